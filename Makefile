@@ -1,0 +1,85 @@
+# limf: one non-recursive Makefile (STYLE.md rule 24). Modules add to the lists in <mod>/module.mk.
+BUILD ?= build
+CC ?= cc
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+PKGS := openssl libsrtp2 libpcap libpq
+
+-include config.mk
+
+DEPS_OK := $(shell scripts/deps.sh --check >/dev/null 2>&1 && echo yes)
+ifneq ($(DEPS_OK),yes)
+ifeq ($(filter clean format format-check deps,$(MAKECMDGOALS)),)
+$(info limf: installing missing build dependencies (scripts/deps.sh))
+DEPS_RUN := $(shell scripts/deps.sh >&2 || echo fail)
+ifeq ($(DEPS_RUN),fail)
+$(error scripts/deps.sh failed: install the packages it names and retry)
+endif
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wvla -Wformat=2 -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDLIBS := $(PKG_LIBS) -lcrypto -lm
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS += $(HARDEN)
+endif
+
+# Shared vectors (read by tests): ../shared/vectors beside the checkout.
+LIMF_VECTORS ?= $(abspath ../shared/vectors)
+export LIMF_VECTORS
+
+all: $(BUILD)/limf
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIBS := $(BUILD)/libdecrypt.a $(BUILD)/libcommon.a
+
+COMMON_SRC :=
+DECRYPT_SRC :=
+LIMF_SRC :=
+TEST_BINS :=
+FUZZ_TARGETS :=
+
+include common/module.mk
+include decrypt/module.mk
+include limf/module.mk
+include tests/module.mk
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/libdecrypt.a: $(call obj,$(DECRYPT_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+.PHONY: all test check-asan asan check fuzz bench demo clean format format-check deps
+deps:
+	scripts/deps.sh
+
+clean:
+	rm -rf build build-asan build-fuzz build-bench
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

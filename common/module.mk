@@ -1,0 +1,1 @@
+COMMON_SRC += $(wildcard common/*.c)

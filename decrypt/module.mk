@@ -1,0 +1,1 @@
+DECRYPT_SRC += $(wildcard decrypt/*.c)

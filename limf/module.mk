@@ -1,0 +1,1 @@
+LIMF_SRC += $(wildcard limf/*.c)

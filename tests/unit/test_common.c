@@ -1,0 +1,122 @@
+/* test_common: common/ (reader, writer, codecs, errors, wiping). */
+#include "common/codec.h"
+#include "common/err.h"
+#include "common/rd.h"
+#include "common/wipe.h"
+#include "common/wr.h"
+#include "tests/unit/check.h"
+
+static void t_rd(void)
+{
+	static const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct lim_rd r = lim_rd_make(buf, sizeof buf), sub;
+	uint8_t b = 0xaa;
+	uint16_t h = 0xaaaa;
+	uint32_t w = 0xaaaaaaaa;
+	uint64_t q = 1;
+	uint8_t out[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	CHECK(lim_rd_u8(&r, &b) && b == 1);
+	CHECK(lim_rd_u16be(&r, &h) && h == 0x0203);
+	CHECK(lim_rd_u32be(&r, &w) && w == 0x04050607);
+	CHECK(r.len == 2);
+	/* failed reads consume nothing and zero the output */
+	CHECK(!lim_rd_u32be(&r, &w) && w == 0 && r.len == 2);
+	CHECK(!lim_rd_u64be(&r, &q) && q == 0 && r.len == 2);
+	CHECK(!lim_rd_bytes(&r, out, 3) && out[0] == 0 && out[2] == 0 && r.len == 2);
+	CHECK(!lim_rd_sub(&r, 3, &sub) && sub.len == 0 && sub.p == NULL && r.len == 2);
+	CHECK(!lim_rd_skip(&r, 3) && r.len == 2);
+	CHECK(lim_rd_sub(&r, 2, &sub) && sub.len == 2 && sub.p[0] == 8 && lim_rd_empty(&r));
+	CHECK(!lim_rd_u8(&r, &b) && b == 0);
+	CHECK(!lim_rd_u16be(&r, &h) && h == 0);
+	/* a huge length from the wire cannot wrap */
+	r = lim_rd_make(buf, sizeof buf);
+	CHECK(!lim_rd_sub(&r, SIZE_MAX, &sub) && r.len == sizeof buf);
+	CHECK(lim_rd_u64be(&r, &q) && q == 0x0102030405060708ULL && r.len == 1);
+}
+
+static void t_wr(void)
+{
+	uint8_t buf[7];
+	struct lim_wr w;
+	lim_wr_init(&w, buf, sizeof buf);
+	lim_wr_u8(&w, 0x11);
+	lim_wr_u16be(&w, 0x2233);
+	lim_wr_u32be(&w, 0x44556677);
+	CHECK(lim_wr_ok(&w) && w.len == 7);
+	CHECK(buf[0] == 0x11 && buf[1] == 0x22 && buf[6] == 0x77);
+	lim_wr_u8(&w, 0x88);
+	CHECK(!lim_wr_ok(&w) && w.len == 7);
+	/* sticky: later small writes still fail */
+	lim_wr_bytes(&w, "", 0);
+	CHECK(!lim_wr_ok(&w) && w.len == 7);
+	lim_wr_init(&w, buf, sizeof buf);
+	CHECK(lim_wr_reserve(&w, 8) == NULL && !lim_wr_ok(&w));
+	lim_wr_init(&w, buf, sizeof buf);
+	lim_wr_u64be(&w, 1);
+	CHECK(!lim_wr_ok(&w));
+}
+
+static void t_hex(void)
+{
+	uint8_t out[8];
+	char enc[17];
+	size_t n = 99;
+	CHECK(lim_hex_decode("00ffA5", 6, out, sizeof out, &n) == LIM_OK && n == 3);
+	CHECK(out[0] == 0 && out[1] == 0xff && out[2] == 0xa5);
+	lim_hex_encode(out, 3, enc);
+	CHECK(strcmp(enc, "00ffa5") == 0);
+	CHECK(lim_hex_decode("0", 1, out, sizeof out, &n) == LIM_E_PARSE && n == 0);
+	CHECK(lim_hex_decode("0g", 2, out, sizeof out, &n) == LIM_E_PARSE);
+	CHECK(lim_hex_decode("00 11", 5, out, sizeof out, &n) == LIM_E_PARSE);
+	CHECK(lim_hex_decode_ws("00 11\n2 2", 9, out, sizeof out, &n) == LIM_OK && n == 3 &&
+	      out[2] == 0x22);
+	CHECK(lim_hex_decode("000102030405060708", 18, out, sizeof out, &n) == LIM_E_LIMIT);
+	CHECK(lim_hex_decode("", 0, out, sizeof out, &n) == LIM_OK && n == 0);
+}
+
+static void t_b64(void)
+{
+	static const struct {
+		const char *plain, *b64;
+	} v[] = { /* RFC 4648 s10 */
+		  { "", "" },	     { "f", "Zg==" },	  { "fo", "Zm8=" },
+		  { "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+		  { "foobar", "Zm9vYmFy" } };
+	uint8_t out[16];
+	char enc[32];
+	size_t n;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		size_t pl = strlen(v[i].plain);
+		lim_b64_encode((const uint8_t *)v[i].plain, pl, enc);
+		CHECK(strcmp(enc, v[i].b64) == 0);
+		CHECK(lim_b64_decode(v[i].b64, strlen(v[i].b64), out, sizeof out, &n) == LIM_OK &&
+		      n == pl && memcmp(out, v[i].plain, pl) == 0);
+	}
+	static const char *const bad[] = { "Zg=",  "Zg", "Z===", "Zh==", "Zm9=", "Zg==Zg==",
+					   "Zm9v!A==", "Zm 9", "=Zg=", "Zg=a" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(lim_b64_decode(bad[i], strlen(bad[i]), out, sizeof out, &n) == LIM_E_PARSE);
+	CHECK(lim_b64_decode("Zm9vYmFy", 8, out, 5, &n) == LIM_E_LIMIT);
+}
+
+static void t_err_wipe(void)
+{
+	uint8_t k[16];
+	memset(k, 0x5a, sizeof k);
+	LIM_WIPE(k);
+	for (size_t i = 0; i < sizeof k; i++)
+		CHECK(k[i] == 0);
+	CHECK(strcmp(lim_strerror(LIM_OK), "ok") == 0);
+	CHECK(strcmp(lim_strerror(LIM_E_AUTH), "authentication failed") == 0);
+	CHECK(strcmp(lim_strerror((enum lim_err)-999), "unknown error") == 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct lim_suite suites[] = {
+		{ "rd", t_rd }, { "wr", t_wr }, { "hex", t_hex }, { "b64", t_b64 },
+		{ "err_wipe", t_err_wipe },
+	};
+	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
+}
