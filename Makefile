@@ -71,6 +71,7 @@ $(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+.SECONDARY:
 .PHONY: all test check-asan asan check fuzz bench demo clean format format-check deps
 deps:
 	scripts/deps.sh

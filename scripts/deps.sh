@@ -4,7 +4,7 @@
 #   scripts/deps.sh --check  exit 0 when everything is there, 1 otherwise (installs nothing)
 set -eu
 PKGS="build-essential pkg-config libssl-dev libpcap-dev libsrtp2-dev libpq-dev postgresql
- clang libclang-rt-14-dev libwolfssl-dev clang-format"
+ clang libclang-rt-14-dev libwolfssl-dev clang-format python3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,5 +1,7 @@
 #include "tests/unit/check.h"
 
+#include "common/codec.h"
+
 unsigned long lim_t_pass, lim_t_fail;
 
 int lim_t_main(const struct lim_suite *suites, size_t n, int argc, char **argv)
@@ -13,7 +15,7 @@ int lim_t_main(const struct lim_suite *suites, size_t n, int argc, char **argv)
 			continue;
 		unsigned long f0 = lim_t_fail, p0 = lim_t_pass;
 		suites[i].fn();
-		fprintf(stderr, "  %-24s %lu passed, %lu failed\n", suites[i].name, lim_t_pass - p0,
+		printf("  %-24s %lu passed, %lu failed\n", suites[i].name, lim_t_pass - p0,
 			lim_t_fail - f0);
 	}
 	printf("%lu passed, %lu failed\n", lim_t_pass, lim_t_fail);
@@ -55,4 +57,24 @@ char *lim_t_read_file(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+int lim_t_vec_hex(const char *text, const char *name, uint8_t *out, size_t cap, size_t *n)
+{
+	size_t nl = strlen(name);
+	const char *line = text;
+	*n = 0;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (len > nl + 3 && memcmp(line, name, nl) == 0 && memcmp(line + nl, " = ", 3) == 0) {
+			if (lim_hex_decode_ws(line + nl + 3, len - nl - 3, out, cap, n) == LIM_OK)
+				return 0;
+			fprintf(stderr, "vector %s: bad hex\n", name);
+			return -1;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	fprintf(stderr, "vector %s: missing\n", name);
+	return -1;
 }

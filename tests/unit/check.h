@@ -4,6 +4,7 @@
 #ifndef LIM_CHECK_H
 #define LIM_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,5 +36,10 @@ int lim_t_main(const struct lim_suite *suites, size_t n, int argc, char **argv);
 const char *lim_t_vectors_dir(void);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; exits the test binary on failure. */
 char *lim_t_read_file(const char *path, size_t *len);
+
+/* KAT files (tests/kat/NAME.vec): lines "name = hex", '#' comments. Finds the line for name in
+ * the NUL-terminated text and hex-decodes its value into out[0..cap); *n gets the length.
+ * Returns 0 on success, -1 when the name is missing or the value is not hex (and prints why). */
+int lim_t_vec_hex(const char *text, const char *name, uint8_t *out, size_t cap, size_t *n);
 
 #endif

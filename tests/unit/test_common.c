@@ -1,6 +1,7 @@
 /* test_common: common/ (reader, writer, codecs, errors, wiping). */
 #include "common/codec.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/rd.h"
 #include "common/wipe.h"
 #include "common/wr.h"
@@ -112,11 +113,49 @@ static void t_err_wipe(void)
 	CHECK(strcmp(lim_strerror((enum lim_err)-999), "unknown error") == 0);
 }
 
+
+static void t_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct lim_json j;
+	static const uint8_t b[] = { 0xde, 0xad };
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "a");
+	lim_json_str(&j, "q\"\\\n\x01\xc3\xa9\xff");
+	lim_json_key(&j, "n");
+	lim_json_u64(&j, 42);
+	lim_json_key(&j, "l");
+	lim_json_arr_open(&j);
+	lim_json_bool(&j, true);
+	lim_json_null(&j);
+	lim_json_hex(&j, b, 2);
+	lim_json_arr_close(&j);
+	lim_json_obj_close(&j);
+	CHECK(lim_json_end(&j) == LIM_OK);
+	fclose(f);
+	CHECK(strcmp(buf, "{\"a\":\"q\\\"\\\\\\n\\u0001\xc3\xa9\\u00ff\",\"n\":42,"
+			  "\"l\":[true,null,\"dead\"]}\n") == 0);
+	free(buf);
+	/* unbalanced output is reported */
+	f = open_memstream(&buf, &len);
+	lim_json_init(&j, f);
+	lim_json_arr_open(&j);
+	CHECK(lim_json_end(&j) == LIM_E_LIMIT);
+	fclose(f);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
 		{ "rd", t_rd }, { "wr", t_wr }, { "hex", t_hex }, { "b64", t_b64 },
-		{ "err_wipe", t_err_wipe },
+		{ "err_wipe", t_err_wipe }, { "json", t_json },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }

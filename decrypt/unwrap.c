@@ -1,0 +1,281 @@
+#include "decrypt/unwrap.h"
+
+#include <string.h>
+
+#include "common/wipe.h"
+#include "decrypt/eccsi.h"
+#include "decrypt/kdf.h"
+#include "decrypt/uid.h"
+
+/* NTP seconds of the T payload (NTP-UTC and NTP: the upper 32 bits). */
+static bool msg_ntp_secs(const struct mikey_msg *m, uint64_t *secs)
+{
+	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
+		return false;
+	*secs = m->ts >> 32;
+	return true;
+}
+
+static enum lim_err add_rfc6509(const struct mikey_msg *m, const char *uri, size_t urilen,
+				struct mikey_ident *c)
+{
+	uint64_t secs;
+	if (!msg_ntp_secs(m, &secs))
+		return LIM_E_ARG;
+	c->kind = MIKEY_IDENT_RFC6509;
+	c->period_no = 0;
+	return mikey_rfc6509_id(secs, uri, urilen, c->id, sizeof c->id, &c->len);
+}
+
+/* see unwrap.h */
+enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
+				    const struct mikey_ident_cfg *cfg,
+				    struct mikey_ident out[MIKEY_IDENT_CANDIDATES], size_t *n)
+{
+	const struct mikey_idr *party = responder ? mikey_responder(m) : mikey_initiator(m);
+	const struct mikey_idr *kms = responder ? mikey_kms_responder(m) : mikey_kms_initiator(m);
+	enum lim_err rc;
+
+	*n = 0;
+	if (cfg && cfg->id) {
+		if (cfg->idlen == 0 || cfg->idlen > sizeof out[0].id)
+			return LIM_E_ARG;
+		memcpy(out[0].id, cfg->id, cfg->idlen);
+		out[0].len = cfg->idlen;
+		out[0].kind = MIKEY_IDENT_EXPLICIT;
+		out[0].period_no = 0;
+		*n = 1;
+		return LIM_OK;
+	}
+	if (cfg && cfg->uri) {
+		if (!cfg->has_period) {
+			rc = add_rfc6509(m, cfg->uri, cfg->urilen, &out[0]);
+			if (rc == LIM_OK)
+				*n = 1;
+			return rc;
+		}
+		const char *kuri = cfg->kms_uri;
+		size_t klen = cfg->kmslen;
+		uint64_t secs, no;
+		if (!kuri) {
+			if (!kms)
+				return LIM_E_ARG;
+			kuri = (const char *)kms->data;
+			klen = mikey_id_textlen(kms);
+		}
+		if (!msg_ntp_secs(m, &secs))
+			return LIM_E_ARG;
+		rc = mikey_key_period_no(secs, cfg->period, cfg->offset, &no);
+		if (rc != LIM_OK)
+			return rc;
+		/* the period of T first, then its neighbours (clock skew at a period boundary) */
+		const uint64_t tries[3] = { no, no - 1, no + 1 };
+		for (size_t i = 0; i < 3; i++) {
+			if ((i == 1 && no == 0) || (i == 2 && no == UINT64_MAX))
+				continue;
+			rc = mikey_uid(cfg->uri, cfg->urilen, kuri, klen, cfg->period, cfg->offset,
+				       tries[i], out[*n].id);
+			if (rc != LIM_OK)
+				return rc;
+			out[*n].len = 32;
+			out[*n].kind = MIKEY_IDENT_UID;
+			out[*n].period_no = tries[i];
+			(*n)++;
+		}
+		return LIM_OK;
+	}
+	/* From the message: a UID as carried (roles 8/9, or 1/2 with 32 octets under ID scheme
+	 * 2), else the clear URI in the RFC 6509 form. */
+	if (!party || party->len == 0)
+		return LIM_E_ARG;
+	if (party->role == MIKEY_ROLE_IDRUIDI || party->role == MIKEY_ROLE_IDRUIDR ||
+	    (party->len == 32 && m->sakke_id_scheme == 2)) {
+		if (party->len > sizeof out[0].id)
+			return LIM_E_ARG;
+		memcpy(out[0].id, party->data, party->len);
+		out[0].len = party->len;
+		out[0].kind = MIKEY_IDENT_MSG_UID;
+		out[0].period_no = 0;
+		*n = 1;
+		return LIM_OK;
+	}
+	rc = add_rfc6509(m, (const char *)party->data, mikey_id_textlen(party), &out[0]);
+	if (rc == LIM_OK)
+		*n = 1;
+	return rc;
+}
+
+/* see unwrap.h */
+enum lim_err mikey_sakke_unwrap(const struct mikey_msg *m, const uint8_t Z[SAKKE_POINT_LEN],
+				const uint8_t rsk[SAKKE_POINT_LEN],
+				const struct mikey_ident_cfg *cfg, uint8_t ssv[SAKKE_SSV_LEN],
+				struct mikey_ident *used)
+{
+	struct mikey_ident cand[MIKEY_IDENT_CANDIDATES];
+	size_t n = 0;
+	enum lim_err rc;
+	const char *why;
+
+	memset(ssv, 0, SAKKE_SSV_LEN);
+	if (mikey_check_sakke_imessage(m, &why) != LIM_OK)
+		return LIM_E_PARSE;
+	if (m->sakke_params != 1)
+		return LIM_E_UNSUPP;
+	rc = mikey_ident_candidates(m, true, cfg, cand, &n);
+	if (rc != LIM_OK)
+		return rc;
+	rc = LIM_E_AUTH;
+	for (size_t i = 0; i < n; i++) {
+		enum lim_err r = sakke_decapsulate(Z, cand[i].id, cand[i].len, rsk, m->sed,
+						   m->sed_len, ssv);
+		if (r == LIM_OK) {
+			if (used)
+				*used = cand[i];
+			rc = LIM_OK;
+			break;
+		}
+		if (r != LIM_E_AUTH) {
+			rc = r;
+			break;
+		}
+	}
+	if (rc != LIM_OK)
+		lim_wipe(ssv, SAKKE_SSV_LEN);
+	return rc;
+}
+
+/* see unwrap.h */
+enum lim_err mikey_sakke_verify(const struct mikey_msg *m, const uint8_t kpak[65],
+				const struct mikey_ident_cfg *cfg, struct mikey_ident *used)
+{
+	struct mikey_ident cand[MIKEY_IDENT_CANDIDATES];
+	size_t n = 0;
+
+	if (!m->has_sign || m->sign_type != MIKEY_SIGN_ECCSI || m->sig_len != ECCSI_SIG_LEN)
+		return LIM_E_AUTH;
+	if (mikey_ident_candidates(m, false, cfg, cand, &n) != LIM_OK)
+		return LIM_E_AUTH;
+	for (size_t i = 0; i < n; i++) {
+		for (int c = MIKEY_SIGN_COVER_HDR; c <= MIKEY_SIGN_COVER_NOHDR; c++) {
+			const uint8_t *p;
+			size_t len;
+			if (mikey_signed_part(m, (enum mikey_sign_cover)c, &p, &len) != LIM_OK)
+				return LIM_E_AUTH;
+			if (eccsi_verify(kpak, cand[i].id, cand[i].len, p, len, m->sig,
+					 m->sig_len) == LIM_OK) {
+				if (used)
+					*used = cand[i];
+				return LIM_OK;
+			}
+		}
+	}
+	return LIM_E_AUTH;
+}
+
+/* Value of SRTP policy parameter `type` in SP payload policy_no (single octet), or def. */
+static unsigned sp_param(const struct mikey_msg *m, uint8_t policy_no, uint8_t type, unsigned def)
+{
+	for (size_t i = 0; i < m->n_sp; i++) {
+		const struct mikey_sp *sp = &m->sp[i];
+		if (sp->policy_no != policy_no || sp->prot_type != MIKEY_PROT_SRTP)
+			continue;
+		for (size_t k = 0; k < sp->n_params; k++)
+			if (sp->params[k].type == type && sp->params[k].len == 1)
+				return sp->params[k].val[0];
+	}
+	return def;
+}
+
+static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
+			       uint8_t policy_no, struct mikey_srtp_key *k)
+{
+	unsigned alg = sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG, MIKEY_SRTP_AES_CM);
+	unsigned klen = sp_param(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16);
+	unsigned slen = sp_param(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN,
+				 alg == MIKEY_SRTP_AES_GCM ? 12 : 14);
+	enum lim_err rc;
+
+	if (alg != MIKEY_SRTP_AES_CM && alg != MIKEY_SRTP_AES_GCM)
+		return LIM_E_UNSUPP;
+	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
+		return LIM_E_UNSUPP;
+	k->enc_alg = (uint8_t)alg;
+	k->auth_tag_len =
+		alg == MIKEY_SRTP_AES_GCM
+			? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
+			: (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
+	k->key_len = (uint8_t)klen;
+	k->salt_len = (uint8_t)slen;
+	rc = kdf_derive((enum mikey_prf)m->prf, tgk, tgklen, KDF_CONST_TEK, k->cs_id, m->csb_id,
+			m->rand, m->rand_len, k->key, klen);
+	if (rc == LIM_OK)
+		rc = kdf_derive((enum mikey_prf)m->prf, tgk, tgklen, KDF_CONST_SALT, k->cs_id,
+				m->csb_id, m->rand, m->rand_len, k->salt, slen);
+	return rc;
+}
+
+/* see unwrap.h */
+enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
+			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n)
+{
+	enum lim_err rc = LIM_OK;
+	size_t cnt = 0;
+
+	*n = 0;
+	memset(out, 0, sizeof(struct mikey_srtp_key) * MIKEY_MAX_KEYS);
+	if (!m->has_rand)
+		return LIM_E_PARSE;
+	switch (m->map_type) {
+	case MIKEY_MAP_SRTP_ID:
+		/* RFC 3830 s6.1.1: the CS ID of entry i is i + 1 */
+		for (size_t i = 0; i < m->n_map && rc == LIM_OK; i++, cnt++) {
+			out[cnt].cs_id = (uint8_t)(i + 1);
+			out[cnt].has_ssrc = true;
+			out[cnt].ssrc = m->cs[i].ssrc;
+			out[cnt].roc = m->cs[i].roc;
+			rc = derive_one(m, tgk, tgklen, m->cs[i].policy_no, &out[cnt]);
+		}
+		break;
+	case MIKEY_MAP_EMPTY:
+		/* TS 33.180 private call: CS 0 the initiator's stream, CS 1 the responder's; the
+		 * MKI is the key's ID (PCK-ID = CSB ID) */
+		for (uint8_t cs = 0; cs < 2 && rc == LIM_OK; cs++, cnt++) {
+			out[cnt].cs_id = cs;
+			out[cnt].mki[0] = (uint8_t)(m->csb_id >> 24);
+			out[cnt].mki[1] = (uint8_t)(m->csb_id >> 16);
+			out[cnt].mki[2] = (uint8_t)(m->csb_id >> 8);
+			out[cnt].mki[3] = (uint8_t)m->csb_id;
+			out[cnt].mki_len = 4;
+			rc = derive_one(m, tgk, tgklen, m->n_sp ? m->sp[0].policy_no : 0, &out[cnt]);
+		}
+		break;
+	case MIKEY_MAP_GENERIC_ID:
+		for (size_t i = 0; i < m->n_map && rc == LIM_OK; i++, cnt++) {
+			const struct mikey_cs *cs = &m->cs[i];
+			out[cnt].cs_id = cs->cs_id;
+			if (cs->spi_len > sizeof out[cnt].mki) {
+				rc = LIM_E_UNSUPP;
+				break;
+			}
+			if (cs->spi_len)
+				memcpy(out[cnt].mki, cs->spi, cs->spi_len);
+			out[cnt].mki_len = cs->spi_len;
+			rc = derive_one(m, tgk, tgklen, cs->n_ps ? cs->ps[0] : 0, &out[cnt]);
+		}
+		break;
+	default:
+		rc = LIM_E_PARSE;
+	}
+	if (rc != LIM_OK) {
+		mikey_srtp_keys_wipe(out, MIKEY_MAX_KEYS);
+		return rc;
+	}
+	*n = cnt;
+	return LIM_OK;
+}
+
+/* see unwrap.h */
+void mikey_srtp_keys_wipe(struct mikey_srtp_key *k, size_t n)
+{
+	lim_wipe(k, sizeof *k * n);
+}

@@ -1,0 +1,104 @@
+/* MIKEY-SAKKE I_MESSAGE processing on top of the codec (mikey.h) and the primitives (sakke.h,
+ * eccsi.h, kdf.h, uid.h): which identifier to use for a party, recovery of the SSV with the
+ * responder's RSK, verification of the initiator's ECCSI signature, and the SRTP master key and
+ * salt of every crypto session (RFC 6509, RFC 3830 s4.1.3, 3GPP TS 33.180).
+ *
+ * Pure: bytes in, bytes out; no I/O, no logging. Outputs holding secrets (SSV, keys) are the
+ * caller's to wipe (LIM_WIPE / mikey_srtp_keys_wipe). */
+#ifndef LIM_UNWRAP_H
+#define LIM_UNWRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "decrypt/mikey.h"
+#include "decrypt/sakke.h"
+
+#define MIKEY_IDENT_MAX 512 /* octets of one identifier (RFC 6509 form: "YYYY-MM\0uri\0") */
+#define MIKEY_IDENT_CANDIDATES 3
+
+/* How to form one party's identifier. Everything optional; zero it for "from the message". */
+struct mikey_ident_cfg {
+	const uint8_t *id; /* borrowed: explicit identifier octets (a UID), used as is */
+	size_t idlen;
+	const char *uri; /* borrowed: the party's URI; NULL = the URI/UID in the message */
+	size_t urilen;
+	const char *kms_uri; /* borrowed: KMS URI for the UID; NULL = the message's KMS IDR */
+	size_t kmslen;
+	bool has_period; /* key period known: form a TS 33.180 UID, else the RFC 6509 form */
+	uint64_t period, offset;
+};
+
+enum mikey_ident_kind {
+	MIKEY_IDENT_EXPLICIT = 0, /* given by the caller */
+	MIKEY_IDENT_MSG_UID = 1,  /* a 32-octet UID carried in the message */
+	MIKEY_IDENT_UID = 2,      /* TS 33.180 UID derived from URI, KMS URI and key period */
+	MIKEY_IDENT_RFC6509 = 3   /* "YYYY-MM\0uri\0", month from the T payload */
+};
+
+struct mikey_ident {
+	uint8_t id[MIKEY_IDENT_MAX];
+	size_t len;
+	uint8_t kind;       /* enum mikey_ident_kind */
+	uint64_t period_no; /* MIKEY_IDENT_UID only */
+};
+
+/* Candidate identifiers for the initiator (responder = false) or the responder, most likely
+ * first: for a derived UID the key period of T, then the one before and after (DESIGN.md s4:
+ * "try the neighbouring period when the first fails"). LIM_E_ARG when cfg cannot be satisfied
+ * (no URI/UID in the message, no KMS URI, no T). */
+enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
+				    const struct mikey_ident_cfg *cfg,
+				    struct mikey_ident out[MIKEY_IDENT_CANDIDATES],
+				    size_t *n) LIM_WUR;
+
+/* Recovers the SSV of a MIKEY-SAKKE I_MESSAGE with the responder's RSK and the KMS public key
+ * Z (RFC 6508 s6.2.2, with the re-check), trying each candidate identifier; *used (may be
+ * NULL) receives the one that worked. LIM_OK; LIM_E_PARSE when m is not a usable I_MESSAGE;
+ * LIM_E_UNSUPP for a SAKKE parameter set other than 1; LIM_E_ARG as mikey_ident_candidates;
+ * LIM_E_AUTH when no candidate decapsulates (wrong RSK, identity, Z, or tampered data). */
+enum lim_err mikey_sakke_unwrap(const struct mikey_msg *m, const uint8_t Z[SAKKE_POINT_LEN],
+				const uint8_t rsk[SAKKE_POINT_LEN],
+				const struct mikey_ident_cfg *cfg, uint8_t ssv[SAKKE_SSV_LEN],
+				struct mikey_ident *used) LIM_WUR;
+
+/* Verifies the ECCSI signature (SIGN type 2) with the KMS's KPAK and the initiator's
+ * identifier candidates, over both coverage conventions (mikey_sign_cover). LIM_OK or
+ * LIM_E_AUTH (also for an unusable message); *used (may be NULL) gets the identifier. */
+enum lim_err mikey_sakke_verify(const struct mikey_msg *m, const uint8_t kpak[65],
+				const struct mikey_ident_cfg *cfg,
+				struct mikey_ident *used) LIM_WUR;
+
+enum mikey_srtp_alg { MIKEY_SRTP_AES_CM = 1, MIKEY_SRTP_AES_GCM = 6 };
+
+/* SRTP master key material of one crypto session. */
+struct mikey_srtp_key {
+	uint8_t cs_id;
+	bool has_ssrc; /* SRTP-ID map: the stream's SSRC and ROC */
+	uint32_t ssrc, roc;
+	uint8_t enc_alg;  /* enum mikey_srtp_alg (SP param 0; AES-CM when no SP) */
+	uint8_t auth_tag_len; /* octets: SP param 11 (HMAC) or 20 (AEAD) or the default */
+	uint8_t key[32];
+	uint8_t key_len;
+	uint8_t salt[14];
+	uint8_t salt_len;
+	uint8_t mki[16]; /* TS 33.180: the key's ID (PCK-ID, CSK-ID) or the GENERIC-ID SPI */
+	uint8_t mki_len;
+};
+
+#define MIKEY_MAX_KEYS (MIKEY_MAX_CS + 2)
+
+/* Derives the SRTP master key and salt of every crypto session of m from the TGK (the SSV:
+ * PCK, GMK, CSK...): RFC 3830 s4.1.3 with m's PRF, label = const || CS ID || CSB ID || RAND.
+ * CS IDs: SRTP-ID map 1..#CS; empty map (TS 33.180 private call) 0 and 1; GENERIC-ID as sent.
+ * Lengths and algorithm from the CS's SP payload. LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP
+ * for key/salt lengths out of range. */
+enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
+			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n) LIM_WUR;
+
+/* Wipes n key entries. */
+void mikey_srtp_keys_wipe(struct mikey_srtp_key *k, size_t n);
+
+#endif

@@ -1,0 +1,10 @@
+/* limf/ subcommand entry points. Each takes the arguments after its own name and returns the
+ * process exit status: 0 success, 1 a negative answer or bad input, 2 a usage error. */
+#ifndef LIMF_CLI_H
+#define LIMF_CLI_H
+
+#define LIMF_VERSION "0.1.0"
+
+int limf_cmd_mikey(int argc, char **argv);
+
+#endif

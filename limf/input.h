@@ -1,0 +1,28 @@
+/* limf/ input helpers: whole-file reads with a cap, and the key-argument convention of the CLI
+ * (`HEX` inline or `@FILE` holding hex; secrets are read into secure memory and wiped). */
+#ifndef LIMF_INPUT_H
+#define LIMF_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define LIMF_MAX_INPUT (1u << 20) /* cap on any file the CLI reads whole */
+
+/* Reads path ("-" = stdin) whole into a malloc'd buffer (NUL-terminated, *len excludes it).
+ * LIM_E_LIMIT over cap, LIM_E_IO on errors. Caller frees with free() (or limf_free_secret). */
+enum lim_err limf_read_all(const char *path, size_t cap, uint8_t **buf, size_t *len) LIM_WUR;
+
+/* Decodes a key argument: "HEX" or "@FILE" whose content is hex (whitespace ignored) into
+ * out[0..cap). *outlen receives the length. secret != 0 warns when given inline (visible to
+ * other users in the process list) and wipes every temporary. */
+enum lim_err limf_key_arg(const char *arg, int secret, uint8_t *out, size_t cap,
+			  size_t *outlen) LIM_WUR;
+
+/* Decodes a MIKEY message given as binary, base64, or "mikey <base64>" (RFC 4567 key-mgmt
+ * value), surrounding whitespace allowed. out is malloc'd; caller frees. */
+enum lim_err limf_decode_imsg(const uint8_t *in, size_t inlen, uint8_t **out,
+			      size_t *outlen) LIM_WUR;
+
+#endif

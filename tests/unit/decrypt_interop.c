@@ -1,0 +1,289 @@
+/* test_decrypt suites "interop_unwrap", "interop_keys", "interop_srtp": the four real vendor
+ * I_MESSAGEs of tests/kat/mcx_unwrap.vec opened end to end through decrypt/unwrap.h — identity
+ * from the message and derived from the URI, SAKKE decapsulation with the re-check, ECCSI over
+ * the coverage found in the field, SRTP master keys, and libsrtp2 decrypting with them. */
+#include "common/wipe.h"
+#include "decrypt/eccsi.h"
+#include "decrypt/mikey.h"
+#include "decrypt/sakke.h"
+#include "decrypt/srtp.h"
+#include "decrypt/unwrap.h"
+#include "tests/unit/decrypt_suites.h"
+
+#define VEC "tests/kat/mcx_unwrap.vec"
+
+static const char *const names[] = { "pck", "gmk", "csk", "gmk_iwf" };
+
+struct imsg {
+	uint8_t msg[1024];
+	size_t len;
+	struct mikey_msg m;
+	uint8_t rsk[SAKKE_POINT_LEN];
+	char uri[128];
+	size_t urilen;
+	uint8_t ssv[SAKKE_SSV_LEN];
+};
+
+static char *vec;
+static uint8_t Z[SAKKE_POINT_LEN], kpak[ECCSI_KPAK_LEN];
+
+static int get(const char *name, uint8_t *out, size_t want)
+{
+	size_t n;
+	if (lim_t_vec_hex(vec, name, out, want, &n) != 0 || n != want) {
+		fprintf(stderr, "%s: %s: want %zu octets\n", VEC, name, want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads test t; 0 on success. */
+static int load(size_t t, struct imsg *im)
+{
+	char key[64], who[32];
+	if (!vec)
+		vec = lim_t_read_file(VEC, NULL);
+	if (get("Z", Z, sizeof Z) || get("kpak", kpak, sizeof kpak))
+		return -1;
+	snprintf(key, sizeof key, "%s_msg", names[t]);
+	if (lim_t_vec_hex(vec, key, im->msg, sizeof im->msg, &im->len))
+		return -1;
+	if (mikey_parse(im->msg, im->len, &im->m) != LIM_OK)
+		return -1;
+	snprintf(key, sizeof key, "%s_ssv", names[t]);
+	if (get(key, im->ssv, sizeof im->ssv))
+		return -1;
+	/* the responder's name is stored as ASCII hex of e.g. "bob" */
+	snprintf(key, sizeof key, "%s_responder", names[t]);
+	{
+		const char *p = strstr(vec, key);
+		size_t i = 0;
+		if (!p)
+			return -1;
+		p += strlen(key) + 3;
+		while (p[i] && p[i] != '\n' && i < sizeof who - 1) {
+			who[i] = p[i];
+			i++;
+		}
+		who[i] = '\0';
+	}
+	snprintf(key, sizeof key, "%s_rsk", who);
+	if (get(key, im->rsk, sizeof im->rsk))
+		return -1;
+	snprintf(key, sizeof key, "%s_uri", who);
+	if (lim_t_vec_hex(vec, key, (uint8_t *)im->uri, sizeof im->uri - 1, &im->urilen))
+		return -1;
+	im->uri[im->urilen] = '\0';
+	return 0;
+}
+
+static void t_unwrap(void)
+{
+	for (size_t t = 0; t < sizeof names / sizeof names[0]; t++) {
+		struct imsg im;
+		struct mikey_ident used;
+		struct mikey_ident_cfg cfg;
+		uint8_t ssv[SAKKE_SSV_LEN];
+		static const char kms[] = "kms.mydev.streamwide.com";
+
+		CHECK(load(t, &im) == 0);
+		/* 1. the responder UID as carried in the message */
+		memset(&cfg, 0, sizeof cfg);
+		CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, &used) == LIM_OK);
+		CHECK_EQ_MEM(ssv, im.ssv, sizeof ssv);
+		CHECK(used.kind == MIKEY_IDENT_MSG_UID && used.len == 32);
+		/* 2. the UID derived from the responder's URI, KMS URI and key period (236) */
+		cfg.uri = im.uri;
+		cfg.urilen = im.urilen;
+		cfg.has_period = true;
+		cfg.period = 16777215;
+		cfg.offset = 0;
+		memset(ssv, 0, sizeof ssv);
+		CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, &used) == LIM_OK);
+		CHECK_EQ_MEM(ssv, im.ssv, sizeof ssv);
+		CHECK(used.kind == MIKEY_IDENT_UID && used.period_no == 236);
+		/* 2b. KMS URI given explicitly, offset that puts T in period 237: the
+		 * neighbouring period is tried and works */
+		cfg.kms_uri = kms;
+		cfg.kmslen = sizeof kms - 1;
+		/* T one key period later (clock skew at a boundary): period 237 is tried first,
+		 * then the neighbour 236 works; two periods later nothing fits. The UID hashes
+		 * period, offset and number, so only T can move. */
+		{
+			struct mikey_msg mm = im.m;
+			mm.ts += (uint64_t)16777215u << 32;
+			CHECK(mikey_sakke_unwrap(&mm, Z, im.rsk, &cfg, ssv, &used) == LIM_OK);
+			CHECK_EQ_MEM(ssv, im.ssv, sizeof ssv);
+			CHECK(used.kind == MIKEY_IDENT_UID && used.period_no == 236);
+			mm.ts -= (uint64_t)(2u * 16777215u) << 32;
+			CHECK(mikey_sakke_unwrap(&mm, Z, im.rsk, &cfg, ssv, &used) == LIM_OK);
+			CHECK(used.period_no == 236);
+			mm.ts += (uint64_t)(3u * 16777215u) << 32;
+			CHECK(mikey_sakke_unwrap(&mm, Z, im.rsk, &cfg, ssv, &used) == LIM_E_AUTH);
+		}
+		/* 3. a wrong URI: no candidate fits, and the SSV output is wiped */
+		cfg.uri = "sip:mallory@streamwide.com";
+		cfg.urilen = strlen(cfg.uri);
+		CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, &used) == LIM_E_AUTH);
+		for (size_t i = 0; i < sizeof ssv; i++)
+			CHECK(ssv[i] == 0);
+		/* 4. another user's RSK, a flipped RSK bit, a flipped Z bit */
+		memset(&cfg, 0, sizeof cfg);
+		{
+			struct imsg other;
+			CHECK(load((t + 1) % 4, &other) == 0);
+			if (memcmp(other.rsk, im.rsk, sizeof im.rsk) != 0)
+				CHECK(mikey_sakke_unwrap(&im.m, Z, other.rsk, &cfg, ssv, NULL) ==
+				      LIM_E_AUTH);
+			LIM_WIPE(other.rsk);
+		}
+		im.rsk[100] ^= 0x10;
+		CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, NULL) != LIM_OK);
+		im.rsk[100] ^= 0x10;
+		Z[200] ^= 0x01;
+		CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, NULL) != LIM_OK);
+		Z[200] ^= 0x01;
+		/* 5. tampered SED: in R and in H (H changes the SSV, so the re-check fails) */
+		{
+			size_t sed_off = (size_t)(im.m.sed - im.msg);
+			static const size_t flips[] = { 1, 129, 256, 257, 272 };
+			for (size_t f = 0; f < sizeof flips / sizeof flips[0]; f++) {
+				struct mikey_msg mm;
+				im.msg[sed_off + flips[f]] ^= 0x04;
+				CHECK(mikey_parse(im.msg, im.len, &mm) == LIM_OK);
+				CHECK(mikey_sakke_unwrap(&mm, Z, im.rsk, &cfg, ssv, NULL) ==
+				      LIM_E_AUTH);
+				im.msg[sed_off + flips[f]] ^= 0x04;
+			}
+		}
+		/* 6. ECCSI: the initiator's UID from the message */
+		CHECK(mikey_sakke_verify(&im.m, kpak, &cfg, &used) == LIM_OK);
+		CHECK(used.kind == MIKEY_IDENT_MSG_UID);
+		{
+			struct mikey_msg mm;
+			uint8_t k2[ECCSI_KPAK_LEN];
+			size_t r = (size_t)(im.m.rand - im.msg); /* inside RAND: parses, */
+			im.msg[r] ^= 0x80;			  /* the signature fails */
+			CHECK(mikey_parse(im.msg, im.len, &mm) == LIM_OK);
+			CHECK(mikey_sakke_verify(&mm, kpak, &cfg, NULL) == LIM_E_AUTH);
+			im.msg[r] ^= 0x80;
+			memcpy(k2, kpak, sizeof k2);
+			k2[40] ^= 1;
+			CHECK(mikey_sakke_verify(&im.m, k2, &cfg, NULL) == LIM_E_AUTH);
+		}
+		LIM_WIPE(im.rsk);
+		LIM_WIPE(ssv);
+	}
+}
+
+static void check_key(const struct mikey_srtp_key *k, const char *name)
+{
+	char kn[64];
+	uint8_t want[16];
+	snprintf(kn, sizeof kn, "%s_key", name);
+	CHECK(get(kn, want, 16) == 0 && k->key_len == 16 && memcmp(k->key, want, 16) == 0);
+	snprintf(kn, sizeof kn, "%s_salt", name);
+	CHECK(get(kn, want, 12) == 0 && k->salt_len == 12 && memcmp(k->salt, want, 12) == 0);
+	CHECK(k->enc_alg == MIKEY_SRTP_AES_GCM && k->auth_tag_len == 16);
+}
+
+static void t_keys(void)
+{
+	struct imsg im;
+	struct mikey_srtp_key k[MIKEY_MAX_KEYS];
+	size_t n = 0;
+	static const uint8_t pck_id[4] = { 0x16, 0x99, 0x26, 0x38 };
+	static const uint8_t gmk_mki[8] = { 0x0d, 0xf9, 0xbc, 0x39, 0x06, 0xa1, 0x2a, 0xea };
+	static const uint8_t csk_mki[4] = { 0x2d, 0xdd, 0x5b, 0xf0 };
+
+	/* PCK: empty map, CS 0 and 1, MKI = PCK-ID */
+	CHECK(load(0, &im) == 0);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(k[0].cs_id == 0 && k[1].cs_id == 1);
+	check_key(&k[0], "pck_cs0");
+	check_key(&k[1], "pck_cs1");
+	CHECK(k[0].mki_len == 4 && memcmp(k[0].mki, pck_id, 4) == 0);
+	/* a different TGK gives different keys (the KAT is not a constant) */
+	im.ssv[0] ^= 1;
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	{
+		uint8_t want[16];
+		CHECK(get("pck_cs0_key", want, 16) == 0 && memcmp(k[0].key, want, 16) != 0);
+	}
+	/* GMK: GENERIC-ID CS 4, MKI = GMK-ID || GUK-ID */
+	CHECK(load(1, &im) == 0);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 1);
+	CHECK(k[0].cs_id == 4);
+	check_key(&k[0], "gmk_cs4");
+	CHECK(k[0].mki_len == 8 && memcmp(k[0].mki, gmk_mki, 8) == 0);
+	/* CSK: GENERIC-ID CS 6 */
+	CHECK(load(2, &im) == 0);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 1);
+	CHECK(k[0].cs_id == 6);
+	check_key(&k[0], "csk_cs6");
+	CHECK(k[0].mki_len == 4 && memcmp(k[0].mki, csk_mki, 4) == 0);
+	/* legacy IWF format: SRTP-ID map, two streams, CS IDs 1 and 2, SSRCs as sent */
+	CHECK(load(3, &im) == 0);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(k[0].cs_id == 1 && k[1].cs_id == 2 && k[0].has_ssrc && k[0].ssrc == 0xcafebabe);
+	CHECK(memcmp(k[0].key, k[1].key, 16) != 0);
+	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
+	for (size_t i = 0; i < sizeof k; i++)
+		CHECK(((const uint8_t *)k)[i] == 0);
+	LIM_WIPE(im.rsk);
+}
+
+/* The whole chain: I_MESSAGE -> RSK -> PCK -> SRTP master key -> libsrtp2 decrypts media. */
+static void t_srtp(void)
+{
+	struct imsg im;
+	struct mikey_ident_cfg cfg;
+	struct mikey_srtp_key k[MIKEY_MAX_KEYS];
+	struct lim_srtp *s = NULL;
+	uint8_t ssv[SAKKE_SSV_LEN], pkt[64], plain[64];
+	size_t n = 0, len = 0, plen = 0;
+
+	CHECK(load(0, &im) == 0);
+	memset(&cfg, 0, sizeof cfg);
+	CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, NULL) == LIM_OK);
+	CHECK(mikey_srtp_keys(&im.m, ssv, sizeof ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(lim_srtp_new(LIM_SRTP_AEAD_AES_128_GCM, k[0].key, k[0].key_len, k[0].salt,
+			   k[0].salt_len, k[0].mki, k[0].mki_len, &s) == LIM_OK);
+	CHECK(lim_t_vec_hex(vec, "srtp1_prot", pkt, sizeof pkt, &len) == 0);
+	CHECK(lim_t_vec_hex(vec, "srtp1_plain", plain, sizeof plain, &plen) == 0);
+	if (s) {
+		uint8_t bad[64];
+		size_t blen = len;
+		memcpy(bad, pkt, len);
+		bad[20] ^= 1;
+		CHECK(lim_srtp_unprotect(s, bad, &blen) == LIM_E_AUTH);
+		CHECK(lim_srtp_unprotect(s, pkt, &len) == LIM_OK);
+		CHECK(len == plen && memcmp(pkt, plain, plen) == 0);
+	}
+	lim_srtp_free(s);
+	/* CS 1's key is not the one that protected the initiator's stream */
+	s = NULL;
+	CHECK(lim_t_vec_hex(vec, "srtp1_prot", pkt, sizeof pkt, &len) == 0);
+	CHECK(lim_srtp_new(LIM_SRTP_AEAD_AES_128_GCM, k[1].key, k[1].key_len, k[1].salt,
+			   k[1].salt_len, k[1].mki, k[1].mki_len, &s) == LIM_OK);
+	if (s)
+		CHECK(lim_srtp_unprotect(s, pkt, &len) == LIM_E_AUTH);
+	lim_srtp_free(s);
+	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
+	LIM_WIPE(ssv);
+	LIM_WIPE(im.rsk);
+}
+
+static void t_done(void)
+{
+	free(vec);
+	vec = NULL;
+}
+
+const struct lim_suite t_interop_suites[] = {
+	{ "interop_unwrap", t_unwrap },
+	{ "interop_keys", t_keys },
+	{ "interop_srtp", t_srtp },
+	{ "interop_done", t_done },
+	{ NULL, NULL },
+};
