@@ -2,6 +2,8 @@
  * I_MESSAGEs of tests/kat/mcx_unwrap.vec opened end to end through decrypt/unwrap.h — identity
  * from the message and derived from the URI, SAKKE decapsulation with the re-check, ECCSI over
  * the coverage found in the field, SRTP master keys, and libsrtp2 decrypting with them. */
+#include <openssl/rand.h>
+
 #include "common/wipe.h"
 #include "decrypt/eccsi.h"
 #include "decrypt/mikey.h"
@@ -274,6 +276,131 @@ static void t_srtp(void)
 	LIM_WIPE(im.rsk);
 }
 
+/* Builds, signs and opens an I_MESSAGE with a fresh random community: the RFC 6509 generic
+ * profile (IDRi/IDRr clear tel: URIs, identifiers "YYYY-MM\0uri\0" from T, SRTP-ID map, PRF 0)
+ * or the 3GPP one (UIDs in IDR 8/9, empty map, PRF 1), under either signature coverage. */
+static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover)
+{
+	static const char ini[] = "tel:+447700900123", res[] = "tel:+447700900456";
+	static const uint8_t rnd[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const char kms[] = "kms.example.org";
+	uint8_t z[SAKKE_P_LEN], Zr[SAKKE_POINT_LEN], rsk[SAKKE_POINT_LEN], ssv[SAKKE_SSV_LEN];
+	uint8_t got[SAKKE_SSV_LEN], sed[SAKKE_SED_LEN];
+	uint8_t ksak[ECCSI_KSAK_LEN], kp[ECCSI_KPAK_LEN], ssk[ECCSI_SSK_LEN], pvt[ECCSI_PVT_LEN];
+	uint8_t buf[1024], sig[ECCSI_SIG_LEN];
+	struct mikey_ident ri[MIKEY_IDENT_CANDIDATES], ii[MIKEY_IDENT_CANDIDATES], used;
+	struct mikey_ident_cfg cfg;
+	struct mikey_msg m, p;
+	size_t n = 0, len = 0;
+	const uint8_t *sp;
+	size_t splen;
+
+	memset(&m, 0, sizeof m);
+	m.version = 1;
+	m.data_type = MIKEY_DT_SAKKE;
+	m.prf = uid_profile ? MIKEY_PRF_HMAC_SHA256 : MIKEY_PRF_MIKEY1;
+	m.csb_id = 0x01020304;
+	if (uid_profile) {
+		m.map_type = MIKEY_MAP_EMPTY;
+	} else {
+		m.map_type = MIKEY_MAP_SRTP_ID;
+		m.n_cs = m.n_map = 2;
+		m.cs[0].ssrc = 0x11111111;
+		m.cs[1].ssrc = 0x22222222;
+	}
+	m.has_t = true;
+	m.ts_type = MIKEY_TS_NTP_UTC;
+	m.ts = (uint64_t)3505680000u << 32; /* 2011-02-02 */
+	m.has_rand = true;
+	m.rand_len = sizeof rnd;
+	m.rand = rnd;
+	m.n_idr = 4;
+	m.idr[0] = (struct mikey_idr){ MIKEY_ROLE_IDRI, MIKEY_IDT_URI, (const uint8_t *)ini,
+				       sizeof ini - 1 };
+	m.idr[1] = (struct mikey_idr){ MIKEY_ROLE_IDRR, MIKEY_IDT_URI, (const uint8_t *)res,
+				       sizeof res - 1 };
+	m.idr[2] = (struct mikey_idr){ MIKEY_ROLE_IDRKMSI, MIKEY_IDT_URI, (const uint8_t *)kms,
+				       sizeof kms - 1 };
+	m.idr[3] = (struct mikey_idr){ MIKEY_ROLE_IDRKMSR, MIKEY_IDT_URI, (const uint8_t *)kms,
+				       sizeof kms - 1 };
+	m.has_sakke = true;
+	m.sakke_params = 1;
+	m.sakke_id_scheme = uid_profile ? 2 : 1;
+	m.sed = sed;
+	m.sed_len = sizeof sed;
+	m.has_sign = true;
+	m.sign_type = MIKEY_SIGN_ECCSI;
+	m.sig_len = ECCSI_SIG_LEN;
+	memset(&cfg, 0, sizeof cfg);
+	if (uid_profile) { /* identities as the KMS would issue them: UIDs of period 1 */
+		cfg.has_period = true;
+		cfg.period = 2592000;
+	}
+	/* the parties' identifiers, as limf will form them */
+	cfg.uri = res;
+	cfg.urilen = sizeof res - 1;
+	CHECK(mikey_ident_candidates(&m, true, &cfg, ri, &n) == LIM_OK && n >= 1);
+	cfg.uri = ini;
+	cfg.urilen = sizeof ini - 1;
+	CHECK(mikey_ident_candidates(&m, false, &cfg, ii, &n) == LIM_OK && n >= 1);
+	if (uid_profile) { /* carry the UIDs in IDR 8/9 instead of the clear URIs */
+		m.idr[0] = (struct mikey_idr){ MIKEY_ROLE_IDRUIDI, MIKEY_IDT_URI, ii[0].id, 32 };
+		m.idr[1] = (struct mikey_idr){ MIKEY_ROLE_IDRUIDR, MIKEY_IDT_URI, ri[0].id, 32 };
+	} else {
+		static const uint8_t want[] = "2011-02\0tel:+447700900456";
+		CHECK(ri[0].kind == MIKEY_IDENT_RFC6509 && ri[0].len == sizeof want &&
+		      memcmp(ri[0].id, want, sizeof want) == 0);
+	}
+	/* a fresh community and keys */
+	CHECK(sakke_kms_generate(z, Zr) == LIM_OK);
+	CHECK(sakke_rsk_issue(z, sizeof z, ri[0].id, ri[0].len, rsk) == LIM_OK);
+	CHECK(eccsi_kms_generate(ksak, kp) == LIM_OK);
+	CHECK(eccsi_issue(ksak, ii[0].id, ii[0].len, NULL, ssk, pvt) == LIM_OK);
+	CHECK(RAND_bytes(ssv, sizeof ssv) == 1);
+	CHECK(sakke_encapsulate(Zr, ri[0].id, ri[0].len, ssv, sed) == LIM_OK);
+	/* build, sign the covered part, re-parse */
+	CHECK(mikey_build(&m, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(mikey_parse(buf, len, &p) == LIM_OK);
+	CHECK(mikey_signed_part(&p, cover, &sp, &splen) == LIM_OK);
+	CHECK(eccsi_sign(kp, ii[0].id, ii[0].len, ssk, pvt, sp, splen, NULL, sig) == LIM_OK);
+	memcpy(buf + len - ECCSI_SIG_LEN, sig, sizeof sig);
+	CHECK(mikey_parse(buf, len, &p) == LIM_OK);
+	/* open it as limf would: identities from the message */
+	memset(&cfg, 0, sizeof cfg);
+	CHECK(mikey_sakke_unwrap(&p, Zr, rsk, &cfg, got, &used) == LIM_OK);
+	CHECK(memcmp(got, ssv, sizeof ssv) == 0);
+	CHECK(used.kind == (uid_profile ? MIKEY_IDENT_MSG_UID : MIKEY_IDENT_RFC6509));
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, &used) == LIM_OK);
+	/* a message from the month after: the RFC 6509 identifier changes, nothing opens */
+	if (!uid_profile) {
+		struct mikey_msg later = p;
+		later.ts += (uint64_t)(31u * 86400u) << 32;
+		CHECK(mikey_sakke_unwrap(&later, Zr, rsk, &cfg, got, NULL) == LIM_E_AUTH);
+		CHECK(mikey_sakke_verify(&later, kp, &cfg, NULL) == LIM_E_AUTH);
+	}
+	/* the other KMS's keys do not open it */
+	{
+		uint8_t z2[SAKKE_P_LEN], Z2[SAKKE_POINT_LEN];
+		CHECK(sakke_kms_generate(z2, Z2) == LIM_OK);
+		CHECK(mikey_sakke_unwrap(&p, Z2, rsk, &cfg, got, NULL) == LIM_E_AUTH);
+		LIM_WIPE(z2);
+	}
+	LIM_WIPE(z);
+	LIM_WIPE(rsk);
+	LIM_WIPE(ssv);
+	LIM_WIPE(got);
+	LIM_WIPE(ksak);
+	LIM_WIPE(ssk);
+}
+
+static void t_roundtrip(void)
+{
+	roundtrip_one(false, MIKEY_SIGN_COVER_HDR);
+	roundtrip_one(false, MIKEY_SIGN_COVER_NOHDR);
+	roundtrip_one(true, MIKEY_SIGN_COVER_HDR);
+	roundtrip_one(true, MIKEY_SIGN_COVER_NOHDR);
+}
+
 static void t_done(void)
 {
 	free(vec);
@@ -284,6 +411,7 @@ const struct lim_suite t_interop_suites[] = {
 	{ "interop_unwrap", t_unwrap },
 	{ "interop_keys", t_keys },
 	{ "interop_srtp", t_srtp },
+	{ "roundtrip_imsg", t_roundtrip },
 	{ "interop_done", t_done },
 	{ NULL, NULL },
 };
