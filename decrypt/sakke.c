@@ -11,52 +11,35 @@
 #include "common/wipe.h"
 #include "decrypt/sakke_internal.h"
 
-#define SAKKE_NLINES 1533 /* 1021 doublings + 512 additions over the bits of q-1 */
-#define COMB_TEETH 8
-#define COMB_SPACING 128 /* COMB_TEETH * COMB_SPACING = 1024 scalar bits */
-#define COMB_SIZE (1 << COMB_TEETH)
+#define SAKKE_NLINES    1373 /* 1021 doublings + 352 additions: NAF of q-1 */
+#define NAF_MAX         1024
+#define COMB_TEETH      8
+#define CTX_COMB_TABLES 2 /* per-receiver comb: 16 teeth, spacing 64 */
+#define COMB_SIZE       (1 << COMB_TEETH)
 
 /* RFC 6509 Appendix A constants, big-endian. */
 static const uint8_t q_be[SAKKE_P_LEN] = {
-	0x26, 0x5E, 0xAE, 0xC7, 0xC2, 0x95, 0x8F, 0xF6, 0x99, 0x71, 0x84, 0x66, 0x36, 0xB4, 0x19, 0x5E,
-	0x90, 0x5B, 0x03, 0x38, 0x67, 0x2D, 0x20, 0x98, 0x6F, 0xA6, 0xB8, 0xD6, 0x2C, 0xF8, 0x06, 0x8B,
-	0xBD, 0x02, 0xAA, 0xC9, 0xF8, 0xBF, 0x03, 0xC6, 0xC8, 0xA1, 0xCC, 0x35, 0x4C, 0x69, 0x67, 0x2C,
-	0x39, 0xE4, 0x6C, 0xE7, 0xFD, 0xF2, 0x22, 0x86, 0x4D, 0x5B, 0x49, 0xFD, 0x29, 0x99, 0xA9, 0xB4,
-	0x38, 0x9B, 0x19, 0x21, 0xCC, 0x9A, 0xD3, 0x35, 0x14, 0x4A, 0xB1, 0x73, 0x59, 0x5A, 0x07, 0x38,
-	0x6D, 0xAB, 0xFD, 0x2A, 0x0C, 0x61, 0x4A, 0xA0, 0xA9, 0xF3, 0xCF, 0x14, 0x87, 0x0F, 0x02, 0x6A,
-	0xA7, 0xE5, 0x35, 0xAB, 0xD5, 0xA5, 0xC7, 0xC7, 0xFF, 0x38, 0xFA, 0x08, 0xE2, 0x61, 0x5F, 0x6C,
-	0x20, 0x31, 0x77, 0xC4, 0x2B, 0x1E, 0xB3, 0xA1, 0xD9, 0x9B, 0x60, 0x1E, 0xBF, 0xAA, 0x17, 0xFB,
-};
-static const uint8_t px_be[SAKKE_P_LEN] = {
-	0x53, 0xFC, 0x09, 0xEE, 0x33, 0x2C, 0x29, 0xAD, 0x0A, 0x79, 0x90, 0x05, 0x3E, 0xD9, 0xB5, 0x2A,
-	0x2B, 0x1A, 0x2F, 0xD6, 0x0A, 0xEC, 0x69, 0xC6, 0x98, 0xB2, 0xF2, 0x04, 0xB6, 0xFF, 0x7C, 0xBF,
-	0xB5, 0xED, 0xB6, 0xC0, 0xF6, 0xCE, 0x23, 0x08, 0xAB, 0x10, 0xDB, 0x90, 0x30, 0xB0, 0x9E, 0x10,
-	0x43, 0xD5, 0xF2, 0x2C, 0xDB, 0x9D, 0xFA, 0x55, 0x71, 0x8B, 0xD9, 0xE7, 0x40, 0x6C, 0xE8, 0x90,
-	0x97, 0x60, 0xAF, 0x76, 0x5D, 0xD5, 0xBC, 0xCB, 0x33, 0x7C, 0x86, 0x54, 0x8B, 0x72, 0xF2, 0xE1,
-	0xA7, 0x02, 0xC3, 0x39, 0x7A, 0x60, 0xDE, 0x74, 0xA7, 0xC1, 0x51, 0x4D, 0xBA, 0x66, 0x91, 0x0D,
-	0xD5, 0xCF, 0xB4, 0xCC, 0x80, 0x72, 0x8D, 0x87, 0xEE, 0x91, 0x63, 0xA5, 0xB6, 0x3F, 0x73, 0xEC,
-	0x80, 0xEC, 0x46, 0xC4, 0x96, 0x7E, 0x09, 0x79, 0x88, 0x0D, 0xC8, 0xAB, 0xEA, 0xE6, 0x38, 0x95,
-};
-static const uint8_t py_be[SAKKE_P_LEN] = {
-	0x0A, 0x82, 0x49, 0x06, 0x3F, 0x60, 0x09, 0xF1, 0xF9, 0xF1, 0xF0, 0x53, 0x36, 0x34, 0xA1, 0x35,
-	0xD3, 0xE8, 0x20, 0x16, 0x02, 0x99, 0x06, 0x96, 0x3D, 0x77, 0x8D, 0x82, 0x1E, 0x14, 0x11, 0x78,
-	0xF5, 0xEA, 0x69, 0xF4, 0x65, 0x4E, 0xC2, 0xB9, 0xE7, 0xF7, 0xF5, 0xE5, 0xF0, 0xDE, 0x55, 0xF6,
-	0x6B, 0x59, 0x8C, 0xCF, 0x9A, 0x14, 0x0B, 0x2E, 0x41, 0x6C, 0xFF, 0x0C, 0xA9, 0xE0, 0x32, 0xB9,
-	0x70, 0xDA, 0xE1, 0x17, 0xAD, 0x54, 0x7C, 0x6C, 0xCA, 0xD6, 0x96, 0xB5, 0xB7, 0x65, 0x2F, 0xE0,
-	0xAC, 0x6F, 0x1E, 0x80, 0x16, 0x4A, 0xA9, 0x89, 0x49, 0x2D, 0x97, 0x9F, 0xC5, 0xA4, 0xD5, 0xF2,
-	0x13, 0x51, 0x5A, 0xD7, 0xE9, 0xCB, 0x99, 0xA9, 0x80, 0xBD, 0xAD, 0x5A, 0xD5, 0xBB, 0x46, 0x36,
-	0xAD, 0xB9, 0xB5, 0x70, 0x6A, 0x67, 0xDC, 0xDE, 0x75, 0x57, 0x3F, 0xD7, 0x1B, 0xEF, 0x16, 0xD7,
+        0x26, 0x5E, 0xAE, 0xC7, 0xC2, 0x95, 0x8F, 0xF6, 0x99, 0x71, 0x84, 0x66, 0x36, 0xB4, 0x19,
+        0x5E, 0x90, 0x5B, 0x03, 0x38, 0x67, 0x2D, 0x20, 0x98, 0x6F, 0xA6, 0xB8, 0xD6, 0x2C, 0xF8,
+        0x06, 0x8B, 0xBD, 0x02, 0xAA, 0xC9, 0xF8, 0xBF, 0x03, 0xC6, 0xC8, 0xA1, 0xCC, 0x35, 0x4C,
+        0x69, 0x67, 0x2C, 0x39, 0xE4, 0x6C, 0xE7, 0xFD, 0xF2, 0x22, 0x86, 0x4D, 0x5B, 0x49, 0xFD,
+        0x29, 0x99, 0xA9, 0xB4, 0x38, 0x9B, 0x19, 0x21, 0xCC, 0x9A, 0xD3, 0x35, 0x14, 0x4A, 0xB1,
+        0x73, 0x59, 0x5A, 0x07, 0x38, 0x6D, 0xAB, 0xFD, 0x2A, 0x0C, 0x61, 0x4A, 0xA0, 0xA9, 0xF3,
+        0xCF, 0x14, 0x87, 0x0F, 0x02, 0x6A, 0xA7, 0xE5, 0x35, 0xAB, 0xD5, 0xA5, 0xC7, 0xC7, 0xFF,
+        0x38, 0xFA, 0x08, 0xE2, 0x61, 0x5F, 0x6C, 0x20, 0x31, 0x77, 0xC4, 0x2B, 0x1E, 0xB3, 0xA1,
+        0xD9, 0x9B, 0x60, 0x1E, 0xBF, 0xAA, 0x17, 0xFB,
 };
 /* g = <P,P> in its F_p representation */
 static const uint8_t g_be[SAKKE_P_LEN] = {
-	0x66, 0xFC, 0x2A, 0x43, 0x2B, 0x6E, 0xA3, 0x92, 0x14, 0x8F, 0x15, 0x86, 0x7D, 0x62, 0x30, 0x68,
-	0xC6, 0xA8, 0x7B, 0xD1, 0xFB, 0x94, 0xC4, 0x1E, 0x27, 0xFA, 0xBE, 0x65, 0x8E, 0x01, 0x5A, 0x87,
-	0x37, 0x1E, 0x94, 0x74, 0x4C, 0x96, 0xFE, 0xDA, 0x44, 0x9A, 0xE9, 0x56, 0x3F, 0x8B, 0xC4, 0x46,
-	0xCB, 0xFD, 0xA8, 0x5D, 0x5D, 0x00, 0xEF, 0x57, 0x70, 0x72, 0xDA, 0x8F, 0x54, 0x17, 0x21, 0xBE,
-	0xEE, 0x0F, 0xAE, 0xD1, 0x82, 0x8E, 0xAB, 0x90, 0xB9, 0x9D, 0xFB, 0x01, 0x38, 0xC7, 0x84, 0x33,
-	0x55, 0xDF, 0x04, 0x60, 0xB4, 0xA9, 0xFD, 0x74, 0xB4, 0xF1, 0xA3, 0x2B, 0xCA, 0xFA, 0x1F, 0xFA,
-	0xD6, 0x82, 0xC0, 0x33, 0xA7, 0x94, 0x2B, 0xCC, 0xE3, 0x72, 0x0F, 0x20, 0xB9, 0xB7, 0xB0, 0x40,
-	0x3C, 0x8C, 0xAE, 0x87, 0xB7, 0xA0, 0x04, 0x2A, 0xCD, 0xE0, 0xFA, 0xB3, 0x64, 0x61, 0xEA, 0x46,
+        0x66, 0xFC, 0x2A, 0x43, 0x2B, 0x6E, 0xA3, 0x92, 0x14, 0x8F, 0x15, 0x86, 0x7D, 0x62, 0x30,
+        0x68, 0xC6, 0xA8, 0x7B, 0xD1, 0xFB, 0x94, 0xC4, 0x1E, 0x27, 0xFA, 0xBE, 0x65, 0x8E, 0x01,
+        0x5A, 0x87, 0x37, 0x1E, 0x94, 0x74, 0x4C, 0x96, 0xFE, 0xDA, 0x44, 0x9A, 0xE9, 0x56, 0x3F,
+        0x8B, 0xC4, 0x46, 0xCB, 0xFD, 0xA8, 0x5D, 0x5D, 0x00, 0xEF, 0x57, 0x70, 0x72, 0xDA, 0x8F,
+        0x54, 0x17, 0x21, 0xBE, 0xEE, 0x0F, 0xAE, 0xD1, 0x82, 0x8E, 0xAB, 0x90, 0xB9, 0x9D, 0xFB,
+        0x01, 0x38, 0xC7, 0x84, 0x33, 0x55, 0xDF, 0x04, 0x60, 0xB4, 0xA9, 0xFD, 0x74, 0xB4, 0xF1,
+        0xA3, 0x2B, 0xCA, 0xFA, 0x1F, 0xFA, 0xD6, 0x82, 0xC0, 0x33, 0xA7, 0x94, 0x2B, 0xCC, 0xE3,
+        0x72, 0x0F, 0x20, 0xB9, 0xB7, 0xB0, 0x40, 0x3C, 0x8C, 0xAE, 0x87, 0xB7, 0xA0, 0x04, 0x2A,
+        0xCD, 0xE0, 0xFA, 0xB3, 0x64, 0x61, 0xEA, 0x46,
 };
 
 struct fp2 {
@@ -78,19 +61,49 @@ struct aline {
 };
 
 struct sakke_rsk_ctx {
-	struct aline lines[SAKKE_NLINES]; /* secret: derived from the RSK */
-	struct ec_aff comb[COMB_SIZE];	  /* public: sums of [2^(128j)]Q, entry 0 unused */
-	struct ec_aff q;		  /* Q = [b]P + Z */
+	struct aline lines[SAKKE_NLINES];                    /* secret: derived from the RSK */
+	uint64_t comb[CTX_COMB_TABLES * COMB_SIZE][2][FP_N]; /* public: comb tables of Q */
+	struct ec_aff q;                                     /* Q = [b]P + Z */
 	size_t idlen;
 	uint8_t id[SAKKE_ID_MAX];
 };
 
-/* bit i of q - 1 (q is odd: q - 1 clears bit 0) */
-static unsigned qm1_bit(int i)
+/* Non-adjacent form of q - 1, least significant digit first (public: depends on q only);
+ * returns the number of digits (1022). */
+static int qm1_naf(int8_t d[NAF_MAX])
 {
-	if (i == 0)
-		return 0;
-	return (unsigned)(q_be[SAKKE_P_LEN - 1 - i / 8] >> (i % 8)) & 1u;
+	uint64_t n[FP_N + 1];
+	int len = 0;
+	for (int j = 0; j < FP_N; j++) {
+		uint64_t w = 0;
+		for (int k = 0; k < 8; k++)
+			w = (w << 8) | q_be[SAKKE_P_LEN - 8 * (j + 1) + k];
+		n[j] = w;
+	}
+	n[FP_N] = 0;
+	n[0] -= 1; /* q is odd */
+	for (;;) {
+		uint64_t any = 0;
+		for (int j = 0; j <= FP_N; j++)
+			any |= n[j];
+		if (!any || len == NAF_MAX)
+			break;
+		int8_t z = 0;
+		if (n[0] & 1) {
+			z = (n[0] & 3) == 1 ? 1 : -1;
+			if (z == 1) {
+				n[0] -= 1;
+			} else {
+				for (int j = 0; j <= FP_N && ++n[j] == 0; j++)
+					;
+			}
+		}
+		d[len++] = z;
+		for (int j = 0; j < FP_N; j++)
+			n[j] = (n[j] >> 1) | (n[j + 1] << 63);
+		n[FP_N] >>= 1;
+	}
+	return len;
 }
 
 /* ---- F_p2 ---- */
@@ -151,7 +164,6 @@ static void final_exp(uint64_t out[FP_N], const struct fp2 *v)
 
 /* ---- curve points ---- */
 
-
 /* y^2 == x^3 - 3x */
 static uint64_t on_curve(const struct ec_aff *p)
 {
@@ -184,12 +196,6 @@ static void point_encode(uint8_t out[SAKKE_POINT_LEN], const struct ec_aff *p)
 	out[0] = 0x04;
 	sakke_fp_to_bytes(out + 1, p->x);
 	sakke_fp_to_bytes(out + 1 + SAKKE_P_LEN, p->y);
-}
-
-static void base_point(struct ec_aff *p)
-{
-	(void)sakke_fp_from_bytes(p->x, px_be);
-	(void)sakke_fp_from_bytes(p->y, py_be);
 }
 
 /* r = [2]p, a = -3 (dbl-2001-b). Infinity (Z = 0) stays infinity. */
@@ -235,7 +241,7 @@ static void ec_dbl(struct ec_jac *r, const struct ec_jac *p)
 static void ec_madd(struct ec_jac *r, const struct ec_jac *p, const struct ec_aff *q)
 {
 	uint64_t z1z1[FP_N], u2[FP_N], s2[FP_N], h[FP_N], hh[FP_N], i4[FP_N], j[FP_N], rr[FP_N],
-		v[FP_N], t[FP_N];
+	        v[FP_N], t[FP_N];
 	sakke_fp_sqr(z1z1, p->z);
 	sakke_fp_mul(u2, q->x, z1z1);
 	sakke_fp_mul(s2, q->y, p->z);
@@ -281,7 +287,7 @@ static void ec_madd(struct ec_jac *r, const struct ec_jac *p, const struct ec_af
 /* Converts n Jacobian points (none at infinity) to affine with one inversion (Montgomery's
  * trick); scratch holds n field elements. */
 static void ec_batch_affine(struct ec_aff *out, const struct ec_jac *in, size_t n,
-			    uint64_t (*scratch)[FP_N])
+                            uint64_t (*scratch)[FP_N])
 {
 	uint64_t inv[FP_N], t[FP_N], zi2[FP_N];
 	memcpy(scratch[0], in[0].z, sizeof scratch[0]);
@@ -307,7 +313,7 @@ static void ec_batch_affine(struct ec_aff *out, const struct ec_jac *in, size_t 
 
 static uint64_t ct_eq_u(unsigned a, unsigned b)
 {
-	uint64_t d = (uint64_t)(a ^ b);
+	uint64_t d = (uint64_t) (a ^ b);
 	return ((d | (0 - d)) >> 63) - 1;
 }
 
@@ -324,8 +330,22 @@ static void aff_lookup(struct ec_aff *r, const struct ec_aff *tab, unsigned n, u
 	}
 }
 
+/* Masked lookup in a comb table: *r = comb[idx] reading every entry. */
+static void comb_lookup(struct ec_aff *r, const uint64_t (*comb)[2][FP_N], unsigned idx)
+{
+	memset(r, 0, sizeof *r);
+	for (unsigned k = 0; k < COMB_SIZE; k++) {
+		uint64_t m = ct_eq_u(k, idx);
+		for (int w = 0; w < FP_N; w++) {
+			r->x[w] |= comb[k][0][w] & m;
+			r->y[w] |= comb[k][1][w] & m;
+		}
+	}
+}
+
 /* acc = acc + e, where acc_inf/e_zero masks mark an infinite accumulator or an absent term. */
-static void ec_acc_add(struct ec_jac *acc, uint64_t *acc_inf, const struct ec_aff *e, uint64_t e_zero)
+static void ec_acc_add(struct ec_jac *acc, uint64_t *acc_inf, const struct ec_aff *e,
+                       uint64_t e_zero)
 {
 	struct ec_jac sum, fresh;
 	ec_madd(&sum, acc, e);
@@ -346,7 +366,7 @@ static void ec_acc_add(struct ec_jac *acc, uint64_t *acc_inf, const struct ec_af
 
 static unsigned scalar_bit(const uint8_t k[SAKKE_P_LEN], int i)
 {
-	return (unsigned)(k[SAKKE_P_LEN - 1 - i / 8] >> (i % 8)) & 1u;
+	return (unsigned) (k[SAKKE_P_LEN - 1 - i / 8] >> (i % 8)) & 1u;
 }
 
 /* r = [k]p, k a 128-octet big-endian scalar < q, constant time (fixed 4-bit windows, masked
@@ -358,7 +378,7 @@ static uint64_t ec_mul(struct ec_jac *r, const struct ec_aff *p, const uint8_t k
 	struct ec_aff ta[16];
 	uint64_t scratch[15][FP_N];
 	struct ec_aff e;
-	uint64_t inf = ~(uint64_t)0;
+	uint64_t inf = ~(uint64_t) 0;
 	memcpy(tj[0].x, p->x, sizeof tj[0].x);
 	memcpy(tj[0].y, p->y, sizeof tj[0].y);
 	memcpy(tj[0].z, sakke_fp_one, sizeof tj[0].z);
@@ -369,7 +389,7 @@ static uint64_t ec_mul(struct ec_jac *r, const struct ec_aff *p, const uint8_t k
 	ec_batch_affine(&ta[1], tj, 15, scratch);
 	memset(r, 0, sizeof *r);
 	for (int w = 255; w >= 0; w--) {
-		unsigned d = (unsigned)(k[SAKKE_P_LEN - 1 - w / 2] >> (4 * (w % 2))) & 15u;
+		unsigned d = (unsigned) (k[SAKKE_P_LEN - 1 - w / 2] >> (4 * (w % 2))) & 15u;
 		for (int s = 0; s < 4; s++)
 			ec_dbl(r, r);
 		aff_lookup(&e, ta, 16, d);
@@ -391,20 +411,51 @@ static bool ec_to_affine(struct ec_aff *r, const struct ec_jac *p, uint64_t inf)
 	return inf == 0;
 }
 
+/* [r]Q by a comb of ntab tables of COMB_SIZE entries (constant time): 1024/(8*ntab) doublings
+ * and 1024/8 masked additions. Table k, entry m = sum over set bits t of m of
+ * [2^((8k+t)*spacing)]Q. Every partial sum is a multiple [k']Q with k' <= r < q whose base-2^spacing
+ * digits rule out P + P and P + (-P), so only the masked infinity cases occur. */
+static uint64_t comb_mul(struct ec_jac *acc, const uint64_t (*comb)[2][FP_N], int ntab,
+                         const uint8_t r[SAKKE_P_LEN])
+{
+	struct ec_aff e;
+	uint64_t inf = ~(uint64_t) 0;
+	int spacing = 1024 / (COMB_TEETH * ntab);
+	memset(acc, 0, sizeof *acc);
+	for (int i = spacing - 1; i >= 0; i--) {
+		ec_dbl(acc, acc);
+		for (int k = 0; k < ntab; k++) {
+			unsigned idx = 0;
+			for (int t = 0; t < COMB_TEETH; t++)
+				idx |= scalar_bit(r, (COMB_TEETH * k + t) * spacing + i) << t;
+			comb_lookup(&e, comb + COMB_SIZE * k, idx);
+			ec_acc_add(acc, &inf, &e, ct_eq_u(idx, 0));
+		}
+	}
+	lim_wipe(&e, sizeof e);
+	return inf;
+}
+
 /* ---- pairing ---- */
 
-/* Projective lines of the Miller loop of <., T> over the bits of q-1 (RFC 6508 s3.2) with T
- * in the role of the running point; vertical lines (in F_p after psi) are dropped. Constant time
- * in T (the loop shape depends only on q). */
+/* Projective lines of the Miller loop of <., T> over the NAF of q-1 (RFC 6508 s3.2; a signed
+ * digit chain gives the same reduced pairing) with T in the role of the running point. Vertical
+ * lines are in F_p after psi and are dropped. Constant time in T (the loop shape depends only on
+ * q). Writes SAKKE_NLINES lines. */
 static void miller_lines(struct pline *ln, const struct ec_aff *t)
 {
 	struct ec_jac c;
+	struct ec_aff tn;
+	int8_t naf[NAF_MAX];
 	uint64_t delta[FP_N], gamma[FP_N], alpha[FP_N], u[FP_N], v[FP_N];
 	size_t n = 0;
+	int len = qm1_naf(naf);
+	memcpy(tn.x, t->x, sizeof tn.x);
+	sakke_fp_neg(tn.y, t->y);
 	memcpy(c.x, t->x, sizeof c.x);
 	memcpy(c.y, t->y, sizeof c.y);
 	memcpy(c.z, sakke_fp_one, sizeof c.z);
-	for (int i = 1020; i >= 0; i--) {
+	for (int i = len - 2; i >= 0 && n < SAKKE_NLINES; i--) {
 		struct pline *l = &ln[n++];
 		/* tangent at C: (alpha*Z^2*Rx + alpha*X - 2Y^2) + i*(Z3*Z^2)*Ry, alpha = 3(X^2-Z^4) */
 		sakke_fp_sqr(delta, c.z);
@@ -420,25 +471,27 @@ static void miller_lines(struct pline *ln, const struct ec_aff *t)
 		sakke_fp_sub(l->b, u, v);
 		ec_dbl(&c, &c);
 		sakke_fp_mul(l->c, c.z, delta);
-		if (qm1_bit(i)) {
-			/* chord through C and T: r*(Rx + Tx) - Ty*Z3 + i*Z3*Ry, with r = 2(S2 - Y1) */
+		if (naf[i] != 0 && n < SAKKE_NLINES) {
+			/* chord through C and S = +-T: r*(Rx + Sx) - Sy*Z3 + i*Z3*Ry, r = 2(S2 - Y1) */
+			const struct ec_aff *sp = naf[i] > 0 ? t : &tn;
 			uint64_t z1z1[FP_N], s2[FP_N];
 			l = &ln[n++];
 			sakke_fp_sqr(z1z1, c.z);
-			sakke_fp_mul(s2, t->y, c.z);
+			sakke_fp_mul(s2, sp->y, c.z);
 			sakke_fp_mul(s2, s2, z1z1);
 			sakke_fp_sub(u, s2, c.y);
 			sakke_fp_add(l->a, u, u);
-			ec_madd(&c, &c, t);
+			ec_madd(&c, &c, sp);
 			memcpy(l->c, c.z, sizeof l->c);
-			sakke_fp_mul(u, l->a, t->x);
-			sakke_fp_mul(v, t->y, c.z);
+			sakke_fp_mul(u, l->a, sp->x);
+			sakke_fp_mul(v, sp->y, c.z);
 			sakke_fp_sub(l->b, u, v);
 			LIM_WIPE(z1z1);
 			LIM_WIPE(s2);
 		}
 	}
 	lim_wipe(&c, sizeof c);
+	lim_wipe(&tn, sizeof tn);
 	LIM_WIPE(delta);
 	LIM_WIPE(gamma);
 	LIM_WIPE(alpha);
@@ -446,62 +499,166 @@ static void miller_lines(struct pline *ln, const struct ec_aff *t)
 	LIM_WIPE(v);
 }
 
-/* Miller loop value at psi(R) from projective lines. */
-static void miller_eval_proj(struct fp2 *f, const struct pline *ln, const struct ec_aff *r)
+/* Miller loop of <R, T> computed on the fly (T running, R evaluation point), fusing the Jacobian
+ * steps with their lines: per doubling 7M + 5S plus 5M for f, per addition 10M + 4S plus 3M.
+ * Same value as miller_lines + miller_eval_proj, without storing lines. */
+static void miller_onfly(struct fp2 *f, const struct ec_aff *t, const struct ec_aff *r)
 {
-	uint64_t l0[FP_N], l1[FP_N];
-	size_t n = 0;
+	struct ec_jac c;
+	struct ec_aff tn;
+	int8_t naf[NAF_MAX];
+	uint64_t delta[FP_N], gamma[FP_N], alpha[FP_N], beta[FP_N], u[FP_N], v[FP_N], l0[FP_N],
+	        l1[FP_N];
+	int len = qm1_naf(naf);
+	memcpy(tn.x, t->x, sizeof tn.x);
+	sakke_fp_neg(tn.y, t->y);
+	memcpy(c.x, t->x, sizeof c.x);
+	memcpy(c.y, t->y, sizeof c.y);
+	memcpy(c.z, sakke_fp_one, sizeof c.z);
 	memcpy(f->a, sakke_fp_one, sizeof f->a);
 	memset(f->b, 0, sizeof f->b);
-	for (int i = 1020; i >= 0; i--) {
-		int steps = 1 + (int)qm1_bit(i);
+	for (int i = len - 2; i >= 0; i--) {
+		/* tangent at C scaled by 2YZ^3: (alpha*(Z^2*Rx + X) - 2Y^2) + i*(Z3*Z^2)*Ry */
+		sakke_fp_sqr(delta, c.z);
+		sakke_fp_sqr(gamma, c.y);
+		sakke_fp_sub(u, c.x, delta);
+		sakke_fp_add(v, c.x, delta);
+		sakke_fp_mul(alpha, u, v);
+		sakke_fp_add(u, alpha, alpha);
+		sakke_fp_add(alpha, alpha, u);
+		sakke_fp_mul(u, delta, r->x);
+		sakke_fp_add(u, u, c.x);
+		sakke_fp_mul(l0, alpha, u);
+		sakke_fp_add(u, gamma, gamma);
+		sakke_fp_sub(l0, l0, u);
+		sakke_fp_mul(l1, delta, r->y);
+		/* C = [2]C (dbl-2001-b, a = -3) reusing delta, gamma, alpha */
+		sakke_fp_mul(beta, c.x, gamma);
+		sakke_fp_add(u, c.y, c.z);
+		sakke_fp_sqr(u, u);
+		sakke_fp_sub(u, u, gamma);
+		sakke_fp_sub(c.z, u, delta);
+		sakke_fp_add(beta, beta, beta);
+		sakke_fp_add(beta, beta, beta); /* 4 beta */
+		sakke_fp_add(u, beta, beta);
+		sakke_fp_sqr(v, alpha);
+		sakke_fp_sub(c.x, v, u);
+		sakke_fp_sub(u, beta, c.x);
+		sakke_fp_mul(u, alpha, u);
+		sakke_fp_sqr(gamma, gamma);
+		sakke_fp_add(gamma, gamma, gamma);
+		sakke_fp_add(gamma, gamma, gamma);
+		sakke_fp_add(gamma, gamma, gamma);
+		sakke_fp_sub(c.y, u, gamma);
+		sakke_fp_mul(l1, l1, c.z);
 		fp2_sqr(f, f);
-		for (int s = 0; s < steps; s++, n++) {
-			sakke_fp_mul(l0, ln[n].a, r->x);
-			sakke_fp_add(l0, l0, ln[n].b);
-			sakke_fp_mul(l1, ln[n].c, r->y);
+		fp2_mul_line(f, l0, l1);
+		if (naf[i] != 0) {
+			/* chord through C and S = +-T (madd-2007-bl) scaled by Z3:
+			 * (rr*(Rx + Sx) - Sy*Z3) + i*Z3*Ry, rr = 2(S2 - Y1) */
+			const struct ec_aff *sp = naf[i] > 0 ? t : &tn;
+			uint64_t h[FP_N], hh[FP_N], i4[FP_N], j[FP_N], rr[FP_N];
+			sakke_fp_sqr(delta, c.z);      /* Z1Z1 */
+			sakke_fp_mul(u, sp->x, delta); /* U2 */
+			sakke_fp_mul(v, sp->y, c.z);
+			sakke_fp_mul(v, v, delta); /* S2 */
+			sakke_fp_sub(h, u, c.x);
+			sakke_fp_sqr(hh, h);
+			sakke_fp_add(i4, hh, hh);
+			sakke_fp_add(i4, i4, i4);
+			sakke_fp_mul(j, h, i4);
+			sakke_fp_sub(rr, v, c.y);
+			sakke_fp_add(rr, rr, rr);
+			sakke_fp_mul(v, c.x, i4); /* V */
+			sakke_fp_add(u, c.z, h);
+			sakke_fp_sqr(u, u);
+			sakke_fp_sub(u, u, delta);
+			sakke_fp_sub(c.z, u, hh); /* Z3 */
+			sakke_fp_mul(u, c.y, j);
+			sakke_fp_add(gamma, u, u); /* 2 Y1 J */
+			sakke_fp_sqr(u, rr);
+			sakke_fp_sub(u, u, j);
+			sakke_fp_sub(u, u, v);
+			sakke_fp_sub(c.x, u, v);
+			sakke_fp_sub(u, v, c.x);
+			sakke_fp_mul(u, rr, u);
+			sakke_fp_sub(c.y, u, gamma);
+			sakke_fp_add(u, r->x, sp->x);
+			sakke_fp_mul(l0, rr, u);
+			sakke_fp_mul(u, sp->y, c.z);
+			sakke_fp_sub(l0, l0, u);
+			sakke_fp_mul(l1, c.z, r->y);
 			fp2_mul_line(f, l0, l1);
+			LIM_WIPE(h);
+			LIM_WIPE(hh);
+			LIM_WIPE(i4);
+			LIM_WIPE(j);
+			LIM_WIPE(rr);
 		}
 	}
+	lim_wipe(&c, sizeof c);
+	lim_wipe(&tn, sizeof tn);
+	LIM_WIPE(delta);
+	LIM_WIPE(gamma);
+	LIM_WIPE(alpha);
+	LIM_WIPE(beta);
+	LIM_WIPE(u);
+	LIM_WIPE(v);
 	LIM_WIPE(l0);
 	LIM_WIPE(l1);
 }
 
-/* Miller loop value at psi(R) from normalised lines: per doubling 1 + 2 + 3 multiplications. */
+/* Miller loop value at psi(R) from normalised lines (a*Rx + b) + i*Ry: per doubling 1 + 2 + 3
+ * multiplications; a doubling and an addition line are first multiplied together,
+ * (x1 + i*Ry)(x2 + i*Ry) = (x1*x2 - Ry^2) + i*Ry*(x1 + x2), saving one multiplication. */
 static void miller_eval_aff(struct fp2 *f, const struct aline *ln, const struct ec_aff *r)
 {
-	uint64_t l0[FP_N], t0[FP_N], t1[FP_N], s[FP_N];
+	uint64_t l0[FP_N], l1[FP_N], t0[FP_N], t1[FP_N], s[FP_N], ry2[FP_N];
+	int8_t naf[NAF_MAX];
 	size_t n = 0;
+	int len = qm1_naf(naf);
+	sakke_fp_sqr(ry2, r->y);
 	memcpy(f->a, sakke_fp_one, sizeof f->a);
 	memset(f->b, 0, sizeof f->b);
-	for (int i = 1020; i >= 0; i--) {
-		int steps = 1 + (int)qm1_bit(i);
+	for (int i = len - 2; i >= 0 && n < SAKKE_NLINES; i--) {
 		fp2_sqr(f, f);
-		for (int st = 0; st < steps; st++, n++) {
-			/* f *= (l0 + i*Ry), Karatsuba */
-			sakke_fp_mul(l0, ln[n].a, r->x);
-			sakke_fp_add(l0, l0, ln[n].b);
-			sakke_fp_mul(t0, f->a, l0);
-			sakke_fp_mul(t1, f->b, r->y);
-			sakke_fp_add(s, f->a, f->b);
-			sakke_fp_add(l0, l0, r->y);
-			sakke_fp_mul(s, s, l0);
-			sakke_fp_sub(f->a, t0, t1);
-			sakke_fp_sub(s, s, t0);
-			sakke_fp_sub(f->b, s, t1);
+		sakke_fp_mul(l0, ln[n].a, r->x);
+		sakke_fp_add(l0, l0, ln[n].b);
+		n++;
+		if (naf[i] != 0 && n < SAKKE_NLINES) {
+			sakke_fp_mul(t0, ln[n].a, r->x);
+			sakke_fp_add(t0, t0, ln[n].b);
+			n++;
+			sakke_fp_add(s, l0, t0);
+			sakke_fp_mul(l1, s, r->y);
+			sakke_fp_mul(l0, l0, t0);
+			sakke_fp_sub(l0, l0, ry2);
+		} else {
+			memcpy(l1, r->y, sizeof l1);
 		}
+		/* f *= (l0 + i*l1), Karatsuba */
+		sakke_fp_mul(t0, f->a, l0);
+		sakke_fp_mul(t1, f->b, l1);
+		sakke_fp_add(s, f->a, f->b);
+		sakke_fp_add(l0, l0, l1);
+		sakke_fp_mul(s, s, l0);
+		sakke_fp_sub(f->a, t0, t1);
+		sakke_fp_sub(s, s, t0);
+		sakke_fp_sub(f->b, s, t1);
 	}
 	LIM_WIPE(l0);
+	LIM_WIPE(l1);
 	LIM_WIPE(t0);
 	LIM_WIPE(t1);
 	LIM_WIPE(s);
+	LIM_WIPE(ry2);
 }
 
 /* ---- hashing and scalars ---- */
 
 /* HashToIntegerRange(s, n, SHA-256), RFC 6508 s5.1, writing v' (l blocks of 32 octets). */
 static enum lim_err h2ir_blocks(const uint8_t *s, size_t slen, const uint8_t *s2, size_t s2len,
-				uint8_t *out, size_t l)
+                                uint8_t *out, size_t l)
 {
 	enum lim_err err = LIM_E_CRYPTO;
 	uint8_t a[32], h[32], buf[64];
@@ -550,7 +707,7 @@ static BIGNUM *bn_q(void)
 
 /* r = HashToIntegerRange(ssv || b, q): l = ceil(1022/256) = 4 blocks, reduced mod q. */
 static enum lim_err h2ir_q(const uint8_t ssv[SAKKE_SSV_LEN], const uint8_t *id, size_t idlen,
-			   uint8_t r[SAKKE_P_LEN])
+                           uint8_t r[SAKKE_P_LEN])
 {
 	enum lim_err err;
 	uint8_t v[128];
@@ -586,27 +743,36 @@ static bool id_ok(const uint8_t *id, size_t idlen)
 
 /* Q = [b]P + Z (public values; variable time). LIM_E_AUTH-free: LIM_E_ARG if Q is infinity. */
 static enum lim_err receiver_point(struct ec_aff *q, const struct ec_aff *z, const uint8_t *id,
-				   size_t idlen)
+                                   size_t idlen)
 {
 	enum lim_err err = LIM_E_NOMEM;
 	uint8_t bs[SAKKE_P_LEN];
-	struct ec_aff p, bp;
-	struct ec_jac j;
-	uint64_t lam[FP_N], t[FP_N], u[FP_N];
+	struct ec_aff bp;
+	struct ec_jac j, sum;
+	uint64_t lam[FP_N], t[FP_N], u[FP_N], inf;
 	BIGNUM *bq = bn_q(), *b = BN_new();
 	BN_CTX *bc = BN_CTX_new();
 	if (!bq || !b || !bc)
 		goto out;
 	err = LIM_E_CRYPTO;
-	if (!BN_bin2bn(id, (int)idlen, b) || !BN_nnmod(b, b, bq, bc) ||
-	    BN_bn2binpad(b, bs, sizeof bs) != (int)sizeof bs)
+	if (!BN_bin2bn(id, (int) idlen, b) || !BN_nnmod(b, b, bq, bc) ||
+	    BN_bn2binpad(b, bs, sizeof bs) != (int) sizeof bs)
 		goto out;
-	base_point(&p);
-	if (!ec_to_affine(&bp, &j, ec_mul(&j, &p, bs))) {
+	inf = comb_mul(&j, sakke_comb_p, 1, bs);
+	if (inf) {
 		*q = *z; /* b = 0 mod q */
 		err = LIM_OK;
 		goto out;
 	}
+	/* usual case: one mixed addition and one inversion */
+	ec_madd(&sum, &j, z);
+	if (!sakke_fp_is_zero(sum.z)) {
+		(void) ec_to_affine(q, &sum, 0);
+		err = LIM_OK;
+		goto out;
+	}
+	/* [b]P = +-Z: affine doubling or infinity */
+	(void) ec_to_affine(&bp, &j, 0);
 	if (sakke_fp_eq(bp.x, z->x)) {
 		if (!sakke_fp_eq(bp.y, z->y)) {
 			err = LIM_E_ARG; /* [b]P = -Z */
@@ -643,7 +809,7 @@ static enum lim_err z_scalar(const uint8_t *z, size_t zlen, BIGNUM *out, const B
 {
 	if (!z || zlen == 0 || zlen > SAKKE_P_LEN)
 		return LIM_E_ARG;
-	if (!BN_bin2bn(z, (int)zlen, out))
+	if (!BN_bin2bn(z, (int) zlen, out))
 		return LIM_E_NOMEM;
 	if (BN_is_zero(out) || BN_cmp(out, q) >= 0)
 		return LIM_E_ARG;
@@ -655,7 +821,7 @@ enum lim_err sakke_kms_public(const uint8_t *z, size_t zlen, uint8_t Z[SAKKE_POI
 {
 	enum lim_err err = LIM_E_NOMEM;
 	uint8_t zs[SAKKE_P_LEN];
-	struct ec_aff p, r;
+	struct ec_aff r;
 	struct ec_jac j;
 	BIGNUM *q = bn_q(), *x = BN_secure_new();
 	if (!q || !x)
@@ -665,10 +831,9 @@ enum lim_err sakke_kms_public(const uint8_t *z, size_t zlen, uint8_t Z[SAKKE_POI
 	if (err != LIM_OK)
 		goto out;
 	err = LIM_E_CRYPTO;
-	if (BN_bn2binpad(x, zs, sizeof zs) != (int)sizeof zs)
+	if (BN_bn2binpad(x, zs, sizeof zs) != (int) sizeof zs)
 		goto out;
-	base_point(&p);
-	if (!ec_to_affine(&r, &j, ec_mul(&j, &p, zs)))
+	if (!ec_to_affine(&r, &j, comb_mul(&j, sakke_comb_p, 1, zs)))
 		goto out;
 	point_encode(Z, &r);
 	err = LIM_OK;
@@ -711,11 +876,11 @@ out:
 
 /* see sakke.h */
 enum lim_err sakke_rsk_issue(const uint8_t *z, size_t zlen, const uint8_t *id, size_t idlen,
-			     uint8_t rsk[SAKKE_POINT_LEN])
+                             uint8_t rsk[SAKKE_POINT_LEN])
 {
 	enum lim_err err = LIM_E_NOMEM;
 	uint8_t ks[SAKKE_P_LEN];
-	struct ec_aff p, r;
+	struct ec_aff r;
 	struct ec_jac j;
 	BIGNUM *q = bn_q(), *x = BN_secure_new(), *b = BN_new(), *inv = BN_secure_new();
 	BN_CTX *bc = BN_CTX_secure_new();
@@ -729,17 +894,16 @@ enum lim_err sakke_rsk_issue(const uint8_t *z, size_t zlen, const uint8_t *id, s
 	if (err != LIM_OK)
 		goto out;
 	err = LIM_E_CRYPTO;
-	if (!BN_bin2bn(id, (int)idlen, b) || !BN_mod_add(x, x, b, q, bc))
+	if (!BN_bin2bn(id, (int) idlen, b) || !BN_mod_add(x, x, b, q, bc))
 		goto out;
 	if (BN_is_zero(x)) {
 		err = LIM_E_ARG;
 		goto out;
 	}
 	/* RFC 6508 s6.1.1: K = [(b + z)^-1]P */
-	if (!BN_mod_inverse(inv, x, q, bc) || BN_bn2binpad(inv, ks, sizeof ks) != (int)sizeof ks)
+	if (!BN_mod_inverse(inv, x, q, bc) || BN_bn2binpad(inv, ks, sizeof ks) != (int) sizeof ks)
 		goto out;
-	base_point(&p);
-	if (!ec_to_affine(&r, &j, ec_mul(&j, &p, ks)))
+	if (!ec_to_affine(&r, &j, comb_mul(&j, sakke_comb_p, 1, ks)))
 		goto out;
 	point_encode(rsk, &r);
 	err = LIM_OK;
@@ -760,20 +924,15 @@ out:
 static enum lim_err pairing(uint64_t out[FP_N], const struct ec_aff *r, const struct ec_aff *t)
 {
 	struct fp2 f;
-	struct pline *ln = OPENSSL_secure_zalloc(SAKKE_NLINES * sizeof *ln);
-	if (!ln)
-		return LIM_E_NOMEM;
-	miller_lines(ln, t);
-	miller_eval_proj(&f, ln, r);
+	miller_onfly(&f, t, r);
 	final_exp(out, &f);
 	lim_wipe(&f, sizeof f);
-	OPENSSL_secure_clear_free(ln, SAKKE_NLINES * sizeof *ln);
 	return LIM_OK;
 }
 
 /* Decodes Z and forms Q = [b]P + Z. */
 static enum lim_err public_q(struct ec_aff *q, const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id,
-			     size_t idlen)
+                             size_t idlen)
 {
 	struct ec_aff z;
 	if (!Z)
@@ -787,7 +946,7 @@ static enum lim_err public_q(struct ec_aff *q, const uint8_t Z[SAKKE_POINT_LEN],
 
 /* see sakke.h */
 enum lim_err sakke_rsk_validate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-				const uint8_t rsk[SAKKE_POINT_LEN])
+                                const uint8_t rsk[SAKKE_POINT_LEN])
 {
 	struct ec_aff q, k, g;
 	uint64_t w[FP_N];
@@ -801,7 +960,7 @@ enum lim_err sakke_rsk_validate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t 
 	err = pairing(w, &q, &k);
 	if (err != LIM_OK)
 		goto out;
-	(void)sakke_fp_from_bytes(g.x, g_be);
+	(void) sakke_fp_from_bytes(g.x, g_be);
 	err = sakke_fp_eq(w, g.x) ? LIM_OK : LIM_E_AUTH;
 out:
 	lim_wipe(&k, sizeof k);
@@ -817,12 +976,12 @@ static void gt_pow(uint64_t out[FP_N], const uint8_t r[SAKKE_P_LEN])
 	memcpy(tab[0].a, sakke_fp_one, sizeof tab[0].a);
 	memset(tab[0].b, 0, sizeof tab[0].b);
 	memcpy(tab[1].a, sakke_fp_one, sizeof tab[1].a);
-	(void)sakke_fp_from_bytes(tab[1].b, g_be);
+	(void) sakke_fp_from_bytes(tab[1].b, g_be);
 	for (int m = 2; m < 16; m++)
 		fp2_mul(&tab[m], &tab[m - 1], &tab[1]);
 	acc = tab[0];
 	for (int w = 255; w >= 0; w--) {
-		unsigned d = (unsigned)(r[SAKKE_P_LEN - 1 - w / 2] >> (4 * (w % 2))) & 15u;
+		unsigned d = (unsigned) (r[SAKKE_P_LEN - 1 - w / 2] >> (4 * (w % 2))) & 15u;
 		for (int s = 0; s < 4; s++)
 			fp2_sqr(&acc, &acc);
 		memset(&e, 0, sizeof e);
@@ -843,7 +1002,7 @@ static void gt_pow(uint64_t out[FP_N], const uint8_t r[SAKKE_P_LEN])
 
 /* see sakke.h */
 enum lim_err sakke_encapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-			       const uint8_t ssv[SAKKE_SSV_LEN], uint8_t sed[SAKKE_SED_LEN])
+                               const uint8_t ssv[SAKKE_SSV_LEN], uint8_t sed[SAKKE_SED_LEN])
 {
 	struct ec_aff q, rp;
 	struct ec_jac j;
@@ -873,7 +1032,7 @@ enum lim_err sakke_encapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
 	/* step 4: SED = (R_(b,S), H) */
 	point_encode(sed, &rp);
 	for (int k = 0; k < SAKKE_SSV_LEN; k++)
-		sed[SAKKE_POINT_LEN + k] = (uint8_t)(ssv[k] ^ mask[k]);
+		sed[SAKKE_POINT_LEN + k] = (uint8_t) (ssv[k] ^ mask[k]);
 out:
 	LIM_WIPE(r);
 	LIM_WIPE(gr);
@@ -886,15 +1045,15 @@ out:
 /* Steps of RFC 6508 s6.2.2 shared by both receivers, given w = <R, K> already computed:
  * SSV = H XOR mask, r = HashToIntegerRange(SSV || b, q); writes r. */
 static enum lim_err recover_ssv(const uint64_t w[FP_N], const uint8_t h[SAKKE_SSV_LEN],
-				const uint8_t *id, size_t idlen, uint8_t ssv[SAKKE_SSV_LEN],
-				uint8_t r[SAKKE_P_LEN])
+                                const uint8_t *id, size_t idlen, uint8_t ssv[SAKKE_SSV_LEN],
+                                uint8_t r[SAKKE_P_LEN])
 {
 	uint8_t wb[SAKKE_P_LEN], mask[SAKKE_SSV_LEN];
 	sakke_fp_to_bytes(wb, w);
 	enum lim_err err = h2ir_mask(wb, mask);
 	if (err == LIM_OK) {
 		for (int k = 0; k < SAKKE_SSV_LEN; k++)
-			ssv[k] = (uint8_t)(h[k] ^ mask[k]);
+			ssv[k] = (uint8_t) (h[k] ^ mask[k]);
 		err = h2ir_q(ssv, id, idlen, r);
 	}
 	LIM_WIPE(wb);
@@ -927,15 +1086,14 @@ static enum lim_err sed_decode(struct ec_aff *r, const uint8_t *sed, size_t sedl
 
 /* see sakke.h */
 enum lim_err sakke_decapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-			       const uint8_t rsk[SAKKE_POINT_LEN], const uint8_t *sed,
-			       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN])
+                               const uint8_t rsk[SAKKE_POINT_LEN], const uint8_t *sed,
+                               size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN])
 {
 	struct ec_aff q, k, rp;
 	struct ec_jac j;
 	struct fp2 f;
 	uint64_t w[FP_N], inf;
 	uint8_t r[SAKKE_P_LEN];
-	struct pline *ln = NULL;
 	enum lim_err err;
 	memset(ssv, 0, SAKKE_SSV_LEN);
 	err = sed_decode(&rp, sed, sedlen);
@@ -947,13 +1105,8 @@ enum lim_err sakke_decapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
 	err = LIM_E_AUTH;
 	if (!rsk || !point_decode(&k, rsk))
 		goto out;
-	err = LIM_E_NOMEM;
-	ln = OPENSSL_secure_zalloc(SAKKE_NLINES * sizeof *ln);
-	if (!ln)
-		goto out;
 	/* RFC 6508 s6.2.2 step 1: w = <R_(b,S), K_(b,S)> */
-	miller_lines(ln, &k);
-	miller_eval_proj(&f, ln, &rp);
+	miller_onfly(&f, &k, &rp);
 	final_exp(w, &f);
 	/* steps 2-3 */
 	err = recover_ssv(w, sed + SAKKE_POINT_LEN, id, idlen, ssv, r);
@@ -965,8 +1118,6 @@ enum lim_err sakke_decapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
 out:
 	if (err != LIM_OK)
 		lim_wipe(ssv, SAKKE_SSV_LEN);
-	if (ln)
-		OPENSSL_secure_clear_free(ln, SAKKE_NLINES * sizeof *ln);
 	lim_wipe(&k, sizeof k);
 	lim_wipe(&j, sizeof j);
 	lim_wipe(&f, sizeof f);
@@ -975,62 +1126,62 @@ out:
 	return err;
 }
 
-/* Fixed-base comb table of Q: comb[m] = sum over set bits j of m of [2^(128j)]Q. */
-static enum lim_err comb_build(struct ec_aff *comb, const struct ec_aff *q)
+/* Fixed-base comb tables of Q for comb_mul (public data, variable time). */
+static enum lim_err comb_build(uint64_t (*comb)[2][FP_N], int ntab, const struct ec_aff *q)
 {
 	enum lim_err err = LIM_E_NOMEM;
+	int nbase = COMB_TEETH * ntab, spacing = 1024 / nbase;
 	struct ec_jac *tj = OPENSSL_zalloc(COMB_SIZE * sizeof *tj);
+	struct ec_aff *ta = OPENSSL_zalloc(COMB_SIZE * sizeof *ta);
+	struct ec_jac *bj = OPENSSL_zalloc((size_t) nbase * sizeof *bj);
+	struct ec_aff *base = OPENSSL_zalloc((size_t) nbase * sizeof *base);
 	uint64_t(*scratch)[FP_N] = OPENSSL_zalloc(COMB_SIZE * sizeof *scratch);
-	struct ec_aff base[COMB_TEETH];
-	if (!tj || !scratch)
+	if (!tj || !ta || !bj || !base || !scratch)
 		goto out;
-	memcpy(tj[1].x, q->x, sizeof tj[1].x);
-	memcpy(tj[1].y, q->y, sizeof tj[1].y);
-	memcpy(tj[1].z, sakke_fp_one, sizeof tj[1].z);
-	for (int t = 1; t < COMB_TEETH; t++) {
-		tj[1u << t] = tj[1u << (t - 1)];
-		for (int s = 0; s < COMB_SPACING; s++)
-			ec_dbl(&tj[1u << t], &tj[1u << t]);
+	memcpy(bj[0].x, q->x, sizeof bj[0].x);
+	memcpy(bj[0].y, q->y, sizeof bj[0].y);
+	memcpy(bj[0].z, sakke_fp_one, sizeof bj[0].z);
+	for (int t = 1; t < nbase; t++) {
+		bj[t] = bj[t - 1];
+		for (int s = 0; s < spacing; s++)
+			ec_dbl(&bj[t], &bj[t]);
 	}
-	for (int t = 0; t < COMB_TEETH; t++)
-		ec_batch_affine(&base[t], &tj[1u << t], 1, scratch);
-	for (unsigned m = 3; m < COMB_SIZE; m++) {
-		unsigned low = m & (0u - m);
-		if (m == low)
-			continue;
-		unsigned t = 0;
-		while ((1u << t) != low)
-			t++;
-		ec_madd(&tj[m], &tj[m ^ low], &base[t]);
-	}
+	ec_batch_affine(base, bj, (size_t) nbase, scratch);
 	err = LIM_E_CRYPTO;
-	for (unsigned m = 1; m < COMB_SIZE; m++)
-		if (sakke_fp_is_zero(tj[m].z))
-			goto out; /* a sum hit infinity: probability ~2^-1000 */
-	ec_batch_affine(&comb[1], &tj[1], COMB_SIZE - 1, scratch);
+	for (int k = 0; k < ntab; k++) {
+		const struct ec_aff *bk = base + COMB_TEETH * k;
+		uint64_t(*ck)[2][FP_N] = comb + COMB_SIZE * k;
+		for (unsigned t = 0; t < COMB_TEETH; t++) {
+			memcpy(tj[1u << t].x, bk[t].x, sizeof tj[0].x);
+			memcpy(tj[1u << t].y, bk[t].y, sizeof tj[0].y);
+			memcpy(tj[1u << t].z, sakke_fp_one, sizeof tj[0].z);
+		}
+		for (unsigned m = 3; m < COMB_SIZE; m++) {
+			unsigned low = m & (0u - m), t = 0;
+			if (m == low)
+				continue;
+			while ((1u << t) != low)
+				t++;
+			ec_madd(&tj[m], &tj[m ^ low], &bk[t]);
+		}
+		for (unsigned m = 1; m < COMB_SIZE; m++)
+			if (sakke_fp_is_zero(tj[m].z))
+				goto out; /* a sum hit infinity: probability ~2^-1000 */
+		ec_batch_affine(&ta[1], &tj[1], COMB_SIZE - 1, scratch);
+		memset(ck[0], 0, sizeof ck[0]);
+		for (unsigned m = 1; m < COMB_SIZE; m++) {
+			memcpy(ck[m][0], ta[m].x, sizeof ck[m][0]);
+			memcpy(ck[m][1], ta[m].y, sizeof ck[m][1]);
+		}
+	}
 	err = LIM_OK;
 out:
+	OPENSSL_free(ta);
 	OPENSSL_free(tj);
+	OPENSSL_free(bj);
+	OPENSSL_free(base);
 	OPENSSL_free(scratch);
 	return err;
-}
-
-/* [r]Q by the comb (constant time): 128 doublings and 128 masked additions. */
-static uint64_t comb_mul(struct ec_jac *acc, const struct ec_aff *comb, const uint8_t r[SAKKE_P_LEN])
-{
-	struct ec_aff e;
-	uint64_t inf = ~(uint64_t)0;
-	memset(acc, 0, sizeof *acc);
-	for (int i = COMB_SPACING - 1; i >= 0; i--) {
-		unsigned idx = 0;
-		for (int t = 0; t < COMB_TEETH; t++)
-			idx |= scalar_bit(r, t * COMB_SPACING + i) << t;
-		ec_dbl(acc, acc);
-		aff_lookup(&e, comb, COMB_SIZE, idx);
-		ec_acc_add(acc, &inf, &e, ct_eq_u(idx, 0));
-	}
-	lim_wipe(&e, sizeof e);
-	return inf;
 }
 
 /* see sakke.h */
@@ -1042,7 +1193,7 @@ void sakke_rsk_ctx_free(struct sakke_rsk_ctx *ctx)
 
 /* see sakke.h */
 enum lim_err sakke_rsk_ctx_new(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-			       const uint8_t rsk[SAKKE_POINT_LEN], struct sakke_rsk_ctx **out)
+                               const uint8_t rsk[SAKKE_POINT_LEN], struct sakke_rsk_ctx **out)
 {
 	struct sakke_rsk_ctx *ctx = NULL;
 	struct pline *ln = NULL;
@@ -1066,7 +1217,8 @@ enum lim_err sakke_rsk_ctx_new(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
 	err = LIM_E_AUTH;
 	if (!rsk || !point_decode(&k, rsk))
 		goto out;
-	memcpy(ctx->id, id, idlen);
+	if (idlen)
+		memcpy(ctx->id, id, idlen);
 	ctx->idlen = idlen;
 	/* lines of K, normalised to c = 1 with one inversion (Montgomery's trick) */
 	miller_lines(ln, &k);
@@ -1087,12 +1239,12 @@ enum lim_err sakke_rsk_ctx_new(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
 	/* RFC 6508 s6.1.2: <[b]P + Z, K> == g */
 	miller_eval_aff(&f, ctx->lines, &ctx->q);
 	final_exp(w, &f);
-	(void)sakke_fp_from_bytes(g, g_be);
+	(void) sakke_fp_from_bytes(g, g_be);
 	if (!sakke_fp_eq(w, g)) {
 		err = LIM_E_AUTH;
 		goto out;
 	}
-	err = comb_build(ctx->comb, &ctx->q);
+	err = comb_build(ctx->comb, CTX_COMB_TABLES, &ctx->q);
 	if (err != LIM_OK)
 		goto out;
 	*out = ctx;
@@ -1113,7 +1265,7 @@ out:
 
 /* see sakke.h */
 enum lim_err sakke_rsk_ctx_decapsulate(const struct sakke_rsk_ctx *ctx, const uint8_t *sed,
-				       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN])
+                                       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN])
 {
 	struct ec_aff rp;
 	struct ec_jac j;
@@ -1134,7 +1286,7 @@ enum lim_err sakke_rsk_ctx_decapsulate(const struct sakke_rsk_ctx *ctx, const ui
 	if (err != LIM_OK)
 		goto out;
 	/* step 4: [r]Q == R */
-	inf = comb_mul(&j, ctx->comb, r);
+	inf = comb_mul(&j, ctx->comb, CTX_COMB_TABLES, r);
 	err = jac_eq_aff(&j, inf, &rp) ? LIM_OK : LIM_E_AUTH;
 out:
 	if (err != LIM_OK)

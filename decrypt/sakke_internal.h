@@ -4,7 +4,10 @@
  *
  * Field elements are 16 little-endian 64-bit limbs in Montgomery form (a*2^1024 mod p), fully
  * reduced (< p). Every function is constant time in its operands and allows its output to
- * alias any input. */
+ * alias any input. On x86-64 multiplication and squaring use BMI2/ADX (mulx/adcx/adox) inline
+ * assembly when the CPU has it (checked with __builtin_cpu_supports), else a mulq Comba;
+ * elsewhere portable unsigned __int128 C. The per-operation stack temporaries of these kernels
+ * are not wiped (they are overwritten by the next operation); callers wipe their own values. */
 #ifndef LIM_SAKKE_INTERNAL_H
 #define LIM_SAKKE_INTERNAL_H
 
@@ -40,13 +43,20 @@ bool sakke_fp_from_bytes(uint64_t r[FP_N], const uint8_t in[128]);
 /* Encodes a Montgomery-form element as 128 big-endian octets of its normal value. */
 void sakke_fp_to_bytes(uint8_t out[128], const uint64_t a[FP_N]);
 
+/* Comb table of the base point P (decrypt/sakke_ptab.c): entry m = sum over set bits j of m of
+ * [2^(128j)]P as affine (x, y) in Montgomery form; entry 0 unused. */
+extern const uint64_t sakke_comb_p[256][2][FP_N];
+
 /* Test hooks exposing intermediate values of RFC 6508 (tests/unit/decrypt_sakke.c). Points are
  * 0x04||x||y, values big-endian. */
 /* out = <R, Q> (F_p representation), s3.2. LIM_E_PARSE for a bad point. */
 enum lim_err sakke_t_pairing(const uint8_t r[257], const uint8_t q[257], uint8_t out[128]);
 /* r = HashToIntegerRange(ssv || id, q, SHA-256), s5.1. */
-enum lim_err sakke_t_h2ir_q(const uint8_t ssv[16], const uint8_t *id, size_t idlen,
-			    uint8_t r[128]);
+enum lim_err sakke_t_h2ir_q(const uint8_t ssv[16], const uint8_t *id, size_t idlen, uint8_t r[128]);
+/* The multiplication and squaring not selected at run time (x86-64: the mulq Comba code when
+ * BMI2/ADX is present), so that tests can cross-check both. */
+void sakke_t_fp_mul_alt(uint64_t r[FP_N], const uint64_t a[FP_N], const uint64_t b[FP_N]);
+void sakke_t_fp_sqr_alt(uint64_t r[FP_N], const uint64_t a[FP_N]);
 /* out = g^r in PF_p (F_p representation). */
 void sakke_t_gt_pow(const uint8_t r[128], uint8_t out[128]);
 
