@@ -79,8 +79,10 @@ deps:
 clean:
 	rm -rf build build-asan build-fuzz build-bench
 
+# Generated files opt out with "clang-format off" in their first lines.
+FORMAT_FILES = $$(for f in $$(git ls-files '*.c' '*.h'); do head -5 $$f | grep -q 'clang-format off' || echo $$f; done)
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	clang-format --dry-run --Werror $(FORMAT_FILES)

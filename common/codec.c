@@ -18,8 +18,8 @@ static bool is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static enum lim_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap,
-			       size_t *outlen, bool skip_ws)
+static enum lim_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen,
+			       bool skip_ws)
 {
 	size_t n = 0;
 	int hi = -1;
@@ -48,15 +48,13 @@ static enum lim_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t 
 }
 
 /* see codec.h */
-enum lim_err lim_hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap,
-			    size_t *outlen)
+enum lim_err lim_hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
 {
 	return hex_decode(s, slen, out, cap, outlen, false);
 }
 
 /* see codec.h */
-enum lim_err lim_hex_decode_ws(const char *s, size_t slen, uint8_t *out, size_t cap,
-			       size_t *outlen)
+enum lim_err lim_hex_decode_ws(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
 {
 	return hex_decode(s, slen, out, cap, outlen, true);
 }
@@ -117,8 +115,7 @@ static int b64val(unsigned char c)
 }
 
 /* see codec.h */
-enum lim_err lim_b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap,
-			    size_t *outlen)
+enum lim_err lim_b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
 {
 	size_t n = 0;
 	*outlen = 0;

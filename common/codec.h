@@ -17,7 +17,10 @@ enum lim_err lim_hex_decode_ws(const char *s, size_t slen, uint8_t *out, size_t 
 /* Lower-case hex of in[0..n) into out (2n+1 bytes). */
 void lim_hex_encode(const uint8_t *in, size_t n, char *out);
 
-static inline size_t lim_b64_enclen(size_t n) { return 4 * ((n + 2) / 3); }
+static inline size_t lim_b64_enclen(size_t n)
+{
+	return 4 * ((n + 2) / 3);
+}
 /* Standard alphabet with '=' padding; out needs lim_b64_enclen(n)+1 bytes. */
 void lim_b64_encode(const uint8_t *in, size_t n, char *out);
 /* Standard alphabet, padding required (length a multiple of 4); no whitespace. */

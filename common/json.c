@@ -47,13 +47,25 @@ static void close_(struct lim_json *j, char c)
 }
 
 /* see json.h */
-void lim_json_obj_open(struct lim_json *j) { open_(j, '{'); }
+void lim_json_obj_open(struct lim_json *j)
+{
+	open_(j, '{');
+}
 /* see json.h */
-void lim_json_obj_close(struct lim_json *j) { close_(j, '}'); }
+void lim_json_obj_close(struct lim_json *j)
+{
+	close_(j, '}');
+}
 /* see json.h */
-void lim_json_arr_open(struct lim_json *j) { open_(j, '['); }
+void lim_json_arr_open(struct lim_json *j)
+{
+	open_(j, '[');
+}
 /* see json.h */
-void lim_json_arr_close(struct lim_json *j) { close_(j, ']'); }
+void lim_json_arr_close(struct lim_json *j)
+{
+	close_(j, ']');
+}
 
 /* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -135,7 +147,10 @@ void lim_json_strn(struct lim_json *j, const char *s, size_t n)
 }
 
 /* see json.h */
-void lim_json_str(struct lim_json *j, const char *s) { lim_json_strn(j, s, strlen(s)); }
+void lim_json_str(struct lim_json *j, const char *s)
+{
+	lim_json_strn(j, s, strlen(s));
+}
 
 /* see json.h */
 void lim_json_hex(struct lim_json *j, const uint8_t *b, size_t n)

@@ -14,7 +14,7 @@
 #define LIM_JSON_MAX_DEPTH 16
 
 struct lim_json {
-	FILE *f;	/* borrowed */
+	FILE *f; /* borrowed */
 	int depth;
 	bool first[LIM_JSON_MAX_DEPTH + 1];
 	bool after_key;

@@ -6,10 +6,16 @@
 static enum lim_log_level log_level = LIM_LOG_WARN;
 
 /* see log.h */
-void lim_log_set_level(enum lim_log_level lvl) { log_level = lvl; }
+void lim_log_set_level(enum lim_log_level lvl)
+{
+	log_level = lvl;
+}
 
 /* see log.h */
-enum lim_log_level lim_log_get_level(void) { return log_level; }
+enum lim_log_level lim_log_get_level(void)
+{
+	return log_level;
+}
 
 /* see log.h */
 void lim_log(enum lim_log_level lvl, const char *fmt, ...)

@@ -10,8 +10,8 @@ enum lim_log_level lim_log_get_level(void);
 void lim_log(enum lim_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define lim_err_log(...) lim_log(LIM_LOG_ERR, __VA_ARGS__)
-#define lim_warn(...) lim_log(LIM_LOG_WARN, __VA_ARGS__)
-#define lim_info(...) lim_log(LIM_LOG_INFO, __VA_ARGS__)
-#define lim_debug(...) lim_log(LIM_LOG_DEBUG, __VA_ARGS__)
+#define lim_warn(...)    lim_log(LIM_LOG_WARN, __VA_ARGS__)
+#define lim_info(...)    lim_log(LIM_LOG_INFO, __VA_ARGS__)
+#define lim_debug(...)   lim_log(LIM_LOG_DEBUG, __VA_ARGS__)
 
 #endif

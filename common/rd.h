@@ -22,7 +22,10 @@ static inline struct lim_rd lim_rd_make(const void *p, size_t len)
 	return r;
 }
 
-static inline bool lim_rd_empty(const struct lim_rd *r) { return r->len == 0; }
+static inline bool lim_rd_empty(const struct lim_rd *r)
+{
+	return r->len == 0;
+}
 
 static inline bool lim_rd_skip(struct lim_rd *r, size_t n)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 struct lim_wr {
-	uint8_t *p;  /* borrowed */
+	uint8_t *p; /* borrowed */
 	size_t cap;
 	size_t len;
 	bool overflow;
@@ -23,7 +23,10 @@ static inline void lim_wr_init(struct lim_wr *w, void *buf, size_t cap)
 	w->overflow = false;
 }
 
-static inline bool lim_wr_ok(const struct lim_wr *w) { return !w->overflow; }
+static inline bool lim_wr_ok(const struct lim_wr *w)
+{
+	return !w->overflow;
+}
 
 static inline void lim_wr_bytes(struct lim_wr *w, const void *b, size_t n)
 {
@@ -36,7 +39,10 @@ static inline void lim_wr_bytes(struct lim_wr *w, const void *b, size_t n)
 	w->len += n;
 }
 
-static inline void lim_wr_u8(struct lim_wr *w, uint8_t v) { lim_wr_bytes(w, &v, 1); }
+static inline void lim_wr_u8(struct lim_wr *w, uint8_t v)
+{
+	lim_wr_bytes(w, &v, 1);
+}
 
 static inline void lim_wr_u16be(struct lim_wr *w, uint16_t v)
 {

@@ -11,7 +11,7 @@
 
 #include "common/wipe.h"
 
-#define N 32 /* RFC 6507 s2.1: N = 32 for P-256 / SHA-256 */
+#define N       32 /* RFC 6507 s2.1: N = 32 for P-256 / SHA-256 */
 #define RETRIES 64 /* random ephemerals redrawn at most this often (probability ~2^-256 each) */
 
 /* Per-call curve context: no mutable globals (STYLE.md rule 2). */
@@ -84,8 +84,8 @@ static bool point_store(const struct ec *e, const EC_POINT *pt, uint8_t out[ECCS
 }
 
 /* out = SHA-256(a || b || c || d); absent parts have length 0. */
-static bool sha256_4(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-		     const uint8_t *c, size_t clen, const uint8_t *d, size_t dlen, uint8_t out[N])
+static bool sha256_4(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, const uint8_t *c,
+		     size_t clen, const uint8_t *d, size_t dlen, uint8_t out[N])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int olen = 0;
@@ -109,8 +109,8 @@ static bool hash_hs(const struct ec *e, const uint8_t kpak[ECCSI_KPAK_LEN], cons
 static bool kpak_of(const struct ec *e, const BIGNUM *ksak, uint8_t kpak[ECCSI_KPAK_LEN])
 {
 	EC_POINT *pt = EC_POINT_new(e->grp);
-	bool ok = pt && EC_POINT_mul(e->grp, pt, ksak, NULL, NULL, e->bn) &&
-		  point_store(e, pt, kpak);
+	bool ok =
+		pt && EC_POINT_mul(e->grp, pt, ksak, NULL, NULL, e->bn) && point_store(e, pt, kpak);
 	EC_POINT_free(pt);
 	return ok;
 }
@@ -410,9 +410,9 @@ enum lim_err eccsi_verify(const uint8_t kpak[ECCSI_KPAK_LEN], const uint8_t *id,
 	if (!kpak || !sig || siglen != ECCSI_SIG_LEN || (!id && idlen) || (!msg && msglen))
 		goto out;
 	if (!(r = BN_new()) || !(s = BN_new()) || !(hsn = BN_new()) || !(he = BN_new()) ||
-	    !(a = BN_new()) || !(b = BN_new()) || !(jx = BN_new()) ||
-	    !(kp = EC_POINT_new(e.grp)) || !(pv = EC_POINT_new(e.grp)) ||
-	    !(y = EC_POINT_new(e.grp)) || !(jp = EC_POINT_new(e.grp)))
+	    !(a = BN_new()) || !(b = BN_new()) || !(jx = BN_new()) || !(kp = EC_POINT_new(e.grp)) ||
+	    !(pv = EC_POINT_new(e.grp)) || !(y = EC_POINT_new(e.grp)) ||
+	    !(jp = EC_POINT_new(e.grp)))
 		goto out;
 	/* r and s in F_q* */
 	if (!BN_bin2bn(sig, N, r) || !BN_bin2bn(sig + N, N, s) || !in_fq_star(r, e.q) ||

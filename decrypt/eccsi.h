@@ -23,13 +23,12 @@
 
 #define ECCSI_KSAK_LEN 32
 #define ECCSI_KPAK_LEN 65 /* 0x04||x||y */
-#define ECCSI_SSK_LEN 32
-#define ECCSI_PVT_LEN 65
-#define ECCSI_SIG_LEN 129 /* r(32)||s(32)||PVT(65) */
+#define ECCSI_SSK_LEN  32
+#define ECCSI_PVT_LEN  65
+#define ECCSI_SIG_LEN  129 /* r(32)||s(32)||PVT(65) */
 
 /* KMS: fresh KSAK uniform in [1, q-1] and KPAK = [KSAK]G (RFC 6507 s4.2). */
-enum lim_err eccsi_kms_generate(uint8_t ksak[ECCSI_KSAK_LEN],
-				uint8_t kpak[ECCSI_KPAK_LEN]) LIM_WUR;
+enum lim_err eccsi_kms_generate(uint8_t ksak[ECCSI_KSAK_LEN], uint8_t kpak[ECCSI_KPAK_LEN]) LIM_WUR;
 
 /* KPAK = [KSAK]G (RFC 6507 s4.2). LIM_E_ARG unless 0 < KSAK < q. */
 enum lim_err eccsi_kpak_from_ksak(const uint8_t ksak[ECCSI_KSAK_LEN],

@@ -10,12 +10,11 @@
 #include "common/wr.h"
 
 #define KEYBLK 32 /* RFC 3830 s4.1.2: inkey split into 256-bit blocks */
-#define HMAX 32   /* largest HMAC output (SHA-256) */
+#define HMAX   32 /* largest HMAC output (SHA-256) */
 
 /* One-shot HMAC of a || b into out (hlen octets). buf is scratch of HMAX + KDF_LABEL_MAX. */
-static int hmac2(const EVP_MD *md, const uint8_t *key, size_t keylen, const uint8_t *a,
-		 size_t alen, const uint8_t *b, size_t blen, uint8_t *buf, uint8_t *out,
-		 size_t hlen)
+static int hmac2(const EVP_MD *md, const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen,
+		 const uint8_t *b, size_t blen, uint8_t *buf, uint8_t *out, size_t hlen)
 {
 	unsigned int olen = 0;
 	if (alen)

@@ -26,14 +26,17 @@ static bool fail_at(struct pctx *c, const struct lim_rd *r, enum lim_err e, cons
 }
 
 /* Every getter below consumes nothing on failure, so r->p is the failing field's offset. */
-#define GET8(c, r, v, msg) (lim_rd_u8((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
-#define GET16(c, r, v, msg) (lim_rd_u16be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
-#define GET32(c, r, v, msg) (lim_rd_u32be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
-#define GET64(c, r, v, msg) (lim_rd_u64be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
+#define GET8(c, r, v, msg)   (lim_rd_u8((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
+#define GET16(c, r, v, msg)  (lim_rd_u16be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
+#define GET32(c, r, v, msg)  (lim_rd_u32be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
+#define GET64(c, r, v, msg)  (lim_rd_u64be((r), (v)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
 #define SUB(c, r, n, s, msg) (lim_rd_sub((r), (n), (s)) || fail_at((c), (r), LIM_E_TRUNC, (msg)))
 
 /* A view pointer that is NULL for an empty field (so no pointer into a buffer's end leaks). */
-static const uint8_t *view(const struct lim_rd *s) { return s->len ? s->p : NULL; }
+static const uint8_t *view(const struct lim_rd *s)
+{
+	return s->len ? s->p : NULL;
+}
 
 static bool parse_map(struct pctx *c, struct lim_rd *r, struct mikey_msg *m)
 {
@@ -69,7 +72,8 @@ static bool parse_map(struct pctx *c, struct lim_rd *r, struct mikey_msg *m)
 			if (!SUB(c, r, cs->n_ps, &s, "GENERIC-ID policy list exceeds message"))
 				return false;
 			cs->ps = view(&s);
-			if (!GET16(c, r, &cs->sess_len, "GENERIC-ID session data length truncated") ||
+			if (!GET16(c, r, &cs->sess_len,
+				   "GENERIC-ID session data length truncated") ||
 			    !SUB(c, r, cs->sess_len, &s, "GENERIC-ID session data exceeds message"))
 				return false;
 			cs->sess = view(&s);
@@ -80,8 +84,7 @@ static bool parse_map(struct pctx *c, struct lim_rd *r, struct mikey_msg *m)
 		}
 		m->n_map = m->n_cs;
 		return true;
-	default:
-		return fail_at(c, r, LIM_E_PARSE, "unknown CS ID map type");
+	default: return fail_at(c, r, LIM_E_PARSE, "unknown CS ID map type");
 	}
 }
 
@@ -177,7 +180,7 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 		m->rand = s.p;
 		m->has_rand = true;
 		return true;
-	case MIKEY_PT_ID:  /* RFC 3830 s6.7 */
+	case MIKEY_PT_ID:    /* RFC 3830 s6.7 */
 	case MIKEY_PT_IDR: { /* RFC 6043 s6.6 */
 		struct mikey_idr *id;
 		if (m->n_idr == MIKEY_MAX_IDR)
@@ -247,8 +250,9 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 		if (m->sig_len > r->len)
 			return fail_at(c, r, LIM_E_TRUNC, "signature length exceeds message");
 		if (m->sig_len != r->len)
-			return fail_at(c, r, LIM_E_PARSE,
-				       "SIGN is not the last payload (octets follow the signature)");
+			return fail_at(
+				c, r, LIM_E_PARSE,
+				"SIGN is not the last payload (octets follow the signature)");
 		if (!SUB(c, r, m->sig_len, &s, "signature length exceeds message"))
 			return false;
 		m->sig = view(&s);
@@ -263,8 +267,7 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 	case MIKEY_PT_V:
 	case MIKEY_PT_ERR:
 		return fail_at(c, r, LIM_E_UNSUPP, "payload type not supported (not MIKEY-SAKKE)");
-	default:
-		return fail_at(c, r, LIM_E_PARSE, "unknown payload type");
+	default: return fail_at(c, r, LIM_E_PARSE, "unknown payload type");
 	}
 }
 
@@ -414,7 +417,10 @@ enum lim_err mikey_check_sakke_imessage(const struct mikey_msg *m, const char **
 
 /* ---- building ----------------------------------------------------------------------------- */
 
-static bool bytes_ok(const void *p, size_t n) { return n == 0 || p != NULL; }
+static bool bytes_ok(const void *p, size_t n)
+{
+	return n == 0 || p != NULL;
+}
 
 static enum lim_err check_msg(const struct mikey_msg *m)
 {
@@ -430,8 +436,7 @@ static enum lim_err check_msg(const struct mikey_msg *m)
 		if (m->n_map != 0)
 			return LIM_E_ARG;
 		break;
-	default:
-		return LIM_E_ARG;
+	default: return LIM_E_ARG;
 	}
 	if (m->map_type == MIKEY_MAP_GENERIC_ID)
 		for (size_t i = 0; i < m->n_map; i++) {
@@ -518,8 +523,7 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 				return LIM_E_ARG;
 			ng++;
 			break;
-		default:
-			return LIM_E_ARG;
+		default: return LIM_E_ARG;
 		}
 		seq[k] = t;
 	}
@@ -649,8 +653,7 @@ enum lim_err mikey_build(const struct mikey_msg *m, uint8_t *out, size_t cap, si
 			}
 			break;
 		}
-		default:
-			return LIM_E_ARG;
+		default: return LIM_E_ARG;
 		}
 	}
 	if (!lim_wr_ok(&w))
@@ -824,16 +827,12 @@ const char *mikey_sp_value_name(uint8_t prot_type, uint8_t param_type, const uin
 		case 4: return "RCCm3";
 		default: return NULL;
 		}
-	case MIKEY_SRTP_PRF:
-		return val[0] == 0 ? "AES-CM" : NULL;
-	case MIKEY_SRTP_FEC_ORDER:
-		return val[0] == 0 ? "FEC-SRTP" : NULL;
+	case MIKEY_SRTP_PRF: return val[0] == 0 ? "AES-CM" : NULL;
+	case MIKEY_SRTP_FEC_ORDER: return val[0] == 0 ? "FEC-SRTP" : NULL;
 	case MIKEY_SRTP_SRTP_ENC:
 	case MIKEY_SRTP_SRTCP_ENC:
-	case MIKEY_SRTP_SRTP_AUTH:
-		return val[0] == 0 ? "off" : val[0] == 1 ? "on" : NULL;
-	default:
-		return NULL;
+	case MIKEY_SRTP_SRTP_AUTH: return val[0] == 0 ? "off" : val[0] == 1 ? "on" : NULL;
+	default: return NULL;
 	}
 }
 

@@ -43,12 +43,12 @@
 #include "decrypt/kdf.h" /* enum mikey_prf */
 
 /* Caps: exceeding one while parsing is LIM_E_LIMIT. */
-#define MIKEY_MAX_CS 16        /* CS ID map entries (#CS for map types 0 and 2) */
-#define MIKEY_MAX_IDR 8        /* ID + IDR payloads together */
-#define MIKEY_MAX_SP 4         /* SP payloads */
+#define MIKEY_MAX_CS        16 /* CS ID map entries (#CS for map types 0 and 2) */
+#define MIKEY_MAX_IDR       8  /* ID + IDR payloads together */
+#define MIKEY_MAX_SP        4  /* SP payloads */
 #define MIKEY_MAX_SP_PARAMS 32 /* policy parameters in one SP payload */
-#define MIKEY_MAX_EXT 8        /* general extension payloads */
-#define MIKEY_MAX_PAYLOADS 32  /* payloads after the common header, SIGN included */
+#define MIKEY_MAX_EXT       8  /* general extension payloads */
+#define MIKEY_MAX_PAYLOADS  32 /* payloads after the common header, SIGN included */
 
 #define MIKEY_VERSION 1
 
@@ -70,7 +70,8 @@ enum mikey_pt {
 	MIKEY_PT_IDR = 14,
 	MIKEY_PT_GENEXT = 21,
 	MIKEY_PT_SAKKE = 26,
-	MIKEY_PT_HDR = 255 /* pseudo type: the common header (never on the wire as a next payload) */
+	MIKEY_PT_HDR =
+		255 /* pseudo type: the common header (never on the wire as a next payload) */
 };
 
 /* Common header data types (RFC 3830 s6.1, RFC 4650, RFC 4738, RFC 6509). */
@@ -132,8 +133,8 @@ enum mikey_srtp_param {
 	MIKEY_SRTP_SRTP_AUTH = 10,
 	MIKEY_SRTP_AUTH_TAG_LEN = 11,
 	MIKEY_SRTP_PREFIX_LEN = 12,
-	MIKEY_SRTP_ROC_RATE = 13,      /* RFC 4771 */
-	MIKEY_SRTP_AEAD_TAG_LEN = 20   /* RFC 7714 */
+	MIKEY_SRTP_ROC_RATE = 13,    /* RFC 4771 */
+	MIKEY_SRTP_AEAD_TAG_LEN = 20 /* RFC 7714 */
 };
 
 /* One crypto-session entry of the CS ID map. */
@@ -143,15 +144,15 @@ struct mikey_cs {
 	uint32_t ssrc;
 	uint32_t roc;
 	/* GENERIC-ID (map type 2, RFC 6043 s6.1.2) */
-	uint8_t cs_id;           /* CS ID (e.g. 0/1 PCK streams, 4 GMK, 6 CSK in TS 33.180) */
-	uint8_t prot_type;       /* 0 = SRTP */
-	bool s_flag;             /* S bit: session data present/valid */
-	uint8_t n_ps;            /* number of policy numbers (7 bits) */
-	const uint8_t *ps;       /* borrowed: n_ps policy numbers */
-	uint16_t sess_len;       /* session data length */
-	const uint8_t *sess;     /* borrowed: session data (NULL when sess_len is 0) */
-	uint8_t spi_len;         /* SPI/MKI length */
-	const uint8_t *spi;      /* borrowed: SPI/MKI, e.g. GMK-ID||GUK-ID (NULL when 0) */
+	uint8_t cs_id;       /* CS ID (e.g. 0/1 PCK streams, 4 GMK, 6 CSK in TS 33.180) */
+	uint8_t prot_type;   /* 0 = SRTP */
+	bool s_flag;         /* S bit: session data present/valid */
+	uint8_t n_ps;        /* number of policy numbers (7 bits) */
+	const uint8_t *ps;   /* borrowed: n_ps policy numbers */
+	uint16_t sess_len;   /* session data length */
+	const uint8_t *sess; /* borrowed: session data (NULL when sess_len is 0) */
+	uint8_t spi_len;     /* SPI/MKI length */
+	const uint8_t *spi;  /* borrowed: SPI/MKI, e.g. GMK-ID||GUK-ID (NULL when 0) */
 };
 
 /* An ID (type 6, role 0) or IDR (type 14, role 1..9) payload. */
@@ -163,7 +164,7 @@ struct mikey_idr {
 };
 
 struct mikey_sp_param {
-	uint8_t type;       /* enum mikey_srtp_param for prot_type 0 */
+	uint8_t type; /* enum mikey_srtp_param for prot_type 0 */
 	uint8_t len;
 	const uint8_t *val; /* borrowed (NULL when len is 0) */
 };
@@ -205,16 +206,16 @@ struct mikey_msg {
 	uint8_t map_type;  /* enum mikey_map_type */
 	uint8_t n_map;     /* entries decoded into cs[]: n_cs for map types 0 and 2, 0 for 1 */
 	struct mikey_cs cs[MIKEY_MAX_CS];
-	size_t hdr_len;    /* length of the common header incl. the map info */
+	size_t hdr_len; /* length of the common header incl. the map info */
 
 	/* T payload (RFC 3830 s6.6) */
 	bool has_t;
-	uint8_t ts_type;   /* enum mikey_ts_type */
-	uint64_t ts;       /* NTP types: 32.32 fixed point seconds since 1900; COUNTER: 32 bit */
+	uint8_t ts_type; /* enum mikey_ts_type */
+	uint64_t ts;     /* NTP types: 32.32 fixed point seconds since 1900; COUNTER: 32 bit */
 
 	/* RAND payload (RFC 3830 s6.11) */
 	bool has_rand;
-	uint8_t rand_len;  /* at least 1 */
+	uint8_t rand_len;    /* at least 1 */
 	const uint8_t *rand; /* borrowed */
 
 	/* ID and IDR payloads, in message order */
@@ -238,10 +239,10 @@ struct mikey_msg {
 
 	/* SIGN payload (RFC 3830 s6.5), always last */
 	bool has_sign;
-	uint8_t sign_type;   /* enum mikey_sign_type; 2 = ECCSI (r||s||PVT = 129 octets) */
-	const uint8_t *sig;  /* borrowed (build: may be NULL to write sig_len zero octets) */
-	uint16_t sig_len;    /* 12 bits on the wire: at most 4095 */
-	size_t sign_offset;  /* offset of the SIGN payload's first octet in raw */
+	uint8_t sign_type;  /* enum mikey_sign_type; 2 = ECCSI (r||s||PVT = 129 octets) */
+	const uint8_t *sig; /* borrowed (build: may be NULL to write sig_len zero octets) */
+	uint16_t sig_len;   /* 12 bits on the wire: at most 4095 */
+	size_t sign_offset; /* offset of the SIGN payload's first octet in raw */
 
 	/* payload order after the header (SIGN included). mikey_build follows it when n_pl > 0,
 	 * otherwise uses the canonical order T, RAND, ID/IDR..., SP..., SAKKE, GENEXT..., SIGN. */

@@ -2,8 +2,8 @@
 #include "decrypt/srtp.h"
 
 /* see srtp.h */
-enum lim_err lim_srtp_profile_params(enum lim_srtp_profile profile, size_t *keylen,
-				     size_t *saltlen, size_t *taglen)
+enum lim_err lim_srtp_profile_params(enum lim_srtp_profile profile, size_t *keylen, size_t *saltlen,
+				     size_t *taglen)
 {
 	enum lim_err rc = LIM_OK;
 	*keylen = 16;

@@ -25,8 +25,8 @@ enum lim_srtp_profile {
 
 /* Lengths a profile requires: master key, master salt, authentication tag. LIM_E_ARG for an
  * unknown profile (outputs then zero). */
-enum lim_err lim_srtp_profile_params(enum lim_srtp_profile profile, size_t *keylen,
-				     size_t *saltlen, size_t *taglen) LIM_WUR;
+enum lim_err lim_srtp_profile_params(enum lim_srtp_profile profile, size_t *keylen, size_t *saltlen,
+				     size_t *taglen) LIM_WUR;
 
 /* Creates a receive session. key/salt: the SRTP master key and salt (copied; exactly the
  * profile's lengths, else LIM_E_ARG); mki: the MKI carried in every packet (copied; NULL with

@@ -10,7 +10,7 @@
 
 #include "common/wipe.h"
 
-#define KEYSALT_MAX 32 /* 16-octet key + up to 14-octet salt (+ libsrtp's GCM padding) */
+#define KEYSALT_MAX   32 /* 16-octet key + up to 14-octet salt (+ libsrtp's GCM padding) */
 #define REPLAY_WINDOW 1024
 
 struct lim_srtp {
@@ -21,7 +21,10 @@ struct lim_srtp {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_init_fail;
 
-static void do_init(void) { init_status = srtp_init(); }
+static void do_init(void)
+{
+	init_status = srtp_init();
+}
 
 /* see srtp.h */
 enum lim_err lim_srtp_new(enum lim_srtp_profile profile, const uint8_t *key, size_t keylen,
@@ -122,20 +125,12 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 		rc = LIM_OK;
 		break;
 	case srtp_err_status_auth_fail:
-	case srtp_err_status_bad_mki:
-		rc = LIM_E_AUTH;
-		break;
+	case srtp_err_status_bad_mki: rc = LIM_E_AUTH; break;
 	case srtp_err_status_replay_fail:
-	case srtp_err_status_replay_old:
-		rc = LIM_E_STATE;
-		break;
+	case srtp_err_status_replay_old: rc = LIM_E_STATE; break;
 	case srtp_err_status_bad_param:
-	case srtp_err_status_parse_err:
-		rc = LIM_E_PARSE;
-		break;
-	default:
-		rc = LIM_E_CRYPTO;
-		break;
+	case srtp_err_status_parse_err: rc = LIM_E_PARSE; break;
+	default: rc = LIM_E_CRYPTO; break;
 	}
 out:
 	return rc;

@@ -11,7 +11,7 @@
 #include "common/wr.h"
 
 #define NTP_UNIX_OFFSET 2208988800u /* seconds from 1900-01-01 to 1970-01-01 */
-#define GUK_LABEL_MAX (1 + 65535 + 2)
+#define GUK_LABEL_MAX   (1 + 65535 + 2)
 
 /* see uid.h */
 enum lim_err mikey_key_period_no(uint64_t ntp_secs, uint64_t period, uint64_t offset,
@@ -113,10 +113,10 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;                                       /* [0, 146096] */
+	int64_t doe = z - era * 146097;                                      /* [0, 146096] */
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365] */
-	int64_t mp = (5 * doy + 2) / 153;                                     /* [0, 11] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
 	unsigned mm = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (mm <= 2);
 	*m = mm;

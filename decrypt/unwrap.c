@@ -126,8 +126,8 @@ enum lim_err mikey_sakke_unwrap(const struct mikey_msg *m, const uint8_t Z[SAKKE
 		return rc;
 	rc = LIM_E_AUTH;
 	for (size_t i = 0; i < n; i++) {
-		enum lim_err r = sakke_decapsulate(Z, cand[i].id, cand[i].len, rsk, m->sed,
-						   m->sed_len, ssv);
+		enum lim_err r =
+			sakke_decapsulate(Z, cand[i].id, cand[i].len, rsk, m->sed, m->sed_len, ssv);
 		if (r == LIM_OK) {
 			if (used)
 				*used = cand[i];
@@ -200,10 +200,9 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
 		return LIM_E_UNSUPP;
 	k->enc_alg = (uint8_t)alg;
-	k->auth_tag_len =
-		alg == MIKEY_SRTP_AES_GCM
-			? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
-			: (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
+	k->auth_tag_len = alg == MIKEY_SRTP_AES_GCM
+				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
+				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
 	k->key_len = (uint8_t)klen;
 	k->salt_len = (uint8_t)slen;
 	rc = kdf_derive((enum mikey_prf)m->prf, tgk, tgklen, KDF_CONST_TEK, k->cs_id, m->csb_id,
@@ -246,7 +245,8 @@ enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size
 			out[cnt].mki[2] = (uint8_t)(m->csb_id >> 8);
 			out[cnt].mki[3] = (uint8_t)m->csb_id;
 			out[cnt].mki_len = 4;
-			rc = derive_one(m, tgk, tgklen, m->n_sp ? m->sp[0].policy_no : 0, &out[cnt]);
+			rc = derive_one(m, tgk, tgklen, m->n_sp ? m->sp[0].policy_no : 0,
+					&out[cnt]);
 		}
 		break;
 	case MIKEY_MAP_GENERIC_ID:
@@ -263,8 +263,7 @@ enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size
 			rc = derive_one(m, tgk, tgklen, cs->n_ps ? cs->ps[0] : 0, &out[cnt]);
 		}
 		break;
-	default:
-		rc = LIM_E_PARSE;
+	default: rc = LIM_E_PARSE;
 	}
 	if (rc != LIM_OK) {
 		mikey_srtp_keys_wipe(out, MIKEY_MAX_KEYS);

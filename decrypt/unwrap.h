@@ -16,7 +16,7 @@
 #include "decrypt/mikey.h"
 #include "decrypt/sakke.h"
 
-#define MIKEY_IDENT_MAX 512 /* octets of one identifier (RFC 6509 form: "YYYY-MM\0uri\0") */
+#define MIKEY_IDENT_MAX        512 /* octets of one identifier (RFC 6509 form: "YYYY-MM\0uri\0") */
 #define MIKEY_IDENT_CANDIDATES 3
 
 /* How to form one party's identifier. Everything optional; zero it for "from the message". */
@@ -78,7 +78,7 @@ struct mikey_srtp_key {
 	uint8_t cs_id;
 	bool has_ssrc; /* SRTP-ID map: the stream's SSRC and ROC */
 	uint32_t ssrc, roc;
-	uint8_t enc_alg;  /* enum mikey_srtp_alg (SP param 0; AES-CM when no SP) */
+	uint8_t enc_alg;      /* enum mikey_srtp_alg (SP param 0; AES-CM when no SP) */
 	uint8_t auth_tag_len; /* octets: SP param 11 (HMAC) or 20 (AEAD) or the default */
 	uint8_t key[32];
 	uint8_t key_len;

@@ -34,7 +34,9 @@ static int load_msg(const char *path, uint8_t **buf, struct mikey_msg *m)
 	rc = limf_decode_imsg(text, tlen, &bin, &blen);
 	free(text);
 	if (rc != LIM_OK) {
-		fprintf(stderr, "limf: %s: not a MIKEY message (binary, base64 or \"mikey <base64>\"): %s\n",
+		fprintf(stderr,
+			"limf: %s: not a MIKEY message (binary, base64 or \"mikey <base64>\"): "
+			"%s\n",
 			path, lim_strerror(rc));
 		return 1;
 	}
@@ -85,8 +87,8 @@ static void inspect_text(const struct mikey_msg *m)
 	for (size_t i = 0; i < m->n_map; i++) {
 		const struct mikey_cs *cs = &m->cs[i];
 		if (m->map_type == MIKEY_MAP_SRTP_ID) {
-			printf("      CS %zu: policy %u, SSRC %08" PRIx32 ", ROC %08" PRIx32 "\n", i + 1,
-			       cs->policy_no, cs->ssrc, cs->roc);
+			printf("      CS %zu: policy %u, SSRC %08" PRIx32 ", ROC %08" PRIx32 "\n",
+			       i + 1, cs->policy_no, cs->ssrc, cs->roc);
 		} else {
 			printf("      CS ID %u: protocol %u (%s), S %u, policies", cs->cs_id,
 			       cs->prot_type, mikey_prot_name(cs->prot_type), cs->s_flag);
@@ -134,8 +136,8 @@ static void inspect_text(const struct mikey_msg *m)
 			       mikey_prot_name(s->prot_type));
 			for (size_t k = 0; k < s->n_params; k++) {
 				const struct mikey_sp_param *pp = &s->params[k];
-				const char *vn =
-					mikey_sp_value_name(s->prot_type, pp->type, pp->val, pp->len);
+				const char *vn = mikey_sp_value_name(s->prot_type, pp->type,
+								     pp->val, pp->len);
 				printf("\n      %u %s = ", pp->type,
 				       mikey_sp_param_name(s->prot_type, pp->type));
 				if (pp->len == 1 && !vn)
@@ -148,9 +150,9 @@ static void inspect_text(const struct mikey_msg *m)
 			break;
 		}
 		case MIKEY_PT_SAKKE:
-			printf("parameter set %u, ID scheme %u (%s), SED %u octets: ", m->sakke_params,
-			       m->sakke_id_scheme, mikey_sakke_id_scheme_name(m->sakke_id_scheme),
-			       m->sed_len);
+			printf("parameter set %u, ID scheme %u (%s), SED %u octets: ",
+			       m->sakke_params, m->sakke_id_scheme,
+			       mikey_sakke_id_scheme_name(m->sakke_id_scheme), m->sed_len);
 			print_hex(stdout, m->sed, m->sed_len);
 			break;
 		case MIKEY_PT_GENEXT: {
@@ -165,8 +167,7 @@ static void inspect_text(const struct mikey_msg *m)
 			       mikey_sign_type_name(m->sign_type), m->sig_len, m->sign_offset);
 			print_hex(stdout, m->sig, m->sig_len);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		printf("\n");
 	}
@@ -524,22 +525,25 @@ static int cmd_unwrap(int argc, char **argv)
 	enum lim_err rc;
 
 	if (parse_key_opts(argc, argv, &o) || !o.z || !o.rsk) {
-		fprintf(stderr, "usage: limf mikey unwrap --z HEX|@FILE --rsk HEX|@FILE [--id URI | "
-				"--uid HEX] [--kms-uri URI --key-period S --key-offset S] "
-				"[--kpak HEX|@FILE] [--show-keys] FILE|-\n");
+		fprintf(stderr,
+			"usage: limf mikey unwrap --z HEX|@FILE --rsk HEX|@FILE [--id URI | "
+			"--uid HEX] [--kms-uri URI --key-period S --key-offset S] "
+			"[--kpak HEX|@FILE] [--show-keys] FILE|-\n");
 		return 2;
 	}
 	if (ident_cfg(&o, &cfg, uid, sizeof uid))
 		return 2;
-	if (load_point("--z", o.z, 0, Z, sizeof Z) || load_point("--rsk", o.rsk, 1, rsk, sizeof rsk))
+	if (load_point("--z", o.z, 0, Z, sizeof Z) ||
+	    load_point("--rsk", o.rsk, 1, rsk, sizeof rsk))
 		goto out;
 	if (load_msg(o.path, &buf, &m))
 		goto out;
 	rc = mikey_sakke_unwrap(&m, Z, rsk, &cfg, ssv, &used);
 	if (rc == LIM_E_AUTH) {
-		fprintf(stderr, "limf: the RSK does not open this I_MESSAGE: the RSK, the identity, "
-				"its key period or Z does not match, or the message was altered "
-				"(RFC 6508 re-check failed)\n");
+		fprintf(stderr,
+			"limf: the RSK does not open this I_MESSAGE: the RSK, the identity, "
+			"its key period or Z does not match, or the message was altered "
+			"(RFC 6508 re-check failed)\n");
 		goto out;
 	}
 	if (rc != LIM_OK) {

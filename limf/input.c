@@ -78,8 +78,9 @@ enum lim_err limf_key_arg(const char *arg, int secret, uint8_t *out, size_t cap,
 	*outlen = 0;
 	if (arg[0] != '@') {
 		if (secret)
-			lim_warn("a secret key given on the command line is visible to other users; "
-				 "prefer @FILE");
+			lim_warn(
+				"a secret key given on the command line is visible to other users; "
+				"prefer @FILE");
 		return lim_hex_decode_ws(arg, strlen(arg), out, cap, outlen);
 	}
 	rc = limf_read_all(arg + 1, 64 * 1024, &file, &flen);
@@ -97,7 +98,10 @@ static int is_b64_char(uint8_t c)
 	       c == '+' || c == '/' || c == '=';
 }
 
-static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static int is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* see input.h */
 enum lim_err limf_decode_imsg(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen)

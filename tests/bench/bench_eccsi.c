@@ -5,8 +5,8 @@
  * the signature, HS = wc_HashEccsiId, wc_SetEccsiHash, wc_VerifyEccsiHash; its KPAK is
  * imported once, outside the loop (limf parses KPAK on every call). */
 #include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/eccsi.h>
 #include <wolfssl/version.h>
+#include <wolfssl/wolfcrypt/eccsi.h>
 #include <wolfssl/wolfcrypt/wc_port.h>
 
 #include <openssl/crypto.h>
@@ -20,7 +20,7 @@
 #include "common/codec.h"
 #include "decrypt/eccsi.h"
 
-#define ITERS 1000
+#define ITERS  1000
 #define WARMUP 50
 
 /* RFC 6507 App. A (tests/kat/rfc6507.vec) */
@@ -31,7 +31,7 @@ static const char SIG[] = "269d4c8fdeb66a74e4ef8c0d5dcc597ddfe6029c2affc4936008c
 			  "2779be89e829e71984cb40ef758cc4ad775fc5b9a3e1c8ed52f6fa36d9a79d247692"
 			  "f4eda3a6bdab77d6aa6474a464ae4934663c5265ba7018ba091f79";
 static const uint8_t ID[] = "2011-02\0tel:+447700900123"; /* 26 octets with the final NUL */
-static const uint8_t MSG[] = "message";                    /* 8 octets with the final NUL */
+static const uint8_t MSG[] = "message";                   /* 8 octets with the final NUL */
 
 static double now_us(void)
 {
@@ -110,7 +110,8 @@ int main(void)
 	/* interleaved so that both see the same machine state */
 	for (int i = 0; i < ITERS; i++) {
 		double t0 = now_us();
-		int a = eccsi_verify(kpak, ID, sizeof ID, MSG, sizeof MSG, sig, sizeof sig) == LIM_OK;
+		int a = eccsi_verify(kpak, ID, sizeof ID, MSG, sizeof MSG, sig, sizeof sig) ==
+			LIM_OK;
 		double t1 = now_us();
 		int b = wolf_verify(&key, pvt, sig);
 		double t2 = now_us();

@@ -42,8 +42,8 @@ static void touch_accessors(const struct mikey_msg *m)
 	for (size_t i = 0; i < m->n_sp; i++)
 		for (size_t k = 0; k < m->sp[i].n_params; k++) {
 			const struct mikey_sp_param *pp = &m->sp[i].params[k];
-			const char *v = mikey_sp_value_name(m->sp[i].prot_type, pp->type, pp->val,
-							    pp->len);
+			const char *v =
+				mikey_sp_value_name(m->sp[i].prot_type, pp->type, pp->val, pp->len);
 			sink += strlen(mikey_sp_param_name(m->sp[i].prot_type, pp->type)) +
 				(v ? strlen(v) : 0);
 		}

@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 			char path[4096];
 			if (e->d_name[0] == '.')
 				continue;
-			if ((size_t)snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name) >= sizeof path)
+			if ((size_t)snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name) >=
+			    sizeof path)
 				continue;
 			if (run_file(path) == 0)
 				ok++;

@@ -16,7 +16,7 @@ int lim_t_main(const struct lim_suite *suites, size_t n, int argc, char **argv)
 		unsigned long f0 = lim_t_fail, p0 = lim_t_pass;
 		suites[i].fn();
 		printf("  %-24s %lu passed, %lu failed\n", suites[i].name, lim_t_pass - p0,
-			lim_t_fail - f0);
+		       lim_t_fail - f0);
 	}
 	printf("%lu passed, %lu failed\n", lim_t_pass, lim_t_fail);
 	return lim_t_fail ? 1 : 0;
@@ -67,7 +67,8 @@ int lim_t_vec_hex(const char *text, const char *name, uint8_t *out, size_t cap, 
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		if (len > nl + 3 && memcmp(line, name, nl) == 0 && memcmp(line + nl, " = ", 3) == 0) {
+		if (len > nl + 3 && memcmp(line, name, nl) == 0 &&
+		    memcmp(line + nl, " = ", 3) == 0) {
 			if (lim_hex_decode_ws(line + nl + 3, len - nl - 3, out, cap, n) == LIM_OK)
 				return 0;
 			fprintf(stderr, "vector %s: bad hex\n", name);

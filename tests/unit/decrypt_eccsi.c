@@ -21,8 +21,8 @@
 #include "tests/unit/decrypt_suites.h"
 
 #define RFC6507_VEC "tests/kat/rfc6507.vec"
-#define MCX_VEC "tests/kat/mcx_interop.vec"
-#define MCX_TXT "interop/mcx_interop_vectors.txt"
+#define MCX_VEC     "tests/kat/mcx_interop.vec"
+#define MCX_TXT     "interop/mcx_interop_vectors.txt"
 
 /* ---- small helpers ---- */
 
@@ -78,8 +78,14 @@ static size_t split(const char *p, const char *e, char *store, size_t cap, char 
 	return k;
 }
 
-static uint64_t u64(const char *s) { return strtoull(s, NULL, 10); }
-static uint32_t x32(const char *s) { return (uint32_t)strtoul(s, NULL, 16); }
+static uint64_t u64(const char *s)
+{
+	return strtoull(s, NULL, 10);
+}
+static uint32_t x32(const char *s)
+{
+	return (uint32_t)strtoul(s, NULL, 16);
+}
 
 static char *read_vectors(const char *rel)
 {
@@ -418,23 +424,24 @@ static void t_kdf(void)
 			rl = 0;
 			if (strcmp(f[5], "-") != 0)
 				CHECK(hex(f[5], rnd, sizeof rnd, &rl));
-			enum mikey_prf prf = f[0][0] == '1' ? MIKEY_PRF_HMAC_SHA256 : MIKEY_PRF_MIKEY1;
-			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)u64(f[3]), x32(f[4]), rnd,
-					 rl, got, wl) == LIM_OK);
+			enum mikey_prf prf =
+				f[0][0] == '1' ? MIKEY_PRF_HMAC_SHA256 : MIKEY_PRF_MIKEY1;
+			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)u64(f[3]), x32(f[4]),
+					 rnd, rl, got, wl) == LIM_OK);
 			CHECK_EQ_MEM(got, want, wl);
 			/* twins: one TGK bit, the other PRF, the neighbouring CS-ID */
 			tgk[0] ^= 1;
-			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)u64(f[3]), x32(f[4]), rnd,
-					 rl, got, wl) == LIM_OK);
+			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)u64(f[3]), x32(f[4]),
+					 rnd, rl, got, wl) == LIM_OK);
 			CHECK(memcmp(got, want, wl) != 0);
 			tgk[0] ^= 1;
 			CHECK(kdf_derive(prf == MIKEY_PRF_MIKEY1 ? MIKEY_PRF_HMAC_SHA256
-								   : MIKEY_PRF_MIKEY1,
+								 : MIKEY_PRF_MIKEY1,
 					 tgk, tl, x32(f[2]), (uint8_t)u64(f[3]), x32(f[4]), rnd, rl,
 					 got, wl) == LIM_OK);
 			CHECK(memcmp(got, want, wl) != 0);
-			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)(u64(f[3]) ^ 1), x32(f[4]),
-					 rnd, rl, got, wl) == LIM_OK);
+			CHECK(kdf_derive(prf, tgk, tl, x32(f[2]), (uint8_t)(u64(f[3]) ^ 1),
+					 x32(f[4]), rnd, rl, got, wl) == LIM_OK);
 			CHECK(memcmp(got, want, wl) != 0);
 			nd++;
 		} else if (strncmp(p, "prf = ", 6) == 0) {
@@ -444,7 +451,8 @@ static void t_kdf(void)
 				continue;
 			CHECK(hex(f[1], tgk, sizeof tgk, &tl) && hex(f[2], rnd, sizeof rnd, &rl) &&
 			      hex(f[3], want, sizeof want, &wl));
-			enum mikey_prf prf = f[0][0] == '1' ? MIKEY_PRF_HMAC_SHA256 : MIKEY_PRF_MIKEY1;
+			enum mikey_prf prf =
+				f[0][0] == '1' ? MIKEY_PRF_HMAC_SHA256 : MIKEY_PRF_MIKEY1;
 			CHECK(kdf_prf(prf, tgk, tl, rnd, rl, got, wl) == LIM_OK);
 			CHECK_EQ_MEM(got, want, wl);
 			/* a flipped bit in the second key block changes the output */
@@ -558,11 +566,16 @@ static void t_rfc6509(void)
 		uint64_t ntp;
 		const char *ym;
 	} b[] = {
-		{ 3505507200u, "2011-02" },     { 3505507199u, "2011-01" },
-		{ 3534364799u, "2011-12" },     { 3534364800u, "2012-01" },
-		{ 3539548799u, "2012-02" },     { 3539548800u, "2012-03" },
-		{ 0, "1900-01" },               { 2208988799u, "1969-12" },
-		{ 2208988800u, "1970-01" },     { 4294967295u, "2036-02" },
+		{ 3505507200u, "2011-02" },
+		{ 3505507199u, "2011-01" },
+		{ 3534364799u, "2011-12" },
+		{ 3534364800u, "2012-01" },
+		{ 3539548799u, "2012-02" },
+		{ 3539548800u, "2012-03" },
+		{ 0, "1900-01" },
+		{ 2208988799u, "1969-12" },
+		{ 2208988800u, "1970-01" },
+		{ 4294967295u, "2036-02" },
 		{ 255611289599u, "9999-12" },
 	};
 	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
@@ -625,14 +638,12 @@ static void t_guk(void)
 static void t_srtp_fixture(void)
 {
 	/* interop file s7: AEAD_AES_128_GCM, MKI = PCK-ID, PCK CS-ID 0 key/salt (s4) */
-	static const char *const prot[2] = {
-		"80600001000000a0cafebabe2ce91e29f768d541c5c2caab374e05d90c3725f79f4a11a7ff494216992638",
-		"8060000200000040cafebabec5d343dfc543ffc0f9b7977b819ec7c54efa5047014c1259ccb0a416992638"
-	};
-	static const char *const plain[2] = {
-		"80600001000000a0cafebabe68656c6c6f204d43505454",
-		"8060000200000040cafebabe68656c6c6f204d43505454"
-	};
+	static const char *const prot[2] = { "80600001000000a0cafebabe2ce91e29f768d541c5c2caab374e0"
+					     "5d90c3725f79f4a11a7ff494216992638",
+					     "8060000200000040cafebabec5d343dfc543ffc0f9b7977b819ec"
+					     "7c54efa5047014c1259ccb0a416992638" };
+	static const char *const plain[2] = { "80600001000000a0cafebabe68656c6c6f204d43505454",
+					      "8060000200000040cafebabe68656c6c6f204d43505454" };
 	uint8_t key[16], salt[12], mki[4], pkt[64], want[64], bad[64];
 	size_t kl = 0, sl = 0, ml = 0, n = 0, wl = 0;
 	struct lim_srtp *s = NULL, *s2 = NULL;
@@ -710,8 +721,8 @@ static void roundtrip(enum lim_srtp_profile prof, bool with_mki)
 	srtp_policy_t pol;
 	srtp_master_key_t mk, *mks[1] = { &mk };
 	CHECK(RAND_bytes(key, 16) == 1 && RAND_bytes(salt, 14) == 1);
-	CHECK(lim_srtp_new(prof, key, 16, salt, 14, with_mki ? mki : NULL, with_mki ? 4 : 0,
-			   &rx) == LIM_OK); /* first: runs srtp_init */
+	CHECK(lim_srtp_new(prof, key, 16, salt, 14, with_mki ? mki : NULL, with_mki ? 4 : 0, &rx) ==
+	      LIM_OK); /* first: runs srtp_init */
 	memcpy(keysalt, key, 16);
 	memcpy(keysalt + 16, salt, 14);
 	memset(&pol, 0, sizeof pol);
@@ -735,17 +746,19 @@ static void roundtrip(enum lim_srtp_profile prof, bool with_mki)
 		goto out;
 	for (uint16_t seq = 100; seq < 105; seq++) {
 		/* RTP: V=2, PT 96, seq, ts, SSRC cafebabe, 20-octet payload */
-		uint8_t hdr[12] = { 0x80, 0x60, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 1, 0,
-				    0xca, 0xfe, 0xba, 0xbe };
+		uint8_t hdr[12] = {
+			0x80, 0x60, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 1, 0, 0xca, 0xfe,
+			0xba, 0xbe
+		};
 		memcpy(orig, hdr, 12);
 		for (int i = 0; i < 20; i++)
 			orig[12 + i] = (uint8_t)(seq + i);
 		memcpy(pkt, orig, 32);
 		int len = 32;
-		CHECK((with_mki ? srtp_protect_mki(tx, pkt, &len, 1, 0) : srtp_protect(tx, pkt, &len)) ==
-		      srtp_err_status_ok);
-		size_t want_len = 32 + (with_mki ? 4u : 0u) +
-				  (prof == LIM_SRTP_AES128_CM_SHA1_80 ? 10u : 4u);
+		CHECK((with_mki ? srtp_protect_mki(tx, pkt, &len, 1, 0)
+				: srtp_protect(tx, pkt, &len)) == srtp_err_status_ok);
+		size_t want_len =
+			32 + (with_mki ? 4u : 0u) + (prof == LIM_SRTP_AES128_CM_SHA1_80 ? 10u : 4u);
 		CHECK((size_t)len == want_len);
 		CHECK(memcmp(pkt + 12, orig + 12, 20) != 0);
 		/* twin: a flipped payload bit fails authentication */

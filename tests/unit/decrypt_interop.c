@@ -165,7 +165,7 @@ static void t_unwrap(void)
 			struct mikey_msg mm;
 			uint8_t k2[ECCSI_KPAK_LEN];
 			size_t r = (size_t)(im.m.rand - im.msg); /* inside RAND: parses, */
-			im.msg[r] ^= 0x80;			  /* the signature fails */
+			im.msg[r] ^= 0x80;                       /* the signature fails */
 			CHECK(mikey_parse(im.msg, im.len, &mm) == LIM_OK);
 			CHECK(mikey_sakke_verify(&mm, kpak, &cfg, NULL) == LIM_E_AUTH);
 			im.msg[r] ^= 0x80;
@@ -408,10 +408,6 @@ static void t_done(void)
 }
 
 const struct lim_suite t_interop_suites[] = {
-	{ "interop_unwrap", t_unwrap },
-	{ "interop_keys", t_keys },
-	{ "interop_srtp", t_srtp },
-	{ "roundtrip_imsg", t_roundtrip },
-	{ "interop_done", t_done },
-	{ NULL, NULL },
+	{ "interop_unwrap", t_unwrap },    { "interop_keys", t_keys }, { "interop_srtp", t_srtp },
+	{ "roundtrip_imsg", t_roundtrip }, { "interop_done", t_done }, { NULL, NULL },
 };

@@ -11,8 +11,8 @@
 #include "tests/unit/decrypt_suites.h"
 
 #define KAT_PATH "tests/kat/mcx_imessages.vec"
-#define MAX_KAT 8
-#define MSG_MAX 2048
+#define MAX_KAT  8
+#define MSG_MAX  2048
 
 struct kat {
 	char name[32];
@@ -38,7 +38,10 @@ static size_t hex(const char *s, uint8_t *out, size_t cap)
 	return n;
 }
 
-static unsigned long num(const char *s, int base) { return strtoul(s, NULL, base); }
+static unsigned long num(const char *s, int base)
+{
+	return strtoul(s, NULL, base);
+}
 
 /* Splits line in place at spaces into at most max words; returns the count. */
 static size_t words(char *line, char **w, size_t max)
@@ -240,7 +243,7 @@ static void load_kats(bool check)
 			continue;
 		if (strcmp(key, "b64") == 0) {
 			enum lim_err e = lim_b64_decode(val, strlen(val), cur->msg, sizeof cur->msg,
-						       &cur->len);
+							&cur->len);
 			CHECK(e == LIM_OK);
 			if (check) {
 				e = mikey_parse(cur->msg, cur->len, m);
@@ -305,8 +308,10 @@ static void t_kat(void)
 		CHECK(mikey_find_idr(m, MIKEY_ROLE_IDRI) == NULL);
 		CHECK(mikey_id_textlen(&m->idr[2]) == 24);
 		CHECK(mem_eq(m->idr[2].data, 24, (const uint8_t *)"kms.mydev.streamwide.com", 24));
-		write_seed(k == 0 ? "real_gmk.bin" : k == 1 ? "real_csk.bin" : k == 2 ? "real_pck.bin"
-										 : "real_gmk_legacy.bin",
+		write_seed(k == 0   ? "real_gmk.bin"
+			   : k == 1 ? "real_csk.bin"
+			   : k == 2 ? "real_pck.bin"
+				    : "real_gmk_legacy.bin",
 			   v->msg, v->len);
 	}
 	/* per-message specifics not in the shared structure */
@@ -314,7 +319,8 @@ static void t_kat(void)
 		CHECK(mikey_parse(kats[2].msg, kats[2].len, m) == LIM_OK);
 		CHECK(m->map_type == MIKEY_MAP_EMPTY && m->n_cs == 0 && m->n_map == 0);
 		CHECK(mikey_parse(kats[3].msg, kats[3].len, m) == LIM_OK);
-		CHECK(m->map_type == MIKEY_MAP_SRTP_ID && m->n_map == 2 && m->cs[0].ssrc == 0xcafebabe);
+		CHECK(m->map_type == MIKEY_MAP_SRTP_ID && m->n_map == 2 &&
+		      m->cs[0].ssrc == 0xcafebabe);
 		CHECK(m->ext[0].len == 17);
 	}
 	/* mutated twins: each must fail */
@@ -323,7 +329,7 @@ static void t_kat(void)
 		const struct kat *v = &kats[k];
 		memcpy(b, v->msg, v->len);
 		CHECK(mikey_parse(b, v->len - 1, m) == LIM_E_TRUNC); /* signature one octet short */
-		b[0] = 2;                                          /* version 2 */
+		b[0] = 2;                                            /* version 2 */
 		CHECK(mikey_parse(b, v->len, m) == LIM_E_UNSUPP);
 		CHECK(m->err_offset == 0 && m->err_pt == MIKEY_PT_HDR && m->raw == NULL);
 	}
@@ -522,7 +528,8 @@ static void t_variants(void)
 	CHECK(m->n_idr == 2 && m->n_sp == 0 && m->n_ext == 0 && m->n_pl == 6);
 	CHECK(m->pl[4].type == MIKEY_PT_SAKKE && m->pl[5].type == MIKEY_PT_SIGN);
 	id = mikey_initiator(m);
-	CHECK(id && id->role == 1 && mem_eq(id->data, id->len, (const uint8_t *)"sip:alice@softil.example", 24));
+	CHECK(id && id->role == 1 &&
+	      mem_eq(id->data, id->len, (const uint8_t *)"sip:alice@softil.example", 24));
 	id = mikey_responder(m);
 	CHECK(id && id->role == 2 && id->len == 22);
 	CHECK(mikey_kms_initiator(m) == NULL && mikey_kms_responder(m) == NULL);
@@ -542,7 +549,8 @@ static void t_variants(void)
 	CHECK(id == &m->idr[2] && mikey_kms_responder(m) == id);
 	CHECK(id && id->len == 15 && mikey_id_textlen(id) == 14 && id->data[14] == 0);
 	CHECK(m->n_sp == 1 && m->sp[0].n_params == 6);
-	CHECK(m->sp[0].params[5].type == MIKEY_SRTP_AUTH_TAG_LEN && m->sp[0].params[5].val[0] == 10);
+	CHECK(m->sp[0].params[5].type == MIKEY_SRTP_AUTH_TAG_LEN &&
+	      m->sp[0].params[5].val[0] == 10);
 	CHECK(strcmp(mikey_sp_value_name(0, 0, m->sp[0].params[0].val, 1), "AES-CM") == 0);
 	CHECK(strcmp(mikey_sp_value_name(0, 2, m->sp[0].params[2].val, 1), "HMAC-SHA-1") == 0);
 	CHECK(mikey_sp_value_name(0, 1, m->sp[0].params[1].val, 1) == NULL);
@@ -659,7 +667,8 @@ static void t_neg(void)
 	{ /* unknown / unsupported next payload types */
 		n = mk(b, 13, NULL, 0);
 		expect(b, n, LIM_E_PARSE, "unknown payload 13");
-		CHECK(mikey_parse(b, n, m) == LIM_E_PARSE && m->err_pt == 13 && m->err_offset == 10);
+		CHECK(mikey_parse(b, n, m) == LIM_E_PARSE && m->err_pt == 13 &&
+		      m->err_offset == 10);
 		CHECK(strcmp(m->err_detail, "unknown payload type") == 0);
 		b[2] = 200;
 		expect(b, n, LIM_E_PARSE, "unknown payload 200");
@@ -705,7 +714,8 @@ static void t_neg(void)
 	{ /* payload bodies */
 		static const uint8_t t_ok[] = { 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 		static const uint8_t t_bad[] = { 0, 3, 1, 2, 3, 4, 5, 6, 7, 8 };
-		static const uint8_t two_t[] = { 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+		static const uint8_t two_t[] = { 5, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+						 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 		static const uint8_t rand0[] = { 0, 0 };
 		static const uint8_t idr_ffff[] = { 0, 8, 1, 0xff, 0xff, 1, 2, 3 };
 		static const uint8_t idr_role0[] = { 0, 0, 1, 0, 1, 'a' };
@@ -716,7 +726,7 @@ static void t_neg(void)
 		static const uint8_t sp_ffff[] = { 0, 0, 0, 0xff, 0xff, 0, 1, 1 };
 		static const uint8_t sp_val_over[] = { 0, 0, 0, 0, 3, 0, 5, 1 };
 		static const uint8_t sign_ffff[] = { 0x2f, 0xff, 1, 2, 3 };
-		static const uint8_t sign_short[] = { 0x20, 0x02, 1, 2, 3 };  /* octets after it */
+		static const uint8_t sign_short[] = { 0x20, 0x02, 1, 2, 3 }; /* octets after it */
 		static const uint8_t sign_exact[] = { 0x20, 0x03, 1, 2, 3 };
 		static const uint8_t trailing[] = { 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0xee };
 		n = mk(b, MIKEY_PT_T, t_ok, sizeof t_ok);
@@ -885,7 +895,8 @@ static void t_names(void)
 		      mikey_sign_type_name(b) && mikey_ext_type_name(b) &&
 		      mikey_sakke_id_scheme_name(b));
 	}
-	CHECK(strcmp(mikey_role_name(8), "IDRuidi") == 0 && strcmp(mikey_role_name(7), "IDRkmsr") == 0);
+	CHECK(strcmp(mikey_role_name(8), "IDRuidi") == 0 &&
+	      strcmp(mikey_role_name(7), "IDRkmsr") == 0);
 	CHECK(strcmp(mikey_pt_name(26), "SAKKE") == 0 && strcmp(mikey_pt_name(13), "unknown") == 0);
 	CHECK(strcmp(mikey_prf_name(1), "PRF-HMAC-SHA-256") == 0);
 	CHECK(strcmp(mikey_map_type_name(2), "GENERIC-ID") == 0);
@@ -912,11 +923,7 @@ static void t_names(void)
 }
 
 const struct lim_suite t_mikey_suites[] = {
-	{ "mikey_kat", t_kat },
-	{ "mikey_build", t_build },
-	{ "mikey_variants", t_variants },
-	{ "mikey_neg", t_neg },
-	{ "mikey_pcap", t_pcap },
-	{ "mikey_names", t_names },
+	{ "mikey_kat", t_kat }, { "mikey_build", t_build }, { "mikey_variants", t_variants },
+	{ "mikey_neg", t_neg }, { "mikey_pcap", t_pcap },   { "mikey_names", t_names },
 	{ NULL, NULL },
 };

@@ -9,6 +9,9 @@ extern const struct lim_suite t_eccsi_suites[];
 extern const struct lim_suite t_mikey_suites[];
 extern const struct lim_suite t_interop_suites[];
 
-#define DECRYPT_SUITE_TABLES { t_sakke_suites, t_eccsi_suites, t_mikey_suites, t_interop_suites }
+#define DECRYPT_SUITE_TABLES                                                                       \
+	{                                                                                          \
+		t_sakke_suites, t_eccsi_suites, t_mikey_suites, t_interop_suites                   \
+	}
 
 #endif

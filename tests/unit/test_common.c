@@ -81,9 +81,14 @@ static void t_b64(void)
 	static const struct {
 		const char *plain, *b64;
 	} v[] = { /* RFC 4648 s10 */
-		  { "", "" },	     { "f", "Zg==" },	  { "fo", "Zm8=" },
-		  { "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
-		  { "foobar", "Zm9vYmFy" } };
+		  { "", "" },
+		  { "f", "Zg==" },
+		  { "fo", "Zm8=" },
+		  { "foo", "Zm9v" },
+		  { "foob", "Zm9vYg==" },
+		  { "fooba", "Zm9vYmE=" },
+		  { "foobar", "Zm9vYmFy" }
+	};
 	uint8_t out[16];
 	char enc[32];
 	size_t n;
@@ -94,8 +99,8 @@ static void t_b64(void)
 		CHECK(lim_b64_decode(v[i].b64, strlen(v[i].b64), out, sizeof out, &n) == LIM_OK &&
 		      n == pl && memcmp(out, v[i].plain, pl) == 0);
 	}
-	static const char *const bad[] = { "Zg=",  "Zg", "Z===", "Zh==", "Zm9=", "Zg==Zg==",
-					   "Zm9v!A==", "Zm 9", "=Zg=", "Zg=a" };
+	static const char *const bad[] = { "Zg=",      "Zg",       "Z===", "Zh==", "Zm9=",
+					   "Zg==Zg==", "Zm9v!A==", "Zm 9", "=Zg=", "Zg=a" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(lim_b64_decode(bad[i], strlen(bad[i]), out, sizeof out, &n) == LIM_E_PARSE);
 	CHECK(lim_b64_decode("Zm9vYmFy", 8, out, 5, &n) == LIM_E_LIMIT);
@@ -110,9 +115,8 @@ static void t_err_wipe(void)
 		CHECK(k[i] == 0);
 	CHECK(strcmp(lim_strerror(LIM_OK), "ok") == 0);
 	CHECK(strcmp(lim_strerror(LIM_E_AUTH), "authentication failed") == 0);
-	CHECK(strcmp(lim_strerror((enum lim_err)-999), "unknown error") == 0);
+	CHECK(strcmp(lim_strerror((enum lim_err) - 999), "unknown error") == 0);
 }
-
 
 static void t_json(void)
 {
@@ -154,8 +158,12 @@ static void t_json(void)
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
-		{ "rd", t_rd }, { "wr", t_wr }, { "hex", t_hex }, { "b64", t_b64 },
-		{ "err_wipe", t_err_wipe }, { "json", t_json },
+		{ "rd", t_rd },
+		{ "wr", t_wr },
+		{ "hex", t_hex },
+		{ "b64", t_b64 },
+		{ "err_wipe", t_err_wipe },
+		{ "json", t_json },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
