@@ -7,8 +7,12 @@ PKGS := openssl libsrtp2 libpcap libpq
 
 -include config.mk
 
+# Missing Debian packages are installed on first use (SKIP_DEPS=1 to opt out).
+ifneq ($(SKIP_DEPS),1)
 DEPS_OK := $(shell scripts/deps.sh --check >/dev/null 2>&1 && echo yes)
-ifneq ($(DEPS_OK),yes)
+endif
+ifneq ($(SKIP_DEPS)$(DEPS_OK),yes)
+ifneq ($(SKIP_DEPS),1)
 ifeq ($(filter clean format format-check deps,$(MAKECMDGOALS)),)
 $(info limf: installing missing build dependencies (scripts/deps.sh))
 DEPS_RUN := $(shell scripts/deps.sh >&2 || echo fail)
@@ -17,21 +21,28 @@ $(error scripts/deps.sh failed: install the packages it names and retry)
 endif
 endif
 endif
+endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(PKG_LIBS),)
+ifeq ($(filter clean format format-check deps,$(MAKECMDGOALS)),)
+$(error pkg-config does not find all of: $(PKGS) (run scripts/deps.sh))
+endif
+endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wvla -Wformat=2 -Werror
+# CFLAGS/LDFLAGS from the command line add to the mandatory flags, never replace them.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS := $(PKG_LIBS) -lcrypto -lm
 ifeq ($(SAN),1)
-CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
 else
-CFLAGS += $(HARDEN)
+override CFLAGS += $(HARDEN)
 endif
 
 # Shared vectors (read by tests): ../shared/vectors beside the checkout.

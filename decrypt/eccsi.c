@@ -414,9 +414,10 @@ enum lim_err eccsi_verify(const uint8_t kpak[ECCSI_KPAK_LEN], const uint8_t *id,
 	    !(pv = EC_POINT_new(e.grp)) || !(y = EC_POINT_new(e.grp)) ||
 	    !(jp = EC_POINT_new(e.grp)))
 		goto out;
-	/* r and s in F_q* */
-	if (!BN_bin2bn(sig, N, r) || !BN_bin2bn(sig + N, N, s) || !in_fq_star(r, e.q) ||
-	    !in_fq_star(s, e.q))
+	/* r = Jx is an element of F_p* (s5.2.2 step 6 compares it with Jx, not reduced mod q:
+	 * r >= p would alias r - p); s in F_q* */
+	if (!BN_bin2bn(sig, N, r) || !BN_bin2bn(sig + N, N, s) ||
+	    !in_fq_star(r, EC_GROUP_get0_field(e.grp)) || !in_fq_star(s, e.q))
 		goto out;
 	/* s5.2.2 step 1: PVT on the curve (and KPAK, which the caller should have checked) */
 	if (!point_load(&e, kpak, kp) || !point_load(&e, pvt, pv))

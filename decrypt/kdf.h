@@ -36,8 +36,9 @@ enum lim_err kdf_prf(enum mikey_prf prf, const uint8_t *key, size_t keylen, cons
 
 /* out = PRF(tgk, label) with label = constant(4) || cs_id(1) || csb_id(4) || rand
  * (RFC 3830 s4.1.3 / s4.1.4; all integers big-endian). constant is one of KDF_CONST_*
- * (TEK for the SRTP master key from a TGK, SALT for the master salt, ENCR/AUTH for MIKEY's own
- * keys). Errors as kdf_prf; LIM_E_LIMIT if randlen > KDF_LABEL_MAX - 9. */
+ * (TEK for the SRTP master key from a TGK, SALT for the master salt). For MIKEY's own
+ * encryption/authentication keys (ENCR/AUTH, s4.1.4) RFC 3830 puts 0xFF where the CS ID goes:
+ * pass cs_id 0xFF. Errors as kdf_prf; LIM_E_LIMIT if randlen > KDF_LABEL_MAX - 9. */
 enum lim_err kdf_derive(enum mikey_prf prf, const uint8_t *tgk, size_t tgklen, uint32_t constant,
 			uint8_t cs_id, uint32_t csb_id, const uint8_t *rand, size_t randlen,
 			uint8_t *out, size_t outlen) LIM_WUR;

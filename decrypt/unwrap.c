@@ -7,12 +7,16 @@
 #include "decrypt/kdf.h"
 #include "decrypt/uid.h"
 
-/* NTP seconds of the T payload (NTP-UTC and NTP: the upper 32 bits). */
+/* Seconds since 1900 of the T payload (NTP-UTC and NTP: the upper 32 bits), era-extended as
+ * RFC 4330 s3 says (and mikey_ts_iso8601 does): with the top bit clear the time is in era 1,
+ * from 2036-02-07 on. */
 static bool msg_ntp_secs(const struct mikey_msg *m, uint64_t *secs)
 {
 	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
 		return false;
 	*secs = m->ts >> 32;
+	if (!(*secs & 0x80000000u))
+		*secs += (uint64_t)1 << 32;
 	return true;
 }
 
@@ -99,6 +103,9 @@ enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
 		*n = 1;
 		return LIM_OK;
 	}
+	/* a clear URI under the 3GPP scheme needs the key period to form its UID */
+	if (m->sakke_id_scheme == 2)
+		return LIM_E_ARG;
 	rc = add_rfc6509(m, (const char *)party->data, mikey_id_textlen(party), &out[0]);
 	if (rc == LIM_OK)
 		*n = 1;
@@ -200,6 +207,8 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
 		return LIM_E_UNSUPP;
 	k->enc_alg = (uint8_t)alg;
+	k->auth_alg = (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_ALG,
+					alg == MIKEY_SRTP_AES_GCM ? 0 : 1);
 	k->auth_tag_len = alg == MIKEY_SRTP_AES_GCM
 				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
 				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);

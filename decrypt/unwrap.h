@@ -79,6 +79,8 @@ struct mikey_srtp_key {
 	bool has_ssrc; /* SRTP-ID map: the stream's SSRC and ROC */
 	uint32_t ssrc, roc;
 	uint8_t enc_alg;      /* enum mikey_srtp_alg (SP param 0; AES-CM when no SP) */
+	uint8_t auth_alg;     /* SP param 2 as sent: 0 none, 1 HMAC-SHA-1, 2-4 RCCm1-3 (RFC 4771:
+				 the ROC travels in the packet; handled where SRTP is opened) */
 	uint8_t auth_tag_len; /* octets: SP param 11 (HMAC) or 20 (AEAD) or the default */
 	uint8_t key[32];
 	uint8_t key_len;
@@ -93,6 +95,10 @@ struct mikey_srtp_key {
 /* Derives the SRTP master key and salt of every crypto session of m from the TGK (the SSV:
  * PCK, GMK, CSK...): RFC 3830 s4.1.3 with m's PRF, label = const || CS ID || CSB ID || RAND.
  * CS IDs: SRTP-ID map 1..#CS; empty map (TS 33.180 private call) 0 and 1; GENERIC-ID as sent.
+ * The CSB ID is the message's. For a GMK that is the receiving member's GUK-ID, which keys only
+ * that member's own transmissions; the media of other talkers is keyed with their GUK-IDs
+ * (TS 33.180: CSB ID = the sender's GUK-ID, MKI = GMK-ID || GUK-ID), derived per sender by the
+ * group-call code with mikey_guk_id and kdf_derive.
  * Lengths and algorithm from the CS's SP payload. LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP
  * for key/salt lengths out of range. */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,

@@ -419,7 +419,10 @@ static int parse_key_opts(int argc, char **argv, struct key_opts *o)
 			*slot = argv[++i];
 		}
 	}
-	if (!o->path || (o->id && o->uid) || (!o->period != !o->offset && o->period))
+	if (!o->path || (o->id && o->uid))
+		return -1;
+	/* the key period makes a UID out of --id: alone, or with --uid, it would be ignored */
+	if ((o->offset && !o->period) || ((o->period || o->kms_uri) && !o->id))
 		return -1;
 	return 0;
 }
@@ -471,8 +474,15 @@ static void print_ident(const char *label, const struct mikey_ident *id)
 {
 	printf("%s: ", label);
 	if (id->kind == MIKEY_IDENT_RFC6509) {
-		for (size_t i = 0; i < id->len; i++)
-			putchar(id->id[i] ? id->id[i] : '|');
+		/* "YYYY-MM\0uri\0": NULs shown as '|', anything unprintable as \xHH */
+		for (size_t i = 0; i < id->len; i++) {
+			if (id->id[i] == 0)
+				putchar('|');
+			else if (printable(&id->id[i], 1))
+				putchar(id->id[i]);
+			else
+				printf("\\x%02x", id->id[i]);
+		}
 	} else {
 		print_hex(stdout, id->id, id->len);
 	}
@@ -551,17 +561,18 @@ static int cmd_unwrap(int argc, char **argv)
 			rc == LIM_E_ARG ? " (give --id/--uid, --kms-uri and the key period)" : "");
 		goto out;
 	}
-	print_ident("responder", &used);
-	printf("SSV: ");
-	print_hex(stdout, ssv, sizeof ssv);
-	printf("\n");
 	if (o.kpak) {
-		/* the initiator's identity as carried in the message */
+		/* the initiator's identity as carried in the message; checked before anything
+		 * secret is printed */
 		struct mikey_ident_cfg icfg;
 		memset(&icfg, 0, sizeof icfg);
 		if (do_verify(&m, &o, &icfg, false))
 			goto out;
 	}
+	print_ident("responder", &used);
+	printf("SSV: ");
+	print_hex(stdout, ssv, sizeof ssv);
+	printf("\n");
 	if (o.show_keys) {
 		rc = mikey_srtp_keys(&m, ssv, sizeof ssv, keys, &nkeys);
 		if (rc != LIM_OK) {

@@ -68,27 +68,35 @@ out:
 	return LIM_OK;
 }
 
+#define KEY_FILE_MAX 8192 /* an RSK is 514 hex digits; room for whitespace */
+
 /* see input.h */
 enum lim_err limf_key_arg(const char *arg, int secret, uint8_t *out, size_t cap, size_t *outlen)
 {
-	uint8_t *file = NULL;
-	size_t flen = 0;
+	/* Key files are read into one fixed buffer, never realloc'd, and wiped: no copy of a
+	 * secret is left behind on the heap. */
+	char text[KEY_FILE_MAX + 1];
+	size_t n = 0;
+	FILE *f;
 	enum lim_err rc;
 
 	*outlen = 0;
 	if (arg[0] != '@') {
 		if (secret)
-			lim_warn(
-				"a secret key given on the command line is visible to other users; "
-				"prefer @FILE");
+			lim_warn("a secret key given on the command line is visible to other "
+				 "users; prefer @FILE");
 		return lim_hex_decode_ws(arg, strlen(arg), out, cap, outlen);
 	}
-	rc = limf_read_all(arg + 1, 64 * 1024, &file, &flen);
-	if (rc != LIM_OK)
-		return rc;
-	rc = lim_hex_decode_ws((const char *)file, flen, out, cap, outlen);
-	lim_wipe(file, flen);
-	free(file);
+	f = fopen(arg + 1, "rb");
+	if (!f)
+		return LIM_E_IO;
+	setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer holding a copy */
+	n = fread(text, 1, sizeof text, f);
+	rc = ferror(f) ? LIM_E_IO : n > KEY_FILE_MAX ? LIM_E_LIMIT : LIM_OK;
+	fclose(f);
+	if (rc == LIM_OK)
+		rc = lim_hex_decode_ws(text, n, out, cap, outlen);
+	LIM_WIPE(text);
 	return rc;
 }
 

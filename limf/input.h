@@ -1,5 +1,5 @@
 /* limf/ input helpers: whole-file reads with a cap, and the key-argument convention of the CLI
- * (`HEX` inline or `@FILE` holding hex; secrets are read into secure memory and wiped). */
+ * (`HEX` inline or `@FILE` holding hex; key files are read into a fixed buffer that is wiped). */
 #ifndef LIMF_INPUT_H
 #define LIMF_INPUT_H
 

@@ -5,6 +5,10 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev libpcap-dev libsrtp2-dev libpq-dev postgresql
  clang libclang-rt-14-dev libwolfssl-dev clang-format python3"
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps: not a Debian system; install the equivalents of:" $PKGS >&2
+	exit 0
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

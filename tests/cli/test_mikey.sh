@@ -100,5 +100,16 @@ expect 1 verify-tampered "$limf" mikey verify --kpak @$d/kms-kpak.hex "$tmp/flip
 expect 1 verify-wrong-kpak "$limf" mikey verify --kpak "$(cut -c1-64 $d/kms-Z.hex | sed 's/^04/04/')" $d/pck-alice-to-bob.mikey
 expect 1 verify-wrong-id "$limf" mikey verify --kpak @$d/kms-kpak.hex --uid 780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81 $d/pck-alice-to-bob.mikey
 
+# options that would be silently ignored are usage errors
+expect 2 unwrap-period-without-id unwrap_bob --key-period 16777215 $d/pck-alice-to-bob.mikey
+expect 2 unwrap-offset-without-period unwrap_bob --id sip:bob@streamwide.com --key-offset 5 $d/pck-alice-to-bob.mikey
+expect 2 unwrap-uid-and-id unwrap_bob --id sip:bob@streamwide.com --uid 00 $d/pck-alice-to-bob.mikey
+# a clear URI under the 3GPP UID scheme needs the key period: a clear message, not "does not open"
+expect 1 unwrap-uri-needs-period unwrap_bob --id sip:bob@streamwide.com $d/pck-alice-to-bob.mikey
+hasnt unwrap-uri-needs-period "SSV"
+# a signature that fails stops unwrap before the SSV is printed
+expect 1 unwrap-bad-sig-no-ssv unwrap_bob --kpak @$d/kms-kpak.hex "$tmp/flip"
+hasnt unwrap-bad-sig-no-ssv "SSV"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -401,6 +401,39 @@ static void t_roundtrip(void)
 	roundtrip_one(true, MIKEY_SIGN_COVER_NOHDR);
 }
 
+/* T in NTP era 1 (top bit of the seconds clear: 2036-02-07 on, RFC 4330 s3): the month of the
+ * RFC 6509 identifier and the key period number follow the real date, not 1900. */
+static void t_ntp_era(void)
+{
+	struct mikey_msg m;
+	struct mikey_ident c[MIKEY_IDENT_CANDIDATES];
+	struct mikey_ident_cfg cfg;
+	size_t n = 0;
+	static const uint8_t want[] = "2036-02\0tel:+1";
+	static const char kms[] = "kms.example.org";
+
+	memset(&m, 0, sizeof m);
+	m.has_t = true;
+	m.ts_type = MIKEY_TS_NTP_UTC;
+	m.ts = (uint64_t)0x10 << 32; /* 2036-02-07T06:28:32Z */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.uri = "tel:+1";
+	cfg.urilen = 6;
+	CHECK(mikey_ident_candidates(&m, true, &cfg, c, &n) == LIM_OK && n == 1);
+	CHECK(c[0].len == sizeof want && memcmp(c[0].id, want, sizeof want) == 0);
+	/* period 30 days from 1900: (2^32 + 16) / 2592000 = 1657 */
+	cfg.kms_uri = kms;
+	cfg.kmslen = sizeof kms - 1;
+	cfg.has_period = true;
+	cfg.period = 2592000;
+	CHECK(mikey_ident_candidates(&m, true, &cfg, c, &n) == LIM_OK && n == 3);
+	CHECK(c[0].period_no == 1657 && c[1].period_no == 1656 && c[2].period_no == 1658);
+	/* era 0 (top bit set) is unchanged: 0xec898da8 / 16777215 = 236 */
+	m.ts = 0xec898da800000000ull;
+	cfg.period = 16777215;
+	CHECK(mikey_ident_candidates(&m, true, &cfg, c, &n) == LIM_OK && c[0].period_no == 236);
+}
+
 static void t_done(void)
 {
 	free(vec);
@@ -408,6 +441,11 @@ static void t_done(void)
 }
 
 const struct lim_suite t_interop_suites[] = {
-	{ "interop_unwrap", t_unwrap },    { "interop_keys", t_keys }, { "interop_srtp", t_srtp },
-	{ "roundtrip_imsg", t_roundtrip }, { "interop_done", t_done }, { NULL, NULL },
+	{ "interop_unwrap", t_unwrap },
+	{ "interop_keys", t_keys },
+	{ "interop_srtp", t_srtp },
+	{ "roundtrip_imsg", t_roundtrip },
+	{ "ntp_era", t_ntp_era },
+	{ "interop_done", t_done },
+	{ NULL, NULL },
 };
