@@ -52,16 +52,16 @@ export LIMF_VECTORS
 all: $(BUILD)/limf
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-LIBS := $(BUILD)/libdecrypt.a $(BUILD)/libcommon.a
-
-COMMON_SRC :=
-DECRYPT_SRC :=
+# Library modules, in link order (a module may only use those after it: DESIGN.md s3). Each
+# <mod>/module.mk adds its sources to <MOD>_SRC; every module becomes $(BUILD)/lib<mod>.a.
+MODULES := warrants capture handover decrypt common
+LIBS := $(foreach m,$(MODULES),$(BUILD)/lib$(m).a)
+$(foreach m,$(MODULES),$(eval $(shell echo $(m) | tr a-z A-Z)_SRC :=))
 LIMF_SRC :=
 TEST_BINS :=
 FUZZ_TARGETS :=
 
-include common/module.mk
-include decrypt/module.mk
+$(foreach m,$(MODULES),$(eval include $(m)/module.mk))
 include limf/module.mk
 include tests/module.mk
 
@@ -69,13 +69,12 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libcommon.a: $(call obj,$(COMMON_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
-
-$(BUILD)/libdecrypt.a: $(call obj,$(DECRYPT_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+define lib_rule
+$(BUILD)/lib$(1).a: $$(call obj,$$($(2)_SRC))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call lib_rule,$(m),$(shell echo $(m) | tr a-z A-Z))))
 
 $(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -83,7 +82,7 @@ $(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 .SECONDARY:
-.PHONY: all test check-asan asan check fuzz bench demo clean format format-check deps
+.PHONY: all test test-bins check-asan asan check fuzz bench demo clean format format-check deps
 deps:
 	scripts/deps.sh
 

@@ -1,7 +1,8 @@
 # Unit/KAT binaries: one per module (STYLE.md rule 19). test_<mod> = tests/unit/test_<mod>.c (main,
 # suite table) + tests/unit/<mod>_*.c (suites) + the harness.
 T_HARNESS := tests/unit/check.c
-TEST_MODS := common decrypt
+# every module with a tests/unit/test_<mod>.c has a test binary
+TEST_MODS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 TEST_BINS := $(foreach m,$(TEST_MODS),$(BUILD)/tests/test_$(m))
 
 define test_bin
@@ -21,9 +22,9 @@ $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuz
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests: $(TEST_BINS) $(REPLAY_BINS) $(BUILD)/limf
+test-bins: $(TEST_BINS) $(REPLAY_BINS) $(BUILD)/limf
 
-test: tests
+test: test-bins
 	BUILD=$(BUILD) scripts/run-tests.sh $(TEST_BINS) -- $(FUZZ_ENTRIES)
 
 check-asan asan:
@@ -38,7 +39,7 @@ fuzz:
 	@set -e; for e in $(FUZZ_ENTRIES); do \
 	  echo "== fuzz $$e ($(FUZZ_TIME) s)"; \
 	  $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o $(FUZZ_BUILD)/fuzz_$$e tests/fuzz/fuzz_$$e.c $(COMMON_SRC) $(DECRYPT_SRC) $(LDLIBS); \
+	    -o $(FUZZ_BUILD)/fuzz_$$e tests/fuzz/fuzz_$$e.c $(foreach m,$(MODULES),$($(shell echo $(m) | tr a-z A-Z)_SRC)) $(LDLIBS); \
 	  mkdir -p $(FUZZ_BUILD)/corpus_$$e; \
 	  $(FUZZ_BUILD)/fuzz_$$e -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/$$e- \

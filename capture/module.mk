@@ -1,0 +1,1 @@
+CAPTURE_SRC += $(wildcard capture/*.c)

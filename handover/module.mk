@@ -1,0 +1,1 @@
+HANDOVER_SRC += $(wildcard handover/*.c)

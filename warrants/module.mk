@@ -1,0 +1,1 @@
+WARRANTS_SRC += $(wildcard warrants/*.c)
