@@ -38,18 +38,18 @@ enum lim_err sakke_kms_public(const uint8_t *z, size_t zlen, uint8_t Z[SAKKE_POI
 
 /* RSK issue (RFC 6508 s6.1.1): rsk = [(b+z)^-1]P. LIM_E_ARG for a bad z or b+z = 0 mod q. */
 enum lim_err sakke_rsk_issue(const uint8_t *z, size_t zlen, const uint8_t *id, size_t idlen,
-                             uint8_t rsk[SAKKE_POINT_LEN]) LIM_WUR;
+			     uint8_t rsk[SAKKE_POINT_LEN]) LIM_WUR;
 
 /* RSK validation (RFC 6508 s6.1.2): LIM_OK iff <[b]P+Z, K> == g, else LIM_E_AUTH (also for a
  * malformed rsk). A malformed Z is LIM_E_PARSE. */
 enum lim_err sakke_rsk_validate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-                                const uint8_t rsk[SAKKE_POINT_LEN]) LIM_WUR;
+				const uint8_t rsk[SAKKE_POINT_LEN]) LIM_WUR;
 
 /* Sender (RFC 6508 s6.2.1): r = HashToIntegerRange(SSV||b, q), R = [r]([b]P+Z),
  * H = SSV XOR HashToIntegerRange(g^r, 2^n); sed = 0x04 || Rx || Ry || H. */
 enum lim_err sakke_encapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-                               const uint8_t ssv[SAKKE_SSV_LEN],
-                               uint8_t sed[SAKKE_SED_LEN]) LIM_WUR;
+			       const uint8_t ssv[SAKKE_SSV_LEN],
+			       uint8_t sed[SAKKE_SED_LEN]) LIM_WUR;
 
 /* Receiver (RFC 6508 s6.2.2), including the re-check [r]([b]P+Z) == R. The RSK is not
  * validated here (do that once on receipt, or use sakke_rsk_ctx_new); a wrong RSK fails the
@@ -57,27 +57,27 @@ enum lim_err sakke_encapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *
  * anything else wrong with the SED (R off the curve, a coordinate >= p, failed re-check) or a
  * malformed rsk; ssv is zeroed on failure. */
 enum lim_err sakke_decapsulate(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-                               const uint8_t rsk[SAKKE_POINT_LEN], const uint8_t *sed,
-                               size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN]) LIM_WUR;
+			       const uint8_t rsk[SAKKE_POINT_LEN], const uint8_t *sed,
+			       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN]) LIM_WUR;
 
 /* Receiver context with per-RSK precomputation: the validated RSK's Miller-loop lines (1373
  * affine lines over the NAF of q-1) and two 256-entry fixed-base comb tables of Q = [b]P+Z for
  * the re-check, about 475 KiB allocated with OPENSSL_secure_zalloc (once CRYPTO_secure_malloc_init
  * is active the arena must hold it plus ~0.5 MiB of temporaries during sakke_rsk_ctx_new, else
  * LIM_E_NOMEM) and wiped by sakke_rsk_ctx_free. Building one
- * costs a few pairings' worth of time; each decapsulation with it is about 5x cheaper than
+ * costs a few pairings' worth of time; each decapsulation with it is about 3-4x cheaper than
  * sakke_decapsulate. Opaque; read-only after creation, so threads may share it. */
 struct sakke_rsk_ctx;
 
 /* Builds *out (Z, id, rsk are copied as needed, not retained). LIM_E_AUTH if the RSK does not
  * validate or is malformed, LIM_E_PARSE for a malformed Z, LIM_E_NOMEM. */
 enum lim_err sakke_rsk_ctx_new(const uint8_t Z[SAKKE_POINT_LEN], const uint8_t *id, size_t idlen,
-                               const uint8_t rsk[SAKKE_POINT_LEN],
-                               struct sakke_rsk_ctx **out) LIM_WUR;
+			       const uint8_t rsk[SAKKE_POINT_LEN],
+			       struct sakke_rsk_ctx **out) LIM_WUR;
 
 /* As sakke_decapsulate, with the context's receiver key. */
 enum lim_err sakke_rsk_ctx_decapsulate(const struct sakke_rsk_ctx *ctx, const uint8_t *sed,
-                                       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN]) LIM_WUR;
+				       size_t sedlen, uint8_t ssv[SAKKE_SSV_LEN]) LIM_WUR;
 
 /* Wipes and frees ctx; NULL is a no-op. */
 void sakke_rsk_ctx_free(struct sakke_rsk_ctx *ctx);

@@ -4,10 +4,11 @@
  *
  * Field elements are 16 little-endian 64-bit limbs in Montgomery form (a*2^1024 mod p), fully
  * reduced (< p). Every function is constant time in its operands and allows its output to
- * alias any input. On x86-64 multiplication and squaring use BMI2/ADX (mulx/adcx/adox) inline
- * assembly when the CPU has it (checked with __builtin_cpu_supports), else a mulq Comba;
- * elsewhere portable unsigned __int128 C. The per-operation stack temporaries of these kernels
- * are not wiped (they are overwritten by the next operation); callers wipe their own values. */
+ * alias any input. On x86-64 multiplication and squaring use AVX-512 IFMA intrinsics when the
+ * CPU and OS support them, else BMI2/ADX (mulx/adcx/adox) inline assembly when the CPU has it,
+ * else a mulq Comba (chosen at run time with CPUID/XGETBV); elsewhere portable unsigned __int128
+ * C. The per-operation stack and register temporaries of these kernels are not wiped (they are
+ * overwritten by the next operation); callers wipe their own values. */
 #ifndef LIM_SAKKE_INTERNAL_H
 #define LIM_SAKKE_INTERNAL_H
 
@@ -53,11 +54,17 @@ extern const uint64_t sakke_comb_p[256][2][FP_N];
 enum lim_err sakke_t_pairing(const uint8_t r[257], const uint8_t q[257], uint8_t out[128]);
 /* r = HashToIntegerRange(ssv || id, q, SHA-256), s5.1. */
 enum lim_err sakke_t_h2ir_q(const uint8_t ssv[16], const uint8_t *id, size_t idlen, uint8_t r[128]);
-/* The multiplication and squaring not selected at run time (x86-64: the mulq Comba code when
- * BMI2/ADX is present), so that tests can cross-check both. */
-void sakke_t_fp_mul_alt(uint64_t r[FP_N], const uint64_t a[FP_N], const uint64_t b[FP_N]);
-void sakke_t_fp_sqr_alt(uint64_t r[FP_N], const uint64_t a[FP_N]);
+/* Multiplication and squaring by a given implementation, so that tests can cross-check every one
+ * the CPU runs: 0 = mulq Comba (x86-64) or portable C, 1 = BMI2/ADX, 2 = AVX-512 IFMA. Returns
+ * false (r untouched) if impl is not available here; sakke_fp_mul uses the highest available. */
+bool sakke_t_fp_mul_impl(int impl, uint64_t r[FP_N], const uint64_t a[FP_N],
+			 const uint64_t b[FP_N]);
+bool sakke_t_fp_sqr_impl(int impl, uint64_t r[FP_N], const uint64_t a[FP_N]);
 /* out = g^r in PF_p (F_p representation). */
 void sakke_t_gt_pow(const uint8_t r[128], uint8_t out[128]);
+/* out = [k]pt by the generic constant-time variable-base scalar multiplication (the one used for
+ * [r]([b]P+Z)), k big-endian with 0 < k < q. LIM_E_PARSE for a bad point, LIM_E_ARG if the result
+ * is infinity. Used to recheck every entry of sakke_comb_p. */
+enum lim_err sakke_t_ec_mul(const uint8_t k[128], const uint8_t pt[257], uint8_t out[257]);
 
 #endif

@@ -26,12 +26,12 @@ static double now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int cmp_d(const void *a, const void *b)
 {
-	double x = *(const double *) a, y = *(const double *) b;
+	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
 }
 
@@ -41,7 +41,7 @@ static int vec_get(const char *txt, const char *name, uint8_t *out, size_t n)
 	const char *s = txt;
 	while (s && *s) {
 		const char *eol = strchr(s, '\n');
-		size_t len = eol ? (size_t) (eol - s) : strlen(s);
+		size_t len = eol ? (size_t)(eol - s) : strlen(s);
 		if (len > nl + 3 && memcmp(s, name, nl) == 0 && memcmp(s + nl, " = ", 3) == 0)
 			return lim_hex_decode(s + nl + 3, len - nl - 3, out, n, &got) == LIM_OK &&
 			       got == n;
@@ -94,7 +94,7 @@ static double measure(const char *name, decap_fn fn, void *arg)
 		}
 		t[n++] = now_ms() - t0;
 	}
-	qsort(t, (size_t) n, sizeof t[0], cmp_d);
+	qsort(t, (size_t)n, sizeof t[0], cmp_d);
 	double med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 	printf("%-44s median %8.3f ms CPU  (%d runs)\n", name, med, n);
 	return med;
@@ -103,7 +103,7 @@ static double measure(const char *name, decap_fn fn, void *arg)
 static int limf_scratch(void *arg)
 {
 	uint8_t ssv[16];
-	(void) arg;
+	(void)arg;
 	if (sakke_decapsulate(Z, id, sizeof id, K, sed, sizeof sed, ssv) != LIM_OK)
 		return 1;
 	return memcmp(ssv, ssv_kat, 16) != 0;
@@ -125,7 +125,7 @@ static int wolf_run(void *arg)
 	ecc_point *rsk = NULL;
 	byte ssv[16];
 	int ok = 1;
-	(void) arg;
+	(void)arg;
 	if (wc_InitSakkeKey(&key, NULL, INVALID_DEVID) != 0)
 		return 1;
 	rsk = wc_ecc_new_point();
@@ -163,7 +163,7 @@ static int wolf_ready_setup(struct wolf_ready *r, int use_table, int use_pointi)
 	    wc_DecodeSakkeRsk(&r->key, K + 1, 256, r->rsk) != 0)
 		return 1;
 	if (use_table) {
-		(void) wc_GenerateSakkeRskTable(&r->key, r->rsk, NULL, &len);
+		(void)wc_GenerateSakkeRskTable(&r->key, r->rsk, NULL, &len);
 		r->table = malloc(len);
 		if (!r->table || wc_GenerateSakkeRskTable(&r->key, r->rsk, r->table, &len) != 0)
 			return 1;
@@ -174,7 +174,7 @@ static int wolf_ready_setup(struct wolf_ready *r, int use_table, int use_pointi)
 	if (use_pointi) {
 		if (wc_MakeSakkePointI(&r->key, id, sizeof id) != 0)
 			return 1;
-		(void) wc_GenerateSakkePointITable(&r->key, NULL, &ilen);
+		(void)wc_GenerateSakkePointITable(&r->key, NULL, &ilen);
 		r->itable = malloc(ilen ? ilen : 1);
 		if (!r->itable || wc_GenerateSakkePointITable(&r->key, r->itable, &ilen) != 0 ||
 		    wc_SetSakkePointITable(&r->key, r->itable, ilen) != 0)
@@ -205,7 +205,7 @@ static void wolf_ready_free(struct wolf_ready *r)
 int main(void)
 {
 	struct sakke_rsk_ctx *ctx = NULL;
-	struct wolf_ready wr = {0};
+	struct wolf_ready wr = { 0 };
 	int fail = 0;
 	if (!load()) {
 		fprintf(stderr, "bench_sakke: cannot read %s (run from the repo root)\n", VEC_PATH);

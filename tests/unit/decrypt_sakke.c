@@ -15,8 +15,8 @@
 
 struct vec {
 	uint8_t p[128], q[128], px[128], py[128], g[128], z[20], zx[128], zy[128], b[26], kx[128],
-	        ky[128], ssv[16], r[128], qx[128], qy[128], rx[128], ry[128], gr[128], mask[16],
-	        h[16], sed[273];
+		ky[128], ssv[16], r[128], qx[128], qy[128], rx[128], ry[128], gr[128], mask[16],
+		h[16], sed[273];
 	uint8_t P[257], Z[257], K[257], Q[257], R[257];
 };
 
@@ -27,7 +27,7 @@ static int vec_get(const char *txt, const char *name, uint8_t *out, size_t n)
 	const char *s = txt;
 	while (s && *s) {
 		const char *eol = strchr(s, '\n');
-		size_t len = eol ? (size_t) (eol - s) : strlen(s);
+		size_t len = eol ? (size_t)(eol - s) : strlen(s);
 		if (len > nl + 3 && memcmp(s, name, nl) == 0 && memcmp(s + nl, " = ", 3) == 0) {
 			if (lim_hex_decode(s + nl + 3, len - nl - 3, out, n, &got) != LIM_OK)
 				return 0;
@@ -53,16 +53,16 @@ static const struct vec *load(void)
 		return &v;
 	char *txt = lim_t_read_file(VEC_PATH, NULL);
 	int ok = vec_get(txt, "p", v.p, 128) && vec_get(txt, "q", v.q, 128) &&
-	         vec_get(txt, "Px", v.px, 128) && vec_get(txt, "Py", v.py, 128) &&
-	         vec_get(txt, "g", v.g, 128) && vec_get(txt, "z", v.z, 20) &&
-	         vec_get(txt, "Zx", v.zx, 128) && vec_get(txt, "Zy", v.zy, 128) &&
-	         vec_get(txt, "b", v.b, 26) && vec_get(txt, "Kx", v.kx, 128) &&
-	         vec_get(txt, "Ky", v.ky, 128) && vec_get(txt, "SSV", v.ssv, 16) &&
-	         vec_get(txt, "r", v.r, 128) && vec_get(txt, "Qx", v.qx, 128) &&
-	         vec_get(txt, "Qy", v.qy, 128) && vec_get(txt, "Rx", v.rx, 128) &&
-	         vec_get(txt, "Ry", v.ry, 128) && vec_get(txt, "gr", v.gr, 128) &&
-	         vec_get(txt, "mask", v.mask, 16) && vec_get(txt, "H", v.h, 16) &&
-	         vec_get(txt, "SED", v.sed, 273);
+		 vec_get(txt, "Px", v.px, 128) && vec_get(txt, "Py", v.py, 128) &&
+		 vec_get(txt, "g", v.g, 128) && vec_get(txt, "z", v.z, 20) &&
+		 vec_get(txt, "Zx", v.zx, 128) && vec_get(txt, "Zy", v.zy, 128) &&
+		 vec_get(txt, "b", v.b, 26) && vec_get(txt, "Kx", v.kx, 128) &&
+		 vec_get(txt, "Ky", v.ky, 128) && vec_get(txt, "SSV", v.ssv, 16) &&
+		 vec_get(txt, "r", v.r, 128) && vec_get(txt, "Qx", v.qx, 128) &&
+		 vec_get(txt, "Qy", v.qy, 128) && vec_get(txt, "Rx", v.rx, 128) &&
+		 vec_get(txt, "Ry", v.ry, 128) && vec_get(txt, "gr", v.gr, 128) &&
+		 vec_get(txt, "mask", v.mask, 16) && vec_get(txt, "H", v.h, 16) &&
+		 vec_get(txt, "SED", v.sed, 273);
 	free(txt);
 	if (!ok) {
 		fprintf(stderr, "bad vector file %s\n", VEC_PATH);
@@ -102,7 +102,7 @@ static void fp_sample(uint8_t out[128], const BIGNUM *p, int k, BN_CTX *bc)
 	default: CHECK(BN_rand_range(x, p));
 	}
 	bn_out(x, out);
-	(void) bc;
+	(void)bc;
 	BN_free(x);
 }
 
@@ -163,8 +163,8 @@ static void t_fp(void)
 		bn_out(e, want);
 		CHECK_EQ_MEM(got, want, 128);
 		/* equality and zero masks */
-		CHECK(sakke_fp_eq(x, y) == (BN_cmp(a, b) == 0 ? ~(uint64_t) 0 : 0));
-		CHECK(sakke_fp_is_zero(x) == (BN_is_zero(a) ? ~(uint64_t) 0 : 0));
+		CHECK(sakke_fp_eq(x, y) == (BN_cmp(a, b) == 0 ? ~(uint64_t)0 : 0));
+		CHECK(sakke_fp_is_zero(x) == (BN_is_zero(a) ? ~(uint64_t)0 : 0));
 		/* inv (every 10th: it is 1200 multiplications) */
 		if (it % 10 == 0 || it % 10 == 1 || it % 10 == 2) {
 			sakke_fp_inv(t, x);
@@ -177,18 +177,20 @@ static void t_fp(void)
 			}
 			CHECK_EQ_MEM(got, want, 128);
 		}
-		/* the other (non-selected) multiplier agrees */
-		sakke_t_fp_mul_alt(t, x, y);
-		sakke_fp_mul(got_t, x, y);
-		CHECK(sakke_fp_eq(t, got_t) == ~(uint64_t) 0);
-		sakke_t_fp_sqr_alt(t, x);
-		sakke_fp_sqr(got_t, x);
-		CHECK(sakke_fp_eq(t, got_t) == ~(uint64_t) 0);
+		/* every implementation this CPU runs agrees (Comba/portable, ADX, IFMA) */
+		for (int impl = 0; impl < 3; impl++) {
+			sakke_fp_mul(got_t, x, y);
+			if (sakke_t_fp_mul_impl(impl, t, x, y))
+				CHECK(memcmp(t, got_t, sizeof t) == 0);
+			sakke_fp_sqr(got_t, x);
+			if (sakke_t_fp_sqr_impl(impl, t, x))
+				CHECK(memcmp(t, got_t, sizeof t) == 0);
+		}
 		/* aliasing: x = x * x */
 		memcpy(t, x, sizeof t);
 		sakke_fp_mul(t, t, t);
 		sakke_fp_sqr(y, x);
-		CHECK(sakke_fp_eq(t, y) == ~(uint64_t) 0);
+		CHECK(sakke_fp_eq(t, y) == ~(uint64_t)0);
 	}
 	BN_free(p);
 	BN_free(a);
@@ -206,9 +208,9 @@ static void t_kat(void)
 	struct sakke_rsk_ctx *ctx = NULL;
 	/* the built-in comb table of P: [1]P = P, [q-1]P = -P */
 	{
-		uint8_t one[1] = {1}, qm1[128], negp[257];
+		uint8_t one[1] = { 1 }, qm1[128], negp[257];
 		memcpy(qm1, v->q, 128);
-		qm1[127] = (uint8_t) (qm1[127] - 1); /* q is odd */
+		qm1[127] = (uint8_t)(qm1[127] - 1); /* q is odd */
 		CHECK(sakke_kms_public(one, 1, pt) == LIM_OK);
 		CHECK_EQ_MEM(pt, v->P, 257);
 		CHECK(sakke_kms_public(qm1, 128, pt) == LIM_OK);
@@ -219,6 +221,45 @@ static void t_kat(void)
 		CHECK_EQ_MEM(pt, negp, 257);
 		BN_free(pp);
 		BN_free(y);
+	}
+	/* every entry m of the built-in comb table of P (scripts/gen_sakke_ptab.py) equals
+	 * [sum over set bits j of m of 2^(128j)]P computed by the generic scalar multiplication */
+	{
+		static const uint64_t zero[2][FP_N];
+		uint8_t k[128], ent[257];
+		int bad = 0;
+		CHECK(memcmp(sakke_comb_p[0], zero, sizeof zero) == 0);
+		for (unsigned m = 1; m < 256; m++) {
+			memset(k, 0, sizeof k);
+			for (unsigned j = 0; j < 8; j++)
+				if (m & (1u << j))
+					k[127 - 16 * j] = 1;
+			ent[0] = 0x04;
+			sakke_fp_to_bytes(ent + 1, sakke_comb_p[m][0]);
+			sakke_fp_to_bytes(ent + 129, sakke_comb_p[m][1]);
+			if (sakke_t_ec_mul(k, v->P, pt) != LIM_OK || memcmp(pt, ent, 257) != 0)
+				bad++;
+		}
+		CHECK(bad == 0);
+	}
+	/* the generic scalar multiplication near q (its last-window doubling case: k = q - 2d)
+	 * against the comb of P */
+	{
+		uint8_t k[128], want[257];
+		int bad = 0;
+		for (unsigned d = 1; d <= 40; d++) {
+			memcpy(k, v->q, 128);
+			unsigned bw = d;
+			for (int i = 127; i >= 0 && bw; i--) {
+				unsigned x = k[i];
+				k[i] = (uint8_t)(x - bw);
+				bw = x < bw ? 1u : 0u;
+			}
+			if (sakke_kms_public(k, 128, want) != LIM_OK ||
+			    sakke_t_ec_mul(k, v->P, pt) != LIM_OK || memcmp(pt, want, 257) != 0)
+				bad++;
+		}
+		CHECK(bad == 0);
 	}
 	/* Z = [z]P */
 	CHECK(sakke_kms_public(v->z, sizeof v->z, pt) == LIM_OK);
@@ -246,7 +287,7 @@ static void t_kat(void)
 	CHECK_EQ_MEM(out, v->gr, 128);
 	/* mask = H xor SSV */
 	for (int k = 0; k < 16; k++)
-		CHECK((uint8_t) (v->h[k] ^ v->ssv[k]) == v->mask[k]);
+		CHECK((uint8_t)(v->h[k] ^ v->ssv[k]) == v->mask[k]);
 	/* SED = 0x04 || R || H */
 	CHECK(sakke_encapsulate(v->Z, v->b, sizeof v->b, v->ssv, sed) == LIM_OK);
 	CHECK_EQ_MEM(sed, v->sed, 273);
@@ -276,7 +317,7 @@ static int is_zero16(const uint8_t s[16])
 
 /* Both decapsulation paths must return want and leave ssv zeroed. */
 static void decap_both(const struct vec *v, const struct sakke_rsk_ctx *ctx, const uint8_t *sed,
-                       size_t len, enum lim_err want)
+		       size_t len, enum lim_err want)
 {
 	uint8_t ssv[16];
 	memset(ssv, 0xaa, sizeof ssv);
@@ -315,7 +356,7 @@ static void t_neg(void)
 	/* wrong RSK in decapsulation (P) */
 	CHECK(sakke_decapsulate(v->Z, v->b, sizeof v->b, v->P, v->sed, 273, ssv) == LIM_E_AUTH);
 	/* flipped bits in H: wrong SSV -> re-check fails */
-	const size_t flips[] = {257, 265, 272, 1, 64, 128, 129, 200, 256};
+	const size_t flips[] = { 257, 265, 272, 1, 64, 128, 129, 200, 256 };
 	for (size_t f = 0; f < sizeof flips / sizeof flips[0]; f++) {
 		memcpy(sed, v->sed, 273);
 		sed[flips[f]] ^= 0x10;
@@ -377,7 +418,7 @@ static void t_neg(void)
 	CHECK(sakke_decapsulate(v->Z, v->b, sizeof v->b, pt, v->sed, 273, ssv) == LIM_E_AUTH);
 	/* bad KMS secrets: 0, q, too long */
 	{
-		uint8_t zero[1] = {0}, big[129];
+		uint8_t zero[1] = { 0 }, big[129];
 		memset(big, 1, sizeof big);
 		CHECK(sakke_kms_public(zero, 1, pt) == LIM_E_ARG);
 		CHECK(sakke_kms_public(v->q, 128, pt) == LIM_E_ARG);
@@ -403,7 +444,7 @@ static void t_roundtrip(void)
 {
 	for (int it = 0; it < 3; it++) {
 		uint8_t z[128], Z[257], id[32], K[257], ssv[16], sed[273], got[16], sed2[273];
-		size_t idlen = it == 0 ? 32 : (size_t) (1 + it * 7);
+		size_t idlen = it == 0 ? 32 : (size_t)(1 + it * 7);
 		struct sakke_rsk_ctx *ctx = NULL;
 		CHECK(sakke_kms_generate(z, Z) == LIM_OK);
 		CHECK(RAND_bytes(id, sizeof id) == 1 && RAND_bytes(ssv, sizeof ssv) == 1);
@@ -432,7 +473,7 @@ static void t_roundtrip(void)
 }
 
 const struct lim_suite t_sakke_suites[] = {
-        {"sakke_fp", t_fp},   {"sakke_kat", t_kat},
-        {"sakke_neg", t_neg}, {"sakke_roundtrip", t_roundtrip},
-        {NULL, NULL},
+	{ "sakke_fp", t_fp },   { "sakke_kat", t_kat },
+	{ "sakke_neg", t_neg }, { "sakke_roundtrip", t_roundtrip },
+	{ NULL, NULL },
 };
