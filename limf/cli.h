@@ -6,5 +6,9 @@
 #define LIMF_VERSION "0.1.0"
 
 int limf_cmd_mikey(int argc, char **argv);
+/* limf warrant | audit | db (limf/cli_warrant.c) */
+int limf_cmd_warrant(int argc, char **argv);
+int limf_cmd_audit(int argc, char **argv);
+int limf_cmd_db(int argc, char **argv);
 
 #endif

@@ -14,6 +14,9 @@ static void usage(FILE *f)
 	      "  mikey inspect [--json] FILE|-      print an I_MESSAGE's payloads\n"
 	      "  mikey unwrap --z Z --rsk RSK ...   recover the SSV (and SRTP keys)\n"
 	      "  mikey verify --kpak KPAK ...       verify the ECCSI signature\n"
+	      "  warrant add|list|show|modify|suspend|resume|revoke ...   manage warrants\n"
+	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
+	      "  db migrate | db provision | db local start|stop|status DIR\n"
 	      "  version                            print the version\n"
 	      "Key arguments are HEX or @FILE; see README.md.\n",
 	      f);
@@ -56,6 +59,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "mikey") == 0)
 		return limf_cmd_mikey(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "warrant") == 0)
+		return limf_cmd_warrant(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "audit") == 0)
+		return limf_cmd_audit(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "db") == 0)
+		return limf_cmd_db(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("limf %s\n", LIMF_VERSION);
 		return 0;

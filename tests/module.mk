@@ -24,8 +24,10 @@ $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuz
 
 test-bins: $(TEST_BINS) $(REPLAY_BINS) $(BUILD)/limf
 
+# The tests run against a private PostgreSQL cluster under $(BUILD)/pg (STYLE.md rule 23),
+# started fresh before and stopped after, also when a test fails.
 test: test-bins
-	BUILD=$(BUILD) scripts/run-tests.sh $(TEST_BINS) -- $(FUZZ_ENTRIES)
+	BUILD=$(BUILD) scripts/pg-test.sh run $(BUILD)/pg scripts/run-tests.sh $(TEST_BINS) -- $(FUZZ_ENTRIES)
 
 check-asan asan:
 	$(MAKE) BUILD=build-asan SAN=1 test

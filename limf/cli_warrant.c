@@ -1,0 +1,959 @@
+/* limf warrant | audit | db (README.md "Usage"). The database is chosen by --db CONNSTR, else
+ * the LIMF_DB environment variable, else libpq's PG* environment. `db local` runs a private
+ * cluster (initdb + pg_ctl, Unix socket only) under a directory; as root it runs the
+ * PostgreSQL programs as the unprivileged `postgres` user (initdb refuses root). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/codec.h"
+#include "common/json.h"
+#include "limf/cli.h"
+#include "warrants/warrants.h"
+
+#define MAX_OPT_TARGETS WR_MAX_TARGETS
+
+/* ---- shared ------------------------------------------------------------------------------ */
+
+static const char *actor_name(char *buf, size_t cap)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		snprintf(buf, cap, "%s", pw->pw_name);
+	else
+		snprintf(buf, cap, "uid:%lu", (unsigned long)getuid());
+	return buf;
+}
+
+/* Removes "--db CONNSTR" from argv (in place), returning the connection string to use. */
+static const char *take_db(int *argc, char **argv, int *bad)
+{
+	const char *db = NULL;
+	int o = 0;
+	*bad = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if (i + 1 >= *argc) {
+				*bad = 1;
+				break;
+			}
+			db = argv[++i];
+		} else {
+			argv[o++] = argv[i];
+		}
+	}
+	*argc = o;
+	if (!db)
+		db = getenv("LIMF_DB");
+	return db ? db : "";
+}
+
+static int open_db(const char *connstr, struct wr_db **db)
+{
+	char who[WR_USER_MAX + 1];
+	enum lim_err rc = wr_db_open(connstr, actor_name(who, sizeof who), db);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: database: %s\n", wr_db_msg(*db));
+		wr_db_close(*db);
+		*db = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+static int db_error(struct wr_db *db, enum lim_err rc)
+{
+	fprintf(stderr, "limf: %s\n", wr_db_msg(db)[0] ? wr_db_msg(db) : lim_strerror(rc));
+	return 1;
+}
+
+/* ---- limf warrant ------------------------------------------------------------------------ */
+
+static void json_time(struct lim_json *j, const char *key, int64_t t)
+{
+	char ts[WR_TIME_STRLEN];
+	wr_time_format(t, ts);
+	lim_json_key(j, key);
+	lim_json_str(j, ts);
+}
+
+static void json_warrant(struct lim_json *j, const struct wr_warrant *w)
+{
+	lim_json_obj_open(j);
+	lim_json_key(j, "liid");
+	lim_json_str(j, w->liid);
+	lim_json_key(j, "authority");
+	lim_json_str(j, w->authority);
+	lim_json_key(j, "authority_ref");
+	lim_json_str(j, w->authority_ref);
+	lim_json_key(j, "country");
+	lim_json_str(j, w->country);
+	json_time(j, "valid_from", w->valid_from);
+	json_time(j, "valid_to", w->valid_to);
+	lim_json_key(j, "status");
+	lim_json_str(j, wr_status_name(w->status));
+	lim_json_key(j, "scope");
+	lim_json_str(j, wr_scope_name(w->scope));
+	lim_json_key(j, "delivery");
+	lim_json_str(j, w->delivery);
+	lim_json_key(j, "reason");
+	lim_json_str(j, w->reason);
+	lim_json_key(j, "created_by");
+	lim_json_str(j, w->created_by);
+	json_time(j, "created_at", w->created_at);
+	lim_json_key(j, "modified_by");
+	lim_json_str(j, w->modified_by);
+	json_time(j, "modified_at", w->modified_at);
+	lim_json_key(j, "targets");
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < w->n_targets; i++) {
+		lim_json_obj_open(j);
+		lim_json_key(j, "kind");
+		lim_json_str(j, wr_kind_name(w->targets[i].kind));
+		lim_json_key(j, "uri");
+		lim_json_str(j, w->targets[i].uri);
+		lim_json_key(j, "norm");
+		lim_json_str(j, w->targets[i].norm);
+		lim_json_obj_close(j);
+	}
+	lim_json_arr_close(j);
+	lim_json_obj_close(j);
+}
+
+static void text_warrant(const struct wr_warrant *w)
+{
+	char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
+	wr_time_format(w->valid_from, a);
+	wr_time_format(w->valid_to, b);
+	printf("LIID          %s\n", w->liid);
+	printf("status        %s%s%s\n", wr_status_name(w->status), w->reason[0] ? " - " : "",
+	       w->reason);
+	printf("authority     %s (ref %s, %s)\n", w->authority, w->authority_ref, w->country);
+	printf("valid         %s .. %s (end exclusive)\n", a, b);
+	printf("scope         %s\n", wr_scope_name(w->scope));
+	printf("delivery      %s\n", w->delivery);
+	for (size_t i = 0; i < w->n_targets; i++)
+		printf("target        %-5s %s%s%s%s\n", wr_kind_name(w->targets[i].kind),
+		       w->targets[i].norm,
+		       strcmp(w->targets[i].norm, w->targets[i].uri) ? "  (entered as " : "",
+		       strcmp(w->targets[i].norm, w->targets[i].uri) ? w->targets[i].uri : "",
+		       strcmp(w->targets[i].norm, w->targets[i].uri) ? ")" : "");
+	wr_time_format(w->created_at, a);
+	wr_time_format(w->modified_at, b);
+	printf("created       %s by %s\n", a, w->created_by);
+	printf("modified      %s by %s\n", b, w->modified_by);
+}
+
+/* Options of add and modify. */
+struct w_opts {
+	const char *liid, *authority, *ref, *country, *from, *to, *scope, *delivery, *reason;
+	const char *add[MAX_OPT_TARGETS], *del[MAX_OPT_TARGETS];
+	size_t n_add, n_del;
+	bool json, all;
+	const char *pos; /* the positional LIID */
+};
+
+static int parse_w_opts(int argc, char **argv, struct w_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--json") == 0) {
+			o->json = true;
+			continue;
+		}
+		if (strcmp(a, "--all") == 0) {
+			o->all = true;
+			continue;
+		}
+		if (strcmp(a, "--liid") == 0)
+			slot = &o->liid;
+		else if (strcmp(a, "--authority") == 0)
+			slot = &o->authority;
+		else if (strcmp(a, "--ref") == 0)
+			slot = &o->ref;
+		else if (strcmp(a, "--country") == 0)
+			slot = &o->country;
+		else if (strcmp(a, "--from") == 0)
+			slot = &o->from;
+		else if (strcmp(a, "--to") == 0)
+			slot = &o->to;
+		else if (strcmp(a, "--scope") == 0)
+			slot = &o->scope;
+		else if (strcmp(a, "--delivery") == 0)
+			slot = &o->delivery;
+		else if (strcmp(a, "--reason") == 0)
+			slot = &o->reason;
+		else if (strcmp(a, "--target") == 0 || strcmp(a, "--add-target") == 0) {
+			if (o->n_add >= MAX_OPT_TARGETS || i + 1 >= argc)
+				return -1;
+			o->add[o->n_add++] = argv[++i];
+			continue;
+		} else if (strcmp(a, "--remove-target") == 0) {
+			if (o->n_del >= MAX_OPT_TARGETS || i + 1 >= argc)
+				return -1;
+			o->del[o->n_del++] = argv[++i];
+			continue;
+		} else if (a[0] != '-' && !o->pos) {
+			o->pos = a;
+			continue;
+		} else {
+			return -1;
+		}
+		if (i + 1 >= argc)
+			return -1;
+		*slot = argv[++i];
+	}
+	return 0;
+}
+
+static int parse_time_opt(const char *name, const char *s, int64_t *t)
+{
+	if (wr_time_parse(s, t) != LIM_OK) {
+		fprintf(stderr,
+			"limf: %s '%s': not an ISO 8601 time with a zone "
+			"(e.g. 2026-01-31T08:00:00Z or 2026-01-31T09:00:00+01:00)\n",
+			name, s);
+		return 1;
+	}
+	return 0;
+}
+
+static int copy_opt(char *dst, size_t cap, const char *src, const char *name)
+{
+	if (strlen(src) >= cap) {
+		fprintf(stderr, "limf: %s is too long (at most %zu characters)\n", name, cap - 1);
+		return 1;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int w_add(struct wr_db *db, const struct w_opts *o)
+{
+	struct wr_warrant *w = calloc(1, sizeof *w);
+	char msg[160];
+	int ret = 1;
+	enum lim_err rc;
+	if (!w)
+		return 1;
+	if (!o->liid || !o->authority || !o->ref || !o->country || !o->from || !o->to ||
+	    !o->scope || !o->delivery || o->n_add == 0 || o->pos || o->n_del) {
+		fprintf(stderr,
+			"usage: limf warrant add --liid L --authority A --ref R --country CC"
+			" --from T --to T --scope iri|iri+cc --delivery D --target URI..."
+			" [--json]\n");
+		ret = 2;
+		goto out;
+	}
+	if (copy_opt(w->liid, sizeof w->liid, o->liid, "LIID") ||
+	    copy_opt(w->authority, sizeof w->authority, o->authority, "authority") ||
+	    copy_opt(w->authority_ref, sizeof w->authority_ref, o->ref, "reference") ||
+	    copy_opt(w->country, sizeof w->country, o->country, "country (two letters)") ||
+	    copy_opt(w->delivery, sizeof w->delivery, o->delivery, "delivery destination") ||
+	    parse_time_opt("--from", o->from, &w->valid_from) ||
+	    parse_time_opt("--to", o->to, &w->valid_to))
+		goto out;
+	if (!wr_scope_parse(o->scope, &w->scope)) {
+		fprintf(stderr, "limf: --scope must be iri or iri+cc\n");
+		goto out;
+	}
+	for (size_t i = 0; i < o->n_add; i++) {
+		rc = wr_warrant_add_target(w, o->add[i]);
+		if (rc != LIM_OK) {
+			fprintf(stderr, "limf: target '%s': %s\n", o->add[i],
+				rc == LIM_E_ARG
+					? "given twice (same normalised form)"
+					: "malformed (expected tel:+E.164, sip:user@host or "
+					  "mcptt:<sip URI>)");
+			goto out;
+		}
+	}
+	if (wr_warrant_check(w, msg, sizeof msg) != LIM_OK) {
+		fprintf(stderr, "limf: %s\n", msg);
+		goto out;
+	}
+	rc = wr_warrant_add(db, w);
+	if (rc != LIM_OK) {
+		db_error(db, rc);
+		goto out;
+	}
+	if (wr_warrant_get(db, w->liid, w) != LIM_OK) {
+		db_error(db, LIM_E_DB);
+		goto out;
+	}
+	if (o->json) {
+		struct lim_json j;
+		lim_json_init(&j, stdout);
+		json_warrant(&j, w);
+		if (lim_json_end(&j) != LIM_OK)
+			goto out;
+	} else {
+		printf("added warrant %s\n", w->liid);
+	}
+	ret = 0;
+out:
+	free(w);
+	return ret;
+}
+
+static int w_modify(struct wr_db *db, const struct w_opts *o)
+{
+	struct wr_change ch;
+	memset(&ch, 0, sizeof ch);
+	if (!o->pos || o->liid || o->reason) {
+		fprintf(stderr, "usage: limf warrant modify LIID [--authority A] [--ref R]"
+				" [--country CC] [--from T] [--to T] [--scope S] [--delivery D]"
+				" [--add-target URI]... [--remove-target URI]...\n");
+		return 2;
+	}
+	ch.authority = o->authority;
+	ch.authority_ref = o->ref;
+	ch.country = o->country;
+	ch.delivery = o->delivery;
+	if (o->from) {
+		if (parse_time_opt("--from", o->from, &ch.valid_from))
+			return 1;
+		ch.set_from = true;
+	}
+	if (o->to) {
+		if (parse_time_opt("--to", o->to, &ch.valid_to))
+			return 1;
+		ch.set_to = true;
+	}
+	if (o->scope) {
+		if (!wr_scope_parse(o->scope, &ch.scope)) {
+			fprintf(stderr, "limf: --scope must be iri or iri+cc\n");
+			return 1;
+		}
+		ch.set_scope = true;
+	}
+	ch.add_targets = o->add;
+	ch.n_add = o->n_add;
+	ch.del_targets = o->del;
+	ch.n_del = o->n_del;
+	enum lim_err rc = wr_warrant_modify(db, o->pos, &ch);
+	if (rc != LIM_OK)
+		return db_error(db, rc);
+	printf("modified warrant %s\n", o->pos);
+	return 0;
+}
+
+static int w_status(struct wr_db *db, const struct w_opts *o, enum wr_status to)
+{
+	static const char *const verbs[] = { "resumed", "suspended", "revoked" };
+	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->from || o->to) {
+		fprintf(stderr, "usage: limf warrant suspend|resume LIID [--reason R]\n"
+				"       limf warrant revoke LIID --reason R\n");
+		return 2;
+	}
+	if (to == WR_REVOKED && (!o->reason || !o->reason[0])) {
+		fprintf(stderr, "limf: revoke needs --reason\n");
+		return 2;
+	}
+	enum lim_err rc = wr_warrant_set_status(db, o->pos, to, o->reason);
+	if (rc != LIM_OK)
+		return db_error(db, rc);
+	printf("%s warrant %s\n", verbs[to], o->pos);
+	return 0;
+}
+
+struct list_ctx {
+	struct lim_json j;
+	bool json;
+	size_t n;
+};
+
+static int list_one(void *ctx, const struct wr_warrant *w)
+{
+	struct list_ctx *l = ctx;
+	l->n++;
+	if (l->json) {
+		json_warrant(&l->j, w);
+	} else {
+		char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
+		wr_time_format(w->valid_from, a);
+		wr_time_format(w->valid_to, b);
+		printf("%-25s %-9s %-6s %s .. %s ", w->liid, wr_status_name(w->status),
+		       wr_scope_name(w->scope), a, b);
+		for (size_t i = 0; i < w->n_targets; i++)
+			printf("%s%s", i ? "," : "", w->targets[i].norm);
+		printf("\n");
+	}
+	return 0;
+}
+
+static int w_list(struct wr_db *db, const struct w_opts *o)
+{
+	struct list_ctx l;
+	enum lim_err rc;
+	memset(&l, 0, sizeof l);
+	if (o->pos || o->liid) {
+		fprintf(stderr, "usage: limf warrant list [--all] [--json]\n");
+		return 2;
+	}
+	l.json = o->json;
+	if (l.json) {
+		lim_json_init(&l.j, stdout);
+		lim_json_arr_open(&l.j);
+	}
+	rc = wr_warrant_list(db, o->all, list_one, &l);
+	if (l.json) {
+		lim_json_arr_close(&l.j);
+		if (lim_json_end(&l.j) != LIM_OK && rc == LIM_OK)
+			return 1;
+	} else if (rc == LIM_OK && l.n == 0) {
+		printf("no warrants%s\n", o->all ? "" : " in force or pending (--all lists all)");
+	}
+	return rc == LIM_OK ? 0 : db_error(db, rc);
+}
+
+static int w_show(struct wr_db *db, const struct w_opts *o)
+{
+	struct wr_warrant *w;
+	enum lim_err rc;
+	int ret = 1;
+	if (!o->pos) {
+		fprintf(stderr, "usage: limf warrant show LIID [--json]\n");
+		return 2;
+	}
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return 1;
+	rc = wr_warrant_get(db, o->pos, w);
+	if (rc != LIM_OK) {
+		db_error(db, rc);
+	} else if (o->json) {
+		struct lim_json j;
+		lim_json_init(&j, stdout);
+		json_warrant(&j, w);
+		ret = lim_json_end(&j) == LIM_OK ? 0 : 1;
+	} else {
+		text_warrant(w);
+		ret = 0;
+	}
+	free(w);
+	return ret;
+}
+
+static void warrant_usage(void)
+{
+	fprintf(stderr,
+		"usage: limf warrant [--db CONNSTR] add|list|show|modify|suspend|resume|revoke "
+		"...\n"
+		"  add --liid L --authority A --ref R --country CC --from T --to T\n"
+		"      --scope iri|iri+cc --delivery D --target URI [--target URI]... [--json]\n"
+		"  list [--all] [--json]        show LIID [--json]\n"
+		"  modify LIID [--authority A] [--ref R] [--country CC] [--from T] [--to T]\n"
+		"      [--scope S] [--delivery D] [--add-target URI]... [--remove-target URI]...\n"
+		"  suspend LIID [--reason R]    resume LIID    revoke LIID --reason R\n"
+		"Times are ISO 8601 with a zone; validity is [from, to).\n");
+}
+
+/* see cli.h */
+int limf_cmd_warrant(int argc, char **argv)
+{
+	struct w_opts o;
+	struct wr_db *db = NULL;
+	int bad, ret;
+	const char *cmd;
+	const char *conn = take_db(&argc, argv, &bad);
+	if (bad || argc < 1 || parse_w_opts(argc - 1, argv + 1, &o) != 0) {
+		warrant_usage();
+		return 2;
+	}
+	cmd = argv[0];
+	if (strcmp(cmd, "add") && strcmp(cmd, "list") && strcmp(cmd, "show") &&
+	    strcmp(cmd, "modify") && strcmp(cmd, "suspend") && strcmp(cmd, "resume") &&
+	    strcmp(cmd, "revoke")) {
+		warrant_usage();
+		return 2;
+	}
+	if (open_db(conn, &db))
+		return 1;
+	if (strcmp(cmd, "add") == 0)
+		ret = w_add(db, &o);
+	else if (strcmp(cmd, "list") == 0)
+		ret = w_list(db, &o);
+	else if (strcmp(cmd, "show") == 0)
+		ret = w_show(db, &o);
+	else if (strcmp(cmd, "modify") == 0)
+		ret = w_modify(db, &o);
+	else if (strcmp(cmd, "suspend") == 0)
+		ret = w_status(db, &o, WR_SUSPENDED);
+	else if (strcmp(cmd, "resume") == 0)
+		ret = w_status(db, &o, WR_ACTIVE);
+	else
+		ret = w_status(db, &o, WR_REVOKED);
+	wr_db_close(db);
+	return ret;
+}
+
+/* ---- limf audit -------------------------------------------------------------------------- */
+
+struct alist_ctx {
+	struct lim_json j;
+	bool json;
+};
+
+static int audit_one(void *ctx, const struct wr_audit_row *r)
+{
+	struct alist_ctx *a = ctx;
+	char ts[WR_TIME_STRLEN];
+	wr_time_format(r->at_us, ts);
+	if (!a->json) {
+		printf("%6lld %s %s/%s %s %s %s\n", (long long)r->id, ts, r->os_user, r->db_role,
+		       r->liid[0] ? r->liid : "-", r->action, r->detail);
+		return 0;
+	}
+	lim_json_obj_open(&a->j);
+	lim_json_key(&a->j, "id");
+	lim_json_u64(&a->j, (uint64_t)r->id);
+	lim_json_key(&a->j, "at");
+	lim_json_str(&a->j, ts);
+	lim_json_key(&a->j, "os_user");
+	lim_json_str(&a->j, r->os_user);
+	lim_json_key(&a->j, "db_role");
+	lim_json_str(&a->j, r->db_role);
+	lim_json_key(&a->j, "liid");
+	lim_json_str(&a->j, r->liid);
+	lim_json_key(&a->j, "action");
+	lim_json_str(&a->j, r->action);
+	lim_json_key(&a->j, "detail");
+	lim_json_str(&a->j, r->detail);
+	lim_json_key(&a->j, "prev_hash");
+	lim_json_hex(&a->j, r->prev_hash, WR_HASH_LEN);
+	lim_json_key(&a->j, "hash");
+	lim_json_hex(&a->j, r->hash, WR_HASH_LEN);
+	lim_json_obj_close(&a->j);
+	return 0;
+}
+
+static int audit_list(struct wr_db *db, int argc, char **argv)
+{
+	struct alist_ctx a;
+	const char *liid = NULL;
+	enum lim_err rc;
+	memset(&a, 0, sizeof a);
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			a.json = true;
+		} else if (strcmp(argv[i], "--liid") == 0 && i + 1 < argc) {
+			liid = argv[++i];
+		} else {
+			fprintf(stderr, "usage: limf audit list [--liid L] [--json]\n");
+			return 2;
+		}
+	}
+	if (a.json) {
+		lim_json_init(&a.j, stdout);
+		lim_json_arr_open(&a.j);
+	}
+	rc = wr_audit_list(db, liid, audit_one, &a);
+	if (a.json) {
+		lim_json_arr_close(&a.j);
+		if (lim_json_end(&a.j) != LIM_OK && rc == LIM_OK)
+			return 1;
+	}
+	return rc == LIM_OK ? 0 : db_error(db, rc);
+}
+
+static int audit_verify(struct wr_db *db, int argc)
+{
+	struct wr_audit_verdict v;
+	char head[2 * WR_HASH_LEN + 1];
+	enum lim_err rc;
+	if (argc != 0) {
+		fprintf(stderr, "usage: limf audit verify\n");
+		return 2;
+	}
+	rc = wr_audit_verify(db, &v);
+	if (rc == LIM_E_AUTH) {
+		printf("audit chain BROKEN at row id %lld (position %lld of those read): %s\n",
+		       (long long)v.bad_id, (long long)v.bad_pos, v.reason);
+		return 1;
+	}
+	if (rc != LIM_OK)
+		return db_error(db, rc);
+	lim_hex_encode(v.head, WR_HASH_LEN, head);
+	printf("audit chain intact: %lld rows, head %s\n", (long long)v.rows, head);
+	return 0;
+}
+
+/* see cli.h */
+int limf_cmd_audit(int argc, char **argv)
+{
+	struct wr_db *db = NULL;
+	int bad, ret;
+	const char *conn = take_db(&argc, argv, &bad);
+	if (bad || argc < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "verify"))) {
+		fprintf(stderr,
+			"usage: limf audit [--db CONNSTR] list [--liid L] [--json] | verify\n");
+		return 2;
+	}
+	if (open_db(conn, &db))
+		return 1;
+	if (strcmp(argv[0], "list") == 0)
+		ret = audit_list(db, argc - 1, argv + 1);
+	else
+		ret = audit_verify(db, argc - 1);
+	wr_db_close(db);
+	return ret;
+}
+
+/* ---- limf db ----------------------------------------------------------------------------- */
+
+/* A private cluster under dir: dir/data (PGDATA), dir/run (the socket), dir/server.log and
+ * dir/ctl.log (output of initdb and pg_ctl). */
+struct local {
+	char dir[PATH_MAX], data[PATH_MAX], run[PATH_MAX], log[PATH_MAX], ctl[PATH_MAX];
+	char bindir[PATH_MAX];
+	bool root;
+	uid_t uid;
+	gid_t gid;
+};
+
+static bool find_bindir(struct local *l)
+{
+	const char *env = getenv("LIMF_PG_BINDIR");
+	char probe[PATH_MAX + 16];
+	if (env && *env) {
+		snprintf(l->bindir, sizeof l->bindir, "%s", env);
+		return true;
+	}
+	FILE *p = popen("pg_config --bindir 2>/dev/null", "r");
+	if (p) {
+		if (fgets(l->bindir, sizeof l->bindir, p)) {
+			l->bindir[strcspn(l->bindir, "\n")] = '\0';
+		}
+		pclose(p);
+		snprintf(probe, sizeof probe, "%s/initdb", l->bindir);
+		if (l->bindir[0] && access(probe, X_OK) == 0)
+			return true;
+	}
+	/* Debian: the newest /usr/lib/postgresql/N/bin */
+	DIR *d = opendir("/usr/lib/postgresql");
+	long best = -1;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (end != e->d_name && *end == '\0' && v > best) {
+			snprintf(probe, sizeof probe, "/usr/lib/postgresql/%ld/bin/initdb", v);
+			if (access(probe, X_OK) == 0)
+				best = v;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (best < 0)
+		return false;
+	snprintf(l->bindir, sizeof l->bindir, "/usr/lib/postgresql/%ld/bin", best);
+	return true;
+}
+
+/* Characters allowed in the cluster directory (it goes into postgresql.conf and into
+ * shell-quoted output). */
+static bool path_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("/._-+", *s)))
+			return false;
+	return true;
+}
+
+static int local_setup(const char *dir, bool create, struct local *l)
+{
+	char tmp[PATH_MAX];
+	memset(l, 0, sizeof *l);
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "limf: mkdir %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (!realpath(dir, tmp)) {
+		fprintf(stderr, "limf: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (!path_ok(tmp) || strlen(tmp) > 80) {
+		fprintf(stderr,
+			"limf: %s: use a directory path of at most 80 characters of "
+			"A-Z a-z 0-9 / . _ - + (it names the Unix socket)\n",
+			tmp);
+		return 1;
+	}
+	snprintf(l->dir, sizeof l->dir, "%s", tmp);
+	snprintf(l->data, sizeof l->data, "%.200s/data", tmp);
+	snprintf(l->run, sizeof l->run, "%.200s/run", tmp);
+	snprintf(l->log, sizeof l->log, "%.200s/server.log", tmp);
+	snprintf(l->ctl, sizeof l->ctl, "%.200s/ctl.log", tmp);
+	if (!find_bindir(l)) {
+		fprintf(stderr, "limf: PostgreSQL server programs not found (install postgresql, "
+				"or set LIMF_PG_BINDIR)\n");
+		return 1;
+	}
+	l->root = geteuid() == 0;
+	l->uid = geteuid();
+	l->gid = getegid();
+	if (l->root) {
+		struct passwd *pw = getpwnam("postgres");
+		if (!pw) {
+			fprintf(stderr, "limf: running as root needs the unprivileged 'postgres' "
+					"user (Debian's postgresql package creates it)\n");
+			return 1;
+		}
+		l->uid = pw->pw_uid;
+		l->gid = pw->pw_gid;
+	}
+	return 0;
+}
+
+/* Runs bindir/prog args... (as postgres when root), output appended to ctl.log. Returns the
+ * exit status, or -1. */
+static int run_pg(const struct local *l, const char *prog, const char *const *args)
+{
+	const char *argv[24];
+	char path[PATH_MAX + 32];
+	size_t n = 0;
+	pid_t pid;
+	int st;
+	snprintf(path, sizeof path, "%s/%s", l->bindir, prog);
+	if (l->root) {
+		argv[n++] = "runuser";
+		argv[n++] = "-u";
+		argv[n++] = "postgres";
+		argv[n++] = "--";
+	}
+	argv[n++] = path;
+	for (size_t i = 0; args[i] && n < 23; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(l->ctl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (chdir(l->dir) != 0)
+			_exit(126);
+		if (l->root) {
+			execv("/usr/sbin/runuser", (char *const *)argv);
+			execvp("runuser", (char *const *)argv);
+		} else {
+			execv(path, (char *const *)argv);
+		}
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void tail_ctl(const struct local *l)
+{
+	FILE *f = fopen(l->ctl, "r");
+	char line[512];
+	if (!f)
+		return;
+	fprintf(stderr, "limf: last lines of %s:\n", l->ctl);
+	long pos = 0;
+	if (fseek(f, 0, SEEK_END) == 0 && (pos = ftell(f)) > 2000)
+		(void)fseek(f, pos - 2000, SEEK_SET);
+	else
+		rewind(f);
+	while (fgets(line, sizeof line, f))
+		fprintf(stderr, "  %s", line);
+	fclose(f);
+}
+
+static bool running(const struct local *l)
+{
+	const char *args[] = { "-D", l->data, "status", NULL };
+	return run_pg(l, "pg_ctl", args) == 0;
+}
+
+static void print_conn(const struct local *l)
+{
+	static const char *const var[] = { "LIMF_DB_SUPER", "LIMF_DB_ADMIN", "LIMF_DB_OPERATOR",
+					   "LIMF_DB_SERVICE", "LIMF_DB" };
+	static const char *const user[] = { "postgres", WR_ROLE_ADMIN, WR_ROLE_OPERATOR,
+					    WR_ROLE_SERVICE, WR_ROLE_OPERATOR };
+	for (size_t i = 0; i < 5; i++)
+		printf("export %s='host=%s port=5432 dbname=%s user=%s'\n", var[i], l->run,
+		       i == 0 ? "postgres" : WR_DB_NAME, user[i]);
+}
+
+static int conn_as(const struct local *l, const char *db, const char *user, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "host=%s port=5432 dbname=%s user=%s", l->run, db, user);
+	return n < 0 || (size_t)n >= cap;
+}
+
+static int local_init(const struct local *l)
+{
+	char pv[PATH_MAX + 16];
+	snprintf(pv, sizeof pv, "%s/PG_VERSION", l->data);
+	if (access(pv, F_OK) == 0)
+		return 0;
+	if (l->root && chown(l->dir, l->uid, l->gid) != 0) {
+		fprintf(stderr, "limf: chown %s: %s\n", l->dir, strerror(errno));
+		return 1;
+	}
+	if (mkdir(l->run, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "limf: mkdir %s: %s\n", l->run, strerror(errno));
+		return 1;
+	}
+	if (l->root && chown(l->run, l->uid, l->gid) != 0) {
+		fprintf(stderr, "limf: chown %s: %s\n", l->run, strerror(errno));
+		return 1;
+	}
+	const char *nosync = getenv("LIMF_PG_NOSYNC");
+	bool fast = nosync && strcmp(nosync, "1") == 0;
+	const char *args[] = { "-D",    l->data, "-U",   "postgres",   "-A",
+			       "trust", "-E",    "UTF8", "--locale=C", fast ? "--no-sync" : NULL,
+			       NULL };
+	if (run_pg(l, "initdb", args) != 0) {
+		fprintf(stderr, "limf: initdb failed\n");
+		tail_ctl(l);
+		return 1;
+	}
+	char conf[PATH_MAX + 32];
+	snprintf(conf, sizeof conf, "%s/postgresql.conf", l->data);
+	FILE *f = fopen(conf, "a");
+	if (!f) {
+		fprintf(stderr, "limf: %s: %s\n", conf, strerror(errno));
+		return 1;
+	}
+	fprintf(f,
+		"\n# limf db local: Unix socket only, private directory\n"
+		"listen_addresses = ''\n"
+		"port = 5432\n"
+		"unix_socket_directories = '%s'\n"
+		"unix_socket_permissions = 0700\n",
+		l->run);
+	if (fast)
+		fprintf(f, "# test cluster (LIMF_PG_NOSYNC=1): durability off\n"
+			   "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+	if (fclose(f) != 0) {
+		fprintf(stderr, "limf: %s: write failed\n", conf);
+		return 1;
+	}
+	return 0;
+}
+
+static int db_local(int argc, char **argv)
+{
+	struct local l;
+	char cs[PATH_MAX + 128];
+	struct wr_db *db = NULL;
+	enum lim_err rc;
+	if (argc != 2 ||
+	    (strcmp(argv[0], "start") && strcmp(argv[0], "stop") && strcmp(argv[0], "status"))) {
+		fprintf(stderr, "usage: limf db local start|stop|status DIR\n");
+		return 2;
+	}
+	if (local_setup(argv[1], strcmp(argv[0], "start") == 0, &l))
+		return 1;
+	if (strcmp(argv[0], "stop") == 0) {
+		if (!running(&l)) {
+			fprintf(stderr, "limf: no cluster running under %s\n", l.dir);
+			return 0;
+		}
+		const char *args[] = { "-D", l.data, "-m", "fast", "-w", "stop", NULL };
+		if (run_pg(&l, "pg_ctl", args) != 0) {
+			fprintf(stderr, "limf: pg_ctl stop failed\n");
+			tail_ctl(&l);
+			return 1;
+		}
+		fprintf(stderr, "limf: stopped the cluster under %s\n", l.dir);
+		return 0;
+	}
+	if (strcmp(argv[0], "status") == 0) {
+		if (!running(&l)) {
+			printf("not running: %s\n", l.dir);
+			return 1;
+		}
+		print_conn(&l);
+		return 0;
+	}
+	if (local_init(&l))
+		return 1;
+	if (!running(&l)) {
+		const char *args[] = { "-D", l.data, "-l", l.log, "-w", "-t", "60", "start", NULL };
+		if (run_pg(&l, "pg_ctl", args) != 0) {
+			fprintf(stderr, "limf: pg_ctl start failed (server log: %s)\n", l.log);
+			tail_ctl(&l);
+			return 1;
+		}
+	}
+	/* roles and database, then the schema */
+	if (conn_as(&l, "postgres", "postgres", cs, sizeof cs) || open_db(cs, &db))
+		return 1;
+	rc = wr_db_provision(db);
+	if (rc != LIM_OK) {
+		db_error(db, rc);
+		wr_db_close(db);
+		return 1;
+	}
+	wr_db_close(db);
+	if (conn_as(&l, WR_DB_NAME, WR_ROLE_ADMIN, cs, sizeof cs) || open_db(cs, &db))
+		return 1;
+	rc = wr_db_migrate(db, NULL, NULL);
+	if (rc != LIM_OK) {
+		db_error(db, rc);
+		wr_db_close(db);
+		return 1;
+	}
+	wr_db_close(db);
+	print_conn(&l);
+	return 0;
+}
+
+/* see cli.h */
+int limf_cmd_db(int argc, char **argv)
+{
+	struct wr_db *db = NULL;
+	enum lim_err rc;
+	int bad, from = 0, to = 0;
+	if (argc >= 1 && strcmp(argv[0], "local") == 0)
+		return db_local(argc - 1, argv + 1);
+	const char *conn = take_db(&argc, argv, &bad);
+	if (bad || argc != 1 || (strcmp(argv[0], "migrate") && strcmp(argv[0], "provision"))) {
+		fprintf(stderr, "usage: limf db [--db CONNSTR] migrate | provision\n"
+				"       limf db local start|stop|status DIR\n");
+		return 2;
+	}
+	if (open_db(conn, &db))
+		return 1;
+	if (strcmp(argv[0], "provision") == 0) {
+		rc = wr_db_provision(db);
+		if (rc == LIM_OK)
+			printf("roles %s, %s, %s and database %s are in place\n", WR_ROLE_ADMIN,
+			       WR_ROLE_OPERATOR, WR_ROLE_SERVICE, WR_DB_NAME);
+	} else {
+		rc = wr_db_migrate(db, &from, &to);
+		if (rc == LIM_OK)
+			printf("schema at version %d (was %d)\n", to, from);
+	}
+	int ret = rc == LIM_OK ? 0 : db_error(db, rc);
+	wr_db_close(db);
+	return ret;
+}

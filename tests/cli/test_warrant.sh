@@ -1,0 +1,139 @@
+#!/bin/bash
+# CLI tests of `limf warrant`, `limf audit` and `limf db` against the private cluster that
+# `make test` starts (scripts/pg-test.sh exports LIMF_DB, LIMF_DB_ADMIN, LIMF_DB_SERVICE and
+# LIMF_DB_SUPER). Never skipped. Prints "N passed, N failed" last.
+set -u
+. "$(dirname "$0")/lib.sh"
+# sql SQL: runs SQL on the limf database as the superuser with triggers off (tampering)
+sql() {
+	psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" \
+		-c "SET session_replication_role = replica; $1" >/dev/null 2>"$tmp/sqlerr" ||
+		{ echo "psql failed: $(cat "$tmp/sqlerr")" >&2; return 1; }
+}
+
+for v in LIMF_DB LIMF_DB_ADMIN LIMF_DB_SERVICE LIMF_DB_SUPER; do
+	if [ -z "${!v:-}" ]; then
+		echo "test_warrant: $v is not set: run through make test (scripts/pg-test.sh run)" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+L=C$$
+me=$(id -un)
+
+# db: migrations are idempotent; the local cluster reports itself
+expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
+has migrate "schema at version 1 (was 1)"
+expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
+expect 0 local-status "$limf" db local status "$BUILD/pg"
+has local-status "export LIMF_DB="
+expect 2 db-usage "$limf" db frobnicate
+expect 1 db-unreachable "$limf" warrant list --db "host=$tmp/nowhere dbname=limf user=limf_operator"
+has db-unreachable "database"
+
+# add (JSON parsed) and read back
+expect 0 add "$limf" warrant add --liid "$L-A" --authority "Juge d'instruction" --ref "JI/2026/7" \
+	--country FR --from 2026-05-01T10:00:00+02:00 --to 2099-01-01T00:00:00Z --scope iri+cc \
+	--delivery "hi2=198.51.100.7:6000" --target "tel:+33 (1) 23-45-67-89" \
+	--target '"Zoe" <SIPS:zoe@Example.FR:5061;transport=tls>' --json
+pyjson add "j['liid']=='$L-A' and j['status']=='active' and j['scope']=='iri+cc'"
+pyjson add "j['valid_from']=='2026-05-01T08:00:00Z' and j['valid_to']=='2099-01-01T00:00:00Z'"
+pyjson add "sorted(t['norm'] for t in j['targets'])==['sip:zoe@example.fr','tel:+33123456789']"
+pyjson add "j['created_by']=='$me/limf_operator' and j['authority']==\"Juge d'instruction\""
+expect 0 show "$limf" warrant show "$L-A"
+has show "tel:+33123456789"
+has show "end exclusive"
+expect 0 show-json "$limf" warrant show "$L-A" --json
+pyjson show-json "j['delivery']=='hi2=198.51.100.7:6000' and len(j['targets'])==2"
+expect 0 list "$limf" warrant list
+has list "$L-A"
+expect 0 list-json "$limf" warrant list --json
+pyjson list-json "any(w['liid']=='$L-A' for w in j)"
+
+# bad input: exit 1 with a reason, nothing changed
+snap() { "$limf" warrant list --all --json >"$tmp/snap.$1" 2>&1; "$limf" audit list --json >>"$tmp/snap.$1" 2>&1; }
+snap before
+expect 1 dup "$limf" warrant add --liid "$L-A" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
+has dup "duplicate LIID"
+expect 1 end-before-start "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-02-01T00:00Z --to 2026-01-01T00:00Z --scope iri --delivery d --target tel:+331
+has end-before-start "after its start"
+expect 1 bad-target "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:0123
+has bad-target "malformed"
+expect 1 no-zone "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00 --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
+has no-zone "zone"
+expect 1 bad-scope "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope cc --delivery d --target tel:+331
+expect 1 bad-country "$limf" warrant add --liid "$L-B" --authority A --ref R --country France \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
+expect 2 add-usage "$limf" warrant add --liid "$L-B"
+expect 1 unknown-show "$limf" warrant show "$L-nope"
+has unknown-show "unknown LIID"
+expect 1 unknown-suspend "$limf" warrant suspend "$L-nope"
+expect 1 modify-end "$limf" warrant modify "$L-A" --to 2020-01-01T00:00Z
+has modify-end "after its start"
+expect 1 modify-dup-target "$limf" warrant modify "$L-A" --add-target "tel:+33-1-23-45-67-89"
+expect 1 modify-not-target "$limf" warrant modify "$L-A" --remove-target "tel:+999"
+expect 1 resume-active "$limf" warrant resume "$L-A"
+expect 2 revoke-no-reason "$limf" warrant revoke "$L-A"
+expect 1 service-cannot-add "$limf" warrant add --db "$LIMF_DB_SERVICE" --liid "$L-S" --authority A \
+	--ref R --country FR --from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri \
+	--delivery d --target tel:+331
+has service-cannot-add "permission denied"
+snap after
+if cmp -s "$tmp/snap.before" "$tmp/snap.after"; then ok; else bad "bad input changed the store"; diff "$tmp/snap.before" "$tmp/snap.after" | head >&2; fi
+
+# changes
+expect 0 modify "$limf" warrant modify "$L-A" --scope iri --add-target mcptt:zoe-mcx@org.example \
+	--remove-target "tel:+33123456789" --delivery "hi2=198.51.100.8:6000"
+expect 0 modify-show "$limf" warrant show "$L-A" --json
+pyjson modify "j['scope']=='iri' and j['delivery']=='hi2=198.51.100.8:6000'"
+pyjson modify "sorted((t['kind'],t['norm']) for t in j['targets'])==[('mcptt','sip:zoe-mcx@org.example'),('sip','sip:zoe@example.fr')]"
+expect 0 suspend "$limf" warrant suspend "$L-A" --reason "paused by the court"
+expect 0 suspended "$limf" warrant show "$L-A" --json
+pyjson suspended "j['status']=='suspended' and j['reason']=='paused by the court'"
+expect 0 resume "$limf" warrant resume "$L-A"
+expect 0 revoke "$limf" warrant revoke "$L-A" --reason "order withdrawn"
+expect 1 resume-revoked "$limf" warrant resume "$L-A"
+has resume-revoked "revoked"
+expect 1 modify-revoked "$limf" warrant modify "$L-A" --delivery x
+expect 0 list-after "$limf" warrant list --json
+pyjson list-hides-revoked "not any(w['liid']=='$L-A' for w in j)"
+expect 0 list-all "$limf" warrant list --all --json
+pyjson list-all "[w['status'] for w in j if w['liid']=='$L-A']==['revoked']"
+
+# audit: every change, with actor; the chain verifies
+expect 0 audit-list "$limf" audit list --liid "$L-A" --json
+pyjson audit-list "[r['action'] for r in j]==['warrant.add','warrant.modify','warrant.suspend','warrant.resume','warrant.revoke']"
+pyjson audit-actor "all(r['os_user']=='$me' and r['db_role']=='limf_operator' and r['liid']=='$L-A' for r in j)"
+pyjson audit-hashes "all(len(r['hash'])==64 and len(r['prev_hash'])==64 for r in j)"
+expect 0 audit-text "$limf" audit list --liid "$L-A"
+has audit-text "warrant.revoke"
+expect 0 verify "$limf" audit verify
+has verify "intact"
+
+# tampering as the superuser is detected, at the row edited
+id=$(psql -X -qtA "$LIMF_DB_SUPER dbname=limf" -c "SELECT id FROM limf.audit WHERE liid = '$L-A' AND action = 'warrant.suspend'")
+if [ -n "$id" ]; then ok; else bad "no audit id"; fi
+sql "UPDATE limf.audit SET detail = detail || '!' WHERE id = $id" && ok || bad "tamper update"
+expect 1 verify-update "$limf" audit verify
+has verify-update "BROKEN at row id $id "
+sql "UPDATE limf.audit SET detail = left(detail, -1) WHERE id = $id" && ok || bad "restore"
+expect 0 verify-restored "$limf" audit verify
+sql "CREATE TABLE public.saved AS SELECT * FROM limf.audit WHERE id = $id; DELETE FROM limf.audit WHERE id = $id" && ok || bad "tamper delete"
+expect 1 verify-delete "$limf" audit verify
+has verify-delete "BROKEN at row id $((id + 1)) "
+sql "INSERT INTO limf.audit SELECT * FROM public.saved; DROP TABLE public.saved" && ok || bad "restore"
+expect 0 verify-restored2 "$limf" audit verify
+
+
+# usage errors
+expect 2 warrant-usage "$limf" warrant
+expect 2 warrant-unknown "$limf" warrant frob
+expect 2 audit-usage "$limf" audit
+expect 2 audit-verify-usage "$limf" audit verify extra
+
+finish

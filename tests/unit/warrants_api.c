@@ -1,0 +1,403 @@
+/* test_warrants: times, target normalisation, warrant changes and the decision (API level). */
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/unit/warrants_suites.h"
+
+static void t_times(void)
+{
+	int64_t t = 0;
+	char s[WR_TIME_STRLEN];
+	CHECK(wr_time_parse("1970-01-01T00:00:00Z", &t) == LIM_OK && t == 0);
+	CHECK(wr_time_parse("2026-03-01T12:30:15Z", &t) == LIM_OK && t == 1772368215000000LL);
+	wr_time_format(t, s);
+	CHECK(strcmp(s, "2026-03-01T12:30:15Z") == 0);
+	/* zones: the same instant */
+	CHECK(wr_time_parse("2026-03-01T13:30:15+01:00", &t) == LIM_OK && t == 1772368215000000LL);
+	CHECK(wr_time_parse("2026-03-01T07:00:15-0530", &t) == LIM_OK && t == 1772368215000000LL);
+	CHECK(wr_time_parse("2026-03-01 14:30:15+02", &t) == LIM_OK && t == 1772368215000000LL);
+	CHECK(wr_time_parse("2026-03-01T12:30Z", &t) == LIM_OK && t == 1772368200000000LL);
+	/* fractions to the microsecond */
+	CHECK(wr_time_parse("2026-03-01T12:30:15.000001Z", &t) == LIM_OK &&
+	      t == 1772368215000001LL);
+	wr_time_format(t, s);
+	CHECK(strcmp(s, "2026-03-01T12:30:15.000001Z") == 0);
+	CHECK(wr_time_parse("2026-03-01T12:30:15.5Z", &t) == LIM_OK && t == 1772368215500000LL);
+	/* leap day */
+	CHECK(wr_time_parse("2028-02-29T00:00:00Z", &t) == LIM_OK);
+	wr_time_format(t, s);
+	CHECK(strcmp(s, "2028-02-29T00:00:00Z") == 0);
+	/* rejected: no zone, bad fields, junk */
+	static const char *const bad[] = { "2026-03-01T12:30:15",
+					   "2026-03-01",
+					   "2026-02-29T00:00Z",
+					   "2026-13-01T00:00Z",
+					   "2026-03-01T24:00Z",
+					   "2026-03-01T12:30:15.1234567Z",
+					   "2026-03-01T12:30:15.Z",
+					   "2026-03-01T12:30:15+25:00",
+					   "2026-03-01T12:30:15Zjunk",
+					   "1969-12-31T23:59:59Z",
+					   "yesterday",
+					   "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(wr_time_parse(bad[i], &t) == LIM_E_PARSE && t == 0);
+	}
+}
+
+static void norm_is(const char *in, const char *want, enum wr_kind kind)
+{
+	char out[WR_URI_MAX + 1];
+	enum wr_kind k;
+	enum lim_err rc = wr_target_normalise(in, strlen(in), &k, out, sizeof out);
+	CHECK(rc == LIM_OK);
+	CHECK(strcmp(out, want) == 0);
+	CHECK(k == kind);
+	if (rc != LIM_OK || strcmp(out, want) != 0)
+		fprintf(stderr, "  normalise(%s) = %s (%d), want %s\n", in, out, rc, want);
+}
+
+static void norm_bad(const char *in)
+{
+	char out[WR_URI_MAX + 1];
+	enum wr_kind k;
+	enum lim_err rc = wr_target_normalise(in, strlen(in), &k, out, sizeof out);
+	CHECK(rc == LIM_E_PARSE && out[0] == '\0');
+	if (rc != LIM_E_PARSE)
+		fprintf(stderr, "  normalise(%s) accepted as %s\n", in, out);
+}
+
+static void t_norm(void)
+{
+	/* tel: separators, case, parameters; bare +digits */
+	norm_is("tel:+44 (20) 7946-0000", "tel:+442079460000", WR_KIND_TEL);
+	norm_is("TEL:+44.20.7946.0000", "tel:+442079460000", WR_KIND_TEL);
+	norm_is("tel:+442079460000;phone-context=example.com", "tel:+442079460000", WR_KIND_TEL);
+	norm_is("+44-20-7946-0000", "tel:+442079460000", WR_KIND_TEL);
+	norm_is("  tel:+1  ", "tel:+1", WR_KIND_TEL);
+	/* sip: scheme/host case, sips, port, parameters, headers, name-addr, password */
+	norm_is("sip:alice@example.com", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("SIP:alice@EXAMPLE.Com", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("sips:alice@example.com", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("sip:alice@example.com:5061;transport=tls", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("sip:alice@example.com?subject=x", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("sip:alice:secret@example.com", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("\"Alice A.\" <sip:alice@Example.com>;tag=1234", "sip:alice@example.com",
+		WR_KIND_SIP);
+	norm_is("sip:%61lice@example.com", "sip:alice@example.com", WR_KIND_SIP);
+	norm_is("sip:a%2fb@example.com", "sip:a%2Fb@example.com", WR_KIND_SIP);
+	norm_is("sip:+44-20@example.com;user=phone", "sip:+44-20@example.com", WR_KIND_SIP);
+	norm_is("sip:[2001:DB8::1]", "sip:[2001:db8::1]", WR_KIND_SIP);
+	norm_is("sip:example.com", "sip:example.com", WR_KIND_SIP);
+	/* MCPTT IDs are SIP URIs */
+	norm_is("mcptt:sip:Alice@Org.Example", "sip:Alice@org.example", WR_KIND_MCPTT);
+	norm_is("MCPTT:alice@org.example", "sip:alice@org.example", WR_KIND_MCPTT);
+	/* non-equivalences stay apart (user part is case-sensitive) */
+	norm_is("sip:Alice@example.com", "sip:Alice@example.com", WR_KIND_SIP);
+	norm_is("sip:+442079460000@example.com", "sip:+442079460000@example.com", WR_KIND_SIP);
+	/* malformed */
+	norm_bad("");
+	norm_bad("alice@example.com");
+	norm_bad("tel:442079460000");      /* local number */
+	norm_bad("tel:+44x20");            /* letters */
+	norm_bad("tel:+1234567890123456"); /* 16 digits */
+	norm_bad("tel:+");
+	norm_bad("sip:");
+	norm_bad("sip:@example.com");
+	norm_bad("sip:alice@");
+	norm_bad("sip:alice@exa mple.com");
+	norm_bad("sip:al ice@example.com");
+	norm_bad("sip:alice@example.com:port");
+	norm_bad("sip:a%zzb@example.com");
+	norm_bad("<sip:alice@example.com");
+	norm_bad("http://example.com/");
+	norm_bad("mcptt:");
+	/* embedded NUL and a result longer than the buffer */
+	{
+		char out[16];
+		enum wr_kind k;
+		CHECK(wr_target_normalise("sip:a\0b@x", 9, &k, out, sizeof out) == LIM_E_PARSE);
+		CHECK(wr_target_normalise("sip:alice@example.com", 21, &k, out, sizeof out) ==
+		      LIM_E_LIMIT);
+	}
+}
+
+struct audit_cnt {
+	int n;
+	char actions[8][64];
+};
+
+/* audit-list callback of t_api (collects actions, checks the actor fields) */
+static int audit_collect(void *ctx, const struct wr_audit_row *r)
+{
+	struct audit_cnt *c = ctx;
+	CHECK(strcmp(r->os_user, "test") == 0 && strcmp(r->db_role, "limf_operator") == 0);
+	if (c->n < 8)
+		snprintf(c->actions[c->n], sizeof c->actions[0], "%s", r->action);
+	c->n++;
+	return 0;
+}
+
+static void t_api(void)
+{
+	struct wr_db *db = t_db(T_OPERATOR);
+	struct wr_warrant w, g;
+	char liid[WR_LIID_MAX + 1], snap[128], snap2[128], tgt[80];
+	int64_t from = t_time("2026-01-01T00:00:00Z"), to = t_time("2027-01-01T00:00:00Z");
+
+	t_liid(liid, sizeof liid, "api");
+	snprintf(tgt, sizeof tgt, "sip:api-%s@Example.org;transport=tcp", liid);
+	t_fill(&w, liid, from, to, tgt);
+	CHECK(wr_warrant_add_target(&w, "tel:+44 20 7946 0001") == LIM_OK);
+	CHECK(wr_warrant_add_target(&w, "tel:+44-20-7946-0001") == LIM_E_ARG); /* same */
+	CHECK(wr_warrant_add_target(&w, "tel:bogus") == LIM_E_PARSE);
+	CHECK(wr_warrant_add(db, &w) == LIM_OK);
+	/* round trip */
+	CHECK(wr_warrant_get(db, liid, &g) == LIM_OK);
+	CHECK(strcmp(g.liid, liid) == 0 && strcmp(g.authority, "Test Court") == 0);
+	CHECK(strcmp(g.country, "GB") == 0 && g.valid_from == from && g.valid_to == to);
+	CHECK(g.status == WR_ACTIVE && g.scope == WR_SCOPE_IRI_CC);
+	CHECK(strcmp(g.delivery, w.delivery) == 0);
+	CHECK(g.n_targets == 2);
+	CHECK(strcmp(g.targets[1].norm, "tel:+442079460001") == 0 &&
+	      g.targets[1].kind == WR_KIND_TEL);
+	CHECK(strcmp(g.targets[0].uri, tgt) == 0);
+	CHECK(strcmp(g.created_by, "test/limf_operator") == 0);
+	CHECK(g.created_at > from && g.modified_at >= g.created_at);
+
+	/* bad input: nothing changes */
+	t_snapshot(snap);
+	CHECK(wr_warrant_add(db, &w) == LIM_E_ARG); /* duplicate LIID */
+	CHECK(strstr(wr_db_msg(db), "duplicate LIID") != NULL);
+	{
+		struct wr_warrant b = w;
+		char l2[WR_LIID_MAX + 1];
+		t_liid(l2, sizeof l2, "bad");
+		snprintf(b.liid, sizeof b.liid, "%s", l2);
+		b.valid_to = b.valid_from; /* end not after start */
+		CHECK(wr_warrant_add(db, &b) == LIM_E_ARG);
+		CHECK(strstr(wr_db_msg(db), "after its start") != NULL);
+		b.valid_to = b.valid_from - 1;
+		CHECK(wr_warrant_add(db, &b) == LIM_E_ARG);
+		b = w;
+		snprintf(b.liid, sizeof b.liid, "%s", l2);
+		b.n_targets = 0;
+		CHECK(wr_warrant_add(db, &b) == LIM_E_ARG);
+		b = w;
+		snprintf(b.liid, sizeof b.liid, "bad liid!");
+		CHECK(wr_warrant_add(db, &b) == LIM_E_ARG);
+		b = w;
+		snprintf(b.liid, sizeof b.liid, "%s", l2);
+		snprintf(b.country, sizeof b.country, "gb");
+		CHECK(wr_warrant_add(db, &b) == LIM_E_ARG);
+		CHECK(wr_warrant_get(db, l2, &g) == LIM_E_ARG);
+		CHECK(strstr(wr_db_msg(db), "unknown LIID") != NULL);
+	}
+	CHECK(wr_warrant_get(db, "U-no-such-liid", &g) == LIM_E_ARG);
+	CHECK(wr_warrant_get(db, "U-this-liid-is-far-too-long-to-exist", &g) == LIM_E_ARG);
+	CHECK(wr_warrant_set_status(db, "U-no-such-liid", WR_SUSPENDED, NULL) == LIM_E_ARG);
+	{
+		struct wr_change ch;
+		const char *add[] = { "tel:nonsense" };
+		const char *del[] = { "tel:+999" };
+		memset(&ch, 0, sizeof ch);
+		ch.delivery = "x";
+		CHECK(wr_warrant_modify(db, "U-no-such-liid", &ch) == LIM_E_ARG);
+		memset(&ch, 0, sizeof ch);
+		ch.set_to = true;
+		ch.valid_to = from - 1000000; /* end before start */
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG);
+		memset(&ch, 0, sizeof ch);
+		ch.add_targets = add;
+		ch.n_add = 1;
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG); /* malformed target */
+		memset(&ch, 0, sizeof ch);
+		ch.del_targets = del;
+		ch.n_del = 1;
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG); /* not a target */
+		memset(&ch, 0, sizeof ch);
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG); /* nothing */
+		/* removing every target */
+		const char *both[] = { tgt, "tel:+442079460001" };
+		memset(&ch, 0, sizeof ch);
+		ch.del_targets = both;
+		ch.n_del = 2;
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG);
+	}
+	CHECK(wr_warrant_set_status(db, liid, WR_ACTIVE, NULL) == LIM_E_ARG); /* not suspended */
+	CHECK(wr_warrant_set_status(db, liid, WR_REVOKED, "") == LIM_E_ARG);  /* no reason */
+	t_snapshot(snap2);
+	CHECK(strcmp(snap, snap2) == 0);
+
+	/* modify round trip */
+	{
+		struct wr_change ch;
+		const char *add[] = { "mcptt:sip:api@org.example" };
+		const char *del[] = { "TEL:+44.20.7946.0001" };
+		memset(&ch, 0, sizeof ch);
+		ch.authority = "Other Court";
+		ch.set_scope = true;
+		ch.scope = WR_SCOPE_IRI;
+		ch.set_to = true;
+		ch.valid_to = to + 1;
+		ch.add_targets = add;
+		ch.n_add = 1;
+		ch.del_targets = del;
+		ch.n_del = 1;
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_OK);
+		CHECK(wr_warrant_get(db, liid, &g) == LIM_OK);
+		CHECK(strcmp(g.authority, "Other Court") == 0 && g.scope == WR_SCOPE_IRI);
+		CHECK(g.valid_to == to + 1 && g.valid_from == from);
+		CHECK(g.n_targets == 2);
+		size_t k = strcmp(g.targets[0].norm, "sip:api@org.example") == 0 ? 0 : 1;
+		CHECK(strcmp(g.targets[k].norm, "sip:api@org.example") == 0 &&
+		      g.targets[k].kind == WR_KIND_MCPTT);
+		CHECK(strcmp(g.targets[1 - k].uri, tgt) == 0);
+	}
+	/* status machine */
+	CHECK(wr_warrant_set_status(db, liid, WR_SUSPENDED, "court order") == LIM_OK);
+	CHECK(wr_warrant_get(db, liid, &g) == LIM_OK && g.status == WR_SUSPENDED);
+	CHECK(strcmp(g.reason, "court order") == 0);
+	CHECK(wr_warrant_set_status(db, liid, WR_SUSPENDED, NULL) == LIM_E_ARG);
+	CHECK(wr_warrant_set_status(db, liid, WR_ACTIVE, NULL) == LIM_OK);
+	CHECK(wr_warrant_set_status(db, liid, WR_REVOKED, "expired order") == LIM_OK);
+	CHECK(wr_warrant_get(db, liid, &g) == LIM_OK && g.status == WR_REVOKED);
+	CHECK(wr_warrant_set_status(db, liid, WR_ACTIVE, NULL) == LIM_E_ARG);
+	CHECK(wr_warrant_set_status(db, liid, WR_REVOKED, "again") == LIM_E_ARG);
+	{
+		struct wr_change ch;
+		memset(&ch, 0, sizeof ch);
+		ch.delivery = "elsewhere";
+		CHECK(wr_warrant_modify(db, liid, &ch) == LIM_E_ARG); /* revoked is final */
+	}
+	/* every change is audited, in order */
+	{
+		struct audit_cnt c;
+		memset(&c, 0, sizeof c);
+		CHECK(wr_audit_list(db, liid, audit_collect, &c) == LIM_OK);
+		CHECK(c.n == 5);
+		CHECK(strcmp(c.actions[0], "warrant.add") == 0);
+		CHECK(strcmp(c.actions[1], "warrant.modify") == 0);
+		CHECK(strcmp(c.actions[2], "warrant.suspend") == 0);
+		CHECK(strcmp(c.actions[3], "warrant.resume") == 0);
+		CHECK(strcmp(c.actions[4], "warrant.revoke") == 0);
+	}
+	wr_db_close(db);
+}
+
+/* A test UID: SHA-256(kms || 0x00 || uri); the context is the KMS URI. */
+static enum lim_err test_uid(void *ctx, const char *uri, size_t urilen, uint8_t uid[WR_UID_LEN])
+{
+	const char *kms = ctx;
+	size_t kl = strlen(kms) + 1;
+	uint8_t buf[512];
+	if (kl + urilen > sizeof buf)
+		return LIM_E_LIMIT;
+	memcpy(buf, kms, kl);
+	memcpy(buf + kl, uri, urilen);
+	SHA256(buf, kl + urilen, uid);
+	return LIM_OK;
+}
+
+static size_t decide_uri(struct wr_db *db, const char *uri, int64_t t, struct wr_match *m)
+{
+	struct wr_party p = { uri, NULL, NULL, NULL };
+	size_t n = 99;
+	CHECK(wr_decide(db, &p, 1, t, m, 4, &n) == LIM_OK);
+	return n;
+}
+
+static void t_decide(void)
+{
+	struct wr_db *op = t_db(T_OPERATOR), *svc = t_db(T_SERVICE);
+	struct wr_warrant w;
+	struct wr_match m[4];
+	char l1[WR_LIID_MAX + 1], l2[WR_LIID_MAX + 1], l3[WR_LIID_MAX + 1], a[80], b[80], c[80];
+	int64_t from = t_time("2026-02-01T00:00:00Z"), to = t_time("2026-03-01T00:00:00Z");
+	size_t n = 0;
+
+	t_liid(l1, sizeof l1, "d1");
+	t_liid(l2, sizeof l2, "d2");
+	t_liid(l3, sizeof l3, "d3");
+	snprintf(a, sizeof a, "sip:A-%s@Example.org", l1);
+	snprintf(b, sizeof b, "sip:b-%s@example.org", l1);
+	snprintf(c, sizeof c, "sip:c-%s@example.org", l1);
+	t_fill(&w, l1, from, to, a);
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	t_fill(&w, l2, from, to, a); /* a second warrant on the same target */
+	w.scope = WR_SCOPE_IRI;
+	CHECK(wr_warrant_add_target(&w, b) == LIM_OK);
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	t_fill(&w, l3, from - 86400000000LL, from, c); /* expired before `from` */
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+
+	/* window edges: start inclusive, end exclusive (to the microsecond) */
+	CHECK(decide_uri(svc, a, from - 1, m) == 0);
+	CHECK(decide_uri(svc, a, from, m) == 2);
+	CHECK(strcmp(m[0].liid, l1) == 0 && strcmp(m[1].liid, l2) == 0);
+	CHECK(m[0].scope == WR_SCOPE_IRI_CC && m[1].scope == WR_SCOPE_IRI);
+	CHECK(strcmp(m[0].delivery, w.delivery) == 0);
+	CHECK(decide_uri(svc, a, to - 1, m) == 2);
+	CHECK(decide_uri(svc, a, to, m) == 0);
+	/* the expired warrant: in force during its own window only */
+	CHECK(decide_uri(svc, c, from, m) == 0);
+	CHECK(decide_uri(svc, c, from - 1, m) == 1);
+	/* equivalent forms of the party match, others do not */
+	{
+		char v[100];
+		snprintf(v, sizeof v, "\"A\" <sips:A-%s@EXAMPLE.ORG:5061;transport=tls>;tag=9", l1);
+		CHECK(decide_uri(svc, v, from, m) == 2);
+		snprintf(v, sizeof v, "sip:a-%s@example.org", l1); /* user case differs */
+		CHECK(decide_uri(svc, v, from, m) == 0);
+		CHECK(decide_uri(svc, "not a uri", from, m) == 0);
+	}
+	/* several parties: each LIID once */
+	{
+		struct wr_party p[2] = { { a, NULL, NULL, NULL }, { b, NULL, NULL, NULL } };
+		CHECK(wr_decide(svc, p, 2, from, m, 4, &n) == LIM_OK && n == 2);
+		CHECK(wr_decide(svc, p, 2, from, m, 1, &n) == LIM_E_LIMIT && n == 0);
+	}
+	/* suspended / resumed / revoked take effect at once */
+	CHECK(wr_warrant_set_status(op, l1, WR_SUSPENDED, NULL) == LIM_OK);
+	CHECK(decide_uri(svc, a, from, m) == 1 && strcmp(m[0].liid, l2) == 0);
+	CHECK(wr_warrant_set_status(op, l1, WR_ACTIVE, NULL) == LIM_OK);
+	CHECK(decide_uri(svc, a, from, m) == 2);
+	CHECK(wr_warrant_set_status(op, l2, WR_REVOKED, "test") == LIM_OK);
+	CHECK(decide_uri(svc, a, from, m) == 1 && strcmp(m[0].liid, l1) == 0);
+	CHECK(decide_uri(svc, b, from, m) == 0);
+
+	/* UIDs: computed per target in the party's context */
+	{
+		uint8_t uid[WR_UID_LEN];
+		char kms[] = "kms.example.org", other[] = "kms.other.example";
+		char norm_a[WR_URI_MAX + 1];
+		enum wr_kind k;
+		CHECK(wr_target_normalise(a, strlen(a), &k, norm_a, sizeof norm_a) == LIM_OK);
+		CHECK(test_uid(kms, norm_a, strlen(norm_a), uid) == LIM_OK);
+		struct wr_party p = { NULL, uid, test_uid, kms };
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 1);
+		CHECK(strcmp(m[0].liid, l1) == 0);
+		CHECK(wr_decide(svc, &p, 1, to, m, 4, &n) == LIM_OK && n == 0); /* expired */
+		p.uid_ctx = other; /* another KMS: another UID */
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
+		/* the UID of the form as entered (A-...@Example.org) also matches */
+		CHECK(test_uid(kms, a, strlen(a), uid) == LIM_OK);
+		p.uid_ctx = kms;
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 1);
+		uid[0] ^= 1;
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
+		/* suspended: no UID match either */
+		uid[0] ^= 1;
+		CHECK(wr_warrant_set_status(op, l1, WR_SUSPENDED, NULL) == LIM_OK);
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
+		CHECK(wr_warrant_set_status(op, l1, WR_ACTIVE, NULL) == LIM_OK);
+	}
+	wr_db_close(op);
+	wr_db_close(svc);
+}
+
+const struct lim_suite t_wr_api_suites[] = {
+	{ "time", t_times },    { "norm", t_norm }, { "api", t_api },
+	{ "decide", t_decide }, { NULL, NULL },
+};

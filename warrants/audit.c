@@ -1,0 +1,204 @@
+/* warrants/ audit log: append, list, and the C recomputation of the hash chain. */
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "warrants/internal.h"
+
+#define AUDIT_COLS                                                                                 \
+	"id, " WR_SQL_US("at") ", os_user, db_role, liid, action, detail,"                         \
+			       " encode(prev_hash, 'hex'), encode(hash, 'hex')"
+
+static void ns(EVP_MD_CTX *c, const char *s)
+{
+	char len[24];
+	size_t n = strlen(s);
+	int k = snprintf(len, sizeof len, "%zu:", n);
+	EVP_DigestUpdate(c, len, (size_t)k);
+	EVP_DigestUpdate(c, s, n);
+	EVP_DigestUpdate(c, ",", 1);
+}
+
+/* see warrants.h */
+void wr_audit_hash(const struct wr_audit_row *r, uint8_t out[WR_HASH_LEN])
+{
+	static const char tag[] = "limf-audit-v1"; /* hashed with its NUL */
+	char num[24];
+	unsigned int outlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	memset(out, 0, WR_HASH_LEN);
+	if (!c)
+		return;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+		EVP_DigestUpdate(c, tag, sizeof tag);
+		EVP_DigestUpdate(c, r->prev_hash, WR_HASH_LEN);
+		wr_i64_str(r->id, num);
+		ns(c, num);
+		wr_i64_str(r->at_us, num);
+		ns(c, num);
+		ns(c, r->os_user);
+		ns(c, r->db_role);
+		ns(c, r->liid);
+		ns(c, r->action);
+		ns(c, r->detail);
+		if (EVP_DigestFinal_ex(c, out, &outlen) != 1 || outlen != WR_HASH_LEN)
+			memset(out, 0, WR_HASH_LEN);
+	}
+	EVP_MD_CTX_free(c);
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
+			     const char *detail)
+{
+	const char *p[] = { db->actor, liid ? liid : "", action, detail ? detail : "" };
+	return wr_exec(db,
+		       "INSERT INTO limf.audit (os_user, liid, action, detail)"
+		       " VALUES ($1, $2, $3, $4)",
+		       4, p, NULL);
+}
+
+/* Fills r from row i of res (AUDIT_COLS). False when a value is malformed or too long. */
+static bool get_row(const PGresult *res, int i, struct wr_audit_row *r)
+{
+	size_t n = 0;
+	const char *h;
+	bool ok = wr_get_i64(res, i, 0, &r->id) && wr_get_i64(res, i, 1, &r->at_us);
+	static const int cols[] = { 2, 3, 4, 5, 6 };
+	char *dst[] = { r->os_user, r->db_role, r->liid, r->action, r->detail };
+	size_t caps[] = { sizeof r->os_user, sizeof r->db_role, sizeof r->liid, sizeof r->action,
+			  sizeof r->detail };
+	for (size_t k = 0; k < 5; k++) {
+		if ((size_t)PQgetlength(res, i, cols[k]) >= caps[k])
+			ok = false;
+		wr_get_text(res, i, cols[k], dst[k], caps[k]);
+	}
+	h = PQgetvalue(res, i, 7);
+	if (lim_hex_decode(h, strlen(h), r->prev_hash, WR_HASH_LEN, &n) != LIM_OK ||
+	    n != WR_HASH_LEN)
+		ok = false;
+	h = PQgetvalue(res, i, 8);
+	if (lim_hex_decode(h, strlen(h), r->hash, WR_HASH_LEN, &n) != LIM_OK || n != WR_HASH_LEN)
+		ok = false;
+	return ok;
+}
+
+/* Streams the rows of a query one at a time (libpq single-row mode, parameterised like
+ * PQexecParams). fn returns 0 to go on, > 0 to stop quietly, < 0 (an lim_err) to fail. */
+static enum lim_err stream(struct wr_db *db, const char *sql, int n, const char *const *params,
+			   int (*fn)(void *ctx, const PGresult *res), void *ctx)
+{
+	PGresult *r;
+	enum lim_err rc = LIM_OK;
+	bool stop = false;
+	if (!PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(db->conn))
+		return wr_fail(db, LIM_E_DB, "%s", PQerrorMessage(db->conn));
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && !stop && rc == LIM_OK) {
+			int k = fn(ctx, r);
+			if (k < 0)
+				rc = (enum lim_err)k;
+			else if (k > 0)
+				stop = true;
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == LIM_OK) {
+			const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+			const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			rc = wr_fail(db, LIM_E_DB, "%s", m ? m : PQerrorMessage(db->conn));
+			snprintf(db->sqlstate, sizeof db->sqlstate, "%s", s ? s : "");
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+struct list_ctx {
+	int (*fn)(void *ctx, const struct wr_audit_row *r);
+	void *ctx;
+	struct wr_audit_row row;
+};
+
+static int list_one(void *ctx, const PGresult *res)
+{
+	struct list_ctx *l = ctx;
+	if (!get_row(res, 0, &l->row))
+		return LIM_E_PARSE;
+	return l->fn(l->ctx, &l->row) ? 1 : 0;
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_list(struct wr_db *db, const char *liid,
+			   int (*fn)(void *ctx, const struct wr_audit_row *r), void *ctx)
+{
+	struct list_ctx *l = calloc(1, sizeof *l);
+	enum lim_err rc;
+	if (!l)
+		return LIM_E_NOMEM;
+	l->fn = fn;
+	l->ctx = ctx;
+	if (liid)
+		rc = stream(db, "SELECT " AUDIT_COLS " FROM limf.audit WHERE liid = $1 ORDER BY id",
+			    1, &liid, list_one, l);
+	else
+		rc = stream(db, "SELECT " AUDIT_COLS " FROM limf.audit ORDER BY id", 0, NULL,
+			    list_one, l);
+	free(l);
+	return rc;
+}
+
+struct verify_ctx {
+	struct wr_audit_verdict *v;
+	uint8_t prev[WR_HASH_LEN];
+	struct wr_audit_row row;
+};
+
+static int bad(struct verify_ctx *c, const char *why)
+{
+	c->v->bad_id = c->row.id;
+	c->v->bad_pos = c->v->rows;
+	snprintf(c->v->reason, sizeof c->v->reason, "%s", why);
+	return 1;
+}
+
+static int verify_one(void *ctx, const PGresult *res)
+{
+	struct verify_ctx *c = ctx;
+	uint8_t h[WR_HASH_LEN];
+	c->v->rows++;
+	if (!get_row(res, 0, &c->row)) {
+		c->row.id = c->row.id ? c->row.id : -1;
+		return bad(c, "malformed row");
+	}
+	wr_audit_hash(&c->row, h);
+	if (memcmp(h, c->row.hash, WR_HASH_LEN) != 0)
+		return bad(c, "contents do not match the row's hash (row edited)");
+	if (memcmp(c->prev, c->row.prev_hash, WR_HASH_LEN) != 0)
+		return bad(c, "prev_hash is not the previous row's hash (rows deleted, "
+			      "inserted or reordered)");
+	if (c->row.id != c->v->rows)
+		return bad(c, "id is not the row's position (rows deleted or renumbered)");
+	memcpy(c->prev, c->row.hash, WR_HASH_LEN);
+	memcpy(c->v->head, c->row.hash, WR_HASH_LEN);
+	return 0;
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
+{
+	struct verify_ctx *c = calloc(1, sizeof *c);
+	enum lim_err rc;
+	memset(v, 0, sizeof *v);
+	if (!c)
+		return LIM_E_NOMEM;
+	c->v = v;
+	rc = stream(db, "SELECT " AUDIT_COLS " FROM limf.audit ORDER BY id", 0, NULL, verify_one,
+		    c);
+	free(c);
+	if (rc == LIM_OK && v->bad_pos != 0)
+		rc = LIM_E_AUTH;
+	return rc;
+}

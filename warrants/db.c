@@ -1,0 +1,224 @@
+/* warrants/ database handle: connection, statement helpers, provisioning. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warrants/internal.h"
+
+static void set_msg(struct wr_db *db, const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	if (n >= sizeof db->msg)
+		n = sizeof db->msg - 1;
+	memcpy(db->msg, s, n);
+	db->msg[n] = '\0';
+	for (char *p = db->msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+/* see internal.h */
+enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(db->msg, sizeof db->msg, fmt, ap);
+	va_end(ap);
+	db->sqlstate[0] = '\0';
+	return e;
+}
+
+/* see warrants.h */
+enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **out)
+{
+	struct wr_db *db = calloc(1, sizeof *db);
+	*out = NULL;
+	if (!db)
+		return LIM_E_NOMEM;
+	*out = db;
+	snprintf(db->actor, sizeof db->actor, "%s", actor ? actor : "");
+	db->conn = PQconnectdb(connstr ? connstr : "");
+	if (!db->conn)
+		return wr_fail(db, LIM_E_NOMEM, "out of memory connecting to the database");
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		set_msg(db, PQerrorMessage(db->conn));
+		return LIM_E_DB;
+	}
+	if (PQsetClientEncoding(db->conn, "UTF8") != 0) {
+		set_msg(db, PQerrorMessage(db->conn));
+		return LIM_E_DB;
+	}
+	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. */
+	return wr_exec(db, "SET client_min_messages = warning", 0, NULL, NULL);
+}
+
+/* see warrants.h */
+void wr_db_close(struct wr_db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db);
+}
+
+/* see warrants.h */
+const char *wr_db_msg(const struct wr_db *db)
+{
+	return db ? db->msg : "out of memory";
+}
+
+/* see warrants.h */
+const char *wr_db_sqlstate(const struct wr_db *db)
+{
+	return db ? db->sqlstate : "";
+}
+
+/* see internal.h */
+enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
+		     PGresult **res)
+{
+	PGresult *r;
+	ExecStatusType st;
+	if (res)
+		*res = NULL;
+	r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		set_msg(db, m ? m : PQerrorMessage(db->conn));
+		snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+		PQclear(r);
+		return LIM_E_DB;
+	}
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return LIM_OK;
+}
+
+/* see internal.h */
+enum lim_err wr_begin(struct wr_db *db)
+{
+	return wr_exec(db, "BEGIN", 0, NULL, NULL);
+}
+
+/* see internal.h */
+enum lim_err wr_commit(struct wr_db *db)
+{
+	return wr_exec(db, "COMMIT", 0, NULL, NULL);
+}
+
+/* see internal.h */
+void wr_rollback(struct wr_db *db)
+{
+	PGresult *r;
+	if (!wr_in_tx(db))
+		return;
+	r = PQexecParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
+	PQclear(r);
+}
+
+/* see internal.h */
+bool wr_in_tx(const struct wr_db *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(db->conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+/* see internal.h */
+void wr_get_text(const PGresult *res, int row, int col, char *out, size_t cap)
+{
+	const char *v = PQgetvalue(res, row, col);
+	size_t n = v ? strlen(v) : 0;
+	if (cap == 0)
+		return;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+/* see internal.h */
+bool wr_get_i64(const PGresult *res, int row, int col, int64_t *v)
+{
+	const char *s = PQgetvalue(res, row, col);
+	char *end = NULL;
+	long long x;
+	*v = 0;
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*v = (int64_t)x;
+	return true;
+}
+
+/* see internal.h */
+void wr_i64_str(int64_t v, char out[24])
+{
+	snprintf(out, 24, "%" PRId64, v);
+}
+
+/* Whether a row exists for the query with one parameter. */
+static enum lim_err exists(struct wr_db *db, const char *sql, const char *p, bool *yes)
+{
+	PGresult *r = NULL;
+	enum lim_err rc = wr_exec(db, sql, 1, &p, &r);
+	*yes = rc == LIM_OK && PQntuples(r) > 0;
+	PQclear(r);
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_db_provision(struct wr_db *db)
+{
+	static const char *const roles[] = { WR_ROLE_ADMIN, WR_ROLE_OPERATOR, WR_ROLE_SERVICE };
+	/* Role names are constants: identifiers cannot be parameters, no value is spliced. */
+	static const char *const create[] = {
+		"CREATE ROLE " WR_ROLE_ADMIN " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+		"CREATE ROLE " WR_ROLE_OPERATOR " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+		"CREATE ROLE " WR_ROLE_SERVICE " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+	};
+	static const char *const after[] = {
+		"REVOKE ALL ON DATABASE " WR_DB_NAME " FROM PUBLIC",
+		"GRANT CONNECT ON DATABASE " WR_DB_NAME " TO " WR_ROLE_OPERATOR
+		", " WR_ROLE_SERVICE,
+		"GRANT ALL ON DATABASE " WR_DB_NAME " TO " WR_ROLE_ADMIN,
+	};
+	enum lim_err rc;
+	bool yes = false;
+	for (size_t i = 0; i < 3; i++) {
+		rc = exists(db, "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", roles[i],
+			    &yes);
+		if (rc != LIM_OK)
+			return rc;
+		if (!yes && (rc = wr_exec(db, create[i], 0, NULL, NULL)) != LIM_OK)
+			return rc;
+	}
+	rc = exists(db, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", WR_DB_NAME,
+		    &yes);
+	if (rc != LIM_OK)
+		return rc;
+	if (!yes) {
+		rc = wr_exec(db,
+			     "CREATE DATABASE " WR_DB_NAME " OWNER " WR_ROLE_ADMIN
+			     " ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+			     0, NULL, NULL);
+		if (rc != LIM_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
+		if ((rc = wr_exec(db, after[i], 0, NULL, NULL)) != LIM_OK)
+			return rc;
+	return LIM_OK;
+}

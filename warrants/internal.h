@@ -1,0 +1,52 @@
+/* warrants/ private helpers (not for other modules). */
+#ifndef LIM_WARRANTS_INTERNAL_H
+#define LIM_WARRANTS_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdarg.h>
+
+#include "warrants/warrants.h"
+
+struct wr_db {
+	PGconn *conn;
+	char actor[WR_USER_MAX + 1];
+	char msg[512];
+	char sqlstate[6];
+};
+
+/* Sets db->msg (printf-style) and clears the SQLSTATE; returns e. */
+enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* PQexecParams with n text parameters (NULL entries are SQL NULL), text results. On success
+ * *res (may be NULL to discard) holds the result (PQclear it). On failure db->msg and
+ * db->sqlstate say why, *res is NULL and LIM_E_DB is returned. */
+enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
+		     PGresult **res) LIM_WUR;
+enum lim_err wr_begin(struct wr_db *db) LIM_WUR;
+enum lim_err wr_commit(struct wr_db *db) LIM_WUR;
+void wr_rollback(struct wr_db *db); /* keeps db->msg */
+/* Whether a transaction is open on db. */
+bool wr_in_tx(const struct wr_db *db);
+
+/* Copies PQgetvalue(res, row, col) into out (cap bytes, truncated, NUL-terminated). */
+void wr_get_text(const PGresult *res, int row, int col, char *out, size_t cap);
+/* Parses a decimal int64 column; false on a malformed value. */
+bool wr_get_i64(const PGresult *res, int row, int col, int64_t *v);
+/* Decimal text of v into out (24 bytes). */
+void wr_i64_str(int64_t v, char out[24]);
+
+/* SQL expression turning the bigint parameter $N into a timestamptz, and back. */
+#define WR_SQL_TS(n)   "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
+#define WR_SQL_US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+
+/* The schema's migrations (schema.c). */
+struct wr_migration {
+	int version;
+	const char *name;
+	const char *const *stmts; /* NULL-terminated; one statement each (PQexecParams) */
+};
+extern const struct wr_migration wr_migrations[];
+extern const size_t wr_n_migrations;
+
+#endif

@@ -1,0 +1,216 @@
+/* warrants/ schema: the versioned migrations and wr_db_migrate. Each migration is a list of
+ * single statements (PQexecParams runs one statement at a time). Never edit a released
+ * migration: add a new one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "warrants/internal.h"
+
+#define ZERO_HASH    "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
+#define LOCK_MIGRATE "SELECT pg_advisory_xact_lock(7163897000001)"
+
+static const char *const m1[] = {
+	"GRANT USAGE ON SCHEMA limf TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+	"GRANT SELECT ON limf.schema_version TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+
+	"CREATE TABLE limf.warrants ("
+	" id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" liid text NOT NULL UNIQUE CHECK (liid ~ '^[A-Za-z0-9._:/-]{1,25}$'),"
+	" authority text NOT NULL CHECK (octet_length(authority) BETWEEN 1 AND 200),"
+	" authority_ref text NOT NULL CHECK (octet_length(authority_ref) BETWEEN 1 AND 200),"
+	" country text NOT NULL CHECK (country ~ '^[A-Z]{2}$'),"
+	" valid_from timestamptz NOT NULL,"
+	" valid_to timestamptz NOT NULL,"
+	" status text NOT NULL DEFAULT 'active'"
+	"  CHECK (status IN ('active', 'suspended', 'revoked')),"
+	" scope text NOT NULL CHECK (scope IN ('iri', 'iri+cc')),"
+	" delivery text NOT NULL CHECK (octet_length(delivery) BETWEEN 1 AND 512),"
+	" reason text NOT NULL DEFAULT '' CHECK (octet_length(reason) <= 200),"
+	" created_by text NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" modified_by text NOT NULL,"
+	" modified_at timestamptz NOT NULL DEFAULT now(),"
+	" CHECK (valid_to > valid_from))",
+
+	"CREATE TABLE limf.targets ("
+	" warrant_id bigint NOT NULL REFERENCES limf.warrants (id),"
+	" kind text NOT NULL CHECK (kind IN ('tel', 'sip', 'mcptt')),"
+	" uri text NOT NULL CHECK (octet_length(uri) BETWEEN 1 AND 256),"
+	" norm text NOT NULL CHECK (octet_length(norm) BETWEEN 1 AND 256),"
+	" PRIMARY KEY (warrant_id, norm))",
+	"CREATE INDEX targets_norm ON limf.targets (norm)",
+
+	"CREATE TABLE limf.audit ("
+	" id bigint PRIMARY KEY,"
+	" at timestamptz NOT NULL,"
+	" os_user text NOT NULL DEFAULT '' CHECK (octet_length(os_user) <= 64),"
+	" db_role text NOT NULL CHECK (octet_length(db_role) <= 64),"
+	" liid text NOT NULL DEFAULT '' CHECK (octet_length(liid) <= 25),"
+	" action text NOT NULL CHECK (octet_length(action) BETWEEN 1 AND 63),"
+	" detail text NOT NULL DEFAULT '' CHECK (octet_length(detail) <= 2048),"
+	" txid bigint NOT NULL DEFAULT 0," /* the appending transaction (not hashed) */
+	" prev_hash bytea NOT NULL CHECK (octet_length(prev_hash) = 32),"
+	" hash bytea NOT NULL CHECK (octet_length(hash) = 32))",
+	"CREATE INDEX audit_liid ON limf.audit (liid)",
+
+	/* ns(s): the netstring of s's UTF-8 octets (see warrants.h "Audit chain"). */
+	"CREATE FUNCTION limf.audit_ns(s text) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$"
+	" SELECT convert_to(octet_length(convert_to(s, 'UTF8'))::text || ':', 'UTF8')"
+	" || convert_to(s, 'UTF8') || convert_to(',', 'UTF8') $$",
+
+	/* The chain: serialised by an advisory lock held to the end of the inserting transaction,
+	 * so concurrent appends cannot fork it; ids are gap-free in chain order. SECURITY
+	 * DEFINER (owned by limf_admin) so that appending roles need no SELECT on audit. */
+	"CREATE FUNCTION limf.audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE last_id bigint; last_hash bytea;"
+	" BEGIN"
+	"  PERFORM pg_advisory_xact_lock(7163897000002);"
+	"  SELECT a.id, a.hash INTO last_id, last_hash FROM limf.audit a"
+	"   ORDER BY a.id DESC LIMIT 1;"
+	"  IF last_id IS NULL THEN last_id := 0; last_hash := " ZERO_HASH "; END IF;"
+	"  NEW.id := last_id + 1;"
+	"  NEW.at := clock_timestamp();"
+	"  NEW.db_role := session_user;"
+	"  NEW.os_user := coalesce(NEW.os_user, '');"
+	"  NEW.liid := coalesce(NEW.liid, '');"
+	"  NEW.detail := coalesce(NEW.detail, '');"
+	"  NEW.txid := txid_current();"
+	"  NEW.prev_hash := last_hash;"
+	"  NEW.hash := sha256(convert_to('limf-audit-v1', 'UTF8') || '\\x00'::bytea || last_hash"
+	"   || limf.audit_ns(NEW.id::text)"
+	"   || limf.audit_ns(((extract(epoch FROM NEW.at) * 1000000)::bigint)::text)"
+	"   || limf.audit_ns(NEW.os_user) || limf.audit_ns(NEW.db_role)"
+	"   || limf.audit_ns(NEW.liid) || limf.audit_ns(NEW.action)"
+	"   || limf.audit_ns(NEW.detail));"
+	"  RETURN NEW;"
+	" END $$",
+	"CREATE TRIGGER audit_chain BEFORE INSERT ON limf.audit"
+	" FOR EACH ROW EXECUTE FUNCTION limf.audit_chain()",
+
+	/* Append-only for everyone, the owner included (a superuser can still disable
+	 * triggers: that is what `limf audit verify` is for). */
+	"CREATE FUNCTION limf.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN RAISE EXCEPTION 'limf.audit is append-only (% refused)', TG_OP; END $$",
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON limf.audit"
+	" FOR EACH ROW EXECUTE FUNCTION limf.audit_append_only()",
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON limf.audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.audit_append_only()",
+
+	/* Invariant 2 held by the database itself: a transaction that changes a warrant or its
+	 * targets must also append an audit row for that LIID, or it cannot commit (deferred
+	 * constraint triggers, checked at COMMIT), whoever sends the SQL. */
+	"CREATE INDEX audit_txid ON limf.audit (txid)",
+	"CREATE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text;"
+	" BEGIN"
+	"  IF TG_TABLE_NAME = 'targets' THEN"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"
+	"  ELSE l := NEW.liid; END IF;"
+	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"
+	"    WHERE a.txid = txid_current() AND a.liid = l) THEN"
+	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"
+	"    USING ERRCODE = 'integrity_constraint_violation';"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE CONSTRAINT TRIGGER warrants_audited AFTER INSERT OR UPDATE ON limf.warrants"
+	" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION limf.require_audit()",
+	"CREATE CONSTRAINT TRIGGER targets_audited AFTER INSERT OR DELETE ON limf.targets"
+	" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION limf.require_audit()",
+
+	"REVOKE ALL ON ALL TABLES IN SCHEMA limf FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.require_audit() FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.audit_chain() FROM PUBLIC",
+	"GRANT SELECT, INSERT, UPDATE ON limf.warrants TO " WR_ROLE_OPERATOR,
+	"GRANT SELECT, INSERT, DELETE ON limf.targets TO " WR_ROLE_OPERATOR,
+	"GRANT USAGE ON ALL SEQUENCES IN SCHEMA limf TO " WR_ROLE_OPERATOR,
+	"GRANT SELECT ON limf.audit TO " WR_ROLE_OPERATOR,
+	"GRANT SELECT ON limf.warrants, limf.targets TO " WR_ROLE_SERVICE,
+	"GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO " WR_ROLE_OPERATOR
+	", " WR_ROLE_SERVICE,
+	NULL
+};
+
+const struct wr_migration wr_migrations[] = {
+	{ 1, "warrants, targets, hash-chained audit, role grants", m1 },
+};
+const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
+
+/* see warrants.h */
+int wr_db_schema_latest(void)
+{
+	return wr_migrations[wr_n_migrations - 1].version;
+}
+
+/* see warrants.h */
+enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to)
+{
+	PGresult *r = NULL;
+	enum lim_err rc;
+	int64_t cur = 0;
+	char ver[24], detail[160];
+
+	if (from)
+		*from = 0;
+	if (to)
+		*to = 0;
+	if ((rc = wr_begin(db)) != LIM_OK)
+		return rc;
+	if ((rc = wr_exec(db, LOCK_MIGRATE, 0, NULL, NULL)) != LIM_OK ||
+	    (rc = wr_exec(db, "CREATE SCHEMA IF NOT EXISTS limf", 0, NULL, NULL)) != LIM_OK ||
+	    (rc = wr_exec(db,
+			  "CREATE TABLE IF NOT EXISTS limf.schema_version ("
+			  " version integer PRIMARY KEY, name text NOT NULL,"
+			  " applied_at timestamptz NOT NULL DEFAULT now(),"
+			  " applied_by text NOT NULL DEFAULT session_user)",
+			  0, NULL, NULL)) != LIM_OK ||
+	    (rc = wr_exec(db, "SELECT coalesce(max(version), 0) FROM limf.schema_version", 0, NULL,
+			  &r)) != LIM_OK)
+		goto out;
+	if (!wr_get_i64(r, 0, 0, &cur) || cur < 0 || cur > wr_db_schema_latest()) {
+		rc = wr_fail(db, LIM_E_STATE, "schema version %s is newer than this limf (%d)",
+			     PQgetvalue(r, 0, 0), wr_db_schema_latest());
+		goto out;
+	}
+	if (from)
+		*from = (int)cur;
+	for (size_t i = 0; i < wr_n_migrations; i++) {
+		const struct wr_migration *m = &wr_migrations[i];
+		if (m->version <= cur)
+			continue;
+		for (const char *const *s = m->stmts; *s; s++) {
+			if ((rc = wr_exec(db, *s, 0, NULL, NULL)) != LIM_OK) {
+				char keep[sizeof db->msg];
+				memcpy(keep, db->msg, sizeof keep);
+				snprintf(db->msg, sizeof db->msg, "migration %d: %.400s",
+					 m->version, keep);
+				goto out;
+			}
+		}
+		wr_i64_str(m->version, ver);
+		{
+			const char *p[] = { ver, m->name };
+			rc = wr_exec(
+				db,
+				"INSERT INTO limf.schema_version (version, name) VALUES ($1, $2)",
+				2, p, NULL);
+		}
+		if (rc != LIM_OK)
+			goto out;
+		snprintf(detail, sizeof detail, "schema version %d: %s", m->version, m->name);
+		if ((rc = wr_audit_append(db, "", "db.migrate", detail)) != LIM_OK)
+			goto out;
+		cur = m->version;
+	}
+	rc = wr_commit(db);
+out:
+	PQclear(r);
+	if (rc != LIM_OK)
+		wr_rollback(db);
+	else if (to)
+		*to = (int)cur;
+	return rc;
+}

@@ -1,0 +1,623 @@
+/* warrants/ warrant CRUD and the decision (the gate of DESIGN.md s5.1). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warrants/internal.h"
+
+/* clang-format off */
+#define W_COLS \
+	"id, liid, authority, authority_ref, country, " \
+	WR_SQL_US("valid_from") ", " WR_SQL_US("valid_to") ", " \
+	"status, scope, delivery, reason, " \
+	"created_by, " WR_SQL_US("created_at") ", " \
+	"modified_by, " WR_SQL_US("modified_at")
+
+/* In force at $2 (wr time): active, valid_from <= t < valid_to. */
+#define IN_FORCE \
+	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(2) \
+	" AND " WR_SQL_TS(2) " < w.valid_to"
+/* clang-format on */
+
+/* Printable text (no control characters), 1..max octets (0..max when may_be_empty). */
+static bool text_ok(const char *s, size_t max, bool may_be_empty)
+{
+	size_t n = strlen(s);
+	if (n > max || (n == 0 && !may_be_empty))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool liid_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > WR_LIID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      strchr("._:/-", c)))
+			return false;
+	}
+	return true;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgcap)
+{
+	const char *why = NULL;
+	if (!liid_ok(w->liid))
+		why = "LIID must be 1..25 characters of A-Z a-z 0-9 . _ : / -";
+	else if (!text_ok(w->authority, WR_TEXT_MAX, false))
+		why = "authority must be 1..200 printable characters";
+	else if (!text_ok(w->authority_ref, WR_TEXT_MAX, false))
+		why = "authority reference must be 1..200 printable characters";
+	else if (strlen(w->country) != 2 || w->country[0] < 'A' || w->country[0] > 'Z' ||
+		 w->country[1] < 'A' || w->country[1] > 'Z')
+		why = "country must be an ISO 3166-1 alpha-2 code (two capital letters)";
+	else if (w->valid_to <= w->valid_from)
+		why = "the end of validity must be after its start";
+	else if (w->scope != WR_SCOPE_IRI && w->scope != WR_SCOPE_IRI_CC)
+		why = "scope must be iri or iri+cc";
+	else if (!text_ok(w->delivery, WR_DELIVERY_MAX, false))
+		why = "delivery destination must be 1..512 printable characters";
+	else if (!text_ok(w->reason, WR_TEXT_MAX, true))
+		why = "reason must be at most 200 printable characters";
+	else if (w->n_targets < 1)
+		why = "a warrant needs at least one target";
+	else if (w->n_targets > WR_MAX_TARGETS)
+		why = "too many targets";
+	if (why) {
+		snprintf(msg, msgcap, "%s", why);
+		return LIM_E_ARG;
+	}
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri)
+{
+	struct wr_target t;
+	enum lim_err rc;
+	memset(&t, 0, sizeof t);
+	if (strlen(uri) > WR_URI_MAX)
+		return LIM_E_LIMIT;
+	rc = wr_target_normalise(uri, strlen(uri), &t.kind, t.norm, sizeof t.norm);
+	if (rc != LIM_OK)
+		return rc;
+	for (size_t i = 0; i < w->n_targets; i++)
+		if (strcmp(w->targets[i].norm, t.norm) == 0)
+			return LIM_E_ARG;
+	if (w->n_targets >= WR_MAX_TARGETS)
+		return LIM_E_LIMIT;
+	memcpy(t.uri, uri, strlen(uri) + 1);
+	w->targets[w->n_targets++] = t;
+	return LIM_OK;
+}
+
+/* Appends "key=value; " to a detail buffer, cutting at a UTF-8 boundary when full. */
+static void detail_add(char *d, size_t cap, const char *key, const char *val)
+{
+	size_t n = strlen(d);
+	int k = snprintf(d + n, cap - n, "%s%s=%s", n ? "; " : "", key, val);
+	if (k < 0 || (size_t)k >= cap - n) {
+		size_t e = cap - 1;
+		while (e > 0 && ((unsigned char)d[e] & 0xc0) == 0x80)
+			e--;
+		d[e] = '\0';
+	}
+}
+
+static void detail_time(char *d, size_t cap, const char *key, int64_t t)
+{
+	char ts[WR_TIME_STRLEN];
+	wr_time_format(t, ts);
+	detail_add(d, cap, key, ts);
+}
+
+static void detail_targets(char *d, size_t cap, const struct wr_warrant *w)
+{
+	char list[WR_DETAIL_MAX + 1] = "";
+	for (size_t i = 0; i < w->n_targets; i++) {
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof list - n, "%s%s", i ? "," : "", w->targets[i].norm);
+	}
+	detail_add(d, cap, "targets", list);
+}
+
+static enum lim_err write_targets(struct wr_db *db, const char *id, const struct wr_warrant *w)
+{
+	enum lim_err rc =
+		wr_exec(db, "DELETE FROM limf.targets WHERE warrant_id = $1", 1, &id, NULL);
+	for (size_t i = 0; rc == LIM_OK && i < w->n_targets; i++) {
+		const struct wr_target *t = &w->targets[i];
+		const char *p[] = { id, wr_kind_name(t->kind), t->uri, t->norm };
+		rc = wr_exec(db,
+			     "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
+			     " VALUES ($1, $2, $3, $4)",
+			     4, p, NULL);
+	}
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w)
+{
+	char from[24], to[24], id[24] = "", msg[160];
+	char *detail = calloc(1, WR_DETAIL_MAX + 1);
+	PGresult *r = NULL;
+	enum lim_err rc;
+
+	if (!detail)
+		return LIM_E_NOMEM;
+	if ((rc = wr_warrant_check(w, msg, sizeof msg)) != LIM_OK) {
+		rc = wr_fail(db, rc, "%s", msg);
+		goto out;
+	}
+	wr_i64_str(w->valid_from, from);
+	wr_i64_str(w->valid_to, to);
+	if ((rc = wr_begin(db)) != LIM_OK)
+		goto out;
+	{
+		const char *p[] = { w->liid,  w->authority, w->authority_ref,        w->country,
+				    from,     to,           wr_scope_name(w->scope), w->delivery,
+				    db->actor };
+		rc = wr_exec(db,
+			     "INSERT INTO limf.warrants (liid, authority, authority_ref, country,"
+			     " valid_from, valid_to, status, scope, delivery, created_by,"
+			     " modified_by) VALUES ($1, $2, $3, $4, " WR_SQL_TS(5) ", " WR_SQL_TS(
+				     6) ", 'active', $7, $8, $9 || '/' || session_user,"
+					" $9 || '/' || session_user) RETURNING id",
+			     9, p, &r);
+	}
+	if (rc != LIM_OK) {
+		if (strcmp(db->sqlstate, "23505") == 0)
+			rc = wr_fail(db, LIM_E_ARG, "duplicate LIID %s: a warrant with it exists",
+				     w->liid);
+		goto out;
+	}
+	wr_get_text(r, 0, 0, id, sizeof id);
+	if ((rc = write_targets(db, id, w)) != LIM_OK)
+		goto out;
+	detail_add(detail, WR_DETAIL_MAX + 1, "authority", w->authority);
+	detail_add(detail, WR_DETAIL_MAX + 1, "ref", w->authority_ref);
+	detail_add(detail, WR_DETAIL_MAX + 1, "country", w->country);
+	detail_time(detail, WR_DETAIL_MAX + 1, "from", w->valid_from);
+	detail_time(detail, WR_DETAIL_MAX + 1, "to", w->valid_to);
+	detail_add(detail, WR_DETAIL_MAX + 1, "scope", wr_scope_name(w->scope));
+	detail_add(detail, WR_DETAIL_MAX + 1, "delivery", w->delivery);
+	detail_targets(detail, WR_DETAIL_MAX + 1, w);
+	if ((rc = wr_audit_append(db, w->liid, "warrant.add", detail)) != LIM_OK)
+		goto out;
+	rc = wr_commit(db);
+out:
+	PQclear(r);
+	if (rc != LIM_OK)
+		wr_rollback(db);
+	free(detail);
+	return rc;
+}
+
+static bool status_parse(const char *s, enum wr_status *st)
+{
+	if (strcmp(s, "active") == 0)
+		*st = WR_ACTIVE;
+	else if (strcmp(s, "suspended") == 0)
+		*st = WR_SUSPENDED;
+	else if (strcmp(s, "revoked") == 0)
+		*st = WR_REVOKED;
+	else
+		return false;
+	return true;
+}
+
+/* Reads the warrant liid (FOR UPDATE when lock) and its targets; *id gets its row id. */
+static enum lim_err load(struct wr_db *db, const char *liid, bool lock, struct wr_warrant *w,
+			 char id[24])
+{
+	PGresult *r = NULL;
+	enum lim_err rc;
+	char st[16], sc[16], kind[16], key[WR_LIID_MAX + 1];
+	if (strlen(liid) > WR_LIID_MAX) {
+		memset(w, 0, sizeof *w);
+		return wr_fail(db, LIM_E_ARG, "unknown LIID (longer than %d characters)",
+			       WR_LIID_MAX);
+	}
+	snprintf(key, sizeof key, "%s", liid); /* liid may point into w */
+	liid = key;
+	memset(w, 0, sizeof *w);
+	rc = wr_exec(db,
+		     lock ? "SELECT " W_COLS " FROM limf.warrants WHERE liid = $1 FOR UPDATE"
+			  : "SELECT " W_COLS " FROM limf.warrants WHERE liid = $1",
+		     1, &liid, &r);
+	if (rc != LIM_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return wr_fail(db, LIM_E_ARG, "unknown LIID %s", liid);
+	}
+	wr_get_text(r, 0, 0, id, 24);
+	wr_get_text(r, 0, 1, w->liid, sizeof w->liid);
+	wr_get_text(r, 0, 2, w->authority, sizeof w->authority);
+	wr_get_text(r, 0, 3, w->authority_ref, sizeof w->authority_ref);
+	wr_get_text(r, 0, 4, w->country, sizeof w->country);
+	bool ok = wr_get_i64(r, 0, 5, &w->valid_from) && wr_get_i64(r, 0, 6, &w->valid_to);
+	wr_get_text(r, 0, 7, st, sizeof st);
+	wr_get_text(r, 0, 8, sc, sizeof sc);
+	wr_get_text(r, 0, 9, w->delivery, sizeof w->delivery);
+	wr_get_text(r, 0, 10, w->reason, sizeof w->reason);
+	wr_get_text(r, 0, 11, w->created_by, sizeof w->created_by);
+	ok = ok && wr_get_i64(r, 0, 12, &w->created_at);
+	wr_get_text(r, 0, 13, w->modified_by, sizeof w->modified_by);
+	ok = ok && wr_get_i64(r, 0, 14, &w->modified_at);
+	ok = ok && status_parse(st, &w->status) && wr_scope_parse(sc, &w->scope);
+	PQclear(r);
+	r = NULL;
+	if (!ok)
+		return wr_fail(db, LIM_E_DB, "warrant %s: malformed row", liid);
+	const char *idp = id;
+	rc = wr_exec(db,
+		     "SELECT kind, uri, norm FROM limf.targets WHERE warrant_id = $1"
+		     " ORDER BY norm",
+		     1, &idp, &r);
+	if (rc != LIM_OK)
+		return rc;
+	int nt = PQntuples(r);
+	if (nt > WR_MAX_TARGETS) {
+		PQclear(r);
+		return wr_fail(db, LIM_E_LIMIT, "warrant %s: too many targets", liid);
+	}
+	for (int i = 0; i < nt; i++) {
+		struct wr_target *t = &w->targets[i];
+		wr_get_text(r, i, 0, kind, sizeof kind);
+		t->kind = strcmp(kind, "tel") == 0     ? WR_KIND_TEL
+			  : strcmp(kind, "mcptt") == 0 ? WR_KIND_MCPTT
+						       : WR_KIND_SIP;
+		wr_get_text(r, i, 1, t->uri, sizeof t->uri);
+		wr_get_text(r, i, 2, t->norm, sizeof t->norm);
+	}
+	w->n_targets = (size_t)nt;
+	PQclear(r);
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warrant *out)
+{
+	char id[24];
+	return load(db, liid, false, out, id);
+}
+
+/* Writes the mutable fields of w back (and its modified by/at). */
+static enum lim_err update_row(struct wr_db *db, const char *id, const struct wr_warrant *w)
+{
+	char from[24], to[24];
+	wr_i64_str(w->valid_from, from);
+	wr_i64_str(w->valid_to, to);
+	const char *p[] = { id,
+			    w->authority,
+			    w->authority_ref,
+			    w->country,
+			    from,
+			    to,
+			    wr_status_name(w->status),
+			    wr_scope_name(w->scope),
+			    w->delivery,
+			    w->reason,
+			    db->actor };
+	return wr_exec(db,
+		       "UPDATE limf.warrants SET authority = $2, authority_ref = $3, country = $4,"
+		       " valid_from = " WR_SQL_TS(5) ", valid_to = " WR_SQL_TS(
+			       6) ", status = $7,"
+				  " scope = $8, delivery = $9, reason = $10,"
+				  " modified_by = $11 || '/' || session_user, modified_at = now()"
+				  " WHERE id = $1",
+		       11, p, NULL);
+}
+
+static enum lim_err copy_field(struct wr_db *db, char *dst, size_t cap, const char *src,
+			       const char *name)
+{
+	if (strlen(src) >= cap)
+		return wr_fail(db, LIM_E_ARG, "%s is too long", name);
+	memcpy(dst, src, strlen(src) + 1);
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct wr_change *ch)
+{
+	struct wr_warrant *w = calloc(1, sizeof *w);
+	char *detail = calloc(1, WR_DETAIL_MAX + 1);
+	char id[24], msg[160];
+	enum lim_err rc = LIM_E_NOMEM;
+	bool targets_changed = ch->n_add || ch->n_del;
+
+	if (!w || !detail)
+		goto out_free;
+	if ((rc = wr_begin(db)) != LIM_OK)
+		goto out;
+	if ((rc = load(db, liid, true, w, id)) != LIM_OK)
+		goto out;
+	if (w->status == WR_REVOKED) {
+		rc = wr_fail(db, LIM_E_ARG, "warrant %s is revoked and cannot be modified", liid);
+		goto out;
+	}
+	if (ch->authority) {
+		if ((rc = copy_field(db, w->authority, sizeof w->authority, ch->authority,
+				     "authority")) != LIM_OK)
+			goto out;
+		detail_add(detail, WR_DETAIL_MAX + 1, "authority", w->authority);
+	}
+	if (ch->authority_ref) {
+		if ((rc = copy_field(db, w->authority_ref, sizeof w->authority_ref,
+				     ch->authority_ref, "authority reference")) != LIM_OK)
+			goto out;
+		detail_add(detail, WR_DETAIL_MAX + 1, "ref", w->authority_ref);
+	}
+	if (ch->country) {
+		if ((rc = copy_field(db, w->country, sizeof w->country, ch->country, "country")) !=
+		    LIM_OK)
+			goto out;
+		detail_add(detail, WR_DETAIL_MAX + 1, "country", w->country);
+	}
+	if (ch->delivery) {
+		if ((rc = copy_field(db, w->delivery, sizeof w->delivery, ch->delivery,
+				     "delivery destination")) != LIM_OK)
+			goto out;
+		detail_add(detail, WR_DETAIL_MAX + 1, "delivery", w->delivery);
+	}
+	if (ch->set_from) {
+		w->valid_from = ch->valid_from;
+		detail_time(detail, WR_DETAIL_MAX + 1, "from", w->valid_from);
+	}
+	if (ch->set_to) {
+		w->valid_to = ch->valid_to;
+		detail_time(detail, WR_DETAIL_MAX + 1, "to", w->valid_to);
+	}
+	if (ch->set_scope) {
+		w->scope = ch->scope;
+		detail_add(detail, WR_DETAIL_MAX + 1, "scope", wr_scope_name(w->scope));
+	}
+	for (size_t i = 0; i < ch->n_del; i++) {
+		char norm[WR_URI_MAX + 1];
+		enum wr_kind k;
+		size_t j;
+		const char *u = ch->del_targets[i];
+		if (wr_target_normalise(u, strlen(u), &k, norm, sizeof norm) != LIM_OK) {
+			rc = wr_fail(db, LIM_E_ARG, "malformed target %s", u);
+			goto out;
+		}
+		for (j = 0; j < w->n_targets && strcmp(w->targets[j].norm, norm) != 0; j++)
+			;
+		if (j == w->n_targets) {
+			rc = wr_fail(db, LIM_E_ARG, "%s is not a target of warrant %s", u, liid);
+			goto out;
+		}
+		memmove(&w->targets[j], &w->targets[j + 1],
+			(w->n_targets - j - 1) * sizeof w->targets[0]);
+		w->n_targets--;
+	}
+	for (size_t i = 0; i < ch->n_add; i++) {
+		rc = wr_warrant_add_target(w, ch->add_targets[i]);
+		if (rc != LIM_OK) {
+			rc = wr_fail(db, LIM_E_ARG,
+				     rc == LIM_E_ARG     ? "target %s is already on the warrant"
+				     : rc == LIM_E_LIMIT ? "target %s: too long or too many targets"
+							 : "malformed target %s",
+				     ch->add_targets[i]);
+			goto out;
+		}
+	}
+	if (targets_changed)
+		detail_targets(detail, WR_DETAIL_MAX + 1, w);
+	if (detail[0] == '\0') {
+		rc = wr_fail(db, LIM_E_ARG, "nothing to change");
+		goto out;
+	}
+	if ((rc = wr_warrant_check(w, msg, sizeof msg)) != LIM_OK) {
+		rc = wr_fail(db, rc, "%s", msg);
+		goto out;
+	}
+	if ((rc = update_row(db, id, w)) != LIM_OK)
+		goto out;
+	if (targets_changed && (rc = write_targets(db, id, w)) != LIM_OK)
+		goto out;
+	if ((rc = wr_audit_append(db, liid, "warrant.modify", detail)) != LIM_OK)
+		goto out;
+	rc = wr_commit(db);
+out:
+	if (rc != LIM_OK)
+		wr_rollback(db);
+out_free:
+	free(w);
+	free(detail);
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_set_status(struct wr_db *db, const char *liid, enum wr_status to,
+				   const char *reason)
+{
+	struct wr_warrant *w = calloc(1, sizeof *w);
+	char id[24], detail[WR_TEXT_MAX + 64];
+	const char *action;
+	enum lim_err rc = LIM_E_NOMEM;
+
+	if (!w)
+		return rc;
+	if (!reason)
+		reason = "";
+	if (!text_ok(reason, WR_TEXT_MAX, to != WR_REVOKED)) {
+		rc = wr_fail(db, LIM_E_ARG,
+			     to == WR_REVOKED
+				     ? "revoking needs a reason (1..200 printable characters)"
+				     : "reason must be at most 200 printable characters");
+		goto out_free;
+	}
+	if ((rc = wr_begin(db)) != LIM_OK)
+		goto out;
+	if ((rc = load(db, liid, true, w, id)) != LIM_OK)
+		goto out;
+	if (to == WR_SUSPENDED && w->status != WR_ACTIVE) {
+		rc = wr_fail(db, LIM_E_ARG,
+			     "warrant %s is %s: only an active warrant can be "
+			     "suspended",
+			     liid, wr_status_name(w->status));
+		goto out;
+	}
+	if (to == WR_ACTIVE && w->status != WR_SUSPENDED) {
+		rc = wr_fail(db, LIM_E_ARG,
+			     "warrant %s is %s: only a suspended warrant can be "
+			     "resumed",
+			     liid, wr_status_name(w->status));
+		goto out;
+	}
+	if (to == WR_REVOKED && w->status == WR_REVOKED) {
+		rc = wr_fail(db, LIM_E_ARG, "warrant %s is already revoked", liid);
+		goto out;
+	}
+	action = to == WR_ACTIVE      ? "warrant.resume"
+		 : to == WR_SUSPENDED ? "warrant.suspend"
+				      : "warrant.revoke";
+	w->status = to;
+	memcpy(w->reason, reason, strlen(reason) + 1);
+	snprintf(detail, sizeof detail, "status=%s%s%s", wr_status_name(to),
+		 reason[0] ? "; reason=" : "", reason);
+	if ((rc = update_row(db, id, w)) != LIM_OK)
+		goto out;
+	if ((rc = wr_audit_append(db, liid, action, detail)) != LIM_OK)
+		goto out;
+	rc = wr_commit(db);
+out:
+	if (rc != LIM_OK)
+		wr_rollback(db);
+out_free:
+	free(w);
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_list(struct wr_db *db, bool all,
+			     int (*fn)(void *ctx, const struct wr_warrant *w), void *ctx)
+{
+	PGresult *r = NULL;
+	struct wr_warrant *w = calloc(1, sizeof *w);
+	char id[24], liid[WR_LIID_MAX + 1];
+	enum lim_err rc = LIM_E_NOMEM;
+	if (!w)
+		return rc;
+	rc = wr_exec(db,
+		     all ? "SELECT liid FROM limf.warrants ORDER BY liid"
+			 : "SELECT liid FROM limf.warrants WHERE status <> 'revoked'"
+			   " AND valid_to > now() ORDER BY liid",
+		     0, NULL, &r);
+	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {
+		wr_get_text(r, i, 0, liid, sizeof liid);
+		rc = load(db, liid, false, w, id);
+		if (rc == LIM_OK && fn(ctx, w))
+			break;
+	}
+	PQclear(r);
+	free(w);
+	return rc;
+}
+
+/* Adds a match, keeping out sorted by LIID and free of duplicates. */
+static enum lim_err add_match(const PGresult *r, int row, struct wr_match *out, size_t cap,
+			      size_t *n)
+{
+	struct wr_match m;
+	char sc[16];
+	size_t i;
+	memset(&m, 0, sizeof m);
+	wr_get_text(r, row, 0, m.liid, sizeof m.liid);
+	wr_get_text(r, row, 1, sc, sizeof sc);
+	wr_get_text(r, row, 2, m.delivery, sizeof m.delivery);
+	if (!wr_scope_parse(sc, &m.scope))
+		return LIM_E_DB;
+	for (i = 0; i < *n; i++) {
+		int c = strcmp(out[i].liid, m.liid);
+		if (c == 0)
+			return LIM_OK;
+		if (c > 0)
+			break;
+	}
+	if (*n >= cap)
+		return LIM_E_LIMIT;
+	memmove(&out[i + 1], &out[i], (*n - i) * sizeof out[0]);
+	out[i] = m;
+	(*n)++;
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n)
+{
+	char t[24], norm[WR_URI_MAX + 1];
+	PGresult *r = NULL;
+	enum lim_err rc = LIM_OK;
+	bool any_uid = false;
+
+	*n = 0;
+	wr_i64_str(t_us, t);
+	for (size_t i = 0; rc == LIM_OK && i < n_parties; i++) {
+		const struct wr_party *p = &parties[i];
+		enum wr_kind k;
+		if (p->uid)
+			any_uid = true;
+		if (!p->uri ||
+		    wr_target_normalise(p->uri, strlen(p->uri), &k, norm, sizeof norm) != LIM_OK)
+			continue;
+		const char *prm[] = { norm, t };
+		rc = wr_exec(db,
+			     "SELECT DISTINCT w.liid, w.scope, w.delivery FROM limf.warrants w"
+			     " JOIN limf.targets t ON t.warrant_id = w.id"
+			     " WHERE t.norm = $1 AND " IN_FORCE,
+			     2, prm, &r);
+		for (int j = 0; rc == LIM_OK && j < PQntuples(r); j++)
+			rc = add_match(r, j, out, cap, n);
+		PQclear(r);
+		r = NULL;
+	}
+	if (rc == LIM_OK && any_uid) {
+		const char *prm[] = { "", t }; /* $1 unused: keeps $2 the time in IN_FORCE */
+		rc = wr_exec(db,
+			     "SELECT w.liid, w.scope, w.delivery, t.norm, t.uri, $1::text"
+			     " FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
+			     " WHERE " IN_FORCE,
+			     2, prm, &r);
+		for (int j = 0; rc == LIM_OK && j < PQntuples(r); j++) {
+			const char *tn = PQgetvalue(r, j, 3), *tu = PQgetvalue(r, j, 4);
+			for (size_t i = 0; rc == LIM_OK && i < n_parties; i++) {
+				const struct wr_party *p = &parties[i];
+				uint8_t uid[WR_UID_LEN];
+				bool hit = false;
+				if (!p->uid || !p->uid_fn)
+					continue;
+				if (p->uid_fn(p->uid_ctx, tn, strlen(tn), uid) == LIM_OK &&
+				    memcmp(uid, p->uid, WR_UID_LEN) == 0)
+					hit = true;
+				if (!hit && strcmp(tn, tu) != 0 &&
+				    p->uid_fn(p->uid_ctx, tu, strlen(tu), uid) == LIM_OK &&
+				    memcmp(uid, p->uid, WR_UID_LEN) == 0)
+					hit = true;
+				if (hit)
+					rc = add_match(r, j, out, cap, n);
+			}
+		}
+		PQclear(r);
+	}
+	if (rc == LIM_E_LIMIT)
+		wr_fail(db, rc, "more than %zu warrants match", cap);
+	else if (rc == LIM_E_DB && db->msg[0] == '\0')
+		wr_fail(db, rc, "malformed warrant row");
+	if (rc != LIM_OK)
+		*n = 0;
+	return rc;
+}

@@ -1,0 +1,278 @@
+/* warrants/: the warrant store (PostgreSQL through libpq), target normalisation, the warrant
+ * decision for the pipeline, and the tamper-evident audit log (DESIGN.md s3, s5 invariants 1, 2
+ * and 5). Nothing here includes another module; limf/ wires it with the plain structs below.
+ *
+ * Database layout (schema `limf`, created by wr_db_migrate as the admin role):
+ *   schema_version  one row per applied migration (version, applied_at, applied_by)
+ *   warrants        LIID (unique), authority, authority reference, country, validity window,
+ *                   status, scope, delivery destination, reason, created/modified by and at
+ *   targets         one or more per warrant: the URI as entered, its kind and normalised form
+ *   audit           append-only, hash-chained (see "Audit chain" below)
+ * Roles (fixed names, created by wr_db_provision or by a DBA with the same SQL):
+ *   limf_admin      owns the database, the schema and every object; runs migrations
+ *   limf_operator   the CLI: SELECT/INSERT/UPDATE warrants, SELECT/INSERT/DELETE targets,
+ *                   SELECT audit, INSERT audit (os_user, liid, action, detail only)
+ *   limf_service    capture/replay: SELECT warrants and targets, INSERT audit; nothing else
+ * No non-admin role holds UPDATE, DELETE or TRUNCATE on audit, and triggers refuse them to
+ * everyone (only a superuser disabling triggers can edit; `limf audit verify` detects it).
+ * A transaction that inserts or updates a warrant, or inserts or deletes a target, cannot
+ * commit unless it also appended an audit row with that LIID (deferred constraint triggers):
+ * SQL sent by hand with the operator role is audited too. The audit's os_user and liid are
+ * what the appending client says; its db_role (session_user) and time come from the server.
+ *
+ * Times are int64 microseconds since 1970-01-01T00:00:00Z ("wr time"); they travel to and
+ * from PostgreSQL as integers, so no session time zone or DateStyle affects them. A warrant is
+ * in force at t when valid_from <= t < valid_to (start inclusive, end exclusive) and its status
+ * is active.
+ *
+ * Errors: every function returns enum lim_err; LIM_E_ARG for invalid input (bad field, unknown
+ * LIID, duplicate LIID, illegal status change), LIM_E_DB for database failures (including
+ * permission errors), LIM_E_LIMIT when a fixed cap below is hit. A failing change rolls back
+ * its transaction: nothing is changed. wr_db_msg() then holds a one-line English reason. */
+#ifndef LIM_WARRANTS_H
+#define LIM_WARRANTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define WR_LIID_MAX     25   /* ETSI TS 102 232-1 LawfulInterceptionIdentifier SIZE(1..25) */
+#define WR_TEXT_MAX     200  /* authority, authority reference, reason */
+#define WR_URI_MAX      256  /* a target URI, as entered and normalised */
+#define WR_DELIVERY_MAX 512  /* delivery destination(s), free text for handover/ */
+#define WR_USER_MAX     64   /* an OS user or DB role name */
+#define WR_MAX_TARGETS  32   /* targets per warrant */
+#define WR_UID_LEN      32   /* TS 33.180 F.2.1 UID */
+#define WR_HASH_LEN     32   /* audit chain: SHA-256 */
+#define WR_DETAIL_MAX   2048 /* audit detail text */
+
+/* The fixed role names (see above). */
+#define WR_ROLE_ADMIN    "limf_admin"
+#define WR_ROLE_OPERATOR "limf_operator"
+#define WR_ROLE_SERVICE  "limf_service"
+#define WR_DB_NAME       "limf"
+
+enum wr_status { WR_ACTIVE = 0, WR_SUSPENDED = 1, WR_REVOKED = 2 };
+enum wr_scope { WR_SCOPE_IRI = 0, WR_SCOPE_IRI_CC = 1 };
+enum wr_kind { WR_KIND_TEL = 0, WR_KIND_SIP = 1, WR_KIND_MCPTT = 2 };
+
+/* Names as stored and printed: "active"/"suspended"/"revoked", "iri"/"iri+cc",
+ * "tel"/"sip"/"mcptt". The parsers return false for anything else. */
+const char *wr_status_name(enum wr_status s);
+const char *wr_scope_name(enum wr_scope s);
+const char *wr_kind_name(enum wr_kind k);
+bool wr_scope_parse(const char *s, enum wr_scope *out);
+
+/* ---- time ---------------------------------------------------------------------------------- */
+
+/* Parses ISO 8601 / RFC 3339 with a mandatory zone: YYYY-MM-DDTHH:MM[:SS[.f{1,6}]] followed
+ * by Z, +HH:MM, -HH:MM, +HHMM or +HH (a space may replace T). Years 1970..9999. LIM_E_PARSE
+ * on anything else (a missing zone included: local time is never guessed). */
+enum lim_err wr_time_parse(const char *s, int64_t *t_us) LIM_WUR;
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ", with ".ffffff" when t has a sub-second part.
+ * out needs WR_TIME_STRLEN bytes. */
+#define WR_TIME_STRLEN 28
+void wr_time_format(int64_t t_us, char out[WR_TIME_STRLEN]);
+
+/* ---- targets and their normalisation ------------------------------------------------------- */
+
+/* Normalises a target or a party identity (len bytes, no NUL needed) into out (cap bytes,
+ * NUL-terminated); *kind gets the kind. Equivalent forms give the same string:
+ *  - Accepted wrappers: surrounding whitespace, a SIP name-addr (`"Name" <uri>;tag=x` keeps
+ *    what is inside <>), a `mcptt:` prefix before a URI (kind MCPTT ID; the rest is normalised
+ *    as the URI it is: an MCPTT ID is a SIP URI, so `mcptt:sip:a@b` and `sip:a@b` are the same
+ *    identity), a bare `+digits` (taken as tel:) and a bare `user@host` after `mcptt:`.
+ *  - tel: (RFC 3966, global numbers only, as E.164 requires): scheme case-insensitive; the
+ *    visual separators - . ( ) and space are removed; parameters (;...) are dropped; the
+ *    result is `tel:+` and 1..15 digits. Local numbers (no +) are rejected.
+ *  - sip:/sips: (RFC 3261 s19.1.4): sips becomes sip (the same identity over TLS); scheme and
+ *    host lower-cased; user part kept case-sensitive, with %XX escapes of unreserved
+ *    characters decoded (and other escapes' hex upper-cased); the password, port, URI
+ *    parameters (;...) and headers (?...) are dropped. `sip:host` without a user is accepted.
+ *  - Not equivalent: a different user case, a different host, tel:+1... vs sip:+1...@host.
+ * LIM_E_PARSE for a malformed identity, LIM_E_LIMIT when the result exceeds cap. */
+enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind, char *out,
+				 size_t cap) LIM_WUR;
+
+struct wr_target {
+	enum wr_kind kind;
+	char uri[WR_URI_MAX + 1];  /* as entered */
+	char norm[WR_URI_MAX + 1]; /* wr_target_normalise(uri) */
+};
+
+/* ---- warrants ------------------------------------------------------------------------------ */
+
+struct wr_warrant {
+	char liid[WR_LIID_MAX + 1]; /* 1..25 of [A-Za-z0-9._:/-] */
+	char authority[WR_TEXT_MAX + 1];
+	char authority_ref[WR_TEXT_MAX + 1];
+	char country[3];              /* ISO 3166-1 alpha-2, upper case */
+	int64_t valid_from, valid_to; /* wr time; valid_from < valid_to */
+	enum wr_status status;
+	enum wr_scope scope;
+	char delivery[WR_DELIVERY_MAX + 1]; /* non-empty */
+	char reason[WR_TEXT_MAX + 1];       /* of the last suspend/revoke, or "" */
+	char created_by[2 * WR_USER_MAX + 2], modified_by[2 * WR_USER_MAX + 2]; /* "os/role" */
+	int64_t created_at, modified_at;
+	size_t n_targets; /* 1..WR_MAX_TARGETS */
+	struct wr_target targets[WR_MAX_TARGETS];
+};
+
+/* Adds target text to w (normalised; a duplicate of an existing target is LIM_E_ARG).
+ * Does not touch the database. */
+enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri) LIM_WUR;
+/* Checks every field of w as wr_warrant_add would (LIM_E_ARG with a reason in msg, msgcap
+ * bytes). */
+enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgcap) LIM_WUR;
+
+/* ---- the database handle ------------------------------------------------------------------- */
+
+struct wr_db; /* opaque: one libpq connection, the actor, the last error */
+
+/* Connects with a libpq connection string (borrowed; "" = libpq defaults, i.e. the PG*
+ * environment). actor = the OS user recorded in the audit (copied, truncated to
+ * WR_USER_MAX). Sets client_encoding UTF8. On failure (LIM_E_DB, or LIM_E_NOMEM inside
+ * libpq) *out is still a handle whose wr_db_msg() says why: free it with wr_db_close. Only
+ * when the handle itself cannot be allocated is *out NULL (LIM_E_NOMEM). */
+enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **out) LIM_WUR;
+void wr_db_close(struct wr_db *db); /* NULL is a no-op */
+/* Last error message ("" when none); valid until the next call on db. */
+const char *wr_db_msg(const struct wr_db *db);
+/* SQLSTATE of the last database error ("" when the last error was not from the server). */
+const char *wr_db_sqlstate(const struct wr_db *db);
+
+/* Superuser only, connected to any database of the cluster: creates the three roles (LOGIN,
+ * no password: the local cluster trusts its private socket) and the database `limf` owned by
+ * limf_admin, if missing; revokes CONNECT/TEMP from PUBLIC. Idempotent. */
+enum lim_err wr_db_provision(struct wr_db *db) LIM_WUR;
+
+/* Admin only: applies the migrations newer than the schema version, all in one transaction
+ * with their version rows and one audit row each ("db.migrate"). Idempotent; concurrent runs
+ * serialise on an advisory lock. *from and *to (may be NULL) get the versions before and
+ * after. */
+enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to) LIM_WUR;
+/* The newest migration this build knows. */
+int wr_db_schema_latest(void);
+
+/* ---- warrant changes (operator role); each is one transaction with its audit row ------------ */
+
+/* Inserts w (checked first; status forced to active; by/at fields ignored). Audit action
+ * "warrant.add". Duplicate LIID is LIM_E_ARG. */
+enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w) LIM_WUR;
+
+/* Reads one warrant with its targets. Unknown LIID is LIM_E_ARG. */
+enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warrant *out) LIM_WUR;
+
+/* Changes to a warrant: NULL / false fields are left as they are. Targets in add_targets are
+ * added, those in del_targets (matched by normalised form) removed; at least one must remain. */
+struct wr_change {
+	const char *authority, *authority_ref, *country, *delivery;
+	bool set_from, set_to, set_scope;
+	int64_t valid_from, valid_to;
+	enum wr_scope scope;
+	const char *const *add_targets;
+	size_t n_add;
+	const char *const *del_targets;
+	size_t n_del;
+};
+/* Applies ch to the warrant liid (locked FOR UPDATE, checked as a whole). A revoked warrant
+ * cannot be modified. Audit action "warrant.modify" with the changed fields in detail. */
+enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid,
+			       const struct wr_change *ch) LIM_WUR;
+
+/* Status changes: suspend (active -> suspended), resume (suspended -> active), revoke (active
+ * or suspended -> revoked; final; reason required). Others are LIM_E_ARG. reason may be NULL
+ * except for revoke. Audit actions "warrant.suspend", "warrant.resume", "warrant.revoke". */
+enum lim_err wr_warrant_set_status(struct wr_db *db, const char *liid, enum wr_status to,
+				   const char *reason) LIM_WUR;
+
+/* Calls fn for each warrant ordered by LIID: all of them when all, else those neither revoked
+ * nor expired (valid_to > now). w is borrowed for the call. fn returning non-zero stops. */
+enum lim_err wr_warrant_list(struct wr_db *db, bool all,
+			     int (*fn)(void *ctx, const struct wr_warrant *w), void *ctx) LIM_WUR;
+
+/* ---- the decision (service role) ----------------------------------------------------------- */
+
+/* Computes the TS 33.180 UID of a target's user URI (urilen bytes, NUL-terminated too) in the
+ * caller's context (KMS URI, key period, offset and period number of the call's I_MESSAGE):
+ * limf/ builds it on decrypt/'s mikey_uid. Returns LIM_OK and fills uid, or an error (the
+ * target is then skipped for this party). */
+typedef enum lim_err (*wr_uid_fn)(void *ctx, const char *uri, size_t urilen,
+				  uint8_t uid[WR_UID_LEN]);
+
+/* One party of a call: its URI as carried (NUL-terminated, any wrapper wr_target_normalise
+ * accepts), or its UID with the function computing a target's UID in this party's context,
+ * or both. All pointers borrowed. */
+struct wr_party {
+	const char *uri;    /* or NULL */
+	const uint8_t *uid; /* WR_UID_LEN octets, or NULL */
+	wr_uid_fn uid_fn;   /* required when uid != NULL */
+	void *uid_ctx;
+};
+
+struct wr_match {
+	char liid[WR_LIID_MAX + 1];
+	enum wr_scope scope;
+	char delivery[WR_DELIVERY_MAX + 1];
+};
+
+/* The gate (DESIGN.md s5.1): the warrants in force at t (active, valid_from <= t < valid_to)
+ * with a target equal to a party. A URI party matches a target with the same normalised form;
+ * a UID party matches when uid_fn(target) equals its UID, computed on the target's normalised
+ * URI and, when different, on the URI as entered (the KMS keys whichever form was
+ * provisioned). Each LIID appears once, ordered by LIID, in out[0..cap); *n gets the count
+ * (0 = not a target: nothing may be decrypted). More than cap matches is LIM_E_LIMIT. A party
+ * whose URI does not parse matches nothing. Any error means "no decision": callers must treat
+ * it as no warrant. */
+enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n) LIM_WUR;
+
+/* ---- audit --------------------------------------------------------------------------------- */
+
+/* Audit chain. Row i (ids 1, 2, ... without gaps, assigned under a transaction-scoped advisory
+ * lock by the BEFORE INSERT trigger, which also sets at = clock_timestamp(), db_role =
+ * session_user, prev_hash = hash of row i-1 (32 zero octets for row 1) and hash):
+ *   hash = SHA-256( "limf-audit-v1" 0x00 || prev_hash (32 octets)
+ *                   || ns(id) || ns(at_us) || ns(os_user) || ns(db_role) || ns(liid)
+ *                   || ns(action) || ns(detail) )
+ *   ns(s) = decimal octet length of s || ":" || s (UTF-8) || ","     (a netstring)
+ *   id and at_us (microseconds since the Unix epoch, UTC) as decimal integers, '-' for < 0.
+ * The trigger (SQL, sha256()) and wr_audit_verify (C, OpenSSL) compute it independently. */
+struct wr_audit_row {
+	int64_t id, at_us;
+	char os_user[WR_USER_MAX + 1], db_role[WR_USER_MAX + 1];
+	char liid[WR_LIID_MAX + 1];
+	char action[64];
+	char detail[WR_DETAIL_MAX + 1];
+	uint8_t prev_hash[WR_HASH_LEN], hash[WR_HASH_LEN];
+};
+
+/* The canonical hash of r (from its fields and prev_hash; r->hash is not read). */
+void wr_audit_hash(const struct wr_audit_row *r, uint8_t out[WR_HASH_LEN]);
+
+/* Appends one row (operator or service role). liid may be "" (no warrant), detail may be
+ * NULL. Runs inside the caller's transaction when one is open on db, else alone. */
+enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
+			     const char *detail) LIM_WUR;
+
+/* Calls fn for each row in id order, only those of liid when liid != NULL. */
+enum lim_err wr_audit_list(struct wr_db *db, const char *liid,
+			   int (*fn)(void *ctx, const struct wr_audit_row *r), void *ctx) LIM_WUR;
+
+struct wr_audit_verdict {
+	int64_t rows;              /* rows checked */
+	int64_t bad_id;            /* first broken row (its id as stored), 0 when intact */
+	int64_t bad_pos;           /* its 1-based position in id order */
+	char reason[96];           /* why it is broken */
+	uint8_t head[WR_HASH_LEN]; /* hash of the last row (record it to detect tail deletion) */
+};
+/* Recomputes the whole chain in id order (streamed, constant memory). LIM_OK with bad_id 0
+ * when intact; LIM_E_AUTH with bad_id/bad_pos/reason at the first row whose id is not its
+ * position, whose prev_hash is not the previous row's hash, or whose hash does not match its
+ * contents. Deleting the newest rows is not detectable from the chain alone: compare head
+ * with a recorded value. */
+enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v) LIM_WUR;
+
+#endif
