@@ -6,6 +6,7 @@
 #define LIMF_VERSION "0.1.0"
 
 int limf_cmd_mikey(int argc, char **argv);
+int limf_cmd_scan(int, char **); /* limf scan (limf/cli_scan.c) */
 /* limf warrant | audit | db (limf/cli_warrant.c) */
 int limf_cmd_warrant(int argc, char **argv);
 int limf_cmd_audit(int argc, char **argv);

@@ -14,6 +14,7 @@ static void usage(FILE *f)
 	      "  mikey inspect [--json] FILE|-      print an I_MESSAGE's payloads\n"
 	      "  mikey unwrap --z Z --rsk RSK ...   recover the SSV (and SRTP keys)\n"
 	      "  mikey verify --kpak KPAK ...       verify the ECCSI signature\n"
+	      "  scan [--json] PCAP...              calls, I_MESSAGEs and media in captures\n"
 	      "  warrant add|list|show|modify|suspend|resume|revoke ...   manage warrants\n"
 	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
 	      "  db migrate | db provision | db local start|stop|status DIR\n"
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "mikey") == 0)
 		return limf_cmd_mikey(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "scan") == 0)
+		return limf_cmd_scan(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "warrant") == 0)
 		return limf_cmd_warrant(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "audit") == 0)

@@ -1,0 +1,58 @@
+/* Decoder context: cap_decode + cap_defrag + counters (see capture.h). */
+#include <string.h>
+
+#include "capture/capture.h"
+
+/* see capture.h */
+enum lim_err cap_dec_init(struct cap_dec *dec, const struct cap_defrag_limits *l)
+{
+	memset(dec, 0, sizeof *dec);
+	return cap_defrag_new(l, &dec->defrag);
+}
+
+/* see capture.h */
+void cap_dec_clear(struct cap_dec *dec)
+{
+	cap_defrag_free(dec->defrag);
+	memset(dec, 0, sizeof *dec);
+}
+
+/* see capture.h */
+enum cap_drop cap_dec_frame(struct cap_dec *dec, const struct cap_frame *f, struct cap_pkt *out)
+{
+	struct cap_pkt frag;
+	enum cap_drop d;
+
+	dec->st.frames++;
+	dec->st.bytes += f->caplen;
+	dec->st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(dec->defrag, f->ts_ns);
+	d = cap_decode(f->linktype, f->data, f->caplen, out);
+	if (out->ip_ver == 4)
+		dec->st.ipv4++;
+	else if (out->ip_ver == 6)
+		dec->st.ipv6++;
+	if (d == CAP_PENDING) {
+		frag = *out;
+		d = cap_defrag_add(dec->defrag, &frag, f->ts_ns, out);
+		if (d == CAP_PENDING) {
+			dec->st.fragments++;
+			return d;
+		}
+		if (d != CAP_OK)
+			goto drop;
+		dec->st.fragments++;
+		dec->st.reassembled++;
+		d = cap_decode_l4(out);
+	}
+	if (d != CAP_OK)
+		goto drop;
+	if (out->proto == CAP_PROTO_UDP)
+		dec->st.udp++;
+	else
+		dec->st.tcp++;
+	return CAP_OK;
+drop:
+	if ((unsigned)d < CAP_DROP__COUNT)
+		dec->st.drop[d]++;
+	return d;
+}

@@ -1,0 +1,274 @@
+/* SDP parser (RFC 8866; key management attribute RFC 4567) over a length-bounded cursor
+ * (see capture.h). */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "capture/internal.h"
+
+/* s[from, to); callers keep from <= to <= s.len. An empty view may have p NULL. */
+static struct cap_str sub(struct cap_str s, size_t from, size_t to)
+{
+	struct cap_str r = { s.p ? s.p + from : NULL, to - from };
+	return r;
+}
+
+/* Next blank-separated token of *s (consumed). */
+static struct cap_str token(struct cap_str *s)
+{
+	size_t i = 0, j;
+	while (i < s->len && cap_is_blank(s->p[i]))
+		i++;
+	j = i;
+	while (j < s->len && !cap_is_blank(s->p[j]))
+		j++;
+	{
+		struct cap_str t = sub(*s, i, j);
+		*s = sub(*s, j, s->len);
+		return t;
+	}
+}
+
+static bool parse_ip4(struct cap_str s, uint8_t out[4])
+{
+	size_t i = 0;
+	for (int k = 0; k < 4; k++) {
+		size_t st = i;
+		uint64_t v;
+		while (i < s.len && cap_is_digit(s.p[i]))
+			i++;
+		if (i - st > 3 || !cap_str_u64(sub(s, st, i), 255, &v))
+			return false;
+		out[k] = (uint8_t)v;
+		if (k < 3) {
+			if (i >= s.len || s.p[i] != '.')
+				return false;
+			i++;
+		}
+	}
+	return i == s.len;
+}
+
+/* "IN IP4 addr[/ttl[/n]]" or "IN IP6 addr[/n]". FQDNs leave family 0 (not an error). */
+static bool parse_conn(struct cap_str v, struct cap_addr *a)
+{
+	struct cap_str nt = token(&v), at = token(&v), addr = token(&v);
+	size_t slash = 0;
+	memset(a, 0, sizeof *a);
+	if (!cap_str_eq(nt, "IN") || addr.len == 0 || cap_str_trim(v).len != 0)
+		return false;
+	while (slash < addr.len && addr.p[slash] != '/')
+		slash++;
+	addr = sub(addr, 0, slash);
+	if (cap_str_eq(at, "IP4")) {
+		if (parse_ip4(addr, a->a))
+			a->family = 4;
+		return true;
+	}
+	if (cap_str_eq(at, "IP6")) {
+		char tmp[64];
+		if (addr.len < sizeof tmp) {
+			memcpy(tmp, addr.p, addr.len);
+			tmp[addr.len] = '\0';
+			if (inet_pton(AF_INET6, tmp, a->a) == 1)
+				a->family = 6;
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool parse_media(struct cap_str v, struct cap_sdp_media *m)
+{
+	struct cap_str port = token(&v), pn;
+	size_t slash = 0;
+	uint64_t n;
+	m->media = token(&port);
+	port = token(&v);
+	m->proto = token(&v);
+	if (m->media.len == 0 || port.len == 0 || m->proto.len == 0)
+		return false;
+	while (slash < port.len && port.p[slash] != '/')
+		slash++;
+	if (!cap_str_u64(sub(port, 0, slash), 65535, &n))
+		return false;
+	m->port = (uint16_t)n;
+	m->nports = 1;
+	if (slash < port.len) {
+		pn = sub(port, slash + 1, port.len);
+		if (!cap_str_u64(pn, 65535, &n) || n == 0)
+			return false;
+		m->nports = (uint16_t)n;
+	}
+	for (;;) {
+		struct cap_str f = token(&v);
+		if (f.len == 0)
+			break;
+		if (cap_str_u64(f, 127, &n) && m->n_fmt < CAP_SDP_MAX_FMT)
+			m->fmt[m->n_fmt++] = (uint8_t)n;
+	}
+	return true;
+}
+
+/* "<pt> <encoding>/<clock>[/<params>]" */
+static void parse_rtpmap(struct cap_str v, struct cap_sdp_media *m)
+{
+	struct cap_str pt = token(&v), enc = cap_str_trim(v);
+	struct cap_sdp_rtpmap *r;
+	size_t s1 = 0, s2;
+	uint64_t n, clk;
+	if (m->n_rtpmap >= CAP_SDP_MAX_RTPMAP || !cap_str_u64(pt, 127, &n))
+		return;
+	while (s1 < enc.len && enc.p[s1] != '/')
+		s1++;
+	if (s1 == 0 || s1 == enc.len)
+		return;
+	s2 = s1 + 1;
+	while (s2 < enc.len && enc.p[s2] != '/')
+		s2++;
+	if (!cap_str_u64(sub(enc, s1 + 1, s2), 0xffffffffu, &clk))
+		return;
+	r = &m->rtpmap[m->n_rtpmap++];
+	r->pt = (uint8_t)n;
+	r->encoding = sub(enc, 0, s1);
+	r->clock = (uint32_t)clk;
+	r->params = s2 < enc.len ? sub(enc, s2 + 1, enc.len) : sub(enc, enc.len, enc.len);
+}
+
+static bool is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || cap_is_digit(c) || c == '+' ||
+	       c == '/' || c == '=';
+}
+
+/* "mikey <data>" (RFC 4567 s3.1: key-mgmt:<prtcl-id> <keymgmt-data>) */
+static void parse_key_mgmt(struct cap_str v, struct cap_str *dst, size_t *bad)
+{
+	struct cap_str id = token(&v), data = cap_str_trim(v);
+	if (!cap_str_ieq(id, "mikey"))
+		return;
+	if (data.len == 0) {
+		(*bad)++;
+		return;
+	}
+	for (size_t i = 0; i < data.len; i++)
+		if (!is_b64(data.p[i])) {
+			(*bad)++;
+			return;
+		}
+	if (dst->len == 0)
+		*dst = data;
+}
+
+/* see capture.h */
+enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
+{
+	const char *s = (const char *)buf;
+	size_t pos = 0, lines = 0;
+	bool seen_v = false;
+	struct cap_sdp_media *cur = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (len > CAP_SDP_MAX_SIZE)
+		return LIM_E_LIMIT;
+	while (pos < len) {
+		size_t e = pos, at = pos;
+		struct cap_str l, v;
+		while (e < len && s[e] != '\n') {
+			if (s[e] == '\0') {
+				out->err_offset = e;
+				return LIM_E_PARSE;
+			}
+			e++;
+		}
+		l.p = s + pos;
+		l.len = e - pos;
+		pos = e < len ? e + 1 : e;
+		if (l.len && l.p[l.len - 1] == '\r')
+			l.len--;
+		if (l.len > CAP_SDP_MAX_LINE || ++lines > CAP_SDP_MAX_LINES) {
+			out->err_offset = at;
+			return LIM_E_LIMIT;
+		}
+		if (l.len == 0)
+			continue;
+		if (l.len < 2 || l.p[1] != '=') {
+			out->err_offset = at;
+			return LIM_E_PARSE;
+		}
+		v = sub(l, 2, l.len);
+		if (!seen_v) {
+			if (l.p[0] != 'v') {
+				out->err_offset = at;
+				return LIM_E_PARSE;
+			}
+			seen_v = true;
+			continue;
+		}
+		switch (l.p[0]) {
+		case 'o': out->origin = v; break;
+		case 'c':
+			if (!parse_conn(v, cur ? &cur->conn : &out->conn)) {
+				out->err_offset = at;
+				return LIM_E_PARSE;
+			}
+			break;
+		case 'm':
+			if (out->n_media >= CAP_SDP_MAX_MEDIA) {
+				out->err_offset = at;
+				return LIM_E_LIMIT;
+			}
+			cur = &out->media[out->n_media++];
+			if (!parse_media(v, cur)) {
+				out->err_offset = at;
+				return LIM_E_PARSE;
+			}
+			break;
+		case 'a': {
+			size_t c = 0;
+			struct cap_str name, val;
+			while (c < v.len && v.p[c] != ':')
+				c++;
+			name = sub(v, 0, c);
+			val = c < v.len ? sub(v, c + 1, v.len) : sub(v, v.len, v.len);
+			if (cap_str_eq(name, "key-mgmt"))
+				parse_key_mgmt(val, cur ? &cur->key_mgmt : &out->key_mgmt,
+					       &out->n_bad_key_mgmt);
+			else if (cur && cap_str_eq(name, "rtpmap"))
+				parse_rtpmap(val, cur);
+			else if (cur && cap_str_eq(name, "crypto"))
+				cur->has_crypto = true;
+			break;
+		}
+		default: break;
+		}
+	}
+	if (!seen_v)
+		return LIM_E_PARSE;
+	for (size_t i = 0; i < out->n_media; i++)
+		if (out->media[i].conn.family == 0)
+			out->media[i].conn = out->conn;
+	return LIM_OK;
+}
+
+/* see capture.h */
+struct cap_str cap_sdp_key_mgmt(const struct cap_sdp *s, size_t i)
+{
+	if (i < s->n_media && s->media[i].key_mgmt.len)
+		return s->media[i].key_mgmt;
+	return s->key_mgmt;
+}
+
+/* see capture.h */
+void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	if (cap > (size_t)0x7fffffff)
+		cap = 0x7fffffff;
+	if (a->family == 4)
+		(void)inet_ntop(AF_INET, a->a, buf, (socklen_t)cap);
+	else if (a->family == 6)
+		(void)inet_ntop(AF_INET6, a->a, buf, (socklen_t)cap);
+}

@@ -1,0 +1,532 @@
+/* limf scan [--json] PCAP... (README.md "Usage"): a diagnostic for compliance testers. Reads
+ * capture files through capture/, counts frames per protocol and rejections per reason, and
+ * lists the SIP dialogs per Call-ID with their parties, times, I_MESSAGE identities as carried
+ * (decrypt/'s MIKEY codec, no key material involved) and the media endpoints of their SDP with
+ * the UDP packets sent to them. Decrypts nothing, asks no KMS.
+ *
+ * The call table here is deliberately small (fixed caps, linear lookup): the full call-state
+ * machine belongs to capture/ (issue 3, next round) and will replace it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/capture.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "decrypt/mikey.h"
+#include "limf/cli.h"
+#include "limf/input.h"
+
+#define SCAN_MAX_CALLS 1024
+#define SCAN_MAX_MEDIA 8 /* media endpoints per call */
+#define SCAN_MAX_PAI   2
+#define SCAN_TEXT      256 /* octets kept of a Call-ID, URI or identity */
+
+struct scan_text {
+	char s[SCAN_TEXT];
+	size_t len;
+	bool cut; /* longer on the wire than kept */
+};
+
+struct scan_media {
+	struct cap_addr addr;
+	uint16_t port;
+	char media[16];
+	uint64_t packets, rtcp;
+};
+
+struct scan_call {
+	struct scan_text call_id, from, to, pai[SCAN_MAX_PAI];
+	size_t n_pai;
+	uint64_t first_ns, last_ns;
+	uint64_t msgs, requests, responses;
+	uint16_t last_status;
+	bool invite, bye, cancel;
+	size_t n_imsg;    /* a=key-mgmt:mikey attributes seen (offer, answer, re-INVITEs) */
+	size_t n_imsg_ok; /* of those, how many parse as MIKEY */
+	bool have_ids;
+	struct scan_text initiator, responder; /* identities as carried (text or hex) */
+	size_t n_media;
+	struct scan_media media[SCAN_MAX_MEDIA];
+};
+
+struct scan {
+	struct cap_dec dec;
+	uint64_t sip, sip_tcp, media, other_udp, sdp, calls_dropped, media_dropped;
+	uint64_t drop[CAP_DROP__COUNT]; /* SIP/SDP rejections (frames are in dec.st) */
+	size_t n_calls;
+	struct scan_call *calls; /* SCAN_MAX_CALLS */
+};
+
+static void text_set(struct scan_text *t, const char *p, size_t n)
+{
+	t->cut = n >= sizeof t->s;
+	t->len = t->cut ? sizeof t->s - 1 : n;
+	if (t->len)
+		memcpy(t->s, p, t->len);
+	t->s[t->len] = '\0';
+}
+
+static void text_hex(struct scan_text *t, const uint8_t *b, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t k = 0;
+	t->cut = 2 * n >= sizeof t->s;
+	for (size_t i = 0; i < n && k + 2 < sizeof t->s; i++) {
+		t->s[k++] = hx[b[i] >> 4];
+		t->s[k++] = hx[b[i] & 15];
+	}
+	t->s[k] = '\0';
+	t->len = k;
+}
+
+static bool printable(const uint8_t *b, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] < 0x20 || b[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void id_text(struct scan_text *t, const struct mikey_idr *id)
+{
+	size_t tl;
+	if (!id) {
+		text_set(t, "", 0);
+		return;
+	}
+	tl = mikey_id_textlen(id);
+	if (printable(id->data, tl))
+		text_set(t, (const char *)id->data, tl);
+	else
+		text_hex(t, id->data, id->len);
+}
+
+static struct scan_call *call_find(struct scan *sc, struct cap_str cid)
+{
+	struct scan_call *c;
+	size_t n = cid.len < SCAN_TEXT ? cid.len : SCAN_TEXT - 1;
+	for (size_t i = 0; i < sc->n_calls; i++) {
+		c = &sc->calls[i];
+		if (c->call_id.len == n && memcmp(c->call_id.s, cid.p, n) == 0)
+			return c;
+	}
+	if (sc->n_calls >= SCAN_MAX_CALLS) {
+		sc->calls_dropped++;
+		return NULL;
+	}
+	c = &sc->calls[sc->n_calls++];
+	memset(c, 0, sizeof *c);
+	text_set(&c->call_id, cid.p, cid.len);
+	return c;
+}
+
+/* The I_MESSAGE as carried: identities from decrypt/'s parser (no key is touched). */
+static void imsg_ids(struct scan_call *c, struct cap_str b64)
+{
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	struct mikey_msg *m;
+	c->n_imsg++;
+	if (limf_decode_imsg((const uint8_t *)b64.p, b64.len, &bin, &blen) != LIM_OK)
+		return;
+	m = malloc(sizeof *m);
+	if (m && mikey_parse(bin, blen, m) == LIM_OK) {
+		c->n_imsg_ok++;
+		if (!c->have_ids) {
+			id_text(&c->initiator, mikey_initiator(m));
+			id_text(&c->responder, mikey_responder(m));
+			c->have_ids = true;
+		}
+	}
+	free(m);
+	free(bin);
+}
+
+static void media_add(struct scan *sc, struct scan_call *c, const struct cap_sdp_media *m)
+{
+	struct scan_media *e;
+	if (m->port == 0 || m->conn.family == 0)
+		return;
+	for (size_t i = 0; i < c->n_media; i++)
+		if (c->media[i].port == m->port && c->media[i].addr.family == m->conn.family &&
+		    memcmp(c->media[i].addr.a, m->conn.a, 16) == 0)
+			return;
+	if (c->n_media >= SCAN_MAX_MEDIA) {
+		sc->media_dropped++;
+		return;
+	}
+	e = &c->media[c->n_media++];
+	memset(e, 0, sizeof *e);
+	e->addr = m->conn;
+	e->port = m->port;
+	{
+		size_t n = m->media.len < sizeof e->media ? m->media.len : sizeof e->media - 1;
+		memcpy(e->media, m->media.p, n);
+		e->media[n] = '\0';
+	}
+}
+
+static void on_sip(struct scan *sc, const struct cap_pkt *p, uint64_t ts)
+{
+	static struct cap_sip_msg m;
+	static struct cap_sdp sdp;
+	struct scan_call *c;
+	struct cap_str body;
+
+	if (cap_sip_parse(p->payload.p, p->payload.len, &m) != LIM_OK) {
+		sc->drop[m.reject]++;
+		return;
+	}
+	sc->sip++;
+	if (p->proto == CAP_PROTO_TCP)
+		sc->sip_tcp++;
+	c = call_find(sc, m.call_id);
+	if (!c)
+		return;
+	if (c->msgs == 0) {
+		c->first_ns = ts;
+		text_set(&c->from, m.from.uri.p, m.from.uri.len);
+		text_set(&c->to, m.to.uri.p, m.to.uri.len);
+	}
+	if (ts < c->first_ns)
+		c->first_ns = ts;
+	if (ts > c->last_ns)
+		c->last_ns = ts;
+	c->msgs++;
+	for (size_t i = 0; i < m.n_pai && c->n_pai < SCAN_MAX_PAI; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < c->n_pai; k++)
+			if (c->pai[k].len == m.pai[i].uri.len &&
+			    memcmp(c->pai[k].s, m.pai[i].uri.p, c->pai[k].len) == 0)
+				dup = true;
+		if (!dup)
+			text_set(&c->pai[c->n_pai++], m.pai[i].uri.p, m.pai[i].uri.len);
+	}
+	if (m.is_request) {
+		c->requests++;
+		if (cap_str_eq(m.method, "INVITE"))
+			c->invite = true;
+		else if (cap_str_eq(m.method, "BYE"))
+			c->bye = true;
+		else if (cap_str_eq(m.method, "CANCEL"))
+			c->cancel = true;
+	} else {
+		c->responses++;
+		c->last_status = m.status;
+	}
+	if (cap_sip_sdp_body(&m, &body) != LIM_OK) {
+		sc->drop[CAP_DROP_SIP_BODY]++;
+		return;
+	}
+	if (body.len == 0)
+		return;
+	if (cap_sdp_parse((const uint8_t *)body.p, body.len, &sdp) != LIM_OK) {
+		sc->drop[CAP_DROP_SDP]++;
+		return;
+	}
+	sc->sdp++;
+	if (sdp.key_mgmt.len)
+		imsg_ids(c, sdp.key_mgmt);
+	for (size_t i = 0; i < sdp.n_media; i++) {
+		if (sdp.media[i].key_mgmt.len)
+			imsg_ids(c, sdp.media[i].key_mgmt);
+		media_add(sc, c, &sdp.media[i]);
+	}
+}
+
+static bool on_media(struct scan *sc, const struct cap_pkt *p)
+{
+	for (size_t i = 0; i < sc->n_calls; i++) {
+		struct scan_call *c = &sc->calls[i];
+		for (size_t k = 0; k < c->n_media; k++) {
+			struct scan_media *e = &c->media[k];
+			if (e->addr.family != p->ip_ver ||
+			    memcmp(e->addr.a, p->dst.a, p->ip_ver == 4 ? 4 : 16) != 0)
+				continue;
+			if (p->dport == e->port) {
+				e->packets++;
+				return true;
+			}
+			if (e->port < 65535 && p->dport == e->port + 1) {
+				e->rtcp++; /* RTCP beside RTP (RFC 3550 s11) */
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int scan_file(struct scan *sc, const char *path)
+{
+	struct cap_source *s = NULL;
+	enum lim_err rc = cap_source_open_file(path, &s);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
+		return 1;
+	}
+	for (;;) {
+		struct cap_frame f;
+		struct cap_pkt p;
+		bool eof;
+		rc = cap_source_next(s, &f, &eof);
+		if (rc != LIM_OK || eof)
+			break;
+		if (cap_dec_frame(&sc->dec, &f, &p) != CAP_OK)
+			continue;
+		if (cap_sip_looks_like(p.payload.p, p.payload.len))
+			on_sip(sc, &p, f.ts_ns);
+		else if (p.proto == CAP_PROTO_UDP) {
+			if (on_media(sc, &p))
+				sc->media++;
+			else
+				sc->other_udp++;
+		}
+	}
+	cap_source_close(s);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: read error (truncated file?)\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char d[32];
+	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, cap, "%" PRIu64, ns);
+		return;
+	}
+	snprintf(buf, cap, "%s.%06" PRIu64 "Z", d, (uint64_t)(ns % 1000000000u / 1000u));
+}
+
+/* Text output: bytes from the wire are printed with control octets replaced. */
+static void put_text(const struct scan_text *t)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		unsigned char ch = (unsigned char)t->s[i];
+		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
+	}
+	if (t->cut)
+		fputs("...", stdout);
+}
+
+static void print_text(const struct scan *sc)
+{
+	const struct cap_stats *st = &sc->dec.st;
+	char a[64], b[64];
+	printf("frames %" PRIu64 " (%" PRIu64 " octets)\n", st->frames, st->bytes);
+	printf("ipv4 %" PRIu64 ", ipv6 %" PRIu64 ", udp %" PRIu64 ", tcp %" PRIu64
+	       ", fragments %" PRIu64 ", reassembled %" PRIu64 "\n",
+	       st->ipv4, st->ipv6, st->udp, st->tcp, st->fragments, st->reassembled);
+	printf("sip %" PRIu64 " (tcp %" PRIu64 "), sdp %" PRIu64 ", media %" PRIu64
+	       ", other udp %" PRIu64 "\n",
+	       sc->sip, sc->sip_tcp, sc->sdp, sc->media, sc->other_udp);
+	for (int i = 0; i < CAP_DROP__COUNT; i++)
+		if (st->drop[i] + sc->drop[i])
+			printf("rejected %-22s %" PRIu64 "\n", cap_drop_name((enum cap_drop)i),
+			       st->drop[i] + sc->drop[i]);
+	if (sc->calls_dropped)
+		printf("rejected %-22s %" PRIu64 "\n", "call_table_full", sc->calls_dropped);
+	if (sc->media_dropped)
+		printf("rejected %-22s %" PRIu64 "\n", "media_table_full", sc->media_dropped);
+	printf("calls %zu\n", sc->n_calls);
+	for (size_t i = 0; i < sc->n_calls; i++) {
+		const struct scan_call *c = &sc->calls[i];
+		fmt_time(c->first_ns, a, sizeof a);
+		fmt_time(c->last_ns, b, sizeof b);
+		printf("call %zu: Call-ID ", i + 1);
+		put_text(&c->call_id);
+		printf("\n  from ");
+		put_text(&c->from);
+		printf("\n  to   ");
+		put_text(&c->to);
+		for (size_t k = 0; k < c->n_pai; k++) {
+			printf("\n  pai  ");
+			put_text(&c->pai[k]);
+		}
+		printf("\n  first %s  last %s\n", a, b);
+		printf("  messages %" PRIu64 " (%" PRIu64 " requests, %" PRIu64
+		       " responses)%s%s%s\n",
+		       c->msgs, c->requests, c->responses, c->invite ? " INVITE" : "",
+		       c->bye ? " BYE" : "", c->cancel ? " CANCEL" : "");
+		printf("  i_message %s (%zu seen, %zu parsed)\n", c->n_imsg ? "yes" : "no",
+		       c->n_imsg, c->n_imsg_ok);
+		if (c->have_ids) {
+			printf("  initiator ");
+			put_text(&c->initiator);
+			printf("\n  responder ");
+			put_text(&c->responder);
+			printf("\n");
+		}
+		for (size_t k = 0; k < c->n_media; k++) {
+			const struct scan_media *e = &c->media[k];
+			cap_addr_str(&e->addr, a, sizeof a);
+			printf("  media %s %s%s%s:%u packets %" PRIu64 " rtcp %" PRIu64 "\n",
+			       e->media, e->addr.family == 6 ? "[" : "", a,
+			       e->addr.family == 6 ? "]" : "", e->port, e->packets, e->rtcp);
+		}
+	}
+}
+
+static void json_text(struct lim_json *j, const char *key, const struct scan_text *t)
+{
+	lim_json_key(j, key);
+	lim_json_strn(j, t->s, t->len);
+}
+
+static int print_json(const struct scan *sc)
+{
+	const struct cap_stats *st = &sc->dec.st;
+	struct lim_json j;
+	char a[64];
+	lim_json_init(&j, stdout);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "counts");
+	lim_json_obj_open(&j);
+	{
+		const char *names[] = { "frames", "octets",    "ipv4",        "ipv6", "udp",
+					"tcp",    "fragments", "reassembled", "sip",  "sip_tcp",
+					"sdp",    "media",     "other_udp" };
+		uint64_t v[] = { st->frames, st->bytes,     st->ipv4,        st->ipv6, st->udp,
+				 st->tcp,    st->fragments, st->reassembled, sc->sip,  sc->sip_tcp,
+				 sc->sdp,    sc->media,     sc->other_udp };
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			lim_json_key(&j, names[i]);
+			lim_json_u64(&j, v[i]);
+		}
+	}
+	lim_json_obj_close(&j);
+	lim_json_key(&j, "rejected");
+	lim_json_obj_open(&j);
+	for (int i = 0; i < CAP_DROP__COUNT; i++)
+		if (st->drop[i] + sc->drop[i]) {
+			lim_json_key(&j, cap_drop_name((enum cap_drop)i));
+			lim_json_u64(&j, st->drop[i] + sc->drop[i]);
+		}
+	if (sc->calls_dropped) {
+		lim_json_key(&j, "call_table_full");
+		lim_json_u64(&j, sc->calls_dropped);
+	}
+	if (sc->media_dropped) {
+		lim_json_key(&j, "media_table_full");
+		lim_json_u64(&j, sc->media_dropped);
+	}
+	lim_json_obj_close(&j);
+	lim_json_key(&j, "calls");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < sc->n_calls; i++) {
+		const struct scan_call *c = &sc->calls[i];
+		lim_json_obj_open(&j);
+		json_text(&j, "call_id", &c->call_id);
+		json_text(&j, "from", &c->from);
+		json_text(&j, "to", &c->to);
+		lim_json_key(&j, "pai");
+		lim_json_arr_open(&j);
+		for (size_t k = 0; k < c->n_pai; k++)
+			lim_json_strn(&j, c->pai[k].s, c->pai[k].len);
+		lim_json_arr_close(&j);
+		fmt_time(c->first_ns, a, sizeof a);
+		lim_json_key(&j, "first");
+		lim_json_str(&j, a);
+		fmt_time(c->last_ns, a, sizeof a);
+		lim_json_key(&j, "last");
+		lim_json_str(&j, a);
+		lim_json_key(&j, "messages");
+		lim_json_u64(&j, c->msgs);
+		lim_json_key(&j, "invite");
+		lim_json_bool(&j, c->invite);
+		lim_json_key(&j, "bye");
+		lim_json_bool(&j, c->bye);
+		lim_json_key(&j, "i_message");
+		lim_json_bool(&j, c->n_imsg != 0);
+		lim_json_key(&j, "i_messages_parsed");
+		lim_json_u64(&j, c->n_imsg_ok);
+		if (c->have_ids) {
+			json_text(&j, "initiator", &c->initiator);
+			json_text(&j, "responder", &c->responder);
+		}
+		lim_json_key(&j, "media");
+		lim_json_arr_open(&j);
+		for (size_t k = 0; k < c->n_media; k++) {
+			const struct scan_media *e = &c->media[k];
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "media");
+			lim_json_str(&j, e->media);
+			cap_addr_str(&e->addr, a, sizeof a);
+			lim_json_key(&j, "addr");
+			lim_json_str(&j, a);
+			lim_json_key(&j, "port");
+			lim_json_u64(&j, e->port);
+			lim_json_key(&j, "packets");
+			lim_json_u64(&j, e->packets);
+			lim_json_key(&j, "rtcp");
+			lim_json_u64(&j, e->rtcp);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
+	lim_json_obj_close(&j);
+	return lim_json_end(&j) == LIM_OK ? 0 : 1;
+}
+
+/* see cli.h */
+int limf_cmd_scan(int argc, char **argv)
+{
+	struct scan *sc;
+	bool json = false;
+	int i = 0, rc = 0;
+
+	while (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "limf scan: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: limf scan [--json] PCAP...\n");
+		return 2;
+	}
+	sc = calloc(1, sizeof *sc);
+	if (!sc || !(sc->calls = calloc(SCAN_MAX_CALLS, sizeof *sc->calls))) {
+		free(sc);
+		fprintf(stderr, "limf scan: out of memory\n");
+		return 1;
+	}
+	if (cap_dec_init(&sc->dec, NULL) != LIM_OK) {
+		free(sc->calls);
+		free(sc);
+		fprintf(stderr, "limf scan: out of memory\n");
+		return 1;
+	}
+	for (; i < argc; i++)
+		if (scan_file(sc, argv[i]) != 0)
+			rc = 1;
+	/* datagrams still incomplete at the end of the input count as timed out */
+	sc->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(sc->dec.defrag, UINT64_MAX);
+	if (json) {
+		if (print_json(sc) != 0)
+			rc = 1;
+	} else {
+		print_text(sc);
+	}
+	cap_dec_clear(&sc->dec);
+	free(sc->calls);
+	free(sc);
+	return rc;
+}

@@ -1,0 +1,408 @@
+/* test_capture: SIP (RFC 3261) and SDP (RFC 8866, RFC 4567) parsing, hostile messages. */
+#include "capture/capture.h"
+#include "tests/unit/capture_suites.h"
+
+#define S(x) ((const uint8_t *)(x)), (sizeof(x) - 1)
+#define T(x) (x), (sizeof(x) - 1)
+
+static bool streq(struct cap_str s, const char *lit)
+{
+	return cap_str_eq(s, lit);
+}
+
+static const char invite[] =
+	"INVITE sip:bob@example.org SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds\r\n"
+	"Max-Forwards: 70\r\n"
+	"To: Bob <sip:bob@example.org>\r\n"
+	"From: \"Alice \\\"A\\\" <x>\" <sip:alice@example.org>;tag=1928301774\r\n"
+	"i: a84b4c76e66710@pc33.example.org\r\n"
+	"CSeq: 314159 INVITE\r\n"
+	"P-Asserted-Identity: <sip:alice@ims.example.org>,\r\n"
+	" <tel:+15551234567>\r\n"
+	"m: <sip:alice@192.0.2.1>\r\n"
+	"Subject: a folded\r\n"
+	"\t subject line\r\n"
+	"c: application/sdp\r\n"
+	"l: 320\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=alice 2890844526 2890844526 IN IP4 192.0.2.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 192.0.2.1\r\n"
+	"t=0 0\r\n"
+	"a=key-mgmt:mikey AQIDBAUGBwg=\r\n"
+	"m=audio 49170 RTP/SAVP 0 8 97\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:97 AMR-WB/16000/1\r\n"
+	"m=video 51372 RTP/SAVP 31\r\n"
+	"c=IN IP6 2001:db8::7/3\r\n"
+	"a=key-mgmt:mikey CQoLDA==\r\n"
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n";
+
+static void t_invite(void)
+{
+	struct cap_sip_msg *m = calloc(1, sizeof *m);
+	struct cap_sdp *sdp = calloc(1, sizeof *sdp);
+	struct cap_str body;
+	const struct cap_sip_hdr *h;
+	size_t from = 0;
+
+	CHECK(cap_sip_looks_like(S(invite)));
+	CHECK(cap_sip_parse(S(invite), m) == LIM_OK);
+	CHECK(m->reject == CAP_OK);
+	CHECK(m->is_request && streq(m->method, "INVITE") && streq(m->ruri, "sip:bob@example.org"));
+	CHECK(streq(m->call_id, "a84b4c76e66710@pc33.example.org"));
+	CHECK(streq(m->from.uri, "sip:alice@example.org") && streq(m->from.tag, "1928301774"));
+	CHECK(streq(m->from.display, "Alice \\\"A\\\" <x>"));
+	CHECK(streq(m->to.uri, "sip:bob@example.org") && m->to.tag.len == 0);
+	CHECK(streq(m->to.display, "Bob"));
+	CHECK(m->n_pai == 2 && streq(m->pai[0].uri, "sip:alice@ims.example.org") &&
+	      streq(m->pai[1].uri, "tel:+15551234567"));
+	CHECK(m->cseq == 314159 && streq(m->cseq_method, "INVITE"));
+	CHECK(streq(m->content_type, "application/sdp"));
+	CHECK(m->has_clen && m->content_length == 320 && m->body.len == 320);
+	CHECK(m->n_hdr == 11);
+	h = cap_sip_find(m, CAP_H_SUBJECT, &from);
+	CHECK(h && streq(h->value, "a folded\r\n\t subject line"));
+	from = 0;
+	h = cap_sip_find(m, CAP_H_CONTACT, &from);
+	CHECK(h && streq(h->name, "m") && streq(h->value, "<sip:alice@192.0.2.1>"));
+	CHECK(cap_sip_find(m, CAP_H_CONTACT, &from) == NULL);
+	from = 0;
+	CHECK(cap_sip_find(m, CAP_H_VIA, &from) != NULL);
+	CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && body.p == m->body.p && body.len == 320);
+
+	CHECK(cap_sdp_parse((const uint8_t *)body.p, body.len, sdp) == LIM_OK);
+	CHECK(sdp->conn.family == 4 && memcmp(sdp->conn.a, t_ip4_src, 4) == 0);
+	CHECK(streq(sdp->key_mgmt, "AQIDBAUGBwg="));
+	CHECK(sdp->n_media == 2);
+	CHECK(streq(sdp->media[0].media, "audio") && sdp->media[0].port == 49170 &&
+	      sdp->media[0].nports == 1 && streq(sdp->media[0].proto, "RTP/SAVP"));
+	CHECK(sdp->media[0].n_fmt == 3 && sdp->media[0].fmt[0] == 0 && sdp->media[0].fmt[2] == 97);
+	CHECK(sdp->media[0].n_rtpmap == 2 && sdp->media[0].rtpmap[1].pt == 97 &&
+	      streq(sdp->media[0].rtpmap[1].encoding, "AMR-WB") &&
+	      sdp->media[0].rtpmap[1].clock == 16000 && streq(sdp->media[0].rtpmap[1].params, "1"));
+	CHECK(sdp->media[0].conn.family == 4 && sdp->media[0].key_mgmt.len == 0);
+	CHECK(streq(cap_sdp_key_mgmt(sdp, 0), "AQIDBAUGBwg="));
+	CHECK(sdp->media[1].conn.family == 6 && sdp->media[1].conn.a[15] == 7);
+	CHECK(streq(sdp->media[1].key_mgmt, "CQoLDA==") && sdp->media[1].has_crypto);
+	CHECK(streq(cap_sdp_key_mgmt(sdp, 1), "CQoLDA=="));
+	{
+		char a[64];
+		cap_addr_str(&sdp->media[1].conn, a, sizeof a);
+		CHECK(strcmp(a, "2001:db8::7") == 0);
+	}
+	/* every prefix of the message: rejected or parsed, never read past its end */
+	for (size_t n = 0; n < sizeof invite - 1; n++) {
+		uint8_t *c = malloc(n ? n : 1);
+		memcpy(c, invite, n);
+		if (cap_sip_parse(c, n, m) == LIM_OK)
+			CHECK(!m->has_clen || m->body.len == m->content_length);
+		else
+			CHECK(m->reject != CAP_OK);
+		if (cap_sdp_parse(c, n, sdp) == LIM_OK)
+			CHECK(sdp->n_media <= 2);
+		free(c);
+	}
+	free(m);
+	free(sdp);
+}
+
+static const char ok200[] =
+	"SIP/2.0 200 OK\r\n"
+	"v: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;received=192.0.2.1\n"
+	"t: <sip:bob@example.org>;tag=a6c85cf\n"
+	"f: sip:alice@example.org;tag=1928301774\n"
+	"CALL-ID: a84b4c76e66710@pc33.example.org\n"
+	"cseq:   314159    INVITE\n"
+	"Content-Type: Application/SDP\n"
+	"\n"
+	"v=0\n"
+	"o=bob 1 1 IN IP4 192.0.2.2\n"
+	"c=IN IP4 192.0.2.2\n"
+	"m=audio 3456 RTP/SAVP 0\n"
+	"a=key-mgmt:mikey !!notbase64\n"
+	"a=key-mgmt:other AAAA\n";
+
+static void t_response(void)
+{
+	struct cap_sip_msg *m = calloc(1, sizeof *m);
+	struct cap_sdp *sdp = calloc(1, sizeof *sdp);
+	struct cap_str body;
+	CHECK(cap_sip_looks_like(S(ok200)));
+	CHECK(cap_sip_parse(S(ok200), m) == LIM_OK);
+	CHECK(!m->is_request && m->status == 200 && streq(m->reason, "OK"));
+	CHECK(streq(m->to.tag, "a6c85cf") && streq(m->to.uri, "sip:bob@example.org"));
+	/* addr-spec form: the parameters belong to the header */
+	CHECK(streq(m->from.uri, "sip:alice@example.org") && streq(m->from.tag, "1928301774"));
+	CHECK(m->cseq == 314159 && streq(m->cseq_method, "INVITE"));
+	CHECK(!m->has_clen && m->n_pai == 0);
+	CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && body.len == m->body.len && body.len > 0);
+	CHECK(cap_sdp_parse((const uint8_t *)body.p, body.len, sdp) == LIM_OK);
+	CHECK(sdp->n_media == 1 && sdp->media[0].port == 3456 && sdp->media[0].conn.a[3] == 2);
+	CHECK(sdp->media[0].key_mgmt.len == 0 && sdp->key_mgmt.len == 0 &&
+	      sdp->n_bad_key_mgmt == 1);
+	CHECK(cap_sdp_key_mgmt(sdp, 0).len == 0 && cap_sdp_key_mgmt(sdp, 5).len == 0);
+	/* Content-Length shorter than the datagram: the rest is discarded (RFC 3261 s18.3) */
+	{
+		static const char r[] =
+			"SIP/2.0 180 Ringing\r\nCall-ID: x\r\nFrom: <sip:a@b>\r\n"
+			"To: <sip:c@d>\r\nCSeq: 1 INVITE\r\nContent-Length: 2\r\n\r\n"
+			"abcdef";
+		CHECK(cap_sip_parse(S(r), m) == LIM_OK && m->status == 180 && m->body.len == 2);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && body.p == NULL && body.len == 0);
+	}
+	CHECK(!cap_sip_looks_like(S("HTTP/1.1 200 OK\r\n")));
+	CHECK(!cap_sip_looks_like(S("\x01\x1a\x05")));
+	CHECK(!cap_sip_looks_like(S("INVITE sip:x SIP/2.1\r\n")));
+	free(m);
+	free(sdp);
+}
+
+/* MCPTT: SDP beside mcptt-info XML and a resource list (TS 24.379). */
+static const char mcptt[] = "INVITE sip:mcptt-server@example.org SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1\r\n"
+			    "From: <sip:mcptt-id-alice@example.org>;tag=f1\r\n"
+			    "To: <sip:mcptt-server@example.org>\r\n"
+			    "Call-ID: mcptt-call-1\r\n"
+			    "CSeq: 1 INVITE\r\n"
+			    "Content-Type: multipart/mixed;boundary=\"++boundary++\"\r\n"
+			    "\r\n"
+			    "--++boundary++\r\n"
+			    "Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n"
+			    "\r\n"
+			    "<?xml version=\"1.0\"?><mcpttinfo><mcptt-Params/></mcpttinfo>\r\n"
+			    "--++boundary++   \r\n"
+			    "Content-Type: application/sdp\r\n"
+			    "Content-ID: <sdp1>\r\n"
+			    "\r\n"
+			    "v=0\r\n"
+			    "o=- 1 1 IN IP6 2001:db8::1\r\n"
+			    "c=IN IP6 2001:db8::1\r\n"
+			    "m=audio 30000 RTP/SAVP 96\r\n"
+			    "a=key-mgmt:mikey AQID\r\n"
+			    "\r\n"
+			    "--++boundary++\r\n"
+			    "Content-Type: application/resource-lists+xml\r\n"
+			    "\r\n"
+			    "<resource-lists/>\r\n"
+			    "--++boundary++--\r\n";
+
+static void t_multipart(void)
+{
+	struct cap_sip_msg *m = calloc(1, sizeof *m);
+	struct cap_sdp *sdp = calloc(1, sizeof *sdp);
+	struct cap_str body;
+	CHECK(cap_sip_parse(S(mcptt), m) == LIM_OK);
+	CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && body.len > 0);
+	CHECK(body.len >= 5 && memcmp(body.p, "v=0\r\n", 5) == 0);
+	CHECK(body.len >= 6 && memcmp(body.p + body.len - 6, "AQID\r\n", 6) == 0);
+	CHECK(cap_sdp_parse((const uint8_t *)body.p, body.len, sdp) == LIM_OK);
+	CHECK(sdp->n_media == 1 && sdp->media[0].port == 30000 && sdp->media[0].conn.family == 6);
+	CHECK(streq(cap_sdp_key_mgmt(sdp, 0), "AQID"));
+	/* no SDP part; no boundary; no closing delimiter; too many parts */
+	{
+		char buf[8192];
+		static const char hdr[] =
+			"MESSAGE sip:x@y SIP/2.0\r\nCall-ID: c\r\nFrom: <sip:a@b>;tag=1\r\n"
+			"To: <sip:c@d>\r\nCSeq: 2 MESSAGE\r\nContent-Type: "
+			"multipart/mixed%s\r\n\r\n";
+		int n;
+		n = snprintf(buf, sizeof buf, hdr, ";boundary=b");
+		n += snprintf(buf + n, sizeof buf - (size_t)n,
+			      "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n");
+		CHECK(cap_sip_parse((const uint8_t *)buf, (size_t)n, m) == LIM_OK);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && body.len == 0);
+		n = snprintf(buf, sizeof buf, hdr, "");
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "--b\r\n\r\nhi\r\n--b--\r\n");
+		CHECK(cap_sip_parse((const uint8_t *)buf, (size_t)n, m) == LIM_OK);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_E_PARSE);
+		n = snprintf(buf, sizeof buf, hdr, ";boundary=b");
+		n += snprintf(buf + n, sizeof buf - (size_t)n,
+			      "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n");
+		CHECK(cap_sip_parse((const uint8_t *)buf, (size_t)n, m) == LIM_OK);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_E_PARSE);
+		n = snprintf(buf, sizeof buf, hdr, ";boundary=b");
+		for (int i = 0; i < 20; i++)
+			n += snprintf(buf + n, sizeof buf - (size_t)n, "--b\r\n\r\nx\r\n");
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "--b--\r\n");
+		CHECK(cap_sip_parse((const uint8_t *)buf, (size_t)n, m) == LIM_OK);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_E_LIMIT);
+	}
+	free(m);
+	free(sdp);
+}
+
+static const char base[] = "OPTIONS sip:x@y SIP/2.0\r\nCall-ID: c1\r\nFrom: <sip:a@b>;tag=1\r\n"
+			   "To: <sip:c@d>\r\nCSeq: 7 OPTIONS\r\n";
+
+/* Parses base + extra + "\r\n" + body and returns the reject reason. */
+static enum cap_drop try_sip(const char *extra, size_t elen, const char *body)
+{
+	static struct cap_sip_msg m;
+	size_t bl = strlen(body), n = sizeof base - 1 + elen + 2 + bl;
+	uint8_t *b = malloc(n);
+	enum lim_err rc;
+	memcpy(b, base, sizeof base - 1);
+	memcpy(b + sizeof base - 1, extra, elen);
+	memcpy(b + sizeof base - 1 + elen, "\r\n", 2);
+	memcpy(b + sizeof base - 1 + elen + 2, body, bl);
+	rc = cap_sip_parse(b, n, &m);
+	free(b);
+	CHECK((rc == LIM_OK) == (m.reject == CAP_OK));
+	return m.reject;
+}
+
+static void t_hostile_sip(void)
+{
+	struct cap_sip_msg *m = calloc(1, sizeof *m);
+	char *big;
+	size_t n;
+
+	CHECK(try_sip("", 0, "") == CAP_OK);
+	/* 10 000 headers */
+	big = malloc(200000);
+	n = 0;
+	for (int i = 0; i < 10000; i++)
+		n += (size_t)snprintf(big + n, 200000 - n, "X-H%d: v\r\n", i % 10);
+	CHECK(try_sip(big, n > 60000 ? 60000 : n, "") == CAP_DROP_SIP_HDRS);
+	/* the same over the size cap */
+	CHECK(try_sip(big, n, "") == CAP_DROP_SIP_SIZE);
+	/* huge Content-Length, Content-Length past the body, not a number, twice */
+	CHECK(try_sip(T("Content-Length: 99999999999999999999999\r\n"), "x") == CAP_DROP_SIP_CLEN);
+	CHECK(try_sip(T("Content-Length: 4294967296\r\n"), "x") == CAP_DROP_SIP_CLEN);
+	CHECK(try_sip(T("Content-Length: 65536\r\n"), "x") == CAP_DROP_SIP_CLEN);
+	CHECK(try_sip(T("Content-Length: 5\r\n"), "abcd") == CAP_DROP_SIP_TRUNC);
+	CHECK(try_sip(T("Content-Length: -1\r\n"), "") == CAP_DROP_SIP_CLEN);
+	CHECK(try_sip(T("l: 0\r\nContent-Length: 0\r\n"), "") == CAP_DROP_SIP_HEADER);
+	/* NULs and control octets in the header section; NULs in the body are fine */
+	CHECK(try_sip(T("X-A: a\0b\r\n"), "") == CAP_DROP_SIP_NUL);
+	CHECK(try_sip(T("X-A: a\x01"
+			"b\r\n"),
+		      "") == CAP_DROP_SIP_NUL);
+	CHECK(try_sip(T("X-A: a\rb\r\n"), "") == CAP_DROP_SIP_NUL);
+	{
+		static const char nb[] =
+			"OPTIONS sip:x@y SIP/2.0\r\nCall-ID: c1\r\nFrom: <sip:a@b>\r\n"
+			"To: <sip:c@d>\r\nCSeq: 7 OPTIONS\r\nl: 3\r\n\r\n\0\0\0";
+		CHECK(cap_sip_parse(S(nb), m) == LIM_OK && m->body.len == 3);
+	}
+	/* a line over the cap */
+	memset(big, 'a', 10000);
+	memcpy(big, "X-Long: ", 8);
+	memcpy(big + 10000, "\r\n", 2);
+	CHECK(try_sip(big, 10002, "") == CAP_DROP_SIP_LINE);
+	memcpy(big + 8192, "\r\n", 2);
+	CHECK(try_sip(big, 8192 + 2, "") == CAP_OK); /* exactly the cap */
+	memcpy(big + 8192, "a\r\n", 3);
+	CHECK(try_sip(big, 8193 + 2, "") == CAP_DROP_SIP_LINE);
+	/* malformed fields */
+	CHECK(try_sip(T("No colon here\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T(": empty name\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("Call-ID: c2\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("CSeq: 8 OPTIONS\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("f: <sip:a@b>\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("P-Asserted-Identity: <sip:unterminated\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("P-Asserted-Identity: \"no uri\"\r\n"), "") == CAP_DROP_SIP_HEADER);
+	CHECK(try_sip(T("X-A: a\r\n  continued\r\n"), "") == CAP_OK);
+	/* the header section never ends */
+	CHECK(cap_sip_parse(S("OPTIONS sip:x@y SIP/2.0\r\nCall-ID: c1\r\n"), m) == LIM_E_TRUNC &&
+	      m->reject == CAP_DROP_SIP_TRUNC);
+	/* start lines */
+	CHECK(cap_sip_parse(S("OPTIONS sip:x@y SIP/3.0\r\n\r\n"), m) == LIM_E_PARSE &&
+	      m->reject == CAP_DROP_SIP_START);
+	CHECK(cap_sip_parse(S("SIP/2.0 99 Low\r\n\r\n"), m) == LIM_E_PARSE &&
+	      m->reject == CAP_DROP_SIP_START);
+	CHECK(cap_sip_parse(S("SIP/2.0 200OK\r\n\r\n"), m) == LIM_E_PARSE);
+	CHECK(cap_sip_parse(S(" folded-first\r\n\r\n"), m) == LIM_E_PARSE);
+	CHECK(cap_sip_parse(S(""), m) != LIM_OK);
+	/* mandatory headers */
+	CHECK(cap_sip_parse(S("SIP/2.0 200 OK\r\nCall-ID: c\r\nFrom: <sip:a@b>\r\n"
+			      "To: <sip:c@d>\r\n\r\n"),
+			    m) == LIM_E_PARSE &&
+	      m->reject == CAP_DROP_SIP_MISSING);
+	CHECK(try_sip(T("CSeq: x\r\n"), "") == CAP_DROP_SIP_HEADER);
+	{
+		static const char cs[] = "SIP/2.0 200 OK\r\nCall-ID: c\r\nFrom: <sip:a@b>\r\n"
+					 "To: <sip:c@d>\r\nCSeq: 2147483648 INVITE\r\n\r\n";
+		CHECK(cap_sip_parse(S(cs), m) == LIM_E_PARSE && m->reject == CAP_DROP_SIP_HEADER);
+	}
+	free(big);
+	free(m);
+}
+
+static void t_hostile_sdp(void)
+{
+	struct cap_sdp *s = calloc(1, sizeof *s);
+	char *big = malloc(100000);
+	size_t n = 0;
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio 1 RTP/AVP 0\r\n"), s) == LIM_OK && s->n_media == 1);
+	CHECK(cap_sdp_parse(S("v=0\nm=audio 1 RTP/AVP 0"), s) == LIM_OK && s->n_media == 1);
+	CHECK(cap_sdp_parse(S("o=x\r\nv=0\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S(""), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nbroken\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\ns=a\0b\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio 65536 RTP/AVP 0\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio x RTP/AVP 0\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio 5/0 RTP/AVP 0\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio 5/2 RTP/AVP 0 x 300\r\n"), s) == LIM_OK &&
+	      s->media[0].nports == 2 && s->media[0].n_fmt == 1);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=audio\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=XX IP4 1.2.3.4\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 1.2.3.4 extra\r\n"), s) == LIM_E_PARSE);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 host.example\r\n"), s) == LIM_OK &&
+	      s->conn.family == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 1.2.3.256\r\n"), s) == LIM_OK &&
+	      s->conn.family == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 224.2.1.1/127/3\r\n"), s) == LIM_OK &&
+	      s->conn.family == 4 && s->conn.a[0] == 224);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtpmap:0\r\na=rtpmap:x y/1\r\n"
+			      "a=rtpmap:0 PCMU/\r\na=rtpmap:0 /8000\r\n"),
+			    s) == LIM_OK &&
+	      s->media[0].n_rtpmap == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\na=key-mgmt:mikey\r\n"), s) == LIM_OK &&
+	      s->n_bad_key_mgmt == 1);
+	/* too many m= lines, too many lines, a line over the cap, over the size cap */
+	n = (size_t)snprintf(big, 100000, "v=0\r\n");
+	for (int i = 0; i < 17; i++)
+		n += (size_t)snprintf(big + n, 100000 - n, "m=audio %d RTP/AVP 0\r\n", 1000 + i);
+	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_E_LIMIT);
+	n = (size_t)snprintf(big, 100000, "v=0\r\n");
+	for (int i = 0; i < 600; i++)
+		n += (size_t)snprintf(big + n, 100000 - n, "a=x\r\n");
+	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_E_LIMIT);
+	memcpy(big, "v=0\r\na=", 7);
+	memset(big + 7, 'A', 20000);
+	CHECK(cap_sdp_parse((const uint8_t *)big, 20007, s) == LIM_E_LIMIT);
+	CHECK(cap_sdp_parse((const uint8_t *)big, 70000, s) == LIM_E_LIMIT);
+	free(big);
+	free(s);
+}
+
+static void t_party(void)
+{
+	struct cap_sip_party p;
+	CHECK(cap_sip_party_parse(T("sip:a@b;tag=x;foo"), &p) == LIM_OK && streq(p.tag, "x"));
+	CHECK(cap_sip_party_parse(T("Anon <sip:a@b;tag=inuri>;TAG=\"q\""), &p) == LIM_OK &&
+	      streq(p.uri, "sip:a@b;tag=inuri") && streq(p.tag, "q") && streq(p.display, "Anon"));
+	CHECK(cap_sip_party_parse(T("\"x\\\" <y>\" <sip:z@w>;tag=1"), &p) == LIM_OK &&
+	      streq(p.uri, "sip:z@w") && streq(p.tag, "1"));
+	CHECK(cap_sip_party_parse(T("\r\n <sip:f@g>\r\n ;tag=2"), &p) == LIM_OK &&
+	      streq(p.uri, "sip:f@g") && streq(p.tag, "2"));
+	CHECK(cap_sip_party_parse(T("\"unterminated <sip:a@b>"), &p) == LIM_E_PARSE);
+	CHECK(cap_sip_party_parse(T("<>"), &p) == LIM_E_PARSE);
+	CHECK(cap_sip_party_parse(T("   "), &p) == LIM_E_PARSE);
+	CHECK(cap_sip_party_parse(T("<sip:a b@c>"), &p) == LIM_E_PARSE);
+}
+
+const struct lim_suite t_sip_suites[] = {
+	{ "sip_invite", t_invite },
+	{ "sip_response", t_response },
+	{ "sip_multipart", t_multipart },
+	{ "sip_hostile", t_hostile_sip },
+	{ "sdp_hostile", t_hostile_sdp },
+	{ "sip_party", t_party },
+	{ NULL, NULL },
+};
