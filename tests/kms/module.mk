@@ -1,0 +1,8 @@
+# The test KMS (tests/kms, DESIGN.md s6): $(BUILD)/limf-kms, built with the tests.
+KMS_TOOL_SRC := tests/kms/limf_kms.c
+$(BUILD)/limf-kms: $(call obj,$(KMS_TOOL_SRC)) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+test-bins: $(BUILD)/limf-kms
+.PHONY: limf-kms
+limf-kms: $(BUILD)/limf-kms

@@ -1,0 +1,582 @@
+/* test_warrants kms_*: the KMS client against the real test KMS ($BUILD/limf-kms) over mutual
+ * TLS on 127.0.0.1, with the real private PostgreSQL cluster (warrants, decisions, audit).
+ * Every assertion about "no request" reads the test KMS's own request log. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/codec.h"
+#include "common/wipe.h"
+#include "tests/kms/kms_glue.h"
+#include "tests/unit/warrants_suites.h"
+#include "warrants/kms.h"
+
+struct tkms {
+	char dir[64];
+	char path[5][200]; /* community, ca, client cert, client key, log */
+	char fault[128];
+	char url[64];
+	pid_t pid;
+	uint8_t z[SAKKE_P_LEN];
+	size_t zlen;
+	uint8_t ksak[ECCSI_KSAK_LEN];
+};
+enum { P_COM, P_CA, P_CERT, P_KEY, P_LOG };
+
+static struct tkms kms_3gpp, kms_6509;
+static int64_t fake_now; /* 0 = real time */
+
+static int64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t test_now(void *ctx)
+{
+	(void)ctx;
+	return fake_now ? fake_now : real_us();
+}
+
+static const char *kms_bin(char *buf, size_t cap)
+{
+	const char *b = getenv("BUILD");
+	snprintf(buf, cap, "%s/limf-kms", b && *b ? b : "build");
+	return buf;
+}
+
+static void stop_all(void)
+{
+	struct tkms *all[] = { &kms_3gpp, &kms_6509 };
+	for (size_t i = 0; i < 2; i++) {
+		struct tkms *t = all[i];
+		char cmd[128];
+		if (t->pid > 0) {
+			kill(t->pid, SIGTERM);
+			waitpid(t->pid, NULL, 0);
+			t->pid = 0;
+		}
+		if (t->dir[0]) {
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "cannot remove %s\n", t->dir);
+			t->dir[0] = '\0';
+		}
+	}
+}
+
+static int json_hex(const char *js, const char *key, uint8_t *out, size_t cap, size_t *n)
+{
+	char pat[32];
+	const char *p, *e;
+	snprintf(pat, sizeof pat, "\"%s\": \"", key);
+	p = strstr(js, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	e = strchr(p, '"');
+	if (!e)
+		return -1;
+	return lim_hex_decode(p, (size_t)(e - p), out, cap, n) == LIM_OK ? 0 : -1;
+}
+
+/* init + serve a test KMS of the given scheme (once per process). */
+static struct tkms *kms_up(const char *scheme)
+{
+	struct tkms *t = strcmp(scheme, "rfc6509") == 0 ? &kms_6509 : &kms_3gpp;
+	char bin[256], port_file[160], sub[80];
+	static const char *names[] = { "community.json", "ca.pem", "client.pem", "client.key" };
+	pid_t pid;
+	int st;
+	if (t->pid > 0)
+		return t;
+	snprintf(t->dir, sizeof t->dir, "/tmp/limf-kms-test.XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		fprintf(stderr, "mkdtemp failed\n");
+		exit(2);
+	}
+	snprintf(sub, sizeof sub, "%s/k", t->dir);
+	for (int i = 0; i < 4; i++)
+		snprintf(t->path[i], sizeof t->path[i], "%s/%s", sub, names[i]);
+	snprintf(t->path[P_LOG], sizeof t->path[P_LOG], "%s/requests.log", t->dir);
+	snprintf(t->fault, sizeof t->fault, "%s/fault", t->dir);
+	snprintf(port_file, sizeof port_file, "%s/port", t->dir);
+	kms_bin(bin, sizeof bin);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(bin, bin, "init", sub, "--scheme", scheme, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "%s init failed\n", bin);
+		exit(2);
+	}
+	{
+		char srvc[160], srvk[160];
+		snprintf(srvc, sizeof srvc, "%s/server.pem", sub);
+		snprintf(srvk, sizeof srvk, "%s/server.key", sub);
+		pid = fork();
+		if (pid == 0) {
+			execl(bin, bin, "serve", "--community", t->path[P_COM], "--cert", srvc,
+			      "--key", srvk, "--ca", t->path[P_CA], "--listen", "127.0.0.1:0",
+			      "--port-file", port_file, "--log", t->path[P_LOG], "--fault-file",
+			      t->fault, "--slow-ms", "2500", (char *)NULL);
+			_exit(127);
+		}
+	}
+	if (pid < 0) {
+		fprintf(stderr, "fork failed\n");
+		exit(2);
+	}
+	t->pid = pid;
+	atexit(stop_all);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(port_file, "r");
+		int port = 0;
+		if (f) {
+			if (fscanf(f, "%d", &port) == 1 && port > 0) {
+				fclose(f);
+				snprintf(t->url, sizeof t->url, "https://127.0.0.1:%d", port);
+				break;
+			}
+			fclose(f);
+		}
+		usleep(50000);
+	}
+	if (!t->url[0]) {
+		fprintf(stderr, "limf-kms serve did not start\n");
+		exit(2);
+	}
+	{
+		size_t n, kl;
+		char *js = lim_t_read_file(t->path[P_COM], &n);
+		if (json_hex(js, "z", t->z, sizeof t->z, &t->zlen) != 0 ||
+		    json_hex(js, "ksak", t->ksak, sizeof t->ksak, &kl) != 0 || kl != 32) {
+			fprintf(stderr, "bad community file\n");
+			exit(2);
+		}
+		free(js);
+	}
+	return t;
+}
+
+static void set_fault(const struct tkms *t, const char *fault)
+{
+	FILE *f = fopen(t->fault, "w");
+	if (!f || fprintf(f, "%s\n", fault) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "cannot write the fault file\n");
+		exit(2);
+	}
+}
+
+/* Lines of the KMS request log containing both needles (NULL = any). */
+static int log_count(const struct tkms *t, const char *a, const char *b)
+{
+	char line[2048];
+	int n = 0;
+	FILE *f = fopen(t->path[P_LOG], "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if ((!a || strstr(line, a)) && (!b || strstr(line, b)))
+			n++;
+	fclose(f);
+	return n;
+}
+
+#define PROV "path=" WR_KMS_PATH_PROV " "
+
+static struct wr_kms *client(const struct tkms *t, const char *ca, long timeout_ms)
+{
+	struct wr_kms_config cfg;
+	struct wr_kms *k = NULL;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.base_url = t->url;
+	cfg.ca_file = ca ? ca : t->path[P_CA];
+	cfg.cert_file = t->path[P_CERT];
+	cfg.key_file = t->path[P_KEY];
+	cfg.connect_timeout_ms = 2000;
+	cfg.timeout_ms = timeout_ms;
+	cfg.retries = 1;
+	cfg.crypto = kg_crypto();
+	cfg.now = test_now;
+	if (wr_kms_new(&cfg, &k) != LIM_OK) {
+		fprintf(stderr, "wr_kms_new failed\n");
+		exit(2);
+	}
+	return k;
+}
+
+struct acount {
+	const char *action, *needle;
+	int n;
+};
+static int count_row(void *ctx, const struct wr_audit_row *r)
+{
+	struct acount *c = ctx;
+	if (strcmp(r->action, c->action) == 0 && (!c->needle || strstr(r->detail, c->needle)))
+		c->n++;
+	return 0;
+}
+/* Audit rows of liid with this action whose detail contains needle. The service role
+ * cannot read the audit: count as the operator. */
+static int audit_count(struct wr_db *db, const char *liid, const char *action, const char *needle)
+{
+	struct acount c = { action, needle, 0 };
+	struct wr_db *op = t_db(T_OPERATOR);
+	enum lim_err e = wr_audit_list(op, liid, count_row, &c);
+	(void)db;
+	wr_db_close(op);
+	return e == LIM_OK ? c.n : -1;
+}
+
+static void add_warrant(const char *liid, int64_t from, int64_t to, const char *target)
+{
+	struct wr_db *op = t_db(T_OPERATOR);
+	struct wr_warrant w;
+	t_fill(&w, liid, from, to, target);
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	wr_db_close(op);
+}
+
+/* A decision for a call between a and b at t (may be NULL: no warrant). */
+static struct wr_kms_decision *decide(struct wr_db *db, const char *a, const char *b, int64_t t)
+{
+	struct wr_party p[2] = { { a, NULL, NULL, NULL }, { b, NULL, NULL, NULL } };
+	struct wr_kms_decision *d = NULL;
+	CHECK(wr_kms_decide(db, p, b ? 2 : 1, t, &d) == LIM_OK);
+	return d;
+}
+
+static void t_kms_cert(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	struct wr_kms_cert c;
+	uint8_t Z[SAKKE_POINT_LEN], kpak[ECCSI_KPAK_LEN];
+	int before = audit_count(db, "", "kms.init", "ok kms_uri=kms.limf.test");
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	CHECK(strcmp(c.kms_uri, "kms.limf.test") == 0);
+	CHECK(c.scheme == WR_KMS_ID_3GPP);
+	CHECK(c.user_key_period == 2592000 && c.user_key_offset == 0 && c.parameter_set == 1);
+	CHECK(sakke_kms_public(t->z, t->zlen, Z) == LIM_OK);
+	CHECK(eccsi_kpak_from_ksak(t->ksak, kpak) == LIM_OK);
+	CHECK_EQ_MEM(c.z, Z, sizeof Z);
+	CHECK_EQ_MEM(c.kpak, kpak, sizeof kpak);
+	CHECK(audit_count(db, "", "kms.init", "ok kms_uri=kms.limf.test") == before + 1);
+	CHECK(log_count(t, "path=" WR_KMS_PATH_INIT " ", "CN=limf-client") >= 1);
+	/* a client that does not trust the server's CA gets nothing */
+	wr_kms_free(k);
+	k = client(t, t->path[P_CERT], 5000);
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_E_IO);
+	CHECK(audit_count(db, "", "kms.init", "error") >= 1);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+/* Invariant 1: no key request without a positive decision (read on the KMS's own log). */
+static void t_kms_gate(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = (const void *)1;
+	char liid[WR_LIID_MAX + 1], refused[WR_LIID_MAX + 1];
+	int64_t now = real_us();
+	int lines = log_count(t, PROV, NULL);
+	struct wr_kms_decision *d = decide(db, "sip:nobody@example.org", "tel:+441632960000", now);
+	CHECK(d == NULL);
+	CHECK(wr_kms_keys(k, db, d, "sip:nobody@example.org", &keys) == LIM_E_ARG);
+	CHECK(keys == NULL);
+	CHECK(log_count(t, PROV, NULL) == lines); /* zero new lines */
+	/* a suspended warrant: no decision either */
+	t_liid(liid, sizeof liid, "kgate");
+	add_warrant(liid, now - 3600000000LL, now + 3600000000LL, "sip:gate@example.org");
+	{
+		struct wr_db *op = t_db(T_OPERATOR);
+		CHECK(wr_warrant_set_status(op, liid, WR_SUSPENDED, "test") == LIM_OK);
+		wr_db_close(op);
+	}
+	d = decide(db, "sip:gate@example.org", NULL, now);
+	CHECK(d == NULL);
+	CHECK(log_count(t, PROV, NULL) == lines);
+	/* a positive decision does not open the KMS for a user outside the call */
+	t_liid(refused, sizeof refused, "kbind");
+	add_warrant(refused, now - 3600000000LL, now + 3600000000LL, "sip:bound@example.org");
+	d = decide(db, "sip:bound@example.org", "sip:peer@example.org", now);
+	CHECK(d != NULL);
+	CHECK(wr_kms_keys(k, db, d, "sip:stranger@example.org", &keys) == LIM_E_AUTH);
+	CHECK(keys == NULL);
+	CHECK(audit_count(db, refused, "kms.refused", "sip:stranger@example.org") == 1);
+	CHECK(log_count(t, PROV, NULL) == lines);
+	CHECK(wr_kms_cached(k) == 0);
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+static void check_keys(const struct tkms *t, const struct wr_kms_keys *keys, const char *uri)
+{
+	uint8_t rsk[WR_KMS_RSK_LEN], ssk[WR_KMS_SSK_LEN], pvt[WR_KMS_PVT_LEN];
+	CHECK(strcmp(keys->user_uri, uri) == 0);
+	CHECK(kg_issue(t->z, t->zlen, t->ksak, keys->ident.id, keys->ident.idlen, rsk, ssk, pvt) ==
+	      LIM_OK);
+	CHECK_EQ_MEM(keys->rsk, rsk, sizeof rsk);
+	CHECK_EQ_MEM(keys->ssk, ssk, sizeof ssk);
+	CHECK_EQ_MEM(keys->pvt, pvt, sizeof pvt);
+	lim_wipe(rsk, sizeof rsk);
+	lim_wipe(ssk, sizeof ssk);
+}
+
+static void fetch_scheme(const char *scheme, const char *tag)
+{
+	struct tkms *t = kms_up(scheme);
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = NULL;
+	struct wr_kms_ident id;
+	struct wr_kms_cert c;
+	char liid[WR_LIID_MAX + 1], alice[96], bob[96], want[160];
+	int64_t now = real_us();
+	t_liid(liid, sizeof liid, tag);
+	snprintf(alice, sizeof alice, "sip:alice-%s-%ld@example.org", tag, (long)getpid());
+	snprintf(bob, sizeof bob, "sip:bob-%s-%ld@example.org", tag, (long)getpid());
+	add_warrant(liid, now - 3600000000LL, now + 3600000000LL, alice);
+	struct wr_kms_decision *d = decide(db, alice, bob, now);
+	CHECK(d != NULL);
+	{
+		size_t n = 0;
+		const struct wr_match *m = wr_kms_decision_matches(d, &n);
+		CHECK(n == 1 && m && strcmp(m[0].liid, liid) == 0);
+	}
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) == LIM_OK);
+	if (!keys) {
+		fprintf(stderr, "wr_kms_keys: %s\n", wr_kms_msg(k));
+		goto out;
+	}
+	check_keys(t, keys, alice);
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	CHECK(c.scheme == (strcmp(scheme, "rfc6509") == 0 ? WR_KMS_ID_RFC6509 : WR_KMS_ID_3GPP));
+	CHECK(kg_ident(NULL, &c, alice, now, &id) == LIM_OK);
+	CHECK(keys->ident.idlen == id.idlen && memcmp(keys->ident.id, id.id, id.idlen) == 0);
+	CHECK(keys->ident.idlen == (c.scheme == WR_KMS_ID_3GPP ? 32 : strlen(alice) + 9));
+	CHECK(keys->expires == now + 3600000000LL || keys->expires == id.valid_to);
+	CHECK(kg_rsk_validate(NULL, c.z, id.id, id.idlen, keys->rsk) == LIM_OK);
+	CHECK(kg_ssk_validate(NULL, c.kpak, id.id, id.idlen, keys->ssk, keys->pvt) == LIM_OK);
+	/* one request on the KMS, with the client certificate's subject and the key period */
+	snprintf(want, sizeof want, "user=%s period=%llu ", alice,
+		 (unsigned long long)id.period_no);
+	CHECK(log_count(t, PROV, want) == 1);
+	CHECK(log_count(t, want, "subject=/O=limf test/CN=limf-client") == 1);
+	/* audited with the LIID: the request before, the outcome after */
+	CHECK(audit_count(db, liid, "kms.request", alice) == 1);
+	CHECK(audit_count(db, liid, "kms.result", "ok uri=") == 1);
+	/* cached: no second request */
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) == LIM_OK);
+	CHECK(keys != NULL);
+	CHECK(log_count(t, PROV, want) == 1);
+	CHECK(wr_kms_cached(k) == 1);
+	/* the other party of the targeted call (the I_MESSAGE may be encrypted to it) */
+	CHECK(wr_kms_keys(k, db, d, bob, &keys) == LIM_OK);
+	if (keys)
+		check_keys(t, keys, bob);
+	CHECK(log_count(t, PROV, bob) == 1);
+	CHECK(audit_count(db, liid, "kms.request", bob) == 1);
+	CHECK(wr_kms_cached(k) == 2);
+	wr_kms_purge(k);
+	CHECK(wr_kms_cached(k) == 0);
+out:
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+static void t_kms_fetch(void)
+{
+	fetch_scheme("3gpp-uid", "k3g");
+}
+
+static void t_kms_rfc6509(void)
+{
+	fetch_scheme("rfc6509", "k65");
+}
+
+/* A broken KMS: clean error, nothing cached, audited as failed. */
+static void t_kms_faults(void)
+{
+	static const struct {
+		const char *fault;
+		enum lim_err want;
+		int requests; /* with one retry */
+	} cases[] = {
+		{ "garbage", LIM_E_PARSE, 1 },
+		{ "wrong-rsk", LIM_E_AUTH, 1 },
+		{ "close", LIM_E_IO, 2 },
+		{ "http500", LIM_E_IO, 2 },
+		/* last: the single-threaded KMS is still asleep when the retry comes, so the
+		 * retry may time out before it is read (1 or 2 requests logged) */
+		{ "slow", LIM_E_IO, -1 },
+	};
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 800);
+	char liid[WR_LIID_MAX + 1], carol[96];
+	int64_t now = real_us();
+	t_liid(liid, sizeof liid, "kfault");
+	snprintf(carol, sizeof carol, "sip:carol-%ld@example.org", (long)getpid());
+	add_warrant(liid, now - 3600000000LL, now + 3600000000LL, carol);
+	struct wr_kms_decision *d = decide(db, carol, NULL, now);
+	CHECK(d != NULL);
+	CHECK(wr_kms_fetch_cert(k, db, NULL) == LIM_OK);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct wr_kms_keys *keys = (const void *)1;
+		char tag[64];
+		int before = log_count(t, PROV, carol);
+		int fails = audit_count(db, liid, "kms.result", "error");
+		enum lim_err e;
+		set_fault(t, cases[i].fault);
+		e = wr_kms_keys(k, db, d, carol, &keys);
+		if (e != cases[i].want)
+			fprintf(stderr, "fault %s: %s (%s)\n", cases[i].fault, lim_strerror(e),
+				wr_kms_msg(k));
+		CHECK(e == cases[i].want);
+		CHECK(keys == NULL);
+		CHECK(wr_kms_cached(k) == 0);
+		snprintf(tag, sizeof tag, "fault=%s", cases[i].fault);
+		int reqs = log_count(t, PROV, carol) - before;
+		if (cases[i].requests >= 0 && reqs != cases[i].requests)
+			fprintf(stderr, "fault %s: %d requests\n", cases[i].fault, reqs);
+		CHECK(cases[i].requests < 0 ? reqs >= 1 && reqs <= 2 : reqs == cases[i].requests);
+		CHECK(log_count(t, carol, tag) >= 1);
+		CHECK(audit_count(db, liid, "kms.result", "error") == fails + 1);
+	}
+	set_fault(t, "none");
+	/* and a healthy KMS again (once it has woken up) */
+	wr_kms_free(k);
+	k = client(t, NULL, 10000);
+	{
+		const struct wr_kms_keys *keys = NULL;
+		CHECK(wr_kms_keys(k, db, d, carol, &keys) == LIM_OK);
+		CHECK(keys != NULL);
+		CHECK(wr_kms_cached(k) == 1);
+	}
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return s * n;
+}
+
+/* Mutual TLS: the server refuses a client without a certificate. */
+static void t_kms_mtls(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	char url[160];
+	int refused = log_count(t, "tls-refused", NULL);
+	int prov = log_count(t, PROV, NULL);
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+	long status = 0;
+	snprintf(url, sizeof url, "%s%s", t->url, WR_KMS_PATH_PROV);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, t->path[P_CA]);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+			 "<KmsRequest xmlns=\"" WR_KMS_NS "\"><UserUri>sip:x@example.org</UserUri>"
+			 "</KmsRequest>");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	CHECK(rc != CURLE_OK);
+	CHECK(status == 0);
+	CHECK(log_count(t, "tls-refused", NULL) == refused + 1);
+	CHECK(log_count(t, PROV, NULL) == prov);
+	/* with the certificate, a malformed request is answered 400 */
+	curl_easy_setopt(c, CURLOPT_SSLCERT, t->path[P_CERT]);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, t->path[P_KEY]);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "<not-a-kms-request/>");
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	CHECK(rc == CURLE_OK);
+	CHECK(status == 400);
+	curl_easy_cleanup(c);
+}
+
+/* Invariant 3: keys expire at the warrant's end or the key period's end, whichever first. */
+static void t_kms_expiry(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = NULL;
+	char l1[WR_LIID_MAX + 1], l2[WR_LIID_MAX + 1], dave[96], erin[96];
+	int64_t now = real_us(), wend = now + 600000000LL, pend;
+	t_liid(l1, sizeof l1, "kexpw");
+	t_liid(l2, sizeof l2, "kexpp");
+	snprintf(dave, sizeof dave, "sip:dave-%ld@example.org", (long)getpid());
+	snprintf(erin, sizeof erin, "sip:erin-%ld@example.org", (long)getpid());
+	fake_now = 0;
+	/* the warrant ends (10 min) before the key period (30 days) */
+	add_warrant(l1, now - 3600000000LL, wend, dave);
+	struct wr_kms_decision *d = decide(db, dave, NULL, now);
+	CHECK(d != NULL);
+	CHECK(wr_kms_keys(k, db, d, dave, &keys) == LIM_OK);
+	CHECK(keys && keys->expires == wend && wend < keys->ident.valid_to);
+	fake_now = wend - 1;
+	CHECK(wr_kms_cached(k) == 1);
+	fake_now = wend;
+	CHECK(wr_kms_cached(k) == 0);
+	fake_now = 0;
+	wr_kms_decision_free(d);
+	/* the key period ends before the warrant (valid for a year) */
+	add_warrant(l2, now - 3600000000LL, now + 365LL * 86400 * 1000000, erin);
+	d = decide(db, erin, NULL, now);
+	CHECK(d != NULL);
+	keys = NULL;
+	CHECK(wr_kms_keys(k, db, d, erin, &keys) == LIM_OK);
+	pend = keys ? keys->ident.valid_to : 0;
+	CHECK(keys && keys->expires == pend && pend > now && pend <= now + 2592000LL * 1000000);
+	fake_now = pend - 1;
+	CHECK(wr_kms_cached(k) == 1);
+	/* a cache hit does not ask the KMS again */
+	int lines = log_count(t, PROV, erin);
+	CHECK(wr_kms_keys(k, db, d, erin, &keys) == LIM_OK);
+	CHECK(log_count(t, PROV, erin) == lines);
+	fake_now = pend;
+	CHECK(wr_kms_cached(k) == 0);
+	/* after expiry, a new decision fetches again (audited again) */
+	CHECK(wr_kms_keys(k, db, d, erin, &keys) == LIM_OK);
+	CHECK(log_count(t, PROV, erin) == lines + 1);
+	CHECK(audit_count(db, l2, "kms.request", erin) == 2);
+	fake_now = 0;
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+const struct lim_suite t_wr_kms_suites[] = {
+	{ "kms_cert", t_kms_cert },     { "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },   { "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults }, { "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry }, { NULL, NULL },
+};

@@ -1,0 +1,835 @@
+/* see warrants/kms.h */
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/codec.h"
+#include "common/wipe.h"
+#include "warrants/internal.h"
+#include "warrants/kms.h"
+
+#define KMS_DECIDE_MAX  16   /* matched warrants kept in a decision */
+#define KMS_PARTIES_MAX 16   /* parties kept in a decision */
+#define KMS_TEXT_MAX    1024 /* an element's text (hex of Z is 514 characters) */
+
+/* The proof of a positive decision: only wr_kms_decide creates one (see kms.h). */
+struct wr_kms_decision {
+	int64_t t_us;
+	int64_t warrant_end; /* latest valid_to of the matched warrants */
+	size_t n_matches;
+	struct wr_match matches[KMS_DECIDE_MAX];
+	size_t n_parties;
+	struct {
+		char norm[WR_URI_MAX + 1]; /* "" when the party had no (parsable) URI */
+		bool has_uid;
+		uint8_t uid[WR_UID_LEN];
+		wr_uid_fn uid_fn;
+		void *uid_ctx;
+	} parties[KMS_PARTIES_MAX];
+};
+
+struct kms_entry {
+	struct wr_kms_keys keys;
+	struct kms_entry *next;
+};
+
+struct wr_kms {
+	char *base_url, *ca_file, *cert_file, *key_file;
+	long connect_ms, total_ms;
+	unsigned retries;
+	size_t max_response, cache_max, n_cached;
+	struct wr_kms_crypto crypto;
+	int64_t (*now)(void *ctx);
+	void *now_ctx;
+	bool have_cert;
+	struct wr_kms_cert cert;
+	struct kms_entry *cache; /* secure heap */
+	char msg[256];
+};
+
+/* A response body in the secure heap, capped. */
+struct kms_buf {
+	char *p;
+	size_t len, cap;
+	bool toobig;
+};
+
+static enum lim_err kms_fail(struct wr_kms *k, enum lim_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum lim_err kms_fail(struct wr_kms *k, enum lim_err e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(k->msg, sizeof k->msg, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+static int64_t real_now(void *ctx)
+{
+	struct timespec ts;
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* ---- cache ---------------------------------------------------------------------------- */
+
+static void entry_free(struct kms_entry *e)
+{
+	OPENSSL_secure_clear_free(e, sizeof *e);
+}
+
+static void cache_sweep(struct wr_kms *k)
+{
+	int64_t now = k->now(k->now_ctx);
+	struct kms_entry **pp = &k->cache;
+	while (*pp) {
+		struct kms_entry *e = *pp;
+		if (e->keys.expires <= now) {
+			*pp = e->next;
+			entry_free(e);
+			k->n_cached--;
+		} else {
+			pp = &e->next;
+		}
+	}
+}
+
+/* see kms.h */
+void wr_kms_purge(struct wr_kms *k)
+{
+	while (k->cache) {
+		struct kms_entry *e = k->cache;
+		k->cache = e->next;
+		entry_free(e);
+	}
+	k->n_cached = 0;
+}
+
+/* see kms.h */
+size_t wr_kms_cached(struct wr_kms *k)
+{
+	cache_sweep(k);
+	return k->n_cached;
+}
+
+/* ---- client lifetime ------------------------------------------------------------------ */
+
+/* see kms.h */
+enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
+{
+	struct wr_kms *k;
+	*out = NULL;
+	if (!cfg || !cfg->base_url || !cfg->ca_file || !cfg->cert_file || !cfg->key_file ||
+	    !cfg->crypto.ident || !cfg->crypto.rsk_validate || !cfg->crypto.ssk_validate)
+		return LIM_E_ARG;
+	if (strncmp(cfg->base_url, "https://", 8) != 0)
+		return LIM_E_ARG;
+	k = calloc(1, sizeof *k);
+	if (!k)
+		return LIM_E_NOMEM;
+	k->base_url = dup_str(cfg->base_url);
+	k->ca_file = dup_str(cfg->ca_file);
+	k->cert_file = dup_str(cfg->cert_file);
+	k->key_file = dup_str(cfg->key_file);
+	if (!k->base_url || !k->ca_file || !k->cert_file || !k->key_file) {
+		wr_kms_free(k);
+		return LIM_E_NOMEM;
+	}
+	k->connect_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
+	k->total_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 15000;
+	k->retries = cfg->retries;
+	k->max_response = cfg->max_response && cfg->max_response < WR_KMS_RESPONSE_MAX
+				  ? cfg->max_response
+				  : WR_KMS_RESPONSE_MAX;
+	k->cache_max = cfg->cache_max ? cfg->cache_max : 256;
+	k->crypto = cfg->crypto;
+	k->now = cfg->now ? cfg->now : real_now;
+	k->now_ctx = cfg->now_ctx;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		wr_kms_free(k);
+		return LIM_E_IO;
+	}
+	*out = k;
+	return LIM_OK;
+}
+
+/* see kms.h */
+void wr_kms_free(struct wr_kms *k)
+{
+	if (!k)
+		return;
+	wr_kms_purge(k);
+	free(k->base_url);
+	free(k->ca_file);
+	free(k->cert_file);
+	free(k->key_file);
+	lim_wipe(k, sizeof *k);
+	free(k);
+}
+
+/* see kms.h */
+const char *wr_kms_msg(const struct wr_kms *k)
+{
+	return k ? k->msg : "";
+}
+
+/* ---- the decision --------------------------------------------------------------------- */
+
+/* see kms.h */
+enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_kms_decision **out)
+{
+	struct wr_kms_decision *d = NULL;
+	struct wr_warrant *w = NULL;
+	enum lim_err e;
+	size_t n = 0;
+	*out = NULL;
+	if (!db || (!parties && n_parties) || n_parties > KMS_PARTIES_MAX)
+		return LIM_E_ARG;
+	d = calloc(1, sizeof *d);
+	w = malloc(sizeof *w);
+	if (!d || !w) {
+		e = LIM_E_NOMEM;
+		goto out;
+	}
+	e = wr_decide(db, parties, n_parties, t_us, d->matches, KMS_DECIDE_MAX, &n);
+	if (e != LIM_OK || n == 0)
+		goto out;
+	d->n_matches = n;
+	d->t_us = t_us;
+	d->warrant_end = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		e = wr_warrant_get(db, d->matches[i].liid, w);
+		if (e != LIM_OK)
+			goto out;
+		if (w->valid_to > d->warrant_end)
+			d->warrant_end = w->valid_to;
+	}
+	d->n_parties = n_parties;
+	for (size_t i = 0; i < n_parties; i++) {
+		enum wr_kind kind;
+		const struct wr_party *p = &parties[i];
+		d->parties[i].norm[0] = '\0';
+		if (p->uri && wr_target_normalise(p->uri, strlen(p->uri), &kind, d->parties[i].norm,
+						  sizeof d->parties[i].norm) != LIM_OK)
+			d->parties[i].norm[0] = '\0';
+		if (p->uid && p->uid_fn) {
+			d->parties[i].has_uid = true;
+			memcpy(d->parties[i].uid, p->uid, WR_UID_LEN);
+			d->parties[i].uid_fn = p->uid_fn;
+			d->parties[i].uid_ctx = p->uid_ctx;
+		}
+	}
+	*out = d;
+	d = NULL;
+	e = LIM_OK;
+out:
+	free(w);
+	free(d);
+	return e;
+}
+
+/* see kms.h */
+void wr_kms_decision_free(struct wr_kms_decision *d)
+{
+	free(d);
+}
+
+/* see kms.h */
+const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, size_t *n)
+{
+	*n = d ? d->n_matches : 0;
+	return d ? d->matches : NULL;
+}
+
+/* Whether uri names a party of d (normalised URI, or a UID the party's uid_fn gives). */
+static bool decision_binds(const struct wr_kms_decision *d, const char *uri)
+{
+	char norm[WR_URI_MAX + 1];
+	enum wr_kind kind;
+	bool have_norm = wr_target_normalise(uri, strlen(uri), &kind, norm, sizeof norm) == LIM_OK;
+	for (size_t i = 0; i < d->n_parties; i++) {
+		if (have_norm && d->parties[i].norm[0] && strcmp(d->parties[i].norm, norm) == 0)
+			return true;
+		if (d->parties[i].has_uid) {
+			uint8_t uid[WR_UID_LEN];
+			bool eq = d->parties[i].uid_fn(d->parties[i].uid_ctx, uri, strlen(uri),
+						       uid) == LIM_OK &&
+				  CRYPTO_memcmp(uid, d->parties[i].uid, WR_UID_LEN) == 0;
+			if (!eq && have_norm)
+				eq = d->parties[i].uid_fn(d->parties[i].uid_ctx, norm, strlen(norm),
+							  uid) == LIM_OK &&
+				     CRYPTO_memcmp(uid, d->parties[i].uid, WR_UID_LEN) == 0;
+			if (eq)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------- */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct kms_buf *b = ud;
+	size_t n = size * nmemb;
+	if (n > b->cap - b->len) {
+		b->toobig = true;
+		return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
+	}
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	return n;
+}
+
+static bool retryable(CURLcode c)
+{
+	return c == CURLE_COULDNT_CONNECT || c == CURLE_OPERATION_TIMEDOUT ||
+	       c == CURLE_GOT_NOTHING || c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR ||
+	       c == CURLE_PARTIAL_FILE;
+}
+
+/* POSTs body to base_url + path; the response body lands in b (secure heap, wiped by the
+ * caller). LIM_E_IO on transport failure or a status other than 200. */
+static enum lim_err http_post(struct wr_kms *k, const char *path, const char *body,
+			      struct kms_buf *b)
+{
+	char url[1024];
+	CURL *c = NULL;
+	struct curl_slist *hdr = NULL;
+	enum lim_err e = LIM_E_IO;
+	if ((size_t)snprintf(url, sizeof url, "%s%s", k->base_url, path) >= sizeof url)
+		return kms_fail(k, LIM_E_LIMIT, "KMS URL too long");
+	hdr = curl_slist_append(NULL, "Content-Type: application/xml; charset=utf-8");
+	c = curl_easy_init();
+	if (!c || !hdr) {
+		e = kms_fail(k, LIM_E_NOMEM, "curl initialisation failed");
+		goto out;
+	}
+	for (unsigned attempt = 0; attempt <= k->retries; attempt++) {
+		long status = 0;
+		CURLcode rc;
+		lim_wipe(b->p, b->len);
+		b->len = 0;
+		b->toobig = false;
+		curl_easy_reset(c);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		curl_easy_setopt(c, CURLOPT_CAINFO, k->ca_file);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, k->cert_file);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY, k->key_file);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, k->connect_ms);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, k->total_ms);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->cap);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+		rc = curl_easy_perform(c);
+		if (rc == CURLE_OK) {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+			if (status == 200) {
+				e = LIM_OK;
+				break;
+			}
+			e = kms_fail(k, LIM_E_IO, "KMS answered HTTP %ld", status);
+			if (status < 500)
+				break;
+			continue;
+		}
+		if (b->toobig || rc == CURLE_FILESIZE_EXCEEDED) {
+			e = kms_fail(k, LIM_E_LIMIT, "KMS response exceeds %zu octets", b->cap);
+			break;
+		}
+		e = kms_fail(k, LIM_E_IO, "KMS request failed: %s", curl_easy_strerror(rc));
+		if (!retryable(rc))
+			break;
+	}
+out:
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	return e;
+}
+
+/* ---- XML ------------------------------------------------------------------------------ */
+
+static bool is_elem(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	       strcmp((const char *)n->ns->href, WR_KMS_NS) == 0 &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+/* The one child element `name` of parent (NULL when absent or repeated). */
+static const xmlNode *child(const xmlNode *parent, const char *name)
+{
+	const xmlNode *found = NULL;
+	if (!parent)
+		return NULL;
+	for (const xmlNode *n = parent->children; n; n = n->next)
+		if (is_elem(n, name)) {
+			if (found)
+				return NULL;
+			found = n;
+		}
+	return found;
+}
+
+/* The text of element n, whitespace-trimmed, into out (cap). False when n is missing, has
+ * child elements, or its text does not fit. */
+static bool text_of(const xmlNode *n, char *out, size_t cap)
+{
+	size_t len = 0, a = 0;
+	if (!n)
+		return false;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE)
+			return false;
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			continue;
+		size_t l = strlen((const char *)c->content);
+		if (l >= cap - len)
+			return false;
+		memcpy(out + len, c->content, l);
+		len += l;
+	}
+	while (len && (out[len - 1] == ' ' || out[len - 1] == '\n' || out[len - 1] == '\r' ||
+		       out[len - 1] == '\t'))
+		len--;
+	while (a < len && (out[a] == ' ' || out[a] == '\n' || out[a] == '\r' || out[a] == '\t'))
+		a++;
+	memmove(out, out + a, len - a);
+	out[len - a] = '\0';
+	return true;
+}
+
+static bool text_u64(const xmlNode *n, uint64_t *v)
+{
+	char s[32];
+	uint64_t x = 0;
+	if (!text_of(n, s, sizeof s) || !s[0])
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/* Decodes a key element (hex, or base64) of exactly len octets. An element with children
+ * (EncryptedKey, Annex D.3.5) is LIM_E_UNSUPP. */
+static enum lim_err text_key(const xmlNode *n, uint8_t *out, size_t len)
+{
+	char s[KMS_TEXT_MAX];
+	size_t got = 0;
+	enum lim_err e = LIM_E_PARSE;
+	if (n && child(n, "EncryptedKey"))
+		return LIM_E_UNSUPP;
+	if (!text_of(n, s, sizeof s))
+		goto out;
+	if (lim_hex_decode_ws(s, strlen(s), out, len, &got) == LIM_OK && got == len)
+		e = LIM_OK;
+	else if (lim_b64_decode(s, strlen(s), out, len, &got) == LIM_OK && got == len)
+		e = LIM_OK;
+	else
+		lim_wipe(out, len);
+out:
+	LIM_WIPE(s);
+	return e;
+}
+
+/* Wipes every text node (keys included) before the tree is freed. */
+static void wipe_tree(xmlNode *n)
+{
+	for (; n; n = n->next) {
+		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content)
+			lim_wipe(n->content, strlen((const char *)n->content));
+		wipe_tree(n->children);
+	}
+}
+
+static void doc_free(xmlDoc *doc)
+{
+	if (!doc)
+		return;
+	wipe_tree(doc->children);
+	xmlFreeDoc(doc);
+}
+
+/* Parses b: no network, no DTD (any DOCTYPE is refused), no entity substitution. Returns
+ * the KmsResponse/KmsMessage/<what> element. */
+static enum lim_err parse_response(struct wr_kms *k, const struct kms_buf *b, const char *what,
+				   xmlDoc **doc, const xmlNode **msg)
+{
+	xmlParserCtxt *ctx;
+	const xmlNode *root;
+	*doc = NULL;
+	*msg = NULL;
+	if (b->len > INT32_MAX)
+		return kms_fail(k, LIM_E_LIMIT, "KMS response too large");
+	ctx = xmlNewParserCtxt();
+	if (!ctx)
+		return kms_fail(k, LIM_E_NOMEM, "XML parser allocation failed");
+	*doc = xmlCtxtReadMemory(ctx, b->p, (int)b->len, "kms-response.xml", "UTF-8",
+				 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+					 XML_PARSE_NOCDATA);
+	xmlFreeParserCtxt(ctx);
+	if (!*doc)
+		return kms_fail(k, LIM_E_PARSE, "KMS response is not well-formed XML");
+	if ((*doc)->intSubset || (*doc)->extSubset)
+		return kms_fail(k, LIM_E_PARSE, "KMS response carries a DTD");
+	root = xmlDocGetRootElement(*doc);
+	if (!is_elem(root, "KmsResponse"))
+		return kms_fail(k, LIM_E_PARSE, "KMS response root is not KmsResponse in %s",
+				WR_KMS_NS);
+	*msg = child(child(root, "KmsMessage"), what);
+	if (!*msg)
+		return kms_fail(k, LIM_E_PARSE, "KMS response lacks KmsMessage/%s", what);
+	return LIM_OK;
+}
+
+/* The request body (Annex D.2): KmsRequest with UserUri, KmsUri and, for keyprov, Time. */
+static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t t_us, char *out,
+				 size_t cap)
+{
+	char ts[WR_TIME_STRLEN] = "";
+	char uri[6 * WR_URI_MAX + 1];
+	size_t o = 0;
+	const char *s = user_uri ? user_uri : "";
+	for (; *s; s++) {
+		const char *rep = NULL;
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		default: break;
+		}
+		size_t l = rep ? strlen(rep) : 1;
+		if (l >= sizeof uri - o)
+			return kms_fail(k, LIM_E_LIMIT, "user URI too long");
+		memcpy(uri + o, rep ? rep : s, l);
+		o += l;
+	}
+	uri[o] = '\0';
+	if (user_uri)
+		wr_time_format(t_us, ts);
+	if ((size_t)snprintf(out, cap,
+			     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			     "<KmsRequest xmlns=\"" WR_KMS_NS "\" Version=\"1.0.0\">"
+			     "<UserUri>%s</UserUri><KmsUri>%s</KmsUri>%s%s%s</KmsRequest>\n",
+			     uri, k->have_cert ? k->cert.kms_uri : "", user_uri ? "<Time>" : "", ts,
+			     user_uri ? "</Time>" : "") >= cap)
+		return kms_fail(k, LIM_E_LIMIT, "KMS request too long");
+	return LIM_OK;
+}
+
+static enum lim_err buf_new(struct wr_kms *k, struct kms_buf *b)
+{
+	b->len = 0;
+	b->toobig = false;
+	b->cap = k->max_response;
+	b->p = OPENSSL_secure_zalloc(b->cap);
+	return b->p ? LIM_OK : kms_fail(k, LIM_E_NOMEM, "out of secure memory");
+}
+
+static void buf_free(struct kms_buf *b)
+{
+	if (b->p)
+		OPENSSL_secure_clear_free(b->p, b->cap);
+	b->p = NULL;
+}
+
+/* ---- the certificate ------------------------------------------------------------------ */
+
+static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_kms_cert *c)
+{
+	const xmlNode *kc = child(init, "KmsCertificate");
+	uint64_t ps = 0, fmt = 0;
+	enum lim_err e;
+	memset(c, 0, sizeof *c);
+	if (!kc)
+		return kms_fail(k, LIM_E_PARSE, "KmsInit lacks KmsCertificate");
+	if (!text_of(child(kc, "KmsUri"), c->kms_uri, sizeof c->kms_uri) || !c->kms_uri[0])
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks KmsUri");
+	if (!text_of(child(kc, "CertUri"), c->cert_uri, sizeof c->cert_uri))
+		c->cert_uri[0] = '\0';
+	if (!text_of(child(kc, "Issuer"), c->issuer, sizeof c->issuer))
+		c->issuer[0] = '\0';
+	if (!text_u64(child(kc, "UserKeyPeriod"), &c->user_key_period) ||
+	    !text_u64(child(kc, "UserKeyOffset"), &c->user_key_offset))
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks UserKeyPeriod/UserKeyOffset");
+	if (!text_u64(child(kc, "ParameterSet"), &ps))
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks ParameterSet");
+	if (ps != 1)
+		return kms_fail(k, LIM_E_UNSUPP, "SAKKE parameter set %llu",
+				(unsigned long long)ps);
+	c->parameter_set = 1;
+	if (!text_u64(child(kc, "UserIdFormat"), &fmt))
+		fmt = WR_KMS_ID_3GPP; /* absent: the TS 33.180 UID */
+	if (fmt == WR_KMS_ID_RFC6509)
+		c->scheme = WR_KMS_ID_RFC6509;
+	else if (fmt == WR_KMS_ID_3GPP)
+		c->scheme = WR_KMS_ID_3GPP;
+	else
+		return kms_fail(k, LIM_E_UNSUPP, "UserIdFormat %llu", (unsigned long long)fmt);
+	if (c->scheme == WR_KMS_ID_3GPP && c->user_key_period == 0)
+		return kms_fail(k, LIM_E_PARSE, "UserKeyPeriod is 0");
+	e = text_key(child(kc, "PubEncKey"), c->z, sizeof c->z);
+	if (e == LIM_OK && c->z[0] != 0x04)
+		e = LIM_E_PARSE;
+	if (e != LIM_OK)
+		return kms_fail(k, e, "KmsCertificate PubEncKey is not a %d-octet point",
+				WR_KMS_Z_LEN);
+	e = text_key(child(kc, "PubAuthKey"), c->kpak, sizeof c->kpak);
+	if (e == LIM_OK && c->kpak[0] != 0x04)
+		e = LIM_E_PARSE;
+	if (e != LIM_OK)
+		return kms_fail(k, e, "KmsCertificate PubAuthKey is not a %d-octet point",
+				WR_KMS_KPAK_LEN);
+	return LIM_OK;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out)
+{
+	char body[2048], detail[WR_DETAIL_MAX + 1];
+	struct kms_buf b = { 0 };
+	xmlDoc *doc = NULL;
+	const xmlNode *init;
+	struct wr_kms_cert c;
+	enum lim_err e, ea;
+	k->msg[0] = '\0';
+	if (!db)
+		return kms_fail(k, LIM_E_ARG, "no database");
+	e = request_body(k, NULL, 0, body, sizeof body);
+	if (e != LIM_OK)
+		return e;
+	e = wr_audit_append(db, "", "kms.init", "request");
+	if (e != LIM_OK)
+		return kms_fail(k, e, "audit: %s", wr_db_msg(db));
+	e = buf_new(k, &b);
+	if (e == LIM_OK)
+		e = http_post(k, WR_KMS_PATH_INIT, body, &b);
+	if (e == LIM_OK)
+		e = parse_response(k, &b, "KmsInit", &doc, &init);
+	if (e == LIM_OK)
+		e = parse_cert(k, init, &c);
+	if (e == LIM_OK) {
+		k->cert = c;
+		k->have_cert = true;
+		if (out)
+			*out = c;
+		snprintf(detail, sizeof detail, "ok kms_uri=%s period=%llu offset=%llu scheme=%s",
+			 c.kms_uri, (unsigned long long)c.user_key_period,
+			 (unsigned long long)c.user_key_offset,
+			 c.scheme == WR_KMS_ID_RFC6509 ? "rfc6509" : "3gpp-uid");
+	} else {
+		snprintf(detail, sizeof detail, "error %s: %s", lim_strerror(e), k->msg);
+	}
+	ea = wr_audit_append(db, "", "kms.init", detail);
+	if (e == LIM_OK && ea != LIM_OK)
+		e = kms_fail(k, ea, "audit: %s", wr_db_msg(db));
+	doc_free(doc);
+	buf_free(&b);
+	return e;
+}
+
+/* ---- key sets ------------------------------------------------------------------------- */
+
+static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const char *uri,
+				 struct wr_kms_keys *ks)
+{
+	const xmlNode *set = child(prov, "KmsKeySet");
+	char s[KMS_TEXT_MAX];
+	uint8_t uid[WR_KMS_ID_MAX];
+	size_t uidlen = 0;
+	uint64_t pno = 0;
+	enum lim_err e = LIM_E_PARSE;
+	if (!set) {
+		e = kms_fail(k, LIM_E_PARSE, "KmsKeyProv lacks exactly one KmsKeySet");
+		goto out;
+	}
+	if (!text_of(child(set, "KmsUri"), s, sizeof s) || strcmp(s, k->cert.kms_uri) != 0) {
+		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet KmsUri differs from the certificate's");
+		goto out;
+	}
+	if (!text_of(child(set, "UserUri"), s, sizeof s) || strcmp(s, uri) != 0) {
+		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet UserUri is not the one requested");
+		goto out;
+	}
+	if (!text_of(child(set, "UserID"), s, sizeof s) ||
+	    lim_hex_decode_ws(s, strlen(s), uid, sizeof uid, &uidlen) != LIM_OK ||
+	    uidlen != ks->ident.idlen || CRYPTO_memcmp(uid, ks->ident.id, uidlen) != 0) {
+		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet UserID is not the identifier expected");
+		goto out;
+	}
+	if (!text_u64(child(set, "KeyPeriodNo"), &pno) || pno != ks->ident.period_no) {
+		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet KeyPeriodNo is not %llu",
+			     (unsigned long long)ks->ident.period_no);
+		goto out;
+	}
+	e = text_key(child(set, "UserDecryptKey"), ks->rsk, sizeof ks->rsk);
+	if (e == LIM_OK)
+		e = text_key(child(set, "UserSigningKeySSK"), ks->ssk, sizeof ks->ssk);
+	if (e == LIM_OK)
+		e = text_key(child(set, "UserPubTokenPVT"), ks->pvt, sizeof ks->pvt);
+	if (e != LIM_OK) {
+		kms_fail(k, e, "KmsKeySet keys are missing or malformed");
+		goto out;
+	}
+	/* RFC 6508 s6.1.2, RFC 6507 s5.1.2: validate before any use */
+	if (k->crypto.rsk_validate(k->crypto.ctx, k->cert.z, ks->ident.id, ks->ident.idlen,
+				   ks->rsk) != LIM_OK) {
+		e = kms_fail(k, LIM_E_AUTH, "UserDecryptKey does not validate against Z");
+		goto out;
+	}
+	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen,
+				   ks->ssk, ks->pvt) != LIM_OK) {
+		e = kms_fail(k, LIM_E_AUTH, "UserSigningKeySSK/UserPubTokenPVT do not validate");
+		goto out;
+	}
+	e = LIM_OK;
+out:
+	LIM_WIPE(s);
+	return e;
+}
+
+static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, const char *action,
+		      const char *detail, enum lim_err *first)
+{
+	for (size_t i = 0; i < d->n_matches; i++) {
+		enum lim_err e = wr_audit_append(db, d->matches[i].liid, action, detail);
+		if (e != LIM_OK && *first == LIM_OK)
+			*first = e;
+	}
+}
+
+/* see kms.h */
+enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
+			 const char *user_uri, const struct wr_kms_keys **out)
+{
+	char body[4096], detail[WR_DETAIL_MAX + 1], ts[WR_TIME_STRLEN];
+	struct kms_buf b = { 0 };
+	xmlDoc *doc = NULL;
+	const xmlNode *prov;
+	struct kms_entry *ent = NULL;
+	enum lim_err e, ea = LIM_OK;
+	*out = NULL;
+	k->msg[0] = '\0';
+	if (!d || d->n_matches == 0 || !db || !user_uri)
+		return kms_fail(k, LIM_E_ARG, "no positive warrant decision");
+	if (strlen(user_uri) > WR_URI_MAX)
+		return kms_fail(k, LIM_E_LIMIT, "user URI too long");
+	if (!decision_binds(d, user_uri)) {
+		snprintf(detail, sizeof detail, "uri=%s not a party of the decided call", user_uri);
+		audit_all(db, d, "kms.refused", detail, &ea);
+		return kms_fail(k, LIM_E_AUTH, "%s is not a party of the decided call", user_uri);
+	}
+	if (!k->have_cert) {
+		e = wr_kms_fetch_cert(k, db, NULL);
+		if (e != LIM_OK)
+			return e;
+	}
+	cache_sweep(k);
+	ent = OPENSSL_secure_zalloc(sizeof *ent);
+	if (!ent)
+		return kms_fail(k, LIM_E_NOMEM, "out of secure memory");
+	e = k->crypto.ident(k->crypto.ctx, &k->cert, user_uri, d->t_us, &ent->keys.ident);
+	if (e != LIM_OK) {
+		kms_fail(k, e, "cannot form the identifier of %s", user_uri);
+		goto out;
+	}
+	for (struct kms_entry *c = k->cache; c; c = c->next)
+		if (strcmp(c->keys.user_uri, user_uri) == 0 &&
+		    c->keys.ident.period_no == ent->keys.ident.period_no &&
+		    c->keys.ident.idlen == ent->keys.ident.idlen &&
+		    memcmp(c->keys.ident.id, ent->keys.ident.id, c->keys.ident.idlen) == 0) {
+			*out = &c->keys;
+			e = LIM_OK;
+			goto out;
+		}
+	if (k->n_cached >= k->cache_max) {
+		e = kms_fail(k, LIM_E_LIMIT, "key cache full (%zu)", k->cache_max);
+		goto out;
+	}
+	memcpy(ent->keys.user_uri, user_uri, strlen(user_uri) + 1);
+	e = request_body(k, user_uri, d->t_us, body, sizeof body);
+	if (e != LIM_OK)
+		goto out;
+	/* invariant 2: the request is on the audit log, per LIID, before it is sent */
+	wr_time_format(d->t_us, ts);
+	snprintf(detail, sizeof detail, "keyprov uri=%s period=%llu t=%s kms=%s", user_uri,
+		 (unsigned long long)ent->keys.ident.period_no, ts, k->cert.kms_uri);
+	audit_all(db, d, "kms.request", detail, &ea);
+	if (ea != LIM_OK) {
+		e = kms_fail(k, ea, "audit: %s (nothing requested)", wr_db_msg(db));
+		goto out;
+	}
+	e = buf_new(k, &b);
+	if (e == LIM_OK)
+		e = http_post(k, WR_KMS_PATH_PROV, body, &b);
+	if (e == LIM_OK)
+		e = parse_response(k, &b, "KmsKeyProv", &doc, &prov);
+	if (e == LIM_OK)
+		e = parse_keyset(k, prov, user_uri, &ent->keys);
+	if (e == LIM_OK) {
+		int64_t end = ent->keys.ident.valid_to;
+		if (d->warrant_end < end)
+			end = d->warrant_end;
+		ent->keys.expires = end;
+		snprintf(detail, sizeof detail, "ok uri=%s period=%llu", user_uri,
+			 (unsigned long long)ent->keys.ident.period_no);
+	} else {
+		snprintf(detail, sizeof detail, "error uri=%s period=%llu %s: %s", user_uri,
+			 (unsigned long long)ent->keys.ident.period_no, lim_strerror(e), k->msg);
+	}
+	audit_all(db, d, "kms.result", detail, &ea);
+	if (e == LIM_OK && ea != LIM_OK)
+		e = kms_fail(k, ea, "audit: %s (keys dropped)", wr_db_msg(db));
+	if (e == LIM_OK) {
+		ent->next = k->cache;
+		k->cache = ent;
+		k->n_cached++;
+		*out = &ent->keys;
+		ent = NULL;
+	}
+out:
+	if (ent)
+		entry_free(ent);
+	doc_free(doc);
+	buf_free(&b);
+	LIM_WIPE(body);
+	return e;
+}

@@ -1,0 +1,165 @@
+/* warrants/ KMS client: TS 33.180 Annex D over HTTPS with mutual TLS (libcurl), responses
+ * parsed with libxml2, behind the warrant gate (DESIGN.md s3, s5 invariants 1, 2, 3 and 5).
+ *
+ * The gate in the type system: the only way to ask the KMS for a user's keys is
+ * wr_kms_keys(), which takes a `const struct wr_kms_decision *`. That type is opaque
+ * (defined in warrants/kms.c only) and the only function that creates one is
+ * wr_kms_decide(), which runs wr_decide() and returns a decision only when at least one
+ * warrant is in force for a party at the call's time. The decision also binds the call's
+ * parties: wr_kms_keys() refuses (LIM_E_AUTH, no request, audited) a user URI that is not one
+ * of them (same normalised URI, or a UID party whose uid_fn maps the URI to its UID).
+ *
+ * Requests (Annex D.2/D.3, namespace WR_KMS_NS, POST with a KmsRequest body):
+ *   <base>/keymanagement/identity/v1/init    -> KmsResponse/KmsMessage/KmsInit/KmsCertificate
+ *   <base>/keymanagement/identity/v1/keyprov -> KmsResponse/KmsMessage/KmsKeyProv/KmsKeySet
+ * Keys (PubEncKey, PubAuthKey, UserDecryptKey, UserSigningKeySSK, UserPubTokenPVT) are hex
+ * octet strings (base64 accepted too); encrypted keys (TrK, Annex D.3.5) are LIM_E_UNSUPP.
+ *
+ * Audit (wr_audit_append on the caller's db): "kms.init" (LIID "") for each certificate
+ * fetch; for a key fetch, before any byte is sent, one "kms.request" row per matched LIID
+ * (user URI, key period, call time) and after it one "kms.result" row per LIID with the
+ * outcome ("ok ..." or "error ..."). A request whose audit row cannot be written is not sent.
+ * A URI refused by the decision binding is audited as "kms.refused".
+ *
+ * Validation and cache: received keys are checked against the KMS certificate (UserUri,
+ * UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri) and then with the
+ * injected validators (RSK against Z: RFC 6508 s6.1.2; SSK/PVT against KPAK: RFC 6507
+ * s5.1.2). Only then they are cached, in OpenSSL's secure heap, until
+ * min(end of the key period, end of the latest matched warrant) on the client's clock, and
+ * wiped when they expire, on wr_kms_purge and on wr_kms_free. Nothing is cached on failure.
+ * Keys of key periods that have already ended (replay of old traffic) are served once and
+ * dropped at the next call. A revoked warrant gives no decision, so cached keys are no longer
+ * reachable for it; wr_kms_purge wipes them at once.
+ *
+ * Transport: HTTPS only, server verified against ca_file (host name/IP checked), client
+ * certificate and key required, no redirects, no proxy from the environment, connect and total
+ * timeouts, responses capped at max_response octets (held in the secure heap and wiped), and
+ * `retries` further attempts after a transport failure or an HTTP 5xx. */
+#ifndef LIM_WARRANTS_KMS_H
+#define LIM_WARRANTS_KMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "warrants/warrants.h"
+
+#define WR_KMS_NS        "urn:3gpp:ns:mcsecKMSInterface:1.0"
+#define WR_KMS_PATH_INIT "/keymanagement/identity/v1/init"
+#define WR_KMS_PATH_PROV "/keymanagement/identity/v1/keyprov"
+
+#define WR_KMS_URI_MAX      256
+#define WR_KMS_Z_LEN        257 /* SAKKE Z, 0x04||x||y over the 1024-bit p (RFC 6509 App. A) */
+#define WR_KMS_KPAK_LEN     65  /* ECCSI KPAK on P-256 */
+#define WR_KMS_RSK_LEN      257
+#define WR_KMS_SSK_LEN      32
+#define WR_KMS_PVT_LEN      65
+#define WR_KMS_ID_MAX       (WR_URI_MAX + 16) /* RFC 6509 "YYYY-MM\0uri\0", or a 32-octet UID */
+#define WR_KMS_RESPONSE_MAX (64u * 1024u)
+
+/* UserIdFormat of the KmsCertificate: how identifiers are formed. */
+enum wr_kms_idscheme {
+	WR_KMS_ID_RFC6509 = 0, /* "YYYY-MM\0uri\0", monthly (RFC 6509 s3.2) */
+	WR_KMS_ID_3GPP = 2     /* TS 33.180 F.2.1 UID, UserKeyPeriod/UserKeyOffset */
+};
+
+/* The KMS certificate (public). */
+struct wr_kms_cert {
+	char kms_uri[WR_KMS_URI_MAX + 1];
+	char cert_uri[WR_KMS_URI_MAX + 1];
+	char issuer[WR_KMS_URI_MAX + 1];
+	enum wr_kms_idscheme scheme;
+	uint64_t user_key_period, user_key_offset; /* seconds; offset on the NTP timescale */
+	unsigned parameter_set;                    /* 1 = RFC 6509 App. A */
+	uint8_t z[WR_KMS_Z_LEN];                   /* PubEncKey */
+	uint8_t kpak[WR_KMS_KPAK_LEN];             /* PubAuthKey */
+};
+
+/* The identifier of a user URI at a time, and its key period [valid_from, valid_to) in wr
+ * time (microseconds since 1970). */
+struct wr_kms_ident {
+	uint8_t id[WR_KMS_ID_MAX];
+	size_t idlen;
+	uint64_t period_no;
+	int64_t valid_from, valid_to;
+};
+
+/* What warrants/ cannot do itself (it may not include decrypt/): injected by limf/ from
+ * decrypt/ (mikey_uid / mikey_rfc6509_id / mikey_key_period_no, sakke_rsk_validate,
+ * eccsi_validate). Each returns LIM_OK or an error; validators LIM_OK or LIM_E_AUTH. */
+struct wr_kms_crypto {
+	enum lim_err (*ident)(void *ctx, const struct wr_kms_cert *c, const char *uri, int64_t t_us,
+			      struct wr_kms_ident *out);
+	enum lim_err (*rsk_validate)(void *ctx, const uint8_t z[WR_KMS_Z_LEN], const uint8_t *id,
+				     size_t idlen, const uint8_t rsk[WR_KMS_RSK_LEN]);
+	enum lim_err (*ssk_validate)(void *ctx, const uint8_t kpak[WR_KMS_KPAK_LEN],
+				     const uint8_t *id, size_t idlen,
+				     const uint8_t ssk[WR_KMS_SSK_LEN],
+				     const uint8_t pvt[WR_KMS_PVT_LEN]);
+	void *ctx;
+};
+
+struct wr_kms_config {
+	const char *base_url;                /* "https://host:port" (no trailing path); copied */
+	const char *ca_file;                 /* PEM CA(s) the server must chain to; copied */
+	const char *cert_file, *key_file;    /* client certificate and key (PEM); copied */
+	long connect_timeout_ms, timeout_ms; /* 0 = 5000 / 15000 */
+	unsigned retries;                    /* further attempts after a transport failure */
+	size_t max_response;                 /* 0 = WR_KMS_RESPONSE_MAX (also the cap) */
+	size_t cache_max;                    /* cached key sets, 0 = 256 */
+	struct wr_kms_crypto crypto;         /* all three functions required */
+	int64_t (*now)(void *ctx);           /* wr time clock for the cache; NULL = real time */
+	void *now_ctx;
+};
+
+/* The cached keys of one user and key period: secret, read-only for the caller. */
+struct wr_kms_keys {
+	char user_uri[WR_URI_MAX + 1];
+	struct wr_kms_ident ident;
+	int64_t expires; /* wr time: min(key period end, warrant end) */
+	uint8_t rsk[WR_KMS_RSK_LEN];
+	uint8_t ssk[WR_KMS_SSK_LEN];
+	uint8_t pvt[WR_KMS_PVT_LEN];
+};
+
+struct wr_kms;          /* opaque: configuration, curl handle, certificate, key cache */
+struct wr_kms_decision; /* opaque: proof of a positive wr_decide (see top) */
+
+/* Creates a client (config copied; crypto.ctx and now_ctx borrowed). LIM_E_ARG for a missing
+ * field, LIM_E_NOMEM. Calls curl_global_init. */
+enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out) LIM_WUR;
+/* Wipes the cache and frees; NULL is a no-op. */
+void wr_kms_free(struct wr_kms *k);
+/* One-line reason of the last failure ("" when none). */
+const char *wr_kms_msg(const struct wr_kms *k);
+
+/* Fetches and checks the KMS certificate (kept in k; copied to out when out != NULL).
+ * Audited as "kms.init". Errors: LIM_E_IO (transport, HTTP status), LIM_E_PARSE (XML),
+ * LIM_E_UNSUPP (parameter set, id format), LIM_E_DB (audit). */
+enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out) LIM_WUR;
+
+/* The gate: runs wr_decide(db, parties, n, t_us). Only when at least one warrant is in force
+ * is *out set to a new decision (LIM_OK); with no warrant *out is NULL and LIM_OK is returned;
+ * on any error *out is NULL (treat as no warrant). The decision copies the parties' URIs and
+ * UIDs (uid_fn/uid_ctx stay borrowed) and reads the matched warrants' validity ends. */
+enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_kms_decision **out) LIM_WUR;
+void wr_kms_decision_free(struct wr_kms_decision *d); /* NULL is a no-op */
+/* The matched warrants (1..n), ordered by LIID; borrowed from d. */
+const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, size_t *n);
+
+/* The keys of user_uri (a party of d) for the key period of d's call time: from the cache, or
+ * fetched (the certificate first when k has none), audited, validated and cached. *out is
+ * borrowed from k until the next call on k. Errors: LIM_E_ARG (d NULL), LIM_E_AUTH (URI not a
+ * party of d, keys that fail validation or do not match the request), LIM_E_IO, LIM_E_PARSE,
+ * LIM_E_UNSUPP, LIM_E_DB (audit; nothing requested), LIM_E_LIMIT; *out is NULL then. */
+enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
+			 const char *user_uri, const struct wr_kms_keys **out) LIM_WUR;
+
+/* Number of key sets cached now (expired ones are wiped first). */
+size_t wr_kms_cached(struct wr_kms *k);
+/* Wipes every cached key set. */
+void wr_kms_purge(struct wr_kms *k);
+
+#endif
