@@ -7,7 +7,11 @@
  *   cap_dec_*      convenience: decoder + defragmenter + per-reason counters in one context.
  *   cap_sip_parse  SIP message parser (RFC 3261) over (ptr,len); cap_sip_sdp_body finds the SDP
  *                  body (application/sdp, or the application/sdp part of multipart/mixed).
- *   cap_sdp_parse  SDP parser (RFC 8866): c=, m=, a=rtpmap, a=key-mgmt:mikey (RFC 4567).
+ *   cap_sdp_parse  SDP parser (RFC 8866): c=, m=, a=rtpmap, a=rtcp, a=rtcp-mux,
+ *                  a=key-mgmt:mikey (RFC 4567).
+ *   cap_tcp_*      TCP stream reassembly with SIP framing (Content-Length), caps, timeouts.
+ *   cap_calls_*    the call table: dialogs, states, forks, re-INVITE re-keys, SDP endpoints,
+ *                  I_MESSAGE texts, media bound to calls, SSRCs; plain events for limf/.
  *
  * Views: every struct cap_str / struct lim_rd in an output is BORROWED from the input buffer
  * and dies with it. Nothing in capture/ decodes MIKEY: the I_MESSAGE is handed on as the
@@ -68,6 +72,20 @@ enum cap_drop {
 	CAP_DROP_SIP_TRUNC,     /* Content-Length larger than the body (UDP, RFC 3261 s18.3) */
 	CAP_DROP_SIP_BODY,      /* bad multipart body / missing boundary */
 	CAP_DROP_SDP,           /* SDP rejected by cap_sdp_parse */
+	/* TCP reassembly (cap_tcp) and SIP framing on a stream */
+	CAP_DROP_TCP_TABLE,  /* max_streams streams already tracked: segment ignored */
+	CAP_DROP_TCP_MEM,    /* max_total octets already held by all streams: segment dropped */
+	CAP_DROP_TCP_STREAM, /* max_stream octets (or max_segs pieces) held by one stream */
+	CAP_DROP_TCP_GAP,    /* a hole never filled: stream skipped past it (data lost) */
+	CAP_DROP_TCP_CUT,    /* partial message lost to RST, FIN, SYN reuse or idle timeout */
+	CAP_DROP_TCP_NOMEM,  /* allocation failed */
+	CAP_DROP_SIP_NOCLEN, /* message on a stream without Content-Length (RFC 3261 s18.3) */
+	CAP_DROP_SIP_RESYNC, /* non-SIP octets skipped on a SIP stream while resynchronising */
+	/* call table (cap_calls) */
+	CAP_DROP_CALL_TABLE, /* max_calls dialogs already tracked: dialog not created */
+	CAP_DROP_CALL_MEDIA, /* max_bindings media bindings held: endpoint not bound */
+	CAP_DROP_CALL_SSRC,  /* CAP_CALL_MAX_SSRC SSRCs already learned for a call */
+	CAP_DROP_CALL_NOMEM, /* allocation failed */
 	CAP_DROP__COUNT
 };
 
@@ -210,6 +228,21 @@ struct cap_stats {
 	uint64_t fragments;             /* fragments accepted into reassembly */
 	uint64_t reassembled;           /* datagrams completed from fragments */
 	uint64_t drop[CAP_DROP__COUNT]; /* per reason (CAP_OK/CAP_PENDING stay 0) */
+	/* TCP reassembly (cap_tcp) */
+	uint64_t tcp_streams; /* streams created */
+	uint64_t tcp_not_sip; /* streams forgotten because they did not carry SIP */
+	uint64_t tcp_other;   /* segments of untracked, non-SIP connections (ignored) */
+	uint64_t tcp_retrans; /* segments wholly already held or delivered */
+	uint64_t tcp_overlap; /* segments partly overlapping held data (first copy kept) */
+	uint64_t tcp_ooo;     /* segments that arrived ahead of a hole */
+	uint64_t tcp_sip;     /* SIP messages framed on streams */
+	/* call table (cap_calls) */
+	uint64_t sip, sip_tcp; /* SIP messages parsed (all / over TCP) */
+	uint64_t sdp;          /* SDP bodies parsed */
+	uint64_t calls, forks; /* calls created (forks included / forks only) */
+	uint64_t calls_ended, calls_timeout;
+	uint64_t media_bound, media_rtcp, media_unbound; /* non-SIP UDP datagrams */
+	uint64_t media_bad; /* bound, but not RTP/RTCP version 2 or truncated (no event) */
 };
 
 /* A decoder: cap_decode + cap_defrag + counters. Caller-allocated; init/clear. */
@@ -360,6 +393,8 @@ struct cap_sdp_media {
 	struct cap_addr conn;    /* media-level c=, else the session-level one (family 0: none) */
 	struct cap_str key_mgmt; /* media-level a=key-mgmt:mikey base64 data; len 0 if absent */
 	bool has_crypto;         /* an a=crypto line was present (SDES; ignored) */
+	uint16_t rtcp_port;      /* a=rtcp:<port> (RFC 3605); 0 = absent (RTCP on port + 1) */
+	bool rtcp_mux;           /* a=rtcp-mux (RFC 5761): RTCP shares the RTP port */
 	size_t n_rtpmap;
 	struct cap_sdp_rtpmap rtpmap[CAP_SDP_MAX_RTPMAP];
 };
@@ -387,5 +422,289 @@ struct cap_str cap_sdp_key_mgmt(const struct cap_sdp *s, size_t i);
 
 /* Writes an address as text ("192.0.2.1", "2001:db8::1") into buf (>= 46 octets). */
 void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- TCP reassembly (SIP) */
+
+/* SIP over TCP (RFC 3261 s18.3): each direction of a connection is one stream keyed by
+ * (IP version, src, dst, sport, dport, outermost VLAN ID). Bytes are delivered in sequence
+ * order; SIP messages are framed on the stream by Content-Length and handed to a callback.
+ *
+ * Streams: a stream is created by a SYN, or by a data segment whose payload starts like a SIP
+ * message (cap_sip_looks_like; pick-up in mid-connection). A stream whose first line is not a
+ * SIP start line is forgotten (stats tcp_not_sip) and its connection ignored until a new SYN.
+ * Other TCP (no stream, payload not SIP) is counted in tcp_other and never buffered.
+ *
+ * Overlap policy, first copy wins: octets already delivered in order are never replaced; an
+ * out-of-order segment is stored only for the ranges no earlier segment holds, so a later
+ * retransmission with different bytes never changes what was kept (stats tcp_retrans counts
+ * wholly duplicate segments, tcp_overlap partly overlapping ones).
+ *
+ * Gaps: out-of-order pieces are held up to max_segs pieces and max_stream octets per stream;
+ * when a cap is hit, or when a FIN arrives and the hole before it is still open, the stream
+ * skips to the first held piece: the partial message is lost (CAP_DROP_TCP_GAP) and framing
+ * resynchronises.
+ *
+ * Framing: CR/LF octets between messages (RFC 5626 s4.4.1 keep-alives) are skipped. A message
+ * is its header block up to the first CRLFCRLF plus Content-Length octets. Rejections and
+ * the resync policy: a header block longer than CAP_SIP_MAX_MSG without CRLFCRLF (endless
+ * stream) is discarded (CAP_DROP_SIP_SIZE); a header block without Content-Length
+ * (CAP_DROP_SIP_NOCLEN), with an unparsable one or one over CAP_SIP_MAX_MSG
+ * (CAP_DROP_SIP_CLEN), or with a first line that is not a SIP start line (CAP_DROP_SIP_START)
+ * is discarded; in each case the stream then resynchronises: it skips whole lines (counted
+ * once per episode as CAP_DROP_SIP_RESYNC) until a line that starts like a SIP message.
+ *
+ * End: RST drops both directions' streams; FIN closes the stream once all octets before it
+ * arrived; a SYN on a tracked 4-tuple starts over. A partial message lost this way, or to the
+ * idle timeout, is CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
+struct cap_tcp_limits {
+	size_t max_streams; /* streams tracked at once */
+	size_t max_stream;  /* octets held per stream (partial message + out-of-order data);
+			      * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
+	size_t max_segs;    /* out-of-order pieces held per stream */
+	size_t max_total;   /* octets held by all streams */
+	uint64_t idle_ns;   /* a stream with no segment for this long is dropped */
+};
+/* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle. */
+void cap_tcp_limits_default(struct cap_tcp_limits *l);
+
+/* One framed SIP message from a stream. bytes is BORROWED (valid during the callback). The
+ * addresses are those of the segment that completed it. */
+struct cap_tcp_msg {
+	const struct cap_pkt *pkt; /* the completing segment (payload is the segment's) */
+	const uint8_t *bytes;
+	size_t len;
+	uint64_t ts_ns;
+};
+typedef void (*cap_tcp_msg_fn)(void *ctx, const struct cap_tcp_msg *m);
+
+struct cap_tcp; /* opaque; owns the streams */
+
+/* NULL limits = defaults. st (BORROWED, must outlive t) receives the counters and drop
+ * reasons. LIM_E_NOMEM, or LIM_E_ARG for a zero cap or max_stream below the minimum. */
+enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, cap_tcp_msg_fn fn,
+			 void *ctx, struct cap_tcp **out) LIM_WUR;
+void cap_tcp_free(struct cap_tcp *t); /* NULL is a no-op */
+/* Feeds one decoded TCP packet (p->proto == CAP_PROTO_TCP) seen at now_ns; calls fn for each
+ * message it completes. Idle streams are purged first (cap_tcp_expire). */
+void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns);
+/* Drops streams idle since before now_ns - idle_ns (all streams for UINT64_MAX). Returns how
+ * many were dropped. */
+size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns);
+/* Streams and octets currently held. */
+size_t cap_tcp_streams(const struct cap_tcp *t);
+size_t cap_tcp_bytes(const struct cap_tcp *t);
+
+/* ---------------------------------------------------------------- call table */
+
+/* Dialogs found in SIP (UDP, or TCP through cap_tcp) and the media bound to them. Plain
+ * events for limf/; no warrant or key decision here and no MIKEY decoding (the I_MESSAGEs are
+ * handed on as the base64 text of their a=key-mgmt attribute).
+ *
+ * One loop drives it: cap_dec_frame -> cap_calls_feed(calls, pkt, ts) -> events through one
+ * callback, synchronously, in input order. At the end of the input, cap_calls_flush. For a
+ * SIP message that changes a call, CAP_EV_CALL_START / _UPDATE / _END come first and the
+ * message's CAP_EV_SIP last (with the call, also after its END: a BYE's 200 OK).
+ *
+ * Dialogs (RFC 3261 s12): a call is an INVITE dialog keyed by Call-ID, the caller's From tag
+ * and the callee's To tag. An INVITE without To tag starts a call; the first response with a
+ * To tag gives it its tag; a response with another To tag for the same Call-ID and From tag
+ * is a fork (RFC 3261 s13.2.2.4): a new call, copy of the offer, with its own answer, state
+ * and events. In-dialog requests from either side match by tags in either order; a request
+ * without a To tag (CANCEL, an INVITE retransmission) matches the calls still without a final
+ * answer. Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
+ *
+ * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
+ * comes from BYE, CANCEL, a final error (300-699) to the initial INVITE, the idle timeout or
+ * cap_calls_flush; CAP_EV_CALL_END says which. An ended call lingers linger_ns (late 200 OK to
+ * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
+ * dialog carries a new offer: its SDP and I_MESSAGE replace the previous ones (re-key) and
+ * give CAP_EV_CALL_UPDATE; an error answer to a re-INVITE keeps the call.
+ *
+ * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
+ * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
+ * table. A UDP packet that is not SIP is looked up by destination address/port, then by
+ * source address/port; the newest binding of an endpoint wins (ports are reused). RTP vs
+ * RTCP: the RTCP port, or on a shared port the payload type octet 192..223 (RFC 5761 s4).
+ * RTP packets must have version 2 and at least 12 octets + CSRCs. SSRCs are learned from
+ * the first packets of each direction (up to CAP_CALL_MAX_SSRC per call) or added by limf/
+ * (cap_calls_add_ssrc, from the MIKEY CS ID map). Unbound packets are only counted. */
+
+#define CAP_CALL_MAX_MEDIA 8     /* media streams kept per SDP (m= lines past it are ignored) */
+#define CAP_CALL_MAX_SSRC  16    /* SSRCs per call */
+#define CAP_CALL_MAX_TEXT  256   /* octets kept of Call-ID, URIs, tags (longer: truncated) */
+#define CAP_CALL_MAX_IMSG  16384 /* octets of I_MESSAGE base64 text kept (CAP_SDP_MAX_LINE) */
+
+enum cap_call_state {
+	CAP_CALL_INVITED = 0, /* INVITE seen, no response yet */
+	CAP_CALL_PROCEEDING,  /* 1xx */
+	CAP_CALL_ACCEPTED,    /* 2xx */
+	CAP_CALL_CONFIRMED,   /* ACK for the 2xx */
+	CAP_CALL_ENDED
+};
+enum cap_call_end {
+	CAP_END_NONE = 0,
+	CAP_END_BYE,
+	CAP_END_CANCEL,
+	CAP_END_REJECTED, /* final error to the initial INVITE (status in call->final_status) */
+	CAP_END_TIMEOUT,  /* idle for idle_ns */
+	CAP_END_FLUSH     /* cap_calls_flush (end of input) */
+};
+/* Static names ("confirmed", "bye"...), never NULL. */
+const char *cap_call_state_name(enum cap_call_state s);
+const char *cap_call_end_name(enum cap_call_end e);
+
+/* Text copied from the wire (not NUL-terminated inside; s[len] is NUL). */
+struct cap_text {
+	char s[CAP_CALL_MAX_TEXT];
+	size_t len;
+	bool cut; /* longer on the wire than kept */
+};
+
+/* One SDP media stream of an offer or answer. */
+struct cap_call_media {
+	char media[16];       /* "audio", "video"... (truncated) */
+	struct cap_addr addr; /* c= (family 0: none) */
+	uint16_t port;        /* m= port; 0: disabled */
+	uint16_t rtcp_port;   /* port + 1, a=rtcp, or port with a=rtcp-mux */
+	bool rtcp_mux;
+	bool bound;             /* held in the media table (at the time it was applied) */
+	uint64_t packets, rtcp; /* RTP / RTCP datagrams sent to this endpoint */
+};
+
+/* One side's SDP. "offer" is the caller's side (the INVITE's sender), "answer" the callee's,
+ * whichever message carried it: a re-INVITE from the callee updates the answer side from its
+ * request, a delayed offer (SDP in the 2xx) fills the answer side first. imsg is the I_MESSAGE base64 text that applies (session
+ * level, else the first media level one), malloc'd, NUL-terminated, NULL when none. */
+struct cap_call_sdp {
+	bool present;
+	size_t n_media;
+	struct cap_call_media media[CAP_CALL_MAX_MEDIA];
+	char *imsg;
+	size_t imsg_len;
+	uint32_t version; /* increments each time this side's SDP changes (re-INVITE) */
+};
+
+enum cap_dir {
+	CAP_DIR_TO_OFFERER = 0, /* sent to the offer's endpoint (callee -> caller, normally) */
+	CAP_DIR_TO_ANSWERER = 1
+};
+
+struct cap_call_ssrc {
+	uint32_t ssrc;
+	uint8_t dir;    /* enum cap_dir */
+	bool from_user; /* added by cap_calls_add_ssrc */
+	uint64_t packets;
+};
+
+/* A call, owned by the table. Read-only for the caller except user. Valid from its
+ * CAP_EV_CALL_START until its CAP_EV_CALL_FREE event returns. */
+struct cap_call {
+	uint64_t id; /* 1, 2, ... in creation order */
+	struct cap_text call_id, from_uri, to_uri, from_tag, to_tag, pai;
+	uint64_t first_ns, last_ns, end_ns;
+	enum cap_call_state state;
+	enum cap_call_end end;
+	uint16_t final_status; /* last final status to an INVITE (0: none) */
+	uint32_t invite_cseq;
+	bool over_tcp;      /* the INVITE came over TCP */
+	bool forked;        /* created by a second To tag */
+	uint32_t reinvites; /* re-INVITEs seen */
+	struct cap_call_sdp offer, answer;
+	size_t n_ssrc;
+	struct cap_call_ssrc ssrc[CAP_CALL_MAX_SSRC];
+	uint64_t sip_msgs, rtp[2], rtcp[2]; /* per enum cap_dir */
+	void *user;                         /* the caller's; never touched by capture/ */
+	/* private to capture/ */
+	struct cap_call *hnext, *lprev, *lnext;
+	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
+	bool linger;
+};
+
+enum cap_ev_type {
+	CAP_EV_SIP = 1,     /* a parsed SIP message (call may be NULL) */
+	CAP_EV_CALL_START,  /* a call (or fork) was created; offer filled when it had SDP */
+	CAP_EV_CALL_UPDATE, /* new SDP and/or I_MESSAGE on a side, or a state change */
+	CAP_EV_CALL_END,    /* the call ended (call->end says why) */
+	CAP_EV_CALL_FREE,   /* last event for the handle: free the caller's user data */
+	CAP_EV_MEDIA        /* a media packet bound to a call */
+};
+
+/* CAP_EV_CALL_UPDATE: what changed (bits). */
+#define CAP_UPD_STATE       0x01u
+#define CAP_UPD_OFFER_SDP   0x02u
+#define CAP_UPD_ANSWER_SDP  0x04u
+#define CAP_UPD_OFFER_IMSG  0x08u /* a new (different) I_MESSAGE in the offer: re-key */
+#define CAP_UPD_ANSWER_IMSG 0x10u /* the answer carries a new I_MESSAGE */
+
+/* CAP_EV_MEDIA: the RTP header fields are set when rtcp is false. */
+struct cap_media_pkt {
+	uint8_t dir; /* enum cap_dir */
+	bool rtcp;
+	uint8_t side;   /* side of the endpoint that matched: 0 offer, 1 answer */
+	size_t stream;  /* index of the m= line in that side's SDP */
+	bool by_source; /* bound through the source endpoint, not the destination */
+	bool ssrc_new;  /* first packet of this SSRC in this call */
+	uint32_t ssrc;  /* RTP: header SSRC; RTCP: sender SSRC (octets 4..7) */
+	uint16_t seq;
+	uint32_t timestamp;
+	uint8_t pt;
+	bool marker;
+	struct lim_rd packet;  /* the whole UDP payload (BORROWED) */
+	struct lim_rd payload; /* RTP payload after CSRCs and extension (padding not removed) */
+};
+
+struct cap_event {
+	enum cap_ev_type type;
+	uint64_t ts_ns;
+	struct cap_call *call;     /* NULL only for SIP outside any INVITE dialog */
+	const struct cap_pkt *pkt; /* the packet (SIP: the datagram or last TCP segment) */
+	/* CAP_EV_SIP */
+	const struct cap_sip_msg *sip;
+	struct lim_rd raw; /* the whole SIP message (BORROWED) */
+	bool over_tcp;
+	/* CAP_EV_CALL_UPDATE */
+	unsigned changed; /* CAP_UPD_* */
+	/* CAP_EV_MEDIA */
+	struct cap_media_pkt media;
+};
+/* Events are synchronous; every view dies when the callback returns. The callback must not
+ * call cap_calls_feed/expire/flush/free (cap_calls_add_ssrc is allowed). */
+typedef void (*cap_event_fn)(void *ctx, const struct cap_event *ev);
+
+struct cap_calls_limits {
+	size_t max_calls;    /* calls (forks included) tracked at once */
+	size_t max_bindings; /* media endpoints bound at once */
+	uint64_t idle_ns;    /* a call with no SIP and no media for this long ends (timeout) */
+	uint64_t linger_ns;  /* an ended call stays matchable this long, then is freed */
+	uint32_t hash_seed;  /* seed of the table hashes (set a random one on live capture) */
+	struct cap_tcp_limits tcp;
+};
+/* 16384 calls, 65536 bindings, 300 s idle, 5 s linger, seed 0, TCP defaults. */
+void cap_calls_limits_default(struct cap_calls_limits *l);
+
+struct cap_calls; /* opaque */
+
+/* NULL limits = defaults. st (BORROWED, typically &dec.st) receives the counters and drop
+ * reasons. fn is called with ctx for every event. LIM_E_NOMEM / LIM_E_ARG (zero cap). */
+enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *st, cap_event_fn fn,
+			   void *ctx, struct cap_calls **out) LIM_WUR;
+/* Frees every call and stream without events (call cap_calls_flush first to get them). */
+void cap_calls_free(struct cap_calls *c); /* NULL is a no-op */
+/* Feeds one decoded UDP/TCP packet (from cap_dec_frame) seen at now_ns: SIP over UDP or TCP,
+ * or media. Expires idle calls first. */
+void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_ns);
+/* Ends calls idle since before now_ns - idle_ns and frees lingering ones past linger_ns;
+ * returns how many calls ended. */
+size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns);
+/* End of input: every open call ends (CAP_END_FLUSH), every call is freed (with events), every
+ * TCP stream dropped. */
+void cap_calls_flush(struct cap_calls *c, uint64_t now_ns);
+/* Adds an SSRC limf/ learned (MIKEY CS ID map) to a call, direction dir. LIM_OK (also when
+ * already known: then marked from_user), LIM_E_LIMIT (CAP_DROP_CALL_SSRC counted). */
+enum lim_err cap_calls_add_ssrc(struct cap_calls *c, struct cap_call *call, uint32_t ssrc,
+				enum cap_dir dir) LIM_WUR;
+/* Calls and media bindings currently held. */
+size_t cap_calls_count(const struct cap_calls *c);
+size_t cap_calls_bindings(const struct cap_calls *c);
 
 #endif

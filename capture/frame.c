@@ -45,6 +45,18 @@ static const char *const drop_names[CAP_DROP__COUNT] = {
 	[CAP_DROP_SIP_TRUNC] = "sip_truncated_body",
 	[CAP_DROP_SIP_BODY] = "sip_body",
 	[CAP_DROP_SDP] = "sdp",
+	[CAP_DROP_TCP_TABLE] = "tcp_table_full",
+	[CAP_DROP_TCP_MEM] = "tcp_mem",
+	[CAP_DROP_TCP_STREAM] = "tcp_stream_cap",
+	[CAP_DROP_TCP_GAP] = "tcp_gap",
+	[CAP_DROP_TCP_CUT] = "tcp_cut",
+	[CAP_DROP_TCP_NOMEM] = "tcp_nomem",
+	[CAP_DROP_SIP_NOCLEN] = "sip_no_content_length",
+	[CAP_DROP_SIP_RESYNC] = "sip_resync",
+	[CAP_DROP_CALL_TABLE] = "call_table_full",
+	[CAP_DROP_CALL_MEDIA] = "media_table_full",
+	[CAP_DROP_CALL_SSRC] = "ssrc_table_full",
+	[CAP_DROP_CALL_NOMEM] = "call_nomem",
 };
 
 /* see capture.h */

@@ -238,6 +238,15 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 				parse_rtpmap(val, cur);
 			else if (cur && cap_str_eq(name, "crypto"))
 				cur->has_crypto = true;
+			else if (cur && cap_str_eq(name, "rtcp-mux"))
+				cur->rtcp_mux = true;
+			else if (cur && cap_str_eq(name, "rtcp")) {
+				/* RFC 3605: a=rtcp:<port> [nettype addrtype address] */
+				struct cap_str pv = token(&val);
+				uint64_t port;
+				if (cap_str_u64(pv, 65535, &port) && port != 0)
+					cur->rtcp_port = (uint16_t)port;
+			}
 			break;
 		}
 		default: break;

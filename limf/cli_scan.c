@@ -4,8 +4,9 @@
  * (decrypt/'s MIKEY codec, no key material involved) and the media endpoints of their SDP with
  * the UDP packets sent to them. Decrypts nothing, asks no KMS.
  *
- * The call table here is deliberately small (fixed caps, linear lookup): the full call-state
- * machine belongs to capture/ (issue 3, next round) and will replace it. */
+ * The dialogs, their media bindings, TCP reassembly and the counters are capture/'s call table
+ * (cap_calls): this file only records its events per call (a record outlives the table's
+ * handle, so the listing covers calls already freed) and prints them. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,8 @@
 #include "limf/cli.h"
 #include "limf/input.h"
 
-#define SCAN_MAX_CALLS 1024
-#define SCAN_MAX_MEDIA 8 /* media endpoints per call */
+#define SCAN_MAX_CALLS (1u << 20) /* call records kept (the table itself caps live calls) */
+#define SCAN_MAX_MEDIA 8          /* media endpoints per call */
 #define SCAN_MAX_PAI   2
 #define SCAN_TEXT      256 /* octets kept of a Call-ID, URI or identity */
 
@@ -32,32 +33,36 @@ struct scan_text {
 
 struct scan_media {
 	struct cap_addr addr;
-	uint16_t port;
+	uint16_t port, rtcp_port;
 	char media[16];
 	uint64_t packets, rtcp;
 };
 
 struct scan_call {
-	struct scan_text call_id, from, to, pai[SCAN_MAX_PAI];
+	struct scan_text call_id, from, to, to_tag, pai[SCAN_MAX_PAI];
 	size_t n_pai;
 	uint64_t first_ns, last_ns;
 	uint64_t msgs, requests, responses;
 	uint16_t last_status;
-	bool invite, bye, cancel;
-	size_t n_imsg;    /* a=key-mgmt:mikey attributes seen (offer, answer, re-INVITEs) */
+	bool invite, bye, cancel, tcp, forked;
+	uint32_t reinvites;
+	enum cap_call_state state;
+	enum cap_call_end end;
+	size_t n_imsg;    /* distinct I_MESSAGEs seen (offer, answer, re-INVITEs) */
 	size_t n_imsg_ok; /* of those, how many parse as MIKEY */
 	bool have_ids;
 	struct scan_text initiator, responder; /* identities as carried (text or hex) */
 	size_t n_media;
 	struct scan_media media[SCAN_MAX_MEDIA];
+	uint64_t ssrcs;
 };
 
 struct scan {
 	struct cap_dec dec;
-	uint64_t sip, sip_tcp, media, other_udp, sdp, calls_dropped, media_dropped;
-	uint64_t drop[CAP_DROP__COUNT]; /* SIP/SDP rejections (frames are in dec.st) */
-	size_t n_calls;
-	struct scan_call *calls; /* SCAN_MAX_CALLS */
+	struct cap_calls *calls;
+	uint64_t calls_dropped, media_dropped, last_ts;
+	size_t n_calls, cap_calls;
+	struct scan_call *rec;
 };
 
 static void text_set(struct scan_text *t, const char *p, size_t n)
@@ -67,6 +72,12 @@ static void text_set(struct scan_text *t, const char *p, size_t n)
 	if (t->len)
 		memcpy(t->s, p, t->len);
 	t->s[t->len] = '\0';
+}
+
+static void text_copy(struct scan_text *t, const struct cap_text *c)
+{
+	text_set(t, c->s, c->len);
+	t->cut = t->cut || c->cut;
 }
 
 static void text_hex(struct scan_text *t, const uint8_t *b, size_t n)
@@ -106,33 +117,14 @@ static void id_text(struct scan_text *t, const struct mikey_idr *id)
 		text_hex(t, id->data, id->len);
 }
 
-static struct scan_call *call_find(struct scan *sc, struct cap_str cid)
-{
-	struct scan_call *c;
-	size_t n = cid.len < SCAN_TEXT ? cid.len : SCAN_TEXT - 1;
-	for (size_t i = 0; i < sc->n_calls; i++) {
-		c = &sc->calls[i];
-		if (c->call_id.len == n && memcmp(c->call_id.s, cid.p, n) == 0)
-			return c;
-	}
-	if (sc->n_calls >= SCAN_MAX_CALLS) {
-		sc->calls_dropped++;
-		return NULL;
-	}
-	c = &sc->calls[sc->n_calls++];
-	memset(c, 0, sizeof *c);
-	text_set(&c->call_id, cid.p, cid.len);
-	return c;
-}
-
 /* The I_MESSAGE as carried: identities from decrypt/'s parser (no key is touched). */
-static void imsg_ids(struct scan_call *c, struct cap_str b64)
+static void imsg_ids(struct scan_call *c, const char *b64, size_t len)
 {
 	uint8_t *bin = NULL;
 	size_t blen = 0;
 	struct mikey_msg *m;
 	c->n_imsg++;
-	if (limf_decode_imsg((const uint8_t *)b64.p, b64.len, &bin, &blen) != LIM_OK)
+	if (limf_decode_imsg((const uint8_t *)b64, len, &bin, &blen) != LIM_OK)
 		return;
 	m = malloc(sizeof *m);
 	if (m && mikey_parse(bin, blen, m) == LIM_OK) {
@@ -147,118 +139,165 @@ static void imsg_ids(struct scan_call *c, struct cap_str b64)
 	free(bin);
 }
 
-static void media_add(struct scan *sc, struct scan_call *c, const struct cap_sdp_media *m)
+/* Keeps every endpoint a call's SDP named (re-INVITEs add to the list). */
+static void media_add(struct scan *sc, struct scan_call *c, const struct cap_call_sdp *sd)
 {
-	struct scan_media *e;
-	if (m->port == 0 || m->conn.family == 0)
-		return;
-	for (size_t i = 0; i < c->n_media; i++)
-		if (c->media[i].port == m->port && c->media[i].addr.family == m->conn.family &&
-		    memcmp(c->media[i].addr.a, m->conn.a, 16) == 0)
-			return;
-	if (c->n_media >= SCAN_MAX_MEDIA) {
-		sc->media_dropped++;
-		return;
-	}
-	e = &c->media[c->n_media++];
-	memset(e, 0, sizeof *e);
-	e->addr = m->conn;
-	e->port = m->port;
-	{
-		size_t n = m->media.len < sizeof e->media ? m->media.len : sizeof e->media - 1;
-		memcpy(e->media, m->media.p, n);
-		e->media[n] = '\0';
+	for (size_t i = 0; i < sd->n_media; i++) {
+		const struct cap_call_media *m = &sd->media[i];
+		struct scan_media *e;
+		bool dup = false;
+		if (m->port == 0 || m->addr.family == 0)
+			continue;
+		for (size_t k = 0; k < c->n_media; k++)
+			if (c->media[k].port == m->port &&
+			    c->media[k].addr.family == m->addr.family &&
+			    memcmp(c->media[k].addr.a, m->addr.a, 16) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		if (c->n_media >= SCAN_MAX_MEDIA) {
+			sc->media_dropped++;
+			continue;
+		}
+		e = &c->media[c->n_media++];
+		memset(e, 0, sizeof *e);
+		e->addr = m->addr;
+		e->port = m->port;
+		e->rtcp_port = m->rtcp_port;
+		memcpy(e->media, m->media, sizeof e->media);
 	}
 }
 
-static void on_sip(struct scan *sc, const struct cap_pkt *p, uint64_t ts)
+static struct scan_call *record_new(struct scan *sc, struct cap_call *call)
 {
-	static struct cap_sip_msg m;
-	static struct cap_sdp sdp;
 	struct scan_call *c;
-	struct cap_str body;
+	if (sc->n_calls >= SCAN_MAX_CALLS) {
+		sc->calls_dropped++;
+		return NULL;
+	}
+	if (sc->n_calls == sc->cap_calls) {
+		size_t n = sc->cap_calls ? sc->cap_calls * 2 : 64;
+		struct scan_call *r = realloc(sc->rec, n * sizeof *r);
+		if (!r) {
+			sc->calls_dropped++;
+			return NULL;
+		}
+		sc->rec = r;
+		sc->cap_calls = n;
+	}
+	c = &sc->rec[sc->n_calls];
+	memset(c, 0, sizeof *c);
+	text_copy(&c->call_id, &call->call_id);
+	text_copy(&c->from, &call->from_uri);
+	text_copy(&c->to, &call->to_uri);
+	c->first_ns = c->last_ns = call->first_ns;
+	c->forked = call->forked;
+	c->tcp = call->over_tcp;
+	/* the record is found again through the handle: its index, not a pointer (realloc) */
+	call->user = (void *)(uintptr_t)(sc->n_calls + 1);
+	return &sc->rec[sc->n_calls++];
+}
 
-	if (cap_sip_parse(p->payload.p, p->payload.len, &m) != LIM_OK) {
-		sc->drop[m.reject]++;
-		return;
-	}
-	sc->sip++;
-	if (p->proto == CAP_PROTO_TCP)
-		sc->sip_tcp++;
-	c = call_find(sc, m.call_id);
-	if (!c)
-		return;
-	if (c->msgs == 0) {
-		c->first_ns = ts;
-		text_set(&c->from, m.from.uri.p, m.from.uri.len);
-		text_set(&c->to, m.to.uri.p, m.to.uri.len);
-	}
-	if (ts < c->first_ns)
-		c->first_ns = ts;
-	if (ts > c->last_ns)
-		c->last_ns = ts;
+static struct scan_call *record_of(struct scan *sc, const struct cap_call *call)
+{
+	uintptr_t i = call ? (uintptr_t)call->user : 0;
+	return i && i <= sc->n_calls ? &sc->rec[i - 1] : NULL;
+}
+
+static void on_sip(struct scan_call *c, const struct cap_event *ev)
+{
+	const struct cap_sip_msg *m = ev->sip;
+	if (ev->ts_ns < c->first_ns)
+		c->first_ns = ev->ts_ns;
+	if (ev->ts_ns > c->last_ns)
+		c->last_ns = ev->ts_ns;
 	c->msgs++;
-	for (size_t i = 0; i < m.n_pai && c->n_pai < SCAN_MAX_PAI; i++) {
+	for (size_t i = 0; i < m->n_pai && c->n_pai < SCAN_MAX_PAI; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < c->n_pai; k++)
-			if (c->pai[k].len == m.pai[i].uri.len &&
-			    memcmp(c->pai[k].s, m.pai[i].uri.p, c->pai[k].len) == 0)
+			if (c->pai[k].len == m->pai[i].uri.len &&
+			    memcmp(c->pai[k].s, m->pai[i].uri.p, c->pai[k].len) == 0)
 				dup = true;
 		if (!dup)
-			text_set(&c->pai[c->n_pai++], m.pai[i].uri.p, m.pai[i].uri.len);
+			text_set(&c->pai[c->n_pai++], m->pai[i].uri.p, m->pai[i].uri.len);
 	}
-	if (m.is_request) {
+	if (m->is_request) {
 		c->requests++;
-		if (cap_str_eq(m.method, "INVITE"))
+		if (cap_str_eq(m->method, "INVITE"))
 			c->invite = true;
-		else if (cap_str_eq(m.method, "BYE"))
+		else if (cap_str_eq(m->method, "BYE"))
 			c->bye = true;
-		else if (cap_str_eq(m.method, "CANCEL"))
+		else if (cap_str_eq(m->method, "CANCEL"))
 			c->cancel = true;
 	} else {
 		c->responses++;
-		c->last_status = m.status;
-	}
-	if (cap_sip_sdp_body(&m, &body) != LIM_OK) {
-		sc->drop[CAP_DROP_SIP_BODY]++;
-		return;
-	}
-	if (body.len == 0)
-		return;
-	if (cap_sdp_parse((const uint8_t *)body.p, body.len, &sdp) != LIM_OK) {
-		sc->drop[CAP_DROP_SDP]++;
-		return;
-	}
-	sc->sdp++;
-	if (sdp.key_mgmt.len)
-		imsg_ids(c, sdp.key_mgmt);
-	for (size_t i = 0; i < sdp.n_media; i++) {
-		if (sdp.media[i].key_mgmt.len)
-			imsg_ids(c, sdp.media[i].key_mgmt);
-		media_add(sc, c, &sdp.media[i]);
+		c->last_status = m->status;
 	}
 }
 
-static bool on_media(struct scan *sc, const struct cap_pkt *p)
+static void on_media(struct scan_call *c, const struct cap_event *ev)
 {
-	for (size_t i = 0; i < sc->n_calls; i++) {
-		struct scan_call *c = &sc->calls[i];
-		for (size_t k = 0; k < c->n_media; k++) {
-			struct scan_media *e = &c->media[k];
-			if (e->addr.family != p->ip_ver ||
-			    memcmp(e->addr.a, p->dst.a, p->ip_ver == 4 ? 4 : 16) != 0)
-				continue;
-			if (p->dport == e->port) {
-				e->packets++;
-				return true;
-			}
-			if (e->port < 65535 && p->dport == e->port + 1) {
-				e->rtcp++; /* RTCP beside RTP (RFC 3550 s11) */
-				return true;
-			}
+	const struct cap_pkt *p = ev->pkt;
+	if (ev->media.by_source)
+		return;
+	for (size_t k = 0; k < c->n_media; k++) {
+		struct scan_media *e = &c->media[k];
+		if (e->addr.family != p->ip_ver ||
+		    memcmp(e->addr.a, p->dst.a, p->ip_ver == 4 ? 4 : 16) != 0)
+			continue;
+		if (ev->media.rtcp && (p->dport == e->rtcp_port || p->dport == e->port)) {
+			e->rtcp++;
+			return;
+		}
+		if (!ev->media.rtcp && p->dport == e->port) {
+			e->packets++;
+			return;
 		}
 	}
-	return false;
+}
+
+static void on_event(void *ctx, const struct cap_event *ev)
+{
+	struct scan *sc = ctx;
+	struct scan_call *c = record_of(sc, ev->call);
+	const struct cap_call *call = ev->call;
+	switch (ev->type) {
+	case CAP_EV_CALL_START:
+		c = record_new(sc, ev->call);
+		if (!c)
+			return;
+		if (call->offer.imsg)
+			imsg_ids(c, call->offer.imsg, call->offer.imsg_len);
+		media_add(sc, c, &call->offer);
+		break;
+	case CAP_EV_CALL_UPDATE:
+		if (!c)
+			return;
+		if ((ev->changed & CAP_UPD_OFFER_IMSG) && call->offer.imsg)
+			imsg_ids(c, call->offer.imsg, call->offer.imsg_len);
+		if ((ev->changed & CAP_UPD_ANSWER_IMSG) && call->answer.imsg)
+			imsg_ids(c, call->answer.imsg, call->answer.imsg_len);
+		media_add(sc, c, &call->offer);
+		media_add(sc, c, &call->answer);
+		break;
+	case CAP_EV_SIP:
+		if (c)
+			on_sip(c, ev);
+		break;
+	case CAP_EV_MEDIA:
+		if (c)
+			on_media(c, ev);
+		break;
+	case CAP_EV_CALL_END:
+	case CAP_EV_CALL_FREE: break;
+	}
+	if (c && call) {
+		text_copy(&c->to_tag, &call->to_tag);
+		c->state = call->state;
+		c->end = call->end;
+		c->reinvites = call->reinvites;
+		c->ssrcs = call->n_ssrc;
+	}
 }
 
 static int scan_file(struct scan *sc, const char *path)
@@ -276,16 +315,11 @@ static int scan_file(struct scan *sc, const char *path)
 		rc = cap_source_next(s, &f, &eof);
 		if (rc != LIM_OK || eof)
 			break;
+		if (f.ts_ns > sc->last_ts)
+			sc->last_ts = f.ts_ns;
 		if (cap_dec_frame(&sc->dec, &f, &p) != CAP_OK)
 			continue;
-		if (cap_sip_looks_like(p.payload.p, p.payload.len))
-			on_sip(sc, &p, f.ts_ns);
-		else if (p.proto == CAP_PROTO_UDP) {
-			if (on_media(sc, &p))
-				sc->media++;
-			else
-				sc->other_udp++;
-		}
+		cap_calls_feed(sc->calls, &p, f.ts_ns);
 	}
 	cap_source_close(s);
 	if (rc != LIM_OK) {
@@ -328,18 +362,21 @@ static void print_text(const struct scan *sc)
 	       st->ipv4, st->ipv6, st->udp, st->tcp, st->fragments, st->reassembled);
 	printf("sip %" PRIu64 " (tcp %" PRIu64 "), sdp %" PRIu64 ", media %" PRIu64
 	       ", other udp %" PRIu64 "\n",
-	       sc->sip, sc->sip_tcp, sc->sdp, sc->media, sc->other_udp);
+	       st->sip, st->sip_tcp, st->sdp, st->media_bound, st->media_unbound + st->media_bad);
+	printf("tcp streams %" PRIu64 ", sip over tcp %" PRIu64 ", retransmitted %" PRIu64
+	       ", out of order %" PRIu64 ", not sip %" PRIu64 "\n",
+	       st->tcp_streams, st->tcp_sip, st->tcp_retrans, st->tcp_ooo, st->tcp_not_sip);
 	for (int i = 0; i < CAP_DROP__COUNT; i++)
-		if (st->drop[i] + sc->drop[i])
+		if (st->drop[i])
 			printf("rejected %-22s %" PRIu64 "\n", cap_drop_name((enum cap_drop)i),
-			       st->drop[i] + sc->drop[i]);
+			       st->drop[i]);
 	if (sc->calls_dropped)
-		printf("rejected %-22s %" PRIu64 "\n", "call_table_full", sc->calls_dropped);
+		printf("rejected %-22s %" PRIu64 "\n", "call_records_full", sc->calls_dropped);
 	if (sc->media_dropped)
-		printf("rejected %-22s %" PRIu64 "\n", "media_table_full", sc->media_dropped);
+		printf("rejected %-22s %" PRIu64 "\n", "call_media_full", sc->media_dropped);
 	printf("calls %zu\n", sc->n_calls);
 	for (size_t i = 0; i < sc->n_calls; i++) {
-		const struct scan_call *c = &sc->calls[i];
+		const struct scan_call *c = &sc->rec[i];
 		fmt_time(c->first_ns, a, sizeof a);
 		fmt_time(c->last_ns, b, sizeof b);
 		printf("call %zu: Call-ID ", i + 1);
@@ -357,6 +394,12 @@ static void print_text(const struct scan *sc)
 		       " responses)%s%s%s\n",
 		       c->msgs, c->requests, c->responses, c->invite ? " INVITE" : "",
 		       c->bye ? " BYE" : "", c->cancel ? " CANCEL" : "");
+		printf("  dialog to-tag ");
+		put_text(&c->to_tag);
+		printf(" over %s%s, state %s, end %s, re-invites %" PRIu32 ", ssrcs %" PRIu64 "\n",
+		       c->tcp ? "tcp" : "udp", c->forked ? " (fork)" : "",
+		       cap_call_state_name(c->state), cap_call_end_name(c->end), c->reinvites,
+		       c->ssrcs);
 		printf("  i_message %s (%zu seen, %zu parsed)\n", c->n_imsg ? "yes" : "no",
 		       c->n_imsg, c->n_imsg_ok);
 		if (c->have_ids) {
@@ -392,12 +435,40 @@ static int print_json(const struct scan *sc)
 	lim_json_key(&j, "counts");
 	lim_json_obj_open(&j);
 	{
-		const char *names[] = { "frames", "octets",    "ipv4",        "ipv6", "udp",
-					"tcp",    "fragments", "reassembled", "sip",  "sip_tcp",
-					"sdp",    "media",     "other_udp" };
-		uint64_t v[] = { st->frames, st->bytes,     st->ipv4,        st->ipv6, st->udp,
-				 st->tcp,    st->fragments, st->reassembled, sc->sip,  sc->sip_tcp,
-				 sc->sdp,    sc->media,     sc->other_udp };
+		const char *names[] = { "frames",
+					"octets",
+					"ipv4",
+					"ipv6",
+					"udp",
+					"tcp",
+					"fragments",
+					"reassembled",
+					"sip",
+					"sip_tcp",
+					"sdp",
+					"media",
+					"other_udp",
+					"tcp_streams",
+					"tcp_retransmitted",
+					"tcp_out_of_order",
+					"tcp_not_sip" };
+		uint64_t v[] = { st->frames,
+				 st->bytes,
+				 st->ipv4,
+				 st->ipv6,
+				 st->udp,
+				 st->tcp,
+				 st->fragments,
+				 st->reassembled,
+				 st->sip,
+				 st->sip_tcp,
+				 st->sdp,
+				 st->media_bound,
+				 st->media_unbound + st->media_bad,
+				 st->tcp_streams,
+				 st->tcp_retrans,
+				 st->tcp_ooo,
+				 st->tcp_not_sip };
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 			lim_json_key(&j, names[i]);
 			lim_json_u64(&j, v[i]);
@@ -407,25 +478,44 @@ static int print_json(const struct scan *sc)
 	lim_json_key(&j, "rejected");
 	lim_json_obj_open(&j);
 	for (int i = 0; i < CAP_DROP__COUNT; i++)
-		if (st->drop[i] + sc->drop[i]) {
+		if (st->drop[i]) {
 			lim_json_key(&j, cap_drop_name((enum cap_drop)i));
-			lim_json_u64(&j, st->drop[i] + sc->drop[i]);
+			lim_json_u64(&j, st->drop[i]);
 		}
 	if (sc->calls_dropped) {
-		lim_json_key(&j, "call_table_full");
+		lim_json_key(&j, "call_records_full");
 		lim_json_u64(&j, sc->calls_dropped);
 	}
 	if (sc->media_dropped) {
-		lim_json_key(&j, "media_table_full");
+		lim_json_key(&j, "call_media_full");
 		lim_json_u64(&j, sc->media_dropped);
 	}
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "calls");
 	lim_json_arr_open(&j);
 	for (size_t i = 0; i < sc->n_calls; i++) {
-		const struct scan_call *c = &sc->calls[i];
+		const struct scan_call *c = &sc->rec[i];
 		lim_json_obj_open(&j);
 		json_text(&j, "call_id", &c->call_id);
+		json_text(&j, "to_tag", &c->to_tag);
+		lim_json_key(&j, "transport");
+		lim_json_str(&j, c->tcp ? "tcp" : "udp");
+		lim_json_key(&j, "forked");
+		lim_json_bool(&j, c->forked);
+		lim_json_key(&j, "state");
+		lim_json_str(&j, cap_call_state_name(c->state));
+		lim_json_key(&j, "end");
+		lim_json_str(&j, cap_call_end_name(c->end));
+		lim_json_key(&j, "reinvites");
+		lim_json_u64(&j, c->reinvites);
+		lim_json_key(&j, "i_messages");
+		lim_json_u64(&j, c->n_imsg);
+		lim_json_key(&j, "ssrcs");
+		lim_json_u64(&j, c->ssrcs);
+		lim_json_key(&j, "cancel");
+		lim_json_bool(&j, c->cancel);
+		lim_json_key(&j, "last_status");
+		lim_json_u64(&j, c->last_status);
 		json_text(&j, "from", &c->from);
 		json_text(&j, "to", &c->to);
 		lim_json_key(&j, "pai");
@@ -503,13 +593,13 @@ int limf_cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	sc = calloc(1, sizeof *sc);
-	if (!sc || !(sc->calls = calloc(SCAN_MAX_CALLS, sizeof *sc->calls))) {
-		free(sc);
+	if (!sc) {
 		fprintf(stderr, "limf scan: out of memory\n");
 		return 1;
 	}
-	if (cap_dec_init(&sc->dec, NULL) != LIM_OK) {
-		free(sc->calls);
+	if (cap_dec_init(&sc->dec, NULL) != LIM_OK ||
+	    cap_calls_new(NULL, &sc->dec.st, on_event, sc, &sc->calls) != LIM_OK) {
+		cap_dec_clear(&sc->dec);
 		free(sc);
 		fprintf(stderr, "limf scan: out of memory\n");
 		return 1;
@@ -517,16 +607,19 @@ int limf_cmd_scan(int argc, char **argv)
 	for (; i < argc; i++)
 		if (scan_file(sc, argv[i]) != 0)
 			rc = 1;
-	/* datagrams still incomplete at the end of the input count as timed out */
+	/* datagrams still incomplete at the end of the input count as timed out; open calls end
+	 * and partial TCP messages are counted */
 	sc->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(sc->dec.defrag, UINT64_MAX);
+	cap_calls_flush(sc->calls, sc->last_ts);
 	if (json) {
 		if (print_json(sc) != 0)
 			rc = 1;
 	} else {
 		print_text(sc);
 	}
+	cap_calls_free(sc->calls);
 	cap_dec_clear(&sc->dec);
-	free(sc->calls);
+	free(sc->rec);
 	free(sc);
 	return rc;
 }

@@ -19,6 +19,7 @@ has text 'Call-ID 3c26700b9f4e-limf-scan-test@192.0.2.1'
 has text 'pai  sip:alice@ims.example.org'
 has text 'first 2025-10-02T23:47:52.000000Z'
 has text 'messages 7 (3 requests, 4 responses) INVITE BYE'
+has text 'dialog to-tag b2 over udp, state ended, end bye, re-invites 0'
 has text 'i_message yes (1 seen, 1 parsed)'
 has text 'initiator b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4'
 has text 'responder 780851cda91a9c33f941cd3a2831697e2893264754e363f8a0cef827eb201a81'
@@ -45,6 +46,39 @@ assert c[1]["media"][0]["addr"] == "2001:db8::1" and c[1]["media"][0]["packets"]
 expect 0 twice "$limf" scan "$data" "$data"
 has twice '^frames 74 '
 has twice 'media audio 192.0.2.1:49170 packets 20'
+
+# capture/'s call table: a call over TCP (out-of-order, retransmitted and coalesced segments,
+# CRLF keep-alive) with a re-INVITE carrying a new I_MESSAGE, and a forked UDP call
+# (tests/data/scan_calls2.pcap, written by test_capture's calls_pcap suite)
+data2=tests/data/scan_calls2.pcap
+expect 0 calls2 "$limf" scan "$data2"
+has calls2 '^frames 46 '
+has calls2 'sip 17 (tcp 10), sdp 6, media 24, other udp 0'
+has calls2 'tcp streams 2, sip over tcp 10, retransmitted 1, out of order 1, not sip 0'
+hasnt calls2 '^rejected'
+has calls2 '^calls 3$'
+has calls2 'Call-ID tcp-call-1@192.0.2.1'
+has calls2 'dialog to-tag tb over tcp, state ended, end bye, re-invites 1, ssrcs 2'
+has calls2 'i_message yes (2 seen, 1 parsed)'
+has calls2 'initiator b5c452309219da6a3d805615548d6c1b0f4de45a6b48fb13d9a24d857fc03dc4'
+has calls2 'media audio 192.0.2.1:16000 packets 8 rtcp 0'
+has calls2 'media audio 192.0.2.2:17000 packets 8 rtcp 0'
+has calls2 'dialog to-tag f1 over udp, state ended, end flush'
+has calls2 'dialog to-tag f2 over udp (fork), state ended, end bye'
+has calls2 'media audio 192.0.2.4:19000 packets 4 rtcp 0'
+
+expect 0 calls2json "$limf" scan --json "$data2"
+pyjson calls2json 'j["counts"]["sip_tcp"] == 10 and j["counts"]["tcp_out_of_order"] == 1 and j["rejected"] == {}'
+pyjson calls2json '[c["to_tag"] for c in j["calls"]] == ["tb", "f1", "f2"]'
+pyjson calls2json '[c["transport"] for c in j["calls"]] == ["tcp", "udp", "udp"]'
+pyjson calls2json '[c["forked"] for c in j["calls"]] == [False, False, True]'
+pyjson calls2json 'j["calls"][0]["reinvites"] == 1 and j["calls"][0]["i_messages"] == 2 and j["calls"][0]["i_messages_parsed"] == 1'
+pyjson calls2json '[c["end"] for c in j["calls"]] == ["bye", "flush", "bye"]'
+pyjson calls2json '[m["packets"] for m in j["calls"][2]["media"]] == [4, 4] and j["calls"][1]["media"][0]["packets"] == 0'
+
+# both files in one run: one table, five calls
+expect 0 both "$limf" scan "$data" "$data2"
+has both '^calls 5$'
 
 # shared interop capture (four I_MESSAGEs over UDP 2269, no SIP)
 vec=${LIMF_VECTORS:-../shared/vectors}/interop/mcx_imessages_udp2269.pcap

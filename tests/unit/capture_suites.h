@@ -11,10 +11,12 @@
 extern const struct lim_suite t_frame_suites[];
 extern const struct lim_suite t_sip_suites[];
 extern const struct lim_suite t_pcap_suites[];
+extern const struct lim_suite t_tcp_suites[];
+extern const struct lim_suite t_calls_suites[];
 
 #define CAPTURE_SUITE_TABLES                                                                       \
 	{                                                                                          \
-		t_frame_suites, t_sip_suites, t_pcap_suites                                        \
+		t_frame_suites, t_sip_suites, t_pcap_suites, t_tcp_suites, t_calls_suites          \
 	}
 
 /* Link framings the builders produce. */
@@ -47,6 +49,11 @@ size_t t_wrap_link(enum t_link l, int ver, const uint8_t *ip, size_t iplen, uint
 size_t t_frag4(int ver, uint16_t sport, uint16_t dport, uint32_t id, const void *payload,
 	       size_t plen, size_t frag, uint8_t frags[][1600], size_t lens[], size_t max);
 const char *t_link_name(enum t_link l);
+/* Raw IPv4/IPv6 + TCP segment (20-octet header; ACK set unless flags has SYN) with sequence
+ * number seq and flags (FIN 1, SYN 2, RST 4, PSH 8). Returns its length (0: did not fit). */
+size_t t_build_tcp(uint8_t *buf, size_t cap, int ver, const uint8_t *src, const uint8_t *dst,
+		   uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags, const void *pl,
+		   size_t plen);
 
 /* Directory for files the tests write ($BUILD/tests/capture), created on first use. */
 const char *t_outdir(void);

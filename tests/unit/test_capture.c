@@ -410,12 +410,183 @@ static void t_call_pcap(void)
 	cap_source_close(s);
 }
 
+/* ------------------------------------------------------------------ calls over TCP, re-key, fork */
+
+static void add_tcp(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		    uint32_t seq, uint8_t flags, const void *pl, size_t plen, uint64_t ts)
+{
+	uint8_t ip[1700];
+	size_t il = t_build_tcp(ip, sizeof ip, 4, src, dst, sport, dport, seq, flags, pl, plen);
+	CHECK(il > 0);
+	add_frame(TL_ETH, 4, ip, il, ts);
+}
+
+static size_t sipmsg2(char *buf, size_t cap, const char *start, const char *via, const char *cid,
+		      const char *from, const char *to, int cseq, const char *method,
+		      const char *body)
+{
+	int n = snprintf(buf, cap,
+			 "%s\r\nVia: SIP/2.0/%s;branch=z9hG4bK-%d\r\nFrom: %s\r\nTo: %s\r\n"
+			 "Call-ID: %s\r\nCSeq: %d %s\r\n%sContent-Length: %zu\r\n\r\n%s",
+			 start, via, cseq, from, to, cid, cseq, method,
+			 *body ? "Content-Type: application/sdp\r\n" : "", strlen(body), body);
+	return (size_t)n;
+}
+
+#define T2      (T0 + 3600ull * 1000000000ull)
+#define TCP_CID "tcp-call-1@192.0.2.1"
+#define FRK_CID "fork-call-2@192.0.2.1"
+
+/* Writes $BUILD/tests/capture/calls2.pcap (tests/data/scan_calls2.pcap is a copy, checked
+ * equal): a call over TCP (INVITE with demo/pck-alice-to-bob.mikey in three segments, one
+ * out of order, one retransmitted; 100/180/200 in one segment after a CRLF keep-alive; a
+ * re-INVITE with a new I_MESSAGE; RTP 5+3 each way; BYE/200; FIN) and a forked UDP call
+ * (180 from two branches, the second answers; RTP 4 each way; BYE/200). */
+static void t_calls_pcap(void)
+{
+	static char sdp[4096], msg[8192], resp3[4096];
+	static const uint8_t c3[4] = { 192, 0, 2, 3 }, c4[4] = { 192, 0, 2, 4 };
+	char *imsg, path[600];
+	size_t ilen, l, r, cut1 = 500, cut2 = 1000;
+	uint32_t sa = 5000, sb = 90000;
+	uint64_t t = T2;
+	const char *fa = "\"Alice\" <sip:alice@example.org>;tag=ta";
+	const char *tb = "<sip:bob@example.org>;tag=tb";
+
+	imsg = lim_t_read_file("demo/pck-alice-to-bob.mikey", &ilen);
+	while (ilen && (imsg[ilen - 1] == '\n' || imsg[ilen - 1] == '\r'))
+		imsg[--ilen] = '\0';
+	nrec = 0;
+	snprintf(sdp, sizeof sdp,
+		 "v=0\r\no=alice 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		 "a=key-mgmt:%s\r\nm=audio 16000 RTP/SAVP 0\r\n",
+		 imsg);
+	free(imsg);
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa - 1, 0x02, NULL, 0, t);
+	add_tcp(t_ip4_dst, t_ip4_src, 5060, 40001, sb - 1, 0x02, NULL, 0, t += 1000);
+	l = sipmsg2(msg, sizeof msg, "INVITE sip:bob@example.org SIP/2.0", "TCP 192.0.2.1:40001",
+		    TCP_CID, fa, "<sip:bob@example.org>", 1, "INVITE", sdp);
+	CHECK(l > cut2 + 100);
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa, 0x08, msg, cut1, t += 1000);
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa + (uint32_t)cut2, 0x08, msg + cut2, l - cut2,
+		t += 1000);
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa, 0x08, msg, cut1, t += 1000);
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa + (uint32_t)cut1, 0x08, msg + cut1,
+		cut2 - cut1, t += 1000);
+	sa += (uint32_t)l;
+	/* 100, 180, 200 in one segment, after a keep-alive */
+	memcpy(resp3, "\r\n\r\n", 4);
+	r = 4;
+	r += sipmsg2(resp3 + r, sizeof resp3 - r, "SIP/2.0 100 Trying", "TCP 192.0.2.1:40001",
+		     TCP_CID, fa, "<sip:bob@example.org>", 1, "INVITE", "");
+	r += sipmsg2(resp3 + r, sizeof resp3 - r, "SIP/2.0 180 Ringing", "TCP 192.0.2.1:40001",
+		     TCP_CID, fa, tb, 1, "INVITE", "");
+	r += sipmsg2(resp3 + r, sizeof resp3 - r, "SIP/2.0 200 OK", "TCP 192.0.2.1:40001", TCP_CID,
+		     fa, tb, 1, "INVITE",
+		     "v=0\r\no=bob 2 2 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n"
+		     "m=audio 17000 RTP/SAVP 0\r\n");
+	add_tcp(t_ip4_dst, t_ip4_src, 5060, 40001, sb, 0x08, resp3, r, t += 100000000);
+	sb += (uint32_t)r;
+#define A_TCP(meth, cseq, body)                                                                    \
+	do {                                                                                       \
+		l = sipmsg2(msg, sizeof msg, meth " sip:bob@192.0.2.2 SIP/2.0",                    \
+			    "TCP 192.0.2.1:40001", TCP_CID, fa, tb, cseq, meth, body);             \
+		add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa, 0x08, msg, l, t += 1000000);        \
+		sa += (uint32_t)l;                                                                 \
+	} while (0)
+#define B_TCP(start, cseq, meth, body)                                                             \
+	do {                                                                                       \
+		l = sipmsg2(msg, sizeof msg, start, "TCP 192.0.2.1:40001", TCP_CID, fa, tb, cseq,  \
+			    meth, body);                                                           \
+		add_tcp(t_ip4_dst, t_ip4_src, 5060, 40001, sb, 0x08, msg, l, t += 1000000);        \
+		sb += (uint32_t)l;                                                                 \
+	} while (0)
+	A_TCP("ACK", 1, "");
+	for (int i = 0; i < 5; i++) {
+		uint8_t rtpb[60] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xa1 };
+		rtpb[3] = (uint8_t)i;
+		add_udp(TL_ETH, 4, t_ip4_src, t_ip4_dst, 16000, 17000, rtpb, sizeof rtpb,
+			t += 20000000);
+		rtpb[11] = 0xb2;
+		add_udp(TL_ETH, 4, t_ip4_dst, t_ip4_src, 17000, 16000, rtpb, sizeof rtpb, t + 1);
+	}
+	/* re-INVITE: same endpoint, new I_MESSAGE (re-key) */
+	A_TCP("INVITE", 2,
+	      "v=0\r\no=alice 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	      "a=key-mgmt:mikey AQIDBA==\r\nm=audio 16000 RTP/SAVP 0\r\n");
+	B_TCP("SIP/2.0 200 OK", 2, "INVITE",
+	      "v=0\r\no=bob 2 3 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n"
+	      "m=audio 17000 RTP/SAVP 0\r\n");
+	A_TCP("ACK", 2, "");
+	for (int i = 0; i < 3; i++) {
+		uint8_t rtpb[60] = { 0x80, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0xa1 };
+		add_udp(TL_ETH, 4, t_ip4_src, t_ip4_dst, 16000, 17000, rtpb, sizeof rtpb,
+			t += 20000000);
+		rtpb[11] = 0xb2;
+		add_udp(TL_ETH, 4, t_ip4_dst, t_ip4_src, 17000, 16000, rtpb, sizeof rtpb, t + 1);
+	}
+	A_TCP("BYE", 3, "");
+	B_TCP("SIP/2.0 200 OK", 3, "BYE", "");
+	add_tcp(t_ip4_src, t_ip4_dst, 40001, 5060, sa, 0x01, NULL, 0, t += 1000);
+	add_tcp(t_ip4_dst, t_ip4_src, 5060, 40001, sb, 0x01, NULL, 0, t += 1000);
+#undef A_TCP
+#undef B_TCP
+	/* a forked call over UDP */
+#define FRK(src, dst, start, to, cseq, meth, body)                                                 \
+	do {                                                                                       \
+		l = sipmsg2(msg, sizeof msg, start, "UDP 192.0.2.1:5060", FRK_CID,                 \
+			    "<sip:alice@example.org>;tag=fa", to, cseq, meth, body);               \
+		add_udp(TL_ETH, 4, src, dst, 5060, 5060, msg, l, t += 1000000);                    \
+	} while (0)
+	FRK(t_ip4_src, t_ip4_dst, "INVITE sip:carol@example.org SIP/2.0", "<sip:carol@example.org>",
+	    1, "INVITE",
+	    "v=0\r\no=alice 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	    "m=audio 18000 RTP/SAVP 0\r\n");
+	FRK(c3, t_ip4_src, "SIP/2.0 180 Ringing", "<sip:carol@example.org>;tag=f1", 1, "INVITE",
+	    "");
+	FRK(c4, t_ip4_src, "SIP/2.0 180 Ringing", "<sip:carol@example.org>;tag=f2", 1, "INVITE",
+	    "");
+	FRK(c4, t_ip4_src, "SIP/2.0 200 OK", "<sip:carol@example.org>;tag=f2", 1, "INVITE",
+	    "v=0\r\no=carol 1 1 IN IP4 192.0.2.4\r\ns=-\r\nc=IN IP4 192.0.2.4\r\nt=0 0\r\n"
+	    "m=audio 19000 RTP/SAVP 0\r\n");
+	FRK(t_ip4_src, c4, "ACK sip:carol@192.0.2.4 SIP/2.0", "<sip:carol@example.org>;tag=f2", 1,
+	    "ACK", "");
+	for (int i = 0; i < 4; i++) {
+		uint8_t rtpb[60] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc3 };
+		rtpb[3] = (uint8_t)i;
+		add_udp(TL_ETH, 4, t_ip4_src, c4, 18000, 19000, rtpb, sizeof rtpb, t += 20000000);
+		rtpb[11] = 0xd4;
+		add_udp(TL_ETH, 4, c4, t_ip4_src, 19000, 18000, rtpb, sizeof rtpb, t + 1);
+	}
+	FRK(t_ip4_src, c4, "BYE sip:carol@192.0.2.4 SIP/2.0", "<sip:carol@example.org>;tag=f2", 2,
+	    "BYE", "");
+	FRK(c4, t_ip4_src, "SIP/2.0 200 OK", "<sip:carol@example.org>;tag=f2", 2, "BYE", "");
+#undef FRK
+	CHECK(nrec < sizeof recs / sizeof recs[0]);
+	snprintf(path, sizeof path, "%s/calls2.pcap", t_outdir());
+	CHECK(write_pcap(path, CAP_LINK_ETHERNET, recs, nrec) == 0);
+	/* the committed copy the CLI tests read must be this file */
+	{
+		size_t a, b;
+		char *x = lim_t_read_file(path, &a);
+		FILE *f = fopen("tests/data/scan_calls2.pcap", "rb");
+		if (f) {
+			char *y;
+			fclose(f);
+			y = lim_t_read_file("tests/data/scan_calls2.pcap", &b);
+			CHECK(a == b && memcmp(x, y, a) == 0);
+			free(y);
+		} else {
+			CHECK(!"tests/data/scan_calls2.pcap missing");
+		}
+		free(x);
+	}
+}
+
 const struct lim_suite t_pcap_suites[] = {
-	{ "pcap_links", t_pcap_links },
-	{ "pcap_hostile", t_pcap_hostile },
-	{ "vectors", t_vectors },
-	{ "call_pcap", t_call_pcap },
-	{ NULL, NULL },
+	{ "pcap_links", t_pcap_links }, { "pcap_hostile", t_pcap_hostile },
+	{ "vectors", t_vectors },       { "call_pcap", t_call_pcap },
+	{ "calls_pcap", t_calls_pcap }, { NULL, NULL },
 };
 
 int main(int argc, char **argv)

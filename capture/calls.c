@@ -1,0 +1,931 @@
+/* Call table: SIP dialogs, their SDP endpoints and I_MESSAGE texts, media bound to them (see
+ * capture.h, "call table"). Every table is capped; every refusal is counted in cap_stats. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "capture/internal.h"
+
+enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
+enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
+
+struct bind {
+	struct bind *next;
+	uint8_t ver;
+	uint8_t a[16];
+	uint16_t port;
+	uint8_t side, kind;
+	uint8_t stream;
+	struct cap_call *call;
+};
+
+struct cap_calls {
+	struct cap_calls_limits lim;
+	struct cap_stats *st;
+	cap_event_fn fn;
+	void *ctx;
+	struct cap_call **cbucket;
+	size_t ncb;
+	size_t n_calls;
+	uint64_t next_id;
+	struct cap_call *head[2], *tail[2]; /* [0] open calls, [1] lingering; oldest first */
+	struct bind **bbucket;
+	size_t nbb, n_bind;
+	struct cap_tcp *tcp;
+	struct cap_sip_msg *msg; /* scratch */
+	struct cap_sdp *sdp;     /* scratch */
+};
+
+/* see capture.h */
+void cap_calls_limits_default(struct cap_calls_limits *l)
+{
+	l->max_calls = 16384;
+	l->max_bindings = 65536;
+	l->idle_ns = 300ull * 1000000000ull;
+	l->linger_ns = 5ull * 1000000000ull;
+	l->hash_seed = 0;
+	cap_tcp_limits_default(&l->tcp);
+}
+
+/* see capture.h */
+const char *cap_call_state_name(enum cap_call_state s)
+{
+	static const char *const n[] = { "invited", "proceeding", "accepted", "confirmed",
+					 "ended" };
+	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "unknown";
+}
+
+/* see capture.h */
+const char *cap_call_end_name(enum cap_call_end e)
+{
+	static const char *const n[] = { "none", "bye", "cancel", "rejected", "timeout", "flush" };
+	return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "unknown";
+}
+
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h ^ (h >> 13);
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t b = 16;
+	while (b < n)
+		b <<= 1;
+	return b;
+}
+
+static void tcp_msg(void *ctx, const struct cap_tcp_msg *m);
+
+/* see capture.h */
+enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *st, cap_event_fn fn,
+			   void *ctx, struct cap_calls **out)
+{
+	struct cap_calls *c;
+	struct cap_calls_limits d;
+	enum lim_err rc;
+	*out = NULL;
+	if (!l) {
+		cap_calls_limits_default(&d);
+		l = &d;
+	}
+	if (!st || !fn || l->max_calls == 0 || l->max_bindings == 0 || l->idle_ns == 0 ||
+	    l->max_calls > ((size_t)1 << 24) || l->max_bindings > ((size_t)1 << 24))
+		return LIM_E_ARG;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return LIM_E_NOMEM;
+	c->lim = *l;
+	c->st = st;
+	c->fn = fn;
+	c->ctx = ctx;
+	c->ncb = pow2_at_least(l->max_calls);
+	c->nbb = pow2_at_least(l->max_bindings);
+	c->cbucket = calloc(c->ncb, sizeof *c->cbucket);
+	c->bbucket = calloc(c->nbb, sizeof *c->bbucket);
+	c->msg = malloc(sizeof *c->msg);
+	c->sdp = malloc(sizeof *c->sdp);
+	if (!c->cbucket || !c->bbucket || !c->msg || !c->sdp) {
+		rc = LIM_E_NOMEM;
+		goto fail;
+	}
+	rc = cap_tcp_new(&l->tcp, st, tcp_msg, c, &c->tcp);
+	if (rc != LIM_OK)
+		goto fail;
+	*out = c;
+	return LIM_OK;
+fail:
+	free(c->cbucket);
+	free(c->bbucket);
+	free(c->msg);
+	free(c->sdp);
+	free(c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ media bindings */
+
+static size_t bslot(const struct cap_calls *c, uint8_t ver, const uint8_t a[16], uint16_t port)
+{
+	uint32_t h = fnv(2166136261u ^ c->lim.hash_seed, a, 16);
+	uint8_t pv[3] = { ver, (uint8_t)(port >> 8), (uint8_t)port };
+	return fnv(h, pv, 3) & (c->nbb - 1);
+}
+
+static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
+			  uint16_t port)
+{
+	struct bind *b = c->bbucket[bslot(c, ver, a, port)];
+	for (; b; b = b->next)
+		if (b->ver == ver && b->port == port && memcmp(b->a, a, 16) == 0)
+			return b;
+	return NULL;
+}
+
+static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_t stream,
+		 const struct cap_addr *addr, uint16_t port, uint8_t kind)
+{
+	struct bind *b = bfind(c, addr->family, addr->a, port);
+	if (!b) {
+		size_t s;
+		if (c->n_bind >= c->lim.max_bindings) {
+			c->st->drop[CAP_DROP_CALL_MEDIA]++;
+			return false;
+		}
+		b = calloc(1, sizeof *b);
+		if (!b) {
+			c->st->drop[CAP_DROP_CALL_NOMEM]++;
+			return false;
+		}
+		b->ver = addr->family;
+		memcpy(b->a, addr->a, 16);
+		b->port = port;
+		s = bslot(c, b->ver, b->a, port);
+		b->next = c->bbucket[s];
+		c->bbucket[s] = b;
+		c->n_bind++;
+	}
+	/* the newest binding of an endpoint wins (ports are reused) */
+	b->call = call;
+	b->side = side;
+	b->stream = (uint8_t)stream;
+	b->kind = kind;
+	return true;
+}
+
+static void bdel(struct cap_calls *c, const struct cap_call *call, const struct cap_addr *addr,
+		 uint16_t port)
+{
+	struct bind **pp = &c->bbucket[bslot(c, addr->family, addr->a, port)];
+	for (; *pp; pp = &(*pp)->next) {
+		struct bind *b = *pp;
+		if (b->ver == addr->family && b->port == port && memcmp(b->a, addr->a, 16) == 0) {
+			if (b->call != call)
+				return;
+			*pp = b->next;
+			free(b);
+			c->n_bind--;
+			return;
+		}
+	}
+}
+
+static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd)
+{
+	for (size_t i = 0; i < sd->n_media; i++) {
+		struct cap_call_media *m = &sd->media[i];
+		if (!m->bound)
+			continue;
+		bdel(c, call, &m->addr, m->port);
+		if (m->rtcp_port != m->port)
+			bdel(c, call, &m->addr, m->rtcp_port);
+		m->bound = false;
+	}
+}
+
+static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
+{
+	struct cap_call_sdp *sd = side == SIDE_OFFER ? &call->offer : &call->answer;
+	for (size_t i = 0; i < sd->n_media; i++) {
+		struct cap_call_media *m = &sd->media[i];
+		if (m->port == 0 || m->addr.family == 0)
+			continue;
+		if (m->rtcp_mux) {
+			m->bound = bset(c, call, side, i, &m->addr, m->port, KIND_MUX);
+			continue;
+		}
+		m->bound = bset(c, call, side, i, &m->addr, m->port, KIND_RTP);
+		if (m->bound && m->rtcp_port && m->rtcp_port != m->port)
+			(void)bset(c, call, side, i, &m->addr, m->rtcp_port, KIND_RTCP);
+	}
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static void text_set(struct cap_text *t, struct cap_str s)
+{
+	t->cut = s.len >= sizeof t->s;
+	t->len = t->cut ? sizeof t->s - 1 : s.len;
+	if (t->len)
+		memcpy(t->s, s.p, t->len);
+	t->s[t->len] = '\0';
+}
+
+/* A wire value equals a kept text (compared on the kept prefix when it was cut). */
+static bool text_eq(const struct cap_text *t, struct cap_str s)
+{
+	if (t->cut)
+		return s.len >= t->len && memcmp(t->s, s.p, t->len) == 0;
+	return s.len == t->len && (t->len == 0 || memcmp(t->s, s.p, t->len) == 0);
+}
+
+static size_t cslot(const struct cap_calls *c, struct cap_str cid)
+{
+	size_t n = cid.len < CAP_CALL_MAX_TEXT ? cid.len : CAP_CALL_MAX_TEXT - 1;
+	return fnv(2166136261u ^ c->lim.hash_seed, cid.p, n) & (c->ncb - 1);
+}
+
+static void emit(struct cap_calls *c, struct cap_event *ev)
+{
+	c->fn(c->ctx, ev);
+}
+
+static void emit_call(struct cap_calls *c, enum cap_ev_type type, struct cap_call *call,
+		      const struct cap_pkt *p, uint64_t ts, unsigned changed)
+{
+	struct cap_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.ts_ns = ts;
+	ev.call = call;
+	ev.pkt = p;
+	ev.changed = changed;
+	emit(c, &ev);
+}
+
+static void lru_unlink(struct cap_calls *c, struct cap_call *x)
+{
+	int l = x->linger ? 1 : 0;
+	if (x->lprev)
+		x->lprev->lnext = x->lnext;
+	else
+		c->head[l] = x->lnext;
+	if (x->lnext)
+		x->lnext->lprev = x->lprev;
+	else
+		c->tail[l] = x->lprev;
+	x->lprev = x->lnext = NULL;
+}
+
+static void lru_append(struct cap_calls *c, struct cap_call *x)
+{
+	int l = x->linger ? 1 : 0;
+	x->lprev = c->tail[l];
+	x->lnext = NULL;
+	if (c->tail[l])
+		c->tail[l]->lnext = x;
+	else
+		c->head[l] = x;
+	c->tail[l] = x;
+}
+
+static void touch(struct cap_calls *c, struct cap_call *x, uint64_t ts)
+{
+	if (x->linger)
+		return; /* an ended call is freed linger_ns after its end */
+	if (ts > x->last_ns)
+		x->last_ns = ts;
+	if (!x->linger && c->tail[0] != x) {
+		lru_unlink(c, x);
+		lru_append(c, x);
+	}
+}
+
+static void sdp_clear(struct cap_call_sdp *s)
+{
+	free(s->imsg);
+	memset(s, 0, sizeof *s);
+}
+
+/* Removes the call from every table; with events, CAP_EV_CALL_FREE is its last one. */
+static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint64_t ts)
+{
+	struct cap_call **pp =
+		&c->cbucket[cslot(c, (struct cap_str){ x->call_id.s, x->call_id.len })];
+	unbind_side(c, x, &x->offer);
+	unbind_side(c, x, &x->answer);
+	while (*pp && *pp != x)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = x->hnext;
+	lru_unlink(c, x);
+	c->n_calls--;
+	if (events)
+		emit_call(c, CAP_EV_CALL_FREE, x, NULL, ts, 0);
+	sdp_clear(&x->offer);
+	sdp_clear(&x->answer);
+	free(x);
+}
+
+/* Ends an open call (event) and moves it to the linger list. */
+static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end why,
+		     const struct cap_pkt *p, uint64_t ts)
+{
+	if (x->state == CAP_CALL_ENDED)
+		return;
+	x->state = CAP_CALL_ENDED;
+	x->end = why;
+	x->end_ns = ts;
+	c->st->calls_ended++;
+	if (why == CAP_END_TIMEOUT)
+		c->st->calls_timeout++;
+	lru_unlink(c, x);
+	x->linger = true;
+	x->last_ns = ts;
+	lru_append(c, x);
+	emit_call(c, CAP_EV_CALL_END, x, p, ts, 0);
+}
+
+static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts)
+{
+	struct cap_call *x;
+	size_t s;
+	if (c->n_calls >= c->lim.max_calls && c->head[1])
+		call_free(c, c->head[1], true, ts); /* make room: oldest ended call */
+	if (c->n_calls >= c->lim.max_calls) {
+		c->st->drop[CAP_DROP_CALL_TABLE]++;
+		return NULL;
+	}
+	x = calloc(1, sizeof *x);
+	if (!x) {
+		c->st->drop[CAP_DROP_CALL_NOMEM]++;
+		return NULL;
+	}
+	x->id = ++c->next_id;
+	text_set(&x->call_id, m->call_id);
+	text_set(&x->from_uri, m->from.uri);
+	text_set(&x->to_uri, m->to.uri);
+	text_set(&x->from_tag, m->from.tag);
+	text_set(&x->to_tag, m->to.tag);
+	if (m->n_pai)
+		text_set(&x->pai, m->pai[0].uri);
+	x->first_ns = x->last_ns = ts;
+	x->invite_cseq = m->cseq;
+	s = cslot(c, m->call_id);
+	x->hnext = c->cbucket[s];
+	c->cbucket[s] = x;
+	lru_append(c, x);
+	c->n_calls++;
+	c->st->calls++;
+	return x;
+}
+
+/* A fork of x (same offer) with To tag tag. */
+static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
+				  const struct cap_sip_msg *m, uint64_t ts)
+{
+	struct cap_call *f = call_new(c, m, ts);
+	if (!f)
+		return NULL;
+	f->from_uri = x->from_uri;
+	f->to_uri = x->to_uri;
+	f->from_tag = x->from_tag;
+	f->pai = x->pai;
+	f->first_ns = x->first_ns;
+	f->invite_cseq = x->invite_cseq;
+	f->over_tcp = x->over_tcp;
+	f->forked = true;
+	text_set(&f->to_tag, m->to.tag);
+	f->offer = x->offer;
+	f->offer.imsg = NULL;
+	for (size_t i = 0; i < f->offer.n_media; i++) {
+		f->offer.media[i].bound = false;
+		f->offer.media[i].packets = f->offer.media[i].rtcp = 0;
+	}
+	if (x->offer.imsg) {
+		f->offer.imsg = malloc(x->offer.imsg_len + 1);
+		if (f->offer.imsg)
+			memcpy(f->offer.imsg, x->offer.imsg, x->offer.imsg_len + 1);
+		else
+			f->offer.imsg_len = 0;
+	}
+	c->st->forks++;
+	return f;
+}
+
+/* ------------------------------------------------------------------ SDP of a side */
+
+/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). */
+static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
+{
+	const struct cap_sdp *s = c->sdp;
+	struct cap_str k = s->key_mgmt;
+	memset(n, 0, sizeof *n);
+	n->present = true;
+	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
+		const struct cap_sdp_media *sm = &s->media[i];
+		struct cap_call_media *m = &n->media[n->n_media++];
+		size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
+		if (l)
+			memcpy(m->media, sm->media.p, l);
+		m->media[l] = '\0';
+		m->addr = sm->conn;
+		m->port = sm->port;
+		m->rtcp_mux = sm->rtcp_mux;
+		if (sm->rtcp_mux)
+			m->rtcp_port = sm->port;
+		else if (sm->rtcp_port)
+			m->rtcp_port = sm->rtcp_port;
+		else if (sm->port && sm->port < 65535)
+			m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
+		if (k.len == 0 && sm->key_mgmt.len)
+			k = sm->key_mgmt;
+	}
+	if (k.len && k.len <= CAP_CALL_MAX_IMSG) {
+		n->imsg = malloc(k.len + 1);
+		if (n->imsg) {
+			memcpy(n->imsg, k.p, k.len);
+			n->imsg[k.len] = '\0';
+			n->imsg_len = k.len;
+		} else {
+			c->st->drop[CAP_DROP_CALL_NOMEM]++;
+		}
+	}
+}
+
+static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *b)
+{
+	if (a->n_media != b->n_media)
+		return false;
+	for (size_t i = 0; i < a->n_media; i++) {
+		const struct cap_call_media *x = &a->media[i], *y = &b->media[i];
+		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
+		    x->addr.family != y->addr.family || memcmp(x->addr.a, y->addr.a, 16) != 0 ||
+		    strcmp(x->media, y->media) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Applies the parsed SDP (c->sdp) to a side; returns the CAP_UPD_* bits. */
+static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
+{
+	struct cap_call_sdp *cur = side == SIDE_OFFER ? &x->offer : &x->answer, n;
+	unsigned ch = 0;
+	bool imsg_new, media_new;
+	sdp_build(c, &n);
+	imsg_new = n.imsg && !(cur->imsg && cur->imsg_len == n.imsg_len &&
+			       memcmp(cur->imsg, n.imsg, n.imsg_len) == 0);
+	media_new = !cur->present || !media_same(cur, &n);
+	if (!imsg_new && !media_new) {
+		free(n.imsg);
+		return 0;
+	}
+	if (media_new) {
+		unbind_side(c, x, cur);
+	} else {
+		/* keep the endpoint state (bindings, counters) */
+		for (size_t i = 0; i < n.n_media; i++)
+			n.media[i] = cur->media[i];
+	}
+	if (!imsg_new && cur->imsg) {
+		/* no I_MESSAGE in the new SDP: the previous one stays in force */
+		free(n.imsg);
+		n.imsg = cur->imsg;
+		n.imsg_len = cur->imsg_len;
+		cur->imsg = NULL;
+	}
+	n.version = cur->version + 1;
+	sdp_clear(cur);
+	*cur = n;
+	if (media_new)
+		bind_side(c, x, side);
+	ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_SDP : CAP_UPD_ANSWER_SDP;
+	if (imsg_new)
+		ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_IMSG : CAP_UPD_ANSWER_IMSG;
+	return ch;
+}
+
+/* Parses the SDP body of c->msg into c->sdp; false when there is none or it is rejected. */
+static bool parse_sdp(struct cap_calls *c)
+{
+	struct cap_str body;
+	if (cap_sip_sdp_body(c->msg, &body) != LIM_OK) {
+		c->st->drop[CAP_DROP_SIP_BODY]++;
+		return false;
+	}
+	if (body.len == 0)
+		return false;
+	if (cap_sdp_parse((const uint8_t *)body.p, body.len, c->sdp) != LIM_OK) {
+		c->st->drop[CAP_DROP_SDP]++;
+		return false;
+	}
+	c->st->sdp++;
+	return true;
+}
+
+/* ------------------------------------------------------------------ SIP */
+
+static bool is_method(const struct cap_sip_msg *m, const char *name)
+{
+	return m->is_request ? cap_str_eq(m->method, name) : cap_str_eq(m->cseq_method, name);
+}
+
+/* Applies one message to one call; returns the CAP_UPD_* bits (END is emitted here). */
+static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_sip_msg *m,
+		      bool have_sdp, const struct cap_pkt *p, uint64_t ts)
+{
+	unsigned ch = 0;
+	enum cap_call_state old = x->state;
+	bool from_caller = m->is_request == text_eq(&x->from_tag, m->from.tag);
+	bool invite = is_method(m, "INVITE");
+
+	x->sip_msgs++;
+	touch(c, x, ts);
+	if (m->is_request) {
+		if (invite && m->to.tag.len && x->state >= CAP_CALL_ACCEPTED &&
+		    x->state != CAP_CALL_ENDED && !(from_caller && m->cseq == x->invite_cseq) &&
+		    m->cseq != x->reinv_cseq[from_caller ? 0 : 1]) {
+			x->reinvites++;
+			x->reinv_cseq[from_caller ? 0 : 1] = m->cseq;
+		} else if (cap_str_eq(m->method, "ACK") && x->state == CAP_CALL_ACCEPTED)
+			x->state = CAP_CALL_CONFIRMED;
+	} else if (invite && m->status >= 100) {
+		bool initial = x->state < CAP_CALL_ACCEPTED;
+		if (m->status >= 300)
+			x->final_status = m->status;
+		else if (m->status >= 200)
+			x->final_status = m->status;
+		if (initial && m->status < 200 && x->state == CAP_CALL_INVITED)
+			x->state = CAP_CALL_PROCEEDING;
+		else if (initial && m->status >= 200 && m->status < 300)
+			x->state = CAP_CALL_ACCEPTED;
+	}
+	if (have_sdp && x->state != CAP_CALL_ENDED)
+		ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+	if (x->state == CAP_CALL_ACCEPTED && old < CAP_CALL_ACCEPTED) {
+		/* the answered dialog (of several forks) owns the endpoints */
+		bind_side(c, x, SIDE_OFFER);
+		bind_side(c, x, SIDE_ANSWER);
+	}
+	if (x->state != old)
+		ch |= CAP_UPD_STATE;
+	if (ch)
+		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
+	/* endings */
+	if (m->is_request && cap_str_eq(m->method, "BYE"))
+		call_end(c, x, CAP_END_BYE, p, ts);
+	else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
+		call_end(c, x, CAP_END_CANCEL, p, ts);
+	else if (!m->is_request && invite && m->status >= 300 && old < CAP_CALL_ACCEPTED &&
+		 m->cseq == x->invite_cseq)
+		call_end(c, x, CAP_END_REJECTED, p, ts);
+	return ch;
+}
+
+static void sip_event(struct cap_calls *c, struct cap_call *x, const uint8_t *raw, size_t len,
+		      const struct cap_pkt *p, uint64_t ts, bool tcp)
+{
+	struct cap_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = CAP_EV_SIP;
+	ev.ts_ns = ts;
+	ev.call = x;
+	ev.pkt = p;
+	ev.sip = c->msg;
+	ev.raw = lim_rd_make(raw, len);
+	ev.over_tcp = tcp;
+	emit(c, &ev);
+}
+
+static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, const struct cap_pkt *p,
+		       uint64_t ts, bool tcp)
+{
+	struct cap_sip_msg *m = c->msg;
+	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *target = NULL;
+	bool have_sdp, invite;
+
+	if (cap_sip_parse(raw, len, m) != LIM_OK) {
+		if ((unsigned)m->reject < CAP_DROP__COUNT)
+			c->st->drop[m->reject]++;
+		return;
+	}
+	c->st->sip++;
+	if (tcp)
+		c->st->sip_tcp++;
+	have_sdp = parse_sdp(c);
+	invite = is_method(m, "INVITE");
+
+	for (x = c->cbucket[cslot(c, m->call_id)]; x; x = x->hnext) {
+		if (!text_eq(&x->call_id, m->call_id))
+			continue;
+		if ((text_eq(&x->from_tag, m->from.tag) && x->to_tag.len &&
+		     text_eq(&x->to_tag, m->to.tag)) ||
+		    (x->to_tag.len && text_eq(&x->to_tag, m->from.tag) &&
+		     text_eq(&x->from_tag, m->to.tag))) {
+			exact = x;
+			break;
+		}
+		if (text_eq(&x->from_tag, m->from.tag)) {
+			if (!same_from || x->id < same_from->id)
+				same_from = x;
+			if (x->to_tag.len == 0)
+				untagged = x;
+		}
+	}
+
+	if (exact) {
+		target = exact;
+	} else if (m->to.tag.len == 0) {
+		if (same_from && m->is_request && cap_str_eq(m->method, "CANCEL")) {
+			/* CANCEL ends every early dialog of the INVITE */
+			struct cap_call *y, *nx;
+			for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
+				nx = y->hnext;
+				if (text_eq(&y->call_id, m->call_id) &&
+				    text_eq(&y->from_tag, m->from.tag) && y != same_from)
+					(void)apply(c, y, m, false, p, ts);
+			}
+			target = same_from;
+		} else if (same_from) {
+			target = same_from; /* retransmission, 100 Trying */
+		} else if (m->is_request && invite) {
+			target = call_new(c, m, ts);
+			if (target) {
+				target->over_tcp = tcp;
+				if (have_sdp)
+					(void)sdp_apply(c, target, SIDE_OFFER);
+				target->sip_msgs++;
+				emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
+				sip_event(c, target, raw, len, p, ts, tcp);
+				return;
+			}
+		}
+	} else if (untagged) {
+		/* the first To tag names the dialog */
+		text_set(&untagged->to_tag, m->to.tag);
+		target = untagged;
+	} else if (same_from && !m->is_request && invite && m->status > 100 && m->status < 300) {
+		target = call_fork(c, same_from, m, ts);
+		if (target) {
+			emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
+		}
+	} else if (same_from && !m->is_request && invite && m->status >= 300) {
+		/* a final error from another branch ends every early dialog */
+		struct cap_call *y, *nx;
+		for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
+			nx = y->hnext;
+			if (text_eq(&y->call_id, m->call_id) &&
+			    text_eq(&y->from_tag, m->from.tag) && y != same_from)
+				(void)apply(c, y, m, false, p, ts);
+		}
+		target = same_from;
+	} else if (m->is_request && invite) {
+		/* re-INVITE of a dialog whose start was not seen: pick it up */
+		target = call_new(c, m, ts);
+		if (target) {
+			target->over_tcp = tcp;
+			target->state = CAP_CALL_CONFIRMED;
+			if (have_sdp)
+				(void)sdp_apply(c, target, SIDE_OFFER);
+			target->sip_msgs++;
+			emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
+			sip_event(c, target, raw, len, p, ts, tcp);
+			return;
+		}
+	}
+	if (target)
+		(void)apply(c, target, m, have_sdp, p, ts);
+	sip_event(c, target, raw, len, p, ts, tcp);
+}
+
+static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
+{
+	struct cap_calls *c = ctx;
+	handle_sip(c, m->bytes, m->len, m->pkt, m->ts_ns, true);
+}
+
+/* ------------------------------------------------------------------ media */
+
+static struct cap_call_ssrc *ssrc_find(struct cap_call *x, uint32_t ssrc)
+{
+	for (size_t i = 0; i < x->n_ssrc; i++)
+		if (x->ssrc[i].ssrc == ssrc)
+			return &x->ssrc[i];
+	return NULL;
+}
+
+/* see capture.h */
+enum lim_err cap_calls_add_ssrc(struct cap_calls *c, struct cap_call *call, uint32_t ssrc,
+				enum cap_dir dir)
+{
+	struct cap_call_ssrc *s = ssrc_find(call, ssrc);
+	if (s) {
+		s->from_user = true;
+		s->dir = (uint8_t)dir;
+		return LIM_OK;
+	}
+	if (call->n_ssrc >= CAP_CALL_MAX_SSRC) {
+		c->st->drop[CAP_DROP_CALL_SSRC]++;
+		return LIM_E_LIMIT;
+	}
+	s = &call->ssrc[call->n_ssrc++];
+	memset(s, 0, sizeof *s);
+	s->ssrc = ssrc;
+	s->dir = (uint8_t)dir;
+	s->from_user = true;
+	return LIM_OK;
+}
+
+/* RTP (RFC 3550 s5.1) header into e; false when not RTP version 2 or truncated. */
+static bool rtp_parse(struct lim_rd r, struct cap_media_pkt *e)
+{
+	uint8_t b0, b1, cc;
+	if (!lim_rd_u8(&r, &b0) || !lim_rd_u8(&r, &b1) || (b0 >> 6) != 2 ||
+	    !lim_rd_u16be(&r, &e->seq) || !lim_rd_u32be(&r, &e->timestamp) ||
+	    !lim_rd_u32be(&r, &e->ssrc))
+		return false;
+	e->marker = (b1 & 0x80) != 0;
+	e->pt = b1 & 0x7f;
+	cc = b0 & 0x0f;
+	if (!lim_rd_skip(&r, (size_t)cc * 4))
+		return false;
+	if (b0 & 0x10) {
+		uint16_t prof, words;
+		if (!lim_rd_u16be(&r, &prof) || !lim_rd_u16be(&r, &words) ||
+		    !lim_rd_skip(&r, (size_t)words * 4))
+			return false;
+	}
+	e->payload = r;
+	return true;
+}
+
+/* RTCP (RFC 3550 s6.4): version 2, at least the first header and sender SSRC. */
+static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
+{
+	uint8_t b0, b1;
+	uint16_t l;
+	if (!lim_rd_u8(&r, &b0) || !lim_rd_u8(&r, &b1) || (b0 >> 6) != 2 || !lim_rd_u16be(&r, &l) ||
+	    !lim_rd_u32be(&r, &e->ssrc))
+		return false;
+	e->pt = b1;
+	e->payload = r;
+	return true;
+}
+
+static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
+{
+	uint8_t a[16];
+	struct bind *b;
+	struct cap_event ev;
+	struct cap_media_pkt *e = &ev.media;
+	struct cap_call *x;
+	bool by_src = false, ok;
+
+	memset(a, 0, sizeof a);
+	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
+	b = bfind(c, p->ip_ver, a, p->dport);
+	if (!b) {
+		memset(a, 0, sizeof a);
+		memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+		b = bfind(c, p->ip_ver, a, p->sport);
+		by_src = true;
+	}
+	if (!b) {
+		c->st->media_unbound++;
+		return;
+	}
+	x = b->call;
+	memset(&ev, 0, sizeof ev);
+	ev.type = CAP_EV_MEDIA;
+	ev.ts_ns = ts;
+	ev.call = x;
+	ev.pkt = p;
+	e->packet = p->payload;
+	e->side = b->side;
+	e->stream = b->stream;
+	e->by_source = by_src;
+	/* to the offer's endpoint = towards the offerer; from it = towards the answerer */
+	e->dir = (uint8_t)((b->side == SIDE_OFFER) != by_src ? CAP_DIR_TO_OFFERER
+							     : CAP_DIR_TO_ANSWERER);
+	if (b->kind == KIND_RTCP)
+		e->rtcp = true;
+	else if (b->kind == KIND_MUX && p->payload.len >= 2 && p->payload.p[1] >= 192 &&
+		 p->payload.p[1] <= 223)
+		e->rtcp = true; /* RFC 5761 s4 */
+	ok = e->rtcp ? rtcp_parse(p->payload, e) : rtp_parse(p->payload, e);
+	if (!ok) {
+		c->st->media_bad++;
+		return;
+	}
+	touch(c, x, ts);
+	{
+		struct cap_call_sdp *sd = b->side == SIDE_OFFER ? &x->offer : &x->answer;
+		if (!by_src && b->stream < sd->n_media) {
+			if (e->rtcp)
+				sd->media[b->stream].rtcp++;
+			else
+				sd->media[b->stream].packets++;
+		}
+	}
+	if (e->rtcp) {
+		x->rtcp[e->dir]++;
+		c->st->media_rtcp++;
+	} else {
+		struct cap_call_ssrc *s = ssrc_find(x, e->ssrc);
+		x->rtp[e->dir]++;
+		if (!s && x->n_ssrc < CAP_CALL_MAX_SSRC) {
+			s = &x->ssrc[x->n_ssrc++];
+			memset(s, 0, sizeof *s);
+			s->ssrc = e->ssrc;
+			s->dir = e->dir;
+			e->ssrc_new = true;
+		} else if (!s) {
+			c->st->drop[CAP_DROP_CALL_SSRC]++;
+		}
+		if (s)
+			s->packets++;
+	}
+	c->st->media_bound++;
+	emit(c, &ev);
+}
+
+/* ------------------------------------------------------------------ driving */
+
+/* see capture.h */
+size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
+{
+	size_t n = 0;
+	while (c->head[0] && now_ns > c->head[0]->last_ns &&
+	       now_ns - c->head[0]->last_ns > c->lim.idle_ns) {
+		call_end(c, c->head[0], CAP_END_TIMEOUT, NULL, now_ns);
+		n++;
+	}
+	while (c->head[1] && now_ns > c->head[1]->last_ns &&
+	       now_ns - c->head[1]->last_ns > c->lim.linger_ns)
+		call_free(c, c->head[1], true, now_ns);
+	return n;
+}
+
+/* see capture.h */
+void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_ns)
+{
+	(void)cap_calls_expire(c, now_ns);
+	if (p->proto == CAP_PROTO_TCP) {
+		cap_tcp_feed(c->tcp, p, now_ns);
+		return;
+	}
+	if (p->proto != CAP_PROTO_UDP)
+		return;
+	if (cap_sip_looks_like(p->payload.p, p->payload.len))
+		handle_sip(c, p->payload.p, p->payload.len, p, now_ns, false);
+	else
+		handle_media(c, p, now_ns);
+}
+
+/* see capture.h */
+void cap_calls_flush(struct cap_calls *c, uint64_t now_ns)
+{
+	while (c->head[0])
+		call_end(c, c->head[0], CAP_END_FLUSH, NULL, now_ns);
+	while (c->head[1])
+		call_free(c, c->head[1], true, now_ns);
+	(void)cap_tcp_expire(c->tcp, UINT64_MAX);
+}
+
+/* see capture.h */
+void cap_calls_free(struct cap_calls *c)
+{
+	if (!c)
+		return;
+	for (int l = 0; l < 2; l++)
+		while (c->head[l])
+			call_free(c, c->head[l], false, 0);
+	for (size_t i = 0; i < c->nbb; i++)
+		while (c->bbucket[i]) {
+			struct bind *b = c->bbucket[i];
+			c->bbucket[i] = b->next;
+			free(b);
+		}
+	cap_tcp_free(c->tcp);
+	free(c->cbucket);
+	free(c->bbucket);
+	free(c->msg);
+	free(c->sdp);
+	free(c);
+}
+
+/* see capture.h */
+size_t cap_calls_count(const struct cap_calls *c)
+{
+	return c->n_calls;
+}
+
+/* see capture.h */
+size_t cap_calls_bindings(const struct cap_calls *c)
+{
+	return c->n_bind;
+}

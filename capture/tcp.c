@@ -1,0 +1,678 @@
+/* TCP stream reassembly and SIP framing on streams (see capture.h, "TCP reassembly").
+ * Sequence numbers are compared modulo 2^32 (RFC 793 s3.3). Segment payload lengths come
+ * from the decoder (at most 65535); the Content-Length from the wire is compared with
+ * CAP_SIP_MAX_MSG before any arithmetic (STYLE.md rule 13). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "capture/internal.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+
+/* one out-of-order piece: [seq, seq + len) */
+struct seg {
+	struct seg *next;
+	uint32_t seq;
+	size_t len;
+	uint8_t data[];
+};
+
+struct stream {
+	struct stream *hnext, *lprev, *lnext;
+	uint8_t ver;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport, vlan;
+	bool have_seq; /* next_seq is known */
+	bool have_fin;
+	bool sip_seen; /* a SIP message was framed on it */
+	bool resync;   /* skipping lines until a SIP start line */
+	bool resync_counted;
+	uint32_t next_seq;
+	uint32_t fin_seq;
+	uint8_t *buf; /* in-order octets not yet framed */
+	size_t len, cap;
+	struct seg *ooo; /* sorted by seq, non-overlapping, all after next_seq */
+	size_t n_ooo, ooo_bytes;
+	uint64_t last_ns;
+};
+
+struct cap_tcp {
+	struct cap_tcp_limits lim;
+	struct cap_stats *st;
+	cap_tcp_msg_fn fn;
+	void *ctx;
+	struct stream **bucket;
+	size_t nbucket; /* power of two */
+	size_t n, bytes;
+	struct stream *lru_head, *lru_tail; /* oldest first */
+};
+
+/* see capture.h */
+void cap_tcp_limits_default(struct cap_tcp_limits *l)
+{
+	l->max_streams = 4096;
+	l->max_stream = 96 * 1024;
+	l->max_segs = 64;
+	l->max_total = 64u * 1024 * 1024;
+	l->idle_ns = 300ull * 1000000000ull;
+}
+
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+static uint32_t hash_key(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+			 uint16_t vlan)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ src[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ dst[i]) * 16777619u;
+	h = (h ^ sport) * 16777619u;
+	h = (h ^ dport) * 16777619u;
+	h = (h ^ vlan) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+/* see capture.h */
+enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, cap_tcp_msg_fn fn,
+			 void *ctx, struct cap_tcp **out)
+{
+	struct cap_tcp *t;
+	struct cap_tcp_limits d;
+	*out = NULL;
+	if (!l) {
+		cap_tcp_limits_default(&d);
+		l = &d;
+	}
+	if (!st || !fn || l->max_streams == 0 || l->max_segs == 0 || l->idle_ns == 0 ||
+	    l->max_stream < CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 || l->max_total < l->max_stream ||
+	    l->max_streams > ((size_t)1 << 24))
+		return LIM_E_ARG;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return LIM_E_NOMEM;
+	t->lim = *l;
+	t->st = st;
+	t->fn = fn;
+	t->ctx = ctx;
+	t->nbucket = 16;
+	while (t->nbucket < l->max_streams)
+		t->nbucket <<= 1;
+	t->bucket = calloc(t->nbucket, sizeof *t->bucket);
+	if (!t->bucket) {
+		free(t);
+		return LIM_E_NOMEM;
+	}
+	*out = t;
+	return LIM_OK;
+}
+
+static struct stream **slot_of(struct cap_tcp *t, const struct stream *s)
+{
+	uint32_t h = hash_key(s->src, s->dst, s->sport, s->dport, s->vlan);
+	return &t->bucket[h & (t->nbucket - 1)];
+}
+
+static void lru_unlink(struct cap_tcp *t, struct stream *s)
+{
+	if (s->lprev)
+		s->lprev->lnext = s->lnext;
+	else
+		t->lru_head = s->lnext;
+	if (s->lnext)
+		s->lnext->lprev = s->lprev;
+	else
+		t->lru_tail = s->lprev;
+	s->lprev = s->lnext = NULL;
+}
+
+static void lru_append(struct cap_tcp *t, struct stream *s)
+{
+	s->lprev = t->lru_tail;
+	s->lnext = NULL;
+	if (t->lru_tail)
+		t->lru_tail->lnext = s;
+	else
+		t->lru_head = s;
+	t->lru_tail = s;
+}
+
+/* true when the stream holds octets of a message (not just CR/LF between messages) */
+static bool holds_partial(const struct stream *s)
+{
+	if (s->ooo)
+		return true;
+	for (size_t i = 0; i < s->len; i++)
+		if (s->buf[i] != '\r' && s->buf[i] != '\n')
+			return true;
+	return false;
+}
+
+static void free_ooo(struct cap_tcp *t, struct stream *s)
+{
+	struct seg *g = s->ooo;
+	while (g) {
+		struct seg *n = g->next;
+		t->bytes -= g->len;
+		free(g);
+		g = n;
+	}
+	s->ooo = NULL;
+	s->n_ooo = 0;
+	s->ooo_bytes = 0;
+}
+
+/* Removes and frees s; counts a lost partial message when cut is set. */
+static void stream_drop(struct cap_tcp *t, struct stream *s, bool cut)
+{
+	struct stream **pp = slot_of(t, s);
+	if (cut && holds_partial(s))
+		t->st->drop[CAP_DROP_TCP_CUT]++;
+	while (*pp && *pp != s)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = s->hnext;
+	lru_unlink(t, s);
+	free_ooo(t, s);
+	t->bytes -= s->cap;
+	free(s->buf);
+	free(s);
+	t->n--;
+}
+
+/* see capture.h */
+void cap_tcp_free(struct cap_tcp *t)
+{
+	if (!t)
+		return;
+	while (t->lru_head)
+		stream_drop(t, t->lru_head, false);
+	free(t->bucket);
+	free(t);
+}
+
+/* see capture.h */
+size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns)
+{
+	size_t n = 0;
+	while (t->lru_head &&
+	       (now_ns == UINT64_MAX || (now_ns > t->lru_head->last_ns &&
+					 now_ns - t->lru_head->last_ns > t->lim.idle_ns))) {
+		stream_drop(t, t->lru_head, true);
+		n++;
+	}
+	return n;
+}
+
+/* see capture.h */
+size_t cap_tcp_streams(const struct cap_tcp *t)
+{
+	return t->n;
+}
+
+/* see capture.h */
+size_t cap_tcp_bytes(const struct cap_tcp *t)
+{
+	return t->bytes;
+}
+
+static void key_of(const struct cap_pkt *p, bool reverse, uint8_t src[16], uint8_t dst[16],
+		   uint16_t *sport, uint16_t *dport, uint16_t *vlan)
+{
+	size_t n = p->ip_ver == 4 ? 4 : 16;
+	memset(src, 0, 16);
+	memset(dst, 0, 16);
+	memcpy(src, reverse ? p->dst.a : p->src.a, n);
+	memcpy(dst, reverse ? p->src.a : p->dst.a, n);
+	*sport = reverse ? p->dport : p->sport;
+	*dport = reverse ? p->sport : p->dport;
+	*vlan = p->n_vlan ? p->vlan[0] : 0;
+}
+
+static struct stream *lookup(struct cap_tcp *t, const struct cap_pkt *p, bool reverse)
+{
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport, vlan;
+	struct stream *s;
+	key_of(p, reverse, src, dst, &sport, &dport, &vlan);
+	s = t->bucket[hash_key(src, dst, sport, dport, vlan) & (t->nbucket - 1)];
+	for (; s; s = s->hnext)
+		if (s->ver == p->ip_ver && s->sport == sport && s->dport == dport &&
+		    s->vlan == vlan && memcmp(s->src, src, 16) == 0 && memcmp(s->dst, dst, 16) == 0)
+			return s;
+	return NULL;
+}
+
+static struct stream *create(struct cap_tcp *t, const struct cap_pkt *p)
+{
+	struct stream *s, **pp;
+	if (t->n >= t->lim.max_streams) {
+		t->st->drop[CAP_DROP_TCP_TABLE]++;
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		t->st->drop[CAP_DROP_TCP_NOMEM]++;
+		return NULL;
+	}
+	s->ver = p->ip_ver;
+	key_of(p, false, s->src, s->dst, &s->sport, &s->dport, &s->vlan);
+	pp = slot_of(t, s);
+	s->hnext = *pp;
+	*pp = s;
+	lru_append(t, s);
+	t->n++;
+	t->st->tcp_streams++;
+	return s;
+}
+
+/* Grows buf to hold need octets (need <= max_stream checked by the caller). */
+static bool reserve(struct cap_tcp *t, struct stream *s, size_t need)
+{
+	size_t nc;
+	uint8_t *nb;
+	if (need <= s->cap)
+		return true;
+	nc = s->cap ? s->cap : 2048;
+	while (nc < need)
+		nc *= 2;
+	if (nc > t->lim.max_stream)
+		nc = t->lim.max_stream;
+	if (t->bytes - s->cap + nc > t->lim.max_total) {
+		t->st->drop[CAP_DROP_TCP_MEM]++;
+		return false;
+	}
+	nb = realloc(s->buf, nc);
+	if (!nb) {
+		t->st->drop[CAP_DROP_TCP_NOMEM]++;
+		return false;
+	}
+	t->bytes = t->bytes - s->cap + nc;
+	s->buf = nb;
+	s->cap = nc;
+	return true;
+}
+
+/* Appends in-order octets; false (counted) when a cap stops it. */
+static bool append(struct cap_tcp *t, struct stream *s, const uint8_t *d, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (n > t->lim.max_stream - s->len - s->ooo_bytes) {
+		t->st->drop[CAP_DROP_TCP_STREAM]++;
+		return false;
+	}
+	if (!reserve(t, s, s->len + n))
+		return false;
+	memcpy(s->buf + s->len, d, n);
+	s->len += n;
+	s->next_seq += (uint32_t)n;
+	return true;
+}
+
+/* Stores [seq, seq+n) as an out-of-order piece before *at. */
+static bool store_piece(struct cap_tcp *t, struct stream *s, struct seg **at, uint32_t seq,
+			const uint8_t *d, size_t n)
+{
+	struct seg *g;
+	if (s->n_ooo >= t->lim.max_segs || n > t->lim.max_stream - s->len - s->ooo_bytes) {
+		t->st->drop[CAP_DROP_TCP_STREAM]++;
+		return false;
+	}
+	if (n > t->lim.max_total - t->bytes) {
+		t->st->drop[CAP_DROP_TCP_MEM]++;
+		return false;
+	}
+	g = malloc(sizeof *g + n);
+	if (!g) {
+		t->st->drop[CAP_DROP_TCP_NOMEM]++;
+		return false;
+	}
+	g->seq = seq;
+	g->len = n;
+	memcpy(g->data, d, n);
+	g->next = *at;
+	*at = g;
+	s->n_ooo++;
+	s->ooo_bytes += n;
+	t->bytes += n;
+	return true;
+}
+
+/* Inserts the ranges of [seq, seq+n) that no held piece covers (first copy wins). n > 0 and
+ * seq is after next_seq. Returns false when a cap refused a piece. */
+static bool insert_ooo(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_t *d,
+		       size_t n)
+{
+	struct seg **pp = &s->ooo;
+	size_t off = 0; /* octets of d already handled */
+	while (off < n) {
+		struct seg *g = *pp;
+		uint32_t cur = seq + (uint32_t)off;
+		size_t take = n - off;
+		if (g) {
+			int32_t gs = seq_diff(g->seq, cur);
+			if (gs <= 0) {
+				/* g starts at or before cur: skip what g covers */
+				int64_t gend = (int64_t)gs + (int64_t)g->len;
+				if (gend > 0) {
+					size_t cov = (size_t)gend < take ? (size_t)gend : take;
+					off += cov;
+				}
+				pp = &g->next;
+				continue;
+			}
+			if ((size_t)gs < take)
+				take = (size_t)gs;
+		}
+		if (!store_piece(t, s, pp, cur, d + off, take))
+			return false;
+		pp = &(*pp)->next;
+		off += take;
+	}
+	return true;
+}
+
+/* Moves pieces now contiguous with next_seq into buf. */
+static void drain(struct cap_tcp *t, struct stream *s)
+{
+	while (s->ooo && seq_diff(s->ooo->seq, s->next_seq) <= 0) {
+		struct seg *g = s->ooo;
+		int32_t skip = seq_diff(s->next_seq, g->seq); /* >= 0 */
+		s->ooo = g->next;
+		s->n_ooo--;
+		s->ooo_bytes -= g->len;
+		t->bytes -= g->len;
+		if ((uint32_t)skip < g->len) {
+			size_t n = g->len - (uint32_t)skip;
+			/* room is guaranteed: the piece was counted against the same cap */
+			if (!append(t, s, g->data + skip, n)) {
+				free(g);
+				continue;
+			}
+		}
+		free(g);
+	}
+}
+
+/* Gives up on the hole before the first held piece: the partial message is lost. */
+static void skip_gap(struct cap_tcp *t, struct stream *s)
+{
+	if (!s->ooo)
+		return;
+	t->st->drop[CAP_DROP_TCP_GAP]++;
+	s->len = 0;
+	s->next_seq = s->ooo->seq;
+	s->resync = true;
+	s->resync_counted = false;
+	drain(t, s);
+}
+
+static void consume(struct stream *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (n < s->len)
+		memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+}
+
+/* Gives back a large buffer once it is empty (idle SIP connections hold nothing). */
+static void shrink(struct cap_tcp *t, struct stream *s)
+{
+	if (s->len || s->cap <= 4096)
+		return;
+	t->bytes -= s->cap;
+	free(s->buf);
+	s->buf = NULL;
+	s->cap = 0;
+}
+
+/* Index just past the CRLFCRLF (or LFLF) ending the header block, or 0 when absent. */
+static size_t header_end(const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (b[i] != '\n')
+			continue;
+		if (b[i + 1] == '\n')
+			return i + 2;
+		if (b[i + 1] == '\r' && i + 2 < len && b[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+/* Content-Length of the header block b[0..len): 1 found (*v set), 0 absent, -1 bad. */
+static int content_length(const uint8_t *b, size_t len, uint64_t *v)
+{
+	size_t pos = 0;
+	int found = 0;
+	/* skip the start line */
+	while (pos < len && b[pos] != '\n')
+		pos++;
+	while (pos < len) {
+		size_t ls = ++pos, le, c;
+		struct cap_str name, val;
+		while (pos < len && b[pos] != '\n')
+			pos++;
+		le = pos;
+		if (ls >= le)
+			continue;
+		if (b[ls] == ' ' || b[ls] == '\t')
+			continue; /* continuation line */
+		for (c = ls; c < le && b[c] != ':'; c++)
+			;
+		if (c == le)
+			continue;
+		name.p = (const char *)b + ls;
+		name.len = c - ls;
+		name = cap_str_trim(name);
+		if (!cap_str_ieq(name, "content-length") && !cap_str_ieq(name, "l"))
+			continue;
+		val.p = (const char *)b + c + 1;
+		val.len = le - c - 1;
+		val = cap_str_trim(val);
+		if (found || !cap_str_u64(val, UINT64_MAX, v))
+			return -1;
+		found = 1;
+	}
+	return found;
+}
+
+/* Skips complete lines that do not start a SIP message (and an incomplete line longer than
+ * CAP_SIP_MAX_LINE); returns true when the buffer now starts with a SIP start line. */
+static bool resync(struct cap_tcp *t, struct stream *s)
+{
+	size_t pos = 0;
+	while (pos < s->len) {
+		const uint8_t *nl = memchr(s->buf + pos, '\n', s->len - pos);
+		size_t e;
+		if (!nl) {
+			if (s->len - pos > CAP_SIP_MAX_LINE)
+				pos = s->len;
+			break;
+		}
+		e = (size_t)(nl - s->buf);
+		if (cap_sip_looks_like(s->buf + pos, e - pos + 1))
+			break;
+		pos = e + 1;
+	}
+	if (pos && !s->resync_counted) {
+		t->st->drop[CAP_DROP_SIP_RESYNC]++;
+		s->resync_counted = true;
+	}
+	consume(s, pos);
+	if (s->len && memchr(s->buf, '\n', s->len) && cap_sip_looks_like(s->buf, s->len)) {
+		s->resync = false;
+		s->resync_counted = false;
+		return true;
+	}
+	return false;
+}
+
+static void reject(struct cap_tcp *t, struct stream *s, enum cap_drop why, size_t n)
+{
+	t->st->drop[why]++;
+	consume(s, n);
+	s->resync = true;
+	s->resync_counted = false;
+}
+
+/* Frames messages at the start of buf. Returns false when the stream was dropped. */
+static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, uint64_t now)
+{
+	for (;;) {
+		size_t i = 0, h, total;
+		uint64_t clen;
+		int r;
+		while (i < s->len && (s->buf[i] == '\r' || s->buf[i] == '\n'))
+			i++;
+		consume(s, i);
+		if (s->len == 0) {
+			shrink(t, s);
+			return true;
+		}
+		if (s->resync && !resync(t, s))
+			return true;
+		h = header_end(s->buf, s->len);
+		if (h == 0) {
+			if (s->len > CAP_SIP_MAX_MSG)
+				reject(t, s, CAP_DROP_SIP_SIZE, s->len);
+			else if (!s->sip_seen && memchr(s->buf, '\n', s->len) &&
+				 !cap_sip_looks_like(s->buf, s->len))
+				goto not_sip;
+			return true;
+		}
+		if (!cap_sip_looks_like(s->buf, h)) {
+			if (!s->sip_seen)
+				goto not_sip;
+			reject(t, s, CAP_DROP_SIP_START, h);
+			continue;
+		}
+		r = content_length(s->buf, h, &clen);
+		if (r == 0) {
+			reject(t, s, CAP_DROP_SIP_NOCLEN, h);
+			continue;
+		}
+		if (r < 0 || clen > CAP_SIP_MAX_MSG || h > CAP_SIP_MAX_MSG - clen) {
+			reject(t, s, CAP_DROP_SIP_CLEN, h);
+			continue;
+		}
+		total = h + (size_t)clen;
+		if (s->len < total)
+			return true;
+		{
+			struct cap_tcp_msg m = { p, s->buf, total, now };
+			s->sip_seen = true;
+			t->st->tcp_sip++;
+			t->fn(t->ctx, &m);
+		}
+		consume(s, total);
+	}
+not_sip:
+	t->st->tcp_not_sip++;
+	stream_drop(t, s, false);
+	return false;
+}
+
+/* see capture.h */
+void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
+{
+	struct stream *s;
+	const uint8_t *d = p->payload.p;
+	size_t n = p->payload.len;
+	uint32_t seq = p->tcp_seq;
+
+	if (p->proto != CAP_PROTO_TCP || (p->ip_ver != 4 && p->ip_ver != 6))
+		return;
+	(void)cap_tcp_expire(t, now_ns);
+	s = lookup(t, p, false);
+	if (p->tcp_flags & TCP_RST) {
+		struct stream *r = lookup(t, p, true);
+		if (s)
+			stream_drop(t, s, true);
+		if (r)
+			stream_drop(t, r, true);
+		return;
+	}
+	if (p->tcp_flags & TCP_SYN) {
+		if (s && (s->have_seq && seq_diff(seq + 1, s->next_seq) == 0 && !s->len && !s->ooo))
+			goto touch; /* retransmitted SYN */
+		if (s)
+			stream_drop(t, s, true);
+		s = create(t, p);
+		if (!s)
+			return;
+		s->have_seq = true;
+		s->next_seq = seq + 1;
+		seq++;
+	} else if (!s) {
+		if (n == 0 || !cap_sip_looks_like(d, n)) {
+			t->st->tcp_other++;
+			return;
+		}
+		s = create(t, p);
+		if (!s)
+			return;
+	}
+touch:
+	s->last_ns = now_ns;
+	lru_unlink(t, s);
+	lru_append(t, s);
+	if (!s->have_seq) {
+		s->have_seq = true;
+		s->next_seq = seq;
+	}
+	if (p->tcp_flags & TCP_FIN) {
+		s->have_fin = true;
+		s->fin_seq = seq + (uint32_t)n;
+	}
+	if (n) {
+		int32_t off = seq_diff(seq, s->next_seq);
+		if (off <= 0 && (size_t)(-(int64_t)off) >= n) {
+			t->st->tcp_retrans++;
+		} else if (off <= 0) {
+			size_t skip = (size_t)(-(int64_t)off);
+			if (skip)
+				t->st->tcp_overlap++;
+			if (s->ooo) {
+				/* fill the hole first, then store what lies past held pieces */
+				size_t hole = (size_t)(uint32_t)seq_diff(s->ooo->seq, s->next_seq);
+				size_t k = n - skip < hole ? n - skip : hole;
+				uint32_t at = s->next_seq + (uint32_t)k;
+				if (!append(t, s, d + skip, k) ||
+				    (k < n - skip &&
+				     !insert_ooo(t, s, at, d + skip + k, n - skip - k)))
+					skip_gap(t, s);
+				drain(t, s);
+			} else if (!append(t, s, d + skip, n - skip)) {
+				/* over the per-stream cap: what is buffered cannot complete */
+				consume(s, s->len);
+				s->next_seq = seq + (uint32_t)n;
+				s->resync = true;
+				s->resync_counted = false;
+			}
+		} else {
+			t->st->tcp_ooo++;
+			if (!insert_ooo(t, s, seq, d, n))
+				skip_gap(t, s);
+		}
+		if (!frame(t, s, p, now_ns))
+			return;
+	}
+	if (s->have_fin) {
+		if (s->ooo && seq_diff(s->fin_seq, s->next_seq) > 0) {
+			skip_gap(t, s);
+			if (!frame(t, s, p, now_ns))
+				return;
+		}
+		if (seq_diff(s->fin_seq, s->next_seq) <= 0)
+			stream_drop(t, s, true);
+	}
+}

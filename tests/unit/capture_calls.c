@@ -1,0 +1,622 @@
+/* test_capture: the call table (capture/calls.c): dialogs, states, forks, re-INVITE re-key,
+ * SDP endpoints, media binding (IPv4/IPv6, RTCP, rtcp-mux, by source), SSRC learning, idle
+ * expiry, caps. Packets are built as raw IP frames and go through cap_decode. */
+#include "capture/capture.h"
+#include "tests/unit/capture_suites.h"
+
+/* ------------------------------------------------------------------ event recorder */
+
+struct rec {
+	enum cap_ev_type type;
+	uint64_t call; /* call->id, 0 for none */
+	unsigned changed;
+	enum cap_call_state state;
+	enum cap_call_end end;
+	bool sip_req;
+	char method[16];
+	uint16_t status;
+	struct cap_media_pkt media;
+	bool tcp;
+};
+
+static struct rec ev[512];
+static size_t n_ev;
+static struct cap_stats st;
+static struct cap_calls *calls;
+static struct cap_call *last_call[16]; /* by id, valid until its FREE */
+static size_t n_free;
+
+static void on_ev(void *ctx, const struct cap_event *e)
+{
+	struct rec *r;
+	(void)ctx;
+	if (e->call && e->call->id < 16)
+		last_call[e->call->id] = e->type == CAP_EV_CALL_FREE ? NULL : e->call;
+	if (e->type == CAP_EV_CALL_FREE)
+		n_free++;
+	if (n_ev >= sizeof ev / sizeof ev[0])
+		return;
+	r = &ev[n_ev++];
+	memset(r, 0, sizeof *r);
+	r->type = e->type;
+	r->call = e->call ? e->call->id : 0;
+	r->changed = e->changed;
+	r->tcp = e->over_tcp;
+	if (e->call) {
+		r->state = e->call->state;
+		r->end = e->call->end;
+	}
+	if (e->type == CAP_EV_SIP) {
+		const struct cap_sip_msg *m = e->sip;
+		struct cap_str s = m->is_request ? m->method : m->cseq_method;
+		size_t n = s.len < sizeof r->method - 1 ? s.len : sizeof r->method - 1;
+		r->sip_req = m->is_request;
+		memcpy(r->method, s.p, n);
+		r->status = m->status;
+		CHECK(e->raw.len > 0 && e->pkt != NULL);
+	}
+	if (e->type == CAP_EV_MEDIA) {
+		r->media = e->media;
+		r->media.packet.p = r->media.payload.p = NULL; /* views die here */
+	}
+}
+
+static void start(const struct cap_calls_limits *l)
+{
+	cap_calls_free(calls);
+	memset(&st, 0, sizeof st);
+	memset(last_call, 0, sizeof last_call);
+	n_ev = n_free = 0;
+	CHECK(cap_calls_new(l, &st, on_ev, NULL, &calls) == LIM_OK);
+}
+
+static void finish_calls(void)
+{
+	cap_calls_flush(calls, UINT64_MAX - 1);
+	CHECK(cap_calls_count(calls) == 0 && cap_calls_bindings(calls) == 0);
+	cap_calls_free(calls);
+	calls = NULL;
+}
+
+/* last event of a type (NULL: none since index from) */
+static const struct rec *find(size_t from, enum cap_ev_type t)
+{
+	const struct rec *r = NULL;
+	for (size_t i = from; i < n_ev; i++)
+		if (ev[i].type == t)
+			r = &ev[i];
+	return r;
+}
+static size_t count(size_t from, enum cap_ev_type t)
+{
+	size_t n = 0;
+	for (size_t i = from; i < n_ev; i++)
+		n += ev[i].type == t;
+	return n;
+}
+
+/* ------------------------------------------------------------------ packets */
+
+#define T1 (1759448872ull * 1000000000ull)
+static uint64_t now = T1;
+
+static const uint8_t A4[4] = { 192, 0, 2, 1 }, B4[4] = { 192, 0, 2, 2 }, C4[4] = { 192, 0, 2, 3 },
+		     X4[4] = { 198, 51, 100, 9 };
+
+static void feed_ip(const uint8_t *ip, size_t il)
+{
+	struct cap_pkt p;
+	CHECK(il > 0);
+	CHECK(cap_decode(CAP_LINK_RAW, ip, il, &p) == CAP_OK);
+	cap_calls_feed(calls, &p, now += 1000000);
+}
+
+static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		const void *pl, size_t n)
+{
+	static uint8_t ip[70000];
+	feed_ip(ip, t_build_ip(ip, sizeof ip, ver, CAP_PROTO_UDP, sport, dport, src, dst, pl, n));
+}
+
+static void rtp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		uint8_t pt, uint16_t seq, uint32_t ssrc)
+{
+	uint8_t b[172] = { 0x80 };
+	b[1] = pt;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[4] = 0x11;
+	b[8] = (uint8_t)(ssrc >> 24);
+	b[9] = (uint8_t)(ssrc >> 16);
+	b[10] = (uint8_t)(ssrc >> 8);
+	b[11] = (uint8_t)ssrc;
+	udp(ver, src, dst, sport, dport, b, sizeof b);
+}
+
+static void rtcp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		 uint8_t pt, uint32_t ssrc)
+{
+	uint8_t b[28] = { 0x80, 0, 0, 6 };
+	b[1] = pt;
+	b[4] = (uint8_t)(ssrc >> 24);
+	b[5] = (uint8_t)(ssrc >> 16);
+	b[6] = (uint8_t)(ssrc >> 8);
+	b[7] = (uint8_t)ssrc;
+	udp(ver, src, dst, sport, dport, b, sizeof b);
+}
+
+static char sdpbuf[4096];
+
+/* SDP with one audio stream (and a second when port2), optional I_MESSAGE text and extra
+ * media-level attribute lines. */
+static const char *sdp(int ver, const char *addr, unsigned port, unsigned port2, const char *imsg,
+		       const char *extra)
+{
+	int n = snprintf(sdpbuf, sizeof sdpbuf,
+			 "v=0\r\no=- 1 1 IN IP%d %s\r\ns=-\r\nc=IN IP%d %s\r\nt=0 0\r\n%s%s%s"
+			 "m=audio %u RTP/SAVP 0 96\r\na=rtpmap:96 AMR-WB/16000\r\n%s",
+			 ver, addr, ver, addr, imsg ? "a=key-mgmt:mikey " : "", imsg ? imsg : "",
+			 imsg ? "\r\n" : "", port, extra ? extra : "");
+	if (port2)
+		snprintf(sdpbuf + n, sizeof sdpbuf - (size_t)n, "m=video %u RTP/SAVP 97\r\n",
+			 port2);
+	return sdpbuf;
+}
+
+static char msgbuf[8192];
+
+static size_t sip(const char *start, const char *cid, const char *ftag, const char *ttag, int cseq,
+		  const char *method, const char *body)
+{
+	int n = snprintf(msgbuf, sizeof msgbuf,
+			 "%s\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%d\r\n"
+			 "From: <sip:alice@example.org>;tag=%s\r\nTo: <sip:bob@example.org>%s%s\r\n"
+			 "Call-ID: %s\r\nCSeq: %d %s\r\n%sContent-Length: %zu\r\n\r\n%s",
+			 start, cseq, ftag, ttag ? ";tag=" : "", ttag ? ttag : "", cid, cseq,
+			 method, body ? "Content-Type: application/sdp\r\n" : "",
+			 body ? strlen(body) : 0, body ? body : "");
+	return (size_t)n;
+}
+
+/* a request from the caller (A -> B) or a response from the callee (B -> A) over UDP */
+static void req(const char *cid, const char *ttag, int cseq, const char *method, const char *body)
+{
+	char start[128];
+	snprintf(start, sizeof start, "%s sip:bob@example.org SIP/2.0", method);
+	udp(4, A4, B4, 5060, 5060, msgbuf, sip(start, cid, "a1", ttag, cseq, method, body));
+}
+static void resp(const char *cid, const char *ttag, int cseq, const char *method, int status,
+		 const char *body)
+{
+	char start[128];
+	snprintf(start, sizeof start, "SIP/2.0 %d Whatever", status);
+	udp(4, B4, A4, 5060, 5060, msgbuf, sip(start, cid, "a1", ttag, cseq, method, body));
+}
+
+/* ------------------------------------------------------------------ suites */
+
+static void t_calls_udp(void)
+{
+	size_t m;
+	struct cap_call *c;
+	const struct rec *r;
+	start(NULL);
+	req("c1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	CHECK(n_ev == 2 && ev[0].type == CAP_EV_CALL_START && ev[1].type == CAP_EV_SIP);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_INVITED && cap_calls_count(calls) == 1);
+	if (!c)
+		return;
+	CHECK(c->offer.present && c->offer.imsg && strcmp(c->offer.imsg, "AAAA") == 0);
+	CHECK(c->offer.n_media == 1 && c->offer.media[0].port == 49170 &&
+	      c->offer.media[0].rtcp_port == 49171 && c->offer.media[0].bound);
+	CHECK(strcmp(c->call_id.s, "c1") == 0 && strcmp(c->from_tag.s, "a1") == 0 &&
+	      c->to_tag.len == 0 && !c->over_tcp);
+	CHECK(cap_calls_bindings(calls) == 2);
+	/* retransmitted INVITE: no new call */
+	req("c1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	CHECK(cap_calls_count(calls) == 1 && count(0, CAP_EV_CALL_START) == 1 &&
+	      count(0, CAP_EV_CALL_UPDATE) == 0);
+	resp("c1", NULL, 1, "INVITE", 100, NULL);
+	CHECK(c->state == CAP_CALL_PROCEEDING && find(0, CAP_EV_CALL_UPDATE) &&
+	      find(0, CAP_EV_CALL_UPDATE)->changed == CAP_UPD_STATE);
+	resp("c1", "b2", 1, "INVITE", 180, NULL);
+	CHECK(strcmp(c->to_tag.s, "b2") == 0 && c->state == CAP_CALL_PROCEEDING);
+	m = n_ev;
+	resp("c1", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	r = find(m, CAP_EV_CALL_UPDATE);
+	CHECK(r && r->changed == (CAP_UPD_STATE | CAP_UPD_ANSWER_SDP) &&
+	      r->state == CAP_CALL_ACCEPTED);
+	CHECK(c->answer.present && c->answer.imsg == NULL && c->answer.media[0].port == 3456);
+	CHECK(cap_calls_bindings(calls) == 4 && c->final_status == 200);
+	req("c1", "b2", 1, "ACK", NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED);
+	/* media both ways, RTCP both ways */
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0x80, 7, 0x2222);
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111);
+	rtcp(4, A4, B4, 49171, 3457, 200, 0x1111); /* RTCP SR */
+	rtcp(4, B4, A4, 3457, 49171, 201, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 5);
+	CHECK(ev[m].media.dir == CAP_DIR_TO_ANSWERER && !ev[m].media.rtcp &&
+	      ev[m].media.ssrc == 0x1111 && ev[m].media.seq == 1 && ev[m].media.ssrc_new &&
+	      ev[m].media.timestamp == 0x11000000u && ev[m].media.pt == 0 && !ev[m].media.marker &&
+	      ev[m].media.side == 1 && ev[m].call == 1);
+	CHECK(ev[m + 1].media.dir == CAP_DIR_TO_OFFERER && ev[m + 1].media.marker &&
+	      ev[m + 1].media.pt == 0 && ev[m + 1].media.ssrc == 0x2222 &&
+	      ev[m + 1].media.ssrc_new);
+	CHECK(!ev[m + 2].media.ssrc_new);
+	CHECK(ev[m + 3].media.rtcp && ev[m + 3].media.ssrc == 0x1111 &&
+	      ev[m + 3].media.dir == CAP_DIR_TO_ANSWERER);
+	CHECK(ev[m + 4].media.rtcp && ev[m + 4].media.dir == CAP_DIR_TO_OFFERER);
+	CHECK(c->rtp[CAP_DIR_TO_ANSWERER] == 2 && c->rtp[CAP_DIR_TO_OFFERER] == 1 &&
+	      c->rtcp[0] == 1 && c->rtcp[1] == 1 && c->n_ssrc == 2);
+	CHECK(c->answer.media[0].packets == 2 && c->answer.media[0].rtcp == 1 &&
+	      c->offer.media[0].packets == 1);
+	CHECK(st.media_bound == 5 && st.media_rtcp == 2);
+	/* BYE ends; its 200 still belongs to the call; media still bound while lingering */
+	req("c1", "b2", 2, "BYE", NULL);
+	r = find(0, CAP_EV_CALL_END);
+	CHECK(r && r->end == CAP_END_BYE && c->state == CAP_CALL_ENDED);
+	resp("c1", "b2", 2, "BYE", 200, NULL);
+	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 1 &&
+	      ev[n_ev - 1].status == 200);
+	/* linger over: freed, bindings gone; later media unbound */
+	now += 6ull * 1000000000ull;
+	rtp(4, A4, B4, 49170, 3456, 0, 3, 0x1111);
+	CHECK(n_free == 1 && cap_calls_count(calls) == 0 && cap_calls_bindings(calls) == 0);
+	CHECK(st.media_unbound == 1 && st.calls == 1 && st.calls_ended == 1);
+	CHECK(st.sip == 8 && st.sdp == 3);
+	finish_calls();
+}
+
+/* the same call over TCP, segments split and one out of order */
+static void t_calls_tcp(void)
+{
+	static uint8_t pkt[9000];
+	static char inv[6000];
+	size_t il, m;
+	uint32_t sa = 100, sb = 9000;
+	struct cap_call *c;
+	start(NULL);
+	il = sip("INVITE sip:bob@example.org SIP/2.0", "t1", "a1", NULL, 1, "INVITE",
+		 sdp(6, "2001:db8::1", 20000, 0, "QUJD", NULL));
+	memcpy(inv, msgbuf, il);
+	feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, NULL, NULL, 5555, 5060, sa, 0x02, NULL, 0));
+	sa++;
+	/* second half first */
+	feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, NULL, NULL, 5555, 5060, sa + 200, 0x08,
+				 inv + 200, il - 200));
+	CHECK(n_ev == 0);
+	feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, NULL, NULL, 5555, 5060, sa, 0x08, inv, 200));
+	sa += (uint32_t)il;
+	CHECK(n_ev == 2 && ev[0].type == CAP_EV_CALL_START && ev[1].tcp);
+	c = last_call[1];
+	CHECK(c && c->over_tcp && c->offer.media[0].addr.family == 6);
+	if (!c)
+		return;
+#define FROM_B(status, ttag, cseq, meth, body)                                                     \
+	do {                                                                                       \
+		char s_[64];                                                                       \
+		size_t l_;                                                                         \
+		snprintf(s_, sizeof s_, "SIP/2.0 %d X", status);                                   \
+		l_ = sip(s_, "t1", "a1", ttag, cseq, meth, body);                                  \
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, t_ip6_dst, t_ip6_src, 5060, 5555, sb, \
+					 0x08, msgbuf, l_));                                       \
+		sb += (uint32_t)l_;                                                                \
+	} while (0)
+#define FROM_A(meth, ttag, cseq, body)                                                             \
+	do {                                                                                       \
+		size_t l_ = sip(meth " sip:bob@example.org SIP/2.0", "t1", "a1", ttag, cseq, meth, \
+				body);                                                             \
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, NULL, NULL, 5555, 5060, sa, 0x08,     \
+					 msgbuf, l_));                                             \
+		sa += (uint32_t)l_;                                                                \
+	} while (0)
+	FROM_B(100, NULL, 1, "INVITE", NULL);
+	CHECK(c->state == CAP_CALL_PROCEEDING);
+	FROM_B(180, "bt", 1, "INVITE", NULL);
+	FROM_B(200, "bt", 1, "INVITE", sdp(6, "2001:db8::2", 30000, 0, "REVG", NULL));
+	CHECK(c->state == CAP_CALL_ACCEPTED && c->answer.imsg &&
+	      strcmp(c->answer.imsg, "REVG") == 0);
+	CHECK(find(0, CAP_EV_CALL_UPDATE)->changed & CAP_UPD_ANSWER_IMSG);
+	FROM_A("ACK", "bt", 1, NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED);
+	m = n_ev;
+	rtp(6, t_ip6_src, t_ip6_dst, 20000, 30000, 96, 1, 5);
+	rtp(6, t_ip6_dst, t_ip6_src, 30000, 20000, 96, 1, 6);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].media.dir == CAP_DIR_TO_ANSWERER &&
+	      ev[m + 1].media.dir == CAP_DIR_TO_OFFERER);
+	FROM_B(0, "a1", 2, "BYE", NULL); /* placeholder replaced below */
+	CHECK(st.drop[CAP_DROP_SIP_START] == 1);
+	/* BYE from the callee: From/To swapped */
+	{
+		int n = snprintf(msgbuf, sizeof msgbuf,
+				 "BYE sip:alice@example.org SIP/2.0\r\nVia: SIP/2.0/TCP x\r\n"
+				 "From: <sip:bob@example.org>;tag=bt\r\n"
+				 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: t1\r\n"
+				 "CSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n");
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, t_ip6_dst, t_ip6_src, 5060, 5555, sb,
+					 0x08, msgbuf, (size_t)n));
+	}
+	CHECK(c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE);
+	CHECK(st.sip_tcp == 6 && st.tcp_streams == 2 && st.tcp_ooo == 1);
+	finish_calls();
+#undef FROM_A
+#undef FROM_B
+}
+
+static void t_calls_cancel_reject(void)
+{
+	struct cap_call *c;
+	start(NULL);
+	req("k1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
+	resp("k1", "x", 1, "INVITE", 180, NULL);
+	req("k1", NULL, 1, "CANCEL", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_CANCEL);
+	resp("k1", "x", 1, "INVITE", 487, NULL);
+	CHECK(c && c->final_status == 487 && c->end == CAP_END_CANCEL);
+	CHECK(count(0, CAP_EV_CALL_END) == 1);
+	/* 486 Busy: rejected */
+	req("k2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4002, 0, NULL, NULL));
+	resp("k2", "y", 1, "INVITE", 486, NULL);
+	c = last_call[2];
+	CHECK(c && c->end == CAP_END_REJECTED && c->final_status == 486);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->call == 2);
+	/* 200 OK then BYE: a normal end; a CANCEL after the 2xx changes nothing */
+	req("k3", NULL, 1, "INVITE", NULL);
+	resp("k3", "z", 1, "INVITE", 200, NULL);
+	req("k3", NULL, 1, "CANCEL", NULL);
+	c = last_call[3];
+	CHECK(c && c->state == CAP_CALL_ACCEPTED);
+	/* non-INVITE traffic: SIP events with no call */
+	req("o1", NULL, 1, "OPTIONS", NULL);
+	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
+	/* a BYE for a dialog never seen: no call */
+	req("zz", "q", 2, "BYE", NULL);
+	CHECK(ev[n_ev - 1].call == 0 && cap_calls_count(calls) == 3);
+	/* rejected SIP is counted, no event */
+	{
+		size_t m = n_ev;
+		udp(4, A4, B4, 5060, 5060, "INVITE sip:x SIP/2.0\r\n\r\n", 24);
+		CHECK(n_ev == m && st.drop[CAP_DROP_SIP_MISSING] == 1);
+	}
+	finish_calls();
+	CHECK(n_free == 3);
+}
+
+static void t_calls_reinvite(void)
+{
+	struct cap_call *c;
+	const struct rec *r;
+	size_t m;
+	start(NULL);
+	req("r1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("r1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	req("r1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->answer.imsg && strcmp(c->answer.imsg, "QUFB") == 0);
+	if (!c)
+		return;
+	/* re-INVITE with a new I_MESSAGE and the same endpoints: update, re-key */
+	m = n_ev;
+	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	r = find(m, CAP_EV_CALL_UPDATE);
+	CHECK(r && (r->changed & CAP_UPD_OFFER_IMSG) && !(r->changed & CAP_UPD_STATE));
+	CHECK(c->reinvites == 1 && strcmp(c->offer.imsg, "BBBB") == 0 && c->offer.version == 2);
+	CHECK(c->offer.media[0].bound && c->state == CAP_CALL_CONFIRMED);
+	/* its retransmission: nothing new */
+	m = n_ev;
+	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	resp("r1", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	/* re-INVITE from the callee with a new I_MESSAGE and a new port: answer side */
+	m = n_ev;
+	{
+		int n = snprintf(msgbuf, sizeof msgbuf,
+				 "INVITE sip:alice@example.org SIP/2.0\r\nVia: SIP/2.0/UDP x\r\n"
+				 "From: <sip:bob@example.org>;tag=b\r\n"
+				 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: r1\r\n"
+				 "CSeq: 9 INVITE\r\nContent-Type: application/sdp\r\n"
+				 "Content-Length: %zu\r\n\r\n%s",
+				 strlen(sdp(4, "192.0.2.2", 6100, 0, "Q0ND", NULL)), sdpbuf);
+		udp(4, B4, A4, 5060, 5060, msgbuf, (size_t)n);
+	}
+	r = find(m, CAP_EV_CALL_UPDATE);
+	CHECK(r && r->changed == (CAP_UPD_ANSWER_SDP | CAP_UPD_ANSWER_IMSG));
+	CHECK(c->reinvites == 2 && c->answer.media[0].port == 6100);
+	CHECK(strcmp(c->answer.imsg, "Q0ND") == 0);
+	/* the old answer port is unbound, the new one bound */
+	m = n_ev;
+	rtp(4, A4, B4, 5000, 6000, 0, 1, 1);
+	rtp(4, A4, B4, 5000, 6100, 0, 1, 1);
+	CHECK(count(m, CAP_EV_MEDIA) == 2);
+	CHECK(ev[m].media.by_source && ev[m].media.dir == CAP_DIR_TO_ANSWERER);
+	CHECK(!ev[m + 1].media.by_source && ev[m + 1].media.side == 1);
+	/* an error answer to a re-INVITE keeps the call */
+	req("r1", "b", 3, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	resp("r1", "b", 3, "INVITE", 488, NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && c->final_status == 488);
+	/* a re-INVITE without key-mgmt keeps the I_MESSAGE in force */
+	req("r1", "b", 4, "INVITE", sdp(4, "192.0.2.1", 5002, 0, NULL, NULL));
+	CHECK(c->offer.imsg && strcmp(c->offer.imsg, "BBBB") == 0 &&
+	      c->offer.media[0].port == 5002);
+	/* a re-INVITE of a dialog whose start was not seen is picked up */
+	req("r9", "b", 5, "INVITE", sdp(4, "192.0.2.1", 5100, 0, "CCCC", NULL));
+	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_CONFIRMED &&
+	      strcmp(last_call[2]->offer.imsg, "CCCC") == 0);
+	finish_calls();
+}
+
+static void t_calls_fork(void)
+{
+	struct cap_call *c1, *c2;
+	size_t m;
+	start(NULL);
+	req("f1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 7000, 0, "AAAA", NULL));
+	resp("f1", "t1", 1, "INVITE", 180, NULL);
+	m = n_ev;
+	resp("f1", "t2", 1, "INVITE", 183, sdp(4, "192.0.2.3", 7200, 0, NULL, NULL));
+	CHECK(find(m, CAP_EV_CALL_START) && find(m, CAP_EV_CALL_START)->call == 2);
+	c1 = last_call[1];
+	c2 = last_call[2];
+	CHECK(c1 && c2 && c2->forked && !c1->forked && st.forks == 1);
+	if (!c1 || !c2)
+		return;
+	CHECK(strcmp(c1->to_tag.s, "t1") == 0 && strcmp(c2->to_tag.s, "t2") == 0);
+	CHECK(c2->offer.imsg && strcmp(c2->offer.imsg, "AAAA") == 0 &&
+	      c2->offer.imsg != c1->offer.imsg && c2->answer.media[0].port == 7200);
+	CHECK(c2->state == CAP_CALL_PROCEEDING);
+	/* the second branch answers: it owns the offer's endpoint now */
+	resp("f1", "t2", 1, "INVITE", 200, sdp(4, "192.0.2.3", 7200, 0, "RkZG", NULL));
+	CHECK(c2->state == CAP_CALL_ACCEPTED && c1->state == CAP_CALL_PROCEEDING);
+	m = n_ev;
+	rtp(4, C4, A4, 7200, 7000, 0, 1, 9);
+	rtp(4, A4, C4, 7000, 7200, 0, 1, 8);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 2 && ev[m + 1].call == 2);
+	CHECK(ev[m].media.dir == CAP_DIR_TO_OFFERER && ev[m + 1].media.dir == CAP_DIR_TO_ANSWERER);
+	/* a final error from another branch ends the early dialog, not the answered one */
+	resp("f1", "t3", 1, "INVITE", 480, NULL);
+	CHECK(c1->state == CAP_CALL_ENDED && c1->end == CAP_END_REJECTED);
+	CHECK(c2->state == CAP_CALL_ACCEPTED);
+	/* the early fork is freed after its linger; the offer endpoint stays bound to c2 */
+	now += 6ull * 1000000000ull;
+	rtp(4, C4, A4, 7200, 7000, 0, 2, 9);
+	CHECK(last_call[1] == NULL && ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 2);
+	finish_calls();
+}
+
+static void t_calls_media(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	/* IPv6, explicit a=rtcp on the offer, rtcp-mux on the answer */
+	{
+		char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
+		size_t n = sip(start_l, "v6", "a1", NULL, 1, "INVITE",
+			       sdp(6, "2001:db8::1", 40000, 0, "AAAA", "a=rtcp:40009\r\n"));
+		udp(6, t_ip6_src, t_ip6_dst, 5060, 5060, msgbuf, n);
+		n = sip("SIP/2.0 200 OK", "v6", "a1", "b", 1, "INVITE",
+			sdp(6, "2001:db8::2", 50000, 50010, NULL, "a=rtcp-mux\r\n"));
+		udp(6, t_ip6_dst, t_ip6_src, 5060, 5060, msgbuf, n);
+	}
+	c = last_call[1];
+	CHECK(c && c->offer.media[0].rtcp_port == 40009 && c->answer.media[0].rtcp_mux &&
+	      c->answer.media[0].rtcp_port == 50000 && c->answer.n_media == 2 &&
+	      c->answer.media[1].port == 50010);
+	CHECK(cap_calls_bindings(calls) == 2 + 1 + 2);
+	m = n_ev;
+	rtp(6, t_ip6_dst, t_ip6_src, 50000, 40000, 96, 1, 77); /* RTP to offerer */
+	rtcp(6, t_ip6_dst, t_ip6_src, 50000, 40009, 200, 77);  /* RTCP on a=rtcp port */
+	rtp(6, t_ip6_src, t_ip6_dst, 40000, 50000, 96, 1, 78); /* RTP on the mux port */
+	rtcp(6, t_ip6_src, t_ip6_dst, 40000, 50000, 200, 78);  /* RTCP on the mux port */
+	rtp(6, t_ip6_src, t_ip6_dst, 40002, 50010, 97, 1, 79); /* video stream */
+	CHECK(count(m, CAP_EV_MEDIA) == 5);
+	CHECK(!ev[m].media.rtcp && ev[m].media.dir == CAP_DIR_TO_OFFERER);
+	CHECK(ev[m + 1].media.rtcp && ev[m + 1].media.dir == CAP_DIR_TO_OFFERER);
+	CHECK(!ev[m + 2].media.rtcp && ev[m + 2].media.dir == CAP_DIR_TO_ANSWERER &&
+	      ev[m + 2].media.pt == 96);
+	CHECK(ev[m + 3].media.rtcp && ev[m + 3].media.dir == CAP_DIR_TO_ANSWERER);
+	CHECK(ev[m + 4].media.stream == 1 && ev[m + 4].media.ssrc == 79);
+	/* bound by source: from the offer's endpoint to an address nobody announced */
+	m = n_ev;
+	{
+		static const uint8_t other6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+						    0,    0,    0,    0,    0, 0, 0, 0x99 };
+		rtp(6, t_ip6_src, other6, 40000, 1234, 96, 2, 78);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].media.by_source &&
+	      ev[m].media.dir == CAP_DIR_TO_ANSWERER);
+	/* unbound, malformed, too short */
+	rtp(4, X4, X4, 1, 2, 0, 0, 0);
+	{
+		uint8_t v1[20] = { 0x40, 0 };
+		uint8_t shortp[5] = { 0x80, 0 };
+		uint8_t ext[16] = { 0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xbe, 0xde, 0, 9 };
+		udp(6, t_ip6_dst, t_ip6_src, 50000, 40000, v1, sizeof v1);
+		udp(6, t_ip6_dst, t_ip6_src, 50000, 40000, shortp, sizeof shortp);
+		udp(6, t_ip6_dst, t_ip6_src, 50000, 40000, ext, sizeof ext); /* ext past end */
+	}
+	CHECK(st.media_unbound == 1 && st.media_bad == 3);
+	/* SSRCs: learned, added by limf/, the cap */
+	CHECK(c && c->n_ssrc == 3); /* 77, 78, 79 (RTCP teaches none) */
+	if (c) {
+		CHECK(cap_calls_add_ssrc(calls, c, 77, CAP_DIR_TO_OFFERER) == LIM_OK &&
+		      c->ssrc[0].from_user && c->n_ssrc == 3);
+		CHECK(cap_calls_add_ssrc(calls, c, 0xabcdef, CAP_DIR_TO_ANSWERER) == LIM_OK &&
+		      c->n_ssrc == 4);
+		m = n_ev;
+		rtp(6, t_ip6_src, t_ip6_dst, 40000, 50000, 96, 3, 0xabcdef);
+		CHECK(n_ev == m + 1 && !ev[m].media.ssrc_new);
+		for (uint32_t s = 100; s < 120; s++)
+			rtp(6, t_ip6_src, t_ip6_dst, 40000, 50000, 96, 3, s);
+		CHECK(c->n_ssrc == CAP_CALL_MAX_SSRC && st.drop[CAP_DROP_CALL_SSRC] == 8);
+		CHECK(cap_calls_add_ssrc(calls, c, 0x5555, CAP_DIR_TO_OFFERER) == LIM_E_LIMIT);
+		CHECK(st.drop[CAP_DROP_CALL_SSRC] == 9);
+	}
+	finish_calls();
+}
+
+static void t_calls_expiry_caps(void)
+{
+	struct cap_calls_limits l;
+	cap_calls_limits_default(&l);
+	l.idle_ns = 10ull * 1000000000ull;
+	l.linger_ns = 1000000000ull;
+	start(&l);
+	req("e1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 8000, 0, NULL, NULL));
+	resp("e1", "b", 1, "INVITE", 200, NULL);
+	/* media keeps it alive */
+	for (int i = 0; i < 5; i++) {
+		now += 5ull * 1000000000ull;
+		rtp(4, B4, A4, 9, 8000, 0, (uint16_t)i, 3);
+	}
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_ACCEPTED);
+	now += 11ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->end == CAP_END_TIMEOUT);
+	CHECK(st.calls_timeout == 1 && n_free == 0);
+	now += 2ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1 && cap_calls_count(calls) == 0);
+	finish_calls();
+
+	/* call cap: 2 calls; an ended call makes room */
+	cap_calls_limits_default(&l);
+	l.max_calls = 2;
+	l.max_bindings = 3;
+	start(&l);
+	req("p1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 9000, 9100, NULL, NULL));
+	CHECK(cap_calls_bindings(calls) == 3 && st.drop[CAP_DROP_CALL_MEDIA] == 1);
+	CHECK(last_call[1] && last_call[1]->offer.media[0].bound);
+	req("p2", NULL, 1, "INVITE", NULL);
+	req("p3", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
+	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
+	req("p2", NULL, 1, "CANCEL", NULL);
+	req("p4", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 1);
+	finish_calls();
+	CHECK(n_free == 3);
+	/* bad limits */
+	l.max_calls = 0;
+	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
+	cap_calls_free(NULL);
+	CHECK(strcmp(cap_call_state_name(CAP_CALL_CONFIRMED), "confirmed") == 0 &&
+	      strcmp(cap_call_end_name(CAP_END_CANCEL), "cancel") == 0 &&
+	      strcmp(cap_drop_name(CAP_DROP_CALL_TABLE), "call_table_full") == 0);
+}
+
+const struct lim_suite t_calls_suites[] = {
+	{ "calls_udp", t_calls_udp },
+	{ "calls_tcp", t_calls_tcp },
+	{ "calls_cancel_reject", t_calls_cancel_reject },
+	{ "calls_reinvite", t_calls_reinvite },
+	{ "calls_fork", t_calls_fork },
+	{ "calls_media", t_calls_media },
+	{ "calls_expiry_caps", t_calls_expiry_caps },
+	{ NULL, NULL },
+};

@@ -1,0 +1,428 @@
+/* test_capture: TCP stream reassembly and SIP framing on streams (capture/tcp.c). Segments are
+ * built as raw IPv4/IPv6 packets and go through cap_decode like captured ones. */
+#include "capture/capture.h"
+#include "common/wr.h"
+#include "tests/unit/capture_suites.h"
+
+size_t t_build_tcp(uint8_t *buf, size_t cap, int ver, const uint8_t *src, const uint8_t *dst,
+		   uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags, const void *pl,
+		   size_t plen)
+{
+	struct lim_wr w;
+	lim_wr_init(&w, buf, cap);
+	if (ver == 4) {
+		lim_wr_u8(&w, 0x45);
+		lim_wr_u8(&w, 0);
+		lim_wr_u16be(&w, (uint16_t)(40 + plen));
+		lim_wr_u16be(&w, 1);
+		lim_wr_u16be(&w, 0x4000);
+		lim_wr_u8(&w, 64);
+		lim_wr_u8(&w, CAP_PROTO_TCP);
+		lim_wr_u16be(&w, 0);
+		lim_wr_bytes(&w, src ? src : t_ip4_src, 4);
+		lim_wr_bytes(&w, dst ? dst : t_ip4_dst, 4);
+	} else {
+		lim_wr_u32be(&w, 0x60000000);
+		lim_wr_u16be(&w, (uint16_t)(20 + plen));
+		lim_wr_u8(&w, CAP_PROTO_TCP);
+		lim_wr_u8(&w, 64);
+		lim_wr_bytes(&w, src ? src : t_ip6_src, 16);
+		lim_wr_bytes(&w, dst ? dst : t_ip6_dst, 16);
+	}
+	lim_wr_u16be(&w, sport);
+	lim_wr_u16be(&w, dport);
+	lim_wr_u32be(&w, seq);
+	lim_wr_u32be(&w, 0);
+	lim_wr_u16be(&w, (uint16_t)((5 << 12) | flags | (flags & 0x02 ? 0 : 0x10)));
+	lim_wr_u16be(&w, 65535);
+	lim_wr_u32be(&w, 0);
+	if (plen)
+		lim_wr_bytes(&w, pl, plen);
+	return lim_wr_ok(&w) ? w.len : 0;
+}
+
+/* ------------------------------------------------------------------ harness */
+
+static struct cap_stats st;
+static struct cap_tcp *tcp;
+static size_t n_msgs;
+static uint8_t got[1 << 18];
+static size_t got_len;
+static size_t msg_len[64];
+
+static void on_msg(void *ctx, const struct cap_tcp_msg *m)
+{
+	(void)ctx;
+	if (n_msgs < 64)
+		msg_len[n_msgs] = m->len;
+	n_msgs++;
+	if (m->len <= sizeof got - got_len) {
+		memcpy(got + got_len, m->bytes, m->len);
+		got_len += m->len;
+	}
+}
+
+static void reset(const struct cap_tcp_limits *l)
+{
+	cap_tcp_free(tcp);
+	memset(&st, 0, sizeof st);
+	n_msgs = got_len = 0;
+	CHECK(cap_tcp_new(l, &st, on_msg, NULL, &tcp) == LIM_OK);
+}
+
+#define ISN 1000u
+#define TT  (1700000000ull * 1000000000ull)
+
+static uint64_t now = TT;
+
+/* feeds [off, off+n) of data (stream offset off, after the SYN) on stream k */
+static void seg_k(int k, int ver, uint32_t isn, uint32_t off, uint8_t flags, const void *data,
+		  size_t n)
+{
+	static uint8_t pkt[70000];
+	struct cap_pkt p;
+	size_t l = t_build_tcp(pkt, sizeof pkt, ver, NULL, NULL, (uint16_t)(40000 + k), 5060,
+			       isn + 1 + off, flags, data, n);
+	CHECK(l > 0);
+	CHECK(cap_decode(CAP_LINK_RAW, pkt, l, &p) == CAP_OK);
+	cap_tcp_feed(tcp, &p, now += 1000);
+}
+
+static void syn(uint32_t isn)
+{
+	static uint8_t pkt[100];
+	struct cap_pkt p;
+	size_t l = t_build_tcp(pkt, sizeof pkt, 4, NULL, NULL, 40000, 5060, isn, 0x02, NULL, 0);
+	CHECK(cap_decode(CAP_LINK_RAW, pkt, l, &p) == CAP_OK);
+	cap_tcp_feed(tcp, &p, now += 1000);
+}
+
+static void seg(uint32_t off, const void *data, size_t n)
+{
+	seg_k(0, 4, ISN, off, 0x08, data, n);
+}
+
+static char m1[2048], m2[2048], m3[2048];
+static size_t l1, l2, l3;
+
+static size_t mk(char *buf, size_t cap, const char *method, int cseq, size_t bodylen)
+{
+	char body[1200];
+	int n;
+	memset(body, 'b', sizeof body);
+	if (bodylen > sizeof body)
+		bodylen = sizeof body;
+	n = snprintf(buf, cap,
+		     "%s sip:bob@example.org SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1;branch=z9\r\n"
+		     "From: <sip:alice@example.org>;tag=a\r\nTo: <sip:bob@example.org>\r\n"
+		     "Call-ID: tcp-%d@x\r\nCSeq: %d %s\r\nContent-Length: %zu\r\n\r\n%.*s",
+		     method, cseq, cseq, method, bodylen, (int)bodylen, body);
+	return (size_t)n;
+}
+
+static void msgs(void)
+{
+	l1 = mk(m1, sizeof m1, "INVITE", 1, 700);
+	l2 = mk(m2, sizeof m2, "OPTIONS", 2, 0);
+	l3 = mk(m3, sizeof m3, "MESSAGE", 3, 33);
+}
+
+static bool got_is(const char *a, size_t la, const char *b, size_t lb, const char *c, size_t lc)
+{
+	if (got_len != la + lb + lc)
+		return false;
+	return memcmp(got, a, la) == 0 && (lb == 0 || memcmp(got + la, b, lb) == 0) &&
+	       (lc == 0 || memcmp(got + la + lb, c, lc) == 0);
+}
+
+/* ------------------------------------------------------------------ suites */
+
+static void t_tcp_in_order(void)
+{
+	static char cat[8192];
+	size_t n = 0;
+	msgs();
+	reset(NULL);
+	syn(ISN);
+	CHECK(cap_tcp_streams(tcp) == 1 && st.tcp_streams == 1);
+	/* m1 over three segments */
+	seg(0, m1, 100);
+	seg(100, m1 + 100, 500);
+	CHECK(n_msgs == 0);
+	seg(600, m1 + 600, l1 - 600);
+	CHECK(n_msgs == 1 && msg_len[0] == l1);
+	/* CRLF keep-alives, m2, keep-alive, m3 in one segment */
+	memcpy(cat, "\r\n\r\n", 4);
+	n = 4;
+	memcpy(cat + n, m2, l2);
+	n += l2;
+	memcpy(cat + n, "\r\n\r\n", 4);
+	n += 4;
+	memcpy(cat + n, m3, l3);
+	n += l3;
+	seg((uint32_t)l1, cat, n);
+	CHECK(n_msgs == 3 && got_is(m1, l1, m2, l2, m3, l3));
+	CHECK(st.tcp_sip == 3 && st.tcp_ooo == 0 && st.tcp_retrans == 0);
+	/* a FIN after the last octet closes the stream, nothing lost */
+	seg_k(0, 4, ISN, (uint32_t)(l1 + n), 0x01, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	CHECK(cap_tcp_bytes(tcp) == 0);
+	/* IPv6, picked up mid-connection (no SYN), with a 32-bit sequence wrap in the message */
+	reset(NULL);
+	seg_k(1, 6, 0xfffffe00u, 0, 0x08, m1, 300);
+	seg_k(1, 6, 0xfffffe00u, 300, 0x08, m1 + 300, l1 - 300);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
+static void t_tcp_out_of_order(void)
+{
+	size_t cut[6] = { 0, 150, 333, 500, 640, 0 };
+	msgs();
+	cut[5] = l1;
+	reset(NULL);
+	syn(ISN);
+	for (int i = 4; i >= 0; i--)
+		seg((uint32_t)cut[i], m1 + cut[i], cut[i + 1] - cut[i]);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	CHECK(st.tcp_ooo == 4);
+	/* a segment arriving ahead of a hole, then the hole filled by a larger segment */
+	reset(NULL);
+	syn(ISN);
+	seg(400, m1 + 400, l1 - 400);
+	seg(0, m1, 450);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	CHECK(st.tcp_overlap == 0 && cap_tcp_bytes(tcp) <= 4096);
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
+static void t_tcp_retrans_overlap(void)
+{
+	static char bad[2048];
+	msgs();
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 300);
+	seg(0, m1, 300); /* retransmission */
+	seg(300, m1 + 300, l1 - 300);
+	seg(300, m1 + 300, l1 - 300);
+	CHECK(n_msgs == 1 && st.tcp_retrans == 2);
+	/* overlap with different octets: what was delivered in order stays (first copy wins) */
+	reset(NULL);
+	syn(ISN);
+	memcpy(bad, m1, l1);
+	memset(bad + 100, 'X', 100);
+	seg(0, m1, 200);
+	seg(100, bad + 100, 300); /* [100,200) already delivered, differs: ignored */
+	seg(400, m1 + 400, l1 - 400);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0) && st.tcp_overlap == 1);
+	/* out-of-order copy held first wins over a later in-order one covering it */
+	reset(NULL);
+	syn(ISN);
+	memcpy(bad, m1, l1);
+	memset(bad + 200, 'X', 200);
+	seg(200, m1 + 200, l1 - 200); /* held */
+	seg(0, bad, 400);             /* [200,400) would be 'X': the held copy wins */
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	/* overlapping out-of-order pieces: only the uncovered ranges are stored */
+	reset(NULL);
+	syn(ISN);
+	seg(300, m1 + 300, 100);
+	seg(500, m1 + 500, 100);
+	memset(bad + 250, 'X', 400);
+	seg(250, bad + 250, 400); /* covers both held pieces and the gaps between */
+	seg(0, m1, 250);
+	seg(650, m1 + 650, l1 - 650);
+	CHECK(n_msgs == 1);
+	CHECK(got_len == l1 && memcmp(got + 300, m1 + 300, 100) == 0 &&
+	      memcmp(got + 500, m1 + 500, 100) == 0 && got[260] == 'X' && got[450] == 'X');
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
+static void t_tcp_split(void)
+{
+	msgs();
+	reset(NULL);
+	syn(ISN);
+	for (size_t i = 0; i < l2; i++)
+		seg((uint32_t)i, m2 + i, 1);
+	CHECK(n_msgs == 1 && got_is(m2, l2, NULL, 0, NULL, 0));
+	/* three messages in one segment, then one message across segments ending mid-header */
+	reset(NULL);
+	syn(ISN);
+	{
+		static char cat[8192];
+		size_t n = 0;
+		memcpy(cat, m2, l2);
+		n += l2;
+		memcpy(cat + n, m3, l3);
+		n += l3;
+		memcpy(cat + n, m2, l2);
+		n += l2;
+		memcpy(cat + n, m1, 40);
+		n += 40;
+		seg(0, cat, n);
+		CHECK(n_msgs == 3);
+		seg((uint32_t)n, m1 + 40, l1 - 40);
+		CHECK(n_msgs == 4 && msg_len[3] == l1);
+	}
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
+static void t_tcp_hostile(void)
+{
+	static char junk[4096];
+	uint32_t off = 0;
+	msgs();
+	/* endless header block: no CRLFCRLF before CAP_SIP_MAX_MSG */
+	reset(NULL);
+	syn(ISN);
+	seg(off, "INVITE sip:x SIP/2.0\r\n", 22);
+	off += 22;
+	for (size_t i = 0; i < sizeof junk; i += 16)
+		memcpy(junk + i, "X-Long: aaaaaa\r\n", 16);
+	for (int i = 0; i < 20; i++) {
+		seg(off, junk, sizeof junk);
+		off += (uint32_t)sizeof junk;
+		CHECK(cap_tcp_bytes(tcp) <= 96 * 1024);
+	}
+	CHECK(st.drop[CAP_DROP_SIP_SIZE] == 1 && n_msgs == 0);
+	/* a real message after the junk is found again (resync) */
+	seg(off, m2, l2);
+	off += (uint32_t)l2;
+	CHECK(n_msgs == 1 && got_is(m2, l2, NULL, 0, NULL, 0));
+	CHECK(st.drop[CAP_DROP_SIP_RESYNC] == 1);
+	CHECK(cap_tcp_bytes(tcp) == 0); /* the grown buffer is given back once empty */
+	/* huge Content-Length: header block discarded, body skipped by resync */
+	{
+		static const char huge[] = "MESSAGE sip:x SIP/2.0\r\nCall-ID: h\r\n"
+					   "Content-Length: 99999999999\r\n\r\nbody body\r\n";
+		static const char nocl[] = "MESSAGE sip:x SIP/2.0\r\nCall-ID: h\r\n\r\nxyz\r\n";
+		static const char badcl[] = "MESSAGE sip:x SIP/2.0\r\nl: 12x\r\n\r\n";
+		static const char twocl[] = "MESSAGE sip:x SIP/2.0\r\nl: 1\r\nl: 1\r\n\r\n";
+		seg(off, huge, sizeof huge - 1);
+		off += (uint32_t)(sizeof huge - 1);
+		seg(off, m3, l3);
+		off += (uint32_t)l3;
+		CHECK(st.drop[CAP_DROP_SIP_CLEN] == 1 && n_msgs == 2);
+		seg(off, nocl, sizeof nocl - 1);
+		off += (uint32_t)(sizeof nocl - 1);
+		seg(off, badcl, sizeof badcl - 1);
+		off += (uint32_t)(sizeof badcl - 1);
+		seg(off, twocl, sizeof twocl - 1);
+		off += (uint32_t)(sizeof twocl - 1);
+		seg(off, m2, l2);
+		off += (uint32_t)l2;
+		CHECK(st.drop[CAP_DROP_SIP_NOCLEN] == 1 && st.drop[CAP_DROP_SIP_CLEN] == 3);
+		CHECK(n_msgs == 3);
+	}
+	/* RST in the middle of a message: partial message counted, both directions dropped */
+	seg(off, m1, 200);
+	CHECK(cap_tcp_streams(tcp) == 1);
+	seg_k(0, 4, ISN, off + 200, 0x04, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_CUT] == 1 && n_msgs == 3);
+	CHECK(cap_tcp_bytes(tcp) == 0);
+	/* not SIP: an HTTP connection is forgotten at its first line; stray segments ignored */
+	reset(NULL);
+	syn(ISN);
+	seg(0, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	CHECK(st.tcp_not_sip == 1 && cap_tcp_streams(tcp) == 0);
+	seg(27, "more", 4);
+	CHECK(st.tcp_other == 1 && cap_tcp_streams(tcp) == 0);
+	/* NULs and binary after a valid start line: framed by Content-Length, parsing is the
+	 * SIP parser's job */
+	{
+		static char bin[300];
+		memset(bin, 0, sizeof bin);
+		memcpy(bin, "MESSAGE sip:x SIP/2.0\r\nl: 10\r\n\r\n", 33);
+		reset(NULL);
+		seg_k(2, 4, 7, 0, 0x08, bin, 43);
+		CHECK(n_msgs == 1 && msg_len[0] == 42);
+	}
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
+static void t_tcp_caps(void)
+{
+	struct cap_tcp_limits l;
+	cap_tcp_limits_default(&l);
+	msgs();
+	/* bad limits */
+	l.max_stream = 1000;
+	CHECK(cap_tcp_new(&l, &st, on_msg, NULL, &tcp) == LIM_E_ARG && tcp == NULL);
+	/* many streams: max_streams 4 */
+	cap_tcp_limits_default(&l);
+	l.max_streams = 4;
+	reset(&l);
+	for (int k = 0; k < 6; k++)
+		seg_k(k, 4, ISN, 0, 0x08, m1, 100);
+	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 2);
+	/* idle timeout: every stream goes, partial messages counted */
+	now += l.idle_ns + 1;
+	CHECK(cap_tcp_expire(tcp, now) == 4 && cap_tcp_streams(tcp) == 0);
+	CHECK(st.drop[CAP_DROP_TCP_CUT] == 4 && cap_tcp_bytes(tcp) == 0);
+	/* out-of-order pieces over max_segs: the hole is given up (gap), framing resyncs */
+	cap_tcp_limits_default(&l);
+	l.max_segs = 2;
+	reset(&l);
+	syn(ISN);
+	for (uint32_t i = 1; i <= 4; i++)
+		seg(i * 100, m1 + i * 100, 50);
+	CHECK(st.drop[CAP_DROP_TCP_STREAM] >= 1 && st.drop[CAP_DROP_TCP_GAP] >= 1);
+	seg(2000, m2, l2);
+	/* total memory: two streams, max_total = max_stream */
+	cap_tcp_limits_default(&l);
+	l.max_total = l.max_stream;
+	reset(&l);
+	{
+		static char big[60000];
+		memset(big, 'h', sizeof big);
+		memcpy(big, "INVITE sip:x SIP/2.0\r\n", 22);
+		seg_k(0, 4, ISN, 0, 0x08, big, sizeof big);
+		seg_k(1, 4, ISN, 0, 0x08, big, sizeof big);
+		CHECK(st.drop[CAP_DROP_TCP_MEM] >= 1 && cap_tcp_bytes(tcp) <= l.max_total);
+	}
+	/* out-of-order bytes per stream over max_stream */
+	cap_tcp_limits_default(&l);
+	reset(&l);
+	syn(ISN);
+	{
+		static char big[60000];
+		memset(big, 'h', sizeof big);
+		seg(100, big, sizeof big);
+		seg((uint32_t)(100 + sizeof big), big, sizeof big);
+		CHECK(st.drop[CAP_DROP_TCP_STREAM] + st.drop[CAP_DROP_TCP_GAP] >= 1);
+		CHECK(cap_tcp_bytes(tcp) <= l.max_stream);
+	}
+	/* FIN with a hole before it: the gap is given up and the stream closed */
+	reset(NULL);
+	syn(ISN);
+	seg(300, m1 + 300, l1 - 300);
+	seg_k(0, 4, ISN, (uint32_t)l1, 0x01, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_GAP] == 1);
+	/* SYN reuse of a 4-tuple with a partial message: counted, started over */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 100);
+	syn(ISN + 5000);
+	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && cap_tcp_streams(tcp) == 1);
+	CHECK(cap_tcp_expire(tcp, UINT64_MAX) == 1);
+	cap_tcp_free(tcp);
+	tcp = NULL;
+	cap_tcp_free(NULL);
+}
+
+const struct lim_suite t_tcp_suites[] = {
+	{ "tcp_in_order", t_tcp_in_order },
+	{ "tcp_out_of_order", t_tcp_out_of_order },
+	{ "tcp_retrans_overlap", t_tcp_retrans_overlap },
+	{ "tcp_split", t_tcp_split },
+	{ "tcp_hostile", t_tcp_hostile },
+	{ "tcp_caps", t_tcp_caps },
+	{ NULL, NULL },
+};
