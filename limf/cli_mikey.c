@@ -15,6 +15,7 @@
 #include "decrypt/unwrap.h"
 #include "limf/cli.h"
 #include "limf/input.h"
+#include "limf/text.h"
 
 #define MAX_IMSG (64 * 1024) /* an I_MESSAGE is < 1 KiB; SIP bodies are capped well below */
 
@@ -51,23 +52,6 @@ static int load_msg(const char *path, uint8_t **buf, struct mikey_msg *m)
 	return 0;
 }
 
-static void print_hex(FILE *f, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%02x", b[i]);
-}
-
-/* Identity octets as text when printable (URIs), else hex (UIDs). */
-static bool printable(const uint8_t *b, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (b[i] < 0x20 || b[i] > 0x7e)
-			return false;
-	return true;
-}
-
 static void print_ts(FILE *f, uint8_t type, uint64_t ts)
 {
 	char iso[MIKEY_TS_STRLEN];
@@ -95,9 +79,9 @@ static void inspect_text(const struct mikey_msg *m)
 			for (size_t k = 0; k < cs->n_ps; k++)
 				printf(" %u", cs->ps[k]);
 			printf(", session data ");
-			print_hex(stdout, cs->sess, cs->sess_len);
+			limf_print_hex(stdout, cs->sess, cs->sess_len);
 			printf(", SPI/MKI ");
-			print_hex(stdout, cs->spi, cs->spi_len);
+			limf_print_hex(stdout, cs->spi, cs->spi_len);
 			printf("\n");
 		}
 	}
@@ -112,7 +96,7 @@ static void inspect_text(const struct mikey_msg *m)
 			break;
 		case MIKEY_PT_RAND:
 			printf("%u octets ", m->rand_len);
-			print_hex(stdout, m->rand, m->rand_len);
+			limf_print_hex(stdout, m->rand, m->rand_len);
 			break;
 		case MIKEY_PT_ID:
 		case MIKEY_PT_IDR: {
@@ -121,12 +105,12 @@ static void inspect_text(const struct mikey_msg *m)
 			       mikey_role_name(id->role), id->type, mikey_id_type_name(id->type),
 			       id->len);
 			size_t tl = mikey_id_textlen(id);
-			if (printable(id->data, tl)) {
+			if (limf_printable(id->data, tl)) {
 				printf("%.*s", (int)tl, (const char *)id->data);
 				if (tl != id->len)
 					printf(" (+%zu NUL)", id->len - tl);
 			} else {
-				print_hex(stdout, id->data, id->len);
+				limf_print_hex(stdout, id->data, id->len);
 			}
 			break;
 		}
@@ -143,7 +127,7 @@ static void inspect_text(const struct mikey_msg *m)
 				if (pp->len == 1 && !vn)
 					printf("%u", pp->val[0]);
 				else
-					print_hex(stdout, pp->val, pp->len);
+					limf_print_hex(stdout, pp->val, pp->len);
 				if (vn)
 					printf(" (%s)", vn);
 			}
@@ -153,19 +137,19 @@ static void inspect_text(const struct mikey_msg *m)
 			printf("parameter set %u, ID scheme %u (%s), SED %u octets: ",
 			       m->sakke_params, m->sakke_id_scheme,
 			       mikey_sakke_id_scheme_name(m->sakke_id_scheme), m->sed_len);
-			print_hex(stdout, m->sed, m->sed_len);
+			limf_print_hex(stdout, m->sed, m->sed_len);
 			break;
 		case MIKEY_PT_GENEXT: {
 			const struct mikey_ext *e = &m->ext[ext++];
 			printf("type %u (%s), %u octets: ", e->type, mikey_ext_type_name(e->type),
 			       e->len);
-			print_hex(stdout, e->data, e->len);
+			limf_print_hex(stdout, e->data, e->len);
 			break;
 		}
 		case MIKEY_PT_SIGN:
 			printf("type %u (%s), %u octets at offset %zu: ", m->sign_type,
 			       mikey_sign_type_name(m->sign_type), m->sig_len, m->sign_offset);
-			print_hex(stdout, m->sig, m->sig_len);
+			limf_print_hex(stdout, m->sig, m->sig_len);
 			break;
 		default: break;
 		}
@@ -186,7 +170,7 @@ static void json_id(struct lim_json *j, const struct mikey_idr *id)
 	lim_json_u64(j, id->type);
 	lim_json_key(j, "hex");
 	lim_json_hex(j, id->data, id->len);
-	if (printable(id->data, tl)) {
+	if (limf_printable(id->data, tl)) {
 		lim_json_key(j, "text");
 		lim_json_strn(j, (const char *)id->data, tl);
 	}
@@ -478,13 +462,13 @@ static void print_ident(const char *label, const struct mikey_ident *id)
 		for (size_t i = 0; i < id->len; i++) {
 			if (id->id[i] == 0)
 				putchar('|');
-			else if (printable(&id->id[i], 1))
+			else if (limf_printable(&id->id[i], 1))
 				putchar(id->id[i]);
 			else
 				printf("\\x%02x", id->id[i]);
 		}
 	} else {
-		print_hex(stdout, id->id, id->len);
+		limf_print_hex(stdout, id->id, id->len);
 	}
 	printf(" (%s", ident_kind_name(id->kind));
 	if (id->kind == MIKEY_IDENT_UID)
@@ -571,7 +555,7 @@ static int cmd_unwrap(int argc, char **argv)
 	}
 	print_ident("responder", &used);
 	printf("SSV: ");
-	print_hex(stdout, ssv, sizeof ssv);
+	limf_print_hex(stdout, ssv, sizeof ssv);
 	printf("\n");
 	if (o.show_keys) {
 		rc = mikey_srtp_keys(&m, ssv, sizeof ssv, keys, &nkeys);
@@ -582,12 +566,12 @@ static int cmd_unwrap(int argc, char **argv)
 		for (size_t i = 0; i < nkeys; i++) {
 			printf("CS %u: %s master key ", keys[i].cs_id,
 			       keys[i].enc_alg == MIKEY_SRTP_AES_GCM ? "AEAD_AES_GCM" : "AES_CM");
-			print_hex(stdout, keys[i].key, keys[i].key_len);
+			limf_print_hex(stdout, keys[i].key, keys[i].key_len);
 			printf(" salt ");
-			print_hex(stdout, keys[i].salt, keys[i].salt_len);
+			limf_print_hex(stdout, keys[i].salt, keys[i].salt_len);
 			if (keys[i].mki_len) {
 				printf(" MKI ");
-				print_hex(stdout, keys[i].mki, keys[i].mki_len);
+				limf_print_hex(stdout, keys[i].mki, keys[i].mki_len);
 			}
 			if (keys[i].has_ssrc)
 				printf(" SSRC %08" PRIx32, keys[i].ssrc);

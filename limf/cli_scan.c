@@ -19,6 +19,7 @@
 #include "decrypt/mikey.h"
 #include "limf/cli.h"
 #include "limf/input.h"
+#include "limf/text.h"
 
 #define SCAN_MAX_CALLS (1u << 20) /* call records kept (the table itself caps live calls) */
 #define SCAN_MAX_MEDIA 8          /* media endpoints per call */
@@ -93,16 +94,6 @@ static void text_hex(struct scan_text *t, const uint8_t *b, size_t n)
 	t->len = k;
 }
 
-static bool printable(const uint8_t *b, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (b[i] < 0x20 || b[i] > 0x7e)
-			return false;
-	return true;
-}
-
 static void id_text(struct scan_text *t, const struct mikey_idr *id)
 {
 	size_t tl;
@@ -111,7 +102,7 @@ static void id_text(struct scan_text *t, const struct mikey_idr *id)
 		return;
 	}
 	tl = mikey_id_textlen(id);
-	if (printable(id->data, tl))
+	if (limf_printable(id->data, tl))
 		text_set(t, (const char *)id->data, tl);
 	else
 		text_hex(t, id->data, id->len);

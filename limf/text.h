@@ -1,0 +1,17 @@
+/* limf/ output helpers shared by the subcommands. */
+#ifndef LIMF_TEXT_H
+#define LIMF_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* True when b[0..n) is non-empty printable ASCII (0x20..0x7e): identities from captured
+ * messages are shown as text only then, else as hex, so no control byte reaches a terminal. */
+bool limf_printable(const uint8_t *b, size_t n);
+
+/* Lower-case hex of b[0..n) to f. */
+void limf_print_hex(FILE *f, const uint8_t *b, size_t n);
+
+#endif
