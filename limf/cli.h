@@ -11,5 +11,6 @@ int limf_cmd_scan(int, char **); /* limf scan (limf/cli_scan.c) */
 int limf_cmd_warrant(int argc, char **argv);
 int limf_cmd_audit(int argc, char **argv);
 int limf_cmd_db(int argc, char **argv);
+int limf_cmd_kms(int argc, char **argv); /* limf kms cert | fetch (limf/cli_kms.c) */
 
 #endif

@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	      "  warrant add|list|show|modify|suspend|resume|revoke ...   manage warrants\n"
 	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
 	      "  db migrate | db provision | db local start|stop|status DIR\n"
+	      "  kms cert | kms fetch --user URI [--at T]   KMS certificate, keys (warrant)\n"
 	      "  version                            print the version\n"
 	      "Key arguments are HEX or @FILE; see README.md.\n",
 	      f);
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 		return limf_cmd_audit(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "db") == 0)
 		return limf_cmd_db(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "kms") == 0)
+		return limf_cmd_kms(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("limf %s\n", LIMF_VERSION);
 		return 0;

@@ -5,8 +5,12 @@ T_HARNESS := tests/unit/check.c
 TEST_MODS := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 TEST_BINS := $(foreach m,$(TEST_MODS),$(BUILD)/tests/test_$(m))
 
+# T_EXTRA_<mod>: further sources a test binary links before the libraries (warrants_kms.c uses
+# limf/'s production KMS glue).
+T_EXTRA_warrants := limf/kms_glue.c
+
 define test_bin
-$(BUILD)/tests/test_$(1): $$(call obj,tests/unit/test_$(1).c $$(wildcard tests/unit/$(1)_*.c) $(T_HARNESS)) $(LIBS)
+$(BUILD)/tests/test_$(1): $$(call obj,tests/unit/test_$(1).c $$(wildcard tests/unit/$(1)_*.c) $(T_HARNESS) $$(T_EXTRA_$(1))) $(LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef

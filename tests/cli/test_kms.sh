@@ -2,7 +2,9 @@
 # CLI tests of the test KMS ($BUILD/limf-kms, tests/kms): init writes the community file and
 # the certificates with private modes; serve answers TS 33.180 Annex D over mutual TLS on ::1
 # (loopback only), refuses a client without a certificate, answers malformed requests with
-# HTTP errors, logs every request, and stops on SIGTERM. Prints "N passed, N failed" last.
+# HTTP errors, logs every request, and stops on SIGTERM. Then `limf kms cert|fetch` against it
+# and the private cluster (the warrant gate, no secret keys in the output, the audit rows).
+# Prints "N passed, N failed" last.
 set -u
 . "$(dirname "$0")/lib.sh"
 kms=$BUILD/limf-kms
@@ -85,4 +87,123 @@ else
 	ok
 fi
 wait "$pid" 2>/dev/null
+
+# ---- limf kms cert | fetch: against a second test KMS on 127.0.0.1 (loopback only) and the
+# private cluster that `make test` starts (scripts/pg-test.sh exports LIMF_DB*).
+if [ -z "${LIMF_DB:-}" ]; then
+	bad "LIMF_DB is not set: run through make test (scripts/pg-test.sh run)"
+	finish
+	exit
+fi
+d2=$tmp/k2
+expect 0 init2 "$kms" init "$d2" --scheme rfc6509 --kms-uri kms.limf.cli --period 86400
+"$kms" serve --community "$d2/community.json" --cert "$d2/server.pem" --key "$d2/server.key" \
+	--ca "$d2/ca.pem" --listen '127.0.0.1:0' --port-file "$tmp/port2" --log "$tmp/log2" \
+	2>"$tmp/serve2.err" &
+pid2=$!
+for _ in $(seq 100); do [ -s "$tmp/port2" ] && break; sleep 0.05; done
+port2=$(cat "$tmp/port2" 2>/dev/null)
+[ -n "$port2" ] && ok || bad "serve (127.0.0.1) did not start"
+kurl="https://127.0.0.1:$port2/keymanagement/identity/v1"
+m2=(--cacert "$d2/ca.pem" --cert "$d2/client.pem" --key "$d2/client.key" -s --max-time 10)
+kopts=(--kms "https://127.0.0.1:$port2" --ca "$d2/ca.pem" --cert "$d2/client.pem" --key "$d2/client.key")
+nlog() { grep -c 'path=' "$tmp/log2"; }
+U="sip:kms.user$$@example.org"
+AT=2026-03-15T12:00:00Z
+L=K$$
+
+# cert: public data, no warrant needed; equal to the community and to what the KMS publishes
+expect 0 kms-init2 curl "${m2[@]}" -X POST --data "$req" "$kurl/init"
+Z=$(sed -n 's:.*<PubEncKey>\(.*\)</PubEncKey>.*:\1:p' "$tmp/out")
+KPAK=$(sed -n 's:.*<PubAuthKey>\(.*\)</PubAuthKey>.*:\1:p' "$tmp/out")
+[ ${#Z} -eq 514 ] && [ ${#KPAK} -eq 130 ] && ok || bad "KMS init: no PubEncKey/PubAuthKey"
+expect 0 kms-cert "$limf" kms cert "${kopts[@]}"
+has kms-cert "^KMS URI  *kms.limf.cli$"
+has kms-cert "^id scheme  *rfc6509$"
+has kms-cert "^key period  *86400 s, offset 0 s$"
+has kms-cert "^PubEncKey  *$Z$"
+has kms-cert "^PubAuthKey  *$KPAK$"
+expect 0 kms-cert-env env LIMF_KMS_URL="https://127.0.0.1:$port2" LIMF_KMS_CA="$d2/ca.pem" \
+	LIMF_KMS_CERT="$d2/client.pem" LIMF_KMS_KEY="$d2/client.key" "$limf" kms cert --json
+cp "$tmp/out" "$tmp/cert.json"
+expect 0 kms-cert-community python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1])); j = json.load(open(sys.argv[2]))
+assert j["kms_uri"] == c["kms_uri"] and j["id_scheme"] == c["id_scheme"]
+assert j["user_key_period"] == c["user_key_period"]
+assert j["user_key_offset"] == c["user_key_offset"] and j["parameter_set"] == 1
+assert j["pub_enc_key"] == sys.argv[3] and j["pub_auth_key"] == sys.argv[4]
+assert c["z"] not in json.dumps(j) and c["ksak"] not in json.dumps(j)' \
+	"$d2/community.json" "$tmp/cert.json" "$Z" "$KPAK"
+expect 1 kms-noconfig env -u LIMF_KMS_URL -u LIMF_KMS_CA -u LIMF_KMS_CERT -u LIMF_KMS_KEY \
+	"$limf" kms cert
+has kms-noconfig "required"
+expect 2 kms-usage "$limf" kms fetch "${kopts[@]}"
+expect 0 kms-help "$limf" kms --help
+has kms-help "NEVER the secret keys"
+
+# fetch without a warrant: refused, nothing sent to the KMS
+n0=$(nlog)
+expect 1 fetch-nowarrant "$limf" kms fetch --user "$U" --at "$AT" "${kopts[@]}"
+has fetch-nowarrant "refused: no warrant in force"
+hasnt fetch-nowarrant "UserID"
+[ "$(nlog)" -eq "$n0" ] && ok || bad "fetch without a warrant reached the KMS"
+
+# with a warrant: the key set's public facts, never the secret keys
+expect 0 kms-warrant "$limf" warrant add --liid "$L" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00:00Z --to 2099-01-01T00:00:00Z --scope iri+cc --delivery d \
+	--target "$U"
+# RFC 6509 identifier "2026-03\0<uri>\0" in hex; key period = months since 1900-01
+idhex=$(printf '2026-03\0%s\0' "$U" | od -An -v -tx1 | tr -d ' \n')
+expect 0 fetch "$limf" kms fetch --user "$U" --at "$AT" "${kopts[@]}"
+cp "$tmp/out" "$tmp/fetch.txt"
+has fetch "^UserID  *$idhex (rfc6509)$"
+has fetch "^KMS URI  *kms.limf.cli$"
+has fetch "^user URI  *$U$"
+has fetch "^key period  *1514$"
+has fetch "^valid  *2026-03-01T00:00:00Z .. 2026-04-01T00:00:00Z"
+has fetch "^LIIDs  *$L$"
+[ "$(nlog)" -eq $((n0 + 2)) ] && ok || bad "fetch: $(($(nlog) - n0)) KMS requests, want 2"
+grep -q "path=/keymanagement/identity/v1/keyprov user=$U period=1514 .*status=200" "$tmp/log2" &&
+	ok || bad "fetch: no keyprov line in the KMS log"
+expect 0 fetch-json env LIMF_KMS_URL="https://127.0.0.1:$port2" LIMF_KMS_CA="$d2/ca.pem" \
+	LIMF_KMS_CERT="$d2/client.pem" LIMF_KMS_KEY="$d2/client.key" \
+	"$limf" kms fetch --user "$U" --at "$AT" --json
+cp "$tmp/out" "$tmp/fetch.json"
+pyjson fetch-json "j['user_id']=='$idhex' and j['user_uri']=='$U' and j['kms_uri']=='kms.limf.cli'"
+pyjson fetch-json "j['key_period']==1514 and j['liids']==['$L'] and j['id_scheme']=='rfc6509'"
+pyjson fetch-json "j['valid_from']=='2026-03-01T00:00:00Z' and j['valid_to']=='2026-04-01T00:00:00Z'"
+# the RSK and SSK the test KMS issues for this user (deterministic) appear in no output
+kreq="<KmsRequest xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><UserUri>$U</UserUri><Time>$AT</Time></KmsRequest>"
+expect 0 keyprov2 curl "${m2[@]}" -X POST --data "$kreq" "$kurl/keyprov"
+rsk=$(sed -n 's:.*<UserDecryptKey>\(.*\)</UserDecryptKey>.*:\1:p' "$tmp/out")
+ssk=$(sed -n 's:.*<UserSigningKeySSK>\(.*\)</UserSigningKeySSK>.*:\1:p' "$tmp/out")
+[ ${#rsk} -eq 514 ] && [ ${#ssk} -eq 64 ] && ok || bad "keyprov: no RSK/SSK"
+for f in fetch.txt fetch.json; do
+	for s in "$rsk" "${rsk:2:32}" "${rsk: -32}" "$ssk" "${ssk:0:16}" "${ssk: -16}"; do
+		if grep -qi -- "$s" "$tmp/$f"; then bad "$f shows secret key material ${s:0:8}..."; else ok; fi
+	done
+done
+# audited: kms.request and kms.result with the LIID
+expect 0 kms-audit "$limf" audit list --liid "$L" --json
+pyjson kms-audit "any(r['action']=='kms.request' and r['liid']=='$L' and 'uri=$U' in r['detail'] for r in j)"
+pyjson kms-audit "any(r['action']=='kms.result' and r['liid']=='$L' and r['detail'].startswith('ok uri=$U') for r in j)"
+expect 0 kms-audit-text "$limf" audit list --liid "$L"
+has kms-audit-text " $L kms.request "
+has kms-audit-text " $L kms.result ok "
+expect 0 kms-audit-verify "$limf" audit verify
+
+# outside the warrant's window, and once it is suspended: refused again, nothing sent
+n1=$(nlog)
+expect 1 fetch-before "$limf" kms fetch --user "$U" --at 2025-12-31T23:59:59Z "${kopts[@]}"
+has fetch-before "refused"
+expect 0 kms-suspend "$limf" warrant suspend "$L" --reason "kms test"
+expect 1 fetch-suspended "$limf" kms fetch --user "$U" --at "$AT" "${kopts[@]}"
+has fetch-suspended "refused: no warrant in force"
+hasnt fetch-suspended "$idhex"
+[ "$(nlog)" -eq "$n1" ] && ok || bad "a refused fetch reached the KMS"
+expect 1 fetch-bad-time "$limf" kms fetch --user "$U" --at 2026-03-15 "${kopts[@]}"
+
+kill -TERM "$pid2"
+wait "$pid2" 2>/dev/null
 finish

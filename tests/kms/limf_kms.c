@@ -553,7 +553,7 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 	uint8_t rsk[WR_KMS_RSK_LEN], ssk[WR_KMS_SSK_LEN], pvt[WR_KMS_PVT_LEN];
 	char rh[2 * WR_KMS_RSK_LEN + 1], sh[2 * WR_KMS_SSK_LEN + 1], ph[2 * WR_KMS_PVT_LEN + 1];
 	char idh[2 * WR_KMS_ID_MAX + 1], vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
-	if (kg_ident(NULL, c, uri, t, &id) != LIM_OK) {
+	if (limf_kms_ident(NULL, c, uri, t, &id) != LIM_OK) {
 		log_line(s, path, uri, period, subject, 400, fault);
 		respond(ssl, 400, "Bad Request", "text/plain", "cannot key this user/time\n");
 		return;

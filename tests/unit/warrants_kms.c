@@ -209,7 +209,7 @@ static struct wr_kms *client(const struct tkms *t, const char *ca, long timeout_
 	cfg.connect_timeout_ms = 2000;
 	cfg.timeout_ms = timeout_ms;
 	cfg.retries = 1;
-	cfg.crypto = kg_crypto();
+	cfg.crypto = limf_kms_crypto();
 	cfg.now = test_now;
 	if (wr_kms_new(&cfg, &k) != LIM_OK) {
 		fprintf(stderr, "wr_kms_new failed\n");
@@ -369,12 +369,12 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	check_keys(t, keys, alice);
 	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
 	CHECK(c.scheme == (strcmp(scheme, "rfc6509") == 0 ? WR_KMS_ID_RFC6509 : WR_KMS_ID_3GPP));
-	CHECK(kg_ident(NULL, &c, alice, now, &id) == LIM_OK);
+	CHECK(limf_kms_ident(NULL, &c, alice, now, &id) == LIM_OK);
 	CHECK(keys->ident.idlen == id.idlen && memcmp(keys->ident.id, id.id, id.idlen) == 0);
 	CHECK(keys->ident.idlen == (c.scheme == WR_KMS_ID_3GPP ? 32 : strlen(alice) + 9));
 	CHECK(keys->expires == now + 3600000000LL || keys->expires == id.valid_to);
-	CHECK(kg_rsk_validate(NULL, c.z, id.id, id.idlen, keys->rsk) == LIM_OK);
-	CHECK(kg_ssk_validate(NULL, c.kpak, id.id, id.idlen, keys->ssk, keys->pvt) == LIM_OK);
+	CHECK(limf_kms_rsk_validate(NULL, c.z, id.id, id.idlen, keys->rsk) == LIM_OK);
+	CHECK(limf_kms_ssk_validate(NULL, c.kpak, id.id, id.idlen, keys->ssk, keys->pvt) == LIM_OK);
 	/* one request on the KMS, with the client certificate's subject and the key period */
 	snprintf(want, sizeof want, "user=%s period=%llu ", alice,
 		 (unsigned long long)id.period_no);
