@@ -7,7 +7,6 @@
  * call at --at (default now): without a warrant in force nothing is sent to the KMS. On
  * success it prints the key set's public facts only; the RSK and SSK are never printed (they
  * stay in the client's secure-heap cache and are wiped when it is freed). */
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "common/json.h"
 #include "limf/cli.h"
 #include "limf/kms_glue.h"
+#include "limf/opts.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -43,43 +43,26 @@ static void kms_usage(FILE *f)
 
 static int parse_k_opts(int argc, char **argv, struct k_opts *o)
 {
+	const struct limf_opt opts[] = {
+		{ "--json", NULL, &o->json, NULL, NULL, 0 },
+		{ "--db", &o->db, NULL, NULL, NULL, 0 },
+		{ "--kms", &o->url, NULL, NULL, NULL, 0 },
+		{ "--ca", &o->ca, NULL, NULL, NULL, 0 },
+		{ "--cert", &o->cert, NULL, NULL, NULL, 0 },
+		{ "--key", &o->key, NULL, NULL, NULL, 0 },
+		{ "--user", &o->user, NULL, NULL, NULL, 0 },
+		{ "--at", &o->at, NULL, NULL, NULL, 0 },
+	};
 	memset(o, 0, sizeof *o);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		if (strcmp(a, "--json") == 0) {
-			o->json = true;
-			continue;
-		}
-		if (strcmp(a, "--db") == 0)
-			slot = &o->db;
-		else if (strcmp(a, "--kms") == 0)
-			slot = &o->url;
-		else if (strcmp(a, "--ca") == 0)
-			slot = &o->ca;
-		else if (strcmp(a, "--cert") == 0)
-			slot = &o->cert;
-		else if (strcmp(a, "--key") == 0)
-			slot = &o->key;
-		else if (strcmp(a, "--user") == 0)
-			slot = &o->user;
-		else if (strcmp(a, "--at") == 0)
-			slot = &o->at;
-		else if (a[0] != '-' && !o->cmd) {
-			o->cmd = a;
-			continue;
-		} else
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
 			return -1;
-		if (i + 1 >= argc)
-			return -1;
-		*slot = argv[++i];
-	}
+	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &o->cmd, 1) != 0)
+		return -1;
 	if (!o->cmd || (strcmp(o->cmd, "cert") && strcmp(o->cmd, "fetch")))
 		return -1;
 	if (strcmp(o->cmd, "fetch") == 0 ? !o->user : (o->user || o->at))
 		return -1;
-	if (!o->db)
-		o->db = getenv("LIMF_DB");
 	if (!o->url)
 		o->url = getenv("LIMF_KMS_URL");
 	if (!o->ca)
@@ -93,21 +76,7 @@ static int parse_k_opts(int argc, char **argv, struct k_opts *o)
 
 static int open_db(const char *connstr, struct wr_db **db)
 {
-	char who[WR_USER_MAX + 1];
-	struct passwd *pw = getpwuid(getuid());
-	enum lim_err rc;
-	if (pw && pw->pw_name)
-		snprintf(who, sizeof who, "%s", pw->pw_name);
-	else
-		snprintf(who, sizeof who, "uid:%lu", (unsigned long)getuid());
-	rc = wr_db_open(connstr ? connstr : "", who, db);
-	if (rc != LIM_OK) {
-		fprintf(stderr, "limf: database: %s\n", *db ? wr_db_msg(*db) : lim_strerror(rc));
-		wr_db_close(*db);
-		*db = NULL;
-		return 1;
-	}
-	return 0;
+	return limf_open_db(connstr, db);
 }
 
 static int open_kms(const struct k_opts *o, struct wr_kms **k)

@@ -15,6 +15,7 @@
 #include "decrypt/unwrap.h"
 #include "limf/cli.h"
 #include "limf/input.h"
+#include "limf/opts.h"
 #include "limf/text.h"
 
 #define MAX_IMSG (64 * 1024) /* an I_MESSAGE is < 1 KiB; SIP bodies are capped well below */
@@ -371,38 +372,20 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static int parse_key_opts(int argc, char **argv, struct key_opts *o)
 {
+	const struct limf_opt opts[] = {
+		{ "--z", &o->z, NULL, NULL, NULL, 0 },
+		{ "--rsk", &o->rsk, NULL, NULL, NULL, 0 },
+		{ "--kpak", &o->kpak, NULL, NULL, NULL, 0 },
+		{ "--id", &o->id, NULL, NULL, NULL, 0 },
+		{ "--uid", &o->uid, NULL, NULL, NULL, 0 },
+		{ "--kms-uri", &o->kms_uri, NULL, NULL, NULL, 0 },
+		{ "--key-period", &o->period, NULL, NULL, NULL, 0 },
+		{ "--key-offset", &o->offset, NULL, NULL, NULL, 0 },
+		{ "--show-keys", NULL, &o->show_keys, NULL, NULL, 0 },
+	};
 	memset(o, 0, sizeof *o);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		if (strcmp(a, "--z") == 0)
-			slot = &o->z;
-		else if (strcmp(a, "--rsk") == 0)
-			slot = &o->rsk;
-		else if (strcmp(a, "--kpak") == 0)
-			slot = &o->kpak;
-		else if (strcmp(a, "--id") == 0)
-			slot = &o->id;
-		else if (strcmp(a, "--uid") == 0)
-			slot = &o->uid;
-		else if (strcmp(a, "--kms-uri") == 0)
-			slot = &o->kms_uri;
-		else if (strcmp(a, "--key-period") == 0)
-			slot = &o->period;
-		else if (strcmp(a, "--key-offset") == 0)
-			slot = &o->offset;
-		else if (strcmp(a, "--show-keys") == 0)
-			o->show_keys = true;
-		else if (!o->path && (a[0] != '-' || strcmp(a, "-") == 0))
-			o->path = a;
-		else
-			return -1;
-		if (slot) {
-			if (i + 1 >= argc)
-				return -1;
-			*slot = argv[++i];
-		}
-	}
+	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &o->path, 1) != 0)
+		return -1;
 	if (!o->path || (o->id && o->uid))
 		return -1;
 	/* the key period makes a UID out of --id: alone, or with --uid, it would be ignored */

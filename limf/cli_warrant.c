@@ -18,21 +18,12 @@
 #include "common/codec.h"
 #include "common/json.h"
 #include "limf/cli.h"
+#include "limf/opts.h"
 #include "warrants/warrants.h"
 
 #define MAX_OPT_TARGETS WR_MAX_TARGETS
 
 /* ---- shared ------------------------------------------------------------------------------ */
-
-static const char *actor_name(char *buf, size_t cap)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(buf, cap, "%s", pw->pw_name);
-	else
-		snprintf(buf, cap, "uid:%lu", (unsigned long)getuid());
-	return buf;
-}
 
 /* Removes "--db CONNSTR" from argv (in place), returning the connection string to use. */
 static const char *take_db(int *argc, char **argv, int *bad)
@@ -59,15 +50,7 @@ static const char *take_db(int *argc, char **argv, int *bad)
 
 static int open_db(const char *connstr, struct wr_db **db)
 {
-	char who[WR_USER_MAX + 1];
-	enum lim_err rc = wr_db_open(connstr, actor_name(who, sizeof who), db);
-	if (rc != LIM_OK) {
-		fprintf(stderr, "limf: database: %s\n", wr_db_msg(*db));
-		wr_db_close(*db);
-		*db = NULL;
-		return 1;
-	}
-	return 0;
+	return limf_open_db(connstr, db);
 }
 
 static int db_error(struct wr_db *db, enum lim_err rc)
@@ -164,57 +147,28 @@ struct w_opts {
 
 static int parse_w_opts(int argc, char **argv, struct w_opts *o)
 {
+	const struct limf_opt opts[] = {
+		{ "--json", NULL, &o->json, NULL, NULL, 0 },
+		{ "--all", NULL, &o->all, NULL, NULL, 0 },
+		{ "--liid", &o->liid, NULL, NULL, NULL, 0 },
+		{ "--authority", &o->authority, NULL, NULL, NULL, 0 },
+		{ "--ref", &o->ref, NULL, NULL, NULL, 0 },
+		{ "--country", &o->country, NULL, NULL, NULL, 0 },
+		{ "--from", &o->from, NULL, NULL, NULL, 0 },
+		{ "--to", &o->to, NULL, NULL, NULL, 0 },
+		{ "--scope", &o->scope, NULL, NULL, NULL, 0 },
+		{ "--delivery", &o->delivery, NULL, NULL, NULL, 0 },
+		{ "--reason", &o->reason, NULL, NULL, NULL, 0 },
+		{ "--target", NULL, NULL, o->add, &o->n_add, MAX_OPT_TARGETS },
+		{ "--add-target", NULL, NULL, o->add, &o->n_add, MAX_OPT_TARGETS },
+		{ "--remove-target", NULL, NULL, o->del, &o->n_del, MAX_OPT_TARGETS },
+	};
 	memset(o, 0, sizeof *o);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-		if (strcmp(a, "--json") == 0) {
-			o->json = true;
-			continue;
-		}
-		if (strcmp(a, "--all") == 0) {
-			o->all = true;
-			continue;
-		}
-		if (strcmp(a, "--liid") == 0)
-			slot = &o->liid;
-		else if (strcmp(a, "--authority") == 0)
-			slot = &o->authority;
-		else if (strcmp(a, "--ref") == 0)
-			slot = &o->ref;
-		else if (strcmp(a, "--country") == 0)
-			slot = &o->country;
-		else if (strcmp(a, "--from") == 0)
-			slot = &o->from;
-		else if (strcmp(a, "--to") == 0)
-			slot = &o->to;
-		else if (strcmp(a, "--scope") == 0)
-			slot = &o->scope;
-		else if (strcmp(a, "--delivery") == 0)
-			slot = &o->delivery;
-		else if (strcmp(a, "--reason") == 0)
-			slot = &o->reason;
-		else if (strcmp(a, "--target") == 0 || strcmp(a, "--add-target") == 0) {
-			if (o->n_add >= MAX_OPT_TARGETS || i + 1 >= argc)
-				return -1;
-			o->add[o->n_add++] = argv[++i];
-			continue;
-		} else if (strcmp(a, "--remove-target") == 0) {
-			if (o->n_del >= MAX_OPT_TARGETS || i + 1 >= argc)
-				return -1;
-			o->del[o->n_del++] = argv[++i];
-			continue;
-		} else if (a[0] != '-' && !o->pos) {
-			o->pos = a;
-			continue;
-		} else {
+	/* "-" is not a LIID: only words not starting with '-' are positional here */
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
 			return -1;
-		}
-		if (i + 1 >= argc)
-			return -1;
-		*slot = argv[++i];
-	}
-	return 0;
+	return limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &o->pos, 1);
 }
 
 static int parse_time_opt(const char *name, const char *s, int64_t *t)

@@ -1,0 +1,32 @@
+/* limf/ command-line helpers shared by the subcommands: one table-driven option parser and
+ * one way to open the warrant database as the invoking OS user. */
+#ifndef LIMF_OPTS_H
+#define LIMF_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct wr_db;
+
+/* One option. Exactly one of: val (takes the next argument; a repeat overrides), flag (no
+ * argument), list (takes the next argument each time, up to cap; n counts them). */
+struct limf_opt {
+	const char *name; /* "--x" */
+	const char **val;
+	bool *flag;
+	const char **list;
+	size_t *n;
+	size_t cap;
+};
+
+/* Parses argv[0..argc) against opts[0..nopts). Words that are not options ("-" counts as a
+ * word) fill pos[0..npos) in order. Returns 0, or -1 for an unknown option, a missing value, a
+ * full list or one word too many. Outputs not named on the command line are left as they are. */
+int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t nopts,
+		    const char **pos, size_t npos);
+
+/* Opens the warrant database (connstr, else $LIMF_DB, else libpq's PG* environment) with the
+ * OS user name as the audit actor. Prints the reason and returns 1 on failure, else 0. */
+int limf_open_db(const char *connstr, struct wr_db **db);
+
+#endif
