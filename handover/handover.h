@@ -1,0 +1,134 @@
+/* handover/: public API. This round: ETSI TS 102 232-1 PS-PDU encoding (BER, definite lengths)
+ * with TS 102 232-5 IPMMIRI (one SIP message) and IPMMCC (one RTP packet) payloads, the
+ * keep-alive / keep-alive response TRIPayloads, and a bounded PS-PDU decoder (tests, test LEMF).
+ * The exact tags are in handover/pdu.h. Delivery, spooling and evidence bundles come later.
+ *
+ * Encoders write one PS-PDU into buf[0..cap) (borrowed) and return its length in *len. Errors:
+ * LIM_E_ARG for a header or payload field out of its ASN.1 range (LIID 1..25 octets, operator
+ * and network element identifiers 1..16, country codes 0 or 2 characters, microseconds
+ * < 10^6, ...), LIM_E_LIMIT when buf is too small (*len = 0 on every error).
+ */
+#ifndef HO_HANDOVER_H
+#define HO_HANDOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+/* li-psDomainId = { itu-t(0) identified-organization(4) etsi(0) securityDomain(2)
+ * lawfulIntercept(2) li-ps(5) genHeader(1) version(v) } (TS 102 232-1 A.2). The DESIGN's
+ * default is version 17; the version is configurable per authority. */
+#define HO_PS_VERSION_DEFAULT 17u
+#define HO_LIID_MAX           25u /* LawfulInterceptionIdentifier SIZE (1..25) */
+#define HO_NETID_MAX          16u /* operatorIdentifier / networkElementIdentifier SIZE (1..16) */
+#define HO_PDU_MAX            262144 /* largest PS-PDU the decoder accepts (caps every length) */
+#define HO_PDU_DEPTH          16u    /* deepest nesting the decoder accepts */
+
+/* timeStampQualifier (TS 102 232-1 PSHeader [8]). */
+enum ho_tsq {
+	HO_TSQ_UNKNOWN = 0,
+	HO_TSQ_INTERCEPTION = 1, /* timeOfInterception */
+	HO_TSQ_MEDIATION = 2,    /* timeOfMediation */
+	HO_TSQ_AGGREGATION = 3   /* timeOfAggregation */
+};
+
+/* PSHeader fields. Strings are NUL-terminated; "" means absent for the optional ones. */
+struct ho_psheader {
+	uint32_t version;             /* last arc of li-psDomainId (HO_PS_VERSION_DEFAULT) */
+	char liid[HO_LIID_MAX + 1];   /* lawfulInterceptionIdentifier, required */
+	char auth_cc[3];              /* authorizationCountryCode, "" or 2 letters */
+	char op_id[HO_NETID_MAX + 1]; /* operatorIdentifier, required */
+	char ne_id[HO_NETID_MAX + 1]; /* networkElementIdentifier, optional */
+	uint32_t cin;                 /* communicationIdentityNumber (one per call) */
+	char deliv_cc[3];             /* deliveryCountryCode, "" or 2 letters */
+	uint32_t seqno;               /* sequenceNumber */
+	uint32_t ts_sec;              /* microSecondTimeStamp seconds (Unix time) */
+	uint32_t ts_usec;             /* microSecondTimeStamp microSeconds, < 10^6 */
+	enum ho_tsq tsq;              /* timeStampQualifier */
+};
+
+/* IRIType (TS 102 232-1 IRIPayload [0]). */
+enum ho_iri_type { HO_IRI_BEGIN = 1, HO_IRI_END = 2, HO_IRI_CONTINUE = 3, HO_IRI_REPORT = 4 };
+
+/* PayloadDirection (TS 102 232-1 CCPayload [0]). */
+enum ho_direction {
+	HO_DIR_FROM_TARGET = 0,
+	HO_DIR_TO_TARGET = 1,
+	HO_DIR_INDETERMINATE = 2,
+	HO_DIR_COMBINED = 3,
+	HO_DIR_NOT_APPLICABLE = 4
+};
+
+/* IPAddress (TS 102 232-3) with a binary address. */
+struct ho_ipaddr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+};
+
+/* One SIP message as IPMMIRI sIPMessage (TS 102 232-5). sip is borrowed (decoded: points into
+ * the decoder's input). */
+struct ho_iri_sip {
+	enum ho_iri_type type;
+	struct ho_ipaddr src, dst;
+	const uint8_t *sip;
+	size_t sip_len;
+};
+
+/* One RTP packet as IPMMCC (TS 102 232-5), frameType rtpFrame, mMCCprotocol rTP. rtp and
+ * stream_id are borrowed; stream_id_len 0 = streamID absent. */
+struct ho_cc_rtp {
+	enum ho_direction dir;
+	const uint8_t *rtp;
+	size_t rtp_len;
+	const uint8_t *stream_id;
+	size_t stream_id_len;
+};
+
+LIM_WUR enum lim_err ho_encode_iri_sip(const struct ho_psheader *h, const struct ho_iri_sip *iri,
+				       uint8_t *buf, size_t cap, size_t *len);
+LIM_WUR enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rtp *cc,
+				      uint8_t *buf, size_t cap, size_t *len);
+LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *buf, size_t cap,
+					 size_t *len);
+LIM_WUR enum lim_err ho_encode_keepalive_response(const struct ho_psheader *h, uint8_t *buf,
+						  size_t cap, size_t *len);
+
+enum ho_payload_kind {
+	HO_PAYLOAD_IRI_SIP = 1,
+	HO_PAYLOAD_CC_RTP = 2,
+	HO_PAYLOAD_KEEPALIVE = 3,
+	HO_PAYLOAD_KEEPALIVE_RESPONSE = 4
+};
+
+/* A decoded PS-PDU; iri / cc are filled for their kind (borrowed views into the input). */
+struct ho_pdu {
+	struct ho_psheader hdr;
+	enum ho_payload_kind kind;
+	struct ho_iri_sip iri;
+	struct ho_cc_rtp cc;
+};
+
+/* Length of the PS-PDU at the start of p[0..n) (stream framing): LIM_OK with *len, LIM_E_TRUNC
+ * when more bytes are needed to know or to hold it, LIM_E_PARSE when p does not start with a
+ * PS-PDU SEQUENCE header, LIM_E_LIMIT when it declares more than HO_PDU_MAX. */
+LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
+
+/* Decodes exactly one PS-PDU from p[0..n) (no trailing bytes) into *out. Accepts what the
+ * encoders above write plus unknown [n] members of the SEQUENCEs (extensions, skipped), the
+ * optional PSHeader timeStamp [5] / interceptionPointID [6], and IPAddress iP-assignment etc.
+ * Members must appear once each, in ascending tag order. Required (ASN.1-optional ones marked
+ * *, because struct ho_psheader has no "absent" for them): li-psDomainId {0 4 0 2 2 5 1 v} (any
+ * v, else LIM_E_UNSUPP), LIID, communicationIdentifier { networkIdentifier { operatorIdentifier
+ * }, CIN* }, sequenceNumber, microSecondTimeStamp*; iRIType and iRIContents; payloadDirection*
+ * and cCContents; iPMMIRIObjId / iPMMCCObjId {5 5 v 1|2}; sIPMessage's three members;
+ * mMCCContents and frameType (must be rtpFrame; mMCCprotocol, when present, rTP).
+ * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over
+ * HO_PDU_MAX, missing required members, values out of range, payload sequences with other than
+ * exactly one element (LIM_E_UNSUPP), payload kinds other than the four above, iPTextAddress,
+ * IRI/CC contents other than IPMMIRI sIPMessage / IPMMCC (LIM_E_UNSUPP).
+ * Errors: LIM_E_PARSE / LIM_E_TRUNC / LIM_E_LIMIT / LIM_E_UNSUPP; *out zeroed on failure. */
+LIM_WUR enum lim_err ho_decode_pdu(const uint8_t *p, size_t n, struct ho_pdu *out);
+
+#endif

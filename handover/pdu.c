@@ -1,0 +1,651 @@
+/* ETSI TS 102 232-1/-5 PS-PDU encoder and decoder. See handover.h; tags in pdu.h.
+ * The encoder writes backwards (ber.h): inside each SEQUENCE the members are encoded last first. */
+#include <string.h>
+
+#include "handover/ber.h"
+#include "handover/handover.h"
+#include "handover/pdu.h"
+
+static const uint32_t ps_prefix[HO_PS_DOMAIN_PREFIX_N] = HO_PS_DOMAIN_PREFIX;
+static const uint32_t ipmmiri_oid[4] = HO_IPMMIRI_OID;
+static const uint32_t ipmmcc_oid[4] = HO_IPMMCC_OID;
+
+/* ---- validation of caller input ---- */
+
+/* Length of the NUL-terminated string in a char[cap], or cap when it is not terminated. */
+static size_t slen(const char *s, size_t cap)
+{
+	return strnlen(s, cap);
+}
+
+/* PrintableString character set (X.680 41.4 table 10). */
+static bool printable(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr(" '()+,-./:=?", c) != NULL) ||
+		    c == 0)
+			return false;
+	}
+	return true;
+}
+
+static bool cc_ok(const char *cc)
+{
+	size_t n = slen(cc, 3);
+	return (n == 0 || n == 2) && printable((const uint8_t *)cc, n);
+}
+
+static bool hdr_ok(const struct ho_psheader *h)
+{
+	size_t l = slen(h->liid, sizeof h->liid), o = slen(h->op_id, sizeof h->op_id),
+	       ne = slen(h->ne_id, sizeof h->ne_id);
+	return l >= 1 && l <= HO_LIID_MAX && o >= 1 && o <= HO_NETID_MAX && ne <= HO_NETID_MAX &&
+	       cc_ok(h->auth_cc) && cc_ok(h->deliv_cc) && h->ts_usec < 1000000u &&
+	       (unsigned)h->tsq <= HO_TSQ_AGGREGATION;
+}
+
+/* ---- encoder ---- */
+
+static void enc_header(struct ho_ber_enc *e, const struct ho_psheader *h)
+{
+	size_t m = ho_ber_mark(e), m2, m3;
+	uint32_t arcs[HO_PS_DOMAIN_PREFIX_N + 1];
+
+	ho_ber_int(e, HO_CTX(HO_T_TSQ), (int64_t)h->tsq);
+	m2 = ho_ber_mark(e);
+	ho_ber_uint(e, HO_CTX(HO_T_USECONDS), h->ts_usec);
+	ho_ber_uint(e, HO_CTX(HO_T_SECONDS), h->ts_sec);
+	ho_ber_wrap(e, m2, HO_CTXC(HO_T_USTS));
+	ho_ber_uint(e, HO_CTX(HO_T_SEQNO), h->seqno);
+	/* communicationIdentifier */
+	m2 = ho_ber_mark(e);
+	if (h->deliv_cc[0])
+		ho_ber_octets(e, HO_CTX(HO_T_DELIV_CC), h->deliv_cc, 2);
+	ho_ber_uint(e, HO_CTX(HO_T_CIN), h->cin);
+	m3 = ho_ber_mark(e);
+	if (h->ne_id[0])
+		ho_ber_octets(e, HO_CTX(HO_T_NEID), h->ne_id, slen(h->ne_id, sizeof h->ne_id));
+	ho_ber_octets(e, HO_CTX(HO_T_OPID), h->op_id, slen(h->op_id, sizeof h->op_id));
+	ho_ber_wrap(e, m3, HO_CTXC(HO_T_NETID));
+	ho_ber_wrap(e, m2, HO_CTXC(HO_T_CID));
+	if (h->auth_cc[0])
+		ho_ber_octets(e, HO_CTX(HO_T_AUTH_CC), h->auth_cc, 2);
+	ho_ber_octets(e, HO_CTX(HO_T_LIID), h->liid, slen(h->liid, sizeof h->liid));
+	memcpy(arcs, ps_prefix, sizeof ps_prefix);
+	arcs[HO_PS_DOMAIN_PREFIX_N] = h->version;
+	ho_ber_oid(e, HO_CTX(HO_T_DOMAIN), arcs, HO_PS_DOMAIN_PREFIX_N + 1);
+	ho_ber_wrap(e, m, HO_CTXC(HO_T_PSHEADER));
+}
+
+/* Writes pSHeader before the payload already written since mark 0, then the PS-PDU SEQUENCE. */
+static enum lim_err finish_pdu(struct ho_ber_enc *e, const struct ho_psheader *h, size_t *len)
+{
+	enc_header(e, h);
+	ho_ber_wrap(e, 0, HO_SEQ);
+	return ho_ber_enc_finish(e, len);
+}
+
+static void enc_ipaddr(struct ho_ber_enc *e, struct ho_ber_tag t, const struct ho_ipaddr *a)
+{
+	size_t m = ho_ber_mark(e), m2 = 0;
+	bool v6 = a->family == 6;
+	m2 = ho_ber_mark(e);
+	ho_ber_octets(e, HO_CTX(HO_T_IP_BINARY), a->addr, v6 ? 16 : 4);
+	ho_ber_wrap(e, m2, HO_CTXC(HO_T_IP_VALUE)); /* IP-value is a CHOICE: explicit */
+	ho_ber_int(e, HO_CTX(HO_T_IP_TYPE), v6 ? HO_IP_TYPE_V6 : HO_IP_TYPE_V4);
+	ho_ber_wrap(e, m, t);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_iri_sip(const struct ho_psheader *h, const struct ho_iri_sip *iri,
+			       uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ho_ber_enc e;
+	size_t m[6];
+	*len = 0;
+	if (!hdr_ok(h) || iri->type < HO_IRI_BEGIN || iri->type > HO_IRI_REPORT ||
+	    (iri->src.family != 4 && iri->src.family != 6) ||
+	    (iri->dst.family != 4 && iri->dst.family != 6) || (!iri->sip && iri->sip_len))
+		return LIM_E_ARG;
+	ho_ber_enc_init(&e, buf, cap);
+	m[0] = ho_ber_mark(&e); /* payload [2] */
+	m[1] = ho_ber_mark(&e); /* iRIPayloadSequence [0] */
+	m[2] = ho_ber_mark(&e); /* IRIPayload */
+	m[3] = ho_ber_mark(&e); /* iRIContents [2] */
+	m[4] = ho_ber_mark(&e); /* iPMMIRI [11] */
+	m[5] = ho_ber_mark(&e); /* iPMMIRIContents [1] */
+	{
+		size_t ms = ho_ber_mark(&e); /* sIPMessage [1] */
+		ho_ber_octets(&e, HO_CTX(HO_T_SIP_CONTENT), iri->sip, iri->sip_len);
+		enc_ipaddr(&e, HO_CTXC(HO_T_SIP_DST), &iri->dst);
+		enc_ipaddr(&e, HO_CTXC(HO_T_SIP_SRC), &iri->src);
+		ho_ber_wrap(&e, ms, HO_CTXC(HO_T_SIPMESSAGE));
+	}
+	ho_ber_wrap(&e, m[5], HO_CTXC(HO_T_IPMMIRI_CONTENTS));
+	ho_ber_reloid(&e, HO_CTX(HO_T_OBJID), ipmmiri_oid, 4);
+	ho_ber_wrap(&e, m[4], HO_CTXC(HO_T_IPMMIRI));
+	ho_ber_wrap(&e, m[3], HO_CTXC(HO_T_IRI_CONTENTS));
+	ho_ber_int(&e, HO_CTX(HO_T_IRI_TYPE), (int64_t)iri->type);
+	ho_ber_wrap(&e, m[2], HO_SEQ);
+	ho_ber_wrap(&e, m[1], HO_CTXC(HO_T_IRI_SEQ));
+	ho_ber_wrap(&e, m[0], HO_CTXC(HO_T_PAYLOAD));
+	return finish_pdu(&e, h, len);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rtp *cc, uint8_t *buf,
+			      size_t cap, size_t *len)
+{
+	struct ho_ber_enc e;
+	size_t m[5];
+	*len = 0;
+	if (!hdr_ok(h) || (unsigned)cc->dir > HO_DIR_NOT_APPLICABLE || (!cc->rtp && cc->rtp_len) ||
+	    (!cc->stream_id && cc->stream_id_len))
+		return LIM_E_ARG;
+	ho_ber_enc_init(&e, buf, cap);
+	m[0] = ho_ber_mark(&e); /* payload [2] */
+	m[1] = ho_ber_mark(&e); /* cCPayloadSequence [1] */
+	m[2] = ho_ber_mark(&e); /* CCPayload */
+	m[3] = ho_ber_mark(&e); /* cCContents [2] */
+	m[4] = ho_ber_mark(&e); /* iPMMCC [12] */
+	ho_ber_int(&e, HO_CTX(HO_T_MMCC_PROTO), HO_MMCC_PROTO_RTP);
+	if (cc->stream_id_len)
+		ho_ber_octets(&e, HO_CTX(HO_T_STREAM_ID), cc->stream_id, cc->stream_id_len);
+	ho_ber_int(&e, HO_CTX(HO_T_FRAME_TYPE), HO_FRAME_RTP);
+	ho_ber_octets(&e, HO_CTX(HO_T_MMCC_CONTENTS), cc->rtp, cc->rtp_len);
+	ho_ber_reloid(&e, HO_CTX(HO_T_OBJID), ipmmcc_oid, 4);
+	ho_ber_wrap(&e, m[4], HO_CTXC(HO_T_IPMMCC));
+	ho_ber_wrap(&e, m[3], HO_CTXC(HO_T_CC_CONTENTS));
+	ho_ber_int(&e, HO_CTX(HO_T_CC_DIR), (int64_t)cc->dir);
+	ho_ber_wrap(&e, m[2], HO_SEQ);
+	ho_ber_wrap(&e, m[1], HO_CTXC(HO_T_CC_SEQ));
+	ho_ber_wrap(&e, m[0], HO_CTXC(HO_T_PAYLOAD));
+	return finish_pdu(&e, h, len);
+}
+
+static enum lim_err enc_tri(const struct ho_psheader *h, uint32_t which, uint8_t *buf, size_t cap,
+			    size_t *len)
+{
+	struct ho_ber_enc e;
+	*len = 0;
+	if (!hdr_ok(h))
+		return LIM_E_ARG;
+	ho_ber_enc_init(&e, buf, cap);
+	ho_ber_null(&e, HO_CTX(which));
+	ho_ber_wrap(&e, 0, HO_CTXC(HO_T_TRI)); /* TRIPayload is a CHOICE: explicit */
+	ho_ber_wrap(&e, 0, HO_CTXC(HO_T_PAYLOAD));
+	return finish_pdu(&e, h, len);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *buf, size_t cap, size_t *len)
+{
+	return enc_tri(h, HO_T_KEEPALIVE, buf, cap, len);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_keepalive_response(const struct ho_psheader *h, uint8_t *buf, size_t cap,
+					  size_t *len)
+{
+	return enc_tri(h, HO_T_KEEPALIVE_RESP, buf, cap, len);
+}
+
+/* ---- decoder ---- */
+
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		enum lim_err err_ = (x);                                                           \
+		if (err_ != LIM_OK)                                                                \
+			return err_;                                                               \
+	} while (0)
+
+/* Next member of a SEQUENCE's contents: context class, tag numbers strictly increasing
+ * (*last is the previous number, -1 at the start). LIM_E_STATE (internal) at the end. */
+static enum lim_err member(struct lim_rd *r, long *last, struct ho_ber_tlv *t)
+{
+	if (lim_rd_empty(r))
+		return LIM_E_STATE;
+	TRY(ho_ber_read(r, HO_PDU_MAX, t));
+	if (t->tag.cls != HO_BER_CONTEXT || (long)t->tag.num <= *last)
+		return LIM_E_PARSE;
+	*last = (long)t->tag.num;
+	return LIM_OK;
+}
+
+/* The single TLV that makes up r (a CHOICE inside an explicit tag, or a SEQUENCE OF that must
+ * hold exactly one element). */
+static enum lim_err only(struct lim_rd r, struct ho_ber_tlv *t, enum lim_err more)
+{
+	TRY(ho_ber_read(&r, HO_PDU_MAX, t));
+	return lim_rd_empty(&r) ? LIM_OK : more;
+}
+
+static enum lim_err want(const struct ho_ber_tlv *t, bool cons)
+{
+	return t->tag.cons == cons ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err get_u32(const struct ho_ber_tlv *t, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+	*out = 0;
+	TRY(want(t, false));
+	TRY(ho_ber_get_uint(t, &v));
+	if (v > max)
+		return LIM_E_PARSE;
+	*out = (uint32_t)v;
+	return LIM_OK;
+}
+
+/* Copies an OCTET STRING / PrintableString of 1..max octets without NULs into a char[max+1]. */
+static enum lim_err get_str(const struct ho_ber_tlv *t, size_t min, size_t max, char *out)
+{
+	TRY(want(t, false));
+	if (t->val.len < min || t->val.len > max || memchr(t->val.p, 0, t->val.len))
+		return LIM_E_PARSE;
+	memcpy(out, t->val.p, t->val.len);
+	out[t->val.len] = '\0';
+	return LIM_OK;
+}
+
+static enum lim_err get_cc(const struct ho_ber_tlv *t, char out[3])
+{
+	TRY(get_str(t, 2, 2, out));
+	return printable(t->val.p, 2) ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_netid(struct lim_rd r, struct ho_psheader *h)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	bool op = false;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_OPID) {
+			TRY(get_str(&t, 1, HO_NETID_MAX, h->op_id));
+			op = true;
+		} else if (t.tag.num == HO_T_NEID) {
+			TRY(get_str(&t, 1, HO_NETID_MAX, h->ne_id));
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return op ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_cid(struct lim_rd r, struct ho_psheader *h)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	bool net = false, cin = false;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_NETID) {
+			TRY(want(&t, true));
+			TRY(dec_netid(t.val, h));
+			net = true;
+		} else if (t.tag.num == HO_T_CIN) {
+			TRY(get_u32(&t, UINT32_MAX, &h->cin));
+			cin = true;
+		} else if (t.tag.num == HO_T_DELIV_CC) {
+			TRY(get_cc(&t, h->deliv_cc));
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return net && cin ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_usts(struct lim_rd r, struct ho_psheader *h)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	bool s = false, us = false;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_SECONDS) {
+			TRY(get_u32(&t, UINT32_MAX, &h->ts_sec));
+			s = true;
+		} else if (t.tag.num == HO_T_USECONDS) {
+			TRY(get_u32(&t, 999999u, &h->ts_usec));
+			us = true;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return s && us ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_header(struct lim_rd r, struct ho_psheader *h)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0; /* bit per required member: domain, liid, cid, seqno, usts */
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		switch (t.tag.num) {
+		case HO_T_DOMAIN: {
+			uint32_t arcs[HO_BER_OID_MAX_ARCS];
+			size_t n;
+			TRY(want(&t, false));
+			TRY(ho_ber_get_oid(&t, arcs, HO_BER_OID_MAX_ARCS, &n));
+			if (n != HO_PS_DOMAIN_PREFIX_N + 1 ||
+			    memcmp(arcs, ps_prefix, sizeof ps_prefix) != 0)
+				return LIM_E_UNSUPP;
+			h->version = arcs[HO_PS_DOMAIN_PREFIX_N];
+			seen |= 1u;
+			break;
+		}
+		case HO_T_LIID:
+			TRY(get_str(&t, 1, HO_LIID_MAX, h->liid));
+			seen |= 2u;
+			break;
+		case HO_T_AUTH_CC: TRY(get_cc(&t, h->auth_cc)); break;
+		case HO_T_CID:
+			TRY(want(&t, true));
+			TRY(dec_cid(t.val, h));
+			seen |= 4u;
+			break;
+		case HO_T_SEQNO:
+			TRY(get_u32(&t, UINT32_MAX, &h->seqno));
+			seen |= 8u;
+			break;
+		case HO_T_USTS:
+			TRY(want(&t, true));
+			TRY(dec_usts(t.val, h));
+			seen |= 16u;
+			break;
+		case HO_T_TSQ: {
+			uint32_t q;
+			TRY(get_u32(&t, HO_TSQ_AGGREGATION, &q));
+			h->tsq = (enum ho_tsq)q;
+			break;
+		}
+		default: /* timeStamp [5], interceptionPointID [6], extensions */ break;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 31u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_ipaddr(struct lim_rd r, struct ho_ipaddr *a)
+{
+	struct ho_ber_tlv t, v;
+	long last = -1;
+	enum lim_err err;
+	uint32_t type = 0;
+	bool have_type = false, have_val = false;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_IP_TYPE) {
+			TRY(get_u32(&t, HO_IP_TYPE_V6, &type));
+			have_type = true;
+		} else if (t.tag.num == HO_T_IP_VALUE) {
+			TRY(want(&t, true));
+			TRY(only(t.val, &v, LIM_E_PARSE));
+			if (!ho_ber_is(&v, HO_CTX(HO_T_IP_BINARY)))
+				return LIM_E_UNSUPP; /* iPTextAddress */
+			if (v.val.len != 4 && v.val.len != 16)
+				return LIM_E_PARSE;
+			memcpy(a->addr, v.val.p, v.val.len);
+			a->family = v.val.len == 4 ? 4 : 6;
+			have_val = true;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	if (!have_type || !have_val || (type == HO_IP_TYPE_V6) != (a->family == 6))
+		return LIM_E_PARSE;
+	return LIM_OK;
+}
+
+/* RELATIVE-OID {5 5 v k}: any version v of TS 102 232-5, k = 1 (IRI) or 2 (CC). */
+static enum lim_err check_objid(const struct ho_ber_tlv *t, uint32_t kind)
+{
+	uint32_t arcs[8];
+	size_t n;
+	TRY(want(t, false));
+	TRY(ho_ber_get_reloid(t, arcs, 8, &n));
+	return (n == 4 && arcs[0] == 5 && arcs[1] == 5 && arcs[3] == kind) ? LIM_OK : LIM_E_UNSUPP;
+}
+
+static enum lim_err dec_sipmsg(struct lim_rd r, struct ho_iri_sip *iri)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_SIP_SRC) {
+			TRY(want(&t, true));
+			TRY(dec_ipaddr(t.val, &iri->src));
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_SIP_DST) {
+			TRY(want(&t, true));
+			TRY(dec_ipaddr(t.val, &iri->dst));
+			seen |= 2u;
+		} else if (t.tag.num == HO_T_SIP_CONTENT) {
+			TRY(want(&t, false));
+			iri->sip = t.val.p;
+			iri->sip_len = t.val.len;
+			seen |= 4u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 7u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_iri_sip *iri)
+{
+	struct ho_ber_tlv t, c;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_OBJID) {
+			TRY(check_objid(&t, 1));
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_IPMMIRI_CONTENTS) {
+			TRY(want(&t, true));
+			TRY(only(t.val, &c, LIM_E_PARSE));
+			if (!ho_ber_is(&c, HO_CTXC(HO_T_SIPMESSAGE)))
+				return LIM_E_UNSUPP;
+			TRY(dec_sipmsg(c.val, iri));
+			seen |= 2u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_iri(struct lim_rd r, struct ho_iri_sip *iri)
+{
+	struct ho_ber_tlv t, c;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_IRI_TYPE) {
+			uint32_t v;
+			TRY(get_u32(&t, HO_IRI_REPORT, &v));
+			if (v < HO_IRI_BEGIN)
+				return LIM_E_PARSE;
+			iri->type = (enum ho_iri_type)v;
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_IRI_CONTENTS) {
+			TRY(want(&t, true));
+			TRY(only(t.val, &c, LIM_E_PARSE));
+			if (!ho_ber_is(&c, HO_CTXC(HO_T_IPMMIRI)))
+				return LIM_E_UNSUPP;
+			TRY(dec_ipmmiri(c.val, iri));
+			seen |= 2u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_ipmmcc(struct lim_rd r, struct ho_cc_rtp *cc)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	uint32_t v;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		switch (t.tag.num) {
+		case HO_T_OBJID:
+			TRY(check_objid(&t, 2));
+			seen |= 1u;
+			break;
+		case HO_T_MMCC_CONTENTS:
+			TRY(want(&t, false));
+			cc->rtp = t.val.p;
+			cc->rtp_len = t.val.len;
+			seen |= 2u;
+			break;
+		case HO_T_FRAME_TYPE:
+			TRY(get_u32(&t, UINT32_MAX, &v));
+			if (v != HO_FRAME_RTP)
+				return LIM_E_UNSUPP;
+			seen |= 4u;
+			break;
+		case HO_T_STREAM_ID:
+			TRY(want(&t, false));
+			cc->stream_id = t.val.p;
+			cc->stream_id_len = t.val.len;
+			break;
+		case HO_T_MMCC_PROTO:
+			TRY(get_u32(&t, UINT32_MAX, &v));
+			if (v != HO_MMCC_PROTO_RTP)
+				return LIM_E_UNSUPP;
+			break;
+		default: break;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 7u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_cc(struct lim_rd r, struct ho_cc_rtp *cc)
+{
+	struct ho_ber_tlv t, c;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_CC_DIR) {
+			uint32_t v;
+			TRY(get_u32(&t, HO_DIR_NOT_APPLICABLE, &v));
+			cc->dir = (enum ho_direction)v;
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_CC_CONTENTS) {
+			TRY(want(&t, true));
+			TRY(only(t.val, &c, LIM_E_PARSE));
+			if (!ho_ber_is(&c, HO_CTXC(HO_T_IPMMCC)))
+				return LIM_E_UNSUPP;
+			TRY(dec_ipmmcc(c.val, cc));
+			seen |= 2u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_payload(struct lim_rd r, struct ho_pdu *out)
+{
+	struct ho_ber_tlv c, item;
+	TRY(only(r, &c, LIM_E_PARSE));
+	if (ho_ber_is(&c, HO_CTXC(HO_T_IRI_SEQ)) || ho_ber_is(&c, HO_CTXC(HO_T_CC_SEQ))) {
+		if (lim_rd_empty(&c.val))
+			return LIM_E_UNSUPP;
+		TRY(only(c.val, &item, LIM_E_UNSUPP));
+		if (!ho_ber_is(&item, HO_SEQ))
+			return LIM_E_PARSE;
+		if (c.tag.num == HO_T_IRI_SEQ) {
+			out->kind = HO_PAYLOAD_IRI_SIP;
+			return dec_iri(item.val, &out->iri);
+		}
+		out->kind = HO_PAYLOAD_CC_RTP;
+		return dec_cc(item.val, &out->cc);
+	}
+	if (ho_ber_is(&c, HO_CTXC(HO_T_TRI))) {
+		TRY(only(c.val, &item, LIM_E_PARSE));
+		if (ho_ber_is(&item, HO_CTX(HO_T_KEEPALIVE)))
+			out->kind = HO_PAYLOAD_KEEPALIVE;
+		else if (ho_ber_is(&item, HO_CTX(HO_T_KEEPALIVE_RESP)))
+			out->kind = HO_PAYLOAD_KEEPALIVE_RESPONSE;
+		else
+			return LIM_E_UNSUPP;
+		return ho_ber_get_null(&item);
+	}
+	return LIM_E_UNSUPP;
+}
+
+/* see handover.h */
+enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len)
+{
+	struct lim_rd r = lim_rd_make(p, n);
+	struct ho_ber_tlv t;
+	*len = 0;
+	if (n && p[0] != 0x30)
+		return LIM_E_PARSE;
+	/* LIM_E_TRUNC: the header or the contents are not complete yet */
+	TRY(ho_ber_read(&r, HO_PDU_MAX, &t));
+	*len = t.hdr_len + t.val.len;
+	return LIM_OK;
+}
+
+static enum lim_err decode(const uint8_t *p, size_t n, struct ho_pdu *out)
+{
+	static const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	struct lim_rd r = lim_rd_make(p, n);
+	struct ho_ber_tlv pdu, t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	if (n > HO_PDU_MAX + 8)
+		return LIM_E_LIMIT;
+	TRY(ho_ber_read(&r, HO_PDU_MAX, &pdu));
+	if (!lim_rd_empty(&r))
+		return LIM_E_PARSE; /* trailing bytes */
+	if (!ho_ber_is(&pdu, HO_SEQ))
+		return LIM_E_PARSE;
+	/* the whole structure first: definite minimal lengths, depth and length caps */
+	TRY(ho_ber_walk(p, n, &lim, NULL, NULL));
+	r = pdu.val;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_PSHEADER) {
+			TRY(want(&t, true));
+			TRY(dec_header(t.val, &out->hdr));
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_PAYLOAD) {
+			TRY(want(&t, true));
+			TRY(dec_payload(t.val, out));
+			seen |= 2u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+/* see handover.h */
+enum lim_err ho_decode_pdu(const uint8_t *p, size_t n, struct ho_pdu *out)
+{
+	enum lim_err err;
+	memset(out, 0, sizeof *out);
+	if (!p && n)
+		return LIM_E_ARG;
+	err = decode(p, n, out);
+	if (err != LIM_OK)
+		memset(out, 0, sizeof *out);
+	return err;
+}

@@ -1,0 +1,140 @@
+/* PS-PDU tags (handover/ internal). Every tag the encoder writes and the decoder reads, with its
+ * source. The modules are DEFINITIONS IMPLICIT TAGS, so a [n] on a SEQUENCE, INTEGER, OCTET
+ * STRING, ... replaces the universal tag (constructed for SEQUENCEs), while a [n] on a CHOICE is
+ * always explicit: [n] constructed wrapping the chosen alternative's own tag (X.680 31.2.7 c).
+ *
+ * Sources: ETSI TS 102 232-1 (LI-PS-PDU module, "PS-PDU", "PSHeader", "Payload", ...),
+ * TS 102 232-5 (IPMultiMediaPDU: IPMMIRI, IPMMCC), TS 102 232-3 (IPAddress), as read in the
+ * member tables of libwandder src/libwandder_etsili.c init_dumpers() (pspdu, psheader, cid,
+ * netid, msts, payload, iripayload, iricontents, ipmmiri, ipmmiricontents, sipmessage, ipaddress,
+ * ipvalue, ccpayload, cccontents, ipmmcc, tripayload: the member index is the tag number) and its
+ * constants etsi_lipsdomainid / etsi_ipmmirioid / etsi_ipmmccoid, and issue 6.
+ *
+ *   PS-PDU ::= SEQUENCE                                  30
+ *     pSHeader [1] PSHeader (SEQUENCE)                   A1
+ *       li-psDomainId [0] OBJECT IDENTIFIER              80  {0 4 0 2 2 5 1 v} = 04 00 02 02 05 01 v
+ *       lawfulInterceptionIdentifier [1] OCTET STRING    81  (SIZE 1..25)
+ *       authorizationCountryCode [2] PrintableString     82  (SIZE 2), optional
+ *       communicationIdentifier [3] SEQUENCE             A3
+ *         networkIdentifier [0] SEQUENCE                 A0
+ *           operatorIdentifier [0] OCTET STRING          80  (SIZE 1..16)
+ *           networkElementIdentifier [1] OCTET STRING    81  (SIZE 1..16), optional
+ *         communicationIdentityNumber [1] INTEGER        81  (0..4294967295)
+ *         deliveryCountryCode [2] PrintableString        82  (SIZE 2), optional
+ *       sequenceNumber [4] INTEGER                       84  (0..4294967295)
+ *       timeStamp [5] GeneralizedTime                    85  (decoder skips; not written)
+ *       interceptionPointID [6] PrintableString          86  (decoder skips; not written)
+ *       microSecondTimeStamp [7] SEQUENCE                A7
+ *         seconds [0] INTEGER                            80
+ *         microSeconds [1] INTEGER                       81  (0..999999)
+ *       timeStampQualifier [8] ENUMERATED                88
+ *     payload [2] Payload (CHOICE, explicit)             A2
+ *       iRIPayloadSequence [0] SEQUENCE OF IRIPayload    A0
+ *         IRIPayload ::= SEQUENCE                        30
+ *           iRIType [0] ENUMERATED                       80  begin 1, end 2, continue 3, report 4
+ *           iRIContents [2] IRIContents (CHOICE)         A2
+ *             iPMMIRI [11] IPMMIRI (SEQUENCE)            AB
+ *               iPMMIRIObjId [0] RELATIVE-OID            80  {5 5 6 1} = 05 05 06 01
+ *               iPMMIRIContents [1] (CHOICE)             A1
+ *                 sIPMessage [1] SIPMessage (SEQUENCE)   A1
+ *                   ipSourceAddress [0] IPAddress        A0
+ *                   ipDestinationAddress [1] IPAddress   A1
+ *                   sIPContent [2] OCTET STRING          82
+ *       cCPayloadSequence [1] SEQUENCE OF CCPayload      A1
+ *         CCPayload ::= SEQUENCE                         30
+ *           payloadDirection [0] ENUMERATED              80  fromTarget 0, toTarget 1, ...
+ *           cCContents [2] CCContents (CHOICE)           A2
+ *             iPMMCC [12] IPMMCC (SEQUENCE)              AC
+ *               iPMMCCObjId [0] RELATIVE-OID             80  {5 5 6 2} = 05 05 06 02
+ *               mMCCContents [1] OCTET STRING            81  one RTP packet
+ *               frameType [2] ENUMERATED                 82  rtpFrame(2)
+ *               streamID [3] OCTET STRING                83  optional
+ *               mMCCprotocol [4] ENUMERATED              84  rTP(0)
+ *       tRIPayload [2] TRIPayload (CHOICE)               A2
+ *         keep-alive [3] NULL                            83 00
+ *         keep-aliveResponse [4] NULL                    84 00
+ *   IPAddress ::= SEQUENCE (TS 102 232-3)
+ *     iP-type [1] ENUMERATED                             81  iPV4(0), iPV6(1)
+ *     iP-value [2] IP-value (CHOICE)                     A2
+ *       iPBinaryAddress [1] OCTET STRING                 81  (SIZE 4 or 16)
+ */
+#ifndef HO_PDU_H
+#define HO_PDU_H
+
+/* li-psDomainId prefix {0 4 0 2 2 5 1}; the version arc follows. */
+#define HO_PS_DOMAIN_PREFIX                                                                        \
+	{                                                                                          \
+		0, 4, 0, 2, 2, 5, 1                                                                \
+	}
+#define HO_PS_DOMAIN_PREFIX_N 7
+/* iPMMIRIObjId / iPMMCCObjId: RELATIVE-OIDs {li-ps(5) iPMultimedia(5) version(6) iRI(1)|cC(2)}. */
+#define HO_IPMMIRI_OID                                                                             \
+	{                                                                                          \
+		5, 5, 6, 1                                                                         \
+	}
+#define HO_IPMMCC_OID                                                                              \
+	{                                                                                          \
+		5, 5, 6, 2                                                                         \
+	}
+
+/* Enumeration values written by the encoder. */
+#define HO_FRAME_RTP      2 /* FrameType rtpFrame */
+#define HO_MMCC_PROTO_RTP 0 /* MMCCprotocol rTP */
+#define HO_IP_TYPE_V4     0
+#define HO_IP_TYPE_V6     1
+
+/* Tag numbers, as in the table above. */
+enum ho_tagnum {
+	HO_T_PSHEADER = 1,
+	HO_T_PAYLOAD = 2,
+	/* PSHeader */
+	HO_T_DOMAIN = 0,
+	HO_T_LIID = 1,
+	HO_T_AUTH_CC = 2,
+	HO_T_CID = 3,
+	HO_T_SEQNO = 4,
+	HO_T_TIMESTAMP = 5,
+	HO_T_IPID = 6,
+	HO_T_USTS = 7,
+	HO_T_TSQ = 8,
+	/* CommunicationIdentifier, NetworkIdentifier, MicroSecondTimeStamp */
+	HO_T_NETID = 0,
+	HO_T_CIN = 1,
+	HO_T_DELIV_CC = 2,
+	HO_T_OPID = 0,
+	HO_T_NEID = 1,
+	HO_T_SECONDS = 0,
+	HO_T_USECONDS = 1,
+	/* Payload */
+	HO_T_IRI_SEQ = 0,
+	HO_T_CC_SEQ = 1,
+	HO_T_TRI = 2,
+	/* IRIPayload / CCPayload */
+	HO_T_IRI_TYPE = 0,
+	HO_T_IRI_CONTENTS = 2,
+	HO_T_CC_DIR = 0,
+	HO_T_CC_CONTENTS = 2,
+	HO_T_IPMMIRI = 11,
+	HO_T_IPMMCC = 12,
+	/* IPMMIRI */
+	HO_T_OBJID = 0,
+	HO_T_IPMMIRI_CONTENTS = 1,
+	HO_T_SIPMESSAGE = 1,
+	HO_T_SIP_SRC = 0,
+	HO_T_SIP_DST = 1,
+	HO_T_SIP_CONTENT = 2,
+	/* IPMMCC */
+	HO_T_MMCC_CONTENTS = 1,
+	HO_T_FRAME_TYPE = 2,
+	HO_T_STREAM_ID = 3,
+	HO_T_MMCC_PROTO = 4,
+	/* TRIPayload */
+	HO_T_KEEPALIVE = 3,
+	HO_T_KEEPALIVE_RESP = 4,
+	/* IPAddress, IP-value */
+	HO_T_IP_TYPE = 1,
+	HO_T_IP_VALUE = 2,
+	HO_T_IP_BINARY = 1
+};
+
+#endif

@@ -1,0 +1,1112 @@
+/* test_handover: the BER layer (handover/ber.h) and the ETSI PS-PDU codec (handover/handover.h).
+ * Suites: ber_int ber_len ber_tag ber_oid ber_misc ber_overflow ber_dec ber_random (BER, X.690
+ * examples), pdu_kat (byte-exact PDUs against tests/kat/handover_pdu.vec, made by an independent
+ * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/rd.h"
+#include "handover/ber.h"
+#include "handover/handover.h"
+#include "tests/unit/check.h"
+
+#define PDU_VEC "tests/kat/handover_pdu.vec"
+
+/* ---- helpers ---- */
+
+#define SETSTR(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+	/* xorshift64*: deterministic, no cross-run state beyond this file */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static size_t rndn(size_t n)
+{
+	return n ? (size_t)(rnd() % n) : 0;
+}
+
+/* A random value of random magnitude (the calls are sequenced: reproducible in every build). */
+static uint64_t rndmag(unsigned maxshift)
+{
+	uint64_t v = rnd();
+	return v >> rndn(maxshift);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex (spaces allowed) to bytes; returns the length. */
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	while (*s) {
+		int hi, lo;
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		hi = hexval(s[0]);
+		lo = hexval(s[1]);
+		if (hi < 0 || lo < 0 || n >= cap)
+			abort();
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return n;
+}
+
+/* Runs an encoding step into a fresh encoder and compares with the expected hex. */
+#define ENC_EQ(stmt, hex)                                                                          \
+	do {                                                                                       \
+		uint8_t b_[256], x_[256];                                                          \
+		size_t n_ = 0, xn_ = unhex((hex), x_, sizeof x_);                                  \
+		struct ho_ber_enc e_;                                                              \
+		struct ho_ber_enc *e = &e_;                                                        \
+		ho_ber_enc_init(e, b_, sizeof b_);                                                 \
+		stmt;                                                                              \
+		CHECK(ho_ber_enc_finish(e, &n_) == LIM_OK);                                        \
+		CHECK(n_ == xn_ && memcmp(b_, x_, xn_) == 0);                                      \
+	} while (0)
+
+static enum lim_err read1(const uint8_t *p, size_t n, struct ho_ber_tlv *t)
+{
+	struct lim_rd r = lim_rd_make(p, n);
+	enum lim_err err = ho_ber_read(&r, 1u << 20, t);
+	if (err == LIM_OK && !lim_rd_empty(&r))
+		return LIM_E_PARSE;
+	return err;
+}
+
+static enum lim_err read_hex(const char *hex, struct ho_ber_tlv *t, uint8_t *buf, size_t cap)
+{
+	size_t n = unhex(hex, buf, cap);
+	return read1(buf, n, t);
+}
+
+/* ---- BER ---- */
+
+static void int_case(int64_t v, const char *hex)
+{
+	uint8_t buf[32];
+	struct ho_ber_tlv t;
+	int64_t back = 0;
+	ENC_EQ(ho_ber_int(e, HO_UNI(HO_BER_T_INTEGER), v), hex);
+	CHECK(read_hex(hex, &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_is(&t, HO_UNI(HO_BER_T_INTEGER)));
+	CHECK(ho_ber_get_int(&t, &back) == LIM_OK && back == v);
+}
+
+static void t_ber_int(void)
+{
+	uint8_t buf[32];
+	struct ho_ber_tlv t;
+	uint64_t u = 0;
+	int64_t s = 0;
+	/* X.690 8.3 examples and the edges */
+	int_case(0, "02 01 00");
+	int_case(127, "02 01 7f");
+	int_case(128, "02 02 00 80");
+	int_case(256, "02 02 01 00");
+	int_case(-1, "02 01 ff");
+	int_case(-128, "02 01 80");
+	int_case(-129, "02 02 ff 7f");
+	int_case(32767, "02 02 7f ff");
+	int_case(32768, "02 03 00 80 00");
+	int_case(-32768, "02 02 80 00");
+	int_case(INT64_MAX, "02 08 7f ff ff ff ff ff ff ff");
+	int_case(INT64_MIN, "02 08 80 00 00 00 00 00 00 00");
+	ENC_EQ(ho_ber_uint(e, HO_UNI(HO_BER_T_INTEGER), UINT64_MAX),
+	       "02 09 00 ff ff ff ff ff ff ff ff");
+	ENC_EQ(ho_ber_uint(e, HO_UNI(HO_BER_T_INTEGER), 4294967295u), "02 05 00 ff ff ff ff");
+	ENC_EQ(ho_ber_uint(e, HO_CTX(4), 300), "84 02 01 2c");
+	ENC_EQ(ho_ber_int(e, HO_UNI(HO_BER_T_ENUMERATED), 2), "0a 01 02");
+	CHECK(read_hex("02 09 00 ff ff ff ff ff ff ff ff", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_uint(&t, &u) == LIM_OK && u == UINT64_MAX);
+	CHECK(ho_ber_get_int(&t, &s) == LIM_E_LIMIT && s == 0);
+	/* non-minimal, empty, negative-for-unsigned, too long */
+	CHECK(read_hex("02 02 00 7f", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_int(&t, &s) == LIM_E_PARSE);
+	CHECK(ho_ber_get_uint(&t, &u) == LIM_E_PARSE);
+	CHECK(read_hex("02 02 ff 80", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_int(&t, &s) == LIM_E_PARSE);
+	CHECK(read_hex("02 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_int(&t, &s) == LIM_E_PARSE);
+	CHECK(read_hex("02 01 ff", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_uint(&t, &u) == LIM_E_LIMIT);
+	CHECK(read_hex("02 0a 01 00 00 00 00 00 00 00 00 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_uint(&t, &u) == LIM_E_LIMIT);
+	/* random round trips */
+	for (int i = 0; i < 2000; i++) {
+		uint64_t mag = rndmag(64);
+		int64_t v = (rnd() & 1) ? -(int64_t)(mag >> 1) : (int64_t)(mag >> 1);
+		uint64_t w = rndmag(64);
+		uint8_t b[16];
+		size_t n;
+		struct ho_ber_enc e;
+		ho_ber_enc_init(&e, b, sizeof b);
+		ho_ber_int(&e, HO_UNI(HO_BER_T_INTEGER), v);
+		CHECK(ho_ber_enc_finish(&e, &n) == LIM_OK);
+		CHECK(read1(b, n, &t) == LIM_OK && ho_ber_get_int(&t, &s) == LIM_OK && s == v);
+		ho_ber_enc_init(&e, b, sizeof b);
+		ho_ber_uint(&e, HO_UNI(HO_BER_T_INTEGER), w);
+		CHECK(ho_ber_enc_finish(&e, &n) == LIM_OK);
+		CHECK(read1(b, n, &t) == LIM_OK && ho_ber_get_uint(&t, &u) == LIM_OK && u == w);
+	}
+}
+
+static void len_case(size_t n, const uint8_t *hdr, size_t hl)
+{
+	static uint8_t in[70000], out[70016];
+	struct ho_ber_enc e;
+	struct ho_ber_tlv t;
+	size_t len;
+	memset(in, 0x5a, n);
+	ho_ber_enc_init(&e, out, sizeof out);
+	ho_ber_octets(&e, HO_UNI(HO_BER_T_OCTET_STRING), in, n);
+	CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK && len == hl + n);
+	CHECK(memcmp(out, hdr, hl) == 0);
+	CHECK(read1(out, len, &t) == LIM_OK && t.val.len == n && t.hdr_len == hl);
+	CHECK(t.val.p == out + hl);
+}
+
+static void t_ber_len(void)
+{
+	static const uint8_t h127[] = { 0x04, 0x7f }, h128[] = { 0x04, 0x81, 0x80 },
+			     h255[] = { 0x04, 0x81, 0xff }, h256[] = { 0x04, 0x82, 0x01, 0x00 },
+			     h65535[] = { 0x04, 0x82, 0xff, 0xff },
+			     h65536[] = { 0x04, 0x83, 0x01, 0x00, 0x00 }, h0[] = { 0x04, 0x00 };
+	len_case(0, h0, sizeof h0);
+	len_case(127, h127, sizeof h127);
+	len_case(128, h128, sizeof h128);
+	len_case(255, h255, sizeof h255);
+	len_case(256, h256, sizeof h256);
+	len_case(65535, h65535, sizeof h65535);
+	len_case(65536, h65536, sizeof h65536);
+	/* a constructed wrapper gets the same minimal length */
+	ENC_EQ(
+		{
+			size_t m = ho_ber_mark(e);
+			ho_ber_null(e, HO_UNI(HO_BER_T_NULL));
+			ho_ber_wrap(e, m, HO_SEQ);
+		},
+		"30 02 05 00");
+}
+
+static void t_ber_tag(void)
+{
+	uint8_t buf[32];
+	struct ho_ber_tlv t;
+	ENC_EQ(ho_ber_null(e, HO_CTX(0)), "80 00");
+	ENC_EQ(ho_ber_null(e, HO_CTX(30)), "9e 00");
+	ENC_EQ(ho_ber_null(e, HO_CTX(31)), "9f 1f 00");
+	ENC_EQ(ho_ber_null(e, HO_CTX(127)), "9f 7f 00");
+	ENC_EQ(ho_ber_null(e, HO_CTX(128)), "9f 81 00 00");
+	ENC_EQ(ho_ber_null(e, HO_APP(5)), "45 00");
+	ENC_EQ(ho_ber_null(e, HO_APP(0x0fffffff)), "5f ff ff ff 7f 00");
+	ENC_EQ(
+		{
+			size_t m = ho_ber_mark(e);
+			ho_ber_wrap(e, m, HO_APPC(201));
+		},
+		"7f 81 49 00");
+	ENC_EQ(
+		{
+			size_t m = ho_ber_mark(e);
+			ho_ber_bool(e, HO_UNI(HO_BER_T_BOOLEAN), true);
+			ho_ber_wrap(e, m, HO_CTXC(3));
+		},
+		"a3 03 01 01 ff");
+	ENC_EQ(
+		{
+			size_t m = ho_ber_mark(e);
+			ho_ber_wrap(e, m, HO_SET);
+		},
+		"31 00");
+	ENC_EQ(ho_ber_null(e, ((struct ho_ber_tag){ HO_BER_PRIVATE, false, 1 })), "c1 00");
+	/* decoding: multi-byte numbers and their malformed forms */
+	CHECK(read_hex("9f 81 00 00", &t, buf, sizeof buf) == LIM_OK && t.tag.num == 128 &&
+	      t.tag.cls == HO_BER_CONTEXT && !t.tag.cons);
+	CHECK(read_hex("7f 81 49 00", &t, buf, sizeof buf) == LIM_OK && t.tag.num == 201 &&
+	      t.tag.cls == HO_BER_APPLICATION && t.tag.cons);
+	CHECK(read_hex("5f ff ff ff 7f 00", &t, buf, sizeof buf) == LIM_OK &&
+	      t.tag.num == 0x0fffffff);
+	CHECK(read_hex("9f 1e 00", &t, buf, sizeof buf) == LIM_E_PARSE);             /* < 31 */
+	CHECK(read_hex("9f 80 81 00 00", &t, buf, sizeof buf) == LIM_E_PARSE);       /* 0x80 lead */
+	CHECK(read_hex("9f 81 80 80 80 01 00", &t, buf, sizeof buf) == LIM_E_PARSE); /* > 2^28 */
+	CHECK(read_hex("9f 81", &t, buf, sizeof buf) == LIM_E_TRUNC);
+	CHECK(read_hex("9f", &t, buf, sizeof buf) == LIM_E_TRUNC);
+}
+
+static void oid_case(const uint32_t *arcs, size_t n, bool rel, const char *hex)
+{
+	uint8_t buf[64];
+	uint32_t back[HO_BER_OID_MAX_ARCS];
+	size_t bn = 0;
+	struct ho_ber_tlv t;
+	if (rel)
+		ENC_EQ(ho_ber_reloid(e, HO_UNI(HO_BER_T_RELATIVE_OID), arcs, n), hex);
+	else
+		ENC_EQ(ho_ber_oid(e, HO_UNI(HO_BER_T_OID), arcs, n), hex);
+	CHECK(read_hex(hex, &t, buf, sizeof buf) == LIM_OK);
+	if (rel)
+		CHECK(ho_ber_get_reloid(&t, back, HO_BER_OID_MAX_ARCS, &bn) == LIM_OK);
+	else
+		CHECK(ho_ber_get_oid(&t, back, HO_BER_OID_MAX_ARCS, &bn) == LIM_OK);
+	CHECK(bn == n && memcmp(back, arcs, n * sizeof *arcs) == 0);
+}
+
+static void t_ber_oid(void)
+{
+	static const uint32_t rsa[] = { 1, 2, 840, 113549 }, ps[] = { 0, 4, 0, 2, 2, 5, 1, 17 },
+			      x690[] = { 2, 100, 3 }, big[] = { 2, 4294967295u, 4294967295u },
+			      ipmm[] = { 5, 5, 6, 1 }, bad1[] = { 3, 1 }, bad2[] = { 1, 40 },
+			      zero[] = { 0, 0 };
+	uint8_t buf[64];
+	uint32_t arcs[4];
+	size_t n;
+	struct ho_ber_tlv t;
+	struct ho_ber_enc e;
+	oid_case(rsa, 4, false, "06 06 2a 86 48 86 f7 0d");
+	oid_case(ps, 8, false, "06 07 04 00 02 02 05 01 11"); /* li-psDomainId, TS 102 232-1 */
+	oid_case(x690, 3, false, "06 03 81 34 03");           /* X.690 8.19.5 example */
+	oid_case(zero, 2, false, "06 01 00");
+	oid_case(big, 3, false, "06 0a 90 80 80 80 4f 8f ff ff ff 7f");
+	oid_case(ipmm, 4, true, "0d 04 05 05 06 01");
+	oid_case(big + 1, 1, true, "0d 05 8f ff ff ff 7f");
+	ho_ber_enc_init(&e, buf, sizeof buf);
+	ho_ber_oid(&e, HO_UNI(HO_BER_T_OID), bad1, 2);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_ARG && n == 0);
+	ho_ber_enc_init(&e, buf, sizeof buf);
+	ho_ber_oid(&e, HO_UNI(HO_BER_T_OID), bad2, 2);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&e, buf, sizeof buf);
+	ho_ber_oid(&e, HO_UNI(HO_BER_T_OID), rsa, 1);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&e, buf, sizeof buf);
+	ho_ber_reloid(&e, HO_UNI(HO_BER_T_RELATIVE_OID), rsa, 0);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_ARG);
+	/* decoder: leading 0x80, unterminated sub-identifier, empty, arc overflow, too many arcs */
+	CHECK(read_hex("06 03 2a 80 01", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_oid(&t, arcs, 4, &n) == LIM_E_PARSE && n == 0);
+	CHECK(read_hex("06 02 2a 86", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_oid(&t, arcs, 4, &n) == LIM_E_PARSE);
+	CHECK(read_hex("06 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_oid(&t, arcs, 4, &n) == LIM_E_PARSE);
+	CHECK(read_hex("0d 05 90 80 80 80 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_reloid(&t, arcs, 4, &n) == LIM_E_LIMIT);
+	CHECK(read_hex("06 06 2a 86 48 86 f7 0d", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_oid(&t, arcs, 3, &n) == LIM_E_LIMIT);
+}
+
+static void t_ber_misc(void)
+{
+	uint8_t buf[32];
+	struct ho_ber_tlv t;
+	bool b = true;
+	size_t n;
+	struct ho_ber_enc enc;
+	ENC_EQ(ho_ber_bool(e, HO_UNI(HO_BER_T_BOOLEAN), true), "01 01 ff");
+	ENC_EQ(ho_ber_bool(e, HO_UNI(HO_BER_T_BOOLEAN), false), "01 01 00");
+	ENC_EQ(ho_ber_null(e, HO_UNI(HO_BER_T_NULL)), "05 00");
+	ENC_EQ(ho_ber_octets(e, HO_UNI(HO_BER_T_UTF8STRING), "\xc3\xa9", 2), "0c 02 c3 a9");
+	ENC_EQ(ho_ber_ia5(e, HO_UNI(HO_BER_T_IA5STRING), "abc", 3), "16 03 61 62 63");
+	ENC_EQ(ho_ber_octets(e, HO_UNI(HO_BER_T_OCTET_STRING), NULL, 0), "04 00");
+	/* GeneralizedTime, DER (X.690 11.7): Z, fraction without trailing zeros, none for 0 */
+	ENC_EQ(ho_ber_gentime(e, HO_UNI(HO_BER_T_GENERALIZEDTIME), 1764590400, 0),
+	       "18 0f 32 30 32 35 31 32 30 31 31 32 30 30 30 30 5a"); /* 20251201120000Z */
+	ENC_EQ(ho_ber_gentime(e, HO_UNI(HO_BER_T_GENERALIZEDTIME), 1764590400, 123456),
+	       "18 16 32 30 32 35 31 32 30 31 31 32 30 30 30 30 2e 31 32 33 34 35 36 5a");
+	ENC_EQ(ho_ber_gentime(e, HO_UNI(HO_BER_T_GENERALIZEDTIME), 1764590400, 500000),
+	       "18 11 32 30 32 35 31 32 30 31 31 32 30 30 30 30 2e 35 5a"); /* ...00.5Z */
+	ENC_EQ(ho_ber_gentime(e, HO_UNI(HO_BER_T_GENERALIZEDTIME), -1, 0),
+	       "18 0f 31 39 36 39 31 32 33 31 32 33 35 39 35 39 5a"); /* 19691231235959Z */
+	ENC_EQ(ho_ber_gentime(e, HO_UNI(HO_BER_T_GENERALIZEDTIME), 253402300799, 0),
+	       "18 0f 39 39 39 39 31 32 33 31 32 33 35 39 35 39 5a"); /* 99991231235959Z */
+	ho_ber_enc_init(&enc, buf, sizeof buf);
+	ho_ber_gentime(&enc, HO_UNI(HO_BER_T_GENERALIZEDTIME), 253402300800, 0); /* year 10000 */
+	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&enc, buf, sizeof buf);
+	ho_ber_gentime(&enc, HO_UNI(HO_BER_T_GENERALIZEDTIME), 0, 1000000);
+	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&enc, buf, sizeof buf);
+	ho_ber_ia5(&enc, HO_UNI(HO_BER_T_IA5STRING), "\x80", 1);
+	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&enc, buf, sizeof buf);
+	ho_ber_null(&enc, HO_CTXC(1)); /* a primitive value under a constructed tag */
+	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&enc, buf, sizeof buf);
+	ho_ber_wrap(&enc, 5, HO_SEQ); /* mark beyond the position */
+	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
+	/* SEQUENCE { INTEGER 5, [0] EXPLICIT BOOLEAN TRUE, [1] IMPLICIT NULL }, members last first */
+	ENC_EQ(
+		{
+			size_t m = ho_ber_mark(e);
+			size_t m2;
+			ho_ber_null(e, HO_CTX(1));
+			m2 = ho_ber_mark(e);
+			ho_ber_bool(e, HO_UNI(HO_BER_T_BOOLEAN), true);
+			ho_ber_wrap(e, m2, HO_CTXC(0));
+			ho_ber_int(e, HO_UNI(HO_BER_T_INTEGER), 5);
+			ho_ber_wrap(e, m, HO_SEQ);
+		},
+		"30 0a 02 01 05 a0 03 01 01 ff 81 00");
+	/* raw + header: a pre-encoded member under a hand-made header */
+	ENC_EQ(
+		{
+			ho_ber_raw(e, "\x05\x00", 2);
+			ho_ber_header(e, HO_SET, 2);
+		},
+		"31 02 05 00");
+	CHECK(read_hex("01 01 ff", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_bool(&t, &b) == LIM_OK && b);
+	CHECK(read_hex("01 02 ff ff", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_bool(&t, &b) == LIM_E_PARSE && !b);
+	CHECK(read_hex("05 01 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_null(&t) == LIM_E_PARSE);
+	CHECK(read_hex("25 00", &t, buf, sizeof buf) == LIM_OK);
+	CHECK(ho_ber_get_null(&t) == LIM_E_PARSE); /* constructed NULL */
+}
+
+/* Output overflow is sticky: every capacity below the size fails with LIM_E_LIMIT, writes
+ * nothing outside the buffer, and later fitting writes do not clear it. */
+static void t_ber_overflow(void)
+{
+	static const uint32_t rsa[] = { 1, 2, 840, 113549 };
+	uint8_t buf[80];
+	size_t need = 0, n;
+	struct ho_ber_enc e;
+	for (size_t cap = 0; cap <= 64; cap++) {
+		size_t m;
+		memset(buf, 0xee, sizeof buf);
+		ho_ber_enc_init(&e, buf, cap);
+		m = ho_ber_mark(&e);
+		ho_ber_octets(&e, HO_CTX(1), "0123456789abcdefghij", 20);
+		ho_ber_oid(&e, HO_UNI(HO_BER_T_OID), rsa, 4);
+		ho_ber_int(&e, HO_UNI(HO_BER_T_INTEGER), -129);
+		ho_ber_wrap(&e, m, HO_SEQ);
+		if (ho_ber_enc_finish(&e, &n) == LIM_OK) {
+			if (!need)
+				need = cap;
+			CHECK(n == need);
+		} else {
+			CHECK(need == 0 && n == 0);
+		}
+		for (size_t i = cap; i < sizeof buf; i++)
+			CHECK(buf[i] == 0xee);
+	}
+	CHECK(need == 22 + 8 + 4 + 2); /* [1] 20 octets, OID, INTEGER, SEQUENCE header */
+	/* sticky: a failing write followed by a small one that would fit */
+	ho_ber_enc_init(&e, buf, 4);
+	ho_ber_octets(&e, HO_CTX(1), "0123456789", 10);
+	ho_ber_null(&e, HO_CTX(0));
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_LIMIT && n == 0);
+	/* first error wins: LIM_E_ARG then overflow */
+	ho_ber_enc_init(&e, buf, 4);
+	ho_ber_oid(&e, HO_UNI(HO_BER_T_OID), rsa, 1);
+	ho_ber_octets(&e, HO_CTX(1), "0123456789", 10);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_ARG);
+	ho_ber_enc_init(&e, NULL, 10);
+	ho_ber_null(&e, HO_CTX(0));
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_E_LIMIT);
+}
+
+struct walk_rec {
+	uint8_t rec[512][10];
+	size_t n;
+};
+
+static void walk_cb(void *ctx, unsigned depth, const struct ho_ber_tlv *t)
+{
+	struct walk_rec *w = ctx;
+	uint8_t *r;
+	if (w->n >= 512)
+		return;
+	r = w->rec[w->n++];
+	/* same record layout as the Python walker in tests/kat/handover_pdu.vec */
+	r[0] = (uint8_t)depth;
+	r[1] = (uint8_t)(t->tag.cls | (t->tag.cons ? 0x20 : 0) |
+			 (t->tag.num < 31 ? t->tag.num : 31));
+	for (int i = 0; i < 4; i++) {
+		r[2 + i] = (uint8_t)(t->tag.num >> (24 - 8 * i));
+		r[6 + i] = (uint8_t)(t->val.len >> (24 - 8 * i));
+	}
+}
+
+static void t_ber_dec(void)
+{
+	uint8_t buf[256];
+	struct ho_ber_tlv t;
+	struct ho_ber_limits lim = { 16, 1024 };
+	struct lim_rd r;
+	size_t n;
+	/* indefinite length, non-minimal lengths, reserved 0xff, 5-octet lengths */
+	CHECK(read_hex("30 80 00 00", &t, buf, sizeof buf) == LIM_E_PARSE);
+	CHECK(read_hex("04 81 05 00 00 00 00 00", &t, buf, sizeof buf) == LIM_E_PARSE);
+	CHECK(read_hex("04 82 00 80", &t, buf, sizeof buf) == LIM_E_PARSE);
+	CHECK(read_hex("04 ff", &t, buf, sizeof buf) == LIM_E_PARSE);
+	CHECK(read_hex("04 85 01 00 00 00 00", &t, buf, sizeof buf) == LIM_E_PARSE);
+	/* truncation: header and contents; a failed read consumes nothing */
+	CHECK(read_hex("04", &t, buf, sizeof buf) == LIM_E_TRUNC);
+	CHECK(read_hex("04 82 01", &t, buf, sizeof buf) == LIM_E_TRUNC);
+	CHECK(read_hex("04 03 00 00", &t, buf, sizeof buf) == LIM_E_TRUNC);
+	n = unhex("04 84 ff ff ff ff 00", buf, sizeof buf);
+	r = lim_rd_make(buf, n);
+	CHECK(ho_ber_read(&r, SIZE_MAX, &t) == LIM_E_TRUNC && r.len == n && t.val.p == NULL);
+	/* length cap */
+	r = lim_rd_make(buf, n);
+	CHECK(ho_ber_read(&r, 1024, &t) == LIM_E_LIMIT && r.len == n);
+	n = unhex("04 03 01 02 03", buf, sizeof buf);
+	r = lim_rd_make(buf, n);
+	CHECK(ho_ber_read(&r, 2, &t) == LIM_E_LIMIT);
+	r = lim_rd_make(buf, n);
+	CHECK(ho_ber_read(&r, 3, &t) == LIM_OK && lim_rd_empty(&r));
+	/* depth cap: k nested SEQUENCEs around a NULL */
+	for (size_t k = 1; k <= 40; k++) {
+		struct ho_ber_enc e;
+		size_t len;
+		ho_ber_enc_init(&e, buf, sizeof buf);
+		ho_ber_null(&e, HO_UNI(HO_BER_T_NULL));
+		for (size_t i = 0; i < k; i++)
+			ho_ber_wrap(&e, 0, HO_SEQ);
+		CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+		/* the NULL sits at depth k: allowed when k <= max_depth */
+		CHECK(ho_ber_walk(buf, len, &lim, NULL, NULL) == (k <= 16 ? LIM_OK : LIM_E_LIMIT));
+	}
+	lim.max_depth = 1000; /* clamped to HO_BER_DEPTH_HARD */
+	{
+		/* 30 00 30 00 ... is flat (siblings): fine at any count */
+		static uint8_t flat[2 * 200];
+		for (size_t i = 0; i < 200; i++) {
+			flat[2 * i] = 0x30;
+			flat[2 * i + 1] = 0x00;
+		}
+		CHECK(ho_ber_walk(flat, sizeof flat, &lim, NULL, NULL) == LIM_OK);
+	}
+	{
+		/* 70 nested [0] wrappers: deeper than HO_BER_DEPTH_HARD whatever max_depth says */
+		struct ho_ber_enc e;
+		size_t len;
+		ho_ber_enc_init(&e, buf, sizeof buf);
+		ho_ber_null(&e, HO_UNI(HO_BER_T_NULL));
+		for (size_t i = 0; i < 70; i++)
+			ho_ber_wrap(&e, 0, HO_CTXC(0));
+		CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+		CHECK(ho_ber_walk(buf, len, &lim, NULL, NULL) == LIM_E_LIMIT);
+	}
+	/* a constructed value whose contents are not TLVs */
+	n = unhex("30 03 02 05 00", buf, sizeof buf);
+	CHECK(ho_ber_walk(buf, n, &lim, NULL, NULL) == LIM_E_TRUNC);
+	n = unhex("30 02 02 01 30 00", buf, sizeof buf);
+	CHECK(ho_ber_walk(buf, n, &lim, NULL, NULL) == LIM_E_TRUNC);
+	CHECK(ho_ber_walk(NULL, 0, &lim, NULL, NULL) == LIM_OK);
+}
+
+/* Random trees: encode, walk, compare the pre-order records with those of the generator. */
+struct node {
+	struct ho_ber_tag tag;
+	int64_t v;
+	size_t nkids, kid[6];
+};
+
+static size_t gen_tree(struct node *nodes, size_t *nn, unsigned depth)
+{
+	size_t me = (*nn)++;
+	struct node *x = &nodes[me];
+	static const uint8_t cls[] = { HO_BER_UNIVERSAL, HO_BER_APPLICATION, HO_BER_CONTEXT,
+				       HO_BER_PRIVATE };
+	uint32_t num = (uint32_t)rndmag(64);
+	x->tag.cls = cls[rndn(4)];
+	x->tag.num = num & 0x0fffffffu;
+	x->nkids = 0;
+	x->v = (int64_t)(rndmag(64) >> 1);
+	if (rnd() & 1)
+		x->v = -x->v - 1;
+	x->tag.cons = depth < 5 && *nn < 200 && rndn(2);
+	if (x->tag.cons) {
+		size_t k = rndn(7);
+		for (size_t i = 0; i < k && *nn < 250; i++)
+			x->kid[x->nkids++] = gen_tree(nodes, nn, depth + 1);
+	}
+	return me;
+}
+
+static void enc_tree(struct ho_ber_enc *e, const struct node *nodes, size_t i)
+{
+	const struct node *x = &nodes[i];
+	if (!x->tag.cons) {
+		ho_ber_int(e, x->tag, x->v);
+		return;
+	}
+	size_t m = ho_ber_mark(e);
+	for (size_t k = x->nkids; k-- > 0;)
+		enc_tree(e, nodes, x->kid[k]);
+	ho_ber_wrap(e, m, x->tag);
+}
+
+struct check_walk {
+	const struct node *nodes;
+	size_t order[256], depth[256], n, pos;
+	bool ok;
+};
+
+static void order_tree(struct check_walk *c, size_t i, size_t depth)
+{
+	c->order[c->n] = i;
+	c->depth[c->n++] = depth;
+	for (size_t k = 0; k < c->nodes[i].nkids; k++)
+		order_tree(c, c->nodes[i].kid[k], depth + 1);
+}
+
+static void check_cb(void *ctx, unsigned depth, const struct ho_ber_tlv *t)
+{
+	struct check_walk *c = ctx;
+	const struct node *x;
+	int64_t v;
+	if (c->pos >= c->n) {
+		c->ok = false;
+		return;
+	}
+	x = &c->nodes[c->order[c->pos]];
+	if (depth != c->depth[c->pos++] || t->tag.cls != x->tag.cls || t->tag.cons != x->tag.cons ||
+	    t->tag.num != x->tag.num)
+		c->ok = false;
+	if (!x->tag.cons && (ho_ber_get_int(t, &v) != LIM_OK || v != x->v))
+		c->ok = false;
+}
+
+static void t_ber_random(void)
+{
+	static struct node nodes[256];
+	static uint8_t buf[16384];
+	const struct ho_ber_limits lim = { 8, sizeof buf };
+	for (int it = 0; it < 500; it++) {
+		struct ho_ber_enc e;
+		struct check_walk c;
+		size_t nn = 0, len;
+		gen_tree(nodes, &nn, 0);
+		ho_ber_enc_init(&e, buf, sizeof buf);
+		enc_tree(&e, nodes, 0);
+		CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+		memset(&c, 0, sizeof c);
+		c.nodes = nodes;
+		c.ok = true;
+		order_tree(&c, 0, 0);
+		CHECK(ho_ber_walk(buf, len, &lim, check_cb, &c) == LIM_OK);
+		CHECK(c.ok && c.pos == c.n);
+		/* every proper prefix is rejected (a TLV stream cannot end mid-value) */
+		if (it < 50)
+			for (size_t k = 1; k < len; k++)
+				CHECK(ho_ber_walk(buf, k, &lim, NULL, NULL) != LIM_OK);
+	}
+}
+
+/* ---- PS-PDU ---- */
+
+static const char SIP[] = "INVITE sip:bob@example.com SIP/2.0\r\n"
+			  "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776\r\n"
+			  "From: <sip:alice@example.com>;tag=1928\r\nTo: <sip:bob@example.com>\r\n"
+			  "Call-ID: a84b4c76e66710@limf.test\r\nCSeq: 1 INVITE\r\n"
+			  "Content-Length: 0\r\n\r\n";
+
+/* The fixed inputs of tests/kat/handover_pdu.vec. */
+static void fixed_header(struct ho_psheader *h, uint32_t seqno)
+{
+	memset(h, 0, sizeof *h);
+	h->version = HO_PS_VERSION_DEFAULT;
+	SETSTR(h->liid, "LIID-0001");
+	SETSTR(h->auth_cc, "GB");
+	SETSTR(h->op_id, "limf-op");
+	SETSTR(h->ne_id, "limf-1");
+	h->cin = 2147483649u;
+	SETSTR(h->deliv_cc, "GB");
+	h->seqno = seqno;
+	h->ts_sec = 1764590400u; /* 2025-12-01T12:00:00Z */
+	h->ts_usec = 123456;
+	h->tsq = HO_TSQ_INTERCEPTION;
+}
+
+static uint8_t rtp_pkt[172];
+
+static void fixed_iri(struct ho_iri_sip *iri)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	memset(iri, 0, sizeof *iri);
+	iri->type = HO_IRI_BEGIN;
+	iri->src.family = 4;
+	memcpy(iri->src.addr, "\xc0\x00\x02\x01", 4);
+	iri->dst.family = 6;
+	memcpy(iri->dst.addr, v6, 16);
+	iri->sip = (const uint8_t *)SIP;
+	iri->sip_len = sizeof SIP - 1;
+}
+
+static void fixed_cc(struct ho_cc_rtp *cc)
+{
+	static const uint8_t hdr[12] = { 0x80, 0, 0, 1, 0, 0, 0, 0xa0, 0xde, 0xad, 0xbe, 0xef };
+	memcpy(rtp_pkt, hdr, 12);
+	for (size_t i = 0; i < 160; i++)
+		rtp_pkt[12 + i] = (uint8_t)i;
+	memset(cc, 0, sizeof *cc);
+	cc->dir = HO_DIR_FROM_TARGET;
+	cc->rtp = rtp_pkt;
+	cc->rtp_len = sizeof rtp_pkt;
+	cc->stream_id = (const uint8_t *)"s1";
+	cc->stream_id_len = 2;
+}
+
+static bool hdr_eq(const struct ho_psheader *a, const struct ho_psheader *b)
+{
+	return a->version == b->version && !strcmp(a->liid, b->liid) &&
+	       !strcmp(a->auth_cc, b->auth_cc) && !strcmp(a->op_id, b->op_id) &&
+	       !strcmp(a->ne_id, b->ne_id) && a->cin == b->cin &&
+	       !strcmp(a->deliv_cc, b->deliv_cc) && a->seqno == b->seqno &&
+	       a->ts_sec == b->ts_sec && a->ts_usec == b->ts_usec && a->tsq == b->tsq;
+}
+
+/* The four fixed PDUs, by index: 0 IRI, 1 CC, 2 keep-alive, 3 keep-alive response. */
+static const char *const kat_names[4] = { "iri_sip", "cc_rtp", "keepalive", "keepalive_resp" };
+
+static size_t encode_fixed(int which, uint8_t *buf, size_t cap)
+{
+	struct ho_psheader h;
+	struct ho_iri_sip iri;
+	struct ho_cc_rtp cc;
+	size_t len = 0;
+	enum lim_err err = LIM_E_STATE;
+	switch (which) {
+	case 0:
+		fixed_header(&h, 300);
+		fixed_iri(&iri);
+		err = ho_encode_iri_sip(&h, &iri, buf, cap, &len);
+		break;
+	case 1:
+		fixed_header(&h, 7);
+		fixed_cc(&cc);
+		err = ho_encode_cc_rtp(&h, &cc, buf, cap, &len);
+		break;
+	case 2:
+		fixed_header(&h, 301);
+		err = ho_encode_keepalive(&h, buf, cap, &len);
+		break;
+	case 3:
+		fixed_header(&h, 302);
+		err = ho_encode_keepalive_response(&h, buf, cap, &len);
+		break;
+	default: break;
+	}
+	CHECK(err == LIM_OK);
+	return len;
+}
+
+static void t_pdu_kat(void)
+{
+	char *vec = lim_t_read_file(PDU_VEC, NULL);
+	static uint8_t want[4096], got[4096], walk[8192];
+	static struct walk_rec w;
+	const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	for (int i = 0; i < 4; i++) {
+		char name[64];
+		size_t wn = 0, gn, walkn = 0;
+		struct ho_pdu p;
+		CHECK(lim_t_vec_hex(vec, kat_names[i], want, sizeof want, &wn) == 0);
+		gn = encode_fixed(i, got, sizeof got);
+		CHECK(gn == wn && memcmp(got, want, wn) == 0);
+		/* our walker sees the same TLVs as the Python one */
+		snprintf(name, sizeof name, "%s_walk", kat_names[i]);
+		CHECK(lim_t_vec_hex(vec, name, walk, sizeof walk, &walkn) == 0);
+		w.n = 0;
+		CHECK(ho_ber_walk(want, wn, &lim, walk_cb, &w) == LIM_OK);
+		CHECK(w.n * 10 == walkn && memcmp(w.rec, walk, walkn) == 0);
+		/* the independent bytes decode to the fixed inputs */
+		CHECK(ho_decode_pdu(want, wn, &p) == LIM_OK);
+		CHECK(p.kind == (enum ho_payload_kind)(i + 1));
+		{
+			struct ho_psheader h;
+			fixed_header(&h, i == 0 ? 300 : i == 1 ? 7 : (uint32_t)(299 + i));
+			CHECK(hdr_eq(&p.hdr, &h));
+		}
+		/* mutated twin: li-psDomainId {0 4 0 2 2 5 2 17} is not a PS-PDU header */
+		CHECK(memcmp(want + (wn < 128 ? 4 : 6), "\x80\x07\x04\x00\x02\x02\x05\x01\x11",
+			     9) == 0);
+		want[(wn < 128 ? 4 : 6) + 7] = 0x02;
+		CHECK(ho_decode_pdu(want, wn, &p) == LIM_E_UNSUPP && p.kind == 0);
+		want[(wn < 128 ? 4 : 6) + 7] = 0x01;
+		/* mutated twin: the SEQUENCE tag of the PS-PDU */
+		want[0] = 0x31;
+		CHECK(ho_decode_pdu(want, wn, &p) == LIM_E_PARSE);
+	}
+	/* spot checks of the explained layout (handover/pdu.h): the IRI's payload path */
+	{
+		size_t gn = encode_fixed(0, got, sizeof got);
+		/* 30 82 01 7e | a1 4c (pSHeader) 80 07 04 00 02 02 05 01 11 (li-psDomainId v17) */
+		static const uint8_t head[] = { 0x30, 0x82, 0x01, 0x7e, 0xa1, 0x4c, 0x80, 0x07,
+						0x04, 0x00, 0x02, 0x02, 0x05, 0x01, 0x11 };
+		/* payload [2] / iRIPayloadSequence [0] / IRIPayload / iRIType begin / iRIContents [2]
+		 * / iPMMIRI [11] / iPMMIRIObjId 05 05 06 01 / iPMMIRIContents [1] / sIPMessage [1]
+		 * / ipSourceAddress [0] { iP-type [1] iPV4, iP-value [2] { iPBinaryAddress [1] } } */
+		static const uint8_t pay[] = { 0xa2, 0x82, 0x01, 0x2c, 0xa0, 0x82, 0x01, 0x28, 0x30,
+					       0x82, 0x01, 0x24, 0x80, 0x01, 0x01, 0xa2, 0x82, 0x01,
+					       0x1d, 0xab, 0x82, 0x01, 0x19, 0x80, 0x04, 0x05, 0x05,
+					       0x06, 0x01, 0xa1, 0x82, 0x01, 0x0f, 0xa1, 0x82, 0x01,
+					       0x0b, 0xa0, 0x0b, 0x81, 0x01, 0x00, 0xa2, 0x06, 0x81,
+					       0x04, 0xc0, 0x00, 0x02, 0x01 };
+		CHECK(gn == 0x17e + 4 && memcmp(got, head, sizeof head) == 0);
+		CHECK(memcmp(got + 4 + 2 + 0x4c, pay, sizeof pay) == 0);
+		/* keep-alive: payload [2] { tRIPayload [2] { keep-alive [3] NULL } } at the end */
+		gn = encode_fixed(2, got, sizeof got);
+		CHECK(gn >= 6 && memcmp(got + gn - 6, "\xa2\x04\xa2\x02\x83\x00", 6) == 0);
+		gn = encode_fixed(3, got, sizeof got);
+		CHECK(gn >= 6 && memcmp(got + gn - 6, "\xa2\x04\xa2\x02\x84\x00", 6) == 0);
+	}
+	free(vec);
+}
+
+static void rand_header(struct ho_psheader *h)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
+	size_t n;
+	memset(h, 0, sizeof *h);
+	h->version = (uint32_t)rndn(64);
+	n = 1 + rndn(HO_LIID_MAX);
+	for (size_t i = 0; i < n; i++)
+		h->liid[i] = alpha[rndn(sizeof alpha - 1)];
+	n = 1 + rndn(HO_NETID_MAX);
+	for (size_t i = 0; i < n; i++)
+		h->op_id[i] = alpha[rndn(sizeof alpha - 1)];
+	n = rndn(HO_NETID_MAX + 1);
+	for (size_t i = 0; i < n; i++)
+		h->ne_id[i] = alpha[rndn(sizeof alpha - 1)];
+	if (rndn(2)) {
+		h->auth_cc[0] = alpha[rndn(26)];
+		h->auth_cc[1] = alpha[rndn(26)];
+	}
+	if (rndn(2)) {
+		h->deliv_cc[0] = alpha[rndn(26)];
+		h->deliv_cc[1] = alpha[rndn(26)];
+	}
+	h->cin = (uint32_t)rnd();
+	h->seqno = (uint32_t)rndmag(33);
+	h->ts_sec = (uint32_t)rnd();
+	h->ts_usec = (uint32_t)rndn(1000000);
+	h->tsq = (enum ho_tsq)rndn(4);
+}
+
+static void t_pdu_roundtrip(void)
+{
+	static uint8_t buf[70000], data[65536], sid[32];
+	for (int it = 0; it < 600; it++) {
+		struct ho_psheader h;
+		struct ho_pdu p;
+		size_t len = 0;
+		int kind = (int)rndn(4);
+		rand_header(&h);
+		for (size_t i = 0; i < 4096; i++)
+			data[i] = (uint8_t)rnd();
+		if (kind == 0) {
+			struct ho_iri_sip iri;
+			iri.type = (enum ho_iri_type)(1 + rndn(4));
+			iri.src.family = rndn(2) ? 4 : 6;
+			iri.dst.family = rndn(2) ? 4 : 6;
+			for (size_t i = 0; i < 16; i++) {
+				iri.src.addr[i] = (uint8_t)rnd();
+				iri.dst.addr[i] = (uint8_t)rnd();
+			}
+			iri.sip = data;
+			iri.sip_len = rndn(2) ? rndn(300) : rndn(sizeof data);
+			CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &len) == LIM_OK);
+			CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK &&
+			      p.kind == HO_PAYLOAD_IRI_SIP);
+			CHECK(p.iri.type == iri.type && p.iri.sip_len == iri.sip_len);
+			CHECK(memcmp(p.iri.sip, data, iri.sip_len) == 0);
+			CHECK(p.iri.src.family == iri.src.family &&
+			      p.iri.dst.family == iri.dst.family);
+			CHECK(memcmp(p.iri.src.addr, iri.src.addr, iri.src.family == 4 ? 4 : 16) ==
+			      0);
+			CHECK(memcmp(p.iri.dst.addr, iri.dst.addr, iri.dst.family == 4 ? 4 : 16) ==
+			      0);
+		} else if (kind == 1) {
+			struct ho_cc_rtp cc;
+			cc.dir = (enum ho_direction)rndn(5);
+			cc.rtp = data;
+			cc.rtp_len = rndn(2) ? rndn(200) : rndn(sizeof data);
+			cc.stream_id_len = rndn(sizeof sid);
+			for (size_t i = 0; i < sizeof sid; i++)
+				sid[i] = (uint8_t)rnd();
+			cc.stream_id = cc.stream_id_len ? sid : NULL;
+			CHECK(ho_encode_cc_rtp(&h, &cc, buf, sizeof buf, &len) == LIM_OK);
+			CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && p.kind == HO_PAYLOAD_CC_RTP);
+			CHECK(p.cc.dir == cc.dir && p.cc.rtp_len == cc.rtp_len);
+			CHECK(memcmp(p.cc.rtp, data, cc.rtp_len) == 0);
+			CHECK(p.cc.stream_id_len == cc.stream_id_len);
+			CHECK(cc.stream_id_len == 0 ||
+			      memcmp(p.cc.stream_id, sid, cc.stream_id_len) == 0);
+		} else if (kind == 2) {
+			CHECK(ho_encode_keepalive(&h, buf, sizeof buf, &len) == LIM_OK);
+			CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK &&
+			      p.kind == HO_PAYLOAD_KEEPALIVE);
+		} else {
+			CHECK(ho_encode_keepalive_response(&h, buf, sizeof buf, &len) == LIM_OK);
+			CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK &&
+			      p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE);
+		}
+		CHECK(hdr_eq(&p.hdr, &h));
+		{
+			size_t fl = 0;
+			CHECK(ho_pdu_length(buf, len, &fl) == LIM_OK && fl == len);
+		}
+	}
+}
+
+/* Every truncation of every fixed PDU is rejected, as is every one-octet mutation that breaks
+ * it; none of them crashes (ASan). ho_pdu_length asks for more bytes on every prefix. */
+static void t_pdu_trunc(void)
+{
+	static uint8_t buf[4096], cp[4096];
+	for (int i = 0; i < 4; i++) {
+		size_t len = encode_fixed(i, buf, sizeof buf), fl;
+		struct ho_pdu p;
+		for (size_t k = 0; k < len; k++) {
+			uint8_t *heap =
+				malloc(k ? k : 1); /* exact-size copy: ASan sees overreads */
+			memcpy(heap, buf, k);
+			CHECK(ho_decode_pdu(heap, k, &p) != LIM_OK && p.kind == 0);
+			CHECK(ho_pdu_length(heap, k, &fl) == LIM_E_TRUNC && fl == 0);
+			free(heap);
+		}
+		CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK);
+		/* trailing bytes */
+		memcpy(cp, buf, len);
+		cp[len] = 0;
+		CHECK(ho_decode_pdu(cp, len + 1, &p) == LIM_E_PARSE);
+		CHECK(ho_pdu_length(cp, len + 1, &fl) == LIM_OK && fl == len);
+		/* every position, a few mutations: no crash; decoded ones stay self-consistent */
+		for (size_t k = 0; k < len; k++) {
+			static const uint8_t x[] = { 0x01, 0x20, 0x80, 0xff };
+			for (size_t j = 0; j < sizeof x; j++) {
+				uint8_t *heap = malloc(len);
+				enum lim_err err;
+				memcpy(heap, buf, len);
+				heap[k] ^= x[j];
+				err = ho_decode_pdu(heap, len, &p);
+				CHECK(err == LIM_OK || p.kind == 0);
+				free(heap);
+			}
+		}
+	}
+}
+
+static void t_pdu_args(void)
+{
+	static uint8_t buf[1024];
+	struct ho_psheader h;
+	struct ho_iri_sip iri;
+	struct ho_cc_rtp cc;
+	size_t len = 99, need;
+	fixed_iri(&iri);
+	fixed_cc(&cc);
+#define BAD_HDR(mut)                                                                               \
+	do {                                                                                       \
+		fixed_header(&h, 1);                                                               \
+		mut;                                                                               \
+		CHECK(ho_encode_keepalive(&h, buf, sizeof buf, &len) == LIM_E_ARG && len == 0);    \
+		CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &len) == LIM_E_ARG);            \
+	} while (0)
+	BAD_HDR(h.liid[0] = '\0');
+	BAD_HDR(memset(h.liid, 'a', sizeof h.liid)); /* not terminated: 26 octets */
+	BAD_HDR(h.op_id[0] = '\0');
+	BAD_HDR(memset(h.op_id, 'a', sizeof h.op_id));
+	BAD_HDR(memset(h.ne_id, 'a', sizeof h.ne_id));
+	BAD_HDR(SETSTR(h.auth_cc, "G"));
+	BAD_HDR(SETSTR(h.deliv_cc, "G*"));
+	BAD_HDR(h.ts_usec = 1000000);
+	BAD_HDR(h.tsq = (enum ho_tsq)4);
+	/* the range limits themselves are fine */
+	fixed_header(&h, 1);
+	memset(h.liid, 'a', HO_LIID_MAX);
+	h.liid[HO_LIID_MAX] = '\0';
+	memset(h.ne_id, 'b', HO_NETID_MAX);
+	h.ne_id[HO_NETID_MAX] = '\0';
+	h.auth_cc[0] = h.deliv_cc[0] = '\0';
+	h.ts_usec = 999999;
+	h.tsq = HO_TSQ_AGGREGATION;
+	CHECK(ho_encode_keepalive(&h, buf, sizeof buf, &len) == LIM_OK);
+	{
+		struct ho_pdu p;
+		CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && hdr_eq(&p.hdr, &h));
+	}
+	fixed_header(&h, 1);
+	iri.type = (enum ho_iri_type)0;
+	CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &len) == LIM_E_ARG);
+	fixed_iri(&iri);
+	iri.src.family = 5;
+	CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &len) == LIM_E_ARG);
+	fixed_iri(&iri);
+	iri.sip = NULL;
+	CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &len) == LIM_E_ARG);
+	cc.dir = (enum ho_direction)5;
+	CHECK(ho_encode_cc_rtp(&h, &cc, buf, sizeof buf, &len) == LIM_E_ARG);
+	fixed_cc(&cc);
+	cc.stream_id = NULL;
+	CHECK(ho_encode_cc_rtp(&h, &cc, buf, sizeof buf, &len) == LIM_E_ARG);
+	/* output overflow, every capacity: LIM_E_LIMIT, *len = 0, nothing beyond cap */
+	fixed_iri(&iri);
+	fixed_cc(&cc);
+	for (int i = 0; i < 4; i++) {
+		need = 0;
+		for (size_t cap = 0; cap < sizeof buf && need == 0; cap++) {
+			enum lim_err err;
+			memset(buf, 0xee, sizeof buf);
+			len = 99;
+			fixed_header(&h, 5);
+			if (i == 0)
+				err = ho_encode_iri_sip(&h, &iri, buf, cap, &len);
+			else if (i == 1)
+				err = ho_encode_cc_rtp(&h, &cc, buf, cap, &len);
+			else if (i == 2)
+				err = ho_encode_keepalive(&h, buf, cap, &len);
+			else
+				err = ho_encode_keepalive_response(&h, buf, cap, &len);
+			if (err == LIM_OK) {
+				need = cap; /* the first capacity that fits is exactly the length */
+				CHECK(len == cap);
+			} else {
+				CHECK(err == LIM_E_LIMIT && len == 0);
+			}
+			CHECK(buf[cap] == 0xee);
+		}
+		CHECK(need > 0);
+	}
+#undef BAD_HDR
+}
+
+/* Builds a PDU by hand: 30 { a1 {hdr} , a2 {payload} } from pre-encoded parts. */
+static size_t wrap_pdu(uint8_t *out, size_t cap, const uint8_t *hdr, size_t hn, const uint8_t *pay,
+		       size_t pn)
+{
+	struct ho_ber_enc e;
+	size_t len = 0;
+	ho_ber_enc_init(&e, out, cap);
+	ho_ber_raw(&e, pay, pn);
+	ho_ber_raw(&e, hdr, hn);
+	ho_ber_wrap(&e, 0, HO_SEQ);
+	CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+	return len;
+}
+
+static void t_pdu_caps(void)
+{
+	static uint8_t buf[4096], pdu[8192], hdr[512], tmp[512];
+	struct ho_pdu p;
+	struct ho_psheader h;
+	size_t len, hn, n, fl;
+	/* take the fixed keep-alive apart: pSHeader TLV and payload TLV */
+	fixed_header(&h, 1);
+	CHECK(ho_encode_keepalive(&h, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(buf[0] == 0x30 && buf[1] < 0x80 && buf[2] == 0xa1 && buf[3] < 0x80);
+	hn = (size_t)buf[3] + 2;
+	memcpy(hdr, buf + 2, hn);
+	{
+		const uint8_t *ka = buf + 2 + hn;
+		size_t kn = len - 2 - hn;
+		/* the pieces reassemble to the same PDU */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, ka, kn);
+		CHECK(n == len && memcmp(pdu, buf, len) == 0);
+		/* unknown extension member [20] inside pSHeader: skipped... */
+		memcpy(tmp, hdr, hn);
+		memcpy(tmp + hn, "\x94\x01\x00", 3);
+		tmp[1] = (uint8_t)(tmp[1] + 3);
+		n = wrap_pdu(pdu, sizeof pdu, tmp, hn + 3, ka, kn);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_OK && hdr_eq(&p.hdr, &h));
+		/* ...unless nested deeper than HO_PDU_DEPTH */
+		{
+			struct ho_ber_enc e;
+			size_t en;
+			ho_ber_enc_init(&e, tmp, sizeof tmp);
+			ho_ber_null(&e, HO_UNI(HO_BER_T_NULL));
+			for (int d = 0; d < 20; d++)
+				ho_ber_wrap(&e, 0, HO_SEQ);
+			ho_ber_wrap(&e, 0, HO_CTXC(20));
+			ho_ber_raw(&e, hdr + 2, hn - 2);
+			ho_ber_wrap(&e, 0, HO_CTXC(1));
+			CHECK(ho_ber_enc_finish(&e, &en) == LIM_OK);
+			n = wrap_pdu(pdu, sizeof pdu, tmp, en, ka, kn);
+			CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_LIMIT);
+		}
+		/* members out of order / duplicated: rejected */
+		n = wrap_pdu(pdu, sizeof pdu, ka, kn, hdr, hn);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, hdr, hn);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+		/* payload missing */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, NULL, 0);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+		/* other TRIPayload alternatives and other Payload choices: unsupported */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, (const uint8_t *)"\xa2\x04\xa2\x02\x82\x00",
+			     6);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, (const uint8_t *)"\xa2\x02\xa3\x00", 4);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
+		/* keep-alive that is not NULL */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn,
+			     (const uint8_t *)"\xa2\x05\xa2\x03\x83\x01\x00", 7);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+		/* an empty or two-element iRIPayloadSequence */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, (const uint8_t *)"\xa2\x02\xa0\x00", 4);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn,
+			     (const uint8_t *)"\xa2\x06\xa0\x04\x30\x00\x30\x00", 8);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
+		/* an IRIPayload with the iRIType missing */
+		n = wrap_pdu(pdu, sizeof pdu, hdr, hn, (const uint8_t *)"\xa2\x04\xa0\x02\x30\x00",
+			     6);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+	}
+	/* declared lengths beyond HO_PDU_MAX: refused before reading on */
+	n = unhex("30 83 10 00 00", pdu, sizeof pdu);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_LIMIT);
+	CHECK(ho_pdu_length(pdu, n, &fl) == LIM_E_LIMIT && fl == 0);
+	n = unhex("30 83 04 00 00", pdu, sizeof pdu);
+	CHECK(ho_pdu_length(pdu, n, &fl) == LIM_E_TRUNC); /* = HO_PDU_MAX: allowed, incomplete */
+	n = unhex("30 83 04 00 01", pdu, sizeof pdu);
+	CHECK(ho_pdu_length(pdu, n, &fl) == LIM_E_LIMIT);
+	/* indefinite and non-minimal lengths */
+	n = unhex("30 80 a1 00 a2 00 00 00", pdu, sizeof pdu);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+	CHECK(ho_pdu_length(pdu, n, &fl) == LIM_E_PARSE);
+	n = unhex("30 81 04 a1 00 a2 00", pdu, sizeof pdu);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+	CHECK(ho_pdu_length((const uint8_t *)"\x31", 1, &fl) == LIM_E_PARSE);
+	CHECK(ho_pdu_length(NULL, 0, &fl) == LIM_E_TRUNC);
+	CHECK(ho_decode_pdu(NULL, 0, &p) == LIM_E_TRUNC);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct lim_suite suites[] = {
+		{ "ber_int", t_ber_int },     { "ber_len", t_ber_len },
+		{ "ber_tag", t_ber_tag },     { "ber_oid", t_ber_oid },
+		{ "ber_misc", t_ber_misc },   { "ber_overflow", t_ber_overflow },
+		{ "ber_dec", t_ber_dec },     { "ber_random", t_ber_random },
+		{ "pdu_kat", t_pdu_kat },     { "pdu_roundtrip", t_pdu_roundtrip },
+		{ "pdu_trunc", t_pdu_trunc }, { "pdu_args", t_pdu_args },
+		{ "pdu_caps", t_pdu_caps },
+	};
+	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
+}
