@@ -66,6 +66,22 @@ static bool in_fq_star(const BIGNUM *x, const BIGNUM *q)
 	return !BN_is_zero(x) && !BN_is_negative(x) && BN_cmp(x, q) < 0;
 }
 
+/* An element of F_q*: the caller's fixed value (known answers; LIM_E_ARG when out of range) or a
+ * fresh random one, drawn at most RETRIES times over all calls sharing *tries (LIM_E_CRYPTO). */
+static enum lim_err pick_scalar(const struct ec *e, const uint8_t *fixed, BIGNUM *out, int *tries)
+{
+	if (fixed) {
+		if (!BN_bin2bn(fixed, N, out))
+			return LIM_E_CRYPTO;
+		return in_fq_star(out, e->q) ? LIM_OK : LIM_E_ARG;
+	}
+	do {
+		if (++*tries > RETRIES || !BN_priv_rand_range(out, e->q))
+			return LIM_E_CRYPTO;
+	} while (BN_is_zero(out));
+	return LIM_OK;
+}
+
 /* Loads a 65-octet uncompressed point; OpenSSL checks it lies on the curve (P-256 has
  * cofactor 1, so every affine curve point is in the order-q group). */
 static bool point_load(const struct ec *e, const uint8_t buf[ECCSI_PVT_LEN], EC_POINT *pt)
@@ -127,10 +143,8 @@ enum lim_err eccsi_kms_generate(uint8_t ksak[ECCSI_KSAK_LEN], uint8_t kpak[ECCSI
 		goto out;
 	if (!(k = bn_secret()))
 		goto out;
-	do {
-		if (++tries > RETRIES || !BN_priv_rand_range(k, e.q))
-			goto out;
-	} while (BN_is_zero(k));
+	if (pick_scalar(&e, NULL, k, &tries) != LIM_OK)
+		goto out;
 	if (BN_bn2binpad(k, ksak, ECCSI_KSAK_LEN) != ECCSI_KSAK_LEN || !kpak_of(&e, k, kpak))
 		goto out;
 	rc = LIM_OK;
@@ -196,19 +210,10 @@ enum lim_err eccsi_issue(const uint8_t ksak[ECCSI_KSAK_LEN], const uint8_t *id, 
 		goto out;
 	for (;;) {
 		/* s5.1.1 step 1: v in F_q* */
-		if (v) {
-			if (!BN_bin2bn(v, N, vv))
-				goto out;
-			if (!in_fq_star(vv, e.q)) {
-				rc = LIM_E_ARG;
-				goto out;
-			}
-		} else {
-			if (++tries > RETRIES || !BN_priv_rand_range(vv, e.q))
-				goto out;
-			if (BN_is_zero(vv))
-				continue;
-		}
+		rc = pick_scalar(&e, v, vv, &tries);
+		if (rc != LIM_OK)
+			goto out;
+		rc = LIM_E_CRYPTO;
 		/* step 2: PVT = [v]G */
 		if (!EC_POINT_mul(e.grp, p, vv, NULL, NULL, e.bn) || !point_store(&e, p, pvt))
 			goto out;
@@ -330,19 +335,10 @@ enum lim_err eccsi_sign(const uint8_t kpak[ECCSI_KPAK_LEN], const uint8_t *id, s
 		goto out;
 	for (;;) {
 		/* step 1: j in F_q* */
-		if (j) {
-			if (!BN_bin2bn(j, N, jj))
-				goto out;
-			if (!in_fq_star(jj, e.q)) {
-				rc = LIM_E_ARG;
-				goto out;
-			}
-		} else {
-			if (++tries > RETRIES || !BN_priv_rand_range(jj, e.q))
-				goto out;
-			if (BN_is_zero(jj))
-				continue;
-		}
+		rc = pick_scalar(&e, j, jj, &tries);
+		if (rc != LIM_OK)
+			goto out;
+		rc = LIM_E_CRYPTO;
 		/* step 2: J = [j]G, r = Jx (kept in [1, q-1] so that verifiers accept it) */
 		if (!EC_POINT_mul(e.grp, jp, jj, NULL, NULL, e.bn) ||
 		    !EC_POINT_get_affine_coordinates(e.grp, jp, r, NULL, e.bn))
