@@ -6,23 +6,9 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "tests/fuzz/fuzz_views.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const char *base;
-static size_t blen;
-
-static void in(struct cap_str s)
-{
-	volatile char sink = 0;
-	if (s.len == 0)
-		return;
-	if (s.p < base || s.len > blen || (size_t)(s.p - base) > blen - s.len)
-		abort();
-	sink ^= s.p[0];
-	sink ^= s.p[s.len - 1];
-	(void)sink;
-}
 
 static void party(const struct cap_sip_party *p)
 {
