@@ -259,6 +259,12 @@ const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, 
 	return d ? d->matches : NULL;
 }
 
+/* see kms.h */
+int64_t wr_kms_decision_time(const struct wr_kms_decision *d)
+{
+	return d ? d->t_us : 0;
+}
+
 /* Whether uri names a party of d (normalised URI, or a UID the party's uid_fn gives). */
 static bool decision_binds(const struct wr_kms_decision *d, const char *uri)
 {
@@ -740,6 +746,31 @@ static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, const c
 enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
 			 const char *user_uri, const struct wr_kms_keys **out)
 {
+	return wr_kms_keys_at(k, db, d, user_uri, 0, out);
+}
+
+/* The identifier of uri for the key period of d's time shifted by delta periods (-1, 0, +1)
+ * and the time inside that period the request names. */
+static enum lim_err period_ident(struct wr_kms *k, const struct wr_kms_decision *d, const char *uri,
+				 int delta, struct wr_kms_ident *id, int64_t *t_req)
+{
+	enum lim_err e = k->crypto.ident(k->crypto.ctx, &k->cert, uri, d->t_us, id);
+	int64_t t;
+	if (e != LIM_OK || delta == 0) {
+		*t_req = d->t_us;
+		return e;
+	}
+	/* the last microsecond of the period before, or the first of the one after */
+	t = delta < 0 ? id->valid_from - 1 : id->valid_to;
+	*t_req = t;
+	return k->crypto.ident(k->crypto.ctx, &k->cert, uri, t, id);
+}
+
+/* see kms.h */
+enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
+			    const char *user_uri, int period_delta, const struct wr_kms_keys **out)
+{
+	int64_t t_req = 0;
 	char body[4096], detail[WR_DETAIL_MAX + 1], ts[WR_TIME_STRLEN];
 	struct kms_buf b = { 0 };
 	xmlDoc *doc = NULL;
@@ -750,6 +781,8 @@ enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms
 	k->msg[0] = '\0';
 	if (!d || d->n_matches == 0 || !db || !user_uri)
 		return kms_fail(k, LIM_E_ARG, "no positive warrant decision");
+	if (period_delta < -1 || period_delta > 1)
+		return kms_fail(k, LIM_E_ARG, "only the neighbouring key periods may be asked for");
 	if (strlen(user_uri) > WR_URI_MAX)
 		return kms_fail(k, LIM_E_LIMIT, "user URI too long");
 	if (!decision_binds(d, user_uri)) {
@@ -766,7 +799,7 @@ enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms
 	ent = OPENSSL_secure_zalloc(sizeof *ent);
 	if (!ent)
 		return kms_fail(k, LIM_E_NOMEM, "out of secure memory");
-	e = k->crypto.ident(k->crypto.ctx, &k->cert, user_uri, d->t_us, &ent->keys.ident);
+	e = period_ident(k, d, user_uri, period_delta, &ent->keys.ident, &t_req);
 	if (e != LIM_OK) {
 		kms_fail(k, e, "cannot form the identifier of %s", user_uri);
 		goto out;
@@ -785,11 +818,11 @@ enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms
 		goto out;
 	}
 	memcpy(ent->keys.user_uri, user_uri, strlen(user_uri) + 1);
-	e = request_body(k, user_uri, d->t_us, body, sizeof body);
+	e = request_body(k, user_uri, t_req, body, sizeof body);
 	if (e != LIM_OK)
 		goto out;
 	/* invariant 2: the request is on the audit log, per LIID, before it is sent */
-	wr_time_format(d->t_us, ts);
+	wr_time_format(t_req, ts);
 	snprintf(detail, sizeof detail, "keyprov uri=%s period=%llu t=%s kms=%s", user_uri,
 		 (unsigned long long)ent->keys.ident.period_no, ts, k->cert.kms_uri);
 	audit_all(db, d, "kms.request", detail, &ea);

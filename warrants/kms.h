@@ -157,6 +157,18 @@ const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, 
 enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
 			 const char *user_uri, const struct wr_kms_keys **out) LIM_WUR;
 
+/* As wr_kms_keys, for the key period before (period_delta -1), of (0) or after (+1) the one
+ * of d's call time: a sender's clock near a period boundary, or the T payload of its
+ * I_MESSAGE, may name the neighbouring period (DESIGN.md s4). The request carries a time
+ * inside that period (its last or first microsecond); the audit rows name it. Any other delta
+ * is LIM_E_ARG: the gate never lets a decision reach keys further from the call's time. */
+enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
+			    const char *user_uri, int period_delta,
+			    const struct wr_kms_keys **out) LIM_WUR;
+
+/* The call time the decision was made for (wr time). */
+int64_t wr_kms_decision_time(const struct wr_kms_decision *d);
+
 /* Number of key sets cached now (expired ones are wiped first). */
 size_t wr_kms_cached(struct wr_kms *k);
 /* Wipes every cached key set. */

@@ -397,6 +397,28 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	CHECK(wr_kms_cached(k) == 2);
 	wr_kms_purge(k);
 	CHECK(wr_kms_cached(k) == 0);
+	/* the neighbouring key periods, and nothing further */
+	CHECK(wr_kms_decision_time(d) == now);
+	int n_prov = log_count(t, PROV, alice);
+	for (int delta = -1; delta <= 1; delta += 2) {
+		struct wr_kms_ident nb;
+		int64_t tn = delta < 0 ? id.valid_from - 1 : id.valid_to;
+		CHECK(limf_kms_ident(NULL, &c, alice, tn, &nb) == LIM_OK);
+		CHECK(nb.period_no == (uint64_t)((int64_t)id.period_no + delta));
+		keys = NULL;
+		CHECK(wr_kms_keys_at(k, db, d, alice, delta, &keys) == LIM_OK);
+		CHECK(keys && keys->ident.period_no == nb.period_no);
+		CHECK(keys && keys->ident.idlen == nb.idlen &&
+		      memcmp(keys->ident.id, nb.id, nb.idlen) == 0);
+		if (keys)
+			CHECK(limf_kms_rsk_validate(NULL, c.z, nb.id, nb.idlen, keys->rsk) ==
+			      LIM_OK);
+	}
+	/* the previous period has ended: served once, dropped at the next call (kms.h) */
+	CHECK(wr_kms_cached(k) == 1);
+	CHECK(wr_kms_keys_at(k, db, d, alice, 2, &keys) == LIM_E_ARG && keys == NULL);
+	CHECK(wr_kms_keys_at(k, db, d, alice, -2, &keys) == LIM_E_ARG && keys == NULL);
+	CHECK(log_count(t, PROV, alice) == n_prov + 2);
 out:
 	wr_kms_decision_free(d);
 	wr_kms_free(k);
