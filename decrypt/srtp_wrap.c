@@ -1,21 +1,48 @@
-/* The one file that includes libsrtp2 (STYLE.md rule 3): lim_srtp on top of srtp_t. */
+/* The one file that includes libsrtp2 (STYLE.md rule 3): lim_srtp on top of srtp_t, with the
+ * RFC 4771 ROC carriage and the per-SSRC ROC estimate done here (libsrtp 2.5 has neither). */
 #include "decrypt/srtp.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "common/rd.h"
 #include "common/wipe.h"
 
 #define KEYSALT_MAX   32 /* 16-octet key + up to 14-octet salt (+ libsrtp's GCM padding) */
 #define REPLAY_WINDOW 1024
+#define RTP_HDR_LEN   12
+#define RTCP_HDR_LEN  8
+#define ROC_LEN       4
+#define SRTCP_IDX_LEN 4
+
+/* libsrtp contexts of one session: the default transform, the RCC one for ROC packets (HMAC
+ * truncated by 32 bits) and the no-integrity one (RCCm1 other packets, RCCm3 on AES-CM). */
+enum ctx_kind { CTX_MAIN, CTX_RCC, CTX_NULL, CTX_N };
+
+/* ROC state of one SSRC (RFC 3711 s3.3.1: ROC and s_l; pinned = next packet uses roc as is) */
+struct roc_ent {
+	uint32_t ssrc, roc;
+	uint16_t s_l;
+	bool pinned;
+};
 
 struct lim_srtp {
-	srtp_t ctx;
-	int use_mki;
+	srtp_t ctx[CTX_N];
+	enum lim_srtp_profile profile;
+	bool tx, used;
+	unsigned rcc, rate;
+	size_t keylen, saltlen, taglen, mkilen;
+	uint8_t *keysalt; /* OPENSSL_secure_malloc, KEYSALT_MAX octets */
+	uint8_t mki[LIM_SRTP_MKI_MAX];
+	struct roc_ent ent[LIM_SRTP_STREAMS_MAX];
+	size_t nent;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -26,81 +53,330 @@ static void do_init(void)
 	init_status = srtp_init();
 }
 
+static enum lim_err map_st(srtp_err_status_t st)
+{
+	switch (st) {
+	case srtp_err_status_ok: return LIM_OK;
+	case srtp_err_status_auth_fail:
+	case srtp_err_status_bad_mki: return LIM_E_AUTH;
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+	case srtp_err_status_pkt_idx_old: return LIM_E_STATE;
+	case srtp_err_status_bad_param:
+	case srtp_err_status_parse_err: return LIM_E_PARSE;
+	case srtp_err_status_alloc_fail: return LIM_E_NOMEM;
+	default: return LIM_E_CRYPTO;
+	}
+}
+
+/* Fills pol for context kind (ssrc: template for the session's direction when !specific).
+ * mk/mks/mkibuf: storage the policy points into, owned by the caller (wiped by it). */
+static void make_policy(const struct lim_srtp *s, enum ctx_kind kind, bool specific, uint32_t ssrc,
+			srtp_policy_t *pol, srtp_master_key_t *mk, srtp_master_key_t **mks)
+{
+	memset(pol, 0, sizeof *pol);
+	switch (s->profile) {
+	case LIM_SRTP_AES128_CM_SHA1_80:
+	case LIM_SRTP_AES128_CM_SHA1_32:
+		if (s->profile == LIM_SRTP_AES128_CM_SHA1_80)
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtp);
+		else
+			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp); /* RFC 4568: SRTCP 80 */
+		if (kind == CTX_RCC)
+			pol->rtp.auth_tag_len =
+				(int)(s->taglen - ROC_LEN); /* RFC 4771 s3.1 MAC_tr */
+		else if (kind == CTX_NULL)
+			srtp_crypto_policy_set_aes_cm_128_null_auth(&pol->rtp);
+		break;
+	case LIM_SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtcp);
+		break;
+	}
+	if (specific) {
+		pol->ssrc.type = ssrc_specific;
+		pol->ssrc.value = ssrc;
+	} else {
+		pol->ssrc.type = s->tx ? ssrc_any_outbound : ssrc_any_inbound;
+	}
+	pol->window_size = REPLAY_WINDOW;
+	if (s->mkilen) {
+		mk->key = s->keysalt;
+		mk->mki_id = (unsigned char *)(uintptr_t)s->mki;
+		mk->mki_size = (unsigned int)s->mkilen;
+		mks[0] = mk;
+		pol->keys = mks;
+		pol->num_master_keys = 1;
+	} else {
+		pol->key = s->keysalt;
+	}
+}
+
+static enum lim_err create_ctx(struct lim_srtp *s, enum ctx_kind kind)
+{
+	srtp_policy_t pol;
+	srtp_master_key_t mk;
+	srtp_master_key_t *mks[1];
+	srtp_err_status_t st;
+	enum lim_err rc = LIM_OK;
+
+	memset(&mk, 0, sizeof mk);
+	make_policy(s, kind, false, 0, &pol, &mk, mks);
+	st = srtp_create(&s->ctx[kind], &pol);
+	if (st != srtp_err_status_ok) {
+		s->ctx[kind] = NULL;
+		rc = st == srtp_err_status_alloc_fail  ? LIM_E_NOMEM
+		     : st == srtp_err_status_bad_param ? LIM_E_UNSUPP
+						       : LIM_E_CRYPTO;
+	}
+	lim_wipe(&pol, sizeof pol);
+	lim_wipe(&mk, sizeof mk);
+	return rc;
+}
+
+static enum lim_err new_session(bool tx, enum lim_srtp_profile profile, const uint8_t *key,
+				size_t keylen, const uint8_t *salt, size_t saltlen,
+				const uint8_t *mki, size_t mkilen, struct lim_srtp **out)
+{
+	enum lim_err rc = LIM_E_ARG;
+	struct lim_srtp *s = NULL;
+	size_t need_key, need_salt, taglen;
+
+	if (!out)
+		return LIM_E_ARG;
+	*out = NULL;
+	if (lim_srtp_profile_params(profile, &need_key, &need_salt, &taglen) != LIM_OK)
+		goto out;
+	if (!key || !salt || keylen != need_key || saltlen != need_salt ||
+	    mkilen > LIM_SRTP_MKI_MAX || (!mki && mkilen) || keylen + saltlen > KEYSALT_MAX)
+		goto out;
+	rc = LIM_E_CRYPTO;
+	if (pthread_once(&init_once, do_init) != 0 || init_status != srtp_err_status_ok)
+		goto out;
+	rc = LIM_E_NOMEM;
+	if (!(s = calloc(1, sizeof *s)))
+		goto out;
+	if (!(s->keysalt = OPENSSL_secure_zalloc(KEYSALT_MAX)))
+		goto out;
+	s->tx = tx;
+	s->profile = profile;
+	s->keylen = keylen;
+	s->saltlen = saltlen;
+	s->taglen = taglen;
+	s->mkilen = mkilen;
+	/* libsrtp takes the master key and salt concatenated */
+	memcpy(s->keysalt, key, keylen);
+	memcpy(s->keysalt + keylen, salt, saltlen);
+	if (mkilen)
+		memcpy(s->mki, mki, mkilen);
+	if ((rc = create_ctx(s, CTX_MAIN)) != LIM_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	rc = LIM_OK;
+out:
+	lim_srtp_free(s);
+	return rc;
+}
+
 /* see srtp.h */
 enum lim_err lim_srtp_new(enum lim_srtp_profile profile, const uint8_t *key, size_t keylen,
 			  const uint8_t *salt, size_t saltlen, const uint8_t *mki, size_t mkilen,
 			  struct lim_srtp **out)
 {
-	enum lim_err rc = LIM_E_ARG;
-	struct lim_srtp *s = NULL;
+	return new_session(false, profile, key, keylen, salt, saltlen, mki, mkilen, out);
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_new_tx(enum lim_srtp_profile profile, const uint8_t *key, size_t keylen,
+			     const uint8_t *salt, size_t saltlen, const uint8_t *mki, size_t mkilen,
+			     struct lim_srtp **out)
+{
+	return new_session(true, profile, key, keylen, salt, saltlen, mki, mkilen, out);
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate)
+{
+	bool gcm;
+	enum lim_err rc;
+
+	if (!s || mode > LIM_SRTP_RCCM3 || (mode && (rate < 1 || rate > LIM_SRTP_RATE_MAX)))
+		return LIM_E_ARG;
+	if (s->used)
+		return LIM_E_STATE;
+	gcm = s->profile == LIM_SRTP_AEAD_AES_128_GCM;
+	if (gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2))
+		return LIM_E_UNSUPP; /* no separate MAC to truncate */
+	if (!gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2) && s->taglen <= ROC_LEN)
+		return LIM_E_UNSUPP; /* MAC_tr would be empty */
+	if (!gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2) && !s->ctx[CTX_RCC] &&
+	    (rc = create_ctx(s, CTX_RCC)) != LIM_OK)
+		return rc;
+	if (!gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM3) && !s->ctx[CTX_NULL] &&
+	    (rc = create_ctx(s, CTX_NULL)) != LIM_OK)
+		return rc;
+	s->rcc = mode;
+	s->rate = mode ? rate : 0;
+	return LIM_OK;
+}
+
+static struct roc_ent *ent_find(struct lim_srtp *s, uint32_t ssrc)
+{
+	for (size_t i = 0; i < s->nent; i++)
+		if (s->ent[i].ssrc == ssrc)
+			return &s->ent[i];
+	return NULL;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc)
+{
+	struct roc_ent *e;
+
+	if (!s)
+		return LIM_E_ARG;
+	if (!(e = ent_find(s, ssrc))) {
+		if (s->nent >= LIM_SRTP_STREAMS_MAX)
+			return LIM_E_LIMIT;
+		e = &s->ent[s->nent++];
+		e->ssrc = ssrc;
+	}
+	e->roc = roc;
+	e->s_l = 0;
+	e->pinned = true;
+	return LIM_OK;
+}
+
+/* RFC 3711 Appendix A: the ROC v of a packet with sequence number seq */
+static uint32_t roc_estimate(const struct roc_ent *e, uint16_t seq)
+{
+	if (!e)
+		return 0;
+	if (e->pinned)
+		return e->roc;
+	if (e->s_l < 32768) {
+		if ((uint32_t)seq - e->s_l > 32768 && seq > e->s_l)
+			return e->roc ? e->roc - 1 : e->roc;
+		return e->roc;
+	}
+	if ((uint32_t)e->s_l - 32768 > seq)
+		return e->roc + 1;
+	return e->roc;
+}
+
+/* RFC 3711 s3.3.1: after an authenticated packet, s_l and ROC follow the highest index */
+static void roc_update(struct lim_srtp *s, uint32_t ssrc, uint32_t v, uint16_t seq)
+{
+	struct roc_ent *e = ent_find(s, ssrc);
+	uint64_t idx = ((uint64_t)v << 16) | seq;
+
+	if (!e) {
+		if (s->nent >= LIM_SRTP_STREAMS_MAX)
+			return; /* untracked: libsrtp's own estimate is used for it */
+		e = &s->ent[s->nent++];
+		e->ssrc = ssrc;
+		e->roc = v;
+		e->s_l = seq;
+		e->pinned = false;
+		return;
+	}
+	if (e->pinned || idx > (((uint64_t)e->roc << 16) | e->s_l)) {
+		e->roc = v;
+		e->s_l = seq;
+	}
+	e->pinned = false;
+}
+
+/* Makes libsrtp use ROC v for the next packet of ssrc in ctx (libsrtp's pending ROC; 0 means
+ * "none" there, which is also what a fresh stream starts with). A missing stream is added with
+ * a specific-SSRC policy; *added tells the caller to remove it if the packet fails. */
+static enum lim_err push_roc(struct lim_srtp *s, enum ctx_kind kind, uint32_t ssrc, uint32_t v,
+			     bool *added)
+{
 	srtp_policy_t pol;
 	srtp_master_key_t mk;
 	srtp_master_key_t *mks[1];
-	uint8_t keysalt[KEYSALT_MAX], mkibuf[LIM_SRTP_MKI_MAX];
-	size_t need_key, need_salt, taglen;
+	srtp_err_status_t st;
+	uint32_t cur;
+	enum lim_err rc = LIM_OK;
+
+	*added = false;
+	if (v == 0)
+		return LIM_OK;
+	if (srtp_get_stream_roc(s->ctx[kind], ssrc, &cur) != srtp_err_status_ok) {
+		memset(&mk, 0, sizeof mk);
+		make_policy(s, kind, true, ssrc, &pol, &mk, mks);
+		st = srtp_add_stream(s->ctx[kind], &pol);
+		lim_wipe(&pol, sizeof pol);
+		lim_wipe(&mk, sizeof mk);
+		if (st != srtp_err_status_ok)
+			return map_st(st) == LIM_E_NOMEM ? LIM_E_NOMEM : LIM_E_CRYPTO;
+		*added = true;
+	}
+	if (srtp_set_stream_roc(s->ctx[kind], ssrc, v) != srtp_err_status_ok)
+		rc = LIM_E_CRYPTO;
+	return rc;
+}
+
+static void pop_roc(struct lim_srtp *s, enum ctx_kind kind, uint32_t ssrc, bool added, bool ok)
+{
+	if (added && !ok) {
+		(void)srtp_remove_stream(s->ctx[kind], htonl(ssrc));
+		return;
+	}
+	(void)srtp_set_stream_roc(s->ctx[kind], ssrc, 0); /* no-op when there is no stream */
+}
+
+/* RTP header: version 2, the fixed 12 octets present; seq and SSRC out */
+static bool rtp_hdr(const uint8_t *pkt, size_t len, uint16_t *seq, uint32_t *ssrc)
+{
+	struct lim_rd r = lim_rd_make(pkt, len);
+	uint8_t b0, b1;
+	uint32_t ts;
+
+	if (!lim_rd_u8(&r, &b0) || !lim_rd_u8(&r, &b1) || !lim_rd_u16be(&r, seq) ||
+	    !lim_rd_u32be(&r, &ts) || !lim_rd_u32be(&r, ssrc))
+		return false;
+	return (b0 >> 6) == 2;
+}
+
+static bool carries_roc(const struct lim_srtp *s, uint16_t seq)
+{
+	return s->rcc != LIM_SRTP_RCC_NONE && seq % s->rate == 0; /* RFC 4771 s3.1 */
+}
+
+/* which context processes a packet, and whether the RCC TAG is ROC || MAC_tr there */
+static enum ctx_kind pick_ctx(const struct lim_srtp *s, bool roc_pkt)
+{
+	if (s->profile == LIM_SRTP_AEAD_AES_128_GCM || s->rcc == LIM_SRTP_RCC_NONE)
+		return CTX_MAIN;
+	if (s->rcc == LIM_SRTP_RCCM3)
+		return CTX_NULL;
+	if (roc_pkt)
+		return CTX_RCC;
+	return s->rcc == LIM_SRTP_RCCM1 ? CTX_NULL : CTX_MAIN;
+}
+
+/* one libsrtp unprotect of pkt[0..*n) in ctx kind with ROC v. forced: v was carried in the
+ * packet. libsrtp cannot be forced to ROC 0 (its "no pending ROC"), so a carried 0 is accepted
+ * only where the estimate is 0 too; otherwise the packet is older than the stream (E_STATE). */
+static enum lim_err unprotect_once(struct lim_srtp *s, enum ctx_kind kind, uint32_t ssrc,
+				   uint32_t v, bool forced, uint16_t seq, uint8_t *pkt, int *n)
+{
+	bool added = false;
+	enum lim_err rc;
 	srtp_err_status_t st;
 
-	*out = NULL;
-	memset(&pol, 0, sizeof pol);
-	memset(keysalt, 0, sizeof keysalt);
-	if (lim_srtp_profile_params(profile, &need_key, &need_salt, &taglen) != LIM_OK)
-		goto out;
-	if (!key || !salt || keylen != need_key || saltlen != need_salt ||
-	    mkilen > LIM_SRTP_MKI_MAX || (!mki && mkilen))
-		goto out;
-	rc = LIM_E_CRYPTO;
-	if (pthread_once(&init_once, do_init) != 0 || init_status != srtp_err_status_ok)
-		goto out;
-	switch (profile) {
-	case LIM_SRTP_AES128_CM_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
-		break;
-	case LIM_SRTP_AES128_CM_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp); /* RFC 4568: SRTCP 80 */
-		break;
-	case LIM_SRTP_AEAD_AES_128_GCM:
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
-		break;
-	}
-	/* libsrtp takes the master key and salt concatenated */
-	memcpy(keysalt, key, keylen);
-	memcpy(keysalt + keylen, salt, saltlen);
-	pol.ssrc.type = ssrc_any_inbound;
-	pol.window_size = REPLAY_WINDOW;
-	if (mkilen) {
-		memcpy(mkibuf, mki, mkilen);
-		mk.key = keysalt;
-		mk.mki_id = mkibuf;
-		mk.mki_size = (unsigned int)mkilen;
-		mks[0] = &mk;
-		pol.keys = mks;
-		pol.num_master_keys = 1;
-	} else {
-		pol.key = keysalt;
-	}
-	if (!(s = calloc(1, sizeof *s))) {
-		rc = LIM_E_NOMEM;
-		goto out;
-	}
-	s->use_mki = mkilen ? 1 : 0;
-	st = srtp_create(&s->ctx, &pol);
-	if (st != srtp_err_status_ok) {
-		s->ctx = NULL;
-		rc = st == srtp_err_status_alloc_fail  ? LIM_E_NOMEM
-		     : st == srtp_err_status_bad_param ? LIM_E_UNSUPP
-						       : LIM_E_CRYPTO;
-		goto out;
-	}
-	*out = s;
-	s = NULL;
-	rc = LIM_OK;
-out:
-	LIM_WIPE(keysalt);
-	lim_wipe(&mk, sizeof mk);
-	lim_srtp_free(s);
+	if (forced && v == 0 && roc_estimate(ent_find(s, ssrc), seq) != 0)
+		return LIM_E_STATE;
+	if ((rc = push_roc(s, kind, ssrc, v, &added)) != LIM_OK)
+		return rc;
+	st = s->mkilen ? srtp_unprotect_mki(s->ctx[kind], pkt, n, 1)
+		       : srtp_unprotect(s->ctx[kind], pkt, n);
+	rc = map_st(st);
+	pop_roc(s, kind, ssrc, added, rc == LIM_OK);
 	return rc;
 }
 
@@ -108,30 +384,240 @@ out:
 enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 {
 	enum lim_err rc = LIM_E_ARG;
+	uint8_t save[32]; /* ROC || MAC_tr: at most 4 + 16 octets */
+	uint16_t seq = 0;
+	uint32_t ssrc = 0, v;
+	size_t l, trail = 0;
+	uint8_t *copy = NULL;
+	size_t copylen = 0;
+	bool roc_pkt;
+	enum ctx_kind kind;
+	int n = 0;
+
+	if (!s || !s->ctx[CTX_MAIN] || !pkt || !len || *len > (size_t)INT_MAX)
+		goto out;
+	rc = LIM_E_STATE;
+	if (s->tx)
+		goto out;
+	rc = LIM_E_PARSE;
+	l = *len;
+	if (!rtp_hdr(pkt, l, &seq, &ssrc))
+		goto out;
+	s->used = true;
+	roc_pkt = carries_roc(s, seq);
+	kind = pick_ctx(s, roc_pkt);
+	v = roc_estimate(ent_find(s, ssrc), seq);
+	if (roc_pkt && s->profile == LIM_SRTP_AEAD_AES_128_GCM) {
+		/* header || ciphertext+tag || [MKI] || ROC. Tried on a copy: GCM decrypts in place
+		 * before the tag check, and the retry needs the original ciphertext. */
+		rc = LIM_E_AUTH;
+		if (l >= RTP_HDR_LEN + s->mkilen + ROC_LEN) {
+			if (!(copy = malloc(l))) {
+				rc = LIM_E_NOMEM;
+				goto out;
+			}
+			copylen = l;
+			memcpy(copy, pkt, l);
+			v = ((uint32_t)copy[l - 4] << 24) | ((uint32_t)copy[l - 3] << 16) |
+			    ((uint32_t)copy[l - 2] << 8) | copy[l - 1];
+			n = (int)(l - ROC_LEN);
+			rc = unprotect_once(s, kind, ssrc, v, true, seq, copy, &n);
+			if (rc == LIM_OK && n >= 0 && (size_t)n <= l)
+				memcpy(pkt, copy, (size_t)n);
+		}
+		if (rc == LIM_E_AUTH || rc == LIM_E_STATE) {
+			/* vendor tolerance: RCCm3 signalled, no ROC trailer sent (see srtp.h) */
+			v = roc_estimate(ent_find(s, ssrc), seq);
+			n = (int)l;
+			rc = unprotect_once(s, kind, ssrc, v, false, seq, pkt, &n);
+		}
+	} else if (roc_pkt) {
+		/* [MKI] || ROC || MAC_tr (RCCm1/2) or [MKI] || ROC (RCCm3), RFC 4771 s3.1 */
+		struct lim_rd r = lim_rd_make(pkt, l), tail;
+		trail = kind == CTX_RCC ? s->taglen - ROC_LEN : 0;
+		if (!lim_rd_skip(&r, RTP_HDR_LEN) ||
+		    l - RTP_HDR_LEN < s->mkilen + ROC_LEN + trail ||
+		    !lim_rd_skip(&r, l - RTP_HDR_LEN - ROC_LEN - trail) ||
+		    !lim_rd_sub(&r, ROC_LEN + trail, &tail) || !lim_rd_u32be(&tail, &v))
+			goto out;
+		/* drop the ROC; libsrtp verifies the t-4 octet MAC_tr (HMAC verified before
+		 * decryption, so a failed packet is restored as it came) */
+		memcpy(save, pkt + l - ROC_LEN - trail, ROC_LEN + trail);
+		memmove(pkt + l - ROC_LEN - trail, pkt + l - trail, trail);
+		n = (int)(l - ROC_LEN);
+		rc = unprotect_once(s, kind, ssrc, v, true, seq, pkt, &n);
+		if (rc != LIM_OK)
+			memcpy(pkt + l - ROC_LEN - trail, save, ROC_LEN + trail);
+	} else {
+		n = (int)l;
+		rc = unprotect_once(s, kind, ssrc, v, false, seq, pkt, &n);
+	}
+	if (rc != LIM_OK)
+		goto out;
+	if (n < RTP_HDR_LEN || (size_t)n > l) {
+		rc = LIM_E_CRYPTO;
+		goto out;
+	}
+	roc_update(s, ssrc, v, seq);
+	*len = (size_t)n;
+	rc = LIM_OK;
+out:
+	if (copy) {
+		lim_wipe(copy, copylen);
+		free(copy);
+	}
+	return rc;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_protect(struct lim_srtp *s, uint8_t *pkt, size_t *len, size_t cap)
+{
+	enum lim_err rc = LIM_E_ARG;
+	uint16_t seq = 0;
+	uint32_t ssrc = 0, v;
+	size_t l, need, trail;
+	bool roc_pkt, added = false;
+	enum ctx_kind kind;
 	srtp_err_status_t st;
 	int n;
 
-	if (!s || !s->ctx || !pkt || !len || *len > (size_t)INT_MAX)
+	if (!s || !s->ctx[CTX_MAIN] || !pkt || !len || *len > (size_t)INT_MAX || cap < *len)
+		goto out;
+	rc = LIM_E_STATE;
+	if (!s->tx)
+		goto out;
+	l = *len;
+	rc = LIM_E_LIMIT;
+	need = s->mkilen + s->taglen + (s->rcc ? ROC_LEN : 0);
+	if (cap - l < need || l + need > (size_t)INT_MAX)
+		goto out;
+	rc = LIM_E_PARSE;
+	if (!rtp_hdr(pkt, l, &seq, &ssrc))
+		goto out;
+	s->used = true;
+	roc_pkt = carries_roc(s, seq);
+	kind = pick_ctx(s, roc_pkt);
+	v = roc_estimate(ent_find(s, ssrc), seq);
+	if ((rc = push_roc(s, kind, ssrc, v, &added)) != LIM_OK)
+		goto out;
+	n = (int)l;
+	st = s->mkilen ? srtp_protect_mki(s->ctx[kind], pkt, &n, 1, 0)
+		       : srtp_protect(s->ctx[kind], pkt, &n);
+	rc = map_st(st);
+	if (rc == LIM_E_AUTH || rc == LIM_E_PARSE)
+		rc = LIM_E_CRYPTO;
+	pop_roc(s, kind, ssrc, added, rc == LIM_OK);
+	if (rc != LIM_OK)
+		goto out;
+	if ((size_t)n < l || (size_t)n > l + need) {
+		rc = LIM_E_CRYPTO;
+		goto out;
+	}
+	if (roc_pkt) {
+		/* insert the ROC before MAC_tr (RCCm1/2) or at the end (RCCm3), RFC 4771 s3.1 */
+		size_t at = (size_t)n - (kind == CTX_RCC ? s->taglen - ROC_LEN : 0);
+		trail = (size_t)n - at;
+		memmove(pkt + at + ROC_LEN, pkt + at, trail);
+		pkt[at] = (uint8_t)(v >> 24);
+		pkt[at + 1] = (uint8_t)(v >> 16);
+		pkt[at + 2] = (uint8_t)(v >> 8);
+		pkt[at + 3] = (uint8_t)v;
+		n += ROC_LEN;
+	}
+	roc_update(s, ssrc, v, seq);
+	*len = (size_t)n;
+	rc = LIM_OK;
+out:
+	return rc;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_protect_rtcp(struct lim_srtp *s, uint8_t *pkt, size_t *len, size_t cap)
+{
+	enum lim_err rc = LIM_E_ARG;
+	size_t need, rtcp_tag;
+	srtp_err_status_t st;
+	int n;
+
+	if (!s || !s->ctx[CTX_MAIN] || !pkt || !len || *len > (size_t)INT_MAX || cap < *len)
+		goto out;
+	rc = LIM_E_STATE;
+	if (!s->tx)
+		goto out;
+	rtcp_tag = s->profile == LIM_SRTP_AEAD_AES_128_GCM ? 16 : 10;
+	need = SRTCP_IDX_LEN + s->mkilen + rtcp_tag;
+	rc = LIM_E_LIMIT;
+	if (cap - *len < need || *len + need > (size_t)INT_MAX)
+		goto out;
+	rc = LIM_E_PARSE;
+	if (*len < RTCP_HDR_LEN || (pkt[0] >> 6) != 2)
 		goto out;
 	n = (int)*len;
-	st = s->use_mki ? srtp_unprotect_mki(s->ctx, pkt, &n, 1) : srtp_unprotect(s->ctx, pkt, &n);
-	switch (st) {
-	case srtp_err_status_ok:
-		if (n < 0 || (size_t)n > *len) {
-			rc = LIM_E_CRYPTO;
+	st = s->mkilen ? srtp_protect_rtcp_mki(s->ctx[CTX_MAIN], pkt, &n, 1, 0)
+		       : srtp_protect_rtcp(s->ctx[CTX_MAIN], pkt, &n);
+	rc = map_st(st);
+	if (rc == LIM_E_AUTH || rc == LIM_E_PARSE)
+		rc = LIM_E_CRYPTO;
+	if (rc != LIM_OK)
+		goto out;
+	if ((size_t)n < *len || (size_t)n > *len + need) {
+		rc = LIM_E_CRYPTO;
+		goto out;
+	}
+	*len = (size_t)n;
+out:
+	return rc;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_unprotect_rtcp(struct lim_srtp *s, uint8_t *pkt, size_t *len)
+{
+	enum lim_err rc = LIM_E_ARG;
+	srtp_err_status_t st;
+	int n;
+
+	if (!s || !s->ctx[CTX_MAIN] || !pkt || !len || *len > (size_t)INT_MAX)
+		goto out;
+	rc = LIM_E_STATE;
+	if (s->tx)
+		goto out;
+	rc = LIM_E_PARSE;
+	if (*len < RTCP_HDR_LEN || (pkt[0] >> 6) != 2)
+		goto out;
+	n = (int)*len;
+	if (s->mkilen && s->profile == LIM_SRTP_AES128_CM_SHA1_32) {
+		/* libsrtp 2.5 looks for the SRTCP MKI using the SRTP tag length (4, not 10):
+		 * check and drop the MKI here (header || ... || index || MKI || 10-octet tag). */
+		uint8_t tag[10];
+		size_t l = *len, at;
+		rc = LIM_E_PARSE;
+		if (l < RTCP_HDR_LEN + SRTCP_IDX_LEN + s->mkilen + sizeof tag)
+			goto out;
+		at = l - sizeof tag - s->mkilen;
+		rc = LIM_E_AUTH;
+		if (memcmp(pkt + at, s->mki, s->mkilen) != 0)
+			goto out;
+		memcpy(tag, pkt + l - sizeof tag, sizeof tag);
+		memmove(pkt + at, tag, sizeof tag);
+		n = (int)(l - s->mkilen);
+		rc = map_st(srtp_unprotect_rtcp(s->ctx[CTX_MAIN], pkt, &n));
+		if (rc != LIM_OK) { /* HMAC fails before decryption: restore the packet */
+			memcpy(pkt + at, s->mki, s->mkilen);
+			memcpy(pkt + at + s->mkilen, tag, sizeof tag);
 			goto out;
 		}
-		*len = (size_t)n;
-		rc = LIM_OK;
-		break;
-	case srtp_err_status_auth_fail:
-	case srtp_err_status_bad_mki: rc = LIM_E_AUTH; break;
-	case srtp_err_status_replay_fail:
-	case srtp_err_status_replay_old: rc = LIM_E_STATE; break;
-	case srtp_err_status_bad_param:
-	case srtp_err_status_parse_err: rc = LIM_E_PARSE; break;
-	default: rc = LIM_E_CRYPTO; break;
+	} else {
+		st = s->mkilen ? srtp_unprotect_rtcp_mki(s->ctx[CTX_MAIN], pkt, &n, 1)
+			       : srtp_unprotect_rtcp(s->ctx[CTX_MAIN], pkt, &n);
+		rc = map_st(st);
+		if (rc != LIM_OK)
+			goto out;
 	}
+	if (n < RTCP_HDR_LEN || (size_t)n > *len) {
+		rc = LIM_E_CRYPTO;
+		goto out;
+	}
+	*len = (size_t)n;
 out:
 	return rc;
 }
@@ -141,7 +627,10 @@ void lim_srtp_free(struct lim_srtp *s)
 {
 	if (!s)
 		return;
-	if (s->ctx)
-		(void)srtp_dealloc(s->ctx); /* libsrtp zeroises its session keys */
+	for (int k = 0; k < CTX_N; k++)
+		if (s->ctx[k])
+			(void)srtp_dealloc(s->ctx[k]); /* libsrtp zeroises its session keys */
+	OPENSSL_secure_clear_free(s->keysalt, KEYSALT_MAX);
+	lim_wipe(s, sizeof *s);
 	free(s);
 }

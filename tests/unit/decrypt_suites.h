@@ -8,10 +8,11 @@ extern const struct lim_suite t_sakke_suites[];
 extern const struct lim_suite t_eccsi_suites[];
 extern const struct lim_suite t_mikey_suites[];
 extern const struct lim_suite t_interop_suites[];
+extern const struct lim_suite t_srtp_suites[];
 
 #define DECRYPT_SUITE_TABLES                                                                       \
 	{                                                                                          \
-		t_sakke_suites, t_eccsi_suites, t_mikey_suites, t_interop_suites                   \
+		t_sakke_suites, t_eccsi_suites, t_mikey_suites, t_interop_suites, t_srtp_suites    \
 	}
 
 #endif
