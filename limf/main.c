@@ -19,6 +19,7 @@ static void usage(FILE *f)
 	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
 	      "  db migrate | db provision | db local start|stop|status DIR\n"
 	      "  kms cert | kms fetch --user URI [--at T]   KMS certificate, keys (warrant)\n"
+	      "  verify [--key PUB.pem] [--json] DIR  check an evidence bundle (signature, files)\n"
 	      "  version                            print the version\n"
 	      "Key arguments are HEX or @FILE; see README.md.\n",
 	      f);
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
 		return limf_cmd_db(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "kms") == 0)
 		return limf_cmd_kms(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "verify") == 0)
+		return limf_cmd_verify(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("limf %s\n", LIMF_VERSION);
 		return 0;

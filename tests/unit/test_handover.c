@@ -1,7 +1,8 @@
 /* test_handover: the BER layer (handover/ber.h) and the ETSI PS-PDU codec (handover/handover.h).
  * Suites: ber_int ber_len ber_tag ber_oid ber_misc ber_overflow ber_dec ber_random (BER, X.690
  * examples), pdu_kat (byte-exact PDUs against tests/kat/handover_pdu.vec, made by an independent
- * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps. */
+ * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps; bundle_pcap
+ * bundle_wav bundle_verify bundle_args bundle_cli (the evidence bundle, handover_bundle.c). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,13 @@
 #include "tests/unit/check.h"
 
 #define PDU_VEC "tests/kat/handover_pdu.vec"
+
+/* tests/unit/handover_bundle.c: the evidence bundle (handover/bundle.h) */
+void t_bundle_pcap(void);
+void t_bundle_wav(void);
+void t_bundle_verify(void);
+void t_bundle_args(void);
+void t_bundle_cli(void);
 
 /* ---- helpers ---- */
 
@@ -1100,13 +1108,15 @@ static void t_pdu_caps(void)
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
-		{ "ber_int", t_ber_int },     { "ber_len", t_ber_len },
-		{ "ber_tag", t_ber_tag },     { "ber_oid", t_ber_oid },
-		{ "ber_misc", t_ber_misc },   { "ber_overflow", t_ber_overflow },
-		{ "ber_dec", t_ber_dec },     { "ber_random", t_ber_random },
-		{ "pdu_kat", t_pdu_kat },     { "pdu_roundtrip", t_pdu_roundtrip },
-		{ "pdu_trunc", t_pdu_trunc }, { "pdu_args", t_pdu_args },
-		{ "pdu_caps", t_pdu_caps },
+		{ "ber_int", t_ber_int },         { "ber_len", t_ber_len },
+		{ "ber_tag", t_ber_tag },         { "ber_oid", t_ber_oid },
+		{ "ber_misc", t_ber_misc },       { "ber_overflow", t_ber_overflow },
+		{ "ber_dec", t_ber_dec },         { "ber_random", t_ber_random },
+		{ "pdu_kat", t_pdu_kat },         { "pdu_roundtrip", t_pdu_roundtrip },
+		{ "pdu_trunc", t_pdu_trunc },     { "pdu_args", t_pdu_args },
+		{ "pdu_caps", t_pdu_caps },       { "bundle_pcap", t_bundle_pcap },
+		{ "bundle_wav", t_bundle_wav },   { "bundle_verify", t_bundle_verify },
+		{ "bundle_args", t_bundle_args }, { "bundle_cli", t_bundle_cli },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
