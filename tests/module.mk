@@ -64,3 +64,4 @@ bench: $(patsubst tests/bench/bench_%.c,$(BUILD)/tests/bench_%,$(BENCH_SRCS))
 demo: $(BUILD)/limf
 	BUILD=$(BUILD) scripts/demo.sh
 include tests/kms/module.mk
+include tests/lemf/module.mk

@@ -22,6 +22,7 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
+void t_ho_deliver(void); /* tests/unit/handover_deliver.c: spool, seqno, link */
 
 /* ---- helpers ---- */
 
@@ -1117,6 +1118,7 @@ int main(int argc, char **argv)
 		{ "pdu_caps", t_pdu_caps },       { "bundle_pcap", t_bundle_pcap },
 		{ "bundle_wav", t_bundle_wav },   { "bundle_verify", t_bundle_verify },
 		{ "bundle_args", t_bundle_args }, { "bundle_cli", t_bundle_cli },
+		{ "deliver", t_ho_deliver },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }

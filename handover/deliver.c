@@ -1,0 +1,728 @@
+/* Delivery link to an authority's HI2 / HI3: a non-blocking state machine over TCP or TLS that
+ * sends spooled PS-PDUs and confirms them with keep-alives (see deliver.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "common/err.h"
+#include "handover/deliver.h"
+#include "handover/handover.h"
+
+#define OUT_FILL  65536u /* stop filling the output buffer past this */
+#define OUT_CAP   (OUT_FILL + HO_PDU_MAX + 2 * KA_CAP)
+#define IN_CAP    4096u /* responses are keep-aliveResponses (~60 octets) */
+#define PROBE_MAX 64u   /* keep-alives outstanding */
+#define KA_CAP    256u
+
+struct probe {
+	uint32_t seq;  /* the keep-alive's sequenceNumber (echoed in the response) */
+	uint64_t idx;  /* records below idx were written before it */
+	uint64_t sent; /* when */
+};
+
+enum phase { PH_TCP, PH_TLS };
+
+struct ho_link {
+	struct ho_link_cfg cfg;
+	struct ho_spool *sp; /* borrowed */
+	char host[256], port[16], name[256];
+	bool name_is_ip;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+	enum ho_link_state state;
+	enum phase phase;
+	bool want_write;   /* TLS wants the socket writable */
+	uint64_t deadline; /* connect timeout, or end of back-off */
+	uint32_t failures;
+	uint64_t next_idx; /* next record to write */
+	uint64_t max_idx;  /* highest record index ever written + 1 (re-send accounting) */
+	uint32_t since_probe;
+	struct probe probes[PROBE_MAX];
+	size_t np;
+	bool answered;               /* a response arrived on this connection */
+	uint32_t ka_peer[PROBE_MAX]; /* sequence numbers of the peer's keep-alives to answer */
+	size_t nka_peer;
+	struct ho_psheader ka_peer_hdr; /* header of the last one (echoed) */
+	uint8_t *out;
+	size_t out_len, out_off;
+	uint8_t in[IN_CAP];
+	size_t in_len;
+	uint64_t last_send;
+	uint32_t ka_seq;
+	bool draining, done;
+	uint64_t drain_deadline;
+	uint64_t rng_state;
+	struct ho_link_stats st;
+	enum lim_err err; /* sticky spool error */
+};
+
+static uint64_t xorshift(void *ctx)
+{
+	uint64_t *s = ctx;
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* see deliver.h */
+const char *ho_link_state_name(enum ho_link_state s)
+{
+	switch (s) {
+	case HO_LINK_DOWN: return "down";
+	case HO_LINK_CONNECTING: return "connecting";
+	case HO_LINK_UP: return "up";
+	case HO_LINK_BACKOFF: return "backoff";
+	case HO_LINK_CLOSED: return "closed";
+	}
+	return "?";
+}
+
+/* "host:port" or "[v6]:port". */
+static bool split_addr(const char *a, char *host, size_t hcap, char *port, size_t pcap)
+{
+	const char *colon, *h = a;
+	size_t hl;
+	if (a[0] == '[') {
+		const char *rb = strchr(a, ']');
+		if (!rb || rb[1] != ':')
+			return false;
+		h = a + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(a, ':');
+		if (!colon)
+			return false;
+		hl = (size_t)(colon - a);
+	}
+	if (hl == 0 || hl >= hcap || strlen(colon + 1) == 0 || strlen(colon + 1) >= pcap)
+		return false;
+	for (const char *c = colon + 1; *c; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
+	return true;
+}
+
+static bool is_ip_literal(const char *h)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	return inet_pton(AF_INET, h, &a4) == 1 || inet_pton(AF_INET6, h, &a6) == 1;
+}
+
+/* see deliver.h */
+enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
+			 struct ho_link **out)
+{
+	struct ho_link *l;
+	enum lim_err err = LIM_E_ARG;
+	*out = NULL;
+	if (!cfg || !cfg->addr || !spool)
+		return LIM_E_ARG;
+	l = calloc(1, sizeof *l);
+	if (!l)
+		return LIM_E_NOMEM;
+	l->fd = -1;
+	l->cfg = *cfg;
+	l->cfg.addr = NULL;
+	l->sp = spool;
+	if (!split_addr(cfg->addr, l->host, sizeof l->host, l->port, sizeof l->port))
+		goto out;
+	if (!l->cfg.connect_timeout_ms)
+		l->cfg.connect_timeout_ms = 5000;
+	if (!l->cfg.backoff_min_ms)
+		l->cfg.backoff_min_ms = 100;
+	if (!l->cfg.backoff_max_ms)
+		l->cfg.backoff_max_ms = 30000;
+	if (l->cfg.backoff_max_ms < l->cfg.backoff_min_ms)
+		l->cfg.backoff_max_ms = l->cfg.backoff_min_ms;
+	if (!l->cfg.keepalive_idle_ms)
+		l->cfg.keepalive_idle_ms = 10000;
+	if (!l->cfg.keepalive_timeout_ms)
+		l->cfg.keepalive_timeout_ms = 10000;
+	if (!l->cfg.confirm_every)
+		l->cfg.confirm_every = 256;
+	if (!l->cfg.window)
+		l->cfg.window = 4096;
+	if (l->cfg.confirm_every > l->cfg.window)
+		l->cfg.confirm_every = l->cfg.window;
+	if (!l->cfg.rng) {
+		l->rng_state = 0x9e3779b97f4a7c15ULL;
+		l->cfg.rng = xorshift;
+		l->cfg.rng_ctx = &l->rng_state;
+	}
+	{
+		/* the keep-alive header must encode */
+		uint8_t ka[KA_CAP];
+		size_t n;
+		if (ho_encode_keepalive(&l->cfg.ka_hdr, ka, sizeof ka, &n) != LIM_OK)
+			goto out;
+	}
+	err = LIM_E_NOMEM;
+	l->out = malloc(OUT_CAP);
+	if (!l->out)
+		goto out;
+	if (cfg->tls_ca) {
+		const char *nm = cfg->tls_name ? cfg->tls_name : l->host;
+		err = LIM_E_ARG;
+		if (strlen(nm) >= sizeof l->name)
+			goto out;
+		memcpy(l->name, nm, strlen(nm) + 1);
+		l->name_is_ip = is_ip_literal(l->name);
+		err = LIM_E_CRYPTO;
+		l->ctx = SSL_CTX_new(TLS_client_method());
+		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION) ||
+		    SSL_CTX_load_verify_locations(l->ctx, cfg->tls_ca, NULL) != 1)
+			goto out;
+		if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
+			goto out;
+		if (cfg->tls_cert &&
+		    (SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) != 1 ||
+		     SSL_CTX_use_PrivateKey_file(l->ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+		     SSL_CTX_check_private_key(l->ctx) != 1))
+			goto out;
+		SSL_CTX_set_verify(l->ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_mode(l->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+						 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	}
+	l->state = HO_LINK_DOWN;
+	err = LIM_OK;
+out:
+	if (err != LIM_OK) {
+		ERR_clear_error();
+		ho_link_free(l);
+		return err;
+	}
+	*out = l;
+	return LIM_OK;
+}
+
+static void drop_conn(struct ho_link *l, bool graceful)
+{
+	if (l->ssl) {
+		if (graceful)
+			(void)SSL_shutdown(l->ssl);
+		SSL_free(l->ssl);
+		l->ssl = NULL;
+	}
+	if (l->fd >= 0) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	ERR_clear_error();
+	l->out_len = l->out_off = 0;
+	l->in_len = 0;
+	l->np = 0;
+	l->nka_peer = 0;
+	l->since_probe = 0;
+	l->want_write = false;
+	l->answered = false;
+}
+
+/* see deliver.h */
+void ho_link_free(struct ho_link *l)
+{
+	if (!l)
+		return;
+	drop_conn(l, false);
+	SSL_CTX_free(l->ctx);
+	free(l->out);
+	free(l);
+}
+
+/* A failed attempt or a lost connection: close and wait before the next attempt (exponential,
+ * capped, "equal jitter": half the delay fixed, half random). */
+static void backoff(struct ho_link *l, uint64_t now, enum lim_err why)
+{
+	uint64_t base = l->cfg.backoff_min_ms;
+	if (l->state == HO_LINK_UP)
+		l->st.disconnects++;
+	else
+		l->st.connect_failures++;
+	l->st.last_err = why;
+	drop_conn(l, false);
+	for (uint32_t i = 0; i < l->failures && base < l->cfg.backoff_max_ms; i++)
+		base *= 2;
+	if (base > l->cfg.backoff_max_ms)
+		base = l->cfg.backoff_max_ms;
+	if (l->failures < 64)
+		l->failures++;
+	base = base / 2 + l->cfg.rng(l->cfg.rng_ctx) % (base / 2 + 1);
+	l->st.backoff_ms = (uint32_t)base;
+	l->deadline = now + base;
+	l->state = HO_LINK_BACKOFF;
+}
+
+static void start_connect(struct ho_link *l, uint64_t now)
+{
+	struct addrinfo hints, *ai = NULL;
+	int one = 1, fd;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	/* names resolve synchronously here (configure addresses, or a local resolver) */
+	if (getaddrinfo(l->host, l->port, &hints, &ai) != 0 || !ai) {
+		l->state = HO_LINK_CONNECTING;
+		backoff(l, now, LIM_E_IO);
+		return;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		freeaddrinfo(ai);
+		l->state = HO_LINK_CONNECTING;
+		backoff(l, now, LIM_E_IO);
+		return;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	l->fd = fd;
+	l->state = HO_LINK_CONNECTING;
+	l->phase = PH_TCP;
+	l->deadline = now + l->cfg.connect_timeout_ms;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+		freeaddrinfo(ai);
+		backoff(l, now, LIM_E_IO);
+		return;
+	}
+	freeaddrinfo(ai);
+}
+
+static void became_up(struct ho_link *l, uint64_t now)
+{
+	struct ho_spool_stats ss;
+	ho_spool_get_stats(l->sp, &ss);
+	l->state = HO_LINK_UP;
+	l->st.connects++;
+	l->next_idx = ss.confirmed; /* resume at the confirmed position */
+	l->last_send = now;
+}
+
+/* TLS handshake step. */
+static void tls_step(struct ho_link *l, uint64_t now)
+{
+	int r;
+	if (!l->ssl) {
+		l->ssl = SSL_new(l->ctx);
+		if (!l->ssl || SSL_set_fd(l->ssl, l->fd) != 1) {
+			backoff(l, now, LIM_E_CRYPTO);
+			return;
+		}
+		if (l->name[0]) {
+			if (l->name_is_ip) {
+				if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(l->ssl),
+								  l->name) != 1) {
+					backoff(l, now, LIM_E_CRYPTO);
+					return;
+				}
+			} else if (SSL_set1_host(l->ssl, l->name) != 1 ||
+				   SSL_set_tlsext_host_name(l->ssl, l->name) != 1) {
+				backoff(l, now, LIM_E_CRYPTO);
+				return;
+			}
+		}
+		SSL_set_connect_state(l->ssl);
+	}
+	r = SSL_do_handshake(l->ssl);
+	if (r == 1) {
+		l->want_write = false;
+		became_up(l, now);
+		return;
+	}
+	switch (SSL_get_error(l->ssl, r)) {
+	case SSL_ERROR_WANT_READ: l->want_write = false; return;
+	case SSL_ERROR_WANT_WRITE: l->want_write = true; return;
+	default: backoff(l, now, LIM_E_AUTH);
+	}
+}
+
+static void connect_step(struct ho_link *l, uint64_t now)
+{
+	if (l->phase == PH_TCP) {
+		struct pollfd p = { .fd = l->fd, .events = POLLOUT };
+		int soerr = 0;
+		socklen_t sl = sizeof soerr;
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+			backoff(l, now, LIM_E_IO);
+			return;
+		}
+		if (!l->ctx) {
+			became_up(l, now);
+			return;
+		}
+		l->phase = PH_TLS;
+	}
+	tls_step(l, now);
+}
+
+static uint64_t sp_confirmed(const struct ho_link *l)
+{
+	struct ho_spool_stats ss;
+	ho_spool_get_stats(l->sp, &ss);
+	return ss.confirmed;
+}
+
+/* Reads what the peer sent; false when the connection is lost. */
+static bool read_in(struct ho_link *l, uint64_t now)
+{
+	for (;;) {
+		ssize_t r;
+		size_t off = 0;
+		if (l->in_len == IN_CAP)
+			return false; /* a PDU larger than any keep-alive response */
+		if (l->ssl) {
+			int n = SSL_read(l->ssl, l->in + l->in_len, (int)(IN_CAP - l->in_len));
+			if (n <= 0) {
+				int e = SSL_get_error(l->ssl, n);
+				if (e == SSL_ERROR_WANT_READ)
+					break;
+				if (e == SSL_ERROR_WANT_WRITE) {
+					l->want_write = true;
+					break;
+				}
+				return false;
+			}
+			r = n;
+		} else {
+			r = recv(l->fd, l->in + l->in_len, IN_CAP - l->in_len, 0);
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				break;
+			if (r <= 0)
+				return false;
+		}
+		l->in_len += (size_t)r;
+		for (;;) {
+			size_t plen;
+			struct ho_pdu pdu;
+			enum lim_err e = ho_pdu_length(l->in + off, l->in_len - off, &plen);
+			if (e == LIM_E_TRUNC)
+				break;
+			if (e != LIM_OK || ho_decode_pdu(l->in + off, plen, &pdu) != LIM_OK)
+				return false;
+			off += plen;
+			if (pdu.kind == HO_PAYLOAD_KEEPALIVE) {
+				/* the LEMF's own keep-alive: answered (echoing its header) when the
+				 * output buffer is next empty; a flood beyond PROBE_MAX is dropped */
+				if (l->nka_peer < PROBE_MAX) {
+					l->ka_peer_hdr = pdu.hdr;
+					l->ka_peer[l->nka_peer++] = pdu.hdr.seqno;
+				}
+				continue;
+			}
+			if (pdu.kind != HO_PAYLOAD_KEEPALIVE_RESPONSE)
+				continue; /* data PDUs are not expected from a LEMF; ignored */
+			/* responses come in order: older probes without an answer are skipped */
+			for (size_t i = 0; i < l->np; i++) {
+				if (l->probes[i].seq != pdu.hdr.seqno)
+					continue;
+				l->st.ka_answered++;
+				l->answered = true;
+				l->failures = 0;
+				if (l->probes[i].idx > sp_confirmed(l))
+					l->err = ho_spool_confirm(l->sp, l->probes[i].idx);
+				memmove(l->probes, l->probes + i + 1,
+					(l->np - i - 1) * sizeof l->probes[0]);
+				l->np -= i + 1;
+				break;
+			}
+			if (l->err != LIM_OK)
+				return false;
+		}
+		memmove(l->in, l->in + off, l->in_len - off);
+		l->in_len -= off;
+	}
+	(void)now;
+	return true;
+}
+
+/* Appends a keep-alive confirming the records below next_idx. */
+static bool add_probe(struct ho_link *l, uint64_t now)
+{
+	struct ho_psheader h = l->cfg.ka_hdr;
+	struct timespec ts;
+	size_t n;
+	if (l->np == PROBE_MAX || OUT_CAP - l->out_len < KA_CAP)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h.seqno = l->ka_seq;
+	h.ts_sec = (uint32_t)ts.tv_sec;
+	h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
+	if (ho_encode_keepalive(&h, l->out + l->out_len, OUT_CAP - l->out_len, &n) != LIM_OK)
+		return false; /* checked in ho_link_new */
+	l->out_len += n;
+	l->probes[l->np].seq = l->ka_seq++;
+	l->probes[l->np].idx = l->next_idx;
+	l->probes[l->np].sent = now;
+	l->np++;
+	l->since_probe = 0;
+	l->st.ka_sent++;
+	return true;
+}
+
+/* Queues keep-aliveResponses to the LEMF's keep-alives (TS 102 232-1: either end may send). */
+static void answer_peer(struct ho_link *l)
+{
+	for (size_t i = 0; i < l->nka_peer; i++) {
+		struct ho_psheader h = l->ka_peer_hdr;
+		size_t n;
+		h.seqno = l->ka_peer[i];
+		if (ho_encode_keepalive_response(&h, l->out + l->out_len, OUT_CAP - l->out_len,
+						 &n) == LIM_OK)
+			l->out_len += n;
+	}
+	l->nka_peer = 0;
+}
+
+/* Fills the (empty) output buffer with synced records and the keep-alives that confirm them. */
+static enum lim_err fill(struct ho_link *l, uint64_t now)
+{
+	struct ho_spool_stats ss;
+	ho_spool_get_stats(l->sp, &ss);
+	while (l->out_len < OUT_FILL && l->next_idx < ss.synced &&
+	       l->next_idx - ss.confirmed < l->cfg.window && l->np < PROBE_MAX) {
+		size_t n;
+		enum lim_err e = ho_spool_read(l->sp, l->next_idx, l->out + l->out_len,
+					       OUT_CAP - l->out_len - KA_CAP, &n);
+		if (e != LIM_OK)
+			return e;
+		l->out_len += n;
+		l->st.sent++;
+		l->st.bytes += n;
+		if (l->next_idx < l->max_idx)
+			l->st.resent++;
+		l->next_idx++;
+		if (l->next_idx > l->max_idx)
+			l->max_idx = l->next_idx;
+		if (++l->since_probe >= l->cfg.confirm_every)
+			(void)add_probe(l, now);
+	}
+	/* the end of a burst (or of the window) is confirmed too */
+	if (l->since_probe && (l->next_idx == ss.synced || l->out_len >= OUT_FILL ||
+			       l->next_idx - ss.confirmed >= l->cfg.window))
+		(void)add_probe(l, now);
+	return LIM_OK;
+}
+
+/* Writes the output buffer; false when the connection is lost. */
+static bool flush(struct ho_link *l, uint64_t now)
+{
+	while (l->out_off < l->out_len) {
+		size_t n = l->out_len - l->out_off;
+		ssize_t w;
+		if (l->ssl) {
+			int r = SSL_write(l->ssl, l->out + l->out_off,
+					  n > 1u << 30 ? 1 << 30 : (int)n);
+			if (r <= 0) {
+				int e = SSL_get_error(l->ssl, r);
+				if (e == SSL_ERROR_WANT_WRITE) {
+					l->want_write = true;
+					return true;
+				}
+				if (e == SSL_ERROR_WANT_READ)
+					return true;
+				return false;
+			}
+			w = r;
+		} else {
+			w = send(l->fd, l->out + l->out_off, n, MSG_NOSIGNAL);
+			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+				l->want_write = true;
+				return true;
+			}
+			if (w <= 0)
+				return false;
+		}
+		l->want_write = false;
+		l->out_off += (size_t)w;
+		l->last_send = now;
+	}
+	l->out_off = l->out_len = 0;
+	return true;
+}
+
+static void close_done(struct ho_link *l, bool graceful)
+{
+	drop_conn(l, graceful);
+	l->state = HO_LINK_CLOSED;
+	l->done = true;
+}
+
+/* see deliver.h */
+enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
+{
+	struct ho_spool_stats ss;
+	if (l->err != LIM_OK || l->done)
+		return l->err;
+	ho_spool_get_stats(l->sp, &ss);
+
+	if (ss.synced < ss.head) {
+		l->err = ho_spool_sync(l->sp); /* group commit: nothing unsynced is ever sent */
+		if (l->err != LIM_OK)
+			return l->err;
+		ho_spool_get_stats(l->sp, &ss);
+	}
+	if (l->draining) {
+		if (ss.confirmed == ss.head && (l->state != HO_LINK_UP || l->out_len == 0)) {
+			close_done(l, true);
+			return LIM_OK;
+		}
+		if (now >= l->drain_deadline) {
+			close_done(l, false);
+			return LIM_OK;
+		}
+	}
+	switch (l->state) {
+	case HO_LINK_BACKOFF:
+		if (now < l->deadline)
+			break;
+		l->state = HO_LINK_DOWN;
+		/* fall through */
+	case HO_LINK_DOWN:
+		start_connect(l, now);
+		if (l->state != HO_LINK_CONNECTING)
+			break;
+		/* fall through */
+	case HO_LINK_CONNECTING:
+		connect_step(l, now);
+		if (l->state == HO_LINK_CONNECTING && now >= l->deadline)
+			backoff(l, now, LIM_E_IO);
+		if (l->state != HO_LINK_UP)
+			break;
+		/* fall through */
+	case HO_LINK_UP:
+		if (!read_in(l, now)) {
+			if (l->err != LIM_OK)
+				return l->err;
+			backoff(l, now, LIM_E_IO);
+			break;
+		}
+		for (int round = 0; round < 16; round++) {
+			if (l->out_len == 0)
+				answer_peer(l);
+			if (l->out_len == 0) {
+				enum lim_err e = fill(l, now);
+				if (e != LIM_OK) {
+					l->err = e;
+					drop_conn(l, false);
+					return e;
+				}
+			}
+			if (l->out_len == 0 && l->np == 0 &&
+			    now - l->last_send >= l->cfg.keepalive_idle_ms)
+				(void)add_probe(l, now); /* idle keep-alive */
+			if (l->out_len == 0)
+				break;
+			if (!flush(l, now)) {
+				backoff(l, now, LIM_E_IO);
+				return LIM_OK;
+			}
+			if (l->out_len)
+				break; /* the socket is full */
+		}
+		if (l->np && now - l->probes[0].sent >= l->cfg.keepalive_timeout_ms) {
+			l->st.ka_timeouts++;
+			backoff(l, now, LIM_E_STATE);
+		}
+		break;
+	case HO_LINK_CLOSED: break;
+	}
+	return LIM_OK;
+}
+
+static int until(uint64_t now, uint64_t t)
+{
+	if (t <= now)
+		return 0;
+	return t - now > 0x7fffffff ? 0x7fffffff : (int)(t - now);
+}
+
+/* see deliver.h */
+size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t now_ms,
+		   int *timeout_ms)
+{
+	int t = -1;
+	struct ho_spool_stats ss;
+	*timeout_ms = -1;
+	if (l->done || l->err != LIM_OK)
+		return 0;
+	ho_spool_get_stats(l->sp, &ss);
+	if (l->draining)
+		t = until(now_ms, l->drain_deadline);
+	switch (l->state) {
+	case HO_LINK_DOWN: t = 0; break;
+	case HO_LINK_BACKOFF: {
+		int b = until(now_ms, l->deadline);
+		t = t < 0 || b < t ? b : t;
+		break;
+	}
+	case HO_LINK_CONNECTING:
+	case HO_LINK_UP: {
+		int d;
+		if (l->state == HO_LINK_CONNECTING)
+			d = until(now_ms, l->deadline);
+		else if (l->np)
+			d = until(now_ms, l->probes[0].sent + l->cfg.keepalive_timeout_ms);
+		else
+			d = until(now_ms, l->last_send + l->cfg.keepalive_idle_ms);
+		t = t < 0 || d < t ? d : t;
+		if (l->state == HO_LINK_UP && ss.synced < ss.head)
+			t = 0; /* a sync is due */
+		if (cap == 0)
+			break;
+		pfd[0].fd = l->fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		if (l->state == HO_LINK_CONNECTING
+			    ? (l->phase == PH_TCP || l->want_write)
+			    : (l->want_write || l->out_len > l->out_off ||
+			       (l->next_idx < ss.synced &&
+				l->next_idx - ss.confirmed < l->cfg.window && l->np < PROBE_MAX)))
+			pfd[0].events |= POLLOUT;
+		*timeout_ms = t;
+		return 1;
+	}
+	case HO_LINK_CLOSED: break;
+	}
+	*timeout_ms = t;
+	return 0;
+}
+
+/* see deliver.h */
+void ho_link_drain(struct ho_link *l, uint64_t deadline_ms)
+{
+	l->draining = true;
+	l->drain_deadline = deadline_ms;
+}
+
+/* see deliver.h */
+bool ho_link_done(const struct ho_link *l)
+{
+	return l->done || l->err != LIM_OK;
+}
+
+/* see deliver.h */
+void ho_link_get_stats(const struct ho_link *l, struct ho_link_stats *st)
+{
+	*st = l->st;
+	st->state = l->state;
+	st->confirmed = sp_confirmed(l);
+}

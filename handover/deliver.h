@@ -1,0 +1,216 @@
+/* handover/ delivery: the durable spool and the link to an authority's HI2 or HI3 (ETSI TS 102
+ * 232-1 clause 6, TCP with optional TLS). One spool and one link per (authority, stream): the
+ * HI2 spool carries IRI PS-PDUs, the HI3 spool CC PS-PDUs. No threads, no signals: the caller
+ * (limf/) polls the descriptors from ho_link_fds() and calls ho_link_step() (STYLE.md rule 2).
+ *
+ * ---- Spool format (directory, one per stream) ----
+ *   seg-<16 hex digits>.spool   append-only segment; the digits are the index of its first record
+ *                               (records are numbered 0, 1, 2, ... for the life of the spool).
+ *       header  "LIMFSPL1" (8 octets) | first index (u64be)
+ *       record  length n (u32be, 1..HO_PDU_MAX) | CRC32C (u32be, Castagnoli, over the length
+ *               octets and the n data octets) | n octets: one encoded PS-PDU
+ *   ack        the confirmed index: two 24-octet slots written alternately in place,
+ *              "LIMFACK2" | confirmed index (u64be) | generation (u32be) | CRC32C of the 20
+ *              octets before; the valid slot with the higher generation wins (a torn write
+ *              loses at most the newest confirmation: more re-sends, never a loss); no valid
+ *              slot is corruption (LIM_E_PARSE). Every record below the index was confirmed
+ *              delivered (see below). fdatasync'd before any segment is deleted and at close.
+ *   seq        sequence-number state: "limf-seq 1 <spool index>" then one line per key
+ *              "<iri|cc> <LIID hex> <CIN> <next seqno>", written atomically (seq.tmp, fsync,
+ *              rename, fsync of the directory) when a segment is deleted and at close. It holds
+ *              the counters as of <spool index>; ho_spool_open() replays the records at and
+ *              after that index (decoding each PS-PDU) to bring the counters up to date, so a
+ *              number is never reused and, unless synced records are damaged on disk (then a
+ *              gap), never skipped. A refused append takes no number.
+ * A segment is deleted once every record in it is confirmed and the seq file covers it. The
+ * active segment is kept below max_bytes / 4 (segment_bytes is clamped), so at least 3/4 of the
+ * bound is available to unconfirmed records.
+ *
+ * ---- Durability ----
+ * ho_spool_append() write()s the record; it is durable once ho_spool_sync() (an fdatasync of
+ * the segment, plus an fsync of the directory after a new segment) has returned. With
+ * cfg.sync_every == 1 every append syncs before returning; with any other value the caller
+ * groups appends and calls ho_spool_sync() (group commit), and ho_link_step() syncs before it
+ * sends, so limf's loop commits once per turn. Records that are not yet synced survive a kill -9 of the process (they are in the page cache) but not a power
+ * loss; the link never sends a record before it is synced, so nothing that an authority has
+ * seen can be lost, and its sequence numbers are never reused.
+ * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
+ * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes; a CRC failure
+ * anywhere else (followed by more data, or in an earlier segment) is corruption: open fails
+ * with LIM_E_PARSE and the directory is left as it is for the operator (never silently dropped).
+ * Reads re-check the CRC (LIM_E_PARSE).
+ *
+ * ---- Delivery guarantee (exactly once, precisely) ----
+ * TS 102 232-1 gives no per-PDU acknowledgement over HI2/HI3; a TCP send only says the bytes
+ * reached the local kernel. The one application-level answer is keep-aliveResponse, and it
+ * travels in order on the same connection: when the LEMF answers a keep-alive that was sent
+ * after record k, it has read every record up to k. The link therefore uses keep-alives as
+ * cumulative acknowledgements: after every cfg.confirm_every records (and at the end of each
+ * burst) it sends a keep-alive, remembers the spool index it followed, and on the matching
+ * response persists that index in the ack file. At most cfg.window records are sent beyond the
+ * confirmed index. After a lost connection or a restart, sending resumes at the confirmed index.
+ * Guarantee: every record appended and synced is delivered, in spool order, at least once,
+ * as long as the spool directory survives. A record is re-sent only when it was not yet
+ * confirmed when the connection or the process died: at most cfg.window records per lost
+ * connection or killed process (the ack slots are written before the process can die, into the
+ * page cache). After an OS crash or power loss the ack may be older - by the confirmations
+ * since its last fdatasync, at most the records of one segment plus the window - and those are
+ * re-sent too. A repeated record is byte-identical to the first copy (same PS-PDU, same
+ * sequenceNumber, stamped once at append), so a LEMF that discards a (LIID, CIN, IRI|CC,
+ * sequenceNumber) it has already accepted - as TS 102 232-1's sequence numbering allows and
+ * tests/lemf does - sees every PDU exactly once and in order. Without that de-duplication the
+ * guarantee is at-least-once with bounded, identified repeats (the LEMF's de-duplication state
+ * must itself survive the LEMF's restarts). Keep-alives carry their own
+ * sequence counter and LIID (cfg.ka_hdr) and are not spooled.
+ */
+#ifndef HO_DELIVER_H
+#define HO_DELIVER_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "handover/handover.h"
+
+/* ---- spool ---- */
+
+#define HO_SPOOL_SEG_DEFAULT (16u << 20) /* default segment size */
+#define HO_SEQ_KEYS_MAX      65536u      /* most (LIID, CIN, IRI|CC) counters per spool */
+
+struct ho_spool;
+
+struct ho_spool_cfg {
+	const char *dir;        /* borrowed; created (0700) when missing */
+	uint64_t max_bytes;     /* bound on all live segments; appends beyond it: LIM_E_LIMIT */
+	uint64_t segment_bytes; /* a new segment starts past this size (0: HO_SPOOL_SEG_DEFAULT) */
+	unsigned sync_every;    /* 1: every append syncs; else the caller calls ho_spool_sync() */
+};
+
+struct ho_spool_stats {
+	uint64_t head;       /* index the next appended record gets */
+	uint64_t synced;     /* records below this are durable */
+	uint64_t confirmed;  /* records below this are confirmed delivered */
+	uint64_t bytes;      /* bytes in live segments */
+	uint64_t appended;   /* records appended since open */
+	uint64_t refused;    /* appends refused because the spool was full */
+	uint64_t torn_bytes; /* bytes truncated from a torn tail at open */
+	uint64_t seq_keys;   /* sequence counters held */
+	bool alarm;          /* latched when an append was refused (full); see clear_alarm */
+};
+
+/* Opens (recovering) or creates the spool in cfg->dir. Errors: LIM_E_ARG (bad cfg), LIM_E_IO,
+ * LIM_E_PARSE (corruption, see top), LIM_E_NOMEM. */
+LIM_WUR enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out);
+/* Syncs, writes the seq file and frees; NULL is a no-op. */
+void ho_spool_free(struct ho_spool *s);
+
+/* Appends one encoded PS-PDU (copied), which must decode (ho_decode_pdu) and be IRI or CC; its
+ * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
+ * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
+ * sequence number out of order), LIM_E_LIMIT (spool full: alarm raised, refused counted, nothing
+ * written; or too many seq keys), LIM_E_IO. Errors other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
+LIM_WUR enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n);
+/* Stamps h->seqno with the next number for (h->liid, h->cin, IRI|CC), encodes and appends. */
+LIM_WUR enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
+				      const struct ho_iri_sip *iri);
+LIM_WUR enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h,
+				     const struct ho_cc_rtp *cc);
+/* The sequence number the next PDU for (liid, cin, cc ? CC : IRI) gets (0 for a new key). */
+uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t cin, bool cc);
+/* Forgets the counters of a finished call (CIN); persisted with the next seq file. */
+void ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
+/* Makes every appended record durable. */
+LIM_WUR enum lim_err ho_spool_sync(struct ho_spool *s);
+
+/* Reads record idx (confirmed <= idx < synced) into buf[0..cap) (borrowed), *len = its length.
+ * LIM_E_ARG for an index outside that range, LIM_E_LIMIT when cap is too small, LIM_E_PARSE for
+ * a CRC failure, LIM_E_IO. Sequential reads are cheap (the spool keeps a read cursor). */
+LIM_WUR enum lim_err ho_spool_read(struct ho_spool *s, uint64_t idx, uint8_t *buf, size_t cap,
+				   size_t *len);
+/* Records below idx are delivered: persists the ack file and deletes finished segments.
+ * idx must lie in [confirmed, synced] (LIM_E_ARG). */
+LIM_WUR enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx);
+
+/* CRC32C (Castagnoli) of p[0..n) continuing from crc (0 to start); "123456789" -> e3069283. */
+uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n);
+
+void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st);
+void ho_spool_clear_alarm(struct ho_spool *s);
+
+/* ---- link ---- */
+
+enum ho_link_state {
+	HO_LINK_DOWN = 0,       /* not connected, will connect at the next step */
+	HO_LINK_CONNECTING = 1, /* TCP connect or TLS handshake in progress */
+	HO_LINK_UP = 2,
+	HO_LINK_BACKOFF = 3, /* waiting before the next attempt */
+	HO_LINK_CLOSED = 4   /* drained and closed (ho_link_drain) */
+};
+
+/* Random source for the back-off jitter (injected: tests pass a deterministic one). */
+typedef uint64_t (*ho_rng_fn)(void *ctx);
+
+struct ho_link_cfg {
+	const char *addr; /* "host:port" or "[v6]:port", borrowed for ho_link_new only */
+	/* TLS 1.2+ when tls_ca is set: the server certificate must chain to tls_ca; tls_cert and
+	 * tls_key (PEM files) are the client certificate, sent when set. tls_name: the name the
+	 * server certificate must carry (default: the host of addr; "" = chain check only). */
+	const char *tls_ca, *tls_cert, *tls_key, *tls_name;
+	uint32_t connect_timeout_ms;   /* TCP connect + TLS handshake (0: 5000) */
+	uint32_t backoff_min_ms;       /* first retry delay (0: 100) */
+	uint32_t backoff_max_ms;       /* cap (0: 30000) */
+	uint32_t keepalive_idle_ms;    /* keep-alive after this long without sending (0: 10000) */
+	uint32_t keepalive_timeout_ms; /* response expected within (0: 10000), else reconnect */
+	uint32_t confirm_every;        /* keep-alive after this many records (0: 256) */
+	uint32_t window;               /* most unconfirmed records in flight (0: 4096) */
+	struct ho_psheader ka_hdr; /* header of keep-alives (LIID, operator; seqno is the link's) */
+	ho_rng_fn rng;             /* NULL: a fixed-seed xorshift */
+	void *rng_ctx;
+};
+
+struct ho_link_stats {
+	enum ho_link_state state;
+	uint64_t connects;         /* connections established (after TLS) */
+	uint64_t connect_failures; /* attempts that failed or timed out */
+	uint64_t disconnects;      /* established connections lost */
+	uint64_t sent;             /* records written (re-sends included) */
+	uint64_t resent;           /* records written a second time or more */
+	uint64_t bytes;            /* record bytes written */
+	uint64_t ka_sent, ka_answered, ka_timeouts;
+	uint64_t confirmed;    /* the spool's confirmed index */
+	uint32_t backoff_ms;   /* the current (last chosen) back-off delay */
+	enum lim_err last_err; /* the last connection error (LIM_OK when none) */
+};
+
+struct ho_link;
+
+/* TLS: the client certificate is checked by the server during the handshake; with TLS 1.3 a
+ * server that refuses it does so after the client's handshake completes, so such a connection
+ * counts as established and then lost (disconnects), never confirming anything.
+ * spool is borrowed and must outlive the link. Errors: LIM_E_ARG (bad addr / cfg), LIM_E_CRYPTO
+ * (TLS files unreadable or unusable), LIM_E_NOMEM. No connection is made yet. */
+LIM_WUR enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
+				 struct ho_link **out);
+void ho_link_free(struct ho_link *l);
+
+/* Fills at most cap pollfds (1 is enough) for the current state and returns how many; *timeout_ms
+ * is the time until the next timer (-1: none), for poll(). now_ms: a monotonic clock. */
+size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t now_ms,
+		   int *timeout_ms);
+/* Advances the state machine: connects, handshakes, writes records, reads responses, runs the
+ * timers. Never waits on the network; it does wait on the disk (ho_spool_sync, the ack slot,
+ * and when a segment is finished the seq file and ack fdatasync) and, for a host name (not an
+ * address literal), on getaddrinfo() at each connection attempt. Connection errors are handled inside (back-off); the return is LIM_OK
+ * or a sticky spool error (LIM_E_IO, LIM_E_PARSE) that stops delivery. */
+LIM_WUR enum lim_err ho_link_step(struct ho_link *l, uint64_t now_ms);
+/* Graceful shutdown: from now on the link sends what is synced, waits for the confirming
+ * keep-alive response and then closes (state HO_LINK_CLOSED), or gives up at deadline_ms
+ * (closing; what is unconfirmed stays in the spool). Keep stepping until ho_link_done(). */
+void ho_link_drain(struct ho_link *l, uint64_t deadline_ms);
+bool ho_link_done(const struct ho_link *l);
+void ho_link_get_stats(const struct ho_link *l, struct ho_link_stats *st);
+const char *ho_link_state_name(enum ho_link_state s);
+
+#endif

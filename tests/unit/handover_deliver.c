@@ -1,0 +1,736 @@
+/* test_handover suite "deliver" (one entry in test_handover.c's table; its parts run in order) of of handover/deliver.h: spool (append/read/confirm across reopen, CRC32C),
+ * spool_torn, spool_full, spool_corrupt, seqno (persistence, crash before the seq file), link
+ * (in-process LEMF: delivery, keep-alive confirmation, drop and resume, refused connection and
+ * jittered back-off, keep-alive timeout, drain). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "handover/deliver.h"
+#include "handover/handover.h"
+#include "tests/unit/check.h"
+
+void t_ho_deliver(void);
+
+static char *mkdir_tmp(void)
+{
+	char tmpl[] = "/tmp/limf-spool-XXXXXX";
+	char *d = mkdtemp(tmpl);
+	if (!d)
+		abort();
+	return strdup(d);
+}
+
+static void rm_rf(const char *d)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", d);
+}
+
+static void hdr_init(struct ho_psheader *h, const char *liid, uint32_t cin)
+{
+	memset(h, 0, sizeof *h);
+	h->version = HO_PS_VERSION_DEFAULT;
+	snprintf(h->liid, sizeof h->liid, "%s", liid);
+	memcpy(h->op_id, "op", 3);
+	h->cin = cin;
+	h->ts_sec = 1700000000;
+}
+
+/* Appends an IRI PDU whose SIP text carries i. */
+static enum lim_err put_iri(struct ho_spool *s, const char *liid, uint32_t cin, unsigned i)
+{
+	struct ho_psheader h;
+	struct ho_iri_sip iri;
+	char sip[64];
+	hdr_init(&h, liid, cin);
+	memset(&iri, 0, sizeof iri);
+	iri.type = HO_IRI_REPORT;
+	iri.src.family = iri.dst.family = 4;
+	iri.sip = (const uint8_t *)sip;
+	iri.sip_len = (size_t)snprintf(sip, sizeof sip, "MESSAGE %u", i);
+	return ho_spool_put_iri(s, &h, &iri);
+}
+
+static enum lim_err put_cc(struct ho_spool *s, const char *liid, uint32_t cin, size_t n)
+{
+	struct ho_psheader h;
+	struct ho_cc_rtp cc;
+	uint8_t rtp[2048];
+	hdr_init(&h, liid, cin);
+	memset(&cc, 0, sizeof cc);
+	memset(rtp, 0x80, sizeof rtp);
+	cc.rtp = rtp;
+	cc.rtp_len = n;
+	return ho_spool_put_cc(s, &h, &cc);
+}
+
+/* Record idx decodes as the IRI "MESSAGE i" with sequence number seq. */
+static bool rec_is(struct ho_spool *s, uint64_t idx, unsigned i, uint32_t seq)
+{
+	uint8_t buf[HO_PDU_MAX];
+	size_t n;
+	struct ho_pdu p;
+	char want[64];
+	int wl = snprintf(want, sizeof want, "MESSAGE %u", i);
+	if (ho_spool_read(s, idx, buf, sizeof buf, &n) != LIM_OK)
+		return false;
+	if (ho_decode_pdu(buf, n, &p) != LIM_OK || p.kind != HO_PAYLOAD_IRI_SIP)
+		return false;
+	return p.hdr.seqno == seq && p.iri.sip_len == (size_t)wl &&
+	       !memcmp(p.iri.sip, want, p.iri.sip_len);
+}
+
+static struct ho_spool *open_sp(const char *dir, uint64_t max, uint64_t seg)
+{
+	struct ho_spool_cfg c = { .dir = dir, .max_bytes = max, .segment_bytes = seg };
+	struct ho_spool *s = NULL;
+	enum lim_err e = ho_spool_open(&c, &s);
+	CHECK(e == LIM_OK);
+	if (!s) {
+		fprintf(stderr, "ho_spool_open(%s): %s\n", dir, lim_strerror(e));
+		exit(1);
+	}
+	return s;
+}
+
+static size_t count_segs(const char *dir)
+{
+	char cmd[512];
+	FILE *f;
+	int n = -1;
+	snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '^seg-'", dir);
+	f = popen(cmd, "r");
+	if (!f || fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return (size_t)n;
+}
+
+static void last_seg_path(const char *dir, char *out, size_t cap)
+{
+	char cmd[512];
+	FILE *f;
+	snprintf(cmd, sizeof cmd, "ls -d '%s'/seg-* | sort | tail -1", dir);
+	f = popen(cmd, "r");
+	out[0] = '\0';
+	if (f && fgets(out, (int)cap, f))
+		out[strcspn(out, "\n")] = '\0';
+	if (f)
+		pclose(f);
+}
+
+static void t_ho_spool(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s;
+	struct ho_spool_stats st;
+	uint8_t buf[HO_PDU_MAX];
+	size_t n;
+	/* CRC32C check value (RFC 3720 B.4 / the Castagnoli "123456789" check) */
+	CHECK(ho_crc32c(0, "123456789", 9) == 0xe3069283u);
+	CHECK(ho_crc32c(ho_crc32c(0, "1234", 4), "56789", 5) == 0xe3069283u);
+
+	s = open_sp(d, 1u << 20, 4096);
+	for (unsigned i = 0; i < 200; i++)
+		CHECK(put_iri(s, "L1", 1, i) == LIM_OK);
+	/* not yet synced: not readable */
+	CHECK(ho_spool_read(s, 0, buf, sizeof buf, &n) == LIM_E_ARG);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(rec_is(s, 0, 0, 0));
+	CHECK(rec_is(s, 1, 1, 1));
+	CHECK(rec_is(s, 150, 150, 150)); /* random access */
+	CHECK(rec_is(s, 2, 2, 2));
+	CHECK(ho_spool_read(s, 200, buf, sizeof buf, &n) == LIM_E_ARG);
+	CHECK(ho_spool_read(s, 0, buf, 10, &n) == LIM_E_LIMIT);
+	CHECK(count_segs(d) > 3); /* 4096-byte segments rotate */
+	CHECK(ho_spool_confirm(s, 120) == LIM_OK);
+	CHECK(ho_spool_confirm(s, 100) == LIM_E_ARG); /* never backwards */
+	CHECK(ho_spool_confirm(s, 201) == LIM_E_ARG); /* never past synced */
+	CHECK(ho_spool_read(s, 119, buf, sizeof buf, &n) == LIM_E_ARG);
+	CHECK(rec_is(s, 120, 120, 120));
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 200 && st.confirmed == 120 && st.synced == 200 && st.appended == 200);
+	ho_spool_free(s);
+
+	/* reopen: the confirmed position and the records survive, appends continue */
+	s = open_sp(d, 1u << 20, 4096);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 200 && st.confirmed == 120 && st.torn_bytes == 0);
+	CHECK(ho_spool_read(s, 119, buf, sizeof buf, &n) == LIM_E_ARG);
+	for (uint64_t i = 120; i < 200; i++)
+		CHECK(rec_is(s, i, (unsigned)i, (uint32_t)i));
+	CHECK(put_iri(s, "L1", 1, 200) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(rec_is(s, 200, 200, 200));
+	CHECK(ho_spool_confirm(s, 201) == LIM_OK);
+	ho_spool_free(s);
+	s = open_sp(d, 1u << 20, 4096);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 201 && st.confirmed == 201);
+	CHECK(count_segs(d) == 1); /* every finished segment deleted */
+	/* non-data PDUs and out-of-order sequence numbers are refused */
+	{
+		struct ho_psheader h;
+		hdr_init(&h, "L1", 1);
+		CHECK(ho_encode_keepalive(&h, buf, sizeof buf, &n) == LIM_OK);
+		CHECK(ho_spool_append(s, buf, n) == LIM_E_ARG);
+		h.seqno = 5; /* next is 201 */
+		{
+			struct ho_iri_sip iri = { .type = HO_IRI_BEGIN,
+						  .sip = (const uint8_t *)"x",
+						  .sip_len = 1 };
+			iri.src.family = iri.dst.family = 4;
+			CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &n) == LIM_OK);
+			CHECK(ho_spool_append(s, buf, n) == LIM_E_ARG);
+			h.seqno = 201;
+			CHECK(ho_encode_iri_sip(&h, &iri, buf, sizeof buf, &n) == LIM_OK);
+			CHECK(ho_spool_append(s, buf, n) == LIM_OK);
+		}
+		CHECK(ho_spool_append(s, (const uint8_t *)"\x30\x00", 2) == LIM_E_ARG);
+	}
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+static void t_ho_spool_torn(void)
+{
+	char *d = mkdir_tmp(), seg[600];
+	struct ho_spool *s;
+	struct ho_spool_stats st;
+	struct stat sb;
+	s = open_sp(d, 1u << 20, 1u << 20);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "L1", 1, i) == LIM_OK);
+	ho_spool_free(s);
+	last_seg_path(d, seg, sizeof seg);
+	CHECK(stat(seg, &sb) == 0);
+	/* a torn last record: cut 5 bytes off the end */
+	CHECK(truncate(seg, sb.st_size - 5) == 0);
+	s = open_sp(d, 1u << 20, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 9 && st.torn_bytes > 0);
+	CHECK(rec_is(s, 8, 8, 8));
+	/* here the torn record was covered by the seq file (written at close, after a sync): its
+	 * number is not reused (a gap); after a real crash the tail is unsynced, so never sent */
+	CHECK(ho_spool_next_seq(s, "L1", 1, false) == 10);
+	CHECK(put_iri(s, "L1", 1, 9) == LIM_OK);
+	ho_spool_free(s);
+	s = open_sp(d, 1u << 20, 1u << 20);
+	CHECK(rec_is(s, 9, 9, 10));
+	ho_spool_free(s);
+	/* a crash before the seq file: the counter follows the surviving records */
+	{
+		char p[600];
+		snprintf(p, sizeof p, "%s/seq", d);
+		CHECK(unlink(p) == 0);
+		CHECK(stat(seg, &sb) == 0);
+		CHECK(truncate(seg, sb.st_size - 1) == 0);
+	}
+	s = open_sp(d, 1u << 20, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 9 && st.torn_bytes > 0);
+	CHECK(ho_spool_next_seq(s, "L1", 1, false) == 9);
+	CHECK(put_iri(s, "L1", 1, 9) == LIM_OK);
+	ho_spool_free(s);
+	/* garbage appended after the last record (a header-only tear) */
+	{
+		FILE *f = fopen(seg, "ab");
+		CHECK(f && fwrite("\x00\x00\x01\x00\xde\xad", 1, 6, f) == 6);
+		if (f)
+			fclose(f);
+	}
+	s = open_sp(d, 1u << 20, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 10 && st.torn_bytes == 6);
+	CHECK(rec_is(s, 9, 9, 9));
+	CHECK(rec_is(s, 8, 8, 8));
+	ho_spool_free(s);
+	CHECK(stat(seg, &sb) == 0);
+	s = open_sp(d, 1u << 20, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 10 && st.torn_bytes == 0); /* the truncation was durable */
+	ho_spool_free(s);
+	/* a segment torn inside its header (created, crash before the header reached the disk):
+	 * rewritten empty, appends go on in it */
+	{
+		char p[600];
+		int fd;
+		snprintf(p, sizeof p, "%s/seg-%016x.spool", d, 10u);
+		fd = open(p, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0 && write(fd, "LIMF", 4) == 4);
+		close(fd);
+		s = open_sp(d, 1u << 20, 1u << 20);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.head == 10 && st.torn_bytes == 4);
+		CHECK(put_iri(s, "L1", 1, 10) == LIM_OK);
+		ho_spool_free(s);
+		s = open_sp(d, 1u << 20, 1u << 20);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.head == 11 && st.torn_bytes == 0);
+		CHECK(rec_is(s, 10, 10, 10));
+		ho_spool_free(s);
+	}
+	rm_rf(d);
+	free(d);
+}
+
+static void t_ho_spool_full(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s;
+	struct ho_spool_stats st;
+	unsigned ok = 0;
+	enum lim_err e = LIM_OK;
+	s = open_sp(d, 64 * 1024, 8 * 1024);
+	while ((e = put_cc(s, "L2", 9, 1000)) == LIM_OK)
+		ok++;
+	CHECK(e == LIM_E_LIMIT);
+	CHECK(ok >= 50 && ok <= 64);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.alarm && st.refused == 1 && st.head == ok && st.bytes <= 64 * 1024);
+	CHECK(put_cc(s, "L2", 9, 1000) == LIM_E_LIMIT);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.refused == 2);
+	/* the refused PDUs took no sequence number: nothing silently dropped from the stream */
+	CHECK(ho_spool_next_seq(s, "L2", 9, true) == ok);
+	CHECK(ho_spool_next_seq(s, "L2", 9, false) == 0);
+	ho_spool_clear_alarm(s);
+	ho_spool_get_stats(s, &st);
+	CHECK(!st.alarm);
+	/* confirming frees whole segments: appends succeed again */
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(ho_spool_confirm(s, ok) == LIM_OK);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.bytes < 16 * 1024);
+	CHECK(put_cc(s, "L2", 9, 1000) == LIM_OK);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+static void t_ho_spool_corrupt(void)
+{
+	char *d = mkdir_tmp(), seg[600];
+	struct ho_spool *s;
+	struct ho_spool_cfg c = { .max_bytes = 1u << 20, .segment_bytes = 1u << 20 };
+	uint8_t buf[HO_PDU_MAX];
+	size_t n;
+	int fd;
+	c.dir = d;
+	s = open_sp(d, 1u << 20, 1u << 20);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "L1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	last_seg_path(d, seg, sizeof seg);
+	/* flip a byte inside record 3 while the spool is open: the read catches it */
+	fd = open(seg, O_RDWR);
+	CHECK(fd >= 0);
+	{
+		uint8_t b;
+		off_t off = 16;
+		for (int r = 0; r < 3; r++) {
+			uint8_t h[4];
+			CHECK(pread(fd, h, 4, off) == 4);
+			off += 8 +
+			       ((off_t)h[0] << 24 | (off_t)h[1] << 16 | (off_t)h[2] << 8 | h[3]);
+		}
+		CHECK(pread(fd, &b, 1, off + 20) == 1);
+		b ^= 0x01;
+		CHECK(pwrite(fd, &b, 1, off + 20) == 1);
+	}
+	close(fd);
+	CHECK(rec_is(s, 2, 2, 2));
+	CHECK(ho_spool_read(s, 3, buf, sizeof buf, &n) == LIM_E_PARSE);
+	ho_spool_free(s);
+	/* at open: a bad record followed by more data is corruption, not a torn tail */
+	s = NULL;
+	CHECK(ho_spool_open(&c, &s) == LIM_E_PARSE);
+	CHECK(s == NULL);
+	ho_spool_free(s);
+	/* the ack file: two slots written alternately; a torn (corrupt) newest slot falls back to
+	 * the older one (more re-sends, never a loss); both corrupt is refused */
+	rm_rf(d);
+	s = open_sp(d, 1u << 20, 1u << 20);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "L1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(ho_spool_confirm(s, 5) == LIM_OK); /* generation 2, slot 0 */
+	CHECK(ho_spool_confirm(s, 8) == LIM_OK); /* generation 3, slot 1 */
+	ho_spool_free(s);
+	{
+		char p[600];
+		struct ho_spool_stats st;
+		snprintf(p, sizeof p, "%s/ack", d);
+		fd = open(p, O_RDWR);
+		CHECK(fd >= 0 && pwrite(fd, "X", 1, 24 + 10) == 1);
+		s = NULL;
+		CHECK(ho_spool_open(&c, &s) == LIM_OK);
+		if (s) {
+			ho_spool_get_stats(s, &st);
+			CHECK(st.confirmed == 5 && st.head == 10);
+			ho_spool_free(s);
+		}
+		CHECK(pwrite(fd, "X", 1, 24 + 10) == 1 && pwrite(fd, "X", 1, 10) == 1);
+		close(fd);
+	}
+	s = NULL;
+	CHECK(ho_spool_open(&c, &s) == LIM_E_PARSE && !s);
+	/* an empty ack file (an open that died before its first write reached the disk) */
+	rm_rf(d);
+	CHECK(mkdir(d, 0700) == 0);
+	{
+		char p[600];
+		snprintf(p, sizeof p, "%s/ack", d);
+		fd = open(p, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0);
+		close(fd);
+	}
+	s = NULL;
+	CHECK(ho_spool_open(&c, &s) == LIM_OK && s);
+	ho_spool_free(s);
+	/* bad config */
+	c.max_bytes = 3;
+	CHECK(ho_spool_open(&c, &s) == LIM_E_ARG);
+	rm_rf(d);
+	free(d);
+}
+
+static void t_ho_seqno(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s;
+	pid_t pid;
+	int status = -1;
+	s = open_sp(d, 1u << 20, 2048);
+	/* separate counters per (LIID, CIN) and for IRI and CC */
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK(put_iri(s, "A", 1, i) == LIM_OK);
+		CHECK(put_cc(s, "A", 1, 100) == LIM_OK);
+	}
+	CHECK(put_iri(s, "A", 2, 0) == LIM_OK);
+	CHECK(put_iri(s, "B", 1, 0) == LIM_OK);
+	CHECK(ho_spool_next_seq(s, "A", 1, false) == 5);
+	CHECK(ho_spool_next_seq(s, "A", 1, true) == 5);
+	CHECK(ho_spool_next_seq(s, "A", 2, false) == 1);
+	CHECK(ho_spool_next_seq(s, "B", 1, false) == 1);
+	CHECK(ho_spool_next_seq(s, "B", 2, false) == 0);
+	ho_spool_free(s);
+	s = open_sp(d, 1u << 20, 2048);
+	CHECK(ho_spool_next_seq(s, "A", 1, false) == 5);
+	CHECK(ho_spool_next_seq(s, "A", 1, true) == 5);
+	CHECK(ho_spool_next_seq(s, "B", 1, false) == 1);
+	/* confirm everything: segments go, the seq file keeps the counters */
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(ho_spool_confirm(s, 12) == LIM_OK);
+	ho_spool_free(s);
+	s = open_sp(d, 1u << 20, 2048);
+	CHECK(ho_spool_next_seq(s, "A", 1, false) == 5);
+	CHECK(ho_spool_next_seq(s, "A", 2, false) == 1);
+	ho_spool_seq_forget(s, "A", 2);
+	CHECK(ho_spool_next_seq(s, "A", 2, false) == 0);
+	ho_spool_free(s);
+	/* a crash (no ho_spool_free, so no seq file write) after appends: the counters are rebuilt
+	 * from the spooled records, no number reused or skipped */
+	pid = fork();
+	if (pid == 0) {
+		struct ho_spool *c = NULL;
+		struct ho_spool_cfg cfg = { .dir = d,
+					    .max_bytes = 1u << 20,
+					    .segment_bytes = 2048 };
+		if (ho_spool_open(&cfg, &c) != LIM_OK)
+			_exit(1);
+		for (unsigned i = 5; i < 40; i++)
+			if (put_iri(c, "A", 1, i) != LIM_OK)
+				_exit(1);
+		if (ho_spool_sync(c) != LIM_OK)
+			_exit(1);
+		_exit(0); /* as kill -9 */
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	s = open_sp(d, 1u << 20, 2048);
+	CHECK(ho_spool_next_seq(s, "A", 1, false) == 40);
+	CHECK(ho_spool_next_seq(s, "A", 2, false) == 0); /* the forget was persisted */
+	CHECK(ho_spool_next_seq(s, "B", 1, false) == 1);
+	CHECK(rec_is(s, 12, 5, 5));
+	CHECK(rec_is(s, 46, 39, 39));
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* ---- link against an in-process LEMF ---- */
+
+struct mini_lemf {
+	int lfd, cfd;
+	uint8_t in[1 << 20];
+	size_t in_len;
+	uint32_t next_seq; /* of the data PDUs */
+	unsigned pdus, dups, gaps, kas;
+	bool answer;
+	unsigned drop_at; /* close the connection when pdus reaches this (0: never) */
+	unsigned conns;
+	unsigned resps;     /* keep-aliveResponses received from the link */
+	uint32_t last_resp; /* and the last one's sequence number */
+};
+
+static void mini_step(struct mini_lemf *m)
+{
+	int one = 1;
+	if (m->cfd < 0) {
+		m->cfd = accept(m->lfd, NULL, NULL);
+		if (m->cfd < 0)
+			return;
+		(void)fcntl(m->cfd, F_SETFL, O_NONBLOCK);
+		(void)setsockopt(m->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		m->conns++;
+		m->in_len = 0;
+	}
+	for (;;) {
+		ssize_t r = recv(m->cfd, m->in + m->in_len, sizeof m->in - m->in_len, 0);
+		size_t off = 0;
+		if (r == 0 || (r < 0 && errno != EAGAIN)) {
+			close(m->cfd);
+			m->cfd = -1;
+			return;
+		}
+		if (r < 0)
+			return;
+		m->in_len += (size_t)r;
+		for (;;) {
+			size_t pl;
+			struct ho_pdu p;
+			if (ho_pdu_length(m->in + off, m->in_len - off, &pl) != LIM_OK)
+				break;
+			CHECK(ho_decode_pdu(m->in + off, pl, &p) == LIM_OK);
+			off += pl;
+			if (p.kind == HO_PAYLOAD_KEEPALIVE) {
+				uint8_t resp[256];
+				size_t rl;
+				m->kas++;
+				if (m->answer && ho_encode_keepalive_response(
+							 &p.hdr, resp, sizeof resp, &rl) == LIM_OK)
+					CHECK(send(m->cfd, resp, rl, MSG_NOSIGNAL) == (ssize_t)rl);
+				continue;
+			}
+			if (p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE) {
+				m->resps++;
+				m->last_resp = p.hdr.seqno;
+				continue;
+			}
+			if (p.hdr.seqno < m->next_seq)
+				m->dups++; /* a re-send after a reconnect */
+			else if (p.hdr.seqno > m->next_seq)
+				m->gaps++;
+			if (p.hdr.seqno >= m->next_seq) {
+				m->next_seq = p.hdr.seqno + 1;
+				m->pdus++;
+			}
+			if (m->drop_at && m->pdus == m->drop_at) {
+				m->drop_at = 0;
+				close(m->cfd);
+				m->cfd = -1;
+				return;
+			}
+		}
+		memmove(m->in, m->in + off, m->in_len - off);
+		m->in_len -= off;
+	}
+}
+
+static uint64_t fake_now;
+
+/* Runs link + mini LEMF until cond or the time limit; the clock advances 1 ms per round, and a
+ * round waits up to 1 ms (real) for the link's socket, so it never runs ahead of real time by
+ * more than the work done (the peers' TCP stacks work in real time). */
+#define RUN(l, m, cond, limit_ms)                                                                  \
+	do {                                                                                       \
+		uint64_t end_ = fake_now + (limit_ms);                                             \
+		while (!(cond) && fake_now < end_) {                                               \
+			struct pollfd p_;                                                          \
+			int t_;                                                                    \
+			CHECK(ho_link_step((l), fake_now) == LIM_OK);                              \
+			if ((m))                                                                   \
+				mini_step((m));                                                    \
+			if (ho_link_fds((l), &p_, 1, fake_now, &t_) && t_ != 0)                    \
+				(void)poll(&p_, 1, 1);                                             \
+			fake_now++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static uint64_t seq_rng(void *ctx)
+{
+	return (*(uint64_t *)ctx)++;
+}
+
+static void t_ho_link(void)
+{
+	char *d = mkdir_tmp();
+	static struct mini_lemf m;
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	struct ho_spool *s;
+	struct ho_spool_stats ss;
+	struct ho_link *l = NULL;
+	struct ho_link_stats ls;
+	struct ho_link_cfg cfg;
+	char addr[64];
+	uint64_t rngv = 0;
+	struct mini_lemf *mp = &m, *none = NULL;
+	memset(&m, 0, sizeof m);
+	m.cfd = -1;
+	m.answer = true;
+	m.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(m.lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(m.lfd, 4) == 0);
+	CHECK(getsockname(m.lfd, (struct sockaddr *)&a, &al) == 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+
+	s = open_sp(d, 8u << 20, 1u << 20);
+	for (unsigned i = 0; i < 1000; i++)
+		CHECK(put_iri(s, "L", 3, i) == LIM_OK); /* not synced: the link syncs */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.addr = addr;
+	cfg.confirm_every = 50;
+	cfg.window = 200;
+	cfg.keepalive_idle_ms = 500;
+	cfg.keepalive_timeout_ms = 300;
+	cfg.backoff_min_ms = 10;
+	cfg.backoff_max_ms = 80;
+	cfg.rng = seq_rng;
+	cfg.rng_ctx = &rngv;
+	hdr_init(&cfg.ka_hdr, "-", 0);
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	if (!l)
+		return;
+	/* bad configurations */
+	{
+		struct ho_link *x = NULL;
+		struct ho_link_cfg b = cfg;
+		b.addr = "nocolon";
+		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG && !x);
+		b.addr = "[::1]:";
+		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG);
+		b.addr = addr;
+		b.tls_ca = "/nonexistent/ca.pem";
+		CHECK(ho_link_new(&b, s, &x) == LIM_E_CRYPTO);
+		b.tls_ca = NULL;
+		b.ka_hdr.liid[0] = '\0';
+		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG);
+	}
+	fake_now = 1000;
+	/* LEMF drops the connection after 300 PDUs: the link reconnects and resumes at the
+	 * confirmed position; the LEMF sees re-sends (<= window) but no gap */
+	m.drop_at = 300;
+	ho_spool_get_stats(s, &ss);
+	RUN(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 1000), 20000);
+	ho_link_get_stats(l, &ls);
+	CHECK(ss.confirmed == 1000);
+	CHECK(m.pdus == 1000 && m.gaps == 0);
+	CHECK(m.dups > 0 && m.dups <= ls.resent && ls.resent <= 200);
+	CHECK(ls.connects == 2 && ls.disconnects == 1 && ls.state == HO_LINK_UP);
+	CHECK(m.conns == 2);
+	/* idle keep-alive after keepalive_idle_ms */
+	{
+		uint64_t k0 = ls.ka_sent, a0 = ls.ka_answered;
+		RUN(l, mp, false, 600);
+		ho_link_get_stats(l, &ls);
+		CHECK(ls.ka_sent == k0 + 1 && ls.ka_answered == a0 + 1);
+	}
+	/* the LEMF's own keep-alive is answered, echoing its sequence number */
+	{
+		struct ho_psheader h;
+		uint8_t ka[256];
+		size_t kn;
+		hdr_init(&h, "lemf", 0);
+		h.seqno = 77;
+		CHECK(ho_encode_keepalive(&h, ka, sizeof ka, &kn) == LIM_OK);
+		CHECK(m.cfd >= 0 && send(m.cfd, ka, kn, MSG_NOSIGNAL) == (ssize_t)kn);
+		RUN(l, mp, m.resps > 0, 200);
+		CHECK(m.resps == 1 && m.last_resp == 77);
+	}
+	/* no keep-alive response within keepalive_timeout_ms: reconnect */
+	m.answer = false;
+	CHECK(put_iri(s, "L", 3, 1000) == LIM_OK);
+	RUN(l, mp, (ho_link_get_stats(l, &ls), ls.ka_timeouts > 0), 2000);
+	CHECK(ls.ka_timeouts == 1 && ls.state == HO_LINK_BACKOFF);
+	m.answer = true;
+	RUN(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 1001), 2000);
+	CHECK(ss.confirmed == 1001);
+	/* drain: closes once everything is confirmed */
+	CHECK(put_iri(s, "L", 3, 1001) == LIM_OK);
+	ho_link_drain(l, fake_now + 5000);
+	RUN(l, mp, ho_link_done(l), 5000);
+	ho_link_get_stats(l, &ls);
+	ho_spool_get_stats(s, &ss);
+	CHECK(ho_link_done(l) && ls.state == HO_LINK_CLOSED && ss.confirmed == 1002);
+	CHECK(m.pdus == 1002 && m.gaps == 0);
+	ho_link_free(l);
+
+	/* nobody listening: connect fails, back-off doubles up to the cap, jittered in
+	 * [base/2, base] by the injected RNG */
+	close(m.lfd);
+	if (m.cfd >= 0)
+		close(m.cfd);
+	CHECK(put_iri(s, "L", 3, 1002) == LIM_OK);
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	{
+		uint32_t seen[8];
+		unsigned k = 0;
+		uint64_t prev = 0;
+		rngv = 7;
+		while (k < 8 && fake_now < 100000) {
+			CHECK(ho_link_step(l, fake_now) == LIM_OK);
+			ho_link_get_stats(l, &ls);
+			if (ls.connect_failures != prev) {
+				prev = ls.connect_failures;
+				seen[k++] = ls.backoff_ms;
+			}
+			fake_now++;
+		}
+		CHECK(k == 8);
+		/* bases 10, 20, 40, 80, 80...: base/2 + rng % (base/2 + 1), rng = 7, 8, 9, ... */
+		CHECK(seen[0] == 5 + 7 % 6 && seen[1] == 10 + 8 % 11 && seen[2] == 20 + 9 % 21);
+		CHECK(seen[3] == 40 + 10 % 41 && seen[4] == 40 + 11 % 41 &&
+		      seen[7] == 40 + 14 % 41);
+		CHECK(ls.state == HO_LINK_BACKOFF && ls.connects == 0);
+	}
+	/* drain with nothing reachable gives up at the deadline; the record stays spooled */
+	ho_link_drain(l, fake_now + 100);
+	RUN(l, none, ho_link_done(l), 1000);
+	ho_spool_get_stats(s, &ss);
+	CHECK(ho_link_done(l) && ss.confirmed == 1002 && ss.head == 1003);
+	ho_link_free(l);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* see test_handover.c */
+void t_ho_deliver(void)
+{
+	t_ho_spool();
+	t_ho_spool_torn();
+	t_ho_spool_full();
+	t_ho_spool_corrupt();
+	t_ho_seqno();
+	t_ho_link();
+}
