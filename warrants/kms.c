@@ -24,6 +24,7 @@ struct wr_kms_decision {
 	int64_t warrant_end; /* latest valid_to of the matched warrants */
 	size_t n_matches;
 	struct wr_match matches[KMS_DECIDE_MAX];
+	int64_t valid_to[KMS_DECIDE_MAX]; /* of each match */
 	size_t n_parties;
 	struct {
 		char norm[WR_URI_MAX + 1]; /* "" when the party had no (parsable) URI */
@@ -219,6 +220,7 @@ enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, siz
 		e = wr_warrant_get(db, d->matches[i].liid, w);
 		if (e != LIM_OK)
 			goto out;
+		d->valid_to[i] = w->valid_to;
 		if (w->valid_to > d->warrant_end)
 			d->warrant_end = w->valid_to;
 	}
@@ -257,6 +259,24 @@ const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, 
 {
 	*n = d ? d->n_matches : 0;
 	return d ? d->matches : NULL;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
+{
+	size_t k = KMS_DECIDE_MAX;
+	if (!d || !liid)
+		return LIM_E_ARG;
+	for (size_t i = 0; i < d->n_matches; i++)
+		if (strcmp(d->matches[i].liid, liid) == 0)
+			k = i;
+	if (k == KMS_DECIDE_MAX)
+		return LIM_E_AUTH;
+	d->matches[0] = d->matches[k];
+	d->valid_to[0] = d->valid_to[k];
+	d->warrant_end = d->valid_to[0];
+	d->n_matches = 1;
+	return LIM_OK;
 }
 
 /* see kms.h */

@@ -166,6 +166,11 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 			    const char *user_uri, int period_delta,
 			    const struct wr_kms_keys **out) LIM_WUR;
 
+/* Narrows d to the one warrant liid (an evidence replay for one case): later key requests
+ * are audited under that LIID only and cached until its end. It can only remove matches:
+ * LIM_E_AUTH (d unchanged) when liid is not one of them, LIM_E_ARG for NULLs. */
+enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid) LIM_WUR;
+
 /* The call time the decision was made for (wr time). */
 int64_t wr_kms_decision_time(const struct wr_kms_decision *d);
 

@@ -399,6 +399,14 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	CHECK(wr_kms_cached(k) == 0);
 	/* the neighbouring key periods, and nothing further */
 	CHECK(wr_kms_decision_time(d) == now);
+	CHECK(wr_kms_decision_keep(d, "no-such-liid") == LIM_E_AUTH);
+	CHECK(wr_kms_decision_keep(NULL, liid) == LIM_E_ARG);
+	CHECK(wr_kms_decision_keep(d, liid) == LIM_OK);
+	{
+		size_t n = 0;
+		const struct wr_match *m = wr_kms_decision_matches(d, &n);
+		CHECK(n == 1 && m && strcmp(m[0].liid, liid) == 0);
+	}
 	int n_prov = log_count(t, PROV, alice);
 	for (int delta = -1; delta <= 1; delta += 2) {
 		struct wr_kms_ident nb;
