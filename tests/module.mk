@@ -65,3 +65,4 @@ demo: $(BUILD)/limf
 	BUILD=$(BUILD) scripts/demo.sh
 include tests/kms/module.mk
 include tests/lemf/module.mk
+include tests/gen/module.mk

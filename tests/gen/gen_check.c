@@ -1,0 +1,155 @@
+/* limf-gen decrypt: the receive side for the generator's tests, built only from what an
+ * interceptor has (the I_MESSAGEs, the responder's RSK and the KMS public key Z), never from
+ * the generator's own secrets:
+ *   limf-gen decrypt --z HEX|@FILE --rsk HEX|@FILE --dir caller|callee
+ *                    [--period S --offset S] IMSG_B64...
+ * For each I_MESSAGE: mikey_sakke_unwrap (identifiers from the message; with --period, the
+ * TS 33.180 UID of the message's clear URIs under the message's KMS URI), mikey_srtp_keys, and a
+ * libsrtp2 receive session for the direction's crypto session (caller: the first, callee: the
+ * second), with RCC as the SP payload announces. Then reads stdin as records
+ * [u16 big-endian length][SRTP or SRTCP packet] and writes to stdout [u8 status][u16 length]
+ * [RTP or RTCP packet] per record (SRTCP when the second octet is an RTCP type, 200..204): status 0 = decrypted by one of the sessions (tried newest first), 1 = no session
+ * accepted it (length 0). Exit 0, or 1 when an I_MESSAGE does not unwrap. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/wipe.h"
+#include "decrypt/srtp.h"
+#include "decrypt/unwrap.h"
+#include "tests/gen/gen.h"
+
+#define MAX_MSGS 8
+
+static void hex_arg(const char *v, uint8_t *out, size_t want)
+{
+	char buf[2048];
+	size_t n = 0, got = 0;
+	if (v[0] == '@') {
+		FILE *f = fopen(v + 1, "r");
+		if (!f)
+			gen_die("%s: cannot open", v + 1);
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	} else {
+		n = strlen(v);
+		if (n >= sizeof buf)
+			gen_die("hex argument too long");
+		memcpy(buf, v, n);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	if (lim_hex_decode(buf, n, out, want, &got) != LIM_OK || got != want)
+		gen_die("expected %zu octets of hex", want);
+}
+
+static int rd_exact(uint8_t *b, size_t n)
+{
+	return fread(b, 1, n, stdin) == n ? 0 : -1;
+}
+
+/* see gen.h */
+int gen_decrypt_main(int argc, char **argv)
+{
+	uint8_t Z[SAKKE_POINT_LEN], rsk[SAKKE_POINT_LEN], ssv[SAKKE_SSV_LEN];
+	struct lim_srtp *s[MAX_MSGS];
+	size_t ns = 0;
+	int dir = -1;
+	bool have_z = false, have_rsk = false;
+	struct mikey_ident_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--z") == 0 && v) {
+			hex_arg(v, Z, sizeof Z), have_z = true, i++;
+		} else if (strcmp(a, "--rsk") == 0 && v) {
+			hex_arg(v, rsk, sizeof rsk), have_rsk = true, i++;
+		} else if (strcmp(a, "--dir") == 0 && v) {
+			dir = strcmp(v, "caller") == 0 ? 0 : strcmp(v, "callee") == 0 ? 1 : -1, i++;
+		} else if (strcmp(a, "--period") == 0 && v) {
+			cfg.has_period = true, cfg.period = strtoull(v, NULL, 10), i++;
+		} else if (strcmp(a, "--offset") == 0 && v) {
+			cfg.offset = strtoull(v, NULL, 10), i++;
+		} else if (a[0] == '-') {
+			gen_die("decrypt: unknown option %s", a);
+		} else {
+			uint8_t msg[GEN_IMSG_MAX];
+			size_t len = 0, nk = 0;
+			struct mikey_msg m;
+			struct mikey_srtp_key k[MIKEY_MAX_KEYS];
+			enum lim_err e;
+			const struct mikey_srtp_key *kk;
+			if (!have_z || !have_rsk || dir < 0)
+				gen_die("decrypt: --z, --rsk and --dir come before the I_MESSAGEs");
+			if (ns == MAX_MSGS)
+				gen_die("decrypt: at most %d I_MESSAGEs", MAX_MSGS);
+			if (lim_b64_decode(a, strlen(a), msg, sizeof msg, &len) != LIM_OK ||
+			    mikey_parse(msg, len, &m) != LIM_OK)
+				gen_die("decrypt: not a MIKEY message");
+			if (cfg.has_period) {
+				/* the UID of the clear URI the message carries (TS 33.180 F.2.1) */
+				const struct mikey_idr *r = mikey_responder(&m);
+				if (!r)
+					gen_die("decrypt: the I_MESSAGE names no responder");
+				cfg.uri = (const char *)r->data;
+				cfg.urilen = mikey_id_textlen(r);
+			}
+			e = mikey_sakke_unwrap(&m, Z, rsk, &cfg, ssv, NULL);
+			if (e != LIM_OK) {
+				fprintf(stderr,
+					"limf-gen: decrypt: the I_MESSAGE does not unwrap: %s\n",
+					lim_strerror(e));
+				return 1;
+			}
+			e = mikey_srtp_keys(&m, ssv, sizeof ssv, k, &nk);
+			LIM_WIPE(ssv);
+			if (e != LIM_OK || nk < 2)
+				gen_die("decrypt: no SRTP keys: %s", lim_strerror(e));
+			kk = &k[dir];
+			e = lim_srtp_new(kk->enc_alg == MIKEY_SRTP_AES_GCM
+						 ? LIM_SRTP_AEAD_AES_128_GCM
+						 : LIM_SRTP_AES128_CM_SHA1_80,
+					 kk->key, kk->key_len, kk->salt, kk->salt_len, kk->mki,
+					 kk->mki_len, &s[ns]);
+			if (e == LIM_OK && kk->auth_alg >= 2 && kk->auth_alg <= 4)
+				e = lim_srtp_set_rcc(s[ns], (unsigned)kk->auth_alg - 1,
+						     gen_sp_roc_rate(&m));
+			if (e == LIM_OK && kk->has_ssrc)
+				e = lim_srtp_set_roc(s[ns], kk->ssrc, kk->roc);
+			mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
+			if (e != LIM_OK)
+				gen_die("decrypt: SRTP session: %s", lim_strerror(e));
+			ns++;
+		}
+	}
+	if (ns == 0)
+		gen_die("usage: limf-gen decrypt --z Z --rsk RSK --dir caller|callee "
+			"[--period S --offset S] IMSG_B64...");
+	LIM_WIPE(rsk);
+	for (;;) {
+		uint8_t h[2], pkt[2048], work[2048], st = 1, oh[3];
+		size_t len, wl = 0;
+		if (rd_exact(h, 2) != 0)
+			break;
+		len = (size_t)(h[0] << 8 | h[1]);
+		if (len > sizeof pkt || rd_exact(pkt, len) != 0)
+			gen_die("decrypt: truncated input");
+		for (size_t i = ns; i-- > 0 && st;) {
+			memcpy(work, pkt, len);
+			wl = len;
+			/* RTCP packet types 200..204 (RFC 3550 s12.1) are SRTCP */
+			if (len >= 2 && work[1] >= 200 && work[1] <= 204
+				    ? lim_srtp_unprotect_rtcp(s[i], work, &wl) == LIM_OK
+				    : lim_srtp_unprotect(s[i], work, &wl) == LIM_OK)
+				st = 0;
+		}
+		if (st)
+			wl = 0;
+		oh[0] = st, oh[1] = (uint8_t)(wl >> 8), oh[2] = (uint8_t)wl;
+		if (fwrite(oh, 1, 3, stdout) != 3 || fwrite(work, 1, wl, stdout) != wl)
+			gen_die("decrypt: write error");
+	}
+	for (size_t i = 0; i < ns; i++)
+		lim_srtp_free(s[i]);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
