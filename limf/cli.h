@@ -11,7 +11,9 @@ int limf_cmd_scan(int, char **); /* limf scan (limf/cli_scan.c) */
 int limf_cmd_warrant(int argc, char **argv);
 int limf_cmd_audit(int argc, char **argv);
 int limf_cmd_db(int argc, char **argv);
-int limf_cmd_kms(int argc, char **argv);    /* limf kms cert | fetch (limf/cli_kms.c) */
-int limf_cmd_verify(int argc, char **argv); /* limf verify (limf/cli_verify.c) */
+int limf_cmd_kms(int argc, char **argv);      /* limf kms cert | fetch (limf/cli_kms.c) */
+int limf_cmd_verify(int argc, char **argv);   /* limf verify (limf/cli_verify.c) */
+int limf_cmd_replay(int argc, char **argv);   /* limf replay (limf/cli_replay.c) */
+int limf_cmd_handover(int argc, char **argv); /* limf handover (limf/cli_handover.c) */
 
 #endif

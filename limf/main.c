@@ -19,6 +19,8 @@ static void usage(FILE *f)
 	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
 	      "  db migrate | db provision | db local start|stop|status DIR\n"
 	      "  kms cert | kms fetch --user URI [--at T]   KMS certificate, keys (warrant)\n"
+	      "  replay [--liid L] --out DIR PCAP...  decrypt targets' calls into evidence\n"
+	      "  handover --config F status|flush   the network handover's spools and links\n"
 	      "  verify [--key PUB.pem] [--json] DIR  check an evidence bundle (signature, files)\n"
 	      "  version                            print the version\n"
 	      "Key arguments are HEX or @FILE; see README.md.\n",
@@ -74,6 +76,10 @@ int main(int argc, char **argv)
 		return limf_cmd_kms(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "verify") == 0)
 		return limf_cmd_verify(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "replay") == 0)
+		return limf_cmd_replay(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "handover") == 0)
+		return limf_cmd_handover(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("limf %s\n", LIMF_VERSION);
 		return 0;

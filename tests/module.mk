@@ -61,7 +61,7 @@ $(BUILD)/tests/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(LIBS)
 bench: $(patsubst tests/bench/bench_%.c,$(BUILD)/tests/bench_%,$(BENCH_SRCS))
 	@set -e; for b in $^; do echo "== $$b"; $$b; done
 
-demo: $(BUILD)/limf
+demo: $(BUILD)/limf $(BUILD)/limf-kms $(BUILD)/limf-gen
 	BUILD=$(BUILD) scripts/demo.sh
 include tests/kms/module.mk
 include tests/lemf/module.mk

@@ -1,0 +1,221 @@
+/* limf.conf parser: see config.h. */
+#include "limf/config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limf/input.h"
+
+#define CONF_MAX (64u * 1024u)
+
+void limf_conf_init(struct limf_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	memcpy(c->op_id, "limf", 5);
+}
+
+struct conf_key {
+	const char *section, *key;
+	size_t off, cap;
+};
+
+#define K(s, k, f)                                                                                 \
+	{                                                                                          \
+		s, k, offsetof(struct limf_conf, f), sizeof(((struct limf_conf *)0)->f)            \
+	}
+static const struct conf_key keys[] = {
+	K("database", "conninfo", db),
+	K("kms", "url", kms_url),
+	K("kms", "ca", kms_ca),
+	K("kms", "cert", kms_cert),
+	K("kms", "key", kms_key),
+	K("evidence", "sign_key", sign_key),
+	K("handover", "operator_id", op_id),
+	K("handover", "network_element_id", ne_id),
+	K("handover", "country", country),
+	K("handover", "spool_dir", spool_dir),
+	K("handover", "spool_max_mb", spool_max_mb),
+};
+#undef K
+
+/* keys of an [authority NAME] section: offsets into struct limf_conf_auth */
+#define A(k, f)                                                                                    \
+	{                                                                                          \
+		"authority", k, offsetof(struct limf_conf_auth, f),                                \
+			sizeof(((struct limf_conf_auth *)0)->f)                                    \
+	}
+static const struct conf_key auth_keys[] = {
+	A("hi2", hi2), A("hi3", hi3), A("ca", ca), A("cert", cert), A("key", key),
+};
+#undef A
+
+static bool auth_name_ok(const char *p, size_t n)
+{
+	if (n == 0 || n >= LIMF_AUTH_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == ':' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* see config.h */
+const struct limf_conf_auth *limf_conf_authority(const struct limf_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_auth; i++)
+		if (strcmp(c->auth[i].name, name) == 0)
+			return &c->auth[i];
+	return NULL;
+}
+
+static void trim(const char **p, size_t *n)
+{
+	while (*n && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\r'))
+		(*n)--;
+}
+
+static bool eq(const char *p, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(p, lit, n) == 0;
+}
+
+/* see config.h */
+enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, size_t whycap)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, pos = 0, lineno = 0;
+	char section[32] = "";
+	struct limf_conf_auth *auth = NULL; /* the [authority NAME] section being read */
+	enum lim_err e = limf_read_all(path, CONF_MAX, &buf, &len);
+	if (e != LIM_OK) {
+		snprintf(why, whycap, "%s: %s", path,
+			 e == LIM_E_LIMIT ? "larger than 64 KiB" : "cannot be read");
+		return e;
+	}
+	e = LIM_OK;
+	while (pos < len && e == LIM_OK) {
+		const char *line = (const char *)buf + pos, *eqs, *k, *v;
+		size_t n = 0, kn, vn;
+		while (pos + n < len && buf[pos + n] != '\n')
+			n++;
+		pos += n + 1;
+		lineno++;
+		trim(&line, &n);
+		if (n == 0 || line[0] == '#' || line[0] == ';')
+			continue;
+		if (memchr(line, '\0', n)) {
+			snprintf(why, whycap, "%s:%zu: NUL octet", path, lineno);
+			e = LIM_E_PARSE;
+			break;
+		}
+		if (line[0] == '[') {
+			const char *s = line + 1;
+			size_t sn = n - 1;
+			bool known = false;
+			if (sn == 0 || s[sn - 1] != ']') {
+				snprintf(why, whycap, "%s:%zu: malformed section header", path,
+					 lineno);
+				e = LIM_E_PARSE;
+				break;
+			}
+			sn--;
+			trim(&s, &sn);
+			auth = NULL;
+			if (sn > 10 && memcmp(s, "authority", 9) == 0 &&
+			    (s[9] == ' ' || s[9] == '\t')) {
+				const char *nm = s + 10;
+				size_t nn = sn - 10;
+				trim(&nm, &nn);
+				if (!auth_name_ok(nm, nn)) {
+					snprintf(why, whycap, "%s:%zu: bad authority name", path,
+						 lineno);
+					e = LIM_E_PARSE;
+					break;
+				}
+				for (size_t i = 0; i < c->n_auth; i++)
+					if (eq(nm, nn, c->auth[i].name))
+						auth = &c->auth[i];
+				if (!auth && c->n_auth == LIMF_CONF_AUTH) {
+					snprintf(why, whycap, "%s:%zu: more than %d authorities",
+						 path, lineno, LIMF_CONF_AUTH);
+					e = LIM_E_PARSE;
+					break;
+				}
+				if (!auth) {
+					auth = &c->auth[c->n_auth++];
+					memset(auth, 0, sizeof *auth);
+					memcpy(auth->name, nm, nn);
+				}
+				memcpy(section, "authority", 10);
+				continue;
+			}
+			for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+				known = known || eq(s, sn, keys[i].section);
+			if (!known || sn >= sizeof section) {
+				snprintf(why, whycap, "%s:%zu: unknown section [%.*s]", path,
+					 lineno, (int)(sn > 64 ? 64 : sn), s);
+				e = LIM_E_PARSE;
+				break;
+			}
+			memcpy(section, s, sn);
+			section[sn] = '\0';
+			continue;
+		}
+		eqs = memchr(line, '=', n);
+		if (!eqs) {
+			snprintf(why, whycap, "%s:%zu: expected key = value", path, lineno);
+			e = LIM_E_PARSE;
+			break;
+		}
+		k = line;
+		kn = (size_t)(eqs - line);
+		v = eqs + 1;
+		vn = n - kn - 1;
+		trim(&k, &kn);
+		trim(&v, &vn);
+		/* a trailing "; comment" after blanks */
+		for (size_t i = 1; i < vn; i++)
+			if ((v[i] == ';' || v[i] == '#') && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
+				vn = i;
+				trim(&v, &vn);
+				break;
+			}
+		const struct conf_key *ck = NULL;
+		char *base = (char *)c;
+		if (auth) {
+			base = (char *)auth;
+			for (size_t i = 0; i < sizeof auth_keys / sizeof auth_keys[0]; i++)
+				if (eq(k, kn, auth_keys[i].key))
+					ck = &auth_keys[i];
+		} else {
+			for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+				if (strcmp(section, keys[i].section) == 0 && eq(k, kn, keys[i].key))
+					ck = &keys[i];
+		}
+		if (!ck) {
+			snprintf(why, whycap, "%s:%zu: unknown key '%.*s' in [%s]", path, lineno,
+				 (int)(kn > 64 ? 64 : kn), k, section[0] ? section : "(none)");
+			e = LIM_E_PARSE;
+			break;
+		}
+		if (vn >= ck->cap) {
+			snprintf(why, whycap, "%s:%zu: value of %s.%s too long (at most %zu)", path,
+				 lineno, ck->section, ck->key, ck->cap - 1);
+			e = LIM_E_PARSE;
+			break;
+		}
+		memcpy(base + ck->off, v, vn);
+		(base + ck->off)[vn] = '\0';
+	}
+	free(buf);
+	return e;
+}

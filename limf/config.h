@@ -1,0 +1,70 @@
+/* limf.conf: the one configuration file (DESIGN.md s6). Flags override it; it overrides the
+ * LIMF_* environment. Secrets are named by file path, never written in it.
+ *
+ *   # comment (also ';')
+ *   [database]
+ *   conninfo = host=/var/lib/limf/pg dbname=limf user=limf_service
+ *   [kms]
+ *   url  = https://kms.example.org:8443
+ *   ca   = /etc/limf/kms-ca.pem
+ *   cert = /etc/limf/kms-client.pem
+ *   key  = /etc/limf/kms-client.key
+ *   [evidence]
+ *   sign_key = /etc/limf/evidence-ed25519.pem
+ *   [handover]
+ *   operator_id = OP1            ; ETSI operatorIdentifier, 1..16 characters
+ *   network_element_id = limf-1  ; networkElementIdentifier, 0..16
+ *   country = GB                 ; deliveryCountryCode, 2 letters or empty
+ *   spool_dir = /var/spool/limf  ; durable spools of the network handover
+ *   spool_max_mb = 1024          ; bound per authority and stream (MiB)
+ *   [authority lemf-a]           ; a warrant whose delivery is "lemf-a" goes here
+ *   hi2  = lemf-a.example.org:6001
+ *   hi3  = lemf-a.example.org:6002
+ *   ca   = /etc/limf/lemf-a-ca.pem   ; TLS when set: the LEMF's CA
+ *   cert = /etc/limf/limf-client.pem ; client certificate and key for mutual TLS
+ *   key  = /etc/limf/limf-client.key
+ *
+ * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
+ * An unknown section or key, a line that is neither, or a value too long for its field is an
+ * error naming the line (a typo must not silently drop a setting). Files over 64 KiB are
+ * refused. */
+#ifndef LIMF_CONFIG_H
+#define LIMF_CONFIG_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+#define LIMF_CONF_PATH 1024
+#define LIMF_CONF_AUTH 16 /* [authority NAME] sections */
+#define LIMF_AUTH_NAME 64
+
+struct limf_conf_auth {
+	char name[LIMF_AUTH_NAME]; /* 1..63 of [A-Za-z0-9._:-] */
+	char hi2[256], hi3[256];   /* "host:port" / "[v6]:port" */
+	char ca[LIMF_CONF_PATH], cert[LIMF_CONF_PATH], key[LIMF_CONF_PATH];
+};
+
+struct limf_conf {
+	char db[LIMF_CONF_PATH];
+	char kms_url[LIMF_CONF_PATH], kms_ca[LIMF_CONF_PATH], kms_cert[LIMF_CONF_PATH],
+		kms_key[LIMF_CONF_PATH];
+	char sign_key[LIMF_CONF_PATH];
+	char op_id[17], ne_id[17], country[3];
+	char spool_dir[LIMF_CONF_PATH];
+	char spool_max_mb[16];
+	size_t n_auth;
+	struct limf_conf_auth auth[LIMF_CONF_AUTH];
+};
+
+/* The authority called name, or NULL. */
+const struct limf_conf_auth *limf_conf_authority(const struct limf_conf *c, const char *name);
+
+/* Defaults: everything empty, operator_id "limf". */
+void limf_conf_init(struct limf_conf *c);
+/* Reads path into c (keys present override what c holds). LIM_OK; LIM_E_IO (unreadable),
+ * LIM_E_LIMIT (too big), LIM_E_PARSE (why names the line and the problem). */
+enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why,
+			    size_t whycap) LIM_WUR;
+
+#endif

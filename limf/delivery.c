@@ -1,0 +1,321 @@
+/* limf/ network handover: see delivery.h. */
+#include "limf/delivery.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CIN_FILE    "cin"
+#define SPOOL_MB    1024u
+#define MAX_POLLFDS (2 * LIMF_CONF_AUTH)
+
+struct dlv_auth {
+	const struct limf_conf_auth *cfg;
+	struct ho_spool *sp[2];
+	struct ho_link *ln[2];
+};
+
+struct limf_dlv {
+	const struct limf_conf *conf;
+	char dir[LIMF_CONF_PATH];
+	size_t n;
+	struct dlv_auth a[LIMF_CONF_AUTH];
+};
+
+/* see delivery.h */
+uint64_t limf_dlv_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static enum lim_err mkdir_private(const char *path)
+{
+	struct stat sb;
+	if (mkdir(path, 0700) == 0)
+		return LIM_OK;
+	if (errno == EEXIST && lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return LIM_OK;
+	return LIM_E_IO;
+}
+
+static uint64_t spool_bytes(const struct limf_conf *c)
+{
+	unsigned long long mb = SPOOL_MB;
+	if (c->spool_max_mb[0]) {
+		char *end = NULL;
+		mb = strtoull(c->spool_max_mb, &end, 10);
+		if (!end || *end || mb == 0 || mb > (1ull << 20))
+			return 0;
+	}
+	return (uint64_t)mb << 20;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
+			  size_t whycap)
+{
+	struct limf_dlv *d;
+	enum lim_err e = LIM_OK;
+	uint64_t max = spool_bytes(c);
+	*out = NULL;
+	why[0] = '\0';
+	if (max == 0) {
+		snprintf(why, whycap, "spool_max_mb: not a number of MiB");
+		return LIM_E_ARG;
+	}
+	if (c->n_auth && !c->spool_dir[0]) {
+		snprintf(why, whycap, "authorities configured but no [handover] spool_dir");
+		return LIM_E_ARG;
+	}
+	d = calloc(1, sizeof *d);
+	if (!d)
+		return LIM_E_NOMEM;
+	d->conf = c;
+	snprintf(d->dir, sizeof d->dir, "%s", c->spool_dir);
+	if (c->n_auth && mkdir_private(d->dir) != LIM_OK) {
+		snprintf(why, whycap, "%s: cannot create the spool directory", d->dir);
+		e = LIM_E_IO;
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_auth && e == LIM_OK; i++) {
+		const struct limf_conf_auth *ac = &c->auth[i];
+		struct dlv_auth *a = &d->a[d->n++];
+		char path[LIMF_CONF_PATH + 2 * LIMF_AUTH_NAME];
+		a->cfg = ac;
+		if (!ac->hi2[0] || !ac->hi3[0]) {
+			snprintf(why, whycap, "authority %s: hi2 and hi3 are required", ac->name);
+			e = LIM_E_ARG;
+			break;
+		}
+		snprintf(path, sizeof path, "%s/%s", d->dir, ac->name);
+		if (mkdir_private(path) != LIM_OK) {
+			snprintf(why, whycap, "%s: cannot create", path);
+			e = LIM_E_IO;
+			break;
+		}
+		for (int k = 0; k < 2 && e == LIM_OK; k++) {
+			struct ho_spool_cfg sc;
+			struct ho_link_cfg lc;
+			snprintf(path, sizeof path, "%s/%s/%s", d->dir, ac->name,
+				 k ? "hi3" : "hi2");
+			memset(&sc, 0, sizeof sc);
+			sc.dir = path;
+			sc.max_bytes = max;
+			sc.sync_every = 0; /* group commit: the link syncs before it sends */
+			e = ho_spool_open(&sc, &a->sp[k]);
+			if (e != LIM_OK) {
+				snprintf(why, whycap, "%s: spool: %s", path, lim_strerror(e));
+				break;
+			}
+			memset(&lc, 0, sizeof lc);
+			lc.addr = k ? ac->hi3 : ac->hi2;
+			lc.tls_ca = ac->ca[0] ? ac->ca : NULL;
+			lc.tls_cert = ac->cert[0] ? ac->cert : NULL;
+			lc.tls_key = ac->key[0] ? ac->key : NULL;
+			lc.ka_hdr.version = HO_PS_VERSION_DEFAULT;
+			snprintf(lc.ka_hdr.liid, sizeof lc.ka_hdr.liid, "%.25s", ac->name);
+			snprintf(lc.ka_hdr.op_id, sizeof lc.ka_hdr.op_id, "%s",
+				 c->op_id[0] ? c->op_id : "limf");
+			snprintf(lc.ka_hdr.ne_id, sizeof lc.ka_hdr.ne_id, "%s", c->ne_id);
+			memcpy(lc.ka_hdr.deliv_cc, c->country, sizeof lc.ka_hdr.deliv_cc);
+			lc.ka_hdr.tsq = HO_TSQ_MEDIATION;
+			e = ho_link_new(&lc, a->sp[k], &a->ln[k]);
+			if (e != LIM_OK)
+				snprintf(why, whycap, "authority %s %s: %s", ac->name,
+					 k ? "hi3" : "hi2",
+					 e == LIM_E_CRYPTO ? "TLS files unusable"
+							   : lim_strerror(e));
+		}
+	}
+out:
+	if (e != LIM_OK) {
+		limf_dlv_free(d);
+		return e;
+	}
+	*out = d;
+	return LIM_OK;
+}
+
+/* see delivery.h */
+void limf_dlv_free(struct limf_dlv *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			ho_link_free(d->a[i].ln[k]);
+			ho_spool_free(d->a[i].sp[k]);
+		}
+	free(d);
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first)
+{
+	char path[LIMF_CONF_PATH + 8], tmp[LIMF_CONF_PATH + 16], buf[64];
+	unsigned long long next = 1;
+	FILE *f;
+	int fd, dfd;
+	*first = 0;
+	if (!d->dir[0]) {
+		*first = 1; /* no spool: CINs are this run's */
+		return LIM_OK;
+	}
+	if (mkdir_private(d->dir) != LIM_OK)
+		return LIM_E_IO;
+	snprintf(path, sizeof path, "%s/%s", d->dir, CIN_FILE);
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp", d->dir, CIN_FILE);
+	f = fopen(path, "r");
+	if (f) {
+		char *end = NULL;
+		bool ok = fgets(buf, sizeof buf, f) && strncmp(buf, "limf-cin 1 ", 11) == 0 &&
+			  buf[11] >= '0' && buf[11] <= '9';
+		if (ok) {
+			next = strtoull(buf + 11, &end, 10);
+			ok = end && (*end == '\n' || *end == '\0') && next > 0 &&
+			     next <= UINT32_MAX;
+		}
+		fclose(f);
+		if (!ok)
+			return LIM_E_PARSE;
+	} else if (errno != ENOENT) {
+		return LIM_E_IO;
+	}
+	if (next + n > UINT32_MAX)
+		return LIM_E_LIMIT;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return LIM_E_IO;
+	int len = snprintf(buf, sizeof buf, "limf-cin 1 %llu\n", next + n);
+	if (len <= 0 || write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
+		close(fd);
+		return LIM_E_IO;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0)
+		return LIM_E_IO;
+	dfd = open(d->dir, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	*first = (uint32_t)next;
+	return LIM_OK;
+}
+
+static struct dlv_auth *auth_of(const struct limf_dlv *d, const char *delivery)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->a[i].cfg->name, delivery) == 0)
+			return (struct dlv_auth *)&d->a[i];
+	return NULL;
+}
+
+/* see delivery.h */
+bool limf_dlv_known(const struct limf_dlv *d, const char *delivery)
+{
+	return d && delivery && auth_of(d, delivery) != NULL;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			  const struct ho_iri_sip *iri)
+{
+	struct dlv_auth *a = auth_of(d, delivery);
+	return a ? ho_spool_put_iri(a->sp[0], h, iri) : LIM_E_ARG;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			 const struct ho_cc_rtp *cc)
+{
+	struct dlv_auth *a = auth_of(d, delivery);
+	return a ? ho_spool_put_cc(a->sp[1], h, cc) : LIM_E_ARG;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
+{
+	struct pollfd pfd[MAX_POLLFDS];
+	size_t np = 0;
+	uint64_t now = limf_dlv_now_ms();
+	int tmo = timeout_ms;
+	enum lim_err e = LIM_OK;
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			int t = -1;
+			np += ho_link_fds(d->a[i].ln[k], pfd + np, MAX_POLLFDS - np, now, &t);
+			if (t >= 0 && (tmo < 0 || t < tmo))
+				tmo = t;
+		}
+	if (np)
+		(void)poll(pfd, (nfds_t)np, tmo);
+	else if (tmo > 0)
+		(void)poll(NULL, 0, tmo);
+	now = limf_dlv_now_ms();
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			enum lim_err e2 = ho_link_step(d->a[i].ln[k], now);
+			if (e2 != LIM_OK && e == LIM_OK)
+				e = e2;
+		}
+	return e;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms)
+{
+	bool done = false;
+	enum lim_err e = LIM_OK;
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++)
+			ho_link_drain(d->a[i].ln[k], deadline_ms);
+	while (!done && e == LIM_OK) {
+		done = true;
+		for (size_t i = 0; i < d->n; i++)
+			for (int k = 0; k < 2; k++)
+				done = done && ho_link_done(d->a[i].ln[k]);
+		if (!done)
+			e = limf_dlv_pump(d, 50);
+		if (limf_dlv_now_ms() > deadline_ms + 1000)
+			break; /* the links close at their deadline; this is a backstop */
+	}
+	if (e != LIM_OK)
+		return e;
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			struct ho_spool_stats st;
+			ho_spool_get_stats(d->a[i].sp[k], &st);
+			if (st.confirmed != st.head)
+				return LIM_E_STATE;
+		}
+	return LIM_OK;
+}
+
+/* see delivery.h */
+size_t limf_dlv_count(const struct limf_dlv *d)
+{
+	return d ? d->n : 0;
+}
+
+/* see delivery.h */
+void limf_dlv_stats(const struct limf_dlv *d, size_t i, struct limf_dlv_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!d || i >= d->n)
+		return;
+	st->name = d->a[i].cfg->name;
+	for (int k = 0; k < 2; k++) {
+		ho_spool_get_stats(d->a[i].sp[k], &st->spool[k]);
+		ho_link_get_stats(d->a[i].ln[k], &st->link[k]);
+	}
+}

@@ -1,0 +1,68 @@
+/* limf/ network handover (DESIGN.md s2, s5.6): the IRI and CC of each LIID go to the authority
+ * its warrant's delivery destination names ([authority NAME] in limf.conf), through handover/'s
+ * durable spools and links: one HI2 and one HI3 spool per authority under
+ * <spool_dir>/<NAME>/hi2 and .../hi3, each drained by its own link (TCP, or mutual TLS when the
+ * authority has a CA).
+ *
+ * Communication identity numbers must not repeat for a LIID across runs: limf_dlv_cin_reserve
+ * hands out blocks from a counter persisted in <spool_dir>/cin (written atomically), so that a
+ * replay's CINs, its bundle's and the network's agree and never collide with an earlier run's.
+ *
+ * Single-threaded; limf_dlv_pump() drives the links (poll) and must be called regularly. */
+#ifndef LIMF_DELIVERY_H
+#define LIMF_DELIVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "handover/deliver.h"
+#include "handover/handover.h"
+#include "limf/config.h"
+
+struct limf_dlv;
+
+/* Per authority, for status output. */
+struct limf_dlv_stats {
+	const char *name;
+	struct ho_spool_stats spool[2]; /* [0] HI2, [1] HI3 */
+	struct ho_link_stats link[2];
+};
+
+/* Opens the spools and links of every authority in c (none configured: a valid, empty
+ * delivery). spool_dir: c->spool_dir; required when c has authorities (LIM_E_ARG). Errors from
+ * handover/ (LIM_E_IO, LIM_E_PARSE for a damaged spool, LIM_E_CRYPTO for TLS files); why gets
+ * a one-line reason. c is borrowed for the life of *out. */
+enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
+			  size_t whycap) LIM_WUR;
+void limf_dlv_free(struct limf_dlv *d);
+
+/* Reserves n consecutive CINs; *first gets the first. Persisted before it returns. */
+enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first) LIM_WUR;
+
+/* Whether delivery names a configured authority. */
+bool limf_dlv_known(const struct limf_dlv *d, const char *delivery);
+
+/* Spools one IRI / CC PDU for the authority named by delivery (h->seqno is stamped by the
+ * spool). LIM_E_ARG when delivery names no configured authority; LIM_E_LIMIT when its spool
+ * is full (the alarm is raised, counted); LIM_E_IO. */
+enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			  const struct ho_iri_sip *iri) LIM_WUR;
+enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			 const struct ho_cc_rtp *cc) LIM_WUR;
+
+/* One turn of every link: poll for up to timeout_ms, then step. */
+enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
+/* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
+ * (monotonic) passes. LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
+ * spool (delivered by a later run: nothing is lost). */
+enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms) LIM_WUR;
+
+size_t limf_dlv_count(const struct limf_dlv *d);
+void limf_dlv_stats(const struct limf_dlv *d, size_t i, struct limf_dlv_stats *st);
+
+/* Monotonic milliseconds (the links' clock). */
+uint64_t limf_dlv_now_ms(void);
+
+#endif

@@ -1,0 +1,1068 @@
+/* The interception pipeline: see pipeline.h. */
+#include "limf/pipeline.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/wipe.h"
+#include "decrypt/mikey.h"
+#include "decrypt/srtp.h"
+#include "decrypt/uid.h"
+#include "decrypt/unwrap.h"
+#include "limf/input.h"
+#include "limf/kms_glue.h"
+#include "limf/text.h"
+
+#define KEYSETS     4  /* key sets (I_MESSAGEs) kept per call, newest first */
+#define MAX_PARTIES 12 /* parties handed to the gate */
+#define ID_TEXT     160
+#define PKT_MAX     65536
+
+/* The SRTP sessions of one I_MESSAGE. */
+struct keyset {
+	size_t n;
+	struct lim_srtp *s[MIKEY_MAX_KEYS];
+	uint8_t cs_id[MIKEY_MAX_KEYS];
+	uint32_t serial; /* 1, 2, ... per call: which I_MESSAGE */
+};
+
+/* A media SSRC of the call and the session that authenticated it. */
+struct ssrc_bind {
+	struct limf_call_stream st;
+	int set, idx; /* keyset slot / session; set < 0: not bound */
+	uint32_t serial;
+};
+
+/* Stored key-management facts (the strings limf_keymgmt points at). */
+struct km_rec {
+	char side[8], initiator[ID_TEXT], responder[ID_TEXT], kms_uri[WR_KMS_URI_MAX + 1];
+	char t[MIKEY_TS_STRLEN], key_user[WR_URI_MAX + 1], outcome[24], sig[16], detail[256];
+	struct limf_keymgmt view;
+	uint64_t ts_ns;
+	bool emitted;
+};
+
+struct liid_state {
+	char liid[WR_LIID_MAX + 1];
+	char delivery[WR_DELIVERY_MAX + 1];
+	enum wr_scope scope;
+	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
+	bool began, ended;
+};
+
+struct pcall {
+	uint32_t cin;
+	bool decided, intercept, cc;
+	struct wr_kms_decision *d;
+	size_t n_liids;
+	struct liid_state liid[LIMF_CALL_MAX_LIIDS];
+	uint32_t seen_ver[2]; /* SDP versions of offer/answer whose I_MESSAGE was handled */
+	char *seen_imsg[2];   /* and that I_MESSAGE text (an unchanged one is not redone) */
+	size_t n_ks;
+	struct keyset ks[KEYSETS];
+	uint32_t serial;
+	size_t n_ssrc;
+	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
+	size_t n_km;
+	struct km_rec km[LIMF_CALL_MAX_IMSG];
+	uint64_t media_undecrypted;
+	bool end_pending; /* ended by BYE/CANCEL: END IRI on the final response */
+	struct limf_uid_ctx uidctx;
+	char uid_kms[WR_KMS_URI_MAX + 1];
+};
+
+struct limf_pipe {
+	struct limf_pipe_cfg cfg;
+	char *only_liid;
+	struct cap_dec dec;
+	struct cap_calls *calls;
+	struct limf_pipe_stats st;
+	bool have_cert, cert_tried;
+	struct wr_kms_cert cert;
+	uint32_t next_cin;
+	uint8_t buf[PKT_MAX];
+};
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static void copy_text(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static void hex_text(char *dst, size_t cap, const uint8_t *b, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 2 < cap; i++) {
+		dst[o++] = hx[b[i] >> 4];
+		dst[o++] = hx[b[i] & 15];
+	}
+	dst[o] = '\0';
+}
+
+/* An identity of the I_MESSAGE as text: the URI when printable, else hex. */
+static void id_text(char *dst, size_t cap, const struct mikey_idr *id)
+{
+	size_t tl;
+	if (!id || id->len == 0) {
+		dst[0] = '\0';
+		return;
+	}
+	tl = mikey_id_textlen(id);
+	if (limf_printable(id->data, tl))
+		copy_text(dst, cap, (const char *)id->data, tl);
+	else
+		hex_text(dst, cap, id->data, id->len);
+}
+
+static bool is_uid(const struct mikey_idr *id)
+{
+	return id && id->len == MIKEY_UID_LEN &&
+	       (id->role == MIKEY_ROLE_IDRUIDI || id->role == MIKEY_ROLE_IDRUIDR ||
+		!limf_printable(id->data, mikey_id_textlen(id)));
+}
+
+static bool liid_wanted(const struct limf_pipe *p, const char *liid)
+{
+	return !p->only_liid || strcmp(p->only_liid, liid) == 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end)
+{
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		struct liid_state *l = &pc->liid[i];
+		if (l->ended)
+			continue;
+		iri->liid = l->liid;
+		iri->delivery = l->delivery;
+		iri->cin = pc->cin;
+		iri->type = !l->began ? LIMF_IRI_BEGIN : end ? LIMF_IRI_END : LIMF_IRI_CONTINUE;
+		if (!l->began && end) /* a call that begins and ends in one record */
+			iri->type = LIMF_IRI_END;
+		l->began = true;
+		if (end)
+			l->ended = true;
+		p->st.iri_out++;
+		if (p->cfg.sink.iri)
+			p->cfg.sink.iri(p->cfg.sink.ctx, iri);
+	}
+}
+
+static void emit_pending_km(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call)
+{
+	for (size_t i = 0; i < pc->n_km; i++) {
+		struct limf_iri iri;
+		if (pc->km[i].emitted)
+			continue;
+		pc->km[i].emitted = true;
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_KEYMGMT;
+		iri.ts_ns = pc->km[i].ts_ns;
+		iri.call = call;
+		iri.km = &pc->km[i].view;
+		emit_iri(p, pc, &iri, false);
+	}
+}
+
+/* ---- the gate ---------------------------------------------------------------------------- */
+
+struct party_set {
+	size_t n;
+	struct wr_party p[MAX_PARTIES];
+	char uri[MAX_PARTIES][CAP_CALL_MAX_TEXT + 1];
+	uint8_t uid[MAX_PARTIES][WR_UID_LEN];
+	uint8_t side[MAX_PARTIES]; /* 1 caller, 2 callee */
+};
+
+static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side)
+{
+	if (n == 0 || s->n >= MAX_PARTIES)
+		return;
+	copy_text(s->uri[s->n], sizeof s->uri[s->n], u, n);
+	memset(&s->p[s->n], 0, sizeof s->p[s->n]);
+	s->p[s->n].uri = s->uri[s->n];
+	s->side[s->n] = side;
+	s->n++;
+}
+
+static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_idr *id, uint8_t side)
+{
+	if (!id || id->len == 0 || s->n >= MAX_PARTIES)
+		return;
+	if (is_uid(id)) {
+		if (!pc->uidctx.kms_uri)
+			return; /* no KMS URI or key period to compute targets' UIDs with */
+		memcpy(s->uid[s->n], id->data, WR_UID_LEN);
+		memset(&s->p[s->n], 0, sizeof s->p[s->n]);
+		s->p[s->n].uid = s->uid[s->n];
+		s->p[s->n].uid_fn = limf_uid;
+		s->p[s->n].uid_ctx = &pc->uidctx;
+		s->side[s->n] = side;
+		s->n++;
+	} else {
+		add_uri(s, (const char *)id->data, mikey_id_textlen(id), side);
+	}
+}
+
+/* The UID context of an I_MESSAGE: KMS URI (message's, else the certificate's), the
+ * certificate's key period and offset, the period of T. false when any is missing. */
+static bool uid_context(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m)
+{
+	const struct mikey_idr *kms = mikey_kms_initiator(m);
+	uint64_t pno;
+	pc->uidctx.kms_uri = NULL;
+	if (!p->have_cert || p->cert.scheme != WR_KMS_ID_3GPP || !m->has_t)
+		return false;
+	if (kms && kms->len && limf_printable(kms->data, mikey_id_textlen(kms)))
+		copy_text(pc->uid_kms, sizeof pc->uid_kms, (const char *)kms->data,
+			  mikey_id_textlen(kms));
+	else
+		copy_text(pc->uid_kms, sizeof pc->uid_kms, p->cert.kms_uri,
+			  strlen(p->cert.kms_uri));
+	if (mikey_key_period_no(m->ts >> 32, p->cert.user_key_period, p->cert.user_key_offset,
+				&pno) != LIM_OK)
+		return false;
+	pc->uidctx.kms_uri = pc->uid_kms;
+	pc->uidctx.period = p->cert.user_key_period;
+	pc->uidctx.offset = p->cert.user_key_offset;
+	pc->uidctx.period_no = pno;
+	return true;
+}
+
+static void fetch_cert(struct limf_pipe *p)
+{
+	if (p->cert_tried || !p->cfg.kms)
+		return;
+	p->cert_tried = true;
+	if (wr_kms_fetch_cert(p->cfg.kms, p->cfg.db, &p->cert) == LIM_OK)
+		p->have_cert = true;
+	else
+		lim_warn("KMS certificate: %s", wr_kms_msg(p->cfg.kms));
+}
+
+/* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
+static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		   const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
+{
+	struct party_set *s = calloc(1, sizeof *s);
+	struct wr_kms_decision *d = NULL;
+	const struct wr_match *mt;
+	size_t n = 0;
+	int64_t t_us = (int64_t)(ts_ns / 1000);
+	if (!s)
+		return;
+	add_uri(s, call->from_uri.s, call->from_uri.len, 1);
+	add_uri(s, call->pai.s, call->pai.len, 1);
+	add_uri(s, call->to_uri.s, call->to_uri.len, 2);
+	if (m) {
+		(void)uid_context(p, pc, m);
+		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1);
+		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2);
+	}
+	p->st.decisions++;
+	if (wr_kms_decide(p->cfg.db, s->p, s->n, t_us, &d) != LIM_OK) {
+		p->st.decision_errors++;
+		lim_warn("warrant decision failed (treated as no warrant): %s",
+			 wr_db_msg(p->cfg.db));
+		goto out;
+	}
+	if (!d)
+		goto out;
+	mt = wr_kms_decision_matches(d, &n);
+	pc->n_liids = 0;
+	for (size_t i = 0; i < n && pc->n_liids < LIMF_CALL_MAX_LIIDS; i++) {
+		struct liid_state *l;
+		if (!liid_wanted(p, mt[i].liid))
+			continue;
+		l = &pc->liid[pc->n_liids++];
+		memset(l, 0, sizeof *l);
+		memcpy(l->liid, mt[i].liid, sizeof l->liid);
+		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
+		l->scope = mt[i].scope;
+		if (l->scope == WR_SCOPE_IRI_CC)
+			pc->cc = true;
+	}
+	if (pc->n_liids == 0) {
+		wr_kms_decision_free(d);
+		d = NULL;
+		goto out;
+	}
+	/* which side each LIID targets (payload direction): the gate per side */
+	for (uint8_t side = 1; side <= 2; side++) {
+		struct wr_party one[MAX_PARTIES];
+		struct wr_match sm[LIMF_CALL_MAX_LIIDS];
+		size_t k = 0, ns = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->side[i] == side)
+				one[k++] = s->p[i];
+		if (k == 0 ||
+		    wr_decide(p->cfg.db, one, k, t_us, sm, LIMF_CALL_MAX_LIIDS, &ns) != LIM_OK)
+			continue;
+		for (size_t j = 0; j < ns; j++)
+			for (size_t i = 0; i < pc->n_liids; i++)
+				if (strcmp(pc->liid[i].liid, sm[j].liid) == 0)
+					pc->liid[i].target_side |= side;
+	}
+	/* --liid: key requests are audited under that warrant only */
+	if (p->only_liid && wr_kms_decision_keep(d, p->only_liid) != LIM_OK) {
+		pc->n_liids = 0;
+		goto out;
+	}
+	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
+	if (pc->cin == 0) {
+		lim_warn("no communication identity number: call not intercepted");
+		pc->n_liids = 0;
+		goto out;
+	}
+	pc->d = d;
+	d = NULL;
+	pc->intercept = true;
+	p->st.calls_intercepted++;
+	if (pc->cc)
+		p->st.calls_cc++;
+out:
+	wr_kms_decision_free(d);
+	free(s);
+}
+
+/* ---- keys -------------------------------------------------------------------------------- */
+
+static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
+{
+	struct km_rec *k;
+	if (pc->n_km >= LIMF_CALL_MAX_IMSG)
+		return NULL;
+	k = &pc->km[pc->n_km++];
+	memset(k, 0, sizeof *k);
+	copy_text(k->side, sizeof k->side, answer ? "answer" : "offer", answer ? 6 : 5);
+	copy_text(k->sig, sizeof k->sig, "not-checked", 11);
+	k->ts_ns = ts_ns;
+	return k;
+}
+
+static void km_finish(struct km_rec *k)
+{
+	k->view.side = k->side;
+	k->view.initiator = k->initiator;
+	k->view.responder = k->responder;
+	k->view.kms_uri = k->kms_uri;
+	k->view.t = k->t;
+	k->view.key_user = k->key_user;
+	k->view.outcome = k->outcome;
+	k->view.sig = k->sig;
+	k->view.detail = k->detail;
+}
+
+static void km_outcome(struct km_rec *k, const char *o)
+{
+	copy_text(k->outcome, sizeof k->outcome, o, strlen(o));
+}
+
+/* The key period of the message relative to the decision's: which neighbour to ask for. For
+ * a carried UID the period whose UID equals it; for the RFC 6509 form the month of T. */
+static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struct mikey_msg *m,
+			const char *uri)
+{
+	int64_t t = wr_kms_decision_time(pc->d);
+	struct wr_kms_ident id;
+	const struct mikey_idr *r = mikey_responder(m);
+	uint8_t want[WR_KMS_ID_MAX];
+	size_t wantlen = 0;
+	if (is_uid(r)) {
+		memcpy(want, r->data, MIKEY_UID_LEN);
+		wantlen = MIKEY_UID_LEN;
+	} else if (m->has_t && mikey_rfc6509_id(m->ts >> 32, uri, strlen(uri), want, sizeof want,
+						&wantlen) != LIM_OK) {
+		wantlen = 0;
+	}
+	if (wantlen == 0 || limf_kms_ident(NULL, &p->cert, uri, t, &id) != LIM_OK)
+		return 0;
+	if (id.idlen == wantlen && memcmp(id.id, want, wantlen) == 0)
+		return 0;
+	for (int delta = -1; delta <= 1; delta += 2) {
+		struct wr_kms_ident nb;
+		int64_t tn = delta < 0 ? id.valid_from - 1 : id.valid_to;
+		if (limf_kms_ident(NULL, &p->cert, uri, tn, &nb) == LIM_OK && nb.idlen == wantlen &&
+		    memcmp(nb.id, want, wantlen) == 0)
+			return delta;
+	}
+	return 0;
+}
+
+/* The URI of the responder (the identity the SAKKE payload is encrypted to): the message's
+ * clear URI, else the SIP party on the responder's side whose UID (this or a neighbouring key
+ * period) equals the carried one. */
+static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
+			  const struct mikey_msg *m, bool answer, char *out, size_t cap)
+{
+	const struct mikey_idr *r = mikey_responder(m);
+	const struct cap_text *cand[3];
+	size_t nc = 0;
+	if (r && r->len && !is_uid(r)) {
+		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
+		return true;
+	}
+	if (answer) {
+		cand[nc++] = &call->from_uri;
+		cand[nc++] = &call->pai;
+	} else {
+		cand[nc++] = &call->to_uri;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		char u[CAP_CALL_MAX_TEXT + 1];
+		if (cand[i]->len == 0)
+			continue;
+		copy_text(u, sizeof u, cand[i]->s, cand[i]->len);
+		if (!r || !is_uid(r)) {
+			copy_text(out, cap, u, strlen(u));
+			return true;
+		}
+		for (int delta = -1; delta <= 1; delta++) {
+			struct wr_kms_ident id;
+			int64_t t = wr_kms_decision_time(pc->d);
+			if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
+				continue;
+			if (delta != 0 &&
+			    limf_kms_ident(NULL, &p->cert, u,
+					   delta < 0 ? id.valid_from - 1 : id.valid_to,
+					   &id) != LIM_OK)
+				continue;
+			if (id.idlen == MIKEY_UID_LEN &&
+			    memcmp(id.id, r->data, MIKEY_UID_LEN) == 0) {
+				copy_text(out, cap, u, strlen(u));
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool srtp_profile(const struct mikey_srtp_key *k, enum lim_srtp_profile *pr)
+{
+	if (k->enc_alg == MIKEY_SRTP_AES_GCM)
+		*pr = LIM_SRTP_AEAD_AES_128_GCM;
+	else if (k->enc_alg == MIKEY_SRTP_AES_CM && k->auth_tag_len == 4)
+		*pr = LIM_SRTP_AES128_CM_SHA1_32;
+	else if (k->enc_alg == MIKEY_SRTP_AES_CM && (k->auth_tag_len == 10 || k->auth_tag_len == 0))
+		*pr = LIM_SRTP_AES128_CM_SHA1_80;
+	else
+		return false;
+	return true;
+}
+
+/* RFC 4771 ROC transmission rate of the message's SRTP policy (1 when not given). */
+static unsigned roc_rate(const struct mikey_msg *m)
+{
+	for (size_t i = 0; i < m->n_sp; i++)
+		for (size_t j = 0; j < m->sp[i].n_params; j++) {
+			const struct mikey_sp_param *sp = &m->sp[i].params[j];
+			if (m->sp[i].prot_type == MIKEY_PROT_SRTP &&
+			    sp->type == MIKEY_SRTP_ROC_RATE && sp->len >= 1) {
+				unsigned v = 0;
+				for (size_t b = 0; b < sp->len && b < 4; b++)
+					v = v << 8 | sp->val[b];
+				return v ? v : 1;
+			}
+		}
+	return 1;
+}
+
+static void keyset_clear(struct keyset *ks)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		lim_srtp_free(ks->s[i]);
+	memset(ks, 0, sizeof *ks);
+}
+
+/* Opens the sessions of keys[0..n) as the newest key set of pc. */
+static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
+			       const struct mikey_srtp_key *keys, size_t n)
+{
+	struct keyset ks;
+	enum lim_err e = LIM_OK;
+	memset(&ks, 0, sizeof ks);
+	for (size_t i = 0; i < n && e == LIM_OK; i++) {
+		enum lim_srtp_profile pr;
+		struct lim_srtp *s = NULL;
+		if (!srtp_profile(&keys[i], &pr)) {
+			e = LIM_E_UNSUPP;
+			break;
+		}
+		e = lim_srtp_new(pr, keys[i].key, keys[i].key_len, keys[i].salt, keys[i].salt_len,
+				 keys[i].mki_len ? keys[i].mki : NULL, keys[i].mki_len, &s);
+		if (e == LIM_OK && keys[i].auth_alg >= 2 && keys[i].auth_alg <= 4)
+			e = lim_srtp_set_rcc(s, keys[i].auth_alg - 1u, roc_rate(m));
+		if (e == LIM_OK && keys[i].has_ssrc && keys[i].roc)
+			e = lim_srtp_set_roc(s, keys[i].ssrc, keys[i].roc);
+		if (e != LIM_OK) {
+			lim_srtp_free(s);
+			break;
+		}
+		ks.s[ks.n] = s;
+		ks.cs_id[ks.n] = keys[i].cs_id;
+		ks.n++;
+	}
+	if (e != LIM_OK || ks.n == 0) {
+		keyset_clear(&ks);
+		return e != LIM_OK ? e : LIM_E_PARSE;
+	}
+	ks.serial = ++pc->serial;
+	if (pc->n_ks == KEYSETS) {
+		keyset_clear(&pc->ks[KEYSETS - 1]);
+		pc->n_ks--;
+	}
+	memmove(&pc->ks[1], &pc->ks[0], pc->n_ks * sizeof pc->ks[0]);
+	pc->ks[0] = ks;
+	pc->n_ks++;
+	/* bindings point at slots: shift them with the sets */
+	for (size_t i = 0; i < pc->n_ssrc; i++)
+		if (pc->ssrc[i].set >= 0) {
+			pc->ssrc[i].set++;
+			if (pc->ssrc[i].set >= KEYSETS)
+				pc->ssrc[i].set = -1;
+		}
+	(void)p;
+	return LIM_OK;
+}
+
+/* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
+ * content, before the first packet is decrypted; false when a row could not be written. */
+static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
+		     const char *action, const struct km_rec *km, size_t n_keys)
+{
+	char detail[WR_DETAIL_MAX + 1];
+	bool ok = true;
+	snprintf(detail, sizeof detail,
+		 "cin=%" PRIu32 " call-id=%.*s imsg=%s key-user=%s period=%" PRIu64
+		 " srtp-sessions=%zu signature=%s",
+		 pc->cin, (int)call->call_id.len, call->call_id.s, km->side, km->key_user,
+		 km->view.key_period, n_keys, km->sig);
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK)
+			ok = false;
+	return ok;
+}
+
+/* Keys of one I_MESSAGE for an intercepted call with CC scope. */
+static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		    const struct mikey_msg *m, bool answer, struct km_rec *km)
+{
+	const struct wr_kms_keys *keys = NULL;
+	struct mikey_ident_cfg cfg;
+	struct mikey_ident used;
+	struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
+	uint8_t ssv[SAKKE_SSV_LEN];
+	size_t nk = 0;
+	int delta;
+	enum lim_err e;
+	memset(sk, 0, sizeof sk);
+	if (!p->have_cert) {
+		km_outcome(km, "kms-error");
+		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
+		p->st.kms_fail++;
+		goto out;
+	}
+	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
+	if (!responder_uri(p, pc, call, m, answer, km->key_user, sizeof km->key_user)) {
+		km_outcome(km, "no-responder");
+		snprintf(km->detail, sizeof km->detail,
+			 "no party of the call has the responder's identifier");
+		goto out;
+	}
+	delta = period_delta(p, pc, m, km->key_user);
+	e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
+	if (e != LIM_OK || !keys) {
+		p->st.kms_fail++;
+		km_outcome(km, "kms-error");
+		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
+			 wr_kms_msg(p->cfg.kms));
+		goto out;
+	}
+	p->st.kms_ok++;
+	km->view.key_period = keys->ident.period_no;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.id = keys->ident.id;
+	cfg.idlen = keys->ident.idlen;
+	e = mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
+	if (e != LIM_OK) {
+		p->st.unwrap_fail++;
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail,
+			 "%s: the SAKKE payload does not decrypt with %s's key of period %" PRIu64,
+			 lim_strerror(e), km->key_user, keys->ident.period_no);
+		goto out;
+	}
+	/* the initiator's signature (RFC 6509 s3.3): a forged I_MESSAGE is reported, its keys
+	 * are not used */
+	memset(&cfg, 0, sizeof cfg);
+	if (p->cert.scheme == WR_KMS_ID_3GPP) {
+		cfg.kms_uri = p->cert.kms_uri;
+		cfg.kmslen = strlen(p->cert.kms_uri);
+		cfg.has_period = true;
+		cfg.period = p->cert.user_key_period;
+		cfg.offset = p->cert.user_key_offset;
+	}
+	if (!mikey_initiator(m)) {
+		const struct cap_text *u = answer ? &call->to_uri : &call->from_uri;
+		cfg.uri = u->s;
+		cfg.urilen = u->len;
+	}
+	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
+		p->st.sig_bad++;
+		copy_text(km->sig, sizeof km->sig, "invalid", 7);
+		km_outcome(km, "bad-signature");
+		snprintf(km->detail, sizeof km->detail,
+			 "the initiator's ECCSI signature does not verify: keys not used");
+		goto out;
+	}
+	copy_text(km->sig, sizeof km->sig, "valid", 5);
+	e = mikey_srtp_keys(m, ssv, sizeof ssv, sk, &nk);
+	if (e == LIM_OK && !audit_cc(p, pc, call, "decrypt.keys", km, nk)) {
+		km_outcome(km, "audit-error");
+		snprintf(km->detail, sizeof km->detail,
+			 "the decryption could not be audited: keys not used (%s)",
+			 wr_db_msg(p->cfg.db));
+		goto out;
+	}
+	if (e == LIM_OK)
+		e = keyset_add(p, pc, m, sk, nk);
+	if (e != LIM_OK) {
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail, "SRTP keys: %s", lim_strerror(e));
+		goto out;
+	}
+	km->view.n_keys = (unsigned)nk;
+	km_outcome(km, "keys");
+out:
+	mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
+	LIM_WIPE(ssv);
+}
+
+/* One I_MESSAGE of a call side: parse, gate, keys. */
+static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call, bool answer,
+		    uint64_t ts_ns)
+{
+	const struct cap_call_sdp *sd = answer ? &call->answer : &call->offer;
+	int side = answer ? 1 : 0;
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	struct mikey_msg *m = NULL;
+	const char *why = NULL;
+	struct km_rec *km;
+	bool ok = false;
+	if (!sd->imsg)
+		return;
+	if (pc->seen_imsg[side] && strcmp(pc->seen_imsg[side], sd->imsg) == 0)
+		return; /* the same I_MESSAGE again (retransmission, SDP re-sent) */
+	free(pc->seen_imsg[side]);
+	pc->seen_imsg[side] = strdup(sd->imsg);
+	pc->seen_ver[side] = sd->version;
+	p->st.imsg++;
+	m = malloc(sizeof *m);
+	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
+	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK)
+		ok = true;
+	if (!ok)
+		p->st.imsg_bad++;
+	if (!pc->intercept)
+		decide(p, pc, call, ok ? m : NULL, answer, ts_ns);
+	if (!pc->intercept)
+		goto out;
+	km = km_new(pc, answer, ts_ns);
+	if (!km)
+		goto out;
+	if (!ok) {
+		km_outcome(km, "parse-error");
+		snprintf(km->detail, sizeof km->detail, "not a usable MIKEY-SAKKE I_MESSAGE%s%s",
+			 why ? ": " : "", why ? why : "");
+	} else {
+		id_text(km->initiator, sizeof km->initiator, mikey_initiator(m));
+		id_text(km->responder, sizeof km->responder, mikey_responder(m));
+		km->view.csb_id = m->csb_id;
+		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
+			km->t[0] = '\0';
+		if (pc->cc)
+			do_keys(p, pc, call, m, answer, km);
+		else
+			km_outcome(km, "iri-only");
+	}
+	km_finish(km);
+out:
+	free(m);
+	if (bin) {
+		lim_wipe(bin, blen);
+		free(bin);
+	}
+}
+
+/* ---- media ------------------------------------------------------------------------------- */
+
+static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
+{
+	for (size_t i = 0; i < pc->n_ssrc; i++)
+		if (pc->ssrc[i].st.ssrc == ssrc)
+			return &pc->ssrc[i];
+	if (pc->n_ssrc >= LIMF_CALL_MAX_STREAMS)
+		return NULL;
+	struct ssrc_bind *b = &pc->ssrc[pc->n_ssrc++];
+	memset(b, 0, sizeof *b);
+	b->st.ssrc = ssrc;
+	b->st.dir = dir;
+	b->set = -1;
+	return b;
+}
+
+/* Tries one session on a fresh copy of the packet. */
+static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const struct lim_rd *pkt,
+				size_t *len)
+{
+	memcpy(p->buf, pkt->p, pkt->len);
+	*len = pkt->len;
+	return lim_srtp_unprotect(s, p->buf, len);
+}
+
+static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	const struct cap_media_pkt *mp = &ev->media;
+	struct ssrc_bind *b;
+	size_t len = 0;
+	enum lim_err e = LIM_E_AUTH;
+	bool done = false;
+	if (mp->rtcp)
+		return; /* SRTCP is not handed over (RTP only, TS 102 232-5 IPMMCC rtpFrame) */
+	p->st.media_target++;
+	if (pc->n_ks == 0 || mp->packet.len > sizeof p->buf) {
+		pc->media_undecrypted++;
+		return;
+	}
+	b = ssrc_of(pc, mp->ssrc, mp->dir);
+	if (!b) {
+		pc->media_undecrypted++;
+		return;
+	}
+	if (b->set >= 0 && (size_t)b->set < pc->n_ks) {
+		e = try_session(p, pc->ks[b->set].s[b->idx], &mp->packet, &len);
+		done = e == LIM_OK || e == LIM_E_STATE;
+	}
+	/* newest key set first: a re-key, a new SSRC or a late stream binds here */
+	for (size_t k = 0; !done && k < pc->n_ks; k++)
+		for (size_t i = 0; !done && i < pc->ks[k].n; i++) {
+			if ((int)k == b->set && (int)i == b->idx)
+				continue;
+			enum lim_err e2 = try_session(p, pc->ks[k].s[i], &mp->packet, &len);
+			if (e2 == LIM_OK) {
+				b->set = (int)k;
+				b->idx = (int)i;
+				b->serial = pc->ks[k].serial;
+				e = e2;
+				done = true;
+			}
+		}
+	if (e == LIM_E_STATE) {
+		b->st.replayed++;
+		p->st.replayed++;
+		return;
+	}
+	if (e != LIM_OK) {
+		if (e == LIM_E_AUTH)
+			b->st.auth_failed++;
+		else
+			b->st.other_failed++;
+		p->st.auth_failed++;
+		return;
+	}
+	b->st.decrypted++;
+	p->st.decrypted++;
+	if (len < 12)
+		return;
+	b->st.pt = p->buf[1] & 0x7f;
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		const struct liid_state *l = &pc->liid[i];
+		struct limf_cc cc;
+		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
+		if (l->scope != WR_SCOPE_IRI_CC)
+			continue;
+		memset(&cc, 0, sizeof cc);
+		cc.liid = l->liid;
+		cc.delivery = l->delivery;
+		cc.cin = pc->cin;
+		cc.ts_ns = ev->ts_ns;
+		cc.from_target = (l->target_side & sender) != 0;
+		cc.dir = mp->dir;
+		cc.src = ev->pkt->src;
+		cc.dst = ev->pkt->dst;
+		cc.sport = ev->pkt->sport;
+		cc.dport = ev->pkt->dport;
+		cc.rtp = p->buf;
+		cc.len = len;
+		cc.ssrc = mp->ssrc;
+		cc.seq = (uint16_t)(p->buf[2] << 8 | p->buf[3]);
+		cc.rtp_ts = (uint32_t)p->buf[4] << 24 | (uint32_t)p->buf[5] << 16 |
+			    (uint32_t)p->buf[6] << 8 | p->buf[7];
+		cc.pt = p->buf[1] & 0x7f;
+		cc.call = ev->call;
+		p->st.cc_out++;
+		if (p->cfg.sink.cc)
+			p->cfg.sink.cc(p->cfg.sink.ctx, &cc);
+	}
+}
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+static void pcall_free(struct pcall *pc)
+{
+	if (!pc)
+		return;
+	for (size_t i = 0; i < pc->n_ks; i++)
+		keyset_clear(&pc->ks[i]);
+	wr_kms_decision_free(pc->d);
+	free(pc->seen_imsg[0]);
+	free(pc->seen_imsg[1]);
+	lim_wipe(pc, sizeof *pc);
+	free(pc);
+}
+
+static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	const struct cap_sip_msg *m = ev->sip;
+	struct limf_iri iri;
+	bool end = false;
+	if (!pc->intercept)
+		return;
+	if (pc->end_pending && !m->is_request && m->status >= 200 &&
+	    (cap_str_eq(m->cseq_method, "BYE") || cap_str_eq(m->cseq_method, "CANCEL")))
+		end = true;
+	if (ev->call->end == CAP_END_REJECTED && !m->is_request && m->status >= 300 &&
+	    cap_str_eq(m->cseq_method, "INVITE"))
+		end = true;
+	memset(&iri, 0, sizeof iri);
+	iri.kind = LIMF_IRI_SIP;
+	iri.ts_ns = ev->ts_ns;
+	iri.call = ev->call;
+	iri.sip = ev->raw.p;
+	iri.sip_len = ev->raw.len;
+	iri.src = ev->pkt->src;
+	iri.dst = ev->pkt->dst;
+	iri.sport = ev->pkt->sport;
+	iri.dport = ev->pkt->dport;
+	iri.over_tcp = ev->over_tcp;
+	emit_iri(p, pc, &iri, end);
+	if (!end)
+		emit_pending_km(p, pc, ev->call);
+}
+
+static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	struct limf_iri iri;
+	enum cap_call_end why = ev->call->end;
+	if (!pc->intercept)
+		return;
+	if (why == CAP_END_BYE || why == CAP_END_CANCEL) {
+		pc->end_pending = true;
+		return;
+	}
+	if (why == CAP_END_REJECTED)
+		return; /* the rejecting response follows as the END record */
+	emit_pending_km(p, pc, ev->call);
+	memset(&iri, 0, sizeof iri);
+	iri.kind = LIMF_IRI_CALLEND;
+	iri.ts_ns = ev->ts_ns;
+	iri.call = ev->call;
+	iri.end_reason = cap_call_end_name(why);
+	emit_iri(p, pc, &iri, true);
+}
+
+/* The end of a call's decryption, with what was decrypted (audit, per CC LIID). */
+static void audit_done(struct limf_pipe *p, const struct pcall *pc,
+		       const struct limf_call_summary *s)
+{
+	char detail[WR_DETAIL_MAX + 1];
+	uint64_t dec = 0, bad = 0;
+	for (size_t i = 0; i < s->n_streams; i++) {
+		dec += s->streams[i].decrypted;
+		bad += s->streams[i].auth_failed + s->streams[i].other_failed;
+	}
+	snprintf(detail, sizeof detail,
+		 "cin=%" PRIu32 " call-id=%.*s streams=%zu decrypted=%" PRIu64
+		 " failed-authentication=%" PRIu64 " end=%s",
+		 pc->cin, (int)s->call->call_id.len, s->call->call_id.s, s->n_streams, dec, bad,
+		 cap_call_end_name(s->call->end));
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) != LIM_OK)
+			lim_warn("audit: %s", wr_db_msg(p->cfg.db));
+}
+
+static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	struct limf_call_summary s;
+	if (pc->intercept) {
+		struct limf_iri iri;
+		emit_pending_km(p, pc, ev->call);
+		/* a BYE whose final response never came */
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_CALLEND;
+		iri.ts_ns = ev->ts_ns;
+		iri.call = ev->call;
+		iri.end_reason = cap_call_end_name(ev->call->end);
+		emit_iri(p, pc, &iri, true);
+		memset(&s, 0, sizeof s);
+		s.cin = pc->cin;
+		s.call = ev->call;
+		for (size_t i = 0; i < pc->n_liids; i++)
+			s.liids[s.n_liids++] = pc->liid[i].liid;
+		s.cc = pc->cc;
+		for (size_t i = 0; i < pc->n_km; i++)
+			s.km[s.n_km++] = &pc->km[i].view;
+		for (size_t i = 0; i < pc->n_ssrc; i++)
+			s.streams[s.n_streams++] = pc->ssrc[i].st;
+		s.media_undecrypted = pc->media_undecrypted;
+		if (pc->n_ks || pc->serial)
+			audit_done(p, pc, &s);
+		if (p->cfg.sink.call_done)
+			p->cfg.sink.call_done(p->cfg.sink.ctx, &s);
+	}
+	pcall_free(pc);
+}
+
+static void on_event(void *ctx, const struct cap_event *ev)
+{
+	struct limf_pipe *p = ctx;
+	struct cap_call *call = ev->call;
+	struct pcall *pc;
+	if (!call)
+		return; /* SIP outside INVITE dialogs (REGISTER, MESSAGE...): not handled yet */
+	pc = call->user;
+	switch (ev->type) {
+	case CAP_EV_CALL_START:
+		pc = calloc(1, sizeof *pc);
+		call->user = pc;
+		if (!pc)
+			return;
+		p->st.calls++;
+		fetch_cert(p);
+		if (call->offer.imsg)
+			on_imsg(p, pc, call, false, ev->ts_ns);
+		else
+			decide(p, pc, call, NULL, false, ev->ts_ns);
+		pc->decided = true;
+		break;
+	case CAP_EV_CALL_UPDATE:
+		if (!pc)
+			return;
+		if (ev->changed & CAP_UPD_OFFER_IMSG)
+			on_imsg(p, pc, call, false, ev->ts_ns);
+		if (ev->changed & CAP_UPD_ANSWER_IMSG)
+			on_imsg(p, pc, call, true, ev->ts_ns);
+		break;
+	case CAP_EV_SIP:
+		if (pc)
+			on_sip(p, pc, ev);
+		break;
+	case CAP_EV_MEDIA:
+		if (pc && pc->intercept && pc->cc)
+			on_media(p, pc, ev);
+		break;
+	case CAP_EV_CALL_END:
+		if (pc)
+			on_end(p, pc, ev);
+		break;
+	case CAP_EV_CALL_FREE:
+		if (pc)
+			on_free(p, pc, ev);
+		call->user = NULL;
+		break;
+	}
+}
+
+/* ---- the pipe ---------------------------------------------------------------------------- */
+
+/* see pipeline.h */
+enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **out)
+{
+	struct limf_pipe *p;
+	*out = NULL;
+	if (!cfg || !cfg->db)
+		return LIM_E_ARG;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return LIM_E_NOMEM;
+	p->cfg = *cfg;
+	if (cfg->only_liid && cfg->only_liid[0] && !(p->only_liid = strdup(cfg->only_liid))) {
+		free(p);
+		return LIM_E_NOMEM;
+	}
+	p->cfg.only_liid = NULL;
+	if (cap_dec_init(&p->dec, NULL) != LIM_OK) {
+		free(p->only_liid);
+		free(p);
+		return LIM_E_NOMEM;
+	}
+	if (cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK) {
+		cap_dec_clear(&p->dec);
+		free(p->only_liid);
+		free(p);
+		return LIM_E_NOMEM;
+	}
+	*out = p;
+	return LIM_OK;
+}
+
+/* see pipeline.h */
+void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
+{
+	struct cap_pkt pkt;
+	if (cap_dec_frame(&p->dec, f, &pkt) != CAP_OK)
+		return;
+	cap_calls_feed(p->calls, &pkt, f->ts_ns);
+}
+
+/* see pipeline.h */
+void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns)
+{
+	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, UINT64_MAX);
+	cap_calls_flush(p->calls, now_ns);
+}
+
+/* see pipeline.h */
+const struct cap_stats *limf_pipe_cap_stats(const struct limf_pipe *p)
+{
+	return &p->dec.st;
+}
+
+/* see pipeline.h */
+const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p)
+{
+	return &p->st;
+}
+
+/* see pipeline.h */
+const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p)
+{
+	return p->have_cert ? &p->cert : NULL;
+}
+
+/* see pipeline.h */
+void limf_pipe_free(struct limf_pipe *p)
+{
+	if (!p)
+		return;
+	/* calls still held (no limf_pipe_finish): end them without output, wiping their keys */
+	memset(&p->cfg.sink, 0, sizeof p->cfg.sink);
+	cap_calls_flush(p->calls, UINT64_MAX / 2);
+	cap_calls_free(p->calls);
+	cap_dec_clear(&p->dec);
+	free(p->only_liid);
+	lim_wipe(p->buf, sizeof p->buf);
+	free(p);
+}

@@ -1,0 +1,179 @@
+/* The interception pipeline (DESIGN.md s2): the one code path of `limf replay` and, later,
+ * `limf capture`. It takes capture/'s call-table events and, per call:
+ *
+ *   1. parses each I_MESSAGE the call's SDP carries (decrypt/mikey.h);
+ *   2. asks the warrant gate (warrants/ wr_kms_decide) with the parties of the call: the SIP
+ *      From, To and P-Asserted-Identity URIs and the I_MESSAGE's initiator and responder
+ *      (clear URIs, or TS 33.180 UIDs matched through limf_uid), at the time the call was
+ *      observed (the capture time of its first I_MESSAGE or INVITE: the T payload is the
+ *      sender's claim, used for the key period only);
+ *   3. with no warrant in force: nothing else happens for that call: no key request, no
+ *      decryption, no output. The call is remembered only as "not intercepted" until it is
+ *      freed;
+ *   4. with warrants in force: IRI (every SIP message of the call, and key-management facts)
+ *      goes to the sink for each matched LIID; when one of them has scope IRI+CC, the keys of
+ *      the responder (the identity the SAKKE payload is encrypted to) are fetched through the
+ *      decision (wr_kms_keys_at, the key period named by the message first), the SSV
+ *      recovered, the initiator's ECCSI signature verified (the result is IRI; a bad signature
+ *      is reported and the keys are NOT used), SRTP master keys derived per crypto session,
+ *      libsrtp2 sessions opened once the decryption is on the audit log ("decrypt.keys" per
+ *      LIID with content; a row that cannot be written means the keys are not used);
+ *   5. each media packet of the call is unprotected with the session its SSRC is bound to (the
+ *      first session that authenticates a new SSRC binds it, newest key set first, so a
+ *      re-key switches at the first packet under the new key and a late or changed SSRC is
+ *      picked up); clear RTP goes to the sink as CC for the LIIDs with scope IRI+CC; packets
+ *      that fail authentication are counted and never handed on. When the call is freed a
+ *      "decrypt.done" audit row per such LIID records what was decrypted.
+ *
+ * Synchronous and single-threaded: limf_pipe_feed() runs everything, KMS requests included,
+ * before it returns. Not thread-safe. Secrets (SSV, SRTP keys) stay in decrypt/ and libsrtp2
+ * sessions, wiped when the call's state is freed; the RSK stays in warrants/' cache. */
+#ifndef LIMF_PIPELINE_H
+#define LIMF_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "common/err.h"
+#include "warrants/kms.h"
+#include "warrants/warrants.h"
+
+/* IRI record types (the values of ETSI TS 102 232-1 IRIType). */
+enum limf_iri_type {
+	LIMF_IRI_BEGIN = 1,
+	LIMF_IRI_END = 2,
+	LIMF_IRI_CONTINUE = 3,
+	LIMF_IRI_REPORT = 4
+};
+
+enum limf_iri_kind {
+	LIMF_IRI_SIP = 1, /* one SIP message of the call */
+	LIMF_IRI_KEYMGMT, /* what happened to an I_MESSAGE (limf-defined) */
+	LIMF_IRI_CALLEND /* the call ended without a SIP message saying so (timeout, end of input) */
+};
+
+/* Key-management facts of one I_MESSAGE: public values only, never key material. */
+struct limf_keymgmt {
+	const char *side;      /* "offer" or "answer" */
+	const char *initiator; /* identities as carried: URI text or UID hex */
+	const char *responder;
+	const char *kms_uri;  /* of the KMS certificate used ("" when none) */
+	const char *t;        /* T payload as ISO 8601, "" when absent */
+	const char *key_user; /* URI whose keys were fetched ("" when none) */
+	uint64_t key_period;  /* its key period number */
+	uint32_t csb_id;
+	unsigned n_keys;     /* SRTP crypto sessions derived */
+	const char *outcome; /* "keys", "iri-only", "kms-error", "unwrap-failed", "parse-error",
+			       * "bad-signature", "no-responder", "audit-error" */
+	const char *sig;     /* "valid", "invalid", "not-checked" */
+	const char *detail;  /* one line, "" when none */
+};
+
+struct limf_iri {
+	const char *liid;
+	const char *delivery; /* the warrant's delivery destination */
+	uint32_t cin;
+	enum limf_iri_type type;
+	enum limf_iri_kind kind;
+	uint64_t ts_ns;
+	const struct cap_call *call;
+	/* LIMF_IRI_SIP */
+	const uint8_t *sip;
+	size_t sip_len;
+	struct cap_addr src, dst;
+	uint16_t sport, dport;
+	bool over_tcp;
+	/* LIMF_IRI_KEYMGMT */
+	const struct limf_keymgmt *km;
+	/* LIMF_IRI_CALLEND */
+	const char *end_reason;
+};
+
+/* One clear RTP packet for one LIID. */
+struct limf_cc {
+	const char *liid;
+	const char *delivery;
+	uint32_t cin;
+	uint64_t ts_ns;
+	bool from_target; /* sent by a party under this LIID's warrant (else to it) */
+	uint8_t dir;      /* enum cap_dir */
+	struct cap_addr src, dst;
+	uint16_t sport, dport;
+	const uint8_t *rtp; /* the whole clear RTP packet (borrowed for the call) */
+	size_t len;
+	uint32_t ssrc, rtp_ts;
+	uint16_t seq;
+	uint8_t pt;
+	const struct cap_call *call;
+};
+
+/* Per-call summary at the end of an intercepted call (for the evidence manifest). */
+struct limf_call_stream {
+	uint32_t ssrc;
+	uint8_t dir; /* enum cap_dir */
+	uint8_t pt;  /* of the last decrypted packet */
+	uint64_t decrypted, auth_failed, replayed, other_failed;
+};
+#define LIMF_CALL_MAX_STREAMS 16
+#define LIMF_CALL_MAX_LIIDS   8
+#define LIMF_CALL_MAX_IMSG    8
+struct limf_call_summary {
+	uint32_t cin;
+	const struct cap_call *call;
+	size_t n_liids;
+	const char *liids[LIMF_CALL_MAX_LIIDS];
+	bool cc; /* at least one LIID with scope IRI+CC */
+	size_t n_km;
+	const struct limf_keymgmt *km[LIMF_CALL_MAX_IMSG];
+	size_t n_streams;
+	struct limf_call_stream streams[LIMF_CALL_MAX_STREAMS];
+	uint64_t media_undecrypted; /* media packets of the call seen with no key to try */
+};
+
+/* Where intercepts go (evidence bundle, handover links). Every view dies when the callback
+ * returns. Any callback may be NULL. */
+struct limf_sink {
+	void (*iri)(void *ctx, const struct limf_iri *iri);
+	void (*cc)(void *ctx, const struct limf_cc *cc);
+	void (*call_done)(void *ctx, const struct limf_call_summary *s);
+	/* the communication identity number of a call that is intercepted (called once per such
+	 * call, when the gate first says yes); NULL = 1, 2, ... for this pipeline; 0 = refuse
+	 * (the call is then not intercepted: no number, no output) */
+	uint32_t (*cin)(void *ctx);
+	void *ctx;
+};
+
+struct limf_pipe_cfg {
+	struct wr_db *db;   /* borrowed: warrants and audit (service role) */
+	struct wr_kms *kms; /* borrowed: KMS client; NULL = no KMS (IRI only, keys "kms-error") */
+	const char *only_liid; /* borrowed: outputs for this LIID only; NULL = every match */
+	struct limf_sink sink; /* copied */
+	const struct cap_calls_limits *limits; /* NULL = defaults */
+};
+
+struct limf_pipe_stats {
+	uint64_t calls, calls_intercepted, calls_cc;
+	uint64_t imsg, imsg_bad, decisions, decision_errors;
+	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
+	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
+};
+
+struct limf_pipe;
+
+/* LIM_E_NOMEM, LIM_E_ARG (no db). */
+enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **out) LIM_WUR;
+/* Feeds one captured frame. */
+void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f);
+/* End of input at now_ns: every call ends and is summarised. */
+void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns);
+/* Capture counters (decoder, call table) and pipeline counters. */
+const struct cap_stats *limf_pipe_cap_stats(const struct limf_pipe *p);
+const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p);
+/* The KMS certificate the pipeline fetched (public), or NULL when it has none. */
+const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p);
+/* Frees every call's state (keys wiped). NULL is a no-op. */
+void limf_pipe_free(struct limf_pipe *p);
+
+#endif

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Checks an evidence bundle written by `limf replay` against the truth limf-gen wrote.
+
+usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav]
+  CALLS: comma-separated call numbers ("no" in the truth) whose media must be in
+  BUNDLE/LIID/cc.pcap; every other call of the truth must be absent from it.
+
+For each stream (direction, SSRC) of those calls: the clear RTP packets in cc.pcap (IPv4/IPv6 +
+UDP, the original addresses and ports), sorted by sequence number, carry exactly the payload
+octets of the generator's .raw file; their headers keep the SSRC and payload type. Without
+--no-wav, for G.711 streams without loss the WAV holds the G.711-decoded samples of the .raw
+file (ITU-T G.711 decoding, computed here independently). Prints one line per failure and
+exits 1 if any."""
+import json
+import os
+import struct
+import sys
+
+
+def ulaw(b):
+    b = ~b & 0xFF
+    t = ((b & 0x0F) << 3) + 0x84
+    t <<= (b & 0x70) >> 4
+    return (0x84 - t) if (b & 0x80) else (t - 0x84)
+
+
+def alaw(b):
+    b ^= 0x55
+    t = (b & 0x0F) << 4
+    seg = (b & 0x70) >> 4
+    if seg == 0:
+        t += 8
+    elif seg == 1:
+        t += 0x108
+    else:
+        t += 0x108
+        t <<= seg - 1
+    return t if (b & 0x80) else -t
+
+
+def read_pcap(path):
+    """Records of a pcap (LINKTYPE_RAW): (ts, src, sport, dst, dport, udp payload)."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack_from("<I", data, 0)
+    if magic not in (0xA1B2C3D4, 0xA1B23C4D):
+        raise ValueError("not a little-endian pcap")
+    linktype, = struct.unpack_from("<I", data, 20)
+    if linktype != 101:
+        raise ValueError("link type %d, want 101 (raw IP)" % linktype)
+    off = 24
+    while off < len(data):
+        sec, frac, incl, orig = struct.unpack_from("<IIII", data, off)
+        off += 16
+        pkt = data[off:off + incl]
+        off += incl
+        ver = pkt[0] >> 4
+        if ver == 4:
+            ihl = (pkt[0] & 15) * 4
+            src, dst = pkt[12:16], pkt[16:20]
+            udp = pkt[ihl:]
+            assert pkt[9] == 17, "not UDP"
+        elif ver == 6:
+            src, dst = pkt[8:24], pkt[24:40]
+            udp = pkt[40:]
+            assert pkt[6] == 17, "not UDP"
+        else:
+            raise ValueError("IP version %d" % ver)
+        sport, dport, ulen = struct.unpack_from(">HHH", udp, 0)
+        assert ulen == len(udp), "UDP length"
+        out.append((sec, frac, src, sport, dst, dport, udp[8:]))
+    return out
+
+
+def addr_text(a, port):
+    import ipaddress
+    ip = ipaddress.ip_address(bytes(a))
+    return ("[%s]:%d" if ip.version == 6 else "%s:%d") % (ip.compressed, port)
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    no_wav = "--no-wav" in sys.argv
+    bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
+    truth = json.load(open(truth_path))
+    if calls == "targets":
+        want = set(c["no"] for c in truth["calls"] if c["target"])
+    else:
+        want = set(int(c) for c in calls.split(",") if c)
+    rawdir = truth_path[:-len(".json")] + ".d"
+    fails = []
+    cc = os.path.join(bundle, liid, "cc.pcap")
+    recs = read_pcap(cc) if os.path.exists(cc) else []
+    by_ssrc = {}
+    for sec, frac, src, sport, dst, dport, rtp in recs:
+        if len(rtp) < 12 or rtp[0] >> 6 != 2:
+            fails.append("cc.pcap: a record is not RTP v2")
+            continue
+        ssrc, = struct.unpack_from(">I", rtp, 8)
+        seq, = struct.unpack_from(">H", rtp, 2)
+        by_ssrc.setdefault(ssrc, []).append(
+            (seq, rtp, addr_text(src, sport), addr_text(dst, dport)))
+    seen = set()
+    for call in truth["calls"]:
+        for st in call["streams"]:
+            ssrc = int(st["ssrc"], 16)
+            pk = by_ssrc.get(ssrc, [])
+            if call["no"] not in want:
+                if pk:
+                    fails.append("call %d stream %s: %d packets in cc.pcap, want none"
+                                 % (call["no"], st["ssrc"], len(pk)))
+                continue
+            seen.add(ssrc)
+            raw = open(os.path.join(rawdir, st["raw"]), "rb").read()
+            # unwrap 16-bit sequence numbers from the stream's first one
+            first = st["first_seq"]
+            pk.sort(key=lambda p: (p[0] - first) & 0xFFFF)
+            got = b""
+            for seq, rtp, s, d in pk:
+                cc_n = rtp[0] & 15
+                off = 12 + 4 * cc_n
+                if rtp[0] & 0x10:
+                    off += 4 + 4 * struct.unpack_from(">H", rtp, off + 2)[0]
+                end = len(rtp) - (rtp[-1] if rtp[0] & 0x20 else 0)
+                got += rtp[off:end]
+                if (rtp[1] & 0x7F) != st["pt"]:
+                    fails.append("call %d stream %s: payload type %d, want %d"
+                                 % (call["no"], st["ssrc"], rtp[1] & 0x7F, st["pt"]))
+                    break
+                if s != st["src"] or d != st["dst"]:
+                    fails.append("call %d stream %s: %s -> %s, want %s -> %s"
+                                 % (call["no"], st["ssrc"], s, d, st["src"], st["dst"]))
+                    break
+            if got != raw:
+                fails.append("call %d stream %s: %d clear octets in %d packets, .raw has %d%s"
+                             % (call["no"], st["ssrc"], len(got), len(pk), len(raw),
+                                " (same length, different bytes)" if len(got) == len(raw)
+                                else ""))
+            if no_wav or st["lost"] or st["pt"] not in (0, 8) or not raw:
+                continue
+            wavs = [w for w in os.listdir(os.path.join(bundle, liid, "audio"))
+                    if w.endswith("-%08x.wav" % ssrc)] \
+                if os.path.isdir(os.path.join(bundle, liid, "audio")) else []
+            if len(wavs) != 1:
+                fails.append("call %d stream %s: %d WAV files" % (call["no"], st["ssrc"],
+                                                                  len(wavs)))
+                continue
+            w = open(os.path.join(bundle, liid, "audio", wavs[0]), "rb").read()
+            if w[:4] != b"RIFF" or w[8:16] != b"WAVEfmt " or w[36:40] != b"data":
+                fails.append("%s: not a canonical WAV" % wavs[0])
+                continue
+            fmt = struct.unpack_from("<HHIIHH", w, 20)
+            if fmt != (1, 1, 8000, 16000, 2, 16):
+                fails.append("%s: format %r" % (wavs[0], fmt))
+            n, = struct.unpack_from("<I", w, 40)
+            samples = struct.unpack_from("<%dh" % (n // 2), w, 44)
+            dec = ulaw if st["pt"] == 0 else alaw
+            ref = tuple(dec(b) for b in raw)
+            if samples != ref:
+                fails.append("%s: %d samples differ from the G.711 decoding of the original"
+                             % (wavs[0], sum(1 for a, b in zip(samples, ref) if a != b)
+                                + abs(len(samples) - len(ref))))
+    extra = set(by_ssrc) - seen
+    for ssrc in extra:
+        if not any(int(st["ssrc"], 16) == ssrc for c in truth["calls"] for st in c["streams"]):
+            fails.append("cc.pcap: SSRC %08x is in no generated stream" % ssrc)
+    for f in fails:
+        print("FAIL:", f)
+    if not fails:
+        print("ok: %d packets" % len(recs))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

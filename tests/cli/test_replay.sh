@@ -1,0 +1,262 @@
+#!/bin/bash
+# End to end (issue 5): limf-gen writes calls keyed like the test KMS; limf replay runs them
+# through the warrant gate (the private cluster of `make test`, service role) and the test KMS
+# over mutual TLS into evidence bundles; replay_check.py compares the decrypted media with the
+# generator's plaintext, byte for byte, and the WAVs with the G.711 decoding of it; limf verify
+# checks the bundles. Non-targets: nothing decrypted, nothing written, no KMS request.
+# Prints "N passed, N failed" last.
+set -u
+. "$(dirname "$0")/lib.sh"
+gen=$BUILD/limf-gen
+kms=$BUILD/limf-kms
+here=$(dirname "$0")
+if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
+	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
+	finish
+	exit
+fi
+export LIMF_DB=$LIMF_DB_OPERATOR
+AT=2026-03-15T12:00:00Z
+sfx=$$
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+
+# two communities and their KMSs: RFC 6509 identifiers, and TS 33.180 UIDs
+start_kms() { # NAME SCHEME
+	local d=$tmp/$1
+	"$kms" init "$d" --scheme "$2" --kms-uri "kms.$1.test" --period 2592000 >/dev/null ||
+		bad "limf-kms init $1"
+	"$kms" serve --community "$d/community.json" --cert "$d/server.pem" --key "$d/server.key" \
+		--ca "$d/ca.pem" --listen '127.0.0.1:0' --port-file "$d/port" --log "$d/log" \
+		2>"$d/serve.err" &
+	echo $! >"$d/pid"
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	[ -s "$d/port" ] && ok || bad "limf-kms serve $1 did not start"
+	touch "$d/log"
+}
+kopts() { # NAME
+	local d=$tmp/$1
+	echo --kms "https://127.0.0.1:$(cat "$d/port")" --ca "$d/ca.pem" --cert "$d/client.pem" \
+		--key "$d/client.key"
+}
+nreq() { grep -c 'path=/keymanagement/identity/v1/keyprov' "$tmp/$1/log"; }
+start_kms g rfc6509
+start_kms m 3gpp-uid
+
+warrant() { # LIID SCOPE TARGET [FROM TO]
+	"$limf" warrant add --liid "$1" --authority "Court $1" --ref "REF-$1" --country GB \
+		--from "${4:-2026-03-01T00:00:00Z}" --to "${5:-2026-04-01T00:00:00Z}" --scope "$2" \
+		--delivery "lemf:$1" --target "$3" >/dev/null || bad "warrant add $1"
+}
+replay() { # NAME KMS PCAP [ARGS...]
+	local name=$1 k=$2 pcap=$3
+	shift 3
+	# shellcheck disable=SC2046
+	expect 0 "replay-$name" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+		$(kopts "$k") --json --out "$tmp/ev-$name" "$@" "$pcap"
+	cp "$tmp/out" "$tmp/sum-$name.json"
+}
+check() { # BUNDLE LIID TRUTH CALLS [--no-wav]: the bundle's media against limf-gen's truth
+	expect 0 "check-$1-$2" python3 "$here/replay_check.py" "$tmp/ev-$1" "$2" "$tmp/$3.pcap.json" "$4" "${@:5}"
+}
+sumcheck() { # BUNDLE EXPR: a check of replay's --json summary
+	cp "$tmp/sum-$1.json" "$tmp/out"
+	pyjson "summary-$1" "$2"
+}
+verify() { # NAME
+	expect 0 "verify-$1" "$limf" verify "$tmp/ev-$1"
+	has "verify-$1" "verified"
+}
+
+# ---- RFC 6509 profile: the caller is the target; two target calls among background calls
+A="sip:alice$sfx@example.org" B="sip:bob$sfx@example.org"
+LG=G$sfx
+expect 0 gen-g "$gen" --community "$tmp/g/community.json" --out "$tmp/g1.pcap" --calls 2 \
+	--background 3 --duration 2 --caller "$A" --callee "$B" --start "$AT" --seed 11
+warrant "$LG" iri+cc "$A"
+n0=$(nreq g)
+replay g1 g "$tmp/g1.pcap"
+sumcheck g1 "j['summary']['calls']==5 and j['summary']['calls_intercepted']==2"
+sumcheck g1 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0 and j['liids']==['$LG']"
+cp "$tmp/g1.pcap.json" "$tmp/out"
+pyjson truth-g1 "len([c for c in j['calls'] if c['target']])==2"
+check g1 "$LG" g1 targets
+verify g1
+# the KMS was asked for the callee's keys (the SAKKE payload is encrypted to it) and for no
+# one else; the background users never reached it
+[ $(($(nreq g) - n0)) -ge 1 ] && ok || bad "no KMS request for the target calls"
+if grep 'keyprov' "$tmp/g/log" | grep -v "user=$B " | grep -q .; then
+	bad "KMS asked for someone other than the target call's responder"
+else ok; fi
+if grep -q 'user=sip:user' "$tmp/g/log"; then bad "KMS asked for a background user"; else ok; fi
+# IRI: every SIP message of both calls, BEGIN first, END last, the key management reported
+cp "$tmp/ev-g1/$LG/iri.jsonl" "$tmp/out"
+expect 0 iri-g1 python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+cins = sorted(set(r["cin"] for r in recs))
+assert len(cins) == 2, cins
+for c in cins:
+    rs = [r for r in recs if r["cin"] == c]
+    assert rs[0]["type"] == "begin" and rs[0]["kind"] == "sip" and rs[0]["sip"].startswith("INVITE"), rs[0]
+    assert rs[-1]["type"] == "end", rs[-1]
+    assert all(r["type"] == "continue" for r in rs[1:-1])
+    km = [r["key_management"] for r in rs if r["kind"] == "key-management"]
+    assert len(km) == 1 and km[0]["signature"] == "valid" and km[0]["outcome"] == "keys", km
+    assert km[0]["key_user"] == sys.argv[2]
+    sips = [r for r in rs if r["kind"] == "sip"]
+    assert any(r["sip"].startswith("BYE") for r in sips)
+    assert all("user" not in r["from"] for r in rs)' "$tmp/ev-g1/$LG/iri.jsonl" "$B"
+cp "$tmp/ev-g1/manifest.json" "$tmp/out"
+pyjson manifest-g1 "[w['liid'] for w in j['warrants']]==['$LG'] and len(j['calls'])==2"
+pyjson manifest-g1 "all(c['content'] and c['liids']==['$LG'] for c in j['calls'])"
+pyjson manifest-g1 "sorted(o['path'] for o in j['outputs'] if not o['path'].startswith('$LG/audio/'))==sorted(['$LG/iri.jsonl','$LG/hi2.pdu','$LG/cc.pcap','$LG/hi3.pdu'])"
+pyjson manifest-g1 "len([o for o in j['outputs'] if o['path'].endswith('.wav')])==4"
+# no key material anywhere in the bundle (the generator's SSVs are in its truth with --dump-keys
+# only; the RSKs the KMS issues are checked by test_kms.sh)
+if grep -rqi 'rsk\|"ssv"' "$tmp/ev-g1"; then bad "key material named in the bundle"; else ok; fi
+
+# invariant 2: the key requests and both decryptions are on the audit log with the LIID
+expect 0 audit-g1 "$limf" audit list --liid "$LG" --json
+pyjson audit-g1 "len([r for r in j if r['action']=='decrypt.keys' and 'signature=valid' in r['detail']])==2"
+pyjson audit-g1 "len([r for r in j if r['action']=='decrypt.done' and 'decrypted=' in r['detail']])==2"
+pyjson audit-g1 "len([r for r in j if r['action']=='kms.request' and 'uri=$B' in r['detail']])>=1"
+pyjson audit-g1 "all(r['db_role']=='limf_service' for r in j if r['action'].startswith(('kms.','decrypt.')))"
+
+# ---- the same capture with no warrant on anyone in it: nothing decrypted, nothing written,
+# no KMS request at all
+n1=$(nreq g)
+"$limf" warrant suspend "$LG" --reason "test: suspended" >/dev/null || bad "suspend"
+replay g1s g "$tmp/g1.pcap"
+sumcheck g1s "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
+[ "$(nreq g)" -eq "$n1" ] && ok || bad "KMS request for a suspended warrant"
+[ "$(find "$tmp/ev-g1s" -type f | wc -l)" -eq 3 ] && ok || bad "files written for no warrant"
+cp "$tmp/ev-g1s/manifest.json" "$tmp/out"
+pyjson manifest-g1s "j['outputs']==[] and j['calls']==[] and j['warrants']==[]"
+"$limf" warrant resume "$LG" >/dev/null || bad "resume"
+"$limf" warrant revoke "$LG" --reason "test: revoked" >/dev/null || bad "revoke"
+replay g1r g "$tmp/g1.pcap"
+sumcheck g1r "j['summary']['calls_intercepted']==0 and j['liids']==[]"
+[ "$(nreq g)" -eq "$n1" ] && ok || bad "KMS request for a revoked warrant"
+# a warrant whose window does not cover the calls
+warrant "W$sfx" iri+cc "$A" 2026-03-16T00:00:00Z 2026-04-01T00:00:00Z
+replay g1w g "$tmp/g1.pcap"
+sumcheck g1w "j['summary']['calls_intercepted']==0 and j['liids']==[]"
+[ "$(nreq g)" -eq "$n1" ] && ok || bad "KMS request outside the warrant's window"
+
+# ---- the callee is the target, under two warrants (both get everything), one IRI-only
+C="sip:carol$sfx@example.org" D="sip:dave$sfx@example.org"
+expect 0 gen-g2 "$gen" --community "$tmp/g/community.json" --out "$tmp/g2.pcap" --calls 1 \
+	--background 1 --duration 1 --caller "$C" --callee "$D" --start "$AT" --seed 12
+warrant "X$sfx" iri+cc "$D"
+warrant "Y$sfx" iri+cc "$D"
+warrant "Z$sfx" iri "$C"
+replay g2 g "$tmp/g2.pcap"
+sumcheck g2 "sorted(j['liids'])==sorted(['X$sfx','Y$sfx','Z$sfx']) and j['summary']['calls_intercepted']==1"
+check g2 "X$sfx" g2 targets
+check g2 "Y$sfx" g2 targets
+[ -e "$tmp/ev-g2/Z$sfx/cc.pcap" ] && bad "IRI-only warrant got content" || ok
+[ -s "$tmp/ev-g2/Z$sfx/iri.jsonl" ] && ok || bad "IRI-only warrant got no IRI"
+cmp -s "$tmp/ev-g2/X$sfx/cc.pcap" "$tmp/ev-g2/Y$sfx/cc.pcap" && ok || bad "two warrants, different content"
+verify g2
+# only --liid: the other LIIDs are not written, and the key requests are audited under it alone
+nx() { "$limf" audit list --liid "$1" | grep -c ' kms.request '; }
+nx0=$(nx "X$sfx") ny0=$(nx "Y$sfx")
+replay g2l g "$tmp/g2.pcap" --liid "Y$sfx"
+[ "$(nx "X$sfx")" -eq "$nx0" ] && ok || bad "--liid Y: a key request audited under X"
+[ "$(nx "Y$sfx")" -gt "$ny0" ] && ok || bad "--liid Y: the key request not audited under Y"
+sumcheck g2l "j['liids']==['Y$sfx']"
+check g2l "Y$sfx" g2 targets
+expect 1 refuse-nonempty2 env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	--out "$tmp/ev-g2" "$tmp/g2.pcap"
+has refuse-nonempty2 "not empty"
+expect 1 no-sign-key env -u LIMF_SIGN_KEY LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay \
+	--out "$tmp/ev-nokey" "$tmp/g2.pcap"
+has no-sign-key "signing key"
+expect 2 usage "$limf" replay --out "$tmp/x"
+
+# ---- the same through limf.conf (it overrides the environment; flags override it)
+cat >"$tmp/limf.conf" <<EOF
+# limf.conf for the test
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$tmp/g/port")
+ca   = $tmp/g/ca.pem   ; the KMS's CA
+cert = $tmp/g/client.pem
+key  = $tmp/g/client.key
+[evidence]
+sign_key = $tmp/sign.pem
+[handover]
+operator_id = OP-TEST
+country = GB
+EOF
+expect 0 replay-conf "$limf" replay --config "$tmp/limf.conf" --out "$tmp/ev-conf" "$tmp/g2.pcap"
+expect 0 check-conf python3 "$here/replay_check.py" "$tmp/ev-conf" "X$sfx" "$tmp/g2.pcap.json" targets
+expect 0 verify-conf "$limf" verify "$tmp/ev-conf"
+printf '[kms]\nurl = x\n[evidence]\nsing_key = /x\n' >"$tmp/bad.conf"
+expect 1 bad-conf "$limf" replay --config "$tmp/bad.conf" --out "$tmp/ev-badconf" "$tmp/g2.pcap"
+has bad-conf "bad.conf:4: unknown key 'sing_key' in \[evidence\]"
+printf '[kms\n' >"$tmp/bad2.conf"
+expect 1 bad-conf2 "$limf" replay --config "$tmp/bad2.conf" --out "$tmp/ev-badconf" "$tmp/g2.pcap"
+has bad-conf2 "bad2.conf:1: malformed section header"
+expect 1 missing-conf "$limf" replay --config "$tmp/none.conf" --out "$tmp/ev-badconf" "$tmp/g2.pcap"
+has missing-conf "cannot be read"
+[ -e "$tmp/ev-badconf" ] && bad "a bad config still created the bundle directory" || ok
+
+# ---- hostile and damaged calls (RFC 6509): loss and reordering, re-key, SSRC change,
+# corrupted packets, a forged signature, a call keyed by a KMS we do not know
+E="sip:erin$sfx@example.org" F="sip:frank$sfx@example.org"
+warrant "E$sfx" iri+cc "$E"
+expect 0 gen-lr "$gen" --community "$tmp/g/community.json" --out "$tmp/lr.pcap" --calls 1 \
+	--duration 3 --caller "$E" --callee "$F" --start "$AT" --seed 13 --loss 5 --reorder 5 --rekey --ssrc-change
+replay lr g "$tmp/lr.pcap"
+check lr "E$sfx" lr targets --no-wav
+sumcheck lr "j['summary']['auth_failed']==0"
+expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
+	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
+replay cor g "$tmp/cor.pcap"
+check cor "E$sfx" cor targets --no-wav
+sumcheck cor "j['summary']['auth_failed']==3"
+expect 0 gen-forge "$gen" --community "$tmp/g/community.json" --out "$tmp/forge.pcap" --calls 1 \
+	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 15 --forge-sig
+replay forge g "$tmp/forge.pcap"
+sumcheck forge "j['summary']['bad_signatures']==1 and j['summary']['decrypted']==0 and j['summary']['calls_intercepted']==1"
+[ -e "$tmp/ev-forge/E$sfx/cc.pcap" ] && bad "forged I_MESSAGE: content written" || ok
+cp "$tmp/ev-forge/E$sfx/iri.jsonl" "$tmp/out"
+has forge-iri '"signature":"invalid"'
+has forge-iri '"outcome":"bad-signature"'
+expect 0 gen-foreign "$gen" --community "$tmp/g/community.json" --out "$tmp/foreign.pcap" --calls 1 \
+	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 16 --foreign-kms
+replay foreign g "$tmp/foreign.pcap"
+sumcheck foreign "j['summary']['decrypted']==0 and j['summary']['unwrap_failed']==1"
+cp "$tmp/ev-foreign/E$sfx/iri.jsonl" "$tmp/out"
+has foreign-iri '"outcome":"unwrap-failed"'
+
+# ---- 3GPP MCX private call: UIDs, PCK, AEAD_AES_128_GCM with MKI and the ROC trailer; the
+# target known only by URI, matched to the UIDs in the I_MESSAGE
+G="sip:gina$sfx@example.org" H="sip:hugo$sfx@example.org"
+warrant "M$sfx" iri+cc "$H"
+expect 0 gen-m "$gen" --community "$tmp/m/community.json" --profile mcx --out "$tmp/m1.pcap" \
+	--calls 2 --background 2 --duration 2 --caller "$G" --callee "$H" --start "$AT" --seed 21
+replay m1 m "$tmp/m1.pcap"
+sumcheck m1 "j['summary']['calls_intercepted']==2 and j['summary']['auth_failed']==0"
+check m1 "M$sfx" m1 targets
+verify m1
+if grep 'keyprov' "$tmp/m/log" | grep -v "user=$H " | grep -q .; then
+	bad "MCX: KMS asked for someone other than the responder"
+else ok; fi
+expect 0 gen-m2 "$gen" --community "$tmp/m/community.json" --profile mcx --out "$tmp/m2.pcap" \
+	--calls 1 --duration 2 --caller "$G" --callee "$H" --start "$AT" --seed 22 --tcp --ipv6 --vlan 7 --rekey
+replay m2 m "$tmp/m2.pcap"
+check m2 "M$sfx" m2 targets --no-wav
+sumcheck m2 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0"
+
+# ---- a tampered bundle fails verify, naming the file
+cp -a "$tmp/ev-g1" "$tmp/ev-t"
+printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect 1 verify-tampered "$limf" verify "$tmp/ev-t"
+has verify-tampered "cc.pcap"
+
+for k in g m; do kill -TERM "$(cat "$tmp/$k/pid")" 2>/dev/null; done
+wait 2>/dev/null
+finish
