@@ -1,0 +1,162 @@
+#!/bin/bash
+# The network handover end to end (issue 6): limf replay --deliver hands the IRI and CC of a
+# warrant over to the authority its delivery destination names ([authority NAME] in limf.conf)
+# through the durable spool, to the test LEMF (tests/lemf). What the LEMF decodes must be what
+# the evidence bundle holds: the same SIP messages and the same clear RTP packets, with the same
+# CINs and sequence numbers, no gap, no duplicate. With the LEMF down, the PDUs stay spooled
+# (exit 3) and `limf handover flush` delivers them once it is back. Prints "N passed, N failed".
+set -u
+. "$(dirname "$0")/lib.sh"
+gen=$BUILD/limf-gen
+kms=$BUILD/limf-kms
+lemf=$BUILD/limf-lemf
+if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
+	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
+	finish
+	exit
+fi
+export LIMF_DB=$LIMF_DB_OPERATOR
+AT=2026-03-15T12:00:00Z
+sfx=$$
+lpid='' kpid=''
+trap '[ -n "$lpid" ] && kill "$lpid" 2>/dev/null; [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+"$kms" init "$tmp/k" --scheme rfc6509 --kms-uri kms.ho.test >/dev/null || bad "limf-kms init"
+"$kms" serve --community "$tmp/k/community.json" --cert "$tmp/k/server.pem" \
+	--key "$tmp/k/server.key" --ca "$tmp/k/ca.pem" --listen 127.0.0.1:0 \
+	--port-file "$tmp/k/port" --log "$tmp/k/log" 2>"$tmp/k/err" &
+kpid=$!
+for _ in $(seq 100); do [ -s "$tmp/k/port" ] && break; sleep 0.05; done
+[ -s "$tmp/k/port" ] && ok || bad "limf-kms serve did not start"
+
+start_lemf() { # NAME [HI2 HI3]: sets p2 p3 lpid
+	rm -f "$tmp/ports"
+	"$lemf" --out "$tmp/$1.jsonl" --port-file "$tmp/ports" --hi2 "${2:-127.0.0.1:0}" \
+		--hi3 "${3:-127.0.0.1:0}" 2>"$tmp/$1.err" &
+	lpid=$!
+	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
+}
+stop_lemf() {
+	[ -n "$lpid" ] || return
+	kill -TERM "$lpid" 2>/dev/null
+	wait "$lpid" && ok || bad "limf-lemf exit status"
+	lpid=''
+}
+conf() { # the config, with the LEMF's ports
+	cat >"$tmp/limf.conf" <<EOF
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$tmp/k/port")
+ca   = $tmp/k/ca.pem
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
+[evidence]
+sign_key = $tmp/sign.pem
+[handover]
+operator_id = OP-HO
+network_element_id = limf-test
+country = GB
+spool_dir = $tmp/spool
+[authority lemf1]
+hi2 = 127.0.0.1:$p2
+hi3 = 127.0.0.1:$p3
+EOF
+}
+
+A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org"
+L="H$sfx" L2="U$sfx"
+"$limf" warrant add --liid "$L" --authority "Court" --ref R1 --country GB \
+	--from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --scope iri+cc --delivery lemf1 \
+	--target "$A" >/dev/null || bad "warrant add"
+"$limf" warrant add --liid "$L2" --authority "Other" --ref R2 --country GB \
+	--from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --scope iri --delivery nowhere \
+	--target "$B" >/dev/null || bad "warrant add 2"
+expect 0 gen1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" --calls 2 \
+	--background 2 --duration 2 --caller "$A" --callee "$B" --start "$AT" --seed 31
+expect 0 gen2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --calls 1 \
+	--duration 1 --caller "$A" --callee "$B" --start "$AT" --seed 32
+
+# ---- delivered while replaying: the network gets exactly the bundle's records
+start_lemf l1
+[ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
+conf
+expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev1" "$tmp/c1.pcap"
+pyjson replay1 "j['handover']['all_confirmed'] and j['handover']['refused']==0 and j['handover']['cc_spooled']>0"
+pyjson replay1 "sorted(j['liids'])==sorted(['$L','$L2']) and j['summary']['calls_intercepted']==2"
+has replay1 "warrant $L2: delivery 'nowhere' is no \[authority\]"
+stop_lemf
+expect 0 compare1 python3 - "$tmp/l1.jsonl" "$tmp/ev1/$L" "$A" <<'PY'
+import json, struct, sys
+lemf, d, target = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = [json.loads(l) for l in open(lemf)]
+assert not [l for l in lines if "error" in l], [l for l in lines if "error" in l][:3]
+iri = [l for l in lines if l.get("kind") == "iri" and "seq" in l]
+cc = [l for l in lines if l.get("kind") == "cc" and "seq" in l]
+b_iri = [json.loads(l) for l in open(d + "/iri.jsonl")]
+b_sip = [r for r in b_iri if r["kind"] == "sip"]
+assert len(iri) == len(b_sip) and iri, (len(iri), len(b_sip))
+for cin in set(r["cin"] for r in b_sip):
+    a = [l for l in iri if l["cin"] == cin]
+    b = [r for r in b_sip if r["cin"] == cin]
+    assert [l["sip"] for l in a] == [r["sip"] for r in b], "SIP text differs, CIN %d" % cin
+    assert [l["seq"] for l in a] == list(range(len(a))), "IRI seq, CIN %d" % cin
+    assert [l["iri_type"] for l in a] == [r["type"] for r in b], "IRI types, CIN %d" % cin
+    assert all(l["liid"] == d.rsplit("/", 1)[1] and l["op"] == "OP-HO" for l in a)
+# CC: the clear RTP of cc.pcap, packet for packet, in order
+raw = open(d + "/cc.pcap", "rb").read()
+off, pk = 24, []
+while off < len(raw):
+    incl = struct.unpack_from("<I", raw, off + 8)[0]
+    p = raw[off + 16: off + 16 + incl]
+    off += 16 + incl
+    ihl = (p[0] & 15) * 4 if p[0] >> 4 == 4 else 40
+    pk.append(p[ihl + 8:].hex())
+assert [l["rtp"] for l in cc] == pk, "CC differs from cc.pcap (%d vs %d)" % (len(cc), len(pk))
+for cin in set(l["cin"] for l in cc):
+    s = [l["seq"] for l in cc if l["cin"] == cin]
+    assert s == list(range(len(s))), "CC seq, CIN %d" % cin
+assert set(l["dir"] for l in cc) == {"fromTarget", "toTarget"}
+print(len(iri), "IRI and", len(cc), "CC PDUs match the bundle")
+PY
+[ -e "$tmp/ev1/$L2/cc.pcap" ] && bad "IRI-only warrant got CC" || ok
+expect 0 status1 "$limf" handover --config "$tmp/limf.conf" status --json
+pyjson status1 "j[0]['authority']=='lemf1' and j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0 and j[0]['hi3']['confirmed']>0"
+
+# ---- the authority is down: the PDUs stay spooled, and are delivered when it is back
+expect 3 replay2 "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 1 \
+	--out "$tmp/ev2" "$tmp/c2.pcap"
+has replay2 "stays spooled"
+expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
+pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
+expect 0 verify2 "$limf" verify "$tmp/ev2"
+start_lemf l2 "127.0.0.1:$p2" "127.0.0.1:$p3"
+expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
+pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0"
+stop_lemf
+expect 0 compare2 python3 - "$tmp/l1.jsonl" "$tmp/l2.jsonl" "$tmp/ev2/$L/iri.jsonl" <<'PY'
+import json, sys
+l1 = [json.loads(l) for l in open(sys.argv[1])]
+l2 = [json.loads(l) for l in open(sys.argv[2])]
+assert not [l for l in l2 if "error" in l], [l for l in l2 if "error" in l][:3]
+b = [json.loads(l) for l in open(sys.argv[3])]
+d2 = [l for l in l2 if "seq" in l and l.get("kind") in ("iri", "cc")]
+assert len([l for l in d2 if l["kind"] == "iri"]) == len([r for r in b if r["kind"] == "sip"])
+# the second run's calls have new CINs: none reused from the first run
+c1 = set(l["cin"] for l in l1 if "cin" in l)
+c2 = set(l["cin"] for l in d2)
+assert c2 and not (c1 & c2), (c1, c2)
+assert c2 == set(r["cin"] for r in b), (c2, set(r["cin"] for r in b))
+print(len(d2), "PDUs delivered after the outage")
+PY
+expect 2 usage "$limf" handover status
+expect 1 noauth "$limf" handover --config /dev/null status
+has noauth "no \[authority NAME\]"
+printf '[authority bad name!]\n' >"$tmp/bad.conf"
+expect 1 badauth "$limf" handover --config "$tmp/bad.conf" status
+has badauth "bad authority name"
+kill -TERM "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+kpid=''
+finish
