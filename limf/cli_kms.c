@@ -17,23 +17,27 @@
 #include "common/codec.h"
 #include "common/json.h"
 #include "limf/cli.h"
+#include "limf/config.h"
 #include "limf/kms_glue.h"
 #include "limf/opts.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
 struct k_opts {
-	const char *cmd, *db, *url, *ca, *cert, *key, *user, *at;
+	const char *cmd, *db, *config, *url, *ca, *cert, *key, *user, *at;
 	bool json;
+	struct limf_conf conf;
 };
 
 static void kms_usage(FILE *f)
 {
-	fputs("usage: limf kms [--db CONNSTR] [--kms URL --ca FILE --cert FILE --key FILE] ...\n"
+	fputs("usage: limf kms [--config FILE] [--db CONNSTR] [--kms URL --ca FILE --cert FILE\n"
+	      "                --key FILE] ...\n"
 	      "  cert [--json]                          the KMS certificate (public data)\n"
 	      "  fetch --user URI [--at TIME] [--json]  a user's key set, under a warrant\n"
-	      "The KMS defaults to LIMF_KMS_URL, LIMF_KMS_CA, LIMF_KMS_CERT, LIMF_KMS_KEY;\n"
-	      "the database to LIMF_DB. TIME is ISO 8601 with a zone (default now).\n"
+	      "The KMS defaults to the config's [kms], then LIMF_KMS_URL, LIMF_KMS_CA,\n"
+	      "LIMF_KMS_CERT, LIMF_KMS_KEY; the database to the config's [database] conninfo,\n"
+	      "then LIMF_DB. TIME is ISO 8601 with a zone (default now).\n"
 	      "fetch asks the KMS only when a warrant in force at TIME targets URI (else exit 1,\n"
 	      "nothing sent); it is audited (kms.request/kms.result with the LIIDs). It prints\n"
 	      "the key set's public facts (KMS URI, user URI, UserID, key period, validity,\n"
@@ -46,6 +50,7 @@ static int parse_k_opts(int argc, char **argv, struct k_opts *o)
 	const struct limf_opt opts[] = {
 		{ "--json", NULL, &o->json, NULL, NULL, 0 },
 		{ "--db", &o->db, NULL, NULL, NULL, 0 },
+		{ "--config", &o->config, NULL, NULL, NULL, 0 },
 		{ "--kms", &o->url, NULL, NULL, NULL, 0 },
 		{ "--ca", &o->ca, NULL, NULL, NULL, 0 },
 		{ "--cert", &o->cert, NULL, NULL, NULL, 0 },
@@ -63,6 +68,25 @@ static int parse_k_opts(int argc, char **argv, struct k_opts *o)
 		return -1;
 	if (strcmp(o->cmd, "fetch") == 0 ? !o->user : (o->user || o->at))
 		return -1;
+	/* flags, then the config file, then the environment */
+	limf_conf_init(&o->conf);
+	if (o->config) {
+		char why[512];
+		if (limf_conf_load(o->config, &o->conf, why, sizeof why) != LIM_OK) {
+			fprintf(stderr, "limf: %s\n", why);
+			return -2;
+		}
+		if (!o->db && o->conf.db[0])
+			o->db = o->conf.db;
+		if (!o->url && o->conf.kms_url[0])
+			o->url = o->conf.kms_url;
+		if (!o->ca && o->conf.kms_ca[0])
+			o->ca = o->conf.kms_ca;
+		if (!o->cert && o->conf.kms_cert[0])
+			o->cert = o->conf.kms_cert;
+		if (!o->key && o->conf.kms_key[0])
+			o->key = o->conf.kms_key;
+	}
 	if (!o->url)
 		o->url = getenv("LIMF_KMS_URL");
 	if (!o->ca)
@@ -302,7 +326,10 @@ int limf_cmd_kms(int argc, char **argv)
 			return 0;
 		}
 	}
-	if (parse_k_opts(argc, argv, &o) != 0) {
+	int po = parse_k_opts(argc, argv, &o);
+	if (po == -2)
+		return 1;
+	if (po != 0) {
 		kms_usage(stderr);
 		return 2;
 	}

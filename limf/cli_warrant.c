@@ -18,6 +18,7 @@
 #include "common/codec.h"
 #include "common/json.h"
 #include "limf/cli.h"
+#include "limf/config.h"
 #include "limf/opts.h"
 #include "warrants/warrants.h"
 
@@ -25,24 +26,41 @@
 
 /* ---- shared ------------------------------------------------------------------------------ */
 
-/* Removes "--db CONNSTR" from argv (in place), returning the connection string to use. */
+/* Removes "--db CONNSTR" and "--config FILE" from argv (in place), returning the connection
+ * string to use: --db, else the config's [database] conninfo, else $LIMF_DB, else "" (libpq's
+ * PG* environment). *bad: 1 for a missing argument, 2 for a config that does not load (the
+ * reason is printed). */
 static const char *take_db(int *argc, char **argv, int *bad)
 {
-	const char *db = NULL;
+	static struct limf_conf conf;
+	const char *db = NULL, *cfg = NULL;
+	char why[512];
 	int o = 0;
 	*bad = 0;
 	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
+		if (strcmp(argv[i], "--db") == 0 || strcmp(argv[i], "--config") == 0) {
 			if (i + 1 >= *argc) {
 				*bad = 1;
 				break;
 			}
-			db = argv[++i];
+			if (argv[i][2] == 'd')
+				db = argv[++i];
+			else
+				cfg = argv[++i];
 		} else {
 			argv[o++] = argv[i];
 		}
 	}
 	*argc = o;
+	if (!db && cfg && !*bad) {
+		limf_conf_init(&conf);
+		if (limf_conf_load(cfg, &conf, why, sizeof why) != LIM_OK) {
+			fprintf(stderr, "limf: %s\n", why);
+			*bad = 2;
+		} else if (conf.db[0]) {
+			db = conf.db;
+		}
+	}
 	if (!db)
 		db = getenv("LIMF_DB");
 	return db ? db : "";
@@ -403,7 +421,8 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 static void warrant_usage(void)
 {
 	fprintf(stderr,
-		"usage: limf warrant [--db CONNSTR] add|list|show|modify|suspend|resume|revoke "
+		"usage: limf warrant [--db CONNSTR | --config FILE] "
+		"add|list|show|modify|suspend|resume|revoke "
 		"...\n"
 		"  add --liid L --authority A --ref R --country CC --from T --to T\n"
 		"      --scope iri|iri+cc --delivery D --target URI [--target URI]... [--json]\n"
@@ -422,6 +441,8 @@ int limf_cmd_warrant(int argc, char **argv)
 	int bad, ret;
 	const char *cmd;
 	const char *conn = take_db(&argc, argv, &bad);
+	if (bad == 2)
+		return 1;
 	if (bad || argc < 1 || parse_w_opts(argc - 1, argv + 1, &o) != 0) {
 		warrant_usage();
 		return 2;
@@ -550,9 +571,11 @@ int limf_cmd_audit(int argc, char **argv)
 	struct wr_db *db = NULL;
 	int bad, ret;
 	const char *conn = take_db(&argc, argv, &bad);
+	if (bad == 2)
+		return 1;
 	if (bad || argc < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "verify"))) {
-		fprintf(stderr,
-			"usage: limf audit [--db CONNSTR] list [--liid L] [--json] | verify\n");
+		fprintf(stderr, "usage: limf audit [--db CONNSTR | --config FILE] list [--liid L] "
+				"[--json] | verify\n");
 		return 2;
 	}
 	if (open_db(conn, &db))
@@ -890,9 +913,12 @@ int limf_cmd_db(int argc, char **argv)
 	if (argc >= 1 && strcmp(argv[0], "local") == 0)
 		return db_local(argc - 1, argv + 1);
 	const char *conn = take_db(&argc, argv, &bad);
+	if (bad == 2)
+		return 1;
 	if (bad || argc != 1 || (strcmp(argv[0], "migrate") && strcmp(argv[0], "provision"))) {
-		fprintf(stderr, "usage: limf db [--db CONNSTR] migrate | provision\n"
-				"       limf db local start|stop|status DIR\n");
+		fprintf(stderr,
+			"usage: limf db [--db CONNSTR | --config FILE] migrate | provision\n"
+			"       limf db local start|stop|status DIR\n");
 		return 2;
 	}
 	if (open_db(conn, &db))

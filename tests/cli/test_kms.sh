@@ -135,6 +135,12 @@ assert j["user_key_offset"] == c["user_key_offset"] and j["parameter_set"] == 1
 assert j["pub_enc_key"] == sys.argv[3] and j["pub_auth_key"] == sys.argv[4]
 assert c["z"] not in json.dumps(j) and c["ksak"] not in json.dumps(j)' \
 	"$d2/community.json" "$tmp/cert.json" "$Z" "$KPAK"
+printf '[kms]\nurl = https://127.0.0.1:%s\nca = %s\ncert = %s\nkey = %s\n' "$port2" \
+	"$d2/ca.pem" "$d2/client.pem" "$d2/client.key" >"$tmp/kms.conf"
+expect 0 kms-cert-conf env -u LIMF_KMS_URL "$limf" kms --config "$tmp/kms.conf" cert --json
+pyjson kms-cert-conf "j['kms_uri']=='kms.limf.cli'"
+expect 1 kms-cert-badconf "$limf" kms --config "$tmp/none.conf" cert
+has kms-cert-badconf "cannot be read"
 expect 1 kms-noconfig env -u LIMF_KMS_URL -u LIMF_KMS_CA -u LIMF_KMS_CERT -u LIMF_KMS_KEY \
 	"$limf" kms cert
 has kms-noconfig "required"

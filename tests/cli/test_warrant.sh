@@ -130,6 +130,22 @@ sql "INSERT INTO limf.audit SELECT * FROM public.saved; DROP TABLE public.saved"
 expect 0 verify-restored2 "$limf" audit verify
 
 
+# the database from limf.conf ([database] conninfo), over $LIMF_DB; --db over the config
+printf '[database]\nconninfo = %s\n' "$LIMF_DB_SERVICE" >"$tmp/svc.conf"
+expect 1 conf-service env LIMF_DB="$LIMF_DB_OPERATOR" "$limf" warrant --config "$tmp/svc.conf" \
+	add --liid CONF1 --authority A --ref R --country GB --from 2026-01-01T00:00:00Z \
+	--to 2026-02-01T00:00:00Z --scope iri --delivery d --target tel:+4420
+has conf-service "permission denied"
+expect 0 conf-db-wins env LIMF_DB="$LIMF_DB_SERVICE" "$limf" warrant --config "$tmp/svc.conf" \
+	--db "$LIMF_DB_OPERATOR" add --liid CONF2 --authority A --ref R --country GB \
+	--from 2026-01-01T00:00:00Z --to 2026-02-01T00:00:00Z --scope iri --delivery d \
+	--target tel:+4421
+printf '[database]\nconninfo = %s\n' "$LIMF_DB_OPERATOR" >"$tmp/op.conf"
+expect 0 conf-audit env -u LIMF_DB "$limf" audit --config "$tmp/op.conf" verify
+printf '[database]\nconnifo = x\n' >"$tmp/bad.conf"
+expect 1 conf-bad "$limf" audit --config "$tmp/bad.conf" verify
+has conf-bad "bad.conf:2: unknown key 'connifo'"
+
 # usage errors
 expect 2 warrant-usage "$limf" warrant
 expect 2 warrant-unknown "$limf" warrant frob
