@@ -613,6 +613,13 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 		c->cert_uri[0] = '\0';
 	if (!text_of(child(kc, "Issuer"), c->issuer, sizeof c->issuer))
 		c->issuer[0] = '\0';
+	{
+		char rv[16];
+		/* TS 33.180 D.3.2: a revoked KMS certificate must not be used */
+		if (text_of(child(kc, "Revoked"), rv, sizeof rv) &&
+		    (strcmp(rv, "true") == 0 || strcmp(rv, "1") == 0))
+			return kms_fail(k, LIM_E_AUTH, "the KMS certificate is revoked");
+	}
 	if (!text_u64(child(kc, "UserKeyPeriod"), &c->user_key_period) ||
 	    !text_u64(child(kc, "UserKeyOffset"), &c->user_key_offset))
 		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks UserKeyPeriod/UserKeyOffset");

@@ -11,7 +11,8 @@
  *       for the request's UserUri at its Time, default now). The client must present a
  *       certificate issued by --ca. One log line per request: time, path, user, key period,
  *       client certificate subject, status, fault. Port 0 picks a free port (written to
- *       --port-file). Faults (keyprov only; --fault-file is re-read per request): none,
+ *       --port-file). Faults (--fault-file is re-read per request): init only:
+ *       revoked-cert (the KmsCertificate says Revoked true); keyprov only: none,
  *       garbage (200 with non-XML), wrong-rsk (an RSK of another identity), slow (answers
  *       after --slow-ms, default 3000), close (closes without answering), http500.
  *       Stops on SIGTERM/SIGINT. Single-threaded; requests capped at 16 KiB. */
@@ -536,14 +537,15 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 			 "    <Issuer>%s</Issuer>\n"
 			 "    <ValidFrom>2000-01-01T00:00:00Z</ValidFrom>\n"
 			 "    <ValidTo>2100-01-01T00:00:00Z</ValidTo>\n"
-			 "    <Revoked>false</Revoked>\n    <UserIdFormat>%d</UserIdFormat>\n"
+			 "    <Revoked>%s</Revoked>\n    <UserIdFormat>%d</UserIdFormat>\n"
 			 "    <UserKeyPeriod>%llu</UserKeyPeriod>\n"
 			 "    <UserKeyOffset>%llu</UserKeyOffset>\n"
 			 "    <PubEncKey>%s</PubEncKey>\n    <PubAuthKey>%s</PubAuthKey>\n"
 			 "    <ParameterSet>1</ParameterSet>\n"
 			 "   </KmsCertificate>\n  </KmsInit>\n </KmsMessage>\n</KmsResponse>\n",
 			 c->kms_uri, euri, now, c->kms_uri, c->cert_uri, c->kms_uri, c->issuer,
-			 (int)c->scheme, (unsigned long long)c->user_key_period,
+			 strcmp(fault, "revoked-cert") == 0 ? "true" : "false", (int)c->scheme,
+			 (unsigned long long)c->user_key_period,
 			 (unsigned long long)c->user_key_offset, zh, kh);
 		respond(ssl, 200, "OK", "application/xml", resp);
 		return;

@@ -492,6 +492,18 @@ static void t_kms_faults(void)
 		CHECK(log_count(t, carol, tag) >= 1);
 		CHECK(audit_count(db, liid, "kms.result", "error") == fails + 1);
 	}
+	/* a revoked KMS certificate is refused and not kept: no key request follows */
+	{
+		struct wr_kms *k2 = client(t, NULL, 5000);
+		const struct wr_kms_keys *keys = (const void *)1;
+		int before = log_count(t, PROV, carol);
+		set_fault(t, "revoked-cert");
+		CHECK(wr_kms_fetch_cert(k2, db, NULL) == LIM_E_AUTH);
+		CHECK(strstr(wr_kms_msg(k2), "revoked") != NULL);
+		CHECK(wr_kms_keys(k2, db, d, carol, &keys) == LIM_E_AUTH && keys == NULL);
+		CHECK(log_count(t, PROV, carol) == before);
+		wr_kms_free(k2);
+	}
 	set_fault(t, "none");
 	/* and a healthy KMS again (once it has woken up) */
 	wr_kms_free(k);
