@@ -106,7 +106,8 @@ LIM_WUR enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spo
 /* Syncs, writes the seq file and frees; NULL is a no-op. */
 void ho_spool_free(struct ho_spool *s);
 
-/* Appends one encoded PS-PDU (copied), which must decode (ho_decode_pdu) and be IRI or CC; its
+/* Appends one encoded PS-PDU (copied), which must decode (ho_decode_pdu) and be IRI (SIP or
+ * key management) or CC; its
  * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
  * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
  * sequence number out of order), LIM_E_LIMIT (spool full: alarm raised, refused counted, nothing
@@ -117,6 +118,9 @@ LIM_WUR enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
 				      const struct ho_iri_sip *iri);
 LIM_WUR enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h,
 				     const struct ho_cc_rtp *cc);
+/* A limf key-management IRI record (handover.h), numbered with the SIP IRI of its call. */
+LIM_WUR enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader *h,
+					  const struct ho_iri_keymgmt *km);
 /* The sequence number the next PDU for (liid, cin, cc ? CC : IRI) gets (0 for a new key). */
 uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t cin, bool cc);
 /* Forgets the counters of a finished call (CIN); persisted with the next seq file. */

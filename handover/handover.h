@@ -92,6 +92,36 @@ LIM_WUR enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct 
 				      uint8_t *buf, size_t cap, size_t *len);
 LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *buf, size_t cap,
 					 size_t *len);
+/* Key-management facts of one MIKEY-SAKKE I_MESSAGE (limf/pipeline.h struct limf_keymgmt) as a
+ * limf-defined IRI in the HI2 stream, sharing the IRI sequence numbers of (LIID, CIN). Never any
+ * key material. Wire format: TS 102 232-5 IPMMIRI whose iPMMIRIContents is the standard's
+ * national branch nationalIPMMIRIParameters [3], holding countryCode and, after its extension
+ * marker, LimfKeyManagement (ASN.1 module snippet, tags and choices in handover/pdu.h).
+ * Strings are borrowed, NUL-terminated UTF-8, "" = absent (the member is omitted), at most
+ * HO_KM_STR_MAX octets each:
+ *   side      "offer" | "answer"
+ *   outcome   "keys" | "iri-only" | "kms-error" | "unwrap-failed" | "parse-error" |
+ *             "bad-signature" | "no-responder" | "audit-error"
+ *   sig       "valid" | "invalid" | "not-checked"
+ *   t         "" or the T payload as mikey_ts_iso8601() writes it, YYYY-MM-DDTHH:MM:SS[.f]Z
+ *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z with the
+ *             fraction digits as given (so the text round-trips exactly)
+ * countryCode is the header's authorizationCountryCode, else its deliveryCountryCode, else
+ * "XX" (an ISO 3166-1 user-assigned code). Decoded views (struct ho_pdu) point side, outcome
+ * and sig at static strings and the others into struct ho_pdu's own km_text. Errors as above:
+ * LIM_E_ARG for an unknown side/outcome/sig, a t of another form, a string that is too long or
+ * not UTF-8, or a type out of range. */
+#define HO_KM_STR_MAX 1024u
+struct ho_iri_keymgmt {
+	enum ho_iri_type type;
+	const char *side, *initiator, *responder, *kms_uri, *t, *outcome, *sig, *detail;
+	uint64_t key_period;
+	uint32_t csb_id;
+	unsigned n_keys; /* SRTP crypto sessions derived (0..2^32-1) */
+};
+LIM_WUR enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h,
+					   const struct ho_iri_keymgmt *km, uint8_t *buf,
+					   size_t cap, size_t *len);
 LIM_WUR enum lim_err ho_encode_keepalive_response(const struct ho_psheader *h, uint8_t *buf,
 						  size_t cap, size_t *len);
 
@@ -99,15 +129,24 @@ enum ho_payload_kind {
 	HO_PAYLOAD_IRI_SIP = 1,
 	HO_PAYLOAD_CC_RTP = 2,
 	HO_PAYLOAD_KEEPALIVE = 3,
-	HO_PAYLOAD_KEEPALIVE_RESPONSE = 4
+	HO_PAYLOAD_KEEPALIVE_RESPONSE = 4,
+	HO_PAYLOAD_IRI_KEYMGMT = 5 /* an IRI (HI2, IRI sequence numbers) */
 };
 
-/* A decoded PS-PDU; iri / cc are filled for their kind (borrowed views into the input). */
+/* Room for the decoded key-management strings: four of HO_KM_STR_MAX and t, NUL-terminated. */
+#define HO_KM_TEXT_MAX (4 * (HO_KM_STR_MAX + 1) + 32)
+
+/* A decoded PS-PDU; iri / cc are filled for their kind (borrowed views into the input); km for
+ * HO_PAYLOAD_IRI_KEYMGMT (its strings live in km_text / static storage: valid while this struct
+ * is, not tied to the input), with km_cc the nationalIPMMIRIParameters countryCode. */
 struct ho_pdu {
 	struct ho_psheader hdr;
 	enum ho_payload_kind kind;
 	struct ho_iri_sip iri;
 	struct ho_cc_rtp cc;
+	struct ho_iri_keymgmt km;
+	char km_cc[3];
+	char km_text[HO_KM_TEXT_MAX];
 };
 
 /* Length of the PS-PDU at the start of p[0..n) (stream framing): LIM_OK with *len, LIM_E_TRUNC
@@ -126,8 +165,13 @@ LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
  * mMCCContents and frameType (must be rtpFrame; mMCCprotocol, when present, rTP).
  * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over
  * HO_PDU_MAX, missing required members, values out of range, payload sequences with other than
- * exactly one element (LIM_E_UNSUPP), payload kinds other than the four above, iPTextAddress,
- * IRI/CC contents other than IPMMIRI sIPMessage / IPMMCC (LIM_E_UNSUPP).
+ * exactly one element (LIM_E_UNSUPP), payload kinds other than the five above, iPTextAddress,
+ * IRI/CC contents other than IPMMIRI sIPMessage / nationalIPMMIRIParameters / IPMMCC
+ * (LIM_E_UNSUPP). nationalIPMMIRIParameters: countryCode required; the limf key-management
+ * member required (a national branch without it, or with another OID or version: LIM_E_UNSUPP),
+ * with side, keyPeriod, outcome, signature, csbId and srtpSessions; other extension members
+ * are skipped; strings over HO_KM_STR_MAX, not UTF-8 or holding NUL, enumerations out of
+ * range, a malformed GeneralizedTime: LIM_E_PARSE.
  * Errors: LIM_E_PARSE / LIM_E_TRUNC / LIM_E_LIMIT / LIM_E_UNSUPP; *out zeroed on failure. */
 LIM_WUR enum lim_err ho_decode_pdu(const uint8_t *p, size_t n, struct ho_pdu *out);
 

@@ -165,6 +165,180 @@ enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rt
 	return finish_pdu(&e, h, len);
 }
 
+/* ---- key-management IRI (see handover.h, ASN.1 in pdu.h) ---- */
+
+static const uint8_t km_oid[HO_KM_OID_LEN] = HO_KM_OID;
+static const char *const km_sides[] = { "offer", "answer" };
+static const char *const km_outcomes[] = { "keys",          "iri-only",    "kms-error",
+					   "unwrap-failed", "parse-error", "bad-signature",
+					   "no-responder",  "audit-error" };
+static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Index of s in names[0..n), or -1. */
+static int km_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), no NUL. */
+static bool utf8_ok(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t k;
+		uint32_t cp, min;
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			k = 1;
+			cp = c & 0x1fu;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2;
+			cp = c & 0x0fu;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3;
+			cp = c & 0x07u;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i <= k)
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3fu);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* An optional string argument: NULL or "" (absent), else UTF-8 of at most HO_KM_STR_MAX. */
+static bool km_str_ok(const char *s)
+{
+	size_t n;
+	if (!s)
+		return true;
+	n = strnlen(s, HO_KM_STR_MAX + 1);
+	return n <= HO_KM_STR_MAX && utf8_ok((const uint8_t *)s, n);
+}
+
+static bool digits_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" -> GeneralizedTime "YYYYMMDDHHMMSS[.f]Z" in out
+ * (at least 23 octets); returns its length, 0 when t has another form. */
+static size_t iso_to_gt(const char *t, char *out)
+{
+	static const char sep[] = "--T::";
+	static const size_t at[] = { 4, 7, 10, 13, 16 };
+	size_t n = strnlen(t, 32), o = 0, i = 0, f;
+	if (n < 20 || t[n - 1] != 'Z')
+		return 0;
+	for (size_t k = 0; k < 5; k++)
+		if (t[at[k]] != sep[k])
+			return 0;
+	while (i < 19) {
+		if (i == 4 || i == 7 || i == 10 || i == 13 || i == 16) {
+			i++;
+			continue;
+		}
+		if (!digits_ok(t + i, 1))
+			return 0;
+		out[o++] = t[i++];
+	}
+	f = n - 20; /* "." and the fraction digits */
+	if (f) {
+		if (t[19] != '.' || f < 2 || f > 7 || !digits_ok(t + 20, f - 1))
+			return 0;
+		memcpy(out + o, t + 19, f);
+		o += f;
+	}
+	out[o++] = 'Z';
+	return o;
+}
+
+/* see handover.h */
+enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h, const struct ho_iri_keymgmt *km,
+				   uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ho_ber_enc e;
+	size_t m[7], gtn = 0;
+	char gt[24];
+	const char *cc;
+	const char *const strs[4] = { km->initiator, km->responder, km->kms_uri, km->detail };
+	int side = km_index(km->side, km_sides, NELEM(km_sides)),
+	    outcome = km_index(km->outcome, km_outcomes, NELEM(km_outcomes)),
+	    sig = km_index(km->sig, km_sigs, NELEM(km_sigs));
+	*len = 0;
+	if (!hdr_ok(h) || km->type < HO_IRI_BEGIN || km->type > HO_IRI_REPORT || side < 0 ||
+	    outcome < 0 || sig < 0)
+		return LIM_E_ARG;
+	for (size_t i = 0; i < 4; i++)
+		if (!km_str_ok(strs[i]))
+			return LIM_E_ARG;
+	if (km->t && km->t[0] && (gtn = iso_to_gt(km->t, gt)) == 0)
+		return LIM_E_ARG;
+	cc = h->auth_cc[0] ? h->auth_cc : h->deliv_cc[0] ? h->deliv_cc : HO_KM_CC_NONE;
+	ho_ber_enc_init(&e, buf, cap);
+	m[0] = ho_ber_mark(&e); /* payload [2] */
+	m[1] = ho_ber_mark(&e); /* iRIPayloadSequence [0] */
+	m[2] = ho_ber_mark(&e); /* IRIPayload */
+	m[3] = ho_ber_mark(&e); /* iRIContents [2] */
+	m[4] = ho_ber_mark(&e); /* iPMMIRI [11] */
+	m[5] = ho_ber_mark(&e); /* iPMMIRIContents [1] */
+	m[6] = ho_ber_mark(&e); /* nationalIPMMIRIParameters [3] */
+	{
+		size_t mk = ho_ber_mark(&e); /* limfKeyManagement [100] */
+		if (km->detail && km->detail[0])
+			ho_ber_octets(&e, HO_CTX(HO_T_KM_DETAIL), km->detail, strlen(km->detail));
+		ho_ber_uint(&e, HO_CTX(HO_T_KM_N_KEYS), km->n_keys);
+		ho_ber_uint(&e, HO_CTX(HO_T_KM_CSB_ID), km->csb_id);
+		ho_ber_int(&e, HO_CTX(HO_T_KM_SIG), sig);
+		ho_ber_int(&e, HO_CTX(HO_T_KM_OUTCOME), outcome);
+		if (gtn)
+			ho_ber_octets(&e, HO_CTX(HO_T_KM_T), gt, gtn);
+		ho_ber_uint(&e, HO_CTX(HO_T_KM_PERIOD), km->key_period);
+		for (size_t i = 3; i-- > 0;) /* kmsURI [4], responder [3], initiator [2] */
+			if (strs[i] && strs[i][0])
+				ho_ber_octets(&e, HO_CTX((uint32_t)(HO_T_KM_INITIATOR + i)),
+					      strs[i], strlen(strs[i]));
+		ho_ber_int(&e, HO_CTX(HO_T_KM_SIDE), side);
+		ho_ber_octets(&e, HO_CTX(HO_T_KM_OBJID), km_oid, sizeof km_oid);
+		ho_ber_wrap(&e, mk, HO_CTXC(HO_T_NAT_LIMF_KM));
+	}
+	ho_ber_octets(&e, HO_CTX(HO_T_NAT_CC), cc, 2);
+	ho_ber_wrap(&e, m[6], HO_CTXC(HO_T_NATIONAL_IPMMIRI));
+	ho_ber_wrap(&e, m[5], HO_CTXC(HO_T_IPMMIRI_CONTENTS));
+	ho_ber_reloid(&e, HO_CTX(HO_T_OBJID), ipmmiri_oid, 4);
+	ho_ber_wrap(&e, m[4], HO_CTXC(HO_T_IPMMIRI));
+	ho_ber_wrap(&e, m[3], HO_CTXC(HO_T_IRI_CONTENTS));
+	ho_ber_int(&e, HO_CTX(HO_T_IRI_TYPE), (int64_t)km->type);
+	ho_ber_wrap(&e, m[2], HO_SEQ);
+	ho_ber_wrap(&e, m[1], HO_CTXC(HO_T_IRI_SEQ));
+	ho_ber_wrap(&e, m[0], HO_CTXC(HO_T_PAYLOAD));
+	return finish_pdu(&e, h, len);
+}
+
 static enum lim_err enc_tri(const struct ho_psheader *h, uint32_t which, uint8_t *buf, size_t cap,
 			    size_t *len)
 {
@@ -438,7 +612,153 @@ static enum lim_err dec_sipmsg(struct lim_rd r, struct ho_iri_sip *iri)
 	return seen == 7u ? LIM_OK : LIM_E_PARSE;
 }
 
-static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_iri_sip *iri)
+/* A decoded UTF8String copied NUL-terminated into out->km_text at *used. */
+static enum lim_err km_get_str(const struct ho_ber_tlv *t, struct ho_pdu *out, size_t *used,
+			       const char **dst)
+{
+	size_t n = t->val.len;
+	TRY(want(t, false));
+	if (n < 1 || n > HO_KM_STR_MAX || !utf8_ok(t->val.p, n) ||
+	    sizeof out->km_text - *used < n + 1)
+		return LIM_E_PARSE;
+	memcpy(out->km_text + *used, t->val.p, n);
+	out->km_text[*used + n] = '\0';
+	*dst = out->km_text + *used;
+	*used += n + 1;
+	return LIM_OK;
+}
+
+/* GeneralizedTime YYYYMMDDHHMMSS[.f{1,6}]Z (the form the encoder writes) -> ISO 8601 text. */
+static enum lim_err km_get_time(const struct ho_ber_tlv *t, struct ho_pdu *out, size_t *used,
+				const char **dst)
+{
+	const char *g = (const char *)t->val.p;
+	size_t n = t->val.len, f;
+	char *o;
+	TRY(want(t, false));
+	if (n < 15 || n > 22 || g[n - 1] != 'Z' || !digits_ok(g, 14) ||
+	    sizeof out->km_text - *used < 32)
+		return LIM_E_PARSE;
+	f = n - 15;
+	if (f && (f < 2 || g[14] != '.' || !digits_ok(g + 15, f - 1)))
+		return LIM_E_PARSE;
+	o = out->km_text + *used;
+	*dst = o;
+	memcpy(o, g, 4);
+	o[4] = '-';
+	memcpy(o + 5, g + 4, 2);
+	o[7] = '-';
+	memcpy(o + 8, g + 6, 2);
+	o[10] = 'T';
+	memcpy(o + 11, g + 8, 2);
+	o[13] = ':';
+	memcpy(o + 14, g + 10, 2);
+	o[16] = ':';
+	memcpy(o + 17, g + 12, 2);
+	memcpy(o + 19, g + 14, f);
+	o[19 + f] = 'Z';
+	o[20 + f] = '\0';
+	*used += 21 + f;
+	return LIM_OK;
+}
+
+static enum lim_err km_get_enum(const struct ho_ber_tlv *t, const char *const *names, size_t n,
+				const char **dst)
+{
+	uint32_t v;
+	TRY(get_u32(t, (uint32_t)n - 1, &v));
+	*dst = names[v];
+	return LIM_OK;
+}
+
+/* LimfKeyManagement (pdu.h). */
+static enum lim_err dec_limf_km(struct lim_rd r, struct ho_pdu *out)
+{
+	struct ho_iri_keymgmt *km = &out->km;
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	size_t used = 0;
+	uint32_t u;
+	km->initiator = km->responder = km->kms_uri = km->t = km->detail = "";
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		switch (t.tag.num) {
+		case HO_T_KM_OBJID:
+			TRY(want(&t, false));
+			/* {2 25 uuid 1 v}: the prefix, then a one-octet version arc */
+			if (t.val.len != HO_KM_OID_LEN ||
+			    memcmp(t.val.p, km_oid, HO_KM_OID_LEN - 1) != 0 ||
+			    t.val.p[HO_KM_OID_LEN - 1] != HO_KM_VERSION)
+				return LIM_E_UNSUPP;
+			seen |= 1u;
+			break;
+		case HO_T_KM_SIDE:
+			TRY(km_get_enum(&t, km_sides, NELEM(km_sides), &km->side));
+			seen |= 2u;
+			break;
+		case HO_T_KM_INITIATOR: TRY(km_get_str(&t, out, &used, &km->initiator)); break;
+		case HO_T_KM_RESPONDER: TRY(km_get_str(&t, out, &used, &km->responder)); break;
+		case HO_T_KM_KMS_URI: TRY(km_get_str(&t, out, &used, &km->kms_uri)); break;
+		case HO_T_KM_PERIOD:
+			TRY(want(&t, false));
+			TRY(ho_ber_get_uint(&t, &km->key_period));
+			seen |= 4u;
+			break;
+		case HO_T_KM_T: TRY(km_get_time(&t, out, &used, &km->t)); break;
+		case HO_T_KM_OUTCOME:
+			TRY(km_get_enum(&t, km_outcomes, NELEM(km_outcomes), &km->outcome));
+			seen |= 8u;
+			break;
+		case HO_T_KM_SIG:
+			TRY(km_get_enum(&t, km_sigs, NELEM(km_sigs), &km->sig));
+			seen |= 16u;
+			break;
+		case HO_T_KM_CSB_ID:
+			TRY(get_u32(&t, UINT32_MAX, &km->csb_id));
+			seen |= 32u;
+			break;
+		case HO_T_KM_N_KEYS:
+			TRY(get_u32(&t, UINT32_MAX, &u));
+			km->n_keys = u;
+			seen |= 64u;
+			break;
+		case HO_T_KM_DETAIL: TRY(km_get_str(&t, out, &used, &km->detail)); break;
+		default: break; /* later members (after "...") */
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	if (!(seen & 1u))
+		return LIM_E_UNSUPP; /* not a limf key-management record */
+	return seen == 127u ? LIM_OK : LIM_E_PARSE;
+}
+
+/* NationalIPMMIRIParameters: countryCode, then extension additions (limf's is required). */
+static enum lim_err dec_national(struct lim_rd r, struct ho_pdu *out)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_NAT_CC) {
+			TRY(get_cc(&t, out->km_cc));
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_NAT_LIMF_KM) {
+			TRY(want(&t, true));
+			TRY(dec_limf_km(t.val, out));
+			seen |= 2u;
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	if (!(seen & 2u))
+		return LIM_E_UNSUPP; /* someone else's national parameters */
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_pdu *out)
 {
 	struct ho_ber_tlv t, c;
 	long last = -1;
@@ -451,9 +771,15 @@ static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_iri_sip *iri)
 		} else if (t.tag.num == HO_T_IPMMIRI_CONTENTS) {
 			TRY(want(&t, true));
 			TRY(only(t.val, &c, LIM_E_PARSE));
-			if (!ho_ber_is(&c, HO_CTXC(HO_T_SIPMESSAGE)))
+			if (ho_ber_is(&c, HO_CTXC(HO_T_SIPMESSAGE))) {
+				out->kind = HO_PAYLOAD_IRI_SIP;
+				TRY(dec_sipmsg(c.val, &out->iri));
+			} else if (ho_ber_is(&c, HO_CTXC(HO_T_NATIONAL_IPMMIRI))) {
+				out->kind = HO_PAYLOAD_IRI_KEYMGMT;
+				TRY(dec_national(c.val, out));
+			} else {
 				return LIM_E_UNSUPP;
-			TRY(dec_sipmsg(c.val, iri));
+			}
 			seen |= 2u;
 		}
 	}
@@ -462,32 +788,39 @@ static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_iri_sip *iri)
 	return seen == 3u ? LIM_OK : LIM_E_PARSE;
 }
 
-static enum lim_err dec_iri(struct lim_rd r, struct ho_iri_sip *iri)
+static enum lim_err dec_iri(struct lim_rd r, struct ho_pdu *out)
 {
 	struct ho_ber_tlv t, c;
 	long last = -1;
 	enum lim_err err;
 	unsigned seen = 0;
+	enum ho_iri_type type = HO_IRI_BEGIN;
 	while ((err = member(&r, &last, &t)) == LIM_OK) {
 		if (t.tag.num == HO_T_IRI_TYPE) {
 			uint32_t v;
 			TRY(get_u32(&t, HO_IRI_REPORT, &v));
 			if (v < HO_IRI_BEGIN)
 				return LIM_E_PARSE;
-			iri->type = (enum ho_iri_type)v;
+			type = (enum ho_iri_type)v;
 			seen |= 1u;
 		} else if (t.tag.num == HO_T_IRI_CONTENTS) {
 			TRY(want(&t, true));
 			TRY(only(t.val, &c, LIM_E_PARSE));
 			if (!ho_ber_is(&c, HO_CTXC(HO_T_IPMMIRI)))
 				return LIM_E_UNSUPP;
-			TRY(dec_ipmmiri(c.val, iri));
+			TRY(dec_ipmmiri(c.val, out));
 			seen |= 2u;
 		}
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+	if (seen != 3u)
+		return LIM_E_PARSE;
+	if (out->kind == HO_PAYLOAD_IRI_KEYMGMT)
+		out->km.type = type;
+	else
+		out->iri.type = type;
+	return LIM_OK;
 }
 
 static enum lim_err dec_ipmmcc(struct lim_rd r, struct ho_cc_rtp *cc)
@@ -570,8 +903,8 @@ static enum lim_err dec_payload(struct lim_rd r, struct ho_pdu *out)
 		if (!ho_ber_is(&item, HO_SEQ))
 			return LIM_E_PARSE;
 		if (c.tag.num == HO_T_IRI_SEQ) {
-			out->kind = HO_PAYLOAD_IRI_SIP;
-			return dec_iri(item.val, &out->iri);
+			out->kind = HO_PAYLOAD_IRI_SIP; /* dec_ipmmiri refines it */
+			return dec_iri(item.val, out);
 		}
 		out->kind = HO_PAYLOAD_CC_RTP;
 		return dec_cc(item.val, &out->cc);

@@ -53,10 +53,54 @@
  *       tRIPayload [2] TRIPayload (CHOICE)               A2
  *         keep-alive [3] NULL                            83 00
  *         keep-aliveResponse [4] NULL                    84 00
+ *               -- or, for the limf key-management IRI (handover.h ho_encode_iri_keymgmt):
+ *               nationalIPMMIRIParameters [3] (SEQUENCE)          A3
+ *                 countryCode [0] PrintableString (SIZE 2)        80
+ *                 -- extension additions (after the standard's "..."):
+ *                 limfKeyManagement [100] LimfKeyManagement        BF 64
  *   IPAddress ::= SEQUENCE (TS 102 232-3)
  *     iP-type [1] ENUMERATED                             81  iPV4(0), iPV6(1)
  *     iP-value [2] IP-value (CHOICE)                     A2
  *       iPBinaryAddress [1] OCTET STRING                 81  (SIZE 4 or 16)
+ *
+ * Key-management IRI. TS 102 232-5 (IPMultiMediaPDU) IPMMIRIContents is an extensible CHOICE
+ * { originalIPMMMessage [0], sIPMessage [1], h323Message [2], nationalIPMMIRIParameters [3],
+ * ... } and NationalIPMMIRIParameters ::= SEQUENCE { countryCode PrintableString (SIZE (2)),
+ * ... }: the standard's own place for operator/nationally defined IRI, whose content "should be
+ * defined using ASN.1 and added after the extension marker", with a version and a vendor
+ * identification recommended (tags as read in libwandder init_dumpers() ipmmiricontents and
+ * nationalipmmiri). A LEMF that knows IPMMIRI but not limf decodes a standard
+ * nationalIPMMIRIParameters and skips the unknown extension addition (X.680 extensibility: a
+ * decoder of the root ignores extension additions it does not know); one that does not know
+ * the national branch skips one alternative of an extensible CHOICE. The iPMMIRIObjId and
+ * the PS-PDU around it are those of the SIP IRI. The module (limf-defined; the OID names module
+ * and version, under a UUID arc of ITU-T X.667, which needs no registration):
+ *
+ *   LimfKeyManagement-v1 { joint-iso-itu-t(2) uuid(25)
+ *       limf(185782223943758931639124538047893075108) keyManagement(1) version1(1) }
+ *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
+ *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
+ *   --   limfKeyManagement [100] LimfKeyManagement
+ *   LimfKeyManagement ::= SEQUENCE {
+ *       limfKMObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 1 1}: this module, version 1
+ *       side          [1] ENUMERATED { offer(0), answer(1), ... },
+ *       initiator     [2] UTF8String (SIZE (1..1024)) OPTIONAL,   -- as carried: URI or UID hex
+ *       responder     [3] UTF8String (SIZE (1..1024)) OPTIONAL,
+ *       kmsURI        [4] UTF8String (SIZE (1..1024)) OPTIONAL,   -- of the KMS certificate used
+ *       keyPeriod     [5] INTEGER (0..18446744073709551615),     -- key period number
+ *       t             [6] GeneralizedTime OPTIONAL,   -- MIKEY T payload, UTC, fraction as given
+ *       outcome       [7] ENUMERATED { keys(0), iri-only(1), kms-error(2), unwrap-failed(3),
+ *                                      parse-error(4), bad-signature(5), no-responder(6),
+ *                                      audit-error(7), ... },
+ *       signature     [8] ENUMERATED { valid(0), invalid(1), not-checked(2), ... },
+ *       csbId         [9] INTEGER (0..4294967295),
+ *       srtpSessions [10] INTEGER (0..4294967295),    -- SRTP crypto sessions derived
+ *       detail       [11] UTF8String (SIZE (1..1024)) OPTIONAL,   -- one line
+ *       ...
+ *   }
+ *   END
+ * No member carries key material (no SSV, TGK, TEK, RSK, SRTP master key or salt): only facts.
+ * Later versions add members after "..." (decoders skip them) or change the OID's last arc.
  */
 #ifndef HO_PDU_H
 #define HO_PDU_H
@@ -76,6 +120,18 @@
 	{                                                                                          \
 		5, 5, 6, 2                                                                         \
 	}
+
+/* LimfKeyManagement OID {2 25 <UUID 8bc45ad5-aafe-472a-9995-e5d85a2bf4a4> 1 1}: the content
+ * octets of the OBJECT IDENTIFIER (X.690 8.19: 2*40+25 = 105, the UUID's integer in base 128,
+ * then 1, 1). The decoder compares all but the last octet and reads the version from that. */
+#define HO_KM_OID                                                                                  \
+	{                                                                                          \
+		0x69, 0x82, 0x97, 0xc4, 0xad, 0xb5, 0xb5, 0xaf, 0xf2, 0x9c, 0xd5, 0x99, 0xca,      \
+			0xf9, 0xbb, 0x85, 0xd1, 0xaf, 0xe9, 0x24, 0x01, 0x01                       \
+	}
+#define HO_KM_OID_LEN 22
+#define HO_KM_VERSION 1
+#define HO_KM_CC_NONE "XX" /* ISO 3166-1 user-assigned code element */
 
 /* Enumeration values written by the encoder. */
 #define HO_FRAME_RTP      2 /* FrameType rtpFrame */
@@ -123,6 +179,22 @@ enum ho_tagnum {
 	HO_T_SIP_SRC = 0,
 	HO_T_SIP_DST = 1,
 	HO_T_SIP_CONTENT = 2,
+	HO_T_NATIONAL_IPMMIRI = 3,
+	/* NationalIPMMIRIParameters, LimfKeyManagement */
+	HO_T_NAT_CC = 0,
+	HO_T_NAT_LIMF_KM = 100,
+	HO_T_KM_OBJID = 0,
+	HO_T_KM_SIDE = 1,
+	HO_T_KM_INITIATOR = 2,
+	HO_T_KM_RESPONDER = 3,
+	HO_T_KM_KMS_URI = 4,
+	HO_T_KM_PERIOD = 5,
+	HO_T_KM_T = 6,
+	HO_T_KM_OUTCOME = 7,
+	HO_T_KM_SIG = 8,
+	HO_T_KM_CSB_ID = 9,
+	HO_T_KM_N_KEYS = 10,
+	HO_T_KM_DETAIL = 11,
 	/* IPMMCC */
 	HO_T_MMCC_CONTENTS = 1,
 	HO_T_FRAME_TYPE = 2,

@@ -110,6 +110,7 @@ struct ho_spool {
 	uint64_t appended, refused, torn_bytes;
 	bool alarm;
 	enum lim_err err; /* sticky */
+	uint8_t *enc;     /* HO_PDU_MAX octets for the put functions (allocated on first use) */
 };
 
 static void seg_name(char *buf, uint64_t first)
@@ -413,7 +414,7 @@ static enum lim_err pdu_key(const uint8_t *p, size_t n, struct ho_pdu *pdu, uint
 	enum lim_err err = ho_decode_pdu(p, n, pdu);
 	if (err != LIM_OK)
 		return LIM_E_ARG;
-	if (pdu->kind == HO_PAYLOAD_IRI_SIP)
+	if (pdu->kind == HO_PAYLOAD_IRI_SIP || pdu->kind == HO_PAYLOAD_IRI_KEYMGMT)
 		*cc = 0;
 	else if (pdu->kind == HO_PAYLOAD_CC_RTP)
 		*cc = 1;
@@ -721,6 +722,7 @@ static void release(struct ho_spool *s)
 	free(s->segs);
 	free(s->seq);
 	free(s->dir);
+	free(s->enc);
 	free(s);
 }
 
@@ -954,22 +956,20 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 }
 
 static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct ho_iri_sip *iri,
-			const struct ho_cc_rtp *cc)
+			const struct ho_iri_keymgmt *km, const struct ho_cc_rtp *cc)
 {
-	uint8_t *buf;
 	size_t len;
 	enum lim_err err;
 	if (s->err != LIM_OK)
 		return s->err;
-	buf = malloc(HO_PDU_MAX);
-	if (!buf)
+	if (!s->enc && !(s->enc = malloc(HO_PDU_MAX)))
 		return LIM_E_NOMEM;
 	h->seqno = ho_spool_next_seq(s, h->liid, h->cin, cc != NULL);
-	err = iri ? ho_encode_iri_sip(h, iri, buf, HO_PDU_MAX, &len)
-		  : ho_encode_cc_rtp(h, cc, buf, HO_PDU_MAX, &len);
+	err = iri  ? ho_encode_iri_sip(h, iri, s->enc, HO_PDU_MAX, &len)
+	      : km ? ho_encode_iri_keymgmt(h, km, s->enc, HO_PDU_MAX, &len)
+		   : ho_encode_cc_rtp(h, cc, s->enc, HO_PDU_MAX, &len);
 	if (err == LIM_OK)
-		err = ho_spool_append(s, buf, len);
-	free(buf);
+		err = ho_spool_append(s, s->enc, len);
 	return err;
 }
 
@@ -977,13 +977,20 @@ static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct 
 enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
 			      const struct ho_iri_sip *iri)
 {
-	return put(s, h, iri, NULL);
+	return put(s, h, iri, NULL, NULL);
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader *h,
+				  const struct ho_iri_keymgmt *km)
+{
+	return put(s, h, NULL, km, NULL);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h, const struct ho_cc_rtp *cc)
 {
-	return put(s, h, NULL, cc);
+	return put(s, h, NULL, NULL, cc);
 }
 
 /* see deliver.h */

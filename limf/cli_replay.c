@@ -10,7 +10,9 @@
  *
  * Bundle layout, per LIID of a warrant that matched (nothing for anyone else):
  *   <LIID>/iri.jsonl   one JSON object per IRI record (see write_iri)
- *   <LIID>/hi2.pdu     the SIP IRI records as ETSI TS 102 232-1/-5 PS-PDUs, back to back
+ *   <LIID>/hi2.pdu     the SIP and key-management IRI records as ETSI TS 102 232-1/-5 PS-PDUs,
+ *                      back to back (key management: limf's nationalIPMMIRIParameters record,
+ *                      handover/pdu.h); call-end records without a SIP message: iri.jsonl only
  *   <LIID>/cc.pcap     clear RTP in IP/UDP with the original addresses, ports and times
  *   <LIID>/hi3.pdu     the same packets as IPMMCC PS-PDUs
  *   <LIID>/audio/<CIN>-<SSRC>.wav   each PCMU/PCMA stream decoded to 16-bit PCM
@@ -344,6 +346,41 @@ static uint32_t next_cin(void *ctx)
 	return cin;
 }
 
+/* A key-management record as a limf-defined IRI PS-PDU (handover.h, TS 102 232-5
+ * nationalIPMMIRIParameters) in hi2.pdu and on the network. */
+static void on_iri_km(struct replay *r, struct liid_out *o, struct seq *s,
+		      const struct limf_iri *iri)
+{
+	const struct limf_keymgmt *k = iri->km;
+	struct ho_psheader h;
+	struct ho_iri_keymgmt km;
+	size_t len = 0;
+	enum lim_err e;
+	psheader(r, o, iri->cin, s->iri++, iri->ts_ns, &h);
+	memset(&km, 0, sizeof km);
+	km.type = (enum ho_iri_type)iri->type;
+	km.side = k->side;
+	km.initiator = k->initiator;
+	km.responder = k->responder;
+	km.kms_uri = k->kms_uri;
+	km.t = k->t;
+	km.outcome = k->outcome;
+	km.sig = k->sig;
+	km.detail = k->detail;
+	km.key_period = k->key_period;
+	km.csb_id = k->csb_id;
+	km.n_keys = k->n_keys;
+	e = ho_encode_iri_keymgmt(&h, &km, r->pdu, sizeof r->pdu, &len);
+	if (e == LIM_OK)
+		e = ho_bfile_write(o->hi2, r->pdu, len);
+	if (e != LIM_OK) {
+		fail(r, e, "hi2.pdu (key management)");
+		return;
+	}
+	if (dlv_wanted(r, iri->liid, iri->delivery))
+		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
+}
+
 static void on_iri(void *ctx, const struct limf_iri *iri)
 {
 	struct replay *r = ctx;
@@ -353,11 +390,15 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		return;
 	write_iri(r, o, iri);
 	o->n_iri++;
-	if (iri->kind != LIMF_IRI_SIP)
-		return; /* key-management and call-end records: iri.jsonl only (see README) */
+	if (iri->kind == LIMF_IRI_CALLEND)
+		return; /* no SIP message to carry: iri.jsonl only */
 	s = seq_of(r, o, iri->cin);
 	if (!s)
 		return;
+	if (iri->kind == LIMF_IRI_KEYMGMT) {
+		on_iri_km(r, o, s, iri);
+		return;
+	}
 	struct ho_psheader h;
 	struct ho_iri_sip sip;
 	size_t len = 0;

@@ -235,6 +235,14 @@ enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_ps
 }
 
 /* see delivery.h */
+enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			      const struct ho_iri_keymgmt *km)
+{
+	struct dlv_auth *a = auth_of(d, delivery);
+	return a ? ho_spool_put_keymgmt(a->sp[0], h, km) : LIM_E_ARG;
+}
+
+/* see delivery.h */
 enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			 const struct ho_cc_rtp *cc)
 {

@@ -51,6 +51,8 @@ enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_ps
 			  const struct ho_iri_sip *iri) LIM_WUR;
 enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			 const struct ho_cc_rtp *cc) LIM_WUR;
+enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			      const struct ho_iri_keymgmt *km) LIM_WUR;
 
 /* One turn of every link: poll for up to timeout_ms, then step. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;

@@ -19,7 +19,7 @@ export LIMF_DB=$LIMF_DB_OPERATOR
 AT=2026-03-15T12:00:00Z
 sfx=$$
 lpid='' kpid=''
-trap '[ -n "$lpid" ] && kill "$lpid" 2>/dev/null; [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$lpid" ] && kill "$lpid" 2>/dev/null; [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; [ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"; rm -rf "$tmp"' EXIT
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
 "$kms" init "$tmp/k" --scheme rfc6509 --kms-uri kms.ho.test >/dev/null || bad "limf-kms init"
 "$kms" serve --community "$tmp/k/community.json" --cert "$tmp/k/server.pem" \
@@ -87,23 +87,33 @@ pyjson replay1 "j['handover']['all_confirmed'] and j['handover']['refused']==0 a
 pyjson replay1 "sorted(j['liids'])==sorted(['$L','$L2']) and j['summary']['calls_intercepted']==2"
 has replay1 "warrant $L2: delivery 'nowhere' is no \[authority\]"
 stop_lemf
-expect 0 compare1 python3 - "$tmp/l1.jsonl" "$tmp/ev1/$L" "$A" <<'PY'
+cat >"$tmp/compare1.py" <<'PY'
 import json, struct, sys
 lemf, d, target = sys.argv[1], sys.argv[2], sys.argv[3]
 lines = [json.loads(l) for l in open(lemf)]
 assert not [l for l in lines if "error" in l], [l for l in lines if "error" in l][:3]
-iri = [l for l in lines if l.get("kind") == "iri" and "seq" in l]
+iri = [l for l in lines if l.get("kind") in ("iri", "iri_keymgmt") and "seq" in l]
 cc = [l for l in lines if l.get("kind") == "cc" and "seq" in l]
 b_iri = [json.loads(l) for l in open(d + "/iri.jsonl")]
-b_sip = [r for r in b_iri if r["kind"] == "sip"]
-assert len(iri) == len(b_sip) and iri, (len(iri), len(b_sip))
-for cin in set(r["cin"] for r in b_sip):
+b_pdu = [r for r in b_iri if r["kind"] in ("sip", "key-management")]
+assert len(iri) == len(b_pdu) and iri, (len(iri), len(b_pdu))
+for cin in set(r["cin"] for r in b_pdu):
     a = [l for l in iri if l["cin"] == cin]
-    b = [r for r in b_sip if r["cin"] == cin]
-    assert [l["sip"] for l in a] == [r["sip"] for r in b], "SIP text differs, CIN %d" % cin
+    b = [r for r in b_pdu if r["cin"] == cin]
+    # the same records in the same order: SIP text, or the key-management facts
+    for x, y in zip(a, b):
+        if y["kind"] == "sip":
+            assert x["kind"] == "iri" and x["sip"] == y["sip"], "SIP differs, CIN %d" % cin
+        else:
+            k = y["key_management"]
+            assert x["kind"] == "iri_keymgmt", x
+            assert (x["outcome"], x["sig"], x["key_period"], x["responder"], x["kms_uri"]) == \
+                (k["outcome"], k["signature"], k["key_period"], k["responder"], k["kms_uri"]), (x, k)
+            assert x["outcome"] == "keys" and x["sig"] == "valid"
     assert [l["seq"] for l in a] == list(range(len(a))), "IRI seq, CIN %d" % cin
     assert [l["iri_type"] for l in a] == [r["type"] for r in b], "IRI types, CIN %d" % cin
     assert all(l["liid"] == d.rsplit("/", 1)[1] and l["op"] == "OP-HO" for l in a)
+assert len([l for l in iri if l["kind"] == "iri_keymgmt"]) == 2
 # CC: the clear RTP of cc.pcap, packet for packet, in order
 raw = open(d + "/cc.pcap", "rb").read()
 off, pk = 24, []
@@ -120,6 +130,7 @@ for cin in set(l["cin"] for l in cc):
 assert set(l["dir"] for l in cc) == {"fromTarget", "toTarget"}
 print(len(iri), "IRI and", len(cc), "CC PDUs match the bundle")
 PY
+expect 0 compare1 python3 "$tmp/compare1.py" "$tmp/l1.jsonl" "$tmp/ev1/$L" "$A"
 [ -e "$tmp/ev1/$L2/cc.pcap" ] && bad "IRI-only warrant got CC" || ok
 expect 0 status1 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status1 "j[0]['authority']=='lemf1' and j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0 and j[0]['hi3']['confirmed']>0"
@@ -135,14 +146,15 @@ start_lemf l2 "127.0.0.1:$p2" "127.0.0.1:$p3"
 expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
 pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0"
 stop_lemf
-expect 0 compare2 python3 - "$tmp/l1.jsonl" "$tmp/l2.jsonl" "$tmp/ev2/$L/iri.jsonl" <<'PY'
+cat >"$tmp/compare2.py" <<'PY'
 import json, sys
 l1 = [json.loads(l) for l in open(sys.argv[1])]
 l2 = [json.loads(l) for l in open(sys.argv[2])]
 assert not [l for l in l2 if "error" in l], [l for l in l2 if "error" in l][:3]
 b = [json.loads(l) for l in open(sys.argv[3])]
-d2 = [l for l in l2 if "seq" in l and l.get("kind") in ("iri", "cc")]
-assert len([l for l in d2 if l["kind"] == "iri"]) == len([r for r in b if r["kind"] == "sip"])
+d2 = [l for l in l2 if "seq" in l and l.get("kind") in ("iri", "iri_keymgmt", "cc")]
+assert len([l for l in d2 if l["kind"].startswith("iri")]) == \
+    len([r for r in b if r["kind"] in ("sip", "key-management")])
 # the second run's calls have new CINs: none reused from the first run
 c1 = set(l["cin"] for l in l1 if "cin" in l)
 c2 = set(l["cin"] for l in d2)
@@ -150,6 +162,7 @@ assert c2 and not (c1 & c2), (c1, c2)
 assert c2 == set(r["cin"] for r in b), (c2, set(r["cin"] for r in b))
 print(len(d2), "PDUs delivered after the outage")
 PY
+expect 0 compare2 python3 "$tmp/compare2.py" "$tmp/l1.jsonl" "$tmp/l2.jsonl" "$tmp/ev2/$L/iri.jsonl"
 expect 2 usage "$limf" handover status
 expect 1 noauth "$limf" handover --config /dev/null status
 has noauth "no \[authority NAME\]"

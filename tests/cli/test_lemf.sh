@@ -171,4 +171,186 @@ expect 1 noka "$send" --spool "$tmp/s10" --append 10 --to "127.0.0.1:$p2" --ka-t
 pyjson noka 'j["confirmed"] == 0 and j["ka_timeouts"] >= 2 and j["connects"] >= 2'
 stop_lemf
 
+# 10. tshark's generic BER dissector reads a captured handover session with no malformed PDU:
+# IRI (SIP) and keep-alives on HI2, CC on HI3 (ho-send), and the key-management IRI (the
+# iri_keymgmt KAT of tests/kat/handover_pdu.vec, byte-identical to ho_encode_iri_keymgmt per
+# test_handover pdu_km_kat) with a keep-alive, all through a recording relay that writes the
+# session as a pcap, one PS-PDU per TCP segment (server ports 42002/42003).
+cat >"$tmp/relay.py" <<'PY'
+# Recording relay: listens on two ports (written to PORTFILE as "p2 p3"), forwards each
+# connection to the LEMF's HI2 / HI3, records both directions, and on SIGTERM writes a pcap in
+# which every PS-PDU is one TCP segment of a well-formed session (handshake, data with correct
+# sequence and acknowledgement numbers, FIN), server ports 42002 (HI2) and 42003 (HI3).
+import selectors, signal, socket, struct, sys, time
+portfile, pcap, t2, t3 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+sel = selectors.DefaultSelector()
+conns = []  # [server_port, [(t, dir, bytes)], client_sock, lemf_sock]
+def listen():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.setblocking(False); return s
+l2, l3 = listen(), listen()
+sel.register(l2, selectors.EVENT_READ, ("listen", 42002, t2))
+sel.register(l3, selectors.EVENT_READ, ("listen", 42003, t3))
+open(portfile + ".tmp", "w").write("%d %d\n" % (l2.getsockname()[1], l3.getsockname()[1]))
+import os; os.rename(portfile + ".tmp", portfile)
+stop = False
+def on_term(*_):
+    global stop; stop = True
+signal.signal(signal.SIGTERM, on_term)
+while not stop:
+    for key, _ in sel.select(0.1):
+        kind = key.data[0]
+        if kind == "listen":
+            c, _ = key.fileobj.accept()
+            u = socket.create_connection(("127.0.0.1", key.data[2]))
+            rec = [key.data[1], [], c, u]
+            conns.append(rec)
+            sel.register(c, selectors.EVENT_READ, ("c2s", rec))
+            sel.register(u, selectors.EVENT_READ, ("s2c", rec))
+        else:
+            rec = key.data[1]
+            src, dst = (rec[2], rec[3]) if kind == "c2s" else (rec[3], rec[2])
+            try:
+                b = src.recv(65536)
+            except OSError:
+                b = b""
+            if not b:
+                for s in (rec[2], rec[3]):
+                    try: sel.unregister(s)
+                    except (KeyError, ValueError): pass
+                    s.close()
+                continue
+            rec[1].append((time.time(), kind, b))
+            dst.sendall(b)
+
+def pdus(data):  # split a byte stream into BER TLVs (definite lengths)
+    out, i = [], 0
+    while i + 2 <= len(data):
+        n = data[i + 1]; h = 2
+        if n & 0x80:
+            k = n & 0x7f; n = int.from_bytes(data[i + 2:i + 2 + k], "big"); h += k
+        if i + h + n > len(data): break
+        out.append(data[i:i + h + n]); i += h + n
+    return out
+
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+frames = []
+def seg(t, sport, dport, seq, ack, flags, payload=b""):
+    src = dst = bytes([127, 0, 0, 1])
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff, 5 << 4, flags, 65535, 0, 0) + payload
+    c = csum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    frames.append((t, ip + tcp))
+for n, (sport, events, *_ ) in enumerate(conns):
+    cport = 50000 + n
+    if not events: continue
+    t0 = events[0][0] - 0.001
+    cseq, sseq = 1000, 5000
+    seg(t0, cport, sport, cseq, 0, 0x02); seg(t0, sport, cport, sseq, cseq + 1, 0x12)
+    cseq += 1; sseq += 1
+    seg(t0, cport, sport, cseq, sseq, 0x10)
+    buf = {"c2s": b"", "s2c": b""}
+    t = t0
+    for t, d, b in events:
+        buf[d] += b
+        ps = pdus(buf[d]); used = sum(len(p) for p in ps); buf[d] = buf[d][used:]
+        for p in ps:
+            if d == "c2s":
+                seg(t, cport, sport, cseq, sseq, 0x18, p); cseq += len(p)
+            else:
+                seg(t, sport, cport, sseq, cseq, 0x18, p); sseq += len(p)
+    assert not buf["c2s"] and not buf["s2c"], "a partial PDU at the end of a session"
+    seg(t, cport, sport, cseq, sseq, 0x11); seg(t, sport, cport, sseq, cseq + 1, 0x11)
+    seg(t, cport, sport, cseq + 1, sseq + 1, 0x10)
+frames.sort(key=lambda f: f[0])
+with open(pcap, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
+    for t, ip in frames:
+        f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(ip), len(ip)) + ip)
+print(len(conns), "connections,", len(frames), "frames")
+PY
+if ! command -v tshark >/dev/null; then
+	echo "note: tshark not installed; BER dissector check skipped"
+else
+	start_lemf ber --hi2 127.0.0.1:0 --hi3 127.0.0.1:0
+	rm -f "$tmp/rports"
+	python3 "$tmp/relay.py" "$tmp/rports" "$tmp/ho.pcap" "$p2" "$p3" >"$tmp/relay.out" 2>&1 &
+	rpid=$!
+	for _ in $(seq 100); do [ -s "$tmp/rports" ] && break; sleep 0.05; done
+	read -r r2 r3 <"$tmp/rports"
+	expect 0 ber-iri "$send" --spool "$tmp/s12" --append 20 --to "127.0.0.1:$r2"
+	expect 0 ber-cc "$send" --spool "$tmp/s13" --append 20 --kind cc --to "127.0.0.1:$r3"
+	expect 0 ber-km python3 -c '
+import re, socket, sys
+vec = open(sys.argv[2]).read()
+get = lambda n: bytes.fromhex(re.search(r"^%s = ([0-9a-f]+)$" % n, vec, re.M).group(1))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(get("iri_sip") + get("iri_keymgmt") + get("keepalive"))
+s.settimeout(5)
+r = b""
+while len(r) < len(get("keepalive_resp")):
+    b = s.recv(4096)
+    assert b, "closed"
+    r += b
+assert r[0] == 0x30 and r.endswith(bytes.fromhex("a204a2028400")), r.hex()
+s.close()' "$r2" tests/kat/handover_pdu.vec
+	kill -TERM "$rpid"
+	wait "$rpid" && ok || bad "relay failed: $(cat "$tmp/relay.out")"
+	stop_lemf
+	ber=(-d tcp.port==42002,ber -d tcp.port==42003,ber)
+	tshark -r "$tmp/ho.pcap" "${ber[@]}" -q -z expert >"$tmp/expert.txt" 2>&1
+	tshark -r "$tmp/ho.pcap" "${ber[@]}" -V >"$tmp/ber.txt" 2>&1
+	n=$(tshark -r "$tmp/ho.pcap" "${ber[@]}" -T fields -e frame.protocols 2>/dev/null | grep -c ':ber$')
+	# 20 IRI + 20 CC + 3 from the km client, their keep-alives and responses
+	[ "$n" -ge 45 ] && ok || bad "tshark: only $n BER frames"
+	if grep -qiE 'malformed|^Errors|^Warns' "$tmp/expert.txt" "$tmp/ber.txt"; then
+		bad "tshark reports malformed PDUs: $(grep -iE 'malformed|error' "$tmp/expert.txt" | head -3)"
+	else ok; fi
+	# the key-management record is in the capture: limfKMObjId [0], the content octets of
+	# {2 25 <limf UUID> 1 1} (IMPLICIT: the generic dissector shows them as hex)
+	grep -q '\[CONTEXT 0\] 698297c4adb5b5aff29cd599caf9bb85d1afe9240101$' "$tmp/ber.txt" && ok ||
+		bad "tshark: no limf key-management OID"
+	# negative control: the same session with one PDU cut short is reported
+	cat >"$tmp/neg.py" <<'PY'
+# Rewrites a pcap (LINKTYPE_RAW) with the outer BER length of the first PS-PDU segment one too
+# large: the dissector must report it (a negative control of the malformed check).
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = 24
+while i < len(d):
+    n = struct.unpack("<I", d[i + 8:i + 12])[0]
+    pl = i + 16 + 20 + 20
+    if n > 40 and d[pl] == 0x30:
+        k = pl + 1 + (d[pl + 1] & 0x7f if d[pl + 1] & 0x80 else 0)
+        d[k] += 1
+        break
+    i += 16 + n
+open(sys.argv[2], "wb").write(d)
+PY
+	expect 0 ber-neg python3 "$tmp/neg.py" "$tmp/ho.pcap" "$tmp/neg.pcap"
+	if tshark -r "$tmp/neg.pcap" "${ber[@]}" -q -z expert 2>&1 | grep -qiE 'malformed'; then
+		ok
+	else bad "tshark: the corrupted session was not reported (the check cannot fail)"; fi
+	expect 0 ber-km-json python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+km = [l for l in lines if l.get("kind") == "iri_keymgmt"]
+assert len(km) == 1, km
+k = km[0]
+want = dict(stream="hi2", liid="LIID-0001", cin=2147483649, seq=303, iri_type="continue",
+            country="GB", side="answer", initiator="sip:alice@example.org",
+            responder="sip:bob@example.org", kms_uri="kms.example.org", key_period=2147483649,
+            t="2025-12-01T12:00:00.123456Z", outcome="keys", sig="valid", csb_id=0xdeadbeef,
+            n_keys=2, detail="ECCSI ok, 2 SRTP sessions \u00e9")
+bad = {f: (k.get(f), v) for f, v in want.items() if k.get(f) != v}
+assert not bad, bad
+assert not [l for l in lines if l.get("error") == "decode"]' "$tmp/ber.jsonl"
+fi
+
 finish

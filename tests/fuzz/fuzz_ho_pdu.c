@@ -44,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = ho_encode_iri_sip(&p.hdr, &p.iri, out, sizeof out, &len);
 		break;
 	case HO_PAYLOAD_CC_RTP: err = ho_encode_cc_rtp(&p.hdr, &p.cc, out, sizeof out, &len); break;
+	case HO_PAYLOAD_IRI_KEYMGMT:
+		err = ho_encode_iri_keymgmt(&p.hdr, &p.km, out, sizeof out, &len);
+		break;
 	case HO_PAYLOAD_KEEPALIVE: err = ho_encode_keepalive(&p.hdr, out, sizeof out, &len); break;
 	case HO_PAYLOAD_KEEPALIVE_RESPONSE:
 		err = ho_encode_keepalive_response(&p.hdr, out, sizeof out, &len);
@@ -60,6 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     q.iri.src.family != p.iri.src.family || q.iri.dst.family != p.iri.dst.family ||
 	     memcmp(q.iri.src.addr, p.iri.src.addr, p.iri.src.family == 4 ? 4 : 16) != 0 ||
 	     memcmp(q.iri.dst.addr, p.iri.dst.addr, p.iri.dst.family == 4 ? 4 : 16) != 0))
+		abort();
+	if (p.kind == HO_PAYLOAD_IRI_KEYMGMT &&
+	    (q.km.type != p.km.type || strcmp(q.km.side, p.km.side) != 0 ||
+	     strcmp(q.km.initiator, p.km.initiator) != 0 ||
+	     strcmp(q.km.responder, p.km.responder) != 0 ||
+	     strcmp(q.km.kms_uri, p.km.kms_uri) != 0 || strcmp(q.km.t, p.km.t) != 0 ||
+	     strcmp(q.km.outcome, p.km.outcome) != 0 || strcmp(q.km.sig, p.km.sig) != 0 ||
+	     strcmp(q.km.detail, p.km.detail) != 0 || q.km.key_period != p.km.key_period ||
+	     q.km.csb_id != p.km.csb_id || q.km.n_keys != p.km.n_keys))
 		abort();
 	if (p.kind == HO_PAYLOAD_CC_RTP &&
 	    (q.cc.dir != p.cc.dir || q.cc.rtp_len != p.cc.rtp_len ||

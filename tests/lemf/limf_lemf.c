@@ -1,6 +1,7 @@
 /* limf-lemf: the test LEMF (DESIGN.md s6, issue 6). Listens on HI2 and HI3 (TCP, or TLS that
  * requires a client certificate), reads PS-PDUs framed by their BER length, decodes each into
- * one JSON line, answers keep-alives with keep-aliveResponse (echoing the header, so the sender
+ * one JSON line (the limf key-management IRI as "kind":"iri_keymgmt" with all its fields, on
+ * the IRI sequence numbers), answers keep-alives with keep-aliveResponse (echoing the header, so the sender
  * can match it), and checks sequence numbers per (stream, LIID, CIN):
  *   next expected        -> the PDU line
  *   higher               -> {"error":"gap",...} then the PDU line
@@ -254,6 +255,37 @@ static void pdu_line(int stream, const struct ho_pdu *p)
 		addr_json(&j, "dst", &p->iri.dst);
 		lim_json_key(&j, "sip");
 		lim_json_strn(&j, (const char *)p->iri.sip, p->iri.sip_len);
+		break;
+	case HO_PAYLOAD_IRI_KEYMGMT:
+		/* the limf key-management IRI (handover/pdu.h): every field, no key material */
+		lim_json_key(&j, "kind");
+		lim_json_str(&j, "iri_keymgmt");
+		lim_json_key(&j, "iri_type");
+		lim_json_str(&j, (unsigned)p->km.type <= 4 ? iri_t[p->km.type] : "?");
+		lim_json_key(&j, "country");
+		lim_json_str(&j, p->km_cc);
+		lim_json_key(&j, "side");
+		lim_json_str(&j, p->km.side);
+		lim_json_key(&j, "initiator");
+		lim_json_str(&j, p->km.initiator);
+		lim_json_key(&j, "responder");
+		lim_json_str(&j, p->km.responder);
+		lim_json_key(&j, "kms_uri");
+		lim_json_str(&j, p->km.kms_uri);
+		lim_json_key(&j, "key_period");
+		lim_json_u64(&j, p->km.key_period);
+		lim_json_key(&j, "t");
+		lim_json_str(&j, p->km.t);
+		lim_json_key(&j, "outcome");
+		lim_json_str(&j, p->km.outcome);
+		lim_json_key(&j, "sig");
+		lim_json_str(&j, p->km.sig);
+		lim_json_key(&j, "csb_id");
+		lim_json_u64(&j, p->km.csb_id);
+		lim_json_key(&j, "n_keys");
+		lim_json_u64(&j, p->km.n_keys);
+		lim_json_key(&j, "detail");
+		lim_json_str(&j, p->km.detail);
 		break;
 	case HO_PAYLOAD_CC_RTP:
 		lim_json_key(&j, "kind");

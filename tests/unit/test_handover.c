@@ -1,7 +1,8 @@
 /* test_handover: the BER layer (handover/ber.h) and the ETSI PS-PDU codec (handover/handover.h).
  * Suites: ber_int ber_len ber_tag ber_oid ber_misc ber_overflow ber_dec ber_random (BER, X.690
  * examples), pdu_kat (byte-exact PDUs against tests/kat/handover_pdu.vec, made by an independent
- * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps; bundle_pcap
+ * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps; pdu_km_kat
+ * pdu_km_roundtrip pdu_km_trunc pdu_km_args pdu_km_dec (the limf key-management IRI); bundle_pcap
  * bundle_wav bundle_verify bundle_args bundle_cli (the evidence bundle, handover_bundle.c). */
 #include <stdbool.h>
 #include <stdint.h>
@@ -1106,19 +1107,506 @@ static void t_pdu_caps(void)
 	CHECK(ho_decode_pdu(NULL, 0, &p) == LIM_E_TRUNC);
 }
 
+/* ---- key-management IRI (limf-defined nationalIPMMIRIParameters, handover/pdu.h) ---- */
+
+static const char KM_DETAIL[] = "ECCSI ok, 2 SRTP sessions \xc3\xa9";
+
+/* The fixed input of iri_keymgmt in tests/kat/handover_pdu.vec. */
+static void fixed_km(struct ho_iri_keymgmt *km)
+{
+	memset(km, 0, sizeof *km);
+	km->type = HO_IRI_CONTINUE;
+	km->side = "answer";
+	km->initiator = "sip:alice@example.org";
+	km->responder = "sip:bob@example.org";
+	km->kms_uri = "kms.example.org";
+	km->t = "2025-12-01T12:00:00.123456Z";
+	km->outcome = "keys";
+	km->sig = "valid";
+	km->detail = KM_DETAIL;
+	km->key_period = 2147483649u;
+	km->csb_id = 0xdeadbeefu;
+	km->n_keys = 2;
+}
+
+static bool s_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool km_eq(const struct ho_iri_keymgmt *a, const struct ho_iri_keymgmt *b)
+{
+	return a->type == b->type && s_eq(a->side, b->side) && s_eq(a->initiator, b->initiator) &&
+	       s_eq(a->responder, b->responder) && s_eq(a->kms_uri, b->kms_uri) &&
+	       s_eq(a->t, b->t) && s_eq(a->outcome, b->outcome) && s_eq(a->sig, b->sig) &&
+	       s_eq(a->detail, b->detail) && a->key_period == b->key_period &&
+	       a->csb_id == b->csb_id && a->n_keys == b->n_keys;
+}
+
+static size_t encode_fixed_km(uint8_t *buf, size_t cap)
+{
+	struct ho_psheader h;
+	struct ho_iri_keymgmt km;
+	size_t len = 0;
+	fixed_header(&h, 303);
+	fixed_km(&km);
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, cap, &len) == LIM_OK);
+	return len;
+}
+
+/* Offset of the first occurrence of needle in hay, or SIZE_MAX. */
+static size_t find_bytes(const uint8_t *hay, size_t n, const void *needle, size_t k)
+{
+	for (size_t i = 0; k <= n && i <= n - k; i++)
+		if (memcmp(hay + i, needle, k) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static void t_pdu_km_kat(void)
+{
+	char *vec = lim_t_read_file(PDU_VEC, NULL);
+	static uint8_t want[4096], got[4096], walk[8192], mut[4096];
+	static struct walk_rec w;
+	static struct ho_pdu p;
+	const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	struct ho_psheader h;
+	struct ho_iri_keymgmt km;
+	size_t wn = 0, gn, walkn = 0, off;
+	CHECK(lim_t_vec_hex(vec, "iri_keymgmt", want, sizeof want, &wn) == 0);
+	gn = encode_fixed_km(got, sizeof got);
+	CHECK(gn == wn && memcmp(got, want, wn) == 0);
+	CHECK(lim_t_vec_hex(vec, "iri_keymgmt_walk", walk, sizeof walk, &walkn) == 0);
+	w.n = 0;
+	CHECK(ho_ber_walk(want, wn, &lim, walk_cb, &w) == LIM_OK);
+	CHECK(w.n * 10 == walkn && memcmp(w.rec, walk, walkn) == 0);
+	/* the independent bytes decode to the fixed input */
+	CHECK(ho_decode_pdu(want, wn, &p) == LIM_OK && p.kind == HO_PAYLOAD_IRI_KEYMGMT);
+	fixed_header(&h, 303);
+	fixed_km(&km);
+	CHECK(hdr_eq(&p.hdr, &h) && km_eq(&p.km, &km) && strcmp(p.km_cc, "GB") == 0);
+	/* the explained layout: iPMMIRIContents [1] { nationalIPMMIRIParameters [3] { countryCode
+	 * [0] "GB", limfKeyManagement [100] (bf 64) { limfKMObjId [0] 06.. 2.25.uuid.1.1 ... */
+	off = find_bytes(want, wn, "\xa3\x81\xad\x80\x02GB\xbf\x64\x81\xa5\x80\x16\x69\x82", 14);
+	CHECK(off != SIZE_MAX);
+	/* mutated twins, each must fail: */
+	memcpy(mut, want, wn);
+	mut[off + 8 + 3 + 2 + 21] = 0x02; /* OID version arc 2: not this version */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP && p.kind == 0);
+	memcpy(mut, want, wn);
+	mut[off + 8 + 3 + 2 + 5] ^= 0x01; /* another UUID: someone else's national parameters */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	memcpy(mut, want, wn);
+	mut[off + 8] = 0x65; /* [101]: not limf's extension addition */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	memcpy(mut, want, wn);
+	mut[off + 5] = 'g'; /* countryCode "gB" is still PrintableString: decodes */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && strcmp(p.km_cc, "gB") == 0);
+	mut[off + 5] = '*'; /* ...but '*' is not */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	{
+		/* outcome 8 and signature 3 are out of range; detail's UTF-8 broken */
+		size_t o = find_bytes(want, wn, "\x87\x01\x00\x88\x01\x00", 6);
+		CHECK(o != SIZE_MAX);
+		memcpy(mut, want, wn);
+		mut[o + 2] = 8;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		memcpy(mut, want, wn);
+		mut[o + 5] = 3;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		memcpy(mut, want, wn);
+		mut[wn - 1] = 0x20; /* c3 20: a lead octet without its continuation */
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		memcpy(mut, want, wn);
+		mut[wn - 3] = 0x00; /* a NUL in detail */
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		/* the T: a letter among the digits */
+		o = find_bytes(want, wn,
+			       "\x86\x16"
+			       "2025",
+			       6);
+		CHECK(o != SIZE_MAX);
+		memcpy(mut, want, wn);
+		mut[o + 4] = 'x';
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	}
+	/* mutated twin of the whole KAT: li-psDomainId version arc position as in pdu_kat */
+	memcpy(mut, want, wn);
+	mut[0] = 0x31;
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	free(vec);
+}
+
+static void rand_utf8(char *out, size_t max)
+{
+	static const char *const pieces[] = { "a",
+					      "Z",
+					      "9",
+					      ":",
+					      "@",
+					      ".",
+					      " ",
+					      "\xc3\xa9",
+					      "\xe2\x82\xac",
+					      "\xf0\x9f\x94\x91",
+					      "sip:",
+					      "-" };
+	size_t n = 0, want = rndn(max + 1);
+	out[0] = '\0';
+	while (n < want) {
+		const char *pc = pieces[rndn(sizeof pieces / sizeof pieces[0])];
+		size_t k = strlen(pc);
+		if (n + k > want)
+			break;
+		memcpy(out + n, pc, k);
+		n += k;
+	}
+	out[n] = '\0';
+}
+
+static void t_pdu_km_roundtrip(void)
+{
+	static const char *const sides[] = { "offer", "answer" };
+	static const char *const outcomes[] = { "keys",          "iri-only",    "kms-error",
+						"unwrap-failed", "parse-error", "bad-signature",
+						"no-responder",  "audit-error" };
+	static const char *const sigs[] = { "valid", "invalid", "not-checked" };
+	static char strs[4][HO_KM_STR_MAX + 1], t[40];
+	static uint8_t buf[8192], buf2[8192];
+	static struct ho_pdu p;
+	for (int it = 0; it < 800; it++) {
+		struct ho_psheader h;
+		struct ho_iri_keymgmt km;
+		size_t len = 0, len2 = 0, fl = 0;
+		rand_header(&h);
+		memset(&km, 0, sizeof km);
+		km.type = (enum ho_iri_type)(1 + rndn(4));
+		km.side = sides[rndn(2)];
+		km.outcome = outcomes[rndn(8)];
+		km.sig = sigs[rndn(3)];
+		for (int i = 0; i < 4; i++)
+			rand_utf8(strs[i], rndn(4) ? 64 : HO_KM_STR_MAX);
+		km.initiator = strs[0];
+		km.responder = rndn(8) ? strs[1] : NULL;
+		km.kms_uri = strs[2];
+		km.detail = strs[3];
+		if (rndn(4)) {
+			size_t fd = rndn(7); /* 0 = no fraction */
+			int n = snprintf(t, sizeof t, "%04u-%02u-%02uT%02u:%02u:%02u",
+					 (unsigned)rndn(10000), (unsigned)(1 + rndn(12)),
+					 (unsigned)(1 + rndn(28)), (unsigned)rndn(24),
+					 (unsigned)rndn(60), (unsigned)rndn(60));
+			if (fd) {
+				t[n++] = '.';
+				for (size_t i = 0; i < fd; i++)
+					t[n++] = (char)('0' + rndn(10));
+			}
+			t[n++] = 'Z';
+			t[n] = '\0';
+			km.t = t;
+		} else {
+			km.t = rndn(2) ? "" : NULL;
+		}
+		km.key_period = rndmag(64);
+		km.csb_id = (uint32_t)rnd();
+		km.n_keys = (unsigned)rndmag(32);
+		CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
+		CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && p.kind == HO_PAYLOAD_IRI_KEYMGMT);
+		CHECK(hdr_eq(&p.hdr, &h) && km_eq(&p.km, &km));
+		CHECK(strcmp(p.km_cc, h.auth_cc[0]    ? h.auth_cc
+				      : h.deliv_cc[0] ? h.deliv_cc
+						      : "XX") == 0);
+		CHECK(ho_pdu_length(buf, len, &fl) == LIM_OK && fl == len);
+		/* encode(decode(x)) == x */
+		CHECK(ho_encode_iri_keymgmt(&p.hdr, &p.km, buf2, sizeof buf2, &len2) == LIM_OK);
+		CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+	}
+}
+
+/* Every prefix is rejected (exact-size heap copies: ASan sees overreads); one-octet mutations
+ * decode or fail cleanly, and what decodes re-encodes. */
+static void t_pdu_km_trunc(void)
+{
+	static uint8_t buf[4096], cp[4096], re[8192];
+	static struct ho_pdu p;
+	size_t len = encode_fixed_km(buf, sizeof buf), fl;
+	for (size_t k = 0; k < len; k++) {
+		uint8_t *heap = malloc(k ? k : 1);
+		memcpy(heap, buf, k);
+		CHECK(ho_decode_pdu(heap, k, &p) != LIM_OK && p.kind == 0);
+		CHECK(ho_pdu_length(heap, k, &fl) == LIM_E_TRUNC && fl == 0);
+		free(heap);
+	}
+	CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK);
+	memcpy(cp, buf, len);
+	cp[len] = 0;
+	CHECK(ho_decode_pdu(cp, len + 1, &p) == LIM_E_PARSE);
+	for (size_t k = 0; k < len; k++) {
+		static const uint8_t x[] = { 0x01, 0x20, 0x80, 0xff };
+		for (size_t j = 0; j < sizeof x; j++) {
+			uint8_t *heap = malloc(len);
+			enum lim_err err;
+			size_t rl = 0;
+			memcpy(heap, buf, len);
+			heap[k] ^= x[j];
+			err = ho_decode_pdu(heap, len, &p);
+			CHECK(err == LIM_OK || p.kind == 0);
+			if (err == LIM_OK && p.kind == HO_PAYLOAD_IRI_KEYMGMT)
+				CHECK(ho_encode_iri_keymgmt(&p.hdr, &p.km, re, sizeof re, &rl) ==
+				      LIM_OK);
+			free(heap);
+		}
+	}
+}
+
+static void t_pdu_km_args(void)
+{
+	static uint8_t buf[8192], big[HO_KM_STR_MAX + 2];
+	static struct ho_pdu p;
+	struct ho_psheader h;
+	struct ho_iri_keymgmt km;
+	size_t len = 99, need = 0;
+	static const char *const bad_t[] = {
+		"2025-12-01 12:00:00Z",         "2025-12-01T12:00:00",  "2025-12-01T12:00:00.Z",
+		"2025-12-01T12:00:00.1234567Z", "2025-12-01T12:0a:00Z", "20251201T120000Z",
+		"2025-12-01T12:00:00+01:00"
+	};
+	fixed_header(&h, 1);
+#define BAD_KM(mut)                                                                                \
+	do {                                                                                       \
+		fixed_km(&km);                                                                     \
+		mut;                                                                               \
+		len = 99;                                                                          \
+		CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_E_ARG &&        \
+		      len == 0);                                                                   \
+	} while (0)
+	BAD_KM(km.type = (enum ho_iri_type)0);
+	BAD_KM(km.type = (enum ho_iri_type)5);
+	BAD_KM(km.side = "both");
+	BAD_KM(km.side = NULL);
+	BAD_KM(km.outcome = "fine");
+	BAD_KM(km.outcome = NULL);
+	BAD_KM(km.sig = "VALID");
+	BAD_KM(km.initiator = "\xc3(");
+	BAD_KM(km.responder = "\xed\xa0\x80");  /* a surrogate */
+	BAD_KM(km.kms_uri = "\xc0\xaf");        /* overlong '/' */
+	BAD_KM(km.detail = "\xf4\x90\x80\x80"); /* above U+10FFFF */
+	for (size_t i = 0; i < sizeof bad_t / sizeof bad_t[0]; i++)
+		BAD_KM(km.t = bad_t[i]);
+	memset(big, 'a', HO_KM_STR_MAX + 1);
+	big[HO_KM_STR_MAX + 1] = '\0';
+	BAD_KM(km.detail = (const char *)big);
+	/* the header rules are those of the other encoders */
+	fixed_km(&km);
+	h.liid[0] = '\0';
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_E_ARG);
+	/* the limits themselves are fine: HO_KM_STR_MAX octets, every string empty */
+	fixed_header(&h, 1);
+	big[HO_KM_STR_MAX] = '\0';
+	fixed_km(&km);
+	km.initiator = km.responder = km.kms_uri = km.detail = (const char *)big;
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && km_eq(&p.km, &km));
+	fixed_km(&km);
+	km.initiator = km.responder = km.kms_uri = km.detail = km.t = "";
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && km_eq(&p.km, &km));
+	CHECK(p.km.t && p.km.t[0] == '\0' && p.km.detail && p.km.detail[0] == '\0');
+	/* countryCode: authorization, else delivery, else "XX" */
+	h.auth_cc[0] = '\0';
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && strcmp(p.km_cc, "GB") == 0);
+	h.deliv_cc[0] = '\0';
+	CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && strcmp(p.km_cc, "XX") == 0);
+	/* output overflow at every capacity: LIM_E_LIMIT, *len = 0, nothing beyond cap */
+	fixed_header(&h, 5);
+	fixed_km(&km);
+	for (size_t cap = 0; cap < 1024 && need == 0; cap++) {
+		enum lim_err err;
+		memset(buf, 0xee, 1100);
+		len = 99;
+		err = ho_encode_iri_keymgmt(&h, &km, buf, cap, &len);
+		if (err == LIM_OK) {
+			need = cap;
+			CHECK(len == cap);
+		} else {
+			CHECK(err == LIM_E_LIMIT && len == 0);
+		}
+		CHECK(buf[cap] == 0xee);
+	}
+	CHECK(need > 0);
+#undef BAD_KM
+}
+
+/* Decoder rules of the national branch: later LimfKeyManagement members and other extension
+ * additions of NationalIPMMIRIParameters are skipped; required members missing are errors;
+ * another party's national parameters (no limf member) are LIM_E_UNSUPP. Built by hand. */
+static size_t km_pdu(uint8_t *out, size_t cap, const uint8_t *nat, size_t nn)
+{
+	struct ho_ber_enc e;
+	struct ho_psheader h;
+	uint8_t hdr[256];
+	size_t hn = 0, len = 0;
+	fixed_header(&h, 9);
+	CHECK(ho_encode_keepalive(&h, hdr, sizeof hdr, &hn) == LIM_OK);
+	ho_ber_enc_init(&e, out, cap);
+	ho_ber_raw(&e, nat, nn);
+	ho_ber_wrap(&e, 0, HO_CTXC(3)); /* nationalIPMMIRIParameters */
+	ho_ber_wrap(&e, 0, HO_CTXC(1)); /* iPMMIRIContents */
+	ho_ber_raw(&e, "\x80\x04\x05\x05\x06\x01", 6);
+	ho_ber_wrap(&e, 0, HO_CTXC(11));
+	ho_ber_wrap(&e, 0, HO_CTXC(2));
+	ho_ber_raw(&e, "\x80\x01\x04", 3); /* report */
+	ho_ber_wrap(&e, 0, HO_SEQ);
+	ho_ber_wrap(&e, 0, HO_CTXC(0));
+	ho_ber_wrap(&e, 0, HO_CTXC(2));
+	ho_ber_raw(&e, hdr + 2, (size_t)hdr[3] + 2); /* pSHeader of the keep-alive */
+	ho_ber_wrap(&e, 0, HO_SEQ);
+	CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+	return len;
+}
+
+static void t_pdu_km_dec(void)
+{
+	static const uint8_t oid[] = { 0x80, 0x16, 0x69, 0x82, 0x97, 0xc4, 0xad, 0xb5,
+				       0xb5, 0xaf, 0xf2, 0x9c, 0xd5, 0x99, 0xca, 0xf9,
+				       0xbb, 0x85, 0xd1, 0xaf, 0xe9, 0x24, 0x01, 0x01 };
+	/* side offer, keyPeriod 0, outcome iri-only, signature not-checked, csbId 0, 0 sessions */
+	static const uint8_t req[] = { 0x81, 0x01, 0x00, 0x85, 0x01, 0x00, 0x87, 0x01, 0x01,
+				       0x88, 0x01, 0x02, 0x89, 0x01, 0x00, 0x8a, 0x01, 0x00 };
+	static uint8_t nat[512], pdu[1024];
+	static struct ho_pdu p;
+	size_t n, k;
+#define NAT(extra_km, extra_nat, want)                                                             \
+	do {                                                                                       \
+		k = 0;                                                                             \
+		memcpy(nat, "\x80\x02GB\xbf\x64", 6);                                              \
+		k = 7; /* [100] header bf 64, short length at nat[6] */                            \
+		memcpy(nat + k, oid, sizeof oid);                                                  \
+		k += sizeof oid;                                                                   \
+		memcpy(nat + k, req, sizeof req);                                                  \
+		k += sizeof req;                                                                   \
+		memcpy(nat + k, extra_km, sizeof extra_km - 1);                                    \
+		k += sizeof extra_km - 1;                                                          \
+		nat[6] = (uint8_t)(k - 7);                                                         \
+		memcpy(nat + k, extra_nat, sizeof extra_nat - 1);                                  \
+		k += sizeof extra_nat - 1;                                                         \
+		n = km_pdu(pdu, sizeof pdu, nat, k);                                               \
+		CHECK(ho_decode_pdu(pdu, n, &p) == (want));                                        \
+	} while (0)
+	/* minimal record: decodes, absent strings are "" */
+	NAT("", "", LIM_OK);
+	CHECK(p.kind == HO_PAYLOAD_IRI_KEYMGMT && p.km.type == HO_IRI_REPORT);
+	CHECK(strcmp(p.km.side, "offer") == 0 && strcmp(p.km.outcome, "iri-only") == 0 &&
+	      strcmp(p.km.sig, "not-checked") == 0 && p.km.initiator[0] == '\0' &&
+	      p.km.t[0] == '\0' && p.km.n_keys == 0);
+	/* a later LimfKeyManagement member [12] and a later national member [101]: skipped */
+	NAT("\x8c\x01\x07", "\x9f\x65\x00", LIM_OK);
+	/* a GeneralizedTime [6] after srtpSessions [10]: out of order */
+	NAT("\x86\x0f"
+	    "20251201120000Z",
+	    "", LIM_E_PARSE);
+	/* an empty detail [11]: SIZE (1..) */
+	NAT("\x8b\x00", "", LIM_E_PARSE);
+	/* keyPeriod [5] above 2^64 - 1 is refused by the INTEGER reader: use a 10-octet one */
+	{
+		static const uint8_t with_big[] = { 0x81, 0x01, 0x00, 0x85, 0x0a, 0x01, 0x00,
+						    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+						    0x00, 0x87, 0x01, 0x01, 0x88, 0x01, 0x02,
+						    0x89, 0x01, 0x00, 0x8a, 0x01, 0x00 };
+		memcpy(nat, "\x80\x02GB\xbf\x64", 6);
+		k = 7;
+		memcpy(nat + k, oid, sizeof oid);
+		k += sizeof oid;
+		memcpy(nat + k, with_big, sizeof with_big);
+		k += sizeof with_big;
+		nat[6] = (uint8_t)(k - 7);
+		n = km_pdu(pdu, sizeof pdu, nat, k);
+		CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_LIMIT);
+	}
+	/* required members missing: csbId and srtpSessions (cut the last 6 octets of req) */
+	memcpy(nat, "\x80\x02GB\xbf\x64", 6);
+	k = 7;
+	memcpy(nat + k, oid, sizeof oid);
+	k += sizeof oid;
+	memcpy(nat + k, req, sizeof req - 6);
+	k += sizeof req - 6;
+	nat[6] = (uint8_t)(k - 7);
+	n = km_pdu(pdu, sizeof pdu, nat, k);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+	/* no OID: not ours */
+	memcpy(nat, "\x80\x02GB\xbf\x64", 6);
+	nat[6] = (uint8_t)sizeof req;
+	memcpy(nat + 7, req, sizeof req);
+	n = km_pdu(pdu, sizeof pdu, nat, 7 + sizeof req);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
+	/* another party's national parameters: countryCode and its own [1] member only */
+	n = km_pdu(pdu, sizeof pdu,
+		   (const uint8_t *)"\x80\x02"
+				    "DE\x81\x01\x00",
+		   7);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP && p.kind == 0);
+	/* countryCode missing while limf's member is there */
+	memcpy(nat, "\xbf\x64", 2);
+	nat[2] = (uint8_t)(sizeof oid + sizeof req);
+	memcpy(nat + 3, oid, sizeof oid);
+	memcpy(nat + 3 + sizeof oid, req, sizeof req);
+	n = km_pdu(pdu, sizeof pdu, nat, 3 + sizeof oid + sizeof req);
+	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE);
+	/* originalIPMMMessage [0] and h323Message [2]: other IPMMIRI branches, unsupported */
+	{
+		uint8_t h[256];
+		struct ho_psheader hd;
+		struct ho_ber_enc e;
+		size_t hn, len;
+		fixed_header(&hd, 9);
+		CHECK(ho_encode_keepalive(&hd, h, sizeof h, &hn) == LIM_OK);
+		ho_ber_enc_init(&e, pdu, sizeof pdu);
+		ho_ber_raw(&e, "\xa2\x00", 2);
+		ho_ber_wrap(&e, 0, HO_CTXC(1));
+		ho_ber_raw(&e, "\x80\x04\x05\x05\x06\x01", 6);
+		ho_ber_wrap(&e, 0, HO_CTXC(11));
+		ho_ber_wrap(&e, 0, HO_CTXC(2));
+		ho_ber_raw(&e, "\x80\x01\x04", 3);
+		ho_ber_wrap(&e, 0, HO_SEQ);
+		ho_ber_wrap(&e, 0, HO_CTXC(0));
+		ho_ber_wrap(&e, 0, HO_CTXC(2));
+		ho_ber_raw(&e, h + 2, (size_t)h[3] + 2);
+		ho_ber_wrap(&e, 0, HO_SEQ);
+		CHECK(ho_ber_enc_finish(&e, &len) == LIM_OK);
+		CHECK(ho_decode_pdu(pdu, len, &p) == LIM_E_UNSUPP);
+	}
+#undef NAT
+}
+
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
-		{ "ber_int", t_ber_int },         { "ber_len", t_ber_len },
-		{ "ber_tag", t_ber_tag },         { "ber_oid", t_ber_oid },
-		{ "ber_misc", t_ber_misc },       { "ber_overflow", t_ber_overflow },
-		{ "ber_dec", t_ber_dec },         { "ber_random", t_ber_random },
-		{ "pdu_kat", t_pdu_kat },         { "pdu_roundtrip", t_pdu_roundtrip },
-		{ "pdu_trunc", t_pdu_trunc },     { "pdu_args", t_pdu_args },
-		{ "pdu_caps", t_pdu_caps },       { "bundle_pcap", t_bundle_pcap },
-		{ "bundle_wav", t_bundle_wav },   { "bundle_verify", t_bundle_verify },
-		{ "bundle_args", t_bundle_args }, { "bundle_cli", t_bundle_cli },
+		{ "ber_int", t_ber_int },
+		{ "ber_len", t_ber_len },
+		{ "ber_tag", t_ber_tag },
+		{ "ber_oid", t_ber_oid },
+		{ "ber_misc", t_ber_misc },
+		{ "ber_overflow", t_ber_overflow },
+		{ "ber_dec", t_ber_dec },
+		{ "ber_random", t_ber_random },
+		{ "pdu_kat", t_pdu_kat },
+		{ "pdu_roundtrip", t_pdu_roundtrip },
+		{ "pdu_trunc", t_pdu_trunc },
+		{ "pdu_args", t_pdu_args },
+		{ "pdu_caps", t_pdu_caps },
+		{ "bundle_pcap", t_bundle_pcap },
+		{ "bundle_wav", t_bundle_wav },
+		{ "bundle_verify", t_bundle_verify },
+		{ "bundle_args", t_bundle_args },
+		{ "bundle_cli", t_bundle_cli },
 		{ "deliver", t_ho_deliver },
+		{ "pdu_km_kat", t_pdu_km_kat },
+		{ "pdu_km_roundtrip", t_pdu_km_roundtrip },
+		{ "pdu_km_trunc", t_pdu_km_trunc },
+		{ "pdu_km_args", t_pdu_km_args },
+		{ "pdu_km_dec", t_pdu_km_dec },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
