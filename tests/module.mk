@@ -59,10 +59,12 @@ $(BUILD)/tests/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lwolfssl
 
 bench: $(patsubst tests/bench/bench_%.c,$(BUILD)/tests/bench_%,$(BENCH_SRCS))
-	@set -e; for b in $^; do echo "== $$b"; $$b; done
+	@set -e; for b in $(filter $(BUILD)/tests/bench_%,$^); do echo "== $$b"; $$b; done
+	BUILD=$(BUILD) scripts/bench-replay.sh
 
 demo: $(BUILD)/limf $(BUILD)/limf-kms $(BUILD)/limf-gen
 	BUILD=$(BUILD) scripts/demo.sh
 include tests/kms/module.mk
-include tests/lemf/module.mk
 include tests/gen/module.mk
+include tests/lemf/module.mk
+include tests/bench/module.mk

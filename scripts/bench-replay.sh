@@ -1,0 +1,234 @@
+#!/bin/bash
+# Replay benchmark (issue 5 "Benchmark", DESIGN.md s8), run by `make bench`:
+#   1. `limf replay` of a capture where every call is a target (warrant iri+cc on the caller and
+#      the callee), both profiles (rfc6509: AES-CM-128/HMAC-SHA1-80; mcx: AEAD_AES_128_GCM with
+#      MKI and the RFC 4771 ROC trailer), side by side with the floor: $BUILD/tests/replay-floor,
+#      a bare libsrtp2 srtp_unprotect loop over the same SRTP packets with the same keys (taken
+#      from the capture's I_MESSAGEs and the RSKs of `limf-gen --dump-keys`), best of 3.
+#      Target: limf/floor >= 0.7.
+#   2. The same kind of capture with 1 % of calls targets: packets/s, MB/s and Gbit/s of capture
+#      (DESIGN.md s8: non-target traffic dropped at >= 1 Gbit/s per core).
+#   3. Peak RSS of limf replay on that capture and on one 10x larger (still 1 % targets).
+# Starts its own PostgreSQL cluster ($BUILD/bench-pg, scripts/pg-test.sh) and test KMSs, writes
+# everything under $BUILD/bench-replay/, cleans up on exit.
+# Sizes (environment): BENCH_ALL_CALLS=40 BENCH_ALL_DUR=60 (all-target captures),
+# BENCH_BG_CALLS=100 BENCH_BG_DUR=15 (1 % capture; the large one has 10x the calls, so the same
+# number of calls at a time: limf-gen starts a call every 0.5 s), BENCH_RUNS=3 (best of N limf
+# replays; the 10x capture is replayed once), BENCH_PERF=1 (perf record of limf replay on both
+# all-target captures, top functions printed).
+# limf's time is the wall clock of the whole process (start, database, KMS requests, SAKKE,
+# evidence writing and signing included); cpu is its user+sys time (/usr/bin/time -v). The floor
+# times only its loop. The best wall and the best cpu of the runs are taken separately.
+set -u
+BUILD=${BUILD:-build}
+limf=$BUILD/limf gen=$BUILD/limf-gen kms=$BUILD/limf-kms floor=$BUILD/tests/replay-floor
+W=$BUILD/bench-replay PG=$BUILD/bench-pg
+ALL_CALLS=${BENCH_ALL_CALLS:-40} ALL_DUR=${BENCH_ALL_DUR:-60}
+BG_CALLS=${BENCH_BG_CALLS:-100} BG_DUR=${BENCH_BG_DUR:-15}
+RUNS=${BENCH_RUNS:-3}
+AT=2026-03-15T12:00:00Z
+for b in "$limf" "$gen" "$kms" "$floor"; do
+	[ -x "$b" ] || {
+		echo "bench-replay: $b not built" >&2
+		exit 1
+	}
+done
+[ -x /usr/bin/time ] || {
+	echo "bench-replay: /usr/bin/time is needed (apt-get install time)" >&2
+	exit 1
+}
+
+kms_pids=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	for p in "${kms_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	scripts/pg-test.sh stop "$PG" >/dev/null 2>&1
+	[ -L "$PG" ] && rm -rf "$(readlink -f "$PG")" "$PG"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() {
+	echo "bench-replay: $*" >&2
+	exit 1
+}
+
+rm -rf "$W"
+mkdir -p "$W"
+scripts/pg-test.sh start "$PG" >/dev/null || die "no PostgreSQL cluster"
+# shellcheck disable=SC1091
+. "$PG/test.env"
+export LIMF_DB=$LIMF_DB_OPERATOR
+openssl genpkey -algorithm ed25519 -out "$W/sign.pem" 2>/dev/null || die "openssl genpkey"
+
+start_kms() { # NAME SCHEME
+	local d=$W/kms-$1
+	"$kms" init "$d" --scheme "$2" --kms-uri "kms.$1.test" --period 2592000 >/dev/null ||
+		die "limf-kms init $1"
+	"$kms" serve --community "$d/community.json" --cert "$d/server.pem" --key "$d/server.key" \
+		--ca "$d/ca.pem" --listen '127.0.0.1:0' --port-file "$d/port" --log "$d/log" \
+		2>"$d/serve.err" &
+	kms_pids+=($!)
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	[ -s "$d/port" ] || die "limf-kms serve $1 did not start"
+}
+kopts() { # NAME
+	local d=$W/kms-$1
+	echo --kms "https://127.0.0.1:$(cat "$d/port")" --ca "$d/ca.pem" --cert "$d/client.pem" \
+		--key "$d/client.key"
+}
+start_kms g rfc6509
+start_kms m 3gpp-uid
+
+warrant() { # LIID TARGET...
+	local liid=$1 t=()
+	shift
+	for u in "$@"; do t+=(--target "$u"); done
+	"$limf" warrant add --liid "$liid" --authority "Bench $liid" --ref "REF-$liid" --country GB \
+		--from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --scope iri+cc \
+		--delivery "lemf:$liid" "${t[@]}" >/dev/null || die "warrant add $liid"
+}
+
+# gen NAME KMS PROFILE TARGETS BACKGROUND DURATION CALLER CALLEE
+gen() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$gen" --community "$W/kms-$2/community.json" --profile "$3" --out "$W/$1.pcap" \
+		--calls "$4" --background "$5" --duration "$6" --caller "$7" --callee "$8" \
+		--start "$AT" --seed 7 --dump-keys "$W/keys-$1" >/dev/null || die "limf-gen $1"
+	rm -rf "$W/$1.pcap.d" # the generator's clear payloads: not needed here
+	t1=$(date +%s.%N)
+	printf '  generated %-8s %6.1f MB in %5.1f s: limf-gen --profile %s --calls %s --background %s --duration %s\n' \
+		"$1" "$(echo "$(stat -c %s "$W/$1.pcap") / 1000000" | bc -l)" \
+		"$(echo "$t1 - $t0" | bc -l)" "$3" "$4" "$5" "$6"
+}
+
+# replay NAME KMS RUN: one limf replay under /usr/bin/time; leaves $W/NAME.rN.{json,time}
+replay_once() {
+	local out=$W/ev-$1.r$3
+	# shellcheck disable=SC2046
+	env LIMF_DB="$LIMF_DB_SERVICE" /usr/bin/time -v -o "$W/$1.r$3.time" "$limf" replay \
+		--sign-key "$W/sign.pem" $(kopts "$2") --json --quiet --out "$out" "$W/$1.pcap" \
+		>"$W/$1.r$3.json" 2>"$W/$1.r$3.err" || {
+		cat "$W/$1.r$3.err" >&2
+		die "limf replay $1 failed"
+	}
+	rm -rf "$out"
+}
+# wall seconds of a /usr/bin/time -v report
+tv_wall() {
+	awk -F': ' '/Elapsed \(wall clock\)/ {
+		n = split($2, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s }' "$1"
+}
+tv_cpu() { awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {print u + s}' "$1"; }
+tv_rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
+# best of RUNS: sets best_wall best_cpu best_rss (max over runs), and summary json in $W/NAME.json
+replay() { # NAME KMS [RUNS]
+	best_wall='' best_cpu='' best_rss=0
+	for r in $(seq "${3:-$RUNS}"); do
+		replay_once "$1" "$2" "$r"
+		local w c m
+		w=$(tv_wall "$W/$1.r$r.time") c=$(tv_cpu "$W/$1.r$r.time") m=$(tv_rss "$W/$1.r$r.time")
+		if [ -z "$best_wall" ] || [ "$(echo "$w < $best_wall" | bc -l)" = 1 ]; then
+			best_wall=$w
+			cp "$W/$1.r$r.json" "$W/$1.json"
+		fi
+		if [ -z "$best_cpu" ] || [ "$(echo "$c < $best_cpu" | bc -l)" = 1 ]; then
+			best_cpu=$c
+		fi
+		[ "$m" -gt "$best_rss" ] && best_rss=$m
+	done
+}
+jget() { # FILE PYEXPR over j
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# floor field
+fget() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
+f2() { printf '%.2f' "$1"; }
+k0() { printf '%.0f' "$1"; }
+
+A="sip:alice@example.org" B="sip:bob@example.org"
+C="sip:carol@example.org" D="sip:dave@example.org"
+warrant BENCH-ALL "$A" "$B"
+warrant BENCH-1PC "$C" "$D"
+
+echo "== bench-replay: generating captures under $W"
+gen all-g g rfc6509 "$ALL_CALLS" 0 "$ALL_DUR" "$A" "$B"
+gen all-m m mcx "$ALL_CALLS" 0 "$ALL_DUR" "$A" "$B"
+big=$((BG_CALLS * 10))
+gen pc1 g rfc6509 1 $((BG_CALLS - 1)) "$BG_DUR" "$C" "$D"
+gen pc1x10 g rfc6509 10 $((big - 10)) "$BG_DUR" "$C" "$D"
+
+# ---- 1. all calls targets: limf vs the floor
+calc() { echo "$1" | bc -l; }
+rows=()
+for n in all-g all-m; do
+	k=${n#all-}
+	"$floor" --runs 3 "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floor" || {
+		cat "$W/$n.floor" >&2
+		die "replay-floor $n failed"
+	}
+	replay "$n" "$k"
+	sz=$(stat -c %s "$W/$n.pcap")
+	dec=$(jget "$W/$n.json" "j['summary']['decrypted']")
+	af=$(jget "$W/$n.json" "j['summary']['auth_failed']")
+	ci=$(jget "$W/$n.json" "j['summary']['calls_intercepted']")
+	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s) fc=$(fget "$W/$n.floor" cpu_s)
+	fprof=$(fget "$W/$n.floor" profile)
+	[ "$dec" = "$fp" ] || echo "  note: limf decrypted $dec packets, the floor $fp ($n)" >&2
+	[ "$af" = 0 ] || echo "  note: limf: $af packets failed authentication ($n)" >&2
+	lpps=$(calc "$fp / $best_wall") fpps=$(calc "$fp / $fs")
+	rows+=("$(printf '%-7s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s' \
+		"$n" "$fprof" "$ci" "$fp" "$(f2 "$(calc "$sz / 1000000")")" \
+		"$(k0 "$lpps")" "$(f2 "$(calc "$sz / $best_wall / 1000000")")" \
+		"$(f2 "$best_wall")" "$(f2 "$best_cpu")" "$(k0 "$(calc "$fp / $best_cpu")")" \
+		"$(k0 "$fpps")" "$(f2 "$fs")" "$(f2 "$fc")" "$(k0 "$(calc "$fp / $fc")")" \
+		"$(f2 "$(calc "$lpps / $fpps")")" "$(f2 "$(calc "$fc / $best_cpu")")")")
+done
+
+# ---- 2./3. 1 % targets, and 10x that
+rows2=()
+for n in pc1 pc1x10; do
+	if [ "$n" = pc1x10 ]; then replay "$n" g 1; else replay "$n" g; fi
+	sz=$(stat -c %s "$W/$n.pcap")
+	frames=$(jget "$W/$n.json" "j['summary']['frames']")
+	calls=$(jget "$W/$n.json" "j['summary']['calls']")
+	ci=$(jget "$W/$n.json" "j['summary']['calls_intercepted']")
+	dec=$(jget "$W/$n.json" "j['summary']['decrypted']")
+	rows2+=("$(printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s' \
+		"$n" "$calls" "$ci" "$frames" "$dec" "$(f2 "$(calc "$sz / 1000000")")" \
+		"$(k0 "$(calc "$frames / $best_wall")")" \
+		"$(f2 "$(calc "$sz / $best_wall / 1000000")")" \
+		"$(f2 "$(calc "$sz * 8 / $best_wall / 1000000000")")" \
+		"$(f2 "$best_wall")" "$(f2 "$best_cpu")" \
+		"$(f2 "$(calc "$sz * 8 / $best_cpu / 1000000000")")" "$best_rss")")
+done
+
+echo "== bench-replay: limf replay --json --quiet, $(nproc) cores, best of $RUNS (pc1x10: 1 run)"
+echo "-- 1. every call a target (warrant iri+cc on caller and callee) vs the floor (replay-floor: bare"
+echo "   libsrtp2 srtp_unprotect of the same packets with the same keys, memcpy + unprotect, best of 3)"
+echo "   all-g: limf-gen --profile rfc6509 --calls $ALL_CALLS --background 0 --duration $ALL_DUR; all-m: the same, --profile mcx"
+printf '%-7s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s\n' capture profile \
+	calls srtp_pkt MB limf_pps MB/s wall_s cpu_s pps/cpu floor_pp wall_s cpu_s pps/cpu ratio r_cpu
+for r in "${rows[@]}"; do echo "$r"; done
+echo "   ratio = limf pps / floor pps, wall clock (target >= 0.70); r_cpu = the same per CPU second"
+echo "-- 2./3. 1 % of calls targets, rfc6509, --duration $BG_DUR: pc1 --calls 1 --background $((BG_CALLS - 1));"
+echo "   pc1x10 --calls 10 --background $((big - 10)) (10x the capture, as many calls at a time)"
+printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s\n' capture calls tgt frames decr MB \
+	frames/s MB/s Gbit/s wall_s cpu_s Gb/cpu-s maxRSS_KB
+for r in "${rows2[@]}"; do echo "$r"; done
+echo "   Gbit/s = capture octets x 8 / wall time; Gb/cpu-s per CPU second (DESIGN.md s8: >= 1 Gbit/s per core)"
+
+if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+	for n in all-g all-m; do
+		echo "-- perf record limf replay $n: top functions (self, % of samples)"
+		# shellcheck disable=SC2046
+		env LIMF_DB="$LIMF_DB_SERVICE" perf record -o "$W/perf-$n.data" -F 1999 -- "$limf" \
+			replay --sign-key "$W/sign.pem" $(kopts "${n#all-}") --quiet --out "$W/ev-perf-$n" \
+			"$W/$n.pcap" >/dev/null 2>"$W/perf-$n.err" || die "perf record $n failed"
+		perf report -i "$W/perf-$n.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -"${BENCH_PERF_TOP:-25}"
+		rm -rf "$W/ev-perf-$n"
+	done
+fi
+exit 0
