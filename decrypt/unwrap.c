@@ -152,6 +152,23 @@ enum lim_err mikey_sakke_unwrap(const struct mikey_msg *m, const uint8_t Z[SAKKE
 }
 
 /* see unwrap.h */
+enum lim_err mikey_sakke_unwrap_ctx(const struct mikey_msg *m, const struct sakke_rsk_ctx *ctx,
+				    uint8_t ssv[SAKKE_SSV_LEN])
+{
+	const char *why;
+	enum lim_err rc;
+	memset(ssv, 0, SAKKE_SSV_LEN);
+	if (!ctx || mikey_check_sakke_imessage(m, &why) != LIM_OK)
+		return ctx ? LIM_E_PARSE : LIM_E_ARG;
+	if (m->sakke_params != 1)
+		return LIM_E_UNSUPP;
+	rc = sakke_rsk_ctx_decapsulate(ctx, m->sed, m->sed_len, ssv);
+	if (rc != LIM_OK)
+		lim_wipe(ssv, SAKKE_SSV_LEN);
+	return rc;
+}
+
+/* see unwrap.h */
 enum lim_err mikey_sakke_verify(const struct mikey_msg *m, const uint8_t kpak[65],
 				const struct mikey_ident_cfg *cfg, struct mikey_ident *used)
 {

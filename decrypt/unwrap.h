@@ -64,6 +64,13 @@ enum lim_err mikey_sakke_unwrap(const struct mikey_msg *m, const uint8_t Z[SAKKE
 				const struct mikey_ident_cfg *cfg, uint8_t ssv[SAKKE_SSV_LEN],
 				struct mikey_ident *used) LIM_WUR;
 
+/* As mikey_sakke_unwrap for a responder whose receiver context (sakke_rsk_ctx_new with its
+ * identifier and RSK) is already built: the same message checks, then one decapsulation with
+ * ctx (about 3-4x cheaper; for many calls to the same user). LIM_E_AUTH when the SAKKE payload
+ * is not for ctx's identifier (or was tampered with). */
+enum lim_err mikey_sakke_unwrap_ctx(const struct mikey_msg *m, const struct sakke_rsk_ctx *ctx,
+				    uint8_t ssv[SAKKE_SSV_LEN]) LIM_WUR;
+
 /* Verifies the ECCSI signature (SIGN type 2) with the KMS's KPAK and the initiator's
  * identifier candidates, over both coverage conventions (mikey_sign_cover). LIM_OK or
  * LIM_E_AUTH (also for an unusable message); *used (may be NULL) gets the identifier. */

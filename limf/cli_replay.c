@@ -977,6 +977,7 @@ int limf_cmd_replay(int argc, char **argv)
 		kc.cert_file = cert_f;
 		kc.key_file = key_f;
 		kc.crypto = limf_kms_crypto();
+		kc.keep_ended = true; /* old traffic: one fetch per user and period per run */
 		if (!ca || !cert_f || !key_f || wr_kms_new(&kc, &kms) != LIM_OK) {
 			fprintf(stderr,
 				"limf: KMS: --kms needs --ca, --cert and --key (mutual TLS)\n");

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "common/wipe.h"
 #include "decrypt/mikey.h"
@@ -20,6 +22,7 @@
 #define MAX_PARTIES 12 /* parties handed to the gate */
 #define ID_TEXT     160
 #define PKT_MAX     65536
+#define RSK_CTXS    4 /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -74,8 +77,21 @@ struct pcall {
 	char uid_kms[WR_KMS_URI_MAX + 1];
 };
 
+/* A SAKKE receiver context for one identifier and RSK (the RSK copy lives in the secure
+ * heap). Used only right after wr_kms has handed out that same RSK through a decision, so it
+ * never outlives the gate; evicted least recently used, wiped when the pipeline is freed. */
+struct rsk_ctx {
+	struct sakke_rsk_ctx *ctx;
+	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
+	uint8_t id[WR_KMS_ID_MAX];
+	size_t idlen;
+	uint64_t used; /* LRU clock */
+};
+
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
+	struct rsk_ctx rctx[RSK_CTXS];
+	uint64_t rctx_clock;
 	char *only_liid;
 	struct cap_dec dec;
 	struct cap_calls *calls;
@@ -534,6 +550,50 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 	return LIM_OK;
 }
 
+static void rsk_ctx_clear(struct rsk_ctx *c)
+{
+	sakke_rsk_ctx_free(c->ctx);
+	if (c->rsk)
+		OPENSSL_secure_clear_free(c->rsk, SAKKE_POINT_LEN);
+	memset(c, 0, sizeof *c);
+}
+
+/* The receiver context for (id, rsk): cached, or built (NULL when it cannot be: the caller
+ * then decapsulates without one). */
+static const struct sakke_rsk_ctx *rsk_ctx_get(struct limf_pipe *p, const uint8_t *id, size_t idlen,
+					       const uint8_t *rsk)
+{
+	struct rsk_ctx *c = NULL; /* a free slot, else the least recently used */
+	for (size_t i = 0; i < RSK_CTXS; i++) {
+		struct rsk_ctx *x = &p->rctx[i];
+		if (!x->ctx) {
+			if (!c || c->ctx)
+				c = x;
+			continue;
+		}
+		if (x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
+		    CRYPTO_memcmp(x->rsk, rsk, SAKKE_POINT_LEN) == 0) {
+			x->used = ++p->rctx_clock;
+			return x->ctx;
+		}
+		if (!c || (c->ctx && x->used < c->used))
+			c = x;
+	}
+	if (idlen > sizeof c->id)
+		return NULL;
+	rsk_ctx_clear(c);
+	c->rsk = OPENSSL_secure_malloc(SAKKE_POINT_LEN);
+	if (!c->rsk || sakke_rsk_ctx_new(p->cert.z, id, idlen, rsk, &c->ctx) != LIM_OK) {
+		rsk_ctx_clear(c);
+		return NULL;
+	}
+	memcpy(c->rsk, rsk, SAKKE_POINT_LEN);
+	memcpy(c->id, id, idlen);
+	c->idlen = idlen;
+	c->used = ++p->rctx_clock;
+	return c->ctx;
+}
+
 /* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
  * content, before the first packet is decrypted; false when a row could not be written. */
 static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
@@ -593,7 +653,12 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	memset(&cfg, 0, sizeof cfg);
 	cfg.id = keys->ident.id;
 	cfg.idlen = keys->ident.idlen;
-	e = mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
+	{
+		const struct sakke_rsk_ctx *rc =
+			rsk_ctx_get(p, keys->ident.id, keys->ident.idlen, keys->rsk);
+		e = rc ? mikey_sakke_unwrap_ctx(m, rc, ssv)
+		       : mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
+	}
 	if (e != LIM_OK) {
 		p->st.unwrap_fail++;
 		km_outcome(km, "unwrap-failed");
@@ -1063,6 +1128,8 @@ void limf_pipe_free(struct limf_pipe *p)
 	cap_calls_free(p->calls);
 	cap_dec_clear(&p->dec);
 	free(p->only_liid);
+	for (size_t i = 0; i < RSK_CTXS; i++)
+		rsk_ctx_clear(&p->rctx[i]);
 	lim_wipe(p->buf, sizeof p->buf);
 	free(p);
 }

@@ -37,6 +37,7 @@ struct wr_kms_decision {
 
 struct kms_entry {
 	struct wr_kms_keys keys;
+	bool run_scoped; /* fetched after its expiry, kept for this run (keep_ended) */
 	struct kms_entry *next;
 };
 
@@ -44,6 +45,7 @@ struct wr_kms {
 	char *base_url, *ca_file, *cert_file, *key_file;
 	long connect_ms, total_ms;
 	unsigned retries;
+	bool keep_ended;
 	size_t max_response, cache_max, n_cached;
 	struct wr_kms_crypto crypto;
 	int64_t (*now)(void *ctx);
@@ -102,7 +104,7 @@ static void cache_sweep(struct wr_kms *k)
 	struct kms_entry **pp = &k->cache;
 	while (*pp) {
 		struct kms_entry *e = *pp;
-		if (e->keys.expires <= now) {
+		if (e->keys.expires <= now && !e->run_scoped) {
 			*pp = e->next;
 			entry_free(e);
 			k->n_cached--;
@@ -156,6 +158,7 @@ enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
 	k->connect_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
 	k->total_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 15000;
 	k->retries = cfg->retries;
+	k->keep_ended = cfg->keep_ended;
 	k->max_response = cfg->max_response && cfg->max_response < WR_KMS_RESPONSE_MAX
 				  ? cfg->max_response
 				  : WR_KMS_RESPONSE_MAX;
@@ -879,6 +882,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	if (e == LIM_OK && ea != LIM_OK)
 		e = kms_fail(k, ea, "audit: %s (keys dropped)", wr_db_msg(db));
 	if (e == LIM_OK) {
+		ent->run_scoped = k->keep_ended && ent->keys.expires <= k->now(k->now_ctx);
 		ent->next = k->cache;
 		k->cache = ent;
 		k->n_cached++;

@@ -28,7 +28,8 @@
  * min(end of the key period, end of the latest matched warrant) on the client's clock, and
  * wiped when they expire, on wr_kms_purge and on wr_kms_free. Nothing is cached on failure.
  * Keys of key periods that have already ended (replay of old traffic) are served once and
- * dropped at the next call. A revoked warrant gives no decision, so cached keys are no longer
+ * dropped at the next call, unless the client was made with keep_ended (an evidence replay):
+ * then they stay cached until wr_kms_purge / wr_kms_free, the end of that run. A revoked warrant gives no decision, so cached keys are no longer
  * reachable for it; wr_kms_purge wipes them at once.
  *
  * Transport: HTTPS only, server verified against ca_file (host name/IP checked), client
@@ -108,8 +109,9 @@ struct wr_kms_config {
 	unsigned retries;                    /* further attempts after a transport failure */
 	size_t max_response;                 /* 0 = WR_KMS_RESPONSE_MAX (also the cap) */
 	size_t cache_max;                    /* cached key sets, 0 = 256 */
-	struct wr_kms_crypto crypto;         /* all three functions required */
-	int64_t (*now)(void *ctx);           /* wr time clock for the cache; NULL = real time */
+	bool keep_ended; /* keys whose expiry has passed when fetched stay until purge/free */
+	struct wr_kms_crypto crypto; /* all three functions required */
+	int64_t (*now)(void *ctx);   /* wr time clock for the cache; NULL = real time */
 	void *now_ctx;
 };
 

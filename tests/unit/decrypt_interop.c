@@ -123,6 +123,26 @@ static void t_unwrap(void)
 			mm.ts += (uint64_t)(3u * 16777215u) << 32;
 			CHECK(mikey_sakke_unwrap(&mm, Z, im.rsk, &cfg, ssv, &used) == LIM_E_AUTH);
 		}
+		/* 2c. with a receiver context built for the carried UID: the same SSV; a
+		 * tampered SED does not decapsulate and the output is wiped */
+		{
+			struct sakke_rsk_ctx *ctx = NULL;
+			const struct mikey_idr *r = mikey_responder(&im.m);
+			CHECK(r && sakke_rsk_ctx_new(Z, r->data, r->len, im.rsk, &ctx) == LIM_OK);
+			memset(ssv, 0, sizeof ssv);
+			CHECK(mikey_sakke_unwrap_ctx(&im.m, ctx, ssv) == LIM_OK);
+			CHECK_EQ_MEM(ssv, im.ssv, sizeof ssv);
+			struct mikey_msg mm = im.m;
+			uint8_t sed[SAKKE_SED_LEN];
+			memcpy(sed, mm.sed, sizeof sed);
+			sed[SAKKE_SED_LEN - 1] ^= 1;
+			mm.sed = sed;
+			CHECK(mikey_sakke_unwrap_ctx(&mm, ctx, ssv) == LIM_E_AUTH);
+			for (size_t i = 0; i < sizeof ssv; i++)
+				CHECK(ssv[i] == 0);
+			CHECK(mikey_sakke_unwrap_ctx(&im.m, NULL, ssv) == LIM_E_ARG);
+			sakke_rsk_ctx_free(ctx);
+		}
 		/* 3. a wrong URI: no candidate fits, and the SSV output is wiped */
 		cfg.uri = "sip:mallory@streamwide.com";
 		cfg.urilen = strlen(cfg.uri);

@@ -610,6 +610,37 @@ static void t_kms_expiry(void)
 	CHECK(wr_kms_keys(k, db, d, erin, &keys) == LIM_OK);
 	CHECK(log_count(t, PROV, erin) == lines + 1);
 	CHECK(audit_count(db, l2, "kms.request", erin) == 2);
+	/* replay of old traffic: the key period has ended when the keys are fetched; they are
+	 * served once and dropped... */
+	fake_now = pend + 1;
+	CHECK(wr_kms_keys(k, db, d, erin, &keys) == LIM_OK && keys != NULL);
+	CHECK(wr_kms_cached(k) == 0);
+	CHECK(log_count(t, PROV, erin) == lines + 2);
+	/* ...unless the client keeps them for its run (keep_ended): until purge/free */
+	{
+		struct wr_kms *kr = NULL;
+		struct wr_kms_config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.base_url = t->url;
+		cfg.ca_file = t->path[P_CA];
+		cfg.cert_file = t->path[P_CERT];
+		cfg.key_file = t->path[P_KEY];
+		cfg.crypto = limf_kms_crypto();
+		cfg.now = test_now;
+		cfg.keep_ended = true;
+		CHECK(wr_kms_new(&cfg, &kr) == LIM_OK);
+		if (kr) {
+			CHECK(wr_kms_keys(kr, db, d, erin, &keys) == LIM_OK && keys != NULL);
+			CHECK(wr_kms_cached(kr) == 1);
+			CHECK(wr_kms_keys(kr, db, d, erin, &keys) == LIM_OK && keys != NULL);
+			CHECK(log_count(t, PROV, erin) == lines + 3);
+			fake_now = pend + 86400000000LL;
+			CHECK(wr_kms_cached(kr) == 1);
+			wr_kms_purge(kr);
+			CHECK(wr_kms_cached(kr) == 0);
+			wr_kms_free(kr);
+		}
+	}
 	fake_now = 0;
 	wr_kms_decision_free(d);
 	wr_kms_free(k);
