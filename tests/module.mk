@@ -60,6 +60,7 @@ $(BUILD)/tests/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(LIBS)
 
 bench: $(patsubst tests/bench/bench_%.c,$(BUILD)/tests/bench_%,$(BENCH_SRCS))
 	@set -e; for b in $(filter $(BUILD)/tests/bench_%,$^); do echo "== $$b"; $$b; done
+	BUILD=$(BUILD) scripts/bench-capture.sh
 	BUILD=$(BUILD) scripts/bench-replay.sh
 
 demo: $(BUILD)/limf $(BUILD)/limf-kms $(BUILD)/limf-gen
