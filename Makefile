@@ -82,7 +82,14 @@ $(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 .SECONDARY:
-.PHONY: all test test-bins check-asan asan check fuzz bench demo clean format format-check deps
+.PHONY: all test test-bins check-asan asan check fuzz bench demo clean format format-check deps install
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: limf and the test tools (limf-kms, limf-gen,
+# limf-lemf) for compliance labs, into $(DESTDIR)$(PREFIX)/bin.
+PREFIX ?= /usr/local
+install: $(BUILD)/limf $(BUILD)/limf-kms $(BUILD)/limf-gen $(BUILD)/limf-lemf
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $^ $(DESTDIR)$(PREFIX)/bin/
 deps:
 	scripts/deps.sh
 

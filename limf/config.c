@@ -47,7 +47,8 @@ static const struct conf_key keys[] = {
 			sizeof(((struct limf_conf_auth *)0)->f)                                    \
 	}
 static const struct conf_key auth_keys[] = {
-	A("hi2", hi2), A("hi3", hi3), A("ca", ca), A("cert", cert), A("key", key),
+	A("hi2", hi2),   A("hi3", hi3), A("ca", ca),
+	A("cert", cert), A("key", key), A("version", version),
 };
 #undef A
 

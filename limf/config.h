@@ -23,6 +23,7 @@
  *   ca   = /etc/limf/lemf-a-ca.pem   ; TLS when set: the LEMF's CA
  *   cert = /etc/limf/limf-client.pem ; client certificate and key for mutual TLS
  *   key  = /etc/limf/limf-client.key
+ *   version = 17                 ; li-psDomainId version the LEMF expects (TS 102 232-1)
  *
  * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
  * An unknown section or key, a line that is neither, or a value too long for its field is an
@@ -42,6 +43,7 @@
 struct limf_conf_auth {
 	char name[LIMF_AUTH_NAME]; /* 1..63 of [A-Za-z0-9._:-] */
 	char hi2[256], hi3[256];   /* "host:port" / "[v6]:port" */
+	char version[8];           /* last arc of li-psDomainId for this authority; "" = 17 */
 	char ca[LIMF_CONF_PATH], cert[LIMF_CONF_PATH], key[LIMF_CONF_PATH];
 };
 

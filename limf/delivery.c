@@ -18,6 +18,7 @@
 
 struct dlv_auth {
 	const struct limf_conf_auth *cfg;
+	uint32_t version; /* li-psDomainId version of this authority's PDUs */
 	struct ho_spool *sp[2];
 	struct ho_link *ln[2];
 };
@@ -91,6 +92,18 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 		struct dlv_auth *a = &d->a[d->n++];
 		char path[LIMF_CONF_PATH + 2 * LIMF_AUTH_NAME];
 		a->cfg = ac;
+		a->version = HO_PS_VERSION_DEFAULT;
+		if (ac->version[0]) {
+			char *end = NULL;
+			unsigned long v = strtoul(ac->version, &end, 10);
+			if (!end || *end || v == 0 || v > 1000) {
+				snprintf(why, whycap,
+					 "authority %s: version is not a number 1..1000", ac->name);
+				e = LIM_E_ARG;
+				break;
+			}
+			a->version = (uint32_t)v;
+		}
 		if (!ac->hi2[0] || !ac->hi3[0]) {
 			snprintf(why, whycap, "authority %s: hi2 and hi3 are required", ac->name);
 			e = LIM_E_ARG;
@@ -121,7 +134,7 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 			lc.tls_ca = ac->ca[0] ? ac->ca : NULL;
 			lc.tls_cert = ac->cert[0] ? ac->cert : NULL;
 			lc.tls_key = ac->key[0] ? ac->key : NULL;
-			lc.ka_hdr.version = HO_PS_VERSION_DEFAULT;
+			lc.ka_hdr.version = a->version;
 			snprintf(lc.ka_hdr.liid, sizeof lc.ka_hdr.liid, "%.25s", ac->name);
 			snprintf(lc.ka_hdr.op_id, sizeof lc.ka_hdr.op_id, "%s",
 				 c->op_id[0] ? c->op_id : "limf");
@@ -231,7 +244,10 @@ enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_ps
 			  const struct ho_iri_sip *iri)
 {
 	struct dlv_auth *a = auth_of(d, delivery);
-	return a ? ho_spool_put_iri(a->sp[0], h, iri) : LIM_E_ARG;
+	if (!a)
+		return LIM_E_ARG;
+	h->version = a->version;
+	return ho_spool_put_iri(a->sp[0], h, iri);
 }
 
 /* see delivery.h */
@@ -239,7 +255,10 @@ enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct h
 			      const struct ho_iri_keymgmt *km)
 {
 	struct dlv_auth *a = auth_of(d, delivery);
-	return a ? ho_spool_put_keymgmt(a->sp[0], h, km) : LIM_E_ARG;
+	if (!a)
+		return LIM_E_ARG;
+	h->version = a->version;
+	return ho_spool_put_keymgmt(a->sp[0], h, km);
 }
 
 /* see delivery.h */
@@ -247,7 +266,10 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 			 const struct ho_cc_rtp *cc)
 {
 	struct dlv_auth *a = auth_of(d, delivery);
-	return a ? ho_spool_put_cc(a->sp[1], h, cc) : LIM_E_ARG;
+	if (!a)
+		return LIM_E_ARG;
+	h->version = a->version;
+	return ho_spool_put_cc(a->sp[1], h, cc);
 }
 
 /* see delivery.h */

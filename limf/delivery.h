@@ -45,7 +45,7 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 bool limf_dlv_known(const struct limf_dlv *d, const char *delivery);
 
 /* Spools one IRI / CC PDU for the authority named by delivery (h->seqno is stamped by the
- * spool). LIM_E_ARG when delivery names no configured authority; LIM_E_LIMIT when its spool
+ * spool, h->version set to the authority's li-psDomainId version). LIM_E_ARG when delivery names no configured authority; LIM_E_LIMIT when its spool
  * is full (the alarm is raised, counted); LIM_E_IO. */
 enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			  const struct ho_iri_sip *iri) LIM_WUR;

@@ -62,6 +62,7 @@ spool_dir = $tmp/spool
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+version = 15
 EOF
 }
 
@@ -113,6 +114,7 @@ for cin in set(r["cin"] for r in b_pdu):
     assert [l["seq"] for l in a] == list(range(len(a))), "IRI seq, CIN %d" % cin
     assert [l["iri_type"] for l in a] == [r["type"] for r in b], "IRI types, CIN %d" % cin
     assert all(l["liid"] == d.rsplit("/", 1)[1] and l["op"] == "OP-HO" for l in a)
+    assert all(l["version"] == 15 for l in a), "li-psDomainId version of the authority"
 assert len([l for l in iri if l["kind"] == "iri_keymgmt"]) == 2
 # CC: the clear RTP of cc.pcap, packet for packet, in order
 raw = open(d + "/cc.pcap", "rb").read()

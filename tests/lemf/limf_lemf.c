@@ -245,6 +245,8 @@ static void pdu_line(int stream, const struct ho_pdu *p)
 	lim_json_str(&j, ts);
 	lim_json_key(&j, "op");
 	lim_json_str(&j, p->hdr.op_id);
+	lim_json_key(&j, "version");
+	lim_json_u64(&j, p->hdr.version);
 	switch (p->kind) {
 	case HO_PAYLOAD_IRI_SIP:
 		lim_json_key(&j, "kind");
