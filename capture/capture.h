@@ -129,6 +129,29 @@ enum lim_err cap_source_open_live(const char *iface, const char *bpf,
 /* Next frame into *f. Returns LIM_OK with *eof = false and a frame, LIM_OK with *eof = true at
  * the end of a file, LIM_E_IO on a read error (a truncated file's last record). */
 enum lim_err cap_source_next(struct cap_source *s, struct cap_frame *f, bool *eof) LIM_WUR;
+/* Live capture for a poll()-driven loop (issue 8): pcap_create + pcap_activate with the
+ * settings below, then non-blocking. iface and bpf are borrowed for the call. */
+struct cap_live_cfg {
+	const char *iface;    /* required */
+	const char *bpf;      /* pcap-filter(7) expression; NULL = everything */
+	uint32_t snaplen;     /* 0 = 65535 */
+	uint32_t buffer_size; /* kernel ring in octets; 0 = libpcap's default */
+	bool promisc;         /* promiscuous mode */
+	bool immediate;       /* deliver each packet at once (no buffering timeout) */
+};
+/* Errors as cap_source_open_live; the reason is logged (libpcap's text). */
+enum lim_err cap_source_open_live_cfg(const struct cap_live_cfg *cfg,
+				      struct cap_source **out) LIM_WUR;
+/* The descriptor to poll() for readability (pcap_get_selectable_fd), or -1 for a file source
+ * (always readable) or when the platform has none. */
+int cap_source_fd(const struct cap_source *s);
+/* Non-blocking next: as cap_source_next, but returns LIM_OK with *got = false when a live
+ * source has no frame now (poll its fd). *got is true exactly when *f holds a frame. */
+enum lim_err cap_source_try_next(struct cap_source *s, struct cap_frame *f, bool *got,
+				 bool *eof) LIM_WUR;
+/* Kernel counters of a live source (pcap_stats): received, and dropped by the kernel or the
+ * interface. LIM_E_UNSUPP for a file source. */
+enum lim_err cap_source_kstats(const struct cap_source *s, uint64_t *recv, uint64_t *drop) LIM_WUR;
 /* Link type of the source (CAP_LINK_*). */
 uint32_t cap_source_linktype(const struct cap_source *s);
 void cap_source_close(struct cap_source *s); /* NULL is a no-op */

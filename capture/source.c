@@ -10,6 +10,7 @@ struct cap_source {
 	pcap_t *p;
 	uint32_t linktype;
 	bool nano;
+	bool live;
 };
 
 static enum lim_err wrap(pcap_t *p, bool nano, struct cap_source **out)
@@ -69,6 +70,125 @@ enum lim_err cap_source_open_live(const char *iface, const char *bpf, struct cap
 		pcap_freecode(&prog);
 	}
 	return wrap(p, false, out);
+}
+
+static enum lim_err set_filter(pcap_t *p, const char *bpf)
+{
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		lim_err_log("filter '%s': %s", bpf, pcap_geterr(p));
+		return LIM_E_ARG;
+	}
+	if (pcap_setfilter(p, &prog) != 0) {
+		lim_err_log("filter '%s': %s", bpf, pcap_geterr(p));
+		pcap_freecode(&prog);
+		return LIM_E_IO;
+	}
+	pcap_freecode(&prog);
+	return LIM_OK;
+}
+
+/* see capture.h */
+enum lim_err cap_source_open_live_cfg(const struct cap_live_cfg *cfg, struct cap_source **out)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+	enum lim_err e = LIM_E_IO;
+	int rc;
+	*out = NULL;
+	if (!cfg->iface || cfg->snaplen > 262144u || cfg->buffer_size > (1u << 30))
+		return LIM_E_ARG;
+	p = pcap_create(cfg->iface, err);
+	if (!p) {
+		lim_err_log("%s: %s", cfg->iface, err);
+		return LIM_E_IO;
+	}
+	if (pcap_set_snaplen(p, cfg->snaplen ? (int)cfg->snaplen : 65535) != 0 ||
+	    pcap_set_promisc(p, cfg->promisc ? 1 : 0) != 0 || pcap_set_timeout(p, 100) != 0 ||
+	    pcap_set_immediate_mode(p, cfg->immediate ? 1 : 0) != 0 ||
+	    (cfg->buffer_size && pcap_set_buffer_size(p, (int)cfg->buffer_size) != 0)) {
+		lim_err_log("%s: cannot set capture options", cfg->iface);
+		goto fail;
+	}
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		lim_err_log("%s: %s", cfg->iface, pcap_geterr(p));
+		goto fail;
+	}
+	if (rc > 0)
+		lim_warn("%s: %s", cfg->iface, pcap_geterr(p));
+	if (cfg->bpf && (e = set_filter(p, cfg->bpf)) != LIM_OK)
+		goto fail;
+	if (pcap_setnonblock(p, 1, err) != 0) {
+		lim_err_log("%s: %s", cfg->iface, err);
+		e = LIM_E_IO;
+		goto fail;
+	}
+	e = wrap(p, false, out);
+	if (e == LIM_OK)
+		(*out)->live = true;
+	return e;
+fail:
+	pcap_close(p);
+	return e;
+}
+
+/* see capture.h */
+int cap_source_fd(const struct cap_source *s)
+{
+	return s->live ? pcap_get_selectable_fd(s->p) : -1;
+}
+
+static void fill(const struct cap_source *s, const struct pcap_pkthdr *h, const u_char *data,
+		 struct cap_frame *f)
+{
+	f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull +
+		   (uint64_t)h->ts.tv_usec * (s->nano ? 1u : 1000u);
+	f->caplen = h->caplen;
+	f->origlen = h->len;
+	f->linktype = s->linktype;
+	f->data = data;
+}
+
+/* see capture.h */
+enum lim_err cap_source_try_next(struct cap_source *s, struct cap_frame *f, bool *got, bool *eof)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+	memset(f, 0, sizeof *f);
+	*got = false;
+	*eof = false;
+	rc = pcap_next_ex(s->p, &h, &data);
+	if (rc == 1) {
+		fill(s, h, data, f);
+		*got = true;
+		return LIM_OK;
+	}
+	if (rc == 0)
+		return LIM_OK; /* live: nothing now */
+	if (rc == PCAP_ERROR_BREAK) {
+		*eof = true;
+		return LIM_OK;
+	}
+	lim_err_log("pcap: %s", pcap_geterr(s->p));
+	return LIM_E_IO;
+}
+
+/* see capture.h */
+enum lim_err cap_source_kstats(const struct cap_source *s, uint64_t *recv, uint64_t *drop)
+{
+	struct pcap_stat st;
+	*recv = 0;
+	*drop = 0;
+	if (!s->live)
+		return LIM_E_UNSUPP;
+	memset(&st, 0, sizeof st);
+	if (pcap_stats(s->p, &st) != 0)
+		return LIM_E_IO;
+	*recv = st.ps_recv;
+	*drop = (uint64_t)st.ps_drop + st.ps_ifdrop;
+	return LIM_OK;
 }
 
 /* see capture.h */

@@ -48,6 +48,8 @@ struct km_rec {
 	bool emitted;
 };
 
+struct party_set;
+
 struct liid_state {
 	char liid[WR_LIID_MAX + 1];
 	char delivery[WR_DELIVERY_MAX + 1];
@@ -75,6 +77,10 @@ struct pcall {
 	bool end_pending; /* ended by BYE/CANCEL: END IRI on the final response */
 	struct limf_uid_ctx uidctx;
 	char uid_kms[WR_KMS_URI_MAX + 1];
+	struct party_set *parties;   /* of the positive decision (for limf_pipe_recheck) */
+	bool stopped;                /* every warrant ended during the call: never again */
+	const struct cap_call *call; /* while intercepted */
+	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
 };
 
 /* A SAKKE receiver context for one identifier and RSK (the RSK copy lives in the secure
@@ -90,6 +96,7 @@ struct rsk_ctx {
 
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
+	struct pcall *icalls; /* intercepted calls (limf_pipe_recheck) */
 	struct rsk_ctx rctx[RSK_CTXS];
 	uint64_t rctx_clock;
 	char *only_liid;
@@ -341,6 +348,13 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 	}
 	pc->d = d;
 	d = NULL;
+	pc->parties = s;
+	s = NULL;
+	pc->call = call;
+	pc->next = p->icalls;
+	if (p->icalls)
+		p->icalls->prev = pc;
+	p->icalls = pc;
 	pc->intercept = true;
 	p->st.calls_intercepted++;
 	if (pc->cc)
@@ -739,7 +753,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		ok = true;
 	if (!ok)
 		p->st.imsg_bad++;
-	if (!pc->intercept)
+	if (!pc->intercept && !pc->stopped)
 		decide(p, pc, call, ok ? m : NULL, answer, ts_ns);
 	if (!pc->intercept)
 		goto out;
@@ -884,10 +898,19 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 
 /* ---- events ------------------------------------------------------------------------------ */
 
-static void pcall_free(struct pcall *pc)
+static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 {
 	if (!pc)
 		return;
+	if (pc->intercept) {
+		if (pc->prev)
+			pc->prev->next = pc->next;
+		else if (p->icalls == pc)
+			p->icalls = pc->next;
+		if (pc->next)
+			pc->next->prev = pc->prev;
+	}
+	free(pc->parties);
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
 	wr_kms_decision_free(pc->d);
@@ -997,7 +1020,7 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		if (p->cfg.sink.call_done)
 			p->cfg.sink.call_done(p->cfg.sink.ctx, &s);
 	}
-	pcall_free(pc);
+	pcall_free(p, pc);
 }
 
 static void on_event(void *ctx, const struct cap_event *ev)
@@ -1048,6 +1071,83 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		call->user = NULL;
 		break;
 	}
+}
+
+/* ---- warrant changes during a call ----------------------------------------------------- */
+
+/* see pipeline.h */
+size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
+{
+	size_t dropped = 0;
+	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
+		struct wr_match m[LIMF_CALL_MAX_LIIDS * 2];
+		size_t n = 0, keep = 0;
+		bool cc = false;
+		next = pc->next;
+		if (!pc->parties)
+			continue;
+		/* an error is no decision: stop, as for a warrant that ended */
+		if (wr_decide(p->cfg.db, pc->parties->p, pc->parties->n, now_us, m,
+			      sizeof m / sizeof m[0], &n) != LIM_OK)
+			n = 0;
+		for (size_t i = 0; i < pc->n_liids; i++) {
+			struct liid_state *l = &pc->liid[i];
+			bool in_force = false;
+			for (size_t j = 0; j < n; j++)
+				in_force = in_force || strcmp(m[j].liid, l->liid) == 0;
+			if (!in_force) {
+				struct limf_iri iri;
+				memset(&iri, 0, sizeof iri);
+				iri.kind = LIMF_IRI_CALLEND;
+				iri.ts_ns = (uint64_t)now_us * 1000u;
+				iri.call = pc->call;
+				iri.end_reason = "warrant-not-in-force";
+				iri.liid = l->liid;
+				iri.delivery = l->delivery;
+				iri.cin = pc->cin;
+				iri.type = LIMF_IRI_REPORT;
+				if (!l->ended) {
+					p->st.iri_out++;
+					if (p->cfg.sink.iri)
+						p->cfg.sink.iri(p->cfg.sink.ctx, &iri);
+				}
+				dropped++;
+				continue;
+			}
+			if (keep != i)
+				pc->liid[keep] = *l;
+			if (pc->liid[keep].scope == WR_SCOPE_IRI_CC)
+				cc = true;
+			keep++;
+		}
+		pc->n_liids = keep;
+		if (pc->cc && !cc) {
+			/* no LIID may receive content any more: the keys go now */
+			for (size_t i = 0; i < pc->n_ks; i++)
+				keyset_clear(&pc->ks[i]);
+			pc->n_ks = 0;
+			for (size_t i = 0; i < pc->n_ssrc; i++)
+				pc->ssrc[i].set = -1;
+			pc->cc = false;
+		}
+		if (keep == 0) {
+			/* nothing is intercepted any more: out of the list, decision dropped */
+			if (pc->prev)
+				pc->prev->next = pc->next;
+			else
+				p->icalls = pc->next;
+			if (pc->next)
+				pc->next->prev = pc->prev;
+			pc->prev = pc->next = NULL;
+			pc->intercept = false;
+			wr_kms_decision_free(pc->d);
+			pc->d = NULL;
+			free(pc->parties);
+			pc->parties = NULL;
+			pc->stopped = true;
+		}
+	}
+	return dropped;
 }
 
 /* ---- the pipe ---------------------------------------------------------------------------- */

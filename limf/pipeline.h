@@ -171,6 +171,15 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns);
 /* Capture counters (decoder, call table) and pipeline counters. */
 const struct cap_stats *limf_pipe_cap_stats(const struct limf_pipe *p);
 const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p);
+/* Warrant changes during calls (the live service calls it every second): re-runs the gate at
+ * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
+ * is no longer in force (revoked, suspended, expired, or the database unreachable) gets a last
+ * IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing
+ * more of the call; when no LIID with content remains the call's SRTP sessions are freed (keys
+ * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
+ * good (a later re-INVITE does not re-open it). Returns how many LIIDs were dropped. */
+size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us);
+
 /* The KMS certificate the pipeline fetched (public), or NULL when it has none. */
 const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p);
 /* Frees every call's state (keys wiped). NULL is a no-op. */

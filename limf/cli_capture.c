@@ -1,0 +1,938 @@
+/* limf capture (DESIGN.md s6, issue 8): the live service, first increment (single-threaded).
+ *
+ *   limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N] [--buffer-mb N]
+ *                [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
+ *                [--duration SECONDS]
+ *
+ * Sources: live interfaces (libpcap: promiscuous, immediate mode, non-blocking, BPF) and/or
+ * one pcap file fed at its recorded speed (each frame is due at the wall time of the first
+ * frame plus its offset from it; --speed max: as fast as possible). The frames keep their
+ * capture timestamps (the warrant gate and the handover use them).
+ *
+ * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
+ * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
+ * sooner), drains each readable live source (at most BATCH frames), then drives the handover
+ * links (limf_dlv_pump(d, 0)) and, once a second, re-runs the warrant gate for ongoing calls
+ * (limf_pipe_recheck at the wall clock: a revoked, suspended or expired warrant stops the
+ * call's CC within about a second). New warrants need nothing: the gate asks the database per
+ * call. The pipeline (limf/pipeline.h) is the one of `limf replay`.
+ *
+ * Sink: the IRI and CC of each LIID whose warrant's delivery names an [authority] of the
+ * config go to its spool and link (limf/delivery.h); with --record DIR also into an evidence
+ * bundle (per LIID iri.jsonl and cc.pcap, signed manifest with the summary). CINs come from
+ * the spool directory's persistent counter.
+ *
+ * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT: the calls
+ * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
+ * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP: reload is not
+ * implemented yet (logged). A summary goes to stderr. Exit 0; 1 on a start-up, source or
+ * recording error; 2 usage; 3 when a spool refused PDUs (full). */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "handover/bundle.h"
+#include "handover/handover.h"
+#include "limf/cli.h"
+#include "limf/config.h"
+#include "limf/delivery.h"
+#include "limf/kms_glue.h"
+#include "limf/opts.h"
+#include "limf/pipeline.h"
+#include "warrants/kms.h"
+#include "warrants/warrants.h"
+
+#define MAX_IFACES   8
+#define MAX_SOURCES  (MAX_IFACES + 1)
+#define MAX_LIIDS    64
+#define TURN_MS      50  /* longest poll: links and recheck run at least this often */
+#define BATCH        512 /* frames per source per turn */
+#define RECHECK_NS   1000000000ull
+#define FLUSH_MS     10000u
+#define MAX_DURATION 31536000L /* --duration cap: a year */
+
+static volatile sig_atomic_t g_stop, g_hup;
+
+static void on_stop(int sig)
+{
+	static const char msg[] = "limf: second signal: exiting now\n";
+	if (g_stop) {
+		(void)!write(2, msg, sizeof msg - 1);
+		_exit(128 + sig);
+	}
+	g_stop = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	g_hup = 1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct src {
+	struct cap_source *s;
+	const char *name;
+	bool file, done, failed;
+	int fd;
+	bool pending; /* file: f holds the next frame, not due yet */
+	struct cap_frame f;
+	uint64_t due_ns; /* monotonic time f is due */
+	uint64_t frames;
+};
+
+/* Per LIID: the warrant's country and, with --record, its bundle files. */
+struct liid_rec {
+	char liid[WR_LIID_MAX + 1];
+	char country[3];
+	bool warned; /* delivery names no authority (said once) */
+	struct ho_bfile *iri;
+	struct ho_ccw *cc;
+	uint64_t n_iri, n_cc;
+};
+
+struct run {
+	const struct limf_conf *conf;
+	struct wr_db *db;
+	struct limf_dlv *dlv;
+	bool cin_persist;    /* the spool directory holds the CIN counter */
+	struct ho_bundle *b; /* --record, else NULL */
+	size_t n_liid;
+	struct liid_rec liid[MAX_LIIDS];
+	uint64_t dlv_iri, dlv_cc, dlv_err, pump_err;
+	enum lim_err err; /* first recording failure (sticky) */
+	char errmsg[256];
+};
+
+static void fail(struct run *r, enum lim_err e, const char *what)
+{
+	if (r->err == LIM_OK) {
+		r->err = e;
+		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
+		fprintf(stderr, "limf: recording: %s (recording stops; delivery goes on)\n",
+			r->errmsg);
+	}
+}
+
+static struct liid_rec *rec_of(struct run *r, const char *liid)
+{
+	struct liid_rec *o;
+	struct wr_warrant *w;
+	for (size_t i = 0; i < r->n_liid; i++)
+		if (strcmp(r->liid[i].liid, liid) == 0)
+			return &r->liid[i];
+	if (r->n_liid == MAX_LIIDS) {
+		fail(r, LIM_E_LIMIT, "too many LIIDs in one run");
+		return NULL;
+	}
+	o = &r->liid[r->n_liid++];
+	memset(o, 0, sizeof *o);
+	snprintf(o->liid, sizeof o->liid, "%s", liid);
+	w = malloc(sizeof *w);
+	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
+		memcpy(o->country, w->country, sizeof o->country);
+	free(w);
+	if (r->b && r->err == LIM_OK) {
+		char path[96];
+		snprintf(path, sizeof path, "%s/iri.jsonl", liid);
+		enum lim_err e = ho_bundle_file(r->b, path, &o->iri);
+		if (e == LIM_OK) {
+			snprintf(path, sizeof path, "%s/cc.pcap", liid);
+			e = ho_bundle_ccw(r->b, path, &o->cc);
+		}
+		if (e != LIM_OK)
+			fail(r, e, "bundle output");
+	}
+	return o;
+}
+
+/* ---- the evidence record (the iri.jsonl format of limf replay, cli_replay.c) -------------- */
+
+static void fmt_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char d[32];
+	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, cap, "%" PRIu64, ns);
+		return;
+	}
+	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
+}
+
+static void addr_port(char *buf, size_t cap, const struct cap_addr *a, uint16_t port)
+{
+	char s[64];
+	cap_addr_str(a, s, sizeof s);
+	snprintf(buf, cap, a->family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+static const char *iri_type_name(enum limf_iri_type t)
+{
+	switch (t) {
+	case LIMF_IRI_BEGIN: return "begin";
+	case LIMF_IRI_END: return "end";
+	case LIMF_IRI_CONTINUE: return "continue";
+	case LIMF_IRI_REPORT: return "report";
+	}
+	return "report";
+}
+
+static void json_text(struct lim_json *j, const char *key, const struct cap_text *t)
+{
+	lim_json_key(j, key);
+	lim_json_strn(j, t->s, t->len);
+}
+
+static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
+{
+	static const char *const keys[] = { "side",      "initiator", "responder",
+					    "t",         "kms_uri",   "key_user",
+					    "signature", "outcome",   "detail" };
+	const char *vals[] = { km->side,     km->initiator, km->responder, km->t,     km->kms_uri,
+			       km->key_user, km->sig,       km->outcome,   km->detail };
+	lim_json_obj_open(j);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		lim_json_key(j, keys[i]);
+		lim_json_str(j, vals[i] ? vals[i] : "");
+	}
+	lim_json_key(j, "csb_id");
+	lim_json_u64(j, km->csb_id);
+	lim_json_key(j, "key_period");
+	lim_json_u64(j, km->key_period);
+	lim_json_key(j, "srtp_sessions");
+	lim_json_u64(j, km->n_keys);
+	lim_json_obj_close(j);
+}
+
+static void write_iri(struct run *r, struct liid_rec *o, const struct limf_iri *iri)
+{
+	char *txt = NULL, buf[80];
+	size_t len = 0;
+	struct lim_json j;
+	FILE *f = open_memstream(&txt, &len);
+	enum lim_err e;
+	if (!f) {
+		fail(r, LIM_E_NOMEM, "IRI record");
+		return;
+	}
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "liid");
+	lim_json_str(&j, iri->liid);
+	lim_json_key(&j, "cin");
+	lim_json_u64(&j, iri->cin);
+	lim_json_key(&j, "type");
+	lim_json_str(&j, iri_type_name(iri->type));
+	lim_json_key(&j, "kind");
+	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
+			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
+							 : "call-end");
+	fmt_time(iri->ts_ns, buf, sizeof buf);
+	lim_json_key(&j, "time");
+	lim_json_str(&j, buf);
+	json_text(&j, "call_id", &iri->call->call_id);
+	json_text(&j, "from", &iri->call->from_uri);
+	json_text(&j, "to", &iri->call->to_uri);
+	if (iri->kind == LIMF_IRI_SIP) {
+		addr_port(buf, sizeof buf, &iri->src, iri->sport);
+		lim_json_key(&j, "src");
+		lim_json_str(&j, buf);
+		addr_port(buf, sizeof buf, &iri->dst, iri->dport);
+		lim_json_key(&j, "dst");
+		lim_json_str(&j, buf);
+		lim_json_key(&j, "transport");
+		lim_json_str(&j, iri->over_tcp ? "tcp" : "udp");
+		lim_json_key(&j, "sip");
+		lim_json_strn(&j, (const char *)iri->sip, iri->sip_len);
+	} else if (iri->kind == LIMF_IRI_KEYMGMT) {
+		lim_json_key(&j, "key_management");
+		json_km(&j, iri->km);
+	} else {
+		lim_json_key(&j, "reason");
+		lim_json_str(&j, iri->end_reason ? iri->end_reason : "");
+		/* the wall time the record was made (a live recheck: not a capture time) */
+		fmt_time(wall_ns(), buf, sizeof buf);
+		lim_json_key(&j, "recorded");
+		lim_json_str(&j, buf);
+	}
+	lim_json_obj_close(&j);
+	e = lim_json_end(&j);
+	if (fclose(f) != 0 && e == LIM_OK)
+		e = LIM_E_NOMEM;
+	if (e == LIM_OK)
+		e = ho_bfile_write(o->iri, txt, len);
+	if (e != LIM_OK)
+		fail(r, e, "iri.jsonl");
+	free(txt);
+}
+
+/* ---- the network handover ------------------------------------------------------------------ */
+
+/* As cli_replay.c's psheader; the spool stamps the sequence number. */
+static void psheader(const struct run *r, const struct liid_rec *o, uint32_t cin, uint64_t ts_ns,
+		     struct ho_psheader *h)
+{
+	memset(h, 0, sizeof *h);
+	h->version = HO_PS_VERSION_DEFAULT;
+	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
+	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
+	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
+	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
+	h->cin = cin;
+	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
+	h->ts_sec = (uint32_t)(ts_ns / 1000000000u);
+	h->ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
+	h->tsq = HO_TSQ_INTERCEPTION;
+}
+
+static bool dlv_wanted(struct run *r, struct liid_rec *o, const char *delivery)
+{
+	if (limf_dlv_known(r->dlv, delivery))
+		return true;
+	if (!o->warned) {
+		o->warned = true;
+		fprintf(stderr,
+			"limf: warrant %s: delivery '%s' is no [authority] of the config: %s\n",
+			o->liid, delivery, r->b ? "recorded only" : "NOT delivered");
+	}
+	return false;
+}
+
+static void dlv_result(struct run *r, enum lim_err e, uint64_t *count)
+{
+	if (e == LIM_OK) {
+		(*count)++;
+		return;
+	}
+	if (r->dlv_err++ == 0)
+		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
+			e == LIM_E_LIMIT ? " (spool full: ALARM, PDUs refused)" : "");
+}
+
+static uint32_t next_cin(void *ctx)
+{
+	struct run *r = ctx;
+	uint32_t cin = 0;
+	if (limf_dlv_cin_reserve(r->dlv, 1, &cin) != LIM_OK) {
+		fprintf(stderr, "limf: the CIN counter of the spool directory cannot be written: "
+				"call not intercepted\n");
+		return 0;
+	}
+	return cin;
+}
+
+static void on_iri(void *ctx, const struct limf_iri *iri)
+{
+	struct run *r = ctx;
+	struct liid_rec *o = rec_of(r, iri->liid);
+	struct ho_psheader h;
+	if (!o)
+		return;
+	o->n_iri++;
+	if (o->iri && r->err == LIM_OK)
+		write_iri(r, o, iri);
+	if (iri->kind == LIMF_IRI_CALLEND || !dlv_wanted(r, o, iri->delivery))
+		return; /* a call end has no SIP message to carry: the record only */
+	psheader(r, o, iri->cin, iri->ts_ns, &h);
+	if (iri->kind == LIMF_IRI_KEYMGMT) {
+		const struct limf_keymgmt *k = iri->km;
+		struct ho_iri_keymgmt km;
+		memset(&km, 0, sizeof km);
+		km.type = (enum ho_iri_type)iri->type;
+		km.side = k->side;
+		km.initiator = k->initiator;
+		km.responder = k->responder;
+		km.kms_uri = k->kms_uri;
+		km.t = k->t;
+		km.outcome = k->outcome;
+		km.sig = k->sig;
+		km.detail = k->detail;
+		km.key_period = k->key_period;
+		km.csb_id = k->csb_id;
+		km.n_keys = k->n_keys;
+		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
+		return;
+	}
+	struct ho_iri_sip sip;
+	memset(&sip, 0, sizeof sip);
+	sip.type = (enum ho_iri_type)iri->type;
+	sip.src.family = iri->src.family;
+	memcpy(sip.src.addr, iri->src.a, sizeof sip.src.addr);
+	sip.dst.family = iri->dst.family;
+	memcpy(sip.dst.addr, iri->dst.a, sizeof sip.dst.addr);
+	sip.sip = iri->sip;
+	sip.sip_len = iri->sip_len;
+	dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
+}
+
+static void on_cc(void *ctx, const struct limf_cc *cc)
+{
+	struct run *r = ctx;
+	struct liid_rec *o = rec_of(r, cc->liid);
+	struct ho_psheader h;
+	struct ho_cc_rtp hc;
+	if (!o)
+		return;
+	o->n_cc++;
+	if (o->cc && r->err == LIM_OK) {
+		struct ho_cc_pkt pk;
+		memset(&pk, 0, sizeof pk);
+		pk.ts_ns = cc->ts_ns;
+		pk.family = cc->src.family;
+		memcpy(pk.src, cc->src.a, sizeof pk.src);
+		memcpy(pk.dst, cc->dst.a, sizeof pk.dst);
+		pk.sport = cc->sport;
+		pk.dport = cc->dport;
+		pk.data = cc->rtp;
+		pk.len = cc->len;
+		enum lim_err e = ho_ccw_write(o->cc, &pk);
+		if (e != LIM_OK && e != LIM_E_ARG)
+			fail(r, e, "cc.pcap");
+	}
+	if (!dlv_wanted(r, o, cc->delivery))
+		return;
+	psheader(r, o, cc->cin, cc->ts_ns, &h);
+	memset(&hc, 0, sizeof hc);
+	hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
+	hc.rtp = cc->rtp;
+	hc.rtp_len = cc->len;
+	dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
+}
+
+/* ---- summary --------------------------------------------------------------------------------- */
+
+struct totals {
+	uint64_t pending;
+	size_t links;
+};
+
+static void dlv_totals(const struct limf_dlv *d, struct totals *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < limf_dlv_count(d); i++) {
+		struct limf_dlv_stats st;
+		limf_dlv_stats(d, i, &st);
+		for (int k = 0; k < 2; k++) {
+			t->pending += st.spool[k].head - st.spool[k].confirmed;
+			t->links++;
+		}
+	}
+}
+
+static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, const struct src *s,
+		    size_t ns, double secs)
+{
+	const struct limf_pipe_stats *ps = limf_pipe_stats(p);
+	const struct cap_stats *cs = limf_pipe_cap_stats(p);
+	struct totals t;
+	dlv_totals(r->dlv, &t);
+	fprintf(f,
+		"limf capture: %.1f s: frames %" PRIu64 " sip %" PRIu64 " calls %" PRIu64
+		" intercepted %" PRIu64 " with_content %" PRIu64 " decrypted %" PRIu64
+		" auth_failed %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64 "\n",
+		secs, cs->frames, cs->sip, ps->calls, ps->calls_intercepted, ps->calls_cc,
+		ps->decrypted, ps->auth_failed, ps->kms_ok, ps->kms_fail);
+	fprintf(f,
+		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
+		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
+		r->dlv_iri, r->dlv_cc, r->dlv_err, t.pending, t.links);
+	for (size_t i = 0; i < ns; i++) {
+		uint64_t recv = 0, drop = 0;
+		if (s[i].file)
+			fprintf(f, "limf capture: source %s: frames %" PRIu64 "\n", s[i].name,
+				s[i].frames);
+		else if (cap_source_kstats(s[i].s, &recv, &drop) == LIM_OK)
+			fprintf(f,
+				"limf capture: source %s: frames %" PRIu64
+				" kernel_received %" PRIu64 " kernel_dropped %" PRIu64 "\n",
+				s[i].name, s[i].frames, recv, drop);
+	}
+}
+
+static char *manifest_extra(const struct run *r, const struct limf_pipe *p)
+{
+	const struct limf_pipe_stats *ps = limf_pipe_stats(p);
+	const struct cap_stats *cs = limf_pipe_cap_stats(p);
+	char *txt = NULL;
+	size_t len = 0;
+	struct lim_json j;
+	FILE *f = open_memstream(&txt, &len);
+	if (!f)
+		return NULL;
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "liids");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < r->n_liid; i++) {
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "liid");
+		lim_json_str(&j, r->liid[i].liid);
+		lim_json_key(&j, "iri_records");
+		lim_json_u64(&j, r->liid[i].n_iri);
+		lim_json_key(&j, "cc_packets");
+		lim_json_u64(&j, r->liid[i].n_cc);
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
+	lim_json_key(&j, "summary");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "frames");
+	lim_json_u64(&j, cs->frames);
+	lim_json_key(&j, "calls");
+	lim_json_u64(&j, ps->calls);
+	lim_json_key(&j, "calls_intercepted");
+	lim_json_u64(&j, ps->calls_intercepted);
+	lim_json_key(&j, "decrypted");
+	lim_json_u64(&j, ps->decrypted);
+	lim_json_obj_close(&j);
+	lim_json_obj_close(&j);
+	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
+		free(txt);
+		return NULL;
+	}
+	/* "{members}\n" -> "members" */
+	char *close = strrchr(txt, '}');
+	if (!close || close == txt) {
+		free(txt);
+		return NULL;
+	}
+	*close = '\0';
+	memmove(txt, txt + 1, (size_t)(close - txt));
+	return txt;
+}
+
+/* ---- the loop -------------------------------------------------------------------------------- */
+
+/* Feeds the file frames that are due at now (at most BATCH). Returns the ms until the next one
+ * is due (0: more are due now, -1: the file has ended). */
+static int feed_file(struct limf_pipe *p, struct src *s, bool max_speed, uint64_t now,
+		     uint64_t *t0_mono, uint64_t *t0_ts, uint64_t *last_ts)
+{
+	for (int n = 0; n < BATCH; n++) {
+		if (!s->pending) {
+			bool got, eof;
+			enum lim_err e = cap_source_try_next(s->s, &s->f, &got, &eof);
+			if (e != LIM_OK || eof || !got) {
+				if (e != LIM_OK) {
+					fprintf(stderr, "limf: %s: read error (truncated file?)\n",
+						s->name);
+					s->failed = true;
+				}
+				s->done = true;
+				return -1;
+			}
+			if (*t0_mono == 0) {
+				uint64_t w = wall_ns();
+				*t0_mono = now;
+				*t0_ts = s->f.ts_ns;
+				/* the mapping, for whoever relates wall-clock events to the file */
+				fprintf(stderr,
+					"limf capture: %s: first frame %" PRIu64 ".%09" PRIu64
+					" played at wall %" PRIu64 ".%09" PRIu64 " (%s speed)\n",
+					s->name, *t0_ts / 1000000000u, *t0_ts % 1000000000u,
+					w / 1000000000u, w % 1000000000u,
+					max_speed ? "max" : "recorded");
+			}
+			s->due_ns = max_speed || s->f.ts_ns <= *t0_ts
+					    ? 0
+					    : *t0_mono + (s->f.ts_ns - *t0_ts);
+			s->pending = true;
+		}
+		if (s->due_ns > now) {
+			uint64_t ms = (s->due_ns - now + 999999u) / 1000000u;
+			return ms > TURN_MS ? TURN_MS : (int)ms;
+		}
+		s->pending = false;
+		s->frames++;
+		if (s->f.ts_ns > *last_ts)
+			*last_ts = s->f.ts_ns;
+		limf_pipe_frame(p, &s->f);
+	}
+	return 0;
+}
+
+static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
+{
+	for (int n = 0; n < BATCH; n++) {
+		struct cap_frame f;
+		bool got, eof;
+		enum lim_err e = cap_source_try_next(s->s, &f, &got, &eof);
+		if (e != LIM_OK || eof) {
+			fprintf(stderr, "limf: %s: capture failed: source closed\n", s->name);
+			s->done = s->failed = true;
+			return;
+		}
+		if (!got)
+			return;
+		s->frames++;
+		if (f.ts_ns > *last_ts)
+			*last_ts = f.ts_ns;
+		limf_pipe_frame(p, &f);
+	}
+}
+
+/* Runs until a stop condition; returns 0, or 1 when a source failed. */
+static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bool max_speed,
+		uint64_t duration_ns, uint64_t *last_ts)
+{
+	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
+	uint64_t t0_mono = 0, t0_ts = 0;
+	struct pollfd pfd[MAX_SOURCES];
+	size_t src_of[MAX_SOURCES];
+	int rc = 0;
+	while (!g_stop) {
+		uint64_t now = mono_ns();
+		int tmo = TURN_MS;
+		bool active = false;
+		nfds_t np = 0;
+		for (size_t i = 0; i < ns; i++) {
+			if (s[i].done)
+				continue;
+			active = true;
+			if (s[i].file) {
+				int t = feed_file(p, &s[i], max_speed, now, &t0_mono, &t0_ts,
+						  last_ts);
+				if (t >= 0 && t < tmo)
+					tmo = t;
+				if (s[i].failed)
+					rc = 1;
+			} else {
+				pfd[np].fd = s[i].fd;
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				src_of[np++] = i;
+			}
+		}
+		if (!active)
+			break; /* every source has ended */
+		if (np)
+			(void)poll(pfd, np, tmo);
+		else if (tmo > 0)
+			(void)poll(NULL, 0, tmo);
+		for (nfds_t k = 0; k < np; k++)
+			if (pfd[k].revents) {
+				drain_live(p, &s[src_of[k]], last_ts);
+				if (s[src_of[k]].failed)
+					rc = 1;
+			}
+		if (limf_dlv_pump(r->dlv, 0) != LIM_OK && r->pump_err++ == 0)
+			fprintf(stderr, "limf: handover: a link step failed (the links retry)\n");
+		now = mono_ns();
+		if (now >= next_recheck) {
+			size_t n = limf_pipe_recheck(p, (int64_t)(wall_ns() / 1000u));
+			if (n)
+				fprintf(stderr,
+					"limf: %zu LIID(s) of ongoing calls no longer under a "
+					"warrant "
+					"in force: their interception stopped\n",
+					n);
+			next_recheck = now + RECHECK_NS;
+		}
+		if (g_hup) {
+			g_hup = 0;
+			fprintf(stderr, "limf: SIGHUP: reload not implemented yet\n");
+		}
+		if (duration_ns && now - start >= duration_ns)
+			break;
+	}
+	return rc;
+}
+
+/* ---- options and set-up ---------------------------------------------------------------------- */
+
+struct c_opts {
+	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
+	size_t n_if;
+	const char *ifs[MAX_IFACES];
+};
+
+static void capture_usage(FILE *f)
+{
+	fputs("usage: limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N]\n"
+	      "                    [--buffer-mb N] [--pcap FILE [--speed recorded|max]]\n"
+	      "                    [--liid L] [--record DIR] [--duration SECONDS]\n"
+	      "The live service: captures calls on the interfaces (promiscuous, immediate mode;\n"
+	      "up to 8 -i) and/or plays a pcap file at its recorded speed, intercepts the calls\n"
+	      "of targets under a warrant in force (keys from the config's KMS) and hands their\n"
+	      "IRI and CC over to the authority each warrant's delivery names ([authority NAME]),\n"
+	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
+	      "changes take effect while running (checked every second). Stops at SIGTERM or\n"
+	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
+	      "source has ended; prints a summary on stderr.\n",
+	      f);
+}
+
+static bool num(const char *s, long lo, long hi, long *out)
+{
+	char *end = NULL;
+	long v;
+	if (!s)
+		return true;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || !end || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *conf_or_env(const char *conf, const char *env)
+{
+	if (conf && conf[0])
+		return conf;
+	const char *e = getenv(env);
+	return e && e[0] ? e : NULL;
+}
+
+static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, struct src *s,
+			size_t *ns)
+{
+	*ns = 0;
+	for (size_t i = 0; i < o->n_if; i++) {
+		struct cap_live_cfg lc;
+		struct src *x = &s[(*ns)++];
+		memset(&lc, 0, sizeof lc);
+		lc.iface = o->ifs[i];
+		lc.bpf = o->bpf;
+		lc.snaplen = (uint32_t)snaplen;
+		lc.buffer_size = (uint32_t)buffer_mb << 20;
+		lc.promisc = true;
+		lc.immediate = true;
+		x->name = o->ifs[i];
+		if (cap_source_open_live_cfg(&lc, &x->s) != LIM_OK) {
+			fprintf(stderr,
+				"limf: %s: cannot capture (no such interface, no permission "
+				"or a bad filter)\n",
+				o->ifs[i]);
+			return 1;
+		}
+		x->fd = cap_source_fd(x->s);
+		if (x->fd < 0) {
+			fprintf(stderr, "limf: %s: no selectable descriptor\n", o->ifs[i]);
+			return 1;
+		}
+	}
+	if (o->pcap) {
+		struct src *x = &s[(*ns)++];
+		x->name = o->pcap;
+		x->file = true;
+		x->fd = -1;
+		if (cap_source_open_file(o->pcap, &x->s) != LIM_OK) {
+			fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", o->pcap);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* see cli.h */
+int limf_cmd_capture(int argc, char **argv)
+{
+	struct c_opts o;
+	struct limf_conf conf;
+	struct run *r = NULL;
+	struct limf_pipe *p = NULL;
+	struct wr_kms *kms = NULL;
+	struct wr_db *db = NULL;
+	struct src s[MAX_SOURCES];
+	size_t ns = 0;
+	char why[512];
+	const char *url, *sign_key = NULL;
+	long duration = 0, snaplen = 0, buffer_mb = 0;
+	uint64_t last_ts = 0, t_start;
+	int rc = 1, src_rc;
+	const struct limf_opt opts[] = {
+		{ "--config", &o.config, NULL, NULL, NULL, 0 },
+		{ "-i", NULL, NULL, o.ifs, &o.n_if, MAX_IFACES },
+		{ "--bpf", &o.bpf, NULL, NULL, NULL, 0 },
+		{ "--snaplen", &o.snaplen, NULL, NULL, NULL, 0 },
+		{ "--buffer-mb", &o.buffer_mb, NULL, NULL, NULL, 0 },
+		{ "--pcap", &o.pcap, NULL, NULL, NULL, 0 },
+		{ "--speed", &o.speed, NULL, NULL, NULL, 0 },
+		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },
+		{ "--record", &o.record, NULL, NULL, NULL, 0 },
+		{ "--duration", &o.duration, NULL, NULL, NULL, 0 },
+	};
+	memset(&o, 0, sizeof o);
+	memset(s, 0, sizeof s);
+	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+		capture_usage(stdout);
+		return 0;
+	}
+	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0) != 0 ||
+	    !o.config || (o.n_if == 0 && !o.pcap) ||
+	    (o.speed && strcmp(o.speed, "recorded") != 0 && strcmp(o.speed, "max") != 0) ||
+	    !num(o.duration, 1, MAX_DURATION, &duration) || !num(o.snaplen, 64, 262144, &snaplen) ||
+	    !num(o.buffer_mb, 1, 1024, &buffer_mb)) {
+		capture_usage(stderr);
+		return 2;
+	}
+	limf_conf_init(&conf);
+	if (limf_conf_load(o.config, &conf, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: %s\n", why);
+		return 1;
+	}
+	url = conf_or_env(conf.kms_url, "LIMF_KMS_URL");
+	if (o.record) {
+		sign_key = conf_or_env(conf.sign_key, "LIMF_SIGN_KEY");
+		if (!sign_key || access(sign_key, R_OK) != 0) {
+			fprintf(stderr, "limf: --record needs a readable evidence signing key "
+					"([evidence] sign_key)\n");
+			return 1;
+		}
+	}
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		fprintf(stderr, "limf: out of memory\n");
+		return 1;
+	}
+	r->conf = &conf;
+	if (limf_open_db(conf_or_env(conf.db, "LIMF_DB"), &db) != 0)
+		goto out;
+	r->db = db;
+	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
+		goto out;
+	}
+	r->cin_persist = conf.spool_dir[0] != '\0';
+	if (conf.n_auth == 0)
+		fprintf(stderr, "limf: no [authority] in the config: nothing is handed over%s\n",
+			o.record ? " (recorded only)" : "");
+	if (url) {
+		struct wr_kms_config kc;
+		memset(&kc, 0, sizeof kc);
+		kc.base_url = url;
+		kc.ca_file = conf_or_env(conf.kms_ca, "LIMF_KMS_CA");
+		kc.cert_file = conf_or_env(conf.kms_cert, "LIMF_KMS_CERT");
+		kc.key_file = conf_or_env(conf.kms_key, "LIMF_KMS_KEY");
+		kc.crypto = limf_kms_crypto();
+		kc.keep_ended = false; /* live keys expire with their key period */
+		if (!kc.ca_file || !kc.cert_file || !kc.key_file ||
+		    wr_kms_new(&kc, &kms) != LIM_OK) {
+			fprintf(stderr,
+				"limf: KMS: [kms] needs url, ca, cert and key (mutual TLS)\n");
+			goto out;
+		}
+	} else {
+		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
+	}
+	if (o.record) {
+		switch (ho_bundle_open(o.record, &r->b)) {
+		case LIM_OK: break;
+		case LIM_E_STATE:
+			fprintf(stderr,
+				"limf: %s: not empty (or not a directory): refusing to write\n",
+				o.record);
+			goto out;
+		default: fprintf(stderr, "limf: %s: cannot be created\n", o.record); goto out;
+		}
+		if (o.pcap && ho_bundle_input(r->b, o.pcap) != LIM_OK) {
+			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap);
+			goto out;
+		}
+	}
+	{
+		struct limf_pipe_cfg pc;
+		memset(&pc, 0, sizeof pc);
+		pc.db = db;
+		pc.kms = kms;
+		pc.only_liid = o.liid;
+		pc.sink.iri = on_iri;
+		pc.sink.cc = on_cc;
+		pc.sink.cin = r->cin_persist ? next_cin : NULL;
+		pc.sink.ctx = r;
+		if (limf_pipe_new(&pc, &p) != LIM_OK) {
+			fprintf(stderr, "limf: out of memory\n");
+			goto out;
+		}
+	}
+	/* sources last: a live capture starts only when everything else is ready */
+	if (open_sources(&o, snaplen, buffer_mb, s, &ns) != 0)
+		goto out;
+	set_signals();
+	fprintf(stderr, "limf capture: running (%zu source(s), %zu authorit%s)\n", ns,
+		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");
+	t_start = mono_ns();
+	src_rc = loop(r, p, s, ns, o.speed && strcmp(o.speed, "max") == 0,
+		      (uint64_t)duration * 1000000000ull, &last_ts);
+	if (g_stop)
+		fprintf(stderr, "limf capture: signal %d: stopping\n", (int)g_stop);
+	/* live frames carry wall-clock times; a file's calls end at its last frame */
+	limf_pipe_finish(p, o.n_if ? wall_ns() : last_ts);
+	rc = src_rc;
+	if (r->b) {
+		char *extra = manifest_extra(r, p);
+		enum lim_err e = r->err;
+		if (!extra)
+			e = LIM_E_NOMEM;
+		if (e == LIM_OK)
+			e = ho_bundle_close(r->b, LIMF_VERSION, extra, sign_key);
+		else
+			ho_bundle_abort(r->b);
+		r->b = NULL;
+		free(extra);
+		if (e != LIM_OK) {
+			fprintf(stderr, "limf: the evidence bundle %s is not complete: %s\n",
+				o.record, r->errmsg[0] ? r->errmsg : lim_strerror(e));
+			rc = 1;
+		}
+	}
+	if (limf_dlv_count(r->dlv) &&
+	    limf_dlv_flush(r->dlv, limf_dlv_now_ms() + FLUSH_MS) != LIM_OK)
+		fprintf(stderr,
+			"limf capture: not all PDUs were confirmed: they stay spooled in %s "
+			"(delivered by the next run or `limf handover flush --config %s`)\n",
+			conf.spool_dir, o.config);
+	summary(stderr, r, p, s, ns, (double)(mono_ns() - t_start) / 1e9);
+	if (r->dlv_err && rc == 0)
+		rc = 3;
+out:
+	for (size_t i = 0; i < ns; i++)
+		cap_source_close(s[i].s);
+	if (r) {
+		if (r->b)
+			ho_bundle_abort(r->b);
+		limf_dlv_free(r->dlv);
+		free(r);
+	}
+	limf_pipe_free(p);
+	wr_kms_free(kms);
+	wr_db_close(db);
+	return rc;
+}
