@@ -17,10 +17,10 @@
  * call's CC within about a second). New warrants need nothing: the gate asks the database per
  * call. The pipeline (limf/pipeline.h) is the one of `limf replay`.
  *
- * Sink: the IRI and CC of each LIID whose warrant's delivery names an [authority] of the
- * config go to its spool and link (limf/delivery.h); with --record DIR also into an evidence
- * bundle (per LIID iri.jsonl and cc.pcap, signed manifest with the summary). CINs come from
- * the spool directory's persistent counter.
+ * Sink: limf/out.h, as for `limf replay`: the IRI and CC of each LIID whose warrant's
+ * delivery names an [authority] of the config go to its spool and link (limf/delivery.h);
+ * with --record DIR also into an evidence bundle of replay's layout (iri.jsonl, hi2/hi3.pdu,
+ * cc.pcap, WAV, signed manifest). CINs come from the spool directory's persistent counter.
  *
  * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT: the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
@@ -46,13 +46,13 @@
 #include "limf/delivery.h"
 #include "limf/kms_glue.h"
 #include "limf/opts.h"
+#include "limf/out.h"
 #include "limf/pipeline.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
 #define MAX_IFACES   8
 #define MAX_SOURCES  (MAX_IFACES + 1)
-#define MAX_LIIDS    64
 #define TURN_MS      50  /* longest poll: links and recheck run at least this often */
 #define BATCH        512 /* frames per source per turn */
 #define RECHECK_NS   1000000000ull
@@ -102,324 +102,13 @@ struct src {
 	uint64_t frames;
 };
 
-/* Per LIID: the warrant's country and, with --record, its bundle files. */
-struct liid_rec {
-	char liid[WR_LIID_MAX + 1];
-	char country[3];
-	bool warned; /* delivery names no authority (said once) */
-	struct ho_bfile *iri;
-	struct ho_ccw *cc;
-	uint64_t n_iri, n_cc;
-};
-
 struct run {
 	const struct limf_conf *conf;
-	struct wr_db *db;
 	struct limf_dlv *dlv;
-	bool cin_persist;    /* the spool directory holds the CIN counter */
-	struct ho_bundle *b; /* --record, else NULL */
-	size_t n_liid;
-	struct liid_rec liid[MAX_LIIDS];
-	uint64_t dlv_iri, dlv_cc, dlv_err, pump_err;
-	enum lim_err err; /* first recording failure (sticky) */
-	char errmsg[256];
+	struct ho_bundle *b;  /* --record, else NULL */
+	struct limf_out *out; /* the sink (limf/out.h): --record bundle and handover */
+	uint64_t pump_err;
 };
-
-static void fail(struct run *r, enum lim_err e, const char *what)
-{
-	if (r->err == LIM_OK) {
-		r->err = e;
-		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
-		fprintf(stderr, "limf: recording: %s (recording stops; delivery goes on)\n",
-			r->errmsg);
-	}
-}
-
-static struct liid_rec *rec_of(struct run *r, const char *liid)
-{
-	struct liid_rec *o;
-	struct wr_warrant *w;
-	for (size_t i = 0; i < r->n_liid; i++)
-		if (strcmp(r->liid[i].liid, liid) == 0)
-			return &r->liid[i];
-	if (r->n_liid == MAX_LIIDS) {
-		fail(r, LIM_E_LIMIT, "too many LIIDs in one run");
-		return NULL;
-	}
-	o = &r->liid[r->n_liid++];
-	memset(o, 0, sizeof *o);
-	snprintf(o->liid, sizeof o->liid, "%s", liid);
-	w = malloc(sizeof *w);
-	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
-		memcpy(o->country, w->country, sizeof o->country);
-	free(w);
-	if (r->b && r->err == LIM_OK) {
-		char path[96];
-		snprintf(path, sizeof path, "%s/iri.jsonl", liid);
-		enum lim_err e = ho_bundle_file(r->b, path, &o->iri);
-		if (e == LIM_OK) {
-			snprintf(path, sizeof path, "%s/cc.pcap", liid);
-			e = ho_bundle_ccw(r->b, path, &o->cc);
-		}
-		if (e != LIM_OK)
-			fail(r, e, "bundle output");
-	}
-	return o;
-}
-
-/* ---- the evidence record (the iri.jsonl format of limf replay, cli_replay.c) -------------- */
-
-static void fmt_time(uint64_t ns, char *buf, size_t cap)
-{
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	char d[32];
-	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(buf, cap, "%" PRIu64, ns);
-		return;
-	}
-	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
-}
-
-static void addr_port(char *buf, size_t cap, const struct cap_addr *a, uint16_t port)
-{
-	char s[64];
-	cap_addr_str(a, s, sizeof s);
-	snprintf(buf, cap, a->family == 6 ? "[%s]:%u" : "%s:%u", s, port);
-}
-
-static const char *iri_type_name(enum limf_iri_type t)
-{
-	switch (t) {
-	case LIMF_IRI_BEGIN: return "begin";
-	case LIMF_IRI_END: return "end";
-	case LIMF_IRI_CONTINUE: return "continue";
-	case LIMF_IRI_REPORT: return "report";
-	}
-	return "report";
-}
-
-static void json_text(struct lim_json *j, const char *key, const struct cap_text *t)
-{
-	lim_json_key(j, key);
-	lim_json_strn(j, t->s, t->len);
-}
-
-static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
-{
-	static const char *const keys[] = { "side",      "initiator", "responder",
-					    "t",         "kms_uri",   "key_user",
-					    "signature", "outcome",   "detail" };
-	const char *vals[] = { km->side,     km->initiator, km->responder, km->t,     km->kms_uri,
-			       km->key_user, km->sig,       km->outcome,   km->detail };
-	lim_json_obj_open(j);
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		lim_json_key(j, keys[i]);
-		lim_json_str(j, vals[i] ? vals[i] : "");
-	}
-	lim_json_key(j, "csb_id");
-	lim_json_u64(j, km->csb_id);
-	lim_json_key(j, "key_period");
-	lim_json_u64(j, km->key_period);
-	lim_json_key(j, "srtp_sessions");
-	lim_json_u64(j, km->n_keys);
-	lim_json_obj_close(j);
-}
-
-static void write_iri(struct run *r, struct liid_rec *o, const struct limf_iri *iri)
-{
-	char *txt = NULL, buf[80];
-	size_t len = 0;
-	struct lim_json j;
-	FILE *f = open_memstream(&txt, &len);
-	enum lim_err e;
-	if (!f) {
-		fail(r, LIM_E_NOMEM, "IRI record");
-		return;
-	}
-	lim_json_init(&j, f);
-	lim_json_obj_open(&j);
-	lim_json_key(&j, "liid");
-	lim_json_str(&j, iri->liid);
-	lim_json_key(&j, "cin");
-	lim_json_u64(&j, iri->cin);
-	lim_json_key(&j, "type");
-	lim_json_str(&j, iri_type_name(iri->type));
-	lim_json_key(&j, "kind");
-	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
-			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
-							 : "call-end");
-	fmt_time(iri->ts_ns, buf, sizeof buf);
-	lim_json_key(&j, "time");
-	lim_json_str(&j, buf);
-	json_text(&j, "call_id", &iri->call->call_id);
-	json_text(&j, "from", &iri->call->from_uri);
-	json_text(&j, "to", &iri->call->to_uri);
-	if (iri->kind == LIMF_IRI_SIP) {
-		addr_port(buf, sizeof buf, &iri->src, iri->sport);
-		lim_json_key(&j, "src");
-		lim_json_str(&j, buf);
-		addr_port(buf, sizeof buf, &iri->dst, iri->dport);
-		lim_json_key(&j, "dst");
-		lim_json_str(&j, buf);
-		lim_json_key(&j, "transport");
-		lim_json_str(&j, iri->over_tcp ? "tcp" : "udp");
-		lim_json_key(&j, "sip");
-		lim_json_strn(&j, (const char *)iri->sip, iri->sip_len);
-	} else if (iri->kind == LIMF_IRI_KEYMGMT) {
-		lim_json_key(&j, "key_management");
-		json_km(&j, iri->km);
-	} else {
-		lim_json_key(&j, "reason");
-		lim_json_str(&j, iri->end_reason ? iri->end_reason : "");
-		/* the wall time the record was made (a live recheck: not a capture time) */
-		fmt_time(wall_ns(), buf, sizeof buf);
-		lim_json_key(&j, "recorded");
-		lim_json_str(&j, buf);
-	}
-	lim_json_obj_close(&j);
-	e = lim_json_end(&j);
-	if (fclose(f) != 0 && e == LIM_OK)
-		e = LIM_E_NOMEM;
-	if (e == LIM_OK)
-		e = ho_bfile_write(o->iri, txt, len);
-	if (e != LIM_OK)
-		fail(r, e, "iri.jsonl");
-	free(txt);
-}
-
-/* ---- the network handover ------------------------------------------------------------------ */
-
-/* As cli_replay.c's psheader; the spool stamps the sequence number. */
-static void psheader(const struct run *r, const struct liid_rec *o, uint32_t cin, uint64_t ts_ns,
-		     struct ho_psheader *h)
-{
-	memset(h, 0, sizeof *h);
-	h->version = HO_PS_VERSION_DEFAULT;
-	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
-	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
-	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
-	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
-	h->cin = cin;
-	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
-	h->ts_sec = (uint32_t)(ts_ns / 1000000000u);
-	h->ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
-	h->tsq = HO_TSQ_INTERCEPTION;
-}
-
-static bool dlv_wanted(struct run *r, struct liid_rec *o, const char *delivery)
-{
-	if (limf_dlv_known(r->dlv, delivery))
-		return true;
-	if (!o->warned) {
-		o->warned = true;
-		fprintf(stderr,
-			"limf: warrant %s: delivery '%s' is no [authority] of the config: %s\n",
-			o->liid, delivery, r->b ? "recorded only" : "NOT delivered");
-	}
-	return false;
-}
-
-static void dlv_result(struct run *r, enum lim_err e, uint64_t *count)
-{
-	if (e == LIM_OK) {
-		(*count)++;
-		return;
-	}
-	if (r->dlv_err++ == 0)
-		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
-			e == LIM_E_LIMIT ? " (spool full: ALARM, PDUs refused)" : "");
-}
-
-static uint32_t next_cin(void *ctx)
-{
-	struct run *r = ctx;
-	uint32_t cin = 0;
-	if (limf_dlv_cin_reserve(r->dlv, 1, &cin) != LIM_OK) {
-		fprintf(stderr, "limf: the CIN counter of the spool directory cannot be written: "
-				"call not intercepted\n");
-		return 0;
-	}
-	return cin;
-}
-
-static void on_iri(void *ctx, const struct limf_iri *iri)
-{
-	struct run *r = ctx;
-	struct liid_rec *o = rec_of(r, iri->liid);
-	struct ho_psheader h;
-	if (!o)
-		return;
-	o->n_iri++;
-	if (o->iri && r->err == LIM_OK)
-		write_iri(r, o, iri);
-	if (iri->kind == LIMF_IRI_CALLEND || !dlv_wanted(r, o, iri->delivery))
-		return; /* a call end has no SIP message to carry: the record only */
-	psheader(r, o, iri->cin, iri->ts_ns, &h);
-	if (iri->kind == LIMF_IRI_KEYMGMT) {
-		const struct limf_keymgmt *k = iri->km;
-		struct ho_iri_keymgmt km;
-		memset(&km, 0, sizeof km);
-		km.type = (enum ho_iri_type)iri->type;
-		km.side = k->side;
-		km.initiator = k->initiator;
-		km.responder = k->responder;
-		km.kms_uri = k->kms_uri;
-		km.t = k->t;
-		km.outcome = k->outcome;
-		km.sig = k->sig;
-		km.detail = k->detail;
-		km.key_period = k->key_period;
-		km.csb_id = k->csb_id;
-		km.n_keys = k->n_keys;
-		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
-		return;
-	}
-	struct ho_iri_sip sip;
-	memset(&sip, 0, sizeof sip);
-	sip.type = (enum ho_iri_type)iri->type;
-	sip.src.family = iri->src.family;
-	memcpy(sip.src.addr, iri->src.a, sizeof sip.src.addr);
-	sip.dst.family = iri->dst.family;
-	memcpy(sip.dst.addr, iri->dst.a, sizeof sip.dst.addr);
-	sip.sip = iri->sip;
-	sip.sip_len = iri->sip_len;
-	dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
-}
-
-static void on_cc(void *ctx, const struct limf_cc *cc)
-{
-	struct run *r = ctx;
-	struct liid_rec *o = rec_of(r, cc->liid);
-	struct ho_psheader h;
-	struct ho_cc_rtp hc;
-	if (!o)
-		return;
-	o->n_cc++;
-	if (o->cc && r->err == LIM_OK) {
-		struct ho_cc_pkt pk;
-		memset(&pk, 0, sizeof pk);
-		pk.ts_ns = cc->ts_ns;
-		pk.family = cc->src.family;
-		memcpy(pk.src, cc->src.a, sizeof pk.src);
-		memcpy(pk.dst, cc->dst.a, sizeof pk.dst);
-		pk.sport = cc->sport;
-		pk.dport = cc->dport;
-		pk.data = cc->rtp;
-		pk.len = cc->len;
-		enum lim_err e = ho_ccw_write(o->cc, &pk);
-		if (e != LIM_OK && e != LIM_E_ARG)
-			fail(r, e, "cc.pcap");
-	}
-	if (!dlv_wanted(r, o, cc->delivery))
-		return;
-	psheader(r, o, cc->cin, cc->ts_ns, &h);
-	memset(&hc, 0, sizeof hc);
-	hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
-	hc.rtp = cc->rtp;
-	hc.rtp_len = cc->len;
-	dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
-}
 
 /* ---- summary --------------------------------------------------------------------------------- */
 
@@ -447,7 +136,9 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 	const struct limf_pipe_stats *ps = limf_pipe_stats(p);
 	const struct cap_stats *cs = limf_pipe_cap_stats(p);
 	struct totals t;
+	struct limf_out_stats ost;
 	dlv_totals(r->dlv, &t);
+	limf_out_stats(r->out, &ost);
 	fprintf(f,
 		"limf capture: %.1f s: frames %" PRIu64 " sip %" PRIu64 " calls %" PRIu64
 		" intercepted %" PRIu64 " with_content %" PRIu64 " decrypted %" PRIu64
@@ -457,7 +148,7 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 	fprintf(f,
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
-		r->dlv_iri, r->dlv_cc, r->dlv_err, t.pending, t.links);
+		ost.dlv_iri, ost.dlv_cc, ost.dlv_refused, t.pending, t.links);
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t recv = 0, drop = 0;
 		if (s[i].file)
@@ -469,58 +160,6 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 				" kernel_received %" PRIu64 " kernel_dropped %" PRIu64 "\n",
 				s[i].name, s[i].frames, recv, drop);
 	}
-}
-
-static char *manifest_extra(const struct run *r, const struct limf_pipe *p)
-{
-	const struct limf_pipe_stats *ps = limf_pipe_stats(p);
-	const struct cap_stats *cs = limf_pipe_cap_stats(p);
-	char *txt = NULL;
-	size_t len = 0;
-	struct lim_json j;
-	FILE *f = open_memstream(&txt, &len);
-	if (!f)
-		return NULL;
-	lim_json_init(&j, f);
-	lim_json_obj_open(&j);
-	lim_json_key(&j, "liids");
-	lim_json_arr_open(&j);
-	for (size_t i = 0; i < r->n_liid; i++) {
-		lim_json_obj_open(&j);
-		lim_json_key(&j, "liid");
-		lim_json_str(&j, r->liid[i].liid);
-		lim_json_key(&j, "iri_records");
-		lim_json_u64(&j, r->liid[i].n_iri);
-		lim_json_key(&j, "cc_packets");
-		lim_json_u64(&j, r->liid[i].n_cc);
-		lim_json_obj_close(&j);
-	}
-	lim_json_arr_close(&j);
-	lim_json_key(&j, "summary");
-	lim_json_obj_open(&j);
-	lim_json_key(&j, "frames");
-	lim_json_u64(&j, cs->frames);
-	lim_json_key(&j, "calls");
-	lim_json_u64(&j, ps->calls);
-	lim_json_key(&j, "calls_intercepted");
-	lim_json_u64(&j, ps->calls_intercepted);
-	lim_json_key(&j, "decrypted");
-	lim_json_u64(&j, ps->decrypted);
-	lim_json_obj_close(&j);
-	lim_json_obj_close(&j);
-	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
-		free(txt);
-		return NULL;
-	}
-	/* "{members}\n" -> "members" */
-	char *close = strrchr(txt, '}');
-	if (!close || close == txt) {
-		free(txt);
-		return NULL;
-	}
-	*close = '\0';
-	memmove(txt, txt + 1, (size_t)(close - txt));
-	return txt;
 }
 
 /* ---- the loop -------------------------------------------------------------------------------- */
@@ -825,12 +464,10 @@ int limf_cmd_capture(int argc, char **argv)
 	r->conf = &conf;
 	if (limf_open_db(conf_or_env(conf.db, "LIMF_DB"), &db) != 0)
 		goto out;
-	r->db = db;
 	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
 		goto out;
 	}
-	r->cin_persist = conf.spool_dir[0] != '\0';
 	if (conf.n_auth == 0)
 		fprintf(stderr, "limf: no [authority] in the config: nothing is handed over%s\n",
 			o.record ? " (recorded only)" : "");
@@ -873,10 +510,12 @@ int limf_cmd_capture(int argc, char **argv)
 		pc.db = db;
 		pc.kms = kms;
 		pc.only_liid = o.liid;
-		pc.sink.iri = on_iri;
-		pc.sink.cc = on_cc;
-		pc.sink.cin = r->cin_persist ? next_cin : NULL;
-		pc.sink.ctx = r;
+		struct limf_out_cfg oc = { r->b, r->dlv, db, &conf };
+		if (limf_out_new(&oc, &r->out) != LIM_OK) {
+			fprintf(stderr, "limf: out of memory\n");
+			goto out;
+		}
+		pc.sink = limf_out_sink(r->out);
 		if (limf_pipe_new(&pc, &p) != LIM_OK) {
 			fprintf(stderr, "limf: out of memory\n");
 			goto out;
@@ -897,8 +536,8 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_pipe_finish(p, o.n_if ? wall_ns() : last_ts);
 	rc = src_rc;
 	if (r->b) {
-		char *extra = manifest_extra(r, p);
-		enum lim_err e = r->err;
+		char *extra = limf_out_manifest(r->out, p, url);
+		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;
 		if (e == LIM_OK)
@@ -909,7 +548,8 @@ int limf_cmd_capture(int argc, char **argv)
 		free(extra);
 		if (e != LIM_OK) {
 			fprintf(stderr, "limf: the evidence bundle %s is not complete: %s\n",
-				o.record, r->errmsg[0] ? r->errmsg : lim_strerror(e));
+				o.record,
+				limf_out_error(r->out) ? limf_out_error(r->out) : lim_strerror(e));
 			rc = 1;
 		}
 	}
@@ -920,18 +560,23 @@ int limf_cmd_capture(int argc, char **argv)
 			"(delivered by the next run or `limf handover flush --config %s`)\n",
 			conf.spool_dir, o.config);
 	summary(stderr, r, p, s, ns, (double)(mono_ns() - t_start) / 1e9);
-	if (r->dlv_err && rc == 0)
-		rc = 3;
+	{
+		struct limf_out_stats ost;
+		limf_out_stats(r->out, &ost);
+		if (ost.dlv_refused && rc == 0)
+			rc = 3;
+	}
 out:
 	for (size_t i = 0; i < ns; i++)
 		cap_source_close(s[i].s);
+	limf_pipe_free(p);
 	if (r) {
+		limf_out_free(r->out);
 		if (r->b)
 			ho_bundle_abort(r->b);
 		limf_dlv_free(r->dlv);
 		free(r);
 	}
-	limf_pipe_free(p);
 	wr_kms_free(kms);
 	wr_db_close(db);
 	return rc;

@@ -25,6 +25,7 @@ struct dlv_auth {
 
 struct limf_dlv {
 	const struct limf_conf *conf;
+	uint32_t mem_cin; /* no spool directory: this run's CINs */
 	char dir[LIMF_CONF_PATH];
 	size_t n;
 	struct dlv_auth a[LIMF_CONF_AUTH];
@@ -180,7 +181,11 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	int fd, dfd;
 	*first = 0;
 	if (!d->dir[0]) {
-		*first = 1; /* no spool: CINs are this run's */
+		/* no spool: the CINs are this run's own */
+		if (d->mem_cin > UINT32_MAX - n - 1)
+			return LIM_E_LIMIT;
+		*first = d->mem_cin + 1;
+		d->mem_cin += n;
 		return LIM_OK;
 	}
 	if (mkdir_private(d->dir) != LIM_OK)

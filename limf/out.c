@@ -1,0 +1,835 @@
+/* limf/ outputs of the pipeline: see out.h. */
+#include "limf/out.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/json.h"
+#include "handover/handover.h"
+#include "warrants/warrants.h"
+
+#define MAX_OUT 64  /* LIIDs with output in one bundle */
+#define MAX_WAV 512 /* WAV streams in one bundle */
+#define MAX_SEQ 4096
+#define PDU_BUF (96u * 1024u)
+
+struct seq {
+	uint32_t cin, iri, cc;
+};
+
+struct wavs {
+	uint32_t cin, ssrc;
+	uint8_t pt;
+	struct ho_wav *w;
+	char path[96];
+};
+
+struct liid_out {
+	char liid[WR_LIID_MAX + 1];
+	char country[3];
+	struct ho_bfile *iri, *hi2, *hi3;
+	struct ho_ccw *cc;
+	size_t n_seq;
+	struct seq *seqs;
+	uint64_t n_iri, n_cc;
+};
+
+struct limf_out {
+	struct ho_bundle *b;
+	struct limf_dlv *dlv; /* --deliver: the network handover, else NULL */
+	uint64_t dlv_iri, dlv_cc, dlv_err, cin_err;
+	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
+	size_t n_warned;
+	struct wr_db *db;
+	const struct limf_conf *conf;
+	size_t n_out;
+	struct liid_out out[MAX_OUT];
+	size_t n_wav;
+	struct wavs wav[MAX_WAV];
+	char *calls; /* JSON array members, "," separated */
+	size_t calls_len;
+	FILE *calls_f;
+	bool first_call;
+	enum lim_err err; /* first output failure (sticky) */
+	char errmsg[256];
+	uint8_t pdu[PDU_BUF];
+};
+
+/* The first failure of the evidence recording: from then on nothing more is recorded (the
+ * network delivery goes on); limf_out_error reports it. */
+static void fail(struct limf_out *r, enum lim_err e, const char *what)
+{
+	if (r->err == LIM_OK) {
+		r->err = e;
+		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
+	}
+}
+
+/* Whether the evidence bundle is being written. */
+static bool rec(const struct limf_out *r)
+{
+	return r->b && r->err == LIM_OK;
+}
+
+static struct liid_out *out_of(struct limf_out *r, const char *liid)
+{
+	char path[96];
+	struct liid_out *o;
+	struct wr_warrant *w;
+	enum lim_err e;
+	for (size_t i = 0; i < r->n_out; i++)
+		if (strcmp(r->out[i].liid, liid) == 0)
+			return &r->out[i];
+	if (r->n_out == MAX_OUT) {
+		fail(r, LIM_E_LIMIT, "too many LIIDs in one bundle");
+		return NULL;
+	}
+	o = &r->out[r->n_out];
+	memset(o, 0, sizeof *o);
+	snprintf(o->liid, sizeof o->liid, "%s", liid);
+	w = malloc(sizeof *w);
+	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
+		memcpy(o->country, w->country, sizeof o->country);
+	free(w);
+	r->n_out++;
+	if (!rec(r))
+		return o;
+	snprintf(path, sizeof path, "%s/iri.jsonl", liid);
+	e = ho_bundle_file(r->b, path, &o->iri);
+	if (e == LIM_OK) {
+		snprintf(path, sizeof path, "%s/hi2.pdu", liid);
+		e = ho_bundle_file(r->b, path, &o->hi2);
+	}
+	if (e != LIM_OK)
+		fail(r, e, "bundle output");
+	return o;
+}
+
+/* The (LIID, CIN) sequence counters. */
+static struct seq *seq_of(struct limf_out *r, struct liid_out *o, uint32_t cin)
+{
+	struct seq *s;
+	for (size_t i = o->n_seq; i-- > 0;)
+		if (o->seqs[i].cin == cin)
+			return &o->seqs[i];
+	if (o->n_seq == MAX_SEQ) {
+		fail(r, LIM_E_LIMIT, "too many calls for one LIID");
+		return NULL;
+	}
+	s = realloc(o->seqs, (o->n_seq + 1) * sizeof *s);
+	if (!s) {
+		fail(r, LIM_E_NOMEM, "sequence numbers");
+		return NULL;
+	}
+	o->seqs = s;
+	s = &o->seqs[o->n_seq++];
+	memset(s, 0, sizeof *s);
+	s->cin = cin;
+	return s;
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char d[32];
+	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, cap, "%" PRIu64, ns);
+		return;
+	}
+	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
+}
+
+static void addr_port(char *buf, size_t cap, const struct cap_addr *a, uint16_t port)
+{
+	char s[64];
+	cap_addr_str(a, s, sizeof s);
+	snprintf(buf, cap, a->family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+static const char *iri_type_name(enum limf_iri_type t)
+{
+	switch (t) {
+	case LIMF_IRI_BEGIN: return "begin";
+	case LIMF_IRI_END: return "end";
+	case LIMF_IRI_CONTINUE: return "continue";
+	case LIMF_IRI_REPORT: return "report";
+	}
+	return "report";
+}
+
+static void json_text(struct lim_json *j, const char *key, const struct cap_text *t)
+{
+	lim_json_key(j, key);
+	lim_json_strn(j, t->s, t->len);
+}
+
+static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
+{
+	lim_json_obj_open(j);
+	lim_json_key(j, "side");
+	lim_json_str(j, km->side);
+	lim_json_key(j, "initiator");
+	lim_json_str(j, km->initiator);
+	lim_json_key(j, "responder");
+	lim_json_str(j, km->responder);
+	lim_json_key(j, "t");
+	lim_json_str(j, km->t);
+	lim_json_key(j, "csb_id");
+	lim_json_u64(j, km->csb_id);
+	lim_json_key(j, "kms_uri");
+	lim_json_str(j, km->kms_uri);
+	lim_json_key(j, "key_user");
+	lim_json_str(j, km->key_user);
+	lim_json_key(j, "key_period");
+	lim_json_u64(j, km->key_period);
+	lim_json_key(j, "signature");
+	lim_json_str(j, km->sig);
+	lim_json_key(j, "srtp_sessions");
+	lim_json_u64(j, km->n_keys);
+	lim_json_key(j, "outcome");
+	lim_json_str(j, km->outcome);
+	lim_json_key(j, "detail");
+	lim_json_str(j, km->detail);
+	lim_json_obj_close(j);
+}
+
+/* One iri.jsonl record:
+ *   {"liid","cin","type":"begin|continue|end|report","kind":"sip|key-management|call-end",
+ *    "time":ISO-8601 (µs, UTC),"call_id","from","to",
+ *    sip:  "src":"addr:port","dst":...,"transport":"udp|tcp","sip":the message text,
+ *    key-management: "key_management":{side, initiator, responder, t, csb_id, kms_uri,
+ *          key_user, key_period, signature valid|invalid|not-checked, srtp_sessions,
+ *          outcome, detail},
+ *    call-end: "reason":"bye|cancel|rejected|timeout|flush"} */
+static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_iri *iri)
+{
+	char *txt = NULL, buf[80];
+	size_t len = 0;
+	struct lim_json j;
+	FILE *f = open_memstream(&txt, &len);
+	enum lim_err e;
+	if (!rec(r) || !o->iri)
+		return;
+	if (!f) {
+		fail(r, LIM_E_NOMEM, "IRI record");
+		return;
+	}
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "liid");
+	lim_json_str(&j, iri->liid);
+	lim_json_key(&j, "cin");
+	lim_json_u64(&j, iri->cin);
+	lim_json_key(&j, "type");
+	lim_json_str(&j, iri_type_name(iri->type));
+	lim_json_key(&j, "kind");
+	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
+			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
+							 : "call-end");
+	fmt_time(iri->ts_ns, buf, sizeof buf);
+	lim_json_key(&j, "time");
+	lim_json_str(&j, buf);
+	json_text(&j, "call_id", &iri->call->call_id);
+	json_text(&j, "from", &iri->call->from_uri);
+	json_text(&j, "to", &iri->call->to_uri);
+	if (iri->kind == LIMF_IRI_SIP) {
+		addr_port(buf, sizeof buf, &iri->src, iri->sport);
+		lim_json_key(&j, "src");
+		lim_json_str(&j, buf);
+		addr_port(buf, sizeof buf, &iri->dst, iri->dport);
+		lim_json_key(&j, "dst");
+		lim_json_str(&j, buf);
+		lim_json_key(&j, "transport");
+		lim_json_str(&j, iri->over_tcp ? "tcp" : "udp");
+		lim_json_key(&j, "sip");
+		lim_json_strn(&j, (const char *)iri->sip, iri->sip_len);
+	} else if (iri->kind == LIMF_IRI_KEYMGMT) {
+		lim_json_key(&j, "key_management");
+		json_km(&j, iri->km);
+	} else {
+		lim_json_key(&j, "reason");
+		lim_json_str(&j, iri->end_reason ? iri->end_reason : "");
+	}
+	lim_json_obj_close(&j);
+	e = lim_json_end(&j);
+	if (fclose(f) != 0 && e == LIM_OK)
+		e = LIM_E_NOMEM;
+	if (e == LIM_OK)
+		e = ho_bfile_write(o->iri, txt, len);
+	if (e != LIM_OK)
+		fail(r, e, "iri.jsonl");
+	free(txt);
+}
+
+static void psheader(const struct limf_out *r, const struct liid_out *o, uint32_t cin, uint32_t seq,
+		     uint64_t ts_ns, struct ho_psheader *h)
+{
+	memset(h, 0, sizeof *h);
+	h->version = HO_PS_VERSION_DEFAULT;
+	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
+	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
+	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
+	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
+	h->cin = cin;
+	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
+	h->seqno = seq;
+	h->ts_sec = (uint32_t)(ts_ns / 1000000000u);
+	h->ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
+	h->tsq = HO_TSQ_INTERCEPTION;
+}
+
+/* Whether the LIID's records also go to the network (--deliver and a known authority); warns
+ * once per LIID whose delivery destination names no configured authority. */
+static bool dlv_wanted(struct limf_out *r, const char *liid, const char *delivery)
+{
+	if (!r->dlv)
+		return false;
+	if (limf_dlv_known(r->dlv, delivery))
+		return true;
+	for (size_t i = 0; i < r->n_warned; i++)
+		if (strcmp(r->warned[i], liid) == 0)
+			return false;
+	if (r->n_warned < MAX_OUT)
+		snprintf(r->warned[r->n_warned++], sizeof r->warned[0], "%s", liid);
+	fprintf(stderr,
+		"limf: warrant %s: delivery '%s' is no [authority] of the config: evidence "
+		"bundle only\n",
+		liid, delivery);
+	return false;
+}
+
+static void dlv_result(struct limf_out *r, enum lim_err e, uint64_t *count)
+{
+	if (e == LIM_OK) {
+		(*count)++;
+		return;
+	}
+	if (r->dlv_err++ == 0)
+		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
+			e == LIM_E_LIMIT ? " (spool full: ALARM, PDUs refused)" : "");
+}
+
+static uint32_t next_cin(void *ctx)
+{
+	struct limf_out *r = ctx;
+	uint32_t cin = 0;
+	if (limf_dlv_cin_reserve(r->dlv, 1, &cin) != LIM_OK) {
+		if (r->cin_err++ == 0)
+			fprintf(stderr, "limf: the CIN counter of the spool directory cannot be "
+					"updated: calls are not intercepted\n");
+		return 0;
+	}
+	return cin;
+}
+
+/* A key-management record as a limf-defined IRI PS-PDU (handover.h, TS 102 232-5
+ * nationalIPMMIRIParameters) in hi2.pdu and on the network. */
+static void on_iri_km(struct limf_out *r, struct liid_out *o, struct seq *s,
+		      const struct limf_iri *iri)
+{
+	const struct limf_keymgmt *k = iri->km;
+	struct ho_psheader h;
+	struct ho_iri_keymgmt km;
+	size_t len = 0;
+	enum lim_err e;
+	psheader(r, o, iri->cin, s->iri++, iri->ts_ns, &h);
+	memset(&km, 0, sizeof km);
+	km.type = (enum ho_iri_type)iri->type;
+	km.side = k->side;
+	km.initiator = k->initiator;
+	km.responder = k->responder;
+	km.kms_uri = k->kms_uri;
+	km.t = k->t;
+	km.outcome = k->outcome;
+	km.sig = k->sig;
+	km.detail = k->detail;
+	km.key_period = k->key_period;
+	km.csb_id = k->csb_id;
+	km.n_keys = k->n_keys;
+	if (rec(r) && o->hi2) {
+		e = ho_encode_iri_keymgmt(&h, &km, r->pdu, sizeof r->pdu, &len);
+		if (e == LIM_OK)
+			e = ho_bfile_write(o->hi2, r->pdu, len);
+		if (e != LIM_OK)
+			fail(r, e, "hi2.pdu (key management)");
+	}
+	if (dlv_wanted(r, iri->liid, iri->delivery))
+		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
+}
+
+static void on_iri(void *ctx, const struct limf_iri *iri)
+{
+	struct limf_out *r = ctx;
+	struct liid_out *o = out_of(r, iri->liid);
+	struct seq *s;
+	if (!o)
+		return;
+	write_iri(r, o, iri);
+	o->n_iri++;
+	if (iri->kind == LIMF_IRI_CALLEND)
+		return; /* no SIP message to carry: iri.jsonl only */
+	s = seq_of(r, o, iri->cin);
+	if (!s)
+		return;
+	if (iri->kind == LIMF_IRI_KEYMGMT) {
+		on_iri_km(r, o, s, iri);
+		return;
+	}
+	struct ho_psheader h;
+	struct ho_iri_sip sip;
+	size_t len = 0;
+	enum lim_err e;
+	psheader(r, o, iri->cin, s->iri++, iri->ts_ns, &h);
+	memset(&sip, 0, sizeof sip);
+	sip.type = (enum ho_iri_type)iri->type;
+	sip.src.family = iri->src.family;
+	memcpy(sip.src.addr, iri->src.a, sizeof sip.src.addr);
+	sip.dst.family = iri->dst.family;
+	memcpy(sip.dst.addr, iri->dst.a, sizeof sip.dst.addr);
+	sip.sip = iri->sip;
+	sip.sip_len = iri->sip_len;
+	if (rec(r) && o->hi2) {
+		e = ho_encode_iri_sip(&h, &sip, r->pdu, sizeof r->pdu, &len);
+		if (e == LIM_OK)
+			e = ho_bfile_write(o->hi2, r->pdu, len);
+		if (e != LIM_OK)
+			fail(r, e, "hi2.pdu");
+	}
+	if (dlv_wanted(r, iri->liid, iri->delivery))
+		dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
+}
+
+static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
+			   uint8_t pt)
+{
+	struct wavs *w;
+	for (size_t i = 0; i < r->n_wav; i++)
+		if (r->wav[i].w && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
+		    strncmp(r->wav[i].path, liid, strlen(liid)) == 0 &&
+		    r->wav[i].path[strlen(liid)] == '/')
+			return r->wav[i].pt == pt ? &r->wav[i] : NULL;
+	if (r->n_wav == MAX_WAV || (pt != 0 && pt != 8))
+		return NULL;
+	w = &r->wav[r->n_wav];
+	memset(w, 0, sizeof *w);
+	w->cin = cin;
+	w->ssrc = ssrc;
+	w->pt = pt;
+	snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", liid, cin,
+		 ssrc);
+	if (ho_bundle_wav(r->b, w->path, pt, &w->w) != LIM_OK) {
+		fail(r, LIM_E_IO, w->path);
+		return NULL;
+	}
+	r->n_wav++;
+	return w;
+}
+
+/* The RTP payload of a clear packet (RFC 3550 s5.1: CSRCs, extension, padding). */
+static bool rtp_payload(const uint8_t *p, size_t n, const uint8_t **pl, size_t *pln)
+{
+	size_t off = 12, end = n;
+	if (n < 12 || (p[0] >> 6) != 2)
+		return false;
+	off += 4u * (p[0] & 15u);
+	if (off > n)
+		return false;
+	if (p[0] & 0x10) {
+		if (n - off < 4)
+			return false;
+		size_t ext = 4u + 4u * ((size_t)p[off + 2] << 8 | p[off + 3]);
+		if (ext > n - off)
+			return false;
+		off += ext;
+	}
+	if (p[0] & 0x20) {
+		uint8_t pad = p[n - 1];
+		if (pad == 0 || pad > n - off)
+			return false;
+		end = n - pad;
+	}
+	*pl = p + off;
+	*pln = end - off;
+	return true;
+}
+
+static void on_cc(void *ctx, const struct limf_cc *cc)
+{
+	struct limf_out *r = ctx;
+	struct liid_out *o = out_of(r, cc->liid);
+	struct ho_cc_pkt pk;
+	struct ho_psheader h;
+	struct ho_cc_rtp hc;
+	struct seq *s;
+	struct wavs *w;
+	const uint8_t *pl;
+	size_t pln, len = 0;
+	char path[96];
+	enum lim_err e = LIM_OK;
+	if (!o)
+		return;
+	o->n_cc++;
+	s = seq_of(r, o, cc->cin);
+	if (!s)
+		return;
+	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
+	memset(&hc, 0, sizeof hc);
+	hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
+	hc.rtp = cc->rtp;
+	hc.rtp_len = cc->len;
+	if (dlv_wanted(r, cc->liid, cc->delivery))
+		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
+	if (!rec(r))
+		return;
+	if (!o->cc) {
+		snprintf(path, sizeof path, "%s/cc.pcap", o->liid);
+		e = ho_bundle_ccw(r->b, path, &o->cc);
+		if (e == LIM_OK) {
+			snprintf(path, sizeof path, "%s/hi3.pdu", o->liid);
+			e = ho_bundle_file(r->b, path, &o->hi3);
+		}
+		if (e != LIM_OK) {
+			fail(r, e, "cc.pcap");
+			return;
+		}
+	}
+	memset(&pk, 0, sizeof pk);
+	pk.ts_ns = cc->ts_ns;
+	pk.family = cc->src.family;
+	memcpy(pk.src, cc->src.a, sizeof pk.src);
+	memcpy(pk.dst, cc->dst.a, sizeof pk.dst);
+	pk.sport = cc->sport;
+	pk.dport = cc->dport;
+	pk.data = cc->rtp;
+	pk.len = cc->len;
+	e = ho_ccw_write(o->cc, &pk);
+	if (e == LIM_OK)
+		e = ho_encode_cc_rtp(&h, &hc, r->pdu, sizeof r->pdu, &len);
+	if (e == LIM_OK)
+		e = ho_bfile_write(o->hi3, r->pdu, len);
+	if (e != LIM_OK) {
+		fail(r, e, "cc.pcap / hi3.pdu");
+		return;
+	}
+	if ((cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
+	    (w = wav_of(r, cc->liid, cc->cin, cc->ssrc, cc->pt)) != NULL) {
+		e = ho_wav_write(w->w, cc->rtp_ts, pl, pln);
+		if (e == LIM_E_IO)
+			fail(r, e, w->path);
+		/* other refusals (a packet before its segment, past the cap) are counted by the
+		 * writer and leave the file valid */
+	}
+}
+
+static void on_call_done(void *ctx, const struct limf_call_summary *s)
+{
+	struct limf_out *r = ctx;
+	const struct cap_call *c = s->call;
+	struct lim_json j;
+	char buf[80];
+	if (!r->calls_f)
+		return;
+	if (!r->first_call)
+		fputc(',', r->calls_f);
+	r->first_call = false;
+	lim_json_init(&j, r->calls_f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "cin");
+	lim_json_u64(&j, s->cin);
+	json_text(&j, "call_id", &c->call_id);
+	json_text(&j, "from", &c->from_uri);
+	json_text(&j, "to", &c->to_uri);
+	fmt_time(c->first_ns, buf, sizeof buf);
+	lim_json_key(&j, "start");
+	lim_json_str(&j, buf);
+	fmt_time(c->end_ns ? c->end_ns : c->last_ns, buf, sizeof buf);
+	lim_json_key(&j, "end");
+	lim_json_str(&j, buf);
+	lim_json_key(&j, "end_reason");
+	lim_json_str(&j, cap_call_end_name(c->end));
+	lim_json_key(&j, "liids");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < s->n_liids; i++)
+		lim_json_str(&j, s->liids[i]);
+	lim_json_arr_close(&j);
+	lim_json_key(&j, "content");
+	lim_json_bool(&j, s->cc);
+	lim_json_key(&j, "key_management");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < s->n_km; i++)
+		json_km(&j, s->km[i]);
+	lim_json_arr_close(&j);
+	lim_json_key(&j, "streams");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < s->n_streams; i++) {
+		const struct limf_call_stream *st = &s->streams[i];
+		lim_json_obj_open(&j);
+		snprintf(buf, sizeof buf, "%08" PRIx32, st->ssrc);
+		lim_json_key(&j, "ssrc");
+		lim_json_str(&j, buf);
+		lim_json_key(&j, "direction");
+		lim_json_str(&j, st->dir == CAP_DIR_TO_ANSWERER ? "caller-to-callee"
+								: "callee-to-caller");
+		lim_json_key(&j, "payload_type");
+		lim_json_u64(&j, st->pt);
+		lim_json_key(&j, "decrypted");
+		lim_json_u64(&j, st->decrypted);
+		lim_json_key(&j, "auth_failed");
+		lim_json_u64(&j, st->auth_failed);
+		lim_json_key(&j, "replayed");
+		lim_json_u64(&j, st->replayed);
+		lim_json_key(&j, "wav");
+		lim_json_arr_open(&j);
+		for (size_t k = 0; k < r->n_wav; k++)
+			if (r->wav[k].cin == s->cin && r->wav[k].ssrc == st->ssrc)
+				lim_json_str(&j, r->wav[k].path);
+		lim_json_arr_close(&j);
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
+	lim_json_key(&j, "media_without_key");
+	lim_json_u64(&j, s->media_undecrypted);
+	lim_json_obj_close(&j);
+	/* the call's audio is complete: release its descriptors */
+	for (size_t k = 0; k < r->n_wav; k++)
+		if (r->wav[k].cin == s->cin && r->wav[k].w) {
+			if (ho_wav_close(r->wav[k].w) != LIM_OK)
+				fail(r, LIM_E_IO, r->wav[k].path);
+			r->wav[k].w = NULL;
+		}
+	/* lim_json_end writes a newline: harmless between members */
+	if (lim_json_end(&j) != LIM_OK)
+		fail(r, LIM_E_IO, "manifest calls");
+}
+
+static void json_warrants(struct lim_json *j, struct limf_out *r)
+{
+	char t[WR_TIME_STRLEN];
+	lim_json_key(j, "warrants");
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < r->n_out; i++) {
+		struct wr_warrant *w = malloc(sizeof *w);
+		lim_json_obj_open(j);
+		lim_json_key(j, "liid");
+		lim_json_str(j, r->out[i].liid);
+		if (w && wr_warrant_get(r->db, r->out[i].liid, w) == LIM_OK) {
+			lim_json_key(j, "authority");
+			lim_json_str(j, w->authority);
+			lim_json_key(j, "authority_ref");
+			lim_json_str(j, w->authority_ref);
+			lim_json_key(j, "country");
+			lim_json_str(j, w->country);
+			lim_json_key(j, "scope");
+			lim_json_str(j, wr_scope_name(w->scope));
+			wr_time_format(w->valid_from, t);
+			lim_json_key(j, "valid_from");
+			lim_json_str(j, t);
+			wr_time_format(w->valid_to, t);
+			lim_json_key(j, "valid_to");
+			lim_json_str(j, t);
+			lim_json_key(j, "status");
+			lim_json_str(j, wr_status_name(w->status));
+		}
+		lim_json_key(j, "iri_records");
+		lim_json_u64(j, r->out[i].n_iri);
+		lim_json_key(j, "cc_packets");
+		lim_json_u64(j, r->out[i].n_cc);
+		lim_json_obj_close(j);
+		free(w);
+	}
+	lim_json_arr_close(j);
+}
+
+/* see out.h */
+void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p)
+{
+	const struct limf_pipe_stats *s = limf_pipe_stats(p);
+	const struct cap_stats *c = limf_pipe_cap_stats(p);
+	lim_json_obj_open(j);
+	lim_json_key(j, "frames");
+	lim_json_u64(j, c->frames);
+	lim_json_key(j, "sip_messages");
+	lim_json_u64(j, c->sip);
+	lim_json_key(j, "calls");
+	lim_json_u64(j, s->calls);
+	lim_json_key(j, "calls_intercepted");
+	lim_json_u64(j, s->calls_intercepted);
+	lim_json_key(j, "calls_with_content");
+	lim_json_u64(j, s->calls_cc);
+	lim_json_key(j, "i_messages");
+	lim_json_u64(j, s->imsg);
+	lim_json_key(j, "kms_requests_ok");
+	lim_json_u64(j, s->kms_ok);
+	lim_json_key(j, "kms_requests_failed");
+	lim_json_u64(j, s->kms_fail);
+	lim_json_key(j, "unwrap_failed");
+	lim_json_u64(j, s->unwrap_fail);
+	lim_json_key(j, "bad_signatures");
+	lim_json_u64(j, s->sig_bad);
+	lim_json_key(j, "media_packets_intercepted");
+	lim_json_u64(j, s->media_target);
+	lim_json_key(j, "decrypted");
+	lim_json_u64(j, s->decrypted);
+	lim_json_key(j, "auth_failed");
+	lim_json_u64(j, s->auth_failed);
+	lim_json_key(j, "replayed");
+	lim_json_u64(j, s->replayed);
+	lim_json_key(j, "iri_records");
+	lim_json_u64(j, s->iri_out);
+	lim_json_key(j, "cc_packets");
+	lim_json_u64(j, s->cc_out);
+	lim_json_obj_close(j);
+}
+
+/* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
+/* see out.h */
+char *limf_out_manifest(struct limf_out *r, const struct limf_pipe *p, const char *url)
+{
+	const struct wr_kms_cert *cert = limf_pipe_cert(p);
+	bool have_cert = cert != NULL;
+	char *txt = NULL;
+	size_t len = 0;
+	struct lim_json j;
+	FILE *f = open_memstream(&txt, &len);
+	if (!f)
+		return NULL;
+	if (r->calls_f) {
+		if (fclose(r->calls_f) != 0)
+			fail(r, LIM_E_NOMEM, "manifest calls");
+		r->calls_f = NULL;
+	}
+	/* written as one object, then unwrapped to its members */
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	json_warrants(&j, r);
+	lim_json_key(&j, "kms");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "url");
+	lim_json_str(&j, url ? url : "");
+	if (have_cert) {
+		lim_json_key(&j, "kms_uri");
+		lim_json_str(&j, cert->kms_uri);
+		lim_json_key(&j, "user_id_format");
+		lim_json_str(&j, cert->scheme == WR_KMS_ID_3GPP ? "3gpp-uid" : "rfc6509");
+		lim_json_key(&j, "user_key_period");
+		lim_json_u64(&j, cert->user_key_period);
+		lim_json_key(&j, "user_key_offset");
+		lim_json_u64(&j, cert->user_key_offset);
+		lim_json_key(&j, "pub_enc_key_z");
+		lim_json_hex(&j, cert->z, sizeof cert->z);
+		lim_json_key(&j, "pub_auth_key_kpak");
+		lim_json_hex(&j, cert->kpak, sizeof cert->kpak);
+	}
+	lim_json_obj_close(&j);
+	lim_json_key(&j, "summary");
+	limf_json_pipe_summary(&j, p);
+	lim_json_obj_close(&j);
+	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
+		free(txt);
+		return NULL;
+	}
+	/* "{members}\n" -> "members" + ,"calls":[...] */
+	{
+		char *close = strrchr(txt, '}');
+		size_t n = close && close > txt ? (size_t)(close - txt) - 1 : 0;
+		char *out = close ? malloc(n + r->calls_len + 16) : NULL;
+		size_t o = 0;
+		if (!out) {
+			free(txt);
+			return NULL;
+		}
+		memcpy(out, txt + 1, n);
+		o = n;
+		memcpy(out + o, ",\"calls\":[", 10);
+		o += 10;
+		if (r->calls_len)
+			memcpy(out + o, r->calls, r->calls_len);
+		o += r->calls_len;
+		out[o++] = ']';
+		out[o] = '\0';
+		free(txt);
+		return out;
+	}
+}
+
+/* see cli.h */
+
+/* see out.h */
+enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
+{
+	struct limf_out *r = calloc(1, sizeof *r);
+	*out = NULL;
+	if (!r)
+		return LIM_E_NOMEM;
+	r->b = cfg->bundle;
+	r->dlv = cfg->dlv;
+	r->db = cfg->db;
+	r->conf = cfg->conf;
+	r->first_call = true;
+	if (r->b && !(r->calls_f = open_memstream(&r->calls, &r->calls_len))) {
+		free(r);
+		return LIM_E_NOMEM;
+	}
+	*out = r;
+	return LIM_OK;
+}
+
+/* see out.h */
+struct limf_sink limf_out_sink(struct limf_out *o)
+{
+	struct limf_sink s;
+	memset(&s, 0, sizeof s);
+	s.iri = on_iri;
+	s.cc = on_cc;
+	s.call_done = on_call_done;
+	s.cin = o->dlv ? next_cin : NULL;
+	s.ctx = o;
+	return s;
+}
+
+/* see out.h */
+const char *limf_out_error(const struct limf_out *o)
+{
+	return o->err != LIM_OK ? o->errmsg : NULL;
+}
+
+/* see out.h */
+void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->dlv_iri = o->dlv_iri;
+	st->dlv_cc = o->dlv_cc;
+	st->dlv_refused = o->dlv_err;
+	st->n_liids = o->n_out;
+	st->n_wavs = o->n_wav;
+}
+
+/* see out.h */
+const char *limf_out_liid(const struct limf_out *o, size_t i)
+{
+	return i < o->n_out ? o->out[i].liid : NULL;
+}
+
+/* see out.h */
+const char *limf_out_wav(const struct limf_out *o, size_t i)
+{
+	return i < o->n_wav ? o->wav[i].path : NULL;
+}
+
+/* see out.h */
+void limf_out_free(struct limf_out *o)
+{
+	if (!o)
+		return;
+	if (o->calls_f)
+		fclose(o->calls_f);
+	for (size_t i = 0; i < o->n_out; i++)
+		free(o->out[i].seqs);
+	free(o->calls);
+	free(o);
+}

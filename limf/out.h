@@ -1,0 +1,64 @@
+/* limf/ outputs of the pipeline (limf/pipeline.h sink), shared by `limf replay` and
+ * `limf capture`: for each LIID a warrant gave,
+ *   - the evidence bundle (handover/bundle.h), when one is open:
+ *       <LIID>/iri.jsonl   one JSON object per IRI record (see write_iri in out.c)
+ *       <LIID>/hi2.pdu     the SIP and key-management IRI records as ETSI TS 102 232-1/-5
+ *                          PS-PDUs, back to back (key management: limf's
+ *                          nationalIPMMIRIParameters record, handover/pdu.h); call-end
+ *                          records without a SIP message: iri.jsonl only
+ *       <LIID>/cc.pcap     clear RTP in IP/UDP with the original addresses, ports and times
+ *       <LIID>/hi3.pdu     the same packets as IPMMCC PS-PDUs
+ *       <LIID>/audio/<CIN>-<SSRC>.wav   each PCMU/PCMA stream decoded to 16-bit PCM
+ *     with sequence numbers per (LIID, CIN), IRI and CC separately, from 0;
+ *   - the network handover (limf/delivery.h), when one is open, for LIIDs whose warrant's
+ *     delivery names a configured authority (the same PDUs; the spool stamps the numbers and
+ *     the authority's li-psDomainId version; CINs come from the spool directory's counter).
+ * A recording failure stops the recording (limf_out_error) but not the delivery. */
+#ifndef LIMF_OUT_H
+#define LIMF_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "handover/bundle.h"
+#include "limf/config.h"
+#include "limf/delivery.h"
+#include "limf/pipeline.h"
+#include "warrants/warrants.h"
+
+struct limf_out;
+
+struct limf_out_cfg {
+	struct ho_bundle *bundle;     /* borrowed; NULL = no evidence recording */
+	struct limf_dlv *dlv;         /* borrowed; NULL = no network handover */
+	struct wr_db *db;             /* borrowed: the warrants' countries for the PS headers */
+	const struct limf_conf *conf; /* borrowed: operator and network element ids, country */
+};
+
+struct limf_out_stats {
+	uint64_t dlv_iri, dlv_cc, dlv_refused; /* PDUs spooled / refused by a full spool */
+	size_t n_liids, n_wavs;
+};
+
+/* LIM_E_NOMEM. */
+enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out) LIM_WUR;
+/* The pipeline sink that writes to o (o must outlive the pipeline's use of it). */
+struct limf_sink limf_out_sink(struct limf_out *o);
+/* The first recording failure ("what: reason"), or NULL. */
+const char *limf_out_error(const struct limf_out *o);
+void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st);
+/* The i-th LIID that had output / WAV written (bundle-relative path); NULL past the end. */
+const char *limf_out_liid(const struct limf_out *o, size_t i);
+const char *limf_out_wav(const struct limf_out *o, size_t i);
+/* After the pipeline finished: the members for ho_bundle_close's extra_json: "warrants",
+ * "kms" (kms_url and p's certificate), "summary" (p's counters), "calls". malloc'd; NULL
+ * on failure. */
+char *limf_out_manifest(struct limf_out *o, const struct limf_pipe *p, const char *kms_url);
+void limf_out_free(struct limf_out *o); /* NULL is a no-op */
+
+struct lim_json;
+/* The pipeline's counters as one JSON object (frames, calls, intercepted, decrypted...). */
+void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p);
+
+#endif
