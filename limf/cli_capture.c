@@ -44,7 +44,6 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/delivery.h"
-#include "limf/kms_glue.h"
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
@@ -337,14 +336,6 @@ static bool num(const char *s, long lo, long hi, long *out)
 	return true;
 }
 
-static const char *conf_or_env(const char *conf, const char *env)
-{
-	if (conf && conf[0])
-		return conf;
-	const char *e = getenv(env);
-	return e && e[0] ? e : NULL;
-}
-
 static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, struct src *s,
 			size_t *ns)
 {
@@ -447,9 +438,9 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
 	}
-	url = conf_or_env(conf.kms_url, "LIMF_KMS_URL");
+	url = limf_setting(NULL, conf.kms_url, "LIMF_KMS_URL");
 	if (o.record) {
-		sign_key = conf_or_env(conf.sign_key, "LIMF_SIGN_KEY");
+		sign_key = limf_setting(NULL, conf.sign_key, "LIMF_SIGN_KEY");
 		if (!sign_key || access(sign_key, R_OK) != 0) {
 			fprintf(stderr, "limf: --record needs a readable evidence signing key "
 					"([evidence] sign_key)\n");
@@ -462,7 +453,7 @@ int limf_cmd_capture(int argc, char **argv)
 		return 1;
 	}
 	r->conf = &conf;
-	if (limf_open_db(conf_or_env(conf.db, "LIMF_DB"), &db) != 0)
+	if (limf_open_db(limf_setting(NULL, conf.db, "LIMF_DB"), &db) != 0)
 		goto out;
 	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
@@ -471,34 +462,14 @@ int limf_cmd_capture(int argc, char **argv)
 	if (conf.n_auth == 0)
 		fprintf(stderr, "limf: no [authority] in the config: nothing is handed over%s\n",
 			o.record ? " (recorded only)" : "");
-	if (url) {
-		struct wr_kms_config kc;
-		memset(&kc, 0, sizeof kc);
-		kc.base_url = url;
-		kc.ca_file = conf_or_env(conf.kms_ca, "LIMF_KMS_CA");
-		kc.cert_file = conf_or_env(conf.kms_cert, "LIMF_KMS_CERT");
-		kc.key_file = conf_or_env(conf.kms_key, "LIMF_KMS_KEY");
-		kc.crypto = limf_kms_crypto();
-		kc.keep_ended = false; /* live keys expire with their key period */
-		if (!kc.ca_file || !kc.cert_file || !kc.key_file ||
-		    wr_kms_new(&kc, &kms) != LIM_OK) {
-			fprintf(stderr,
-				"limf: KMS: [kms] needs url, ca, cert and key (mutual TLS)\n");
-			goto out;
-		}
-	} else {
-		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
-	}
+	/* live keys expire with their key period (no keep_ended) */
+	if (limf_kms_open(url, limf_setting(NULL, conf.kms_ca, "LIMF_KMS_CA"),
+			  limf_setting(NULL, conf.kms_cert, "LIMF_KMS_CERT"),
+			  limf_setting(NULL, conf.kms_key, "LIMF_KMS_KEY"), false, &kms) != 0)
+		goto out;
 	if (o.record) {
-		switch (ho_bundle_open(o.record, &r->b)) {
-		case LIM_OK: break;
-		case LIM_E_STATE:
-			fprintf(stderr,
-				"limf: %s: not empty (or not a directory): refusing to write\n",
-				o.record);
+		if (limf_bundle_open(o.record, &r->b) != 0)
 			goto out;
-		default: fprintf(stderr, "limf: %s: cannot be created\n", o.record); goto out;
-		}
 		if (o.pcap && ho_bundle_input(r->b, o.pcap) != LIM_OK) {
 			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap);
 			goto out;

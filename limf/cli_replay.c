@@ -37,7 +37,6 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/delivery.h"
-#include "limf/kms_glue.h"
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
@@ -72,16 +71,6 @@ static void replay_usage(FILE *f)
 	      "confirmed within --deliver-timeout (default 30 s) stays spooled for\n"
 	      "`limf handover flush` (exit 3 then).\n",
 	      f);
-}
-
-static const char *pick(const char *flag, const char *conf, const char *env)
-{
-	if (flag && flag[0])
-		return flag;
-	if (conf && conf[0])
-		return conf;
-	const char *e = env ? getenv(env) : NULL;
-	return e && e[0] ? e : NULL;
 }
 
 static void progress(const struct limf_pipe *p, uint64_t done, uint64_t total, bool final)
@@ -199,12 +188,12 @@ int limf_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
 	}
-	dbs = pick(o.db, conf.db, "LIMF_DB");
-	url = pick(o.url, conf.kms_url, "LIMF_KMS_URL");
-	ca = pick(o.ca, conf.kms_ca, "LIMF_KMS_CA");
-	cert_f = pick(o.cert, conf.kms_cert, "LIMF_KMS_CERT");
-	key_f = pick(o.key, conf.kms_key, "LIMF_KMS_KEY");
-	sign_key = pick(o.sign_key, conf.sign_key, "LIMF_SIGN_KEY");
+	dbs = limf_setting(o.db, conf.db, "LIMF_DB");
+	url = limf_setting(o.url, conf.kms_url, "LIMF_KMS_URL");
+	ca = limf_setting(o.ca, conf.kms_ca, "LIMF_KMS_CA");
+	cert_f = limf_setting(o.cert, conf.kms_cert, "LIMF_KMS_CERT");
+	key_f = limf_setting(o.key, conf.kms_key, "LIMF_KMS_KEY");
+	sign_key = limf_setting(o.sign_key, conf.sign_key, "LIMF_SIGN_KEY");
 	if (!sign_key) {
 		fprintf(stderr, "limf: no evidence signing key (--sign-key, [evidence] sign_key in "
 				"the config, or LIMF_SIGN_KEY)\n");
@@ -222,14 +211,8 @@ int limf_cmd_replay(int argc, char **argv)
 		}
 		total += (uint64_t)sb.st_size;
 	}
-	switch (ho_bundle_open(o.out, &b)) {
-	case LIM_OK: break;
-	case LIM_E_STATE:
-		fprintf(stderr, "limf: %s: not empty (or not a directory): refusing to write\n",
-			o.out);
+	if (limf_bundle_open(o.out, &b) != 0)
 		goto out;
-	default: fprintf(stderr, "limf: %s: cannot be created\n", o.out); goto out;
-	}
 	if (limf_open_db(dbs, &db) != 0)
 		goto out;
 	if (o.deliver) {
@@ -243,23 +226,9 @@ int limf_cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (url) {
-		struct wr_kms_config kc;
-		memset(&kc, 0, sizeof kc);
-		kc.base_url = url;
-		kc.ca_file = ca;
-		kc.cert_file = cert_f;
-		kc.key_file = key_f;
-		kc.crypto = limf_kms_crypto();
-		kc.keep_ended = true; /* old traffic: one fetch per user and period per run */
-		if (!ca || !cert_f || !key_f || wr_kms_new(&kc, &kms) != LIM_OK) {
-			fprintf(stderr,
-				"limf: KMS: --kms needs --ca, --cert and --key (mutual TLS)\n");
-			goto out;
-		}
-	} else {
-		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
-	}
+	/* old traffic: one fetch per user and key period per run (keep_ended) */
+	if (limf_kms_open(url, ca, cert_f, key_f, true, &kms) != 0)
+		goto out;
 	for (size_t i = 0; i < o.n_pcap; i++)
 		if (ho_bundle_input(b, o.pcap[i]) != LIM_OK) {
 			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap[i]);

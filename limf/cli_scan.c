@@ -320,18 +320,6 @@ static int scan_file(struct scan *sc, const char *path)
 	return 0;
 }
 
-static void fmt_time(uint64_t ns, char *buf, size_t cap)
-{
-	time_t t = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	char d[32];
-	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(buf, cap, "%" PRIu64, ns);
-		return;
-	}
-	snprintf(buf, cap, "%s.%06" PRIu64 "Z", d, (uint64_t)(ns % 1000000000u / 1000u));
-}
-
 /* Text output: bytes from the wire are printed with control octets replaced. */
 static void put_text(const struct scan_text *t)
 {
@@ -368,8 +356,8 @@ static void print_text(const struct scan *sc)
 	printf("calls %zu\n", sc->n_calls);
 	for (size_t i = 0; i < sc->n_calls; i++) {
 		const struct scan_call *c = &sc->rec[i];
-		fmt_time(c->first_ns, a, sizeof a);
-		fmt_time(c->last_ns, b, sizeof b);
+		limf_fmt_time(c->first_ns, a, sizeof a);
+		limf_fmt_time(c->last_ns, b, sizeof b);
 		printf("call %zu: Call-ID ", i + 1);
 		put_text(&c->call_id);
 		printf("\n  from ");
@@ -514,10 +502,10 @@ static int print_json(const struct scan *sc)
 		for (size_t k = 0; k < c->n_pai; k++)
 			lim_json_strn(&j, c->pai[k].s, c->pai[k].len);
 		lim_json_arr_close(&j);
-		fmt_time(c->first_ns, a, sizeof a);
+		limf_fmt_time(c->first_ns, a, sizeof a);
 		lim_json_key(&j, "first");
 		lim_json_str(&j, a);
-		fmt_time(c->last_ns, a, sizeof a);
+		limf_fmt_time(c->last_ns, a, sizeof a);
 		lim_json_key(&j, "last");
 		lim_json_str(&j, a);
 		lim_json_key(&j, "messages");

@@ -1,5 +1,6 @@
 /* limf/ outputs of the pipeline: see out.h. */
 #include "limf/out.h"
+#include "limf/text.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 
 #include "common/json.h"
 #include "handover/handover.h"
+#include "limf/kms_glue.h"
 #include "warrants/warrants.h"
 
 #define MAX_OUT 64  /* LIIDs with output in one bundle */
@@ -132,18 +134,6 @@ static struct seq *seq_of(struct limf_out *r, struct liid_out *o, uint32_t cin)
 	return s;
 }
 
-static void fmt_time(uint64_t ns, char *buf, size_t cap)
-{
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	char d[32];
-	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(buf, cap, "%" PRIu64, ns);
-		return;
-	}
-	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
-}
-
 static void addr_port(char *buf, size_t cap, const struct cap_addr *a, uint16_t port)
 {
 	char s[64];
@@ -231,7 +221,7 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
 			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
 							 : "call-end");
-	fmt_time(iri->ts_ns, buf, sizeof buf);
+	limf_fmt_time(iri->ts_ns, buf, sizeof buf);
 	lim_json_key(&j, "time");
 	lim_json_str(&j, buf);
 	json_text(&j, "call_id", &iri->call->call_id);
@@ -544,10 +534,10 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	json_text(&j, "call_id", &c->call_id);
 	json_text(&j, "from", &c->from_uri);
 	json_text(&j, "to", &c->to_uri);
-	fmt_time(c->first_ns, buf, sizeof buf);
+	limf_fmt_time(c->first_ns, buf, sizeof buf);
 	lim_json_key(&j, "start");
 	lim_json_str(&j, buf);
-	fmt_time(c->end_ns ? c->end_ns : c->last_ns, buf, sizeof buf);
+	limf_fmt_time(c->end_ns ? c->end_ns : c->last_ns, buf, sizeof buf);
 	lim_json_key(&j, "end");
 	lim_json_str(&j, buf);
 	lim_json_key(&j, "end_reason");
@@ -832,4 +822,55 @@ void limf_out_free(struct limf_out *o)
 		free(o->out[i].seqs);
 	free(o->calls);
 	free(o);
+}
+
+/* see out.h */
+const char *limf_setting(const char *flag, const char *conf, const char *env)
+{
+	const char *e;
+	if (flag && flag[0])
+		return flag;
+	if (conf && conf[0])
+		return conf;
+	e = env ? getenv(env) : NULL;
+	return e && e[0] ? e : NULL;
+}
+
+/* see out.h */
+int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
+		  bool keep_ended, struct wr_kms **out)
+{
+	struct wr_kms_config kc;
+	*out = NULL;
+	if (!url) {
+		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
+		return 0;
+	}
+	memset(&kc, 0, sizeof kc);
+	kc.base_url = url;
+	kc.ca_file = ca;
+	kc.cert_file = cert;
+	kc.key_file = key;
+	kc.crypto = limf_kms_crypto();
+	kc.keep_ended = keep_ended;
+	if (!ca || !cert || !key || wr_kms_new(&kc, out) != LIM_OK) {
+		fprintf(stderr, "limf: KMS: the URL needs a CA, a client certificate and its key "
+				"(mutual TLS)\n");
+		*out = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* see out.h */
+int limf_bundle_open(const char *dir, struct ho_bundle **out)
+{
+	switch (ho_bundle_open(dir, out)) {
+	case LIM_OK: return 0;
+	case LIM_E_STATE:
+		fprintf(stderr, "limf: %s: not empty (or not a directory): refusing to write\n",
+			dir);
+		return 1;
+	default: fprintf(stderr, "limf: %s: cannot be created\n", dir); return 1;
+	}
 }

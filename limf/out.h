@@ -17,6 +17,7 @@
 #ifndef LIMF_OUT_H
 #define LIMF_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@
 #include "limf/config.h"
 #include "limf/delivery.h"
 #include "limf/pipeline.h"
+#include "warrants/kms.h"
 #include "warrants/warrants.h"
 
 struct limf_out;
@@ -56,6 +58,17 @@ const char *limf_out_wav(const struct limf_out *o, size_t i);
  * on failure. */
 char *limf_out_manifest(struct limf_out *o, const struct limf_pipe *p, const char *kms_url);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
+
+/* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
+
+/* flag, else the config's value, else the environment variable env; NULL when none. */
+const char *limf_setting(const char *flag, const char *conf, const char *env);
+/* The KMS client for url (mutual TLS with ca, cert, key); url NULL: *out NULL and a note that
+ * intercepted calls get IRI only. keep_ended: wr_kms_config.keep_ended (replay). */
+int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
+		  bool keep_ended, struct wr_kms **out);
+/* The evidence bundle in dir (must not exist or be empty). */
+int limf_bundle_open(const char *dir, struct ho_bundle **out);
 
 struct lim_json;
 /* The pipeline's counters as one JSON object (frames, calls, intercepted, decrypted...). */

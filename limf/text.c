@@ -1,5 +1,8 @@
 #include "limf/text.h"
 
+#include <inttypes.h>
+#include <time.h>
+
 /* see text.h */
 bool limf_printable(const uint8_t *b, size_t n)
 {
@@ -16,4 +19,17 @@ void limf_print_hex(FILE *f, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02x", b[i]);
+}
+
+/* see text.h */
+void limf_fmt_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char d[32];
+	if (!gmtime_r(&t, &tm) || strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, cap, "%" PRIu64, ns);
+		return;
+	}
+	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
 }

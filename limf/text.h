@@ -14,4 +14,8 @@ bool limf_printable(const uint8_t *b, size_t n);
 /* Lower-case hex of b[0..n) to f. */
 void limf_print_hex(FILE *f, const uint8_t *b, size_t n);
 
+/* ISO 8601 UTC with microseconds ("2026-03-15T12:00:00.000000Z") of ns since the Unix epoch
+ * into buf (cap >= 32); the decimal ns when the time cannot be represented. */
+void limf_fmt_time(uint64_t ns, char *buf, size_t cap);
+
 #endif
