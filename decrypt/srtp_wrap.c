@@ -21,16 +21,23 @@
 #define RTCP_HDR_LEN  8
 #define ROC_LEN       4
 #define SRTCP_IDX_LEN 4
+#define SEQ_MEDIAN    32768 /* libsrtp seq_num_median */
+#define SCRATCH_MIN   2048
+#define SCRATCH_MAX   65536 /* RTP over UDP or RFC 4571 framing: packets are shorter */
 
 /* libsrtp contexts of one session: the default transform, the RCC one for ROC packets (HMAC
  * truncated by 32 bits) and the no-integrity one (RCCm1 other packets, RCCm3 on AES-CM). */
 enum ctx_kind { CTX_MAIN, CTX_RCC, CTX_NULL, CTX_N };
 
-/* ROC state of one SSRC (RFC 3711 s3.3.1: ROC and s_l; pinned = next packet uses roc as is) */
+/* ROC state of one SSRC (RFC 3711 s3.3.1: ROC and s_l; pinned = next packet uses roc as is).
+ * idx[k]: the highest index libsrtp's stream for this SSRC in ctx[k] holds (0: no stream yet,
+ * which libsrtp estimates alike), kept so that the common packet needs no srtp_set_stream_roc;
+ * valid while sync (receive sessions only). */
 struct roc_ent {
 	uint32_t ssrc, roc;
 	uint16_t s_l;
-	bool pinned;
+	bool pinned, sync;
+	uint64_t idx[CTX_N];
 };
 
 struct lim_srtp {
@@ -42,7 +49,10 @@ struct lim_srtp {
 	uint8_t *keysalt; /* OPENSSL_secure_malloc, KEYSALT_MAX octets */
 	uint8_t mki[LIM_SRTP_MKI_MAX];
 	struct roc_ent ent[LIM_SRTP_STREAMS_MAX];
-	size_t nent;
+	size_t nent, last; /* last: ent_find hint */
+	bool desync;       /* libsrtp state not mirrored in ent[].idx: no fast path any more */
+	uint8_t *scratch;  /* copy of a packet for the RCC retry (wire octets only), scratchcap */
+	size_t scratchcap;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -224,10 +234,30 @@ enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate)
 
 static struct roc_ent *ent_find(struct lim_srtp *s, uint32_t ssrc)
 {
+	if (s->last < s->nent && s->ent[s->last].ssrc == ssrc)
+		return &s->ent[s->last];
 	for (size_t i = 0; i < s->nent; i++)
-		if (s->ent[i].ssrc == ssrc)
+		if (s->ent[i].ssrc == ssrc) {
+			s->last = i;
 			return &s->ent[i];
+		}
 	return NULL;
+}
+
+/* a new entry for ssrc (none yet), NULL when LIM_SRTP_STREAMS_MAX are tracked. libsrtp has no
+ * stream of an untracked SSRC (streams are made by packets, and those make entries), so the
+ * mirror starts at index 0 unless that chain was broken (desync) or on send sessions. */
+static struct roc_ent *ent_add(struct lim_srtp *s, uint32_t ssrc)
+{
+	struct roc_ent *e;
+
+	if (s->nent >= LIM_SRTP_STREAMS_MAX)
+		return NULL;
+	e = &s->ent[s->nent++];
+	memset(e, 0, sizeof *e);
+	e->ssrc = ssrc;
+	e->sync = !s->desync && !s->tx;
+	return e;
 }
 
 /* see srtp.h */
@@ -237,12 +267,8 @@ enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc)
 
 	if (!s)
 		return LIM_E_ARG;
-	if (!(e = ent_find(s, ssrc))) {
-		if (s->nent >= LIM_SRTP_STREAMS_MAX)
-			return LIM_E_LIMIT;
-		e = &s->ent[s->nent++];
-		e->ssrc = ssrc;
-	}
+	if (!(e = ent_find(s, ssrc)) && !(e = ent_add(s, ssrc)))
+		return LIM_E_LIMIT;
 	e->roc = roc;
 	e->s_l = 0;
 	e->pinned = true;
@@ -266,27 +292,44 @@ static uint32_t roc_estimate(const struct roc_ent *e, uint16_t seq)
 	return e->roc;
 }
 
-/* RFC 3711 s3.3.1: after an authenticated packet, s_l and ROC follow the highest index */
-static void roc_update(struct lim_srtp *s, uint32_t ssrc, uint32_t v, uint16_t seq)
+/* The ROC libsrtp 2.5 gives a packet of a stream whose highest index is idx when no ROC is
+ * pending (srtp_rdbx_estimate_index, srtp_index_guess): 0 while idx <= 2^15, then RFC 3711
+ * Appendix A. A nonzero one has its index within +-2^15 of idx, where srtp_estimate_index
+ * (pending ROC) computes the same index and delta: setting that ROC would change nothing (and
+ * ROC 0 is never set). */
+static uint32_t lib_roc(uint64_t idx, uint16_t seq)
 {
-	struct roc_ent *e = ent_find(s, ssrc);
-	uint64_t idx = ((uint64_t)v << 16) | seq;
+	uint32_t roc = (uint32_t)(idx >> 16);
+	uint16_t s_l = (uint16_t)idx;
+
+	if (idx <= SEQ_MEDIAN)
+		return 0;
+	if (s_l < SEQ_MEDIAN)
+		return (uint32_t)seq - s_l > SEQ_MEDIAN && seq > s_l ? roc - 1 : roc;
+	return (uint32_t)s_l - SEQ_MEDIAN > seq ? roc + 1 : roc;
+}
+
+/* RFC 3711 s3.3.1: after an authenticated packet, s_l and ROC follow the highest index. e: the
+ * SSRC's entry or NULL; used: the ROC libsrtp used in ctx kind (its index there only grows). */
+static void roc_update(struct lim_srtp *s, struct roc_ent *e, uint32_t ssrc, uint32_t v,
+		       uint16_t seq, enum ctx_kind kind, uint32_t used)
+{
+	uint64_t idx = ((uint64_t)v << 16) | seq, lidx = ((uint64_t)used << 16) | seq;
 
 	if (!e) {
-		if (s->nent >= LIM_SRTP_STREAMS_MAX)
+		if (!(e = ent_add(s, ssrc)))
 			return; /* untracked: libsrtp's own estimate is used for it */
-		e = &s->ent[s->nent++];
-		e->ssrc = ssrc;
 		e->roc = v;
 		e->s_l = seq;
-		e->pinned = false;
-		return;
-	}
-	if (e->pinned || idx > (((uint64_t)e->roc << 16) | e->s_l)) {
+	} else if (e->pinned || idx > (((uint64_t)e->roc << 16) | e->s_l)) {
 		e->roc = v;
 		e->s_l = seq;
 	}
 	e->pinned = false;
+	if (lidx > e->idx[kind])
+		e->idx[kind] = lidx;
+	if ((e->idx[kind] >> 16) == UINT32_MAX)
+		e->sync = false; /* libsrtp's guess wraps the 32-bit ROC there */
 }
 
 /* Makes libsrtp use ROC v for the next packet of ssrc in ctx (libsrtp's pending ROC; 0 means
@@ -359,25 +402,66 @@ static enum ctx_kind pick_ctx(const struct lim_srtp *s, bool roc_pkt)
 	return s->rcc == LIM_SRTP_RCCM1 ? CTX_NULL : CTX_MAIN;
 }
 
-/* one libsrtp unprotect of pkt[0..*n) in ctx kind with ROC v. forced: v was carried in the
- * packet. libsrtp cannot be forced to ROC 0 (its "no pending ROC"), so a carried 0 is accepted
- * only where the estimate is 0 too; otherwise the packet is older than the stream (E_STATE). */
-static enum lim_err unprotect_once(struct lim_srtp *s, enum ctx_kind kind, uint32_t ssrc,
-				   uint32_t v, bool forced, uint16_t seq, uint8_t *pkt, int *n)
+/* one libsrtp unprotect of pkt[0..*n) in ctx kind with ROC v (e: the SSRC's entry or NULL).
+ * forced: v was carried in the packet. libsrtp cannot be forced to ROC 0 (its "no pending
+ * ROC"), so a carried 0 is accepted only where the estimate is 0 too; otherwise the packet is
+ * older than the stream (E_STATE). The stream's ROC is set only when libsrtp would not use v
+ * by itself (late join, wrap, a ROC from lim_srtp_set_roc). *used: the ROC libsrtp used. */
+static enum lim_err unprotect_once(struct lim_srtp *s, struct roc_ent *e, enum ctx_kind kind,
+				   uint32_t ssrc, uint32_t v, bool forced, uint16_t seq,
+				   uint8_t *pkt, int *n, uint32_t *used)
 {
-	bool added = false;
+	bool added = false, push = v != 0;
 	enum lim_err rc;
 	srtp_err_status_t st;
 
-	if (forced && v == 0 && roc_estimate(ent_find(s, ssrc), seq) != 0)
+	*used = v;
+	if (forced && v == 0 && roc_estimate(e, seq) != 0)
 		return LIM_E_STATE;
-	if ((rc = push_roc(s, kind, ssrc, v, &added)) != LIM_OK)
+	if (e && e->sync && !s->desync) {
+		*used = lib_roc(e->idx[kind], seq);
+		push = push && *used != v;
+		if (push)
+			*used = v;
+	}
+	if (push && (rc = push_roc(s, kind, ssrc, v, &added)) != LIM_OK)
 		return rc;
 	st = s->mkilen ? srtp_unprotect_mki(s->ctx[kind], pkt, n, 1)
 		       : srtp_unprotect(s->ctx[kind], pkt, n);
 	rc = map_st(st);
-	pop_roc(s, kind, ssrc, added, rc == LIM_OK);
+	if (push)
+		pop_roc(s, kind, ssrc, added, rc == LIM_OK);
 	return rc;
+}
+
+/* keeps pkt[0..l) for a retry: in s->scratch (grown up to SCRATCH_MAX), else in a *tmp the
+ * caller frees */
+static enum lim_err keep_copy(struct lim_srtp *s, const uint8_t *pkt, size_t l, uint8_t **kept,
+			      uint8_t **tmp)
+{
+	uint8_t *p;
+	size_t cap;
+
+	if (l > SCRATCH_MAX) {
+		if (!(*tmp = malloc(l)))
+			return LIM_E_NOMEM;
+		*kept = *tmp;
+	} else {
+		if (l > s->scratchcap) {
+			cap = l < SCRATCH_MIN ? SCRATCH_MIN : l;
+			if (!(p = malloc(cap)))
+				return LIM_E_NOMEM;
+			if (s->scratch) {
+				lim_wipe(s->scratch, s->scratchcap);
+				free(s->scratch);
+			}
+			s->scratch = p;
+			s->scratchcap = cap;
+		}
+		*kept = s->scratch;
+	}
+	memcpy(*kept, pkt, l);
+	return LIM_OK;
 }
 
 /* see srtp.h */
@@ -386,12 +470,13 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 	enum lim_err rc = LIM_E_ARG;
 	uint8_t save[32]; /* ROC || MAC_tr: at most 4 + 16 octets */
 	uint16_t seq = 0;
-	uint32_t ssrc = 0, v;
+	uint32_t ssrc = 0, v, used = 0;
 	size_t l, trail = 0;
-	uint8_t *copy = NULL;
-	size_t copylen = 0;
+	uint8_t *kept = NULL, *tmp = NULL;
+	size_t tmplen = 0;
 	bool roc_pkt;
 	enum ctx_kind kind;
+	struct roc_ent *e;
 	int n = 0;
 
 	if (!s || !s->ctx[CTX_MAIN] || !pkt || !len || *len > (size_t)INT_MAX)
@@ -406,30 +491,32 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 	s->used = true;
 	roc_pkt = carries_roc(s, seq);
 	kind = pick_ctx(s, roc_pkt);
-	v = roc_estimate(ent_find(s, ssrc), seq);
+	e = ent_find(s, ssrc);
+	v = roc_estimate(e, seq);
 	if (roc_pkt && s->profile == LIM_SRTP_AEAD_AES_128_GCM) {
-		/* header || ciphertext+tag || [MKI] || ROC. Tried on a copy: GCM decrypts in place
-		 * before the tag check, and the retry needs the original ciphertext. */
+		/* header || ciphertext+tag || [MKI] || ROC. GCM decrypts in place before the tag
+		 * check, so the packet is kept for the retry below when that could decrypt too:
+		 * without MKI, or when the last MKI-length octets are the MKI. Otherwise the retry
+		 * stops at the unknown MKI (libsrtp picks keys by MKI before decrypting), having
+		 * read only the RTP header and those octets, which decryption leaves alone. */
 		rc = LIM_E_AUTH;
 		if (l >= RTP_HDR_LEN + s->mkilen + ROC_LEN) {
-			if (!(copy = malloc(l))) {
-				rc = LIM_E_NOMEM;
+			if ((!s->mkilen || memcmp(pkt + l - s->mkilen, s->mki, s->mkilen) == 0) &&
+			    (rc = keep_copy(s, pkt, l, &kept, &tmp)) != LIM_OK)
 				goto out;
-			}
-			copylen = l;
-			memcpy(copy, pkt, l);
-			v = ((uint32_t)copy[l - 4] << 24) | ((uint32_t)copy[l - 3] << 16) |
-			    ((uint32_t)copy[l - 2] << 8) | copy[l - 1];
+			tmplen = tmp ? l : 0;
+			v = ((uint32_t)pkt[l - 4] << 24) | ((uint32_t)pkt[l - 3] << 16) |
+			    ((uint32_t)pkt[l - 2] << 8) | pkt[l - 1];
 			n = (int)(l - ROC_LEN);
-			rc = unprotect_once(s, kind, ssrc, v, true, seq, copy, &n);
-			if (rc == LIM_OK && n >= 0 && (size_t)n <= l)
-				memcpy(pkt, copy, (size_t)n);
+			rc = unprotect_once(s, e, kind, ssrc, v, true, seq, pkt, &n, &used);
+			if (kept && (rc == LIM_E_AUTH || rc == LIM_E_STATE))
+				memcpy(pkt, kept, l);
 		}
 		if (rc == LIM_E_AUTH || rc == LIM_E_STATE) {
 			/* vendor tolerance: RCCm3 signalled, no ROC trailer sent (see srtp.h) */
-			v = roc_estimate(ent_find(s, ssrc), seq);
+			v = roc_estimate(e, seq);
 			n = (int)l;
-			rc = unprotect_once(s, kind, ssrc, v, false, seq, pkt, &n);
+			rc = unprotect_once(s, e, kind, ssrc, v, false, seq, pkt, &n, &used);
 		}
 	} else if (roc_pkt) {
 		/* [MKI] || ROC || MAC_tr (RCCm1/2) or [MKI] || ROC (RCCm3), RFC 4771 s3.1 */
@@ -445,26 +532,27 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 		memcpy(save, pkt + l - ROC_LEN - trail, ROC_LEN + trail);
 		memmove(pkt + l - ROC_LEN - trail, pkt + l - trail, trail);
 		n = (int)(l - ROC_LEN);
-		rc = unprotect_once(s, kind, ssrc, v, true, seq, pkt, &n);
+		rc = unprotect_once(s, e, kind, ssrc, v, true, seq, pkt, &n, &used);
 		if (rc != LIM_OK)
 			memcpy(pkt + l - ROC_LEN - trail, save, ROC_LEN + trail);
 	} else {
 		n = (int)l;
-		rc = unprotect_once(s, kind, ssrc, v, false, seq, pkt, &n);
+		rc = unprotect_once(s, e, kind, ssrc, v, false, seq, pkt, &n, &used);
 	}
 	if (rc != LIM_OK)
 		goto out;
 	if (n < RTP_HDR_LEN || (size_t)n > l) {
+		s->desync = true; /* libsrtp took the packet, the ROC state did not */
 		rc = LIM_E_CRYPTO;
 		goto out;
 	}
-	roc_update(s, ssrc, v, seq);
+	roc_update(s, e, ssrc, v, seq, kind, used);
 	*len = (size_t)n;
 	rc = LIM_OK;
 out:
-	if (copy) {
-		lim_wipe(copy, copylen);
-		free(copy);
+	if (tmp) {
+		lim_wipe(tmp, tmplen);
+		free(tmp);
 	}
 	return rc;
 }
@@ -524,7 +612,7 @@ enum lim_err lim_srtp_protect(struct lim_srtp *s, uint8_t *pkt, size_t *len, siz
 		pkt[at + 3] = (uint8_t)v;
 		n += ROC_LEN;
 	}
-	roc_update(s, ssrc, v, seq);
+	roc_update(s, ent_find(s, ssrc), ssrc, v, seq, kind, v);
 	*len = (size_t)n;
 	rc = LIM_OK;
 out:
@@ -631,6 +719,10 @@ void lim_srtp_free(struct lim_srtp *s)
 		if (s->ctx[k])
 			(void)srtp_dealloc(s->ctx[k]); /* libsrtp zeroises its session keys */
 	OPENSSL_secure_clear_free(s->keysalt, KEYSALT_MAX);
+	if (s->scratch) { /* wire octets only (never plaintext); wiped all the same */
+		lim_wipe(s->scratch, s->scratchcap);
+		free(s->scratch);
+	}
 	lim_wipe(s, sizeof *s);
 	free(s);
 }

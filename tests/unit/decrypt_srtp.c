@@ -228,8 +228,61 @@ static void t_srtp_roundtrip(void)
 		run(profs[p], true, 0, 0, 0xfffc, 0, 8, false);
 }
 
+/* GCM RCCm3 receive tolerance (srtp.h): packets with and without the ROC trailer mixed over a
+ * wrap and a ROC jump, a ROC equal to the MKI (the trailer then also looks like an MKI), and a
+ * replayed packet without trailer */
+static void rcc_notrailer(bool mki)
+{
+	struct pair pp, p0;
+	uint8_t pkt[128], orig[64], keep[128];
+	uint32_t ssrc = 0x5a5a0001;
+	const uint32_t rocs[3] = { 7, 0x16992638 /* = the MKI of mkpair */, 0x169926ff };
+	size_t n, kn = 0;
+	bool ok = mkpair(&pp, LIM_SRTP_AEAD_AES_128_GCM, mki, 3, 1);
+	ok = mkpair(&p0, LIM_SRTP_AEAD_AES_128_GCM, mki, 0, 0) && ok; /* same keys, no RCC */
+	if (!ok)
+		goto out;
+	for (int i = 0; i < 8; i++) { /* seq 0xfffc..0x0003: ROC 0 -> 1 */
+		uint16_t seq = (uint16_t)(0xfffc + i);
+		n = mkrtp(orig, seq, ssrc);
+		memcpy(pkt, orig, n);
+		CHECK(lim_srtp_protect(i % 2 ? p0.tx : pp.tx, pkt, &n, sizeof pkt) == LIM_OK);
+		CHECK(n == 32 + pp.mki + 16 + (i % 2 ? 0u : 4u));
+		memcpy(keep, pkt, n);
+		kn = n;
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK && n == 32 &&
+		      memcmp(pkt, orig, 32) == 0);
+	}
+	n = kn; /* the last one had no trailer: its replay is refused */
+	CHECK(lim_srtp_unprotect(pp.rx, keep, &n) == LIM_E_STATE && n == kn);
+	for (int r = 0; r < 3; r++) {
+		CHECK(lim_srtp_set_roc(pp.tx, ssrc, rocs[r]) == LIM_OK);
+		CHECK(lim_srtp_set_roc(p0.tx, ssrc, rocs[r]) == LIM_OK);
+		/* without trailer the receiver cannot know the jump */
+		n = mkrtp(orig, (uint16_t)(100 + 10 * r), ssrc);
+		CHECK(lim_srtp_protect(p0.tx, orig, &n, sizeof orig) == LIM_OK);
+		CHECK(lim_srtp_unprotect(pp.rx, orig, &n) == LIM_E_AUTH);
+		for (int i = 1; i < 6; i++) {
+			uint16_t seq = (uint16_t)(100 + 10 * r + i);
+			n = mkrtp(orig, seq, ssrc);
+			memcpy(pkt, orig, n);
+			CHECK(lim_srtp_protect(i % 2 ? pp.tx : p0.tx, pkt, &n, sizeof pkt) ==
+			      LIM_OK);
+			if (i % 2 && r == 1 && mki) /* ROC trailer == MKI */
+				CHECK(memcmp(pkt + n - 4, pkt + n - 8, 4) == 0);
+			CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK && n == 32 &&
+			      memcmp(pkt, orig, 32) == 0);
+		}
+	}
+out:
+	freepair(&pp);
+	freepair(&p0);
+}
+
 static void t_srtp_rcc(void)
 {
+	rcc_notrailer(false);
+	rcc_notrailer(true);
 	const unsigned rates[3] = { 1, 3, 16 };
 	for (int r = 0; r < 3; r++)
 		for (int mki = 0; mki < 2; mki++) {
