@@ -32,11 +32,16 @@
 #define WAV_HDR      44u
 #define REC_MAX      (16u + 40u + 8u + 65535u)
 #define SIG_LEN      64u
+#define OUT_BUF      65536u /* octets buffered per IRI/PDU/pcap output before a write(2) */
+#define WAV_WIN      32768u /* samples (4.1 s) of a WAV kept in memory, written when passed */
+#define WAV_KEEP     8192u  /* samples (1 s) the window keeps behind a packet when it moves */
 
 struct ho_bfile {
 	struct ho_bundle *b;
 	char *path;
-	int fd; /* -1 once closed */
+	int fd;       /* -1 once closed */
+	uint8_t *buf; /* OUT_BUF octets not yet written (NULL for a WAV and once closed) */
+	size_t blen;
 	struct ho_ccw *ccw;
 	struct ho_wav *wav;
 };
@@ -53,6 +58,12 @@ struct ho_wav {
 	uint32_t seg_ts;    /* RTP timestamp of the current segment's first sample */
 	uint64_t seg_start; /* its sample index in the file */
 	uint64_t end;       /* samples in the file (furthest written + 1) */
+	/* The window: samples [win_base, win_base + WAV_WIN) live in win (2 octets each, the
+	 * file's encoding) and nothing at or after win_base has reached the file yet, so the
+	 * window's unwritten samples are zeros = the file's silence. Between calls win_base <=
+	 * end <= win_base + WAV_WIN. NULL once closed. */
+	uint8_t *win;
+	uint64_t win_base;
 	struct ho_wav_stats st;
 };
 
@@ -614,7 +625,9 @@ enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path)
 	return LIM_OK;
 }
 
-static enum lim_err new_file(struct ho_bundle *b, const char *relpath, struct ho_bfile **out)
+/* A new output; buffered: with its OUT_BUF write buffer (not for a WAV, which has its window). */
+static enum lim_err new_file(struct ho_bundle *b, const char *relpath, bool buffered,
+			     struct ho_bfile **out)
 {
 	struct ho_bfile *f = NULL;
 	const char *leaf;
@@ -644,6 +657,10 @@ static enum lim_err new_file(struct ho_bundle *b, const char *relpath, struct ho
 	}
 	f->b = b;
 	f->fd = -1;
+	if (buffered && !(f->buf = malloc(OUT_BUF))) {
+		rc = LIM_E_NOMEM;
+		goto out;
+	}
 	rc = open_parent(b->dirfd, relpath, true, &pfd, &leaf);
 	if (rc == LIM_E_TRUNC)
 		rc = LIM_E_IO;
@@ -662,6 +679,7 @@ out:
 	if (pfd >= 0)
 		close(pfd);
 	if (f) {
+		free(f->buf);
 		free(f->path);
 		free(f);
 	}
@@ -671,7 +689,7 @@ out:
 /* see bundle.h */
 enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath, struct ho_bfile **out)
 {
-	return new_file(b, relpath, out);
+	return new_file(b, relpath, true, out);
 }
 
 static enum lim_err fail(struct ho_bundle *b, enum lim_err e)
@@ -679,6 +697,16 @@ static enum lim_err fail(struct ho_bundle *b, enum lim_err e)
 	if (b->err == LIM_OK)
 		b->err = e;
 	return b->err;
+}
+
+/* Writes out f's buffer; the buffer is empty afterwards also on failure (the bundle has failed). */
+static enum lim_err bfile_flush(struct ho_bfile *f)
+{
+	enum lim_err rc = LIM_OK;
+	if (f->blen)
+		rc = write_all(f->fd, f->buf, f->blen);
+	f->blen = 0;
+	return rc;
 }
 
 /* see bundle.h */
@@ -690,8 +718,20 @@ enum lim_err ho_bfile_write(struct ho_bfile *f, const void *p, size_t n)
 		return f->b->err;
 	if (f->fd < 0)
 		return LIM_E_STATE;
-	if (n && write_all(f->fd, p, n) != LIM_OK)
-		return fail(f->b, LIM_E_IO);
+	if (!f->buf)
+		return n && write_all(f->fd, p, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
+	for (const uint8_t *q = p; n > 0;) {
+		size_t k;
+		if (f->blen == 0 && n >= OUT_BUF) /* large: straight from the caller's memory */
+			return write_all(f->fd, q, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
+		k = OUT_BUF - f->blen < n ? OUT_BUF - f->blen : n;
+		memcpy(f->buf + f->blen, q, k);
+		f->blen += k;
+		q += k;
+		n -= k;
+		if (f->blen == OUT_BUF && bfile_flush(f) != LIM_OK)
+			return fail(f->b, LIM_E_IO);
+	}
 	return LIM_OK;
 }
 
@@ -715,21 +755,44 @@ static enum lim_err wav_header(int fd, uint64_t samples)
 	return pwrite_all(fd, h, sizeof h, 0);
 }
 
-static enum lim_err finish_file(struct ho_bfile *f)
+static enum lim_err wav_flush(struct ho_wav *w);
+
+/* What is still in memory goes to the file even after the bundle's sticky error (as the
+ * unbuffered writer had done); the WAV header and fsync only without one. */
+static enum lim_err flush_file(struct ho_bfile *f)
 {
 	enum lim_err rc = LIM_OK;
 	if (f->fd < 0)
 		return LIM_OK;
-	if (f->wav && f->b->err == LIM_OK)
+	if (f->buf)
+		rc = bfile_flush(f);
+	if (f->wav && f->wav->win && wav_flush(f->wav) != LIM_OK)
+		rc = LIM_E_IO;
+	return rc;
+}
+
+static enum lim_err finish_file(struct ho_bfile *f)
+{
+	enum lim_err rc;
+	if (f->fd < 0)
+		return LIM_OK;
+	rc = flush_file(f);
+	if (rc == LIM_OK && f->wav && f->b->err == LIM_OK)
 		rc = wav_header(f->fd, f->wav->end);
 	if (rc == LIM_OK && f->b->err == LIM_OK && fsync(f->fd) != 0)
 		rc = LIM_E_IO;
 	if (close(f->fd) != 0 && rc == LIM_OK)
 		rc = LIM_E_IO;
 	f->fd = -1;
+	free(f->buf);
+	f->buf = NULL;
 	if (f->ccw) {
 		free(f->ccw->rec);
 		f->ccw->rec = NULL;
+	}
+	if (f->wav) {
+		free(f->wav->win);
+		f->wav->win = NULL;
 	}
 	if (rc != LIM_OK)
 		return fail(f->b, rc);
@@ -760,7 +823,7 @@ enum lim_err ho_bundle_ccw(struct ho_bundle *b, const char *relpath, struct ho_c
 		free(w);
 		return LIM_E_NOMEM;
 	}
-	rc = new_file(b, relpath, &f);
+	rc = new_file(b, relpath, true, &f);
 	if (rc != LIM_OK) {
 		free(w->rec);
 		free(w);
@@ -909,10 +972,16 @@ enum lim_err ho_bundle_wav(struct ho_bundle *b, const char *relpath, uint8_t pt,
 	w = calloc(1, sizeof *w);
 	if (!w)
 		return LIM_E_NOMEM;
+	w->win = calloc(WAV_WIN, 2);
+	if (!w->win) {
+		free(w);
+		return LIM_E_NOMEM;
+	}
 	for (unsigned i = 0; i < 256; i++)
 		w->tab[i] = pt == 0 ? ulaw_dec((uint8_t)i) : alaw_dec((uint8_t)i);
-	rc = new_file(b, relpath, &f);
+	rc = new_file(b, relpath, false, &f);
 	if (rc != LIM_OK) {
+		free(w->win);
 		free(w);
 		return rc;
 	}
@@ -925,16 +994,56 @@ enum lim_err ho_bundle_wav(struct ho_bundle *b, const char *relpath, uint8_t pt,
 	return LIM_OK;
 }
 
+/* Decodes payload[0..len) and writes it to the file at sample pos, bypassing the window. */
+static enum lim_err wav_pwrite(struct ho_wav *w, uint64_t pos, const uint8_t *payload, size_t len)
+{
+	uint8_t buf[2 * 512];
+	for (size_t done = 0; done < len;) {
+		size_t k = len - done < 512 ? len - done : 512;
+		for (size_t i = 0; i < k; i++)
+			put_le16(buf + 2 * i, (uint16_t)w->tab[payload[done + i]]);
+		if (pwrite_all(w->f->fd, buf, 2 * k, WAV_HDR + 2 * (pos + done)) != LIM_OK)
+			return LIM_E_IO;
+		done += k;
+	}
+	return LIM_OK;
+}
+
+/* Moves the window's start to nb (>= win_base): writes the audio before nb (up to end; a gap
+ * past end stays a hole, as with pwrite), keeps the rest, zeros what it frees. */
+static enum lim_err wav_slide(struct ho_wav *w, uint64_t nb)
+{
+	uint64_t used = w->end > w->win_base ? w->end - w->win_base : 0, shift = nb - w->win_base;
+	uint64_t out = shift < used ? shift : used;
+	if (out &&
+	    pwrite_all(w->f->fd, w->win, (size_t)(2 * out), WAV_HDR + 2 * w->win_base) != LIM_OK)
+		return LIM_E_IO;
+	if (out < used) {
+		memmove(w->win, w->win + 2 * out, (size_t)(2 * (used - out)));
+		memset(w->win + 2 * (used - out), 0, (size_t)(2 * out));
+	} else {
+		memset(w->win, 0, (size_t)(2 * used));
+	}
+	w->win_base = nb;
+	return LIM_OK;
+}
+
+/* Writes the whole window out and empties it (it restarts at end). */
+static enum lim_err wav_flush(struct ho_wav *w)
+{
+	return wav_slide(w, w->end > w->win_base ? w->end : w->win_base);
+}
+
 /* see bundle.h */
 enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payload, size_t len)
 {
-	uint8_t buf[2 * 512];
 	int64_t pos;
+	uint64_t q;
 	if (!w || (!payload && len))
 		return LIM_E_ARG;
 	if (w->f->b->err)
 		return w->f->b->err;
-	if (w->f->fd < 0)
+	if (w->f->fd < 0 || !w->win)
 		return LIM_E_STATE;
 	if (len == 0)
 		return LIM_OK;
@@ -961,17 +1070,39 @@ enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payl
 		w->st.dropped++;
 		return LIM_E_LIMIT;
 	}
-	for (size_t done = 0; done < len;) {
-		size_t k = len - done < 512 ? len - done : 512;
-		for (size_t i = 0; i < k; i++)
-			put_le16(buf + 2 * i, (uint16_t)w->tab[payload[done + i]]);
-		if (pwrite_all(w->f->fd, buf, 2 * k, WAV_HDR + 2 * ((uint64_t)pos + done)) !=
-		    LIM_OK)
+	q = (uint64_t)pos;
+	if (len > WAV_WIN - WAV_KEEP) {
+		/* more than the window takes: the window out first, so this packet wins, then the
+		 * packet; the window restarts after everything written */
+		if (wav_flush(w) != LIM_OK || wav_pwrite(w, q, payload, len) != LIM_OK)
 			return fail(w->f->b, LIM_E_IO);
-		done += k;
+		if (q + len > w->end)
+			w->end = q + len;
+		w->win_base = w->end;
+		w->st.packets++;
+		return LIM_OK;
 	}
-	if ((uint64_t)pos + len > w->end)
-		w->end = (uint64_t)pos + len;
+	if (q < w->win_base) {
+		/* late, before the window: that part straight to the file (rare) */
+		size_t k = w->win_base - q < len ? (size_t)(w->win_base - q) : len;
+		if (wav_pwrite(w, q, payload, k) != LIM_OK)
+			return fail(w->f->b, LIM_E_IO);
+		q += k;
+		payload += k;
+		len -= k;
+	}
+	if (len > 0) {
+		uint8_t *d;
+		/* past the window: move it to keep WAV_KEEP samples before q (len <= WAV_WIN -
+		 * WAV_KEEP, so the packet then fits; q > win_base + WAV_KEEP here) */
+		if (q + len > w->win_base + WAV_WIN && wav_slide(w, q - WAV_KEEP) != LIM_OK)
+			return fail(w->f->b, LIM_E_IO);
+		d = w->win + 2 * (q - w->win_base);
+		for (size_t i = 0; i < len; i++)
+			put_le16(d + 2 * i, (uint16_t)w->tab[payload[i]]);
+		if (q + len > w->end)
+			w->end = q + len;
+	}
 	w->st.packets++;
 	return LIM_OK;
 }
@@ -997,11 +1128,16 @@ static void bundle_free(struct ho_bundle *b)
 		return;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct ho_bfile *f = b->files[i];
-		if (f->fd >= 0)
+		if (f->fd >= 0) {
+			(void)flush_file(f); /* abort: leaves what was written, best effort */
 			close(f->fd);
+		}
+		free(f->buf);
 		if (f->ccw)
 			free(f->ccw->rec);
 		free(f->ccw);
+		if (f->wav)
+			free(f->wav->win);
 		free(f->wav);
 		free(f->path);
 		free(f);

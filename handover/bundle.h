@@ -19,6 +19,17 @@
  * output is sticky for the whole bundle (STYLE.md rule 7): later calls and ho_bundle_close
  * return it and no manifest is signed. Not thread-safe: one bundle per thread.
  *
+ * Buffering: the writers keep data in memory and write it in large pieces, so LIM_OK from a
+ * write means accepted, not yet on disk. ho_bfile / ho_ccw outputs buffer 64 KiB each; a WAV
+ * keeps about 4 s of samples around its write position (a packet that falls before that window
+ * is written at once). An I/O error is found when the data is written out: by the write call
+ * that fills the buffer or moves the WAV window (it returns the error, though the failing
+ * octets may be those of earlier calls), else by ho_bfile_close / ho_ccw_close / ho_wav_close
+ * or ho_bundle_close; from then on it is the bundle's sticky error as above. Every close (and
+ * ho_bundle_close before it hashes the outputs) writes out what is buffered; ho_bundle_abort
+ * does so too, best effort, so the files are those the unbuffered writer would have left.
+ * Memory: 64 KiB per open output (a WAV's window is 64 KiB too), freed when it is closed.
+ *
  * Files are created with openat(O_CREAT|O_EXCL|O_NOFOLLOW) under a descriptor of DIR, mode
  * 0640; directories 0750. Nothing follows a symbolic link inside the bundle.
  */
@@ -66,9 +77,11 @@ enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path) LIM_WUR;
  * HO_BUNDLE_MAX_FILES. *out is owned by the bundle. */
 enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath,
 			    struct ho_bfile **out) LIM_WUR;
-/* Appends p[0..n) (borrowed). LIM_E_IO (sticky for the bundle), LIM_E_STATE after a close. */
+/* Appends p[0..n) (borrowed; buffered, see Buffering above). LIM_E_IO (sticky for the bundle;
+ * possibly for octets of an earlier call), LIM_E_STATE after a close. */
 enum lim_err ho_bfile_write(struct ho_bfile *f, const void *p, size_t n) LIM_WUR;
-/* Finishes the file now (fsync, close); optional, ho_bundle_close does it for open ones. */
+/* Finishes the file now (writes out its buffer, fsync, close); optional, ho_bundle_close does
+ * it for open ones. LIM_E_IO here may be that of data an earlier write accepted. */
 enum lim_err ho_bfile_close(struct ho_bfile *f) LIM_WUR;
 
 /* cc.pcap writer: a pcap file (magic 0xa1b23c4d = nanosecond timestamps, written little-endian,
@@ -121,7 +134,8 @@ struct ho_wav_stats {
 	uint64_t samples;  /* length of the audio, samples */
 };
 void ho_wav_stats(const struct ho_wav *w, struct ho_wav_stats *st);
-/* Patches the header and finishes the file now; optional (ho_bundle_close does it). */
+/* Writes out the samples in memory, patches the header and finishes the file now; optional
+ * (ho_bundle_close does it). Closing ends the file's memory as well as its descriptor. */
 enum lim_err ho_wav_close(struct ho_wav *w) LIM_WUR;
 
 /* Finishes the bundle: closes every open output, then writes manifest.json (format above),

@@ -9,18 +9,22 @@
  *                  flipped byte in EVERY file, a removed, added or truncated file, another key's
  *                  manifest.pub + manifest.sig each fail and name the file
  *   bundle_args    non-empty and symlinked directories, bad relpaths, existing files, malformed
- *                  or clashing extra_json, bad signing keys
+ *                  or clashing extra_json, bad signing keys; the writers' buffering: one write
+ *                  vs many pieces, writes larger than the buffer, WAV packets before the
+ *                  in-memory window, I/O errors found at flush time (RLIMIT_FSIZE)
  *   bundle_cli     only with LIMF_T_BUNDLE_OUT and LIMF_T_BUNDLE_KEY set: writes a bundle there
  *                  for tests/cli/test_verify.sh (a no-op otherwise) */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -519,6 +523,297 @@ void t_bundle_wav(void)
 	rm_rf(root);
 }
 
+/* ---- buffering (handover/bundle.h "Buffering"): the bytes never depend on how the writes
+ * were cut, on the window's moves, or on when data reaches the file ---- */
+
+/* A file written at once (one write larger than the 64 KiB buffer) equals the same octets
+ * written in many small pieces, in pieces straddling the buffer's end and in a large piece
+ * while the buffer holds data; a cc.pcap is the same after a ho_ccw_close mid-way. */
+static void buf_bfile(const char *root, const char *key)
+{
+	enum { N = 300000 };
+	char dir[300], path[400];
+	struct ho_bundle *b = NULL;
+	struct ho_bfile *one = NULL, *many = NULL, *mixed = NULL, *empty = NULL;
+	uint8_t *data = malloc(N), *f;
+	size_t flen, off, step;
+	CHECK(data != NULL);
+	if (!data)
+		return;
+	for (size_t i = 0; i < N; i++)
+		data[i] = (uint8_t)(i * 131 + (i >> 9));
+	join(dir, sizeof dir, root, "buf");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	CHECK(ho_bundle_file(b, "one", &one) == LIM_OK);
+	CHECK(ho_bundle_file(b, "many", &many) == LIM_OK);
+	CHECK(ho_bundle_file(b, "mixed", &mixed) == LIM_OK);
+	CHECK(ho_bundle_file(b, "empty", &empty) == LIM_OK);
+	CHECK(ho_bfile_write(one, data, N) == LIM_OK);
+	/* pieces of 1..997 octets */
+	for (off = 0, step = 1; off < N; off += step, step = step % 997 + 1)
+		CHECK(ho_bfile_write(many, data + off, off + step <= N ? step : N - off) == LIM_OK);
+	/* 100 octets, then 70000 (more than the buffer, the buffer not empty), then 65536 exactly
+	 * (from an empty buffer: goes straight out), 0 octets, then the rest in 4000s */
+	CHECK(ho_bfile_write(mixed, data, 100) == LIM_OK);
+	CHECK(ho_bfile_write(mixed, data + 100, 70000) == LIM_OK);
+	CHECK(ho_bfile_write(mixed, data + 70100, 65536 - (70100 % 65536)) == LIM_OK);
+	CHECK(ho_bfile_write(mixed, data + 131072, 65536) == LIM_OK);
+	CHECK(ho_bfile_write(mixed, data, 0) == LIM_OK);
+	for (off = 196608; off < N; off += 4000)
+		CHECK(ho_bfile_write(mixed, data + off, N - off < 4000 ? N - off : 4000) == LIM_OK);
+	/* closing early writes out the buffer; the file is then complete on disk */
+	CHECK(ho_bfile_close(many) == LIM_OK);
+	join(path, sizeof path, dir, "many");
+	f = get_file(path, &flen);
+	CHECK(f != NULL && flen == N && memcmp(f, data, N) == 0);
+	free(f);
+	CHECK(ho_bfile_write(many, data, 1) == LIM_E_STATE);
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
+	CHECK(ho_bundle_verify(dir, NULL, NULL, 0) == LIM_OK);
+	{
+		static const char *const names[] = { "one", "many", "mixed" };
+		for (size_t i = 0; i < 3; i++) {
+			join(path, sizeof path, dir, names[i]);
+			f = get_file(path, &flen);
+			CHECK(f != NULL && flen == N && memcmp(f, data, N) == 0);
+			free(f);
+		}
+		join(path, sizeof path, dir, "empty");
+		f = get_file(path, &flen);
+		CHECK(f != NULL && flen == 0);
+		free(f);
+	}
+	rm_rf(dir);
+	free(data);
+}
+
+/* The reference: each packet's samples written over an array in call order (the unbuffered
+ * writer's pwrite semantics); code of sample i of packet k = (k * 7 + i * 31) & 0xff. */
+struct wav_ref {
+	int16_t *s;
+	size_t n, cap;
+};
+
+static void ref_put(struct wav_ref *r, size_t pos, size_t len, uint8_t *p, unsigned k)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(k * 7 + i * 31);
+	if (pos + len > r->cap)
+		abort();
+	for (size_t i = 0; i < len; i++)
+		r->s[pos + i] = ref_ulaw[p[i]];
+	if (pos + len > r->n)
+		r->n = pos + len;
+}
+
+static void check_wav_ref(const char *path, const struct wav_ref *r)
+{
+	size_t flen;
+	uint8_t *f = get_file(path, &flen);
+	bool same = f != NULL && flen == 44 + 2 * r->n;
+	CHECK(same);
+	if (same) {
+		check_wav_header(f, flen, r->n);
+		for (size_t i = 0; i < r->n && same; i++)
+			same = sample(f, i) == r->s[i];
+		CHECK(same);
+	}
+	free(f);
+}
+
+/* A WAV far longer than the in-memory window (4.1 s; it keeps 1 s behind a packet when it
+ * moves) with: late packets that fall before the window, wholly and straddling its start
+ * (written to the file at once), a late packet inside the window, a packet larger than the
+ * window takes (30000 samples), a late packet over that one, a gap of silence longer than the
+ * window, a new segment. Compared sample by sample with the reference, and with the same
+ * packets written in order. */
+static void buf_wav(const char *root, const char *key)
+{
+	enum { CAP = 200000 };
+	char dir[300], path[400];
+	struct ho_bundle *b = NULL;
+	struct ho_wav *w = NULL, *o = NULL;
+	struct ho_wav_stats st;
+	struct wav_ref r = { calloc(CAP, sizeof(int16_t)), 0, CAP };
+	struct wav_ref ro = { calloc(CAP, sizeof(int16_t)), 0, CAP };
+	uint8_t *p = malloc(30000);
+	unsigned k;
+	uint64_t npk = 0;
+	CHECK(r.s != NULL && ro.s != NULL && p != NULL);
+	if (!r.s || !ro.s || !p)
+		goto out;
+	join(dir, sizeof dir, root, "bufwav");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	CHECK(ho_bundle_wav(b, "late.wav", 0, &w) == LIM_OK);
+	CHECK(ho_bundle_wav(b, "inorder.wav", 0, &o) == LIM_OK);
+	/* 20 ms packets 0..259 (samples 0..41599), holding back 125 (20000..20159: before the
+	 * window once it has moved, at the packet of 32640), 152 (24320..24479: across the
+	 * window's start 32640 - 8192 = 24448) and 200 (inside the window) */
+	for (k = 0; k < 260; k++) {
+		if (k == 125 || k == 152 || k == 200)
+			continue;
+		ref_put(&r, 160u * k, 160, p, k);
+		CHECK(ho_wav_write(w, 1000 + 160u * k, p, 160) == LIM_OK);
+		npk++;
+		if (k == 210) {
+			static const unsigned late[] = { 125, 152, 200 };
+			for (size_t j = 0; j < 3; j++) {
+				ref_put(&r, 160u * late[j], 160, p, late[j]);
+				CHECK(ho_wav_write(w, 1000 + 160u * late[j], p, 160) == LIM_OK);
+				npk++;
+			}
+		}
+	}
+	/* a late packet over packets 160..161 (inside the window): overwrites in place */
+	ref_put(&r, 25600, 320, p, 1000);
+	CHECK(ho_wav_write(w, 1000 + 25600, p, 320) == LIM_OK);
+	npk++;
+	/* one packet of 30000 samples over the last 1600 in the window (40000..69999: it wins),
+	 * then 20 ms packets again after a gap, then a late 160 over the large packet (before the
+	 * window, which restarted after it) */
+	ref_put(&r, 40000, 30000, p, 2000);
+	CHECK(ho_wav_write(w, 1000 + 40000, p, 30000) == LIM_OK);
+	npk++;
+	for (k = 0; k < 10; k++) {
+		ref_put(&r, 71600 + 160u * k, 160, p, 3000 + k);
+		CHECK(ho_wav_write(w, 1000 + 71600 + 160u * k, p, 160) == LIM_OK);
+		npk++;
+	}
+	ref_put(&r, 68000, 160, p, 4000);
+	CHECK(ho_wav_write(w, 1000 + 68000, p, 160) == LIM_OK);
+	npk++;
+	/* a 50000-sample gap (silence, longer than the window), then more packets */
+	for (k = 0; k < 30; k++) {
+		ref_put(&r, 123200 + 160u * k, 160, p, 5000 + k);
+		CHECK(ho_wav_write(w, 1000 + 123200 + 160u * k, p, 160) == LIM_OK);
+		npk++;
+	}
+	/* a timestamp reset: a new segment at the end (128000) */
+	for (k = 0; k < 40; k++) {
+		ref_put(&r, 128000 + 160u * k, 160, p, 6000 + k);
+		CHECK(ho_wav_write(w, 77 + 160u * k, p, 160) == LIM_OK);
+		npk++;
+	}
+	/* a late packet before the new segment's start: dropped, as without buffering */
+	CHECK(ho_wav_write(w, 77u - 160u, p, 160) == LIM_OK);
+	ho_wav_stats(w, &st);
+	CHECK(st.packets == npk && st.dropped == 1 && st.segments == 2 && st.samples == r.n);
+	/* the same audio written in order, in 20 ms packets */
+	for (size_t pos = 0; pos < r.n; pos += 160) {
+		size_t len = r.n - pos < 160 ? r.n - pos : 160, i;
+		for (i = 0; i < len && r.s[pos + i] == 0; i++)
+			;
+		if (i == len)
+			continue; /* all silence: left as a gap */
+		for (i = 0; i < len; i++) {
+			size_t c = 0;
+			while (ref_ulaw[c] != r.s[pos + i])
+				c++; /* ulaw is one-to-one except 0x7f/0xff, both 0 */
+			p[i] = (uint8_t)c;
+			ro.s[pos + i] = r.s[pos + i];
+		}
+		CHECK(ho_wav_write(o, 5 + (uint32_t)pos, p, len) == LIM_OK);
+	}
+	ro.n = r.n;
+	CHECK(ho_wav_close(w) == LIM_OK);
+	join(path, sizeof path, dir, "late.wav");
+	check_wav_ref(path, &r);
+	CHECK(ho_wav_write(w, 0, p, 1) == LIM_E_STATE);
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
+	CHECK(ho_bundle_verify(dir, NULL, NULL, 0) == LIM_OK);
+	join(path, sizeof path, dir, "inorder.wav");
+	check_wav_ref(path, &ro);
+	CHECK(memcmp(r.s, ro.s, r.n * sizeof *r.s) == 0);
+	rm_rf(dir);
+out:
+	free(r.s);
+	free(ro.s);
+	free(p);
+}
+
+/* An I/O error found only when buffered data is written out. The fault: RLIMIT_FSIZE, so a
+ * write(2)/pwrite(2) past the limit fails with EFBIG (SIGXFSZ ignored) — a real kernel write
+ * error on a real file, without root, a full disk or a way into the bundle's descriptors.
+ * (/dev/full cannot be reached: outputs are created O_CREAT|O_EXCL|O_NOFOLLOW.) */
+static void buf_err(const char *root, const char *key)
+{
+	char dir[300], path[400];
+	struct rlimit old, lim;
+	struct ho_bundle *b = NULL;
+	struct ho_bfile *f = NULL, *g = NULL;
+	struct ho_wav *w = NULL;
+	uint8_t p[1000];
+	enum lim_err e = LIM_OK;
+	int n = 0;
+	void (*oldsig)(int);
+	if (getrlimit(RLIMIT_FSIZE, &old) != 0 ||
+	    (old.rlim_max != RLIM_INFINITY && old.rlim_max < 100000)) {
+		CHECK(!"RLIMIT_FSIZE unusable");
+		return;
+	}
+	memset(p, 0x5a, sizeof p);
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 100000;
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+
+	/* 1. the write that fills the buffer the second time (at 131072 octets > 100000)
+	 * returns the error; the 131 before it were accepted; then sticky everywhere */
+	join(dir, sizeof dir, root, "err1");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	CHECK(ho_bundle_file(b, "big", &f) == LIM_OK);
+	CHECK(ho_bundle_file(b, "small", &g) == LIM_OK);
+	CHECK(ho_bfile_write(g, p, 10) == LIM_OK);
+	while (n < 1000 && (e = ho_bfile_write(f, p, sizeof p)) == LIM_OK)
+		n++;
+	CHECK(e == LIM_E_IO && n == 131);
+	CHECK(ho_bfile_write(f, p, 1) == LIM_E_IO);
+	CHECK(ho_bfile_write(g, p, 1) == LIM_E_IO);
+	CHECK(ho_bundle_wav(b, "w.wav", 0, &w) == LIM_E_IO && w == NULL);
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
+	join(path, sizeof path, dir, "manifest.json");
+	CHECK(access(path, F_OK) != 0);
+	join(path, sizeof path, dir, "small"); /* what was accepted still reached the file */
+	{
+		struct stat sb;
+		CHECK(stat(path, &sb) == 0 && sb.st_size == 10);
+	}
+
+	/* 2. everything accepted (buffered), the error surfaces from ho_bfile_close */
+	lim.rlim_cur = 1000;
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	join(dir, sizeof dir, root, "err2");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	CHECK(ho_bundle_file(b, "f", &f) == LIM_OK);
+	for (int i = 0; i < 3; i++)
+		CHECK(ho_bfile_write(f, p, sizeof p) == LIM_OK);
+	CHECK(ho_bfile_close(f) == LIM_E_IO);
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
+
+	/* 3. ... or from ho_bundle_close, for a cc.pcap and for a WAV's window */
+	join(dir, sizeof dir, root, "err3");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	{
+		struct ho_ccw *c = NULL;
+		uint8_t rtp[600];
+		struct ho_cc_pkt pk = { .ts_ns = 1, .family = 4, .data = rtp, .len = sizeof rtp };
+		memset(rtp, 0x80, sizeof rtp);
+		CHECK(ho_bundle_ccw(b, "cc.pcap", &c) == LIM_OK);
+		for (int i = 0; i < 3; i++)
+			CHECK(ho_ccw_write(c, &pk) == LIM_OK);
+	}
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
+	join(dir, sizeof dir, root, "err4");
+	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+	CHECK(ho_bundle_wav(b, "w.wav", 8, &w) == LIM_OK); /* the 44-octet header fits */
+	CHECK(ho_wav_write(w, 0, p, sizeof p) == LIM_OK);  /* 2000 octets, in memory */
+	CHECK(ho_wav_close(w) == LIM_E_IO);
+	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
+
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	signal(SIGXFSZ, oldsig);
+}
+
 /* ---- a full bundle ---- */
 
 static const char IRI[] = "{\"event\":\"begin\",\"call\":1}\n{\"event\":\"end\",\"call\":1}\n";
@@ -998,6 +1293,9 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_close(b, "t", goodextra[i], key) == LIM_OK);
 		expect_ok(dir, NULL);
 	}
+	buf_bfile(root, key);
+	buf_wav(root, key);
+	buf_err(root, key);
 	EVP_PKEY_free(k);
 	rm_rf(root);
 }
