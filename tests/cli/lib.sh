@@ -53,3 +53,32 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
+
+# ---- shared by the end-to-end scripts (test_replay, test_handover, test_capture) ----
+# kms_up DIR SCHEME [KMS-URI]: `limf-kms init DIR` and serve it on 127.0.0.1 (port in DIR/port,
+# request log DIR/log, pid in DIR/pid); counts ok/bad.
+kms_up() {
+	local d=$1
+	"$BUILD/limf-kms" init "$d" --scheme "$2" --kms-uri "${3:-kms.$(basename "$d").test}" \
+		--period 2592000 >/dev/null || bad "limf-kms init $d"
+	"$BUILD/limf-kms" serve --community "$d/community.json" --cert "$d/server.pem" \
+		--key "$d/server.key" --ca "$d/ca.pem" --listen 127.0.0.1:0 --port-file "$d/port" \
+		--log "$d/log" 2>"$d/serve.err" &
+	echo $! >"$d/pid"
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	if [ -s "$d/port" ]; then ok; else bad "limf-kms serve $d did not start"; fi
+	touch "$d/log"
+}
+# kms_down DIR: stops what kms_up started.
+kms_down() {
+	kill -TERM "$(cat "$1/pid" 2>/dev/null)" 2>/dev/null
+}
+# lemf_up OUT.jsonl [HI2 HI3]: a test LEMF; sets lpid and the ports p2 p3 (0 when it failed).
+lemf_up() {
+	rm -f "$tmp/ports"
+	"$BUILD/limf-lemf" --out "$1" --port-file "$tmp/ports" --hi2 "${2:-127.0.0.1:0}" \
+		--hi3 "${3:-127.0.0.1:0}" 2>"$1.err" &
+	lpid=$!
+	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
+}

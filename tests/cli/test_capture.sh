@@ -14,8 +14,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
-kms=$BUILD/limf-kms
-lemf=$BUILD/limf-lemf
 if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
 	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
 	finish
@@ -37,19 +35,10 @@ NOW=$(date +%s)
 FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
 
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
-"$kms" init "$tmp/k" --scheme rfc6509 --kms-uri kms.cap.test >/dev/null || bad "limf-kms init"
-"$kms" serve --community "$tmp/k/community.json" --cert "$tmp/k/server.pem" \
-	--key "$tmp/k/server.key" --ca "$tmp/k/ca.pem" --listen 127.0.0.1:0 \
-	--port-file "$tmp/k/port" --log "$tmp/k/log" 2>"$tmp/k/err" &
-kpid=$!
-for _ in $(seq 100); do [ -s "$tmp/k/port" ] && break; sleep 0.05; done
-[ -s "$tmp/k/port" ] && ok || bad "limf-kms serve did not start"
+kms_up "$tmp/k" rfc6509 kms.cap.test
+kpid=$(cat "$tmp/k/pid")
 # one LEMF for the whole test: each run's calls have CINs of their own (the spool's counter)
-"$lemf" --out "$tmp/lemf.jsonl" --port-file "$tmp/ports" --hi2 127.0.0.1:0 --hi3 127.0.0.1:0 \
-	2>"$tmp/lemf.err" &
-lpid=$!
-for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
-read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
+lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 cat >"$tmp/limf.conf" <<EOF
 [database]

@@ -8,8 +8,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
-kms=$BUILD/limf-kms
-lemf=$BUILD/limf-lemf
 if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
 	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
 	finish
@@ -21,22 +19,8 @@ sfx=$$
 lpid='' kpid=''
 trap '[ -n "$lpid" ] && kill "$lpid" 2>/dev/null; [ -n "$kpid" ] && kill "$kpid" 2>/dev/null; [ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"; rm -rf "$tmp"' EXIT
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
-"$kms" init "$tmp/k" --scheme rfc6509 --kms-uri kms.ho.test >/dev/null || bad "limf-kms init"
-"$kms" serve --community "$tmp/k/community.json" --cert "$tmp/k/server.pem" \
-	--key "$tmp/k/server.key" --ca "$tmp/k/ca.pem" --listen 127.0.0.1:0 \
-	--port-file "$tmp/k/port" --log "$tmp/k/log" 2>"$tmp/k/err" &
-kpid=$!
-for _ in $(seq 100); do [ -s "$tmp/k/port" ] && break; sleep 0.05; done
-[ -s "$tmp/k/port" ] && ok || bad "limf-kms serve did not start"
-
-start_lemf() { # NAME [HI2 HI3]: sets p2 p3 lpid
-	rm -f "$tmp/ports"
-	"$lemf" --out "$tmp/$1.jsonl" --port-file "$tmp/ports" --hi2 "${2:-127.0.0.1:0}" \
-		--hi3 "${3:-127.0.0.1:0}" 2>"$tmp/$1.err" &
-	lpid=$!
-	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
-	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
-}
+kms_up "$tmp/k" rfc6509 kms.ho.test
+kpid=$(cat "$tmp/k/pid")
 stop_lemf() {
 	[ -n "$lpid" ] || return
 	kill -TERM "$lpid" 2>/dev/null
@@ -80,7 +64,7 @@ expect 0 gen2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --
 	--duration 1 --caller "$A" --callee "$B" --start "$AT" --seed 32
 
 # ---- delivered while replaying: the network gets exactly the bundle's records
-start_lemf l1
+lemf_up "$tmp/l1.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf
 expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev1" "$tmp/c1.pcap"
@@ -144,7 +128,7 @@ has replay2 "stays spooled"
 expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
 expect 0 verify2 "$limf" verify "$tmp/ev2"
-start_lemf l2 "127.0.0.1:$p2" "127.0.0.1:$p3"
+lemf_up "$tmp/l2.jsonl" "127.0.0.1:$p2" "127.0.0.1:$p3"
 expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
 pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0"
 stop_lemf

@@ -8,7 +8,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
-kms=$BUILD/limf-kms
 here=$(dirname "$0")
 if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
 	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
@@ -21,26 +20,14 @@ sfx=$$
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
 
 # two communities and their KMSs: RFC 6509 identifiers, and TS 33.180 UIDs
-start_kms() { # NAME SCHEME
-	local d=$tmp/$1
-	"$kms" init "$d" --scheme "$2" --kms-uri "kms.$1.test" --period 2592000 >/dev/null ||
-		bad "limf-kms init $1"
-	"$kms" serve --community "$d/community.json" --cert "$d/server.pem" --key "$d/server.key" \
-		--ca "$d/ca.pem" --listen '127.0.0.1:0' --port-file "$d/port" --log "$d/log" \
-		2>"$d/serve.err" &
-	echo $! >"$d/pid"
-	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
-	[ -s "$d/port" ] && ok || bad "limf-kms serve $1 did not start"
-	touch "$d/log"
-}
 kopts() { # NAME
 	local d=$tmp/$1
 	echo --kms "https://127.0.0.1:$(cat "$d/port")" --ca "$d/ca.pem" --cert "$d/client.pem" \
 		--key "$d/client.key"
 }
 nreq() { grep -c 'path=/keymanagement/identity/v1/keyprov' "$tmp/$1/log"; }
-start_kms g rfc6509
-start_kms m 3gpp-uid
+kms_up "$tmp/g" rfc6509 kms.g.test
+kms_up "$tmp/m" 3gpp-uid kms.m.test
 
 warrant() { # LIID SCOPE TARGET [FROM TO]
 	"$limf" warrant add --liid "$1" --authority "Court $1" --ref "REF-$1" --country GB \
@@ -257,6 +244,6 @@ printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/nul
 expect 1 verify-tampered "$limf" verify "$tmp/ev-t"
 has verify-tampered "cc.pcap"
 
-for k in g m; do kill -TERM "$(cat "$tmp/$k/pid")" 2>/dev/null; done
+for k in g m; do kms_down "$tmp/$k"; done
 wait 2>/dev/null
 finish
