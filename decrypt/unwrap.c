@@ -240,6 +240,37 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 }
 
 /* see unwrap.h */
+enum lim_err mikey_group_talker_key(enum mikey_prf prf, const uint8_t *gmk, size_t gmklen,
+				    uint32_t gmk_id, const uint8_t *gmk_rand, size_t randlen,
+				    const char *uri, size_t urilen, uint8_t *key, size_t key_len,
+				    uint8_t *salt, size_t salt_len, uint32_t *guk_id)
+{
+	enum lim_err rc = LIM_E_ARG;
+	uint32_t guk = 0;
+	if (!gmk || !gmk_rand || !uri || !key || !salt || !guk_id || gmklen == 0 || randlen == 0 ||
+	    key_len == 0 || key_len > 32 || salt_len == 0 || salt_len > 14)
+		goto out;
+	rc = mikey_guk_id(gmk, gmklen, gmk_id, uri, urilen, &guk);
+	if (rc == LIM_OK)
+		rc = kdf_derive(prf, gmk, gmklen, KDF_CONST_TEK, MIKEY_CS_GMK, guk, gmk_rand,
+				randlen, key, key_len);
+	if (rc == LIM_OK)
+		rc = kdf_derive(prf, gmk, gmklen, KDF_CONST_SALT, MIKEY_CS_GMK, guk, gmk_rand,
+				randlen, salt, salt_len);
+out:
+	if (rc != LIM_OK) {
+		if (key && key_len <= 32)
+			lim_wipe(key, key_len);
+		if (salt && salt_len <= 14)
+			lim_wipe(salt, salt_len);
+		guk = 0;
+	}
+	if (guk_id)
+		*guk_id = guk;
+	return rc;
+}
+
+/* see unwrap.h */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n)
 {

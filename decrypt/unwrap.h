@@ -111,6 +111,19 @@ struct mikey_srtp_key {
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n) LIM_WUR;
 
+/* TS 33.180 group media (issue 9): the SRTP master key and salt of one talker of a group,
+ * keyed by the group's GMK. The talker's GUK-ID (mikey_guk_id of gmk, gmk_id and the talker's
+ * MC service ID uri) is the CSB ID; CS ID 4 (MIKEY_CS_GMK); RAND = the GMK-RAND of the GMK's
+ * I_MESSAGE; prf as that message's (PRF-HMAC-SHA-256 in TS 33.180). The packets' MKI is then
+ * GMK-ID || GUK-ID (*guk_id). key_len 16, salt_len 12 (AEAD_AES_128_GCM) unless other lengths
+ * are asked for (1..32 / 1..14). Errors: LIM_E_ARG (empty GMK or RAND, NULL pointers, lengths
+ * out of range), LIM_E_LIMIT, LIM_E_CRYPTO; the outputs are wiped on every error. */
+#define MIKEY_CS_GMK 4
+enum lim_err mikey_group_talker_key(enum mikey_prf prf, const uint8_t *gmk, size_t gmklen,
+				    uint32_t gmk_id, const uint8_t *gmk_rand, size_t randlen,
+				    const char *uri, size_t urilen, uint8_t *key, size_t key_len,
+				    uint8_t *salt, size_t salt_len, uint32_t *guk_id) LIM_WUR;
+
 /* Wipes n key entries. */
 void mikey_srtp_keys_wipe(struct mikey_srtp_key *k, size_t n);
 

@@ -18,6 +18,7 @@
 #include "decrypt/kdf.h"
 #include "decrypt/srtp.h"
 #include "decrypt/uid.h"
+#include "decrypt/unwrap.h"
 #include "tests/unit/decrypt_suites.h"
 
 #define RFC6507_VEC "tests/kat/rfc6507.vec"
@@ -633,6 +634,72 @@ static void t_guk(void)
 	CHECK(mikey_guk_id(gmk, 16, 0xA0000000u, "a", 1, &g) == LIM_OK && (g >> 28) == 0xA);
 }
 
+/* TS 33.180 group media: every talker's SRTP key and salt from the GMK (Streamwide and
+ * Etherstack interop vectors), with twins that must differ. */
+static void t_group_talker(void)
+{
+	char *b = lim_t_read_file(MCX_VEC, NULL);
+	size_t nt = 0;
+	for (const char *p = b; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		char store[512], *f[8];
+		uint8_t gmk[32], rnd[32], wk[16], ws[12], key[16], salt[12];
+		size_t gl = 0, rl = 0, kl = 0, sl = 0;
+		uint32_t g = 0;
+		if (strncmp(p, "talker = ", 9) != 0)
+			continue;
+		size_t k = split(p + 9, e, store, sizeof store, f, 8);
+		CHECK(k == 7);
+		if (k != 7)
+			continue;
+		CHECK(hex(f[0], gmk, sizeof gmk, &gl) && hex(f[2], rnd, sizeof rnd, &rl));
+		CHECK(hex(f[5], wk, sizeof wk, &kl) && kl == 16 && hex(f[6], ws, sizeof ws, &sl) &&
+		      sl == 12);
+		CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, gl, x32(f[1]), rnd, rl,
+					     f[3], strlen(f[3]), key, sizeof key, salt, sizeof salt,
+					     &g) == LIM_OK);
+		CHECK(g == x32(f[4]));
+		CHECK_EQ_MEM(key, wk, sizeof key);
+		CHECK_EQ_MEM(salt, ws, sizeof salt);
+		/* twins: another talker, another RAND, the other PRF */
+		CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, gl, x32(f[1]), rnd, rl,
+					     f[3], strlen(f[3]) - 1, key, sizeof key, salt,
+					     sizeof salt, &g) == LIM_OK);
+		CHECK(g != x32(f[4]) && memcmp(key, wk, sizeof key) != 0);
+		rnd[0] ^= 1;
+		CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, gl, x32(f[1]), rnd, rl,
+					     f[3], strlen(f[3]), key, sizeof key, salt, sizeof salt,
+					     &g) == LIM_OK);
+		CHECK(g == x32(f[4]) && memcmp(key, wk, sizeof key) != 0 &&
+		      memcmp(salt, ws, sizeof salt) != 0);
+		rnd[0] ^= 1;
+		CHECK(mikey_group_talker_key(MIKEY_PRF_MIKEY1, gmk, gl, x32(f[1]), rnd, rl, f[3],
+					     strlen(f[3]), key, sizeof key, salt, sizeof salt,
+					     &g) == LIM_OK);
+		CHECK(memcmp(key, wk, sizeof key) != 0);
+		nt++;
+	}
+	CHECK(nt == 4);
+	free(b);
+	uint8_t gmk[16] = { 1 }, rnd[16] = { 2 }, key[33], salt[15];
+	uint32_t g = 7;
+	CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, 0, 1, rnd, 16, "a", 1, key, 16,
+				     salt, 12, &g) == LIM_E_ARG &&
+	      g == 0);
+	CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, 16, 1, rnd, 0, "a", 1, key, 16,
+				     salt, 12, &g) == LIM_E_ARG);
+	CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, 16, 1, rnd, 16, "a", 1, key, 33,
+				     salt, 12, &g) == LIM_E_ARG);
+	CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, 16, 1, rnd, 16, "a", 1, key, 16,
+				     salt, 15, &g) == LIM_E_ARG);
+	CHECK(mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gmk, 16, 1, rnd, 16, NULL, 1, key, 16,
+				     salt, 12, &g) == LIM_E_ARG);
+	for (size_t i = 0; i < 16; i++)
+		CHECK(key[i] == 0);
+}
+
 /* ---- SRTP ---- */
 
 static void t_srtp_fixture(void)
@@ -802,6 +869,7 @@ const struct lim_suite t_eccsi_suites[] = {
 	{ "uid", t_uid },
 	{ "rfc6509", t_rfc6509 },
 	{ "guk", t_guk },
+	{ "group_talker", t_group_talker },
 	{ "srtp", t_srtp },
 	{ NULL, NULL },
 };
