@@ -1,6 +1,7 @@
 /* warrants/ database handle: connection, statement helpers, provisioning. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,5 +221,57 @@ enum lim_err wr_db_provision(struct wr_db *db)
 	for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
 		if ((rc = wr_exec(db, after[i], 0, NULL, NULL)) != LIM_OK)
 			return rc;
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_db_listen(struct wr_db *db)
+{
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+		return wr_fail(db, LIM_E_DB, "not connected to the database");
+	/* The channel is a constant: identifiers cannot be parameters, no value is spliced. */
+	return wr_exec(db, "LISTEN " WR_NOTIFY_CHANNEL, 0, NULL, NULL);
+}
+
+/* see warrants.h */
+int wr_db_fd(const struct wr_db *db)
+{
+	if (!db || !db->conn)
+		return -1;
+	return PQsocket(db->conn);
+}
+
+/* see warrants.h */
+enum lim_err wr_db_changes(struct wr_db *db, size_t *changed)
+{
+	PGnotify *n;
+	size_t count = 0;
+
+	*changed = 0;
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+		return wr_fail(db, LIM_E_DB, "not connected to the database");
+	/* libpq's socket is non-blocking: PQconsumeInput reads what has arrived, never waits.
+	 * Read again while the socket stays readable (bounded), so that a server's FATAL
+	 * followed by its close is reported now, not at the next wake-up. */
+	for (int round = 0; round < 8; round++) {
+		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN, .revents = 0 };
+		if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK) {
+			set_msg(db, PQerrorMessage(db->conn));
+			db->sqlstate[0] = '\0';
+			if (!db->msg[0])
+				snprintf(db->msg, sizeof db->msg,
+					 "connection to the database lost");
+			return LIM_E_DB;
+		}
+		p.fd = PQsocket(db->conn);
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+			break;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (strcmp(n->relname, WR_NOTIFY_CHANNEL) == 0)
+			count++;
+		PQfreemem(n);
+	}
+	*changed = count;
 	return LIM_OK;
 }

@@ -134,8 +134,51 @@ static const char *const m1[] = {
 	NULL
 };
 
+/* Live warrant changes (see warrants.h "Change notifications"): every row inserted, updated
+ * or deleted in warrants or targets sends NOTIFY limf_warrants with the warrant's LIID ('' for a
+ * TRUNCATE). PostgreSQL delivers notifications at COMMIT only (nothing for a rolled-back
+ * change) and folds identical payloads of one transaction into one. SECURITY DEFINER (owned by
+ * limf_admin) so that finding a target's LIID needs no privilege of the changing role; the
+ * service role gains nothing: LISTEN needs no grant. */
+static const char *const m2[] = {
+	"CREATE FUNCTION limf.notify_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text;"
+	" BEGIN"
+	"  IF TG_LEVEL = 'STATEMENT' THEN"
+	"   l := '';"
+	"  ELSIF TG_TABLE_NAME = 'targets' THEN"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.warrant_id ELSE NEW.warrant_id END;"
+	"   IF TG_OP = 'UPDATE' AND OLD.warrant_id <> NEW.warrant_id THEN"
+	"    PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', coalesce((SELECT w.liid"
+	"     FROM limf.warrants w WHERE w.id = OLD.warrant_id), ''));"
+	"   END IF;"
+	"  ELSIF TG_OP = 'DELETE' THEN l := OLD.liid;"
+	"  ELSE"
+	"   l := NEW.liid;"
+	"   IF TG_OP = 'UPDATE' AND OLD.liid <> NEW.liid THEN"
+	"    PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', OLD.liid);"
+	"   END IF;"
+	"  END IF;"
+	"  PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', coalesce(l, ''));"
+	"  RETURN NULL;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.notify_change() FROM PUBLIC",
+	"CREATE TRIGGER warrants_notify AFTER INSERT OR UPDATE OR DELETE ON limf.warrants"
+	" FOR EACH ROW EXECUTE FUNCTION limf.notify_change()",
+	"CREATE TRIGGER warrants_notify_truncate AFTER TRUNCATE ON limf.warrants"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.notify_change()",
+	"CREATE TRIGGER targets_notify AFTER INSERT OR UPDATE OR DELETE ON limf.targets"
+	" FOR EACH ROW EXECUTE FUNCTION limf.notify_change()",
+	"CREATE TRIGGER targets_notify_truncate AFTER TRUNCATE ON limf.targets"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.notify_change()",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1 },
+	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2 },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -8,11 +8,13 @@
  *                   status, scope, delivery destination, reason, created/modified by and at
  *   targets         one or more per warrant: the URI as entered, its kind and normalised form
  *   audit           append-only, hash-chained (see "Audit chain" below)
+ *   triggers on warrants and targets NOTIFY limf_warrants (see "Change notifications")
  * Roles (fixed names, created by wr_db_provision or by a DBA with the same SQL):
  *   limf_admin      owns the database, the schema and every object; runs migrations
  *   limf_operator   the CLI: SELECT/INSERT/UPDATE warrants, SELECT/INSERT/DELETE targets,
  *                   SELECT audit, INSERT audit (os_user, liid, action, detail only)
- *   limf_service    capture/replay: SELECT warrants and targets, INSERT audit; nothing else
+ *   limf_service    capture/replay: SELECT warrants and targets, INSERT audit, LISTEN;
+ *                   nothing else
  * No non-admin role holds UPDATE, DELETE or TRUNCATE on audit, and triggers refuse them to
  * everyone (only a superuser disabling triggers can edit; `limf audit verify` detects it).
  * A transaction that inserts or updates a warrant, or inserts or deletes a target, cannot
@@ -155,6 +157,34 @@ enum lim_err wr_db_provision(struct wr_db *db) LIM_WUR;
 enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to) LIM_WUR;
 /* The newest migration this build knows. */
 int wr_db_schema_latest(void);
+
+/* ---- change notifications (any role; the service role in `limf capture`) ------------------ */
+
+/* Change notifications (schema version 2). Triggers on warrants and targets send
+ * NOTIFY limf_warrants, '<LIID>' for every row inserted, updated or deleted (add, modify,
+ * suspend, resume, revoke, targets added or removed; '' for a TRUNCATE). The server delivers
+ * them when the changing transaction commits (never for a rollback), one per LIID and
+ * transaction, to every connection listening, whichever instance it belongs to. LISTEN needs
+ * no privilege: the service role listens and still changes nothing.
+ * A notification is a hint to re-read the warrants (wr_decide does), never data: any role
+ * that can connect may NOTIFY the channel too, and a broken connection loses what was sent
+ * meanwhile, so callers re-read on each notification, after reconnecting, and periodically.
+ * Listen on a connection of its own: notifications that arrive while db runs other calls are
+ * queued in db and do not wake poll(); wr_db_changes reports them at its next call. */
+#define WR_NOTIFY_CHANNEL "limf_warrants"
+
+/* Subscribes this connection to warrant changes (LISTEN limf_warrants). Outside a
+ * transaction it takes effect at once; LIM_E_DB when the connection is broken. */
+enum lim_err wr_db_listen(struct wr_db *db) LIM_WUR;
+/* The connection's socket, to poll() for readability (-1 when closed, and for NULL). Owned by
+ * db: never read from or close it. */
+int wr_db_fd(const struct wr_db *db);
+/* Consumes pending notifications without blocking (PQconsumeInput + PQnotifies); *changed =
+ * number of warrant-change notifications received (0 = none; notifications on other channels
+ * are discarded). LIM_E_DB with *changed 0 when the connection broke (the caller reconnects:
+ * wr_db_close, wr_db_open, wr_db_listen, then re-reads; until then it falls back to periodic
+ * re-reads). */
+enum lim_err wr_db_changes(struct wr_db *db, size_t *changed) LIM_WUR;
 
 /* ---- warrant changes (operator role); each is one transaction with its audit row ------------ */
 

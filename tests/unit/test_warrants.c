@@ -8,6 +8,9 @@
 
 #include "tests/unit/warrants_suites.h"
 
+/* warrants_notify.c (declared here, next to the table it joins) */
+extern const struct lim_suite t_wr_notify_suites[];
+
 const char *t_conn(const char *var)
 {
 	const char *v = getenv(var);
@@ -134,5 +137,7 @@ int main(int argc, char **argv)
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (const struct lim_suite *s = tables[t]; s->name && n < 64; s++)
 			all[n++] = *s;
+	for (const struct lim_suite *s = t_wr_notify_suites; s->name && n < 64; s++)
+		all[n++] = *s;
 	return lim_t_main(all, n, argc, argv);
 }
