@@ -201,10 +201,11 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 	char *txt = NULL, buf[80];
 	size_t len = 0;
 	struct lim_json j;
-	FILE *f = open_memstream(&txt, &len);
+	FILE *f;
 	enum lim_err e;
 	if (!rec(r) || !o->iri)
 		return;
+	f = open_memstream(&txt, &len);
 	if (!f) {
 		fail(r, LIM_E_NOMEM, "IRI record");
 		return;
