@@ -3,7 +3,7 @@ BUILD ?= build
 CC ?= cc
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
-PKGS := openssl libsrtp2 libpcap libpq libcurl libxml-2.0
+PKGS := openssl libsrtp2 libpcap libpq libcurl libxml-2.0 libmicrohttpd
 
 -include config.mk
 

@@ -16,5 +16,6 @@ int limf_cmd_verify(int argc, char **argv);   /* limf verify (limf/cli_verify.c)
 int limf_cmd_replay(int argc, char **argv);   /* limf replay (limf/cli_replay.c) */
 int limf_cmd_handover(int argc, char **argv); /* limf handover (limf/cli_handover.c) */
 int limf_cmd_capture(int argc, char **argv);  /* limf capture (limf/cli_capture.c) */
+int limf_cmd_status(int argc, char **argv);   /* limf status (limf/cli_status.c) */
 
 #endif

@@ -26,7 +26,12 @@
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP: reload is not
  * implemented yet (logged). A summary goes to stderr. Exit 0; 1 on a start-up, source or
- * recording error; 2 usage; 3 when a spool refused PDUs (full). */
+ * recording error; 2 usage; 3 when a spool refused PDUs (full).
+ *
+ * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
+ * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
+ * GET /metrics (libmicrohttpd, polled by this loop); both open after the sources and close
+ * when the loop ends (the socket file is removed). Neither can stall the loop. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -47,6 +52,7 @@
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
+#include "limf/status.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -98,7 +104,7 @@ struct src {
 	bool pending; /* file: f holds the next frame, not due yet */
 	struct cap_frame f;
 	uint64_t due_ns; /* monotonic time f is due */
-	uint64_t frames;
+	uint64_t frames, bytes;
 };
 
 struct run {
@@ -107,6 +113,41 @@ struct run {
 	struct ho_bundle *b;  /* --record, else NULL */
 	struct limf_out *out; /* the sink (limf/out.h): --record bundle and handover */
 	uint64_t pump_err;
+	struct limf_ctl *ctl;         /* [service] control_socket, else NULL */
+	struct limf_metrics *metrics; /* [service] metrics, else NULL */
+	/* warrant changes: a connection of its own that LISTENs (NULL while down) */
+	const char *conninfo;
+	struct wr_db *listen_db;
+	uint64_t listen_retry; /* monotonic ns of the next reconnection attempt */
+	uint64_t notified;     /* change notifications received */
+};
+
+/* (Re)opens the LISTEN connection; on failure the once-a-second re-read carries on alone. */
+static void listen_open(struct run *r, uint64_t now)
+{
+	char who[] = "limf-capture";
+	if (r->listen_db || now < r->listen_retry)
+		return;
+	r->listen_retry = now + 10 * RECHECK_NS;
+	if (wr_db_open(r->conninfo, who, &r->listen_db) != LIM_OK ||
+	    wr_db_listen(r->listen_db) != LIM_OK) {
+		fprintf(stderr,
+			"limf: warrant notifications unavailable (%s): re-reading every "
+			"second\n",
+			r->listen_db ? wr_db_msg(r->listen_db) : "no connection");
+		wr_db_close(r->listen_db);
+		r->listen_db = NULL;
+	}
+}
+
+/* What the health answers read (limf/status.h). */
+struct health {
+	const struct run *r;
+	const struct limf_pipe *p;
+	const struct src *s;
+	size_t ns;
+	uint64_t t0; /* monotonic start */
+	struct limf_status_src ss[MAX_SOURCES];
 };
 
 /* ---- summary --------------------------------------------------------------------------------- */
@@ -148,6 +189,8 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
 		ost.dlv_iri, ost.dlv_cc, ost.dlv_refused, t.pending, t.links);
+	fprintf(f, "limf capture: warrant notifications %" PRIu64 "%s\n", r->notified,
+		r->listen_db ? "" : " (not listening at the end)");
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t recv = 0, drop = 0;
 		if (s[i].file)
@@ -159,6 +202,38 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 				" kernel_received %" PRIu64 " kernel_dropped %" PRIu64 "\n",
 				s[i].name, s[i].frames, recv, drop);
 	}
+}
+
+/* ---- health ---------------------------------------------------------------------------------- */
+
+static void health_fill(void *ctx, struct limf_status *st)
+{
+	struct health *h = ctx;
+	for (size_t i = 0; i < h->ns; i++) {
+		struct limf_status_src *x = &h->ss[i];
+		memset(x, 0, sizeof *x);
+		x->name = h->s[i].name;
+		x->live = !h->s[i].file;
+		x->frames = h->s[i].frames;
+		x->bytes = h->s[i].bytes;
+		if (x->live)
+			x->have_kernel = cap_source_kstats(h->s[i].s, &x->kernel_received,
+							   &x->kernel_dropped) == LIM_OK;
+	}
+	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
+	st->n_src = h->ns;
+	st->src = h->ss;
+	st->cap = limf_pipe_cap_stats(h->p);
+	st->pipe = limf_pipe_stats(h->p);
+	st->dlv = h->r->dlv;
+}
+
+static void health_close(struct run *r)
+{
+	limf_ctl_close(r->ctl);
+	limf_metrics_close(r->metrics);
+	r->ctl = NULL;
+	r->metrics = NULL;
 }
 
 /* ---- the loop -------------------------------------------------------------------------------- */
@@ -204,6 +279,7 @@ static int feed_file(struct limf_pipe *p, struct src *s, bool max_speed, uint64_
 		}
 		s->pending = false;
 		s->frames++;
+		s->bytes += s->f.caplen;
 		if (s->f.ts_ns > *last_ts)
 			*last_ts = s->f.ts_ns;
 		limf_pipe_frame(p, &s->f);
@@ -225,6 +301,7 @@ static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
 		if (!got)
 			return;
 		s->frames++;
+		s->bytes += f.caplen;
 		if (f.ts_ns > *last_ts)
 			*last_ts = f.ts_ns;
 		limf_pipe_frame(p, &f);
@@ -237,14 +314,14 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 {
 	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
 	uint64_t t0_mono = 0, t0_ts = 0;
-	struct pollfd pfd[MAX_SOURCES];
+	struct pollfd pfd[MAX_SOURCES + LIMF_STATUS_MAX_FDS + 1];
 	size_t src_of[MAX_SOURCES];
 	int rc = 0;
 	while (!g_stop) {
 		uint64_t now = mono_ns();
 		int tmo = TURN_MS;
 		bool active = false;
-		nfds_t np = 0;
+		nfds_t np = 0, nsrc, nctl = 0;
 		for (size_t i = 0; i < ns; i++) {
 			if (s[i].done)
 				continue;
@@ -265,11 +342,32 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 		}
 		if (!active)
 			break; /* every source has ended */
+		nsrc = np;
+		if (r->ctl) {
+			nctl = limf_ctl_pollfds(r->ctl, pfd + np, LIMF_CTL_CLIENTS + 1);
+			np += nctl;
+		}
+		if (r->metrics) {
+			limf_metrics_pollfd(r->metrics, &pfd[np++]);
+			tmo = limf_metrics_timeout_ms(r->metrics, tmo);
+		}
+		listen_open(r, now);
+		nfds_t nlisten = np;
+		if (r->listen_db && wr_db_fd(r->listen_db) >= 0) {
+			pfd[np].fd = wr_db_fd(r->listen_db);
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			np++;
+		}
 		if (np)
 			(void)poll(pfd, np, tmo);
 		else if (tmo > 0)
 			(void)poll(NULL, 0, tmo);
-		for (nfds_t k = 0; k < np; k++)
+		if (r->ctl)
+			limf_ctl_step(r->ctl, pfd + nsrc, nctl, mono_ns() / 1000000u);
+		if (r->metrics)
+			limf_metrics_step(r->metrics);
+		for (nfds_t k = 0; k < nsrc; k++)
 			if (pfd[k].revents) {
 				drain_live(p, &s[src_of[k]], last_ts);
 				if (s[src_of[k]].failed)
@@ -278,6 +376,20 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 		if (limf_dlv_pump(r->dlv, 0) != LIM_OK && r->pump_err++ == 0)
 			fprintf(stderr, "limf: handover: a link step failed (the links retry)\n");
 		now = mono_ns();
+		if (nlisten < np && pfd[nlisten].revents) {
+			size_t changed = 0;
+			if (wr_db_changes(r->listen_db, &changed) != LIM_OK) {
+				fprintf(stderr,
+					"limf: warrant notifications lost (%s): reconnecting\n",
+					wr_db_msg(r->listen_db));
+				wr_db_close(r->listen_db);
+				r->listen_db = NULL;
+				r->listen_retry = now + RECHECK_NS;
+			} else if (changed) {
+				r->notified += changed;
+				next_recheck = now; /* a warrant changed: re-check the calls now */
+			}
+		}
 		if (now >= next_recheck) {
 			size_t n = limf_pipe_recheck(p, (int64_t)(wall_ns() / 1000u));
 			if (n)
@@ -287,6 +399,12 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 					"in force: their interception stopped\n",
 					n);
 			next_recheck = now + RECHECK_NS;
+			/* live sources: time passes without frames too (idle calls end) */
+			for (size_t i = 0; i < ns; i++)
+				if (!s[i].file && !s[i].done) {
+					limf_pipe_tick(p, wall_ns());
+					break;
+				}
 		}
 		if (g_hup) {
 			g_hup = 0;
@@ -406,6 +524,7 @@ int limf_cmd_capture(int argc, char **argv)
 	const char *url, *sign_key = NULL;
 	long duration = 0, snaplen = 0, buffer_mb = 0;
 	uint64_t last_ts = 0, t_start;
+	struct health health;
 	int rc = 1, src_rc;
 	const struct limf_opt opts[] = {
 		{ "--config", &o.config, NULL, NULL, NULL, 0 },
@@ -438,6 +557,13 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
 	}
+	if (conf.metrics[0] && !limf_metrics_addr_ok(conf.metrics)) {
+		fprintf(stderr,
+			"limf: [service] metrics = %s refused: 127.x.x.x:PORT or [::1]:PORT only "
+			"(loopback)\n",
+			conf.metrics);
+		return 1;
+	}
 	url = limf_setting(NULL, conf.kms_url, "LIMF_KMS_URL");
 	if (o.record) {
 		sign_key = limf_setting(NULL, conf.sign_key, "LIMF_SIGN_KEY");
@@ -453,7 +579,10 @@ int limf_cmd_capture(int argc, char **argv)
 		return 1;
 	}
 	r->conf = &conf;
-	if (limf_open_db(limf_setting(NULL, conf.db, "LIMF_DB"), &db) != 0)
+	r->conninfo = limf_setting(NULL, conf.db, "LIMF_DB");
+	if (!r->conninfo)
+		r->conninfo = "";
+	if (limf_open_db(r->conninfo, &db) != 0)
 		goto out;
 	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
@@ -495,12 +624,24 @@ int limf_cmd_capture(int argc, char **argv)
 	/* sources last: a live capture starts only when everything else is ready */
 	if (open_sources(&o, snaplen, buffer_mb, s, &ns) != 0)
 		goto out;
+	t_start = mono_ns();
+	health = (struct health){ r, p, s, ns, t_start, { { 0 } } };
+	if (conf.control_socket[0] && limf_ctl_open(conf.control_socket, health_fill, &health,
+						    &r->ctl, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: control socket: %s\n", why);
+		goto out;
+	}
+	if (conf.metrics[0] && limf_metrics_open(conf.metrics, health_fill, &health, &r->metrics,
+						 why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: %s\n", why);
+		goto out;
+	}
 	set_signals();
 	fprintf(stderr, "limf capture: running (%zu source(s), %zu authorit%s)\n", ns,
 		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");
-	t_start = mono_ns();
 	src_rc = loop(r, p, s, ns, o.speed && strcmp(o.speed, "max") == 0,
 		      (uint64_t)duration * 1000000000ull, &last_ts);
+	health_close(r); /* the health answers end with the loop */
 	if (g_stop)
 		fprintf(stderr, "limf capture: signal %d: stopping\n", (int)g_stop);
 	/* live frames carry wall-clock times; a file's calls end at its last frame */
@@ -542,6 +683,8 @@ out:
 		cap_source_close(s[i].s);
 	limf_pipe_free(p);
 	if (r) {
+		health_close(r);
+		wr_db_close(r->listen_db);
 		limf_out_free(r->out);
 		if (r->b)
 			ho_bundle_abort(r->b);

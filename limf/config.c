@@ -37,6 +37,8 @@ static const struct conf_key keys[] = {
 	K("handover", "country", country),
 	K("handover", "spool_dir", spool_dir),
 	K("handover", "spool_max_mb", spool_max_mb),
+	K("service", "control_socket", control_socket),
+	K("service", "metrics", metrics),
 };
 #undef K
 

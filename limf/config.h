@@ -24,6 +24,9 @@
  *   cert = /etc/limf/limf-client.pem ; client certificate and key for mutual TLS
  *   key  = /etc/limf/limf-client.key
  *   version = 17                 ; li-psDomainId version the LEMF expects (TS 102 232-1)
+ *   [service]
+ *   control_socket = /run/limf/limf.sock ; `limf status` (limf/status.h); unset = off
+ *   metrics = 127.0.0.1:9464     ; Prometheus GET /metrics, loopback only; unset = off
  *
  * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
  * An unknown section or key, a line that is neither, or a value too long for its field is an
@@ -55,6 +58,8 @@ struct limf_conf {
 	char op_id[17], ne_id[17], country[3];
 	char spool_dir[LIMF_CONF_PATH];
 	char spool_max_mb[16];
+	char control_socket[108]; /* [service]: a Unix socket path (sun_path), "" = none */
+	char metrics[64];         /* [service]: "127.0.0.1:PORT" / "[::1]:PORT", "" = none */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];
 };

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	      "  replay [--liid L] --out DIR PCAP...  decrypt targets' calls into evidence\n"
 	      "  handover --config F status|flush   the network handover's spools and links\n"
 	      "  capture --config F -i IFACE|--pcap F   the live service (intercept, hand over)\n"
+	      "  status [--socket P|--config F] [--json]   health of a running capture\n"
 	      "  verify [--key PUB.pem] [--json] DIR  check an evidence bundle (signature, files)\n"
 	      "  version                            print the version\n"
 	      "Key arguments are HEX or @FILE; see README.md.\n",
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 		return limf_cmd_handover(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "capture") == 0)
 		return limf_cmd_capture(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "status") == 0)
+		return limf_cmd_status(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("limf %s\n", LIMF_VERSION);
 		return 0;

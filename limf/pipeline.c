@@ -1200,6 +1200,13 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns)
 }
 
 /* see pipeline.h */
+size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns)
+{
+	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, now_ns);
+	return cap_calls_expire(p->calls, now_ns);
+}
+
+/* see pipeline.h */
 const struct cap_stats *limf_pipe_cap_stats(const struct limf_pipe *p)
 {
 	return &p->dec.st;

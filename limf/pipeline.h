@@ -171,6 +171,11 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns);
 /* Capture counters (decoder, call table) and pipeline counters. */
 const struct cap_stats *limf_pipe_cap_stats(const struct limf_pipe *p);
 const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p);
+/* Time passes without frames (a silent live link): ends calls idle since before
+ * now_ns - the call table's idle timeout and frees lingering ones (their events and IRI as
+ * for a timeout), expires stale IP fragments. Returns how many calls ended. */
+size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
+
 /* Warrant changes during calls (the live service calls it every second): re-runs the gate at
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired, or the database unreachable) gets a last

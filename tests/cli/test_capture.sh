@@ -166,6 +166,8 @@ t_rev=$(date +%s.%N)
 "$limf" warrant revoke "$L2" --reason "capture test" >/dev/null && ok || bad "warrant revoke"
 reap run2 0
 grep -q "no longer under a warrant in force" "$tmp/run2.err" && ok || bad "run2: no recheck drop"
+# the revocation arrived as a PostgreSQL notification (LISTEN/NOTIFY), not only by the re-read
+grep -Eq "warrant notifications [1-9]" "$tmp/run2.err" && ok || bad "run2: no warrant notification"
 kms_after=$(wc -l <"$tmp/k/log")
 [ "$kms_before" -gt 0 ] && [ "$kms_before" -eq "$kms_after" ] && ok ||
 	bad "KMS requests after the revocation ($kms_before before, $kms_after after)"

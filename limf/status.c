@@ -1,0 +1,835 @@
+/* Health of the live service: see status.h. */
+#include "limf/status.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "handover/deliver.h"
+
+/* ---- rendering ------------------------------------------------------------------------------- */
+
+static const char *const stream_name[2] = { "hi2", "hi3" };
+
+static void text(FILE *f, const struct limf_status *st)
+{
+	bool any = false, alarm = false;
+	fprintf(f, "limf capture: up %" PRIu64 ".%01" PRIu64 " s\n", st->uptime_ms / 1000u,
+		st->uptime_ms % 1000u / 100u);
+	for (size_t i = 0; i < st->n_src; i++) {
+		const struct limf_status_src *s = &st->src[i];
+		fprintf(f, "source %s (%s): frames %" PRIu64 " bytes %" PRIu64, s->name,
+			s->live ? "live" : "file", s->frames, s->bytes);
+		if (s->have_kernel)
+			fprintf(f, " kernel_received %" PRIu64 " kernel_dropped %" PRIu64,
+				s->kernel_received, s->kernel_dropped);
+		fputc('\n', f);
+	}
+	if (st->cap) {
+		fprintf(f,
+			"capture: frames %" PRIu64 " bytes %" PRIu64 " sip %" PRIu64
+			" calls %" PRIu64 "\n",
+			st->cap->frames, st->cap->bytes, st->cap->sip, st->cap->calls);
+		fputs("drops:", f);
+		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
+			if (st->cap->drop[d]) {
+				fprintf(f, " %s %" PRIu64, cap_drop_name((enum cap_drop)d),
+					st->cap->drop[d]);
+				any = true;
+			}
+		fputs(any ? "\n" : " none\n", f);
+	}
+	if (st->pipe)
+		fprintf(f,
+			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
+			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
+			" decrypted %" PRIu64 " auth_failed %" PRIu64 "\n",
+			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
+			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
+			st->pipe->auth_failed);
+	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
+		struct limf_dlv_stats ds;
+		limf_dlv_stats(st->dlv, i, &ds);
+		for (int k = 0; k < 2; k++) {
+			fprintf(f,
+				"authority %s %s: link %s spooled %" PRIu64 " confirmed %" PRIu64
+				" pending %" PRIu64 " refused %" PRIu64 "%s\n",
+				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
+				ds.spool[k].appended, ds.spool[k].confirmed,
+				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
+				ds.spool[k].alarm ? " ALARM spool full" : "");
+			alarm = alarm || ds.spool[k].alarm;
+		}
+	}
+	fprintf(f, "alarm: %s\n", alarm ? "spool full" : "none");
+}
+
+static void json(FILE *f, const struct limf_status *st)
+{
+	struct lim_json j;
+	bool alarm = false;
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "uptime_ms");
+	lim_json_u64(&j, st->uptime_ms);
+	lim_json_key(&j, "sources");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < st->n_src; i++) {
+		const struct limf_status_src *s = &st->src[i];
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "name");
+		lim_json_str(&j, s->name);
+		lim_json_key(&j, "kind");
+		lim_json_str(&j, s->live ? "live" : "file");
+		lim_json_key(&j, "frames");
+		lim_json_u64(&j, s->frames);
+		lim_json_key(&j, "bytes");
+		lim_json_u64(&j, s->bytes);
+		if (s->have_kernel) {
+			lim_json_key(&j, "kernel_received");
+			lim_json_u64(&j, s->kernel_received);
+			lim_json_key(&j, "kernel_dropped");
+			lim_json_u64(&j, s->kernel_dropped);
+		}
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
+	if (st->cap) {
+		lim_json_key(&j, "capture");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "frames");
+		lim_json_u64(&j, st->cap->frames);
+		lim_json_key(&j, "bytes");
+		lim_json_u64(&j, st->cap->bytes);
+		lim_json_key(&j, "sip");
+		lim_json_u64(&j, st->cap->sip);
+		lim_json_key(&j, "calls");
+		lim_json_u64(&j, st->cap->calls);
+		lim_json_key(&j, "drops");
+		lim_json_obj_open(&j);
+		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
+			if (st->cap->drop[d]) {
+				lim_json_key(&j, cap_drop_name((enum cap_drop)d));
+				lim_json_u64(&j, st->cap->drop[d]);
+			}
+		lim_json_obj_close(&j);
+		lim_json_obj_close(&j);
+	}
+	if (st->pipe) {
+		const struct limf_pipe_stats *p = st->pipe;
+		lim_json_key(&j, "pipeline");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "calls_seen");
+		lim_json_u64(&j, p->calls);
+		lim_json_key(&j, "calls_intercepted");
+		lim_json_u64(&j, p->calls_intercepted);
+		lim_json_key(&j, "calls_with_content");
+		lim_json_u64(&j, p->calls_cc);
+		lim_json_key(&j, "kms_ok");
+		lim_json_u64(&j, p->kms_ok);
+		lim_json_key(&j, "kms_failed");
+		lim_json_u64(&j, p->kms_fail);
+		lim_json_key(&j, "decrypted");
+		lim_json_u64(&j, p->decrypted);
+		lim_json_key(&j, "auth_failed");
+		lim_json_u64(&j, p->auth_failed);
+		lim_json_obj_close(&j);
+	}
+	lim_json_key(&j, "authorities");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
+		struct limf_dlv_stats ds;
+		limf_dlv_stats(st->dlv, i, &ds);
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "name");
+		lim_json_str(&j, ds.name);
+		for (int k = 0; k < 2; k++) {
+			const struct ho_spool_stats *sp = &ds.spool[k];
+			const struct ho_link_stats *lk = &ds.link[k];
+			lim_json_key(&j, stream_name[k]);
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "link");
+			lim_json_str(&j, ho_link_state_name(lk->state));
+			lim_json_key(&j, "connects");
+			lim_json_u64(&j, lk->connects);
+			lim_json_key(&j, "connect_failures");
+			lim_json_u64(&j, lk->connect_failures);
+			lim_json_key(&j, "disconnects");
+			lim_json_u64(&j, lk->disconnects);
+			lim_json_key(&j, "spooled");
+			lim_json_u64(&j, sp->appended);
+			lim_json_key(&j, "confirmed");
+			lim_json_u64(&j, sp->confirmed);
+			lim_json_key(&j, "pending");
+			lim_json_u64(&j, sp->head - sp->confirmed);
+			lim_json_key(&j, "refused");
+			lim_json_u64(&j, sp->refused);
+			lim_json_key(&j, "spool_full");
+			lim_json_bool(&j, sp->alarm);
+			lim_json_obj_close(&j);
+			alarm = alarm || sp->alarm;
+		}
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
+	lim_json_key(&j, "alarm");
+	lim_json_bool(&j, alarm);
+	lim_json_obj_close(&j);
+	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
+}
+
+/* Prometheus label value: \ " and newline escaped (exposition format 0.0.4). */
+static void prom_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void prom_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_one(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	prom_head(f, name, type, help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+/* name{source="..."} v for every source (kernel: only those with kernel counters) */
+static void prom_src(FILE *f, const struct limf_status *st, const char *name, const char *help,
+		     int which)
+{
+	bool head = false;
+	for (size_t i = 0; i < st->n_src; i++) {
+		const struct limf_status_src *s = &st->src[i];
+		uint64_t v = which == 0   ? s->frames
+			     : which == 1 ? s->bytes
+			     : which == 2 ? s->kernel_received
+					  : s->kernel_dropped;
+		if (which >= 2 && !s->have_kernel)
+			continue;
+		if (!head)
+			prom_head(f, name, "counter", help);
+		head = true;
+		fprintf(f, "%s{source=\"", name);
+		prom_label(f, s->name);
+		fprintf(f, "\"} %" PRIu64 "\n", v);
+	}
+}
+
+enum link_metric {
+	LM_UP,
+	LM_CONNECTS,
+	LM_FAILS,
+	LM_SPOOLED,
+	LM_CONFIRMED,
+	LM_PENDING,
+	LM_REFUSED,
+	LM_ALARM
+};
+
+static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m, const char *name,
+		       const char *type, const char *help)
+{
+	prom_head(f, name, type, help);
+	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
+		struct limf_dlv_stats ds;
+		limf_dlv_stats(st->dlv, i, &ds);
+		for (int k = 0; k < 2; k++) {
+			const struct ho_spool_stats *sp = &ds.spool[k];
+			const struct ho_link_stats *lk = &ds.link[k];
+			uint64_t v = 0;
+			switch (m) {
+			case LM_UP: v = lk->state == HO_LINK_UP; break;
+			case LM_CONNECTS: v = lk->connects; break;
+			case LM_FAILS: v = lk->connect_failures; break;
+			case LM_SPOOLED: v = sp->appended; break;
+			case LM_CONFIRMED: v = sp->confirmed; break;
+			case LM_PENDING: v = sp->head - sp->confirmed; break;
+			case LM_REFUSED: v = sp->refused; break;
+			case LM_ALARM: v = sp->alarm; break;
+			}
+			fprintf(f, "%s{authority=\"", name);
+			prom_label(f, ds.name);
+			fprintf(f, "\",stream=\"%s\"} %" PRIu64 "\n", stream_name[k], v);
+		}
+	}
+}
+
+static void prom(FILE *f, const struct limf_status *st)
+{
+	prom_head(f, "limf_uptime_seconds", "gauge", "Seconds since limf capture started.");
+	fprintf(f, "limf_uptime_seconds %" PRIu64 ".%03" PRIu64 "\n", st->uptime_ms / 1000u,
+		st->uptime_ms % 1000u);
+	prom_src(f, st, "limf_source_frames_total", "Frames read from the source.", 0);
+	prom_src(f, st, "limf_source_bytes_total", "Captured octets read from the source.", 1);
+	prom_src(f, st, "limf_source_kernel_received_total",
+		 "Packets the kernel received for a live source.", 2);
+	prom_src(f, st, "limf_source_kernel_dropped_total",
+		 "Packets the kernel dropped for a live source (buffer full).", 3);
+	if (st->cap) {
+		const struct cap_stats *c = st->cap;
+		prom_one(f, "limf_frames_total", "counter", "Frames decoded.", c->frames);
+		prom_one(f, "limf_bytes_total", "counter", "Octets of the frames decoded.",
+			 c->bytes);
+		prom_one(f, "limf_sip_messages_total", "counter", "SIP messages parsed.", c->sip);
+		prom_one(f, "limf_calls_tracked_total", "counter",
+			 "Calls (dialogs) created in the call table.", c->calls);
+		prom_head(f, "limf_drops_total", "counter",
+			  "Frames, fragments or messages not delivered, by reason.");
+		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
+			fprintf(f, "limf_drops_total{reason=\"%s\"} %" PRIu64 "\n",
+				cap_drop_name((enum cap_drop)d), c->drop[d]);
+	}
+	if (st->pipe) {
+		const struct limf_pipe_stats *p = st->pipe;
+		prom_one(f, "limf_calls_seen_total", "counter",
+			 "Calls the interception pipeline saw.", p->calls);
+		prom_one(f, "limf_calls_intercepted_total", "counter",
+			 "Calls under at least one warrant in force.", p->calls_intercepted);
+		prom_one(f, "limf_calls_with_content_total", "counter",
+			 "Intercepted calls with a warrant of scope IRI+CC.", p->calls_cc);
+		prom_head(f, "limf_kms_requests_total", "counter", "Key requests to the KMS.");
+		fprintf(f, "limf_kms_requests_total{result=\"ok\"} %" PRIu64 "\n", p->kms_ok);
+		fprintf(f, "limf_kms_requests_total{result=\"failed\"} %" PRIu64 "\n", p->kms_fail);
+		prom_one(f, "limf_srtp_decrypted_total", "counter", "SRTP packets decrypted.",
+			 p->decrypted);
+		prom_one(f, "limf_srtp_auth_failures_total", "counter",
+			 "SRTP packets that failed authentication.", p->auth_failed);
+	}
+	prom_links(f, st, LM_UP, "limf_link_up", "gauge",
+		   "1 when the handover link to the authority is up.");
+	prom_links(f, st, LM_CONNECTS, "limf_link_connects_total", "counter",
+		   "Handover connections established.");
+	prom_links(f, st, LM_FAILS, "limf_link_connect_failures_total", "counter",
+		   "Handover connection attempts that failed.");
+	prom_links(f, st, LM_SPOOLED, "limf_spool_spooled_total", "counter",
+		   "PDUs spooled since start.");
+	prom_links(f, st, LM_CONFIRMED, "limf_spool_confirmed_total", "counter",
+		   "PDUs the authority confirmed (spool index).");
+	prom_links(f, st, LM_PENDING, "limf_spool_pending", "gauge",
+		   "PDUs spooled and not yet confirmed.");
+	prom_links(f, st, LM_REFUSED, "limf_spool_refused_total", "counter",
+		   "PDUs refused because the spool was full.");
+	prom_links(f, st, LM_ALARM, "limf_spool_full_alarm", "gauge",
+		   "1 when the spool refused a PDU (full).");
+}
+
+/* see status.h */
+enum lim_err limf_status_render(const struct limf_status *st, enum limf_status_fmt fmt, char **out,
+				size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	bool err;
+	FILE *f = open_memstream(&buf, &n);
+	*out = NULL;
+	*len = 0;
+	if (!f)
+		return LIM_E_NOMEM;
+	if (fmt == LIMF_STATUS_JSON)
+		json(f, st);
+	else if (fmt == LIMF_STATUS_PROM)
+		prom(f, st);
+	else
+		text(f, st);
+	err = ferror(f) != 0;
+	if (fclose(f) != 0 || err || !buf) {
+		free(buf);
+		return LIM_E_NOMEM;
+	}
+	*out = buf;
+	*len = n;
+	return LIM_OK;
+}
+
+/* ---- control socket -------------------------------------------------------------------------- */
+
+struct ctl_conn {
+	int fd; /* -1: free */
+	uint64_t deadline_ms;
+	char in[LIMF_CTL_LINE];
+	size_t in_len;
+	char *out; /* the answer being written, NULL while reading */
+	size_t out_len, out_off;
+};
+
+struct limf_ctl {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	limf_status_fn fn;
+	void *ctx;
+	struct ctl_conn conn[LIMF_CTL_CLIENTS];
+};
+
+static void conn_drop(struct ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+/* see status.h */
+enum lim_err limf_ctl_open(const char *path, limf_status_fn fn, void *ctx, struct limf_ctl **out,
+			   char *why, size_t whycap)
+{
+	struct sockaddr_un sa;
+	struct stat sb;
+	struct limf_ctl *c = NULL;
+	size_t pl = path ? strlen(path) : 0;
+	mode_t um;
+	enum lim_err e = LIM_E_IO;
+	*out = NULL;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (pl == 0 || pl >= sizeof sa.sun_path) {
+		snprintf(why, whycap, "control socket path empty or longer than %zu octets",
+			 sizeof sa.sun_path - 1);
+		return LIM_E_ARG;
+	}
+	memcpy(sa.sun_path, path, pl);
+	if (lstat(path, &sb) == 0) {
+		int probe;
+		if (!S_ISSOCK(sb.st_mode)) {
+			snprintf(why, whycap, "%s exists and is not a socket: refused", path);
+			return LIM_E_STATE;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (const struct sockaddr *)&sa, sizeof sa) == 0) {
+			close(probe);
+			snprintf(why, whycap, "%s: another process answers on it: refused", path);
+			return LIM_E_STATE;
+		}
+		if (probe >= 0)
+			close(probe);
+		if (unlink(path) != 0) {
+			snprintf(why, whycap, "%s: stale socket cannot be removed: %s", path,
+				 strerror(errno));
+			return LIM_E_IO;
+		}
+	}
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(why, whycap, "out of memory");
+		return LIM_E_NOMEM;
+	}
+	for (size_t i = 0; i < LIMF_CTL_CLIENTS; i++)
+		c->conn[i].fd = -1;
+	c->fn = fn;
+	c->ctx = ctx;
+	memcpy(c->path, path, pl + 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		snprintf(why, whycap, "socket: %s", strerror(errno));
+		goto out;
+	}
+	um = umask(0177); /* the file is created 0600: no window with a wider mode */
+	if (bind(c->fd, (const struct sockaddr *)&sa, sizeof sa) != 0) {
+		umask(um);
+		snprintf(why, whycap, "%s: bind: %s", path, strerror(errno));
+		goto out;
+	}
+	umask(um);
+	if (chmod(path, 0600) != 0 || lstat(path, &sb) != 0) {
+		snprintf(why, whycap, "%s: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	if (listen(c->fd, 8) != 0) {
+		snprintf(why, whycap, "%s: listen: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+	e = LIM_OK;
+out:
+	if (c) {
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+	}
+	return e;
+}
+
+/* see status.h */
+size_t limf_ctl_pollfds(const struct limf_ctl *c, struct pollfd *pfd, size_t cap)
+{
+	size_t n = 0, used = 0;
+	for (size_t i = 0; i < LIMF_CTL_CLIENTS && n < cap; i++) {
+		const struct ctl_conn *k = &c->conn[i];
+		if (k->fd < 0)
+			continue;
+		used++;
+		pfd[n].fd = k->fd;
+		pfd[n].events = k->out ? POLLOUT : POLLIN;
+		pfd[n++].revents = 0;
+	}
+	/* full: new connections wait in the backlog until one is done or dropped */
+	if (used < LIMF_CTL_CLIENTS && n < cap) {
+		pfd[n].fd = c->fd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+static enum limf_status_fmt request(const char *line, size_t n, bool *ok)
+{
+	*ok = true;
+	if (n == 6 && memcmp(line, "status", 6) == 0)
+		return LIMF_STATUS_TEXT;
+	if (n == 11 && memcmp(line, "status json", 11) == 0)
+		return LIMF_STATUS_JSON;
+	if (n == 7 && memcmp(line, "metrics", 7) == 0)
+		return LIMF_STATUS_PROM;
+	*ok = false;
+	return LIMF_STATUS_TEXT;
+}
+
+/* The line is complete (n octets, no terminator): prepares the answer. */
+static void answer(struct limf_ctl *c, struct ctl_conn *k, size_t n)
+{
+	static const char bad[] = "error: unknown request (status | status json | metrics)\n";
+	struct limf_status st;
+	bool ok;
+	enum limf_status_fmt fmt;
+	while (n && k->in[n - 1] == '\r')
+		n--;
+	fmt = request(k->in, n, &ok);
+	if (ok) {
+		memset(&st, 0, sizeof st);
+		c->fn(c->ctx, &st);
+		if (limf_status_render(&st, fmt, &k->out, &k->out_len) != LIM_OK) {
+			conn_drop(k);
+			return;
+		}
+	} else {
+		k->out = malloc(sizeof bad);
+		if (!k->out) {
+			conn_drop(k);
+			return;
+		}
+		memcpy(k->out, bad, sizeof bad);
+		k->out_len = sizeof bad - 1;
+	}
+	k->out_off = 0;
+	(void)shutdown(k->fd, SHUT_RD);
+}
+
+static void conn_read(struct limf_ctl *c, struct ctl_conn *k)
+{
+	for (;;) {
+		ssize_t r = read(k->fd, k->in + k->in_len, sizeof k->in - k->in_len);
+		char *nl;
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				conn_drop(k);
+			return;
+		}
+		if (r == 0) { /* the client closed its side: the line is what it sent */
+			if (k->in_len == 0)
+				conn_drop(k);
+			else
+				answer(c, k, k->in_len);
+			return;
+		}
+		nl = memchr(k->in + k->in_len, '\n', (size_t)r);
+		k->in_len += (size_t)r;
+		if (nl) {
+			answer(c, k, (size_t)(nl - k->in));
+			return;
+		}
+		if (k->in_len == sizeof k->in) { /* too long: not a request */
+			conn_drop(k);
+			return;
+		}
+	}
+}
+
+static void conn_write(struct ctl_conn *k)
+{
+	while (k->out_off < k->out_len) {
+		ssize_t w = send(k->fd, k->out + k->out_off, k->out_len - k->out_off, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				conn_drop(k);
+			return;
+		}
+		k->out_off += (size_t)w;
+	}
+	conn_drop(k); /* answered: one request per connection */
+}
+
+/* see status.h */
+void limf_ctl_step(struct limf_ctl *c, const struct pollfd *pfd, size_t n, uint64_t now_ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == c->fd) {
+			/* accept what is waiting, up to the free slots */
+			for (size_t s = 0; s < LIMF_CTL_CLIENTS; s++) {
+				int fd;
+				if (c->conn[s].fd >= 0)
+					continue;
+				fd = accept(c->fd, NULL, NULL);
+				if (fd < 0)
+					break;
+				if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0 ||
+				    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+					close(fd);
+					continue;
+				}
+				c->conn[s].fd = fd;
+				c->conn[s].deadline_ms = now_ms + LIMF_CTL_TIMEOUT_MS;
+			}
+			continue;
+		}
+		for (size_t s = 0; s < LIMF_CTL_CLIENTS; s++) {
+			struct ctl_conn *k = &c->conn[s];
+			if (k->fd != pfd[i].fd)
+				continue;
+			if (!k->out)
+				conn_read(c, k);
+			/* the answer is usually written at once, in the same turn */
+			if (k->fd >= 0 && k->out)
+				conn_write(k);
+			break;
+		}
+	}
+	for (size_t s = 0; s < LIMF_CTL_CLIENTS; s++)
+		if (c->conn[s].fd >= 0 && now_ms >= c->conn[s].deadline_ms)
+			conn_drop(&c->conn[s]); /* slow or silent */
+}
+
+/* see status.h */
+void limf_ctl_close(struct limf_ctl *c)
+{
+	struct stat sb;
+	if (!c)
+		return;
+	for (size_t s = 0; s < LIMF_CTL_CLIENTS; s++)
+		if (c->conn[s].fd >= 0)
+			conn_drop(&c->conn[s]);
+	close(c->fd);
+	/* only the socket this process made (not one a successor put there) */
+	if (lstat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino)
+		unlink(c->path);
+	free(c);
+}
+
+/* ---- metrics endpoint (libmicrohttpd, external poll) ----------------------------------------- */
+
+struct limf_metrics {
+	struct MHD_Daemon *d;
+	int epfd;
+	limf_status_fn fn;
+	void *ctx;
+};
+
+/* HOST:PORT with HOST a loopback literal; fills sa. */
+static bool parse_addr(const char *addr, struct sockaddr_storage *sa, socklen_t *salen)
+{
+	const char *colon = addr ? strrchr(addr, ':') : NULL;
+	char host[64];
+	size_t hn;
+	char *end = NULL;
+	long port;
+	if (!colon || colon == addr || colon[1] == '\0')
+		return false;
+	hn = (size_t)(colon - addr);
+	if (hn >= sizeof host)
+		return false;
+	memcpy(host, addr, hn);
+	host[hn] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || !end || *end || port < 1 || port > 65535)
+		return false;
+	memset(sa, 0, sizeof *sa);
+	if (host[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+		if (hn < 3 || host[hn - 1] != ']')
+			return false;
+		host[hn - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1 ||
+		    !IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+			return false;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*salen = sizeof *s6;
+		return true;
+	}
+	{
+		struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1 ||
+		    (ntohl(s4->sin_addr.s_addr) >> 24) != 127)
+			return false;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*salen = sizeof *s4;
+		return true;
+	}
+}
+
+/* see status.h */
+bool limf_metrics_addr_ok(const char *addr)
+{
+	struct sockaddr_storage sa;
+	socklen_t n;
+	return parse_addr(addr, &sa, &n);
+}
+
+static enum MHD_Result plain(struct MHD_Connection *conn, unsigned code, const char *msg)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(msg), (void *)(uintptr_t)msg, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result res;
+	if (!r)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	res = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return res;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **req)
+{
+	struct limf_metrics *m = cls;
+	struct limf_status st;
+	struct MHD_Response *r;
+	enum MHD_Result res;
+	char *body = NULL;
+	size_t len = 0;
+	(void)version;
+	(void)upload;
+	(void)req;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics only\n");
+	if (*upload_size) /* a GET with a body: not ours */
+		return plain(conn, MHD_HTTP_BAD_REQUEST, "no body expected\n");
+	if (strcmp(url, "/metrics") != 0)
+		return plain(conn, MHD_HTTP_NOT_FOUND, "GET /metrics only\n");
+	memset(&st, 0, sizeof st);
+	m->fn(m->ctx, &st);
+	if (limf_status_render(&st, LIMF_STATUS_PROM, &body, &len) != LIM_OK)
+		return plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+	res = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return res;
+}
+
+/* see status.h */
+enum lim_err limf_metrics_open(const char *addr, limf_status_fn fn, void *ctx,
+			       struct limf_metrics **out, char *why, size_t whycap)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen = 0;
+	struct limf_metrics *m;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	*out = NULL;
+	if (!parse_addr(addr, &sa, &salen)) {
+		snprintf(why, whycap,
+			 "metrics address '%s' refused: 127.x.x.x:PORT or [::1]:PORT only "
+			 "(loopback)",
+			 addr ? addr : "");
+		return LIM_E_ARG;
+	}
+	m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(why, whycap, "out of memory");
+		return LIM_E_NOMEM;
+	}
+	m->fn = fn;
+	m->ctx = ctx;
+	if (sa.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* no internal thread: the capture loop polls the epoll descriptor and calls MHD_run */
+	m->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)LIMF_METRICS_CLIENTS, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)LIMF_METRICS_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)8,
+				MHD_OPTION_END);
+	if (!m->d) {
+		snprintf(why, whycap, "metrics: cannot listen on %s", addr);
+		free(m);
+		return LIM_E_IO;
+	}
+	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || info->epoll_fd < 0) {
+		snprintf(why, whycap, "metrics: libmicrohttpd has no epoll descriptor");
+		MHD_stop_daemon(m->d);
+		free(m);
+		return LIM_E_IO;
+	}
+	m->epfd = info->epoll_fd;
+	*out = m;
+	return LIM_OK;
+}
+
+/* see status.h */
+void limf_metrics_pollfd(const struct limf_metrics *m, struct pollfd *pfd)
+{
+	pfd->fd = m->epfd;
+	pfd->events = POLLIN;
+	pfd->revents = 0;
+}
+
+/* see status.h */
+int limf_metrics_timeout_ms(struct limf_metrics *m, int cap)
+{
+	MHD_UNSIGNED_LONG_LONG t = 0;
+	if (MHD_get_timeout(m->d, &t) != MHD_YES || t >= (MHD_UNSIGNED_LONG_LONG)cap)
+		return cap;
+	return (int)t;
+}
+
+/* see status.h */
+void limf_metrics_step(struct limf_metrics *m)
+{
+	(void)MHD_run(m->d);
+}
+
+/* see status.h */
+void limf_metrics_close(struct limf_metrics *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->d);
+	free(m);
+}

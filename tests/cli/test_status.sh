@@ -1,0 +1,223 @@
+#!/bin/bash
+# Health of the live service (issue 8, "Health"): `limf capture` answers `limf status` on its
+# control socket and serves Prometheus GET /metrics on a loopback port, from its one loop.
+#   1. mid-run: `limf status --json` and text (counters non-zero, the authority's links up),
+#      /metrics parsed (HELP/TYPE, limf_frames_total, limf_calls_intercepted_total,
+#      limf_spool_pending{authority,stream="hi3"}), socket mode 0600, an unknown request and a
+#      wrong URL refused
+#   2. silent clients (control socket and HTTP) do not stall the run: it ends on time, exit 0
+#   3. the socket file is removed at exit; `limf status` with nothing listening: exit 1
+#   4. start-up refusals: non-loopback metrics address, a control path that is not a socket
+# Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
+set -u
+. "$(dirname "$0")/lib.sh"
+gen=$BUILD/limf-gen
+if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
+	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
+	finish
+	exit
+fi
+export LIMF_DB=$LIMF_DB_OPERATOR
+sfx=$$
+lpid='' kpid='' cpid='' spids=''
+cleanup() {
+	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
+	for p in $spids; do kill "$p" 2>/dev/null; done
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
+	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+wait_for() { # FILE REGEX [TENTHS]
+	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+NOW=$(date +%s)
+FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+sock=$tmp/ctl.sock
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+kms_up "$tmp/k" rfc6509 kms.status.test
+kpid=$(cat "$tmp/k/pid")
+lemf_up "$tmp/lemf.jsonl"
+[ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
+conf() { # FILE CONTROL_SOCKET METRICS
+	cat >"$1" <<EOF
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$tmp/k/port")
+ca   = $tmp/k/ca.pem
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
+[handover]
+operator_id = OP-ST
+spool_dir = $tmp/spool
+[authority lemf1]
+hi2 = 127.0.0.1:$p2
+hi3 = 127.0.0.1:$p3
+[service]
+control_socket = $2
+metrics = $3
+EOF
+}
+conf "$tmp/limf.conf" "$sock" "127.0.0.1:$mport"
+
+A="sip:st$sfx@example.org" B="sip:bob$sfx@example.org" L="S$sfx"
+"$limf" warrant add --liid "$L" --authority Court --ref "R-$L" --country GB --from "$FROM" \
+	--to "$TO" --scope iri+cc --delivery lemf1 --target "$A" >/dev/null && ok || bad "warrant add"
+expect 0 gen "$gen" --community "$tmp/k/community.json" --out "$tmp/c.pcap" --calls 1 \
+	--duration 6 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 81
+span=$(python3 - "$tmp/c.pcap" <<'PY'
+import struct, sys
+raw = open(sys.argv[1], "rb").read()
+div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xa1b23c4d else 1e6
+off, ts = 24, []
+while off + 16 <= len(raw):
+    s, f, incl = struct.unpack_from("<III", raw, off)
+    ts.append(s + f / div)
+    off += 16 + incl
+print("%.3f" % (max(ts) - min(ts)))
+PY
+)
+
+# ---- 1. mid-run
+t0=$(date +%s.%N)
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" --speed recorded \
+	>"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
+cpid=$!
+wait_for "$tmp/cap.err" "first frame" && ok || { bad "capture did not start"; cat "$tmp/cap.err" >&2; }
+# silent clients: two on the control socket, one on the HTTP port (connect, send nothing)
+for kind in unix unix tcp; do
+	python3 - "$kind" "$sock" "$mport" <<'PY' &
+import socket, sys, time
+kind, path, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if kind == "unix":
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+else:
+    s = socket.create_connection(("127.0.0.1", port))
+time.sleep(30)
+PY
+	spids="$spids $!"
+done
+sleep 2.5
+expect 0 status_json "$limf" status --config "$tmp/limf.conf" --json
+pyjson status_json "j['capture']['frames'] > 0 and j['sources'][0]['frames'] > 0 and j['sources'][0]['bytes'] > 0 and j['sources'][0]['kind'] == 'file'"
+pyjson status_json "j['pipeline']['calls_seen'] >= 1 and j['pipeline']['calls_intercepted'] == 1 and j['pipeline']['kms_ok'] >= 1 and j['pipeline']['decrypted'] > 0"
+pyjson status_json "j['authorities'][0]['name'] == 'lemf1' and j['authorities'][0]['hi2']['link'] == 'up' and j['authorities'][0]['hi3']['link'] == 'up'"
+pyjson status_json "j['authorities'][0]['hi3']['spooled'] > 0 and j['alarm'] is False and j['uptime_ms'] > 2000"
+expect 0 status_text "$limf" status --socket "$sock"
+has status_text "^limf capture: up "
+has status_text "^authority lemf1 hi3: link up spooled [1-9]"
+has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
+has status_text "^alarm: none"
+[ "$(stat -c %a "$sock")" = 600 ] && ok || bad "socket mode $(stat -c %a "$sock"), want 600"
+[ -S "$sock" ] && ok || bad "$sock is not a socket"
+curl -s -m 5 -o "$tmp/metrics" -w '%{http_code} %{content_type}\n' "http://127.0.0.1:$mport/metrics" >"$tmp/out" 2>"$tmp/err"
+has metrics_http "^200 text/plain; version=0.0.4"
+cat >"$tmp/prom.py" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+typed, samples = {}, {}
+for line in text.splitlines():
+    m = re.match(r"# TYPE (\S+) (counter|gauge)$", line)
+    if m:
+        typed[m.group(1)] = m.group(2)
+        continue
+    if line.startswith("# HELP ") or not line:
+        continue
+    m = re.match(r'([a-z_]+)(\{[^}]*\})? ([0-9.]+)$', line)
+    assert m, "bad line: " + line
+    assert m.group(1) in typed, "no TYPE for " + m.group(1)
+    assert m.group(1).startswith("limf_")
+    samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+assert samples["limf_frames_total"] > 0, samples.get("limf_frames_total")
+assert samples["limf_calls_intercepted_total"] == 1
+assert samples['limf_kms_requests_total{result="ok"}'] >= 1
+assert 'limf_spool_pending{authority="lemf1",stream="hi3"}' in samples
+assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
+assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0
+assert 'limf_drops_total{reason="ip4_totlen"}' in samples
+assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
+print("metrics ok:", len(samples), "samples")
+PY
+expect 0 metrics_parse python3 "$tmp/prom.py" "$tmp/metrics"
+has metrics_parse "metrics ok"
+curl -s -m 5 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$mport/other" >"$tmp/out" 2>"$tmp/err"
+has metrics_404 "^404"
+curl -s -m 5 -o /dev/null -w '%{http_code}\n' -X POST -d x "http://127.0.0.1:$mport/metrics" >"$tmp/out" 2>"$tmp/err"
+has metrics_post "^405"
+python3 - "$sock" >"$tmp/out" 2>"$tmp/err" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"shutdown\n")
+print(s.recv(4096).decode())
+PY
+has ctl_unknown "^error: unknown request"
+python3 - "$sock" >"$tmp/out" 2>"$tmp/err" <<'PY'
+import socket, sys
+# an over-long line is dropped without an answer
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"x" * 200)
+s.settimeout(5)
+try:
+    n = len(s.recv(4096))
+except ConnectionResetError:
+    n = 0
+print("answer:", n)
+PY
+has ctl_long "^answer: 0"
+# a second instance on the same socket is refused (the first keeps it)
+conf "$tmp/second.conf" "$sock" ""
+sed -i "s|^spool_dir = .*|spool_dir = $tmp/spool2|" "$tmp/second.conf"
+expect 1 ctl_in_use "$limf" capture --config "$tmp/second.conf" --pcap "$tmp/c.pcap" --speed max
+has ctl_in_use "another process answers on it"
+[ -S "$sock" ] && ok || bad "the running instance's socket was removed"
+
+# ---- 2. the run ends on time despite the silent clients
+wait "$cpid"
+rc=$?
+cpid=''
+[ "$rc" -eq 0 ] && ok || { bad "capture: exit $rc"; tail -20 "$tmp/cap.err" >&2; }
+el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b-a}')
+echo "capture span $span s took $el s with silent status clients" >&2
+python3 -c "import sys; s,e=map(float,sys.argv[1:]); sys.exit(not (s-0.3 <= e <= s+3))" "$span" "$el" &&
+	ok || bad "timing: span $span, took $el"
+grep -q "limf capture: .* intercepted 1 " "$tmp/cap.err" && ok || bad "summary"
+grep -q "pending 0 links" "$tmp/cap.err" && ok || bad "not all confirmed"
+for p in $spids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+spids=''
+
+# ---- 3. after exit
+[ ! -e "$sock" ] && ok || bad "$sock left behind"
+expect 1 status_none "$limf" status --socket "$sock"
+has status_none "no limf capture is listening on"
+expect 1 status_none_conf "$limf" status --config "$tmp/limf.conf" --json
+expect 2 status_usage "$limf" status
+expect 2 status_usage2 "$limf" status --socket "$sock" --config "$tmp/limf.conf"
+expect 0 status_help "$limf" status --help
+
+# ---- 4. start-up refusals
+for addr in "0.0.0.0:$mport" "10.1.2.3:$mport" "example.org:$mport" "127.0.0.1:0" "127.0.0.1"; do
+	conf "$tmp/bad.conf" "$sock" "$addr"
+	expect 1 "metrics $addr" "$limf" capture --config "$tmp/bad.conf" --pcap "$tmp/c.pcap" --speed max
+	has "metrics $addr" "refused: 127.x.x.x:PORT or \[::1\]:PORT only"
+done
+touch "$tmp/plain"
+conf "$tmp/bad.conf" "$tmp/plain" ""
+expect 1 ctl_not_socket "$limf" capture --config "$tmp/bad.conf" --pcap "$tmp/c.pcap" --speed max
+has ctl_not_socket "exists and is not a socket"
+[ -f "$tmp/plain" ] && ok || bad "the plain file was touched"
+# [::1] accepted; a quick --speed max run with both endpoints, then nothing left behind
+conf "$tmp/v6.conf" "$sock" "[::1]:$mport"
+expect 0 v6 "$limf" capture --config "$tmp/v6.conf" --pcap "$tmp/c.pcap" --speed max
+if grep -q "cannot listen" "$tmp/err"; then echo "note: no IPv6 loopback here" >&2; fi
+[ ! -e "$sock" ] && ok || bad "$sock left behind (v6 run)"
+
+kill -TERM "$lpid" 2>/dev/null
+wait "$lpid" && ok || bad "limf-lemf exit status"
+lpid=''
+kill -TERM "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+kpid=''
+finish
