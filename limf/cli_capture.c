@@ -31,7 +31,16 @@
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
  * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
  * GET /metrics (libmicrohttpd, polled by this loop); both open after the sources and close
- * when the loop ends (the socket file is removed). Neither can stall the loop. */
+ * when the loop ends (the socket file is removed). Neither can stall the loop.
+ *
+ * Privileges (limf/privs.h): started as root with [service] user, the spool and the --record
+ * bundle are created as that user (effective ids only), and once the sources, the control
+ * socket and the metrics listener are open it drops to the user for good, keeping only
+ * CAP_NET_RAW when it captures live (nothing with --pcap alone). Before anything is opened it
+ * checks that the user may write the spool and --record directories and read the files it
+ * reads later (KMS TLS files, [authority] TLS files, the signing key): else exit 1 naming
+ * the path. As root without [service] user it runs on as root with a loud warning; not root,
+ * it switches nothing. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -52,6 +61,7 @@
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
+#include "limf/privs.h"
 #include "limf/status.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
@@ -509,6 +519,52 @@ static void set_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* As the user (pv->drop): may it write the directories and read the files used after the
+ * drop? 0, or 1 with a message. */
+static int privs_check(const struct limf_privs *pv, const struct limf_conf *c, const char *record,
+		       const char *sign_key)
+{
+	const char *files[4 + 3 * LIMF_CONF_AUTH];
+	size_t nf = 0;
+	char why[2 * LIMF_CONF_PATH];
+	bool ok = true;
+	files[nf++] = limf_setting(NULL, c->kms_ca, "LIMF_KMS_CA");
+	files[nf++] = limf_setting(NULL, c->kms_cert, "LIMF_KMS_CERT");
+	files[nf++] = limf_setting(NULL, c->kms_key, "LIMF_KMS_KEY");
+	files[nf++] = sign_key;
+	for (size_t i = 0; i < c->n_auth; i++) {
+		files[nf++] = c->auth[i].ca;
+		files[nf++] = c->auth[i].cert;
+		files[nf++] = c->auth[i].key;
+	}
+	if (limf_privs_become(pv) != LIM_OK) {
+		fprintf(stderr, "limf: cannot take on user %s's ids to check its access\n",
+			pv->user);
+		return 1;
+	}
+	if (c->spool_dir[0] && !limf_privs_dir_ok(pv, c->spool_dir, why, sizeof why)) {
+		fprintf(stderr, "limf: [handover] spool_dir %s: refusing to start\n", why);
+		ok = false;
+	}
+	if (ok && record && !limf_privs_dir_ok(pv, record, why, sizeof why)) {
+		fprintf(stderr, "limf: --record %s: refusing to start\n", why);
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < nf; i++)
+		if (files[i] && files[i][0] && !limf_privs_file_ok(pv, files[i], why, sizeof why)) {
+			fprintf(stderr,
+				"limf: %s (read after the drop to user %s): refusing to "
+				"start\n",
+				why, pv->user);
+			ok = false;
+		}
+	if (limf_privs_restore(pv) != LIM_OK) {
+		fprintf(stderr, "limf: cannot return to root after the access checks\n");
+		return 1;
+	}
+	return ok ? 0 : 1;
+}
+
 /* see cli.h */
 int limf_cmd_capture(int argc, char **argv)
 {
@@ -525,6 +581,7 @@ int limf_cmd_capture(int argc, char **argv)
 	long duration = 0, snaplen = 0, buffer_mb = 0;
 	uint64_t last_ts = 0, t_start;
 	struct health health;
+	struct limf_privs pv;
 	int rc = 1, src_rc;
 	const struct limf_opt opts[] = {
 		{ "--config", &o.config, NULL, NULL, NULL, 0 },
@@ -573,6 +630,15 @@ int limf_cmd_capture(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (limf_privs_init(&pv, conf.svc_user, conf.svc_group, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: %s: refusing to start\n", why);
+		return 1;
+	}
+	if (pv.root && !pv.drop)
+		fprintf(stderr, "limf: WARNING: running as root with no [service] user: every "
+				"privilege is kept for the whole run (set [service] user)\n");
+	if (pv.drop && privs_check(&pv, &conf, o.record, sign_key) != 0)
+		return 1;
 	r = calloc(1, sizeof *r);
 	if (!r) {
 		fprintf(stderr, "limf: out of memory\n");
@@ -584,6 +650,11 @@ int limf_cmd_capture(int argc, char **argv)
 		r->conninfo = "";
 	if (limf_open_db(r->conninfo, &db) != 0)
 		goto out;
+	/* the spool and the bundle are created as the user (pv.drop) */
+	if (limf_privs_become(&pv) != LIM_OK) {
+		fprintf(stderr, "limf: cannot take on user %s's ids\n", pv.user);
+		goto out;
+	}
 	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
 		goto out;
@@ -599,6 +670,12 @@ int limf_cmd_capture(int argc, char **argv)
 	if (o.record) {
 		if (limf_bundle_open(o.record, &r->b) != 0)
 			goto out;
+	}
+	if (limf_privs_restore(&pv) != LIM_OK) {
+		fprintf(stderr, "limf: cannot return to root to open the sources\n");
+		goto out;
+	}
+	if (o.record) {
 		if (o.pcap && ho_bundle_input(r->b, o.pcap) != LIM_OK) {
 			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap);
 			goto out;
@@ -636,6 +713,17 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: %s\n", why);
 		goto out;
 	}
+	/* the LISTEN connection too, while its socket is surely within reach (a reconnection
+	 * later is the user's); then everything privileged is open: drop root for good */
+	listen_open(r, mono_ns());
+	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
+		goto out;
+	}
+	if (pv.drop)
+		fprintf(stderr, "limf capture: dropped root: user %s (uid %u gid %u), %s\n",
+			pv.user, (unsigned)pv.uid, (unsigned)pv.gid,
+			o.n_if ? "keeping CAP_NET_RAW only" : "no capabilities");
 	set_signals();
 	fprintf(stderr, "limf capture: running (%zu source(s), %zu authorit%s)\n", ns,
 		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");

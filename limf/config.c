@@ -39,6 +39,8 @@ static const struct conf_key keys[] = {
 	K("handover", "spool_max_mb", spool_max_mb),
 	K("service", "control_socket", control_socket),
 	K("service", "metrics", metrics),
+	K("service", "user", svc_user),
+	K("service", "group", svc_group),
 };
 #undef K
 

@@ -27,6 +27,8 @@
  *   [service]
  *   control_socket = /run/limf/limf.sock ; `limf status` (limf/status.h); unset = off
  *   metrics = 127.0.0.1:9464     ; Prometheus GET /metrics, loopback only; unset = off
+ *   user = limf                  ; started as root, `limf capture` drops to it (limf/privs.h)
+ *   group = limf                 ; its group; unset = the user's primary group
  *
  * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
  * An unknown section or key, a line that is neither, or a value too long for its field is an
@@ -60,6 +62,8 @@ struct limf_conf {
 	char spool_max_mb[16];
 	char control_socket[108]; /* [service]: a Unix socket path (sun_path), "" = none */
 	char metrics[64];         /* [service]: "127.0.0.1:PORT" / "[::1]:PORT", "" = none */
+	char svc_user[64];        /* [service] user: drop root to it, "" = none */
+	char svc_group[64];       /* [service] group, "" = the user's primary group */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];
 };
