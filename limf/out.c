@@ -33,6 +33,7 @@ struct wavs {
 struct liid_out {
 	char liid[WR_LIID_MAX + 1];
 	char country[3];
+	struct ho_psheader hdr; /* this LIID's PS header fields (per packet: CIN, seq, time) */
 	struct ho_bfile *iri, *hi2, *hi3;
 	struct ho_ccw *cc;
 	size_t n_seq;
@@ -77,6 +78,20 @@ static bool rec(const struct limf_out *r)
 	return r->b && r->err == LIM_OK;
 }
 
+/* The fixed part of a LIID's PS headers, built once (out_of). */
+static void psheader_init(const struct limf_out *r, struct liid_out *o)
+{
+	struct ho_psheader *h = &o->hdr;
+	memset(h, 0, sizeof *h);
+	h->version = HO_PS_VERSION_DEFAULT;
+	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
+	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
+	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
+	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
+	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
+	h->tsq = HO_TSQ_INTERCEPTION;
+}
+
 static struct liid_out *out_of(struct limf_out *r, const char *liid)
 {
 	char path[96];
@@ -97,6 +112,7 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
 		memcpy(o->country, w->country, sizeof o->country);
 	free(w);
+	psheader_init(r, o);
 	r->n_out++;
 	if (!rec(r))
 		return o;
@@ -260,18 +276,12 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 static void psheader(const struct limf_out *r, const struct liid_out *o, uint32_t cin, uint32_t seq,
 		     uint64_t ts_ns, struct ho_psheader *h)
 {
-	memset(h, 0, sizeof *h);
-	h->version = HO_PS_VERSION_DEFAULT;
-	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
-	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
-	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
-	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
+	(void)r;
+	*h = o->hdr;
 	h->cin = cin;
-	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
 	h->seqno = seq;
 	h->ts_sec = (uint32_t)(ts_ns / 1000000000u);
 	h->ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
-	h->tsq = HO_TSQ_INTERCEPTION;
 }
 
 /* Whether the LIID's records also go to the network (--deliver and a known authority); warns
