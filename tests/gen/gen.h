@@ -13,6 +13,7 @@
 #include "decrypt/eccsi.h"
 #include "decrypt/mikey.h"
 #include "decrypt/sakke.h"
+#include "tests/kms/kms_glue.h"
 #include "warrants/kms.h"
 
 /* Prints "limf-gen: msg" and exits 1. */
@@ -97,12 +98,8 @@ uint8_t gen_ulaw(int16_t s);
 uint8_t gen_alaw(int16_t s);
 
 /* ---- community, keys and the I_MESSAGE ---------------------------------------------------- */
-struct gen_community {
-	struct wr_kms_cert cert; /* kms_uri, scheme, period, offset, Z, KPAK */
-	uint8_t z[SAKKE_P_LEN];  /* secret */
-	size_t zlen;
-	uint8_t ksak[ECCSI_KSAK_LEN]; /* secret */
-};
+/* A community (tests/kms/kms_glue.h): kms_uri, scheme, period, offset, Z, KPAK; z, KSAK. */
+#define gen_community kg_community
 
 /* Reads the community file written by `limf-kms init` (see tests/kms/limf_kms.c). */
 void gen_community_load(const char *path, struct gen_community *c);

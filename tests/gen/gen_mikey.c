@@ -10,36 +10,6 @@
 #include "tests/gen/gen.h"
 #include "tests/kms/kms_glue.h"
 
-/* The value of "key" in a flat JSON object: a string (without escapes) or a number. */
-static int json_get(const char *js, const char *key, char *out, size_t cap)
-{
-	char pat[64];
-	const char *p, *e;
-	snprintf(pat, sizeof pat, "\"%s\"", key);
-	p = strstr(js, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p++ != ':')
-		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '"') {
-		e = strchr(++p, '"');
-	} else {
-		e = p;
-		while (*e >= '0' && *e <= '9')
-			e++;
-	}
-	if (!e || e == p || (size_t)(e - p) >= cap)
-		return -1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return 0;
-}
-
 static void finish_cert(struct gen_community *c)
 {
 	if (sakke_kms_public(c->z, c->zlen, c->cert.z) != LIM_OK ||
@@ -51,40 +21,9 @@ static void finish_cert(struct gen_community *c)
 /* see gen.h */
 void gen_community_load(const char *path, struct gen_community *c)
 {
-	char js[8192], v[600];
-	size_t n, kl;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		gen_die("%s: cannot open the community file", path);
-	n = fread(js, 1, sizeof js - 1, f);
-	fclose(f);
-	js[n] = '\0';
-	memset(c, 0, sizeof *c);
-	if (json_get(js, "kms_uri", c->cert.kms_uri, sizeof c->cert.kms_uri) != 0 ||
-	    json_get(js, "id_scheme", v, sizeof v) != 0)
-		gen_die("%s: kms_uri/id_scheme missing", path);
-	if (strcmp(v, "rfc6509") == 0)
-		c->cert.scheme = WR_KMS_ID_RFC6509;
-	else if (strcmp(v, "3gpp-uid") == 0)
-		c->cert.scheme = WR_KMS_ID_3GPP;
-	else
-		gen_die("%s: unknown id_scheme", path);
-	if (json_get(js, "user_key_period", v, sizeof v) != 0)
-		gen_die("%s: user_key_period missing", path);
-	c->cert.user_key_period = strtoull(v, NULL, 10);
-	if (json_get(js, "user_key_offset", v, sizeof v) != 0)
-		gen_die("%s: user_key_offset missing", path);
-	c->cert.user_key_offset = strtoull(v, NULL, 10);
-	if (json_get(js, "z", v, sizeof v) != 0 ||
-	    lim_hex_decode(v, strlen(v), c->z, sizeof c->z, &c->zlen) != LIM_OK)
-		gen_die("%s: z", path);
-	if (json_get(js, "ksak", v, sizeof v) != 0 ||
-	    lim_hex_decode(v, strlen(v), c->ksak, sizeof c->ksak, &kl) != LIM_OK ||
-	    kl != sizeof c->ksak)
-		gen_die("%s: ksak", path);
-	lim_wipe(js, sizeof js);
-	lim_wipe(v, sizeof v);
-	finish_cert(c);
+	const char *why = "";
+	if (kg_community_load(path, c, &why) != 0)
+		gen_die("%s: %s", path, why);
 }
 
 /* see gen.h */

@@ -214,90 +214,22 @@ static int cmd_init(int argc, char **argv)
 
 /* ---- the community file --------------------------------------------------------------- */
 
-struct community {
-	struct wr_kms_cert cert; /* what init returns */
-	uint8_t z[SAKKE_P_LEN];
-	size_t zlen;
-	uint8_t ksak[ECCSI_KSAK_LEN];
-};
-
-/* The value of "key" in a flat JSON object: a string (without escapes) or a number. */
-static int json_get(const char *js, const char *key, char *out, size_t cap)
+static void load_community(const char *path, struct kg_community *c)
 {
-	char pat[64];
-	const char *p, *e;
-	snprintf(pat, sizeof pat, "\"%s\"", key);
-	p = strstr(js, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p++ != ':')
-		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '"') {
-		e = strchr(++p, '"');
-	} else {
-		e = p;
-		while (*e >= '0' && *e <= '9')
-			e++;
+	const char *why = "";
+	char msg[128];
+	if (kg_community_load(path, c, &why) != 0) {
+		snprintf(msg, sizeof msg, "community file: %s", why);
+		die(msg);
 	}
-	if (!e || e == p || (size_t)(e - p) >= cap)
-		return -1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return 0;
-}
-
-static void load_community(const char *path, struct community *c)
-{
-	char js[8192], v[600];
-	size_t n, kl;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		die("cannot open the community file");
-	n = fread(js, 1, sizeof js - 1, f);
-	fclose(f);
-	js[n] = '\0';
-	memset(c, 0, sizeof *c);
-	if (json_get(js, "kms_uri", c->cert.kms_uri, sizeof c->cert.kms_uri) != 0 ||
-	    json_get(js, "id_scheme", v, sizeof v) != 0)
-		die("community file: kms_uri/id_scheme");
-	if (strcmp(v, "rfc6509") == 0)
-		c->cert.scheme = WR_KMS_ID_RFC6509;
-	else if (strcmp(v, "3gpp-uid") == 0)
-		c->cert.scheme = WR_KMS_ID_3GPP;
-	else
-		die("community file: id_scheme");
-	if (json_get(js, "user_key_period", v, sizeof v) != 0)
-		die("community file: user_key_period");
-	c->cert.user_key_period = strtoull(v, NULL, 10);
-	if (json_get(js, "user_key_offset", v, sizeof v) != 0)
-		die("community file: user_key_offset");
-	c->cert.user_key_offset = strtoull(v, NULL, 10);
-	if (json_get(js, "z", v, sizeof v) != 0 ||
-	    lim_hex_decode(v, strlen(v), c->z, sizeof c->z, &c->zlen) != LIM_OK)
-		die("community file: z");
-	if (json_get(js, "ksak", v, sizeof v) != 0 ||
-	    lim_hex_decode(v, strlen(v), c->ksak, sizeof c->ksak, &kl) != LIM_OK ||
-	    kl != sizeof c->ksak)
-		die("community file: ksak");
-	if (sakke_kms_public(c->z, c->zlen, c->cert.z) != LIM_OK ||
-	    eccsi_kpak_from_ksak(c->ksak, c->cert.kpak) != LIM_OK)
-		die("community file: bad z or ksak");
 	snprintf(c->cert.cert_uri, sizeof c->cert.cert_uri, "cert1.%.240s", c->cert.kms_uri);
 	snprintf(c->cert.issuer, sizeof c->cert.issuer, "limf test KMS");
-	c->cert.parameter_set = 1;
-	memset(js, 0, sizeof js);
-	memset(v, 0, sizeof v);
 }
 
 /* ---- HTTP over TLS -------------------------------------------------------------------- */
 
 struct srv {
-	struct community com;
+	struct kg_community com;
 	SSL_CTX *ctx;
 	FILE *log;
 	const char *fault, *fault_file;
