@@ -24,8 +24,9 @@
  *
  * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT: the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
- * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP: reload is not
- * implemented yet (logged). A summary goes to stderr. Exit 0; 1 on a start-up, source or
+ * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
+ * config and applies the [handover] and [authority] settings (see reload()). A summary goes
+ * to stderr. Exit 0; 1 on a start-up, source or
  * recording error; 2 usage; 3 when a spool refused PDUs (full).
  *
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
@@ -125,12 +126,66 @@ struct run {
 	uint64_t pump_err;
 	struct limf_ctl *ctl;         /* [service] control_socket, else NULL */
 	struct limf_metrics *metrics; /* [service] metrics, else NULL */
+	const char *config_path;      /* limf.conf, re-read on SIGHUP */
+	struct limf_conf *conf_heap;  /* the configuration loaded by the last reload (owned) */
 	/* warrant changes: a connection of its own that LISTENs (NULL while down) */
 	const char *conninfo;
 	struct wr_db *listen_db;
 	uint64_t listen_retry; /* monotonic ns of the next reconnection attempt */
 	uint64_t notified;     /* change notifications received */
 };
+
+/* SIGHUP: re-reads the configuration and applies what can change while running: the
+ * [handover] identifiers, country and spool directory and the [authority] sections (links are
+ * closed and reopened; what is unconfirmed stays spooled and is sent again). The database,
+ * KMS, [service] and [evidence] settings need a restart (a changed one is reported). A file
+ * that does not load, or authorities that cannot be opened, leave the running configuration. */
+static void reload(struct run *r)
+{
+	struct limf_conf *nc = malloc(sizeof *nc);
+	struct limf_dlv *nd = NULL;
+	char why[512];
+	if (!nc) {
+		fprintf(stderr, "limf: SIGHUP: out of memory: keeping the running configuration\n");
+		return;
+	}
+	limf_conf_init(nc);
+	if (limf_conf_load(r->config_path, nc, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: SIGHUP: %s: keeping the running configuration\n", why);
+		free(nc);
+		return;
+	}
+	if (strcmp(nc->db, r->conf->db) != 0 || strcmp(nc->kms_url, r->conf->kms_url) != 0 ||
+	    strcmp(nc->kms_ca, r->conf->kms_ca) != 0 ||
+	    strcmp(nc->kms_cert, r->conf->kms_cert) != 0 ||
+	    strcmp(nc->kms_key, r->conf->kms_key) != 0 ||
+	    strcmp(nc->sign_key, r->conf->sign_key) != 0)
+		fprintf(stderr,
+			"limf: SIGHUP: [database], [kms] and [evidence] changes take effect "
+			"at the next start\n");
+	/* the spools are single-owner: close the running ones before the new ones open them */
+	limf_dlv_free(r->dlv);
+	r->dlv = NULL;
+	if (limf_dlv_new(nc, &nd, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: SIGHUP: handover: %s: keeping the running configuration\n",
+			why);
+		free(nc);
+		if (limf_dlv_new(r->conf, &r->dlv, why, sizeof why) != LIM_OK)
+			fprintf(stderr,
+				"limf: handover: %s: NOTHING IS HANDED OVER until the next "
+				"reload or restart\n",
+				why);
+		limf_out_reconfigure(r->out, r->conf, r->dlv);
+		return;
+	}
+	r->dlv = nd;
+	limf_out_reconfigure(r->out, nc, nd);
+	free(r->conf_heap);
+	r->conf_heap = nc;
+	r->conf = nc;
+	fprintf(stderr, "limf: SIGHUP: configuration reloaded (%zu authorit%s)\n",
+		limf_dlv_count(nd), limf_dlv_count(nd) == 1 ? "y" : "ies");
+}
 
 /* (Re)opens the LISTEN connection; on failure the once-a-second re-read carries on alone. */
 static void listen_open(struct run *r, uint64_t now)
@@ -383,7 +438,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 				if (s[src_of[k]].failed)
 					rc = 1;
 			}
-		if (limf_dlv_pump(r->dlv, 0) != LIM_OK && r->pump_err++ == 0)
+		if (r->dlv && limf_dlv_pump(r->dlv, 0) != LIM_OK && r->pump_err++ == 0)
 			fprintf(stderr, "limf: handover: a link step failed (the links retry)\n");
 		now = mono_ns();
 		if (nlisten < np && pfd[nlisten].revents) {
@@ -418,7 +473,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 		}
 		if (g_hup) {
 			g_hup = 0;
-			fprintf(stderr, "limf: SIGHUP: reload not implemented yet\n");
+			reload(r);
 		}
 		if (duration_ns && now - start >= duration_ns)
 			break;
@@ -645,6 +700,7 @@ int limf_cmd_capture(int argc, char **argv)
 		return 1;
 	}
 	r->conf = &conf;
+	r->config_path = o.config;
 	r->conninfo = limf_setting(NULL, conf.db, "LIMF_DB");
 	if (!r->conninfo)
 		r->conninfo = "";
@@ -777,6 +833,7 @@ out:
 		if (r->b)
 			ho_bundle_abort(r->b);
 		limf_dlv_free(r->dlv);
+		free(r->conf_heap);
 		free(r);
 	}
 	wr_kms_free(kms);

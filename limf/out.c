@@ -45,6 +45,7 @@ struct limf_out {
 	struct ho_bundle *b;
 	struct limf_dlv *dlv; /* --deliver: the network handover, else NULL */
 	uint64_t dlv_iri, dlv_cc, dlv_err, cin_err;
+	uint32_t local_cin;
 	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
 	size_t n_warned;
 	struct wr_db *db;
@@ -319,6 +320,8 @@ static uint32_t next_cin(void *ctx)
 {
 	struct limf_out *r = ctx;
 	uint32_t cin = 0;
+	if (!r->dlv) /* the handover failed to reopen after a reload: this run's own numbers */
+		return ++r->local_cin ? r->local_cin : 0;
 	if (limf_dlv_cin_reserve(r->dlv, 1, &cin) != LIM_OK) {
 		if (r->cin_err++ == 0)
 			fprintf(stderr, "limf: the CIN counter of the spool directory cannot be "
@@ -884,4 +887,14 @@ int limf_bundle_open(const char *dir, struct ho_bundle **out)
 		return 1;
 	default: fprintf(stderr, "limf: %s: cannot be created\n", dir); return 1;
 	}
+}
+
+/* see out.h */
+void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, struct limf_dlv *dlv)
+{
+	o->conf = conf;
+	o->dlv = dlv;
+	o->n_warned = 0;
+	for (size_t i = 0; i < o->n_out; i++)
+		psheader_init(o, &o->out[i]);
 }

@@ -47,6 +47,12 @@ struct limf_out_stats {
 enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out) LIM_WUR;
 /* The pipeline sink that writes to o (o must outlive the pipeline's use of it). */
 struct limf_sink limf_out_sink(struct limf_out *o);
+/* After a configuration reload (SIGHUP): the new configuration (operator/network element ids,
+ * country) and network handover (may be NULL) from the next record on; each LIID's PS header
+ * template is rebuilt and warnings about unknown authorities are given again. conf and dlv
+ * are borrowed as in limf_out_cfg. */
+void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, struct limf_dlv *dlv);
+
 /* The first recording failure ("what: reason"), or NULL. */
 const char *limf_out_error(const struct limf_out *o);
 void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st);

@@ -291,6 +291,52 @@ PY
 		fi
 	fi
 fi
+# ---- 6. SIGHUP: the authority moves to another LEMF while a call runs; nothing is lost
+lpidA=$lpid p2A=$p2 p3A=$p3
+lemf_up "$tmp/lemfB.jsonl"
+lpidB=$lpid p2B=$p2 p3B=$p3
+lpid=$lpidA p2=$p2A p3=$p3A
+[ "$p2B" != 0 ] && ok || bad "second limf-lemf did not start"
+A6="sip:hup$sfx@example.org" L6="U$sfx"
+warrant "$L6" "$A6" && ok || bad "warrant add 6"
+expect 0 gen6 "$gen" --community "$tmp/k/community.json" --out "$tmp/c6.pcap" --calls 1 \
+	--duration 5 --caller "$A6" --callee "$B" --start "$(iso "$NOW")" --seed 56
+cp "$tmp/limf.conf" "$tmp/limf.conf.a"
+capture run6 --pcap "$tmp/c6.pcap"
+wait_for "$tmp/run6.err" "first frame" && ok || bad "run6: did not start"
+sleep 2
+sed -i "s/^hi2 = 127.0.0.1:$p2A\$/hi2 = 127.0.0.1:$p2B/; s/^hi3 = 127.0.0.1:$p3A\$/hi3 = 127.0.0.1:$p3B/" \
+	"$tmp/limf.conf"
+grep -q "hi3 = 127.0.0.1:$p3B" "$tmp/limf.conf" && ok || bad "config not rewritten"
+kill -HUP "$cpid"
+wait_for "$tmp/run6.err" "configuration reloaded (1 authority)" && ok || bad "run6: no reload"
+reap run6 0
+grep -q "pending 0 links" "$tmp/run6.err" && ok || bad "run6: not all confirmed after the reload"
+cp "$tmp/limf.conf.a" "$tmp/limf.conf"
+kill -TERM "$lpidB" 2>/dev/null
+wait "$lpidB" && ok || bad "second limf-lemf exit status"
+cat >"$tmp/hup.py" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+# the second LEMF joins each stream where the first left it: a "gap" from 0 at its first PDU
+# is expected there, and nothing else
+errs = [l for l in b if "error" in l and not (l["error"] == "gap" and l["expected"] == 0)]
+assert not errs, errs[:3]
+cins = set(l["cin"] for l in b if "seq" in l and l.get("kind") in ("iri", "iri_keymgmt", "cc"))
+assert len(cins) == 1, cins
+bd = [l for l in b if "seq" in l and l.get("kind") in ("iri", "iri_keymgmt", "cc")]
+assert [l for l in bd if l["kind"] == "cc"], "no CC reached the second LEMF"
+ad = [l for l in a if "seq" in l and l.get("cin") in cins and l.get("kind") != "keepalive"]
+assert ad, "nothing of the call reached the first LEMF before the reload"
+for kind in ("iri", "cc"):
+    seqs = set(l["seq"] for l in ad + bd if (l["kind"] == "cc") == (kind == "cc"))
+    assert seqs == set(range(len(seqs))), "%s: gap (%d numbers, max %d)" % (kind, len(seqs), max(seqs))
+print("before the reload %d PDUs at the first LEMF, after it %d at the second" % (len(ad), len(bd)))
+PY
+expect 0 hup-split python3 "$tmp/hup.py" "$tmp/lemf.jsonl" "$tmp/lemfB.jsonl"
+cat "$tmp/out" >&2
+
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid" && ok || bad "limf-lemf exit status"
 lpid=''
