@@ -28,15 +28,12 @@
 struct keyset {
 	size_t n;
 	struct lim_srtp *s[MIKEY_MAX_KEYS];
-	uint8_t cs_id[MIKEY_MAX_KEYS];
-	uint32_t serial; /* 1, 2, ... per call: which I_MESSAGE */
 };
 
 /* A media SSRC of the call and the session that authenticated it. */
 struct ssrc_bind {
 	struct limf_call_stream st;
 	int set, idx; /* keyset slot / session; set < 0: not bound */
-	uint32_t serial;
 };
 
 /* Stored key-management facts (the strings limf_keymgmt points at). */
@@ -60,15 +57,15 @@ struct liid_state {
 
 struct pcall {
 	uint32_t cin;
-	bool decided, intercept, cc;
+	bool intercept, cc;
 	struct wr_kms_decision *d;
 	size_t n_liids;
 	struct liid_state liid[LIMF_CALL_MAX_LIIDS];
-	uint32_t seen_ver[2]; /* SDP versions of offer/answer whose I_MESSAGE was handled */
-	char *seen_imsg[2];   /* and that I_MESSAGE text (an unchanged one is not redone) */
+	char *seen_imsg
+		[2]; /* the offer's/answer's I_MESSAGE handled (an unchanged one is not redone) */
 	size_t n_ks;
 	struct keyset ks[KEYSETS];
-	uint32_t serial;
+	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
 	size_t n_km;
@@ -538,14 +535,13 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 			break;
 		}
 		ks.s[ks.n] = s;
-		ks.cs_id[ks.n] = keys[i].cs_id;
 		ks.n++;
 	}
 	if (e != LIM_OK || ks.n == 0) {
 		keyset_clear(&ks);
 		return e != LIM_OK ? e : LIM_E_PARSE;
 	}
-	ks.serial = ++pc->serial;
+	pc->n_keysets++;
 	if (pc->n_ks == KEYSETS) {
 		keyset_clear(&pc->ks[KEYSETS - 1]);
 		pc->n_ks--;
@@ -745,7 +741,6 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		return; /* the same I_MESSAGE again (retransmission, SDP re-sent) */
 	free(pc->seen_imsg[side]);
 	pc->seen_imsg[side] = strdup(sd->imsg);
-	pc->seen_ver[side] = sd->version;
 	p->st.imsg++;
 	m = malloc(sizeof *m);
 	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
@@ -842,7 +837,6 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 			if (e2 == LIM_OK) {
 				b->set = (int)k;
 				b->idx = (int)i;
-				b->serial = pc->ks[k].serial;
 				e = e2;
 				done = true;
 			}
@@ -1015,7 +1009,7 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		for (size_t i = 0; i < pc->n_ssrc; i++)
 			s.streams[s.n_streams++] = pc->ssrc[i].st;
 		s.media_undecrypted = pc->media_undecrypted;
-		if (pc->n_ks || pc->serial)
+		if (pc->n_keysets)
 			audit_done(p, pc, &s);
 		if (p->cfg.sink.call_done)
 			p->cfg.sink.call_done(p->cfg.sink.ctx, &s);
@@ -1043,7 +1037,6 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			on_imsg(p, pc, call, false, ev->ts_ns);
 		else
 			decide(p, pc, call, NULL, false, ev->ts_ns);
-		pc->decided = true;
 		break;
 	case CAP_EV_CALL_UPDATE:
 		if (!pc)
