@@ -82,3 +82,14 @@ lemf_up() {
 	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
 	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
 }
+# need_cluster: the end-to-end scripts run against the private cluster of `make test`
+# (scripts/pg-test.sh exports LIMF_DB_*): without it one failure and the totals, and the script
+# ends; with it LIMF_DB is the operator's connection.
+need_cluster() {
+	if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
+		bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
+		finish
+		exit
+	fi
+	export LIMF_DB=$LIMF_DB_OPERATOR
+}

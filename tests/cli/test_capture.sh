@@ -14,12 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
-if [ -z "${LIMF_DB_SERVICE:-}" ] || [ -z "${LIMF_DB_OPERATOR:-}" ]; then
-	bad "LIMF_DB_SERVICE/OPERATOR are not set: run through make test (scripts/pg-test.sh run)"
-	finish
-	exit
-fi
-export LIMF_DB=$LIMF_DB_OPERATOR
+need_cluster
 sfx=$$
 lpid='' kpid='' cpid=''
 cleanup() {
