@@ -132,7 +132,7 @@ enum lim_err mikey_group_new(struct mikey_group **out)
 }
 
 /* see group.h */
-enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_gmk *in)
+enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group_key *in)
 {
 	size_t keylen, saltlen, taglen, glen;
 	if (!g || !in || !in->gmk || !in->rand || !in->group || in->gmk_len == 0 ||

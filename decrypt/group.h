@@ -51,7 +51,7 @@
 struct mikey_group;
 
 /* One GMK as recovered from a GMK I_MESSAGE (copied by mikey_group_add_gmk). */
-struct mikey_gmk {
+struct mikey_group_key {
 	uint32_t gmk_id;
 	const uint8_t *gmk; /* the SSV: 16 or 32 octets (any 1..32 accepted) */
 	size_t gmk_len;
@@ -80,7 +80,7 @@ enum lim_err mikey_group_new(struct mikey_group **out) LIM_WUR;
  * ID), dropping the talker sessions derived from the old one. GUK-IDs of the group's registered
  * members are computed for it. LIM_E_ARG: bad lengths, empty group, group longer than
  * MIKEY_GROUP_ID_MAX - 1, unknown profile; LIM_E_LIMIT: table full; LIM_E_NOMEM, LIM_E_CRYPTO. */
-enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_gmk *in) LIM_WUR;
+enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group_key *in) LIM_WUR;
 
 /* Forgets a GMK and wipes it and its talker sessions. LIM_E_ARG when unknown. */
 enum lim_err mikey_group_drop_gmk(struct mikey_group *g, uint32_t gmk_id) LIM_WUR;

@@ -29,7 +29,7 @@
 #define PKT_CAP 256
 #define FAIL(what)                                                                                 \
 	do {                                                                                       \
-		fprintf(stderr, "bench_group: %s failed\n", what);                                \
+		fprintf(stderr, "bench_group: %s failed\n", what);                                 \
 		return 1;                                                                          \
 	} while (0)
 
@@ -112,7 +112,9 @@ int main(void)
 		srtp_t ctx[TALKERS];
 		for (int t = 0; t < TALKERS; t++) {
 			srtp_policy_t pol;
-			srtp_master_key_t mk = { .key = keysalt[t], .mki_id = mki[t], .mki_size = 8 };
+			srtp_master_key_t mk = { .key = keysalt[t],
+						 .mki_id = mki[t],
+						 .mki_size = 8 };
 			srtp_master_key_t *mks[1] = { &mk };
 			memset(&pol, 0, sizeof pol);
 			srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
@@ -138,16 +140,16 @@ int main(void)
 
 		/* limf: one table with the GMK and the members; talkers derived on first sight */
 		struct mikey_group *g = NULL;
-		struct mikey_gmk gm = { .gmk_id = GMK_ID,
-					.gmk = GMK,
-					.gmk_len = sizeof GMK,
-					.rand = RAND,
-					.rand_len = sizeof RAND,
-					.prf = MIKEY_PRF_HMAC_SHA256,
-					.profile = LIM_SRTP_AEAD_AES_128_GCM,
-					.rcc_mode = LIM_SRTP_RCCM3,
-					.rcc_rate = 1,
-					.group = "sip:bench-group@mcx.example.org" };
+		struct mikey_group_key gm = { .gmk_id = GMK_ID,
+					      .gmk = GMK,
+					      .gmk_len = sizeof GMK,
+					      .rand = RAND,
+					      .rand_len = sizeof RAND,
+					      .prf = MIKEY_PRF_HMAC_SHA256,
+					      .profile = LIM_SRTP_AEAD_AES_128_GCM,
+					      .rcc_mode = LIM_SRTP_RCCM3,
+					      .rcc_rate = 1,
+					      .group = "sip:bench-group@mcx.example.org" };
 		if (mikey_group_new(&g) != LIM_OK || mikey_group_add_gmk(g, &gm) != LIM_OK)
 			FAIL("mikey_group_add_gmk");
 		for (int t = 0; t < TALKERS; t++)
@@ -170,7 +172,8 @@ int main(void)
 	}
 	for (int t = 0; t < TALKERS; t++)
 		lim_srtp_free(tx[t]);
-	printf("group media: %d talkers, %d packets (GCM, MKI GMK-ID||GUK-ID, ROC trailer), best of "
+	printf("group media: %d talkers, %d packets (GCM, MKI GMK-ID||GUK-ID, ROC trailer), best "
+	       "of "
 	       "%d\n",
 	       TALKERS, PACKETS, RUNS);
 	printf("  floor (libsrtp2, talker known) %10.0f pkt/s\n", PACKETS / best_floor);

@@ -21,17 +21,17 @@ static void setup(void)
 					 0x0a, 0xc4, 0x58, 0xcc, 0xe6, 0x7b, 0x80, 0x24 };
 	static const char uri[] = "sip:p25user01@etherstack.com";
 	for (int i = 0; i < 2; i++) {
-		struct mikey_gmk g = { .gmk_id = 0x09bf9d37,
-				       .gmk = gmk,
-				       .gmk_len = sizeof gmk,
-				       .rand = rnd,
-				       .rand_len = sizeof rnd,
-				       .prf = MIKEY_PRF_HMAC_SHA256,
-				       .profile = i ? LIM_SRTP_AES128_CM_SHA1_80
-						    : LIM_SRTP_AEAD_AES_128_GCM,
-				       .rcc_mode = i ? LIM_SRTP_RCCM2 : LIM_SRTP_RCCM3,
-				       .rcc_rate = 1,
-				       .group = "sip:grp@etherstack.com" };
+		struct mikey_group_key g = { .gmk_id = 0x09bf9d37,
+					     .gmk = gmk,
+					     .gmk_len = sizeof gmk,
+					     .rand = rnd,
+					     .rand_len = sizeof rnd,
+					     .prf = MIKEY_PRF_HMAC_SHA256,
+					     .profile = i ? LIM_SRTP_AES128_CM_SHA1_80
+							  : LIM_SRTP_AEAD_AES_128_GCM,
+					     .rcc_mode = i ? LIM_SRTP_RCCM2 : LIM_SRTP_RCCM3,
+					     .rcc_rate = 1,
+					     .group = "sip:grp@etherstack.com" };
 		if (mikey_group_new(&tab[i]) != LIM_OK ||
 		    mikey_group_add_gmk(tab[i], &g) != LIM_OK ||
 		    mikey_group_add_member(tab[i], g.group, uri, sizeof uri - 1) != LIM_OK)

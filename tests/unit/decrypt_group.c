@@ -112,18 +112,18 @@ static void make(struct lim_srtp *tx, uint16_t seq, uint32_t ssrc, const char *t
 	CHECK(lim_srtp_protect(tx, pkt, n, cap) == LIM_OK);
 }
 
-static struct mikey_gmk gmk_of(const struct tv *t, const char *group)
+static struct mikey_group_key gmk_of(const struct tv *t, const char *group)
 {
-	return (struct mikey_gmk){ .gmk_id = t->gmk_id,
-				   .gmk = t->gmk,
-				   .gmk_len = t->gmk_len,
-				   .rand = t->rnd,
-				   .rand_len = t->rnd_len,
-				   .prf = MIKEY_PRF_HMAC_SHA256,
-				   .profile = LIM_SRTP_AEAD_AES_128_GCM,
-				   .rcc_mode = LIM_SRTP_RCCM3,
-				   .rcc_rate = 1,
-				   .group = group };
+	return (struct mikey_group_key){ .gmk_id = t->gmk_id,
+					 .gmk = t->gmk,
+					 .gmk_len = t->gmk_len,
+					 .rand = t->rnd,
+					 .rand_len = t->rnd_len,
+					 .prf = MIKEY_PRF_HMAC_SHA256,
+					 .profile = LIM_SRTP_AEAD_AES_128_GCM,
+					 .rcc_mode = LIM_SRTP_RCCM3,
+					 .rcc_rate = 1,
+					 .group = group };
 }
 
 /* The three Etherstack talkers of one GMK, members known: each packet decrypts to its clear
@@ -137,7 +137,7 @@ static void t_group_talkers(void)
 	struct mikey_group *g = NULL;
 	CHECK(mikey_group_new(&g) == LIM_OK);
 	/* tv[1..3]: Etherstack, one GMK; tv[0]: Streamwide's alice, another GMK */
-	struct mikey_gmk ge = gmk_of(&tv[1], "sip:fire-east@etherstack.com");
+	struct mikey_group_key ge = gmk_of(&tv[1], "sip:fire-east@etherstack.com");
 	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
 	/* members registered before and after the GMK: both are named */
 	CHECK(mikey_group_add_member(g, ge.group, tv[1].uri, strlen(tv[1].uri)) == LIM_OK);
@@ -195,7 +195,7 @@ static void t_group_hostile(void)
 	CHECK(load(tv, 8) == 4);
 	struct mikey_group *g = NULL;
 	CHECK(mikey_group_new(&g) == LIM_OK);
-	struct mikey_gmk ge = gmk_of(&tv[1], "grp");
+	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
 	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
 	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
 				     tv[1].guk_id, LIM_SRTP_RCCM3);
@@ -271,7 +271,7 @@ static void t_group_hostile(void)
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1500, &who) == LIM_OK && len == cl);
 
 	/* bad arguments */
-	struct mikey_gmk bad = ge;
+	struct mikey_group_key bad = ge;
 	bad.gmk_len = 0;
 	CHECK(mikey_group_add_gmk(g, &bad) == LIM_E_ARG);
 	bad = ge;
@@ -304,7 +304,7 @@ static void t_group_rollover(void)
 	struct mikey_group *g = NULL;
 	CHECK(mikey_group_new(&g) == LIM_OK);
 	/* GMK A: Streamwide (tv[0]); GMK B: Etherstack (tv[1]); the same group */
-	struct mikey_gmk ga = gmk_of(&tv[0], "grp"), gb = gmk_of(&tv[1], "grp");
+	struct mikey_group_key ga = gmk_of(&tv[0], "grp"), gb = gmk_of(&tv[1], "grp");
 	CHECK(mikey_group_add_gmk(g, &ga) == LIM_OK);
 	CHECK(mikey_group_add_member(g, "grp", tv[0].uri, strlen(tv[0].uri)) == LIM_OK);
 	struct lim_srtp *txa = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[0].key, tv[0].salt,
@@ -334,7 +334,7 @@ static void t_group_rollover(void)
 	uint8_t other[16];
 	memcpy(other, tv[1].gmk, 16);
 	other[0] ^= 0xFF;
-	struct mikey_gmk gb2 = gb;
+	struct mikey_group_key gb2 = gb;
 	gb2.gmk = other;
 	CHECK(mikey_group_add_gmk(g, &gb2) == LIM_OK);
 	struct mikey_group_stats st;
@@ -363,7 +363,7 @@ static void t_group_profiles(void)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		struct mikey_group *g = NULL;
 		CHECK(mikey_group_new(&g) == LIM_OK);
-		struct mikey_gmk gm = gmk_of(&tv[2], "grp");
+		struct mikey_group_key gm = gmk_of(&tv[2], "grp");
 		gm.profile = cases[c].prof;
 		gm.rcc_mode = cases[c].rcc;
 		CHECK(mikey_group_add_gmk(g, &gm) == LIM_OK);
