@@ -402,6 +402,24 @@ static enum ctx_kind pick_ctx(const struct lim_srtp *s, bool roc_pkt)
 	return s->rcc == LIM_SRTP_RCCM1 ? CTX_NULL : CTX_MAIN;
 }
 
+/* Octets of pkt's whole RTP header (12, the CSRCs, the header extension: RFC 3550 s5.1,
+ * s5.3.1) in *hlen; false when it runs past len. */
+static bool rtp_full_hdr(const uint8_t *pkt, size_t len, size_t *hlen)
+{
+	struct lim_rd r = lim_rd_make(pkt, len);
+	uint8_t b0 = 0;
+	uint16_t profile = 0, words = 0;
+
+	if (!lim_rd_u8(&r, &b0) || !lim_rd_skip(&r, RTP_HDR_LEN - 1) ||
+	    !lim_rd_skip(&r, 4u * (b0 & 0x0Fu)))
+		return false;
+	if ((b0 & 0x10u) && (!lim_rd_u16be(&r, &profile) || !lim_rd_u16be(&r, &words) ||
+			     !lim_rd_skip(&r, 4u * words)))
+		return false;
+	*hlen = len - r.len;
+	return true;
+}
+
 /* one libsrtp unprotect of pkt[0..*n) in ctx kind with ROC v (e: the SSRC's entry or NULL).
  * forced: v was carried in the packet. libsrtp cannot be forced to ROC 0 (its "no pending
  * ROC"), so a carried 0 is accepted only where the estimate is 0 too; otherwise the packet is
@@ -416,6 +434,14 @@ static enum lim_err unprotect_once(struct lim_srtp *s, struct roc_ent *e, enum c
 	srtp_err_status_t st;
 
 	*used = v;
+	/* libsrtp2 (2.5, AEAD path) subtracts the tag and MKI lengths from the packet length
+	 * unchecked: a packet shorter than header + MKI + tag made it read far out of bounds
+	 * (found by fuzz_group). Refuse those here, whatever the path. */
+	size_t hlen = 0, tag = kind == CTX_NULL  ? 0
+			       : kind == CTX_RCC ? s->taglen - ROC_LEN
+						 : s->taglen;
+	if (*n < 0 || !rtp_full_hdr(pkt, (size_t)*n, &hlen) || (size_t)*n - hlen < s->mkilen + tag)
+		return LIM_E_PARSE;
 	if (forced && v == 0 && roc_estimate(e, seq) != 0)
 		return LIM_E_STATE;
 	if (e && e->sync && !s->desync) {
@@ -512,8 +538,9 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 			if (kept && (rc == LIM_E_AUTH || rc == LIM_E_STATE))
 				memcpy(pkt, kept, l);
 		}
-		if (rc == LIM_E_AUTH || rc == LIM_E_STATE) {
-			/* vendor tolerance: RCCm3 signalled, no ROC trailer sent (see srtp.h) */
+		if (rc == LIM_E_AUTH || rc == LIM_E_STATE || rc == LIM_E_PARSE) {
+			/* vendor tolerance: RCCm3 signalled, no ROC trailer sent (see srtp.h); a
+			 * short payload may be too short only when read with a trailer */
 			v = roc_estimate(e, seq);
 			n = (int)l;
 			rc = unprotect_once(s, e, kind, ssrc, v, false, seq, pkt, &n, &used);

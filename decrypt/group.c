@@ -1,0 +1,444 @@
+/* Group media keys and talker sessions: see decrypt/group.h. */
+#include "decrypt/group.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/wipe.h"
+#include "decrypt/uid.h"
+#include "decrypt/unwrap.h"
+
+#define GMK_MAX        32
+#define RAND_MAX_LEN   255
+#define TALKER_SLOTS   (2 * MIKEY_GROUP_TALKERS_MAX) /* open addressing, load <= 1/2 */
+#define PURPOSE(id)    ((id) >> 28)
+#define MKI64(gmk, gk) (((uint64_t)(gmk) << 32) | (gk))
+
+struct gmk_ent {
+	bool used;
+	uint32_t gmk_id;
+	uint8_t *key; /* OPENSSL_secure_malloc, GMK_MAX octets */
+	size_t key_len;
+	uint8_t rand[RAND_MAX_LEN];
+	size_t rand_len;
+	enum mikey_prf prf;
+	enum lim_srtp_profile profile;
+	unsigned rcc_mode, rcc_rate;
+	char group[MIKEY_GROUP_ID_MAX];
+	uint64_t not_before, not_after;
+};
+
+struct member {
+	char *uri; /* "group\0uri\0": the group ID, then the member's URI */
+};
+
+struct talker {
+	uint64_t mki; /* GMK-ID || GUK-ID */
+	bool used;
+	uint16_t gmk; /* index into gmks */
+	struct lim_srtp *s;
+	const char *uri;    /* the member with this GUK-ID (a view of members[]), NULL if none */
+	size_t resolved_at; /* n_members when uri was looked up */
+};
+
+struct mikey_group {
+	struct gmk_ent gmks[MIKEY_GROUP_GMKS_MAX];
+	size_t n_gmks;
+	struct talker *talkers; /* TALKER_SLOTS */
+	size_t n_talkers;
+	struct member *members; /* entries never move: talkers keep views of their URIs */
+	size_t n_members;
+	struct mikey_group_stats st;
+};
+
+static uint64_t hash64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+/* The slot of mki, or the free slot where it would go (linear probing; deletion below keeps
+ * probe chains intact by backward shifting). */
+static size_t find_slot(const struct mikey_group *g, uint64_t mki)
+{
+	size_t i = (size_t)(hash64(mki) % TALKER_SLOTS);
+	while (g->talkers[i].used && g->talkers[i].mki != mki)
+		i = (i + 1) % TALKER_SLOTS;
+	return i;
+}
+
+static void talker_remove(struct mikey_group *g, size_t i)
+{
+	lim_srtp_free(g->talkers[i].s);
+	memset(&g->talkers[i], 0, sizeof g->talkers[i]);
+	g->n_talkers--;
+	/* backward-shift deletion: re-place the entries of the cluster after i */
+	size_t j = (i + 1) % TALKER_SLOTS;
+	while (g->talkers[j].used) {
+		struct talker t = g->talkers[j];
+		memset(&g->talkers[j], 0, sizeof g->talkers[j]);
+		size_t k = find_slot(g, t.mki);
+		g->talkers[k] = t;
+		j = (j + 1) % TALKER_SLOTS;
+	}
+}
+
+static void drop_talkers_of(struct mikey_group *g, size_t gi)
+{
+	bool again = true;
+	/* removal shifts entries backwards: rescan until a pass removes nothing */
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < TALKER_SLOTS; i++)
+			if (g->talkers[i].used && g->talkers[i].gmk == gi) {
+				talker_remove(g, i);
+				again = true;
+			}
+	}
+}
+
+static struct gmk_ent *gmk_find(struct mikey_group *g, uint32_t gmk_id)
+{
+	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX; i++)
+		if (g->gmks[i].used && g->gmks[i].gmk_id == gmk_id)
+			return &g->gmks[i];
+	return NULL;
+}
+
+static void gmk_clear(struct gmk_ent *e)
+{
+	OPENSSL_secure_clear_free(e->key, GMK_MAX);
+	lim_wipe(e, sizeof *e);
+}
+
+/* see group.h */
+enum lim_err mikey_group_new(struct mikey_group **out)
+{
+	struct mikey_group *g = calloc(1, sizeof *g);
+	*out = NULL;
+	if (!g)
+		return LIM_E_NOMEM;
+	g->talkers = calloc(TALKER_SLOTS, sizeof *g->talkers);
+	g->members = calloc(MIKEY_GROUP_MEMBERS_MAX, sizeof *g->members);
+	if (!g->talkers || !g->members) {
+		mikey_group_free(g);
+		return LIM_E_NOMEM;
+	}
+	*out = g;
+	return LIM_OK;
+}
+
+/* see group.h */
+enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group_key *in)
+{
+	size_t keylen, saltlen, taglen, glen;
+	if (!g || !in || !in->gmk || !in->rand || !in->group || in->gmk_len == 0 ||
+	    in->gmk_len > GMK_MAX || in->rand_len == 0 || in->rand_len > RAND_MAX_LEN ||
+	    (in->prf != MIKEY_PRF_MIKEY1 && in->prf != MIKEY_PRF_HMAC_SHA256) ||
+	    lim_srtp_profile_params(in->profile, &keylen, &saltlen, &taglen) != LIM_OK ||
+	    in->rcc_mode > LIM_SRTP_RCCM3 || in->rcc_rate > LIM_SRTP_RATE_MAX)
+		return LIM_E_ARG;
+	glen = strnlen(in->group, MIKEY_GROUP_ID_MAX);
+	if (glen == 0 || glen == MIKEY_GROUP_ID_MAX)
+		return LIM_E_ARG;
+
+	struct gmk_ent *e = gmk_find(g, in->gmk_id);
+	if (e && (e->key_len != in->gmk_len || CRYPTO_memcmp(e->key, in->gmk, in->gmk_len) != 0 ||
+		  e->rand_len != in->rand_len || memcmp(e->rand, in->rand, in->rand_len) != 0 ||
+		  e->prf != in->prf || e->profile != in->profile || e->rcc_mode != in->rcc_mode ||
+		  e->rcc_rate != in->rcc_rate)) {
+		/* same ID, other key material: the old sessions must not be used again */
+		drop_talkers_of(g, (size_t)(e - g->gmks));
+		gmk_clear(e);
+		g->n_gmks--;
+		e = NULL;
+	}
+	if (!e) {
+		for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX && !e; i++)
+			if (!g->gmks[i].used)
+				e = &g->gmks[i];
+		if (!e)
+			return LIM_E_LIMIT;
+		if (!(e->key = OPENSSL_secure_zalloc(GMK_MAX)))
+			return LIM_E_NOMEM;
+		e->used = true;
+		e->gmk_id = in->gmk_id;
+		memcpy(e->key, in->gmk, in->gmk_len);
+		e->key_len = in->gmk_len;
+		memcpy(e->rand, in->rand, in->rand_len);
+		e->rand_len = in->rand_len;
+		e->prf = in->prf;
+		e->profile = in->profile;
+		e->rcc_mode = in->rcc_mode;
+		e->rcc_rate = in->rcc_rate;
+		g->n_gmks++;
+	}
+	memcpy(e->group, in->group, glen);
+	e->group[glen] = '\0';
+	e->not_before = in->not_before_ns;
+	e->not_after = in->not_after_ns;
+	return LIM_OK;
+}
+
+/* see group.h */
+enum lim_err mikey_group_drop_gmk(struct mikey_group *g, uint32_t gmk_id)
+{
+	struct gmk_ent *e = gmk_find(g, gmk_id);
+	if (!e)
+		return LIM_E_ARG;
+	drop_talkers_of(g, (size_t)(e - g->gmks));
+	gmk_clear(e);
+	g->n_gmks--;
+	return LIM_OK;
+}
+
+/* see group.h */
+enum lim_err mikey_group_add_member(struct mikey_group *g, const char *group, const char *uri,
+				    size_t urilen)
+{
+	if (!g || !group || !uri || urilen == 0 || urilen >= MIKEY_GROUP_ID_MAX ||
+	    memchr(uri, '\0', urilen))
+		return LIM_E_ARG;
+	size_t glen = strnlen(group, MIKEY_GROUP_ID_MAX);
+	if (glen == 0 || glen == MIKEY_GROUP_ID_MAX)
+		return LIM_E_ARG;
+	for (size_t i = 0; i < g->n_members; i++) {
+		const char *m = g->members[i].uri;
+		/* members are stored as "group\0uri" */
+		if (strcmp(m, group) == 0 && strncmp(m + glen + 1, uri, urilen) == 0 &&
+		    m[glen + 1 + urilen] == '\0')
+			return LIM_OK;
+	}
+	if (g->n_members == MIKEY_GROUP_MEMBERS_MAX)
+		return LIM_E_LIMIT;
+	char *m = malloc(glen + 1 + urilen + 1);
+	if (!m)
+		return LIM_E_NOMEM;
+	memcpy(m, group, glen + 1);
+	memcpy(m + glen + 1, uri, urilen);
+	m[glen + 1 + urilen] = '\0';
+	g->members[g->n_members++].uri = m;
+	g->st.members = g->n_members;
+	return LIM_OK;
+}
+
+/* see group.h */
+const char *mikey_group_member_of(const struct mikey_group *g, uint32_t gmk_id, uint32_t guk_id)
+{
+	const struct gmk_ent *e = NULL;
+	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX && !e; i++)
+		if (g->gmks[i].used && g->gmks[i].gmk_id == gmk_id)
+			e = &g->gmks[i];
+	if (!e)
+		return NULL;
+	for (size_t i = 0; i < g->n_members; i++) {
+		const char *m = g->members[i].uri;
+		if (strcmp(m, e->group) != 0)
+			continue;
+		const char *uri = m + strlen(m) + 1;
+		uint32_t guk = 0;
+		if (mikey_guk_id(e->key, e->key_len, e->gmk_id, uri, strlen(uri), &guk) == LIM_OK &&
+		    guk == guk_id)
+			return uri;
+	}
+	return NULL;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Candidate MKI offsets for a packet of len octets under a GMK of profile/rcc (group.h),
+ * most specific first; returns how many. */
+static size_t mki_offsets(const struct gmk_ent *e, size_t len, size_t off[3])
+{
+	size_t keylen, saltlen, taglen, n = 0;
+	if (lim_srtp_profile_params(e->profile, &keylen, &saltlen, &taglen) != LIM_OK)
+		return 0;
+	bool gcm = e->profile == LIM_SRTP_AEAD_AES_128_GCM;
+	/* 12: smallest RTP header */
+	if (e->rcc_mode != LIM_SRTP_RCC_NONE && len >= 12 + MIKEY_GROUP_MKI_LEN + 4)
+		off[n++] = len - MIKEY_GROUP_MKI_LEN - 4; /* MKI || ROC (GCM, RCCm3, RCCm1) */
+	if ((gcm || e->rcc_mode == LIM_SRTP_RCCM1 || e->rcc_mode == LIM_SRTP_RCCM3) &&
+	    len >= 12 + MIKEY_GROUP_MKI_LEN)
+		off[n++] = len - MIKEY_GROUP_MKI_LEN; /* no tag after the MKI, or no ROC */
+	if (!gcm && len >= 12 + MIKEY_GROUP_MKI_LEN + taglen)
+		off[n++] = len - MIKEY_GROUP_MKI_LEN - taglen; /* MKI || tag (or ROC || MAC_tr) */
+	return n;
+}
+
+static bool usable(const struct gmk_ent *e, uint64_t ts)
+{
+	return (e->not_before == 0 || ts >= e->not_before) &&
+	       (e->not_after == 0 || ts < e->not_after);
+}
+
+/* Finds a GMK named by an MKI candidate of pkt: *gi, *guk. */
+static bool claim(const struct mikey_group *g, const uint8_t *pkt, size_t len, size_t *gi,
+		  uint32_t *guk, size_t *after)
+{
+	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX; i++) {
+		const struct gmk_ent *e = &g->gmks[i];
+		size_t off[3];
+		if (!e->used)
+			continue;
+		size_t n = mki_offsets(e, len, off);
+		for (size_t k = 0; k < n; k++) {
+			if (k < *after)
+				continue;
+			uint32_t id = be32(pkt + off[k]), gk = be32(pkt + off[k] + 4);
+			if (id == e->gmk_id && PURPOSE(gk) == PURPOSE(id)) {
+				*gi = i;
+				*guk = gk;
+				*after = k + 1;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* see group.h */
+bool mikey_group_claims(const struct mikey_group *g, const uint8_t *pkt, size_t len,
+			uint32_t *gmk_id)
+{
+	size_t gi = 0, after = 0;
+	uint32_t guk = 0;
+	if (!g || !pkt || !claim(g, pkt, len, &gi, &guk, &after))
+		return false;
+	if (gmk_id)
+		*gmk_id = g->gmks[gi].gmk_id;
+	return true;
+}
+
+/* Derives the talker's session for (GMK gi, guk): TS 33.180 CS ID 4, CSB ID = GUK-ID. */
+static enum lim_err talker_new(struct mikey_group *g, size_t gi, uint32_t guk, struct lim_srtp **s)
+{
+	const struct gmk_ent *e = &g->gmks[gi];
+	uint8_t key[32], salt[14], mki[MIKEY_GROUP_MKI_LEN];
+	size_t keylen = 0, saltlen = 0, taglen = 0;
+	enum lim_err rc = lim_srtp_profile_params(e->profile, &keylen, &saltlen, &taglen);
+	*s = NULL;
+	if (rc == LIM_OK)
+		rc = kdf_derive(e->prf, e->key, e->key_len, KDF_CONST_TEK, MIKEY_CS_GMK, guk,
+				e->rand, e->rand_len, key, keylen);
+	if (rc == LIM_OK)
+		rc = kdf_derive(e->prf, e->key, e->key_len, KDF_CONST_SALT, MIKEY_CS_GMK, guk,
+				e->rand, e->rand_len, salt, saltlen);
+	mki[0] = (uint8_t)(e->gmk_id >> 24);
+	mki[1] = (uint8_t)(e->gmk_id >> 16);
+	mki[2] = (uint8_t)(e->gmk_id >> 8);
+	mki[3] = (uint8_t)e->gmk_id;
+	mki[4] = (uint8_t)(guk >> 24);
+	mki[5] = (uint8_t)(guk >> 16);
+	mki[6] = (uint8_t)(guk >> 8);
+	mki[7] = (uint8_t)guk;
+	if (rc == LIM_OK)
+		rc = lim_srtp_new(e->profile, key, keylen, salt, saltlen, mki, sizeof mki, s);
+	if (rc == LIM_OK && e->rcc_mode != LIM_SRTP_RCC_NONE)
+		rc = lim_srtp_set_rcc(*s, e->rcc_mode, e->rcc_rate);
+	if (rc != LIM_OK) {
+		lim_srtp_free(*s);
+		*s = NULL;
+	}
+	LIM_WIPE(key);
+	LIM_WIPE(salt);
+	return rc;
+}
+
+/* see group.h */
+enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
+				   struct mikey_group_talker *who)
+{
+	enum lim_err rc = LIM_E_AUTH;
+	size_t gi = 0, after = 0;
+	uint32_t guk = 0;
+	bool tried = false;
+
+	memset(who, 0, sizeof *who);
+	if (!g || !pkt || !len)
+		return LIM_E_ARG;
+	while (claim(g, pkt, *len, &gi, &guk, &after)) {
+		struct gmk_ent *e = &g->gmks[gi];
+		if (!usable(e, ts_ns))
+			continue;
+		tried = true;
+		uint64_t mki = MKI64(e->gmk_id, guk);
+		size_t slot = find_slot(g, mki);
+		bool fresh = !g->talkers[slot].used;
+		if (fresh) {
+			if (g->n_talkers >= MIKEY_GROUP_TALKERS_MAX) {
+				g->st.talkers_refused++;
+				rc = LIM_E_LIMIT;
+				continue;
+			}
+			struct lim_srtp *s = NULL;
+			rc = talker_new(g, gi, guk, &s);
+			if (rc != LIM_OK)
+				break;
+			g->talkers[slot] = (struct talker){
+				.mki = mki, .used = true, .gmk = (uint16_t)gi, .s = s
+			};
+			g->n_talkers++;
+		}
+		rc = lim_srtp_unprotect(g->talkers[slot].s, pkt, len);
+		if (rc == LIM_OK) {
+			who->gmk_id = e->gmk_id;
+			who->guk_id = guk;
+			who->group = e->group;
+			struct talker *t = &g->talkers[slot];
+			if (fresh || t->resolved_at != g->n_members) {
+				/* an HMAC per member: only when a talker or a member is new */
+				t->uri = mikey_group_member_of(g, e->gmk_id, guk);
+				t->resolved_at = g->n_members;
+			}
+			who->uri = t->uri;
+			g->st.decrypted++;
+			return LIM_OK;
+		}
+		/* a session that never authenticated anything is not kept (group.h) */
+		if (fresh)
+			talker_remove(g, find_slot(g, mki));
+		if (rc != LIM_E_AUTH)
+			break;
+	}
+	if (!tried)
+		g->st.no_gmk++;
+	else if (rc == LIM_E_AUTH)
+		g->st.auth_failed++;
+	return rc;
+}
+
+/* see group.h */
+void mikey_group_stats(const struct mikey_group *g, struct mikey_group_stats *out)
+{
+	*out = g->st;
+	out->gmks = g->n_gmks;
+	out->talkers = g->n_talkers;
+	out->members = g->n_members;
+}
+
+/* see group.h */
+void mikey_group_free(struct mikey_group *g)
+{
+	if (!g)
+		return;
+	if (g->talkers)
+		for (size_t i = 0; i < TALKER_SLOTS; i++)
+			if (g->talkers[i].used)
+				lim_srtp_free(g->talkers[i].s);
+	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX; i++)
+		if (g->gmks[i].used)
+			gmk_clear(&g->gmks[i]);
+	if (g->members)
+		for (size_t i = 0; i < g->n_members; i++)
+			free(g->members[i].uri);
+	free(g->members);
+	free(g->talkers);
+	lim_wipe(g, sizeof *g);
+	free(g);
+}
