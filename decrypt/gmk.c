@@ -10,9 +10,9 @@
 #include "common/wipe.h"
 #include "decrypt/uid.h"
 
-#define PP_HDR_LEN 32 /* type .. DPPK-ID: the GCM associated data */
-#define PP_IV_LEN  16
-#define PP_TAG_LEN 16
+#define PP_HDR_LEN       32 /* type .. DPPK-ID: the GCM associated data */
+#define PP_IV_LEN        16
+#define PP_TAG_LEN       16
 #define PP_ALG_AES128GCM 1
 
 /* see gmk.h */
@@ -191,7 +191,7 @@ enum lim_err mikey_key_params_open(const uint8_t *ext, size_t len, const uint8_t
 		return body.len < PP_TAG_LEN ? LIM_E_TRUNC : LIM_E_PARSE;
 	{
 		uint8_t ad[PP_HDR_LEN], idb[4] = { (uint8_t)(dppk >> 24), (uint8_t)(dppk >> 16),
-						    (uint8_t)(dppk >> 8), (uint8_t)dppk };
+						   (uint8_t)(dppk >> 8), (uint8_t)dppk };
 		size_t ctlen = body.len - PP_TAG_LEN;
 		memcpy(ad, hdr, 12);
 		memcpy(ad + 12, iv, PP_IV_LEN);
@@ -210,11 +210,11 @@ enum lim_err mikey_key_params_open(const uint8_t *ext, size_t len, const uint8_t
 /* see gmk.h */
 enum lim_err mikey_gmk_check(const struct mikey_msg *m, const char **why)
 {
-	const char *w = NULL;
+	const char *w = NULL, *chk = NULL;
 	if (!m) {
 		w = "no message";
-	} else if (mikey_check_sakke_imessage(m, &w) != LIM_OK) {
-		/* w set */
+	} else if (mikey_check_sakke_imessage(m, &chk) != LIM_OK) {
+		w = chk ? chk : "not a MIKEY-SAKKE I_MESSAGE";
 	} else if ((m->csb_id >> 28) != MIKEY_KEY_GMK) {
 		w = "CSB-ID purpose tag is not GMK (0)";
 	} else if (m->map_type == MIKEY_MAP_GENERIC_ID) {
@@ -294,9 +294,9 @@ enum lim_err mikey_gmk_facts(const struct mikey_msg *m, const uint8_t *ssv, size
 	for (size_t i = 0; i < m->n_ext; i++)
 		if (m->ext[i].type == MIKEY_EXT_KEY_PARAMS) {
 			out->has_kp = true;
-			out->kp_err = mikey_key_params_open(m->ext[i].data, m->ext[i].len, ssv,
-							    ssvlen, m->csb_id, &out->kp,
-							    &out->dppk_mismatch);
+			out->kp_err =
+				mikey_key_params_open(m->ext[i].data, m->ext[i].len, ssv, ssvlen,
+						      m->csb_id, &out->kp, &out->dppk_mismatch);
 			break;
 		}
 	return LIM_OK;

@@ -69,9 +69,9 @@ struct mikey_kp_group {
 
 /* The key parameters (Table E.6.1-1). */
 struct mikey_key_params {
-	bool legacy;      /* Streamwide pre-standard layout (see top) */
-	uint8_t key_type; /* enum mikey_key_type */
-	uint32_t status;  /* E.6.9 bits (bit 0: not revoked) */
+	bool legacy;                 /* Streamwide pre-standard layout (see top) */
+	uint8_t key_type;            /* enum mikey_key_type */
+	uint32_t status;             /* E.6.9 bits (bit 0: not revoked) */
 	uint64_t activation, expiry; /* 40-bit values as sent */
 	char text[MIKEY_KP_TEXT_MAX + 1];
 	size_t text_len;
@@ -123,8 +123,8 @@ struct mikey_gmk {
 	size_t rand_len;
 	uint8_t prf; /* enum mikey_prf of the message */
 	bool has_ts;
-	uint64_t ts; /* T payload (NTP-UTC) */
-	bool has_kp; /* a type-7 extension was found */
+	uint64_t ts;         /* T payload (NTP-UTC) */
+	bool has_kp;         /* a type-7 extension was found */
 	enum lim_err kp_err; /* LIM_OK when kp below was opened and parsed, else why not */
 	bool dppk_mismatch;
 	struct mikey_key_params kp;
