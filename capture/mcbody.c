@@ -122,8 +122,9 @@ static bool xml_ref(const char *s, size_t len, size_t *n, char *ch)
 	static const struct {
 		const char *name;
 		char ch;
-	} pre[] = { { "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' },
-		    { "apos;", '\'' } };
+	} pre[] = {
+		{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' }, { "apos;", '\'' }
+	};
 	*n = 0;
 	*ch = '?';
 	if (len < 3)
@@ -310,6 +311,17 @@ static void on_leaf(struct mc_ctx *c, size_t depth, struct cap_str content)
 			text_xml(&c->out->mc_group, text);
 		return;
 	}
+	/* some implementations put the URI directly in the element */
+	if (cap_str_ieq(ln, "mcptt-request-uri")) {
+		if (c->out->mc_target.len == 0)
+			text_xml(&c->out->mc_target, text);
+		return;
+	}
+	if (cap_str_ieq(ln, "mcptt-calling-group-id")) {
+		if (c->out->mc_group.len == 0)
+			text_xml(&c->out->mc_group, text);
+		return;
+	}
 	if (suffix_ieq(ln, "group-id") || suffix_ieq(ln, "groupid")) {
 		if (c->n_gid < MC_MAX_GID_REC) {
 			c->gid[c->n_gid].parent = f->parent;
@@ -361,7 +373,8 @@ static enum lim_err xml_attrs(struct mc_ctx *c, struct cap_str x, size_t *pos, b
 		}
 		if (x.p[i] == '/') {
 			if (x.len - i < 2 || x.p[i + 1] != '>')
-				return fail(c, LIM_E_PARSE, "xml: '/' not followed by '>'", x.p + i);
+				return fail(c, LIM_E_PARSE, "xml: '/' not followed by '>'",
+					    x.p + i);
 			*empty = true;
 			*pos = i + 2;
 			return LIM_OK;
@@ -435,8 +448,8 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 		if (x.len - i >= 2 && x.p[i + 1] == '?') {
 			size_t e = find_lit(x, i + 2, "?>");
 			if (e == x.len)
-				return fail(c, LIM_E_PARSE, "xml: unterminated processing instruction",
-					    x.p + i);
+				return fail(c, LIM_E_PARSE,
+					    "xml: unterminated processing instruction", x.p + i);
 			i = e + 2;
 			continue;
 		}
@@ -464,7 +477,8 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 			while (e < x.len && is_name_char((unsigned char)x.p[e]))
 				e++;
 			if (depth == 0)
-				return fail(c, LIM_E_PARSE, "xml: end tag without start tag", x.p + i);
+				return fail(c, LIM_E_PARSE, "xml: end tag without start tag",
+					    x.p + i);
 			f = &c->st[depth - 1];
 			if (e - ns != f->name.len || memcmp(x.p + ns, f->name.p, f->name.len) != 0)
 				return fail(c, LIM_E_PARSE, "xml: end tag does not match", x.p + i);
@@ -597,7 +611,8 @@ static enum lim_err multipart(struct mc_ctx *c, struct cap_str ctype, struct cap
 		while (pos < b.len && b.p[pos] != '\n')
 			pos++; /* transport padding */
 		if (pos == b.len)
-			return fail(c, LIM_E_PARSE, "multipart: truncated delimiter line", b.p + pos);
+			return fail(c, LIM_E_PARSE, "multipart: truncated delimiter line",
+				    b.p + pos);
 		start = pos + 1;
 		next = find_delim(b, start, bnd);
 		if (next == b.len)
@@ -685,8 +700,8 @@ static enum lim_err walk(struct mc_ctx *c, struct cap_str ctype, struct cap_str 
 		if (body.len && (uint8_t)body.p[0] != 1) {
 			/* base64 text without a Content-Transfer-Encoding header */
 			if (!try_imsg(c, body, im))
-				return fail(c, LIM_E_PARSE, "application/mikey: not a MIKEY message",
-					    body.p);
+				return fail(c, LIM_E_PARSE,
+					    "application/mikey: not a MIKEY message", body.p);
 		} else {
 			if (body.len < 10 || body.len > CAP_MC_IMSG_MAX || (uint8_t)body.p[1] != 26)
 				return LIM_OK; /* not an I_MESSAGE (or too large to keep) */
@@ -746,8 +761,8 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 	rc = walk(c, ctype, none, body, 0);
 	if (out->mc_group.len)
 		for (size_t k = 0; k < out->n_imsg; k++)
-			add_group(&out->imsg[k], (struct cap_str){ out->mc_group.s, out->mc_group.len },
-				  false);
+			add_group(&out->imsg[k],
+				  (struct cap_str){ out->mc_group.s, out->mc_group.len }, false);
 	free(c->scratch);
 	free(c);
 	return rc;

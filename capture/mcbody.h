@@ -91,10 +91,10 @@ enum cap_mc_src {
 };
 
 struct cap_mc_imsg {
-	uint8_t src;                 /* enum cap_mc_src */
+	uint8_t src;                    /* enum cap_mc_src */
 	uint8_t bytes[CAP_MC_IMSG_MAX]; /* the I_MESSAGE, decoded */
 	size_t len;
-	struct cap_mc_text element;  /* local name of the carrying XML element ("" for MIKEY) */
+	struct cap_mc_text element;   /* local name of the carrying XML element ("" for MIKEY) */
 	struct cap_mc_text part_type; /* media type of the body part ("application/xml"...) */
 	size_t n_group;
 	struct cap_mc_text group[CAP_MC_MAX_GROUPS];
@@ -103,9 +103,9 @@ struct cap_mc_imsg {
 
 struct cap_mc_result {
 	/* from the SIP message (BORROWED views) */
-	struct cap_str method;  /* request method, len 0 for a response */
-	struct cap_str ruri;    /* Request-URI, len 0 for a response */
-	struct cap_str to_uri;  /* To URI: the addressee's public identity */
+	struct cap_str method; /* request method, len 0 for a response */
+	struct cap_str ruri;   /* Request-URI, len 0 for a response */
+	struct cap_str to_uri; /* To URI: the addressee's public identity */
 	/* from an mcpttinfo part (TS 24.379 F.1), copied; len 0 when absent */
 	struct cap_mc_text mc_target; /* <mcptt-request-uri><mcpttURI> */
 	struct cap_mc_text mc_group;  /* <mcptt-calling-group-id><mcpttURI> */
