@@ -71,16 +71,14 @@ static enum lim_err parse_groups(struct lim_rd g, struct mikey_key_params *kp)
 	return LIM_OK;
 }
 
-/* see gmk.h */
-enum lim_err mikey_key_params_parse(const uint8_t *p, size_t len, struct mikey_key_params *kp)
+static enum lim_err parse_kp(const uint8_t *p, size_t len, bool legacy,
+			     struct mikey_key_params *kp)
 {
 	struct lim_rd r = lim_rd_make(p, len), t, g;
 	uint16_t tl, gl;
 	enum lim_err rc;
-	bool legacy;
 	if (!kp || (!p && len))
 		return LIM_E_ARG;
-	legacy = kp->legacy;
 	memset(kp, 0, sizeof *kp);
 	kp->legacy = legacy;
 	if (!lim_rd_u8(&r, &kp->key_type) || !lim_rd_u32be(&r, &kp->status) ||
@@ -103,6 +101,12 @@ enum lim_err mikey_key_params_parse(const uint8_t *p, size_t len, struct mikey_k
 	rc = parse_groups(g, kp);
 	/* what follows is "reserved" (Table E.6.1-1): ignored */
 	return rc;
+}
+
+/* see gmk.h */
+enum lim_err mikey_key_params_parse(const uint8_t *p, size_t len, struct mikey_key_params *kp)
+{
+	return parse_kp(p, len, false, kp);
 }
 
 /* DPCK = 128 LSBs of HMAC-SHA-256(key, 0x53 || DPPK-ID || 0x0004) (TS 33.180 s8.5.3). */
@@ -167,8 +171,9 @@ enum lim_err mikey_key_params_open(const uint8_t *ext, size_t len, const uint8_t
 			return LIM_E_PARSE;
 		memcpy(tmp, ext, len);
 		tmp[0] = (uint8_t)(type - 1);
-		kp->legacy = true;
-		return mikey_key_params_parse(tmp, len, kp);
+		rc = parse_kp(tmp, len, true, kp);
+		lim_wipe(tmp, sizeof tmp);
+		return rc;
 	}
 	if (!(type & 0x40))
 		return LIM_E_UNSUPP; /* not encrypted and not legacy: unknown layout */
