@@ -125,7 +125,8 @@ struct mikey_gmk {
 	bool has_ts;
 	uint64_t ts;         /* T payload (NTP-UTC) */
 	bool has_kp;         /* a type-7 extension was found */
-	enum lim_err kp_err; /* LIM_OK when kp below was opened and parsed, else why not */
+	enum lim_err kp_err; /* LIM_OK: kp below opened and parsed; LIM_E_STATE: no type-7
+			      * extension; else why opening or parsing failed */
 	bool dppk_mismatch;
 	struct mikey_key_params kp;
 };
