@@ -22,6 +22,8 @@ struct mc_frame {
 	bool has_child;
 	struct cap_str ls_uri; /* <list-service uri=...> (len 0 otherwise) */
 	bool is_ls;
+	struct cap_str id_attr; /* id="..." (the GKTP id, TS 24.481) */
+	struct cap_str tmp_gid; /* <on-network-regrouped-GKTPs temporary-MCPTT-group-ID=...> */
 };
 
 struct mc_ctx {
@@ -30,7 +32,7 @@ struct mc_ctx {
 	size_t top_len;
 	uint8_t *scratch; /* bump allocator for decoded parts */
 	size_t scap, sused;
-	char b64[CAP_MC_IMSG_MAX / 3 * 4 + 8]; /* base64 text with whitespace removed */
+	char b64[2 * CAP_MC_IMSG_MAX + 8]; /* hex/base64 text with whitespace removed */
 	/* per XML part */
 	struct mc_frame st[CAP_MC_XML_MAX_DEPTH];
 	struct mc_gid gid[MC_MAX_GID_REC];
@@ -237,25 +239,39 @@ static struct cap_str leaf_text(struct cap_str s, bool *mixed)
 
 /* ---------------------------------------------------------------- I_MESSAGE candidates */
 
-/* Base64 text (whitespace ignored) that decodes to a MIKEY I_MESSAGE header (version 1, data
- * type 26)? Decoded into im->bytes. */
+static bool is_hex(char x)
+{
+	return (x >= '0' && x <= '9') || (x >= 'a' && x <= 'f') || (x >= 'A' && x <= 'F');
+}
+
+/* Text (whitespace ignored) that decodes to a MIKEY I_MESSAGE header (version 1, data type
+ * 26)? TS 24.481 types the GKTP as xs:hexBinary ("011a..."); base64 ("ARo...") is accepted
+ * too. Decoded into im->bytes. */
 static bool try_imsg(struct mc_ctx *c, struct cap_str s, struct cap_mc_imsg *im)
 {
 	size_t n = 0, outlen = 0;
+	bool hex = true;
+	enum lim_err rc;
 	for (size_t i = 0; i < s.len; i++) {
 		char x = s.p[i];
 		if (is_xml_ws(x))
 			continue;
 		if (n == sizeof c->b64)
 			return false; /* longer than any I_MESSAGE we keep */
+		hex = hex && is_hex(x);
 		c->b64[n++] = x;
 	}
-	/* 0x01 0x1A = "ARo" in base64; 16 characters = 12 octets, below any MIKEY header + T */
-	if (n < 16 || memcmp(c->b64, "ARo", 3) != 0)
+	/* 16 characters: below any MIKEY header + T payload */
+	if (n < 16)
 		return false;
-	if (lim_b64_decode(c->b64, n, im->bytes, sizeof im->bytes, &outlen) != LIM_OK)
+	if (hex && (c->b64[0] == '0' && c->b64[1] == '1' && c->b64[2] == '1' &&
+		    (c->b64[3] == 'a' || c->b64[3] == 'A')))
+		rc = lim_hex_decode(c->b64, n, im->bytes, sizeof im->bytes, &outlen);
+	else if (memcmp(c->b64, "ARo", 3) == 0)
+		rc = lim_b64_decode(c->b64, n, im->bytes, sizeof im->bytes, &outlen);
+	else
 		return false;
-	if (outlen < 10 || im->bytes[0] != 1 || im->bytes[1] != 26)
+	if (rc != LIM_OK || outlen < 10 || im->bytes[0] != 1 || im->bytes[1] != 26)
 		return false;
 	im->len = outlen;
 	return true;
@@ -340,6 +356,18 @@ static void on_leaf(struct mc_ctx *c, size_t depth, struct cap_str content)
 	im->src = CAP_MC_SRC_XML;
 	text_set(&im->element, ln.p, ln.len);
 	text_set(&im->part_type, c->part_type.p, c->part_type.len);
+	if (f->id_attr.len && refs_ok(f->id_attr))
+		text_xml(&im->gktp_id, f->id_attr);
+	if (depth > 0) {
+		struct cap_str pn = local_name(c->st[depth - 1].name);
+		text_set(&im->container, pn.p, pn.len);
+	}
+	/* TS 24.481: GKTPs of a temporary (regrouped) group name it */
+	for (size_t d = depth; d-- > 0;)
+		if (c->st[d].tmp_gid.len) {
+			add_group(im, c->st[d].tmp_gid, true);
+			break;
+		}
 	for (size_t d = depth; d-- > 0;)
 		if (c->st[d].is_ls) {
 			add_group(im, c->st[d].ls_uri, true);
@@ -414,6 +442,10 @@ static enum lim_err xml_attrs(struct mc_ctx *c, struct cap_str x, size_t *pos, b
 			return fail(c, LIM_E_PARSE, "xml: undeclared entity in attribute", av.p);
 		if (f->is_ls && cap_str_ieq(local_name(an), "uri"))
 			f->ls_uri = av;
+		else if (cap_str_ieq(local_name(an), "id"))
+			f->id_attr = av;
+		else if (cap_str_ieq(local_name(an), "temporary-MCPTT-group-ID"))
+			f->tmp_gid = av;
 	}
 }
 

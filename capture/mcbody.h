@@ -22,14 +22,21 @@
  *   - TS 36.579-1 s5.5.7.1 (verified): the MCPTT group document is the TS 24.481 clause 7
  *     group document (OMA XDM group, <list-service uri="MC group ID">, <list><entry uri=
  *     "member MC ID">); the group ID is the "uri" attribute of <list-service>.
- *   - Inferred, not verified against TS 24.481 text: the GMS hands the GKTP to the member's
- *     group management client inside the group document it delivers (SIP NOTIFY of the
- *     member's subscription to the group document, event "xcap-diff", RFC 5875, or a SIP
- *     MESSAGE), as base64 text of an XML element, the body possibly multipart/mixed beside
- *     application/vnd.3gpp.mcptt-info+xml (TS 24.379 Annex F.1, namespace
- *     urn:3gpp:ns:mcpttInfo:1.0, where <mcptt-request-uri>/<mcpttURI> names the target MC ID
- *     and <mcptt-calling-group-id> a group). The exact element name of the GKTP could not be
- *     confirmed here, so the scanner does not depend on it: see "How" below.
+ *   - TS 24.481 XML schema for GKTPs (verified: the schema as extracted verbatim from
+ *     24481-h80, namespace urn:3gpp:ns:mcpttGKTP:1.0): <GKTPs> is an "MCS specific
+ *     list-service child element" of the group document; it holds <GMK-GKTPs> and
+ *     <MKFC-GKTPs>, each a list of <GKTP id="..."> elements whose content is the I_MESSAGE as
+ *     xs:hexBinary, and <on-network-regrouped-GKTPs temporary-MCPTT-group-ID="..."> holding
+ *     the GKTPs of a temporary (regrouped) group. TS 24.379 Annex F.1 (verified, 24379-hf0)
+ *     also allows <MKFC-GKTPs> inside mcpttinfo <mcptt-Params>
+ *     (application/vnd.3gpp.mcptt-info+xml, namespace urn:3gpp:ns:mcpttInfo:1.0), where
+ *     <mcptt-request-uri><mcpttURI> names the target MC ID and <mcptt-calling-group-id> a
+ *     group.
+ *   - Inferred, not verified: the group document reaches the member's group management
+ *     client in the SIP NOTIFY of its subscription to the group document (TS 24.481
+ *     s6.3.13, event "xcap-diff", RFC 5875), possibly multipart/mixed; or it is fetched over
+ *     HTTP (XCAP GET, not SIP: out of capture/'s SIP path). The meaning of the GKTP "id"
+ *     attribute was not confirmed; it is returned as is.
  *   - RFC 3830 s10 registers application/mikey: a MIKEY message as a body part (binary, or
  *     with Content-Transfer-Encoding base64). Accepted too.
  *
@@ -46,11 +53,13 @@
  *      attributes and name length, requires well-nested tags, and never allocates.
  *      capture/ keeps its dependency list (common, libpcap).
  *   3. A GMK candidate is the character data of a leaf element (CDATA allowed, whitespace
- *      inside ignored) that base64-decodes (<= CAP_MC_IMSG_MAX octets) to a MIKEY message
- *      with version 1 and data type 26 (the octets 0x01 0x1A: base64 "ARo"). Group IDs
- *      attached to it: the uri attribute of the innermost enclosing <list-service>, the
- *      <mcptt-calling-group-id> (or any element whose local name ends in "group-id") siblings
- *      under the same parent, and the mcpttinfo group of the same SIP message. The addressee:
+ *      inside ignored) that decodes, as hexBinary ("011a...", the TS 24.481 type) or as
+ *      base64 ("ARo..."), to at most CAP_MC_IMSG_MAX octets of a MIKEY message with version
+ *      1 and data type 26, whatever the element's name (so <GKTP> and vendor variants alike).
+ *      Group IDs attached to it: the temporary-MCPTT-group-ID of an enclosing
+ *      <on-network-regrouped-GKTPs>, the uri attribute of the innermost enclosing
+ *      <list-service>, sibling elements whose local name ends in "group-id", and the
+ *      mcpttinfo calling group of the same SIP message. The addressee:
  *      the To URI (the member's public identity), the Request-URI, and the mcpttinfo
  *      <mcptt-request-uri> when present. Whether the I_MESSAGE is really a GMK one (CS-ID 4,
  *      purpose tag, key type) is decided after decoding, in decrypt/gmk.h.
@@ -95,6 +104,8 @@ struct cap_mc_imsg {
 	uint8_t bytes[CAP_MC_IMSG_MAX]; /* the I_MESSAGE, decoded */
 	size_t len;
 	struct cap_mc_text element;   /* local name of the carrying XML element ("" for MIKEY) */
+	struct cap_mc_text container; /* local name of its parent ("GMK-GKTPs", "MKFC-GKTPs") */
+	struct cap_mc_text gktp_id;   /* its id attribute (TS 24.481 GKTP id), "" when none */
 	struct cap_mc_text part_type; /* media type of the body part ("application/xml"...) */
 	size_t n_group;
 	struct cap_mc_text group[CAP_MC_MAX_GROUPS];

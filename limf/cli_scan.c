@@ -71,7 +71,7 @@ struct scan_call {
 /* One GMK I_MESSAGE found in a SIP body. */
 struct scan_gmk {
 	uint64_t ts_ns;
-	struct scan_text method, to, ruri, mc_target, element, gms;
+	struct scan_text method, to, ruri, mc_target, element, gktp_id, gms;
 	size_t n_group;
 	struct scan_text group[SCAN_GMK_GROUPS];
 	uint32_t guk_id, gmk_id;
@@ -338,6 +338,7 @@ static void gmk_scan(struct scan *sc, const struct cap_event *ev)
 		text_set(&g->ruri, sc->mc->ruri.p, sc->mc->ruri.len);
 		text_set(&g->mc_target, sc->mc->mc_target.s, sc->mc->mc_target.len);
 		text_set(&g->element, im->element.s, im->element.len);
+		text_set(&g->gktp_id, im->gktp_id.s, im->gktp_id.len);
 		id_text(&g->gms, mikey_initiator(mm));
 		for (size_t k = 0; k < im->n_group && k < SCAN_GMK_GROUPS; k++)
 			text_set(&g->group[g->n_group++], im->group[k].s, im->group[k].len);
@@ -533,6 +534,10 @@ static void print_text(const struct scan *sc)
 		put_text(&g->method);
 		printf(" at %s, element ", a);
 		put_text(&g->element);
+		if (g->gktp_id.len) {
+			printf(" id ");
+			put_text(&g->gktp_id);
+		}
 		printf("\n  gmk-id ");
 		if (g->has_gmk_id)
 			printf("%08" PRIx32 " (carried)", g->gmk_id);
@@ -715,6 +720,7 @@ static int print_json(const struct scan *sc)
 		json_text(&j, "mc_target", &g->mc_target);
 		json_text(&j, "method", &g->method);
 		json_text(&j, "element", &g->element);
+		json_text(&j, "gktp_id", &g->gktp_id);
 		limf_fmt_time(g->ts_ns, a, sizeof a);
 		lim_json_key(&j, "time");
 		lim_json_str(&j, a);

@@ -132,7 +132,7 @@ has gmk '^sip 3 '
 has gmk '^gmk distributions 1 (i_messages in bodies 2, bodies rejected 1)$'
 has gmk '^gmk 1: group sip:fire-north@streamwide.com$'
 has gmk 'to sip:alice@streamwide.com request-uri sip:alice@192.0.2.10:5060 mc-target sip:alice@streamwide.com'
-has gmk 'via NOTIFY at 2025-12-01T00:00:00.000000Z, element gmk'
+has gmk 'via NOTIFY at 2025-12-01T00:00:00.000000Z, element GKTP id k1$'
 has gmk 'gmk-id 0df9bc39 (carried) guk-id 06a12aea gms 15a4d5b12856538d02d91fedbb766e6dd377b014c92e216666c8fb678608d20e'
 hasnt gmk '^gmk 2:'
 expect 0 gmkjson "$limf" scan --json "$tmp/gmk.pcap"
@@ -140,7 +140,7 @@ pyjson gmkjson 'j["gmk_counts"] == {"i_messages_in_bodies": 2, "bodies_rejected"
 pyjson gmkjson 'len(j["gmk_distributions"]) == 1'
 pyjson gmkjson 'j["gmk_distributions"][0]["groups"] == ["sip:fire-north@streamwide.com"]'
 pyjson gmkjson '[j["gmk_distributions"][0][k] for k in ("to", "method", "gmk_id", "guk_id")] == ["sip:alice@streamwide.com", "NOTIFY", "0df9bc39", "06a12aea"]'
-pyjson gmkjson 'j["gmk_distributions"][0]["request_uri"] == "sip:alice@192.0.2.10:5060"'
+pyjson gmkjson 'j["gmk_distributions"][0]["request_uri"] == "sip:alice@192.0.2.10:5060" and j["gmk_distributions"][0]["gktp_id"] == "k1" and j["gmk_distributions"][0]["element"] == "GKTP"'
 # the earlier captures carry no GMK distribution
 expect 0 nogmk "$limf" scan --json "$data2"
 pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'

@@ -27,8 +27,7 @@ static void text_ok(const struct cap_mc_text *t)
 		abort();
 }
 
-static void check(const struct cap_mc_result *r, struct mikey_msg *mm,
-		  struct mikey_key_params *kp)
+static void check(const struct cap_mc_result *r, struct mikey_msg *mm, struct mikey_key_params *kp)
 {
 	if (!r->err_detail || r->n_imsg > CAP_MC_MAX_IMSG || r->n_parts > CAP_MC_MAX_PARTS + 1)
 		abort();
@@ -47,8 +46,9 @@ static void check(const struct cap_mc_result *r, struct mikey_msg *mm,
 			sink += mikey_gmk_check(mm, NULL);
 			for (size_t e = 0; e < mm->n_ext; e++)
 				if (mm->ext[e].type == MIKEY_EXT_KEY_PARAMS)
-					sink += mikey_key_params_open(mm->ext[e].data, mm->ext[e].len,
-								    key, 16, mm->csb_id, kp, NULL);
+					sink += mikey_key_params_open(mm->ext[e].data,
+								      mm->ext[e].len, key, 16,
+								      mm->csb_id, kp, NULL);
 		}
 	}
 }

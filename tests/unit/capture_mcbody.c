@@ -14,6 +14,7 @@ static uint8_t imsg[1024];
 static size_t imsg_len;
 static char b64[1500];  /* one line */
 static char b64w[1600]; /* wrapped at 64 columns, CRLF */
+static char hexw[2200]; /* hexBinary (TS 24.481 GKTP), wrapped at 64 columns, LF */
 
 static void load(void)
 {
@@ -35,6 +36,15 @@ static void load(void)
 		b64w[k++] = b64[i];
 	}
 	b64w[k] = 0;
+	k = 0;
+	for (size_t i = 0; i < imsg_len; i++) {
+		static const char hx[] = "0123456789ABCDEF";
+		if (i && i % 32 == 0)
+			hexw[k++] = '\n';
+		hexw[k++] = hx[imsg[i] >> 4];
+		hexw[k++] = hx[imsg[i] & 15];
+	}
+	hexw[k] = 0;
 }
 
 static struct cap_mc_result *res(void)
@@ -78,28 +88,31 @@ static void t_notify(void)
 	load();
 	{
 		char b[8192];
-		int bl = snprintf(
-			b, sizeof b,
-			"--gms-b1\r\n"
-			"Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
-			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-			"<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
-			"<mcptt-request-uri><mcpttURI>sip:alice@streamwide.com</mcpttURI>"
-			"</mcptt-request-uri><mcptt-calling-group-id><mcpttURI>"
-			"sip:fire-north@streamwide.com</mcpttURI></mcptt-calling-group-id>"
-			"</mcptt-Params></mcpttinfo>\r\n"
-			"--gms-b1\r\n"
-			"Content-Type: application/vnd.oma.poc.groups+xml\r\n\r\n"
-			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-			"<group xmlns=\"urn:oma:xml:poc:list-service\" "
-			"xmlns:mcpttgi=\"urn:3gpp:ns:mcpttGroupInfo:1.0\">\r\n"
-			" <list-service uri=\"sip:fire-north@streamwide.com\">\r\n"
-			"  <display-name xml:lang=\"en\">Fire north</display-name>\r\n"
-			"  <list><entry uri=\"sip:alice@streamwide.com\"/></list>\r\n"
-			"  <mcpttgi:gmk>\r\n %s\r\n  </mcpttgi:gmk>\r\n"
-			" </list-service>\r\n</group>\r\n"
-			"--gms-b1--\r\n",
-			b64w);
+		int bl =
+			snprintf(b, sizeof b,
+				 "--gms-b1\r\n"
+				 "Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+				 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+				 "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
+				 "<mcptt-request-uri><mcpttURI>sip:alice@streamwide.com</mcpttURI>"
+				 "</mcptt-request-uri><mcptt-calling-group-id><mcpttURI>"
+				 "sip:fire-north@streamwide.com</mcpttURI></mcptt-calling-group-id>"
+				 "</mcptt-Params></mcpttinfo>\r\n"
+				 "--gms-b1\r\n"
+				 "Content-Type: application/vnd.oma.poc.groups+xml\r\n\r\n"
+				 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+				 "<group xmlns=\"urn:oma:xml:poc:list-service\" "
+				 "xmlns:mcpttgi=\"urn:3gpp:ns:mcpttGroupInfo:1.0\">\r\n"
+				 " <list-service uri=\"sip:fire-north@streamwide.com\">\r\n"
+				 "  <display-name xml:lang=\"en\">Fire north</display-name>\r\n"
+				 "  <list><entry uri=\"sip:alice@streamwide.com\"/></list>\r\n"
+				 "  <mgktp:GKTPs "
+				 "xmlns:mgktp=\"urn:3gpp:ns:mcpttGKTP:1.0\"><mgktp:GMK-GKTPs>\r\n"
+				 "   <mgktp:GKTP id=\"k1\">\r\n%s\r\n   </mgktp:GKTP>\r\n"
+				 "  </mgktp:GMK-GKTPs></mgktp:GKTPs>\r\n"
+				 " </list-service>\r\n</group>\r\n"
+				 "--gms-b1--\r\n",
+				 hexw);
 		n = snprintf(big, sizeof big,
 			     "NOTIFY sip:alice@192.0.2.10:5060 SIP/2.0\r\n"
 			     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776\r\n"
@@ -126,7 +139,9 @@ static void t_notify(void)
 	CHECK(r->n_imsg == 1 && !r->imsg_cut);
 	CHECK(is_vec(&r->imsg[0]));
 	CHECK(r->imsg[0].src == CAP_MC_SRC_XML);
-	CHECK(strcmp(r->imsg[0].element.s, "gmk") == 0);
+	CHECK(strcmp(r->imsg[0].element.s, "GKTP") == 0);
+	CHECK(strcmp(r->imsg[0].container.s, "GMK-GKTPs") == 0);
+	CHECK(strcmp(r->imsg[0].gktp_id.s, "k1") == 0);
 	CHECK(strcmp(r->imsg[0].part_type.s, "application/vnd.oma.poc.groups+xml") == 0);
 	/* the list-service URI and the mcptt-info group are the same: kept once */
 	CHECK(r->imsg[0].n_group == 1 && has_group(&r->imsg[0], "sip:fire-north@streamwide.com"));
@@ -154,9 +169,10 @@ static void t_variants(void)
 
 	/* nested multipart (depth 2) with an application/mikey part, binary then base64 CTE */
 	{
-		size_t k = (size_t)snprintf(b, sizeof b,
-					    "--o\r\nContent-Type: multipart/mixed;\r\n boundary=in\r\n\r\n"
-					    "--in\r\nContent-Type: application/mikey\r\n\r\n");
+		size_t k = (size_t)snprintf(
+			b, sizeof b,
+			"--o\r\nContent-Type: multipart/mixed;\r\n boundary=in\r\n\r\n"
+			"--in\r\nContent-Type: application/mikey\r\n\r\n");
 		memcpy(b + k, imsg, imsg_len);
 		k += imsg_len;
 		k += (size_t)snprintf(b + k, sizeof b - k,
@@ -176,14 +192,15 @@ static void t_variants(void)
 	/* the whole body is an XML document sent with Content-Transfer-Encoding base64 */
 	{
 		char x[4096], e[8192];
-		int xl = snprintf(x, sizeof x,
-				  "<a><list-service uri='sip:g3@ex.org'><b>%s</b></list-service></a>",
-				  b64);
+		int xl = snprintf(
+			x, sizeof x,
+			"<a><list-service uri='sip:g3@ex.org'><b>%s</b></list-service></a>", b64);
 		lim_b64_encode((const uint8_t *)x, (size_t)xl, e);
-		snprintf(b, sizeof b,
-			 "--q\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: BASE64\r\n\r\n"
-			 "%s\r\n--q--\r\n",
-			 e);
+		snprintf(
+			b, sizeof b,
+			"--q\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: BASE64\r\n\r\n"
+			"%s\r\n--q--\r\n",
+			e);
 		CHECK(body("multipart/mixed; boundary=q", b, r) == LIM_OK);
 		CHECK(r->n_imsg == 1 && is_vec(&r->imsg[0]) &&
 		      has_group(&r->imsg[0], "sip:g3@ex.org"));
@@ -210,6 +227,29 @@ static void t_variants(void)
 		 b64);
 	CHECK(body("multipart/mixed;boundary=z", b, r) == LIM_OK && r->n_imsg == 0);
 	CHECK(body("", "", r) == LIM_OK && r->n_imsg == 0);
+
+	/* TS 24.481 regrouped GKTPs name their temporary group; hex in lower case */
+	{
+		char lo[2200];
+		for (size_t i = 0; hexw[i]; i++)
+			lo[i] = (char)((hexw[i] >= 'A' && hexw[i] <= 'F') ? hexw[i] + 32 : hexw[i]);
+		lo[strlen(hexw)] = 0;
+		snprintf(b, sizeof b,
+			 "<group><list-service uri=\"sip:g@x\"><GKTPs><GMK-GKTPs>"
+			 "<on-network-regrouped-GKTPs temporary-MCPTT-group-ID=\"sip:tmp@x\">"
+			 "<GKTP id=\"7\">%s</GKTP></on-network-regrouped-GKTPs>"
+			 "</GMK-GKTPs></GKTPs></list-service></group>",
+			 lo);
+		CHECK(body("application/vnd.oma.poc.groups+xml", b, r) == LIM_OK);
+		CHECK(r->n_imsg == 1 && is_vec(&r->imsg[0]));
+		CHECK(r->imsg[0].n_group == 2 && strcmp(r->imsg[0].group[0].s, "sip:tmp@x") == 0 &&
+		      strcmp(r->imsg[0].group[1].s, "sip:g@x") == 0);
+		CHECK(strcmp(r->imsg[0].container.s, "on-network-regrouped-GKTPs") == 0);
+		/* odd-length or non-hex text after "011a" is not taken */
+		snprintf(b, sizeof b, "<a><GKTP>%.40s0</GKTP><GKTP>011a%.36sZZ</GKTP></a>", lo,
+			 lo + 4);
+		CHECK(body("application/xml", b, r) == LIM_OK && r->n_imsg == 0);
+	}
 
 	/* more I_MESSAGEs than kept */
 	{
@@ -290,14 +330,15 @@ static void t_hostile(void)
 	expect(LIM_E_PARSE, "application/xml", b, "element name");
 	k = 0;
 	for (int i = 0; i < CAP_MC_MAX_PARTS + 1; i++)
-		k += (size_t)snprintf(b + k, sizeof b - k, "--p\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+		k += (size_t)snprintf(b + k, sizeof b - k,
+				      "--p\r\nContent-Type: text/plain\r\n\r\nx\r\n");
 	snprintf(b + k, sizeof b - k, "--p--\r\n");
 	expect(LIM_E_LIMIT, "multipart/mixed;boundary=p", b, "too many parts");
 	k = 0;
 	for (int d = 0; d < CAP_MC_MAX_DEPTH + 1; d++)
 		k += (size_t)snprintf(b + k, sizeof b - k,
-				      "--b%d\r\nContent-Type: multipart/mixed;boundary=b%d\r\n\r\n", d,
-				      d + 1);
+				      "--b%d\r\nContent-Type: multipart/mixed;boundary=b%d\r\n\r\n",
+				      d, d + 1);
 	k += (size_t)snprintf(b + k, sizeof b - k, "--b%d\r\n\r\nx\r\n--b%d--\r\n",
 			      CAP_MC_MAX_DEPTH + 1, CAP_MC_MAX_DEPTH + 1);
 	for (int d = CAP_MC_MAX_DEPTH; d >= 0; d--)

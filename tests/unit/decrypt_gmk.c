@@ -171,8 +171,13 @@ static void t_check(void)
 static size_t seal(const uint8_t key[16], uint32_t dppk, const uint8_t *pt, size_t ptlen,
 		   uint8_t *out, size_t cap)
 {
-	uint8_t s[7] = { 0x53, (uint8_t)(dppk >> 24), (uint8_t)(dppk >> 16), (uint8_t)(dppk >> 8),
-			 (uint8_t)dppk, 0, 4 },
+	uint8_t s[7] = { 0x53,
+			 (uint8_t)(dppk >> 24),
+			 (uint8_t)(dppk >> 16),
+			 (uint8_t)(dppk >> 8),
+			 (uint8_t)dppk,
+			 0,
+			 4 },
 		mac[32];
 	unsigned int ml = 0;
 	struct lim_wr w;
@@ -183,9 +188,9 @@ static size_t seal(const uint8_t key[16], uint32_t dppk, const uint8_t *pt, size
 	lim_wr_init(&w, out, cap);
 	lim_wr_u8(&w, 0x43);
 	lim_wr_bytes(&w, "\x00\x00\x00\x00\x07", 5); /* date/time */
-	lim_wr_u32be(&w, 0);                          /* payload ID */
-	lim_wr_u8(&w, 0);                             /* sequence */
-	lim_wr_u8(&w, 1);                             /* AEAD_AES_128_GCM */
+	lim_wr_u32be(&w, 0);                         /* payload ID */
+	lim_wr_u8(&w, 0);                            /* sequence */
+	lim_wr_u8(&w, 1);                            /* AEAD_AES_128_GCM */
 	for (int i = 0; i < 16; i++)
 		lim_wr_u8(&w, (uint8_t)(0xa0 + i)); /* IV */
 	lim_wr_u32be(&w, dppk);
@@ -209,8 +214,7 @@ static size_t seal(const uint8_t key[16], uint32_t dppk, const uint8_t *pt, size
 }
 
 /* Key Parameters content with the given groups. */
-static size_t kp_build(uint8_t *out, size_t cap, uint8_t type, const char *const *groups,
-		       size_t ng)
+static size_t kp_build(uint8_t *out, size_t cap, uint8_t type, const char *const *groups, size_t ng)
 {
 	struct lim_wr w;
 	size_t glen = 1;
