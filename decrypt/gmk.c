@@ -71,8 +71,7 @@ static enum lim_err parse_groups(struct lim_rd g, struct mikey_key_params *kp)
 	return LIM_OK;
 }
 
-static enum lim_err parse_kp(const uint8_t *p, size_t len, bool legacy,
-			     struct mikey_key_params *kp)
+static enum lim_err parse_kp(const uint8_t *p, size_t len, bool legacy, struct mikey_key_params *kp)
 {
 	struct lim_rd r = lim_rd_make(p, len), t, g;
 	uint16_t tl, gl;
