@@ -4,6 +4,12 @@
  * (decrypt/'s MIKEY codec, no key material involved) and the media endpoints of their SDP with
  * the UDP packets sent to them. Decrypts nothing, asks no KMS.
  *
+ * GMK distributions (issue 9, 3GPP TS 33.180 s5.7): every SIP message whose body may carry
+ * one (multipart, XML, application/mikey) goes through capture/mcbody.h; each I_MESSAGE that
+ * decrypt/gmk.h calls a GMK one is listed with its group ID(s), its addressee (To URI,
+ * Request-URI, mcptt-info target), its GUK-ID (the CSB-ID) and its GMK-ID when the message
+ * carries it in the clear (GENERIC-ID SPI); without the key the GMK-ID is otherwise unknown.
+ *
  * The dialogs, their media bindings, TCP reassembly and the counters are capture/'s call table
  * (cap_calls): this file only records its events per call (a record outlives the table's
  * handle, so the listing covers calls already freed) and prints them. */
@@ -14,17 +20,21 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "capture/mcbody.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "decrypt/gmk.h"
 #include "decrypt/mikey.h"
 #include "limf/cli.h"
 #include "limf/input.h"
 #include "limf/text.h"
 
-#define SCAN_MAX_CALLS (1u << 20) /* call records kept (the table itself caps live calls) */
-#define SCAN_MAX_MEDIA 8          /* media endpoints per call */
-#define SCAN_MAX_PAI   2
-#define SCAN_TEXT      256 /* octets kept of a Call-ID, URI or identity */
+#define SCAN_MAX_CALLS  (1u << 20) /* call records kept (the table itself caps live calls) */
+#define SCAN_MAX_MEDIA  8          /* media endpoints per call */
+#define SCAN_MAX_PAI    2
+#define SCAN_TEXT       256    /* octets kept of a Call-ID, URI or identity */
+#define SCAN_MAX_GMK    65536u /* GMK distribution records kept */
+#define SCAN_GMK_GROUPS CAP_MC_MAX_GROUPS
 
 struct scan_text {
 	char s[SCAN_TEXT];
@@ -58,12 +68,29 @@ struct scan_call {
 	uint64_t ssrcs;
 };
 
+/* One GMK I_MESSAGE found in a SIP body. */
+struct scan_gmk {
+	uint64_t ts_ns;
+	struct scan_text method, to, ruri, mc_target, element, gktp_id, gms;
+	size_t n_group;
+	struct scan_text group[SCAN_GMK_GROUPS];
+	uint32_t guk_id, gmk_id;
+	bool has_gmk_id; /* carried in the clear (GENERIC-ID SPI) */
+};
+
 struct scan {
 	struct cap_dec dec;
 	struct cap_calls *calls;
 	uint64_t calls_dropped, media_dropped, last_ts;
 	size_t n_calls, cap_calls;
 	struct scan_call *rec;
+	/* GMK distributions */
+	struct cap_mc_result *mc; /* scratch for cap_mc_extract */
+	size_t n_gmk, cap_gmk;
+	struct scan_gmk *gmk;
+	uint64_t gmk_dropped;   /* records over SCAN_MAX_GMK or out of memory */
+	uint64_t body_imsg;     /* type-26 I_MESSAGEs found in bodies (GMK or not) */
+	uint64_t body_rejected; /* bodies cap_mc_extract refused */
 };
 
 static void text_set(struct scan_text *t, const char *p, size_t n)
@@ -247,6 +274,87 @@ static void on_media(struct scan_call *c, const struct cap_event *ev)
 	}
 }
 
+static bool icontains(struct cap_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	for (size_t i = 0; i + n <= s.len; i++) {
+		size_t k = 0;
+		while (k < n && (s.p[i + k] | 0x20) == lit[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+static struct scan_gmk *gmk_new(struct scan *sc)
+{
+	if (sc->n_gmk == sc->cap_gmk) {
+		size_t nc = sc->cap_gmk ? 2 * sc->cap_gmk : 16;
+		struct scan_gmk *g;
+		if (sc->cap_gmk >= SCAN_MAX_GMK)
+			return NULL;
+		g = realloc(sc->gmk, nc * sizeof *g);
+		if (!g)
+			return NULL;
+		sc->gmk = g;
+		sc->cap_gmk = nc;
+	}
+	memset(&sc->gmk[sc->n_gmk], 0, sizeof sc->gmk[0]);
+	return &sc->gmk[sc->n_gmk++];
+}
+
+/* GMK I_MESSAGEs in the body of one SIP message (see the top of this file). */
+static void gmk_scan(struct scan *sc, const struct cap_event *ev)
+{
+	const struct cap_sip_msg *m = ev->sip;
+	struct mikey_msg *mm;
+	if (!m || m->body.len == 0 ||
+	    !(icontains(m->content_type, "multipart") || icontains(m->content_type, "xml") ||
+	      icontains(m->content_type, "mikey")))
+		return;
+	if (!sc->mc && !(sc->mc = malloc(sizeof *sc->mc))) {
+		sc->body_rejected++;
+		return;
+	}
+	if (cap_mc_extract(m, sc->mc) != LIM_OK)
+		sc->body_rejected++; /* what was found before the error is still listed */
+	if (sc->mc->n_imsg == 0 || !(mm = malloc(sizeof *mm)))
+		return;
+	for (size_t i = 0; i < sc->mc->n_imsg; i++) {
+		const struct cap_mc_imsg *im = &sc->mc->imsg[i];
+		struct scan_gmk *g;
+		sc->body_imsg++;
+		if (mikey_parse(im->bytes, im->len, mm) != LIM_OK ||
+		    mikey_gmk_check(mm, NULL) != LIM_OK)
+			continue;
+		if (!(g = gmk_new(sc))) {
+			sc->gmk_dropped++;
+			continue;
+		}
+		g->ts_ns = ev->ts_ns;
+		text_set(&g->method, sc->mc->method.p, sc->mc->method.len);
+		text_set(&g->to, sc->mc->to_uri.p, sc->mc->to_uri.len);
+		text_set(&g->ruri, sc->mc->ruri.p, sc->mc->ruri.len);
+		text_set(&g->mc_target, sc->mc->mc_target.s, sc->mc->mc_target.len);
+		text_set(&g->element, im->element.s, im->element.len);
+		text_set(&g->gktp_id, im->gktp_id.s, im->gktp_id.len);
+		id_text(&g->gms, mikey_initiator(mm));
+		for (size_t k = 0; k < im->n_group && k < SCAN_GMK_GROUPS; k++)
+			text_set(&g->group[g->n_group++], im->group[k].s, im->group[k].len);
+		g->guk_id = mm->csb_id;
+		for (size_t k = 0; k < mm->n_map; k++)
+			if (mm->map_type == MIKEY_MAP_GENERIC_ID && mm->cs[k].spi_len == 8) {
+				const uint8_t *p = mm->cs[k].spi;
+				g->gmk_id = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+					    ((uint32_t)p[2] << 8) | p[3];
+				g->has_gmk_id = true;
+				break;
+			}
+	}
+	free(mm);
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct scan *sc = ctx;
@@ -274,6 +382,7 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	case CAP_EV_SIP:
 		if (c)
 			on_sip(c, ev);
+		gmk_scan(sc, ev);
 		break;
 	case CAP_EV_MEDIA:
 		if (c)
@@ -395,6 +504,48 @@ static void print_text(const struct scan *sc)
 			       e->media, e->addr.family == 6 ? "[" : "", a,
 			       e->addr.family == 6 ? "]" : "", e->port, e->packets, e->rtcp);
 		}
+	}
+	printf("gmk distributions %zu (i_messages in bodies %" PRIu64 ", bodies rejected %" PRIu64
+	       ")\n",
+	       sc->n_gmk, sc->body_imsg, sc->body_rejected);
+	if (sc->gmk_dropped)
+		printf("rejected %-22s %" PRIu64 "\n", "gmk_records_full", sc->gmk_dropped);
+	for (size_t i = 0; i < sc->n_gmk; i++) {
+		const struct scan_gmk *g = &sc->gmk[i];
+		printf("gmk %zu: group", i + 1);
+		if (g->n_group == 0)
+			printf(" -");
+		for (size_t k = 0; k < g->n_group; k++) {
+			printf(" ");
+			put_text(&g->group[k]);
+		}
+		printf("\n  to ");
+		put_text(&g->to);
+		if (g->ruri.len) {
+			printf(" request-uri ");
+			put_text(&g->ruri);
+		}
+		if (g->mc_target.len) {
+			printf(" mc-target ");
+			put_text(&g->mc_target);
+		}
+		limf_fmt_time(g->ts_ns, a, sizeof a);
+		printf("\n  via ");
+		put_text(&g->method);
+		printf(" at %s, element ", a);
+		put_text(&g->element);
+		if (g->gktp_id.len) {
+			printf(" id ");
+			put_text(&g->gktp_id);
+		}
+		printf("\n  gmk-id ");
+		if (g->has_gmk_id)
+			printf("%08" PRIx32 " (carried)", g->gmk_id);
+		else
+			printf("unknown (needs the key)");
+		printf(" guk-id %08" PRIx32 " gms ", g->guk_id);
+		put_text(&g->gms);
+		printf("\n");
 	}
 }
 
@@ -544,6 +695,49 @@ static int print_json(const struct scan *sc)
 		lim_json_obj_close(&j);
 	}
 	lim_json_arr_close(&j);
+	lim_json_key(&j, "gmk_counts");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "i_messages_in_bodies");
+	lim_json_u64(&j, sc->body_imsg);
+	lim_json_key(&j, "bodies_rejected");
+	lim_json_u64(&j, sc->body_rejected);
+	lim_json_key(&j, "records_full");
+	lim_json_u64(&j, sc->gmk_dropped);
+	lim_json_obj_close(&j);
+	lim_json_key(&j, "gmk_distributions");
+	lim_json_arr_open(&j);
+	for (size_t i = 0; i < sc->n_gmk; i++) {
+		const struct scan_gmk *g = &sc->gmk[i];
+		char h[16];
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "groups");
+		lim_json_arr_open(&j);
+		for (size_t k = 0; k < g->n_group; k++)
+			lim_json_strn(&j, g->group[k].s, g->group[k].len);
+		lim_json_arr_close(&j);
+		json_text(&j, "to", &g->to);
+		json_text(&j, "request_uri", &g->ruri);
+		json_text(&j, "mc_target", &g->mc_target);
+		json_text(&j, "method", &g->method);
+		json_text(&j, "element", &g->element);
+		json_text(&j, "gktp_id", &g->gktp_id);
+		limf_fmt_time(g->ts_ns, a, sizeof a);
+		lim_json_key(&j, "time");
+		lim_json_str(&j, a);
+		lim_json_key(&j, "gmk_id");
+		if (g->has_gmk_id) {
+			snprintf(h, sizeof h, "%08" PRIx32, g->gmk_id);
+			lim_json_str(&j, h);
+		} else {
+			lim_json_null(&j);
+		}
+		snprintf(h, sizeof h, "%08" PRIx32, g->guk_id);
+		lim_json_key(&j, "guk_id");
+		lim_json_str(&j, h);
+		json_text(&j, "gms", &g->gms);
+		lim_json_obj_close(&j);
+	}
+	lim_json_arr_close(&j);
 	lim_json_obj_close(&j);
 	return lim_json_end(&j) == LIM_OK ? 0 : 1;
 }
@@ -599,6 +793,8 @@ int limf_cmd_scan(int argc, char **argv)
 	cap_calls_free(sc->calls);
 	cap_dec_clear(&sc->dec);
 	free(sc->rec);
+	free(sc->gmk);
+	free(sc->mc);
 	free(sc);
 	return rc;
 }

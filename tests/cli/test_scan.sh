@@ -99,4 +99,50 @@ has truncated '^frames '
 expect 2 usage "$limf" scan
 expect 2 badopt "$limf" scan --bogus "$data"
 
+# GMK distributions (issue 9): a group-document NOTIFY carrying the Streamwide GMK I_MESSAGE
+# (tests/corpus/mcbody/notify_group_doc.txt), a SIP MESSAGE with the CSK I_MESSAGE as an
+# application/mikey part (a type-26 message that is not a GMK one: counted, not listed), and
+# a NOTIFY whose XML body has a DOCTYPE (refused)
+python3 - "$tmp/gmk.pcap" <<'PY'
+import re, struct, sys
+notify = open("tests/corpus/mcbody/notify_group_doc.txt", "rb").read()
+vec = open("tests/kat/mcx_unwrap.vec").read()
+csk = bytes.fromhex(re.search(r"^csk_msg = ([0-9a-f]+)", vec, re.M).group(1))
+def sip(method, ctype, body):
+    return (method + " sip:gms@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKx\r\n"
+            "From: <sip:alice@streamwide.com>;tag=a\r\nTo: <sip:gms@streamwide.com>\r\n"
+            "Call-ID: m-" + method + "@x\r\nCSeq: 1 " + method + "\r\nContent-Type: " + ctype +
+            "\r\nContent-Length: %d\r\n\r\n" % len(body)).encode() + body
+msg = sip("MESSAGE", "multipart/mixed;boundary=k",
+          b"--k\r\nContent-Type: application/mikey\r\n\r\n" + csk + b"\r\n--k--\r\n")
+bad = sip("NOTIFY", "application/xml", b"<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>")
+def frame(pl):
+    udp = struct.pack("!HHHH", 5060, 5060, 8 + len(pl), 0) + pl
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     bytes([192, 0, 2, 1]), bytes([192, 0, 2, 10]))
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
+with open(sys.argv[1], "wb") as o:
+    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, pl in enumerate((notify, msg, bad)):
+        f = frame(pl)
+        o.write(struct.pack("<IIII", 1764547200 + i, 0, len(f), len(f)) + f)
+PY
+expect 0 gmk "$limf" scan "$tmp/gmk.pcap"
+has gmk '^sip 3 '
+has gmk '^gmk distributions 1 (i_messages in bodies 2, bodies rejected 1)$'
+has gmk '^gmk 1: group sip:fire-north@streamwide.com$'
+has gmk 'to sip:alice@streamwide.com request-uri sip:alice@192.0.2.10:5060 mc-target sip:alice@streamwide.com'
+has gmk 'via NOTIFY at 2025-12-01T00:00:00.000000Z, element GKTP id k1$'
+has gmk 'gmk-id 0df9bc39 (carried) guk-id 06a12aea gms 15a4d5b12856538d02d91fedbb766e6dd377b014c92e216666c8fb678608d20e'
+hasnt gmk '^gmk 2:'
+expect 0 gmkjson "$limf" scan --json "$tmp/gmk.pcap"
+pyjson gmkjson 'j["gmk_counts"] == {"i_messages_in_bodies": 2, "bodies_rejected": 1, "records_full": 0}'
+pyjson gmkjson 'len(j["gmk_distributions"]) == 1'
+pyjson gmkjson 'j["gmk_distributions"][0]["groups"] == ["sip:fire-north@streamwide.com"]'
+pyjson gmkjson '[j["gmk_distributions"][0][k] for k in ("to", "method", "gmk_id", "guk_id")] == ["sip:alice@streamwide.com", "NOTIFY", "0df9bc39", "06a12aea"]'
+pyjson gmkjson 'j["gmk_distributions"][0]["request_uri"] == "sip:alice@192.0.2.10:5060" and j["gmk_distributions"][0]["gktp_id"] == "k1" and j["gmk_distributions"][0]["element"] == "GKTP"'
+# the earlier captures carry no GMK distribution
+expect 0 nogmk "$limf" scan --json "$data2"
+pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'
+
 finish

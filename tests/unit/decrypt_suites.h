@@ -10,11 +10,12 @@ extern const struct lim_suite t_mikey_suites[];
 extern const struct lim_suite t_interop_suites[];
 extern const struct lim_suite t_srtp_suites[];
 extern const struct lim_suite t_group_suites[];
+extern const struct lim_suite t_gmk_suites[];
 
 #define DECRYPT_SUITE_TABLES                                                                       \
 	{                                                                                          \
 		t_sakke_suites, t_eccsi_suites, t_mikey_suites, t_interop_suites, t_srtp_suites,   \
-			t_group_suites                                                             \
+			t_group_suites, t_gmk_suites                                               \
 	}
 
 #endif
