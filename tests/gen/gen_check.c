@@ -163,15 +163,75 @@ int gen_decrypt_main(int argc, char **argv)
  * that unwraps: GMK = the SSV, GMK-ID from the GENERIC-ID SPI (GMK-ID || GUK-ID), checked
  * against GUK-ID XOR User Salt of --member (mikey_guk_id), GMK-RAND = RAND; it goes into a
  * decrypt/group.h table for --group with the SP's AEAD_AES_128_GCM and RCC, and stderr gets
- * "gmk GMK-ID GUK-ID". --add-member: the member URIs seen in signalling (the group document).
+ * "gmk GMK-ID GUK-ID" and, for an E.6 key-parameters extension, "kp GMK-ID GROUP-ID" (or "-" when
+ * it does not open). --add-member: the member URIs seen in signalling (the group document).
  * Then stdin records [u16 len][SRTP] give stdout records [u8 status][u32 GMK-ID][u32 GUK-ID]
  * [u8 n][n octets: talker URI, empty when unknown][u16 len][RTP]: status 0 decrypted, 1 not
  * (no GMK or authentication failure), 2 replayed (a copy relayed on another leg).
  * Exit 0 (even when nothing unwraps: the caller checks), 1 on bad usage or a GMK-ID mismatch. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "decrypt/group.h"
 #include "decrypt/uid.h"
 
 #define MAX_ADD 64
+
+/* The first MC Group ID of a TS 33.180 E.6 key-parameters extension (the layout gen_group.c's
+ * key_params writes: MCData protected payload, DPCK from the GMK, AES-128-GCM), NUL-terminated
+ * into out; false when it does not open or parse. */
+static bool kp_group(const uint8_t *e, size_t n, const uint8_t *gmk, size_t gmklen, char *out,
+		     size_t cap)
+{
+	uint8_t ad[32], key[16], mac[32], pt[512], dk[7] = { 0x53, 0, 0, 0, 0, 0x00, 0x04 };
+	unsigned int ml = 0;
+	size_t pl, ctl, off, tl, gl;
+	int l = 0;
+	bool ok = false;
+	EVP_CIPHER_CTX *x = NULL;
+	if (n < 35 + 16 || e[0] != 0x43 || e[11] != 1)
+		return false;
+	pl = (size_t)(e[33] << 8 | e[34]);
+	if (35 + pl != n || pl < 16 || pl - 16 > sizeof pt)
+		return false;
+	ctl = pl - 16;
+	memcpy(dk + 1, e + 28, 4);
+	memcpy(ad, e, 12);
+	memcpy(ad + 12, e + 12, 16);
+	memcpy(ad + 28, e + 28, 4);
+	if (!HMAC(EVP_sha256(), gmk, (int)gmklen, dk, sizeof dk, mac, &ml) || ml != 32)
+		return false;
+	memcpy(key, mac + 16, 16);
+	x = EVP_CIPHER_CTX_new();
+	if (!x || EVP_DecryptInit_ex(x, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_IVLEN, 16, NULL) != 1 ||
+	    EVP_DecryptInit_ex(x, NULL, NULL, key, e + 12) != 1 ||
+	    EVP_DecryptUpdate(x, NULL, &l, ad, sizeof ad) != 1 ||
+	    EVP_DecryptUpdate(x, pt, &l, e + 35, (int)ctl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, (void *)(uintptr_t)(e + 35 + ctl)) !=
+		    1 ||
+	    EVP_DecryptFinal_ex(x, pt + l, &l) != 1)
+		goto out;
+	/* key type, status, activation, expiry (15), text LV-E, MC Group IDs LV-E, count, IE */
+	if (ctl < 17)
+		goto out;
+	tl = (size_t)(pt[15] << 8 | pt[16]);
+	off = 17 + tl;
+	if (off + 2 + 1 + 3 > ctl || pt[off + 2] < 1)
+		goto out;
+	gl = (size_t)(pt[off + 4] << 8 | pt[off + 5]);
+	if (off + 6 + gl > ctl || gl + 1 > cap)
+		goto out;
+	memcpy(out, pt + off + 6, gl);
+	out[gl] = 0;
+	ok = true;
+out:
+	EVP_CIPHER_CTX_free(x);
+	LIM_WIPE(key);
+	LIM_WIPE(mac);
+	LIM_WIPE(pt);
+	return ok;
+}
 
 int gen_decrypt_group_main(int argc, char **argv)
 {
@@ -248,6 +308,15 @@ int gen_decrypt_group_main(int argc, char **argv)
 			k.rcc_mode = LIM_SRTP_RCCM3;
 			k.rcc_rate = gen_sp_roc_rate(&m);
 			k.group = group;
+			for (size_t x = 0; x < m.n_ext; x++) {
+				char gid[300];
+				if (m.ext[x].type == 7)
+					fprintf(stderr, "kp %08x %s\n", spi_gmk,
+						kp_group(m.ext[x].data, m.ext[x].len, ssv,
+							 sizeof ssv, gid, sizeof gid)
+							? gid
+							: "-");
+			}
 			e = mikey_group_add_gmk(tab, &k);
 			LIM_WIPE(ssv);
 			if (e != LIM_OK)

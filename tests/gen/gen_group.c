@@ -22,7 +22,7 @@
  *    community; rfc6509 community: roles 1/2 clear URIs and 3 the KMS); SP policy 0 =
  *    AEAD_AES_128_GCM, RCCm3, salt 12, ROC rate R = 1, AEAD tag 16; SAKKE (SSV = the GMK, 16
  *    octets, to the member); SIGN (ECCSI, the GMS's SSK). GMK-ID: purpose tag 0 in the top 4
- *    bits. No general extension type 7 (E.6 key parameters) yet.
+ *    bits; general extension type 7 (E.6 key parameters, see key_params) naming the group.
  * 2. The call (TS 24.379 pre-arranged group call): member 1 INVITEs the server (multipart:
  *    SDP + mcptt-info with <mcptt-request-uri> = the group); 100; the server INVITEs every other
  *    member (mcptt-info <mcptt-calling-user-id>, <mcptt-calling-group-id>), they answer 200 and
@@ -75,6 +75,9 @@
 #include "limf/kms_glue.h"
 #include "tests/gen/gen.h"
 #include "tests/kms/kms_glue.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #define GG_MAX_MEMBERS 64
 #define GG_SIP_MAX     16384
@@ -187,8 +190,8 @@ static void write_hex_file(const char *dir, const char *name, const uint8_t *b, 
 struct member {
 	char uri[96], user[48];
 	struct gen_addr ip;
-	uint16_t mport;  /* its audio port (floor control: + 2) */
-	uint16_t lport;  /* the server's port of its leg (floor: + 2) */
+	uint16_t mport; /* its audio port (floor control: + 2) */
+	uint16_t lport; /* the server's port of its leg (floor: + 2) */
 	char call_id[48], ftag[16], ttag[16];
 	uint32_t guk[2]; /* GUK-ID under GMK 0 / 1 */
 };
@@ -241,7 +244,7 @@ struct fev {
 struct gmkinfo {
 	uint8_t gmk[16], rand[16];
 	uint32_t id;
-	uint64_t t;        /* first NOTIFY */
+	uint64_t t; /* first NOTIFY */
 	char *b64[GG_MAX_MEMBERS];
 };
 
@@ -317,6 +320,75 @@ static void set_idr(struct mikey_msg *m, uint8_t role, const uint8_t *d, size_t 
 	r->len = (uint16_t)len;
 }
 
+static void put40(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 5; i++)
+		p[i] = (uint8_t)(v >> (32 - 8 * i));
+}
+
+/* The TS 33.180 E.6 "3GPP key parameters" general extension (type 7) of a GMK I_MESSAGE: an
+ * MCData protected payload (s8.5.4) keyed by the GMK itself (DPPK-ID = the CSB ID, DPCK = the
+ * 128 low bits of HMAC-SHA-256(GMK, 0x53 || DPPK-ID || 0x0004), AEAD_AES_128_GCM, 16-octet IV,
+ * associated data = the 12 header octets || IV || DPPK-ID), laid out as the Streamwide GMK
+ * I_MESSAGE has it (message type 0x43, payload ID 0, sequence 0, algorithm 1, payload type
+ * 0). The plaintext (Table E.6.1-1): key type 0 (GMK), status 1 (not revoked), activation
+ * (the distribution time) and expiry (+1 day) as 40-bit NTP seconds, empty text, and the MC
+ * Group IDs: one IE with IEI 0 (the TS 24.282 IEI could not be confirmed here), 2-octet
+ * length, the group ID. Written to out (cap octets); returns the length. */
+static size_t key_params(const struct gmkinfo *k, uint32_t csb, uint64_t t_us, uint8_t *out,
+			 size_t cap)
+{
+	uint8_t pt[512], key[16], mac[32],
+		id[4] = { (uint8_t)(csb >> 24), (uint8_t)(csb >> 16), (uint8_t)(csb >> 8),
+			  (uint8_t)csb };
+	uint8_t dk[7] = { 0x53, id[0], id[1], id[2], id[3], 0x00, 0x04 }, ad[32];
+	size_t n = 0, gl = strlen(group_id), len;
+	uint64_t ntp = t_us / 1000000 + LIMF_NTP_UNIX;
+	unsigned int ml = 0;
+	int l1 = 0, l2 = 0;
+	EVP_CIPHER_CTX *x;
+	pt[n++] = 0;                                        /* key type: GMK */
+	pt[n++] = 0, pt[n++] = 0, pt[n++] = 0, pt[n++] = 1; /* status: not revoked */
+	put40(pt + n, ntp), n += 5;
+	put40(pt + n, ntp + 86400), n += 5;
+	pt[n++] = 0, pt[n++] = 0; /* text: empty */
+	pt[n++] = (uint8_t)((1 + 3 + gl) >> 8), pt[n++] = (uint8_t)(1 + 3 + gl);
+	pt[n++] = 1; /* one MC Group ID */
+	pt[n++] = 0, pt[n++] = (uint8_t)(gl >> 8), pt[n++] = (uint8_t)gl;
+	memcpy(pt + n, group_id, gl), n += gl;
+	len = 12 + 16 + 4 + 3 + n + 16;
+	if (len > cap)
+		gen_die("internal: key parameters too large");
+	out[0] = 0x43;
+	put40(out + 1, ntp);   /* date and time */
+	memset(out + 6, 0, 5); /* payload ID, sequence number */
+	out[11] = 1;           /* AEAD_AES_128_GCM */
+	gen_rng_bytes(&rng, out + 12, 16);
+	memcpy(out + 28, id, 4);
+	out[32] = 0;
+	out[33] = (uint8_t)((n + 16) >> 8), out[34] = (uint8_t)(n + 16);
+	memcpy(ad, out, 12);
+	memcpy(ad + 12, out + 12, 16);
+	memcpy(ad + 28, id, 4);
+	if (!HMAC(EVP_sha256(), k->gmk, 16, dk, sizeof dk, mac, &ml) || ml != 32)
+		gen_die("HMAC failed");
+	memcpy(key, mac + 16, 16);
+	x = EVP_CIPHER_CTX_new();
+	if (!x || EVP_EncryptInit_ex(x, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_IVLEN, 16, NULL) != 1 ||
+	    EVP_EncryptInit_ex(x, NULL, NULL, key, out + 12) != 1 ||
+	    EVP_EncryptUpdate(x, NULL, &l1, ad, sizeof ad) != 1 ||
+	    EVP_EncryptUpdate(x, out + 35, &l1, pt, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(x, out + 35 + l1, &l2) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, out + 35 + n) != 1)
+		gen_die("AES-GCM failed");
+	EVP_CIPHER_CTX_free(x);
+	LIM_WIPE(key);
+	LIM_WIPE(mac);
+	LIM_WIPE(pt);
+	return len;
+}
+
 /* The GMS's GMK I_MESSAGE to member uri (see the top), base64. */
 static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, uint64_t t_us)
 {
@@ -325,7 +397,7 @@ static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, ui
 	const char *gms = "sip:gms@" GG_DOMAIN;
 	struct wr_kms_ident ci, ri;
 	uint8_t rsk[SAKKE_POINT_LEN], ssk[ECCSI_SSK_LEN], pvt[ECCSI_PVT_LEN];
-	uint8_t sed[SAKKE_SED_LEN], sig[ECCSI_SIG_LEN], j[32], spi[8], msg[GEN_IMSG_MAX];
+	uint8_t sed[SAKKE_SED_LEN], sig[ECCSI_SIG_LEN], j[32], spi[8], msg[GEN_IMSG_MAX], kp[512];
 	struct mikey_msg m, parsed;
 	const uint8_t *signed_p;
 	size_t signed_len, len;
@@ -393,6 +465,10 @@ static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, ui
 	m.sakke_id_scheme = uid ? 2 : 1;
 	m.sed = sed;
 	m.sed_len = SAKKE_SED_LEN;
+	m.n_ext = 1;
+	m.ext[0].type = 7; /* TS 33.180 E.6 */
+	m.ext[0].len = (uint16_t)key_params(k, guk, t_us, kp, sizeof kp);
+	m.ext[0].data = kp;
 	m.has_sign = true;
 	m.sign_type = MIKEY_SIGN_ECCSI;
 	m.sig_len = ECCSI_SIG_LEN;
@@ -533,13 +609,15 @@ static void notify(int k, unsigned i, uint64_t t)
 	sb(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
 		 "<group xmlns=\"urn:oma:xml:poc:list-service\" "
 		 "xmlns:mcpttgi=\"urn:3gpp:ns:mcpttGroupInfo:1.0\">\r\n");
-	sb(&doc, "<list-service uri=\"%s\">\r\n<display-name xml:lang=\"en-us\">limf-gen group"
-		 "</display-name>\r\n<list>\r\n",
+	sb(&doc,
+	   "<list-service uri=\"%s\">\r\n<display-name xml:lang=\"en-us\">limf-gen group"
+	   "</display-name>\r\n<list>\r\n",
 	   group_id);
 	for (unsigned j = 0; j < nmb; j++)
 		sb(&doc, "<entry uri=\"%s\"/>\r\n", mb[j].uri);
-	sb(&doc, "</list>\r\n<mcpttgi:gmk-transport>%s</mcpttgi:gmk-transport>\r\n"
-		 "</list-service>\r\n</group>\r\n",
+	sb(&doc,
+	   "</list>\r\n<mcpttgi:gmk-transport>%s</mcpttgi:gmk-transport>\r\n"
+	   "</list-service>\r\n</group>\r\n",
 	   gk[k].b64[i]);
 	snprintf(start, sizeof start, "NOTIFY sip:%s@%s:5060 SIP/2.0", x->user, mh);
 	snprintf(branch, sizeof branch, "z9hG4bKgms%u%02x%u", i, k, (unsigned)(rng.s[0] & 0xffff));
@@ -665,7 +743,8 @@ static void floor_msg(uint64_t t, int st, const struct talker *who, int leg, boo
 	const char *srv = "sip:mcptt-server@" GG_DOMAIN;
 	static const char *const names[] = { "Floor Request", "Floor Granted", "Floor Taken", "",
 					     "Floor Release", "Floor Idle" };
-	const char *peer = leg < 0 ? "stranger" : mb[leg].uri, *tname = anon ? "stranger" : who->uri;
+	const char *peer = leg < 0 ? "stranger" : mb[leg].uri,
+		   *tname = anon ? "stranger" : who->uri;
 	const struct gen_addr *pa = leg < 0 ? &who->ip : &mb[leg].ip;
 	uint16_t pport = (uint16_t)((leg < 0 ? who->port : mb[leg].mport) + 2),
 		 sport = (uint16_t)((leg < 0 ? who->port : mb[leg].lport) + 2);
@@ -687,8 +766,12 @@ static void floor_msg(uint64_t t, int st, const struct talker *who, int leg, boo
 		fld16(b, &n, 13, 0x8000);
 		break;
 	case FC_TAKEN: {
-		uint8_t sv[6] = { (uint8_t)(who->ssrc >> 24), (uint8_t)(who->ssrc >> 16),
-				  (uint8_t)(who->ssrc >> 8), (uint8_t)who->ssrc, 0, 0 };
+		uint8_t sv[6] = { (uint8_t)(who->ssrc >> 24),
+				  (uint8_t)(who->ssrc >> 16),
+				  (uint8_t)(who->ssrc >> 8),
+				  (uint8_t)who->ssrc,
+				  0,
+				  0 };
 		if (!anon)
 			fld(b, &n, 4, who->uri, strlen(who->uri)); /* Granted Party's Identity */
 		fld16(b, &n, 5, 1);                                /* Permission to Request */
@@ -723,9 +806,9 @@ static void open_tx(struct talker *x, int k, uint32_t roc)
 {
 	uint8_t key[16], salt[12], mki[8];
 	uint32_t guk;
-	enum lim_err e = mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gk[k].gmk, 16, gk[k].id,
-						gk[k].rand, 16, x->uri, strlen(x->uri), key, 16,
-						salt, 12, &guk);
+	enum lim_err e =
+		mikey_group_talker_key(MIKEY_PRF_HMAC_SHA256, gk[k].gmk, 16, gk[k].id, gk[k].rand,
+				       16, x->uri, strlen(x->uri), key, 16, salt, 12, &guk);
 	if (e != LIM_OK)
 		gen_die("talker key: %s", lim_strerror(e));
 	x->guk[k] = guk;
@@ -759,7 +842,7 @@ static uint64_t turn_media(struct turn *u, uint64_t t)
 {
 	struct talker *x = &tk[u->talker];
 	uint64_t n = (uint64_t)llround(g->turn * 50.0);
-	uint8_t (*pk)[GG_PKT_CAP] = malloc(n * sizeof *pk);
+	uint8_t(*pk)[GG_PKT_CAP] = malloc(n * sizeof *pk);
 	size_t *len = malloc(n * sizeof *len);
 	uint8_t *fate = calloc(n, 1); /* 0 ok, 1 lost, 2 sent after its successor */
 	const struct gen_addr *ua;
@@ -1069,8 +1152,7 @@ int gen_group_main(const struct gen_group_opts *go)
 	nmb = g->members;
 	addr_set(&gms_ip, gms4, 5, 5);
 	addr_set(&srv_ip, srv4, 5, 0x10);
-	snprintf(group_id, sizeof group_id, "sip:group-%u@" GG_DOMAIN,
-		 (unsigned)(g->seed % 10000));
+	snprintf(group_id, sizeof group_id, "sip:group-%u@" GG_DOMAIN, (unsigned)(g->seed % 10000));
 	for (unsigned i = 0; i < nmb; i++) {
 		struct member *x = &mb[i];
 		uint8_t v4[4] = { 10, 2, 0, (uint8_t)(i + 1) };
@@ -1095,7 +1177,8 @@ int gen_group_main(const struct gen_group_opts *go)
 		struct talker *x = &tk[i];
 		bool str = i == g->talkers;
 		x->member = str ? -1 : (int)i;
-		snprintf(x->uri, sizeof x->uri, "%.95s", str ? "sip:stranger@" GG_DOMAIN : mb[i].uri);
+		snprintf(x->uri, sizeof x->uri, "%.95s",
+			 str ? "sip:stranger@" GG_DOMAIN : mb[i].uri);
 		x->ssrc = (uint32_t)gen_rng_u64(&rng);
 		x->seq = (uint16_t)gen_rng_u64(&rng);
 		x->ts = (uint32_t)gen_rng_u64(&rng);
