@@ -57,7 +57,8 @@
  * "lost": [seq], "reordered": [seq]}], "floor": [{"time", "type", "from", "to", "talker"}]});
  * X.pcap.d/g-<talker no|stranger>-<ssrc>.raw: the talker's clear payloads of the uplink
  * packets in the pcap, in sequence order. --dump-keys DIR: Z.hex, kpak.hex, member<i>.rsk.hex
- * and target.rsk.hex (each user's RSK at the first distribution), and the GMKs in the truth. */
+ * and target.rsk.hex (each user's RSK at the first distribution), gmk-<GMK-ID>.hex, and the GMKs
+ * in the truth. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -98,6 +99,7 @@ struct gg_frame {
 	size_t len;
 };
 
+static char group_id[96];
 static struct gg_frame *fr;
 static size_t nfr, capfr;
 static uint64_t ordc;
@@ -261,7 +263,7 @@ static size_t nfe, capfe;
 static struct gmkinfo gk[2];
 static int ngk;
 static struct gen_addr gms_ip, srv_ip;
-static char group_id[96], target_uri[96], rawdir[4200];
+static char target_uri[96], rawdir[4200];
 static uint32_t srv_ssrc;
 static uint16_t msg_seq;
 static struct gen_rng rng;
@@ -500,6 +502,8 @@ static void mcptt_info(struct gsb *s, const char *request_uri, const char *calli
 {
 	sb(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
 	      "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\r\n<mcptt-Params>\r\n");
+	if (calling_user || (request_uri && strcmp(request_uri, group_id) == 0))
+		sb(s, "<session-type>prearranged</session-type>\r\n");
 	if (request_uri)
 		sb(s,
 		   "<mcptt-request-uri type=\"Normal\"><mcpttURI>%s</mcpttURI>"
@@ -1125,6 +1129,11 @@ static void distribute(int k, uint64_t t)
 	for (unsigned i = 0; i < nmb; i++)
 		notify(k, i, t + (uint64_t)i * 50000);
 	ngk = k + 1;
+	if (g->dump_keys) {
+		char name[64];
+		snprintf(name, sizeof name, "gmk-%08x.hex", gk[k].id);
+		write_hex_file(g->dump_keys, name, gk[k].gmk, sizeof gk[k].gmk);
+	}
 }
 
 int gen_group_main(const struct gen_group_opts *go)
@@ -1156,11 +1165,13 @@ int gen_group_main(const struct gen_group_opts *go)
 	for (unsigned i = 0; i < nmb; i++) {
 		struct member *x = &mb[i];
 		uint8_t v4[4] = { 10, 2, 0, (uint8_t)(i + 1) };
+		char u[sizeof x->user];
 		if (i < 8)
-			snprintf(x->user, sizeof x->user, "%s", names[i]);
+			snprintf(u, sizeof u, "%s", names[i]);
 		else
-			snprintf(x->user, sizeof x->user, "member%u", i + 1);
-		snprintf(x->uri, sizeof x->uri, "sip:%s@" GG_DOMAIN, x->user);
+			snprintf(u, sizeof u, "member%u", i + 1);
+		memcpy(x->user, u, sizeof u);
+		snprintf(x->uri, sizeof x->uri, "sip:%s@" GG_DOMAIN, u);
 		addr_set(&x->ip, v4, 2, i + 1);
 		x->mport = (uint16_t)(16000 + 4 * i);
 		x->lport = (uint16_t)(26000 + 4 * i);
@@ -1206,12 +1217,12 @@ int gen_group_main(const struct gen_group_opts *go)
 
 	/* 1. the GMK */
 	t0 = g->start_us + 10000;
+	if (g->dump_keys && mkdir(g->dump_keys, 0700) != 0 && errno != EEXIST)
+		gen_die("%s: cannot create", g->dump_keys);
 	distribute(0, t0);
 	if (g->dump_keys) {
 		uint8_t rsk[SAKKE_POINT_LEN];
 		char name[64];
-		if (mkdir(g->dump_keys, 0700) != 0 && errno != EEXIST)
-			gen_die("%s: cannot create", g->dump_keys);
 		write_hex_file(g->dump_keys, "Z.hex", c.cert.z, sizeof c.cert.z);
 		write_hex_file(g->dump_keys, "kpak.hex", c.cert.kpak, sizeof c.cert.kpak);
 		for (unsigned i = 0; i < nmb; i++) {
