@@ -652,6 +652,10 @@ eq group-rollover-notify "$(field_count "$p" 'sip.Method == "NOTIFY"')" 6
 eq group-rollover-gmks "$(truth "$p" 'len({t["gmk_id"] for t in j["group"]["turns"]})')" 2
 eq group-rollover-talkers-both "$(truth "$p" 'all(len({t["gmk_id"] for t in j["group"]["turns"] if t["talker"] == u}) == 2 for u in {t["talker"] for t in j["group"]["turns"]})')" True
 gcheck group-rollover-media "$p" "$tmp/keys-roll"
+# the stranger's next turn after the rollover keeps the old GMK while the members use the new one
+expect 0 gen-group-roll-str "$gen" --community "$c3g" --out "$tmp/grp-rs.pcap" --profile group --gmk-rollover --stranger --turn 0.5 --dump-keys "$tmp/keys-rs"
+eq group-roll-str-mixed "$(truth "$tmp/grp-rs.pcap" 'j["group"]["turns"][-1]["gmk_id"] != j["group"]["turns"][-2]["gmk_id"]')" True
+gcheck group-roll-str-media "$tmp/grp-rs.pcap" "$tmp/keys-rs"
 eq group-rollover-gmk-files "$(ls "$tmp/keys-roll"/gmk-*.hex | wc -l)" 2
 eq group-rollover-gmk-dump "$(cat "$tmp/keys-roll/gmk-$(truth "$p" 'j["group"]["gmks"][1]["gmk_id"]').hex")" "$(truth "$p" 'j["group"]["gmks"][1]["gmk"]')"
 

@@ -30,7 +30,7 @@
  *    PORT+2 udp MCPTT (floor control, TS 24.380). At the end member 1 sends BYE, the server
  *    BYEs the others; 200s.
  * 3. Turns: --talkers K (members 1..K) in round-robin, turns of --turn S seconds, as many as
- *    fill --duration (at least K; 2K with --gmk-rollover), then the stranger's turn
+ *    fill --duration (at least K; 3K with --gmk-rollover), then the stranger's turn
  *    (--stranger). Per turn, floor control (RTCP APP "MCPT", TS 24.380 s8.2, in the clear):
  *    Floor Request (talker -> server: Floor Priority, User ID, Floor Indicator), Floor Granted
  *    (server -> talker: Duration, Floor Priority, Floor Indicator), Floor Taken (server -> every
@@ -45,7 +45,8 @@
  *    ID = its GUK-ID, GMK-RAND), MKI = GMK-ID || GUK-ID, RCCm3 with R = 1. One SSRC per talker
  *    for the whole call, sequence numbers continuing across its turns.
  *    --gmk-rollover: a second GMK (new GMK-ID and RAND) is distributed to every member in the
- *    middle of turn T/2 (T turns); turns that start after it use it.
+ *    middle of turn T/3 (T turns, at least 3K); each talker keeps the first GMK for its next
+ *    turn after that and switches to the second after it.
  *    --loss / --reorder: percent of the talkers' uplink packets lost / swapped with their
  *    successor (the relays follow the uplink).
  * Outputs: X.pcap; X.pcap.json (the truth: as the other profiles' top level, "calls": [] and
@@ -211,6 +212,7 @@ struct talker {
 	char raw_name[64];
 	struct gen_addr ip; /* the stranger's */
 	uint16_t port;      /* the stranger's uplink port; the server's port of its leg */
+	unsigned after;     /* turns started after the second GMK's distribution */
 };
 
 struct seqs {
@@ -1251,8 +1253,8 @@ int gen_group_main(const struct gen_group_opts *go)
 	nturns = (uint64_t)llround(g->duration / g->turn);
 	if (nturns < g->talkers)
 		nturns = g->talkers;
-	if (g->rollover && nturns < 2 * (uint64_t)g->talkers)
-		nturns = 2 * (uint64_t)g->talkers;
+	if (g->rollover && nturns < 3 * (uint64_t)g->talkers)
+		nturns = 3 * (uint64_t)g->talkers;
 	if (nturns > GG_MAX_TURNS)
 		gen_die("too many turns (--duration / --turn)");
 	ntu = (size_t)nturns + (g->stranger ? 1 : 0);
@@ -1260,15 +1262,18 @@ int gen_group_main(const struct gen_group_opts *go)
 	if (!tu)
 		gen_die("out of memory");
 	if (g->rollover)
-		rollover_turn = (size_t)(nturns / 2);
+		rollover_turn = (size_t)(nturns / 3);
 	t = tc + 200000 + 2000 * nmb;
 	for (size_t k = 0; k < ntu; k++) {
 		struct turn *u = &tu[k];
 		struct talker *x;
 		uint64_t tm, te;
 		u->talker = k < nturns ? (int)(k % g->talkers) : (int)g->talkers;
-		u->gmk = (ngk == 2 && k > rollover_turn) ? 1 : 0;
 		x = &tk[u->talker];
+		/* after the second GMK arrives, a talker's next turn still uses the first */
+		if (ngk == 2 && k > rollover_turn)
+			x->after++;
+		u->gmk = x->after >= 2 ? 1 : 0;
 		if (!x->tx[u->gmk])
 			open_tx(x, u->gmk, x->roc);
 		u->t_req = t;
