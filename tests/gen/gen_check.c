@@ -268,7 +268,7 @@ int gen_decrypt_group_main(int argc, char **argv)
 			uint8_t msg[GEN_IMSG_MAX];
 			size_t len = 0;
 			struct mikey_msg m;
-			struct mikey_gmk k;
+			struct mikey_group_key k;
 			const struct mikey_cs *cs;
 			uint32_t spi_gmk, salt_gmk;
 			enum lim_err e;
