@@ -472,4 +472,217 @@ expect 0 gen-sweep "$gen" --community "$c6509" --out "$tmp/sweep.pcap" --audio s
 expect 0 gen-start "$gen" --community "$c6509" --out "$tmp/start.pcap" --duration 1 --start 2027-03-04T05:06:07Z
 eq start-time "$(truth "$tmp/start.pcap" 'j["calls"][0]["start"][:19]')" 2027-03-04T05:06:07
 
+# ---- group profile (issue 9): GMK distribution, group call, floor control ----------------------
+# gcheck.py GEN PCAP KEYS [none]: recovers the GMKs from the NOTIFY bodies as an interceptor
+# would (the I_MESSAGEs as base64 text in the group document, the target's RSK), decrypts all
+# group media with `limf-gen decrypt-group` (decrypt/group.h), and compares with the .raw files,
+# the talker attribution, the turns and the floor-control packets of the truth. "none": the
+# target is no member: no GMK may unwrap, no packet decrypt.
+cat >"$tmp/gcheck.py" <<'PY'
+import base64, json, re, struct, subprocess, sys
+sys.path.insert(0, sys.argv[5])
+from check import frames
+gen, pcap, keys = sys.argv[1], sys.argv[2], sys.argv[3]
+none = sys.argv[4] == "none"
+truth = json.load(open(pcap + ".json"))
+G = truth["group"]
+errs = []
+imsgs, members, group_ids, media, floor = [], set(), set(), [], []
+for t, src, sp, dst, dp, pl in frames(pcap):
+    if pl.startswith(b"NOTIFY "):
+        head, _, body = pl.partition(b"\r\n\r\n")
+        m = re.search(rb"boundary=([^\r\n;]+)", head)
+        if not m:
+            errs.append("NOTIFY without a multipart boundary")
+            continue
+        for part in body.split(b"--" + m.group(1))[1:-1]:
+            ph, _, pb = part.partition(b"\r\n\r\n")
+            for g in re.findall(rb'<list-service uri="([^"]+)"', pb):
+                group_ids.add(g.decode())
+            for e in re.findall(rb'<entry uri="([^"]+)"', pb):
+                members.add(e.decode())
+            for txt in re.findall(rb">([A-Za-z0-9+/=\s]{40,})<", pb):
+                raw = base64.b64decode(b"".join(txt.split()))
+                if raw[:2] == b"\x01\x1a":
+                    imsgs.append(b"".join(txt.split()).decode())
+    elif len(pl) >= 12 and pl[0] >> 6 == 2 and pl[1] == 204 and pl[8:12] == b"MCPT":
+        floor.append((pl[0] & 31, struct.unpack(">I", pl[4:8])[0]))
+    elif len(pl) >= 12 and pl[0] >> 6 == 2 and (pl[1] & 0x7F) == 0:
+        media.append(pl)
+want_imsgs = [m["b64"] for k in G["gmks"] for m in k["i_messages"]]
+if sorted(imsgs) != sorted(want_imsgs):
+    errs.append("I_MESSAGEs in the NOTIFY bodies: %d, truth %d (or different)" % (len(imsgs), len(want_imsgs)))
+if group_ids != {G["id"]}:
+    errs.append("group IDs in the bodies: %s" % sorted(group_ids))
+if members != {m["uri"] for m in G["members"]}:
+    errs.append("members in the group document: %s" % sorted(members))
+# floor control: subtype sequence as in the truth
+names = {0: "Floor Request", 1: "Floor Granted", 2: "Floor Taken", 4: "Floor Release", 5: "Floor Idle"}
+got_floor = [names.get(s, str(s)) for s, _ in floor]
+if got_floor != [f["type"] for f in G["floor"]]:
+    errs.append("floor control: %d packets %s..., truth %d" % (len(got_floor), got_floor[:5], len(G["floor"])))
+args = [gen, "decrypt-group", "--z", "@%s/Z.hex" % keys, "--rsk", "@%s/target.rsk.hex" % keys,
+        "--member", G["target"], "--group", G["id"]]
+if truth["community"]["id_scheme"] == "3gpp-uid":
+    args += ["--period", str(truth["community"]["user_key_period"]), "--offset", str(truth["community"]["user_key_offset"])]
+for u in sorted(members):
+    args += ["--add-member", u]
+inp = b"".join(struct.pack(">H", len(p)) + p for p in media)
+r = subprocess.run(args + imsgs, input=inp, capture_output=True)
+if r.returncode != 0:
+    errs.append("decrypt-group exit %d: %s" % (r.returncode, r.stderr.decode()[:300]))
+    print("\n".join(errs)); sys.exit(0)
+got_gmks = sorted(l.split()[1] for l in r.stderr.decode().splitlines() if l.startswith("gmk "))
+want_gmks = [] if none else sorted(k["gmk_id"] for k in G["gmks"])
+if got_gmks != want_gmks:
+    errs.append("GMKs recovered %s, want %s" % (got_gmks, want_gmks))
+got_kp = sorted(l.split()[1:] for l in r.stderr.decode().splitlines() if l.startswith("kp "))
+if got_kp != [[g, G["id"]] for g in want_gmks]:
+    errs.append("E.6 key parameters %s, want the group of every GMK" % got_kp)
+out, off, recs = r.stdout, 0, []
+while off < len(out):
+    st, gmk, guk, ul = struct.unpack(">BIIB", out[off:off + 10])
+    uri = out[off + 10:off + 10 + ul].decode()
+    off += 10 + ul
+    (n,) = struct.unpack(">H", out[off:off + 2])
+    recs.append((st, "%08x" % gmk, "%08x" % guk, uri, out[off + 2:off + 2 + n]))
+    off += 2 + n
+if len(recs) != len(media):
+    errs.append("decrypt-group answered %d records for %d packets" % (len(recs), len(media)))
+listeners = len(G["members"]) - 1
+turns = G["turns"]
+want_uplink = sum(t["packets"] for t in turns)
+want_total = sum(t["packets"] * (2 + listeners if t["talker"] == "stranger" else 1 + listeners) for t in turns)
+if len(media) != want_total:
+    errs.append("%d SRTP packets in the pcap, truth %d (uplink %d)" % (len(media), want_total, want_uplink))
+st = [x[0] for x in recs]
+if none:
+    if st.count(1) != len(recs):
+        errs.append("target not a member: %d packets decrypted" % (len(recs) - st.count(1)))
+else:
+    if st.count(1):
+        errs.append("%d packets did not decrypt" % st.count(1))
+    if st.count(0) != want_uplink:
+        errs.append("%d packets decrypted once, want %d (the relayed copies are replays)" % (st.count(0), want_uplink))
+    per = {}
+    for s, gmk, guk, uri, rtp in recs:
+        if s != 0:
+            continue
+        ssrc = "%08x" % struct.unpack(">I", rtp[8:12])[0]
+        per.setdefault(ssrc, []).append(rtp)
+        turn = [t for t in turns if t["ssrc"] == ssrc and t["gmk_id"] == gmk]
+        if not turn:
+            errs.append("packet of SSRC %s under GMK %s: no such turn" % (ssrc, gmk)); continue
+        t = turn[0]
+        if guk != t["guk_id"] or uri != ("" if t["talker"] == "stranger" else t["talker"]):
+            errs.append("SSRC %s attributed to %s/%r, truth %s/%s" % (ssrc, guk, uri, t["guk_id"], t["talker"]))
+    counts = {}
+    for t in turns:
+        counts[(t["ssrc"], t["gmk_id"])] = counts.get((t["ssrc"], t["gmk_id"]), 0) + t["packets"]
+    for s, gmk, guk, uri, rtp in recs:
+        if s == 0:
+            k = ("%08x" % struct.unpack(">I", rtp[8:12])[0], gmk)
+            counts[k] = counts.get(k, 0) - 1
+    if any(counts.values()):
+        errs.append("packets per (SSRC, GMK) differ from the turns: %s" % {k: v for k, v in counts.items() if v})
+    for tk in G["talkers"]:
+        pk = per.get(tk["ssrc"], [])
+        ext, last, roc, seqd = [], None, 0, []
+        for p in pk:  # extended sequence numbers (only neighbours are swapped)
+            s = struct.unpack(">H", p[2:4])[0]
+            if last is not None and s < 0x4000 and last > 0xC000:
+                roc += 1
+            e = (roc << 16) + s - (0x10000 if (s > 0xC000 and last is not None and last < 0x4000) else 0)
+            last = s
+            seqd.append((e, p[12:]))
+        clear = b"".join(x for _, x in sorted(seqd))
+        raw = open(pcap + ".d/" + tk["raw"], "rb").read()
+        if clear != raw:
+            errs.append("talker %s: decrypted media differs from %s (%d vs %d octets)" % (tk["uri"], tk["raw"], len(clear), len(raw)))
+print("\n".join(errs) if errs else "ok")
+PY
+gcheck() { # NAME PCAP KEYS [none]
+	local out
+	out=$(python3 "$tmp/gcheck.py" "$gen" "$2" "$3" "${4:-member}" "$tmp" 2>&1)
+	if [ "$out" = ok ]; then ok; else bad "$1: $(head -c 2000 <<<"$out")"; fi
+}
+# the check reads the pcap with check.py's frames(): importable as a module
+sed -n '/^mode = sys.argv\[1\]/q;p' "$tmp/check.py" >"$tmp/check.py.mod" && mv "$tmp/check.py.mod" "$tmp/check_mod.py"
+sed -i 's/^from check import frames/from check_mod import frames/' "$tmp/gcheck.py"
+
+p=$tmp/grp.pcap
+expect 0 gen-group "$gen" --community "$c3g" --out "$p" --profile group --dump-keys "$tmp/keys-grp"
+tshark_ok group "$p"
+eq group-notify "$(field_count "$p" 'sip.Method == "NOTIFY" && xml')" 3
+eq group-invites "$(field_count "$p" 'sip.Method == "INVITE" && sdp.media.media == "application" && sdp.media.format contains "MCPTT"')" 3
+eq group-mcptt-info "$(field_count "$p" 'sip.Method == "INVITE" && sip.Content-Type contains "multipart/mixed"')" 3
+eq group-floor "$(field_count "$p" 'rtcp.app.name == "MCPT"')" "$(truth "$p" 'len(j["group"]["floor"])')"
+eq group-floor-types "$(tshark -r "$p" -Y 'rtcp.app.name == "MCPT"' -T fields -e rtcp.app.subtype 2>/dev/null | sort -n | uniq -c | awk '{printf "%s:%s ", $2, $1}')" "0:5 1:5 2:10 4:5 5:15 "
+eq group-granted-party "$(tshark -r "$p" -Y 'rtcp.app.subtype == 2' -T fields -e rtcp.mcptt.granted_partys_id 2>/dev/null | sort -u | tr '\n' ' ')" "sip:alice@example.org sip:bob@example.org sip:carol@example.org "
+eq group-srtp "$(field_count "$p" 'rtp')" "$(truth "$p" 'sum(t["packets"] for t in j["group"]["turns"]) * 3')"
+eq group-turns "$(truth "$p" '[t["talker"][4:7] for t in j["group"]["turns"]]')" "['ali', 'bob', 'car', 'ali', 'bob']"
+gcheck group-media "$p" "$tmp/keys-grp"
+# the I_MESSAGE: a GMK one (CSB ID = the member's GUK-ID, GENERIC-ID CS ID 4, SPI GMK-ID||GUK-ID)
+truth "$p" 'j["group"]["gmks"][0]["i_messages"][0]["b64"]' >"$tmp/m-grp"
+expect 0 group-unwrap "$limf" mikey unwrap --z @"$tmp/keys-grp/Z.hex" --rsk @"$tmp/keys-grp/member1.rsk.hex" \
+	--kpak @"$tmp/keys-grp/kpak.hex" "$tmp/m-grp"
+has group-unwrap "SSV: $(truth "$p" 'j["group"]["gmks"][0]["gmk"]')"
+has group-unwrap "signature: valid"
+expect 0 group-inspect "$limf" mikey inspect "$tmp/m-grp"
+has group-inspect "$(truth "$p" 'j["group"]["members"][0]["guk_ids"][j["group"]["gmks"][0]["gmk_id"]]')"
+has group-inspect "role 9 (IDRuidr)"
+has group-inspect "General Extension type 7 (3GPP key parameters)"
+expect 1 group-unwrap-other "$limf" mikey unwrap --z @"$tmp/keys-grp/Z.hex" --rsk @"$tmp/keys-grp/member2.rsk.hex" "$tmp/m-grp"
+# the check can fail: a changed .raw file
+cp -r "$p.d" "$tmp/grp-save.d"
+f=$(ls "$p.d" | head -1)
+printf 'x' | dd of="$p.d/$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+if python3 "$tmp/gcheck.py" "$gen" "$p" "$tmp/keys-grp" member "$tmp" | grep -q "differs"; then ok; else bad "group check does not see a changed .raw"; fi
+rm -rf "$p.d" && mv "$tmp/grp-save.d" "$p.d"
+# same seed, same bytes
+expect 0 gen-group-again "$gen" --community "$c3g" --out "$tmp/grp2.pcap" --profile group --dump-keys "$tmp/keys-grp2"
+if cmp -s "$p" "$tmp/grp2.pcap" && cmp -s "$p.json" "$tmp/grp2.pcap.json" && diff -r "$p.d" "$tmp/grp2.pcap.d" >/dev/null; then ok; else bad "group: same seed, different output"; fi
+expect 0 gen-group-seed2 "$gen" --community "$c3g" --out "$tmp/grp3.pcap" --profile group --seed 2
+if cmp -s "$p" "$tmp/grp3.pcap"; then bad "group: seed 2 gives the same pcap"; else ok; fi
+
+p=$tmp/grp-roll.pcap
+expect 0 gen-group-rollover "$gen" --community "$c3g" --out "$p" --profile group --gmk-rollover --turn 1 --dump-keys "$tmp/keys-roll"
+tshark_ok group-rollover "$p"
+eq group-rollover-notify "$(field_count "$p" 'sip.Method == "NOTIFY"')" 6
+eq group-rollover-gmks "$(truth "$p" 'len({t["gmk_id"] for t in j["group"]["turns"]})')" 2
+eq group-rollover-talkers-both "$(truth "$p" 'all(len({t["gmk_id"] for t in j["group"]["turns"] if t["talker"] == u}) == 2 for u in {t["talker"] for t in j["group"]["turns"]})')" True
+gcheck group-rollover-media "$p" "$tmp/keys-roll"
+# the stranger's next turn after the rollover keeps the old GMK while the members use the new one
+expect 0 gen-group-roll-str "$gen" --community "$c3g" --out "$tmp/grp-rs.pcap" --profile group --gmk-rollover --stranger --turn 0.5 --dump-keys "$tmp/keys-rs"
+eq group-roll-str-mixed "$(truth "$tmp/grp-rs.pcap" 'j["group"]["turns"][-1]["gmk_id"] != j["group"]["turns"][-2]["gmk_id"]')" True
+gcheck group-roll-str-media "$tmp/grp-rs.pcap" "$tmp/keys-rs"
+eq group-rollover-gmk-files "$(ls "$tmp/keys-roll"/gmk-*.hex | wc -l)" 2
+eq group-rollover-gmk-dump "$(cat "$tmp/keys-roll/gmk-$(truth "$p" 'j["group"]["gmks"][1]["gmk_id"]').hex")" "$(truth "$p" 'j["group"]["gmks"][1]["gmk"]')"
+
+p=$tmp/grp-str.pcap
+expect 0 gen-group-stranger "$gen" --community "$c3g" --out "$p" --profile group --stranger --duration 4 --members 4 --talkers 2 --dump-keys "$tmp/keys-str"
+tshark_ok group-stranger "$p"
+eq group-stranger-turn "$(truth "$p" 'j["group"]["turns"][-1]["talker"]')" stranger
+eq group-stranger-guk "$(truth "$p" 'j["group"]["turns"][-1]["guk_id"] not in [g for m in j["group"]["members"] for g in m["guk_ids"].values()]')" True
+eq group-stranger-anon "$(tshark -r "$p" -Y 'rtcp.app.subtype == 2 && !rtcp.mcptt.granted_partys_id' 2>/dev/null | wc -l)" 4
+gcheck group-stranger-media "$p" "$tmp/keys-str"
+
+p=$tmp/grp-loss.pcap
+expect 0 gen-group-loss "$gen" --community "$c3g" --out "$p" --profile group --loss 5 --reorder 5 --dump-keys "$tmp/keys-loss"
+eq group-loss-some "$(truth "$p" 'sum(len(t["lost"]) for t in j["group"]["turns"]) > 0 and sum(len(t["reordered"]) for t in j["group"]["turns"]) > 0')" True
+gcheck group-loss-media "$p" "$tmp/keys-loss"
+
+p=$tmp/grp-nm.pcap
+expect 0 gen-group-not-member "$gen" --community "$c3g" --out "$p" --profile group --target-not-member --dump-keys "$tmp/keys-nm"
+eq group-nm-target "$(truth "$p" 'j["group"]["target"] not in [m["uri"] for m in j["group"]["members"]]')" True
+gcheck group-not-member "$p" "$tmp/keys-nm" none
+
+p=$tmp/grp6.pcap
+expect 0 gen-group-v6 "$gen" --community "$c6509" --out "$p" --profile group --ipv6 --vlan 7 --members 5 --talkers 3 --turn 0.5 --dump-keys "$tmp/keys-g6"
+tshark_ok group-v6 "$p"
+gcheck group-v6-media "$p" "$tmp/keys-g6"
+
+expect 1 group-bad-talkers "$gen" --community "$c3g" --out "$tmp/x.pcap" --profile group --members 3 --talkers 4
+expect 1 group-no-tcp "$gen" --community "$c3g" --out "$tmp/x.pcap" --profile group --tcp
+
 finish

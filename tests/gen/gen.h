@@ -108,7 +108,7 @@ void gen_community_foreign(const struct gen_community *base, struct gen_rng *r,
 			   struct gen_community *out);
 void gen_community_wipe(struct gen_community *c);
 
-enum gen_profile { GEN_PROFILE_RFC6509, GEN_PROFILE_MCX };
+enum gen_profile { GEN_PROFILE_RFC6509, GEN_PROFILE_MCX, GEN_PROFILE_GROUP };
 
 /* What an I_MESSAGE needs. */
 struct gen_imsg_in {
@@ -150,5 +150,23 @@ unsigned gen_sp_roc_rate(const struct mikey_msg *m);
 /* ---- the receive side for tests (gen_check.c) --------------------------------------------- */
 /* `limf-gen decrypt ...` (argv[0] = "decrypt"): see gen_check.c. Returns the exit status. */
 int gen_decrypt_main(int argc, char **argv);
+
+/* ---- the group profile (gen_group.c, issue 9) ------------------------------------------- */
+/* What `limf-gen --profile group` needs from the command line (limf_gen.c parses it). */
+struct gen_group_opts {
+	const char *community, *out, *dump_keys;
+	uint64_t seed, start_us;
+	double duration, turn, loss, reorder; /* seconds; percent */
+	unsigned members, talkers;
+	bool rollover, stranger, target_not_member, ipv6;
+	uint16_t vlan;
+};
+
+/* Writes the group-call pcap, its truth and .raw files (see the top of gen_group.c).
+ * Returns the exit status. */
+int gen_group_main(const struct gen_group_opts *go);
+
+/* `limf-gen decrypt-group ...` (argv[0] = "decrypt-group"): see gen_check.c. */
+int gen_decrypt_group_main(int argc, char **argv);
 
 #endif

@@ -153,3 +153,215 @@ int gen_decrypt_main(int argc, char **argv)
 		lim_srtp_free(s[i]);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
+
+/* limf-gen decrypt-group (issue 9): the receive side of the group profile, again only from
+ * what an interceptor has (gen_group.c):
+ *   limf-gen decrypt-group --z HEX|@FILE --rsk HEX|@FILE --member URI --group ID
+ *                          [--period S --offset S] [--add-member URI]... IMSG_B64...
+ * Each I_MESSAGE (the GMK I_MESSAGEs found in the NOTIFY bodies) is unwrapped with the RSK of
+ * --member (the warrant target); those not for it fail to unwrap and are skipped. Of each one
+ * that unwraps: GMK = the SSV, GMK-ID from the GENERIC-ID SPI (GMK-ID || GUK-ID), checked
+ * against GUK-ID XOR User Salt of --member (mikey_guk_id), GMK-RAND = RAND; it goes into a
+ * decrypt/group.h table for --group with the SP's AEAD_AES_128_GCM and RCC, and stderr gets
+ * "gmk GMK-ID GUK-ID" and, for an E.6 key-parameters extension, "kp GMK-ID GROUP-ID" (or "-" when
+ * it does not open). --add-member: the member URIs seen in signalling (the group document).
+ * Then stdin records [u16 len][SRTP] give stdout records [u8 status][u32 GMK-ID][u32 GUK-ID]
+ * [u8 n][n octets: talker URI, empty when unknown][u16 len][RTP]: status 0 decrypted, 1 not
+ * (no GMK or authentication failure), 2 replayed (a copy relayed on another leg).
+ * Exit 0 (even when nothing unwraps: the caller checks), 1 on bad usage or a GMK-ID mismatch. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "decrypt/group.h"
+#include "decrypt/uid.h"
+
+#define MAX_ADD 64
+
+/* The first MC Group ID of a TS 33.180 E.6 key-parameters extension (the layout gen_group.c's
+ * key_params writes: MCData protected payload, DPCK from the GMK, AES-128-GCM), NUL-terminated
+ * into out; false when it does not open or parse. */
+static bool kp_group(const uint8_t *e, size_t n, const uint8_t *gmk, size_t gmklen, char *out,
+		     size_t cap)
+{
+	uint8_t ad[32], key[16], mac[32], pt[512], dk[7] = { 0x53, 0, 0, 0, 0, 0x00, 0x04 };
+	unsigned int ml = 0;
+	size_t pl, ctl, off, tl, gl;
+	int l = 0;
+	bool ok = false;
+	EVP_CIPHER_CTX *x = NULL;
+	if (n < 35 + 16 || e[0] != 0x43 || e[11] != 1)
+		return false;
+	pl = (size_t)(e[33] << 8 | e[34]);
+	if (35 + pl != n || pl < 16 || pl - 16 > sizeof pt)
+		return false;
+	ctl = pl - 16;
+	memcpy(dk + 1, e + 28, 4);
+	memcpy(ad, e, 12);
+	memcpy(ad + 12, e + 12, 16);
+	memcpy(ad + 28, e + 28, 4);
+	if (!HMAC(EVP_sha256(), gmk, (int)gmklen, dk, sizeof dk, mac, &ml) || ml != 32)
+		return false;
+	memcpy(key, mac + 16, 16);
+	x = EVP_CIPHER_CTX_new();
+	if (!x || EVP_DecryptInit_ex(x, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_IVLEN, 16, NULL) != 1 ||
+	    EVP_DecryptInit_ex(x, NULL, NULL, key, e + 12) != 1 ||
+	    EVP_DecryptUpdate(x, NULL, &l, ad, sizeof ad) != 1 ||
+	    EVP_DecryptUpdate(x, pt, &l, e + 35, (int)ctl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, (void *)(uintptr_t)(e + 35 + ctl)) !=
+		    1 ||
+	    EVP_DecryptFinal_ex(x, pt + l, &l) != 1)
+		goto out;
+	/* key type, status, activation, expiry (15), text LV-E, MC Group IDs LV-E, count, IE */
+	if (ctl < 17)
+		goto out;
+	tl = (size_t)(pt[15] << 8 | pt[16]);
+	off = 17 + tl;
+	if (off + 2 + 1 + 3 > ctl || pt[off + 2] < 1)
+		goto out;
+	gl = (size_t)(pt[off + 4] << 8 | pt[off + 5]);
+	if (off + 6 + gl > ctl || gl + 1 > cap)
+		goto out;
+	memcpy(out, pt + off + 6, gl);
+	out[gl] = 0;
+	ok = true;
+out:
+	EVP_CIPHER_CTX_free(x);
+	LIM_WIPE(key);
+	LIM_WIPE(mac);
+	LIM_WIPE(pt);
+	return ok;
+}
+
+int gen_decrypt_group_main(int argc, char **argv)
+{
+	uint8_t Z[SAKKE_POINT_LEN], rsk[SAKKE_POINT_LEN], ssv[SAKKE_SSV_LEN];
+	bool have_z = false, have_rsk = false;
+	const char *member = NULL, *group = NULL, *add[MAX_ADD];
+	size_t nadd = 0, ngmk = 0;
+	struct mikey_ident_cfg cfg;
+	struct mikey_group *tab = NULL;
+	memset(&cfg, 0, sizeof cfg);
+	if (mikey_group_new(&tab) != LIM_OK)
+		gen_die("decrypt-group: out of memory");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--z") == 0 && v) {
+			hex_arg(v, Z, sizeof Z), have_z = true, i++;
+		} else if (strcmp(a, "--rsk") == 0 && v) {
+			hex_arg(v, rsk, sizeof rsk), have_rsk = true, i++;
+		} else if (strcmp(a, "--member") == 0 && v) {
+			member = v, i++;
+		} else if (strcmp(a, "--group") == 0 && v) {
+			group = v, i++;
+		} else if (strcmp(a, "--add-member") == 0 && v) {
+			if (nadd == MAX_ADD)
+				gen_die("decrypt-group: at most %d --add-member", MAX_ADD);
+			add[nadd++] = v, i++;
+		} else if (strcmp(a, "--period") == 0 && v) {
+			cfg.has_period = true, cfg.period = strtoull(v, NULL, 10), i++;
+		} else if (strcmp(a, "--offset") == 0 && v) {
+			cfg.offset = strtoull(v, NULL, 10), i++;
+		} else if (a[0] == '-') {
+			gen_die("decrypt-group: unknown option %s", a);
+		} else {
+			uint8_t msg[GEN_IMSG_MAX];
+			size_t len = 0;
+			struct mikey_msg m;
+			struct mikey_group_key k;
+			const struct mikey_cs *cs;
+			uint32_t spi_gmk, salt_gmk;
+			enum lim_err e;
+			if (!have_z || !have_rsk || !member || !group)
+				gen_die("decrypt-group: --z, --rsk, --member and --group come "
+					"first");
+			if (lim_b64_decode(a, strlen(a), msg, sizeof msg, &len) != LIM_OK ||
+			    mikey_parse(msg, len, &m) != LIM_OK)
+				gen_die("decrypt-group: not a MIKEY message");
+			if (m.map_type != MIKEY_MAP_GENERIC_ID || m.n_map != 1 ||
+			    m.cs[0].cs_id != MIKEY_CS_GMK || m.cs[0].spi_len != 8 || !m.has_rand)
+				gen_die("decrypt-group: not a GMK I_MESSAGE (GENERIC-ID, CS ID 4, "
+					"SPI)");
+			cs = &m.cs[0];
+			cfg.uri = member;
+			cfg.urilen = strlen(member);
+			e = mikey_sakke_unwrap(&m, Z, rsk, &cfg, ssv, NULL);
+			if (e != LIM_OK)
+				continue; /* to another member */
+			spi_gmk = (uint32_t)cs->spi[0] << 24 | (uint32_t)cs->spi[1] << 16 |
+				  (uint32_t)cs->spi[2] << 8 | cs->spi[3];
+			if (mikey_guk_id(ssv, sizeof ssv, m.csb_id, member, strlen(member),
+					 &salt_gmk) != LIM_OK ||
+			    salt_gmk != spi_gmk)
+				gen_die("decrypt-group: GMK-ID %08x of the SPI is not GUK-ID XOR "
+					"the "
+					"User Salt of %s (%08x)",
+					spi_gmk, member, salt_gmk);
+			memset(&k, 0, sizeof k);
+			k.gmk_id = spi_gmk;
+			k.gmk = ssv;
+			k.gmk_len = sizeof ssv;
+			k.rand = m.rand;
+			k.rand_len = m.rand_len;
+			k.prf = (enum mikey_prf)m.prf;
+			k.profile = LIM_SRTP_AEAD_AES_128_GCM;
+			k.rcc_mode = LIM_SRTP_RCCM3;
+			k.rcc_rate = gen_sp_roc_rate(&m);
+			k.group = group;
+			for (size_t x = 0; x < m.n_ext; x++) {
+				char gid[300];
+				if (m.ext[x].type == 7)
+					fprintf(stderr, "kp %08x %s\n", spi_gmk,
+						kp_group(m.ext[x].data, m.ext[x].len, ssv,
+							 sizeof ssv, gid, sizeof gid)
+							? gid
+							: "-");
+			}
+			e = mikey_group_add_gmk(tab, &k);
+			LIM_WIPE(ssv);
+			if (e != LIM_OK)
+				gen_die("decrypt-group: mikey_group_add_gmk: %s", lim_strerror(e));
+			fprintf(stderr, "gmk %08x %08x\n", spi_gmk, m.csb_id);
+			ngmk++;
+		}
+	}
+	LIM_WIPE(rsk);
+	if (!member || !group)
+		gen_die("usage: limf-gen decrypt-group --z Z --rsk RSK --member URI --group ID "
+			"[--period S --offset S] [--add-member URI]... IMSG_B64...");
+	for (size_t i = 0; i < nadd; i++)
+		if (mikey_group_add_member(tab, group, add[i], strlen(add[i])) != LIM_OK)
+			gen_die("decrypt-group: bad member %s", add[i]);
+	fprintf(stderr, "gmks %zu\n", ngmk);
+	for (;;) {
+		uint8_t h[2], pkt[2048], oh[12];
+		size_t len, ul = 0;
+		struct mikey_group_talker who;
+		enum lim_err e;
+		if (rd_exact(h, 2) != 0)
+			break;
+		len = (size_t)(h[0] << 8 | h[1]);
+		if (len > sizeof pkt || rd_exact(pkt, len) != 0)
+			gen_die("decrypt-group: truncated input");
+		e = mikey_group_unprotect(tab, pkt, &len, 0, &who);
+		if (e != LIM_OK) {
+			memset(&who, 0, sizeof who);
+			len = 0;
+		}
+		if (e == LIM_OK && who.uri)
+			ul = strlen(who.uri) > 255 ? 255 : strlen(who.uri);
+		oh[0] = e == LIM_OK ? 0 : e == LIM_E_STATE ? 2 : 1;
+		for (int i = 0; i < 4; i++) {
+			oh[1 + i] = (uint8_t)(who.gmk_id >> (24 - 8 * i));
+			oh[5 + i] = (uint8_t)(who.guk_id >> (24 - 8 * i));
+		}
+		oh[9] = (uint8_t)ul;
+		if (fwrite(oh, 1, 10, stdout) != 10 || (ul && fwrite(who.uri, 1, ul, stdout) != ul))
+			gen_die("decrypt-group: write error");
+		oh[0] = (uint8_t)(len >> 8), oh[1] = (uint8_t)len;
+		if (fwrite(oh, 1, 2, stdout) != 2 || fwrite(pkt, 1, len, stdout) != len)
+			gen_die("decrypt-group: write error");
+	}
+	mikey_group_free(tab);
+	return fflush(stdout) == 0 ? 0 : 1;
+}

@@ -106,6 +106,7 @@ struct opts {
 	uint64_t start_us, seed;
 	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp;
 	uint16_t vlan;
+	struct gen_group_opts grp; /* --profile group (gen_group.c) */
 };
 
 enum fate { F_OK = 0, F_LOST, F_CORRUPT, F_SWAP1, F_SWAP2 };
@@ -205,9 +206,14 @@ static void usage(FILE *f)
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
 		"         [--dump-keys DIR]",
+		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
+		"         [--gmk-rollover] [--stranger] [--target-not-member] (see gen_group.c)",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
 		"S]",
 		"         IMSG_B64...    (tests: [u16 len][SRTP] records on stdin -> clear RTP)",
+		"       limf-gen decrypt-group --z Z --rsk RSK --member URI [--period S --offset "
+		"S]",
+		"         IMSG_B64...    (tests: group media; see gen_check.c)",
 		"Writes X.pcap, the truth X.pcap.json and the clear payloads X.pcap.d/*.raw.",
 		"Defaults: --profile rfc6509, 1 call sip:alice@example.org -> sip:bob@example.org,",
 		"no background, 10 s, start 2026-01-15T10:00:00Z, tone, IPv4, SIP over UDP, seed "
@@ -1168,6 +1174,7 @@ static void parse_opts(int argc, char **argv)
 	o.duration = 10;
 	o.seed = 1;
 	o.start_us = iso_arg("2026-01-15T10:00:00Z");
+	o.grp.members = 3, o.grp.talkers = 3, o.grp.turn = 2;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define ARG(name) (strcmp(a, name) == 0 && (v || (gen_die("%s needs a value", name), 0)) && ++i)
@@ -1183,8 +1190,22 @@ static void parse_opts(int argc, char **argv)
 				o.profile = GEN_PROFILE_RFC6509;
 			else if (strcmp(v, "mcx") == 0)
 				o.profile = GEN_PROFILE_MCX;
+			else if (strcmp(v, "group") == 0)
+				o.profile = GEN_PROFILE_GROUP;
 			else
-				gen_die("--profile: rfc6509 or mcx, got '%s'", v);
+				gen_die("--profile: rfc6509, mcx or group, got '%s'", v);
+		} else if (ARG("--members")) {
+			o.grp.members = (unsigned)num_arg(a, v, 64);
+		} else if (ARG("--talkers")) {
+			o.grp.talkers = (unsigned)num_arg(a, v, 64);
+		} else if (ARG("--turn")) {
+			o.grp.turn = real_arg(a, v, 0.1, 3600);
+		} else if (strcmp(a, "--gmk-rollover") == 0) {
+			o.grp.rollover = true;
+		} else if (strcmp(a, "--stranger") == 0) {
+			o.grp.stranger = true;
+		} else if (strcmp(a, "--target-not-member") == 0) {
+			o.grp.target_not_member = true;
 		} else if (ARG("--calls")) {
 			o.calls = (unsigned)num_arg(a, v, MAX_CALLS);
 		} else if (ARG("--background")) {
@@ -1266,7 +1287,21 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "decrypt") == 0)
 		return gen_decrypt_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "decrypt-group") == 0)
+		return gen_decrypt_group_main(argc - 1, argv + 1);
 	parse_opts(argc, argv);
+	if (o.profile == GEN_PROFILE_GROUP) {
+		if (o.tcp || o.frag || o.rekey || o.ssrc_change || o.forge || o.foreign || o.rtcp ||
+		    o.corrupt || o.background)
+			gen_die("--profile group: --tcp, --frag, --rekey, --ssrc-change, "
+				"--forge-sig, "
+				"--foreign-kms, --rtcp, --corrupt and --background do not apply");
+		o.grp.community = o.community, o.grp.out = o.out, o.grp.dump_keys = o.dump_keys;
+		o.grp.seed = o.seed, o.grp.start_us = o.start_us, o.grp.duration = o.duration;
+		o.grp.loss = o.loss, o.grp.reorder = o.reorder, o.grp.ipv6 = o.ipv6;
+		o.grp.vlan = o.vlan;
+		return gen_group_main(&o.grp);
+	}
 	gen_community_load(o.community, &com);
 	kms_com = &com;
 	gen_rng_init(&srng, o.seed, 0);
