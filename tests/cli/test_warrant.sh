@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 2 (was 2)"
+has migrate "schema at version 3 (was 3)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$BUILD/pg"
 has local-status "export LIMF_DB="
