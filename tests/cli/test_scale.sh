@@ -141,7 +141,7 @@ pyjson all-stopped "[i['status']['pipeline']['calls_intercepted'] for i in j if 
 pyjson all-stopped "all(i['links']==2 and i['spool_pending']==0 for i in j if i['name'].endswith('-$sfx'))"
 expect 0 all-text2 "$limf" status --all
 has all-text2 "^scale-a-$sfx  *stopped "
-hasnt all-text2 "STALE"
+hasnt all-text2 "^scale-[ab]-$sfx  *STALE"
 # the service role cannot read the instances (least privilege)
 expect 1 all-service "$limf" status --all --db "$LIMF_DB_SERVICE"
 has all-service "permission denied"
