@@ -60,9 +60,9 @@ static void u64_str(uint64_t v, char out[24])
 enum lim_err wr_instance_report(struct wr_db *db, const struct wr_instance *in)
 {
 	char pid[24], iv[24], num[12][24];
-	const uint64_t v[12] = { in->uptime_ms,   in->frames,	in->bytes,  in->drops,
-				 in->calls,	  in->intercepted, in->kms_ok, in->kms_failed,
-				 in->links_up,	  in->links,	   in->spool_pending, 0 };
+	const uint64_t v[12] = { in->uptime_ms, in->frames,      in->bytes,         in->drops,
+				 in->calls,     in->intercepted, in->kms_ok,        in->kms_failed,
+				 in->links_up,  in->links,       in->spool_pending, 0 };
 	if (!name_ok(in->name))
 		return wr_fail(db, LIM_E_ARG,
 			       "instance name must be 1..64 characters of A-Z a-z 0-9 . _ : @ -");
@@ -117,20 +117,24 @@ enum lim_err wr_instance_list(struct wr_db *db, int (*fn)(void *ctx, const struc
 	struct wr_instance in;
 	enum lim_err rc = wr_exec(
 		db,
-		"SELECT name, host, pid, state, interval_ms, " WR_SQL_US("started_at") ", " WR_SQL_US(
-			"seen_at") ","
-				   " greatest(0, (extract(epoch from now() - seen_at) * 1000)::bigint),"
-				   " uptime_ms, frames, bytes, drops, calls, intercepted, kms_ok,"
-				   " kms_failed, links_up, links, spool_pending, alarm, status::text"
-				   " FROM limf.instances ORDER BY name",
+		"SELECT name, host, pid, state, interval_ms, " WR_SQL_US(
+			"started_at") ", " WR_SQL_US("seen_at") ","
+								" greatest(0, (extract(epoch from "
+								"now() - seen_at) * 1000)::bigint),"
+								" uptime_ms, frames, bytes, drops, "
+								"calls, intercepted, kms_ok,"
+								" kms_failed, links_up, links, "
+								"spool_pending, alarm, status::text"
+								" FROM limf.instances ORDER BY "
+								"name",
 		0, NULL, &r);
 	if (rc != LIM_OK)
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++) {
 		char st[16];
-		uint64_t *u[] = { &in.uptime_ms,  &in.frames,	   &in.bytes,	 &in.drops,
-				  &in.calls,	  &in.intercepted, &in.kms_ok,	 &in.kms_failed,
-				  &in.links_up,	  &in.links,	   &in.spool_pending };
+		uint64_t *u[] = { &in.uptime_ms, &in.frames,      &in.bytes,        &in.drops,
+				  &in.calls,     &in.intercepted, &in.kms_ok,       &in.kms_failed,
+				  &in.links_up,  &in.links,       &in.spool_pending };
 		bool ok = true;
 		memset(&in, 0, sizeof in);
 		wr_get_text(r, i, 0, in.name, sizeof in.name);

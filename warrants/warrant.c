@@ -134,6 +134,20 @@ bool wr_xid_parse(const char *s, char out[WR_XID_STRLEN])
 }
 
 /* see warrants.h */
+void wr_xid_format(const uint8_t xid[16], char out[WR_XID_STRLEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[xid[i] >> 4];
+		out[o++] = hex[xid[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* see warrants.h */
 enum lim_err wr_warrant_add_xid(struct wr_warrant *w, const char *xid)
 {
 	char x[WR_XID_STRLEN];

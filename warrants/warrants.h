@@ -146,6 +146,9 @@ enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri) LIM_WU
  * and variant: X1 mandates v4 but the XID is opaque to limf) into its canonical lower-case
  * form. false when malformed. */
 bool wr_xid_parse(const char *s, char out[WR_XID_STRLEN]);
+/* The canonical text of a binary XID (the 16 octets of a TS 103 221-2 PDU header's XID field,
+ * RFC 4122 byte order), for wr_xid_decide. */
+void wr_xid_format(const uint8_t xid[16], char out[WR_XID_STRLEN]);
 /* Adds an XID to w (canonicalised; malformed LIM_E_PARSE, duplicate LIM_E_ARG, more than
  * WR_MAX_XIDS LIM_E_LIMIT). Does not touch the database. */
 enum lim_err wr_warrant_add_xid(struct wr_warrant *w, const char *xid) LIM_WUR;

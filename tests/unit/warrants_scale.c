@@ -26,13 +26,13 @@ static void t_xid_parse(void)
 	CHECK(wr_xid_parse("00000000-0000-0000-0000-000000000000", out));
 	static const char *const bad[] = {
 		"",
-		"0b6e7d1c3f2a4c5b9d8e7f6a5b4c3d2e",	   /* no hyphens */
-		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2",	   /* short */
-		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e0",   /* long */
-		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2g",	   /* not hex */
+		"0b6e7d1c3f2a4c5b9d8e7f6a5b4c3d2e",       /* no hyphens */
+		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2",    /* short */
+		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e0",  /* long */
+		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2g",   /* not hex */
 		"{0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e}", /* braces */
-		"0b6e7d1c-3f2a-4c5b-9d8e_7f6a5b4c3d2e",	   /* wrong separator */
-		" 0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e",   /* space */
+		"0b6e7d1c-3f2a-4c5b-9d8e_7f6a5b4c3d2e",   /* wrong separator */
+		" 0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e",  /* space */
 		"0b6e7d1c-3f2a-4c5b-9d8e-7f6a5b4c3d2e ",
 		"0b6e7d1-c3f2a-4c5b-9d8e-7f6a5b4c3d2e", /* hyphen misplaced */
 	};
@@ -40,6 +40,14 @@ static void t_xid_parse(void)
 		CHECK(!wr_xid_parse(bad[i], out));
 		if (wr_xid_parse(bad[i], out))
 			fprintf(stderr, "  accepted '%s'\n", bad[i]);
+	}
+	/* binary (X2/X3 header octets) to text */
+	{
+		static const uint8_t bin[16] = { 0x0b, 0x6e, 0x7d, 0x1c, 0x3f, 0x2a, 0x4c, 0x5b,
+						 0x9d, 0x8e, 0x7f, 0x6a, 0x5b, 0x4c, 0x3d, 0x2e };
+		char txt[WR_XID_STRLEN];
+		wr_xid_format(bin, txt);
+		CHECK(strcmp(txt, X1) == 0);
 	}
 	/* the in-memory list: sorted, unique, capped */
 	struct wr_warrant *w = calloc(1, sizeof *w);
@@ -119,8 +127,8 @@ static void t_xid_store(void)
 	CHECK(g->n_xids == 2 && strcmp(g->xids[0], x1) == 0 && strcmp(g->xids[1], x2) == 0);
 
 	/* the gate: in force at t, by XID in any case */
-	CHECK(wr_xid_decide(svc, x1, mid, &m, &n) == LIM_OK && n == 1 &&
-	      strcmp(m.liid, l1) == 0 && m.scope == WR_SCOPE_IRI_CC);
+	CHECK(wr_xid_decide(svc, x1, mid, &m, &n) == LIM_OK && n == 1 && strcmp(m.liid, l1) == 0 &&
+	      m.scope == WR_SCOPE_IRI_CC);
 	{
 		char up[WR_XID_STRLEN];
 		for (size_t i = 0; i < sizeof up; i++)
