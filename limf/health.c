@@ -111,8 +111,8 @@ static bool report(struct limf_health *h, bool running, uint64_t now)
 }
 
 /* see health.h */
-enum lim_err limf_health_open(const char *conninfo, const char *name, limf_status_fn fn,
-			      void *ctx, struct limf_health **out, char *why, size_t whycap)
+enum lim_err limf_health_open(const char *conninfo, const char *name, limf_status_fn fn, void *ctx,
+			      struct limf_health **out, char *why, size_t whycap)
 {
 	struct limf_health *h;
 	const char *iv = getenv("LIMF_HEALTH_INTERVAL_MS");

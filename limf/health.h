@@ -28,9 +28,8 @@ struct limf_health;
  * (borrowed), the snapshot coming from fn/ctx (borrowed for the life of *out). The first
  * report is sent at once: a database that cannot take it is reported on stderr and retried,
  * never fatal. LIM_E_ARG for a malformed name or interval, LIM_E_NOMEM; why gets a reason. */
-enum lim_err limf_health_open(const char *conninfo, const char *name, limf_status_fn fn,
-			      void *ctx, struct limf_health **out, char *why,
-			      size_t whycap) LIM_WUR;
+enum lim_err limf_health_open(const char *conninfo, const char *name, limf_status_fn fn, void *ctx,
+			      struct limf_health **out, char *why, size_t whycap) LIM_WUR;
 /* Reports when a report is due at now_ms (monotonic); call every loop turn: cheap otherwise. */
 void limf_health_tick(struct limf_health *h, uint64_t now_ms);
 /* The instance name in use. */
