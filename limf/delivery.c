@@ -193,8 +193,12 @@ static enum lim_err cin_from_db(struct limf_dlv *d, uint32_t n, uint32_t *first)
 		e = wr_cin_reserve(d->cin_db, want, &got);
 		if (e != LIM_OK) {
 			if (!d->cin_db_failing)
-				fprintf(stderr, "limf: CINs from the database: %s\n",
-					wr_db_msg(d->cin_db));
+				fprintf(stderr, "limf: CINs from the database: %s%s\n",
+					wr_db_msg(d->cin_db),
+					strcmp(wr_db_sqlstate(d->cin_db), "42883") == 0
+						? " (database schema older than version 3: run "
+						  "`limf db migrate`)"
+						: "");
 			d->cin_db_failing = true;
 			return e;
 		}

@@ -95,8 +95,12 @@ static bool report(struct limf_health *h, bool running, uint64_t now)
 	free(js);
 	if (!ok) {
 		if (!h->failing)
-			fprintf(stderr, "limf: health report of %s refused: %s\n", h->in.name,
-				wr_db_msg(h->db));
+			fprintf(stderr, "limf: health report of %s refused: %s%s\n", h->in.name,
+				wr_db_msg(h->db),
+				strcmp(wr_db_sqlstate(h->db), "42883") == 0
+					? " (database schema older than version 3: run `limf db "
+					  "migrate`)"
+					: "");
 		h->failing = true;
 		/* a broken connection is reopened; a refusal (e.g. schema too old) retried later */
 		wr_db_close(h->db);

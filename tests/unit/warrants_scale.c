@@ -265,6 +265,7 @@ static void t_cin_concurrent(void)
 	size_t nb = 0;
 	uint64_t total = 0;
 	bool disjoint = true;
+	int64_t t0 = now_ms();
 	CHECK(mkdtemp(dir) != NULL);
 	fflush(NULL);
 	for (int i = 0; i < CIN_PROCS; i++) {
@@ -302,8 +303,8 @@ static void t_cin_concurrent(void)
 	CHECK(disjoint);
 	/* nobody else reserved meanwhile: the blocks tile one range without a gap */
 	CHECK(nb > 0 && (uint64_t)b[nb - 1].first + b[nb - 1].n - b[0].first == total);
-	fprintf(stderr, "  %zu blocks, %llu CINs from %d processes: disjoint\n", nb,
-		(unsigned long long)total, CIN_PROCS);
+	fprintf(stderr, "  %zu blocks, %llu CINs from %d processes: disjoint (%lld ms)\n", nb,
+		(unsigned long long)total, CIN_PROCS, (long long)(now_ms() - t0));
 	free(b);
 }
 
@@ -548,6 +549,7 @@ static void t_migrate_v3(void)
 	       "sip:v3@example.org");
 	CHECK(wr_warrant_add(op, w) == LIM_OK);
 	CHECK(wr_cin_reserve(svc, 1, &cin) == LIM_E_DB);
+	CHECK(strcmp(wr_db_sqlstate(svc), "42883") == 0); /* the message limf completes */
 	CHECK(wr_db_listen(svc) == LIM_OK);
 
 	adm = t_db(adm_cs);
