@@ -59,6 +59,7 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/delivery.h"
+#include "limf/health.h"
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
@@ -131,8 +132,10 @@ struct run {
 	/* warrant changes: a connection of its own that LISTENs (NULL while down) */
 	const char *conninfo;
 	struct wr_db *listen_db;
-	uint64_t listen_retry; /* monotonic ns of the next reconnection attempt */
-	uint64_t notified;     /* change notifications received */
+	uint64_t listen_retry;  /* monotonic ns of the next reconnection attempt */
+	uint64_t notified;      /* change notifications received */
+	struct wr_db *cin_db;   /* CINs from the warrant database (limf/delivery.h) */
+	struct limf_health *hl; /* health rows in the database (limf/health.h) */
 };
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
@@ -175,10 +178,13 @@ static void reload(struct run *r)
 				"limf: handover: %s: NOTHING IS HANDED OVER until the next "
 				"reload or restart\n",
 				why);
+		else
+			limf_dlv_set_cin_db(r->dlv, r->cin_db);
 		limf_out_reconfigure(r->out, r->conf, r->dlv);
 		return;
 	}
 	r->dlv = nd;
+	limf_dlv_set_cin_db(nd, r->cin_db);
 	limf_out_reconfigure(r->out, nc, nd);
 	free(r->conf_heap);
 	r->conf_heap = nc;
@@ -471,6 +477,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 					break;
 				}
 		}
+		limf_health_tick(r->hl, now / 1000000u);
 		if (g_hup) {
 			g_hup = 0;
 			reload(r);
@@ -485,6 +492,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 
 struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
+	const char *instance;
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
 };
@@ -494,6 +502,7 @@ static void capture_usage(FILE *f)
 	fputs("usage: limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N]\n"
 	      "                    [--buffer-mb N] [--pcap FILE [--speed recorded|max]]\n"
 	      "                    [--liid L] [--record DIR] [--duration SECONDS]\n"
+	      "                    [--instance NAME]\n"
 	      "The live service: captures calls on the interfaces (promiscuous, immediate mode;\n"
 	      "up to 8 -i) and/or plays a pcap file at its recorded speed, intercepts the calls\n"
 	      "of targets under a warrant in force (keys from the config's KMS) and hands their\n"
@@ -501,7 +510,9 @@ static void capture_usage(FILE *f)
 	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
 	      "changes take effect while running (checked every second). Stops at SIGTERM or\n"
 	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
-	      "source has ended; prints a summary on stderr.\n",
+	      "source has ended; prints a summary on stderr. Reports its health into the\n"
+	      "database as --instance NAME (default $LIMF_INSTANCE, else HOST:PID) for\n"
+	      "`limf status --all`.\n",
 	      f);
 }
 
@@ -649,6 +660,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },
 		{ "--record", &o.record, NULL, NULL, NULL, 0 },
 		{ "--duration", &o.duration, NULL, NULL, NULL, 0 },
+		{ "--instance", &o.instance, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
@@ -715,6 +727,8 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
 		goto out;
 	}
+	r->cin_db = db; /* CINs shared with every instance on this database */
+	limf_dlv_set_cin_db(r->dlv, db);
 	if (conf.n_auth == 0)
 		fprintf(stderr, "limf: no [authority] in the config: nothing is handed over%s\n",
 			o.record ? " (recorded only)" : "");
@@ -772,6 +786,11 @@ int limf_cmd_capture(int argc, char **argv)
 	/* the LISTEN connection too, while its socket is surely within reach (a reconnection
 	 * later is the user's); then everything privileged is open: drop root for good */
 	listen_open(r, mono_ns());
+	if (limf_health_open(r->conninfo, o.instance, health_fill, &health, &r->hl, why,
+			     sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: health reports: %s\n", why);
+		goto out;
+	}
 	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
 		goto out;
@@ -815,6 +834,8 @@ int limf_cmd_capture(int argc, char **argv)
 			"limf capture: not all PDUs were confirmed: they stay spooled in %s "
 			"(delivered by the next run or `limf handover flush --config %s`)\n",
 			conf.spool_dir, o.config);
+	limf_health_close(r->hl); /* the last report: stopped */
+	r->hl = NULL;
 	summary(stderr, r, p, s, ns, (double)(mono_ns() - t_start) / 1e9);
 	{
 		struct limf_out_stats ost;
@@ -823,6 +844,8 @@ int limf_cmd_capture(int argc, char **argv)
 			rc = 3;
 	}
 out:
+	if (r)
+		limf_health_close(r->hl); /* reads the sources and the pipeline */
 	for (size_t i = 0; i < ns; i++)
 		cap_source_close(s[i].s);
 	limf_pipe_free(p);

@@ -1,23 +1,29 @@
 /* limf status (issue 8, "Health"): asks a running `limf capture` for its health over its
- * control socket (limf/status.h) and prints the answer.
+ * control socket (limf/status.h) and prints the answer; with --all, reads every instance's
+ * last health report from the database instead (limf/health.h, schema version 3).
  *
  *   limf status [--socket PATH | --config FILE] [--json]
+ *   limf status --all [--db CONNSTR | --config FILE] [--json]
  *
  * Exit 0 with the answer on stdout; 1 when nothing listens on the socket (or it answers
- * nothing within 5 s); 2 usage. */
+ * nothing within 5 s), or the database cannot be read; 2 usage. With --all, exit 0 even when
+ * instances are stale (they are flagged STALE, "stale": true). */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/opts.h"
+#include "warrants/warrants.h"
 
 #define ANSWER_MS  5000
 #define ANSWER_MAX (4u << 20) /* a status answer is a few KiB; stop reading past this */
@@ -25,10 +31,13 @@
 static void status_usage(FILE *f)
 {
 	fputs("usage: limf status [--socket PATH | --config FILE] [--json]\n"
+	      "       limf status --all [--db CONNSTR | --config FILE] [--json]\n"
 	      "Prints the health of a running `limf capture` (uptime, sources, drops, calls,\n"
 	      "KMS requests, handover links and spools, alarms) from its control socket\n"
 	      "([service] control_socket of the config, or --socket). Exit 1 when nothing\n"
-	      "listens there.\n",
+	      "listens there. --all prints every instance that reports into the database\n"
+	      "(--db, else the config's [database] conninfo, else $LIMF_DB; the operator\n"
+	      "role suffices), flagging as STALE those not seen for over 3 report intervals.\n",
 	      f);
 }
 
@@ -39,11 +48,141 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct all_ctx {
+	struct lim_json j;
+	bool json;
+	size_t n, stale;
+};
+
+static void age_text(int64_t ms, char *out, size_t cap)
+{
+	if (ms < 100000)
+		snprintf(out, cap, "%lld.%llds", (long long)(ms / 1000),
+			 (long long)(ms % 1000 / 100));
+	else if (ms < 3600000 * 48LL)
+		snprintf(out, cap, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(out, cap, "%lldd", (long long)(ms / 86400000));
+}
+
+static int all_one(void *ctx, const struct wr_instance *in)
+{
+	struct all_ctx *a = ctx;
+	const char *state = in->stale ? "STALE" : in->running ? "running" : "stopped";
+	char t[WR_TIME_STRLEN];
+	a->n++;
+	a->stale += in->stale;
+	if (!a->json) {
+		char seen[24], up[24];
+		age_text(in->age_ms, seen, sizeof seen);
+		age_text((int64_t)in->uptime_ms, up, sizeof up);
+		printf("%-24s %-7s %7s %7s %10llu %6llu %6llu %6llu %5llu/%-4llu %3llu/%-3llu "
+		       "%7llu %s\n",
+		       in->name, state, seen, up, (unsigned long long)in->frames,
+		       (unsigned long long)in->drops, (unsigned long long)in->calls,
+		       (unsigned long long)in->intercepted, (unsigned long long)in->kms_ok,
+		       (unsigned long long)in->kms_failed, (unsigned long long)in->links_up,
+		       (unsigned long long)in->links, (unsigned long long)in->spool_pending,
+		       in->alarm ? "ALARM" : "-");
+		return 0;
+	}
+	struct lim_json *j = &a->j;
+	lim_json_obj_open(j);
+	lim_json_key(j, "name");
+	lim_json_str(j, in->name);
+	lim_json_key(j, "host");
+	lim_json_str(j, in->host);
+	lim_json_key(j, "pid");
+	lim_json_u64(j, (uint64_t)in->pid);
+	lim_json_key(j, "state");
+	lim_json_str(j, in->running ? "running" : "stopped");
+	lim_json_key(j, "stale");
+	lim_json_bool(j, in->stale);
+	lim_json_key(j, "interval_ms");
+	lim_json_u64(j, (uint64_t)in->interval_ms);
+	wr_time_format(in->started_at, t);
+	lim_json_key(j, "started_at");
+	lim_json_str(j, t);
+	wr_time_format(in->seen_at, t);
+	lim_json_key(j, "seen_at");
+	lim_json_str(j, t);
+	lim_json_key(j, "seen_ago_ms");
+	lim_json_u64(j, (uint64_t)in->age_ms);
+	const struct {
+		const char *k;
+		uint64_t v;
+	} nums[] = { { "uptime_ms", in->uptime_ms },
+		     { "frames", in->frames },
+		     { "bytes", in->bytes },
+		     { "drops", in->drops },
+		     { "calls_seen", in->calls },
+		     { "calls_intercepted", in->intercepted },
+		     { "kms_ok", in->kms_ok },
+		     { "kms_failed", in->kms_failed },
+		     { "links_up", in->links_up },
+		     { "links", in->links },
+		     { "spool_pending", in->spool_pending } };
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		lim_json_key(j, nums[i].k);
+		lim_json_u64(j, nums[i].v);
+	}
+	lim_json_key(j, "alarm");
+	lim_json_bool(j, in->alarm);
+	lim_json_key(j, "status");
+	if (in->status_json) {
+		/* jsonb's text form, from the server: valid JSON as it stands */
+		j->after_key = false;
+		fputs(in->status_json, j->f);
+	} else {
+		lim_json_null(j);
+	}
+	lim_json_obj_close(j);
+	return 0;
+}
+
+/* limf status --all: the instances' rows. */
+static int status_all(const char *conn, bool as_json)
+{
+	struct wr_db *db = NULL;
+	struct all_ctx a;
+	enum lim_err rc;
+	memset(&a, 0, sizeof a);
+	if (limf_open_db(conn, &db) != 0)
+		return 1;
+	a.json = as_json;
+	if (as_json) {
+		lim_json_init(&a.j, stdout);
+		lim_json_arr_open(&a.j);
+	} else {
+		printf("%-24s %-7s %7s %7s %10s %6s %6s %6s %10s %7s %7s %s\n", "INSTANCE", "STATE",
+		       "SEEN", "UPTIME", "FRAMES", "DROPS", "CALLS", "INTCPT", "KMS_OK/FAIL",
+		       "LINKS", "PENDING", "ALARM");
+	}
+	rc = wr_instance_list(db, all_one, &a);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: instances: %s\n", wr_db_msg(db));
+		wr_db_close(db);
+		return 1;
+	}
+	wr_db_close(db);
+	if (as_json) {
+		lim_json_arr_close(&a.j);
+		if (lim_json_end(&a.j) != LIM_OK)
+			return 1;
+	} else if (a.n == 0) {
+		printf("no instance has reported into this database\n");
+	} else if (a.stale) {
+		printf("%zu of %zu instance(s) STALE: not seen for over 3 report intervals\n",
+		       a.stale, a.n);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* see cli.h */
 int limf_cmd_status(int argc, char **argv)
 {
-	const char *sock = NULL, *config = NULL, *req;
-	bool as_json = false;
+	const char *sock = NULL, *config = NULL, *req, *dbconn = NULL;
+	bool as_json = false, all = false;
 	struct limf_conf conf;
 	struct sockaddr_un sa;
 	char why[512], buf[4096];
@@ -54,15 +193,32 @@ int limf_cmd_status(int argc, char **argv)
 		{ "--socket", &sock, NULL, NULL, NULL, 0 },
 		{ "--config", &config, NULL, NULL, NULL, 0 },
 		{ "--json", NULL, &as_json, NULL, NULL, 0 },
+		{ "--all", NULL, &all, NULL, NULL, 0 },
+		{ "--db", &dbconn, NULL, NULL, NULL, 0 },
 	};
 	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
 		status_usage(stdout);
 		return 0;
 	}
 	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0) != 0 ||
-	    (sock && config) || (!sock && !config)) {
+	    (all ? (sock || (dbconn && config))
+		 : ((sock && config) || (!sock && !config) || dbconn))) {
 		status_usage(stderr);
 		return 2;
+	}
+	if (all) {
+		if (!dbconn && config) {
+			limf_conf_init(&conf);
+			if (limf_conf_load(config, &conf, why, sizeof why) != LIM_OK) {
+				fprintf(stderr, "limf: %s\n", why);
+				return 1;
+			}
+			if (conf.db[0])
+				dbconn = conf.db;
+		}
+		if (!dbconn)
+			dbconn = getenv("LIMF_DB");
+		return status_all(dbconn ? dbconn : "", as_json);
 	}
 	if (config) {
 		limf_conf_init(&conf);

@@ -127,6 +127,11 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w)
 		lim_json_obj_close(j);
 	}
 	lim_json_arr_close(j);
+	lim_json_key(j, "xids");
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < w->n_xids; i++)
+		lim_json_str(j, w->xids[i]);
+	lim_json_arr_close(j);
 	lim_json_obj_close(j);
 }
 
@@ -148,6 +153,8 @@ static void text_warrant(const struct wr_warrant *w)
 		       strcmp(w->targets[i].norm, w->targets[i].uri) ? "  (entered as " : "",
 		       strcmp(w->targets[i].norm, w->targets[i].uri) ? w->targets[i].uri : "",
 		       strcmp(w->targets[i].norm, w->targets[i].uri) ? ")" : "");
+	for (size_t i = 0; i < w->n_xids; i++)
+		printf("xid           %s\n", w->xids[i]);
 	wr_time_format(w->created_at, a);
 	wr_time_format(w->modified_at, b);
 	printf("created       %s by %s\n", a, w->created_by);
@@ -159,6 +166,8 @@ struct w_opts {
 	const char *liid, *authority, *ref, *country, *from, *to, *scope, *delivery, *reason;
 	const char *add[MAX_OPT_TARGETS], *del[MAX_OPT_TARGETS];
 	size_t n_add, n_del;
+	const char *xid[WR_MAX_XIDS], *del_xid[WR_MAX_XIDS];
+	size_t n_xid, n_del_xid;
 	bool json, all;
 	const char *pos; /* the positional LIID */
 };
@@ -180,6 +189,8 @@ static int parse_w_opts(int argc, char **argv, struct w_opts *o)
 		{ "--target", NULL, NULL, o->add, &o->n_add, MAX_OPT_TARGETS },
 		{ "--add-target", NULL, NULL, o->add, &o->n_add, MAX_OPT_TARGETS },
 		{ "--remove-target", NULL, NULL, o->del, &o->n_del, MAX_OPT_TARGETS },
+		{ "--xid", NULL, NULL, o->xid, &o->n_xid, WR_MAX_XIDS },
+		{ "--remove-xid", NULL, NULL, o->del_xid, &o->n_del_xid, WR_MAX_XIDS },
 	};
 	memset(o, 0, sizeof *o);
 	/* "-" is not a LIID: only words not starting with '-' are positional here */
@@ -220,11 +231,11 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 	if (!w)
 		return 1;
 	if (!o->liid || !o->authority || !o->ref || !o->country || !o->from || !o->to ||
-	    !o->scope || !o->delivery || o->n_add == 0 || o->pos || o->n_del) {
+	    !o->scope || !o->delivery || o->n_add == 0 || o->pos || o->n_del || o->n_del_xid) {
 		fprintf(stderr,
 			"usage: limf warrant add --liid L --authority A --ref R --country CC"
 			" --from T --to T --scope iri|iri+cc --delivery D --target URI..."
-			" [--json]\n");
+			" [--xid UUID]... [--json]\n");
 		ret = 2;
 		goto out;
 	}
@@ -248,6 +259,15 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 					? "given twice (same normalised form)"
 					: "malformed (expected tel:+E.164, sip:user@host or "
 					  "mcptt:<sip URI>)");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < o->n_xid; i++) {
+		rc = wr_warrant_add_xid(w, o->xid[i]);
+		if (rc != LIM_OK) {
+			fprintf(stderr, "limf: --xid '%s': %s\n", o->xid[i],
+				rc == LIM_E_ARG ? "given twice"
+						: "not a UUID (8-4-4-4-12 hexadecimal digits)");
 			goto out;
 		}
 	}
@@ -286,8 +306,18 @@ static int w_modify(struct wr_db *db, const struct w_opts *o)
 	if (!o->pos || o->liid || o->reason) {
 		fprintf(stderr, "usage: limf warrant modify LIID [--authority A] [--ref R]"
 				" [--country CC] [--from T] [--to T] [--scope S] [--delivery D]"
-				" [--add-target URI]... [--remove-target URI]...\n");
+				" [--add-target URI]... [--remove-target URI]..."
+				" [--xid UUID]... [--remove-xid UUID]...\n");
 		return 2;
+	}
+	for (size_t i = 0; i < o->n_xid + o->n_del_xid; i++) {
+		const char *x = i < o->n_xid ? o->xid[i] : o->del_xid[i - o->n_xid];
+		char canon[WR_XID_STRLEN];
+		if (!wr_xid_parse(x, canon)) {
+			fprintf(stderr,
+				"limf: XID '%s': not a UUID (8-4-4-4-12 hexadecimal digits)\n", x);
+			return 1;
+		}
 	}
 	ch.authority = o->authority;
 	ch.authority_ref = o->ref;
@@ -314,6 +344,10 @@ static int w_modify(struct wr_db *db, const struct w_opts *o)
 	ch.n_add = o->n_add;
 	ch.del_targets = o->del;
 	ch.n_del = o->n_del;
+	ch.add_xids = o->xid;
+	ch.n_add_xids = o->n_xid;
+	ch.del_xids = o->del_xid;
+	ch.n_del_xids = o->n_del_xid;
 	enum lim_err rc = wr_warrant_modify(db, o->pos, &ch);
 	if (rc != LIM_OK)
 		return db_error(db, rc);
@@ -324,7 +358,8 @@ static int w_modify(struct wr_db *db, const struct w_opts *o)
 static int w_status(struct wr_db *db, const struct w_opts *o, enum wr_status to)
 {
 	static const char *const verbs[] = { "resumed", "suspended", "revoked" };
-	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->from || o->to) {
+	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->from || o->to ||
+	    o->n_xid || o->n_del_xid) {
 		fprintf(stderr, "usage: limf warrant suspend|resume LIID [--reason R]\n"
 				"       limf warrant revoke LIID --reason R\n");
 		return 2;
@@ -360,6 +395,8 @@ static int list_one(void *ctx, const struct wr_warrant *w)
 		       wr_scope_name(w->scope), a, b);
 		for (size_t i = 0; i < w->n_targets; i++)
 			printf("%s%s", i ? "," : "", w->targets[i].norm);
+		for (size_t i = 0; i < w->n_xids; i++)
+			printf("%s%s", i ? "," : " xid=", w->xids[i]);
 		printf("\n");
 	}
 	return 0;
@@ -425,10 +462,14 @@ static void warrant_usage(void)
 		"add|list|show|modify|suspend|resume|revoke "
 		"...\n"
 		"  add --liid L --authority A --ref R --country CC --from T --to T\n"
-		"      --scope iri|iri+cc --delivery D --target URI [--target URI]... [--json]\n"
+		"      --scope iri|iri+cc --delivery D --target URI [--target URI]...\n"
+		"      [--xid UUID]... [--json]\n"
 		"  list [--all] [--json]        show LIID [--json]\n"
 		"  modify LIID [--authority A] [--ref R] [--country CC] [--from T] [--to T]\n"
 		"      [--scope S] [--delivery D] [--add-target URI]... [--remove-target URI]...\n"
+		"      [--xid UUID]... [--remove-xid UUID]...\n"
+		"XID: the X1/X2/X3 task identifier (ETSI TS 103 221), a UUID unique among "
+		"warrants.\n"
 		"  suspend LIID [--reason R]    resume LIID    revoke LIID --reason R\n"
 		"Times are ISO 8601 with a zone; validity is [from, to).\n");
 }

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "warrants/warrants.h"
+
 #define CIN_FILE    "cin"
 #define SPOOL_MB    1024u
 #define MAX_POLLFDS (2 * LIMF_CONF_AUTH)
@@ -25,7 +27,10 @@ struct dlv_auth {
 
 struct limf_dlv {
 	const struct limf_conf *conf;
-	uint32_t mem_cin; /* no spool directory: this run's CINs */
+	uint32_t mem_cin;            /* no spool directory: this run's CINs */
+	struct wr_db *cin_db;        /* CINs from the database (borrowed), else NULL */
+	uint32_t cin_next, cin_left; /* the rest of the last block taken from it */
+	bool cin_db_failing;         /* the last reservation failed (reported once) */
 	char dir[LIMF_CONF_PATH];
 	size_t n;
 	struct dlv_auth a[LIMF_CONF_AUTH];
@@ -173,6 +178,43 @@ void limf_dlv_free(struct limf_dlv *d)
 }
 
 /* see delivery.h */
+void limf_dlv_set_cin_db(struct limf_dlv *d, struct wr_db *db)
+{
+	d->cin_db = db;
+	d->cin_left = 0;
+}
+
+/* From the database, a block at a time; a block never straddles the wrap (wr_cin_reserve). */
+static enum lim_err cin_from_db(struct limf_dlv *d, uint32_t n, uint32_t *first)
+{
+	enum lim_err e;
+	if (n > d->cin_left) {
+		uint32_t want = n > LIMF_DLV_CIN_BLOCK ? n : LIMF_DLV_CIN_BLOCK, got = 0;
+		e = wr_cin_reserve(d->cin_db, want, &got);
+		if (e != LIM_OK) {
+			if (!d->cin_db_failing)
+				fprintf(stderr, "limf: CINs from the database: %s%s\n",
+					wr_db_msg(d->cin_db),
+					strcmp(wr_db_sqlstate(d->cin_db), "42883") == 0
+						? " (database schema older than version 3: run "
+						  "`limf db migrate`)"
+						: "");
+			d->cin_db_failing = true;
+			return e;
+		}
+		if (d->cin_db_failing)
+			fprintf(stderr, "limf: CINs from the database: available again\n");
+		d->cin_db_failing = false;
+		d->cin_next = got;
+		d->cin_left = want;
+	}
+	*first = d->cin_next;
+	d->cin_next += n; /* may wrap to 0 exactly at the end of a block: never used then */
+	d->cin_left -= n;
+	return LIM_OK;
+}
+
+/* see delivery.h */
 enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first)
 {
 	char path[LIMF_CONF_PATH + 8], tmp[LIMF_CONF_PATH + 16], buf[64];
@@ -180,6 +222,10 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	FILE *f;
 	int fd, dfd;
 	*first = 0;
+	if (n == 0)
+		return LIM_E_ARG;
+	if (d->cin_db)
+		return cin_from_db(d, n, first);
 	if (!d->dir[0]) {
 		/* no spool: the CINs are this run's own */
 		if (d->mem_cin > UINT32_MAX - n - 1)

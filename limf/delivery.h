@@ -7,6 +7,10 @@
  * Communication identity numbers must not repeat for a LIID across runs: limf_dlv_cin_reserve
  * hands out blocks from a counter persisted in <spool_dir>/cin (written atomically), so that a
  * replay's CINs, its bundle's and the network's agree and never collide with an earlier run's.
+ * When the run has the warrant database (`limf capture`: limf_dlv_set_cin_db), the CINs come
+ * from the database's counter instead (warrants.h wr_cin_reserve), shared by every instance
+ * on that database: several instances never hand out the same CIN (issue 8, "Scale-out").
+ * Without either (no spool directory, no database) they are this run's own, from 1.
  *
  * Single-threaded; limf_dlv_pump() drives the links (poll) and must be called regularly. */
 #ifndef LIMF_DELIVERY_H
@@ -38,7 +42,16 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 			  size_t whycap) LIM_WUR;
 void limf_dlv_free(struct limf_dlv *d);
 
-/* Reserves n consecutive CINs; *first gets the first. Persisted before it returns. */
+/* CINs from the database from now on (db borrowed for the life of d; NULL: back to the spool
+ * counter). They are taken from it in blocks of LIMF_DLV_CIN_BLOCK (one round trip per block;
+ * the rest of a block is lost, never reused, when the run ends or d is freed). */
+#define LIMF_DLV_CIN_BLOCK 16u
+struct wr_db;
+void limf_dlv_set_cin_db(struct limf_dlv *d, struct wr_db *db);
+
+/* Reserves n consecutive CINs; *first gets the first. Persisted before it returns (in the
+ * database or the spool directory). LIM_E_DB when the database refuses (its message on stderr
+ * once per run of failures). */
 enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first) LIM_WUR;
 
 /* Whether delivery names a configured authority. */

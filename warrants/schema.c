@@ -176,9 +176,159 @@ static const char *const m2[] = {
 	NULL
 };
 
+/* Schema version 3 (issue 8, scale-out and X2/X3 input):
+ *  - warrant_xids: the XIDs of each warrant (warrants.h "XIDs"); changes to them must be
+ *    audited and NOTIFY like targets (require_audit and notify_change learn the table);
+ *  - cin_counter + cin_reserve(n): CINs shared by every instance (warrants.h wr_cin_reserve);
+ *  - instances + instance_report(...): each instance's health (wr_instance_report).
+ * The service role gets EXECUTE on the two functions and SELECT on warrant_xids, nothing on
+ * the two tables behind the functions. */
+static const char *const m3[] = {
+	"CREATE TABLE limf.warrant_xids ("
+	" xid uuid PRIMARY KEY,"
+	" warrant_id bigint NOT NULL REFERENCES limf.warrants (id),"
+	" added_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE INDEX warrant_xids_warrant ON limf.warrant_xids (warrant_id)",
+
+	"CREATE OR REPLACE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text;"
+	" BEGIN"
+	"  IF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"
+	"  ELSE l := NEW.liid; END IF;"
+	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"
+	"    WHERE a.txid = txid_current() AND a.liid = l) THEN"
+	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"
+	"    USING ERRCODE = 'integrity_constraint_violation';"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE CONSTRAINT TRIGGER warrant_xids_audited AFTER INSERT OR DELETE"
+	" ON limf.warrant_xids DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+	" EXECUTE FUNCTION limf.require_audit()",
+	/* an XID never moves to another warrant: delete it and insert it (both audited) */
+	"CREATE FUNCTION limf.xid_no_update() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN RAISE EXCEPTION 'limf.warrant_xids rows are not updated (delete and insert)'; END "
+	"$$",
+	"CREATE TRIGGER warrant_xids_no_update BEFORE UPDATE ON limf.warrant_xids"
+	" FOR EACH ROW EXECUTE FUNCTION limf.xid_no_update()",
+
+	"CREATE OR REPLACE FUNCTION limf.notify_change() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text;"
+	" BEGIN"
+	"  IF TG_LEVEL = 'STATEMENT' THEN"
+	"   l := '';"
+	"  ELSIF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.warrant_id ELSE NEW.warrant_id END;"
+	"   IF TG_OP = 'UPDATE' AND OLD.warrant_id <> NEW.warrant_id THEN"
+	"    PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', coalesce((SELECT w.liid"
+	"     FROM limf.warrants w WHERE w.id = OLD.warrant_id), ''));"
+	"   END IF;"
+	"  ELSIF TG_OP = 'DELETE' THEN l := OLD.liid;"
+	"  ELSE"
+	"   l := NEW.liid;"
+	"   IF TG_OP = 'UPDATE' AND OLD.liid <> NEW.liid THEN"
+	"    PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', OLD.liid);"
+	"   END IF;"
+	"  END IF;"
+	"  PERFORM pg_notify('" WR_NOTIFY_CHANNEL "', coalesce(l, ''));"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER warrant_xids_notify AFTER INSERT OR UPDATE OR DELETE ON limf.warrant_xids"
+	" FOR EACH ROW EXECUTE FUNCTION limf.notify_change()",
+	"CREATE TRIGGER warrant_xids_notify_truncate AFTER TRUNCATE ON limf.warrant_xids"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.notify_change()",
+
+	"CREATE TABLE limf.cin_counter ("
+	" id integer PRIMARY KEY CHECK (id = 1),"
+	" next bigint NOT NULL CHECK (next BETWEEN 1 AND 4294967296),"
+	" wraps bigint NOT NULL DEFAULT 0 CHECK (wraps >= 0))",
+	"INSERT INTO limf.cin_counter (id, next) VALUES (1, 1)",
+	/* One UPDATE: the row lock serialises every caller; the SET expressions all read the
+	 * old row, RETURNING the new one. A block never straddles the end of the 32-bit range.
+	 * Only a wrap brings first back to 1 once wraps > 0 (the very first block has wraps 0). */
+	"CREATE FUNCTION limf.cin_reserve(n integer) RETURNS bigint LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE first bigint; wrapped boolean;"
+	" BEGIN"
+	"  IF n IS NULL OR n < 1 OR n > 65536 THEN"
+	"   RAISE EXCEPTION 'cin_reserve: % CINs: 1..65536 at a time', n"
+	"    USING ERRCODE = 'invalid_parameter_value';"
+	"  END IF;"
+	"  UPDATE limf.cin_counter c SET"
+	"   wraps = c.wraps + CASE WHEN c.next + n - 1 > 4294967295 THEN 1 ELSE 0 END,"
+	"   next = CASE WHEN c.next + n - 1 > 4294967295 THEN 1 + n ELSE c.next + n END"
+	"   WHERE c.id = 1 RETURNING c.next - n, c.wraps > 0 INTO first, wrapped;"
+	"  IF first IS NULL THEN RAISE EXCEPTION 'limf.cin_counter has no row'; END IF;"
+	"  IF wrapped AND first = 1 THEN"
+	"   INSERT INTO limf.audit (liid, action, detail)"
+	"    VALUES ('', 'cin.wrap', 'CINs start again at 1 (32-bit range used up)');"
+	"  END IF;"
+	"  RETURN first;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.cin_reserve(integer) FROM PUBLIC",
+
+	"CREATE TABLE limf.instances ("
+	" name text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9._:@-]{1,64}$'),"
+	" host text NOT NULL DEFAULT '' CHECK (octet_length(host) <= 64),"
+	" pid bigint NOT NULL DEFAULT 0,"
+	" state text NOT NULL CHECK (state IN ('running', 'stopped')),"
+	" interval_ms integer NOT NULL CHECK (interval_ms BETWEEN 100 AND 3600000),"
+	" started_at timestamptz NOT NULL,"
+	" seen_at timestamptz NOT NULL,"
+	" uptime_ms bigint NOT NULL DEFAULT 0, frames bigint NOT NULL DEFAULT 0,"
+	" bytes bigint NOT NULL DEFAULT 0, drops bigint NOT NULL DEFAULT 0,"
+	" calls bigint NOT NULL DEFAULT 0, intercepted bigint NOT NULL DEFAULT 0,"
+	" kms_ok bigint NOT NULL DEFAULT 0, kms_failed bigint NOT NULL DEFAULT 0,"
+	" links_up bigint NOT NULL DEFAULT 0, links bigint NOT NULL DEFAULT 0,"
+	" spool_pending bigint NOT NULL DEFAULT 0, alarm boolean NOT NULL DEFAULT false,"
+	" status jsonb CHECK (status IS NULL OR octet_length(status::text) <= 262144))",
+	"CREATE FUNCTION limf.instance_report(p_name text, p_host text, p_pid bigint,"
+	" p_state text, p_interval_ms integer, p_uptime_ms bigint, p_frames bigint,"
+	" p_bytes bigint, p_drops bigint, p_calls bigint, p_intercepted bigint, p_kms_ok bigint,"
+	" p_kms_failed bigint, p_links_up bigint, p_links bigint, p_spool_pending bigint,"
+	" p_alarm boolean, p_status jsonb) RETURNS void LANGUAGE sql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" INSERT INTO limf.instances AS i (name, host, pid, state, interval_ms, started_at,"
+	"  seen_at, uptime_ms, frames, bytes, drops, calls, intercepted, kms_ok, kms_failed,"
+	"  links_up, links, spool_pending, alarm, status)"
+	" VALUES (p_name, p_host, p_pid, p_state, p_interval_ms,"
+	"  now() - p_uptime_ms * interval '1 millisecond', now(), p_uptime_ms, p_frames, p_bytes,"
+	"  p_drops, p_calls, p_intercepted, p_kms_ok, p_kms_failed, p_links_up, p_links,"
+	"  p_spool_pending, p_alarm, p_status)"
+	" ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid,"
+	"  state = EXCLUDED.state, interval_ms = EXCLUDED.interval_ms,"
+	"  started_at = EXCLUDED.started_at, seen_at = EXCLUDED.seen_at,"
+	"  uptime_ms = EXCLUDED.uptime_ms, frames = EXCLUDED.frames, bytes = EXCLUDED.bytes,"
+	"  drops = EXCLUDED.drops, calls = EXCLUDED.calls, intercepted = EXCLUDED.intercepted,"
+	"  kms_ok = EXCLUDED.kms_ok, kms_failed = EXCLUDED.kms_failed,"
+	"  links_up = EXCLUDED.links_up, links = EXCLUDED.links,"
+	"  spool_pending = EXCLUDED.spool_pending, alarm = EXCLUDED.alarm,"
+	"  status = EXCLUDED.status $$",
+	"REVOKE ALL ON FUNCTION limf.instance_report(text, text, bigint, text, integer, bigint,"
+	" bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, boolean,"
+	" jsonb) FROM PUBLIC",
+
+	"REVOKE ALL ON limf.warrant_xids, limf.cin_counter, limf.instances FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.xid_no_update() FROM PUBLIC",
+	"GRANT SELECT, INSERT, DELETE ON limf.warrant_xids TO " WR_ROLE_OPERATOR,
+	"GRANT SELECT ON limf.instances TO " WR_ROLE_OPERATOR,
+	"GRANT SELECT ON limf.warrant_xids TO " WR_ROLE_SERVICE,
+	"GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO " WR_ROLE_SERVICE,
+	"GRANT EXECUTE ON FUNCTION limf.instance_report(text, text, bigint, text, integer, bigint,"
+	" bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, boolean,"
+	" jsonb) TO " WR_ROLE_SERVICE,
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1 },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2 },
+	{ 3, "warrant XIDs, shared CIN counter, instance health", m3 },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

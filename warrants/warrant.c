@@ -71,6 +71,15 @@ enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgc
 		why = "a warrant needs at least one target";
 	else if (w->n_targets > WR_MAX_TARGETS)
 		why = "too many targets";
+	else if (w->n_xids > WR_MAX_XIDS)
+		why = "too many XIDs";
+	for (size_t i = 0; !why && i < w->n_xids; i++) {
+		char x[WR_XID_STRLEN];
+		if (!wr_xid_parse(w->xids[i], x) || strcmp(x, w->xids[i]) != 0)
+			why = "an XID must be a UUID (8-4-4-4-12 hexadecimal digits)";
+		else if (i > 0 && strcmp(w->xids[i - 1], w->xids[i]) >= 0)
+			why = "XIDs must be sorted and unique";
+	}
 	if (why) {
 		snprintf(msg, msgcap, "%s", why);
 		return LIM_E_ARG;
@@ -96,6 +105,67 @@ enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri)
 		return LIM_E_LIMIT;
 	memcpy(t.uri, uri, strlen(uri) + 1);
 	w->targets[w->n_targets++] = t;
+	return LIM_OK;
+}
+
+/* see warrants.h */
+bool wr_xid_parse(const char *s, char out[WR_XID_STRLEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	for (i = 0; i < WR_XID_STRLEN - 1; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return false;
+			out[i] = '-';
+			continue;
+		}
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!c || !strchr(hex, c))
+			return false;
+		out[i] = c;
+	}
+	if (s[i] != '\0')
+		return false;
+	out[i] = '\0';
+	return true;
+}
+
+/* see warrants.h */
+void wr_xid_format(const uint8_t xid[16], char out[WR_XID_STRLEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[xid[i] >> 4];
+		out[o++] = hex[xid[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_add_xid(struct wr_warrant *w, const char *xid)
+{
+	char x[WR_XID_STRLEN];
+	size_t i;
+	if (!wr_xid_parse(xid, x))
+		return LIM_E_PARSE;
+	for (i = 0; i < w->n_xids; i++) {
+		int c = strcmp(w->xids[i], x);
+		if (c == 0)
+			return LIM_E_ARG;
+		if (c > 0)
+			break;
+	}
+	if (w->n_xids >= WR_MAX_XIDS)
+		return LIM_E_LIMIT;
+	memmove(&w->xids[i + 1], &w->xids[i], (w->n_xids - i) * sizeof w->xids[0]);
+	memcpy(w->xids[i], x, sizeof x);
+	w->n_xids++;
 	return LIM_OK;
 }
 
@@ -127,6 +197,32 @@ static void detail_targets(char *d, size_t cap, const struct wr_warrant *w)
 		snprintf(list + n, sizeof list - n, "%s%s", i ? "," : "", w->targets[i].norm);
 	}
 	detail_add(d, cap, "targets", list);
+}
+
+static void detail_xids(char *d, size_t cap, const struct wr_warrant *w)
+{
+	char list[WR_MAX_XIDS * WR_XID_STRLEN + 1] = "";
+	for (size_t i = 0; i < w->n_xids; i++) {
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof list - n, "%s%s", i ? "," : "", w->xids[i]);
+	}
+	detail_add(d, cap, "xids", list);
+}
+
+/* Replaces the XIDs of warrant id by w's. An XID held by another warrant is LIM_E_ARG. */
+static enum lim_err write_xids(struct wr_db *db, const char *id, const struct wr_warrant *w)
+{
+	enum lim_err rc =
+		wr_exec(db, "DELETE FROM limf.warrant_xids WHERE warrant_id = $1", 1, &id, NULL);
+	for (size_t i = 0; rc == LIM_OK && i < w->n_xids; i++) {
+		const char *p[] = { w->xids[i], id };
+		rc = wr_exec(db, "INSERT INTO limf.warrant_xids (xid, warrant_id) VALUES ($1, $2)",
+			     2, p, NULL);
+		if (rc != LIM_OK && strcmp(db->sqlstate, "23505") == 0)
+			rc = wr_fail(db, LIM_E_ARG, "XID %s belongs to another warrant",
+				     w->xids[i]);
+	}
+	return rc;
 }
 
 static enum lim_err write_targets(struct wr_db *db, const char *id, const struct wr_warrant *w)
@@ -183,6 +279,9 @@ enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w)
 	wr_get_text(r, 0, 0, id, sizeof id);
 	if ((rc = write_targets(db, id, w)) != LIM_OK)
 		goto out;
+	/* (a warrant without XIDs touches no table of schema version 3) */
+	if (w->n_xids && (rc = write_xids(db, id, w)) != LIM_OK)
+		goto out;
 	detail_add(detail, WR_DETAIL_MAX + 1, "authority", w->authority);
 	detail_add(detail, WR_DETAIL_MAX + 1, "ref", w->authority_ref);
 	detail_add(detail, WR_DETAIL_MAX + 1, "country", w->country);
@@ -191,6 +290,8 @@ enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w)
 	detail_add(detail, WR_DETAIL_MAX + 1, "scope", wr_scope_name(w->scope));
 	detail_add(detail, WR_DETAIL_MAX + 1, "delivery", w->delivery);
 	detail_targets(detail, WR_DETAIL_MAX + 1, w);
+	if (w->n_xids)
+		detail_xids(detail, WR_DETAIL_MAX + 1, w);
 	if ((rc = wr_audit_append(db, w->liid, "warrant.add", detail)) != LIM_OK)
 		goto out;
 	rc = wr_commit(db);
@@ -282,6 +383,22 @@ static enum lim_err load(struct wr_db *db, const char *liid, bool lock, struct w
 	}
 	w->n_targets = (size_t)nt;
 	PQclear(r);
+	r = NULL;
+	rc = wr_exec(db,
+		     "SELECT xid::text FROM limf.warrant_xids WHERE warrant_id = $1"
+		     " ORDER BY xid::text",
+		     1, &idp, &r);
+	if (rc != LIM_OK)
+		return rc;
+	nt = PQntuples(r);
+	if (nt > WR_MAX_XIDS) {
+		PQclear(r);
+		return wr_fail(db, LIM_E_LIMIT, "warrant %s: too many XIDs", liid);
+	}
+	for (int i = 0; i < nt; i++)
+		wr_get_text(r, i, 0, w->xids[i], sizeof w->xids[i]);
+	w->n_xids = (size_t)nt;
+	PQclear(r);
 	return LIM_OK;
 }
 
@@ -336,6 +453,7 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct 
 	char id[24], msg[160];
 	enum lim_err rc = LIM_E_NOMEM;
 	bool targets_changed = ch->n_add || ch->n_del;
+	bool xids_changed = ch->n_add_xids || ch->n_del_xids;
 
 	if (!w || !detail)
 		goto out_free;
@@ -413,8 +531,38 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct 
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < ch->n_del_xids; i++) {
+		char x[WR_XID_STRLEN];
+		size_t j;
+		if (!wr_xid_parse(ch->del_xids[i], x)) {
+			rc = wr_fail(db, LIM_E_ARG, "malformed XID %s (a UUID is expected)",
+				     ch->del_xids[i]);
+			goto out;
+		}
+		for (j = 0; j < w->n_xids && strcmp(w->xids[j], x) != 0; j++)
+			;
+		if (j == w->n_xids) {
+			rc = wr_fail(db, LIM_E_ARG, "XID %s is not on warrant %s", x, liid);
+			goto out;
+		}
+		memmove(&w->xids[j], &w->xids[j + 1], (w->n_xids - j - 1) * sizeof w->xids[0]);
+		w->n_xids--;
+	}
+	for (size_t i = 0; i < ch->n_add_xids; i++) {
+		rc = wr_warrant_add_xid(w, ch->add_xids[i]);
+		if (rc != LIM_OK) {
+			rc = wr_fail(db, LIM_E_ARG,
+				     rc == LIM_E_ARG     ? "XID %s is already on the warrant"
+				     : rc == LIM_E_LIMIT ? "XID %s: too many XIDs (at most 16)"
+							 : "malformed XID %s (a UUID is expected)",
+				     ch->add_xids[i]);
+			goto out;
+		}
+	}
 	if (targets_changed)
 		detail_targets(detail, WR_DETAIL_MAX + 1, w);
+	if (xids_changed)
+		detail_xids(detail, WR_DETAIL_MAX + 1, w);
 	if (detail[0] == '\0') {
 		rc = wr_fail(db, LIM_E_ARG, "nothing to change");
 		goto out;
@@ -426,6 +574,8 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct 
 	if ((rc = update_row(db, id, w)) != LIM_OK)
 		goto out;
 	if (targets_changed && (rc = write_targets(db, id, w)) != LIM_OK)
+		goto out;
+	if (xids_changed && (rc = write_xids(db, id, w)) != LIM_OK)
 		goto out;
 	if ((rc = wr_audit_append(db, liid, "warrant.modify", detail)) != LIM_OK)
 		goto out;
@@ -617,6 +767,36 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 		wr_fail(db, rc, "more than %zu warrants match", cap);
 	else if (rc == LIM_E_DB && db->msg[0] == '\0')
 		wr_fail(db, rc, "malformed warrant row");
+	if (rc != LIM_OK)
+		*n = 0;
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, struct wr_match *out,
+			   size_t *n)
+{
+	char x[WR_XID_STRLEN], t[24];
+	PGresult *r = NULL;
+	enum lim_err rc;
+	*n = 0;
+	if (!wr_xid_parse(xid, x))
+		return wr_fail(db, LIM_E_ARG, "malformed XID (a UUID is expected)");
+	wr_i64_str(t_us, t);
+	const char *prm[] = { x, t };
+	rc = wr_exec(db,
+		     "SELECT w.liid, w.scope, w.delivery FROM limf.warrants w"
+		     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
+		     " WHERE x.xid = $1::uuid AND " IN_FORCE,
+		     2, prm, &r);
+	if (rc == LIM_OK && PQntuples(r) > 1)
+		rc = wr_fail(db, LIM_E_DB, "XID %s: several warrants", x);
+	if (rc == LIM_OK && PQntuples(r) == 1) {
+		rc = add_match(r, 0, out, 1, n);
+		if (rc != LIM_OK)
+			rc = wr_fail(db, LIM_E_DB, "malformed warrant row");
+	}
+	PQclear(r);
 	if (rc != LIM_OK)
 		*n = 0;
 	return rc;

@@ -7,14 +7,19 @@
  *   warrants        LIID (unique), authority, authority reference, country, validity window,
  *                   status, scope, delivery destination, reason, created/modified by and at
  *   targets         one or more per warrant: the URI as entered, its kind and normalised form
+ *   warrant_xids    0..16 per warrant (schema v3): the X1/X2/X3 XIDs (UUID), each unique
+ *   cin_counter     one row (schema v3): the next CIN of every instance (wr_cin_reserve)
+ *   instances       one row per `limf capture` instance (schema v3): its last health report
  *   audit           append-only, hash-chained (see "Audit chain" below)
  *   triggers on warrants and targets NOTIFY limf_warrants (see "Change notifications")
  * Roles (fixed names, created by wr_db_provision or by a DBA with the same SQL):
  *   limf_admin      owns the database, the schema and every object; runs migrations
- *   limf_operator   the CLI: SELECT/INSERT/UPDATE warrants, SELECT/INSERT/DELETE targets,
- *                   SELECT audit, INSERT audit (os_user, liid, action, detail only)
- *   limf_service    capture/replay: SELECT warrants and targets, INSERT audit, LISTEN;
- *                   nothing else
+ *   limf_operator   the CLI: SELECT/INSERT/UPDATE warrants, SELECT/INSERT/DELETE targets and
+ *                   warrant_xids, SELECT audit and instances, INSERT audit (os_user, liid,
+ *                   action, detail only)
+ *   limf_service    capture/replay: SELECT warrants, targets and warrant_xids, INSERT audit,
+ *                   EXECUTE limf.cin_reserve and limf.instance_report, LISTEN; nothing else
+ *                   (no direct access to cin_counter or instances)
  * No non-admin role holds UPDATE, DELETE or TRUNCATE on audit, and triggers refuse them to
  * everyone (only a superuser disabling triggers can edit; `limf audit verify` detects it).
  * A transaction that inserts or updates a warrant, or inserts or deletes a target, cannot
@@ -49,6 +54,9 @@
 #define WR_UID_LEN      32   /* TS 33.180 F.2.1 UID */
 #define WR_HASH_LEN     32   /* audit chain: SHA-256 */
 #define WR_DETAIL_MAX   2048 /* audit detail text */
+#define WR_MAX_XIDS     16   /* XIDs per warrant (TS 103 221-1 tasks) */
+#define WR_XID_STRLEN   37   /* a UUID as text, 8-4-4-4-12 lower-case hex, with its NUL */
+#define WR_INSTANCE_MAX 64   /* a `limf capture` instance name */
 
 /* The fixed role names (see above). */
 #define WR_ROLE_ADMIN    "limf_admin"
@@ -120,11 +128,30 @@ struct wr_warrant {
 	int64_t created_at, modified_at;
 	size_t n_targets; /* 1..WR_MAX_TARGETS */
 	struct wr_target targets[WR_MAX_TARGETS];
+	size_t n_xids; /* 0..WR_MAX_XIDS (schema version 3), ordered */
+	char xids[WR_MAX_XIDS][WR_XID_STRLEN];
 };
 
 /* Adds target text to w (normalised; a duplicate of an existing target is LIM_E_ARG).
  * Does not touch the database. */
 enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri) LIM_WUR;
+
+/* XIDs (schema version 3). An XID is the UUID (RFC 4122 text form) that ETSI TS 103 221-1
+ * (X1) gives a task at a point of interception and that TS 103 221-2 puts in every X2/X3 PDU
+ * header: it ties a PDU to the warrant it serves. A warrant has 0..WR_MAX_XIDS of them (X1
+ * provisions one task per POI and per target identity: several XIDs for one warrant), each
+ * XID belongs to one warrant only, for ever (table limf.warrant_xids, primary key xid; a
+ * revoked warrant keeps its XIDs, so a stale PDU can never be attributed to a newer warrant).
+ * Parses s as 8-4-4-4-12 hexadecimal digits (either case, nothing around it; any version
+ * and variant: X1 mandates v4 but the XID is opaque to limf) into its canonical lower-case
+ * form. false when malformed. */
+bool wr_xid_parse(const char *s, char out[WR_XID_STRLEN]);
+/* The canonical text of a binary XID (the 16 octets of a TS 103 221-2 PDU header's XID field,
+ * RFC 4122 byte order), for wr_xid_decide. */
+void wr_xid_format(const uint8_t xid[16], char out[WR_XID_STRLEN]);
+/* Adds an XID to w (canonicalised; malformed LIM_E_PARSE, duplicate LIM_E_ARG, more than
+ * WR_MAX_XIDS LIM_E_LIMIT). Does not touch the database. */
+enum lim_err wr_warrant_add_xid(struct wr_warrant *w, const char *xid) LIM_WUR;
 /* Checks every field of w as wr_warrant_add would (LIM_E_ARG with a reason in msg, msgcap
  * bytes). */
 enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgcap) LIM_WUR;
@@ -188,8 +215,9 @@ enum lim_err wr_db_changes(struct wr_db *db, size_t *changed) LIM_WUR;
 
 /* ---- warrant changes (operator role); each is one transaction with its audit row ------------ */
 
-/* Inserts w (checked first; status forced to active; by/at fields ignored). Audit action
- * "warrant.add". Duplicate LIID is LIM_E_ARG. */
+/* Inserts w (checked first; status forced to active; by/at fields ignored) with its targets
+ * and XIDs. Audit action "warrant.add" (detail lists the XIDs too). Duplicate LIID, or an XID
+ * that another warrant holds, is LIM_E_ARG. */
 enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w) LIM_WUR;
 
 /* Reads one warrant with its targets. Unknown LIID is LIM_E_ARG. */
@@ -206,9 +234,15 @@ struct wr_change {
 	size_t n_add;
 	const char *const *del_targets;
 	size_t n_del;
+	const char *const *add_xids; /* schema version 3 */
+	size_t n_add_xids;
+	const char *const *del_xids;
+	size_t n_del_xids;
 };
 /* Applies ch to the warrant liid (locked FOR UPDATE, checked as a whole). A revoked warrant
- * cannot be modified. Audit action "warrant.modify" with the changed fields in detail. */
+ * cannot be modified. XIDs in add_xids are added (held by another warrant: LIM_E_ARG), those in
+ * del_xids removed (not on the warrant: LIM_E_ARG); a warrant may have none. Audit action
+ * "warrant.modify" with the changed fields in detail ("xids=..." when they changed). */
 enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid,
 			       const struct wr_change *ch) LIM_WUR;
 
@@ -258,6 +292,60 @@ struct wr_match {
  * it as no warrant. */
 enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n) LIM_WUR;
+
+/* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed
+ * LIM_E_ARG) when it is in force at t_us (active, valid_from <= t < valid_to). *n gets 1 with
+ * out filled, or 0 (unknown XID, or its warrant not in force: nothing may be delivered). Any
+ * error means "no decision" and *n is 0. Service role (SELECT on warrants and warrant_xids). */
+enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, struct wr_match *out,
+			   size_t *n) LIM_WUR;
+
+/* ---- scale-out: CINs and instance health (schema version 3, service role) ------------------ */
+
+/* Communication identity numbers (ETSI TS 102 232-1 CIN, 32 bits) for every `limf capture`
+ * instance sharing the database come from one counter row, limf.cin_counter, advanced by the
+ * SECURITY DEFINER function limf.cin_reserve(n) in a single UPDATE (row lock: concurrent
+ * callers, whichever connection or machine, serialise on it and get disjoint blocks). The
+ * service role may only EXECUTE that function: it cannot read, set back or reset the counter.
+ * CINs run 1..4294967295 (0 is never handed out); a block that would pass 4294967295 starts
+ * again at 1 (the wrap: counted in limf.cin_counter.wraps and audited as "cin.wrap"): a CIN
+ * is then reused after 2^32-1 calls of all LIIDs together, which the LEMF tells apart by
+ * their LIID and time stamps. Sequence numbers are per (LIID, CIN) and counted by the one
+ * instance that owns the call, so disjoint CINs are enough for them never to collide either.
+ * Reserves n (1..65536, else LIM_E_ARG) consecutive CINs; *first gets the first. Runs alone
+ * (not inside a transaction open on db, LIM_E_STATE), so that a reservation is committed, and
+ * never handed out again, before it is used. */
+#define WR_CIN_BLOCK_MAX 65536u
+enum lim_err wr_cin_reserve(struct wr_db *db, uint32_t n, uint32_t *first) LIM_WUR;
+
+/* One instance's health row (limf.instances). Reported by the instance (service role,
+ * through the SECURITY DEFINER function limf.instance_report: the row's seen_at and
+ * started_at come from the database server's clock, so staleness does not depend on the
+ * instances' clocks); read back by wr_instance_list (operator role). */
+struct wr_instance {
+	char name[WR_INSTANCE_MAX + 1]; /* 1..64 of [A-Za-z0-9._:@-] */
+	char host[WR_INSTANCE_MAX + 1]; /* informational */
+	int64_t pid;
+	bool running;        /* false: stopped cleanly (its last report) */
+	int64_t interval_ms; /* how often it reports: 100..3600000 */
+	uint64_t uptime_ms, frames, bytes, drops, calls, intercepted, kms_ok, kms_failed;
+	uint64_t links_up, links, spool_pending;
+	bool alarm;
+	const char *status_json; /* the instance's `limf status --json` object, or NULL; borrowed */
+	/* filled by wr_instance_list only */
+	int64_t started_at, seen_at; /* wr time, server clock */
+	int64_t age_ms;              /* now() - seen_at on the server */
+	bool stale;                  /* running and not seen for more than 3 intervals */
+};
+
+/* Upserts in's row (seen_at = the server's now(); started_at = now() - uptime). LIM_E_ARG for
+ * a malformed name or interval. */
+enum lim_err wr_instance_report(struct wr_db *db, const struct wr_instance *in) LIM_WUR;
+
+/* Calls fn for each instance ordered by name (in borrowed for the call, status_json
+ * included). fn returning non-zero stops. */
+enum lim_err wr_instance_list(struct wr_db *db, int (*fn)(void *ctx, const struct wr_instance *in),
+			      void *ctx) LIM_WUR;
 
 /* ---- audit --------------------------------------------------------------------------------- */
 

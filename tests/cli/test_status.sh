@@ -8,6 +8,8 @@
 #   2. silent clients (control socket and HTTP) do not stall the run: it ends on time, exit 0
 #   3. the socket file is removed at exit; `limf status` with nothing listening: exit 1
 #   4. start-up refusals: non-loopback metrics address, a control path that is not a socket
+#   5. `limf status --all` (the database's instance rows, schema v3): the run's row while it
+#      runs (counters, its whole status object) and after it (stopped, final counters)
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +61,7 @@ metrics = $3
 EOF
 }
 conf "$tmp/limf.conf" "$sock" "127.0.0.1:$mport"
+printf '[database]\nconninfo = %s\n' "$LIMF_DB_OPERATOR" >"$tmp/op.conf"
 
 A="sip:st$sfx@example.org" B="sip:bob$sfx@example.org" L="S$sfx"
 "$limf" warrant add --liid "$L" --authority Court --ref "R-$L" --country GB --from "$FROM" \
@@ -80,8 +83,8 @@ PY
 
 # ---- 1. mid-run
 t0=$(date +%s.%N)
-"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" --speed recorded \
-	>"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
+LIMF_HEALTH_INTERVAL_MS=500 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" \
+	--speed recorded --instance "st-$sfx" >"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
 cpid=$!
 wait_for "$tmp/cap.err" "first frame" && ok || { bad "capture did not start"; cat "$tmp/cap.err" >&2; }
 # silent clients: two on the control socket, one on the HTTP port (connect, send nothing)
@@ -162,6 +165,14 @@ except ConnectionResetError:
 print("answer:", n)
 PY
 has ctl_long "^answer: 0"
+# the same health, from the database (operator role)
+expect 0 all_json "$limf" status --all --json
+pyjson all_json "[(i['state'],i['stale'],i['interval_ms']) for i in j if i['name']=='st-$sfx']==[('running',False,500)]"
+pyjson all_json "[i for i in j if i['name']=='st-$sfx'][0]['frames'] > 0 and [i for i in j if i['name']=='st-$sfx'][0]['links']==2"
+pyjson all_json "[i for i in j if i['name']=='st-$sfx'][0]['status']['authorities'][0]['name']=='lemf1'"
+expect 0 all_text "$limf" status --all --config "$tmp/op.conf"
+has all_text "^INSTANCE  *STATE"
+has all_text "^st-$sfx  *running "
 # a second instance on the same socket is refused (the first keeps it)
 conf "$tmp/second.conf" "$sock" ""
 sed -i "s|^spool_dir = .*|spool_dir = $tmp/spool2|" "$tmp/second.conf"
@@ -191,6 +202,13 @@ expect 1 status_none_conf "$limf" status --config "$tmp/limf.conf" --json
 expect 2 status_usage "$limf" status
 expect 2 status_usage2 "$limf" status --socket "$sock" --config "$tmp/limf.conf"
 expect 0 status_help "$limf" status --help
+
+# ---- 5. the instance's last row: stopped, with its final counters
+expect 0 all_after "$limf" status --all --json
+pyjson all_after "[(i['state'],i['stale'],i['calls_intercepted'],i['spool_pending'],i['kms_ok']>=1) for i in j if i['name']=='st-$sfx']==[('stopped',False,1,0,True)]"
+expect 2 all_usage "$limf" status --all --socket "$sock"
+expect 2 all_usage2 "$limf" status --db "$LIMF_DB_OPERATOR"
+expect 1 all_unreachable "$limf" status --all --db "host=$tmp/nowhere dbname=limf user=limf_operator"
 
 # ---- 4. start-up refusals
 for addr in "0.0.0.0:$mport" "10.1.2.3:$mport" "example.org:$mport" "127.0.0.1:0" "127.0.0.1"; do

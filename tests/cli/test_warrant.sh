@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 2 (was 2)"
+has migrate "schema at version 3 (was 3)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$BUILD/pg"
 has local-status "export LIMF_DB="
@@ -145,6 +145,55 @@ expect 0 conf-audit env -u LIMF_DB "$limf" audit --config "$tmp/op.conf" verify
 printf '[database]\nconnifo = x\n' >"$tmp/bad.conf"
 expect 1 conf-bad "$limf" audit --config "$tmp/bad.conf" verify
 has conf-bad "bad.conf:2: unknown key 'connifo'"
+
+# XIDs (schema v3; ETSI TS 103 221 X1/X2/X3 task identifiers): --xid on add and modify,
+# canonical lower case, shown by show/list (text and JSON), unique among warrants, audited
+X1=$(printf '%08x-aaaa-4bbb-8ccc-000000000001' $$) X2=$(printf '%08x-aaaa-4bbb-8ccc-000000000002' $$)
+X3=$(printf '%08x-aaaa-4bbb-8ccc-000000000003' $$)
+X2U=$(tr a-f A-F <<<"$X2")
+expect 0 xid-add "$limf" warrant add --liid "$L-X" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri+cc --delivery d \
+	--target tel:+4477 --xid "$X2U" --xid "$X1" --json
+pyjson xid-add "j['xids']==['$X1','$X2']"
+expect 0 xid-show "$limf" warrant show "$L-X"
+has xid-show "^xid  *$X1"
+has xid-show "^xid  *$X2"
+expect 0 xid-list "$limf" warrant list
+has xid-list "$L-X .* xid=$X1,$X2"
+expect 0 xid-list-json "$limf" warrant list --json
+pyjson xid-list-json "[w['xids'] for w in j if w['liid']=='$L-X']==[['$X1','$X2']]"
+pyjson xid-list-json "all(w['xids']==[] for w in j if w['liid'].startswith('$L-') and w['liid']!='$L-X')"
+snap xbefore
+expect 1 xid-malformed "$limf" warrant add --liid "$L-Y" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri --delivery d --target tel:+4478 \
+	--xid "not-a-uuid"
+has xid-malformed "not a UUID"
+expect 1 xid-short "$limf" warrant add --liid "$L-Y" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri --delivery d --target tel:+4478 \
+	--xid "${X1%?}"
+expect 1 xid-twice "$limf" warrant add --liid "$L-Y" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri --delivery d --target tel:+4478 \
+	--xid "$X3" --xid "$X3"
+has xid-twice "given twice"
+expect 1 xid-taken "$limf" warrant add --liid "$L-Y" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri --delivery d --target tel:+4478 \
+	--xid "$X3" --xid "$X2"
+has xid-taken "belongs to another warrant"
+expect 1 xid-mod-bad "$limf" warrant modify "$L-X" --xid "1234"
+has xid-mod-bad "not a UUID"
+expect 1 xid-mod-dup "$limf" warrant modify "$L-X" --xid "$X1"
+has xid-mod-dup "already on the warrant"
+expect 1 xid-mod-absent "$limf" warrant modify "$L-X" --remove-xid "$X3"
+has xid-mod-absent "not on warrant"
+snap xafter
+if cmp -s "$tmp/snap.xbefore" "$tmp/snap.xafter"; then ok; else bad "bad XIDs changed the store"; diff "$tmp/snap.xbefore" "$tmp/snap.xafter" | head >&2; fi
+expect 0 xid-modify "$limf" warrant modify "$L-X" --xid "$X3" --remove-xid "$X1"
+expect 0 xid-modified "$limf" warrant show "$L-X" --json
+pyjson xid-modified "j['xids']==['$X2','$X3']"
+expect 0 xid-audit "$limf" audit list --liid "$L-X" --json
+pyjson xid-audit "[r['action'] for r in j]==['warrant.add','warrant.modify']"
+pyjson xid-audit "'xids=$X1,$X2' in j[0]['detail'] and 'xids=$X2,$X3' in j[1]['detail']"
+expect 2 xid-status-usage "$limf" warrant suspend "$L-X" --xid "$X1"
 
 # usage errors
 expect 2 warrant-usage "$limf" warrant
