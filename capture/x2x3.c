@@ -10,9 +10,9 @@
 const char *cap_x2x3_rej_name(enum cap_x2x3_rej r)
 {
 	static const char *const names[CAP_X2X3_R__COUNT] = {
-		"ok",        "more",       "trunc",    "version",   "type",
-		"hdrlen",    "paylen",     "attr_trunc", "attr_len", "attr_dup",
-		"attr_many", "keepalive",  "trailing",
+		"ok",        "more",      "trunc",      "version",  "type",
+		"hdrlen",    "paylen",    "attr_trunc", "attr_len", "attr_dup",
+		"attr_many", "keepalive", "trailing",
 	};
 	return (unsigned)r < CAP_X2X3_R__COUNT ? names[r] : "unknown";
 }

@@ -43,10 +43,10 @@
 #define CAP_X2X3_VERSION     5  /* what the encoder writes by default */
 #define CAP_X2X3_VERSION_MIN 1
 #define CAP_X2X3_VERSION_MAX 5
-#define CAP_X2X3_MAX_HEADER  4096    /* header length cap (fixed part + attributes) */
-#define CAP_X2X3_MAX_PAYLOAD 262144  /* payload length cap (a SIP message, an IP packet) */
-#define CAP_X2X3_MAX_ATTRS   64      /* attributes per PDU */
-#define CAP_X2X3_MAX_TARGETS 4       /* matched / other target identifiers kept */
+#define CAP_X2X3_MAX_HEADER  4096   /* header length cap (fixed part + attributes) */
+#define CAP_X2X3_MAX_PAYLOAD 262144 /* payload length cap (a SIP message, an IP packet) */
+#define CAP_X2X3_MAX_ATTRS   64     /* attributes per PDU */
+#define CAP_X2X3_MAX_TARGETS 4      /* matched / other target identifiers kept */
 
 enum cap_x2x3_type {
 	CAP_X2X3_X2 = 1,
@@ -191,35 +191,35 @@ size_t cap_x2x3_stream_held(const struct cap_x2x3_stream *s);
 #define CAP_X2X3_MAX_POIS  64 /* POIs with counters of their own (by certificate name) */
 
 struct cap_x2x3_srv_cfg {
-	const char *listen;  /* "ADDR:PORT" ("[v6]:PORT"), port 0 = any (cap_x2x3_srv_port) */
-	const char *ca;      /* PEM: the CA that signs the POIs' certificates (required) */
-	const char *cert;    /* PEM: this listener's certificate (chain) */
-	const char *key;     /* PEM: its private key */
-	size_t max_conns;    /* 0 = 16; at most CAP_X2X3_MAX_CONNS */
-	size_t max_pdu;      /* 0 = CAP_X2X3_MAX_HEADER + 65536 */
-	uint64_t hs_ms;      /* a TLS handshake must finish within this (0 = 10 s) */
+	const char *listen; /* "ADDR:PORT" ("[v6]:PORT"), port 0 = any (cap_x2x3_srv_port) */
+	const char *ca;     /* PEM: the CA that signs the POIs' certificates (required) */
+	const char *cert;   /* PEM: this listener's certificate (chain) */
+	const char *key;    /* PEM: its private key */
+	size_t max_conns;   /* 0 = 16; at most CAP_X2X3_MAX_CONNS */
+	size_t max_pdu;     /* 0 = CAP_X2X3_MAX_HEADER + 65536 */
+	uint64_t hs_ms;     /* a TLS handshake must finish within this (0 = 10 s) */
 };
 
 /* Counters of one POI (the subject CN of its certificate, else its address). */
 struct cap_x2x3_poi {
 	char name[64];
-	uint64_t conns;               /* connections accepted (handshake done) */
-	uint64_t x2, x3, ka, ka_ack;  /* PDUs by type */
-	uint64_t bytes;               /* PDU octets received */
-	uint64_t rejected, cut;       /* connections closed for a rejected PDU / mid-PDU */
+	uint64_t conns;              /* connections accepted (handshake done) */
+	uint64_t x2, x3, ka, ka_ack; /* PDUs by type */
+	uint64_t bytes;              /* PDU octets received */
+	uint64_t rejected, cut;      /* connections closed for a rejected PDU / mid-PDU */
 };
 
 struct cap_x2x3_stats {
-	uint64_t accepted;                   /* TCP connections accepted */
-	uint64_t tls_failed;                 /* handshakes failed (bad or missing certificate...) */
-	uint64_t refused_full;               /* closed at once: max_conns connections open */
-	uint64_t closed;                     /* connections ended (any reason) */
-	uint64_t cut;                        /* ended in the middle of a PDU */
-	uint64_t pdus, bytes;                /* PDUs decoded, their octets */
-	uint64_t x2, x3, ka, ka_ack;         /* by type */
-	uint64_t ka_answered;                /* keep-alive acks sent */
-	uint64_t rej[CAP_X2X3_R__COUNT];     /* PDUs rejected, by reason (connection closed) */
-	size_t active;                       /* connections open now (handshake done) */
+	uint64_t accepted;               /* TCP connections accepted */
+	uint64_t tls_failed;             /* handshakes failed (bad or missing certificate...) */
+	uint64_t refused_full;           /* closed at once: max_conns connections open */
+	uint64_t closed;                 /* connections ended (any reason) */
+	uint64_t cut;                    /* ended in the middle of a PDU */
+	uint64_t pdus, bytes;            /* PDUs decoded, their octets */
+	uint64_t x2, x3, ka, ka_ack;     /* by type */
+	uint64_t ka_answered;            /* keep-alive acks sent */
+	uint64_t rej[CAP_X2X3_R__COUNT]; /* PDUs rejected, by reason (connection closed) */
+	size_t active;                   /* connections open now (handshake done) */
 	size_t n_poi;
 	struct cap_x2x3_poi poi[CAP_X2X3_MAX_POIS];
 };
@@ -249,8 +249,7 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
  * bounded number per connection per step, so one POI cannot starve the loop), answers
  * keep-alives, closes connections that sent a rejected PDU, timed out their handshake or went
  * away. pfd/n: what cap_x2x3_srv_pollfds filled (revents from poll). now_ms: monotonic. */
-void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n,
-		       uint64_t now_ms);
+void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms);
 const struct cap_x2x3_stats *cap_x2x3_srv_stats(const struct cap_x2x3_srv *s);
 void cap_x2x3_srv_free(struct cap_x2x3_srv *s); /* NULL is a no-op; closes everything */
 

@@ -8,10 +8,10 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,8 @@ struct cap_x2x3_srv {
 	struct cap_x2x3_stats st;
 };
 
-static void set_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void set_why(char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -310,8 +311,7 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 			}
 		if (!c || nonblock(fd) != 0) {
 			s->st.refused_full++;
-			lim_warn("x2x3: %zu connections open: a new one is refused",
-				 s->max_conns);
+			lim_warn("x2x3: %zu connections open: a new one is refused", s->max_conns);
 			close(fd);
 			continue;
 		}
@@ -383,9 +383,10 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 		break;
 	default:
 		s->st.tls_failed++;
-		lim_warn("x2x3: %s: TLS handshake failed (certificate not signed by the X2/X3 CA?): "
-			 "%s",
-			 c->peer, ssl_err());
+		lim_warn(
+			"x2x3: %s: TLS handshake failed (certificate not signed by the X2/X3 CA?): "
+			"%s",
+			c->peer, ssl_err());
 		break;
 	}
 	conn_close(s, c, "handshake");
@@ -531,8 +532,7 @@ static void serve(struct cap_x2x3_srv *s, struct conn *c)
 }
 
 /* see x2x3.h */
-void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n,
-		       uint64_t now_ms)
+void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms)
 {
 	for (size_t k = 0; k < n; k++)
 		if (pfd[k].fd == s->lfd && (pfd[k].revents & POLLIN))

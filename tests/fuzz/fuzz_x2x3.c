@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (cap_x2x3_decode(re, n, &q) != CAP_X2X3_OK || q.type != p.type ||
 			    q.present != p.present || q.seq != p.seq || q.ts_nsec != p.ts_nsec ||
 			    q.sport != p.sport || q.payload.len != p.payload.len ||
-			    memcmp(q.xid, p.xid, 16) != 0 ||
-			    memcmp(q.src.a, p.src.a, 16) != 0)
+			    memcmp(q.xid, p.xid, 16) != 0 || memcmp(q.src.a, p.src.a, 16) != 0)
 				abort();
 		}
 	} else if (r == CAP_X2X3_MORE || r >= CAP_X2X3_R__COUNT || p.payload.len || p.n_attr) {

@@ -12,7 +12,9 @@ static const uint8_t XID[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
 
 static struct cap_x2x3_pdu full(int v6)
 {
-	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t s6[16] = {
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+	};
 	static const char sip[] = "INVITE sip:bob@example.org SIP/2.0\r\n";
 	struct cap_x2x3_pdu p;
 	memset(&p, 0, sizeof p);
@@ -73,13 +75,15 @@ static void t_x2x3_roundtrip(void)
 		CHECK(out.format == CAP_X2X3_FMT_SIP && out.direction == CAP_X2X3_DIR_FROM_TARGET);
 		CHECK(memcmp(out.xid, XID, 16) == 0 && memcmp(out.corr, in.corr, 8) == 0);
 		CHECK(out.present == in.present && out.n_attr == 13);
-		CHECK(rd_eq(out.did, in.did) && rd_eq(out.nfid, in.nfid) && rd_eq(out.ipid, in.ipid));
+		CHECK(rd_eq(out.did, in.did) && rd_eq(out.nfid, in.nfid) &&
+		      rd_eq(out.ipid, in.ipid));
 		CHECK(out.seq == 0xdeadbeef && out.ts_sec == 1759448872 &&
 		      out.ts_nsec == 999999999);
 		CHECK(out.src.family == (v6 ? 6 : 4) && out.dst.family == out.src.family);
 		CHECK(memcmp(out.src.a, in.src.a, 16) == 0 && memcmp(out.dst.a, in.dst.a, 16) == 0);
 		CHECK(out.sport == 5060 && out.dport == 65535 && out.proto == 17);
-		CHECK(out.n_mti == 2 && rd_eq(out.mti[0], in.mti[0]) && rd_eq(out.mti[1], in.mti[1]));
+		CHECK(out.n_mti == 2 && rd_eq(out.mti[0], in.mti[0]) &&
+		      rd_eq(out.mti[1], in.mti[1]));
 		CHECK(out.n_oti == 1 && rd_eq(out.oti[0], in.oti[0]));
 		CHECK(rd_eq(out.payload, in.payload));
 		/* too small a buffer */
@@ -101,9 +105,9 @@ static void t_x2x3_layout(void)
 		0x00, 0x05, 0x00, 0x03,                         /* version 5, keep-alive */
 		0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, /* header 48, payload 0 */
 		0x00, 0x00, 0x00, 0x00,                         /* format, direction */
-		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef, 0x80, 0x11, 0x22, 0x33,
-		0x44, 0x55, 0x66, 0x77,                         /* XID */
-		0, 0, 0, 0, 0, 0, 0, 9,                         /* correlation ID */
+		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
+		0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, /* XID */
+		0,    0,    0,    0,    0,    0,    0,    9,    /* correlation ID */
 		0x00, 0x08, 0x00, 0x04, 0x00, 0x00, 0x01, 0x02, /* sequence number 258 */
 	};
 	struct cap_x2x3_pdu p, q;
@@ -125,7 +129,12 @@ static void t_x2x3_layout(void)
 	{
 		uint8_t u[sizeof ka + 12];
 		memcpy(u, ka, sizeof ka);
-		memcpy(u + sizeof ka, "\x00\x63\x00\x02" "zz" "\x00\x04\x00\x02" "yy", 12);
+		memcpy(u + sizeof ka,
+		       "\x00\x63\x00\x02"
+		       "zz"
+		       "\x00\x04\x00\x02"
+		       "yy",
+		       12);
 		u[7] = 48 + 12;
 		CHECK(cap_x2x3_decode(u, sizeof u, &p) == CAP_X2X3_OK && p.n_attr == 3 &&
 		      p.seq == 258);
@@ -146,8 +155,7 @@ static void t_x2x3_reject(void)
 	size_t len, hl;
 	CHECK(cap_x2x3_encode(&in, good, sizeof good, &len) == LIM_OK);
 	hl = len - in.payload.len;
-#define REJ(want)                                                                                  \
-	CHECK(cap_x2x3_decode(b, n, &p) == (want) && p.payload.len == 0 && p.n_attr == 0)
+#define REJ(want) CHECK(cap_x2x3_decode(b, n, &p) == (want) && p.payload.len == 0 && p.n_attr == 0)
 	/* truncated: in the fixed header, in the attributes, in the payload */
 	for (size_t n = 0; n < len; n++) {
 		enum cap_x2x3_rej r;
@@ -254,7 +262,12 @@ static void t_x2x3_reject(void)
 		set32(b + 4, 68);
 		REJ(CAP_X2X3_R_ATTR_DUP);
 		/* matched target identifiers may repeat */
-		memcpy(b + 40, "\x00\x11\x00\x02" "ab" "\x00\x11\x00\x02" "cd", 12);
+		memcpy(b + 40,
+		       "\x00\x11\x00\x02"
+		       "ab"
+		       "\x00\x11\x00\x02"
+		       "cd",
+		       12);
 		n = 52;
 		set32(b + 4, 52);
 		CHECK(cap_x2x3_decode(b, n, &p) == CAP_X2X3_OK && p.n_mti == 2);
