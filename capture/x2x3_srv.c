@@ -37,7 +37,8 @@ struct conn {
 	char peer[64];
 	bool again; /* work left (TLS-buffered octets, PDUs not yet delivered) */
 	uint8_t out[OUT_MAX];
-	size_t out_len; /* keep-alive acks waiting to be written */
+	size_t out_len;   /* keep-alive acks waiting to be written */
+	size_t out_retry; /* octets of an SSL_write to retry as it was (0: none) */
 };
 
 struct cap_x2x3_srv {
@@ -392,19 +393,23 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 	conn_close(s, c, "handshake");
 }
 
-/* Writes what is queued; false when the connection must close. */
+/* Writes what is queued; false when the connection must close. A write that could not finish
+ * is retried with the same length (OpenSSL's rule), acks queued meanwhile go after it. */
 static bool flush_out(struct conn *c)
 {
-	int r;
-	if (!c->out_len)
-		return true;
-	r = SSL_write(c->ssl, c->out, (int)c->out_len);
-	if (r > 0) {
-		c->out_len = 0;
-		return true;
+	while (c->out_len) {
+		size_t n = c->out_retry ? c->out_retry : c->out_len;
+		int r = SSL_write(c->ssl, c->out, (int)n);
+		if (r <= 0) {
+			r = SSL_get_error(c->ssl, r);
+			c->out_retry = n;
+			return r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE;
+		}
+		c->out_retry = 0;
+		memmove(c->out, c->out + n, c->out_len - n);
+		c->out_len -= n;
 	}
-	r = SSL_get_error(c->ssl, r);
-	return r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE;
+	return true;
 }
 
 /* Keep-alive: answered with a keep-alive acknowledgement echoing its sequence number (as

@@ -70,6 +70,8 @@ spool_dir = $tmp/spool
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+[service]
+control_socket = $tmp/ctl.sock
 [x2x3]
 ca   = $tmp/ca1/ca.pem
 cert = $tmp/mf.pem
@@ -181,14 +183,28 @@ expect 0 poi2 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$D" --seed 75 --out
 	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-xid "$XID2"
 has poi2 "acknowledged"
 kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
+# limf status shows the X2/X3 input as a live source (frames: PDUs fed to the pipeline)
+expect 0 status "$limf" status --socket "$tmp/ctl.sock" --json
+pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] == 1230 and s['bytes'] > 100000]"
+# c. max_conns (8) idle TCP connections and one more: the ninth is refused at once
+python3 - "$port" >"$tmp/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(9)]
+time.sleep(2.5)
+PY
+hpid=$!
 sleep 1
+kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 kill -TERM "$cpid"
 wait "$cpid"
 rc=$?
 cpid=''
 [ "$rc" -eq 0 ] && ok || { bad "limf capture: exit $rc"; tail -20 "$tmp/cap.err" >&2; }
 grep "limf capture" "$tmp/cap.err" | grep -E "x2x3|intercepted" >&2
+wait "$hpid"
+hpid=''
 grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
+grep -Eq "x2x3: connections 14 tls_failed 1 refused_full 1 " "$tmp/cap.err" && ok || bad "refused_full"
 grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
 grep -Eq "x2x3: rejected .*version 1 " "$tmp/cap.err" && ok || bad "garbage not counted"
 grep -Eq "x2x3: connections .* cut 1 active 0" "$tmp/cap.err" && ok || bad "cut PDU not counted"

@@ -24,6 +24,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -124,6 +125,7 @@ static void tls_open(struct poi *p)
 	struct timeval tv = { 15, 0 };
 	const struct gen_x2x3_opts *o = p->o;
 	split(o->connect, host, sizeof host, port, sizeof port);
+	signal(SIGPIPE, SIG_IGN); /* a closed connection is an error return, not a kill */
 	if (!o->ca || !o->cert || !o->key)
 		gen_die("--x2x3 needs --x2x3-ca, --x2x3-cert and --x2x3-key");
 	p->ctx = SSL_CTX_new(TLS_client_method());
