@@ -1,8 +1,20 @@
 /* test_capture x2x3_*: the X2/X3 PDU codec and stream reassembly (ETSI TS 103 221-2 s5).
  * Round trips of every field and attribute, a hand-built PDU checked octet by octet, every
- * rejection, PDUs split at every offset and coalesced, the stream's caps. The TLS listener
- * runs in tests/cli/test_x2x3.sh against limf-gen as a POI. */
+ * rejection, PDUs split at every offset and coalesced, the stream's caps; the TLS listener
+ * in-process against OpenSSL clients (certificates made here): delivery, keep-alive acks,
+ * garbage, a foreign CA, the handshake timeout, the connection cap. tests/cli/test_x2x3.sh
+ * runs it inside `limf capture` against limf-gen as a POI. */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture/x2x3.h"
 #include "tests/unit/capture_suites.h"
@@ -380,10 +392,292 @@ static void t_x2x3_stream(void)
 	}
 }
 
+/* ------------------------------------------------------------------ the listener */
+
+struct t_pki {
+	EVP_PKEY *key;
+	X509 *crt;
+};
+
+static void t_issue(struct t_pki *out, const char *cn, const struct t_pki *ca, long serial)
+{
+	X509_NAME *n;
+	out->key = EVP_EC_gen("P-256");
+	out->crt = X509_new();
+	CHECK(out->key && out->crt);
+	X509_set_version(out->crt, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(out->crt), serial);
+	X509_gmtime_adj(X509_getm_notBefore(out->crt), -60);
+	X509_gmtime_adj(X509_getm_notAfter(out->crt), 3600);
+	X509_set_pubkey(out->crt, out->key);
+	n = X509_get_subject_name(out->crt);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(out->crt, ca ? X509_get_subject_name(ca->crt) : n);
+	if (!ca) {
+		BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+		bc->ca = 1;
+		X509_add1_ext_i2d(out->crt, NID_basic_constraints, bc, 1, 0);
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	CHECK(X509_sign(out->crt, ca ? ca->key : out->key, EVP_sha256()) > 0);
+}
+
+static void t_pem(const char *name, const struct t_pki *k, char crt[600], char key[600])
+{
+	FILE *f;
+	snprintf(crt, 600, "%s/x2x3_%s.pem", t_outdir(), name);
+	snprintf(key, 600, "%s/x2x3_%s.key", t_outdir(), name);
+	f = fopen(crt, "w");
+	CHECK(f && PEM_write_X509(f, k->crt) == 1);
+	if (f)
+		fclose(f);
+	f = fopen(key, "w");
+	CHECK(f && PEM_write_PrivateKey(f, k->key, NULL, NULL, 0, NULL, NULL) == 1);
+	if (f)
+		fclose(f);
+}
+
+static void t_free(struct t_pki *k)
+{
+	EVP_PKEY_free(k->key);
+	X509_free(k->crt);
+}
+
+struct t_got {
+	size_t n;
+	uint16_t type[8];
+	size_t plen[8];
+	char poi[64];
+};
+
+static void t_on(void *ctx, const struct cap_x2x3_in *in)
+{
+	struct t_got *g = ctx;
+	if (g->n < 8) {
+		g->type[g->n] = in->pdu->type;
+		g->plen[g->n] = in->pdu->payload.len;
+	}
+	g->n++;
+	snprintf(g->poi, sizeof g->poi, "%s", in->poi);
+}
+
+static uint64_t t_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One turn of a service loop: poll the listener's fds for up to ms, then step. */
+static void t_pump(struct cap_x2x3_srv *s, int ms)
+{
+	struct pollfd pfd[1 + CAP_X2X3_MAX_CONNS];
+	size_t n = cap_x2x3_srv_pollfds(s, pfd, sizeof pfd / sizeof pfd[0]);
+	(void)poll(pfd, (nfds_t)n, ms);
+	cap_x2x3_srv_step(s, pfd, n, t_ms());
+}
+
+static int t_connect(uint16_t port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* A TLS client with the given certificate; drives the server while it handshakes. NULL when
+ * the handshake fails (the server refused the certificate). */
+static SSL *t_client(struct cap_x2x3_srv *s, SSL_CTX **cctx, const struct t_pki *me, int *fd)
+{
+	SSL *c;
+	*cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_use_certificate(*cctx, me->crt);
+	SSL_CTX_use_PrivateKey(*cctx, me->key);
+	SSL_CTX_set_verify(*cctx, SSL_VERIFY_NONE, NULL); /* the MF's side: tests/cli */
+	*fd = t_connect(cap_x2x3_srv_port(s));
+	c = SSL_new(*cctx);
+	SSL_set_fd(c, *fd);
+	for (int i = 0; i < 300; i++) {
+		int r = SSL_connect(c);
+		if (r == 1) {
+			/* TLS 1.3: the server judges the certificate after the client's Finished;
+			 * a refused one shows as an alert on the first read */
+			char b;
+			for (int k = 0; k < 20; k++) {
+				t_pump(s, 5);
+				r = SSL_read(c, &b, 1);
+				if (r <= 0 && SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
+					goto fail;
+			}
+			return c;
+		}
+		if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ &&
+		    SSL_get_error(c, r) != SSL_ERROR_WANT_WRITE)
+			break;
+		t_pump(s, 5);
+	}
+fail:
+	SSL_free(c);
+	close(*fd);
+	SSL_CTX_free(*cctx);
+	*cctx = NULL;
+	return NULL;
+}
+
+static void t_x2x3_srv(void)
+{
+	struct t_pki ca, mf, poi, other_ca, rogue;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600];
+	struct cap_x2x3_srv_cfg cfg;
+	struct cap_x2x3_srv *s = NULL;
+	struct t_got got;
+	char why[256] = "";
+	SSL_CTX *cctx = NULL;
+	SSL *c;
+	int fd, idle[3];
+	static uint8_t buf[8192];
+	size_t n = 0, l;
+
+	t_issue(&ca, "test CA", NULL, 1);
+	t_issue(&other_ca, "other CA", NULL, 2);
+	t_issue(&mf, "mf", &ca, 3);
+	t_issue(&poi, "poi-a", &ca, 4);
+	t_issue(&rogue, "rogue", &other_ca, 5);
+	t_pem("ca", &ca, ca_pem, ca_key);
+	t_pem("mf", &mf, mf_pem, mf_key);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = ca_pem;
+	cfg.cert = mf_pem;
+	cfg.key = mf_key;
+	cfg.max_conns = 2;
+	cfg.hs_ms = 300;
+	memset(&got, 0, sizeof got);
+	/* bad configurations */
+	cfg.listen = "127.0.0.1";
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_E_ARG && !s);
+	cfg.listen = "127.0.0.1:0";
+	cfg.key = ca_key; /* not the certificate's key */
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_E_CRYPTO && !s);
+	CHECK(strstr(why, "key") != NULL);
+	cfg.key = mf_key;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
+	if (!s)
+		goto out;
+	CHECK(cap_x2x3_srv_port(s) != 0);
+
+	/* a good POI: X2, keep-alive, X3 in one write; then the keep-alive's ack */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL);
+	if (c) {
+		struct cap_x2x3_pdu a = full(0), k;
+		struct cap_x2x3_stream *rx = NULL;
+		bool acked = false;
+		memset(&k, 0, sizeof k);
+		k.version = 5;
+		k.type = CAP_X2X3_KEEPALIVE;
+		k.present = 1u << CAP_X2X3_A_SEQ;
+		k.seq = 77;
+		CHECK(cap_x2x3_encode(&a, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		CHECK(cap_x2x3_encode(&k, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		a.type = CAP_X2X3_X3;
+		a.format = CAP_X2X3_FMT_RTP;
+		CHECK(cap_x2x3_encode(&a, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		CHECK(SSL_write(c, buf, (int)n) == (int)n);
+		CHECK(cap_x2x3_stream_new(1024, &rx) == LIM_OK);
+		for (int i = 0; i < 200 && !acked; i++) {
+			uint8_t *w;
+			size_t room;
+			int r;
+			struct cap_x2x3_pdu ack;
+			t_pump(s, 5);
+			cap_x2x3_stream_space(rx, &w, &room);
+			r = SSL_read(c, w, (int)room);
+			if (r > 0)
+				cap_x2x3_stream_commit(rx, (size_t)r);
+			if (cap_x2x3_stream_next(rx, &ack) == CAP_X2X3_OK)
+				acked = ack.type == CAP_X2X3_KEEPALIVE_ACK && ack.seq == 77 &&
+					ack.payload_len == 0;
+		}
+		CHECK(acked);
+		cap_x2x3_stream_free(rx);
+		CHECK(got.n == 2 && got.type[0] == CAP_X2X3_X2 && got.type[1] == CAP_X2X3_X3);
+		CHECK(got.plen[0] == a.payload.len && strcmp(got.poi, "poi-a") == 0);
+		/* then garbage: the connection is closed and counted */
+		static const char junk[] = "\x7f\x7f not a PDU at all, 40 octets or more......";
+		CHECK(SSL_write(c, junk, (int)sizeof junk - 1) == (int)sizeof junk - 1);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+	}
+	{
+		const struct cap_x2x3_stats *st = cap_x2x3_srv_stats(s);
+		CHECK(st->rej[CAP_X2X3_R_VERSION] == 1 && st->active == 0 && st->closed == 1);
+		CHECK(st->x2 == 1 && st->x3 == 1 && st->ka == 1 && st->ka_answered == 1);
+		CHECK(st->n_poi == 1 && st->poi[0].rejected == 1 && st->poi[0].conns == 1);
+		CHECK(st->poi[0].bytes == n && st->bytes == n && st->cut == 0);
+	}
+	/* a POI whose certificate another CA signed */
+	c = t_client(s, &cctx, &rogue, &fd);
+	CHECK(c == NULL);
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 1);
+	/* a POI that stops in the middle of a PDU and goes away */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK(SSL_write(c, buf, 60) == 60);
+		for (int i = 0; i < 10; i++)
+			t_pump(s, 5);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+		CHECK(cap_x2x3_srv_stats(s)->cut == 1 && cap_x2x3_srv_stats(s)->poi[0].cut == 1);
+	}
+	/* the connection cap (2) and the handshake timeout (300 ms): three silent TCP peers */
+	for (int i = 0; i < 3; i++) {
+		idle[i] = t_connect(cap_x2x3_srv_port(s));
+		t_pump(s, 5);
+	}
+	CHECK(cap_x2x3_srv_stats(s)->refused_full == 1);
+	{
+		uint64_t t0 = t_ms();
+		while (t_ms() - t0 < 600)
+			t_pump(s, 20);
+	}
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3);
+	for (int i = 0; i < 3; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+out:
+	cap_x2x3_srv_free(s);
+	t_free(&ca);
+	t_free(&other_ca);
+	t_free(&mf);
+	t_free(&poi);
+	t_free(&rogue);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
 	{ "x2x3_reject", t_x2x3_reject },
 	{ "x2x3_stream", t_x2x3_stream },
+	{ "x2x3_srv", t_x2x3_srv },
 	{ NULL, NULL },
 };
