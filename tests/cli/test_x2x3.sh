@@ -147,6 +147,16 @@ PY
 expect 0 li5g_fields python3 "$tmp/li5g.py" "$XID1" "$tmp/li5g.txt" "$tmp/a.pcap"
 has li5g_fields "X2/X3 PDUs .* equal the call pcap"
 cat "$tmp/out" >&2
+# IPv6 addresses, SIP over TCP and the --x2x3-ip payload format (whole IPv6 packets): no
+# malformed PDU, every PDU dissected as 5GLI, the payload's own dissectors under it
+expect 0 gen_pcap6 "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 76 --ipv6 --tcp \
+	--out "$tmp/a6.pcap" --x2x3-pcap "$tmp/a6.x2x3.pcap" --x2x3-ip
+tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y '_ws.malformed || _ws.expert.severity >= "warning"' \
+	>"$tmp/ts_bad6" 2>"$tmp/ts_bad6.err"
+[ "$?" -eq 0 ] && [ ! -s "$tmp/ts_bad6" ] && ok || { bad "tshark (IPv6/TCP): malformed or expert warnings"; head "$tmp/ts_bad6" >&2; }
+n6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 2 && li5g.pf == 6 && ipv6 && udp' 2>/dev/null | wc -l)
+s6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 1 && li5g.pf == 9 && sip && li5g.srcipv6 && li5g.ipproto == 6' 2>/dev/null | wc -l)
+[ "$n6" -eq 600 ] && [ "$s6" -ge 14 ] && ok || bad "tshark (IPv6/TCP): $n6 X3 IPv6 packets, $s6 X2 SIP over TCP"
 
 # ---- b/c. limf capture --x2x3 with POIs
 "$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --record "$tmp/ev" \
@@ -178,9 +188,9 @@ has poi1 "xid $XID1 pdus [1-9][0-9]* .* acknowledged"
 kill -0 "$hpid" 2>/dev/null && ok || bad "the cut POI was not still connected during poi1"
 wait "$hpid" && ok || bad "cut POI: exit status"
 hpid=''
-# a second good POI after all that, IPv6 and SIP over TCP at the POI
+# a second good POI after all that: IPv6, SIP over TCP at the POI, X3 as IPv6 packets
 expect 0 poi2 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$D" --seed 75 --out "$tmp/d.pcap" --ipv6 --tcp \
-	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-xid "$XID2"
+	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-xid "$XID2" --x2x3-ip
 has poi2 "acknowledged"
 kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 # limf status shows the X2/X3 input as a live source (frames: PDUs fed to the pipeline)

@@ -1,7 +1,9 @@
 /* limf-gen as a POI (see gen_x2x3.h): reads the pcap it just wrote through capture/'s decoder
  * and call table (so TCP-framed and fragmented SIP come out whole) and turns, in capture order,
  *   each SIP message  -> an X2 PDU, payload format 9 (SIP message)
- *   each SRTP/SRTCP packet bound to a call -> an X3 PDU, payload format 8 (RTP packet)
+ *   each SRTP/SRTCP packet bound to a call -> an X3 PDU, payload format 8 (RTP packet), or
+ *     with --x2x3-ip format 5/6 (the IPv4/IPv6 packet: header, UDP header with its checksum,
+ *     the RTP packet)
  * with the conditional attributes (TS 103 221-2 s5.3) sequence number, timestamp (the packet's
  * capture time), source/destination IPv4 or IPv6 address and port, IP protocol (6 or 17) and
  * NFID "limf-gen"; XID --x2x3-xid (else one derived from --seed); correlation ID = the call's
@@ -270,6 +272,64 @@ static void pdu(struct poi *p, uint16_t type, uint16_t fmt, uint64_t ts, uint64_
 	out_poi(p, p->buf, len);
 }
 
+static uint32_t csum_add(uint32_t acc, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		acc += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		acc += (uint32_t)(b[n - 1] << 8);
+	return acc;
+}
+
+static uint16_t csum_fold(uint32_t acc)
+{
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
+/* The IP packet the RTP packet travelled in (RFC 791 / RFC 8200 + RFC 768). */
+static size_t ip_packet(const struct cap_pkt *k, const uint8_t *pl, size_t plen, uint8_t *out,
+			size_t cap)
+{
+	bool v6 = k->ip_ver == 6;
+	size_t hl = v6 ? 40 : 20, ul = 8 + plen, al = v6 ? 16 : 4;
+	uint8_t *u = out + hl, ph[40];
+	uint32_t acc;
+	uint16_t c;
+	if (hl + ul > cap || ul > 65535 - (v6 ? 0 : 20))
+		gen_die("x2x3: an RTP packet of %zu octets does not fit an IP packet", plen);
+	memset(out, 0, hl + 8);
+	if (v6) {
+		out[0] = 0x60;
+		out[4] = (uint8_t)(ul >> 8), out[5] = (uint8_t)ul;
+		out[6] = 17, out[7] = 64;
+		memcpy(out + 8, k->src.a, 16);
+		memcpy(out + 24, k->dst.a, 16);
+	} else {
+		out[0] = 0x45;
+		out[2] = (uint8_t)((hl + ul) >> 8), out[3] = (uint8_t)(hl + ul);
+		out[8] = 64, out[9] = 17;
+		memcpy(out + 12, k->src.a, 4);
+		memcpy(out + 16, k->dst.a, 4);
+		c = csum_fold(csum_add(0, out, 20));
+		out[10] = (uint8_t)(c >> 8), out[11] = (uint8_t)c;
+	}
+	u[0] = (uint8_t)(k->sport >> 8), u[1] = (uint8_t)k->sport;
+	u[2] = (uint8_t)(k->dport >> 8), u[3] = (uint8_t)k->dport;
+	u[4] = (uint8_t)(ul >> 8), u[5] = (uint8_t)ul;
+	memcpy(u + 8, pl, plen);
+	/* pseudo header: addresses, protocol, UDP length */
+	memcpy(ph, k->src.a, al);
+	memcpy(ph + al, k->dst.a, al);
+	acc = csum_add(0, ph, 2 * al) + 17 + (uint32_t)ul;
+	c = csum_fold(csum_add(acc, u, ul));
+	if (c == 0)
+		c = 0xffff;
+	u[6] = (uint8_t)(c >> 8), u[7] = (uint8_t)c;
+	return hl + ul;
+}
+
 static void on_ev(void *ctx, const struct cap_event *ev)
 {
 	struct poi *p = ctx;
@@ -277,9 +337,16 @@ static void on_ev(void *ctx, const struct cap_event *ev)
 	if (ev->type == CAP_EV_SIP)
 		pdu(p, CAP_X2X3_X2, CAP_X2X3_FMT_SIP, ev->ts_ns, corr, ev->pkt, ev->raw.p,
 		    ev->raw.len);
-	else if (ev->type == CAP_EV_MEDIA)
+	else if (ev->type == CAP_EV_MEDIA && p->o->ip) {
+		static uint8_t ip[65600];
+		size_t n =
+			ip_packet(ev->pkt, ev->media.packet.p, ev->media.packet.len, ip, sizeof ip);
+		pdu(p, CAP_X2X3_X3, ev->pkt->ip_ver == 6 ? CAP_X2X3_FMT_IPV6 : CAP_X2X3_FMT_IPV4,
+		    ev->ts_ns, corr, ev->pkt, ip, n);
+	} else if (ev->type == CAP_EV_MEDIA) {
 		pdu(p, CAP_X2X3_X3, CAP_X2X3_FMT_RTP, ev->ts_ns, corr, ev->pkt, ev->media.packet.p,
 		    ev->media.packet.len);
+	}
 }
 
 /* Waits for the acknowledgement of every keep-alive sent. */

@@ -12,6 +12,7 @@ struct gen_x2x3_opts {
 	const char *ca, *cert, *key; /* --x2x3-ca (verifies the MF), -cert/-key (this POI's) */
 	const char *xid;             /* --x2x3-xid UUID, NULL = derived from the seed */
 	const char *pcap;            /* --x2x3-pcap FILE, NULL = none */
+	bool ip;                     /* --x2x3-ip: X3 as whole IP packets (formats 5/6) */
 	const char *misbehave;       /* tests: "garbage" or "cut", NULL = none */
 	double hold;                 /* tests: seconds to keep the connection before closing */
 	uint64_t seed;

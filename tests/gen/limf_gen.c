@@ -207,7 +207,7 @@ static void usage(FILE *f)
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
-		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE]",
+		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
 		"S]",
 		"         IMSG_B64...    (tests: [u16 len][SRTP] records on stdin -> clear RTP)",
@@ -222,7 +222,8 @@ static void usage(FILE *f)
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
 		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",
 		"as X2 and SRTP as X3 PDUs over TLS to HOST:PORT, in capture order, with",
-		"keep-alives; --x2x3-pcap FILE: the same PDU stream as plain TCP in a pcap.",
+		"keep-alives; --x2x3-pcap FILE: the same PDU stream as plain TCP in a pcap;",
+		"--x2x3-ip: X3 payloads as whole IPv4/IPv6 packets instead of RTP packets.",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
 		fprintf(f, "%s\n", lines[i]);
@@ -1249,6 +1250,8 @@ static void parse_opts(int argc, char **argv)
 			xo.misbehave = v;
 		} else if (ARG("--x2x3-hold")) {
 			xo.hold = real_arg(a, v, 0, 60);
+		} else if (strcmp(a, "--x2x3-ip") == 0) {
+			xo.ip = true;
 		} else if (strcmp(a, "--rtcp") == 0) {
 			o.rtcp = true;
 		} else {
