@@ -65,6 +65,7 @@
 #include "limf/pipeline.h"
 #include "limf/privs.h"
 #include "limf/status.h"
+#include "limf/x2x3_in.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -136,6 +137,7 @@ struct run {
 	uint64_t notified;      /* change notifications received */
 	struct wr_db *cin_db;   /* CINs from the warrant database (limf/delivery.h) */
 	struct limf_health *hl; /* health rows in the database (limf/health.h) */
+	struct limf_x23 *x23;   /* --x2x3 / [x2x3] listen: X2/X3 input from POIs, else NULL */
 };
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
@@ -217,8 +219,8 @@ struct health {
 	const struct limf_pipe *p;
 	const struct src *s;
 	size_t ns;
-	uint64_t t0; /* monotonic start */
-	struct limf_status_src ss[MAX_SOURCES];
+	uint64_t t0;                                /* monotonic start */
+	struct limf_status_src ss[MAX_SOURCES + 1]; /* + the X2/X3 listener */
 };
 
 /* ---- summary --------------------------------------------------------------------------------- */
@@ -293,6 +295,15 @@ static void health_fill(void *ctx, struct limf_status *st)
 	}
 	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
+	if (h->r->x23) { /* X2/X3: frames = PDUs fed to the pipeline */
+		struct limf_status_src *x = &h->ss[h->ns];
+		memset(x, 0, sizeof *x);
+		x->name = "x2x3";
+		x->live = true;
+		x->frames = limf_x23_stats(h->r->x23)->fed;
+		x->bytes = limf_x23_stats(h->r->x23)->fed_bytes;
+		st->n_src++;
+	}
 	st->src = h->ss;
 	st->cap = limf_pipe_cap_stats(h->p);
 	st->pipe = limf_pipe_stats(h->p);
@@ -385,14 +396,14 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 {
 	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
 	uint64_t t0_mono = 0, t0_ts = 0;
-	struct pollfd pfd[MAX_SOURCES + LIMF_STATUS_MAX_FDS + 1];
+	struct pollfd pfd[MAX_SOURCES + LIMF_STATUS_MAX_FDS + 1 + LIMF_X23_MAX_FDS];
 	size_t src_of[MAX_SOURCES];
 	int rc = 0;
 	while (!g_stop) {
 		uint64_t now = mono_ns();
 		int tmo = TURN_MS;
 		bool active = false;
-		nfds_t np = 0, nsrc, nctl = 0;
+		nfds_t np = 0, nsrc, nctl = 0, nx0 = 0, nx = 0;
 		for (size_t i = 0; i < ns; i++) {
 			if (s[i].done)
 				continue;
@@ -411,9 +422,14 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 				src_of[np++] = i;
 			}
 		}
-		if (!active)
-			break; /* every source has ended */
+		if (!active && !r->x23)
+			break; /* every source has ended (an X2/X3 listener runs until stopped) */
 		nsrc = np;
+		if (r->x23) {
+			nx0 = np;
+			nx = limf_x23_pollfds(r->x23, pfd + np, LIMF_X23_MAX_FDS);
+			np += nx;
+		}
 		if (r->ctl) {
 			nctl = limf_ctl_pollfds(r->ctl, pfd + np, LIMF_CTL_CLIENTS + 1);
 			np += nctl;
@@ -434,8 +450,10 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 			(void)poll(pfd, np, tmo);
 		else if (tmo > 0)
 			(void)poll(NULL, 0, tmo);
+		if (r->x23)
+			limf_x23_step(r->x23, pfd + nx0, nx, mono_ns() / 1000000u);
 		if (r->ctl)
-			limf_ctl_step(r->ctl, pfd + nsrc, nctl, mono_ns() / 1000000u);
+			limf_ctl_step(r->ctl, pfd + nsrc + nx, nctl, mono_ns() / 1000000u);
 		if (r->metrics)
 			limf_metrics_step(r->metrics);
 		for (nfds_t k = 0; k < nsrc; k++)
@@ -471,8 +489,8 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 					n);
 			next_recheck = now + RECHECK_NS;
 			/* live sources: time passes without frames too (idle calls end) */
-			for (size_t i = 0; i < ns; i++)
-				if (!s[i].file && !s[i].done) {
+			for (size_t i = 0; i < ns + (r->x23 ? 1 : 0); i++)
+				if (i == ns || (!s[i].file && !s[i].done)) {
 					limf_pipe_tick(p, wall_ns());
 					break;
 				}
@@ -493,6 +511,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
 	const char *instance;
+	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key; /* X2/X3 input (limf/x2x3_in.h) */
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
 };
@@ -503,6 +522,7 @@ static void capture_usage(FILE *f)
 	      "                    [--buffer-mb N] [--pcap FILE [--speed recorded|max]]\n"
 	      "                    [--liid L] [--record DIR] [--duration SECONDS]\n"
 	      "                    [--instance NAME]\n"
+	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
 	      "The live service: captures calls on the interfaces (promiscuous, immediate mode;\n"
 	      "up to 8 -i) and/or plays a pcap file at its recorded speed, intercepts the calls\n"
 	      "of targets under a warrant in force (keys from the config's KMS) and hands their\n"
@@ -512,7 +532,10 @@ static void capture_usage(FILE *f)
 	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
 	      "source has ended; prints a summary on stderr. Reports its health into the\n"
 	      "database as --instance NAME (default $LIMF_INSTANCE, else HOST:PID) for\n"
-	      "`limf status --all`.\n",
+	      "`limf status --all`.\n"
+	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
+	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
+	      "X2 SIP and X3 RTP enter the same pipeline.\n",
 	      f);
 }
 
@@ -568,6 +591,37 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* --x2x3: the X2/X3 listener (flags over the [x2x3] section). 0, or 1 with a message. */
+static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct limf_pipe *p,
+		    struct run *r)
+{
+	struct limf_x23_cfg xc;
+	char why[512];
+	long mc = 0;
+	memset(&xc, 0, sizeof xc);
+	xc.listen = o->x2x3;
+	xc.ca = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
+	xc.cert = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
+	xc.key = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+	if (!num(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS, &mc)) {
+		fprintf(stderr, "limf: [x2x3] max_conns: 1..%d\n", CAP_X2X3_MAX_CONNS);
+		return 1;
+	}
+	xc.max_conns = (size_t)mc;
+	if (!xc.ca[0] || !xc.cert[0] || !xc.key[0]) {
+		fprintf(stderr, "limf: --x2x3 needs --x2x3-ca, --x2x3-cert and --x2x3-key (or "
+				"[x2x3] ca, cert, key)\n");
+		return 1;
+	}
+	if (limf_x23_open(&xc, p, &r->x23, why, sizeof why) != LIM_OK) {
+		fprintf(stderr, "limf: %s\n", why);
+		return 1;
+	}
+	fprintf(stderr, "limf capture: x2x3: listening on %s (port %u)\n", o->x2x3,
+		(unsigned)limf_x23_port(r->x23));
 	return 0;
 }
 
@@ -661,6 +715,10 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--record", &o.record, NULL, NULL, NULL, 0 },
 		{ "--duration", &o.duration, NULL, NULL, NULL, 0 },
 		{ "--instance", &o.instance, NULL, NULL, NULL, 0 },
+		{ "--x2x3", &o.x2x3, NULL, NULL, NULL, 0 },
+		{ "--x2x3-ca", &o.x2x3_ca, NULL, NULL, NULL, 0 },
+		{ "--x2x3-cert", &o.x2x3_cert, NULL, NULL, NULL, 0 },
+		{ "--x2x3-key", &o.x2x3_key, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
@@ -669,7 +727,7 @@ int limf_cmd_capture(int argc, char **argv)
 		return 0;
 	}
 	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0) != 0 ||
-	    !o.config || (o.n_if == 0 && !o.pcap) ||
+	    !o.config ||
 	    (o.speed && strcmp(o.speed, "recorded") != 0 && strcmp(o.speed, "max") != 0) ||
 	    !num(o.duration, 1, MAX_DURATION, &duration) || !num(o.snaplen, 64, 262144, &snaplen) ||
 	    !num(o.buffer_mb, 1, 1024, &buffer_mb)) {
@@ -680,6 +738,12 @@ int limf_cmd_capture(int argc, char **argv)
 	if (limf_conf_load(o.config, &conf, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
+	}
+	if (!o.x2x3 && conf.x2x3_listen[0])
+		o.x2x3 = conf.x2x3_listen;
+	if (o.n_if == 0 && !o.pcap && !o.x2x3) {
+		capture_usage(stderr);
+		return 2;
 	}
 	if (conf.metrics[0] && !limf_metrics_addr_ok(conf.metrics)) {
 		fprintf(stderr,
@@ -771,6 +835,8 @@ int limf_cmd_capture(int argc, char **argv)
 	/* sources last: a live capture starts only when everything else is ready */
 	if (open_sources(&o, snaplen, buffer_mb, s, &ns) != 0)
 		goto out;
+	if (o.x2x3 && x23_open(&o, &conf, p, r) != 0)
+		goto out;
 	t_start = mono_ns();
 	health = (struct health){ r, p, s, ns, t_start, { { 0 } } };
 	if (conf.control_socket[0] && limf_ctl_open(conf.control_socket, health_fill, &health,
@@ -808,7 +874,7 @@ int limf_cmd_capture(int argc, char **argv)
 	if (g_stop)
 		fprintf(stderr, "limf capture: signal %d: stopping\n", (int)g_stop);
 	/* live frames carry wall-clock times; a file's calls end at its last frame */
-	limf_pipe_finish(p, o.n_if ? wall_ns() : last_ts);
+	limf_pipe_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
 	rc = src_rc;
 	if (r->b) {
 		char *extra = limf_out_manifest(r->out, p, url);
@@ -837,6 +903,7 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_health_close(r->hl); /* the last report: stopped */
 	r->hl = NULL;
 	summary(stderr, r, p, s, ns, (double)(mono_ns() - t_start) / 1e9);
+	limf_x23_summary(r->x23, stderr);
 	{
 		struct limf_out_stats ost;
 		limf_out_stats(r->out, &ost);
@@ -851,6 +918,7 @@ out:
 	limf_pipe_free(p);
 	if (r) {
 		health_close(r);
+		limf_x23_free(r->x23);
 		wr_db_close(r->listen_db);
 		limf_out_free(r->out);
 		if (r->b)

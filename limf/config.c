@@ -41,6 +41,11 @@ static const struct conf_key keys[] = {
 	K("service", "metrics", metrics),
 	K("service", "user", svc_user),
 	K("service", "group", svc_group),
+	K("x2x3", "listen", x2x3_listen),
+	K("x2x3", "ca", x2x3_ca),
+	K("x2x3", "cert", x2x3_cert),
+	K("x2x3", "key", x2x3_key),
+	K("x2x3", "max_conns", x2x3_max_conns),
 };
 #undef K
 

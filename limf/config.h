@@ -29,6 +29,12 @@
  *   metrics = 127.0.0.1:9464     ; Prometheus GET /metrics, loopback only; unset = off
  *   user = limf                  ; started as root, `limf capture` drops to it (limf/privs.h)
  *   group = limf                 ; its group; unset = the user's primary group
+ *   [x2x3]                       ; X2/X3 input from points of interception (TS 103 221-2)
+ *   listen = 0.0.0.0:6443        ; TLS listener (`limf capture --x2x3 ADDR:PORT` overrides)
+ *   ca   = /etc/limf/poi-ca.pem  ; the CA that signs the POIs' client certificates
+ *   cert = /etc/limf/x2x3.pem    ; this listener's certificate and key
+ *   key  = /etc/limf/x2x3.key
+ *   max_conns = 16               ; POI connections at once (1..64)
  *
  * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
  * An unknown section or key, a line that is neither, or a value too long for its field is an
@@ -64,6 +70,9 @@ struct limf_conf {
 	char metrics[64];         /* [service]: "127.0.0.1:PORT" / "[::1]:PORT", "" = none */
 	char svc_user[64];        /* [service] user: drop root to it, "" = none */
 	char svc_group[64];       /* [service] group, "" = the user's primary group */
+	char x2x3_listen[256];    /* [x2x3] listen "ADDR:PORT", "" = no X2/X3 input */
+	char x2x3_ca[LIMF_CONF_PATH], x2x3_cert[LIMF_CONF_PATH], x2x3_key[LIMF_CONF_PATH];
+	char x2x3_max_conns[8]; /* "" = 16 */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];
 };

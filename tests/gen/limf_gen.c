@@ -88,6 +88,7 @@
 #include "decrypt/unwrap.h"
 #include "limf/kms_glue.h"
 #include "tests/gen/gen.h"
+#include "tests/gen/gen_x2x3.h"
 
 #define MAX_CALLS   100000
 #define SIP_MAX     8192
@@ -192,6 +193,7 @@ struct call {
 };
 
 static struct opts o;
+static struct gen_x2x3_opts xo; /* --x2x3*: limf-gen as a POI (gen_x2x3.h) */
 static struct gen_pcap pc;
 static struct gen_wav wav;
 static char rawdir[4200];
@@ -205,7 +207,8 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
-		"         [--dump-keys DIR]",
+		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
+		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
 		"         [--gmk-rollover] [--stranger] [--target-not-member] (see gen_group.c)",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
@@ -223,6 +226,10 @@ static void usage(FILE *f)
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
 		"--rtcp: an SRTCP report per sender every 5 s; --dump-keys DIR (tests): the KMS's",
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
+		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",
+		"as X2 and SRTP as X3 PDUs over TLS to HOST:PORT, in capture order, with",
+		"keep-alives; --x2x3-pcap FILE: the same PDU stream as plain TCP in a pcap;",
+		"--x2x3-ip: X3 payloads as whole IPv4/IPv6 packets instead of RTP packets.",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
 		fprintf(f, "%s\n", lines[i]);
@@ -1248,6 +1255,24 @@ static void parse_opts(int argc, char **argv)
 			o.forge = true;
 		} else if (strcmp(a, "--foreign-kms") == 0) {
 			o.foreign = true;
+		} else if (ARG("--x2x3")) {
+			xo.connect = v;
+		} else if (ARG("--x2x3-ca")) {
+			xo.ca = v;
+		} else if (ARG("--x2x3-cert")) {
+			xo.cert = v;
+		} else if (ARG("--x2x3-key")) {
+			xo.key = v;
+		} else if (ARG("--x2x3-xid")) {
+			xo.xid = v;
+		} else if (ARG("--x2x3-pcap")) {
+			xo.pcap = v;
+		} else if (ARG("--x2x3-misbehave")) {
+			xo.misbehave = v;
+		} else if (ARG("--x2x3-hold")) {
+			xo.hold = real_arg(a, v, 0, 60);
+		} else if (strcmp(a, "--x2x3-ip") == 0) {
+			xo.ip = true;
 		} else if (strcmp(a, "--rtcp") == 0) {
 			o.rtcp = true;
 		} else {
@@ -1437,5 +1462,9 @@ int main(int argc, char **argv)
 	free(wav.pcm);
 	gen_community_wipe(&com);
 	gen_community_wipe(&foreign);
+	if (xo.connect || xo.pcap) {
+		xo.seed = o.seed;
+		gen_x2x3_run(o.out, &xo);
+	}
 	return 0;
 }

@@ -1,0 +1,562 @@
+/* The X2/X3 TLS listener (ETSI TS 103 221-2 s6: TLS, mutual authentication). See x2x3.h.
+ * One non-blocking listening socket and up to max_conns POI connections, each a TLS session
+ * (client certificate required, verified against the configured CA) feeding a bounded
+ * cap_x2x3_stream. Driven by the caller's poll() (cap_x2x3_srv_pollfds / _step). */
+#include "capture/x2x3.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define READS_PER_STEP 64  /* SSL_read calls per connection per step */
+#define PDUS_PER_STEP  256 /* PDUs delivered per connection per step */
+#define OUT_MAX        4096
+
+enum conn_state { C_FREE = 0, C_HANDSHAKE, C_OPEN };
+
+struct conn {
+	enum conn_state st;
+	int fd;
+	SSL *ssl;
+	struct cap_x2x3_stream *rx;
+	uint64_t id;
+	uint64_t hs_deadline;
+	size_t poi; /* index in stats.poi, or SIZE_MAX */
+	char peer[64];
+	bool again; /* work left (TLS-buffered octets, PDUs not yet delivered) */
+	uint8_t out[OUT_MAX];
+	size_t out_len;   /* keep-alive acks waiting to be written */
+	size_t out_retry; /* octets of an SSL_write to retry as it was (0: none) */
+};
+
+struct cap_x2x3_srv {
+	int lfd;
+	uint16_t port;
+	SSL_CTX *ctx;
+	cap_x2x3_fn fn;
+	void *fnctx;
+	size_t max_conns, max_pdu;
+	uint64_t hs_ms;
+	uint64_t next_id;
+	struct conn *c; /* max_conns */
+	struct cap_x2x3_stats st;
+};
+
+static void set_why(char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	if (!why || !n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
+static const char *ssl_err(void)
+{
+	static char buf[256];
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return "no detail";
+	ERR_error_string_n(e, buf, sizeof buf);
+	ERR_clear_error();
+	return buf;
+}
+
+/* "ADDR:PORT" or "[ADDR]:PORT" into host/port strings. */
+static bool split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap)
+{
+	const char *colon;
+	size_t hl;
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+		if (!e || e[1] != ':')
+			return false;
+		hl = (size_t)(e - s - 1);
+		s++;
+		colon = e + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return false;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hcap || strlen(colon + 1) == 0 || strlen(colon + 1) >= pcap)
+		return false;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	strcpy(port, colon + 1);
+	for (const char *p = port; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static int nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* see x2x3.h */
+enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn fn, void *ctx,
+			       struct cap_x2x3_srv **out, char *why, size_t whylen)
+{
+	struct cap_x2x3_srv *s = NULL;
+	struct addrinfo hints, *ai = NULL;
+	char host[256], port[16];
+	enum lim_err rc = LIM_E_ARG;
+	int one = 1;
+
+	*out = NULL;
+	if (!cfg->listen || !cfg->ca || !cfg->cert || !cfg->key ||
+	    !split_hostport(cfg->listen, host, sizeof host, port, sizeof port)) {
+		set_why(why, whylen, "x2x3: need ADDR:PORT (%s), a CA, a certificate and a key",
+			cfg->listen ? cfg->listen : "none");
+		return LIM_E_ARG;
+	}
+	if (cfg->max_conns > CAP_X2X3_MAX_CONNS ||
+	    (cfg->max_pdu && (cfg->max_pdu <= CAP_X2X3_FIXED ||
+			      cfg->max_pdu > CAP_X2X3_MAX_HEADER + CAP_X2X3_MAX_PAYLOAD))) {
+		set_why(why, whylen, "x2x3: connection or PDU cap out of range");
+		return LIM_E_ARG;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return LIM_E_NOMEM;
+	s->lfd = -1;
+	s->fn = fn;
+	s->fnctx = ctx;
+	s->max_conns = cfg->max_conns ? cfg->max_conns : 16;
+	s->max_pdu = cfg->max_pdu ? cfg->max_pdu : CAP_X2X3_MAX_HEADER + 65536;
+	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
+	s->c = calloc(s->max_conns, sizeof *s->c);
+	if (!s->c) {
+		rc = LIM_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < s->max_conns; i++)
+		s->c[i].fd = -1;
+	/* TLS: TS 103 221-2 s6 asks for mutually authenticated TLS */
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	rc = LIM_E_CRYPTO;
+	if (!s->ctx || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
+		set_why(why, whylen, "x2x3: TLS context: %s", ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_use_certificate_chain_file(s->ctx, cfg->cert) != 1) {
+		set_why(why, whylen, "x2x3: certificate %s: %s", cfg->cert, ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(s->ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(s->ctx) != 1) {
+		set_why(why, whylen, "x2x3: key %s: %s", cfg->key, ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_load_verify_locations(s->ctx, cfg->ca, NULL) != 1) {
+		set_why(why, whylen, "x2x3: CA %s: %s", cfg->ca, ssl_err());
+		goto out;
+	}
+	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_mode(s->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* the socket */
+	rc = LIM_E_IO;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+		set_why(why, whylen, "x2x3: %s: not a numeric address and port", cfg->listen);
+		rc = LIM_E_ARG;
+		goto out;
+	}
+	s->lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(s->lfd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(s->lfd, 64) != 0 ||
+	    nonblock(s->lfd) != 0) {
+		set_why(why, whylen, "x2x3: cannot listen on %s: %s", cfg->listen, strerror(errno));
+		goto out;
+	}
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) == 0)
+			s->port = ntohs(ss.ss_family == AF_INET6
+						? ((struct sockaddr_in6 *)&ss)->sin6_port
+						: ((struct sockaddr_in *)&ss)->sin_port);
+	}
+	rc = LIM_OK;
+	*out = s;
+	s = NULL;
+out:
+	if (ai)
+		freeaddrinfo(ai);
+	cap_x2x3_srv_free(s);
+	return rc;
+}
+
+/* see x2x3.h */
+uint16_t cap_x2x3_srv_port(const struct cap_x2x3_srv *s)
+{
+	return s->port;
+}
+
+/* see x2x3.h */
+const struct cap_x2x3_stats *cap_x2x3_srv_stats(const struct cap_x2x3_srv *s)
+{
+	return &s->st;
+}
+
+static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why)
+{
+	if (c->st == C_FREE)
+		return;
+	if (c->st == C_OPEN) {
+		size_t held = c->rx ? cap_x2x3_stream_held(c->rx) : 0;
+		s->st.closed++;
+		if (s->st.active)
+			s->st.active--;
+		if (held) {
+			s->st.cut++;
+			if (c->poi < s->st.n_poi)
+				s->st.poi[c->poi].cut++;
+		}
+		lim_info("x2x3: %s (connection %llu): closed: %s%s", c->peer,
+			 (unsigned long long)c->id, why, held ? " (in the middle of a PDU)" : "");
+		if (c->ssl)
+			(void)SSL_shutdown(c->ssl);
+	}
+	SSL_free(c->ssl);
+	if (c->fd >= 0)
+		close(c->fd);
+	cap_x2x3_stream_free(c->rx);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+/* see x2x3.h */
+void cap_x2x3_srv_free(struct cap_x2x3_srv *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->c && i < s->max_conns; i++)
+		conn_close(s, &s->c[i], "listener closed");
+	free(s->c);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	SSL_CTX_free(s->ctx);
+	free(s);
+}
+
+/* see x2x3.h */
+size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, size_t max)
+{
+	size_t n = 0;
+	if (max == 0)
+		return 0;
+	pfd[n].fd = s->lfd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+	for (size_t i = 0; i < s->max_conns && n < max; i++) {
+		const struct conn *c = &s->c[i];
+		if (c->st == C_FREE)
+			continue;
+		pfd[n].fd = c->fd;
+		/* POLLOUT: acks to write, or work left (a writable socket wakes poll at once) */
+		pfd[n].events = (short)(POLLIN | (c->out_len || c->again ? POLLOUT : 0));
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+static size_t poi_of(struct cap_x2x3_srv *s, const char *name)
+{
+	for (size_t i = 0; i < s->st.n_poi; i++)
+		if (strcmp(s->st.poi[i].name, name) == 0)
+			return i;
+	if (s->st.n_poi >= CAP_X2X3_MAX_POIS)
+		return SIZE_MAX; /* counted in the totals only */
+	snprintf(s->st.poi[s->st.n_poi].name, sizeof s->st.poi[0].name, "%s", name);
+	return s->st.n_poi++;
+}
+
+static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
+{
+	for (int k = 0; k < 16; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		struct conn *c = NULL;
+		int fd = accept(s->lfd, (struct sockaddr *)&ss, &sl);
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+		if (fd < 0)
+			return;
+		s->st.accepted++;
+		for (size_t i = 0; i < s->max_conns; i++)
+			if (s->c[i].st == C_FREE) {
+				c = &s->c[i];
+				break;
+			}
+		if (!c || nonblock(fd) != 0) {
+			s->st.refused_full++;
+			lim_warn("x2x3: %zu connections open: a new one is refused", s->max_conns);
+			close(fd);
+			continue;
+		}
+		memset(c, 0, sizeof *c);
+		c->fd = fd;
+		c->poi = SIZE_MAX;
+		c->id = ++s->next_id;
+		c->hs_deadline = now_ms + s->hs_ms;
+		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
+				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			snprintf(c->peer, sizeof c->peer, "%.46s:%.8s", host, serv);
+		else
+			snprintf(c->peer, sizeof c->peer, "unknown");
+		c->ssl = SSL_new(s->ctx);
+		if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1 ||
+		    cap_x2x3_stream_new(s->max_pdu, &c->rx) != LIM_OK) {
+			s->st.tls_failed++;
+			c->st = C_HANDSHAKE;
+			conn_close(s, c, "out of memory");
+			continue;
+		}
+		c->st = C_HANDSHAKE;
+	}
+}
+
+/* The POI's name: its certificate's subject CN, else the peer address. */
+static void name_poi(struct cap_x2x3_srv *s, struct conn *c)
+{
+	char cn[64] = "";
+	X509 *x = SSL_get1_peer_certificate(c->ssl);
+	if (x) {
+		X509_NAME *n = X509_get_subject_name(x);
+		int len = n ? X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) : -1;
+		if (len <= 0)
+			cn[0] = '\0';
+		for (char *p = cn; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				*p = '?';
+		X509_free(x);
+	}
+	c->poi = poi_of(s, cn[0] ? cn : c->peer);
+	if (c->poi < s->st.n_poi)
+		s->st.poi[c->poi].conns++;
+	if (cn[0]) {
+		char peer[64];
+		snprintf(peer, sizeof peer, "%s", c->peer);
+		snprintf(c->peer, sizeof c->peer, "%.30s@%.30s", cn, peer);
+	}
+}
+
+static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
+{
+	int r = SSL_accept(c->ssl);
+	if (r == 1) {
+		c->st = C_OPEN;
+		s->st.active++;
+		name_poi(s, c);
+		lim_info("x2x3: POI %s connected (connection %llu)", c->peer,
+			 (unsigned long long)c->id);
+		return;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		if (now_ms < c->hs_deadline)
+			return;
+		s->st.tls_failed++;
+		lim_warn("x2x3: %s: TLS handshake timed out", c->peer);
+		break;
+	default:
+		s->st.tls_failed++;
+		lim_warn(
+			"x2x3: %s: TLS handshake failed (certificate not signed by the X2/X3 CA?): "
+			"%s",
+			c->peer, ssl_err());
+		break;
+	}
+	conn_close(s, c, "handshake");
+}
+
+/* Writes what is queued; false when the connection must close. A write that could not finish
+ * is retried with the same length (OpenSSL's rule), acks queued meanwhile go after it. */
+static bool flush_out(struct conn *c)
+{
+	while (c->out_len) {
+		size_t n = c->out_retry ? c->out_retry : c->out_len;
+		int r = SSL_write(c->ssl, c->out, (int)n);
+		if (r <= 0) {
+			r = SSL_get_error(c->ssl, r);
+			c->out_retry = n;
+			return r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE;
+		}
+		c->out_retry = 0;
+		memmove(c->out, c->out + n, c->out_len - n);
+		c->out_len -= n;
+	}
+	return true;
+}
+
+/* Keep-alive: answered with a keep-alive acknowledgement echoing its sequence number (as
+ * OpenLI's mediator does; TS 103 221-2 s5.x keep-alives). */
+static bool answer_ka(struct cap_x2x3_srv *s, struct conn *c, const struct cap_x2x3_pdu *ka)
+{
+	struct cap_x2x3_pdu a;
+	size_t len;
+	memset(&a, 0, sizeof a);
+	a.version = ka->version;
+	a.type = CAP_X2X3_KEEPALIVE_ACK;
+	memcpy(a.xid, ka->xid, 16);
+	if (ka->present & (1u << CAP_X2X3_A_SEQ)) {
+		a.present = 1u << CAP_X2X3_A_SEQ;
+		a.seq = ka->seq;
+	}
+	if (cap_x2x3_encode(&a, c->out + c->out_len, sizeof c->out - c->out_len, &len) != LIM_OK)
+		return false; /* the POI never reads its acks: give up on it */
+	c->out_len += len;
+	s->st.ka_answered++;
+	return flush_out(c);
+}
+
+static void count(struct cap_x2x3_srv *s, struct conn *c, const struct cap_x2x3_pdu *p)
+{
+	struct cap_x2x3_poi *poi = c->poi < s->st.n_poi ? &s->st.poi[c->poi] : NULL;
+	uint64_t n = (uint64_t)p->hdr_len + p->payload_len;
+	uint64_t *by[2] = { NULL, NULL };
+	s->st.pdus++;
+	s->st.bytes += n;
+	switch (p->type) {
+	case CAP_X2X3_X2: by[0] = &s->st.x2, by[1] = poi ? &poi->x2 : NULL; break;
+	case CAP_X2X3_X3: by[0] = &s->st.x3, by[1] = poi ? &poi->x3 : NULL; break;
+	case CAP_X2X3_KEEPALIVE: by[0] = &s->st.ka, by[1] = poi ? &poi->ka : NULL; break;
+	default: by[0] = &s->st.ka_ack, by[1] = poi ? &poi->ka_ack : NULL; break;
+	}
+	(*by[0])++;
+	if (by[1])
+		(*by[1])++;
+	if (poi)
+		poi->bytes += n;
+}
+
+/* Reads and delivers; closes the connection on a rejected PDU, EOF or error. */
+static void serve(struct cap_x2x3_srv *s, struct conn *c)
+{
+	size_t delivered = 0;
+	bool eof = false;
+	c->again = false;
+	if (!flush_out(c)) {
+		conn_close(s, c, "write failed");
+		return;
+	}
+	for (int k = 0; k < READS_PER_STEP && !eof; k++) {
+		uint8_t *p;
+		size_t room;
+		int r;
+		/* deliver what is whole first (frees room) */
+		for (;;) {
+			struct cap_x2x3_pdu pdu;
+			enum cap_x2x3_rej rej;
+			if (delivered >= PDUS_PER_STEP) {
+				c->again = true;
+				return;
+			}
+			rej = cap_x2x3_stream_next(c->rx, &pdu);
+			if (rej == CAP_X2X3_MORE)
+				break;
+			if (rej != CAP_X2X3_OK) {
+				char why[96];
+				s->st.rej[rej]++;
+				if (c->poi < s->st.n_poi)
+					s->st.poi[c->poi].rejected++;
+				lim_warn("x2x3: %s: PDU rejected (%s): closing the connection",
+					 c->peer, cap_x2x3_rej_name(rej));
+				snprintf(why, sizeof why, "rejected PDU (%s)",
+					 cap_x2x3_rej_name(rej));
+				/* the partial PDU is the rejected one, not a cut */
+				cap_x2x3_stream_free(c->rx);
+				c->rx = NULL;
+				conn_close(s, c, why);
+				return;
+			}
+			delivered++;
+			count(s, c, &pdu);
+			if (pdu.type == CAP_X2X3_KEEPALIVE) {
+				if (!answer_ka(s, c, &pdu)) {
+					conn_close(s, c, "keep-alive acknowledgement not sent");
+					return;
+				}
+			} else if (pdu.type == CAP_X2X3_X2 || pdu.type == CAP_X2X3_X3) {
+				struct cap_x2x3_in in = { &pdu,
+							  c->poi < s->st.n_poi
+								  ? s->st.poi[c->poi].name
+								  : c->peer,
+							  c->id };
+				if (s->fn)
+					s->fn(s->fnctx, &in);
+			}
+		}
+		cap_x2x3_stream_space(c->rx, &p, &room);
+		if (room == 0) {
+			c->again = true;
+			return;
+		}
+		r = SSL_read(c->ssl, p, room > INT32_MAX ? INT32_MAX : (int)room);
+		if (r > 0) {
+			cap_x2x3_stream_commit(c->rx, (size_t)r);
+			continue;
+		}
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+		case SSL_ERROR_WANT_WRITE: return;
+		case SSL_ERROR_ZERO_RETURN: eof = true; break;
+		default: eof = true; break;
+		}
+	}
+	if (eof) {
+		ERR_clear_error();
+		conn_close(s, c, "disconnected");
+		return;
+	}
+	if (SSL_pending(c->ssl) > 0)
+		c->again = true;
+}
+
+/* see x2x3.h */
+void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms)
+{
+	for (size_t k = 0; k < n; k++)
+		if (pfd[k].fd == s->lfd && (pfd[k].revents & POLLIN))
+			accept_all(s, now_ms);
+	for (size_t i = 0; i < s->max_conns; i++) {
+		struct conn *c = &s->c[i];
+		short rev = 0;
+		if (c->st == C_FREE)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (pfd[k].fd == c->fd)
+				rev = pfd[k].revents;
+		if (c->st == C_HANDSHAKE) {
+			if (rev || now_ms >= c->hs_deadline)
+				handshake(s, c, now_ms);
+			if (c->st != C_OPEN)
+				continue;
+		}
+		if (rev || c->again || c->out_len)
+			serve(s, c);
+	}
+}

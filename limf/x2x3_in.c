@@ -1,0 +1,265 @@
+/* limf capture's X2/X3 input: see x2x3_in.h. */
+#include "limf/x2x3_in.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FRAME_MAX 65535 /* an IPv4 total length / IPv6 payload length */
+
+struct limf_x23 {
+	struct cap_x2x3_srv *srv;
+	struct limf_pipe *p;
+	struct limf_x23_stats st;
+	uint8_t frame[40 + 8 + FRAME_MAX];
+};
+
+/* see x2x3_in.h */
+void limf_x23_xid_str(const uint8_t x[16], char out[37])
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hx[x[i] >> 4];
+		out[o++] = hx[x[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+static void note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
+{
+	struct limf_x23_xid *e = NULL;
+	char s[37];
+	for (size_t i = 0; i < x->st.n_xid; i++)
+		if (memcmp(x->st.xid[i].xid, in->pdu->xid, 16) == 0) {
+			e = &x->st.xid[i];
+			break;
+		}
+	if (!e) {
+		if (x->st.n_xid >= LIMF_X23_MAX_XIDS) {
+			x->st.xid_overflow++;
+			return;
+		}
+		e = &x->st.xid[x->st.n_xid++];
+		memcpy(e->xid, in->pdu->xid, 16);
+		limf_x23_xid_str(e->xid, s);
+		fprintf(stderr, "limf capture: x2x3: XID %s first seen from POI %s\n", s, in->poi);
+	}
+	if (in->pdu->type == CAP_X2X3_X2)
+		e->x2++;
+	else
+		e->x3++;
+}
+
+static uint16_t ip4_csum(const uint8_t *h)
+{
+	uint32_t acc = 0;
+	for (int i = 0; i < 20; i += 2)
+		acc += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
+/* IPv4/IPv6 + UDP around data (addresses and ports from the PDU; missing ones are zero).
+ * Returns the frame length, 0 when it does not fit. */
+static size_t wrap_udp(struct limf_x23 *x, const struct cap_x2x3_pdu *pdu, bool v6)
+{
+	uint8_t *f = x->frame;
+	size_t dl = pdu->payload.len, ul = 8 + dl, hl = v6 ? 40 : 20;
+	if (ul > FRAME_MAX - (v6 ? 0 : 20))
+		return 0;
+	memset(f, 0, hl + 8);
+	if (v6) {
+		f[0] = 0x60;
+		f[4] = (uint8_t)(ul >> 8), f[5] = (uint8_t)ul;
+		f[6] = CAP_PROTO_UDP;
+		f[7] = 64;
+		memcpy(f + 8, pdu->src.a, 16);
+		memcpy(f + 24, pdu->dst.a, 16);
+	} else {
+		size_t tl = 20 + ul;
+		uint16_t c;
+		f[0] = 0x45;
+		f[2] = (uint8_t)(tl >> 8), f[3] = (uint8_t)tl;
+		f[8] = 64;
+		f[9] = CAP_PROTO_UDP;
+		if (pdu->src.family == 4)
+			memcpy(f + 12, pdu->src.a, 4);
+		if (pdu->dst.family == 4)
+			memcpy(f + 16, pdu->dst.a, 4);
+		c = ip4_csum(f);
+		f[10] = (uint8_t)(c >> 8), f[11] = (uint8_t)c;
+	}
+	f[hl] = (uint8_t)(pdu->sport >> 8), f[hl + 1] = (uint8_t)pdu->sport;
+	f[hl + 2] = (uint8_t)(pdu->dport >> 8), f[hl + 3] = (uint8_t)pdu->dport;
+	f[hl + 4] = (uint8_t)(ul >> 8), f[hl + 5] = (uint8_t)ul; /* checksum 0: not computed */
+	memcpy(f + hl + 8, pdu->payload.p, dl);
+	return hl + ul;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
+{
+	struct limf_x23 *x = ctx;
+	const struct cap_x2x3_pdu *pdu = in->pdu;
+	struct cap_frame fr;
+	bool have_addr = pdu->src.family && pdu->dst.family &&
+			 (pdu->present & (1u << CAP_X2X3_A_SPORT)) &&
+			 (pdu->present & (1u << CAP_X2X3_A_DPORT));
+	size_t len = 0;
+	note_xid(x, in);
+	memset(&fr, 0, sizeof fr);
+	fr.linktype = CAP_LINK_RAW;
+	fr.ts_ns = (pdu->present & (1u << CAP_X2X3_A_TS))
+			   ? (uint64_t)pdu->ts_sec * 1000000000ull + pdu->ts_nsec
+			   : wall_ns();
+	switch (pdu->format) {
+	case CAP_X2X3_FMT_IPV4:
+	case CAP_X2X3_FMT_IPV6:
+		if (pdu->payload.len > sizeof x->frame) {
+			x->st.too_big++;
+			return;
+		}
+		fr.data = pdu->payload.p;
+		len = pdu->payload.len;
+		break;
+	case CAP_X2X3_FMT_SIP:
+	case CAP_X2X3_FMT_RTP:
+		if ((pdu->format == CAP_X2X3_FMT_SIP) != (pdu->type == CAP_X2X3_X2)) {
+			x->st.bad_format++; /* SIP is xIRI, RTP xCC */
+			return;
+		}
+		if (pdu->format == CAP_X2X3_FMT_RTP && !have_addr) {
+			x->st.no_addr++; /* media cannot be bound to a call without them */
+			return;
+		}
+		if (pdu->src.family && pdu->dst.family && pdu->src.family != pdu->dst.family) {
+			x->st.bad_format++;
+			return;
+		}
+		len = wrap_udp(x, pdu, pdu->src.family == 6 || pdu->dst.family == 6);
+		if (!len) {
+			x->st.too_big++;
+			return;
+		}
+		fr.data = x->frame;
+		break;
+	default: x->st.bad_format++; return;
+	}
+	fr.caplen = fr.origlen = (uint32_t)len;
+	x->st.fed++;
+	x->st.fed_bytes += len;
+	limf_pipe_frame(x->p, &fr);
+}
+
+/* see x2x3_in.h */
+enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
+			   struct limf_x23 **out, char *why, size_t whylen)
+{
+	struct cap_x2x3_srv_cfg sc;
+	struct limf_x23 *x = calloc(1, sizeof *x);
+	enum lim_err rc;
+	*out = NULL;
+	if (!x)
+		return LIM_E_NOMEM;
+	memset(&sc, 0, sizeof sc);
+	sc.listen = cfg->listen;
+	sc.ca = cfg->ca;
+	sc.cert = cfg->cert;
+	sc.key = cfg->key;
+	sc.max_conns = cfg->max_conns;
+	sc.max_pdu = CAP_X2X3_MAX_HEADER + FRAME_MAX + 1;
+	x->p = p;
+	rc = cap_x2x3_srv_open(&sc, on_pdu, x, &x->srv, why, whylen);
+	if (rc != LIM_OK) {
+		free(x);
+		return rc;
+	}
+	*out = x;
+	return LIM_OK;
+}
+
+/* see x2x3_in.h */
+size_t limf_x23_pollfds(const struct limf_x23 *x, struct pollfd *pfd, size_t max)
+{
+	return cap_x2x3_srv_pollfds(x->srv, pfd, max);
+}
+
+/* see x2x3_in.h */
+void limf_x23_step(struct limf_x23 *x, const struct pollfd *pfd, size_t n, uint64_t now_ms)
+{
+	cap_x2x3_srv_step(x->srv, pfd, n, now_ms);
+}
+
+/* see x2x3_in.h */
+const struct cap_x2x3_stats *limf_x23_srv_stats(const struct limf_x23 *x)
+{
+	return cap_x2x3_srv_stats(x->srv);
+}
+
+/* see x2x3_in.h */
+const struct limf_x23_stats *limf_x23_stats(const struct limf_x23 *x)
+{
+	return &x->st;
+}
+
+/* see x2x3_in.h */
+uint16_t limf_x23_port(const struct limf_x23 *x)
+{
+	return cap_x2x3_srv_port(x->srv);
+}
+
+/* see x2x3_in.h */
+void limf_x23_summary(const struct limf_x23 *x, FILE *f)
+{
+	const struct cap_x2x3_stats *s;
+	if (!x)
+		return;
+	s = cap_x2x3_srv_stats(x->srv);
+	fprintf(f,
+		"limf capture: x2x3: connections %" PRIu64 " tls_failed %" PRIu64
+		" refused_full %" PRIu64 " closed %" PRIu64 " cut %" PRIu64 " active %zu\n",
+		s->accepted, s->tls_failed, s->refused_full, s->closed, s->cut, s->active);
+	fprintf(f,
+		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
+		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
+		" too_big %" PRIu64 " bad_format %" PRIu64 "\n",
+		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
+		x->st.too_big, x->st.bad_format);
+	fprintf(f, "limf capture: x2x3: rejected");
+	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
+		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < s->n_poi; i++)
+		fprintf(f,
+			"limf capture: x2x3 poi %s: conns %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
+			" keepalive %" PRIu64 " bytes %" PRIu64 " rejected %" PRIu64 " cut %" PRIu64
+			"\n",
+			s->poi[i].name, s->poi[i].conns, s->poi[i].x2, s->poi[i].x3, s->poi[i].ka,
+			s->poi[i].bytes, s->poi[i].rejected, s->poi[i].cut);
+	for (size_t i = 0; i < x->st.n_xid; i++) {
+		char id[37];
+		limf_x23_xid_str(x->st.xid[i].xid, id);
+		fprintf(f, "limf capture: x2x3 xid %s: x2 %" PRIu64 " x3 %" PRIu64 "\n", id,
+			x->st.xid[i].x2, x->st.xid[i].x3);
+	}
+}
+
+/* see x2x3_in.h */
+void limf_x23_free(struct limf_x23 *x)
+{
+	if (!x)
+		return;
+	cap_x2x3_srv_free(x->srv);
+	free(x);
+}

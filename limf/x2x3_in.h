@@ -1,0 +1,66 @@
+/* limf capture's X2/X3 input (issue 8, ETSI TS 103 221-2): the service-loop glue between the
+ * capture/ TLS listener (capture/x2x3.h) and the pipeline (limf/pipeline.h).
+ *
+ * Each X2 PDU carrying a SIP message and each X3 PDU carrying an RTP packet enters the
+ * pipeline as a captured frame would: it is wrapped in an IPv4/IPv6 + UDP datagram
+ * (CAP_LINK_RAW) built from the PDU's conditional attributes (source/destination address and
+ * port; the call table binds media to calls by these), with the PDU's Timestamp attribute as
+ * the capture time (the wall clock when absent). Payload formats "IPv4 packet" and "IPv6
+ * packet" are fed as they are. Other formats, X3 RTP without addresses and ports, and SIP too
+ * big for one datagram are counted and dropped (the POI keeps its connection).
+ *
+ * The XID of each PDU is recorded (a table of the XIDs seen, with counts, printed in the
+ * summary and logged when first seen): it names the POI's task, which the warrants tie to
+ * (`limf warrant add --xid`, X1 provisioning later). Interception is still decided by the
+ * warrant gate on the call's parties, as for captured packets. */
+#ifndef LIMF_X2X3_IN_H
+#define LIMF_X2X3_IN_H
+
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/x2x3.h"
+#include "limf/pipeline.h"
+
+#define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_CONNS)
+#define LIMF_X23_MAX_XIDS 64
+
+struct limf_x23_cfg {
+	const char *listen, *ca, *cert, *key; /* borrowed for the call */
+	size_t max_conns;                     /* 0 = 16 */
+};
+
+struct limf_x23_xid {
+	uint8_t xid[16];
+	uint64_t x2, x3;
+};
+
+struct limf_x23_stats {
+	uint64_t fed, fed_bytes; /* frames handed to the pipeline */
+	uint64_t no_addr;        /* X3 RTP without addresses/ports: not fed */
+	uint64_t too_big;        /* payload too big for one UDP datagram / IP packet */
+	uint64_t bad_format;     /* payload format not SIP / RTP / IPv4 / IPv6 for its type */
+	size_t n_xid;
+	uint64_t xid_overflow; /* PDUs of XIDs past LIMF_X23_MAX_XIDS */
+	struct limf_x23_xid xid[LIMF_X23_MAX_XIDS];
+};
+
+struct limf_x23;
+
+/* Opens the listener; p (borrowed) receives the frames. LIM_E_* with why filled. */
+enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
+			   struct limf_x23 **out, char *why, size_t whylen) LIM_WUR;
+/* For the service loop's poll(): see cap_x2x3_srv_pollfds / cap_x2x3_srv_step. */
+size_t limf_x23_pollfds(const struct limf_x23 *x, struct pollfd *pfd, size_t max);
+void limf_x23_step(struct limf_x23 *x, const struct pollfd *pfd, size_t n, uint64_t now_ms);
+const struct cap_x2x3_stats *limf_x23_srv_stats(const struct limf_x23 *x);
+const struct limf_x23_stats *limf_x23_stats(const struct limf_x23 *x);
+uint16_t limf_x23_port(const struct limf_x23 *x);
+/* Summary lines ("limf capture: x2x3 ...") for the end of the run. */
+void limf_x23_summary(const struct limf_x23 *x, FILE *f);
+/* "8-4-4-4-12" text of an XID into out (37 octets). */
+void limf_x23_xid_str(const uint8_t xid[16], char out[37]);
+void limf_x23_free(struct limf_x23 *x); /* NULL is a no-op */
+
+#endif

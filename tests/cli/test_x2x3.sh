@@ -1,0 +1,267 @@
+#!/bin/bash
+# X2/X3 input (issue 8, ETSI TS 103 221-2): limf-gen as a point of interception (POI).
+#   a. tshark's 5gli dissector reads limf-gen's --x2x3-pcap with no malformed PDU and no expert
+#      warning, and the li5g fields (version, type, XID, sequence number, timestamp, addresses,
+#      ports, protocol, payload) equal the packets of the generated call pcap, in order
+#   b. end to end: limf-gen --x2x3 -> `limf capture --x2x3` (TLS, client certificates) with a
+#      warrant on the callee -> test LEMF: the call is intercepted, the CC the LEMF receives and
+#      the --record bundle's cc.pcap equal the generator's clear .raw media; the background
+#      call is not intercepted; keep-alives acknowledged
+#   c. a POI whose certificate comes from another CA is refused; a POI that sends garbage and
+#      one that disconnects in the middle of a PDU are closed and counted; limf keeps running
+#      and a second good POI, connected meanwhile, is intercepted as well
+# Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
+set -u
+. "$(dirname "$0")/lib.sh"
+gen=$BUILD/limf-gen
+need_cluster
+sfx=$$
+lpid='' kpid='' cpid='' hpid=''
+cleanup() {
+	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
+	[ -n "$hpid" ] && kill -KILL "$hpid" 2>/dev/null
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
+	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+NOW=$(date +%s)
+FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+
+# ---- certificates: CA 1 signs the listener and the POIs; CA 2 signs a rogue POI
+mkca() { # DIR CN
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/ca.key" \
+		-out "$1/ca.pem" -subj "/CN=$2" -days 2 2>/dev/null
+}
+mkcert() { # CADIR OUT CN SAN
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2.key" \
+		-out "$2.csr" -subj "/CN=$3" 2>/dev/null &&
+		printf 'subjectAltName=%s\n' "$4" >"$2.ext" &&
+		openssl x509 -req -in "$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
+			-out "$2.pem" -days 2 -extfile "$2.ext" 2>/dev/null
+}
+mkca "$tmp/ca1" "X2X3 test CA" && mkca "$tmp/ca2" "Another CA" && ok || bad "CAs"
+mkcert "$tmp/ca1" "$tmp/mf" "limf-mf" "IP:127.0.0.1" && mkcert "$tmp/ca1" "$tmp/poi1" "pcscf-1" "DNS:pcscf-1" &&
+	mkcert "$tmp/ca1" "$tmp/poi2" "pcscf-2" "DNS:pcscf-2" &&
+	mkcert "$tmp/ca2" "$tmp/rogue" "rogue" "DNS:rogue" && ok || bad "certificates"
+
+kms_up "$tmp/k" rfc6509 kms.x2x3.test
+kpid=$(cat "$tmp/k/pid")
+lemf_up "$tmp/lemf.jsonl"
+[ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
+cat >"$tmp/limf.conf" <<EOF
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$tmp/k/port")
+ca   = $tmp/k/ca.pem
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
+[evidence]
+sign_key = $tmp/sign.pem
+[handover]
+operator_id = OP-X23
+network_element_id = limf-x23
+country = GB
+spool_dir = $tmp/spool
+[authority lemf1]
+hi2 = 127.0.0.1:$p2
+hi3 = 127.0.0.1:$p3
+[service]
+control_socket = $tmp/ctl.sock
+[x2x3]
+ca   = $tmp/ca1/ca.pem
+cert = $tmp/mf.pem
+key  = $tmp/mf.key
+max_conns = 8
+EOF
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org" C="sip:cid$sfx@example.org"
+D="sip:dan$sfx@example.org" E="sip:eve$sfx@example.org" L="X$sfx" L2="Y$sfx"
+# one warrant per good POI's callee (each LIID's CC is one generator run); E: no warrant
+for w in "$L $B" "$L2 $D"; do
+	set -- $w
+	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
+		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" >/dev/null && ok || bad "warrant add $1"
+done
+GENARGS=(--community "$tmp/k/community.json" --background 1 --duration 3 --start "$(iso "$NOW")")
+POI1=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key")
+POI2=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi2.pem" --x2x3-key "$tmp/poi2.key")
+XID1=6f1c2b3a-0d4e-4f51-8a62-7b8c9d0e1f21 XID2=0a0b0c0d-1111-4222-8333-444455556666
+
+# ---- a. tshark reads the PDU stream
+expect 0 gen_pcap "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 71 --out "$tmp/a.pcap" \
+	--x2x3-pcap "$tmp/a.x2x3.pcap" --x2x3-xid "$XID1"
+has gen_pcap "limf-gen: x2x3: xid $XID1 pdus [1-9]"
+tshark -r "$tmp/a.x2x3.pcap" -d tcp.port==6443,5gli -Y '_ws.malformed || _ws.expert.severity >= "warning"' \
+	>"$tmp/ts_bad" 2>"$tmp/ts_bad.err"
+[ "$?" -eq 0 ] && [ ! -s "$tmp/ts_bad" ] && ok || { bad "tshark: malformed or expert warnings"; head "$tmp/ts_bad" "$tmp/ts_bad.err" >&2; }
+tshark -r "$tmp/a.x2x3.pcap" -d tcp.port==6443,5gli -Y 5gli -T fields -E separator='|' \
+	-e li5g.ver -e li5g.type -e li5g.hl -e li5g.pl -e li5g.pf -e li5g.pd -e li5g.xid -e li5g.cid \
+	-e li5g.sq -e li5g.ts -e li5g.srcip -e li5g.dstip -e li5g.srcport -e li5g.dstport \
+	-e li5g.ipproto -e li5g.nfid -e li5g.pld >"$tmp/li5g.txt" 2>/dev/null
+cat >"$tmp/li5g.py" <<'PY'
+import struct, sys, datetime
+xid, fields, pcap = sys.argv[1:4]
+raw = open(pcap, "rb").read()
+pk, off = [], 24  # the generated call pcap (Ethernet, IPv4, UDP, microseconds)
+while off + 16 <= len(raw):
+    s, us, incl = struct.unpack_from("<III", raw, off)[:3]
+    fr = raw[off + 16: off + 16 + incl]
+    off += 16 + incl
+    ip = fr[14:]
+    assert ip[0] >> 4 == 4 and ip[9] == 17, "want IPv4/UDP"
+    ihl = (ip[0] & 15) * 4
+    sport, dport, ulen = struct.unpack_from(">HHH", ip, ihl)
+    pl = ip[ihl + 8: ihl + ulen]
+    sip = pl[:8] in (b"INVITE s", b"ACK sip:", b"BYE sip:") or pl.startswith(b"SIP/2.0 ")
+    pk.append((s * 10**6 + us, ".".join(map(str, ip[12:16])), ".".join(map(str, ip[16:20])),
+               sport, dport, pl, sip))
+def ts_of(t):  # "Jan 15, 2026 10:00:00.072923000 UTC"
+    d, frac = t.replace(" UTC", "").rsplit(".", 1)
+    e = datetime.datetime.strptime(d, "%b %d, %Y %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return int(e.timestamp()) * 10**6 + int(frac[:6])
+rows = [l.rstrip("\n").split("|") for l in open(fields)]
+first = lambda v: v.split(",")[0]
+data = [r for r in rows if r[1] in ("1", "2")]
+kas = [r for r in rows if r[1] in ("3", "4")]
+assert len(data) == len(pk), "%d X2/X3 PDUs, %d packets in the call pcap" % (len(data), len(pk))
+assert kas and len([r for r in kas if r[1] == "3"]) == len([r for r in kas if r[1] == "4"])
+for i, (r, p) in enumerate(zip(data, pk)):
+    ver, typ, hl, pl, pf, pd, x, cid, sq, ts, sip, dip, sp, dp, pr, nfid, pld = r
+    want = (p[6] and "1" or "2", p[6] and "9" or "8")
+    assert (ver, typ, pf, pd) == ("5", want[0], want[1], "1"), (i, r[:6])
+    assert x == xid and int(first(sq)) == i + 1, (i, x, sq)
+    assert ts_of(ts.split(" UTC")[0]) == p[0], (i, ts, p[0])  # "Dec  1, 2026 ...": has a comma
+    assert (first(sip), first(dip), int(first(sp)), int(first(dp)), int(first(pr))) == \
+        (p[1], p[2], p[3], p[4], 17), (i, r[10:15], p[1:5])
+    assert bytes.fromhex(first(nfid)) == b"limf-gen" and int(pl) == len(p[5])
+    assert bytes.fromhex(pld.replace(":", "")) == p[5], "payload %d differs" % i
+    assert int(cid, 16) >= 1
+print("%d X2/X3 PDUs (%d X2) and %d keep-alives/acks equal the call pcap" %
+      (len(data), sum(1 for p in pk if p[6]), len(kas)))
+PY
+expect 0 li5g_fields python3 "$tmp/li5g.py" "$XID1" "$tmp/li5g.txt" "$tmp/a.pcap"
+has li5g_fields "X2/X3 PDUs .* equal the call pcap"
+cat "$tmp/out" >&2
+# IPv6 addresses, SIP over TCP and the --x2x3-ip payload format (whole IPv6 packets): no
+# malformed PDU, every PDU dissected as 5GLI, the payload's own dissectors under it
+expect 0 gen_pcap6 "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 76 --ipv6 --tcp \
+	--out "$tmp/a6.pcap" --x2x3-pcap "$tmp/a6.x2x3.pcap" --x2x3-ip
+tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y '_ws.malformed || _ws.expert.severity >= "warning"' \
+	>"$tmp/ts_bad6" 2>"$tmp/ts_bad6.err"
+[ "$?" -eq 0 ] && [ ! -s "$tmp/ts_bad6" ] && ok || { bad "tshark (IPv6/TCP): malformed or expert warnings"; head "$tmp/ts_bad6" >&2; }
+n6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 2 && li5g.pf == 6 && ipv6 && udp' 2>/dev/null | wc -l)
+s6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 1 && li5g.pf == 9 && sip && li5g.srcipv6 && li5g.ipproto == 6' 2>/dev/null | wc -l)
+[ "$n6" -eq 600 ] && [ "$s6" -ge 14 ] && ok || bad "tshark (IPv6/TCP): $n6 X3 IPv6 packets, $s6 X2 SIP over TCP"
+
+# ---- b/c. limf capture --x2x3 with POIs
+"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --record "$tmp/ev" \
+	>"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
+cpid=$!
+port=''
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/cap.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] && ok || { bad "limf capture --x2x3 did not listen"; cat "$tmp/cap.err" >&2; }
+# c. a POI with a certificate of another CA: refused (the generator gets no acknowledgement)
+expect 1 rogue "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 72 --out "$tmp/r.pcap" \
+	--x2x3 "127.0.0.1:$port" --x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/rogue.pem" \
+	--x2x3-key "$tmp/rogue.key"
+has rogue "x2x3: "
+# c. garbage after the first PDU; a cut PDU held open while a good POI sends its call
+expect 0 garbage "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 73 --out "$tmp/g.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-misbehave garbage --x2x3-hold 0.5
+"$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 74 --out "$tmp/h.pcap" --x2x3 "127.0.0.1:$port" \
+	"${POI2[@]}" --x2x3-misbehave cut --x2x3-hold 3 >"$tmp/hold.out" 2>"$tmp/hold.err" &
+hpid=$!
+sleep 0.5
+# b. the good POI: its calls go through the pipeline to the LEMF
+expect 0 poi1 "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 71 --out "$tmp/b.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1"
+has poi1 "xid $XID1 pdus [1-9][0-9]* .* acknowledged"
+kill -0 "$hpid" 2>/dev/null && ok || bad "the cut POI was not still connected during poi1"
+wait "$hpid" && ok || bad "cut POI: exit status"
+hpid=''
+# a second good POI after all that: IPv6, SIP over TCP at the POI, X3 as IPv6 packets
+expect 0 poi2 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$D" --seed 75 --out "$tmp/d.pcap" --ipv6 --tcp \
+	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-xid "$XID2" --x2x3-ip
+has poi2 "acknowledged"
+kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
+# limf status shows the X2/X3 input as a live source (frames: PDUs fed to the pipeline)
+expect 0 status "$limf" status --socket "$tmp/ctl.sock" --json
+pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] == 1230 and s['bytes'] > 100000]"
+# c. max_conns (8) idle TCP connections and one more: the ninth is refused at once
+python3 - "$port" >"$tmp/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(9)]
+time.sleep(2.5)
+PY
+hpid=$!
+sleep 1
+kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
+kill -TERM "$cpid"
+wait "$cpid"
+rc=$?
+cpid=''
+[ "$rc" -eq 0 ] && ok || { bad "limf capture: exit $rc"; tail -20 "$tmp/cap.err" >&2; }
+grep "limf capture" "$tmp/cap.err" | grep -E "x2x3|intercepted" >&2
+wait "$hpid"
+hpid=''
+grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
+grep -Eq "x2x3: connections 14 tls_failed 1 refused_full 1 " "$tmp/cap.err" && ok || bad "refused_full"
+grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
+grep -Eq "x2x3: rejected .*version 1 " "$tmp/cap.err" && ok || bad "garbage not counted"
+grep -Eq "x2x3: connections .* cut 1 active 0" "$tmp/cap.err" && ok || bad "cut PDU not counted"
+grep -Eq "x2x3 poi pcscf-1: conns 1 x2 [1-9]" "$tmp/cap.err" && ok || bad "POI pcscf-1 counters"
+grep -Eq "x2x3 poi pcscf-2: conns 3 .*rejected 1 cut 1" "$tmp/cap.err" && ok || bad "POI pcscf-2 counters"
+grep -q "x2x3 xid $XID1: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 1 not recorded"
+grep -q "x2x3 xid $XID2: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 2 not recorded"
+grep -q "pending 0 links" "$tmp/cap.err" && ok || bad "not all confirmed by the LEMF"
+expect 0 verify "$limf" verify "$tmp/ev"
+# CC: the --record bundle and the LEMF, against each generator's clear .raw media
+expect 0 cc_b python3 tests/cli/replay_check.py "$tmp/ev" "$L" "$tmp/b.pcap.json" targets
+expect 0 cc_d python3 tests/cli/replay_check.py "$tmp/ev" "$L2" "$tmp/d.pcap.json" targets --no-wav
+cat >"$tmp/lemf_cc.py" <<'PY'
+import json, os, struct, sys
+lemf = sys.argv[1]
+lines = [json.loads(l) for l in open(lemf)]
+assert not [l for l in lines if "error" in l], [l for l in lines if "error" in l][:3]
+cc = [l for l in lines if l.get("kind") == "cc"]
+by = {}
+for l in cc:
+    rtp = bytes.fromhex(l["rtp"])
+    by.setdefault(struct.unpack_from(">I", rtp, 8)[0], []).append(rtp)
+n = 0
+for truth in sys.argv[2:]:
+    t = json.load(open(truth))
+    for call in t["calls"]:
+        for st in call["streams"]:
+            pk = by.get(int(st["ssrc"], 16), [])
+            if call["target"] is False:
+                assert not pk, "background call intercepted"
+                continue
+            first = st["first_seq"]
+            pk.sort(key=lambda r: (struct.unpack_from(">H", r, 2)[0] - first) & 0xFFFF)
+            got = b"".join(r[12:] for r in pk)
+            raw = open(os.path.join(truth[:-5] + ".d", st["raw"]), "rb").read()
+            assert got == raw, "%s %s: %d octets, .raw %d" % (truth, st["ssrc"], len(got), len(raw))
+            n += len(pk)
+print("LEMF CC equals the .raw media:", n, "packets")
+PY
+expect 0 lemf_cc python3 "$tmp/lemf_cc.py" "$tmp/lemf.jsonl" "$tmp/b.pcap.json" "$tmp/d.pcap.json"
+has lemf_cc "LEMF CC equals the .raw media: 600 packets"
+cat "$tmp/out" >&2
+# the misbehaving POIs got one whole PDU each through (then garbage / half a PDU)
+grep -Eq "x2x3 xid .*: x2 1 x3 0" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
+# usage: --x2x3 without TLS files
+sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
+expect 1 no_tls "$limf" capture --config "$tmp/plain.conf" --x2x3 127.0.0.1:0 --duration 1
+has no_tls "needs --x2x3-ca"
+expect 2 no_source "$limf" capture --config "$tmp/plain.conf"
+finish

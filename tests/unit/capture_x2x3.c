@@ -1,0 +1,683 @@
+/* test_capture x2x3_*: the X2/X3 PDU codec and stream reassembly (ETSI TS 103 221-2 s5).
+ * Round trips of every field and attribute, a hand-built PDU checked octet by octet, every
+ * rejection, PDUs split at every offset and coalesced, the stream's caps; the TLS listener
+ * in-process against OpenSSL clients (certificates made here): delivery, keep-alive acks,
+ * garbage, a foreign CA, the handshake timeout, the connection cap. tests/cli/test_x2x3.sh
+ * runs it inside `limf capture` against limf-gen as a POI. */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/x2x3.h"
+#include "tests/unit/capture_suites.h"
+
+static const uint8_t XID[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
+				 0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
+
+static struct cap_x2x3_pdu full(int v6)
+{
+	static const uint8_t s6[16] = {
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+	};
+	static const char sip[] = "INVITE sip:bob@example.org SIP/2.0\r\n";
+	struct cap_x2x3_pdu p;
+	memset(&p, 0, sizeof p);
+	p.version = CAP_X2X3_VERSION;
+	p.type = CAP_X2X3_X2;
+	p.format = CAP_X2X3_FMT_SIP;
+	p.direction = CAP_X2X3_DIR_FROM_TARGET;
+	memcpy(p.xid, XID, 16);
+	memcpy(p.corr, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	p.present = 1u << CAP_X2X3_A_DID | 1u << CAP_X2X3_A_NFID | 1u << CAP_X2X3_A_IPID |
+		    1u << CAP_X2X3_A_SEQ | 1u << CAP_X2X3_A_TS | 1u << CAP_X2X3_A_SPORT |
+		    1u << CAP_X2X3_A_DPORT | 1u << CAP_X2X3_A_PROTO | 1u << CAP_X2X3_A_MTI |
+		    1u << CAP_X2X3_A_OTI;
+	p.present |= v6 ? (1u << CAP_X2X3_A_SRC6 | 1u << CAP_X2X3_A_DST6)
+			: (1u << CAP_X2X3_A_SRC4 | 1u << CAP_X2X3_A_DST4);
+	p.did = lim_rd_make("dom-1", 5);
+	p.nfid = lim_rd_make("pcscf-7", 7);
+	p.ipid = lim_rd_make("ip", 2);
+	p.seq = 0xdeadbeef;
+	p.ts_sec = 1759448872;
+	p.ts_nsec = 999999999;
+	p.src.family = p.dst.family = v6 ? 6 : 4;
+	if (v6) {
+		memcpy(p.src.a, s6, 16);
+		memcpy(p.dst.a, s6, 16);
+		p.dst.a[15] = 2;
+	} else {
+		memcpy(p.src.a, "\xc0\x00\x02\x0a", 4);
+		memcpy(p.dst.a, "\xc6\x33\x64\x14", 4);
+	}
+	p.sport = 5060;
+	p.dport = 65535;
+	p.proto = 17;
+	p.n_mti = 2;
+	p.mti[0] = lim_rd_make("sip:alice@example.org", 21);
+	p.mti[1] = lim_rd_make("tel:+441234", 11);
+	p.n_oti = 1;
+	p.oti[0] = lim_rd_make("sip:bob@example.org", 19);
+	p.payload = lim_rd_make(sip, sizeof sip - 1);
+	return p;
+}
+
+static bool rd_eq(struct lim_rd a, struct lim_rd b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static void t_x2x3_roundtrip(void)
+{
+	static uint8_t buf[8192];
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct cap_x2x3_pdu in = full(v6), out;
+		size_t len;
+		CHECK(cap_x2x3_encode(&in, buf, sizeof buf, &len) == LIM_OK);
+		CHECK(cap_x2x3_decode(buf, len, &out) == CAP_X2X3_OK);
+		CHECK(out.version == CAP_X2X3_VERSION && out.type == CAP_X2X3_X2);
+		CHECK(out.hdr_len + out.payload_len == len && out.payload_len == in.payload.len);
+		CHECK(out.format == CAP_X2X3_FMT_SIP && out.direction == CAP_X2X3_DIR_FROM_TARGET);
+		CHECK(memcmp(out.xid, XID, 16) == 0 && memcmp(out.corr, in.corr, 8) == 0);
+		CHECK(out.present == in.present && out.n_attr == 13);
+		CHECK(rd_eq(out.did, in.did) && rd_eq(out.nfid, in.nfid) &&
+		      rd_eq(out.ipid, in.ipid));
+		CHECK(out.seq == 0xdeadbeef && out.ts_sec == 1759448872 &&
+		      out.ts_nsec == 999999999);
+		CHECK(out.src.family == (v6 ? 6 : 4) && out.dst.family == out.src.family);
+		CHECK(memcmp(out.src.a, in.src.a, 16) == 0 && memcmp(out.dst.a, in.dst.a, 16) == 0);
+		CHECK(out.sport == 5060 && out.dport == 65535 && out.proto == 17);
+		CHECK(out.n_mti == 2 && rd_eq(out.mti[0], in.mti[0]) &&
+		      rd_eq(out.mti[1], in.mti[1]));
+		CHECK(out.n_oti == 1 && rd_eq(out.oti[0], in.oti[0]));
+		CHECK(rd_eq(out.payload, in.payload));
+		/* too small a buffer */
+		CHECK(cap_x2x3_encode(&in, buf, len - 1, &len) == LIM_E_LIMIT && len == 0);
+	}
+	{
+		/* an address family that does not match its attribute */
+		struct cap_x2x3_pdu in = full(0);
+		size_t len;
+		in.src.family = 6;
+		CHECK(cap_x2x3_encode(&in, buf, sizeof buf, &len) == LIM_E_ARG);
+	}
+}
+
+/* A keep-alive built by hand (the layout of TS 103 221-2 s5.2), octet by octet. */
+static void t_x2x3_layout(void)
+{
+	static const uint8_t ka[] = {
+		0x00, 0x05, 0x00, 0x03,                         /* version 5, keep-alive */
+		0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, /* header 48, payload 0 */
+		0x00, 0x00, 0x00, 0x00,                         /* format, direction */
+		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
+		0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, /* XID */
+		0,    0,    0,    0,    0,    0,    0,    9,    /* correlation ID */
+		0x00, 0x08, 0x00, 0x04, 0x00, 0x00, 0x01, 0x02, /* sequence number 258 */
+	};
+	struct cap_x2x3_pdu p, q;
+	uint8_t buf[128];
+	size_t len;
+	CHECK(cap_x2x3_decode(ka, sizeof ka, &p) == CAP_X2X3_OK);
+	CHECK(p.type == CAP_X2X3_KEEPALIVE && p.hdr_len == 48 && p.payload_len == 0);
+	CHECK(p.seq == 258 && p.present == 1u << CAP_X2X3_A_SEQ && p.corr[7] == 9);
+	memset(&q, 0, sizeof q);
+	q.version = 5;
+	q.type = CAP_X2X3_KEEPALIVE;
+	memcpy(q.xid, XID, 16);
+	q.corr[7] = 9;
+	q.present = 1u << CAP_X2X3_A_SEQ;
+	q.seq = 258;
+	CHECK(cap_x2x3_encode(&q, buf, sizeof buf, &len) == LIM_OK);
+	CHECK(len == sizeof ka && memcmp(buf, ka, len) == 0);
+	/* unknown and opaque attribute types are skipped */
+	{
+		uint8_t u[sizeof ka + 12];
+		memcpy(u, ka, sizeof ka);
+		memcpy(u + sizeof ka,
+		       "\x00\x63\x00\x02"
+		       "zz"
+		       "\x00\x04\x00\x02"
+		       "yy",
+		       12);
+		u[7] = 48 + 12;
+		CHECK(cap_x2x3_decode(u, sizeof u, &p) == CAP_X2X3_OK && p.n_attr == 3 &&
+		      p.seq == 258);
+	}
+}
+
+static void set32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Every rejection, each from a valid PDU with one thing wrong. */
+static void t_x2x3_reject(void)
+{
+	static uint8_t good[8192], b[8192 + 64];
+	struct cap_x2x3_pdu in = full(0), p;
+	size_t len, hl;
+	CHECK(cap_x2x3_encode(&in, good, sizeof good, &len) == LIM_OK);
+	hl = len - in.payload.len;
+#define REJ(want) CHECK(cap_x2x3_decode(b, n, &p) == (want) && p.payload.len == 0 && p.n_attr == 0)
+	/* truncated: in the fixed header, in the attributes, in the payload */
+	for (size_t n = 0; n < len; n++) {
+		enum cap_x2x3_rej r;
+		memcpy(b, good, n);
+		r = cap_x2x3_decode(b, n, &p);
+		CHECK(r == CAP_X2X3_R_TRUNC);
+	}
+	{
+		size_t n = len + 1;
+		memcpy(b, good, len);
+		b[len] = 0;
+		REJ(CAP_X2X3_R_TRAILING);
+	}
+	{
+		size_t n = len;
+		memcpy(b, good, len);
+		b[1] = 0; /* version 0 */
+		REJ(CAP_X2X3_R_VERSION);
+		b[1] = 6;
+		REJ(CAP_X2X3_R_VERSION);
+		b[0] = 1, b[1] = 1; /* 257 */
+		REJ(CAP_X2X3_R_VERSION);
+		memcpy(b, good, len);
+		b[3] = 0;
+		REJ(CAP_X2X3_R_TYPE);
+		b[3] = 5;
+		REJ(CAP_X2X3_R_TYPE);
+		memcpy(b, good, len);
+		set32(b + 4, 39); /* header length below the fixed part */
+		REJ(CAP_X2X3_R_HDRLEN);
+		set32(b + 4, 0);
+		REJ(CAP_X2X3_R_HDRLEN);
+		set32(b + 4, CAP_X2X3_MAX_HEADER + 1);
+		REJ(CAP_X2X3_R_HDRLEN);
+		set32(b + 4, (uint32_t)len + 4); /* header length beyond the PDU */
+		REJ(CAP_X2X3_R_TRUNC);
+		memcpy(b, good, len);
+		set32(b + 8, (uint32_t)in.payload.len + 1); /* payload length beyond the data */
+		REJ(CAP_X2X3_R_TRUNC);
+		set32(b + 8, CAP_X2X3_MAX_PAYLOAD + 1);
+		REJ(CAP_X2X3_R_PAYLEN);
+		set32(b + 8, 0xffffffffu);
+		REJ(CAP_X2X3_R_PAYLEN);
+		/* header length that cuts the last attribute: its TLV runs past the header */
+		memcpy(b, good, len);
+		set32(b + 4, (uint32_t)hl - 1);
+		set32(b + 8, (uint32_t)in.payload.len + 1);
+		REJ(CAP_X2X3_R_ATTR_TRUNC);
+		memcpy(b, good, len); /* only 3 octets of a TLV header left */
+		set32(b + 4, 43);
+		set32(b + 8, (uint32_t)(len - 43));
+		REJ(CAP_X2X3_R_ATTR_TRUNC);
+		/* the first attribute (DID) claims more than the header */
+		memcpy(b, good, len);
+		b[42] = 0x10, b[43] = 0x00;
+		REJ(CAP_X2X3_R_ATTR_TRUNC);
+	}
+	/* attribute values: wrong fixed sizes, bad timestamp, duplicates, too many */
+	{
+		uint8_t base[48];
+		size_t n;
+		memcpy(base, good, 40);
+		set32(base + 8, 0);
+		base[2] = 0, base[3] = CAP_X2X3_X3;
+		static const struct {
+			uint16_t t, l;
+			enum cap_x2x3_rej want;
+		} cases[] = {
+			{ CAP_X2X3_A_SEQ, 3, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_SEQ, 5, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_TS, 4, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_SRC4, 16, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_DST6, 4, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_SPORT, 4, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_DPORT, 1, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_PROTO, 2, CAP_X2X3_R_ATTR_LEN },
+			{ CAP_X2X3_A_MTI, 0, CAP_X2X3_R_ATTR_LEN },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			memcpy(b, base, 40);
+			b[40] = (uint8_t)(cases[i].t >> 8), b[41] = (uint8_t)cases[i].t;
+			b[42] = 0, b[43] = (uint8_t)cases[i].l;
+			memset(b + 44, 0x11, cases[i].l);
+			n = 44 + cases[i].l;
+			set32(b + 4, (uint32_t)n);
+			REJ(cases[i].want);
+		}
+		/* timestamp nanoseconds out of range */
+		memcpy(b, base, 40);
+		memcpy(b + 40, "\x00\x09\x00\x08\x00\x00\x00\x01\x3b\x9a\xca\x00", 12);
+		n = 52;
+		set32(b + 4, 52);
+		REJ(CAP_X2X3_R_ATTR_LEN);
+		b[51] = 0xff, b[50] = 0xc9; /* 999999999 */
+		b[48] = 0x3b, b[49] = 0x9a;
+		CHECK(cap_x2x3_decode(b, n, &p) == CAP_X2X3_OK && p.ts_nsec == 999999999);
+		/* the same single-valued attribute twice; IPv4 and IPv6 sources */
+		memcpy(b + 40, "\x00\x0e\x00\x02\x13\xc4\x00\x0e\x00\x02\x13\xc4", 12);
+		REJ(CAP_X2X3_R_ATTR_DUP);
+		memcpy(b + 40, "\x00\x0a\x00\x04\xc0\x00\x02\x01", 8);
+		memcpy(b + 48, "\x00\x0c\x00\x10", 4);
+		memset(b + 52, 0, 16);
+		n = 68;
+		set32(b + 4, 68);
+		REJ(CAP_X2X3_R_ATTR_DUP);
+		/* matched target identifiers may repeat */
+		memcpy(b + 40,
+		       "\x00\x11\x00\x02"
+		       "ab"
+		       "\x00\x11\x00\x02"
+		       "cd",
+		       12);
+		n = 52;
+		set32(b + 4, 52);
+		CHECK(cap_x2x3_decode(b, n, &p) == CAP_X2X3_OK && p.n_mti == 2);
+		/* 65 empty unknown attributes */
+		for (size_t i = 0; i < 65; i++)
+			memcpy(b + 40 + 4 * i, "\x01\x00\x00\x00", 4);
+		n = 40 + 65 * 4;
+		set32(b + 4, (uint32_t)n);
+		REJ(CAP_X2X3_R_ATTR_MANY);
+		n -= 4;
+		set32(b + 4, (uint32_t)n);
+		CHECK(cap_x2x3_decode(b, n, &p) == CAP_X2X3_OK && p.n_attr == 64);
+		/* a keep-alive with a payload */
+		memcpy(b, base, 40);
+		b[3] = CAP_X2X3_KEEPALIVE;
+		set32(b + 4, 40);
+		set32(b + 8, 1);
+		b[40] = 0;
+		n = 41;
+		REJ(CAP_X2X3_R_KEEPALIVE);
+		b[3] = CAP_X2X3_KEEPALIVE_ACK;
+		REJ(CAP_X2X3_R_KEEPALIVE);
+	}
+#undef REJ
+	for (int r = 0; r < CAP_X2X3_R__COUNT + 1; r++)
+		CHECK(cap_x2x3_rej_name((enum cap_x2x3_rej)r)[0] != '\0');
+}
+
+/* Three PDUs coalesced, split at every offset, fed in two writes; and in one-octet writes. */
+static void t_x2x3_stream(void)
+{
+	static uint8_t s[16384];
+	size_t n = 0, l;
+	struct cap_x2x3_pdu a = full(0), b = full(1), k, p;
+	memset(&k, 0, sizeof k);
+	k.version = 1;
+	k.type = CAP_X2X3_KEEPALIVE;
+	CHECK(cap_x2x3_encode(&a, s + n, sizeof s - n, &l) == LIM_OK);
+	n += l;
+	CHECK(cap_x2x3_encode(&k, s + n, sizeof s - n, &l) == LIM_OK);
+	n += l;
+	b.type = CAP_X2X3_X3;
+	b.format = CAP_X2X3_FMT_RTP;
+	CHECK(cap_x2x3_encode(&b, s + n, sizeof s - n, &l) == LIM_OK);
+	n += l;
+	for (size_t cut = 0; cut <= n; cut++) {
+		struct cap_x2x3_stream *st = NULL;
+		uint16_t types[4];
+		size_t got = 0;
+		enum cap_x2x3_rej r;
+		CHECK(cap_x2x3_stream_new(4096, &st) == LIM_OK);
+		if (!st)
+			return;
+		CHECK(cap_x2x3_stream_write(st, s, cut) == cut);
+		while ((r = cap_x2x3_stream_next(st, &p)) == CAP_X2X3_OK && got < 4)
+			types[got++] = p.type;
+		CHECK(r == CAP_X2X3_MORE);
+		CHECK(cap_x2x3_stream_write(st, s + cut, n - cut) == n - cut);
+		while ((r = cap_x2x3_stream_next(st, &p)) == CAP_X2X3_OK && got < 4) {
+			types[got++] = p.type;
+			if (p.type == CAP_X2X3_X3)
+				CHECK(p.src.family == 6 && p.payload.len == b.payload.len);
+		}
+		CHECK(r == CAP_X2X3_MORE && got == 3 && cap_x2x3_stream_held(st) == 0);
+		CHECK(got == 3 && types[0] == CAP_X2X3_X2 && types[1] == CAP_X2X3_KEEPALIVE &&
+		      types[2] == CAP_X2X3_X3);
+		cap_x2x3_stream_free(st);
+	}
+	{
+		/* one octet at a time through a buffer that holds one PDU only */
+		struct cap_x2x3_stream *st = NULL;
+		size_t got = 0;
+		CHECK(cap_x2x3_stream_new(300, &st) == LIM_OK);
+		for (size_t i = 0; i < n; i++) {
+			CHECK(cap_x2x3_stream_write(st, s + i, 1) == 1);
+			if (cap_x2x3_stream_next(st, &p) == CAP_X2X3_OK)
+				got++;
+		}
+		CHECK(got == 3);
+		/* a disconnect now would cut nothing; half a PDU is held */
+		CHECK(cap_x2x3_stream_held(st) == 0);
+		CHECK(cap_x2x3_stream_write(st, s, 10) == 10 && cap_x2x3_stream_held(st) == 10);
+		cap_x2x3_stream_free(st);
+	}
+	{
+		/* garbage: rejected from its first 40 octets, sticky, nothing more taken */
+		struct cap_x2x3_stream *st = NULL;
+		static const char junk[] = "GET / HTTP/1.1\r\nHost: limf.example\r\n\r\nxxxxxxxxxx";
+		CHECK(cap_x2x3_stream_new(4096, &st) == LIM_OK);
+		CHECK(cap_x2x3_stream_write(st, (const uint8_t *)junk, 39) == 39);
+		CHECK(cap_x2x3_stream_next(st, &p) == CAP_X2X3_MORE);
+		CHECK(cap_x2x3_stream_write(st, (const uint8_t *)junk + 39, 1) == 1);
+		CHECK(cap_x2x3_stream_next(st, &p) == CAP_X2X3_R_VERSION);
+		CHECK(cap_x2x3_stream_next(st, &p) == CAP_X2X3_R_VERSION);
+		CHECK(cap_x2x3_stream_write(st, s, 10) == 0);
+		cap_x2x3_stream_free(st);
+	}
+	{
+		/* a PDU bigger than the stream's buffer: rejected at its header */
+		struct cap_x2x3_stream *st = NULL;
+		CHECK(cap_x2x3_stream_new(100, &st) == LIM_OK);
+		CHECK(cap_x2x3_stream_write(st, s, 100) == 100);
+		CHECK(cap_x2x3_stream_next(st, &p) == CAP_X2X3_R_PAYLEN);
+		cap_x2x3_stream_free(st);
+		CHECK(cap_x2x3_stream_new(40, &st) == LIM_E_ARG && !st);
+		CHECK(cap_x2x3_stream_new(CAP_X2X3_MAX_HEADER + CAP_X2X3_MAX_PAYLOAD + 1, &st) ==
+			      LIM_E_ARG &&
+		      !st);
+		cap_x2x3_stream_free(NULL);
+	}
+}
+
+/* ------------------------------------------------------------------ the listener */
+
+struct t_pki {
+	EVP_PKEY *key;
+	X509 *crt;
+};
+
+static void t_issue(struct t_pki *out, const char *cn, const struct t_pki *ca, long serial)
+{
+	X509_NAME *n;
+	out->key = EVP_EC_gen("P-256");
+	out->crt = X509_new();
+	CHECK(out->key && out->crt);
+	X509_set_version(out->crt, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(out->crt), serial);
+	X509_gmtime_adj(X509_getm_notBefore(out->crt), -60);
+	X509_gmtime_adj(X509_getm_notAfter(out->crt), 3600);
+	X509_set_pubkey(out->crt, out->key);
+	n = X509_get_subject_name(out->crt);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(out->crt, ca ? X509_get_subject_name(ca->crt) : n);
+	if (!ca) {
+		BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+		bc->ca = 1;
+		X509_add1_ext_i2d(out->crt, NID_basic_constraints, bc, 1, 0);
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	CHECK(X509_sign(out->crt, ca ? ca->key : out->key, EVP_sha256()) > 0);
+}
+
+static void t_pem(const char *name, const struct t_pki *k, char crt[600], char key[600])
+{
+	FILE *f;
+	snprintf(crt, 600, "%s/x2x3_%s.pem", t_outdir(), name);
+	snprintf(key, 600, "%s/x2x3_%s.key", t_outdir(), name);
+	f = fopen(crt, "w");
+	CHECK(f && PEM_write_X509(f, k->crt) == 1);
+	if (f)
+		fclose(f);
+	f = fopen(key, "w");
+	CHECK(f && PEM_write_PrivateKey(f, k->key, NULL, NULL, 0, NULL, NULL) == 1);
+	if (f)
+		fclose(f);
+}
+
+static void t_free(struct t_pki *k)
+{
+	EVP_PKEY_free(k->key);
+	X509_free(k->crt);
+}
+
+struct t_got {
+	size_t n;
+	uint16_t type[8];
+	size_t plen[8];
+	char poi[64];
+};
+
+static void t_on(void *ctx, const struct cap_x2x3_in *in)
+{
+	struct t_got *g = ctx;
+	if (g->n < 8) {
+		g->type[g->n] = in->pdu->type;
+		g->plen[g->n] = in->pdu->payload.len;
+	}
+	g->n++;
+	snprintf(g->poi, sizeof g->poi, "%s", in->poi);
+}
+
+static uint64_t t_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One turn of a service loop: poll the listener's fds for up to ms, then step. */
+static void t_pump(struct cap_x2x3_srv *s, int ms)
+{
+	struct pollfd pfd[1 + CAP_X2X3_MAX_CONNS];
+	size_t n = cap_x2x3_srv_pollfds(s, pfd, sizeof pfd / sizeof pfd[0]);
+	(void)poll(pfd, (nfds_t)n, ms);
+	cap_x2x3_srv_step(s, pfd, n, t_ms());
+}
+
+static int t_connect(uint16_t port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* A TLS client with the given certificate; drives the server while it handshakes. NULL when
+ * the handshake fails (the server refused the certificate). */
+static SSL *t_client(struct cap_x2x3_srv *s, SSL_CTX **cctx, const struct t_pki *me, int *fd)
+{
+	SSL *c;
+	*cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_use_certificate(*cctx, me->crt);
+	SSL_CTX_use_PrivateKey(*cctx, me->key);
+	SSL_CTX_set_verify(*cctx, SSL_VERIFY_NONE, NULL); /* the MF's side: tests/cli */
+	*fd = t_connect(cap_x2x3_srv_port(s));
+	c = SSL_new(*cctx);
+	SSL_set_fd(c, *fd);
+	for (int i = 0; i < 300; i++) {
+		int r = SSL_connect(c);
+		if (r == 1) {
+			/* TLS 1.3: the server judges the certificate after the client's Finished;
+			 * a refused one shows as an alert on the first read */
+			char b;
+			for (int k = 0; k < 20; k++) {
+				t_pump(s, 5);
+				r = SSL_read(c, &b, 1);
+				if (r <= 0 && SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
+					goto fail;
+			}
+			return c;
+		}
+		if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ &&
+		    SSL_get_error(c, r) != SSL_ERROR_WANT_WRITE)
+			break;
+		t_pump(s, 5);
+	}
+fail:
+	SSL_free(c);
+	close(*fd);
+	SSL_CTX_free(*cctx);
+	*cctx = NULL;
+	return NULL;
+}
+
+static void t_x2x3_srv(void)
+{
+	struct t_pki ca, mf, poi, other_ca, rogue;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600];
+	struct cap_x2x3_srv_cfg cfg;
+	struct cap_x2x3_srv *s = NULL;
+	struct t_got got;
+	char why[256] = "";
+	SSL_CTX *cctx = NULL;
+	SSL *c;
+	int fd, idle[3];
+	static uint8_t buf[8192];
+	size_t n = 0, l;
+
+	t_issue(&ca, "test CA", NULL, 1);
+	t_issue(&other_ca, "other CA", NULL, 2);
+	t_issue(&mf, "mf", &ca, 3);
+	t_issue(&poi, "poi-a", &ca, 4);
+	t_issue(&rogue, "rogue", &other_ca, 5);
+	t_pem("ca", &ca, ca_pem, ca_key);
+	t_pem("mf", &mf, mf_pem, mf_key);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = ca_pem;
+	cfg.cert = mf_pem;
+	cfg.key = mf_key;
+	cfg.max_conns = 2;
+	cfg.hs_ms = 300;
+	memset(&got, 0, sizeof got);
+	/* bad configurations */
+	cfg.listen = "127.0.0.1";
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_E_ARG && !s);
+	cfg.listen = "127.0.0.1:0";
+	cfg.key = ca_key; /* not the certificate's key */
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_E_CRYPTO && !s);
+	CHECK(strstr(why, "key") != NULL);
+	cfg.key = mf_key;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
+	if (!s)
+		goto out;
+	CHECK(cap_x2x3_srv_port(s) != 0);
+
+	/* a good POI: X2, keep-alive, X3 in one write; then the keep-alive's ack */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL);
+	if (c) {
+		struct cap_x2x3_pdu a = full(0), k;
+		struct cap_x2x3_stream *rx = NULL;
+		bool acked = false;
+		memset(&k, 0, sizeof k);
+		k.version = 5;
+		k.type = CAP_X2X3_KEEPALIVE;
+		k.present = 1u << CAP_X2X3_A_SEQ;
+		k.seq = 77;
+		CHECK(cap_x2x3_encode(&a, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		CHECK(cap_x2x3_encode(&k, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		a.type = CAP_X2X3_X3;
+		a.format = CAP_X2X3_FMT_RTP;
+		CHECK(cap_x2x3_encode(&a, buf + n, sizeof buf - n, &l) == LIM_OK);
+		n += l;
+		CHECK(SSL_write(c, buf, (int)n) == (int)n);
+		CHECK(cap_x2x3_stream_new(1024, &rx) == LIM_OK);
+		for (int i = 0; i < 200 && !acked; i++) {
+			uint8_t *w;
+			size_t room;
+			int r;
+			struct cap_x2x3_pdu ack;
+			t_pump(s, 5);
+			cap_x2x3_stream_space(rx, &w, &room);
+			r = SSL_read(c, w, (int)room);
+			if (r > 0)
+				cap_x2x3_stream_commit(rx, (size_t)r);
+			if (cap_x2x3_stream_next(rx, &ack) == CAP_X2X3_OK)
+				acked = ack.type == CAP_X2X3_KEEPALIVE_ACK && ack.seq == 77 &&
+					ack.payload_len == 0;
+		}
+		CHECK(acked);
+		cap_x2x3_stream_free(rx);
+		CHECK(got.n == 2 && got.type[0] == CAP_X2X3_X2 && got.type[1] == CAP_X2X3_X3);
+		CHECK(got.plen[0] == a.payload.len && strcmp(got.poi, "poi-a") == 0);
+		/* then garbage: the connection is closed and counted */
+		static const char junk[] = "\x7f\x7f not a PDU at all, 40 octets or more......";
+		CHECK(SSL_write(c, junk, (int)sizeof junk - 1) == (int)sizeof junk - 1);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+	}
+	{
+		const struct cap_x2x3_stats *st = cap_x2x3_srv_stats(s);
+		CHECK(st->rej[CAP_X2X3_R_VERSION] == 1 && st->active == 0 && st->closed == 1);
+		CHECK(st->x2 == 1 && st->x3 == 1 && st->ka == 1 && st->ka_answered == 1);
+		CHECK(st->n_poi == 1 && st->poi[0].rejected == 1 && st->poi[0].conns == 1);
+		CHECK(st->poi[0].bytes == n && st->bytes == n && st->cut == 0);
+	}
+	/* a POI whose certificate another CA signed */
+	c = t_client(s, &cctx, &rogue, &fd);
+	CHECK(c == NULL);
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 1);
+	/* a POI that stops in the middle of a PDU and goes away */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK(SSL_write(c, buf, 60) == 60);
+		for (int i = 0; i < 10; i++)
+			t_pump(s, 5);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+		CHECK(cap_x2x3_srv_stats(s)->cut == 1 && cap_x2x3_srv_stats(s)->poi[0].cut == 1);
+	}
+	/* the connection cap (2) and the handshake timeout (300 ms): three silent TCP peers */
+	for (int i = 0; i < 3; i++) {
+		idle[i] = t_connect(cap_x2x3_srv_port(s));
+		t_pump(s, 5);
+	}
+	CHECK(cap_x2x3_srv_stats(s)->refused_full == 1);
+	{
+		uint64_t t0 = t_ms();
+		while (t_ms() - t0 < 600)
+			t_pump(s, 20);
+	}
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3);
+	for (int i = 0; i < 3; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+out:
+	cap_x2x3_srv_free(s);
+	t_free(&ca);
+	t_free(&other_ca);
+	t_free(&mf);
+	t_free(&poi);
+	t_free(&rogue);
+}
+
+const struct lim_suite t_x2x3_suites[] = {
+	{ "x2x3_roundtrip", t_x2x3_roundtrip },
+	{ "x2x3_layout", t_x2x3_layout },
+	{ "x2x3_reject", t_x2x3_reject },
+	{ "x2x3_stream", t_x2x3_stream },
+	{ "x2x3_srv", t_x2x3_srv },
+	{ NULL, NULL },
+};
