@@ -99,9 +99,10 @@ LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *b
  * marker, LimfKeyManagement (ASN.1 module snippet, tags and choices in handover/pdu.h).
  * Strings are borrowed, NUL-terminated UTF-8, "" = absent (the member is omitted), at most
  * HO_KM_STR_MAX octets each:
- *   side      "offer" | "answer"
+ *   side      "offer" | "answer" | "gmk" (a GMK distribution, issue 9)
  *   outcome   "keys" | "iri-only" | "kms-error" | "unwrap-failed" | "parse-error" |
- *             "bad-signature" | "no-responder" | "audit-error"
+ *             "bad-signature" | "no-responder" | "audit-error" | "gmk" (the group's GMK
+ *             recovered) | "no-group" (a GMK naming no group)
  *   sig       "valid" | "invalid" | "not-checked"
  *   t         "" or the T payload as mikey_ts_iso8601() writes it, YYYY-MM-DDTHH:MM:SS[.f]Z
  *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z with the

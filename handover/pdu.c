@@ -168,10 +168,11 @@ enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rt
 /* ---- key-management IRI (see handover.h, ASN.1 in pdu.h) ---- */
 
 static const uint8_t km_oid[HO_KM_OID_LEN] = HO_KM_OID;
-static const char *const km_sides[] = { "offer", "answer" };
+static const char *const km_sides[] = { "offer", "answer", "gmk" }; /* gmk: issue 9 */
 static const char *const km_outcomes[] = { "keys",          "iri-only",    "kms-error",
 					   "unwrap-failed", "parse-error", "bad-signature",
-					   "no-responder",  "audit-error" };
+					   "no-responder",  "audit-error", "gmk",
+					   "no-group" }; /* gmk, no-group: issue 9 */
 static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -83,7 +83,8 @@
  *   --   limfKeyManagement [100] LimfKeyManagement
  *   LimfKeyManagement ::= SEQUENCE {
  *       limfKMObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 1 1}: this module, version 1
- *       side          [1] ENUMERATED { offer(0), answer(1), ... },
+ *       side          [1] ENUMERATED { offer(0), answer(1), gmk(2), ... },
+ *                                      -- gmk: a GMK distribution (TS 33.180 s5.7)
  *       initiator     [2] UTF8String (SIZE (1..1024)) OPTIONAL,   -- as carried: URI or UID hex
  *       responder     [3] UTF8String (SIZE (1..1024)) OPTIONAL,
  *       kmsURI        [4] UTF8String (SIZE (1..1024)) OPTIONAL,   -- of the KMS certificate used
@@ -91,7 +92,9 @@
  *       t             [6] GeneralizedTime OPTIONAL,   -- MIKEY T payload, UTC, fraction as given
  *       outcome       [7] ENUMERATED { keys(0), iri-only(1), kms-error(2), unwrap-failed(3),
  *                                      parse-error(4), bad-signature(5), no-responder(6),
- *                                      audit-error(7), ... },
+ *                                      audit-error(7), gmk(8), no-group(9), ... },
+ *                                      -- gmk: a group's GMK recovered, no-group: it
+ *                                      -- names no group
  *       signature     [8] ENUMERATED { valid(0), invalid(1), not-checked(2), ... },
  *       csbId         [9] INTEGER (0..4294967295),
  *       srtpSessions [10] INTEGER (0..4294967295),    -- SRTP crypto sessions derived

@@ -212,7 +212,10 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
  *    key-management: "key_management":{side, initiator, responder, t, csb_id, kms_uri,
  *          key_user, key_period, signature valid|invalid|not-checked, srtp_sessions,
  *          outcome, detail},
- *    call-end: "reason":"bye|cancel|rejected|timeout|flush"} */
+ *    call-end: "reason":"bye|cancel|rejected|timeout|flush",
+ *    group: "group":{event talker|..., group, talker ("" unknown), gmk_id, guk_id (hex),
+ *          ssrc, detail}}
+ *  call_id/from/to are absent for SIP outside an INVITE dialog (a GMK NOTIFY). */
 static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_iri *iri)
 {
 	char *txt = NULL, buf[80];
@@ -238,13 +241,16 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 	lim_json_key(&j, "kind");
 	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
 			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
+			 : iri->kind == LIMF_IRI_GROUP   ? "group"
 							 : "call-end");
 	limf_fmt_time(iri->ts_ns, buf, sizeof buf);
 	lim_json_key(&j, "time");
 	lim_json_str(&j, buf);
-	json_text(&j, "call_id", &iri->call->call_id);
-	json_text(&j, "from", &iri->call->from_uri);
-	json_text(&j, "to", &iri->call->to_uri);
+	if (iri->call) { /* none for a GMK NOTIFY outside a dialog */
+		json_text(&j, "call_id", &iri->call->call_id);
+		json_text(&j, "from", &iri->call->from_uri);
+		json_text(&j, "to", &iri->call->to_uri);
+	}
 	if (iri->kind == LIMF_IRI_SIP) {
 		addr_port(buf, sizeof buf, &iri->src, iri->sport);
 		lim_json_key(&j, "src");
@@ -259,6 +265,27 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 	} else if (iri->kind == LIMF_IRI_KEYMGMT) {
 		lim_json_key(&j, "key_management");
 		json_km(&j, iri->km);
+	} else if (iri->kind == LIMF_IRI_GROUP) {
+		char id[12];
+		lim_json_key(&j, "group");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "event");
+		lim_json_str(&j, iri->grp->event);
+		lim_json_key(&j, "group");
+		lim_json_str(&j, iri->grp->group);
+		lim_json_key(&j, "talker");
+		lim_json_str(&j, iri->grp->talker);
+		snprintf(id, sizeof id, "%08" PRIx32, iri->grp->gmk_id);
+		lim_json_key(&j, "gmk_id");
+		lim_json_str(&j, id);
+		snprintf(id, sizeof id, "%08" PRIx32, iri->grp->guk_id);
+		lim_json_key(&j, "guk_id");
+		lim_json_str(&j, id);
+		lim_json_key(&j, "ssrc");
+		lim_json_u64(&j, iri->grp->ssrc);
+		lim_json_key(&j, "detail");
+		lim_json_str(&j, iri->grp->detail ? iri->grp->detail : "");
+		lim_json_obj_close(&j);
 	} else {
 		lim_json_key(&j, "reason");
 		lim_json_str(&j, iri->end_reason ? iri->end_reason : "");
@@ -375,7 +402,7 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		return;
 	write_iri(r, o, iri);
 	o->n_iri++;
-	if (iri->kind == LIMF_IRI_CALLEND)
+	if (iri->kind == LIMF_IRI_CALLEND || iri->kind == LIMF_IRI_GROUP)
 		return; /* no SIP message to carry: iri.jsonl only */
 	s = seq_of(r, o, iri->cin);
 	if (!s)
@@ -687,6 +714,15 @@ void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p)
 	lim_json_u64(j, s->iri_out);
 	lim_json_key(j, "cc_packets");
 	lim_json_u64(j, s->cc_out);
+	/* group communications (issue 9) */
+	lim_json_key(j, "gmk_distributions");
+	lim_json_u64(j, s->gmk_seen);
+	lim_json_key(j, "gmk_distributions_intercepted");
+	lim_json_u64(j, s->gmk_intercepted);
+	lim_json_key(j, "gmks_recovered");
+	lim_json_u64(j, s->gmk_keys);
+	lim_json_key(j, "group_calls_intercepted");
+	lim_json_u64(j, s->group_calls);
 	lim_json_obj_close(j);
 }
 

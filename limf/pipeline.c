@@ -8,8 +8,11 @@
 
 #include <openssl/crypto.h>
 
+#include "capture/mcbody.h"
 #include "common/log.h"
 #include "common/wipe.h"
+#include "decrypt/gmk.h"
+#include "decrypt/group.h"
 #include "decrypt/mikey.h"
 #include "decrypt/srtp.h"
 #include "decrypt/uid.h"
@@ -22,7 +25,8 @@
 #define MAX_PARTIES 12 /* parties handed to the gate */
 #define ID_TEXT     160
 #define PKT_MAX     65536
-#define RSK_CTXS    4 /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
+#define RSK_CTXS    4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
+#define COVER_MAX   256 /* groups made interceptable by GMKs recovered for targets */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -34,6 +38,18 @@ struct keyset {
 struct ssrc_bind {
 	struct limf_call_stream st;
 	int set, idx; /* keyset slot / session; set < 0: not bound */
+	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
+	uint32_t gmk_id, guk_id;
+	bool talker_told;
+};
+
+/* A group a GMK recovered through a target's warrant made interceptable (issue 9: "a warrant
+ * on a user covers the groups whose GMK was distributed to that user while the warrant was
+ * active"): the member is added to the parties of the group's calls, so the gate decides with
+ * that member's warrant as it stands at the time of the call. */
+struct cover {
+	char group[CAP_MC_TEXT];
+	char member[WR_URI_MAX + 1];
 };
 
 /* Stored key-management facts (the strings limf_keymgmt points at). */
@@ -74,7 +90,12 @@ struct pcall {
 	bool end_pending; /* ended by BYE/CANCEL: END IRI on the final response */
 	struct limf_uid_ctx uidctx;
 	char uid_kms[WR_KMS_URI_MAX + 1];
-	struct party_set *parties;   /* of the positive decision (for limf_pipe_recheck) */
+	struct party_set *parties; /* of the positive decision (for limf_pipe_recheck) */
+	char group[CAP_MC_TEXT];   /* a group call's MC group ID (mcptt-info), "" otherwise */
+	bool decide_pending;       /* no I_MESSAGE at the start: decide on the INVITE itself */
+	size_t n_gmk_audited;      /* group media: GMKs whose use for this call is audited */
+	uint32_t gmk_audited[4];
+	bool group_audit_failed;
 	bool stopped;                /* every warrant ended during the call: never again */
 	const struct cap_call *call; /* while intercepted */
 	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
@@ -103,6 +124,11 @@ struct limf_pipe {
 	bool have_cert, cert_tried;
 	struct wr_kms_cert cert;
 	uint32_t next_cin;
+	/* group communications (issue 9) */
+	struct mikey_group *groups;
+	struct cap_mc_result *mc; /* scratch of cap_mc_extract */
+	size_t n_cover;
+	struct cover cover[COVER_MAX];
 	uint8_t buf[PKT_MAX];
 };
 
@@ -270,14 +296,22 @@ static void fetch_cert(struct limf_pipe *p)
 }
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
+static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			   struct party_set *s, uint64_t ts_ns);
+static void pcall_free(struct limf_pipe *p, struct pcall *pc);
+
+/* Adds the members whose recovered GMK covers group (struct cover) on side 2. */
+static void add_covering(struct limf_pipe *p, struct party_set *s, const char *group)
+{
+	for (size_t i = 0; i < p->n_cover && group[0]; i++)
+		if (strcmp(p->cover[i].group, group) == 0)
+			add_uri(s, p->cover[i].member, strlen(p->cover[i].member), 2);
+}
+
 static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 		   const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
 {
 	struct party_set *s = calloc(1, sizeof *s);
-	struct wr_kms_decision *d = NULL;
-	const struct wr_match *mt;
-	size_t n = 0;
-	int64_t t_us = (int64_t)(ts_ns / 1000);
 	if (!s)
 		return;
 	add_uri(s, call->from_uri.s, call->from_uri.len, 1);
@@ -288,6 +322,23 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1);
 		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2);
 	}
+	if (pc->group[0]) {
+		/* a group call: the group ID may be a target itself, and the members whose GMK
+		 * was recovered under their warrant make it interceptable */
+		add_uri(s, pc->group, strlen(pc->group), 2);
+		add_covering(p, s, pc->group);
+	}
+	decide_parties(p, pc, call, s, ts_ns);
+}
+
+/* The gate with the parties s (taken). call may be NULL (a GMK NOTIFY outside a dialog). */
+static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			   struct party_set *s, uint64_t ts_ns)
+{
+	struct wr_kms_decision *d = NULL;
+	const struct wr_match *mt;
+	size_t n = 0;
+	int64_t t_us = (int64_t)(ts_ns / 1000);
 	p->st.decisions++;
 	if (wr_kms_decide(p->cfg.db, s->p, s->n, t_us, &d) != LIM_OK) {
 		p->st.decision_errors++;
@@ -353,9 +404,11 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 		p->icalls->prev = pc;
 	p->icalls = pc;
 	pc->intercept = true;
-	p->st.calls_intercepted++;
-	if (pc->cc)
-		p->st.calls_cc++;
+	if (call) { /* a GMK distribution is counted as such (gmk_intercepted) */
+		p->st.calls_intercepted++;
+		if (pc->cc)
+			p->st.calls_cc++;
+	}
 out:
 	wr_kms_decision_free(d);
 	free(s);
@@ -673,7 +726,8 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		p->st.unwrap_fail++;
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail,
-			 "%s: the SAKKE payload does not decrypt with %s's key of period %" PRIu64,
+			 "%s: the SAKKE payload does not decrypt with %.128s's key of period "
+			 "%" PRIu64,
 			 lim_strerror(e), km->key_user, keys->ident.period_no);
 		goto out;
 	}
@@ -779,6 +833,305 @@ out:
 	}
 }
 
+/* ---- group key distribution (issue 9) ------------------------------------------------- */
+
+/* The URI among cand[0..nc) whose identifier (this key period or a neighbour) is the
+ * I_MESSAGE's responder, or the responder's clear URI. */
+static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
+			   const struct mikey_msg *m, const struct cap_str *cand, size_t nc,
+			   char *out, size_t cap)
+{
+	const struct mikey_idr *r = mikey_responder(m);
+	int64_t t = wr_kms_decision_time(d);
+	if (r && r->len && !is_uid(r)) {
+		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
+		return true;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		char u[WR_URI_MAX + 1];
+		if (cand[i].len == 0 || cand[i].len > WR_URI_MAX)
+			continue;
+		copy_text(u, sizeof u, cand[i].p, cand[i].len);
+		if (!r)
+			continue;
+		for (int delta = -1; delta <= 1; delta++) {
+			struct wr_kms_ident id;
+			if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
+				continue;
+			if (delta != 0 &&
+			    limf_kms_ident(NULL, &p->cert, u,
+					   delta < 0 ? id.valid_from - 1 : id.valid_to,
+					   &id) != LIM_OK)
+				continue;
+			if (id.idlen == r->len && memcmp(id.id, r->data, r->len) == 0) {
+				copy_text(out, cap, u, strlen(u));
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void add_cover(struct limf_pipe *p, const char *group, const char *member)
+{
+	for (size_t i = 0; i < p->n_cover; i++)
+		if (strcmp(p->cover[i].group, group) == 0 &&
+		    strcmp(p->cover[i].member, member) == 0)
+			return;
+	if (p->n_cover == COVER_MAX) {
+		lim_warn("group coverage table full: %s not recorded for %s", group, member);
+		return;
+	}
+	copy_text(p->cover[p->n_cover].group, sizeof p->cover[0].group, group, strlen(group));
+	copy_text(p->cover[p->n_cover].member, sizeof p->cover[0].member, member, strlen(member));
+	p->n_cover++;
+}
+
+static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *detail, bool *ok)
+{
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
+			*ok = false;
+}
+
+/* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
+ * goes into the group table under each of its group IDs' coverage. */
+static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip_msg *sm,
+		     const struct cap_mc_result *res, const struct cap_mc_imsg *im,
+		     const struct mikey_msg *m, struct km_rec *km)
+{
+	const struct wr_kms_keys *keys = NULL;
+	struct mikey_ident_cfg cfg;
+	struct mikey_ident used;
+	struct mikey_gmk gf;
+	uint8_t ssv[SAKKE_SSV_LEN];
+	struct cap_str cand[3];
+	char mc_target[CAP_MC_TEXT], detail[WR_DETAIL_MAX + 1];
+	const char *group = NULL;
+	int delta;
+	enum lim_err e;
+	bool ok = true;
+
+	memset(&gf, 0, sizeof gf);
+	if (!p->have_cert) {
+		km_outcome(km, "kms-error");
+		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
+		p->st.kms_fail++;
+		goto out;
+	}
+	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
+	copy_text(mc_target, sizeof mc_target, res->mc_target.s, res->mc_target.len);
+	cand[0] = res->to_uri;
+	cand[1] = (struct cap_str){ mc_target, strlen(mc_target) };
+	cand[2] = res->ruri;
+	if (!member_of_imsg(p, pc->d, m, cand, 3, km->key_user, sizeof km->key_user)) {
+		km_outcome(km, "no-responder");
+		snprintf(km->detail, sizeof km->detail,
+			 "no addressee of the message has the responder's identifier");
+		goto out;
+	}
+	delta = period_delta(p, pc, m, km->key_user);
+	e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
+	if (e != LIM_OK || !keys) {
+		p->st.kms_fail++;
+		km_outcome(km, "kms-error");
+		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
+			 wr_kms_msg(p->cfg.kms));
+		goto out;
+	}
+	p->st.kms_ok++;
+	km->view.key_period = keys->ident.period_no;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.id = keys->ident.id;
+	cfg.idlen = keys->ident.idlen;
+	{
+		const struct sakke_rsk_ctx *rc =
+			rsk_ctx_get(p, keys->ident.id, keys->ident.idlen, keys->rsk);
+		e = rc ? mikey_sakke_unwrap_ctx(m, rc, ssv)
+		       : mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
+	}
+	if (e != LIM_OK) {
+		p->st.unwrap_fail++;
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail,
+			 "%s: the SAKKE payload does not decrypt with %.128s's key of period "
+			 "%" PRIu64,
+			 lim_strerror(e), km->key_user, keys->ident.period_no);
+		goto out;
+	}
+	/* the group management server's signature: a forged GMK is reported, never used */
+	memset(&cfg, 0, sizeof cfg);
+	if (p->cert.scheme == WR_KMS_ID_3GPP) {
+		cfg.kms_uri = p->cert.kms_uri;
+		cfg.kmslen = strlen(p->cert.kms_uri);
+		cfg.has_period = true;
+		cfg.period = p->cert.user_key_period;
+		cfg.offset = p->cert.user_key_offset;
+	}
+	if (!mikey_initiator(m)) {
+		cfg.uri = sm->from.uri.p;
+		cfg.urilen = sm->from.uri.len;
+	}
+	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
+		p->st.sig_bad++;
+		copy_text(km->sig, sizeof km->sig, "invalid", 7);
+		km_outcome(km, "bad-signature");
+		snprintf(km->detail, sizeof km->detail,
+			 "the group management server's ECCSI signature does not verify: GMK not "
+			 "used");
+		goto out;
+	}
+	copy_text(km->sig, sizeof km->sig, "valid", 5);
+	e = mikey_gmk_facts(m, ssv, sizeof ssv, km->key_user, strlen(km->key_user), &gf);
+	if (e != LIM_OK || gf.gmk_id_src == MIKEY_GMKID_NONE) {
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail, "GMK facts: %s",
+			 e != LIM_OK ? lim_strerror(e) : "no GMK-ID");
+		goto out;
+	}
+	/* the group: the group document's, else the key parameters' */
+	if (im->n_group)
+		group = im->group[0].s;
+	else if (gf.kp_err == LIM_OK && gf.kp.n_group)
+		group = (const char *)gf.kp.group[0].id;
+	if (!group || !group[0]) {
+		km_outcome(km, "no-group");
+		snprintf(km->detail, sizeof km->detail, "GMK-ID %08" PRIx32 " names no group",
+			 gf.gmk_id);
+		goto out;
+	}
+	snprintf(detail, sizeof detail,
+		 "gmk-id=%08" PRIx32 " guk-id=%08" PRIx32 " group=%s member=%s period=%" PRIu64
+		 " signature=valid",
+		 gf.gmk_id, gf.guk_id, group, km->key_user, km->view.key_period);
+	audit_gmk(p, pc, detail, &ok);
+	if (!ok) {
+		km_outcome(km, "audit-error");
+		snprintf(km->detail, sizeof km->detail,
+			 "the GMK could not be audited: not used (%s)", wr_db_msg(p->cfg.db));
+		goto out;
+	}
+	{
+		/* TS 33.180 group media: AEAD_AES_128_GCM with the RFC 4771 ROC (RCCm3) */
+		struct mikey_group_key gk = { .gmk_id = gf.gmk_id,
+					      .gmk = gf.gmk,
+					      .gmk_len = gf.gmk_len,
+					      .rand = gf.rand,
+					      .rand_len = gf.rand_len,
+					      .prf = (enum mikey_prf)gf.prf,
+					      .profile = LIM_SRTP_AEAD_AES_128_GCM,
+					      .rcc_mode = LIM_SRTP_RCCM3,
+					      .rcc_rate = roc_rate(m),
+					      .group = group };
+		e = mikey_group_add_gmk(p->groups, &gk);
+	}
+	if (e != LIM_OK) {
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail, "group table: %s", lim_strerror(e));
+		goto out;
+	}
+	/* the member itself, and every group the GMK serves, are now known */
+	if (mikey_group_add_member(p->groups, group, km->key_user, strlen(km->key_user)) != LIM_OK)
+		lim_warn("group %s: member %s not recorded", group, km->key_user);
+	add_cover(p, group, km->key_user);
+	for (size_t i = 1; i < im->n_group; i++)
+		add_cover(p, im->group[i].s, km->key_user);
+	p->st.gmk_keys++;
+	km->view.csb_id = gf.guk_id;
+	km->view.n_keys = 1;
+	km_outcome(km, "gmk");
+	snprintf(km->detail, sizeof km->detail, "GMK-ID %08" PRIx32 " of group %.200s", gf.gmk_id,
+		 group);
+out:
+	mikey_gmk_wipe(&gf);
+	LIM_WIPE(ssv);
+}
+
+/* A SIP message that may carry GMK distributions (TS 33.180 s5.7: a NOTIFY of the group
+ * document, TS 24.481 <GKTP>): each I_MESSAGE addressed to a target (or naming a targeted
+ * group) goes through the gate like a call; with IRI+CC the member's key is fetched and the
+ * GMK kept. Every such message is IRI (its own CIN, BEGIN the SIP message, END the
+ * key-management record). Nothing at all for a message with no target. */
+static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
+{
+	const struct cap_sip_msg *sm = ev->sip;
+	struct cap_mc_result *res = p->mc;
+	if (!sm || sm->body.len == 0 || sm->content_type.len == 0 || !res)
+		return;
+	if (cap_mc_extract(sm, res) != LIM_OK && res->n_imsg == 0)
+		return;
+	for (size_t i = 0; i < res->n_imsg; i++) {
+		const struct cap_mc_imsg *im = &res->imsg[i];
+		struct mikey_msg *m = malloc(sizeof *m);
+		struct pcall *pc = calloc(1, sizeof *pc);
+		struct party_set *s = calloc(1, sizeof *s);
+		const char *why = NULL;
+		p->st.gmk_seen++;
+		if (!m || !pc || !s || mikey_parse(im->bytes, im->len, m) != LIM_OK ||
+		    mikey_gmk_check(m, &why) != LIM_OK) {
+			if (m && pc && s)
+				p->st.gmk_bad++;
+			free(m);
+			free(pc);
+			free(s);
+			continue;
+		}
+		fetch_cert(p);
+		/* parties: the GMS (side 1), the addressee and the groups (side 2) */
+		add_uri(s, sm->from.uri.p, sm->from.uri.len, 1);
+		add_uri(s, res->to_uri.p, res->to_uri.len, 2);
+		add_uri(s, res->mc_target.s, res->mc_target.len, 2);
+		(void)uid_context(p, pc, m);
+		add_idr(s, pc, mikey_initiator(m), 1);
+		add_idr(s, pc, mikey_responder(m), 2);
+		for (size_t g = 0; g < im->n_group; g++)
+			add_uri(s, im->group[g].s, im->group[g].len, 2);
+		decide_parties(p, pc, NULL, s, ev->ts_ns);
+		if (pc->intercept) {
+			struct km_rec *km = km_new(pc, false, ev->ts_ns);
+			struct limf_iri iri;
+			p->st.gmk_intercepted++;
+			if (km) {
+				copy_text(km->side, sizeof km->side, "gmk", 3);
+				id_text(km->initiator, sizeof km->initiator, mikey_initiator(m));
+				id_text(km->responder, sizeof km->responder, mikey_responder(m));
+				km->view.csb_id = m->csb_id;
+				if (m->has_t &&
+				    mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
+					km->t[0] = '\0';
+				if (pc->cc)
+					gmk_keys(p, pc, sm, res, im, m, km);
+				else
+					km_outcome(km, "iri-only");
+				km_finish(km);
+			}
+			memset(&iri, 0, sizeof iri);
+			iri.kind = LIMF_IRI_SIP;
+			iri.ts_ns = ev->ts_ns;
+			iri.sip = ev->raw.p;
+			iri.sip_len = ev->raw.len;
+			iri.src = ev->pkt->src;
+			iri.dst = ev->pkt->dst;
+			iri.sport = ev->pkt->sport;
+			iri.dport = ev->pkt->dport;
+			iri.over_tcp = ev->over_tcp;
+			emit_iri(p, pc, &iri, false);
+			if (km) {
+				memset(&iri, 0, sizeof iri);
+				iri.kind = LIMF_IRI_KEYMGMT;
+				iri.ts_ns = ev->ts_ns;
+				iri.km = &km->view;
+				emit_iri(p, pc, &iri, true);
+			}
+		}
+		pcall_free(p, pc);
+		free(m);
+	}
+	/* the I_MESSAGE copies in the scratch are public, but do not keep them around */
+	memset(res, 0, sizeof *res);
+}
+
 /* ---- media ------------------------------------------------------------------------------- */
 
 static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
@@ -805,6 +1158,148 @@ static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const s
 	return lim_srtp_unprotect(s, p->buf, len);
 }
 
+/* The clear RTP packet in p->buf[0..len) of stream b goes to every LIID with content.
+ * talker/guk_id: group media's talker (NULL/0 otherwise). */
+static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev,
+		    struct ssrc_bind *b, size_t len, const char *talker, uint32_t guk_id)
+{
+	const struct cap_media_pkt *mp = &ev->media;
+	b->st.decrypted++;
+	p->st.decrypted++;
+	if (len < 12)
+		return;
+	b->st.pt = p->buf[1] & 0x7f;
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		const struct liid_state *l = &pc->liid[i];
+		struct limf_cc cc;
+		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
+		if (l->scope != WR_SCOPE_IRI_CC)
+			continue;
+		memset(&cc, 0, sizeof cc);
+		cc.liid = l->liid;
+		cc.delivery = l->delivery;
+		cc.cin = pc->cin;
+		cc.ts_ns = ev->ts_ns;
+		cc.from_target = (l->target_side & sender) != 0;
+		cc.dir = mp->dir;
+		cc.src = ev->pkt->src;
+		cc.dst = ev->pkt->dst;
+		cc.sport = ev->pkt->sport;
+		cc.dport = ev->pkt->dport;
+		cc.rtp = p->buf;
+		cc.len = len;
+		cc.ssrc = mp->ssrc;
+		cc.seq = (uint16_t)(p->buf[2] << 8 | p->buf[3]);
+		cc.rtp_ts = (uint32_t)p->buf[4] << 24 | (uint32_t)p->buf[5] << 16 |
+			    (uint32_t)p->buf[6] << 8 | p->buf[7];
+		cc.pt = p->buf[1] & 0x7f;
+		cc.call = ev->call;
+		cc.talker = talker;
+		cc.guk_id = guk_id;
+		p->st.cc_out++;
+		if (p->cfg.sink.cc)
+			p->cfg.sink.cc(p->cfg.sink.ctx, &cc);
+	}
+}
+
+/* Invariant 2 for group media: the first use of a GMK for a call is on the audit log of every
+ * LIID with content, before its first packet is handed over. */
+static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			    const struct mikey_group_talker *who)
+{
+	char detail[WR_DETAIL_MAX + 1];
+	bool ok = true;
+	for (size_t i = 0; i < pc->n_gmk_audited; i++)
+		if (pc->gmk_audited[i] == who->gmk_id)
+			return true;
+	snprintf(detail, sizeof detail,
+		 "cin=%" PRIu32 " call-id=%.*s group=%s gmk-id=%08" PRIx32 " (group media)",
+		 pc->cin, (int)call->call_id.len, call->call_id.s, who->group, who->gmk_id);
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
+			ok = false;
+	if (!ok)
+		return false;
+	if (pc->n_gmk_audited < sizeof pc->gmk_audited / sizeof pc->gmk_audited[0])
+		pc->gmk_audited[pc->n_gmk_audited++] = who->gmk_id;
+	pc->n_keysets++; /* a "decrypt.done" row follows at the end */
+	return true;
+}
+
+/* Group media (TS 33.180): the MKI names the GMK and the talker; the GMK must serve this
+ * call's group. Each talker's first packet on an SSRC (or a new GMK) is an IRI record. */
+static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	const struct cap_media_pkt *mp = &ev->media;
+	struct mikey_group_talker who;
+	struct ssrc_bind *b;
+	size_t len = mp->packet.len;
+	enum lim_err e;
+	if (len > sizeof p->buf || pc->group_audit_failed) {
+		pc->media_undecrypted++;
+		return;
+	}
+	b = ssrc_of(pc, mp->ssrc, mp->dir);
+	if (!b) {
+		pc->media_undecrypted++;
+		return;
+	}
+	if (len >= 2 && mp->packet.p[1] >= 192 && mp->packet.p[1] <= 223) {
+		/* RTCP on the floor-control port (RFC 5761 s4 demultiplexing): floor control,
+		 * not media */
+		return;
+	}
+	memcpy(p->buf, mp->packet.p, len);
+	e = mikey_group_unprotect(p->groups, p->buf, &len, ev->ts_ns, &who);
+	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
+		e = LIM_E_AUTH; /* another group's key: not this call's media */
+	if (e == LIM_E_STATE) {
+		b->st.replayed++;
+		p->st.replayed++;
+		return;
+	}
+	if (e != LIM_OK) {
+		if (e == LIM_E_AUTH)
+			b->st.auth_failed++;
+		else
+			b->st.other_failed++;
+		p->st.auth_failed++;
+		return;
+	}
+	if (!audit_group_use(p, pc, ev->call, &who)) {
+		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
+			 pc->group);
+		pc->group_audit_failed = true;
+		return;
+	}
+	if (!b->talker_told || b->gmk_id != who.gmk_id || b->guk_id != who.guk_id) {
+		struct limf_group_ev g;
+		struct limf_iri iri;
+		char detail[96];
+		b->talker_told = true;
+		b->gmk_id = who.gmk_id;
+		b->guk_id = who.guk_id;
+		snprintf(detail, sizeof detail, "%s",
+			 who.uri ? "" : "no member of the group known here has this GUK-ID");
+		memset(&g, 0, sizeof g);
+		g.event = "talker";
+		g.group = who.group;
+		g.talker = who.uri ? who.uri : "";
+		g.gmk_id = who.gmk_id;
+		g.guk_id = who.guk_id;
+		g.ssrc = mp->ssrc;
+		g.detail = detail;
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_GROUP;
+		iri.ts_ns = ev->ts_ns;
+		iri.call = ev->call;
+		iri.grp = &g;
+		emit_iri(p, pc, &iri, false);
+	}
+	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
+}
+
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
@@ -815,6 +1310,10 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	if (mp->rtcp)
 		return; /* SRTCP is not handed over (RTP only, TS 102 232-5 IPMMCC rtpFrame) */
 	p->st.media_target++;
+	if (pc->group[0] && pc->n_ks == 0) {
+		on_group_media(p, pc, ev);
+		return;
+	}
 	if (pc->n_ks == 0 || mp->packet.len > sizeof p->buf) {
 		pc->media_undecrypted++;
 		return;
@@ -854,40 +1353,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		p->st.auth_failed++;
 		return;
 	}
-	b->st.decrypted++;
-	p->st.decrypted++;
-	if (len < 12)
-		return;
-	b->st.pt = p->buf[1] & 0x7f;
-	for (size_t i = 0; i < pc->n_liids; i++) {
-		const struct liid_state *l = &pc->liid[i];
-		struct limf_cc cc;
-		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
-		if (l->scope != WR_SCOPE_IRI_CC)
-			continue;
-		memset(&cc, 0, sizeof cc);
-		cc.liid = l->liid;
-		cc.delivery = l->delivery;
-		cc.cin = pc->cin;
-		cc.ts_ns = ev->ts_ns;
-		cc.from_target = (l->target_side & sender) != 0;
-		cc.dir = mp->dir;
-		cc.src = ev->pkt->src;
-		cc.dst = ev->pkt->dst;
-		cc.sport = ev->pkt->sport;
-		cc.dport = ev->pkt->dport;
-		cc.rtp = p->buf;
-		cc.len = len;
-		cc.ssrc = mp->ssrc;
-		cc.seq = (uint16_t)(p->buf[2] << 8 | p->buf[3]);
-		cc.rtp_ts = (uint32_t)p->buf[4] << 24 | (uint32_t)p->buf[5] << 16 |
-			    (uint32_t)p->buf[6] << 8 | p->buf[7];
-		cc.pt = p->buf[1] & 0x7f;
-		cc.call = ev->call;
-		p->st.cc_out++;
-		if (p->cfg.sink.cc)
-			p->cfg.sink.cc(p->cfg.sink.ctx, &cc);
-	}
+	hand_cc(p, pc, ev, b, len, NULL, 0);
 }
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -1017,13 +1483,52 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 	pcall_free(p, pc);
 }
 
+/* A call without an I_MESSAGE: is it an MCPTT group call (TS 24.379 mcptt-info
+ * <mcptt-calling-group-id>)? Sets pc->group. */
+static void group_of_invite(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	struct cap_mc_result *res = p->mc;
+	const struct cap_sip_msg *sm = ev->sip;
+	if (!res || !sm || !sm->is_request || sm->body.len == 0)
+		return;
+	/* the server's INVITE to a member names the group in <mcptt-calling-group-id>; the
+	 * originator's INVITE to its server in <mcptt-request-uri> (TS 24.379 s10.2.1: a call
+	 * with no I_MESSAGE and an MCPTT request URI is a group call, a private call carries its
+	 * PCK I_MESSAGE in the SDP) */
+	if (cap_mc_extract(sm, res) == LIM_OK) {
+		if (res->mc_group.len)
+			copy_text(pc->group, sizeof pc->group, res->mc_group.s, res->mc_group.len);
+		else if (res->mc_target.len)
+			copy_text(pc->group, sizeof pc->group, res->mc_target.s,
+				  res->mc_target.len);
+	}
+	memset(res, 0, sizeof *res);
+}
+
+/* The parties of an intercepted group call's leg are members of the group: their GUK-IDs
+ * name their media (mikey_group_add_member). */
+static void group_members(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call)
+{
+	const struct cap_text *t[3] = { &call->from_uri, &call->to_uri, &call->pai };
+	p->st.group_calls++;
+	for (size_t i = 0; i < 3; i++)
+		if (t[i]->len &&
+		    (t[i]->len != strlen(pc->group) || memcmp(t[i]->s, pc->group, t[i]->len) != 0))
+			if (mikey_group_add_member(p->groups, pc->group, t[i]->s, t[i]->len) !=
+			    LIM_OK)
+				lim_warn("group %s: a member not recorded", pc->group);
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct limf_pipe *p = ctx;
 	struct cap_call *call = ev->call;
 	struct pcall *pc;
+	if (ev->type == CAP_EV_SIP && ev->sip && ev->sip->is_request && ev->sip->body.len &&
+	    !cap_str_eq(ev->sip->method, "INVITE"))
+		on_gmk_sip(p, ev); /* GMK distributions (NOTIFY, MESSAGE): issue 9 */
 	if (!call)
-		return; /* SIP outside INVITE dialogs (REGISTER, MESSAGE...): not handled yet */
+		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
 	switch (ev->type) {
 	case CAP_EV_CALL_START:
@@ -1036,7 +1541,7 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		if (call->offer.imsg)
 			on_imsg(p, pc, call, false, ev->ts_ns);
 		else
-			decide(p, pc, call, NULL, false, ev->ts_ns);
+			pc->decide_pending = true; /* on the INVITE's own event, next */
 		break;
 	case CAP_EV_CALL_UPDATE:
 		if (!pc)
@@ -1047,6 +1552,14 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			on_imsg(p, pc, call, true, ev->ts_ns);
 		break;
 	case CAP_EV_SIP:
+		if (pc && pc->decide_pending) {
+			pc->decide_pending = false;
+			group_of_invite(p, pc, ev);
+			if (!pc->intercept && !pc->stopped)
+				decide(p, pc, call, NULL, false, ev->ts_ns);
+			if (pc->intercept && pc->group[0])
+				group_members(p, pc, call);
+		}
 		if (pc)
 			on_sip(p, pc, ev);
 		break;
@@ -1166,7 +1679,10 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 		free(p);
 		return LIM_E_NOMEM;
 	}
-	if (cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK) {
+	if (cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
+	    mikey_group_new(&p->groups) != LIM_OK || !(p->mc = calloc(1, sizeof *p->mc))) {
+		cap_calls_free(p->calls);
+		mikey_group_free(p->groups);
 		cap_dec_clear(&p->dec);
 		free(p->only_liid);
 		free(p);
@@ -1230,6 +1746,8 @@ void limf_pipe_free(struct limf_pipe *p)
 	free(p->only_liid);
 	for (size_t i = 0; i < RSK_CTXS; i++)
 		rsk_ctx_clear(&p->rctx[i]);
+	mikey_group_free(p->groups);
+	free(p->mc);
 	lim_wipe(p->buf, sizeof p->buf);
 	free(p);
 }

@@ -51,7 +51,19 @@ enum limf_iri_type {
 enum limf_iri_kind {
 	LIMF_IRI_SIP = 1, /* one SIP message of the call */
 	LIMF_IRI_KEYMGMT, /* what happened to an I_MESSAGE (limf-defined) */
-	LIMF_IRI_CALLEND /* the call ended without a SIP message saying so (timeout, end of input) */
+	LIMF_IRI_CALLEND, /* the call ended without a SIP message saying so (timeout, end of input) */
+	LIMF_IRI_GROUP    /* a group-communication fact (limf-defined): talker, GMK */
+};
+
+/* Group-communication facts (issue 9): public values only. */
+struct limf_group_ev {
+	const char *event;  /* "talker": a talker's first media in the call (or a new GMK);
+			     * "gmk": a GMK was recovered for the group */
+	const char *group;  /* the MC group ID */
+	const char *talker; /* the member whose GUK-ID it is, "" when no known member has it */
+	uint32_t gmk_id, guk_id;
+	uint32_t ssrc;      /* talker: the stream's SSRC */
+	const char *detail; /* one line, "" when none */
 };
 
 /* Key-management facts of one I_MESSAGE: public values only, never key material. */
@@ -66,7 +78,7 @@ struct limf_keymgmt {
 	uint32_t csb_id;
 	unsigned n_keys;     /* SRTP crypto sessions derived */
 	const char *outcome; /* "keys", "iri-only", "kms-error", "unwrap-failed", "parse-error",
-			       * "bad-signature", "no-responder", "audit-error" */
+			       * "bad-signature", "no-responder", "audit-error", "gmk", "no-group" */
 	const char *sig;     /* "valid", "invalid", "not-checked" */
 	const char *detail;  /* one line, "" when none */
 };
@@ -78,7 +90,7 @@ struct limf_iri {
 	enum limf_iri_type type;
 	enum limf_iri_kind kind;
 	uint64_t ts_ns;
-	const struct cap_call *call;
+	const struct cap_call *call; /* NULL for SIP outside INVITE dialogs (a GMK NOTIFY) */
 	/* LIMF_IRI_SIP */
 	const uint8_t *sip;
 	size_t sip_len;
@@ -89,6 +101,8 @@ struct limf_iri {
 	const struct limf_keymgmt *km;
 	/* LIMF_IRI_CALLEND */
 	const char *end_reason;
+	/* LIMF_IRI_GROUP */
+	const struct limf_group_ev *grp;
 };
 
 /* One clear RTP packet for one LIID. */
@@ -107,6 +121,10 @@ struct limf_cc {
 	uint16_t seq;
 	uint8_t pt;
 	const struct cap_call *call;
+	/* group media (issue 9): the talker (member URI, "" when unknown) and its GUK-ID; NULL/0
+	 * for other calls */
+	const char *talker;
+	uint32_t guk_id;
 };
 
 /* Per-call summary at the end of an intercepted call (for the evidence manifest). */
@@ -158,6 +176,8 @@ struct limf_pipe_stats {
 	uint64_t imsg, imsg_bad, decisions, decision_errors;
 	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
+	/* group communications (issue 9) */
+	uint64_t gmk_seen, gmk_bad, gmk_intercepted, gmk_keys, group_calls;
 };
 
 struct limf_pipe;

@@ -1,0 +1,138 @@
+#!/bin/bash
+# Group calls end to end (issue 9): limf-gen's group profile (a GMS distributing a GMK to every
+# member in NOTIFYs, a pre-arranged group call through an MCPTT server, talkers taking turns,
+# their media relayed to every member) replayed through the warrant gate and the test KMS.
+#   1. a warrant on one member: its GMK distribution is intercepted (one KMS request, for that
+#      member), the GMK recovered (signature valid), every leg of the group's call intercepted,
+#      every talker's media decrypted byte-exact (once, the relayed copies are replays) and
+#      attributed to the right talker in IRI; audited; the bundle verifies
+#   2. a talker outside the members known from signalling: reported by GUK-ID only
+#   3. GMK rollover mid-call: both GMKs recovered, every packet decrypted under its own
+#   4. a warrant on the group ID itself: the same, without any member under warrant
+#   5. a target that is not a member / a warrant not in force at the time: nothing requested,
+#      nothing decrypted, nothing written
+# Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
+set -u
+. "$(dirname "$0")/lib.sh"
+gen=$BUILD/limf-gen
+here=$(dirname "$0")
+need_cluster
+sfx=$$
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+kms_up "$tmp/k" 3gpp-uid kms.example.org
+kopts() { echo --kms "https://127.0.0.1:$(cat "$tmp/k/port")" --ca "$tmp/k/ca.pem" \
+	--cert "$tmp/k/client.pem" --key "$tmp/k/client.key"; }
+nreq() { grep -c 'path=/keymanagement/identity/v1/keyprov' "$tmp/k/log"; }
+warrant() { # LIID TARGET DAY [FROM TO]: in force on 2026-01-DAY unless FROM/TO are given
+	"$limf" warrant add --liid "$1" --authority "Court $1" --ref "REF-$1" --country GB \
+		--from "${4:-2026-01-${3}T00:00:00Z}" --to "${5:-2026-01-${3}T23:59:59Z}" \
+		--scope iri+cc --delivery "lemf:$1" --target "$2" >/dev/null || bad "warrant add $1"
+}
+replay() { # NAME PCAP [ARGS...]
+	local name=$1 pcap=$2
+	shift 2
+	# shellcheck disable=SC2046
+	expect 0 "replay-$name" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+		$(kopts) --json --out "$tmp/ev-$name" "$@" "$pcap"
+	cp "$tmp/out" "$tmp/sum-$name.json"
+}
+sumcheck() { cp "$tmp/sum-$1.json" "$tmp/out"; pyjson "summary-$1" "$2"; }
+gcheck() { # NAME LIID TRUTH [--gmks N]
+	expect 0 "group-check-$1" python3 "$here/group_check.py" "$tmp/ev-$1" "$2" "$3" "${@:4}"
+}
+truth() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+unique_pkts() { truth "$1" 'sum(t["packets"] - len(t["lost"]) for t in j["group"]["turns"])'; }
+# the captures share member names: each case has a day of its own (warrants for that day only)
+# and a seed of its own (group ID)
+G() { # NAME DAY SEED [OPTIONS...]: generates $tmp/NAME.pcap, starting 2026-01-DAY 10:00
+	local n=$1 day=$2 seed=$3
+	shift 3
+	expect 0 "gen-$n" "$gen" --community "$tmp/k/community.json" --out "$tmp/$n.pcap" \
+		--profile group --start "2026-01-${day}T10:00:00Z" --seed "$seed" "$@"
+}
+
+# ---- 1. a warrant on one member
+G d 05 51
+BOB=$(truth "$tmp/d.pcap.json" 'j["group"]["members"][1]["uri"]')
+GRP=$(truth "$tmp/d.pcap.json" 'j["group"]["id"]')
+L1=GM$sfx
+warrant "$L1" "$BOB" 05
+n0=$(nreq)
+replay d "$tmp/d.pcap"
+sumcheck d "j['summary']['calls']==3 and j['summary']['calls_intercepted']==3"
+sumcheck d "j['summary']['gmk_distributions']==3 and j['summary']['gmk_distributions_intercepted']==1"
+sumcheck d "j['summary']['gmks_recovered']==1 and j['summary']['group_calls_intercepted']==3"
+sumcheck d "j['summary']['decrypted']==$(unique_pkts "$tmp/d.pcap.json") and j['summary']['auth_failed']==0"
+# each packet is relayed to every other member: the copies after the first are replays
+sumcheck d "j['summary']['replayed']==j['summary']['decrypted']*($(truth "$tmp/d.pcap.json" 'len(j["group"]["members"])')-1)"
+gcheck d "$L1" "$tmp/d.pcap.json" --gmks 1
+[ $(($(nreq) - n0)) -eq 1 ] && ok || bad "KMS requests: $(($(nreq) - n0)), want 1 (the member's keys)"
+if tail -n +$((n0 + 1)) "$tmp/k/log" | grep keyprov | grep -v "user=$BOB " | grep -q .; then
+	bad "KMS asked for someone other than the target member"
+else ok; fi
+expect 0 verify-d "$limf" verify "$tmp/ev-d"
+# IRI: the NOTIFY to the member, then its key-management record (side gmk); no key material
+cp "$tmp/ev-d/$L1/iri.jsonl" "$tmp/out"
+expect 0 iri-d python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+first = [r for r in recs if r["cin"] == recs[0]["cin"]]
+assert [r["kind"] for r in first] == ["sip", "key-management"], first
+assert first[0]["type"] == "begin" and first[0]["sip"].startswith("NOTIFY " ), first[0]
+assert first[1]["type"] == "end" and first[1]["key_management"]["side"] == "gmk"
+assert first[1]["key_management"]["key_user"] == sys.argv[2]
+assert "call_id" not in first[0]
+calls = {r["call_id"] for r in recs if "call_id" in r}
+assert len(calls) == 3, calls' "$tmp/ev-d/$L1/iri.jsonl" "$BOB"
+if grep -rqi '"gmk":\|rsk\|"ssv"' "$tmp/ev-d"; then bad "key material in the bundle"; else ok; fi
+expect 0 audit-d "$limf" audit list --liid "$L1" --json
+pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and 'gmk-id=' in r['detail'] and 'member=$BOB' in r['detail']])==1"
+pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and '(group media)' in r['detail']])==3"
+pyjson audit-d "len([r for r in j if r['action']=='decrypt.done'])==3"
+
+# ---- 2. a stranger talks (a GUK-ID no known member has), 3. GMK rollover
+G s 06 52 --stranger
+warrant "S$sfx" "$(truth "$tmp/s.pcap.json" 'j["group"]["members"][0]["uri"]')" 06
+replay s "$tmp/s.pcap"
+gcheck s "S$sfx" "$tmp/s.pcap.json" --gmks 1
+sumcheck s "j['summary']['decrypted']==$(unique_pkts "$tmp/s.pcap.json")"
+cp "$tmp/ev-s/S$sfx/iri.jsonl" "$tmp/out"
+expect 0 iri-s python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+unk = [r["group"] for r in recs if r["kind"] == "group" and r["group"]["talker"] == ""]
+assert len(unk) == 1 and "GUK-ID" in unk[0]["detail"], unk' "$tmp/ev-s/S$sfx/iri.jsonl"
+G r 07 53 --gmk-rollover --talkers 2 --turn 1
+warrant "R$sfx" "$(truth "$tmp/r.pcap.json" 'j["group"]["members"][2]["uri"]')" 07
+replay r "$tmp/r.pcap"
+gcheck r "R$sfx" "$tmp/r.pcap.json" --gmks 2
+sumcheck r "j['summary']['decrypted']==$(unique_pkts "$tmp/r.pcap.json") and j['summary']['auth_failed']==0"
+
+# ---- 4. the group ID is the target
+G t 08 54
+warrant "T$sfx" "$(truth "$tmp/t.pcap.json" 'j["group"]["id"]')" 08
+n1=$(nreq)
+replay t "$tmp/t.pcap"
+gcheck t "T$sfx" "$tmp/t.pcap.json" --gmks 1
+sumcheck t "j['summary']['decrypted']==$(unique_pkts "$tmp/t.pcap.json")"
+[ $(($(nreq) - n1)) -ge 1 ] && ok || bad "no KMS request for the targeted group"
+
+# ---- 5. not a member; a warrant ended before the call: nothing at all
+G n 09 55 --target-not-member
+warrant "N$sfx" "$(truth "$tmp/n.pcap.json" 'j["group"]["target"]')" 09
+n2=$(nreq)
+replay n "$tmp/n.pcap"
+sumcheck n "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
+sumcheck n "j['summary']['gmk_distributions']==3 and j['summary']['gmk_distributions_intercepted']==0"
+[ "$(nreq)" -eq "$n2" ] && ok || bad "KMS request for a group the target is not in"
+[ "$(find "$tmp/ev-n" -type f | wc -l)" -eq 3 ] && ok || bad "files written for a non-member"
+G o 10 56
+warrant "O$sfx" "$(truth "$tmp/o.pcap.json" 'j["group"]["members"][1]["uri"]')" 10 \
+	2026-01-09T00:00:00Z 2026-01-10T09:00:00Z
+n3=$(nreq)
+replay o "$tmp/o.pcap"
+sumcheck o "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0"
+[ "$(nreq)" -eq "$n3" ] && ok || bad "KMS request outside the warrant's window"
+
+kms_down "$tmp/k"
+finish
