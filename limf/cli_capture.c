@@ -596,7 +596,7 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 
 /* --x2x3: the X2/X3 listener (flags over the [x2x3] section). 0, or 1 with a message. */
 static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct limf_pipe *p,
-		    struct run *r)
+		    struct wr_db *db, struct run *r)
 {
 	struct limf_x23_cfg xc;
 	char why[512];
@@ -611,6 +611,7 @@ static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct li
 		return 1;
 	}
 	xc.max_conns = (size_t)mc;
+	xc.db = db; /* PDUs only for XIDs of warrants in force */
 	if (!xc.ca[0] || !xc.cert[0] || !xc.key[0]) {
 		fprintf(stderr, "limf: --x2x3 needs --x2x3-ca, --x2x3-cert and --x2x3-key (or "
 				"[x2x3] ca, cert, key)\n");
@@ -835,7 +836,7 @@ int limf_cmd_capture(int argc, char **argv)
 	/* sources last: a live capture starts only when everything else is ready */
 	if (open_sources(&o, snaplen, buffer_mb, s, &ns) != 0)
 		goto out;
-	if (o.x2x3 && x23_open(&o, &conf, p, r) != 0)
+	if (o.x2x3 && x23_open(&o, &conf, p, db, r) != 0)
 		goto out;
 	t_start = mono_ns();
 	health = (struct health){ r, p, s, ns, t_start, { { 0 } } };

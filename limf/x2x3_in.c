@@ -2,15 +2,20 @@
 #include "limf/x2x3_in.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define FRAME_MAX 65535 /* an IPv4 total length / IPv6 payload length */
+#include "warrants/warrants.h"
+
+#define FRAME_MAX      65535         /* an IPv4 total length / IPv6 payload length */
+#define XID_RECHECK_NS 1000000000ull /* an XID's warrant is asked again after 1 s */
 
 struct limf_x23 {
 	struct cap_x2x3_srv *srv;
 	struct limf_pipe *p;
+	struct wr_db *db;
 	struct limf_x23_stats st;
 	uint8_t frame[40 + 8 + FRAME_MAX];
 };
@@ -29,7 +34,8 @@ void limf_x23_xid_str(const uint8_t x[16], char out[37])
 	out[o] = '\0';
 }
 
-static void note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
+/* The PDU's XID entry (NULL when the table is full). */
+static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
 {
 	struct limf_x23_xid *e = NULL;
 	char s[37];
@@ -41,7 +47,7 @@ static void note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
 	if (!e) {
 		if (x->st.n_xid >= LIMF_X23_MAX_XIDS) {
 			x->st.xid_overflow++;
-			return;
+			return NULL;
 		}
 		e = &x->st.xid[x->st.n_xid++];
 		memcpy(e->xid, in->pdu->xid, 16);
@@ -52,6 +58,25 @@ static void note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
 		e->x2++;
 	else
 		e->x3++;
+	return e;
+}
+
+/* Does a warrant in force at t_ns own the XID of e? (cached for XID_RECHECK_NS) */
+static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_ns)
+{
+	char id[WR_XID_STRLEN];
+	struct wr_match m;
+	size_t n = 0;
+	if (!x->db)
+		return true;
+	if (!e)
+		return false; /* more XIDs than the table holds: not checked, not fed */
+	if (e->checked_ns && t_ns >= e->checked_ns && t_ns - e->checked_ns < XID_RECHECK_NS)
+		return e->ok;
+	wr_xid_format(e->xid, id);
+	e->ok = wr_xid_decide(x->db, id, (int64_t)(t_ns / 1000), &m, &n) == LIM_OK && n > 0;
+	e->checked_ns = t_ns ? t_ns : 1;
+	return e->ok;
 }
 
 static uint16_t ip4_csum(const uint8_t *h)
@@ -117,12 +142,18 @@ static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
 			 (pdu->present & (1u << CAP_X2X3_A_SPORT)) &&
 			 (pdu->present & (1u << CAP_X2X3_A_DPORT));
 	size_t len = 0;
-	note_xid(x, in);
+	struct limf_x23_xid *e = note_xid(x, in);
 	memset(&fr, 0, sizeof fr);
 	fr.linktype = CAP_LINK_RAW;
 	fr.ts_ns = (pdu->present & (1u << CAP_X2X3_A_TS))
 			   ? (uint64_t)pdu->ts_sec * 1000000000ull + pdu->ts_nsec
 			   : wall_ns();
+	if (!xid_allowed(x, e, fr.ts_ns)) {
+		x->st.xid_refused++;
+		if (e)
+			e->refused++;
+		return;
+	}
 	switch (pdu->format) {
 	case CAP_X2X3_FMT_IPV4:
 	case CAP_X2X3_FMT_IPV6:
@@ -180,6 +211,7 @@ enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
 	sc.max_conns = cfg->max_conns;
 	sc.max_pdu = CAP_X2X3_MAX_HEADER + FRAME_MAX + 1;
 	x->p = p;
+	x->db = cfg->db;
 	rc = cap_x2x3_srv_open(&sc, on_pdu, x, &x->srv, why, whylen);
 	if (rc != LIM_OK) {
 		free(x);
@@ -233,9 +265,9 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
 		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
-		" too_big %" PRIu64 " bad_format %" PRIu64 "\n",
+		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_refused %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
-		x->st.too_big, x->st.bad_format);
+		x->st.too_big, x->st.bad_format, x->st.xid_refused);
 	fprintf(f, "limf capture: x2x3: rejected");
 	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
 		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);
@@ -250,8 +282,10 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	for (size_t i = 0; i < x->st.n_xid; i++) {
 		char id[37];
 		limf_x23_xid_str(x->st.xid[i].xid, id);
-		fprintf(f, "limf capture: x2x3 xid %s: x2 %" PRIu64 " x3 %" PRIu64 "\n", id,
-			x->st.xid[i].x2, x->st.xid[i].x3);
+		fprintf(f,
+			"limf capture: x2x3 xid %s: x2 %" PRIu64 " x3 %" PRIu64 " refused %" PRIu64
+			"\n",
+			id, x->st.xid[i].x2, x->st.xid[i].x3, x->st.xid[i].refused);
 	}
 }
 

@@ -9,10 +9,13 @@
  * packet" are fed as they are. Other formats, X3 RTP without addresses and ports, and SIP too
  * big for one datagram are counted and dropped (the POI keeps its connection).
  *
- * The XID of each PDU is recorded (a table of the XIDs seen, with counts, printed in the
- * summary and logged when first seen): it names the POI's task, which the warrants tie to
- * (`limf warrant add --xid`, X1 provisioning later). Interception is still decided by the
- * warrant gate on the call's parties, as for captured packets. */
+ * The XID of each PDU names the POI's task, which a warrant owns (`limf warrant add --xid`,
+ * X1 provisioning later): with a database (cfg.db) a PDU is fed only when its XID belongs to
+ * a warrant in force at the PDU's time (wr_xid_decide, asked at most once a second per XID);
+ * any other PDU is counted (xid_refused) and dropped: a POI cannot make limf look at traffic
+ * no warrant asked for. Interception of what is fed is then decided by the warrant gate on
+ * the call's parties, as for captured packets. The XIDs seen are recorded (counts in the
+ * summary, logged when first seen). */
 #ifndef LIMF_X2X3_IN_H
 #define LIMF_X2X3_IN_H
 
@@ -26,14 +29,20 @@
 #define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_CONNS)
 #define LIMF_X23_MAX_XIDS 64
 
+struct wr_db;
+
 struct limf_x23_cfg {
 	const char *listen, *ca, *cert, *key; /* borrowed for the call */
 	size_t max_conns;                     /* 0 = 16 */
+	struct wr_db *db; /* borrowed for the listener's life: the XID check; NULL = none */
 };
 
 struct limf_x23_xid {
 	uint8_t xid[16];
 	uint64_t x2, x3;
+	uint64_t refused;    /* PDUs dropped: no warrant in force owns the XID */
+	bool ok;             /* the last check's answer */
+	uint64_t checked_ns; /* PDU time of the last check (0: never) */
 };
 
 struct limf_x23_stats {
@@ -42,7 +51,8 @@ struct limf_x23_stats {
 	uint64_t too_big;        /* payload too big for one UDP datagram / IP packet */
 	uint64_t bad_format;     /* payload format not SIP / RTP / IPv4 / IPv6 for its type */
 	size_t n_xid;
-	uint64_t xid_overflow; /* PDUs of XIDs past LIMF_X23_MAX_XIDS */
+	uint64_t xid_overflow; /* PDUs of XIDs past LIMF_X23_MAX_XIDS (refused with a database) */
+	uint64_t xid_refused;  /* PDUs whose XID no warrant in force owns */
 	struct limf_x23_xid xid[LIMF_X23_MAX_XIDS];
 };
 

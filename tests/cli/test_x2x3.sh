@@ -10,6 +10,8 @@
 #   c. a POI whose certificate comes from another CA is refused; a POI that sends garbage and
 #      one that disconnects in the middle of a PDU are closed and counted; limf keeps running
 #      and a second good POI, connected meanwhile, is intercepted as well
+#   d. the XID: each warrant owns the XID its POI sends (`limf warrant add --xid`); the PDUs of
+#      an XID no warrant in force owns are refused, even for a call whose callee is a target
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -81,16 +83,19 @@ EOF
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
 A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org" C="sip:cid$sfx@example.org"
 D="sip:dan$sfx@example.org" E="sip:eve$sfx@example.org" L="X$sfx" L2="Y$sfx"
-# one warrant per good POI's callee (each LIID's CC is one generator run); E: no warrant
-for w in "$L $B" "$L2 $D"; do
+XID1=6f1c2b3a-0d4e-4f51-8a62-7b8c9d0e1f21 XID2=0a0b0c0d-1111-4222-8333-444455556666
+XID3=9e8d7c6b-5a49-4838-a727-161514131211 # provisioned to no warrant
+# one warrant per good POI's callee (each LIID's CC is one generator run), each owning the XID
+# its POI sends; E: no warrant
+for w in "$L $B $XID1" "$L2 $D $XID2"; do
 	set -- $w
 	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
-		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" >/dev/null && ok || bad "warrant add $1"
+		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" --xid "$3" >/dev/null && ok ||
+		bad "warrant add $1"
 done
 GENARGS=(--community "$tmp/k/community.json" --background 1 --duration 3 --start "$(iso "$NOW")")
 POI1=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key")
 POI2=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi2.pem" --x2x3-key "$tmp/poi2.key")
-XID1=6f1c2b3a-0d4e-4f51-8a62-7b8c9d0e1f21 XID2=0a0b0c0d-1111-4222-8333-444455556666
 
 # ---- a. tshark reads the PDU stream
 expect 0 gen_pcap "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 71 --out "$tmp/a.pcap" \
@@ -192,10 +197,14 @@ hpid=''
 expect 0 poi2 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$D" --seed 75 --out "$tmp/d.pcap" --ipv6 --tcp \
 	--x2x3 "127.0.0.1:$port" "${POI2[@]}" --x2x3-xid "$XID2" --x2x3-ip
 has poi2 "acknowledged"
+# a POI whose XID no warrant owns: its PDUs are refused, although the callee is a target
+expect 0 poi3 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$B" --seed 76 --out "$tmp/x.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID3"
+has poi3 "acknowledged"
 kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 # limf status shows the X2/X3 input as a live source (frames: PDUs fed to the pipeline)
 expect 0 status "$limf" status --socket "$tmp/ctl.sock" --json
-pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] == 1230 and s['bytes'] > 100000]"
+pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] == 1228 and s['bytes'] > 100000]"
 # c. max_conns (8) idle TCP connections and one more: the ninth is refused at once
 python3 - "$port" >"$tmp/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
@@ -214,11 +223,16 @@ grep "limf capture" "$tmp/cap.err" | grep -E "x2x3|intercepted" >&2
 wait "$hpid"
 hpid=''
 grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
-grep -Eq "x2x3: connections 14 tls_failed 1 refused_full 1 " "$tmp/cap.err" && ok || bad "refused_full"
+grep -Eq "x2x3: connections 15 tls_failed 1 refused_full 1 " "$tmp/cap.err" && ok || bad "refused_full"
 grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
 grep -Eq "x2x3: rejected .*version 1 " "$tmp/cap.err" && ok || bad "garbage not counted"
 grep -Eq "x2x3: connections .* cut 1 active 0" "$tmp/cap.err" && ok || bad "cut PDU not counted"
-grep -Eq "x2x3 poi pcscf-1: conns 1 x2 [1-9]" "$tmp/cap.err" && ok || bad "POI pcscf-1 counters"
+grep -Eq "x2x3 poi pcscf-1: conns 2 x2 [1-9]" "$tmp/cap.err" && ok || bad "POI pcscf-1 counters"
+# the XID no warrant owns: every one of its PDUs refused (the call of poi3 was not one of the
+# 2 intercepted); the misbehaving POIs' random XIDs too
+grep -Eq "x2x3 xid $XID3: x2 14 x3 600 refused 614" "$tmp/cap.err" && ok || bad "XID 3 not refused"
+grep -Eq "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0" "$tmp/cap.err" && ok || bad "XID 1 refused"
+grep -Eq "fed 1228 .* xid_refused 616" "$tmp/cap.err" && ok || bad "xid_refused total"
 grep -Eq "x2x3 poi pcscf-2: conns 3 .*rejected 1 cut 1" "$tmp/cap.err" && ok || bad "POI pcscf-2 counters"
 grep -q "x2x3 xid $XID1: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 1 not recorded"
 grep -q "x2x3 xid $XID2: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 2 not recorded"
@@ -257,8 +271,8 @@ PY
 expect 0 lemf_cc python3 "$tmp/lemf_cc.py" "$tmp/lemf.jsonl" "$tmp/b.pcap.json" "$tmp/d.pcap.json"
 has lemf_cc "LEMF CC equals the .raw media: 600 packets"
 cat "$tmp/out" >&2
-# the misbehaving POIs got one whole PDU each through (then garbage / half a PDU)
-grep -Eq "x2x3 xid .*: x2 1 x3 0" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
+# the misbehaving POIs got one whole PDU each through (then garbage / half a PDU), refused
+grep -Eq "x2x3 xid .*: x2 1 x3 0 refused 1" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
 # usage: --x2x3 without TLS files
 sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
 expect 1 no_tls "$limf" capture --config "$tmp/plain.conf" --x2x3 127.0.0.1:0 --duration 1
