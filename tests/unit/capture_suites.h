@@ -13,10 +13,12 @@ extern const struct lim_suite t_sip_suites[];
 extern const struct lim_suite t_pcap_suites[];
 extern const struct lim_suite t_tcp_suites[];
 extern const struct lim_suite t_calls_suites[];
+extern const struct lim_suite t_floor_suites[];
 
 #define CAPTURE_SUITE_TABLES                                                                       \
 	{                                                                                          \
-		t_frame_suites, t_sip_suites, t_pcap_suites, t_tcp_suites, t_calls_suites          \
+		t_frame_suites, t_sip_suites, t_pcap_suites, t_tcp_suites, t_calls_suites,         \
+			t_floor_suites                                                             \
 	}
 
 /* Link framings the builders produce. */
