@@ -193,7 +193,8 @@ static bool walk(struct lim_rd r, struct cap_floor_msg *out, struct fp_err *e)
 				return fail(e, LIM_E_PARSE, "RTCP padding bit on an empty packet");
 			npad = body.p[body.len - 1];
 			if (npad == 0 || npad > body.len)
-				return fail(e, LIM_E_PARSE, "RTCP padding count 0 or past the packet");
+				return fail(e, LIM_E_PARSE,
+					    "RTCP padding count 0 or past the packet");
 			body.len -= npad;
 		}
 		if (pt != RTCP_PT_APP)

@@ -111,23 +111,23 @@ struct cap_floor_one {
 	bool ack_req;    /* subtype & CAP_FLOOR_ACK_BIT */
 	uint32_t ssrc;   /* SSRC of the sender (the APP header) */
 	uint32_t present;
-	uint8_t priority;                     /* Floor Priority */
-	uint16_t duration;                    /* Duration, seconds */
-	uint16_t reject_cause;                /* Reject Cause code */
-	struct cap_floor_text reject_phrase;  /* its phrase ("" when the length is 2) */
-	uint8_t queue_pos, queue_prio;        /* Queue Info: position (254 not queued, 255
+	uint8_t priority;                        /* Floor Priority */
+	uint16_t duration;                       /* Duration, seconds */
+	uint16_t reject_cause;                   /* Reject Cause code */
+	struct cap_floor_text reject_phrase;     /* its phrase ("" when the length is 2) */
+	uint8_t queue_pos, queue_prio;           /* Queue Info: position (254 not queued, 255
 					       * unknown), priority level */
-	struct cap_floor_text granted_party;  /* Granted Party's Identity (MCPTT ID) */
-	uint16_t permission;                  /* Permission to Request the Floor (0/1) */
-	struct cap_floor_text user_id;        /* User ID (MCPTT ID of the requester) */
-	uint16_t queue_size;                  /* Queue Size */
-	uint16_t seq;                         /* Message Sequence Number */
-	struct cap_floor_text queued_user_id; /* Queued User ID */
-	uint16_t source;                      /* Source: 0 participant, 1 participating,
+	struct cap_floor_text granted_party;     /* Granted Party's Identity (MCPTT ID) */
+	uint16_t permission;                     /* Permission to Request the Floor (0/1) */
+	struct cap_floor_text user_id;           /* User ID (MCPTT ID of the requester) */
+	uint16_t queue_size;                     /* Queue Size */
+	uint16_t seq;                            /* Message Sequence Number */
+	struct cap_floor_text queued_user_id;    /* Queued User ID */
+	uint16_t source;                         /* Source: 0 participant, 1 participating,
 					       * 2 controlling, 3 non-controlling function */
-	uint8_t track_queueing_cap;           /* Track Info: queueing capability */
-	struct cap_floor_text track_part_type; /* Track Info: participant type */
-	size_t track_nrefs;                    /* floor participant references in the field */
+	uint8_t track_queueing_cap;              /* Track Info: queueing capability */
+	struct cap_floor_text track_part_type;   /* Track Info: participant type */
+	size_t track_nrefs;                      /* floor participant references in the field */
 	uint32_t track_refs[CAP_FLOOR_MAX_REFS]; /* the first CAP_FLOOR_MAX_REFS of them */
 	uint8_t msg_type;                        /* Message Type (of the message acknowledged) */
 	uint16_t indicator;                      /* Floor Indicator bit mask */

@@ -87,8 +87,9 @@ static void fb_str(struct fb *f, unsigned id, const char *s)
 }
 static void fb_ssrcf(struct fb *f, uint32_t s)
 {
-	uint8_t x[6] = { (uint8_t)(s >> 24), (uint8_t)(s >> 16), (uint8_t)(s >> 8), (uint8_t)s, 0,
-			 0 };
+	uint8_t x[6] = {
+		(uint8_t)(s >> 24), (uint8_t)(s >> 16), (uint8_t)(s >> 8), (uint8_t)s, 0, 0
+	};
 	fb_fld(f, CAP_FLOOR_FLD_SSRC, x, 6);
 }
 /* Track Info: queueing capability, participant type, references. */
@@ -408,7 +409,7 @@ static void t_unknown(void)
 	fb_app(&f, CAP_FLOOR_TAKEN, 1, "MCPT");
 	fb_fld(&f, 99, "12345", 5);
 	fb_str(&f, CAP_FLOOR_FLD_GRANTED_PARTY, UB);
-	fb_fld(&f, 200, big, sizeof big); /* 2-octet length, 300 > 255 */
+	fb_fld(&f, 200, big, sizeof big);                  /* 2-octet length, 300 > 255 */
 	fb_fld(&f, 19, "\x06\x01\x02\x03\x04\x05\x06", 7); /* Location: not decoded */
 	fb_fld(&f, 250, "", 0);
 	fb_fld16(&f, CAP_FLOOR_FLD_SEQ, 77);
@@ -491,7 +492,8 @@ static void t_trunc(void)
 		c[bounds[0] + 3] = (uint8_t)w;
 		enum lim_err rc = parse(c, bounds[0] + 4 + 4 * w);
 		/* valid when the cut falls between fields, refused otherwise; never over-read */
-		CHECK(rc == LIM_OK ? out.n == 1 : (out.n == 0 && strcmp(out.err_detail, "ok") != 0));
+		CHECK(rc == LIM_OK ? out.n == 1
+				   : (out.n == 0 && strcmp(out.err_detail, "ok") != 0));
 	}
 }
 
@@ -629,17 +631,27 @@ static void t_hostile(void)
 	expect(&f, LIM_E_PARSE, "Track Info");
 	memset(&f, 0, sizeof f);
 	fb_app(&f, 0, 1, "MCPT");
-	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO, "\1\x09" "abc", 5);
+	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO,
+	       "\1\x09"
+	       "abc",
+	       5);
 	fb_end(&f);
 	expect(&f, LIM_E_PARSE, "Track Info");
 	memset(&f, 0, sizeof f);
 	fb_app(&f, 0, 1, "MCPT");
-	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO, "\1\x03" "abc\0" "\1\2\3", 9);
+	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO,
+	       "\1\x03"
+	       "abc\0"
+	       "\1\2\3",
+	       9);
 	fb_end(&f);
 	expect(&f, LIM_E_PARSE, "Track Info");
 	memset(&f, 0, sizeof f);
 	fb_app(&f, 0, 1, "MCPT");
-	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO, "\1\x03" "abc", 5);
+	fb_fld(&f, CAP_FLOOR_FLD_TRACK_INFO,
+	       "\1\x03"
+	       "abc",
+	       5);
 	fb_end(&f);
 	expect(&f, LIM_E_PARSE, "Track Info");
 	/* P bit: count 0, count past the packet, on an empty packet */
@@ -676,7 +688,13 @@ static void t_hostile(void)
 }
 
 const struct lim_suite t_floor_suites[] = {
-	{ "floor_names", t_names },   { "floor_types", t_types },     { "floor_ack", t_ack_bit },
-	{ "floor_compound", t_compound }, { "floor_unknown", t_unknown }, { "floor_text", t_text },
-	{ "floor_trunc", t_trunc },   { "floor_hostile", t_hostile }, { NULL, NULL },
+	{ "floor_names", t_names },
+	{ "floor_types", t_types },
+	{ "floor_ack", t_ack_bit },
+	{ "floor_compound", t_compound },
+	{ "floor_unknown", t_unknown },
+	{ "floor_text", t_text },
+	{ "floor_trunc", t_trunc },
+	{ "floor_hostile", t_hostile },
+	{ NULL, NULL },
 };
