@@ -4,14 +4,19 @@
  * floor-control port of an MCPTT call (SDP m=application PORT udp MCPTT). Who asked for, got
  * and released the floor is IRI; this parser turns one UDP payload into typed messages.
  *
- * What is decoded (TS 24.380 Rel-18 clause numbers, checked against Wireshark's dissector
- * field table; `tshark -G fields | grep rtcp.mcptt` lists the same IDs):
- *   - s8.1.2 (Table 8.1.2-1): V=2, P, 5-bit subtype, PT=204, length, SSRC, name "MCPT",
- *     application-dependent data. s8.2.2 (Table 8.2.2-1): subtype; its most significant bit
- *     ("x" in the table) is the acknowledgement-required flag of Floor Granted, Taken, Deny,
- *     Release, Idle and Queue Position Info. It is split off for every type (type = low 4
- *     bits, ack_req = bit 4); the table defines it only for those six, and a set bit on the
- *     others is reported as is rather than refused (an interception tool records).
+ * Sources. Read in the spec text (itecspec.com, TS 24.380 Rel-18 clause 8): s8.1.1 (each
+ * media plane control message is one RTCP APP packet, not sent as a compound, but several may
+ * share one IP packet) and s8.1.2 (Table 8.1.2-1: V=2, P=0, 5-bit subtype, PT=204, length,
+ * SSRC, name, application-dependent data). The subtype values (Table 8.2.2-1), field IDs
+ * (Table 8.2.3.1-2) and field encodings (s8.2.3.x) were taken from secondary sources that
+ * quote the spec and agree with each other: Wireshark 4.x packet-rtcp.c (value tables and its
+ * MCPT dissector, reference only) and `tshark -G fields | grep mcptt`; clause numbers below
+ * follow those sources and are not all checked against the spec text.
+ *   - s8.2.2: subtype; its most significant bit ("x" in the table) is the acknowledgement-
+ *     required flag of Floor Granted, Taken, Deny, Release, Idle and Queue Position Info. It
+ *     is split off for every type (type = low 4 bits, ack_req = bit 4); the table defines it
+ *     only for those six, and a set bit on the others is reported as is rather than refused
+ *     (an interception tool records).
  *   - s8.2.3.1: each field is <ID: 1 octet><length: 1 octet, or 2 octets when ID >= 192>
  *     <value: length octets>, padded with 0-3 octets so that ID + length + value is a multiple
  *     of 4 (padding contents are not checked).
@@ -21,14 +26,17 @@
  *     Permission to Request the Floor (.7, 5: 16 bits), User ID (.8, 6: text), Queue Size
  *     (.9, 7: 16 bits), Message Sequence Number (.10, 8: 16 bits), Queued User ID (.11, 9:
  *     text), Source (.12, 10: 16 bits), Track Info (.13, 11: queueing capability octet,
- *     participant type length octet, participant type text padded to 4, then 32-bit floor
- *     participant references), Message Type (.14, 12: message type octet + spare), Floor
- *     Indicator (.15, 13: 16-bit mask), SSRC (.16, 14: 32-bit SSRC + 16 spare), Functional
- *     Alias (.19, 17: text). Fixed-size fields must have exactly their size (2; SSRC 6).
+ *     participant type length octet, participant type text padded to a multiple of 4, then
+ *     32-bit floor participant references), Message Type (.14, 12: message type octet +
+ *     spare), Floor Indicator (.15, 13: 16-bit mask), SSRC (.16, 14: 32-bit SSRC + 16 spare),
+ *     Functional Alias (.19, 17: text). Fixed-size fields must have exactly their size (2;
+ *     SSRC 6). Inferred, not verified: the Track Info padding is 0 octets when the
+ *     participant type length is already a multiple of 4 (Wireshark 4.0 skips 4 there and
+ *     so reads the first reference as padding).
  *   - Recognised and skipped by their length (present bit set, value not decoded): List of
  *     Granted Users (15), List of SSRCs (16), List of Functional Aliases (18), Location (19),
  *     List of Locations (20). Any other ID is skipped by its length and counted (n_unknown).
- *   - A known field appearing twice in one message is refused.
+ *   - A known field appearing twice in one message is refused (Wireshark shows both).
  *
  * Compound walk (RFC 3550 s6.1, A.2): the payload is one RTCP packet or several back to back;
  * each must have V=2, a packet type in 192..223 (RFC 5761 s4) and a length (32-bit words

@@ -285,10 +285,11 @@ static void t_types(void)
 	memset(&f, 0, sizeof f);
 	fb_app(&f, CAP_FLOOR_QUEUE_POS_REQUEST, 5, "MCPT");
 	fb_str(&f, CAP_FLOOR_FLD_USER_ID, UA);
-	fb_track(&f, 1, "abcd", NULL, 0);
+	fb_track(&f, 1, "abcd", refs + 4, 1); /* type length 4: no padding before the ref */
 	fb_end(&f);
 	CHECK(parse(f.b, f.n) == LIM_OK && out.n == 1 && m->type == CAP_FLOOR_QUEUE_POS_REQUEST);
-	CHECK(m->track_nrefs == 0 && strcmp(m->track_part_type.s, "abcd") == 0);
+	CHECK(m->track_nrefs == 1 && m->track_refs[0] == refs[4]);
+	CHECK(strcmp(m->track_part_type.s, "abcd") == 0);
 	CHECK(strcmp(cap_floor_name(m->subtype), "floor-queue-position-request") == 0);
 
 	/* Floor Queue Position Info (s8.2.12): queued user ID, queue info */
