@@ -413,10 +413,12 @@ static void t_unknown(void)
 	fb_fld(&f, 200, big, sizeof big);                  /* 2-octet length, 300 > 255 */
 	fb_fld(&f, 19, "\x06\x01\x02\x03\x04\x05\x06", 7); /* Location: not decoded */
 	fb_fld(&f, 250, "", 0);
+	fb_fld(&f, 192, big, 260); /* the first ID with a 2-octet length */
+	fb_fld(&f, 191, "abc", 3); /* the last with a 1-octet length */
 	fb_fld16(&f, CAP_FLOOR_FLD_SEQ, 77);
 	fb_end(&f);
 	CHECK(parse(f.b, f.n) == LIM_OK && out.n == 1);
-	CHECK(out.m[0].n_unknown == 3 && out.m[0].seq == 77);
+	CHECK(out.m[0].n_unknown == 5 && out.m[0].seq == 77);
 	CHECK(strcmp(out.m[0].granted_party.s, UB) == 0);
 	CHECK(CAP_FLOOR_HAS(&out.m[0], CAP_FLOOR_FLD_LOCATION));
 }
