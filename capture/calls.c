@@ -419,6 +419,12 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 /* ------------------------------------------------------------------ SDP of a side */
 
 /* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). */
+/* An MCPTT floor-control m= line (TS 24.379 Annex: "m=application <port> udp MCPTT"). */
+static bool floor_line(const struct cap_sdp_media *sm)
+{
+	return cap_str_ieq(sm->media, "application") && cap_str_ieq(sm->proto, "udp");
+}
+
 static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 {
 	const struct cap_sdp *s = c->sdp;
@@ -434,8 +440,11 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 		m->media[l] = '\0';
 		m->addr = sm->conn;
 		m->port = sm->port;
-		m->rtcp_mux = sm->rtcp_mux;
-		if (sm->rtcp_mux)
+		/* TS 24.380 s12 / TS 24.379: "m=application PORT udp MCPTT" carries MCPTT floor
+		 * control, RTCP APP packets and nothing else: demultiplexed as RFC 5761 does, so
+		 * that they are RTCP whatever their first octet says as RTP */
+		m->rtcp_mux = sm->rtcp_mux || floor_line(sm);
+		if (m->rtcp_mux)
 			m->rtcp_port = sm->port;
 		else if (sm->rtcp_port)
 			m->rtcp_port = sm->rtcp_port;

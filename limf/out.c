@@ -723,6 +723,8 @@ void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p)
 	lim_json_u64(j, s->gmk_keys);
 	lim_json_key(j, "group_calls_intercepted");
 	lim_json_u64(j, s->group_calls);
+	lim_json_key(j, "floor_messages");
+	lim_json_u64(j, s->floor_msgs);
 	lim_json_obj_close(j);
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "capture/floor.h"
 #include "capture/mcbody.h"
 #include "common/log.h"
 #include "common/wipe.h"
@@ -1227,6 +1228,49 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 	return true;
 }
 
+/* Floor control of a group call (TS 24.380 s8.2, RTCP APP "MCPT"), when visible in the clear:
+ * each message is an IRI record (kind group, event floor-request / floor-granted / ...; the
+ * talker: the User ID or Granted Party's Identity it carries, "" when it names none), so the
+ * authority can tell who asked for, got and released the floor. Not handed over as CC. */
+static void on_floor(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	const struct cap_media_pkt *mp = &ev->media;
+	struct cap_floor_msg *fm = malloc(sizeof *fm);
+	if (!fm)
+		return;
+	if (cap_floor_parse(mp->packet.p, mp->packet.len, fm) != LIM_OK) {
+		p->st.floor_bad++;
+		free(fm);
+		return;
+	}
+	for (size_t i = 0; i < fm->n; i++) {
+		const struct cap_floor_one *f = &fm->m[i];
+		struct limf_group_ev g;
+		struct limf_iri iri;
+		char detail[96];
+		memset(&g, 0, sizeof g);
+		g.event = cap_floor_name(f->subtype);
+		g.group = pc->group;
+		g.talker = CAP_FLOOR_HAS(f, CAP_FLOOR_FLD_USER_ID)         ? f->user_id.s
+			   : CAP_FLOOR_HAS(f, CAP_FLOOR_FLD_GRANTED_PARTY) ? f->granted_party.s
+									   : "";
+		g.ssrc = CAP_FLOOR_HAS(f, CAP_FLOOR_FLD_SSRC) ? f->field_ssrc : f->ssrc;
+		snprintf(detail, sizeof detail, "%s%s",
+			 mp->dir == CAP_DIR_TO_ANSWERER ? "towards the answerer"
+							: "towards the offerer",
+			 f->ack_req ? ", acknowledgement requested" : "");
+		g.detail = detail;
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_GROUP;
+		iri.ts_ns = ev->ts_ns;
+		iri.call = ev->call;
+		iri.grp = &g;
+		p->st.floor_msgs++;
+		emit_iri(p, pc, &iri, false);
+	}
+	free(fm);
+}
+
 /* Group media (TS 33.180): the MKI names the GMK and the talker; the GMK must serve this
  * call's group. Each talker's first packet on an SSRC (or a new GMK) is an IRI record. */
 static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -1248,6 +1292,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	if (len >= 2 && mp->packet.p[1] >= 192 && mp->packet.p[1] <= 223) {
 		/* RTCP on the floor-control port (RFC 5761 s4 demultiplexing): floor control,
 		 * not media */
+		on_floor(p, pc, ev);
 		return;
 	}
 	memcpy(p->buf, mp->packet.p, len);
@@ -1307,6 +1352,10 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	size_t len = 0;
 	enum lim_err e = LIM_E_AUTH;
 	bool done = false;
+	if (mp->rtcp && pc->group[0] && pc->n_ks == 0) {
+		on_floor(p, pc, ev); /* a group call's floor control (clear RTCP APP) */
+		return;
+	}
 	if (mp->rtcp)
 		return; /* SRTCP is not handed over (RTP only, TS 102 232-5 IPMMCC rtpFrame) */
 	p->st.media_target++;

@@ -58,7 +58,8 @@ enum limf_iri_kind {
 /* Group-communication facts (issue 9): public values only. */
 struct limf_group_ev {
 	const char *event;  /* "talker": a talker's first media in the call (or a new GMK);
-			     * "gmk": a GMK was recovered for the group */
+			     * "floor-request", "floor-granted", "floor-taken", "floor-release",
+			     * "floor-idle", ... (capture/floor.h cap_floor_name): floor control */
 	const char *group;  /* the MC group ID */
 	const char *talker; /* the member whose GUK-ID it is, "" when no known member has it */
 	uint32_t gmk_id, guk_id;
@@ -178,6 +179,7 @@ struct limf_pipe_stats {
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
 	/* group communications (issue 9) */
 	uint64_t gmk_seen, gmk_bad, gmk_intercepted, gmk_keys, group_calls;
+	uint64_t floor_msgs, floor_bad; /* floor-control messages told in IRI / refused */
 };
 
 struct limf_pipe;

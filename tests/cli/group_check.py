@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks a `limf replay` bundle of a limf-gen group capture (issue 9) against the truth.
 
-usage: group_check.py BUNDLE LIID TRUTH.json [--gmks N]
+usage: group_check.py BUNDLE LIID TRUTH.json [--gmks N] [--floor]
 
 - cc.pcap: for every talker of the truth, the clear RTP packets with its SSRC, in sequence
   order and each sequence number once, carry exactly the octets of its .raw file (the server
@@ -11,6 +11,9 @@ usage: group_check.py BUNDLE LIID TRUTH.json [--gmks N]
   GMK-ID of the truth), N of them with --gmks; "talker" group records naming, for every turn of
   the truth, its GMK-ID and GUK-ID and the talker's URI, or "" for a talker that is no member
   the signalling made known (the --stranger); never a talker the truth does not have.
+- --floor (every leg intercepted): one floor record per floor-control message of the truth,
+  of the same type, naming the same talker where the message carries an identity (request,
+  taken, release).
 Prints one line per failure and exits 1 if any."""
 import json
 import os
@@ -24,8 +27,11 @@ from replay_check import read_pcap  # noqa: E402
 def main():
     bundle, liid, truth_path = sys.argv[1:4]
     want_gmks = None
-    if len(sys.argv) > 5 and sys.argv[4] == "--gmks":
-        want_gmks = int(sys.argv[5])
+    args = sys.argv[4:]
+    if len(args) > 1 and args[0] == "--gmks":
+        want_gmks = int(args[1])
+        args = args[2:]
+    floor = args == ["--floor"]
     truth = json.load(open(truth_path))
     g = truth["group"]
     rawdir = truth_path[:-len(".json")] + ".d"
@@ -77,6 +83,16 @@ def main():
         expect.add((t["gmk_id"], t["guk_id"], who))
     if told != expect:
         fails.append("talker records %s, want %s" % (sorted(told), sorted(expect)))
+    if floor:
+        got = sorted((r["group"]["event"], r["group"]["talker"]) for r in recs
+                     if r["kind"] == "group" and r["group"]["event"].startswith("floor-"))
+        want = []
+        for f in g["floor"]:
+            name = "floor-" + f["type"].split()[-1].lower()
+            named = name in ("floor-request", "floor-taken", "floor-release")
+            want.append((name, f["talker"] if named and f["talker"] in members else ""))
+        if got != sorted(want):
+            fails.append("floor records %s, want %s" % (got, sorted(want)))
     for f in fails:
         print(f)
     return 1 if fails else 0

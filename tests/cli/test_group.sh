@@ -5,7 +5,8 @@
 #   1. a warrant on one member: its GMK distribution is intercepted (one KMS request, for that
 #      member), the GMK recovered (signature valid), every leg of the group's call intercepted,
 #      every talker's media decrypted byte-exact (once, the relayed copies are replays) and
-#      attributed to the right talker in IRI; audited; the bundle verifies
+#      attributed to the right talker in IRI, every floor-control message an IRI record;
+#      audited; the bundle verifies
 #   2. a talker outside the members known from signalling: reported by GUK-ID only
 #   3. GMK rollover mid-call: both GMKs recovered, every packet decrypted under its own
 #   4. a warrant on the group ID itself: the same, without any member under warrant
@@ -65,7 +66,8 @@ sumcheck d "j['summary']['gmks_recovered']==1 and j['summary']['group_calls_inte
 sumcheck d "j['summary']['decrypted']==$(unique_pkts "$tmp/d.pcap.json") and j['summary']['auth_failed']==0"
 # each packet is relayed to every other member: the copies after the first are replays
 sumcheck d "j['summary']['replayed']==j['summary']['decrypted']*($(truth "$tmp/d.pcap.json" 'len(j["group"]["members"])')-1)"
-gcheck d "$L1" "$tmp/d.pcap.json" --gmks 1
+gcheck d "$L1" "$tmp/d.pcap.json" --gmks 1 --floor
+sumcheck d "j['summary']['floor_messages']==$(truth "$tmp/d.pcap.json" 'len(j["group"]["floor"])')"
 [ $(($(nreq) - n0)) -eq 1 ] && ok || bad "KMS requests: $(($(nreq) - n0)), want 1 (the member's keys)"
 if tail -n +$((n0 + 1)) "$tmp/k/log" | grep keyprov | grep -v "user=$BOB " | grep -q .; then
 	bad "KMS asked for someone other than the target member"
@@ -100,7 +102,7 @@ cp "$tmp/ev-s/S$sfx/iri.jsonl" "$tmp/out"
 expect 0 iri-s python3 -c '
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-unk = [r["group"] for r in recs if r["kind"] == "group" and r["group"]["talker"] == ""]
+unk = [r["group"] for r in recs if r["kind"] == "group" and r["group"]["event"] == "talker" and r["group"]["talker"] == ""]
 assert len(unk) == 1 and "GUK-ID" in unk[0]["detail"], unk' "$tmp/ev-s/S$sfx/iri.jsonl"
 G r 07 53 --gmk-rollover --talkers 2 --turn 1
 warrant "R$sfx" "$(truth "$tmp/r.pcap.json" 'j["group"]["members"][2]["uri"]')" 07
