@@ -1205,12 +1205,16 @@ static void t_pdu_km_kat(void)
 	mut[off + 5] = '*'; /* ...but '*' is not */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
 	{
-		/* outcome 8 and signature 3 are out of range; detail's UTF-8 broken */
+		/* outcome 10 and signature 3 are out of range (8 and 9, gmk and no-group, are the
+		 * issue 9 additions); detail's UTF-8 broken */
 		size_t o = find_bytes(want, wn, "\x87\x01\x00\x88\x01\x00", 6);
 		CHECK(o != SIZE_MAX);
 		memcpy(mut, want, wn);
-		mut[o + 2] = 8;
+		mut[o + 2] = 10;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		mut[o + 2] = 9;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK &&
+		      strcmp(p.km.outcome, "no-group") == 0);
 		memcpy(mut, want, wn);
 		mut[o + 5] = 3;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
