@@ -225,6 +225,9 @@ int limf_cmd_replay(int argc, char **argv)
 			fprintf(stderr, "limf: handover: %s\n", why);
 			goto out;
 		}
+		/* the live instances' CIN counter: a replay handed over to an authority never
+		 * reuses a CIN the service gave (limf/delivery.h) */
+		limf_dlv_set_cin_db(dlv, db);
 	}
 	/* old traffic: one fetch per user and key period per run (keep_ended) */
 	if (limf_kms_open(url, ca, cert_f, key_f, true, &kms) != 0)
