@@ -9,6 +9,11 @@
  * frame plus its offset from it; --speed max: as fast as possible). The frames keep their
  * capture timestamps (the warrant gate and the handover use them).
  *
+ * A live source's kernel ring is DEFAULT_BUFFER_MB unless --buffer-mb says otherwise: the
+ * loop stalls while a new target call is set up (KMS request, SAKKE, ECCSI, audit rows, all
+ * synchronous), and libpcap's own 2 MiB default holds about a second of a 200 packets/s link
+ * in immediate mode (tests/cli/test_live.sh: kernel drops with two -i, and in a 1.5 s stall).
+ *
  * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
  * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
  * sooner), drains each readable live source (at most BATCH frames), then drives the handover
@@ -74,6 +79,8 @@
 #define RECHECK_NS   1000000000ull
 #define FLUSH_MS     10000u
 #define MAX_DURATION 31536000L /* --duration cap: a year */
+
+#define DEFAULT_BUFFER_MB 32 /* kernel ring per live source without --buffer-mb */
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -501,7 +508,8 @@ static void capture_usage(FILE *f)
 	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
 	      "changes take effect while running (checked every second). Stops at SIGTERM or\n"
 	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
-	      "source has ended; prints a summary on stderr.\n",
+	      "source has ended; prints a summary on stderr. --buffer-mb: the kernel ring of\n"
+	      "each interface (default 32 MiB).\n",
 	      f);
 }
 
@@ -530,7 +538,7 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 		lc.iface = o->ifs[i];
 		lc.bpf = o->bpf;
 		lc.snaplen = (uint32_t)snaplen;
-		lc.buffer_size = (uint32_t)buffer_mb << 20;
+		lc.buffer_size = (uint32_t)(buffer_mb ? buffer_mb : DEFAULT_BUFFER_MB) << 20;
 		lc.promisc = true;
 		lc.immediate = true;
 		x->name = o->ifs[i];
