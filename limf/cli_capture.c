@@ -1,18 +1,24 @@
 /* limf capture (DESIGN.md s6, issue 8): the live service, first increment (single-threaded).
  *
  *   limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N] [--buffer-mb N]
- *                [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
+ *                [--immediate] [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
  *                [--duration SECONDS]
  *
- * Sources: live interfaces (libpcap: promiscuous, immediate mode, non-blocking, BPF) and/or
+ * Sources: live interfaces (libpcap: promiscuous, non-blocking, BPF) and/or
  * one pcap file fed at its recorded speed (each frame is due at the wall time of the first
  * frame plus its offset from it; --speed max: as fast as possible). The frames keep their
  * capture timestamps (the warrant gate and the handover use them).
  *
- * A live source's kernel ring is DEFAULT_BUFFER_MB unless --buffer-mb says otherwise: the
- * loop stalls while a new target call is set up (KMS request, SAKKE, ECCSI, audit rows, all
- * synchronous), and libpcap's own 2 MiB default holds about a second of a 200 packets/s link
- * in immediate mode (tests/cli/test_live.sh: kernel drops with two -i, and in a 1.5 s stall).
+ * Live sources and stalls: the loop stalls while a new target call is set up (KMS request,
+ * SAKKE, ECCSI, audit rows, all synchronous: tens to hundreds of ms), and the kernel ring
+ * must hold what arrives meanwhile. So each live source gets a DEFAULT_BUFFER_MB ring unless
+ * --buffer-mb says otherwise (libpcap's own 2 MiB held about a second of a 200 packets/s link:
+ * tests/cli/test_live.sh saw kernel drops with two -i, and in a 1.5 s stall), in libpcap's
+ * buffered mode: on Linux TPACKET_V3, whose blocks pack the frames and are handed over when
+ * full or after the 100 ms timeout. --immediate asks for immediate mode (each frame at once,
+ * no 100 ms delay), which libpcap serves with TPACKET_V2: one snaplen-sized slot per frame, a
+ * few hundred frames in 32 MiB on an interface with offloads (veth, most NICs);
+ * scripts/bench-live.sh measured drops from 17 kpps with it, none at 140 kpps without.
  *
  * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
  * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
@@ -494,22 +500,25 @@ struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
+	bool immediate;
 };
 
 static void capture_usage(FILE *f)
 {
 	fputs("usage: limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N]\n"
-	      "                    [--buffer-mb N] [--pcap FILE [--speed recorded|max]]\n"
-	      "                    [--liid L] [--record DIR] [--duration SECONDS]\n"
-	      "The live service: captures calls on the interfaces (promiscuous, immediate mode;\n"
-	      "up to 8 -i) and/or plays a pcap file at its recorded speed, intercepts the calls\n"
-	      "of targets under a warrant in force (keys from the config's KMS) and hands their\n"
+	      "                    [--buffer-mb N] [--immediate] [--pcap FILE]\n"
+	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
+	      "                    [--duration SECONDS]\n"
+	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
+	      "and/or plays a pcap file at its recorded speed, intercepts the calls of\n"
+	      "targets under a warrant in force (keys from the config's KMS) and hands their\n"
 	      "IRI and CC over to the authority each warrant's delivery names ([authority NAME]),\n"
 	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
 	      "changes take effect while running (checked every second). Stops at SIGTERM or\n"
 	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
 	      "source has ended; prints a summary on stderr. --buffer-mb: the kernel ring of\n"
-	      "each interface (default 32 MiB).\n",
+	      "each interface (default 32 MiB); frames reach limf within 100 ms, --immediate:\n"
+	      "at once (a ring slot per frame: give it a much larger --buffer-mb).\n",
 	      f);
 }
 
@@ -540,7 +549,7 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 		lc.snaplen = (uint32_t)snaplen;
 		lc.buffer_size = (uint32_t)(buffer_mb ? buffer_mb : DEFAULT_BUFFER_MB) << 20;
 		lc.promisc = true;
-		lc.immediate = true;
+		lc.immediate = o->immediate;
 		x->name = o->ifs[i];
 		if (cap_source_open_live_cfg(&lc, &x->s) != LIM_OK) {
 			fprintf(stderr,
@@ -652,6 +661,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--bpf", &o.bpf, NULL, NULL, NULL, 0 },
 		{ "--snaplen", &o.snaplen, NULL, NULL, NULL, 0 },
 		{ "--buffer-mb", &o.buffer_mb, NULL, NULL, NULL, 0 },
+		{ "--immediate", NULL, &o.immediate, NULL, NULL, 0 },
 		{ "--pcap", &o.pcap, NULL, NULL, NULL, 0 },
 		{ "--speed", &o.speed, NULL, NULL, NULL, 0 },
 		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },

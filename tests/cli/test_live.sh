@@ -278,8 +278,8 @@ else
 fi
 
 # ---- 3. a stalled loop (SIGSTOP for 1.5 s, as a slow KMS or database would stall it) while
-# frames keep arriving at ~200/s: limf's default ring (32 MiB) absorbs them, no kernel drop
-# (libpcap's own 2 MiB default, shown for comparison, drops some 70 frames here)
+# frames keep arriving at ~200/s: limf's default ring (32 MiB, buffered mode) absorbs them, no
+# kernel drop (shown for comparison: libpcap's own 2 MiB ring in immediate mode)
 expect 0 gen3 "$gen" --community "$tmp/k/community.json" --out "$tmp/c3.pcap" --calls 0 \
 	--background 2 --duration 3 --start "$(iso "$NOW")" --seed 84
 n3=$(frames "$tmp/c3.pcap")
@@ -303,9 +303,9 @@ stall run3 && ok || bad "run3: did not run"
 read -r f r d <<<"$(src_line run3 "$va")"
 [ "${f:-}" = "$n3" ] && [ "${r:-}" = "$n3" ] && [ "${d:-}" = 0 ] && ok ||
 	bad "run3: source $va: frames ${f:-?} received ${r:-?} dropped ${d:-?}, $n3 played"
-stall run3b --buffer-mb 2 && ok || bad "run3b: did not run"
+stall run3b --buffer-mb 2 --immediate && ok || bad "run3b: did not run"
 read -r f r d <<<"$(src_line run3b "$va")"
-echo "note: the same stall with --buffer-mb 2: frames ${f:-?}, kernel dropped ${d:-?} of $n3" >&2
+echo "note: the same stall with --buffer-mb 2 --immediate: frames ${f:-?}, kernel dropped ${d:-?} of $n3" >&2
 
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid" && ok || bad "limf-lemf exit status"
