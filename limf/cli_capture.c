@@ -33,7 +33,8 @@
  * with --record DIR also into an evidence bundle of replay's layout (iri.jsonl, hi2/hi3.pdu,
  * cc.pcap, WAV, signed manifest). CINs come from the spool directory's persistent counter.
  *
- * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT: the calls
+ * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT (the live
+ * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
  * config and applies the [handover] and [authority] settings (see reload()). A summary goes
@@ -86,7 +87,8 @@
 #define FLUSH_MS     10000u
 #define MAX_DURATION 31536000L /* --duration cap: a year */
 
-#define DEFAULT_BUFFER_MB 32 /* kernel ring per live source without --buffer-mb */
+#define DEFAULT_BUFFER_MB 32           /* kernel ring per live source without --buffer-mb */
+#define TAIL_NS           250000000ull /* live sources drained this long at the end */
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -386,6 +388,32 @@ static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
 	}
 }
 
+/* At the end of a run: the buffered mode hands frames over in blocks, the last one when its
+ * 100 ms timeout fires, so the live sources are drained for TAIL_NS more (a frame on the wire
+ * before the stop is processed, not left in the kernel's ring). */
+static void drain_tail(struct limf_pipe *p, struct src *s, size_t ns, uint64_t *last_ts)
+{
+	struct pollfd pfd[MAX_SOURCES];
+	size_t src_of[MAX_SOURCES];
+	uint64_t end = mono_ns() + TAIL_NS;
+	while (mono_ns() < end) {
+		nfds_t np = 0;
+		for (size_t i = 0; i < ns; i++)
+			if (!s[i].file && !s[i].done) {
+				pfd[np].fd = s[i].fd;
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				src_of[np++] = i;
+			}
+		if (np == 0)
+			return;
+		(void)poll(pfd, np, TURN_MS);
+		for (nfds_t k = 0; k < np; k++)
+			if (pfd[k].revents)
+				drain_live(p, &s[src_of[k]], last_ts);
+	}
+}
+
 /* Runs until a stop condition; returns 0, or 1 when a source failed. */
 static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bool max_speed,
 		uint64_t duration_ns, uint64_t *last_ts)
@@ -491,6 +519,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 		if (duration_ns && now - start >= duration_ns)
 			break;
 	}
+	drain_tail(p, s, ns, last_ts);
 	return rc;
 }
 

@@ -5,7 +5,8 @@
 #   1. one interface, 2 target calls among 3 others: 5 calls seen, 2 intercepted; every frame
 #      played is captured (kernel_received, no kernel drop); the CC the LEMF gets is byte-exact
 #      against the generator's clear .raw media, stream by stream, in RTP order; nothing of the
-#      non-target calls (no CIN, no SSRC of theirs, no Call-ID of theirs in any IRI)
+#      non-target calls (no CIN, no SSRC of theirs, no Call-ID of theirs in any IRI); SIGTERM
+#      right after the last frame: the frames the kernel holds are still taken
 #   2. two -i at once, started as root with [service] user = nobody: /proc/PID/status shows the
 #      user's ids and only CAP_NET_RAW while it runs; a target call played on each interface at
 #      the same time: both intercepted after the drop, byte-exact, per-source counters equal to
@@ -185,7 +186,7 @@ capture run1 "$tmp/root.conf" -i "$va"
 if wait_for "$tmp/run1.err" "running ("; then
 	ok
 	play "$vb" "$tmp/c1.pcap" && ok || { bad "tcpreplay"; cat "$tmp/replay-$vb.out" >&2; }
-	sleep 1
+	# stopped as soon as the last frame is on the wire: what the kernel holds is still taken
 	kill -TERM "$cpid"
 	reap run1 0
 else
