@@ -20,7 +20,10 @@
 #   ring swallows in one go (a warning says when the capture is under 4 rings).
 #   3. Prints both rates (packets/s and Mbit/s as tcpreplay reports them) and their ratio, and
 #      the CPU time of limf capture at its highest sustained rate (user + system of the
-#      process, start-up included): in total, per intercepted call, per million packets.
+#      process, start-up included): in total, per intercepted call, per million packets; and
+#      the CPU per intercepted call of the target calls alone (played at their own pace, less
+#      an idle run of the same length): the time the single loop is busy per new target call
+#      (KMS, SAKKE, ECCSI, audit, its media), i.e. the stall the kernel ring must absorb.
 # The machine may be shared: the numbers are indicative. Environment:
 #   BENCH_LIVE_BG=300 background calls, BENCH_LIVE_DUR=10 call seconds (the capture's frames:
 #   about 100 per call-second, ~250 octets each), BENCH_LIVE_STEPS=6, BENCH_LIVE_BUFFER_MB=4
@@ -128,6 +131,7 @@ A="sip:bench$sfx@example.org"
 	--duration "$DUR" --caller "$A" --callee "sip:peer$sfx@example.org" \
 	--start "$(iso "$NOW")" --seed 9 >/dev/null || die "limf-gen"
 rm -rf "$W/c.pcap.d"
+PCAP=$W/c.pcap
 N=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$W/c.pcap.json")
 size=$(stat -c %s "$W/c.pcap")
 printf 'bench-live: %d frames, %.1f MB: %d target + %d background calls of %d s on veth %s\n' \
@@ -135,11 +139,13 @@ printf 'bench-live: %d frames, %.1f MB: %d target + %d background calls of %d s 
 [ "$size" -lt $((4 * BUF << 20)) ] &&
 	echo "bench-live: WARNING: the capture is under 4 rings of $BUF MiB: a ring absorbs much of it (raise BENCH_LIVE_BG/DUR)"
 
-# play RATE: tcpreplay onto the far end (RATE: "top" or packets/s); sets sent, pps, mbps
+# play RATE: tcpreplay of $PCAP onto the far end (RATE: "top", "rec" for the capture's own
+# pace, or packets/s); sets sent, pps, mbps
 play() {
-	local how=--topspeed
-	[ "$1" != top ] && how=--pps=$1
-	ip netns exec "$ns" tcpreplay -i "$vb" "$how" "$W/c.pcap" >"$W/replay.out" 2>&1 ||
+	local how=(--topspeed)
+	[ "$1" = rec ] && how=()
+	[ "$1" != top ] && [ "$1" != rec ] && how=("--pps=$1")
+	ip netns exec "$ns" tcpreplay -i "$vb" "${how[@]}" "$PCAP" >"$W/replay.out" 2>&1 ||
 		die "tcpreplay: $(tail -3 "$W/replay.out")"
 	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$W/replay.out")
 	pps=$(sed -n 's/.*Mbps, \([0-9.]*\) pps.*/\1/p' "$W/replay.out")
@@ -167,7 +173,7 @@ trial_limf() {
 	read -r got drops <<<"$line"
 	good=0
 	if [ "${drops:-1}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
-		grep -q " intercepted $TARGETS with_content $TARGETS " "$W/limf.err"; then
+		grep -q " intercepted $ntarget with_content $ntarget " "$W/limf.err"; then
 		good=1
 	fi
 }
@@ -215,6 +221,7 @@ search() {
 }
 
 echo "== limf capture -i $va --buffer-mb $BUF ${LARGS[*]}"
+ntarget=$TARGETS
 search limf
 l_pps=$best_pps l_mbps=$best_mbps l_cpu=$best_cpu l_ge=''
 [ "$top" = 1 ] && l_ge='>= '
@@ -234,6 +241,28 @@ if [ "$TSHARK" = 1 ]; then
 			"$([ -n "$l_ge$t_ge" ] && echo " (a '>=' rate is tcpreplay's limit: the ratio is indicative only)")"
 	fi
 fi
+# the target calls alone (the same parties, no background), at their recorded pace: limf's
+# CPU for them, start-up included, against a run that sees no frame at all
+"$gen" --community "$d/community.json" --out "$W/t.pcap" --calls "$TARGETS" --duration "$DUR" \
+	--caller "$A" --callee "sip:peer$sfx@example.org" --start "$(iso "$NOW")" --seed 10 \
+	>/dev/null || die "limf-gen (targets)"
+rm -rf "$W/t.pcap.d"
+PCAP=$W/t.pcap
+trial_limf rec
+[ "$good" = 1 ] || echo "bench-live: the target-only run lost frames or calls" >&2
+t_cpu=$cpu
+PCAP=$W/empty.pcap ntarget=0
+python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' "$PCAP"
+"$limf" capture --config "$W/limf.conf" -i "$va" --buffer-mb "$BUF" "${LARGS[@]}" >/dev/null \
+	2>"$W/limf.err" </dev/null &
+cp_=$!
+wait_for "$W/limf.err" "running (" || die "limf capture did not start"
+sleep "$DUR"
+e_cpu=$(awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$cp_/stat")
+kill -TERM "$cp_"
+wait "$cp_"
+printf 'limf capture CPU for the %d target call(s) alone (%d s each): %.2f s; idle for as long: %.2f s: %.3f s per intercepted call\n' \
+	"$TARGETS" "$DUR" "$t_cpu" "$e_cpu" "$(echo "($t_cpu - $e_cpu) / $TARGETS" | bc -l)"
 if [ "${l_pps%.*}" -gt 0 ]; then
 	printf 'limf capture CPU at that rate: %.2f s for %d frames and %d intercepted call(s): %.3f s per intercepted call, %.2f s per million packets\n' \
 		"$l_cpu" "$N" "$TARGETS" "$(echo "$l_cpu / $TARGETS" | bc -l)" \
