@@ -1,13 +1,24 @@
 /* limf capture (DESIGN.md s6, issue 8): the live service, first increment (single-threaded).
  *
  *   limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N] [--buffer-mb N]
- *                [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
+ *                [--immediate] [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
  *                [--duration SECONDS]
  *
- * Sources: live interfaces (libpcap: promiscuous, immediate mode, non-blocking, BPF) and/or
+ * Sources: live interfaces (libpcap: promiscuous, non-blocking, BPF) and/or
  * one pcap file fed at its recorded speed (each frame is due at the wall time of the first
  * frame plus its offset from it; --speed max: as fast as possible). The frames keep their
  * capture timestamps (the warrant gate and the handover use them).
+ *
+ * Live sources and stalls: the loop stalls while a new target call is set up (KMS request,
+ * SAKKE, ECCSI, audit rows, all synchronous: tens to hundreds of ms), and the kernel ring
+ * must hold what arrives meanwhile. So each live source gets a DEFAULT_BUFFER_MB ring unless
+ * --buffer-mb says otherwise (libpcap's own 2 MiB held about a second of a 200 packets/s link:
+ * tests/cli/test_live.sh saw kernel drops with two -i, and in a 1.5 s stall), in libpcap's
+ * buffered mode: on Linux TPACKET_V3, whose blocks pack the frames and are handed over when
+ * full or after the 100 ms timeout. --immediate asks for immediate mode (each frame at once,
+ * no 100 ms delay), which libpcap serves with TPACKET_V2: one snaplen-sized slot per frame, a
+ * few hundred frames in 32 MiB on an interface with offloads (veth, most NICs);
+ * scripts/bench-live.sh measured drops from 17 kpps with it, none at 140 kpps without.
  *
  * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
  * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
@@ -22,7 +33,8 @@
  * with --record DIR also into an evidence bundle of replay's layout (iri.jsonl, hi2/hi3.pdu,
  * cc.pcap, WAV, signed manifest). CINs come from the spool directory's persistent counter.
  *
- * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT: the calls
+ * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT (the live
+ * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
  * config and applies the [handover] and [authority] settings (see reload()). A summary goes
@@ -76,6 +88,9 @@
 #define RECHECK_NS   1000000000ull
 #define FLUSH_MS     10000u
 #define MAX_DURATION 31536000L /* --duration cap: a year */
+
+#define DEFAULT_BUFFER_MB 32           /* kernel ring per live source without --buffer-mb */
+#define TAIL_NS           250000000ull /* live sources drained this long at the end */
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -390,6 +405,32 @@ static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
 	}
 }
 
+/* At the end of a run: the buffered mode hands frames over in blocks, the last one when its
+ * 100 ms timeout fires, so the live sources are drained for TAIL_NS more (a frame on the wire
+ * before the stop is processed, not left in the kernel's ring). */
+static void drain_tail(struct limf_pipe *p, struct src *s, size_t ns, uint64_t *last_ts)
+{
+	struct pollfd pfd[MAX_SOURCES];
+	size_t src_of[MAX_SOURCES];
+	uint64_t end = mono_ns() + TAIL_NS;
+	while (mono_ns() < end) {
+		nfds_t np = 0;
+		for (size_t i = 0; i < ns; i++)
+			if (!s[i].file && !s[i].done) {
+				pfd[np].fd = s[i].fd;
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				src_of[np++] = i;
+			}
+		if (np == 0)
+			return;
+		(void)poll(pfd, np, TURN_MS);
+		for (nfds_t k = 0; k < np; k++)
+			if (pfd[k].revents)
+				drain_live(p, &s[src_of[k]], last_ts);
+	}
+}
+
 /* Runs until a stop condition; returns 0, or 1 when a source failed. */
 static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bool max_speed,
 		uint64_t duration_ns, uint64_t *last_ts)
@@ -503,6 +544,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 		if (duration_ns && now - start >= duration_ns)
 			break;
 	}
+	drain_tail(p, s, ns, last_ts);
 	return rc;
 }
 
@@ -514,25 +556,28 @@ struct c_opts {
 	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key; /* X2/X3 input (limf/x2x3_in.h) */
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
+	bool immediate;
 };
 
 static void capture_usage(FILE *f)
 {
 	fputs("usage: limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N]\n"
-	      "                    [--buffer-mb N] [--pcap FILE [--speed recorded|max]]\n"
-	      "                    [--liid L] [--record DIR] [--duration SECONDS]\n"
-	      "                    [--instance NAME]\n"
+	      "                    [--buffer-mb N] [--immediate] [--pcap FILE]\n"
+	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
+	      "                    [--duration SECONDS] [--instance NAME]\n"
 	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
-	      "The live service: captures calls on the interfaces (promiscuous, immediate mode;\n"
-	      "up to 8 -i) and/or plays a pcap file at its recorded speed, intercepts the calls\n"
-	      "of targets under a warrant in force (keys from the config's KMS) and hands their\n"
+	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
+	      "and/or plays a pcap file at its recorded speed, intercepts the calls of\n"
+	      "targets under a warrant in force (keys from the config's KMS) and hands their\n"
 	      "IRI and CC over to the authority each warrant's delivery names ([authority NAME]),\n"
 	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
 	      "changes take effect while running (checked every second). Stops at SIGTERM or\n"
 	      "SIGINT (flushes the handover for up to 10 s), after --duration, or when every\n"
-	      "source has ended; prints a summary on stderr. Reports its health into the\n"
-	      "database as --instance NAME (default $LIMF_INSTANCE, else HOST:PID) for\n"
-	      "`limf status --all`.\n"
+	      "source has ended; prints a summary on stderr. --buffer-mb: the kernel ring of\n"
+	      "each interface (default 32 MiB); frames reach limf within 100 ms, --immediate:\n"
+	      "at once (a ring slot per frame: give it a much larger --buffer-mb). Reports its\n"
+	      "health into the database as --instance NAME (default $LIMF_INSTANCE, else\n"
+	      "HOST:PID) for `limf status --all`.\n"
 	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
 	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
 	      "X2 SIP and X3 RTP enter the same pipeline.\n",
@@ -564,9 +609,9 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 		lc.iface = o->ifs[i];
 		lc.bpf = o->bpf;
 		lc.snaplen = (uint32_t)snaplen;
-		lc.buffer_size = (uint32_t)buffer_mb << 20;
+		lc.buffer_size = (uint32_t)(buffer_mb ? buffer_mb : DEFAULT_BUFFER_MB) << 20;
 		lc.promisc = true;
-		lc.immediate = true;
+		lc.immediate = o->immediate;
 		x->name = o->ifs[i];
 		if (cap_source_open_live_cfg(&lc, &x->s) != LIM_OK) {
 			fprintf(stderr,
@@ -710,6 +755,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--bpf", &o.bpf, NULL, NULL, NULL, 0 },
 		{ "--snaplen", &o.snaplen, NULL, NULL, NULL, 0 },
 		{ "--buffer-mb", &o.buffer_mb, NULL, NULL, NULL, 0 },
+		{ "--immediate", NULL, &o.immediate, NULL, NULL, 0 },
 		{ "--pcap", &o.pcap, NULL, NULL, NULL, 0 },
 		{ "--speed", &o.speed, NULL, NULL, NULL, 0 },
 		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },

@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev libpcap-dev libsrtp2-dev libpq-dev postgresql
  clang libclang-rt-14-dev libwolfssl-dev clang-format python3 libcurl4-openssl-dev libxml2-dev
- tshark time libmicrohttpd-dev"
+ tshark time libmicrohttpd-dev tcpreplay iproute2"
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install the equivalents of:" $PKGS >&2
 	exit 0
