@@ -9,6 +9,11 @@
  * decrypt/gmk.h calls a GMK one is listed with its group ID(s), its addressee (To URI,
  * Request-URI, mcptt-info target), its GUK-ID (the CSB-ID) and its GMK-ID when the message
  * carries it in the clear (GENERIC-ID SPI); without the key the GMK-ID is otherwise unknown.
+ * Group calls: a dialog whose INVITE has mcptt-info names its group (calling-group-id, else
+ * the request URI of a call without I_MESSAGE); its talkers are the (GMK-ID, GUK-ID, SSRC)
+ * of media packets ending with an MKI (optionally followed by the RFC 4771 ROC) whose GMK-ID
+ * a distribution carried, each named by the addressee of the distribution whose GUK-ID it is
+ * ("unknown" for a GUK-ID no distribution names).
  *
  * The dialogs, their media bindings, TCP reassembly and the counters are capture/'s call table
  * (cap_calls): this file only records its events per call (a record outlives the table's
@@ -34,6 +39,7 @@
 #define SCAN_MAX_PAI    2
 #define SCAN_TEXT       256    /* octets kept of a Call-ID, URI or identity */
 #define SCAN_MAX_GMK    65536u /* GMK distribution records kept */
+#define SCAN_MAX_TALK   16     /* group talkers (MKI GMK-ID || GUK-ID, SSRC) kept per call */
 #define SCAN_GMK_GROUPS CAP_MC_MAX_GROUPS
 
 struct scan_text {
@@ -66,6 +72,14 @@ struct scan_call {
 	size_t n_media;
 	struct scan_media media[SCAN_MAX_MEDIA];
 	uint64_t ssrcs;
+	/* group calls (issue 9): the MC group of the INVITE's mcptt-info and the talkers whose
+	 * MKI (GMK-ID || GUK-ID) names a GMK-ID some distribution carried in the clear */
+	struct scan_text group;
+	size_t n_talk;
+	struct {
+		uint32_t gmk_id, guk_id, ssrc;
+		uint64_t packets;
+	} talk[SCAN_MAX_TALK];
 };
 
 /* One GMK I_MESSAGE found in a SIP body. */
@@ -253,9 +267,60 @@ static void on_sip(struct scan_call *c, const struct cap_event *ev)
 	}
 }
 
-static void on_media(struct scan_call *c, const struct cap_event *ev)
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A group talker: the packet ends with MKI GMK-ID || GUK-ID (optionally followed by the RFC 4771
+ * ROC) whose GMK-ID a distribution carried and whose GUK-ID has its purpose tag (TS 33.180);
+ * no key needed. */
+static void talker_of(struct scan *sc, struct scan_call *c, const struct cap_event *ev)
+{
+	const struct lim_rd *pk = &ev->media.packet;
+	static const size_t tail[2] = { 12, 8 };
+	if (ev->media.rtcp || sc->n_gmk == 0)
+		return;
+	for (size_t t = 0; t < 2; t++) {
+		if (pk->len < 12 + tail[t])
+			continue;
+		uint32_t gmk = be32(pk->p + pk->len - tail[t]),
+			 guk = be32(pk->p + pk->len - tail[t] + 4);
+		bool known = false;
+		for (size_t i = 0; i < sc->n_gmk && !known; i++)
+			known = sc->gmk[i].has_gmk_id && sc->gmk[i].gmk_id == gmk;
+		if (!known || (gmk >> 28) != (guk >> 28))
+			continue;
+		for (size_t i = 0; i < c->n_talk; i++)
+			if (c->talk[i].gmk_id == gmk && c->talk[i].guk_id == guk &&
+			    c->talk[i].ssrc == ev->media.ssrc) {
+				c->talk[i].packets++;
+				return;
+			}
+		if (c->n_talk < SCAN_MAX_TALK) {
+			c->talk[c->n_talk].gmk_id = gmk;
+			c->talk[c->n_talk].guk_id = guk;
+			c->talk[c->n_talk].ssrc = ev->media.ssrc;
+			c->talk[c->n_talk++].packets = 1;
+		}
+		return;
+	}
+}
+
+/* The member a GUK-ID belongs to: the addressee of the distribution whose CSB-ID it is. */
+static const struct scan_gmk *member_of(const struct scan *sc, uint32_t gmk_id, uint32_t guk_id)
+{
+	for (size_t i = 0; i < sc->n_gmk; i++)
+		if (sc->gmk[i].has_gmk_id && sc->gmk[i].gmk_id == gmk_id &&
+		    sc->gmk[i].guk_id == guk_id)
+			return &sc->gmk[i];
+	return NULL;
+}
+
+static void on_media(struct scan *sc, struct scan_call *c, const struct cap_event *ev)
 {
 	const struct cap_pkt *p = ev->pkt;
+	talker_of(sc, c, ev);
 	if (ev->media.by_source)
 		return;
 	for (size_t k = 0; k < c->n_media; k++) {
@@ -305,7 +370,7 @@ static struct scan_gmk *gmk_new(struct scan *sc)
 }
 
 /* GMK I_MESSAGEs in the body of one SIP message (see the top of this file). */
-static void gmk_scan(struct scan *sc, const struct cap_event *ev)
+static void gmk_scan(struct scan *sc, struct scan_call *c, const struct cap_event *ev)
 {
 	const struct cap_sip_msg *m = ev->sip;
 	struct mikey_msg *mm;
@@ -319,6 +384,13 @@ static void gmk_scan(struct scan *sc, const struct cap_event *ev)
 	}
 	if (cap_mc_extract(m, sc->mc) != LIM_OK)
 		sc->body_rejected++; /* what was found before the error is still listed */
+	if (c && m->is_request && cap_str_eq(m->method, "INVITE") && c->group.len == 0) {
+		/* a group call: calling-group-id (server to member), else the request URI */
+		if (sc->mc->mc_group.len)
+			text_set(&c->group, sc->mc->mc_group.s, sc->mc->mc_group.len);
+		else if (sc->mc->mc_target.len && c->n_imsg == 0)
+			text_set(&c->group, sc->mc->mc_target.s, sc->mc->mc_target.len);
+	}
 	if (sc->mc->n_imsg == 0 || !(mm = malloc(sizeof *mm)))
 		return;
 	for (size_t i = 0; i < sc->mc->n_imsg; i++) {
@@ -382,11 +454,11 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	case CAP_EV_SIP:
 		if (c)
 			on_sip(c, ev);
-		gmk_scan(sc, ev);
+		gmk_scan(sc, c, ev);
 		break;
 	case CAP_EV_MEDIA:
 		if (c)
-			on_media(c, ev);
+			on_media(sc, c, ev);
 		break;
 	case CAP_EV_CALL_END:
 	case CAP_EV_CALL_FREE: break;
@@ -503,6 +575,24 @@ static void print_text(const struct scan *sc)
 			printf("  media %s %s%s%s:%u packets %" PRIu64 " rtcp %" PRIu64 "\n",
 			       e->media, e->addr.family == 6 ? "[" : "", a,
 			       e->addr.family == 6 ? "]" : "", e->port, e->packets, e->rtcp);
+		}
+		if (c->group.len) {
+			printf("  group ");
+			put_text(&c->group);
+			printf("\n");
+		}
+		for (size_t k = 0; k < c->n_talk; k++) {
+			const struct scan_gmk *g =
+				member_of(sc, c->talk[k].gmk_id, c->talk[k].guk_id);
+			printf("  talker gmk-id %08" PRIx32 " guk-id %08" PRIx32 " ssrc %08" PRIx32
+			       " packets %" PRIu64 " member ",
+			       c->talk[k].gmk_id, c->talk[k].guk_id, c->talk[k].ssrc,
+			       c->talk[k].packets);
+			if (g)
+				put_text(&g->to);
+			else
+				printf("unknown");
+			printf("\n");
 		}
 	}
 	printf("gmk distributions %zu (i_messages in bodies %" PRIu64 ", bodies rejected %" PRIu64
@@ -689,6 +779,34 @@ static int print_json(const struct scan *sc)
 			lim_json_u64(&j, e->packets);
 			lim_json_key(&j, "rtcp");
 			lim_json_u64(&j, e->rtcp);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
+		if (c->group.len)
+			json_text(&j, "group", &c->group);
+		lim_json_key(&j, "talkers");
+		lim_json_arr_open(&j);
+		for (size_t k = 0; k < c->n_talk; k++) {
+			const struct scan_gmk *g =
+				member_of(sc, c->talk[k].gmk_id, c->talk[k].guk_id);
+			char id[12];
+			lim_json_obj_open(&j);
+			snprintf(id, sizeof id, "%08" PRIx32, c->talk[k].gmk_id);
+			lim_json_key(&j, "gmk_id");
+			lim_json_str(&j, id);
+			snprintf(id, sizeof id, "%08" PRIx32, c->talk[k].guk_id);
+			lim_json_key(&j, "guk_id");
+			lim_json_str(&j, id);
+			snprintf(id, sizeof id, "%08" PRIx32, c->talk[k].ssrc);
+			lim_json_key(&j, "ssrc");
+			lim_json_str(&j, id);
+			lim_json_key(&j, "packets");
+			lim_json_u64(&j, c->talk[k].packets);
+			lim_json_key(&j, "member");
+			if (g)
+				lim_json_strn(&j, g->to.s, g->to.len);
+			else
+				lim_json_null(&j);
 			lim_json_obj_close(&j);
 		}
 		lim_json_arr_close(&j);

@@ -141,6 +141,23 @@ pyjson gmkjson 'len(j["gmk_distributions"]) == 1'
 pyjson gmkjson 'j["gmk_distributions"][0]["groups"] == ["sip:fire-north@streamwide.com"]'
 pyjson gmkjson '[j["gmk_distributions"][0][k] for k in ("to", "method", "gmk_id", "guk_id")] == ["sip:alice@streamwide.com", "NOTIFY", "0df9bc39", "06a12aea"]'
 pyjson gmkjson 'j["gmk_distributions"][0]["request_uri"] == "sip:alice@192.0.2.10:5060" and j["gmk_distributions"][0]["gktp_id"] == "k1" and j["gmk_distributions"][0]["element"] == "GKTP"'
+# a generated group call (limf-gen --profile group): each leg names its group, and its talkers
+# by the MKI of their media (GMK-ID || GUK-ID), the member being the addressee of the
+# distribution whose GUK-ID it is: no key needed
+"$BUILD/limf-kms" init "$tmp/kg" --scheme 3gpp-uid --kms-uri kms.example.org --period 2592000 \
+	>/dev/null && ok || bad "limf-kms init"
+expect 0 gengroup "$BUILD/limf-gen" --community "$tmp/kg/community.json" --out "$tmp/grp.pcap" \
+	--profile group --stranger --seed 3
+expect 0 grpjson "$limf" scan --json "$tmp/grp.pcap"
+cp "$tmp/grp.pcap.json" "$tmp/grp-truth.json"
+pyjson grpjson 'len(j["gmk_distributions"]) == 3 and all(d["gmk_id"] for d in j["gmk_distributions"])'
+pyjson grpjson 'all(c["group"] == json.load(open("'"$tmp"'/grp-truth.json"))["group"]["id"] for c in j["calls"])'
+pyjson grpjson 'sorted({(t["gmk_id"], t["guk_id"], t["member"] or "") for c in j["calls"] for t in c["talkers"]}) == sorted({(t["gmk_id"], t["guk_id"], t["talker"] if t["talker"].startswith("sip:") else "") for t in json.load(open("'"$tmp"'/grp-truth.json"))["group"]["turns"]})'
+expect 0 grptext "$limf" scan "$tmp/grp.pcap"
+has grptext '^  group sip:group-3@example.org$'
+has grptext '^  talker gmk-id [0-9a-f]\{8\} guk-id [0-9a-f]\{8\} ssrc [0-9a-f]\{8\} packets [1-9][0-9]* member sip:alice@example.org$'
+has grptext ' member unknown$'
+
 # the earlier captures carry no GMK distribution
 expect 0 nogmk "$limf" scan --json "$data2"
 pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'
