@@ -12,6 +12,8 @@
 #   4. a warrant on the group ID itself: the same, without any member under warrant
 #   5. a target that is not a member / a warrant not in force at the time: nothing requested,
 #      nothing decrypted, nothing written
+#   6. `limf capture` (the live service, the same pipeline) on a group capture: the same
+#      evidence
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -135,6 +137,32 @@ n3=$(nreq)
 replay o "$tmp/o.pcap"
 sumcheck o "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0"
 [ "$(nreq)" -eq "$n3" ] && ok || bad "KMS request outside the warrant's window"
+
+# ---- 6. limf capture runs the same pipeline: the group call of a pcap fed at --speed max,
+# recorded as evidence (times of now: the service rechecks warrants against the clock)
+NOW=$(date +%s)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+expect 0 gen-c "$gen" --community "$tmp/k/community.json" --out "$tmp/c.pcap" --profile group \
+	--start "$(iso "$NOW")" --seed 57
+warrant "C$sfx" "$(truth "$tmp/c.pcap.json" 'j["group"]["members"][1]["uri"]')" xx \
+	"$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+cat >"$tmp/limf.conf" <<EOF
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$tmp/k/port")
+ca   = $tmp/k/ca.pem
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
+[evidence]
+sign_key = $tmp/sign.pem
+[handover]
+spool_dir = $tmp/spool
+EOF
+expect 0 capture-c "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" --speed max \
+	--record "$tmp/ev-c"
+gcheck c "C$sfx" "$tmp/c.pcap.json" --gmks 1 --floor
+expect 0 verify-c "$limf" verify "$tmp/ev-c"
 
 kms_down "$tmp/k"
 finish
