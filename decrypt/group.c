@@ -196,6 +196,20 @@ enum lim_err mikey_group_drop_gmk(struct mikey_group *g, uint32_t gmk_id)
 }
 
 /* see group.h */
+size_t mikey_group_drop_group(struct mikey_group *g, const char *group)
+{
+	size_t n = 0;
+	for (size_t i = 0; g && group && i < MIKEY_GROUP_GMKS_MAX; i++)
+		if (g->gmks[i].used && strcmp(g->gmks[i].group, group) == 0) {
+			drop_talkers_of(g, i);
+			gmk_clear(&g->gmks[i]);
+			g->n_gmks--;
+			n++;
+		}
+	return n;
+}
+
+/* see group.h */
 enum lim_err mikey_group_add_member(struct mikey_group *g, const char *group, const char *uri,
 				    size_t urilen)
 {

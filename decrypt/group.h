@@ -85,6 +85,9 @@ enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group
 /* Forgets a GMK and wipes it and its talker sessions. LIM_E_ARG when unknown. */
 enum lim_err mikey_group_drop_gmk(struct mikey_group *g, uint32_t gmk_id) LIM_WUR;
 
+/* Forgets (wipes) every GMK of group, with their talker sessions; returns how many. */
+size_t mikey_group_drop_group(struct mikey_group *g, const char *group);
+
 /* Registers uri (urilen octets, no NUL) as a member of group (as seen in signalling: the
  * group document, the From of a talker's SIP leg...): its GUK-ID under each of the group's
  * GMKs, present and future, names its packets. Idempotent. LIM_E_ARG: empty or too long, NUL

@@ -279,6 +279,13 @@ static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, con
 		ost.dlv_iri, ost.dlv_cc, ost.dlv_refused, t.pending, t.links);
 	fprintf(f, "limf capture: warrant notifications %" PRIu64 "%s\n", r->notified,
 		r->listen_db ? "" : " (not listening at the end)");
+	if (ps->gmk_seen)
+		fprintf(f,
+			"limf capture: groups: gmk distributions %" PRIu64 " intercepted %" PRIu64
+			" gmks recovered %" PRIu64 " wiped %" PRIu64 " group calls %" PRIu64
+			" floor messages %" PRIu64 "\n",
+			ps->gmk_seen, ps->gmk_intercepted, ps->gmk_keys, ps->gmk_dropped,
+			ps->group_calls, ps->floor_msgs);
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t recv = 0, drop = 0;
 		if (s[i].file)

@@ -1014,7 +1014,11 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		goto out;
 	}
 	{
-		/* TS 33.180 group media: AEAD_AES_128_GCM with the RFC 4771 ROC (RCCm3) */
+		/* the group media's SRTP policy: the message's SP payload (TS 33.180:
+		 * AEAD_AES_128_GCM with the RFC 4771 ROC, RCCm3; AES-CM where a deployment uses
+		 * it), read through the crypto session mikey_srtp_keys derives (then wiped) */
+		struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
+		size_t nk = 0;
 		struct mikey_group_key gk = { .gmk_id = gf.gmk_id,
 					      .gmk = gf.gmk,
 					      .gmk_len = gf.gmk_len,
@@ -1025,6 +1029,14 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 					      .rcc_mode = LIM_SRTP_RCCM3,
 					      .rcc_rate = roc_rate(m),
 					      .group = group };
+		if (mikey_srtp_keys(m, gf.gmk, gf.gmk_len, sk, &nk) == LIM_OK && nk > 0 &&
+		    srtp_profile(&sk[0], &gk.profile))
+			gk.rcc_mode = sk[0].auth_alg >= 2 && sk[0].auth_alg <= 4
+					      ? sk[0].auth_alg - 1u
+					      : (gk.profile == LIM_SRTP_AEAD_AES_128_GCM
+							 ? LIM_SRTP_RCCM3
+							 : LIM_SRTP_RCC_NONE);
+		mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
 		e = mikey_group_add_gmk(p->groups, &gk);
 	}
 	if (e != LIM_OK) {
@@ -1628,12 +1640,43 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	}
 }
 
+/* Invariant 3 for GMKs: a group stays covered only while a warrant on its member (or on the
+ * group) is in force; a group with no cover left loses its GMKs (wiped). */
+static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
+{
+	size_t dropped = 0;
+	for (size_t i = 0; i < p->n_cover;) {
+		struct wr_party two[2];
+		struct wr_match m[LIMF_CALL_MAX_LIIDS];
+		size_t n = 0;
+		char group[CAP_MC_TEXT];
+		memset(two, 0, sizeof two);
+		two[0].uri = p->cover[i].member;
+		two[1].uri = p->cover[i].group;
+		if (wr_decide(p->cfg.db, two, 2, now_us, m, LIMF_CALL_MAX_LIIDS, &n) == LIM_OK &&
+		    n > 0) {
+			i++;
+			continue;
+		}
+		/* an error is no decision: the cover goes, as for a warrant that ended */
+		memcpy(group, p->cover[i].group, sizeof group);
+		p->cover[i] = p->cover[--p->n_cover];
+		bool still = false;
+		for (size_t k = 0; k < p->n_cover && !still; k++)
+			still = strcmp(p->cover[k].group, group) == 0;
+		if (!still)
+			dropped += mikey_group_drop_group(p->groups, group);
+	}
+	return dropped;
+}
+
 /* ---- warrant changes during a call ----------------------------------------------------- */
 
 /* see pipeline.h */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0;
+	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
 		struct wr_match m[LIMF_CALL_MAX_LIIDS * 2];
 		size_t n = 0, keep = 0;

@@ -180,6 +180,7 @@ struct limf_pipe_stats {
 	/* group communications (issue 9) */
 	uint64_t gmk_seen, gmk_bad, gmk_intercepted, gmk_keys, group_calls;
 	uint64_t floor_msgs, floor_bad; /* floor-control messages told in IRI / refused */
+	uint64_t gmk_dropped; /* GMKs wiped: no warrant in force covers their group any more */
 };
 
 struct limf_pipe;
@@ -204,7 +205,10 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing
  * more of the call; when no LIID with content remains the call's SRTP sessions are freed (keys
  * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
- * good (a later re-INVITE does not re-open it). Returns how many LIIDs were dropped. */
+ * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
+ * was recovered for a member stays covered while a warrant on that member or on the group is
+ * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). Returns how many
+ * LIIDs were dropped. */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us);
 
 /* The KMS certificate the pipeline fetched (public), or NULL when it has none. */

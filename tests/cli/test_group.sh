@@ -14,6 +14,7 @@
 #      nothing decrypted, nothing written
 #   6. `limf capture` (the live service, the same pipeline) on a group capture: the same
 #      evidence
+#   7. the member's warrant revoked during a live group call: CC stops, the GMK is wiped
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -163,6 +164,27 @@ expect 0 capture-c "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap
 	--record "$tmp/ev-c"
 gcheck c "C$sfx" "$tmp/c.pcap.json" --gmks 1 --floor
 expect 0 verify-c "$limf" verify "$tmp/ev-c"
+"$limf" warrant revoke "C$sfx" --reason "test: done" >/dev/null && ok || bad "revoke C"
+
+# ---- 7. the member's warrant revoked during the live group call: its CC stops, the group's
+# GMK is wiped (nothing covers the group any more)
+expect 0 gen-v "$gen" --community "$tmp/k/community.json" --out "$tmp/v.pcap" --profile group \
+	--start "$(iso "$NOW")" --seed 58 --turn 1
+warrant "V$sfx" "$(truth "$tmp/v.pcap.json" 'j["group"]["members"][2]["uri"]')" xx \
+	"$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/v.pcap" --record "$tmp/ev-v" \
+	>"$tmp/v.out" 2>"$tmp/v.err" </dev/null &
+vpid=$!
+sleep 4
+"$limf" warrant revoke "V$sfx" --reason "test: revoked mid-call" >/dev/null && ok || bad "revoke V"
+rv=$(date +%s.%N)
+wait "$vpid" && ok || bad "capture-v: exit status"
+grep -q "groups: gmk distributions 3 intercepted 1 gmks recovered 1 wiped 1 " "$tmp/v.err" && ok ||
+	{ bad "GMK not wiped after the revocation"; grep "limf capture" "$tmp/v.err" >&2; }
+# CC stopped with the warrant: fewer packets than the call had
+ncc=$(python3 -c 'import sys; sys.path.insert(0, "tests/cli"); from replay_check import read_pcap; print(len(read_pcap(sys.argv[1])))' "$tmp/ev-v/V$sfx/cc.pcap")
+[ "$ncc" -gt 0 ] && [ "$ncc" -lt "$(unique_pkts "$tmp/v.pcap.json")" ] && ok ||
+	bad "CC after the revocation: $ncc packets of $(unique_pkts "$tmp/v.pcap.json")"
 
 kms_down "$tmp/k"
 finish

@@ -328,6 +328,7 @@ static void t_group_rollover(void)
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK && who.gmk_id == tv[0].gmk_id);
 	/* A retired */
 	CHECK(mikey_group_drop_gmk(g, tv[0].gmk_id) == LIM_OK);
+	CHECK(mikey_group_drop_group(g, "another group") == 0);
 	make(txa, 4, 5, "A retired", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH);
 	/* B's ID reused with another key: B's old session must not survive */
@@ -342,6 +343,11 @@ static void t_group_rollover(void)
 	CHECK(st.gmks == 1 && st.talkers == 0);
 	make(txb, 5, 5, "old B key", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH);
+	/* the group's warrant ends: every GMK of it goes */
+	CHECK(mikey_group_add_gmk(g, &ga) == LIM_OK);
+	CHECK(mikey_group_drop_group(g, "grp") == 2);
+	mikey_group_stats(g, &st);
+	CHECK(st.gmks == 0 && st.talkers == 0);
 	lim_srtp_free(txa);
 	lim_srtp_free(txb);
 	mikey_group_free(g);
