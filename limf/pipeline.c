@@ -677,40 +677,27 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 	return ok;
 }
 
-/* Keys of one I_MESSAGE for an intercepted call with CC scope. */
-static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
-		    const struct mikey_msg *m, bool answer, struct km_rec *km)
+/* The SSV of m for km->key_user (the identity its SAKKE payload is encrypted to): that user's
+ * keys through the call's decision (the key period named by the message, else a neighbour),
+ * the SAKKE unwrap, then the initiator's ECCSI signature (RFC 6509 s3.3; who: "initiator" or
+ * "group management server" in the detail; sip_init: the SIP party whose URI the signature is
+ * checked with when the message names no initiator). false with km's outcome and detail set:
+ * then nothing of the message is used. ssv is wiped by the caller. */
+static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
+			  const struct cap_text *sip_init, const char *who, struct km_rec *km,
+			  uint8_t ssv[SAKKE_SSV_LEN])
 {
 	const struct wr_kms_keys *keys = NULL;
 	struct mikey_ident_cfg cfg;
 	struct mikey_ident used;
-	struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
-	uint8_t ssv[SAKKE_SSV_LEN];
-	size_t nk = 0;
-	int delta;
-	enum lim_err e;
-	memset(sk, 0, sizeof sk);
-	if (!p->have_cert) {
-		km_outcome(km, "kms-error");
-		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
-		p->st.kms_fail++;
-		goto out;
-	}
-	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
-	if (!responder_uri(p, pc, call, m, answer, km->key_user, sizeof km->key_user)) {
-		km_outcome(km, "no-responder");
-		snprintf(km->detail, sizeof km->detail,
-			 "no party of the call has the responder's identifier");
-		goto out;
-	}
-	delta = period_delta(p, pc, m, km->key_user);
-	e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
+	int delta = period_delta(p, pc, m, km->key_user);
+	enum lim_err e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
 	if (e != LIM_OK || !keys) {
 		p->st.kms_fail++;
 		km_outcome(km, "kms-error");
 		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
 			 wr_kms_msg(p->cfg.kms));
-		goto out;
+		return false;
 	}
 	p->st.kms_ok++;
 	km->view.key_period = keys->ident.period_no;
@@ -730,10 +717,9 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 			 "%s: the SAKKE payload does not decrypt with %.128s's key of period "
 			 "%" PRIu64,
 			 lim_strerror(e), km->key_user, keys->ident.period_no);
-		goto out;
+		return false;
 	}
-	/* the initiator's signature (RFC 6509 s3.3): a forged I_MESSAGE is reported, its keys
-	 * are not used */
+	/* a forged I_MESSAGE is reported, its keys are not used */
 	memset(&cfg, 0, sizeof cfg);
 	if (p->cert.scheme == WR_KMS_ID_3GPP) {
 		cfg.kms_uri = p->cert.kms_uri;
@@ -743,19 +729,46 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		cfg.offset = p->cert.user_key_offset;
 	}
 	if (!mikey_initiator(m)) {
-		const struct cap_text *u = answer ? &call->to_uri : &call->from_uri;
-		cfg.uri = u->s;
-		cfg.urilen = u->len;
+		cfg.uri = sip_init->s;
+		cfg.urilen = sip_init->len;
 	}
 	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
 		p->st.sig_bad++;
 		copy_text(km->sig, sizeof km->sig, "invalid", 7);
 		km_outcome(km, "bad-signature");
 		snprintf(km->detail, sizeof km->detail,
-			 "the initiator's ECCSI signature does not verify: keys not used");
-		goto out;
+			 "the %s's ECCSI signature does not verify: keys not used", who);
+		return false;
 	}
 	copy_text(km->sig, sizeof km->sig, "valid", 5);
+	return true;
+}
+
+/* Keys of one I_MESSAGE for an intercepted call with CC scope. */
+static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		    const struct mikey_msg *m, bool answer, struct km_rec *km)
+{
+	struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
+	uint8_t ssv[SAKKE_SSV_LEN];
+	size_t nk = 0;
+	enum lim_err e;
+	memset(sk, 0, sizeof sk);
+	if (!p->have_cert) {
+		km_outcome(km, "kms-error");
+		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
+		p->st.kms_fail++;
+		goto out;
+	}
+	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
+	if (!responder_uri(p, pc, call, m, answer, km->key_user, sizeof km->key_user)) {
+		km_outcome(km, "no-responder");
+		snprintf(km->detail, sizeof km->detail,
+			 "no party of the call has the responder's identifier");
+		goto out;
+	}
+	if (!unwrap_signed(p, pc, m, answer ? &call->to_uri : &call->from_uri, "initiator", km,
+			   ssv))
+		goto out;
 	e = mikey_srtp_keys(m, ssv, sizeof ssv, sk, &nk);
 	if (e == LIM_OK && !audit_cc(p, pc, call, "decrypt.keys", km, nk)) {
 		km_outcome(km, "audit-error");
@@ -902,15 +915,11 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		     const struct cap_mc_result *res, const struct cap_mc_imsg *im,
 		     const struct mikey_msg *m, struct km_rec *km)
 {
-	const struct wr_kms_keys *keys = NULL;
-	struct mikey_ident_cfg cfg;
-	struct mikey_ident used;
 	struct mikey_gmk gf;
 	uint8_t ssv[SAKKE_SSV_LEN];
 	struct cap_str cand[3];
 	char mc_target[CAP_MC_TEXT], detail[WR_DETAIL_MAX + 1];
 	const char *group = NULL;
-	int delta;
 	enum lim_err e;
 	bool ok = true;
 
@@ -932,58 +941,15 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 			 "no addressee of the message has the responder's identifier");
 		goto out;
 	}
-	delta = period_delta(p, pc, m, km->key_user);
-	e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
-	if (e != LIM_OK || !keys) {
-		p->st.kms_fail++;
-		km_outcome(km, "kms-error");
-		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
-			 wr_kms_msg(p->cfg.kms));
-		goto out;
-	}
-	p->st.kms_ok++;
-	km->view.key_period = keys->ident.period_no;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.id = keys->ident.id;
-	cfg.idlen = keys->ident.idlen;
 	{
-		const struct sakke_rsk_ctx *rc =
-			rsk_ctx_get(p, keys->ident.id, keys->ident.idlen, keys->rsk);
-		e = rc ? mikey_sakke_unwrap_ctx(m, rc, ssv)
-		       : mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
+		/* the NOTIFY's From: the group management server */
+		struct cap_text gms;
+		memset(&gms, 0, sizeof gms);
+		copy_text(gms.s, sizeof gms.s, sm->from.uri.p, sm->from.uri.len);
+		gms.len = strlen(gms.s);
+		if (!unwrap_signed(p, pc, m, &gms, "group management server", km, ssv))
+			goto out;
 	}
-	if (e != LIM_OK) {
-		p->st.unwrap_fail++;
-		km_outcome(km, "unwrap-failed");
-		snprintf(km->detail, sizeof km->detail,
-			 "%s: the SAKKE payload does not decrypt with %.128s's key of period "
-			 "%" PRIu64,
-			 lim_strerror(e), km->key_user, keys->ident.period_no);
-		goto out;
-	}
-	/* the group management server's signature: a forged GMK is reported, never used */
-	memset(&cfg, 0, sizeof cfg);
-	if (p->cert.scheme == WR_KMS_ID_3GPP) {
-		cfg.kms_uri = p->cert.kms_uri;
-		cfg.kmslen = strlen(p->cert.kms_uri);
-		cfg.has_period = true;
-		cfg.period = p->cert.user_key_period;
-		cfg.offset = p->cert.user_key_offset;
-	}
-	if (!mikey_initiator(m)) {
-		cfg.uri = sm->from.uri.p;
-		cfg.urilen = sm->from.uri.len;
-	}
-	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
-		p->st.sig_bad++;
-		copy_text(km->sig, sizeof km->sig, "invalid", 7);
-		km_outcome(km, "bad-signature");
-		snprintf(km->detail, sizeof km->detail,
-			 "the group management server's ECCSI signature does not verify: GMK not "
-			 "used");
-		goto out;
-	}
-	copy_text(km->sig, sizeof km->sig, "valid", 5);
 	e = mikey_gmk_facts(m, ssv, sizeof ssv, km->key_user, strlen(km->key_user), &gf);
 	if (e != LIM_OK || gf.gmk_id_src == MIKEY_GMKID_NONE) {
 		km_outcome(km, "unwrap-failed");
