@@ -1137,6 +1137,23 @@ static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const s
 	return lim_srtp_unprotect(s, p->buf, len);
 }
 
+/* Counts an unprotect that failed (replayed, failed authentication, other) on stream b; true
+ * when e is LIM_OK. */
+static bool counted(struct limf_pipe *p, struct ssrc_bind *b, enum lim_err e)
+{
+	if (e == LIM_E_STATE) {
+		b->st.replayed++;
+		p->st.replayed++;
+	} else if (e != LIM_OK) {
+		if (e == LIM_E_AUTH)
+			b->st.auth_failed++;
+		else
+			b->st.other_failed++;
+		p->st.auth_failed++;
+	}
+	return e == LIM_OK;
+}
+
 /* The clear RTP packet in p->buf[0..len) of stream b goes to every LIID with content.
  * talker/guk_id: group media's talker (NULL/0 otherwise). */
 static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev,
@@ -1277,19 +1294,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	e = mikey_group_unprotect(p->groups, p->buf, &len, ev->ts_ns, &who);
 	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
 		e = LIM_E_AUTH; /* another group's key: not this call's media */
-	if (e == LIM_E_STATE) {
-		b->st.replayed++;
-		p->st.replayed++;
+	if (!counted(p, b, e))
 		return;
-	}
-	if (e != LIM_OK) {
-		if (e == LIM_E_AUTH)
-			b->st.auth_failed++;
-		else
-			b->st.other_failed++;
-		p->st.auth_failed++;
-		return;
-	}
 	if (!audit_group_use(p, pc, ev->call, &who)) {
 		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
 			 pc->group);
@@ -1367,19 +1373,8 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
-	if (e == LIM_E_STATE) {
-		b->st.replayed++;
-		p->st.replayed++;
+	if (!counted(p, b, e))
 		return;
-	}
-	if (e != LIM_OK) {
-		if (e == LIM_E_AUTH)
-			b->st.auth_failed++;
-		else
-			b->st.other_failed++;
-		p->st.auth_failed++;
-		return;
-	}
 	hand_cc(p, pc, ev, b, len, NULL, 0);
 }
 
