@@ -69,6 +69,19 @@ kms_up() {
 	if [ -s "$d/port" ]; then ok; else bad "limf-kms serve $d did not start"; fi
 	touch "$d/log"
 }
+# conf_db_kms DIR: the [database] (the service role of the private cluster) and [kms] (the KMS
+# kms_up started in DIR, mutual TLS) sections of a limf.conf, on stdout.
+conf_db_kms() {
+	cat <<EOF
+[database]
+conninfo = $LIMF_DB_SERVICE
+[kms]
+url  = https://127.0.0.1:$(cat "$1/port")
+ca   = $1/ca.pem
+cert = $1/client.pem
+key  = $1/client.key
+EOF
+}
 # kms_down DIR: stops what kms_up started.
 kms_down() {
 	kill -TERM "$(cat "$1/pid" 2>/dev/null)" 2>/dev/null

@@ -35,14 +35,9 @@ kpid=$(cat "$tmp/k/pid")
 # one LEMF for the whole test: each run's calls have CINs of their own (the spool's counter)
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
-cat >"$tmp/limf.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+{
+	conf_db_kms "$tmp/k"
+	cat <<EOF
 [evidence]
 sign_key = $tmp/sign.pem
 [handover]
@@ -54,6 +49,7 @@ spool_dir = $tmp/spool
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
 EOF
+} >"$tmp/limf.conf"
 warrant() { # LIID TARGET
 	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
 		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" >/dev/null

@@ -147,19 +147,15 @@ expect 0 gen-c "$gen" --community "$tmp/k/community.json" --out "$tmp/c.pcap" --
 	--start "$(iso "$NOW")" --seed 57
 warrant "C$sfx" "$(truth "$tmp/c.pcap.json" 'j["group"]["members"][1]["uri"]')" xx \
 	"$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
-cat >"$tmp/limf.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+{
+	conf_db_kms "$tmp/k"
+	cat <<EOF
 [evidence]
 sign_key = $tmp/sign.pem
 [handover]
 spool_dir = $tmp/spool
 EOF
+} >"$tmp/limf.conf"
 expect 0 capture-c "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" --speed max \
 	--record "$tmp/ev-c"
 gcheck c "C$sfx" "$tmp/c.pcap.json" --gmks 1 --floor

@@ -23,14 +23,9 @@ stop_lemf() {
 	lpid=''
 }
 conf() { # the config, with the LEMF's ports
-	cat >"$tmp/limf.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+	{
+		conf_db_kms "$tmp/k"
+		cat <<EOF
 [evidence]
 sign_key = $tmp/sign.pem
 [handover]
@@ -43,6 +38,7 @@ hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
 version = 15
 EOF
+	} >"$tmp/limf.conf"
 }
 
 A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org"

@@ -73,14 +73,9 @@ lemf_up "$tmp/lemf.jsonl"
 conf() { # FILE [SERVICE-LINES...]
 	local f=$1
 	shift
-	cat >"$f" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+	{
+		conf_db_kms "$tmp/k"
+		cat <<EOF
 [handover]
 operator_id = OP-LIVE
 network_element_id = limf-live
@@ -91,6 +86,7 @@ hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
 [service]
 EOF
+	} >"$f"
 	printf '%s\n' "$@" >>"$f"
 	chmod 644 "$f"
 }

@@ -50,14 +50,9 @@ down() {
 	lpid=''
 }
 conf() { # NAME: $tmp/NAME.conf with the spool $tmp/NAME.spool
-	cat >"$tmp/$1.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+	{
+		conf_db_kms "$tmp/k"
+		cat <<EOF
 [handover]
 operator_id = OP-RES
 network_element_id = limf-res
@@ -67,6 +62,7 @@ spool_dir = $tmp/$1.spool
 hi2 = 127.0.0.1:$P2
 hi3 = 127.0.0.1:$P3
 EOF
+	} >"$tmp/$1.conf"
 }
 warrant() { # LIID TARGET
 	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \

@@ -39,14 +39,9 @@ kpid=$(cat "$tmp/k/pid")
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf() { # NAME: a config of its own (spool), the same database and LEMF
-	cat >"$tmp/$1.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+	{
+		conf_db_kms "$tmp/k"
+		cat <<EOF
 [evidence]
 sign_key = $tmp/sign.pem
 [handover]
@@ -58,6 +53,7 @@ spool_dir = $tmp/spool-$1
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
 EOF
+	} >"$tmp/$1.conf"
 }
 conf a
 conf b

@@ -41,14 +41,9 @@ kpid=$(cat "$tmp/k/pid")
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf() { # FILE CONTROL_SOCKET METRICS
-	cat >"$1" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+	{
+		conf_db_kms "$tmp/k"
+		cat <<EOF
 [handover]
 operator_id = OP-ST
 spool_dir = $tmp/spool
@@ -59,6 +54,7 @@ hi3 = 127.0.0.1:$p3
 control_socket = $2
 metrics = $3
 EOF
+	} >"$1"
 }
 conf "$tmp/limf.conf" "$sock" "127.0.0.1:$mport"
 printf '[database]\nconninfo = %s\n' "$LIMF_DB_OPERATOR" >"$tmp/op.conf"

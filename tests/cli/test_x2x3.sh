@@ -54,14 +54,9 @@ kms_up "$tmp/k" rfc6509 kms.x2x3.test
 kpid=$(cat "$tmp/k/pid")
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
-cat >"$tmp/limf.conf" <<EOF
-[database]
-conninfo = $LIMF_DB_SERVICE
-[kms]
-url  = https://127.0.0.1:$(cat "$tmp/k/port")
-ca   = $tmp/k/ca.pem
-cert = $tmp/k/client.pem
-key  = $tmp/k/client.key
+{
+	conf_db_kms "$tmp/k"
+	cat <<EOF
 [evidence]
 sign_key = $tmp/sign.pem
 [handover]
@@ -80,6 +75,7 @@ cert = $tmp/mf.pem
 key  = $tmp/mf.key
 max_conns = 8
 EOF
+} >"$tmp/limf.conf"
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
 A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org" C="sip:cid$sfx@example.org"
 D="sip:dan$sfx@example.org" E="sip:eve$sfx@example.org" L="X$sfx" L2="Y$sfx"
