@@ -44,6 +44,13 @@ struct ho_bfile {
 	size_t blen;
 	struct ho_ccw *ccw;
 	struct ho_wav *wav;
+	/* SHA-256 of the octets written so far (buffered outputs, which are written strictly in
+	 * order): finished by finish_file into sha/size, so ho_bundle_close need not read the file
+	 * back. NULL for a WAV (header patched last: read back) and when it could not be made. */
+	EVP_MD_CTX *md;
+	bool hashed; /* sha/size hold the finished file's digest */
+	uint64_t size;
+	uint8_t sha[32];
 };
 
 struct ho_ccw {
@@ -131,6 +138,22 @@ static enum lim_err pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 		off += (uint64_t)k;
 	}
 	return LIM_OK;
+}
+
+/* Writes p[0..n) to a buffered output and adds it to the output's running digest (a digest
+ * failure only drops the digest: the file is then read back by ho_bundle_close). */
+static enum lim_err out_write(struct ho_bfile *f, const void *p, size_t n)
+{
+	enum lim_err rc = write_all(f->fd, p, n);
+	if (rc == LIM_OK && f->md) {
+		if (EVP_DigestUpdate(f->md, p, n) == 1) {
+			f->size += n;
+		} else {
+			EVP_MD_CTX_free(f->md);
+			f->md = NULL;
+		}
+	}
+	return rc;
 }
 
 /* Streams fd from its current offset: size and SHA-256. */
@@ -661,6 +684,11 @@ static enum lim_err new_file(struct ho_bundle *b, const char *relpath, bool buff
 		rc = LIM_E_NOMEM;
 		goto out;
 	}
+	if (buffered && (f->md = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(f->md);
+		f->md = NULL;
+	}
 	rc = open_parent(b->dirfd, relpath, true, &pfd, &leaf);
 	if (rc == LIM_E_TRUNC)
 		rc = LIM_E_IO;
@@ -679,6 +707,7 @@ out:
 	if (pfd >= 0)
 		close(pfd);
 	if (f) {
+		EVP_MD_CTX_free(f->md);
 		free(f->buf);
 		free(f->path);
 		free(f);
@@ -704,7 +733,7 @@ static enum lim_err bfile_flush(struct ho_bfile *f)
 {
 	enum lim_err rc = LIM_OK;
 	if (f->blen)
-		rc = write_all(f->fd, f->buf, f->blen);
+		rc = out_write(f, f->buf, f->blen);
 	f->blen = 0;
 	return rc;
 }
@@ -719,11 +748,11 @@ enum lim_err ho_bfile_write(struct ho_bfile *f, const void *p, size_t n)
 	if (f->fd < 0)
 		return LIM_E_STATE;
 	if (!f->buf)
-		return n && write_all(f->fd, p, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
+		return n && out_write(f, p, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
 	for (const uint8_t *q = p; n > 0;) {
 		size_t k;
 		if (f->blen == 0 && n >= OUT_BUF) /* large: straight from the caller's memory */
-			return write_all(f->fd, q, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
+			return out_write(f, q, n) != LIM_OK ? fail(f->b, LIM_E_IO) : LIM_OK;
 		k = OUT_BUF - f->blen < n ? OUT_BUF - f->blen : n;
 		memcpy(f->buf + f->blen, q, k);
 		f->blen += k;
@@ -784,6 +813,12 @@ static enum lim_err finish_file(struct ho_bfile *f)
 	if (close(f->fd) != 0 && rc == LIM_OK)
 		rc = LIM_E_IO;
 	f->fd = -1;
+	if (f->md) {
+		unsigned int hl = 0;
+		f->hashed = rc == LIM_OK && EVP_DigestFinal_ex(f->md, f->sha, &hl) == 1 && hl == 32;
+		EVP_MD_CTX_free(f->md);
+		f->md = NULL;
+	}
 	free(f->buf);
 	f->buf = NULL;
 	if (f->ccw) {
@@ -1132,6 +1167,7 @@ static void bundle_free(struct ho_bundle *b)
 			(void)flush_file(f); /* abort: leaves what was written, best effort */
 			close(f->fd);
 		}
+		EVP_MD_CTX_free(f->md);
 		free(f->buf);
 		if (f->ccw)
 			free(f->ccw->rec);
@@ -1225,7 +1261,7 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 	key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
 	if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
 		goto out;
-	/* the outputs, read back */
+	/* the outputs: their digests as written, or read back (WAVs) */
 	rc = LIM_E_NOMEM;
 	if (b->nfiles > 1)
 		qsort(b->files, b->nfiles, sizeof *b->files, file_cmp);
@@ -1235,6 +1271,11 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 	for (size_t i = 0; i < b->nfiles; i++) {
 		const char *leaf;
 		int pfd, fd;
+		if (b->files[i]->hashed) { /* digested as written */
+			hs[i].size = b->files[i]->size;
+			memcpy(hs[i].sha, b->files[i]->sha, sizeof hs[i].sha);
+			continue;
+		}
 		rc = open_parent(b->dirfd, b->files[i]->path, false, &pfd, &leaf);
 		if (rc != LIM_OK) {
 			rc = LIM_E_IO;

@@ -4,8 +4,10 @@
  *   manifest.json  {"format":"limf-evidence-1","tool":{"name":"limf","version":V},
  *                   "created":"YYYY-MM-DDThh:mm:ssZ","inputs":[{"name","size","sha256"}...],
  *                   <the caller's extra members>,"outputs":[{"path","size","sha256"}...]}
- *                  outputs sorted by path (byte order), every file the bundle wrote, hashed by
- *                  reading it back; sizes are JSON integers, SHA-256 lower-case hex.
+ *                  outputs sorted by path (byte order), every file the bundle wrote; sizes are
+ *                  JSON integers, SHA-256 lower-case hex. IRI/PDU/pcap outputs, written strictly
+ *                  in order, are hashed as their octets are written (each write(2) complete);
+ *                  WAVs, whose header is patched when they are closed, by reading them back.
  *   manifest.sig   raw 64-octet Ed25519 signature (RFC 8032, pure) over manifest.json's bytes
  *   manifest.pub   the signer's public key: PEM SubjectPublicKeyInfo exactly as OpenSSL's
  *                  PEM_write_bio_PUBKEY writes it (the verifier insists on that encoding)
