@@ -60,7 +60,7 @@ struct ho_ccw {
 
 struct ho_wav {
 	struct ho_bfile *f;
-	int16_t tab[256];
+	uint8_t tab[256][2]; /* G.711 octet -> the file's 16-bit little-endian sample */
 	bool started;
 	uint32_t seg_ts;    /* RTP timestamp of the current segment's first sample */
 	uint64_t seg_start; /* its sample index in the file */
@@ -879,17 +879,23 @@ enum lim_err ho_bundle_ccw(struct ho_bundle *b, const char *relpath, struct ho_c
 	return rc;
 }
 
-/* Internet checksum accumulation (RFC 1071) over p[0..n), big-endian 16-bit words. */
+/* Internet checksum accumulation (RFC 1071) over p[0..n), big-endian 16-bit words, folded to
+ * 16 bits. Eight octets at a time: four big-endian words added into a 64-bit sum (RFC 1071
+ * s2(B): the sum may be taken in any word order and width, then folded). */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
-	size_t i;
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	uint64_t acc = sum;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		acc += ((uint64_t)p[i] << 8 | p[i + 1]) + ((uint64_t)p[i + 2] << 8 | p[i + 3]) +
+		       ((uint64_t)p[i + 4] << 8 | p[i + 5]) + ((uint64_t)p[i + 6] << 8 | p[i + 7]);
+	for (; i + 1 < n; i += 2)
+		acc += (uint64_t)p[i] << 8 | p[i + 1];
 	if (i < n)
-		sum += (uint32_t)p[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
+		acc += (uint64_t)p[i] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint32_t)acc;
 }
 
 /* see bundle.h */
@@ -1013,7 +1019,8 @@ enum lim_err ho_bundle_wav(struct ho_bundle *b, const char *relpath, uint8_t pt,
 		return LIM_E_NOMEM;
 	}
 	for (unsigned i = 0; i < 256; i++)
-		w->tab[i] = pt == 0 ? ulaw_dec((uint8_t)i) : alaw_dec((uint8_t)i);
+		put_le16(w->tab[i],
+			 (uint16_t)(pt == 0 ? ulaw_dec((uint8_t)i) : alaw_dec((uint8_t)i)));
 	rc = new_file(b, relpath, false, &f);
 	if (rc != LIM_OK) {
 		free(w->win);
@@ -1036,7 +1043,7 @@ static enum lim_err wav_pwrite(struct ho_wav *w, uint64_t pos, const uint8_t *pa
 	for (size_t done = 0; done < len;) {
 		size_t k = len - done < 512 ? len - done : 512;
 		for (size_t i = 0; i < k; i++)
-			put_le16(buf + 2 * i, (uint16_t)w->tab[payload[done + i]]);
+			memcpy(buf + 2 * i, w->tab[payload[done + i]], 2);
 		if (pwrite_all(w->f->fd, buf, 2 * k, WAV_HDR + 2 * (pos + done)) != LIM_OK)
 			return LIM_E_IO;
 		done += k;
@@ -1134,7 +1141,7 @@ enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payl
 			return fail(w->f->b, LIM_E_IO);
 		d = w->win + 2 * (q - w->win_base);
 		for (size_t i = 0; i < len; i++)
-			put_le16(d + 2 * i, (uint16_t)w->tab[payload[i]]);
+			memcpy(d + 2 * i, w->tab[payload[i]], 2);
 		if (q + len > w->end)
 			w->end = q + len;
 	}
