@@ -694,7 +694,10 @@ static enum lim_err new_file(struct ho_bundle *b, const char *relpath, bool buff
 		rc = LIM_E_IO;
 	if (rc != LIM_OK)
 		goto out;
-	f->fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	/* a WAV is read back (hashed) when it is closed: read-write */
+	f->fd = openat(pfd, leaf,
+		       (buffered ? O_WRONLY : O_RDWR) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0640);
 	if (f->fd < 0) {
 		rc = (errno == EEXIST || errno == ELOOP || errno == EISDIR) ? LIM_E_STATE
 									    : LIM_E_IO;
@@ -810,6 +813,10 @@ static enum lim_err finish_file(struct ho_bfile *f)
 		rc = wav_header(f->fd, f->wav->end);
 	if (rc == LIM_OK && f->b->err == LIM_OK && fsync(f->fd) != 0)
 		rc = LIM_E_IO;
+	/* a WAV is complete now: hash it back here (page cache), not in ho_bundle_close; on any
+	 * failure to do so, ho_bundle_close reads it back */
+	if (rc == LIM_OK && f->wav && f->b->err == LIM_OK && lseek(f->fd, 0, SEEK_SET) == 0)
+		f->hashed = hash_fd(f->fd, &f->size, f->sha) == LIM_OK;
 	if (close(f->fd) != 0 && rc == LIM_OK)
 		rc = LIM_E_IO;
 	f->fd = -1;
@@ -1268,7 +1275,7 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 	key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
 	if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
 		goto out;
-	/* the outputs: their digests as written, or read back (WAVs) */
+	/* the outputs: their digests as written (WAVs: read back when closed), else read back */
 	rc = LIM_E_NOMEM;
 	if (b->nfiles > 1)
 		qsort(b->files, b->nfiles, sizeof *b->files, file_cmp);

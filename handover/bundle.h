@@ -7,7 +7,8 @@
  *                  outputs sorted by path (byte order), every file the bundle wrote; sizes are
  *                  JSON integers, SHA-256 lower-case hex. IRI/PDU/pcap outputs, written strictly
  *                  in order, are hashed as their octets are written (each write(2) complete);
- *                  WAVs, whose header is patched when they are closed, by reading them back.
+ *                  WAVs, whose header is patched when they are closed, by reading them back
+ *                  right after that (ho_wav_close, or ho_bundle_close for those still open).
  *   manifest.sig   raw 64-octet Ed25519 signature (RFC 8032, pure) over manifest.json's bytes
  *   manifest.pub   the signer's public key: PEM SubjectPublicKeyInfo exactly as OpenSSL's
  *                  PEM_write_bio_PUBKEY writes it (the verifier insists on that encoding)
