@@ -612,13 +612,45 @@ out:
 }
 
 /* see bundle.h */
+enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32])
+{
+	enum lim_err rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*size = 0;
+	if (fd < 0)
+		return LIM_E_IO;
+	rc = hash_fd(fd, size, sha);
+	close(fd);
+	return rc;
+}
+
+/* see bundle.h */
 enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path)
+{
+	uint64_t size;
+	uint8_t sha[32];
+	enum lim_err rc;
+	const char *name;
+	if (!b || !path)
+		return LIM_E_ARG;
+	name = strrchr(path, '/');
+	if (!*(name ? name + 1 : path))
+		return LIM_E_ARG; /* before any I/O, as ho_bundle_input_digest would */
+	if (b->nin >= HO_BUNDLE_MAX_IN)
+		return LIM_E_LIMIT;
+	rc = ho_file_sha256(path, &size, sha);
+	if (rc != LIM_OK)
+		return rc;
+	return ho_bundle_input_digest(b, path, size, sha);
+}
+
+/* see bundle.h */
+enum lim_err ho_bundle_input_digest(struct ho_bundle *b, const char *path, uint64_t size,
+				    const uint8_t sha[32])
 {
 	const char *name;
 	struct ho_input in;
-	int fd;
-	enum lim_err rc;
-	if (!b || !path)
+	if (!b || !path || !sha)
 		return LIM_E_ARG;
 	name = strrchr(path, '/');
 	name = name ? name + 1 : path;
@@ -634,13 +666,8 @@ enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path)
 		b->ins = ni;
 		b->capin = nc;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return LIM_E_IO;
-	rc = hash_fd(fd, &in.size, in.sha);
-	close(fd);
-	if (rc != LIM_OK)
-		return rc;
+	in.size = size;
+	memcpy(in.sha, sha, sizeof in.sha);
 	in.name = strdup(name);
 	if (!in.name)
 		return LIM_E_NOMEM;

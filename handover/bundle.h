@@ -71,6 +71,13 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out) LIM_WUR;
  * (more than HO_BUNDLE_MAX_IN inputs), LIM_E_ARG (empty name), LIM_E_NOMEM. Does not set the
  * bundle's sticky error. */
 enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path) LIM_WUR;
+/* ho_bundle_input in two steps, so the hashing can run beside other work (limf/input.h
+ * limf_prep): ho_file_sha256 streams path (never mapped) into *size and sha (LIM_E_IO,
+ * LIM_E_CRYPTO; touches no bundle, reentrant); ho_bundle_input_digest records that result for
+ * path as ho_bundle_input does (same name rule and errors, minus the I/O). */
+enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+enum lim_err ho_bundle_input_digest(struct ho_bundle *b, const char *path, uint64_t size,
+				    const uint8_t sha[32]) LIM_WUR;
 
 /* Opens a new output file at relpath inside the bundle ("L1/iri.jsonl", "L1/hi2.pdu"), creating
  * its parent directories. relpath: 1..HO_BUNDLE_PATH_MAX octets of printable ASCII other than
