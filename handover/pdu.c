@@ -187,7 +187,7 @@ static uint8_t *f_uint(uint8_t *p, uint8_t tag, uint64_t v)
 	*p++ = tag;
 	*p++ = (uint8_t)k;
 	for (size_t i = k; i-- > 0;)
-		*p++ = i < 8 ? (uint8_t)(v >> (8 * i)) : 0u;
+		*p++ = (uint8_t)(i < 8 ? v >> (8 * i) : 0u);
 	return p;
 }
 
