@@ -4,10 +4,10 @@
 # octet for octet, the same set of files, and manifest.json equal apart from "created" (and so
 # the signature). Prints the first difference; exit 0 same, 1 different, 2 usage.
 set -u
-[ $# -eq 2 ] && [ -d "$1" ] && [ -d "$2" ] || {
+if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
 	echo "usage: same-bundle.sh BUNDLE_A BUNDLE_B" >&2
 	exit 2
-}
+fi
 a=$1 b=$2
 la=$(cd "$a" && find . -type f ! -name 'manifest.*' | LC_ALL=C sort)
 lb=$(cd "$b" && find . -type f ! -name 'manifest.*' | LC_ALL=C sort)
