@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,9 @@ struct ho_input {
 
 struct ho_bundle {
 	int dirfd;
-	enum lim_err err; /* sticky (I/O while writing outputs) */
+	/* sticky (I/O while writing outputs); atomic: outputs may be written by different threads
+	 * (bundle.h) */
+	_Atomic(enum lim_err) err;
 	struct ho_bfile **files;
 	size_t nfiles, capfiles;
 	struct ho_input *ins;
@@ -599,6 +602,7 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out)
 		rc = LIM_E_NOMEM;
 		goto out;
 	}
+	atomic_init(&b->err, LIM_OK);
 	b->dirfd = fd;
 	fd = -1;
 	*out = b;
@@ -753,8 +757,8 @@ enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath, struct ho_
 
 static enum lim_err fail(struct ho_bundle *b, enum lim_err e)
 {
-	if (b->err == LIM_OK)
-		b->err = e;
+	enum lim_err ok = LIM_OK;
+	atomic_compare_exchange_strong(&b->err, &ok, e); /* the first failure wins */
 	return b->err;
 }
 

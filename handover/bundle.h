@@ -20,7 +20,10 @@
  * by close/abort; ho_*_close ends one file early (frees its descriptor; later writes to it are
  * LIM_E_STATE). Each open output holds one file descriptor. An I/O error while writing any
  * output is sticky for the whole bundle (STYLE.md rule 7): later calls and ho_bundle_close
- * return it and no manifest is signed. Not thread-safe: one bundle per thread.
+ * return it and no manifest is signed. Threads: the bundle itself (ho_bundle_* calls, opening
+ * and closing outputs) is for one thread at a time; once open, DIFFERENT outputs may be
+ * written (ho_bfile_write / ho_ccw_write / ho_wav_write) by different threads at the same time
+ * (the sticky error is atomic), each output by one thread at a time.
  *
  * Buffering: the writers keep data in memory and write it in large pieces, so LIM_OK from a
  * write means accepted, not yet on disk. ho_bfile / ho_ccw outputs buffer 64 KiB each; a WAV

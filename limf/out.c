@@ -20,7 +20,7 @@
 #define MAX_WAV 512 /* WAV streams in one bundle */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
-#define Q_SLOTS 512u  /* CC packets queued for the recording thread */
+#define Q_SLOTS 1024u /* CC packets queued for the recording thread */
 #define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
 #define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
 
@@ -63,18 +63,33 @@ struct cc_item {
 	uint8_t data[Q_DATA];
 };
 
-/* The recording thread (the evidence bundle's writer while it runs): a single-producer ring of
- * CC packets [tail, head) in items[i % Q_SLOTS]. Every other use of the bundle (IRI, new
- * files, call ends, the manifest, reconfiguration) first waits until the ring is empty and the
- * thread idle (drain), so the bundle is used by one thread at a time and the records keep the
- * pipeline's order: the files are those the single-threaded writer made. */
+/* The recording thread: a single-producer ring of CC packets [tail, head) in
+ * items[i % Q_SLOTS], written to cc.pcap, hi3.pdu and the WAVs (which only it writes, in ring
+ * order) while the pipeline's thread goes on, also writing iri.jsonl and hi2.pdu (which only
+ * it writes; bundle.h allows different outputs on different threads). Whatever opens or
+ * closes outputs or reads the recording thread's state on the pipeline's thread (a new LIID,
+ * a call's end, the manifest, reconfiguration, the accessors) first waits until the ring is
+ * empty and the thread idle (drain). Each file thus gets its records in the pipeline's order:
+ * the files are those the single-threaded writer made. */
 struct ccq {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
-	bool running, quit, busy, flush, idle_wait, full_wait;
-	uint64_t head, tail;
+	bool running;
+	bool quit, busy; /* under mu */
+	/* head (producer) and tail (recording thread) are published with release/acquire, so a
+	 * packet passes without a lock; the flags (sequentially consistent) decide who must take
+	 * mu to wake the other: the thread waits for work (sleeping), the producer for space
+	 * (full_wait), a drain for everything (flush) */
+	char pad0[64]; /* head, tail and the flags on cache lines of their own */
+	_Atomic uint64_t head;
+	char pad1[64];
+	_Atomic uint64_t tail;
+	char pad2[64];
+	atomic_bool sleeping, full_wait, flush;
+	char pad3[64];
 	struct cc_item *items;
+	uint8_t *pdu; /* PDU_BUF: the recording thread's encoding buffer */
 };
 
 struct limf_out {
@@ -413,7 +428,7 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 	struct limf_out *r = ctx;
 	struct liid_out *o;
 	struct seq *s;
-	drain(r);
+	/* iri.jsonl / hi2.pdu are this thread's: no drain (out_of drains for a new LIID) */
 	o = out_of(r, iri->liid);
 	if (!o)
 		return;
@@ -516,8 +531,8 @@ static void wav_close(struct limf_out *r, size_t k)
 }
 
 /* The evidence recording of one CC packet, or a WAV's end (on the recording thread, or in
- * place). */
-static void cc_record(struct limf_out *r, const struct cc_item *it)
+ * place), encoding into pdu[0..PDU_BUF). */
+static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu)
 {
 	struct liid_out *o = it->o;
 	struct ho_cc_pkt pk;
@@ -560,9 +575,9 @@ static void cc_record(struct limf_out *r, const struct cc_item *it)
 	hc.rtp_len = it->len;
 	e = ho_ccw_write(o->cc, &pk);
 	if (e == LIM_OK)
-		e = ho_encode_cc_rtp(&it->h, &hc, r->pdu, sizeof r->pdu, &len);
+		e = ho_encode_cc_rtp(&it->h, &hc, pdu, PDU_BUF, &len);
 	if (e == LIM_OK)
-		e = ho_bfile_write(o->hi3, r->pdu, len);
+		e = ho_bfile_write(o->hi3, pdu, len);
 	if (e != LIM_OK) {
 		fail(r, e, "cc.pcap / hi3.pdu");
 		return;
@@ -577,6 +592,12 @@ static void cc_record(struct limf_out *r, const struct cc_item *it)
 	}
 }
 
+static bool enough(struct ccq *q)
+{
+	uint64_t n = atomic_load(&q->head) - atomic_load(&q->tail);
+	return n >= Q_BATCH || (n > 0 && atomic_load(&q->flush));
+}
+
 static void *recorder(void *ctx)
 {
 	struct limf_out *r = ctx;
@@ -585,33 +606,44 @@ static void *recorder(void *ctx)
 	for (;;) {
 		uint64_t t, h;
 		/* a batch at a time: one wake-up per Q_BATCH packets, not per packet */
-		while (!q->quit &&
-		       (q->tail == q->head || (q->head - q->tail < Q_BATCH && !q->flush)))
-			pthread_cond_wait(&q->work, &q->mu);
-		if (q->tail == q->head)
+		while (!q->quit && !enough(q)) {
+			atomic_store(&q->sleeping, true);
+			if (!enough(q)) /* re-checked after the flag: no lost wake-up */
+				pthread_cond_wait(&q->work, &q->mu);
+			atomic_store(&q->sleeping, false);
+		}
+		if (q->quit && atomic_load(&q->head) == atomic_load(&q->tail))
 			break; /* quit, and nothing left */
 		q->busy = true;
-		t = q->tail;
-		h = q->head;
 		pthread_mutex_unlock(&q->mu);
+		t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+		h = atomic_load_explicit(&q->head, memory_order_acquire);
 		while (t != h) {
 			/* free the slots every 64 packets, so a full ring refills early */
 			uint64_t stop = h - t > 64 ? t + 64 : h;
 			for (; t != stop; t++)
-				cc_record(r, &q->items[t % Q_SLOTS]);
-			pthread_mutex_lock(&q->mu);
-			q->tail = t;
-			if (q->full_wait)
+				cc_record(r, &q->items[t % Q_SLOTS], q->pdu);
+			atomic_store(&q->tail, t);
+			if (atomic_load(&q->full_wait)) {
+				pthread_mutex_lock(&q->mu);
 				pthread_cond_broadcast(&q->done);
-			pthread_mutex_unlock(&q->mu);
+				pthread_mutex_unlock(&q->mu);
+			}
 		}
 		pthread_mutex_lock(&q->mu);
 		q->busy = false;
-		if (q->idle_wait || q->full_wait)
-			pthread_cond_broadcast(&q->done);
+		pthread_cond_broadcast(&q->done); /* a drain may wait (once per batch) */
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
+}
+
+/* Wakes the recording thread when it sleeps and has work (or a drain or quit waits). */
+static void wake(struct ccq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mu);
 }
 
 /* Waits until the recording thread has written everything queued and is idle. */
@@ -620,16 +652,13 @@ static void drain(struct limf_out *r)
 	struct ccq *q = &r->q;
 	if (!q->running)
 		return;
+	atomic_store(&q->flush, true);
 	pthread_mutex_lock(&q->mu);
-	q->flush = true;
 	pthread_cond_signal(&q->work);
-	while (q->tail != q->head || q->busy) {
-		q->idle_wait = true;
+	while (atomic_load(&q->tail) != atomic_load(&q->head) || q->busy)
 		pthread_cond_wait(&q->done, &q->mu);
-	}
-	q->idle_wait = false;
-	q->flush = false;
 	pthread_mutex_unlock(&q->mu);
+	atomic_store(&q->flush, false);
 }
 
 /* Ends the recording thread (after draining it). */
@@ -656,7 +685,13 @@ static bool start(struct limf_out *r)
 		return true;
 	if (!q->items && !(q->items = malloc(Q_SLOTS * sizeof *q->items)))
 		return false;
-	q->head = q->tail = 0;
+	if (!q->pdu && !(q->pdu = malloc(PDU_BUF)))
+		return false;
+	atomic_store(&q->head, 0);
+	atomic_store(&q->tail, 0);
+	atomic_store(&q->sleeping, false);
+	atomic_store(&q->full_wait, false);
+	atomic_store(&q->flush, false);
 	q->busy = q->quit = false;
 	if (pthread_create(&q->th, NULL, recorder, r) != 0)
 		return false;
@@ -667,22 +702,32 @@ static bool start(struct limf_out *r)
 /* The next free slot of the ring (waits while it is full). */
 static struct cc_item *q_slot(struct ccq *q)
 {
-	pthread_mutex_lock(&q->mu);
-	while (q->head - q->tail == Q_SLOTS) {
-		q->full_wait = true;
-		pthread_cond_wait(&q->done, &q->mu);
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	if (h - atomic_load_explicit(&q->tail, memory_order_acquire) == Q_SLOTS) {
+		pthread_mutex_lock(&q->mu);
+		atomic_store(&q->full_wait, true);
+		while (h - atomic_load(&q->tail) == Q_SLOTS) {
+			pthread_cond_signal(&q->work); /* it may sleep below a batch: never here */
+			pthread_cond_wait(&q->done, &q->mu);
+		}
+		atomic_store(&q->full_wait, false);
+		pthread_mutex_unlock(&q->mu);
 	}
-	q->full_wait = false;
-	pthread_mutex_unlock(&q->mu);
-	return &q->items[q->head % Q_SLOTS];
+	return &q->items[h % Q_SLOTS];
 }
 
+/* Publishes the slot q_slot gave. The recording thread is looked at every 32 packets only
+ * (a full fence each time): one that went to sleep just before enough packets became visible
+ * is woken at most 32 packets later (or by a drain), well within the ring. */
 static void q_push(struct ccq *q)
 {
-	pthread_mutex_lock(&q->mu);
-	if (++q->head - q->tail == Q_BATCH && !q->busy)
-		pthread_cond_signal(&q->work);
-	pthread_mutex_unlock(&q->mu);
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed) + 1;
+	atomic_store_explicit(&q->head, h, memory_order_release);
+	if ((h & 31u) == 0) {
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&q->sleeping, memory_order_relaxed) && enough(q))
+			wake(q);
+	}
 }
 
 static void on_cc(void *ctx, const struct limf_cc *cc)
@@ -739,7 +784,7 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		q_push(&r->q);
 	} else {
 		it->rtp = cc->rtp;
-		cc_record(r, it);
+		cc_record(r, it, r->pdu);
 	}
 }
 
@@ -1073,6 +1118,7 @@ void limf_out_free(struct limf_out *o)
 		return;
 	stop(o);
 	free(o->q.items);
+	free(o->q.pdu);
 	pthread_cond_destroy(&o->q.work);
 	pthread_cond_destroy(&o->q.done);
 	pthread_mutex_destroy(&o->q.mu);
