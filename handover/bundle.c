@@ -1,4 +1,5 @@
 /* handover/bundle.c: the evidence bundle writer and verifier (see bundle.h, DESIGN.md s7). */
+#define _GNU_SOURCE /* sync_file_range (Linux), where available */
 #include "handover/bundle.h"
 
 #include <dirent.h>
@@ -33,9 +34,10 @@
 #define WAV_HDR      44u
 #define REC_MAX      (16u + 40u + 8u + 65535u)
 #define SIG_LEN      64u
-#define OUT_BUF      65536u /* octets buffered per IRI/PDU/pcap output before a write(2) */
-#define WAV_WIN      32768u /* samples (4.1 s) of a WAV kept in memory, written when passed */
-#define WAV_KEEP     8192u  /* samples (1 s) the window keeps behind a packet when it moves */
+#define OUT_BUF      65536u     /* octets buffered per IRI/PDU/pcap output before a write(2) */
+#define WAV_WIN      32768u     /* samples (4.1 s) of a WAV kept in memory, written when passed */
+#define WAV_KEEP     8192u      /* samples (1 s) the window keeps behind a packet when it moves */
+#define KICK_BYTES   (4u << 20) /* a buffered output's octets between early write-back starts */
 
 struct ho_bfile {
 	struct ho_bundle *b;
@@ -51,6 +53,7 @@ struct ho_bfile {
 	EVP_MD_CTX *md;
 	bool hashed; /* sha/size hold the finished file's digest */
 	uint64_t size;
+	uint64_t flushed, unflushed; /* octets handed to early write-back / written since */
 	uint8_t sha[32];
 };
 
@@ -148,6 +151,17 @@ static enum lim_err pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 static enum lim_err out_write(struct ho_bfile *f, const void *p, size_t n)
 {
 	enum lim_err rc = write_all(f->fd, p, n);
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* start writing large outputs to disk as they grow, so that the fsync when they are
+	 * closed (the durability point: finish_file) does not find them all dirty; a failure
+	 * here changes nothing */
+	if (rc == LIM_OK && (f->unflushed += n) >= KICK_BYTES) {
+		(void)sync_file_range(f->fd, (off_t)f->flushed, (off_t)f->unflushed,
+				      SYNC_FILE_RANGE_WRITE);
+		f->flushed += f->unflushed;
+		f->unflushed = 0;
+	}
+#endif
 	if (rc == LIM_OK && f->md) {
 		if (EVP_DigestUpdate(f->md, p, n) == 1) {
 			f->size += n;
