@@ -54,6 +54,7 @@ struct ho_bfile {
 	bool hashed; /* sha/size hold the finished file's digest */
 	uint64_t size;
 	uint64_t flushed, unflushed; /* octets handed to early write-back / written since */
+	bool sync_later;             /* closed early without fsync: ho_bundle_close fsyncs it */
 	uint8_t sha[32];
 };
 
@@ -848,7 +849,10 @@ static enum lim_err flush_file(struct ho_bfile *f)
 	return rc;
 }
 
-static enum lim_err finish_file(struct ho_bfile *f)
+/* early: closed before ho_bundle_close (a call's WAV): its write-back is started and the
+ * fsync left to ho_bundle_close, which syncs every output before it signs (one wait for the
+ * disk at the end instead of one per call on the recording thread). */
+static enum lim_err finish_file(struct ho_bfile *f, bool early)
 {
 	enum lim_err rc;
 	if (f->fd < 0)
@@ -856,7 +860,13 @@ static enum lim_err finish_file(struct ho_bfile *f)
 	rc = flush_file(f);
 	if (rc == LIM_OK && f->wav && f->b->err == LIM_OK)
 		rc = wav_header(f->fd, f->wav->end);
-	if (rc == LIM_OK && f->b->err == LIM_OK && fsync(f->fd) != 0)
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (rc == LIM_OK && f->b->err == LIM_OK && early) {
+		(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		f->sync_later = true;
+	} else
+#endif
+		if (rc == LIM_OK && f->b->err == LIM_OK && fsync(f->fd) != 0)
 		rc = LIM_E_IO;
 	/* a WAV is complete now: hash it back here (page cache), not in ho_bundle_close; on any
 	 * failure to do so, ho_bundle_close reads it back */
@@ -891,7 +901,7 @@ enum lim_err ho_bfile_close(struct ho_bfile *f)
 {
 	if (!f)
 		return LIM_E_ARG;
-	return finish_file(f);
+	return finish_file(f, true);
 }
 
 /* see bundle.h */
@@ -1026,7 +1036,7 @@ enum lim_err ho_ccw_close(struct ho_ccw *w)
 {
 	if (!w)
 		return LIM_E_ARG;
-	return finish_file(w->f);
+	return finish_file(w->f, true);
 }
 
 /* ITU-T G.711 decoders (the tables of G.711 are these segment/quantisation rules). */
@@ -1213,7 +1223,7 @@ enum lim_err ho_wav_close(struct ho_wav *w)
 {
 	if (!w)
 		return LIM_E_ARG;
-	return finish_file(w->f);
+	return finish_file(w->f, true);
 }
 
 static void bundle_free(struct ho_bundle *b)
@@ -1302,10 +1312,29 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 	if (!b)
 		return LIM_E_ARG;
 	for (size_t i = 0; i < b->nfiles; i++)
-		(void)finish_file(b->files[i]);
+		(void)finish_file(b->files[i], false);
 	rc = b->err;
 	if (rc != LIM_OK)
 		goto out;
+	/* the outputs closed early: fsync now (their write-back started when they were closed) */
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const char *leaf;
+		int pfd, fd;
+		if (!b->files[i]->sync_later)
+			continue;
+		rc = open_parent(b->dirfd, b->files[i]->path, false, &pfd, &leaf);
+		if (rc != LIM_OK) {
+			rc = LIM_E_IO;
+			goto out;
+		}
+		fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(pfd);
+		rc = fd >= 0 && fsync(fd) == 0 ? LIM_OK : LIM_E_IO;
+		if (fd >= 0)
+			close(fd);
+		if (rc != LIM_OK)
+			goto out;
+	}
 	rc = LIM_E_ARG;
 	if (!tool_version || !sign_key)
 		goto out;

@@ -93,7 +93,9 @@ enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath,
 /* Appends p[0..n) (borrowed; buffered, see Buffering above). LIM_E_IO (sticky for the bundle;
  * possibly for octets of an earlier call), LIM_E_STATE after a close. */
 enum lim_err ho_bfile_write(struct ho_bfile *f, const void *p, size_t n) LIM_WUR;
-/* Finishes the file now (writes out its buffer, fsync, close); optional, ho_bundle_close does
+/* Finishes the file now (writes out its buffer, starts its write-back to disk, close; the
+ * fsync waits for ho_bundle_close, which syncs every output before it signs: the same for
+ * ho_ccw_close and ho_wav_close); optional, ho_bundle_close does
  * it for open ones. LIM_E_IO here may be that of data an earlier write accepted. */
 enum lim_err ho_bfile_close(struct ho_bfile *f) LIM_WUR;
 

@@ -20,7 +20,7 @@
 #define MAX_WAV 512 /* WAV streams in one bundle */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
-#define Q_SLOTS 1024u /* CC packets queued for the recording thread */
+#define Q_SLOTS 4096u /* CC packets queued for the recording thread */
 #define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
 #define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
 
@@ -28,9 +28,14 @@ struct seq {
 	uint32_t cin, iri, cc;
 };
 
+/* A WAV of the bundle. cin, ssrc, pt, path and open belong to the pipeline's thread (which
+ * decides which packet goes to which WAV, and when its call ends); w and tried to the thread
+ * that records the CC packets (which opens the file at the stream's first packet). */
 struct wavs {
 	uint32_t cin, ssrc;
 	uint8_t pt;
+	bool open;  /* takes packets (until its call ends) */
+	bool tried; /* the file was opened (or that failed) */
 	struct ho_wav *w;
 	char path[96];
 };
@@ -50,6 +55,7 @@ struct liid_out {
  * computed on the pipeline's thread (sequence number, PS header), and the packet. */
 struct cc_item {
 	size_t close_wav; /* not 0: no packet, close WAV close_wav - 1 (its call has ended) */
+	size_t wav;       /* not 0: the packet's payload also goes to WAV wav - 1 */
 	struct liid_out *o;
 	struct ho_psheader h;
 	uint64_t ts_ns;
@@ -472,7 +478,7 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 {
 	struct wavs *w;
 	for (size_t i = 0; i < r->n_wav; i++)
-		if (r->wav[i].w && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
+		if (r->wav[i].open && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
 		    strncmp(r->wav[i].path, liid, strlen(liid)) == 0 &&
 		    r->wav[i].path[strlen(liid)] == '/')
 			return r->wav[i].pt == pt ? &r->wav[i] : NULL;
@@ -485,10 +491,7 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 	w->pt = pt;
 	snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", liid, cin,
 		 ssrc);
-	if (ho_bundle_wav(r->b, w->path, pt, &w->w) != LIM_OK) {
-		fail(r, LIM_E_IO, w->path);
-		return NULL;
-	}
+	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
 	r->n_wav++;
 	return w;
 }
@@ -582,8 +585,15 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 		fail(r, e, "cc.pcap / hi3.pdu");
 		return;
 	}
-	if ((it->pt == 0 || it->pt == 8) && rtp_payload(it->rtp, it->len, &pl, &pln) &&
-	    (w = wav_of(r, o->liid, it->cin, it->ssrc, it->pt)) != NULL) {
+	if (!it->wav)
+		return;
+	w = &r->wav[it->wav - 1];
+	if (!w->tried) { /* the stream's first packet: its file */
+		w->tried = true;
+		if (ho_bundle_wav(r->b, w->path, w->pt, &w->w) != LIM_OK)
+			fail(r, LIM_E_IO, w->path);
+	}
+	if (w->w && rtp_payload(it->rtp, it->len, &pl, &pln)) {
 		e = ho_wav_write(w->w, it->rtp_ts, pl, pln);
 		if (e == LIM_E_IO)
 			fail(r, e, w->path);
@@ -738,6 +748,9 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	struct ho_cc_rtp hc;
 	struct seq *s;
 	struct cc_item *it, local;
+	struct wavs *w;
+	const uint8_t *pl;
+	size_t pln;
 	bool queued;
 	if (!o)
 		return;
@@ -763,6 +776,10 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		it = &local;
 	}
 	it->close_wav = 0;
+	it->wav = 0;
+	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
+	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt)) != NULL)
+		it->wav = (size_t)(w - r->wav) + 1;
 	it->o = o;
 	it->h = h;
 	it->ts_ns = cc->ts_ns;
@@ -794,7 +811,7 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	const struct cap_call *c = s->call;
 	struct lim_json j;
 	char buf[80];
-	drain(r);
+	/* no drain: what is read here (the WAVs' names, calls) is this thread's */
 	if (!r->calls_f)
 		return;
 	if (!r->first_call)
@@ -861,7 +878,8 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	/* the call's audio is complete: release its descriptors (finishing a WAV reads it back
 	 * to hash it: on the recording thread when it runs) */
 	for (size_t k = 0; k < r->n_wav; k++)
-		if (r->wav[k].cin == s->cin && r->wav[k].w) {
+		if (r->wav[k].cin == s->cin && r->wav[k].open) {
+			r->wav[k].open = false;
 			if (r->q.running) {
 				struct cc_item *it = q_slot(&r->q);
 				it->close_wav = k + 1;
