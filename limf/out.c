@@ -20,7 +20,7 @@
 #define MAX_WAV 512 /* WAV streams in one bundle */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
-#define Q_SLOTS 4096u /* CC packets queued for the recording thread */
+#define Q_SLOTS 1024u /* CC packets queued for the recording thread */
 #define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
 #define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
 
