@@ -94,6 +94,12 @@ enum lim_err lim_srtp_new(enum lim_srtp_profile profile, const uint8_t *key, siz
  * lim_srtp_set_roc). */
 enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len) LIM_WUR;
 
+/* The library's one-time initialisation (srtp_init: its cipher self-tests and crypto
+ * back end), which lim_srtp_new / lim_srtp_new_tx otherwise do at the first session: a caller may
+ * run it early, e.g. on a thread of its own beside other start-up work. Thread-safe (once per
+ * process). LIM_OK, or LIM_E_CRYPTO when the library failed to initialise. */
+enum lim_err lim_srtp_init(void) LIM_WUR;
+
 /* Creates a send session (traffic generator, round-trip tests): same arguments, ownership and
  * errors as lim_srtp_new. */
 enum lim_err lim_srtp_new_tx(enum lim_srtp_profile profile, const uint8_t *key, size_t keylen,

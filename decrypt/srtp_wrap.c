@@ -63,6 +63,14 @@ static void do_init(void)
 	init_status = srtp_init();
 }
 
+/* see srtp.h */
+enum lim_err lim_srtp_init(void)
+{
+	return pthread_once(&init_once, do_init) == 0 && init_status == srtp_err_status_ok
+		       ? LIM_OK
+		       : LIM_E_CRYPTO;
+}
+
 static enum lim_err map_st(srtp_err_status_t st)
 {
 	switch (st) {

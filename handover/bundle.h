@@ -4,8 +4,11 @@
  *   manifest.json  {"format":"limf-evidence-1","tool":{"name":"limf","version":V},
  *                   "created":"YYYY-MM-DDThh:mm:ssZ","inputs":[{"name","size","sha256"}...],
  *                   <the caller's extra members>,"outputs":[{"path","size","sha256"}...]}
- *                  outputs sorted by path (byte order), every file the bundle wrote, hashed by
- *                  reading it back; sizes are JSON integers, SHA-256 lower-case hex.
+ *                  outputs sorted by path (byte order), every file the bundle wrote; sizes are
+ *                  JSON integers, SHA-256 lower-case hex. IRI/PDU/pcap outputs, written strictly
+ *                  in order, are hashed as their octets are written (each write(2) complete);
+ *                  WAVs, whose header is patched when they are closed, by reading them back
+ *                  right after that (ho_wav_close, or ho_bundle_close for those still open).
  *   manifest.sig   raw 64-octet Ed25519 signature (RFC 8032, pure) over manifest.json's bytes
  *   manifest.pub   the signer's public key: PEM SubjectPublicKeyInfo exactly as OpenSSL's
  *                  PEM_write_bio_PUBKEY writes it (the verifier insists on that encoding)
@@ -17,7 +20,10 @@
  * by close/abort; ho_*_close ends one file early (frees its descriptor; later writes to it are
  * LIM_E_STATE). Each open output holds one file descriptor. An I/O error while writing any
  * output is sticky for the whole bundle (STYLE.md rule 7): later calls and ho_bundle_close
- * return it and no manifest is signed. Not thread-safe: one bundle per thread.
+ * return it and no manifest is signed. Threads: the bundle itself (ho_bundle_* calls, opening
+ * and closing outputs) is for one thread at a time; once open, DIFFERENT outputs may be
+ * written (ho_bfile_write / ho_ccw_write / ho_wav_write) by different threads at the same time
+ * (the sticky error is atomic), each output by one thread at a time.
  *
  * Buffering: the writers keep data in memory and write it in large pieces, so LIM_OK from a
  * write means accepted, not yet on disk. ho_bfile / ho_ccw outputs buffer 64 KiB each; a WAV
@@ -68,6 +74,13 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out) LIM_WUR;
  * (more than HO_BUNDLE_MAX_IN inputs), LIM_E_ARG (empty name), LIM_E_NOMEM. Does not set the
  * bundle's sticky error. */
 enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path) LIM_WUR;
+/* ho_bundle_input in two steps, so the hashing can run beside other work (limf/input.h
+ * limf_prep): ho_file_sha256 streams path (never mapped) into *size and sha (LIM_E_IO,
+ * LIM_E_CRYPTO; touches no bundle, reentrant); ho_bundle_input_digest records that result for
+ * path as ho_bundle_input does (same name rule and errors, minus the I/O). */
+enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+enum lim_err ho_bundle_input_digest(struct ho_bundle *b, const char *path, uint64_t size,
+				    const uint8_t sha[32]) LIM_WUR;
 
 /* Opens a new output file at relpath inside the bundle ("L1/iri.jsonl", "L1/hi2.pdu"), creating
  * its parent directories. relpath: 1..HO_BUNDLE_PATH_MAX octets of printable ASCII other than
@@ -80,7 +93,9 @@ enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath,
 /* Appends p[0..n) (borrowed; buffered, see Buffering above). LIM_E_IO (sticky for the bundle;
  * possibly for octets of an earlier call), LIM_E_STATE after a close. */
 enum lim_err ho_bfile_write(struct ho_bfile *f, const void *p, size_t n) LIM_WUR;
-/* Finishes the file now (writes out its buffer, fsync, close); optional, ho_bundle_close does
+/* Finishes the file now (writes out its buffer, starts its write-back to disk, close; the
+ * fsync waits for ho_bundle_close, which syncs every output before it signs: the same for
+ * ho_ccw_close and ho_wav_close); optional, ho_bundle_close does
  * it for open ones. LIM_E_IO here may be that of data an earlier write accepted. */
 enum lim_err ho_bfile_close(struct ho_bfile *f) LIM_WUR;
 

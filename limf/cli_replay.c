@@ -37,6 +37,7 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/delivery.h"
+#include "limf/input.h"
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
@@ -149,6 +150,7 @@ int limf_cmd_replay(int argc, char **argv)
 	struct limf_pipe *p = NULL;
 	struct wr_kms *kms = NULL;
 	struct wr_db *db = NULL;
+	struct limf_prep *prep = NULL;
 	char why[512];
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
@@ -211,6 +213,11 @@ int limf_cmd_replay(int argc, char **argv)
 		}
 		total += (uint64_t)sb.st_size;
 	}
+	/* hashing the inputs and the SRTP self-tests run beside the set-up and the replay */
+	if (limf_prep_start(o.pcap, o.n_pcap, &prep) != LIM_OK) {
+		fprintf(stderr, "limf: out of memory\n");
+		return 1;
+	}
 	if (limf_bundle_open(o.out, &b) != 0)
 		goto out;
 	if (limf_open_db(dbs, &db) != 0)
@@ -232,11 +239,6 @@ int limf_cmd_replay(int argc, char **argv)
 	/* old traffic: one fetch per user and key period per run (keep_ended) */
 	if (limf_kms_open(url, ca, cert_f, key_f, true, &kms) != 0)
 		goto out;
-	for (size_t i = 0; i < o.n_pcap; i++)
-		if (ho_bundle_input(b, o.pcap[i]) != LIM_OK) {
-			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap[i]);
-			goto out;
-		}
 	{
 		struct limf_out_cfg oc = { b, dlv, db, &conf };
 		if (limf_out_new(&oc, &out) != LIM_OK) {
@@ -274,6 +276,16 @@ int limf_cmd_replay(int argc, char **argv)
 			fprintf(stderr, "limf: writing the bundle: %s\n", limf_out_error(out));
 			free(extra);
 			goto out;
+		}
+		{
+			size_t bad = 0;
+			e = limf_prep_finish(prep, b, &bad);
+			prep = NULL;
+			if (e != LIM_OK) {
+				fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap[bad]);
+				free(extra);
+				goto out;
+			}
 		}
 		e = ho_bundle_close(b, LIMF_VERSION, extra, sign_key);
 		b = NULL;
@@ -357,6 +369,7 @@ int limf_cmd_replay(int argc, char **argv)
 	}
 	rc = dlv_rc;
 out:
+	limf_prep_free(prep);
 	limf_pipe_free(p);
 	limf_out_free(out);
 	limf_dlv_free(dlv);

@@ -3,6 +3,8 @@
 #include "limf/text.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +20,22 @@
 #define MAX_WAV 512 /* WAV streams in one bundle */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
+#define Q_SLOTS 1024u /* CC packets queued for the recording thread */
+#define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
+#define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
 
 struct seq {
 	uint32_t cin, iri, cc;
 };
 
+/* A WAV of the bundle. cin, ssrc, pt, path and open belong to the pipeline's thread (which
+ * decides which packet goes to which WAV, and when its call ends); w and tried to the thread
+ * that records the CC packets (which opens the file at the stream's first packet). */
 struct wavs {
 	uint32_t cin, ssrc;
 	uint8_t pt;
+	bool open;  /* takes packets (until its call ends) */
+	bool tried; /* the file was opened (or that failed) */
 	struct ho_wav *w;
 	char path[96];
 };
@@ -39,6 +49,53 @@ struct liid_out {
 	size_t n_seq;
 	struct seq *seqs;
 	uint64_t n_iri, n_cc;
+};
+
+/* One decrypted packet for the evidence recording (cc.pcap, hi3.pdu, WAV): everything on_cc
+ * computed on the pipeline's thread (sequence number, PS header), and the packet. */
+struct cc_item {
+	size_t close_wav; /* not 0: no packet, close WAV close_wav - 1 (its call has ended) */
+	size_t wav;       /* not 0: the packet's payload also goes to WAV wav - 1 */
+	struct liid_out *o;
+	struct ho_psheader h;
+	uint64_t ts_ns;
+	uint32_t cin, ssrc, rtp_ts;
+	uint16_t sport, dport;
+	uint8_t family, pt;
+	enum ho_direction dir;
+	uint8_t src[16], dst[16];
+	const uint8_t *rtp; /* data, or the caller's packet when recorded in place */
+	size_t len;
+	uint8_t data[Q_DATA];
+};
+
+/* The recording thread: a single-producer ring of CC packets [tail, head) in
+ * items[i % Q_SLOTS], written to cc.pcap, hi3.pdu and the WAVs (which only it writes, in ring
+ * order) while the pipeline's thread goes on, also writing iri.jsonl and hi2.pdu (which only
+ * it writes; bundle.h allows different outputs on different threads). Whatever opens or
+ * closes outputs or reads the recording thread's state on the pipeline's thread (a new LIID,
+ * a call's end, the manifest, reconfiguration, the accessors) first waits until the ring is
+ * empty and the thread idle (drain). Each file thus gets its records in the pipeline's order:
+ * the files are those the single-threaded writer made. */
+struct ccq {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	bool running;
+	bool quit, busy; /* under mu */
+	/* head (producer) and tail (recording thread) are published with release/acquire, so a
+	 * packet passes without a lock; the flags (sequentially consistent) decide who must take
+	 * mu to wake the other: the thread waits for work (sleeping), the producer for space
+	 * (full_wait), a drain for everything (flush) */
+	char pad0[64]; /* head, tail and the flags on cache lines of their own */
+	_Atomic uint64_t head;
+	char pad1[64];
+	_Atomic uint64_t tail;
+	char pad2[64];
+	atomic_bool sleeping, full_wait, flush;
+	char pad3[64];
+	struct cc_item *items;
+	uint8_t *pdu; /* PDU_BUF: the recording thread's encoding buffer */
 };
 
 struct limf_out {
@@ -58,19 +115,24 @@ struct limf_out {
 	size_t calls_len;
 	FILE *calls_f;
 	bool first_call;
-	enum lim_err err; /* first output failure (sticky) */
+	_Atomic(enum lim_err) err; /* first output failure (sticky; set under q.mu) */
 	char errmsg[256];
+	struct ccq q;
 	uint8_t pdu[PDU_BUF];
 };
+
+static void drain(struct limf_out *r);
 
 /* The first failure of the evidence recording: from then on nothing more is recorded (the
  * network delivery goes on); limf_out_error reports it. */
 static void fail(struct limf_out *r, enum lim_err e, const char *what)
 {
+	pthread_mutex_lock(&r->q.mu);
 	if (r->err == LIM_OK) {
-		r->err = e;
 		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
+		r->err = e;
 	}
+	pthread_mutex_unlock(&r->q.mu);
 }
 
 /* Whether the evidence bundle is being written. */
@@ -106,6 +168,7 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 		fail(r, LIM_E_LIMIT, "too many LIIDs in one bundle");
 		return NULL;
 	}
+	drain(r); /* the bundle is used below */
 	o = &r->out[r->n_out];
 	memset(o, 0, sizeof *o);
 	snprintf(o->liid, sizeof o->liid, "%s", liid);
@@ -396,8 +459,10 @@ static void on_iri_km(struct limf_out *r, struct liid_out *o, struct seq *s,
 static void on_iri(void *ctx, const struct limf_iri *iri)
 {
 	struct limf_out *r = ctx;
-	struct liid_out *o = out_of(r, iri->liid);
+	struct liid_out *o;
 	struct seq *s;
+	/* iri.jsonl / hi2.pdu are this thread's: no drain (out_of drains for a new LIID) */
+	o = out_of(r, iri->liid);
 	if (!o)
 		return;
 	write_iri(r, o, iri);
@@ -440,7 +505,7 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 {
 	struct wavs *w;
 	for (size_t i = 0; i < r->n_wav; i++)
-		if (r->wav[i].w && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
+		if (r->wav[i].open && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
 		    strncmp(r->wav[i].path, liid, strlen(liid)) == 0 &&
 		    r->wav[i].path[strlen(liid)] == '/')
 			return r->wav[i].pt == pt ? &r->wav[i] : NULL;
@@ -453,10 +518,7 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 	w->pt = pt;
 	snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", liid, cin,
 		 ssrc);
-	if (ho_bundle_wav(r->b, w->path, pt, &w->w) != LIM_OK) {
-		fail(r, LIM_E_IO, w->path);
-		return NULL;
-	}
+	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
 	r->n_wav++;
 	return w;
 }
@@ -489,32 +551,31 @@ static bool rtp_payload(const uint8_t *p, size_t n, const uint8_t **pl, size_t *
 	return true;
 }
 
-static void on_cc(void *ctx, const struct limf_cc *cc)
+static void wav_close(struct limf_out *r, size_t k)
 {
-	struct limf_out *r = ctx;
-	struct liid_out *o = out_of(r, cc->liid);
+	if (!r->wav[k].w)
+		return;
+	if (ho_wav_close(r->wav[k].w) != LIM_OK)
+		fail(r, LIM_E_IO, r->wav[k].path);
+	r->wav[k].w = NULL;
+}
+
+/* The evidence recording of one CC packet, or a WAV's end (on the recording thread, or in
+ * place), encoding into pdu[0..PDU_BUF). */
+static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu)
+{
+	struct liid_out *o = it->o;
 	struct ho_cc_pkt pk;
-	struct ho_psheader h;
 	struct ho_cc_rtp hc;
-	struct seq *s;
 	struct wavs *w;
 	const uint8_t *pl;
 	size_t pln, len = 0;
 	char path[96];
 	enum lim_err e = LIM_OK;
-	if (!o)
+	if (it->close_wav) {
+		wav_close(r, it->close_wav - 1);
 		return;
-	o->n_cc++;
-	s = seq_of(r, o, cc->cin);
-	if (!s)
-		return;
-	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
-	memset(&hc, 0, sizeof hc);
-	hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
-	hc.rtp = cc->rtp;
-	hc.rtp_len = cc->len;
-	if (dlv_wanted(r, cc->liid, cc->delivery))
-		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
+	}
 	if (!rec(r))
 		return;
 	if (!o->cc) {
@@ -530,30 +591,244 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		}
 	}
 	memset(&pk, 0, sizeof pk);
-	pk.ts_ns = cc->ts_ns;
-	pk.family = cc->src.family;
-	memcpy(pk.src, cc->src.a, sizeof pk.src);
-	memcpy(pk.dst, cc->dst.a, sizeof pk.dst);
-	pk.sport = cc->sport;
-	pk.dport = cc->dport;
-	pk.data = cc->rtp;
-	pk.len = cc->len;
+	pk.ts_ns = it->ts_ns;
+	pk.family = it->family;
+	memcpy(pk.src, it->src, sizeof pk.src);
+	memcpy(pk.dst, it->dst, sizeof pk.dst);
+	pk.sport = it->sport;
+	pk.dport = it->dport;
+	pk.data = it->rtp;
+	pk.len = it->len;
+	memset(&hc, 0, sizeof hc);
+	hc.dir = it->dir;
+	hc.rtp = it->rtp;
+	hc.rtp_len = it->len;
 	e = ho_ccw_write(o->cc, &pk);
 	if (e == LIM_OK)
-		e = ho_encode_cc_rtp(&h, &hc, r->pdu, sizeof r->pdu, &len);
+		e = ho_encode_cc_rtp(&it->h, &hc, pdu, PDU_BUF, &len);
 	if (e == LIM_OK)
-		e = ho_bfile_write(o->hi3, r->pdu, len);
+		e = ho_bfile_write(o->hi3, pdu, len);
 	if (e != LIM_OK) {
 		fail(r, e, "cc.pcap / hi3.pdu");
 		return;
 	}
-	if ((cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
-	    (w = wav_of(r, cc->liid, cc->cin, cc->ssrc, cc->pt)) != NULL) {
-		e = ho_wav_write(w->w, cc->rtp_ts, pl, pln);
+	if (!it->wav)
+		return;
+	w = &r->wav[it->wav - 1];
+	if (!w->tried) { /* the stream's first packet: its file */
+		w->tried = true;
+		if (ho_bundle_wav(r->b, w->path, w->pt, &w->w) != LIM_OK)
+			fail(r, LIM_E_IO, w->path);
+	}
+	if (w->w && rtp_payload(it->rtp, it->len, &pl, &pln)) {
+		e = ho_wav_write(w->w, it->rtp_ts, pl, pln);
 		if (e == LIM_E_IO)
 			fail(r, e, w->path);
 		/* other refusals (a packet before its segment, past the cap) are counted by the
 		 * writer and leave the file valid */
+	}
+}
+
+static bool enough(struct ccq *q)
+{
+	uint64_t n = atomic_load(&q->head) - atomic_load(&q->tail);
+	return n >= Q_BATCH || (n > 0 && atomic_load(&q->flush));
+}
+
+static void *recorder(void *ctx)
+{
+	struct limf_out *r = ctx;
+	struct ccq *q = &r->q;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		uint64_t t, h;
+		/* a batch at a time: one wake-up per Q_BATCH packets, not per packet */
+		while (!q->quit && !enough(q)) {
+			atomic_store(&q->sleeping, true);
+			if (!enough(q)) /* re-checked after the flag: no lost wake-up */
+				pthread_cond_wait(&q->work, &q->mu);
+			atomic_store(&q->sleeping, false);
+		}
+		if (q->quit && atomic_load(&q->head) == atomic_load(&q->tail))
+			break; /* quit, and nothing left */
+		q->busy = true;
+		pthread_mutex_unlock(&q->mu);
+		t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+		h = atomic_load_explicit(&q->head, memory_order_acquire);
+		while (t != h) {
+			/* free the slots every 64 packets, so a full ring refills early */
+			uint64_t stop = h - t > 64 ? t + 64 : h;
+			for (; t != stop; t++)
+				cc_record(r, &q->items[t % Q_SLOTS], q->pdu);
+			atomic_store(&q->tail, t);
+			if (atomic_load(&q->full_wait)) {
+				pthread_mutex_lock(&q->mu);
+				pthread_cond_broadcast(&q->done);
+				pthread_mutex_unlock(&q->mu);
+			}
+		}
+		pthread_mutex_lock(&q->mu);
+		q->busy = false;
+		pthread_cond_broadcast(&q->done); /* a drain may wait (once per batch) */
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Wakes the recording thread when it sleeps and has work (or a drain or quit waits). */
+static void wake(struct ccq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Waits until the recording thread has written everything queued and is idle. */
+static void drain(struct limf_out *r)
+{
+	struct ccq *q = &r->q;
+	if (!q->running)
+		return;
+	atomic_store(&q->flush, true);
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->work);
+	while (atomic_load(&q->tail) != atomic_load(&q->head) || q->busy)
+		pthread_cond_wait(&q->done, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+	atomic_store(&q->flush, false);
+}
+
+/* Ends the recording thread (after draining it). */
+static void stop(struct limf_out *r)
+{
+	struct ccq *q = &r->q;
+	if (!q->running)
+		return;
+	drain(r);
+	pthread_mutex_lock(&q->mu);
+	q->quit = true;
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->th, NULL);
+	q->running = false;
+	q->quit = false;
+}
+
+/* Starts the recording thread at the first CC packet; false: record in place. */
+static bool start(struct limf_out *r)
+{
+	struct ccq *q = &r->q;
+	if (q->running)
+		return true;
+	if (!q->items && !(q->items = malloc(Q_SLOTS * sizeof *q->items)))
+		return false;
+	if (!q->pdu && !(q->pdu = malloc(PDU_BUF)))
+		return false;
+	atomic_store(&q->head, 0);
+	atomic_store(&q->tail, 0);
+	atomic_store(&q->sleeping, false);
+	atomic_store(&q->full_wait, false);
+	atomic_store(&q->flush, false);
+	q->busy = q->quit = false;
+	if (pthread_create(&q->th, NULL, recorder, r) != 0)
+		return false;
+	q->running = true;
+	return true;
+}
+
+/* The next free slot of the ring (waits while it is full). */
+static struct cc_item *q_slot(struct ccq *q)
+{
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	if (h - atomic_load_explicit(&q->tail, memory_order_acquire) == Q_SLOTS) {
+		pthread_mutex_lock(&q->mu);
+		atomic_store(&q->full_wait, true);
+		while (h - atomic_load(&q->tail) == Q_SLOTS) {
+			pthread_cond_signal(&q->work); /* it may sleep below a batch: never here */
+			pthread_cond_wait(&q->done, &q->mu);
+		}
+		atomic_store(&q->full_wait, false);
+		pthread_mutex_unlock(&q->mu);
+	}
+	return &q->items[h % Q_SLOTS];
+}
+
+/* Publishes the slot q_slot gave. The recording thread is looked at every 32 packets only
+ * (a full fence each time): one that went to sleep just before enough packets became visible
+ * is woken at most 32 packets later (or by a drain), well within the ring. */
+static void q_push(struct ccq *q)
+{
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed) + 1;
+	atomic_store_explicit(&q->head, h, memory_order_release);
+	if ((h & 31u) == 0) {
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&q->sleeping, memory_order_relaxed) && enough(q))
+			wake(q);
+	}
+}
+
+static void on_cc(void *ctx, const struct limf_cc *cc)
+{
+	struct limf_out *r = ctx;
+	struct liid_out *o = out_of(r, cc->liid);
+	struct ho_psheader h;
+	struct ho_cc_rtp hc;
+	struct seq *s;
+	struct cc_item *it, local;
+	struct wavs *w;
+	const uint8_t *pl;
+	size_t pln;
+	bool queued;
+	if (!o)
+		return;
+	o->n_cc++;
+	s = seq_of(r, o, cc->cin);
+	if (!s)
+		return;
+	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
+	if (dlv_wanted(r, cc->liid, cc->delivery)) {
+		memset(&hc, 0, sizeof hc);
+		hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
+		hc.rtp = cc->rtp;
+		hc.rtp_len = cc->len;
+		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
+	}
+	if (!r->b)
+		return;
+	queued = cc->len <= Q_DATA && start(r);
+	if (queued) {
+		it = q_slot(&r->q);
+	} else {
+		drain(r);
+		it = &local;
+	}
+	it->close_wav = 0;
+	it->wav = 0;
+	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
+	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt)) != NULL)
+		it->wav = (size_t)(w - r->wav) + 1;
+	it->o = o;
+	it->h = h;
+	it->ts_ns = cc->ts_ns;
+	it->cin = cc->cin;
+	it->ssrc = cc->ssrc;
+	it->rtp_ts = cc->rtp_ts;
+	it->sport = cc->sport;
+	it->dport = cc->dport;
+	it->family = cc->src.family;
+	it->pt = cc->pt;
+	it->dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
+	memcpy(it->src, cc->src.a, sizeof it->src);
+	memcpy(it->dst, cc->dst.a, sizeof it->dst);
+	it->len = cc->len;
+	if (queued) {
+		if (cc->len)
+			memcpy(it->data, cc->rtp, cc->len);
+		it->rtp = it->data;
+		q_push(&r->q);
+	} else {
+		it->rtp = cc->rtp;
+		cc_record(r, it, r->pdu);
 	}
 }
 
@@ -563,6 +838,7 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	const struct cap_call *c = s->call;
 	struct lim_json j;
 	char buf[80];
+	/* no drain: what is read here (the WAVs' names, calls) is this thread's */
 	if (!r->calls_f)
 		return;
 	if (!r->first_call)
@@ -626,12 +902,18 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	lim_json_key(&j, "media_without_key");
 	lim_json_u64(&j, s->media_undecrypted);
 	lim_json_obj_close(&j);
-	/* the call's audio is complete: release its descriptors */
+	/* the call's audio is complete: release its descriptors (finishing a WAV reads it back
+	 * to hash it: on the recording thread when it runs) */
 	for (size_t k = 0; k < r->n_wav; k++)
-		if (r->wav[k].cin == s->cin && r->wav[k].w) {
-			if (ho_wav_close(r->wav[k].w) != LIM_OK)
-				fail(r, LIM_E_IO, r->wav[k].path);
-			r->wav[k].w = NULL;
+		if (r->wav[k].cin == s->cin && r->wav[k].open) {
+			r->wav[k].open = false;
+			if (r->q.running) {
+				struct cc_item *it = q_slot(&r->q);
+				it->close_wav = k + 1;
+				q_push(&r->q);
+			} else {
+				wav_close(r, k);
+			}
 		}
 	/* lim_json_end writes a newline: harmless between members */
 	if (lim_json_end(&j) != LIM_OK)
@@ -737,7 +1019,9 @@ char *limf_out_manifest(struct limf_out *r, const struct limf_pipe *p, const cha
 	char *txt = NULL;
 	size_t len = 0;
 	struct lim_json j;
-	FILE *f = open_memstream(&txt, &len);
+	FILE *f;
+	stop(r); /* the pipeline has finished: everything recorded */
+	f = open_memstream(&txt, &len);
 	if (!f)
 		return NULL;
 	if (r->calls_f) {
@@ -813,8 +1097,24 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 	r->db = cfg->db;
 	r->conf = cfg->conf;
 	r->first_call = true;
-	if (r->b && !(r->calls_f = open_memstream(&r->calls, &r->calls_len))) {
+	r->err = LIM_OK;
+	if (pthread_mutex_init(&r->q.mu, NULL) != 0) {
 		free(r);
+		return LIM_E_NOMEM;
+	}
+	if (pthread_cond_init(&r->q.work, NULL) != 0) {
+		pthread_mutex_destroy(&r->q.mu);
+		free(r);
+		return LIM_E_NOMEM;
+	}
+	if (pthread_cond_init(&r->q.done, NULL) != 0) {
+		pthread_cond_destroy(&r->q.work);
+		pthread_mutex_destroy(&r->q.mu);
+		free(r);
+		return LIM_E_NOMEM;
+	}
+	if (r->b && !(r->calls_f = open_memstream(&r->calls, &r->calls_len))) {
+		limf_out_free(r);
 		return LIM_E_NOMEM;
 	}
 	*out = r;
@@ -835,14 +1135,16 @@ struct limf_sink limf_out_sink(struct limf_out *o)
 }
 
 /* see out.h */
-const char *limf_out_error(const struct limf_out *o)
+const char *limf_out_error(struct limf_out *o)
 {
+	drain(o);
 	return o->err != LIM_OK ? o->errmsg : NULL;
 }
 
 /* see out.h */
-void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st)
+void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 {
+	drain(o);
 	memset(st, 0, sizeof *st);
 	st->dlv_iri = o->dlv_iri;
 	st->dlv_cc = o->dlv_cc;
@@ -852,14 +1154,16 @@ void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st)
 }
 
 /* see out.h */
-const char *limf_out_liid(const struct limf_out *o, size_t i)
+const char *limf_out_liid(struct limf_out *o, size_t i)
 {
+	drain(o);
 	return i < o->n_out ? o->out[i].liid : NULL;
 }
 
 /* see out.h */
-const char *limf_out_wav(const struct limf_out *o, size_t i)
+const char *limf_out_wav(struct limf_out *o, size_t i)
 {
+	drain(o);
 	return i < o->n_wav ? o->wav[i].path : NULL;
 }
 
@@ -868,6 +1172,12 @@ void limf_out_free(struct limf_out *o)
 {
 	if (!o)
 		return;
+	stop(o);
+	free(o->q.items);
+	free(o->q.pdu);
+	pthread_cond_destroy(&o->q.work);
+	pthread_cond_destroy(&o->q.done);
+	pthread_mutex_destroy(&o->q.mu);
 	if (o->calls_f)
 		fclose(o->calls_f);
 	for (size_t i = 0; i < o->n_out; i++)
@@ -930,6 +1240,7 @@ int limf_bundle_open(const char *dir, struct ho_bundle **out)
 /* see out.h */
 void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, struct limf_dlv *dlv)
 {
+	drain(o);
 	o->conf = conf;
 	o->dlv = dlv;
 	o->n_warned = 0;

@@ -13,7 +13,19 @@
  *   - the network handover (limf/delivery.h), when one is open, for LIIDs whose warrant's
  *     delivery names a configured authority (the same PDUs; the spool stamps the numbers and
  *     the authority's li-psDomainId version; CINs come from the spool directory's counter).
- * A recording failure stops the recording (limf_out_error) but not the delivery. */
+ * A recording failure stops the recording (limf_out_error) but not the delivery.
+ *
+ * Threads: while a bundle is recorded, the CC packets (cc.pcap, hi3.pdu, WAV) are written by a
+ * recording thread that o starts at the first one, fed through a bounded ring (1024 packets of up
+ * to 1600 octets; a longer one is recorded in place). Everything else that writes the bundle
+ * (new LIIDs, call ends, reconfiguration, limf_out_manifest) and every accessor below first
+ * waits until that thread has written all it was given; IRI records (iri.jsonl, hi2.pdu) are
+ * written by the caller's thread meanwhile (different outputs: handover/bundle.h). Each file
+ * gets its records in the pipeline's order, so the files are exactly those of the
+ * single-threaded writer. All functions are for
+ * the pipeline's thread; limf_out_manifest ends the recording thread (the pipeline is done)
+ * and limf_out_free ends it too. The bundle must not be touched directly while the pipeline
+ * runs, nor closed before limf_out_manifest. */
 #ifndef LIMF_OUT_H
 #define LIMF_OUT_H
 
@@ -53,13 +65,14 @@ struct limf_sink limf_out_sink(struct limf_out *o);
  * are borrowed as in limf_out_cfg. */
 void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, struct limf_dlv *dlv);
 
-/* The first recording failure ("what: reason"), or NULL. */
-const char *limf_out_error(const struct limf_out *o);
-void limf_out_stats(const struct limf_out *o, struct limf_out_stats *st);
+/* The first recording failure ("what: reason"), or NULL. Waits for the recording thread. */
+const char *limf_out_error(struct limf_out *o);
+void limf_out_stats(struct limf_out *o, struct limf_out_stats *st);
 /* The i-th LIID that had output / WAV written (bundle-relative path); NULL past the end. */
-const char *limf_out_liid(const struct limf_out *o, size_t i);
-const char *limf_out_wav(const struct limf_out *o, size_t i);
-/* After the pipeline finished: the members for ho_bundle_close's extra_json: "warrants",
+const char *limf_out_liid(struct limf_out *o, size_t i);
+const char *limf_out_wav(struct limf_out *o, size_t i);
+/* After the pipeline finished (ends the recording thread): the members for ho_bundle_close's
+ * extra_json: "warrants",
  * "kms" (kms_url and p's certificate), "summary" (p's counters), "calls". malloc'd; NULL
  * on failure. */
 char *limf_out_manifest(struct limf_out *o, const struct limf_pipe *p, const char *kms_url);

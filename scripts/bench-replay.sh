@@ -17,8 +17,11 @@
 # replays; the 10x capture is replayed once), BENCH_PERF=1 (perf record of limf replay on both
 # all-target captures, top functions printed).
 # limf's time is the wall clock of the whole process (start, database, KMS requests, SAKKE,
-# evidence writing and signing included); cpu is its user+sys time (/usr/bin/time -v). The floor
-# times only its loop. The best wall and the best cpu of the runs are taken separately.
+# evidence writing and signing included); cpu is its user+sys time (/usr/bin/time -v) over all
+# its threads (the pipeline's, the evidence recording thread of limf/out.h and the start-up
+# thread of limf/input.h limf_prep: up to 3 runnable at once), so ratio (wall) can exceed r_cpu
+# on more than one core. The floor is single-threaded and times only its loop. The best wall
+# and the best cpu of the runs are taken separately.
 set -u
 BUILD=${BUILD:-build}
 limf=$BUILD/limf gen=$BUILD/limf-gen kms=$BUILD/limf-kms floor=$BUILD/tests/replay-floor

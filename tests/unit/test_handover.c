@@ -1,7 +1,8 @@
 /* test_handover: the BER layer (handover/ber.h) and the ETSI PS-PDU codec (handover/handover.h).
  * Suites: ber_int ber_len ber_tag ber_oid ber_misc ber_overflow ber_dec ber_random (BER, X.690
  * examples), pdu_kat (byte-exact PDUs against tests/kat/handover_pdu.vec, made by an independent
- * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps; pdu_km_kat
+ * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps, pdu_cc_fast (the
+ * direct CC encoder against the generic BER one); pdu_km_kat
  * pdu_km_roundtrip pdu_km_trunc pdu_km_args pdu_km_dec (the limf key-management IRI); bundle_pcap
  * bundle_wav bundle_verify bundle_args bundle_cli (the evidence bundle, handover_bundle.c). */
 #include <stdbool.h>
@@ -818,6 +819,107 @@ static void rand_header(struct ho_psheader *h)
 	h->tsq = (enum ho_tsq)rndn(4);
 }
 
+/* The generic (backward BER) CC encoder ho_encode_cc_rtp used before its direct forward
+ * version (handover/pdu.c): the reference the fast one must match octet for octet. */
+static void ref_header(struct ho_ber_enc *e, const struct ho_psheader *h)
+{
+	static const uint32_t prefix[7] = { 0, 4, 0, 2, 2, 5, 1 };
+	uint32_t arcs[8];
+	size_t m = ho_ber_mark(e), m2, m3;
+	ho_ber_int(e, HO_CTX(8), (int64_t)h->tsq);
+	m2 = ho_ber_mark(e);
+	ho_ber_uint(e, HO_CTX(1), h->ts_usec);
+	ho_ber_uint(e, HO_CTX(0), h->ts_sec);
+	ho_ber_wrap(e, m2, HO_CTXC(7));
+	ho_ber_uint(e, HO_CTX(4), h->seqno);
+	m2 = ho_ber_mark(e);
+	if (h->deliv_cc[0])
+		ho_ber_octets(e, HO_CTX(2), h->deliv_cc, 2);
+	ho_ber_uint(e, HO_CTX(1), h->cin);
+	m3 = ho_ber_mark(e);
+	if (h->ne_id[0])
+		ho_ber_octets(e, HO_CTX(1), h->ne_id, strnlen(h->ne_id, sizeof h->ne_id));
+	ho_ber_octets(e, HO_CTX(0), h->op_id, strnlen(h->op_id, sizeof h->op_id));
+	ho_ber_wrap(e, m3, HO_CTXC(0));
+	ho_ber_wrap(e, m2, HO_CTXC(3));
+	if (h->auth_cc[0])
+		ho_ber_octets(e, HO_CTX(2), h->auth_cc, 2);
+	ho_ber_octets(e, HO_CTX(1), h->liid, strnlen(h->liid, sizeof h->liid));
+	memcpy(arcs, prefix, sizeof prefix);
+	arcs[7] = h->version;
+	ho_ber_oid(e, HO_CTX(0), arcs, 8);
+	ho_ber_wrap(e, m, HO_CTXC(1));
+}
+
+static enum lim_err ref_cc(const struct ho_psheader *h, const struct ho_cc_rtp *cc, uint8_t *buf,
+			   size_t cap, size_t *len)
+{
+	static const uint32_t oid[4] = { 5, 5, 6, 2 };
+	struct ho_ber_enc e;
+	size_t m[5];
+	ho_ber_enc_init(&e, buf, cap);
+	for (size_t i = 0; i < 5; i++)
+		m[i] = ho_ber_mark(&e);
+	ho_ber_int(&e, HO_CTX(4), 0);
+	if (cc->stream_id_len)
+		ho_ber_octets(&e, HO_CTX(3), cc->stream_id, cc->stream_id_len);
+	ho_ber_int(&e, HO_CTX(2), 2);
+	ho_ber_octets(&e, HO_CTX(1), cc->rtp, cc->rtp_len);
+	ho_ber_reloid(&e, HO_CTX(0), oid, 4);
+	ho_ber_wrap(&e, m[4], HO_CTXC(12));
+	ho_ber_wrap(&e, m[3], HO_CTXC(2));
+	ho_ber_int(&e, HO_CTX(0), (int64_t)cc->dir);
+	ho_ber_wrap(&e, m[2], HO_SEQ);
+	ho_ber_wrap(&e, m[1], HO_CTXC(1));
+	ho_ber_wrap(&e, m[0], HO_CTXC(2));
+	ref_header(&e, h);
+	ho_ber_wrap(&e, 0, HO_SEQ);
+	return ho_ber_enc_finish(&e, len);
+}
+
+/* ho_encode_cc_rtp (direct forward encoder) = the generic BER encoding, octet for octet, over
+ * random headers (versions and numbers across the 1/2/3/4/5-octet boundaries), RTP lengths
+ * around every length-form boundary, stream IDs, and buffers one octet too small. */
+static void t_pdu_cc_fast(void)
+{
+	static uint8_t data[70000], sid[300], a[71000], b[71000];
+	static const size_t lens[] = { 0,   1,   12,  100,  127,   128,   129,   172,
+				       255, 256, 257, 1000, 65535, 65536, 65537, 69000 };
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)rnd();
+	for (size_t i = 0; i < sizeof sid; i++)
+		sid[i] = (uint8_t)rnd();
+	for (int it = 0; it < 3000; it++) {
+		struct ho_psheader h;
+		struct ho_cc_rtp cc;
+		size_t la = 0, lb = 0;
+		enum lim_err ea, eb;
+		rand_header(&h);
+		if (rndn(3) == 0)
+			h.version = (uint32_t)rndmag(32);
+		if (rndn(4) == 0)
+			h.cin = (uint32_t)rndmag(32);
+		if (rndn(4) == 0)
+			h.seqno = rndn(2) ? 0xffffffffu : (uint32_t)rndn(300);
+		memset(&cc, 0, sizeof cc);
+		cc.dir = (enum ho_direction)rndn(5);
+		cc.rtp_len = it < 16 ? lens[it] : rndn(4) ? rndn(400) : lens[rndn(16)];
+		cc.rtp = cc.rtp_len || rndn(2) ? data : NULL;
+		if (rndn(3) == 0) {
+			cc.stream_id_len = rndn(2) ? 1 + rndn(127) : 1 + rndn(sizeof sid);
+			cc.stream_id = sid;
+		}
+		ea = ref_cc(&h, &cc, a, sizeof a, &la);
+		eb = ho_encode_cc_rtp(&h, &cc, b, sizeof b, &lb);
+		CHECK(ea == LIM_OK && eb == LIM_OK);
+		CHECK(la == lb && memcmp(a, b, la) == 0);
+		/* exactly the size fits, one octet less does not */
+		CHECK(ho_encode_cc_rtp(&h, &cc, b, la, &lb) == LIM_OK && lb == la &&
+		      memcmp(a, b, la) == 0);
+		CHECK(ho_encode_cc_rtp(&h, &cc, b, la - 1, &lb) == LIM_E_LIMIT && lb == 0);
+	}
+}
+
 static void t_pdu_roundtrip(void)
 {
 	static uint8_t buf[70000], data[65536], sid[32];
@@ -1600,6 +1702,7 @@ int main(int argc, char **argv)
 		{ "pdu_trunc", t_pdu_trunc },
 		{ "pdu_args", t_pdu_args },
 		{ "pdu_caps", t_pdu_caps },
+		{ "pdu_cc_fast", t_pdu_cc_fast },
 		{ "bundle_pcap", t_bundle_pcap },
 		{ "bundle_wav", t_bundle_wav },
 		{ "bundle_verify", t_bundle_verify },
