@@ -268,12 +268,19 @@ static uint32_t be32(const uint8_t *p)
 
 /* Candidate MKI offsets for a packet of len octets under a GMK of profile/rcc (group.h),
  * most specific first; returns how many. */
-static size_t mki_offsets(const struct gmk_ent *e, size_t len, size_t off[3])
+static size_t mki_offsets(const struct gmk_ent *e, size_t len, bool rtcp, size_t off[3])
 {
 	size_t keylen, saltlen, taglen, n = 0;
 	if (lim_srtp_profile_params(e->profile, &keylen, &saltlen, &taglen) != LIM_OK)
 		return 0;
 	bool gcm = e->profile == LIM_SRTP_AEAD_AES_128_GCM;
+	if (rtcp) {
+		/* 8: RTCP header and sender SSRC, 4: E || SRTCP index; no RCC for SRTCP */
+		size_t tail = gcm ? 0 : 10;
+		if (len >= 8 + 4 + MIKEY_GROUP_MKI_LEN + tail)
+			off[n++] = len - MIKEY_GROUP_MKI_LEN - tail;
+		return n;
+	}
 	/* 12: smallest RTP header */
 	if (e->rcc_mode != LIM_SRTP_RCC_NONE && len >= 12 + MIKEY_GROUP_MKI_LEN + 4)
 		off[n++] = len - MIKEY_GROUP_MKI_LEN - 4; /* MKI || ROC (GCM, RCCm3, RCCm1) */
@@ -292,15 +299,15 @@ static bool usable(const struct gmk_ent *e, uint64_t ts)
 }
 
 /* Finds a GMK named by an MKI candidate of pkt: *gi, *guk. */
-static bool claim(const struct mikey_group *g, const uint8_t *pkt, size_t len, size_t *gi,
-		  uint32_t *guk, size_t *after)
+static bool claim(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
+		  size_t *gi, uint32_t *guk, size_t *after)
 {
 	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX; i++) {
 		const struct gmk_ent *e = &g->gmks[i];
 		size_t off[3];
 		if (!e->used)
 			continue;
-		size_t n = mki_offsets(e, len, off);
+		size_t n = mki_offsets(e, len, rtcp, off);
 		for (size_t k = 0; k < n; k++) {
 			if (k < *after)
 				continue;
@@ -322,7 +329,7 @@ bool mikey_group_claims(const struct mikey_group *g, const uint8_t *pkt, size_t 
 {
 	size_t gi = 0, after = 0;
 	uint32_t guk = 0;
-	if (!g || !pkt || !claim(g, pkt, len, &gi, &guk, &after))
+	if (!g || !pkt || !claim(g, pkt, len, false, &gi, &guk, &after))
 		return false;
 	if (gmk_id)
 		*gmk_id = g->gmks[gi].gmk_id;
@@ -364,9 +371,9 @@ static enum lim_err talker_new(struct mikey_group *g, size_t gi, uint32_t guk, s
 	return rc;
 }
 
-/* see group.h */
-enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
-				   struct mikey_group_talker *who)
+/* One SRTP (rtcp false) or SRTCP packet of group media (group.h). */
+static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len,
+				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp)
 {
 	enum lim_err rc = LIM_E_AUTH;
 	size_t gi = 0, after = 0;
@@ -376,7 +383,7 @@ enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *
 	memset(who, 0, sizeof *who);
 	if (!g || !pkt || !len)
 		return LIM_E_ARG;
-	while (claim(g, pkt, *len, &gi, &guk, &after)) {
+	while (claim(g, pkt, *len, rtcp, &gi, &guk, &after)) {
 		struct gmk_ent *e = &g->gmks[gi];
 		if (!usable(e, ts_ns))
 			continue;
@@ -399,7 +406,8 @@ enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *
 			};
 			g->n_talkers++;
 		}
-		rc = lim_srtp_unprotect(g->talkers[slot].s, pkt, len);
+		rc = rtcp ? lim_srtp_unprotect_rtcp(g->talkers[slot].s, pkt, len)
+			  : lim_srtp_unprotect(g->talkers[slot].s, pkt, len);
 		if (rc == LIM_OK) {
 			who->gmk_id = e->gmk_id;
 			who->guk_id = guk;
@@ -425,6 +433,20 @@ enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *
 	else if (rc == LIM_E_AUTH)
 		g->st.auth_failed++;
 	return rc;
+}
+
+/* see group.h */
+enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
+				   struct mikey_group_talker *who)
+{
+	return group_unprotect(g, pkt, len, ts_ns, who, false);
+}
+
+/* see group.h */
+enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, size_t *len,
+					uint64_t ts_ns, struct mikey_group_talker *who)
+{
+	return group_unprotect(g, pkt, len, ts_ns, who, true);
 }
 
 /* see group.h */

@@ -113,6 +113,12 @@ bool mikey_group_claims(const struct mikey_group *g, const uint8_t *pkt, size_t 
 enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
 				   struct mikey_group_talker *who) LIM_WUR;
 
+/* The same for one SRTCP packet of group media (RFC 3711 s3.4, RFC 7714 s9): the MKI follows
+ * the E-flag and SRTCP index, before the 10-octet HMAC tag (AES-CM) or last (GCM). On LIM_OK
+ * pkt[0..*len) is the clear RTCP compound packet. Errors as mikey_group_unprotect. */
+enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, size_t *len,
+					uint64_t ts_ns, struct mikey_group_talker *who) LIM_WUR;
+
 /* Counters of the table. */
 struct mikey_group_stats {
 	size_t gmks, talkers, members;

@@ -705,7 +705,11 @@ enum lim_err lim_srtp_unprotect_rtcp(struct lim_srtp *s, uint8_t *pkt, size_t *l
 	if (s->tx)
 		goto out;
 	rc = LIM_E_PARSE;
-	if (*len < RTCP_HDR_LEN || (pkt[0] >> 6) != 2)
+	/* header || encrypted part (incl. the GCM tag) || E+index || MKI || HMAC tag: refused
+	 * before libsrtp2 when it cannot hold them (as for SRTP: see unprotect_once) */
+	if (*len < RTCP_HDR_LEN || (pkt[0] >> 6) != 2 ||
+	    *len - RTCP_HDR_LEN < SRTCP_IDX_LEN + s->mkilen +
+					  (s->profile == LIM_SRTP_AEAD_AES_128_GCM ? 16u : 10u))
 		goto out;
 	n = (int)*len;
 	if (s->mkilen && s->profile == LIM_SRTP_AES128_CM_SHA1_32) {

@@ -181,6 +181,7 @@ struct limf_pipe_stats {
 	uint64_t gmk_seen, gmk_bad, gmk_intercepted, gmk_keys, group_calls;
 	uint64_t floor_msgs, floor_bad; /* floor-control messages told in IRI / refused */
 	uint64_t gmk_dropped; /* GMKs wiped: no warrant in force covers their group any more */
+	uint64_t group_srtcp, group_srtcp_failed; /* talkers' SRTCP verified / refused */
 };
 
 struct limf_pipe;

@@ -1,6 +1,6 @@
 /* libFuzzer target: group media packets (decrypt/group.h). A table holding the Etherstack GMK
  * of the interop vectors, in GCM/RCCm3 and AES-CM/HMAC layouts, with one registered member; the
- * input is one packet (first octet: which table). Whatever arrives must be refused or decrypt
+ * input is one packet (first octet: bit 0 which table, bit 1 SRTCP). Whatever arrives must be refused or decrypt
  * within bounds, and the forged-MKI rule must hold: no talker session survives a packet that
  * did not authenticate. Deterministic, no I/O. */
 #include <stdint.h>
@@ -53,7 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 1;
 	memcpy(pkt, data + 1, len);
 	mikey_group_stats(g, &before);
-	enum lim_err rc = mikey_group_unprotect(g, pkt, &len, 1, &who);
+	/* second bit of the first octet: SRTCP */
+	enum lim_err rc = (data[0] & 2) ? mikey_group_unprotect_rtcp(g, pkt, &len, 1, &who)
+					: mikey_group_unprotect(g, pkt, &len, 1, &who);
 	mikey_group_stats(g, &after);
 	if (rc == LIM_OK) {
 		if (len > size - 1 || who.gmk_id != 0x09bf9d37 || !who.group)
