@@ -71,6 +71,17 @@ void gen_tcp(struct gen_pcap *p, uint64_t t_us, const struct gen_addr *src, uint
 /* "192.0.2.1" / "2001:db8::1" text of a. out needs 64 octets. */
 void gen_addr_str(const struct gen_addr *a, char out[64]);
 
+/* ---- text of SIP messages ---------------------------------------------------------------- */
+#define GEN_SB_MAX 16384
+struct gen_sb {
+	char b[GEN_SB_MAX];
+	size_t n;
+};
+/* Appends printf output; a message longer than GEN_SB_MAX ends the program (gen_die). */
+void gen_sb_add(struct gen_sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* us (microseconds since 1970) as YYYY-MM-DDTHH:MM:SS.ffffffZ. */
+void gen_iso_us(uint64_t us, char out[64]);
+
 /* ---- audio -------------------------------------------------------------------------------- */
 enum gen_audio_kind { GEN_AUDIO_TONE, GEN_AUDIO_SWEEP, GEN_AUDIO_WAV };
 

@@ -82,7 +82,6 @@
 #include <openssl/hmac.h>
 
 #define GG_MAX_MEMBERS 64
-#define GG_SIP_MAX     16384
 #define GG_PKT_CAP     256
 #define GG_SLOT        20000
 #define GG_GAP         300000 /* between turns */
@@ -133,33 +132,6 @@ static int frame_cmp(const void *a, const void *b)
 }
 
 /* ---- text --------------------------------------------------------------------------------- */
-struct gsb {
-	char b[GG_SIP_MAX];
-	size_t n;
-};
-
-static void sb(struct gsb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb(struct gsb *s, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-	va_start(ap, fmt);
-	k = vsnprintf(s->b + s->n, sizeof s->b - s->n, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof s->b - s->n)
-		gen_die("SIP message too large");
-	s->n += (size_t)k;
-}
-
-static void iso_of(uint64_t us, char out[64])
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
-}
-
 static void host_of(const struct gen_addr *a, char out[80])
 {
 	char s[64];
@@ -499,42 +471,42 @@ static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, ui
 }
 
 /* ---- SIP ---------------------------------------------------------------------------------- */
-static void mcptt_info(struct gsb *s, const char *request_uri, const char *calling_user,
+static void mcptt_info(struct gen_sb *s, const char *request_uri, const char *calling_user,
 		       const char *calling_group)
 {
-	sb(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-	      "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\r\n<mcptt-Params>\r\n");
+	gen_sb_add(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+		      "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\r\n<mcptt-Params>\r\n");
 	if (calling_user || (request_uri && strcmp(request_uri, group_id) == 0))
-		sb(s, "<session-type>prearranged</session-type>\r\n");
+		gen_sb_add(s, "<session-type>prearranged</session-type>\r\n");
 	if (request_uri)
-		sb(s,
-		   "<mcptt-request-uri type=\"Normal\"><mcpttURI>%s</mcpttURI>"
-		   "</mcptt-request-uri>\r\n",
-		   request_uri);
+		gen_sb_add(s,
+			   "<mcptt-request-uri type=\"Normal\"><mcpttURI>%s</mcpttURI>"
+			   "</mcptt-request-uri>\r\n",
+			   request_uri);
 	if (calling_user)
-		sb(s,
-		   "<mcptt-calling-user-id type=\"Normal\"><mcpttURI>%s</mcpttURI>"
-		   "</mcptt-calling-user-id>\r\n",
-		   calling_user);
+		gen_sb_add(s,
+			   "<mcptt-calling-user-id type=\"Normal\"><mcpttURI>%s</mcpttURI>"
+			   "</mcptt-calling-user-id>\r\n",
+			   calling_user);
 	if (calling_group)
-		sb(s,
-		   "<mcptt-calling-group-id type=\"Normal\"><mcpttURI>%s</mcpttURI>"
-		   "</mcptt-calling-group-id>\r\n",
-		   calling_group);
-	sb(s, "</mcptt-Params>\r\n</mcpttinfo>\r\n");
+		gen_sb_add(s,
+			   "<mcptt-calling-group-id type=\"Normal\"><mcpttURI>%s</mcpttURI>"
+			   "</mcptt-calling-group-id>\r\n",
+			   calling_group);
+	gen_sb_add(s, "</mcptt-Params>\r\n</mcpttinfo>\r\n");
 }
 
-static void sdp_body(struct gsb *s, const char *user, const struct gen_addr *a, uint16_t port,
+static void sdp_body(struct gen_sb *s, const char *user, const struct gen_addr *a, uint16_t port,
 		     unsigned sess)
 {
 	char ip[64];
 	const char *fam = a->v6 ? "IP6" : "IP4";
 	gen_addr_str(a, ip);
-	sb(s,
-	   "v=0\r\no=%s %u 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
-	   "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
-	   "m=application %u udp MCPTT\r\na=fmtp:MCPTT mc_queueing;mc_priority=4\r\n",
-	   user, 2000 + sess, fam, ip, fam, ip, port, (unsigned)(port + 2));
+	gen_sb_add(s,
+		   "v=0\r\no=%s %u 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+		   "m=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+		   "m=application %u udp MCPTT\r\na=fmtp:MCPTT mc_queueing;mc_priority=4\r\n",
+		   user, 2000 + sess, fam, ip, fam, ip, port, (unsigned)(port + 2));
 }
 
 /* A SIP message: start line, then headers, then a body (multipart when two parts). */
@@ -549,45 +521,46 @@ struct sipm {
 	const char *contact;
 	const char *extra;
 	const char *ct1;
-	const struct gsb *b1;
+	const struct gen_sb *b1;
 	const char *ct2;
-	const struct gsb *b2;
+	const struct gen_sb *b2;
 };
 
-static void sip_build(const struct sipm *x, struct gsb *out)
+static void sip_build(const struct sipm *x, struct gen_sb *out)
 {
-	static struct gsb body;
+	static struct gen_sb body;
 	body.n = 0;
 	if (x->b1 && x->b2) {
-		sb(&body, "--" GG_BOUNDARY "\r\nContent-Type: %s\r\n\r\n", x->ct1);
-		sb(&body, "%.*s\r\n", (int)x->b1->n, x->b1->b);
-		sb(&body, "--" GG_BOUNDARY "\r\nContent-Type: %s\r\n\r\n", x->ct2);
-		sb(&body, "%.*s\r\n", (int)x->b2->n, x->b2->b);
-		sb(&body, "--" GG_BOUNDARY "--\r\n");
+		gen_sb_add(&body, "--" GG_BOUNDARY "\r\nContent-Type: %s\r\n\r\n", x->ct1);
+		gen_sb_add(&body, "%.*s\r\n", (int)x->b1->n, x->b1->b);
+		gen_sb_add(&body, "--" GG_BOUNDARY "\r\nContent-Type: %s\r\n\r\n", x->ct2);
+		gen_sb_add(&body, "%.*s\r\n", (int)x->b2->n, x->b2->b);
+		gen_sb_add(&body, "--" GG_BOUNDARY "--\r\n");
 	} else if (x->b1) {
-		sb(&body, "%.*s", (int)x->b1->n, x->b1->b);
+		gen_sb_add(&body, "%.*s", (int)x->b1->n, x->b1->b);
 	}
 	out->n = 0;
-	sb(out, "%s\r\n", x->start);
-	sb(out, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", x->via_host, x->via_port, x->branch);
+	gen_sb_add(out, "%s\r\n", x->start);
+	gen_sb_add(out, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", x->via_host, x->via_port,
+		   x->branch);
 	if (x->req)
-		sb(out, "Max-Forwards: 70\r\n");
-	sb(out, "From: <%s>;tag=%s\r\n", x->from, x->ftag);
+		gen_sb_add(out, "Max-Forwards: 70\r\n");
+	gen_sb_add(out, "From: <%s>;tag=%s\r\n", x->from, x->ftag);
 	if (x->ttag)
-		sb(out, "To: <%s>;tag=%s\r\n", x->to, x->ttag);
+		gen_sb_add(out, "To: <%s>;tag=%s\r\n", x->to, x->ttag);
 	else
-		sb(out, "To: <%s>\r\n", x->to);
-	sb(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", x->call_id, x->cseq, x->method);
+		gen_sb_add(out, "To: <%s>\r\n", x->to);
+	gen_sb_add(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", x->call_id, x->cseq, x->method);
 	if (x->contact)
-		sb(out, "Contact: <%s>\r\n", x->contact);
+		gen_sb_add(out, "Contact: <%s>\r\n", x->contact);
 	if (x->extra)
-		sb(out, "%s", x->extra);
-	sb(out, "User-Agent: limf-gen\r\n");
+		gen_sb_add(out, "%s", x->extra);
+	gen_sb_add(out, "User-Agent: limf-gen\r\n");
 	if (x->b1 && x->b2)
-		sb(out, "Content-Type: multipart/mixed;boundary=" GG_BOUNDARY "\r\n");
+		gen_sb_add(out, "Content-Type: multipart/mixed;boundary=" GG_BOUNDARY "\r\n");
 	else if (x->b1)
-		sb(out, "Content-Type: %s\r\n", x->ct1);
-	sb(out, "Content-Length: %zu\r\n\r\n", body.n);
+		gen_sb_add(out, "Content-Type: %s\r\n", x->ct1);
+	gen_sb_add(out, "Content-Length: %zu\r\n\r\n", body.n);
 	if (body.n > sizeof out->b - out->n)
 		gen_die("SIP message too large");
 	memcpy(out->b + out->n, body.b, body.n);
@@ -595,7 +568,7 @@ static void sip_build(const struct sipm *x, struct gsb *out)
 }
 
 static void send_sip(uint64_t t, const struct gen_addr *src, const struct gen_addr *dst,
-		     const struct gsb *m)
+		     const struct gen_sb *m)
 {
 	emit(t, src, 5060, dst, 5060, m->b, m->n);
 }
@@ -603,7 +576,7 @@ static void send_sip(uint64_t t, const struct gen_addr *src, const struct gen_ad
 /* The GMS's NOTIFY with GMK k to member i, and the member's 200. */
 static void notify(int k, unsigned i, uint64_t t)
 {
-	static struct gsb info, doc, m;
+	static struct gen_sb info, doc, m;
 	struct member *x = &mb[i];
 	char start[200], gh[80], mh[80], branch[48], contact[160], call_id[64];
 	const char *gms = "sip:gms@" GG_DOMAIN;
@@ -612,19 +585,19 @@ static void notify(int k, unsigned i, uint64_t t)
 	host_of(&x->ip, mh);
 	info.n = doc.n = 0;
 	mcptt_info(&info, x->uri, NULL, group_id);
-	sb(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-		 "<group xmlns=\"urn:oma:xml:poc:list-service\" "
-		 "xmlns:mcpttgi=\"urn:3gpp:ns:mcpttGroupInfo:1.0\">\r\n");
-	sb(&doc,
-	   "<list-service uri=\"%s\">\r\n<display-name xml:lang=\"en-us\">limf-gen group"
-	   "</display-name>\r\n<list>\r\n",
-	   group_id);
+	gen_sb_add(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+			 "<group xmlns=\"urn:oma:xml:poc:list-service\" "
+			 "xmlns:mcpttgi=\"urn:3gpp:ns:mcpttGroupInfo:1.0\">\r\n");
+	gen_sb_add(&doc,
+		   "<list-service uri=\"%s\">\r\n<display-name xml:lang=\"en-us\">limf-gen group"
+		   "</display-name>\r\n<list>\r\n",
+		   group_id);
 	for (unsigned j = 0; j < nmb; j++)
-		sb(&doc, "<entry uri=\"%s\"/>\r\n", mb[j].uri);
-	sb(&doc,
-	   "</list>\r\n<mcpttgi:gmk-transport>%s</mcpttgi:gmk-transport>\r\n"
-	   "</list-service>\r\n</group>\r\n",
-	   gk[k].b64[i]);
+		gen_sb_add(&doc, "<entry uri=\"%s\"/>\r\n", mb[j].uri);
+	gen_sb_add(&doc,
+		   "</list>\r\n<mcpttgi:gmk-transport>%s</mcpttgi:gmk-transport>\r\n"
+		   "</list-service>\r\n</group>\r\n",
+		   gk[k].b64[i]);
 	snprintf(start, sizeof start, "NOTIFY sip:%s@%s:5060 SIP/2.0", x->user, mh);
 	snprintf(branch, sizeof branch, "z9hG4bKgms%u%02x%u", i, k, (unsigned)(rng.s[0] & 0xffff));
 	snprintf(contact, sizeof contact, "sip:gms@%s:5060", gh);
@@ -648,7 +621,7 @@ static void notify(int k, unsigned i, uint64_t t)
 static void leg_msg(unsigned i, const char *method, unsigned cseq, unsigned status, bool from_uac,
 		    bool with_body, uint64_t t)
 {
-	static struct gsb sdp, info, m;
+	static struct gen_sb sdp, info, m;
 	struct member *x = &mb[i];
 	const char *srv = "sip:mcptt-server@" GG_DOMAIN;
 	char start[200], sh[80], mh[80], branch[48], contact[160];
@@ -937,7 +910,7 @@ static void jhex32(struct lim_json *j, const char *key, uint32_t v)
 static void jtime(struct lim_json *j, const char *key, uint64_t t)
 {
 	char s[64];
-	iso_of(t, s);
+	gen_iso_us(t, s);
 	lim_json_key(j, key);
 	lim_json_str(j, s);
 }

@@ -2,8 +2,10 @@
  * (see gen.h). */
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/gen/gen.h"
 
@@ -262,4 +264,27 @@ void gen_audio_g711(struct gen_audio *a, uint8_t pt, uint8_t out[160])
 		at = (size_t)(a->pos++ % len);
 		out[i] = t[at];
 	}
+}
+
+/* see gen.h */
+void gen_sb_add(struct gen_sb *s, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+	va_start(ap, fmt);
+	k = vsnprintf(s->b + s->n, sizeof s->b - s->n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= sizeof s->b - s->n)
+		gen_die("SIP message too large");
+	s->n += (size_t)k;
+}
+
+/* see gen.h */
+void gen_iso_us(uint64_t us, char out[64])
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
 }

@@ -91,7 +91,6 @@
 #include "tests/gen/gen_x2x3.h"
 
 #define MAX_CALLS   100000
-#define SIP_MAX     8192
 #define PKT_CAP     256
 #define FRAG_SIZE   512
 #define TCP_MSS     1448
@@ -300,15 +299,6 @@ bad:
 	gen_die("--start: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", s);
 }
 
-static void iso_of(uint64_t us, char out[64])
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
-}
-
 static void hexid(struct gen_rng *r, char *out, size_t nbytes)
 {
 	uint8_t b[32];
@@ -352,49 +342,32 @@ static void user_of(const char *uri, char *out, size_t cap)
 
 /* ---- SIP ---------------------------------------------------------------------------------- */
 
-struct sbuf {
-	char b[SIP_MAX];
-	size_t n;
-};
-
-static void sb_add(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *s, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-	va_start(ap, fmt);
-	k = vsnprintf(s->b + s->n, sizeof s->b - s->n, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof s->b - s->n)
-		gen_die("SIP message too large");
-	s->n += (size_t)k;
-}
-
 /* The SDP of one side: offer (with the I_MESSAGE) or answer (the chosen payload type). */
-static void sdp(const struct call *c, bool offer, unsigned version, const char *b64, struct sbuf *s)
+static void sdp(const struct call *c, bool offer, unsigned version, const char *b64,
+		struct gen_sb *s)
 {
 	const struct gen_addr *a = offer ? &c->cip : &c->rip;
 	char ip[64];
 	const char *fam = a->v6 ? "IP6" : "IP4";
 	gen_addr_str(a, ip);
-	sb_add(s, "v=0\r\no=%s %u %u IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n",
-	       offer ? c->cuser : c->ruser, 1000 + c->no, version, fam, ip, fam, ip);
+	gen_sb_add(s, "v=0\r\no=%s %u %u IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n",
+		   offer ? c->cuser : c->ruser, 1000 + c->no, version, fam, ip, fam, ip);
 	if (offer)
-		sb_add(s,
-		       "a=key-mgmt:mikey %s\r\nm=audio %u RTP/SAVP 0 8\r\na=rtpmap:0 "
-		       "PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		       b64, c->d[1].dport);
+		gen_sb_add(s,
+			   "a=key-mgmt:mikey %s\r\nm=audio %u RTP/SAVP 0 8\r\na=rtpmap:0 "
+			   "PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+			   b64, c->d[1].dport);
 	else
-		sb_add(s,
-		       "m=audio %u RTP/SAVP %u\r\na=rtpmap:%u "
-		       "%s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		       c->d[0].dport, c->pt, c->pt, c->pt == 8 ? "PCMA" : "PCMU");
+		gen_sb_add(s,
+			   "m=audio %u RTP/SAVP %u\r\na=rtpmap:%u "
+			   "%s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+			   c->d[0].dport, c->pt, c->pt, c->pt == 8 ? "PCMA" : "PCMU");
 }
 
 /* Builds the SIP message of event k into out. */
-static void sip_msg(struct call *c, enum ev_kind k, struct sbuf *out)
+static void sip_msg(struct call *c, enum ev_kind k, struct gen_sb *out)
 {
-	struct sbuf body;
+	struct gen_sb body;
 	char chost[80], rhost[80], branch[24];
 	const char *tr = o.tcp ? "TCP" : "UDP", *method = "INVITE", *ruri = c->callee;
 	bool req = true, with_totag = true, contact = false, has_body = false;
@@ -441,33 +414,33 @@ static void sip_msg(struct call *c, enum ev_kind k, struct sbuf *out)
 	}
 	out->n = 0;
 	if (req)
-		sb_add(out, "%s %s SIP/2.0\r\n", method, ruri);
+		gen_sb_add(out, "%s %s SIP/2.0\r\n", method, ruri);
 	else
-		sb_add(out, "SIP/2.0 %u %s\r\n", status,
-		       status == 100   ? "Trying"
-		       : status == 180 ? "Ringing"
-				       : "OK");
-	sb_add(out, "Via: SIP/2.0/%s %s:%u;branch=%s\r\n", tr, chost, c->csport, branch);
+		gen_sb_add(out, "SIP/2.0 %u %s\r\n", status,
+			   status == 100   ? "Trying"
+			   : status == 180 ? "Ringing"
+					   : "OK");
+	gen_sb_add(out, "Via: SIP/2.0/%s %s:%u;branch=%s\r\n", tr, chost, c->csport, branch);
 	if (req)
-		sb_add(out, "Max-Forwards: 70\r\n");
-	sb_add(out, "From: <%s>;tag=%s\r\n", c->caller, c->ftag);
+		gen_sb_add(out, "Max-Forwards: 70\r\n");
+	gen_sb_add(out, "From: <%s>;tag=%s\r\n", c->caller, c->ftag);
 	if (with_totag)
-		sb_add(out, "To: <%s>;tag=%s\r\n", c->callee, c->ttag);
+		gen_sb_add(out, "To: <%s>;tag=%s\r\n", c->callee, c->ttag);
 	else
-		sb_add(out, "To: <%s>\r\n", c->callee);
-	sb_add(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", c->call_id, cseq, method);
+		gen_sb_add(out, "To: <%s>\r\n", c->callee);
+	gen_sb_add(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", c->call_id, cseq, method);
 	if (contact) {
 		if (req)
-			sb_add(out, "Contact: <sip:%s@%s:%u;transport=%s>\r\n", c->cuser, chost,
-			       c->csport, o.tcp ? "tcp" : "udp");
+			gen_sb_add(out, "Contact: <sip:%s@%s:%u;transport=%s>\r\n", c->cuser, chost,
+				   c->csport, o.tcp ? "tcp" : "udp");
 		else
-			sb_add(out, "Contact: <sip:%s@%s:%u;transport=%s>\r\n", c->ruser, rhost,
-			       c->rsport, o.tcp ? "tcp" : "udp");
+			gen_sb_add(out, "Contact: <sip:%s@%s:%u;transport=%s>\r\n", c->ruser, rhost,
+				   c->rsport, o.tcp ? "tcp" : "udp");
 	}
-	sb_add(out, "User-Agent: limf-gen\r\n");
+	gen_sb_add(out, "User-Agent: limf-gen\r\n");
 	if (has_body)
-		sb_add(out, "Content-Type: application/sdp\r\n");
-	sb_add(out, "Content-Length: %zu\r\n\r\n", body.n);
+		gen_sb_add(out, "Content-Type: application/sdp\r\n");
+	gen_sb_add(out, "Content-Length: %zu\r\n\r\n", body.n);
 	if (body.n) {
 		if (body.n > sizeof out->b - out->n)
 			gen_die("SIP message too large");
@@ -509,7 +482,7 @@ static void tcp_send(struct call *c, uint64_t t, bool caller, uint8_t flags, con
 
 static void do_event(struct call *c, const struct ev *e)
 {
-	static struct sbuf m;
+	static struct gen_sb m;
 	bool caller = from_caller(e->k);
 	note_time(c, e->t);
 	switch (e->k) {
@@ -1059,10 +1032,10 @@ static void json_call(struct lim_json *j, const struct call *c)
 	lim_json_str(j, o.tcp ? "tcp" : "udp");
 	lim_json_key(j, "profile");
 	lim_json_str(j, o.profile == GEN_PROFILE_MCX ? "mcx" : "rfc6509");
-	iso_of(c->t_first, t);
+	gen_iso_us(c->t_first, t);
 	lim_json_key(j, "start");
 	lim_json_str(j, t);
-	iso_of(c->t_last, t);
+	gen_iso_us(c->t_last, t);
 	lim_json_key(j, "end");
 	lim_json_str(j, t);
 	lim_json_key(j, "foreign_kms");
@@ -1080,10 +1053,10 @@ static void json_call(struct lim_json *j, const struct call *c)
 	lim_json_key(j, "rekey");
 	if (c->rekey_b64) {
 		lim_json_obj_open(j);
-		iso_of(c->t_rekey_ack - 30000, t);
+		gen_iso_us(c->t_rekey_ack - 30000, t);
 		lim_json_key(j, "time");
 		lim_json_str(j, t);
-		iso_of(c->t_rekey_ack, t);
+		gen_iso_us(c->t_rekey_ack, t);
 		lim_json_key(j, "keys_from");
 		lim_json_str(j, t);
 		lim_json_key(j, "i_message");
