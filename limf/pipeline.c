@@ -847,6 +847,22 @@ out:
 	}
 }
 
+/* The IRI record of the SIP message of ev (its call, NULL outside INVITE dialogs). */
+static void sip_iri(struct limf_iri *iri, const struct cap_event *ev)
+{
+	memset(iri, 0, sizeof *iri);
+	iri->kind = LIMF_IRI_SIP;
+	iri->ts_ns = ev->ts_ns;
+	iri->call = ev->call;
+	iri->sip = ev->raw.p;
+	iri->sip_len = ev->raw.len;
+	iri->src = ev->pkt->src;
+	iri->dst = ev->pkt->dst;
+	iri->sport = ev->pkt->sport;
+	iri->dport = ev->pkt->dport;
+	iri->over_tcp = ev->over_tcp;
+}
+
 /* ---- group key distribution (issue 9) ------------------------------------------------- */
 
 /* The URI among cand[0..nc) whose identifier (this key period or a neighbour) is the
@@ -1085,16 +1101,7 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 					km_outcome(km, "iri-only");
 				km_finish(km);
 			}
-			memset(&iri, 0, sizeof iri);
-			iri.kind = LIMF_IRI_SIP;
-			iri.ts_ns = ev->ts_ns;
-			iri.sip = ev->raw.p;
-			iri.sip_len = ev->raw.len;
-			iri.src = ev->pkt->src;
-			iri.dst = ev->pkt->dst;
-			iri.sport = ev->pkt->sport;
-			iri.dport = ev->pkt->dport;
-			iri.over_tcp = ev->over_tcp;
+			sip_iri(&iri, ev);
 			emit_iri(p, pc, &iri, false);
 			if (km) {
 				memset(&iri, 0, sizeof iri);
@@ -1438,17 +1445,7 @@ static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	if (ev->call->end == CAP_END_REJECTED && !m->is_request && m->status >= 300 &&
 	    cap_str_eq(m->cseq_method, "INVITE"))
 		end = true;
-	memset(&iri, 0, sizeof iri);
-	iri.kind = LIMF_IRI_SIP;
-	iri.ts_ns = ev->ts_ns;
-	iri.call = ev->call;
-	iri.sip = ev->raw.p;
-	iri.sip_len = ev->raw.len;
-	iri.src = ev->pkt->src;
-	iri.dst = ev->pkt->dst;
-	iri.sport = ev->pkt->sport;
-	iri.dport = ev->pkt->dport;
-	iri.over_tcp = ev->over_tcp;
+	sip_iri(&iri, ev);
 	emit_iri(p, pc, &iri, end);
 	if (!end)
 		emit_pending_km(p, pc, ev->call);
