@@ -82,6 +82,12 @@ void gen_sb_add(struct gen_sb *s, const char *fmt, ...) __attribute__((format(pr
 /* us (microseconds since 1970) as YYYY-MM-DDTHH:MM:SS.ffffffZ. */
 void gen_iso_us(uint64_t us, char out[64]);
 
+/* base64 of b[0..n) in a malloc'd NUL-terminated string (the caller frees it). */
+char *gen_b64(const uint8_t *b, size_t n);
+/* Writes DIR/NAME: the hex of b[0..n) and a newline (--dump-keys: test key files, asked for).
+ * The hex text is wiped after writing. */
+void gen_write_hex(const char *dir, const char *name, const uint8_t *b, size_t n);
+
 /* ---- audio -------------------------------------------------------------------------------- */
 enum gen_audio_kind { GEN_AUDIO_TONE, GEN_AUDIO_SWEEP, GEN_AUDIO_WAV };
 

@@ -139,28 +139,6 @@ static void host_of(const struct gen_addr *a, char out[80])
 	snprintf(out, 80, a->v6 ? "[%s]" : "%s", s);
 }
 
-static char *b64_of(const uint8_t *b, size_t n)
-{
-	char *s = malloc(lim_b64_enclen(n) + 1);
-	if (!s)
-		gen_die("out of memory");
-	lim_b64_encode(b, n, s);
-	return s;
-}
-
-static void write_hex_file(const char *dir, const char *name, const uint8_t *b, size_t n)
-{
-	char path[4400], h[2 * SAKKE_POINT_LEN + 2];
-	FILE *f;
-	if (2 * n + 1 > sizeof h)
-		gen_die("internal: hex file too large");
-	lim_hex_encode(b, n, h);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%s\n", h) < 0 || fclose(f) != 0)
-		gen_die("%s: cannot write", path);
-}
-
 /* ---- the parties -------------------------------------------------------------------------- */
 struct member {
 	char uri[96], user[48];
@@ -463,7 +441,7 @@ static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, ui
 	if (e != LIM_OK)
 		gen_die("ECCSI signing failed: %s", lim_strerror(e));
 	memcpy(msg + len - ECCSI_SIG_LEN, sig, ECCSI_SIG_LEN);
-	out = b64_of(msg, len);
+	out = gen_b64(msg, len);
 	LIM_WIPE(rsk);
 	LIM_WIPE(ssk);
 	LIM_WIPE(j);
@@ -1107,7 +1085,7 @@ static void distribute(int k, uint64_t t)
 	if (g->dump_keys) {
 		char name[64];
 		snprintf(name, sizeof name, "gmk-%08x.hex", gk[k].id);
-		write_hex_file(g->dump_keys, name, gk[k].gmk, sizeof gk[k].gmk);
+		gen_write_hex(g->dump_keys, name, gk[k].gmk, sizeof gk[k].gmk);
 	}
 }
 
@@ -1198,15 +1176,15 @@ int gen_group_main(const struct gen_group_opts *go)
 	if (g->dump_keys) {
 		uint8_t rsk[SAKKE_POINT_LEN];
 		char name[64];
-		write_hex_file(g->dump_keys, "Z.hex", c.cert.z, sizeof c.cert.z);
-		write_hex_file(g->dump_keys, "kpak.hex", c.cert.kpak, sizeof c.cert.kpak);
+		gen_write_hex(g->dump_keys, "Z.hex", c.cert.z, sizeof c.cert.z);
+		gen_write_hex(g->dump_keys, "kpak.hex", c.cert.kpak, sizeof c.cert.kpak);
 		for (unsigned i = 0; i < nmb; i++) {
 			user_rsk(mb[i].uri, t0, rsk);
 			snprintf(name, sizeof name, "member%u.rsk.hex", i + 1);
-			write_hex_file(g->dump_keys, name, rsk, sizeof rsk);
+			gen_write_hex(g->dump_keys, name, rsk, sizeof rsk);
 		}
 		user_rsk(target_uri, t0, rsk);
-		write_hex_file(g->dump_keys, "target.rsk.hex", rsk, sizeof rsk);
+		gen_write_hex(g->dump_keys, "target.rsk.hex", rsk, sizeof rsk);
 		LIM_WIPE(rsk);
 	}
 	/* 2. the call set-up */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/codec.h"
+#include "common/wipe.h"
 #include "tests/gen/gen.h"
 
 /* see gen.h */
@@ -287,4 +289,30 @@ void gen_iso_us(uint64_t us, char out[64])
 	gmtime_r(&t, &tm);
 	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
+}
+
+/* see gen.h */
+char *gen_b64(const uint8_t *b, size_t n)
+{
+	char *s = malloc(lim_b64_enclen(n) + 1);
+	if (!s)
+		gen_die("out of memory");
+	lim_b64_encode(b, n, s);
+	return s;
+}
+
+/* see gen.h */
+void gen_write_hex(const char *dir, const char *name, const uint8_t *b, size_t n)
+{
+	char path[4400], *h = malloc(2 * n + 2);
+	FILE *f;
+	if (!h)
+		gen_die("out of memory");
+	lim_hex_encode(b, n, h);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", h) < 0 || fclose(f) != 0)
+		gen_die("%s: cannot write", path);
+	lim_wipe(h, 2 * n + 2);
+	free(h);
 }

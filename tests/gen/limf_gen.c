@@ -735,29 +735,6 @@ static void open_tx(struct call *c, const uint8_t *msg, size_t len, const uint8_
 	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
 }
 
-static char *b64_of(const uint8_t *b, size_t n)
-{
-	char *s = malloc(lim_b64_enclen(n) + 1);
-	if (!s)
-		gen_die("out of memory");
-	lim_b64_encode(b, n, s);
-	return s;
-}
-
-static void write_hex_file(const char *dir, const char *name, const uint8_t *b, size_t n)
-{
-	char path[4400], *h = malloc(2 * n + 2);
-	FILE *f;
-	if (!h)
-		gen_die("out of memory");
-	lim_hex_encode(b, n, h);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%s\n", h) < 0 || fclose(f) != 0)
-		gen_die("%s: cannot write", path);
-	free(h);
-}
-
 static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_community *com)
 {
 	struct gen_imsg_in in;
@@ -788,15 +765,15 @@ static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_c
 	if (rekey) {
 		memcpy(c->rekey_ssv, in.ssv, sizeof in.ssv);
 		c->rekey_csb = in.csb_id;
-		c->rekey_b64 = b64_of(out->msg, out->len);
+		c->rekey_b64 = gen_b64(out->msg, out->len);
 	} else {
 		memcpy(c->ssv, in.ssv, sizeof in.ssv);
 		c->csb_id = in.csb_id;
-		c->imsg_b64 = b64_of(out->msg, out->len);
+		c->imsg_b64 = gen_b64(out->msg, out->len);
 		if (o.dump_keys) {
 			char name[64];
 			snprintf(name, sizeof name, "%u.rsk.hex", c->no);
-			write_hex_file(o.dump_keys, name, out->callee_rsk, SAKKE_POINT_LEN);
+			gen_write_hex(o.dump_keys, name, out->callee_rsk, SAKKE_POINT_LEN);
 		}
 	}
 	open_tx(c, out->msg, out->len, in.ssv, rekey ? 1 : 0, rekey);
@@ -1312,8 +1289,8 @@ int main(int argc, char **argv)
 	if (o.dump_keys) {
 		if (mkdir(o.dump_keys, 0700) != 0 && errno != EEXIST)
 			gen_die("%s: cannot create", o.dump_keys);
-		write_hex_file(o.dump_keys, "Z.hex", com.cert.z, sizeof com.cert.z);
-		write_hex_file(o.dump_keys, "kpak.hex", com.cert.kpak, sizeof com.cert.kpak);
+		gen_write_hex(o.dump_keys, "Z.hex", com.cert.z, sizeof com.cert.z);
+		gen_write_hex(o.dump_keys, "kpak.hex", com.cert.kpak, sizeof com.cert.kpak);
 	}
 	total = o.calls + o.background;
 	calls = calloc(total, sizeof *calls);
