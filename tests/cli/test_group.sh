@@ -56,7 +56,7 @@ G() { # NAME DAY SEED [OPTIONS...]: generates $tmp/NAME.pcap, starting 2026-01-D
 }
 
 # ---- 1. a warrant on one member
-G d 05 51
+G d 05 51 --dump-keys "$tmp/keys-d"
 BOB=$(truth "$tmp/d.pcap.json" 'j["group"]["members"][1]["uri"]')
 GRP=$(truth "$tmp/d.pcap.json" 'j["group"]["id"]')
 L1=GM$sfx
@@ -89,7 +89,21 @@ assert first[1]["key_management"]["key_user"] == sys.argv[2]
 assert "call_id" not in first[0]
 calls = {r["call_id"] for r in recs if "call_id" in r}
 assert len(calls) == 3, calls' "$tmp/ev-d/$L1/iri.jsonl" "$BOB"
-if grep -rqi '"gmk":\|rsk\|"ssv"' "$tmp/ev-d"; then bad "key material in the bundle"; else ok; fi
+# no key material in the bundle: named in no text file (binary media may spell "rsk"), and
+# no file holds a GMK or a member's RSK as octets or hex (the generator's --dump-keys values)
+if grep -rqiI '"gmk":\|rsk\|"ssv"' "$tmp/ev-d"; then bad "key material in the bundle"; else ok; fi
+expect 0 no-keys-d python3 -c '
+import glob, os, sys
+bundle, keys = sys.argv[1:3]
+secrets = [bytes.fromhex(open(f).read().strip())
+           for f in glob.glob(os.path.join(keys, "*.hex")) if "rsk" in f or "gmk" in f]
+assert len(secrets) >= 3, len(secrets)
+forms = [x for k in secrets for x in (k, k.hex().encode(), k.hex().upper().encode())]
+for root, _, files in os.walk(bundle):
+    for name in files:
+        data = open(os.path.join(root, name), "rb").read()
+        assert not any(f in data for f in forms), name
+print("no key in", bundle)' "$tmp/ev-d" "$tmp/keys-d"
 expect 0 audit-d "$limf" audit list --liid "$L1" --json
 pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and 'gmk-id=' in r['detail'] and 'member=$BOB' in r['detail']])==1"
 pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and '(group media)' in r['detail']])==3"

@@ -53,7 +53,8 @@ verify() { # NAME
 A="sip:alice$sfx@example.org" B="sip:bob$sfx@example.org"
 LG=G$sfx
 expect 0 gen-g "$gen" --community "$tmp/g/community.json" --out "$tmp/g1.pcap" --calls 2 \
-	--background 3 --duration 2 --caller "$A" --callee "$B" --start "$AT" --seed 11
+	--background 3 --duration 2 --caller "$A" --callee "$B" --start "$AT" --seed 11 \
+	--dump-keys "$tmp/keys-g1"
 warrant "$LG" iri+cc "$A"
 n0=$(nreq g)
 replay g1 g "$tmp/g1.pcap"
@@ -93,9 +94,29 @@ pyjson manifest-g1 "[w['liid'] for w in j['warrants']]==['$LG'] and len(j['calls
 pyjson manifest-g1 "all(c['content'] and c['liids']==['$LG'] for c in j['calls'])"
 pyjson manifest-g1 "sorted(o['path'] for o in j['outputs'] if not o['path'].startswith('$LG/audio/'))==sorted(['$LG/iri.jsonl','$LG/hi2.pdu','$LG/cc.pcap','$LG/hi3.pdu'])"
 pyjson manifest-g1 "len([o for o in j['outputs'] if o['path'].endswith('.wav')])==4"
-# no key material anywhere in the bundle (the generator's SSVs are in its truth with --dump-keys
-# only; the RSKs the KMS issues are checked by test_kms.sh)
-if grep -rqi 'rsk\|"ssv"' "$tmp/ev-g1"; then bad "key material named in the bundle"; else ok; fi
+# no key material anywhere in the bundle: no text file names an RSK or SSV (binary files are
+# skipped: random octets of media may spell "rsk"), and no file holds a call's SSV or the
+# callee's RSK, as octets or as hex in either case (the generator's --dump-keys values)
+if grep -rqiI 'rsk\|"ssv"' "$tmp/ev-g1"; then bad "key material named in the bundle"; else ok; fi
+expect 0 no-keys-g1 python3 -c '
+import glob, json, os, sys
+bundle, truth, keys = sys.argv[1:4]
+secrets = []
+for c in json.load(open(truth))["calls"]:
+    if c["target"]:
+        secrets.append(bytes.fromhex(c["ssv"]))
+for f in glob.glob(os.path.join(keys, "*.rsk.hex")):
+    secrets.append(bytes.fromhex(open(f).read().strip()))
+assert len(secrets) >= 4, len(secrets)
+forms = []
+for k in secrets:
+    forms += [k, k.hex().encode(), k.hex().upper().encode()]
+for root, _, files in os.walk(bundle):
+    for name in files:
+        data = open(os.path.join(root, name), "rb").read()
+        for f in forms:
+            assert f not in data, (name, f[:8])
+print("no key in", bundle)' "$tmp/ev-g1" "$tmp/g1.pcap.json" "$tmp/keys-g1"
 
 # invariant 2: the key requests and both decryptions are on the audit log with the LIID
 expect 0 audit-g1 "$limf" audit list --liid "$LG" --json
