@@ -212,7 +212,8 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 		size_t n = cap_media_endpoints(m, ports);
 		if (n == 0)
 			continue;
-		m->bound = bset(c, call, side, i, &m->addr, ports[0], m->rtcp_mux ? KIND_MUX : KIND_RTP);
+		m->bound = bset(c, call, side, i, &m->addr, ports[0],
+				m->rtcp_mux ? KIND_MUX : KIND_RTP);
 		if (m->bound && n == 2)
 			(void)bset(c, call, side, i, &m->addr, ports[1], KIND_RTCP);
 	}
@@ -910,8 +911,8 @@ void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_n
 }
 
 /* see capture.h */
-void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint8_t *msg, size_t len,
-			uint64_t now_ns)
+void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint8_t *msg,
+			size_t len, uint64_t now_ns)
 {
 	(void)cap_calls_expire(c, now_ns);
 	handle_sip(c, msg, len, p, now_ns, true);

@@ -19,8 +19,8 @@ void cap_dec_clear(struct cap_dec *dec)
 }
 
 /* see internal.h */
-enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st, const struct cap_frame *f,
-			       struct cap_pkt *out)
+enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
+			       const struct cap_frame *f, struct cap_pkt *out)
 {
 	struct cap_pkt frag;
 	enum cap_drop d;

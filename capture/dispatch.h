@@ -85,8 +85,8 @@ enum cap_unit_kind {
  * stream's buffer). */
 struct cap_unit {
 	enum cap_unit_kind kind;
-	unsigned worker; /* 0 .. n_workers - 1 */
-	uint64_t ts_ns;  /* capture time of the frame */
+	unsigned worker;           /* 0 .. n_workers - 1 */
+	uint64_t ts_ns;            /* capture time of the frame */
 	const struct cap_pkt *pkt; /* UDP: the datagram (payload = UDP payload); SIP_TCP: the
 				    * segment that completed the message */
 	const uint8_t *msg;        /* SIP_TCP: the message; NULL for UDP */

@@ -55,7 +55,8 @@ uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n)
 	for (; i + 8 <= n; i += 8) {
 		m = 0;
 		for (unsigned j = 0; j < 8; j++)
-			m |= (uint64_t)p[i + j] << (8 * j); /* little-endian word (the spec's order) */
+			m |= (uint64_t)p[i + j]
+			     << (8 * j); /* little-endian word (the spec's order) */
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;

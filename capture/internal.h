@@ -20,8 +20,8 @@ uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n);
 
 /* Decodes one frame with defragmenter df, counting into st: cap_dec_frame's body, shared with
  * the dispatcher (capture/dispatch.c), which counts into the caller's cap_stats. */
-enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st, const struct cap_frame *f,
-			       struct cap_pkt *out);
+enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
+			       const struct cap_frame *f, struct cap_pkt *out);
 
 /* The call table's view of one SDP m= line (calls.c): media name, c= address, port, RTCP port
  * (a=rtcp, else port + 1; the RTP port with a=rtcp-mux or on an MCPTT floor-control line). */

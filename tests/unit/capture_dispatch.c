@@ -94,9 +94,10 @@ static void record(struct elog *l, int worker, const struct cap_event *e)
 			      (const char *)p, e->over_tcp, e->raw.len);
 	} else if (e->type == CAP_EV_MEDIA) {
 		const struct cap_media_pkt *m = &e->media;
-		n += snprintf(sig + n, sizeof sig - (size_t)n, "%d|%d|%d|%zu|%d|%d|%08x|%u|%u|%d|%zu",
-			      m->dir, m->rtcp, m->side, m->stream, m->by_source, m->ssrc_new,
-			      m->ssrc, m->seq, m->timestamp, m->pt, m->packet.len);
+		n += snprintf(sig + n, sizeof sig - (size_t)n,
+			      "%d|%d|%d|%zu|%d|%d|%08x|%u|%u|%d|%zu", m->dir, m->rtcp, m->side,
+			      m->stream, m->by_source, m->ssrc_new, m->ssrc, m->seq, m->timestamp,
+			      m->pt, m->packet.len);
 	}
 	if (c->worker == -2)
 		c->worker = worker;
@@ -157,7 +158,8 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 	struct pool *p = ctx;
 	if (u->worker >= p->n || !u->pkt ||
 	    (u->kind == CAP_UNIT_UDP && (u->msg || u->pkt->proto != CAP_PROTO_UDP)) ||
-	    (u->kind == CAP_UNIT_SIP_TCP && (!u->msg || !u->msg_len || u->pkt->proto != CAP_PROTO_TCP))) {
+	    (u->kind == CAP_UNIT_SIP_TCP &&
+	     (!u->msg || !u->msg_len || u->pkt->proto != CAP_PROTO_TCP))) {
 		p->bad_unit = true;
 		return;
 	}
@@ -207,7 +209,8 @@ static bool stats_same(const struct cap_stats *a, const struct cap_stats *b)
 {
 	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
 	bool ok = true;
-	_Static_assert(sizeof(struct cap_stats) % sizeof(uint64_t) == 0, "cap_stats: uint64_t only");
+	_Static_assert(sizeof(struct cap_stats) % sizeof(uint64_t) == 0,
+		       "cap_stats: uint64_t only");
 	for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
 		if (x[i] != y[i]) {
 			fprintf(stderr, "  cap_stats word %zu: %llu vs %llu\n", i,
@@ -257,13 +260,15 @@ static size_t equiv(const char *path, unsigned n, bool ticks, const struct cap_s
 	CHECK(!pool_log.worker_mismatch);
 	pool_sum(&p, &sum);
 	if (!stats_same(ref_st, &sum)) {
-		fprintf(stderr, "%s: %u workers%s: counters differ\n", path, n, ticks ? "" : " (no ticks)");
+		fprintf(stderr, "%s: %u workers%s: counters differ\n", path, n,
+			ticks ? "" : " (no ticks)");
 		CHECK(!"counters equal");
 	} else {
 		CHECK(1);
 	}
 	if (!elog_same(&ref_log, &pool_log)) {
-		fprintf(stderr, "%s: %u workers%s: events differ\n", path, n, ticks ? "" : " (no ticks)");
+		fprintf(stderr, "%s: %u workers%s: events differ\n", path, n,
+			ticks ? "" : " (no ticks)");
 		CHECK(!"events equal");
 	} else {
 		CHECK(1);
@@ -338,9 +343,12 @@ static size_t gen_pcaps(char paths[][700], size_t max)
 		{ "rekey", "rfc6509",
 		  "--rekey --ssrc-change --rtcp --calls 2 --background 2 --duration 6 --seed 4" },
 		{ "v6", "rfc6509",
-		  "--ipv6 --vlan 7 --tcp --loss 5 --reorder 5 --calls 2 --background 3 --duration 2" },
-		{ "mcx", "3gpp-uid", "--profile mcx --calls 2 --background 4 --duration 2 --seed 5" },
-		{ "group", "3gpp-uid", "--profile group --members 4 --talkers 2 --turn 1 --duration 3" },
+		  "--ipv6 --vlan 7 --tcp --loss 5 --reorder 5 --calls 2 --background 3 --duration "
+		  "2" },
+		{ "mcx", "3gpp-uid",
+		  "--profile mcx --calls 2 --background 4 --duration 2 --seed 5" },
+		{ "group", "3gpp-uid",
+		  "--profile group --members 4 --talkers 2 --turn 1 --duration 3" },
 	};
 	const char *b = build_dir(), *o = t_outdir();
 	static char cmd[16384];
@@ -365,6 +373,59 @@ static size_t gen_pcaps(char paths[][700], size_t max)
 	return n;
 }
 
+/* LIMF_DISP_SEED_DIR set: writes seeds for tests/corpus/disp/ (fuzz_disp.c's format) from a
+ * generated pcap: its SIP, TCP, fragment and RTCP frames and the first media frames after SIP, as
+ * raw IP with the link header removed (at most 64), sel = workers - 1 (raw IP). */
+static void write_seed(const char *path, const char *dir, unsigned workers)
+{
+	static uint8_t out[1 << 20];
+	struct cap_source *s = NULL;
+	size_t o = 0, frames = 0;
+	int media_left = 0;
+	char name[800];
+	const char *base = strrchr(path, '/');
+	FILE *f;
+	if (cap_source_open_file(path, &s) != LIM_OK)
+		return;
+	out[o++] = (uint8_t)(workers - 1);
+	while (frames < 64) {
+		struct cap_frame fr;
+		struct cap_pkt p;
+		bool eof, take;
+		size_t off;
+		if (cap_source_next(s, &fr, &eof) != LIM_OK || eof)
+			break;
+		if (cap_decode(fr.linktype, fr.data, fr.caplen, &p) == CAP_PENDING)
+			take = true;
+		else if (p.proto == CAP_PROTO_TCP)
+			take = true;
+		else if (p.proto == CAP_PROTO_UDP && cap_sip_looks_like(p.payload.p, p.payload.len))
+			take = true, media_left = 1;
+		else if (p.proto == CAP_PROTO_UDP && p.payload.len >= 8 && p.payload.p[1] >= 200 &&
+			 p.payload.p[1] <= 204)
+			take = true; /* RTCP: to the RTCP endpoints */
+		else
+			take = media_left-- > 0;
+		off = fr.linktype == CAP_LINK_ETHERNET ? 14 + 4 * (size_t)p.n_vlan : 0;
+		if (!take || fr.caplen <= off || o + 3 + fr.caplen - off > sizeof out)
+			continue;
+		out[o++] = 0;
+		out[o++] = (uint8_t)((fr.caplen - off) >> 8);
+		out[o++] = (uint8_t)(fr.caplen - off);
+		memcpy(out + o, fr.data + off, fr.caplen - off);
+		o += fr.caplen - off;
+		frames++;
+	}
+	cap_source_close(s);
+	snprintf(name, sizeof name, "%.400s/%.300s_w%u", dir, base ? base + 1 : path, workers);
+	f = fopen(name, "wb");
+	CHECK(f != NULL);
+	if (f) {
+		CHECK(fwrite(out, 1, o, f) == o);
+		fclose(f);
+	}
+}
+
 static void t_disp_equiv(void)
 {
 	static char paths[16][700];
@@ -382,6 +443,8 @@ static void t_disp_equiv(void)
 		/* real traffic: without ticks, workers expire only on their own units and at the end */
 		(void)equiv(paths[i], 3, false, &st);
 		CHECK(frames == st.frames && frames > 0);
+		if (getenv("LIMF_DISP_SEED_DIR"))
+			write_seed(paths[i], getenv("LIMF_DISP_SEED_DIR"), i % 3 == 1 ? 3 : 1);
 	}
 	elog_reset(&ref_log);
 	elog_reset(&pool_log);
@@ -430,7 +493,8 @@ static void udp(struct cap_disp *d, const uint8_t *src, const uint8_t *dst_, uin
 		uint16_t dport, const void *pl, size_t n)
 {
 	static uint8_t ip[70000];
-	frame_ip(d, ip, t_build_ip(ip, sizeof ip, 4, CAP_PROTO_UDP, sport, dport, src, dst_, pl, n));
+	frame_ip(d, ip,
+		 t_build_ip(ip, sizeof ip, 4, CAP_PROTO_UDP, sport, dport, src, dst_, pl, n));
 }
 
 static void tcp(struct cap_disp *d, const uint8_t *src, const uint8_t *dst_, uint16_t sport,
@@ -459,12 +523,13 @@ static size_t sip(char *buf, size_t cap, const char *cid, int status, int cseq, 
 		n = snprintf(buf, cap, "SIP/2.0 %d OK\r\n", status);
 	else
 		n = snprintf(buf, cap, "INVITE sip:b@example.org SIP/2.0\r\n");
-	n += snprintf(buf + n, cap - (size_t)n,
-		      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK%d\r\nFrom: <sip:a@example.org>;tag=f\r\n"
-		      "To: <sip:b@example.org>%s\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"
-		      "%sContent-Length: %zu\r\n\r\n%s",
-		      cseq, status ? ";tag=t" : "", cid, cseq,
-		      port ? "Content-Type: application/sdp\r\n" : "", strlen(sdp), sdp);
+	n += snprintf(
+		buf + n, cap - (size_t)n,
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK%d\r\nFrom: <sip:a@example.org>;tag=f\r\n"
+		"To: <sip:b@example.org>%s\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"
+		"%sContent-Length: %zu\r\n\r\n%s",
+		cseq, status ? ";tag=t" : "", cid, cseq,
+		port ? "Content-Type: application/sdp\r\n" : "", strlen(sdp), sdp);
 	return (size_t)n;
 }
 
@@ -518,13 +583,14 @@ static void t_disp_route(void)
 	CHECK(got.n == 1 && got.u[0].kind == CAP_UNIT_UDP && got.u[0].ts_ns == now);
 	w1 = got.u[0].worker;
 	CHECK(cap_disp_endpoints(d) == 2);
-	udp(d, B, A, 4002, 4000, rtp, sizeof rtp);  /* to the RTP endpoint */
-	udp(d, B, A, 4003, 4001, rtp, sizeof rtp);  /* to the RTCP endpoint */
-	udp(d, A, B, 4000, 4002, rtp, sizeof rtp);  /* from it (by source) */
-	udp(d, A, C, 4001, 9, rtp, sizeof rtp);     /* from the RTCP endpoint */
+	udp(d, B, A, 4002, 4000, rtp, sizeof rtp); /* to the RTP endpoint */
+	udp(d, B, A, 4003, 4001, rtp, sizeof rtp); /* to the RTCP endpoint */
+	udp(d, A, B, 4000, 4002, rtp, sizeof rtp); /* from it (by source) */
+	udp(d, A, C, 4001, 9, rtp, sizeof rtp);    /* from the RTCP endpoint */
 	CHECK(got.n == 5);
 	for (size_t i = 1; i < got.n; i++)
-		CHECK(got.u[i].worker == w1 && got.u[i].kind == CAP_UNIT_UDP && got.u[i].msg == NULL);
+		CHECK(got.u[i].worker == w1 && got.u[i].kind == CAP_UNIT_UDP &&
+		      got.u[i].msg == NULL);
 	CHECK(dst.media_unbound == 1 && dst.sip == 0 && dst.sdp == 0 && dst.udp == 6);
 	/* the answer (rtcp-mux: one endpoint) goes to the same worker */
 	l = sip(m, sizeof m, "call-1@example.org", 200, 1, "192.0.2.2", 5000, true);
@@ -573,7 +639,8 @@ static void t_disp_route(void)
 	{
 		struct cap_disp_info in;
 		cap_disp_info(d, &in);
-		CHECK(in.endpoints == 0 && in.registered == 7 && in.evicted == 0 && in.units_media >= 9);
+		CHECK(in.endpoints == 0 && in.registered == 7 && in.evicted == 0 &&
+		      in.units_media >= 9);
 	}
 	cap_disp_free(d);
 }
@@ -622,8 +689,9 @@ static void t_disp_tcp(void)
 	/* a malformed message on the stream (no Call-ID) is counted, not handed on */
 	n = got.n;
 	{
-		static const char bad[] = "OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h\r\nFrom: <sip:a>;tag=1\r\n"
-					  "To: <sip:b>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+		static const char bad[] =
+			"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h\r\nFrom: <sip:a>;tag=1\r\n"
+			"To: <sip:b>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 		tcp(d, A, B, 40000, 5060, seq, 0x08, bad, sizeof bad - 1);
 		seq += (uint32_t)(sizeof bad - 1);
 	}
@@ -669,10 +737,11 @@ static void t_disp_hostile(void)
 	/* SDP with 16 m= lines, ports 0 and 65535, FQDN c=: only what the call table binds (the
 	 * first CAP_CALL_MAX_MEDIA lines with a port and an address) */
 	{
-		int n = snprintf(m, sizeof m,
-				 "INVITE sip:b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>;tag=1\r\n"
-				 "To: <sip:b>\r\nCall-ID: h-4\r\nCSeq: 1 INVITE\r\n"
-				 "Content-Type: application/sdp\r\nContent-Length: ");
+		int n = snprintf(
+			m, sizeof m,
+			"INVITE sip:b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>;tag=1\r\n"
+			"To: <sip:b>\r\nCall-ID: h-4\r\nCSeq: 1 INVITE\r\n"
+			"Content-Type: application/sdp\r\nContent-Length: ");
 		char body[3000];
 		int b = snprintf(body, sizeof body, "v=0\r\n");
 #define CLINE "c=IN IP4 192.0.2.9\r\n"
@@ -791,7 +860,7 @@ static void t_disp_caps(void)
 }
 
 const struct lim_suite t_disp_suites[] = {
-	{ "disp_route", t_disp_route }, { "disp_tcp", t_disp_tcp },
+	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
-	{ "disp_equiv", t_disp_equiv },   { NULL, NULL },
+	{ "disp_equiv", t_disp_equiv },     { NULL, NULL },
 };
