@@ -21,6 +21,7 @@ struct bind {
 
 struct cap_calls {
 	struct cap_calls_limits lim;
+	struct cap_hkey hkey; /* from lim.hash_seed */
 	struct cap_stats *st;
 	cap_event_fn fn;
 	void *ctx;
@@ -62,14 +63,6 @@ const char *cap_call_end_name(enum cap_call_end e)
 	return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "unknown";
 }
 
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h ^ (h >> 13);
-}
-
 static size_t pow2_at_least(size_t n)
 {
 	size_t b = 16;
@@ -99,6 +92,7 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 	if (!c)
 		return LIM_E_NOMEM;
 	c->lim = *l;
+	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
 	c->fn = fn;
 	c->ctx = ctx;
@@ -130,9 +124,12 @@ fail:
 
 static size_t bslot(const struct cap_calls *c, uint8_t ver, const uint8_t a[16], uint16_t port)
 {
-	uint32_t h = fnv(2166136261u ^ c->lim.hash_seed, a, 16);
-	uint8_t pv[3] = { ver, (uint8_t)(port >> 8), (uint8_t)port };
-	return fnv(h, pv, 3) & (c->nbb - 1);
+	uint8_t k[19];
+	k[0] = ver;
+	memcpy(k + 1, a, 16);
+	k[17] = (uint8_t)(port >> 8);
+	k[18] = (uint8_t)port;
+	return (size_t)cap_hash(&c->hkey, k, sizeof k) & (c->nbb - 1);
 }
 
 static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
@@ -211,15 +208,14 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 	struct cap_call_sdp *sd = side == SIDE_OFFER ? &call->offer : &call->answer;
 	for (size_t i = 0; i < sd->n_media; i++) {
 		struct cap_call_media *m = &sd->media[i];
-		if (m->port == 0 || m->addr.family == 0)
+		uint16_t ports[2];
+		size_t n = cap_media_endpoints(m, ports);
+		if (n == 0)
 			continue;
-		if (m->rtcp_mux) {
-			m->bound = bset(c, call, side, i, &m->addr, m->port, KIND_MUX);
-			continue;
-		}
-		m->bound = bset(c, call, side, i, &m->addr, m->port, KIND_RTP);
-		if (m->bound && m->rtcp_port && m->rtcp_port != m->port)
-			(void)bset(c, call, side, i, &m->addr, m->rtcp_port, KIND_RTCP);
+		m->bound = bset(c, call, side, i, &m->addr, ports[0],
+				m->rtcp_mux ? KIND_MUX : KIND_RTP);
+		if (m->bound && n == 2)
+			(void)bset(c, call, side, i, &m->addr, ports[1], KIND_RTCP);
 	}
 }
 
@@ -244,8 +240,9 @@ static bool text_eq(const struct cap_text *t, struct cap_str s)
 
 static size_t cslot(const struct cap_calls *c, struct cap_str cid)
 {
+	/* the kept prefix only: longer Call-IDs that share it are the same call (text_eq) */
 	size_t n = cid.len < CAP_CALL_MAX_TEXT ? cid.len : CAP_CALL_MAX_TEXT - 1;
-	return fnv(2166136261u ^ c->lim.hash_seed, cid.p, n) & (c->ncb - 1);
+	return (size_t)cap_hash(&c->hkey, cid.p, n) & (c->ncb - 1);
 }
 
 static void emit(struct cap_calls *c, struct cap_event *ev)
@@ -418,13 +415,47 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 
 /* ------------------------------------------------------------------ SDP of a side */
 
-/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). */
 /* An MCPTT floor-control m= line (TS 24.379 Annex: "m=application <port> udp MCPTT"). */
 static bool floor_line(const struct cap_sdp_media *sm)
 {
 	return cap_str_ieq(sm->media, "application") && cap_str_ieq(sm->proto, "udp");
 }
 
+/* see internal.h */
+void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m)
+{
+	size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
+	memset(m, 0, sizeof *m);
+	if (l)
+		memcpy(m->media, sm->media.p, l);
+	m->media[l] = '\0';
+	m->addr = sm->conn;
+	m->port = sm->port;
+	/* TS 24.380 s12 / TS 24.379: "m=application PORT udp MCPTT" carries MCPTT floor
+	 * control, RTCP APP packets and nothing else: demultiplexed as RFC 5761 does, so
+	 * that they are RTCP whatever their first octet says as RTP */
+	m->rtcp_mux = sm->rtcp_mux || floor_line(sm);
+	if (m->rtcp_mux)
+		m->rtcp_port = sm->port;
+	else if (sm->rtcp_port)
+		m->rtcp_port = sm->rtcp_port;
+	else if (sm->port && sm->port < 65535)
+		m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
+}
+
+/* see internal.h */
+size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2])
+{
+	if (m->port == 0 || m->addr.family == 0)
+		return 0;
+	ports[0] = m->port;
+	if (m->rtcp_mux || m->rtcp_port == 0 || m->rtcp_port == m->port)
+		return 1;
+	ports[1] = m->rtcp_port;
+	return 2;
+}
+
+/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). */
 static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 {
 	const struct cap_sdp *s = c->sdp;
@@ -433,23 +464,7 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 	n->present = true;
 	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
 		const struct cap_sdp_media *sm = &s->media[i];
-		struct cap_call_media *m = &n->media[n->n_media++];
-		size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
-		if (l)
-			memcpy(m->media, sm->media.p, l);
-		m->media[l] = '\0';
-		m->addr = sm->conn;
-		m->port = sm->port;
-		/* TS 24.380 s12 / TS 24.379: "m=application PORT udp MCPTT" carries MCPTT floor
-		 * control, RTCP APP packets and nothing else: demultiplexed as RFC 5761 does, so
-		 * that they are RTCP whatever their first octet says as RTP */
-		m->rtcp_mux = sm->rtcp_mux || floor_line(sm);
-		if (m->rtcp_mux)
-			m->rtcp_port = sm->port;
-		else if (sm->rtcp_port)
-			m->rtcp_port = sm->rtcp_port;
-		else if (sm->port && sm->port < 65535)
-			m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
+		cap_media_of_sdp(sm, &n->media[n->n_media++]);
 		if (k.len == 0 && sm->key_mgmt.len)
 			k = sm->key_mgmt;
 	}
@@ -893,6 +908,14 @@ void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_n
 		handle_sip(c, p->payload.p, p->payload.len, p, now_ns, false);
 	else
 		handle_media(c, p, now_ns);
+}
+
+/* see capture.h */
+void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint8_t *msg,
+			size_t len, uint64_t now_ns)
+{
+	(void)cap_calls_expire(c, now_ns);
+	handle_sip(c, msg, len, p, now_ns, true);
 }
 
 /* see capture.h */

@@ -716,6 +716,13 @@ void cap_calls_free(struct cap_calls *c); /* NULL is a no-op */
 /* Feeds one decoded UDP/TCP packet (from cap_dec_frame) seen at now_ns: SIP over UDP or TCP,
  * or media. Expires idle calls first. */
 void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_ns);
+/* Feeds one whole SIP message framed on a TCP stream elsewhere (by the worker-pool dispatcher's
+ * own cap_tcp, capture/dispatch.h), seen at now_ns; p (BORROWED) is the segment that completed
+ * it, msg/len (BORROWED) the message. Exactly what this table does with a message its own
+ * cap_tcp frames: idle calls expire first, then the same parsing, counters (sip, sip_tcp,
+ * sdp...) and events (over_tcp true). The table's own TCP streams are not touched. */
+void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint8_t *msg,
+			size_t len, uint64_t now_ns);
 /* Ends calls idle since before now_ns - idle_ns and frees lingering ones past linger_ns;
  * returns how many calls ended. */
 size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/internal.h"
 
 /* see capture.h */
 enum lim_err cap_dec_init(struct cap_dec *dec, const struct cap_defrag_limits *l)
@@ -17,42 +18,49 @@ void cap_dec_clear(struct cap_dec *dec)
 	memset(dec, 0, sizeof *dec);
 }
 
-/* see capture.h */
-enum cap_drop cap_dec_frame(struct cap_dec *dec, const struct cap_frame *f, struct cap_pkt *out)
+/* see internal.h */
+enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
+			       const struct cap_frame *f, struct cap_pkt *out)
 {
 	struct cap_pkt frag;
 	enum cap_drop d;
 
-	dec->st.frames++;
-	dec->st.bytes += f->caplen;
-	dec->st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(dec->defrag, f->ts_ns);
+	st->frames++;
+	st->bytes += f->caplen;
+	st->drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(df, f->ts_ns);
 	d = cap_decode(f->linktype, f->data, f->caplen, out);
 	if (out->ip_ver == 4)
-		dec->st.ipv4++;
+		st->ipv4++;
 	else if (out->ip_ver == 6)
-		dec->st.ipv6++;
+		st->ipv6++;
 	if (d == CAP_PENDING) {
 		frag = *out;
-		d = cap_defrag_add(dec->defrag, &frag, f->ts_ns, out);
+		d = cap_defrag_add(df, &frag, f->ts_ns, out);
 		if (d == CAP_PENDING) {
-			dec->st.fragments++;
+			st->fragments++;
 			return d;
 		}
 		if (d != CAP_OK)
 			goto drop;
-		dec->st.fragments++;
-		dec->st.reassembled++;
+		st->fragments++;
+		st->reassembled++;
 		d = cap_decode_l4(out);
 	}
 	if (d != CAP_OK)
 		goto drop;
 	if (out->proto == CAP_PROTO_UDP)
-		dec->st.udp++;
+		st->udp++;
 	else
-		dec->st.tcp++;
+		st->tcp++;
 	return CAP_OK;
 drop:
 	if ((unsigned)d < CAP_DROP__COUNT)
-		dec->st.drop[d]++;
+		st->drop[d]++;
 	return d;
+}
+
+/* see capture.h */
+enum cap_drop cap_dec_frame(struct cap_dec *dec, const struct cap_frame *f, struct cap_pkt *out)
+{
+	return cap_dec_frame_st(dec->defrag, &dec->st, f, out);
 }

@@ -10,6 +10,27 @@
  * is_frag and returns CAP_PENDING with *r at the fragment data. */
 enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_pkt *out);
 
+/* Seeded hash of the capture tables (capture/hash.c): SipHash-1-3 keyed from a 32-bit seed, so
+ * that bucket and worker choices cannot be predicted (or flooded) without the seed. */
+struct cap_hkey {
+	uint64_t k0, k1;
+};
+void cap_hkey_init(struct cap_hkey *k, uint32_t seed);
+uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n);
+
+/* Decodes one frame with defragmenter df, counting into st: cap_dec_frame's body, shared with
+ * the dispatcher (capture/dispatch.c), which counts into the caller's cap_stats. */
+enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
+			       const struct cap_frame *f, struct cap_pkt *out);
+
+/* The call table's view of one SDP m= line (calls.c): media name, c= address, port, RTCP port
+ * (a=rtcp, else port + 1; the RTP port with a=rtcp-mux or on an MCPTT floor-control line). */
+void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m);
+/* The ports of m the call table binds, into ports[]: none (port 0 or no c= address), the RTP
+ * port alone (rtcp-mux, or no RTCP port), or the RTP port then the RTCP port. Returns 0..2. The
+ * dispatcher registers exactly these, from the first CAP_CALL_MAX_MEDIA m= lines. */
+size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2]);
+
 /* ASCII helpers for the text parsers (locale-independent). */
 static inline char cap_lower(char c)
 {

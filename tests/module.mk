@@ -15,6 +15,8 @@ $(BUILD)/tests/test_$(1): $$(call obj,tests/unit/test_$(1).c $$(wildcard tests/u
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach m,$(TEST_MODS),$(eval $(call test_bin,$(m))))
+# test_capture's dispatcher suite runs the traffic generator and the test KMS (to write pcaps)
+$(BUILD)/tests/test_capture: | $(BUILD)/limf-gen $(BUILD)/limf-kms
 
 # Fuzz targets: tests/fuzz/fuzz_<entry>.c. In `make test` each is linked with a standalone
 # replay main and run over its committed corpus tests/corpus/<entry>/ (Wireshark-style).

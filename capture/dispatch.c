@@ -1,0 +1,405 @@
+/* Worker-pool dispatcher: one decode, SIP framing and Call-ID / endpoint routing for N call
+ * tables (see dispatch.h). The endpoint table is a fixed pool of max_endpoints entries
+ * (indices, not pointers), chained in power-of-two buckets and kept in least-recently-seen
+ * order for eviction and idle expiry: the media path allocates nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/dispatch.h"
+#include "capture/internal.h"
+
+#define NIL UINT32_MAX
+
+struct ep {
+	uint8_t a[16]; /* IPv4 in a[0..4), the rest zero */
+	uint16_t port;
+	uint8_t ver;    /* 4 or 6; 0 = free entry */
+	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
+	uint32_t hnext; /* bucket chain, or free list */
+	uint32_t lprev, lnext;
+	uint64_t seen_ns;
+};
+
+struct cap_disp {
+	struct cap_disp_limits lim;
+	unsigned n_workers;
+	struct cap_stats *st;
+	cap_unit_fn fn;
+	void *ctx;
+	struct cap_hkey hkey;
+	struct cap_defrag *defrag;
+	struct cap_tcp *tcp;
+	struct cap_sip_msg *msg; /* scratch */
+	struct cap_sdp *sdp;     /* scratch */
+	struct ep *ep;           /* max_endpoints entries */
+	uint32_t *bucket;
+	size_t nb; /* power of two */
+	size_t n_ep;
+	uint32_t free_head;          /* entries never used are taken in order first */
+	size_t n_used;               /* entries ever taken from the pool */
+	uint32_t lru_head, lru_tail; /* least recently seen first */
+	struct cap_disp_info info;
+};
+
+/* see dispatch.h */
+void cap_disp_limits_default(struct cap_disp_limits *l)
+{
+	l->max_endpoints = 131072;
+	l->endpoint_idle_ns = 600ull * 1000000000ull;
+	l->hash_seed = 0;
+	cap_defrag_limits_default(&l->defrag);
+	cap_tcp_limits_default(&l->tcp);
+}
+
+static void tcp_msg(void *ctx, const struct cap_tcp_msg *m);
+
+/* see dispatch.h */
+enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, struct cap_stats *st,
+			  cap_unit_fn fn, void *ctx, struct cap_disp **out)
+{
+	struct cap_disp *d;
+	struct cap_disp_limits def;
+	enum lim_err rc = LIM_E_NOMEM;
+
+	*out = NULL;
+	if (!l) {
+		cap_disp_limits_default(&def);
+		l = &def;
+	}
+	if (n_workers == 0 || n_workers > CAP_DISP_MAX_WORKERS || !st || !fn ||
+	    l->max_endpoints == 0 || l->max_endpoints > ((size_t)1 << 24) ||
+	    l->endpoint_idle_ns == 0)
+		return LIM_E_ARG;
+	d = calloc(1, sizeof *d);
+	if (!d)
+		return LIM_E_NOMEM;
+	d->lim = *l;
+	d->n_workers = n_workers;
+	d->st = st;
+	d->fn = fn;
+	d->ctx = ctx;
+	cap_hkey_init(&d->hkey, l->hash_seed);
+	d->nb = 16;
+	while (d->nb < l->max_endpoints)
+		d->nb <<= 1;
+	d->free_head = d->lru_head = d->lru_tail = NIL;
+	d->msg = malloc(sizeof *d->msg);
+	d->sdp = malloc(sizeof *d->sdp);
+	d->ep = calloc(l->max_endpoints, sizeof *d->ep);
+	d->bucket = malloc(d->nb * sizeof *d->bucket);
+	if (!d->msg || !d->sdp || !d->ep || !d->bucket)
+		goto fail;
+	for (size_t i = 0; i < d->nb; i++)
+		d->bucket[i] = NIL;
+	rc = cap_defrag_new(&l->defrag, &d->defrag);
+	if (rc != LIM_OK)
+		goto fail;
+	rc = cap_tcp_new(&l->tcp, st, tcp_msg, d, &d->tcp);
+	if (rc != LIM_OK)
+		goto fail;
+	*out = d;
+	return LIM_OK;
+fail:
+	cap_disp_free(d);
+	return rc;
+}
+
+/* see dispatch.h */
+void cap_disp_free(struct cap_disp *d)
+{
+	if (!d)
+		return;
+	cap_tcp_free(d->tcp);
+	cap_defrag_free(d->defrag);
+	free(d->msg);
+	free(d->sdp);
+	free(d->ep);
+	free(d->bucket);
+	free(d);
+}
+
+/* ------------------------------------------------------------------ endpoint table */
+
+static size_t slot(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
+{
+	uint8_t k[19];
+	k[0] = ver;
+	memcpy(k + 1, a, 16);
+	k[17] = (uint8_t)(port >> 8);
+	k[18] = (uint8_t)port;
+	return (size_t)cap_hash(&d->hkey, k, sizeof k) & (d->nb - 1);
+}
+
+/* The table's form of an address: IPv4 in the first 4 octets, zeros after. */
+static void norm(uint8_t ver, const uint8_t *in, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, in, ver == 4 ? 4 : 16);
+}
+
+static uint32_t find(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
+{
+	uint32_t i = d->bucket[slot(d, ver, a, port)];
+	while (i != NIL) {
+		const struct ep *e = &d->ep[i];
+		if (e->port == port && e->ver == ver && memcmp(e->a, a, 16) == 0)
+			return i;
+		i = e->hnext;
+	}
+	return NIL;
+}
+
+static void lru_unlink(struct cap_disp *d, uint32_t i)
+{
+	struct ep *e = &d->ep[i];
+	if (e->lprev != NIL)
+		d->ep[e->lprev].lnext = e->lnext;
+	else
+		d->lru_head = e->lnext;
+	if (e->lnext != NIL)
+		d->ep[e->lnext].lprev = e->lprev;
+	else
+		d->lru_tail = e->lprev;
+	e->lprev = e->lnext = NIL;
+}
+
+static void lru_append(struct cap_disp *d, uint32_t i)
+{
+	struct ep *e = &d->ep[i];
+	e->lprev = d->lru_tail;
+	e->lnext = NIL;
+	if (d->lru_tail != NIL)
+		d->ep[d->lru_tail].lnext = i;
+	else
+		d->lru_head = i;
+	d->lru_tail = i;
+}
+
+/* Seen at ts: last in the least-recently-seen order (capture time never goes back here). */
+static void touch(struct cap_disp *d, uint32_t i, uint64_t ts)
+{
+	struct ep *e = &d->ep[i];
+	if (ts > e->seen_ns)
+		e->seen_ns = ts;
+	if (d->lru_tail != i) {
+		lru_unlink(d, i);
+		lru_append(d, i);
+	}
+}
+
+static void ep_remove(struct cap_disp *d, uint32_t i)
+{
+	struct ep *e = &d->ep[i];
+	uint32_t *pp = &d->bucket[slot(d, e->ver, e->a, e->port)];
+	while (*pp != NIL && *pp != i)
+		pp = &d->ep[*pp].hnext;
+	if (*pp == i)
+		*pp = e->hnext;
+	lru_unlink(d, i);
+	e->ver = 0;
+	e->hnext = d->free_head;
+	d->free_head = i;
+	d->n_ep--;
+}
+
+/* Registers addr/port to worker w at ts (newest registration wins). */
+static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
+		uint64_t ts)
+{
+	uint8_t a[16];
+	uint32_t i;
+	size_t s;
+	struct ep *e;
+
+	norm(addr->family, addr->a, a);
+	d->info.registered++;
+	i = find(d, addr->family, a, port);
+	if (i != NIL) {
+		d->ep[i].worker = (uint8_t)w;
+		touch(d, i, ts);
+		return;
+	}
+	if (d->n_ep >= d->lim.max_endpoints) {
+		/* full: the least recently seen endpoint makes room (a flood of SDPs evicts idle
+		 * entries first; endpoints with live media are seen all the time) */
+		ep_remove(d, d->lru_head);
+		d->info.evicted++;
+	}
+	if (d->free_head != NIL) {
+		i = d->free_head;
+		d->free_head = d->ep[i].hnext;
+	} else {
+		i = (uint32_t)d->n_used++; /* n_ep < max_endpoints: the pool has one left */
+	}
+	e = &d->ep[i];
+	e->ver = addr->family;
+	memcpy(e->a, a, 16);
+	e->port = port;
+	e->worker = (uint8_t)w;
+	e->seen_ns = ts;
+	s = slot(d, e->ver, e->a, port);
+	e->hnext = d->bucket[s];
+	d->bucket[s] = i;
+	lru_append(d, i);
+	d->n_ep++;
+}
+
+static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
+{
+	size_t n = 0;
+	while (d->lru_head != NIL) {
+		const struct ep *e = &d->ep[d->lru_head];
+		if (!(now > e->seen_ns && now - e->seen_ns > d->lim.endpoint_idle_ns))
+			break;
+		ep_remove(d, d->lru_head);
+		n++;
+	}
+	d->info.expired += n;
+	return n;
+}
+
+/* ------------------------------------------------------------------ routing */
+
+/* The worker of a Call-ID: the top 32 bits of its hash scaled to n (the tables' buckets use the
+ * low bits, so one worker's calls still spread over all of its buckets). Only the prefix the
+ * call table keeps is hashed: it treats longer Call-IDs sharing it as one call. */
+static unsigned worker_of(const struct cap_disp *d, struct cap_str cid)
+{
+	size_t n = cid.len < CAP_CALL_MAX_TEXT ? cid.len : CAP_CALL_MAX_TEXT - 1;
+	uint64_t h = cap_hash(&d->hkey, cid.p, n);
+	return (unsigned)(((h >> 32) * d->n_workers) >> 32);
+}
+
+/* Registers the endpoints of d->msg's SDP to w; nothing is counted (the worker parses the
+ * same body and counts it). */
+static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
+{
+	struct cap_str body;
+	const struct cap_sdp *s = d->sdp;
+	if (cap_sip_sdp_body(d->msg, &body) != LIM_OK || body.len == 0 ||
+	    cap_sdp_parse((const uint8_t *)body.p, body.len, d->sdp) != LIM_OK)
+		return;
+	for (size_t i = 0; i < s->n_media && i < CAP_CALL_MAX_MEDIA; i++) {
+		struct cap_call_media m;
+		uint16_t ports[2];
+		size_t n;
+		cap_media_of_sdp(&s->media[i], &m);
+		n = cap_media_endpoints(&m, ports);
+		for (size_t k = 0; k < n; k++)
+			reg(d, &m.addr, ports[k], w, ts);
+	}
+}
+
+/* Parses one SIP message: false (the reason counted as cap_calls would) when refused; else
+ * its worker in *w, its SDP endpoints registered. */
+static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts, unsigned *w)
+{
+	if (cap_sip_parse(raw, len, d->msg) != LIM_OK) {
+		if ((unsigned)d->msg->reject < CAP_DROP__COUNT)
+			d->st->drop[d->msg->reject]++;
+		return false;
+	}
+	*w = worker_of(d, d->msg->call_id);
+	reg_sdp(d, *w, ts);
+	d->info.units_sip++;
+	return true;
+}
+
+static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
+{
+	struct cap_disp *d = ctx;
+	struct cap_unit u;
+	unsigned w;
+	if (!route_sip(d, m->bytes, m->len, m->ts_ns, &w))
+		return;
+	memset(&u, 0, sizeof u);
+	u.kind = CAP_UNIT_SIP_TCP;
+	u.worker = w;
+	u.ts_ns = m->ts_ns;
+	u.pkt = m->pkt;
+	u.msg = m->bytes;
+	u.msg_len = m->len;
+	d->fn(d->ctx, &u);
+}
+
+/* The worker of a media datagram (destination endpoint, then source), or -1. */
+static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts)
+{
+	uint8_t a[16];
+	uint32_t i;
+	norm(p->ip_ver, p->dst.a, a);
+	i = find(d, p->ip_ver, a, p->dport);
+	if (i == NIL) {
+		norm(p->ip_ver, p->src.a, a);
+		i = find(d, p->ip_ver, a, p->sport);
+	}
+	if (i == NIL)
+		return -1;
+	touch(d, i, ts);
+	return d->ep[i].worker;
+}
+
+/* see dispatch.h */
+void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
+{
+	struct cap_pkt p;
+	struct cap_unit u;
+	unsigned w;
+	int mw;
+
+	(void)expire_endpoints(d, f->ts_ns);
+	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
+		return;
+	if (p.proto == CAP_PROTO_TCP) {
+		cap_tcp_feed(d->tcp, &p, f->ts_ns);
+		return;
+	}
+	if (cap_sip_looks_like(p.payload.p, p.payload.len)) {
+		if (!route_sip(d, p.payload.p, p.payload.len, f->ts_ns, &w))
+			return;
+	} else {
+		mw = media_worker(d, &p, f->ts_ns);
+		if (mw < 0) {
+			d->st->media_unbound++;
+			return;
+		}
+		w = (unsigned)mw;
+		d->info.units_media++;
+	}
+	memset(&u, 0, sizeof u);
+	u.kind = CAP_UNIT_UDP;
+	u.worker = w;
+	u.ts_ns = f->ts_ns;
+	u.pkt = &p;
+	d->fn(d->ctx, &u);
+}
+
+/* see dispatch.h */
+size_t cap_disp_expire(struct cap_disp *d, uint64_t now_ns)
+{
+	d->st->drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(d->defrag, now_ns);
+	(void)cap_tcp_expire(d->tcp, now_ns);
+	return expire_endpoints(d, now_ns);
+}
+
+/* see dispatch.h */
+void cap_disp_flush(struct cap_disp *d, uint64_t now_ns)
+{
+	(void)now_ns;
+	(void)cap_tcp_expire(d->tcp, UINT64_MAX);
+	while (d->lru_head != NIL)
+		ep_remove(d, d->lru_head);
+}
+
+/* see dispatch.h */
+size_t cap_disp_endpoints(const struct cap_disp *d)
+{
+	return d->n_ep;
+}
+
+/* see dispatch.h */
+void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out)
+{
+	*out = d->info;
+	out->endpoints = d->n_ep;
+}

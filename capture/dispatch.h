@@ -1,0 +1,133 @@
+/* capture/dispatch: the dispatcher of a worker pool (limf/pool.c). Single-threaded, no locks,
+ * no threads: the capture thread runs it; limf/ owns the queues and the workers.
+ *
+ * Each of N workers owns one cap_calls table. The dispatcher decodes every frame once
+ * (link, IP, defragmentation), frames SIP on TCP streams once, and hands each SIP message and
+ * each media datagram to the worker that owns its call, as a unit (struct cap_unit), so that
+ * a call's SIP and its media reach the same table:
+ *   - SIP (UDP datagram, or a message framed on a TCP stream): parsed (cap_sip_parse); the
+ *     worker is a seeded hash of its Call-ID (the prefix the call table keeps,
+ *     CAP_CALL_MAX_TEXT - 1 octets) modulo N, so every message of a dialog, its forks and
+ *     re-INVITEs included, goes to one worker. The media endpoints of its SDP (the ones
+ *     cap_calls binds: c= address of the m= line, else the session one; the RTP port, and the
+ *     RTCP port: a=rtcp, else port + 1, none apart with a=rtcp-mux; m= lines with port 0 and
+ *     those past CAP_CALL_MAX_MEDIA skipped) are registered to that worker BEFORE the unit is
+ *     handed on, so media that follows at once goes to the right worker. The newest
+ *     registration of an endpoint wins (ports are reused, as in cap_calls).
+ *   - other UDP (media): looked up by destination address/port, then by source address/port
+ *     (cap_calls' order); found: to that worker, and the endpoint's last-seen time refreshed;
+ *     not found: counted (media_unbound) and dropped. One or two hash lookups, no allocation.
+ *
+ * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
+ * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
+ * and never grows memory. An entry not seen (registered or hit by media) for
+ * endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed from hash_seed.
+ *
+ * COUNTERS. The dispatcher and the workers count into separate cap_stats; summed field by field
+ * they give what one cap_dec + cap_calls counts over the same input (see "exactness" below).
+ * The dispatcher counts:
+ *   frames, bytes, ipv4, ipv6, udp, tcp, fragments, reassembled, and the drop reasons of
+ *     decoding and reassembly (cap_dec_frame);
+ *   tcp_streams, tcp_not_sip, tcp_other, tcp_retrans, tcp_overlap, tcp_ooo, tcp_sip, and the
+ *     drop reasons of TCP reassembly and SIP framing on streams (CAP_DROP_TCP_*,
+ *     CAP_DROP_SIP_NOCLEN, _RESYNC, and _SIZE/_START/_CLEN met by the framer);
+ *   the drop reason (m->reject) of a SIP message cap_sip_parse refuses: such a message is not
+ *     handed on (a worker would only count it);
+ *   media_unbound for a non-SIP datagram whose endpoints are not registered (dropped here).
+ * The workers count, through cap_calls_feed / cap_calls_feed_sip, everything else: sip,
+ *   sip_tcp, sdp, CAP_DROP_SIP_BODY, CAP_DROP_SDP, calls, forks, calls_ended, calls_timeout,
+ *   media_bound, media_rtcp, media_bad, media_unbound (routed, but not bound in that table),
+ *   CAP_DROP_CALL_*. The dispatcher parses SIP and SDP too but counts none of those.
+ *   A worker's own cap_tcp is never fed (its TCP counters stay 0).
+ *
+ * Exactness. The sums equal the single table's counters, and each call's events are the same,
+ * when the workers run cap_calls_expire(now) on the capture clock (e.g. on each frame's time:
+ * the single table expires on every packet, a worker only on its own units and ticks) and
+ * except for these cases, where the split can differ in media_bound / media_unbound /
+ * media_rtcp / media_bad, in a call's media events and in CAP_DROP_CALL_*:
+ *   - the dispatcher registers the SDP of every parsed SIP message; cap_calls applies it only
+ *     to a dialog it tracks (not to an unknown dialog's response, an ended call, a call it had
+ *     no room for) and unbinds endpoints when a re-INVITE moves them or a call is freed. A
+ *     registration the table did not make (or has undone) can send media to a worker that has
+ *     no binding for it, where the single table would have found an older binding of another
+ *     call, or the source endpoint's binding;
+ *   - caps are per table: max_calls and max_bindings of each worker against the single
+ *     table's, max_endpoints here; and an endpoint idle for endpoint_idle_ns is forgotten here
+ *     while its call may still live (a held call kept alive by SIP without SDP);
+ *   - cap_disp_expire at a time past the last frame counts reassembly and TCP timeouts that
+ *     the single decoder counts only at its next frame. */
+#ifndef CAP_DISPATCH_H
+#define CAP_DISPATCH_H
+
+#include "capture/capture.h"
+
+#define CAP_DISP_MAX_WORKERS 256
+
+struct cap_disp_limits {
+	size_t max_endpoints;      /* media endpoints remembered, <= 2^24 (default 131072) */
+	uint64_t endpoint_idle_ns; /* an endpoint not seen for this long is forgotten (600 s) */
+	uint32_t hash_seed;        /* seed of the Call-ID and endpoint hashes (live: random) */
+	struct cap_defrag_limits defrag;
+	struct cap_tcp_limits tcp;
+};
+/* 131072 endpoints, 600 s, seed 0, the defragmenter's and cap_tcp's defaults. */
+void cap_disp_limits_default(struct cap_disp_limits *l);
+
+enum cap_unit_kind {
+	CAP_UNIT_UDP = 1, /* one whole UDP datagram (SIP or media): the worker calls
+			   * cap_calls_feed(calls, pkt, ts_ns) */
+	CAP_UNIT_SIP_TCP  /* one SIP message framed on a TCP stream: the worker calls
+			   * cap_calls_feed_sip(calls, pkt, msg, msg_len, ts_ns) */
+};
+
+/* One unit of work for a worker. Every pointer is BORROWED and valid only during the callback
+ * (a queue must copy: the packet's views point into the frame, the defragmenter's or the
+ * stream's buffer). */
+struct cap_unit {
+	enum cap_unit_kind kind;
+	unsigned worker;           /* 0 .. n_workers - 1 */
+	uint64_t ts_ns;            /* capture time of the frame */
+	const struct cap_pkt *pkt; /* UDP: the datagram (payload = UDP payload); SIP_TCP: the
+				    * segment that completed the message */
+	const uint8_t *msg;        /* SIP_TCP: the message; NULL for UDP */
+	size_t msg_len;
+};
+/* Called synchronously from cap_disp_frame (never from another function); must not call back
+ * into the dispatcher. */
+typedef void (*cap_unit_fn)(void *ctx, const struct cap_unit *u);
+
+struct cap_disp; /* opaque; owns its defragmenter, TCP streams and endpoint table */
+
+/* NULL limits = defaults. st (BORROWED, must outlive d) receives the dispatcher's counters (see
+ * COUNTERS above). LIM_E_NOMEM; LIM_E_ARG for 0 or more than CAP_DISP_MAX_WORKERS workers, no
+ * st or fn, a zero or excessive cap, or limits the defragmenter or cap_tcp refuse. */
+enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, struct cap_stats *st,
+			  cap_unit_fn fn, void *ctx, struct cap_disp **out) LIM_WUR;
+void cap_disp_free(struct cap_disp *d); /* NULL is a no-op */
+
+/* Decodes one frame (cap_dec_frame: link, IP, reassembly; idle endpoints expire first) and
+ * hands on its unit(s): a UDP datagram gives at most one unit, a TCP segment one per SIP
+ * message it completes. Refused input is counted, never handed on (see above). */
+void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f);
+/* Expires reassembly datagrams (CAP_DROP_FRAG_TIMEOUT), idle TCP streams (CAP_DROP_TCP_CUT for a
+ * partial message) and idle endpoints at now_ns; returns the endpoints forgotten. */
+size_t cap_disp_expire(struct cap_disp *d, uint64_t now_ns);
+/* End of input: every TCP stream dropped (partial messages counted CAP_DROP_TCP_CUT, as
+ * cap_calls_flush does) and every endpoint forgotten. Datagrams in reassembly are left (the
+ * single decoder does not count them either). */
+void cap_disp_flush(struct cap_disp *d, uint64_t now_ns);
+
+/* Endpoints currently held. */
+size_t cap_disp_endpoints(const struct cap_disp *d);
+/* Counters of the endpoint table (not in cap_stats: they have no single-table equivalent). */
+struct cap_disp_info {
+	size_t endpoints;     /* held now */
+	uint64_t registered;  /* registrations (SDP endpoints, new or renewed) */
+	uint64_t evicted;     /* replaced because the table was full */
+	uint64_t expired;     /* forgotten after endpoint_idle_ns */
+	uint64_t units_sip;   /* SIP units handed on (UDP and TCP) */
+	uint64_t units_media; /* media units handed on */
+};
+void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
+
+#endif

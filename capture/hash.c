@@ -1,0 +1,74 @@
+/* Seeded hashing for capture/'s tables (see internal.h): SipHash-1-3 (Aumasson and Bernstein,
+ * "SipHash: a fast short-input PRF", 2012; 1 compression and 3 finalisation rounds, as Rust's
+ * and Python's hash tables use) with a 128-bit key expanded from the 32-bit table seed. */
+#include "capture/internal.h"
+
+static uint64_t rotl(uint64_t x, unsigned b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): spreads the seed over both key words */
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* see internal.h */
+void cap_hkey_init(struct cap_hkey *k, uint32_t seed)
+{
+	uint64_t s = seed;
+	k->k0 = splitmix(&s);
+	k->k1 = splitmix(&s);
+}
+
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = rotl(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = rotl(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = rotl(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = rotl(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = rotl(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = rotl(v2, 32);                                                                 \
+	} while (0)
+
+/* see internal.h */
+uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull, v1 = k->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull, v3 = k->k1 ^ 0x7465646279746573ull;
+	uint64_t m, b = (uint64_t)n << 56;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		m = 0;
+		for (unsigned j = 0; j < 8; j++)
+			m |= (uint64_t)p[i + j]
+			     << (8 * j); /* little-endian word (the spec's order) */
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (unsigned j = 0; i + j < n; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}

@@ -1,0 +1,869 @@
+/* test_capture: the worker-pool dispatcher (capture/dispatch.c).
+ *
+ * Equivalence: pcaps written by limf-gen (UDP, TCP, fragments, re-key + SSRC change + RTCP,
+ * IPv6/VLAN with loss and reordering, MCX, group calls) and the committed ones are run through
+ * (a) one cap_dec + cap_calls and (b) cap_disp with 1, 2, 3 and 7 workers, each unit fed to its
+ * worker's cap_calls: the dispatcher's and the workers' counters summed must equal (a)'s field
+ * by field, every Call-ID's events must come from one worker, and each Call-ID's event sequence
+ * (type, changed bits, state, end, To tag, SIP start line, media direction/SSRC/sequence...)
+ * must be (a)'s. Then targeted cases with hand-built packets: routing, unbound media, re-INVITE,
+ * port reuse across workers, TCP framing, hostile SIP/SDP, the endpoint cap and expiry, limits.
+ * limf-gen and limf-kms are run from $BUILD (built with the tests). */
+#include <stdlib.h>
+
+#include "capture/capture.h"
+#include "capture/dispatch.h"
+#include "tests/unit/capture_suites.h"
+
+/* ------------------------------------------------------------------ per-Call-ID event logs */
+
+struct clog {
+	char cid[CAP_CALL_MAX_TEXT];
+	size_t n;      /* events */
+	uint64_t hash; /* FNV-1a over the event signatures, in order */
+	int worker;    /* -1: reference run */
+};
+
+struct elog {
+	struct clog *c;
+	size_t n, cap;
+	bool worker_mismatch;
+};
+
+static void elog_reset(struct elog *l)
+{
+	free(l->c);
+	memset(l, 0, sizeof *l);
+}
+
+static struct clog *elog_get(struct elog *l, const char *cid, size_t len)
+{
+	char k[CAP_CALL_MAX_TEXT];
+	if (len >= sizeof k)
+		len = sizeof k - 1;
+	memcpy(k, cid, len);
+	k[len] = '\0';
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->c[i].cid, k) == 0)
+			return &l->c[i];
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		struct clog *x = realloc(l->c, nc * sizeof *x);
+		if (!x)
+			abort();
+		l->c = x;
+		l->cap = nc;
+	}
+	memset(&l->c[l->n], 0, sizeof l->c[0]);
+	memcpy(l->c[l->n].cid, k, len + 1);
+	l->c[l->n].worker = -2;
+	return &l->c[l->n++];
+}
+
+static uint64_t fnv64(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void record(struct elog *l, int worker, const struct cap_event *e)
+{
+	char sig[600];
+	int n = 0;
+	struct clog *c;
+	if (e->call) {
+		c = elog_get(l, e->call->call_id.s, e->call->call_id.len);
+		n = snprintf(sig, sizeof sig, "%d|%u|%d|%d|%.*s|%d|", (int)e->type, e->changed,
+			     (int)e->call->state, (int)e->call->end, (int)e->call->to_tag.len,
+			     e->call->to_tag.s, e->call->forked);
+	} else if (e->type == CAP_EV_SIP) {
+		c = elog_get(l, e->sip->call_id.p, e->sip->call_id.len);
+		n = snprintf(sig, sizeof sig, "%d|nocall|", (int)e->type);
+	} else {
+		CHECK(!"event without call");
+		return;
+	}
+	if (e->type == CAP_EV_SIP) {
+		const uint8_t *p = e->raw.p, *eol = memchr(p, '\r', e->raw.len);
+		size_t fl = eol ? (size_t)(eol - p) : e->raw.len;
+		if (fl > 200)
+			fl = 200;
+		n += snprintf(sig + n, sizeof sig - (size_t)n, "%.*s|%d|%zu", (int)fl,
+			      (const char *)p, e->over_tcp, e->raw.len);
+	} else if (e->type == CAP_EV_MEDIA) {
+		const struct cap_media_pkt *m = &e->media;
+		n += snprintf(sig + n, sizeof sig - (size_t)n,
+			      "%d|%d|%d|%zu|%d|%d|%08x|%u|%u|%d|%zu", m->dir, m->rtcp, m->side,
+			      m->stream, m->by_source, m->ssrc_new, m->ssrc, m->seq, m->timestamp,
+			      m->pt, m->packet.len);
+	}
+	if (c->worker == -2)
+		c->worker = worker;
+	else if (c->worker != worker)
+		l->worker_mismatch = true;
+	c->n++;
+	c->hash = fnv64(c->hash ? c->hash : 0xcbf29ce484222325ull, sig, (size_t)n);
+}
+
+/* Same Call-IDs, same counts, same sequences. */
+static bool elog_same(const struct elog *a, const struct elog *b)
+{
+	bool ok = a->n == b->n;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct clog *x = &a->c[i], *y = NULL;
+		for (size_t j = 0; j < b->n; j++)
+			if (strcmp(b->c[j].cid, x->cid) == 0)
+				y = &b->c[j];
+		if (!y || y->n != x->n || y->hash != x->hash) {
+			fprintf(stderr, "  call %s: %zu events vs %zu%s\n", x->cid, x->n,
+				y ? y->n : 0, y && y->n == x->n ? " (different)" : "");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* ------------------------------------------------------------------ the two pipelines */
+
+#define MAXW 8
+
+static struct elog ref_log, pool_log;
+
+struct wctx {
+	int worker;
+	struct elog *log;
+};
+
+static void on_ev(void *ctx, const struct cap_event *e)
+{
+	const struct wctx *w = ctx;
+	record(w->log, w->worker, e);
+}
+
+struct pool {
+	unsigned n;
+	struct cap_disp *d;
+	struct cap_stats dst;
+	struct cap_stats wst[MAXW];
+	struct cap_calls *w[MAXW];
+	struct wctx wc[MAXW];
+	size_t units[MAXW];
+	bool bad_unit;
+};
+
+static void on_unit(void *ctx, const struct cap_unit *u)
+{
+	struct pool *p = ctx;
+	if (u->worker >= p->n || !u->pkt ||
+	    (u->kind == CAP_UNIT_UDP && (u->msg || u->pkt->proto != CAP_PROTO_UDP)) ||
+	    (u->kind == CAP_UNIT_SIP_TCP &&
+	     (!u->msg || !u->msg_len || u->pkt->proto != CAP_PROTO_TCP))) {
+		p->bad_unit = true;
+		return;
+	}
+	p->units[u->worker]++;
+	if (u->kind == CAP_UNIT_UDP)
+		cap_calls_feed(p->w[u->worker], u->pkt, u->ts_ns);
+	else
+		cap_calls_feed_sip(p->w[u->worker], u->pkt, u->msg, u->msg_len, u->ts_ns);
+}
+
+static bool pool_new(struct pool *p, unsigned n, const struct cap_disp_limits *dl, struct elog *log)
+{
+	memset(p, 0, sizeof *p);
+	p->n = n;
+	if (cap_disp_new(dl, n, &p->dst, on_unit, p, &p->d) != LIM_OK)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		p->wc[i].worker = (int)i;
+		p->wc[i].log = log;
+		if (cap_calls_new(NULL, &p->wst[i], on_ev, &p->wc[i], &p->w[i]) != LIM_OK)
+			return false;
+	}
+	return true;
+}
+
+static void pool_free(struct pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		cap_calls_free(p->w[i]);
+	cap_disp_free(p->d);
+}
+
+/* dispatcher + workers summed, field by field (cap_stats is all uint64_t) */
+static void pool_sum(const struct pool *p, struct cap_stats *out)
+{
+	uint64_t *o = (uint64_t *)out;
+	const size_t nf = sizeof *out / sizeof(uint64_t);
+	*out = p->dst;
+	for (unsigned w = 0; w < p->n; w++) {
+		const uint64_t *x = (const uint64_t *)&p->wst[w];
+		for (size_t i = 0; i < nf; i++)
+			o[i] += x[i];
+	}
+}
+
+static bool stats_same(const struct cap_stats *a, const struct cap_stats *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	bool ok = true;
+	_Static_assert(sizeof(struct cap_stats) % sizeof(uint64_t) == 0,
+		       "cap_stats: uint64_t only");
+	for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
+		if (x[i] != y[i]) {
+			fprintf(stderr, "  cap_stats word %zu: %llu vs %llu\n", i,
+				(unsigned long long)x[i], (unsigned long long)y[i]);
+			ok = false;
+		}
+	return ok;
+}
+
+/* Runs one pcap both ways with n workers; ticks: every worker expires at each decoded frame's
+ * time (as the single table does on every packet), else only at the end. Returns frames. */
+static size_t equiv(const char *path, unsigned n, bool ticks, const struct cap_stats *ref_st)
+{
+	struct cap_source *s = NULL;
+	struct pool p;
+	struct cap_disp_limits dl;
+	struct cap_stats sum;
+	uint64_t last = 0;
+	size_t frames = 0;
+
+	elog_reset(&pool_log);
+	CHECK(cap_source_open_file(path, &s) == LIM_OK);
+	if (!s)
+		return 0;
+	cap_disp_limits_default(&dl);
+	dl.hash_seed = 0x9e3779b9u * n + (ticks ? 1u : 0u); /* the result must not depend on it */
+	CHECK(pool_new(&p, n, &dl, &pool_log));
+	for (;;) {
+		struct cap_frame f;
+		bool eof;
+		uint64_t dec;
+		if (cap_source_next(s, &f, &eof) != LIM_OK || eof)
+			break;
+		dec = p.dst.udp + p.dst.tcp;
+		cap_disp_frame(p.d, &f);
+		if (ticks && p.dst.udp + p.dst.tcp != dec)
+			for (unsigned w = 0; w < n; w++)
+				(void)cap_calls_expire(p.w[w], f.ts_ns);
+		last = f.ts_ns;
+		frames++;
+	}
+	cap_source_close(s);
+	cap_disp_flush(p.d, last);
+	for (unsigned w = 0; w < n; w++) {
+		(void)cap_calls_expire(p.w[w], last);
+		cap_calls_flush(p.w[w], last);
+	}
+	CHECK(cap_disp_endpoints(p.d) == 0);
+	CHECK(!p.bad_unit);
+	CHECK(!pool_log.worker_mismatch);
+	pool_sum(&p, &sum);
+	if (!stats_same(ref_st, &sum)) {
+		fprintf(stderr, "%s: %u workers%s: counters differ\n", path, n,
+			ticks ? "" : " (no ticks)");
+		CHECK(!"counters equal");
+	} else {
+		CHECK(1);
+	}
+	if (!elog_same(&ref_log, &pool_log)) {
+		fprintf(stderr, "%s: %u workers%s: events differ\n", path, n,
+			ticks ? "" : " (no ticks)");
+		CHECK(!"events equal");
+	} else {
+		CHECK(1);
+	}
+	/* with several workers, the calls spread (a pcap with many calls uses more than one) */
+	if (n > 1 && ref_log.n >= 8) {
+		unsigned used = 0;
+		for (unsigned w = 0; w < n; w++)
+			used += p.units[w] > 0;
+		CHECK(used > 1);
+	}
+	pool_free(&p);
+	return frames;
+}
+
+/* The single pipeline over path: ref_log and *st. */
+static bool reference(const char *path, struct cap_stats *st)
+{
+	struct cap_source *s = NULL;
+	struct cap_dec dec;
+	struct cap_calls *c = NULL;
+	struct wctx wc = { -1, &ref_log };
+	uint64_t last = 0;
+
+	elog_reset(&ref_log);
+	if (cap_source_open_file(path, &s) != LIM_OK)
+		return false;
+	CHECK(cap_dec_init(&dec, NULL) == LIM_OK);
+	CHECK(cap_calls_new(NULL, &dec.st, on_ev, &wc, &c) == LIM_OK);
+	for (;;) {
+		struct cap_frame f;
+		struct cap_pkt p;
+		bool eof;
+		if (cap_source_next(s, &f, &eof) != LIM_OK || eof)
+			break;
+		last = f.ts_ns;
+		if (cap_dec_frame(&dec, &f, &p) != CAP_OK)
+			continue;
+		cap_calls_feed(c, &p, f.ts_ns);
+	}
+	cap_source_close(s);
+	cap_calls_flush(c, last);
+	*st = dec.st;
+	cap_calls_free(c);
+	cap_dec_clear(&dec);
+	return true;
+}
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("BUILD");
+	return b && *b ? b : "build";
+}
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+/* Writes the generated pcaps (once per run) and returns their count in paths[]. */
+static size_t gen_pcaps(char paths[][700], size_t max)
+{
+	static const struct {
+		const char *name, *scheme, *args;
+	} g[] = {
+		{ "udp", "rfc6509", "--calls 2 --background 6 --duration 2" },
+		{ "tcp", "rfc6509", "--tcp --calls 2 --background 4 --duration 2 --seed 2" },
+		{ "frag", "rfc6509", "--frag --calls 1 --background 3 --duration 2 --seed 3" },
+		{ "rekey", "rfc6509",
+		  "--rekey --ssrc-change --rtcp --calls 2 --background 2 --duration 6 --seed 4" },
+		{ "v6", "rfc6509",
+		  "--ipv6 --vlan 7 --tcp --loss 5 --reorder 5 --calls 2 --background 3 --duration "
+		  "2" },
+		{ "mcx", "3gpp-uid",
+		  "--profile mcx --calls 2 --background 4 --duration 2 --seed 5" },
+		{ "group", "3gpp-uid",
+		  "--profile group --members 4 --talkers 2 --turn 1 --duration 3" },
+	};
+	const char *b = build_dir(), *o = t_outdir();
+	static char cmd[16384];
+	size_t n = 0;
+	for (int k = 0; k < 2; k++) {
+		snprintf(cmd, sizeof cmd,
+			 "rm -rf '%s/disp_kms%d' && '%s/limf-kms' init '%s/disp_kms%d' --scheme %s "
+			 "--kms-uri kms.disp%d.test --period 2592000 >/dev/null",
+			 o, k, b, o, k, k ? "3gpp-uid" : "rfc6509", k);
+		CHECK(run(cmd) == 0);
+	}
+	for (size_t i = 0; i < sizeof g / sizeof g[0] && n < max; i++) {
+		int k = strcmp(g[i].scheme, "3gpp-uid") == 0;
+		snprintf(paths[n], sizeof paths[n], "%s/disp_%s.pcap", o, g[i].name);
+		snprintf(cmd, sizeof cmd,
+			 "'%s/limf-gen' --community '%s/disp_kms%d/community.json' --out '%s' %s "
+			 ">/dev/null",
+			 b, o, k, paths[n], g[i].args);
+		CHECK(run(cmd) == 0);
+		n++;
+	}
+	return n;
+}
+
+/* LIMF_DISP_SEED_DIR set: writes seeds for tests/corpus/disp/ (fuzz_disp.c's format) from a
+ * generated pcap: its SIP, TCP, fragment and RTCP frames and the first media frames after SIP, as
+ * raw IP with the link header removed (at most 64), sel = workers - 1 (raw IP). */
+static void write_seed(const char *path, const char *dir, unsigned workers)
+{
+	static uint8_t out[1 << 20];
+	struct cap_source *s = NULL;
+	size_t o = 0, frames = 0;
+	int media_left = 0;
+	char name[800];
+	const char *base = strrchr(path, '/');
+	FILE *f;
+	if (cap_source_open_file(path, &s) != LIM_OK)
+		return;
+	out[o++] = (uint8_t)(workers - 1);
+	while (frames < 64) {
+		struct cap_frame fr;
+		struct cap_pkt p;
+		bool eof, take;
+		size_t off;
+		if (cap_source_next(s, &fr, &eof) != LIM_OK || eof)
+			break;
+		if (cap_decode(fr.linktype, fr.data, fr.caplen, &p) == CAP_PENDING)
+			take = true;
+		else if (p.proto == CAP_PROTO_TCP)
+			take = true;
+		else if (p.proto == CAP_PROTO_UDP && cap_sip_looks_like(p.payload.p, p.payload.len))
+			take = true, media_left = 1;
+		else if (p.proto == CAP_PROTO_UDP && p.payload.len >= 8 && p.payload.p[1] >= 200 &&
+			 p.payload.p[1] <= 204)
+			take = true; /* RTCP: to the RTCP endpoints */
+		else
+			take = media_left-- > 0;
+		off = fr.linktype == CAP_LINK_ETHERNET ? 14 + 4 * (size_t)p.n_vlan : 0;
+		if (!take || fr.caplen <= off || o + 3 + fr.caplen - off > sizeof out)
+			continue;
+		out[o++] = 0;
+		out[o++] = (uint8_t)((fr.caplen - off) >> 8);
+		out[o++] = (uint8_t)(fr.caplen - off);
+		memcpy(out + o, fr.data + off, fr.caplen - off);
+		o += fr.caplen - off;
+		frames++;
+	}
+	cap_source_close(s);
+	snprintf(name, sizeof name, "%.400s/%.300s_w%u", dir, base ? base + 1 : path, workers);
+	f = fopen(name, "wb");
+	CHECK(f != NULL);
+	if (f) {
+		CHECK(fwrite(out, 1, o, f) == o);
+		fclose(f);
+	}
+}
+
+static void t_disp_equiv(void)
+{
+	static char paths[16][700];
+	static const unsigned ws[] = { 1, 2, 3, 7 };
+	size_t np = gen_pcaps(paths, 12);
+	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_calls2.pcap");
+	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_call.pcap");
+	for (size_t i = 0; i < np; i++) {
+		struct cap_stats st;
+		size_t frames = 0;
+		CHECK(reference(paths[i], &st));
+		CHECK(ref_log.n > 0 && st.sip > 0);
+		for (size_t k = 0; k < sizeof ws / sizeof ws[0]; k++)
+			frames = equiv(paths[i], ws[k], true, &st);
+		/* real traffic: without ticks, workers expire only on their own units and at the end */
+		(void)equiv(paths[i], 3, false, &st);
+		CHECK(frames == st.frames && frames > 0);
+		if (getenv("LIMF_DISP_SEED_DIR"))
+			write_seed(paths[i], getenv("LIMF_DISP_SEED_DIR"), i % 3 == 1 ? 3 : 1);
+	}
+	elog_reset(&ref_log);
+	elog_reset(&pool_log);
+}
+
+/* ------------------------------------------------------------------ targeted cases */
+
+#define T1 (1759448872ull * 1000000000ull)
+
+struct seen {
+	size_t n;
+	struct cap_unit u[64];
+	size_t msg_len[64];
+	uint16_t dport[64];
+};
+static struct seen got;
+static struct cap_stats dst;
+
+static void on_unit2(void *ctx, const struct cap_unit *u)
+{
+	(void)ctx;
+	if (got.n < 64) {
+		got.u[got.n] = *u;
+		got.msg_len[got.n] = u->msg_len;
+		got.dport[got.n] = u->pkt->dport;
+		got.u[got.n].pkt = NULL;
+		got.u[got.n].msg = NULL;
+		got.n++;
+	}
+}
+
+static uint64_t now = T1;
+
+static void frame_ip(struct cap_disp *d, const uint8_t *ip, size_t il)
+{
+	struct cap_frame f;
+	CHECK(il > 0);
+	f.ts_ns = now += 1000000;
+	f.caplen = f.origlen = (uint32_t)il;
+	f.linktype = CAP_LINK_RAW;
+	f.data = ip;
+	cap_disp_frame(d, &f);
+}
+
+static void udp(struct cap_disp *d, const uint8_t *src, const uint8_t *dst_, uint16_t sport,
+		uint16_t dport, const void *pl, size_t n)
+{
+	static uint8_t ip[70000];
+	frame_ip(d, ip,
+		 t_build_ip(ip, sizeof ip, 4, CAP_PROTO_UDP, sport, dport, src, dst_, pl, n));
+}
+
+static void tcp(struct cap_disp *d, const uint8_t *src, const uint8_t *dst_, uint16_t sport,
+		uint16_t dport, uint32_t seq, uint8_t flags, const void *pl, size_t n)
+{
+	static uint8_t ip[2000];
+	frame_ip(d, ip, t_build_tcp(ip, sizeof ip, 4, src, dst_, sport, dport, seq, flags, pl, n));
+}
+
+static const uint8_t A[4] = { 192, 0, 2, 1 }, B[4] = { 192, 0, 2, 2 }, C[4] = { 192, 0, 2, 3 },
+		     N9[4] = { 192, 0, 2, 9 };
+
+/* An INVITE (or, with status, a response) for Call-ID cid; SDP with one audio line on
+ * addr:port when port != 0 (rtcp-mux with mux). */
+static size_t sip(char *buf, size_t cap, const char *cid, int status, int cseq, const char *addr,
+		  int port, bool mux)
+{
+	char sdp[400] = "";
+	int n;
+	if (port)
+		snprintf(sdp, sizeof sdp,
+			 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+			 "m=audio %d RTP/AVP 0\r\n%s",
+			 addr, addr, port, mux ? "a=rtcp-mux\r\n" : "");
+	if (status)
+		n = snprintf(buf, cap, "SIP/2.0 %d OK\r\n", status);
+	else
+		n = snprintf(buf, cap, "INVITE sip:b@example.org SIP/2.0\r\n");
+	n += snprintf(
+		buf + n, cap - (size_t)n,
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK%d\r\nFrom: <sip:a@example.org>;tag=f\r\n"
+		"To: <sip:b@example.org>%s\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"
+		"%sContent-Length: %zu\r\n\r\n%s",
+		cseq, status ? ";tag=t" : "", cid, cseq,
+		port ? "Content-Type: application/sdp\r\n" : "", strlen(sdp), sdp);
+	return (size_t)n;
+}
+
+static struct cap_disp *dnew(unsigned n, const struct cap_disp_limits *l)
+{
+	struct cap_disp *d = NULL;
+	memset(&dst, 0, sizeof dst);
+	memset(&got, 0, sizeof got);
+	CHECK(cap_disp_new(l, n, &dst, on_unit2, NULL, &d) == LIM_OK && d);
+	return d;
+}
+
+/* the worker an INVITE without SDP for cid goes to */
+static unsigned worker_for(struct cap_disp *d, const char *cid)
+{
+	char m[2000];
+	size_t l = sip(m, sizeof m, cid, 0, 1, NULL, 0, false);
+	size_t before = got.n;
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.n == before + 1);
+	return got.n ? got.u[got.n - 1].worker : 0;
+}
+
+/* Two Call-IDs that land on different workers (cid2 filled). */
+static void other_worker(struct cap_disp *d, const char *cid1, char *cid2, size_t cap)
+{
+	unsigned w1 = worker_for(d, cid1);
+	for (int i = 0; i < 200; i++) {
+		snprintf(cid2, cap, "other-%d@example.org", i);
+		if (worker_for(d, cid2) != w1)
+			return;
+	}
+	CHECK(!"no Call-ID on another worker");
+}
+
+static const uint8_t rtp[20] = { 0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9 };
+
+static void t_disp_route(void)
+{
+	char m[2000], cid2[64];
+	struct cap_disp *d = dnew(7, NULL);
+	size_t l, n0;
+	unsigned w1, w2;
+
+	/* media before any SDP: unbound, not handed on */
+	udp(d, A, B, 4000, 4002, rtp, sizeof rtp);
+	CHECK(got.n == 0 && dst.media_unbound == 1);
+	/* the INVITE's SDP registers RTP and RTCP (port + 1) before the unit is handed on */
+	l = sip(m, sizeof m, "call-1@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && got.u[0].kind == CAP_UNIT_UDP && got.u[0].ts_ns == now);
+	w1 = got.u[0].worker;
+	CHECK(cap_disp_endpoints(d) == 2);
+	udp(d, B, A, 4002, 4000, rtp, sizeof rtp); /* to the RTP endpoint */
+	udp(d, B, A, 4003, 4001, rtp, sizeof rtp); /* to the RTCP endpoint */
+	udp(d, A, B, 4000, 4002, rtp, sizeof rtp); /* from it (by source) */
+	udp(d, A, C, 4001, 9, rtp, sizeof rtp);    /* from the RTCP endpoint */
+	CHECK(got.n == 5);
+	for (size_t i = 1; i < got.n; i++)
+		CHECK(got.u[i].worker == w1 && got.u[i].kind == CAP_UNIT_UDP &&
+		      got.u[i].msg == NULL);
+	CHECK(dst.media_unbound == 1 && dst.sip == 0 && dst.sdp == 0 && dst.udp == 6);
+	/* the answer (rtcp-mux: one endpoint) goes to the same worker */
+	l = sip(m, sizeof m, "call-1@example.org", 200, 1, "192.0.2.2", 5000, true);
+	udp(d, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 6 && got.u[5].worker == w1 && cap_disp_endpoints(d) == 3);
+	udp(d, A, B, 4000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == 7 && got.u[6].worker == w1);
+	/* re-INVITE moving the offer's media to a new port: the new port is routed too */
+	l = sip(m, sizeof m, "call-1@example.org", 0, 2, "192.0.2.1", 4100, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d, B, A, 5000, 4100, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1 && cap_disp_endpoints(d) == 5);
+	/* a later call on another worker reuses 192.0.2.1:4000: the newest registration wins */
+	other_worker(d, "call-1@example.org", cid2, sizeof cid2);
+	w2 = got.u[got.n - 1].worker;
+	CHECK(w2 != w1);
+	l = sip(m, sizeof m, cid2, 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.u[got.n - 1].worker == w2);
+	n0 = got.n;
+	udp(d, C, A, 7000, 4000, rtp, sizeof rtp);
+	udp(d, C, A, 7001, 4001, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 2 && got.u[n0].worker == w2 && got.u[n0 + 1].worker == w2);
+	/* by source: the reused endpoint now belongs to the second worker */
+	udp(d, A, C, 4000, 9, rtp, sizeof rtp);
+	CHECK(got.u[got.n - 1].worker == w2);
+	/* the first call's answer endpoint still goes to the first worker (destination first) */
+	udp(d, A, B, 4000, 5000, rtp, sizeof rtp);
+	CHECK(got.u[got.n - 1].worker == w1);
+	/* the same Call-ID always gives the same worker; the prefix kept by the call table counts */
+	{
+		char big1[400], big2[400];
+		memset(big1, 'x', 300);
+		big1[300] = '\0';
+		memcpy(big2, big1, 301);
+		big2[299] = 'y'; /* differs past CAP_CALL_MAX_TEXT - 1 octets: same call there */
+		CHECK(worker_for(d, big1) == worker_for(d, big2));
+		CHECK(worker_for(d, "call-1@example.org") == w1);
+	}
+	/* flush: endpoints forgotten */
+	cap_disp_flush(d, now);
+	CHECK(cap_disp_endpoints(d) == 0);
+	udp(d, A, B, 4000, 4002, rtp, sizeof rtp);
+	CHECK(dst.media_unbound == 2);
+	{
+		struct cap_disp_info in;
+		cap_disp_info(d, &in);
+		CHECK(in.endpoints == 0 && in.registered == 7 && in.evicted == 0 &&
+		      in.units_media >= 9);
+	}
+	cap_disp_free(d);
+}
+
+static void t_disp_tcp(void)
+{
+	static char buf[8000];
+	char m[2000], cid2[64];
+	struct cap_disp *d = dnew(7, NULL);
+	size_t l1, l2, n;
+	unsigned w1, w2;
+	uint32_t seq = 1000;
+
+	/* two Call-IDs on different workers */
+	other_worker(d, "tcp-a@example.org", cid2, sizeof cid2);
+	w1 = worker_for(d, "tcp-a@example.org");
+	w2 = worker_for(d, cid2);
+	CHECK(w1 != w2);
+	got.n = 0;
+	/* one connection: SYN, call 1's INVITE split over three segments, then both calls'
+	 * messages in one segment */
+	tcp(d, A, B, 40000, 5060, seq, 0x02, NULL, 0);
+	seq++;
+	l1 = sip(m, sizeof m, "tcp-a@example.org", 0, 1, "192.0.2.1", 6000, false);
+	tcp(d, A, B, 40000, 5060, seq, 0x08, m, 10);
+	tcp(d, A, B, 40000, 5060, seq + 10, 0x08, m + 10, 100);
+	CHECK(got.n == 0);
+	tcp(d, A, B, 40000, 5060, seq + 110, 0x08, m + 110, l1 - 110);
+	seq += (uint32_t)l1;
+	CHECK(got.n == 1 && got.u[0].kind == CAP_UNIT_SIP_TCP && got.u[0].worker == w1 &&
+	      got.msg_len[0] == l1 && got.dport[0] == 5060);
+	l1 = sip(buf, sizeof buf, "tcp-a@example.org", 0, 2, "192.0.2.1", 6100, false);
+	l2 = sip(buf + l1, sizeof buf - l1, cid2, 0, 1, "192.0.2.3", 6200, true);
+	tcp(d, A, B, 40000, 5060, seq, 0x08, buf, l1 + l2);
+	seq += (uint32_t)(l1 + l2);
+	CHECK(got.n == 3 && got.u[1].worker == w1 && got.u[2].worker == w2 &&
+	      got.u[2].kind == CAP_UNIT_SIP_TCP && got.msg_len[2] == l2);
+	/* their media */
+	n = got.n;
+	udp(d, B, A, 9, 6000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 6101, rtp, sizeof rtp);
+	udp(d, B, C, 9, 6200, rtp, sizeof rtp);
+	udp(d, B, C, 9, 6201, rtp, sizeof rtp); /* rtcp-mux: no port + 1 */
+	CHECK(got.n == n + 3 && got.u[n].worker == w1 && got.u[n + 1].worker == w1 &&
+	      got.u[n + 2].worker == w2 && dst.media_unbound == 1);
+	/* a malformed message on the stream (no Call-ID) is counted, not handed on */
+	n = got.n;
+	{
+		static const char bad[] =
+			"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h\r\nFrom: <sip:a>;tag=1\r\n"
+			"To: <sip:b>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+		tcp(d, A, B, 40000, 5060, seq, 0x08, bad, sizeof bad - 1);
+		seq += (uint32_t)(sizeof bad - 1);
+	}
+	CHECK(got.n == n && dst.drop[CAP_DROP_SIP_MISSING] == 1 && dst.tcp_sip == 4);
+	/* a partial message cut by the flush: CAP_DROP_TCP_CUT, as cap_calls_flush counts it */
+	tcp(d, A, B, 40000, 5060, seq, 0x08, m, 50);
+	cap_disp_flush(d, now);
+	CHECK(dst.drop[CAP_DROP_TCP_CUT] == 1 && dst.tcp_streams == 1 && dst.sip_tcp == 0);
+	cap_disp_free(d);
+}
+
+static void t_disp_hostile(void)
+{
+	static char m[70000];
+	struct cap_disp *d = dnew(3, NULL);
+	size_t l;
+
+	/* truncated (Content-Length past the datagram), no Call-ID, bad start line */
+	l = sip(m, sizeof m, "h-1@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l - 20);
+	CHECK(got.n == 0 && dst.drop[CAP_DROP_SIP_TRUNC] == 1 && cap_disp_endpoints(d) == 0);
+	udp(d, A, B, 5060, 5060, "INVITE sip:x SIP/2.0\r\n\r\n", 24);
+	CHECK(got.n == 0 && dst.drop[CAP_DROP_SIP_MISSING] == 1);
+	udp(d, A, B, 5060, 5060, "SIP/2.0 abc\r\nCall-ID: x\r\n\r\n", 27);
+	CHECK(got.n == 0 && dst.drop[CAP_DROP_SIP_START] == 1);
+	/* SDP rejected by cap_sdp_parse: handed on (the worker counts CAP_DROP_SDP), nothing
+	 * registered, nothing counted here */
+	l = (size_t)snprintf(m, sizeof m,
+			     "INVITE sip:b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>;tag=1\r\n"
+			     "To: <sip:b>\r\nCall-ID: h-2\r\nCSeq: 1 INVITE\r\n"
+			     "Content-Type: application/sdp\r\nContent-Length: 30\r\n\r\n"
+			     "v=0\r\nc=IN IP4 1.2.3\r\nm=audio x");
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && cap_disp_endpoints(d) == 0 && dst.drop[CAP_DROP_SDP] == 0 &&
+	      dst.sdp == 0 && dst.sip == 0);
+	/* multipart without boundary: handed on, not counted here */
+	l = (size_t)snprintf(m, sizeof m,
+			     "INVITE sip:b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>;tag=1\r\n"
+			     "To: <sip:b>\r\nCall-ID: h-3\r\nCSeq: 1 INVITE\r\n"
+			     "Content-Type: multipart/mixed\r\nContent-Length: 4\r\n\r\nabcd");
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 2 && dst.drop[CAP_DROP_SIP_BODY] == 0);
+	/* SDP with 16 m= lines, ports 0 and 65535, FQDN c=: only what the call table binds (the
+	 * first CAP_CALL_MAX_MEDIA lines with a port and an address) */
+	{
+		int n = snprintf(
+			m, sizeof m,
+			"INVITE sip:b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>;tag=1\r\n"
+			"To: <sip:b>\r\nCall-ID: h-4\r\nCSeq: 1 INVITE\r\n"
+			"Content-Type: application/sdp\r\nContent-Length: ");
+		char body[3000];
+		int b = snprintf(body, sizeof body, "v=0\r\n");
+#define CLINE "c=IN IP4 192.0.2.9\r\n"
+		b += snprintf(body + b, sizeof body - (size_t)b, "m=audio 0 RTP/AVP 0\r\n" CLINE);
+		b += snprintf(body + b, sizeof body - (size_t)b,
+			      "m=audio 65535 RTP/AVP 0\r\n" CLINE); /* no port + 1 */
+		b += snprintf(body + b, sizeof body - (size_t)b,
+			      "m=audio 3000 RTP/AVP 0\r\n"); /* no address at all */
+		b += snprintf(body + b, sizeof body - (size_t)b,
+			      "m=audio 3100 RTP/AVP 0\r\n" CLINE "a=rtcp:3300\r\n");
+		for (int i = 0; i < 12; i++)
+			b += snprintf(body + b, sizeof body - (size_t)b,
+				      "m=audio %d RTP/AVP 0\r\n" CLINE, 3400 + 10 * i);
+#undef CLINE
+		n += snprintf(m + n, sizeof m - (size_t)n, "%d\r\n\r\n%s", b, body);
+		udp(d, A, B, 5060, 5060, m, (size_t)n);
+		/* 65535; 3100 + 3300; 4 lines 3400..3430 with port + 1 */
+		CHECK(got.n == 3 && cap_disp_endpoints(d) == 1 + 2 + 8);
+		udp(d, C, N9, 1, 3300, rtp, sizeof rtp);
+		udp(d, C, N9, 1, 3431, rtp, sizeof rtp);
+		udp(d, C, N9, 1, 3440, rtp, sizeof rtp); /* 9th line: not bound */
+		udp(d, C, N9, 1, 3000, rtp, sizeof rtp); /* no address */
+		CHECK(got.n == 5 && dst.media_unbound == 2);
+	}
+	/* non-UDP/TCP, junk frames, an empty UDP datagram */
+	frame_ip(d, (const uint8_t *)"\x45\0\0\x14", 4);
+	udp(d, A, B, 1, 2, "", 0);
+	CHECK(got.n == 5 && dst.drop[CAP_DROP_IP4_TRUNC] == 1 && dst.media_unbound == 3);
+	/* a 65507-octet SIP-looking datagram of junk */
+	memset(m, 'a', 65507);
+	memcpy(m, "SIP/2.0 200 OK\r\n", 16);
+	udp(d, A, B, 5060, 5060, m, 65507);
+	CHECK(got.n == 5);
+	cap_disp_free(d);
+}
+
+static void t_disp_caps(void)
+{
+	struct cap_disp_limits l;
+	struct cap_disp *d;
+	struct cap_disp_info in;
+	char m[2000];
+	size_t len;
+
+	cap_disp_limits_default(&l);
+	l.max_endpoints = 4;
+	l.endpoint_idle_ns = 10ull * 1000000000ull;
+	d = dnew(2, &l);
+	/* a flood of SDPs: never more than 4 endpoints; the least recently seen go first */
+	for (int i = 0; i < 50; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "flood-%d", i);
+		len = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 10000 + 2 * i, false);
+		udp(d, A, B, 5060, 5060, m, len);
+		CHECK(cap_disp_endpoints(d) <= 4);
+		if (i == 0) /* keep flood-0's RTP endpoint alive: media refreshes it */
+			continue;
+		udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	}
+	cap_disp_info(d, &in);
+	CHECK(in.endpoints == 4 && in.evicted == 100 - 4 && in.registered == 100);
+	/* flood-0's RTP port survived (seen all along), its RTCP port did not */
+	got.n = 0;
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 10001, rtp, sizeof rtp);
+	udp(d, B, A, 9, 10098, rtp, sizeof rtp); /* the newest call's RTP */
+	CHECK(got.n == 2);
+	/* idle expiry: nothing seen for 10 s is forgotten */
+	now += 5ull * 1000000000ull;
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	CHECK(cap_disp_expire(d, now + 6ull * 1000000000ull) == 3);
+	CHECK(cap_disp_endpoints(d) == 1);
+	now += 11ull * 1000000000ull;
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp); /* expired first, on the frame's time */
+	CHECK(cap_disp_endpoints(d) == 0 && got.n == 3);
+	cap_disp_free(d);
+
+	/* limits */
+	d = NULL;
+	CHECK(cap_disp_new(NULL, 0, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	CHECK(cap_disp_new(NULL, 257, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	CHECK(cap_disp_new(NULL, 1, NULL, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	CHECK(cap_disp_new(NULL, 1, &dst, NULL, NULL, &d) == LIM_E_ARG && !d);
+	l.max_endpoints = 0;
+	CHECK(cap_disp_new(&l, 1, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	l.max_endpoints = ((size_t)1 << 24) + 1;
+	CHECK(cap_disp_new(&l, 1, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	cap_disp_limits_default(&l);
+	l.endpoint_idle_ns = 0;
+	CHECK(cap_disp_new(&l, 1, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	cap_disp_limits_default(&l);
+	l.tcp.max_streams = 0;
+	CHECK(cap_disp_new(&l, 1, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	cap_disp_limits_default(&l);
+	l.defrag.max_datagram = 70000;
+	CHECK(cap_disp_new(&l, 1, &dst, on_unit2, NULL, &d) == LIM_E_ARG && !d);
+	/* 256 workers: every one reachable */
+	cap_disp_limits_default(&l);
+	l.hash_seed = 0x1234567u;
+	d = dnew(256, &l);
+	{
+		static bool hit[256];
+		size_t distinct = 0;
+		for (int i = 0; i < 4000; i++) {
+			char cid[32];
+			snprintf(cid, sizeof cid, "spread-%d", i);
+			hit[worker_for(d, cid) & 255] = true;
+			got.n = 0;
+		}
+		for (int i = 0; i < 256; i++)
+			distinct += hit[i];
+		CHECK(distinct >= 250);
+	}
+	cap_disp_free(d);
+	cap_disp_free(NULL);
+}
+
+const struct lim_suite t_disp_suites[] = {
+	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
+	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
+	{ "disp_equiv", t_disp_equiv },     { NULL, NULL },
+};
