@@ -64,7 +64,8 @@ bool cap_param(struct cap_str s, const char *name, struct cap_str *value);
  *     then CRLF or LF; the close delimiter may also end the body. The CRLF (or LF) before a
  *     delimiter belongs to it, not to the part. CRLF and bare LF line ends alike.
  *   - Preamble (before the first delimiter) and epilogue (after the close delimiter) are
- *     ignored. A body with no delimiter, a delimiter that ends the body before its line end
+ *     ignored. A body with no delimiter, a close delimiter before any part (RFC 2046 s5.1.1:
+ *     one part at least), a delimiter that ends the body before its line end
  *     ("--b" at the very end), a part with no delimiter after it (missing close delimiter) is
  *     LIM_E_PARSE, reported when the walk reaches it: the parts before it are returned first.
  *   - Part headers (RFC 2045, RFC 5322 s2.2): lines up to the first empty line; a field is a
@@ -97,6 +98,7 @@ struct cap_mime_part {
 struct cap_mime_level {
 	struct cap_str body; /* the multipart entity's content */
 	size_t pos;          /* offset of the next delimiter line's "--" */
+	size_t n;            /* parts read at this level */
 	size_t bnd_len;
 	char bnd[CAP_MIME_MAX_BOUNDARY]; /* the boundary, quoted-pairs resolved */
 };

@@ -236,6 +236,10 @@ static int next_part(struct cap_mime *it, struct cap_mime_level *lv, struct cap_
 		close = true;
 		i += 2;
 	}
+	if (close && lv->n == 0) {
+		fail(it, LIM_E_PARSE, "multipart: close delimiter before any part", b.p + lv->pos);
+		return -1;
+	}
 	while (i < b.len && cap_is_blank(b.p[i]))
 		i++; /* transport-padding := *LWSP-char (RFC 2046 s5.1.1) */
 	if (i == b.len) {
@@ -269,6 +273,7 @@ static int next_part(struct cap_mime *it, struct cap_mime_level *lv, struct cap_
 	if (end > start && b.p[end - 1] == '\r')
 		end--;
 	lv->pos = next;
+	lv->n++;
 	return part_headers(it, cap_str_sub(b, start, end), p) ? 1 : -1;
 }
 

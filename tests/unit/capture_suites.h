@@ -16,11 +16,12 @@ extern const struct lim_suite t_calls_suites[];
 extern const struct lim_suite t_mcbody_suites[];
 extern const struct lim_suite t_x2x3_suites[];
 extern const struct lim_suite t_floor_suites[];
+extern const struct lim_suite t_mime_suites[];
 
 #define CAPTURE_SUITE_TABLES                                                                       \
 	{                                                                                          \
 		t_frame_suites, t_sip_suites, t_pcap_suites, t_tcp_suites, t_calls_suites,         \
-			t_mcbody_suites, t_x2x3_suites, t_floor_suites                             \
+			t_mcbody_suites, t_x2x3_suites, t_floor_suites, t_mime_suites              \
 	}
 
 /* Link framings the builders produce. */
