@@ -122,9 +122,9 @@ void cap_mime_init(struct cap_mime *it, struct cap_str ctype, struct cap_str bod
 /* The next leaf into *part: true, or false at the end of the walk or on an error (then and
  * later *part is zeroed; cap_mime_err says which). */
 bool cap_mime_next(struct cap_mime *it, struct cap_mime_part *part);
-/* LIM_OK while no error happened, else the first one (LIM_E_PARSE or LIM_E_LIMIT, see above);
- * why (static English text starting "multipart: ") and at (where in the body, or NULL) when
- * not NULL. */
+/* LIM_OK while no error happened, else the first one (LIM_E_PARSE or LIM_E_LIMIT, see above).
+ * When not NULL, *why gets static English text ("ok", or starting "multipart: ") and *at where
+ * the fault lies (in the body, or in a Content-Type value for a bad boundary; NULL if none). */
 enum lim_err cap_mime_err(const struct cap_mime *it, const char **why, const char **at);
 /* The media type of a Content-Type value (before the first ';' outside quotes), trimmed. */
 struct cap_str cap_media_type(struct cap_str ctype);

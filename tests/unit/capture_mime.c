@@ -63,16 +63,6 @@ static bool sip_with(struct cap_sip_msg *m, const char *ct, const char *body, si
 	return cap_sip_parse((const uint8_t *)msgbuf, (size_t)h + blen, m) == LIM_OK;
 }
 
-static struct cap_mc_result *res(void)
-{
-	static struct cap_mc_result *r;
-	if (!r)
-		r = malloc(sizeof *r);
-	if (!r)
-		exit(1);
-	return r;
-}
-
 /* ---------------------------------------------------------------- the iterator itself */
 
 static void t_iter(void)
@@ -378,7 +368,7 @@ static bool mc_is_target(const struct cap_mc_result *r)
 static void run_case(const struct t_case *c, struct cap_sip_msg *m)
 {
 	static char body[CAP_SIP_MAX_MSG], ct[512];
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	struct cap_str sdp;
 	enum lim_err rc;
 	size_t n, before = lim_t_fail;
@@ -455,7 +445,7 @@ static void both_big(size_t n, struct t_want sdp_want, struct t_want mc_want)
 {
 	static char body[CAP_SIP_MAX_MSG];
 	struct cap_sip_msg *m = malloc(sizeof *m);
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	struct cap_str sdp;
 	size_t l;
 	CHECK(m != NULL);
@@ -475,7 +465,7 @@ static void both_big(size_t n, struct t_want sdp_want, struct t_want mc_want)
 static void t_hostile(void)
 {
 	struct cap_sip_msg *m = malloc(sizeof *m);
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	struct cap_mime it;
 	struct cap_mime_part p;
 	const char *why;

@@ -60,6 +60,9 @@ size_t t_build_tcp(uint8_t *buf, size_t cap, int ver, const uint8_t *src, const 
 		   uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags, const void *pl,
 		   size_t plen);
 
+/* One cap_mc_result (large) for the mcbody suites, allocated on first use; exits on failure. */
+struct cap_mc_result *t_mc_res(void);
+
 /* Directory for files the tests write ($BUILD/tests/capture), created on first use. */
 const char *t_outdir(void);
 
