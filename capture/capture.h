@@ -288,7 +288,8 @@ enum cap_drop cap_dec_frame(struct cap_dec *dec, const struct cap_frame *f,
 				* separately) */
 #define CAP_SIP_MAX_HDRS  128 /* header fields per message */
 #define CAP_SIP_MAX_PAI   4   /* P-Asserted-Identity values kept */
-#define CAP_SIP_MAX_PARTS 16  /* multipart body parts examined */
+#define CAP_SIP_MAX_PARTS 16  /* multipart body parts examined (nested ones included) */
+#define CAP_SIP_MAX_DEPTH 4   /* nested multipart levels in a body (1 = a flat multipart) */
 
 /* A borrowed, not NUL-terminated view. */
 struct cap_str {
@@ -379,11 +380,16 @@ const struct cap_sip_hdr *cap_sip_find(const struct cap_sip_msg *m, enum cap_sip
 enum lim_err cap_sip_party_parse(const char *p, size_t len, struct cap_sip_party *out) LIM_WUR;
 
 /* The SDP offer/answer carried by m: the whole body when Content-Type is application/sdp; the
- * first part with Content-Type application/sdp when it is multipart/mixed (or another
- * multipart/ subtype) with a boundary parameter (RFC 2046 s5.1; MCPTT puts SDP beside XML).
- * LIM_OK with *sdp set (len 0, p NULL when the message carries no SDP); LIM_E_PARSE for a
- * multipart body with no boundary or no closing delimiter; LIM_E_LIMIT past
- * CAP_SIP_MAX_PARTS parts. */
+ * first part with Content-Type application/sdp, in document order, when it is multipart/mixed
+ * (or another multipart/ subtype; MCPTT puts SDP beside XML), nested multiparts included
+ * (RFC 5621 s3.1). The multipart walk is the one of capture/internal.h (RFC 2046 s5.1: boundary
+ * rules, transport padding, folded part headers, CAP_SIP_MAX_DEPTH levels, CAP_SIP_MAX_PARTS
+ * parts). The walk stops at the SDP part: what follows it is not examined.
+ * LIM_OK with *sdp set (len 0, p NULL when the message carries no SDP; an empty SDP part gives
+ * len 0 too); LIM_E_PARSE for a malformed multipart body before the SDP part (no or bad
+ * boundary, no delimiter, junk after a boundary, a bad part header, no close delimiter) or an
+ * SDP part with a Content-Transfer-Encoding other than 7bit/8bit/binary (not decoded here);
+ * LIM_E_LIMIT past CAP_SIP_MAX_PARTS parts or CAP_SIP_MAX_DEPTH levels. */
 enum lim_err cap_sip_sdp_body(const struct cap_sip_msg *m, struct cap_str *sdp) LIM_WUR;
 
 /* Case-insensitive comparisons of a view with a NUL-terminated literal. */

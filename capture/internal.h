@@ -50,13 +50,106 @@ static inline bool cap_is_lws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* s[from, to); callers keep from <= to <= s.len. An empty view may have p NULL. */
+static inline struct cap_str cap_str_sub(struct cap_str s, size_t from, size_t to)
+{
+	struct cap_str r = { s.p ? s.p + from : NULL, to - from };
+	return r;
+}
+
 /* Trims LWS at both ends. */
 struct cap_str cap_str_trim(struct cap_str s);
 /* Parses a decimal number of at most max_digits digits and value <= max over the whole view.
  * false on anything else (empty, sign, overflow). */
 bool cap_str_u64(struct cap_str s, uint64_t max, uint64_t *out);
+/* Does s start with lit (ASCII case-insensitive)? */
+bool cap_str_prefix_ieq(struct cap_str s, const char *lit);
 /* Case-insensitive search of a parameter "name=value" in a ';'-separated list starting at
  * s (the part after the first ';' is examined); value returned without quotes. */
 bool cap_param(struct cap_str s, const char *name, struct cap_str *value);
+
+/* ---------------------------------------------------------------- MIME bodies (RFC 2045/2046)
+ * One walk of a SIP message body for every capture/ reader of it (cap_sip_sdp_body, mcbody.h):
+ * the body is one entity when its Content-Type is not multipart/, else the tree of its parts,
+ * of which the iterator returns the leaves in document order. What it accepts:
+ *   - Boundary (RFC 2046 s5.1.1): the "boundary" parameter of a multipart/<any> Content-Type,
+ *     1 to 70 characters from bchars, not ending in a space. Quoted: a quoted-pair ("\x",
+ *     RFC 822) stands for x and the space is allowed; unquoted: a token, so only letters,
+ *     digits and ' + _ - . (RFC 2045 s5.1). Anything else (missing, empty, longer, other
+ *     characters, a lone backslash) is LIM_E_PARSE.
+ *   - Delimiters: a line (at the body's start or after LF) starting with "--" boundary; per the
+ *     RFC 2046 s5.1.1 note the boundary need not be the whole line, so a line "--" boundary
+ *     "x" is a delimiter with junk after it and makes the body LIM_E_PARSE (a composer must
+ *     not write one; an inner boundary must not have the outer one as a prefix, s5.1.2).
+ *     After the boundary (and "--" for the close delimiter) only transport padding (SP, HT)
+ *     then CRLF or LF; the close delimiter may also end the body. The CRLF (or LF) before a
+ *     delimiter belongs to it, not to the part. CRLF and bare LF line ends alike.
+ *   - Preamble (before the first delimiter) and epilogue (after the close delimiter) are
+ *     ignored. A body with no delimiter, a close delimiter before any part (RFC 2046 s5.1.1:
+ *     one part at least), a delimiter that ends the body before its line end
+ *     ("--b" at the very end), a part with no delimiter after it (missing close delimiter) is
+ *     LIM_E_PARSE, reported when the walk reaches it: the parts before it are returned first.
+ *   - Part headers (RFC 2045, RFC 5322 s2.2): lines up to the first empty line; a field is a
+ *     name (printable ASCII but ':'), optional blanks, ':' and a value; a line starting with a
+ *     blank continues the field before it (unfolding, s2.2.3); names are case-insensitive.
+ *     No empty line: the part is all headers and its content is empty; a part with no headers
+ *     starts with the empty line. LIM_E_PARSE for a line that is not a field, a continuation
+ *     with no field before it, a control octet (NUL included; HT allowed) in a header line,
+ *     a second Content-Type or Content-Transfer-Encoding; LIM_E_LIMIT past CAP_MIME_MAX_HDRS
+ *     fields or a line over CAP_SIP_MAX_LINE octets. The content itself may hold any octet.
+ *   - Nesting: a part whose Content-Type is multipart/ is walked in turn (not returned), up to
+ *     CAP_SIP_MAX_DEPTH multipart levels (LIM_E_LIMIT beyond); its Content-Transfer-Encoding
+ *     must be 7bit, 8bit or binary (RFC 2045 s6.4), else LIM_E_PARSE.
+ *   - Count: at most max_parts body parts in all, at every level, nested multipart parts
+ *     included (LIM_E_LIMIT on the next one).
+ * Work is linear in the body size times the nesting depth; nothing is allocated or written. */
+#define CAP_MIME_MAX_BOUNDARY 70 /* RFC 2046 s5.1.1 */
+#define CAP_MIME_MAX_HDRS     32 /* header fields per body part */
+
+/* One leaf entity. Views are BORROWED from the body given to cap_mime_init. */
+struct cap_mime_part {
+	struct cap_str type;    /* Content-Type value, trimmed (a folded value keeps its CRLF and
+				 * blanks inside); len 0 when absent (RFC 2045: text/plain) */
+	struct cap_str cte;     /* Content-Transfer-Encoding value, trimmed; len 0 when absent */
+	struct cap_str content; /* the octets after the part headers, still encoded */
+	size_t depth;           /* multipart levels around it: 0 = the whole (non-multipart) body */
+};
+
+/* Private: one open multipart level. */
+struct cap_mime_level {
+	struct cap_str body; /* the multipart entity's content */
+	size_t pos;          /* offset of the next delimiter line's "--" */
+	size_t n;            /* parts read at this level */
+	size_t bnd_len;
+	char bnd[CAP_MIME_MAX_BOUNDARY]; /* the boundary, quoted-pairs resolved */
+};
+
+/* Caller-allocated iterator; fields are private (use the functions). */
+struct cap_mime {
+	struct cap_str type, body; /* the top entity */
+	struct cap_mime_level lv[CAP_SIP_MAX_DEPTH];
+	size_t n_lv;
+	size_t max_parts, n_parts;
+	bool started, done;
+	enum lim_err err; /* sticky: the first failure */
+	const char *why;
+	const char *at;
+};
+
+/* Starts a walk of body (BORROWED, must outlive the iterator) whose Content-Type value is
+ * ctype (BORROWED; len 0: none). max_parts caps the body parts (see above). */
+void cap_mime_init(struct cap_mime *it, struct cap_str ctype, struct cap_str body,
+		   size_t max_parts);
+/* The next leaf into *part: true, or false at the end of the walk or on an error (then and
+ * later *part is zeroed; cap_mime_err says which). */
+bool cap_mime_next(struct cap_mime *it, struct cap_mime_part *part);
+/* LIM_OK while no error happened, else the first one (LIM_E_PARSE or LIM_E_LIMIT, see above).
+ * When not NULL, *why gets static English text ("ok", or starting "multipart: ") and *at where
+ * the fault lies (in the body, or in a Content-Type value for a bad boundary; NULL if none). */
+enum lim_err cap_mime_err(const struct cap_mime *it, const char **why, const char **at);
+/* The media type of a Content-Type value (before the first ';' outside quotes), trimmed. */
+struct cap_str cap_media_type(struct cap_str ctype);
+/* Is cte (trimmed) an identity Content-Transfer-Encoding: absent, 7bit, 8bit or binary? */
+bool cap_mime_identity(struct cap_str cte);
 
 #endif

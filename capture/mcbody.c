@@ -1,6 +1,6 @@
-/* GMK I_MESSAGEs in SIP bodies: multipart walk, bounded XML scan (see mcbody.h). Every input
- * length is tested against the view it came from; the XML scanner refuses DTDs outright and
- * never allocates. */
+/* GMK I_MESSAGEs in SIP bodies: leaves of the MIME walk (capture/mime.c), bounded XML scan (see
+ * mcbody.h). Every input length is tested against the view it came from; the XML scanner
+ * refuses DTDs outright and never allocates. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,36 +53,10 @@ static enum lim_err fail(struct mc_ctx *c, enum lim_err e, const char *why, cons
 	return e;
 }
 
-static struct cap_str sub(struct cap_str s, size_t from, size_t to)
-{
-	struct cap_str r = { s.p ? s.p + from : NULL, to - from };
-	return r;
-}
-
-static bool prefix_ieq(struct cap_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-	return s.len >= n && cap_str_ieq(sub(s, 0, n), lit);
-}
-
 static bool suffix_ieq(struct cap_str s, const char *lit)
 {
 	size_t n = strlen(lit);
-	return s.len >= n && cap_str_ieq(sub(s, s.len - n, s.len), lit);
-}
-
-/* Media type (before ';'), trimmed. */
-static struct cap_str media_type(struct cap_str ct)
-{
-	size_t i = 0;
-	bool q = false;
-	for (; i < ct.len; i++) {
-		if (ct.p[i] == '"')
-			q = !q;
-		else if (ct.p[i] == ';' && !q)
-			break;
-	}
-	return cap_str_trim(sub(ct, 0, i));
+	return s.len >= n && cap_str_ieq(cap_str_sub(s, s.len - n, s.len), lit);
 }
 
 static void text_set(struct cap_mc_text *t, const char *p, size_t n)
@@ -112,7 +86,7 @@ static struct cap_str local_name(struct cap_str q)
 {
 	for (size_t i = q.len; i > 0; i--)
 		if (q.p[i - 1] == ':')
-			return sub(q, i, q.len);
+			return cap_str_sub(q, i, q.len);
 	return q;
 }
 
@@ -225,7 +199,7 @@ static struct cap_str leaf_text(struct cap_str s, bool *mixed)
 		t.len--;
 	if (t.len >= 12 && memcmp(t.p, "<![CDATA[", 9) == 0 &&
 	    memcmp(t.p + t.len - 3, "]]>", 3) == 0) {
-		struct cap_str in = sub(t, 9, t.len - 3);
+		struct cap_str in = cap_str_sub(t, 9, t.len - 3);
 		for (size_t i = 0; i + 2 < in.len; i++)
 			if (in.p[i] == ']' && in.p[i + 1] == ']' && in.p[i + 2] == '>')
 				*mixed = true;
@@ -417,7 +391,7 @@ static enum lim_err xml_attrs(struct mc_ctx *c, struct cap_str x, size_t *pos, b
 			i++;
 		if (i == ns || i - ns > CAP_MC_XML_MAX_NAME)
 			return fail(c, LIM_E_PARSE, "xml: bad attribute name", x.p + ns);
-		an = sub(x, ns, i);
+		an = cap_str_sub(x, ns, i);
 		while (i < x.len && is_xml_ws(x.p[i]))
 			i++;
 		if (i == x.len || x.p[i] != '=')
@@ -436,7 +410,7 @@ static enum lim_err xml_attrs(struct mc_ctx *c, struct cap_str x, size_t *pos, b
 		}
 		if (i == x.len)
 			return fail(c, LIM_E_PARSE, "xml: unterminated attribute value", x.p + q0);
-		av = sub(x, q0, i);
+		av = cap_str_sub(x, q0, i);
 		i++;
 		if (!refs_ok(av))
 			return fail(c, LIM_E_PARSE, "xml: undeclared entity in attribute", av.p);
@@ -472,7 +446,7 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 			size_t s = i;
 			while (i < x.len && x.p[i] != '<')
 				i++;
-			if (!refs_ok(sub(x, s, i)))
+			if (!refs_ok(cap_str_sub(x, s, i)))
 				return fail(c, LIM_E_PARSE, "xml: undeclared entity reference",
 					    x.p + s);
 			continue;
@@ -519,7 +493,7 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 			if (e == x.len || x.p[e] != '>')
 				return fail(c, LIM_E_PARSE, "xml: unterminated end tag", x.p + i);
 			if (!f->has_child)
-				on_leaf(c, depth - 1, sub(x, f->content_start, i));
+				on_leaf(c, depth - 1, cap_str_sub(x, f->content_start, i));
 			depth--;
 			if (depth == 0)
 				root_done = true;
@@ -546,7 +520,7 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 				c->st[depth - 1].has_child = true;
 			f = &c->st[depth];
 			memset(f, 0, sizeof *f);
-			f->name = sub(x, ns, e);
+			f->name = cap_str_sub(x, ns, e);
 			f->id = next_id++;
 			f->parent = depth > 0 ? c->st[depth - 1].id : 0;
 			f->is_ls = cap_str_ieq(local_name(f->name), "list-service");
@@ -556,7 +530,7 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 			f->content_start = e;
 			depth++;
 			if (empty) {
-				on_leaf(c, depth - 1, sub(x, e, e));
+				on_leaf(c, depth - 1, cap_str_sub(x, e, e));
 				depth--;
 				if (depth == 0)
 					root_done = true;
@@ -576,7 +550,7 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 	return LIM_OK;
 }
 
-/* ---------------------------------------------------------------- multipart (RFC 2046) */
+/* ---------------------------------------------------------------- body entities */
 
 static uint8_t *scratch(struct mc_ctx *c, size_t n)
 {
@@ -607,123 +581,26 @@ static enum lim_err b64_part(struct mc_ctx *c, struct cap_str s, struct cap_str 
 	return LIM_OK;
 }
 
-static enum lim_err walk(struct mc_ctx *c, struct cap_str ctype, struct cap_str cte,
-			 struct cap_str body, size_t depth);
-
-static size_t find_delim(struct cap_str b, size_t from, struct cap_str bnd)
-{
-	for (size_t i = from; i < b.len && b.len - i >= bnd.len + 2; i++) {
-		if (i > 0 && b.p[i - 1] != '\n')
-			continue;
-		if (b.p[i] == '-' && b.p[i + 1] == '-' && memcmp(b.p + i + 2, bnd.p, bnd.len) == 0)
-			return i;
-	}
-	return b.len;
-}
-
-static enum lim_err multipart(struct mc_ctx *c, struct cap_str ctype, struct cap_str b,
-			      size_t depth)
-{
-	struct cap_str bnd;
-	size_t pos;
-	if (depth >= CAP_MC_MAX_DEPTH)
-		return fail(c, LIM_E_LIMIT, "multipart: nested too deep", b.p);
-	if (!cap_param(ctype, "boundary", &bnd) || bnd.len == 0 || bnd.len > 70)
-		return fail(c, LIM_E_PARSE, "multipart: no valid boundary parameter", b.p);
-	pos = find_delim(b, 0, bnd);
-	if (pos == b.len)
-		return fail(c, LIM_E_PARSE, "multipart: no boundary delimiter in body", b.p);
-	for (;;) {
-		size_t start, next, end, i;
-		struct cap_str part, content, pct = { NULL, 0 }, pcte = { NULL, 0 };
-		enum lim_err rc;
-		pos += 2 + bnd.len;
-		if (b.len - pos >= 2 && b.p[pos] == '-' && b.p[pos + 1] == '-')
-			return LIM_OK; /* close delimiter; the epilogue is ignored */
-		while (pos < b.len && b.p[pos] != '\n')
-			pos++; /* transport padding */
-		if (pos == b.len)
-			return fail(c, LIM_E_PARSE, "multipart: truncated delimiter line",
-				    b.p + pos);
-		start = pos + 1;
-		next = find_delim(b, start, bnd);
-		if (next == b.len)
-			return fail(c, LIM_E_PARSE, "multipart: no close delimiter", b.p + start);
-		end = next;
-		if (end > start && b.p[end - 1] == '\n')
-			end--;
-		if (end > start && b.p[end - 1] == '\r')
-			end--;
-		part = sub(b, start, end);
-		/* part headers up to the blank line; continuation lines extend the last one */
-		content = part;
-		i = 0;
-		{
-			struct cap_str *last = NULL;
-			while (i < part.len) {
-				size_t e = i;
-				struct cap_str l;
-				while (e < part.len && part.p[e] != '\n')
-					e++;
-				l = sub(part, i, e);
-				if (l.len && l.p[l.len - 1] == '\r')
-					l.len--;
-				if (l.len == 0) {
-					content = sub(part, e < part.len ? e + 1 : e, part.len);
-					break;
-				}
-				if (cap_is_blank(l.p[0]) && last) {
-					last->len = (size_t)(l.p + l.len - last->p);
-				} else if (prefix_ieq(l, "content-type:")) {
-					pct = sub(l, 13, l.len);
-					last = &pct;
-				} else if (prefix_ieq(l, "content-transfer-encoding:")) {
-					pcte = sub(l, 26, l.len);
-					last = &pcte;
-				} else {
-					last = NULL;
-				}
-				if (e == part.len) {
-					content = sub(part, part.len, part.len);
-					break;
-				}
-				i = e + 1;
-			}
-		}
-		pct = cap_str_trim(pct);
-		rc = walk(c, pct, cap_str_trim(pcte), content, depth + 1);
-		if (rc != LIM_OK)
-			return rc;
-		pos = next;
-	}
-}
-
 static bool is_xml_type(struct cap_str mt)
 {
 	return cap_str_ieq(mt, "text/xml") || cap_str_ieq(mt, "application/xml") ||
-	       (prefix_ieq(mt, "application/") && suffix_ieq(mt, "+xml"));
+	       (cap_str_prefix_ieq(mt, "application/") && suffix_ieq(mt, "+xml"));
 }
 
-/* One entity (body or part): ctype/cte as sent, body its content. */
-static enum lim_err walk(struct mc_ctx *c, struct cap_str ctype, struct cap_str cte,
-			 struct cap_str body, size_t depth)
+/* One leaf entity of the body (cap_mime_next): decoded by its transfer encoding, then examined
+ * by media type. An empty one is not examined (RFC 3261 s20.15: a zero-length body of its type). */
+static enum lim_err leaf(struct mc_ctx *c, const struct cap_mime_part *p)
 {
-	struct cap_str mt = media_type(ctype);
+	struct cap_str mt = cap_media_type(p->type), cte = p->cte, body = p->content;
 	enum lim_err rc;
-	if (prefix_ieq(mt, "multipart/")) {
-		if (cte.len && !cap_str_ieq(cte, "7bit") && !cap_str_ieq(cte, "8bit") &&
-		    !cap_str_ieq(cte, "binary"))
-			return fail(c, LIM_E_PARSE, "multipart: encoded multipart entity", body.p);
-		return multipart(c, ctype, body, depth);
-	}
-	if (++c->out->n_parts > CAP_MC_MAX_PARTS)
-		return fail(c, LIM_E_LIMIT, "multipart: too many parts", body.p);
+	if (body.len == 0)
+		return LIM_OK;
+	c->out->n_parts++;
 	if (cte.len && cap_str_ieq(cte, "base64")) {
 		rc = b64_part(c, body, &body);
 		if (rc != LIM_OK)
 			return rc;
-	} else if (cte.len && !cap_str_ieq(cte, "7bit") && !cap_str_ieq(cte, "8bit") &&
-		   !cap_str_ieq(cte, "binary")) {
+	} else if (!cap_mime_identity(cte)) {
 		return LIM_OK; /* quoted-printable or unknown: not examined */
 	}
 	if (cap_str_ieq(mt, "application/mikey")) {
@@ -763,8 +640,9 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 				 struct cap_mc_result *out)
 {
 	struct mc_ctx *c = NULL;
-	struct cap_str none = { NULL, 0 };
-	enum lim_err rc;
+	struct cap_mime it;
+	struct cap_mime_part part;
+	enum lim_err rc = LIM_OK;
 	if (!out)
 		return LIM_E_ARG;
 	memset(out, 0, sizeof *out);
@@ -773,8 +651,8 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 		out->err_detail = "body over CAP_SIP_MAX_MSG";
 		return LIM_E_LIMIT;
 	}
-	if (body.len == 0 || ctype.len == 0)
-		return LIM_OK;
+	if (ctype.len == 0)
+		return LIM_OK; /* RFC 3261 s20.15: a body needs a Content-Type; nothing to examine */
 	c = calloc(1, sizeof *c);
 	if (!c) {
 		out->err_detail = "out of memory";
@@ -790,7 +668,15 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 		out->err_detail = "out of memory";
 		return LIM_E_NOMEM;
 	}
-	rc = walk(c, ctype, none, body, 0);
+	cap_mime_init(&it, ctype, body, CAP_MC_MAX_PARTS);
+	while (rc == LIM_OK && cap_mime_next(&it, &part))
+		rc = leaf(c, &part);
+	if (rc == LIM_OK) {
+		const char *why, *at;
+		rc = cap_mime_err(&it, &why, &at);
+		if (rc != LIM_OK)
+			(void)fail(c, rc, why, at);
+	}
 	if (out->mc_group.len)
 		for (size_t k = 0; k < out->n_imsg; k++)
 			add_group(&out->imsg[k],

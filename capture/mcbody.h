@@ -41,11 +41,16 @@
  *     with Content-Transfer-Encoding base64). Accepted too.
  *
  * How (cap_mc_extract):
- *   1. Body by Content-Type: multipart/<any> with a boundary (RFC 2046 s5.1, quoted or not),
- *      nested up to CAP_MC_MAX_DEPTH levels and CAP_MC_MAX_PARTS leaf parts in all; each part's
- *      Content-Type and Content-Transfer-Encoding (7bit/8bit/binary as is, base64 decoded;
- *      quoted-printable and others: part skipped). CRLF or bare LF line ends. A part with no
- *      following delimiter (missing close delimiter) is an error; parts before it are kept.
+ *   1. Body by Content-Type: multipart/<any> walked by the capture/ MIME iterator, the same
+ *      as cap_sip_sdp_body's (capture/internal.h: RFC 2046 s5.1 boundary rules, transport
+ *      padding, folded and case-insensitive part headers, preamble and epilogue ignored),
+ *      nested up to CAP_MC_MAX_DEPTH levels and CAP_MC_MAX_PARTS body parts in all (nested
+ *      multipart parts included); each leaf's Content-Type and Content-Transfer-Encoding
+ *      (7bit/8bit/binary as is, base64 decoded; quoted-printable and others: part skipped).
+ *      CRLF or bare LF line ends. Framing errors (a missing close delimiter, junk after a
+ *      boundary, a bad part header line...) are reported when the walk reaches them: the
+ *      parts before are examined and their results kept. An empty entity (the body or a part)
+ *      and a body without Content-Type are not examined.
  *   2. XML parts (text/xml, application/xml, application/<x>+xml) go through a bounded
  *      hand-written scanner, not libxml2: it refuses any <!DOCTYPE> (so no DTD, no entity
  *      declaration, no external entity: billion laughs and XXE cannot start), accepts only
@@ -76,8 +81,8 @@
 #include "capture/capture.h"
 #include "common/err.h"
 
-#define CAP_MC_MAX_DEPTH     4    /* nested multipart levels (1 = a flat multipart body) */
-#define CAP_MC_MAX_PARTS     32   /* leaf parts examined per message */
+#define CAP_MC_MAX_DEPTH     CAP_SIP_MAX_DEPTH /* nested multipart levels (1 = flat) */
+#define CAP_MC_MAX_PARTS     32   /* body parts per message, nested multiparts included */
 #define CAP_MC_MAX_IMSG      8    /* I_MESSAGEs returned per message (more: imsg_cut) */
 #define CAP_MC_IMSG_MAX      4096 /* decoded octets of one I_MESSAGE */
 #define CAP_MC_MAX_GROUPS    4    /* group IDs kept per I_MESSAGE */
@@ -121,7 +126,7 @@ struct cap_mc_result {
 	struct cap_mc_text mc_target; /* <mcptt-request-uri><mcpttURI> */
 	struct cap_mc_text mc_group;  /* <mcptt-calling-group-id><mcpttURI> */
 	/* what was walked */
-	size_t n_parts; /* leaf parts examined */
+	size_t n_parts; /* non-empty leaf entities examined (the body itself if not multipart) */
 	size_t n_xml;   /* XML parts scanned */
 	size_t n_imsg;
 	struct cap_mc_imsg imsg[CAP_MC_MAX_IMSG];

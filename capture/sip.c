@@ -57,13 +57,6 @@ bool cap_str_u64(struct cap_str s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-/* s[from, to); callers keep from <= to <= s.len. An empty view may have p NULL. */
-static struct cap_str sub(struct cap_str s, size_t from, size_t to)
-{
-	struct cap_str r = { s.p ? s.p + from : NULL, to - from };
-	return r;
-}
-
 /* Splits s at the first top-level occurrence of c (outside "quoted strings" and <...>):
  * returns the index, or s.len when absent. Unterminated quotes run to the end. */
 static size_t find_top(struct cap_str s, char c)
@@ -97,13 +90,13 @@ bool cap_param(struct cap_str s, const char *name, struct cap_str *value)
 	value->p = NULL;
 	value->len = 0;
 	while (i < s.len) {
-		struct cap_str rest = sub(s, i + 1, s.len), seg, pn, pv = { NULL, 0 };
+		struct cap_str rest = cap_str_sub(s, i + 1, s.len), seg, pn, pv = { NULL, 0 };
 		size_t e = find_top(rest, ';'), eq;
-		seg = sub(rest, 0, e);
+		seg = cap_str_sub(rest, 0, e);
 		eq = find_top(seg, '=');
-		pn = cap_str_trim(sub(seg, 0, eq));
+		pn = cap_str_trim(cap_str_sub(seg, 0, eq));
 		if (eq < seg.len)
-			pv = cap_str_trim(sub(seg, eq + 1, seg.len));
+			pv = cap_str_trim(cap_str_sub(seg, eq + 1, seg.len));
 		if (cap_str_ieq(pn, name)) {
 			if (pv.len >= 2 && pv.p[0] == '"' && pv.p[pv.len - 1] == '"') {
 				pv.p++;
@@ -143,27 +136,27 @@ enum lim_err cap_sip_party_parse(const char *p, size_t len, struct cap_sip_party
 		}
 		if (!closed)
 			return LIM_E_PARSE;
-		out->display = sub(s, 1, i);
+		out->display = cap_str_sub(s, 1, i);
 	}
 	lt = find_top(s, '<');
 	if (lt < s.len) {
-		struct cap_str after = sub(s, lt + 1, s.len);
+		struct cap_str after = cap_str_sub(s, lt + 1, s.len);
 		size_t gt = 0;
 		while (gt < after.len && after.p[gt] != '>')
 			gt++;
 		if (gt == after.len)
 			return LIM_E_PARSE;
 		if (s.p[0] != '"')
-			out->display = cap_str_trim(sub(s, 0, lt));
-		out->uri = cap_str_trim(sub(after, 0, gt));
-		params = sub(after, gt + 1, after.len);
+			out->display = cap_str_trim(cap_str_sub(s, 0, lt));
+		out->uri = cap_str_trim(cap_str_sub(after, 0, gt));
+		params = cap_str_sub(after, gt + 1, after.len);
 	} else {
 		size_t semi;
 		if (s.p[0] == '"')
 			return LIM_E_PARSE; /* a display name needs <URI> */
 		semi = find_top(s, ';');
-		out->uri = cap_str_trim(sub(s, 0, semi));
-		params = sub(s, semi, s.len);
+		out->uri = cap_str_trim(cap_str_sub(s, 0, semi));
+		params = cap_str_sub(s, semi, s.len);
 	}
 	if (out->uri.len == 0)
 		return LIM_E_PARSE;
@@ -279,11 +272,11 @@ static bool parse_start(struct cap_str l, struct cap_sip_msg *m)
 {
 	if (l.len >= 8 && memcmp(l.p, "SIP/2.0 ", 8) == 0) {
 		uint64_t st;
-		if (l.len < 11 || !cap_str_u64(sub(l, 8, 11), 699, &st) || st < 100 ||
+		if (l.len < 11 || !cap_str_u64(cap_str_sub(l, 8, 11), 699, &st) || st < 100 ||
 		    (l.len > 11 && l.p[11] != ' '))
 			return false;
 		m->status = (uint16_t)st;
-		m->reason = l.len > 12 ? sub(l, 12, l.len) : sub(l, l.len, l.len);
+		m->reason = l.len > 12 ? cap_str_sub(l, 12, l.len) : cap_str_sub(l, l.len, l.len);
 		return true;
 	}
 	{
@@ -292,14 +285,14 @@ static bool parse_start(struct cap_str l, struct cap_sip_msg *m)
 			i++;
 		if (i == 0 || i >= l.len || l.p[i] != ' ')
 			return false;
-		m->method = sub(l, 0, i);
+		m->method = cap_str_sub(l, 0, i);
 		u = ++i;
 		while (i < l.len && l.p[i] != ' ' && l.p[i] != '\t')
 			i++;
 		if (i == u || i >= l.len)
 			return false;
-		m->ruri = sub(l, u, i);
-		if (!cap_str_eq(sub(l, i, l.len), " SIP/2.0"))
+		m->ruri = cap_str_sub(l, u, i);
+		if (!cap_str_eq(cap_str_sub(l, i, l.len), " SIP/2.0"))
 			return false;
 		m->is_request = true;
 		return true;
@@ -318,7 +311,7 @@ static bool parse_pai(struct cap_str v, struct cap_sip_msg *m)
 		}
 		if (c == v.len)
 			break;
-		v = sub(v, c + 1, v.len);
+		v = cap_str_sub(v, c + 1, v.len);
 	}
 	return true;
 }
@@ -370,10 +363,10 @@ static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 			while (k < v.len && cap_is_digit(v.p[k]))
 				k++;
 			/* RFC 3261 s8.1.1.5: less than 2**31 */
-			if (!cap_str_u64(sub(v, 0, k), 0x7fffffffu, &n))
+			if (!cap_str_u64(cap_str_sub(v, 0, k), 0x7fffffffu, &n))
 				return CAP_DROP_SIP_HEADER;
 			m->cseq = (uint32_t)n;
-			m->cseq_method = cap_str_trim(sub(v, k, v.len));
+			m->cseq_method = cap_str_trim(cap_str_sub(v, k, v.len));
 			if (m->cseq_method.len == 0 || k == v.len || !cap_is_lws(v.p[k]))
 				return CAP_DROP_SIP_HEADER;
 			for (size_t j = 0; j < m->cseq_method.len; j++)
@@ -448,14 +441,14 @@ enum lim_err cap_sip_parse(const uint8_t *buf, size_t len, struct cap_sip_msg *m
 			if (i == 0)
 				return fail(m, CAP_DROP_SIP_HEADER, at);
 			h = &m->hdr[m->n_hdr];
-			h->name = sub(line, 0, i);
+			h->name = cap_str_sub(line, 0, i);
 			while (i < line.len && cap_is_blank(line.p[i]))
 				i++;
 			if (i >= line.len || line.p[i] != ':')
 				return fail(m, CAP_DROP_SIP_HEADER, at);
-			h->value = cap_str_trim(sub(line, i + 1, line.len));
+			h->value = cap_str_trim(cap_str_sub(line, i + 1, line.len));
 			if (h->value.len == 0)
-				h->value = sub(line, line.len, line.len);
+				h->value = cap_str_sub(line, line.len, line.len);
 			h->id = header_id(h->name);
 			m->n_hdr++;
 		}
@@ -490,102 +483,22 @@ const struct cap_sip_hdr *cap_sip_find(const struct cap_sip_msg *m, enum cap_sip
 	return NULL;
 }
 
-/* The media type of a Content-Type value (before ';'), trimmed. */
-static struct cap_str media_type(struct cap_str ct)
-{
-	size_t semi = find_top(ct, ';');
-	return cap_str_trim(sub(ct, 0, semi));
-}
-
-static bool prefix_ieq(struct cap_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-	return s.len >= n && cap_str_ieq(sub(s, 0, n), lit);
-}
-
-/* Finds the next delimiter line "--boundary" at or after from, at the start of a line.
- * Returns its index (of the first '-') or body.len. */
-static size_t find_delim(struct cap_str b, size_t from, struct cap_str bnd)
-{
-	for (size_t i = from; i < b.len && b.len - i >= bnd.len + 2; i++) {
-		if (i > 0 && b.p[i - 1] != '\n')
-			continue;
-		if (b.p[i] == '-' && b.p[i + 1] == '-' && memcmp(b.p + i + 2, bnd.p, bnd.len) == 0)
-			return i;
-	}
-	return b.len;
-}
-
 /* see capture.h */
 enum lim_err cap_sip_sdp_body(const struct cap_sip_msg *m, struct cap_str *sdp)
 {
-	struct cap_str mt = media_type(m->content_type), bnd, b = m->body;
-	size_t pos, parts = 0;
+	struct cap_mime it;
+	struct cap_mime_part part;
 
 	sdp->p = NULL;
 	sdp->len = 0;
-	if (cap_str_ieq(mt, "application/sdp")) {
-		*sdp = m->body;
+	cap_mime_init(&it, m->content_type, m->body, CAP_SIP_MAX_PARTS);
+	while (cap_mime_next(&it, &part)) {
+		if (!cap_str_ieq(cap_media_type(part.type), "application/sdp"))
+			continue;
+		if (!cap_mime_identity(part.cte))
+			return LIM_E_PARSE; /* base64/quoted-printable SDP: not decoded here */
+		*sdp = part.content;
 		return LIM_OK;
 	}
-	if (!prefix_ieq(mt, "multipart/"))
-		return LIM_OK;
-	if (!cap_param(m->content_type, "boundary", &bnd) || bnd.len == 0 || bnd.len > 70)
-		return LIM_E_PARSE;
-	pos = find_delim(b, 0, bnd);
-	if (pos == b.len)
-		return LIM_E_PARSE;
-	for (;;) {
-		size_t start, next, end, i;
-		struct cap_str part, ct = { NULL, 0 }, content;
-		pos += 2 + bnd.len;
-		if (b.len - pos >= 2 && b.p[pos] == '-' && b.p[pos + 1] == '-')
-			return LIM_OK; /* close delimiter: no SDP part */
-		/* transport padding up to the end of the delimiter line */
-		while (pos < b.len && b.p[pos] != '\n')
-			pos++;
-		if (pos == b.len)
-			return LIM_E_PARSE;
-		start = pos + 1;
-		next = find_delim(b, start, bnd);
-		if (next == b.len)
-			return LIM_E_PARSE; /* no closing delimiter */
-		if (++parts > CAP_SIP_MAX_PARTS)
-			return LIM_E_LIMIT;
-		/* the CRLF before the delimiter belongs to it (RFC 2046 s5.1.1) */
-		end = next;
-		if (end > start && b.p[end - 1] == '\n')
-			end--;
-		if (end > start && b.p[end - 1] == '\r')
-			end--;
-		part = sub(b, start, end);
-		/* part headers up to the blank line; none at all means text/plain content */
-		content = part;
-		i = 0;
-		while (i < part.len) {
-			size_t e = i;
-			struct cap_str l;
-			while (e < part.len && part.p[e] != '\n')
-				e++;
-			l = sub(part, i, e);
-			if (l.len && l.p[l.len - 1] == '\r')
-				l.len--;
-			if (l.len == 0) {
-				content = sub(part, e < part.len ? e + 1 : e, part.len);
-				break;
-			}
-			if (prefix_ieq(l, "content-type:"))
-				ct = cap_str_trim(sub(l, 13, l.len));
-			if (e == part.len) {
-				content = sub(part, part.len, part.len);
-				break;
-			}
-			i = e + 1;
-		}
-		if (ct.len && cap_str_ieq(media_type(ct), "application/sdp")) {
-			*sdp = content;
-			return LIM_OK;
-		}
-		pos = next;
-	}
+	return cap_mime_err(&it, NULL, NULL);
 }

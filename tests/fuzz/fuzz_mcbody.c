@@ -29,7 +29,7 @@ static void text_ok(const struct cap_mc_text *t)
 
 static void check(const struct cap_mc_result *r, struct mikey_msg *mm, struct mikey_key_params *kp)
 {
-	if (!r->err_detail || r->n_imsg > CAP_MC_MAX_IMSG || r->n_parts > CAP_MC_MAX_PARTS + 1)
+	if (!r->err_detail || r->n_imsg > CAP_MC_MAX_IMSG || r->n_parts > CAP_MC_MAX_PARTS)
 		abort();
 	text_ok(&r->mc_target);
 	text_ok(&r->mc_group);

@@ -1,11 +1,14 @@
 /* libFuzzer target for the SIP parser (STYLE.md rule 22): cap_sip_parse, then on success the
  * SDP body lookup (multipart included), the SDP parser on it, and the party parser on every
- * header. Every view must lie inside the input: abort() otherwise. Deterministic, no I/O. */
+ * header; the MIME walk under the SDP lookup (capture/internal.h) must keep its leaves inside
+ * the body and within its caps, and the SDP returned must be its first application/sdp leaf.
+ * Every view must lie inside the input: abort() otherwise. Deterministic, no I/O. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/internal.h"
 #include "tests/fuzz/fuzz_views.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,6 +60,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in(m->hdr[i].value);
 		if (cap_sip_party_parse(m->hdr[i].value.p, m->hdr[i].value.len, &p) == LIM_OK)
 			party(&p);
+	}
+	{
+		struct cap_mime it;
+		struct cap_mime_part part;
+		struct cap_str first = { NULL, 0 };
+		const char *why, *at;
+		size_t n = 0;
+		enum lim_err rc = cap_sip_sdp_body(m, &body);
+		cap_mime_init(&it, m->content_type, m->body, CAP_SIP_MAX_PARTS);
+		while (cap_mime_next(&it, &part)) {
+			in(part.type);
+			in(part.cte);
+			in(part.content);
+			if (part.depth > CAP_SIP_MAX_DEPTH || ++n > CAP_SIP_MAX_PARTS + 1)
+				abort();
+			if (part.content.len &&
+			    (part.content.p < m->body.p ||
+			     (size_t)(part.content.p - m->body.p) > m->body.len - part.content.len))
+				abort();
+			if (!first.p && cap_str_ieq(cap_media_type(part.type), "application/sdp"))
+				first = part.content;
+		}
+		if (cap_mime_err(&it, &why, &at) != LIM_OK &&
+		    (!why || (at && (at < base || at > base + blen))))
+			abort();
+		if (rc == LIM_OK && body.len && (body.p != first.p || body.len != first.len))
+			abort();
 	}
 	if (cap_sip_sdp_body(m, &body) == LIM_OK && body.len) {
 		in(body);

@@ -47,7 +47,8 @@ static void load(void)
 	hexw[k] = 0;
 }
 
-static struct cap_mc_result *res(void)
+/* see capture_suites.h */
+struct cap_mc_result *t_mc_res(void)
 {
 	static struct cap_mc_result *r;
 	if (!r)
@@ -83,7 +84,7 @@ static char big[1 << 18];
 static void t_notify(void)
 {
 	struct cap_sip_msg *m = malloc(sizeof *m);
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	int n;
 	load();
 	{
@@ -151,7 +152,7 @@ static void t_notify(void)
 
 static void t_variants(void)
 {
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	char b[16384];
 	load();
 
@@ -264,7 +265,7 @@ static void t_variants(void)
 
 static void expect(enum lim_err want, const char *ct, const char *b, const char *why)
 {
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	enum lim_err rc = body(ct, b, r);
 	CHECK(rc == want);
 	CHECK(strstr(r->err_detail, why) != NULL);
@@ -274,7 +275,7 @@ static void expect(enum lim_err want, const char *ct, const char *b, const char 
 
 static void t_hostile(void)
 {
-	struct cap_mc_result *r = res();
+	struct cap_mc_result *r = t_mc_res();
 	char b[16384];
 	size_t k;
 	load();

@@ -17,11 +17,13 @@ extern const struct lim_suite t_mcbody_suites[];
 extern const struct lim_suite t_x2x3_suites[];
 extern const struct lim_suite t_floor_suites[];
 extern const struct lim_suite t_disp_suites[];
+extern const struct lim_suite t_mime_suites[];
 
 #define CAPTURE_SUITE_TABLES                                                                       \
 	{                                                                                          \
 		t_frame_suites, t_sip_suites, t_pcap_suites, t_tcp_suites, t_calls_suites,         \
-			t_mcbody_suites, t_x2x3_suites, t_floor_suites, t_disp_suites                             \
+			t_mcbody_suites, t_x2x3_suites, t_floor_suites, t_disp_suites,             \
+			t_mime_suites                                                              \
 	}
 
 /* Link framings the builders produce. */
@@ -59,6 +61,9 @@ const char *t_link_name(enum t_link l);
 size_t t_build_tcp(uint8_t *buf, size_t cap, int ver, const uint8_t *src, const uint8_t *dst,
 		   uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags, const void *pl,
 		   size_t plen);
+
+/* One cap_mc_result (large) for the mcbody suites, allocated on first use; exits on failure. */
+struct cap_mc_result *t_mc_res(void);
 
 /* Directory for files the tests write ($BUILD/tests/capture), created on first use. */
 const char *t_outdir(void);
