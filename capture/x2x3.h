@@ -197,7 +197,8 @@ struct cap_x2x3_srv_cfg {
 	const char *key;    /* PEM: its private key */
 	size_t max_conns;   /* 0 = 16; at most CAP_X2X3_MAX_CONNS */
 	size_t max_pdu;     /* 0 = CAP_X2X3_MAX_HEADER + 65536 */
-	uint64_t hs_ms;     /* a TLS handshake must finish within this (0 = 10 s) */};
+	uint64_t hs_ms;     /* a TLS handshake must finish within this (0 = 10 s) */
+};
 
 /* Counters of one POI (the subject CN of its certificate, else its address). */
 struct cap_x2x3_poi {
@@ -216,6 +217,8 @@ struct cap_x2x3_stats {
 	uint64_t hs_timeout;             /* of tls_failed: not done within hs_ms */
 	uint64_t hs_no_cert;             /* of tls_failed: the POI sent no certificate */
 	uint64_t hs_bad_cert;            /* of tls_failed: its certificate did not verify */
+	uint64_t hs_refused_ours;        /* of tls_failed: the POI refused this listener's
+					  * certificate (a certificate alert from it) */
 	/* the rest of tls_failed: other handshake failures (protocol, no memory) */
 	size_t handshaking;              /* connections in their TLS handshake now */
 	uint64_t refused_full;           /* closed at once: max_conns connections open */

@@ -431,6 +431,16 @@ static void name_poi(struct cap_x2x3_srv *s, struct conn *c)
 	}
 }
 
+/* An OpenSSL reason for a certificate alert received from the peer: bad_certificate (42),
+ * unsupported_certificate, certificate_revoked, certificate_expired, certificate_unknown (46)
+ * or unknown_ca (48) (RFC 8446 s6.2; 47 is illegal_parameter). */
+static bool cert_alert(int reason)
+{
+	int a = reason - SSL_AD_REASON_OFFSET;
+	return (a >= SSL_AD_BAD_CERTIFICATE && a <= SSL_AD_CERTIFICATE_UNKNOWN) ||
+	       a == SSL_AD_UNKNOWN_CA;
+}
+
 static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 {
 	int r = SSL_accept(c->ssl);
@@ -468,6 +478,10 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 			    ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED)) {
 			s->st.hs_bad_cert++;
 			what = "client certificate refused (not signed by the X2/X3 CA?)";
+		} else if (ERR_GET_LIB(e) == ERR_LIB_SSL && cert_alert(ERR_GET_REASON(e))) {
+			/* the POI does not trust our certificate (e.g. after a rotation) */
+			s->st.hs_refused_ours++;
+			what = "the POI refused this listener's certificate (its CA?)";
 		}
 		lim_warn("x2x3: %s: %s: %s%s%s", c->peer, what, ssl_err(),
 			 vr != X509_V_OK ? ": " : "",

@@ -37,9 +37,9 @@
  * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
- * config and applies the [handover] and [authority] settings (see reload()). A summary goes
- * to stderr. Exit 0; 1 on a start-up, source or
- * recording error; 2 usage; 3 when a spool refused PDUs (full).
+ * config and applies the [handover], [authority] and [x2x3] settings (see reload()). A
+ * summary goes to stderr. Exit 0; 1 on a start-up, source or recording error; 2 usage; 3 when
+ * a spool refused PDUs (full).
  *
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
  * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
@@ -719,8 +719,9 @@ static void x23_reload(struct run *r, const struct limf_conf *nc)
 	bool kept = false;
 	if (!r->x23) {
 		if (nc->x2x3_listen[0])
-			fprintf(stderr, "limf: SIGHUP: [x2x3] listen = %s: the X2/X3 input starts "
-					"at the next start\n",
+			fprintf(stderr,
+				"limf: SIGHUP: [x2x3] listen = %s: the X2/X3 input starts "
+				"at the next start\n",
 				nc->x2x3_listen);
 		return;
 	}

@@ -30,19 +30,21 @@ struct kv {
 	uint64_t v;
 };
 
-enum { X23_CONN_REFUSED = 5, X23_PDU_REFUSED = 4, X23_TYPES = 4 };
+enum { X23_CONN_REFUSED = 6, X23_PDU_REFUSED = 4, X23_TYPES = 4 };
 /* one kv[CAP_X2X3_R__COUNT] buffer serves every list */
 _Static_assert((int)CAP_X2X3_R__COUNT >= (int)X23_CONN_REFUSED, "kv buffer");
 
 /* Connections refused or closed before they carried a PDU, by reason. */
 static void x23_conn_refused(const struct cap_x2x3_stats *x, struct kv out[X23_CONN_REFUSED])
 {
-	uint64_t known = x->hs_timeout + x->hs_no_cert + x->hs_bad_cert;
+	uint64_t known = x->hs_timeout + x->hs_no_cert + x->hs_bad_cert + x->hs_refused_ours;
 	out[0] = (struct kv){ "full", x->refused_full };
 	out[1] = (struct kv){ "handshake_timeout", x->hs_timeout };
 	out[2] = (struct kv){ "no_certificate", x->hs_no_cert };
 	out[3] = (struct kv){ "bad_certificate", x->hs_bad_cert };
-	out[4] = (struct kv){ "handshake_failed", x->tls_failed > known ? x->tls_failed - known : 0 };
+	out[4] = (struct kv){ "server_certificate_refused", x->hs_refused_ours };
+	out[5] = (struct kv){ "handshake_failed",
+			      x->tls_failed > known ? x->tls_failed - known : 0 };
 }
 
 /* PDUs decoded and not fed to the pipeline (the connection goes on), by reason. */
@@ -154,7 +156,8 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	struct kv kv[CAP_X2X3_R__COUNT];
 	size_t n = 0;
 	uint64_t now = wall_ms();
-	const struct kv conn[] = { { "accepted", x->accepted }, { "closed", x->closed },
+	const struct kv conn[] = { { "accepted", x->accepted },
+				   { "closed", x->closed },
 				   { "cut", x->cut } };
 	lim_json_key(j, "x2x3");
 	lim_json_obj_open(j);
@@ -208,11 +211,11 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_arr_open(j);
 	for (size_t i = 0; i < x->n_poi; i++) {
 		const struct cap_x2x3_poi *p = &x->poi[i];
-		const struct kv pk[] = { { "open", p->active }, { "connections", p->conns },
-					 { "x2", p->x2 },       { "x3", p->x3 },
+		const struct kv pk[] = { { "open", p->active },  { "connections", p->conns },
+					 { "x2", p->x2 },        { "x3", p->x3 },
 					 { "keepalive", p->ka }, { "keepalive_ack", p->ka_ack },
-					 { "bytes", p->bytes }, { "rejected", p->rejected },
-					 { "cut", p->cut },     { "last_seen_ms", p->last_ms } };
+					 { "bytes", p->bytes },  { "rejected", p->rejected },
+					 { "cut", p->cut },      { "last_seen_ms", p->last_ms } };
 		lim_json_obj_open(j);
 		lim_json_key(j, "name");
 		lim_json_str(j, p->name);
@@ -519,9 +522,9 @@ static void prom_poi(FILE *f, const struct cap_x2x3_stats *x, enum poi_metric m,
 	prom_head(f, name, type, help);
 	for (size_t i = 0; i < x->n_poi; i++) {
 		const struct cap_x2x3_poi *p = &x->poi[i];
-		uint64_t v = m == PM_OPEN	? p->active
-			     : m == PM_CONNS	? p->conns
-			     : m == PM_BYTES	? p->bytes
+		uint64_t v = m == PM_OPEN       ? p->active
+			     : m == PM_CONNS    ? p->conns
+			     : m == PM_BYTES    ? p->bytes
 			     : m == PM_REJECTED ? p->rejected
 						: p->cut;
 		fprintf(f, "%s{poi=\"", name);
@@ -553,8 +556,7 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 		"X2/X3 connections refused or failed before their first PDU, by reason.", "reason",
 		kv, X23_CONN_REFUSED);
 	x23_types(x->x2, x->x3, x->ka, x->ka_ack, kv);
-	prom_kv(f, "limf_x2x3_pdus_total", "X2/X3 PDUs received, by type.", "type", kv,
-		X23_TYPES);
+	prom_kv(f, "limf_x2x3_pdus_total", "X2/X3 PDUs received, by type.", "type", kv, X23_TYPES);
 	prom_one(f, "limf_x2x3_bytes_total", "counter", "Octets of the X2/X3 PDUs received.",
 		 x->bytes);
 	prom_one(f, "limf_x2x3_keepalives_answered_total", "counter",
@@ -584,7 +586,8 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 		 "X2/X3 connections open, by POI (certificate CN, else address).");
 	prom_poi(f, x, PM_CONNS, "limf_x2x3_poi_connections_total", "counter",
 		 "X2/X3 connections established, by POI.");
-	prom_head(f, "limf_x2x3_poi_pdus_total", "counter", "X2/X3 PDUs received, by POI and type.");
+	prom_head(f, "limf_x2x3_poi_pdus_total", "counter",
+		  "X2/X3 PDUs received, by POI and type.");
 	for (size_t i = 0; i < x->n_poi; i++) {
 		const struct cap_x2x3_poi *p = &x->poi[i];
 		x23_types(p->x2, p->x3, p->ka, p->ka_ack, kv);
@@ -610,7 +613,8 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 	}
 	if (!in)
 		return;
-	prom_head(f, "limf_x2x3_xid_pdus_total", "counter", "X2/X3 PDUs received, by XID and type.");
+	prom_head(f, "limf_x2x3_xid_pdus_total", "counter",
+		  "X2/X3 PDUs received, by XID and type.");
 	for (size_t i = 0; i < in->n_xid; i++) {
 		char id[37];
 		limf_x23_xid_str(in->xid[i].xid, id);

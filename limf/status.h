@@ -53,9 +53,9 @@ struct limf_status {
 	const struct limf_pipe_stats *pipe; /* NULL: no pipeline counters */
 	const struct limf_dlv *dlv;         /* NULL: no authorities */
 	/* the X2/X3 input (limf/x2x3_in.h); all NULL without --x2x3: nothing is rendered */
-	const struct cap_x2x3_stats *x2x3;  /* the listener: connections, PDUs, POIs */
+	const struct cap_x2x3_stats *x2x3;    /* the listener: connections, PDUs, POIs */
 	const struct limf_x23_stats *x2x3_in; /* the XID gate and what was fed */
-	const char *x2x3_listen;            /* its address as configured */
+	const char *x2x3_listen;              /* its address as configured */
 };
 
 /* Fills *st with the current snapshot (called when a request is answered). */

@@ -296,8 +296,10 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 		x->st.too_big, x->st.bad_format, x->st.xid_refused);
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
-		" bad_certificate %" PRIu64 " reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
-		s->hs_timeout, s->hs_no_cert, s->hs_bad_cert, s->reloads, s->reload_failed);
+		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64
+		" reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
+		s->hs_timeout, s->hs_no_cert, s->hs_bad_cert, s->hs_refused_ours, s->reloads,
+		s->reload_failed);
 	fprintf(f, "limf capture: x2x3: rejected");
 	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
 		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);

@@ -6,6 +6,7 @@
  * runs it inside `limf capture` against limf-gen as a POI. */
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -806,6 +807,29 @@ static void t_x2x3_reload(void)
 		}
 		CHECK(cap_x2x3_srv_stats(s)->hs_no_cert == 1);
 		CHECK(cap_x2x3_srv_stats(s)->hs_bad_cert == 0);
+		SSL_free(c3);
+		close(fd3);
+		SSL_CTX_free(cctx3);
+	}
+	/* a POI that trusts another CA refuses the listener's certificate: counted as such */
+	{
+		cctx3 = SSL_CTX_new(TLS_client_method());
+		SSL_CTX_use_certificate(cctx3, poi.crt);
+		SSL_CTX_use_PrivateKey(cctx3, poi.key);
+		X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx3), other_ca.crt);
+		SSL_CTX_set_verify(cctx3, SSL_VERIFY_PEER, NULL);
+		fd3 = t_connect(cap_x2x3_srv_port(s));
+		c3 = SSL_new(cctx3);
+		SSL_set_fd(c3, fd3);
+		for (int i = 0; i < 100 && !cap_x2x3_srv_stats(s)->hs_refused_ours; i++) {
+			int r = SSL_connect(c3);
+			if (r != 1 && SSL_get_error(c3, r) != SSL_ERROR_WANT_READ &&
+			    SSL_get_error(c3, r) != SSL_ERROR_WANT_WRITE)
+				ERR_clear_error(); /* refused: the alert is on its way */
+			t_pump(s, 5);
+		}
+		CHECK(cap_x2x3_srv_stats(s)->hs_refused_ours == 1);
+		CHECK(cap_x2x3_srv_stats(s)->tls_failed == 2);
 		SSL_free(c3);
 		close(fd3);
 		SSL_CTX_free(cctx3);
