@@ -333,9 +333,7 @@ static void health_fill(void *ctx, struct limf_status *st)
 		x->frames = limf_x23_stats(h->r->x23)->fed;
 		x->bytes = limf_x23_stats(h->r->x23)->fed_bytes;
 		st->n_src++;
-	}
-	if (h->r->x23) {
-		st->x2x3 = limf_x23_srv_stats(h->r->x23);
+		st->x2x3 = limf_x23_srv_stats(h->r->x23); /* and its own section */
 		st->x2x3_in = limf_x23_stats(h->r->x23);
 		st->x2x3_listen = limf_x23_listen(h->r->x23);
 	}
