@@ -207,11 +207,20 @@ struct cap_x2x3_poi {
 	uint64_t x2, x3, ka, ka_ack; /* PDUs by type */
 	uint64_t bytes;              /* PDU octets received */
 	uint64_t rejected, cut;      /* connections closed for a rejected PDU / mid-PDU */
+	size_t active;               /* its connections open now */
+	uint64_t last_ms;            /* wall clock (ms since 1970) of its last PDU or connection */
 };
 
 struct cap_x2x3_stats {
 	uint64_t accepted;               /* TCP connections accepted */
 	uint64_t tls_failed;             /* handshakes failed (bad or missing certificate...) */
+	uint64_t hs_timeout;             /* of tls_failed: not done within hs_ms */
+	uint64_t hs_no_cert;             /* of tls_failed: the POI sent no certificate */
+	uint64_t hs_bad_cert;            /* of tls_failed: its certificate did not verify */
+	uint64_t hs_refused_ours;        /* of tls_failed: the POI refused this listener's
+					  * certificate (a certificate alert from it) */
+	/* the rest of tls_failed: other handshake failures (protocol, no memory) */
+	size_t handshaking;              /* connections in their TLS handshake now */
 	uint64_t refused_full;           /* closed at once: max_conns connections open */
 	uint64_t closed;                 /* connections ended (any reason) */
 	uint64_t cut;                    /* ended in the middle of a PDU */
@@ -220,6 +229,9 @@ struct cap_x2x3_stats {
 	uint64_t ka_answered;            /* keep-alive acks sent */
 	uint64_t rej[CAP_X2X3_R__COUNT]; /* PDUs rejected, by reason (connection closed) */
 	size_t active;                   /* connections open now (handshake done) */
+	size_t max_conns;                /* the cap in force (handshaking + active) */
+	uint64_t hs_ms;                  /* the handshake timeout in force */
+	uint64_t reloads, reload_failed; /* cap_x2x3_srv_reload calls that worked / did not */
 	size_t n_poi;
 	struct cap_x2x3_poi poi[CAP_X2X3_MAX_POIS];
 };
@@ -240,10 +252,20 @@ struct cap_x2x3_srv; /* opaque: the listening socket, the TLS context, the conne
  * why filled. fn is called with ctx for every X2/X3 PDU. */
 enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn fn, void *ctx,
 			       struct cap_x2x3_srv **out, char *why, size_t whylen) LIM_WUR;
+/* Reloads what can change while the listener runs: a new TLS context from cfg->ca, cert and
+ * key (read again, so files rotated in place are picked up) for the connections accepted from
+ * now on (open ones keep the context they were accepted with), and cfg->max_conns and
+ * cfg->hs_ms (0 = the defaults, as for _open). Lowering max_conns closes nothing: new
+ * connections are refused until fewer are open. cfg->listen and cfg->max_pdu are not looked at
+ * (the socket and the per-connection buffers stay). On any error nothing changes (the running
+ * context keeps serving): LIM_E_ARG / LIM_E_CRYPTO / LIM_E_NOMEM with why filled. Counted in
+ * stats reloads / reload_failed. */
+enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_srv_cfg *cfg,
+				 char *why, size_t whylen) LIM_WUR;
 /* The port bound (for port 0). */
 uint16_t cap_x2x3_srv_port(const struct cap_x2x3_srv *s);
 /* Fills up to max pollfds (the listener and each connection, events set); returns how many.
- * At most 1 + max_conns are needed. */
+ * At most 1 + CAP_X2X3_MAX_CONNS are needed (connections above a lowered cap stay open). */
 size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, size_t max);
 /* After poll(): accepts, advances handshakes, reads, decodes and delivers PDUs (at most a
  * bounded number per connection per step, so one POI cannot starve the loop), answers

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -44,13 +45,15 @@ struct conn {
 struct cap_x2x3_srv {
 	int lfd;
 	uint16_t port;
-	SSL_CTX *ctx;
+	SSL_CTX *ctx; /* for new connections; each SSL holds a reference to its own */
 	cap_x2x3_fn fn;
 	void *fnctx;
 	size_t max_conns, max_pdu;
 	uint64_t hs_ms;
 	uint64_t next_id;
-	struct conn *c; /* max_conns */
+	uint64_t wall_ms; /* wall clock at the start of the current step */
+	/* CAP_X2X3_MAX_CONNS slots whatever the cap, so that a reload can raise it */
+	struct conn *c;
 	struct cap_x2x3_stats st;
 };
 
@@ -112,6 +115,53 @@ static int nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* A server TLS context from cfg's CA, certificate and key. LIM_E_CRYPTO with why filled. */
+static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out, char *why,
+			    size_t whylen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	enum lim_err rc = LIM_E_CRYPTO;
+	*out = NULL;
+	/* TLS: TS 103 221-2 s6 asks for mutually authenticated TLS */
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+		set_why(why, whylen, "x2x3: TLS context: %s", ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) != 1) {
+		set_why(why, whylen, "x2x3: certificate %s: %s", cfg->cert, ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		set_why(why, whylen, "x2x3: key %s: %s", cfg->key, ssl_err());
+		goto out;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, cfg->ca, NULL) != 1) {
+		set_why(why, whylen, "x2x3: CA %s: %s", cfg->ca, ssl_err());
+		goto out;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	*out = ctx;
+	ctx = NULL;
+	rc = LIM_OK;
+out:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
+static bool caps_ok(const struct cap_x2x3_srv_cfg *cfg, char *why, size_t whylen)
+{
+	if (cfg->max_conns > CAP_X2X3_MAX_CONNS ||
+	    (cfg->max_pdu && (cfg->max_pdu <= CAP_X2X3_FIXED ||
+			      cfg->max_pdu > CAP_X2X3_MAX_HEADER + CAP_X2X3_MAX_PAYLOAD))) {
+		set_why(why, whylen, "x2x3: connection or PDU cap out of range");
+		return false;
+	}
+	return true;
+}
+
 /* see x2x3.h */
 enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn fn, void *ctx,
 			       struct cap_x2x3_srv **out, char *why, size_t whylen)
@@ -129,12 +179,8 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 			cfg->listen ? cfg->listen : "none");
 		return LIM_E_ARG;
 	}
-	if (cfg->max_conns > CAP_X2X3_MAX_CONNS ||
-	    (cfg->max_pdu && (cfg->max_pdu <= CAP_X2X3_FIXED ||
-			      cfg->max_pdu > CAP_X2X3_MAX_HEADER + CAP_X2X3_MAX_PAYLOAD))) {
-		set_why(why, whylen, "x2x3: connection or PDU cap out of range");
+	if (!caps_ok(cfg, why, whylen))
 		return LIM_E_ARG;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return LIM_E_NOMEM;
@@ -144,35 +190,18 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 	s->max_conns = cfg->max_conns ? cfg->max_conns : 16;
 	s->max_pdu = cfg->max_pdu ? cfg->max_pdu : CAP_X2X3_MAX_HEADER + 65536;
 	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
-	s->c = calloc(s->max_conns, sizeof *s->c);
+	s->st.max_conns = s->max_conns;
+	s->st.hs_ms = s->hs_ms;
+	s->c = calloc(CAP_X2X3_MAX_CONNS, sizeof *s->c);
 	if (!s->c) {
 		rc = LIM_E_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < s->max_conns; i++)
+	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++)
 		s->c[i].fd = -1;
-	/* TLS: TS 103 221-2 s6 asks for mutually authenticated TLS */
-	s->ctx = SSL_CTX_new(TLS_server_method());
-	rc = LIM_E_CRYPTO;
-	if (!s->ctx || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
-		set_why(why, whylen, "x2x3: TLS context: %s", ssl_err());
+	rc = new_ctx(cfg, &s->ctx, why, whylen);
+	if (rc != LIM_OK)
 		goto out;
-	}
-	if (SSL_CTX_use_certificate_chain_file(s->ctx, cfg->cert) != 1) {
-		set_why(why, whylen, "x2x3: certificate %s: %s", cfg->cert, ssl_err());
-		goto out;
-	}
-	if (SSL_CTX_use_PrivateKey_file(s->ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(s->ctx) != 1) {
-		set_why(why, whylen, "x2x3: key %s: %s", cfg->key, ssl_err());
-		goto out;
-	}
-	if (SSL_CTX_load_verify_locations(s->ctx, cfg->ca, NULL) != 1) {
-		set_why(why, whylen, "x2x3: CA %s: %s", cfg->ca, ssl_err());
-		goto out;
-	}
-	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_mode(s->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* the socket */
 	rc = LIM_E_IO;
 	memset(&hints, 0, sizeof hints);
@@ -210,6 +239,36 @@ out:
 }
 
 /* see x2x3.h */
+enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_srv_cfg *cfg,
+				 char *why, size_t whylen)
+{
+	SSL_CTX *ctx = NULL;
+	enum lim_err rc = LIM_E_ARG;
+	if (!cfg->ca || !cfg->cert || !cfg->key) {
+		set_why(why, whylen, "x2x3: need a CA, a certificate and a key");
+		goto out;
+	}
+	if (!caps_ok(cfg, why, whylen))
+		goto out;
+	rc = new_ctx(cfg, &ctx, why, whylen);
+	if (rc != LIM_OK)
+		goto out;
+	/* the SSLs of open connections hold their own reference to the old context */
+	SSL_CTX_free(s->ctx);
+	s->ctx = ctx;
+	s->max_conns = cfg->max_conns ? cfg->max_conns : 16;
+	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
+	s->st.max_conns = s->max_conns;
+	s->st.hs_ms = s->hs_ms;
+out:
+	if (rc == LIM_OK)
+		s->st.reloads++;
+	else
+		s->st.reload_failed++;
+	return rc;
+}
+
+/* see x2x3.h */
 uint16_t cap_x2x3_srv_port(const struct cap_x2x3_srv *s)
 {
 	return s->port;
@@ -225,11 +284,15 @@ static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why)
 {
 	if (c->st == C_FREE)
 		return;
+	if (c->st == C_HANDSHAKE && s->st.handshaking)
+		s->st.handshaking--;
 	if (c->st == C_OPEN) {
 		size_t held = c->rx ? cap_x2x3_stream_held(c->rx) : 0;
 		s->st.closed++;
 		if (s->st.active)
 			s->st.active--;
+		if (c->poi < s->st.n_poi && s->st.poi[c->poi].active)
+			s->st.poi[c->poi].active--;
 		if (held) {
 			s->st.cut++;
 			if (c->poi < s->st.n_poi)
@@ -253,7 +316,7 @@ void cap_x2x3_srv_free(struct cap_x2x3_srv *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; s->c && i < s->max_conns; i++)
+	for (size_t i = 0; s->c && i < CAP_X2X3_MAX_CONNS; i++)
 		conn_close(s, &s->c[i], "listener closed");
 	free(s->c);
 	if (s->lfd >= 0)
@@ -271,7 +334,7 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
 	pfd[n].fd = s->lfd;
 	pfd[n].events = POLLIN;
 	pfd[n++].revents = 0;
-	for (size_t i = 0; i < s->max_conns && n < max; i++) {
+	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS && n < max; i++) {
 		const struct conn *c = &s->c[i];
 		if (c->st == C_FREE)
 			continue;
@@ -305,11 +368,13 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 		if (fd < 0)
 			return;
 		s->st.accepted++;
-		for (size_t i = 0; i < s->max_conns; i++)
-			if (s->c[i].st == C_FREE) {
-				c = &s->c[i];
-				break;
-			}
+		/* the cap counts handshakes too: a flood of silent peers cannot hold more */
+		if (s->st.handshaking + s->st.active < s->max_conns)
+			for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++)
+				if (s->c[i].st == C_FREE) {
+					c = &s->c[i];
+					break;
+				}
 		if (!c || nonblock(fd) != 0) {
 			s->st.refused_full++;
 			lim_warn("x2x3: %zu connections open: a new one is refused", s->max_conns);
@@ -327,14 +392,14 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 		else
 			snprintf(c->peer, sizeof c->peer, "unknown");
 		c->ssl = SSL_new(s->ctx);
+		c->st = C_HANDSHAKE;
+		s->st.handshaking++;
 		if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1 ||
 		    cap_x2x3_stream_new(s->max_pdu, &c->rx) != LIM_OK) {
 			s->st.tls_failed++;
-			c->st = C_HANDSHAKE;
 			conn_close(s, c, "out of memory");
 			continue;
 		}
-		c->st = C_HANDSHAKE;
 	}
 }
 
@@ -354,8 +419,11 @@ static void name_poi(struct cap_x2x3_srv *s, struct conn *c)
 		X509_free(x);
 	}
 	c->poi = poi_of(s, cn[0] ? cn : c->peer);
-	if (c->poi < s->st.n_poi)
+	if (c->poi < s->st.n_poi) {
 		s->st.poi[c->poi].conns++;
+		s->st.poi[c->poi].active++;
+		s->st.poi[c->poi].last_ms = s->wall_ms;
+	}
 	if (cn[0]) {
 		char peer[64];
 		snprintf(peer, sizeof peer, "%s", c->peer);
@@ -363,11 +431,23 @@ static void name_poi(struct cap_x2x3_srv *s, struct conn *c)
 	}
 }
 
+/* An OpenSSL reason for a certificate alert received from the peer: bad_certificate (42),
+ * unsupported_certificate, certificate_revoked, certificate_expired, certificate_unknown (46)
+ * or unknown_ca (48) (RFC 8446 s6.2; 47 is illegal_parameter). */
+static bool cert_alert(int reason)
+{
+	int a = reason - SSL_AD_REASON_OFFSET;
+	return (a >= SSL_AD_BAD_CERTIFICATE && a <= SSL_AD_CERTIFICATE_UNKNOWN) ||
+	       a == SSL_AD_UNKNOWN_CA;
+}
+
 static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 {
 	int r = SSL_accept(c->ssl);
 	if (r == 1) {
 		c->st = C_OPEN;
+		if (s->st.handshaking)
+			s->st.handshaking--;
 		s->st.active++;
 		name_poi(s, c);
 		lim_info("x2x3: POI %s connected (connection %llu)", c->peer,
@@ -380,15 +460,34 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 		if (now_ms < c->hs_deadline)
 			return;
 		s->st.tls_failed++;
+		s->st.hs_timeout++;
 		lim_warn("x2x3: %s: TLS handshake timed out", c->peer);
 		break;
-	default:
+	default: {
+		/* why, for the counters: no certificate, one that did not verify, or else */
+		unsigned long e = ERR_peek_error();
+		long vr = SSL_get_verify_result(c->ssl);
+		const char *what = "TLS handshake failed";
 		s->st.tls_failed++;
-		lim_warn(
-			"x2x3: %s: TLS handshake failed (certificate not signed by the X2/X3 CA?): "
-			"%s",
-			c->peer, ssl_err());
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+			s->st.hs_no_cert++;
+			what = "no client certificate";
+		} else if (vr != X509_V_OK ||
+			   (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+			    ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED)) {
+			s->st.hs_bad_cert++;
+			what = "client certificate refused (not signed by the X2/X3 CA?)";
+		} else if (ERR_GET_LIB(e) == ERR_LIB_SSL && cert_alert(ERR_GET_REASON(e))) {
+			/* the POI does not trust our certificate (e.g. after a rotation) */
+			s->st.hs_refused_ours++;
+			what = "the POI refused this listener's certificate (its CA?)";
+		}
+		lim_warn("x2x3: %s: %s: %s%s%s", c->peer, what, ssl_err(),
+			 vr != X509_V_OK ? ": " : "",
+			 vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
 		break;
+	}
 	}
 	conn_close(s, c, "handshake");
 }
@@ -449,8 +548,10 @@ static void count(struct cap_x2x3_srv *s, struct conn *c, const struct cap_x2x3_
 	(*by[0])++;
 	if (by[1])
 		(*by[1])++;
-	if (poi)
+	if (poi) {
 		poi->bytes += n;
+		poi->last_ms = s->wall_ms;
+	}
 }
 
 /* Reads and delivers; closes the connection on a rejected PDU, EOF or error. */
@@ -539,10 +640,13 @@ static void serve(struct cap_x2x3_srv *s, struct conn *c)
 /* see x2x3.h */
 void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->wall_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	for (size_t k = 0; k < n; k++)
 		if (pfd[k].fd == s->lfd && (pfd[k].revents & POLLIN))
 			accept_all(s, now_ms);
-	for (size_t i = 0; i < s->max_conns; i++) {
+	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++) {
 		struct conn *c = &s->c[i];
 		short rev = 0;
 		if (c->st == C_FREE)

@@ -37,9 +37,9 @@
  * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
  * are finished, the bundle closed and the links drained for up to 10 s (what is not confirmed
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
- * config and applies the [handover] and [authority] settings (see reload()). A summary goes
- * to stderr. Exit 0; 1 on a start-up, source or
- * recording error; 2 usage; 3 when a spool refused PDUs (full).
+ * config and applies the [handover], [authority] and [x2x3] settings (see reload()). A
+ * summary goes to stderr. Exit 0; 1 on a start-up, source or recording error; 2 usage; 3 when
+ * a spool refused PDUs (full).
  *
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
  * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
@@ -135,6 +135,8 @@ struct src {
 	uint64_t frames, bytes;
 };
 
+struct c_opts;
+
 struct run {
 	const struct limf_conf *conf;
 	struct limf_dlv *dlv;
@@ -153,11 +155,16 @@ struct run {
 	struct wr_db *cin_db;   /* CINs from the warrant database (limf/delivery.h) */
 	struct limf_health *hl; /* health rows in the database (limf/health.h) */
 	struct limf_x23 *x23;   /* --x2x3 / [x2x3] listen: X2/X3 input from POIs, else NULL */
+	const struct c_opts *opts; /* the command line (its --x2x3* flags win over [x2x3]) */
 };
+
+static void x23_reload(struct run *r, const struct limf_conf *nc);
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
  * [handover] identifiers, country and spool directory and the [authority] sections (links are
- * closed and reopened; what is unconfirmed stays spooled and is sent again). The database,
+ * closed and reopened; what is unconfirmed stays spooled and is sent again), and the [x2x3]
+ * TLS files, max_conns and handshake_timeout (x23_reload: new POI connections get the new
+ * certificate, open ones go on; listen needs a restart). The database,
  * KMS, [service] and [evidence] settings need a restart (a changed one is reported). A file
  * that does not load, or authorities that cannot be opened, leave the running configuration. */
 static void reload(struct run *r)
@@ -183,6 +190,7 @@ static void reload(struct run *r)
 		fprintf(stderr,
 			"limf: SIGHUP: [database], [kms] and [evidence] changes take effect "
 			"at the next start\n");
+	x23_reload(r, nc); /* its own TLS context and caps: applied (or kept) on their own */
 	/* the spools are single-owner: close the running ones before the new ones open them */
 	limf_dlv_free(r->dlv);
 	r->dlv = NULL;
@@ -325,6 +333,9 @@ static void health_fill(void *ctx, struct limf_status *st)
 		x->frames = limf_x23_stats(h->r->x23)->fed;
 		x->bytes = limf_x23_stats(h->r->x23)->fed_bytes;
 		st->n_src++;
+		st->x2x3 = limf_x23_srv_stats(h->r->x23); /* and its own section */
+		st->x2x3_in = limf_x23_stats(h->r->x23);
+		st->x2x3_listen = limf_x23_listen(h->r->x23);
 	}
 	st->src = h->ss;
 	st->cap = limf_pipe_cap_stats(h->p);
@@ -561,6 +572,7 @@ struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
 	const char *instance;
 	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key; /* X2/X3 input (limf/x2x3_in.h) */
+	const char *x2x3_flag; /* --x2x3 as given (x2x3 may come from [x2x3] listen) */
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
 	bool immediate;
@@ -646,29 +658,47 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 	return 0;
 }
 
+/* The listener's settings from the flags over the [x2x3] section of c (the listen address is
+ * the flag's, else c's). 0, or 1 with a message (prefix: "limf: " or "limf: SIGHUP: "). */
+static int x23_cfg(const struct c_opts *o, const struct limf_conf *c, struct limf_x23_cfg *xc,
+		   const char *pfx)
+{
+	long mc = 0, hs = 0;
+	memset(xc, 0, sizeof *xc);
+	xc->listen = o->x2x3_flag ? o->x2x3_flag : c->x2x3_listen;
+	xc->ca = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
+	xc->cert = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
+	xc->key = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+	if (!num(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS, &mc)) {
+		fprintf(stderr, "%s[x2x3] max_conns: 1..%d\n", pfx, CAP_X2X3_MAX_CONNS);
+		return 1;
+	}
+	if (!num(c->x2x3_hs_timeout[0] ? c->x2x3_hs_timeout : NULL, 1, 300, &hs)) {
+		fprintf(stderr, "%s[x2x3] handshake_timeout: 1..300 seconds\n", pfx);
+		return 1;
+	}
+	xc->max_conns = (size_t)mc;
+	xc->hs_ms = (uint64_t)hs * 1000u;
+	if (!xc->ca[0] || !xc->cert[0] || !xc->key[0]) {
+		fprintf(stderr,
+			"%s--x2x3 needs --x2x3-ca, --x2x3-cert and --x2x3-key (or [x2x3] ca, "
+			"cert, key)\n",
+			pfx);
+		return 1;
+	}
+	return 0;
+}
+
 /* --x2x3: the X2/X3 listener (flags over the [x2x3] section). 0, or 1 with a message. */
 static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct limf_pipe *p,
 		    struct wr_db *db, struct run *r)
 {
 	struct limf_x23_cfg xc;
 	char why[512];
-	long mc = 0;
-	memset(&xc, 0, sizeof xc);
+	if (x23_cfg(o, c, &xc, "limf: ") != 0)
+		return 1;
 	xc.listen = o->x2x3;
-	xc.ca = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
-	xc.cert = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
-	xc.key = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
-	if (!num(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS, &mc)) {
-		fprintf(stderr, "limf: [x2x3] max_conns: 1..%d\n", CAP_X2X3_MAX_CONNS);
-		return 1;
-	}
-	xc.max_conns = (size_t)mc;
 	xc.db = db; /* PDUs only for XIDs of warrants in force */
-	if (!xc.ca[0] || !xc.cert[0] || !xc.key[0]) {
-		fprintf(stderr, "limf: --x2x3 needs --x2x3-ca, --x2x3-cert and --x2x3-key (or "
-				"[x2x3] ca, cert, key)\n");
-		return 1;
-	}
 	if (limf_x23_open(&xc, p, &r->x23, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
@@ -676,6 +706,46 @@ static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct li
 	fprintf(stderr, "limf capture: x2x3: listening on %s (port %u)\n", o->x2x3,
 		(unsigned)limf_x23_port(r->x23));
 	return 0;
+}
+
+/* SIGHUP, [x2x3]: a new TLS context (files read again) and caps for the running listener; a
+ * changed listen address is reported and not applied; any error keeps what runs. */
+static void x23_reload(struct run *r, const struct limf_conf *nc)
+{
+	struct limf_x23_cfg xc;
+	char why[512];
+	bool kept = false;
+	if (!r->x23) {
+		if (nc->x2x3_listen[0])
+			fprintf(stderr,
+				"limf: SIGHUP: [x2x3] listen = %s: the X2/X3 input starts "
+				"at the next start\n",
+				nc->x2x3_listen);
+		return;
+	}
+	if (x23_cfg(r->opts, nc, &xc, "limf: SIGHUP: ") != 0) {
+		fprintf(stderr, "limf: SIGHUP: x2x3: keeping the running TLS context and "
+				"settings\n");
+		return;
+	}
+	if (limf_x23_reload(r->x23, &xc, &kept, why, sizeof why) != LIM_OK)
+		fprintf(stderr,
+			"limf: SIGHUP: %s: keeping the running TLS context and settings (new POI "
+			"connections still get the old certificate)\n",
+			why);
+	else
+		fprintf(stderr,
+			"limf: SIGHUP: x2x3: TLS context reloaded (certificate %s, CA %s; "
+			"max_conns %zu, handshake_timeout %llu s): new POI connections use it, "
+			"open ones go on\n",
+			xc.cert, xc.ca, limf_x23_srv_stats(r->x23)->max_conns,
+			(unsigned long long)(limf_x23_srv_stats(r->x23)->hs_ms / 1000u));
+	if (kept)
+		fprintf(stderr,
+			"limf: SIGHUP: x2x3: listen address changed (%s -> %s): needs a restart; "
+			"still listening on %s\n",
+			limf_x23_listen(r->x23), xc.listen[0] ? xc.listen : "none",
+			limf_x23_listen(r->x23));
 }
 
 static void set_signals(void)
@@ -793,6 +863,7 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: %s\n", why);
 		return 1;
 	}
+	o.x2x3_flag = o.x2x3;
 	if (!o.x2x3 && conf.x2x3_listen[0])
 		o.x2x3 = conf.x2x3_listen;
 	if (o.n_if == 0 && !o.pcap && !o.x2x3) {
@@ -830,6 +901,7 @@ int limf_cmd_capture(int argc, char **argv)
 		return 1;
 	}
 	r->conf = &conf;
+	r->opts = &o;
 	r->config_path = o.config;
 	r->conninfo = limf_setting(NULL, conf.db, "LIMF_DB");
 	if (!r->conninfo)

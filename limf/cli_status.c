@@ -33,11 +33,12 @@ static void status_usage(FILE *f)
 	fputs("usage: limf status [--socket PATH | --config FILE] [--json]\n"
 	      "       limf status --all [--db CONNSTR | --config FILE] [--json]\n"
 	      "Prints the health of a running `limf capture` (uptime, sources, drops, calls,\n"
-	      "KMS requests, handover links and spools, alarms) from its control socket\n"
-	      "([service] control_socket of the config, or --socket). Exit 1 when nothing\n"
-	      "listens there. --all prints every instance that reports into the database\n"
-	      "(--db, else the config's [database] conninfo, else $LIMF_DB; the operator\n"
-	      "role suffices), flagging as STALE those not seen for over 3 report intervals.\n",
+	      "KMS requests, handover links and spools, alarms, X2/X3 input) from its\n"
+	      "control socket ([service] control_socket of the config, or --socket). Exit 1\n"
+	      "when nothing listens there. --all prints every instance that reports into the\n"
+	      "database (--db, else the config's [database] conninfo, else $LIMF_DB; the\n"
+	      "operator role suffices), flagging as STALE those not seen for over 3 report\n"
+	      "intervals.\n",
 	      f);
 }
 

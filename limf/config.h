@@ -35,6 +35,8 @@
  *   cert = /etc/limf/x2x3.pem    ; this listener's certificate and key
  *   key  = /etc/limf/x2x3.key
  *   max_conns = 16               ; POI connections at once (1..64)
+ *   handshake_timeout = 10       ; seconds a POI has for its TLS handshake (1..300)
+ *   (SIGHUP re-reads ca, cert, key, max_conns and handshake_timeout; listen needs a restart)
  *
  * Section and key names are case-sensitive; blanks around '=' and at line ends are trimmed.
  * An unknown section or key, a line that is neither, or a value too long for its field is an
@@ -73,6 +75,7 @@ struct limf_conf {
 	char x2x3_listen[256];    /* [x2x3] listen "ADDR:PORT", "" = no X2/X3 input */
 	char x2x3_ca[LIMF_CONF_PATH], x2x3_cert[LIMF_CONF_PATH], x2x3_key[LIMF_CONF_PATH];
 	char x2x3_max_conns[8]; /* "" = 16 */
+	char x2x3_hs_timeout[8]; /* seconds, "" = 10 */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];
 };

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -21,6 +22,231 @@
 /* ---- rendering ------------------------------------------------------------------------------- */
 
 static const char *const stream_name[2] = { "hi2", "hi3" };
+
+/* ---- the X2/X3 input: its counters as (name, value) lists, rendered by all three formats ---- */
+
+struct kv {
+	const char *k;
+	uint64_t v;
+};
+
+enum { X23_CONN_REFUSED = 6, X23_PDU_REFUSED = 4, X23_TYPES = 4 };
+/* one kv[CAP_X2X3_R__COUNT] buffer serves every list */
+_Static_assert((int)CAP_X2X3_R__COUNT >= (int)X23_CONN_REFUSED, "kv buffer");
+
+/* Connections refused or closed before they carried a PDU, by reason. */
+static void x23_conn_refused(const struct cap_x2x3_stats *x, struct kv out[X23_CONN_REFUSED])
+{
+	uint64_t known = x->hs_timeout + x->hs_no_cert + x->hs_bad_cert + x->hs_refused_ours;
+	out[0] = (struct kv){ "full", x->refused_full };
+	out[1] = (struct kv){ "handshake_timeout", x->hs_timeout };
+	out[2] = (struct kv){ "no_certificate", x->hs_no_cert };
+	out[3] = (struct kv){ "bad_certificate", x->hs_bad_cert };
+	out[4] = (struct kv){ "server_certificate_refused", x->hs_refused_ours };
+	out[5] = (struct kv){ "handshake_failed",
+			      x->tls_failed > known ? x->tls_failed - known : 0 };
+}
+
+/* PDUs decoded and not fed to the pipeline (the connection goes on), by reason. */
+static void x23_pdu_refused(const struct limf_x23_stats *in, struct kv out[X23_PDU_REFUSED])
+{
+	out[0] = (struct kv){ "no_warrant", in->xid_refused };
+	out[1] = (struct kv){ "no_addr", in->no_addr };
+	out[2] = (struct kv){ "too_big", in->too_big };
+	out[3] = (struct kv){ "bad_format", in->bad_format };
+}
+
+static void x23_types(uint64_t x2, uint64_t x3, uint64_t ka, uint64_t ka_ack,
+		      struct kv out[X23_TYPES])
+{
+	out[0] = (struct kv){ "x2", x2 };
+	out[1] = (struct kv){ "x3", x3 };
+	out[2] = (struct kv){ "keepalive", ka };
+	out[3] = (struct kv){ "keepalive_ack", ka_ack };
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* " k v" for each, or only the non-zero ones (" none" when all are zero) */
+static void text_kv(FILE *f, const struct kv *kv, size_t n, bool nonzero)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		if (!nonzero || kv[i].v) {
+			fprintf(f, " %s %" PRIu64, kv[i].k, kv[i].v);
+			any = true;
+		}
+	if (!any)
+		fputs(" none", f);
+	fputc('\n', f);
+}
+
+static void text_x23(FILE *f, const struct limf_status *st)
+{
+	const struct cap_x2x3_stats *x = st->x2x3;
+	const struct limf_x23_stats *in = st->x2x3_in;
+	struct kv kv[CAP_X2X3_R__COUNT];
+	size_t n = 0;
+	uint64_t now = wall_ms();
+	fprintf(f,
+		"x2x3 %s: open %zu handshaking %zu accepted %" PRIu64 " closed %" PRIu64
+		" cut %" PRIu64 " max_conns %zu handshake_timeout %" PRIu64 ".%03" PRIu64
+		" s reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
+		st->x2x3_listen ? st->x2x3_listen : "", x->active, x->handshaking, x->accepted,
+		x->closed, x->cut, x->max_conns, x->hs_ms / 1000u, x->hs_ms % 1000u, x->reloads,
+		x->reload_failed);
+	fputs("x2x3 connections refused:", f);
+	x23_conn_refused(x, kv);
+	text_kv(f, kv, X23_CONN_REFUSED, true);
+	fputs("x2x3 pdus:", f);
+	x23_types(x->x2, x->x3, x->ka, x->ka_ack, kv);
+	for (size_t i = 0; i < X23_TYPES; i++)
+		fprintf(f, " %s %" PRIu64, kv[i].k, kv[i].v);
+	fprintf(f,
+		" bytes %" PRIu64 " keepalives_answered %" PRIu64 " fed %" PRIu64
+		" fed_bytes %" PRIu64 "\n",
+		x->bytes, x->ka_answered, in ? in->fed : 0, in ? in->fed_bytes : 0);
+	if (in) {
+		fputs("x2x3 pdus refused:", f);
+		x23_pdu_refused(in, kv);
+		text_kv(f, kv, X23_PDU_REFUSED, true);
+	}
+	fputs("x2x3 pdus rejected (connection closed):", f);
+	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
+		kv[n++] = (struct kv){ cap_x2x3_rej_name((enum cap_x2x3_rej)r), x->rej[r] };
+	text_kv(f, kv, n, true);
+	for (size_t i = 0; i < x->n_poi; i++) {
+		const struct cap_x2x3_poi *p = &x->poi[i];
+		uint64_t ago = now > p->last_ms ? now - p->last_ms : 0;
+		fprintf(f,
+			"x2x3 poi %s: open %zu conns %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
+			" keepalive %" PRIu64 " bytes %" PRIu64 " rejected %" PRIu64 " cut %" PRIu64
+			" last_seen %" PRIu64 ".%01" PRIu64 " s ago\n",
+			p->name, p->active, p->conns, p->x2, p->x3, p->ka, p->bytes, p->rejected,
+			p->cut, ago / 1000u, ago % 1000u / 100u);
+	}
+	for (size_t i = 0; in && i < in->n_xid; i++) {
+		char id[37];
+		limf_x23_xid_str(in->xid[i].xid, id);
+		fprintf(f, "x2x3 xid %s: x2 %" PRIu64 " x3 %" PRIu64 " refused %" PRIu64 "\n", id,
+			in->xid[i].x2, in->xid[i].x3, in->xid[i].refused);
+	}
+}
+
+static void json_kv(struct lim_json *j, const char *key, const struct kv *kv, size_t n)
+{
+	lim_json_key(j, key);
+	lim_json_obj_open(j);
+	for (size_t i = 0; i < n; i++) {
+		lim_json_key(j, kv[i].k);
+		lim_json_u64(j, kv[i].v);
+	}
+	lim_json_obj_close(j);
+}
+
+static void json_x23(struct lim_json *j, const struct limf_status *st)
+{
+	const struct cap_x2x3_stats *x = st->x2x3;
+	const struct limf_x23_stats *in = st->x2x3_in;
+	struct kv kv[CAP_X2X3_R__COUNT];
+	size_t n = 0;
+	uint64_t now = wall_ms();
+	const struct kv conn[] = { { "accepted", x->accepted },
+				   { "closed", x->closed },
+				   { "cut", x->cut } };
+	lim_json_key(j, "x2x3");
+	lim_json_obj_open(j);
+	lim_json_key(j, "listen");
+	lim_json_str(j, st->x2x3_listen ? st->x2x3_listen : "");
+	lim_json_key(j, "max_conns");
+	lim_json_u64(j, x->max_conns);
+	lim_json_key(j, "handshake_timeout_ms");
+	lim_json_u64(j, x->hs_ms);
+	lim_json_key(j, "reloads");
+	lim_json_u64(j, x->reloads);
+	lim_json_key(j, "reload_failed");
+	lim_json_u64(j, x->reload_failed);
+	lim_json_key(j, "connections");
+	lim_json_obj_open(j);
+	lim_json_key(j, "open");
+	lim_json_u64(j, x->active);
+	lim_json_key(j, "handshaking");
+	lim_json_u64(j, x->handshaking);
+	for (size_t i = 0; i < sizeof conn / sizeof conn[0]; i++) {
+		lim_json_key(j, conn[i].k);
+		lim_json_u64(j, conn[i].v);
+	}
+	x23_conn_refused(x, kv);
+	json_kv(j, "refused", kv, X23_CONN_REFUSED);
+	lim_json_obj_close(j);
+	lim_json_key(j, "pdus");
+	lim_json_obj_open(j);
+	x23_types(x->x2, x->x3, x->ka, x->ka_ack, kv);
+	for (size_t i = 0; i < X23_TYPES; i++) {
+		lim_json_key(j, kv[i].k);
+		lim_json_u64(j, kv[i].v);
+	}
+	lim_json_key(j, "bytes");
+	lim_json_u64(j, x->bytes);
+	lim_json_key(j, "keepalives_answered");
+	lim_json_u64(j, x->ka_answered);
+	lim_json_key(j, "fed");
+	lim_json_u64(j, in ? in->fed : 0);
+	lim_json_key(j, "fed_bytes");
+	lim_json_u64(j, in ? in->fed_bytes : 0);
+	if (in) {
+		x23_pdu_refused(in, kv);
+		json_kv(j, "refused", kv, X23_PDU_REFUSED);
+	}
+	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
+		kv[n++] = (struct kv){ cap_x2x3_rej_name((enum cap_x2x3_rej)r), x->rej[r] };
+	json_kv(j, "rejected", kv, n);
+	lim_json_obj_close(j);
+	lim_json_key(j, "pois");
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < x->n_poi; i++) {
+		const struct cap_x2x3_poi *p = &x->poi[i];
+		const struct kv pk[] = { { "open", p->active },  { "connections", p->conns },
+					 { "x2", p->x2 },        { "x3", p->x3 },
+					 { "keepalive", p->ka }, { "keepalive_ack", p->ka_ack },
+					 { "bytes", p->bytes },  { "rejected", p->rejected },
+					 { "cut", p->cut },      { "last_seen_ms", p->last_ms } };
+		lim_json_obj_open(j);
+		lim_json_key(j, "name");
+		lim_json_str(j, p->name);
+		for (size_t k = 0; k < sizeof pk / sizeof pk[0]; k++) {
+			lim_json_key(j, pk[k].k);
+			lim_json_u64(j, pk[k].v);
+		}
+		lim_json_key(j, "last_seen_ago_ms");
+		lim_json_u64(j, now > p->last_ms ? now - p->last_ms : 0);
+		lim_json_obj_close(j);
+	}
+	lim_json_arr_close(j);
+	lim_json_key(j, "xids");
+	lim_json_arr_open(j);
+	for (size_t i = 0; in && i < in->n_xid; i++) {
+		char id[37];
+		limf_x23_xid_str(in->xid[i].xid, id);
+		lim_json_obj_open(j);
+		lim_json_key(j, "xid");
+		lim_json_str(j, id);
+		lim_json_key(j, "x2");
+		lim_json_u64(j, in->xid[i].x2);
+		lim_json_key(j, "x3");
+		lim_json_u64(j, in->xid[i].x3);
+		lim_json_key(j, "refused");
+		lim_json_u64(j, in->xid[i].refused);
+		lim_json_obj_close(j);
+	}
+	lim_json_arr_close(j);
+	lim_json_obj_close(j);
+}
 
 static void text(FILE *f, const struct limf_status *st)
 {
@@ -72,6 +298,8 @@ static void text(FILE *f, const struct limf_status *st)
 			alarm = alarm || ds.spool[k].alarm;
 		}
 	}
+	if (st->x2x3)
+		text_x23(f, st);
 	fprintf(f, "alarm: %s\n", alarm ? "spool full" : "none");
 }
 
@@ -183,6 +411,8 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_obj_close(&j);
 	}
 	lim_json_arr_close(&j);
+	if (st->x2x3)
+		json_x23(&j, st);
 	lim_json_key(&j, "alarm");
 	lim_json_bool(&j, alarm);
 	lim_json_obj_close(&j);
@@ -274,6 +504,135 @@ static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m
 	}
 }
 
+/* name{label="k"} v for each kv */
+static void prom_kv(FILE *f, const char *name, const char *help, const char *label,
+		    const struct kv *kv, size_t n)
+{
+	prom_head(f, name, "counter", help);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, kv[i].k, kv[i].v);
+}
+
+enum poi_metric { PM_OPEN, PM_CONNS, PM_BYTES, PM_REJECTED, PM_CUT };
+
+/* name{poi="..."} v for every POI */
+static void prom_poi(FILE *f, const struct cap_x2x3_stats *x, enum poi_metric m, const char *name,
+		     const char *type, const char *help)
+{
+	prom_head(f, name, type, help);
+	for (size_t i = 0; i < x->n_poi; i++) {
+		const struct cap_x2x3_poi *p = &x->poi[i];
+		uint64_t v = m == PM_OPEN       ? p->active
+			     : m == PM_CONNS    ? p->conns
+			     : m == PM_BYTES    ? p->bytes
+			     : m == PM_REJECTED ? p->rejected
+						: p->cut;
+		fprintf(f, "%s{poi=\"", name);
+		prom_label(f, p->name);
+		fprintf(f, "\"} %" PRIu64 "\n", v);
+	}
+}
+
+static void prom_x23(FILE *f, const struct limf_status *st)
+{
+	const struct cap_x2x3_stats *x = st->x2x3;
+	const struct limf_x23_stats *in = st->x2x3_in;
+	struct kv kv[CAP_X2X3_R__COUNT];
+	size_t n = 0;
+	prom_one(f, "limf_x2x3_connections_open", "gauge",
+		 "X2/X3 POI connections open (TLS handshake done).", x->active);
+	prom_one(f, "limf_x2x3_connections_handshaking", "gauge",
+		 "X2/X3 connections in their TLS handshake.", x->handshaking);
+	prom_one(f, "limf_x2x3_max_connections", "gauge",
+		 "X2/X3 connection cap in force ([x2x3] max_conns).", (uint64_t)x->max_conns);
+	prom_one(f, "limf_x2x3_connections_accepted_total", "counter",
+		 "X2/X3 TCP connections accepted.", x->accepted);
+	prom_one(f, "limf_x2x3_connections_closed_total", "counter",
+		 "X2/X3 POI connections ended after their handshake.", x->closed);
+	prom_one(f, "limf_x2x3_connections_cut_total", "counter",
+		 "X2/X3 POI connections that ended in the middle of a PDU.", x->cut);
+	x23_conn_refused(x, kv);
+	prom_kv(f, "limf_x2x3_connections_refused_total",
+		"X2/X3 connections refused or failed before their first PDU, by reason.", "reason",
+		kv, X23_CONN_REFUSED);
+	x23_types(x->x2, x->x3, x->ka, x->ka_ack, kv);
+	prom_kv(f, "limf_x2x3_pdus_total", "X2/X3 PDUs received, by type.", "type", kv, X23_TYPES);
+	prom_one(f, "limf_x2x3_bytes_total", "counter", "Octets of the X2/X3 PDUs received.",
+		 x->bytes);
+	prom_one(f, "limf_x2x3_keepalives_answered_total", "counter",
+		 "X2/X3 keep-alive acknowledgements sent.", x->ka_answered);
+	prom_one(f, "limf_x2x3_pdus_fed_total", "counter",
+		 "X2/X3 PDUs handed to the interception pipeline.", in ? in->fed : 0);
+	prom_one(f, "limf_x2x3_fed_bytes_total", "counter",
+		 "Octets of the frames built from X2/X3 PDUs for the pipeline.",
+		 in ? in->fed_bytes : 0);
+	if (in) {
+		x23_pdu_refused(in, kv);
+		prom_kv(f, "limf_x2x3_pdus_refused_total",
+			"X2/X3 PDUs not fed to the pipeline (connection kept), by reason.",
+			"reason", kv, X23_PDU_REFUSED);
+	}
+	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
+		kv[n++] = (struct kv){ cap_x2x3_rej_name((enum cap_x2x3_rej)r), x->rej[r] };
+	prom_kv(f, "limf_x2x3_pdus_rejected_total",
+		"Malformed or oversized X2/X3 PDUs (the connection was closed), by reason.",
+		"reason", kv, n);
+	kv[0] = (struct kv){ "ok", x->reloads };
+	kv[1] = (struct kv){ "failed", x->reload_failed };
+	prom_kv(f, "limf_x2x3_reloads_total",
+		"SIGHUP reloads of the X2/X3 TLS context and settings, by result.", "result", kv,
+		2);
+	prom_poi(f, x, PM_OPEN, "limf_x2x3_poi_connections_open", "gauge",
+		 "X2/X3 connections open, by POI (certificate CN, else address).");
+	prom_poi(f, x, PM_CONNS, "limf_x2x3_poi_connections_total", "counter",
+		 "X2/X3 connections established, by POI.");
+	prom_head(f, "limf_x2x3_poi_pdus_total", "counter",
+		  "X2/X3 PDUs received, by POI and type.");
+	for (size_t i = 0; i < x->n_poi; i++) {
+		const struct cap_x2x3_poi *p = &x->poi[i];
+		x23_types(p->x2, p->x3, p->ka, p->ka_ack, kv);
+		for (size_t k = 0; k < X23_TYPES; k++) {
+			fputs("limf_x2x3_poi_pdus_total{poi=\"", f);
+			prom_label(f, p->name);
+			fprintf(f, "\",type=\"%s\"} %" PRIu64 "\n", kv[k].k, kv[k].v);
+		}
+	}
+	prom_poi(f, x, PM_BYTES, "limf_x2x3_poi_bytes_total", "counter",
+		 "Octets of the X2/X3 PDUs received, by POI.");
+	prom_poi(f, x, PM_REJECTED, "limf_x2x3_poi_rejected_total", "counter",
+		 "X2/X3 connections closed for a malformed PDU, by POI.");
+	prom_poi(f, x, PM_CUT, "limf_x2x3_poi_cut_total", "counter",
+		 "X2/X3 connections that ended in the middle of a PDU, by POI.");
+	prom_head(f, "limf_x2x3_poi_last_seen_timestamp_seconds", "gauge",
+		  "Wall-clock time of the POI's last PDU or connection.");
+	for (size_t i = 0; i < x->n_poi; i++) {
+		fputs("limf_x2x3_poi_last_seen_timestamp_seconds{poi=\"", f);
+		prom_label(f, x->poi[i].name);
+		fprintf(f, "\"} %" PRIu64 ".%03" PRIu64 "\n", x->poi[i].last_ms / 1000u,
+			x->poi[i].last_ms % 1000u);
+	}
+	if (!in)
+		return;
+	prom_head(f, "limf_x2x3_xid_pdus_total", "counter",
+		  "X2/X3 PDUs received, by XID and type.");
+	for (size_t i = 0; i < in->n_xid; i++) {
+		char id[37];
+		limf_x23_xid_str(in->xid[i].xid, id);
+		fprintf(f, "limf_x2x3_xid_pdus_total{xid=\"%s\",type=\"x2\"} %" PRIu64 "\n", id,
+			in->xid[i].x2);
+		fprintf(f, "limf_x2x3_xid_pdus_total{xid=\"%s\",type=\"x3\"} %" PRIu64 "\n", id,
+			in->xid[i].x3);
+	}
+	prom_head(f, "limf_x2x3_xid_refused_total", "counter",
+		  "X2/X3 PDUs refused because no warrant in force owns their XID, by XID.");
+	for (size_t i = 0; i < in->n_xid; i++) {
+		char id[37];
+		limf_x23_xid_str(in->xid[i].xid, id);
+		fprintf(f, "limf_x2x3_xid_refused_total{xid=\"%s\"} %" PRIu64 "\n", id,
+			in->xid[i].refused);
+	}
+}
+
 static void prom(FILE *f, const struct limf_status *st)
 {
 	prom_head(f, "limf_uptime_seconds", "gauge", "Seconds since limf capture started.");
@@ -331,6 +690,8 @@ static void prom(FILE *f, const struct limf_status *st)
 		   "PDUs refused because the spool was full.");
 	prom_links(f, st, LM_ALARM, "limf_spool_full_alarm", "gauge",
 		   "1 when the spool refused a PDU (full).");
+	if (st->x2x3)
+		prom_x23(f, st);
 }
 
 /* see status.h */

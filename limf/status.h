@@ -25,6 +25,7 @@
 #include "common/err.h"
 #include "limf/delivery.h"
 #include "limf/pipeline.h"
+#include "limf/x2x3_in.h"
 
 #define LIMF_CTL_CLIENTS     4    /* control connections served at once */
 #define LIMF_CTL_LINE        64   /* longest request line */
@@ -51,6 +52,10 @@ struct limf_status {
 	const struct cap_stats *cap;        /* NULL: no capture counters */
 	const struct limf_pipe_stats *pipe; /* NULL: no pipeline counters */
 	const struct limf_dlv *dlv;         /* NULL: no authorities */
+	/* the X2/X3 input (limf/x2x3_in.h); all NULL without --x2x3: nothing is rendered */
+	const struct cap_x2x3_stats *x2x3;    /* the listener: connections, PDUs, POIs */
+	const struct limf_x23_stats *x2x3_in; /* the XID gate and what was fed */
+	const char *x2x3_listen;              /* its address as configured */
 };
 
 /* Fills *st with the current snapshot (called when a request is answered). */

@@ -14,6 +14,7 @@
 
 struct limf_x23 {
 	struct cap_x2x3_srv *srv;
+	char listen[256]; /* as opened: a reload cannot move the socket */
 	struct limf_pipe *p;
 	struct wr_db *db;
 	struct limf_x23_stats st;
@@ -209,7 +210,10 @@ enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
 	sc.cert = cfg->cert;
 	sc.key = cfg->key;
 	sc.max_conns = cfg->max_conns;
+	sc.hs_ms = cfg->hs_ms;
 	sc.max_pdu = CAP_X2X3_MAX_HEADER + FRAME_MAX + 1;
+	if (cfg->listen)
+		snprintf(x->listen, sizeof x->listen, "%s", cfg->listen);
 	x->p = p;
 	x->db = cfg->db;
 	rc = cap_x2x3_srv_open(&sc, on_pdu, x, &x->srv, why, whylen);
@@ -219,6 +223,28 @@ enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
 	}
 	*out = x;
 	return LIM_OK;
+}
+
+/* see x2x3_in.h */
+enum lim_err limf_x23_reload(struct limf_x23 *x, const struct limf_x23_cfg *cfg, bool *listen_kept,
+			     char *why, size_t whylen)
+{
+	struct cap_x2x3_srv_cfg sc;
+	*listen_kept = !cfg->listen || strcmp(cfg->listen, x->listen) != 0;
+	memset(&sc, 0, sizeof sc);
+	sc.listen = x->listen;
+	sc.ca = cfg->ca;
+	sc.cert = cfg->cert;
+	sc.key = cfg->key;
+	sc.max_conns = cfg->max_conns;
+	sc.hs_ms = cfg->hs_ms;
+	return cap_x2x3_srv_reload(x->srv, &sc, why, whylen);
+}
+
+/* see x2x3_in.h */
+const char *limf_x23_listen(const struct limf_x23 *x)
+{
+	return x->listen;
 }
 
 /* see x2x3_in.h */
@@ -268,6 +294,12 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_refused %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
 		x->st.too_big, x->st.bad_format, x->st.xid_refused);
+	fprintf(f,
+		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
+		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64
+		" reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
+		s->hs_timeout, s->hs_no_cert, s->hs_bad_cert, s->hs_refused_ours, s->reloads,
+		s->reload_failed);
 	fprintf(f, "limf capture: x2x3: rejected");
 	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
 		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);

@@ -20,6 +20,7 @@
 #define LIMF_X2X3_IN_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +35,7 @@ struct wr_db;
 struct limf_x23_cfg {
 	const char *listen, *ca, *cert, *key; /* borrowed for the call */
 	size_t max_conns;                     /* 0 = 16 */
+	uint64_t hs_ms;                       /* TLS handshake timeout, 0 = 10 s */
 	struct wr_db *db; /* borrowed for the listener's life: the XID check; NULL = none */
 };
 
@@ -61,6 +63,15 @@ struct limf_x23;
 /* Opens the listener; p (borrowed) receives the frames. LIM_E_* with why filled. */
 enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
 			   struct limf_x23 **out, char *why, size_t whylen) LIM_WUR;
+/* SIGHUP (issue 8): applies cfg's CA, certificate, key, max_conns and hs_ms to the running
+ * listener (cap_x2x3_srv_reload: a new TLS context for new connections, open ones go on;
+ * files rotated in place are read again). The listen address cannot change without a restart:
+ * when cfg->listen differs from the one in force, *listen_kept is set and the old one stays.
+ * cfg->db is not looked at. On error nothing changes: LIM_E_* with why filled. */
+enum lim_err limf_x23_reload(struct limf_x23 *x, const struct limf_x23_cfg *cfg, bool *listen_kept,
+			     char *why, size_t whylen) LIM_WUR;
+/* The address the listener was opened with ("ADDR:PORT" as configured). */
+const char *limf_x23_listen(const struct limf_x23 *x);
 /* For the service loop's poll(): see cap_x2x3_srv_pollfds / cap_x2x3_srv_step. */
 size_t limf_x23_pollfds(const struct limf_x23 *x, struct pollfd *pfd, size_t max);
 void limf_x23_step(struct limf_x23 *x, const struct pollfd *pfd, size_t n, uint64_t now_ms);

@@ -4,7 +4,7 @@
 #   1. mid-run: `limf status --json` and text (counters non-zero, the authority's links up),
 #      /metrics parsed (HELP/TYPE, limf_frames_total, limf_calls_intercepted_total,
 #      limf_spool_pending{authority,stream="hi3"}), socket mode 0600, an unknown request and a
-#      wrong URL refused
+#      wrong URL refused; no X2/X3 section or limf_x2x3_* metric without --x2x3
 #   2. silent clients (control socket and HTTP) do not stall the run: it ends on time, exit 0
 #   3. the socket file is removed at exit; `limf status` with nothing listening: exit 1
 #   4. start-up refusals: non-loopback metrics address, a control path that is not a socket
@@ -102,11 +102,13 @@ pyjson status_json "j['capture']['frames'] > 0 and j['sources'][0]['frames'] > 0
 pyjson status_json "j['pipeline']['calls_seen'] >= 1 and j['pipeline']['calls_intercepted'] == 1 and j['pipeline']['kms_ok'] >= 1 and j['pipeline']['decrypted'] > 0"
 pyjson status_json "j['authorities'][0]['name'] == 'lemf1' and j['authorities'][0]['hi2']['link'] == 'up' and j['authorities'][0]['hi3']['link'] == 'up'"
 pyjson status_json "j['authorities'][0]['hi3']['spooled'] > 0 and j['alarm'] is False and j['uptime_ms'] > 2000"
+pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
 has status_text "^alarm: none"
+hasnt status_text "^x2x3"
 [ "$(stat -c %a "$sock")" = 600 ] && ok || bad "socket mode $(stat -c %a "$sock"), want 600"
 [ -S "$sock" ] && ok || bad "$sock is not a socket"
 curl -s -m 5 -o "$tmp/metrics" -w '%{http_code} %{content_type}\n' "http://127.0.0.1:$mport/metrics" >"$tmp/out" 2>"$tmp/err"
@@ -135,6 +137,7 @@ assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
 assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0
 assert 'limf_drops_total{reason="ip4_totlen"}' in samples
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
+assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"
 print("metrics ok:", len(samples), "samples")
 PY
 expect 0 metrics_parse python3 "$tmp/prom.py" "$tmp/metrics"

@@ -12,16 +12,24 @@
 #      and a second good POI, connected meanwhile, is intercepted as well
 #   d. the XID: each warrant owns the XID its POI sends (`limf warrant add --xid`); the PDUs of
 #      an XID no warrant in force owns are refused, even for a call whose callee is a target
+#   e. operations: `limf status --json`, its text and the Prometheus endpoint count exactly what
+#      the POIs sent (a good POI, one that sends garbage, one with an XID of no warrant, a rogue
+#      certificate, no certificate); SIGHUP with a rotated server certificate (another CA): a new
+#      POI sees the new certificate (limf-gen trusting only the new CA works, only the old one
+#      fails; openssl s_client shows it), a connection opened before goes on; a changed listen
+#      address is reported and not applied; SIGHUP with a broken key keeps the running
+#      certificate, says why, and the service goes on
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
 need_cluster
 sfx=$$
-lpid='' kpid='' cpid='' hpid=''
+lpid='' kpid='' cpid='' hpid='' opid=''
 cleanup() {
 	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
 	[ -n "$hpid" ] && kill -KILL "$hpid" 2>/dev/null
+	[ -n "$opid" ] && kill -KILL "$opid" 2>/dev/null
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
 	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
@@ -269,6 +277,212 @@ has lemf_cc "LEMF CC equals the .raw media: 600 packets"
 cat "$tmp/out" >&2
 # the misbehaving POIs got one whole PDU each through (then garbage / half a PDU), refused
 grep -Eq "x2x3 xid .*: x2 1 x3 0 refused 1" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
+# ---- e. counters in limf status / metrics, and SIGHUP reloads
+wait_for() { # FILE REGEX [TENTHS]
+	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+gen_count() { # FIELD: from the last limf-gen run's "x2x3: xid ... pdus N x2 N ..." line
+	sed -n "s/.*limf-gen: x2x3: xid .* $1 \([0-9]*\).*/\1/p" "$tmp/err" | head -1
+}
+xport=$(free_port) mport=$(free_port)
+cp "$tmp/mf.pem" "$tmp/srv.pem" && cp "$tmp/mf.key" "$tmp/srv.key"
+conf_e() { # LISTEN_PORT MAX_CONNS HANDSHAKE_TIMEOUT
+	{
+		sed '/^\[service\]/,$d' "$tmp/limf.conf"
+		cat <<EOF
+[service]
+control_socket = $tmp/ctl_e.sock
+metrics = 127.0.0.1:$mport
+[x2x3]
+listen = 127.0.0.1:$1
+ca   = $tmp/ca1/ca.pem
+cert = $tmp/srv.pem
+key  = $tmp/srv.key
+max_conns = $2
+handshake_timeout = $3
+EOF
+	} >"$tmp/e.conf"
+}
+conf_e "$xport" 8 10
+"$limf" capture --config "$tmp/e.conf" >"$tmp/cape.out" 2>"$tmp/cape.err" </dev/null &
+cpid=$!
+wait_for "$tmp/cape.err" "x2x3: listening on 127.0.0.1:$xport" && ok ||
+	{ bad "limf capture ([x2x3] listen) did not listen"; cat "$tmp/cape.err" >&2; }
+# a good POI (XID of a warrant in force)
+expect 0 e_good "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 81 --out "$tmp/e1.pcap" \
+	--x2x3 "127.0.0.1:$xport" "${POI1[@]}" --x2x3-xid "$XID1"
+has e_good "acknowledged"
+gx2=$(gen_count x2) gx3=$(gen_count x3) gka=$(gen_count keepalive) gby=$(gen_count bytes)
+# garbage after one keep-alive and one X2 PDU (random XID: no warrant)
+expect 0 e_garbage "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 82 --out "$tmp/e2.pcap" \
+	--x2x3 "127.0.0.1:$xport" "${POI2[@]}" --x2x3-misbehave garbage --x2x3-hold 0.5
+# an XID no warrant owns
+expect 0 e_xid "$gen" "${GENARGS[@]}" --caller "$C" --callee "$B" --seed 83 --out "$tmp/e3.pcap" \
+	--x2x3 "127.0.0.1:$xport" "${POI1[@]}" --x2x3-xid "$XID3"
+has e_xid "acknowledged"
+ux2=$(gen_count x2) ux3=$(gen_count x3) uka=$(gen_count keepalive) uby=$(gen_count bytes)
+# a certificate of another CA; no certificate at all
+expect 1 e_rogue "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 84 --out "$tmp/e4.pcap" \
+	--x2x3 "127.0.0.1:$xport" --x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/rogue.pem" \
+	--x2x3-key "$tmp/rogue.key"
+openssl s_client -connect "127.0.0.1:$xport" -CAfile "$tmp/ca1/ca.pem" </dev/null >/dev/null 2>&1
+sleep 0.5
+[ -n "$gx2" ] && [ -n "$gx3" ] && [ -n "$gka" ] && [ -n "$gby" ] && [ -n "$ux2" ] && [ -n "$uby" ] && ok ||
+	bad "limf-gen counts not read"
+# what limf must count: each keep-alive is 48 octets (40 + the sequence number attribute)
+X2=$((gx2 + ux2 + 1)) X3=$((gx3 + ux3)) KA=$((gka + uka + 1))
+P1BY=$((gby + uby + 48 * (gka + uka))) FED=$((gx2 + gx3)) NOW_=$((ux2 + ux3 + 1))
+expect 0 e_status "$limf" status --socket "$tmp/ctl_e.sock" --json
+pyjson e_status "j['x2x3']['listen'] == '127.0.0.1:$xport' and j['x2x3']['max_conns'] == 8 and j['x2x3']['handshake_timeout_ms'] == 10000"
+pyjson e_status "j['x2x3']['connections'] == {'open': 0, 'handshaking': 0, 'accepted': 5, 'closed': 3, 'cut': 0, 'refused': {'full': 0, 'handshake_timeout': 0, 'no_certificate': 1, 'bad_certificate': 1, 'server_certificate_refused': 0, 'handshake_failed': 0}}"
+pyjson e_status "(lambda p: (p['x2'], p['x3'], p['keepalive'], p['keepalive_ack'], p['keepalives_answered'], p['fed']) == ($X2, $X3, $KA, 0, $KA, $FED))(j['x2x3']['pdus'])"
+pyjson e_status "j['x2x3']['pdus']['refused'] == {'no_warrant': $NOW_, 'no_addr': 0, 'too_big': 0, 'bad_format': 0}"
+pyjson e_status "(lambda r: r['version'] == 1 and sum(r.values()) == 1 and len(r) == 11)(j['x2x3']['pdus']['rejected'])"
+pyjson e_status "(lambda p: (p['connections'], p['open'], p['x2'], p['x3'], p['keepalive'], p['bytes'], p['rejected'], p['cut']) == (2, 0, $gx2 + $ux2, $X3, $gka + $uka, $P1BY, 0, 0) and p['last_seen_ago_ms'] < 60000)([p for p in j['x2x3']['pois'] if p['name'] == 'pcscf-1'][0])"
+pyjson e_status "(lambda p: (p['connections'], p['x2'], p['x3'], p['keepalive'], p['rejected']) == (1, 1, 0, 1, 1))([p for p in j['x2x3']['pois'] if p['name'] == 'pcscf-2'][0])"
+pyjson e_status "j['x2x3']['pdus']['bytes'] == sum(p['bytes'] for p in j['x2x3']['pois']) and len(j['x2x3']['pois']) == 2"
+pyjson e_status "{x['xid']: (x['x2'], x['x3'], x['refused']) for x in j['x2x3']['xids']}['$XID1'] == ($gx2, $gx3, 0)"
+pyjson e_status "{x['xid']: (x['x2'], x['x3'], x['refused']) for x in j['x2x3']['xids']}['$XID3'] == ($ux2, $ux3, $ux2 + $ux3) and len(j['x2x3']['xids']) == 3"
+pyjson e_status "j['x2x3']['reloads'] == 0 and j['x2x3']['reload_failed'] == 0"
+expect 0 e_text "$limf" status --socket "$tmp/ctl_e.sock"
+has e_text "^x2x3 127.0.0.1:$xport: open 0 handshaking 0 accepted 5 closed 3 cut 0 max_conns 8 "
+has e_text "^x2x3 connections refused: no_certificate 1 bad_certificate 1$"
+has e_text "^x2x3 pdus: x2 $X2 x3 $X3 keepalive $KA keepalive_ack 0 bytes [0-9]* keepalives_answered $KA fed $FED "
+has e_text "^x2x3 pdus refused: no_warrant $NOW_$"
+has e_text "^x2x3 pdus rejected (connection closed): version 1$"
+has e_text "^x2x3 poi pcscf-1: open 0 conns 2 x2 $((gx2 + ux2)) x3 $X3 keepalive $((gka + uka)) bytes $P1BY rejected 0 cut 0 last_seen [0-9.]* s ago"
+has e_text "^x2x3 xid $XID3: x2 $ux2 x3 $ux3 refused $((ux2 + ux3))$"
+cat >"$tmp/prom_x23.py" <<'PY'
+import re, sys
+text, want = open(sys.argv[1]).read(), {}
+for a in sys.argv[2:]:
+    k, v = a.rsplit("=", 1)
+    want[k] = float(v)
+typed, got = {}, {}
+for line in text.splitlines():
+    m = re.match(r"# TYPE (\S+) (counter|gauge)$", line)
+    if m:
+        typed[m.group(1)] = m.group(2)
+    if line.startswith("#") or not line:
+        continue
+    m = re.match(r'([a-z0-9_]+)(\{[^}]*\})? ([0-9.]+)$', line)
+    assert m, "bad line: " + line
+    assert m.group(1) in typed, "no TYPE for " + m.group(1)
+    got[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+x = {k: v for k, v in got.items() if k.startswith("limf_x2x3_")}
+bad = ["%s: %s, want %s" % (k, x.get(k), v) for k, v in want.items() if x.get(k) != v]
+assert not bad, bad
+base = lambda k: re.sub(r"\{.*", "", k)
+assert all(typed[base(k)] == ("counter" if base(k).endswith("_total") else "gauge") for k in x)
+print("x2x3 metrics ok: %d checked of %d" % (len(want), len(x)))
+PY
+curl -s -m 5 -o "$tmp/metrics_e" "http://127.0.0.1:$mport/metrics" && ok || bad "metrics endpoint"
+expect 0 e_metrics python3 "$tmp/prom_x23.py" "$tmp/metrics_e" \
+	limf_x2x3_connections_open=0 limf_x2x3_connections_accepted_total=5 limf_x2x3_connections_closed_total=3 \
+	limf_x2x3_connections_cut_total=0 limf_x2x3_max_connections=8 \
+	'limf_x2x3_connections_refused_total{reason="full"}=0' \
+	'limf_x2x3_connections_refused_total{reason="no_certificate"}=1' \
+	'limf_x2x3_connections_refused_total{reason="bad_certificate"}=1' \
+	'limf_x2x3_connections_refused_total{reason="handshake_timeout"}=0' \
+	"limf_x2x3_pdus_total{type=\"x2\"}=$X2" "limf_x2x3_pdus_total{type=\"x3\"}=$X3" \
+	"limf_x2x3_pdus_total{type=\"keepalive\"}=$KA" "limf_x2x3_keepalives_answered_total=$KA" \
+	"limf_x2x3_pdus_fed_total=$FED" "limf_x2x3_pdus_refused_total{reason=\"no_warrant\"}=$NOW_" \
+	'limf_x2x3_pdus_refused_total{reason="bad_format"}=0' \
+	'limf_x2x3_pdus_rejected_total{reason="version"}=1' 'limf_x2x3_pdus_rejected_total{reason="paylen"}=0' \
+	"limf_x2x3_poi_bytes_total{poi=\"pcscf-1\"}=$P1BY" 'limf_x2x3_poi_connections_total{poi="pcscf-1"}=2' \
+	'limf_x2x3_poi_rejected_total{poi="pcscf-2"}=1' "limf_x2x3_xid_refused_total{xid=\"$XID3\"}=$((ux2 + ux3))" \
+	"limf_x2x3_xid_pdus_total{xid=\"$XID1\",type=\"x3\"}=$gx3" \
+	'limf_x2x3_reloads_total{result="ok"}=0' 'limf_x2x3_reloads_total{result="failed"}=0'
+has e_metrics "x2x3 metrics ok"
+grep -q '^limf_x2x3_poi_last_seen_timestamp_seconds{poi="pcscf-1"} 1[0-9]\{9\}\.[0-9]\{3\}$' "$tmp/metrics_e" && ok ||
+	bad "poi last seen timestamp"
+
+# an "old" POI connection, open across the reloads: a keep-alive before, one after each
+cat >"$tmp/oldpoi.py" <<'PY'
+import os, socket, ssl, struct, sys, time
+port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(d + "/ca1/ca.pem")
+ctx.load_cert_chain(d + "/poi1.pem", d + "/poi1.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+cn = dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
+def exact(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise SystemExit("closed by the MF")
+        b += c
+    return b
+def ka(seq):  # TS 103 221-2 keep-alive with a sequence number; its acknowledgement back
+    s.sendall(struct.pack(">HHIIHH16s8sHHI", 5, 3, 48, 0, 0, 0, b"\0" * 16, b"\0" * 8, 8, 4, seq))
+    h = exact(40)
+    v, t, hl, pl = struct.unpack_from(">HHII", h)
+    a = exact(hl - 40 + pl)
+    assert t == 4 and struct.unpack_from(">HHI", a) == (8, 4, seq), (t, a)
+for seq in (1, 2, 3):
+    if seq > 1:
+        go = "%s/go%d" % (d, seq)
+        for _ in range(300):
+            if os.path.exists(go):
+                break
+            time.sleep(0.1)
+    ka(seq)
+    print("ack %d %s" % (seq, cn), flush=True)
+s.close()
+PY
+python3 "$tmp/oldpoi.py" "$xport" "$tmp" >"$tmp/oldpoi.out" 2>&1 &
+opid=$!
+wait_for "$tmp/oldpoi.out" "^ack 1 limf-mf$" && ok || { bad "old POI connection"; cat "$tmp/oldpoi.out" >&2; }
+# rotation: a server certificate from another CA, written over the configured files; a
+# changed listen address, cap and handshake timeout
+mkca "$tmp/ca3" "X2X3 new CA" && mkcert "$tmp/ca3" "$tmp/mf3" "limf-mf-new" "IP:127.0.0.1" && ok || bad "new certificate"
+cp "$tmp/mf3.pem" "$tmp/srv.pem" && cp "$tmp/mf3.key" "$tmp/srv.key"
+conf_e "$(free_port)" 4 5
+kill -HUP "$cpid"
+wait_for "$tmp/cape.err" "SIGHUP: x2x3: TLS context reloaded" && ok || { bad "reload not logged"; tail -5 "$tmp/cape.err" >&2; }
+grep -q "SIGHUP: x2x3: listen address changed (127.0.0.1:$xport -> 127.0.0.1:[0-9]*): needs a restart; still listening on 127.0.0.1:$xport" \
+	"$tmp/cape.err" && ok || bad "listen change not reported"
+touch "$tmp/go2"
+wait_for "$tmp/oldpoi.out" "^ack 2 limf-mf$" && ok || { bad "old connection broken by the reload"; cat "$tmp/oldpoi.out" >&2; }
+# a new POI: trusting only the new CA works, only the old one fails; s_client shows the new one
+expect 0 e_newca "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 85 --out "$tmp/e5.pcap" \
+	--x2x3 "127.0.0.1:$xport" --x2x3-ca "$tmp/ca3/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key"
+has e_newca "acknowledged"
+expect 1 e_oldca "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 85 --out "$tmp/e6.pcap" \
+	--x2x3 "127.0.0.1:$xport" "${POI1[@]}"
+has e_oldca "TLS handshake with .* failed"
+wait_for "$tmp/cape.err" "the POI refused this listener's certificate" && ok || bad "POI refusing the new certificate not logged"
+openssl s_client -connect "127.0.0.1:$xport" -showcerts -cert "$tmp/poi1.pem" -key "$tmp/poi1.key" \
+	-CAfile "$tmp/ca3/ca.pem" </dev/null >"$tmp/out" 2>"$tmp/err"
+has e_sclient "subject=CN *= *limf-mf-new"
+has e_sclient "Verify return code: 0 (ok)"
+# a broken key: the running context stays, the log says why
+head -c 200 /dev/urandom | base64 >"$tmp/srv.key"
+kill -HUP "$cpid"
+wait_for "$tmp/cape.err" "SIGHUP: x2x3: key $tmp/srv.key: .*keeping the running TLS context" && ok ||
+	{ bad "broken key: no reason logged"; tail -5 "$tmp/cape.err" >&2; }
+kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died on a broken key"
+touch "$tmp/go3"
+wait_for "$tmp/oldpoi.out" "^ack 3 limf-mf$" && ok || { bad "old connection after the broken reload"; cat "$tmp/oldpoi.out" >&2; }
+wait "$opid" && ok || bad "old POI: exit status"
+expect 0 e_after "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 86 --out "$tmp/e7.pcap" \
+	--x2x3 "127.0.0.1:$xport" --x2x3-ca "$tmp/ca3/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key"
+has e_after "acknowledged"
+expect 0 e_status2 "$limf" status --socket "$tmp/ctl_e.sock" --json
+pyjson e_status2 "(j['x2x3']['reloads'], j['x2x3']['reload_failed'], j['x2x3']['max_conns'], j['x2x3']['handshake_timeout_ms'], j['x2x3']['listen']) == (1, 1, 4, 5000, '127.0.0.1:$xport')"
+pyjson e_status2 "(lambda r: (r['bad_certificate'], r['server_certificate_refused'], r['handshake_failed']) == (1, 1, 0))(j['x2x3']['connections']['refused']) and j['x2x3']['connections']['open'] == 0"
+curl -s -m 5 -o "$tmp/metrics_e2" "http://127.0.0.1:$mport/metrics" && ok || bad "metrics endpoint"
+expect 0 e_metrics2 python3 "$tmp/prom_x23.py" "$tmp/metrics_e2" 'limf_x2x3_reloads_total{result="ok"}=1' \
+	'limf_x2x3_reloads_total{result="failed"}=1' limf_x2x3_max_connections=4
+kill -TERM "$cpid"
+wait "$cpid" && ok || bad "limf capture (e): exit status"
+cpid=''
+grep -q "limf capture: x2x3: handshake_timeout 0 no_certificate 1 bad_certificate 1 server_certificate_refused 1 reloads 1 reload_failed 1" \
+	"$tmp/cape.err" && ok || bad "summary: handshake and reload counters"
 # usage: --x2x3 without TLS files
 sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
 expect 1 no_tls "$limf" capture --config "$tmp/plain.conf" --x2x3 127.0.0.1:0 --duration 1

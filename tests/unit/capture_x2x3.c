@@ -6,6 +6,7 @@
  * runs it inside `limf capture` against limf-gen as a POI. */
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -634,7 +635,8 @@ static void t_x2x3_srv(void)
 	/* a POI whose certificate another CA signed */
 	c = t_client(s, &cctx, &rogue, &fd);
 	CHECK(c == NULL);
-	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 1);
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 1 && cap_x2x3_srv_stats(s)->hs_bad_cert == 1);
+	CHECK(cap_x2x3_srv_stats(s)->handshaking == 0);
 	/* a POI that stops in the middle of a PDU and goes away */
 	c = t_client(s, &cctx, &poi, &fd);
 	CHECK(c != NULL);
@@ -660,7 +662,8 @@ static void t_x2x3_srv(void)
 		while (t_ms() - t0 < 600)
 			t_pump(s, 20);
 	}
-	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3);
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3 && cap_x2x3_srv_stats(s)->hs_timeout == 2);
+	CHECK(cap_x2x3_srv_stats(s)->handshaking == 0 && cap_x2x3_srv_stats(s)->hs_no_cert == 0);
 	for (int i = 0; i < 3; i++)
 		if (idle[i] >= 0)
 			close(idle[i]);
@@ -673,11 +676,198 @@ out:
 	t_free(&rogue);
 }
 
+/* The CN of the certificate the listener showed c. */
+static bool t_peer_cn(SSL *c, const char *want)
+{
+	char cn[64] = "";
+	X509 *x = SSL_get1_peer_certificate(c);
+	if (x)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+	X509_free(x);
+	return strcmp(cn, want) == 0;
+}
+
+/* Sends a keep-alive on c and waits for its acknowledgement (the connection works). */
+static bool t_keepalive(struct cap_x2x3_srv *s, SSL *c, uint32_t seq)
+{
+	struct cap_x2x3_pdu k, ack;
+	struct cap_x2x3_stream *rx = NULL;
+	uint8_t b[128];
+	size_t l;
+	bool acked = false;
+	memset(&k, 0, sizeof k);
+	k.version = 5;
+	k.type = CAP_X2X3_KEEPALIVE;
+	k.present = 1u << CAP_X2X3_A_SEQ;
+	k.seq = seq;
+	if (cap_x2x3_encode(&k, b, sizeof b, &l) != LIM_OK || SSL_write(c, b, (int)l) != (int)l ||
+	    cap_x2x3_stream_new(1024, &rx) != LIM_OK)
+		return false;
+	for (int i = 0; i < 200 && !acked; i++) {
+		uint8_t *w;
+		size_t room;
+		int r;
+		t_pump(s, 5);
+		cap_x2x3_stream_space(rx, &w, &room);
+		r = SSL_read(c, w, (int)room);
+		if (r > 0)
+			cap_x2x3_stream_commit(rx, (size_t)r);
+		if (cap_x2x3_stream_next(rx, &ack) == CAP_X2X3_OK)
+			acked = ack.type == CAP_X2X3_KEEPALIVE_ACK && ack.seq == seq;
+	}
+	cap_x2x3_stream_free(rx);
+	return acked;
+}
+
+/* SIGHUP's reload: a new certificate for new connections while an open one goes on; a broken
+ * key or a missing CA keeps the running context; the connection cap can be raised and
+ * lowered; a POI with no certificate is counted as such. */
+static void t_x2x3_reload(void)
+{
+	struct t_pki ca, mf, mf2, poi, other_ca;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600], mf2_pem[600], mf2_key[600];
+	struct cap_x2x3_srv_cfg cfg;
+	struct cap_x2x3_srv *s = NULL;
+	char why[256] = "";
+	SSL_CTX *cctx1 = NULL, *cctx2 = NULL, *cctx3 = NULL;
+	SSL *c1, *c2, *c3;
+	int fd1 = -1, fd2 = -1, fd3 = -1;
+
+	t_issue(&ca, "test CA", NULL, 11);
+	t_issue(&other_ca, "other CA", NULL, 12);
+	t_issue(&mf, "mf-old", &ca, 13);
+	t_issue(&mf2, "mf-new", &ca, 14);
+	t_issue(&poi, "poi-r", &ca, 15);
+	t_pem("rca", &ca, ca_pem, ca_key);
+	t_pem("rmf", &mf, mf_pem, mf_key);
+	t_pem("rmf2", &mf2, mf2_pem, mf2_key);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = ca_pem;
+	cfg.cert = mf_pem;
+	cfg.key = mf_key;
+	cfg.max_conns = 1;
+	cfg.hs_ms = 2000;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, NULL, &s, why, sizeof why) == LIM_OK && s);
+	if (!s)
+		goto out;
+	CHECK(cap_x2x3_srv_stats(s)->max_conns == 1 && cap_x2x3_srv_stats(s)->hs_ms == 2000);
+	c1 = t_client(s, &cctx1, &poi, &fd1);
+	CHECK(c1 != NULL && t_peer_cn(c1, "mf-old"));
+	/* a key that is not the certificate's, then a CA file that is not there: kept */
+	cfg.cert = mf2_pem;
+	cfg.key = ca_key;
+	CHECK(cap_x2x3_srv_reload(s, &cfg, why, sizeof why) == LIM_E_CRYPTO);
+	CHECK(strstr(why, "key") != NULL && strstr(why, ca_key) != NULL);
+	cfg.key = mf2_key;
+	cfg.ca = "/nonexistent/ca.pem";
+	CHECK(cap_x2x3_srv_reload(s, &cfg, why, sizeof why) == LIM_E_CRYPTO);
+	CHECK(strstr(why, "CA") != NULL);
+	cfg.ca = ca_pem;
+	cfg.max_conns = CAP_X2X3_MAX_CONNS + 1;
+	CHECK(cap_x2x3_srv_reload(s, &cfg, why, sizeof why) == LIM_E_ARG);
+	CHECK(cap_x2x3_srv_stats(s)->reload_failed == 3 && cap_x2x3_srv_stats(s)->reloads == 0);
+	CHECK(cap_x2x3_srv_stats(s)->max_conns == 1);
+	/* the cap (1) still holds: a second POI is refused */
+	c2 = t_client(s, &cctx2, &poi, &fd2);
+	CHECK(c2 == NULL && cap_x2x3_srv_stats(s)->refused_full == 1);
+	/* the new certificate, a cap of 3, a 300 ms handshake timeout */
+	cfg.max_conns = 3;
+	cfg.hs_ms = 300;
+	CHECK(cap_x2x3_srv_reload(s, &cfg, why, sizeof why) == LIM_OK);
+	CHECK(cap_x2x3_srv_stats(s)->reloads == 1 && cap_x2x3_srv_stats(s)->max_conns == 3);
+	CHECK(cap_x2x3_srv_stats(s)->hs_ms == 300);
+	c2 = t_client(s, &cctx2, &poi, &fd2);
+	CHECK(c2 != NULL && t_peer_cn(c2, "mf-new"));
+	/* the old connection goes on with the old context, the new one with the new */
+	CHECK(c1 && t_keepalive(s, c1, 1));
+	CHECK(c2 && t_keepalive(s, c2, 2));
+	CHECK(cap_x2x3_srv_stats(s)->active == 2 && cap_x2x3_srv_stats(s)->poi[0].active == 2);
+	CHECK(cap_x2x3_srv_stats(s)->n_poi == 1 && cap_x2x3_srv_stats(s)->poi[0].last_ms > 0);
+	/* a POI with no certificate at all */
+	{
+		cctx3 = SSL_CTX_new(TLS_client_method());
+		SSL_CTX_set_verify(cctx3, SSL_VERIFY_NONE, NULL);
+		fd3 = t_connect(cap_x2x3_srv_port(s));
+		c3 = SSL_new(cctx3);
+		SSL_set_fd(c3, fd3);
+		for (int i = 0; i < 100; i++) {
+			int r = SSL_connect(c3);
+			char b;
+			if (r == 1) {
+				r = SSL_read(c3, &b, 1);
+				if (r <= 0 && SSL_get_error(c3, r) != SSL_ERROR_WANT_READ)
+					break;
+			} else if (SSL_get_error(c3, r) != SSL_ERROR_WANT_READ &&
+				   SSL_get_error(c3, r) != SSL_ERROR_WANT_WRITE)
+				break;
+			t_pump(s, 5);
+			if (cap_x2x3_srv_stats(s)->hs_no_cert)
+				break;
+		}
+		CHECK(cap_x2x3_srv_stats(s)->hs_no_cert == 1);
+		CHECK(cap_x2x3_srv_stats(s)->hs_bad_cert == 0);
+		SSL_free(c3);
+		close(fd3);
+		SSL_CTX_free(cctx3);
+	}
+	/* a POI that trusts another CA refuses the listener's certificate: counted as such */
+	{
+		cctx3 = SSL_CTX_new(TLS_client_method());
+		SSL_CTX_use_certificate(cctx3, poi.crt);
+		SSL_CTX_use_PrivateKey(cctx3, poi.key);
+		X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx3), other_ca.crt);
+		SSL_CTX_set_verify(cctx3, SSL_VERIFY_PEER, NULL);
+		fd3 = t_connect(cap_x2x3_srv_port(s));
+		c3 = SSL_new(cctx3);
+		SSL_set_fd(c3, fd3);
+		for (int i = 0; i < 100 && !cap_x2x3_srv_stats(s)->hs_refused_ours; i++) {
+			int r = SSL_connect(c3);
+			if (r != 1 && SSL_get_error(c3, r) != SSL_ERROR_WANT_READ &&
+			    SSL_get_error(c3, r) != SSL_ERROR_WANT_WRITE)
+				ERR_clear_error(); /* refused: the alert is on its way */
+			t_pump(s, 5);
+		}
+		CHECK(cap_x2x3_srv_stats(s)->hs_refused_ours == 1);
+		CHECK(cap_x2x3_srv_stats(s)->tls_failed == 2);
+		SSL_free(c3);
+		close(fd3);
+		SSL_CTX_free(cctx3);
+	}
+	/* lowering the cap closes nothing; new connections wait until fewer are open */
+	cfg.max_conns = 1;
+	CHECK(cap_x2x3_srv_reload(s, &cfg, why, sizeof why) == LIM_OK);
+	CHECK(c1 && t_keepalive(s, c1, 3) && c2 && t_keepalive(s, c2, 4));
+	c3 = t_client(s, &cctx3, &poi, &fd3);
+	CHECK(c3 == NULL && cap_x2x3_srv_stats(s)->refused_full == 2);
+	if (c1) {
+		SSL_free(c1);
+		close(fd1);
+		SSL_CTX_free(cctx1);
+	}
+	if (c2) {
+		SSL_free(c2);
+		close(fd2);
+		SSL_CTX_free(cctx2);
+	}
+	for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+		t_pump(s, 5);
+	CHECK(cap_x2x3_srv_stats(s)->active == 0 && cap_x2x3_srv_stats(s)->poi[0].active == 0);
+out:
+	cap_x2x3_srv_free(s);
+	t_free(&ca);
+	t_free(&other_ca);
+	t_free(&mf);
+	t_free(&mf2);
+	t_free(&poi);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
 	{ "x2x3_reject", t_x2x3_reject },
 	{ "x2x3_stream", t_x2x3_stream },
 	{ "x2x3_srv", t_x2x3_srv },
+	{ "x2x3_reload", t_x2x3_reload },
 	{ NULL, NULL },
 };
