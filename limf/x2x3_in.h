@@ -24,7 +24,7 @@
 #include <stdio.h>
 
 #include "capture/x2x3.h"
-#include "limf/pipeline.h"
+#include "limf/pool.h"
 
 #define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_CONNS)
 #define LIMF_X23_MAX_XIDS 64
@@ -59,7 +59,7 @@ struct limf_x23_stats {
 struct limf_x23;
 
 /* Opens the listener; p (borrowed) receives the frames. LIM_E_* with why filled. */
-enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
+enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pool *p,
 			   struct limf_x23 **out, char *why, size_t whylen) LIM_WUR;
 /* For the service loop's poll(): see cap_x2x3_srv_pollfds / cap_x2x3_srv_step. */
 size_t limf_x23_pollfds(const struct limf_x23 *x, struct pollfd *pfd, size_t max);
