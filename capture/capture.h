@@ -86,6 +86,8 @@ enum cap_drop {
 	CAP_DROP_CALL_MEDIA, /* max_bindings media bindings held: endpoint not bound */
 	CAP_DROP_CALL_SSRC,  /* CAP_CALL_MAX_SSRC SSRCs already learned for a call */
 	CAP_DROP_CALL_NOMEM, /* allocation failed */
+	/* limf/pool.h */
+	CAP_DROP_QUEUE_FULL, /* a worker's queue was full (live capture): packet dropped */
 	CAP_DROP__COUNT
 };
 

@@ -7,8 +7,18 @@
 
 #include "capture/dispatch.h"
 #include "capture/internal.h"
+#include "capture/mcbody.h"
 
 #define NIL UINT32_MAX
+#define PINS      4096 /* Call-IDs pinned to their group's worker (a power of two) */
+#define PIN_PROBE 8
+
+/* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
+struct pin {
+	uint64_t h; /* the Call-ID's hash; 0 = free */
+	uint64_t seen_ns;
+	uint8_t worker;
+};
 
 struct ep {
 	uint8_t a[16]; /* IPv4 in a[0..4), the rest zero */
@@ -31,6 +41,8 @@ struct cap_disp {
 	struct cap_tcp *tcp;
 	struct cap_sip_msg *msg; /* scratch */
 	struct cap_sdp *sdp;     /* scratch */
+	struct cap_mc_result *mc; /* scratch */
+	struct pin *pin;          /* PINS entries */
 	struct ep *ep;           /* max_endpoints entries */
 	uint32_t *bucket;
 	size_t nb; /* power of two */
@@ -87,7 +99,9 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	d->sdp = malloc(sizeof *d->sdp);
 	d->ep = calloc(l->max_endpoints, sizeof *d->ep);
 	d->bucket = malloc(d->nb * sizeof *d->bucket);
-	if (!d->msg || !d->sdp || !d->ep || !d->bucket)
+	d->mc = malloc(sizeof *d->mc);
+	d->pin = calloc(PINS, sizeof *d->pin);
+	if (!d->msg || !d->sdp || !d->ep || !d->bucket || !d->mc || !d->pin)
 		goto fail;
 	for (size_t i = 0; i < d->nb; i++)
 		d->bucket[i] = NIL;
@@ -115,6 +129,8 @@ void cap_disp_free(struct cap_disp *d)
 	free(d->sdp);
 	free(d->ep);
 	free(d->bucket);
+	free(d->mc);
+	free(d->pin);
 	free(d);
 }
 
@@ -263,11 +279,103 @@ static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
 /* The worker of a Call-ID: the top 32 bits of its hash scaled to n (the tables' buckets use the
  * low bits, so one worker's calls still spread over all of its buckets). Only the prefix the
  * call table keeps is hashed: it treats longer Call-IDs sharing it as one call. */
-static unsigned worker_of(const struct cap_disp *d, struct cap_str cid)
+static uint64_t cid_hash(const struct cap_disp *d, struct cap_str cid)
 {
 	size_t n = cid.len < CAP_CALL_MAX_TEXT ? cid.len : CAP_CALL_MAX_TEXT - 1;
 	uint64_t h = cap_hash(&d->hkey, cid.p, n);
+	return h ? h : 1; /* 0 marks a free pin */
+}
+
+static unsigned scale(const struct cap_disp *d, uint64_t h)
+{
 	return (unsigned)(((h >> 32) * d->n_workers) >> 32);
+}
+
+/* A pin not seen for endpoint_idle_ns is free (a time before its last one is not late). */
+static bool stale(const struct cap_disp *d, const struct pin *x, uint64_t ts)
+{
+	return ts > x->seen_ns && ts - x->seen_ns >= d->lim.endpoint_idle_ns;
+}
+
+/* The pin of Call-ID hash h, or NULL. */
+static struct pin *pin_find(struct cap_disp *d, uint64_t h, uint64_t ts)
+{
+	for (size_t k = 0; k < PIN_PROBE; k++) {
+		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
+		if (x->h == h && !stale(d, x, ts))
+			return x;
+	}
+	return NULL;
+}
+
+/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen. */
+static void pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
+{
+	struct pin *best = NULL;
+	for (size_t k = 0; k < PIN_PROBE; k++) {
+		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
+		if (x->h == 0 || x->h == h || stale(d, x, ts)) {
+			best = x;
+			break;
+		}
+		if (!best || x->seen_ns < best->seen_ns)
+			best = x;
+	}
+	best->h = h;
+	best->worker = (uint8_t)w;
+	best->seen_ns = ts;
+}
+
+static bool has(struct cap_str s, const char *lit)
+{
+	size_t k = strlen(lit);
+	for (size_t i = 0; i + k <= s.len; i++)
+		if (memcmp(s.p + i, lit, k) == 0)
+			return true;
+	return false;
+}
+
+/* The MC group of an MCPTT group call's INVITE (TS 24.379 mcptt-info: the calling group ID,
+ * else the request URI of a call that carries no I_MESSAGE, as limf/pipeline.c decides), or
+ * a len-0 view. */
+static struct cap_str mc_group(struct cap_disp *d)
+{
+	const struct cap_sip_msg *m = d->msg;
+	struct cap_str none = { NULL, 0 };
+	if (!m->is_request || !cap_str_eq(m->method, "INVITE") || m->body.len == 0 ||
+	    !cap_str_prefix_ieq(m->content_type, "multipart/"))
+		return none;
+	if (cap_mc_extract(m, d->mc) != LIM_OK)
+		return none;
+	if (d->mc->mc_group.len)
+		return (struct cap_str){ d->mc->mc_group.s, d->mc->mc_group.len };
+	if (d->mc->mc_target.len) {
+		struct cap_str sdp;
+		if (cap_sip_sdp_body(m, &sdp) == LIM_OK && sdp.len && !has(sdp, "key-mgmt"))
+			return (struct cap_str){ d->mc->mc_target.s, d->mc->mc_target.len };
+	}
+	return none;
+}
+
+/* The worker of the message in d->msg: its dialog's pin, else a group call's group, else its
+ * Call-ID. */
+static unsigned worker_of(struct cap_disp *d, uint64_t ts)
+{
+	uint64_t h = cid_hash(d, d->msg->call_id);
+	struct pin *x = pin_find(d, h, ts);
+	struct cap_str g;
+	if (x) {
+		x->seen_ns = ts;
+		return x->worker;
+	}
+	g = mc_group(d);
+	if (g.len) {
+		unsigned w = scale(d, cap_hash(&d->hkey, g.p, g.len));
+		pin_add(d, h, w, ts);
+		d->info.pinned++;
+		return w;
+	}
+	return scale(d, h);
 }
 
 /* Registers the endpoints of d->msg's SDP to w; nothing is counted (the worker parses the
@@ -299,7 +407,7 @@ static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	*w = worker_of(d, d->msg->call_id);
+	*w = worker_of(d, ts);
 	reg_sdp(d, *w, ts);
 	d->info.units_sip++;
 	return true;

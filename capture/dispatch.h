@@ -18,6 +18,12 @@
  *     (cap_calls' order); found: to that worker, and the endpoint's last-seen time refreshed;
  *     not found: counted (media_unbound) and dropped. One or two hash lookups, no allocation.
  *
+ * Group calls: the legs of an MCPTT group call (one dialog per member, each its own Call-ID)
+ *   carry copies of the same talkers' media, which a worker deduplicates in input order, so
+ *   they must share a worker: an INVITE naming an MC group (mcptt-info calling group ID, or
+ *   the request URI of a call with no I_MESSAGE: capture/mcbody.h) routes its dialog by a
+ *   hash of the group, and the Call-ID is pinned to that worker for the dialog's later
+ *   messages (4096 pins, the least recently seen replaced, stale after endpoint_idle_ns).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
  * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
  * and never grows memory. An entry not seen (registered or hit by media) for
@@ -127,6 +133,7 @@ struct cap_disp_info {
 	uint64_t expired;     /* forgotten after endpoint_idle_ns */
 	uint64_t units_sip;   /* SIP units handed on (UDP and TCP) */
 	uint64_t units_media; /* media units handed on */
+	uint64_t pinned;      /* group-call dialogs routed by their group (see Group calls) */
 };
 void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
 

@@ -63,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -239,11 +240,13 @@ static void listen_open(struct run *r, uint64_t now)
 /* What the health answers read (limf/status.h). */
 struct health {
 	const struct run *r;
-	const struct limf_pipe *p;
+	struct limf_pool *p;
 	const struct src *s;
 	size_t ns;
 	uint64_t t0;                                /* monotonic start */
 	struct limf_status_src ss[MAX_SOURCES + 1]; /* + the X2/X3 listener */
+	struct limf_pipe_stats ps;                  /* the pool's counters, summed */
+	struct cap_stats cs;
 };
 
 /* ---- summary --------------------------------------------------------------------------------- */
@@ -266,11 +269,14 @@ static void dlv_totals(const struct limf_dlv *d, struct totals *t)
 	}
 }
 
-static void summary(FILE *f, const struct run *r, const struct limf_pipe *p, const struct src *s,
+static void summary(FILE *f, const struct run *r, struct limf_pool *p, const struct src *s,
 		    size_t ns, double secs)
 {
-	const struct limf_pipe_stats *ps = limf_pipe_stats(p);
-	const struct cap_stats *cs = limf_pipe_cap_stats(p);
+	struct limf_pipe_stats pst;
+	struct cap_stats cst;
+	const struct limf_pipe_stats *ps = &pst;
+	const struct cap_stats *cs = &cst;
+	limf_pool_stats(p, &pst, &cst);
 	struct totals t;
 	struct limf_out_stats ost;
 	dlv_totals(r->dlv, &t);
@@ -338,8 +344,9 @@ static void health_fill(void *ctx, struct limf_status *st)
 		st->x2x3_listen = limf_x23_listen(h->r->x23);
 	}
 	st->src = h->ss;
-	st->cap = limf_pipe_cap_stats(h->p);
-	st->pipe = limf_pipe_stats(h->p);
+	limf_pool_stats(h->p, &h->ps, &h->cs);
+	st->cap = &h->cs;
+	st->pipe = &h->ps;
 	st->dlv = h->r->dlv;
 }
 
@@ -355,7 +362,7 @@ static void health_close(struct run *r)
 
 /* Feeds the file frames that are due at now (at most BATCH). Returns the ms until the next one
  * is due (0: more are due now, -1: the file has ended). */
-static int feed_file(struct limf_pipe *p, struct src *s, bool max_speed, uint64_t now,
+static int feed_file(struct limf_pool *p, struct src *s, bool max_speed, uint64_t now,
 		     uint64_t *t0_mono, uint64_t *t0_ts, uint64_t *last_ts)
 {
 	for (int n = 0; n < BATCH; n++) {
@@ -397,12 +404,12 @@ static int feed_file(struct limf_pipe *p, struct src *s, bool max_speed, uint64_
 		s->bytes += s->f.caplen;
 		if (s->f.ts_ns > *last_ts)
 			*last_ts = s->f.ts_ns;
-		limf_pipe_frame(p, &s->f);
+		limf_pool_frame(p, &s->f);
 	}
 	return 0;
 }
 
-static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
+static void drain_live(struct limf_pool *p, struct src *s, uint64_t *last_ts)
 {
 	for (int n = 0; n < BATCH; n++) {
 		struct cap_frame f;
@@ -419,14 +426,14 @@ static void drain_live(struct limf_pipe *p, struct src *s, uint64_t *last_ts)
 		s->bytes += f.caplen;
 		if (f.ts_ns > *last_ts)
 			*last_ts = f.ts_ns;
-		limf_pipe_frame(p, &f);
+		limf_pool_frame(p, &f);
 	}
 }
 
 /* At the end of a run: the buffered mode hands frames over in blocks, the last one when its
  * 100 ms timeout fires, so the live sources are drained for TAIL_NS more (a frame on the wire
  * before the stop is processed, not left in the kernel's ring). */
-static void drain_tail(struct limf_pipe *p, struct src *s, size_t ns, uint64_t *last_ts)
+static void drain_tail(struct limf_pool *p, struct src *s, size_t ns, uint64_t *last_ts)
 {
 	struct pollfd pfd[MAX_SOURCES];
 	size_t src_of[MAX_SOURCES];
@@ -450,7 +457,7 @@ static void drain_tail(struct limf_pipe *p, struct src *s, size_t ns, uint64_t *
 }
 
 /* Runs until a stop condition; returns 0, or 1 when a source failed. */
-static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bool max_speed,
+static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bool max_speed,
 		uint64_t duration_ns, uint64_t *last_ts)
 {
 	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
@@ -511,18 +518,28 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 			(void)poll(NULL, 0, tmo);
 		if (r->x23)
 			limf_x23_step(r->x23, pfd + nx0, nx, mono_ns() / 1000000u);
+		/* the status answers read the handover's state: the workers' sink is held */
+		limf_pool_sink_lock(p);
 		if (r->ctl)
 			limf_ctl_step(r->ctl, pfd + nsrc + nx, nctl, mono_ns() / 1000000u);
 		if (r->metrics)
 			limf_metrics_step(r->metrics);
+		limf_pool_sink_unlock(p);
 		for (nfds_t k = 0; k < nsrc; k++)
 			if (pfd[k].revents) {
 				drain_live(p, &s[src_of[k]], last_ts);
 				if (s[src_of[k]].failed)
 					rc = 1;
 			}
-		if (r->dlv && limf_dlv_pump(r->dlv, 0) != LIM_OK && r->pump_err++ == 0)
-			fprintf(stderr, "limf: handover: a link step failed (the links retry)\n");
+		if (r->dlv) {
+			enum lim_err pe;
+			limf_pool_sink_lock(p);
+			pe = limf_dlv_pump(r->dlv, 0);
+			limf_pool_sink_unlock(p);
+			if (pe != LIM_OK && r->pump_err++ == 0)
+				fprintf(stderr,
+					"limf: handover: a link step failed (the links retry)\n");
+		}
 		now = mono_ns();
 		if (nlisten < np && pfd[nlisten].revents) {
 			size_t changed = 0;
@@ -539,7 +556,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 			}
 		}
 		if (now >= next_recheck) {
-			size_t n = limf_pipe_recheck(p, (int64_t)(wall_ns() / 1000u));
+			size_t n = limf_pool_recheck(p, (int64_t)(wall_ns() / 1000u));
 			if (n)
 				fprintf(stderr,
 					"limf: %zu LIID(s) of ongoing calls no longer under a "
@@ -550,15 +567,17 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 			/* live sources: time passes without frames too (idle calls end) */
 			for (size_t i = 0; i < ns + (r->x23 ? 1 : 0); i++)
 				if (i == ns || (!s[i].file && !s[i].done)) {
-					limf_pipe_tick(p, wall_ns());
+					limf_pool_tick(p, wall_ns());
 					break;
 				}
 		}
+		limf_pool_sink_lock(p);
 		limf_health_tick(r->hl, now / 1000000u);
 		if (g_hup) {
 			g_hup = 0;
 			reload(r);
 		}
+		limf_pool_sink_unlock(p);
 		if (duration_ns && now - start >= duration_ns)
 			break;
 	}
@@ -570,7 +589,7 @@ static int loop(struct run *r, struct limf_pipe *p, struct src *s, size_t ns, bo
 
 struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
-	const char *instance;
+	const char *instance, *workers;
 	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key; /* X2/X3 input (limf/x2x3_in.h) */
 	const char *x2x3_flag; /* --x2x3 as given (x2x3 may come from [x2x3] listen) */
 	size_t n_if;
@@ -583,7 +602,7 @@ static void capture_usage(FILE *f)
 	fputs("usage: limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N]\n"
 	      "                    [--buffer-mb N] [--immediate] [--pcap FILE]\n"
 	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
-	      "                    [--duration SECONDS] [--instance NAME]\n"
+	      "                    [--duration SECONDS] [--instance NAME] [--workers N]\n"
 	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
 	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
 	      "and/or plays a pcap file at its recorded speed, intercepts the calls of\n"
@@ -599,7 +618,10 @@ static void capture_usage(FILE *f)
 	      "HOST:PID) for `limf status --all`.\n"
 	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
 	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
-	      "X2 SIP and X3 RTP enter the same pipeline.\n",
+	      "X2 SIP and X3 RTP enter the same pipeline.\n"
+	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads; the capture thread\n"
+	      "dispatches each call's SIP and media to one of them (a worker's full queue\n"
+	      "drops the packet, counted as queue_full).\n",
 	      f);
 }
 
@@ -658,6 +680,15 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 	return 0;
 }
 
+/* A random seed for the dispatcher's hashes (traffic cannot aim at one worker). */
+static uint32_t seed(void)
+{
+	uint32_t v = 0;
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+		v = (uint32_t)(mono_ns() ^ (uint64_t)getpid() << 16);
+	return v;
+}
+
 /* The listener's settings from the flags over the [x2x3] section of c (the listen address is
  * the flag's, else c's). 0, or 1 with a message (prefix: "limf: " or "limf: SIGHUP: "). */
 static int x23_cfg(const struct c_opts *o, const struct limf_conf *c, struct limf_x23_cfg *xc,
@@ -690,7 +721,7 @@ static int x23_cfg(const struct c_opts *o, const struct limf_conf *c, struct lim
 }
 
 /* --x2x3: the X2/X3 listener (flags over the [x2x3] section). 0, or 1 with a message. */
-static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct limf_pipe *p,
+static int x23_open(const struct c_opts *o, const struct limf_conf *c, struct limf_pool *p,
 		    struct wr_db *db, struct run *r)
 {
 	struct limf_x23_cfg xc;
@@ -814,9 +845,11 @@ int limf_cmd_capture(int argc, char **argv)
 	struct c_opts o;
 	struct limf_conf conf;
 	struct run *r = NULL;
-	struct limf_pipe *p = NULL;
+	struct limf_pool *p = NULL;
 	struct wr_kms *kms = NULL;
-	struct wr_db *db = NULL;
+	struct wr_db *db = NULL, *xdb = NULL;
+	struct limf_worker_res wres;
+	unsigned workers = 1;
 	struct src s[MAX_SOURCES];
 	size_t ns = 0;
 	char why[512];
@@ -843,6 +876,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--x2x3-ca", &o.x2x3_ca, NULL, NULL, NULL, 0 },
 		{ "--x2x3-cert", &o.x2x3_cert, NULL, NULL, NULL, 0 },
 		{ "--x2x3-key", &o.x2x3_key, NULL, NULL, NULL, 0 },
+		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
@@ -858,6 +892,8 @@ int limf_cmd_capture(int argc, char **argv)
 		capture_usage(stderr);
 		return 2;
 	}
+	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
+		return 2;
 	limf_conf_init(&conf);
 	if (limf_conf_load(o.config, &conf, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
@@ -942,29 +978,52 @@ int limf_cmd_capture(int argc, char **argv)
 		}
 	}
 	{
-		struct limf_pipe_cfg pc;
+		struct limf_pool_cfg pc;
 		memset(&pc, 0, sizeof pc);
-		pc.db = db;
-		pc.kms = kms;
-		pc.only_liid = o.liid;
+		pc.workers = workers;
+		pc.pipe.db = db;
+		pc.pipe.kms = kms;
+		pc.pipe.only_liid = o.liid;
 		struct limf_out_cfg oc = { r->b, r->dlv, db, &conf };
 		if (limf_out_new(&oc, &r->out) != LIM_OK) {
 			fprintf(stderr, "limf: out of memory\n");
 			goto out;
 		}
-		pc.sink = limf_out_sink(r->out);
-		if (limf_pipe_new(&pc, &p) != LIM_OK) {
-			fprintf(stderr, "limf: out of memory\n");
+		pc.pipe.sink = limf_out_sink(r->out);
+		/* each worker its own connection and KMS client (live keys expire with their
+		 * period); the queues drop rather than stall a live capture (counted as
+		 * queue_full); the threads start once root is dropped */
+		wres = (struct limf_worker_res){ r->conninfo, url,
+						 limf_setting(NULL, conf.kms_ca, "LIMF_KMS_CA"),
+						 limf_setting(NULL, conf.kms_cert, "LIMF_KMS_CERT"),
+						 limf_setting(NULL, conf.kms_key, "LIMF_KMS_KEY"), false };
+		pc.open = limf_worker_open;
+		pc.close = limf_worker_close;
+		pc.ctx = &wres;
+		pc.lossy = o.n_if > 0 || o.x2x3;
+		pc.defer_start = true;
+		pc.hash_seed = seed();
+		if (limf_pool_new(&pc, &p) != LIM_OK) {
+			fprintf(stderr, "limf: the pipeline could not be set up\n");
 			goto out;
 		}
 	}
 	/* sources last: a live capture starts only when everything else is ready */
 	if (open_sources(&o, snaplen, buffer_mb, s, &ns) != 0)
 		goto out;
-	if (o.x2x3 && x23_open(&o, &conf, p, db, r) != 0)
+	/* the X2/X3 listener checks XIDs on the capture thread: with workers, on a connection
+	 * of its own (the caller's is the sink's) */
+	if (o.x2x3 && workers > 1 && limf_open_db(r->conninfo, &xdb) != 0)
+		goto out;
+	if (o.x2x3 && x23_open(&o, &conf, p, xdb ? xdb : db, r) != 0)
 		goto out;
 	t_start = mono_ns();
-	health = (struct health){ r, p, s, ns, t_start, { { 0 } } };
+	memset(&health, 0, sizeof health);
+	health.r = r;
+	health.p = p;
+	health.s = s;
+	health.ns = ns;
+	health.t0 = t_start;
 	if (conf.control_socket[0] && limf_ctl_open(conf.control_socket, health_fill, &health,
 						    &r->ctl, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: control socket: %s\n", why);
@@ -991,6 +1050,10 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf capture: dropped root: user %s (uid %u gid %u), %s\n",
 			pv.user, (unsigned)pv.uid, (unsigned)pv.gid,
 			o.n_if ? "keeping CAP_NET_RAW only" : "no capabilities");
+	if (limf_pool_start(p) != LIM_OK) {
+		fprintf(stderr, "limf: cannot start the worker threads\n");
+		goto out;
+	}
 	set_signals();
 	fprintf(stderr, "limf capture: running (%zu source(s), %zu authorit%s)\n", ns,
 		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");
@@ -1000,7 +1063,7 @@ int limf_cmd_capture(int argc, char **argv)
 	if (g_stop)
 		fprintf(stderr, "limf capture: signal %d: stopping\n", (int)g_stop);
 	/* live frames carry wall-clock times; a file's calls end at its last frame */
-	limf_pipe_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
+	limf_pool_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
 	rc = src_rc;
 	if (r->b) {
 		char *extra = limf_out_manifest(r->out, p, url);
@@ -1041,7 +1104,7 @@ out:
 		limf_health_close(r->hl); /* reads the sources and the pipeline */
 	for (size_t i = 0; i < ns; i++)
 		cap_source_close(s[i].s);
-	limf_pipe_free(p);
+	limf_pool_free(p);
 	if (r) {
 		health_close(r);
 		limf_x23_free(r->x23);
@@ -1054,6 +1117,7 @@ out:
 		free(r);
 	}
 	wr_kms_free(kms);
+	wr_db_close(xdb);
 	wr_db_close(db);
 	return rc;
 }

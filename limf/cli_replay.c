@@ -50,6 +50,7 @@
 
 struct r_opts {
 	const char *liid, *db, *config, *url, *ca, *cert, *key, *sign_key, *out, *dlv_timeout;
+	const char *workers;
 	bool json, quiet, deliver;
 	size_t n_pcap;
 	const char *pcap[MAX_PCAPS];
@@ -60,7 +61,7 @@ static void replay_usage(FILE *f)
 	fputs("usage: limf replay [--liid L] [--db CONNSTR] [--config FILE]\n"
 	      "                   [--kms URL --ca FILE --cert FILE --key FILE] [--sign-key PEM]\n"
 	      "                   [--deliver [--deliver-timeout SECONDS]]\n"
-	      "                   [--json] [--quiet] --out DIR PCAP...\n"
+	      "                   [--workers N] [--json] [--quiet] --out DIR PCAP...\n"
 	      "Replays captures through the warrant gate: calls of targets under a warrant in\n"
 	      "force at the call's time are decrypted (keys from the KMS, audited) into an\n"
 	      "evidence bundle in DIR (must not exist, or be empty), signed with the Ed25519\n"
@@ -70,15 +71,20 @@ static void replay_usage(FILE *f)
 	      "--deliver also hands the IRI and CC over to the authority each warrant's delivery\n"
 	      "names ([authority NAME] in the config), through the durable spool; what is not\n"
 	      "confirmed within --deliver-timeout (default 30 s) stays spooled for\n"
-	      "`limf handover flush` (exit 3 then).\n",
+	      "`limf handover flush` (exit 3 then).\n"
+	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads, each call on one of\n"
+	      "them (each with its own database connection and KMS client); the outputs of\n"
+	      "different calls are then interleaved in the order the threads produce them.\n",
 	      f);
 }
 
-static void progress(const struct limf_pipe *p, uint64_t done, uint64_t total, bool final)
+static void progress(struct limf_pool *p, uint64_t done, uint64_t total, bool final)
 {
-	const struct limf_pipe_stats *st = limf_pipe_stats(p);
+	struct limf_pipe_stats s;
+	const struct limf_pipe_stats *st = &s;
 	unsigned pct = total ? (unsigned)(done * 100u / total) : 100u;
 	char bar[31];
+	limf_pool_stats(p, &s, NULL);
 	size_t fill = (size_t)pct * 30u / 100u;
 	for (size_t i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : '.';
@@ -95,11 +101,11 @@ static uint64_t now_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static int run_file(struct limf_pipe *p, struct limf_dlv *dlv, const char *path, uint64_t *done,
+static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path, uint64_t *done,
 		    uint64_t total, bool bar, uint64_t *last_ts)
 {
 	struct cap_source *s = NULL;
-	uint64_t last_draw = 0;
+	uint64_t last_draw = 0, frames = 0;
 	enum lim_err rc = cap_source_open_file(path, &s);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
@@ -113,16 +119,22 @@ static int run_file(struct limf_pipe *p, struct limf_dlv *dlv, const char *path,
 			break;
 		if (f.ts_ns > *last_ts)
 			*last_ts = f.ts_ns;
-		limf_pipe_frame(p, &f);
+		limf_pool_frame(p, &f);
 		*done += f.caplen + 16u;
+		frames++;
 		/* let the links send while the replay runs (bounded spool use) */
-		if (dlv && (limf_pipe_cap_stats(p)->frames & 4095u) == 0 &&
-		    limf_dlv_pump(dlv, 0) != LIM_OK) {
-			fprintf(stderr, "limf: handover spool: I/O error\n");
-			cap_source_close(s);
-			return 1;
+		if (dlv && (frames & 4095u) == 0) {
+			enum lim_err pe;
+			limf_pool_sink_lock(p);
+			pe = limf_dlv_pump(dlv, 0);
+			limf_pool_sink_unlock(p);
+			if (pe != LIM_OK) {
+				fprintf(stderr, "limf: handover spool: I/O error\n");
+				cap_source_close(s);
+				return 1;
+			}
 		}
-		if (bar && (limf_pipe_cap_stats(p)->frames & 1023u) == 0) {
+		if (bar && (frames & 1023u) == 0) {
 			uint64_t t = now_mono_ms();
 			if (t - last_draw >= 200) {
 				last_draw = t;
@@ -143,11 +155,13 @@ int limf_cmd_replay(int argc, char **argv)
 {
 	struct r_opts o;
 	struct limf_conf conf;
+	struct limf_worker_res wres;
+	unsigned workers = 1;
 	struct ho_bundle *b = NULL;
 	struct limf_dlv *dlv = NULL;
 	struct limf_out *out = NULL;
 	struct limf_out_stats ost;
-	struct limf_pipe *p = NULL;
+	struct limf_pool *p = NULL;
 	struct wr_kms *kms = NULL;
 	struct wr_db *db = NULL;
 	struct limf_prep *prep = NULL;
@@ -169,6 +183,7 @@ int limf_cmd_replay(int argc, char **argv)
 		{ "--quiet", NULL, &o.quiet, NULL, NULL, 0 },
 		{ "--deliver", NULL, &o.deliver, NULL, NULL, 0 },
 		{ "--deliver-timeout", &o.dlv_timeout, NULL, NULL, NULL, 0 },
+		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	const char *pos[MAX_PCAPS + 1] = { 0 };
@@ -181,6 +196,8 @@ int limf_cmd_replay(int argc, char **argv)
 		replay_usage(stderr);
 		return 2;
 	}
+	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
+		return 2;
 	while (o.n_pcap < MAX_PCAPS && pos[o.n_pcap]) {
 		o.pcap[o.n_pcap] = pos[o.n_pcap];
 		o.n_pcap++;
@@ -247,14 +264,19 @@ int limf_cmd_replay(int argc, char **argv)
 		}
 	}
 	{
-		struct limf_pipe_cfg pc;
+		struct limf_pool_cfg pc;
 		memset(&pc, 0, sizeof pc);
-		pc.db = db;
-		pc.kms = kms;
-		pc.only_liid = o.liid;
-		pc.sink = limf_out_sink(out);
-		if (limf_pipe_new(&pc, &p) != LIM_OK) {
-			fprintf(stderr, "limf: out of memory\n");
+		pc.workers = workers;
+		pc.pipe.db = db;
+		pc.pipe.kms = kms;
+		pc.pipe.only_liid = o.liid;
+		pc.pipe.sink = limf_out_sink(out);
+		pc.open = limf_worker_open;
+		pc.close = limf_worker_close;
+		pc.ctx = &wres;
+		wres = (struct limf_worker_res){ dbs, url, ca, cert_f, key_f, true };
+		if (limf_pool_new(&pc, &p) != LIM_OK) {
+			fprintf(stderr, "limf: the pipeline could not be set up\n");
 			goto out;
 		}
 	}
@@ -262,7 +284,7 @@ int limf_cmd_replay(int argc, char **argv)
 	for (size_t i = 0; i < o.n_pcap; i++)
 		if (run_file(p, dlv, o.pcap[i], &done, total, bar, &last_ts) != 0)
 			goto out;
-	limf_pipe_finish(p, last_ts);
+	limf_pool_finish(p, last_ts);
 	if (bar)
 		progress(p, total, total, true);
 	{
@@ -346,7 +368,9 @@ int limf_cmd_replay(int argc, char **argv)
 		if (lim_json_end(&j) != LIM_OK)
 			goto out;
 	} else {
-		const struct limf_pipe_stats *s = limf_pipe_stats(p);
+		struct limf_pipe_stats ps;
+		const struct limf_pipe_stats *s = &ps;
+		limf_pool_stats(p, &ps, NULL);
 		printf("replayed %zu file(s): %" PRIu64 " calls, %" PRIu64 " intercepted (%" PRIu64
 		       " with content)\n",
 		       o.n_pcap, s->calls, s->calls_intercepted, s->calls_cc);
@@ -370,7 +394,7 @@ int limf_cmd_replay(int argc, char **argv)
 	rc = dlv_rc;
 out:
 	limf_prep_free(prep);
-	limf_pipe_free(p);
+	limf_pool_free(p);
 	limf_out_free(out);
 	limf_dlv_free(dlv);
 	if (b)

@@ -1,5 +1,6 @@
 /* limf/ outputs of the pipeline: see out.h. */
 #include "limf/out.h"
+#include "limf/opts.h"
 #include "limf/text.h"
 
 #include <inttypes.h>
@@ -959,10 +960,13 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 }
 
 /* see out.h */
-void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p)
+void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 {
-	const struct limf_pipe_stats *s = limf_pipe_stats(p);
-	const struct cap_stats *c = limf_pipe_cap_stats(p);
+	struct limf_pipe_stats st;
+	struct cap_stats cst;
+	const struct limf_pipe_stats *s = &st;
+	const struct cap_stats *c = &cst;
+	limf_pool_stats(p, &st, &cst);
 	lim_json_obj_open(j);
 	lim_json_key(j, "frames");
 	lim_json_u64(j, c->frames);
@@ -1012,9 +1016,9 @@ void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p)
 
 /* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
 /* see out.h */
-char *limf_out_manifest(struct limf_out *r, const struct limf_pipe *p, const char *url)
+char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url)
 {
-	const struct wr_kms_cert *cert = limf_pipe_cert(p);
+	const struct wr_kms_cert *cert = limf_pool_cert(p);
 	bool have_cert = cert != NULL;
 	char *txt = NULL;
 	size_t len = 0;
@@ -1221,6 +1225,51 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 		*out = NULL;
 		return 1;
 	}
+	return 0;
+}
+
+/* see out.h */
+enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms)
+{
+	const struct limf_worker_res *r = ctx;
+	*db = NULL;
+	*kms = NULL;
+	if (limf_open_db(r->db, db) != 0)
+		return LIM_E_IO;
+	if (!r->url) /* the note was given for the caller's own client */
+		return LIM_OK;
+	(void)i;
+	if (limf_kms_open(r->url, r->ca, r->cert, r->key, r->keep_ended, kms) != 0) {
+		wr_db_close(*db);
+		*db = NULL;
+		return LIM_E_ARG;
+	}
+	return LIM_OK;
+}
+
+/* see out.h */
+void limf_worker_close(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms)
+{
+	(void)ctx;
+	(void)i;
+	wr_kms_free(kms);
+	wr_db_close(db);
+}
+
+/* see out.h */
+int limf_workers_opt(const char *s, unsigned *n)
+{
+	char *end = NULL;
+	long v;
+	*n = 1;
+	if (!s)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (!end || end == s || *end || v < 1 || v > LIMF_POOL_MAX_WORKERS) {
+		fprintf(stderr, "limf: --workers: a number from 1 to %d\n", LIMF_POOL_MAX_WORKERS);
+		return 1;
+	}
+	*n = (unsigned)v;
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include "limf/config.h"
 #include "limf/delivery.h"
 #include "limf/pipeline.h"
+#include "limf/pool.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -75,7 +76,7 @@ const char *limf_out_wav(struct limf_out *o, size_t i);
  * extra_json: "warrants",
  * "kms" (kms_url and p's certificate), "summary" (p's counters), "calls". malloc'd; NULL
  * on failure. */
-char *limf_out_manifest(struct limf_out *o, const struct limf_pipe *p, const char *kms_url);
+char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
@@ -86,11 +87,21 @@ const char *limf_setting(const char *flag, const char *conf, const char *env);
  * intercepted calls get IRI only. keep_ended: wr_kms_config.keep_ended (replay). */
 int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
 		  bool keep_ended, struct wr_kms **out);
+/* A pool worker's own database connection and KMS client (limf_pool_cfg.open / close, ctx a
+ * struct limf_worker_res): as limf_open_db and limf_kms_open, the notes given once. */
+struct limf_worker_res {
+	const char *db, *url, *ca, *cert, *key;
+	bool keep_ended;
+};
+enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms);
+void limf_worker_close(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms);
+/* --workers N (NULL: 1) into *n: 0 ok, 1 with a message. */
+int limf_workers_opt(const char *s, unsigned *n);
 /* The evidence bundle in dir (must not exist or be empty). */
 int limf_bundle_open(const char *dir, struct ho_bundle **out);
 
 struct lim_json;
 /* The pipeline's counters as one JSON object (frames, calls, intercepted, decrypted...). */
-void limf_json_pipe_summary(struct lim_json *j, const struct limf_pipe *p);
+void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p);
 
 #endif

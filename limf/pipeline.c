@@ -2,6 +2,7 @@
 #include "limf/pipeline.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,17 @@ struct ssrc_bind {
 struct cover {
 	char group[CAP_MC_TEXT];
 	char member[WR_URI_MAX + 1];
+};
+
+/* GMKs, talkers' sessions and coverage: one table for every pipeline of a pool (a GMK arrives
+ * in a NOTIFY that another worker may handle than the group's calls). Every use holds mu,
+ * which is only ever taken on the paths of intercepted group traffic. Lock order: mu, then
+ * whatever the sink takes. */
+struct limf_groups {
+	pthread_mutex_t mu;
+	struct mikey_group *t;
+	size_t n_cover;
+	struct cover cover[COVER_MAX];
 };
 
 /* Stored key-management facts (the strings limf_keymgmt points at). */
@@ -126,10 +138,9 @@ struct limf_pipe {
 	struct wr_kms_cert cert;
 	uint32_t next_cin;
 	/* group communications (issue 9) */
-	struct mikey_group *groups;
+	struct limf_groups *g; /* cfg.groups, else own_g */
+	struct limf_groups *own_g;
 	struct cap_mc_result *mc; /* scratch of cap_mc_extract */
-	size_t n_cover;
-	struct cover cover[COVER_MAX];
 	uint8_t buf[PKT_MAX];
 };
 
@@ -304,9 +315,12 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc);
 /* Adds the members whose recovered GMK covers group (struct cover) on side 2. */
 static void add_covering(struct limf_pipe *p, struct party_set *s, const char *group)
 {
-	for (size_t i = 0; i < p->n_cover && group[0]; i++)
-		if (strcmp(p->cover[i].group, group) == 0)
-			add_uri(s, p->cover[i].member, strlen(p->cover[i].member), 2);
+	struct limf_groups *g = p->g;
+	pthread_mutex_lock(&g->mu);
+	for (size_t i = 0; i < g->n_cover && group[0]; i++)
+		if (strcmp(g->cover[i].group, group) == 0)
+			add_uri(s, g->cover[i].member, strlen(g->cover[i].member), 2);
+	pthread_mutex_unlock(&g->mu);
 }
 
 static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
@@ -902,19 +916,20 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 	return false;
 }
 
-static void add_cover(struct limf_pipe *p, const char *group, const char *member)
+/* Under g->mu. */
+static void add_cover(struct limf_groups *g, const char *group, const char *member)
 {
-	for (size_t i = 0; i < p->n_cover; i++)
-		if (strcmp(p->cover[i].group, group) == 0 &&
-		    strcmp(p->cover[i].member, member) == 0)
+	for (size_t i = 0; i < g->n_cover; i++)
+		if (strcmp(g->cover[i].group, group) == 0 &&
+		    strcmp(g->cover[i].member, member) == 0)
 			return;
-	if (p->n_cover == COVER_MAX) {
+	if (g->n_cover == COVER_MAX) {
 		lim_warn("group coverage table full: %s not recorded for %s", group, member);
 		return;
 	}
-	copy_text(p->cover[p->n_cover].group, sizeof p->cover[0].group, group, strlen(group));
-	copy_text(p->cover[p->n_cover].member, sizeof p->cover[0].member, member, strlen(member));
-	p->n_cover++;
+	copy_text(g->cover[g->n_cover].group, sizeof g->cover[0].group, group, strlen(group));
+	copy_text(g->cover[g->n_cover].member, sizeof g->cover[0].member, member, strlen(member));
+	g->n_cover++;
 }
 
 static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *detail, bool *ok)
@@ -1019,7 +1034,10 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 							 ? LIM_SRTP_RCCM3
 							 : LIM_SRTP_RCC_NONE);
 		mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
-		e = mikey_group_add_gmk(p->groups, &gk);
+		pthread_mutex_lock(&p->g->mu);
+		e = mikey_group_add_gmk(p->g->t, &gk);
+		if (e != LIM_OK)
+			pthread_mutex_unlock(&p->g->mu);
 	}
 	if (e != LIM_OK) {
 		km_outcome(km, "unwrap-failed");
@@ -1027,11 +1045,12 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		goto out;
 	}
 	/* the member itself, and every group the GMK serves, are now known */
-	if (mikey_group_add_member(p->groups, group, km->key_user, strlen(km->key_user)) != LIM_OK)
+	if (mikey_group_add_member(p->g->t, group, km->key_user, strlen(km->key_user)) != LIM_OK)
 		lim_warn("group %s: member %s not recorded", group, km->key_user);
-	add_cover(p, group, km->key_user);
+	add_cover(p->g, group, km->key_user);
 	for (size_t i = 1; i < im->n_group; i++)
-		add_cover(p, im->group[i].s, km->key_user);
+		add_cover(p->g, im->group[i].s, km->key_user);
+	pthread_mutex_unlock(&p->g->mu);
 	p->st.gmk_keys++;
 	km->view.csb_id = gf.guk_id;
 	km->view.n_keys = 1;
@@ -1283,11 +1302,13 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 	if (len > sizeof p->buf)
 		return;
 	memcpy(p->buf, mp->packet.p, len);
-	if (mikey_group_unprotect_rtcp(p->groups, p->buf, &len, ev->ts_ns, &who) == LIM_OK &&
+	pthread_mutex_lock(&p->g->mu);
+	if (mikey_group_unprotect_rtcp(p->g->t, p->buf, &len, ev->ts_ns, &who) == LIM_OK &&
 	    strcmp(who.group, pc->group) == 0)
 		p->st.group_srtcp++;
 	else
 		p->st.group_srtcp_failed++;
+	pthread_mutex_unlock(&p->g->mu);
 	lim_wipe(p->buf, mp->packet.len);
 }
 
@@ -1316,16 +1337,18 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		return;
 	}
 	memcpy(p->buf, mp->packet.p, len);
-	e = mikey_group_unprotect(p->groups, p->buf, &len, ev->ts_ns, &who);
+	/* who's strings live in the group table: held until the packet is handed over */
+	pthread_mutex_lock(&p->g->mu);
+	e = mikey_group_unprotect(p->g->t, p->buf, &len, ev->ts_ns, &who);
 	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
 		e = LIM_E_AUTH; /* another group's key: not this call's media */
 	if (!counted(p, b, e))
-		return;
+		goto out;
 	if (!audit_group_use(p, pc, ev->call, &who)) {
 		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
 			 pc->group);
 		pc->group_audit_failed = true;
-		return;
+		goto out;
 	}
 	if (!b->talker_told || b->gmk_id != who.gmk_id || b->guk_id != who.guk_id) {
 		struct limf_group_ev g;
@@ -1352,6 +1375,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		emit_iri(p, pc, &iri, false);
 	}
 	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
+out:
+	pthread_mutex_unlock(&p->g->mu);
 }
 
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -1553,12 +1578,14 @@ static void group_members(struct limf_pipe *p, struct pcall *pc, const struct ca
 {
 	const struct cap_text *t[3] = { &call->from_uri, &call->to_uri, &call->pai };
 	p->st.group_calls++;
+	pthread_mutex_lock(&p->g->mu);
 	for (size_t i = 0; i < 3; i++)
 		if (t[i]->len &&
 		    (t[i]->len != strlen(pc->group) || memcmp(t[i]->s, pc->group, t[i]->len) != 0))
-			if (mikey_group_add_member(p->groups, pc->group, t[i]->s, t[i]->len) !=
+			if (mikey_group_add_member(p->g->t, pc->group, t[i]->s, t[i]->len) !=
 			    LIM_OK)
 				lim_warn("group %s: a member not recorded", pc->group);
+	pthread_mutex_unlock(&p->g->mu);
 }
 
 static void on_event(void *ctx, const struct cap_event *ev)
@@ -1625,29 +1652,34 @@ static void on_event(void *ctx, const struct cap_event *ev)
  * group) is in force; a group with no cover left loses its GMKs (wiped). */
 static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 {
+	struct limf_groups *g = p->g;
 	size_t dropped = 0;
-	for (size_t i = 0; i < p->n_cover;) {
+	/* the gate's queries run under the lock: a cover is decided once, whichever pipeline of
+	 * the pool gets here first (once a second) */
+	pthread_mutex_lock(&g->mu);
+	for (size_t i = 0; i < g->n_cover;) {
 		struct wr_party two[2];
 		struct wr_match m[LIMF_CALL_MAX_LIIDS];
 		size_t n = 0;
 		char group[CAP_MC_TEXT];
 		memset(two, 0, sizeof two);
-		two[0].uri = p->cover[i].member;
-		two[1].uri = p->cover[i].group;
+		two[0].uri = g->cover[i].member;
+		two[1].uri = g->cover[i].group;
 		if (wr_decide(p->cfg.db, two, 2, now_us, m, LIMF_CALL_MAX_LIIDS, &n) == LIM_OK &&
 		    n > 0) {
 			i++;
 			continue;
 		}
 		/* an error is no decision: the cover goes, as for a warrant that ended */
-		memcpy(group, p->cover[i].group, sizeof group);
-		p->cover[i] = p->cover[--p->n_cover];
+		memcpy(group, g->cover[i].group, sizeof group);
+		g->cover[i] = g->cover[--g->n_cover];
 		bool still = false;
-		for (size_t k = 0; k < p->n_cover && !still; k++)
-			still = strcmp(p->cover[k].group, group) == 0;
+		for (size_t k = 0; k < g->n_cover && !still; k++)
+			still = strcmp(g->cover[k].group, group) == 0;
 		if (!still)
-			dropped += mikey_group_drop_group(p->groups, group);
+			dropped += mikey_group_drop_group(g->t, group);
 	}
+	pthread_mutex_unlock(&g->mu);
 	return dropped;
 }
 
@@ -1752,10 +1784,13 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 		free(p);
 		return LIM_E_NOMEM;
 	}
-	if (cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
-	    mikey_group_new(&p->groups) != LIM_OK || !(p->mc = calloc(1, sizeof *p->mc))) {
+	if (!cfg->groups && limf_groups_new(&p->own_g) != LIM_OK)
+		p->own_g = NULL;
+	p->g = cfg->groups ? cfg->groups : p->own_g;
+	if (!p->g || cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
+	    !(p->mc = calloc(1, sizeof *p->mc))) {
 		cap_calls_free(p->calls);
-		mikey_group_free(p->groups);
+		limf_groups_free(p->own_g);
 		cap_dec_clear(&p->dec);
 		free(p->only_liid);
 		free(p);
@@ -1772,6 +1807,46 @@ void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
 	if (cap_dec_frame(&p->dec, f, &pkt) != CAP_OK)
 		return;
 	cap_calls_feed(p->calls, &pkt, f->ts_ns);
+}
+
+/* see pipeline.h */
+void limf_pipe_pkt(struct limf_pipe *p, const struct cap_pkt *pkt, uint64_t ts_ns)
+{
+	cap_calls_feed(p->calls, pkt, ts_ns);
+}
+
+/* see pipeline.h */
+void limf_pipe_sip(struct limf_pipe *p, const struct cap_pkt *pkt, const uint8_t *msg, size_t len,
+		   uint64_t ts_ns)
+{
+	cap_calls_feed_sip(p->calls, pkt, msg, len, ts_ns);
+}
+
+/* see pipeline.h */
+enum lim_err limf_groups_new(struct limf_groups **out)
+{
+	struct limf_groups *g = calloc(1, sizeof *g);
+	*out = NULL;
+	if (!g)
+		return LIM_E_NOMEM;
+	if (mikey_group_new(&g->t) != LIM_OK) {
+		free(g);
+		return LIM_E_NOMEM;
+	}
+	pthread_mutex_init(&g->mu, NULL);
+	*out = g;
+	return LIM_OK;
+}
+
+/* see pipeline.h */
+void limf_groups_free(struct limf_groups *g)
+{
+	if (!g)
+		return;
+	mikey_group_free(g->t);
+	pthread_mutex_destroy(&g->mu);
+	lim_wipe(g, sizeof *g);
+	free(g);
 }
 
 /* see pipeline.h */
@@ -1819,7 +1894,7 @@ void limf_pipe_free(struct limf_pipe *p)
 	free(p->only_liid);
 	for (size_t i = 0; i < RSK_CTXS; i++)
 		rsk_ctx_clear(&p->rctx[i]);
-	mikey_group_free(p->groups);
+	limf_groups_free(p->own_g);
 	free(p->mc);
 	lim_wipe(p->buf, sizeof p->buf);
 	free(p);

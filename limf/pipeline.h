@@ -25,8 +25,10 @@
  *      that fail authentication are counted and never handed on. When the call is freed a
  *      "decrypt.done" audit row per such LIID records what was decrypted.
  *
- * Synchronous and single-threaded: limf_pipe_feed() runs everything, KMS requests included,
- * before it returns. Not thread-safe. Secrets (SSV, SRTP keys) stay in decrypt/ and libsrtp2
+ * Synchronous: limf_pipe_frame() runs everything, KMS requests included, before it returns.
+ * One pipeline is used by one thread at a time; a pool (limf/pool.h) runs one per worker
+ * thread, each with its own database connection and KMS client, sharing one group table
+ * (struct limf_groups, locked) and one sink (which the pool serialises). Secrets (SSV, SRTP keys) stay in decrypt/ and libsrtp2
  * sessions, wiped when the call's state is freed; the RSK stays in warrants/' cache. */
 #ifndef LIMF_PIPELINE_H
 #define LIMF_PIPELINE_H
@@ -170,7 +172,15 @@ struct limf_pipe_cfg {
 	const char *only_liid; /* borrowed: outputs for this LIID only; NULL = every match */
 	struct limf_sink sink; /* copied */
 	const struct cap_calls_limits *limits; /* NULL = defaults */
+	/* borrowed: GMKs and group coverage shared with the other pipelines of a pool; NULL =
+	 * the pipeline's own */
+	struct limf_groups *groups;
 };
+
+/* The group table of a pool's pipelines (thread-safe). LIM_E_NOMEM. */
+struct limf_groups;
+enum lim_err limf_groups_new(struct limf_groups **out) LIM_WUR;
+void limf_groups_free(struct limf_groups *g); /* keys wiped; NULL is a no-op */
 
 struct limf_pipe_stats {
 	uint64_t calls, calls_intercepted, calls_cc;
@@ -190,6 +200,12 @@ struct limf_pipe;
 enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **out) LIM_WUR;
 /* Feeds one captured frame. */
 void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f);
+/* A pool's worker (limf/pool.h): a packet its dispatcher decoded (whole UDP datagram), or a
+ * SIP message the dispatcher framed on a TCP stream (pkt: the completing segment); they go
+ * straight to the call table (cap_calls_feed, cap_calls_feed_sip). */
+void limf_pipe_pkt(struct limf_pipe *p, const struct cap_pkt *pkt, uint64_t ts_ns);
+void limf_pipe_sip(struct limf_pipe *p, const struct cap_pkt *pkt, const uint8_t *msg, size_t len,
+		   uint64_t ts_ns);
 /* End of input at now_ns: every call ends and is summarised. */
 void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns);
 /* Capture counters (decoder, call table) and pipeline counters. */

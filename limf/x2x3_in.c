@@ -15,7 +15,7 @@
 struct limf_x23 {
 	struct cap_x2x3_srv *srv;
 	char listen[256]; /* as opened: a reload cannot move the socket */
-	struct limf_pipe *p;
+	struct limf_pool *p;
 	struct wr_db *db;
 	struct limf_x23_stats st;
 	uint8_t frame[40 + 8 + FRAME_MAX];
@@ -191,11 +191,11 @@ static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
 	fr.caplen = fr.origlen = (uint32_t)len;
 	x->st.fed++;
 	x->st.fed_bytes += len;
-	limf_pipe_frame(x->p, &fr);
+	limf_pool_frame(x->p, &fr);
 }
 
 /* see x2x3_in.h */
-enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
+enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pool *p,
 			   struct limf_x23 **out, char *why, size_t whylen)
 {
 	struct cap_x2x3_srv_cfg sc;

@@ -25,7 +25,7 @@
 #include <stdio.h>
 
 #include "capture/x2x3.h"
-#include "limf/pipeline.h"
+#include "limf/pool.h"
 
 #define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_CONNS)
 #define LIMF_X23_MAX_XIDS 64
@@ -61,7 +61,7 @@ struct limf_x23_stats {
 struct limf_x23;
 
 /* Opens the listener; p (borrowed) receives the frames. LIM_E_* with why filled. */
-enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pipe *p,
+enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pool *p,
 			   struct limf_x23 **out, char *why, size_t whylen) LIM_WUR;
 /* SIGHUP (issue 8): applies cfg's CA, certificate, key, max_conns and hs_ms to the running
  * listener (cap_x2x3_srv_reload: a new TLS context for new connections, open ones go on;

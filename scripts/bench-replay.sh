@@ -29,6 +29,10 @@ W=$BUILD/bench-replay PG=$BUILD/bench-pg
 ALL_CALLS=${BENCH_ALL_CALLS:-40} ALL_DUR=${BENCH_ALL_DUR:-60}
 BG_CALLS=${BENCH_BG_CALLS:-100} BG_DUR=${BENCH_BG_DUR:-15}
 RUNS=${BENCH_RUNS:-3}
+# limf replay --workers for the all-target captures: one pipeline, and one per core
+# (BENCH_WORKERS="1 2 4")
+WORKER_SET=${BENCH_WORKERS:-"1 $(nproc)"}
+WORKERS=1
 AT=2026-03-15T12:00:00Z
 for b in "$limf" "$gen" "$kms" "$floor"; do
 	[ -x "$b" ] || {
@@ -111,7 +115,7 @@ replay_once() {
 	local out=$W/ev-$1.r$3
 	# shellcheck disable=SC2046
 	env LIMF_DB="$LIMF_DB_SERVICE" /usr/bin/time -v -o "$W/$1.r$3.time" "$limf" replay \
-		--sign-key "$W/sign.pem" $(kopts "$2") --json --quiet --out "$out" "$W/$1.pcap" \
+		--workers "$WORKERS" --sign-key "$W/sign.pem" $(kopts "$2") --json --quiet --out "$out" "$W/$1.pcap" \
 		>"$W/$1.r$3.json" 2>"$W/$1.r$3.err" || {
 		cat "$W/$1.r$3.err" >&2
 		die "limf replay $1 failed"
@@ -171,22 +175,25 @@ for n in all-g all-m; do
 		cat "$W/$n.floor" >&2
 		die "replay-floor $n failed"
 	}
-	replay "$n" "$k"
 	sz=$(stat -c %s "$W/$n.pcap")
-	dec=$(jget "$W/$n.json" "j['summary']['decrypted']")
-	af=$(jget "$W/$n.json" "j['summary']['auth_failed']")
-	ci=$(jget "$W/$n.json" "j['summary']['calls_intercepted']")
 	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s) fc=$(fget "$W/$n.floor" cpu_s)
 	fprof=$(fget "$W/$n.floor" profile)
-	[ "$dec" = "$fp" ] || echo "  note: limf decrypted $dec packets, the floor $fp ($n)" >&2
-	[ "$af" = 0 ] || echo "  note: limf: $af packets failed authentication ($n)" >&2
-	lpps=$(calc "$fp / $best_wall") fpps=$(calc "$fp / $fs")
-	rows+=("$(printf '%-7s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s' \
-		"$n" "$fprof" "$ci" "$fp" "$(f2 "$(calc "$sz / 1000000")")" \
-		"$(k0 "$lpps")" "$(f2 "$(calc "$sz / $best_wall / 1000000")")" \
-		"$(f2 "$best_wall")" "$(f2 "$best_cpu")" "$(k0 "$(calc "$fp / $best_cpu")")" \
-		"$(k0 "$fpps")" "$(f2 "$fs")" "$(f2 "$fc")" "$(k0 "$(calc "$fp / $fc")")" \
-		"$(f2 "$(calc "$lpps / $fpps")")" "$(f2 "$(calc "$fc / $best_cpu")")")")
+	for WORKERS in $WORKER_SET; do
+		replay "$n" "$k"
+		dec=$(jget "$W/$n.json" "j['summary']['decrypted']")
+		af=$(jget "$W/$n.json" "j['summary']['auth_failed']")
+		ci=$(jget "$W/$n.json" "j['summary']['calls_intercepted']")
+		[ "$dec" = "$fp" ] || echo "  note: limf decrypted $dec packets, the floor $fp ($n)" >&2
+		[ "$af" = 0 ] || echo "  note: limf: $af packets failed authentication ($n)" >&2
+		lpps=$(calc "$fp / $best_wall") fpps=$(calc "$fp / $fs")
+		rows+=("$(printf '%-9s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s' \
+			"$n/w$WORKERS" "$fprof" "$ci" "$fp" "$(f2 "$(calc "$sz / 1000000")")" \
+			"$(k0 "$lpps")" "$(f2 "$(calc "$sz / $best_wall / 1000000")")" \
+			"$(f2 "$best_wall")" "$(f2 "$best_cpu")" "$(k0 "$(calc "$fp / $best_cpu")")" \
+			"$(k0 "$fpps")" "$(f2 "$fs")" "$(f2 "$fc")" "$(k0 "$(calc "$fp / $fc")")" \
+			"$(f2 "$(calc "$lpps / $fpps")")" "$(f2 "$(calc "$fc / $best_cpu")")")")
+	done
+	WORKERS=1
 done
 
 # ---- 2./3. 1 % targets, and 10x that
@@ -211,10 +218,11 @@ echo "== bench-replay: limf replay --json --quiet, $(nproc) cores, best of $RUNS
 echo "-- 1. every call a target (warrant iri+cc on caller and callee) vs the floor (replay-floor: bare"
 echo "   libsrtp2 srtp_unprotect of the same packets with the same keys, memcpy + unprotect, best of 3)"
 echo "   all-g: limf-gen --profile rfc6509 --calls $ALL_CALLS --background 0 --duration $ALL_DUR; all-m: the same, --profile mcx"
-printf '%-7s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s\n' capture profile \
+printf '%-9s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s\n' capture profile \
 	calls srtp_pkt MB limf_pps MB/s wall_s cpu_s pps/cpu floor_pp wall_s cpu_s pps/cpu ratio r_cpu
 for r in "${rows[@]}"; do echo "$r"; done
-echo "   ratio = limf pps / floor pps, wall clock (target >= 0.70); r_cpu = the same per CPU second"
+echo "   ratio = limf pps / floor pps, wall clock (target >= 0.70); r_cpu = the same per CPU second;"
+echo "   /wN: limf replay --workers N (N pipeline threads, calls dispatched between them)"
 echo "-- 2./3. 1 % of calls targets, rfc6509, --duration $BG_DUR: pc1 --calls 1 --background $((BG_CALLS - 1));"
 echo "   pc1x10 --calls 10 --background $((big - 10)) (10x the capture, as many calls at a time)"
 printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s\n' capture calls tgt frames decr MB \

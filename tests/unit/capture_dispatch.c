@@ -862,8 +862,93 @@ static void t_disp_caps(void)
 	cap_disp_free(NULL);
 }
 
+/* Group calls: every leg of a generated MCPTT group call (the originator's INVITE to the
+ * server and the server's to each member, each its own Call-ID) is routed to one worker, the
+ * legs' later messages follow their pin, and a GMK NOTIFY is routed by its Call-ID. */
+struct gleg {
+	char cid[CAP_CALL_MAX_TEXT];
+	unsigned worker;
+	bool invite;
+};
+static struct gleg gl[64];
+static size_t n_gl;
+static bool gl_split; /* one Call-ID's messages on two workers */
+static struct cap_sip_msg gmsg;
+
+static void on_unit_g(void *ctx, const struct cap_unit *u)
+{
+	const uint8_t *b = u->kind == CAP_UNIT_SIP_TCP ? u->msg : u->pkt->payload.p;
+	size_t n = u->kind == CAP_UNIT_SIP_TCP ? u->msg_len : u->pkt->payload.len;
+	size_t i;
+	(void)ctx;
+	if (!cap_sip_looks_like(b, n) || cap_sip_parse(b, n, &gmsg) != LIM_OK)
+		return;
+	for (i = 0; i < n_gl; i++)
+		if (strlen(gl[i].cid) == gmsg.call_id.len &&
+		    memcmp(gl[i].cid, gmsg.call_id.p, gmsg.call_id.len) == 0)
+			break;
+	if (i == n_gl && n_gl < 64 && gmsg.call_id.len < CAP_CALL_MAX_TEXT) {
+		memcpy(gl[i].cid, gmsg.call_id.p, gmsg.call_id.len);
+		gl[i].cid[gmsg.call_id.len] = '\0';
+		gl[i].worker = u->worker;
+		gl[i].invite = gmsg.is_request && cap_str_eq(gmsg.method, "INVITE");
+		n_gl++;
+	} else if (i < n_gl && gl[i].worker != u->worker) {
+		gl_split = true;
+	}
+}
+
+static void t_disp_group(void)
+{
+	const char *b = build_dir(), *o = t_outdir();
+	static char cmd[4096], path[700];
+	struct cap_stats st;
+	struct cap_disp_info info;
+	struct cap_source *src = NULL;
+	struct cap_disp *d = NULL;
+	size_t legs = 0, notify = 0;
+	unsigned w0 = 0;
+	snprintf(path, sizeof path, "%s/disp_grp.pcap", o);
+	snprintf(cmd, sizeof cmd,
+		 "rm -rf '%s/disp_gkms' && '%s/limf-kms' init '%s/disp_gkms' --scheme 3gpp-uid "
+		 "--kms-uri kms.dispg.test --period 2592000 >/dev/null && '%s/limf-gen' "
+		 "--community '%s/disp_gkms/community.json' --out '%s' --profile group --members 5 "
+		 "--talkers 3 --turn 1 --duration 3 --seed 9 >/dev/null",
+		 o, b, o, b, o, path);
+	CHECK(run(cmd) == 0);
+	memset(&st, 0, sizeof st);
+	n_gl = 0;
+	gl_split = false;
+	CHECK(cap_disp_new(NULL, 7, &st, on_unit_g, NULL, &d) == LIM_OK);
+	CHECK(cap_source_open_file(path, &src) == LIM_OK);
+	for (;;) {
+		struct cap_frame f;
+		bool eof;
+		if (!src || cap_source_next(src, &f, &eof) != LIM_OK || eof)
+			break;
+		cap_disp_frame(d, &f);
+	}
+	cap_source_close(src);
+	for (size_t i = 0; i < n_gl; i++) {
+		if (gl[i].invite) {
+			if (legs++ == 0)
+				w0 = gl[i].worker;
+			CHECK(gl[i].worker == w0);
+		} else {
+			notify++;
+		}
+	}
+	/* the originator's leg and one per other member; the GMK NOTIFYs to each member */
+	CHECK(legs == 5 && notify == 5);
+	CHECK(!gl_split);
+	cap_disp_info(d, &info);
+	CHECK(info.pinned == legs);
+	cap_disp_free(d);
+}
+
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
-	{ "disp_equiv", t_disp_equiv },     { NULL, NULL },
+	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
+	{ NULL, NULL },
 };

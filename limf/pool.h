@@ -1,0 +1,99 @@
+/* A pool of interception pipelines (issue 8: "one capture thread per source, a fixed pool of
+ * workers; packets are dispatched so that a call's SIP and its media reach the same worker;
+ * bounded queues; every drop counted; no lock on the per-packet path of non-target traffic").
+ *
+ * The caller's thread (the capture loop of `limf capture`, the file reader of `limf replay`)
+ * calls limf_pool_frame for every frame. With one worker (the default) that is the whole
+ * pipeline, run right there, as limf_pipe_frame: every output in input order.
+ *
+ * With N >= 2 workers the caller's thread only dispatches (capture/dispatch.h: decoding, IP
+ * reassembly, SIP-over-TCP framing; SIP by Call-ID, media by the SDP endpoints its SIP
+ * registered) and copies each packet into the owning worker's queue: a single-producer,
+ * single-consumer ring of bytes, lock-free on both sides (a mutex is taken only to wake a
+ * sleeping side). Each worker thread runs its own pipeline (limf/pipeline.h: call table,
+ * warrant gate, keys, SRTP) with its own database connection and KMS client (cfg.open), so a
+ * KMS request or an audit row on one worker stalls only that worker's calls. The pipelines
+ * share one group table (GMKs: the NOTIFY that carries a GMK may reach another worker than the
+ * group's calls) and one sink, which the pool serialises with a mutex: the sink (evidence
+ * writer, handover) sees one call at a time, and the lock is taken only by intercepted
+ * traffic.
+ *
+ * Queues: cfg.lossy (live capture) drops a packet whose worker's queue is full, counted per
+ * worker (limf_pool_drops); otherwise (replay) the caller waits for room, so nothing is lost.
+ * Ticks, warrant re-checks and the end of input go through the same queues, so each worker
+ * handles them in input order. A SIP message that may carry a GMK distribution is a barrier
+ * when not lossy: the caller waits until its worker has handled it, so a group call later in
+ * the input finds the GMK however far the other workers are behind (the legs of one group
+ * call share a worker: capture/dispatch.h).
+ *
+ * Output order: per call as with one worker; between calls of different workers it depends on
+ * timing (each output keeps its capture time stamp). Counters: the sums over the dispatcher
+ * and the workers equal those of one pipeline (snapshots, at most ~512 packets old while
+ * running, exact after limf_pool_finish). */
+#ifndef LIMF_POOL_H
+#define LIMF_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "common/err.h"
+#include "limf/pipeline.h"
+
+#define LIMF_POOL_MAX_WORKERS 64
+
+struct limf_pool_cfg {
+	unsigned workers; /* 0 or 1: no thread (the caller runs the pipeline) */
+	/* the pipeline configuration: with one worker its db and kms are used; with more, each
+	 * worker's come from open (db and kms here are then not touched by the pool) */
+	struct limf_pipe_cfg pipe;
+	/* workers >= 2: opens worker i's database connection and KMS client (kms may be left
+	 * NULL: no KMS); LIM_OK or an error that fails limf_pool_new. close (may be NULL)
+	 * releases them after the worker stopped. */
+	enum lim_err (*open)(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms);
+	void (*close)(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms);
+	void *ctx;
+	size_t queue_bytes; /* per worker; 0 = 16 MiB */
+	bool lossy;         /* a full queue drops (live), else the caller waits (replay) */
+	uint32_t hash_seed; /* of the dispatcher's hashes (live: a random one) */
+	bool defer_start;   /* the threads start at limf_pool_start (after a privilege drop:
+			     * capabilities are per thread) */
+};
+
+struct limf_pool;
+
+/* LIM_E_ARG (no db with one worker, no open with more, more than LIMF_POOL_MAX_WORKERS),
+ * LIM_E_NOMEM, or open's error. */
+enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **out) LIM_WUR;
+/* Starts the worker threads (cfg.defer_start; a no-op otherwise). LIM_E_NOMEM. */
+enum lim_err limf_pool_start(struct limf_pool *p) LIM_WUR;
+unsigned limf_pool_workers(const struct limf_pool *p);
+/* One captured frame (caller's thread). */
+void limf_pool_frame(struct limf_pool *p, const struct cap_frame *f);
+/* Time passes (limf_pipe_tick on every worker). With one worker: calls ended, else 0. */
+size_t limf_pool_tick(struct limf_pool *p, uint64_t now_ns);
+/* limf_pipe_recheck on every worker. With one worker: the LIIDs dropped now; with more: those
+ * the workers reported since the previous call (a re-check runs on the workers after this
+ * returns). */
+size_t limf_pool_recheck(struct limf_pool *p, int64_t now_us);
+/* End of input at now_ns: every call of every worker ends and is summarised; returns when
+ * every worker has handled everything (the counters are then exact). */
+void limf_pool_finish(struct limf_pool *p, uint64_t now_ns);
+/* Summed counters (snapshots while running). */
+void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct cap_stats *cap);
+/* Packets dropped because a worker's queue was full (lossy), and the deepest any queue has
+ * been, in octets. */
+uint64_t limf_pool_drops(struct limf_pool *p);
+size_t limf_pool_queue_peak(struct limf_pool *p);
+/* The KMS certificate of the first worker that fetched one (public), or NULL. */
+const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p);
+/* The caller's thread must hold this around anything it does with the sink's state while the
+ * workers run (handover pumping, reading the evidence writer's counters). No-ops with one
+ * worker. */
+void limf_pool_sink_lock(struct limf_pool *p);
+void limf_pool_sink_unlock(struct limf_pool *p);
+/* Stops the workers (their calls freed without output, keys wiped). NULL is a no-op. */
+void limf_pool_free(struct limf_pool *p);
+
+#endif
