@@ -291,6 +291,10 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, const str
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
 		ost.dlv_iri, ost.dlv_cc, ost.dlv_refused, t.pending, t.links);
+	if (limf_pool_workers(p) > 1)
+		fprintf(f,
+			"limf capture: workers %u queue_full %" PRIu64 " queue_peak_bytes %zu\n",
+			limf_pool_workers(p), limf_pool_drops(p), limf_pool_queue_peak(p));
 	fprintf(f, "limf capture: warrant notifications %" PRIu64 "%s\n", r->notified,
 		r->listen_db ? "" : " (not listening at the end)");
 	if (ps->gmk_seen)

@@ -9,8 +9,9 @@
 #      and the rate --topspeed reached; BENCH_LIVE_STEPS trials) for the highest rate with no
 #      kernel drop (pcap_stats ps_drop + ps_ifdrop, the summary's kernel_dropped), every frame
 #      played captured (the summary's frames), and every target call intercepted with content.
-#      limf capture is single-threaded: there is no queue between capture and processing, so
-#      there are no queue drops to count (a frame it cannot take in time is a kernel drop).
+#      With one worker (the default) there is no queue between capture and processing (a frame
+#      it cannot take in time is a kernel drop); with --workers N in BENCH_LIVE_LIMF_ARGS a
+#      packet dropped at a full worker queue (the summary's queue_full) fails the trial too.
 #   2. The same search for `tshark -i IFACE -w /dev/null` (dumpcap: capture only, no
 #      dissection: the floor of live capture), its drops from its final report, the same
 #      kernel ring size (-B) as limf's.
@@ -171,8 +172,10 @@ trial_limf() {
 	local line
 	line=$(sed -n "s/^limf capture: source $va: frames \([0-9]*\) kernel_received [0-9]* kernel_dropped \([0-9]*\)$/\1 \2/p" "$W/limf.err")
 	read -r got drops <<<"$line"
+	# with --workers in BENCH_LIVE_LIMF_ARGS: a packet dropped at a full worker queue too
+	qdrops=$(sed -n 's/^limf capture: workers [0-9]* queue_full \([0-9]*\) .*/\1/p' "$W/limf.err")
 	good=0
-	if [ "${drops:-1}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
+	if [ "${drops:-1}" = 0 ] && [ "${qdrops:-0}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
 		grep -q " intercepted $ntarget with_content $ntarget " "$W/limf.err"; then
 		good=1
 	fi
