@@ -516,6 +516,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 			pfd[np].revents = 0;
 			np++;
 		}
+		limf_pool_kick(p); /* the workers take what is queued while this thread waits */
 		if (np)
 			(void)poll(pfd, np, tmo);
 		else if (tmo > 0)

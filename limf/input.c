@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "limf/input.h"
 
 #include <pthread.h>
@@ -197,6 +198,8 @@ enum lim_err limf_prep_start(const char *const *paths, size_t n, struct limf_pre
 	p->paths = paths;
 	p->n = n;
 	p->thread = pthread_create(&p->th, NULL, prep_run, p) == 0;
+	if (p->thread)
+		(void)pthread_setname_np(p->th, "limf-prep"); /* top -H, perf */
 	if (!p->thread)
 		prep_run(p);
 	*out = p;

@@ -1,4 +1,5 @@
 /* limf/ outputs of the pipeline: see out.h. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "limf/out.h"
 #include "limf/opts.h"
 #include "limf/text.h"
@@ -733,6 +734,7 @@ static bool start(struct limf_out *r)
 	q->busy = q->quit = false;
 	if (pthread_create(&q->th, NULL, recorder, r) != 0)
 		return false;
+	(void)pthread_setname_np(q->th, "limf-rec"); /* top -H, perf */
 	q->running = true;
 	return true;
 }

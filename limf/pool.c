@@ -1,8 +1,10 @@
 /* A pool of interception pipelines: see pool.h. */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include "limf/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,8 @@
 #define SNAP_EVERY    512u /* records between two counter snapshots of a busy worker */
 #define REC_ALIGN     16u
 #define TICK_NS       1000000000ull
+#define WAKE_BATCH    64u  /* records queued to a sleeping worker before it is woken */
+#define SPIN          512u /* polls of an empty ring before a worker sleeps */
 
 /* What a queue record asks of its worker. */
 enum rec_kind {
@@ -57,8 +61,9 @@ struct worker {
 	atomic_bool sleeping, full_wait, done_wait;
 	pthread_mutex_t mu;
 	pthread_cond_t work, room;
-	uint64_t drops;  /* caller's thread only */
-	size_t peak;     /* caller's thread only */
+	uint64_t drops;      /* caller's thread only */
+	size_t peak;         /* caller's thread only */
+	unsigned unwoken;    /* caller's thread only: records queued while the worker slept */
 	/* counters published by the worker (under snap_mu) */
 	pthread_mutex_t snap_mu;
 	struct limf_pipe_stats st;
@@ -132,14 +137,32 @@ static size_t rec_size(size_t len)
 	return (sizeof(struct rec) + len + REC_ALIGN - 1) & ~(size_t)(REC_ALIGN - 1);
 }
 
-/* Wakes the worker when it sleeps. */
-static void wake(struct worker *w)
+/* Wakes the worker when it sleeps: at once (force), else once WAKE_BATCH records or an
+ * eighth of the ring wait, so that a worker keeping up is not woken (a futex call and a
+ * context switch) for every packet; the caller's idle points and every control record force
+ * the wake-up (limf_pool_kick). */
+static void wake(struct worker *w, bool force)
 {
-	if (atomic_load(&w->sleeping)) {
-		pthread_mutex_lock(&w->mu);
-		pthread_cond_signal(&w->work);
-		pthread_mutex_unlock(&w->mu);
+	if (!atomic_load(&w->sleeping)) {
+		w->unwoken = 0;
+		return;
 	}
+	if (!force && ++w->unwoken < WAKE_BATCH &&
+	    atomic_load_explicit(&w->head, memory_order_relaxed) -
+			    atomic_load_explicit(&w->tail, memory_order_relaxed) <
+		    w->cap / 8)
+		return;
+	w->unwoken = 0;
+	pthread_mutex_lock(&w->mu);
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
 }
 
 /* Room for a record of size sz at the head: the position to write at (after a WRAP record
@@ -162,9 +185,10 @@ static bool room(struct worker *w, size_t sz, uint64_t *at)
 	return true;
 }
 
-/* Copies a record into w's ring. Blocking: waits for room; else false when full. */
+/* Copies a record into w's ring. Blocking: waits for room; else false when full. force: the
+ * worker is woken at once. */
 static bool push(struct worker *w, const struct rec *r, const uint8_t *data, size_t len,
-		 bool block)
+		 bool block, bool force)
 {
 	size_t sz = rec_size(len);
 	uint64_t at;
@@ -176,6 +200,7 @@ static bool push(struct worker *w, const struct rec *r, const uint8_t *data, siz
 			return false;
 		/* the flag, then the tail: the worker stores the tail, then reads the flag (both
 		 * sequentially consistent), so one of the two sees the other */
+		wake(w, true);
 		atomic_store(&w->full_wait, true);
 		pthread_mutex_lock(&w->mu);
 		while (!room(w, sz, &at))
@@ -194,7 +219,7 @@ static bool push(struct worker *w, const struct rec *r, const uint8_t *data, siz
 	atomic_fetch_add_explicit(&w->pushed, 1, memory_order_relaxed);
 	atomic_store(&w->head, at + sz); /* publishes the record (sequentially consistent, paired
 					  * with the worker's sleeping flag) */
-	wake(w);
+	wake(w, force);
 	return true;
 }
 
@@ -204,6 +229,7 @@ static void settle(struct worker *w)
 	uint64_t want = atomic_load(&w->pushed);
 	if (atomic_load(&w->done) >= want)
 		return;
+	wake(w, true);
 	atomic_store(&w->done_wait, true);
 	pthread_mutex_lock(&w->mu);
 	while (atomic_load(&w->done) < want)
@@ -235,6 +261,8 @@ static void *worker_run(void *ctx)
 		struct cap_pkt pkt;
 		const uint8_t *data;
 		bool quit = false;
+		for (unsigned i = 0; i < SPIN && atomic_load(&w->head) == t; i++)
+			cpu_relax(); /* a producer close behind: no sleep */
 		if (atomic_load(&w->head) == t) {
 			publish(w); /* idle: the counters are current */
 			since = 0;
@@ -358,7 +386,7 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 		data = u->pkt->payload.p;
 		len = u->pkt->payload.len;
 	}
-	if (!push(w, &r, data, len, !p->cfg.lossy)) {
+	if (!push(w, &r, data, len, !p->cfg.lossy, false)) {
 		w->drops++;
 		p->dst.drop[CAP_DROP_QUEUE_FULL]++;
 		return;
@@ -379,7 +407,7 @@ static void control(struct limf_pool *p, enum rec_kind k, uint64_t ts, bool bloc
 	r.ts = ts;
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->w[i].started)
-			(void)push(&p->w[i], &r, NULL, 0, block);
+			(void)push(&p->w[i], &r, NULL, 0, block, true);
 }
 
 /* ---- the pool ---------------------------------------------------------------------------- */
@@ -422,7 +450,15 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		return LIM_E_NOMEM;
 	p->cfg = *cfg;
 	p->n = cfg->workers ? cfg->workers : 1;
-	pthread_mutex_init(&p->sink_mu, NULL);
+	{
+		/* the workers take it for every packet they hand over: spin a little before
+		 * sleeping in the kernel */
+		pthread_mutexattr_t a;
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+		pthread_mutex_init(&p->sink_mu, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	if (p->n == 1) {
 		struct limf_pipe_cfg pc = cfg->pipe;
 		seeded(&p->lim1, cfg, 0);
@@ -499,6 +535,11 @@ enum lim_err limf_pool_start(struct limf_pool *p)
 		if (pthread_create(&w->th, NULL, worker_run, w) != 0)
 			return LIM_E_NOMEM;
 		w->started = true;
+		{
+			char name[24];
+			snprintf(name, sizeof name, "limf-w%u", i); /* top -H, perf */
+			(void)pthread_setname_np(w->th, name);
+		}
 	}
 	return LIM_OK;
 }
@@ -641,6 +682,14 @@ const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p)
 			pthread_mutex_unlock(&w->snap_mu);
 		}
 	return p->have_cert ? &p->cert : NULL;
+}
+
+/* see pool.h */
+void limf_pool_kick(struct limf_pool *p)
+{
+	for (unsigned i = 0; !p->one && i < p->n; i++)
+		if (p->w[i].started && p->w[i].unwoken)
+			wake(&p->w[i], true);
 }
 
 /* see pool.h */

@@ -80,6 +80,9 @@ size_t limf_pool_recheck(struct limf_pool *p, int64_t now_us);
 /* End of input at now_ns: every call of every worker ends and is summarised; returns when
  * every worker has handled everything (the counters are then exact). */
 void limf_pool_finish(struct limf_pool *p, uint64_t now_ns);
+/* The caller is about to wait (poll): every worker with records queued is woken now (a
+ * sleeping worker is otherwise woken once a batch of records waits). */
+void limf_pool_kick(struct limf_pool *p);
 /* Summed counters (snapshots while running). */
 void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct cap_stats *cap);
 /* Packets dropped because a worker's queue was full (lossy), and the deepest any queue has
