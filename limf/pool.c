@@ -278,21 +278,20 @@ static void *worker_run(void *ctx)
 		}
 		r = (struct rec *)(w->ring + (t & (w->cap - 1)));
 		data = (const uint8_t *)(r + 1);
+		if (r->kind == REC_UDP || r->kind == REC_SIP_TCP) {
+			/* the packet's views, to its copy in the ring */
+			pkt = r->pkt;
+			pkt.payload.p = data;
+			pkt.payload.len = r->len;
+			pkt.ip_payload = pkt.payload;
+		}
 		switch ((enum rec_kind)r->kind) {
 		case REC_WRAP:
 			break;
 		case REC_UDP:
-			pkt = r->pkt;
-			pkt.payload.p = data;
-			pkt.payload.len = r->len;
-			pkt.ip_payload = pkt.payload;
 			limf_pipe_pkt(w->pipe, &pkt, r->ts);
 			break;
 		case REC_SIP_TCP:
-			pkt = r->pkt;
-			pkt.payload.p = data;
-			pkt.payload.len = r->len;
-			pkt.ip_payload = pkt.payload;
 			limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts);
 			break;
 		case REC_TICK:
