@@ -853,7 +853,6 @@ int limf_cmd_capture(int argc, char **argv)
 	struct limf_pool *p = NULL;
 	struct wr_kms *kms = NULL;
 	struct wr_db *db = NULL, *xdb = NULL;
-	struct limf_worker_res wres;
 	unsigned workers = 1;
 	struct src s[MAX_SOURCES];
 	size_t ns = 0;
@@ -995,16 +994,12 @@ int limf_cmd_capture(int argc, char **argv)
 			goto out;
 		}
 		pc.pipe.sink = limf_out_sink(r->out);
-		/* each worker its own connection and KMS client (live keys expire with their
-		 * period); the queues drop rather than stall a live capture (counted as
-		 * queue_full); the threads start once root is dropped */
-		wres = (struct limf_worker_res){ r->conninfo, url,
-						 limf_setting(NULL, conf.kms_ca, "LIMF_KMS_CA"),
-						 limf_setting(NULL, conf.kms_cert, "LIMF_KMS_CERT"),
-						 limf_setting(NULL, conf.kms_key, "LIMF_KMS_KEY"), false };
+		/* each worker its own database connection (the KMS client is shared); the
+		 * queues drop rather than stall a live capture (counted as queue_full); the
+		 * threads start once root is dropped */
 		pc.open = limf_worker_open;
 		pc.close = limf_worker_close;
-		pc.ctx = &wres;
+		pc.ctx = (void *)r->conninfo;
 		pc.lossy = o.n_if > 0 || o.x2x3;
 		pc.defer_start = true;
 		pc.hash_seed = seed();

@@ -73,7 +73,7 @@ static void replay_usage(FILE *f)
 	      "confirmed within --deliver-timeout (default 30 s) stays spooled for\n"
 	      "`limf handover flush` (exit 3 then).\n"
 	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads, each call on one of\n"
-	      "them (each with its own database connection and KMS client); the outputs of\n"
+	      "them (each with its own database connection; one KMS client); the outputs of\n"
 	      "different calls are then interleaved in the order the threads produce them.\n",
 	      f);
 }
@@ -155,7 +155,6 @@ int limf_cmd_replay(int argc, char **argv)
 {
 	struct r_opts o;
 	struct limf_conf conf;
-	struct limf_worker_res wres;
 	unsigned workers = 1;
 	struct ho_bundle *b = NULL;
 	struct limf_dlv *dlv = NULL;
@@ -273,8 +272,7 @@ int limf_cmd_replay(int argc, char **argv)
 		pc.pipe.sink = limf_out_sink(out);
 		pc.open = limf_worker_open;
 		pc.close = limf_worker_close;
-		pc.ctx = &wres;
-		wres = (struct limf_worker_res){ dbs, url, ca, cert_f, key_f, true };
+		pc.ctx = (void *)dbs;
 		if (limf_pool_new(&pc, &p) != LIM_OK) {
 			fprintf(stderr, "limf: the pipeline could not be set up\n");
 			goto out;

@@ -1231,30 +1231,18 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 }
 
 /* see out.h */
-enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms)
+enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db)
 {
-	const struct limf_worker_res *r = ctx;
-	*db = NULL;
-	*kms = NULL;
-	if (limf_open_db(r->db, db) != 0)
-		return LIM_E_IO;
-	if (!r->url) /* the note was given for the caller's own client */
-		return LIM_OK;
 	(void)i;
-	if (limf_kms_open(r->url, r->ca, r->cert, r->key, r->keep_ended, kms) != 0) {
-		wr_db_close(*db);
-		*db = NULL;
-		return LIM_E_ARG;
-	}
-	return LIM_OK;
+	*db = NULL;
+	return limf_open_db(ctx, db) == 0 ? LIM_OK : LIM_E_IO;
 }
 
 /* see out.h */
-void limf_worker_close(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms)
+void limf_worker_close(void *ctx, unsigned i, struct wr_db *db)
 {
 	(void)ctx;
 	(void)i;
-	wr_kms_free(kms);
 	wr_db_close(db);
 }
 

@@ -87,14 +87,10 @@ const char *limf_setting(const char *flag, const char *conf, const char *env);
  * intercepted calls get IRI only. keep_ended: wr_kms_config.keep_ended (replay). */
 int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
 		  bool keep_ended, struct wr_kms **out);
-/* A pool worker's own database connection and KMS client (limf_pool_cfg.open / close, ctx a
- * struct limf_worker_res): as limf_open_db and limf_kms_open, the notes given once. */
-struct limf_worker_res {
-	const char *db, *url, *ca, *cert, *key;
-	bool keep_ended;
-};
-enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms);
-void limf_worker_close(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms);
+/* A pool worker's own database connection (limf_pool_cfg.open / close, ctx the connection
+ * string or NULL: $LIMF_DB): as limf_open_db. */
+enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db);
+void limf_worker_close(void *ctx, unsigned i, struct wr_db *db);
 /* --workers N (NULL: 1) into *n: 0 ok, 1 with a message. */
 int limf_workers_opt(const char *s, unsigned *n);
 /* The evidence bundle in dir (must not exist or be empty). */

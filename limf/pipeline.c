@@ -122,14 +122,29 @@ struct rsk_ctx {
 	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
 	uint8_t id[WR_KMS_ID_MAX];
 	size_t idlen;
-	uint64_t used; /* LRU clock */
+	uint64_t used;  /* LRU clock */
+	unsigned refs;  /* pipelines decapsulating with it now: not evicted */
+};
+
+/* The key path's shared state (limf_keyshare in pipeline.h): one KMS client, so one request
+ * per user and key period for a whole pool, and the SAKKE receiver contexts built from its
+ * RSKs (read-only once built: several threads decapsulate with one). mu is held while the
+ * client is used and while a context is found or built, never while decapsulating. */
+struct limf_keyshare {
+	pthread_mutex_t mu;
+	struct wr_kms *kms; /* borrowed; NULL = no KMS */
+	bool cert_tried, have_cert;
+	struct wr_kms_cert cert;
+	char cert_msg[256];
+	struct rsk_ctx rctx[RSK_CTXS];
+	uint64_t rctx_clock;
 };
 
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
 	struct pcall *icalls; /* intercepted calls (limf_pipe_recheck) */
-	struct rsk_ctx rctx[RSK_CTXS];
-	uint64_t rctx_clock;
+	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
+	struct limf_keyshare *own_ks;
 	char *only_liid;
 	struct cap_dec dec;
 	struct cap_calls *calls;
@@ -298,13 +313,24 @@ static bool uid_context(struct limf_pipe *p, struct pcall *pc, const struct mike
 
 static void fetch_cert(struct limf_pipe *p)
 {
-	if (p->cert_tried || !p->cfg.kms)
+	struct limf_keyshare *ks = p->ks;
+	if (p->cert_tried)
 		return;
 	p->cert_tried = true;
-	if (wr_kms_fetch_cert(p->cfg.kms, p->cfg.db, &p->cert) == LIM_OK)
+	pthread_mutex_lock(&ks->mu);
+	if (!ks->cert_tried && ks->kms) {
+		/* once for all the pipelines sharing the client */
+		ks->cert_tried = true;
+		if (wr_kms_fetch_cert(ks->kms, p->cfg.db, &ks->cert) == LIM_OK)
+			ks->have_cert = true;
+		else
+			lim_warn("KMS certificate: %s", wr_kms_msg(ks->kms));
+	}
+	if (ks->have_cert) {
+		p->cert = ks->cert;
 		p->have_cert = true;
-	else
-		lim_warn("KMS certificate: %s", wr_kms_msg(p->cfg.kms));
+	}
+	pthread_mutex_unlock(&ks->mu);
 }
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
@@ -636,14 +662,15 @@ static void rsk_ctx_clear(struct rsk_ctx *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* The receiver context for (id, rsk): cached, or built (NULL when it cannot be: the caller
- * then decapsulates without one). */
-static const struct sakke_rsk_ctx *rsk_ctx_get(struct limf_pipe *p, const uint8_t *id, size_t idlen,
-					       const uint8_t *rsk)
+/* The receiver context for (id, rsk), its use counted (rsk_ctx_put): cached, or built into a
+ * free slot or the least recently used one not in use. NULL when it cannot be (every slot in
+ * use, no memory): the caller then decapsulates without one. Under ks->mu. */
+static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAKKE_POINT_LEN],
+				   const uint8_t *id, size_t idlen, const uint8_t *rsk)
 {
 	struct rsk_ctx *c = NULL; /* a free slot, else the least recently used */
 	for (size_t i = 0; i < RSK_CTXS; i++) {
-		struct rsk_ctx *x = &p->rctx[i];
+		struct rsk_ctx *x = &ks->rctx[i];
 		if (!x->ctx) {
 			if (!c || c->ctx)
 				c = x;
@@ -651,25 +678,36 @@ static const struct sakke_rsk_ctx *rsk_ctx_get(struct limf_pipe *p, const uint8_
 		}
 		if (x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
 		    CRYPTO_memcmp(x->rsk, rsk, SAKKE_POINT_LEN) == 0) {
-			x->used = ++p->rctx_clock;
-			return x->ctx;
+			x->used = ++ks->rctx_clock;
+			x->refs++;
+			return x;
 		}
-		if (!c || (c->ctx && x->used < c->used))
+		if (x->refs == 0 && (!c || (c->ctx && x->used < c->used)))
 			c = x;
 	}
-	if (idlen > sizeof c->id)
+	if (!c || idlen > sizeof c->id)
 		return NULL;
 	rsk_ctx_clear(c);
 	c->rsk = OPENSSL_secure_malloc(SAKKE_POINT_LEN);
-	if (!c->rsk || sakke_rsk_ctx_new(p->cert.z, id, idlen, rsk, &c->ctx) != LIM_OK) {
+	if (!c->rsk || sakke_rsk_ctx_new(z, id, idlen, rsk, &c->ctx) != LIM_OK) {
 		rsk_ctx_clear(c);
 		return NULL;
 	}
 	memcpy(c->rsk, rsk, SAKKE_POINT_LEN);
 	memcpy(c->id, id, idlen);
 	c->idlen = idlen;
-	c->used = ++p->rctx_clock;
-	return c->ctx;
+	c->used = ++ks->rctx_clock;
+	c->refs = 1;
+	return c;
+}
+
+static void rsk_ctx_put(struct limf_keyshare *ks, struct rsk_ctx *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&ks->mu);
+	c->refs--;
+	pthread_mutex_unlock(&ks->mu);
 }
 
 /* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
@@ -702,35 +740,47 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 			  uint8_t ssv[SAKKE_SSV_LEN])
 {
 	const struct wr_kms_keys *keys = NULL;
+	struct limf_keyshare *ks = p->ks;
 	struct mikey_ident_cfg cfg;
 	struct mikey_ident used;
+	struct wr_kms_ident ident;
+	struct rsk_ctx *rc = NULL;
+	uint8_t rsk[WR_KMS_RSK_LEN];
 	int delta = period_delta(p, pc, m, km->key_user);
-	enum lim_err e = wr_kms_keys_at(p->cfg.kms, p->cfg.db, pc->d, km->key_user, delta, &keys);
+	enum lim_err e;
+	/* the shared client and contexts under the lock; the RSK copied out (wiped below) so
+	 * that decapsulating runs beside the other pipelines */
+	pthread_mutex_lock(&ks->mu);
+	e = ks->kms ? wr_kms_keys_at(ks->kms, p->cfg.db, pc->d, km->key_user, delta, &keys)
+		    : LIM_E_STATE;
 	if (e != LIM_OK || !keys) {
 		p->st.kms_fail++;
 		km_outcome(km, "kms-error");
 		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
-			 wr_kms_msg(p->cfg.kms));
+			 ks->kms ? wr_kms_msg(ks->kms) : "no KMS");
+		pthread_mutex_unlock(&ks->mu);
 		return false;
 	}
+	ident = keys->ident;
+	memcpy(rsk, keys->rsk, sizeof rsk);
+	rc = rsk_ctx_get(ks, p->cert.z, ident.id, ident.idlen, rsk);
+	pthread_mutex_unlock(&ks->mu);
 	p->st.kms_ok++;
-	km->view.key_period = keys->ident.period_no;
+	km->view.key_period = ident.period_no;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.id = keys->ident.id;
-	cfg.idlen = keys->ident.idlen;
-	{
-		const struct sakke_rsk_ctx *rc =
-			rsk_ctx_get(p, keys->ident.id, keys->ident.idlen, keys->rsk);
-		e = rc ? mikey_sakke_unwrap_ctx(m, rc, ssv)
-		       : mikey_sakke_unwrap(m, p->cert.z, keys->rsk, &cfg, ssv, &used);
-	}
+	cfg.id = ident.id;
+	cfg.idlen = ident.idlen;
+	e = rc ? mikey_sakke_unwrap_ctx(m, rc->ctx, ssv)
+	       : mikey_sakke_unwrap(m, p->cert.z, rsk, &cfg, ssv, &used);
+	rsk_ctx_put(ks, rc);
+	LIM_WIPE(rsk);
 	if (e != LIM_OK) {
 		p->st.unwrap_fail++;
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail,
 			 "%s: the SAKKE payload does not decrypt with %.128s's key of period "
 			 "%" PRIu64,
-			 lim_strerror(e), km->key_user, keys->ident.period_no);
+			 lim_strerror(e), km->key_user, ident.period_no);
 		return false;
 	}
 	/* a forged I_MESSAGE is reported, its keys are not used */
@@ -1787,10 +1837,14 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	if (!cfg->groups && limf_groups_new(&p->own_g) != LIM_OK)
 		p->own_g = NULL;
 	p->g = cfg->groups ? cfg->groups : p->own_g;
-	if (!p->g || cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
+	if (!cfg->keys && limf_keyshare_new(cfg->kms, &p->own_ks) != LIM_OK)
+		p->own_ks = NULL;
+	p->ks = cfg->keys ? cfg->keys : p->own_ks;
+	if (!p->g || !p->ks || cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
 	    !(p->mc = calloc(1, sizeof *p->mc))) {
 		cap_calls_free(p->calls);
 		limf_groups_free(p->own_g);
+		limf_keyshare_free(p->own_ks);
 		cap_dec_clear(&p->dec);
 		free(p->only_liid);
 		free(p);
@@ -1836,6 +1890,30 @@ enum lim_err limf_groups_new(struct limf_groups **out)
 	pthread_mutex_init(&g->mu, NULL);
 	*out = g;
 	return LIM_OK;
+}
+
+/* see pipeline.h */
+enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out)
+{
+	struct limf_keyshare *k = calloc(1, sizeof *k);
+	*out = NULL;
+	if (!k)
+		return LIM_E_NOMEM;
+	pthread_mutex_init(&k->mu, NULL);
+	k->kms = kms;
+	*out = k;
+	return LIM_OK;
+}
+
+/* see pipeline.h */
+void limf_keyshare_free(struct limf_keyshare *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < RSK_CTXS; i++)
+		rsk_ctx_clear(&k->rctx[i]);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
 }
 
 /* see pipeline.h */
@@ -1892,8 +1970,7 @@ void limf_pipe_free(struct limf_pipe *p)
 	cap_calls_free(p->calls);
 	cap_dec_clear(&p->dec);
 	free(p->only_liid);
-	for (size_t i = 0; i < RSK_CTXS; i++)
-		rsk_ctx_clear(&p->rctx[i]);
+	limf_keyshare_free(p->own_ks);
 	limf_groups_free(p->own_g);
 	free(p->mc);
 	lim_wipe(p->buf, sizeof p->buf);

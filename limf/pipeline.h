@@ -175,7 +175,17 @@ struct limf_pipe_cfg {
 	/* borrowed: GMKs and group coverage shared with the other pipelines of a pool; NULL =
 	 * the pipeline's own */
 	struct limf_groups *groups;
+	/* borrowed: the KMS client and SAKKE receiver contexts shared with the other pipelines of
+	 * a pool (then kms above is not used); NULL = the pipeline's own, over kms */
+	struct limf_keyshare *keys;
 };
+
+/* The key path of a pool's pipelines (thread-safe): one KMS client (kms, borrowed, may be
+ * NULL: no KMS), so one key request per user and key period for the pool, and one set of SAKKE
+ * receiver contexts. LIM_E_NOMEM. */
+struct limf_keyshare;
+enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out) LIM_WUR;
+void limf_keyshare_free(struct limf_keyshare *k); /* contexts wiped; NULL is a no-op */
 
 /* The group table of a pool's pipelines (thread-safe). LIM_E_NOMEM. */
 struct limf_groups;

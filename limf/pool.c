@@ -47,7 +47,6 @@ struct worker {
 	struct limf_pipe *pipe;
 	struct cap_calls_limits lim; /* its call table's, with a seed of its own */
 	struct wr_db *db;
-	struct wr_kms *kms;
 	/* the ring: [tail, head) of size cap (a power of two), positions in octets */
 	uint8_t *ring;
 	size_t cap;
@@ -81,6 +80,7 @@ struct limf_pool {
 	struct cap_disp *disp;
 	struct cap_stats dst; /* the dispatcher's counters (caller's thread) */
 	struct limf_groups *groups;
+	struct limf_keyshare *keys;
 	pthread_mutex_t sink_mu;
 	struct limf_sink sink; /* the caller's */
 	uint64_t rechecked_seen;
@@ -278,21 +278,20 @@ static void *worker_run(void *ctx)
 		}
 		r = (struct rec *)(w->ring + (t & (w->cap - 1)));
 		data = (const uint8_t *)(r + 1);
+		if (r->kind == REC_UDP || r->kind == REC_SIP_TCP) {
+			/* the packet's views, to its copy in the ring */
+			pkt = r->pkt;
+			pkt.payload.p = data;
+			pkt.payload.len = r->len;
+			pkt.ip_payload = pkt.payload;
+		}
 		switch ((enum rec_kind)r->kind) {
 		case REC_WRAP:
 			break;
 		case REC_UDP:
-			pkt = r->pkt;
-			pkt.payload.p = data;
-			pkt.payload.len = r->len;
-			pkt.ip_payload = pkt.payload;
 			limf_pipe_pkt(w->pipe, &pkt, r->ts);
 			break;
 		case REC_SIP_TCP:
-			pkt = r->pkt;
-			pkt.payload.p = data;
-			pkt.payload.len = r->len;
-			pkt.ip_payload = pkt.payload;
 			limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts);
 			break;
 		case REC_TICK:
@@ -480,6 +479,8 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 	}
 	if (e == LIM_OK)
 		e = limf_groups_new(&p->groups);
+	if (e == LIM_OK)
+		e = limf_keyshare_new(cfg->pipe.kms, &p->keys);
 	/* the caller's sink, serialised; a NULL callback stays NULL */
 	p->sink = cfg->pipe.sink;
 	for (unsigned i = 0; i < p->n && e == LIM_OK; i++) {
@@ -500,11 +501,12 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 			e = LIM_E_NOMEM;
 			break;
 		}
-		e = cfg->open(cfg->ctx, i, &w->db, &w->kms);
+		e = cfg->open(cfg->ctx, i, &w->db);
 		if (e != LIM_OK)
 			break;
 		pc.db = w->db;
-		pc.kms = w->kms;
+		pc.kms = NULL;
+		pc.keys = p->keys;
 		seeded(&w->lim, cfg, i);
 		pc.limits = &w->lim;
 		pc.groups = p->groups;
@@ -720,8 +722,8 @@ void limf_pool_free(struct limf_pool *p)
 			if (!w->ring)
 				continue; /* never set up (limf_pool_new failed before it) */
 			limf_pipe_free(w->pipe);
-			if (p->cfg.close && (w->db || w->kms))
-				p->cfg.close(p->cfg.ctx, i, w->db, w->kms);
+			if (p->cfg.close && w->db)
+				p->cfg.close(p->cfg.ctx, i, w->db);
 			lim_wipe(w->ring, w->cap);
 			free(w->ring);
 			pthread_mutex_destroy(&w->mu);
@@ -731,6 +733,7 @@ void limf_pool_free(struct limf_pool *p)
 		}
 		cap_disp_free(p->disp);
 		limf_groups_free(p->groups);
+		limf_keyshare_free(p->keys);
 	}
 	pthread_mutex_destroy(&p->sink_mu);
 	lim_wipe(&p->cert, sizeof p->cert);

@@ -11,12 +11,14 @@
  * registered) and copies each packet into the owning worker's queue: a single-producer,
  * single-consumer ring of bytes, lock-free on both sides (a mutex is taken only to wake a
  * sleeping side). Each worker thread runs its own pipeline (limf/pipeline.h: call table,
- * warrant gate, keys, SRTP) with its own database connection and KMS client (cfg.open), so a
- * KMS request or an audit row on one worker stalls only that worker's calls. The pipelines
- * share one group table (GMKs: the NOTIFY that carries a GMK may reach another worker than the
- * group's calls) and one sink, which the pool serialises with a mutex: the sink (evidence
- * writer, handover) sees one call at a time, and the lock is taken only by intercepted
- * traffic.
+ * warrant gate, keys, SRTP) with its own database connection (cfg.open), so a gate query or
+ * an audit row on one worker stalls only that worker's calls. The pipelines share one KMS
+ * client and the SAKKE receiver contexts (limf_keyshare: one key request per user and key
+ * period and one context per RSK for the pool; its lock is held for a request or a context's
+ * construction, never while decapsulating), one group table (GMKs: the NOTIFY that carries a
+ * GMK may reach another worker than the group's calls) and one sink, which the pool
+ * serialises with a mutex: the sink (evidence writer, handover) sees one call at a time. All
+ * three locks are taken only by intercepted traffic.
  *
  * Queues: cfg.lossy (live capture) drops a packet whose worker's queue is full, counted per
  * worker (limf_pool_drops); otherwise (replay) the caller waits for room, so nothing is lost.
@@ -45,14 +47,15 @@
 
 struct limf_pool_cfg {
 	unsigned workers; /* 0 or 1: no thread (the caller runs the pipeline) */
-	/* the pipeline configuration: with one worker its db and kms are used; with more, each
-	 * worker's come from open (db and kms here are then not touched by the pool) */
+	/* the pipeline configuration: with one worker its db and kms are used; with more, kms is
+	 * shared by the workers (limf_keyshare: one key request per user and period, one SAKKE
+	 * context per RSK, for the pool) and each worker's database connection comes from open
+	 * (db here is then not touched by the pool) */
 	struct limf_pipe_cfg pipe;
-	/* workers >= 2: opens worker i's database connection and KMS client (kms may be left
-	 * NULL: no KMS); LIM_OK or an error that fails limf_pool_new. close (may be NULL)
-	 * releases them after the worker stopped. */
-	enum lim_err (*open)(void *ctx, unsigned i, struct wr_db **db, struct wr_kms **kms);
-	void (*close)(void *ctx, unsigned i, struct wr_db *db, struct wr_kms *kms);
+	/* workers >= 2: opens worker i's database connection; LIM_OK or an error that fails
+	 * limf_pool_new. close (may be NULL) closes it after the worker stopped. */
+	enum lim_err (*open)(void *ctx, unsigned i, struct wr_db **db);
+	void (*close)(void *ctx, unsigned i, struct wr_db *db);
 	void *ctx;
 	size_t queue_bytes; /* per worker; 0 = 16 MiB */
 	bool lossy;         /* a full queue drops (live), else the caller waits (replay) */
