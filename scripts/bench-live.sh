@@ -28,8 +28,9 @@
 # The machine may be shared: the numbers are indicative. Environment:
 #   BENCH_LIVE_BG=300 background calls, BENCH_LIVE_DUR=10 call seconds (the capture's frames:
 #   about 100 per call-second, ~250 octets each), BENCH_LIVE_STEPS=6, BENCH_LIVE_BUFFER_MB=4
-#   (both tools' kernel ring), BENCH_LIVE_TSHARK=1 (0: skip the tshark search), BENCH_LIVE_LIMF_ARGS=''
-#   (more limf capture options, e.g. --immediate).
+#   (both tools' kernel ring), BENCH_LIVE_TSHARK=1 (0: skip the tshark search),
+#   BENCH_LIVE_LIMF_ARGS="--workers $(nproc)" (limf capture options, e.g. --immediate;
+#   ' ': none, the single-threaded pipeline).
 # Starts its own PostgreSQL cluster ($BUILD/bench-live-pg), KMS and LEMF; everything under
 # $BUILD/bench-live/, the namespace and veth removed on exit.
 set -u
@@ -38,7 +39,9 @@ limf=$BUILD/limf gen=$BUILD/limf-gen kms=$BUILD/limf-kms lemf=$BUILD/limf-lemf
 W=$BUILD/bench-live PG=$BUILD/bench-live-pg
 BG=${BENCH_LIVE_BG:-300} DUR=${BENCH_LIVE_DUR:-10} STEPS=${BENCH_LIVE_STEPS:-6}
 BUF=${BENCH_LIVE_BUFFER_MB:-4} TSHARK=${BENCH_LIVE_TSHARK:-1}
-read -r -a LARGS <<<"${BENCH_LIVE_LIMF_ARGS:-}"
+# one pipeline worker per core by default (limf/pool.h): the capture thread then never waits
+# for a key request; BENCH_LIVE_LIMF_ARGS=' ' for the single-threaded pipeline
+read -r -a LARGS <<<"${BENCH_LIVE_LIMF_ARGS:---workers $(nproc)}"
 TARGETS=$(((BG + 99) / 100))
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench-live: skipped: needs root (network namespace, veth, live capture)" >&2
