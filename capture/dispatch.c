@@ -335,17 +335,43 @@ static bool has(struct cap_str s, const char *lit)
 	return false;
 }
 
-/* The MC group of an MCPTT group call's INVITE (TS 24.379 mcptt-info: the calling group ID,
- * else the request URI of a call that carries no I_MESSAGE, as limf/pipeline.c decides), or
- * a len-0 view. */
-static struct cap_str mc_group(struct cap_disp *d)
+/* see dispatch.h */
+bool cap_sip_may_carry_gmk(const uint8_t *m, size_t n)
+{
+	static const char *const pat[] = { "mikey", "gmk", "gktp" };
+	if ((n >= 8 && memcmp(m, "SIP/2.0 ", 8) == 0) || (n >= 7 && memcmp(m, "INVITE ", 7) == 0))
+		return false;
+	for (size_t k = 0; k < sizeof pat / sizeof pat[0]; k++) {
+		size_t l = strlen(pat[k]);
+		for (size_t i = 0; i + l <= n; i++) {
+			size_t j = 0;
+			while (j < l && (m[i + j] | 0x20) == (uint8_t)pat[k][j])
+				j++;
+			if (j == l)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The MC group of d->msg (raw: its octets), or a len-0 view: an MCPTT group call's INVITE
+ * (TS 24.379 mcptt-info: the calling group ID, else the request URI of a call that carries no
+ * I_MESSAGE, as limf/pipeline.c decides), or a GMK distribution's group (the first group ID of
+ * its first I_MESSAGE: TS 24.481 <list-service uri>), so that a group's GMKs and calls are
+ * handled by one worker in input order. */
+static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t len)
 {
 	const struct cap_sip_msg *m = d->msg;
 	struct cap_str none = { NULL, 0 };
-	if (!m->is_request || !cap_str_eq(m->method, "INVITE") || m->body.len == 0 ||
-	    !cap_str_prefix_ieq(m->content_type, "multipart/"))
+	if (!m->is_request || m->body.len == 0)
 		return none;
-	if (cap_mc_extract(m, d->mc) != LIM_OK)
+	if (!cap_str_eq(m->method, "INVITE")) {
+		if (!cap_sip_may_carry_gmk(raw, len) || cap_mc_extract(m, d->mc) != LIM_OK ||
+		    d->mc->n_imsg == 0 || d->mc->imsg[0].n_group == 0)
+			return none;
+		return (struct cap_str){ d->mc->imsg[0].group[0].s, d->mc->imsg[0].group[0].len };
+	}
+	if (!cap_str_prefix_ieq(m->content_type, "multipart/") || cap_mc_extract(m, d->mc) != LIM_OK)
 		return none;
 	if (d->mc->mc_group.len)
 		return (struct cap_str){ d->mc->mc_group.s, d->mc->mc_group.len };
@@ -357,9 +383,9 @@ static struct cap_str mc_group(struct cap_disp *d)
 	return none;
 }
 
-/* The worker of the message in d->msg: its dialog's pin, else a group call's group, else its
- * Call-ID. */
-static unsigned worker_of(struct cap_disp *d, uint64_t ts)
+/* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
+ * (group call, GMK distribution), else its Call-ID's. */
+static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts)
 {
 	uint64_t h = cid_hash(d, d->msg->call_id);
 	struct pin *x = pin_find(d, h, ts);
@@ -368,7 +394,7 @@ static unsigned worker_of(struct cap_disp *d, uint64_t ts)
 		x->seen_ns = ts;
 		return x->worker;
 	}
-	g = mc_group(d);
+	g = mc_group(d, raw, len);
 	if (g.len) {
 		unsigned w = scale(d, cap_hash(&d->hkey, g.p, g.len));
 		pin_add(d, h, w, ts);
@@ -407,7 +433,7 @@ static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	*w = worker_of(d, ts);
+	*w = worker_of(d, raw, len, ts);
 	reg_sdp(d, *w, ts);
 	d->info.units_sip++;
 	return true;

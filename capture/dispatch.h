@@ -19,10 +19,12 @@
  *     not found: counted (media_unbound) and dropped. One or two hash lookups, no allocation.
  *
  * Group calls: the legs of an MCPTT group call (one dialog per member, each its own Call-ID)
- *   carry copies of the same talkers' media, which a worker deduplicates in input order, so
- *   they must share a worker: an INVITE naming an MC group (mcptt-info calling group ID, or
- *   the request URI of a call with no I_MESSAGE: capture/mcbody.h) routes its dialog by a
- *   hash of the group, and the Call-ID is pinned to that worker for the dialog's later
+ *   carry copies of the same talkers' media, which a worker deduplicates in input order, and
+ *   a group's calls are intercepted through the GMKs distributed before them, so a group's
+ *   GMK distributions and calls must share a worker: an INVITE naming an MC group
+ *   (mcptt-info calling group ID, or the request URI of a call with no I_MESSAGE:
+ *   capture/mcbody.h) and a request carrying a GMK I_MESSAGE for a group (its group document)
+ *   go by a hash of the group, and the Call-ID is pinned to that worker for the dialog's later
  *   messages (4096 pins, the least recently seen replaced, stale after endpoint_idle_ns).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
  * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
@@ -122,6 +124,11 @@ size_t cap_disp_expire(struct cap_disp *d, uint64_t now_ns);
  * cap_calls_flush does) and every endpoint forgotten. Datagrams in reassembly are left (the
  * single decoder does not count them either). */
 void cap_disp_flush(struct cap_disp *d, uint64_t now_ns);
+
+/* Could this SIP message (its octets) carry a GMK distribution? A request other than INVITE
+ * naming MIKEY or a GMK anywhere (TS 24.481 <gmk-transport> / GKTP, application/mikey parts),
+ * case-insensitively: a cheap over-approximation of what capture/mcbody.h finds. */
+bool cap_sip_may_carry_gmk(const uint8_t *m, size_t n);
 
 /* Endpoints currently held. */
 size_t cap_disp_endpoints(const struct cap_disp *d);

@@ -1704,8 +1704,9 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 {
 	struct limf_groups *g = p->g;
 	size_t dropped = 0;
-	/* the gate's queries run under the lock: a cover is decided once, whichever pipeline of
-	 * the pool gets here first (once a second) */
+	/* every pipeline of a pool re-checks the covers (once a second each): idempotent, the
+	 * first that finds a cover's warrants gone drops it; the queries run under the lock (a
+	 * few per second, only while covers exist) */
 	pthread_mutex_lock(&g->mu);
 	for (size_t i = 0; i < g->n_cover;) {
 		struct wr_party two[2];

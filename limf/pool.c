@@ -16,6 +16,7 @@
 #define SNAP_EVERY    512u /* records between two counter snapshots of a busy worker */
 #define REC_ALIGN     16u
 #define TICK_NS       1000000000ull
+#define CONTROL_RESERVE (64u * 1024u) /* octets a lossy push leaves free for control records */
 #define WAKE_BATCH    64u  /* records queued to a sleeping worker before it is woken */
 #define SPIN          512u /* polls of an empty ring before a worker sleeps */
 
@@ -165,15 +166,16 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Room for a record of size sz at the head: the position to write at (after a WRAP record
- * when the end of the ring is too close), or false when the ring is too full. */
-static bool room(struct worker *w, size_t sz, uint64_t *at)
+/* Room for a record of size sz at the head, keeping reserve octets free: the position to
+ * write at (after a WRAP record when the end of the ring is too close), or false when the ring
+ * is too full. */
+static bool room(struct worker *w, size_t sz, size_t reserve, uint64_t *at)
 {
 	uint64_t h = atomic_load_explicit(&w->head, memory_order_relaxed);
 	uint64_t t = atomic_load(&w->tail);
 	size_t off = (size_t)(h & (w->cap - 1)), to_end = w->cap - off;
 	size_t need = sz <= to_end ? sz : to_end + sz;
-	if (w->cap - (size_t)(h - t) < need)
+	if (w->cap - (size_t)(h - t) < need + reserve)
 		return false;
 	if (sz > to_end) {
 		struct rec *wr = (struct rec *)(w->ring + off);
@@ -191,11 +193,14 @@ static bool push(struct worker *w, const struct rec *r, const uint8_t *data, siz
 		 bool block, bool force)
 {
 	size_t sz = rec_size(len);
+	/* a packet that may be dropped leaves room for the control records (a warrant re-check,
+	 * the end) behind it, which then never wait for a stalled worker */
+	size_t reserve = block ? 0 : CONTROL_RESERVE;
 	uint64_t at;
 	struct rec *dst;
 	if (sz > w->cap / 2)
 		return false; /* cannot happen with the 64 KiB datagram limit and >= 1 MiB rings */
-	if (!room(w, sz, &at)) {
+	if (!room(w, sz, reserve, &at)) {
 		if (!block)
 			return false;
 		/* the flag, then the tail: the worker stores the tail, then reads the flag (both
@@ -203,7 +208,7 @@ static bool push(struct worker *w, const struct rec *r, const uint8_t *data, siz
 		wake(w, true);
 		atomic_store(&w->full_wait, true);
 		pthread_mutex_lock(&w->mu);
-		while (!room(w, sz, &at))
+		while (!room(w, sz, 0, &at))
 			pthread_cond_wait(&w->room, &w->mu);
 		pthread_mutex_unlock(&w->mu);
 		atomic_store(&w->full_wait, false);
@@ -227,7 +232,7 @@ static bool push(struct worker *w, const struct rec *r, const uint8_t *data, siz
 static void settle(struct worker *w)
 {
 	uint64_t want = atomic_load(&w->pushed);
-	if (atomic_load(&w->done) >= want)
+	if (!w->started || atomic_load(&w->done) >= want)
 		return;
 	wake(w, true);
 	atomic_store(&w->done_wait, true);
@@ -338,32 +343,6 @@ static void *worker_run(void *ctx)
 
 /* ---- dispatching ------------------------------------------------------------------------- */
 
-/* Case-insensitive search of the ASCII pattern pat (lower case) in m[0..n). */
-static bool has_ci(const uint8_t *m, size_t n, const char *pat)
-{
-	size_t k = strlen(pat);
-	for (size_t i = 0; i + k <= n; i++) {
-		size_t j = 0;
-		while (j < k && (m[i + j] | 0x20) == (uint8_t)pat[j])
-			j++;
-		if (j == k)
-			return true;
-	}
-	return false;
-}
-
-/* Must the other workers wait until this SIP message is handled? A GMK distribution (a
- * request other than INVITE naming MIKEY or a GMK: TS 24.481 <gmk-transport> / GKTP,
- * application/mikey parts) must be in the group table before the group's calls, which may be
- * another worker's, are decided. A cheap over-approximation: the pipeline decides what the
- * message is. (The legs of one group call share a worker: capture/dispatch.h.) */
-static bool barrier_hint(const uint8_t *m, size_t n)
-{
-	if ((n >= 8 && memcmp(m, "SIP/2.0 ", 8) == 0) || (n >= 7 && memcmp(m, "INVITE ", 7) == 0))
-		return false;
-	return has_ci(m, n, "mikey") || has_ci(m, n, "gmk") || has_ci(m, n, "gktp");
-}
-
 static void on_unit(void *ctx, const struct cap_unit *u)
 {
 	struct limf_pool *p = ctx;
@@ -385,14 +364,24 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 		data = u->pkt->payload.p;
 		len = u->pkt->payload.len;
 	}
+	/* A message that may carry a GMK distribution is a barrier when nothing may be lost
+	 * (replay): every worker first handles what came before it, and its own worker handles it
+	 * before anything after it is dispatched, so the group table holds exactly the GMKs one
+	 * pipeline would hold at each call, whatever the threads' timing. (The dispatcher sends
+	 * a group's GMKs and calls to one worker, which orders them in live capture too:
+	 * capture/dispatch.h; the barrier covers GMKs whose group it cannot tell.) */
+	bool barrier = !p->cfg.lossy &&
+		       (u->kind == CAP_UNIT_SIP_TCP || cap_sip_looks_like(data, len)) &&
+		       cap_sip_may_carry_gmk(data, len);
+	if (barrier)
+		for (unsigned i = 0; i < p->n; i++)
+			settle(&p->w[i]);
 	if (!push(w, &r, data, len, !p->cfg.lossy, false)) {
 		w->drops++;
 		p->dst.drop[CAP_DROP_QUEUE_FULL]++;
 		return;
 	}
-	if (!p->cfg.lossy &&
-	    (u->kind == CAP_UNIT_SIP_TCP || cap_sip_looks_like(data, len)) &&
-	    barrier_hint(data, len))
+	if (barrier)
 		settle(w);
 }
 

@@ -864,8 +864,9 @@ static void t_disp_caps(void)
 }
 
 /* Group calls: every leg of a generated MCPTT group call (the originator's INVITE to the
- * server and the server's to each member, each its own Call-ID) is routed to one worker, the
- * legs' later messages follow their pin, and a GMK NOTIFY is routed by its Call-ID. */
+ * server and the server's to each member, each its own Call-ID) and every GMK distribution of
+ * its group (a NOTIFY per member) are routed to one worker, and each dialog's later messages
+ * (responses, BYE) follow its pin. */
 struct gleg {
 	char cid[CAP_CALL_MAX_TEXT];
 	unsigned worker;
@@ -931,19 +932,19 @@ static void t_disp_group(void)
 	}
 	cap_source_close(src);
 	for (size_t i = 0; i < n_gl; i++) {
-		if (gl[i].invite) {
-			if (legs++ == 0)
-				w0 = gl[i].worker;
-			CHECK(gl[i].worker == w0);
-		} else {
+		if (i == 0)
+			w0 = gl[i].worker;
+		CHECK(gl[i].worker == w0);
+		if (gl[i].invite)
+			legs++;
+		else
 			notify++;
-		}
 	}
 	/* the originator's leg and one per other member; the GMK NOTIFYs to each member */
 	CHECK(legs == 5 && notify == 5);
 	CHECK(!gl_split);
 	cap_disp_info(d, &info);
-	CHECK(info.pinned == legs);
+	CHECK(info.pinned == legs + notify);
 	cap_disp_free(d);
 }
 
