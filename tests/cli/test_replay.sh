@@ -94,10 +94,13 @@ pyjson manifest-g1 "[w['liid'] for w in j['warrants']]==['$LG'] and len(j['calls
 pyjson manifest-g1 "all(c['content'] and c['liids']==['$LG'] for c in j['calls'])"
 pyjson manifest-g1 "sorted(o['path'] for o in j['outputs'] if not o['path'].startswith('$LG/audio/'))==sorted(['$LG/iri.jsonl','$LG/hi2.pdu','$LG/cc.pcap','$LG/hi3.pdu'])"
 pyjson manifest-g1 "len([o for o in j['outputs'] if o['path'].endswith('.wav')])==4"
-# no key material anywhere in the bundle: no text file names an RSK or SSV (binary files are
-# skipped: random octets of media may spell "rsk"), and no file holds a call's SSV or the
-# callee's RSK, as octets or as hex in either case (the generator's --dump-keys values)
-if grep -rqiI 'rsk\|"ssv"' "$tmp/ev-g1"; then bad "key material named in the bundle"; else ok; fi
+# no key material anywhere in the bundle: no JSON member named after a key ("rsk": ...; a bare
+# "rsk" is no evidence: random media octets and the I_MESSAGEs' base64 in the IRI spell it now
+# and then), and no file holds a call's SSV or the callee's RSK, as octets or as hex in either
+# case (the generator's --dump-keys values)
+if grep -rqiE '"(rsk|ssv|ssk|pvt)"[[:space:]]*:' "$tmp/ev-g1"; then
+	bad "key material named in the bundle"
+else ok; fi
 expect 0 no-keys-g1 python3 -c '
 import glob, json, os, sys
 bundle, truth, keys = sys.argv[1:4]
