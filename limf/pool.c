@@ -61,7 +61,6 @@ struct worker {
 	atomic_bool sleeping, full_wait, done_wait;
 	pthread_mutex_t mu;
 	pthread_cond_t work, room;
-	uint64_t drops;      /* caller's thread only */
 	size_t peak;         /* caller's thread only */
 	unsigned unwoken;    /* caller's thread only: records queued while the worker slept */
 	/* counters published by the worker (under snap_mu) */
@@ -377,7 +376,6 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 		for (unsigned i = 0; i < p->n; i++)
 			settle(&p->w[i]);
 	if (!push(w, &r, data, len, !p->cfg.lossy, false)) {
-		w->drops++;
 		p->dst.drop[CAP_DROP_QUEUE_FULL]++;
 		return;
 	}
@@ -596,20 +594,13 @@ void limf_pool_finish(struct limf_pool *p, uint64_t now_ns)
 		settle(&p->w[i]);
 }
 
-static void add_cap(struct cap_stats *a, const struct cap_stats *b)
+/* a += b for two counter structs whose every member is a uint64_t (struct cap_stats,
+ * struct limf_pipe_stats), size octets each */
+static void add_counters(void *a, const void *b, size_t size)
 {
-	/* every member is a uint64_t counter (capture.h) */
-	uint64_t *x = (uint64_t *)a;
-	const uint64_t *y = (const uint64_t *)b;
-	for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
-		x[i] += y[i];
-}
-
-static void add_pipe(struct limf_pipe_stats *a, const struct limf_pipe_stats *b)
-{
-	uint64_t *x = (uint64_t *)a;
-	const uint64_t *y = (const uint64_t *)b;
-	for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
+	uint64_t *x = a;
+	const uint64_t *y = b;
+	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
 		x[i] += y[i];
 }
 
@@ -631,9 +622,9 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
 		struct worker *w = &p->w[i];
 		pthread_mutex_lock(&w->snap_mu);
 		if (pipe)
-			add_pipe(pipe, &w->st);
+			add_counters(pipe, &w->st, sizeof *pipe);
 		if (cap)
-			add_cap(cap, &w->cst);
+			add_counters(cap, &w->cst, sizeof *cap);
 		pthread_mutex_unlock(&w->snap_mu);
 	}
 }
@@ -641,10 +632,7 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
 /* see pool.h */
 uint64_t limf_pool_drops(struct limf_pool *p)
 {
-	uint64_t n = 0;
-	for (unsigned i = 0; !p->one && i < p->n; i++)
-		n += p->w[i].drops;
-	return n;
+	return p->one ? 0 : p->dst.drop[CAP_DROP_QUEUE_FULL];
 }
 
 /* see pool.h */
