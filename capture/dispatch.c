@@ -51,6 +51,9 @@ struct cap_disp {
 	size_t n_used;               /* entries ever taken from the pool */
 	uint32_t lru_head, lru_tail; /* least recently seen first */
 	struct cap_disp_info info;
+	cap_disp_note_fn note_fn; /* several dispatchers: see dispatch.h */
+	void *note_ctx;
+	uint64_t now; /* the latest capture time this dispatcher has seen (its own clock) */
 };
 
 /* see dispatch.h */
@@ -218,18 +221,17 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 	d->n_ep--;
 }
 
-/* Registers addr/port to worker w at ts (newest registration wins). */
-static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
-		uint64_t ts)
+/* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
+ * wins). */
+static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
+		   uint64_t ts)
 {
-	uint8_t a[16];
 	uint32_t i;
 	size_t s;
 	struct ep *e;
 
-	norm(addr->family, addr->a, a);
 	d->info.registered++;
-	i = find(d, addr->family, a, port);
+	i = find(d, ver, a, port);
 	if (i != NIL) {
 		d->ep[i].worker = (uint8_t)w;
 		touch(d, i, ts);
@@ -248,7 +250,7 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 		i = (uint32_t)d->n_used++; /* n_ep < max_endpoints: the pool has one left */
 	}
 	e = &d->ep[i];
-	e->ver = addr->family;
+	e->ver = ver;
 	memcpy(e->a, a, 16);
 	e->port = port;
 	e->worker = (uint8_t)w;
@@ -258,6 +260,26 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 	d->bucket[s] = i;
 	lru_append(d, i);
 	d->n_ep++;
+}
+
+/* Registers addr/port to worker w at ts, and tells the other dispatchers. */
+static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
+		uint64_t ts)
+{
+	uint8_t a[16];
+	norm(addr->family, addr->a, a);
+	reg_ep(d, addr->family, a, port, w, ts);
+	if (d->note_fn) {
+		struct cap_disp_note n;
+		memset(&n, 0, sizeof n);
+		n.kind = CAP_DISP_NOTE_EP;
+		n.ver = addr->family;
+		n.worker = (uint8_t)w;
+		n.port = port;
+		memcpy(n.a, a, 16);
+		n.ts_ns = ts;
+		d->note_fn(d->note_ctx, &n);
+	}
 }
 
 static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
@@ -399,6 +421,15 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 		unsigned w = scale(d, cap_hash(&d->hkey, g.p, g.len));
 		pin_add(d, h, w, ts);
 		d->info.pinned++;
+		if (d->note_fn) {
+			struct cap_disp_note n;
+			memset(&n, 0, sizeof n);
+			n.kind = CAP_DISP_NOTE_PIN;
+			n.worker = (uint8_t)w;
+			n.h = h;
+			n.ts_ns = ts;
+			d->note_fn(d->note_ctx, &n);
+		}
 		return w;
 	}
 	return scale(d, h);
@@ -481,6 +512,8 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	unsigned w;
 	int mw;
 
+	if (f->ts_ns > d->now)
+		d->now = f->ts_ns;
 	(void)expire_endpoints(d, f->ts_ns);
 	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
 		return;
@@ -536,4 +569,41 @@ void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out)
 {
 	*out = d->info;
 	out->endpoints = d->n_ep;
+}
+
+/* see dispatch.h */
+void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx)
+{
+	d->note_fn = fn;
+	d->note_ctx = ctx;
+}
+
+/* see dispatch.h */
+bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
+{
+	/* on this dispatcher's clock: another source's may be far ahead or behind (a pcap file
+	 * next to a live interface), and the table's idle expiry and LRU order run on its own */
+	uint64_t ts = d->now ? d->now : n->ts_ns;
+	if (n->worker >= d->n_workers)
+		return false;
+	switch (n->kind) {
+	case CAP_DISP_NOTE_EP: {
+		uint8_t a[16];
+		if (n->ver != 4 && n->ver != 6)
+			return false;
+		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
+		reg_ep(d, n->ver, a, n->port, n->worker, ts);
+		d->info.registered--; /* counted as applied, not as this dispatcher's own */
+		break;
+	}
+	case CAP_DISP_NOTE_PIN:
+		if (n->h == 0)
+			return false;
+		pin_add(d, n->h, n->worker, ts);
+		break;
+	default:
+		return false;
+	}
+	d->info.notes_applied++;
+	return true;
 }

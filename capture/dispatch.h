@@ -130,6 +130,39 @@ void cap_disp_flush(struct cap_disp *d, uint64_t now_ns);
  * case-insensitively: a cheap over-approximation of what capture/mcbody.h finds. */
 bool cap_sip_may_carry_gmk(const uint8_t *m, size_t n);
 
+/* SEVERAL DISPATCHERS (one capture thread per source, limf/pool.h): each source thread runs a
+ * dispatcher of its own over the same N workers, and a call's SIP may be seen on one source
+ * while its media (or its other direction's SIP) comes from another. SIP needs nothing: the
+ * Call-ID hash is the same in every dispatcher created with the same hash_seed and N. The
+ * routing state learnt from SIP, the media endpoints and the group-call pins, is shared by
+ * notes: a dispatcher given a note function calls it for every endpoint it registers and
+ * every Call-ID it pins, synchronously, before the unit that caused it is handed on; the
+ * owner passes each note to the other dispatchers (cap_disp_apply), which apply it as their
+ * own registration or pin (newest wins), at the latest capture time it has itself seen (each
+ * table's idle expiry runs on its own source's clock). A note is a plain value (no pointers) and holds no
+ * secret: an address, a port, a Call-ID hash (keyed, not the Call-ID), a worker, a time.
+ * Until a note reaches a dispatcher, media arriving there for that endpoint is unbound
+ * (counted media_unbound), as media that beats its SDP is in one dispatcher. */
+enum cap_disp_note_kind {
+	CAP_DISP_NOTE_EP = 1, /* endpoint (ver, a, port) -> worker */
+	CAP_DISP_NOTE_PIN     /* Call-ID hash h -> worker */
+};
+struct cap_disp_note {
+	uint8_t kind; /* enum cap_disp_note_kind */
+	uint8_t ver;  /* EP: 4 or 6 */
+	uint8_t worker;
+	uint16_t port;  /* EP */
+	uint8_t a[16];  /* EP: IPv4 in a[0..4), zeros after */
+	uint64_t h;     /* PIN */
+	uint64_t ts_ns; /* capture time of the SIP message that caused it */
+};
+typedef void (*cap_disp_note_fn)(void *ctx, const struct cap_disp_note *n);
+/* Every registration and pin of d from now on is also given to fn (NULL: none). */
+void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx);
+/* Applies another dispatcher's note (not passed to d's own note function). A note naming a
+ * worker >= d's N, an unknown kind or an IP version other than 4 or 6 is ignored (false). */
+bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n);
+
 /* Endpoints currently held. */
 size_t cap_disp_endpoints(const struct cap_disp *d);
 /* Counters of the endpoint table (not in cap_stats: they have no single-table equivalent). */
@@ -141,6 +174,7 @@ struct cap_disp_info {
 	uint64_t units_sip;   /* SIP units handed on (UDP and TCP) */
 	uint64_t units_media; /* media units handed on */
 	uint64_t pinned;      /* group-call dialogs routed by their group (see Group calls) */
+	uint64_t notes_applied; /* other dispatchers' notes applied (cap_disp_apply) */
 };
 void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
 

@@ -321,6 +321,133 @@ static bool reference(const char *path, struct cap_stats *st)
 	return true;
 }
 
+/* Two sources: the side of a frame is a hash of its IP source address (both directions of a
+ * flow usually differ; fragments of one datagram share it), or 0 when no IP header is found. */
+static unsigned side_of(const struct cap_frame *f)
+{
+	size_t off;
+	uint8_t h = 0;
+	const uint8_t *d = f->data;
+	switch (f->linktype) {
+	case CAP_LINK_ETHERNET:
+		off = 12;
+		while (off + 2 <= f->caplen && (d[off] == 0x81 || d[off] == 0x88) && d[off + 1] == 0x00)
+			off += 4; /* 802.1Q / 802.1ad tags */
+		off += 2;
+		break;
+	case CAP_LINK_SLL:
+		off = 16;
+		break;
+	case CAP_LINK_RAW:
+	case CAP_LINK_RAW_LT:
+	case CAP_LINK_IPV4:
+	case CAP_LINK_IPV6:
+		off = 0;
+		break;
+	default:
+		return 0;
+	}
+	if (off >= f->caplen)
+		return 0;
+	if (d[off] >> 4 == 4 && off + 16 <= f->caplen)
+		for (size_t i = 12; i < 16; i++)
+			h ^= d[off + i];
+	else if (d[off] >> 4 == 6 && off + 24 <= f->caplen)
+		for (size_t i = 8; i < 24; i++)
+			h ^= d[off + i];
+	return (unsigned)(h ^ (h >> 4) ^ (h >> 1)) & 1u;
+}
+
+static struct cap_disp *note_to; /* the other dispatcher of the split below */
+static size_t notes_sent;
+
+static void pass_note(void *ctx, const struct cap_disp_note *n)
+{
+	(void)ctx;
+	notes_sent++;
+	CHECK(cap_disp_apply(note_to, n));
+}
+static void pass_note2(void *ctx, const struct cap_disp_note *n)
+{
+	notes_sent++;
+	CHECK(cap_disp_apply((struct cap_disp *)ctx, n));
+}
+
+/* The same pcap fed to two dispatchers (one per "source", frames split by side_of) over one
+ * set of n workers, each dispatcher's notes applied to the other at once (as limf/pool.c's
+ * capture threads do, only without the delay): the sums and each call's events equal the
+ * single pipeline's. Returns the frames of side 1. */
+static size_t equiv_split(const char *path, unsigned n, const struct cap_stats *ref_st)
+{
+	struct cap_source *s = NULL;
+	struct pool p;
+	struct cap_disp_limits dl;
+	struct cap_disp *d2 = NULL;
+	struct cap_stats sum, dst2;
+	uint64_t last = 0;
+	size_t side1 = 0;
+
+	elog_reset(&pool_log);
+	memset(&dst2, 0, sizeof dst2);
+	CHECK(cap_source_open_file(path, &s) == LIM_OK);
+	if (!s)
+		return 0;
+	cap_disp_limits_default(&dl);
+	dl.hash_seed = 0x51ed27u * n; /* both dispatchers of a pool share the seed */
+	CHECK(pool_new(&p, n, &dl, &pool_log));
+	CHECK(cap_disp_new(&dl, n, &dst2, on_unit, &p, &d2) == LIM_OK);
+	note_to = d2;
+	cap_disp_set_note_fn(p.d, pass_note, NULL);
+	cap_disp_set_note_fn(d2, pass_note2, p.d);
+	for (;;) {
+		struct cap_frame f;
+		bool eof;
+		uint64_t dec;
+		unsigned side;
+		if (cap_source_next(s, &f, &eof) != LIM_OK || eof)
+			break;
+		side = side_of(&f);
+		dec = p.dst.udp + p.dst.tcp + dst2.udp + dst2.tcp;
+		cap_disp_frame(side ? d2 : p.d, &f);
+		side1 += side;
+		if (p.dst.udp + p.dst.tcp + dst2.udp + dst2.tcp != dec)
+			for (unsigned w = 0; w < n; w++)
+				(void)cap_calls_expire(p.w[w], f.ts_ns);
+		last = f.ts_ns;
+	}
+	cap_source_close(s);
+	cap_disp_flush(p.d, last);
+	cap_disp_flush(d2, last);
+	for (unsigned w = 0; w < n; w++) {
+		(void)cap_calls_expire(p.w[w], last);
+		cap_calls_flush(p.w[w], last);
+	}
+	CHECK(!p.bad_unit);
+	CHECK(!pool_log.worker_mismatch);
+	pool_sum(&p, &sum);
+	{
+		uint64_t *o = (uint64_t *)&sum;
+		const uint64_t *x = (const uint64_t *)&dst2;
+		for (size_t i = 0; i < sizeof sum / sizeof(uint64_t); i++)
+			o[i] += x[i];
+	}
+	if (!stats_same(ref_st, &sum)) {
+		fprintf(stderr, "%s: %u workers, two dispatchers: counters differ\n", path, n);
+		CHECK(!"counters equal (split)");
+	} else {
+		CHECK(1);
+	}
+	if (!elog_same(&ref_log, &pool_log)) {
+		fprintf(stderr, "%s: %u workers, two dispatchers: events differ\n", path, n);
+		CHECK(!"events equal (split)");
+	} else {
+		CHECK(1);
+	}
+	cap_disp_free(d2);
+	pool_free(&p);
+	return side1;
+}
+
 static const char *build_dir(void)
 {
 	const char *b = getenv("BUILD");
@@ -434,7 +561,7 @@ static void t_disp_equiv(void)
 {
 	static char paths[16][700];
 	static const unsigned ws[] = { 1, 2, 3, 7 };
-	size_t np = gen_pcaps(paths, 12);
+	size_t np = gen_pcaps(paths, 12), split1 = 0, split_notes = 0;
 	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_calls2.pcap");
 	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_call.pcap");
 	for (size_t i = 0; i < np; i++) {
@@ -444,12 +571,18 @@ static void t_disp_equiv(void)
 		CHECK(ref_log.n > 0 && st.sip > 0);
 		for (size_t k = 0; k < sizeof ws / sizeof ws[0]; k++)
 			frames = equiv(paths[i], ws[k], true, &st);
+		/* two sources (two capture threads): split by IP source, notes shared */
+		notes_sent = 0;
+		split1 += equiv_split(paths[i], 3, &st);
+		split_notes += notes_sent;
 		/* real traffic: without ticks, workers expire only on their own units and at the end */
 		(void)equiv(paths[i], 3, false, &st);
 		CHECK(frames == st.frames && frames > 0);
 		if (getenv("LIMF_DISP_SEED_DIR"))
 			write_seed(paths[i], getenv("LIMF_DISP_SEED_DIR"), i % 3 == 1 ? 3 : 1);
 	}
+	/* the split is a real one: both sides saw frames, and the SDPs crossed between them */
+	CHECK(split1 > 0 && split_notes > 0);
 	elog_reset(&ref_log);
 	elog_reset(&pool_log);
 }
@@ -948,9 +1081,160 @@ static void t_disp_group(void)
 	cap_disp_free(d);
 }
 
+static struct cap_disp *nd_peer;
+static struct cap_disp_note nd_last, nd_pin;
+static size_t nd_count;
+static void nd_note(void *ctx, const struct cap_disp_note *n)
+{
+	(void)ctx;
+	nd_last = *n;
+	if (n->kind == CAP_DISP_NOTE_PIN)
+		nd_pin = *n;
+	nd_count++;
+	if (nd_peer)
+		CHECK(cap_disp_apply(nd_peer, n));
+}
+
+/* Two dispatchers (two capture threads) sharing routing state by notes. */
+static void t_disp_notes(void)
+{
+	char m[2000];
+	struct cap_disp *d1 = dnew(7, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	struct cap_disp_info i1, i2;
+	struct cap_disp_note bad;
+	size_t l, n0;
+	unsigned w1;
+
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	nd_peer = d2;
+	nd_count = 0;
+	cap_disp_set_note_fn(d1, nd_note, NULL);
+	/* the INVITE on source 1: its endpoints (RTP, RTCP) noted and applied on source 2 */
+	l = sip(m, sizeof m, "split-1@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d1, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && nd_count == 2);
+	w1 = got.u[0].worker;
+	CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.ver == 4 && nd_last.worker == w1 &&
+	      nd_last.port == 4001 && memcmp(nd_last.a, A, 4) == 0 && nd_last.a[4] == 0);
+	CHECK(cap_disp_endpoints(d2) == 2);
+	/* media to and from it on source 2: to the INVITE's worker */
+	udp(d2, B, A, 4002, 4000, rtp, sizeof rtp);
+	udp(d2, A, B, 4001, 4003, rtp, sizeof rtp);
+	CHECK(got.n == 3 && got.u[1].worker == w1 && got.u[2].worker == w1);
+	CHECK(st2.media_unbound == 0 && dst.media_unbound == 0);
+	/* the answer on source 2 (no note function there): its worker by Call-ID is the same;
+	 * its endpoint is known on source 2 only, so media to it on source 1 is unbound */
+	l = sip(m, sizeof m, "split-1@example.org", 200, 1, "192.0.2.2", 5000, true);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 4 && got.u[3].worker == w1 && nd_count == 2);
+	n0 = got.n;
+	udp(d1, A, B, 4000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1); /* by its source endpoint 192.0.2.1:4000 */
+	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && dst.media_unbound == 1);
+	/* now both ways: source 2's registrations reach source 1 */
+	nd_peer = d1;
+	cap_disp_set_note_fn(d2, nd_note, NULL);
+	cap_disp_set_note_fn(d1, NULL, NULL);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(nd_count == 3 && nd_last.port == 5000);
+	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 3 && got.u[n0 + 2].worker == w1 && dst.media_unbound == 1);
+	/* applying does not note again (no echo between dispatchers) */
+	CHECK(nd_count == 3);
+	cap_disp_info(d1, &i1);
+	cap_disp_info(d2, &i2);
+	CHECK(i1.notes_applied == 1 && i2.notes_applied == 2);
+	CHECK(i1.registered == 2 && i2.registered == 2); /* own registrations only */
+	/* hostile notes are refused, and change nothing */
+	memset(&bad, 0, sizeof bad);
+	CHECK(!cap_disp_apply(d1, &bad)); /* kind 0 */
+	bad.kind = CAP_DISP_NOTE_EP;
+	bad.ver = 5;
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.ver = 4;
+	bad.worker = 7; /* past the 7 workers */
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.worker = 200;
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.kind = CAP_DISP_NOTE_PIN;
+	bad.worker = 1;
+	bad.h = 0; /* a free pin's mark */
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.kind = 99;
+	CHECK(!cap_disp_apply(d1, &bad));
+	/* an IPv4 note with junk past the address: stored as the table's form of the address */
+	memset(&bad, 0xee, sizeof bad);
+	bad.kind = CAP_DISP_NOTE_EP;
+	bad.ver = 4;
+	bad.worker = 3;
+	memcpy(bad.a, N9, 4);
+	bad.port = 7777;
+	CHECK(cap_disp_apply(d1, &bad));
+	n0 = got.n;
+	udp(d1, C, N9, 1234, 7777, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == 3);
+	cap_disp_info(d1, &i1);
+	CHECK(i1.notes_applied == 2);
+	/* a pin note: a Call-ID pinned on source 1 goes to the pinned worker on source 2 */
+	{
+		struct cap_disp_note pn;
+		unsigned wn, wp;
+		memset(&pn, 0, sizeof pn);
+		wn = worker_for(d2, "pinned@example.org");
+		/* the hash the notes carry is the one pins use: take it from a real pin note */
+		nd_peer = NULL;
+		cap_disp_set_note_fn(d1, nd_note, NULL);
+		nd_count = 0;
+		{
+			static const char grp[] =
+				"INVITE sip:grp@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1\r\n"
+				"From: <sip:a@example.org>;tag=1\r\nTo: <sip:grp@example.org>\r\n"
+				"Call-ID: pinned@example.org\r\nCSeq: 1 INVITE\r\n"
+				"Content-Type: multipart/mixed;boundary=bb\r\nContent-Length: %zu\r\n\r\n%s";
+			static const char body[] =
+				"--bb\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 "
+				"192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4400 RTP/AVP "
+				"0\r\n--bb\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+				"<?xml version=\"1.0\"?><mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
+				"<mcptt-Params><mcptt-calling-group-id type=\"Normal\"><mcpttURI>sip:"
+				"grp-%d@example.org</mcpttURI></mcptt-calling-group-id></mcptt-Params>"
+				"</mcpttinfo>\r\n--bb--\r\n";
+			char b2[1500];
+			/* a group whose hash picks another worker than the Call-ID's */
+			for (int g = 0; g < 200; g++) {
+				size_t bl = (size_t)snprintf(b2, sizeof b2, body, g);
+				l = (size_t)snprintf(m, sizeof m, grp, bl, b2);
+				memset(&got, 0, sizeof got);
+				memset(&nd_pin, 0, sizeof nd_pin);
+				udp(d1, A, B, 5060, 5060, m, l);
+				/* the pin is noted before the SDP's endpoints */
+				if (nd_pin.kind == CAP_DISP_NOTE_PIN && got.n == 1 &&
+				    got.u[0].worker != wn)
+					break;
+			}
+		}
+		CHECK(nd_count > 0 && nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.h != 0);
+		wp = nd_pin.worker;
+		CHECK(got.n == 1 && wp != wn && got.u[0].worker == wp);
+		CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.port == 4401 && nd_last.worker == wp);
+		pn = nd_pin;
+		memset(&got, 0, sizeof got);
+		CHECK(worker_for(d2, "pinned@example.org") == wn); /* not yet */
+		CHECK(cap_disp_apply(d2, &pn));
+		CHECK(worker_for(d2, "pinned@example.org") == wp); /* a BYE on source 2 follows */
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d1);
+}
+
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
 	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
-	{ NULL, NULL },
+	{ "disp_notes", t_disp_notes },     { NULL, NULL },
 };
