@@ -35,8 +35,9 @@ for s in tests/cli/test_*.sh; do
 	[ -e "$s" ] || continue
 	run_one "$(basename "$s" .sh)" env BUILD="$BUILD" bash "$s"
 done
-# the pool (limf/pool.h): calls dispatched to 3 pipeline threads, the same checks
-for s in test_replay test_group test_live; do
+# the pool (limf/pool.h): calls dispatched to 3 pipeline threads, the same checks; with limf
+# capture also a capture thread per source (--pcap, -i)
+for s in test_replay test_group test_live test_capture; do
 	run_one "$s/workers3" env BUILD="$BUILD" LIMF_WORKERS=3 bash "tests/cli/$s.sh"
 done
 echo "$pass passed, $fail failed"
