@@ -10,13 +10,17 @@
 #include "capture/mcbody.h"
 
 #define NIL UINT32_MAX
-#define PINS      4096 /* Call-IDs pinned to their group's worker (a power of two) */
+#define PINS      16384 /* Call-IDs pinned to their group's worker (a power of two) */
 #define PIN_PROBE 8
+#define PIN_LINGER_NS (32ull * 1000000000ull) /* a pin's life after its dialog's BYE is
+					       * answered: retransmissions (RFC 3261 timer J) */
+#define PIN_IDLE_NS (6ull * 3600ull * 1000000000ull) /* a dialog never ended (a lost BYE) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
 	uint64_t h; /* the Call-ID's hash; 0 = free */
 	uint64_t seen_ns;
+	uint64_t until_ns; /* its dialog ended: free from then on; 0 = open */
 	uint8_t worker;
 };
 
@@ -25,6 +29,8 @@ struct ep {
 	uint16_t port;
 	uint8_t ver;    /* 4 or 6; 0 = free entry */
 	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
+	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
+			 * alive), else 0 */
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
@@ -222,9 +228,9 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 }
 
 /* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
- * wins). */
+ * wins), for the dialog pinned as pin_h (0: none). */
 static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
-		   uint64_t ts)
+		   uint64_t pin_h, uint64_t ts)
 {
 	uint32_t i;
 	size_t s;
@@ -234,6 +240,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	i = find(d, ver, a, port);
 	if (i != NIL) {
 		d->ep[i].worker = (uint8_t)w;
+		d->ep[i].pin_h = pin_h;
 		touch(d, i, ts);
 		return;
 	}
@@ -254,6 +261,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	memcpy(e->a, a, 16);
 	e->port = port;
 	e->worker = (uint8_t)w;
+	e->pin_h = pin_h;
 	e->seen_ns = ts;
 	s = slot(d, e->ver, e->a, port);
 	e->hnext = d->bucket[s];
@@ -264,11 +272,11 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 
 /* Registers addr/port to worker w at ts, and tells the other dispatchers. */
 static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
-		uint64_t ts)
+		uint64_t pin_h, uint64_t ts)
 {
 	uint8_t a[16];
 	norm(addr->family, addr->a, a);
-	reg_ep(d, addr->family, a, port, w, ts);
+	reg_ep(d, addr->family, a, port, w, pin_h, ts);
 	if (d->note_fn) {
 		struct cap_disp_note n;
 		memset(&n, 0, sizeof n);
@@ -277,6 +285,7 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 		n.worker = (uint8_t)w;
 		n.port = port;
 		memcpy(n.a, a, 16);
+		n.h = pin_h;
 		n.ts_ns = ts;
 		d->note_fn(d->note_ctx, &n);
 	}
@@ -313,10 +322,13 @@ static unsigned scale(const struct cap_disp *d, uint64_t h)
 	return (unsigned)(((h >> 32) * d->n_workers) >> 32);
 }
 
-/* A pin not seen for endpoint_idle_ns is free (a time before its last one is not late). */
-static bool stale(const struct cap_disp *d, const struct pin *x, uint64_t ts)
+/* A pin is free once its dialog has ended and PIN_LINGER_NS passed, or after PIN_IDLE_NS
+ * with neither SIP of its dialog nor media to its endpoints (a time before its last one is
+ * not late). */
+static bool stale(const struct pin *x, uint64_t ts)
 {
-	return ts > x->seen_ns && ts - x->seen_ns >= d->lim.endpoint_idle_ns;
+	return (x->until_ns && ts >= x->until_ns) ||
+	       (ts > x->seen_ns && ts - x->seen_ns >= PIN_IDLE_NS);
 }
 
 /* The pin of Call-ID hash h, or NULL. */
@@ -324,28 +336,49 @@ static struct pin *pin_find(struct cap_disp *d, uint64_t h, uint64_t ts)
 {
 	for (size_t k = 0; k < PIN_PROBE; k++) {
 		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
-		if (x->h == h && !stale(d, x, ts))
+		if (x->h == h && !stale(x, ts))
 			return x;
 	}
 	return NULL;
 }
 
-/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen. */
-static void pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
+/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen
+ * (a live pin lost: counted). */
+static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
 {
 	struct pin *best = NULL;
+	bool evict = true;
 	for (size_t k = 0; k < PIN_PROBE; k++) {
 		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
-		if (x->h == 0 || x->h == h || stale(d, x, ts)) {
+		if (x->h == 0 || x->h == h || stale(x, ts)) {
 			best = x;
+			evict = false;
 			break;
 		}
 		if (!best || x->seen_ns < best->seen_ns)
 			best = x;
 	}
+	if (evict)
+		d->info.pins_evicted++;
 	best->h = h;
 	best->worker = (uint8_t)w;
 	best->seen_ns = ts;
+	best->until_ns = 0;
+	return best;
+}
+
+static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
+{
+	struct cap_disp_note n;
+	if (!d->note_fn)
+		return;
+	memset(&n, 0, sizeof n);
+	n.kind = CAP_DISP_NOTE_PIN;
+	n.worker = x->worker;
+	n.h = x->h;
+	n.ended = x->until_ns != 0;
+	n.ts_ns = ts;
+	d->note_fn(d->note_ctx, &n);
 }
 
 static bool has(struct cap_str s, const char *lit)
@@ -406,38 +439,42 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 }
 
 /* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
- * (group call, GMK distribution), else its Call-ID's. */
-static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts)
+ * (group call, GMK distribution), else its Call-ID's. *pin_h: the pinned dialog's Call-ID
+ * hash, else 0. A final response to a BYE ends the pin (PIN_LINGER_NS later). */
+static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
+			  uint64_t *pin_h)
 {
-	uint64_t h = cid_hash(d, d->msg->call_id);
+	const struct cap_sip_msg *m = d->msg;
+	uint64_t h = cid_hash(d, m->call_id);
 	struct pin *x = pin_find(d, h, ts);
 	struct cap_str g;
+	*pin_h = 0;
 	if (x) {
 		x->seen_ns = ts;
+		if (!m->is_request && m->status >= 200 && !x->until_ns &&
+		    cap_str_eq(m->cseq_method, "BYE")) {
+			x->until_ns = ts + PIN_LINGER_NS;
+			d->info.pins_ended++;
+			note_pin(d, x, ts);
+		}
+		*pin_h = h;
 		return x->worker;
 	}
 	g = mc_group(d, raw, len);
 	if (g.len) {
 		unsigned w = scale(d, cap_hash(&d->hkey, g.p, g.len));
-		pin_add(d, h, w, ts);
+		x = pin_add(d, h, w, ts);
 		d->info.pinned++;
-		if (d->note_fn) {
-			struct cap_disp_note n;
-			memset(&n, 0, sizeof n);
-			n.kind = CAP_DISP_NOTE_PIN;
-			n.worker = (uint8_t)w;
-			n.h = h;
-			n.ts_ns = ts;
-			d->note_fn(d->note_ctx, &n);
-		}
+		note_pin(d, x, ts);
+		*pin_h = h;
 		return w;
 	}
 	return scale(d, h);
 }
 
-/* Registers the endpoints of d->msg's SDP to w; nothing is counted (the worker parses the
- * same body and counts it). */
-static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
+/* Registers the endpoints of d->msg's SDP to w (for the dialog pinned as pin_h, or 0); nothing
+ * is counted (the worker parses the same body and counts it). */
+static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 {
 	struct cap_str body;
 	const struct cap_sdp *s = d->sdp;
@@ -451,7 +488,7 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
 		cap_media_of_sdp(&s->media[i], &m);
 		n = cap_media_endpoints(&m, ports);
 		for (size_t k = 0; k < n; k++)
-			reg(d, &m.addr, ports[k], w, ts);
+			reg(d, &m.addr, ports[k], w, pin_h, ts);
 	}
 }
 
@@ -464,8 +501,9 @@ static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	*w = worker_of(d, raw, len, ts);
-	reg_sdp(d, *w, ts);
+	uint64_t pin_h;
+	*w = worker_of(d, raw, len, ts, &pin_h);
+	reg_sdp(d, *w, pin_h, ts);
 	d->info.units_sip++;
 	return true;
 }
@@ -501,6 +539,12 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	if (i == NIL)
 		return -1;
 	touch(d, i, ts);
+	if (d->ep[i].pin_h) {
+		/* a group call's media keeps its dialog's pin (a long call may have no SIP) */
+		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
+		if (x && ts > x->seen_ns)
+			x->seen_ns = ts;
+	}
 	return d->ep[i].worker;
 }
 
@@ -592,15 +636,23 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		if (n->ver != 4 && n->ver != 6)
 			return false;
 		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
-		reg_ep(d, n->ver, a, n->port, n->worker, ts);
+		reg_ep(d, n->ver, a, n->port, n->worker, n->h, ts);
 		d->info.registered--; /* counted as applied, not as this dispatcher's own */
 		break;
 	}
-	case CAP_DISP_NOTE_PIN:
+	case CAP_DISP_NOTE_PIN: {
+		struct pin *x;
 		if (n->h == 0)
 			return false;
-		pin_add(d, n->h, n->worker, ts);
+		x = pin_find(d, n->h, ts);
+		if (!x)
+			x = pin_add(d, n->h, n->worker, ts);
+		x->worker = n->worker;
+		x->seen_ns = ts > x->seen_ns ? ts : x->seen_ns;
+		if (n->ended && !x->until_ns)
+			x->until_ns = ts + PIN_LINGER_NS;
 		break;
+	}
 	default:
 		return false;
 	}

@@ -25,7 +25,11 @@
  *   (mcptt-info calling group ID, or the request URI of a call with no I_MESSAGE:
  *   capture/mcbody.h) and a request carrying a GMK I_MESSAGE for a group (its group document)
  *   go by a hash of the group, and the Call-ID is pinned to that worker for the dialog's later
- *   messages (4096 pins, the least recently seen replaced, stale after endpoint_idle_ns).
+ *   messages. A pin lives as long as its dialog: until 32 s (RFC 3261 timer J, for
+ *   retransmissions) after a final response to its BYE, or 6 hours with neither SIP of the
+ *   dialog nor media to the endpoints its SDP registered (a dialog whose BYE was lost); a
+ *   long group call with no SIP stays pinned by its media. 16384 pins, in probe runs of 8:
+ *   a pin whose run is full of live pins replaces the least recently seen (pins_evicted).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
  * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
  * and never grows memory. An entry not seen (registered or hit by media) for
@@ -151,9 +155,11 @@ struct cap_disp_note {
 	uint8_t kind; /* enum cap_disp_note_kind */
 	uint8_t ver;  /* EP: 4 or 6 */
 	uint8_t worker;
+	uint8_t ended;  /* PIN: its dialog ended (a final response to its BYE) */
 	uint16_t port;  /* EP */
 	uint8_t a[16];  /* EP: IPv4 in a[0..4), zeros after */
-	uint64_t h;     /* PIN */
+	uint64_t h;     /* PIN: the Call-ID hash; EP: that of the pinned dialog that registered
+			 * it, else 0 */
 	uint64_t ts_ns; /* capture time of the SIP message that caused it */
 };
 typedef void (*cap_disp_note_fn)(void *ctx, const struct cap_disp_note *n);
@@ -175,6 +181,8 @@ struct cap_disp_info {
 	uint64_t units_media; /* media units handed on */
 	uint64_t pinned;      /* group-call dialogs routed by their group (see Group calls) */
 	uint64_t notes_applied; /* other dispatchers' notes applied (cap_disp_apply) */
+	uint64_t pins_ended;    /* pinned dialogs whose BYE was answered */
+	uint64_t pins_evicted;  /* live pins replaced because their probe run was full */
 };
 void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
 

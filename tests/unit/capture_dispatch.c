@@ -1081,6 +1081,40 @@ static void t_disp_group(void)
 	cap_disp_free(d);
 }
 
+/* An MCPTT group call's INVITE for Call-ID cid, calling group grp-G, SDP audio on port. */
+static size_t grp_invite(char *m, size_t cap, const char *cid, int g, int port)
+{
+	static const char grp[] =
+		"INVITE sip:grp@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1\r\n"
+		"From: <sip:a@example.org>;tag=1\r\nTo: <sip:grp@example.org>\r\n"
+		"Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		"Content-Type: multipart/mixed;boundary=bb\r\nContent-Length: %zu\r\n\r\n%s";
+	static const char body[] =
+		"--bb\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 "
+		"192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio %d RTP/AVP "
+		"0\r\n--bb\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+		"<?xml version=\"1.0\"?><mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
+		"<mcptt-Params><mcptt-calling-group-id type=\"Normal\"><mcpttURI>sip:"
+		"grp-%d@example.org</mcpttURI></mcptt-calling-group-id></mcptt-Params>"
+		"</mcpttinfo>\r\n--bb--\r\n";
+	char b2[1500];
+	size_t bl = (size_t)snprintf(b2, sizeof b2, body, port, g);
+	return (size_t)snprintf(m, cap, grp, cid, bl, b2);
+}
+
+/* A BYE (status 0) or a response to one, for Call-ID cid. */
+static size_t bye(char *m, size_t cap, const char *cid, int status)
+{
+	int n = status ? snprintf(m, cap, "SIP/2.0 %d OK\r\n", status)
+		       : snprintf(m, cap, "BYE sip:grp@example.org SIP/2.0\r\n");
+	n += snprintf(m + n, cap - (size_t)n,
+		      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb\r\nFrom: <sip:a@example.org>;tag=1\r\n"
+		      "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\n"
+		      "Content-Length: 0\r\n\r\n",
+		      cid);
+	return (size_t)n;
+}
+
 static struct cap_disp *nd_peer;
 static struct cap_disp_note nd_last, nd_pin;
 static size_t nd_count;
@@ -1190,33 +1224,15 @@ static void t_disp_notes(void)
 		nd_peer = NULL;
 		cap_disp_set_note_fn(d1, nd_note, NULL);
 		nd_count = 0;
-		{
-			static const char grp[] =
-				"INVITE sip:grp@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1\r\n"
-				"From: <sip:a@example.org>;tag=1\r\nTo: <sip:grp@example.org>\r\n"
-				"Call-ID: pinned@example.org\r\nCSeq: 1 INVITE\r\n"
-				"Content-Type: multipart/mixed;boundary=bb\r\nContent-Length: %zu\r\n\r\n%s";
-			static const char body[] =
-				"--bb\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 "
-				"192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4400 RTP/AVP "
-				"0\r\n--bb\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
-				"<?xml version=\"1.0\"?><mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
-				"<mcptt-Params><mcptt-calling-group-id type=\"Normal\"><mcpttURI>sip:"
-				"grp-%d@example.org</mcpttURI></mcptt-calling-group-id></mcptt-Params>"
-				"</mcpttinfo>\r\n--bb--\r\n";
-			char b2[1500];
-			/* a group whose hash picks another worker than the Call-ID's */
-			for (int g = 0; g < 200; g++) {
-				size_t bl = (size_t)snprintf(b2, sizeof b2, body, g);
-				l = (size_t)snprintf(m, sizeof m, grp, bl, b2);
-				memset(&got, 0, sizeof got);
-				memset(&nd_pin, 0, sizeof nd_pin);
-				udp(d1, A, B, 5060, 5060, m, l);
-				/* the pin is noted before the SDP's endpoints */
-				if (nd_pin.kind == CAP_DISP_NOTE_PIN && got.n == 1 &&
-				    got.u[0].worker != wn)
-					break;
-			}
+		/* a group whose hash picks another worker than the Call-ID's */
+		for (int g = 0; g < 200; g++) {
+			l = grp_invite(m, sizeof m, "pinned@example.org", g, 4400);
+			memset(&got, 0, sizeof got);
+			memset(&nd_pin, 0, sizeof nd_pin);
+			udp(d1, A, B, 5060, 5060, m, l);
+			/* the pin is noted before the SDP's endpoints */
+			if (nd_pin.kind == CAP_DISP_NOTE_PIN && got.n == 1 && got.u[0].worker != wn)
+				break;
 		}
 		CHECK(nd_count > 0 && nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.h != 0);
 		wp = nd_pin.worker;
@@ -1232,9 +1248,96 @@ static void t_disp_notes(void)
 	cap_disp_free(d1);
 }
 
+/* A group call's pin lives as long as its dialog: kept by its media through hours without
+ * SIP, ended 32 s after its BYE is answered (in the other dispatchers too), freed after 6 h
+ * of nothing. */
+static void t_disp_pins(void)
+{
+	char m[2000];
+	struct cap_disp *d = dnew(7, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	struct cap_disp_info in;
+	const uint64_t S = 1000000000ull;
+	unsigned wn, wg = 0;
+	size_t l;
+	int g;
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	nd_peer = d2;
+	cap_disp_set_note_fn(d, nd_note, NULL);
+	wn = worker_for(d, "long@example.org");
+	for (g = 0; g < 200; g++) {
+		memset(&got, 0, sizeof got);
+		l = grp_invite(m, sizeof m, "long@example.org", g, 4600);
+		udp(d, A, B, 5060, 5060, m, l);
+		if (got.n == 1 && got.u[0].worker != wn)
+			break;
+	}
+	CHECK(g < 200);
+	wg = got.u[0].worker;
+	/* seven hours of media (a packet a minute) and no SIP: the dialog stays pinned (its
+	 * endpoints were registered by the pinned INVITE: they refresh the pin) */
+	for (int i = 0; i < 420; i++) {
+		now += 60 * S;
+		udp(d, C, A, 7000, 4600, rtp, sizeof rtp);
+	}
+	memset(&got, 0, sizeof got);
+	l = bye(m, sizeof m, "long@example.org", 0);
+	udp(d, A, B, 5060, 5060, m, l);
+	l = bye(m, sizeof m, "long@example.org", 200);
+	udp(d, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wg && got.u[1].worker == wg);
+	cap_disp_info(d, &in);
+	CHECK(in.pins_ended == 1 && in.pins_evicted == 0);
+	/* the ending reached the other dispatcher; its copy had the pin from the INVITE */
+	CHECK(nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.ended == 1 && nd_pin.worker == wg);
+	/* a retransmitted 200 within 32 s still goes to the group's worker, in both */
+	now += 20 * S;
+	memset(&got, 0, sizeof got);
+	udp(d, B, A, 5060, 5060, m, l);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wg && got.u[1].worker == wg);
+	/* past 32 s the pin is gone: the Call-ID's own worker, in both */
+	now += 13 * S;
+	memset(&got, 0, sizeof got);
+	udp(d, B, A, 5060, 5060, m, l);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wn && got.u[1].worker == wn);
+	/* a dialog never ended and never seen again: its pin is freed after 6 hours */
+	{
+		unsigned wnl = worker_for(d, "lost@example.org"), wl = 0;
+		for (g = 0; g < 200; g++) {
+			memset(&got, 0, sizeof got);
+			l = grp_invite(m, sizeof m, "lost@example.org", g, 4700);
+			udp(d, A, B, 5060, 5060, m, l);
+			if (got.n == 1 && got.u[0].worker != wnl)
+				break;
+		}
+		CHECK(g < 200);
+		wl = got.u[0].worker;
+		now += 5 * 3600 * S;
+		l = bye(m, sizeof m, "lost@example.org", 0);
+		memset(&got, 0, sizeof got);
+		udp(d, A, B, 5060, 5060, m, l); /* 5 h: still pinned (and seen now) */
+		CHECK(got.n == 1 && got.u[0].worker == wl);
+		now += 6 * 3600 * S + S;
+		cap_disp_set_note_fn(d, NULL, NULL);
+		/* d2's copy, not seen for 11 h, and d's, 6 h after its last SIP: both free */
+		CHECK(worker_for(d2, "lost@example.org") == wnl);
+		memset(&got, 0, sizeof got);
+		udp(d, A, B, 5060, 5060, m, l);
+		CHECK(got.n == 1 && got.u[0].worker == wnl);
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d);
+}
+
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
 	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
-	{ "disp_notes", t_disp_notes },     { NULL, NULL },
+	{ "disp_notes", t_disp_notes },     { "disp_pins", t_disp_pins },
+	{ NULL, NULL },
 };
