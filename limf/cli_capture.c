@@ -20,9 +20,9 @@
  * few hundred frames in 32 MiB on an interface with offloads (veth, most NICs);
  * scripts/bench-live.sh measured drops from 17 kpps with it, none at 140 kpps without.
  *
- * Threads: with --workers N >= 2 each source has a capture thread of its own (src_run: the
- * same reading as below, into its lane of the pool, limf/pool.h) and the loop keeps the rest;
- * with one worker (the default) everything runs in the loop:
+ * Threads: with --workers N >= 2 (the default: one per CPU, at least 2) each source has a
+ * capture thread of its own (src_run: the same reading as below, into its lane of the pool,
+ * limf/pool.h) and the loop keeps the rest; with --workers 1 everything runs in the loop:
  *
  * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
  * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
@@ -765,9 +765,10 @@ static void capture_usage(FILE *f)
 	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
 	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
 	      "X2 SIP and X3 RTP enter the same pipeline.\n"
-	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads and a capture thread\n"
-	      "per source, which dispatches each call's SIP and media to one of them (a\n"
-	      "worker's full queue drops the packet, counted as queue_full).\n",
+	      "--workers N (else LIMF_WORKERS, else one per CPU, at least 2): N pipeline threads\n"
+	      "and a capture thread per source, which dispatches each call's SIP and media to\n"
+	      "one of them (a worker's full queue drops the packet, counted as queue_full);\n"
+	      "--workers 1: one thread for everything.\n",
 	      f);
 }
 
@@ -824,6 +825,14 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 		}
 	}
 	return 0;
+}
+
+/* The service's default pool: a worker per online CPU, at least 2 (so a KMS request or an
+ * audit row of one call never stalls the capture threads), at most 16. */
+static unsigned default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2u : n > 16 ? 16u : (unsigned)n;
 }
 
 /* A random seed for the dispatcher's hashes (traffic cannot aim at one worker). */
@@ -1039,6 +1048,8 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
 		return 2;
+	if (!limf_setting(o.workers, NULL, "LIMF_WORKERS"))
+		workers = default_workers();
 	limf_conf_init(&conf);
 	if (limf_conf_load(o.config, &conf, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
