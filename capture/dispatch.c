@@ -117,7 +117,13 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	rc = cap_defrag_new(&l->defrag, &d->defrag);
 	if (rc != LIM_OK)
 		goto fail;
-	rc = cap_tcp_new(&l->tcp, st, tcp_msg, d, &d->tcp);
+	{
+		/* the stream table keyed too, from this table's seed (a value of its own) */
+		struct cap_tcp_limits tl = l->tcp;
+		if (!tl.hash_seed)
+			tl.hash_seed = l->hash_seed ^ 0x7cb5c3a1u;
+		rc = cap_tcp_new(&tl, st, tcp_msg, d, &d->tcp);
+	}
 	if (rc != LIM_OK)
 		goto fail;
 	*out = d;

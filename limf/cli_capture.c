@@ -717,8 +717,8 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 					break;
 				}
 		}
+		limf_health_tick(r->hl, now / 1000000u); /* takes the sink lock for its snapshot */
 		limf_pool_sink_lock(p);
-		limf_health_tick(r->hl, now / 1000000u);
 		if (g_hup) {
 			g_hup = 0;
 			reload(r);
@@ -729,6 +729,16 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 	}
 	drain_tail(p, s, ns);
 	return rc;
+}
+
+static void sink_lock(void *p)
+{
+	limf_pool_sink_lock(p);
+}
+
+static void sink_unlock(void *p)
+{
+	limf_pool_sink_unlock(p);
 }
 
 /* ---- options and set-up ---------------------------------------------------------------------- */
@@ -1197,6 +1207,7 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: health reports: %s\n", why);
 		goto out;
 	}
+	limf_health_set_lock(r->hl, sink_lock, sink_unlock, p);
 	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
 		goto out;

@@ -1371,6 +1371,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	struct ssrc_bind *b;
 	size_t len = mp->packet.len;
 	enum lim_err e;
+	char talker[MIKEY_GROUP_ID_MAX];
 	if (len > sizeof p->buf || pc->group_audit_failed) {
 		pc->media_undecrypted++;
 		return;
@@ -1387,18 +1388,27 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		return;
 	}
 	memcpy(p->buf, mp->packet.p, len);
-	/* who's strings live in the group table: held until the packet is handed over */
+	/* the group table is shared by the pool's workers: held for the decryption only; who's
+	 * strings live in the table, so the talker's URI is copied out (the group is this
+	 * call's) before the audit row and the hand-over */
 	pthread_mutex_lock(&p->g->mu);
 	e = mikey_group_unprotect(p->g->t, p->buf, &len, ev->ts_ns, &who);
 	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
 		e = LIM_E_AUTH; /* another group's key: not this call's media */
+	if (e == LIM_OK) {
+		copy_text(talker, sizeof talker, who.uri ? who.uri : "",
+			  who.uri ? strlen(who.uri) : 0);
+		who.uri = who.uri ? talker : NULL;
+		who.group = pc->group;
+	}
+	pthread_mutex_unlock(&p->g->mu);
 	if (!counted(p, b, e))
-		goto out;
+		return;
 	if (!audit_group_use(p, pc, ev->call, &who)) {
 		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
 			 pc->group);
 		pc->group_audit_failed = true;
-		goto out;
+		return;
 	}
 	if (!b->talker_told || b->gmk_id != who.gmk_id || b->guk_id != who.guk_id) {
 		struct limf_group_ev g;
@@ -1425,8 +1435,6 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		emit_iri(p, pc, &iri, false);
 	}
 	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
-out:
-	pthread_mutex_unlock(&p->g->mu);
 }
 
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
