@@ -15,11 +15,16 @@
 #define PIN_LINGER_NS (32ull * 1000000000ull) /* a pin's life after its dialog's BYE is
 					       * answered: retransmissions (RFC 3261 timer J) */
 #define PIN_IDLE_NS (6ull * 3600ull * 1000000000ull) /* a dialog never ended (a lost BYE) */
+#define PIN_TELL_NS (3600ull * 1000000000ull) /* media refreshes the other dispatchers' copy of
+					       * a pin at most this often */
+#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
 	uint64_t h; /* the Call-ID's hash; 0 = free */
 	uint64_t seen_ns;
+	uint64_t told_ns;  /* when the other dispatchers last heard of it */
+	uint64_t tag;      /* another dispatcher's note's tag (dispatch.h), else 0 */
 	uint64_t until_ns; /* its dialog ended: free from then on; 0 = open */
 	uint8_t worker;
 };
@@ -31,6 +36,7 @@ struct ep {
 	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
 	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
 			 * alive), else 0 */
+	uint64_t tag;   /* another dispatcher's note's tag (dispatch.h), else 0 */
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
@@ -59,6 +65,10 @@ struct cap_disp {
 	struct cap_disp_info info;
 	cap_disp_note_fn note_fn; /* several dispatchers: see dispatch.h */
 	void *note_ctx;
+	/* the notes of the unit being routed, given to note_fn once it has been handed on */
+	struct cap_disp_note pend[PEND_MAX];
+	size_t n_pend;
+	uint64_t route_tag; /* of the note whose endpoint or pin routed the unit */
 	uint64_t now; /* the latest capture time this dispatcher has seen (its own clock) */
 };
 
@@ -236,7 +246,7 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 /* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
  * wins), for the dialog pinned as pin_h (0: none). */
 static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
-		   uint64_t pin_h, uint64_t ts)
+		   uint64_t pin_h, uint64_t tag, uint64_t ts)
 {
 	uint32_t i;
 	size_t s;
@@ -247,6 +257,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	if (i != NIL) {
 		d->ep[i].worker = (uint8_t)w;
 		d->ep[i].pin_h = pin_h;
+		d->ep[i].tag = tag;
 		touch(d, i, ts);
 		return;
 	}
@@ -268,6 +279,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->port = port;
 	e->worker = (uint8_t)w;
 	e->pin_h = pin_h;
+	e->tag = tag;
 	e->seen_ns = ts;
 	s = slot(d, e->ver, e->a, port);
 	e->hnext = d->bucket[s];
@@ -276,13 +288,33 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	d->n_ep++;
 }
 
+/* Queues a note for the other dispatchers: given to note_fn after the unit that caused it
+ * has been handed on (flush_notes), so that its owner can tag it with that unit's place. */
+static void emit(struct cap_disp *d, const struct cap_disp_note *n)
+{
+	if (!d->note_fn)
+		return;
+	if (d->n_pend == PEND_MAX) { /* cannot happen: PEND_MAX covers one message's notes */
+		d->note_fn(d->note_ctx, n);
+		return;
+	}
+	d->pend[d->n_pend++] = *n;
+}
+
+static void flush_notes(struct cap_disp *d)
+{
+	for (size_t i = 0; i < d->n_pend; i++)
+		d->note_fn(d->note_ctx, &d->pend[i]);
+	d->n_pend = 0;
+}
+
 /* Registers addr/port to worker w at ts, and tells the other dispatchers. */
 static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
 		uint64_t pin_h, uint64_t ts)
 {
 	uint8_t a[16];
 	norm(addr->family, addr->a, a);
-	reg_ep(d, addr->family, a, port, w, pin_h, ts);
+	reg_ep(d, addr->family, a, port, w, pin_h, 0, ts);
 	if (d->note_fn) {
 		struct cap_disp_note n;
 		memset(&n, 0, sizeof n);
@@ -293,7 +325,7 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 		memcpy(n.a, a, 16);
 		n.h = pin_h;
 		n.ts_ns = ts;
-		d->note_fn(d->note_ctx, &n);
+		emit(d, &n);
 	}
 }
 
@@ -369,7 +401,9 @@ static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t 
 	best->h = h;
 	best->worker = (uint8_t)w;
 	best->seen_ns = ts;
+	best->told_ns = ts;
 	best->until_ns = 0;
+	best->tag = 0;
 	return best;
 }
 
@@ -384,7 +418,7 @@ static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
 	n.h = x->h;
 	n.ended = x->until_ns != 0;
 	n.ts_ns = ts;
-	d->note_fn(d->note_ctx, &n);
+	emit(d, &n);
 }
 
 static bool has(struct cap_str s, const char *lit)
@@ -457,6 +491,7 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 	*pin_h = 0;
 	if (x) {
 		x->seen_ns = ts;
+		d->route_tag = x->tag;
 		if (!m->is_request && m->status >= 200 && !x->until_ns &&
 		    cap_str_eq(m->cseq_method, "BYE")) {
 			x->until_ns = ts + PIN_LINGER_NS;
@@ -502,6 +537,7 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
  * its worker in *w, its SDP endpoints registered. */
 static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts, unsigned *w)
 {
+	d->route_tag = 0;
 	if (cap_sip_parse(raw, len, d->msg) != LIM_OK) {
 		if ((unsigned)d->msg->reject < CAP_DROP__COUNT)
 			d->st->drop[d->msg->reject]++;
@@ -528,7 +564,9 @@ static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
 	u.pkt = m->pkt;
 	u.msg = m->bytes;
 	u.msg_len = m->len;
+	u.tag = d->route_tag;
 	d->fn(d->ctx, &u);
+	flush_notes(d);
 }
 
 /* The worker of a media datagram (destination endpoint, then source), or -1. */
@@ -536,6 +574,7 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 {
 	uint8_t a[16];
 	uint32_t i;
+	d->route_tag = 0;
 	norm(p->ip_ver, p->dst.a, a);
 	i = find(d, p->ip_ver, a, p->dport);
 	if (i == NIL) {
@@ -545,11 +584,17 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	if (i == NIL)
 		return -1;
 	touch(d, i, ts);
+	d->route_tag = d->ep[i].tag;
 	if (d->ep[i].pin_h) {
-		/* a group call's media keeps its dialog's pin (a long call may have no SIP) */
+		/* a group call's media keeps its dialog's pin (a long call may have no SIP), and
+		 * now and then the other dispatchers' copies (the SIP may come on another source) */
 		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
 		if (x && ts > x->seen_ns)
 			x->seen_ns = ts;
+		if (x && ts > x->told_ns && ts - x->told_ns >= PIN_TELL_NS) {
+			x->told_ns = ts;
+			note_pin(d, x, ts);
+		}
 	}
 	return d->ep[i].worker;
 }
@@ -588,12 +633,15 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	u.worker = w;
 	u.ts_ns = f->ts_ns;
 	u.pkt = &p;
+	u.tag = d->route_tag;
 	d->fn(d->ctx, &u);
+	flush_notes(d);
 }
 
 /* see dispatch.h */
 size_t cap_disp_expire(struct cap_disp *d, uint64_t now_ns)
 {
+	cap_disp_clock(d, now_ns);
 	d->st->drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(d->defrag, now_ns);
 	(void)cap_tcp_expire(d->tcp, now_ns);
 	return expire_endpoints(d, now_ns);
@@ -622,6 +670,13 @@ void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out)
 }
 
 /* see dispatch.h */
+void cap_disp_clock(struct cap_disp *d, uint64_t now_ns)
+{
+	if (now_ns > d->now)
+		d->now = now_ns;
+}
+
+/* see dispatch.h */
 void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx)
 {
 	d->note_fn = fn;
@@ -631,9 +686,10 @@ void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx)
 /* see dispatch.h */
 bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 {
-	/* on this dispatcher's clock: another source's may be far ahead or behind (a pcap file
-	 * next to a live interface), and the table's idle expiry and LRU order run on its own */
-	uint64_t ts = d->now ? d->now : n->ts_ns;
+	/* on this dispatcher's clock (another source's may be far behind: a pcap file next to a
+	 * live interface), unless the note is newer (this source quiet, its clock not moved on
+	 * by cap_disp_clock): a fresh route is never idle on arrival */
+	uint64_t ts = d->now > n->ts_ns ? d->now : n->ts_ns;
 	if (n->worker >= d->n_workers)
 		return false;
 	switch (n->kind) {
@@ -642,7 +698,7 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		if (n->ver != 4 && n->ver != 6)
 			return false;
 		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
-		reg_ep(d, n->ver, a, n->port, n->worker, n->h, ts);
+		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->tag, ts);
 		d->info.registered--; /* counted as applied, not as this dispatcher's own */
 		break;
 	}
@@ -654,7 +710,9 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		if (!x)
 			x = pin_add(d, n->h, n->worker, ts);
 		x->worker = n->worker;
+		x->tag = n->tag;
 		x->seen_ns = ts > x->seen_ns ? ts : x->seen_ns;
+		x->told_ns = x->seen_ns; /* the sender tells the others itself */
 		if (n->ended && !x->until_ns)
 			x->until_ns = ts + PIN_LINGER_NS;
 		break;

@@ -561,6 +561,7 @@ static void *src_run(void *ctx)
 		src_kernel(s);
 	}
 	limf_pool_lane_idle(p, s->lane, 0);
+	limf_pool_lane_done(p, s->lane);
 	atomic_store(&s->done, true);
 	return NULL;
 }
@@ -568,20 +569,27 @@ static void *src_run(void *ctx)
 /* Starts a thread per source (s[i].lane = i + 1); 0, or 1 when one could not be started. */
 static int sources_start(struct limf_pool *p, struct src *s, size_t ns, bool max_speed)
 {
-	for (size_t i = 0; i < ns; i++) {
+	sigset_t all, old;
+	int rc = 0;
+	/* signals go to this thread (its poll() returns at once): the source threads block all */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < ns && rc == 0; i++) {
 		char name[16];
 		s[i].lane = (unsigned)i + 1;
 		s[i].p = p;
 		s[i].max_speed = max_speed;
 		if (pthread_create(&s[i].th, NULL, src_run, &s[i]) != 0) {
 			s[i].lane = 0;
-			return 1;
+			rc = 1;
+			break;
 		}
 		s[i].started = true;
 		snprintf(name, sizeof name, "limf-src%zu", i);
 		(void)pthread_setname_np(s[i].th, name);
 	}
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 /* Stops and joins the source threads (each live one first drains its kernel ring for
@@ -1168,6 +1176,7 @@ int limf_cmd_capture(int argc, char **argv)
 		/* with workers, one capture thread per source (a lane each): this thread keeps
 		 * the X2/X3 input, the links, the health answers and the warrant re-checks */
 		pc.lanes = workers > 1 ? (unsigned)(o.n_if + (o.pcap ? 1 : 0)) : 0;
+		pc.caller_frames = o.x2x3 != NULL; /* X2/X3 PDUs enter on this thread */
 		if (limf_pool_new(&pc, &p) != LIM_OK) {
 			fprintf(stderr, "limf: the pipeline could not be set up\n");
 			goto out;

@@ -3,6 +3,7 @@
 #include "limf/pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +34,18 @@ enum rec_kind {
 	REC_QUIT      /* the thread ends */
 };
 
+/* A fence: a unit routed by a route another lane's SIP taught (capture/dispatch.h notes) waits
+ * until its worker has handled that SIP, which sits in that lane's ring before this position */
+#define FENCE(lane, pos) ((((uint64_t)(lane) + 1u) << 56) | ((pos) & ((1ull << 56) - 1u)))
+#define FENCE_LANE(f)    ((unsigned)((f) >> 56) - 1u)
+#define FENCE_POS(f)     ((f) & ((1ull << 56) - 1u))
+
 /* A record in a ring: this header, then len octets of data, padded to REC_ALIGN. */
 struct rec {
 	uint32_t size; /* of the whole record, padding included */
 	uint32_t kind;
 	uint64_t ts;
+	uint64_t fence; /* handle lane FENCE_LANE(f)'s ring up to FENCE_POS(f) first (0: none) */
 	uint32_t len;
 	struct cap_pkt pkt; /* payload views reset by the worker to point at the data */
 };
@@ -100,6 +108,7 @@ struct lane {
 	uint64_t next_expire;  /* lanes >= 1: of the next cap_disp_expire (limf_pool_lane_idle) */
 	unsigned since;        /* frames since the counters were published */
 	_Atomic uint64_t notes_lost;
+	atomic_bool open; /* takes notes: its thread runs (lane 0: cfg.caller_frames) */
 	pthread_mutex_t snap_mu; /* lanes >= 1: dst published for the caller's thread */
 	struct cap_stats snap;
 };
@@ -317,6 +326,22 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 	struct cap_pkt pkt;
 	bool quit = false;
 	uint32_t kind = r->kind;
+	if (kind != REC_WRAP && r->fence) {
+		/* the SIP that taught this unit's route first: it is in the other lane's ring
+		 * already (published before the note that carried the fence), so this waits for
+		 * nothing; the lanes' causality (a fence points at what was pushed before) keeps
+		 * it from cycling */
+		unsigned k = FENCE_LANE(r->fence);
+		if (k < w->pool->n_lanes && w->in[k] != q) {
+			struct ring *o = w->in[k];
+			while (atomic_load_explicit(&o->tail, memory_order_relaxed) <
+				       FENCE_POS(r->fence) &&
+			       atomic_load(&o->head) != atomic_load_explicit(&o->tail,
+									memory_order_relaxed))
+				if (handle(w, o, since))
+					return true;
+		}
+	}
 	if (kind == REC_UDP || kind == REC_SIP_TCP) {
 		/* the packet's views, to its copy in the ring */
 		pkt = r->pkt;
@@ -422,6 +447,7 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 	size_t len;
 	memset(&r, 0, sizeof r);
 	r.ts = u->ts_ns;
+	r.fence = u->tag;
 	r.pkt = *u->pkt;
 	r.pkt.payload.p = NULL;
 	r.pkt.ip_payload.p = NULL;
@@ -455,21 +481,26 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 		settle(w, &l->r[wi]);
 }
 
-/* A routing note of lane l's dispatcher (on l's thread) to every other lane. */
+/* A routing note of lane l's dispatcher (on l's thread, after the unit that caused it was
+ * queued) to every other lane that takes notes, tagged with a fence: the end of that unit in
+ * its worker's ring from this lane. */
 static void on_note(void *ctx, const struct cap_disp_note *n)
 {
 	struct lane *l = ctx;
 	struct limf_pool *p = l->pool;
+	struct cap_disp_note t = *n;
+	t.tag = FENCE(l->no, atomic_load_explicit(&l->r[n->worker % p->n].head,
+						  memory_order_relaxed));
 	for (unsigned k = 0; k < p->n_lanes; k++) {
 		struct note_ring *q = &p->notes[k * p->n_lanes + l->no];
 		uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-		if (k == l->no)
+		if (k == l->no || !atomic_load_explicit(&p->lane[k].open, memory_order_relaxed))
 			continue;
 		if (h - atomic_load(&q->tail) >= NOTE_CAP) {
 			atomic_fetch_add_explicit(&l->notes_lost, 1, memory_order_relaxed);
 			continue;
 		}
-		q->q[h & (NOTE_CAP - 1)] = *n;
+		q->q[h & (NOTE_CAP - 1)] = t;
 		atomic_store(&q->head, h + 1);
 	}
 }
@@ -515,8 +546,10 @@ static void lane_publish(struct lane *l)
  * (one pipeline expires idle calls on every packet, a worker sees only its own). */
 static void lane_frame(struct limf_pool *p, struct lane *l, const struct cap_frame *f)
 {
-	if (p->notes)
+	if (p->notes) {
+		cap_disp_clock(l->disp, f->ts_ns); /* notes taken now are as fresh as this frame */
 		take_notes(p, l);
+	}
 	cap_disp_frame(l->disp, f);
 	if (f->ts_ns >= l->next_tick) {
 		if (l->next_tick)
@@ -559,6 +592,7 @@ static enum lim_err lane_new(struct limf_pool *p, unsigned k, size_t cap)
 	enum lim_err e;
 	l->pool = p;
 	l->no = k;
+	atomic_store(&l->open, k > 0 || p->cfg.caller_frames);
 	pthread_mutex_init(&l->snap_mu, NULL);
 	l->r = calloc(p->n, sizeof *l->r);
 	if (!l->r)
@@ -649,8 +683,17 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		if (!p->notes)
 			e = LIM_E_NOMEM;
 	}
-	for (unsigned k = 0; k < p->n_lanes && e == LIM_OK; k++)
-		e = lane_new(p, k, cap);
+	for (unsigned k = 0; k < p->n_lanes && e == LIM_OK; k++) {
+		/* the queue space shared by the lanes that carry frames (at least 2 MiB a ring);
+		 * a caller's lane with control records only gets the smallest ring */
+		unsigned fl = cfg->lanes + (cfg->caller_frames ? 1u : 0u);
+		size_t c = cap;
+		if (cfg->lanes && k == 0 && !cfg->caller_frames)
+			c = 1u << 20;
+		else if (fl > 1)
+			c = cap / fl > (2u << 20) ? cap / fl : (2u << 20);
+		e = lane_new(p, k, c);
+	}
 	if (e == LIM_OK)
 		e = limf_groups_new(&p->groups);
 	if (e == LIM_OK)
@@ -689,12 +732,19 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* see pool.h */
 enum lim_err limf_pool_start(struct limf_pool *p)
 {
+	sigset_t all, old;
+	/* the threads inherit a mask that blocks every signal: SIGTERM, SIGHUP... reach the
+	 * caller's thread, whose poll() they interrupt */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; !p->one && i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		if (w->started)
 			continue;
-		if (pthread_create(&w->th, NULL, worker_run, w) != 0)
+		if (pthread_create(&w->th, NULL, worker_run, w) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return LIM_E_NOMEM;
+		}
 		w->started = true;
 		{
 			char name[24];
@@ -702,6 +752,7 @@ enum lim_err limf_pool_start(struct limf_pool *p)
 			(void)pthread_setname_np(w->th, name);
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return LIM_OK;
 }
 
@@ -740,6 +791,8 @@ void limf_pool_lane_frame(struct limf_pool *p, unsigned lane, const struct cap_f
 void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns)
 {
 	struct lane *l = &p->lane[lane];
+	if (now_ns)
+		cap_disp_clock(l->disp, now_ns); /* a quiet source: notes stamped with the present */
 	take_notes(p, l);
 	if (now_ns && now_ns >= l->next_expire) {
 		(void)cap_disp_expire(l->disp, now_ns);
@@ -748,6 +801,14 @@ void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns)
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->w[i].started && l->r[i].unwoken)
 			wake(&p->w[i], &l->r[i], true);
+	lane_publish(l);
+}
+
+/* see pool.h */
+void limf_pool_lane_done(struct limf_pool *p, unsigned lane)
+{
+	struct lane *l = &p->lane[lane];
+	atomic_store(&l->open, false); /* the others stop sending it notes */
 	lane_publish(l);
 }
 

@@ -37,9 +37,16 @@
  * routing notes (capture/dispatch.h "Several dispatchers") through lock-free single-producer
  * rings of NOTE_CAP notes per pair of lanes, applied by each lane before its next frame and
  * at its idle point (a full ring loses a note: limf_pool_notes_lost; the media it would have
- * routed is then counted media_unbound). A worker takes up to a burst of records from each
- * of its rings in turn: per lane, input order; between lanes, none (sources have no common
- * order). Still no lock on the per-packet path.
+ * routed is then counted media_unbound). A note is tagged with a fence: where the SIP unit
+ * that taught the route ends in its worker's ring; a unit routed by it carries the fence, and
+ * the worker first handles the other ring up to there, so a call's SIP seen on one source is
+ * always handled before the media (or the dialog's later SIP) routed by what it taught, on
+ * any source. Otherwise a worker takes up to a burst of records from each of its rings in
+ * turn: per lane, input order; between lanes none (sources have no common order: e.g. a
+ * 200 OK seen on one source before the INVITE seen on another is handled first when its
+ * source's thread is ahead). Still no lock on the per-packet path. Queue space: queue_bytes
+ * per worker is shared by the lanes that carry frames (at least 2 MiB a ring); the caller's
+ * lane without frames (no caller_frames) has 1 MiB rings for its control records.
  *
  * Output order: per call as with one worker; between calls of different workers it depends on
  * timing (each output keeps its capture time stamp). Counters: the sums over the dispatcher
@@ -77,6 +84,8 @@ struct limf_pool_cfg {
 	bool defer_start;   /* the threads start at limf_pool_start (after a privilege drop:
 			     * capabilities are per thread) */
 	unsigned lanes;     /* producer threads besides the caller's (workers >= 2 only) */
+	bool caller_frames; /* with lanes: the caller's thread feeds frames too (X2/X3), so it
+			     * takes routing notes and gets a ring of full size */
 };
 
 struct limf_pool;
@@ -91,6 +100,9 @@ unsigned limf_pool_workers(const struct limf_pool *p);
 unsigned limf_pool_lanes(const struct limf_pool *p);
 /* One captured frame (caller's thread). */
 void limf_pool_frame(struct limf_pool *p, const struct cap_frame *f);
+/* Lane `lane`'s thread has ended (no more frames from it): the other lanes stop sending it
+ * notes (they would fill its note rings and count as lost); its counters are published. */
+void limf_pool_lane_done(struct limf_pool *p, unsigned lane);
 /* One captured frame on lane 1 <= lane <= cfg.lanes, from that lane's thread only. */
 void limf_pool_lane_frame(struct limf_pool *p, unsigned lane, const struct cap_frame *f);
 /* Lane `lane`'s thread is about to wait (poll) or has nothing to read: the other lanes' routing

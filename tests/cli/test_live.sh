@@ -319,8 +319,12 @@ assert magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"), "not a little-endian
 link = struct.unpack("<I", d[20:24])[0]
 assert link == 1, "not Ethernet"
 outs = [open(sip_out, "wb"), open(media_out, "wb")]
+# each file starts with a filler frame (not IP) at the original's first time stamp: tcpreplay
+# plays a file from its first frame, so both keep the original's timeline
+first = d[24:32] + struct.pack("<II", 60, 60) + b"\xff" * 6 + b"\x02" + b"\0" * 5 + b"\x88\xb5" + b"\0" * 46
 for o in outs:
     o.write(d[:24])
+    o.write(first)
 n, off = [0, 0], 24
 while off + 16 <= len(d):
     incl = struct.unpack("<I", d[off + 8:off + 12])[0]
@@ -350,6 +354,7 @@ expect 0 gen4 "$gen" --community "$tmp/k/community.json" --out "$tmp/c4.pcap" --
 read -r n4s n4m <<<"$(python3 "$tmp/split.py" "$tmp/c4.pcap" "$tmp/c4sip.pcap" "$tmp/c4media.pcap")"
 [ "${n4s:-0}" -gt 0 ] && [ "${n4m:-0}" -gt 0 ] && [ $((n4s + n4m)) = "$(frames "$tmp/c4.pcap")" ] &&
 	ok || bad "split: ${n4s:-?} SIP + ${n4m:-?} media frames"
+n4s=$((n4s + 1)) n4m=$((n4m + 1)) # and the filler frame of each
 capture run4 "$tmp/root.conf" -i "$va" -i "$vc" --workers 3
 if wait_for "$tmp/run4.err" "running ("; then
 	ok

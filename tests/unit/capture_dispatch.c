@@ -593,7 +593,7 @@ static void t_disp_equiv(void)
 
 struct seen {
 	size_t n;
-	struct cap_unit u[64];
+	struct cap_unit u[64]; /* .tag kept */
 	size_t msg_len[64];
 	uint16_t dport[64];
 };
@@ -1334,10 +1334,119 @@ static void t_disp_pins(void)
 	cap_disp_free(d);
 }
 
+/* Notes carry their owner's tag to the units they route; a quiet dispatcher's clock moves on
+ * (cap_disp_clock) so that notes applied there are not idle at once; a pinned dialog's media
+ * on one dispatcher keeps the other's copy of the pin alive. */
+static struct cap_disp *tg_peer;
+static uint64_t tg_next = 0x100;
+static size_t tg_pins;
+static void tg_note(void *ctx, const struct cap_disp_note *n)
+{
+	struct cap_disp_note t = *n;
+	(void)ctx;
+	CHECK(n->tag == 0); /* the dispatcher's own */
+	t.tag = tg_next++;
+	if (n->kind == CAP_DISP_NOTE_PIN)
+		tg_pins++;
+	CHECK(cap_disp_apply(tg_peer, &t));
+}
+
+static void t_disp_tags(void)
+{
+	char m[2000];
+	const uint64_t S = 1000000000ull;
+	struct cap_disp *d1 = dnew(5, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	size_t l, n0;
+	unsigned w;
+	uint64_t tag_rtp, tag_rtcp;
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 5, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	tg_peer = d2;
+	cap_disp_set_note_fn(d1, tg_note, NULL);
+	/* d2 sees one frame, then nothing for 11 minutes (past the 600 s endpoint idle time) */
+	udp(d2, C, N9, 1, 2, rtp, sizeof rtp);
+	now += 660 * S;
+	cap_disp_clock(d2, now); /* its thread's idle point, on the wall clock */
+	tg_next = 0x100;
+	l = sip(m, sizeof m, "tag-1@example.org", 0, 1, "192.0.2.1", 4800, false);
+	memset(&got, 0, sizeof got);
+	udp(d1, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && got.u[0].tag == 0); /* its own route: no tag */
+	w = got.u[0].worker;
+	tag_rtp = 0x100;
+	tag_rtcp = 0x101;
+	/* media on d2: routed by the notes, each unit with its note's tag */
+	udp(d2, B, A, 4900, 4800, rtp, sizeof rtp);
+	udp(d2, B, A, 4901, 4801, rtp, sizeof rtp);
+	CHECK(got.n == 3 && got.u[1].worker == w && got.u[2].worker == w);
+	CHECK(got.u[1].tag == tag_rtp && got.u[2].tag == tag_rtcp);
+	CHECK(st2.media_unbound == 1); /* only the very first frame */
+	/* d2's own registration (the answer seen there) replaces the route: tag 0 again */
+	l = sip(m, sizeof m, "tag-1@example.org", 200, 1, "192.0.2.1", 4800, false);
+	udp(d2, B, A, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d2, B, A, 4900, 4800, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].tag == 0 && got.u[n0].worker == w);
+	/* without the clock: a note applied on a dispatcher whose last frame is 11 minutes old
+	 * takes the note's own time (the SIP's), so its route is not idle on arrival */
+	{
+		struct cap_disp *d3 = NULL;
+		struct cap_stats st3;
+		memset(&st3, 0, sizeof st3);
+		CHECK(cap_disp_new(NULL, 5, &st3, on_unit2, NULL, &d3) == LIM_OK && d3);
+		udp(d3, C, N9, 1, 2, rtp, sizeof rtp);
+		now += 660 * S;
+		tg_peer = d3;
+		l = sip(m, sizeof m, "tag-2@example.org", 0, 1, "192.0.2.3", 5800, false);
+		udp(d1, C, B, 5060, 5060, m, l);
+		n0 = got.n;
+		udp(d3, B, C, 4900, 5800, rtp, sizeof rtp);
+		CHECK(got.n == n0 + 1 && st3.media_unbound == 1);
+		cap_disp_free(d3);
+	}
+	/* a pinned dialog whose media is on d2 and SIP on d1: d2 refreshes d1's pin hourly */
+	{
+		unsigned wc, wg = 0;
+		int g;
+		struct cap_disp *tmp = d1;
+		tg_peer = d2;
+		wc = worker_for(d1, "hours@example.org");
+		for (g = 0; g < 200; g++) {
+			memset(&got, 0, sizeof got);
+			l = grp_invite(m, sizeof m, "hours@example.org", g, 4950);
+			udp(d1, A, B, 5060, 5060, m, l);
+			if (got.n == 1 && got.u[0].worker != wc)
+				break;
+		}
+		CHECK(g < 200);
+		wg = got.u[0].worker;
+		/* d2's notes go to d1 from now on */
+		cap_disp_set_note_fn(d1, NULL, NULL);
+		cap_disp_set_note_fn(d2, tg_note, NULL);
+		tg_peer = tmp;
+		tg_pins = 0;
+		for (int i = 0; i < 8 * 60; i++) { /* 8 h of media, a packet a minute, on d2 */
+			now += 60 * S;
+			udp(d2, C, A, 7000, 4950, rtp, sizeof rtp);
+		}
+		CHECK(tg_pins >= 7 && tg_pins <= 9);
+		memset(&got, 0, sizeof got);
+		l = bye(m, sizeof m, "hours@example.org", 0);
+		udp(d1, A, B, 5060, 5060, m, l); /* the BYE, on d1: still the group's worker */
+		CHECK(got.n == 1 && got.u[0].worker == wg);
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d1);
+}
+
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
 	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
 	{ "disp_notes", t_disp_notes },     { "disp_pins", t_disp_pins },
+	{ "disp_tags", t_disp_tags },
 	{ NULL, NULL },
 };
