@@ -106,7 +106,13 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 		rc = LIM_E_NOMEM;
 		goto fail;
 	}
-	rc = cap_tcp_new(&l->tcp, st, tcp_msg, c, &c->tcp);
+	{
+		/* the stream table keyed too, from this table's seed (a value of its own) */
+		struct cap_tcp_limits tl = l->tcp;
+		if (!tl.hash_seed)
+			tl.hash_seed = l->hash_seed ^ 0x7cb5c3a1u;
+		rc = cap_tcp_new(&tl, st, tcp_msg, c, &c->tcp);
+	}
 	if (rc != LIM_OK)
 		goto fail;
 	*out = c;

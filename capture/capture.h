@@ -494,8 +494,10 @@ struct cap_tcp_limits {
 	size_t max_segs;    /* out-of-order pieces held per stream */
 	size_t max_total;   /* octets held by all streams */
 	uint64_t idle_ns;   /* a stream with no segment for this long is dropped */
+	uint32_t hash_seed; /* of the stream table's keyed hash (cap_calls and the dispatcher
+			     * set it from theirs) */
 };
-/* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle. */
+/* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle, seed 0. */
 void cap_tcp_limits_default(struct cap_tcp_limits *l);
 
 /* One framed SIP message from a stream. bytes is BORROWED (valid during the callback). The

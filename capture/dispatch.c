@@ -10,13 +10,22 @@
 #include "capture/mcbody.h"
 
 #define NIL UINT32_MAX
-#define PINS      4096 /* Call-IDs pinned to their group's worker (a power of two) */
+#define PINS      16384 /* Call-IDs pinned to their group's worker (a power of two) */
 #define PIN_PROBE 8
+#define PIN_LINGER_NS (32ull * 1000000000ull) /* a pin's life after its dialog's BYE is
+					       * answered: retransmissions (RFC 3261 timer J) */
+#define PIN_IDLE_NS (6ull * 3600ull * 1000000000ull) /* a dialog never ended (a lost BYE) */
+#define PIN_TELL_NS (3600ull * 1000000000ull) /* media refreshes the other dispatchers' copy of
+					       * a pin at most this often */
+#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
 	uint64_t h; /* the Call-ID's hash; 0 = free */
 	uint64_t seen_ns;
+	uint64_t told_ns;  /* when the other dispatchers last heard of it */
+	uint64_t tag;      /* another dispatcher's note's tag (dispatch.h), else 0 */
+	uint64_t until_ns; /* its dialog ended: free from then on; 0 = open */
 	uint8_t worker;
 };
 
@@ -25,6 +34,9 @@ struct ep {
 	uint16_t port;
 	uint8_t ver;    /* 4 or 6; 0 = free entry */
 	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
+	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
+			 * alive), else 0 */
+	uint64_t tag;   /* another dispatcher's note's tag (dispatch.h), else 0 */
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
@@ -51,6 +63,13 @@ struct cap_disp {
 	size_t n_used;               /* entries ever taken from the pool */
 	uint32_t lru_head, lru_tail; /* least recently seen first */
 	struct cap_disp_info info;
+	cap_disp_note_fn note_fn; /* several dispatchers: see dispatch.h */
+	void *note_ctx;
+	/* the notes of the unit being routed, given to note_fn once it has been handed on */
+	struct cap_disp_note pend[PEND_MAX];
+	size_t n_pend;
+	uint64_t route_tag; /* of the note whose endpoint or pin routed the unit */
+	uint64_t now; /* the latest capture time this dispatcher has seen (its own clock) */
 };
 
 /* see dispatch.h */
@@ -108,7 +127,13 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	rc = cap_defrag_new(&l->defrag, &d->defrag);
 	if (rc != LIM_OK)
 		goto fail;
-	rc = cap_tcp_new(&l->tcp, st, tcp_msg, d, &d->tcp);
+	{
+		/* the stream table keyed too, from this table's seed (a value of its own) */
+		struct cap_tcp_limits tl = l->tcp;
+		if (!tl.hash_seed)
+			tl.hash_seed = l->hash_seed ^ 0x7cb5c3a1u;
+		rc = cap_tcp_new(&tl, st, tcp_msg, d, &d->tcp);
+	}
 	if (rc != LIM_OK)
 		goto fail;
 	*out = d;
@@ -218,20 +243,21 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 	d->n_ep--;
 }
 
-/* Registers addr/port to worker w at ts (newest registration wins). */
-static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
-		uint64_t ts)
+/* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
+ * wins), for the dialog pinned as pin_h (0: none). */
+static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
+		   uint64_t pin_h, uint64_t tag, uint64_t ts)
 {
-	uint8_t a[16];
 	uint32_t i;
 	size_t s;
 	struct ep *e;
 
-	norm(addr->family, addr->a, a);
 	d->info.registered++;
-	i = find(d, addr->family, a, port);
+	i = find(d, ver, a, port);
 	if (i != NIL) {
 		d->ep[i].worker = (uint8_t)w;
+		d->ep[i].pin_h = pin_h;
+		d->ep[i].tag = tag;
 		touch(d, i, ts);
 		return;
 	}
@@ -248,16 +274,59 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 		i = (uint32_t)d->n_used++; /* n_ep < max_endpoints: the pool has one left */
 	}
 	e = &d->ep[i];
-	e->ver = addr->family;
+	e->ver = ver;
 	memcpy(e->a, a, 16);
 	e->port = port;
 	e->worker = (uint8_t)w;
+	e->pin_h = pin_h;
+	e->tag = tag;
 	e->seen_ns = ts;
 	s = slot(d, e->ver, e->a, port);
 	e->hnext = d->bucket[s];
 	d->bucket[s] = i;
 	lru_append(d, i);
 	d->n_ep++;
+}
+
+/* Queues a note for the other dispatchers: given to note_fn after the unit that caused it
+ * has been handed on (flush_notes), so that its owner can tag it with that unit's place. */
+static void emit(struct cap_disp *d, const struct cap_disp_note *n)
+{
+	if (!d->note_fn)
+		return;
+	if (d->n_pend == PEND_MAX) { /* cannot happen: PEND_MAX covers one message's notes */
+		d->note_fn(d->note_ctx, n);
+		return;
+	}
+	d->pend[d->n_pend++] = *n;
+}
+
+static void flush_notes(struct cap_disp *d)
+{
+	for (size_t i = 0; i < d->n_pend; i++)
+		d->note_fn(d->note_ctx, &d->pend[i]);
+	d->n_pend = 0;
+}
+
+/* Registers addr/port to worker w at ts, and tells the other dispatchers. */
+static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
+		uint64_t pin_h, uint64_t ts)
+{
+	uint8_t a[16];
+	norm(addr->family, addr->a, a);
+	reg_ep(d, addr->family, a, port, w, pin_h, 0, ts);
+	if (d->note_fn) {
+		struct cap_disp_note n;
+		memset(&n, 0, sizeof n);
+		n.kind = CAP_DISP_NOTE_EP;
+		n.ver = addr->family;
+		n.worker = (uint8_t)w;
+		n.port = port;
+		memcpy(n.a, a, 16);
+		n.h = pin_h;
+		n.ts_ns = ts;
+		emit(d, &n);
+	}
 }
 
 static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
@@ -291,10 +360,13 @@ static unsigned scale(const struct cap_disp *d, uint64_t h)
 	return (unsigned)(((h >> 32) * d->n_workers) >> 32);
 }
 
-/* A pin not seen for endpoint_idle_ns is free (a time before its last one is not late). */
-static bool stale(const struct cap_disp *d, const struct pin *x, uint64_t ts)
+/* A pin is free once its dialog has ended and PIN_LINGER_NS passed, or after PIN_IDLE_NS
+ * with neither SIP of its dialog nor media to its endpoints (a time before its last one is
+ * not late). */
+static bool stale(const struct pin *x, uint64_t ts)
 {
-	return ts > x->seen_ns && ts - x->seen_ns >= d->lim.endpoint_idle_ns;
+	return (x->until_ns && ts >= x->until_ns) ||
+	       (ts > x->seen_ns && ts - x->seen_ns >= PIN_IDLE_NS);
 }
 
 /* The pin of Call-ID hash h, or NULL. */
@@ -302,28 +374,51 @@ static struct pin *pin_find(struct cap_disp *d, uint64_t h, uint64_t ts)
 {
 	for (size_t k = 0; k < PIN_PROBE; k++) {
 		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
-		if (x->h == h && !stale(d, x, ts))
+		if (x->h == h && !stale(x, ts))
 			return x;
 	}
 	return NULL;
 }
 
-/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen. */
-static void pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
+/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen
+ * (a live pin lost: counted). */
+static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
 {
 	struct pin *best = NULL;
+	bool evict = true;
 	for (size_t k = 0; k < PIN_PROBE; k++) {
 		struct pin *x = &d->pin[(h + k) & (PINS - 1)];
-		if (x->h == 0 || x->h == h || stale(d, x, ts)) {
+		if (x->h == 0 || x->h == h || stale(x, ts)) {
 			best = x;
+			evict = false;
 			break;
 		}
 		if (!best || x->seen_ns < best->seen_ns)
 			best = x;
 	}
+	if (evict)
+		d->info.pins_evicted++;
 	best->h = h;
 	best->worker = (uint8_t)w;
 	best->seen_ns = ts;
+	best->told_ns = ts;
+	best->until_ns = 0;
+	best->tag = 0;
+	return best;
+}
+
+static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
+{
+	struct cap_disp_note n;
+	if (!d->note_fn)
+		return;
+	memset(&n, 0, sizeof n);
+	n.kind = CAP_DISP_NOTE_PIN;
+	n.worker = x->worker;
+	n.h = x->h;
+	n.ended = x->until_ns != 0;
+	n.ts_ns = ts;
+	emit(d, &n);
 }
 
 static bool has(struct cap_str s, const char *lit)
@@ -384,29 +479,43 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 }
 
 /* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
- * (group call, GMK distribution), else its Call-ID's. */
-static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts)
+ * (group call, GMK distribution), else its Call-ID's. *pin_h: the pinned dialog's Call-ID
+ * hash, else 0. A final response to a BYE ends the pin (PIN_LINGER_NS later). */
+static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
+			  uint64_t *pin_h)
 {
-	uint64_t h = cid_hash(d, d->msg->call_id);
+	const struct cap_sip_msg *m = d->msg;
+	uint64_t h = cid_hash(d, m->call_id);
 	struct pin *x = pin_find(d, h, ts);
 	struct cap_str g;
+	*pin_h = 0;
 	if (x) {
 		x->seen_ns = ts;
+		d->route_tag = x->tag;
+		if (!m->is_request && m->status >= 200 && !x->until_ns &&
+		    cap_str_eq(m->cseq_method, "BYE")) {
+			x->until_ns = ts + PIN_LINGER_NS;
+			d->info.pins_ended++;
+			note_pin(d, x, ts);
+		}
+		*pin_h = h;
 		return x->worker;
 	}
 	g = mc_group(d, raw, len);
 	if (g.len) {
 		unsigned w = scale(d, cap_hash(&d->hkey, g.p, g.len));
-		pin_add(d, h, w, ts);
+		x = pin_add(d, h, w, ts);
 		d->info.pinned++;
+		note_pin(d, x, ts);
+		*pin_h = h;
 		return w;
 	}
 	return scale(d, h);
 }
 
-/* Registers the endpoints of d->msg's SDP to w; nothing is counted (the worker parses the
- * same body and counts it). */
-static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
+/* Registers the endpoints of d->msg's SDP to w (for the dialog pinned as pin_h, or 0); nothing
+ * is counted (the worker parses the same body and counts it). */
+static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 {
 	struct cap_str body;
 	const struct cap_sdp *s = d->sdp;
@@ -420,7 +529,7 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
 		cap_media_of_sdp(&s->media[i], &m);
 		n = cap_media_endpoints(&m, ports);
 		for (size_t k = 0; k < n; k++)
-			reg(d, &m.addr, ports[k], w, ts);
+			reg(d, &m.addr, ports[k], w, pin_h, ts);
 	}
 }
 
@@ -428,13 +537,15 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t ts)
  * its worker in *w, its SDP endpoints registered. */
 static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts, unsigned *w)
 {
+	d->route_tag = 0;
 	if (cap_sip_parse(raw, len, d->msg) != LIM_OK) {
 		if ((unsigned)d->msg->reject < CAP_DROP__COUNT)
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	*w = worker_of(d, raw, len, ts);
-	reg_sdp(d, *w, ts);
+	uint64_t pin_h;
+	*w = worker_of(d, raw, len, ts, &pin_h);
+	reg_sdp(d, *w, pin_h, ts);
 	d->info.units_sip++;
 	return true;
 }
@@ -453,7 +564,9 @@ static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
 	u.pkt = m->pkt;
 	u.msg = m->bytes;
 	u.msg_len = m->len;
+	u.tag = d->route_tag;
 	d->fn(d->ctx, &u);
+	flush_notes(d);
 }
 
 /* The worker of a media datagram (destination endpoint, then source), or -1. */
@@ -461,6 +574,7 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 {
 	uint8_t a[16];
 	uint32_t i;
+	d->route_tag = 0;
 	norm(p->ip_ver, p->dst.a, a);
 	i = find(d, p->ip_ver, a, p->dport);
 	if (i == NIL) {
@@ -470,6 +584,18 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	if (i == NIL)
 		return -1;
 	touch(d, i, ts);
+	d->route_tag = d->ep[i].tag;
+	if (d->ep[i].pin_h) {
+		/* a group call's media keeps its dialog's pin (a long call may have no SIP), and
+		 * now and then the other dispatchers' copies (the SIP may come on another source) */
+		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
+		if (x && ts > x->seen_ns)
+			x->seen_ns = ts;
+		if (x && ts > x->told_ns && ts - x->told_ns >= PIN_TELL_NS) {
+			x->told_ns = ts;
+			note_pin(d, x, ts);
+		}
+	}
 	return d->ep[i].worker;
 }
 
@@ -481,6 +607,8 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	unsigned w;
 	int mw;
 
+	if (f->ts_ns > d->now)
+		d->now = f->ts_ns;
 	(void)expire_endpoints(d, f->ts_ns);
 	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
 		return;
@@ -505,12 +633,15 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	u.worker = w;
 	u.ts_ns = f->ts_ns;
 	u.pkt = &p;
+	u.tag = d->route_tag;
 	d->fn(d->ctx, &u);
+	flush_notes(d);
 }
 
 /* see dispatch.h */
 size_t cap_disp_expire(struct cap_disp *d, uint64_t now_ns)
 {
+	cap_disp_clock(d, now_ns);
 	d->st->drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(d->defrag, now_ns);
 	(void)cap_tcp_expire(d->tcp, now_ns);
 	return expire_endpoints(d, now_ns);
@@ -536,4 +667,59 @@ void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out)
 {
 	*out = d->info;
 	out->endpoints = d->n_ep;
+}
+
+/* see dispatch.h */
+void cap_disp_clock(struct cap_disp *d, uint64_t now_ns)
+{
+	if (now_ns > d->now)
+		d->now = now_ns;
+}
+
+/* see dispatch.h */
+void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx)
+{
+	d->note_fn = fn;
+	d->note_ctx = ctx;
+}
+
+/* see dispatch.h */
+bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
+{
+	/* on this dispatcher's clock (another source's may be far behind: a pcap file next to a
+	 * live interface), unless the note is newer (this source quiet, its clock not moved on
+	 * by cap_disp_clock): a fresh route is never idle on arrival */
+	uint64_t ts = d->now > n->ts_ns ? d->now : n->ts_ns;
+	if (n->worker >= d->n_workers)
+		return false;
+	switch (n->kind) {
+	case CAP_DISP_NOTE_EP: {
+		uint8_t a[16];
+		if (n->ver != 4 && n->ver != 6)
+			return false;
+		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
+		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->tag, ts);
+		d->info.registered--; /* counted as applied, not as this dispatcher's own */
+		break;
+	}
+	case CAP_DISP_NOTE_PIN: {
+		struct pin *x;
+		if (n->h == 0)
+			return false;
+		x = pin_find(d, n->h, ts);
+		if (!x)
+			x = pin_add(d, n->h, n->worker, ts);
+		x->worker = n->worker;
+		x->tag = n->tag;
+		x->seen_ns = ts > x->seen_ns ? ts : x->seen_ns;
+		x->told_ns = x->seen_ns; /* the sender tells the others itself */
+		if (n->ended && !x->until_ns)
+			x->until_ns = ts + PIN_LINGER_NS;
+		break;
+	}
+	default:
+		return false;
+	}
+	d->info.notes_applied++;
+	return true;
 }

@@ -25,7 +25,11 @@
  *   (mcptt-info calling group ID, or the request URI of a call with no I_MESSAGE:
  *   capture/mcbody.h) and a request carrying a GMK I_MESSAGE for a group (its group document)
  *   go by a hash of the group, and the Call-ID is pinned to that worker for the dialog's later
- *   messages (4096 pins, the least recently seen replaced, stale after endpoint_idle_ns).
+ *   messages. A pin lives as long as its dialog: until 32 s (RFC 3261 timer J, for
+ *   retransmissions) after a final response to its BYE, or 6 hours with neither SIP of the
+ *   dialog nor media to the endpoints its SDP registered (a dialog whose BYE was lost); a
+ *   long group call with no SIP stays pinned by its media. 16384 pins, in probe runs of 8:
+ *   a pin whose run is full of live pins replaces the least recently seen (pins_evicted).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
  * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
  * and never grows memory. An entry not seen (registered or hit by media) for
@@ -99,6 +103,8 @@ struct cap_unit {
 				    * segment that completed the message */
 	const uint8_t *msg;        /* SIP_TCP: the message; NULL for UDP */
 	size_t msg_len;
+	uint64_t tag; /* routed by an endpoint or pin another dispatcher's note taught: that
+		       * note's tag (see "Several dispatchers"); else 0 */
 };
 /* Called synchronously from cap_disp_frame (never from another function); must not call back
  * into the dispatcher. */
@@ -130,6 +136,57 @@ void cap_disp_flush(struct cap_disp *d, uint64_t now_ns);
  * case-insensitively: a cheap over-approximation of what capture/mcbody.h finds. */
 bool cap_sip_may_carry_gmk(const uint8_t *m, size_t n);
 
+/* SEVERAL DISPATCHERS (one capture thread per source, limf/pool.h): each source thread runs a
+ * dispatcher of its own over the same N workers, and a call's SIP may be seen on one source
+ * while its media (or its other direction's SIP) comes from another. SIP needs nothing: the
+ * Call-ID hash is the same in every dispatcher created with the same hash_seed and N. The
+ * routing state learnt from SIP, the media endpoints and the group-call pins, is shared by
+ * notes: a dispatcher given a note function calls it for every endpoint it registers and
+ * every Call-ID it pins, synchronously, before the unit that caused it is handed on; the
+ * owner passes each note to the other dispatchers (cap_disp_apply), which apply it as their
+ * own registration or pin (newest wins), at the latest capture time it has itself seen (each
+ * table's idle expiry runs on its own source's clock) or the note's, whichever is later. A note is a plain value (no pointers) and holds no
+ * secret: an address, a port, a Call-ID hash (keyed, not the Call-ID), a worker, a time.
+ * Until a note reaches a dispatcher, media arriving there for that endpoint is unbound
+ * (counted media_unbound), as media that beats its SDP is in one dispatcher.
+ *
+ * Notes are given to the note function AFTER the unit that caused them has been handed on
+ * (same call of cap_disp_frame), so that the owner can set the note's tag: an opaque value
+ * (e.g. where that unit sits in its worker's queue), kept by the receiving dispatchers with
+ * the endpoint or pin and handed back on every unit routed by it (cap_unit.tag), so that a
+ * worker can handle the SIP that taught the route before the media it routes, whatever the
+ * threads' timing. A dispatcher's own registrations and pins carry tag 0.
+ *
+ * A pinned dialog's media refreshes the pin in its own dispatcher and, at most once an hour,
+ * in the others (a note), so a long group call whose SIP is seen on one source and its media
+ * on another stays pinned everywhere. */
+enum cap_disp_note_kind {
+	CAP_DISP_NOTE_EP = 1, /* endpoint (ver, a, port) -> worker */
+	CAP_DISP_NOTE_PIN     /* Call-ID hash h -> worker */
+};
+struct cap_disp_note {
+	uint8_t kind; /* enum cap_disp_note_kind */
+	uint8_t ver;  /* EP: 4 or 6 */
+	uint8_t worker;
+	uint8_t ended;  /* PIN: its dialog ended (a final response to its BYE) */
+	uint16_t port;  /* EP */
+	uint8_t a[16];  /* EP: IPv4 in a[0..4), zeros after */
+	uint64_t h;     /* PIN: the Call-ID hash; EP: that of the pinned dialog that registered
+			 * it, else 0 */
+	uint64_t ts_ns; /* capture time of the SIP message that caused it */
+	uint64_t tag;   /* the owner's (see above); 0 from the dispatcher */
+};
+typedef void (*cap_disp_note_fn)(void *ctx, const struct cap_disp_note *n);
+/* Every registration and pin of d from now on is also given to fn (NULL: none). */
+void cap_disp_set_note_fn(struct cap_disp *d, cap_disp_note_fn fn, void *ctx);
+/* Advances d's clock (the latest capture time it has seen) to now_ns: notes applied on a
+ * dispatcher whose source has been quiet are stamped with the present, not its last frame's
+ * time (else they would be idle at once). cap_disp_frame and cap_disp_expire advance it too. */
+void cap_disp_clock(struct cap_disp *d, uint64_t now_ns);
+/* Applies another dispatcher's note (not passed to d's own note function). A note naming a
+ * worker >= d's N, an unknown kind or an IP version other than 4 or 6 is ignored (false). */
+bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n);
+
 /* Endpoints currently held. */
 size_t cap_disp_endpoints(const struct cap_disp *d);
 /* Counters of the endpoint table (not in cap_stats: they have no single-table equivalent). */
@@ -141,6 +198,9 @@ struct cap_disp_info {
 	uint64_t units_sip;   /* SIP units handed on (UDP and TCP) */
 	uint64_t units_media; /* media units handed on */
 	uint64_t pinned;      /* group-call dialogs routed by their group (see Group calls) */
+	uint64_t notes_applied; /* other dispatchers' notes applied (cap_disp_apply) */
+	uint64_t pins_ended;    /* pinned dialogs whose BYE was answered */
+	uint64_t pins_evicted;  /* live pins replaced because their probe run was full */
 };
 void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
 

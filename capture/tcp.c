@@ -46,6 +46,7 @@ struct cap_tcp {
 	void *ctx;
 	struct stream **bucket;
 	size_t nbucket; /* power of two */
+	struct cap_hkey hkey; /* keyed: traffic cannot aim its streams at one bucket */
 	size_t n, bytes;
 	struct stream *lru_head, *lru_tail; /* oldest first */
 };
@@ -58,6 +59,7 @@ void cap_tcp_limits_default(struct cap_tcp_limits *l)
 	l->max_segs = 64;
 	l->max_total = 64u * 1024 * 1024;
 	l->idle_ns = 300ull * 1000000000ull;
+	l->hash_seed = 0;
 }
 
 static int32_t seq_diff(uint32_t a, uint32_t b)
@@ -65,18 +67,19 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
-static uint32_t hash_key(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
-			 uint16_t vlan)
+static size_t hash_key(const struct cap_tcp *t, const uint8_t *src, const uint8_t *dst,
+		       uint16_t sport, uint16_t dport, uint16_t vlan)
 {
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ src[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ dst[i]) * 16777619u;
-	h = (h ^ sport) * 16777619u;
-	h = (h ^ dport) * 16777619u;
-	h = (h ^ vlan) * 16777619u;
-	return h ^ (h >> 15);
+	uint8_t k[38];
+	memcpy(k, src, 16);
+	memcpy(k + 16, dst, 16);
+	k[32] = (uint8_t)(sport >> 8);
+	k[33] = (uint8_t)sport;
+	k[34] = (uint8_t)(dport >> 8);
+	k[35] = (uint8_t)dport;
+	k[36] = (uint8_t)(vlan >> 8);
+	k[37] = (uint8_t)vlan;
+	return (size_t)cap_hash(&t->hkey, k, sizeof k);
 }
 
 /* see capture.h */
@@ -98,6 +101,7 @@ enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, c
 	if (!t)
 		return LIM_E_NOMEM;
 	t->lim = *l;
+	cap_hkey_init(&t->hkey, l->hash_seed);
 	t->st = st;
 	t->fn = fn;
 	t->ctx = ctx;
@@ -115,7 +119,7 @@ enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, c
 
 static struct stream **slot_of(struct cap_tcp *t, const struct stream *s)
 {
-	uint32_t h = hash_key(s->src, s->dst, s->sport, s->dport, s->vlan);
+	size_t h = hash_key(t, s->src, s->dst, s->sport, s->dport, s->vlan);
 	return &t->bucket[h & (t->nbucket - 1)];
 }
 
@@ -241,7 +245,7 @@ static struct stream *lookup(struct cap_tcp *t, const struct cap_pkt *p, bool re
 	uint16_t sport, dport, vlan;
 	struct stream *s;
 	key_of(p, reverse, src, dst, &sport, &dport, &vlan);
-	s = t->bucket[hash_key(src, dst, sport, dport, vlan) & (t->nbucket - 1)];
+	s = t->bucket[hash_key(t, src, dst, sport, dport, vlan) & (t->nbucket - 1)];
 	for (; s; s = s->hnext)
 		if (s->ver == p->ip_ver && s->sport == sport && s->dport == dport &&
 		    s->vlan == vlan && memcmp(s->src, src, 16) == 0 && memcmp(s->dst, dst, 16) == 0)

@@ -1,4 +1,4 @@
-/* limf capture (DESIGN.md s6, issue 8): the live service, first increment (single-threaded).
+/* limf capture (DESIGN.md s6, issue 8): the live service.
  *
  *   limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N] [--buffer-mb N]
  *                [--immediate] [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
@@ -19,6 +19,10 @@
  * no 100 ms delay), which libpcap serves with TPACKET_V2: one snaplen-sized slot per frame, a
  * few hundred frames in 32 MiB on an interface with offloads (veth, most NICs);
  * scripts/bench-live.sh measured drops from 17 kpps with it, none at 140 kpps without.
+ *
+ * Threads: with --workers N >= 2 (the default: one per CPU, at least 2) each source has a
+ * capture thread of its own (src_run: the same reading as below, into its lane of the pool,
+ * limf/pool.h) and the loop keeps the rest; with --workers 1 everything runs in the loop:
  *
  * One loop, one thread: each turn feeds the file frames that are due (at most BATCH per turn),
  * poll()s the live sources' descriptors for at most TURN_MS (less when a file frame falls due
@@ -54,10 +58,13 @@
  * reads later (KMS TLS files, [authority] TLS files, the signing key): else exit 1 naming
  * the path. As root without [service] user it runs on as root with a loud warning; not root,
  * it switches nothing. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,16 +132,49 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A source. Without source threads (one worker) the loop reads every source; with them
+ * (--workers N >= 2: lane >= 1) its thread reads it and the loop only reads the atomics. */
 struct src {
 	struct cap_source *s;
 	const char *name;
-	bool file, done, failed;
+	bool file;
+	atomic_bool done, failed;
 	int fd;
 	bool pending; /* file: f holds the next frame, not due yet */
 	struct cap_frame f;
 	uint64_t due_ns; /* monotonic time f is due */
-	uint64_t frames, bytes;
+	_Atomic uint64_t frames, bytes, last_ts; /* written by the source's reader only */
+	/* source threads */
+	unsigned lane; /* the pool's lane (limf/pool.h), 0 = read by the loop */
+	struct limf_pool *p;
+	bool max_speed;
+	pthread_t th;
+	bool started;
+	atomic_bool have_kernel; /* the kernel's counters, read by the thread once a second */
+	_Atomic uint64_t k_recv, k_drop;
 };
+
+/* Set when the source threads are to stop (after the loop). */
+static atomic_bool g_src_stop;
+
+/* x += v for a counter only one thread writes (no locked instruction on the frame path). */
+static void bump(_Atomic uint64_t *x, uint64_t v)
+{
+	atomic_store_explicit(x, atomic_load_explicit(x, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
+/* The kernel's counters of a live source: its thread's last reading when it has one (libpcap
+ * handles are not shared between threads), else the handle's. */
+static bool src_kstats(struct src *s, uint64_t *recv, uint64_t *drop)
+{
+	if (s->lane) {
+		*recv = atomic_load(&s->k_recv);
+		*drop = atomic_load(&s->k_drop);
+		return atomic_load(&s->have_kernel);
+	}
+	return cap_source_kstats(s->s, recv, drop) == LIM_OK;
+}
 
 struct c_opts;
 
@@ -241,7 +281,7 @@ static void listen_open(struct run *r, uint64_t now)
 struct health {
 	const struct run *r;
 	struct limf_pool *p;
-	const struct src *s;
+	struct src *s;
 	size_t ns;
 	uint64_t t0;                                /* monotonic start */
 	struct limf_status_src ss[MAX_SOURCES + 1]; /* + the X2/X3 listener */
@@ -269,8 +309,8 @@ static void dlv_totals(const struct limf_dlv *d, struct totals *t)
 	}
 }
 
-static void summary(FILE *f, const struct run *r, struct limf_pool *p, const struct src *s,
-		    size_t ns, double secs)
+static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct src *s, size_t ns,
+		    double secs)
 {
 	struct limf_pipe_stats pst;
 	struct cap_stats cst;
@@ -293,8 +333,10 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, const str
 		ost.dlv_iri, ost.dlv_cc, ost.dlv_refused, t.pending, t.links);
 	if (limf_pool_workers(p) > 1)
 		fprintf(f,
-			"limf capture: workers %u queue_full %" PRIu64 " queue_peak_bytes %zu\n",
-			limf_pool_workers(p), limf_pool_drops(p), limf_pool_queue_peak(p));
+			"limf capture: workers %u source_threads %u queue_full %" PRIu64
+			" queue_peak_bytes %zu notes_lost %" PRIu64 "\n",
+			limf_pool_workers(p), limf_pool_lanes(p), limf_pool_drops(p),
+			limf_pool_queue_peak(p), limf_pool_notes_lost(p));
 	fprintf(f, "limf capture: warrant notifications %" PRIu64 "%s\n", r->notified,
 		r->listen_db ? "" : " (not listening at the end)");
 	if (ps->gmk_seen)
@@ -308,12 +350,12 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, const str
 		uint64_t recv = 0, drop = 0;
 		if (s[i].file)
 			fprintf(f, "limf capture: source %s: frames %" PRIu64 "\n", s[i].name,
-				s[i].frames);
-		else if (cap_source_kstats(s[i].s, &recv, &drop) == LIM_OK)
+				atomic_load(&s[i].frames));
+		else if (src_kstats(&s[i], &recv, &drop))
 			fprintf(f,
 				"limf capture: source %s: frames %" PRIu64
 				" kernel_received %" PRIu64 " kernel_dropped %" PRIu64 "\n",
-				s[i].name, s[i].frames, recv, drop);
+				s[i].name, atomic_load(&s[i].frames), recv, drop);
 	}
 }
 
@@ -327,11 +369,11 @@ static void health_fill(void *ctx, struct limf_status *st)
 		memset(x, 0, sizeof *x);
 		x->name = h->s[i].name;
 		x->live = !h->s[i].file;
-		x->frames = h->s[i].frames;
-		x->bytes = h->s[i].bytes;
+		x->frames = atomic_load(&h->s[i].frames);
+		x->bytes = atomic_load(&h->s[i].bytes);
 		if (x->live)
-			x->have_kernel = cap_source_kstats(h->s[i].s, &x->kernel_received,
-							   &x->kernel_dropped) == LIM_OK;
+			x->have_kernel = src_kstats(&h->s[i], &x->kernel_received,
+						    &x->kernel_dropped);
 	}
 	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
@@ -364,10 +406,23 @@ static void health_close(struct run *r)
 
 /* ---- the loop -------------------------------------------------------------------------------- */
 
+/* A frame of s into the pool: its lane's, or (read by the loop) the caller's. */
+static void src_frame(struct limf_pool *p, struct src *s, const struct cap_frame *f)
+{
+	bump(&s->frames, 1);
+	bump(&s->bytes, f->caplen);
+	if (f->ts_ns > atomic_load_explicit(&s->last_ts, memory_order_relaxed))
+		atomic_store_explicit(&s->last_ts, f->ts_ns, memory_order_relaxed);
+	if (s->lane)
+		limf_pool_lane_frame(p, s->lane, f);
+	else
+		limf_pool_frame(p, f);
+}
+
 /* Feeds the file frames that are due at now (at most BATCH). Returns the ms until the next one
  * is due (0: more are due now, -1: the file has ended). */
 static int feed_file(struct limf_pool *p, struct src *s, bool max_speed, uint64_t now,
-		     uint64_t *t0_mono, uint64_t *t0_ts, uint64_t *last_ts)
+		     uint64_t *t0_mono, uint64_t *t0_ts)
 {
 	for (int n = 0; n < BATCH; n++) {
 		if (!s->pending) {
@@ -404,16 +459,12 @@ static int feed_file(struct limf_pool *p, struct src *s, bool max_speed, uint64_
 			return ms > TURN_MS ? TURN_MS : (int)ms;
 		}
 		s->pending = false;
-		s->frames++;
-		s->bytes += s->f.caplen;
-		if (s->f.ts_ns > *last_ts)
-			*last_ts = s->f.ts_ns;
-		limf_pool_frame(p, &s->f);
+		src_frame(p, s, &s->f);
 	}
 	return 0;
 }
 
-static void drain_live(struct limf_pool *p, struct src *s, uint64_t *last_ts)
+static void drain_live(struct limf_pool *p, struct src *s)
 {
 	for (int n = 0; n < BATCH; n++) {
 		struct cap_frame f;
@@ -426,18 +477,14 @@ static void drain_live(struct limf_pool *p, struct src *s, uint64_t *last_ts)
 		}
 		if (!got)
 			return;
-		s->frames++;
-		s->bytes += f.caplen;
-		if (f.ts_ns > *last_ts)
-			*last_ts = f.ts_ns;
-		limf_pool_frame(p, &f);
+		src_frame(p, s, &f);
 	}
 }
 
 /* At the end of a run: the buffered mode hands frames over in blocks, the last one when its
  * 100 ms timeout fires, so the live sources are drained for TAIL_NS more (a frame on the wire
  * before the stop is processed, not left in the kernel's ring). */
-static void drain_tail(struct limf_pool *p, struct src *s, size_t ns, uint64_t *last_ts)
+static void drain_tail(struct limf_pool *p, struct src *s, size_t ns)
 {
 	struct pollfd pfd[MAX_SOURCES];
 	size_t src_of[MAX_SOURCES];
@@ -445,7 +492,7 @@ static void drain_tail(struct limf_pool *p, struct src *s, size_t ns, uint64_t *
 	while (mono_ns() < end) {
 		nfds_t np = 0;
 		for (size_t i = 0; i < ns; i++)
-			if (!s[i].file && !s[i].done) {
+			if (!s[i].file && !s[i].done && !s[i].lane) {
 				pfd[np].fd = s[i].fd;
 				pfd[np].events = POLLIN;
 				pfd[np].revents = 0;
@@ -456,13 +503,114 @@ static void drain_tail(struct limf_pool *p, struct src *s, size_t ns, uint64_t *
 		(void)poll(pfd, np, TURN_MS);
 		for (nfds_t k = 0; k < np; k++)
 			if (pfd[k].revents)
-				drain_live(p, &s[src_of[k]], last_ts);
+				drain_live(p, &s[src_of[k]]);
 	}
+}
+
+/* ---- source threads (workers >= 2: one per source, limf/pool.h lanes) ------------------------ */
+
+static void src_kernel(struct src *s)
+{
+	uint64_t recv, drop;
+	if (!s->file && cap_source_kstats(s->s, &recv, &drop) == LIM_OK) {
+		atomic_store(&s->k_recv, recv);
+		atomic_store(&s->k_drop, drop);
+		atomic_store(&s->have_kernel, true);
+	}
+}
+
+static void *src_run(void *ctx)
+{
+	struct src *s = ctx;
+	struct limf_pool *p = s->p;
+	uint64_t next_k = 0;
+	if (s->file) {
+		uint64_t t0_mono = 0, t0_ts = 0;
+		while (!atomic_load(&g_src_stop)) {
+			int t = feed_file(p, s, s->max_speed, mono_ns(), &t0_mono, &t0_ts);
+			/* reassembly and TCP state expire on the file's own clock */
+			limf_pool_lane_idle(p, s->lane, atomic_load(&s->last_ts));
+			if (t < 0)
+				break;
+			if (t > 0)
+				(void)poll(NULL, 0, t);
+		}
+	} else {
+		struct pollfd pfd;
+		uint64_t end = 0;
+		for (;;) {
+			uint64_t now = mono_ns();
+			if (atomic_load(&g_src_stop) && end == 0)
+				end = now + TAIL_NS; /* what the kernel still holds (drain_tail) */
+			if (end && now >= end)
+				break;
+			limf_pool_lane_idle(p, s->lane, wall_ns());
+			if (now >= next_k) {
+				src_kernel(s);
+				next_k = now + 1000000000ull;
+			}
+			pfd.fd = s->fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			(void)poll(&pfd, 1, TURN_MS);
+			if (pfd.revents)
+				drain_live(p, s);
+			if (atomic_load(&s->done))
+				break;
+		}
+		src_kernel(s);
+	}
+	limf_pool_lane_idle(p, s->lane, 0);
+	limf_pool_lane_done(p, s->lane);
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+/* Starts a thread per source (s[i].lane = i + 1); 0, or 1 when one could not be started. */
+static int sources_start(struct limf_pool *p, struct src *s, size_t ns, bool max_speed)
+{
+	sigset_t all, old;
+	int rc = 0;
+	/* signals go to this thread (its poll() returns at once): the source threads block all */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < ns && rc == 0; i++) {
+		char name[16];
+		s[i].lane = (unsigned)i + 1;
+		s[i].p = p;
+		s[i].max_speed = max_speed;
+		if (pthread_create(&s[i].th, NULL, src_run, &s[i]) != 0) {
+			s[i].lane = 0;
+			rc = 1;
+			break;
+		}
+		s[i].started = true;
+		snprintf(name, sizeof name, "limf-src%zu", i);
+		(void)pthread_setname_np(s[i].th, name);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* Stops and joins the source threads (each live one first drains its kernel ring for
+ * TAIL_NS); 1 when a source failed. */
+static int sources_stop(struct src *s, size_t ns)
+{
+	int rc = 0;
+	atomic_store(&g_src_stop, true);
+	for (size_t i = 0; i < ns; i++) {
+		if (s[i].started)
+			pthread_join(s[i].th, NULL);
+		s[i].started = false;
+		if (atomic_load(&s[i].failed))
+			rc = 1;
+	}
+	return rc;
 }
 
 /* Runs until a stop condition; returns 0, or 1 when a source failed. */
 static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bool max_speed,
-		uint64_t duration_ns, uint64_t *last_ts)
+		uint64_t duration_ns)
 {
 	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
 	uint64_t t0_mono = 0, t0_ts = 0;
@@ -478,9 +626,10 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 			if (s[i].done)
 				continue;
 			active = true;
+			if (s[i].lane)
+				continue; /* its thread reads it */
 			if (s[i].file) {
-				int t = feed_file(p, &s[i], max_speed, now, &t0_mono, &t0_ts,
-						  last_ts);
+				int t = feed_file(p, &s[i], max_speed, now, &t0_mono, &t0_ts);
 				if (t >= 0 && t < tmo)
 					tmo = t;
 				if (s[i].failed)
@@ -532,7 +681,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 		limf_pool_sink_unlock(p);
 		for (nfds_t k = 0; k < nsrc; k++)
 			if (pfd[k].revents) {
-				drain_live(p, &s[src_of[k]], last_ts);
+				drain_live(p, &s[src_of[k]]);
 				if (s[src_of[k]].failed)
 					rc = 1;
 			}
@@ -576,8 +725,8 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 					break;
 				}
 		}
+		limf_health_tick(r->hl, now / 1000000u); /* takes the sink lock for its snapshot */
 		limf_pool_sink_lock(p);
-		limf_health_tick(r->hl, now / 1000000u);
 		if (g_hup) {
 			g_hup = 0;
 			reload(r);
@@ -586,8 +735,18 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 		if (duration_ns && now - start >= duration_ns)
 			break;
 	}
-	drain_tail(p, s, ns, last_ts);
+	drain_tail(p, s, ns);
 	return rc;
+}
+
+static void sink_lock(void *p)
+{
+	limf_pool_sink_lock(p);
+}
+
+static void sink_unlock(void *p)
+{
+	limf_pool_sink_unlock(p);
 }
 
 /* ---- options and set-up ---------------------------------------------------------------------- */
@@ -624,9 +783,10 @@ static void capture_usage(FILE *f)
 	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
 	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
 	      "X2 SIP and X3 RTP enter the same pipeline.\n"
-	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads; the capture thread\n"
-	      "dispatches each call's SIP and media to one of them (a worker's full queue\n"
-	      "drops the packet, counted as queue_full).\n",
+	      "--workers N (else LIMF_WORKERS, else one per CPU, at least 2): N pipeline threads\n"
+	      "and a capture thread per source, which dispatches each call's SIP and media to\n"
+	      "one of them (a worker's full queue drops the packet, counted as queue_full);\n"
+	      "--workers 1: one thread for everything.\n",
 	      f);
 }
 
@@ -683,6 +843,14 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 		}
 	}
 	return 0;
+}
+
+/* The service's default pool: a worker per online CPU, at least 2 (so a KMS request or an
+ * audit row of one call never stalls the capture threads), at most 16. */
+static unsigned default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2u : n > 16 ? 16u : (unsigned)n;
 }
 
 /* A random seed for the dispatcher's hashes (traffic cannot aim at one worker). */
@@ -898,6 +1066,8 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
 		return 2;
+	if (!limf_setting(o.workers, NULL, "LIMF_WORKERS"))
+		workers = default_workers();
 	limf_conf_init(&conf);
 	if (limf_conf_load(o.config, &conf, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
@@ -1003,6 +1173,10 @@ int limf_cmd_capture(int argc, char **argv)
 		pc.lossy = o.n_if > 0 || o.x2x3;
 		pc.defer_start = true;
 		pc.hash_seed = seed();
+		/* with workers, one capture thread per source (a lane each): this thread keeps
+		 * the X2/X3 input, the links, the health answers and the warrant re-checks */
+		pc.lanes = workers > 1 ? (unsigned)(o.n_if + (o.pcap ? 1 : 0)) : 0;
+		pc.caller_frames = o.x2x3 != NULL; /* X2/X3 PDUs enter on this thread */
 		if (limf_pool_new(&pc, &p) != LIM_OK) {
 			fprintf(stderr, "limf: the pipeline could not be set up\n");
 			goto out;
@@ -1042,6 +1216,7 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: health reports: %s\n", why);
 		goto out;
 	}
+	limf_health_set_lock(r->hl, sink_lock, sink_unlock, p);
 	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
 		goto out;
@@ -1055,10 +1230,23 @@ int limf_cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	set_signals();
+	if (limf_pool_lanes(p) && sources_start(p, s, ns, o.speed && strcmp(o.speed, "max") == 0)) {
+		fprintf(stderr, "limf: cannot start the source threads\n");
+		(void)sources_stop(s, ns);
+		goto out;
+	}
+	if (limf_pool_lanes(p))
+		fprintf(stderr, "limf capture: %u workers, a capture thread per source\n",
+			limf_pool_workers(p));
 	fprintf(stderr, "limf capture: running (%zu source(s), %zu authorit%s)\n", ns,
 		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");
 	src_rc = loop(r, p, s, ns, o.speed && strcmp(o.speed, "max") == 0,
-		      (uint64_t)duration * 1000000000ull, &last_ts);
+		      (uint64_t)duration * 1000000000ull);
+	if (sources_stop(s, ns))
+		src_rc = 1;
+	for (size_t i = 0; i < ns; i++)
+		if (atomic_load(&s[i].last_ts) > last_ts)
+			last_ts = atomic_load(&s[i].last_ts);
 	health_close(r); /* the health answers end with the loop */
 	if (g_stop)
 		fprintf(stderr, "limf capture: signal %d: stopping\n", (int)g_stop);

@@ -20,6 +20,8 @@ struct limf_health {
 	struct wr_instance in;
 	uint64_t next_ms, retry_ms;
 	bool failing; /* the last attempt failed (said once) */
+	void (*lock)(void *ctx), (*unlock)(void *ctx); /* limf_health_set_lock */
+	void *lock_ctx;
 };
 
 static uint64_t mono_ms(void)
@@ -84,11 +86,16 @@ static bool report(struct limf_health *h, bool running, uint64_t now)
 		}
 	}
 	memset(&st, 0, sizeof st);
+	/* the snapshot under the caller's lock; the statement (a network round trip) without */
+	if (h->lock)
+		h->lock(h->lock_ctx);
 	h->fn(h->ctx, &st);
 	limf_health_summary(&st, &h->in);
 	h->in.running = running;
 	if (limf_status_render(&st, LIMF_STATUS_JSON, &js, &len) != LIM_OK)
 		js = NULL;
+	if (h->unlock)
+		h->unlock(h->lock_ctx);
 	h->in.status_json = js;
 	ok = wr_instance_report(h->db, &h->in) == LIM_OK;
 	h->in.status_json = NULL;
@@ -185,6 +192,15 @@ void limf_health_tick(struct limf_health *h, uint64_t now_ms)
 		return;
 	h->next_ms = now_ms + (uint64_t)h->in.interval_ms;
 	(void)report(h, true, now_ms);
+}
+
+/* see health.h */
+void limf_health_set_lock(struct limf_health *h, void (*lock)(void *), void (*unlock)(void *),
+			  void *ctx)
+{
+	h->lock = lock;
+	h->unlock = unlock;
+	h->lock_ctx = ctx;
 }
 
 /* see health.h */

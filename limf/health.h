@@ -9,7 +9,8 @@
  * The reporter has a database connection of its own (the service role), opened at
  * limf_health_open and reopened at most every 10 s after a failure; a failing report is said
  * once on stderr and never stops the service. One report is one short statement on the loop's
- * thread (the same bound as the pipeline's warrant queries). Not thread-safe. */
+ * thread (the same bound as the pipeline's warrant queries), taken outside the lock given to
+ * limf_health_set_lock. Not thread-safe. */
 #ifndef LIMF_HEALTH_H
 #define LIMF_HEALTH_H
 
@@ -32,6 +33,11 @@ enum lim_err limf_health_open(const char *conninfo, const char *name, limf_statu
 			      struct limf_health **out, char *why, size_t whycap) LIM_WUR;
 /* Reports when a report is due at now_ms (monotonic); call every loop turn: cheap otherwise. */
 void limf_health_tick(struct limf_health *h, uint64_t now_ms);
+/* The snapshot (fn, and the rendering of what it fills in) is taken between lock(ctx) and
+ * unlock(ctx) (e.g. a worker pool's sink lock: the handover state it reads is the workers'),
+ * the database statement after unlock: a slow database never holds the lock. */
+void limf_health_set_lock(struct limf_health *h, void (*lock)(void *), void (*unlock)(void *),
+			  void *ctx);
 /* The instance name in use. */
 const char *limf_health_name(const struct limf_health *h);
 /* Sends a last report marked "stopped" (a clean exit: `status --all` then shows it stopped,

@@ -128,10 +128,12 @@ struct rsk_ctx {
 
 /* The key path's shared state (limf_keyshare in pipeline.h): one KMS client, so one request
  * per user and key period for a whole pool, and the SAKKE receiver contexts built from its
- * RSKs (read-only once built: several threads decapsulate with one). mu is held while the
- * client is used and while a context is found or built, never while decapsulating. */
+ * RSKs (read-only once built: several threads decapsulate with one). kms_mu is held while the
+ * client is used (its cache, its requests); mu while a context is found or built: a request
+ * to a slow KMS does not hold up a call whose context is built. Neither is held while
+ * decapsulating; kms_mu is never taken under mu. */
 struct limf_keyshare {
-	pthread_mutex_t mu;
+	pthread_mutex_t kms_mu, mu;
 	struct wr_kms *kms; /* borrowed; NULL = no KMS */
 	bool cert_tried, have_cert;
 	struct wr_kms_cert cert;
@@ -317,7 +319,7 @@ static void fetch_cert(struct limf_pipe *p)
 	if (p->cert_tried)
 		return;
 	p->cert_tried = true;
-	pthread_mutex_lock(&ks->mu);
+	pthread_mutex_lock(&ks->kms_mu);
 	if (!ks->cert_tried && ks->kms) {
 		/* once for all the pipelines sharing the client */
 		ks->cert_tried = true;
@@ -330,7 +332,7 @@ static void fetch_cert(struct limf_pipe *p)
 		p->cert = ks->cert;
 		p->have_cert = true;
 	}
-	pthread_mutex_unlock(&ks->mu);
+	pthread_mutex_unlock(&ks->kms_mu);
 }
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
@@ -748,9 +750,9 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	uint8_t rsk[WR_KMS_RSK_LEN];
 	int delta = period_delta(p, pc, m, km->key_user);
 	enum lim_err e;
-	/* the shared client and contexts under the lock; the RSK copied out (wiped below) so
-	 * that decapsulating runs beside the other pipelines */
-	pthread_mutex_lock(&ks->mu);
+	/* the shared client under its lock, then the contexts under theirs; the RSK copied out
+	 * (wiped below) so that decapsulating runs beside the other pipelines */
+	pthread_mutex_lock(&ks->kms_mu);
 	e = ks->kms ? wr_kms_keys_at(ks->kms, p->cfg.db, pc->d, km->key_user, delta, &keys)
 		    : LIM_E_STATE;
 	if (e != LIM_OK || !keys) {
@@ -758,11 +760,13 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 		km_outcome(km, "kms-error");
 		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
 			 ks->kms ? wr_kms_msg(ks->kms) : "no KMS");
-		pthread_mutex_unlock(&ks->mu);
+		pthread_mutex_unlock(&ks->kms_mu);
 		return false;
 	}
 	ident = keys->ident;
 	memcpy(rsk, keys->rsk, sizeof rsk);
+	pthread_mutex_unlock(&ks->kms_mu);
+	pthread_mutex_lock(&ks->mu);
 	rc = rsk_ctx_get(ks, p->cert.z, ident.id, ident.idlen, rsk);
 	pthread_mutex_unlock(&ks->mu);
 	p->st.kms_ok++;
@@ -1371,6 +1375,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	struct ssrc_bind *b;
 	size_t len = mp->packet.len;
 	enum lim_err e;
+	char talker[MIKEY_GROUP_ID_MAX];
 	if (len > sizeof p->buf || pc->group_audit_failed) {
 		pc->media_undecrypted++;
 		return;
@@ -1387,18 +1392,27 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		return;
 	}
 	memcpy(p->buf, mp->packet.p, len);
-	/* who's strings live in the group table: held until the packet is handed over */
+	/* the group table is shared by the pool's workers: held for the decryption only; who's
+	 * strings live in the table, so the talker's URI is copied out (the group is this
+	 * call's) before the audit row and the hand-over */
 	pthread_mutex_lock(&p->g->mu);
 	e = mikey_group_unprotect(p->g->t, p->buf, &len, ev->ts_ns, &who);
 	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
 		e = LIM_E_AUTH; /* another group's key: not this call's media */
+	if (e == LIM_OK) {
+		copy_text(talker, sizeof talker, who.uri ? who.uri : "",
+			  who.uri ? strlen(who.uri) : 0);
+		who.uri = who.uri ? talker : NULL;
+		who.group = pc->group;
+	}
+	pthread_mutex_unlock(&p->g->mu);
 	if (!counted(p, b, e))
-		goto out;
+		return;
 	if (!audit_group_use(p, pc, ev->call, &who)) {
 		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
 			 pc->group);
 		pc->group_audit_failed = true;
-		goto out;
+		return;
 	}
 	if (!b->talker_told || b->gmk_id != who.gmk_id || b->guk_id != who.guk_id) {
 		struct limf_group_ev g;
@@ -1425,8 +1439,6 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		emit_iri(p, pc, &iri, false);
 	}
 	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
-out:
-	pthread_mutex_unlock(&p->g->mu);
 }
 
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -1901,6 +1913,7 @@ enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out)
 	if (!k)
 		return LIM_E_NOMEM;
 	pthread_mutex_init(&k->mu, NULL);
+	pthread_mutex_init(&k->kms_mu, NULL);
 	k->kms = kms;
 	*out = k;
 	return LIM_OK;
@@ -1914,6 +1927,7 @@ void limf_keyshare_free(struct limf_keyshare *k)
 	for (size_t i = 0; i < RSK_CTXS; i++)
 		rsk_ctx_clear(&k->rctx[i]);
 	pthread_mutex_destroy(&k->mu);
+	pthread_mutex_destroy(&k->kms_mu);
 	free(k);
 }
 

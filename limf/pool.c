@@ -3,6 +3,7 @@
 #include "limf/pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@
 #define TICK_NS       1000000000ull
 #define CONTROL_RESERVE (64u * 1024u) /* octets a lossy push leaves free for control records */
 #define WAKE_BATCH    64u  /* records queued to a sleeping worker before it is woken */
-#define SPIN          512u /* polls of an empty ring before a worker sleeps */
+#define SPIN          512u /* polls of empty rings before a worker sleeps */
+#define BURST         64u  /* records a worker takes from one lane's ring before the next's */
+#define NOTE_CAP      8192u /* routing notes in flight from one lane to another (power of 2) */
 
 /* What a queue record asks of its worker. */
 enum rec_kind {
@@ -31,13 +34,37 @@ enum rec_kind {
 	REC_QUIT      /* the thread ends */
 };
 
+/* A fence: a unit routed by a route another lane's SIP taught (capture/dispatch.h notes) waits
+ * until its worker has handled that SIP, which sits in that lane's ring before this position */
+#define FENCE(lane, pos) ((((uint64_t)(lane) + 1u) << 56) | ((pos) & ((1ull << 56) - 1u)))
+#define FENCE_LANE(f)    ((unsigned)((f) >> 56) - 1u)
+#define FENCE_POS(f)     ((f) & ((1ull << 56) - 1u))
+
 /* A record in a ring: this header, then len octets of data, padded to REC_ALIGN. */
 struct rec {
 	uint32_t size; /* of the whole record, padding included */
 	uint32_t kind;
 	uint64_t ts;
+	uint64_t fence; /* handle lane FENCE_LANE(f)'s ring up to FENCE_POS(f) first (0: none) */
 	uint32_t len;
 	struct cap_pkt pkt; /* payload views reset by the worker to point at the data */
+};
+
+/* A ring of records: one producer (a lane's thread), one consumer (a worker). Positions are
+ * in octets: [tail, head) of cap (a power of two). */
+struct ring {
+	uint8_t *buf;
+	size_t cap;
+	char pad0[64];
+	_Atomic uint64_t head; /* producer */
+	_Atomic uint64_t pushed;
+	_Atomic size_t peak;   /* written by the producer, read by anyone */
+	unsigned unwoken;      /* producer only: records queued while the worker slept */
+	char pad1[64];
+	_Atomic uint64_t tail; /* consumer */
+	_Atomic uint64_t done; /* records handled */
+	char pad2[64];
+	atomic_bool full_wait, done_wait; /* the producer waits for room / for done */
 };
 
 struct worker {
@@ -48,21 +75,10 @@ struct worker {
 	struct limf_pipe *pipe;
 	struct cap_calls_limits lim; /* its call table's, with a seed of its own */
 	struct wr_db *db;
-	/* the ring: [tail, head) of size cap (a power of two), positions in octets */
-	uint8_t *ring;
-	size_t cap;
-	char pad0[64];
-	_Atomic uint64_t head; /* producer (the caller's thread) */
-	_Atomic uint64_t pushed;
-	char pad1[64];
-	_Atomic uint64_t tail; /* consumer (the worker) */
-	_Atomic uint64_t done; /* records handled */
-	char pad2[64];
-	atomic_bool sleeping, full_wait, done_wait;
+	struct ring *in[LIMF_POOL_MAX_LANES + 1]; /* from each lane (lane k's r[no]) */
+	atomic_bool sleeping;
 	pthread_mutex_t mu;
 	pthread_cond_t work, room;
-	size_t peak;         /* caller's thread only */
-	unsigned unwoken;    /* caller's thread only: records queued while the worker slept */
 	/* counters published by the worker (under snap_mu) */
 	pthread_mutex_t snap_mu;
 	struct limf_pipe_stats st;
@@ -72,22 +88,47 @@ struct worker {
 	_Atomic uint64_t rechecked; /* LIIDs dropped by its re-checks */
 };
 
+/* Routing notes from one lane's dispatcher to another's: single producer, single consumer,
+ * fixed slots (notes are plain values); a full ring loses the note (counted). */
+struct note_ring {
+	_Atomic uint32_t head, tail;
+	struct cap_disp_note q[NOTE_CAP];
+};
+
+/* A producer thread: lane 0 is the caller's (limf_pool_frame: replay's reader, the capture
+ * loop's X2/X3 input and every control record), lanes 1.. are capture threads, one per
+ * source (limf_pool_lane_frame). Each has its own dispatcher and one ring to each worker. */
+struct lane {
+	struct limf_pool *pool;
+	unsigned no;
+	struct cap_disp *disp;
+	struct cap_stats dst;  /* the dispatcher's counters (the lane's thread) */
+	struct ring *r;        /* one per worker */
+	uint64_t next_tick;    /* capture time of the next clock record */
+	uint64_t next_expire;  /* lanes >= 1: of the next cap_disp_expire (limf_pool_lane_idle) */
+	unsigned since;        /* frames since the counters were published */
+	_Atomic uint64_t notes_lost;
+	atomic_bool open; /* takes notes: its thread runs (lane 0: cfg.caller_frames) */
+	pthread_mutex_t snap_mu; /* lanes >= 1: dst published for the caller's thread */
+	struct cap_stats snap;
+};
+
 struct limf_pool {
 	struct limf_pool_cfg cfg;
-	unsigned n;
+	unsigned n;       /* workers */
+	unsigned n_lanes; /* 1 + cfg.lanes */
 	struct limf_pipe *one; /* one worker: the caller's pipeline */
 	struct cap_calls_limits lim1;
-	struct cap_disp *disp;
-	struct cap_stats dst; /* the dispatcher's counters (caller's thread) */
 	struct limf_groups *groups;
 	struct limf_keyshare *keys;
 	pthread_mutex_t sink_mu;
 	struct limf_sink sink; /* the caller's */
 	uint64_t rechecked_seen;
 	_Atomic uint32_t next_cin;
-	uint64_t next_tick; /* capture time of the next clock record */
 	bool have_cert;
 	struct wr_kms_cert cert;
+	struct note_ring *notes; /* n_lanes x n_lanes: [to * n_lanes + from]; NULL with one lane */
+	struct lane lane[LIMF_POOL_MAX_LANES + 1];
 	struct worker w[LIMF_POOL_MAX_WORKERS];
 };
 
@@ -137,22 +178,22 @@ static size_t rec_size(size_t len)
 	return (sizeof(struct rec) + len + REC_ALIGN - 1) & ~(size_t)(REC_ALIGN - 1);
 }
 
-/* Wakes the worker when it sleeps: at once (force), else once WAKE_BATCH records or an
- * eighth of the ring wait, so that a worker keeping up is not woken (a futex call and a
- * context switch) for every packet; the caller's idle points and every control record force
- * the wake-up (limf_pool_kick). */
-static void wake(struct worker *w, bool force)
+/* Wakes worker w, fed by ring q, when it sleeps: at once (force), else once WAKE_BATCH records
+ * or an eighth of the ring wait, so that a worker keeping up is not woken (a futex call and
+ * a context switch) for every packet; the producers' idle points and every control record
+ * force the wake-up (limf_pool_kick, limf_pool_lane_idle). */
+static void wake(struct worker *w, struct ring *q, bool force)
 {
 	if (!atomic_load(&w->sleeping)) {
-		w->unwoken = 0;
+		q->unwoken = 0;
 		return;
 	}
-	if (!force && ++w->unwoken < WAKE_BATCH &&
-	    atomic_load_explicit(&w->head, memory_order_relaxed) -
-			    atomic_load_explicit(&w->tail, memory_order_relaxed) <
-		    w->cap / 8)
+	if (!force && ++q->unwoken < WAKE_BATCH &&
+	    atomic_load_explicit(&q->head, memory_order_relaxed) -
+			    atomic_load_explicit(&q->tail, memory_order_relaxed) <
+		    q->cap / 8)
 		return;
-	w->unwoken = 0;
+	q->unwoken = 0;
 	pthread_mutex_lock(&w->mu);
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
@@ -165,19 +206,19 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Room for a record of size sz at the head, keeping reserve octets free: the position to
+/* Room for a record of size sz at the head of q, keeping reserve octets free: the position to
  * write at (after a WRAP record when the end of the ring is too close), or false when the ring
  * is too full. */
-static bool room(struct worker *w, size_t sz, size_t reserve, uint64_t *at)
+static bool room(struct ring *q, size_t sz, size_t reserve, uint64_t *at)
 {
-	uint64_t h = atomic_load_explicit(&w->head, memory_order_relaxed);
-	uint64_t t = atomic_load(&w->tail);
-	size_t off = (size_t)(h & (w->cap - 1)), to_end = w->cap - off;
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint64_t t = atomic_load(&q->tail);
+	size_t off = (size_t)(h & (q->cap - 1)), to_end = q->cap - off;
 	size_t need = sz <= to_end ? sz : to_end + sz;
-	if (w->cap - (size_t)(h - t) < need + reserve)
+	if (q->cap - (size_t)(h - t) < need + reserve)
 		return false;
 	if (sz > to_end) {
-		struct rec *wr = (struct rec *)(w->ring + off);
+		struct rec *wr = (struct rec *)(q->buf + off);
 		wr->size = (uint32_t)to_end;
 		wr->kind = REC_WRAP;
 		h += to_end;
@@ -186,60 +227,70 @@ static bool room(struct worker *w, size_t sz, size_t reserve, uint64_t *at)
 	return true;
 }
 
-/* Copies a record into w's ring. Blocking: waits for room; else false when full. force: the
- * worker is woken at once. */
-static bool push(struct worker *w, const struct rec *r, const uint8_t *data, size_t len,
-		 bool block, bool force)
+/* Copies a record into ring q of worker w. Blocking: waits for room; else false when full.
+ * force: the worker is woken at once. */
+static bool push(struct worker *w, struct ring *q, const struct rec *r, const uint8_t *data,
+		 size_t len, bool block, bool force)
 {
 	size_t sz = rec_size(len);
 	/* a packet that may be dropped leaves room for the control records (a warrant re-check,
 	 * the end) behind it, which then never wait for a stalled worker */
 	size_t reserve = block ? 0 : CONTROL_RESERVE;
 	uint64_t at;
+	size_t depth;
 	struct rec *dst;
-	if (sz > w->cap / 2)
+	if (sz > q->cap / 2)
 		return false; /* cannot happen with the 64 KiB datagram limit and >= 1 MiB rings */
-	if (!room(w, sz, reserve, &at)) {
+	if (!room(q, sz, reserve, &at)) {
 		if (!block)
 			return false;
 		/* the flag, then the tail: the worker stores the tail, then reads the flag (both
 		 * sequentially consistent), so one of the two sees the other */
-		wake(w, true);
-		atomic_store(&w->full_wait, true);
+		wake(w, q, true);
+		atomic_store(&q->full_wait, true);
 		pthread_mutex_lock(&w->mu);
-		while (!room(w, sz, 0, &at))
+		while (!room(q, sz, 0, &at))
 			pthread_cond_wait(&w->room, &w->mu);
 		pthread_mutex_unlock(&w->mu);
-		atomic_store(&w->full_wait, false);
+		atomic_store(&q->full_wait, false);
 	}
-	dst = (struct rec *)(w->ring + (at & (w->cap - 1)));
+	dst = (struct rec *)(q->buf + (at & (q->cap - 1)));
 	*dst = *r;
 	dst->size = (uint32_t)sz;
 	dst->len = (uint32_t)len;
 	if (len)
 		memcpy(dst + 1, data, len);
-	if (at + sz - atomic_load_explicit(&w->tail, memory_order_relaxed) > w->peak)
-		w->peak = (size_t)(at + sz - atomic_load_explicit(&w->tail, memory_order_relaxed));
-	atomic_fetch_add_explicit(&w->pushed, 1, memory_order_relaxed);
-	atomic_store(&w->head, at + sz); /* publishes the record (sequentially consistent, paired
+	depth = (size_t)(at + sz - atomic_load_explicit(&q->tail, memory_order_relaxed));
+	if (depth > atomic_load_explicit(&q->peak, memory_order_relaxed))
+		atomic_store_explicit(&q->peak, depth, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->pushed, 1, memory_order_relaxed);
+	atomic_store(&q->head, at + sz); /* publishes the record (sequentially consistent, paired
 					  * with the worker's sleeping flag) */
-	wake(w, force);
+	wake(w, q, force);
 	return true;
 }
 
-/* Waits until w has handled every record pushed so far. */
-static void settle(struct worker *w)
+/* Waits until worker w has handled every record pushed into q so far. */
+static void settle(struct worker *w, struct ring *q)
 {
-	uint64_t want = atomic_load(&w->pushed);
-	if (!w->started || atomic_load(&w->done) >= want)
+	uint64_t want = atomic_load(&q->pushed);
+	if (!w->started || atomic_load(&q->done) >= want)
 		return;
-	wake(w, true);
-	atomic_store(&w->done_wait, true);
+	wake(w, q, true);
+	atomic_store(&q->done_wait, true);
 	pthread_mutex_lock(&w->mu);
-	while (atomic_load(&w->done) < want)
+	while (atomic_load(&q->done) < want)
 		pthread_cond_wait(&w->room, &w->mu);
 	pthread_mutex_unlock(&w->mu);
-	atomic_store(&w->done_wait, false);
+	atomic_store(&q->done_wait, false);
+}
+
+/* Waits until every worker has handled everything every lane pushed so far. */
+static void settle_all(struct limf_pool *p)
+{
+	for (unsigned k = 0; k < p->n_lanes; k++)
+		for (unsigned i = 0; i < p->n; i++)
+			settle(&p->w[i], &p->lane[k].r[i]);
 }
 
 static void publish(struct worker *w)
@@ -255,102 +306,148 @@ static void publish(struct worker *w)
 	pthread_mutex_unlock(&w->snap_mu);
 }
 
+/* Is every ring of w empty? */
+static bool all_empty(struct worker *w)
+{
+	for (unsigned k = 0; k < w->pool->n_lanes; k++)
+		if (atomic_load(&w->in[k]->head) != atomic_load_explicit(&w->in[k]->tail,
+									  memory_order_relaxed))
+			return false;
+	return true;
+}
+
+/* Handles the record at q's tail (q not empty). *since counts records between two counter
+ * snapshots. Returns true for REC_QUIT. */
+static bool handle(struct worker *w, struct ring *q, unsigned *since)
+{
+	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	struct rec *r = (struct rec *)(q->buf + (t & (q->cap - 1)));
+	const uint8_t *data = (const uint8_t *)(r + 1);
+	struct cap_pkt pkt;
+	bool quit = false;
+	uint32_t kind = r->kind;
+	if (kind != REC_WRAP && r->fence) {
+		/* the SIP that taught this unit's route first: it is in the other lane's ring
+		 * already (published before the note that carried the fence), so this waits for
+		 * nothing; the lanes' causality (a fence points at what was pushed before) keeps
+		 * it from cycling */
+		unsigned k = FENCE_LANE(r->fence);
+		if (k < w->pool->n_lanes && w->in[k] != q) {
+			struct ring *o = w->in[k];
+			while (atomic_load_explicit(&o->tail, memory_order_relaxed) <
+				       FENCE_POS(r->fence) &&
+			       atomic_load(&o->head) != atomic_load_explicit(&o->tail,
+									memory_order_relaxed))
+				if (handle(w, o, since))
+					return true;
+		}
+	}
+	if (kind == REC_UDP || kind == REC_SIP_TCP) {
+		/* the packet's views, to its copy in the ring */
+		pkt = r->pkt;
+		pkt.payload.p = data;
+		pkt.payload.len = r->len;
+		pkt.ip_payload = pkt.payload;
+	}
+	switch ((enum rec_kind)kind) {
+	case REC_WRAP:
+		break;
+	case REC_UDP:
+		limf_pipe_pkt(w->pipe, &pkt, r->ts);
+		break;
+	case REC_SIP_TCP:
+		limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts);
+		break;
+	case REC_TICK:
+		(void)limf_pipe_tick(w->pipe, r->ts);
+		*since = SNAP_EVERY;
+		break;
+	case REC_RECHECK:
+		atomic_fetch_add(&w->rechecked, limf_pipe_recheck(w->pipe, (int64_t)r->ts));
+		*since = SNAP_EVERY;
+		break;
+	case REC_FINISH:
+		limf_pipe_finish(w->pipe, r->ts);
+		*since = SNAP_EVERY;
+		break;
+	case REC_QUIT:
+		quit = true;
+		break;
+	}
+	if (kind != REC_WRAP && ++*since >= SNAP_EVERY) {
+		publish(w);
+		*since = 0;
+	}
+	/* the datagram's copy may hold target media: it is overwritten by later records, and the
+	 * ring is wiped when freed */
+	atomic_store(&q->tail, t + r->size);
+	if (kind != REC_WRAP)
+		atomic_fetch_add(&q->done, 1);
+	if (atomic_load(&q->full_wait) || atomic_load(&q->done_wait)) {
+		pthread_mutex_lock(&w->mu);
+		pthread_cond_broadcast(&w->room);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return quit;
+}
+
+/* A worker takes up to BURST records from each lane's ring in turn (no lane starves another;
+ * within a lane, input order), and sleeps when every ring is empty. */
 static void *worker_run(void *ctx)
 {
 	struct worker *w = ctx;
 	unsigned since = 0;
 	for (;;) {
-		uint64_t t = atomic_load_explicit(&w->tail, memory_order_relaxed);
-		struct rec *r;
-		struct cap_pkt pkt;
-		const uint8_t *data;
-		bool quit = false;
-		for (unsigned i = 0; i < SPIN && atomic_load(&w->head) == t; i++)
-			cpu_relax(); /* a producer close behind: no sleep */
-		if (atomic_load(&w->head) == t) {
-			publish(w); /* idle: the counters are current */
-			since = 0;
-			atomic_store(&w->sleeping, true);
-			if (atomic_load(&w->head) == t) {
-				pthread_mutex_lock(&w->mu);
-				while (atomic_load(&w->head) == t)
-					pthread_cond_wait(&w->work, &w->mu);
-				pthread_mutex_unlock(&w->mu);
+		bool any = false;
+		for (unsigned k = 0; k < w->pool->n_lanes; k++) {
+			struct ring *q = w->in[k];
+			for (unsigned b = 0; b < BURST; b++) {
+				if (atomic_load(&q->head) ==
+				    atomic_load_explicit(&q->tail, memory_order_relaxed))
+					break;
+				any = true;
+				if (handle(w, q, &since)) {
+					publish(w);
+					return NULL;
+				}
 			}
-			atomic_store(&w->sleeping, false);
+		}
+		if (any)
 			continue;
-		}
-		r = (struct rec *)(w->ring + (t & (w->cap - 1)));
-		data = (const uint8_t *)(r + 1);
-		if (r->kind == REC_UDP || r->kind == REC_SIP_TCP) {
-			/* the packet's views, to its copy in the ring */
-			pkt = r->pkt;
-			pkt.payload.p = data;
-			pkt.payload.len = r->len;
-			pkt.ip_payload = pkt.payload;
-		}
-		switch ((enum rec_kind)r->kind) {
-		case REC_WRAP:
-			break;
-		case REC_UDP:
-			limf_pipe_pkt(w->pipe, &pkt, r->ts);
-			break;
-		case REC_SIP_TCP:
-			limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts);
-			break;
-		case REC_TICK:
-			(void)limf_pipe_tick(w->pipe, r->ts);
-			since = SNAP_EVERY;
-			break;
-		case REC_RECHECK:
-			atomic_fetch_add(&w->rechecked, limf_pipe_recheck(w->pipe, (int64_t)r->ts));
-			since = SNAP_EVERY;
-			break;
-		case REC_FINISH:
-			limf_pipe_finish(w->pipe, r->ts);
-			since = SNAP_EVERY;
-			break;
-		case REC_QUIT:
-			quit = true;
-			break;
-		}
-		if (r->kind != REC_WRAP) {
-			if (++since >= SNAP_EVERY) {
-				publish(w);
-				since = 0;
-			}
-		}
-		/* the datagram's copy may hold target media: it is overwritten by later records,
-		 * and the ring is wiped when freed */
-		{
-			uint32_t kind = r->kind;
-			atomic_store(&w->tail, t + r->size);
-			if (kind != REC_WRAP)
-				atomic_fetch_add(&w->done, 1);
-		}
-		if (atomic_load(&w->full_wait) || atomic_load(&w->done_wait)) {
+		for (unsigned i = 0; i < SPIN && all_empty(w); i++)
+			cpu_relax(); /* a producer close behind: no sleep */
+		if (!all_empty(w))
+			continue;
+		publish(w); /* idle: the counters are current */
+		since = 0;
+		/* the flag, then the heads: a producer stores a head, then reads the flag (both
+		 * sequentially consistent), so one of the two sees the other */
+		atomic_store(&w->sleeping, true);
+		if (all_empty(w)) {
 			pthread_mutex_lock(&w->mu);
-			pthread_cond_broadcast(&w->room);
+			while (all_empty(w))
+				pthread_cond_wait(&w->work, &w->mu);
 			pthread_mutex_unlock(&w->mu);
 		}
-		if (quit)
-			break;
+		atomic_store(&w->sleeping, false);
 	}
-	publish(w);
-	return NULL;
 }
 
 /* ---- dispatching ------------------------------------------------------------------------- */
 
+/* A unit from lane l's dispatcher (on l's thread) into its worker's ring. */
 static void on_unit(void *ctx, const struct cap_unit *u)
 {
-	struct limf_pool *p = ctx;
-	struct worker *w = &p->w[u->worker % p->n];
+	struct lane *l = ctx;
+	struct limf_pool *p = l->pool;
+	unsigned wi = u->worker % p->n;
+	struct worker *w = &p->w[wi];
 	struct rec r;
 	const uint8_t *data;
 	size_t len;
 	memset(&r, 0, sizeof r);
 	r.ts = u->ts_ns;
+	r.fence = u->tag;
 	r.pkt = *u->pkt;
 	r.pkt.payload.p = NULL;
 	r.pkt.ip_payload.p = NULL;
@@ -364,28 +461,68 @@ static void on_unit(void *ctx, const struct cap_unit *u)
 		len = u->pkt->payload.len;
 	}
 	/* A message that may carry a GMK distribution is a barrier when nothing may be lost
-	 * (replay): every worker first handles what came before it, and its own worker handles it
-	 * before anything after it is dispatched, so the group table holds exactly the GMKs one
-	 * pipeline would hold at each call, whatever the threads' timing. (The dispatcher sends
-	 * a group's GMKs and calls to one worker, which orders them in live capture too:
-	 * capture/dispatch.h; the barrier covers GMKs whose group it cannot tell.) */
+	 * (replay): every worker first handles what came before it on this lane, and its own
+	 * worker handles it before anything after it is dispatched, so the group table holds
+	 * exactly the GMKs one pipeline would hold at each call, whatever the threads' timing.
+	 * (The dispatcher sends a group's GMKs and calls to one worker, which orders them in
+	 * live capture too: capture/dispatch.h; the barrier covers GMKs whose group it cannot
+	 * tell. Between lanes, sources with clocks of their own, there is no input order.) */
 	bool barrier = !p->cfg.lossy &&
 		       (u->kind == CAP_UNIT_SIP_TCP || cap_sip_looks_like(data, len)) &&
 		       cap_sip_may_carry_gmk(data, len);
 	if (barrier)
 		for (unsigned i = 0; i < p->n; i++)
-			settle(&p->w[i]);
-	if (!push(w, &r, data, len, !p->cfg.lossy, false)) {
-		p->dst.drop[CAP_DROP_QUEUE_FULL]++;
+			settle(&p->w[i], &l->r[i]);
+	if (!push(w, &l->r[wi], &r, data, len, !p->cfg.lossy, false)) {
+		l->dst.drop[CAP_DROP_QUEUE_FULL]++;
 		return;
 	}
 	if (barrier)
-		settle(w);
+		settle(w, &l->r[wi]);
 }
 
-/* A control record to every worker; block: the caller waits for room, else a worker whose
- * queue is full skips it (a tick: the next one comes). */
-static void control(struct limf_pool *p, enum rec_kind k, uint64_t ts, bool block)
+/* A routing note of lane l's dispatcher (on l's thread, after the unit that caused it was
+ * queued) to every other lane that takes notes, tagged with a fence: the end of that unit in
+ * its worker's ring from this lane. */
+static void on_note(void *ctx, const struct cap_disp_note *n)
+{
+	struct lane *l = ctx;
+	struct limf_pool *p = l->pool;
+	struct cap_disp_note t = *n;
+	t.tag = FENCE(l->no, atomic_load_explicit(&l->r[n->worker % p->n].head,
+						  memory_order_relaxed));
+	for (unsigned k = 0; k < p->n_lanes; k++) {
+		struct note_ring *q = &p->notes[k * p->n_lanes + l->no];
+		uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+		if (k == l->no || !atomic_load_explicit(&p->lane[k].open, memory_order_relaxed))
+			continue;
+		if (h - atomic_load(&q->tail) >= NOTE_CAP) {
+			atomic_fetch_add_explicit(&l->notes_lost, 1, memory_order_relaxed);
+			continue;
+		}
+		q->q[h & (NOTE_CAP - 1)] = t;
+		atomic_store(&q->head, h + 1);
+	}
+}
+
+/* Lane l (on its thread) applies the notes the other lanes sent it. */
+static void take_notes(struct limf_pool *p, struct lane *l)
+{
+	for (unsigned k = 0; k < p->n_lanes; k++) {
+		struct note_ring *q = &p->notes[l->no * p->n_lanes + k];
+		uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+		uint32_t h = atomic_load(&q->head);
+		if (k == l->no || t == h)
+			continue;
+		for (; t != h; t++)
+			(void)cap_disp_apply(l->disp, &q->q[t & (NOTE_CAP - 1)]);
+		atomic_store(&q->tail, t);
+	}
+}
+
+/* A control record to every worker through lane l; block: waits for room, else a worker
+ * whose ring is full skips it (a tick: the next one comes). */
+static void control(struct limf_pool *p, struct lane *l, enum rec_kind k, uint64_t ts, bool block)
 {
 	struct rec r;
 	memset(&r, 0, sizeof r);
@@ -393,14 +530,39 @@ static void control(struct limf_pool *p, enum rec_kind k, uint64_t ts, bool bloc
 	r.ts = ts;
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->w[i].started)
-			(void)push(&p->w[i], &r, NULL, 0, block, true);
+			(void)push(&p->w[i], &l->r[i], &r, NULL, 0, block, true);
+}
+
+/* Lane l's counters, for the caller's thread (lanes >= 1). */
+static void lane_publish(struct lane *l)
+{
+	pthread_mutex_lock(&l->snap_mu);
+	l->snap = l->dst;
+	pthread_mutex_unlock(&l->snap_mu);
+	l->since = 0;
+}
+
+/* One frame on lane l: its dispatcher, then the capture clock once a second to every worker
+ * (one pipeline expires idle calls on every packet, a worker sees only its own). */
+static void lane_frame(struct limf_pool *p, struct lane *l, const struct cap_frame *f)
+{
+	if (p->notes) {
+		cap_disp_clock(l->disp, f->ts_ns); /* notes taken now are as fresh as this frame */
+		take_notes(p, l);
+	}
+	cap_disp_frame(l->disp, f);
+	if (f->ts_ns >= l->next_tick) {
+		if (l->next_tick)
+			control(p, l, REC_TICK, f->ts_ns, !p->cfg.lossy);
+		l->next_tick = f->ts_ns + TICK_NS;
+	}
 }
 
 /* ---- the pool ---------------------------------------------------------------------------- */
 
 static void stop_workers(struct limf_pool *p)
 {
-	control(p, REC_QUIT, 0, true);
+	control(p, &p->lane[0], REC_QUIT, 0, true);
 	for (unsigned i = 0; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		if (w->started)
@@ -421,21 +583,69 @@ static void seeded(struct cap_calls_limits *l, const struct limf_pool_cfg *cfg, 
 		l->hash_seed = cfg->hash_seed ^ (0x9e3779b9u * (i + 1u));
 }
 
+/* Lane k: its dispatcher (the same seed in every lane: a Call-ID gives the same worker
+ * whichever source sees it) and its rings, cap octets each. */
+static enum lim_err lane_new(struct limf_pool *p, unsigned k, size_t cap)
+{
+	struct lane *l = &p->lane[k];
+	struct cap_disp_limits dl;
+	enum lim_err e;
+	l->pool = p;
+	l->no = k;
+	atomic_store(&l->open, k > 0 || p->cfg.caller_frames);
+	pthread_mutex_init(&l->snap_mu, NULL);
+	l->r = calloc(p->n, sizeof *l->r);
+	if (!l->r)
+		return LIM_E_NOMEM;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct ring *q = &l->r[i];
+		q->cap = 1u << 20;
+		while (q->cap < cap && q->cap < ((size_t)1 << 30))
+			q->cap <<= 1;
+		q->buf = calloc(1, q->cap);
+		if (!q->buf)
+			return LIM_E_NOMEM;
+		p->w[i].in[k] = q;
+	}
+	cap_disp_limits_default(&dl);
+	dl.hash_seed = p->cfg.hash_seed;
+	e = cap_disp_new(&dl, p->n, &l->dst, on_unit, l, &l->disp);
+	if (e == LIM_OK && p->notes)
+		cap_disp_set_note_fn(l->disp, on_note, l);
+	return e;
+}
+
+static void lane_free(struct lane *l, unsigned n)
+{
+	if (!l->pool)
+		return; /* never set up */
+	cap_disp_free(l->disp);
+	for (unsigned i = 0; l->r && i < n; i++)
+		if (l->r[i].buf) {
+			lim_wipe(l->r[i].buf, l->r[i].cap);
+			free(l->r[i].buf);
+		}
+	free(l->r);
+	pthread_mutex_destroy(&l->snap_mu);
+}
+
 /* see pool.h */
 enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **out)
 {
 	struct limf_pool *p;
 	enum lim_err e = LIM_OK;
+	size_t cap;
 	*out = NULL;
-	if (!cfg || cfg->workers > LIMF_POOL_MAX_WORKERS)
+	if (!cfg || cfg->workers > LIMF_POOL_MAX_WORKERS || cfg->lanes > LIMF_POOL_MAX_LANES)
 		return LIM_E_ARG;
-	if (cfg->workers <= 1 ? !cfg->pipe.db : !cfg->open)
+	if (cfg->workers <= 1 ? !cfg->pipe.db || cfg->lanes : !cfg->open)
 		return LIM_E_ARG;
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return LIM_E_NOMEM;
 	p->cfg = *cfg;
 	p->n = cfg->workers ? cfg->workers : 1;
+	p->n_lanes = 1 + cfg->lanes;
 	{
 		/* the workers take it for every packet they hand over: spin a little before
 		 * sleeping in the kernel */
@@ -458,11 +668,31 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		*out = p;
 		return LIM_OK;
 	}
-	{
-		struct cap_disp_limits dl;
-		cap_disp_limits_default(&dl);
-		dl.hash_seed = cfg->hash_seed;
-		e = cap_disp_new(&dl, p->n, &p->dst, on_unit, p, &p->disp);
+	cap = cfg->queue_bytes ? cfg->queue_bytes : DEFAULT_QUEUE;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+		w->pool = p;
+		w->no = i;
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->work, NULL);
+		pthread_cond_init(&w->room, NULL);
+		pthread_mutex_init(&w->snap_mu, NULL);
+	}
+	if (p->n_lanes > 1) {
+		p->notes = calloc((size_t)p->n_lanes * p->n_lanes, sizeof *p->notes);
+		if (!p->notes)
+			e = LIM_E_NOMEM;
+	}
+	for (unsigned k = 0; k < p->n_lanes && e == LIM_OK; k++) {
+		/* the queue space shared by the lanes that carry frames (at least 2 MiB a ring);
+		 * a caller's lane with control records only gets the smallest ring */
+		unsigned fl = cfg->lanes + (cfg->caller_frames ? 1u : 0u);
+		size_t c = cap;
+		if (cfg->lanes && k == 0 && !cfg->caller_frames)
+			c = 1u << 20;
+		else if (fl > 1)
+			c = cap / fl > (2u << 20) ? cap / fl : (2u << 20);
+		e = lane_new(p, k, c);
 	}
 	if (e == LIM_OK)
 		e = limf_groups_new(&p->groups);
@@ -473,21 +703,6 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 	for (unsigned i = 0; i < p->n && e == LIM_OK; i++) {
 		struct worker *w = &p->w[i];
 		struct limf_pipe_cfg pc = cfg->pipe;
-		size_t cap = cfg->queue_bytes ? cfg->queue_bytes : DEFAULT_QUEUE;
-		w->pool = p;
-		w->no = i;
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->work, NULL);
-		pthread_cond_init(&w->room, NULL);
-		pthread_mutex_init(&w->snap_mu, NULL);
-		w->cap = 1u << 20;
-		while (w->cap < cap && w->cap < ((size_t)1 << 30))
-			w->cap <<= 1;
-		w->ring = calloc(1, w->cap);
-		if (!w->ring) {
-			e = LIM_E_NOMEM;
-			break;
-		}
 		e = cfg->open(cfg->ctx, i, &w->db);
 		if (e != LIM_OK)
 			break;
@@ -517,12 +732,19 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* see pool.h */
 enum lim_err limf_pool_start(struct limf_pool *p)
 {
+	sigset_t all, old;
+	/* the threads inherit a mask that blocks every signal: SIGTERM, SIGHUP... reach the
+	 * caller's thread, whose poll() they interrupt */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; !p->one && i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		if (w->started)
 			continue;
-		if (pthread_create(&w->th, NULL, worker_run, w) != 0)
+		if (pthread_create(&w->th, NULL, worker_run, w) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return LIM_E_NOMEM;
+		}
 		w->started = true;
 		{
 			char name[24];
@@ -530,6 +752,7 @@ enum lim_err limf_pool_start(struct limf_pool *p)
 			(void)pthread_setname_np(w->th, name);
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return LIM_OK;
 }
 
@@ -540,20 +763,53 @@ unsigned limf_pool_workers(const struct limf_pool *p)
 }
 
 /* see pool.h */
+unsigned limf_pool_lanes(const struct limf_pool *p)
+{
+	return p->n_lanes - 1;
+}
+
+/* see pool.h */
 void limf_pool_frame(struct limf_pool *p, const struct cap_frame *f)
 {
 	if (p->one) {
 		limf_pipe_frame(p->one, f);
 		return;
 	}
-	cap_disp_frame(p->disp, f);
-	/* the capture clock, once a second, to every worker: one pipeline expires idle calls on
-	 * every packet, a worker sees only its own */
-	if (f->ts_ns >= p->next_tick) {
-		if (p->next_tick)
-			control(p, REC_TICK, f->ts_ns, !p->cfg.lossy);
-		p->next_tick = f->ts_ns + TICK_NS;
+	lane_frame(p, &p->lane[0], f);
+}
+
+/* see pool.h */
+void limf_pool_lane_frame(struct limf_pool *p, unsigned lane, const struct cap_frame *f)
+{
+	struct lane *l = &p->lane[lane];
+	lane_frame(p, l, f);
+	if (++l->since >= SNAP_EVERY)
+		lane_publish(l);
+}
+
+/* see pool.h */
+void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns)
+{
+	struct lane *l = &p->lane[lane];
+	if (now_ns)
+		cap_disp_clock(l->disp, now_ns); /* a quiet source: notes stamped with the present */
+	take_notes(p, l);
+	if (now_ns && now_ns >= l->next_expire) {
+		(void)cap_disp_expire(l->disp, now_ns);
+		l->next_expire = now_ns + TICK_NS;
 	}
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->w[i].started && l->r[i].unwoken)
+			wake(&p->w[i], &l->r[i], true);
+	lane_publish(l);
+}
+
+/* see pool.h */
+void limf_pool_lane_done(struct limf_pool *p, unsigned lane)
+{
+	struct lane *l = &p->lane[lane];
+	atomic_store(&l->open, false); /* the others stop sending it notes */
+	lane_publish(l);
 }
 
 /* see pool.h */
@@ -561,8 +817,8 @@ size_t limf_pool_tick(struct limf_pool *p, uint64_t now_ns)
 {
 	if (p->one)
 		return limf_pipe_tick(p->one, now_ns);
-	(void)cap_disp_expire(p->disp, now_ns);
-	control(p, REC_TICK, now_ns, !p->cfg.lossy);
+	(void)cap_disp_expire(p->lane[0].disp, now_ns);
+	control(p, &p->lane[0], REC_TICK, now_ns, !p->cfg.lossy);
 	return 0;
 }
 
@@ -573,7 +829,7 @@ size_t limf_pool_recheck(struct limf_pool *p, int64_t now_us)
 	size_t n;
 	if (p->one)
 		return limf_pipe_recheck(p->one, now_us);
-	control(p, REC_RECHECK, (uint64_t)now_us, true);
+	control(p, &p->lane[0], REC_RECHECK, (uint64_t)now_us, true);
 	for (unsigned i = 0; i < p->n; i++)
 		sum += atomic_load(&p->w[i].rechecked);
 	n = (size_t)(sum - p->rechecked_seen);
@@ -588,10 +844,17 @@ void limf_pool_finish(struct limf_pool *p, uint64_t now_ns)
 		limf_pipe_finish(p->one, now_ns);
 		return;
 	}
-	cap_disp_flush(p->disp, now_ns);
-	control(p, REC_FINISH, now_ns, true);
-	for (unsigned i = 0; i < p->n; i++)
-		settle(&p->w[i]);
+	/* the lanes' threads have stopped (pool.h): this thread now drives their dispatchers; the
+	 * TCP streams' partial messages are counted, then every worker handles everything the
+	 * lanes queued before the end reaches it */
+	for (unsigned k = p->n_lanes; k-- > 0;) {
+		cap_disp_flush(p->lane[k].disp, now_ns);
+		if (k)
+			lane_publish(&p->lane[k]);
+	}
+	settle_all(p);
+	control(p, &p->lane[0], REC_FINISH, now_ns, true);
+	settle_all(p);
 }
 
 /* a += b for two counter structs whose every member is a uint64_t (struct cap_stats,
@@ -602,6 +865,19 @@ static void add_counters(void *a, const void *b, size_t size)
 	const uint64_t *y = b;
 	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
 		x[i] += y[i];
+}
+
+/* The dispatchers' counters summed: lane 0's own (the caller's thread), the others' last
+ * published. */
+static void lanes_sum(struct limf_pool *p, struct cap_stats *out)
+{
+	*out = p->lane[0].dst;
+	for (unsigned k = 1; k < p->n_lanes; k++) {
+		struct lane *l = &p->lane[k];
+		pthread_mutex_lock(&l->snap_mu);
+		add_counters(out, &l->snap, sizeof *out);
+		pthread_mutex_unlock(&l->snap_mu);
+	}
 }
 
 /* see pool.h */
@@ -617,7 +893,7 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
 	if (pipe)
 		memset(pipe, 0, sizeof *pipe);
 	if (cap)
-		*cap = p->dst;
+		lanes_sum(p, cap);
 	for (unsigned i = 0; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		pthread_mutex_lock(&w->snap_mu);
@@ -632,16 +908,33 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
 /* see pool.h */
 uint64_t limf_pool_drops(struct limf_pool *p)
 {
-	return p->one ? 0 : p->dst.drop[CAP_DROP_QUEUE_FULL];
+	struct cap_stats st;
+	if (p->one)
+		return 0;
+	lanes_sum(p, &st);
+	return st.drop[CAP_DROP_QUEUE_FULL];
+}
+
+/* see pool.h */
+uint64_t limf_pool_notes_lost(struct limf_pool *p)
+{
+	uint64_t n = 0;
+	for (unsigned k = 0; !p->one && k < p->n_lanes; k++)
+		n += atomic_load(&p->lane[k].notes_lost);
+	return n;
 }
 
 /* see pool.h */
 size_t limf_pool_queue_peak(struct limf_pool *p)
 {
 	size_t n = 0;
-	for (unsigned i = 0; !p->one && i < p->n; i++)
-		if (p->w[i].peak > n)
-			n = p->w[i].peak;
+	for (unsigned k = 0; !p->one && k < p->n_lanes; k++)
+		for (unsigned i = 0; i < p->n; i++) {
+			size_t x = atomic_load_explicit(&p->lane[k].r[i].peak,
+							memory_order_relaxed);
+			if (x > n)
+				n = x;
+		}
 	return n;
 }
 
@@ -666,9 +959,14 @@ const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p)
 /* see pool.h */
 void limf_pool_kick(struct limf_pool *p)
 {
-	for (unsigned i = 0; !p->one && i < p->n; i++)
-		if (p->w[i].started && p->w[i].unwoken)
-			wake(&p->w[i], true);
+	struct lane *l = &p->lane[0];
+	if (p->one)
+		return;
+	if (p->notes)
+		take_notes(p, l);
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->w[i].started && l->r[i].unwoken)
+			wake(&p->w[i], &l->r[i], true);
 }
 
 /* see pool.h */
@@ -693,22 +991,21 @@ void limf_pool_free(struct limf_pool *p)
 	if (p->one) {
 		limf_pipe_free(p->one);
 	} else {
-		stop_workers(p);
+		if (p->lane[0].r)
+			stop_workers(p);
 		for (unsigned i = 0; i < p->n; i++) {
 			struct worker *w = &p->w[i];
-			if (!w->ring)
-				continue; /* never set up (limf_pool_new failed before it) */
 			limf_pipe_free(w->pipe);
 			if (p->cfg.close && w->db)
 				p->cfg.close(p->cfg.ctx, i, w->db);
-			lim_wipe(w->ring, w->cap);
-			free(w->ring);
 			pthread_mutex_destroy(&w->mu);
 			pthread_cond_destroy(&w->work);
 			pthread_cond_destroy(&w->room);
 			pthread_mutex_destroy(&w->snap_mu);
 		}
-		cap_disp_free(p->disp);
+		for (unsigned k = 0; k < p->n_lanes; k++)
+			lane_free(&p->lane[k], p->n);
+		free(p->notes);
 		limf_groups_free(p->groups);
 		limf_keyshare_free(p->keys);
 	}

@@ -28,6 +28,26 @@
  * the input finds the GMK however far the other workers are behind (the legs of one group
  * call share a worker: capture/dispatch.h).
  *
+ * Lanes (one capture thread per source): with cfg.lanes = S, S more producer threads may feed
+ * the workers, each through limf_pool_lane_frame(p, k, f) for k = 1..S from its own thread
+ * (one thread per lane). A lane has a dispatcher of its own (decoding, reassembly and TCP
+ * state are per source) and one ring to each worker; the caller's thread stays lane 0 (X2/X3
+ * input, and every tick, re-check and the end). Call-IDs map to the same worker in every lane
+ * (one hash seed); endpoints and group pins learnt from SIP in one lane reach the others as
+ * routing notes (capture/dispatch.h "Several dispatchers") through lock-free single-producer
+ * rings of NOTE_CAP notes per pair of lanes, applied by each lane before its next frame and
+ * at its idle point (a full ring loses a note: limf_pool_notes_lost; the media it would have
+ * routed is then counted media_unbound). A note is tagged with a fence: where the SIP unit
+ * that taught the route ends in its worker's ring; a unit routed by it carries the fence, and
+ * the worker first handles the other ring up to there, so a call's SIP seen on one source is
+ * always handled before the media (or the dialog's later SIP) routed by what it taught, on
+ * any source. Otherwise a worker takes up to a burst of records from each of its rings in
+ * turn: per lane, input order; between lanes none (sources have no common order: e.g. a
+ * 200 OK seen on one source before the INVITE seen on another is handled first when its
+ * source's thread is ahead). Still no lock on the per-packet path. Queue space: queue_bytes
+ * per worker is shared by the lanes that carry frames (at least 2 MiB a ring); the caller's
+ * lane without frames (no caller_frames) has 1 MiB rings for its control records.
+ *
  * Output order: per call as with one worker; between calls of different workers it depends on
  * timing (each output keeps its capture time stamp). Counters: the sums over the dispatcher
  * and the workers equal those of one pipeline (snapshots, at most ~512 packets old while
@@ -44,6 +64,7 @@
 #include "limf/pipeline.h"
 
 #define LIMF_POOL_MAX_WORKERS 64
+#define LIMF_POOL_MAX_LANES   16 /* producer threads besides the caller's */
 
 struct limf_pool_cfg {
 	unsigned workers; /* 0 or 1: no thread (the caller runs the pipeline) */
@@ -62,18 +83,34 @@ struct limf_pool_cfg {
 	uint32_t hash_seed; /* of the dispatcher's hashes (live: a random one) */
 	bool defer_start;   /* the threads start at limf_pool_start (after a privilege drop:
 			     * capabilities are per thread) */
+	unsigned lanes;     /* producer threads besides the caller's (workers >= 2 only) */
+	bool caller_frames; /* with lanes: the caller's thread feeds frames too (X2/X3), so it
+			     * takes routing notes and gets a ring of full size */
 };
 
 struct limf_pool;
 
-/* LIM_E_ARG (no db with one worker, no open with more, more than LIMF_POOL_MAX_WORKERS),
+/* LIM_E_ARG (no db with one worker, no open with more, more than LIMF_POOL_MAX_WORKERS,
+ * lanes with one worker or more than LIMF_POOL_MAX_LANES),
  * LIM_E_NOMEM, or open's error. */
 enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **out) LIM_WUR;
 /* Starts the worker threads (cfg.defer_start; a no-op otherwise). LIM_E_NOMEM. */
 enum lim_err limf_pool_start(struct limf_pool *p) LIM_WUR;
 unsigned limf_pool_workers(const struct limf_pool *p);
+unsigned limf_pool_lanes(const struct limf_pool *p);
 /* One captured frame (caller's thread). */
 void limf_pool_frame(struct limf_pool *p, const struct cap_frame *f);
+/* Lane `lane`'s thread has ended (no more frames from it): the other lanes stop sending it
+ * notes (they would fill its note rings and count as lost); its counters are published. */
+void limf_pool_lane_done(struct limf_pool *p, unsigned lane);
+/* One captured frame on lane 1 <= lane <= cfg.lanes, from that lane's thread only. */
+void limf_pool_lane_frame(struct limf_pool *p, unsigned lane, const struct cap_frame *f);
+/* Lane `lane`'s thread is about to wait (poll) or has nothing to read: the other lanes' routing
+ * notes are applied, its workers woken for what it queued, its counters published; at most
+ * once a second, with now_ns != 0, its dispatcher's reassembly, TCP and endpoint state older
+ * than now_ns expires (cap_disp_expire: now_ns on the clock of its frames). Call it at least
+ * every 100 ms or so while the lane runs. */
+void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns);
 /* Time passes (limf_pipe_tick on every worker). With one worker: calls ended, else 0. */
 size_t limf_pool_tick(struct limf_pool *p, uint64_t now_ns);
 /* limf_pipe_recheck on every worker. With one worker: the LIIDs dropped now; with more: those
@@ -81,7 +118,8 @@ size_t limf_pool_tick(struct limf_pool *p, uint64_t now_ns);
  * returns). */
 size_t limf_pool_recheck(struct limf_pool *p, int64_t now_us);
 /* End of input at now_ns: every call of every worker ends and is summarised; returns when
- * every worker has handled everything (the counters are then exact). */
+ * every worker has handled everything (the counters are then exact). Every lane's thread must
+ * have stopped calling into the pool (joined) before. */
 void limf_pool_finish(struct limf_pool *p, uint64_t now_ns);
 /* The caller is about to wait (poll): every worker with records queued is woken now (a
  * sleeping worker is otherwise woken once a batch of records waits). */
@@ -92,6 +130,8 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
  * been, in octets. */
 uint64_t limf_pool_drops(struct limf_pool *p);
 size_t limf_pool_queue_peak(struct limf_pool *p);
+/* Routing notes lost to a full note ring (lanes). */
+uint64_t limf_pool_notes_lost(struct limf_pool *p);
 /* The KMS certificate of the first worker that fetched one (public), or NULL. */
 const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p);
 /* The caller's thread must hold this around anything it does with the sink's state while the

@@ -176,7 +176,7 @@ trial_limf() {
 	line=$(sed -n "s/^limf capture: source $va: frames \([0-9]*\) kernel_received [0-9]* kernel_dropped \([0-9]*\)$/\1 \2/p" "$W/limf.err")
 	read -r got drops <<<"$line"
 	# with --workers in BENCH_LIVE_LIMF_ARGS: a packet dropped at a full worker queue too
-	qdrops=$(sed -n 's/^limf capture: workers [0-9]* queue_full \([0-9]*\) .*/\1/p' "$W/limf.err")
+	qdrops=$(sed -n 's/^limf capture: workers [0-9]* source_threads [0-9]* queue_full \([0-9]*\) .*/\1/p' "$W/limf.err")
 	good=0
 	if [ "${drops:-1}" = 0 ] && [ "${qdrops:-0}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
 		grep -q " intercepted $ntarget with_content $ntarget " "$W/limf.err"; then

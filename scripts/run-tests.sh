@@ -35,9 +35,14 @@ for s in tests/cli/test_*.sh; do
 	[ -e "$s" ] || continue
 	run_one "$(basename "$s" .sh)" env BUILD="$BUILD" bash "$s"
 done
-# the pool (limf/pool.h): calls dispatched to 3 pipeline threads, the same checks
-for s in test_replay test_group test_live; do
+# the pool (limf/pool.h): replay's calls dispatched to 3 pipeline threads (its default is one),
+# the same checks; limf capture runs a pool with a capture thread per source by default, so
+# its end-to-end tests run again on one thread
+for s in test_replay test_group; do
 	run_one "$s/workers3" env BUILD="$BUILD" LIMF_WORKERS=3 bash "tests/cli/$s.sh"
+done
+for s in test_live test_capture test_resume; do
+	run_one "$s/workers1" env BUILD="$BUILD" LIMF_WORKERS=1 bash "tests/cli/$s.sh"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,6 +12,8 @@
 #      the same time: both intercepted after the drop, byte-exact, per-source counters equal to
 #      what was played on each, no kernel drop
 #   3. the loop stalled (SIGSTOP 1.5 s) while frames arrive: no kernel drop (buffered mode)
+#   4. --workers 3, a capture thread per source: a call's SIP on one interface, all its media
+#      on the other: intercepted, CC byte-exact (the endpoints cross threads as routing notes)
 # Needs root, `ip netns` and veth (else "skipped: ...", 0 failed), tcpreplay, and the private
 # PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
@@ -303,6 +305,83 @@ read -r f r d <<<"$(src_line run3 "$va")"
 stall run3b --buffer-mb 2 --immediate && ok || bad "run3b: did not run"
 read -r f r d <<<"$(src_line run3b "$va")"
 echo "note: the same stall with --buffer-mb 2 --immediate: frames ${f:-?}, kernel dropped ${d:-?} of $n3" >&2
+
+# ---- 4. one capture thread per source (--workers 3): a call's SIP played on one interface,
+# all of its media on the other. The second source's thread sees no SIP at all: its media
+# reaches the call's worker only through the routing notes (capture/dispatch.h) the first
+# source's dispatcher sends when it registers the SDP endpoints. CC byte-exact.
+cat >"$tmp/split.py" <<'PY'
+import struct, sys
+src, sip_out, media_out = sys.argv[1:4]
+d = open(src, "rb").read()
+magic = d[:4]
+assert magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"), "not a little-endian pcap"
+link = struct.unpack("<I", d[20:24])[0]
+assert link == 1, "not Ethernet"
+outs = [open(sip_out, "wb"), open(media_out, "wb")]
+# each file starts with a filler frame (not IP) at the original's first time stamp: tcpreplay
+# plays a file from its first frame, so both keep the original's timeline
+first = d[24:32] + struct.pack("<II", 60, 60) + b"\xff" * 6 + b"\x02" + b"\0" * 5 + b"\x88\xb5" + b"\0" * 46
+for o in outs:
+    o.write(d[:24])
+    o.write(first)
+n, off = [0, 0], 24
+while off + 16 <= len(d):
+    incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+    rec, fr = d[off:off + 16 + incl], d[off + 16:off + 16 + incl]
+    off += 16 + incl
+    e = 12
+    while fr[e:e + 2] in (b"\x81\x00", b"\x88\xa8"):
+        e += 4
+    et, ip = fr[e:e + 2], fr[e + 2:]
+    sip = False
+    if et == b"\x08\x00" and ip[9] == 17:
+        u = ip[(ip[0] & 15) * 4:]
+        sip = 5060 in struct.unpack(">HH", u[:4])
+    elif et == b"\x86\xdd" and ip[6] == 17:
+        sip = 5060 in struct.unpack(">HH", ip[40:44])
+    k = 0 if sip else 1
+    outs[k].write(rec)
+    n[k] += 1
+for o in outs:
+    o.close()
+print(n[0], n[1])
+PY
+A4="sip:split$sfx@example.org" L4="S$sfx"
+warrant "$L4" "$A4" && ok || bad "warrant add 4"
+expect 0 gen4 "$gen" --community "$tmp/k/community.json" --out "$tmp/c4.pcap" --calls 1 \
+	--background 2 --duration 3 --caller "$A4" --callee "$B" --start "$(iso "$NOW")" --seed 85
+read -r n4s n4m <<<"$(python3 "$tmp/split.py" "$tmp/c4.pcap" "$tmp/c4sip.pcap" "$tmp/c4media.pcap")"
+[ "${n4s:-0}" -gt 0 ] && [ "${n4m:-0}" -gt 0 ] && [ $((n4s + n4m)) = "$(frames "$tmp/c4.pcap")" ] &&
+	ok || bad "split: ${n4s:-?} SIP + ${n4m:-?} media frames"
+n4s=$((n4s + 1)) n4m=$((n4m + 1)) # and the filler frame of each
+capture run4 "$tmp/root.conf" -i "$va" -i "$vc" --workers 3
+if wait_for "$tmp/run4.err" "running ("; then
+	ok
+	grep -q "3 workers, a capture thread per source" "$tmp/run4.err" && ok || bad "run4: threads"
+	play "$vb" "$tmp/c4sip.pcap" &
+	rp1=$!
+	play "$vd" "$tmp/c4media.pcap" &
+	rp2=$!
+	wait "$rp1" && wait "$rp2" && ok || bad "tcpreplay (split)"
+	sleep 1
+	kill -TERM "$cpid"
+	reap run4 0
+else
+	reap run4 1
+	bad "run4: did not start"
+fi
+grep -q "limf capture: .* calls 3 intercepted 1 with_content 1 " "$tmp/run4.err" && ok ||
+	{ bad "run4: summary"; cat "$tmp/run4.err" >&2; }
+grep -q "workers 3 source_threads 2 queue_full 0 .* notes_lost 0" "$tmp/run4.err" && ok ||
+	bad "run4: $(grep 'source_threads' "$tmp/run4.err")"
+read -r f r d <<<"$(src_line run4 "$va")"
+[ "${f:-}" = "$n4s" ] && [ "${d:-}" = 0 ] && ok || bad "run4: $va: frames ${f:-?} of $n4s, dropped ${d:-?}"
+read -r f r d <<<"$(src_line run4 "$vc")"
+[ "${f:-}" = "$n4m" ] && [ "${d:-}" = 0 ] && ok || bad "run4: $vc: frames ${f:-?} of $n4m, dropped ${d:-?}"
+expect 0 exact4 python3 "$tmp/exact.py" "$tmp/lemf.jsonl" "$L4" "$tmp/c4.pcap.json"
+has exact4 "1 target calls, 2 streams"
+cat "$tmp/out" >&2
 
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid" && ok || bad "limf-lemf exit status"

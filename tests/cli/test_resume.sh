@@ -121,28 +121,31 @@ for cin in sorted(per):
 if want is not None:
     assert set(per) == want, (sorted(per), sorted(want))
 PY
-# the PDUs of two sets of CINs are equal, CINs replaced by their order of first appearance
+# the PDUs of two sets of CINs are equal: each CIN's IRI and CC streams, PDU for PDU, matched
+# as a set (with --workers / LIMF_WORKERS two calls' PDUs interleave differently run to run)
 cat >"$tmp/same.py" <<'PY'
 import json, sys
 def run(path, cins):
     cins = set(int(c) for c in cins.split(","))
-    out = {}
-    lines = [json.loads(l) for l in open(path)]
-    for kind in ("iri", "cc"):
-        pd = [l for l in lines if "seq" in l and "event" not in l and l.get("cin") in cins and
-              (l["kind"].startswith("iri") if kind == "iri" else l["kind"] == "cc")]
-        order = []
-        for l in pd:
-            if l["cin"] not in order:
-                order.append(l["cin"])
-        out[kind] = [(order.index(l["cin"]), l["seq"], l["kind"], l.get("sip"), l.get("rtp"),
-                      l.get("outcome"), l.get("iri_type"), l.get("dir")) for l in pd]
-    return out
+    per = {}
+    for l in map(json.loads, open(path)):
+        if "seq" not in l or "event" in l or l.get("cin") not in cins:
+            continue
+        kind = "iri" if l["kind"].startswith("iri") else "cc" if l["kind"] == "cc" else None
+        if kind is None:
+            continue
+        per.setdefault(l["cin"], {"iri": [], "cc": []})[kind].append(
+            (l["seq"], l["kind"], l.get("sip"), l.get("rtp"), l.get("outcome"),
+             l.get("iri_type"), l.get("dir")))
+    return sorted((tuple(v["iri"]), tuple(v["cc"])) for v in per.values())
 ref, got = run(sys.argv[1], sys.argv[2]), run(sys.argv[3], sys.argv[4])
-assert ref["iri"] and ref["cc"], "empty reference"
-for kind in ("iri", "cc"):
-    assert got[kind] == ref[kind], "%s differs: %d vs %d PDUs" % (kind, len(got[kind]), len(ref[kind]))
-print(len(ref["iri"]), "IRI and", len(ref["cc"]), "CC PDUs equal")
+ni, nc = sum(len(i) for i, _ in ref), sum(len(c) for _, c in ref)
+assert ni and nc, "empty reference"
+assert len(got) == len(ref), "%d CINs vs %d" % (len(got), len(ref))
+for k, (a, b) in enumerate(zip(got, ref)):
+    for kind, x, y in (("iri", a[0], b[0]), ("cc", a[1], b[1])):
+        assert x == y, "a call's %s differs: %d vs %d PDUs" % (kind, len(x), len(y))
+print(ni, "IRI and", nc, "CC PDUs equal")
 PY
 cins_of() { # LEMF.jsonl LIID: the CINs of that LIID's PDUs, comma-separated
 	python3 -c 'import json,sys

@@ -2,7 +2,9 @@
  * differentially against the single pipeline. Input: one octet sel, then records of
  * step(1) len(2, big-endian) frame(len; the last one is cut at the end of input), at most 64:
  *   sel bits 0-1: workers - 1; bit 2: a tiny endpoint table (4 entries, 2 s idle); bit 3:
- *   Ethernet frames (else raw IP); step bits 0-1: time advance (1 ms, 1 s, 100 s, 1000 s).
+ *   Ethernet frames (else raw IP); bit 4: two dispatchers (two capture threads: step bit 7
+ *   picks the one a frame goes to; each one's routing notes applied to the other at once);
+ *   step bits 0-1: time advance (1 ms, 1 s, 100 s, 1000 s).
  * The same frames go (a) through cap_dec + cap_calls and (b) through cap_disp + N cap_calls fed
  * its units, every worker expiring at each decoded frame's time. Checks: units well-formed and
  * for a worker below N; the endpoint table within its cap and empty after cap_disp_flush;
@@ -10,7 +12,9 @@
  * not depend on where media is bound (decode, reassembly, TCP, SIP, SDP, the media total);
  * with one worker and an endpoint table that never had to evict or expire, every counter and the whole
  * event stream equal (dispatch.h: the dispatcher then holds every endpoint the table binds);
- * an endpoint table that evicted or expired an entry gets the first set of checks only. Small TCP and
+ * an endpoint table that evicted or expired an entry gets the first set of checks only; two
+ * dispatchers (a datagram's fragments, a stream's segments may be split) only the frame and
+ * octet totals, units, caps and flushes. Small TCP and
  * reassembly caps so that the limits are reached. Deterministic, no I/O, nothing kept between
  * runs. */
 #include <stdint.h>
@@ -133,6 +137,12 @@ static size_t eth(uint8_t *out, const uint8_t *ip, size_t n)
 	return n + 14;
 }
 
+static void pass_note(void *ctx, const struct cap_disp_note *n)
+{
+	if (!cap_disp_apply((struct cap_disp *)ctx, n))
+		abort(); /* a dispatcher's own notes are always well-formed */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint64_t steps[4] = { 1000000ull, 1000000000ull, 100000000000ull,
@@ -143,12 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cap_stats ref_st, dst, wst[MAXW], sum;
 	struct cap_dec dec;
 	struct cap_calls *ref = NULL;
-	struct cap_disp *d = NULL;
+	struct cap_disp *d = NULL, *d2 = NULL;
+	struct cap_stats dst2;
 	struct pool pool;
 	struct evs ref_ev = { 0, 0 }, pool_ev = { 0, 0 };
 	uint64_t now = 1700000000ull * 1000000000ull;
 	uint8_t sel;
-	bool tiny, ether, full;
+	bool tiny, ether, full, split;
 
 	if (!lim_rd_u8(&r, &sel))
 		return 0;
@@ -157,9 +168,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pool.ok = true;
 	tiny = (sel & 4) != 0;
 	ether = (sel & 8) != 0;
-	full = pool.n == 1 && !tiny;
+	split = (sel & 16) != 0;
+	full = pool.n == 1 && !tiny && !split;
 	memset(&ref_st, 0, sizeof ref_st);
 	memset(&dst, 0, sizeof dst);
+	memset(&dst2, 0, sizeof dst2);
 	memset(wst, 0, sizeof wst);
 
 	cap_disp_limits_default(&dl);
@@ -189,6 +202,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned w = 0; w < pool.n; w++)
 		if (cap_calls_new(&cl, &wst[w], on_ev, &pool_ev, &pool.w[w]) != LIM_OK)
 			abort();
+	if (split) {
+		if (cap_disp_new(&dl, pool.n, &dst2, on_unit, &pool, &d2) != LIM_OK)
+			abort();
+		cap_disp_set_note_fn(d, pass_note, d2);
+		cap_disp_set_note_fn(d2, pass_note, d);
+	}
 
 	for (int i = 0; i < 64 && !lim_rd_empty(&r); i++) {
 		static uint8_t buf[65536 + 14];
@@ -220,21 +239,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cap_dec_frame(&dec, &f, &p) == CAP_OK)
 			cap_calls_feed(ref, &p, now);
 		/* (b) */
-		decoded = dst.udp + dst.tcp;
-		cap_disp_frame(d, &f);
-		if (dst.udp + dst.tcp != decoded)
+		decoded = dst.udp + dst.tcp + dst2.udp + dst2.tcp;
+		cap_disp_frame(split && (step & 0x80) ? d2 : d, &f);
+		if (dst.udp + dst.tcp + dst2.udp + dst2.tcp != decoded)
 			for (unsigned w = 0; w < pool.n; w++)
 				(void)cap_calls_expire(pool.w[w], now);
-		if (cap_disp_endpoints(d) > dl.max_endpoints)
+		if (cap_disp_endpoints(d) > dl.max_endpoints ||
+		    (d2 && cap_disp_endpoints(d2) > dl.max_endpoints))
 			abort();
 		free(copy);
 	}
 	cap_calls_flush(ref, now);
 	cap_disp_flush(d, now);
+	if (d2)
+		cap_disp_flush(d2, now);
 	for (unsigned w = 0; w < pool.n; w++)
 		cap_calls_flush(pool.w[w], now);
-	if (!pool.ok || cap_disp_endpoints(d) != 0)
+	if (!pool.ok || cap_disp_endpoints(d) != 0 || (d2 && cap_disp_endpoints(d2) != 0))
 		abort();
+	if (split) {
+		if (dst.frames + dst2.frames != dec.st.frames || dst.bytes + dst2.bytes != dec.st.bytes)
+			abort();
+		for (unsigned w = 0; w < pool.n; w++)
+			cap_calls_free(pool.w[w]);
+		cap_disp_free(d2);
+		cap_disp_free(d);
+		cap_calls_free(ref);
+		cap_dec_clear(&dec);
+		return 0;
+	}
 
 	ref_st = dec.st;
 	sum = dst;

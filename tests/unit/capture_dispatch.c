@@ -321,6 +321,133 @@ static bool reference(const char *path, struct cap_stats *st)
 	return true;
 }
 
+/* Two sources: the side of a frame is a hash of its IP source address (both directions of a
+ * flow usually differ; fragments of one datagram share it), or 0 when no IP header is found. */
+static unsigned side_of(const struct cap_frame *f)
+{
+	size_t off;
+	uint8_t h = 0;
+	const uint8_t *d = f->data;
+	switch (f->linktype) {
+	case CAP_LINK_ETHERNET:
+		off = 12;
+		while (off + 2 <= f->caplen && (d[off] == 0x81 || d[off] == 0x88) && d[off + 1] == 0x00)
+			off += 4; /* 802.1Q / 802.1ad tags */
+		off += 2;
+		break;
+	case CAP_LINK_SLL:
+		off = 16;
+		break;
+	case CAP_LINK_RAW:
+	case CAP_LINK_RAW_LT:
+	case CAP_LINK_IPV4:
+	case CAP_LINK_IPV6:
+		off = 0;
+		break;
+	default:
+		return 0;
+	}
+	if (off >= f->caplen)
+		return 0;
+	if (d[off] >> 4 == 4 && off + 16 <= f->caplen)
+		for (size_t i = 12; i < 16; i++)
+			h ^= d[off + i];
+	else if (d[off] >> 4 == 6 && off + 24 <= f->caplen)
+		for (size_t i = 8; i < 24; i++)
+			h ^= d[off + i];
+	return (unsigned)(h ^ (h >> 4) ^ (h >> 1)) & 1u;
+}
+
+static struct cap_disp *note_to; /* the other dispatcher of the split below */
+static size_t notes_sent;
+
+static void pass_note(void *ctx, const struct cap_disp_note *n)
+{
+	(void)ctx;
+	notes_sent++;
+	CHECK(cap_disp_apply(note_to, n));
+}
+static void pass_note2(void *ctx, const struct cap_disp_note *n)
+{
+	notes_sent++;
+	CHECK(cap_disp_apply((struct cap_disp *)ctx, n));
+}
+
+/* The same pcap fed to two dispatchers (one per "source", frames split by side_of) over one
+ * set of n workers, each dispatcher's notes applied to the other at once (as limf/pool.c's
+ * capture threads do, only without the delay): the sums and each call's events equal the
+ * single pipeline's. Returns the frames of side 1. */
+static size_t equiv_split(const char *path, unsigned n, const struct cap_stats *ref_st)
+{
+	struct cap_source *s = NULL;
+	struct pool p;
+	struct cap_disp_limits dl;
+	struct cap_disp *d2 = NULL;
+	struct cap_stats sum, dst2;
+	uint64_t last = 0;
+	size_t side1 = 0;
+
+	elog_reset(&pool_log);
+	memset(&dst2, 0, sizeof dst2);
+	CHECK(cap_source_open_file(path, &s) == LIM_OK);
+	if (!s)
+		return 0;
+	cap_disp_limits_default(&dl);
+	dl.hash_seed = 0x51ed27u * n; /* both dispatchers of a pool share the seed */
+	CHECK(pool_new(&p, n, &dl, &pool_log));
+	CHECK(cap_disp_new(&dl, n, &dst2, on_unit, &p, &d2) == LIM_OK);
+	note_to = d2;
+	cap_disp_set_note_fn(p.d, pass_note, NULL);
+	cap_disp_set_note_fn(d2, pass_note2, p.d);
+	for (;;) {
+		struct cap_frame f;
+		bool eof;
+		uint64_t dec;
+		unsigned side;
+		if (cap_source_next(s, &f, &eof) != LIM_OK || eof)
+			break;
+		side = side_of(&f);
+		dec = p.dst.udp + p.dst.tcp + dst2.udp + dst2.tcp;
+		cap_disp_frame(side ? d2 : p.d, &f);
+		side1 += side;
+		if (p.dst.udp + p.dst.tcp + dst2.udp + dst2.tcp != dec)
+			for (unsigned w = 0; w < n; w++)
+				(void)cap_calls_expire(p.w[w], f.ts_ns);
+		last = f.ts_ns;
+	}
+	cap_source_close(s);
+	cap_disp_flush(p.d, last);
+	cap_disp_flush(d2, last);
+	for (unsigned w = 0; w < n; w++) {
+		(void)cap_calls_expire(p.w[w], last);
+		cap_calls_flush(p.w[w], last);
+	}
+	CHECK(!p.bad_unit);
+	CHECK(!pool_log.worker_mismatch);
+	pool_sum(&p, &sum);
+	{
+		uint64_t *o = (uint64_t *)&sum;
+		const uint64_t *x = (const uint64_t *)&dst2;
+		for (size_t i = 0; i < sizeof sum / sizeof(uint64_t); i++)
+			o[i] += x[i];
+	}
+	if (!stats_same(ref_st, &sum)) {
+		fprintf(stderr, "%s: %u workers, two dispatchers: counters differ\n", path, n);
+		CHECK(!"counters equal (split)");
+	} else {
+		CHECK(1);
+	}
+	if (!elog_same(&ref_log, &pool_log)) {
+		fprintf(stderr, "%s: %u workers, two dispatchers: events differ\n", path, n);
+		CHECK(!"events equal (split)");
+	} else {
+		CHECK(1);
+	}
+	cap_disp_free(d2);
+	pool_free(&p);
+	return side1;
+}
+
 static const char *build_dir(void)
 {
 	const char *b = getenv("BUILD");
@@ -434,7 +561,7 @@ static void t_disp_equiv(void)
 {
 	static char paths[16][700];
 	static const unsigned ws[] = { 1, 2, 3, 7 };
-	size_t np = gen_pcaps(paths, 12);
+	size_t np = gen_pcaps(paths, 12), split1 = 0, split_notes = 0;
 	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_calls2.pcap");
 	snprintf(paths[np++], sizeof paths[0], "tests/data/scan_call.pcap");
 	for (size_t i = 0; i < np; i++) {
@@ -444,12 +571,18 @@ static void t_disp_equiv(void)
 		CHECK(ref_log.n > 0 && st.sip > 0);
 		for (size_t k = 0; k < sizeof ws / sizeof ws[0]; k++)
 			frames = equiv(paths[i], ws[k], true, &st);
+		/* two sources (two capture threads): split by IP source, notes shared */
+		notes_sent = 0;
+		split1 += equiv_split(paths[i], 3, &st);
+		split_notes += notes_sent;
 		/* real traffic: without ticks, workers expire only on their own units and at the end */
 		(void)equiv(paths[i], 3, false, &st);
 		CHECK(frames == st.frames && frames > 0);
 		if (getenv("LIMF_DISP_SEED_DIR"))
 			write_seed(paths[i], getenv("LIMF_DISP_SEED_DIR"), i % 3 == 1 ? 3 : 1);
 	}
+	/* the split is a real one: both sides saw frames, and the SDPs crossed between them */
+	CHECK(split1 > 0 && split_notes > 0);
 	elog_reset(&ref_log);
 	elog_reset(&pool_log);
 }
@@ -460,7 +593,7 @@ static void t_disp_equiv(void)
 
 struct seen {
 	size_t n;
-	struct cap_unit u[64];
+	struct cap_unit u[64]; /* .tag kept */
 	size_t msg_len[64];
 	uint16_t dport[64];
 };
@@ -948,9 +1081,372 @@ static void t_disp_group(void)
 	cap_disp_free(d);
 }
 
+/* An MCPTT group call's INVITE for Call-ID cid, calling group grp-G, SDP audio on port. */
+static size_t grp_invite(char *m, size_t cap, const char *cid, int g, int port)
+{
+	static const char grp[] =
+		"INVITE sip:grp@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1\r\n"
+		"From: <sip:a@example.org>;tag=1\r\nTo: <sip:grp@example.org>\r\n"
+		"Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		"Content-Type: multipart/mixed;boundary=bb\r\nContent-Length: %zu\r\n\r\n%s";
+	static const char body[] =
+		"--bb\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 "
+		"192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio %d RTP/AVP "
+		"0\r\n--bb\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+		"<?xml version=\"1.0\"?><mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">"
+		"<mcptt-Params><mcptt-calling-group-id type=\"Normal\"><mcpttURI>sip:"
+		"grp-%d@example.org</mcpttURI></mcptt-calling-group-id></mcptt-Params>"
+		"</mcpttinfo>\r\n--bb--\r\n";
+	char b2[1500];
+	size_t bl = (size_t)snprintf(b2, sizeof b2, body, port, g);
+	return (size_t)snprintf(m, cap, grp, cid, bl, b2);
+}
+
+/* A BYE (status 0) or a response to one, for Call-ID cid. */
+static size_t bye(char *m, size_t cap, const char *cid, int status)
+{
+	int n = status ? snprintf(m, cap, "SIP/2.0 %d OK\r\n", status)
+		       : snprintf(m, cap, "BYE sip:grp@example.org SIP/2.0\r\n");
+	n += snprintf(m + n, cap - (size_t)n,
+		      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb\r\nFrom: <sip:a@example.org>;tag=1\r\n"
+		      "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\n"
+		      "Content-Length: 0\r\n\r\n",
+		      cid);
+	return (size_t)n;
+}
+
+static struct cap_disp *nd_peer;
+static struct cap_disp_note nd_last, nd_pin;
+static size_t nd_count;
+static void nd_note(void *ctx, const struct cap_disp_note *n)
+{
+	(void)ctx;
+	nd_last = *n;
+	if (n->kind == CAP_DISP_NOTE_PIN)
+		nd_pin = *n;
+	nd_count++;
+	if (nd_peer)
+		CHECK(cap_disp_apply(nd_peer, n));
+}
+
+/* Two dispatchers (two capture threads) sharing routing state by notes. */
+static void t_disp_notes(void)
+{
+	char m[2000];
+	struct cap_disp *d1 = dnew(7, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	struct cap_disp_info i1, i2;
+	struct cap_disp_note bad;
+	size_t l, n0;
+	unsigned w1;
+
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	nd_peer = d2;
+	nd_count = 0;
+	cap_disp_set_note_fn(d1, nd_note, NULL);
+	/* the INVITE on source 1: its endpoints (RTP, RTCP) noted and applied on source 2 */
+	l = sip(m, sizeof m, "split-1@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d1, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && nd_count == 2);
+	w1 = got.u[0].worker;
+	CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.ver == 4 && nd_last.worker == w1 &&
+	      nd_last.port == 4001 && memcmp(nd_last.a, A, 4) == 0 && nd_last.a[4] == 0);
+	CHECK(cap_disp_endpoints(d2) == 2);
+	/* media to and from it on source 2: to the INVITE's worker */
+	udp(d2, B, A, 4002, 4000, rtp, sizeof rtp);
+	udp(d2, A, B, 4001, 4003, rtp, sizeof rtp);
+	CHECK(got.n == 3 && got.u[1].worker == w1 && got.u[2].worker == w1);
+	CHECK(st2.media_unbound == 0 && dst.media_unbound == 0);
+	/* the answer on source 2 (no note function there): its worker by Call-ID is the same;
+	 * its endpoint is known on source 2 only, so media to it on source 1 is unbound */
+	l = sip(m, sizeof m, "split-1@example.org", 200, 1, "192.0.2.2", 5000, true);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 4 && got.u[3].worker == w1 && nd_count == 2);
+	n0 = got.n;
+	udp(d1, A, B, 4000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1); /* by its source endpoint 192.0.2.1:4000 */
+	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && dst.media_unbound == 1);
+	/* now both ways: source 2's registrations reach source 1 */
+	nd_peer = d1;
+	cap_disp_set_note_fn(d2, nd_note, NULL);
+	cap_disp_set_note_fn(d1, NULL, NULL);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(nd_count == 3 && nd_last.port == 5000);
+	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 3 && got.u[n0 + 2].worker == w1 && dst.media_unbound == 1);
+	/* applying does not note again (no echo between dispatchers) */
+	CHECK(nd_count == 3);
+	cap_disp_info(d1, &i1);
+	cap_disp_info(d2, &i2);
+	CHECK(i1.notes_applied == 1 && i2.notes_applied == 2);
+	CHECK(i1.registered == 2 && i2.registered == 2); /* own registrations only */
+	/* hostile notes are refused, and change nothing */
+	memset(&bad, 0, sizeof bad);
+	CHECK(!cap_disp_apply(d1, &bad)); /* kind 0 */
+	bad.kind = CAP_DISP_NOTE_EP;
+	bad.ver = 5;
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.ver = 4;
+	bad.worker = 7; /* past the 7 workers */
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.worker = 200;
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.kind = CAP_DISP_NOTE_PIN;
+	bad.worker = 1;
+	bad.h = 0; /* a free pin's mark */
+	CHECK(!cap_disp_apply(d1, &bad));
+	bad.kind = 99;
+	CHECK(!cap_disp_apply(d1, &bad));
+	/* an IPv4 note with junk past the address: stored as the table's form of the address */
+	memset(&bad, 0xee, sizeof bad);
+	bad.kind = CAP_DISP_NOTE_EP;
+	bad.ver = 4;
+	bad.worker = 3;
+	memcpy(bad.a, N9, 4);
+	bad.port = 7777;
+	CHECK(cap_disp_apply(d1, &bad));
+	n0 = got.n;
+	udp(d1, C, N9, 1234, 7777, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == 3);
+	cap_disp_info(d1, &i1);
+	CHECK(i1.notes_applied == 2);
+	/* a pin note: a Call-ID pinned on source 1 goes to the pinned worker on source 2 */
+	{
+		struct cap_disp_note pn;
+		unsigned wn, wp;
+		memset(&pn, 0, sizeof pn);
+		wn = worker_for(d2, "pinned@example.org");
+		/* the hash the notes carry is the one pins use: take it from a real pin note */
+		nd_peer = NULL;
+		cap_disp_set_note_fn(d1, nd_note, NULL);
+		nd_count = 0;
+		/* a group whose hash picks another worker than the Call-ID's */
+		for (int g = 0; g < 200; g++) {
+			l = grp_invite(m, sizeof m, "pinned@example.org", g, 4400);
+			memset(&got, 0, sizeof got);
+			memset(&nd_pin, 0, sizeof nd_pin);
+			udp(d1, A, B, 5060, 5060, m, l);
+			/* the pin is noted before the SDP's endpoints */
+			if (nd_pin.kind == CAP_DISP_NOTE_PIN && got.n == 1 && got.u[0].worker != wn)
+				break;
+		}
+		CHECK(nd_count > 0 && nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.h != 0);
+		wp = nd_pin.worker;
+		CHECK(got.n == 1 && wp != wn && got.u[0].worker == wp);
+		CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.port == 4401 && nd_last.worker == wp);
+		pn = nd_pin;
+		memset(&got, 0, sizeof got);
+		CHECK(worker_for(d2, "pinned@example.org") == wn); /* not yet */
+		CHECK(cap_disp_apply(d2, &pn));
+		CHECK(worker_for(d2, "pinned@example.org") == wp); /* a BYE on source 2 follows */
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d1);
+}
+
+/* A group call's pin lives as long as its dialog: kept by its media through hours without
+ * SIP, ended 32 s after its BYE is answered (in the other dispatchers too), freed after 6 h
+ * of nothing. */
+static void t_disp_pins(void)
+{
+	char m[2000];
+	struct cap_disp *d = dnew(7, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	struct cap_disp_info in;
+	const uint64_t S = 1000000000ull;
+	unsigned wn, wg = 0;
+	size_t l;
+	int g;
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	nd_peer = d2;
+	cap_disp_set_note_fn(d, nd_note, NULL);
+	wn = worker_for(d, "long@example.org");
+	for (g = 0; g < 200; g++) {
+		memset(&got, 0, sizeof got);
+		l = grp_invite(m, sizeof m, "long@example.org", g, 4600);
+		udp(d, A, B, 5060, 5060, m, l);
+		if (got.n == 1 && got.u[0].worker != wn)
+			break;
+	}
+	CHECK(g < 200);
+	wg = got.u[0].worker;
+	/* seven hours of media (a packet a minute) and no SIP: the dialog stays pinned (its
+	 * endpoints were registered by the pinned INVITE: they refresh the pin) */
+	for (int i = 0; i < 420; i++) {
+		now += 60 * S;
+		udp(d, C, A, 7000, 4600, rtp, sizeof rtp);
+	}
+	memset(&got, 0, sizeof got);
+	l = bye(m, sizeof m, "long@example.org", 0);
+	udp(d, A, B, 5060, 5060, m, l);
+	l = bye(m, sizeof m, "long@example.org", 200);
+	udp(d, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wg && got.u[1].worker == wg);
+	cap_disp_info(d, &in);
+	CHECK(in.pins_ended == 1 && in.pins_evicted == 0);
+	/* the ending reached the other dispatcher; its copy had the pin from the INVITE */
+	CHECK(nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.ended == 1 && nd_pin.worker == wg);
+	/* a retransmitted 200 within 32 s still goes to the group's worker, in both */
+	now += 20 * S;
+	memset(&got, 0, sizeof got);
+	udp(d, B, A, 5060, 5060, m, l);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wg && got.u[1].worker == wg);
+	/* past 32 s the pin is gone: the Call-ID's own worker, in both */
+	now += 13 * S;
+	memset(&got, 0, sizeof got);
+	udp(d, B, A, 5060, 5060, m, l);
+	udp(d2, B, A, 5060, 5060, m, l);
+	CHECK(got.n == 2 && got.u[0].worker == wn && got.u[1].worker == wn);
+	/* a dialog never ended and never seen again: its pin is freed after 6 hours */
+	{
+		unsigned wnl = worker_for(d, "lost@example.org"), wl = 0;
+		for (g = 0; g < 200; g++) {
+			memset(&got, 0, sizeof got);
+			l = grp_invite(m, sizeof m, "lost@example.org", g, 4700);
+			udp(d, A, B, 5060, 5060, m, l);
+			if (got.n == 1 && got.u[0].worker != wnl)
+				break;
+		}
+		CHECK(g < 200);
+		wl = got.u[0].worker;
+		now += 5 * 3600 * S;
+		l = bye(m, sizeof m, "lost@example.org", 0);
+		memset(&got, 0, sizeof got);
+		udp(d, A, B, 5060, 5060, m, l); /* 5 h: still pinned (and seen now) */
+		CHECK(got.n == 1 && got.u[0].worker == wl);
+		now += 6 * 3600 * S + S;
+		cap_disp_set_note_fn(d, NULL, NULL);
+		/* d2's copy, not seen for 11 h, and d's, 6 h after its last SIP: both free */
+		CHECK(worker_for(d2, "lost@example.org") == wnl);
+		memset(&got, 0, sizeof got);
+		udp(d, A, B, 5060, 5060, m, l);
+		CHECK(got.n == 1 && got.u[0].worker == wnl);
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d);
+}
+
+/* Notes carry their owner's tag to the units they route; a quiet dispatcher's clock moves on
+ * (cap_disp_clock) so that notes applied there are not idle at once; a pinned dialog's media
+ * on one dispatcher keeps the other's copy of the pin alive. */
+static struct cap_disp *tg_peer;
+static uint64_t tg_next = 0x100;
+static size_t tg_pins;
+static void tg_note(void *ctx, const struct cap_disp_note *n)
+{
+	struct cap_disp_note t = *n;
+	(void)ctx;
+	CHECK(n->tag == 0); /* the dispatcher's own */
+	t.tag = tg_next++;
+	if (n->kind == CAP_DISP_NOTE_PIN)
+		tg_pins++;
+	CHECK(cap_disp_apply(tg_peer, &t));
+}
+
+static void t_disp_tags(void)
+{
+	char m[2000];
+	const uint64_t S = 1000000000ull;
+	struct cap_disp *d1 = dnew(5, NULL), *d2 = NULL;
+	struct cap_stats st2;
+	size_t l, n0;
+	unsigned w;
+	uint64_t tag_rtp, tag_rtcp;
+	memset(&st2, 0, sizeof st2);
+	CHECK(cap_disp_new(NULL, 5, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
+	if (!d2)
+		return;
+	tg_peer = d2;
+	cap_disp_set_note_fn(d1, tg_note, NULL);
+	/* d2 sees one frame, then nothing for 11 minutes (past the 600 s endpoint idle time) */
+	udp(d2, C, N9, 1, 2, rtp, sizeof rtp);
+	now += 660 * S;
+	cap_disp_clock(d2, now); /* its thread's idle point, on the wall clock */
+	tg_next = 0x100;
+	l = sip(m, sizeof m, "tag-1@example.org", 0, 1, "192.0.2.1", 4800, false);
+	memset(&got, 0, sizeof got);
+	udp(d1, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1 && got.u[0].tag == 0); /* its own route: no tag */
+	w = got.u[0].worker;
+	tag_rtp = 0x100;
+	tag_rtcp = 0x101;
+	/* media on d2: routed by the notes, each unit with its note's tag */
+	udp(d2, B, A, 4900, 4800, rtp, sizeof rtp);
+	udp(d2, B, A, 4901, 4801, rtp, sizeof rtp);
+	CHECK(got.n == 3 && got.u[1].worker == w && got.u[2].worker == w);
+	CHECK(got.u[1].tag == tag_rtp && got.u[2].tag == tag_rtcp);
+	CHECK(st2.media_unbound == 1); /* only the very first frame */
+	/* d2's own registration (the answer seen there) replaces the route: tag 0 again */
+	l = sip(m, sizeof m, "tag-1@example.org", 200, 1, "192.0.2.1", 4800, false);
+	udp(d2, B, A, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d2, B, A, 4900, 4800, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].tag == 0 && got.u[n0].worker == w);
+	/* without the clock: a note applied on a dispatcher whose last frame is 11 minutes old
+	 * takes the note's own time (the SIP's), so its route is not idle on arrival */
+	{
+		struct cap_disp *d3 = NULL;
+		struct cap_stats st3;
+		memset(&st3, 0, sizeof st3);
+		CHECK(cap_disp_new(NULL, 5, &st3, on_unit2, NULL, &d3) == LIM_OK && d3);
+		udp(d3, C, N9, 1, 2, rtp, sizeof rtp);
+		now += 660 * S;
+		tg_peer = d3;
+		l = sip(m, sizeof m, "tag-2@example.org", 0, 1, "192.0.2.3", 5800, false);
+		udp(d1, C, B, 5060, 5060, m, l);
+		n0 = got.n;
+		udp(d3, B, C, 4900, 5800, rtp, sizeof rtp);
+		CHECK(got.n == n0 + 1 && st3.media_unbound == 1);
+		cap_disp_free(d3);
+	}
+	/* a pinned dialog whose media is on d2 and SIP on d1: d2 refreshes d1's pin hourly */
+	{
+		unsigned wc, wg = 0;
+		int g;
+		struct cap_disp *tmp = d1;
+		tg_peer = d2;
+		wc = worker_for(d1, "hours@example.org");
+		for (g = 0; g < 200; g++) {
+			memset(&got, 0, sizeof got);
+			l = grp_invite(m, sizeof m, "hours@example.org", g, 4950);
+			udp(d1, A, B, 5060, 5060, m, l);
+			if (got.n == 1 && got.u[0].worker != wc)
+				break;
+		}
+		CHECK(g < 200);
+		wg = got.u[0].worker;
+		/* d2's notes go to d1 from now on */
+		cap_disp_set_note_fn(d1, NULL, NULL);
+		cap_disp_set_note_fn(d2, tg_note, NULL);
+		tg_peer = tmp;
+		tg_pins = 0;
+		for (int i = 0; i < 8 * 60; i++) { /* 8 h of media, a packet a minute, on d2 */
+			now += 60 * S;
+			udp(d2, C, A, 7000, 4950, rtp, sizeof rtp);
+		}
+		CHECK(tg_pins >= 7 && tg_pins <= 9);
+		memset(&got, 0, sizeof got);
+		l = bye(m, sizeof m, "hours@example.org", 0);
+		udp(d1, A, B, 5060, 5060, m, l); /* the BYE, on d1: still the group's worker */
+		CHECK(got.n == 1 && got.u[0].worker == wg);
+	}
+	cap_disp_free(d2);
+	cap_disp_free(d1);
+}
+
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
 	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
+	{ "disp_notes", t_disp_notes },     { "disp_pins", t_disp_pins },
+	{ "disp_tags", t_disp_tags },
 	{ NULL, NULL },
 };
