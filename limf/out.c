@@ -25,6 +25,7 @@
 #define Q_SLOTS 1024u /* CC packets queued for the recording thread */
 #define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
 #define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
+#define HINT_N  1024u /* stream hints (on_cc): a power of two, well above the streams of a run */
 
 struct seq {
 	uint32_t cin, iri, cc;
@@ -40,6 +41,20 @@ struct wavs {
 	bool tried; /* the file was opened (or that failed) */
 	struct ho_wav *w;
 	char path[96];
+};
+
+/* What on_cc looked up last for one stream (LIID, CIN, SSRC): the index of its (LIID, CIN)
+ * sequence counters and of its WAV, so that a packet does not scan every call's counters and
+ * every WAV. Only a shortcut to what the scans return: the counters of a LIID are only ever
+ * appended, one per CIN, and a WAV's index is the first open one of the stream (WAVs are only
+ * appended, and close for good), so an entry whose index still names a matching counter, and
+ * an open WAV, is exactly what the scan would find. Direct-mapped: a collision only costs
+ * the scan. */
+struct stream_hint {
+	const struct liid_out *o; /* NULL: empty */
+	uint32_t cin, ssrc;
+	uint32_t seq; /* index into o->seqs */
+	uint32_t wav; /* not 0: WAV wav - 1 */
 };
 
 struct liid_out {
@@ -113,6 +128,7 @@ struct limf_out {
 	struct liid_out out[MAX_OUT];
 	size_t n_wav;
 	struct wavs wav[MAX_WAV];
+	struct stream_hint hint[HINT_N]; /* pipeline's thread */
 	char *calls; /* JSON array members, "," separated */
 	size_t calls_len;
 	FILE *calls_f;
@@ -502,15 +518,26 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
 }
 
-static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
-			   uint8_t pt)
+/* The first open WAV of (liid, cin, ssrc), or NULL. */
+static struct wavs *wav_find(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc)
 {
-	struct wavs *w;
+	size_t n = strlen(liid);
 	for (size_t i = 0; i < r->n_wav; i++)
 		if (r->wav[i].open && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
-		    strncmp(r->wav[i].path, liid, strlen(liid)) == 0 &&
-		    r->wav[i].path[strlen(liid)] == '/')
-			return r->wav[i].pt == pt ? &r->wav[i] : NULL;
+		    strncmp(r->wav[i].path, liid, n) == 0 && r->wav[i].path[n] == '/')
+			return &r->wav[i];
+	return NULL;
+}
+
+/* The WAV a packet of payload type pt of (liid, cin, ssrc) goes to: the stream's open one
+ * (NULL when that one has another payload type), else a new one (PCMU/PCMA only). found: the
+ * open one when the caller knows it (stream_hint), else NULL (looked up here). */
+static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
+			   uint8_t pt, struct wavs *found)
+{
+	struct wavs *w = found ? found : wav_find(r, liid, cin, ssrc);
+	if (w)
+		return w->pt == pt ? w : NULL;
 	if (r->n_wav == MAX_WAV || (pt != 0 && pt != 8))
 		return NULL;
 	w = &r->wav[r->n_wav];
@@ -523,6 +550,14 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
 	r->n_wav++;
 	return w;
+}
+
+static struct stream_hint *hint_of(struct limf_out *r, const struct liid_out *o, uint32_t cin,
+				   uint32_t ssrc)
+{
+	uint64_t k = ((uint64_t)cin << 32 | ssrc) ^ (uint64_t)(uintptr_t)o;
+	k *= 0x9e3779b97f4a7c15u; /* Fibonacci hashing: the top bits mix every input bit */
+	return &r->hint[k >> 54]; /* 64 - log2(HINT_N) */
 }
 
 /* The RTP payload of a clear packet (RFC 3550 s5.1: CSRCs, extension, padding). */
@@ -778,16 +813,33 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	struct ho_cc_rtp hc;
 	struct seq *s;
 	struct cc_item *it, local;
-	struct wavs *w;
+	struct stream_hint *hi;
+	struct wavs *w, *open_w = NULL;
 	const uint8_t *pl;
 	size_t pln;
 	bool queued;
 	if (!o)
 		return;
 	o->n_cc++;
-	s = seq_of(r, o, cc->cin);
-	if (!s)
-		return;
+	hi = hint_of(r, o, cc->cin, cc->ssrc);
+	if (hi->o != o || hi->cin != cc->cin || hi->ssrc != cc->ssrc) {
+		hi->o = NULL; /* taken over by this stream below */
+		hi->wav = 0;
+	}
+	if (hi->o && hi->seq < o->n_seq && o->seqs[hi->seq].cin == cc->cin) {
+		s = &o->seqs[hi->seq];
+	} else {
+		s = seq_of(r, o, cc->cin);
+		if (!s)
+			return;
+		hi->o = o;
+		hi->cin = cc->cin;
+		hi->ssrc = cc->ssrc;
+		hi->seq = (uint32_t)(s - o->seqs);
+		hi->wav = 0;
+	}
+	if (hi->wav && r->wav[hi->wav - 1].open)
+		open_w = &r->wav[hi->wav - 1];
 	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
 	if (dlv_wanted(r, cc->liid, cc->delivery)) {
 		memset(&hc, 0, sizeof hc);
@@ -808,8 +860,12 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	it->close_wav = 0;
 	it->wav = 0;
 	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
-	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt)) != NULL)
+	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt, open_w)) != NULL) {
 		it->wav = (size_t)(w - r->wav) + 1;
+		hi->wav = (uint32_t)it->wav;
+	} else if (open_w == NULL && hi->wav) {
+		hi->wav = 0; /* closed */
+	}
 	it->o = o;
 	it->h = h;
 	it->ts_ns = cc->ts_ns;
