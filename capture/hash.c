@@ -3,6 +3,8 @@
  * and Python's hash tables use) with a 128-bit key expanded from the 32-bit table seed. */
 #include "capture/internal.h"
 
+#include <string.h>
+
 static uint64_t rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -43,6 +45,21 @@ void cap_hkey_init(struct cap_hkey *k, uint32_t seed)
 		v2 = rotl(v2, 32);                                                                 \
 	} while (0)
 
+/* p[0..8) as the little-endian word the spec reads: one load where the host is little-endian
+ * (every target limf is built for), byte by byte elsewhere */
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t m;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&m, p, 8);
+#else
+	m = 0;
+	for (unsigned j = 0; j < 8; j++)
+		m |= (uint64_t)p[j] << (8 * j);
+#endif
+	return m;
+}
+
 /* see internal.h */
 uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n)
 {
@@ -53,10 +70,7 @@ uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n)
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
-		m = 0;
-		for (unsigned j = 0; j < 8; j++)
-			m |= (uint64_t)p[i + j]
-			     << (8 * j); /* little-endian word (the spec's order) */
+		m = le64(p + i);
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;

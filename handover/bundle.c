@@ -941,23 +941,41 @@ enum lim_err ho_bundle_ccw(struct ho_bundle *b, const char *relpath, struct ho_c
 	return rc;
 }
 
-/* Internet checksum accumulation (RFC 1071) over p[0..n), big-endian 16-bit words, folded to
- * 16 bits. Eight octets at a time: four big-endian words added into a 64-bit sum (RFC 1071
- * s2(B): the sum may be taken in any word order and width, then folded). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+/* End-around fold of a one's complement sum to 16 bits (0 only for a sum of 0). */
+static uint32_t csum_fold(uint64_t acc)
 {
-	uint64_t acc = sum;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		acc += ((uint64_t)p[i] << 8 | p[i + 1]) + ((uint64_t)p[i + 2] << 8 | p[i + 3]) +
-		       ((uint64_t)p[i + 4] << 8 | p[i + 5]) + ((uint64_t)p[i + 6] << 8 | p[i + 7]);
-	for (; i + 1 < n; i += 2)
-		acc += (uint64_t)p[i] << 8 | p[i + 1];
-	if (i < n)
-		acc += (uint64_t)p[i] << 8;
 	while (acc >> 16)
 		acc = (acc & 0xffffu) + (acc >> 16);
 	return (uint32_t)acc;
+}
+
+/* Internet checksum accumulation (RFC 1071) over p[0..n), big-endian 16-bit words, added to
+ * sum and folded to 16 bits. The words are summed eight octets at a time as the host loads
+ * them (RFC 1071 s2(B): the one's complement sum may be taken in any width and byte order;
+ * swapping the folded sum's two octets gives the big-endian one), so a packet costs one load
+ * and two additions per eight octets; an odd last octet is the high half of a word. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	uint32_t f;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc += (w & 0xffffffffu) + (w >> 32);
+	}
+	for (; i + 1 < n; i += 2) {
+		uint16_t h;
+		memcpy(&h, p + i, 2);
+		acc += h;
+	}
+	f = csum_fold(acc);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+	f = (f >> 8 | f << 8) & 0xffffu; /* host words were little-endian */
+#endif
+	acc = (uint64_t)sum + f;
+	if (i < n)
+		acc += (uint64_t)p[i] << 8;
+	return csum_fold(acc);
 }
 
 /* see bundle.h */

@@ -174,6 +174,8 @@ static uint8_t *f_hdr(uint8_t *p, uint8_t tag, size_t n)
 static size_t f_uint_size(uint64_t v)
 {
 	size_t k = 1;
+	if (v < 128) /* the common small number: one octet, no leading zero */
+		return 1;
 	while (k < 8 && (v >> (8 * k)) != 0)
 		k++;
 	if ((v >> (8 * k - 1)) & 1u) /* top bit set: a leading zero octet */
@@ -185,6 +187,11 @@ static uint8_t *f_uint(uint8_t *p, uint8_t tag, uint64_t v)
 {
 	size_t k = f_uint_size(v);
 	*p++ = tag;
+	if (k == 1) {
+		*p++ = 1;
+		*p++ = (uint8_t)v;
+		return p;
+	}
 	*p++ = (uint8_t)k;
 	for (size_t i = k; i-- > 0;)
 		*p++ = (uint8_t)(i < 8 ? v >> (8 * i) : 0u);
@@ -195,6 +202,8 @@ static uint8_t *f_uint(uint8_t *p, uint8_t tag, uint64_t v)
 static size_t f_subid_size(uint64_t v)
 {
 	size_t k = 1;
+	if (v < 128) /* every arc of the CC OIDs: one octet */
+		return 1;
 	while (v >>= 7)
 		k++;
 	return k;
@@ -202,7 +211,12 @@ static size_t f_subid_size(uint64_t v)
 
 static uint8_t *f_subid(uint8_t *p, uint64_t v)
 {
-	size_t k = f_subid_size(v);
+	size_t k;
+	if (v < 128) {
+		*p++ = (uint8_t)v;
+		return p;
+	}
+	k = f_subid_size(v);
 	for (size_t i = k; i-- > 0;)
 		*p++ = (uint8_t)(((v >> (7 * i)) & 0x7fu) | (i ? 0x80u : 0u));
 	return p;

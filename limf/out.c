@@ -22,9 +22,11 @@
 #define MAX_WAV 512 /* WAV streams in one bundle */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
-#define Q_SLOTS 1024u /* CC packets queued for the recording thread */
-#define Q_DATA  1600u /* RTP octets a queued packet holds; a longer one is recorded in place */
-#define Q_BATCH 128u  /* packets queued before the recording thread is woken (or a drain) */
+#define Q_SLOTS 4096u /* CC packets queued for the recording thread */
+#define Q_DATA  1600u /* RTP octets of a queued packet at most; a longer one is recorded in place */
+#define Q_BYTES (1u << 20) /* the queued packets' octets (Q_SLOTS voice packets of ~200 fit) */
+#define Q_BATCH 128u       /* packets queued before the recording thread is woken (or a drain) */
+#define HINT_N  1024u /* stream hints (on_cc): a power of two, well above the streams of a run */
 
 struct seq {
 	uint32_t cin, iri, cc;
@@ -40,6 +42,20 @@ struct wavs {
 	bool tried; /* the file was opened (or that failed) */
 	struct ho_wav *w;
 	char path[96];
+};
+
+/* What on_cc looked up last for one stream (LIID, CIN, SSRC): the index of its (LIID, CIN)
+ * sequence counters and of its WAV, so that a packet does not scan every call's counters and
+ * every WAV. Only a shortcut to what the scans return: the counters of a LIID are only ever
+ * appended, one per CIN, and a WAV's index is the first open one of the stream (WAVs are only
+ * appended, and close for good), so an entry whose index still names a matching counter, and
+ * an open WAV, is exactly what the scan would find. Direct-mapped: a collision only costs
+ * the scan. */
+struct stream_hint {
+	const struct liid_out *o; /* NULL: empty */
+	uint32_t cin, ssrc;
+	uint32_t seq; /* index into o->seqs */
+	uint32_t wav; /* not 0: WAV wav - 1 */
 };
 
 struct liid_out {
@@ -66,19 +82,22 @@ struct cc_item {
 	uint8_t family, pt;
 	enum ho_direction dir;
 	uint8_t src[16], dst[16];
-	const uint8_t *rtp; /* data, or the caller's packet when recorded in place */
+	const uint8_t *rtp; /* in the ring's octets, or the caller's when recorded in place */
 	size_t len;
-	uint8_t data[Q_DATA];
+	uint64_t dpos; /* queued: where its octets start in the ring's octet stream (ccq.data) */
 };
 
 /* The recording thread: a single-producer ring of CC packets [tail, head) in
- * items[i % Q_SLOTS], written to cc.pcap, hi3.pdu and the WAVs (which only it writes, in ring
- * order) while the pipeline's thread goes on, also writing iri.jsonl and hi2.pdu (which only
- * it writes; bundle.h allows different outputs on different threads). Whatever opens or
- * closes outputs or reads the recording thread's state on the pipeline's thread (a new LIID,
- * a call's end, the manifest, reconfiguration, the accessors) first waits until the ring is
- * empty and the thread idle (drain). Each file thus gets its records in the pipeline's order:
- * the files are those the single-threaded writer made. */
+ * items[i % Q_SLOTS], their octets in data (a byte ring: item i's start at position
+ * items[i].dpos of the octet stream, data[dpos % Q_BYTES], never split by the ring's end;
+ * positions only grow, so the octets in use are [items[tail].dpos, dhead)), written to
+ * cc.pcap, hi3.pdu and the WAVs (which only it writes, in ring order) while the pipeline's
+ * thread goes on, also writing iri.jsonl and hi2.pdu (which only it writes; bundle.h allows
+ * different outputs on different threads). Whatever opens or closes outputs or reads the
+ * recording thread's state on the pipeline's thread (a new LIID, a call's end, the manifest,
+ * reconfiguration, the accessors) first waits until the ring is empty and the thread idle
+ * (drain). Each file thus gets its records in the pipeline's order: the files are those the
+ * single-threaded writer made. */
 struct ccq {
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -97,7 +116,9 @@ struct ccq {
 	atomic_bool sleeping, full_wait, flush;
 	char pad3[64];
 	struct cc_item *items;
-	uint8_t *pdu; /* PDU_BUF: the recording thread's encoding buffer */
+	uint8_t *data;  /* Q_BYTES */
+	uint64_t dhead; /* producer: the octet stream's next free position */
+	uint8_t *pdu;   /* PDU_BUF: the recording thread's encoding buffer */
 };
 
 struct limf_out {
@@ -113,7 +134,8 @@ struct limf_out {
 	struct liid_out out[MAX_OUT];
 	size_t n_wav;
 	struct wavs wav[MAX_WAV];
-	char *calls; /* JSON array members, "," separated */
+	struct stream_hint hint[HINT_N]; /* pipeline's thread */
+	char *calls;                     /* JSON array members, "," separated */
 	size_t calls_len;
 	FILE *calls_f;
 	bool first_call;
@@ -502,15 +524,26 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
 }
 
-static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
-			   uint8_t pt)
+/* The first open WAV of (liid, cin, ssrc), or NULL. */
+static struct wavs *wav_find(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc)
 {
-	struct wavs *w;
+	size_t n = strlen(liid);
 	for (size_t i = 0; i < r->n_wav; i++)
 		if (r->wav[i].open && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
-		    strncmp(r->wav[i].path, liid, strlen(liid)) == 0 &&
-		    r->wav[i].path[strlen(liid)] == '/')
-			return r->wav[i].pt == pt ? &r->wav[i] : NULL;
+		    strncmp(r->wav[i].path, liid, n) == 0 && r->wav[i].path[n] == '/')
+			return &r->wav[i];
+	return NULL;
+}
+
+/* The WAV a packet of payload type pt of (liid, cin, ssrc) goes to: the stream's open one
+ * (NULL when that one has another payload type), else a new one (PCMU/PCMA only). found: the
+ * open one when the caller knows it (stream_hint), else NULL (looked up here). */
+static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
+			   uint8_t pt, struct wavs *found)
+{
+	struct wavs *w = found ? found : wav_find(r, liid, cin, ssrc);
+	if (w)
+		return w->pt == pt ? w : NULL;
 	if (r->n_wav == MAX_WAV || (pt != 0 && pt != 8))
 		return NULL;
 	w = &r->wav[r->n_wav];
@@ -523,6 +556,14 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
 	r->n_wav++;
 	return w;
+}
+
+static struct stream_hint *hint_of(struct limf_out *r, const struct liid_out *o, uint32_t cin,
+				   uint32_t ssrc)
+{
+	uint64_t k = ((uint64_t)cin << 32 | ssrc) ^ (uint64_t)(uintptr_t)o;
+	k *= 0x9e3779b97f4a7c15u; /* Fibonacci hashing: the top bits mix every input bit */
+	return &r->hint[k >> 54]; /* 64 - log2(HINT_N) */
 }
 
 /* The RTP payload of a clear packet (RFC 3550 s5.1: CSRCs, extension, padding). */
@@ -724,6 +765,9 @@ static bool start(struct limf_out *r)
 		return true;
 	if (!q->items && !(q->items = malloc(Q_SLOTS * sizeof *q->items)))
 		return false;
+	if (!q->data && !(q->data = malloc(Q_BYTES)))
+		return false;
+	q->dhead = 0;
 	if (!q->pdu && !(q->pdu = malloc(PDU_BUF)))
 		return false;
 	atomic_store(&q->head, 0);
@@ -739,21 +783,40 @@ static bool start(struct limf_out *r)
 	return true;
 }
 
-/* The next free slot of the ring (waits while it is full). */
-static struct cc_item *q_slot(struct ccq *q)
+/* Whether slot h and n octets at *pos (moved past the ring's end when they would straddle it)
+ * are free, given the consumer's tail t. */
+static bool q_room(const struct ccq *q, uint64_t h, uint64_t t, size_t n, uint64_t *pos)
 {
-	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-	if (h - atomic_load_explicit(&q->tail, memory_order_acquire) == Q_SLOTS) {
+	uint64_t p = q->dhead, off = p % Q_BYTES;
+	if (n > Q_BYTES - off)
+		p += Q_BYTES - off; /* the octets up to the end stay unused */
+	*pos = p;
+	if (h - t == Q_SLOTS)
+		return false;
+	/* in use: from the oldest queued packet's octets (none when the ring is empty) */
+	return t == h || p + n - q->items[t % Q_SLOTS].dpos <= Q_BYTES;
+}
+
+/* The next free slot of the ring with n (<= Q_DATA) free octets for its packet at
+ * items[h].dpos, which it sets (waits while either is full). */
+static struct cc_item *q_slot(struct ccq *q, size_t n)
+{
+	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed), pos;
+	struct cc_item *it;
+	if (!q_room(q, h, atomic_load_explicit(&q->tail, memory_order_acquire), n, &pos)) {
 		pthread_mutex_lock(&q->mu);
 		atomic_store(&q->full_wait, true);
-		while (h - atomic_load(&q->tail) == Q_SLOTS) {
+		while (!q_room(q, h, atomic_load(&q->tail), n, &pos)) {
 			pthread_cond_signal(&q->work); /* it may sleep below a batch: never here */
 			pthread_cond_wait(&q->done, &q->mu);
 		}
 		atomic_store(&q->full_wait, false);
 		pthread_mutex_unlock(&q->mu);
 	}
-	return &q->items[h % Q_SLOTS];
+	it = &q->items[h % Q_SLOTS];
+	it->dpos = pos;
+	q->dhead = pos + n;
+	return it;
 }
 
 /* Publishes the slot q_slot gave. The recording thread is looked at every 32 packets only
@@ -778,16 +841,33 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	struct ho_cc_rtp hc;
 	struct seq *s;
 	struct cc_item *it, local;
-	struct wavs *w;
+	struct stream_hint *hi;
+	struct wavs *w, *open_w = NULL;
 	const uint8_t *pl;
 	size_t pln;
 	bool queued;
 	if (!o)
 		return;
 	o->n_cc++;
-	s = seq_of(r, o, cc->cin);
-	if (!s)
-		return;
+	hi = hint_of(r, o, cc->cin, cc->ssrc);
+	if (hi->o != o || hi->cin != cc->cin || hi->ssrc != cc->ssrc) {
+		hi->o = NULL; /* taken over by this stream below */
+		hi->wav = 0;
+	}
+	if (hi->o && hi->seq < o->n_seq && o->seqs[hi->seq].cin == cc->cin) {
+		s = &o->seqs[hi->seq];
+	} else {
+		s = seq_of(r, o, cc->cin);
+		if (!s)
+			return;
+		hi->o = o;
+		hi->cin = cc->cin;
+		hi->ssrc = cc->ssrc;
+		hi->seq = (uint32_t)(s - o->seqs);
+		hi->wav = 0;
+	}
+	if (hi->wav && r->wav[hi->wav - 1].open)
+		open_w = &r->wav[hi->wav - 1];
 	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
 	if (dlv_wanted(r, cc->liid, cc->delivery)) {
 		memset(&hc, 0, sizeof hc);
@@ -800,7 +880,7 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		return;
 	queued = cc->len <= Q_DATA && start(r);
 	if (queued) {
-		it = q_slot(&r->q);
+		it = q_slot(&r->q, cc->len);
 	} else {
 		drain(r);
 		it = &local;
@@ -808,8 +888,12 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	it->close_wav = 0;
 	it->wav = 0;
 	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
-	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt)) != NULL)
+	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt, open_w)) != NULL) {
 		it->wav = (size_t)(w - r->wav) + 1;
+		hi->wav = (uint32_t)it->wav;
+	} else if (open_w == NULL && hi->wav) {
+		hi->wav = 0; /* closed */
+	}
 	it->o = o;
 	it->h = h;
 	it->ts_ns = cc->ts_ns;
@@ -825,9 +909,10 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	memcpy(it->dst, cc->dst.a, sizeof it->dst);
 	it->len = cc->len;
 	if (queued) {
+		uint8_t *d = r->q.data + it->dpos % Q_BYTES;
 		if (cc->len)
-			memcpy(it->data, cc->rtp, cc->len);
-		it->rtp = it->data;
+			memcpy(d, cc->rtp, cc->len);
+		it->rtp = d;
 		q_push(&r->q);
 	} else {
 		it->rtp = cc->rtp;
@@ -911,7 +996,7 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 		if (r->wav[k].cin == s->cin && r->wav[k].open) {
 			r->wav[k].open = false;
 			if (r->q.running) {
-				struct cc_item *it = q_slot(&r->q);
+				struct cc_item *it = q_slot(&r->q, 0);
 				it->close_wav = k + 1;
 				q_push(&r->q);
 			} else {
@@ -1180,6 +1265,7 @@ void limf_out_free(struct limf_out *o)
 		return;
 	stop(o);
 	free(o->q.items);
+	free(o->q.data);
 	free(o->q.pdu);
 	pthread_cond_destroy(&o->q.work);
 	pthread_cond_destroy(&o->q.done);

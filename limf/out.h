@@ -16,8 +16,8 @@
  * A recording failure stops the recording (limf_out_error) but not the delivery.
  *
  * Threads: while a bundle is recorded, the CC packets (cc.pcap, hi3.pdu, WAV) are written by a
- * recording thread that o starts at the first one, fed through a bounded ring (1024 packets of up
- * to 1600 octets; a longer one is recorded in place). Everything else that writes the bundle
+ * recording thread that o starts at the first one, fed through a bounded ring (4096 packets of up
+ * to 1600 octets, 1 MiB of packet octets in all; a longer one is recorded in place). Everything else that writes the bundle
  * (new LIIDs, call ends, reconfiguration, limf_out_manifest) and every accessor below first
  * waits until that thread has written all it was given; IRI records (iri.jsonl, hi2.pdu) are
  * written by the caller's thread meanwhile (different outputs: handover/bundle.h). Each file
