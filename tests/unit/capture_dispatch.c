@@ -1115,6 +1115,28 @@ static size_t bye(char *m, size_t cap, const char *cid, int status)
 	return (size_t)n;
 }
 
+/* Pins a group call's dialog on d to another worker than its Call-ID's own: tries fresh
+ * Call-IDs BASE-0@..., BASE-1@... (never pinned before), the INVITE naming group grp-I with
+ * SDP audio on port, until the group's worker differs. cid gets the Call-ID, *wc its own
+ * worker; returns the group's worker; got then holds the INVITE's unit only. */
+static unsigned pin_other(struct cap_disp *d, const char *base, int port, char *cid, size_t cap,
+			  unsigned *wc)
+{
+	char m[2000];
+	for (int i = 0; i < 200; i++) {
+		size_t l;
+		snprintf(cid, cap, "%s-%d@example.org", base, i);
+		*wc = worker_for(d, cid); /* an INVITE without SDP: not pinned */
+		memset(&got, 0, sizeof got);
+		l = grp_invite(m, sizeof m, cid, i, port);
+		udp(d, A, B, 5060, 5060, m, l);
+		if (got.n == 1 && got.u[0].worker != *wc)
+			return got.u[0].worker;
+	}
+	CHECK(!"no group on another worker than the Call-ID's");
+	return *wc;
+}
+
 static struct cap_disp *nd_peer;
 static struct cap_disp_note nd_last, nd_pin;
 static size_t nd_count;
@@ -1217,32 +1239,25 @@ static void t_disp_notes(void)
 	/* a pin note: a Call-ID pinned on source 1 goes to the pinned worker on source 2 */
 	{
 		struct cap_disp_note pn;
-		unsigned wn, wp;
+		unsigned wn, wp, wg;
+		char cid[64];
 		memset(&pn, 0, sizeof pn);
-		wn = worker_for(d2, "pinned@example.org");
 		/* the hash the notes carry is the one pins use: take it from a real pin note */
 		nd_peer = NULL;
 		cap_disp_set_note_fn(d1, nd_note, NULL);
 		nd_count = 0;
-		/* a group whose hash picks another worker than the Call-ID's */
-		for (int g = 0; g < 200; g++) {
-			l = grp_invite(m, sizeof m, "pinned@example.org", g, 4400);
-			memset(&got, 0, sizeof got);
-			memset(&nd_pin, 0, sizeof nd_pin);
-			udp(d1, A, B, 5060, 5060, m, l);
-			/* the pin is noted before the SDP's endpoints */
-			if (nd_pin.kind == CAP_DISP_NOTE_PIN && got.n == 1 && got.u[0].worker != wn)
-				break;
-		}
+		memset(&nd_pin, 0, sizeof nd_pin);
+		wg = pin_other(d1, "pinned", 4400, cid, sizeof cid, &wn);
+		/* the pin was noted, before the SDP's endpoints */
 		CHECK(nd_count > 0 && nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.h != 0);
 		wp = nd_pin.worker;
-		CHECK(got.n == 1 && wp != wn && got.u[0].worker == wp);
+		CHECK(got.n == 1 && wp != wn && wp == wg && got.u[0].worker == wp);
 		CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.port == 4401 && nd_last.worker == wp);
 		pn = nd_pin;
 		memset(&got, 0, sizeof got);
-		CHECK(worker_for(d2, "pinned@example.org") == wn); /* not yet */
+		CHECK(worker_for(d2, cid) == wn); /* not yet */
 		CHECK(cap_disp_apply(d2, &pn));
-		CHECK(worker_for(d2, "pinned@example.org") == wp); /* a BYE on source 2 follows */
+		CHECK(worker_for(d2, cid) == wp); /* a BYE on source 2 follows */
 	}
 	cap_disp_free(d2);
 	cap_disp_free(d1);
@@ -1258,25 +1273,16 @@ static void t_disp_pins(void)
 	struct cap_stats st2;
 	struct cap_disp_info in;
 	const uint64_t S = 1000000000ull;
-	unsigned wn, wg = 0;
+	unsigned wn = 0, wg;
+	char cid[64];
 	size_t l;
-	int g;
 	memset(&st2, 0, sizeof st2);
 	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
 	if (!d2)
 		return;
 	nd_peer = d2;
 	cap_disp_set_note_fn(d, nd_note, NULL);
-	wn = worker_for(d, "long@example.org");
-	for (g = 0; g < 200; g++) {
-		memset(&got, 0, sizeof got);
-		l = grp_invite(m, sizeof m, "long@example.org", g, 4600);
-		udp(d, A, B, 5060, 5060, m, l);
-		if (got.n == 1 && got.u[0].worker != wn)
-			break;
-	}
-	CHECK(g < 200);
-	wg = got.u[0].worker;
+	wg = pin_other(d, "long", 4600, cid, sizeof cid, &wn);
 	/* seven hours of media (a packet a minute) and no SIP: the dialog stays pinned (its
 	 * endpoints were registered by the pinned INVITE: they refresh the pin) */
 	for (int i = 0; i < 420; i++) {
@@ -1284,9 +1290,9 @@ static void t_disp_pins(void)
 		udp(d, C, A, 7000, 4600, rtp, sizeof rtp);
 	}
 	memset(&got, 0, sizeof got);
-	l = bye(m, sizeof m, "long@example.org", 0);
+	l = bye(m, sizeof m, cid, 0);
 	udp(d, A, B, 5060, 5060, m, l);
-	l = bye(m, sizeof m, "long@example.org", 200);
+	l = bye(m, sizeof m, cid, 200);
 	udp(d, B, A, 5060, 5060, m, l);
 	CHECK(got.n == 2 && got.u[0].worker == wg && got.u[1].worker == wg);
 	cap_disp_info(d, &in);
@@ -1307,25 +1313,18 @@ static void t_disp_pins(void)
 	CHECK(got.n == 2 && got.u[0].worker == wn && got.u[1].worker == wn);
 	/* a dialog never ended and never seen again: its pin is freed after 6 hours */
 	{
-		unsigned wnl = worker_for(d, "lost@example.org"), wl = 0;
-		for (g = 0; g < 200; g++) {
-			memset(&got, 0, sizeof got);
-			l = grp_invite(m, sizeof m, "lost@example.org", g, 4700);
-			udp(d, A, B, 5060, 5060, m, l);
-			if (got.n == 1 && got.u[0].worker != wnl)
-				break;
-		}
-		CHECK(g < 200);
-		wl = got.u[0].worker;
+		unsigned wnl = 0, wl;
+		char lost[64];
+		wl = pin_other(d, "lost", 4700, lost, sizeof lost, &wnl);
 		now += 5 * 3600 * S;
-		l = bye(m, sizeof m, "lost@example.org", 0);
+		l = bye(m, sizeof m, lost, 0);
 		memset(&got, 0, sizeof got);
 		udp(d, A, B, 5060, 5060, m, l); /* 5 h: still pinned (and seen now) */
 		CHECK(got.n == 1 && got.u[0].worker == wl);
 		now += 6 * 3600 * S + S;
 		cap_disp_set_note_fn(d, NULL, NULL);
 		/* d2's copy, not seen for 11 h, and d's, 6 h after its last SIP: both free */
-		CHECK(worker_for(d2, "lost@example.org") == wnl);
+		CHECK(worker_for(d2, lost) == wnl);
 		memset(&got, 0, sizeof got);
 		udp(d, A, B, 5060, 5060, m, l);
 		CHECK(got.n == 1 && got.u[0].worker == wnl);
@@ -1409,20 +1408,11 @@ static void t_disp_tags(void)
 	}
 	/* a pinned dialog whose media is on d2 and SIP on d1: d2 refreshes d1's pin hourly */
 	{
-		unsigned wc, wg = 0;
-		int g;
+		unsigned wc = 0, wg;
+		char cid[64];
 		struct cap_disp *tmp = d1;
 		tg_peer = d2;
-		wc = worker_for(d1, "hours@example.org");
-		for (g = 0; g < 200; g++) {
-			memset(&got, 0, sizeof got);
-			l = grp_invite(m, sizeof m, "hours@example.org", g, 4950);
-			udp(d1, A, B, 5060, 5060, m, l);
-			if (got.n == 1 && got.u[0].worker != wc)
-				break;
-		}
-		CHECK(g < 200);
-		wg = got.u[0].worker;
+		wg = pin_other(d1, "hours", 4950, cid, sizeof cid, &wc);
 		/* d2's notes go to d1 from now on */
 		cap_disp_set_note_fn(d1, NULL, NULL);
 		cap_disp_set_note_fn(d2, tg_note, NULL);
@@ -1434,7 +1424,7 @@ static void t_disp_tags(void)
 		}
 		CHECK(tg_pins >= 7 && tg_pins <= 9);
 		memset(&got, 0, sizeof got);
-		l = bye(m, sizeof m, "hours@example.org", 0);
+		l = bye(m, sizeof m, cid, 0);
 		udp(d1, A, B, 5060, 5060, m, l); /* the BYE, on d1: still the group's worker */
 		CHECK(got.n == 1 && got.u[0].worker == wg);
 	}
