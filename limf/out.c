@@ -32,6 +32,28 @@ struct seq {
 	uint32_t cin, iri, cc;
 };
 
+/* A LIID as the name of its directory in the bundle: one path component. A LIID may hold '/'
+ * and be "." or ".." (TS 102 232-1 allows 1..25 of [A-Za-z0-9._:/-]: warrants/), which would
+ * nest one LIID's directory in another's ("A" and "A/audio") or leave the bundle; so '/' is
+ * written %2F, and a LIID made of dots only has its dots written %2E. '%' never occurs in a
+ * LIID: the mapping is one to one, and a LIID without '/' that is not all dots is its own
+ * name. The manifest names each output's LIID. */
+#define LIID_DIR_MAX (3 * WR_LIID_MAX + 1)
+static void liid_dir(const char *liid, char out[LIID_DIR_MAX])
+{
+	size_t k = 0;
+	bool dots = liid[0] != '\0' && strspn(liid, ".") == strlen(liid);
+	for (size_t i = 0; liid[i] && i < WR_LIID_MAX && k + 4 <= LIID_DIR_MAX; i++) {
+		if (liid[i] == '/' || (dots && liid[i] == '.')) {
+			memcpy(out + k, liid[i] == '/' ? "%2F" : "%2E", 3);
+			k += 3;
+		} else {
+			out[k++] = liid[i];
+		}
+	}
+	out[k] = '\0';
+}
+
 /* A WAV of the bundle. cin, ssrc, pt, path and open belong to the pipeline's thread (which
  * decides which packet goes to which WAV, and when its call ends); w and tried to the thread
  * that records the CC packets (which opens the file at the stream's first packet). */
@@ -41,7 +63,8 @@ struct wavs {
 	bool open;  /* takes packets (until its call ends) */
 	bool tried; /* the file was opened (or that failed) */
 	struct ho_wav *w;
-	char path[96];
+	char liid[WR_LIID_MAX + 1];
+	char path[128];
 };
 
 /* What on_cc looked up last for one stream (LIID, CIN, SSRC): the index of its (LIID, CIN)
@@ -181,7 +204,7 @@ static void psheader_init(const struct limf_out *r, struct liid_out *o)
 
 static struct liid_out *out_of(struct limf_out *r, const char *liid)
 {
-	char path[96];
+	char path[128], dir[LIID_DIR_MAX];
 	struct liid_out *o;
 	struct wr_warrant *w;
 	enum lim_err e;
@@ -204,10 +227,11 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	r->n_out++;
 	if (!rec(r))
 		return o;
-	snprintf(path, sizeof path, "%s/iri.jsonl", liid);
+	liid_dir(liid, dir);
+	snprintf(path, sizeof path, "%s/iri.jsonl", dir);
 	e = ho_bundle_file(r->b, path, &o->iri);
 	if (e == LIM_OK) {
-		snprintf(path, sizeof path, "%s/hi2.pdu", liid);
+		snprintf(path, sizeof path, "%s/hi2.pdu", dir);
 		e = ho_bundle_file(r->b, path, &o->hi2);
 	}
 	if (e != LIM_OK)
@@ -524,13 +548,13 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
 }
 
-/* The first open WAV of (liid, cin, ssrc), or NULL. */
+/* The first open WAV of (liid, cin, ssrc), or NULL. (The LIID itself is compared: two
+ * warrants on one call share its CIN and SSRCs.) */
 static struct wavs *wav_find(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc)
 {
-	size_t n = strlen(liid);
 	for (size_t i = 0; i < r->n_wav; i++)
 		if (r->wav[i].open && r->wav[i].cin == cin && r->wav[i].ssrc == ssrc &&
-		    strncmp(r->wav[i].path, liid, n) == 0 && r->wav[i].path[n] == '/')
+		    strcmp(r->wav[i].liid, liid) == 0)
 			return &r->wav[i];
 	return NULL;
 }
@@ -551,8 +575,13 @@ static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, u
 	w->cin = cin;
 	w->ssrc = ssrc;
 	w->pt = pt;
-	snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", liid, cin,
-		 ssrc);
+	snprintf(w->liid, sizeof w->liid, "%s", liid);
+	{
+		char dir[LIID_DIR_MAX];
+		liid_dir(liid, dir);
+		snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", dir,
+			 cin, ssrc);
+	}
 	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
 	r->n_wav++;
 	return w;
@@ -613,7 +642,7 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 	struct wavs *w;
 	const uint8_t *pl;
 	size_t pln, len = 0;
-	char path[96];
+	char path[128];
 	enum lim_err e = LIM_OK;
 	if (it->close_wav) {
 		wav_close(r, it->close_wav - 1);
@@ -622,10 +651,12 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 	if (!rec(r))
 		return;
 	if (!o->cc) {
-		snprintf(path, sizeof path, "%s/cc.pcap", o->liid);
+		char dir[LIID_DIR_MAX];
+		liid_dir(o->liid, dir);
+		snprintf(path, sizeof path, "%s/cc.pcap", dir);
 		e = ho_bundle_ccw(r->b, path, &o->cc);
 		if (e == LIM_OK) {
-			snprintf(path, sizeof path, "%s/hi3.pdu", o->liid);
+			snprintf(path, sizeof path, "%s/hi3.pdu", dir);
 			e = ho_bundle_file(r->b, path, &o->hi3);
 		}
 		if (e != LIM_OK) {

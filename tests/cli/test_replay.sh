@@ -164,6 +164,27 @@ check g2 "Y$sfx" g2 targets
 [ -s "$tmp/ev-g2/Z$sfx/iri.jsonl" ] && ok || bad "IRI-only warrant got no IRI"
 cmp -s "$tmp/ev-g2/X$sfx/cc.pcap" "$tmp/ev-g2/Y$sfx/cc.pcap" && ok || bad "two warrants, different content"
 verify g2
+# a LIID with '/' is one directory of its own (written %2F): "V" and "V/audio" on one call share
+# no directory and no WAV (a '/' used to nest V/audio's outputs in V's audio directory)
+E="sip:erin$sfx@example.org" F="sip:frank$sfx@example.org"
+expect 0 gen-g3 "$gen" --community "$tmp/g/community.json" --out "$tmp/g3.pcap" --calls 1 \
+	--background 0 --duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 13
+warrant "V$sfx" iri+cc "$F"
+warrant "V$sfx/audio" iri+cc "$F"
+replay g3 g "$tmp/g3.pcap"
+sumcheck g3 "sorted(j['liids'])==sorted(['V$sfx','V$sfx/audio']) and j['summary']['calls_intercepted']==1"
+check g3 "V$sfx" g3 targets
+v1="$tmp/ev-g3/V$sfx" v2="$tmp/ev-g3/V$sfx%2Faudio"
+[ -s "$v2/iri.jsonl" ] && [ -s "$v2/cc.pcap" ] && [ ! -e "$v1/audio/iri.jsonl" ] && ok ||
+	bad "LIID V/audio: not in a directory of its own ($(cd "$tmp/ev-g3" && find . -type f | sort | tr '\n' ' '))"
+cmp -s "$v1/cc.pcap" "$v2/cc.pcap" && ok || bad "V and V/audio: different content"
+w1=$(cd "$v1/audio" 2>/dev/null && ls ./*.wav | sort) w2=$(cd "$v2/audio" 2>/dev/null && ls ./*.wav | sort)
+[ -n "$w1" ] && [ "$w1" = "$w2" ] && [ "$(echo "$w1" | wc -l)" = 2 ] && ok ||
+	bad "V and V/audio: WAVs '$w1' vs '$w2'"
+for w in $w1; do cmp -s "$v1/audio/$w" "$v2/audio/$w" || bad "V and V/audio: $w differs"; done
+verify g3
+"$limf" warrant revoke "V$sfx" --reason "test: done" >/dev/null || bad "revoke V"
+"$limf" warrant revoke "V$sfx/audio" --reason "test: done" >/dev/null || bad "revoke V/audio"
 # only --liid: the other LIIDs are not written, and the key requests are audited under it alone
 nx() { "$limf" audit list --liid "$1" | grep -c ' kms.request '; }
 nx0=$(nx "X$sfx") ny0=$(nx "Y$sfx")
