@@ -37,7 +37,7 @@ struct seq {
  * nest one LIID's directory in another's ("A" and "A/audio") or leave the bundle; so '/' is
  * written %2F, and a LIID made of dots only has its dots written %2E. '%' never occurs in a
  * LIID: the mapping is one to one, and a LIID without '/' that is not all dots is its own
- * name. The manifest names each output's LIID. */
+ * name. The manifest's warrants give each LIID's directory ("dir"). */
 #define LIID_DIR_MAX (3 * WR_LIID_MAX + 1)
 static void liid_dir(const char *liid, char out[LIID_DIR_MAX])
 {
@@ -1049,6 +1049,13 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 		lim_json_obj_open(j);
 		lim_json_key(j, "liid");
 		lim_json_str(j, r->out[i].liid);
+		{
+			/* where its outputs are (liid_dir) */
+			char dir[LIID_DIR_MAX];
+			liid_dir(r->out[i].liid, dir);
+			lim_json_key(j, "dir");
+			lim_json_str(j, dir);
+		}
 		if (w && wr_warrant_get(r->db, r->out[i].liid, w) == LIM_OK) {
 			lim_json_key(j, "authority");
 			lim_json_str(j, w->authority);

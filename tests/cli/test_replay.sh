@@ -173,6 +173,8 @@ warrant "V$sfx" iri+cc "$F"
 warrant "V$sfx/audio" iri+cc "$F"
 replay g3 g "$tmp/g3.pcap"
 sumcheck g3 "sorted(j['liids'])==sorted(['V$sfx','V$sfx/audio']) and j['summary']['calls_intercepted']==1"
+cp "$tmp/ev-g3/manifest.json" "$tmp/out"
+pyjson manifest-g3 "sorted((w['liid'], w['dir']) for w in j['warrants'])==[('V$sfx', 'V$sfx'), ('V$sfx/audio', 'V$sfx%2Faudio')]"
 check g3 "V$sfx" g3 targets
 v1="$tmp/ev-g3/V$sfx" v2="$tmp/ev-g3/V$sfx%2Faudio"
 [ -s "$v2/iri.jsonl" ] && [ -s "$v2/cc.pcap" ] && [ ! -e "$v1/audio/iri.jsonl" ] && ok ||
