@@ -533,6 +533,17 @@ static void control(struct limf_pool *p, struct lane *l, enum rec_kind k, uint64
 			(void)push(&p->w[i], &l->r[i], &r, NULL, 0, block, true);
 }
 
+/* Lane l's thread is about to wait: the other lanes' notes applied, and every worker it
+ * queued records for while that worker slept woken now. */
+static void lane_kick(struct limf_pool *p, struct lane *l)
+{
+	if (p->notes)
+		take_notes(p, l);
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->w[i].started && l->r[i].unwoken)
+			wake(&p->w[i], &l->r[i], true);
+}
+
 /* Lane l's counters, for the caller's thread (lanes >= 1). */
 static void lane_publish(struct lane *l)
 {
@@ -793,14 +804,11 @@ void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns)
 	struct lane *l = &p->lane[lane];
 	if (now_ns)
 		cap_disp_clock(l->disp, now_ns); /* a quiet source: notes stamped with the present */
-	take_notes(p, l);
+	lane_kick(p, l);
 	if (now_ns && now_ns >= l->next_expire) {
 		(void)cap_disp_expire(l->disp, now_ns);
 		l->next_expire = now_ns + TICK_NS;
 	}
-	for (unsigned i = 0; i < p->n; i++)
-		if (p->w[i].started && l->r[i].unwoken)
-			wake(&p->w[i], &l->r[i], true);
 	lane_publish(l);
 }
 
@@ -959,14 +967,8 @@ const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p)
 /* see pool.h */
 void limf_pool_kick(struct limf_pool *p)
 {
-	struct lane *l = &p->lane[0];
-	if (p->one)
-		return;
-	if (p->notes)
-		take_notes(p, l);
-	for (unsigned i = 0; i < p->n; i++)
-		if (p->w[i].started && l->r[i].unwoken)
-			wake(&p->w[i], &l->r[i], true);
+	if (!p->one)
+		lane_kick(p, &p->lane[0]);
 }
 
 /* see pool.h */

@@ -115,6 +115,13 @@ reap() { # NAME WANT
 play() { # IFACE PCAP: tcpreplay at the capture's own pace onto the far end IFACE
 	ip netns exec "$ns" tcpreplay -q -i "$1" "$2" >"$tmp/replay-$1.out" 2>&1
 }
+play2() { # IFACE1 PCAP1 IFACE2 PCAP2: both at once; fails when either tcpreplay does
+	play "$1" "$2" &
+	local a=$!
+	play "$3" "$4" &
+	local b=$!
+	wait "$a" && wait "$b"
+}
 frames() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$1.json"; }
 src_line() { # NAME IFACE: "frames received dropped" of that source in the summary
 	sed -n "s/^limf capture: source $2: frames \([0-9]*\) kernel_received \([0-9]*\) kernel_dropped \([0-9]*\)$/\1 \2 \3/p" \
@@ -247,11 +254,7 @@ else
 				bad "run2: $(grep "^$c" "$tmp/status"), want cap_net_raw only"
 		done
 		grep -q "running (2 source(s), 1 authority)" "$tmp/run2.err" && ok || bad "run2: sources"
-		play "$vb" "$tmp/c2c.pcap" &
-		rp1=$!
-		play "$vd" "$tmp/c2d.pcap" &
-		rp2=$!
-		wait "$rp1" && wait "$rp2" && ok || bad "tcpreplay (two at once)"
+		play2 "$vb" "$tmp/c2c.pcap" "$vd" "$tmp/c2d.pcap" && ok || bad "tcpreplay (two at once)"
 		sleep 1
 		kill -TERM "$cpid"
 		reap run2 0
@@ -359,11 +362,7 @@ capture run4 "$tmp/root.conf" -i "$va" -i "$vc" --workers 3
 if wait_for "$tmp/run4.err" "running ("; then
 	ok
 	grep -q "3 workers, a capture thread per source" "$tmp/run4.err" && ok || bad "run4: threads"
-	play "$vb" "$tmp/c4sip.pcap" &
-	rp1=$!
-	play "$vd" "$tmp/c4media.pcap" &
-	rp2=$!
-	wait "$rp1" && wait "$rp2" && ok || bad "tcpreplay (split)"
+	play2 "$vb" "$tmp/c4sip.pcap" "$vd" "$tmp/c4media.pcap" && ok || bad "tcpreplay (split)"
 	sleep 1
 	kill -TERM "$cpid"
 	reap run4 0
