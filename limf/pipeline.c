@@ -410,22 +410,14 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		d = NULL;
 		goto out;
 	}
-	/* which side each LIID targets (payload direction): the gate per side */
-	for (uint8_t side = 1; side <= 2; side++) {
-		struct wr_party one[MAX_PARTIES];
-		struct wr_match sm[LIMF_CALL_MAX_LIIDS];
-		size_t k = 0, ns = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (s->side[i] == side)
-				one[k++] = s->p[i];
-		if (k == 0 ||
-		    wr_decide(p->cfg.db, one, k, t_us, sm, LIMF_CALL_MAX_LIIDS, &ns) != LIM_OK)
-			continue;
-		for (size_t j = 0; j < ns; j++)
-			for (size_t i = 0; i < pc->n_liids; i++)
-				if (strcmp(pc->liid[i].liid, sm[j].liid) == 0)
-					pc->liid[i].target_side |= side;
-	}
+	/* which side each LIID targets (payload direction): the sides of the parties that are
+	 * its targets, from the same decision */
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < pc->n_liids; i++)
+			if (strcmp(pc->liid[i].liid, mt[j].liid) == 0)
+				for (size_t k = 0; k < s->n && k < 64; k++)
+					if (mt[j].parties & (UINT64_C(1) << k))
+						pc->liid[i].target_side |= s->side[k];
 	/* --liid: key requests are audited under that warrant only */
 	if (p->only_liid && wr_kms_decision_keep(d, p->only_liid) != LIM_OK) {
 		pc->n_liids = 0;

@@ -55,10 +55,10 @@ enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *act
 			     const char *detail)
 {
 	const char *p[] = { db->actor, liid ? liid : "", action, detail ? detail : "" };
-	return wr_exec(db,
-		       "INSERT INTO limf.audit (os_user, liid, action, detail)"
-		       " VALUES ($1, $2, $3, $4)",
-		       4, p, NULL);
+	return wr_exec_stmt(db, WR_STMT_AUDIT,
+			    "INSERT INTO limf.audit (os_user, liid, action, detail)"
+			    " VALUES ($1, $2, $3, $4)",
+			    4, p, NULL);
 }
 
 /* Fills r from row i of res (AUDIT_COLS). False when a value is malformed or too long. */

@@ -33,6 +33,26 @@ enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
 	return e;
 }
 
+/* Takes r (a statement's result, NULL when libpq had no memory): LIM_OK with *res = r (res
+ * NULL: cleared), or LIM_E_DB with db->msg and db->sqlstate saying why. */
+static enum lim_err result(struct wr_db *db, PGresult *r, PGresult **res)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		set_msg(db, m ? m : PQerrorMessage(db->conn));
+		snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+		PQclear(r);
+		return LIM_E_DB;
+	}
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return LIM_OK;
+}
+
 /* see warrants.h */
 enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **out)
 {
@@ -83,25 +103,25 @@ const char *wr_db_sqlstate(const struct wr_db *db)
 enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
 		     PGresult **res)
 {
-	PGresult *r;
-	ExecStatusType st;
 	if (res)
 		*res = NULL;
-	r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-		const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-		set_msg(db, m ? m : PQerrorMessage(db->conn));
-		snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
-		PQclear(r);
-		return LIM_E_DB;
-	}
+	return result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), res);
+}
+
+/* see internal.h */
+enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
+			  const char *const *params, PGresult **res)
+{
+	char name[24];
 	if (res)
-		*res = r;
-	else
-		PQclear(r);
-	return LIM_OK;
+		*res = NULL;
+	snprintf(name, sizeof name, "limf_stmt_%d", (int)id);
+	if (!(db->prepared & (1u << id))) {
+		if (result(db, PQprepare(db->conn, name, sql, n, NULL), NULL) != LIM_OK)
+			return LIM_E_DB;
+		db->prepared |= 1u << id;
+	}
+	return result(db, PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0), res);
 }
 
 /* see internal.h */

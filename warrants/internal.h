@@ -12,6 +12,16 @@ struct wr_db {
 	char actor[WR_USER_MAX + 1];
 	char msg[512];
 	char sqlstate[6];
+	uint32_t prepared; /* bit i: statement WR_STMT i is prepared on conn */
+};
+
+/* Statements asked for every call (the gate, the audit row): prepared once per connection
+ * (wr_exec_stmt), so the server does not parse and plan them each time. */
+enum wr_stmt {
+	WR_STMT_DECIDE_NORM, /* wr_decide: URI parties only */
+	WR_STMT_DECIDE_ALL,  /* wr_decide: a UID party (every target in force) */
+	WR_STMT_AUDIT,       /* wr_audit_append */
+	WR_STMT_COUNT
 };
 
 /* Sets db->msg (printf-style) and clears the SQLSTATE; returns e. */
@@ -23,6 +33,10 @@ enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
  * db->sqlstate say why, *res is NULL and LIM_E_DB is returned. */
 enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
 		     PGresult **res) LIM_WUR;
+/* wr_exec of statement id, whose text is always sql: prepared under its own name on the first
+ * use on this connection (a failed preparation is retried on the next use). */
+enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
+			  const char *const *params, PGresult **res) LIM_WUR;
 enum lim_err wr_begin(struct wr_db *db) LIM_WUR;
 enum lim_err wr_commit(struct wr_db *db) LIM_WUR;
 void wr_rollback(struct wr_db *db); /* keeps db->msg */

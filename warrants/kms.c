@@ -24,7 +24,6 @@ struct wr_kms_decision {
 	int64_t warrant_end; /* latest valid_to of the matched warrants */
 	size_t n_matches;
 	struct wr_match matches[KMS_DECIDE_MAX];
-	int64_t valid_to[KMS_DECIDE_MAX]; /* of each match */
 	size_t n_parties;
 	struct {
 		char norm[WR_URI_MAX + 1]; /* "" when the party had no (parsable) URI */
@@ -201,15 +200,13 @@ enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, siz
 			   int64_t t_us, struct wr_kms_decision **out)
 {
 	struct wr_kms_decision *d = NULL;
-	struct wr_warrant *w = NULL;
 	enum lim_err e;
 	size_t n = 0;
 	*out = NULL;
 	if (!db || (!parties && n_parties) || n_parties > KMS_PARTIES_MAX)
 		return LIM_E_ARG;
 	d = calloc(1, sizeof *d);
-	w = malloc(sizeof *w);
-	if (!d || !w) {
+	if (!d) {
 		e = LIM_E_NOMEM;
 		goto out;
 	}
@@ -220,12 +217,9 @@ enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, siz
 	d->t_us = t_us;
 	d->warrant_end = INT64_MIN;
 	for (size_t i = 0; i < n; i++) {
-		e = wr_warrant_get(db, d->matches[i].liid, w);
-		if (e != LIM_OK)
-			goto out;
-		d->valid_to[i] = w->valid_to;
-		if (w->valid_to > d->warrant_end)
-			d->warrant_end = w->valid_to;
+		/* valid_to was read with the match: the same row, the same snapshot */
+		if (d->matches[i].valid_to > d->warrant_end)
+			d->warrant_end = d->matches[i].valid_to;
 	}
 	d->n_parties = n_parties;
 	for (size_t i = 0; i < n_parties; i++) {
@@ -246,7 +240,6 @@ enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, siz
 	d = NULL;
 	e = LIM_OK;
 out:
-	free(w);
 	free(d);
 	return e;
 }
@@ -276,8 +269,7 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 	if (k == KMS_DECIDE_MAX)
 		return LIM_E_AUTH;
 	d->matches[0] = d->matches[k];
-	d->valid_to[0] = d->valid_to[k];
-	d->warrant_end = d->valid_to[0];
+	d->warrant_end = d->matches[0].valid_to;
 	d->n_matches = 1;
 	return LIM_OK;
 }

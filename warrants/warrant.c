@@ -15,9 +15,10 @@
 	"modified_by, " WR_SQL_US("modified_at")
 
 /* In force at $2 (wr time): active, valid_from <= t < valid_to. */
-#define IN_FORCE \
-	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(2) \
-	" AND " WR_SQL_TS(2) " < w.valid_to"
+#define IN_FORCE_AT(n) \
+	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(n) \
+	" AND " WR_SQL_TS(n) " < w.valid_to"
+#define IN_FORCE IN_FORCE_AT(2)
 /* clang-format on */
 
 /* Printable text (no control characters), 1..max octets (0..max when may_be_empty). */
@@ -677,9 +678,10 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 	return rc;
 }
 
-/* Adds a match, keeping out sorted by LIID and free of duplicates. */
-static enum lim_err add_match(const PGresult *r, int row, struct wr_match *out, size_t cap,
-			      size_t *n)
+/* Adds the match of row (liid, scope, delivery, valid_to) for the parties in mask, keeping out
+ * sorted by LIID and free of duplicates (a LIID seen again gains the parties). */
+static enum lim_err add_match(const PGresult *r, int row, uint64_t mask, struct wr_match *out,
+			      size_t cap, size_t *n)
 {
 	struct wr_match m;
 	char sc[16];
@@ -688,12 +690,15 @@ static enum lim_err add_match(const PGresult *r, int row, struct wr_match *out, 
 	wr_get_text(r, row, 0, m.liid, sizeof m.liid);
 	wr_get_text(r, row, 1, sc, sizeof sc);
 	wr_get_text(r, row, 2, m.delivery, sizeof m.delivery);
-	if (!wr_scope_parse(sc, &m.scope))
+	if (!wr_scope_parse(sc, &m.scope) || !wr_get_i64(r, row, 3, &m.valid_to))
 		return LIM_E_DB;
+	m.parties = mask;
 	for (i = 0; i < *n; i++) {
 		int c = strcmp(out[i].liid, m.liid);
-		if (c == 0)
+		if (c == 0) {
+			out[i].parties |= mask;
 			return LIM_OK;
+		}
 		if (c > 0)
 			break;
 	}
@@ -705,64 +710,123 @@ static enum lim_err add_match(const PGresult *r, int row, struct wr_match *out, 
 	return LIM_OK;
 }
 
+/* Appends s to the PostgreSQL array literal in b (cap octets) as one quoted element. */
+static bool array_add(char *b, size_t cap, size_t *len, const char *s)
+{
+	size_t k = *len;
+	if (k + 2 > cap)
+		return false;
+	if (k > 1) /* b[0] is '{' */
+		b[k++] = ',';
+	b[k++] = '"';
+	for (; *s; s++) {
+		if (k + 3 > cap)
+			return false;
+		if (*s == '"' || *s == '\\')
+			b[k++] = '\\';
+		b[k++] = *s;
+	}
+	if (k + 1 > cap)
+		return false;
+	b[k++] = '"';
+	*len = k;
+	return true;
+}
+
+/* The parties whose UID is uid_fn(target) of the row's normalised target URI (col 4) or, when
+ * different, its URI as entered (col 5). */
+static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *parties,
+			 size_t n_parties)
+{
+	const char *tn = PQgetvalue(r, row, 4), *tu = PQgetvalue(r, row, 5);
+	uint64_t mask = 0;
+	for (size_t i = 0; i < n_parties && i < 64; i++) {
+		const struct wr_party *p = &parties[i];
+		uint8_t uid[WR_UID_LEN];
+		if (!p->uid || !p->uid_fn)
+			continue;
+		if ((p->uid_fn(p->uid_ctx, tn, strlen(tn), uid) == LIM_OK &&
+		     memcmp(uid, p->uid, WR_UID_LEN) == 0) ||
+		    (strcmp(tn, tu) != 0 && p->uid_fn(p->uid_ctx, tu, strlen(tu), uid) == LIM_OK &&
+		     memcmp(uid, p->uid, WR_UID_LEN) == 0))
+			mask |= UINT64_C(1) << i;
+	}
+	return mask;
+}
+
+/* clang-format off */
+#define DECIDE_COLS \
+	"w.liid, w.scope, w.delivery, " WR_SQL_US("w.valid_to") ", t.norm, t.uri" \
+	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
+/* clang-format on */
+
 /* see warrants.h */
 enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n)
 {
-	char t[24], norm[WR_URI_MAX + 1];
+	char t[24];
+	char(*norm)[WR_URI_MAX + 1] = NULL;
+	char *arr = NULL;
+	size_t arr_cap, arr_len = 1;
 	PGresult *r = NULL;
 	enum lim_err rc = LIM_OK;
-	bool any_uid = false;
+	bool any_uid = false, any_norm = false;
 
 	*n = 0;
+	if (n_parties == 0)
+		return LIM_OK;
 	wr_i64_str(t_us, t);
-	for (size_t i = 0; rc == LIM_OK && i < n_parties; i++) {
+	/* the array literal {"a","b"}: every octet may need escaping, plus quotes and comma */
+	arr_cap = n_parties * (2 * WR_URI_MAX + 3) + 3;
+	norm = calloc(n_parties, sizeof *norm);
+	arr = malloc(arr_cap);
+	if (!norm || !arr) {
+		free(norm);
+		free(arr);
+		return wr_fail(db, LIM_E_NOMEM, "out of memory");
+	}
+	arr[0] = '{';
+	for (size_t i = 0; i < n_parties; i++) {
 		const struct wr_party *p = &parties[i];
 		enum wr_kind k;
 		if (p->uid)
 			any_uid = true;
 		if (!p->uri ||
-		    wr_target_normalise(p->uri, strlen(p->uri), &k, norm, sizeof norm) != LIM_OK)
-			continue;
-		const char *prm[] = { norm, t };
-		rc = wr_exec(db,
-			     "SELECT DISTINCT w.liid, w.scope, w.delivery FROM limf.warrants w"
-			     " JOIN limf.targets t ON t.warrant_id = w.id"
-			     " WHERE t.norm = $1 AND " IN_FORCE,
-			     2, prm, &r);
-		for (int j = 0; rc == LIM_OK && j < PQntuples(r); j++)
-			rc = add_match(r, j, out, cap, n);
-		PQclear(r);
-		r = NULL;
+		    wr_target_normalise(p->uri, strlen(p->uri), &k, norm[i], sizeof norm[i]) != LIM_OK)
+			norm[i][0] = '\0';
+		else if (array_add(arr, arr_cap, &arr_len, norm[i]))
+			any_norm = true;
 	}
-	if (rc == LIM_OK && any_uid) {
-		const char *prm[] = { "", t }; /* $1 unused: keeps $2 the time in IN_FORCE */
-		rc = wr_exec(db,
-			     "SELECT w.liid, w.scope, w.delivery, t.norm, t.uri, $1::text"
-			     " FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
-			     " WHERE " IN_FORCE,
-			     2, prm, &r);
-		for (int j = 0; rc == LIM_OK && j < PQntuples(r); j++) {
-			const char *tn = PQgetvalue(r, j, 3), *tu = PQgetvalue(r, j, 4);
-			for (size_t i = 0; rc == LIM_OK && i < n_parties; i++) {
-				const struct wr_party *p = &parties[i];
-				uint8_t uid[WR_UID_LEN];
-				bool hit = false;
-				if (!p->uid || !p->uid_fn)
-					continue;
-				if (p->uid_fn(p->uid_ctx, tn, strlen(tn), uid) == LIM_OK &&
-				    memcmp(uid, p->uid, WR_UID_LEN) == 0)
-					hit = true;
-				if (!hit && strcmp(tn, tu) != 0 &&
-				    p->uid_fn(p->uid_ctx, tu, strlen(tu), uid) == LIM_OK &&
-				    memcmp(uid, p->uid, WR_UID_LEN) == 0)
-					hit = true;
-				if (hit)
-					rc = add_match(r, j, out, cap, n);
+	arr[arr_len++] = '}';
+	arr[arr_len] = '\0';
+	if (any_uid) {
+		/* a UID is matched against every target in force, so one statement asks them all
+		 * and the URI parties are matched on the same rows */
+		const char *prm[] = { t };
+		rc = wr_exec_stmt(db, WR_STMT_DECIDE_ALL,
+				  "SELECT " DECIDE_COLS " WHERE " IN_FORCE_AT(1), 1, prm, &r);
+	} else if (any_norm) {
+		const char *prm[] = { arr, t };
+		rc = wr_exec_stmt(db, WR_STMT_DECIDE_NORM,
+				  "SELECT " DECIDE_COLS " WHERE t.norm = ANY($1::text[]) AND " IN_FORCE,
+				  2, prm, &r);
+	}
+	for (int j = 0; r && rc == LIM_OK && j < PQntuples(r); j++) {
+		const char *tn = PQgetvalue(r, j, 4);
+		uint64_t mask = any_uid ? uid_hits(r, j, parties, n_parties) : 0;
+		bool hit = mask != 0;
+		for (size_t i = 0; i < n_parties; i++)
+			if (norm[i][0] && strcmp(norm[i], tn) == 0) {
+				hit = true;
+				if (i < 64)
+					mask |= UINT64_C(1) << i;
 			}
-		}
-		PQclear(r);
+		if (hit)
+			rc = add_match(r, j, mask, out, cap, n);
 	}
+	PQclear(r);
+	free(norm);
+	free(arr);
 	if (rc == LIM_E_LIMIT)
 		wr_fail(db, rc, "more than %zu warrants match", cap);
 	else if (rc == LIM_E_DB && db->msg[0] == '\0')
@@ -785,14 +849,14 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
 	wr_i64_str(t_us, t);
 	const char *prm[] = { x, t };
 	rc = wr_exec(db,
-		     "SELECT w.liid, w.scope, w.delivery FROM limf.warrants w"
+		     "SELECT w.liid, w.scope, w.delivery, " WR_SQL_US("w.valid_to") " FROM limf.warrants w"
 		     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
 		     " WHERE x.xid = $1::uuid AND " IN_FORCE,
 		     2, prm, &r);
 	if (rc == LIM_OK && PQntuples(r) > 1)
 		rc = wr_fail(db, LIM_E_DB, "XID %s: several warrants", x);
 	if (rc == LIM_OK && PQntuples(r) == 1) {
-		rc = add_match(r, 0, out, 1, n);
+		rc = add_match(r, 0, 0, out, 1, n);
 		if (rc != LIM_OK)
 			rc = wr_fail(db, LIM_E_DB, "malformed warrant row");
 	}

@@ -352,11 +352,39 @@ static void t_decide(void)
 		CHECK(decide_uri(svc, v, from, m) == 0);
 		CHECK(decide_uri(svc, "not a uri", from, m) == 0);
 	}
-	/* several parties: each LIID once */
+	/* several parties: each LIID once, with the parties that are its targets and its end */
 	{
-		struct wr_party p[2] = { { a, NULL, NULL, NULL }, { b, NULL, NULL, NULL } };
-		CHECK(wr_decide(svc, p, 2, from, m, 4, &n) == LIM_OK && n == 2);
-		CHECK(wr_decide(svc, p, 2, from, m, 1, &n) == LIM_E_LIMIT && n == 0);
+		struct wr_party p[3] = { { b, NULL, NULL, NULL },
+					 { c, NULL, NULL, NULL },
+					 { a, NULL, NULL, NULL } };
+		CHECK(wr_decide(svc, p, 3, from, m, 4, &n) == LIM_OK && n == 2);
+		CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 4 && m[0].valid_to == to);
+		CHECK(strcmp(m[1].liid, l2) == 0 && m[1].parties == 5 && m[1].valid_to == to);
+		CHECK(wr_decide(svc, p, 3, from - 1, m, 4, &n) == LIM_OK && n == 1);
+		CHECK(strcmp(m[0].liid, l3) == 0 && m[0].parties == 2 && m[0].valid_to == from);
+		CHECK(wr_decide(svc, p, 2, from, m, 4, &n) == LIM_OK && n == 1);
+		CHECK(strcmp(m[0].liid, l2) == 0 && m[0].parties == 1);
+		CHECK(wr_decide(svc, p, 3, from, m, 1, &n) == LIM_E_LIMIT && n == 0);
+		/* the same statement, again and again on one connection (prepared once) */
+		for (int i = 0; i < 8; i++)
+			CHECK(wr_decide(svc, p + 2, 1, from, m, 4, &n) == LIM_OK && n == 2);
+		CHECK(wr_decide(svc, p, 0, from, m, 4, &n) == LIM_OK && n == 0);
+	}
+	/* a target whose normal form has array syntax in it (',', '{', quotes are not allowed in a
+	 * SIP user and are %-escaped): one party, one element */
+	{
+		char l4[WR_LIID_MAX + 1], odd[100], odd2[100];
+		t_liid(l4, sizeof l4, "d4");
+		snprintf(odd, sizeof odd, "sip:x,y'z;q=%s@example.org", l4);
+		snprintf(odd2, sizeof odd2, "sip:x%%22,%%5C%%7B%s@example.org", l4);
+		t_fill(&w, l4, from, to, odd);
+		CHECK(wr_warrant_add_target(&w, odd2) == LIM_OK);
+		CHECK(wr_warrant_add(op, &w) == LIM_OK);
+		CHECK(decide_uri(svc, odd, from, m) == 1 && strcmp(m[0].liid, l4) == 0);
+		CHECK(decide_uri(svc, odd2, from, m) == 1 && strcmp(m[0].liid, l4) == 0);
+		snprintf(odd, sizeof odd, "sip:x@example.org,\"sip:y,y'z;q=%s@example.org", l4);
+		CHECK(decide_uri(svc, odd, from, m) == 0);
+		CHECK(wr_warrant_set_status(op, l4, WR_REVOKED, "test") == LIM_OK);
 	}
 	/* suspended / resumed / revoked take effect at once */
 	CHECK(wr_warrant_set_status(op, l1, WR_SUSPENDED, NULL) == LIM_OK);
@@ -377,7 +405,14 @@ static void t_decide(void)
 		CHECK(test_uid(kms, norm_a, strlen(norm_a), uid) == LIM_OK);
 		struct wr_party p = { NULL, uid, test_uid, kms };
 		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 1);
-		CHECK(strcmp(m[0].liid, l1) == 0);
+		CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 1);
+		{ /* a UID party and URI parties in one decision */
+			struct wr_party q[3] = { { c, NULL, NULL, NULL }, p, { a, NULL, NULL, NULL } };
+			CHECK(wr_decide(svc, q, 3, from, m, 4, &n) == LIM_OK && n == 1);
+			CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 6 && m[0].valid_to == to);
+			CHECK(wr_decide(svc, q, 3, from - 1, m, 4, &n) == LIM_OK && n == 1);
+			CHECK(strcmp(m[0].liid, l3) == 0 && m[0].parties == 1);
+		}
 		CHECK(wr_decide(svc, &p, 1, to, m, 4, &n) == LIM_OK && n == 0); /* expired */
 		p.uid_ctx = other; /* another KMS: another UID */
 		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
