@@ -5,7 +5,8 @@
 #      MKI and the RFC 4771 ROC trailer), side by side with the floor: $BUILD/tests/replay-floor,
 #      a bare libsrtp2 srtp_unprotect loop over the same SRTP packets with the same keys (taken
 #      from the capture's I_MESSAGEs and the RSKs of `limf-gen --dump-keys`), best of 3.
-#      Target: limf/floor >= 0.7.
+#      Target: limf/floor >= 0.7. The floor is also run on nproc threads (--threads), the
+#      peer of --workers nproc: what libsrtp2 itself gains from a second core here.
 #   2. The same kind of capture with 1 % of calls targets: packets/s, MB/s and Gbit/s of capture
 #      (DESIGN.md s8: non-target traffic dropped at >= 1 Gbit/s per core).
 #   3. Peak RSS of limf replay on that capture and on one 10x larger (still 1 % targets).
@@ -168,15 +169,25 @@ gen pc1x10 g rfc6509 10 $((big - 10)) "$BG_DUR" "$C" "$D"
 
 # ---- 1. all calls targets: limf vs the floor
 calc() { echo "$1" | bc -l; }
-rows=()
+rows=() rowsN=()
 for n in all-g all-m; do
 	k=${n#all-}
 	"$floor" --runs 3 "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floor" || {
 		cat "$W/$n.floor" >&2
 		die "replay-floor $n failed"
 	}
+	# the peer of --workers N: libsrtp2 alone on N threads (streams split between them)
+	nt=$(nproc)
+	"$floor" --runs 3 --threads "$nt" "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floorN" || {
+		cat "$W/$n.floorN" >&2
+		die "replay-floor --threads $nt $n failed"
+	}
 	sz=$(stat -c %s "$W/$n.pcap")
 	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s) fc=$(fget "$W/$n.floor" cpu_s)
+	fsn=$(fget "$W/$n.floorN" best_s) fcn=$(fget "$W/$n.floorN" cpu_s)
+	rowsN+=("$(printf '%-9s %2s threads | %8s pps %6s wall_s %6s cpu_s | x%s of 1 thread (wall), cpu x%s' \
+		"$n" "$nt" "$(k0 "$(calc "$fp / $fsn")")" "$(f2 "$fsn")" "$(f2 "$fcn")" \
+		"$(f2 "$(calc "$fs / $fsn")")" "$(f2 "$(calc "$fcn / $fc")")")")
 	fprof=$(fget "$W/$n.floor" profile)
 	for WORKERS in $WORKER_SET; do
 		replay "$n" "$k"
@@ -223,6 +234,9 @@ printf '%-9s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s
 for r in "${rows[@]}"; do echo "$r"; done
 echo "   ratio = limf pps / floor pps, wall clock (target >= 0.70); r_cpu = the same per CPU second;"
 echo "   /wN: limf replay --workers N (N pipeline threads, calls dispatched between them)"
+echo "-- the floor on $(nproc) threads (replay-floor --threads $(nproc): each thread its share of the streams):"
+echo "   how much more libsrtp2 itself decrypts with more cores, the peer of --workers $(nproc)"
+for r in "${rowsN[@]}"; do echo "   $r"; done
 echo "-- 2./3. 1 % of calls targets, rfc6509, --duration $BG_DUR: pc1 --calls 1 --background $((BG_CALLS - 1));"
 echo "   pc1x10 --calls 10 --background $((big - 10)) (10x the capture, as many calls at a time)"
 printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s\n' capture calls tgt frames decr MB \

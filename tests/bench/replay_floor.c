@@ -1,7 +1,7 @@
 /* replay-floor: the floor of `limf replay` (issue 5 "Benchmark", DESIGN.md s8): a bare loop of
  * libsrtp2 srtp_unprotect over the SRTP packets of a capture, with the keys of its calls.
  *
- *   replay-floor [--period S --offset S] [--runs N] PCAP KEYDIR
+ *   replay-floor [--period S --offset S] [--runs N] [--threads N] PCAP KEYDIR
  *
  * The keys are obtained the way an interceptor gets them, not from the generator's secrets: the
  * I_MESSAGE of each call is taken from the capture (capture/ call table), decoded
@@ -19,15 +19,20 @@
  * packet whose carried ROC libsrtp2 did not guess fails its tag (fail). Then, N times (default 3) with fresh libsrtp2
  * contexts (one per call and direction, ssrc_any_inbound, replay window 1024), it times ONLY
  * the loop: memcpy into a scratch buffer + srtp_unprotect (srtp_unprotect_mki with the MKI) per
- * packet, in capture order. Prints the best run as one line of key=value pairs:
+ * packet, in capture order. --threads N (default 1): N threads at once, thread k taking the
+ * streams whose index is k modulo N (each its own contexts and scratch; in capture order within
+ * a thread): what libsrtp2 itself gains from more cores on this machine, the peer of
+ * `limf replay --workers N` (Debian's libsrtp2 uses NSS, whose per-packet contexts and
+ * sessions share locks between threads). Prints the best run as one line of key=value pairs:
  *   floor profile=... calls=N streams=N packets=N srtp_bytes=N roc_stripped=N roc_nonzero=N
- *         runs=N best_s=S cpu_s=S pps=N srtp_MBps=N fail=N
+ *         runs=N threads=N best_s=S cpu_s=S pps=N srtp_MBps=N fail=N
  * (best_s: the shortest wall-clock run, cpu_s: the least process CPU time of a run, pps and
  * srtp_MBps from best_s; fail: the most failures of a run)
  * Exit 0, or 1 when any packet fails to unprotect, no call could be keyed, or on errors. */
 #include <srtp2/srtp.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +51,7 @@
 #define MAX_PKTS    (64u * 1024 * 1024) /* packets kept */
 #define MAX_BYTES   ((size_t)2 << 30)   /* octets of packets kept */
 #define MAX_RUNS    16
+#define MAX_THREADS 16
 #define PKT_MAX     65536
 #define ROC_LEN     4
 
@@ -396,28 +402,57 @@ static void make_ctx(struct stream *s)
 	lim_wipe(&mk, sizeof mk);
 }
 
-/* One timed pass over every packet with fresh contexts; returns the failures. */
-static size_t run_once(struct floor *fl, uint8_t *scratch, double *wall, double *cpu)
+/* One thread's share of a pass: the packets of the streams whose index is k modulo n. */
+struct share {
+	struct floor *fl;
+	unsigned k, n;
+	uint8_t *scratch;
+	size_t fail;
+};
+
+static void *run_share(void *arg)
 {
-	size_t fail = 0;
-	double w0, c0;
-	for (size_t i = 0; i < fl->n_st; i++)
-		make_ctx(&fl->st[i]);
-	w0 = wall_s();
-	c0 = cpu_s();
+	struct share *sh = arg;
+	struct floor *fl = sh->fl;
 	for (size_t i = 0; i < fl->n_pk; i++) {
 		const struct pkt *p = &fl->pk[i];
 		const struct stream *s = &fl->st[p->stream];
 		int n = (int)p->len;
 		srtp_err_status_t st;
-		memcpy(scratch, fl->buf + p->off, p->len);
-		st = s->mki_len ? srtp_unprotect_mki(s->ctx, scratch, &n, 1)
-				: srtp_unprotect(s->ctx, scratch, &n);
+		if (p->stream % sh->n != sh->k)
+			continue;
+		memcpy(sh->scratch, fl->buf + p->off, p->len);
+		st = s->mki_len ? srtp_unprotect_mki(s->ctx, sh->scratch, &n, 1)
+				: srtp_unprotect(s->ctx, sh->scratch, &n);
 		if (st != srtp_err_status_ok)
-			fail++;
+			sh->fail++;
 	}
+	return NULL;
+}
+
+/* One timed pass over every packet with fresh contexts, on n threads (1: this one); returns
+ * the failures. */
+static size_t run_once(struct floor *fl, struct share *sh, unsigned n, double *wall, double *cpu)
+{
+	pthread_t th[MAX_THREADS];
+	size_t fail = 0;
+	double w0, c0;
+	for (size_t i = 0; i < fl->n_st; i++)
+		make_ctx(&fl->st[i]);
+	for (unsigned k = 0; k < n; k++)
+		sh[k].fail = 0;
+	w0 = wall_s();
+	c0 = cpu_s();
+	for (unsigned k = 1; k < n; k++)
+		if (pthread_create(&th[k], NULL, run_share, &sh[k]) != 0)
+			die("pthread_create failed");
+	run_share(&sh[0]);
+	for (unsigned k = 1; k < n; k++)
+		pthread_join(th[k], NULL);
 	*wall = wall_s() - w0;
 	*cpu = cpu_s() - c0;
+	for (unsigned k = 0; k < n; k++)
+		fail += sh[k].fail;
 	for (size_t i = 0; i < fl->n_st; i++) {
 		(void)srtp_dealloc(fl->st[i].ctx);
 		fl->st[i].ctx = NULL;
@@ -429,10 +464,10 @@ int main(int argc, char **argv)
 {
 	static struct floor fl;
 	const char *pcap = NULL, *dir = NULL;
-	unsigned long runs = 3;
+	unsigned long runs = 3, threads = 1;
 	double best = 0, best_cpu = 0;
 	size_t fail = 0;
-	uint8_t *scratch;
+	static struct share sh[MAX_THREADS];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--period") == 0 && v) {
@@ -444,6 +479,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--runs") == 0 && v) {
 			runs = strtoul(v, NULL, 10);
+			i++;
+		} else if (strcmp(a, "--threads") == 0 && v) {
+			threads = strtoul(v, NULL, 10);
 			i++;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			pcap = NULL, dir = NULL;
@@ -457,18 +495,24 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!pcap || !dir || runs < 1 || runs > MAX_RUNS) {
+	if (!pcap || !dir || runs < 1 || runs > MAX_RUNS || threads < 1 || threads > MAX_THREADS) {
 		fprintf(stderr,
-			"usage: replay-floor [--period S --offset S] [--runs 1..%d] PCAP "
-			"KEYDIR\n",
-			MAX_RUNS);
+			"usage: replay-floor [--period S --offset S] [--runs 1..%d] [--threads 1..%d] "
+			"PCAP KEYDIR\n",
+			MAX_RUNS, MAX_THREADS);
 		return 2;
 	}
 	if (srtp_init() != srtp_err_status_ok)
 		die("srtp_init failed");
 	fl.st = calloc(MAX_STREAMS, sizeof *fl.st);
-	scratch = malloc(PKT_MAX);
-	if (!fl.st || !scratch)
+	for (unsigned k = 0; k < threads; k++) {
+		sh[k].fl = &fl;
+		sh[k].k = k;
+		sh[k].n = (unsigned)threads;
+		if (!(sh[k].scratch = malloc(PKT_MAX)))
+			die("out of memory");
+	}
+	if (!fl.st)
 		die("out of memory");
 	load_keys(&fl, dir);
 	read_pcap(&fl, pcap);
@@ -476,7 +520,7 @@ int main(int argc, char **argv)
 		die("no keyed call with SRTP packets in the capture");
 	for (unsigned long r = 0; r < runs; r++) {
 		double w, c;
-		size_t f = run_once(&fl, scratch, &w, &c);
+		size_t f = run_once(&fl, sh, (unsigned)threads, &w, &c);
 		if (r == 0 || w < best)
 			best = w;
 		if (r == 0 || c < best_cpu)
@@ -485,10 +529,10 @@ int main(int argc, char **argv)
 			fail = f;
 	}
 	printf("floor profile=%s calls=%zu keyed=%zu streams=%zu packets=%zu srtp_bytes=%zu "
-	       "roc_stripped=%zu roc_nonzero=%zu runs=%lu best_s=%.6f cpu_s=%.6f pps=%.0f "
+	       "roc_stripped=%zu roc_nonzero=%zu runs=%lu threads=%lu best_s=%.6f cpu_s=%.6f pps=%.0f "
 	       "srtp_MBps=%.2f fail=%zu\n",
 	       prof_name[fl.st[0].profile], fl.calls, fl.calls - fl.unkeyed, fl.n_st, fl.n_pk,
-	       fl.n_buf, fl.roc_stripped, fl.roc_nonzero, runs, best, best_cpu,
+	       fl.n_buf, fl.roc_stripped, fl.roc_nonzero, runs, threads, best, best_cpu,
 	       (double)fl.n_pk / best, (double)fl.n_buf / best / 1e6, fail);
 	for (size_t i = 0; i < fl.n_st; i++)
 		LIM_WIPE(fl.st[i].keysalt);
@@ -497,7 +541,10 @@ int main(int argc, char **argv)
 	free(fl.st);
 	free(fl.pk);
 	free(fl.buf);
-	free(scratch);
+	for (unsigned k = 0; k < threads; k++) {
+		lim_wipe(sh[k].scratch, PKT_MAX); /* the last clear payload */
+		free(sh[k].scratch);
+	}
 	(void)srtp_shutdown();
 	return fail == 0 && fl.unkeyed == 0 ? 0 : 1;
 }
