@@ -58,7 +58,6 @@
  * reads later (KMS TLS files, [authority] TLS files, the signing key): else exit 1 naming
  * the path. As root without [service] user it runs on as root with a loud warning; not root,
  * it switches nothing. */
-#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -85,6 +84,7 @@
 #include "limf/pipeline.h"
 #include "limf/privs.h"
 #include "limf/status.h"
+#include "common/thread.h"
 #include "limf/x2x3_in.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
@@ -569,26 +569,21 @@ static void *src_run(void *ctx)
 /* Starts a thread per source (s[i].lane = i + 1); 0, or 1 when one could not be started. */
 static int sources_start(struct limf_pool *p, struct src *s, size_t ns, bool max_speed)
 {
-	sigset_t all, old;
 	int rc = 0;
 	/* signals go to this thread (its poll() returns at once): the source threads block all */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (size_t i = 0; i < ns && rc == 0; i++) {
 		char name[16];
 		s[i].lane = (unsigned)i + 1;
 		s[i].p = p;
 		s[i].max_speed = max_speed;
-		if (pthread_create(&s[i].th, NULL, src_run, &s[i]) != 0) {
+		snprintf(name, sizeof name, "limf-src%zu", i);
+		if (lim_thread_start(&s[i].th, src_run, &s[i], name) != 0) {
 			s[i].lane = 0;
 			rc = 1;
 			break;
 		}
 		s[i].started = true;
-		snprintf(name, sizeof name, "limf-src%zu", i);
-		(void)pthread_setname_np(s[i].th, name);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
-#define _GNU_SOURCE /* pthread_setname_np */
 #include "limf/input.h"
+#include "common/thread.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -197,9 +197,7 @@ enum lim_err limf_prep_start(const char *const *paths, size_t n, struct limf_pre
 	}
 	p->paths = paths;
 	p->n = n;
-	p->thread = pthread_create(&p->th, NULL, prep_run, p) == 0;
-	if (p->thread)
-		(void)pthread_setname_np(p->th, "limf-prep"); /* top -H, perf */
+	p->thread = lim_thread_start(&p->th, prep_run, p, "limf-prep") == 0;
 	if (!p->thread)
 		prep_run(p);
 	*out = p;

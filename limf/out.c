@@ -1,8 +1,8 @@
 /* limf/ outputs of the pipeline: see out.h. */
-#define _GNU_SOURCE /* pthread_setname_np */
 #include "limf/out.h"
 #include "limf/opts.h"
 #include "limf/text.h"
+#include "common/thread.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -807,9 +807,8 @@ static bool start(struct limf_out *r)
 	atomic_store(&q->full_wait, false);
 	atomic_store(&q->flush, false);
 	q->busy = q->quit = false;
-	if (pthread_create(&q->th, NULL, recorder, r) != 0)
+	if (lim_thread_start(&q->th, recorder, r, "limf-rec") != 0)
 		return false;
-	(void)pthread_setname_np(q->th, "limf-rec"); /* top -H, perf */
 	q->running = true;
 	return true;
 }

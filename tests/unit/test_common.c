@@ -1,11 +1,15 @@
-/* test_common: common/ (reader, writer, codecs, errors, wiping). */
+/* test_common: common/ (reader, writer, codecs, errors, wiping, threads). */
+#define _GNU_SOURCE /* pthread_getname_np */
 #include "common/codec.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/rd.h"
+#include "common/thread.h"
 #include "common/wipe.h"
 #include "common/wr.h"
 #include "tests/unit/check.h"
+
+#include <signal.h>
 
 static void t_rd(void)
 {
@@ -155,6 +159,47 @@ static void t_json(void)
 	free(buf);
 }
 
+/* What a helper thread sees of itself. */
+struct seen {
+	sigset_t mask;
+	char name[32];
+};
+
+static void *look(void *arg)
+{
+	struct seen *s = arg;
+	pthread_sigmask(SIG_BLOCK, NULL, &s->mask);
+	if (pthread_getname_np(pthread_self(), s->name, sizeof s->name) != 0)
+		s->name[0] = '\0';
+	return NULL;
+}
+
+static void t_thread(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGPIPE, SIGCHLD, SIGALRM };
+	struct seen s;
+	sigset_t before, after;
+	pthread_t th;
+	sigemptyset(&before);
+	sigaddset(&before, SIGUSR2); /* the caller's own mask, left as it was */
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
+	memset(&s, 0, sizeof s);
+	CHECK(lim_thread_start(&th, look, &s, "limf-test") == 0);
+	CHECK(pthread_join(th, NULL) == 0);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		CHECK(sigismember(&s.mask, sigs[i]) == 1);
+	CHECK(strcmp(s.name, "limf-test") == 0);
+	pthread_sigmask(SIG_BLOCK, NULL, &after);
+	CHECK(sigismember(&after, SIGUSR2) == 1 && sigismember(&after, SIGTERM) == 0);
+	/* a name longer than the kernel keeps: its first 15 characters, not none */
+	memset(&s, 0, sizeof s);
+	CHECK(lim_thread_start(&th, look, &s, "limf-a-very-long-thread-name") == 0);
+	CHECK(pthread_join(th, NULL) == 0);
+	CHECK(strcmp(s.name, "limf-a-very-lon") == 0);
+	sigemptyset(&before);
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
@@ -164,6 +209,7 @@ int main(int argc, char **argv)
 		{ "b64", t_b64 },
 		{ "err_wipe", t_err_wipe },
 		{ "json", t_json },
+		{ "thread", t_thread },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
