@@ -43,6 +43,7 @@
 #include "common/codec.h"
 #include "common/wipe.h"
 #include "decrypt/mikey.h"
+#include "decrypt/srtp.h"
 #include "decrypt/unwrap.h"
 #include "limf/input.h"
 
@@ -502,7 +503,10 @@ int main(int argc, char **argv)
 			MAX_RUNS, MAX_THREADS);
 		return 2;
 	}
-	if (srtp_init() != srtp_err_status_ok)
+	/* libsrtp2 set up exactly as limf sets it up (lim_srtp_init: srtp_init, and before it the
+	 * crypto back end's own set-up where decrypt/srtp_wrap.c makes one): the same library,
+	 * configured the same, on both sides of the ratio */
+	if (lim_srtp_init() != LIM_OK)
 		die("srtp_init failed");
 	fl.st = calloc(MAX_STREAMS, sizeof *fl.st);
 	for (unsigned k = 0; k < threads; k++) {
@@ -545,6 +549,5 @@ int main(int argc, char **argv)
 		lim_wipe(sh[k].scratch, PKT_MAX); /* the last clear payload */
 		free(sh[k].scratch);
 	}
-	(void)srtp_shutdown();
 	return fail == 0 && fl.unkeyed == 0 ? 0 : 1;
 }
