@@ -4,6 +4,13 @@ CC ?= cc
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 PKGS := openssl libsrtp2 libpcap libpq libcurl libxml-2.0 libmicrohttpd
+# Debian's libsrtp2 does its crypto with NSS (libsrtp2.pc: Libs.private -lnss3): then
+# decrypt/srtp_wrap.c initialises NSS itself, before libsrtp2 does (LIM_SRTP_NSS; why: there)
+SRTP_NSS := $(shell pkg-config --static --libs libsrtp2 2>/dev/null | grep -q -- -lnss3 && echo 1)
+ifeq ($(SRTP_NSS),1)
+PKGS += nss
+SRTP_DEFS := -DLIM_SRTP_NSS=1
+endif
 
 -include config.mk
 
@@ -34,7 +41,7 @@ endif
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wvla -Wformat=2 -Werror
 # CFLAGS/LDFLAGS from the command line add to the mandatory flags, never replace them.
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) $(SRTP_DEFS) -MMD -MP
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS := $(PKG_LIBS) -lcrypto -lm

@@ -97,7 +97,11 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len) L
 /* The library's one-time initialisation (srtp_init: its cipher self-tests and crypto
  * back end), which lim_srtp_new / lim_srtp_new_tx otherwise do at the first session: a caller may
  * run it early, e.g. on a thread of its own beside other start-up work. Thread-safe (once per
- * process). LIM_OK, or LIM_E_CRYPTO when the library failed to initialise. */
+ * process). With libsrtp2 built on NSS (Debian's; LIM_SRTP_NSS from the Makefile) it first
+ * initialises NSS for the rest of the process, without "optimize space": the softoken then
+ * has a lock per few sessions instead of one for all, which sessions used on several threads
+ * at once would contend for on every packet (srtp_wrap.c). LIM_OK, or LIM_E_CRYPTO when the
+ * library failed to initialise. */
 enum lim_err lim_srtp_init(void) LIM_WUR;
 
 /* Creates a send session (traffic generator, round-trip tests): same arguments, ownership and

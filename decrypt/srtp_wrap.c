@@ -11,6 +11,9 @@
 
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
+#ifdef LIM_SRTP_NSS
+#include <nss.h>
+#endif
 
 #include "common/rd.h"
 #include "common/wipe.h"
@@ -58,8 +61,33 @@ struct lim_srtp {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_init_fail;
 
+#ifdef LIM_SRTP_NSS
+/* NSS as set up for libsrtp2 (below), for the life of the process */
+static NSSInitContext *nss_ctx;
+#endif
+
 static void do_init(void)
 {
+#ifdef LIM_SRTP_NSS
+	/* libsrtp2's NSS back end (Debian's build) opens an NSS context for every cipher and
+	 * HMAC it allocates, with NSS_INIT_OPTIMIZESPACE, and every packet creates and destroys
+	 * PKCS#11 contexts (AES-CM: one per packet; HMAC: a restart). The first initialisation
+	 * sets the softoken's parameters, and "optimize space" means one lock for all its
+	 * sessions and 32-bucket session and object hash tables, walked under locks on every
+	 * call: pipeline threads unprotecting at once serialise there (a bare srtp_unprotect
+	 * loop, 2 threads: 1.6x (AES-CM) to 3x (GCM) the CPU per packet of 1), and the chains
+	 * grow with every session's keys. Initialised here first, the same way but without
+	 * OPTIMIZESPACE (and without the root certificate module, which nothing here uses), the
+	 * softoken has a lock per few session buckets and 1024-bucket tables; libsrtp2's own
+	 * NSS_InitContext calls then only add contexts. Kept for the process: NSS also stays up
+	 * between calls (without it, the last session freed shut NSS down and the next one loaded
+	 * and self-tested the softoken again). On failure libsrtp2 initialises NSS as before. */
+	if (!NSS_IsInitialized())
+		nss_ctx = NSS_InitContext("", "", "", "", NULL,
+					  NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB |
+						  NSS_INIT_FORCEOPEN | NSS_INIT_NOROOTINIT);
+	(void)nss_ctx;
+#endif
 	init_status = srtp_init();
 }
 

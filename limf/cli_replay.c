@@ -50,7 +50,7 @@
 
 struct r_opts {
 	const char *liid, *db, *config, *url, *ca, *cert, *key, *sign_key, *out, *dlv_timeout;
-	const char *workers;
+	const char *workers, *queue;
 	bool json, quiet, deliver;
 	size_t n_pcap;
 	const char *pcap[MAX_PCAPS];
@@ -61,7 +61,8 @@ static void replay_usage(FILE *f)
 	fputs("usage: limf replay [--liid L] [--db CONNSTR] [--config FILE]\n"
 	      "                   [--kms URL --ca FILE --cert FILE --key FILE] [--sign-key PEM]\n"
 	      "                   [--deliver [--deliver-timeout SECONDS]]\n"
-	      "                   [--workers N] [--json] [--quiet] --out DIR PCAP...\n"
+	      "                   [--workers N [--queue MIB]] [--json] [--quiet]\n"
+	      "                   --out DIR PCAP...\n"
 	      "Replays captures through the warrant gate: calls of targets under a warrant in\n"
 	      "force at the call's time are decrypted (keys from the KMS, audited) into an\n"
 	      "evidence bundle in DIR (must not exist, or be empty), signed with the Ed25519\n"
@@ -74,7 +75,9 @@ static void replay_usage(FILE *f)
 	      "`limf handover flush` (exit 3 then).\n"
 	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads, each call on one of\n"
 	      "them (each with its own database connection; one KMS client); the outputs of\n"
-	      "different calls are then interleaved in the order the threads produce them.\n",
+	      "different calls are then interleaved in the order the threads produce them.\n"
+	      "--queue MIB: each worker's input queue (1 to 1024 MiB, default 16); --json then\n"
+	      "adds \"pool\": the deepest a queue was and how often the reader waited for one.\n",
 	      f);
 }
 
@@ -156,6 +159,7 @@ int limf_cmd_replay(int argc, char **argv)
 	struct r_opts o;
 	struct limf_conf conf;
 	unsigned workers = 1;
+	size_t queue_bytes = 0;
 	struct ho_bundle *b = NULL;
 	struct limf_dlv *dlv = NULL;
 	struct limf_out *out = NULL;
@@ -183,6 +187,7 @@ int limf_cmd_replay(int argc, char **argv)
 		{ "--deliver", NULL, &o.deliver, NULL, NULL, 0 },
 		{ "--deliver-timeout", &o.dlv_timeout, NULL, NULL, NULL, 0 },
 		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
+		{ "--queue", &o.queue, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	const char *pos[MAX_PCAPS + 1] = { 0 };
@@ -197,6 +202,15 @@ int limf_cmd_replay(int argc, char **argv)
 	}
 	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
 		return 2;
+	if (o.queue) {
+		char *end = NULL;
+		long v = strtol(o.queue, &end, 10);
+		if (!end || end == o.queue || *end || v < 1 || v > 1024) {
+			fprintf(stderr, "limf: --queue: a number of MiB from 1 to 1024\n");
+			return 2;
+		}
+		queue_bytes = (size_t)v << 20;
+	}
 	while (o.n_pcap < MAX_PCAPS && pos[o.n_pcap]) {
 		o.pcap[o.n_pcap] = pos[o.n_pcap];
 		o.n_pcap++;
@@ -266,6 +280,7 @@ int limf_cmd_replay(int argc, char **argv)
 		struct limf_pool_cfg pc;
 		memset(&pc, 0, sizeof pc);
 		pc.workers = workers;
+		pc.queue_bytes = queue_bytes;
 		pc.pipe.db = db;
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;
@@ -349,6 +364,17 @@ int limf_cmd_replay(int argc, char **argv)
 		lim_json_arr_close(&j);
 		lim_json_key(&j, "summary");
 		limf_json_pipe_summary(&j, p);
+		if (limf_pool_workers(p) > 1) {
+			lim_json_key(&j, "pool");
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "workers");
+			lim_json_u64(&j, limf_pool_workers(p));
+			lim_json_key(&j, "queue_peak_bytes");
+			lim_json_u64(&j, limf_pool_queue_peak(p));
+			lim_json_key(&j, "reader_sleeps");
+			lim_json_u64(&j, limf_pool_sleeps(p));
+			lim_json_obj_close(&j);
+		}
 		if (dlv) {
 			lim_json_key(&j, "handover");
 			lim_json_obj_open(&j);

@@ -20,6 +20,7 @@
 #define CONTROL_RESERVE (64u * 1024u) /* octets a lossy push leaves free for control records */
 #define WAKE_BATCH    64u  /* records queued to a sleeping worker before it is woken */
 #define SPIN          512u /* polls of empty rings before a worker sleeps */
+#define REFILL_DIV    8u   /* a producer waiting for room sleeps until 1/8 of the ring is free */
 #define BURST         64u  /* records a worker takes from one lane's ring before the next's */
 #define NOTE_CAP      8192u /* routing notes in flight from one lane to another (power of 2) */
 
@@ -65,6 +66,13 @@ struct ring {
 	_Atomic uint64_t done; /* records handled */
 	char pad2[64];
 	atomic_bool full_wait, done_wait; /* the producer waits for room / for done */
+	/* what the waiting producer waits for (set before the flag): free octets / records
+	 * done. The worker wakes it only then, not for every record it takes: a replay's reader
+	 * is always ahead of the workers, so it waits on a full ring for most of the input, and
+	 * a wake-up per record cost two futex calls and two context switches per packet */
+	_Atomic size_t room_want;
+	_Atomic uint64_t done_want;
+	_Atomic uint64_t waits; /* the producer's sleeps (full ring or settle), for the tests */
 };
 
 struct worker {
@@ -227,6 +235,13 @@ static bool room(struct ring *q, size_t sz, size_t reserve, uint64_t *at)
 	return true;
 }
 
+/* Octets of q not in use (by the records between tail and head). */
+static size_t free_octets(struct ring *q)
+{
+	return q->cap - (size_t)(atomic_load_explicit(&q->head, memory_order_relaxed) -
+				 atomic_load(&q->tail));
+}
+
 /* Copies a record into ring q of worker w. Blocking: waits for room; else false when full.
  * force: the worker is woken at once. */
 static bool push(struct worker *w, struct ring *q, const struct rec *r, const uint8_t *data,
@@ -244,15 +259,27 @@ static bool push(struct worker *w, struct ring *q, const struct rec *r, const ui
 	if (!room(q, sz, reserve, &at)) {
 		if (!block)
 			return false;
-		/* the flag, then the tail: the worker stores the tail, then reads the flag (both
-		 * sequentially consistent), so one of the two sees the other */
+		/* sleep until an eighth of the ring is free beyond this record (its wrap included),
+		 * so that one wake-up is worth many records; the head does not move meanwhile */
+		size_t to_end = q->cap - (size_t)(atomic_load_explicit(&q->head,
+									  memory_order_relaxed) &
+						  (q->cap - 1));
+		size_t need = sz <= to_end ? sz : to_end + sz; /* <= 2 sz <= cap */
+		size_t want = need + q->cap / REFILL_DIV;
+		atomic_store(&q->room_want, want < q->cap ? want : q->cap);
+		/* want and the flag, then the tail: the worker stores the tail, then reads the flag
+		 * and want (all sequentially consistent), so one of the two sees the other */
 		wake(w, q, true);
 		atomic_store(&q->full_wait, true);
 		pthread_mutex_lock(&w->mu);
-		while (!room(q, sz, 0, &at))
+		while (free_octets(q) < atomic_load(&q->room_want)) {
+			atomic_fetch_add_explicit(&q->waits, 1, memory_order_relaxed);
 			pthread_cond_wait(&w->room, &w->mu);
+		}
 		pthread_mutex_unlock(&w->mu);
 		atomic_store(&q->full_wait, false);
+		if (!room(q, sz, 0, &at))
+			return false; /* cannot happen: the free octets only grow */
 	}
 	dst = (struct rec *)(q->buf + (at & (q->cap - 1)));
 	*dst = *r;
@@ -277,10 +304,13 @@ static void settle(struct worker *w, struct ring *q)
 	if (!w->started || atomic_load(&q->done) >= want)
 		return;
 	wake(w, q, true);
+	atomic_store(&q->done_want, want);
 	atomic_store(&q->done_wait, true);
 	pthread_mutex_lock(&w->mu);
-	while (atomic_load(&q->done) < want)
+	while (atomic_load(&q->done) < want) {
+		atomic_fetch_add_explicit(&q->waits, 1, memory_order_relaxed);
 		pthread_cond_wait(&w->room, &w->mu);
+	}
 	pthread_mutex_unlock(&w->mu);
 	atomic_store(&q->done_wait, false);
 }
@@ -381,9 +411,11 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 	/* the datagram's copy may hold target media: it is overwritten by later records, and the
 	 * ring is wiped when freed */
 	atomic_store(&q->tail, t + r->size);
-	if (kind != REC_WRAP)
-		atomic_fetch_add(&q->done, 1);
-	if (atomic_load(&q->full_wait) || atomic_load(&q->done_wait)) {
+	uint64_t done = kind != REC_WRAP ? atomic_fetch_add(&q->done, 1) + 1 : atomic_load(&q->done);
+	/* the producer only when what it waits for is there (the ring's producer stores head
+	 * only, never while it waits, so free_octets is exact here) */
+	if ((atomic_load(&q->full_wait) && free_octets(q) >= atomic_load(&q->room_want)) ||
+	    (atomic_load(&q->done_wait) && done >= atomic_load(&q->done_want))) {
 		pthread_mutex_lock(&w->mu);
 		pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->mu);
@@ -943,6 +975,16 @@ size_t limf_pool_queue_peak(struct limf_pool *p)
 			if (x > n)
 				n = x;
 		}
+	return n;
+}
+
+/* see pool.h */
+uint64_t limf_pool_sleeps(struct limf_pool *p)
+{
+	uint64_t n = 0;
+	for (unsigned k = 0; !p->one && k < p->n_lanes; k++)
+		for (unsigned i = 0; i < p->n; i++)
+			n += atomic_load_explicit(&p->lane[k].r[i].waits, memory_order_relaxed);
 	return n;
 }
 

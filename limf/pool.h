@@ -130,6 +130,10 @@ void limf_pool_stats(struct limf_pool *p, struct limf_pipe_stats *pipe, struct c
  * been, in octets. */
 uint64_t limf_pool_drops(struct limf_pool *p);
 size_t limf_pool_queue_peak(struct limf_pool *p);
+/* Times a producer slept (not lossy): on a full queue, which wakes it once an eighth of the
+ * queue is free again (not at every record taken), or waiting for a worker to catch up (a
+ * barrier, the end). 0 with one worker. */
+uint64_t limf_pool_sleeps(struct limf_pool *p);
 /* Routing notes lost to a full note ring (lanes). */
 uint64_t limf_pool_notes_lost(struct limf_pool *p);
 /* The KMS certificate of the first worker that fetched one (public), or NULL. */

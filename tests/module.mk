@@ -46,7 +46,7 @@ fuzz:
 	@mkdir -p $(FUZZ_BUILD)
 	@set -e; for e in $(FUZZ_ENTRIES); do \
 	  echo "== fuzz $$e ($(FUZZ_TIME) s)"; \
-	  $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) $(SRTP_DEFS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $(FUZZ_BUILD)/fuzz_$$e tests/fuzz/fuzz_$$e.c $(foreach m,$(MODULES),$($(shell echo $(m) | tr a-z A-Z)_SRC)) $(LDLIBS); \
 	  mkdir -p $(FUZZ_BUILD)/corpus_$$e; \
 	  $(FUZZ_BUILD)/fuzz_$$e -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \

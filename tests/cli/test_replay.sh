@@ -280,6 +280,27 @@ replay m2 m "$tmp/m2.pcap"
 check m2 "M$sfx" m2 targets --no-wav
 sumcheck m2 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0"
 
+# ---- --workers 2 with 1 MiB queues: the reader is far ahead of the workers (it only copies
+# packets), so it waits on a full queue for most of the input; it is woken once an eighth of
+# the queue is free again, not for every packet a worker takes (that was ~3,500 sleeps here,
+# two futex calls and two context switches per packet), and the outputs are those of one
+# pipeline. 2.9 MB of capture, 128 KiB per wake-up and two queues: well under 64 sleeps.
+Q="sip:quinn$sfx@example.org" R="sip:rita$sfx@example.org"
+warrant "Q$sfx" iri+cc "$Q"
+expect 0 gen-q "$gen" --community "$tmp/g/community.json" --out "$tmp/q.pcap" --calls 4 \
+	--background 2 --duration 20 --caller "$Q" --callee "$R" --start "$AT" --seed 11
+replay q1 g "$tmp/q.pcap" --workers 1
+replay q2 g "$tmp/q.pcap" --workers 2 --queue 1
+sumcheck q1 "j['summary']['decrypted']==8000 and 'pool' not in j"
+sumcheck q2 "j['summary']['decrypted']==8000 and j['summary']['auth_failed']==0"
+sumcheck q2 "j['pool']['workers']==2 and j['pool']['queue_peak_bytes']==1<<20"
+sumcheck q2 "0<j['pool']['reader_sleeps']<=64"
+check q2 "Q$sfx" q targets
+verify q2
+expect 2 queue-bad env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --workers 2 --queue 0 \
+	--sign-key "$tmp/sign.pem" --out "$tmp/ev-qbad" "$tmp/q.pcap"
+has queue-bad "--queue: a number of MiB"
+
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"
 printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null

@@ -1,7 +1,9 @@
 /* test_decrypt suites for decrypt/srtp.h beyond the interop fixture (decrypt_eccsi.c "srtp"):
  * libsrtp known answers (tests/kat/srtp_libsrtp.vec) with mutated twins, tx->rx round trips for
  * the three profiles with and without MKI and RFC 4771 RCC, late join, ROC wrap, replay, wrong
- * MKI, capacity, SRTCP, truncation. */
+ * MKI, capacity, SRTCP, truncation; sessions on two threads at once; with libsrtp2 on NSS, the
+ * NSS set-up of decrypt/srtp_wrap.c. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,11 @@
 
 #include "decrypt/srtp.h"
 #include "tests/unit/decrypt_suites.h"
+
+#ifdef LIM_SRTP_NSS
+#include <nss.h>
+#include <secmod.h>
+#endif
 
 #define SRTP_VEC "tests/kat/srtp_libsrtp.vec"
 
@@ -520,7 +527,98 @@ static void t_srtp_short(void)
 		}
 }
 
+/* One thread's sessions: a tx/rx pair of its own, THREAD_PKTS packets round trip. */
+#define THREAD_PKTS 3000
+struct th_arg {
+	enum lim_srtp_profile prof;
+	uint32_t ssrc;
+	unsigned ok, bad;
+};
+
+static void *th_run(void *v)
+{
+	struct th_arg *a = v;
+	struct lim_srtp *tx = NULL, *rx = NULL;
+	uint8_t key[16], salt[14], id[4] = { 1, 2, 3, 4 }, pkt[96], ref[32];
+	size_t kl, sl, tl, n, rn;
+	if (lim_srtp_profile_params(a->prof, &kl, &sl, &tl) != LIM_OK)
+		return NULL;
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (uint8_t)(a->ssrc + 13 * i);
+	for (size_t i = 0; i < sizeof salt; i++)
+		salt[i] = (uint8_t)(a->ssrc * 3 + i);
+	if (lim_srtp_new_tx(a->prof, key, kl, salt, sl, id, sizeof id, &tx) != LIM_OK ||
+	    lim_srtp_new(a->prof, key, kl, salt, sl, id, sizeof id, &rx) != LIM_OK) {
+		a->bad++;
+		goto out;
+	}
+	for (unsigned i = 0; i < THREAD_PKTS; i++) {
+		n = mkrtp(pkt, (uint16_t)(1000 + i), a->ssrc);
+		memcpy(ref, pkt, n);
+		rn = n;
+		if (lim_srtp_protect(tx, pkt, &n, sizeof pkt) != LIM_OK ||
+		    lim_srtp_unprotect(rx, pkt, &n) != LIM_OK || n != rn ||
+		    memcmp(pkt, ref, n) != 0)
+			a->bad++;
+		else
+			a->ok++;
+	}
+out:
+	lim_srtp_free(tx);
+	lim_srtp_free(rx);
+	return NULL;
+}
+
+/* Sessions used on two threads at once (limf replay/capture --workers: one pipeline per
+ * thread, each with its own sessions) all round trip, for the three profiles. */
+static void t_srtp_threads(void)
+{
+	const enum lim_srtp_profile prof[] = { LIM_SRTP_AES128_CM_SHA1_80,
+					       LIM_SRTP_AES128_CM_SHA1_32,
+					       LIM_SRTP_AEAD_AES_128_GCM };
+	for (size_t k = 0; k < sizeof prof / sizeof prof[0]; k++) {
+		struct th_arg a[2];
+		pthread_t th[2];
+		bool started[2] = { false, false };
+		for (int i = 0; i < 2; i++) {
+			memset(&a[i], 0, sizeof a[i]);
+			a[i].prof = prof[k];
+			a[i].ssrc = 0x5000u + (uint32_t)(16 * k) + (uint32_t)i;
+			started[i] = pthread_create(&th[i], NULL, th_run, &a[i]) == 0;
+			CHECK(started[i]);
+		}
+		for (int i = 0; i < 2; i++) {
+			if (started[i])
+				pthread_join(th[i], NULL);
+			CHECK(!started[i] || (a[i].ok == THREAD_PKTS && a[i].bad == 0));
+		}
+	}
+}
+
+/* With libsrtp2 on NSS (Debian): lim_srtp_init has set NSS up without "optimize space" (one
+ * softoken lock for every session otherwise) and keeps it up when no session is left (else the
+ * next session loads and self-tests the softoken again, ~1.4 ms). */
+static void t_srtp_nss(void)
+{
+#ifdef LIM_SRTP_NSS
+	struct pair pp;
+	const SECMODModule *m;
+	CHECK(lim_srtp_init() == LIM_OK);
+	CHECK(NSS_IsInitialized());
+	m = SECMOD_GetInternalModule();
+	CHECK(m && m->libraryParams && strstr(m->libraryParams, "flags=") &&
+	      !strstr(m->libraryParams, "optimizeSpace"));
+	if (mkpair(&pp, LIM_SRTP_AES128_CM_SHA1_80, false, 0, 1))
+		freepair(&pp);
+	CHECK(NSS_IsInitialized());
+#else
+	CHECK(lim_srtp_init() == LIM_OK); /* libsrtp2 without NSS: nothing of ours to check */
+#endif
+}
+
 const struct lim_suite t_srtp_suites[] = {
+	{ "srtp_nss", t_srtp_nss },
+	{ "srtp_threads", t_srtp_threads },
 	{ "srtp_kat", t_srtp_kat },
 	{ "srtp_roundtrip", t_srtp_roundtrip },
 	{ "srtp_rcc", t_srtp_rcc },
