@@ -572,7 +572,7 @@ static int sources_start(struct limf_pool *p, struct src *s, size_t ns, bool max
 	int rc = 0;
 	/* signals go to this thread (its poll() returns at once): the source threads block all */
 	for (size_t i = 0; i < ns && rc == 0; i++) {
-		char name[16];
+		char name[32]; /* lim_thread_start keeps the first 15 characters */
 		s[i].lane = (unsigned)i + 1;
 		s[i].p = p;
 		s[i].max_speed = max_speed;

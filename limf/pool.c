@@ -3,7 +3,6 @@
 #include "limf/pool.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "capture/dispatch.h"
 #include "common/log.h"
+#include "common/thread.h"
 #include "common/wipe.h"
 
 #define DEFAULT_QUEUE (16u << 20)
@@ -775,27 +775,18 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* see pool.h */
 enum lim_err limf_pool_start(struct limf_pool *p)
 {
-	sigset_t all, old;
-	/* the threads inherit a mask that blocks every signal: SIGTERM, SIGHUP... reach the
+	/* every signal blocked on the workers (lim_thread_start): SIGTERM, SIGHUP... reach the
 	 * caller's thread, whose poll() they interrupt */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; !p->one && i < p->n; i++) {
 		struct worker *w = &p->w[i];
+		char name[32]; /* lim_thread_start keeps the first 15 characters */
 		if (w->started)
 			continue;
-		if (pthread_create(&w->th, NULL, worker_run, w) != 0) {
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		snprintf(name, sizeof name, "limf-w%u", i);
+		if (lim_thread_start(&w->th, worker_run, w, name) != 0)
 			return LIM_E_NOMEM;
-		}
 		w->started = true;
-		{
-			char name[24];
-			snprintf(name, sizeof name, "limf-w%u", i); /* top -H, perf */
-			(void)pthread_setname_np(w->th, name);
-		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return LIM_OK;
 }
 
