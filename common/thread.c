@@ -2,23 +2,45 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "common/thread.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* What the new thread runs, after naming itself. */
+struct start {
+	void *(*fn)(void *);
+	void *arg;
+	char name[16]; /* the kernel keeps 15 characters; longer is ERANGE */
+};
+
+static void *trampoline(void *p)
+{
+	struct start st = *(struct start *)p;
+	free(p);
+	/* named by itself, before any of its work: a name set by the creator after
+	 * pthread_create would race with the thread's first steps (and its first samples) */
+	(void)pthread_setname_np(pthread_self(), st.name);
+	return st.fn(st.arg);
+}
 
 /* see thread.h */
 int lim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg, const char *name)
 {
+	struct start *st = malloc(sizeof *st);
 	sigset_t all, old;
 	int rc;
+	if (!st)
+		return ENOMEM;
+	st->fn = fn;
+	st->arg = arg;
+	snprintf(st->name, sizeof st->name, "%s", name);
 	/* the new thread inherits the mask in force when it is created */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(th, NULL, fn, arg);
+	rc = pthread_create(th, NULL, trampoline, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0) {
-		char n16[16]; /* the kernel keeps 15 characters; longer is ERANGE */
-		snprintf(n16, sizeof n16, "%s", name);
-		(void)pthread_setname_np(*th, n16);
-	}
+	if (rc != 0)
+		free(st);
 	return rc;
 }
