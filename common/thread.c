@@ -35,8 +35,14 @@ int lim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg, const char *
 	st->fn = fn;
 	st->arg = arg;
 	snprintf(st->name, sizeof st->name, "%s", name);
-	/* the new thread inherits the mask in force when it is created */
+	/* the new thread inherits the mask in force when it is created; faults stay deliverable
+	 * (blocked, the kernel would kill the process without running a sanitizer's handler) */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(th, NULL, trampoline, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
