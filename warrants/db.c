@@ -108,20 +108,45 @@ enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const
 	return result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), res);
 }
 
+/* Drops our statement name on the server (its result ignored: it may not exist). */
+static void deallocate(struct wr_db *db, const char *name)
+{
+	char sql[48];
+	snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+	PQclear(PQexec(db->conn, sql));
+}
+
 /* see internal.h */
 enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
 			  const char *const *params, PGresult **res)
 {
 	char name[24];
+	enum lim_err e;
 	if (res)
 		*res = NULL;
 	snprintf(name, sizeof name, "limf_stmt_%d", (int)id);
-	if (!(db->prepared & (1u << id))) {
-		if (result(db, PQprepare(db->conn, name, sql, n, NULL), NULL) != LIM_OK)
-			return LIM_E_DB;
-		db->prepared |= 1u << id;
+	for (int again = 0;; again++) {
+		if (!(db->prepared & (1u << id))) {
+			e = result(db, PQprepare(db->conn, name, sql, n, NULL), NULL);
+			if (e != LIM_OK && !again && strcmp(db->sqlstate, "42P05") == 0) {
+				/* the name taken without us knowing (a pooler): ours again */
+				deallocate(db, name);
+				continue;
+			}
+			if (e != LIM_OK)
+				return e;
+			db->prepared |= 1u << id;
+		}
+		e = result(db, PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0), res);
+		if (e == LIM_OK || again ||
+		    (strcmp(db->sqlstate, "26000") != 0 && strcmp(db->sqlstate, "0A000") != 0))
+			return e;
+		/* the statement gone (DISCARD ALL, a pooler) or stale (a migration changed a
+		 * column's type: "cached plan must not change result type"): prepared afresh once,
+		 * rather than every later decision on this connection failing */
+		deallocate(db, name);
+		db->prepared &= ~(1u << id);
 	}
-	return result(db, PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0), res);
 }
 
 /* see internal.h */

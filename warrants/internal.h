@@ -34,7 +34,9 @@ enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
 enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
 		     PGresult **res) LIM_WUR;
 /* wr_exec of statement id, whose text is always sql: prepared under its own name on the first
- * use on this connection (a failed preparation is retried on the next use). */
+ * use on this connection (a failed preparation is retried on the next use). A statement the
+ * server no longer has (26000: DISCARD ALL, a pooler) or whose plan went stale (0A000: a
+ * column's type changed), or a name taken by someone else (42P05), is prepared afresh once. */
 enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
 			  const char *const *params, PGresult **res) LIM_WUR;
 enum lim_err wr_begin(struct wr_db *db) LIM_WUR;

@@ -740,7 +740,7 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 {
 	const char *tn = PQgetvalue(r, row, 4), *tu = PQgetvalue(r, row, 5);
 	uint64_t mask = 0;
-	for (size_t i = 0; i < n_parties && i < 64; i++) {
+	for (size_t i = 0; i < n_parties; i++) {
 		const struct wr_party *p = &parties[i];
 		uint8_t uid[WR_UID_LEN];
 		if (!p->uid || !p->uid_fn)
@@ -755,8 +755,11 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 }
 
 /* clang-format off */
+/* valid_to as wr time; an 'infinity' written by hand (the CLI cannot) reads as the end of time
+ * instead of failing the statement, and with it every decision with a UID party */
 #define DECIDE_COLS \
-	"w.liid, w.scope, w.delivery, " WR_SQL_US("w.valid_to") ", t.norm, t.uri" \
+	"w.liid, w.scope, w.delivery, CASE WHEN isfinite(w.valid_to) THEN " \
+	WR_SQL_US("w.valid_to") " ELSE 9223372036854775807 END, t.norm, t.uri" \
 	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
 /* clang-format on */
 
@@ -775,6 +778,8 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 	*n = 0;
 	if (n_parties == 0)
 		return LIM_OK;
+	if (n_parties > WR_PARTIES_MAX)
+		return wr_fail(db, LIM_E_ARG, "more than %d parties", WR_PARTIES_MAX);
 	wr_i64_str(t_us, t);
 	/* the array literal {"a","b"}: every octet may need escaping, plus quotes and comma */
 	arr_cap = n_parties * (2 * WR_URI_MAX + 3) + 3;
@@ -794,18 +799,21 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 		if (!p->uri ||
 		    wr_target_normalise(p->uri, strlen(p->uri), &k, norm[i], sizeof norm[i]) != LIM_OK)
 			norm[i][0] = '\0';
-		else if (array_add(arr, arr_cap, &arr_len, norm[i]))
+		else if (!array_add(arr, arr_cap, &arr_len, norm[i]))
+			rc = wr_fail(db, LIM_E_ARG, "party URIs too long for the query");
+		else
 			any_norm = true;
 	}
 	arr[arr_len++] = '}';
 	arr[arr_len] = '\0';
-	if (any_uid) {
+	/* (a party left out of the query would be a target missed: then no decision) */
+	if (rc == LIM_OK && any_uid) {
 		/* a UID is matched against every target in force, so one statement asks them all
 		 * and the URI parties are matched on the same rows */
 		const char *prm[] = { t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_ALL,
 				  "SELECT " DECIDE_COLS " WHERE " IN_FORCE_AT(1), 1, prm, &r);
-	} else if (any_norm) {
+	} else if (rc == LIM_OK && any_norm) {
 		const char *prm[] = { arr, t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_NORM,
 				  "SELECT " DECIDE_COLS " WHERE t.norm = ANY($1::text[]) AND " IN_FORCE,
@@ -814,14 +822,10 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 	for (int j = 0; r && rc == LIM_OK && j < PQntuples(r); j++) {
 		const char *tn = PQgetvalue(r, j, 4);
 		uint64_t mask = any_uid ? uid_hits(r, j, parties, n_parties) : 0;
-		bool hit = mask != 0;
 		for (size_t i = 0; i < n_parties; i++)
-			if (norm[i][0] && strcmp(norm[i], tn) == 0) {
-				hit = true;
-				if (i < 64)
-					mask |= UINT64_C(1) << i;
-			}
-		if (hit)
+			if (norm[i][0] && strcmp(norm[i], tn) == 0)
+				mask |= UINT64_C(1) << i;
+		if (mask)
 			rc = add_match(r, j, mask, out, cap, n);
 	}
 	PQclear(r);

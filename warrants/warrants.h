@@ -281,10 +281,12 @@ struct wr_match {
 	enum wr_scope scope;
 	char delivery[WR_DELIVERY_MAX + 1];
 	int64_t valid_to; /* the warrant's end (wr time), read in the same statement */
-	/* bit i: parties[i] is a target of this warrant (parties beyond the 64th still match,
-	 * but have no bit): which side of a call a warrant targets, without asking again */
+	/* bit i: parties[i] is a target of this warrant: which side of a call a warrant
+	 * targets, without asking again */
 	uint64_t parties;
 };
+
+#define WR_PARTIES_MAX 64 /* parties of one wr_decide (the bits of wr_match.parties) */
 
 /* The gate (DESIGN.md s5.1): the warrants in force at t (active, valid_from <= t < valid_to)
  * with a target equal to a party. A URI party matches a target with the same normalised form;
@@ -293,8 +295,8 @@ struct wr_match {
  * provisioned). Each LIID appears once, ordered by LIID, in out[0..cap); *n gets the count
  * (0 = not a target: nothing may be decrypted). More than cap matches is LIM_E_LIMIT. A party
  * whose URI does not parse matches nothing. Any error means "no decision": callers must treat
- * it as no warrant. One statement (prepared once per connection) whatever the parties: the
- * service asks it for every call. */
+ * it as no warrant; more than WR_PARTIES_MAX parties is LIM_E_ARG. One statement (prepared
+ * once per connection) whatever the parties: the service asks it for every call. */
 enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n) LIM_WUR;
 

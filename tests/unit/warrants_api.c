@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/warrants_suites.h"
+#include "warrants/internal.h" /* wr_exec: the session-level statements below */
 
 static void t_times(void)
 {
@@ -369,6 +370,61 @@ static void t_decide(void)
 		for (int i = 0; i < 8; i++)
 			CHECK(wr_decide(svc, p + 2, 1, from, m, 4, &n) == LIM_OK && n == 2);
 		CHECK(wr_decide(svc, p, 0, from, m, 4, &n) == LIM_OK && n == 0);
+	}
+	/* the prepared statement dropped under the connection (DISCARD ALL, a pooler), or its
+	 * name taken before our first use: prepared afresh, the answer unchanged */
+	{
+		struct wr_db *fresh = t_db(T_SERVICE);
+		CHECK(wr_exec(svc, "DEALLOCATE ALL", 0, NULL, NULL) == LIM_OK);
+		CHECK(decide_uri(svc, a, from, m) == 2);
+		CHECK(decide_uri(svc, a, from, m) == 2);
+		CHECK(wr_exec(fresh, "PREPARE limf_stmt_0 AS SELECT 1", 0, NULL, NULL) == LIM_OK);
+		CHECK(decide_uri(fresh, a, from, m) == 2 && strcmp(m[1].liid, l2) == 0);
+		CHECK(wr_audit_append(fresh, l1, "test", "audit statement after a re-prepare") ==
+		      LIM_OK);
+		wr_db_close(fresh);
+	}
+	/* a warrant ending at 'infinity' (raw SQL; the CLI cannot): read as the end of time, and
+	 * the decisions of every other call still answered (a UID party reads every target) */
+	{
+		char l5[WR_LIID_MAX + 1], e[80];
+		uint8_t uid[WR_UID_LEN];
+		char kms[] = "kms.example.org", norm_a[WR_URI_MAX + 1];
+		enum wr_kind k;
+		const char *prm[1];
+		t_liid(l5, sizeof l5, "d5");
+		snprintf(e, sizeof e, "sip:e-%s@example.org", l1);
+		t_fill(&w, l5, from, to, e);
+		CHECK(wr_warrant_add(op, &w) == LIM_OK);
+		prm[0] = l5;
+		CHECK(wr_exec(op, "BEGIN", 0, NULL, NULL) == LIM_OK);
+		CHECK(wr_exec(op, "UPDATE limf.warrants SET valid_to = 'infinity' WHERE liid = $1", 1,
+			      prm, NULL) == LIM_OK);
+		CHECK(wr_audit_append(op, l5, "warrant.modify", "valid_to infinity (test)") == LIM_OK);
+		CHECK(wr_exec(op, "COMMIT", 0, NULL, NULL) == LIM_OK);
+		CHECK(decide_uri(svc, e, to + 1, m) == 1 && m[0].valid_to == INT64_MAX);
+		CHECK(wr_target_normalise(a, strlen(a), &k, norm_a, sizeof norm_a) == LIM_OK);
+		CHECK(test_uid(kms, norm_a, strlen(norm_a), uid) == LIM_OK);
+		struct wr_party p = { NULL, uid, test_uid, kms };
+		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 2);
+		/* finite again (the rest of limf reads valid_to as a number), then revoked */
+		CHECK(wr_exec(op, "BEGIN", 0, NULL, NULL) == LIM_OK);
+		CHECK(wr_exec(op, "UPDATE limf.warrants SET valid_to = valid_from + interval '1 day'"
+				  " WHERE liid = $1",
+			      1, prm, NULL) == LIM_OK);
+		CHECK(wr_audit_append(op, l5, "warrant.modify", "valid_to finite (test)") == LIM_OK);
+		CHECK(wr_exec(op, "COMMIT", 0, NULL, NULL) == LIM_OK);
+		CHECK(wr_warrant_set_status(op, l5, WR_REVOKED, "test") == LIM_OK);
+	}
+	/* more parties than a match has bits for: refused, never answered partly */
+	{
+		struct wr_party many[WR_PARTIES_MAX + 1];
+		for (size_t i = 0; i <= WR_PARTIES_MAX; i++)
+			many[i] = (struct wr_party){ a, NULL, NULL, NULL };
+		n = 99;
+		CHECK(wr_decide(svc, many, WR_PARTIES_MAX + 1, from, m, 4, &n) == LIM_E_ARG && n == 0);
+		CHECK(wr_decide(svc, many, WR_PARTIES_MAX, from, m, 4, &n) == LIM_OK && n == 2);
+		CHECK(m[0].parties == UINT64_MAX && m[1].parties == UINT64_MAX);
 	}
 	/* a target whose normal form has array syntax in it (',', '{', quotes are not allowed in a
 	 * SIP user and are %-escaped): one party, one element */
