@@ -665,7 +665,10 @@ static void lane_free(struct lane *l, unsigned n)
 	cap_disp_free(l->disp);
 	for (unsigned i = 0; l->r && i < n; i++)
 		if (l->r[i].buf) {
-			lim_wipe(l->r[i].buf, l->r[i].cap);
+			/* what was ever written: [0, head) until the ring first wraps (calloc'd
+			 * pages never touched stay untouched, not faulted in to be wiped) */
+			uint64_t h = atomic_load(&l->r[i].head);
+			lim_wipe(l->r[i].buf, h < l->r[i].cap ? (size_t)h : l->r[i].cap);
 			free(l->r[i].buf);
 		}
 	free(l->r);
