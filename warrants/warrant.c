@@ -14,7 +14,7 @@
 	"created_by, " WR_SQL_US("created_at") ", " \
 	"modified_by, " WR_SQL_US("modified_at")
 
-/* In force at $2 (wr time): active, valid_from <= t < valid_to. */
+/* In force at $n (wr time): active, valid_from <= t < valid_to; IN_FORCE at $2. */
 #define IN_FORCE_AT(n) \
 	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(n) \
 	" AND " WR_SQL_TS(n) " < w.valid_to"
@@ -755,11 +755,14 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 }
 
 /* clang-format off */
-/* valid_to as wr time; an 'infinity' written by hand (the CLI cannot) reads as the end of time
- * instead of failing the statement, and with it every decision with a UID party */
+/* valid_to as wr time for a decision; an 'infinity' written by hand (the CLI cannot) reads as
+ * the end of time instead of failing the statement, and with it every decision with a UID
+ * party (which reads every target in force) */
+#define DECIDE_VALID_TO \
+	"CASE WHEN isfinite(w.valid_to) THEN " WR_SQL_US("w.valid_to") \
+	" ELSE 9223372036854775807 END"
 #define DECIDE_COLS \
-	"w.liid, w.scope, w.delivery, CASE WHEN isfinite(w.valid_to) THEN " \
-	WR_SQL_US("w.valid_to") " ELSE 9223372036854775807 END, t.norm, t.uri" \
+	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri" \
 	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
 /* clang-format on */
 
@@ -853,7 +856,7 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
 	wr_i64_str(t_us, t);
 	const char *prm[] = { x, t };
 	rc = wr_exec(db,
-		     "SELECT w.liid, w.scope, w.delivery, " WR_SQL_US("w.valid_to") " FROM limf.warrants w"
+		     "SELECT w.liid, w.scope, w.delivery, " DECIDE_VALID_TO " FROM limf.warrants w"
 		     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
 		     " WHERE x.xid = $1::uuid AND " IN_FORCE,
 		     2, prm, &r);
