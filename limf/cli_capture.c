@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/thread.h"
 #include "handover/bundle.h"
 #include "handover/handover.h"
 #include "limf/cli.h"
@@ -84,7 +85,6 @@
 #include "limf/pipeline.h"
 #include "limf/privs.h"
 #include "limf/status.h"
-#include "common/thread.h"
 #include "limf/x2x3_in.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
@@ -785,20 +785,6 @@ static void capture_usage(FILE *f)
 	      f);
 }
 
-static bool num(const char *s, long lo, long hi, long *out)
-{
-	char *end = NULL;
-	long v;
-	if (!s)
-		return true;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || !end || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, struct src *s,
 			size_t *ns)
 {
@@ -868,11 +854,12 @@ static int x23_cfg(const struct c_opts *o, const struct limf_conf *c, struct lim
 	xc->ca = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
 	xc->cert = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
 	xc->key = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
-	if (!num(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS, &mc)) {
+	if (!limf_num_opt(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS,
+			  &mc)) {
 		fprintf(stderr, "%s[x2x3] max_conns: 1..%d\n", pfx, CAP_X2X3_MAX_CONNS);
 		return 1;
 	}
-	if (!num(c->x2x3_hs_timeout[0] ? c->x2x3_hs_timeout : NULL, 1, 300, &hs)) {
+	if (!limf_num_opt(c->x2x3_hs_timeout[0] ? c->x2x3_hs_timeout : NULL, 1, 300, &hs)) {
 		fprintf(stderr, "%s[x2x3] handshake_timeout: 1..300 seconds\n", pfx);
 		return 1;
 	}
@@ -1054,8 +1041,9 @@ int limf_cmd_capture(int argc, char **argv)
 	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0) != 0 ||
 	    !o.config ||
 	    (o.speed && strcmp(o.speed, "recorded") != 0 && strcmp(o.speed, "max") != 0) ||
-	    !num(o.duration, 1, MAX_DURATION, &duration) || !num(o.snaplen, 64, 262144, &snaplen) ||
-	    !num(o.buffer_mb, 1, 1024, &buffer_mb)) {
+	    !limf_num_opt(o.duration, 1, MAX_DURATION, &duration) ||
+	    !limf_num_opt(o.snaplen, 64, 262144, &snaplen) ||
+	    !limf_num_opt(o.buffer_mb, 1, 1024, &buffer_mb)) {
 		capture_usage(stderr);
 		return 2;
 	}

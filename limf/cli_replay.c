@@ -203,9 +203,8 @@ int limf_cmd_replay(int argc, char **argv)
 	if (limf_workers_opt(limf_setting(o.workers, NULL, "LIMF_WORKERS"), &workers) != 0)
 		return 2;
 	if (o.queue) {
-		char *end = NULL;
-		long v = strtol(o.queue, &end, 10);
-		if (!end || end == o.queue || *end || v < 1 || v > 1024) {
+		long v = 0;
+		if (!limf_num_opt(o.queue, 1, 1024, &v)) {
 			fprintf(stderr, "limf: --queue: a number of MiB from 1 to 1024\n");
 			return 2;
 		}

@@ -1,5 +1,6 @@
 #include "limf/opts.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,19 @@ int limf_open_db(const char *connstr, struct wr_db **db)
 		return 1;
 	}
 	return 0;
+}
+
+/* see opts.h */
+bool limf_num_opt(const char *s, long lo, long hi, long *out)
+{
+	char *end = NULL;
+	long v;
+	if (!s)
+		return true;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || !end || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
 }

@@ -25,6 +25,11 @@ struct limf_opt {
 int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t nopts,
 		    const char **pos, size_t npos);
 
+/* A decimal number option or setting in [lo, hi]: true with *out set, true leaving *out as it
+ * is when s is NULL (not given), false for anything else (junk, trailing text, overflow, out
+ * of range). */
+bool limf_num_opt(const char *s, long lo, long hi, long *out);
+
 /* Opens the warrant database (connstr, else $LIMF_DB, else libpq's PG* environment) with the
  * OS user name as the audit actor. Prints the reason and returns 1 on failure, else 0. */
 int limf_open_db(const char *connstr, struct wr_db **db);
