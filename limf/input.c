@@ -1,5 +1,4 @@
 #include "limf/input.h"
-#include "common/thread.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -9,6 +8,7 @@
 
 #include "common/codec.h"
 #include "common/log.h"
+#include "common/thread.h"
 #include "common/wipe.h"
 #include "decrypt/srtp.h"
 

@@ -2,7 +2,6 @@
 #include "limf/out.h"
 #include "limf/opts.h"
 #include "limf/text.h"
-#include "common/thread.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 
 #include "common/json.h"
+#include "common/thread.h"
 #include "handover/handover.h"
 #include "limf/kms_glue.h"
 #include "warrants/warrants.h"

@@ -778,7 +778,7 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* see pool.h */
 enum lim_err limf_pool_start(struct limf_pool *p)
 {
-	/* every signal blocked on the workers (lim_thread_start): SIGTERM, SIGHUP... reach the
+	/* the workers block every signal but the faults (lim_thread_start): SIGTERM, SIGHUP... reach the
 	 * caller's thread, whose poll() they interrupt */
 	for (unsigned i = 0; !p->one && i < p->n; i++) {
 		struct worker *w = &p->w[i];
