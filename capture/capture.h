@@ -129,8 +129,13 @@ enum lim_err cap_source_open_file(const char *path, struct cap_source **out) LIM
 enum lim_err cap_source_open_live(const char *iface, const char *bpf,
 				  struct cap_source **out) LIM_WUR;
 /* Next frame into *f. Returns LIM_OK with *eof = false and a frame, LIM_OK with *eof = true at
- * the end of a file, LIM_E_IO on a read error (a truncated file's last record). */
+ * the end of a file, LIM_E_TRUNC when a file ends inside a record (cut short: every frame
+ * before it was whole), LIM_E_IO on any other read error (logged). Either way the reason is
+ * cap_source_error's; the source gives no more frames. */
 enum lim_err cap_source_next(struct cap_source *s, struct cap_frame *f, bool *eof) LIM_WUR;
+/* libpcap's reason for cap_source_next's last failure; "" before any. Valid until the next
+ * cap_source_next or cap_source_close. */
+const char *cap_source_error(const struct cap_source *s);
 /* Live capture for a poll()-driven loop (issue 8): pcap_create + pcap_activate with the
  * settings below, then non-blocking. iface and bpf are borrowed for the call. */
 struct cap_live_cfg {

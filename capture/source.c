@@ -19,6 +19,8 @@ struct cap_source {
 	uint32_t linktype;
 	bool nano;
 	bool live;
+	char err[PCAP_ERRBUF_SIZE]; /* why cap_source_next failed (cap_source_error) */
+	enum lim_err failed;        /* cap_source_next's sticky error: no frame after it */
 };
 
 static enum lim_err wrap(pcap_t *p, bool nano, struct cap_source **out)
@@ -241,6 +243,8 @@ enum lim_err cap_source_next(struct cap_source *s, struct cap_frame *f, bool *eo
 	int rc;
 	memset(f, 0, sizeof *f);
 	*eof = false;
+	if (s->failed != LIM_OK)
+		return s->failed;
 	for (;;) {
 		rc = pcap_next_ex(s->p, &h, &data);
 		if (rc == 1)
@@ -251,8 +255,14 @@ enum lim_err cap_source_next(struct cap_source *s, struct cap_frame *f, bool *eo
 			*eof = true;
 			return LIM_OK;
 		}
-		lim_err_log("pcap: %s", pcap_geterr(s->p));
-		return LIM_E_IO;
+		snprintf(s->err, sizeof s->err, "%s", pcap_geterr(s->p));
+		/* a read of a file that ran into its end: the file was cut short inside its last
+		 * record (a capture stopped while writing, a copy cut off). Anything else (an
+		 * impossible length, an unknown block, an I/O error) is not a short file. */
+		if (!s->live && pcap_file(s->p) && feof(pcap_file(s->p)))
+			return s->failed = LIM_E_TRUNC;
+		lim_err_log("pcap: %s", s->err);
+		return s->failed = LIM_E_IO;
 	}
 	f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull +
 		   (uint64_t)h->ts.tv_usec * (s->nano ? 1u : 1000u);
@@ -261,6 +271,12 @@ enum lim_err cap_source_next(struct cap_source *s, struct cap_frame *f, bool *eo
 	f->linktype = s->linktype;
 	f->data = data;
 	return LIM_OK;
+}
+
+/* see capture.h */
+const char *cap_source_error(const struct cap_source *s)
+{
+	return s->err;
 }
 
 /* see capture.h */

@@ -2,7 +2,8 @@
  * evidence bundle (handover/bundle.h).
  *
  *   limf replay [--liid L] [--db CONNSTR] [--config FILE] [--kms URL --ca F --cert F --key F]
- *               [--sign-key PEM] [--json] [--quiet] --out DIR PCAP...
+ *               [--sign-key PEM] [--workers N [--queue MIB]] [--accept-truncated] [--json]
+ *               [--quiet] --out DIR PCAP...
  *
  * Settings: flags, else limf.conf (--config), else the LIMF_DB / LIMF_KMS_URL / LIMF_KMS_CA /
  * LIMF_KMS_CERT / LIMF_KMS_KEY / LIMF_SIGN_KEY environment. The Ed25519 signing key is required
@@ -21,7 +22,8 @@
  * The manifest's extra members: "warrants" (the warrants used: LIID, authority, reference,
  * country, scope, validity), "calls" (per intercepted call: CIN, Call-ID, parties, times,
  * LIIDs, key management without key values, streams with packet counts and their WAV),
- * "kms" (the KMS and its certificate's public facts) and "summary" (counters). */
+ * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
+ * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +53,7 @@
 struct r_opts {
 	const char *liid, *db, *config, *url, *ca, *cert, *key, *sign_key, *out, *dlv_timeout;
 	const char *workers, *queue;
-	bool json, quiet, deliver;
+	bool json, quiet, deliver, accept_trunc;
 	size_t n_pcap;
 	const char *pcap[MAX_PCAPS];
 };
@@ -61,8 +63,8 @@ static void replay_usage(FILE *f)
 	fputs("usage: limf replay [--liid L] [--db CONNSTR] [--config FILE]\n"
 	      "                   [--kms URL --ca FILE --cert FILE --key FILE] [--sign-key PEM]\n"
 	      "                   [--deliver [--deliver-timeout SECONDS]]\n"
-	      "                   [--workers N [--queue MIB]] [--json] [--quiet]\n"
-	      "                   --out DIR PCAP...\n"
+	      "                   [--workers N [--queue MIB]] [--accept-truncated] [--json]\n"
+	      "                   [--quiet] --out DIR PCAP...\n"
 	      "Replays captures through the warrant gate: calls of targets under a warrant in\n"
 	      "force at the call's time are decrypted (keys from the KMS, audited) into an\n"
 	      "evidence bundle in DIR (must not exist, or be empty), signed with the Ed25519\n"
@@ -77,7 +79,10 @@ static void replay_usage(FILE *f)
 	      "them (each with its own database connection; one KMS client); the outputs of\n"
 	      "different calls are then interleaved in the order the threads produce them.\n"
 	      "--queue MIB: each worker's input queue (1 to 1024 MiB, default 16); --json then\n"
-	      "adds \"pool\": the deepest a queue was and how often the reader waited for one.\n",
+	      "adds \"pool\": the deepest a queue was and how often the reader waited for one.\n"
+	      "A capture file that ends inside a record (cut short) is refused; with\n"
+	      "--accept-truncated its whole records are replayed and the cut is recorded in the\n"
+	      "manifest and the summary (\"truncated_inputs\": name, frames read, reason).\n",
 	      f);
 }
 
@@ -104,8 +109,65 @@ static uint64_t now_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* A capture file that ended inside a record, replayed up to there (--accept-truncated). */
+struct cut {
+	const char *path;
+	uint64_t frames; /* whole frames read before the cut */
+	char why[256];   /* libpcap's reason */
+};
+
+/* The manifest's and --json's "truncated_inputs" array: name (as in the manifest's
+ * "inputs"), frames, reason. */
+static void put_cuts(struct lim_json *j, const struct cut *c, size_t n)
+{
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = strrchr(c[i].path, '/');
+		lim_json_obj_open(j);
+		lim_json_key(j, "name");
+		lim_json_str(j, name ? name + 1 : c[i].path);
+		lim_json_key(j, "frames");
+		lim_json_u64(j, c[i].frames);
+		lim_json_key(j, "reason");
+		lim_json_str(j, c[i].why);
+		lim_json_obj_close(j);
+	}
+	lim_json_arr_close(j);
+}
+
+/* extra (object members) with ,"truncated_inputs":[...] after them; malloc'd, NULL on
+ * failure. */
+static char *with_cuts(const char *extra, const struct cut *c, size_t n)
+{
+	struct lim_json j;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+	if (!f)
+		return NULL;
+	fputs(extra, f);
+	if (extra[strspn(extra, " \t\r\n")])
+		fputc(',', f);
+	fputs("\"truncated_inputs\":", f);
+	lim_json_init(&j, f);
+	put_cuts(&j, c, n);
+	if (lim_json_end(&j) != LIM_OK) {
+		fclose(f);
+		free(txt);
+		return NULL;
+	}
+	if (fclose(f) != 0) {
+		free(txt);
+		return NULL;
+	}
+	return txt;
+}
+
+/* One capture file through the pool. 0, or 1 (reported): unreadable, or cut short without
+ * accept_trunc; cut short with it: 0 and *cut filled, *was_cut set. */
 static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path, uint64_t *done,
-		    uint64_t total, bool bar, uint64_t *last_ts)
+		    uint64_t total, bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut,
+		    bool *was_cut)
 {
 	struct cap_source *s = NULL;
 	uint64_t last_draw = 0, frames = 0;
@@ -145,12 +207,23 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path,
 			}
 		}
 	}
-	cap_source_close(s);
-	if (rc != LIM_OK) {
-		fprintf(stderr, "limf: %s: read error (truncated file?)\n", path);
-		return 1;
+	*was_cut = false;
+	if (rc == LIM_E_TRUNC && accept_trunc) {
+		cut->path = path;
+		cut->frames = frames;
+		snprintf(cut->why, sizeof cut->why, "%s", cap_source_error(s));
+		*was_cut = true;
+		rc = LIM_OK;
+	} else if (rc == LIM_E_TRUNC) {
+		fprintf(stderr,
+			"limf: %s: cut short after %" PRIu64 " whole frames (%s); "
+			"--accept-truncated replays those and records the cut in the manifest\n",
+			path, frames, cap_source_error(s));
+	} else if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: unreadable after %" PRIu64 " frames\n", path, frames);
 	}
-	return 0;
+	cap_source_close(s);
+	return rc == LIM_OK ? 0 : 1;
 }
 
 /* see cli.h */
@@ -171,6 +244,8 @@ int limf_cmd_replay(int argc, char **argv)
 	char why[512];
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
+	struct cut cuts[MAX_PCAPS];
+	size_t n_cut = 0;
 	int rc = 1;
 	const struct limf_opt opts[] = {
 		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },
@@ -188,6 +263,7 @@ int limf_cmd_replay(int argc, char **argv)
 		{ "--deliver-timeout", &o.dlv_timeout, NULL, NULL, NULL, 0 },
 		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
 		{ "--queue", &o.queue, NULL, NULL, NULL, 0 },
+		{ "--accept-truncated", NULL, &o.accept_trunc, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	const char *pos[MAX_PCAPS + 1] = { 0 };
@@ -293,15 +369,24 @@ int limf_cmd_replay(int argc, char **argv)
 		}
 	}
 	bool bar = !o.quiet && !o.json && isatty(2);
-	for (size_t i = 0; i < o.n_pcap; i++)
-		if (run_file(p, dlv, o.pcap[i], &done, total, bar, &last_ts) != 0)
+	for (size_t i = 0; i < o.n_pcap; i++) {
+		bool was_cut;
+		if (run_file(p, dlv, o.pcap[i], &done, total, bar, &last_ts, o.accept_trunc,
+			     &cuts[n_cut], &was_cut) != 0)
 			goto out;
+		n_cut += was_cut;
+	}
 	limf_pool_finish(p, last_ts);
 	if (bar)
 		progress(p, total, total, true);
 	{
 		char *extra = limf_out_manifest(out, p, url);
 		enum lim_err e;
+		if (extra && n_cut) {
+			char *x = with_cuts(extra, cuts, n_cut);
+			free(extra);
+			extra = x;
+		}
 		if (!extra) {
 			fprintf(stderr, "limf: out of memory\n");
 			goto out;
@@ -363,6 +448,10 @@ int limf_cmd_replay(int argc, char **argv)
 		lim_json_arr_close(&j);
 		lim_json_key(&j, "summary");
 		limf_json_pipe_summary(&j, p);
+		if (n_cut) {
+			lim_json_key(&j, "truncated_inputs");
+			put_cuts(&j, cuts, n_cut);
+		}
 		if (limf_pool_workers(p) > 1) {
 			lim_json_key(&j, "pool");
 			lim_json_obj_open(&j);
@@ -401,6 +490,10 @@ int limf_cmd_replay(int argc, char **argv)
 		       " failed authentication, %" PRIu64 " replayed); KMS requests %" PRIu64
 		       " ok, %" PRIu64 " failed\n",
 		       s->decrypted, s->auth_failed, s->replayed, s->kms_ok, s->kms_fail);
+		for (size_t i = 0; i < n_cut; i++)
+			printf("WARNING: %s was cut short: its first %" PRIu64
+			       " frames were replayed (%s)\n",
+			       cuts[i].path, cuts[i].frames, cuts[i].why);
 		if (s->sig_bad)
 			printf("WARNING: %" PRIu64 " I_MESSAGE(s) with a signature that does not "
 			       "verify: their keys were not used\n",

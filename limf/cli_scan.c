@@ -480,6 +480,7 @@ static int scan_file(struct scan *sc, const char *path)
 		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
 		return 1;
 	}
+	uint64_t frames = 0;
 	for (;;) {
 		struct cap_frame f;
 		struct cap_pkt p;
@@ -487,18 +488,22 @@ static int scan_file(struct scan *sc, const char *path)
 		rc = cap_source_next(s, &f, &eof);
 		if (rc != LIM_OK || eof)
 			break;
+		frames++;
 		if (f.ts_ns > sc->last_ts)
 			sc->last_ts = f.ts_ns;
 		if (cap_dec_frame(&sc->dec, &f, &p) != CAP_OK)
 			continue;
 		cap_calls_feed(sc->calls, &p, f.ts_ns);
 	}
+	if (rc == LIM_E_TRUNC)
+		fprintf(stderr,
+			"limf: %s: cut short after %" PRIu64 " whole frames (%s); listed up "
+			"to there\n",
+			path, frames, cap_source_error(s));
+	else if (rc != LIM_OK)
+		fprintf(stderr, "limf: %s: unreadable after %" PRIu64 " frames\n", path, frames);
 	cap_source_close(s);
-	if (rc != LIM_OK) {
-		fprintf(stderr, "limf: %s: read error (truncated file?)\n", path);
-		return 1;
-	}
-	return 0;
+	return rc == LIM_OK ? 0 : 1;
 }
 
 /* Text output: bytes from the wire are printed with control octets replaced. */

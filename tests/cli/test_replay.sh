@@ -301,6 +301,43 @@ expect 2 queue-bad env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --workers 2 --q
 	--sign-key "$tmp/sign.pem" --out "$tmp/ev-qbad" "$tmp/q.pcap"
 has queue-bad "--queue: a number of MiB"
 
+# ---- a capture cut short (inside a record, as when tcpdump is stopped or a copy is cut off):
+# refused, naming the whole frames before the cut; --accept-truncated replays those and records
+# the cut in the manifest and the summary. The bundle's cc.pcap is then a prefix of the whole
+# capture's (q1: one worker, input order), octet for octet.
+expect 0 cut-q python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert struct.unpack("<I", d[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d)
+offs, o = [], 24
+while o < len(d):
+    offs.append(o)
+    o += 16 + struct.unpack("<I", d[o + 8:o + 12])[0]
+k = len(offs) * 6 // 10
+open(sys.argv[2], "wb").write(d[:offs[k] + 16 + 10])
+print(k)' "$tmp/q.pcap" "$tmp/qcut.pcap"
+qk=$(cat "$tmp/out")
+expect 1 replay-qcut-refused env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --out "$tmp/ev-qcut0" "$tmp/qcut.pcap"
+has replay-qcut-refused "qcut.pcap: cut short after $qk whole frames"
+has replay-qcut-refused "--accept-truncated"
+replay qcut g "$tmp/qcut.pcap" --accept-truncated
+sumcheck qcut "j['summary']['frames']==$qk and j['truncated_inputs'][0]['frames']==$qk"
+sumcheck qcut "j['truncated_inputs'][0]['name']=='qcut.pcap' and 'truncated' in j['truncated_inputs'][0]['reason']"
+sumcheck qcut "0<j['summary']['decrypted']<8000 and j['summary']['auth_failed']==0"
+verify qcut
+cp "$tmp/ev-qcut/manifest.json" "$tmp/out"
+pyjson manifest-qcut "j['truncated_inputs']==[{'name':'qcut.pcap','frames':$qk,'reason':j['truncated_inputs'][0]['reason']}]"
+pyjson manifest-qcut "[i['name'] for i in j['inputs']]==['qcut.pcap']"
+expect 0 qcut-prefix python3 -c '
+import sys
+whole, cut = (open(f, "rb").read() for f in sys.argv[1:3])
+assert 24 < len(cut) < len(whole) and whole.startswith(cut), (len(cut), len(whole))' \
+	"$tmp/ev-q1/Q$sfx/cc.pcap" "$tmp/ev-qcut/Q$sfx/cc.pcap"
+expect 0 replay-qcut-text env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --accept-truncated --out "$tmp/ev-qcut2" "$tmp/qcut.pcap"
+has replay-qcut-text "WARNING: .*qcut.pcap was cut short: its first $qk frames were replayed"
+
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"
 printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null

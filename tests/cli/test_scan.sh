@@ -96,6 +96,7 @@ expect 1 missing "$limf" scan "$tmp/none.pcap"
 head -c 2000 "$data" >"$tmp/cut.pcap"
 expect 1 truncated "$limf" scan "$tmp/cut.pcap"
 has truncated '^frames '
+has truncated 'cut.pcap: cut short after [0-9]* whole frames (truncated dump file'
 expect 2 usage "$limf" scan
 expect 2 badopt "$limf" scan --bogus "$data"
 

@@ -194,10 +194,45 @@ static void t_pcap_hostile(void)
 	fclose(f);
 	free(buf);
 	CHECK(cap_source_open_file(path, &s) == LIM_OK);
+	CHECK(strcmp(cap_source_error(s), "") == 0);
 	while ((rc = cap_source_next(s, &fr, &eof)) == LIM_OK && !eof)
 		got++;
-	CHECK(got == 3 && rc == LIM_E_IO);
+	/* cut short: LIM_E_TRUNC (not an I/O error) after the whole records, libpcap's reason,
+	 * and nothing more from the source (sticky) */
+	CHECK(got == 3 && rc == LIM_E_TRUNC);
+	CHECK(strstr(cap_source_error(s), "truncated") != NULL);
+	CHECK(cap_source_next(s, &fr, &eof) == LIM_E_TRUNC && !eof && fr.data == NULL);
 	cap_source_close(s);
+	/* cut inside a record header (the pcap file header is 24 octets, a record header 16):
+	 * the first record whole, 5 octets of the second's header */
+	buf = (uint8_t *)lim_t_read_file(path2, &len);
+	{
+		uint32_t cap0;
+		CHECK(len > 24 + 16);
+		memcpy(&cap0, buf + 24 + 8, 4); /* written in the host's order (pcap magic) */
+		CHECK(24 + 16 + (size_t)cap0 + 5 < len);
+		f = fopen(path, "wb");
+		CHECK(fwrite(buf, 1, 24 + 16 + cap0 + 5, f) == 24 + 16 + cap0 + 5);
+		fclose(f);
+		got = 0;
+		CHECK(cap_source_open_file(path, &s) == LIM_OK);
+		while ((rc = cap_source_next(s, &fr, &eof)) == LIM_OK && !eof)
+			got++;
+		CHECK(got == 1 && rc == LIM_E_TRUNC);
+		cap_source_close(s);
+		/* a record whose length no capture can have is corrupt, not short: LIM_E_IO */
+		memset(buf + 24 + 16 + cap0 + 8, 0xff, 4);
+		f = fopen(path, "wb");
+		CHECK(fwrite(buf, 1, len, f) == len);
+		fclose(f);
+		got = 0;
+		CHECK(cap_source_open_file(path, &s) == LIM_OK);
+		while ((rc = cap_source_next(s, &fr, &eof)) == LIM_OK && !eof)
+			got++;
+		CHECK(got == 1 && rc == LIM_E_IO && cap_source_error(s)[0] != '\0');
+		cap_source_close(s);
+	}
+	free(buf);
 	/* live: only the open (needs CAP_NET_RAW; without it both opens fail with LIM_E_IO) */
 	rc = cap_source_open_live("lo", "udp port 5060", &s);
 	CHECK(rc == LIM_OK || rc == LIM_E_IO);
