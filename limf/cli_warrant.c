@@ -471,7 +471,9 @@ static void warrant_usage(void)
 		"XID: the X1/X2/X3 task identifier (ETSI TS 103 221), a UUID unique among "
 		"warrants.\n"
 		"  suspend LIID [--reason R]    resume LIID    revoke LIID --reason R\n"
-		"Times are ISO 8601 with a zone; validity is [from, to).\n");
+		"Times are ISO 8601 with a zone; validity is [from, to). list and show print UTC;\n"
+		"a time stored as infinity/-infinity (by hand, before schema version 4) prints as\n"
+		"the string infinity (open-ended) or -infinity (since always), in --json too.\n");
 }
 
 /* see cli.h */

@@ -52,9 +52,22 @@ bool wr_get_i64(const PGresult *res, int row, int col, int64_t *v);
 /* Decimal text of v into out (24 bytes). */
 void wr_i64_str(int64_t v, char out[24]);
 
-/* SQL expression turning the bigint parameter $N into a timestamptz, and back. */
-#define WR_SQL_TS(n)   "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
-#define WR_SQL_US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+/* SQL expression turning the bigint parameter $N into a timestamptz (finite times only: the
+ * writers of new times). */
+#define WR_SQL_TS(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
+/* The same for a time read from a row and written back unchanged: WR_TIME_INFINITY and
+ * WR_TIME_NEG_INFINITY become 'infinity' and '-infinity' again (warrants.h "Times"). */
+#define WR_SQL_TS_KEEP(n)                                                                          \
+	"(CASE $" #n "::bigint WHEN 9223372036854775807 THEN timestamptz 'infinity'"               \
+	" WHEN -9223372036854775807 - 1 THEN timestamptz '-infinity' ELSE " WR_SQL_TS(n) " END)"
+/* A timestamptz column col as wr time. Every reader goes through it: an 'infinity' or
+ * '-infinity' written by hand (refused since schema version 4, kept in older rows) reads as
+ * WR_TIME_INFINITY or WR_TIME_NEG_INFINITY instead of failing the statement ("cannot convert
+ * infinity to bigint"), and with it every row the statement reads. */
+#define WR_SQL_US(col)                                                                             \
+	"(CASE WHEN isfinite(" col ") THEN (extract(epoch from " col ") * 1000000)::bigint"        \
+	" WHEN " col " > timestamptz 'epoch' THEN 9223372036854775807"                             \
+	" ELSE -9223372036854775807 - 1 END)"
 
 /* The schema's migrations (schema.c). */
 struct wr_migration {

@@ -117,10 +117,15 @@ enum lim_err wr_instance_list(struct wr_db *db, int (*fn)(void *ctx, const struc
 	struct wr_instance in;
 	enum lim_err rc = wr_exec(
 		db,
+		/* a non-finite seen_at (written by hand: limf.instance_report cannot) is no error:
+		 * '-infinity' is seen never (the oldest age), 'infinity' in the future (age 0) */
 		"SELECT name, host, pid, state, interval_ms, " WR_SQL_US(
 			"started_at") ", " WR_SQL_US("seen_at") ","
+								" CASE WHEN isfinite(seen_at) THEN"
 								" greatest(0, (extract(epoch from "
-								"now() - seen_at) * 1000)::bigint),"
+								"now() - seen_at) * 1000)::bigint)"
+								" WHEN seen_at < now() THEN"
+								" 9223372036854775807 ELSE 0 END,"
 								" uptime_ms, frames, bytes, drops, "
 								"calls, intercepted, kms_ok,"
 								" kms_failed, links_up, links, "

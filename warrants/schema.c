@@ -325,10 +325,56 @@ static const char *const m3[] = {
 	NULL
 };
 
+/* Schema version 4: no new 'infinity' or '-infinity' in the times limf reads as numbers
+ * (warrants.h "Times"). PostgreSQL accepts them in a timestamptz (valid_to > valid_from holds
+ * for valid_to = 'infinity'); the CLI cannot write them, but raw SQL could, and every reader
+ * converting to microseconds then failed: one such warrant broke `limf warrant list` for all.
+ * The readers now tolerate them; this stops new ones at the source.
+ *  - warrants: a BEFORE INSERT OR UPDATE trigger refuses a non-finite valid_from, valid_to,
+ *    created_at or modified_at (check_violation, naming the column) that is new: inserted, or
+ *    changed by the update. Not a CHECK constraint: a CHECK added NOT VALID keeps the existing
+ *    rows and spares the migration a failing scan, but PostgreSQL checks it on every later
+ *    UPDATE of the row, whatever column changes, so a warrant that already holds 'infinity'
+ *    could no longer be suspended or revoked. The trigger lets such a row keep its value
+ *    through other changes and never fails the migration (existing rows are not checked).
+ *  - instances: CHECK (isfinite(started_at) AND isfinite(seen_at)) NOT VALID: only
+ *    limf.instance_report writes the table, always finite times, and its upsert rewrites both
+ *    columns, so the next report of an instance whose row holds 'infinity' heals it; NOT VALID
+ *    so that such a row does not fail the migration.
+ * warrant_xids.added_at is never read by limf; audit.at is set by its trigger (clock time). */
+static const char *const m4[] = {
+	"CREATE FUNCTION limf.warrant_times_finite() RETURNS trigger LANGUAGE plpgsql"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE c text;"
+	" BEGIN"
+	"  IF NOT isfinite(NEW.valid_from) AND (TG_OP = 'INSERT'"
+	"    OR NEW.valid_from IS DISTINCT FROM OLD.valid_from) THEN c := 'valid_from';"
+	"  ELSIF NOT isfinite(NEW.valid_to) AND (TG_OP = 'INSERT'"
+	"    OR NEW.valid_to IS DISTINCT FROM OLD.valid_to) THEN c := 'valid_to';"
+	"  ELSIF NOT isfinite(NEW.created_at) AND (TG_OP = 'INSERT'"
+	"    OR NEW.created_at IS DISTINCT FROM OLD.created_at) THEN c := 'created_at';"
+	"  ELSIF NOT isfinite(NEW.modified_at) AND (TG_OP = 'INSERT'"
+	"    OR NEW.modified_at IS DISTINCT FROM OLD.modified_at) THEN c := 'modified_at';"
+	"  END IF;"
+	"  IF c IS NOT NULL THEN"
+	"   RAISE EXCEPTION 'limf.warrants: % must be a finite time (infinity and -infinity are"
+	" refused)', c USING ERRCODE = 'check_violation', TABLE = 'warrants', COLUMN = c;"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.warrant_times_finite() FROM PUBLIC",
+	"CREATE TRIGGER warrants_times_finite BEFORE INSERT OR UPDATE ON limf.warrants"
+	" FOR EACH ROW EXECUTE FUNCTION limf.warrant_times_finite()",
+	"ALTER TABLE limf.instances ADD CONSTRAINT instances_times_finite"
+	" CHECK (isfinite(started_at) AND isfinite(seen_at)) NOT VALID",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1 },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2 },
 	{ 3, "warrant XIDs, shared CIN counter, instance health", m3 },
+	{ 4, "finite warrant and instance times", m4 },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

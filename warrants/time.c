@@ -118,6 +118,10 @@ enum lim_err wr_time_parse(const char *s, int64_t *t_us)
 /* see warrants.h */
 void wr_time_format(int64_t t_us, char out[WR_TIME_STRLEN])
 {
+	if (t_us == WR_TIME_INFINITY || t_us == WR_TIME_NEG_INFINITY) {
+		snprintf(out, WR_TIME_STRLEN, "%s", t_us > 0 ? "infinity" : "-infinity");
+		return;
+	}
 	int64_t secs = t_us / 1000000, us = t_us % 1000000;
 	if (us < 0) {
 		us += 1000000;

@@ -47,8 +47,19 @@ static bool liid_ok(const char *s)
 	return true;
 }
 
-/* see warrants.h */
-enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgcap)
+static bool time_finite(int64_t t)
+{
+	return t != WR_TIME_INFINITY && t != WR_TIME_NEG_INFINITY;
+}
+
+#define WHY_NOT_FINITE                                                                             \
+	"the validity times must be finite (infinity and -infinity are refused since schema "      \
+	"version 4)"
+
+/* wr_warrant_check; kept_times: valid_from/valid_to were read from the row and are written back
+ * unchanged, so an infinity a row already holds (warrants.h "Times") is not refused. */
+static enum lim_err check_fields(const struct wr_warrant *w, bool kept_times, char *msg,
+				 size_t msgcap)
 {
 	const char *why = NULL;
 	if (!liid_ok(w->liid))
@@ -60,6 +71,8 @@ enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgc
 	else if (strlen(w->country) != 2 || w->country[0] < 'A' || w->country[0] > 'Z' ||
 		 w->country[1] < 'A' || w->country[1] > 'Z')
 		why = "country must be an ISO 3166-1 alpha-2 code (two capital letters)";
+	else if (!kept_times && (!time_finite(w->valid_from) || !time_finite(w->valid_to)))
+		why = WHY_NOT_FINITE;
 	else if (w->valid_to <= w->valid_from)
 		why = "the end of validity must be after its start";
 	else if (w->scope != WR_SCOPE_IRI && w->scope != WR_SCOPE_IRI_CC)
@@ -86,6 +99,12 @@ enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgc
 		return LIM_E_ARG;
 	}
 	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_warrant_check(const struct wr_warrant *w, char *msg, size_t msgcap)
+{
+	return check_fields(w, false, msg, msgcap);
 }
 
 /* see warrants.h */
@@ -410,7 +429,8 @@ enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warran
 	return load(db, liid, false, out, id);
 }
 
-/* Writes the mutable fields of w back (and its modified by/at). */
+/* Writes the mutable fields of w back (and its modified by/at). Its times are either new
+ * (checked finite by the caller) or read from the row: an infinity is written back as such. */
 static enum lim_err update_row(struct wr_db *db, const char *id, const struct wr_warrant *w)
 {
 	char from[24], to[24];
@@ -429,7 +449,7 @@ static enum lim_err update_row(struct wr_db *db, const char *id, const struct wr
 			    db->actor };
 	return wr_exec(db,
 		       "UPDATE limf.warrants SET authority = $2, authority_ref = $3, country = $4,"
-		       " valid_from = " WR_SQL_TS(5) ", valid_to = " WR_SQL_TS(
+		       " valid_from = " WR_SQL_TS_KEEP(5) ", valid_to = " WR_SQL_TS_KEEP(
 			       6) ", status = $7,"
 				  " scope = $8, delivery = $9, reason = $10,"
 				  " modified_by = $11 || '/' || session_user, modified_at = now()"
@@ -489,6 +509,11 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct 
 				     "delivery destination")) != LIM_OK)
 			goto out;
 		detail_add(detail, WR_DETAIL_MAX + 1, "delivery", w->delivery);
+	}
+	if ((ch->set_from && !time_finite(ch->valid_from)) ||
+	    (ch->set_to && !time_finite(ch->valid_to))) {
+		rc = wr_fail(db, LIM_E_ARG, "%s", WHY_NOT_FINITE);
+		goto out;
 	}
 	if (ch->set_from) {
 		w->valid_from = ch->valid_from;
@@ -568,7 +593,7 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid, const struct 
 		rc = wr_fail(db, LIM_E_ARG, "nothing to change");
 		goto out;
 	}
-	if ((rc = wr_warrant_check(w, msg, sizeof msg)) != LIM_OK) {
+	if ((rc = check_fields(w, true, msg, sizeof msg)) != LIM_OK) {
 		rc = wr_fail(db, rc, "%s", msg);
 		goto out;
 	}
@@ -635,11 +660,19 @@ enum lim_err wr_warrant_set_status(struct wr_db *db, const char *liid, enum wr_s
 	action = to == WR_ACTIVE      ? "warrant.resume"
 		 : to == WR_SUSPENDED ? "warrant.suspend"
 				      : "warrant.revoke";
-	w->status = to;
-	memcpy(w->reason, reason, strlen(reason) + 1);
 	snprintf(detail, sizeof detail, "status=%s%s%s", wr_status_name(to),
 		 reason[0] ? "; reason=" : "", reason);
-	if ((rc = update_row(db, id, w)) != LIM_OK)
+	/* only what a status change changes: the rest of the row (its times included, whatever
+	 * they hold) is not rewritten */
+	{
+		const char *p[] = { id, wr_status_name(to), reason, db->actor };
+		rc = wr_exec(db,
+			     "UPDATE limf.warrants SET status = $2, reason = $3,"
+			     " modified_by = $4 || '/' || session_user, modified_at = now()"
+			     " WHERE id = $1",
+			     4, p, NULL);
+	}
+	if (rc != LIM_OK)
 		goto out;
 	if ((rc = wr_audit_append(db, liid, action, detail)) != LIM_OK)
 		goto out;
@@ -756,11 +789,9 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 
 /* clang-format off */
 /* valid_to as wr time for a decision; an 'infinity' written by hand (the CLI cannot) reads as
- * the end of time instead of failing the statement, and with it every decision with a UID
- * party (which reads every target in force) */
-#define DECIDE_VALID_TO \
-	"CASE WHEN isfinite(w.valid_to) THEN " WR_SQL_US("w.valid_to") \
-	" ELSE 9223372036854775807 END"
+ * WR_TIME_INFINITY (WR_SQL_US) instead of failing the statement, and with it every decision
+ * with a UID party (which reads every target in force) */
+#define DECIDE_VALID_TO WR_SQL_US("w.valid_to")
 #define DECIDE_COLS \
 	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri" \
 	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"

@@ -30,7 +30,9 @@
  * Times are int64 microseconds since 1970-01-01T00:00:00Z ("wr time"); they travel to and
  * from PostgreSQL as integers, so no session time zone or DateStyle affects them. A warrant is
  * in force at t when valid_from <= t < valid_to (start inclusive, end exclusive) and its status
- * is active.
+ * is active. A timestamptz may also hold 'infinity' or '-infinity', which limf never writes as a
+ * new value and schema version 4 refuses; a row written by hand before that may still hold one
+ * (see "Times" below: readers get WR_TIME_INFINITY / WR_TIME_NEG_INFINITY, never an error).
  *
  * Errors: every function returns enum lim_err; LIM_E_ARG for invalid input (bad field, unknown
  * LIID, duplicate LIID, illegal status change), LIM_E_DB for database failures (including
@@ -81,8 +83,20 @@ bool wr_scope_parse(const char *s, enum wr_scope *out);
  * by Z, +HH:MM, -HH:MM, +HHMM or +HH (a space may replace T). Years 1970..9999. LIM_E_PARSE
  * on anything else (a missing zone included: local time is never guessed). */
 enum lim_err wr_time_parse(const char *s, int64_t *t_us) LIM_WUR;
-/* Formats t as "YYYY-MM-DDTHH:MM:SSZ", with ".ffffff" when t has a sub-second part.
- * out needs WR_TIME_STRLEN bytes. */
+/* Times: a time read from the database that is PostgreSQL's 'infinity' or '-infinity' (a row
+ * written by hand: for warrants and instances before schema version 4, which refuses new ones
+ * and keeps the older rows) is WR_TIME_INFINITY or WR_TIME_NEG_INFINITY: later, or earlier,
+ * than every finite time, so comparisons keep their meaning. A valid_to of WR_TIME_INFINITY is
+ * an open-ended warrant, a valid_from of WR_TIME_NEG_INFINITY one valid since always (the gate
+ * and the KMS cache read them so). An audit row's time edited to one reads too, and fails
+ * wr_audit_verify as an edited row. wr_warrant_add and wr_warrant_modify refuse them as new
+ * values (LIM_E_ARG); a warrant holding one can still be read, listed, modified in other fields
+ * (the time is kept), suspended, resumed and revoked. */
+#define WR_TIME_INFINITY     INT64_MAX
+#define WR_TIME_NEG_INFINITY INT64_MIN
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ", with ".ffffff" when t has a sub-second part;
+ * WR_TIME_INFINITY as "infinity" and WR_TIME_NEG_INFINITY as "-infinity" (PostgreSQL's
+ * spelling: no ISO 8601 parser takes them for a date). out needs WR_TIME_STRLEN bytes. */
 #define WR_TIME_STRLEN 28
 void wr_time_format(int64_t t_us, char out[WR_TIME_STRLEN]);
 
@@ -119,7 +133,7 @@ struct wr_warrant {
 	char authority[WR_TEXT_MAX + 1];
 	char authority_ref[WR_TEXT_MAX + 1];
 	char country[3];              /* ISO 3166-1 alpha-2, upper case */
-	int64_t valid_from, valid_to; /* wr time; valid_from < valid_to */
+	int64_t valid_from, valid_to; /* wr time; valid_from < valid_to; see "Times" */
 	enum wr_status status;
 	enum wr_scope scope;
 	char delivery[WR_DELIVERY_MAX + 1]; /* non-empty */
@@ -280,7 +294,8 @@ struct wr_match {
 	char liid[WR_LIID_MAX + 1];
 	enum wr_scope scope;
 	char delivery[WR_DELIVERY_MAX + 1];
-	int64_t valid_to; /* the warrant's end (wr time), read in the same statement */
+	int64_t valid_to; /* the warrant's end (wr time, WR_TIME_INFINITY when open-ended), read
+			   * in the same statement */
 	/* bit i: parties[i] is a target of this warrant: which side of a call a warrant
 	 * targets, without asking again */
 	uint64_t parties;
@@ -341,7 +356,7 @@ struct wr_instance {
 	const char *status_json; /* the instance's `limf status --json` object, or NULL; borrowed */
 	/* filled by wr_instance_list only */
 	int64_t started_at, seen_at; /* wr time, server clock */
-	int64_t age_ms;              /* now() - seen_at on the server */
+	int64_t age_ms;              /* now() - seen_at on the server (INT64_MAX: -infinity) */
 	bool stale;                  /* running and not seen for more than 3 intervals */
 };
 

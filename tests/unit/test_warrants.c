@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tests/unit/warrants_suites.h"
+#include "warrants/internal.h" /* wr_exec, wr_migrations: t_migrate_to */
 
 /* warrants_notify.c (declared here, next to the table it joins) */
 extern const struct lim_suite t_wr_notify_suites[];
@@ -127,6 +128,33 @@ int64_t t_time(const char *iso)
 		exit(2);
 	}
 	return t;
+}
+
+void t_migrate_to(const char *conn, int version)
+{
+	struct wr_db *db = t_db(conn);
+	CHECK(wr_begin(db) == LIM_OK);
+	CHECK(wr_exec(db, "CREATE SCHEMA limf", 0, NULL, NULL) == LIM_OK);
+	CHECK(wr_exec(db,
+		      "CREATE TABLE limf.schema_version ("
+		      " version integer PRIMARY KEY, name text NOT NULL,"
+		      " applied_at timestamptz NOT NULL DEFAULT now(),"
+		      " applied_by text NOT NULL DEFAULT session_user)",
+		      0, NULL, NULL) == LIM_OK);
+	for (int m = 0; m < version; m++) {
+		char v[24], d[160];
+		CHECK(wr_migrations[m].version == m + 1);
+		for (const char *const *s = wr_migrations[m].stmts; *s; s++)
+			CHECK(wr_exec(db, *s, 0, NULL, NULL) == LIM_OK);
+		wr_i64_str(m + 1, v);
+		const char *p[] = { v, wr_migrations[m].name };
+		CHECK(wr_exec(db, "INSERT INTO limf.schema_version (version, name) VALUES ($1, $2)",
+			      2, p, NULL) == LIM_OK);
+		snprintf(d, sizeof d, "schema version %d: %s", m + 1, wr_migrations[m].name);
+		CHECK(wr_audit_append(db, "", "db.migrate", d) == LIM_OK);
+	}
+	CHECK(wr_commit(db) == LIM_OK);
+	wr_db_close(db);
 }
 
 int main(int argc, char **argv)

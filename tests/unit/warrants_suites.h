@@ -14,10 +14,12 @@ extern const struct lim_suite t_wr_api_suites[];
 extern const struct lim_suite t_wr_db_suites[];
 extern const struct lim_suite t_wr_kms_suites[];
 extern const struct lim_suite t_wr_scale_suites[];
+extern const struct lim_suite t_wr_inf_suites[];
 
 #define WARRANTS_SUITE_TABLES                                                                      \
 	{                                                                                          \
-		t_wr_api_suites, t_wr_db_suites, t_wr_kms_suites, t_wr_scale_suites                \
+		t_wr_api_suites, t_wr_db_suites, t_wr_kms_suites, t_wr_scale_suites,               \
+			t_wr_inf_suites                                                            \
 	}
 
 /* Connection strings (exits when a variable is missing). */
@@ -41,6 +43,9 @@ void t_liid(char *out, size_t cap, const char *tag);
 void t_snapshot(char out[128]);
 /* A valid warrant with one target. */
 void t_fill(struct wr_warrant *w, const char *liid, int64_t from, int64_t to, const char *target);
+/* Brings the fresh database of conn (admin role) to schema version `version` exactly as
+ * wr_db_migrate would have then: migrations 1..version, their schema_version and audit rows. */
+void t_migrate_to(const char *conn, int version);
 /* Parses an ISO 8601 time (exits when malformed: test constants only). */
 int64_t t_time(const char *iso);
 
