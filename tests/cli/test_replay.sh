@@ -304,7 +304,7 @@ has queue-bad "--queue: a number of MiB"
 # ---- a capture cut short (inside a record, as when tcpdump is stopped or a copy is cut off):
 # refused, naming the whole frames before the cut; --accept-truncated replays those and records
 # the cut in the manifest and the summary. The bundle's cc.pcap is then a prefix of the whole
-# capture's (q1: one worker, input order), octet for octet.
+# capture's octet for octet (both with one worker, whatever LIMF_WORKERS says: input order).
 expect 0 cut-q python3 -c '
 import struct, sys
 d = open(sys.argv[1], "rb").read()
@@ -321,7 +321,7 @@ expect 1 replay-qcut-refused env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sig
 	$(kopts g) --out "$tmp/ev-qcut0" "$tmp/qcut.pcap"
 has replay-qcut-refused "qcut.pcap: cut short after $qk whole frames"
 has replay-qcut-refused "--accept-truncated"
-replay qcut g "$tmp/qcut.pcap" --accept-truncated
+replay qcut g "$tmp/qcut.pcap" --accept-truncated --workers 1
 sumcheck qcut "j['summary']['frames']==$qk and j['truncated_inputs'][0]['frames']==$qk"
 sumcheck qcut "j['truncated_inputs'][0]['name']=='qcut.pcap' and 'truncated' in j['truncated_inputs'][0]['reason']"
 sumcheck qcut "0<j['summary']['decrypted']<8000 and j['summary']['auth_failed']==0"
