@@ -67,10 +67,14 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			      const struct ho_iri_keymgmt *km) LIM_WUR;
 
-/* One turn of every link: poll for up to timeout_ms, then step. */
+/* One turn of every link: poll for up to timeout_ms, then step. LIM_OK, or the first spool
+ * error a link met in this turn: that link stops sending (state spool_error, the error in its
+ * stats) and retries by itself after its back-off; the others go on. Each link's spool error
+ * is said on stderr when it starts, when it changes and when it is over. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
- * (monotonic) passes. LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
+ * (monotonic) passes (a link with a spool error keeps retrying until then, without holding
+ * up the others). LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
  * spool (delivered by a later run: nothing is lost). */
 enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms) LIM_WUR;
 
