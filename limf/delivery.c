@@ -136,6 +136,17 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 				snprintf(why, whycap, "%s: spool: %s", path, lim_strerror(e));
 				break;
 			}
+			if (!ac->ca[0])
+				/* config.c let it through only with insecure_plaintext = yes */
+				fprintf(stderr,
+					"limf: WARNING: authority %s %s: insecure_plaintext = yes: "
+					"IRI and CC go to %s in CLEAR over plain TCP, with no "
+					"authentication of the LEMF; anyone on the path can read "
+					"them "
+					"and forge confirmations (DESIGN.md s5.5 requires mutual "
+					"TLS: "
+					"set ca, cert and key)\n",
+					ac->name, k ? "hi3" : "hi2", k ? ac->hi3 : ac->hi2);
 			memset(&lc, 0, sizeof lc);
 			lc.addr = k ? ac->hi3 : ac->hi2;
 			lc.tls_ca = ac->ca[0] ? ac->ca : NULL;

@@ -1,8 +1,9 @@
 /* limf/ network handover (DESIGN.md s2, s5.6): the IRI and CC of each LIID go to the authority
  * its warrant's delivery destination names ([authority NAME] in limf.conf), through handover/'s
  * durable spools and links: one HI2 and one HI3 spool per authority under
- * <spool_dir>/<NAME>/hi2 and .../hi3, each drained by its own link (TCP, or mutual TLS when the
- * authority has a CA).
+ * <spool_dir>/<NAME>/hi2 and .../hi3, each drained by its own link: mutual TLS (the authority's
+ * ca, cert and key; config.c refuses an authority without all three), or plain TCP when the
+ * authority says insecure_plaintext = yes (warned about loudly on stderr at every open).
  *
  * Communication identity numbers must not repeat for a LIID across runs: limf_dlv_cin_reserve
  * hands out blocks from a counter persisted in <spool_dir>/cin (written atomically), so that a
