@@ -832,7 +832,7 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 		if (l->state == HO_LINK_CONNECTING
 			    ? (l->phase == PH_TCP || l->want_write)
 			    : (l->want_write || l->out_len > l->out_off ||
-			       (l->next_idx < ss.synced &&
+			       (l->rd_err == LIM_OK && l->next_idx < ss.synced &&
 				l->next_idx - ss.confirmed < l->cfg.window && l->np < PROBE_MAX)))
 			pfd[0].events |= POLLOUT;
 		*timeout_ms = t;

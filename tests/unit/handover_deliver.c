@@ -877,9 +877,19 @@ static void t_ho_link_spool_error(void)
 	if (!l)
 		return;
 	fake_now = 1000;
+	/* records 0-4 go out with their keep-alive; while its answer is awaited nothing more is
+	 * read (no busy wait on a writable socket) */
+	m.answer = false;
+	RUN_E(l, mp, (ho_link_get_stats(l, &ls), ls.ka_sent == 1), 200, nerr, last);
+	RUN_E(l, mp, false, 5, nerr, last);
+	ho_link_get_stats(l, &ls);
+	CHECK(ls.ka_sent == 1 && ls.sent == 5 && ls.state == HO_LINK_UP && nerr == 0);
+	CHECK(ho_link_fds(l, &pf, 1, fake_now, &tmo) == 1 && pf.events == POLLIN && tmo > 0);
+	m.answer = true; /* the keep-alive times out; the next connection's is answered */
 	RUN_E(l, mp, (ho_link_get_stats(l, &ls), ls.state == HO_LINK_SPOOL_ERROR), 2000, nerr,
 	      last);
 	ho_spool_get_stats(s, &ss);
+	CHECK(ls.ka_timeouts == 1 && ls.connects == 2);
 	CHECK(ls.state == HO_LINK_SPOOL_ERROR && nerr == 1 && last == LIM_E_PARSE);
 	CHECK(ls.spool_err == LIM_E_PARSE && ls.spool_errors == 1);
 	CHECK(strstr(ls.error, "reading record 5") != NULL && strstr(ls.error, "damaged") != NULL);
