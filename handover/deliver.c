@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,16 @@
 #define PROBE_MAX 64u   /* keep-alives outstanding */
 #define KA_CAP    256u
 
+/* A keep-alive in the output buffer or on the wire. It counts as sent - for its timeout, and for
+ * a response to confirm anything - only once its last octet has been written to the socket
+ * (written): queued bytes may never reach the peer (the connection can die first), and until
+ * they are written nothing the peer says can be an answer to them. */
 struct probe {
 	uint32_t seq;  /* the keep-alive's sequenceNumber (echoed in the response) */
 	uint64_t idx;  /* records below idx were written before it */
-	uint64_t sent; /* when */
+	size_t end;    /* offset just past it in the output buffer, while not written */
+	bool written;  /* its last octet went to the socket */
+	uint64_t sent; /* when that happened */
 };
 
 enum phase { PH_TCP, PH_TLS };
@@ -67,7 +75,9 @@ struct ho_link {
 	uint64_t drain_deadline;
 	uint64_t rng_state;
 	struct ho_link_stats st;
-	enum lim_err err; /* sticky spool error */
+	/* a read error met while earlier records of the same fill were queued: those are sent and
+	 * confirmed first, then the link fails (HO_LINK_SPOOL_ERROR); cleared by drop_conn */
+	enum lim_err rd_err;
 };
 
 static uint64_t xorshift(void *ctx)
@@ -88,6 +98,7 @@ const char *ho_link_state_name(enum ho_link_state s)
 	case HO_LINK_UP: return "up";
 	case HO_LINK_BACKOFF: return "backoff";
 	case HO_LINK_CLOSED: return "closed";
+	case HO_LINK_SPOOL_ERROR: return "spool_error";
 	}
 	return "?";
 }
@@ -176,6 +187,10 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 		if (ho_encode_keepalive(&l->cfg.ka_hdr, ka, sizeof ka, &n) != LIM_OK)
 			goto out;
 	}
+	/* a client certificate without a CA to check the server against would be silently
+	 * ignored (plain TCP): refused, so that a half-written TLS setup never goes out in clear */
+	if (!cfg->tls_ca && (cfg->tls_cert || cfg->tls_key || cfg->tls_name))
+		goto out;
 	err = LIM_E_NOMEM;
 	l->out = malloc(OUT_CAP);
 	if (!l->out)
@@ -192,8 +207,10 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION) ||
 		    SSL_CTX_load_verify_locations(l->ctx, cfg->tls_ca, NULL) != 1)
 			goto out;
-		if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
+		if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+			err = LIM_E_ARG;
 			goto out;
+		}
 		if (cfg->tls_cert &&
 		    (SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) != 1 ||
 		     SSL_CTX_use_PrivateKey_file(l->ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
@@ -235,6 +252,7 @@ static void drop_conn(struct ho_link *l, bool graceful)
 	l->since_probe = 0;
 	l->want_write = false;
 	l->answered = false;
+	l->rd_err = LIM_OK;
 }
 
 /* see deliver.h */
@@ -248,17 +266,11 @@ void ho_link_free(struct ho_link *l)
 	free(l);
 }
 
-/* A failed attempt or a lost connection: close and wait before the next attempt (exponential,
- * capped, "equal jitter": half the delay fixed, half random). */
-static void backoff(struct ho_link *l, uint64_t now, enum lim_err why)
+/* The delay before the next attempt (exponential, capped, "equal jitter": half the delay fixed,
+ * half random); sets the deadline. */
+static void retry_later(struct ho_link *l, uint64_t now)
 {
 	uint64_t base = l->cfg.backoff_min_ms;
-	if (l->state == HO_LINK_UP)
-		l->st.disconnects++;
-	else
-		l->st.connect_failures++;
-	l->st.last_err = why;
-	drop_conn(l, false);
 	for (uint32_t i = 0; i < l->failures && base < l->cfg.backoff_max_ms; i++)
 		base *= 2;
 	if (base > l->cfg.backoff_max_ms)
@@ -268,7 +280,46 @@ static void backoff(struct ho_link *l, uint64_t now, enum lim_err why)
 	base = base / 2 + l->cfg.rng(l->cfg.rng_ctx) % (base / 2 + 1);
 	l->st.backoff_ms = (uint32_t)base;
 	l->deadline = now + base;
+}
+
+/* A failed attempt or a lost connection: close and wait before the next attempt. */
+static void backoff(struct ho_link *l, uint64_t now, enum lim_err why)
+{
+	if (l->state == HO_LINK_UP)
+		l->st.disconnects++;
+	else
+		l->st.connect_failures++;
+	l->st.last_err = why;
+	drop_conn(l, false);
+	retry_later(l, now);
 	l->state = HO_LINK_BACKOFF;
+}
+
+static const char *spool_reason(enum lim_err e)
+{
+	return e == LIM_E_PARSE ? "damaged on disk (length or CRC check failed)" : lim_strerror(e);
+}
+
+/* A spool operation failed: nothing more can be sent or confirmed on this connection. Close
+ * it (what was written and not confirmed is sent again later), say why in the stats, and try
+ * again after the usual back-off: a transient error (EIO) may clear; a lasting one fails
+ * again at every attempt and stays reported. what...: the operation, in words. */
+__attribute__((format(printf, 4, 5))) static void spool_fail(struct ho_link *l, uint64_t now,
+							     enum lim_err e, const char *what, ...)
+{
+	char op[80];
+	va_list ap;
+	if (l->state == HO_LINK_UP)
+		l->st.disconnects++;
+	l->st.spool_errors++;
+	l->st.spool_err = e;
+	va_start(ap, what);
+	(void)vsnprintf(op, sizeof op, what, ap);
+	va_end(ap);
+	snprintf(l->st.error, sizeof l->st.error, "%s: %s", op, spool_reason(e));
+	drop_conn(l, false);
+	retry_later(l, now);
+	l->state = HO_LINK_SPOOL_ERROR;
 }
 
 static void start_connect(struct ho_link *l, uint64_t now)
@@ -381,14 +432,22 @@ static uint64_t sp_confirmed(const struct ho_link *l)
 	return ss.confirmed;
 }
 
-/* Reads what the peer sent; false when the connection is lost. */
-static bool read_in(struct ho_link *l, uint64_t now)
+/* What read_in found. */
+enum rd_res {
+	RD_OK,
+	RD_LOST,  /* the connection was lost or the peer sent something malformed */
+	RD_EARLY, /* a response to a keep-alive not yet fully written (see read_in) */
+	RD_SPOOL  /* persisting a confirmation failed (*spool_e) */
+};
+
+/* Reads what the peer sent and acts on keep-alive responses. */
+static enum rd_res read_in(struct ho_link *l, enum lim_err *spool_e, uint64_t *conf_idx)
 {
 	for (;;) {
 		ssize_t r;
 		size_t off = 0;
 		if (l->in_len == IN_CAP)
-			return false; /* a PDU larger than any keep-alive response */
+			return RD_LOST; /* a PDU larger than any keep-alive response */
 		if (l->ssl) {
 			int n = SSL_read(l->ssl, l->in + l->in_len, (int)(IN_CAP - l->in_len));
 			if (n <= 0) {
@@ -399,7 +458,7 @@ static bool read_in(struct ho_link *l, uint64_t now)
 					l->want_write = true;
 					break;
 				}
-				return false;
+				return RD_LOST;
 			}
 			r = n;
 		} else {
@@ -407,7 +466,7 @@ static bool read_in(struct ho_link *l, uint64_t now)
 			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				break;
 			if (r <= 0)
-				return false;
+				return RD_LOST;
 		}
 		l->in_len += (size_t)r;
 		for (;;) {
@@ -417,7 +476,7 @@ static bool read_in(struct ho_link *l, uint64_t now)
 			if (e == LIM_E_TRUNC)
 				break;
 			if (e != LIM_OK || ho_decode_pdu(l->in + off, plen, &pdu) != LIM_OK)
-				return false;
+				return RD_LOST;
 			off += plen;
 			if (pdu.kind == HO_PAYLOAD_KEEPALIVE) {
 				/* the LEMF's own keep-alive: answered (echoing its header) when the
@@ -434,28 +493,41 @@ static bool read_in(struct ho_link *l, uint64_t now)
 			for (size_t i = 0; i < l->np; i++) {
 				if (l->probes[i].seq != pdu.hdr.seqno)
 					continue;
+				/* The peer cannot have read a keep-alive that is still (partly) in
+				 * our output buffer, so this answer is forged (keep-alive numbers
+				 * are predictable: on plain TCP anyone on the path can send one)
+				 * or the peer is broken. Either way it must not confirm records
+				 * that were never written - the spool would delete them as
+				 * delivered - and nothing else this connection says can be
+				 * trusted: a protocol error that drops the connection, rather
+				 * than ignoring it and carrying on. */
+				if (!l->probes[i].written)
+					return RD_EARLY;
 				l->st.ka_answered++;
 				l->answered = true;
 				l->failures = 0;
-				if (l->probes[i].idx > sp_confirmed(l))
-					l->err = ho_spool_confirm(l->sp, l->probes[i].idx);
+				if (l->probes[i].idx > sp_confirmed(l)) {
+					e = ho_spool_confirm(l->sp, l->probes[i].idx);
+					if (e != LIM_OK) {
+						*spool_e = e;
+						*conf_idx = l->probes[i].idx;
+						return RD_SPOOL;
+					}
+				}
 				memmove(l->probes, l->probes + i + 1,
 					(l->np - i - 1) * sizeof l->probes[0]);
 				l->np -= i + 1;
 				break;
 			}
-			if (l->err != LIM_OK)
-				return false;
 		}
 		memmove(l->in, l->in + off, l->in_len - off);
 		l->in_len -= off;
 	}
-	(void)now;
-	return true;
+	return RD_OK;
 }
 
 /* Appends a keep-alive confirming the records below next_idx. */
-static bool add_probe(struct ho_link *l, uint64_t now)
+static bool add_probe(struct ho_link *l)
 {
 	struct ho_psheader h = l->cfg.ka_hdr;
 	struct timespec ts;
@@ -471,7 +543,9 @@ static bool add_probe(struct ho_link *l, uint64_t now)
 	l->out_len += n;
 	l->probes[l->np].seq = l->ka_seq++;
 	l->probes[l->np].idx = l->next_idx;
-	l->probes[l->np].sent = now;
+	l->probes[l->np].end = l->out_len;
+	l->probes[l->np].written = false; /* flush() marks it and starts its timer */
+	l->probes[l->np].sent = 0;
 	l->np++;
 	l->since_probe = 0;
 	l->st.ka_sent++;
@@ -492,18 +566,36 @@ static void answer_peer(struct ho_link *l)
 	l->nka_peer = 0;
 }
 
-/* Fills the (empty) output buffer with synced records and the keep-alives that confirm them. */
-static enum lim_err fill(struct ho_link *l, uint64_t now)
+/* Fills the (empty) output buffer with synced records and the keep-alives that confirm them.
+ * A record that cannot be read ends the fill: when records of this connection wait for their
+ * confirmation (queued now or in flight), they are confirmed first (l->rd_err holds the error
+ * and nothing more is read); then, or at once when none wait, the error is returned and
+ * *bad_idx names the record. */
+static enum lim_err fill(struct ho_link *l, uint64_t *bad_idx)
 {
 	struct ho_spool_stats ss;
+	bool stop = false;
+	if (l->rd_err != LIM_OK) {
+		if (l->np)
+			return LIM_OK; /* still waiting for the confirmation */
+		*bad_idx = l->next_idx;
+		return l->rd_err;
+	}
 	ho_spool_get_stats(l->sp, &ss);
 	while (l->out_len < OUT_FILL && l->next_idx < ss.synced &&
 	       l->next_idx - ss.confirmed < l->cfg.window && l->np < PROBE_MAX) {
 		size_t n;
 		enum lim_err e = ho_spool_read(l->sp, l->next_idx, l->out + l->out_len,
 					       OUT_CAP - l->out_len - KA_CAP, &n);
-		if (e != LIM_OK)
-			return e;
+		if (e != LIM_OK) {
+			if (l->since_probe == 0 && l->np == 0) {
+				*bad_idx = l->next_idx;
+				return e;
+			}
+			l->rd_err = e;
+			stop = true;
+			break;
+		}
 		l->out_len += n;
 		l->st.sent++;
 		l->st.bytes += n;
@@ -513,16 +605,17 @@ static enum lim_err fill(struct ho_link *l, uint64_t now)
 		if (l->next_idx > l->max_idx)
 			l->max_idx = l->next_idx;
 		if (++l->since_probe >= l->cfg.confirm_every)
-			(void)add_probe(l, now);
+			(void)add_probe(l);
 	}
-	/* the end of a burst (or of the window) is confirmed too */
-	if (l->since_probe && (l->next_idx == ss.synced || l->out_len >= OUT_FILL ||
+	/* the end of a burst (or of the window, or before an unreadable record) is confirmed too */
+	if (l->since_probe && (stop || l->next_idx == ss.synced || l->out_len >= OUT_FILL ||
 			       l->next_idx - ss.confirmed >= l->cfg.window))
-		(void)add_probe(l, now);
+		(void)add_probe(l);
 	return LIM_OK;
 }
 
-/* Writes the output buffer; false when the connection is lost. */
+/* Writes the output buffer; false when the connection is lost. A keep-alive counts as sent
+ * once its last octet is written (struct probe). */
 static bool flush(struct ho_link *l, uint64_t now)
 {
 	while (l->out_off < l->out_len) {
@@ -554,6 +647,15 @@ static bool flush(struct ho_link *l, uint64_t now)
 		l->want_write = false;
 		l->out_off += (size_t)w;
 		l->last_send = now;
+		/* probes are in buffer order: the written ones come first */
+		for (size_t k = 0; k < l->np; k++) {
+			if (l->probes[k].written)
+				continue;
+			if (l->probes[k].end > l->out_off)
+				break;
+			l->probes[k].written = true;
+			l->probes[k].sent = now;
+		}
 	}
 	l->out_off = l->out_len = 0;
 	return true;
@@ -566,18 +668,43 @@ static void close_done(struct ho_link *l, bool graceful)
 	l->done = true;
 }
 
+/* When the keep-alive timer of an UP link runs out: the oldest written keep-alive's answer is
+ * due keepalive_timeout_ms after it was written; while output waits and no keep-alive is
+ * written, the peer must take some of it within the same time (else it reads nothing, and a
+ * keep-alive stuck behind the output would never be sent); otherwise an idle keep-alive is due
+ * keepalive_idle_ms after the last write. *idle: the last case. */
+static uint64_t ka_due(const struct ho_link *l, bool *idle)
+{
+	*idle = false;
+	if (l->np && l->probes[0].written)
+		return l->probes[0].sent + l->cfg.keepalive_timeout_ms;
+	if (l->out_len > l->out_off || l->np)
+		return l->last_send + l->cfg.keepalive_timeout_ms;
+	*idle = true;
+	return l->last_send + l->cfg.keepalive_idle_ms;
+}
+
 /* see deliver.h */
 enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
 {
 	struct ho_spool_stats ss;
-	if (l->err != LIM_OK || l->done)
-		return l->err;
+	enum lim_err e;
+	if (l->done)
+		return LIM_OK;
+	if (l->state == HO_LINK_SPOOL_ERROR && now < l->deadline) {
+		/* nothing to do until the retry (no connection is open) */
+		if (l->draining && now >= l->drain_deadline)
+			close_done(l, false);
+		return LIM_OK;
+	}
 	ho_spool_get_stats(l->sp, &ss);
 
 	if (ss.synced < ss.head) {
-		l->err = ho_spool_sync(l->sp); /* group commit: nothing unsynced is ever sent */
-		if (l->err != LIM_OK)
-			return l->err;
+		e = ho_spool_sync(l->sp); /* group commit: nothing unsynced is ever sent */
+		if (e != LIM_OK) {
+			spool_fail(l, now, e, "syncing the spool");
+			return e;
+		}
 		ho_spool_get_stats(l->sp, &ss);
 	}
 	if (l->draining) {
@@ -592,6 +719,7 @@ enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
 	}
 	switch (l->state) {
 	case HO_LINK_BACKOFF:
+	case HO_LINK_SPOOL_ERROR:
 		if (now < l->deadline)
 			break;
 		l->state = HO_LINK_DOWN;
@@ -608,27 +736,36 @@ enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
 		if (l->state != HO_LINK_UP)
 			break;
 		/* fall through */
-	case HO_LINK_UP:
-		if (!read_in(l, now)) {
-			if (l->err != LIM_OK)
-				return l->err;
-			backoff(l, now, LIM_E_IO);
-			break;
+	case HO_LINK_UP: {
+		enum lim_err se = LIM_OK;
+		uint64_t idx = 0;
+		bool idle;
+		switch (read_in(l, &se, &idx)) {
+		case RD_OK: break;
+		case RD_LOST: backoff(l, now, LIM_E_IO); return LIM_OK;
+		case RD_EARLY: backoff(l, now, LIM_E_PARSE); return LIM_OK;
+		case RD_SPOOL:
+			spool_fail(l, now, se, "confirming the records below %" PRIu64, idx);
+			return se;
 		}
 		for (int round = 0; round < 16; round++) {
 			if (l->out_len == 0)
 				answer_peer(l);
 			if (l->out_len == 0) {
-				enum lim_err e = fill(l, now);
+				e = fill(l, &idx);
 				if (e != LIM_OK) {
-					l->err = e;
-					drop_conn(l, false);
+					spool_fail(l, now, e, "reading record %" PRIu64, idx);
 					return e;
+				}
+				/* a fill that read what it had to: a spool error is past */
+				if (l->rd_err == LIM_OK && l->st.spool_err != LIM_OK) {
+					l->st.spool_err = LIM_OK;
+					l->st.error[0] = '\0';
 				}
 			}
 			if (l->out_len == 0 && l->np == 0 &&
 			    now - l->last_send >= l->cfg.keepalive_idle_ms)
-				(void)add_probe(l, now); /* idle keep-alive */
+				(void)add_probe(l); /* idle keep-alive */
 			if (l->out_len == 0)
 				break;
 			if (!flush(l, now)) {
@@ -638,11 +775,12 @@ enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
 			if (l->out_len)
 				break; /* the socket is full */
 		}
-		if (l->np && now - l->probes[0].sent >= l->cfg.keepalive_timeout_ms) {
+		if (now >= ka_due(l, &idle) && !idle) {
 			l->st.ka_timeouts++;
 			backoff(l, now, LIM_E_STATE);
 		}
 		break;
+	}
 	case HO_LINK_CLOSED: break;
 	}
 	return LIM_OK;
@@ -662,14 +800,15 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 	int t = -1;
 	struct ho_spool_stats ss;
 	*timeout_ms = -1;
-	if (l->done || l->err != LIM_OK)
+	if (l->done)
 		return 0;
 	ho_spool_get_stats(l->sp, &ss);
 	if (l->draining)
 		t = until(now_ms, l->drain_deadline);
 	switch (l->state) {
 	case HO_LINK_DOWN: t = 0; break;
-	case HO_LINK_BACKOFF: {
+	case HO_LINK_BACKOFF:
+	case HO_LINK_SPOOL_ERROR: {
 		int b = until(now_ms, l->deadline);
 		t = t < 0 || b < t ? b : t;
 		break;
@@ -677,12 +816,11 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 	case HO_LINK_CONNECTING:
 	case HO_LINK_UP: {
 		int d;
+		bool idle;
 		if (l->state == HO_LINK_CONNECTING)
 			d = until(now_ms, l->deadline);
-		else if (l->np)
-			d = until(now_ms, l->probes[0].sent + l->cfg.keepalive_timeout_ms);
 		else
-			d = until(now_ms, l->last_send + l->cfg.keepalive_idle_ms);
+			d = until(now_ms, ka_due(l, &idle));
 		t = t < 0 || d < t ? d : t;
 		if (l->state == HO_LINK_UP && ss.synced < ss.head)
 			t = 0; /* a sync is due */
@@ -694,7 +832,7 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 		if (l->state == HO_LINK_CONNECTING
 			    ? (l->phase == PH_TCP || l->want_write)
 			    : (l->want_write || l->out_len > l->out_off ||
-			       (l->next_idx < ss.synced &&
+			       (l->rd_err == LIM_OK && l->next_idx < ss.synced &&
 				l->next_idx - ss.confirmed < l->cfg.window && l->np < PROBE_MAX)))
 			pfd[0].events |= POLLOUT;
 		*timeout_ms = t;
@@ -716,7 +854,7 @@ void ho_link_drain(struct ho_link *l, uint64_t deadline_ms)
 /* see deliver.h */
 bool ho_link_done(const struct ho_link *l)
 {
-	return l->done || l->err != LIM_OK;
+	return l->done;
 }
 
 /* see deliver.h */

@@ -47,7 +47,10 @@
  * after record k, it has read every record up to k. The link therefore uses keep-alives as
  * cumulative acknowledgements: after every cfg.confirm_every records (and at the end of each
  * burst) it sends a keep-alive, remembers the spool index it followed, and on the matching
- * response persists that index in the ack file. At most cfg.window records are sent beyond the
+ * response persists that index in the ack file. A keep-alive counts as sent once its last octet
+ * has been written to the socket: a response to one still in limf's output buffer cannot be
+ * genuine (on plain TCP it may be forged: the numbers are predictable) and drops the
+ * connection without confirming anything. At most cfg.window records are sent beyond the
  * confirmed index. After a lost connection or a restart, sending resumes at the confirmed index.
  * Guarantee: every record appended and synced is delivered, in spool order, at least once,
  * as long as the spool directory survives. A record is re-sent only when it was not yet
@@ -150,7 +153,12 @@ enum ho_link_state {
 	HO_LINK_CONNECTING = 1, /* TCP connect or TLS handshake in progress */
 	HO_LINK_UP = 2,
 	HO_LINK_BACKOFF = 3, /* waiting before the next attempt */
-	HO_LINK_CLOSED = 4   /* drained and closed (ho_link_drain) */
+	HO_LINK_CLOSED = 4,  /* drained and closed (ho_link_drain) */
+	/* a spool operation failed (sync, read of the next record, persisting a confirmation):
+	 * the connection is closed and nothing is sent; after the back-off the link connects
+	 * again and retries. ho_link_stats.spool_err / .error say what failed; they stay set
+	 * through the retries (states down, connecting, up) until one gets past the failure. */
+	HO_LINK_SPOOL_ERROR = 5
 };
 
 /* Random source for the back-off jitter (injected: tests pass a deterministic one). */
@@ -159,16 +167,23 @@ typedef uint64_t (*ho_rng_fn)(void *ctx);
 struct ho_link_cfg {
 	const char *addr; /* "host:port" or "[v6]:port", borrowed for ho_link_new only */
 	/* TLS 1.2+ when tls_ca is set: the server certificate must chain to tls_ca; tls_cert and
-	 * tls_key (PEM files) are the client certificate, sent when set. tls_name: the name the
-	 * server certificate must carry (default: the host of addr; "" = chain check only). */
+	 * tls_key (PEM files) are the client certificate, sent when set (both or neither). tls_name:
+	 * the name the server certificate must carry (default: the host of addr; "" = chain check
+	 * only). Without tls_ca the link is plain TCP, and tls_cert, tls_key or tls_name set
+	 * without it is refused (LIM_E_ARG) rather than ignored. Mutual TLS is the caller's
+	 * policy: limf/ requires all three unless the authority opts in to plaintext. */
 	const char *tls_ca, *tls_cert, *tls_key, *tls_name;
-	uint32_t connect_timeout_ms;   /* TCP connect + TLS handshake (0: 5000) */
-	uint32_t backoff_min_ms;       /* first retry delay (0: 100) */
-	uint32_t backoff_max_ms;       /* cap (0: 30000) */
-	uint32_t keepalive_idle_ms;    /* keep-alive after this long without sending (0: 10000) */
-	uint32_t keepalive_timeout_ms; /* response expected within (0: 10000), else reconnect */
-	uint32_t confirm_every;        /* keep-alive after this many records (0: 256) */
-	uint32_t window;               /* most unconfirmed records in flight (0: 4096) */
+	uint32_t connect_timeout_ms; /* TCP connect + TLS handshake (0: 5000) */
+	uint32_t backoff_min_ms;     /* first retry delay (0: 100) */
+	uint32_t backoff_max_ms;     /* cap (0: 30000) */
+	uint32_t keepalive_idle_ms;  /* keep-alive after this long without sending (0: 10000) */
+	/* a keep-alive's response is expected within this time (0: 10000) of its last octet
+	 * being written to the socket (not of its queueing: on a slow path queued output takes
+	 * time to leave); while output waits, the peer must take some of it within the same time;
+	 * else the link reconnects (ka_timeouts) */
+	uint32_t keepalive_timeout_ms;
+	uint32_t confirm_every;    /* keep-alive after this many records (0: 256) */
+	uint32_t window;           /* most unconfirmed records in flight (0: 4096) */
 	struct ho_psheader ka_hdr; /* header of keep-alives (LIID, operator; seqno is the link's) */
 	ho_rng_fn rng;             /* NULL: a fixed-seed xorshift */
 	void *rng_ctx;
@@ -183,9 +198,16 @@ struct ho_link_stats {
 	uint64_t resent;           /* records written a second time or more */
 	uint64_t bytes;            /* record bytes written */
 	uint64_t ka_sent, ka_answered, ka_timeouts;
-	uint64_t confirmed;    /* the spool's confirmed index */
-	uint32_t backoff_ms;   /* the current (last chosen) back-off delay */
-	enum lim_err last_err; /* the last connection error (LIM_OK when none) */
+	uint64_t confirmed;  /* the spool's confirmed index */
+	uint32_t backoff_ms; /* the current (last chosen) back-off delay */
+	/* the last connection error (LIM_OK when none); LIM_E_PARSE also for a keep-aliveResponse
+	 * to a keep-alive not yet fully written (forged, or a broken peer: connection dropped) */
+	enum lim_err last_err;
+	uint64_t spool_errors;  /* times a spool error stopped sending (HO_LINK_SPOOL_ERROR) */
+	enum lim_err spool_err; /* that error, until a retry gets past it (LIM_OK: none) */
+	/* the same in words ("" when none), e.g. "reading record 5: damaged on disk (length or
+	 * CRC check failed)" */
+	char error[128];
 };
 
 struct ho_link;
@@ -206,14 +228,18 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 /* Advances the state machine: connects, handshakes, writes records, reads responses, runs the
  * timers. Never waits on the network; it does wait on the disk (ho_spool_sync, the ack slot,
  * and when a segment is finished the seq file and ack fdatasync) and, for a host name (not an
- * address literal), on getaddrinfo() at each connection attempt. Connection errors are handled inside (back-off); the return is LIM_OK
- * or a sticky spool error (LIM_E_IO, LIM_E_PARSE) that stops delivery. */
+ * address literal), on getaddrinfo() at each connection attempt. Connection errors are handled
+ * inside (back-off). The return is LIM_OK, or the spool error (LIM_E_IO, LIM_E_PARSE, ...)
+ * that stopped sending in this step: the link is then HO_LINK_SPOOL_ERROR (see there) and
+ * retries by itself; keep stepping. Records before an unreadable one that were already queued
+ * on the connection are confirmed first; the unreadable one and all after it wait, and the
+ * spool goes on accepting appends until it is full. */
 LIM_WUR enum lim_err ho_link_step(struct ho_link *l, uint64_t now_ms);
 /* Graceful shutdown: from now on the link sends what is synced, waits for the confirming
  * keep-alive response and then closes (state HO_LINK_CLOSED), or gives up at deadline_ms
  * (closing; what is unconfirmed stays in the spool). Keep stepping until ho_link_done(). */
 void ho_link_drain(struct ho_link *l, uint64_t deadline_ms);
-bool ho_link_done(const struct ho_link *l);
+bool ho_link_done(const struct ho_link *l); /* closed after ho_link_drain (never by an error) */
 void ho_link_get_stats(const struct ho_link *l, struct ho_link_stats *st);
 const char *ho_link_state_name(enum ho_link_state s);
 

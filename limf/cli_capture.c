@@ -181,9 +181,8 @@ struct c_opts;
 struct run {
 	const struct limf_conf *conf;
 	struct limf_dlv *dlv;
-	struct ho_bundle *b;  /* --record, else NULL */
-	struct limf_out *out; /* the sink (limf/out.h): --record bundle and handover */
-	uint64_t pump_err;
+	struct ho_bundle *b;          /* --record, else NULL */
+	struct limf_out *out;         /* the sink (limf/out.h): --record bundle and handover */
 	struct limf_ctl *ctl;         /* [service] control_socket, else NULL */
 	struct limf_metrics *metrics; /* [service] metrics, else NULL */
 	const char *config_path;      /* limf.conf, re-read on SIGHUP */
@@ -191,11 +190,11 @@ struct run {
 	/* warrant changes: a connection of its own that LISTENs (NULL while down) */
 	const char *conninfo;
 	struct wr_db *listen_db;
-	uint64_t listen_retry;  /* monotonic ns of the next reconnection attempt */
-	uint64_t notified;      /* change notifications received */
-	struct wr_db *cin_db;   /* CINs from the warrant database (limf/delivery.h) */
-	struct limf_health *hl; /* health rows in the database (limf/health.h) */
-	struct limf_x23 *x23;   /* --x2x3 / [x2x3] listen: X2/X3 input from POIs, else NULL */
+	uint64_t listen_retry;     /* monotonic ns of the next reconnection attempt */
+	uint64_t notified;         /* change notifications received */
+	struct wr_db *cin_db;      /* CINs from the warrant database (limf/delivery.h) */
+	struct limf_health *hl;    /* health rows in the database (limf/health.h) */
+	struct limf_x23 *x23;      /* --x2x3 / [x2x3] listen: X2/X3 input from POIs, else NULL */
 	const struct c_opts *opts; /* the command line (its --x2x3* flags win over [x2x3]) */
 };
 
@@ -681,13 +680,11 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 					rc = 1;
 			}
 		if (r->dlv) {
-			enum lim_err pe;
 			limf_pool_sink_lock(p);
-			pe = limf_dlv_pump(r->dlv, 0);
+			/* a spool error is said by the pump, per link, when it starts, changes
+			 * and ends; the link retries by itself (its state: spool_error) */
+			(void)!limf_dlv_pump(r->dlv, 0);
 			limf_pool_sink_unlock(p);
-			if (pe != LIM_OK && r->pump_err++ == 0)
-				fprintf(stderr,
-					"limf: handover: a link step failed (the links retry)\n");
 		}
 		now = mono_ns();
 		if (nlisten < np && pfd[nlisten].revents) {

@@ -46,11 +46,12 @@ static void print_stats(const struct limf_dlv *d, bool json)
 			const struct ho_link_stats *ln = &st.link[k];
 			if (!json) {
 				printf("%-16s %s  spooled %" PRIu64 "  confirmed %" PRIu64
-				       "  pending %" PRIu64 "  bytes %" PRIu64 "  link %s%s\n",
+				       "  pending %" PRIu64 "  bytes %" PRIu64 "  link %s%s%s%s\n",
 				       st.name, k ? "hi3" : "hi2", sp->head, sp->confirmed,
 				       sp->head - sp->confirmed, sp->bytes,
 				       ho_link_state_name(ln->state),
-				       sp->alarm ? "  ALARM: spool full" : "");
+				       sp->alarm ? "  ALARM: spool full" : "",
+				       ln->error[0] ? "  ALARM: spool error: " : "", ln->error);
 				continue;
 			}
 			lim_json_key(&j, k ? "hi3" : "hi2");
@@ -71,6 +72,8 @@ static void print_stats(const struct limf_dlv *d, bool json)
 			lim_json_u64(&j, ln->sent);
 			lim_json_key(&j, "resent");
 			lim_json_u64(&j, ln->resent);
+			lim_json_key(&j, "error");
+			lim_json_str(&j, ln->error);
 			lim_json_obj_close(&j);
 		}
 		if (json)

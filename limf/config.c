@@ -57,8 +57,13 @@ static const struct conf_key keys[] = {
 			sizeof(((struct limf_conf_auth *)0)->f)                                    \
 	}
 static const struct conf_key auth_keys[] = {
-	A("hi2", hi2),   A("hi3", hi3), A("ca", ca),
-	A("cert", cert), A("key", key), A("version", version),
+	A("hi2", hi2),
+	A("hi3", hi3),
+	A("ca", ca),
+	A("cert", cert),
+	A("key", key),
+	A("version", version),
+	A("insecure_plaintext", insecure_plaintext),
 };
 #undef A
 
@@ -97,6 +102,40 @@ static void trim(const char **p, size_t *n)
 static bool eq(const char *p, size_t n, const char *lit)
 {
 	return strlen(lit) == n && memcmp(p, lit, n) == 0;
+}
+
+/* DESIGN.md s5.5: the authorities are reached over mutually authenticated TLS. An [authority]
+ * without all of ca, cert and key used to go out in clear (no ca) or without a client
+ * certificate (no cert/key), silently: refused, unless the operator opts in to plaintext by
+ * name (limf/delivery.c then warns at every start). Both at once is refused too: which one was
+ * meant cannot be guessed. */
+static enum lim_err check_auth(const char *path, const struct limf_conf_auth *a, char *why,
+			       size_t whycap)
+{
+	const char *pt = a->insecure_plaintext;
+	bool plain = strcmp(pt, "yes") == 0, any = a->ca[0] || a->cert[0] || a->key[0];
+	if (pt[0] && !plain && strcmp(pt, "no") != 0) {
+		snprintf(why, whycap, "%s: [authority %s]: insecure_plaintext is yes or no", path,
+			 a->name);
+		return LIM_E_PARSE;
+	}
+	if (plain && any) {
+		snprintf(why, whycap,
+			 "%s: [authority %s]: insecure_plaintext = yes together with ca/cert/key: "
+			 "remove one or the other",
+			 path, a->name);
+		return LIM_E_PARSE;
+	}
+	if (!plain && !(a->ca[0] && a->cert[0] && a->key[0])) {
+		snprintf(why, whycap,
+			 "%s: [authority %s]: the handover needs mutual TLS: set ca (the LEMF's "
+			 "CA), cert and key (limf's client certificate)%s%s%s; to send IRI and CC "
+			 "in clear instead (test setups only) set insecure_plaintext = yes",
+			 path, a->name, a->ca[0] ? "" : " - ca missing",
+			 a->cert[0] ? "" : " - cert missing", a->key[0] ? "" : " - key missing");
+		return LIM_E_PARSE;
+	}
+	return LIM_OK;
 }
 
 /* see config.h */
@@ -228,5 +267,7 @@ enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, si
 		(base + ck->off)[vn] = '\0';
 	}
 	free(buf);
+	for (size_t i = 0; i < c->n_auth && e == LIM_OK; i++)
+		e = check_auth(path, &c->auth[i], why, whycap);
 	return e;
 }

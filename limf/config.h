@@ -20,9 +20,11 @@
  *   [authority lemf-a]           ; a warrant whose delivery is "lemf-a" goes here
  *   hi2  = lemf-a.example.org:6001
  *   hi3  = lemf-a.example.org:6002
- *   ca   = /etc/limf/lemf-a-ca.pem   ; TLS when set: the LEMF's CA
- *   cert = /etc/limf/limf-client.pem ; client certificate and key for mutual TLS
- *   key  = /etc/limf/limf-client.key
+ *   ca   = /etc/limf/lemf-a-ca.pem   ; mutual TLS (DESIGN.md s5.5): the LEMF's CA,
+ *   cert = /etc/limf/limf-client.pem ; limf's client certificate
+ *   key  = /etc/limf/limf-client.key ; and its key: all three are required, unless
+ *   ; insecure_plaintext = yes       ; (test setups only) sends IRI and CC in clear over TCP,
+ *   ;                                ; with a loud warning at every start; then no ca/cert/key
  *   version = 17                 ; li-psDomainId version the LEMF expects (TS 102 232-1)
  *   [service]
  *   control_socket = /run/limf/limf.sock ; `limf status` (limf/status.h); unset = off
@@ -58,6 +60,7 @@ struct limf_conf_auth {
 	char hi2[256], hi3[256];   /* "host:port" / "[v6]:port" */
 	char version[8];           /* last arc of li-psDomainId for this authority; "" = 17 */
 	char ca[LIMF_CONF_PATH], cert[LIMF_CONF_PATH], key[LIMF_CONF_PATH];
+	char insecure_plaintext[8]; /* "yes": plain TCP, no ca/cert/key; "" or "no": mutual TLS */
 };
 
 struct limf_conf {
@@ -86,7 +89,9 @@ const struct limf_conf_auth *limf_conf_authority(const struct limf_conf *c, cons
 /* Defaults: everything empty, operator_id "limf". */
 void limf_conf_init(struct limf_conf *c);
 /* Reads path into c (keys present override what c holds). LIM_OK; LIM_E_IO (unreadable),
- * LIM_E_LIMIT (too big), LIM_E_PARSE (why names the line and the problem). */
+ * LIM_E_LIMIT (too big), LIM_E_PARSE (why names the line and the problem, or the [authority]
+ * section that is not mutual TLS: without all of ca, cert and key and without
+ * insecure_plaintext = yes, or with both). */
 enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why,
 			    size_t whycap) LIM_WUR;
 

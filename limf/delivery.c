@@ -23,6 +23,7 @@ struct dlv_auth {
 	uint32_t version; /* li-psDomainId version of this authority's PDUs */
 	struct ho_spool *sp[2];
 	struct ho_link *ln[2];
+	char said[2][sizeof(((struct ho_link_stats *)0)->error)]; /* the link error last said */
 };
 
 struct limf_dlv {
@@ -135,6 +136,17 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 				snprintf(why, whycap, "%s: spool: %s", path, lim_strerror(e));
 				break;
 			}
+			if (!ac->ca[0])
+				/* config.c let it through only with insecure_plaintext = yes */
+				fprintf(stderr,
+					"limf: WARNING: authority %s %s: insecure_plaintext = yes: "
+					"IRI and CC go to %s in CLEAR over plain TCP, with no "
+					"authentication of the LEMF; anyone on the path can read "
+					"them "
+					"and forge confirmations (DESIGN.md s5.5 requires mutual "
+					"TLS: "
+					"set ca, cert and key)\n",
+					ac->name, k ? "hi3" : "hi2", k ? ac->hi3 : ac->hi2);
 			memset(&lc, 0, sizeof lc);
 			lc.addr = k ? ac->hi3 : ac->hi2;
 			lc.tls_ca = ac->ca[0] ? ac->ca : NULL;
@@ -345,9 +357,29 @@ enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
 	now = limf_dlv_now_ms();
 	for (size_t i = 0; i < d->n; i++)
 		for (int k = 0; k < 2; k++) {
-			enum lim_err e2 = ho_link_step(d->a[i].ln[k], now);
+			struct dlv_auth *a = &d->a[i];
+			struct ho_link_stats ls;
+			enum lim_err e2 = ho_link_step(a->ln[k], now);
 			if (e2 != LIM_OK && e == LIM_OK)
 				e = e2;
+			/* a spool error stops the link's sending until it clears: said when it
+			 * starts, when it changes and when it is over (not at every retry) */
+			ho_link_get_stats(a->ln[k], &ls);
+			if (strcmp(ls.error, a->said[k]) == 0)
+				continue;
+			if (ls.error[0])
+				fprintf(stderr,
+					"limf: handover: authority %s %s: spool error: %s; sending "
+					"stopped, retrying (the spool keeps accepting PDUs until "
+					"it "
+					"is full)\n",
+					a->cfg->name, k ? "hi3" : "hi2", ls.error);
+			else
+				fprintf(stderr,
+					"limf: handover: authority %s %s: the spool error is over, "
+					"sending again\n",
+					a->cfg->name, k ? "hi3" : "hi2");
+			snprintf(a->said[k], sizeof a->said[k], "%s", ls.error);
 		}
 	return e;
 }
@@ -356,22 +388,21 @@ enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
 enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms)
 {
 	bool done = false;
-	enum lim_err e = LIM_OK;
 	for (size_t i = 0; i < d->n; i++)
 		for (int k = 0; k < 2; k++)
 			ho_link_drain(d->a[i].ln[k], deadline_ms);
-	while (!done && e == LIM_OK) {
+	while (!done) {
 		done = true;
 		for (size_t i = 0; i < d->n; i++)
 			for (int k = 0; k < 2; k++)
 				done = done && ho_link_done(d->a[i].ln[k]);
+		/* a spool error on one link (said by the pump, retried by the link) must not
+		 * stop the others' draining */
 		if (!done)
-			e = limf_dlv_pump(d, 50);
+			(void)!limf_dlv_pump(d, 50);
 		if (limf_dlv_now_ms() > deadline_ms + 1000)
 			break; /* the links close at their deadline; this is a backstop */
 	}
-	if (e != LIM_OK)
-		return e;
 	for (size_t i = 0; i < d->n; i++)
 		for (int k = 0; k < 2; k++) {
 			struct ho_spool_stats st;

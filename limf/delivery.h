@@ -1,8 +1,9 @@
 /* limf/ network handover (DESIGN.md s2, s5.6): the IRI and CC of each LIID go to the authority
  * its warrant's delivery destination names ([authority NAME] in limf.conf), through handover/'s
  * durable spools and links: one HI2 and one HI3 spool per authority under
- * <spool_dir>/<NAME>/hi2 and .../hi3, each drained by its own link (TCP, or mutual TLS when the
- * authority has a CA).
+ * <spool_dir>/<NAME>/hi2 and .../hi3, each drained by its own link: mutual TLS (the authority's
+ * ca, cert and key; config.c refuses an authority without all three), or plain TCP when the
+ * authority says insecure_plaintext = yes (warned about loudly on stderr at every open).
  *
  * Communication identity numbers must not repeat for a LIID across runs: limf_dlv_cin_reserve
  * hands out blocks from a counter persisted in <spool_dir>/cin (written atomically), so that a
@@ -67,10 +68,14 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			      const struct ho_iri_keymgmt *km) LIM_WUR;
 
-/* One turn of every link: poll for up to timeout_ms, then step. */
+/* One turn of every link: poll for up to timeout_ms, then step. LIM_OK, or the first spool
+ * error a link met in this turn: that link stops sending (state spool_error, the error in its
+ * stats) and retries by itself after its back-off; the others go on. Each link's spool error
+ * is said on stderr when it starts, when it changes and when it is over. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
- * (monotonic) passes. LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
+ * (monotonic) passes (a link with a spool error keeps retrying until then, without holding
+ * up the others). LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
  * spool (delivered by a later run: nothing is lost). */
 enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms) LIM_WUR;
 

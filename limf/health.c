@@ -59,7 +59,8 @@ void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
 			if (ds.link[k].state == HO_LINK_UP)
 				in->links_up++;
 			in->spool_pending += ds.spool[k].head - ds.spool[k].confirmed;
-			in->alarm = in->alarm || ds.spool[k].alarm;
+			/* a full spool, or a spool error that stops the link (up is only up) */
+			in->alarm = in->alarm || ds.spool[k].alarm || ds.link[k].error[0];
 		}
 	}
 }

@@ -4,7 +4,8 @@
  * any machine that can read the database, and flags those not heard from for more than three
  * intervals as stale (crashed, hung or cut off). The row carries the summary counters (uptime,
  * frames and bytes, drops, calls seen and intercepted, KMS requests and failures, handover
- * links up, spool depth, alarm) and the instance's whole `limf status --json` object.
+ * links up, spool depth, alarm: a full spool or a link stopped by a spool error) and the
+ * instance's whole `limf status --json` object (which names the error).
  *
  * The reporter has a database connection of its own (the service role), opened at
  * limf_health_open and reopened at most every 10 s after a failure; a failing report is said

@@ -248,9 +248,18 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_obj_close(j);
 }
 
+/* The alarm line's words: a full spool, a link stopped by a spool error. */
+static const char *alarm_words(bool full, bool link_err)
+{
+	return full && link_err ? "spool full, spool error"
+	       : full           ? "spool full"
+	       : link_err       ? "spool error"
+				: "none";
+}
+
 static void text(FILE *f, const struct limf_status *st)
 {
-	bool any = false, alarm = false;
+	bool any = false, alarm = false, link_err = false;
 	fprintf(f, "limf capture: up %" PRIu64 ".%01" PRIu64 " s\n", st->uptime_ms / 1000u,
 		st->uptime_ms % 1000u / 100u);
 	for (size_t i = 0; i < st->n_src; i++) {
@@ -290,17 +299,20 @@ static void text(FILE *f, const struct limf_status *st)
 		for (int k = 0; k < 2; k++) {
 			fprintf(f,
 				"authority %s %s: link %s spooled %" PRIu64 " confirmed %" PRIu64
-				" pending %" PRIu64 " refused %" PRIu64 "%s\n",
+				" pending %" PRIu64 " refused %" PRIu64 "%s%s%s\n",
 				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
 				ds.spool[k].appended, ds.spool[k].confirmed,
 				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
-				ds.spool[k].alarm ? " ALARM spool full" : "");
+				ds.spool[k].alarm ? " ALARM spool full" : "",
+				ds.link[k].error[0] ? " ALARM spool error: " : "",
+				ds.link[k].error);
 			alarm = alarm || ds.spool[k].alarm;
+			link_err = link_err || ds.link[k].error[0];
 		}
 	}
 	if (st->x2x3)
 		text_x23(f, st);
-	fprintf(f, "alarm: %s\n", alarm ? "spool full" : "none");
+	fprintf(f, "alarm: %s\n", alarm_words(alarm, link_err));
 }
 
 static void json(FILE *f, const struct limf_status *st)
@@ -405,8 +417,13 @@ static void json(FILE *f, const struct limf_status *st)
 			lim_json_u64(&j, sp->refused);
 			lim_json_key(&j, "spool_full");
 			lim_json_bool(&j, sp->alarm);
+			/* the spool error that stops the link's sending ("" when none) */
+			lim_json_key(&j, "error");
+			lim_json_str(&j, lk->error);
+			lim_json_key(&j, "spool_errors");
+			lim_json_u64(&j, lk->spool_errors);
 			lim_json_obj_close(&j);
-			alarm = alarm || sp->alarm;
+			alarm = alarm || sp->alarm || lk->error[0];
 		}
 		lim_json_obj_close(&j);
 	}
@@ -473,7 +490,8 @@ enum link_metric {
 	LM_CONFIRMED,
 	LM_PENDING,
 	LM_REFUSED,
-	LM_ALARM
+	LM_ALARM,
+	LM_SPOOL_ERROR
 };
 
 static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m, const char *name,
@@ -496,6 +514,7 @@ static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m
 			case LM_PENDING: v = sp->head - sp->confirmed; break;
 			case LM_REFUSED: v = sp->refused; break;
 			case LM_ALARM: v = sp->alarm; break;
+			case LM_SPOOL_ERROR: v = lk->error[0] != '\0'; break;
 			}
 			fprintf(f, "%s{authority=\"", name);
 			prom_label(f, ds.name);
@@ -690,6 +709,9 @@ static void prom(FILE *f, const struct limf_status *st)
 		   "PDUs refused because the spool was full.");
 	prom_links(f, st, LM_ALARM, "limf_spool_full_alarm", "gauge",
 		   "1 when the spool refused a PDU (full).");
+	prom_links(
+		f, st, LM_SPOOL_ERROR, "limf_link_spool_error", "gauge",
+		"1 while a spool error (damaged record, failed write) stops the link's sending.");
 	if (st->x2x3)
 		prom_x23(f, st);
 }

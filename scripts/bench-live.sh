@@ -126,6 +126,7 @@ spool_dir = $W/spool
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+insecure_plaintext = yes ; the test LEMF listens on plain TCP
 EOF
 A="sip:bench$sfx@example.org"
 "$limf" warrant add --liid "B$sfx" --authority Bench --ref "R-B$sfx" --country GB \

@@ -86,11 +86,12 @@ EOF
 kms_down() {
 	kill -TERM "$(cat "$1/pid" 2>/dev/null)" 2>/dev/null
 }
-# lemf_up OUT.jsonl [HI2 HI3]: a test LEMF; sets lpid and the ports p2 p3 (0 when it failed).
+# lemf_up OUT.jsonl [HI2 HI3 [ARG...]]: a test LEMF (further limf-lemf arguments, e.g. its TLS
+# files, after the addresses); sets lpid and the ports p2 p3 (0 when it failed).
 lemf_up() {
 	rm -f "$tmp/ports"
 	"$BUILD/limf-lemf" --out "$1" --port-file "$tmp/ports" --hi2 "${2:-127.0.0.1:0}" \
-		--hi3 "${3:-127.0.0.1:0}" 2>"$1.err" &
+		--hi3 "${3:-127.0.0.1:0}" "${@:4}" 2>"$1.err" &
 	lpid=$!
 	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
 	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }

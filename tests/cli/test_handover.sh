@@ -4,7 +4,10 @@
 # through the durable spool, to the test LEMF (tests/lemf). What the LEMF decodes must be what
 # the evidence bundle holds: the same SIP messages and the same clear RTP packets, with the same
 # CINs and sequence numbers, no gap, no duplicate. With the LEMF down, the PDUs stay spooled
-# (exit 3) and `limf handover flush` delivers them once it is back. Prints "N passed, N failed".
+# (exit 3) and `limf handover flush` delivers them once it is back. The handover is mutual TLS
+# (DESIGN.md s5.5: the LEMF requires limf's client certificate); an [authority] that is not is
+# refused at config load unless it says insecure_plaintext = yes, which is warned about.
+# Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
 gen=$BUILD/limf-gen
@@ -36,10 +39,15 @@ spool_dir = $tmp/spool
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+ca   = $tmp/k/ca.pem     ; limf-kms init's CA signed the LEMF's and limf's certificates
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
 version = 15
 EOF
 	} >"$tmp/limf.conf"
 }
+# the LEMF's side of the mutual TLS: its certificate, and the CA of the client certificates
+lemf_tls=(--tls-cert "$tmp/k/server.pem" --tls-key "$tmp/k/server.key" --tls-ca "$tmp/k/ca.pem")
 
 A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org"
 L="H$sfx" L2="U$sfx"
@@ -55,7 +63,7 @@ expect 0 gen2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --
 	--duration 1 --caller "$A" --callee "$B" --start "$AT" --seed 32
 
 # ---- delivered while replaying: the network gets exactly the bundle's records
-lemf_up "$tmp/l1.jsonl"
+lemf_up "$tmp/l1.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf
 expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev1" "$tmp/c1.pcap"
@@ -119,7 +127,7 @@ has replay2 "stays spooled"
 expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
 expect 0 verify2 "$limf" verify "$tmp/ev2"
-lemf_up "$tmp/l2.jsonl" "127.0.0.1:$p2" "127.0.0.1:$p3"
+lemf_up "$tmp/l2.jsonl" "127.0.0.1:$p2" "127.0.0.1:$p3" "${lemf_tls[@]}"
 expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
 pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0"
 stop_lemf
@@ -146,6 +154,42 @@ has noauth "no \[authority NAME\]"
 printf '[authority bad name!]\n' >"$tmp/bad.conf"
 expect 1 badauth "$limf" handover --config "$tmp/bad.conf" status
 has badauth "bad authority name"
+
+# ---- mutual TLS or an explicit, loudly warned opt-out: anything in between is refused
+auth_conf() { # NAME LINES...: a config whose [authority lemf1] has hi2, hi3 and LINES
+	local n=$1
+	shift
+	{
+		printf '[handover]\nspool_dir = %s\n[authority lemf1]\n' "$tmp/spool-$n"
+		printf 'hi2 = 127.0.0.1:1\nhi3 = 127.0.0.1:2\n'
+		printf '%s\n' "$@"
+	} >"$tmp/$n.conf"
+}
+auth_conf notls
+expect 1 notls "$limf" handover --config "$tmp/notls.conf" status
+has notls "\[authority lemf1\]: the handover needs mutual TLS: set ca"
+has notls "ca missing - cert missing - key missing; to send IRI and CC in clear instead"
+auth_conf certonly "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"
+expect 1 certonly "$limf" handover --config "$tmp/certonly.conf" status
+has certonly "needs mutual TLS.* - ca missing;"
+auth_conf caonly "ca = $tmp/k/ca.pem"
+expect 1 caonly "$limf" handover --config "$tmp/caonly.conf" status
+has caonly "needs mutual TLS.* - cert missing - key missing;"
+auth_conf both "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key" \
+	"insecure_plaintext = yes"
+expect 1 both "$limf" handover --config "$tmp/both.conf" status
+has both "insecure_plaintext = yes together with ca/cert/key"
+auth_conf maybe "insecure_plaintext = maybe"
+expect 1 maybe "$limf" handover --config "$tmp/maybe.conf" status
+has maybe "insecure_plaintext is yes or no"
+hasnt maybe "WARNING"
+auth_conf plain "insecure_plaintext = yes"
+expect 0 plain "$limf" handover --config "$tmp/plain.conf" status
+has plain "WARNING: authority lemf1 hi2: insecure_plaintext = yes: IRI and CC go to 127.0.0.1:1 in CLEAR"
+has plain "WARNING: authority lemf1 hi3: insecure_plaintext = yes"
+auth_conf tls "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"
+expect 0 tls "$limf" handover --config "$tmp/tls.conf" status
+hasnt tls "WARNING"
 kill -TERM "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null
 kpid=''

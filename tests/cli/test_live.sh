@@ -86,6 +86,7 @@ spool_dir = $tmp/spool
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+insecure_plaintext = yes ; the test LEMF listens on plain TCP
 [service]
 EOF
 	} >"$f"

@@ -61,6 +61,7 @@ spool_dir = $tmp/$1.spool
 [authority lemf1]
 hi2 = 127.0.0.1:$P2
 hi3 = 127.0.0.1:$P3
+insecure_plaintext = yes ; the test LEMF listens on plain TCP
 EOF
 	} >"$tmp/$1.conf"
 }

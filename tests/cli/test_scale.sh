@@ -52,6 +52,7 @@ spool_dir = $tmp/spool-$1
 [authority lemf1]
 hi2 = 127.0.0.1:$p2
 hi3 = 127.0.0.1:$p3
+insecure_plaintext = yes ; the test LEMF listens on plain TCP
 EOF
 	} >"$tmp/$1.conf"
 }

@@ -1,7 +1,8 @@
 /* test_handover suite "deliver" (one entry in test_handover.c's table; its parts run in order) of of handover/deliver.h: spool (append/read/confirm across reopen, CRC32C),
  * spool_torn, spool_full, spool_corrupt, seqno (persistence, crash before the seq file), link
  * (in-process LEMF: delivery, keep-alive confirmation, drop and resume, refused connection and
- * jittered back-off, keep-alive timeout, drain). */
+ * jittered back-off, keep-alive timeout, drain); and suite link_errors: a spool error on a link
+ * (damaged record, failed confirmation), keep-alives counted once written. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "tests/unit/check.h"
 
 void t_ho_deliver(void);
+void t_ho_link_errors(void);
 
 static char *mkdir_tmp(void)
 {
@@ -488,6 +490,7 @@ struct mini_lemf {
 	unsigned conns;
 	unsigned resps;     /* keep-aliveResponses received from the link */
 	uint32_t last_resp; /* and the last one's sequence number */
+	bool paused;        /* accept, but read nothing (the link's output backs up) */
 };
 
 static void mini_step(struct mini_lemf *m)
@@ -503,6 +506,8 @@ static void mini_step(struct mini_lemf *m)
 		m->in_len = 0;
 	}
 	for (;;) {
+		if (m->paused)
+			return;
 		ssize_t r = recv(m->cfd, m->in + m->in_len, sizeof m->in - m->in_len, 0);
 		size_t off = 0;
 		if (r == 0 || (r < 0 && errno != EAGAIN)) {
@@ -722,6 +727,384 @@ static void t_ho_link(void)
 	ho_spool_free(s);
 	rm_rf(d);
 	free(d);
+}
+
+/* A listening mini LEMF on 127.0.0.1; rcvbuf > 0 shrinks the receive buffer of the connections
+ * it accepts (set before listen: it bounds the window the peer is offered). */
+static void mini_listen(struct mini_lemf *m, int rcvbuf, char *addr, size_t cap)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	memset(m, 0, sizeof *m);
+	m->cfd = -1;
+	m->answer = true;
+	m->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(m->lfd >= 0);
+	if (rcvbuf > 0)
+		CHECK(setsockopt(m->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(m->lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(m->lfd, 4) == 0);
+	CHECK(getsockname(m->lfd, (struct sockaddr *)&a, &al) == 0);
+	snprintf(addr, cap, "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+}
+
+static void mini_close(struct mini_lemf *m)
+{
+	if (m->cfd >= 0)
+		close(m->cfd);
+	close(m->lfd);
+	m->cfd = m->lfd = -1;
+}
+
+/* The link's end of the mini LEMF's current connection (this process's fd whose local address
+ * is the LEMF's peer), or -1. */
+static int link_fd(const struct mini_lemf *m)
+{
+	struct sockaddr_in peer, me;
+	socklen_t pl = sizeof peer;
+	if (m->cfd < 0 || getpeername(m->cfd, (struct sockaddr *)&peer, &pl) != 0)
+		return -1;
+	for (int fd = 3; fd < 1024; fd++) {
+		socklen_t ml = sizeof me;
+		if (fd == m->cfd || fd == m->lfd ||
+		    getsockname(fd, (struct sockaddr *)&me, &ml) != 0 || ml != pl ||
+		    me.sin_family != AF_INET)
+			continue;
+		if (me.sin_port == peer.sin_port && me.sin_addr.s_addr == peer.sin_addr.s_addr)
+			return fd;
+	}
+	return -1;
+}
+
+/* Flips one data octet of record rec in the (only) segment of dir. */
+static void flip_record(const char *dir, unsigned rec)
+{
+	char seg[600];
+	int fd;
+	uint8_t b;
+	off_t off = 16;
+	last_seg_path(dir, seg, sizeof seg);
+	fd = open(seg, O_RDWR);
+	CHECK(fd >= 0);
+	for (unsigned r = 0; r < rec; r++) {
+		uint8_t h[4];
+		CHECK(pread(fd, h, 4, off) == 4);
+		off += 8 + ((off_t)h[0] << 24 | (off_t)h[1] << 16 | (off_t)h[2] << 8 | h[3]);
+	}
+	CHECK(pread(fd, &b, 1, off + 20) == 1);
+	b ^= 0x01;
+	CHECK(pwrite(fd, &b, 1, off + 20) == 1);
+	close(fd);
+}
+
+/* As RUN, for steps that may fail: counts the failing steps in nerr_, the last error in last_. */
+#define RUN_E(l, m, cond, limit_ms, nerr_, last_)                                                  \
+	do {                                                                                       \
+		uint64_t end_ = fake_now + (limit_ms);                                             \
+		while (!(cond) && fake_now < end_) {                                               \
+			struct pollfd p_;                                                          \
+			int t_;                                                                    \
+			enum lim_err e_ = ho_link_step((l), fake_now);                             \
+			if (e_ != LIM_OK) {                                                        \
+				(nerr_)++;                                                         \
+				(last_) = e_;                                                      \
+			}                                                                          \
+			if ((m))                                                                   \
+				mini_step((m));                                                    \
+			if (ho_link_fds((l), &p_, 1, fake_now, &t_) && t_ != 0)                    \
+				(void)poll(&p_, 1, 1);                                             \
+			fake_now++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+/* The LEMF end sees the link close its connection (EOF) within 200 rounds. */
+static bool lemf_sees_close(struct mini_lemf *m)
+{
+	for (int i = 0; i < 200 && m->cfd >= 0; i++) {
+		mini_step(m);
+		if (m->cfd >= 0)
+			(void)poll(NULL, 0, 1);
+	}
+	return m->cfd < 0;
+}
+
+static void link_cfg(struct ho_link_cfg *cfg, const char *addr, uint64_t *rngv)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->addr = addr;
+	cfg->confirm_every = 50;
+	cfg->window = 200;
+	cfg->keepalive_idle_ms = 500;
+	cfg->keepalive_timeout_ms = 300;
+	cfg->backoff_min_ms = 10;
+	cfg->backoff_max_ms = 80;
+	cfg->rng = seq_rng;
+	cfg->rng_ctx = rngv;
+	hdr_init(&cfg->ka_hdr, "-", 0);
+}
+
+/* A spool that cannot be read or cannot persist a confirmation stops sending, and says so: the
+ * link leaves "up" (state spool_error, the error in its stats), closes its connection, and
+ * retries after the back-off - failing again and still saying so while the damage lasts, and
+ * delivering again once it is gone. The records before the damaged one are delivered and
+ * confirmed first. */
+static void t_ho_link_spool_error(void)
+{
+	char *d = mkdir_tmp(), addr[64];
+	static struct mini_lemf m;
+	struct mini_lemf *mp = &m;
+	struct ho_spool *s;
+	struct ho_spool_stats ss;
+	struct ho_link *l = NULL;
+	struct ho_link_stats ls;
+	struct ho_link_cfg cfg;
+	struct pollfd pf;
+	uint64_t rngv = 0, c0, e0;
+	unsigned nerr = 0;
+	enum lim_err last = LIM_OK;
+	int tmo = 0;
+
+	mini_listen(&m, 0, addr, sizeof addr);
+	s = open_sp(d, 8u << 20, 1u << 20);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	flip_record(d, 5); /* bit rot in a synced record */
+	link_cfg(&cfg, addr, &rngv);
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	if (!l)
+		return;
+	fake_now = 1000;
+	/* records 0-4 go out with their keep-alive; while its answer is awaited nothing more is
+	 * read (no busy wait on a writable socket) */
+	m.answer = false;
+	RUN_E(l, mp, (ho_link_get_stats(l, &ls), ls.ka_sent == 1), 200, nerr, last);
+	RUN_E(l, mp, false, 5, nerr, last);
+	ho_link_get_stats(l, &ls);
+	CHECK(ls.ka_sent == 1 && ls.sent == 5 && ls.state == HO_LINK_UP && nerr == 0);
+	CHECK(ho_link_fds(l, &pf, 1, fake_now, &tmo) == 1 && pf.events == POLLIN && tmo > 0);
+	m.answer = true; /* the keep-alive times out; the next connection's is answered */
+	RUN_E(l, mp, (ho_link_get_stats(l, &ls), ls.state == HO_LINK_SPOOL_ERROR), 2000, nerr,
+	      last);
+	ho_spool_get_stats(s, &ss);
+	CHECK(ls.ka_timeouts == 1 && ls.connects == 2);
+	CHECK(ls.state == HO_LINK_SPOOL_ERROR && nerr == 1 && last == LIM_E_PARSE);
+	CHECK(ls.spool_err == LIM_E_PARSE && ls.spool_errors == 1);
+	CHECK(strstr(ls.error, "reading record 5") != NULL && strstr(ls.error, "damaged") != NULL);
+	CHECK(ss.confirmed == 5 && m.pdus == 5 && m.gaps == 0); /* what precedes it got through */
+	CHECK(!ho_link_done(l));
+	/* the connection is closed: no descriptor to poll, only the retry timer */
+	CHECK(ho_link_fds(l, &pf, 1, fake_now, &tmo) == 0 && tmo > 0);
+	CHECK(lemf_sees_close(&m));
+	/* later steps retry (connect again) and fail again, still reporting the damage */
+	c0 = ls.connects;
+	e0 = ls.spool_errors;
+	RUN_E(l, mp, false, 1000, nerr, last);
+	ho_link_get_stats(l, &ls);
+	ho_spool_get_stats(s, &ss);
+	CHECK(ls.connects >= c0 + 4 && m.conns >= 5 && ls.spool_errors >= e0 + 4);
+	CHECK(nerr == ls.spool_errors && last == LIM_E_PARSE);
+	CHECK(ls.spool_err == LIM_E_PARSE && strstr(ls.error, "reading record 5") != NULL);
+	CHECK(ls.state != HO_LINK_UP || ls.spool_err != LIM_OK);
+	CHECK(ss.confirmed == 5 && m.pdus == 5);
+	/* the damage goes (a transient fault): the next retry delivers the rest and the error
+	 * clears */
+	flip_record(d, 5);
+	RUN_E(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 10), 2000, nerr, last);
+	ho_link_get_stats(l, &ls);
+	CHECK(ss.confirmed == 10 && m.pdus == 10 && m.gaps == 0);
+	CHECK(ls.state == HO_LINK_UP && ls.spool_err == LIM_OK && ls.error[0] == '\0');
+
+	/* a confirmation that cannot be persisted (the ack file's writes fail) closes the
+	 * connection too, and the link reports it */
+	{
+		char want[700], got[700], p[64];
+		int nul = open("/dev/null", O_RDONLY), ackfd = -1;
+		snprintf(want, sizeof want, "%s/ack", d);
+		for (int fd = 3; fd < 1024 && ackfd < 0; fd++) {
+			ssize_t n;
+			snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+			n = readlink(p, got, sizeof got - 1);
+			if (n > 0) {
+				got[n] = '\0';
+				if (strcmp(got, want) == 0)
+					ackfd = fd;
+			}
+		}
+		CHECK(ackfd >= 0 && nul >= 0);
+		CHECK(dup2(nul, ackfd) == ackfd); /* pwrite on a read-only descriptor: EBADF */
+		close(nul);
+	}
+	for (unsigned i = 10; i < 15; i++)
+		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
+	nerr = 0;
+	RUN_E(l, mp, (ho_link_get_stats(l, &ls), ls.state == HO_LINK_SPOOL_ERROR), 2000, nerr,
+	      last);
+	ho_spool_get_stats(s, &ss);
+	CHECK(ls.state == HO_LINK_SPOOL_ERROR && nerr == 1 && last == LIM_E_IO);
+	CHECK(ls.spool_err == LIM_E_IO && strstr(ls.error, "confirming the records below 15"));
+	CHECK(ss.confirmed == 10 && m.pdus == 15);
+	CHECK(ho_link_fds(l, &pf, 1, fake_now, &tmo) == 0);
+	CHECK(lemf_sees_close(&m));
+	/* the spool's error is sticky: every retry fails and says so */
+	e0 = ls.spool_errors;
+	RUN_E(l, mp, false, 500, nerr, last);
+	ho_link_get_stats(l, &ls);
+	CHECK(ls.spool_errors >= e0 + 2 && ls.spool_err == LIM_E_IO && ls.error[0] != '\0');
+	ho_link_free(l);
+	mini_close(&m);
+	ho_spool_free(s); /* its closing writes fail (the ack descriptor): nothing to check */
+	rm_rf(d);
+	free(d);
+}
+
+/* A CC record of n RTP octets. */
+static enum lim_err put_big(struct ho_spool *s, size_t n)
+{
+	static uint8_t rtp[200000];
+	struct ho_psheader h;
+	struct ho_cc_rtp cc;
+	hdr_init(&h, "L", 9);
+	memset(&cc, 0, sizeof cc);
+	memset(rtp, 0x80, sizeof rtp);
+	cc.rtp = rtp;
+	cc.rtp_len = n < sizeof rtp ? n : sizeof rtp;
+	return ho_spool_put_cc(s, &h, &cc);
+}
+
+struct ka_env {
+	char *dir, addr[64];
+	struct ho_spool *s;
+	struct ho_link *l;
+	uint64_t rngv;
+};
+
+/* A link connected (nothing spooled yet) to a paused mini LEMF with small socket buffers at
+ * both ends, then two 200,000-octet records: the first fill (one record and its keep-alive)
+ * cannot all be written, so the keep-alive (sequence number 0) waits in the link's buffer. */
+static void ka_setup(struct ka_env *k, struct mini_lemf *m)
+{
+	struct ho_link_cfg cfg;
+	struct ho_link_stats ls;
+	int fd, small = 4096;
+	memset(k, 0, sizeof *k);
+	k->dir = mkdir_tmp();
+	mini_listen(m, small, k->addr, sizeof k->addr);
+	m->paused = true;
+	k->s = open_sp(k->dir, 32u << 20, 8u << 20);
+	link_cfg(&cfg, k->addr, &k->rngv);
+	cfg.keepalive_idle_ms = 100000; /* no idle keep-alive in the way */
+	CHECK(ho_link_new(&cfg, k->s, &k->l) == LIM_OK);
+	if (!k->l)
+		exit(1);
+	RUN(k->l, m, (ho_link_get_stats(k->l, &ls), ls.state == HO_LINK_UP && m->cfd >= 0), 1000);
+	fd = link_fd(m);
+	CHECK(fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+	CHECK(put_big(k->s, 200000) == LIM_OK && put_big(k->s, 200000) == LIM_OK);
+	RUN(k->l, m, (ho_link_get_stats(k->l, &ls), ls.ka_sent == 1), 100);
+	CHECK(ls.ka_sent == 1 && ls.sent == 1);
+	RUN(k->l, m, false, 20); /* the socket stays full */
+	ho_link_get_stats(k->l, &ls);
+	CHECK(ls.ka_sent == 1 && ls.sent == 1 && ls.state == HO_LINK_UP);
+}
+
+static void ka_free(struct ka_env *k, struct mini_lemf *m)
+{
+	ho_link_free(k->l);
+	ho_spool_free(k->s);
+	mini_close(m);
+	rm_rf(k->dir);
+	free(k->dir);
+}
+
+/* A keep-alive counts as sent only once it is fully written to the socket: a response to one
+ * still in the link's buffer (forged: the numbers are predictable) confirms nothing and drops
+ * the connection; the response timeout runs from the write, not the queueing; a peer that
+ * reads nothing at all still times out. */
+static void t_ho_link_ka_written(void)
+{
+	static struct mini_lemf m;
+	struct mini_lemf *mp = &m;
+	struct ka_env k;
+	struct ho_link_stats ls;
+	struct ho_spool_stats ss;
+	uint64_t t0;
+
+	/* a forged response to the keep-alive still in the buffer */
+	fake_now = 1000;
+	ka_setup(&k, &m);
+	{
+		struct ho_psheader h;
+		uint8_t resp[256];
+		size_t rl;
+		hdr_init(&h, "-", 0);
+		h.seqno = 0;
+		CHECK(ho_encode_keepalive_response(&h, resp, sizeof resp, &rl) == LIM_OK);
+		CHECK(send(m.cfd, resp, rl, MSG_NOSIGNAL) == (ssize_t)rl);
+	}
+	RUN(k.l, mp, (ho_link_get_stats(k.l, &ls), ls.state != HO_LINK_UP), 100);
+	ho_spool_get_stats(k.s, &ss);
+	CHECK(ss.confirmed == 0 && ls.ka_answered == 0);
+	CHECK(ls.state == HO_LINK_BACKOFF && ls.disconnects == 1 && ls.last_err == LIM_E_PARSE);
+	ka_free(&k, &m);
+
+	/* the LEMF reads again after 200 ms (keep-alive timeout 300 ms) but never answers: the
+	 * timeout runs from the moment the keep-alive went out, about 200 ms after its queueing */
+	ka_setup(&k, &m);
+	t0 = fake_now;
+	m.answer = false;
+	RUN(k.l, mp, false, 200);
+	m.paused = false;
+	RUN(k.l, mp, (ho_link_get_stats(k.l, &ls), ls.ka_timeouts > 0), t0 + 450 - fake_now);
+	CHECK(ls.ka_timeouts == 0 && ls.state == HO_LINK_UP);
+	CHECK(m.pdus == 2 && m.kas >= 1); /* everything went out */
+	RUN(k.l, mp, (ho_link_get_stats(k.l, &ls), ls.ka_timeouts > 0), 400);
+	CHECK(ls.ka_timeouts == 1 && fake_now - t0 >= 480 && ls.state == HO_LINK_BACKOFF);
+	ka_free(&k, &m);
+
+	/* a LEMF that reads nothing: no keep-alive can go out, and the link gives up on the
+	 * connection once nothing could be written for the keep-alive timeout */
+	ka_setup(&k, &m);
+	t0 = fake_now;
+	RUN(k.l, mp, (ho_link_get_stats(k.l, &ls), ls.ka_timeouts > 0), 1000);
+	CHECK(ls.ka_timeouts == 1 && ls.state == HO_LINK_BACKOFF && fake_now - t0 <= 400);
+	ho_spool_get_stats(k.s, &ss);
+	CHECK(ss.confirmed == 0);
+	ka_free(&k, &m);
+}
+
+/* A client certificate (or a server name) without a CA would have been ignored, the link
+ * going out in plain TCP: refused. */
+static void t_ho_link_tls_args(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s = open_sp(d, 1u << 20, 1u << 20);
+	struct ho_link *x = NULL;
+	struct ho_link_cfg cfg;
+	uint64_t rngv = 0;
+	link_cfg(&cfg, "127.0.0.1:9", &rngv);
+	cfg.tls_cert = "/nonexistent/client.pem";
+	cfg.tls_key = "/nonexistent/client.key";
+	CHECK(ho_link_new(&cfg, s, &x) == LIM_E_ARG && !x);
+	cfg.tls_cert = cfg.tls_key = NULL;
+	cfg.tls_name = "lemf.example.org";
+	CHECK(ho_link_new(&cfg, s, &x) == LIM_E_ARG && !x);
+	cfg.tls_name = NULL;
+	CHECK(ho_link_new(&cfg, s, &x) == LIM_OK && x); /* plain TCP is the caller's choice */
+	ho_link_free(x);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* see test_handover.c */
+void t_ho_link_errors(void)
+{
+	t_ho_link_tls_args();
+	t_ho_link_spool_error();
+	t_ho_link_ka_written();
 }
 
 /* see test_handover.c */

@@ -4,7 +4,8 @@
  * Python encoder + TLV walker), pdu_roundtrip, pdu_trunc, pdu_args, pdu_caps, pdu_cc_fast (the
  * direct CC encoder against the generic BER one); pdu_km_kat
  * pdu_km_roundtrip pdu_km_trunc pdu_km_args pdu_km_dec (the limf key-management IRI); bundle_pcap
- * bundle_wav bundle_verify bundle_args bundle_cli (the evidence bundle, handover_bundle.c). */
+ * bundle_wav bundle_verify bundle_args bundle_cli (the evidence bundle, handover_bundle.c); deliver
+ * and link_errors (handover/deliver.h, handover_deliver.c). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
-void t_ho_deliver(void); /* tests/unit/handover_deliver.c: spool, seqno, link */
+void t_ho_deliver(void);     /* tests/unit/handover_deliver.c: spool, seqno, link */
+void t_ho_link_errors(void); /* same file: spool errors on a link, keep-alive timing */
 
 /* ---- helpers ---- */
 
@@ -1709,6 +1711,7 @@ int main(int argc, char **argv)
 		{ "bundle_args", t_bundle_args },
 		{ "bundle_cli", t_bundle_cli },
 		{ "deliver", t_ho_deliver },
+		{ "link_errors", t_ho_link_errors },
 		{ "pdu_km_kat", t_pdu_km_kat },
 		{ "pdu_km_roundtrip", t_pdu_km_roundtrip },
 		{ "pdu_km_trunc", t_pdu_km_trunc },
