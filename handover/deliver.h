@@ -94,13 +94,15 @@ struct ho_spool_stats {
 	uint64_t confirmed;  /* records below this are confirmed delivered */
 	uint64_t bytes;      /* bytes in live segments */
 	uint64_t appended;   /* records appended since open */
-	uint64_t refused;    /* appends refused because the spool was full */
+	uint64_t refused;    /* appends refused: spool or disk full, or counter table full */
 	uint64_t torn_bytes; /* bytes truncated from a torn tail at open */
 	uint64_t seq_keys;   /* sequence counters held */
-	bool alarm;          /* latched when an append was refused (full); see clear_alarm */
+	bool alarm;          /* latched when an append was refused; see clear_alarm */
 };
 
-/* Opens (recovering) or creates the spool in cfg->dir. Errors: LIM_E_ARG (bad cfg), LIM_E_IO,
+/* Opens (recovering) or creates the spool in cfg->dir, and holds its owner lock until
+ * ho_spool_free (see top). Errors: LIM_E_ARG (bad cfg), LIM_E_STATE (another handle - another
+ * limf process, or this one - has the directory open: nothing was read or changed), LIM_E_IO,
  * LIM_E_PARSE (corruption, see top), LIM_E_NOMEM. */
 LIM_WUR enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out);
 /* Syncs, writes the seq file and frees; NULL is a no-op. */
@@ -110,8 +112,11 @@ void ho_spool_free(struct ho_spool *s);
  * key management) or CC; its
  * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
  * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
- * sequence number out of order), LIM_E_LIMIT (spool full: alarm raised, refused counted, nothing
- * written; or too many seq keys), LIM_E_IO. Errors other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
+ * sequence number out of order), LIM_E_LIMIT (refused, nothing written, no number taken, the
+ * alarm raised and refused counted: the spool is full (max_bytes), or the disk is - also when
+ * a new segment cannot be started; it is removed and the next append tries again - or the PDU
+ * starts a new (LIID, CIN, IRI|CC) counter while HO_SEQ_KEYS_MAX are held), LIM_E_IO. Errors
+ * other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
 LIM_WUR enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n);
 /* Stamps h->seqno with the next number for (h->liid, h->cin, IRI|CC), encodes and appends. */
 LIM_WUR enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
@@ -123,8 +128,18 @@ LIM_WUR enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader
 					  const struct ho_iri_keymgmt *km);
 /* The sequence number the next PDU for (liid, cin, cc ? CC : IRI) gets (0 for a new key). */
 uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t cin, bool cc);
-/* Forgets the counters of a finished call (CIN); persisted with the next seq file. */
-void ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
+/* Forgets the counters of a finished call: of (liid, cin), or of every LIID of cin when liid is
+ * NULL. The caller promises that no PDU of that call is appended afterwards (limf: its CIN is
+ * never handed out again, and the call is forgotten when its state is freed, after its last
+ * record); a PDU appended anyway would start again at sequence number 0. Records of the call
+ * still in the spool keep their numbers and are delivered as before. Persistent: written at
+ * once to the ended journal (see top), so a restart does not bring the counters back. Without
+ * forgets the table fills (HO_SEQ_KEYS_MAX) and every new call is refused. A call with no
+ * counter held is a no-op. Errors (the counters are forgotten in memory all the same, and the
+ * seq file written at close leaves them out): LIM_E_ARG (bad liid), LIM_E_IO (the journal line
+ * could not be written: after a crash that call's counters may come back), LIM_E_LIMIT (the
+ * journal is full because folding it into the seq file keeps failing), the sticky error. */
+LIM_WUR enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
 /* Makes every appended record durable. */
 LIM_WUR enum lim_err ho_spool_sync(struct ho_spool *s);
 
@@ -141,6 +156,14 @@ LIM_WUR enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx);
 uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n);
 
 void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st);
+/* Read-only look at the spool in dir, for a process that does not own it (`limf handover
+ * status` while `limf capture` runs): takes no lock, writes nothing, replays nothing. Fills
+ * head (= synced: whole records on disk; a torn or in-progress tail is not counted), confirmed
+ * and bytes; the owner's counters (appended, refused, torn_bytes, seq_keys, alarm) are not on
+ * disk and stay 0. *in_use: another handle holds the owner lock (a query: F_OFD_GETLK). A
+ * missing dir is an empty spool. Errors: LIM_E_IO, LIM_E_PARSE (a damaged segment or ack file),
+ * LIM_E_NOMEM, LIM_E_LIMIT. */
+LIM_WUR enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use);
 void ho_spool_clear_alarm(struct ho_spool *s);
 
 /* ---- link ---- */
