@@ -67,6 +67,13 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			      const struct ho_iri_keymgmt *km) LIM_WUR;
 
+/* The call numbered cin is over: nothing more with that CIN is handed over (its CIN is never
+ * handed out again). Forgets its sequence counters in every spool (ho_spool_seq_forget), so the
+ * spools' counter tables stay bounded by the calls in progress; what is still spooled of it is
+ * delivered as before. cin 0 is a no-op. Errors from ho_spool_seq_forget (the counters are
+ * forgotten in memory all the same). */
+enum lim_err limf_dlv_call_end(struct limf_dlv *d, uint32_t cin) LIM_WUR;
+
 /* One turn of every link: poll for up to timeout_ms, then step. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
