@@ -21,7 +21,21 @@
  *              the counters as of <spool index>; ho_spool_open() replays the records at and
  *              after that index (decoding each PS-PDU) to bring the counters up to date, so a
  *              number is never reused and, unless synced records are damaged on disk (then a
- *              gap), never skipped. A refused append takes no number.
+ *              gap), never skipped. A refused append takes no number. Counters are one per
+ *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it
+ *              ends (ho_spool_seq_forget), else the table fills and new calls are refused.
+ *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
+ *              "<CIN> <LIID hex>" (or "<CIN> *": every LIID) per ho_spool_seq_forget(),
+ *              appended at once and fdatasync'd by ho_spool_sync() before the records; folded
+ *              into the seq file (and emptied) at every seq file write and every 4096 lines.
+ *              At open its calls' counters are dropped from the seq file's and not rebuilt by
+ *              the replay, so a forgotten counter stays forgotten across a crash. Only a memory
+ *              saving: a line that does not parse (a torn append) ends it, and is cut off.
+ *   lock       the owner lock: ho_spool_open() holds an open-file-description write lock
+ *              (fcntl F_OFD_SETLK, whole file) on it until ho_spool_free(); like flock() it
+ *              belongs to that open, so a second open - another limf process, or the same one -
+ *              fails with LIM_E_STATE before reading or changing anything. ho_spool_peek()
+ *              reads a spool without taking it (and queries the lock with F_OFD_GETLK).
  * A segment is deleted once every record in it is confirmed and the seq file covers it. The
  * active segment is kept below max_bytes / 4 (segment_bytes is clamped), so at least 3/4 of the
  * bound is available to unconfirmed records.
@@ -35,10 +49,16 @@
  * loss; the link never sends a record before it is synced, so nothing that an authority has
  * seen can be lost, and its sequence numbers are never reused.
  * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
- * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes; a CRC failure
- * anywhere else (followed by more data, or in an earlier segment) is corruption: open fails
- * with LIM_E_PARSE and the directory is left as it is for the operator (never silently dropped).
- * Reads re-check the CRC (LIM_E_PARSE).
+ * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes, and so is a tail of
+ * zero octets from a record header (or from the end of a record that fails its CRC) to the end
+ * of the last segment, whatever its length: what a file system returns for data that was never
+ * synced after a power loss - never synced, so never sent. A record that does not check with
+ * anything else after it that is not all zeros (or in an earlier segment) is corruption: open
+ * fails with LIM_E_PARSE and the directory is left as it is for the operator (never silently
+ * dropped). Reads re-check the CRC (LIM_E_PARSE).
+ * A full disk is a full spool: a record or a new segment's header that cannot be written is
+ * undone (truncated, or the half-made segment removed) and the append refused (LIM_E_LIMIT,
+ * alarm); the next append tries again, so appends and reads resume once there is room.
  *
  * ---- Delivery guarantee (exactly once, precisely) ----
  * TS 102 232-1 gives no per-PDU acknowledgement over HI2/HI3; a TCP send only says the bytes

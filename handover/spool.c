@@ -541,6 +541,8 @@ static int end_cmp(const void *a, const void *b)
 static bool end_has(const struct ho_spool *s, const char *liid, uint32_t cin)
 {
 	struct endent k;
+	if (s->nends == 0)
+		return false; /* (bsearch must not see a NULL array) */
 	memset(&k, 0, sizeof k);
 	k.cin = cin;
 	if (bsearch(&k, s->ends, s->nends, sizeof k, end_cmp))
