@@ -160,6 +160,12 @@ uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t 
  * could not be written: after a crash that call's counters may come back), LIM_E_LIMIT (the
  * journal is full because folding it into the seq file keeps failing), the sticky error. */
 LIM_WUR enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
+/* Forgets every counter, durably (the seq file is written at once): for a process that starts
+ * anew and never appends to a call numbered before (limf: a run's CINs are new, so the calls
+ * of an earlier run - also those cut off by a crash, which never ended - get no more records).
+ * Records keep their numbers. Errors: LIM_E_IO (the counters are forgotten in memory all the
+ * same; the seq file is written again at close), the sticky error. */
+LIM_WUR enum lim_err ho_spool_seq_reset(struct ho_spool *s);
 /* Makes every appended record durable. */
 LIM_WUR enum lim_err ho_spool_sync(struct ho_spool *s);
 

@@ -392,6 +392,24 @@ enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t 
 	return err;
 }
 
+/* see deliver.h */
+enum lim_err ho_spool_seq_reset(struct ho_spool *s)
+{
+	enum lim_err err;
+	if (s->err != LIM_OK)
+		return s->err;
+	if (s->nseq == 0 && s->nend == 0 && !s->seq_dirty && s->seq_pos == s->head)
+		return LIM_OK;
+	s->nseq = 0;
+	s->seq_dirty = true;
+	/* durable now: written as of head (so the replay at the next open starts after every
+	 * record there is), which needs them synced; the journal is emptied with it */
+	err = ho_spool_sync(s);
+	if (err == LIM_OK)
+		err = seq_save(s);
+	return err;
+}
+
 /* Writes the seq file for the counters as of s->head (all appended records must be synced). */
 static enum lim_err seq_save(struct ho_spool *s)
 {

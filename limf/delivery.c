@@ -345,6 +345,19 @@ enum lim_err limf_dlv_call_end(struct limf_dlv *d, uint32_t cin)
 }
 
 /* see delivery.h */
+enum lim_err limf_dlv_new_run(struct limf_dlv *d)
+{
+	enum lim_err e = LIM_OK;
+	for (size_t i = 0; d && i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			enum lim_err e2 = ho_spool_seq_reset(d->a[i].sp[k]);
+			if (e2 != LIM_OK && e == LIM_OK)
+				e = e2;
+		}
+	return e;
+}
+
+/* see delivery.h */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
 {
 	struct pollfd pfd[MAX_POLLFDS];

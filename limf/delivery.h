@@ -74,6 +74,13 @@ enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct h
  * forgotten in memory all the same). */
 enum lim_err limf_dlv_call_end(struct limf_dlv *d, uint32_t cin) LIM_WUR;
 
+/* A new run starts (`limf capture` or `limf replay --deliver`, once, before its first call; not
+ * at a SIGHUP reopen, whose calls go on): every call of an earlier run is over - also those a
+ * crash cut off, which never ended - since a run's CINs are new (limf_dlv_cin_reserve). Drops
+ * every sequence counter of every spool (ho_spool_seq_reset), so that crashes do not leave
+ * counters behind for good. Errors from ho_spool_seq_reset (not fatal: forgotten in memory). */
+enum lim_err limf_dlv_new_run(struct limf_dlv *d) LIM_WUR;
+
 /* One turn of every link: poll for up to timeout_ms, then step. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
