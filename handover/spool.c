@@ -106,11 +106,11 @@ struct ho_spool {
 	struct ho_spool_cfg cfg;
 	char *dir;
 	int dirfd;
-	int lockfd; /* holds the owner lock (OFD write lock on "lock") for the handle's life */
-	int endfd;  /* the ended journal, open for appending (-1: not yet created) */
-	bool end_dirty;    /* journal lines written since the last fdatasync */
-	uint64_t nend;     /* lines in the journal */
-	uint64_t end_fold; /* fold the journal into the seq file when nend reaches this */
+	int lockfd;     /* holds the owner lock (OFD write lock on "lock") for the handle's life */
+	int endfd;      /* the ended journal, open for appending (-1: not yet created) */
+	bool end_dirty; /* journal lines written since the last fdatasync */
+	uint64_t nend;  /* lines in the journal */
+	uint64_t end_fold;   /* fold the journal into the seq file when nend reaches this */
 	struct endent *ends; /* at open only: the journal, sorted by (cin, liid) */
 	size_t nends;
 	int ackfd;
@@ -321,7 +321,8 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 	size_t n;
 	if (s->endfd < 0) {
 		struct stat st;
-		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		s->endfd =
+			openat(s->dirfd, "ended", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (s->endfd < 0)
 			return LIM_E_IO;
 		if (fstat(s->endfd, &st) != 0)
@@ -334,7 +335,8 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 				s->endfd = -1;
 				return LIM_E_IO;
 			}
-			s->dirdirty = true; /* a new name: the directory is synced with the records */
+			/* a new name: the directory is synced with the records */
+			s->dirdirty = true;
 		}
 	}
 	n = (size_t)snprintf(line, sizeof line, "%lu ", (unsigned long)cin);

@@ -118,7 +118,8 @@ static int print_status(const struct limf_conf *c, bool json)
 			struct ho_link_stats ln;
 			bool in_use = false;
 			enum lim_err e;
-			snprintf(path, sizeof path, "%s/%s/%s", c->spool_dir, name, k ? "hi3" : "hi2");
+			snprintf(path, sizeof path, "%s/%s/%s", c->spool_dir, name,
+				 k ? "hi3" : "hi2");
 			memset(&ln, 0, sizeof ln);
 			e = ho_spool_peek(path, &sp, &in_use);
 			if (e != LIM_OK) {

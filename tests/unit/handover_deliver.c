@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -499,7 +499,8 @@ static void t_ho_spool_keys(void)
 		if (ho_spool_open(&cfg, &c) != LIM_OK)
 			_exit(1);
 		for (uint32_t cin = 1; cin <= calls; cin++) {
-			if (put_iri(c, "K1", cin, 0) != LIM_OK || put_cc(c, "K1", cin, 20) != LIM_OK ||
+			if (put_iri(c, "K1", cin, 0) != LIM_OK ||
+			    put_cc(c, "K1", cin, 20) != LIM_OK ||
 			    put_iri(c, "K1", cin, 1) != LIM_OK)
 				_exit(2);
 			if (cin <= calls - 3 && ho_spool_seq_forget(c, NULL, cin) != LIM_OK)
@@ -630,7 +631,7 @@ static void t_ho_spool_enospc(void)
 	ho_spool_get_stats(s, &st);
 	CHECK(st.refused == 1 && st.alarm && st.head == i);
 	snprintf(seg, sizeof seg, "%s/seg-%016x.spool", dir, i);
-	CHECK(stat(seg, &sb) != 0 && errno == ENOENT); /* the half-made segment is gone */
+	CHECK(stat(seg, &sb) != 0 && errno == ENOENT);    /* the half-made segment is gone */
 	CHECK(ho_spool_next_seq(s, "E1", 1, false) == i); /* no number taken */
 	/* the records already spooled stay readable while the disk is full */
 	CHECK(rec_is(s, 0, 0, 0));
