@@ -451,7 +451,9 @@ static void dlv_result(struct limf_out *r, enum lim_err e, uint64_t *count)
 	}
 	if (r->dlv_err++ == 0)
 		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
-			e == LIM_E_LIMIT ? " (spool full: ALARM, PDUs refused)" : "");
+			e == LIM_E_LIMIT ? " (spool or disk full, or too many calls in progress: "
+					   "ALARM, PDUs refused)"
+					 : "");
 }
 
 static uint32_t next_cin(void *ctx)

@@ -294,13 +294,14 @@ static void text(FILE *f, const struct limf_status *st)
 				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
 				ds.spool[k].appended, ds.spool[k].confirmed,
 				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
-				ds.spool[k].alarm ? " ALARM spool full" : "");
+				ds.spool[k].alarm ? " ALARM appends refused (spool, disk or counters full)"
+						   : "");
 			alarm = alarm || ds.spool[k].alarm;
 		}
 	}
 	if (st->x2x3)
 		text_x23(f, st);
-	fprintf(f, "alarm: %s\n", alarm ? "spool full" : "none");
+	fprintf(f, "alarm: %s\n", alarm ? "appends refused (spool, disk or counters full)" : "none");
 }
 
 static void json(FILE *f, const struct limf_status *st)
