@@ -21,7 +21,21 @@
  *              the counters as of <spool index>; ho_spool_open() replays the records at and
  *              after that index (decoding each PS-PDU) to bring the counters up to date, so a
  *              number is never reused and, unless synced records are damaged on disk (then a
- *              gap), never skipped. A refused append takes no number.
+ *              gap), never skipped. A refused append takes no number. Counters are one per
+ *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it
+ *              ends (ho_spool_seq_forget), else the table fills and new calls are refused.
+ *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
+ *              "<CIN> <LIID hex>" (or "<CIN> *": every LIID) per ho_spool_seq_forget(),
+ *              appended at once and fdatasync'd by ho_spool_sync() before the records; folded
+ *              into the seq file (and emptied) at every seq file write and every 4096 lines.
+ *              At open its calls' counters are dropped from the seq file's and not rebuilt by
+ *              the replay, so a forgotten counter stays forgotten across a crash. Only a memory
+ *              saving: a line that does not parse (a torn append) ends it, and is cut off.
+ *   lock       the owner lock: ho_spool_open() holds an open-file-description write lock
+ *              (fcntl F_OFD_SETLK, whole file) on it until ho_spool_free(); like flock() it
+ *              belongs to that open, so a second open - another limf process, or the same one -
+ *              fails with LIM_E_STATE before reading or changing anything. ho_spool_peek()
+ *              reads a spool without taking it (and queries the lock with F_OFD_GETLK).
  * A segment is deleted once every record in it is confirmed and the seq file covers it. The
  * active segment is kept below max_bytes / 4 (segment_bytes is clamped), so at least 3/4 of the
  * bound is available to unconfirmed records.
@@ -35,10 +49,16 @@
  * loss; the link never sends a record before it is synced, so nothing that an authority has
  * seen can be lost, and its sequence numbers are never reused.
  * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
- * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes; a CRC failure
- * anywhere else (followed by more data, or in an earlier segment) is corruption: open fails
- * with LIM_E_PARSE and the directory is left as it is for the operator (never silently dropped).
- * Reads re-check the CRC (LIM_E_PARSE).
+ * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes, and so is a tail of
+ * zero octets from a record header (or from the end of a record that fails its CRC) to the end
+ * of the last segment, whatever its length: what a file system returns for data that was never
+ * synced after a power loss - never synced, so never sent. A record that does not check with
+ * anything else after it that is not all zeros (or in an earlier segment) is corruption: open
+ * fails with LIM_E_PARSE and the directory is left as it is for the operator (never silently
+ * dropped). Reads re-check the CRC (LIM_E_PARSE).
+ * A full disk is a full spool: a record or a new segment's header that cannot be written is
+ * undone (truncated, or the half-made segment removed) and the append refused (LIM_E_LIMIT,
+ * alarm); the next append tries again, so appends and reads resume once there is room.
  *
  * ---- Delivery guarantee (exactly once, precisely) ----
  * TS 102 232-1 gives no per-PDU acknowledgement over HI2/HI3; a TCP send only says the bytes
@@ -97,13 +117,15 @@ struct ho_spool_stats {
 	uint64_t confirmed;  /* records below this are confirmed delivered */
 	uint64_t bytes;      /* bytes in live segments */
 	uint64_t appended;   /* records appended since open */
-	uint64_t refused;    /* appends refused because the spool was full */
+	uint64_t refused;    /* appends refused: spool or disk full, or counter table full */
 	uint64_t torn_bytes; /* bytes truncated from a torn tail at open */
 	uint64_t seq_keys;   /* sequence counters held */
-	bool alarm;          /* latched when an append was refused (full); see clear_alarm */
+	bool alarm;          /* latched when an append was refused; see clear_alarm */
 };
 
-/* Opens (recovering) or creates the spool in cfg->dir. Errors: LIM_E_ARG (bad cfg), LIM_E_IO,
+/* Opens (recovering) or creates the spool in cfg->dir, and holds its owner lock until
+ * ho_spool_free (see top). Errors: LIM_E_ARG (bad cfg), LIM_E_STATE (another handle - another
+ * limf process, or this one - has the directory open: nothing was read or changed), LIM_E_IO,
  * LIM_E_PARSE (corruption, see top), LIM_E_NOMEM. */
 LIM_WUR enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out);
 /* Syncs, writes the seq file and frees; NULL is a no-op. */
@@ -113,8 +135,11 @@ void ho_spool_free(struct ho_spool *s);
  * key management) or CC; its
  * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
  * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
- * sequence number out of order), LIM_E_LIMIT (spool full: alarm raised, refused counted, nothing
- * written; or too many seq keys), LIM_E_IO. Errors other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
+ * sequence number out of order), LIM_E_LIMIT (refused, nothing written, no number taken, the
+ * alarm raised and refused counted: the spool is full (max_bytes), or the disk is - also when
+ * a new segment cannot be started; it is removed and the next append tries again - or the PDU
+ * starts a new (LIID, CIN, IRI|CC) counter while HO_SEQ_KEYS_MAX are held), LIM_E_IO. Errors
+ * other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
 LIM_WUR enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n);
 /* Stamps h->seqno with the next number for (h->liid, h->cin, IRI|CC), encodes and appends. */
 LIM_WUR enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
@@ -126,8 +151,24 @@ LIM_WUR enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader
 					  const struct ho_iri_keymgmt *km);
 /* The sequence number the next PDU for (liid, cin, cc ? CC : IRI) gets (0 for a new key). */
 uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t cin, bool cc);
-/* Forgets the counters of a finished call (CIN); persisted with the next seq file. */
-void ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
+/* Forgets the counters of a finished call: of (liid, cin), or of every LIID of cin when liid is
+ * NULL. The caller promises that no PDU of that call is appended afterwards (limf: its CIN is
+ * never handed out again, and the call is forgotten when its state is freed, after its last
+ * record); a PDU appended anyway would start again at sequence number 0. Records of the call
+ * still in the spool keep their numbers and are delivered as before. Persistent: written at
+ * once to the ended journal (see top), so a restart does not bring the counters back. Without
+ * forgets the table fills (HO_SEQ_KEYS_MAX) and every new call is refused. A call with no
+ * counter held is a no-op. Errors (the counters are forgotten in memory all the same, and the
+ * seq file written at close leaves them out): LIM_E_ARG (bad liid), LIM_E_IO (the journal line
+ * could not be written: after a crash that call's counters may come back), LIM_E_LIMIT (the
+ * journal is full because folding it into the seq file keeps failing), the sticky error. */
+LIM_WUR enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin);
+/* Forgets every counter, durably (the seq file is written at once): for a process that starts
+ * anew and never appends to a call numbered before (limf: a run's CINs are new, so the calls
+ * of an earlier run - also those cut off by a crash, which never ended - get no more records).
+ * Records keep their numbers. Errors: LIM_E_IO (the counters are forgotten in memory all the
+ * same; the seq file is written again at close), the sticky error. */
+LIM_WUR enum lim_err ho_spool_seq_reset(struct ho_spool *s);
 /* Makes every appended record durable. */
 LIM_WUR enum lim_err ho_spool_sync(struct ho_spool *s);
 
@@ -144,6 +185,14 @@ LIM_WUR enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx);
 uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n);
 
 void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st);
+/* Read-only look at the spool in dir, for a process that does not own it (`limf handover
+ * status` while `limf capture` runs): takes no lock, writes nothing, replays nothing. Fills
+ * head (= synced: whole records on disk; a torn or in-progress tail is not counted), confirmed
+ * and bytes; the owner's counters (appended, refused, torn_bytes, seq_keys, alarm) are not on
+ * disk and stay 0. *in_use: another handle holds the owner lock (a query: F_OFD_GETLK). A
+ * missing dir is an empty spool. Errors: LIM_E_IO, LIM_E_PARSE (a damaged segment or ack file),
+ * LIM_E_NOMEM, LIM_E_LIMIT. */
+LIM_WUR enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use);
 void ho_spool_clear_alarm(struct ho_spool *s);
 
 /* ---- link ---- */

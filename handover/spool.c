@@ -1,4 +1,5 @@
 /* Durable spool of PS-PDUs (see deliver.h for the format and the guarantees). */
+#define _GNU_SOURCE /* F_OFD_SETLK / F_OFD_GETLK: the owner lock (see deliver.h) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,15 @@ uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n)
 #define REC_HDR   8u
 #define SEQ_LINE  96u /* longest seq file line: "cc " + 50 hex + 2 x 10 digits + spaces */
 #define NAME_LEN  40u
+#define END_MAGIC "limf-end 1\n"
+#define END_LINE  64u /* longest ended-journal line: 10 digits, space, 50 hex, newline */
+/* the ended journal is folded into the seq file once it holds this many lines; it never holds
+ * more than END_MAX (a forget beyond it, when folding keeps failing, is kept in memory only) */
+#define END_COMPACT 4096u
+#define END_MAX     (4u * HO_SEQ_KEYS_MAX)
+/* counters the table may hold after a recovery (the seq file plus the records replayed);
+ * appends create new ones only below HO_SEQ_KEYS_MAX */
+#define SEQ_HARD_MAX (2u * HO_SEQ_KEYS_MAX)
 
 struct seg {
 	uint64_t first; /* index of its first record */
@@ -86,10 +96,23 @@ struct seqent {
 	uint32_t next;
 };
 
+/* An ended call in the journal: every counter of (liid, cin), or of cin when liid is "". */
+struct endent {
+	uint32_t cin;
+	char liid[HO_LIID_MAX + 1];
+};
+
 struct ho_spool {
 	struct ho_spool_cfg cfg;
 	char *dir;
 	int dirfd;
+	int lockfd;     /* holds the owner lock (OFD write lock on "lock") for the handle's life */
+	int endfd;      /* the ended journal, open for appending (-1: not yet created) */
+	bool end_dirty; /* journal lines written since the last fdatasync */
+	uint64_t nend;  /* lines in the journal */
+	uint64_t end_fold;   /* fold the journal into the seq file when nend reaches this */
+	struct endent *ends; /* at open only: the journal, sorted by (cin, liid) */
+	size_t nends;
 	int ackfd;
 	uint32_t ack_gen; /* generation of the newest ack slot */
 	bool ack_dirty;   /* an ack slot was written since the last fdatasync */
@@ -238,7 +261,7 @@ static enum lim_err seq_set(struct ho_spool *s, uint8_t cc, uint32_t cin, const 
 		s->seq[i].next = next;
 		return LIM_OK;
 	}
-	if (s->nseq >= HO_SEQ_KEYS_MAX)
+	if (s->nseq >= SEQ_HARD_MAX)
 		return LIM_E_LIMIT;
 	if (s->nseq == s->seqcap) {
 		size_t nc = s->seqcap ? s->seqcap * 2 : 64;
@@ -266,18 +289,127 @@ uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t 
 	return found ? s->seq[i].next : 0;
 }
 
-/* see deliver.h */
-void ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin)
+/* Removes the counters of (liid, cin) (liid NULL: of every LIID) from the table; true when any
+ * was held. The table is sorted by (cc, cin, liid): a CIN's keys are one run per cc. */
+static bool seq_drop(struct ho_spool *s, const char *liid, uint32_t cin)
 {
+	bool any = false;
 	for (uint8_t cc = 0; cc < 2; cc++) {
 		bool found;
-		size_t i = seq_find(s, cc, cin, liid, &found);
-		if (found) {
-			memmove(&s->seq[i], &s->seq[i + 1], (s->nseq - i - 1) * sizeof *s->seq);
-			s->nseq--;
-			s->seq_dirty = true;
+		size_t i = seq_find(s, cc, cin, liid ? liid : "", &found), j;
+		if (liid && !found)
+			continue;
+		j = i;
+		while (j < s->nseq && s->seq[j].cc == cc && s->seq[j].cin == cin &&
+		       (!liid || strcmp(s->seq[j].liid, liid) == 0))
+			j++;
+		if (j == i)
+			continue;
+		memmove(&s->seq[i], &s->seq[j], (s->nseq - j) * sizeof *s->seq);
+		s->nseq -= j - i;
+		any = true;
+	}
+	return any;
+}
+
+static enum lim_err seq_save(struct ho_spool *s);
+
+/* Appends one line to the ended journal (created with its magic on first use). */
+static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin)
+{
+	char line[END_LINE + 8];
+	size_t n;
+	if (s->endfd < 0) {
+		struct stat st;
+		s->endfd =
+			openat(s->dirfd, "ended", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (s->endfd < 0)
+			return LIM_E_IO;
+		if (fstat(s->endfd, &st) != 0)
+			return LIM_E_IO;
+		if (st.st_size == 0) {
+			if (!write_all(s->endfd, END_MAGIC, strlen(END_MAGIC))) {
+				/* closed: the next forget starts the file again (a torn magic is
+				 * read as no journal) */
+				close(s->endfd);
+				s->endfd = -1;
+				return LIM_E_IO;
+			}
+			/* a new name: the directory is synced with the records */
+			s->dirdirty = true;
 		}
 	}
+	n = (size_t)snprintf(line, sizeof line, "%lu ", (unsigned long)cin);
+	if (!liid) {
+		line[n++] = '*';
+	} else {
+		for (const char *c = liid; *c; c++)
+			n += (size_t)snprintf(line + n, sizeof line - n, "%02x",
+					      (unsigned)(uint8_t)*c);
+	}
+	line[n++] = '\n';
+	{
+		off_t at = lseek(s->endfd, 0, SEEK_END);
+		if (at < 0)
+			return LIM_E_IO;
+		if (!write_all(s->endfd, line, n)) {
+			/* never leave half a line for the next one to follow; when even that fails,
+			 * stop journaling (the rest would be read as torn anyway) */
+			if (ftruncate(s->endfd, at) != 0)
+				s->nend = END_MAX;
+			return LIM_E_IO;
+		}
+	}
+	s->nend++;
+	s->end_dirty = true;
+	return LIM_OK;
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin)
+{
+	enum lim_err err = LIM_OK;
+	if (liid && (liid[0] == '\0' || strlen(liid) > HO_LIID_MAX))
+		return LIM_E_ARG;
+	if (!seq_drop(s, liid, cin))
+		return LIM_OK; /* nothing held: nothing to persist */
+	s->seq_dirty = true;
+	if (s->err != LIM_OK)
+		return s->err; /* the seq file is not written again by this handle */
+	if (s->nend >= END_MAX)
+		err = LIM_E_LIMIT; /* folding keeps failing: this forget lives in memory only */
+	else
+		err = end_write(s, liid, cin);
+	if (s->nend >= s->end_fold) {
+		/* fold the journal into the seq file (written as of head: sync first) */
+		enum lim_err e2 = ho_spool_sync(s);
+		if (e2 == LIM_OK)
+			e2 = seq_save(s);
+		if (e2 != LIM_OK) {
+			s->end_fold = s->nend + END_COMPACT / 4; /* try again later */
+			if (err == LIM_OK)
+				err = e2;
+		}
+	}
+	return err;
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_seq_reset(struct ho_spool *s)
+{
+	enum lim_err err;
+	if (s->err != LIM_OK)
+		return s->err;
+	if (s->nseq == 0 && s->nend == 0 && !s->seq_dirty && s->seq_pos == s->head)
+		return LIM_OK;
+	s->nseq = 0;
+	s->seq_dirty = true;
+	/* durable now: written as of head (so the replay at the next open starts after every
+	 * record there is), which needs them synced; the journal is emptied with it */
+	err = ho_spool_sync(s);
+	if (err == LIM_OK)
+		err = seq_save(s);
+	return err;
 }
 
 /* Writes the seq file for the counters as of s->head (all appended records must be synced). */
@@ -302,6 +434,15 @@ static enum lim_err seq_save(struct ho_spool *s)
 	if (err == LIM_OK) {
 		s->seq_pos = s->head;
 		s->seq_dirty = false;
+		/* the seq file now holds no counter the journal names: start it afresh (a crash
+		 * before this truncation replays lines that name nothing held: harmless) */
+		if (s->endfd >= 0 && s->nend > 0) {
+			if (ftruncate(s->endfd, (off_t)strlen(END_MAGIC)) == 0) {
+				s->nend = 0;
+				s->end_dirty = true;
+			}
+		}
+		s->end_fold = s->nend + END_COMPACT;
 	}
 	return err;
 }
@@ -355,7 +496,7 @@ static enum lim_err seq_load(struct ho_spool *s)
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
-	    (uint64_t)st.st_size > 64 + (uint64_t)HO_SEQ_KEYS_MAX * SEQ_LINE) {
+	    (uint64_t)st.st_size > 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE) {
 		err = LIM_E_LIMIT;
 		goto out;
 	}
@@ -408,6 +549,120 @@ out:
 	return err;
 }
 
+static int end_cmp(const void *a, const void *b)
+{
+	const struct endent *x = a, *y = b;
+	if (x->cin != y->cin)
+		return x->cin < y->cin ? -1 : 1;
+	return strcmp(x->liid, y->liid);
+}
+
+/* Whether the journal read at open names the call of (liid, cin). */
+static bool end_has(const struct ho_spool *s, const char *liid, uint32_t cin)
+{
+	struct endent k;
+	if (s->nends == 0)
+		return false; /* (bsearch must not see a NULL array) */
+	memset(&k, 0, sizeof k);
+	k.cin = cin;
+	if (bsearch(&k, s->ends, s->nends, sizeof k, end_cmp))
+		return true; /* every LIID of cin */
+	snprintf(k.liid, sizeof k.liid, "%s", liid);
+	return bsearch(&k, s->ends, s->nends, sizeof k, end_cmp) != NULL;
+}
+
+/* Reads the ended journal (missing: none) into s->ends and drops the counters it names from the
+ * table read from the seq file. The journal is only a memory saving (a line lost leaves one
+ * call's counters held, never a number reused): from a line that does not parse - a torn append,
+ * zeros where an unsynced tail was - the rest is ignored, and cut off when fix is set, so that
+ * later appends follow a whole line. */
+static enum lim_err end_load(struct ho_spool *s, bool fix)
+{
+	enum lim_err err = LIM_E_PARSE;
+	char *buf = NULL;
+	const char *p, *end;
+	struct stat st;
+	size_t cap = 0, whole;
+	int fd = openat(s->dirfd, "ended", (fix ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? LIM_OK : LIM_E_IO;
+	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size > 64 + (uint64_t)END_MAX * END_LINE) {
+		err = LIM_E_LIMIT;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err = LIM_E_NOMEM;
+		goto out;
+	}
+	if (!pread_all(fd, buf, (size_t)st.st_size, 0)) {
+		err = LIM_E_IO;
+		goto out;
+	}
+	p = buf;
+	end = buf + st.st_size;
+	whole = 0;
+	if (!tok_lit(&p, end, END_MAGIC))
+		p = end; /* its magic never reached the disk (or is not ours): start it again */
+	else
+		whole = (size_t)(p - buf);
+	while (p < end) {
+		struct endent e;
+		uint64_t cin;
+		size_t ln = 0;
+		memset(&e, 0, sizeof e);
+		if (!tok_u64(&p, end, UINT32_MAX, &cin) || !tok_lit(&p, end, " "))
+			break;
+		e.cin = (uint32_t)cin;
+		if (!tok_lit(&p, end, "*")) {
+			while (p + 1 < end && hexdig(p[0]) >= 0 && hexdig(p[1]) >= 0 &&
+			       ln < HO_LIID_MAX) {
+				e.liid[ln++] = (char)(hexdig(p[0]) << 4 | hexdig(p[1]));
+				p += 2;
+			}
+			if (ln == 0 || strlen(e.liid) != ln)
+				break;
+		}
+		if (!tok_lit(&p, end, "\n"))
+			break;
+		if (s->nends == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct endent *n = realloc(s->ends, nc * sizeof *n);
+			if (!n) {
+				err = LIM_E_NOMEM;
+				goto out;
+			}
+			s->ends = n;
+			cap = nc;
+		}
+		s->ends[s->nends++] = e;
+		s->nend++;
+		whole = (size_t)(p - buf);
+	}
+	if (whole != (size_t)st.st_size && fix && ftruncate(fd, (off_t)whole) != 0) {
+		err = LIM_E_IO;
+		goto out;
+	}
+	if (fix) {
+		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (s->endfd < 0) {
+			err = LIM_E_IO;
+			goto out;
+		}
+	}
+	if (s->nends)
+		qsort(s->ends, s->nends, sizeof *s->ends, end_cmp);
+	for (size_t i = 0; i < s->nends; i++)
+		if (seq_drop(s, s->ends[i].liid[0] ? s->ends[i].liid : NULL, s->ends[i].cin))
+			s->seq_dirty = true;
+	err = LIM_OK;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
 /* Decodes a data PDU's key and sequence number. */
 static enum lim_err pdu_key(const uint8_t *p, size_t n, struct ho_pdu *pdu, uint8_t *cc)
 {
@@ -453,6 +708,23 @@ static enum lim_err ack_flush(struct ho_spool *s)
 	return LIM_OK;
 }
 
+/* The valid slot of b[0..r) with the higher generation into s->confirmed / ack_gen. */
+static bool ack_pick(struct ho_spool *s, const uint8_t *b, size_t r)
+{
+	bool found = false;
+	for (size_t k = 0; k + ACK_SLOT <= r; k += ACK_SLOT) {
+		const uint8_t *p = b + k;
+		if (memcmp(p, ACK_MAGIC, 8) != 0 || get32(p + 20) != ho_crc32c(0, p, 20))
+			continue;
+		if (!found || get32(p + 16) > s->ack_gen) {
+			s->ack_gen = get32(p + 16);
+			s->confirmed = get64(p + 8);
+			found = true;
+		}
+	}
+	return found;
+}
+
 /* Opens (creating) the ack file and reads the confirmed index. */
 static enum lim_err ack_load(struct ho_spool *s, bool *created)
 {
@@ -478,16 +750,7 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 		*created = true;
 		return LIM_OK;
 	}
-	for (size_t k = 0; k + ACK_SLOT <= (size_t)r; k += ACK_SLOT) {
-		const uint8_t *p = b + k;
-		if (memcmp(p, ACK_MAGIC, 8) != 0 || get32(p + 20) != ho_crc32c(0, p, 20))
-			continue;
-		if (!found || get32(p + 16) > s->ack_gen) {
-			s->ack_gen = get32(p + 16);
-			s->confirmed = get64(p + 8);
-			found = true;
-		}
-	}
+	found = ack_pick(s, b, (size_t)r);
 	return found ? LIM_OK : LIM_E_PARSE;
 }
 
@@ -514,7 +777,8 @@ static bool parse_seg_name(const char *n, uint64_t *first)
 	return true;
 }
 
-static enum lim_err list_segs(struct ho_spool *s)
+/* Lists the segments (sorted); tidy: also removes the temporary files a crash left. */
+static enum lim_err list_segs(struct ho_spool *s, bool tidy)
 {
 	DIR *d;
 	struct dirent *de;
@@ -527,7 +791,8 @@ static enum lim_err list_segs(struct ho_spool *s)
 	while ((de = readdir(d)) != NULL) {
 		uint64_t first;
 		if (strcmp(de->d_name, "ack.tmp") == 0 || strcmp(de->d_name, "seq.tmp") == 0) {
-			unlinkat(s->dirfd, de->d_name, 0);
+			if (tidy)
+				unlinkat(s->dirfd, de->d_name, 0);
 			continue;
 		}
 		if (!parse_seg_name(de->d_name, &first))
@@ -549,6 +814,14 @@ static enum lim_err list_segs(struct ho_spool *s)
 	if (s->nsegs)
 		qsort(s->segs, s->nsegs, sizeof *s->segs, seg_sort);
 	return LIM_OK;
+}
+
+static bool all_zero(const uint8_t *p, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
 }
 
 /* Scans segment i: validates every record, counts them, replays sequence numbers of records at
@@ -613,7 +886,10 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		n = get32(buf + off);
 		crc = get32(buf + off + 4);
 		if (n == 0 || n > HO_PDU_MAX) {
-			if (rest <= REC_HDR + HO_PDU_MAX)
+			/* zeros from here to the end: a tail the file system never got to write (a
+			 * power loss after the size grew, before the data was synced), whatever its
+			 * length; those records were never synced, so never sent */
+			if (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest))
 				goto torn;
 			goto out; /* corrupt */
 		}
@@ -623,7 +899,9 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 			uint32_t c = ho_crc32c(0, buf + off, 4);
 			c = ho_crc32c(c, buf + off + REC_HDR, n);
 			if (c != crc) {
-				if (REC_HDR + (uint64_t)n == rest)
+				/* cut short by the write, or by zeros after it (see above) */
+				if (REC_HDR + (uint64_t)n == rest ||
+				    all_zero(buf + off + REC_HDR + n, rest - REC_HDR - n))
 					goto torn;
 				goto out; /* corrupt: more data follows */
 			}
@@ -634,8 +912,11 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 				goto out;
 			if (pdu.hdr.seqno == UINT32_MAX)
 				goto out;
-			if (pdu.hdr.seqno + 1 >
-			    ho_spool_next_seq(s, pdu.hdr.liid, pdu.hdr.cin, cc)) {
+			/* a call the journal says ended gets no counter back: its records keep
+			 * their numbers, and none can follow (CINs are never reused) */
+			if (!end_has(s, pdu.hdr.liid, pdu.hdr.cin) &&
+			    pdu.hdr.seqno + 1 >
+				    ho_spool_next_seq(s, pdu.hdr.liid, pdu.hdr.cin, cc)) {
 				err = seq_set(s, cc, pdu.hdr.cin, pdu.hdr.liid, pdu.hdr.seqno + 1);
 				if (err != LIM_OK)
 					goto out;
@@ -707,6 +988,24 @@ static enum lim_err trim(struct ho_spool *s)
 	return LIM_OK;
 }
 
+/* The owner lock: an open file description lock (F_OFD_SETLK) on "lock", held until the handle
+ * is freed. Like flock() it belongs to this open of the file, so a second open - in another
+ * process or this one - is refused; unlike flock() it can be tested without being taken
+ * (F_OFD_GETLK), which ho_spool_peek() does. */
+static enum lim_err lock_take(struct ho_spool *s)
+{
+	struct flock fl;
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lockfd < 0)
+		return LIM_E_IO;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: the whole file */
+	if (fcntl(s->lockfd, F_OFD_SETLK, &fl) != 0)
+		return errno == EAGAIN || errno == EACCES ? LIM_E_STATE : LIM_E_IO;
+	return LIM_OK;
+}
+
 static void release(struct ho_spool *s)
 {
 	if (!s)
@@ -719,6 +1018,11 @@ static void release(struct ho_spool *s)
 		close(s->dirfd);
 	if (s->ackfd >= 0)
 		close(s->ackfd);
+	if (s->endfd >= 0)
+		close(s->endfd);
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* releases the owner lock */
+	free(s->ends);
 	free(s->segs);
 	free(s->seq);
 	free(s->dir);
@@ -744,7 +1048,8 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	/* only whole, older segments are deleted: keep the active one a small part of the bound */
 	if (s->cfg.segment_bytes > s->cfg.max_bytes / 4)
 		s->cfg.segment_bytes = s->cfg.max_bytes / 4;
-	s->dirfd = s->wfd = s->rfd = s->ackfd = -1;
+	s->dirfd = s->wfd = s->rfd = s->ackfd = s->endfd = s->lockfd = -1;
+	s->end_fold = END_COMPACT;
 	s->ridx = UINT64_MAX;
 	s->dir = strdup(cfg->dir);
 	if (!s->dir)
@@ -756,11 +1061,15 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		goto out;
-	err = ack_load(s, &new_ack);
+	err = lock_take(s);
+	if (err == LIM_OK)
+		err = ack_load(s, &new_ack);
 	if (err == LIM_OK)
 		err = seq_load(s);
 	if (err == LIM_OK)
-		err = list_segs(s);
+		err = end_load(s, true);
+	if (err == LIM_OK)
+		err = list_segs(s, true);
 	if (err != LIM_OK)
 		goto out;
 	err = LIM_E_PARSE;
@@ -776,6 +1085,10 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 			goto out;
 		s->bytes += s->segs[i].size;
 	}
+	free(s->ends); /* the replay is over: only the journal's line count is needed now */
+	s->ends = NULL;
+	s->nends = 0;
+	s->end_fold = s->nend + END_COMPACT;
 	err = LIM_E_PARSE;
 	if (s->nsegs) {
 		struct seg *l = &s->segs[s->nsegs - 1];
@@ -863,15 +1176,27 @@ static enum lim_err new_seg(struct ho_spool *s)
 		s->segcap = nc;
 	}
 	seg_name(name, s->head);
-	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	if (s->nsegs && s->segs[s->nsegs - 1].first == s->head) {
+		/* the last segment holds no record (tiny segment_bytes): append to it again */
+		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd < 0)
+			return LIM_E_LIMIT;
+		s->wfd = fd;
+		return LIM_OK;
+	}
+	/* O_TRUNC, not O_EXCL: a file of this name can only be a segment an earlier attempt
+	 * failed to start (no record has this index yet; the owner lock excludes anyone else) */
+	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return LIM_E_IO;
+		return LIM_E_LIMIT; /* ENOSPC (a full directory), EDQUOT, ...: refused, not sticky */
 	memcpy(hdr, SEG_MAGIC, 8);
 	put64(hdr + 8, s->head);
 	if (!write_all(fd, hdr, sizeof hdr)) {
+		/* a full disk (or any failed write) while the segment starts: remove the half-made
+		 * file and refuse this append like a full spool; the next append tries again */
 		close(fd);
 		unlinkat(s->dirfd, name, 0);
-		return LIM_E_IO;
+		return LIM_E_LIMIT;
 	}
 	s->segs[s->nsegs].first = s->head;
 	s->segs[s->nsegs].count = 0;
@@ -912,10 +1237,21 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 		s->alarm = true;
 		return LIM_E_LIMIT;
 	}
-	if (d.hdr.seqno == 0 && s->nseq >= HO_SEQ_KEYS_MAX)
+	if (d.hdr.seqno == 0 && s->nseq >= HO_SEQ_KEYS_MAX) {
+		/* a new call while the counter table is full (ho_spool_seq_forget not called for
+		 * ended calls): refused and alarmed like a full spool, never silently */
+		s->refused++;
+		s->alarm = true;
 		return LIM_E_LIMIT;
+	}
 	if (rotate) {
 		err = new_seg(s);
+		if (err == LIM_E_LIMIT) {
+			/* no room for a new segment on the disk: a full spool, for this append */
+			s->refused++;
+			s->alarm = true;
+			return LIM_E_LIMIT;
+		}
 		if (err != LIM_OK)
 			return fail(s, err);
 	}
@@ -998,6 +1334,13 @@ enum lim_err ho_spool_sync(struct ho_spool *s)
 {
 	if (s->err != LIM_OK)
 		return s->err;
+	if (s->end_dirty) {
+		/* before the records: a record that survives a power loss is never newer than the
+		 * forgets written before it (so a counter comes back only with its records gone) */
+		if (fdatasync(s->endfd) != 0)
+			return fail(s, LIM_E_IO);
+		s->end_dirty = false;
+	}
 	if (s->wfd >= 0 && s->wunsynced) {
 		if (fdatasync(s->wfd) != 0)
 			return fail(s, LIM_E_IO);
@@ -1114,4 +1457,161 @@ void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st)
 void ho_spool_clear_alarm(struct ho_spool *s)
 {
 	s->alarm = false;
+}
+
+/* ---- read-only view (ho_spool_peek) ---- */
+
+/* Counts the whole records of segment i (no write, no replay). A record that does not check in
+ * the last segment ends the count (a torn tail, or an append in progress); in an earlier one it
+ * is corruption. LIM_E_STATE when the segment is gone (deleted meanwhile: look again). */
+static enum lim_err peek_seg(struct ho_spool *s, size_t i)
+{
+	enum lim_err err = LIM_E_PARSE;
+	struct seg *g = &s->segs[i];
+	bool last = i + 1 == s->nsegs;
+	char name[NAME_LEN];
+	uint8_t *buf = NULL;
+	struct stat st;
+	uint64_t off = SEG_HDR;
+	int fd;
+	seg_name(name, g->first);
+	fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? LIM_E_STATE : LIM_E_IO;
+	if (fstat(fd, &st) != 0) {
+		err = LIM_E_IO;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > (uint64_t)1 << 40) {
+		err = LIM_E_LIMIT;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err = LIM_E_NOMEM;
+		goto out;
+	}
+	if (st.st_size && !pread_all(fd, buf, (size_t)st.st_size, 0)) {
+		err = LIM_E_IO;
+		goto out;
+	}
+	if ((uint64_t)st.st_size < SEG_HDR) {
+		err = last ? LIM_OK : LIM_E_PARSE; /* being created, or torn at its header */
+		g->size = (uint64_t)st.st_size;
+		goto out;
+	}
+	if (memcmp(buf, SEG_MAGIC, 8) != 0 || get64(buf + 8) != g->first)
+		goto out;
+	for (;;) {
+		uint64_t rest = (uint64_t)st.st_size - off;
+		uint32_t n;
+		if (rest < REC_HDR)
+			break;
+		n = get32(buf + off);
+		if (n == 0 || n > HO_PDU_MAX || REC_HDR + (uint64_t)n > rest ||
+		    ho_crc32c(ho_crc32c(0, buf + off, 4), buf + off + REC_HDR, n) !=
+			    get32(buf + off + 4))
+			break;
+		off += REC_HDR + n;
+		g->count++;
+	}
+	if (off != (uint64_t)st.st_size && !last)
+		goto out;
+	g->size = (uint64_t)st.st_size;
+	err = LIM_OK;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* One look at the directory (see ho_spool_peek). */
+static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
+{
+	enum lim_err err = LIM_E_NOMEM;
+	struct ho_spool *s = calloc(1, sizeof *s);
+	uint8_t b[2 * ACK_SLOT];
+	int fd;
+	if (!s)
+		return LIM_E_NOMEM;
+	s->dirfd = dirfd;
+	err = LIM_E_IO;
+	fd = openat(dirfd, "ack", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t r = pread(fd, b, sizeof b, 0);
+		close(fd);
+		if (r < 0)
+			goto out;
+		if (r > 0 && !ack_pick(s, b, (size_t)r)) {
+			err = LIM_E_PARSE;
+			goto out;
+		}
+	} else if (errno != ENOENT) {
+		goto out;
+	}
+	fd = openat(dirfd, "seq", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char line[64];
+		ssize_t r = pread(fd, line, sizeof line - 1, 0);
+		const char *p = line, *end;
+		uint64_t v;
+		close(fd);
+		if (r < 0)
+			goto out;
+		end = line + r;
+		if (tok_lit(&p, end, "limf-seq 1 ") && tok_u64(&p, end, UINT64_MAX, &v))
+			s->seq_pos = v;
+	} else if (errno != ENOENT) {
+		goto out;
+	}
+	err = list_segs(s, false);
+	for (size_t i = 0; err == LIM_OK && i < s->nsegs; i++) {
+		err = peek_seg(s, i);
+		s->bytes += s->segs[i].size;
+	}
+	if (err != LIM_OK)
+		goto out;
+	if (s->nsegs)
+		s->head = s->segs[s->nsegs - 1].first + s->segs[s->nsegs - 1].count;
+	/* a look between a confirmation and the deletion it allows, or with no segment left */
+	if (s->head < s->confirmed || !s->nsegs)
+		s->head = s->confirmed > s->seq_pos ? s->confirmed : s->seq_pos;
+	memset(st, 0, sizeof *st);
+	st->head = st->synced = s->head;
+	st->confirmed = s->confirmed;
+	st->bytes = s->bytes;
+out:
+	free(s->segs);
+	free(s);
+	return err;
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use)
+{
+	enum lim_err err = LIM_E_STATE;
+	int dirfd, fd;
+	memset(st, 0, sizeof *st);
+	*in_use = false;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
+	fd = openat(dirfd, "lock", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct flock fl;
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		/* a query: takes nothing, so an owner starting meanwhile is never refused */
+		if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			*in_use = true;
+		close(fd);
+	}
+	/* the owner may delete a segment while we look: look again */
+	for (int k = 0; k < 5 && err == LIM_E_STATE; k++)
+		err = peek_once(dirfd, st);
+	if (err == LIM_E_STATE)
+		err = LIM_E_IO;
+	close(dirfd);
+	return err;
 }

@@ -1109,6 +1109,9 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	r->cin_db = db; /* CINs shared with every instance on this database */
 	limf_dlv_set_cin_db(r->dlv, db);
+	if (limf_dlv_new_run(r->dlv) != LIM_OK)
+		fprintf(stderr, "limf: handover: the spools' sequence counters of earlier runs "
+				"could not be dropped (they stay until a later start)\n");
 	if (conf.n_auth == 0)
 		fprintf(stderr, "limf: no [authority] in the config: nothing is handed over%s\n",
 			o.record ? " (recorded only)" : "");

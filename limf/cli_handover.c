@@ -1,6 +1,7 @@
 /* limf handover status | flush (README.md "Usage"): the network handover's spools and links
  * from the [authority NAME] sections and [handover] spool_dir of limf.conf.
- *   status [--json]            per authority and stream: spooled, confirmed, bytes, alarm
+ *   status [--json]            per authority and stream: spooled, confirmed, bytes; read-only
+ *                              (works while `limf capture` owns the spools, changes nothing)
  *   flush [--timeout SECONDS]  connects and delivers what is spooled (after an outage, or
  *                              what a replay left); exit 0 when everything is confirmed,
  *                              3 when something is still spooled at the deadline. */
@@ -26,6 +27,48 @@ static void ho_usage(FILE *f)
 	      f);
 }
 
+/* One stream's line or JSON object. in_use: status only (NULL for flush, whose links are ours). */
+static void print_stream(struct lim_json *j, bool json, const char *name, int k,
+			 const struct ho_spool_stats *sp, const struct ho_link_stats *ln,
+			 const bool *in_use)
+{
+	const char *link = in_use ? (*in_use ? "in-use" : "down") : ho_link_state_name(ln->state);
+	if (!json) {
+		printf("%-16s %s  spooled %" PRIu64 "  confirmed %" PRIu64 "  pending %" PRIu64
+		       "  bytes %" PRIu64 "  link %s%s%s%s\n",
+		       name, k ? "hi3" : "hi2", sp->head, sp->confirmed, sp->head - sp->confirmed,
+		       sp->bytes, link, sp->alarm ? "  ALARM: appends refused" : "",
+		       ln->error[0] ? "  ALARM: spool error: " : "", ln->error);
+		return;
+	}
+	lim_json_key(j, k ? "hi3" : "hi2");
+	lim_json_obj_open(j);
+	lim_json_key(j, "spooled");
+	lim_json_u64(j, sp->head);
+	lim_json_key(j, "confirmed");
+	lim_json_u64(j, sp->confirmed);
+	lim_json_key(j, "pending");
+	lim_json_u64(j, sp->head - sp->confirmed);
+	lim_json_key(j, "bytes");
+	lim_json_u64(j, sp->bytes);
+	lim_json_key(j, "alarm");
+	lim_json_bool(j, sp->alarm);
+	lim_json_key(j, "link");
+	lim_json_str(j, link);
+	if (in_use) {
+		lim_json_key(j, "in_use");
+		lim_json_bool(j, *in_use);
+	}
+	lim_json_key(j, "sent");
+	lim_json_u64(j, ln->sent);
+	lim_json_key(j, "resent");
+	lim_json_u64(j, ln->resent);
+	lim_json_key(j, "error");
+	lim_json_str(j, ln->error);
+	lim_json_obj_close(j);
+}
+
+/* flush: the spools and links it drove. */
 static void print_stats(const struct limf_dlv *d, bool json)
 {
 	struct lim_json j;
@@ -41,40 +84,53 @@ static void print_stats(const struct limf_dlv *d, bool json)
 			lim_json_key(&j, "authority");
 			lim_json_str(&j, st.name);
 		}
-		for (int k = 0; k < 2; k++) {
-			const struct ho_spool_stats *sp = &st.spool[k];
-			const struct ho_link_stats *ln = &st.link[k];
-			if (!json) {
-				printf("%-16s %s  spooled %" PRIu64 "  confirmed %" PRIu64
-				       "  pending %" PRIu64 "  bytes %" PRIu64 "  link %s%s%s%s\n",
-				       st.name, k ? "hi3" : "hi2", sp->head, sp->confirmed,
-				       sp->head - sp->confirmed, sp->bytes,
-				       ho_link_state_name(ln->state),
-				       sp->alarm ? "  ALARM: spool full" : "",
-				       ln->error[0] ? "  ALARM: spool error: " : "", ln->error);
-				continue;
-			}
-			lim_json_key(&j, k ? "hi3" : "hi2");
-			lim_json_obj_open(&j);
-			lim_json_key(&j, "spooled");
-			lim_json_u64(&j, sp->head);
-			lim_json_key(&j, "confirmed");
-			lim_json_u64(&j, sp->confirmed);
-			lim_json_key(&j, "pending");
-			lim_json_u64(&j, sp->head - sp->confirmed);
-			lim_json_key(&j, "bytes");
-			lim_json_u64(&j, sp->bytes);
-			lim_json_key(&j, "alarm");
-			lim_json_bool(&j, sp->alarm);
-			lim_json_key(&j, "link");
-			lim_json_str(&j, ho_link_state_name(ln->state));
-			lim_json_key(&j, "sent");
-			lim_json_u64(&j, ln->sent);
-			lim_json_key(&j, "resent");
-			lim_json_u64(&j, ln->resent);
-			lim_json_key(&j, "error");
-			lim_json_str(&j, ln->error);
+		for (int k = 0; k < 2; k++)
+			print_stream(&j, json, st.name, k, &st.spool[k], &st.link[k], NULL);
+		if (json)
 			lim_json_obj_close(&j);
+	}
+	if (json) {
+		lim_json_arr_close(&j);
+		if (lim_json_end(&j) != LIM_OK)
+			fprintf(stderr, "limf: output error\n");
+	}
+}
+
+/* status: a read-only look at every spool (ho_spool_peek), so that it works while `limf
+ * capture` owns them, and changes nothing: no recovery, no lock taken. The link state of a
+ * spool in use is the owner's ("in-use": `limf status` shows it); the owner's alarm is not on
+ * disk either. Returns 0, or 1 when a spool cannot be read (the others are still shown). */
+static int print_status(const struct limf_conf *c, bool json)
+{
+	struct lim_json j;
+	int rc = 0;
+	if (json) {
+		lim_json_init(&j, stdout);
+		lim_json_arr_open(&j);
+	}
+	for (size_t i = 0; i < c->n_auth; i++) {
+		const char *name = c->auth[i].name;
+		if (json) {
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "authority");
+			lim_json_str(&j, name);
+		}
+		for (int k = 0; k < 2; k++) {
+			char path[LIMF_CONF_PATH + 2 * LIMF_AUTH_NAME];
+			struct ho_spool_stats sp;
+			struct ho_link_stats ln;
+			bool in_use = false;
+			enum lim_err e;
+			snprintf(path, sizeof path, "%s/%s/%s", c->spool_dir, name,
+				 k ? "hi3" : "hi2");
+			memset(&ln, 0, sizeof ln);
+			e = ho_spool_peek(path, &sp, &in_use);
+			if (e != LIM_OK) {
+				fprintf(stderr, "limf: handover: %s: spool: %s\n", path,
+					lim_strerror(e));
+				rc = 1;
+			}
+			print_stream(&j, json, name, k, &sp, &ln, &in_use);
 		}
 		if (json)
 			lim_json_obj_close(&j);
@@ -84,6 +140,7 @@ static void print_stats(const struct limf_dlv *d, bool json)
 		if (lim_json_end(&j) != LIM_OK)
 			fprintf(stderr, "limf: output error\n");
 	}
+	return rc;
 }
 
 /* see cli.h */
@@ -124,6 +181,15 @@ int limf_cmd_handover(int argc, char **argv)
 		fprintf(stderr, "limf: %s: no [authority NAME] section\n", config);
 		goto out;
 	}
+	if (strcmp(cmd, "status") == 0) {
+		if (!conf->spool_dir[0]) {
+			fprintf(stderr, "limf: %s: no [handover] spool_dir\n", config);
+			goto out;
+		}
+		rc = print_status(conf, json);
+		goto out;
+	}
+	/* flush owns the spools while it runs: refused (LIM_E_STATE) while another limf has them */
 	if (limf_dlv_new(conf, &d, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why);
 		goto out;
@@ -151,8 +217,6 @@ int limf_cmd_handover(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	print_stats(d, json);
-	rc = 0;
 out:
 	limf_dlv_free(d);
 	free(conf);

@@ -337,6 +337,10 @@ int limf_cmd_replay(int argc, char **argv)
 		/* the live instances' CIN counter: a replay handed over to an authority never
 		 * reuses a CIN the service gave (limf/delivery.h) */
 		limf_dlv_set_cin_db(dlv, db);
+		if (limf_dlv_new_run(dlv) != LIM_OK)
+			fprintf(stderr,
+				"limf: handover: the spools' sequence counters of earlier "
+				"runs could not be dropped (they stay until a later run)\n");
 	}
 	/* old traffic: one fetch per user and key period per run (keep_ended) */
 	if (limf_kms_open(url, ca, cert_f, key_f, true, &kms) != 0)

@@ -133,7 +133,12 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 			sc.sync_every = 0; /* group commit: the link syncs before it sends */
 			e = ho_spool_open(&sc, &a->sp[k]);
 			if (e != LIM_OK) {
-				snprintf(why, whycap, "%s: spool: %s", path, lim_strerror(e));
+				snprintf(why, whycap, "%s: spool: %s", path,
+					 e == LIM_E_STATE
+						 ? "in use by another limf process (a running "
+						   "`limf capture` or replay owns it; `limf "
+						   "handover status` can still read it)"
+						 : lim_strerror(e));
 				break;
 			}
 			if (!ac->ca[0])
@@ -333,6 +338,35 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 		return LIM_E_ARG;
 	h->version = a->version;
 	return ho_spool_put_cc(a->sp[1], h, cc);
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_call_end(struct limf_dlv *d, uint32_t cin)
+{
+	enum lim_err e = LIM_OK;
+	if (!d || cin == 0)
+		return LIM_OK;
+	/* a CIN is one call for every LIID and authority: forget it in every spool */
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			enum lim_err e2 = ho_spool_seq_forget(d->a[i].sp[k], NULL, cin);
+			if (e2 != LIM_OK && e == LIM_OK)
+				e = e2;
+		}
+	return e;
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_new_run(struct limf_dlv *d)
+{
+	enum lim_err e = LIM_OK;
+	for (size_t i = 0; d && i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			enum lim_err e2 = ho_spool_seq_reset(d->a[i].sp[k]);
+			if (e2 != LIM_OK && e == LIM_OK)
+				e = e2;
+		}
+	return e;
 }
 
 /* see delivery.h */

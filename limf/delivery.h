@@ -68,6 +68,20 @@ enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psh
 enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			      const struct ho_iri_keymgmt *km) LIM_WUR;
 
+/* The call numbered cin is over: nothing more with that CIN is handed over (its CIN is never
+ * handed out again). Forgets its sequence counters in every spool (ho_spool_seq_forget), so the
+ * spools' counter tables stay bounded by the calls in progress; what is still spooled of it is
+ * delivered as before. cin 0 is a no-op. Errors from ho_spool_seq_forget (the counters are
+ * forgotten in memory all the same). */
+enum lim_err limf_dlv_call_end(struct limf_dlv *d, uint32_t cin) LIM_WUR;
+
+/* A new run starts (`limf capture` or `limf replay --deliver`, once, before its first call; not
+ * at a SIGHUP reopen, whose calls go on): every call of an earlier run is over - also those a
+ * crash cut off, which never ended - since a run's CINs are new (limf_dlv_cin_reserve). Drops
+ * every sequence counter of every spool (ho_spool_seq_reset), so that crashes do not leave
+ * counters behind for good. Errors from ho_spool_seq_reset (not fatal: forgotten in memory). */
+enum lim_err limf_dlv_new_run(struct limf_dlv *d) LIM_WUR;
+
 /* One turn of every link: poll for up to timeout_ms, then step. LIM_OK, or the first spool
  * error a link met in this turn: that link stops sending (state spool_error, the error in its
  * stats) and retries by itself after its back-off; the others go on. Each link's spool error

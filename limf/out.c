@@ -147,7 +147,7 @@ struct ccq {
 struct limf_out {
 	struct ho_bundle *b;
 	struct limf_dlv *dlv; /* --deliver: the network handover, else NULL */
-	uint64_t dlv_iri, dlv_cc, dlv_err, cin_err;
+	uint64_t dlv_iri, dlv_cc, dlv_err, cin_err, forget_err;
 	uint32_t local_cin;
 	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
 	size_t n_warned;
@@ -451,7 +451,9 @@ static void dlv_result(struct limf_out *r, enum lim_err e, uint64_t *count)
 	}
 	if (r->dlv_err++ == 0)
 		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
-			e == LIM_E_LIMIT ? " (spool full: ALARM, PDUs refused)" : "");
+			e == LIM_E_LIMIT ? " (spool or disk full, or too many calls in progress: "
+					   "ALARM, PDUs refused)"
+					 : "");
 }
 
 static uint32_t next_cin(void *ctx)
@@ -1249,6 +1251,30 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 	return LIM_OK;
 }
 
+/* A call is over (pipeline.h cin_end): nothing more with its CIN comes, so its sequence
+ * counters go - the bundle's (so MAX_SEQ bounds the calls of a LIID in progress, not all its
+ * calls) and the spools' (handover/deliver.h ho_spool_seq_forget: else a long-running capture
+ * fills their tables and every new call is refused). */
+static void on_cin_end(void *ctx, uint32_t cin)
+{
+	struct limf_out *r = ctx;
+	for (size_t i = 0; i < r->n_out; i++) {
+		struct liid_out *o = &r->out[i];
+		/* the stream hints name a slot and check its CIN: moving the last one is safe */
+		for (size_t k = o->n_seq; k-- > 0;)
+			if (o->seqs[k].cin == cin)
+				o->seqs[k] = o->seqs[--o->n_seq];
+	}
+	if (r->dlv) {
+		enum lim_err e = limf_dlv_call_end(r->dlv, cin);
+		if (e != LIM_OK && r->forget_err++ == 0)
+			fprintf(stderr,
+				"limf: handover spool: the end of a call could not be recorded (%s): "
+				"its sequence counters may come back after a crash\n",
+				lim_strerror(e));
+	}
+}
+
 /* see out.h */
 struct limf_sink limf_out_sink(struct limf_out *o)
 {
@@ -1257,6 +1283,7 @@ struct limf_sink limf_out_sink(struct limf_out *o)
 	s.iri = on_iri;
 	s.cc = on_cc;
 	s.call_done = on_call_done;
+	s.cin_end = on_cin_end;
 	s.cin = o->dlv ? next_cin : NULL;
 	s.ctx = o;
 	return s;

@@ -1601,6 +1601,9 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		if (p->cfg.sink.call_done)
 			p->cfg.sink.call_done(p->cfg.sink.ctx, &s);
 	}
+	/* the call is gone, and with it every way to a record with its CIN */
+	if (pc->cin && p->cfg.sink.cin_end)
+		p->cfg.sink.cin_end(p->cfg.sink.ctx, pc->cin);
 	pcall_free(p, pc);
 }
 

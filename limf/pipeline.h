@@ -163,6 +163,11 @@ struct limf_sink {
 	 * call, when the gate first says yes); NULL = 1, 2, ... for this pipeline; 0 = refuse
 	 * (the call is then not intercepted: no number, no output) */
 	uint32_t (*cin)(void *ctx);
+	/* the call numbered cin is freed: no IRI or CC with that CIN follows (its number is
+	 * never handed out again). Called once per number the cin callback gave, after the
+	 * call's last record and after its call_done - also for a call whose warrants all ended
+	 * during it (which has no call_done). Not called by limf_pipe_free for calls still open. */
+	void (*cin_end)(void *ctx, uint32_t cin);
 	void *ctx;
 };
 

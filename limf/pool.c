@@ -166,6 +166,14 @@ static void s_done(void *ctx, const struct limf_call_summary *s)
 	pthread_mutex_unlock(&p->sink_mu);
 }
 
+static void s_cin_end(void *ctx, uint32_t cin)
+{
+	struct limf_pool *p = ctx;
+	pthread_mutex_lock(&p->sink_mu);
+	p->sink.cin_end(p->sink.ctx, cin);
+	pthread_mutex_unlock(&p->sink_mu);
+}
+
 /* The caller's numbering, else 1, 2, ... for the whole pool (as one pipeline numbers its own) */
 static uint32_t s_cin(void *ctx)
 {
@@ -761,6 +769,7 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		pc.sink.iri = p->sink.iri ? s_iri : NULL;
 		pc.sink.cc = p->sink.cc ? s_cc : NULL;
 		pc.sink.call_done = p->sink.call_done ? s_done : NULL;
+		pc.sink.cin_end = p->sink.cin_end ? s_cin_end : NULL;
 		pc.sink.cin = s_cin;
 		pc.sink.ctx = p;
 		e = limf_pipe_new(&pc, &w->pipe);

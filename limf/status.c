@@ -251,8 +251,8 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 /* The alarm line's words: a full spool, a link stopped by a spool error. */
 static const char *alarm_words(bool full, bool link_err)
 {
-	return full && link_err ? "spool full, spool error"
-	       : full           ? "spool full"
+	return full && link_err ? "appends refused (spool, disk or counters full), spool error"
+	       : full           ? "appends refused (spool, disk or counters full)"
 	       : link_err       ? "spool error"
 				: "none";
 }
@@ -303,7 +303,9 @@ static void text(FILE *f, const struct limf_status *st)
 				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
 				ds.spool[k].appended, ds.spool[k].confirmed,
 				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
-				ds.spool[k].alarm ? " ALARM spool full" : "",
+				ds.spool[k].alarm
+					? " ALARM appends refused (spool, disk or counters full)"
+					: "",
 				ds.link[k].error[0] ? " ALARM spool error: " : "",
 				ds.link[k].error);
 			alarm = alarm || ds.spool[k].alarm;

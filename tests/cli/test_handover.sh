@@ -69,6 +69,12 @@ conf
 expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev1" "$tmp/c1.pcap"
 pyjson replay1 "j['handover']['all_confirmed'] and j['handover']['refused']==0 and j['handover']['cc_spooled']>0"
 pyjson replay1 "sorted(j['liids'])==sorted(['$L','$L2']) and j['summary']['calls_intercepted']==2"
+# every call ended: the spools hold no sequence counter for them any more (the seq file is
+# its header line only), while their records were delivered with their numbers (compare1)
+for k in hi2 hi3; do
+	[ "$(grep -c . "$tmp/spool/lemf1/$k/seq")" -eq 1 ] && ok ||
+		bad "replay1: $k seq file keeps counters of ended calls: $(head -3 "$tmp/spool/lemf1/$k/seq")"
+done
 has replay1 "warrant $L2: delivery 'nowhere' is no \[authority\]"
 stop_lemf
 cat >"$tmp/compare1.py" <<'PY'
@@ -127,6 +133,26 @@ has replay2 "stays spooled"
 expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
 expect 0 verify2 "$limf" verify "$tmp/ev2"
+# ---- one owner per spool: a flush in progress (the authority still down) owns the spools;
+# status reads them all the same (read-only, "in_use"), a second flush is refused
+"$limf" handover --config "$tmp/limf.conf" flush --timeout 4 >"$tmp/flushbg.out" \
+	2>"$tmp/flushbg.err" </dev/null &
+fpid=$!
+for _ in $(seq 50); do
+	"$limf" handover --config "$tmp/limf.conf" status --json 2>/dev/null |
+		grep -q '"in_use":true' && break
+	sleep 0.1
+done
+expect 0 status3 "$limf" handover --config "$tmp/limf.conf" status --json
+pyjson status3 "j[0]['hi2']['in_use'] and j[0]['hi3']['in_use'] and j[0]['hi2']['link']=='in-use' and j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
+expect 0 status3t "$limf" handover --config "$tmp/limf.conf" status
+has status3t "pending [1-9].*link in-use"
+expect 1 flush_busy "$limf" handover --config "$tmp/limf.conf" flush --timeout 1
+has flush_busy "hi2: spool: in use by another limf process"
+wait "$fpid"
+[ $? -eq 3 ] && ok || bad "background flush: exit status (want 3: still spooled)"
+expect 0 status4 "$limf" handover --config "$tmp/limf.conf" status --json
+pyjson status4 "not j[0]['hi2']['in_use'] and j[0]['hi2']['link']=='down' and j[0]['hi2']['pending']>0"
 lemf_up "$tmp/l2.jsonl" "127.0.0.1:$p2" "127.0.0.1:$p3" "${lemf_tls[@]}"
 expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
 pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0"
@@ -184,7 +210,8 @@ expect 1 maybe "$limf" handover --config "$tmp/maybe.conf" status
 has maybe "insecure_plaintext is yes or no"
 hasnt maybe "WARNING"
 auth_conf plain "insecure_plaintext = yes"
-expect 0 plain "$limf" handover --config "$tmp/plain.conf" status
+# (status only reads the spools: the warning comes with the links, which flush opens)
+expect 0 plain "$limf" handover --config "$tmp/plain.conf" flush --timeout 1
 has plain "WARNING: authority lemf1 hi2: insecure_plaintext = yes: IRI and CC go to 127.0.0.1:1 in CLEAR"
 has plain "WARNING: authority lemf1 hi3: insecure_plaintext = yes"
 auth_conf tls "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -444,7 +445,7 @@ static void t_ho_seqno(void)
 	s = open_sp(d, 1u << 20, 2048);
 	CHECK(ho_spool_next_seq(s, "A", 1, false) == 5);
 	CHECK(ho_spool_next_seq(s, "A", 2, false) == 1);
-	ho_spool_seq_forget(s, "A", 2);
+	CHECK(ho_spool_seq_forget(s, "A", 2) == LIM_OK);
 	CHECK(ho_spool_next_seq(s, "A", 2, false) == 0);
 	ho_spool_free(s);
 	/* a crash (no ho_spool_free, so no seq file write) after appends: the counters are rebuilt
@@ -473,6 +474,313 @@ static void t_ho_seqno(void)
 	CHECK(rec_is(s, 12, 5, 5));
 	CHECK(rec_is(s, 46, 39, 39));
 	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* Finding 1: a call's counters go when it ends (ho_spool_seq_forget), durably - a crash does not
+ * bring them back from the records replayed at open - so more calls than HO_SEQ_KEYS_MAX go
+ * through; and a full counter table refuses with the alarm, never silently. */
+static void t_ho_spool_keys(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s;
+	struct ho_spool_stats st;
+	const uint32_t calls = HO_SEQ_KEYS_MAX + 500;
+	pid_t pid;
+	int status = -1;
+	unsigned bad = 0;
+	/* a crash (no ho_spool_free) after the calls: the records after the seq file are replayed
+	 * at open, and the ended journal keeps their calls' counters away */
+	pid = fork();
+	if (pid == 0) {
+		struct ho_spool *c = NULL;
+		struct ho_spool_cfg cfg = { .dir = d,
+					    .max_bytes = 1u << 30,
+					    .segment_bytes = 1u << 20 };
+		if (ho_spool_open(&cfg, &c) != LIM_OK)
+			_exit(1);
+		for (uint32_t cin = 1; cin <= calls; cin++) {
+			if (put_iri(c, "K1", cin, 0) != LIM_OK ||
+			    put_cc(c, "K1", cin, 20) != LIM_OK ||
+			    put_iri(c, "K1", cin, 1) != LIM_OK)
+				_exit(2);
+			if (cin <= calls - 3 && ho_spool_seq_forget(c, NULL, cin) != LIM_OK)
+				_exit(3);
+		}
+		ho_spool_get_stats(c, &st);
+		if (st.seq_keys != 6 || st.refused || st.alarm)
+			_exit(4);
+		if (ho_spool_sync(c) != LIM_OK)
+			_exit(5);
+		_exit(0); /* as kill -9 */
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	s = open_sp(d, 1u << 30, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 3ull * calls);
+	CHECK(st.seq_keys == 6); /* the three calls still open, IRI and CC */
+	CHECK(ho_spool_next_seq(s, "K1", calls, false) == 2);
+	CHECK(ho_spool_next_seq(s, "K1", calls, true) == 1);
+	CHECK(ho_spool_next_seq(s, "K1", 1, false) == 0);
+	/* the ended calls' records keep their numbers */
+	CHECK(rec_is(s, 0, 0, 0));
+	CHECK(rec_is(s, 2, 1, 1));
+	CHECK(rec_is(s, 3ull * (calls - 10) + 2, 1, 1));
+	/* new calls go on after the reopen; forgetting by LIID leaves the other LIIDs' counters */
+	CHECK(put_iri(s, "K2", calls + 1, 0) == LIM_OK);
+	CHECK(put_iri(s, "K3", calls + 1, 0) == LIM_OK);
+	CHECK(ho_spool_seq_forget(s, "K2", calls + 1) == LIM_OK);
+	CHECK(ho_spool_next_seq(s, "K2", calls + 1, false) == 0);
+	CHECK(ho_spool_next_seq(s, "K3", calls + 1, false) == 1);
+	CHECK(ho_spool_seq_forget(s, NULL, calls + 1) == LIM_OK);
+	CHECK(ho_spool_seq_forget(s, NULL, calls + 1) == LIM_OK); /* nothing held: no-op */
+	CHECK(ho_spool_seq_forget(s, "", 1) == LIM_E_ARG);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.seq_keys == 6);
+	ho_spool_free(s);
+	/* a clean close folds everything into the seq file */
+	s = open_sp(d, 1u << 30, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.seq_keys == 6 && ho_spool_next_seq(s, "K3", calls + 1, false) == 0);
+	ho_spool_free(s);
+	/* a new run drops the counters of the calls an earlier one left open (a crash ended
+	 * them), durably: a run that dies right after still finds none */
+	pid = fork();
+	if (pid == 0) {
+		struct ho_spool *c = NULL;
+		struct ho_spool_cfg cfg = { .dir = d,
+					    .max_bytes = 1u << 30,
+					    .segment_bytes = 1u << 20 };
+		if (ho_spool_open(&cfg, &c) != LIM_OK || put_iri(c, "K4", calls + 2, 0) != LIM_OK)
+			_exit(1);
+		if (ho_spool_seq_reset(c) != LIM_OK)
+			_exit(2);
+		ho_spool_get_stats(c, &st);
+		_exit(st.seq_keys == 0 ? 0 : 3);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	s = open_sp(d, 1u << 30, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.seq_keys == 0 && st.head == 3ull * calls + 3);
+	CHECK(rec_is(s, 3ull * calls + 1, 0, 0)); /* K3's record keeps its number */
+	ho_spool_free(s);
+	rm_rf(d);
+
+	/* without forgets the table fills: a new call is refused, counted and alarmed; the calls
+	 * already held go on */
+	s = open_sp(d, 1u << 30, 1u << 20);
+	for (uint32_t cin = 1; cin <= HO_SEQ_KEYS_MAX; cin++)
+		bad += put_iri(s, "K1", cin, 0) != LIM_OK;
+	CHECK(bad == 0);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.seq_keys == HO_SEQ_KEYS_MAX && !st.alarm && st.refused == 0);
+	CHECK(put_iri(s, "K1", HO_SEQ_KEYS_MAX + 1, 0) == LIM_E_LIMIT);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.alarm && st.refused == 1 && st.head == HO_SEQ_KEYS_MAX);
+	CHECK(put_iri(s, "K1", 7, 1) == LIM_OK);
+	/* an ended call makes room */
+	CHECK(ho_spool_seq_forget(s, NULL, 7) == LIM_OK);
+	CHECK(put_iri(s, "K1", HO_SEQ_KEYS_MAX + 1, 0) == LIM_OK);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* Finding 2: a full disk while a new segment starts is a full spool for that append (refused,
+ * alarm, the half-made segment removed), not a sticky error: once there is room again appends,
+ * syncs and reads work. On a 256 KiB tmpfs (mounting needs root: skipped otherwise). */
+static void t_ho_spool_enospc(void)
+{
+	char *mnt = mkdir_tmp(), dir[600], filler[600], seg[700];
+	struct ho_spool *s;
+	struct ho_spool_stats st;
+	uint8_t buf[HO_PDU_MAX];
+	size_t n;
+	struct stat sb;
+	unsigned i = 0;
+	if (mount("limf-test", mnt, "tmpfs", 0, "size=256k") != 0) {
+		fprintf(stderr, "  spool_enospc: skipped (cannot mount a tmpfs: %s; needs root)\n",
+			strerror(errno));
+		rm_rf(mnt);
+		free(mnt);
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/sp", mnt);
+	snprintf(filler, sizeof filler, "%s/filler", mnt);
+	s = open_sp(dir, 1u << 30, 8192);
+	/* fill the active segment to the rotation point: the next append starts a segment */
+	for (;;) {
+		CHECK(put_iri(s, "E1", 1, i) == LIM_OK);
+		i++;
+		ho_spool_get_stats(s, &st);
+		if (st.bytes >= 8192 || i > 1000)
+			break;
+	}
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	{
+		static const char z[4096];
+		FILE *f = fopen(filler, "w");
+		CHECK(f != NULL);
+		while (f && fwrite(z, 1, sizeof z, f) == sizeof z && fflush(f) == 0)
+			;
+		if (f)
+			fclose(f);
+	}
+	CHECK(put_iri(s, "E1", 1, i) == LIM_E_LIMIT);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.refused == 1 && st.alarm && st.head == i);
+	snprintf(seg, sizeof seg, "%s/seg-%016x.spool", dir, i);
+	CHECK(stat(seg, &sb) != 0 && errno == ENOENT);    /* the half-made segment is gone */
+	CHECK(ho_spool_next_seq(s, "E1", 1, false) == i); /* no number taken */
+	/* the records already spooled stay readable while the disk is full */
+	CHECK(rec_is(s, 0, 0, 0));
+	CHECK(unlink(filler) == 0);
+	CHECK(put_iri(s, "E1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	CHECK(rec_is(s, i, i, i));
+	CHECK(ho_spool_read(s, i - 1, buf, sizeof buf, &n) == LIM_OK);
+	ho_spool_free(s);
+	s = open_sp(dir, 1u << 30, 8192);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == i + 1 && st.torn_bytes == 0);
+	ho_spool_free(s);
+	CHECK(umount(mnt) == 0);
+	rm_rf(mnt);
+	free(mnt);
+}
+
+/* Finding 4: one owner per directory; a second open is refused and changes nothing; the
+ * read-only look (ho_spool_peek) works meanwhile and writes nothing. */
+static void t_ho_spool_lock(void)
+{
+	char *d = mkdir_tmp(), seg[600];
+	struct ho_spool *a, *b = NULL;
+	struct ho_spool_cfg c = { .max_bytes = 1u << 20, .segment_bytes = 2048 };
+	struct ho_spool_stats st, pst;
+	struct stat s1, s2;
+	bool in_use = true;
+	c.dir = d;
+	/* a directory never created is an empty spool */
+	{
+		char p[600];
+		snprintf(p, sizeof p, "%s/none", d);
+		CHECK(ho_spool_peek(p, &pst, &in_use) == LIM_OK && !in_use && pst.head == 0);
+	}
+	a = open_sp(d, 1u << 20, 2048);
+	for (unsigned i = 0; i < 60; i++)
+		CHECK(put_iri(a, "L1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(a) == LIM_OK);
+	CHECK(ho_spool_confirm(a, 20) == LIM_OK);
+	CHECK(ho_spool_open(&c, &b) == LIM_E_STATE && b == NULL);
+	/* the second open touched nothing: A still reads and confirms */
+	CHECK(rec_is(a, 20, 20, 20));
+	CHECK(ho_spool_confirm(a, 30) == LIM_OK);
+	ho_spool_get_stats(a, &st);
+	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK);
+	CHECK(in_use && pst.head == st.head && pst.confirmed == 30 && pst.bytes == st.bytes);
+	/* a tail being written (here: garbage) is not counted, and not cut by the look */
+	last_seg_path(d, seg, sizeof seg);
+	{
+		FILE *f = fopen(seg, "ab");
+		CHECK(f && fwrite("\x00\x00\x00\x40\x01\x02", 1, 6, f) == 6);
+		if (f)
+			fclose(f);
+	}
+	CHECK(stat(seg, &s1) == 0);
+	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK && in_use && pst.head == 60);
+	CHECK(stat(seg, &s2) == 0 && s1.st_size == s2.st_size);
+	CHECK(truncate(seg, s1.st_size - 6) == 0);
+	ho_spool_free(a);
+	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK && !in_use && pst.head == 60 &&
+	      pst.confirmed == 30);
+	/* freed: the lock is gone with it */
+	b = open_sp(d, 1u << 20, 2048);
+	CHECK(ho_spool_open(&c, &a) == LIM_E_STATE);
+	ho_spool_free(b);
+	rm_rf(d);
+	free(d);
+}
+
+/* Finding 5: zeros from a record header to the end of the last segment (an unsynced tail after
+ * a power loss) are a torn tail whatever their length; non-zero garbage of the same size is
+ * corruption. */
+static void t_ho_spool_zeros(void)
+{
+	char *d = mkdir_tmp(), seg[600];
+	struct ho_spool *s;
+	struct ho_spool_cfg c = { .max_bytes = 1u << 24, .segment_bytes = 1u << 22 };
+	struct ho_spool_stats st;
+	uint8_t *junk = calloc(1, 300000);
+	struct stat sb;
+	off_t good;
+	c.dir = d;
+	CHECK(junk != NULL);
+	if (!junk)
+		return;
+	s = open_sp(d, 1u << 24, 1u << 22);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "Z1", 1, i) == LIM_OK);
+	ho_spool_free(s);
+	last_seg_path(d, seg, sizeof seg);
+	CHECK(stat(seg, &sb) == 0);
+	good = sb.st_size;
+	{
+		FILE *f = fopen(seg, "ab");
+		CHECK(f && fwrite(junk, 1, 300000, f) == 300000);
+		if (f)
+			fclose(f);
+	}
+	s = open_sp(d, 1u << 24, 1u << 22);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 10 && st.torn_bytes == 300000);
+	CHECK(rec_is(s, 9, 9, 9));
+	CHECK(put_iri(s, "Z1", 1, 10) == LIM_OK);
+	ho_spool_free(s);
+	/* the last record damaged, then zeros: torn too */
+	CHECK(stat(seg, &sb) == 0);
+	good = sb.st_size;
+	{
+		int fd = open(seg, O_RDWR);
+		uint8_t b = 0;
+		CHECK(fd >= 0 && pread(fd, &b, 1, good - 3) == 1);
+		b ^= 0x5a;
+		CHECK(pwrite(fd, &b, 1, good - 3) == 1);
+		CHECK(pwrite(fd, junk, 300000, good) == 300000);
+		close(fd);
+	}
+	s = open_sp(d, 1u << 24, 1u << 22);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 10 && st.torn_bytes > 300000);
+	ho_spool_free(s);
+	/* the same size of non-zero garbage: refused, and left as it is */
+	CHECK(stat(seg, &sb) == 0);
+	good = sb.st_size;
+	for (size_t i = 0; i < 300000; i++)
+		junk[i] = (uint8_t)(0x41 + i % 7);
+	{
+		FILE *f = fopen(seg, "ab");
+		CHECK(f && fwrite(junk, 1, 300000, f) == 300000);
+		if (f)
+			fclose(f);
+	}
+	s = NULL;
+	CHECK(ho_spool_open(&c, &s) == LIM_E_PARSE && s == NULL);
+	CHECK(stat(seg, &sb) == 0 && sb.st_size == good + 300000);
+	/* one non-zero octet among the zeros is not a zero tail either */
+	memset(junk, 0, 300000);
+	junk[150000] = 1;
+	CHECK(truncate(seg, good) == 0);
+	{
+		FILE *f = fopen(seg, "ab");
+		CHECK(f && fwrite(junk, 1, 300000, f) == 300000);
+		if (f)
+			fclose(f);
+	}
+	CHECK(ho_spool_open(&c, &s) == LIM_E_PARSE && s == NULL);
+	free(junk);
 	rm_rf(d);
 	free(d);
 }
@@ -1115,5 +1423,9 @@ void t_ho_deliver(void)
 	t_ho_spool_full();
 	t_ho_spool_corrupt();
 	t_ho_seqno();
+	t_ho_spool_keys();
+	t_ho_spool_enospc();
+	t_ho_spool_lock();
+	t_ho_spool_zeros();
 	t_ho_link();
 }
