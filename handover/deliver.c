@@ -1,5 +1,6 @@
 /* Delivery link to an authority's HI2 / HI3: a non-blocking state machine over TCP or TLS that
  * sends spooled PS-PDUs and confirms them with keep-alives (see deliver.h). */
+#define _GNU_SOURCE /* getaddrinfo_a: names resolve beside the step, never in it */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,10 @@ struct probe {
 	uint64_t sent; /* when that happened */
 };
 
-enum phase { PH_TCP, PH_TLS };
+/* CONNECTING: a host name being resolved (getaddrinfo_a: the step never waits on a resolver),
+ * the TCP connect to one of its addresses, the TLS handshake. */
+enum phase { PH_RESOLVE, PH_TCP, PH_TLS };
+#define RESOLVE_POLL_MS 20 /* how often a resolution in progress is looked at */
 
 struct ho_link {
 	struct ho_link_cfg cfg;
@@ -51,6 +56,15 @@ struct ho_link {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int fd;
+	/* the resolution of host (a name, not an address literal): started at a connection
+	 * attempt; heap-allocated because a request the resolver has begun cannot be cancelled:
+	 * it is then left to finish (gai_busy) and collected at the next attempt, or, when the
+	 * link is freed, abandoned to the resolver thread (a few hundred octets) */
+	struct gaicb *gai;
+	bool gai_busy;
+	/* the addresses of this attempt, tried in turn (the resolver's order) until one connects:
+	 * a name whose first address is unreachable still connects by the next */
+	struct addrinfo *ais, *ai_cur;
 	enum ho_link_state state;
 	enum phase phase;
 	bool want_write;   /* TLS wants the socket writable */
@@ -232,8 +246,42 @@ out:
 	return LIM_OK;
 }
 
+/* Ends a resolution in progress (see struct ho_link: gai). */
+static void gai_stop(struct ho_link *l)
+{
+	if (!l->gai_busy)
+		return;
+	if (gai_cancel(l->gai) == EAI_NOTCANCELED)
+		return; /* still running: collected later */
+	l->gai_busy = false;
+	if (l->gai->ar_result) {
+		freeaddrinfo(l->gai->ar_result);
+		l->gai->ar_result = NULL;
+	}
+}
+
+/* A resolution left running by gai_stop has finished since: its result is dropped. */
+static bool gai_collect(struct ho_link *l)
+{
+	if (!l->gai_busy)
+		return true;
+	if (gai_error(l->gai) == EAI_INPROGRESS)
+		return false;
+	l->gai_busy = false;
+	if (l->gai->ar_result) {
+		freeaddrinfo(l->gai->ar_result);
+		l->gai->ar_result = NULL;
+	}
+	return true;
+}
+
 static void drop_conn(struct ho_link *l, bool graceful)
 {
+	gai_stop(l);
+	if (l->ais) {
+		freeaddrinfo(l->ais);
+		l->ais = l->ai_cur = NULL;
+	}
 	if (l->ssl) {
 		if (graceful)
 			(void)SSL_shutdown(l->ssl);
@@ -261,6 +309,22 @@ void ho_link_free(struct ho_link *l)
 	if (!l)
 		return;
 	drop_conn(l, false);
+	/* a resolution that could not be cancelled owns its request until it ends: waited for a
+	 * little (a resolver that answers), else left to it */
+	if (l->gai_busy) {
+		const struct gaicb *list[1] = { l->gai };
+		struct timespec ts = { 2, 0 };
+		(void)gai_suspend(list, 1, &ts);
+		(void)gai_collect(l);
+	}
+	if (!l->gai_busy) {
+		if (l->gai) {
+			free((char *)l->gai->ar_name);
+			free((char *)l->gai->ar_service);
+			free((void *)l->gai->ar_request);
+		}
+		free(l->gai);
+	}
 	SSL_CTX_free(l->ctx);
 	free(l->out);
 	free(l);
@@ -322,38 +386,126 @@ __attribute__((format(printf, 4, 5))) static void spool_fail(struct ho_link *l, 
 	l->state = HO_LINK_SPOOL_ERROR;
 }
 
+/* Starts the TCP connect to the next address of this attempt (after ai_cur); when none is
+ * left, the attempt has failed (back-off). */
+static void next_addr(struct ho_link *l, uint64_t now)
+{
+	int one = 1;
+	for (struct addrinfo *a = l->ai_cur ? l->ai_cur->ai_next : l->ais; a; a = a->ai_next) {
+		int fd;
+		l->ai_cur = a;
+		if (l->fd >= 0) {
+			close(l->fd);
+			l->fd = -1;
+		}
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		l->fd = fd;
+		l->phase = PH_TCP;
+		l->deadline = now + l->cfg.connect_timeout_ms; /* for this address */
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS)
+			return;
+	}
+	backoff(l, now, LIM_E_IO);
+}
+
+/* The TCP connect to ai_cur failed or timed out: the next address, if any. */
+static void addr_failed(struct ho_link *l, uint64_t now)
+{
+	if (l->ai_cur && l->ai_cur->ai_next)
+		next_addr(l, now);
+	else
+		backoff(l, now, LIM_E_IO);
+}
+
 static void start_connect(struct ho_link *l, uint64_t now)
 {
 	struct addrinfo hints, *ai = NULL;
-	int one = 1, fd;
+	int r;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	/* names resolve synchronously here (configure addresses, or a local resolver) */
-	if (getaddrinfo(l->host, l->port, &hints, &ai) != 0 || !ai) {
-		l->state = HO_LINK_CONNECTING;
-		backoff(l, now, LIM_E_IO);
-		return;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(ai);
-		l->state = HO_LINK_CONNECTING;
-		backoff(l, now, LIM_E_IO);
-		return;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	l->fd = fd;
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
 	l->state = HO_LINK_CONNECTING;
-	l->phase = PH_TCP;
 	l->deadline = now + l->cfg.connect_timeout_ms;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+	/* an address literal needs no resolver */
+	r = getaddrinfo(l->host, l->port, &hints, &ai);
+	if (r == 0 && ai) {
+		l->ais = ai;
+		l->ai_cur = NULL;
+		next_addr(l, now);
+		return;
+	}
+	if (ai)
 		freeaddrinfo(ai);
+	if (r != EAI_NONAME || !gai_collect(l)) {
+		backoff(l, now, LIM_E_IO); /* (the previous resolution is still running) */
+		return;
+	}
+	/* a name: resolved in the background (getaddrinfo_a), looked at by each step */
+	if (!l->gai) {
+		struct addrinfo *h = malloc(sizeof *h);
+		l->gai = calloc(1, sizeof *l->gai);
+		if (!h || !l->gai) {
+			free(h);
+			free(l->gai);
+			l->gai = NULL;
+			backoff(l, now, LIM_E_NOMEM);
+			return;
+		}
+		memset(h, 0, sizeof *h);
+		h->ai_family = AF_UNSPEC;
+		h->ai_socktype = SOCK_STREAM;
+		h->ai_flags = AI_NUMERICSERV;
+		l->gai->ar_name = strdup(l->host);
+		l->gai->ar_service = strdup(l->port);
+		l->gai->ar_request = h;
+		if (!l->gai->ar_name || !l->gai->ar_service) {
+			free((char *)l->gai->ar_name);
+			free((char *)l->gai->ar_service);
+			free(h);
+			free(l->gai);
+			l->gai = NULL;
+			backoff(l, now, LIM_E_NOMEM);
+			return;
+		}
+	}
+	l->gai->ar_result = NULL;
+	{
+		struct gaicb *list[1] = { l->gai };
+		struct sigevent sev;
+		memset(&sev, 0, sizeof sev);
+		sev.sigev_notify = SIGEV_NONE;
+		if (getaddrinfo_a(GAI_NOWAIT, list, 1, &sev) != 0) {
+			backoff(l, now, LIM_E_IO);
+			return;
+		}
+	}
+	l->gai_busy = true;
+	l->phase = PH_RESOLVE;
+}
+
+/* PH_RESOLVE: the name's addresses, once the resolver has them. */
+static void resolve_step(struct ho_link *l, uint64_t now)
+{
+	int r = gai_error(l->gai);
+	if (r == EAI_INPROGRESS)
+		return; /* the connect deadline bounds the wait (ho_link_step) */
+	l->gai_busy = false;
+	if (r != 0 || !l->gai->ar_result) {
+		if (l->gai->ar_result) {
+			freeaddrinfo(l->gai->ar_result);
+			l->gai->ar_result = NULL;
+		}
 		backoff(l, now, LIM_E_IO);
 		return;
 	}
-	freeaddrinfo(ai);
+	l->ais = l->gai->ar_result;
+	l->gai->ar_result = NULL;
+	l->ai_cur = NULL;
+	next_addr(l, now);
 }
 
 static void became_up(struct ho_link *l, uint64_t now)
@@ -406,6 +558,11 @@ static void tls_step(struct ho_link *l, uint64_t now)
 
 static void connect_step(struct ho_link *l, uint64_t now)
 {
+	if (l->phase == PH_RESOLVE) {
+		resolve_step(l, now);
+		if (l->state != HO_LINK_CONNECTING || l->phase == PH_RESOLVE)
+			return;
+	}
 	if (l->phase == PH_TCP) {
 		struct pollfd p = { .fd = l->fd, .events = POLLOUT };
 		int soerr = 0;
@@ -413,9 +570,13 @@ static void connect_step(struct ho_link *l, uint64_t now)
 		if (poll(&p, 1, 0) <= 0)
 			return;
 		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-			backoff(l, now, LIM_E_IO);
+			addr_failed(l, now);
 			return;
 		}
+		/* connected: the other addresses are not needed */
+		if (l->ais)
+			freeaddrinfo(l->ais);
+		l->ais = l->ai_cur = NULL;
 		if (!l->ctx) {
 			became_up(l, now);
 			return;
@@ -731,8 +892,12 @@ enum lim_err ho_link_step(struct ho_link *l, uint64_t now)
 		/* fall through */
 	case HO_LINK_CONNECTING:
 		connect_step(l, now);
-		if (l->state == HO_LINK_CONNECTING && now >= l->deadline)
-			backoff(l, now, LIM_E_IO);
+		if (l->state == HO_LINK_CONNECTING && now >= l->deadline) {
+			if (l->phase == PH_TCP)
+				addr_failed(l, now); /* this address timed out: the next one */
+			else
+				backoff(l, now, LIM_E_IO); /* resolution or TLS handshake */
+		}
 		if (l->state != HO_LINK_UP)
 			break;
 		/* fall through */
@@ -822,6 +987,12 @@ size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t n
 		else
 			d = until(now_ms, ka_due(l, &idle));
 		t = t < 0 || d < t ? d : t;
+		if (l->state == HO_LINK_CONNECTING && l->phase == PH_RESOLVE) {
+			/* no descriptor yet: look at the resolution again shortly */
+			if (t < 0 || t > RESOLVE_POLL_MS)
+				t = RESOLVE_POLL_MS;
+			break;
+		}
 		if (l->state == HO_LINK_UP && ss.synced < ss.head)
 			t = 0; /* a sync is due */
 		if (cap == 0)

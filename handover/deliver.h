@@ -275,9 +275,11 @@ void ho_link_free(struct ho_link *l);
 size_t ho_link_fds(struct ho_link *l, struct pollfd *pfd, size_t cap, uint64_t now_ms,
 		   int *timeout_ms);
 /* Advances the state machine: connects, handshakes, writes records, reads responses, runs the
- * timers. Never waits on the network; it does wait on the disk (ho_spool_sync, the ack slot,
- * and when a segment is finished the seq file and ack fdatasync) and, for a host name (not an
- * address literal), on getaddrinfo() at each connection attempt. Connection errors are handled
+ * timers. Never waits on the network (a host name, not an address literal, is resolved in the
+ * background by getaddrinfo_a at each connection attempt, within the connect timeout; each of
+ * its addresses is then tried in turn, each with the connect timeout, until one connects); it
+ * does wait on the disk (ho_spool_sync, the ack slot, and when a segment is finished the seq
+ * file and ack fdatasync). Connection errors are handled
  * inside (back-off). The return is LIM_OK, or the spool error (LIM_E_IO, LIM_E_PARSE, ...)
  * that stopped sending in this step: the link is then HO_LINK_SPOOL_ERROR (see there) and
  * retries by itself; keep stepping. Records before an unreadable one that were already queued

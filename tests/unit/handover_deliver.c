@@ -4,8 +4,10 @@
  * jittered back-off, keep-alive timeout, drain); and suite link_errors: a spool error on a link
  * (damaged record, failed confirmation), keep-alives counted once written. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -16,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -1407,9 +1410,145 @@ static void t_ho_link_tls_args(void)
 	free(d);
 }
 
+/* A host name is resolved beside the step (getaddrinfo_a), never in it, and each of its
+ * addresses is tried in turn: the link connects to "localhost:PORT" and delivers, with no failed
+ * attempt even when localhost's first address is not the LEMF's (::1 before 127.0.0.1, where
+ * /etc/hosts has both). A name that does not resolve (RFC 6761 .invalid) is a failed attempt,
+ * backed off like an address nobody listens on, and never brings the link up. */
+/* Fault injection for t_ho_link_names: this binary's getaddrinfo() comes before libc's for
+ * every call the binary makes (handover/deliver.c's included; getaddrinfo_a's own lookups, made
+ * inside libc, are not affected). gai_slow_ms > 0: a name lookup (no AI_NUMERICHOST) first
+ * waits that long, as a resolver that does not answer (what the link must never wait for).
+ * gai_two_addrs: the literal 127.0.0.1 resolves to 127.0.0.2 (where nobody listens), then
+ * 127.0.0.1 - a name with two addresses, the first unreachable. Otherwise libc's, unchanged. */
+static unsigned gai_slow_ms;
+static bool gai_two_addrs;
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		struct addrinfo **res)
+{
+	static int (*real)(const char *, const char *, const struct addrinfo *,
+			   struct addrinfo **);
+	struct addrinfo *first = NULL;
+	int r;
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+	if (!real)
+		return EAI_SYSTEM;
+	if (gai_slow_ms && !(hints && (hints->ai_flags & AI_NUMERICHOST)))
+		(void)poll(NULL, 0, (int)gai_slow_ms);
+	if (!gai_two_addrs || !node || strcmp(node, "127.0.0.1") != 0)
+		return real(node, service, hints, res);
+	if ((r = real("127.0.0.2", service, hints, &first)) != 0)
+		return r;
+	if ((r = real(node, service, hints, &first->ai_next)) != 0) {
+		freeaddrinfo(first);
+		return r;
+	}
+	*res = first;
+	return 0;
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* RUN, paced in real time while the link has no descriptor (resolving): one fake ms per real
+ * ms, so that the fake clock does not run past the connect timeout while the resolver works. */
+#define RUN_PACED(l, m, cond, limit_ms)                                                            \
+	do {                                                                                       \
+		uint64_t end_ = fake_now + (limit_ms);                                             \
+		while (!(cond) && fake_now < end_) {                                               \
+			struct pollfd p_;                                                          \
+			int t_;                                                                    \
+			CHECK(ho_link_step((l), fake_now) == LIM_OK);                              \
+			if ((m))                                                                   \
+				mini_step((m));                                                    \
+			if (ho_link_fds((l), &p_, 1, fake_now, &t_))                               \
+				(void)poll(&p_, 1, t_ != 0 ? 1 : 0);                               \
+			else                                                                       \
+				(void)poll(NULL, 0, 1);                                            \
+			fake_now++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static void t_ho_link_names(void)
+{
+	char *d = mkdir_tmp(), addr[64], name[80];
+	static struct mini_lemf m;
+	struct mini_lemf *mp = &m, *none = NULL;
+	struct ho_spool *s;
+	struct ho_spool_stats ss;
+	struct ho_link *l = NULL;
+	struct ho_link_stats ls;
+	struct ho_link_cfg cfg;
+	uint64_t rngv = 0;
+
+	mini_listen(&m, 0, addr, sizeof addr); /* 127.0.0.1 only */
+	snprintf(name, sizeof name, "localhost:%s", strrchr(addr, ':') + 1);
+	s = open_sp(d, 8u << 20, 1u << 20);
+	for (unsigned i = 0; i < 10; i++)
+		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
+	link_cfg(&cfg, name, &rngv);
+	cfg.connect_timeout_ms = 8000;
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	if (!l)
+		return;
+	fake_now = 1000;
+	/* a resolver that takes 3 s to answer a lookup made in the step would hold the step (and,
+	 * in limf, every pipeline thread waiting for the sink) that long: the step must return at
+	 * once (well under half of it, whatever the machine's load) */
+	gai_slow_ms = 3000;
+	{
+		uint64_t t0 = real_ms();
+		CHECK(ho_link_step(l, fake_now) == LIM_OK);
+		CHECK(real_ms() - t0 < 1500);
+	}
+	gai_slow_ms = 0;
+	RUN_PACED(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 10), 10000);
+	ho_link_get_stats(l, &ls);
+	CHECK(ss.confirmed == 10 && m.pdus == 10);
+	CHECK(ls.connects == 1 && ls.connect_failures == 0 && ls.state == HO_LINK_UP);
+	ho_link_free(l);
+	/* two addresses, the first where nobody listens: the second is tried within the same
+	 * attempt (no failed attempt, no back-off) and delivers */
+	for (unsigned i = 10; i < 20; i++)
+		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
+	gai_two_addrs = true;
+	cfg.addr = addr;
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	if (!l)
+		return;
+	RUN_PACED(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 20), 10000);
+	ho_link_get_stats(l, &ls);
+	CHECK(ss.confirmed == 20 && m.pdus == 20);
+	CHECK(ls.connects == 1 && ls.connect_failures == 0 && ls.state == HO_LINK_UP);
+	gai_two_addrs = false;
+	ho_link_free(l);
+	close(m.lfd);
+	if (m.cfd >= 0)
+		close(m.cfd);
+	/* a name that does not resolve: failed attempts, never up */
+	cfg.addr = "lemf.invalid:1";
+	cfg.connect_timeout_ms = 200;
+	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	if (!l)
+		return;
+	RUN_PACED(l, none, (ho_link_get_stats(l, &ls), ls.connect_failures >= 2), 20000);
+	CHECK(ls.connect_failures >= 2 && ls.connects == 0 && ls.state != HO_LINK_UP);
+	ho_link_free(l);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
 /* see test_handover.c */
 void t_ho_link_errors(void)
 {
+	t_ho_link_names();
 	t_ho_link_tls_args();
 	t_ho_link_spool_error();
 	t_ho_link_ka_written();

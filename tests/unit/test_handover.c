@@ -26,7 +26,7 @@ void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
 void t_ho_deliver(void);     /* tests/unit/handover_deliver.c: spool, seqno, link */
-void t_ho_link_errors(void); /* same file: spool errors on a link, keep-alive timing */
+void t_ho_link_errors(void); /* same file: names, spool errors on a link, keep-alive timing */
 
 /* ---- helpers ---- */
 
