@@ -1427,8 +1427,7 @@ static bool gai_two_addrs;
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
 {
-	static int (*real)(const char *, const char *, const struct addrinfo *,
-			   struct addrinfo **);
+	static int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	struct addrinfo *first = NULL;
 	int r;
 	if (!real)
