@@ -148,6 +148,11 @@ struct limf_out {
 	struct ho_bundle *b;
 	struct limf_dlv *dlv; /* --deliver: the network handover, else NULL */
 	uint64_t dlv_iri, dlv_cc, dlv_err, cin_err, forget_err;
+	/* the spool refusing: said when it starts, when its reason changes and when it ends (a
+	 * refusal that clears and comes back is said again; not once per run) */
+	bool dlv_failing;
+	enum lim_err dlv_last;
+	uint64_t dlv_run; /* refused since it started */
 	uint32_t local_cin;
 	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
 	size_t n_warned;
@@ -447,13 +452,27 @@ static void dlv_result(struct limf_out *r, enum lim_err e, uint64_t *count)
 {
 	if (e == LIM_OK) {
 		(*count)++;
+		if (r->dlv_failing) {
+			fprintf(stderr,
+				"limf: handover spool: PDUs accepted again (%" PRIu64
+				" refused meanwhile)\n",
+				r->dlv_run);
+			r->dlv_failing = false;
+		}
 		return;
 	}
-	if (r->dlv_err++ == 0)
-		fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
-			e == LIM_E_LIMIT ? " (spool or disk full, or too many calls in progress: "
-					   "ALARM, PDUs refused)"
-					 : "");
+	r->dlv_err++;
+	if (!r->dlv_failing)
+		r->dlv_run = 0;
+	r->dlv_run++;
+	if (r->dlv_failing && e == r->dlv_last)
+		return;
+	fprintf(stderr, "limf: handover spool: %s%s\n", lim_strerror(e),
+		e == LIM_E_LIMIT ? " (spool or disk full, or too many calls in progress: "
+				   "ALARM, PDUs refused)"
+				 : "");
+	r->dlv_failing = true;
+	r->dlv_last = e;
 }
 
 static uint32_t next_cin(void *ctx)
