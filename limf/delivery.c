@@ -255,7 +255,7 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 		return LIM_E_IO;
 	snprintf(path, sizeof path, "%s/%s", d->dir, CIN_FILE);
 	snprintf(tmp, sizeof tmp, "%s/%s.tmp", d->dir, CIN_FILE);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (f) {
 		char *end = NULL;
 		bool ok = fgets(buf, sizeof buf, f) && strncmp(buf, "limf-cin 1 ", 11) == 0 &&
@@ -273,18 +273,21 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	}
 	if (next + n > UINT32_MAX)
 		return LIM_E_LIMIT;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_IO;
 	int len = snprintf(buf, sizeof buf, "limf-cin 1 %llu\n", next + n);
 	if (len <= 0 || write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
 		close(fd);
+		(void)unlink(tmp); /* the counter file itself is untouched */
 		return LIM_E_IO;
 	}
 	close(fd);
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, path) != 0) {
+		(void)unlink(tmp);
 		return LIM_E_IO;
-	dfd = open(d->dir, O_RDONLY | O_DIRECTORY);
+	}
+	dfd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
