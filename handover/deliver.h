@@ -60,10 +60,12 @@
  * loss; the link never sends a record before it is synced, so nothing that an authority has
  * seen can be lost, and its sequence numbers are never reused.
  * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
- * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes, and so is a tail of
- * zero octets from a record header (or from the end of a record that fails its CRC) to the end
- * of the last segment, whatever its length: what a file system returns for data that was never
- * synced after a power loss - never synced, so never sent.
+ * (a torn write), at or above the ack file's index, is truncated away and counted in
+ * ho_spool_stats.torn_bytes, and so is a tail of zero octets from a record header (or from the
+ * end of a record that fails its CRC) to the end of the last segment, whatever its length:
+ * what a file system returns for data that was never synced after a power loss - never synced,
+ * so never sent. Below the ack file's index a record was confirmed delivered, hence synced:
+ * whatever is wrong there is damage (below), not a tear.
  * ---- Damaged records (a bit flip on disk) ----
  * One damaged synced record must not stop an authority's delivery: for lawful interception the
  * interception and delivery go on, the damage is reported loudly and its octets kept. A record

@@ -1002,6 +1002,7 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 	uint8_t *buf = NULL;
 	struct stat st;
 	uint64_t off = SEG_HDR, k, nk;
+	bool tearable = last;
 	int fd;
 	seg_name(name, g->first);
 	fd = openat(s->dirfd, name, last ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
@@ -1053,6 +1054,9 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		uint32_t n, crc;
 		struct ho_pdu pdu;
 		uint8_t cc;
+		/* only a tail never synced can be torn: a record below the ack file's index was
+		 * confirmed delivered, so synced, and its damage is damage (quarantined) */
+		tearable = last && g->first + g->count >= s->confirmed;
 		if (rest == 0)
 			break;
 		if (rest < REC_HDR)
@@ -1063,7 +1067,7 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 			/* zeros from here to the end: a tail the file system never got to write (a
 			 * power loss after the size grew, before the data was synced), whatever its
 			 * length; those records were never synced, so never sent */
-			if (last && (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
+			if (tearable && (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
 				goto torn;
 			goto lost; /* a damaged length: the framing is lost */
 		}
@@ -1075,8 +1079,8 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 			if (c != crc) {
 				uint64_t next = off + REC_HDR + n;
 				/* cut short by the write, or by zeros after it (see above) */
-				if (last && (next == (uint64_t)st.st_size ||
-					     all_zero(buf + next, (uint64_t)st.st_size - next)))
+				if (tearable && (next == (uint64_t)st.st_size ||
+						 all_zero(buf + next, (uint64_t)st.st_size - next)))
 					goto torn;
 				/* damaged on disk with more after it: its end is trusted when a
 				 * record that checks follows (or the segment ends) */
@@ -1139,10 +1143,8 @@ lost:
 	err = LIM_OK;
 	goto out;
 torn:
-	if (!last) {
-		why = "a record runs past the end of a segment that is not the last";
-		goto lost;
-	}
+	if (!tearable)
+		goto lost; /* cut short in the middle of the spool, or below the ack's index */
 	s->torn_bytes += (uint64_t)st.st_size - off;
 	if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0)
 		goto io;
