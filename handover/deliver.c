@@ -359,11 +359,6 @@ static void backoff(struct ho_link *l, uint64_t now, enum lim_err why)
 	l->state = HO_LINK_BACKOFF;
 }
 
-static const char *spool_reason(enum lim_err e)
-{
-	return e == LIM_E_PARSE ? "damaged on disk (length or CRC check failed)" : lim_strerror(e);
-}
-
 /* A spool operation failed: nothing more can be sent or confirmed on this connection. Close
  * it (what was written and not confirmed is sent again later), say why in the stats, and try
  * again after the usual back-off: a transient error (EIO) may clear; a lasting one fails
@@ -380,7 +375,7 @@ __attribute__((format(printf, 4, 5))) static void spool_fail(struct ho_link *l, 
 	va_start(ap, what);
 	(void)vsnprintf(op, sizeof op, what, ap);
 	va_end(ap);
-	snprintf(l->st.error, sizeof l->st.error, "%s: %s", op, spool_reason(e));
+	snprintf(l->st.error, sizeof l->st.error, "%s: %s", op, lim_strerror(e));
 	drop_conn(l, false);
 	retry_later(l, now);
 	l->state = HO_LINK_SPOOL_ERROR;
@@ -728,10 +723,11 @@ static void answer_peer(struct ho_link *l)
 }
 
 /* Fills the (empty) output buffer with synced records and the keep-alives that confirm them.
- * A record that cannot be read ends the fill: when records of this connection wait for their
- * confirmation (queued now or in flight), they are confirmed first (l->rd_err holds the error
- * and nothing more is read); then, or at once when none wait, the error is returned and
- * *bad_idx names the record. */
+ * An index the spool says holds nothing to send (a damaged record it quarantined) is passed
+ * over and confirmed with the others. A record that cannot be read (an I/O error) ends the
+ * fill: when records of this connection wait for their confirmation (queued now or in
+ * flight), they are confirmed first (l->rd_err holds the error and nothing more is read);
+ * then, or at once when none wait, the error is returned and *bad_idx names the record. */
 static enum lim_err fill(struct ho_link *l, uint64_t *bad_idx)
 {
 	struct ho_spool_stats ss;
@@ -757,11 +753,16 @@ static enum lim_err fill(struct ho_link *l, uint64_t *bad_idx)
 			stop = true;
 			break;
 		}
-		l->out_len += n;
-		l->st.sent++;
-		l->st.bytes += n;
-		if (l->next_idx < l->max_idx)
-			l->st.resent++;
+		if (n) {
+			l->out_len += n;
+			l->st.sent++;
+			l->st.bytes += n;
+			if (l->next_idx < l->max_idx)
+				l->st.resent++;
+		} else {
+			l->st.skipped++; /* damaged, quarantined by the spool: nothing to send */
+		}
+		/* a skipped index counts like a record: the next keep-alive confirms it too */
 		l->next_idx++;
 		if (l->next_idx > l->max_idx)
 			l->max_idx = l->next_idx;

@@ -20,8 +20,13 @@
  *              rename, fsync of the directory) when a segment is deleted and at close. It holds
  *              the counters as of <spool index>; ho_spool_open() replays the records at and
  *              after that index (decoding each PS-PDU) to bring the counters up to date, so a
- *              number is never reused and, unless synced records are damaged on disk (then a
- *              gap), never skipped. A refused append takes no number. Counters are one per
+ *              number is never reused and never skipped, unless synced records are damaged on
+ *              disk: a damaged record (quarantined, below) is not replayed, so when it held
+ *              its call's highest number, that number may be given again to the call's next
+ *              record - acceptable, since the damaged one is not delivered (had it been
+ *              confirmed before the damage, a de-duplicating LEMF would drop the new one: a
+ *              window of one segment, as deleted segments are covered by the seq file).
+ *              A refused append takes no number. Counters are one per
  *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it
  *              ends (ho_spool_seq_forget), else the table fills and new calls are refused.
  *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
@@ -36,6 +41,12 @@
  *              belongs to that open, so a second open - another limf process, or the same one -
  *              fails with LIM_E_STATE before reading or changing anything. ho_spool_peek()
  *              reads a spool without taking it (and queries the lock with F_OFD_GETLK).
+ *   quarantine/ damaged records (below), one file each: "<16 hex digits: the segment's first
+ *              index>-<the record's index, decimal>.bad" holding the record's octets as on
+ *              disk, or, when its length is damaged, everything from it to the end of the
+ *              segment. Created 0700 / 0600 on first use, written once (temporary file,
+ *              fsync, rename); never deleted by limf: the operator keeps them for forensics
+ *              and removes them (which also ends the alarm at the next open).
  * A segment is deleted once every record in it is confirmed and the seq file covers it. The
  * active segment is kept below max_bytes / 4 (segment_bytes is clamped), so at least 3/4 of the
  * bound is available to unconfirmed records.
@@ -49,13 +60,33 @@
  * loss; the link never sends a record before it is synced, so nothing that an authority has
  * seen can be lost, and its sequence numbers are never reused.
  * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
- * (a torn write) is truncated away and counted in ho_spool_stats.torn_bytes, and so is a tail of
- * zero octets from a record header (or from the end of a record that fails its CRC) to the end
- * of the last segment, whatever its length: what a file system returns for data that was never
- * synced after a power loss - never synced, so never sent. A record that does not check with
- * anything else after it that is not all zeros (or in an earlier segment) is corruption: open
- * fails with LIM_E_PARSE and the directory is left as it is for the operator (never silently
- * dropped). Reads re-check the CRC (LIM_E_PARSE).
+ * (a torn write), at or above the ack file's index, is truncated away and counted in
+ * ho_spool_stats.torn_bytes, and so is a tail of zero octets from a record header (or from the
+ * end of a record that fails its CRC) to the end of the last segment, whatever its length:
+ * what a file system returns for data that was never synced after a power loss - never synced,
+ * so never sent. Below the ack file's index a record was confirmed delivered, hence synced:
+ * whatever is wrong there is damage (below), not a tear.
+ * ---- Damaged records (a bit flip on disk) ----
+ * One damaged synced record must not stop an authority's delivery: for lawful interception the
+ * interception and delivery go on, the damage is reported loudly and its octets kept. A record
+ * that does not check and is not a torn tail - at open (scan) or at a read (which re-checks
+ * length and CRC) - is quarantined (quarantine/ above), counted in ho_spool_stats.damaged,
+ * raises the alarm and is logged once per handle; its index then holds nothing to send
+ * (ho_spool_read: *len 0), so the link passes over it and the authority sees a gap in the
+ * sequence numbers (TS 102 232-1's signal for loss). Two kinds:
+ *   - the length is in range and the record ends where a record that checks starts (or where
+ *     the segment ends): only its CRC fails, its boundary is known, only it is skipped;
+ *   - otherwise (an impossible length, or a CRC failure with no record that checks after it)
+ *     the framing is lost: the rest of the segment cannot be delimited and is quarantined as
+ *     one file (damaged + 1); its indices run up to the next segment's first index (from its
+ *     name and header). In the last segment that number is unknown: at least one index, and
+ *     enough to reach the ack file's index. No record is appended after such octets: the next
+ *     append starts a new segment.
+ * A record damaged since it was confirmed (in a segment not yet deleted) is quarantined too.
+ * Still refused at open (LIM_E_PARSE, the directory left as it is, a log line naming the file
+ * and offset): a segment header that does not match its name, a non-last segment shorter than
+ * its header or whose undelimitable octets leave no index before the next segment, a record
+ * that checks but does not decode, gaps between segments, an unreadable ack file.
  * A full disk is a full spool: a record or a new segment's header that cannot be written is
  * undone (truncated, or the half-made segment removed) and the append refused (LIM_E_LIMIT,
  * alarm); the next append tries again, so appends and reads resume once there is room.
@@ -119,8 +150,13 @@ struct ho_spool_stats {
 	uint64_t appended;   /* records appended since open */
 	uint64_t refused;    /* appends refused: spool or disk full, or counter table full */
 	uint64_t torn_bytes; /* bytes truncated from a torn tail at open */
-	uint64_t seq_keys;   /* sequence counters held */
-	bool alarm;          /* latched when an append was refused; see clear_alarm */
+	/* damaged records quarantined: the files in quarantine/ (counted at open, so earlier
+	 * runs' too, plus each new one); a damaged region (a lost framing) counts once */
+	uint64_t damaged;
+	uint64_t seq_keys; /* sequence counters held */
+	/* latched when an append was refused or a record quarantined, and at open when
+	 * quarantine/ holds files; see clear_alarm */
+	bool alarm;
 };
 
 /* Opens (recovering) or creates the spool in cfg->dir, and holds its owner lock until
@@ -173,12 +209,19 @@ LIM_WUR enum lim_err ho_spool_seq_reset(struct ho_spool *s);
 LIM_WUR enum lim_err ho_spool_sync(struct ho_spool *s);
 
 /* Reads record idx (confirmed <= idx < synced) into buf[0..cap) (borrowed), *len = its length.
- * LIM_E_ARG for an index outside that range, LIM_E_LIMIT when cap is too small, LIM_E_PARSE for
- * a CRC failure, LIM_E_IO. Sequential reads are cheap (the spool keeps a read cursor). */
+ * LIM_OK with *len == 0: idx holds nothing to send (a damaged record, quarantined: see
+ * "Damaged records"); the caller passes over it and confirms it with the others. A damaged
+ * record is never an error. LIM_E_ARG for an index outside that range, LIM_E_LIMIT when cap is
+ * too small, LIM_E_IO (a read that failed: nothing skipped). Sequential reads are cheap (the
+ * spool keeps a read cursor). */
 LIM_WUR enum lim_err ho_spool_read(struct ho_spool *s, uint64_t idx, uint8_t *buf, size_t cap,
 				   size_t *len);
 /* Records below idx are delivered: persists the ack file and deletes finished segments.
- * idx must lie in [confirmed, synced] (LIM_E_ARG). */
+ * idx must lie in [confirmed, synced] (LIM_E_ARG). A failed write of the ack slot returns
+ * LIM_E_IO and is not sticky: that confirmation is simply not recorded (confirmed unchanged;
+ * the other slot still holds the previous index, and the torn one is written again next
+ * time), so the records are sent again later - duplicates, never a loss. Failures after it
+ * (the seq file, the ack fdatasync, deleting a segment) are sticky. */
 LIM_WUR enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx);
 
 /* CRC32C (Castagnoli) of p[0..n) continuing from crc (0 to start); "123456789" -> e3069283. */
@@ -187,11 +230,12 @@ uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n);
 void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st);
 /* Read-only look at the spool in dir, for a process that does not own it (`limf handover
  * status` while `limf capture` runs): takes no lock, writes nothing, replays nothing. Fills
- * head (= synced: whole records on disk; a torn or in-progress tail is not counted), confirmed
- * and bytes; the owner's counters (appended, refused, torn_bytes, seq_keys, alarm) are not on
- * disk and stay 0. *in_use: another handle holds the owner lock (a query: F_OFD_GETLK). A
- * missing dir is an empty spool. Errors: LIM_E_IO, LIM_E_PARSE (a damaged segment or ack file),
- * LIM_E_NOMEM, LIM_E_LIMIT. */
+ * head (= synced: whole records on disk; a torn or in-progress tail is not counted), confirmed,
+ * bytes, damaged (the files in quarantine/) and alarm (damaged > 0); the owner's other counters
+ * (appended, refused, torn_bytes, seq_keys) are not on disk and stay 0. *in_use: another
+ * handle holds the owner lock (a query: F_OFD_GETLK). A missing dir is an empty spool. Errors:
+ * LIM_E_IO, LIM_E_PARSE (a segment header that does not match its name, an unreadable ack
+ * file; damaged records are not errors), LIM_E_NOMEM, LIM_E_LIMIT. */
 LIM_WUR enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use);
 void ho_spool_clear_alarm(struct ho_spool *s);
 
@@ -203,7 +247,8 @@ enum ho_link_state {
 	HO_LINK_UP = 2,
 	HO_LINK_BACKOFF = 3, /* waiting before the next attempt */
 	HO_LINK_CLOSED = 4,  /* drained and closed (ho_link_drain) */
-	/* a spool operation failed (sync, read of the next record, persisting a confirmation):
+	/* a spool operation failed (sync, an I/O error reading the next record, persisting a
+	 * confirmation; never a damaged record, which is passed over: see the spool):
 	 * the connection is closed and nothing is sent; after the back-off the link connects
 	 * again and retries. ho_link_stats.spool_err / .error say what failed; they stay set
 	 * through the retries (states down, connecting, up) until one gets past the failure. */
@@ -244,6 +289,7 @@ struct ho_link_stats {
 	uint64_t connect_failures; /* attempts that failed or timed out */
 	uint64_t disconnects;      /* established connections lost */
 	uint64_t sent;             /* records written (re-sends included) */
+	uint64_t skipped;          /* indices passed over: damaged records the spool quarantined */
 	uint64_t resent;           /* records written a second time or more */
 	uint64_t bytes;            /* record bytes written */
 	uint64_t ka_sent, ka_answered, ka_timeouts;
@@ -254,8 +300,7 @@ struct ho_link_stats {
 	enum lim_err last_err;
 	uint64_t spool_errors;  /* times a spool error stopped sending (HO_LINK_SPOOL_ERROR) */
 	enum lim_err spool_err; /* that error, until a retry gets past it (LIM_OK: none) */
-	/* the same in words ("" when none), e.g. "reading record 5: damaged on disk (length or
-	 * CRC check failed)" */
+	/* the same in words ("" when none), e.g. "confirming the records below 15: I/O error" */
 	char error[128];
 };
 

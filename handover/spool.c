@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
 
@@ -72,13 +73,17 @@ uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n)
 #define SEG_HDR   16u
 #define REC_HDR   8u
 #define SEQ_LINE  96u /* longest seq file line: "cc " + 50 hex + 2 x 10 digits + spaces */
-#define NAME_LEN  40u
+#define NAME_LEN  64u
 #define END_MAGIC "limf-end 1\n"
 #define END_LINE  64u /* longest ended-journal line: 10 digits, space, 50 hex, newline */
 /* the ended journal is folded into the seq file once it holds this many lines; it never holds
  * more than END_MAX (a forget beyond it, when folding keeps failing, is kept in memory only) */
 #define END_COMPACT 4096u
 #define END_MAX     (4u * HO_SEQ_KEYS_MAX)
+/* damaged records a handle remembers as quarantined (so that a second read of one neither
+ * writes, counts nor logs it again); beyond it, damaged records are still skipped and counted */
+#define BAD_MAX 4096u
+#define QDIR    "quarantine"
 /* counters the table may hold after a recovery (the seq file plus the records replayed);
  * appends create new ones only below HO_SEQ_KEYS_MAX */
 #define SEQ_HARD_MAX (2u * HO_SEQ_KEYS_MAX)
@@ -87,6 +92,10 @@ struct seg {
 	uint64_t first; /* index of its first record */
 	uint64_t count; /* records in it */
 	uint64_t size;  /* file size (header included) */
+	/* records first .. first+good-1 can be delimited; from first+good on the framing was lost
+	 * (a damaged length: the rest of the file was quarantined) and those indices hold nothing
+	 * to send. good == count in an undamaged segment; appends go only to such a one. */
+	uint64_t good;
 };
 
 struct seqent {
@@ -131,6 +140,10 @@ struct ho_spool {
 	uint64_t seq_pos; /* the seq file covers records below this */
 	bool seq_dirty;   /* counters forgotten since the seq file was written */
 	uint64_t appended, refused, torn_bytes;
+	uint64_t damaged; /* files in quarantine/ (see deliver.h) */
+	uint64_t *bad;    /* damaged indices quarantined by this handle, sorted (at most BAD_MAX) */
+	size_t nbad;
+	int qdirfd; /* quarantine/, once used (-1: not yet) */
 	bool alarm;
 	enum lim_err err; /* sticky */
 	uint8_t *enc;     /* HO_PDU_MAX octets for the put functions (allocated on first use) */
@@ -214,6 +227,144 @@ static enum lim_err write_atomic(int dirfd, const char *name, const void *p, siz
 	if (renameat(dirfd, tmp, dirfd, name) != 0 || fsync(dirfd) != 0)
 		return LIM_E_IO;
 	return LIM_OK;
+}
+
+/* ---- quarantine (see deliver.h) ---- */
+
+/* Counts the quarantine files (*.bad) of the spool in dirfd (none: 0). */
+static uint64_t quarantine_count(int dirfd)
+{
+	uint64_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd = openat(dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (l > 4 && strcmp(de->d_name + l - 4, ".bad") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Position of idx in s->bad (*found when there). */
+static size_t bad_find(const struct ho_spool *s, uint64_t idx, bool *found)
+{
+	size_t lo = 0, hi = s->nbad;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->bad[mid] == idx) {
+			*found = true;
+			return mid;
+		}
+		if (s->bad[mid] < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Copies len octets at off in fd into the new file name of s->qdirfd: a temporary file,
+ * fsync, rename, fsync of the directory (a crash leaves the whole copy or none). */
+static bool quarantine_copy(struct ho_spool *s, const char *name, int fd, uint64_t off,
+			    uint64_t len)
+{
+	char tmp[NAME_LEN + 8];
+	uint8_t *buf = malloc(65536);
+	bool ok = false;
+	int qfd;
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	qfd = buf ? openat(s->qdirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (qfd < 0)
+		goto out;
+	while (len) {
+		size_t k = len < 65536 ? (size_t)len : 65536;
+		if (!pread_all(fd, buf, k, off) || !write_all(qfd, buf, k))
+			goto out;
+		off += k;
+		len -= k;
+	}
+	ok = fsync(qfd) == 0;
+out:
+	if (qfd >= 0) {
+		close(qfd);
+		if (ok)
+			ok = renameat(s->qdirfd, tmp, s->qdirfd, name) == 0 &&
+			     fsync(s->qdirfd) == 0;
+		if (!ok)
+			unlinkat(s->qdirfd, tmp, 0);
+	}
+	free(buf);
+	return ok;
+}
+
+/* A synced record that fails its checks: record idx of the segment whose first record is
+ * first, len octets at off in fd; region: the framing is lost there, and the octets run to the
+ * end of the segment (records idx and after). Copies them to quarantine/<first as 16 hex
+ * digits>-<idx>.bad (0600, written once: a file already there, from an earlier run, is kept),
+ * counts it in damaged, raises the alarm and logs - once per handle: a record it quarantined
+ * already is left alone. Never fails (the skip must not depend on the copy): a copy that
+ * cannot be written is logged, and the octets stay in the segment until it is deleted. */
+static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd, uint64_t off,
+		       uint64_t len, bool region)
+{
+	char name[NAME_LEN], seg[NAME_LEN];
+	const char *what = region ? "its length is damaged: the records from it to the end of "
+				    "the segment cannot be delimited"
+				  : "it fails its CRC check";
+	bool found;
+	size_t at = bad_find(s, idx, &found);
+	if (found)
+		return;
+	if (s->nbad < BAD_MAX) {
+		if (!s->bad && !(s->bad = malloc(BAD_MAX * sizeof *s->bad))) {
+			lim_err_log("spool %s: out of memory", s->dir);
+		} else {
+			memmove(&s->bad[at + 1], &s->bad[at], (s->nbad - at) * sizeof *s->bad);
+			s->bad[at] = idx;
+			s->nbad++;
+		}
+	}
+	s->alarm = true;
+	seg_name(seg, first);
+	snprintf(name, sizeof name, "%016llx-%llu.bad", (unsigned long long)first,
+		 (unsigned long long)idx);
+	if (s->qdirfd < 0) {
+		if (mkdirat(s->dirfd, QDIR, 0700) == 0)
+			(void)fsync(s->dirfd);
+		s->qdirfd = openat(s->dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (s->qdirfd >= 0 && faccessat(s->qdirfd, name, F_OK, 0) == 0) {
+		/* found again after a restart: counted at open (damaged holds the files) */
+		lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped, "
+			    "already quarantined in %s/" QDIR "/%s",
+			    s->dir, seg, (unsigned long long)idx, (unsigned long long)off, what,
+			    s->dir, name);
+		return;
+	}
+	s->damaged++;
+	if (s->qdirfd < 0 || !quarantine_copy(s, name, fd, off, len)) {
+		lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped; "
+			    "its %llu octets could NOT be quarantined (%s/" QDIR "/%s): they stay "
+			    "in the segment until it is deleted",
+			    s->dir, seg, (unsigned long long)idx, (unsigned long long)off, what,
+			    (unsigned long long)len, s->dir, name);
+		return;
+	}
+	lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped, never "
+		    "sent (the authority sees a gap in its sequence numbers); its %llu octets are "
+		    "quarantined in %s/" QDIR "/%s",
+		    s->dir, seg, (unsigned long long)idx, (unsigned long long)off, what,
+		    (unsigned long long)len, s->dir, name);
 }
 
 /* ---- sequence counters ---- */
@@ -824,17 +975,34 @@ static bool all_zero(const uint8_t *p, uint64_t n)
 	return true;
 }
 
+/* Whether buf[off..size) starts with a whole record that checks (its length and CRC). */
+static bool rec_checks(const uint8_t *buf, uint64_t off, uint64_t size)
+{
+	uint64_t rest = size - off;
+	uint32_t n;
+	if (rest < REC_HDR)
+		return false;
+	n = get32(buf + off);
+	return n != 0 && n <= HO_PDU_MAX && REC_HDR + (uint64_t)n <= rest &&
+	       ho_crc32c(ho_crc32c(0, buf + off, 4), buf + off + REC_HDR, n) ==
+		       get32(buf + off + 4);
+}
+
 /* Scans segment i: validates every record, counts them, replays sequence numbers of records at
- * or after seq_pos, truncates a torn tail of the last segment. */
+ * or after seq_pos, truncates a torn tail of the last segment. A synced record damaged on disk
+ * is quarantined and skipped (see deliver.h "Recovery at open"); what cannot be handled fails
+ * with LIM_E_PARSE and a log line naming the file and offset. */
 static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 {
 	enum lim_err err = LIM_E_PARSE;
 	struct seg *g = &s->segs[i];
 	bool last = i + 1 == s->nsegs;
 	char name[NAME_LEN];
+	const char *why = "";
 	uint8_t *buf = NULL;
 	struct stat st;
-	uint64_t off = SEG_HDR;
+	uint64_t off = SEG_HDR, k, nk;
+	bool tearable = last;
 	int fd;
 	seg_name(name, g->first);
 	fd = openat(s->dirfd, name, last ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
@@ -859,8 +1027,11 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 	}
 	if ((uint64_t)st.st_size < SEG_HDR) {
 		/* a segment torn while its header was written holds no record */
-		if (!last)
+		if (!last) {
+			why = "shorter than its header";
+			off = 0;
 			goto out;
+		}
 		uint8_t hdr[SEG_HDR];
 		s->torn_bytes += (uint64_t)st.st_size;
 		memcpy(hdr, SEG_MAGIC, 8);
@@ -872,13 +1043,20 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		err = LIM_OK;
 		goto out;
 	}
-	if (memcmp(buf, SEG_MAGIC, 8) != 0 || get64(buf + 8) != g->first)
+	if (memcmp(buf, SEG_MAGIC, 8) != 0 || get64(buf + 8) != g->first) {
+		why = "its header does not match its name";
+		off = 0;
 		goto out;
+	}
+	g->size = (uint64_t)st.st_size;
 	for (;;) {
 		uint64_t rest = (uint64_t)st.st_size - off;
 		uint32_t n, crc;
 		struct ho_pdu pdu;
 		uint8_t cc;
+		/* only a tail never synced can be torn: a record below the ack file's index was
+		 * confirmed delivered, so synced, and its damage is damage (quarantined) */
+		tearable = last && g->first + g->count >= s->confirmed;
 		if (rest == 0)
 			break;
 		if (rest < REC_HDR)
@@ -889,9 +1067,9 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 			/* zeros from here to the end: a tail the file system never got to write (a
 			 * power loss after the size grew, before the data was synced), whatever its
 			 * length; those records were never synced, so never sent */
-			if (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest))
+			if (tearable && (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
 				goto torn;
-			goto out; /* corrupt */
+			goto lost; /* a damaged length: the framing is lost */
 		}
 		if (REC_HDR + (uint64_t)n > rest)
 			goto torn;
@@ -899,19 +1077,32 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 			uint32_t c = ho_crc32c(0, buf + off, 4);
 			c = ho_crc32c(c, buf + off + REC_HDR, n);
 			if (c != crc) {
+				uint64_t next = off + REC_HDR + n;
 				/* cut short by the write, or by zeros after it (see above) */
-				if (REC_HDR + (uint64_t)n == rest ||
-				    all_zero(buf + off + REC_HDR + n, rest - REC_HDR - n))
+				if (tearable && (next == (uint64_t)st.st_size ||
+						 all_zero(buf + next, (uint64_t)st.st_size - next)))
 					goto torn;
-				goto out; /* corrupt: more data follows */
+				/* damaged on disk with more after it: its end is trusted when a
+				 * record that checks follows (or the segment ends) */
+				if (next != (uint64_t)st.st_size &&
+				    !rec_checks(buf, next, (uint64_t)st.st_size))
+					goto lost;
+				/* no replay: its number may be given again to a new record of its
+				 * call - acceptable, as this one is never delivered */
+				quarantine(s, g->first, g->first + g->count, fd, off, REC_HDR + n,
+					   false);
+				off = next;
+				g->count++;
+				continue;
 			}
 		}
 		if (g->first + g->count >= s->seq_pos) {
 			/* replay the sequence number (records the spool accepted decode) */
-			if (pdu_key(buf + off + REC_HDR, n, &pdu, &cc) != LIM_OK)
+			if (pdu_key(buf + off + REC_HDR, n, &pdu, &cc) != LIM_OK ||
+			    pdu.hdr.seqno == UINT32_MAX) {
+				why = "a record that checks does not decode";
 				goto out;
-			if (pdu.hdr.seqno == UINT32_MAX)
-				goto out;
+			}
 			/* a call the journal says ended gets no counter back: its records keep
 			 * their numbers, and none can follow (CINs are never reused) */
 			if (!end_has(s, pdu.hdr.liid, pdu.hdr.cin) &&
@@ -927,20 +1118,47 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		g->count++;
 	}
 	g->size = off;
+	g->good = g->count;
+	err = LIM_OK;
+	goto out;
+lost:
+	/* The rest of the segment cannot be delimited: it is quarantined, and its indices hold
+	 * nothing to send. How many there are: up to the next segment's first index (its name
+	 * and header); in the last segment nobody knows, so at least one and enough to reach the
+	 * ack file's index (head must not fall below what was confirmed). No more records are
+	 * appended after these octets (the next append starts a segment at head). */
+	k = g->first + g->count;
+	if (!last) {
+		nk = s->segs[i + 1].first;
+		if (nk <= k) {
+			why = "undelimitable octets where the next segment leaves no record index";
+			goto out;
+		}
+	} else {
+		nk = s->confirmed > k ? s->confirmed : k + 1;
+	}
+	quarantine(s, g->first, k, fd, off, (uint64_t)st.st_size - off, true);
+	g->good = g->count;
+	g->count += nk - k;
 	err = LIM_OK;
 	goto out;
 torn:
-	if (!last)
-		goto out;
+	if (!tearable)
+		goto lost; /* cut short in the middle of the spool, or below the ack's index */
 	s->torn_bytes += (uint64_t)st.st_size - off;
 	if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0)
 		goto io;
 	g->size = off;
+	g->good = g->count;
 	err = LIM_OK;
 	goto out;
 io:
 	err = LIM_E_IO;
 out:
+	if (err == LIM_E_PARSE)
+		lim_err_log("spool %s: %s: damaged at offset %llu (%s): the spool is not opened, "
+			    "and left as it is for the operator",
+			    s->dir, name, (unsigned long long)off, why);
 	free(buf);
 	close(fd);
 	return err;
@@ -1022,6 +1240,9 @@ static void release(struct ho_spool *s)
 		close(s->endfd);
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the owner lock */
+	if (s->qdirfd >= 0)
+		close(s->qdirfd);
+	free(s->bad);
 	free(s->ends);
 	free(s->segs);
 	free(s->seq);
@@ -1048,7 +1269,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	/* only whole, older segments are deleted: keep the active one a small part of the bound */
 	if (s->cfg.segment_bytes > s->cfg.max_bytes / 4)
 		s->cfg.segment_bytes = s->cfg.max_bytes / 4;
-	s->dirfd = s->wfd = s->rfd = s->ackfd = s->endfd = s->lockfd = -1;
+	s->dirfd = s->wfd = s->rfd = s->ackfd = s->endfd = s->lockfd = s->qdirfd = -1;
 	s->end_fold = END_COMPACT;
 	s->ridx = UINT64_MAX;
 	s->dir = strdup(cfg->dir);
@@ -1072,12 +1293,21 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		err = list_segs(s, true);
 	if (err != LIM_OK)
 		goto out;
+	s->damaged = quarantine_count(s->dirfd); /* what earlier runs quarantined */
 	err = LIM_E_PARSE;
-	if (s->nsegs && s->segs[0].first > s->seq_pos)
-		goto out; /* records between the seq file and the first segment are missing */
+	if (s->nsegs && s->segs[0].first > s->seq_pos) {
+		lim_err_log("spool %s: records between the seq file (%llu) and the first segment "
+			    "(%llu) are missing",
+			    s->dir, (unsigned long long)s->seq_pos,
+			    (unsigned long long)s->segs[0].first);
+		goto out;
+	}
 	for (size_t i = 0; i < s->nsegs; i++) {
 		if (i && s->segs[i].first != s->segs[i - 1].first + s->segs[i - 1].count) {
-			err = LIM_E_PARSE; /* a gap or an overlap between segments */
+			lim_err_log("spool %s: segment %016llx does not follow the one before "
+				    "(a gap or an overlap)",
+				    s->dir, (unsigned long long)s->segs[i].first);
+			err = LIM_E_PARSE;
 			goto out;
 		}
 		err = scan_seg(s, i);
@@ -1093,8 +1323,14 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	if (s->nsegs) {
 		struct seg *l = &s->segs[s->nsegs - 1];
 		s->head = l->first + l->count;
-		if (s->confirmed < s->segs[0].first || s->confirmed > s->head)
+		if (s->confirmed < s->segs[0].first || s->confirmed > s->head) {
+			lim_err_log("spool %s: the ack file's index %llu is outside the segments "
+				    "(%llu..%llu)",
+				    s->dir, (unsigned long long)s->confirmed,
+				    (unsigned long long)s->segs[0].first,
+				    (unsigned long long)s->head);
 			goto out;
+		}
 	} else {
 		s->head = s->confirmed > s->seq_pos ? s->confirmed : s->seq_pos;
 	}
@@ -1106,7 +1342,10 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		if (err != LIM_OK)
 			goto out;
 	}
-	if (s->nsegs && s->segs[s->nsegs - 1].size < s->cfg.segment_bytes) {
+	if (s->damaged)
+		s->alarm = true; /* quarantined records, now or by an earlier run (see deliver.h) */
+	if (s->nsegs && s->segs[s->nsegs - 1].size < s->cfg.segment_bytes &&
+	    s->segs[s->nsegs - 1].good == s->segs[s->nsegs - 1].count) {
 		char name[NAME_LEN];
 		seg_name(name, s->segs[s->nsegs - 1].first);
 		s->wfd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -1200,6 +1439,7 @@ static enum lim_err new_seg(struct ho_spool *s)
 	}
 	s->segs[s->nsegs].first = s->head;
 	s->segs[s->nsegs].count = 0;
+	s->segs[s->nsegs].good = 0;
 	s->segs[s->nsegs].size = SEG_HDR;
 	s->nsegs++;
 	s->bytes += SEG_HDR;
@@ -1230,7 +1470,10 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	if (d.hdr.seqno != ho_spool_next_seq(s, d.hdr.liid, d.hdr.cin, cc) ||
 	    d.hdr.seqno == UINT32_MAX)
 		return LIM_E_ARG;
-	rotate = s->wfd < 0 || s->segs[s->nsegs - 1].size >= s->cfg.segment_bytes;
+	/* a segment whose framing was lost (a damaged length found by a read) takes no more
+	 * records: they would follow octets that cannot be delimited */
+	rotate = s->wfd < 0 || s->segs[s->nsegs - 1].size >= s->cfg.segment_bytes ||
+		 s->segs[s->nsegs - 1].good < s->segs[s->nsegs - 1].count;
 	need = REC_HDR + (uint64_t)n + (rotate ? SEG_HDR : 0);
 	if (s->bytes + need > s->cfg.max_bytes) {
 		s->refused++;
@@ -1281,6 +1524,7 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	if (err != LIM_OK) /* cannot happen after the checks above, but stay consistent */
 		return fail(s, err);
 	g->count++;
+	g->good++;
 	g->size += REC_HDR + n;
 	s->bytes += REC_HDR + n;
 	s->head++;
@@ -1355,26 +1599,80 @@ enum lim_err ho_spool_sync(struct ho_spool *s)
 	return LIM_OK;
 }
 
-/* Positions the read cursor on record idx (which exists). */
-static enum lim_err seek_to(struct ho_spool *s, uint64_t idx)
+/* Index of the segment holding record idx (which exists). */
+static size_t seg_of(const struct ho_spool *s, uint64_t idx)
 {
-	char name[NAME_LEN];
 	size_t i = 0;
 	while (i + 1 < s->nsegs && idx >= s->segs[i].first + s->segs[i].count)
 		i++;
+	return i;
+}
+
+/* The record header h at off delimits a record inside segment g: a length in 1..HO_PDU_MAX,
+ * and the record within the file. */
+static bool rec_fits(const struct seg *g, const uint8_t *h, uint64_t off)
+{
+	uint32_t n = get32(h);
+	return n != 0 && n <= HO_PDU_MAX && off <= g->size && g->size - off >= REC_HDR &&
+	       n <= g->size - off - REC_HDR;
+}
+
+/* The framing of segment si is lost at record k (offset off, read through s->rfd): records k
+ * and after hold nothing to send, and the rest of the file is quarantined. */
+static void lose_framing(struct ho_spool *s, size_t si, uint64_t k, uint64_t off)
+{
+	struct seg *g = &s->segs[si];
+	if (k - g->first < g->good)
+		g->good = k - g->first; /* a segment being appended to is left: see append */
+	quarantine(s, g->first, k, s->rfd, off, g->size - off, true);
+	s->ridx = UINT64_MAX;
+}
+
+/* Whether the record that failed its CRC (record idx of segment si, its end at next) has a
+ * trustworthy end: the end of the segment for its last record, else a record that checks.
+ * A damaged length may still be in range, and then the boundary it gives is wrong. */
+static bool boundary_ok(struct ho_spool *s, size_t si, uint64_t idx, uint64_t next)
+{
+	const struct seg *g = &s->segs[si];
+	uint8_t h[REC_HDR];
+	uint32_t n;
+	if (idx + 1 == g->first + g->count)
+		return next == g->size;
+	if (idx + 1 - g->first >= g->good || !pread_all(s->rfd, h, REC_HDR, next) ||
+	    !rec_fits(g, h, next))
+		return false;
+	n = get32(h);
+	if (!s->enc && !(s->enc = malloc(HO_PDU_MAX)))
+		return false;
+	if (!pread_all(s->rfd, s->enc, n, next + REC_HDR))
+		return false;
+	return ho_crc32c(ho_crc32c(0, h, 4), s->enc, n) == get32(h + 4);
+}
+
+/* Positions the read cursor on record idx (which exists) of segment si. A header on the way
+ * that does not delimit a record (damaged since the open scanned it) loses the framing there,
+ * so idx may then hold nothing (the caller checks good). */
+static enum lim_err seek_to(struct ho_spool *s, size_t si, uint64_t idx)
+{
+	char name[NAME_LEN];
+	struct seg *g = &s->segs[si];
 	if (s->rfd >= 0)
 		close(s->rfd);
 	s->ridx = UINT64_MAX;
-	seg_name(name, s->segs[i].first);
+	seg_name(name, g->first);
 	s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (s->rfd < 0)
 		return LIM_E_IO;
-	s->rseg = i;
+	s->rseg = si;
 	s->roff = SEG_HDR;
-	for (uint64_t k = s->segs[i].first; k < idx; k++) {
+	for (uint64_t k = g->first; k < idx; k++) {
 		uint8_t h[REC_HDR];
 		if (!pread_all(s->rfd, h, REC_HDR, s->roff))
 			return LIM_E_IO;
+		if (!rec_fits(g, h, s->roff)) {
+			lose_framing(s, si, k, s->roff);
+			return LIM_OK;
+		}
 		s->roff += REC_HDR + get32(h);
 	}
 	s->ridx = idx;
@@ -1387,33 +1685,48 @@ enum lim_err ho_spool_read(struct ho_spool *s, uint64_t idx, uint8_t *buf, size_
 	uint8_t h[REC_HDR];
 	uint32_t n, c;
 	enum lim_err err;
+	size_t si;
+	struct seg *g;
 	*len = 0;
 	if (s->err != LIM_OK)
 		return s->err;
 	if (idx < s->confirmed || idx >= s->synced)
 		return LIM_E_ARG;
-	if (s->ridx != idx || s->rfd < 0) {
-		err = seek_to(s, idx);
+	si = seg_of(s, idx);
+	g = &s->segs[si];
+	if (idx - g->first >= g->good)
+		return LIM_OK; /* framing lost: nothing to send (quarantined when it was found) */
+	if (s->ridx != idx || s->rfd < 0 || s->rseg != si) {
+		err = seek_to(s, si, idx);
 		if (err != LIM_OK)
 			return err;
-	}
-	if (idx >= s->segs[s->rseg].first + s->segs[s->rseg].count) {
-		err = seek_to(s, idx); /* the next segment */
-		if (err != LIM_OK)
-			return err;
+		if (idx - g->first >= g->good)
+			return LIM_OK;
 	}
 	if (!pread_all(s->rfd, h, REC_HDR, s->roff))
 		return LIM_E_IO;
+	if (!rec_fits(g, h, s->roff)) {
+		lose_framing(s, si, idx, s->roff);
+		return LIM_OK;
+	}
 	n = get32(h);
-	if (n == 0 || n > HO_PDU_MAX)
-		return LIM_E_PARSE;
 	if (n > cap)
 		return LIM_E_LIMIT;
 	if (!pread_all(s->rfd, buf, n, s->roff + REC_HDR))
 		return LIM_E_IO;
 	c = ho_crc32c(ho_crc32c(0, h, 4), buf, n);
-	if (c != get32(h + 4))
-		return LIM_E_PARSE;
+	if (c != get32(h + 4)) {
+		/* damaged on disk: skipped (nothing to send), quarantined; when its end cannot
+		 * be trusted, the rest of the segment goes with it */
+		if (!boundary_ok(s, si, idx, s->roff + REC_HDR + n)) {
+			lose_framing(s, si, idx, s->roff);
+			return LIM_OK;
+		}
+		quarantine(s, g->first, idx, s->rfd, s->roff, REC_HDR + n, false);
+		s->roff += REC_HDR + n;
+		s->ridx++;
+		return LIM_OK;
+	}
 	s->roff += REC_HDR + n;
 	s->ridx++;
 	*len = n;
@@ -1432,7 +1745,7 @@ enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx)
 		return LIM_OK;
 	err = ack_save(s, idx);
 	if (err != LIM_OK)
-		return fail(s, err);
+		return err; /* not sticky: see deliver.h (the older slot still holds the index) */
 	s->confirmed = idx;
 	err = trim(s);
 	return err == LIM_OK ? LIM_OK : fail(s, err);
@@ -1449,6 +1762,7 @@ void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st)
 	st->appended = s->appended;
 	st->refused = s->refused;
 	st->torn_bytes = s->torn_bytes;
+	st->damaged = s->damaged;
 	st->seq_keys = s->nseq;
 	st->alarm = s->alarm;
 }
@@ -1461,9 +1775,10 @@ void ho_spool_clear_alarm(struct ho_spool *s)
 
 /* ---- read-only view (ho_spool_peek) ---- */
 
-/* Counts the whole records of segment i (no write, no replay). A record that does not check in
- * the last segment ends the count (a torn tail, or an append in progress); in an earlier one it
- * is corruption. LIM_E_STATE when the segment is gone (deleted meanwhile: look again). */
+/* Counts the whole records of segment i (no write, no replay). A record that does not check
+ * ends the count: in the last segment a torn tail, an append in progress, or a damaged record
+ * (the owner quarantines it); only the last segment's count is used (head). LIM_E_STATE when
+ * the segment is gone (deleted meanwhile: look again). */
 static enum lim_err peek_seg(struct ho_spool *s, size_t i)
 {
 	enum lim_err err = LIM_E_PARSE;
@@ -1508,15 +1823,15 @@ static enum lim_err peek_seg(struct ho_spool *s, size_t i)
 		if (rest < REC_HDR)
 			break;
 		n = get32(buf + off);
-		if (n == 0 || n > HO_PDU_MAX || REC_HDR + (uint64_t)n > rest ||
-		    ho_crc32c(ho_crc32c(0, buf + off, 4), buf + off + REC_HDR, n) !=
-			    get32(buf + off + 4))
+		if (n == 0 || n > HO_PDU_MAX || REC_HDR + (uint64_t)n > rest)
+			break;
+		/* a damaged record followed by one that checks still counts (as at open) */
+		if (!rec_checks(buf, off, (uint64_t)st.st_size) &&
+		    !rec_checks(buf, off + REC_HDR + n, (uint64_t)st.st_size))
 			break;
 		off += REC_HDR + n;
 		g->count++;
 	}
-	if (off != (uint64_t)st.st_size && !last)
-		goto out;
 	g->size = (uint64_t)st.st_size;
 	err = LIM_OK;
 out:
@@ -1580,6 +1895,8 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 	st->head = st->synced = s->head;
 	st->confirmed = s->confirmed;
 	st->bytes = s->bytes;
+	st->damaged = quarantine_count(dirfd);
+	st->alarm = st->damaged > 0;
 out:
 	free(s->segs);
 	free(s);

@@ -35,9 +35,11 @@ static void print_stream(struct lim_json *j, bool json, const char *name, int k,
 	const char *link = in_use ? (*in_use ? "in-use" : "down") : ho_link_state_name(ln->state);
 	if (!json) {
 		printf("%-16s %s  spooled %" PRIu64 "  confirmed %" PRIu64 "  pending %" PRIu64
-		       "  bytes %" PRIu64 "  link %s%s%s%s\n",
+		       "  bytes %" PRIu64 "  damaged %" PRIu64 "  link %s%s%s%s%s\n",
 		       name, k ? "hi3" : "hi2", sp->head, sp->confirmed, sp->head - sp->confirmed,
-		       sp->bytes, link, sp->alarm ? "  ALARM: appends refused" : "",
+		       sp->bytes, sp->damaged, link,
+		       sp->alarm && sp->refused ? "  ALARM: appends refused" : "",
+		       sp->alarm && sp->damaged ? "  ALARM: damaged records quarantined" : "",
 		       ln->error[0] ? "  ALARM: spool error: " : "", ln->error);
 		return;
 	}
@@ -51,6 +53,9 @@ static void print_stream(struct lim_json *j, bool json, const char *name, int k,
 	lim_json_u64(j, sp->head - sp->confirmed);
 	lim_json_key(j, "bytes");
 	lim_json_u64(j, sp->bytes);
+	/* damaged records skipped and kept in the spool's quarantine/ (deliver.h) */
+	lim_json_key(j, "damaged");
+	lim_json_u64(j, sp->damaged);
 	lim_json_key(j, "alarm");
 	lim_json_bool(j, sp->alarm);
 	lim_json_key(j, "link");
@@ -98,8 +103,9 @@ static void print_stats(const struct limf_dlv *d, bool json)
 
 /* status: a read-only look at every spool (ho_spool_peek), so that it works while `limf
  * capture` owns them, and changes nothing: no recovery, no lock taken. The link state of a
- * spool in use is the owner's ("in-use": `limf status` shows it); the owner's alarm is not on
- * disk either. Returns 0, or 1 when a spool cannot be read (the others are still shown). */
+ * spool in use is the owner's ("in-use": `limf status` shows it); of the owner's alarm only the
+ * damaged records are on disk (the files in quarantine/). Returns 0, or 1 when a spool cannot
+ * be read (the others are still shown). */
 static int print_status(const struct limf_conf *c, bool json)
 {
 	struct lim_json j;

@@ -248,18 +248,27 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_obj_close(j);
 }
 
-/* The alarm line's words: a full spool, a link stopped by a spool error. */
-static const char *alarm_words(bool full, bool link_err)
+/* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error. */
+static void alarm_line(FILE *f, bool full, bool damaged, bool link_err)
 {
-	return full && link_err ? "appends refused (spool, disk or counters full), spool error"
-	       : full           ? "appends refused (spool, disk or counters full)"
-	       : link_err       ? "spool error"
-				: "none";
+	const char *sep = "";
+	fputs("alarm: ", f);
+	if (full) {
+		fputs("appends refused (spool, disk or counters full)", f);
+		sep = ", ";
+	}
+	if (damaged) {
+		fprintf(f, "%sdamaged records quarantined", sep);
+		sep = ", ";
+	}
+	if (link_err)
+		fprintf(f, "%sspool error", sep);
+	fputs(!full && !damaged && !link_err ? "none\n" : "\n", f);
 }
 
 static void text(FILE *f, const struct limf_status *st)
 {
-	bool any = false, alarm = false, link_err = false;
+	bool any = false, alarm = false, damaged = false, link_err = false;
 	fprintf(f, "limf capture: up %" PRIu64 ".%01" PRIu64 " s\n", st->uptime_ms / 1000u,
 		st->uptime_ms % 1000u / 100u);
 	for (size_t i = 0; i < st->n_src; i++) {
@@ -299,22 +308,28 @@ static void text(FILE *f, const struct limf_status *st)
 		for (int k = 0; k < 2; k++) {
 			fprintf(f,
 				"authority %s %s: link %s spooled %" PRIu64 " confirmed %" PRIu64
-				" pending %" PRIu64 " refused %" PRIu64 "%s%s%s\n",
+				" pending %" PRIu64 " refused %" PRIu64 " damaged %" PRIu64
+				"%s%s%s%s\n",
 				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
 				ds.spool[k].appended, ds.spool[k].confirmed,
 				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
-				ds.spool[k].alarm
+				ds.spool[k].damaged,
+				ds.spool[k].alarm && ds.spool[k].refused
 					? " ALARM appends refused (spool, disk or counters full)"
+					: "",
+				ds.spool[k].alarm && ds.spool[k].damaged
+					? " ALARM damaged records quarantined"
 					: "",
 				ds.link[k].error[0] ? " ALARM spool error: " : "",
 				ds.link[k].error);
-			alarm = alarm || ds.spool[k].alarm;
+			alarm = alarm || (ds.spool[k].alarm && ds.spool[k].refused);
+			damaged = damaged || (ds.spool[k].alarm && ds.spool[k].damaged);
 			link_err = link_err || ds.link[k].error[0];
 		}
 	}
 	if (st->x2x3)
 		text_x23(f, st);
-	fprintf(f, "alarm: %s\n", alarm_words(alarm, link_err));
+	alarm_line(f, alarm, damaged, link_err);
 }
 
 static void json(FILE *f, const struct limf_status *st)
@@ -418,7 +433,10 @@ static void json(FILE *f, const struct limf_status *st)
 			lim_json_key(&j, "refused");
 			lim_json_u64(&j, sp->refused);
 			lim_json_key(&j, "spool_full");
-			lim_json_bool(&j, sp->alarm);
+			lim_json_bool(&j, sp->alarm && sp->refused);
+			/* damaged records skipped and quarantined (deliver.h) */
+			lim_json_key(&j, "damaged");
+			lim_json_u64(&j, sp->damaged);
 			/* the spool error that stops the link's sending ("" when none) */
 			lim_json_key(&j, "error");
 			lim_json_str(&j, lk->error);
@@ -493,6 +511,7 @@ enum link_metric {
 	LM_PENDING,
 	LM_REFUSED,
 	LM_ALARM,
+	LM_DAMAGED,
 	LM_SPOOL_ERROR
 };
 
@@ -515,7 +534,8 @@ static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m
 			case LM_CONFIRMED: v = sp->confirmed; break;
 			case LM_PENDING: v = sp->head - sp->confirmed; break;
 			case LM_REFUSED: v = sp->refused; break;
-			case LM_ALARM: v = sp->alarm; break;
+			case LM_ALARM: v = sp->alarm && sp->refused; break;
+			case LM_DAMAGED: v = sp->damaged; break;
 			case LM_SPOOL_ERROR: v = lk->error[0] != '\0'; break;
 			}
 			fprintf(f, "%s{authority=\"", name);
@@ -711,6 +731,8 @@ static void prom(FILE *f, const struct limf_status *st)
 		   "PDUs refused because the spool was full.");
 	prom_links(f, st, LM_ALARM, "limf_spool_full_alarm", "gauge",
 		   "1 when the spool refused a PDU (full).");
+	prom_links(f, st, LM_DAMAGED, "limf_spool_damaged_records", "gauge",
+		   "Damaged records skipped and kept in the spool's quarantine/ (files there).");
 	prom_links(
 		f, st, LM_SPOOL_ERROR, "limf_link_spool_error", "gauge",
 		"1 while a spool error (damaged record, failed write) stops the link's sending.");

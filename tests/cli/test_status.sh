@@ -103,10 +103,12 @@ pyjson status_json "j['capture']['frames'] > 0 and j['sources'][0]['frames'] > 0
 pyjson status_json "j['pipeline']['calls_seen'] >= 1 and j['pipeline']['calls_intercepted'] == 1 and j['pipeline']['kms_ok'] >= 1 and j['pipeline']['decrypted'] > 0"
 pyjson status_json "j['authorities'][0]['name'] == 'lemf1' and j['authorities'][0]['hi2']['link'] == 'up' and j['authorities'][0]['hi3']['link'] == 'up'"
 pyjson status_json "j['authorities'][0]['hi3']['spooled'] > 0 and j['alarm'] is False and j['uptime_ms'] > 2000"
+pyjson status_json "j['authorities'][0]['hi3']['damaged'] == 0 and j['authorities'][0]['hi3']['spool_full'] is False"
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
+has status_text "^authority lemf1 hi3: .* refused 0 damaged 0$"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
 has status_text "^alarm: none"
 hasnt status_text "^x2x3"
@@ -136,6 +138,7 @@ assert samples['limf_kms_requests_total{result="ok"}'] >= 1
 assert 'limf_spool_pending{authority="lemf1",stream="hi3"}' in samples
 assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
 assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0
+assert samples['limf_spool_damaged_records{authority="lemf1",stream="hi3"}'] == 0
 assert 'limf_drops_total{reason="ip4_totlen"}' in samples
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"
