@@ -26,7 +26,8 @@
  *              record - acceptable, since the damaged one is not delivered (had it been
  *              confirmed before the damage, a de-duplicating LEMF would drop the new one: a
  *              window of one segment, as deleted segments are covered by the seq file).
- *              A refused append takes no number. Counters are one per
+ *              A refused append uses up its number (a gap: the loss shows where it
+ *              happened, and the numbers stay the bundle's). Counters are one per
  *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it
  *              ends (ho_spool_seq_forget), else the table fills and new calls are refused.
  *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
@@ -171,8 +172,10 @@ void ho_spool_free(struct ho_spool *s);
  * key management) or CC; its
  * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
  * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
- * sequence number out of order), LIM_E_LIMIT (refused, nothing written, no number taken, the
- * alarm raised and refused counted: the spool is full (max_bytes), or the disk is - also when
+ * sequence number out of order), LIM_E_LIMIT (refused, nothing written, the alarm raised and
+ * refused counted; its sequence number is used up all the same - the authority sees a gap, the
+ * loss's ETSI signal - except for a new call's first PDU refused for a full counter table,
+ * which makes no counter: the spool is full (max_bytes), or the disk is - also when
  * a new segment cannot be started; it is removed and the next append tries again - or the PDU
  * starts a new (LIID, CIN, IRI|CC) counter while HO_SEQ_KEYS_MAX are held), LIM_E_IO. Errors
  * other than LIM_E_LIMIT/LIM_E_ARG are sticky. */

@@ -1449,6 +1449,23 @@ static enum lim_err new_seg(struct ho_spool *s)
 	return LIM_OK;
 }
 
+/* An append refused for room (spool or disk full): counted and alarmed, and its sequence number
+ * is used up all the same. The authority then sees the loss where it happened, as a gap in the
+ * numbers (TS 102 232-1: one more per PDU of a CIN), and the numbers stay those of the evidence
+ * bundle's hi2.pdu/hi3.pdu, which count every record. Kept with the other counters (in the seq
+ * file at its next write); a crash before that may give the number to a later record of the
+ * call - never to one that was delivered. Not for a new call while the counter table is full
+ * (no counter is made for it). */
+static enum lim_err refuse(struct ho_spool *s, uint8_t cc, const struct ho_pdu *d)
+{
+	s->refused++;
+	s->alarm = true;
+	if ((d->hdr.seqno != 0 || s->nseq < HO_SEQ_KEYS_MAX) &&
+	    seq_set(s, cc, d->hdr.cin, d->hdr.liid, d->hdr.seqno + 1) == LIM_OK)
+		s->seq_dirty = true;
+	return LIM_E_LIMIT;
+}
+
 /* see deliver.h */
 enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 {
@@ -1475,11 +1492,8 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	rotate = s->wfd < 0 || s->segs[s->nsegs - 1].size >= s->cfg.segment_bytes ||
 		 s->segs[s->nsegs - 1].good < s->segs[s->nsegs - 1].count;
 	need = REC_HDR + (uint64_t)n + (rotate ? SEG_HDR : 0);
-	if (s->bytes + need > s->cfg.max_bytes) {
-		s->refused++;
-		s->alarm = true;
-		return LIM_E_LIMIT;
-	}
+	if (s->bytes + need > s->cfg.max_bytes)
+		return refuse(s, cc, &d);
 	if (d.hdr.seqno == 0 && s->nseq >= HO_SEQ_KEYS_MAX) {
 		/* a new call while the counter table is full (ho_spool_seq_forget not called for
 		 * ended calls): refused and alarmed like a full spool, never silently */
@@ -1489,12 +1503,8 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	}
 	if (rotate) {
 		err = new_seg(s);
-		if (err == LIM_E_LIMIT) {
-			/* no room for a new segment on the disk: a full spool, for this append */
-			s->refused++;
-			s->alarm = true;
-			return LIM_E_LIMIT;
-		}
+		if (err == LIM_E_LIMIT) /* no room for a new segment on the disk: a full spool */
+			return refuse(s, cc, &d);
 		if (err != LIM_OK)
 			return fail(s, err);
 	}
@@ -1513,11 +1523,8 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 		bool nospace = w >= 0 || errno == ENOSPC;
 		if (ftruncate(s->wfd, (off_t)g->size) != 0)
 			return fail(s, LIM_E_IO);
-		if (nospace) {
-			s->refused++;
-			s->alarm = true;
-			return LIM_E_LIMIT;
-		}
+		if (nospace)
+			return refuse(s, cc, &d);
 		return fail(s, LIM_E_IO);
 	}
 	err = seq_set(s, cc, d.hdr.cin, d.hdr.liid, d.hdr.seqno + 1);

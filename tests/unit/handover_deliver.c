@@ -313,8 +313,10 @@ static void t_ho_spool_full(void)
 	CHECK(put_cc(s, "L2", 9, 1000) == LIM_E_LIMIT);
 	ho_spool_get_stats(s, &st);
 	CHECK(st.refused == 2);
-	/* the refused PDUs took no sequence number: nothing silently dropped from the stream */
-	CHECK(ho_spool_next_seq(s, "L2", 9, true) == ok);
+	/* each refused PDU used up its sequence number: the authority sees the loss as a gap,
+	 * and the numbers stay those of the bundle's hi3.pdu (which counts every record); the
+	 * IRI stream of the call is untouched */
+	CHECK(ho_spool_next_seq(s, "L2", 9, true) == ok + 2);
 	CHECK(ho_spool_next_seq(s, "L2", 9, false) == 0);
 	ho_spool_clear_alarm(s);
 	ho_spool_get_stats(s, &st);
@@ -325,6 +327,27 @@ static void t_ho_spool_full(void)
 	ho_spool_get_stats(s, &st);
 	CHECK(st.bytes < 16 * 1024);
 	CHECK(put_cc(s, "L2", 9, 1000) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	{
+		/* the record after the refusals carries ok + 2: two numbers missing before it */
+		uint8_t buf[HO_PDU_MAX];
+		size_t n = 0;
+		struct ho_pdu p;
+		CHECK(ho_spool_read(s, ok, buf, sizeof buf, &n) == LIM_OK && n > 0);
+		CHECK(ho_decode_pdu(buf, n, &p) == LIM_OK && p.hdr.seqno == ok + 2);
+	}
+	/* the used-up numbers survive a reopen (kept with the counters) */
+	ho_spool_free(s);
+	s = open_sp(d, 64 * 1024, 8 * 1024);
+	CHECK(ho_spool_next_seq(s, "L2", 9, true) == ok + 3);
+	/* a refused first PDU of a new call uses up number 0 too */
+	{
+		enum lim_err r;
+		unsigned k = 0;
+		while ((r = put_cc(s, "L3", 4, 1000)) == LIM_OK && k < 1000)
+			k++;
+		CHECK(r == LIM_E_LIMIT && ho_spool_next_seq(s, "L3", 4, true) == k + 1);
+	}
 	ho_spool_free(s);
 	rm_rf(d);
 	free(d);
@@ -707,14 +730,14 @@ static void t_ho_spool_enospc(void)
 	ho_spool_get_stats(s, &st);
 	CHECK(st.refused == 1 && st.alarm && st.head == i);
 	snprintf(seg, sizeof seg, "%s/seg-%016x.spool", dir, i);
-	CHECK(stat(seg, &sb) != 0 && errno == ENOENT);    /* the half-made segment is gone */
-	CHECK(ho_spool_next_seq(s, "E1", 1, false) == i); /* no number taken */
+	CHECK(stat(seg, &sb) != 0 && errno == ENOENT);        /* the half-made segment is gone */
+	CHECK(ho_spool_next_seq(s, "E1", 1, false) == i + 1); /* its number used up: a gap */
 	/* the records already spooled stay readable while the disk is full */
 	CHECK(rec_is(s, 0, 0, 0));
 	CHECK(unlink(filler) == 0);
 	CHECK(put_iri(s, "E1", 1, i) == LIM_OK);
 	CHECK(ho_spool_sync(s) == LIM_OK);
-	CHECK(rec_is(s, i, i, i));
+	CHECK(rec_is(s, i, i, i + 1));
 	CHECK(ho_spool_read(s, i - 1, buf, sizeof buf, &n) == LIM_OK);
 	ho_spool_free(s);
 	s = open_sp(dir, 1u << 30, 8192);
