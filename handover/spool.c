@@ -635,33 +635,46 @@ static int hexdig(char c)
 	return -1;
 }
 
+/* The whole of the small file fd into *buf (malloc'd, *len octets and a NUL after them):
+ * LIM_E_LIMIT when it holds more than max octets, LIM_E_IO, LIM_E_NOMEM (*buf NULL then). */
+static enum lim_err read_small(int fd, uint64_t max, char **buf, size_t *len)
+{
+	struct stat st;
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) != 0 || st.st_size < 0)
+		return LIM_E_IO;
+	if ((uint64_t)st.st_size > max)
+		return LIM_E_LIMIT;
+	if (!(*buf = malloc((size_t)st.st_size + 1)))
+		return LIM_E_NOMEM;
+	if (!pread_all(fd, *buf, (size_t)st.st_size, 0)) {
+		free(*buf);
+		*buf = NULL;
+		return LIM_E_IO;
+	}
+	(*buf)[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return LIM_OK;
+}
+
 /* Reads the seq file (missing: no counters, seq_pos 0). */
 static enum lim_err seq_load(struct ho_spool *s)
 {
 	enum lim_err err = LIM_E_PARSE;
 	char *buf = NULL;
 	const char *p, *end;
-	struct stat st;
+	size_t len;
 	uint64_t v;
 	int fd = openat(s->dirfd, "seq", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
-	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
-	    (uint64_t)st.st_size > 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE) {
-		err = LIM_E_LIMIT;
+	err = read_small(fd, 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE, &buf, &len);
+	if (err != LIM_OK)
 		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		err = LIM_E_NOMEM;
-		goto out;
-	}
-	if (!pread_all(fd, buf, (size_t)st.st_size, 0)) {
-		err = LIM_E_IO;
-		goto out;
-	}
+	err = LIM_E_PARSE;
 	p = buf;
-	end = buf + st.st_size;
+	end = buf + len;
 	if (!tok_lit(&p, end, "limf-seq 1 ") || !tok_u64(&p, end, UINT64_MAX, &v) ||
 	    !tok_lit(&p, end, "\n"))
 		goto out;
@@ -732,27 +745,16 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 	enum lim_err err = LIM_E_PARSE;
 	char *buf = NULL;
 	const char *p, *end;
-	struct stat st;
-	size_t cap = 0, whole;
+	size_t cap = 0, whole, len;
 	int fd = openat(s->dirfd, "ended", (fix ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
-	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
-	    (uint64_t)st.st_size > 64 + (uint64_t)END_MAX * END_LINE) {
-		err = LIM_E_LIMIT;
+	err = read_small(fd, 64 + (uint64_t)END_MAX * END_LINE, &buf, &len);
+	if (err != LIM_OK)
 		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		err = LIM_E_NOMEM;
-		goto out;
-	}
-	if (!pread_all(fd, buf, (size_t)st.st_size, 0)) {
-		err = LIM_E_IO;
-		goto out;
-	}
+	err = LIM_E_PARSE;
 	p = buf;
-	end = buf + st.st_size;
+	end = buf + len;
 	whole = 0;
 	if (!tok_lit(&p, end, END_MAGIC))
 		p = end; /* its magic never reached the disk (or is not ours): start it again */
@@ -791,7 +793,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 		s->nend++;
 		whole = (size_t)(p - buf);
 	}
-	if (whole != (size_t)st.st_size && fix && ftruncate(fd, (off_t)whole) != 0) {
+	if (whole != len && fix && ftruncate(fd, (off_t)whole) != 0) {
 		err = LIM_E_IO;
 		goto out;
 	}
