@@ -309,14 +309,9 @@ void ho_link_free(struct ho_link *l)
 	if (!l)
 		return;
 	drop_conn(l, false);
-	/* a resolution that could not be cancelled owns its request until it ends: waited for a
-	 * little (a resolver that answers), else left to it */
-	if (l->gai_busy) {
-		const struct gaicb *list[1] = { l->gai };
-		struct timespec ts = { 2, 0 };
-		(void)gai_suspend(list, 1, &ts);
-		(void)gai_collect(l);
-	}
+	/* a resolution that could not be cancelled owns its request until it ends: left to it,
+	 * never waited for (a link is freed at a reload, under the pipeline's sink lock) */
+	(void)gai_collect(l);
 	if (!l->gai_busy) {
 		if (l->gai) {
 			free((char *)l->gai->ar_name);

@@ -25,7 +25,11 @@
  *              its call's highest number, that number may be given again to the call's next
  *              record - acceptable, since the damaged one is not delivered (had it been
  *              confirmed before the damage, a de-duplicating LEMF would drop the new one: a
- *              window of one segment, as deleted segments are covered by the seq file).
+ *              window of one segment, as deleted segments are covered by the seq file). A
+ *              damaged length loses the framing: the records after it in its segment are not
+ *              replayed either, so up to that segment's worth of numbers may come again.
+ *              (limf starts every run with fresh counters - ho_spool_seq_reset, its CINs are
+ *              new - so for limf only a reopen within a run, at a reload, can meet this.)
  *              A refused append uses up its number (a gap: the loss shows where it
  *              happened, and the numbers stay the bundle's). Counters are one per
  *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it

@@ -360,9 +360,9 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 			    (unsigned long long)len, s->dir, name);
 		return;
 	}
-	lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped, never "
-		    "sent (the authority sees a gap in its sequence numbers); its %llu octets are "
-		    "quarantined in %s/" QDIR "/%s",
+	lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped, not "
+		    "sent again (what was not delivered before is a gap in the sequence numbers "
+		    "for the authority); its %llu octets are quarantined in %s/" QDIR "/%s",
 		    s->dir, seg, (unsigned long long)idx, (unsigned long long)off, what,
 		    (unsigned long long)len, s->dir, name);
 }
@@ -797,7 +797,14 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 		err = LIM_E_IO;
 		goto out;
 	}
-	if (fix) {
+	if (fix && whole == 0) {
+		/* no magic on disk (the file was created and lost its data in a power loss, or
+		 * is not ours): it is started again by end_write, magic first, like a new one */
+		if (ftruncate(fd, 0) != 0) {
+			err = LIM_E_IO;
+			goto out;
+		}
+	} else if (fix) {
 		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (s->endfd < 0) {
 			err = LIM_E_IO;
@@ -1639,23 +1646,34 @@ static void lose_framing(struct ho_spool *s, size_t si, uint64_t k, uint64_t off
 
 /* Whether the record that failed its CRC (record idx of segment si, its end at next) has a
  * trustworthy end: the end of the segment for its last record, else a record that checks.
- * A damaged length may still be in range, and then the boundary it gives is wrong. */
-static bool boundary_ok(struct ho_spool *s, size_t si, uint64_t idx, uint64_t next)
+ * A damaged length may still be in range, and then the boundary it gives is wrong. LIM_OK
+ * (*ok set) or LIM_E_IO / LIM_E_NOMEM: a read or an allocation that failed says nothing about
+ * the octets, and must not make the rest of the segment count as lost (the caller returns the
+ * error; the link retries). */
+static enum lim_err boundary_ok(struct ho_spool *s, size_t si, uint64_t idx, uint64_t next,
+				bool *ok)
 {
 	const struct seg *g = &s->segs[si];
 	uint8_t h[REC_HDR];
 	uint32_t n;
-	if (idx + 1 == g->first + g->count)
-		return next == g->size;
-	if (idx + 1 - g->first >= g->good || !pread_all(s->rfd, h, REC_HDR, next) ||
-	    !rec_fits(g, h, next))
-		return false;
+	*ok = false;
+	if (idx + 1 == g->first + g->count) {
+		*ok = next == g->size;
+		return LIM_OK;
+	}
+	if (idx + 1 - g->first >= g->good)
+		return LIM_OK;
+	if (!pread_all(s->rfd, h, REC_HDR, next))
+		return LIM_E_IO;
+	if (!rec_fits(g, h, next))
+		return LIM_OK;
 	n = get32(h);
 	if (!s->enc && !(s->enc = malloc(HO_PDU_MAX)))
-		return false;
+		return LIM_E_NOMEM;
 	if (!pread_all(s->rfd, s->enc, n, next + REC_HDR))
-		return false;
-	return ho_crc32c(ho_crc32c(0, h, 4), s->enc, n) == get32(h + 4);
+		return LIM_E_IO;
+	*ok = ho_crc32c(ho_crc32c(0, h, 4), s->enc, n) == get32(h + 4);
+	return LIM_OK;
 }
 
 /* Positions the read cursor on record idx (which exists) of segment si. A header on the way
@@ -1727,7 +1745,11 @@ enum lim_err ho_spool_read(struct ho_spool *s, uint64_t idx, uint8_t *buf, size_
 	if (c != get32(h + 4)) {
 		/* damaged on disk: skipped (nothing to send), quarantined; when its end cannot
 		 * be trusted, the rest of the segment goes with it */
-		if (!boundary_ok(s, si, idx, s->roff + REC_HDR + n)) {
+		bool ok;
+		err = boundary_ok(s, si, idx, s->roff + REC_HDR + n, &ok);
+		if (err != LIM_OK)
+			return err;
+		if (!ok) {
 			lose_framing(s, si, idx, s->roff);
 			return LIM_OK;
 		}
