@@ -1,0 +1,17 @@
+/* test_limf: limf/'s own building blocks that run without a database (STYLE.md rule 19). The
+ * pipeline, the pool and the CLI are tested end to end by tests/cli. */
+#include "tests/unit/check.h"
+
+void t_held_copy(void);
+void t_held_sizes(void);
+void t_held_emit(void);
+
+int main(int argc, char **argv)
+{
+	static const struct lim_suite suites[] = {
+		{ "held_copy", t_held_copy },
+		{ "held_sizes", t_held_sizes },
+		{ "held_emit", t_held_emit },
+	};
+	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
+}
