@@ -76,8 +76,8 @@ static void replay_usage(FILE *f)
 	      "confirmed within --deliver-timeout (default 30 s) stays spooled for\n"
 	      "`limf handover flush` (exit 3 then).\n"
 	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads, each call on one of\n"
-	      "them (each with its own database connection; one KMS client); the outputs of\n"
-	      "different calls are then interleaved in the order the threads produce them.\n"
+	      "them (each with its own database connection; one KMS client); the outputs are\n"
+	      "still written in input order: the same bundle at every run with the same N.\n"
 	      "--queue MIB: each worker's input queue (1 to 1024 MiB, default 16); --json then\n"
 	      "adds \"pool\": the deepest a queue was and how often the reader waited for one.\n"
 	      "A capture file that ends inside a record (cut short) is refused; with\n"
@@ -357,6 +357,7 @@ int limf_cmd_replay(int argc, char **argv)
 		memset(&pc, 0, sizeof pc);
 		pc.workers = workers;
 		pc.queue_bytes = queue_bytes;
+		pc.ordered = true; /* the same bundle at every run */
 		pc.pipe.db = db;
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/thread.h"
 #include "common/wipe.h"
+#include "limf/held.h"
 
 #define DEFAULT_QUEUE (16u << 20)
 #define SNAP_EVERY    512u /* records between two counter snapshots of a busy worker */
@@ -23,6 +24,7 @@
 #define REFILL_DIV    8u   /* a producer waiting for room sleeps until 1/8 of the ring is free */
 #define BURST         64u  /* records a worker takes from one lane's ring before the next's */
 #define NOTE_CAP      8192u /* routing notes in flight from one lane to another (power of 2) */
+#define HELD_BYTES    (16u << 20) /* cfg.ordered: a worker's queue of outputs for the merger */
 
 /* What a queue record asks of its worker. */
 enum rec_kind {
@@ -47,6 +49,7 @@ struct rec {
 	uint32_t kind;
 	uint64_t ts;
 	uint64_t fence; /* handle lane FENCE_LANE(f)'s ring up to FENCE_POS(f) first (0: none) */
+	uint64_t seq;   /* cfg.ordered: 1, 2, ... in the order the records were queued */
 	uint32_t len;
 	struct cap_pkt pkt; /* payload views reset by the worker to point at the data */
 };
@@ -94,6 +97,22 @@ struct worker {
 	bool have_cert;
 	struct wr_kms_cert cert;
 	_Atomic uint64_t rechecked; /* LIIDs dropped by its re-checks */
+	/* cfg.ordered: the seq of the record it handles now, or handled last (its records
+	 * below it are done: a worker handles its ring in order), read by the other workers */
+	char pad_seq[64];
+	_Atomic uint64_t cur_seq;
+	_Atomic uint64_t cin_wait; /* the seq of the record whose CIN it waits for, 0: none */
+	/* cfg.ordered: its outputs (struct held_rec, in seq order) for the merger: a ring of
+	 * held_cap (a power of two) octets, [held_tail, held_head); the worker writes, the
+	 * merger reads. held_max: the most ever written (what is wiped). */
+	uint8_t *held;
+	size_t held_cap, held_max;
+	_Atomic uint64_t held_head;
+	unsigned unwoken;          /* outputs queued while the merger slept, not yet signalled */
+	char pad_seq2[64];
+	_Atomic uint64_t held_tail; /* the merger */
+	atomic_bool held_full;      /* the worker waits for room (held_want octets free) */
+	_Atomic size_t held_want;
 };
 
 /* Routing notes from one lane's dispatcher to another's: single producer, single consumer,
@@ -133,6 +152,19 @@ struct limf_pool {
 	struct limf_sink sink; /* the caller's */
 	uint64_t rechecked_seen;
 	_Atomic uint32_t next_cin;
+	bool ordered;      /* cfg.ordered with workers >= 2 (and no lanes) */
+	/* cfg.ordered: the merger thread (merge_run) and how it is woken: mg_want is what it
+	 * waits for (MG_ANY: any output; else a worker to be past that seq), mg_sleeping that it
+	 * sleeps; drain_wait: the caller waits for every output to be handed over. A worker
+	 * waiting for the others to be past its record (a CIN) sleeps on turn_cv. */
+	pthread_t merge_th;
+	bool merge_started;
+	pthread_mutex_t mg_mu;
+	pthread_cond_t mg_cv, drain_cv, turn_cv;
+	_Atomic uint64_t mg_want;
+	atomic_bool mg_sleeping, mg_quit, drain_wait;
+	_Atomic unsigned cin_waiters;
+	uint64_t seq_next; /* lane 0's thread: the seq of the last record queued */
 	bool have_cert;
 	struct wr_kms_cert cert;
 	struct note_ring *notes; /* n_lanes x n_lanes: [to * n_lanes + from]; NULL with one lane */
@@ -140,38 +172,361 @@ struct limf_pool {
 	struct worker w[LIMF_POOL_MAX_WORKERS];
 };
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* ---- the serialised sink ----------------------------------------------------------------- */
+
+/* The worker this thread runs (NULL on any other thread). */
+static _Thread_local struct worker *self;
+
+/* cfg.ordered. Every record the reader queues has a seq (1, 2, ...), and the sink must see the
+ * outputs in seq order. A worker does not call the sink: it copies each output (limf/held.h)
+ * into its own queue, tagged with the seq of the record that caused it, and goes on; one
+ * merger thread takes the outputs from the workers' queues in seq order and hands them to the
+ * sink. The merger may hand over output s when every other worker o can no longer produce an
+ * output before s: o's queue holds a later one (a worker produces its outputs in seq order),
+ * or o is past s, that is it has started a record after s (cur_seq) or its ring is empty (its
+ * tail is stored once a record is done; anything queued to it later comes after s, which was
+ * queued before). A worker stores an output (held_head) before it moves on (tail, cur_seq),
+ * and the merger reads these in the other order, so no output is missed.
+ *
+ * Waits: a worker whose queue is full waits for the merger; the merger, when it cannot go on,
+ * for a worker to queue an output or to move past what the merger waits for (the worker
+ * wakes it then: at most once per stall, and for outputs only once a batch of them waits or
+ * the worker pauses); and a worker taking a CIN (the sink numbers intercepted calls in input
+ * order) waits until every other worker is past its record (without their queued outputs: a
+ * CIN is asked for while a record is handled). No deadlock: the merger always may hand over
+ * the earliest output when the workers with empty queues are past it, which each is or will
+ * be (a worker waiting for room has output in its queue; a worker waiting for a CIN waits for
+ * the others to pass a record before its own, which they do without the merger). */
+#define MG_ANY    UINT64_MAX
+#define HELD_WAKE 64u /* outputs queued while the merger sleeps before it is woken */
+
+/* Is worker o past record s (no output before s can come from it any more, besides those in
+ * its queue)? */
+static bool past(const struct worker *o, uint64_t s)
+{
+	const struct ring *q = o->in[0];
+	uint64_t t;
+	if (atomic_load(&o->cur_seq) > s)
+		return true;
+	t = atomic_load(&q->tail);
+	return atomic_load(&q->head) == t;
+}
+
+/* Wakes the merger when it sleeps waiting for something worker me (on its thread) just did:
+ * queue an output (force: at once, else once HELD_WAKE wait) or move on. */
+static void wake_merger(struct limf_pool *p, struct worker *me, bool queued, bool force)
+{
+	uint64_t want;
+	if (!atomic_load(&p->mg_sleeping))
+		return;
+	want = atomic_load(&p->mg_want);
+	if (want == MG_ANY) {
+		if (!queued && !force)
+			return;
+		if (queued && !force && ++me->unwoken < HELD_WAKE)
+			return;
+	} else if (!past(me, want) && !queued) {
+		return;
+	}
+	me->unwoken = 0;
+	pthread_mutex_lock(&p->mg_mu);
+	pthread_cond_signal(&p->mg_cv);
+	pthread_mutex_unlock(&p->mg_mu);
+}
+
+/* Worker me moved on (started or finished a record): the merger and the workers waiting for a
+ * CIN may go on now. */
+static void moved_on(struct limf_pool *p, struct worker *me)
+{
+	if (atomic_load(&p->mg_sleeping) && atomic_load(&p->mg_want) != MG_ANY)
+		wake_merger(p, me, false, false);
+	if (atomic_load(&p->cin_waiters)) {
+		for (unsigned i = 0; i < p->n; i++) {
+			uint64_t s = atomic_load(&p->w[i].cin_wait);
+			if (s && &p->w[i] != me && past(me, s)) {
+				pthread_mutex_lock(&p->mg_mu);
+				pthread_cond_broadcast(&p->turn_cv);
+				pthread_mutex_unlock(&p->mg_mu);
+				break;
+			}
+		}
+	}
+}
+
+/* Is every worker other than me past record s? */
+static bool others_past(const struct limf_pool *p, const struct worker *me, uint64_t s)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (&p->w[i] != me && !past(&p->w[i], s))
+			return false;
+	return true;
+}
+
+/* Worker me, handling record s, waits until every other worker is past s (a CIN). */
+static void wait_others_past(struct limf_pool *p, struct worker *me, uint64_t s)
+{
+	if (others_past(p, me, s))
+		return;
+	/* what it waits for, then the count, then the state: a worker moving on stores its
+	 * state, then reads the count and what is waited for (all sequentially consistent) */
+	atomic_store(&me->cin_wait, s);
+	atomic_fetch_add(&p->cin_waiters, 1);
+	wake_merger(p, me, false, true); /* what it queued goes meanwhile */
+	pthread_mutex_lock(&p->mg_mu);
+	while (!others_past(p, me, s))
+		pthread_cond_wait(&p->turn_cv, &p->mg_mu);
+	pthread_mutex_unlock(&p->mg_mu);
+	atomic_fetch_sub(&p->cin_waiters, 1);
+	atomic_store(&me->cin_wait, 0);
+}
+
+/* A queued output: this, then the copy (struct limf_held, held.h); size padded to REC_ALIGN;
+ * seq 0: nothing, the rest of the queue up to its end is skipped. */
+struct held_rec {
+	uint32_t size;
+	uint64_t seq;
+} __attribute__((aligned(16)));
+
+static struct held_rec *held_at(const struct worker *w, uint64_t pos)
+{
+	return (struct held_rec *)(w->held + (pos & (w->held_cap - 1)));
+}
+
+static size_t held_free(const struct worker *w)
+{
+	return w->held_cap - (size_t)(atomic_load_explicit(&w->held_head, memory_order_relaxed) -
+				     atomic_load(&w->held_tail));
+}
+
+/* Queues a copy of out, an output of record s, for the merger (worker me's thread); false
+ * when it cannot be queued (larger than a quarter of the queue). Waits for room. */
+static bool queue_out(struct limf_pool *p, struct worker *me, const struct limf_held *out,
+		      uint64_t s)
+{
+	size_t len = limf_held_copy(NULL, 0, out);
+	size_t sz = (sizeof(struct held_rec) + len + REC_ALIGN - 1) & ~(size_t)(REC_ALIGN - 1);
+	uint64_t h = atomic_load_explicit(&me->held_head, memory_order_relaxed);
+	size_t off = (size_t)(h & (me->held_cap - 1)), to_end = me->held_cap - off;
+	size_t need = sz <= to_end ? sz : to_end + sz;
+	struct held_rec *r;
+	if (sz > me->held_cap / 4)
+		return false;
+	if (held_free(me) < need) {
+		/* until an eighth of the queue is free beyond this output: one wake-up is worth
+		 * many outputs (the flag and want, then the tail: as the rings' producers) */
+		size_t want = need + me->held_cap / 8;
+		atomic_store(&me->held_want, want < me->held_cap ? want : me->held_cap);
+		atomic_store(&me->held_full, true);
+		wake_merger(p, me, true, true);
+		pthread_mutex_lock(&me->mu);
+		while (held_free(me) < atomic_load(&me->held_want))
+			pthread_cond_wait(&me->room, &me->mu);
+		pthread_mutex_unlock(&me->mu);
+		atomic_store(&me->held_full, false);
+	}
+	if (sz > to_end) {
+		r = held_at(me, h);
+		r->size = (uint32_t)to_end;
+		r->seq = 0;
+		h += to_end;
+	}
+	r = held_at(me, h);
+	r->size = (uint32_t)sz;
+	r->seq = s;
+	(void)limf_held_copy(r + 1, sz - sizeof *r, out);
+	h += sz;
+	if (h >= me->held_cap)
+		me->held_max = me->held_cap;
+	else if ((size_t)h > me->held_max)
+		me->held_max = (size_t)h;
+	atomic_store(&me->held_head, h); /* publishes it (before the worker moves on) */
+	wake_merger(p, me, true, false);
+	return true;
+}
+
+/* The merger's view of worker w's oldest queued output: its seq, or 0 when the queue is empty
+ * (wrap records skipped). */
+static uint64_t front(struct worker *w)
+{
+	uint64_t t = atomic_load_explicit(&w->held_tail, memory_order_relaxed);
+	while (t != atomic_load(&w->held_head)) {
+		const struct held_rec *r = held_at(w, t);
+		if (r->seq)
+			return r->seq;
+		t += r->size;
+		atomic_store(&w->held_tail, t);
+	}
+	return 0;
+}
+
+/* The merger: which worker's output goes next (*seq its seq), -1 when none may go yet; *want
+ * is then what to wait for (MG_ANY: any output). */
+static int next_out(struct limf_pool *p, uint64_t *seq, uint64_t *want)
+{
+	int best = -1;
+	uint64_t bs = 0;
+	for (unsigned i = 0; i < p->n; i++) {
+		uint64_t f = front(&p->w[i]);
+		if (f && (best < 0 || f < bs)) {
+			best = (int)i;
+			bs = f;
+		}
+	}
+	if (best < 0) {
+		*want = MG_ANY;
+		return -1;
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		bool pst;
+		uint64_t f;
+		if ((int)i == best)
+			continue;
+		/* past first, then the queue: an output stored before its worker moved on is
+		 * seen */
+		pst = past(&p->w[i], bs);
+		f = front(&p->w[i]);
+		if (f && f < bs)
+			return -2; /* queued since the first look: look again */
+		if (!f && !pst) {
+			*want = bs;
+			return -1;
+		}
+	}
+	*seq = bs;
+	return best;
+}
+
+/* Hands worker w's oldest output to the sink (merger, sink_mu held). */
+static void emit_front(struct limf_pool *p, struct worker *w)
+{
+	uint64_t t = atomic_load_explicit(&w->held_tail, memory_order_relaxed);
+	const struct held_rec *r = held_at(w, t);
+	limf_held_emit(&p->sink, (const struct limf_held *)(r + 1));
+	atomic_store(&w->held_tail, t + r->size);
+	if (atomic_load(&w->held_full) && held_free(w) >= atomic_load(&w->held_want)) {
+		pthread_mutex_lock(&w->mu);
+		pthread_cond_broadcast(&w->room);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+static bool queues_empty(struct limf_pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (front(&p->w[i]))
+			return false;
+	return true;
+}
+
+static void *merge_run(void *ctx)
+{
+	struct limf_pool *p = ctx;
+	for (;;) {
+		uint64_t s = 0, want = MG_ANY;
+		int i = next_out(p, &s, &want);
+		if (i == -2)
+			continue;
+		if (i >= 0) {
+			/* a run: as long as the next output may go */
+			pthread_mutex_lock(&p->sink_mu);
+			for (unsigned k = 0; k < 256 && i >= 0; k++) {
+				emit_front(p, &p->w[i]);
+				i = next_out(p, &s, &want);
+			}
+			pthread_mutex_unlock(&p->sink_mu);
+			continue;
+		}
+		if (want == MG_ANY && atomic_load(&p->drain_wait)) {
+			pthread_mutex_lock(&p->mg_mu);
+			pthread_cond_broadcast(&p->drain_cv);
+			pthread_mutex_unlock(&p->mg_mu);
+		}
+		/* asleep until a worker queues an output or moves past want: the flag and want,
+		 * then the state (next_out), as the workers store their state and then read these */
+		atomic_store(&p->mg_want, want);
+		atomic_store(&p->mg_sleeping, true);
+		pthread_mutex_lock(&p->mg_mu);
+		for (;;) {
+			uint64_t w2 = MG_ANY;
+			if (atomic_load(&p->mg_quit) || next_out(p, &s, &w2) != -1 || w2 != want)
+				break;
+			if (want == MG_ANY && atomic_load(&p->drain_wait))
+				pthread_cond_broadcast(&p->drain_cv);
+			pthread_cond_wait(&p->mg_cv, &p->mg_mu);
+		}
+		pthread_mutex_unlock(&p->mg_mu);
+		atomic_store(&p->mg_sleeping, false);
+		if (atomic_load(&p->mg_quit) && queues_empty(p))
+			return NULL;
+	}
+}
+
+/* cfg.ordered, the caller's thread: waits until the merger has handed over every queued
+ * output (the workers have handled everything: settle_all). */
+static void drain(struct limf_pool *p)
+{
+	atomic_store(&p->drain_wait, true);
+	pthread_mutex_lock(&p->mg_mu);
+	pthread_cond_signal(&p->mg_cv);
+	while (!queues_empty(p))
+		pthread_cond_wait(&p->drain_cv, &p->mg_mu);
+	pthread_mutex_unlock(&p->mg_mu);
+	atomic_store(&p->drain_wait, false);
+}
+
+/* An output for the sink: at once, or (cfg.ordered, on a worker) through the merger. */
+static void output(struct limf_pool *p, const struct limf_held *out)
+{
+	struct worker *me = self;
+	if (p->ordered && me) {
+		uint64_t s = atomic_load_explicit(&me->cur_seq, memory_order_relaxed);
+		if (queue_out(p, me, out, s))
+			return;
+		/* cannot happen: the largest output (an IRI with a 64 KiB SIP message and its
+		 * call) is far below a quarter of the queue (HELD_BYTES) */
+	}
+	pthread_mutex_lock(&p->sink_mu);
+	limf_held_emit(&p->sink, out);
+	pthread_mutex_unlock(&p->sink_mu);
+}
 
 static void s_iri(void *ctx, const struct limf_iri *iri)
 {
-	struct limf_pool *p = ctx;
-	pthread_mutex_lock(&p->sink_mu);
-	p->sink.iri(p->sink.ctx, iri);
-	pthread_mutex_unlock(&p->sink_mu);
+	struct limf_held o; /* only the member of its kind: held.h */
+	o.kind = LIMF_HELD_IRI;
+	o.u.iri = *iri;
+	output(ctx, &o);
 }
 
 static void s_cc(void *ctx, const struct limf_cc *cc)
 {
-	struct limf_pool *p = ctx;
-	pthread_mutex_lock(&p->sink_mu);
-	p->sink.cc(p->sink.ctx, cc);
-	pthread_mutex_unlock(&p->sink_mu);
+	struct limf_held o; /* only the member of its kind: held.h */
+	o.kind = LIMF_HELD_CC;
+	o.u.cc = *cc;
+	output(ctx, &o);
 }
 
 static void s_done(void *ctx, const struct limf_call_summary *s)
 {
-	struct limf_pool *p = ctx;
-	pthread_mutex_lock(&p->sink_mu);
-	p->sink.call_done(p->sink.ctx, s);
-	pthread_mutex_unlock(&p->sink_mu);
+	struct limf_held o; /* only the member of its kind: held.h */
+	o.kind = LIMF_HELD_DONE;
+	o.u.done = *s;
+	output(ctx, &o);
 }
 
 static void s_cin_end(void *ctx, uint32_t cin)
 {
-	struct limf_pool *p = ctx;
-	pthread_mutex_lock(&p->sink_mu);
-	p->sink.cin_end(p->sink.ctx, cin);
-	pthread_mutex_unlock(&p->sink_mu);
+	struct limf_held o; /* only the member of its kind: held.h */
+	o.kind = LIMF_HELD_CIN_END;
+	o.u.cin = cin;
+	output(ctx, &o);
 }
 
 /* The caller's numbering, else 1, 2, ... for the whole pool (as one pipeline numbers its own) */
@@ -179,6 +534,9 @@ static uint32_t s_cin(void *ctx)
 {
 	struct limf_pool *p = ctx;
 	uint32_t c;
+	if (p->ordered && self)
+		wait_others_past(p, self,
+				 atomic_load_explicit(&self->cur_seq, memory_order_relaxed));
 	if (!p->sink.cin)
 		return atomic_fetch_add(&p->next_cin, 1) + 1;
 	pthread_mutex_lock(&p->sink_mu);
@@ -213,13 +571,6 @@ static void wake(struct worker *w, struct ring *q, bool force)
 	pthread_mutex_lock(&w->mu);
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
 }
 
 /* Room for a record of size sz at the head of q, keeping reserve octets free: the position to
@@ -291,6 +642,8 @@ static bool push(struct worker *w, struct ring *q, const struct rec *r, const ui
 	}
 	dst = (struct rec *)(q->buf + (at & (q->cap - 1)));
 	*dst = *r;
+	if (w->pool->ordered)
+		dst->seq = ++w->pool->seq_next; /* lane 0's thread: the only producer then */
 	dst->size = (uint32_t)sz;
 	dst->len = (uint32_t)len;
 	if (len)
@@ -380,6 +733,10 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 					return true;
 		}
 	}
+	if (kind != REC_WRAP && w->pool->ordered) {
+		atomic_store(&w->cur_seq, r->seq); /* before anything it does for the record */
+		moved_on(w->pool, w);
+	}
 	if (kind == REC_UDP || kind == REC_SIP_TCP) {
 		/* the packet's views, to its copy in the ring */
 		pkt = r->pkt;
@@ -419,6 +776,8 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 	/* the datagram's copy may hold target media: it is overwritten by later records, and the
 	 * ring is wiped when freed */
 	atomic_store(&q->tail, t + r->size);
+	if (w->pool->ordered)
+		moved_on(w->pool, w); /* perhaps empty now */
 	uint64_t done = kind != REC_WRAP ? atomic_fetch_add(&q->done, 1) + 1 : atomic_load(&q->done);
 	/* the producer only when what it waits for is there (the ring's producer stores head
 	 * only, never while it waits, so free_octets is exact here) */
@@ -437,6 +796,7 @@ static void *worker_run(void *ctx)
 {
 	struct worker *w = ctx;
 	unsigned since = 0;
+	self = w;
 	for (;;) {
 		bool any = false;
 		for (unsigned k = 0; k < w->pool->n_lanes; k++) {
@@ -458,6 +818,8 @@ static void *worker_run(void *ctx)
 			cpu_relax(); /* a producer close behind: no sleep */
 		if (!all_empty(w))
 			continue;
+		if (w->pool->ordered && w->unwoken)
+			wake_merger(w->pool, w, true, true); /* what it queued goes now */
 		publish(w); /* idle: the counters are current */
 		since = 0;
 		/* the flag, then the heads: a producer stores a head, then reads the flag (both
@@ -620,6 +982,16 @@ static void stop_workers(struct limf_pool *p)
 			pthread_join(w->th, NULL);
 		w->started = false;
 	}
+	if (p->merge_started) {
+		/* after the workers (one may wait for room in its queue until then); it hands
+		 * over what they queued, as they would have themselves without cfg.ordered */
+		atomic_store(&p->mg_quit, true);
+		pthread_mutex_lock(&p->mg_mu);
+		pthread_cond_signal(&p->mg_cv);
+		pthread_mutex_unlock(&p->mg_mu);
+		pthread_join(p->merge_th, NULL);
+		p->merge_started = false;
+	}
 }
 
 /* The call-table limits of worker i: the caller's (or the defaults) with the pool's seed,
@@ -694,12 +1066,15 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		return LIM_E_ARG;
 	if (cfg->workers <= 1 ? !cfg->pipe.db || cfg->lanes : !cfg->open)
 		return LIM_E_ARG;
+	if (cfg->ordered && (cfg->lanes || cfg->lossy))
+		return LIM_E_ARG; /* no one input order to keep */
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return LIM_E_NOMEM;
 	p->cfg = *cfg;
 	p->n = cfg->workers ? cfg->workers : 1;
 	p->n_lanes = 1 + cfg->lanes;
+	p->ordered = cfg->ordered && p->n > 1;
 	{
 		/* the workers take it for every packet they hand over: spin a little before
 		 * sleeping in the kernel */
@@ -709,6 +1084,10 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		pthread_mutex_init(&p->sink_mu, &a);
 		pthread_mutexattr_destroy(&a);
 	}
+	pthread_mutex_init(&p->mg_mu, NULL);
+	pthread_cond_init(&p->mg_cv, NULL);
+	pthread_cond_init(&p->drain_cv, NULL);
+	pthread_cond_init(&p->turn_cv, NULL);
 	if (p->n == 1) {
 		struct limf_pipe_cfg pc = cfg->pipe;
 		seeded(&p->lim1, cfg, 0);
@@ -716,6 +1095,10 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		e = limf_pipe_new(&pc, &p->one);
 		if (e != LIM_OK) {
 			pthread_mutex_destroy(&p->sink_mu);
+			pthread_mutex_destroy(&p->mg_mu);
+			pthread_cond_destroy(&p->mg_cv);
+			pthread_cond_destroy(&p->drain_cv);
+			pthread_cond_destroy(&p->turn_cv);
 			free(p);
 			return e;
 		}
@@ -731,6 +1114,12 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		pthread_cond_init(&w->work, NULL);
 		pthread_cond_init(&w->room, NULL);
 		pthread_mutex_init(&w->snap_mu, NULL);
+		if (p->ordered && e == LIM_OK) {
+			w->held_cap = HELD_BYTES;
+			w->held = malloc(w->held_cap);
+			if (!w->held)
+				e = LIM_E_NOMEM;
+		}
 	}
 	if (p->n_lanes > 1) {
 		p->notes = calloc((size_t)p->n_lanes * p->n_lanes, sizeof *p->notes);
@@ -798,6 +1187,11 @@ enum lim_err limf_pool_start(struct limf_pool *p)
 		if (lim_thread_start(&w->th, worker_run, w, name) != 0)
 			return LIM_E_NOMEM;
 		w->started = true;
+	}
+	if (p->ordered && !p->merge_started) {
+		if (lim_thread_start(&p->merge_th, merge_run, p, "limf-merge") != 0)
+			return LIM_E_NOMEM;
+		p->merge_started = true;
 	}
 	return LIM_OK;
 }
@@ -898,6 +1292,8 @@ void limf_pool_finish(struct limf_pool *p, uint64_t now_ns)
 	settle_all(p);
 	control(p, &p->lane[0], REC_FINISH, now_ns, true);
 	settle_all(p);
+	if (p->ordered)
+		drain(p); /* every output in the sink (pool.h) */
 }
 
 /* a += b for two counter structs whose every member is a uint64_t (struct cap_stats,
@@ -1049,6 +1445,11 @@ void limf_pool_free(struct limf_pool *p)
 			pthread_cond_destroy(&w->work);
 			pthread_cond_destroy(&w->room);
 			pthread_mutex_destroy(&w->snap_mu);
+			if (w->held) {
+				/* clear content of target calls: wiped (as the rings) */
+				lim_wipe(w->held, w->held_max);
+				free(w->held);
+			}
 		}
 		for (unsigned k = 0; k < p->n_lanes; k++)
 			lane_free(&p->lane[k], p->n);
@@ -1057,6 +1458,10 @@ void limf_pool_free(struct limf_pool *p)
 		limf_keyshare_free(p->keys);
 	}
 	pthread_mutex_destroy(&p->sink_mu);
+	pthread_mutex_destroy(&p->mg_mu);
+	pthread_cond_destroy(&p->mg_cv);
+	pthread_cond_destroy(&p->drain_cv);
+	pthread_cond_destroy(&p->turn_cv);
 	lim_wipe(&p->cert, sizeof p->cert);
 	free(p);
 }

@@ -49,7 +49,16 @@
  * lane without frames (no caller_frames) has 1 MiB rings for its control records.
  *
  * Output order: per call as with one worker; between calls of different workers it depends on
- * timing (each output keeps its capture time stamp). Counters: the sums over the dispatcher
+ * timing (each output keeps its capture time stamp), unless cfg.ordered (replay: one input,
+ * nothing dropped): then every record the reader queues is numbered, the workers queue a copy
+ * of each output (limf/held.h) instead of calling the sink, and one more thread, the merger,
+ * hands them to the sink in the order of the records that caused them (pool.c explains when
+ * an output may go); a worker taking a CIN waits until the others are past its record. The
+ * sink then sees the outputs, and the CINs are taken, in input order: a replay's bundle is
+ * the same at every run, whatever the threads' timing (with as many workers: a call still
+ * open at the end of the input, or ended by its idle timeout, may end at another point of
+ * the output with another number of workers, whose call tables are separate). In the sink, a
+ * CC's call is then NULL and a call's I_MESSAGE octets are not there (held.h). Counters: the sums over the dispatcher
  * and the workers equal those of one pipeline (snapshots, at most ~512 packets old while
  * running, exact after limf_pool_finish). */
 #ifndef LIMF_POOL_H
@@ -86,12 +95,13 @@ struct limf_pool_cfg {
 	unsigned lanes;     /* producer threads besides the caller's (workers >= 2 only) */
 	bool caller_frames; /* with lanes: the caller's thread feeds frames too (X2/X3), so it
 			     * takes routing notes and gets a ring of full size */
+	bool ordered;       /* outputs in input order (above); not with lanes or lossy */
 };
 
 struct limf_pool;
 
 /* LIM_E_ARG (no db with one worker, no open with more, more than LIMF_POOL_MAX_WORKERS,
- * lanes with one worker or more than LIMF_POOL_MAX_LANES),
+ * lanes with one worker or more than LIMF_POOL_MAX_LANES, ordered with lanes or lossy),
  * LIM_E_NOMEM, or open's error. */
 enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **out) LIM_WUR;
 /* Starts the worker threads (cfg.defer_start; a no-op otherwise). LIM_E_NOMEM. */

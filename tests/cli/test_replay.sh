@@ -297,6 +297,13 @@ sumcheck q2 "j['pool']['workers']==2 and j['pool']['queue_peak_bytes']==1<<20"
 sumcheck q2 "0<j['pool']['reader_sleeps']<=64"
 check q2 "Q$sfx" q targets
 verify q2
+# the bundle is the same at every run, whatever the threads' timing (pool.h cfg.ordered: the
+# outputs in input order, the CINs in the order of the calls' interception), and here, where
+# every call ends with its BYE, whatever the number of workers
+replay q2b g "$tmp/q.pcap" --workers 2 --queue 1
+replay q3 g "$tmp/q.pcap" --workers 3
+expect 0 same-q2 bash "$here/../bench/same-bundle.sh" "$tmp/ev-q2" "$tmp/ev-q2b"
+expect 0 same-q3 bash "$here/../bench/same-bundle.sh" "$tmp/ev-q1" "$tmp/ev-q3"
 expect 2 queue-bad env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --workers 2 --queue 0 \
 	--sign-key "$tmp/sign.pem" --out "$tmp/ev-qbad" "$tmp/q.pcap"
 has queue-bad "--queue: a number of MiB"
