@@ -323,9 +323,11 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 	fprintf(f,
 		"limf capture: %.1f s: frames %" PRIu64 " sip %" PRIu64 " calls %" PRIu64
 		" intercepted %" PRIu64 " with_content %" PRIu64 " decrypted %" PRIu64
-		" auth_failed %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64 "\n",
+		" auth_failed %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
+		" warrant_ends_in_call %" PRIu64 " warrants_left_out %" PRIu64 "\n",
 		secs, cs->frames, cs->sip, ps->calls, ps->calls_intercepted, ps->calls_cc,
-		ps->decrypted, ps->auth_failed, ps->kms_ok, ps->kms_fail);
+		ps->decrypted, ps->auth_failed, ps->kms_ok, ps->kms_fail, ps->warrant_ends,
+		ps->warrants_left_out);
 	fprintf(f,
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",

@@ -496,6 +496,10 @@ int limf_cmd_replay(int argc, char **argv)
 			printf("WARNING: %s was cut short: its first %" PRIu64
 			       " frames were replayed (%s)\n",
 			       cuts[i].path, cuts[i].frames, cuts[i].why);
+		if (s->warrants_left_out)
+			printf("WARNING: %" PRIu64 " warrant(s) in force were left out of calls "
+			       "with more than %d warrants: no IRI or content for them there\n",
+			       s->warrants_left_out, LIMF_CALL_MAX_LIIDS);
 		if (s->sig_bad)
 			printf("WARNING: %" PRIu64 " I_MESSAGE(s) with a signature that does not "
 			       "verify: their keys were not used\n",

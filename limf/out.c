@@ -328,7 +328,9 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
  *    key-management: "key_management":{side, initiator, responder, t, csb_id, kms_uri,
  *          key_user, key_period, signature valid|invalid|not-checked, srtp_sessions,
  *          outcome, detail},
- *    call-end: "reason":"bye|cancel|rejected|timeout|flush",
+ *    call-end: "reason":"bye|cancel|rejected|timeout|flush", or "warrant-not-in-force" (type
+ *          report: the LIID's warrant ended, or was revoked or suspended, during the call; its
+ *          last record),
  *    group: "group":{event talker|..., group, talker ("" unknown), gmk_id, guk_id (hex),
  *          ssrc, detail}}
  *  call_id/from/to are absent for SIP outside an INVITE dialog (a GMK NOTIFY). */
@@ -1123,6 +1125,12 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->calls_intercepted);
 	lim_json_key(j, "calls_with_content");
 	lim_json_u64(j, s->calls_cc);
+	/* warrants in force that a call could not serve (more than LIMF_CALL_MAX_LIIDS) */
+	lim_json_key(j, "warrants_left_out");
+	lim_json_u64(j, s->warrants_left_out);
+	/* LIIDs whose warrant ended during a call (valid_to reached on the capture's clock) */
+	lim_json_key(j, "warrant_ends_in_call");
+	lim_json_u64(j, s->warrant_ends);
 	lim_json_key(j, "i_messages");
 	lim_json_u64(j, s->imsg);
 	lim_json_key(j, "kms_requests_ok");

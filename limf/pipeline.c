@@ -80,8 +80,10 @@ struct liid_state {
 	char liid[WR_LIID_MAX + 1];
 	char delivery[WR_DELIVERY_MAX + 1];
 	enum wr_scope scope;
+	int64_t valid_to;    /* the warrant's end (wr time), from the decision or the recheck */
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
 	bool began, ended;
+	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
 };
 
 struct pcall {
@@ -374,6 +376,25 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 	decide_parties(p, pc, call, s, ts_ns);
 }
 
+/* More warrants in force than a decision holds (WR_KMS_DECIDE_MAX = LIMF_CALL_MAX_LIIDS):
+ * the decision serves the first n by LIID, so the others lose this call and are counted and
+ * told, never silently; an extra warrant never turns the call's interception off. */
+static void left_out(struct limf_pipe *p, const struct wr_kms_decision *d, size_t n,
+		     const struct cap_call *call)
+{
+	size_t total = wr_kms_decision_total(d);
+	const struct wr_match *mt;
+	if (total <= n)
+		return;
+	mt = wr_kms_decision_matches(d, &n);
+	p->st.warrants_left_out += total - n;
+	lim_warn("%zu warrants are in force for the parties of call %.*s, more than the %d one "
+		 "call can serve: only the first %zu by LIID (%s to %s) are intercepted, %zu get "
+		 "no IRI and no content for this call",
+		 total, call ? (int)call->call_id.len : 5, call ? call->call_id.s : "(gmk)",
+		 LIMF_CALL_MAX_LIIDS, n, mt[0].liid, mt[n - 1].liid, total - n);
+}
+
 /* The gate with the parties s (taken). call may be NULL (a GMK NOTIFY outside a dialog). */
 static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 			   struct party_set *s, uint64_t ts_ns)
@@ -383,7 +404,9 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	size_t n = 0;
 	int64_t t_us = (int64_t)(ts_ns / 1000);
 	p->st.decisions++;
-	if (wr_kms_decide(p->cfg.db, s->p, s->n, t_us, &d) != LIM_OK) {
+	/* --liid: the decision for that warrant alone (key requests audited under it only) */
+	if ((p->only_liid ? wr_kms_decide_liid(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d)
+			  : wr_kms_decide(p->cfg.db, s->p, s->n, t_us, &d)) != LIM_OK) {
 		p->st.decision_errors++;
 		lim_warn("warrant decision failed (treated as no warrant): %s",
 			 wr_db_msg(p->cfg.db));
@@ -402,9 +425,11 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		memcpy(l->liid, mt[i].liid, sizeof l->liid);
 		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
 		l->scope = mt[i].scope;
+		l->valid_to = mt[i].valid_to;
 		if (l->scope == WR_SCOPE_IRI_CC)
 			pc->cc = true;
 	}
+	left_out(p, d, n, call);
 	if (pc->n_liids == 0) {
 		wr_kms_decision_free(d);
 		d = NULL;
@@ -418,11 +443,6 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 				for (size_t k = 0; k < s->n && k < 64; k++)
 					if (mt[j].parties & (UINT64_C(1) << k))
 						pc->liid[i].target_side |= s->side[k];
-	/* --liid: key requests are audited under that warrant only */
-	if (p->only_liid && wr_kms_decision_keep(d, p->only_liid) != LIM_OK) {
-		pc->n_liids = 0;
-		goto out;
-	}
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
 		lim_warn("no communication identity number: call not intercepted");
@@ -717,7 +737,7 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 		 pc->cin, (int)call->call_id.len, call->call_id.s, km->side, km->key_user,
 		 km->view.key_period, n_keys, km->sig);
 	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
 		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK)
 			ok = false;
 	return ok;
@@ -1241,7 +1261,7 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		const struct liid_state *l = &pc->liid[i];
 		struct limf_cc cc;
 		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
-		if (l->scope != WR_SCOPE_IRI_CC)
+		if (l->scope != WR_SCOPE_IRI_CC || l->out_of_force)
 			continue;
 		memset(&cc, 0, sizeof cc);
 		cc.liid = l->liid;
@@ -1284,7 +1304,7 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 		 "cin=%" PRIu32 " call-id=%.*s group=%s gmk-id=%08" PRIx32 " (group media)",
 		 pc->cin, (int)call->call_id.len, call->call_id.s, who->group, who->gmk_id);
 	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
 		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
 			ok = false;
 	if (!ok)
@@ -1645,6 +1665,71 @@ static void group_members(struct limf_pipe *p, struct pcall *pc, const struct ca
 	pthread_mutex_unlock(&p->g->mu);
 }
 
+/* No LIID may receive content any more: the call's SRTP sessions go (keys wiped) and its
+ * media is no longer decrypted. */
+static void drop_keys(struct pcall *pc)
+{
+	for (size_t i = 0; i < pc->n_ks; i++)
+		keyset_clear(&pc->ks[i]);
+	pc->n_ks = 0;
+	for (size_t i = 0; i < pc->n_ssrc; i++)
+		pc->ssrc[i].set = -1;
+	pc->cc = false;
+}
+
+/* The last record of a LIID whose warrant is no longer in force during the call (at ts_ns). */
+static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_state *l,
+			     uint64_t ts_ns)
+{
+	struct limf_iri iri;
+	if (l->ended)
+		return;
+	memset(&iri, 0, sizeof iri);
+	iri.kind = LIMF_IRI_CALLEND;
+	iri.ts_ns = ts_ns;
+	iri.call = pc->call;
+	iri.end_reason = "warrant-not-in-force";
+	iri.liid = l->liid;
+	iri.delivery = l->delivery;
+	iri.cin = pc->cin;
+	iri.type = LIMF_IRI_REPORT;
+	p->st.iri_out++;
+	if (p->cfg.sink.iri)
+		p->cfg.sink.iri(p->cfg.sink.ctx, &iri);
+}
+
+/* Invariant 1 over time (DESIGN.md s5.1): a warrant covers the call's traffic up to its
+ * valid_to, not to the end of a call that began inside it. Checked on the capture time of
+ * each event of an intercepted call, so `limf replay` (which never re-checks) stops where the
+ * warrant ends, and `limf capture` does on the packets' own clock before the next re-check.
+ * A LIID whose valid_to is reached gets its last record ("warrant-not-in-force") and nothing
+ * more; when no LIID with content remains, the keys go. The LIID stays in the call's list
+ * (out_of_force) so that the call's summary and "decrypt.done" still account for what was
+ * decrypted while it was in force. */
+static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
+{
+	int64_t t_us = (int64_t)(ts_ns / 1000u);
+	bool ended = false, cc = false;
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		struct liid_state *l = &pc->liid[i];
+		if (!l->out_of_force && t_us >= l->valid_to) {
+			/* the record carries the warrant's end, the instant it stopped */
+			iri_not_in_force(p, pc, l, (uint64_t)l->valid_to * 1000u);
+			l->ended = l->out_of_force = true;
+			ended = true;
+			p->st.warrant_ends++;
+			lim_info("call %.*s: the warrant of %s ended during the call: no more "
+				 "IRI or content for it",
+				 pc->call ? (int)pc->call->call_id.len : 0,
+				 pc->call ? pc->call->call_id.s : "", l->liid);
+		}
+		if (!l->out_of_force && l->scope == WR_SCOPE_IRI_CC)
+			cc = true;
+	}
+	if (ended && pc->cc && !cc)
+		drop_keys(pc);
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct limf_pipe *p = ctx;
@@ -1656,6 +1741,8 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
+	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
+		window_check(p, pc, ev->ts_ns);
 	switch (ev->type) {
 	case CAP_EV_CALL_START:
 		pc = calloc(1, sizeof *pc);
@@ -1717,14 +1804,17 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 	pthread_mutex_lock(&g->mu);
 	for (size_t i = 0; i < g->n_cover;) {
 		struct wr_party two[2];
-		struct wr_match m[LIMF_CALL_MAX_LIIDS];
+		struct wr_match *m = NULL;
 		size_t n = 0;
+		bool in_force;
 		char group[CAP_MC_TEXT];
 		memset(two, 0, sizeof two);
 		two[0].uri = g->cover[i].member;
 		two[1].uri = g->cover[i].group;
-		if (wr_decide(p->cfg.db, two, 2, now_us, m, LIMF_CALL_MAX_LIIDS, &n) == LIM_OK &&
-		    n > 0) {
+		/* however many warrants: one in force is enough */
+		in_force = wr_decide_all(p->cfg.db, two, 2, now_us, &m, &n) == LIM_OK && n > 0;
+		free(m);
+		if (in_force) {
 			i++;
 			continue;
 		}
@@ -1749,56 +1839,48 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 	size_t dropped = 0;
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
-		struct wr_match m[LIMF_CALL_MAX_LIIDS * 2];
+		struct wr_match *m = NULL;
 		size_t n = 0, keep = 0;
 		bool cc = false;
 		next = pc->next;
 		if (!pc->parties)
 			continue;
-		/* an error is no decision: stop, as for a warrant that ended */
-		if (wr_decide(p->cfg.db, pc->parties->p, pc->parties->n, now_us, m,
-			      sizeof m / sizeof m[0], &n) != LIM_OK)
+		/* every warrant in force (not a capped prefix: a LIID of the call must not look
+		 * ended because others were added); an error is no decision: stop, as for a
+		 * warrant that ended */
+		if (wr_decide_all(p->cfg.db, pc->parties->p, pc->parties->n, now_us, &m, &n) !=
+		    LIM_OK)
 			n = 0;
 		for (size_t i = 0; i < pc->n_liids; i++) {
 			struct liid_state *l = &pc->liid[i];
-			bool in_force = false;
-			for (size_t j = 0; j < n; j++)
-				in_force = in_force || strcmp(m[j].liid, l->liid) == 0;
-			if (!in_force) {
-				struct limf_iri iri;
-				memset(&iri, 0, sizeof iri);
-				iri.kind = LIMF_IRI_CALLEND;
-				iri.ts_ns = (uint64_t)now_us * 1000u;
-				iri.call = pc->call;
-				iri.end_reason = "warrant-not-in-force";
-				iri.liid = l->liid;
-				iri.delivery = l->delivery;
-				iri.cin = pc->cin;
-				iri.type = LIMF_IRI_REPORT;
-				if (!l->ended) {
-					p->st.iri_out++;
-					if (p->cfg.sink.iri)
-						p->cfg.sink.iri(p->cfg.sink.ctx, &iri);
-				}
-				dropped++;
+			const struct wr_match *f = NULL;
+			for (size_t j = 0; j < n && !f && !l->out_of_force; j++)
+				if (strcmp(m[j].liid, l->liid) == 0)
+					f = &m[j];
+			if (!f) {
+				/* (a LIID already ended by its valid_to had its last record) */
+				if (!l->out_of_force)
+					dropped++;
+				iri_not_in_force(p, pc, l, (uint64_t)now_us * 1000u);
 				continue;
 			}
 			if (keep != i)
 				pc->liid[keep] = *l;
-			if (pc->liid[keep].scope == WR_SCOPE_IRI_CC)
+			l = &pc->liid[keep++];
+			/* the warrant as it stands now: a scope narrowed to IRI stops the content; a
+			 * scope widened to IRI+CC takes effect at the next call (this call's keys
+			 * were not fetched, nor audited, for it) */
+			if (f->scope == WR_SCOPE_IRI)
+				l->scope = WR_SCOPE_IRI;
+			memcpy(l->delivery, f->delivery, sizeof l->delivery);
+			l->valid_to = f->valid_to;
+			if (l->scope == WR_SCOPE_IRI_CC)
 				cc = true;
-			keep++;
 		}
+		free(m);
 		pc->n_liids = keep;
-		if (pc->cc && !cc) {
-			/* no LIID may receive content any more: the keys go now */
-			for (size_t i = 0; i < pc->n_ks; i++)
-				keyset_clear(&pc->ks[i]);
-			pc->n_ks = 0;
-			for (size_t i = 0; i < pc->n_ssrc; i++)
-				pc->ssrc[i].set = -1;
-			pc->cc = false;
-		}
+		if (pc->cc && !cc)
+			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
 		if (keep == 0) {
 			/* nothing is intercepted any more: out of the list, decision dropped */
 			if (pc->prev)

@@ -23,7 +23,13 @@
  *      re-key switches at the first packet under the new key and a late or changed SSRC is
  *      picked up); clear RTP goes to the sink as CC for the LIIDs with scope IRI+CC; packets
  *      that fail authentication are counted and never handed on. When the call is freed a
- *      "decrypt.done" audit row per such LIID records what was decrypted.
+ *      "decrypt.done" audit row per such LIID records what was decrypted;
+ *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
+ *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
+ *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
+ *      IRI or CC after it; when no LIID with content remains, the call's SRTP sessions are
+ *      freed (keys wiped) and nothing more is decrypted. Replay, capture and a pool's
+ *      workers alike (limf_pipe_recheck, at the wall clock, is for changes to warrants).
  *
  * Synchronous: limf_pipe_frame() runs everything, KMS requests included, before it returns.
  * One pipeline is used by one thread at a time; a pool (limf/pool.h) runs one per worker
@@ -138,8 +144,12 @@ struct limf_call_stream {
 	uint64_t decrypted, auth_failed, replayed, other_failed;
 };
 #define LIMF_CALL_MAX_STREAMS 16
-#define LIMF_CALL_MAX_LIIDS   8
-#define LIMF_CALL_MAX_IMSG    8
+/* LIIDs one call serves: as many as the gate's decision holds. When more warrants are in force
+ * for a call's parties, the first LIMF_CALL_MAX_LIIDS by LIID are served and the others are
+ * counted (stats warrants_left_out) and logged: never dropped silently, and never a reason to
+ * intercept nothing. */
+#define LIMF_CALL_MAX_LIIDS WR_KMS_DECIDE_MAX
+#define LIMF_CALL_MAX_IMSG  8
 struct limf_call_summary {
 	uint32_t cin;
 	const struct cap_call *call;
@@ -200,6 +210,10 @@ void limf_groups_free(struct limf_groups *g); /* keys wiped; NULL is a no-op */
 struct limf_pipe_stats {
 	uint64_t calls, calls_intercepted, calls_cc;
 	uint64_t imsg, imsg_bad, decisions, decision_errors;
+	/* warrants in force for an intercepted call beyond LIMF_CALL_MAX_LIIDS (not served for
+	 * that call), summed over calls */
+	uint64_t warrants_left_out;
+	uint64_t warrant_ends; /* LIIDs ended during a call by their warrant's valid_to */
 	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
 	/* group communications (issue 9) */
@@ -235,12 +249,17 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired, or the database unreachable) gets a last
  * IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing
- * more of the call; when no LIID with content remains the call's SRTP sessions are freed (keys
- * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
- * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
- * was recovered for a member stays covered while a warrant on that member or on the group is
- * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). Returns how many
- * LIIDs were dropped. */
+ * more of the call. A LIID still in force takes its warrant as it stands now: delivery and
+ * valid_to, and a scope narrowed to IRI (a scope widened to IRI+CC waits for the next call: the
+ * keys of this one were neither fetched nor audited for it). When no LIID with content remains
+ * the call's SRTP sessions are freed (keys wiped) and its media is no longer decrypted; when
+ * no LIID remains the call is dropped for good (a later re-INVITE does not re-open it).
+ * LIIDs are looked up among every warrant in force (wr_decide_all), however many: a warrant
+ * added for the same target never makes a LIID of the call look ended. GMKs (issue 9)
+ * likewise: a group whose GMK was recovered for a member stays covered while a warrant on
+ * that member or on the group is in force; when none is, the group's GMKs are wiped (stats
+ * gmk_dropped). Returns how many LIIDs were dropped (a LIID already ended by its valid_to is
+ * not counted again). */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us);
 
 /* The KMS certificate the pipeline fetched (public), or NULL when it has none. */

@@ -298,10 +298,15 @@ static void text(FILE *f, const struct limf_status *st)
 		fprintf(f,
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
 			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
-			" decrypted %" PRIu64 " auth_failed %" PRIu64 "\n",
+			" decrypted %" PRIu64 " auth_failed %" PRIu64
+			" warrant_ends_in_call %" PRIu64 "%s%" PRIu64 "\n",
 			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
 			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
-			st->pipe->auth_failed);
+			st->pipe->auth_failed, st->pipe->warrant_ends,
+			st->pipe->warrants_left_out
+				? " ALARM warrants_left_out (more warrants than a call serves) "
+				: " warrants_left_out ",
+			st->pipe->warrants_left_out);
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);
@@ -401,6 +406,10 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->decrypted);
 		lim_json_key(&j, "auth_failed");
 		lim_json_u64(&j, p->auth_failed);
+		lim_json_key(&j, "warrant_ends_in_call");
+		lim_json_u64(&j, p->warrant_ends);
+		lim_json_key(&j, "warrants_left_out");
+		lim_json_u64(&j, p->warrants_left_out);
 		lim_json_obj_close(&j);
 	}
 	lim_json_key(&j, "authorities");
@@ -714,6 +723,12 @@ static void prom(FILE *f, const struct limf_status *st)
 			 p->decrypted);
 		prom_one(f, "limf_srtp_auth_failures_total", "counter",
 			 "SRTP packets that failed authentication.", p->auth_failed);
+		prom_one(f, "limf_warrant_ends_in_call_total", "counter",
+			 "LIIDs whose warrant ended during a call (no more IRI or content).",
+			 p->warrant_ends);
+		prom_one(f, "limf_warrants_left_out_total", "counter",
+			 "Warrants in force that a call could not serve (more than it holds).",
+			 p->warrants_left_out);
 	}
 	prom_links(f, st, LM_UP, "limf_link_up", "gauge",
 		   "1 when the handover link to the authority is up.");

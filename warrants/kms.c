@@ -14,15 +14,15 @@
 #include "warrants/internal.h"
 #include "warrants/kms.h"
 
-#define KMS_DECIDE_MAX  16   /* matched warrants kept in a decision */
+#define KMS_DECIDE_MAX  WR_KMS_DECIDE_MAX
 #define KMS_PARTIES_MAX 16   /* parties kept in a decision */
 #define KMS_TEXT_MAX    1024 /* an element's text (hex of Z is 514 characters) */
 
 /* The proof of a positive decision: only wr_kms_decide creates one (see kms.h). */
 struct wr_kms_decision {
 	int64_t t_us;
-	int64_t warrant_end; /* latest valid_to of the matched warrants */
-	size_t n_matches;
+	int64_t warrant_end;       /* latest valid_to of the matched warrants */
+	size_t n_matches, n_total; /* kept; in force (n_total > n_matches: some left out) */
 	struct wr_match matches[KMS_DECIDE_MAX];
 	size_t n_parties;
 	struct {
@@ -195,24 +195,38 @@ const char *wr_kms_msg(const struct wr_kms *k)
 
 /* ---- the decision --------------------------------------------------------------------- */
 
-/* see kms.h */
-enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
-			   int64_t t_us, struct wr_kms_decision **out)
+/* wr_kms_decide, or with liid the decision for that one warrant (wr_kms_decide_liid). */
+static enum lim_err decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, const char *liid, struct wr_kms_decision **out)
 {
 	struct wr_kms_decision *d = NULL;
+	struct wr_match *all = NULL;
 	enum lim_err e;
-	size_t n = 0;
+	size_t n = 0, first = 0;
 	*out = NULL;
 	if (!db || (!parties && n_parties) || n_parties > KMS_PARTIES_MAX)
 		return LIM_E_ARG;
+	e = wr_decide_all(db, parties, n_parties, t_us, &all, &n);
+	if (e != LIM_OK || n == 0)
+		goto out;
+	if (liid) {
+		while (first < n && strcmp(all[first].liid, liid) != 0)
+			first++;
+		if (first == n)
+			goto out; /* that warrant is not in force for these parties */
+		n = first + 1;
+	}
 	d = calloc(1, sizeof *d);
 	if (!d) {
 		e = LIM_E_NOMEM;
 		goto out;
 	}
-	e = wr_decide(db, parties, n_parties, t_us, d->matches, KMS_DECIDE_MAX, &n);
-	if (e != LIM_OK || n == 0)
-		goto out;
+	/* the first KMS_DECIDE_MAX by LIID: all is ordered by LIID */
+	n -= first;
+	d->n_total = n;
+	if (n > KMS_DECIDE_MAX)
+		n = KMS_DECIDE_MAX;
+	memcpy(d->matches, all + first, n * sizeof *all);
 	d->n_matches = n;
 	d->t_us = t_us;
 	d->warrant_end = INT64_MIN;
@@ -240,8 +254,26 @@ enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, siz
 	d = NULL;
 	e = LIM_OK;
 out:
+	free(all);
 	free(d);
 	return e;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_kms_decision **out)
+{
+	return decide(db, parties, n_parties, t_us, NULL, out);
+}
+
+/* see kms.h */
+enum lim_err wr_kms_decide_liid(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, const char *liid, struct wr_kms_decision **out)
+{
+	*out = NULL;
+	if (!liid)
+		return LIM_E_ARG;
+	return decide(db, parties, n_parties, t_us, liid, out);
 }
 
 /* see kms.h */
@@ -258,6 +290,12 @@ const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, 
 }
 
 /* see kms.h */
+size_t wr_kms_decision_total(const struct wr_kms_decision *d)
+{
+	return d ? d->n_total : 0;
+}
+
+/* see kms.h */
 enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 {
 	size_t k = KMS_DECIDE_MAX;
@@ -271,6 +309,7 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 	d->matches[0] = d->matches[k];
 	d->warrant_end = d->matches[0].valid_to;
 	d->n_matches = 1;
+	d->n_total = 1;
 	return LIM_OK;
 }
 

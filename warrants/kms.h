@@ -141,15 +141,31 @@ const char *wr_kms_msg(const struct wr_kms *k);
  * LIM_E_UNSUPP (parameter set, id format), LIM_E_DB (audit). */
 enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out) LIM_WUR;
 
-/* The gate: runs wr_decide(db, parties, n, t_us). Only when at least one warrant is in force
- * is *out set to a new decision (LIM_OK); with no warrant *out is NULL and LIM_OK is returned;
- * on any error *out is NULL (treat as no warrant). The decision copies the parties' URIs and
- * UIDs (uid_fn/uid_ctx stay borrowed) and reads the matched warrants' validity ends. */
+#define WR_KMS_DECIDE_MAX 16 /* matched warrants a decision holds */
+
+/* The gate: runs wr_decide_all(db, parties, n, t_us). Only when at least one warrant is in
+ * force is *out set to a new decision (LIM_OK); with no warrant *out is NULL and LIM_OK is
+ * returned; on any error *out is NULL (treat as no warrant). The decision copies the parties'
+ * URIs and UIDs (uid_fn/uid_ctx stay borrowed) and reads the matched warrants' validity ends.
+ * More than WR_KMS_DECIDE_MAX warrants in force is still a decision: it holds the first
+ * WR_KMS_DECIDE_MAX by LIID (the same ones whatever the order of the rows), and
+ * wr_kms_decision_total tells how many matched, so the caller can report the ones left out.
+ * One warrant too many must never turn interception off for the others. */
 enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 			   int64_t t_us, struct wr_kms_decision **out) LIM_WUR;
+/* The gate for one warrant (an evidence replay for one case): as wr_kms_decide, with only
+ * liid's match, whatever the others in force (so never one left out of a full decision);
+ * *out NULL (LIM_OK) when that warrant is not in force for these parties at t_us. LIM_E_ARG
+ * for a NULL liid. Key requests through it are audited under liid only. */
+enum lim_err wr_kms_decide_liid(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, const char *liid,
+				struct wr_kms_decision **out) LIM_WUR;
 void wr_kms_decision_free(struct wr_kms_decision *d); /* NULL is a no-op */
 /* The matched warrants (1..n), ordered by LIID; borrowed from d. */
 const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, size_t *n);
+/* How many warrants were in force for the decision's parties, the ones beyond
+ * WR_KMS_DECIDE_MAX included (then more than wr_kms_decision_matches gives); 0 for NULL. */
+size_t wr_kms_decision_total(const struct wr_kms_decision *d);
 
 /* The keys of user_uri (a party of d) for the key period of d's call time: from the cache, or
  * fetched (the certificate first when k has none), audited, validated and cached. *out is

@@ -712,7 +712,8 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 }
 
 /* Adds the match of row (liid, scope, delivery, valid_to) for the parties in mask, keeping out
- * sorted by LIID and free of duplicates (a LIID seen again gains the parties). */
+ * sorted by LIID and free of duplicates (a LIID seen again gains the parties). out has room
+ * for cap; a new LIID beyond it is LIM_E_LIMIT. */
 static enum lim_err add_match(const PGresult *r, int row, uint64_t mask, struct wr_match *out,
 			      size_t cap, size_t *n)
 {
@@ -741,6 +742,26 @@ static enum lim_err add_match(const PGresult *r, int row, uint64_t mask, struct 
 	out[i] = m;
 	(*n)++;
 	return LIM_OK;
+}
+
+/* add_match into the growing list *all (*cap entries allocated, at most WR_DECIDE_ALL_MAX). */
+static enum lim_err add_match_all(struct wr_db *db, const PGresult *r, int row, uint64_t mask,
+				  struct wr_match **all, size_t *cap, size_t *n)
+{
+	enum lim_err rc = add_match(r, row, mask, *all, *cap, n);
+	if (rc == LIM_E_LIMIT && *cap < WR_DECIDE_ALL_MAX) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct wr_match *g;
+		if (nc > WR_DECIDE_ALL_MAX)
+			nc = WR_DECIDE_ALL_MAX;
+		g = realloc(*all, nc * sizeof *g);
+		if (!g)
+			return wr_fail(db, LIM_E_NOMEM, "out of memory");
+		*all = g;
+		*cap = nc;
+		rc = add_match(r, row, mask, *all, *cap, n);
+	}
+	return rc;
 }
 
 /* Appends s to the PostgreSQL array literal in b (cap octets) as one quoted element. */
@@ -798,9 +819,11 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 /* clang-format on */
 
 /* see warrants.h */
-enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
-		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n)
+enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_match **out, size_t *n)
 {
+	struct wr_match *all = NULL;
+	size_t cap = 0;
 	char t[24];
 	char(*norm)[WR_URI_MAX + 1] = NULL;
 	char *arr = NULL;
@@ -809,6 +832,7 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 	enum lim_err rc = LIM_OK;
 	bool any_uid = false, any_norm = false;
 
+	*out = NULL;
 	*n = 0;
 	if (n_parties == 0)
 		return LIM_OK;
@@ -860,17 +884,39 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 			if (norm[i][0] && strcmp(norm[i], tn) == 0)
 				mask |= UINT64_C(1) << i;
 		if (mask)
-			rc = add_match(r, j, mask, out, cap, n);
+			rc = add_match_all(db, r, j, mask, &all, &cap, n);
 	}
 	PQclear(r);
 	free(norm);
 	free(arr);
 	if (rc == LIM_E_LIMIT)
-		wr_fail(db, rc, "more than %zu warrants match", cap);
+		wr_fail(db, rc, "more than %d warrants match", WR_DECIDE_ALL_MAX);
 	else if (rc == LIM_E_DB && db->msg[0] == '\0')
 		wr_fail(db, rc, "malformed warrant row");
-	if (rc != LIM_OK)
+	if (rc != LIM_OK) {
+		free(all);
 		*n = 0;
+		return rc;
+	}
+	*out = all;
+	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n)
+{
+	struct wr_match *all = NULL;
+	size_t n_all = 0;
+	enum lim_err rc = wr_decide_all(db, parties, n_parties, t_us, &all, &n_all);
+	*n = 0;
+	if (rc == LIM_OK && n_all > cap)
+		rc = wr_fail(db, LIM_E_LIMIT, "more than %zu warrants match", cap);
+	if (rc == LIM_OK && n_all) {
+		memcpy(out, all, n_all * sizeof *all);
+		*n = n_all;
+	}
+	free(all);
 	return rc;
 }
 

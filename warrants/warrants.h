@@ -315,6 +315,15 @@ struct wr_match {
 enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n) LIM_WUR;
 
+#define WR_DECIDE_ALL_MAX 4096 /* matches of one wr_decide_all (its allocation's cap) */
+
+/* wr_decide without a caller's cap: every match, in *out (malloc'd, the caller frees it; NULL
+ * when *n is 0), ordered by LIID. A caller that can serve only some keeps a prefix of the list,
+ * so which warrants it keeps does not depend on the order of the rows, and knows how many it
+ * left out. More than WR_DECIDE_ALL_MAX is LIM_E_LIMIT; errors as wr_decide (*out NULL). */
+enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_match **out, size_t *n) LIM_WUR;
+
 /* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed
  * LIM_E_ARG) when it is in force at t_us (active, valid_from <= t < valid_to). *n gets 1 with
  * out filled, or 0 (unknown XID, or its warrant not in force: nothing may be delivered). Any

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Checks an evidence bundle written by `limf replay` against the truth limf-gen wrote.
 
-usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav]
+usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T --input=PCAP]
   CALLS: comma-separated call numbers ("no" in the truth) whose media must be in
   BUNDLE/LIID/cc.pcap; every other call of the truth must be absent from it.
+  --until=T (seconds since the epoch, the LIID's warrant end) with --input=PCAP (the replayed
+  capture): only the media sent before T: no record at or after T, each stream's record count
+  that of its SRTP packets in PCAP before T, and their octets the same prefix of the .raw file.
 
 For each stream (direction, SSRC) of those calls: the clear RTP packets in cc.pcap (IPv4/IPv6 +
 UDP, the original addresses and ports), sorted by sequence number, carry exactly the payload
@@ -73,6 +76,43 @@ def read_pcap(path):
     return out
 
 
+def input_counts(path, until):
+    """{ssrc: SRTP packets before until} of a limf-gen capture (Ethernet/raw IP, UDP)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack_from("<I", data, 0)
+    div = 1e9 if magic == 0xA1B23C4D else 1e6
+    linktype, = struct.unpack_from("<I", data, 20)
+    out = {}
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if linktype == 1:
+            eth = struct.unpack_from(">H", pkt, 12)[0]
+            pkt = pkt[14:]
+            if eth == 0x8100:
+                pkt = pkt[4:]
+        ver = pkt[0] >> 4
+        if ver == 4:
+            if pkt[9] != 17 or struct.unpack_from(">H", pkt, 6)[0] & 0x3FFF:
+                continue  # not UDP, or a fragment (SIP only)
+            udp = pkt[(pkt[0] & 15) * 4:]
+        elif ver == 6 and pkt[6] == 17:
+            udp = pkt[40:]
+        else:
+            continue
+        rtp = udp[8:]
+        if len(rtp) < 12 or rtp[0] >> 6 != 2 or 72 <= (rtp[1] & 0x7F) <= 76:
+            continue  # not RTP (SIP text, SRTCP)
+        if sec + frac / div >= until:
+            continue
+        ssrc, = struct.unpack_from(">I", rtp, 8)
+        out[ssrc] = out.get(ssrc, 0) + 1
+    return out
+
+
 def addr_text(a, port):
     import ipaddress
     ip = ipaddress.ip_address(bytes(a))
@@ -82,6 +122,9 @@ def addr_text(a, port):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     no_wav = "--no-wav" in sys.argv
+    opt = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+    until = float(opt["until"]) if "until" in opt else None
+    before = input_counts(opt["input"], until) if until is not None else None
     bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
     truth = json.load(open(truth_path))
     if calls == "targets":
@@ -93,6 +136,12 @@ def main():
     cc = os.path.join(bundle, liid, "cc.pcap")
     recs = read_pcap(cc) if os.path.exists(cc) else []
     by_ssrc = {}
+    if recs and until is not None:
+        div = 1e9 if open(cc, "rb").read(4) == struct.pack("<I", 0xA1B23C4D) else 1e6
+        late = [r for r in recs if r[0] + r[1] / div >= until]
+        if late:
+            fails.append("cc.pcap: %d records at or after %.6f, the first at %.6f"
+                         % (len(late), until, late[0][0] + late[0][1] / div))
     for sec, frac, src, sport, dst, dport, rtp in recs:
         if len(rtp) < 12 or rtp[0] >> 6 != 2:
             fails.append("cc.pcap: a record is not RTP v2")
@@ -113,6 +162,13 @@ def main():
                 continue
             seen.add(ssrc)
             raw = open(os.path.join(rawdir, st["raw"]), "rb").read()
+            if before is not None:
+                # the stream up to the warrant's end: as many packets as were sent before it,
+                # and the same octets as the start of the .raw file
+                if len(pk) != before.get(ssrc, 0):
+                    fails.append("call %d stream %s: %d packets in cc.pcap, %d sent before %.6f"
+                                 % (call["no"], st["ssrc"], len(pk), before.get(ssrc, 0), until))
+                raw = raw[:len(raw) * len(pk) // st["packets"]] if st["packets"] else b""
             # unwrap 16-bit sequence numbers from the stream's first one
             first = st["first_seq"]
             pk.sort(key=lambda p: (p[0] - first) & 0xFFFF)

@@ -327,6 +327,62 @@ static void t_kms_gate(void)
 	wr_db_close(db);
 }
 
+/* More warrants in force than a decision holds (review finding 7): still a decision, with
+ * the first WR_KMS_DECIDE_MAX by LIID and the total; wr_decide_all gives every one, wr_decide
+ * with a smaller cap is LIM_E_LIMIT. */
+static void t_kms_many(void)
+{
+	struct wr_db *db = t_db(T_SERVICE);
+	char base[16], liid[WR_LIID_MAX + 1 + 16]; /* "U<pid>-many" and "-NN" */
+	char target[64];
+	int64_t now = real_us();
+	struct wr_kms_decision *d;
+	struct wr_match *all = NULL, m[4];
+	const struct wr_match *mt;
+	struct wr_party p = { target, NULL, NULL, NULL };
+	size_t n = 0;
+	t_liid(base, sizeof base, "many");
+	snprintf(target, sizeof target, "sip:%s@example.org", base); /* this run's warrants only */
+	/* added in reverse order: the decision's order is the LIIDs', not the rows' */
+	for (int i = WR_KMS_DECIDE_MAX + 1; i >= 1; i--) {
+		snprintf(liid, sizeof liid, "%s-%02d", base, i);
+		add_warrant(liid, now - 3600000000LL, now + 3600000000LL, target);
+	}
+	d = decide(db, target, NULL, now);
+	CHECK(d != NULL);
+	mt = wr_kms_decision_matches(d, &n);
+	CHECK(n == WR_KMS_DECIDE_MAX && wr_kms_decision_total(d) == WR_KMS_DECIDE_MAX + 1);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(liid, sizeof liid, "%s-%02u", base, (unsigned)(i + 1) % 100u);
+		CHECK(strcmp(mt[i].liid, liid) == 0);
+	}
+	wr_kms_decision_free(d);
+	CHECK(wr_kms_decision_total(NULL) == 0);
+	CHECK(wr_decide_all(db, &p, 1, now, &all, &n) == LIM_OK && n == WR_KMS_DECIDE_MAX + 1);
+	snprintf(liid, sizeof liid, "%s-%02d", base, WR_KMS_DECIDE_MAX + 1);
+	CHECK(all && strcmp(all[n - 1].liid, liid) == 0 && all[n - 1].parties == 1);
+	free(all);
+	CHECK(wr_decide(db, &p, 1, now, m, 4, &n) == LIM_E_LIMIT && n == 0);
+	/* narrowing a full decision keeps only what it holds; the decision for one warrant finds
+	 * the one left out of it */
+	d = decide(db, target, NULL, now);
+	CHECK(wr_kms_decision_keep(d, liid) == LIM_E_AUTH);
+	snprintf(liid, sizeof liid, "%s-%02d", base, 2);
+	CHECK(wr_kms_decision_keep(d, liid) == LIM_OK && wr_kms_decision_total(d) == 1);
+	wr_kms_decision_free(d);
+	snprintf(liid, sizeof liid, "%s-%02d", base, WR_KMS_DECIDE_MAX + 1);
+	CHECK(wr_kms_decide_liid(db, &p, 1, now, liid, &d) == LIM_OK && d != NULL);
+	mt = wr_kms_decision_matches(d, &n);
+	CHECK(n == 1 && wr_kms_decision_total(d) == 1 && strcmp(mt[0].liid, liid) == 0);
+	CHECK(mt[0].parties == 1 && mt[0].scope == WR_SCOPE_IRI_CC);
+	wr_kms_decision_free(d);
+	CHECK(wr_kms_decide_liid(db, &p, 1, now, "no-such-liid", &d) == LIM_OK && d == NULL);
+	CHECK(wr_kms_decide_liid(db, &p, 1, now, NULL, &d) == LIM_E_ARG && d == NULL);
+	/* none in force */
+	CHECK(wr_decide_all(db, &p, 1, now + 7200000000LL, &all, &n) == LIM_OK && n == 0 && !all);
+	wr_db_close(db);
+}
+
 static void check_keys(const struct tkms *t, const struct wr_kms_keys *keys, const char *uri)
 {
 	uint8_t rsk[WR_KMS_RSK_LEN], ssk[WR_KMS_SSK_LEN], pvt[WR_KMS_PVT_LEN];
@@ -648,8 +704,13 @@ static void t_kms_expiry(void)
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },     { "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },   { "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults }, { "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry }, { NULL, NULL },
+	{ "kms_cert", t_kms_cert },
+	{ "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },
+	{ "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },
+	{ "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },
+	{ NULL, NULL },
 };
