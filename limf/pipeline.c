@@ -82,6 +82,7 @@ struct liid_state {
 	enum wr_scope scope;
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
 	bool began, ended;
+	int64_t valid_to; /* the warrant's end as last read (limf_pipe_recheck on a gate error) */
 };
 
 struct pcall {
@@ -154,6 +155,9 @@ struct limf_pipe {
 	bool have_cert, cert_tried;
 	struct wr_kms_cert cert;
 	uint32_t next_cin;
+	/* the gate failing in limf_pipe_recheck since gate_down_us (pipeline.h: the grace) */
+	bool gate_down;
+	int64_t gate_down_us;
 	/* group communications (issue 9) */
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
@@ -402,6 +406,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		memcpy(l->liid, mt[i].liid, sizeof l->liid);
 		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
 		l->scope = mt[i].scope;
+		l->valid_to = mt[i].valid_to;
 		if (l->scope == WR_SCOPE_IRI_CC)
 			pc->cc = true;
 	}
@@ -718,8 +723,10 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 		 km->view.key_period, n_keys, km->sig);
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK)
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
+			p->st.audit_errors++;
 			ok = false;
+		}
 	return ok;
 }
 
@@ -982,8 +989,10 @@ static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *d
 {
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK) {
+			p->st.audit_errors++;
 			*ok = false;
+		}
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
@@ -1568,8 +1577,13 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		 cap_call_end_name(s->call->end));
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) != LIM_OK)
-			lim_warn("audit: %s", wr_db_msg(p->cfg.db));
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) != LIM_OK) {
+			/* the decryption is over: the row cannot gate anything any more; it is
+			 * said and counted (stats audit_errors, `limf status` alarm) */
+			p->st.audit_errors++;
+			lim_warn("audit: decrypt.done of LIID %s (cin %" PRIu32 ") lost: %s",
+				 pc->liid[i].liid, pc->cin, wr_db_msg(p->cfg.db));
+		}
 }
 
 static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -1705,6 +1719,33 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	}
 }
 
+/* The gate answered a re-check. */
+static void gate_up(struct limf_pipe *p)
+{
+	if (p->gate_down)
+		lim_warn("warrant re-checks answered again: ongoing interceptions confirmed");
+	p->gate_down = false;
+}
+
+/* The gate could not answer a re-check at now_us (db->msg says why): counted, said once per
+ * outage; whether what it last allowed may still be kept (within LIMF_RECHECK_GRACE_US of the
+ * first failure, pipeline.h). */
+static bool gate_error(struct limf_pipe *p, int64_t now_us)
+{
+	p->st.decision_errors++;
+	if (!p->gate_down) {
+		p->gate_down = true;
+		p->gate_down_us = now_us;
+		int64_t g = p->cfg.recheck_grace_us > 0 ? p->cfg.recheck_grace_us
+							: LIMF_RECHECK_GRACE_US;
+		lim_warn("warrant re-check failed (ongoing interceptions kept for up to %d s "
+			 "unless their warrant ends): %s",
+			 (int)(g / 1000000), wr_db_msg(p->cfg.db));
+	}
+	return now_us - p->gate_down_us <
+	       (p->cfg.recheck_grace_us > 0 ? p->cfg.recheck_grace_us : LIMF_RECHECK_GRACE_US);
+}
+
 /* Invariant 3 for GMKs: a group stays covered only while a warrant on its member (or on the
  * group) is in force; a group with no cover left loses its GMKs (wiped). */
 static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
@@ -1723,12 +1764,17 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 		memset(two, 0, sizeof two);
 		two[0].uri = g->cover[i].member;
 		two[1].uri = g->cover[i].group;
-		if (wr_decide(p->cfg.db, two, 2, now_us, m, LIMF_CALL_MAX_LIIDS, &n) == LIM_OK &&
-		    n > 0) {
+		if (wr_decide(p->cfg.db, two, 2, now_us, m, LIMF_CALL_MAX_LIIDS, &n) == LIM_OK) {
+			gate_up(p);
+			if (n > 0) {
+				i++;
+				continue;
+			}
+		} else if (gate_error(p, now_us)) {
+			/* no decision is not "the warrant ended": kept (pipeline.h, the grace) */
 			i++;
 			continue;
 		}
-		/* an error is no decision: the cover goes, as for a warrant that ended */
 		memcpy(group, g->cover[i].group, sizeof group);
 		g->cover[i] = g->cover[--g->n_cover];
 		bool still = false;
@@ -1751,26 +1797,36 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
 		struct wr_match m[LIMF_CALL_MAX_LIIDS * 2];
 		size_t n = 0, keep = 0;
-		bool cc = false;
+		bool cc = false, answered, grace = false;
 		next = pc->next;
 		if (!pc->parties)
 			continue;
-		/* an error is no decision: stop, as for a warrant that ended */
-		if (wr_decide(p->cfg.db, pc->parties->p, pc->parties->n, now_us, m,
-			      sizeof m / sizeof m[0], &n) != LIM_OK)
-			n = 0;
+		answered = wr_decide(p->cfg.db, pc->parties->p, pc->parties->n, now_us, m,
+				     sizeof m / sizeof m[0], &n) == LIM_OK;
+		if (answered)
+			gate_up(p);
+		else
+			grace = gate_error(p, now_us);
 		for (size_t i = 0; i < pc->n_liids; i++) {
 			struct liid_state *l = &pc->liid[i];
 			bool in_force = false;
 			for (size_t j = 0; j < n; j++)
-				in_force = in_force || strcmp(m[j].liid, l->liid) == 0;
+				if (strcmp(m[j].liid, l->liid) == 0) {
+					in_force = true;
+					l->valid_to = m[j].valid_to; /* modify may move it */
+				}
+			/* no answer: kept as last allowed, up to its end and the grace */
+			if (!answered)
+				in_force = grace && now_us < l->valid_to;
 			if (!in_force) {
 				struct limf_iri iri;
 				memset(&iri, 0, sizeof iri);
 				iri.kind = LIMF_IRI_CALLEND;
 				iri.ts_ns = (uint64_t)now_us * 1000u;
 				iri.call = pc->call;
-				iri.end_reason = "warrant-not-in-force";
+				iri.end_reason = answered || now_us >= l->valid_to
+							 ? "warrant-not-in-force"
+							 : "warrant-not-confirmed";
 				iri.liid = l->liid;
 				iri.delivery = l->delivery;
 				iri.cin = pc->cin;
