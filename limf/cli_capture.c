@@ -400,6 +400,7 @@ static void health_fill(void *ctx, struct limf_status *st)
 	limf_pool_stats(h->p, &h->ps, &h->cs);
 	st->cap = &h->cs;
 	st->pipe = &h->ps;
+	st->keys_cached = limf_pool_keys_cached(h->p);
 	{
 		/* the gate alarm: its errors grew since the last look, or within
 		 * LIMF_GATE_ALARM_MS of it (a status read later still sees it) */

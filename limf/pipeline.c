@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,9 @@ struct pcall {
 
 /* A SAKKE receiver context for one identifier and RSK (the RSK copy lives in the secure
  * heap). Used only right after wr_kms has handed out that same RSK through a decision, so it
- * never outlives the gate; evicted least recently used, wiped when the pipeline is freed. */
+ * never outlives the gate; evicted least recently used, wiped when its key set leaves the
+ * KMS client's cache (keyshare_sweep: the warrant stopped, or the keys expired) and when the
+ * pipeline is freed. */
 struct rsk_ctx {
 	struct sakke_rsk_ctx *ctx;
 	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
@@ -125,6 +128,7 @@ struct rsk_ctx {
 	size_t idlen;
 	uint64_t used;  /* LRU clock */
 	unsigned refs;  /* pipelines decapsulating with it now: not evicted */
+	bool doomed;    /* its key set is gone: wiped when the last user puts it back */
 };
 
 /* The key path's shared state (limf_keyshare in pipeline.h): one KMS client, so one request
@@ -141,6 +145,9 @@ struct limf_keyshare {
 	char cert_msg[256];
 	struct rsk_ctx rctx[RSK_CTXS];
 	uint64_t rctx_clock;
+	/* key sets in the KMS client's cache and receiver contexts built, as last seen under
+	 * kms_mu / mu (limf_keyshare_cached reads them without waiting for a KMS request) */
+	atomic_size_t n_kms, n_rctx;
 };
 
 struct limf_pipe {
@@ -661,6 +668,15 @@ static void rsk_ctx_clear(struct rsk_ctx *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Receiver contexts built now. Under ks->mu. */
+static void rsk_ctx_count(struct limf_keyshare *ks)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < RSK_CTXS; i++)
+		n += ks->rctx[i].ctx != NULL;
+	atomic_store(&ks->n_rctx, n);
+}
+
 /* The receiver context for (id, rsk), its use counted (rsk_ctx_put): cached, or built into a
  * free slot or the least recently used one not in use. NULL when it cannot be (every slot in
  * use, no memory): the caller then decapsulates without one. Under ks->mu. */
@@ -675,7 +691,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 				c = x;
 			continue;
 		}
-		if (x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
+		if (!x->doomed && x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
 		    CRYPTO_memcmp(x->rsk, rsk, SAKKE_POINT_LEN) == 0) {
 			x->used = ++ks->rctx_clock;
 			x->refs++;
@@ -690,6 +706,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 	c->rsk = OPENSSL_secure_malloc(SAKKE_POINT_LEN);
 	if (!c->rsk || sakke_rsk_ctx_new(z, id, idlen, rsk, &c->ctx) != LIM_OK) {
 		rsk_ctx_clear(c);
+		rsk_ctx_count(ks);
 		return NULL;
 	}
 	memcpy(c->rsk, rsk, SAKKE_POINT_LEN);
@@ -697,6 +714,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 	c->idlen = idlen;
 	c->used = ++ks->rctx_clock;
 	c->refs = 1;
+	rsk_ctx_count(ks);
 	return c;
 }
 
@@ -705,8 +723,42 @@ static void rsk_ctx_put(struct limf_keyshare *ks, struct rsk_ctx *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&ks->mu);
-	c->refs--;
+	if (--c->refs == 0 && c->doomed) {
+		rsk_ctx_clear(c);
+		rsk_ctx_count(ks);
+	}
 	pthread_mutex_unlock(&ks->mu);
+}
+
+/* Invariant 3 (DESIGN.md s5.3: keys expire with the warrant). The warrants liids[0..n) were
+ * found no longer in force: they stop justifying the KMS client's cached key sets (those left
+ * with no warrant are wiped: wr_kms_forget_liid), then every receiver context whose key set is
+ * no longer cached (forgotten, or expired at its warrant's end) is wiped, or doomed while a
+ * pipeline decapsulates with it. block: wait for the client (a stopped warrant is never
+ * skipped); else (the periodic sweep) only when no key request holds it. */
+static void keyshare_sweep(struct limf_keyshare *ks, const char (*liids)[WR_LIID_MAX + 1], size_t n,
+			   bool block)
+{
+	if (block)
+		pthread_mutex_lock(&ks->kms_mu);
+	else if (pthread_mutex_trylock(&ks->kms_mu) != 0)
+		return;
+	for (size_t i = 0; i < n && ks->kms; i++)
+		(void)wr_kms_forget_liid(ks->kms, liids[i]);
+	pthread_mutex_lock(&ks->mu); /* (mu under kms_mu: the order of unwrap_signed) */
+	for (size_t i = 0; i < RSK_CTXS; i++) {
+		struct rsk_ctx *c = &ks->rctx[i];
+		if (!c->ctx || (ks->kms && wr_kms_holds(ks->kms, c->id, c->idlen)))
+			continue;
+		if (c->refs)
+			c->doomed = true;
+		else
+			rsk_ctx_clear(c);
+	}
+	rsk_ctx_count(ks);
+	pthread_mutex_unlock(&ks->mu);
+	atomic_store(&ks->n_kms, ks->kms ? wr_kms_cached(ks->kms) : 0);
+	pthread_mutex_unlock(&ks->kms_mu);
 }
 
 /* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
@@ -764,6 +816,8 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	}
 	ident = keys->ident;
 	memcpy(rsk, keys->rsk, sizeof rsk);
+	keys = NULL; /* (borrowed until the next call on the client: wr_kms_cached sweeps) */
+	atomic_store(&ks->n_kms, wr_kms_cached(ks->kms));
 	pthread_mutex_unlock(&ks->kms_mu);
 	pthread_mutex_lock(&ks->mu);
 	rc = rsk_ctx_get(ks, p->cert.z, ident.id, ident.idlen, rsk);
@@ -1792,7 +1846,8 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 /* see pipeline.h */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
-	size_t dropped = 0;
+	size_t dropped = 0, n_gone = 0;
+	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
 		struct wr_match m[LIMF_CALL_MAX_LIIDS * 2];
@@ -1837,6 +1892,16 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 						p->cfg.sink.iri(p->cfg.sink.ctx, &iri);
 				}
 				dropped++;
+				bool seen = false;
+				for (size_t g = 0; g < n_gone && !seen; g++)
+					seen = strcmp(gone[g], l->liid) == 0;
+				if (!seen && n_gone == sizeof gone / sizeof gone[0]) {
+					keyshare_sweep(p->ks, (const char(*)[WR_LIID_MAX + 1])gone,
+						       n_gone, true);
+					n_gone = 0;
+				}
+				if (!seen)
+					memcpy(gone[n_gone++], l->liid, sizeof gone[0]);
 				continue;
 			}
 			if (keep != i)
@@ -1872,6 +1937,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			pc->stopped = true;
 		}
 	}
+	/* the stopped warrants' keys at once; else the keys expired since (trying only: a key
+	 * request of another pipeline holds the client, and the next second comes) */
+	keyshare_sweep(p->ks, (const char(*)[WR_LIID_MAX + 1])gone, n_gone, n_gone > 0);
 	return dropped;
 }
 
@@ -1968,6 +2036,18 @@ enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out)
 	k->kms = kms;
 	*out = k;
 	return LIM_OK;
+}
+
+/* see pipeline.h */
+size_t limf_keyshare_cached(struct limf_keyshare *k)
+{
+	return k ? atomic_load(&k->n_kms) + atomic_load(&k->n_rctx) : 0;
+}
+
+/* see pipeline.h */
+size_t limf_pipe_keys_cached(const struct limf_pipe *p)
+{
+	return limf_keyshare_cached(p->ks);
 }
 
 /* see pipeline.h */

@@ -194,6 +194,9 @@ struct limf_pipe_cfg {
 struct limf_keyshare;
 enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out) LIM_WUR;
 void limf_keyshare_free(struct limf_keyshare *k); /* contexts wiped; NULL is a no-op */
+/* Secrets held now: key sets in the KMS client's cache plus SAKKE receiver contexts (as last
+ * counted under their locks: never waits for a key request). 0 for NULL. */
+size_t limf_keyshare_cached(struct limf_keyshare *k);
 
 /* The group table of a pool's pipelines (thread-safe). LIM_E_NOMEM. */
 struct limf_groups;
@@ -264,9 +267,15 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
  * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
  * was recovered for a member stays covered while a warrant on that member or on the group is
- * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). Returns how many
+ * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). The keys go with
+ * the warrants (DESIGN.md s5.3): the stopped LIIDs no longer justify the KMS client's cached
+ * key sets (wr_kms_forget_liid: those left with none are wiped) and the SAKKE receiver
+ * contexts whose key set is no longer cached are wiped (limf_keyshare_cached). Returns how many
  * LIIDs were dropped. */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us);
+
+/* limf_keyshare_cached of the pipeline's key path (its own or the pool's). */
+size_t limf_pipe_keys_cached(const struct limf_pipe *p);
 
 /* The KMS certificate the pipeline fetched (public), or NULL when it has none. */
 const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p);

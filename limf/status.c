@@ -304,11 +304,11 @@ static void text(FILE *f, const struct limf_status *st)
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
 			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
 			" decrypted %" PRIu64 " auth_failed %" PRIu64 " decision_errors %" PRIu64
-			" audit_errors %" PRIu64 "%s\n",
+			" audit_errors %" PRIu64 " keys_cached %" PRIu64 "%s\n",
 			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
 			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
 			st->pipe->auth_failed, st->pipe->decision_errors, st->pipe->audit_errors,
-			st->gate_alarm ? " ALARM warrant gate failing" : "");
+			st->keys_cached, st->gate_alarm ? " ALARM warrant gate failing" : "");
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);
@@ -414,6 +414,8 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->audit_errors);
 		lim_json_key(&j, "gate_alarm");
 		lim_json_bool(&j, st->gate_alarm);
+		lim_json_key(&j, "keys_cached");
+		lim_json_u64(&j, st->keys_cached);
 		lim_json_obj_close(&j);
 	}
 	lim_json_key(&j, "authorities");
@@ -732,6 +734,8 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_audit_errors_total", "counter",
 			 "Audit rows of intercepted calls that could not be written.",
 			 p->audit_errors);
+		prom_one(f, "limf_keys_cached", "gauge",
+			 "Key sets and SAKKE receiver contexts held in memory.", st->keys_cached);
 		prom_one(f, "limf_warrant_gate_alarm", "gauge",
 			 "1 while the warrant gate's error counters grew recently.",
 			 st->gate_alarm ? 1u : 0u);

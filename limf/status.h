@@ -59,6 +59,8 @@ struct limf_status {
 	/* the warrant gate failing: pipe's decision_errors or audit_errors grew recently (the
 	 * producer decides how recently: `limf capture`, LIMF_GATE_ALARM_MS) */
 	bool gate_alarm;
+	/* secrets the key path holds now (limf_pool_keys_cached): key sets and SAKKE contexts */
+	uint64_t keys_cached;
 };
 
 /* How long `limf capture` keeps the gate alarm raised after its error counters last grew. */

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The warrant gate across a PostgreSQL outage (review finding 4): `limf capture --pcap` of two
+# The warrant gate across a PostgreSQL outage (review finding 4), and the keys after a
+# revocation (finding 8): `limf capture --pcap` of two
 # target calls some seconds apart; the private cluster is stopped during the first call (after
 # its keys) and started again before the second.
 #   1. the first call is kept while the gate cannot answer (an error is not "the warrant
@@ -11,6 +12,9 @@
 #   4. the grace is bounded ([database] recheck_grace = 2): an outage longer than it stops the
 #      ongoing interception (REPORT call-end "warrant-not-confirmed", not every packet
 #      decrypted); a recheck_grace out of 1..3600 is refused at start
+#   5. keys go with the warrant (review finding 8): mid-call `limf status` counts the keys held
+#      (keys_cached); after `limf warrant revoke` and the re-check, none is left while the
+#      capture runs on
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh (it is restarted here;
 # scripts/run-tests.sh runs the scripts one after the other). Prints "N passed, N failed".
 set -u
@@ -146,6 +150,30 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 ends = [r for r in recs if r["kind"] == "call-end"]
 assert any(r["reason"] == "warrant-not-confirmed" and r["type"] == "report" for r in ends), ends
 PY
+
+# ---- 5. revoked mid-call: the cached keys (KMS key sets, SAKKE contexts) are wiped at once
+NOW=$(date +%s)
+E="sip:ge$sfx@example.org" L3="K$sfx"
+expect 0 add3 "$limf" warrant add --liid "$L3" --authority C --ref R --country GB \
+	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
+	--delivery lemf1 --target "$E"
+"$gen" --community "$tmp/k/community.json" --out "$tmp/e.pcap" --calls 1 --duration 8 \
+	--caller "$E" --callee "$B" --start "$(iso "$NOW")" --seed 64 >/dev/null || bad "gen e"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/e.pcap" >"$tmp/cap3.out" 2>"$tmp/cap3.err" </dev/null &
+cpid=$!
+if wait_for "\"$limf\" audit list --liid $L3" " decrypt.keys " 60; then ok; else bad "no decrypt.keys for call 4"; fi
+expect 0 keys-held "$limf" status --socket "$sock" --json
+pyjson keys-held "j['pipeline']['keys_cached']>=1"
+expect 0 revoke "$limf" warrant revoke "$L3" --reason "keys must go"
+wait_for "cat $tmp/cap3.err" "no longer under a warrant in force" 30 && ok || bad "call 4 not stopped"
+expect 0 keys-gone "$limf" status --socket "$sock" --json
+pyjson keys-gone "j['pipeline']['keys_cached']==0"
+expect 0 keys-gone-text "$limf" status --socket "$sock"
+has keys-gone-text " keys_cached 0"
+kill -0 "$cpid" 2>/dev/null && ok || bad "the capture ended before the check (keys-gone proves nothing)"
+wait "$cpid"
+rc=$? cpid=''
+[ "$rc" -eq 0 ] && ok || bad "capture 3 exit $rc"
 kms_down "$tmp/k"
 kpid=''
 finish
