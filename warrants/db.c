@@ -74,6 +74,38 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* PQreset bounded in time (PQreset waits as long as the connection string's connect_timeout,
+ * which is unbounded by default, e.g. for a server host that drops packets): PQresetStart and
+ * PQresetPoll for at most timeout_ms. Whether the connection is made; a late one stays
+ * half-open (not CONNECTION_OK) and is started afresh by the next attempt. */
+static bool reset_bounded(PGconn *c, int timeout_ms)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: as if it said so */
+	int64_t end = mono_us() + (int64_t)timeout_ms * 1000;
+	if (!PQresetStart(c))
+		return false;
+	for (;;) {
+		struct pollfd pf;
+		int64_t left;
+		int r;
+		if (st == PGRES_POLLING_OK)
+			return true;
+		if (st == PGRES_POLLING_FAILED)
+			return false;
+		left = end - mono_us();
+		pf.fd = PQsocket(c);
+		pf.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pf.revents = 0;
+		if (left <= 0 || pf.fd < 0)
+			return false;
+		r = poll(&pf, 1, (int)(left / 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (r > 0)
+			st = PQresetPoll(c);
+	}
+}
+
 /* Called after a statement failed, with db->msg saying why; idle: no transaction was open
  * when it was sent. Whether the connection was lost and is back (the statement may be sent
  * again); see wr_exec in internal.h for when it is not tried. db->msg keeps the statement's
@@ -82,7 +114,8 @@ static bool reconnect(struct wr_db *db, bool idle)
 {
 	char why[sizeof db->msg];
 	int64_t now;
-	if (!db->conn || PQstatus(db->conn) != CONNECTION_BAD)
+	/* (not OK rather than BAD: a reconnect that timed out leaves it half-open) */
+	if (!db->conn || PQstatus(db->conn) == CONNECTION_OK)
 		return false;
 	/* the server's prepared statements died with its session, whatever happens next */
 	db->prepared = 0;
@@ -96,16 +129,22 @@ static bool reconnect(struct wr_db *db, bool idle)
 		return false;
 	}
 	db->reset_tried = true;
-	db->reset_at = now;
-	PQreset(db->conn);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	if (!reset_bounded(db->conn, WR_RECONNECT_TIMEOUT_MS) ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
 		char fail[sizeof db->msg];
 		set_msg(db, PQerrorMessage(db->conn));
+		if (!db->msg[0])
+			snprintf(db->msg, sizeof db->msg, "no answer within %d ms",
+				 WR_RECONNECT_TIMEOUT_MS);
 		memcpy(fail, db->msg, sizeof fail);
 		snprintf(db->msg, sizeof db->msg, "%.200s (reconnect failed: %.200s)", why, fail);
 		db->sqlstate[0] = '\0';
+		/* the interval counts from the end of the attempt: a server that does not
+		 * answer holds a caller at most WR_RECONNECT_TIMEOUT_MS per interval */
+		db->reset_at = mono_us();
 		return false;
 	}
+	db->reset_at = mono_us();
 	if (session_setup(db) != LIM_OK)
 		return false;
 	db->reconnects++;

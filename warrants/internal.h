@@ -23,6 +23,8 @@ struct wr_db {
 /* A lost connection is re-established at most once per this interval (wr_exec): while the
  * server is down, a statement fails at once instead of every caller waiting for a connect. */
 #define WR_RECONNECT_US 1000000
+/* How long one reconnect attempt may take (connect, authentication, session settings aside). */
+#define WR_RECONNECT_TIMEOUT_MS 2000
 
 /* Statements asked for every call (the gate, the audit row): prepared once per connection
  * (wr_exec_stmt), so the server does not parse and plan them each time. */
@@ -41,7 +43,8 @@ enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
  * *res (may be NULL to discard) holds the result (PQclear it). On failure db->msg and
  * db->sqlstate say why, *res is NULL and LIM_E_DB is returned.
  * A lost connection (PQstatus CONNECTION_BAD after the failure: a server restart, a failover, a
- * dropped TCP session) is re-established (PQreset, the session settings of wr_db_open again,
+ * dropped TCP session) is re-established (PQreset within WR_RECONNECT_TIMEOUT_MS, the session
+ * settings of wr_db_open again,
  * db->prepared forgotten) and the statement sent ONCE more, unless a transaction was open (its
  * work is gone with the session: the caller's transaction fails, and the next statement after
  * it reconnects), db listens (wr_db_changes' caller reconnects) or the last attempt was less

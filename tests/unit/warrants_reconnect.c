@@ -3,10 +3,14 @@
  * reconnects, forgets the prepared statements, and is sent once more; at most one attempt a
  * second (a dead server does not stall every decision); never inside a transaction (its work
  * is gone: the caller's transaction fails) and never on a listening connection (its owner
- * reconnects, wr_db_changes). A failed decision is no decision (n = 0). */
+ * reconnects, wr_db_changes). A failed decision is no decision (n = 0). A server that takes
+ * the connection and never answers holds a reconnect at most WR_RECONNECT_TIMEOUT_MS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/unit/warrants_suites.h"
@@ -153,7 +157,94 @@ static void t_reconnect(void)
 	wr_db_close(op);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The value of key in a libpq connection string of key=value words (test constants). */
+static void conn_word(const char *conn, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+	out[0] = '\0';
+	for (const char *p = conn; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=')
+			snprintf(out, cap, "%.*s", (int)(n - kl - 1), p + kl + 1);
+		p += n;
+	}
+}
+
+/* The handle reaches the server through a socket path of our own (a symlink to the real
+ * one); after its session ends, the path answers nothing (a listening socket nobody serves:
+ * the connection is taken, the startup packet never answered): the reconnect gives up after
+ * its bound, the decision fails closed; with the symlink back, the next attempt (a second
+ * later) reconnects. */
+static void t_reconnect_silent(void)
+{
+	char host[128], port[16], dir[] = "/tmp/limf-rc.XXXXXX", path[160], real[160], cs[512];
+	struct wr_db *op = t_db(T_OPERATOR), *db;
+	struct wr_warrant w;
+	struct sockaddr_un sa;
+	char liid[WR_LIID_MAX + 1], uri[80];
+	int64_t from = t_time("2026-03-01T00:00:00Z"), to = t_time("2026-04-01T00:00:00Z"), t0;
+	int fd;
+
+	conn_word(T_SERVICE, "host", host, sizeof host);
+	conn_word(T_SERVICE, "port", port, sizeof port);
+	CHECK(host[0] == '/' && port[0]);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/.s.PGSQL.%s", dir, port[0] ? port : "5432");
+	snprintf(real, sizeof real, "%s/.s.PGSQL.%s", host, port[0] ? port : "5432");
+	CHECK(symlink(real, path) == 0);
+	snprintf(cs, sizeof cs, "host=%s port=%s dbname=limf user=" WR_ROLE_SERVICE, dir,
+		 port[0] ? port : "5432");
+	db = t_db(cs);
+	t_liid(liid, sizeof liid, "rs");
+	snprintf(uri, sizeof uri, "sip:rs-%s@example.org", liid);
+	t_fill(&w, liid, from, to, uri);
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	CHECK(decide1(db, uri, from) == 1);
+
+	/* the path now leads to a server that never answers */
+	CHECK(unlink(path) == 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	CHECK(strlen(path) < sizeof sa.sun_path);
+	memcpy(sa.sun_path, path, strlen(path) < sizeof sa.sun_path ? strlen(path) : 0);
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0);
+	kill_backend(backend_pid(db));
+	t0 = mono_ms();
+	CHECK(decide1(db, uri, from) == -1);
+	CHECK(mono_ms() - t0 >= WR_RECONNECT_TIMEOUT_MS - 100);
+	CHECK(mono_ms() - t0 < WR_RECONNECT_TIMEOUT_MS + 1500);
+	CHECK(strstr(wr_db_msg(db), "reconnect failed") != NULL);
+	/* within the interval after that attempt: at once */
+	t0 = mono_ms();
+	CHECK(decide1(db, uri, from) == -1);
+	CHECK(mono_ms() - t0 < 500);
+	CHECK(strstr(wr_db_msg(db), "reconnect deferred") != NULL);
+
+	/* the server reachable again: the next attempt, a second on, reconnects */
+	close(fd);
+	CHECK(unlink(path) == 0 && symlink(real, path) == 0);
+	usleep(WR_RECONNECT_US + 100000);
+	CHECK(decide1(db, uri, from) == 1);
+	CHECK(wr_db_reconnects(db) == 1);
+	wr_db_close(db);
+	wr_db_close(op);
+	unlink(path);
+	rmdir(dir);
+}
+
 const struct lim_suite t_wr_reconnect_suites[] = {
 	{ "reconnect", t_reconnect },
+	{ "reconnect_silent", t_reconnect_silent },
 	{ NULL, NULL },
 };
