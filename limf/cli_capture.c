@@ -410,7 +410,8 @@ static void health_fill(void *ctx, struct limf_status *st)
 			h->gate_grew_ms = st->uptime_ms;
 			h->gate_grew = true;
 		}
-		st->gate_alarm = h->gate_grew && st->uptime_ms - h->gate_grew_ms < LIMF_GATE_ALARM_MS;
+		st->gate_alarm =
+			h->gate_grew && st->uptime_ms - h->gate_grew_ms < LIMF_GATE_ALARM_MS;
 	}
 	st->dlv = h->r->dlv;
 }

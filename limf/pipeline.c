@@ -126,9 +126,9 @@ struct rsk_ctx {
 	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
 	uint8_t id[WR_KMS_ID_MAX];
 	size_t idlen;
-	uint64_t used;  /* LRU clock */
-	unsigned refs;  /* pipelines decapsulating with it now: not evicted */
-	bool doomed;    /* its key set is gone: wiped when the last user puts it back */
+	uint64_t used; /* LRU clock */
+	unsigned refs; /* pipelines decapsulating with it now: not evicted */
+	bool doomed;   /* its key set is gone: wiped when the last user puts it back */
 };
 
 /* The key path's shared state (limf_keyshare in pipeline.h): one KMS client, so one request
@@ -736,7 +736,7 @@ static void rsk_ctx_put(struct limf_keyshare *ks, struct rsk_ctx *c)
  * no longer cached (forgotten, or expired at its warrant's end) is wiped, or doomed while a
  * pipeline decapsulates with it. block: wait for the client (a stopped warrant is never
  * skipped); else (the periodic sweep) only when no key request holds it. */
-static void keyshare_sweep(struct limf_keyshare *ks, const char (*liids)[WR_LIID_MAX + 1], size_t n,
+static void keyshare_sweep(struct limf_keyshare *ks, char (*liids)[WR_LIID_MAX + 1], size_t n,
 			   bool block)
 {
 	if (block)
@@ -1043,7 +1043,8 @@ static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *d
 {
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK) {
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) !=
+			    LIM_OK) {
 			p->st.audit_errors++;
 			*ok = false;
 		}
@@ -1631,7 +1632,8 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		 cap_call_end_name(s->call->end));
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) != LIM_OK) {
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
+			    LIM_OK) {
 			/* the decryption is over: the row cannot gate anything any more; it is
 			 * said and counted (stats audit_errors, `limf status` alarm) */
 			p->st.audit_errors++;
@@ -1896,8 +1898,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				for (size_t g = 0; g < n_gone && !seen; g++)
 					seen = strcmp(gone[g], l->liid) == 0;
 				if (!seen && n_gone == sizeof gone / sizeof gone[0]) {
-					keyshare_sweep(p->ks, (const char(*)[WR_LIID_MAX + 1])gone,
-						       n_gone, true);
+					keyshare_sweep(p->ks, gone, n_gone, true);
 					n_gone = 0;
 				}
 				if (!seen)
@@ -1939,7 +1940,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 	}
 	/* the stopped warrants' keys at once; else the keys expired since (trying only: a key
 	 * request of another pipeline holds the client, and the next second comes) */
-	keyshare_sweep(p->ks, (const char(*)[WR_LIID_MAX + 1])gone, n_gone, n_gone > 0);
+	keyshare_sweep(p->ks, gone, n_gone, n_gone > 0);
 	return dropped;
 }
 

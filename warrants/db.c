@@ -62,8 +62,9 @@ static enum lim_err session_setup(struct wr_db *db)
 		return LIM_E_DB;
 	}
 	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. */
-	return result(db, PQexecParams(db->conn, "SET client_min_messages = warning", 0, NULL,
-				       NULL, NULL, NULL, 0),
+	return result(db,
+		      PQexecParams(db->conn, "SET client_min_messages = warning", 0, NULL, NULL,
+				   NULL, NULL, 0),
 		      NULL);
 }
 
@@ -124,8 +125,10 @@ static bool reconnect(struct wr_db *db, bool idle)
 	memcpy(why, db->msg, sizeof why);
 	now = mono_us();
 	if (db->reset_tried && now - db->reset_at < WR_RECONNECT_US) {
-		snprintf(db->msg, sizeof db->msg, "%.400s (database connection lost: reconnect "
-			 "deferred)", why);
+		snprintf(db->msg, sizeof db->msg,
+			 "%.400s (database connection lost: reconnect "
+			 "deferred)",
+			 why);
 		return false;
 	}
 	db->reset_tried = true;

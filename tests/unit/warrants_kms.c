@@ -671,7 +671,7 @@ static void t_kms_forget(void)
 	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
 	CHECK(limf_kms_ident(NULL, &c, alice, now, &ia) == LIM_OK);
 	CHECK(limf_kms_ident(NULL, &c, bob, now, &ib) == LIM_OK);
-	d1 = decide(db, alice, bob, now);  /* under l1 */
+	d1 = decide(db, alice, bob, now);   /* under l1 */
 	d2 = decide(db, carol, alice, now); /* under l2 */
 	CHECK(d1 != NULL && d2 != NULL);
 	if (!d1 || !d2)
@@ -707,9 +707,13 @@ out:
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },     { "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },   { "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults }, { "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry }, { "kms_forget", t_kms_forget },
+	{ "kms_cert", t_kms_cert },
+	{ "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },
+	{ "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },
+	{ "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },
+	{ "kms_forget", t_kms_forget },
 	{ NULL, NULL },
 };

@@ -112,8 +112,7 @@ static void t_reconnect(void)
 		PGconn *su = t_pg(T_SUPER);
 		char q[200];
 		const char *prm[1] = { liid };
-		snprintf(q, sizeof q,
-			 "SELECT count(*) FROM limf.audit WHERE liid = '%s'", liid);
+		snprintf(q, sizeof q, "SELECT count(*) FROM limf.audit WHERE liid = '%s'", liid);
 		{
 			char cs[512];
 			snprintf(cs, sizeof cs, "%s dbname=limf", T_SUPER);
