@@ -261,8 +261,8 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * made meanwhile) every LIID is stopped,
  * end_reason "warrant-not-confirmed". A revocation needs the database: while it is down none
  * can be made, and one made over a link that only limf lost is seen at the first re-check
- * after the reconnect (warrants/ reconnects at most once a second). The same holds for the
- * group covers below.
+ * after the reconnect (warrants/ reconnects at most once a second). The group covers below
+ * are kept the same way, for the grace only (a cover knows no warrant end).
  * When no LIID with content remains the call's SRTP sessions are freed (keys
  * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
  * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
