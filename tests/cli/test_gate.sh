@@ -8,7 +8,7 @@
 #      audit row written after the restart (the connection re-established)
 #   2. the second call, placed after the restart, is intercepted and decrypted
 #   3. the errors are said: `limf status` during the outage shows decision_errors and the gate
-#      alarm; the summary line "warrant gate" counts them
+#      alarm; the summary line "warrant gate" counts them; `limf replay --json` has the counters
 #   4. the grace is bounded ([database] recheck_grace = 2): an outage longer than it stops the
 #      ongoing interception (REPORT call-end "warrant-not-confirmed", not every packet
 #      decrypted); a recheck_grace out of 1..3600 is refused at start
@@ -114,6 +114,9 @@ pyjson audit "sorted(int(r['detail'].split('decrypted=')[1].split()[0]) for r in
 pyjson audit "len([r for r in j if r['action']=='decrypt.keys'])==2"
 # no REPORT call-end for call 1: its warrant never stopped
 if grep -rqs "warrant-not-in-force\|warrant-not-confirmed" "$tmp/ev"; then bad "a call-end for a warrant not in force"; else ok; fi
+# replay --json reports the gate's counters (here: two decisions, no error)
+expect 0 replay "$limf" replay --config "$tmp/limf.conf" --json --quiet --out "$tmp/rp" "$tmp/c.pcap"
+pyjson replay "j['summary']['warrant_decisions']==2 and j['summary']['decision_errors']==0 and j['summary']['audit_errors']==0 and j['summary']['calls_intercepted']==2"
 
 # ---- 4. an outage longer than the grace: the interception stops, said as unconfirmed
 NOW=$(date +%s)
