@@ -286,6 +286,9 @@ struct health {
 	struct limf_status_src ss[MAX_SOURCES + 1]; /* + the X2/X3 listener */
 	struct limf_pipe_stats ps;                  /* the pool's counters, summed */
 	struct cap_stats cs;
+	uint64_t gate_errors;  /* decision_errors + audit_errors at the last look */
+	uint64_t gate_grew_ms; /* uptime when they last grew */
+	bool gate_grew;
 };
 
 /* ---- summary --------------------------------------------------------------------------------- */
@@ -340,6 +343,11 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 			limf_pool_queue_peak(p), limf_pool_notes_lost(p));
 	fprintf(f, "limf capture: warrant notifications %" PRIu64 "%s\n", r->notified,
 		r->listen_db ? "" : " (not listening at the end)");
+	/* a failing gate (database errors) fails closed for new calls: said, not only counted */
+	fprintf(f,
+		"limf capture: warrant gate: decisions %" PRIu64 " decision_errors %" PRIu64
+		" audit_errors %" PRIu64 "\n",
+		ps->decisions, ps->decision_errors, ps->audit_errors);
 	if (ps->gmk_seen)
 		fprintf(f,
 			"limf capture: groups: gmk distributions %" PRIu64 " intercepted %" PRIu64
@@ -394,6 +402,19 @@ static void health_fill(void *ctx, struct limf_status *st)
 	limf_pool_stats(h->p, &h->ps, &h->cs);
 	st->cap = &h->cs;
 	st->pipe = &h->ps;
+	st->keys_cached = limf_pool_keys_cached(h->p);
+	{
+		/* the gate alarm: its errors grew since the last look, or within
+		 * LIMF_GATE_ALARM_MS of it (a status read later still sees it) */
+		uint64_t e = h->ps.decision_errors + h->ps.audit_errors;
+		if (e > h->gate_errors) {
+			h->gate_errors = e;
+			h->gate_grew_ms = st->uptime_ms;
+			h->gate_grew = true;
+		}
+		st->gate_alarm =
+			h->gate_grew && st->uptime_ms - h->gate_grew_ms < LIMF_GATE_ALARM_MS;
+	}
 	st->dlv = h->r->dlv;
 }
 
@@ -1007,7 +1028,7 @@ int limf_cmd_capture(int argc, char **argv)
 	size_t ns = 0;
 	char why[512];
 	const char *url, *sign_key = NULL;
-	long duration = 0, snaplen = 0, buffer_mb = 0;
+	long duration = 0, snaplen = 0, buffer_mb = 0, grace_s = 0;
 	uint64_t last_ts = 0, t_start;
 	struct health health;
 	struct limf_privs pv;
@@ -1061,6 +1082,10 @@ int limf_cmd_capture(int argc, char **argv)
 	if (o.n_if == 0 && !o.pcap && !o.x2x3) {
 		capture_usage(stderr);
 		return 2;
+	}
+	if (!limf_num_opt(conf.recheck_grace[0] ? conf.recheck_grace : NULL, 1, 3600, &grace_s)) {
+		fprintf(stderr, "limf: [database] recheck_grace: 1..3600 seconds\n");
+		return 1;
 	}
 	if (conf.metrics[0] && !limf_metrics_addr_ok(conf.metrics)) {
 		fprintf(stderr,
@@ -1143,6 +1168,7 @@ int limf_cmd_capture(int argc, char **argv)
 		pc.pipe.db = db;
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;
+		pc.pipe.recheck_grace_us = (int64_t)grace_s * 1000000; /* 0: the default */
 		struct limf_out_cfg oc = { r->b, r->dlv, db, &conf };
 		if (limf_out_new(&oc, &r->out) != LIM_OK) {
 			fprintf(stderr, "limf: out of memory\n");

@@ -504,6 +504,11 @@ int limf_cmd_replay(int argc, char **argv)
 			printf("WARNING: %" PRIu64 " I_MESSAGE(s) with a signature that does not "
 			       "verify: their keys were not used\n",
 			       s->sig_bad);
+		if (s->decision_errors || s->audit_errors)
+			printf("WARNING: %" PRIu64 " warrant decision(s) failed (those calls were "
+			       "not intercepted) and %" PRIu64 " audit row(s) could not be "
+			       "written\n",
+			       s->decision_errors, s->audit_errors);
 		if (dlv)
 			printf("handover: %" PRIu64 " IRI and %" PRIu64 " CC PDUs spooled, %s\n",
 			       ost.dlv_iri, ost.dlv_cc,

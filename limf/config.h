@@ -4,6 +4,8 @@
  *   # comment (also ';')
  *   [database]
  *   conninfo = host=/var/lib/limf/pg dbname=limf user=limf_service
+ *   recheck_grace = 60           ; seconds ongoing interceptions are kept while the warrant
+ *                                ; re-checks fail (1..3600; limf/pipeline.h limf_pipe_recheck)
  *   [kms]
  *   url  = https://kms.example.org:8443
  *   ca   = /etc/limf/kms-ca.pem
@@ -65,6 +67,7 @@ struct limf_conf_auth {
 
 struct limf_conf {
 	char db[LIMF_CONF_PATH];
+	char recheck_grace[8]; /* [database] seconds, "" = LIMF_RECHECK_GRACE_US */
 	char kms_url[LIMF_CONF_PATH], kms_ca[LIMF_CONF_PATH], kms_cert[LIMF_CONF_PATH],
 		kms_key[LIMF_CONF_PATH];
 	char sign_key[LIMF_CONF_PATH];

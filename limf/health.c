@@ -50,7 +50,8 @@ void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
 	in->kms_ok = st->pipe ? st->pipe->kms_ok : 0;
 	in->kms_failed = st->pipe ? st->pipe->kms_fail : 0;
 	in->links = in->links_up = in->spool_pending = 0;
-	in->alarm = false;
+	/* the warrant gate failing is an alarm of the instance too */
+	in->alarm = st->gate_alarm;
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);

@@ -1133,6 +1133,14 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->warrant_ends);
 	lim_json_key(j, "i_messages");
 	lim_json_u64(j, s->imsg);
+	/* the gate: a failed decision is no interception (fail closed), so a run with errors
+	 * may have missed targets; an audit row not written is a decryption not on the log */
+	lim_json_key(j, "warrant_decisions");
+	lim_json_u64(j, s->decisions);
+	lim_json_key(j, "decision_errors");
+	lim_json_u64(j, s->decision_errors);
+	lim_json_key(j, "audit_errors");
+	lim_json_u64(j, s->audit_errors);
 	lim_json_key(j, "kms_requests_ok");
 	lim_json_u64(j, s->kms_ok);
 	lim_json_key(j, "kms_requests_failed");

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,14 +119,17 @@ struct pcall {
 
 /* A SAKKE receiver context for one identifier and RSK (the RSK copy lives in the secure
  * heap). Used only right after wr_kms has handed out that same RSK through a decision, so it
- * never outlives the gate; evicted least recently used, wiped when the pipeline is freed. */
+ * never outlives the gate; evicted least recently used, wiped when its key set leaves the
+ * KMS client's cache (keyshare_sweep: the warrant stopped, or the keys expired) and when the
+ * pipeline is freed. */
 struct rsk_ctx {
 	struct sakke_rsk_ctx *ctx;
 	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
 	uint8_t id[WR_KMS_ID_MAX];
 	size_t idlen;
-	uint64_t used;  /* LRU clock */
-	unsigned refs;  /* pipelines decapsulating with it now: not evicted */
+	uint64_t used; /* LRU clock */
+	unsigned refs; /* pipelines decapsulating with it now: not evicted */
+	bool doomed;   /* its key set is gone: wiped when the last user puts it back */
 };
 
 /* The key path's shared state (limf_keyshare in pipeline.h): one KMS client, so one request
@@ -142,6 +146,9 @@ struct limf_keyshare {
 	char cert_msg[256];
 	struct rsk_ctx rctx[RSK_CTXS];
 	uint64_t rctx_clock;
+	/* key sets in the KMS client's cache and receiver contexts built, as last seen under
+	 * kms_mu / mu (limf_keyshare_cached reads them without waiting for a KMS request) */
+	atomic_size_t n_kms, n_rctx;
 };
 
 struct limf_pipe {
@@ -156,6 +163,9 @@ struct limf_pipe {
 	bool have_cert, cert_tried;
 	struct wr_kms_cert cert;
 	uint32_t next_cin;
+	/* the gate failing in limf_pipe_recheck since gate_down_us (pipeline.h: the grace) */
+	bool gate_down;
+	int64_t gate_down_us;
 	/* group communications (issue 9) */
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
@@ -676,6 +686,15 @@ static void rsk_ctx_clear(struct rsk_ctx *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Receiver contexts built now. Under ks->mu. */
+static void rsk_ctx_count(struct limf_keyshare *ks)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < RSK_CTXS; i++)
+		n += ks->rctx[i].ctx != NULL;
+	atomic_store(&ks->n_rctx, n);
+}
+
 /* The receiver context for (id, rsk), its use counted (rsk_ctx_put): cached, or built into a
  * free slot or the least recently used one not in use. NULL when it cannot be (every slot in
  * use, no memory): the caller then decapsulates without one. Under ks->mu. */
@@ -690,7 +709,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 				c = x;
 			continue;
 		}
-		if (x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
+		if (!x->doomed && x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
 		    CRYPTO_memcmp(x->rsk, rsk, SAKKE_POINT_LEN) == 0) {
 			x->used = ++ks->rctx_clock;
 			x->refs++;
@@ -705,6 +724,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 	c->rsk = OPENSSL_secure_malloc(SAKKE_POINT_LEN);
 	if (!c->rsk || sakke_rsk_ctx_new(z, id, idlen, rsk, &c->ctx) != LIM_OK) {
 		rsk_ctx_clear(c);
+		rsk_ctx_count(ks);
 		return NULL;
 	}
 	memcpy(c->rsk, rsk, SAKKE_POINT_LEN);
@@ -712,6 +732,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 	c->idlen = idlen;
 	c->used = ++ks->rctx_clock;
 	c->refs = 1;
+	rsk_ctx_count(ks);
 	return c;
 }
 
@@ -720,8 +741,42 @@ static void rsk_ctx_put(struct limf_keyshare *ks, struct rsk_ctx *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&ks->mu);
-	c->refs--;
+	if (--c->refs == 0 && c->doomed) {
+		rsk_ctx_clear(c);
+		rsk_ctx_count(ks);
+	}
 	pthread_mutex_unlock(&ks->mu);
+}
+
+/* Invariant 3 (DESIGN.md s5.3: keys expire with the warrant). The warrants liids[0..n) were
+ * found no longer in force: they stop justifying the KMS client's cached key sets (those left
+ * with no warrant are wiped: wr_kms_forget_liid), then every receiver context whose key set is
+ * no longer cached (forgotten, or expired at its warrant's end) is wiped, or doomed while a
+ * pipeline decapsulates with it. block: wait for the client (a stopped warrant is never
+ * skipped); else (the periodic sweep) only when no key request holds it. */
+static void keyshare_sweep(struct limf_keyshare *ks, char (*liids)[WR_LIID_MAX + 1], size_t n,
+			   bool block)
+{
+	if (block)
+		pthread_mutex_lock(&ks->kms_mu);
+	else if (pthread_mutex_trylock(&ks->kms_mu) != 0)
+		return;
+	for (size_t i = 0; i < n && ks->kms; i++)
+		(void)wr_kms_forget_liid(ks->kms, liids[i]);
+	pthread_mutex_lock(&ks->mu); /* (mu under kms_mu: the order of unwrap_signed) */
+	for (size_t i = 0; i < RSK_CTXS; i++) {
+		struct rsk_ctx *c = &ks->rctx[i];
+		if (!c->ctx || (ks->kms && wr_kms_holds(ks->kms, c->id, c->idlen)))
+			continue;
+		if (c->refs)
+			c->doomed = true;
+		else
+			rsk_ctx_clear(c);
+	}
+	rsk_ctx_count(ks);
+	pthread_mutex_unlock(&ks->mu);
+	atomic_store(&ks->n_kms, ks->kms ? wr_kms_cached(ks->kms) : 0);
+	pthread_mutex_unlock(&ks->kms_mu);
 }
 
 /* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
@@ -738,8 +793,10 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 		 km->view.key_period, n_keys, km->sig);
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK)
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
+			p->st.audit_errors++;
 			ok = false;
+		}
 	return ok;
 }
 
@@ -777,6 +834,8 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	}
 	ident = keys->ident;
 	memcpy(rsk, keys->rsk, sizeof rsk);
+	keys = NULL; /* (borrowed until the next call on the client: wr_kms_cached sweeps) */
+	atomic_store(&ks->n_kms, wr_kms_cached(ks->kms));
 	pthread_mutex_unlock(&ks->kms_mu);
 	pthread_mutex_lock(&ks->mu);
 	rc = rsk_ctx_get(ks, p->cert.z, ident.id, ident.idlen, rsk);
@@ -1002,8 +1061,11 @@ static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *d
 {
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) !=
+			    LIM_OK) {
+			p->st.audit_errors++;
 			*ok = false;
+		}
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
@@ -1588,8 +1650,14 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		 cap_call_end_name(s->call->end));
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) != LIM_OK)
-			lim_warn("audit: %s", wr_db_msg(p->cfg.db));
+		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
+			    LIM_OK) {
+			/* the decryption is over: the row cannot gate anything any more; it is
+			 * said and counted (stats audit_errors, `limf status` alarm) */
+			p->st.audit_errors++;
+			lim_warn("audit: decrypt.done of LIID %s (cin %" PRIu32 ") lost: %s",
+				 pc->liid[i].liid, pc->cin, wr_db_msg(p->cfg.db));
+		}
 }
 
 static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -1679,7 +1747,7 @@ static void drop_keys(struct pcall *pc)
 
 /* The last record of a LIID whose warrant is no longer in force during the call (at ts_ns). */
 static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_state *l,
-			     uint64_t ts_ns)
+			     uint64_t ts_ns, const char *reason)
 {
 	struct limf_iri iri;
 	if (l->ended)
@@ -1688,7 +1756,7 @@ static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_
 	iri.kind = LIMF_IRI_CALLEND;
 	iri.ts_ns = ts_ns;
 	iri.call = pc->call;
-	iri.end_reason = "warrant-not-in-force";
+	iri.end_reason = reason;
 	iri.liid = l->liid;
 	iri.delivery = l->delivery;
 	iri.cin = pc->cin;
@@ -1714,7 +1782,8 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 		struct liid_state *l = &pc->liid[i];
 		if (!l->out_of_force && t_us >= l->valid_to) {
 			/* the record carries the warrant's end, the instant it stopped */
-			iri_not_in_force(p, pc, l, (uint64_t)l->valid_to * 1000u);
+			iri_not_in_force(p, pc, l, (uint64_t)l->valid_to * 1000u,
+					 "warrant-not-in-force");
 			l->ended = l->out_of_force = true;
 			ended = true;
 			p->st.warrant_ends++;
@@ -1792,6 +1861,33 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	}
 }
 
+/* The gate answered a re-check. */
+static void gate_up(struct limf_pipe *p)
+{
+	if (p->gate_down)
+		lim_warn("warrant re-checks answered again: ongoing interceptions confirmed");
+	p->gate_down = false;
+}
+
+/* The gate could not answer a re-check at now_us (db->msg says why): counted, said once per
+ * outage; whether what it last allowed may still be kept (within LIMF_RECHECK_GRACE_US of the
+ * first failure, pipeline.h). */
+static bool gate_error(struct limf_pipe *p, int64_t now_us)
+{
+	p->st.decision_errors++;
+	if (!p->gate_down) {
+		p->gate_down = true;
+		p->gate_down_us = now_us;
+		int64_t g = p->cfg.recheck_grace_us > 0 ? p->cfg.recheck_grace_us
+							: LIMF_RECHECK_GRACE_US;
+		lim_warn("warrant re-check failed (ongoing interceptions kept for up to %d s "
+			 "unless their warrant ends): %s",
+			 (int)(g / 1000000), wr_db_msg(p->cfg.db));
+	}
+	return now_us - p->gate_down_us <
+	       (p->cfg.recheck_grace_us > 0 ? p->cfg.recheck_grace_us : LIMF_RECHECK_GRACE_US);
+}
+
 /* Invariant 3 for GMKs: a group stays covered only while a warrant on its member (or on the
  * group) is in force; a group with no cover left loses its GMKs (wiped). */
 static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
@@ -1806,19 +1902,26 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 		struct wr_party two[2];
 		struct wr_match *m = NULL;
 		size_t n = 0;
-		bool in_force;
+		enum lim_err e;
 		char group[CAP_MC_TEXT];
 		memset(two, 0, sizeof two);
 		two[0].uri = g->cover[i].member;
 		two[1].uri = g->cover[i].group;
 		/* however many warrants: one in force is enough */
-		in_force = wr_decide_all(p->cfg.db, two, 2, now_us, &m, &n) == LIM_OK && n > 0;
+		e = wr_decide_all(p->cfg.db, two, 2, now_us, &m, &n);
 		free(m);
-		if (in_force) {
+		m = NULL;
+		if (e == LIM_OK) {
+			gate_up(p);
+			if (n > 0) {
+				i++;
+				continue;
+			}
+		} else if (gate_error(p, now_us)) {
+			/* no decision is not "the warrant ended": kept (pipeline.h, the grace) */
 			i++;
 			continue;
 		}
-		/* an error is no decision: the cover goes, as for a warrant that ended */
 		memcpy(group, g->cover[i].group, sizeof group);
 		g->cover[i] = g->cover[--g->n_cover];
 		bool still = false;
@@ -1836,32 +1939,51 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 /* see pipeline.h */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
-	size_t dropped = 0;
+	size_t dropped = 0, n_gone = 0;
+	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
 		struct wr_match *m = NULL;
 		size_t n = 0, keep = 0;
-		bool cc = false;
+		bool cc = false, answered, grace = false;
 		next = pc->next;
 		if (!pc->parties)
 			continue;
 		/* every warrant in force (not a capped prefix: a LIID of the call must not look
-		 * ended because others were added); an error is no decision: stop, as for a
-		 * warrant that ended */
-		if (wr_decide_all(p->cfg.db, pc->parties->p, pc->parties->n, now_us, &m, &n) !=
-		    LIM_OK)
-			n = 0;
+		 * ended because others were added) */
+		answered = wr_decide_all(p->cfg.db, pc->parties->p, pc->parties->n, now_us, &m,
+					 &n) == LIM_OK;
+		if (answered)
+			gate_up(p);
+		else
+			grace = gate_error(p, now_us);
 		for (size_t i = 0; i < pc->n_liids; i++) {
 			struct liid_state *l = &pc->liid[i];
 			const struct wr_match *f = NULL;
-			for (size_t j = 0; j < n && !f && !l->out_of_force; j++)
+			bool in_force;
+			for (size_t j = 0; answered && j < n && !f && !l->out_of_force; j++)
 				if (strcmp(m[j].liid, l->liid) == 0)
 					f = &m[j];
-			if (!f) {
+			/* no answer: kept as last allowed, up to its end and the grace */
+			in_force = answered ? f != NULL
+					    : grace && !l->out_of_force && now_us < l->valid_to;
+			if (!in_force) {
 				/* (a LIID already ended by its valid_to had its last record) */
 				if (!l->out_of_force)
 					dropped++;
-				iri_not_in_force(p, pc, l, (uint64_t)now_us * 1000u);
+				iri_not_in_force(p, pc, l, (uint64_t)now_us * 1000u,
+						 answered || now_us >= l->valid_to
+							 ? "warrant-not-in-force"
+							 : "warrant-not-confirmed");
+				bool seen = false;
+				for (size_t g = 0; g < n_gone && !seen; g++)
+					seen = strcmp(gone[g], l->liid) == 0;
+				if (!seen && n_gone == sizeof gone / sizeof gone[0]) {
+					keyshare_sweep(p->ks, gone, n_gone, true);
+					n_gone = 0;
+				}
+				if (!seen)
+					memcpy(gone[n_gone++], l->liid, sizeof gone[0]);
 				continue;
 			}
 			if (keep != i)
@@ -1869,11 +1991,13 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			l = &pc->liid[keep++];
 			/* the warrant as it stands now: a scope narrowed to IRI stops the content; a
 			 * scope widened to IRI+CC takes effect at the next call (this call's keys
-			 * were not fetched, nor audited, for it) */
-			if (f->scope == WR_SCOPE_IRI)
+			 * were not fetched, nor audited, for it); no answer: as last decided */
+			if (f && f->scope == WR_SCOPE_IRI)
 				l->scope = WR_SCOPE_IRI;
-			memcpy(l->delivery, f->delivery, sizeof l->delivery);
-			l->valid_to = f->valid_to;
+			if (f) {
+				memcpy(l->delivery, f->delivery, sizeof l->delivery);
+				l->valid_to = f->valid_to; /* modify may move it */
+			}
 			if (l->scope == WR_SCOPE_IRI_CC)
 				cc = true;
 		}
@@ -1898,6 +2022,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			pc->stopped = true;
 		}
 	}
+	/* the stopped warrants' keys at once; else the keys expired since (trying only: a key
+	 * request of another pipeline holds the client, and the next second comes) */
+	keyshare_sweep(p->ks, gone, n_gone, n_gone > 0);
 	return dropped;
 }
 
@@ -1994,6 +2121,18 @@ enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out)
 	k->kms = kms;
 	*out = k;
 	return LIM_OK;
+}
+
+/* see pipeline.h */
+size_t limf_keyshare_cached(struct limf_keyshare *k)
+{
+	return k ? atomic_load(&k->n_kms) + atomic_load(&k->n_rctx) : 0;
+}
+
+/* see pipeline.h */
+size_t limf_pipe_keys_cached(const struct limf_pipe *p)
+{
+	return limf_keyshare_cached(p->ks);
 }
 
 /* see pipeline.h */

@@ -193,6 +193,9 @@ struct limf_pipe_cfg {
 	/* borrowed: the KMS client and SAKKE receiver contexts shared with the other pipelines of
 	 * a pool (then kms above is not used); NULL = the pipeline's own, over kms */
 	struct limf_keyshare *keys;
+	/* how long limf_pipe_recheck keeps ongoing interceptions while the gate cannot answer
+	 * (microseconds); 0 = LIMF_RECHECK_GRACE_US */
+	int64_t recheck_grace_us;
 };
 
 /* The key path of a pool's pipelines (thread-safe): one KMS client (kms, borrowed, may be
@@ -201,6 +204,9 @@ struct limf_pipe_cfg {
 struct limf_keyshare;
 enum lim_err limf_keyshare_new(struct wr_kms *kms, struct limf_keyshare **out) LIM_WUR;
 void limf_keyshare_free(struct limf_keyshare *k); /* contexts wiped; NULL is a no-op */
+/* Secrets held now: key sets in the KMS client's cache plus SAKKE receiver contexts (as last
+ * counted under their locks: never waits for a key request). 0 for NULL. */
+size_t limf_keyshare_cached(struct limf_keyshare *k);
 
 /* The group table of a pool's pipelines (thread-safe). LIM_E_NOMEM. */
 struct limf_groups;
@@ -209,7 +215,11 @@ void limf_groups_free(struct limf_groups *g); /* keys wiped; NULL is a no-op */
 
 struct limf_pipe_stats {
 	uint64_t calls, calls_intercepted, calls_cc;
-	uint64_t imsg, imsg_bad, decisions, decision_errors;
+	uint64_t imsg, imsg_bad, decisions;
+	/* gate queries that failed (database errors): a call's decision (the call is not
+	 * intercepted: fail closed) or a re-check (limf_pipe_recheck: the call is kept) */
+	uint64_t decision_errors;
+	uint64_t audit_errors; /* audit rows of intercepted calls that could not be written */
 	/* warrants in force for an intercepted call beyond LIMF_CALL_MAX_LIIDS (not served for
 	 * that call), summed over calls */
 	uint64_t warrants_left_out;
@@ -245,22 +255,45 @@ const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p);
  * for a timeout), expires stale IP fragments. Returns how many calls ended. */
 size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
 
+/* How long limf_pipe_recheck keeps what the gate last allowed while the gate cannot answer
+ * (the database unreachable, every attempt failing), in microseconds, unless the pipe's
+ * configuration says otherwise (recheck_grace_us; limf.conf [database] recheck_grace). */
+#define LIMF_RECHECK_GRACE_US (60 * INT64_C(1000000))
+
 /* Warrant changes during calls (the live service calls it every second): re-runs the gate at
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
- * is no longer in force (revoked, suspended, expired, or the database unreachable) gets a last
- * IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing
- * more of the call. A LIID still in force takes its warrant as it stands now: delivery and
- * valid_to, and a scope narrowed to IRI (a scope widened to IRI+CC waits for the next call: the
- * keys of this one were neither fetched nor audited for it). When no LIID with content remains
- * the call's SRTP sessions are freed (keys wiped) and its media is no longer decrypted; when
- * no LIID remains the call is dropped for good (a later re-INVITE does not re-open it).
- * LIIDs are looked up among every warrant in force (wr_decide_all), however many: a warrant
- * added for the same target never makes a LIID of the call look ended. GMKs (issue 9)
- * likewise: a group whose GMK was recovered for a member stays covered while a warrant on
- * that member or on the group is in force; when none is, the group's GMKs are wiped (stats
- * gmk_dropped). Returns how many LIIDs were dropped (a LIID already ended by its valid_to is
- * not counted again). */
+ * is no longer in force (revoked, suspended, expired) gets a last IRI record
+ * (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the
+ * call. A LIID still in force takes its warrant as it stands now: delivery and valid_to, and
+ * a scope narrowed to IRI (a scope widened to IRI+CC waits for the next call: the keys of
+ * this one were neither fetched nor audited for it). LIIDs are looked up among every warrant
+ * in force (wr_decide_all), however many: a warrant added for the same target never makes a
+ * LIID of the call look ended.
+ * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)
+ * is no decision, not "the warrant ended": stopping would be for good (a stopped call never
+ * resumes), so one database restart would end every ongoing interception. The LIIDs are kept
+ * as the last decision allowed them, with two bounds that need no database: a LIID whose
+ * warrant's end (valid_to, read with that decision, or with the last re-check that answered)
+ * has passed is stopped as above; and once the gate has not answered for
+ * the grace (LIMF_RECHECK_GRACE_US, or cfg recheck_grace_us; nothing confirms a revocation
+ * made meanwhile) every LIID is stopped,
+ * end_reason "warrant-not-confirmed". A revocation needs the database: while it is down none
+ * can be made, and one made over a link that only limf lost is seen at the first re-check
+ * after the reconnect (warrants/ reconnects at most once a second). The group covers below
+ * are kept the same way, for the grace only (a cover knows no warrant end).
+ * When no LIID with content remains the call's SRTP sessions are freed (keys
+ * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
+ * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
+ * was recovered for a member stays covered while a warrant on that member or on the group is
+ * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). The keys go with
+ * the warrants (DESIGN.md s5.3): the stopped LIIDs no longer justify the KMS client's cached
+ * key sets (wr_kms_forget_liid: those left with none are wiped) and the SAKKE receiver
+ * contexts whose key set is no longer cached are wiped (limf_keyshare_cached). Returns how many
+ * LIIDs were dropped (a LIID already ended by its valid_to is not counted again). */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us);
+
+/* limf_keyshare_cached of the pipeline's key path (its own or the pool's). */
+size_t limf_pipe_keys_cached(const struct limf_pipe *p);
 
 /* The KMS certificate the pipeline fetched (public), or NULL when it has none. */
 const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p);

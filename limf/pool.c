@@ -1388,6 +1388,12 @@ uint64_t limf_pool_sleeps(struct limf_pool *p)
 }
 
 /* see pool.h */
+size_t limf_pool_keys_cached(struct limf_pool *p)
+{
+	return p->one ? limf_pipe_keys_cached(p->one) : limf_keyshare_cached(p->keys);
+}
+
+/* see pool.h */
 const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p)
 {
 	if (p->one)

@@ -148,6 +148,8 @@ uint64_t limf_pool_sleeps(struct limf_pool *p);
 uint64_t limf_pool_notes_lost(struct limf_pool *p);
 /* The KMS certificate of the first worker that fetched one (public), or NULL. */
 const struct wr_kms_cert *limf_pool_cert(struct limf_pool *p);
+/* limf_keyshare_cached of the pool's key path: key sets and SAKKE receiver contexts held. */
+size_t limf_pool_keys_cached(struct limf_pool *p);
 /* The caller's thread must hold this around anything it does with the sink's state while the
  * workers run (handover pumping, reading the evidence writer's counters). No-ops with one
  * worker. */

@@ -248,11 +248,16 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_obj_close(j);
 }
 
-/* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error. */
-static void alarm_line(FILE *f, bool full, bool damaged, bool link_err)
+/* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
+ * the warrant gate failing. */
+static void alarm_line(FILE *f, bool full, bool damaged, bool link_err, bool gate)
 {
 	const char *sep = "";
 	fputs("alarm: ", f);
+	if (gate) {
+		fputs("warrant gate failing (decision or audit errors)", f);
+		sep = ", ";
+	}
 	if (full) {
 		fputs("appends refused (spool, disk or counters full)", f);
 		sep = ", ";
@@ -263,7 +268,7 @@ static void alarm_line(FILE *f, bool full, bool damaged, bool link_err)
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err ? "none\n" : "\n", f);
+	fputs(!full && !damaged && !link_err && !gate ? "none\n" : "\n", f);
 }
 
 static void text(FILE *f, const struct limf_status *st)
@@ -298,15 +303,18 @@ static void text(FILE *f, const struct limf_status *st)
 		fprintf(f,
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
 			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
-			" decrypted %" PRIu64 " auth_failed %" PRIu64
-			" warrant_ends_in_call %" PRIu64 "%s%" PRIu64 "\n",
+			" decrypted %" PRIu64 " auth_failed %" PRIu64 " decision_errors %" PRIu64
+			" audit_errors %" PRIu64 " keys_cached %" PRIu64
+			" warrant_ends_in_call %" PRIu64 "%s%" PRIu64 "%s\n",
 			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
 			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
-			st->pipe->auth_failed, st->pipe->warrant_ends,
+			st->pipe->auth_failed, st->pipe->decision_errors, st->pipe->audit_errors,
+			st->keys_cached, st->pipe->warrant_ends,
 			st->pipe->warrants_left_out
 				? " ALARM warrants_left_out (more warrants than a call serves) "
 				: " warrants_left_out ",
-			st->pipe->warrants_left_out);
+			st->pipe->warrants_left_out,
+			st->gate_alarm ? " ALARM warrant gate failing" : "");
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);
@@ -334,7 +342,7 @@ static void text(FILE *f, const struct limf_status *st)
 	}
 	if (st->x2x3)
 		text_x23(f, st);
-	alarm_line(f, alarm, damaged, link_err);
+	alarm_line(f, alarm, damaged, link_err, st->gate_alarm);
 }
 
 static void json(FILE *f, const struct limf_status *st)
@@ -410,6 +418,14 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->warrant_ends);
 		lim_json_key(&j, "warrants_left_out");
 		lim_json_u64(&j, p->warrants_left_out);
+		lim_json_key(&j, "decision_errors");
+		lim_json_u64(&j, p->decision_errors);
+		lim_json_key(&j, "audit_errors");
+		lim_json_u64(&j, p->audit_errors);
+		lim_json_key(&j, "gate_alarm");
+		lim_json_bool(&j, st->gate_alarm);
+		lim_json_key(&j, "keys_cached");
+		lim_json_u64(&j, st->keys_cached);
 		lim_json_obj_close(&j);
 	}
 	lim_json_key(&j, "authorities");
@@ -460,7 +476,7 @@ static void json(FILE *f, const struct limf_status *st)
 	if (st->x2x3)
 		json_x23(&j, st);
 	lim_json_key(&j, "alarm");
-	lim_json_bool(&j, alarm);
+	lim_json_bool(&j, alarm || st->gate_alarm);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -729,6 +745,16 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_warrants_left_out_total", "counter",
 			 "Warrants in force that a call could not serve (more than it holds).",
 			 p->warrants_left_out);
+		prom_one(f, "limf_warrant_decision_errors_total", "counter",
+			 "Warrant gate queries that failed (database errors).", p->decision_errors);
+		prom_one(f, "limf_audit_errors_total", "counter",
+			 "Audit rows of intercepted calls that could not be written.",
+			 p->audit_errors);
+		prom_one(f, "limf_keys_cached", "gauge",
+			 "Key sets and SAKKE receiver contexts held in memory.", st->keys_cached);
+		prom_one(f, "limf_warrant_gate_alarm", "gauge",
+			 "1 while the warrant gate's error counters grew recently.",
+			 st->gate_alarm ? 1u : 0u);
 	}
 	prom_links(f, st, LM_UP, "limf_link_up", "gauge",
 		   "1 when the handover link to the authority is up.");

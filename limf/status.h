@@ -56,7 +56,15 @@ struct limf_status {
 	const struct cap_x2x3_stats *x2x3;    /* the listener: connections, PDUs, POIs */
 	const struct limf_x23_stats *x2x3_in; /* the XID gate and what was fed */
 	const char *x2x3_listen;              /* its address as configured */
+	/* the warrant gate failing: pipe's decision_errors or audit_errors grew recently (the
+	 * producer decides how recently: `limf capture`, LIMF_GATE_ALARM_MS) */
+	bool gate_alarm;
+	/* secrets the key path holds now (limf_pool_keys_cached): key sets and SAKKE contexts */
+	uint64_t keys_cached;
 };
+
+/* How long `limf capture` keeps the gate alarm raised after its error counters last grew. */
+#define LIMF_GATE_ALARM_MS 300000u
 
 /* Fills *st with the current snapshot (called when a request is answered). */
 typedef void (*limf_status_fn)(void *ctx, struct limf_status *st);

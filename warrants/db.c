@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "warrants/internal.h"
 
@@ -53,6 +54,113 @@ static enum lim_err result(struct wr_db *db, PGresult *r, PGresult **res)
 	return LIM_OK;
 }
 
+/* The session settings every connection gets (at open and after a reconnect). */
+static enum lim_err session_setup(struct wr_db *db)
+{
+	if (PQsetClientEncoding(db->conn, "UTF8") != 0) {
+		set_msg(db, PQerrorMessage(db->conn));
+		return LIM_E_DB;
+	}
+	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. */
+	return result(db,
+		      PQexecParams(db->conn, "SET client_min_messages = warning", 0, NULL, NULL,
+				   NULL, NULL, 0),
+		      NULL);
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* PQreset bounded in time (PQreset waits as long as the connection string's connect_timeout,
+ * which is unbounded by default, e.g. for a server host that drops packets): PQresetStart and
+ * PQresetPoll for at most timeout_ms. Whether the connection is made; a late one stays
+ * half-open (not CONNECTION_OK) and is started afresh by the next attempt. */
+static bool reset_bounded(PGconn *c, int timeout_ms)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: as if it said so */
+	int64_t end = mono_us() + (int64_t)timeout_ms * 1000;
+	if (!PQresetStart(c))
+		return false;
+	for (;;) {
+		struct pollfd pf;
+		int64_t left;
+		int r;
+		if (st == PGRES_POLLING_OK)
+			return true;
+		if (st == PGRES_POLLING_FAILED)
+			return false;
+		left = end - mono_us();
+		pf.fd = PQsocket(c);
+		pf.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pf.revents = 0;
+		if (left <= 0 || pf.fd < 0)
+			return false;
+		r = poll(&pf, 1, (int)(left / 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (r > 0)
+			st = PQresetPoll(c);
+	}
+}
+
+/* Called after a statement failed, with db->msg saying why; idle: no transaction was open
+ * when it was sent. Whether the connection was lost and is back (the statement may be sent
+ * again); see wr_exec in internal.h for when it is not tried. db->msg keeps the statement's
+ * error, with the reconnect's outcome appended when it failed or was deferred. */
+static bool reconnect(struct wr_db *db, bool idle)
+{
+	char why[sizeof db->msg];
+	int64_t now;
+	/* (not OK rather than BAD: a reconnect that timed out leaves it half-open) */
+	if (!db->conn || PQstatus(db->conn) == CONNECTION_OK)
+		return false;
+	/* the server's prepared statements died with its session, whatever happens next */
+	db->prepared = 0;
+	if (!idle || db->in_tx || db->listening)
+		return false;
+	memcpy(why, db->msg, sizeof why);
+	now = mono_us();
+	if (db->reset_tried && now - db->reset_at < WR_RECONNECT_US) {
+		snprintf(db->msg, sizeof db->msg,
+			 "%.400s (database connection lost: reconnect "
+			 "deferred)",
+			 why);
+		return false;
+	}
+	db->reset_tried = true;
+	if (!reset_bounded(db->conn, WR_RECONNECT_TIMEOUT_MS) ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		char fail[sizeof db->msg];
+		set_msg(db, PQerrorMessage(db->conn));
+		if (!db->msg[0])
+			snprintf(db->msg, sizeof db->msg, "no answer within %d ms",
+				 WR_RECONNECT_TIMEOUT_MS);
+		memcpy(fail, db->msg, sizeof fail);
+		snprintf(db->msg, sizeof db->msg, "%.200s (reconnect failed: %.200s)", why, fail);
+		db->sqlstate[0] = '\0';
+		/* the interval counts from the end of the attempt: a server that does not
+		 * answer holds a caller at most WR_RECONNECT_TIMEOUT_MS per interval */
+		db->reset_at = mono_us();
+		return false;
+	}
+	db->reset_at = mono_us();
+	if (session_setup(db) != LIM_OK)
+		return false;
+	db->reconnects++;
+	return true;
+}
+
+/* Whether a statement sent now would run outside any transaction (it may then be re-sent). */
+static bool idle_now(const struct wr_db *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(db->conn);
+	return !db->in_tx && t != PQTRANS_INTRANS && t != PQTRANS_INERROR;
+}
+
 /* see warrants.h */
 enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **out)
 {
@@ -69,12 +177,7 @@ enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **o
 		set_msg(db, PQerrorMessage(db->conn));
 		return LIM_E_DB;
 	}
-	if (PQsetClientEncoding(db->conn, "UTF8") != 0) {
-		set_msg(db, PQerrorMessage(db->conn));
-		return LIM_E_DB;
-	}
-	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. */
-	return wr_exec(db, "SET client_min_messages = warning", 0, NULL, NULL);
+	return session_setup(db);
 }
 
 /* see warrants.h */
@@ -103,9 +206,14 @@ const char *wr_db_sqlstate(const struct wr_db *db)
 enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
 		     PGresult **res)
 {
+	bool idle = idle_now(db);
+	enum lim_err e;
 	if (res)
 		*res = NULL;
-	return result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), res);
+	e = result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), res);
+	if (e != LIM_OK && reconnect(db, idle))
+		e = result(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), res);
+	return e;
 }
 
 /* Drops our statement name on the server (its result ignored: it may not exist). */
@@ -116,14 +224,12 @@ static void deallocate(struct wr_db *db, const char *name)
 	PQclear(PQexec(db->conn, sql));
 }
 
-/* see internal.h */
-enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
-			  const char *const *params, PGresult **res)
+/* wr_exec_stmt on the connection as it is (no reconnect). */
+static enum lim_err exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
+			      const char *const *params, PGresult **res)
 {
 	char name[24];
 	enum lim_err e;
-	if (res)
-		*res = NULL;
 	snprintf(name, sizeof name, "limf_stmt_%d", (int)id);
 	for (int again = 0;; again++) {
 		if (!(db->prepared & (1u << id))) {
@@ -150,21 +256,43 @@ enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, in
 }
 
 /* see internal.h */
+enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, int n,
+			  const char *const *params, PGresult **res)
+{
+	bool idle = idle_now(db);
+	enum lim_err e;
+	if (res)
+		*res = NULL;
+	e = exec_stmt(db, id, sql, n, params, res);
+	if (e != LIM_OK && reconnect(db, idle))
+		e = exec_stmt(db, id, sql, n, params, res);
+	return e;
+}
+
+/* see internal.h */
 enum lim_err wr_begin(struct wr_db *db)
 {
-	return wr_exec(db, "BEGIN", 0, NULL, NULL);
+	/* (BEGIN itself may be re-sent after a reconnect: nothing was done yet) */
+	enum lim_err e = wr_exec(db, "BEGIN", 0, NULL, NULL);
+	db->in_tx = e == LIM_OK;
+	return e;
 }
 
 /* see internal.h */
 enum lim_err wr_commit(struct wr_db *db)
 {
-	return wr_exec(db, "COMMIT", 0, NULL, NULL);
+	/* never re-sent (in_tx): a COMMIT lost with its connection may have committed, and
+	 * the transaction's statements are not sent again anyway */
+	enum lim_err e = wr_exec(db, "COMMIT", 0, NULL, NULL);
+	db->in_tx = false;
+	return e;
 }
 
 /* see internal.h */
 void wr_rollback(struct wr_db *db)
 {
 	PGresult *r;
+	db->in_tx = false;
 	if (!wr_in_tx(db))
 		return;
 	r = PQexecParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
@@ -275,7 +403,18 @@ enum lim_err wr_db_listen(struct wr_db *db)
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
 		return wr_fail(db, LIM_E_DB, "not connected to the database");
 	/* The channel is a constant: identifiers cannot be parameters, no value is spliced. */
-	return wr_exec(db, "LISTEN " WR_NOTIFY_CHANNEL, 0, NULL, NULL);
+	if (wr_exec(db, "LISTEN " WR_NOTIFY_CHANNEL, 0, NULL, NULL) != LIM_OK)
+		return LIM_E_DB;
+	/* from now on a lost connection is the caller's to see (wr_db_changes) and to reopen:
+	 * a silent reconnect would lose the subscription and the notifications in between */
+	db->listening = true;
+	return LIM_OK;
+}
+
+/* see warrants.h */
+uint64_t wr_db_reconnects(const struct wr_db *db)
+{
+	return db ? db->reconnects : 0;
 }
 
 /* see warrants.h */

@@ -13,7 +13,18 @@ struct wr_db {
 	char msg[512];
 	char sqlstate[6];
 	uint32_t prepared; /* bit i: statement WR_STMT i is prepared on conn */
+	bool in_tx;        /* between wr_begin and wr_commit/wr_rollback: never re-sent */
+	bool listening;    /* wr_db_listen: its owner reconnects (wr_db_changes) */
+	bool reset_tried;  /* reset_at holds the last reconnect attempt */
+	int64_t reset_at;  /* CLOCK_MONOTONIC, microseconds */
+	uint64_t reconnects;
 };
+
+/* A lost connection is re-established at most once per this interval (wr_exec): while the
+ * server is down, a statement fails at once instead of every caller waiting for a connect. */
+#define WR_RECONNECT_US 1000000
+/* How long one reconnect attempt may take (connect, authentication, session settings aside). */
+#define WR_RECONNECT_TIMEOUT_MS 2000
 
 /* Statements asked for every call (the gate, the audit row): prepared once per connection
  * (wr_exec_stmt), so the server does not parse and plan them each time. */
@@ -30,7 +41,16 @@ enum lim_err wr_fail(struct wr_db *db, enum lim_err e, const char *fmt, ...)
 
 /* PQexecParams with n text parameters (NULL entries are SQL NULL), text results. On success
  * *res (may be NULL to discard) holds the result (PQclear it). On failure db->msg and
- * db->sqlstate say why, *res is NULL and LIM_E_DB is returned. */
+ * db->sqlstate say why, *res is NULL and LIM_E_DB is returned.
+ * A lost connection (PQstatus CONNECTION_BAD after the failure: a server restart, a failover, a
+ * dropped TCP session) is re-established (PQreset within WR_RECONNECT_TIMEOUT_MS, the session
+ * settings of wr_db_open again,
+ * db->prepared forgotten) and the statement sent ONCE more, unless a transaction was open (its
+ * work is gone with the session: the caller's transaction fails, and the next statement after
+ * it reconnects), db listens (wr_db_changes' caller reconnects) or the last attempt was less
+ * than WR_RECONNECT_US ago (then it fails at once, "reconnect deferred" in db->msg). A
+ * statement whose connection broke while the server ran it may have run: a write outside a
+ * transaction (an audit row) may then be written twice; a read is unaffected. */
 enum lim_err wr_exec(struct wr_db *db, const char *sql, int n, const char *const *params,
 		     PGresult **res) LIM_WUR;
 /* wr_exec of statement id, whose text is always sql: prepared under its own name on the first

@@ -37,6 +37,11 @@ struct wr_kms_decision {
 struct kms_entry {
 	struct wr_kms_keys keys;
 	bool run_scoped; /* fetched after its expiry, kept for this run (keep_ended) */
+	/* the warrants whose decisions reached these keys (fetch and cache hits): the keys are
+	 * wiped when none is left (wr_kms_forget_liid). A LIID that finds the set full is not
+	 * added: the keys may then go early (a request again), never late. */
+	size_t n_liids;
+	char liids[KMS_DECIDE_MAX][WR_LIID_MAX + 1];
 	struct kms_entry *next;
 };
 
@@ -111,6 +116,52 @@ static void cache_sweep(struct wr_kms *k)
 			pp = &e->next;
 		}
 	}
+}
+
+/* Adds d's matched warrants to the ones that justify e. */
+static void entry_justify(struct kms_entry *e, const struct wr_kms_decision *d)
+{
+	for (size_t i = 0; i < d->n_matches; i++) {
+		bool have = false;
+		for (size_t j = 0; j < e->n_liids && !have; j++)
+			have = strcmp(e->liids[j], d->matches[i].liid) == 0;
+		if (!have && e->n_liids < KMS_DECIDE_MAX)
+			memcpy(e->liids[e->n_liids++], d->matches[i].liid, sizeof e->liids[0]);
+	}
+}
+
+/* see kms.h */
+size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid)
+{
+	struct kms_entry **pp = &k->cache;
+	size_t wiped = 0;
+	while (*pp) {
+		struct kms_entry *e = *pp;
+		for (size_t j = 0; j < e->n_liids;)
+			if (strcmp(e->liids[j], liid) == 0)
+				memcpy(e->liids[j], e->liids[--e->n_liids], sizeof e->liids[0]);
+			else
+				j++;
+		if (e->n_liids == 0) {
+			*pp = e->next;
+			entry_free(e);
+			k->n_cached--;
+			wiped++;
+		} else {
+			pp = &e->next;
+		}
+	}
+	return wiped;
+}
+
+/* see kms.h */
+bool wr_kms_holds(struct wr_kms *k, const uint8_t *id, size_t idlen)
+{
+	cache_sweep(k);
+	for (const struct kms_entry *e = k->cache; e; e = e->next)
+		if (e->keys.ident.idlen == idlen && memcmp(e->keys.ident.id, id, idlen) == 0)
+			return true;
+	return false;
 }
 
 /* see kms.h */
@@ -870,6 +921,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		    c->keys.ident.period_no == ent->keys.ident.period_no &&
 		    c->keys.ident.idlen == ent->keys.ident.idlen &&
 		    memcmp(c->keys.ident.id, ent->keys.ident.id, c->keys.ident.idlen) == 0) {
+			entry_justify(c, d);
 			*out = &c->keys;
 			e = LIM_OK;
 			goto out;
@@ -914,6 +966,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		e = kms_fail(k, ea, "audit: %s (keys dropped)", wr_db_msg(db));
 	if (e == LIM_OK) {
 		ent->run_scoped = k->keep_ended && ent->keys.expires <= k->now(k->now_ctx);
+		entry_justify(ent, d);
 		ent->next = k->cache;
 		k->cache = ent;
 		k->n_cached++;

@@ -30,7 +30,9 @@
  * Keys of key periods that have already ended (replay of old traffic) are served once and
  * dropped at the next call, unless the client was made with keep_ended (an evidence replay):
  * then they stay cached until wr_kms_purge / wr_kms_free, the end of that run. A revoked warrant gives no decision, so cached keys are no longer
- * reachable for it; wr_kms_purge wipes them at once.
+ * reachable for it; each key set remembers the warrants (LIIDs) whose decisions reached it,
+ * and wr_kms_forget_liid wipes those left with none once their warrant stopped (DESIGN.md
+ * s5.3: keys expire with the warrant); wr_kms_purge wipes them all at once.
  *
  * Transport: HTTPS only, server verified against ca_file (host name/IP checked), client
  * certificate and key required, no redirects, no proxy from the environment, connect and total
@@ -196,5 +198,14 @@ int64_t wr_kms_decision_time(const struct wr_kms_decision *d);
 size_t wr_kms_cached(struct wr_kms *k);
 /* Wipes every cached key set. */
 void wr_kms_purge(struct wr_kms *k);
+/* Warrant liid no longer justifies keys (it was found not in force: revoked, suspended,
+ * expired, or no longer on the call's parties): struck from the warrants of every cached key
+ * set, and the sets left with none are wiped. Another warrant that still needs them gets them
+ * again by a new (audited) request. Returns how many sets were wiped. */
+size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid);
+/* Whether a key set for the identifier id (wr_kms_ident.id: the user and key period) is
+ * cached now (expired ones are wiped first): whether keys derived from it (a SAKKE receiver
+ * context) may be kept. */
+bool wr_kms_holds(struct wr_kms *k, const uint8_t *id, size_t idlen);
 
 #endif

@@ -185,6 +185,10 @@ void wr_db_close(struct wr_db *db); /* NULL is a no-op */
 const char *wr_db_msg(const struct wr_db *db);
 /* SQLSTATE of the last database error ("" when the last error was not from the server). */
 const char *wr_db_sqlstate(const struct wr_db *db);
+/* How many times db's lost connection was re-established (a statement after a server
+ * restart or a dropped session reconnects once, at most once a second, and is re-sent once:
+ * internal.h wr_exec). 0 for NULL. */
+uint64_t wr_db_reconnects(const struct wr_db *db);
 
 /* Superuser only, connected to any database of the cluster: creates the three roles (LOGIN,
  * no password: the local cluster trusts its private socket) and the database `limf` owned by

@@ -703,6 +703,65 @@ static void t_kms_expiry(void)
 	wr_db_close(db);
 }
 
+/* Keys go with the warrants that reached them (review finding 8, DESIGN.md s5.3): each cached
+ * key set remembers the LIIDs of the decisions that fetched or hit it; wr_kms_forget_liid
+ * strikes one and wipes the sets left with none; wr_kms_holds says what is still cached. */
+static void t_kms_forget(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = NULL;
+	struct wr_kms_decision *d1 = NULL, *d2 = NULL;
+	struct wr_kms_cert c;
+	struct wr_kms_ident ia, ib;
+	char l1[WR_LIID_MAX + 1], l2[WR_LIID_MAX + 1], alice[96], bob[96], carol[96];
+	int64_t now = real_us();
+	t_liid(l1, sizeof l1, "kfg1");
+	t_liid(l2, sizeof l2, "kfg2");
+	snprintf(alice, sizeof alice, "sip:alice-fg-%ld@example.org", (long)getpid());
+	snprintf(bob, sizeof bob, "sip:bob-fg-%ld@example.org", (long)getpid());
+	snprintf(carol, sizeof carol, "sip:carol-fg-%ld@example.org", (long)getpid());
+	add_warrant(l1, now - 3600000000LL, now + 3600000000LL, alice);
+	add_warrant(l2, now - 3600000000LL, now + 3600000000LL, carol);
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	CHECK(limf_kms_ident(NULL, &c, alice, now, &ia) == LIM_OK);
+	CHECK(limf_kms_ident(NULL, &c, bob, now, &ib) == LIM_OK);
+	d1 = decide(db, alice, bob, now);   /* under l1 */
+	d2 = decide(db, carol, alice, now); /* under l2 */
+	CHECK(d1 != NULL && d2 != NULL);
+	if (!d1 || !d2)
+		goto out;
+	CHECK(!wr_kms_holds(k, ia.id, ia.idlen));
+	CHECK(wr_kms_keys(k, db, d1, alice, &keys) == LIM_OK && keys);
+	CHECK(wr_kms_keys(k, db, d1, bob, &keys) == LIM_OK && keys);
+	/* alice's keys again, through the other warrant: a cache hit, now justified by both */
+	CHECK(wr_kms_keys(k, db, d2, alice, &keys) == LIM_OK && keys);
+	CHECK(log_count(t, PROV, alice) == 1);
+	CHECK(wr_kms_cached(k) == 2);
+	CHECK(wr_kms_holds(k, ia.id, ia.idlen) && wr_kms_holds(k, ib.id, ib.idlen));
+	/* l1 stops: bob's keys (only l1 reached them) are wiped, alice's stay for l2 */
+	CHECK(wr_kms_forget_liid(k, "no-such-liid") == 0);
+	CHECK(wr_kms_forget_liid(k, l1) == 1);
+	CHECK(wr_kms_cached(k) == 1);
+	CHECK(!wr_kms_holds(k, ib.id, ib.idlen) && wr_kms_holds(k, ia.id, ia.idlen));
+	CHECK(wr_kms_forget_liid(k, l1) == 0);
+	/* l2 stops too: nothing is left */
+	CHECK(wr_kms_forget_liid(k, l2) == 1);
+	CHECK(wr_kms_cached(k) == 0);
+	CHECK(!wr_kms_holds(k, ia.id, ia.idlen));
+	/* a warrant still in force asks again: a new request, audited */
+	CHECK(wr_kms_keys(k, db, d2, alice, &keys) == LIM_OK && keys);
+	CHECK(log_count(t, PROV, alice) == 2);
+	CHECK(audit_count(db, l2, "kms.request", alice) == 1);
+	CHECK(wr_kms_cached(k) == 1);
+out:
+	wr_kms_decision_free(d1);
+	wr_kms_decision_free(d2);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
 const struct lim_suite t_wr_kms_suites[] = {
 	{ "kms_cert", t_kms_cert },
 	{ "kms_gate", t_kms_gate },
@@ -712,5 +771,6 @@ const struct lim_suite t_wr_kms_suites[] = {
 	{ "kms_mtls", t_kms_mtls },
 	{ "kms_expiry", t_kms_expiry },
 	{ "kms_many", t_kms_many },
+	{ "kms_forget", t_kms_forget },
 	{ NULL, NULL },
 };

@@ -15,11 +15,12 @@ extern const struct lim_suite t_wr_db_suites[];
 extern const struct lim_suite t_wr_kms_suites[];
 extern const struct lim_suite t_wr_scale_suites[];
 extern const struct lim_suite t_wr_inf_suites[];
+extern const struct lim_suite t_wr_reconnect_suites[];
 
 #define WARRANTS_SUITE_TABLES                                                                      \
 	{                                                                                          \
 		t_wr_api_suites, t_wr_db_suites, t_wr_kms_suites, t_wr_scale_suites,               \
-			t_wr_inf_suites                                                            \
+			t_wr_inf_suites, t_wr_reconnect_suites                                     \
 	}
 
 /* Connection strings (exits when a variable is missing). */
