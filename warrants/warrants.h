@@ -392,8 +392,27 @@ struct wr_audit_row {
 /* The canonical hash of r (from its fields and prev_hash; r->hash is not read). */
 void wr_audit_hash(const struct wr_audit_row *r, uint8_t out[WR_HASH_LEN]);
 
+/* Audit text: the detail is stored as wr_audit_text makes it, whatever the caller passes.
+ * Details quote what was captured (a SIP Call-ID, a URI from a MIKEY message: any octets the
+ * network sent) and PostgreSQL refuses text that is not valid UTF-8, which would fail the
+ * row and with it, fail-closed, the interception it records. So in copies (len octets of in) to
+ * out (cap >= 5 bytes, NUL-terminated) as printable text:
+ *  - printable ASCII (0x20..0x7E) other than the backslash, and well-formed UTF-8 sequences
+ *    of code points U+00A0 and above (RFC 3629: no overlong forms, no surrogates, nothing
+ *    above U+10FFFF), are copied;
+ *  - the backslash becomes the two characters \\ (so the text stays unambiguous);
+ *  - every other octet (controls, DEL, the octets of a C1 control, of a malformed or cut
+ *    sequence, NUL included) becomes \xHH (upper-case hex), one per octet;
+ *  - when the result does not fit in cap - 1 octets it is cut at a character boundary and
+ *    ends with the four characters \... (a backslash followed by '.', which escaping never
+ *    produces, so a cut is told apart from text that ends in dots).
+ * Returns false when the text was cut, true otherwise. */
+#define WR_AUDIT_CUT "\\..."
+bool wr_audit_text(const char *in, size_t len, char *out, size_t cap);
+
 /* Appends one row (operator or service role). liid may be "" (no warrant), detail may be
- * NULL. Runs inside the caller's transaction when one is open on db, else alone. */
+ * NULL; the detail is stored as wr_audit_text makes it (cut to WR_DETAIL_MAX octets, marked
+ * as such). Runs inside the caller's transaction when one is open on db, else alone. */
 enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
 			     const char *detail) LIM_WUR;
 

@@ -495,11 +495,82 @@ static void t_decide(void)
 		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
 		CHECK(wr_warrant_set_status(op, l1, WR_ACTIVE, NULL) == LIM_OK);
 	}
+	/* a party whose URI carries octets that are not UTF-8 (a hostile From) matches nothing,
+	 * and does not stop the decision for the call's other party, a target */
+	{
+		char h[100];
+		snprintf(h, sizeof h, "sip:x\xff-%s@example.org", l1);
+		struct wr_party q[3] = { { h, NULL, NULL, NULL },
+					 { "\"\xff\xfe\" <sip:\xc3\x28@example.org>", NULL, NULL,
+					   NULL },
+					 { a, NULL, NULL, NULL } };
+		size_t na = decide_uri(svc, a, from, m); /* l1 (l2 was revoked above) */
+		CHECK(na == 1 && strcmp(m[0].liid, l1) == 0);
+		CHECK(wr_decide(svc, q, 3, from, m, 4, &n) == LIM_OK && n == na);
+		CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 4);
+		CHECK(wr_decide(svc, q, 2, from, m, 4, &n) == LIM_OK && n == 0);
+		snprintf(h, sizeof h, "tel:+44\xff%s", "123");
+		CHECK(decide_uri(svc, h, from, m) == 0);
+	}
 	wr_db_close(op);
 	wr_db_close(svc);
 }
 
+static void text_is(const char *in, size_t len, size_t cap, const char *want, bool whole)
+{
+	char out[64];
+	CHECK(cap <= sizeof out);
+	memset(out, 'Z', sizeof out);
+	bool w = wr_audit_text(in, len, out, cap);
+	CHECK(w == whole && strcmp(out, want) == 0 && strlen(out) < cap);
+	if (w != whole || strcmp(out, want) != 0)
+		fprintf(stderr, "  audit_text -> \"%s\" (%d), want \"%s\"\n", out, w, want);
+}
+
+/* wr_audit_text: what the audit stores of captured text (warrants.h "Audit text") */
+static void t_audit_text(void)
+{
+	const char *s;
+	/* printable ASCII and well-formed UTF-8 unchanged */
+	s = "cin=7 call-id=abc@host.example imsg=I";
+	text_is(s, strlen(s), 64, s, true);
+	s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e \xc2\xa0";
+	text_is(s, strlen(s), 64, s, true);
+	text_is("", 0, 8, "", true);
+	/* the backslash doubled; invalid octets and controls as \xHH */
+	text_is("a\\xFF", 5, 64, "a\\\\xFF", true);
+	text_is("id\xff", 3, 64, "id\\xFF", true);
+	text_is("\t\r\n\x7f\x01", 5, 64, "\\x09\\x0D\\x0A\\x7F\\x01", true);
+	text_is("a\0b", 3, 64, "a\\x00b", true);
+	/* C1 controls, overlong forms, surrogates, above U+10FFFF, cut and stray sequences */
+	text_is("\xc2\x85", 2, 64, "\\xC2\\x85", true);
+	text_is("\xc0\xaf", 2, 64, "\\xC0\\xAF", true);
+	text_is("\xe0\x80\xaf", 3, 64, "\\xE0\\x80\\xAF", true);
+	text_is("\xed\xa0\x80", 3, 64, "\\xED\\xA0\\x80", true);
+	text_is("\xf4\x90\x80\x80", 4, 64, "\\xF4\\x90\\x80\\x80", true);
+	text_is("\xf5\x80\x80\x80", 4, 64, "\\xF5\\x80\\x80\\x80", true);
+	text_is("x\xe2\x82", 3, 64, "x\\xE2\\x82", true);
+	text_is("\x80\xbf", 2, 64, "\\x80\\xBF", true);
+	text_is("\xc3\xa9\xc3", 3, 64, "\xc3\xa9\\xC3", true);
+	/* fits exactly; one octet more is cut at a character boundary and marked */
+	text_is("abcdefg", 7, 8, "abcdefg", true);
+	text_is("abcdefgh", 8, 8, "abc" WR_AUDIT_CUT, false);
+	text_is("ab\xff\xff", 4, 8, "ab" WR_AUDIT_CUT, false);
+	text_is("a\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 10, 8, "a" WR_AUDIT_CUT, false);
+	text_is("ab\\cdef", 7, 8, "ab" WR_AUDIT_CUT, false); /* \\ is never split */
+	/* a text that ends in dots is not a cut one */
+	text_is("ab...", 5, 8, "ab...", true);
+	/* the detail's own cap: 2048 octets of 0xFF become 2044 of escapes and the mark */
+	{
+		static char in[WR_DETAIL_MAX], out[WR_DETAIL_MAX + 1];
+		memset(in, 0xff, sizeof in);
+		CHECK(!wr_audit_text(in, sizeof in, out, sizeof out));
+		CHECK(strlen(out) == 511 * 4 + 4 && strncmp(out, "\\xFF\\xFF", 8) == 0);
+		CHECK(strcmp(out + 511 * 4, WR_AUDIT_CUT) == 0);
+	}
+}
+
 const struct lim_suite t_wr_api_suites[] = {
-	{ "time", t_times },    { "norm", t_norm }, { "api", t_api },
-	{ "decide", t_decide }, { NULL, NULL },
+	{ "time", t_times },    { "norm", t_norm },     { "api", t_api },
+	{ "decide", t_decide }, { "audit_text", t_audit_text }, { NULL, NULL },
 };

@@ -261,6 +261,23 @@ static void tamper(const char *const *sqls, int64_t a, int64_t b, int64_t want_b
 	PQfinish(su);
 }
 
+struct audit_find {
+	const char *detail;
+	int found;
+};
+
+static int audit_find_one(void *ctx, const struct wr_audit_row *r)
+{
+	struct audit_find *f = ctx;
+	if (strcmp(r->action, "test.captured") == 0) {
+		CHECK(strcmp(r->detail, f->detail) == 0);
+		if (strcmp(r->detail, f->detail) != 0)
+			fprintf(stderr, "  stored detail: %s\n", r->detail);
+		f->found++;
+	}
+	return 0;
+}
+
 static void t_audit(void)
 {
 	struct wr_db *db = t_db(T_OPERATOR);
@@ -274,6 +291,16 @@ static void t_audit(void)
 		CHECK(wr_audit_append(db, liid, "test.note", i % 2 ? "odd" : "even") == LIM_OK);
 	CHECK(wr_audit_verify(db, &v) == LIM_OK && v.bad_id == 0 && v.rows >= 5);
 	x = v.rows - 2; /* a middle row: x-1 and x+1 exist */
+
+	/* captured text that is not UTF-8 (a Call-ID with 0xFF): the row is written, escaped,
+	 * and the chain still verifies */
+	{
+		struct audit_find f = { "call-id=abc\\xFF\\\\x01\\x0A caf\xc3\xa9", 0 };
+		CHECK(wr_audit_append(db, liid, "test.captured",
+				      "call-id=abc\xff\\x01\n caf\xc3\xa9") == LIM_OK);
+		CHECK(wr_audit_list(db, liid, audit_find_one, &f) == LIM_OK && f.found == 1);
+		CHECK(wr_audit_verify(db, &v) == LIM_OK && v.bad_id == 0);
+	}
 
 	/* UPDATE of one field */
 	snprintf(sql[0], sizeof sql[0],
