@@ -109,13 +109,29 @@ void wr_time_format(int64_t t_us, char out[WR_TIME_STRLEN]);
  *    as the URI it is: an MCPTT ID is a SIP URI, so `mcptt:sip:a@b` and `sip:a@b` are the same
  *    identity), a bare `+digits` (taken as tel:) and a bare `user@host` after `mcptt:`.
  *  - tel: (RFC 3966, global numbers only, as E.164 requires): scheme case-insensitive; the
- *    visual separators - . ( ) and space are removed; parameters (;...) are dropped; the
- *    result is `tel:+` and 1..15 digits. Local numbers (no +) are rejected.
+ *    visual separators - . ( ) and space are removed; the result is `tel:+` and 1..15 digits,
+ *    then `;ext=DIGITS` and `;isub=VALUE` when given (in that order, whatever their order in
+ *    the input; parameter names case-insensitive): an extension or ISDN subaddress is part of
+ *    the identity (RFC 3966 s4 compares them), so a warrant on tel:+44...;ext=1234 matches
+ *    neither another extension nor the bare number (the switchboard), and one on the bare
+ *    number does not match its extensions. ext keeps its digits only (separators removed; at
+ *    least one digit); isub is lower-cased, its visual separators removed, %XX escapes of
+ *    unreserved characters decoded (others' hex upper-cased). Other parameters
+ *    (phone-context, routing data) are dropped. Local numbers (no +), an empty or malformed
+ *    ext/isub and a repeated ext or isub are rejected.
  *  - sip:/sips: (RFC 3261 s19.1.4): sips becomes sip (the same identity over TLS); scheme and
  *    host lower-cased; user part kept case-sensitive, with %XX escapes of unreserved
  *    characters decoded (and other escapes' hex upper-cased); the password, port, URI
  *    parameters (;...) and headers (?...) are dropped. `sip:host` without a user is accepted.
- *  - Not equivalent: a different user case, a different host, tel:+1... vs sip:+1...@host.
+ *  - A SIP URI with the parameter user=phone (name and value case-insensitive) whose user
+ *    part (all %XX escapes decoded, password excluded) is a global number as above, ext and
+ *    isub included, is that telephone number (RFC 3261 s19.1.6): it normalises to the tel:
+ *    form and kind tel (MCPTT when under `mcptt:`), whatever its host, so
+ *    sip:+44-7700-900123@ims.example;user=phone and tel:+447700900123 are one target. Without
+ *    user=phone, or when the user part is not a global number (a local number, letters), it
+ *    stays a SIP URI.
+ *  - Not equivalent: a different user case, a different host, tel:+1... vs sip:+1...@host
+ *    without user=phone, a number with and without an extension or subaddress.
  * LIM_E_PARSE for a malformed identity, LIM_E_LIMIT when the result exceeds cap. */
 enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind, char *out,
 				 size_t cap) LIM_WUR;

@@ -88,7 +88,55 @@ static void t_norm(void)
 		WR_KIND_SIP);
 	norm_is("sip:%61lice@example.com", "sip:alice@example.com", WR_KIND_SIP);
 	norm_is("sip:a%2fb@example.com", "sip:a%2Fb@example.com", WR_KIND_SIP);
-	norm_is("sip:+44-20@example.com;user=phone", "sip:+44-20@example.com", WR_KIND_SIP);
+	/* RFC 3261 s19.1.6: user=phone and a global number is that tel: number */
+	norm_is("sip:+44-20@example.com;user=phone", "tel:+4420", WR_KIND_TEL);
+	norm_is("sip:+1-212-555-1212:1234@gateway.com;user=phone", "tel:+12125551212",
+		WR_KIND_TEL); /* s19.1.6's own example (1234 is a password) */
+	norm_is("sip:+358-555-1234567;postd=pp22@foo.com;user=phone", "tel:+3585551234567",
+		WR_KIND_TEL); /* s19.1.6: a tel parameter inside the user part */
+	norm_is("sip:+447700900123@ims.mnc015.mcc234.3gppnetwork.org;user=phone",
+		"tel:+447700900123", WR_KIND_TEL);
+	norm_is("SIPS:+44(20)7946-0000;ext=12@Host.Example:5061;transport=udp;USER=Phone",
+		"tel:+442079460000;ext=12", WR_KIND_TEL);
+	norm_is("\"Bob\" <sip:%2B447700900123@ims.example;user=phone>;tag=1", "tel:+447700900123",
+		WR_KIND_TEL);
+	norm_is("mcptt:sip:+44123@x.example;user=phone", "tel:+44123", WR_KIND_MCPTT);
+	/* ... only then: without user=phone, or with a user part that is no global number, it
+	 * stays a SIP URI */
+	norm_is("sip:+44@example.com;user=ip", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:+44@example.com?user=phone", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:+44@example.com;x=user=phone", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:5551234;phone-context=+1-914-555@example.com;user=phone",
+		"sip:5551234;phone-context=+1-914-555@example.com", WR_KIND_SIP);
+	norm_is("sip:+44abc@example.com;user=phone", "sip:+44abc@example.com", WR_KIND_SIP);
+	norm_is("sip:+44;ext=@example.com;user=phone", "sip:+44;ext=@example.com", WR_KIND_SIP);
+	norm_is("sip:example.com;user=phone", "sip:example.com", WR_KIND_SIP);
+	/* tel: ext and isub are part of the identity (RFC 3966 s3, s4): kept, separators
+	 * removed, names case-insensitive, in a fixed order */
+	norm_is("tel:+442079460000;ext=1234", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_is("tel:+44-20-7946-0000;EXT=12-34", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_is("tel:+1-201-555-0123;ext=(1).2", "tel:+12015550123;ext=12", WR_KIND_TEL);
+	norm_is("tel:+442079460000;isub=12.34;ext=5", "tel:+442079460000;ext=5;isub=1234",
+		WR_KIND_TEL);
+	norm_is("tel:+1-202-555-0100;isub=AbC%2d1;phone-context=x", "tel:+12025550100;isub=abc1",
+		WR_KIND_TEL);
+	norm_is("tel:+1;isub=a%2fb", "tel:+1;isub=a%2Fb", WR_KIND_TEL);
+	norm_is("+44 20 7946 0000;ext=7", "tel:+442079460000;ext=7", WR_KIND_TEL);
+	norm_is("<tel:+442079460000;ext=1234>;tag=x", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_bad("tel:+44;ext=");
+	norm_bad("tel:+44;ext=--");
+	norm_bad("tel:+44;ext=12a");
+	norm_bad("tel:+44;ext");
+	norm_bad("tel:+44;ext=1;EXT=2");
+	norm_bad("tel:+44;isub=");
+	norm_bad("tel:+44;isub=-.");
+	norm_bad("tel:+44;isub=a b");
+	norm_bad("tel:+44;isub=%zz");
+	norm_bad("tel:+44;isub=1;isub=1");
+	norm_bad("tel:+44;=x");
+	norm_bad("tel:+44;e\xffxt=1");
+	norm_bad("tel:7042;phone-context=example.com"); /* RFC 3966 s6 local numbers */
+	norm_bad("tel:863-1234;phone-context=+1-914-555");
 	norm_is("sip:[2001:DB8::1]", "sip:[2001:db8::1]", WR_KIND_SIP);
 	norm_is("sip:example.com", "sip:example.com", WR_KIND_SIP);
 	/* MCPTT IDs are SIP URIs */
@@ -97,6 +145,20 @@ static void t_norm(void)
 	/* non-equivalences stay apart (user part is case-sensitive) */
 	norm_is("sip:Alice@example.com", "sip:Alice@example.com", WR_KIND_SIP);
 	norm_is("sip:+442079460000@example.com", "sip:+442079460000@example.com", WR_KIND_SIP);
+	/* a number with and without an extension are different targets, both ways */
+	{
+		const char *forms[] = { "tel:+442079460000", "tel:+442079460000;ext=1234",
+					"tel:+442079460000;ext=5678", "tel:+442079460000;isub=1234",
+					"sip:+442079460000@example.com" };
+		char o[5][WR_URI_MAX + 1];
+		enum wr_kind k;
+		for (size_t i = 0; i < 5; i++)
+			CHECK(wr_target_normalise(forms[i], strlen(forms[i]), &k, o[i],
+						  sizeof o[i]) == LIM_OK);
+		for (size_t i = 0; i < 5; i++)
+			for (size_t j = i + 1; j < 5; j++)
+				CHECK(strcmp(o[i], o[j]) != 0);
+	}
 	/* malformed */
 	norm_bad("");
 	norm_bad("alice@example.com");

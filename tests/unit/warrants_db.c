@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/unit/warrants_suites.h"
+#include "warrants/internal.h" /* wr_exec: targets written the version 4 way */
 
 /* The superuser on a given database (a later dbname= overrides the earlier one). */
 static PGconn *super_on(const char *dbname)
@@ -222,6 +223,135 @@ static void t_audit_hash(void)
 	r.detail[0] = 'C';
 	wr_audit_hash(&r, got);
 	CHECK(memcmp(got, want, WR_HASH_LEN) != 0);
+}
+
+/* Replaces the targets of warrant liid (adm: the admin role) with rows normalised the way
+ * schema version 4 did, which wr_warrant_add no longer writes: uris[i] stored as olds[i]. */
+static void old_targets(struct wr_db *adm, const char *liid, const char *const *uris,
+			const char *const *olds, const char *const *kinds, size_t n)
+{
+	const char *p[] = { liid };
+	CHECK(wr_begin(adm) == LIM_OK);
+	CHECK(wr_exec(adm,
+		      "DELETE FROM limf.targets WHERE warrant_id ="
+		      " (SELECT id FROM limf.warrants WHERE liid = $1)",
+		      1, p, NULL) == LIM_OK);
+	for (size_t i = 0; i < n; i++) {
+		const char *q[] = { liid, kinds[i], uris[i], olds[i] };
+		CHECK(wr_exec(adm,
+			      "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
+			      " SELECT id, $2, $3, $4 FROM limf.warrants WHERE liid = $1",
+			      4, q, NULL) == LIM_OK);
+	}
+	CHECK(wr_audit_append(adm, liid, "test.v4-targets", "targets as version 4 stored them") ==
+	      LIM_OK);
+	CHECK(wr_commit(adm) == LIM_OK);
+}
+
+static size_t decide_one(struct wr_db *svc, const char *uri, int64_t t, char *liid)
+{
+	struct wr_party p = { uri, NULL, NULL, NULL };
+	struct wr_match m[4];
+	size_t n = 99;
+	CHECK(wr_decide(svc, &p, 1, t, m, 4, &n) == LIM_OK);
+	liid[0] = '\0';
+	if (n == 1)
+		snprintf(liid, WR_LIID_MAX + 1, "%s", m[0].liid);
+	return n;
+}
+
+/* Schema version 5: targets stored under the old normal forms are normalised again from the
+ * URI as entered, audited, and the gate then decides by the new rules. */
+static void t_migrate_v5(void)
+{
+	PGconn *su = t_pg(T_SUPER);
+	struct wr_db *op, *svc, *adm;
+	struct wr_warrant w;
+	struct wr_audit_verdict vd;
+	char st[6], cs[3][512], l[4][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1], v[64];
+	int64_t t = t_time("2026-06-01T00:00Z");
+	int from = -1, to = -1;
+
+	CHECK(wr_db_schema_latest() >= 5);
+	t_sql(su, "DROP DATABASE IF EXISTS limf_v5test", st);
+	t_sql(su, "CREATE DATABASE limf_v5test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
+	      st);
+	CHECK(st[0] == '\0');
+	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v5test", T_ADMIN);
+	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v5test", T_OPERATOR);
+	snprintf(cs[2], sizeof cs[2], "%s dbname=limf_v5test", T_SERVICE);
+	t_migrate_to(cs[0], 4);
+	adm = t_db(cs[0]);
+	op = t_db(cs[1]);
+	svc = t_db(cs[2]);
+	for (int i = 0; i < 4; i++) {
+		char tag[8];
+		snprintf(tag, sizeof tag, "v5-%d", i);
+		t_liid(l[i], sizeof l[i], tag);
+		t_fill(&w, l[i], t_time("2026-01-01T00:00Z"), t_time("2027-01-01T00:00Z"),
+		       "sip:placeholder@example.org");
+		CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	}
+	{ /* one extension; the number in SIP form and in tel form; a malformed ext; a SIP URI */
+		const char *u0[] = { "tel:+442079460000;ext=1234" }, *o0[] = { "tel:+442079460000" };
+		const char *u1[] = { "sip:+447700900123@ims.example;user=phone", "tel:+447700900123" };
+		const char *o1[] = { "sip:+447700900123@ims.example", "tel:+447700900123" };
+		const char *u2[] = { "tel:+441;ext=x1" }, *o2[] = { "tel:+441" };
+		const char *u3[] = { "sip:alice@example.org" }, *o3[] = { "sip:alice@example.org" };
+		const char *kt[] = { "tel" }, *k1[] = { "sip", "tel" }, *ks[] = { "sip" };
+		old_targets(adm, l[0], u0, o0, kt, 1);
+		old_targets(adm, l[1], u1, o1, k1, 2);
+		old_targets(adm, l[2], u2, o2, kt, 1);
+		old_targets(adm, l[3], u3, o3, ks, 1);
+	}
+	/* before: the rows of one extension match the switchboard */
+	CHECK(decide_one(svc, "tel:+442079460000", t, got) == 1 && !strcmp(got, l[0]));
+	CHECK(decide_one(svc, "tel:+442079460000;ext=1234", t, got) == 0);
+
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 4 && to >= 5);
+	/* the extension alone now */
+	CHECK(decide_one(svc, "tel:+44-20-7946-0000;ext=1234", t, got) == 1 && !strcmp(got, l[0]));
+	CHECK(decide_one(svc, "tel:+442079460000;ext=5678", t, got) == 0);
+	CHECK(decide_one(svc, "tel:+442079460000", t, got) == 0);
+	/* the number in either form; its two targets merged into one row */
+	CHECK(decide_one(svc, "tel:+447700900123", t, got) == 1 && !strcmp(got, l[1]));
+	CHECK(decide_one(svc, "sip:+447700900123@other.example;user=phone", t, got) == 1 &&
+	      !strcmp(got, l[1]));
+	CHECK(decide_one(svc, "sip:+447700900123@other.example", t, got) == 0);
+	CHECK(wr_warrant_get(op, l[1], &w) == LIM_OK && w.n_targets == 1);
+	CHECK(strcmp(w.targets[0].norm, "tel:+447700900123") == 0 &&
+	      w.targets[0].kind == WR_KIND_TEL);
+	/* the malformed one kept as it was; the SIP URI untouched */
+	CHECK(decide_one(svc, "tel:+441", t, got) == 1 && !strcmp(got, l[2]));
+	CHECK(decide_one(svc, "sip:alice@example.org", t, got) == 1 && !strcmp(got, l[3]));
+	{
+		PGconn *a = t_pg(cs[0]);
+		char q[256];
+		snprintf(q, sizeof q,
+			 "SELECT string_agg(liid || ' ' || detail, ' | ' ORDER BY id) FROM limf.audit"
+			 " WHERE action = 'target.renormalise'");
+		char all[2048];
+		t_sql_val(a, q, all, sizeof all);
+		CHECK(strstr(all, "norm=tel:+442079460000 -> tel:+442079460000;ext=1234") != NULL);
+		CHECK(strstr(all, "-> tel:+447700900123 (merged") != NULL);
+		CHECK(strstr(all, "uri=tel:+441;ext=x1 kept as tel:+441") != NULL);
+		CHECK(strstr(all, "alice") == NULL);
+		t_sql_val(a, "SELECT count(*) FROM limf.audit WHERE action = 'target.renormalise'",
+			  v, sizeof v);
+		CHECK(atoi(v) == 3);
+		if (atoi(v) != 3)
+			fprintf(stderr, "  renormalise rows: %s\n", all);
+		PQfinish(a);
+	}
+	CHECK(wr_audit_verify(adm, &vd) == LIM_OK && vd.bad_id == 0);
+	/* again: nothing left to do */
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == to);
+	wr_db_close(adm);
+	wr_db_close(op);
+	wr_db_close(svc);
+	t_sql(su, "DROP DATABASE limf_v5test", st);
+	CHECK(st[0] == '\0');
+	PQfinish(su);
 }
 
 /* Saves rows a and b, runs the tampering statements as the superuser (triggers off), checks
@@ -455,8 +585,76 @@ static void t_cli(void)
 	wr_db_close(db);
 }
 
+/* Warrants added with the CLI and decided by the gate (the reviewer's case): the CLI stores
+ * the normal form the gate computes for a party (one function for both), so an extension
+ * matches itself only, and a number matches its tel: and sip:...;user=phone forms. */
+static void t_cli_norm(void)
+{
+	struct wr_db *svc = t_db(T_SERVICE), *op = t_db(T_OPERATOR);
+	struct wr_warrant g;
+	char num[32], sw[32], l_num[WR_LIID_MAX + 1], l_ext[WR_LIID_MAX + 1], args[768];
+	char out[4096], got[WR_LIID_MAX + 1], u[160], norm[WR_URI_MAX + 1];
+	int64_t t = t_time("2026-05-15T00:00:00Z");
+	enum wr_kind k;
+	unsigned pid = (unsigned)getpid() % 10000u;
+
+	snprintf(num, sizeof num, "+4477009%04u", pid);
+	snprintf(sw, sizeof sw, "+4420794%04u", pid);
+	t_liid(l_num, sizeof l_num, "NUM1");
+	t_liid(l_ext, sizeof l_ext, "EXT1");
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri+cc"
+		 " --delivery lemf:x --target 'tel:%s'",
+		 l_num, num);
+	CHECK(run_limf(args, out, sizeof out) == 0);
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri+cc"
+		 " --delivery lemf:x --target 'tel:%.3s-%s;EXT=12-34'",
+		 l_ext, sw, sw + 3);
+	CHECK(run_limf(args, out, sizeof out) == 0);
+	/* the stored form is the gate's form of the same text */
+	CHECK(wr_warrant_get(op, l_ext, &g) == LIM_OK && g.n_targets == 1);
+	CHECK(wr_target_normalise(g.targets[0].uri, strlen(g.targets[0].uri), &k, norm,
+				  sizeof norm) == LIM_OK);
+	CHECK(strcmp(g.targets[0].norm, norm) == 0 && strstr(norm, ";ext=1234") != NULL);
+	CHECK(g.targets[0].kind == WR_KIND_TEL && k == WR_KIND_TEL);
+
+	/* the number: as tel:, as the IMS sip: form with user=phone, with separators */
+	snprintf(u, sizeof u, "tel:%s", num);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "sip:%s@ims.mnc015.mcc234.3gppnetwork.org;user=phone", num);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "<sips:%.3s-%s@ims.example:5061;user=phone>;tag=a", num, num + 3);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "sip:%s@ims.example", num); /* no user=phone: a SIP user */
+	CHECK(decide_one(svc, u, t, got) == 0);
+	snprintf(u, sizeof u, "tel:%s;ext=1", num); /* an extension of it: another line */
+	CHECK(decide_one(svc, u, t, got) == 0);
+	/* the extension: itself only, in any spelling; not another one, not the switchboard */
+	snprintf(u, sizeof u, "tel:%s;ext=1234", sw);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_ext));
+	snprintf(u, sizeof u, "sip:%s;ext=1234@pbx.example;user=phone", sw);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_ext));
+	snprintf(u, sizeof u, "tel:%s;ext=5678", sw);
+	CHECK(decide_one(svc, u, t, got) == 0);
+	snprintf(u, sizeof u, "tel:%s", sw);
+	CHECK(decide_one(svc, u, t, got) == 0);
+	/* a malformed extension is refused by the CLI, nothing stored */
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s-x --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri"
+		 " --delivery lemf:x --target 'tel:%s;ext=12a'",
+		 l_ext, sw);
+	CHECK(run_limf(args, out, sizeof out) == 1);
+	wr_db_close(svc);
+	wr_db_close(op);
+}
+
 const struct lim_suite t_wr_db_suites[] = {
 	{ "migrate", t_migrate }, { "roles", t_roles },           { "audit_hash", t_audit_hash },
 	{ "audit", t_audit },     { "concurrent", t_concurrent }, { "cli", t_cli },
+	{ "cli_norm", t_cli_norm }, { "migrate_v5", t_migrate_v5 },
 	{ NULL, NULL },
 };
