@@ -256,6 +256,9 @@ struct verify_ctx {
 	struct wr_audit_verdict *v;
 	uint8_t prev[WR_HASH_LEN];
 	struct wr_audit_row row;
+	const struct wr_audit_anchor *a; /* or NULL */
+	int64_t anchor_pos;              /* position of the row whose hash is a->head, or 0 */
+	uint8_t at_rows[WR_HASH_LEN];    /* hash of row a->rows */
 };
 
 static int bad(struct verify_ctx *c, const char *why)
@@ -285,11 +288,51 @@ static int verify_one(void *ctx, const PGresult *res)
 		return bad(c, "id is not the row's position (rows deleted or renumbered)");
 	memcpy(c->prev, c->row.hash, WR_HASH_LEN);
 	memcpy(c->v->head, c->row.hash, WR_HASH_LEN);
+	if (c->a && c->a->have_head && c->anchor_pos == 0 &&
+	    memcmp(c->row.hash, c->a->head, WR_HASH_LEN) == 0)
+		c->anchor_pos = c->v->rows;
+	if (c->a && c->a->rows == c->v->rows)
+		memcpy(c->at_rows, c->row.hash, WR_HASH_LEN);
 	return 0;
 }
 
+/* The anchor test of wr_audit_verify_anchor on an intact chain: false with v->reason set. */
+static bool anchor_holds(const struct verify_ctx *c, struct wr_audit_verdict *v)
+{
+	static const uint8_t zero[WR_HASH_LEN];
+	const struct wr_audit_anchor *a = c->a;
+	bool empty_head = a->have_head && memcmp(a->head, zero, WR_HASH_LEN) == 0;
+	if (a->rows > v->rows) {
+		snprintf(v->reason, sizeof v->reason,
+			 "the chain has %lld rows, fewer than the %lld recorded with the head "
+			 "(rows deleted from its end)",
+			 (long long)v->rows, (long long)a->rows);
+		return false;
+	}
+	if (!a->have_head)
+		return true;
+	if (a->rows > 0) {
+		if (memcmp(c->at_rows, a->head, WR_HASH_LEN) != 0) {
+			snprintf(v->reason, sizeof v->reason,
+				 "row %lld's hash is not the recorded head (the chain was "
+				 "rewritten)",
+				 (long long)a->rows);
+			return false;
+		}
+		return true;
+	}
+	if (c->anchor_pos == 0 && !empty_head) {
+		snprintf(v->reason, sizeof v->reason,
+			 "the recorded head is in no row (rows deleted from the end, or the chain "
+			 "rewritten)");
+		return false;
+	}
+	return true;
+}
+
 /* see warrants.h */
-enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
+enum lim_err wr_audit_verify_anchor(struct wr_db *db, const struct wr_audit_anchor *a,
+				    struct wr_audit_verdict *v)
 {
 	struct verify_ctx *c = calloc(1, sizeof *c);
 	enum lim_err rc;
@@ -297,10 +340,47 @@ enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
 	if (!c)
 		return LIM_E_NOMEM;
 	c->v = v;
+	c->a = a;
 	rc = stream(db, "SELECT " AUDIT_COLS " FROM limf.audit ORDER BY id", 0, NULL, verify_one,
 		    c);
-	free(c);
-	if (rc == LIM_OK && v->bad_pos != 0)
+	if (rc == LIM_OK && v->bad_pos != 0) {
 		rc = LIM_E_AUTH;
+	} else if (rc == LIM_OK && a && !anchor_holds(c, v)) {
+		v->anchor_failed = true;
+		rc = LIM_E_AUTH;
+	}
+	free(c);
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
+{
+	return wr_audit_verify_anchor(db, NULL, v);
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH_LEN])
+{
+	PGresult *r = NULL;
+	size_t n = 0;
+	enum lim_err rc;
+	*rows = 0;
+	memset(head, 0, WR_HASH_LEN);
+	rc = wr_exec(db, "SELECT id, encode(hash, 'hex') FROM limf.audit ORDER BY id DESC LIMIT 1",
+		     0, NULL, &r);
+	if (rc != LIM_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		const char *h = PQgetvalue(r, 0, 1);
+		if (!wr_get_i64(r, 0, 0, rows) ||
+		    lim_hex_decode(h, strlen(h), head, WR_HASH_LEN, &n) != LIM_OK ||
+		    n != WR_HASH_LEN) {
+			*rows = 0;
+			memset(head, 0, WR_HASH_LEN);
+			rc = wr_fail(db, LIM_E_PARSE, "the newest audit row is malformed");
+		}
+	}
+	PQclear(r);
 	return rc;
 }

@@ -21,7 +21,12 @@
  *                   EXECUTE limf.cin_reserve and limf.instance_report, LISTEN; nothing else
  *                   (no direct access to cin_counter or instances)
  * No non-admin role holds UPDATE, DELETE or TRUNCATE on audit, and triggers refuse them to
- * everyone (only a superuser disabling triggers can edit; `limf audit verify` detects it).
+ * everyone while they are enabled. They do not stop the table's owner (limf_admin, which can
+ * ALTER TABLE ... DISABLE TRIGGER) or a superuser: either can edit, delete or renumber rows
+ * and recompute the hashes with the schema's own functions. `limf audit verify` detects an
+ * edit whose hashes were not recomputed; a rewritten chain or a deleted tail only against a
+ * head recorded outside the database (`limf audit head`, `verify --expect-head`,
+ * docs/audit-anchor.md).
  * A transaction that inserts or updates a warrant, or inserts or deletes a target, cannot
  * commit unless it also appended an audit row with that LIID (deferred constraint triggers):
  * SQL sent by hand with the operator role is audited too. The audit's os_user and liid are
@@ -440,14 +445,38 @@ struct wr_audit_verdict {
 	int64_t rows;              /* rows checked */
 	int64_t bad_id;            /* first broken row (its id as stored), 0 when intact */
 	int64_t bad_pos;           /* its 1-based position in id order */
-	char reason[96];           /* why it is broken */
+	bool anchor_failed;        /* the chain is intact but does not hold the anchor */
+	char reason[160];          /* why it is broken, or why the anchor fails */
 	uint8_t head[WR_HASH_LEN]; /* hash of the last row (record it to detect tail deletion) */
 };
 /* Recomputes the whole chain in id order (streamed, constant memory). LIM_OK with bad_id 0
  * when intact; LIM_E_AUTH with bad_id/bad_pos/reason at the first row whose id is not its
  * position, whose prev_hash is not the previous row's hash, or whose hash does not match its
- * contents. Deleting the newest rows is not detectable from the chain alone: compare head
- * with a recorded value. */
+ * contents. The chain alone proves nothing about what is gone from its end, nor about a chain
+ * rewritten by whoever can disable the triggers and recompute the hashes (the table's owner,
+ * limf_admin, can, as can a superuser): only a head recorded outside the database can
+ * (wr_audit_verify_anchor, docs/audit-anchor.md). */
 enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v) LIM_WUR;
+
+/* The newest row's id (the chain's row count when intact) and hash: what an operator records
+ * outside the database to anchor the chain. 0 and 32 zero octets for an empty chain (the
+ * zero hash is row 1's prev_hash). Reads one row: it checks nothing (wr_audit_verify does). */
+enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH_LEN]) LIM_WUR;
+
+/* A head recorded earlier (wr_audit_head), kept where the database roles cannot write. */
+struct wr_audit_anchor {
+	bool have_head;
+	uint8_t head[WR_HASH_LEN];
+	int64_t rows; /* the row count recorded with it; 0 = not given */
+};
+/* wr_audit_verify, then the anchor: the chain only grows, so an intact chain that still holds
+ * everything up to the anchor has at least a->rows rows, and row a->rows (any row, when
+ * a->rows is 0) has the hash a->head. Otherwise LIM_E_AUTH with anchor_failed and a reason
+ * saying what differs: fewer rows than recorded (rows deleted from the end), that row's hash
+ * not the head (the chain rewritten), or the head in no row. A broken chain is reported as by
+ * wr_audit_verify (bad_id), not as an anchor failure. The all-zero head with rows 0 (the
+ * empty chain's) is held by every chain. */
+enum lim_err wr_audit_verify_anchor(struct wr_db *db, const struct wr_audit_anchor *a,
+				    struct wr_audit_verdict *v) LIM_WUR;
 
 #endif

@@ -481,6 +481,95 @@ static void t_audit(void)
 	wr_db_close(db);
 }
 
+/* A head recorded outside the database (wr_audit_head) is what shows a deleted tail or a
+ * rewritten chain, which the chain alone verifies as intact (the reviewer's finding 5). */
+static void t_audit_anchor(void)
+{
+	struct wr_db *db = t_db(T_OPERATOR);
+	struct wr_audit_verdict v;
+	struct wr_audit_anchor a;
+	uint8_t head[WR_HASH_LEN], head2[WR_HASH_LEN];
+	int64_t rows = 0, rows2 = 0;
+	char liid[WR_LIID_MAX + 1], st[6], sql[200];
+
+	t_liid(liid, sizeof liid, "anchor");
+	CHECK(wr_audit_append(db, liid, "test.note", "before the anchor") == LIM_OK);
+	CHECK(wr_audit_head(db, &rows, head) == LIM_OK && rows >= 1);
+	CHECK(wr_audit_verify(db, &v) == LIM_OK && v.rows == rows);
+	CHECK(memcmp(v.head, head, WR_HASH_LEN) == 0);
+	memset(&a, 0, sizeof a);
+	a.have_head = true;
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.rows = rows;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK && !v.anchor_failed);
+	/* the chain grows: the anchor still holds, with or without its row count */
+	for (int i = 0; i < 3; i++)
+		CHECK(wr_audit_append(db, liid, "test.note", "after the anchor") == LIM_OK);
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK && v.rows == rows + 3);
+	a.rows = 0;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	/* the empty chain's head is in every chain */
+	memset(&a, 0, sizeof a);
+	a.have_head = true;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	/* a row count alone */
+	a.have_head = false;
+	a.rows = rows + 3;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	a.rows = rows + 4;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(v.bad_id == 0 && strstr(v.reason, "fewer than the") != NULL);
+	/* another head at that row: rewritten; a head that is nowhere */
+	a.have_head = true;
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.head[5] ^= 0x40;
+	a.rows = rows;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(strstr(v.reason, "is not the recorded head") != NULL);
+	a.rows = 0;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(strstr(v.reason, "in no row") != NULL);
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.rows = rows + 1; /* the right head, the wrong row */
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+
+	/* the newest three rows deleted with the triggers off: the chain alone is intact, the
+	 * head recorded before shows it */
+	CHECK(wr_audit_head(db, &rows2, head2) == LIM_OK && rows2 == rows + 3);
+	{
+		PGconn *su = super_on("limf");
+		t_sql(su, "SET session_replication_role = replica", st);
+		CHECK(st[0] == '\0');
+		snprintf(sql, sizeof sql,
+			 "CREATE TEMP TABLE saved AS SELECT * FROM limf.audit WHERE id > %lld",
+			 (long long)rows);
+		t_sql(su, sql, st);
+		CHECK(st[0] == '\0');
+		snprintf(sql, sizeof sql, "DELETE FROM limf.audit WHERE id > %lld", (long long)rows);
+		t_sql(su, sql, st);
+		CHECK(st[0] == '\0');
+		CHECK(wr_audit_verify(db, &v) == LIM_OK && v.rows == rows);
+		memcpy(a.head, head2, WR_HASH_LEN);
+		a.rows = rows2;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+		CHECK(strstr(v.reason, "rows deleted from its end") != NULL);
+		a.rows = 0;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+		/* the older anchor still holds: what it covers is intact */
+		memcpy(a.head, head, WR_HASH_LEN);
+		a.rows = rows;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+		t_sql(su, "INSERT INTO limf.audit SELECT * FROM saved", st);
+		CHECK(st[0] == '\0');
+		t_sql(su, "DROP TABLE saved", st);
+		PQfinish(su);
+	}
+	memcpy(a.head, head2, WR_HASH_LEN);
+	a.rows = rows2;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	wr_db_close(db);
+}
+
 /* Concurrent appends from several processes: the chain never forks. */
 static void t_concurrent(void)
 {
@@ -656,5 +745,6 @@ const struct lim_suite t_wr_db_suites[] = {
 	{ "migrate", t_migrate }, { "roles", t_roles },           { "audit_hash", t_audit_hash },
 	{ "audit", t_audit },     { "concurrent", t_concurrent }, { "cli", t_cli },
 	{ "cli_norm", t_cli_norm }, { "migrate_v5", t_migrate_v5 },
+	{ "audit_anchor", t_audit_anchor },
 	{ NULL, NULL },
 };
