@@ -633,15 +633,17 @@ static int audit_verify(struct wr_db *db, int argc, char **argv)
 			anchored = true;
 			i++;
 		} else {
-			fprintf(stderr, "usage: limf audit verify [--expect-head HASH (64 hex digits)]"
-					" [--min-rows N]\n");
+			fprintf(stderr,
+				"usage: limf audit verify [--expect-head HASH (64 hex digits)]"
+				" [--min-rows N]\n");
 			return 2;
 		}
 	}
 	rc = wr_audit_verify_anchor(db, anchored ? &a : NULL, &v);
 	if (rc == LIM_E_AUTH && v.anchor_failed) {
 		lim_hex_encode(v.head, WR_HASH_LEN, head);
-		printf("audit chain does NOT match the recorded head: %s; it has %lld rows, head %s\n",
+		printf("audit chain does NOT match the recorded head: %s; it has %lld rows, head "
+		       "%s\n",
 		       v.reason, (long long)v.rows, head);
 		return 1;
 	}

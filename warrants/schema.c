@@ -429,8 +429,9 @@ static enum lim_err renormalise(struct wr_db *db)
 		const char *p[] = { t[i].id, t[i].old };
 		if (!t[i].ok || strcmp(t[i].norm, t[i].old) == 0)
 			continue;
-		if ((rc = wr_exec(db, "DELETE FROM limf.targets WHERE warrant_id = $1 AND norm = $2",
-				  2, p, NULL)) != LIM_OK)
+		if ((rc = wr_exec(db,
+				  "DELETE FROM limf.targets WHERE warrant_id = $1 AND norm = $2", 2,
+				  p, NULL)) != LIM_OK)
 			goto out;
 	}
 	for (int i = 0; i < n; i++) {
@@ -449,11 +450,12 @@ static enum lim_err renormalise(struct wr_db *db)
 		}
 		if (strcmp(t[i].norm, t[i].old) == 0)
 			continue;
-		if ((rc = wr_exec(db,
-				  "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
-				  " VALUES ($1, $2, $3, $4) ON CONFLICT (warrant_id, norm) DO NOTHING"
-				  " RETURNING 1",
-				  4, p, &ins)) != LIM_OK)
+		if ((rc = wr_exec(
+			     db,
+			     "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
+			     " VALUES ($1, $2, $3, $4) ON CONFLICT (warrant_id, norm) DO NOTHING"
+			     " RETURNING 1",
+			     4, p, &ins)) != LIM_OK)
 			goto out;
 		merged = PQntuples(ins) == 0;
 		PQclear(ins);

@@ -633,6 +633,10 @@ static void t_audit_text(void)
 }
 
 const struct lim_suite t_wr_api_suites[] = {
-	{ "time", t_times },    { "norm", t_norm },     { "api", t_api },
-	{ "decide", t_decide }, { "audit_text", t_audit_text }, { NULL, NULL },
+	{ "time", t_times },
+	{ "norm", t_norm },
+	{ "api", t_api },
+	{ "decide", t_decide },
+	{ "audit_text", t_audit_text },
+	{ NULL, NULL },
 };

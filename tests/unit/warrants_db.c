@@ -293,8 +293,10 @@ static void t_migrate_v5(void)
 		CHECK(wr_warrant_add(op, &w) == LIM_OK);
 	}
 	{ /* one extension; the number in SIP form and in tel form; a malformed ext; a SIP URI */
-		const char *u0[] = { "tel:+442079460000;ext=1234" }, *o0[] = { "tel:+442079460000" };
-		const char *u1[] = { "sip:+447700900123@ims.example;user=phone", "tel:+447700900123" };
+		const char *u0[] = { "tel:+442079460000;ext=1234" },
+			   *o0[] = { "tel:+442079460000" };
+		const char *u1[] = { "sip:+447700900123@ims.example;user=phone",
+				     "tel:+447700900123" };
 		const char *o1[] = { "sip:+447700900123@ims.example", "tel:+447700900123" };
 		const char *u2[] = { "tel:+441;ext=x1" }, *o2[] = { "tel:+441" };
 		const char *u3[] = { "sip:alice@example.org" }, *o3[] = { "sip:alice@example.org" };
@@ -328,7 +330,8 @@ static void t_migrate_v5(void)
 		PGconn *a = t_pg(cs[0]);
 		char q[256];
 		snprintf(q, sizeof q,
-			 "SELECT string_agg(liid || ' ' || detail, ' | ' ORDER BY id) FROM limf.audit"
+			 "SELECT string_agg(liid || ' ' || detail, ' | ' ORDER BY id) FROM "
+			 "limf.audit"
 			 " WHERE action = 'target.renormalise'");
 		char all[2048];
 		t_sql_val(a, q, all, sizeof all);
@@ -545,7 +548,8 @@ static void t_audit_anchor(void)
 			 (long long)rows);
 		t_sql(su, sql, st);
 		CHECK(st[0] == '\0');
-		snprintf(sql, sizeof sql, "DELETE FROM limf.audit WHERE id > %lld", (long long)rows);
+		snprintf(sql, sizeof sql, "DELETE FROM limf.audit WHERE id > %lld",
+			 (long long)rows);
 		t_sql(su, sql, st);
 		CHECK(st[0] == '\0');
 		CHECK(wr_audit_verify(db, &v) == LIM_OK && v.rows == rows);
@@ -742,9 +746,9 @@ static void t_cli_norm(void)
 }
 
 const struct lim_suite t_wr_db_suites[] = {
-	{ "migrate", t_migrate }, { "roles", t_roles },           { "audit_hash", t_audit_hash },
-	{ "audit", t_audit },     { "concurrent", t_concurrent }, { "cli", t_cli },
-	{ "cli_norm", t_cli_norm }, { "migrate_v5", t_migrate_v5 },
-	{ "audit_anchor", t_audit_anchor },
-	{ NULL, NULL },
+	{ "migrate", t_migrate },           { "roles", t_roles },
+	{ "audit_hash", t_audit_hash },     { "audit", t_audit },
+	{ "concurrent", t_concurrent },     { "cli", t_cli },
+	{ "cli_norm", t_cli_norm },         { "migrate_v5", t_migrate_v5 },
+	{ "audit_anchor", t_audit_anchor }, { NULL, NULL },
 };
