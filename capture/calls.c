@@ -373,8 +373,8 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 	text_set(&x->to_uri, m->to.uri);
 	text_set(&x->from_tag, m->from.tag);
 	text_set(&x->to_tag, m->to.tag);
-	if (m->n_pai)
-		text_set(&x->pai, m->pai[0].uri);
+	for (x->n_pai = 0; x->n_pai < m->n_pai && x->n_pai < CAP_SIP_MAX_PAI; x->n_pai++)
+		text_set(&x->pai[x->n_pai], m->pai[x->n_pai].uri);
 	x->first_ns = x->last_ns = ts;
 	x->invite_cseq = m->cseq;
 	s = cslot(c, m->call_id);
@@ -396,7 +396,8 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	f->from_uri = x->from_uri;
 	f->to_uri = x->to_uri;
 	f->from_tag = x->from_tag;
-	f->pai = x->pai;
+	f->n_pai = x->n_pai;
+	memcpy(f->pai, x->pai, sizeof f->pai);
 	f->first_ns = x->first_ns;
 	f->invite_cseq = x->invite_cseq;
 	f->over_tcp = x->over_tcp;

@@ -638,7 +638,11 @@ struct cap_call_ssrc {
  * CAP_EV_CALL_START until its CAP_EV_CALL_FREE event returns. */
 struct cap_call {
 	uint64_t id; /* 1, 2, ... in creation order */
-	struct cap_text call_id, from_uri, to_uri, from_tag, to_tag, pai;
+	struct cap_text call_id, from_uri, to_uri, from_tag, to_tag;
+	/* every P-Asserted-Identity of the INVITE, in order (RFC 3325 s9.1: usually two, one sip:
+	 * or sips: and one tel:, both naming the caller; the gate needs each of them) */
+	size_t n_pai;
+	struct cap_text pai[CAP_SIP_MAX_PAI];
 	uint64_t first_ns, last_ns, end_ns;
 	enum cap_call_state state;
 	enum cap_call_end end;

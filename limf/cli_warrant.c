@@ -586,16 +586,67 @@ static int audit_list(struct wr_db *db, int argc, char **argv)
 	return rc == LIM_OK ? 0 : db_error(db, rc);
 }
 
-static int audit_verify(struct wr_db *db, int argc)
+/* limf audit head: what an operator records outside the database (docs/audit-anchor.md). */
+static int audit_head(struct wr_db *db, int argc, char **argv)
 {
-	struct wr_audit_verdict v;
-	char head[2 * WR_HASH_LEN + 1];
+	uint8_t head[WR_HASH_LEN];
+	char hex[2 * WR_HASH_LEN + 1];
+	int64_t rows = 0;
 	enum lim_err rc;
-	if (argc != 0) {
-		fprintf(stderr, "usage: limf audit verify\n");
+	bool json = argc == 1 && strcmp(argv[0], "--json") == 0;
+	if (argc != 0 && !json) {
+		fprintf(stderr, "usage: limf audit head [--json]\n");
 		return 2;
 	}
-	rc = wr_audit_verify(db, &v);
+	rc = wr_audit_head(db, &rows, head);
+	if (rc != LIM_OK)
+		return db_error(db, rc);
+	lim_hex_encode(head, WR_HASH_LEN, hex);
+	if (json)
+		printf("{\"rows\":%lld,\"head\":\"%s\"}\n", (long long)rows, hex);
+	else
+		printf("%lld %s\n", (long long)rows, hex);
+	return 0;
+}
+
+static int audit_verify(struct wr_db *db, int argc, char **argv)
+{
+	struct wr_audit_verdict v;
+	struct wr_audit_anchor a;
+	char head[2 * WR_HASH_LEN + 1];
+	enum lim_err rc;
+	bool anchored = false;
+	memset(&a, 0, sizeof a);
+	for (int i = 0; i < argc; i++) {
+		size_t n = 0;
+		long rows = 0;
+		if (strcmp(argv[i], "--expect-head") == 0 && i + 1 < argc &&
+		    strlen(argv[i + 1]) == 2 * WR_HASH_LEN &&
+		    lim_hex_decode(argv[i + 1], 2 * WR_HASH_LEN, a.head, WR_HASH_LEN, &n) ==
+			    LIM_OK &&
+		    n == WR_HASH_LEN) {
+			a.have_head = anchored = true;
+			i++;
+		} else if (strcmp(argv[i], "--min-rows") == 0 && i + 1 < argc &&
+			   limf_num_opt(argv[i + 1], 1, LONG_MAX, &rows)) {
+			a.rows = rows;
+			anchored = true;
+			i++;
+		} else {
+			fprintf(stderr,
+				"usage: limf audit verify [--expect-head HASH (64 hex digits)]"
+				" [--min-rows N]\n");
+			return 2;
+		}
+	}
+	rc = wr_audit_verify_anchor(db, anchored ? &a : NULL, &v);
+	if (rc == LIM_E_AUTH && v.anchor_failed) {
+		lim_hex_encode(v.head, WR_HASH_LEN, head);
+		printf("audit chain does NOT match the recorded head: %s; it has %lld rows, head "
+		       "%s\n",
+		       v.reason, (long long)v.rows, head);
+		return 1;
+	}
 	if (rc == LIM_E_AUTH) {
 		printf("audit chain BROKEN at row id %lld (position %lld of those read): %s\n",
 		       (long long)v.bad_id, (long long)v.bad_pos, v.reason);
@@ -604,7 +655,8 @@ static int audit_verify(struct wr_db *db, int argc)
 	if (rc != LIM_OK)
 		return db_error(db, rc);
 	lim_hex_encode(v.head, WR_HASH_LEN, head);
-	printf("audit chain intact: %lld rows, head %s\n", (long long)v.rows, head);
+	printf("audit chain intact: %lld rows, head %s%s\n", (long long)v.rows, head,
+	       anchored ? " (holds the recorded head)" : "");
 	return 0;
 }
 
@@ -616,17 +668,21 @@ int limf_cmd_audit(int argc, char **argv)
 	const char *conn = take_db(&argc, argv, &bad);
 	if (bad == 2)
 		return 1;
-	if (bad || argc < 1 || (strcmp(argv[0], "list") && strcmp(argv[0], "verify"))) {
+	if (bad || argc < 1 ||
+	    (strcmp(argv[0], "list") && strcmp(argv[0], "verify") && strcmp(argv[0], "head"))) {
 		fprintf(stderr, "usage: limf audit [--db CONNSTR | --config FILE] list [--liid L] "
-				"[--json] | verify\n");
+				"[--json] | head [--json] | verify [--expect-head HASH] "
+				"[--min-rows N]\n");
 		return 2;
 	}
 	if (open_db(conn, &db))
 		return 1;
 	if (strcmp(argv[0], "list") == 0)
 		ret = audit_list(db, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "head") == 0)
+		ret = audit_head(db, argc - 1, argv + 1);
 	else
-		ret = audit_verify(db, argc - 1);
+		ret = audit_verify(db, argc - 1, argv + 1);
 	wr_db_close(db);
 	return ret;
 }

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	      "  mikey verify --kpak KPAK ...       verify the ECCSI signature\n"
 	      "  scan [--json] PCAP...              calls, I_MESSAGEs and media in captures\n"
 	      "  warrant add|list|show|modify|suspend|resume|revoke ...   manage warrants\n"
-	      "  audit list [--liid L] [--json] | audit verify            the audit log\n"
+	      "  audit list [--liid L] [--json] | head | verify [--expect-head H] the audit log\n"
 	      "  db migrate | db provision | db local start|stop|status DIR\n"
 	      "  kms cert | kms fetch --user URI [--at T]   KMS certificate, keys (warrant)\n"
 	      "  replay [--liid L] --out DIR PCAP...  decrypt targets' calls into evidence\n"

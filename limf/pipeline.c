@@ -25,7 +25,7 @@
 #include "limf/text.h"
 
 #define KEYSETS     4  /* key sets (I_MESSAGEs) kept per call, newest first */
-#define MAX_PARTIES 12 /* parties handed to the gate */
+#define MAX_PARTIES 16 /* parties handed to the gate (From, To, up to 4 PAIs, IDRs, group) */
 #define ID_TEXT     160
 #define PKT_MAX     65536
 #define RSK_CTXS    4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
@@ -370,7 +370,8 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 	if (!s)
 		return;
 	add_uri(s, call->from_uri.s, call->from_uri.len, 1);
-	add_uri(s, call->pai.s, call->pai.len, 1);
+	for (size_t i = 0; i < call->n_pai; i++) /* RFC 3325: a sip: and a tel: form, often */
+		add_uri(s, call->pai[i].s, call->pai[i].len, 1);
 	add_uri(s, call->to_uri.s, call->to_uri.len, 2);
 	if (m) {
 		(void)uid_context(p, pc, m);
@@ -550,7 +551,7 @@ static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const str
 			  const struct mikey_msg *m, bool answer, char *out, size_t cap)
 {
 	const struct mikey_idr *r = mikey_responder(m);
-	const struct cap_text *cand[3];
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
 	size_t nc = 0;
 	if (r && r->len && !is_uid(r)) {
 		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
@@ -558,7 +559,8 @@ static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const str
 	}
 	if (answer) {
 		cand[nc++] = &call->from_uri;
-		cand[nc++] = &call->pai;
+		for (size_t i = 0; i < call->n_pai; i++)
+			cand[nc++] = &call->pai[i];
 	} else {
 		cand[nc++] = &call->to_uri;
 	}
@@ -1721,10 +1723,13 @@ static void group_of_invite(struct limf_pipe *p, struct pcall *pc, const struct 
  * name their media (mikey_group_add_member). */
 static void group_members(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call)
 {
-	const struct cap_text *t[3] = { &call->from_uri, &call->to_uri, &call->pai };
+	const struct cap_text *t[2 + CAP_SIP_MAX_PAI] = { &call->from_uri, &call->to_uri };
+	size_t nt = 2;
+	for (size_t i = 0; i < call->n_pai; i++)
+		t[nt++] = &call->pai[i];
 	p->st.group_calls++;
 	pthread_mutex_lock(&p->g->mu);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < nt; i++)
 		if (t[i]->len &&
 		    (t[i]->len != strlen(pc->group) || memcmp(t[i]->s, pc->group, t[i]->len) != 0))
 			if (mikey_group_add_member(p->g->t, pc->group, t[i]->s, t[i]->len) !=

@@ -1,4 +1,5 @@
 /* warrants/ audit log: append, list, and the C recomputation of the hash chain. */
+#include <assert.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -50,11 +51,112 @@ void wr_audit_hash(const struct wr_audit_row *r, uint8_t out[WR_HASH_LEN])
 	EVP_MD_CTX_free(c);
 }
 
+/* The length (2..4) of the well-formed UTF-8 sequence at s (n octets left) of a code point
+ * U+00A0 or above, or 0 (RFC 3629 s4: the second octet's range depends on the first, which
+ * excludes overlong forms, surrogates and code points above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t k;
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4;
+	else
+		return 0;
+	if (c == 0xC2)
+		lo = 0xA0; /* U+0080..U+009F: the C1 controls */
+	else if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < k; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return k;
+}
+
+/* The escaped form of the character at in[i] (rules in warrants.h): *w and *k get the octets
+ * to write (in e[], or in itself for a UTF-8 sequence, copied as is); returns the number of
+ * input octets it stands for. */
+static size_t piece(const char *in, size_t i, size_t len, char e[4], const char **w, size_t *k)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t take;
+	*w = e;
+	if (s[i] == '\\') {
+		e[0] = e[1] = '\\';
+		*k = 2;
+		return 1;
+	}
+	if (s[i] >= 0x20 && s[i] < 0x7F) {
+		e[0] = in[i];
+		*k = 1;
+		return 1;
+	}
+	if ((take = utf8_len(s + i, len - i)) != 0) {
+		*w = in + i;
+		*k = take;
+		return take;
+	}
+	e[0] = '\\';
+	e[1] = 'x';
+	e[2] = hx[s[i] >> 4];
+	e[3] = hx[s[i] & 15];
+	*k = 4;
+	return 1;
+}
+
+/* see warrants.h */
+bool wr_audit_text(const char *in, size_t len, char *out, size_t cap)
+{
+	const size_t mark = sizeof WR_AUDIT_CUT - 1;
+	size_t o = 0, i = 0, room = cap - 1, need = 0;
+	char e[4];
+	const char *w;
+	size_t k;
+	bool whole;
+	assert(cap > mark);
+	for (i = 0; i < len && need <= room;) { /* the whole text's length, until it is too long */
+		i += piece(in, i, len, e, &w, &k);
+		need += k;
+	}
+	whole = need <= room;
+	if (!whole)
+		room -= mark;
+	for (i = 0; i < len;) {
+		size_t take = piece(in, i, len, e, &w, &k);
+		if (o + k > room)
+			break;
+		memcpy(out + o, w, k);
+		o += k;
+		i += take;
+	}
+	if (!whole) {
+		memcpy(out + o, WR_AUDIT_CUT, mark);
+		o += mark;
+	}
+	out[o] = '\0';
+	return whole;
+}
+
 /* see warrants.h */
 enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
 			     const char *detail)
 {
-	const char *p[] = { db->actor, liid ? liid : "", action, detail ? detail : "" };
+	char text[WR_DETAIL_MAX + 1];
+	const char *d = detail ? detail : "";
+	const char *p[] = { db->actor, liid ? liid : "", action, text };
+	(void)wr_audit_text(d, strlen(d), text, sizeof text);
 	return wr_exec_stmt(db, WR_STMT_AUDIT,
 			    "INSERT INTO limf.audit (os_user, liid, action, detail)"
 			    " VALUES ($1, $2, $3, $4)",
@@ -154,6 +256,9 @@ struct verify_ctx {
 	struct wr_audit_verdict *v;
 	uint8_t prev[WR_HASH_LEN];
 	struct wr_audit_row row;
+	const struct wr_audit_anchor *a; /* or NULL */
+	int64_t anchor_pos;              /* position of the row whose hash is a->head, or 0 */
+	uint8_t at_rows[WR_HASH_LEN];    /* hash of row a->rows */
 };
 
 static int bad(struct verify_ctx *c, const char *why)
@@ -183,11 +288,51 @@ static int verify_one(void *ctx, const PGresult *res)
 		return bad(c, "id is not the row's position (rows deleted or renumbered)");
 	memcpy(c->prev, c->row.hash, WR_HASH_LEN);
 	memcpy(c->v->head, c->row.hash, WR_HASH_LEN);
+	if (c->a && c->a->have_head && c->anchor_pos == 0 &&
+	    memcmp(c->row.hash, c->a->head, WR_HASH_LEN) == 0)
+		c->anchor_pos = c->v->rows;
+	if (c->a && c->a->rows == c->v->rows)
+		memcpy(c->at_rows, c->row.hash, WR_HASH_LEN);
 	return 0;
 }
 
+/* The anchor test of wr_audit_verify_anchor on an intact chain: false with v->reason set. */
+static bool anchor_holds(const struct verify_ctx *c, struct wr_audit_verdict *v)
+{
+	static const uint8_t zero[WR_HASH_LEN];
+	const struct wr_audit_anchor *a = c->a;
+	bool empty_head = a->have_head && memcmp(a->head, zero, WR_HASH_LEN) == 0;
+	if (a->rows > v->rows) {
+		snprintf(v->reason, sizeof v->reason,
+			 "the chain has %lld rows, fewer than the %lld recorded with the head "
+			 "(rows deleted from its end)",
+			 (long long)v->rows, (long long)a->rows);
+		return false;
+	}
+	if (!a->have_head)
+		return true;
+	if (a->rows > 0) {
+		if (memcmp(c->at_rows, a->head, WR_HASH_LEN) != 0) {
+			snprintf(v->reason, sizeof v->reason,
+				 "row %lld's hash is not the recorded head (the chain was "
+				 "rewritten)",
+				 (long long)a->rows);
+			return false;
+		}
+		return true;
+	}
+	if (c->anchor_pos == 0 && !empty_head) {
+		snprintf(v->reason, sizeof v->reason,
+			 "the recorded head is in no row (rows deleted from the end, or the chain "
+			 "rewritten)");
+		return false;
+	}
+	return true;
+}
+
 /* see warrants.h */
-enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
+enum lim_err wr_audit_verify_anchor(struct wr_db *db, const struct wr_audit_anchor *a,
+				    struct wr_audit_verdict *v)
 {
 	struct verify_ctx *c = calloc(1, sizeof *c);
 	enum lim_err rc;
@@ -195,10 +340,47 @@ enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
 	if (!c)
 		return LIM_E_NOMEM;
 	c->v = v;
+	c->a = a;
 	rc = stream(db, "SELECT " AUDIT_COLS " FROM limf.audit ORDER BY id", 0, NULL, verify_one,
 		    c);
-	free(c);
-	if (rc == LIM_OK && v->bad_pos != 0)
+	if (rc == LIM_OK && v->bad_pos != 0) {
 		rc = LIM_E_AUTH;
+	} else if (rc == LIM_OK && a && !anchor_holds(c, v)) {
+		v->anchor_failed = true;
+		rc = LIM_E_AUTH;
+	}
+	free(c);
+	return rc;
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v)
+{
+	return wr_audit_verify_anchor(db, NULL, v);
+}
+
+/* see warrants.h */
+enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH_LEN])
+{
+	PGresult *r = NULL;
+	size_t n = 0;
+	enum lim_err rc;
+	*rows = 0;
+	memset(head, 0, WR_HASH_LEN);
+	rc = wr_exec(db, "SELECT id, encode(hash, 'hex') FROM limf.audit ORDER BY id DESC LIMIT 1",
+		     0, NULL, &r);
+	if (rc != LIM_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		const char *h = PQgetvalue(r, 0, 1);
+		if (!wr_get_i64(r, 0, 0, rows) ||
+		    lim_hex_decode(h, strlen(h), head, WR_HASH_LEN, &n) != LIM_OK ||
+		    n != WR_HASH_LEN) {
+			*rows = 0;
+			memset(head, 0, WR_HASH_LEN);
+			rc = wr_fail(db, LIM_E_PARSE, "the newest audit row is malformed");
+		}
+	}
+	PQclear(r);
 	return rc;
 }

@@ -94,6 +94,9 @@ struct wr_migration {
 	int version;
 	const char *name;
 	const char *const *stmts; /* NULL-terminated; one statement each (PQexecParams) */
+	/* or NULL: run after stmts, in the same transaction, for a change SQL cannot express
+	 * (data rewritten by limf's own C rules, e.g. target normal forms) */
+	enum lim_err (*fn)(struct wr_db *db);
 };
 extern const struct wr_migration wr_migrations[];
 extern const size_t wr_n_migrations;

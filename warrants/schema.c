@@ -2,6 +2,7 @@
  * single statements (PQexecParams runs one statement at a time). Never edit a released
  * migration: add a new one. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warrants/internal.h"
@@ -370,11 +371,112 @@ static const char *const m4[] = {
 	NULL
 };
 
+/* Schema version 5: the target normal forms of warrants.h as they are now. Before, a tel:
+ * target's ext and isub were dropped (a warrant on one extension matched the number and every
+ * other extension) and a sip:+E164@host;user=phone target stayed a SIP URI (it missed the same
+ * number carried as tel:). The gate compares normal forms only, so stored rows normalised the
+ * old way would keep both faults: every target is normalised again from the URI as entered
+ * (targets.uri), in C, by the one function the CLI and the gate use (SQL cannot repeat it).
+ *  - a changed row gets the new norm and kind, with one audit row "target.renormalise" for its
+ *    LIID (uri, old and new form); the targets_audited constraint holds, the change NOTIFYs;
+ *  - two targets of one warrant that now share a normal form (tel:+44... and
+ *    sip:+44...@host;user=phone) become one row (audited as merged);
+ *  - a URI that no longer normalises (a malformed ext or isub the old rules ignored) keeps its
+ *    old form, audited as kept, so that no warrant silently loses a target.
+ * No table changes: the statement list is empty. */
+static const char *const m5[] = { NULL };
+
+struct renorm {
+	char id[24], liid[WR_LIID_MAX + 1], uri[WR_URI_MAX + 1], old[WR_URI_MAX + 1];
+	char norm[WR_URI_MAX + 1];
+	enum wr_kind kind;
+	bool ok;
+};
+
+static enum lim_err renormalise(struct wr_db *db)
+{
+	PGresult *r = NULL;
+	struct renorm *t = NULL;
+	enum lim_err rc;
+	int n;
+	char detail[3 * WR_URI_MAX + 96];
+
+	rc = wr_exec(db,
+		     "SELECT t.warrant_id, w.liid, t.uri, t.norm FROM limf.targets t"
+		     " JOIN limf.warrants w ON w.id = t.warrant_id ORDER BY t.warrant_id, t.norm",
+		     0, NULL, &r);
+	if (rc != LIM_OK)
+		goto out;
+	n = PQntuples(r);
+	t = calloc(n ? (size_t)n : 1, sizeof *t);
+	if (!t) {
+		rc = wr_fail(db, LIM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		wr_get_text(r, i, 0, t[i].id, sizeof t[i].id);
+		wr_get_text(r, i, 1, t[i].liid, sizeof t[i].liid);
+		wr_get_text(r, i, 2, t[i].uri, sizeof t[i].uri);
+		wr_get_text(r, i, 3, t[i].old, sizeof t[i].old);
+		t[i].ok = wr_target_normalise(t[i].uri, strlen(t[i].uri), &t[i].kind, t[i].norm,
+					      sizeof t[i].norm) == LIM_OK;
+	}
+	PQclear(r);
+	r = NULL;
+	/* the changed rows go first, then come back under their new form: a new form may be the
+	 * old form of another row of the same warrant that changes too */
+	for (int i = 0; i < n; i++) {
+		const char *p[] = { t[i].id, t[i].old };
+		if (!t[i].ok || strcmp(t[i].norm, t[i].old) == 0)
+			continue;
+		if ((rc = wr_exec(db,
+				  "DELETE FROM limf.targets WHERE warrant_id = $1 AND norm = $2", 2,
+				  p, NULL)) != LIM_OK)
+			goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *p[] = { t[i].id, wr_kind_name(t[i].kind), t[i].uri, t[i].norm };
+		PGresult *ins = NULL;
+		bool merged;
+		if (!t[i].ok) {
+			snprintf(detail, sizeof detail,
+				 "uri=%s kept as %s: not a valid target under the schema version 5 "
+				 "rules",
+				 t[i].uri, t[i].old);
+			if ((rc = wr_audit_append(db, t[i].liid, "target.renormalise", detail)) !=
+			    LIM_OK)
+				goto out;
+			continue;
+		}
+		if (strcmp(t[i].norm, t[i].old) == 0)
+			continue;
+		if ((rc = wr_exec(
+			     db,
+			     "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
+			     " VALUES ($1, $2, $3, $4) ON CONFLICT (warrant_id, norm) DO NOTHING"
+			     " RETURNING 1",
+			     4, p, &ins)) != LIM_OK)
+			goto out;
+		merged = PQntuples(ins) == 0;
+		PQclear(ins);
+		snprintf(detail, sizeof detail, "uri=%s norm=%s -> %s%s", t[i].uri, t[i].old,
+			 t[i].norm, merged ? " (merged: already a target of the warrant)" : "");
+		if ((rc = wr_audit_append(db, t[i].liid, "target.renormalise", detail)) != LIM_OK)
+			goto out;
+	}
+	rc = LIM_OK;
+out:
+	PQclear(r);
+	free(t);
+	return rc;
+}
+
 const struct wr_migration wr_migrations[] = {
-	{ 1, "warrants, targets, hash-chained audit, role grants", m1 },
-	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2 },
-	{ 3, "warrant XIDs, shared CIN counter, instance health", m3 },
-	{ 4, "finite warrant and instance times", m4 },
+	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
+	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
+	{ 3, "warrant XIDs, shared CIN counter, instance health", m3, NULL },
+	{ 4, "finite warrant and instance times", m4, NULL },
+	{ 5, "target normal forms: tel ext and isub kept, sip user=phone as tel", m5, renormalise },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 
@@ -428,6 +530,12 @@ enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to)
 					 m->version, keep);
 				goto out;
 			}
+		}
+		if (m->fn && (rc = m->fn(db)) != LIM_OK) {
+			char keep[sizeof db->msg];
+			memcpy(keep, db->msg, sizeof keep);
+			snprintf(db->msg, sizeof db->msg, "migration %d: %.400s", m->version, keep);
+			goto out;
 		}
 		wr_i64_str(m->version, ver);
 		{

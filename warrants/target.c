@@ -63,10 +63,78 @@ static bool unreserved(char c)
 	return is_alnum(c) || (c && strchr("-_.!~*'()", c));
 }
 
-/* tel: number part (after the scheme), global numbers only. */
+/* Case-insensitive equality of (s, n) and the lower-case word w. */
+static bool word_eq(const char *s, size_t n, const char *w)
+{
+	return n == strlen(w) && prefix(s, n, w);
+}
+
+static bool visual_sep(char c)
+{
+	return c == '-' || c == '.' || c == '(' || c == ')' || c == ' ';
+}
+
+/* The value of an ext parameter (RFC 3966 s3: 1*phonedigit): its digits, at least one. */
+static enum lim_err norm_ext(const char *s, size_t n, struct sb *b)
+{
+	size_t nd = 0;
+	puts_n(b, ";ext=", 5);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			put(b, s[i]);
+			nd++;
+		} else if (!visual_sep(s[i])) {
+			return LIM_E_PARSE;
+		}
+	}
+	return nd ? LIM_OK : LIM_E_PARSE;
+}
+
+/* The value of an isub parameter (RFC 3966 s3: 1*uric): compared case-insensitively (s4),
+ * so lower-cased; escapes of unreserved characters decoded, others' hex upper-cased; visual
+ * separators, there for readability only (as in RFC 2806's ISUB), removed. */
+static enum lim_err norm_isub(const char *s, size_t n, struct sb *b)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t kept = 0;
+	puts_n(b, ";isub=", 6);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+				return LIM_E_PARSE;
+			i += 2;
+			c = (char)(hi * 16 + lo);
+			if (!unreserved(c)) {
+				put(b, '%');
+				put(b, hx[hi]);
+				put(b, hx[lo]);
+				kept++;
+				continue;
+			}
+		} else if (!unreserved(c) && !(c && strchr("/?:@&=+$,", c))) {
+			return LIM_E_PARSE;
+		}
+		if (visual_sep(c))
+			continue;
+		put(b, lower(c));
+		kept++;
+	}
+	return kept ? LIM_OK : LIM_E_PARSE;
+}
+
+/* tel: number part (after the scheme), global numbers only. RFC 3966 s3: global-number-digits
+ * *par, par = ";" name ["=" value]. The number's digits, then ext and isub (the identity: an
+ * extension or a subaddress behind the number, compared as s4 says) in that order whatever
+ * their order in the input; other parameters (phone-context, routing data) are dropped. An ext
+ * or isub given twice, an empty name or a malformed value is LIM_E_PARSE. */
 static enum lim_err norm_tel(const char *s, size_t n, struct sb *b)
 {
 	size_t i = 0, nd = 0;
+	const char *ext = NULL, *isub = NULL;
+	size_t ext_n = 0, isub_n = 0;
+	enum lim_err rc = LIM_OK;
 	if (n == 0 || s[0] != '+')
 		return LIM_E_PARSE;
 	puts_n(b, "tel:+", 5);
@@ -75,23 +143,87 @@ static enum lim_err norm_tel(const char *s, size_t n, struct sb *b)
 		if (c >= '0' && c <= '9') {
 			put(b, c);
 			nd++;
-		} else if (!strchr("-.() ", c)) {
+		} else if (!visual_sep(c)) {
 			return LIM_E_PARSE;
 		}
 	}
 	if (nd < 1 || nd > 15)
 		return LIM_E_PARSE;
-	return LIM_OK;
+	while (i < n) { /* s[i] == ';' */
+		size_t p0 = ++i, nl;
+		const char *eq;
+		while (i < n && s[i] != ';')
+			i++;
+		eq = memchr(s + p0, '=', i - p0);
+		nl = eq ? (size_t)(eq - (s + p0)) : i - p0;
+		if (nl == 0)
+			return LIM_E_PARSE;
+		for (size_t k = p0; k < p0 + nl; k++)
+			if (!is_alnum(s[k]) && s[k] != '-')
+				return LIM_E_PARSE;
+		if (word_eq(s + p0, nl, "ext")) {
+			if (ext || !eq)
+				return LIM_E_PARSE;
+			ext = eq + 1;
+			ext_n = (size_t)(s + i - ext);
+		} else if (word_eq(s + p0, nl, "isub")) {
+			if (isub || !eq)
+				return LIM_E_PARSE;
+			isub = eq + 1;
+			isub_n = (size_t)(s + i - isub);
+		}
+	}
+	if (ext)
+		rc = norm_ext(ext, ext_n, b);
+	if (rc == LIM_OK && isub)
+		rc = norm_isub(isub, isub_n, b);
+	return rc;
 }
 
-/* sip:/sips: after the scheme. */
-static enum lim_err norm_sip(const char *s, size_t n, struct sb *b)
+/* RFC 3261 s19.1.6: a SIP URI with user=phone whose user part is a global telephone number
+ * names the same subscriber as that tel URI. (s, n): the user part as carried (password
+ * excluded). Every %XX escape is decoded first (a '+' sent as %2B is still that number: the
+ * gate must not be evaded by spelling). True with the tel normal form in b when the user part
+ * is a global number; false (b untouched) otherwise. */
+static bool sip_phone_as_tel(const char *s, size_t n, struct sb *b)
+{
+	char dec[WR_URI_MAX + 1], tel[WR_URI_MAX + 1];
+	size_t dn = 0;
+	struct sb tb = { tel, sizeof tel, 0, false };
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (dn == WR_URI_MAX)
+			return false;
+		if (s[i] == '%' && n - i >= 3 && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			dec[dn++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			dec[dn++] = s[i];
+		}
+	}
+	if (dn == 0 || dec[0] != '+' || memchr(dec, '\0', dn))
+		return false;
+	if (norm_tel(dec, dn, &tb) != LIM_OK || tb.over)
+		return false;
+	b->len = 0;
+	b->over = false;
+	puts_n(b, tel, tb.len);
+	return true;
+}
+
+/* sip:/sips: after the scheme. *tel is set when the URI is a telephone number in SIP form
+ * (user=phone and a global number: sip_phone_as_tel), b then holding the tel normal form. */
+static enum lim_err norm_sip(const char *s, size_t n, struct sb *b, bool *tel)
 {
 	const char *at = memchr(s, '@', n);
 	const char *host = s, *end = s + n;
+	const char *u = NULL, *ue = NULL;
+	*tel = false;
 	puts_n(b, "sip:", 4);
 	if (at) {
-		const char *u = s, *ue = at;
+		u = s;
+		ue = at;
 		const char *colon = memchr(s, ':', (size_t)(at - s));
 		if (colon)
 			ue = colon; /* password dropped */
@@ -155,6 +287,20 @@ static enum lim_err norm_sip(const char *s, size_t n, struct sb *b)
 	}
 	if (p < end && *p != ';' && *p != '?')
 		return LIM_E_PARSE;
+	/* uri-parameters (RFC 3261 s19.1.1): only user=phone matters to the identity; names and
+	 * values compared case-insensitively (s19.1.4) */
+	while (p < end && *p == ';') {
+		const char *p0 = ++p, *eq = NULL;
+		while (p < end && *p != ';' && *p != '?') {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		if (u && eq && word_eq(p0, (size_t)(eq - p0), "user") &&
+		    word_eq(eq + 1, (size_t)(p - eq - 1), "phone") &&
+		    sip_phone_as_tel(u, (size_t)(ue - u), b))
+			*tel = true;
+	}
 	return LIM_OK;
 }
 
@@ -166,7 +312,7 @@ enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind,
 	size_t n = len;
 	struct sb b = { out, cap, 0, false };
 	enum lim_err rc;
-	bool mcptt = false;
+	bool mcptt = false, tel = false;
 
 	*kind = WR_KIND_SIP;
 	if (cap == 0)
@@ -204,14 +350,16 @@ enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind,
 		*kind = WR_KIND_TEL;
 		rc = norm_tel(s, n, &b);
 	} else if (prefix(s, n, "sip:")) {
-		rc = norm_sip(s + 4, n - 4, &b);
+		rc = norm_sip(s + 4, n - 4, &b, &tel);
 	} else if (prefix(s, n, "sips:")) {
-		rc = norm_sip(s + 5, n - 5, &b);
+		rc = norm_sip(s + 5, n - 5, &b, &tel);
 	} else if (mcptt && memchr(s, '@', n) && !memchr(s, ':', n)) {
-		rc = norm_sip(s, n, &b); /* bare user@host MCPTT ID */
+		rc = norm_sip(s, n, &b, &tel); /* bare user@host MCPTT ID */
 	} else {
 		rc = LIM_E_PARSE;
 	}
+	if (tel)
+		*kind = WR_KIND_TEL;
 	if (mcptt)
 		*kind = WR_KIND_MCPTT;
 	if (rc == LIM_OK && b.over)

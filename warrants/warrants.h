@@ -21,7 +21,12 @@
  *                   EXECUTE limf.cin_reserve and limf.instance_report, LISTEN; nothing else
  *                   (no direct access to cin_counter or instances)
  * No non-admin role holds UPDATE, DELETE or TRUNCATE on audit, and triggers refuse them to
- * everyone (only a superuser disabling triggers can edit; `limf audit verify` detects it).
+ * everyone while they are enabled. They do not stop the table's owner (limf_admin, which can
+ * ALTER TABLE ... DISABLE TRIGGER) or a superuser: either can edit, delete or renumber rows
+ * and recompute the hashes with the schema's own functions. `limf audit verify` detects an
+ * edit whose hashes were not recomputed; a rewritten chain or a deleted tail only against a
+ * head recorded outside the database (`limf audit head`, `verify --expect-head`,
+ * docs/audit-anchor.md).
  * A transaction that inserts or updates a warrant, or inserts or deletes a target, cannot
  * commit unless it also appended an audit row with that LIID (deferred constraint triggers):
  * SQL sent by hand with the operator role is audited too. The audit's os_user and liid are
@@ -109,13 +114,29 @@ void wr_time_format(int64_t t_us, char out[WR_TIME_STRLEN]);
  *    as the URI it is: an MCPTT ID is a SIP URI, so `mcptt:sip:a@b` and `sip:a@b` are the same
  *    identity), a bare `+digits` (taken as tel:) and a bare `user@host` after `mcptt:`.
  *  - tel: (RFC 3966, global numbers only, as E.164 requires): scheme case-insensitive; the
- *    visual separators - . ( ) and space are removed; parameters (;...) are dropped; the
- *    result is `tel:+` and 1..15 digits. Local numbers (no +) are rejected.
+ *    visual separators - . ( ) and space are removed; the result is `tel:+` and 1..15 digits,
+ *    then `;ext=DIGITS` and `;isub=VALUE` when given (in that order, whatever their order in
+ *    the input; parameter names case-insensitive): an extension or ISDN subaddress is part of
+ *    the identity (RFC 3966 s4 compares them), so a warrant on tel:+44...;ext=1234 matches
+ *    neither another extension nor the bare number (the switchboard), and one on the bare
+ *    number does not match its extensions. ext keeps its digits only (separators removed; at
+ *    least one digit); isub is lower-cased, its visual separators removed, %XX escapes of
+ *    unreserved characters decoded (others' hex upper-cased). Other parameters
+ *    (phone-context, routing data) are dropped. Local numbers (no +), an empty or malformed
+ *    ext/isub and a repeated ext or isub are rejected.
  *  - sip:/sips: (RFC 3261 s19.1.4): sips becomes sip (the same identity over TLS); scheme and
  *    host lower-cased; user part kept case-sensitive, with %XX escapes of unreserved
  *    characters decoded (and other escapes' hex upper-cased); the password, port, URI
  *    parameters (;...) and headers (?...) are dropped. `sip:host` without a user is accepted.
- *  - Not equivalent: a different user case, a different host, tel:+1... vs sip:+1...@host.
+ *  - A SIP URI with the parameter user=phone (name and value case-insensitive) whose user
+ *    part (all %XX escapes decoded, password excluded) is a global number as above, ext and
+ *    isub included, is that telephone number (RFC 3261 s19.1.6): it normalises to the tel:
+ *    form and kind tel (MCPTT when under `mcptt:`), whatever its host, so
+ *    sip:+44-7700-900123@ims.example;user=phone and tel:+447700900123 are one target. Without
+ *    user=phone, or when the user part is not a global number (a local number, letters), it
+ *    stays a SIP URI.
+ *  - Not equivalent: a different user case, a different host, tel:+1... vs sip:+1...@host
+ *    without user=phone, a number with and without an extension or subaddress.
  * LIM_E_PARSE for a malformed identity, LIM_E_LIMIT when the result exceeds cap. */
 enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind, char *out,
 				 size_t cap) LIM_WUR;
@@ -405,8 +426,27 @@ struct wr_audit_row {
 /* The canonical hash of r (from its fields and prev_hash; r->hash is not read). */
 void wr_audit_hash(const struct wr_audit_row *r, uint8_t out[WR_HASH_LEN]);
 
+/* Audit text: the detail is stored as wr_audit_text makes it, whatever the caller passes.
+ * Details quote what was captured (a SIP Call-ID, a URI from a MIKEY message: any octets the
+ * network sent) and PostgreSQL refuses text that is not valid UTF-8, which would fail the
+ * row and with it, fail-closed, the interception it records. So in copies (len octets of in) to
+ * out (cap >= 5 bytes, NUL-terminated) as printable text:
+ *  - printable ASCII (0x20..0x7E) other than the backslash, and well-formed UTF-8 sequences
+ *    of code points U+00A0 and above (RFC 3629: no overlong forms, no surrogates, nothing
+ *    above U+10FFFF), are copied;
+ *  - the backslash becomes the two characters \\ (so the text stays unambiguous);
+ *  - every other octet (controls, DEL, the octets of a C1 control, of a malformed or cut
+ *    sequence, NUL included) becomes \xHH (upper-case hex), one per octet;
+ *  - when the result does not fit in cap - 1 octets it is cut at a character boundary and
+ *    ends with the four characters \... (a backslash followed by '.', which escaping never
+ *    produces, so a cut is told apart from text that ends in dots).
+ * Returns false when the text was cut, true otherwise. */
+#define WR_AUDIT_CUT "\\..."
+bool wr_audit_text(const char *in, size_t len, char *out, size_t cap);
+
 /* Appends one row (operator or service role). liid may be "" (no warrant), detail may be
- * NULL. Runs inside the caller's transaction when one is open on db, else alone. */
+ * NULL; the detail is stored as wr_audit_text makes it (cut to WR_DETAIL_MAX octets, marked
+ * as such). Runs inside the caller's transaction when one is open on db, else alone. */
 enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
 			     const char *detail) LIM_WUR;
 
@@ -418,14 +458,38 @@ struct wr_audit_verdict {
 	int64_t rows;              /* rows checked */
 	int64_t bad_id;            /* first broken row (its id as stored), 0 when intact */
 	int64_t bad_pos;           /* its 1-based position in id order */
-	char reason[96];           /* why it is broken */
+	bool anchor_failed;        /* the chain is intact but does not hold the anchor */
+	char reason[160];          /* why it is broken, or why the anchor fails */
 	uint8_t head[WR_HASH_LEN]; /* hash of the last row (record it to detect tail deletion) */
 };
 /* Recomputes the whole chain in id order (streamed, constant memory). LIM_OK with bad_id 0
  * when intact; LIM_E_AUTH with bad_id/bad_pos/reason at the first row whose id is not its
  * position, whose prev_hash is not the previous row's hash, or whose hash does not match its
- * contents. Deleting the newest rows is not detectable from the chain alone: compare head
- * with a recorded value. */
+ * contents. The chain alone proves nothing about what is gone from its end, nor about a chain
+ * rewritten by whoever can disable the triggers and recompute the hashes (the table's owner,
+ * limf_admin, can, as can a superuser): only a head recorded outside the database can
+ * (wr_audit_verify_anchor, docs/audit-anchor.md). */
 enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v) LIM_WUR;
+
+/* The newest row's id (the chain's row count when intact) and hash: what an operator records
+ * outside the database to anchor the chain. 0 and 32 zero octets for an empty chain (the
+ * zero hash is row 1's prev_hash). Reads one row: it checks nothing (wr_audit_verify does). */
+enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH_LEN]) LIM_WUR;
+
+/* A head recorded earlier (wr_audit_head), kept where the database roles cannot write. */
+struct wr_audit_anchor {
+	bool have_head;
+	uint8_t head[WR_HASH_LEN];
+	int64_t rows; /* the row count recorded with it; 0 = not given */
+};
+/* wr_audit_verify, then the anchor: the chain only grows, so an intact chain that still holds
+ * everything up to the anchor has at least a->rows rows, and row a->rows (any row, when
+ * a->rows is 0) has the hash a->head. Otherwise LIM_E_AUTH with anchor_failed and a reason
+ * saying what differs: fewer rows than recorded (rows deleted from the end), that row's hash
+ * not the head (the chain rewritten), or the head in no row. A broken chain is reported as by
+ * wr_audit_verify (bad_id), not as an anchor failure. The all-zero head with rows 0 (the
+ * empty chain's) is held by every chain. */
+enum lim_err wr_audit_verify_anchor(struct wr_db *db, const struct wr_audit_anchor *a,
+				    struct wr_audit_verdict *v) LIM_WUR;
 
 #endif

@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 4 (was 4)"
+has migrate "schema at version 5 (was 5)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$BUILD/pg"
 has local-status "export LIMF_DB="
@@ -128,6 +128,65 @@ expect 1 verify-delete "$limf" audit verify
 has verify-delete "BROKEN at row id $((id + 1)) "
 sql "INSERT INTO limf.audit SELECT * FROM public.saved; DROP TABLE public.saved" && ok || bad "restore"
 expect 0 verify-restored2 "$limf" audit verify
+
+# the chain alone cannot show a deleted tail or a chain rewritten with its hashes recomputed
+# (by the table's owner, limf_admin, no superuser needed): a head recorded outside the database
+# can (docs/audit-anchor.md)
+expect 0 head "$limf" audit head
+read -r hrows hhead <"$tmp/out"
+if [[ "$hrows" =~ ^[0-9]+$ && "$hhead" =~ ^[0-9a-f]{64}$ ]]; then ok; else bad "audit head: $hrows $hhead"; fi
+expect 0 head-json "$limf" audit head --json
+pyjson head-json "j=={'rows':$hrows,'head':'$hhead'}"
+expect 2 head-usage "$limf" audit head --rows
+expect 0 anchor "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
+has anchor "intact: $hrows rows, head $hhead (holds the recorded head)"
+expect 2 anchor-usage "$limf" audit verify --expect-head "${hhead:0:63}"
+expect 2 anchor-usage2 "$limf" audit verify --min-rows 0
+"$limf" warrant add --liid "$L-H" --authority A --ref R --country GB --from 2026-01-01T00:00:00Z \
+	--to 2026-02-01T00:00:00Z --scope iri --delivery d --target tel:+4420 >/dev/null || bad "add $L-H"
+expect 0 anchor-grown "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
+expect 0 anchor-grown2 "$limf" audit verify --expect-head "$hhead"
+# the newest rows deleted (triggers off): plain verify passes, the anchor does not
+cut=$((hrows - 2))
+sql "CREATE TABLE public.saved AS SELECT * FROM limf.audit WHERE id > $cut; DELETE FROM limf.audit WHERE id > $cut" && ok || bad "tamper tail"
+expect 0 verify-tail "$limf" audit verify
+expect 1 anchor-tail "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
+has anchor-tail "does NOT match the recorded head: the chain has $cut rows, fewer than the $hrows recorded"
+expect 1 anchor-tail2 "$limf" audit verify --expect-head "$hhead"
+has anchor-tail2 "recorded head is in no row"
+expect 1 anchor-tail3 "$limf" audit verify --min-rows "$hrows"
+sql "INSERT INTO limf.audit SELECT * FROM public.saved; DROP TABLE public.saved" && ok || bad "restore tail"
+expect 0 anchor-restored "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
+# limf_admin (rolsuper false) edits a row before the head and recomputes the chain with the
+# schema's own functions
+v=$((hrows - 3))
+admin_sql() {
+	psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_ADMIN dbname=limf" -c "$1" >/dev/null 2>"$tmp/sqlerr" ||
+		{ echo "psql failed: $(cat "$tmp/sqlerr")" >&2; return 1; }
+}
+[ "$(psql -X -qtA "$LIMF_DB_ADMIN dbname=limf" -c "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = f ] && ok || bad "limf_admin is a superuser"
+admin_sql "CREATE TABLE public.saved_admin AS SELECT * FROM limf.audit WHERE id >= $v" && ok || bad "save"
+admin_sql "ALTER TABLE limf.audit DISABLE TRIGGER audit_no_update;
+UPDATE limf.audit SET detail = detail || ' (forged)' WHERE id = $v;
+DO \$\$ DECLARE r record; prev bytea; h bytea; BEGIN
+  SELECT hash INTO prev FROM limf.audit WHERE id = $v - 1;
+  FOR r IN SELECT * FROM limf.audit WHERE id >= $v ORDER BY id LOOP
+    h := sha256(convert_to('limf-audit-v1', 'UTF8') || '\x00'::bytea || prev
+      || limf.audit_ns(r.id::text)
+      || limf.audit_ns(((extract(epoch FROM r.at) * 1000000)::bigint)::text)
+      || limf.audit_ns(r.os_user) || limf.audit_ns(r.db_role) || limf.audit_ns(r.liid)
+      || limf.audit_ns(r.action) || limf.audit_ns(r.detail));
+    UPDATE limf.audit SET prev_hash = prev, hash = h WHERE id = r.id;
+    prev := h;
+  END LOOP; END \$\$;
+ALTER TABLE limf.audit ENABLE TRIGGER audit_no_update" && ok || bad "rewrite as limf_admin"
+expect 0 verify-rewritten "$limf" audit verify
+expect 1 anchor-rewritten "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
+has anchor-rewritten "row $hrows's hash is not the recorded head (the chain was rewritten)"
+admin_sql "ALTER TABLE limf.audit DISABLE TRIGGER USER;
+DELETE FROM limf.audit WHERE id >= $v; INSERT INTO limf.audit SELECT * FROM public.saved_admin;
+DROP TABLE public.saved_admin; ALTER TABLE limf.audit ENABLE TRIGGER USER" && ok || bad "restore"
+expect 0 anchor-restored2 "$limf" audit verify --expect-head "$hhead" --min-rows "$hrows"
 
 
 # the database from limf.conf ([database] conninfo), over $LIMF_DB; --db over the config

@@ -489,6 +489,40 @@ static void t_calls_fork(void)
 	finish_calls();
 }
 
+/* Every P-Asserted-Identity reaches the call (RFC 3325: a sip: and a tel: form of the caller,
+ * in two headers or one), and a fork keeps them: the gate must see the tel: form too. */
+static void t_calls_pai(void)
+{
+	static const char inv[] =
+		"INVITE sip:bob@example.org SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\n"
+		"From: <sip:alice@example.org>;tag=a1\r\nTo: <sip:bob@example.org>\r\n"
+		"Call-ID: p1\r\nCSeq: 1 INVITE\r\n"
+		"P-Asserted-Identity: \"Alice\" <sip:+447700900123@ims.example;user=phone>\r\n"
+		"P-Asserted-Identity: <tel:+447700900123>, <sip:alice@example.org>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct cap_call *c1, *c2;
+	start(NULL);
+	udp(4, A4, B4, 5060, 5060, inv, sizeof inv - 1);
+	c1 = last_call[1];
+	CHECK(c1 && c1->n_pai == 3);
+	if (!c1 || c1->n_pai != 3)
+		return;
+	CHECK(strcmp(c1->pai[0].s, "sip:+447700900123@ims.example;user=phone") == 0);
+	CHECK(strcmp(c1->pai[1].s, "tel:+447700900123") == 0 && c1->pai[1].len == 17);
+	CHECK(strcmp(c1->pai[2].s, "sip:alice@example.org") == 0);
+	resp("p1", "t1", 1, "INVITE", 180, NULL);
+	resp("p1", "t2", 1, "INVITE", 180, NULL);
+	c2 = last_call[2];
+	CHECK(c2 && c2->forked && c2->n_pai == 3);
+	if (c2)
+		CHECK(strcmp(c2->pai[1].s, "tel:+447700900123") == 0);
+	/* no PAI: none */
+	req("p2", NULL, 1, "INVITE", NULL);
+	CHECK(last_call[3] && last_call[3]->n_pai == 0);
+	finish_calls();
+}
+
 static void t_calls_media(void)
 {
 	struct cap_call *c;
@@ -616,6 +650,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_cancel_reject", t_calls_cancel_reject },
 	{ "calls_reinvite", t_calls_reinvite },
 	{ "calls_fork", t_calls_fork },
+	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
 	{ "calls_expiry_caps", t_calls_expiry_caps },
 	{ NULL, NULL },

@@ -146,6 +146,8 @@ void t_migrate_to(const char *conn, int version)
 		CHECK(wr_migrations[m].version == m + 1);
 		for (const char *const *s = wr_migrations[m].stmts; *s; s++)
 			CHECK(wr_exec(db, *s, 0, NULL, NULL) == LIM_OK);
+		if (wr_migrations[m].fn)
+			CHECK(wr_migrations[m].fn(db) == LIM_OK);
 		wr_i64_str(m + 1, v);
 		const char *p[] = { v, wr_migrations[m].name };
 		CHECK(wr_exec(db, "INSERT INTO limf.schema_version (version, name) VALUES ($1, $2)",

@@ -88,7 +88,55 @@ static void t_norm(void)
 		WR_KIND_SIP);
 	norm_is("sip:%61lice@example.com", "sip:alice@example.com", WR_KIND_SIP);
 	norm_is("sip:a%2fb@example.com", "sip:a%2Fb@example.com", WR_KIND_SIP);
-	norm_is("sip:+44-20@example.com;user=phone", "sip:+44-20@example.com", WR_KIND_SIP);
+	/* RFC 3261 s19.1.6: user=phone and a global number is that tel: number */
+	norm_is("sip:+44-20@example.com;user=phone", "tel:+4420", WR_KIND_TEL);
+	norm_is("sip:+1-212-555-1212:1234@gateway.com;user=phone", "tel:+12125551212",
+		WR_KIND_TEL); /* s19.1.6's own example (1234 is a password) */
+	norm_is("sip:+358-555-1234567;postd=pp22@foo.com;user=phone", "tel:+3585551234567",
+		WR_KIND_TEL); /* s19.1.6: a tel parameter inside the user part */
+	norm_is("sip:+447700900123@ims.mnc015.mcc234.3gppnetwork.org;user=phone",
+		"tel:+447700900123", WR_KIND_TEL);
+	norm_is("SIPS:+44(20)7946-0000;ext=12@Host.Example:5061;transport=udp;USER=Phone",
+		"tel:+442079460000;ext=12", WR_KIND_TEL);
+	norm_is("\"Bob\" <sip:%2B447700900123@ims.example;user=phone>;tag=1", "tel:+447700900123",
+		WR_KIND_TEL);
+	norm_is("mcptt:sip:+44123@x.example;user=phone", "tel:+44123", WR_KIND_MCPTT);
+	/* ... only then: without user=phone, or with a user part that is no global number, it
+	 * stays a SIP URI */
+	norm_is("sip:+44@example.com;user=ip", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:+44@example.com?user=phone", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:+44@example.com;x=user=phone", "sip:+44@example.com", WR_KIND_SIP);
+	norm_is("sip:5551234;phone-context=+1-914-555@example.com;user=phone",
+		"sip:5551234;phone-context=+1-914-555@example.com", WR_KIND_SIP);
+	norm_is("sip:+44abc@example.com;user=phone", "sip:+44abc@example.com", WR_KIND_SIP);
+	norm_is("sip:+44;ext=@example.com;user=phone", "sip:+44;ext=@example.com", WR_KIND_SIP);
+	norm_is("sip:example.com;user=phone", "sip:example.com", WR_KIND_SIP);
+	/* tel: ext and isub are part of the identity (RFC 3966 s3, s4): kept, separators
+	 * removed, names case-insensitive, in a fixed order */
+	norm_is("tel:+442079460000;ext=1234", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_is("tel:+44-20-7946-0000;EXT=12-34", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_is("tel:+1-201-555-0123;ext=(1).2", "tel:+12015550123;ext=12", WR_KIND_TEL);
+	norm_is("tel:+442079460000;isub=12.34;ext=5", "tel:+442079460000;ext=5;isub=1234",
+		WR_KIND_TEL);
+	norm_is("tel:+1-202-555-0100;isub=AbC%2d1;phone-context=x", "tel:+12025550100;isub=abc1",
+		WR_KIND_TEL);
+	norm_is("tel:+1;isub=a%2fb", "tel:+1;isub=a%2Fb", WR_KIND_TEL);
+	norm_is("+44 20 7946 0000;ext=7", "tel:+442079460000;ext=7", WR_KIND_TEL);
+	norm_is("<tel:+442079460000;ext=1234>;tag=x", "tel:+442079460000;ext=1234", WR_KIND_TEL);
+	norm_bad("tel:+44;ext=");
+	norm_bad("tel:+44;ext=--");
+	norm_bad("tel:+44;ext=12a");
+	norm_bad("tel:+44;ext");
+	norm_bad("tel:+44;ext=1;EXT=2");
+	norm_bad("tel:+44;isub=");
+	norm_bad("tel:+44;isub=-.");
+	norm_bad("tel:+44;isub=a b");
+	norm_bad("tel:+44;isub=%zz");
+	norm_bad("tel:+44;isub=1;isub=1");
+	norm_bad("tel:+44;=x");
+	norm_bad("tel:+44;e\xffxt=1");
+	norm_bad("tel:7042;phone-context=example.com"); /* RFC 3966 s6 local numbers */
+	norm_bad("tel:863-1234;phone-context=+1-914-555");
 	norm_is("sip:[2001:DB8::1]", "sip:[2001:db8::1]", WR_KIND_SIP);
 	norm_is("sip:example.com", "sip:example.com", WR_KIND_SIP);
 	/* MCPTT IDs are SIP URIs */
@@ -97,6 +145,20 @@ static void t_norm(void)
 	/* non-equivalences stay apart (user part is case-sensitive) */
 	norm_is("sip:Alice@example.com", "sip:Alice@example.com", WR_KIND_SIP);
 	norm_is("sip:+442079460000@example.com", "sip:+442079460000@example.com", WR_KIND_SIP);
+	/* a number with and without an extension are different targets, both ways */
+	{
+		const char *forms[] = { "tel:+442079460000", "tel:+442079460000;ext=1234",
+					"tel:+442079460000;ext=5678", "tel:+442079460000;isub=1234",
+					"sip:+442079460000@example.com" };
+		char o[5][WR_URI_MAX + 1];
+		enum wr_kind k;
+		for (size_t i = 0; i < 5; i++)
+			CHECK(wr_target_normalise(forms[i], strlen(forms[i]), &k, o[i],
+						  sizeof o[i]) == LIM_OK);
+		for (size_t i = 0; i < 5; i++)
+			for (size_t j = i + 1; j < 5; j++)
+				CHECK(strcmp(o[i], o[j]) != 0);
+	}
 	/* malformed */
 	norm_bad("");
 	norm_bad("alice@example.com");
@@ -495,11 +557,86 @@ static void t_decide(void)
 		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 0);
 		CHECK(wr_warrant_set_status(op, l1, WR_ACTIVE, NULL) == LIM_OK);
 	}
+	/* a party whose URI carries octets that are not UTF-8 (a hostile From) matches nothing,
+	 * and does not stop the decision for the call's other party, a target */
+	{
+		char h[100];
+		snprintf(h, sizeof h, "sip:x\xff-%s@example.org", l1);
+		struct wr_party q[3] = { { h, NULL, NULL, NULL },
+					 { "\"\xff\xfe\" <sip:\xc3\x28@example.org>", NULL, NULL,
+					   NULL },
+					 { a, NULL, NULL, NULL } };
+		size_t na = decide_uri(svc, a, from, m); /* l1 (l2 was revoked above) */
+		CHECK(na == 1 && strcmp(m[0].liid, l1) == 0);
+		CHECK(wr_decide(svc, q, 3, from, m, 4, &n) == LIM_OK && n == na);
+		CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 4);
+		CHECK(wr_decide(svc, q, 2, from, m, 4, &n) == LIM_OK && n == 0);
+		snprintf(h, sizeof h, "tel:+44\xff%s", "123");
+		CHECK(decide_uri(svc, h, from, m) == 0);
+	}
 	wr_db_close(op);
 	wr_db_close(svc);
 }
 
+static void text_is(const char *in, size_t len, size_t cap, const char *want, bool whole)
+{
+	char out[64];
+	CHECK(cap <= sizeof out);
+	memset(out, 'Z', sizeof out);
+	bool w = wr_audit_text(in, len, out, cap);
+	CHECK(w == whole && strcmp(out, want) == 0 && strlen(out) < cap);
+	if (w != whole || strcmp(out, want) != 0)
+		fprintf(stderr, "  audit_text -> \"%s\" (%d), want \"%s\"\n", out, w, want);
+}
+
+/* wr_audit_text: what the audit stores of captured text (warrants.h "Audit text") */
+static void t_audit_text(void)
+{
+	const char *s;
+	/* printable ASCII and well-formed UTF-8 unchanged */
+	s = "cin=7 call-id=abc@host.example imsg=I";
+	text_is(s, strlen(s), 64, s, true);
+	s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e \xc2\xa0";
+	text_is(s, strlen(s), 64, s, true);
+	text_is("", 0, 8, "", true);
+	/* the backslash doubled; invalid octets and controls as \xHH */
+	text_is("a\\xFF", 5, 64, "a\\\\xFF", true);
+	text_is("id\xff", 3, 64, "id\\xFF", true);
+	text_is("\t\r\n\x7f\x01", 5, 64, "\\x09\\x0D\\x0A\\x7F\\x01", true);
+	text_is("a\0b", 3, 64, "a\\x00b", true);
+	/* C1 controls, overlong forms, surrogates, above U+10FFFF, cut and stray sequences */
+	text_is("\xc2\x85", 2, 64, "\\xC2\\x85", true);
+	text_is("\xc0\xaf", 2, 64, "\\xC0\\xAF", true);
+	text_is("\xe0\x80\xaf", 3, 64, "\\xE0\\x80\\xAF", true);
+	text_is("\xed\xa0\x80", 3, 64, "\\xED\\xA0\\x80", true);
+	text_is("\xf4\x90\x80\x80", 4, 64, "\\xF4\\x90\\x80\\x80", true);
+	text_is("\xf5\x80\x80\x80", 4, 64, "\\xF5\\x80\\x80\\x80", true);
+	text_is("x\xe2\x82", 3, 64, "x\\xE2\\x82", true);
+	text_is("\x80\xbf", 2, 64, "\\x80\\xBF", true);
+	text_is("\xc3\xa9\xc3", 3, 64, "\xc3\xa9\\xC3", true);
+	/* fits exactly; one octet more is cut at a character boundary and marked */
+	text_is("abcdefg", 7, 8, "abcdefg", true);
+	text_is("abcdefgh", 8, 8, "abc" WR_AUDIT_CUT, false);
+	text_is("ab\xff\xff", 4, 8, "ab" WR_AUDIT_CUT, false);
+	text_is("a\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 10, 8, "a" WR_AUDIT_CUT, false);
+	text_is("ab\\cdef", 7, 8, "ab" WR_AUDIT_CUT, false); /* \\ is never split */
+	/* a text that ends in dots is not a cut one */
+	text_is("ab...", 5, 8, "ab...", true);
+	/* the detail's own cap: 2048 octets of 0xFF become 2044 of escapes and the mark */
+	{
+		static char in[WR_DETAIL_MAX], out[WR_DETAIL_MAX + 1];
+		memset(in, 0xff, sizeof in);
+		CHECK(!wr_audit_text(in, sizeof in, out, sizeof out));
+		CHECK(strlen(out) == 511 * 4 + 4 && strncmp(out, "\\xFF\\xFF", 8) == 0);
+		CHECK(strcmp(out + 511 * 4, WR_AUDIT_CUT) == 0);
+	}
+}
+
 const struct lim_suite t_wr_api_suites[] = {
-	{ "time", t_times },    { "norm", t_norm }, { "api", t_api },
-	{ "decide", t_decide }, { NULL, NULL },
+	{ "time", t_times },
+	{ "norm", t_norm },
+	{ "api", t_api },
+	{ "decide", t_decide },
+	{ "audit_text", t_audit_text },
+	{ NULL, NULL },
 };

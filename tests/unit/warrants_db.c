@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/unit/warrants_suites.h"
+#include "warrants/internal.h" /* wr_exec: targets written the version 4 way */
 
 /* The superuser on a given database (a later dbname= overrides the earlier one). */
 static PGconn *super_on(const char *dbname)
@@ -224,6 +225,138 @@ static void t_audit_hash(void)
 	CHECK(memcmp(got, want, WR_HASH_LEN) != 0);
 }
 
+/* Replaces the targets of warrant liid (adm: the admin role) with rows normalised the way
+ * schema version 4 did, which wr_warrant_add no longer writes: uris[i] stored as olds[i]. */
+static void old_targets(struct wr_db *adm, const char *liid, const char *const *uris,
+			const char *const *olds, const char *const *kinds, size_t n)
+{
+	const char *p[] = { liid };
+	CHECK(wr_begin(adm) == LIM_OK);
+	CHECK(wr_exec(adm,
+		      "DELETE FROM limf.targets WHERE warrant_id ="
+		      " (SELECT id FROM limf.warrants WHERE liid = $1)",
+		      1, p, NULL) == LIM_OK);
+	for (size_t i = 0; i < n; i++) {
+		const char *q[] = { liid, kinds[i], uris[i], olds[i] };
+		CHECK(wr_exec(adm,
+			      "INSERT INTO limf.targets (warrant_id, kind, uri, norm)"
+			      " SELECT id, $2, $3, $4 FROM limf.warrants WHERE liid = $1",
+			      4, q, NULL) == LIM_OK);
+	}
+	CHECK(wr_audit_append(adm, liid, "test.v4-targets", "targets as version 4 stored them") ==
+	      LIM_OK);
+	CHECK(wr_commit(adm) == LIM_OK);
+}
+
+static size_t decide_one(struct wr_db *svc, const char *uri, int64_t t, char *liid)
+{
+	struct wr_party p = { uri, NULL, NULL, NULL };
+	struct wr_match m[4];
+	size_t n = 99;
+	CHECK(wr_decide(svc, &p, 1, t, m, 4, &n) == LIM_OK);
+	liid[0] = '\0';
+	if (n == 1)
+		snprintf(liid, WR_LIID_MAX + 1, "%s", m[0].liid);
+	return n;
+}
+
+/* Schema version 5: targets stored under the old normal forms are normalised again from the
+ * URI as entered, audited, and the gate then decides by the new rules. */
+static void t_migrate_v5(void)
+{
+	PGconn *su = t_pg(T_SUPER);
+	struct wr_db *op, *svc, *adm;
+	struct wr_warrant w;
+	struct wr_audit_verdict vd;
+	char st[6], cs[3][512], l[4][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1], v[64];
+	int64_t t = t_time("2026-06-01T00:00Z");
+	int from = -1, to = -1;
+
+	CHECK(wr_db_schema_latest() >= 5);
+	t_sql(su, "DROP DATABASE IF EXISTS limf_v5test", st);
+	t_sql(su, "CREATE DATABASE limf_v5test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
+	      st);
+	CHECK(st[0] == '\0');
+	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v5test", T_ADMIN);
+	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v5test", T_OPERATOR);
+	snprintf(cs[2], sizeof cs[2], "%s dbname=limf_v5test", T_SERVICE);
+	t_migrate_to(cs[0], 4);
+	adm = t_db(cs[0]);
+	op = t_db(cs[1]);
+	svc = t_db(cs[2]);
+	for (int i = 0; i < 4; i++) {
+		char tag[8];
+		snprintf(tag, sizeof tag, "v5-%d", i);
+		t_liid(l[i], sizeof l[i], tag);
+		t_fill(&w, l[i], t_time("2026-01-01T00:00Z"), t_time("2027-01-01T00:00Z"),
+		       "sip:placeholder@example.org");
+		CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	}
+	{ /* one extension; the number in SIP form and in tel form; a malformed ext; a SIP URI */
+		const char *u0[] = { "tel:+442079460000;ext=1234" },
+			   *o0[] = { "tel:+442079460000" };
+		const char *u1[] = { "sip:+447700900123@ims.example;user=phone",
+				     "tel:+447700900123" };
+		const char *o1[] = { "sip:+447700900123@ims.example", "tel:+447700900123" };
+		const char *u2[] = { "tel:+441;ext=x1" }, *o2[] = { "tel:+441" };
+		const char *u3[] = { "sip:alice@example.org" }, *o3[] = { "sip:alice@example.org" };
+		const char *kt[] = { "tel" }, *k1[] = { "sip", "tel" }, *ks[] = { "sip" };
+		old_targets(adm, l[0], u0, o0, kt, 1);
+		old_targets(adm, l[1], u1, o1, k1, 2);
+		old_targets(adm, l[2], u2, o2, kt, 1);
+		old_targets(adm, l[3], u3, o3, ks, 1);
+	}
+	/* before: the rows of one extension match the switchboard */
+	CHECK(decide_one(svc, "tel:+442079460000", t, got) == 1 && !strcmp(got, l[0]));
+	CHECK(decide_one(svc, "tel:+442079460000;ext=1234", t, got) == 0);
+
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 4 && to >= 5);
+	/* the extension alone now */
+	CHECK(decide_one(svc, "tel:+44-20-7946-0000;ext=1234", t, got) == 1 && !strcmp(got, l[0]));
+	CHECK(decide_one(svc, "tel:+442079460000;ext=5678", t, got) == 0);
+	CHECK(decide_one(svc, "tel:+442079460000", t, got) == 0);
+	/* the number in either form; its two targets merged into one row */
+	CHECK(decide_one(svc, "tel:+447700900123", t, got) == 1 && !strcmp(got, l[1]));
+	CHECK(decide_one(svc, "sip:+447700900123@other.example;user=phone", t, got) == 1 &&
+	      !strcmp(got, l[1]));
+	CHECK(decide_one(svc, "sip:+447700900123@other.example", t, got) == 0);
+	CHECK(wr_warrant_get(op, l[1], &w) == LIM_OK && w.n_targets == 1);
+	CHECK(strcmp(w.targets[0].norm, "tel:+447700900123") == 0 &&
+	      w.targets[0].kind == WR_KIND_TEL);
+	/* the malformed one kept as it was; the SIP URI untouched */
+	CHECK(decide_one(svc, "tel:+441", t, got) == 1 && !strcmp(got, l[2]));
+	CHECK(decide_one(svc, "sip:alice@example.org", t, got) == 1 && !strcmp(got, l[3]));
+	{
+		PGconn *a = t_pg(cs[0]);
+		char q[256];
+		snprintf(q, sizeof q,
+			 "SELECT string_agg(liid || ' ' || detail, ' | ' ORDER BY id) FROM "
+			 "limf.audit"
+			 " WHERE action = 'target.renormalise'");
+		char all[2048];
+		t_sql_val(a, q, all, sizeof all);
+		CHECK(strstr(all, "norm=tel:+442079460000 -> tel:+442079460000;ext=1234") != NULL);
+		CHECK(strstr(all, "-> tel:+447700900123 (merged") != NULL);
+		CHECK(strstr(all, "uri=tel:+441;ext=x1 kept as tel:+441") != NULL);
+		CHECK(strstr(all, "alice") == NULL);
+		t_sql_val(a, "SELECT count(*) FROM limf.audit WHERE action = 'target.renormalise'",
+			  v, sizeof v);
+		CHECK(atoi(v) == 3);
+		if (atoi(v) != 3)
+			fprintf(stderr, "  renormalise rows: %s\n", all);
+		PQfinish(a);
+	}
+	CHECK(wr_audit_verify(adm, &vd) == LIM_OK && vd.bad_id == 0);
+	/* again: nothing left to do */
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == to);
+	wr_db_close(adm);
+	wr_db_close(op);
+	wr_db_close(svc);
+	t_sql(su, "DROP DATABASE limf_v5test", st);
+	CHECK(st[0] == '\0');
+	PQfinish(su);
+}
+
 /* Saves rows a and b, runs the tampering statements as the superuser (triggers off), checks
  * that verify reports want_bad, restores the rows and checks that verify passes again. */
 static void tamper(const char *const *sqls, int64_t a, int64_t b, int64_t want_bad)
@@ -261,6 +394,23 @@ static void tamper(const char *const *sqls, int64_t a, int64_t b, int64_t want_b
 	PQfinish(su);
 }
 
+struct audit_find {
+	const char *detail;
+	int found;
+};
+
+static int audit_find_one(void *ctx, const struct wr_audit_row *r)
+{
+	struct audit_find *f = ctx;
+	if (strcmp(r->action, "test.captured") == 0) {
+		CHECK(strcmp(r->detail, f->detail) == 0);
+		if (strcmp(r->detail, f->detail) != 0)
+			fprintf(stderr, "  stored detail: %s\n", r->detail);
+		f->found++;
+	}
+	return 0;
+}
+
 static void t_audit(void)
 {
 	struct wr_db *db = t_db(T_OPERATOR);
@@ -274,6 +424,16 @@ static void t_audit(void)
 		CHECK(wr_audit_append(db, liid, "test.note", i % 2 ? "odd" : "even") == LIM_OK);
 	CHECK(wr_audit_verify(db, &v) == LIM_OK && v.bad_id == 0 && v.rows >= 5);
 	x = v.rows - 2; /* a middle row: x-1 and x+1 exist */
+
+	/* captured text that is not UTF-8 (a Call-ID with 0xFF): the row is written, escaped,
+	 * and the chain still verifies */
+	{
+		struct audit_find f = { "call-id=abc\\xFF\\\\x01\\x0A caf\xc3\xa9", 0 };
+		CHECK(wr_audit_append(db, liid, "test.captured",
+				      "call-id=abc\xff\\x01\n caf\xc3\xa9") == LIM_OK);
+		CHECK(wr_audit_list(db, liid, audit_find_one, &f) == LIM_OK && f.found == 1);
+		CHECK(wr_audit_verify(db, &v) == LIM_OK && v.bad_id == 0);
+	}
 
 	/* UPDATE of one field */
 	snprintf(sql[0], sizeof sql[0],
@@ -321,6 +481,96 @@ static void t_audit(void)
 		const char *s[] = { sql[0], NULL };
 		tamper(s, x, x + 1, x);
 	}
+	wr_db_close(db);
+}
+
+/* A head recorded outside the database (wr_audit_head) is what shows a deleted tail or a
+ * rewritten chain, which the chain alone verifies as intact (the reviewer's finding 5). */
+static void t_audit_anchor(void)
+{
+	struct wr_db *db = t_db(T_OPERATOR);
+	struct wr_audit_verdict v;
+	struct wr_audit_anchor a;
+	uint8_t head[WR_HASH_LEN], head2[WR_HASH_LEN];
+	int64_t rows = 0, rows2 = 0;
+	char liid[WR_LIID_MAX + 1], st[6], sql[200];
+
+	t_liid(liid, sizeof liid, "anchor");
+	CHECK(wr_audit_append(db, liid, "test.note", "before the anchor") == LIM_OK);
+	CHECK(wr_audit_head(db, &rows, head) == LIM_OK && rows >= 1);
+	CHECK(wr_audit_verify(db, &v) == LIM_OK && v.rows == rows);
+	CHECK(memcmp(v.head, head, WR_HASH_LEN) == 0);
+	memset(&a, 0, sizeof a);
+	a.have_head = true;
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.rows = rows;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK && !v.anchor_failed);
+	/* the chain grows: the anchor still holds, with or without its row count */
+	for (int i = 0; i < 3; i++)
+		CHECK(wr_audit_append(db, liid, "test.note", "after the anchor") == LIM_OK);
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK && v.rows == rows + 3);
+	a.rows = 0;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	/* the empty chain's head is in every chain */
+	memset(&a, 0, sizeof a);
+	a.have_head = true;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	/* a row count alone */
+	a.have_head = false;
+	a.rows = rows + 3;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+	a.rows = rows + 4;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(v.bad_id == 0 && strstr(v.reason, "fewer than the") != NULL);
+	/* another head at that row: rewritten; a head that is nowhere */
+	a.have_head = true;
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.head[5] ^= 0x40;
+	a.rows = rows;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(strstr(v.reason, "is not the recorded head") != NULL);
+	a.rows = 0;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+	CHECK(strstr(v.reason, "in no row") != NULL);
+	memcpy(a.head, head, WR_HASH_LEN);
+	a.rows = rows + 1; /* the right head, the wrong row */
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+
+	/* the newest three rows deleted with the triggers off: the chain alone is intact, the
+	 * head recorded before shows it */
+	CHECK(wr_audit_head(db, &rows2, head2) == LIM_OK && rows2 == rows + 3);
+	{
+		PGconn *su = super_on("limf");
+		t_sql(su, "SET session_replication_role = replica", st);
+		CHECK(st[0] == '\0');
+		snprintf(sql, sizeof sql,
+			 "CREATE TEMP TABLE saved AS SELECT * FROM limf.audit WHERE id > %lld",
+			 (long long)rows);
+		t_sql(su, sql, st);
+		CHECK(st[0] == '\0');
+		snprintf(sql, sizeof sql, "DELETE FROM limf.audit WHERE id > %lld",
+			 (long long)rows);
+		t_sql(su, sql, st);
+		CHECK(st[0] == '\0');
+		CHECK(wr_audit_verify(db, &v) == LIM_OK && v.rows == rows);
+		memcpy(a.head, head2, WR_HASH_LEN);
+		a.rows = rows2;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+		CHECK(strstr(v.reason, "rows deleted from its end") != NULL);
+		a.rows = 0;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_E_AUTH && v.anchor_failed);
+		/* the older anchor still holds: what it covers is intact */
+		memcpy(a.head, head, WR_HASH_LEN);
+		a.rows = rows;
+		CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
+		t_sql(su, "INSERT INTO limf.audit SELECT * FROM saved", st);
+		CHECK(st[0] == '\0');
+		t_sql(su, "DROP TABLE saved", st);
+		PQfinish(su);
+	}
+	memcpy(a.head, head2, WR_HASH_LEN);
+	a.rows = rows2;
+	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK);
 	wr_db_close(db);
 }
 
@@ -428,8 +678,77 @@ static void t_cli(void)
 	wr_db_close(db);
 }
 
+/* Warrants added with the CLI and decided by the gate (the reviewer's case): the CLI stores
+ * the normal form the gate computes for a party (one function for both), so an extension
+ * matches itself only, and a number matches its tel: and sip:...;user=phone forms. */
+static void t_cli_norm(void)
+{
+	struct wr_db *svc = t_db(T_SERVICE), *op = t_db(T_OPERATOR);
+	struct wr_warrant g;
+	char num[32], sw[32], l_num[WR_LIID_MAX + 1], l_ext[WR_LIID_MAX + 1], args[768];
+	char out[4096], got[WR_LIID_MAX + 1], u[160], norm[WR_URI_MAX + 1];
+	int64_t t = t_time("2026-05-15T00:00:00Z");
+	enum wr_kind k;
+	unsigned pid = (unsigned)getpid() % 10000u;
+
+	snprintf(num, sizeof num, "+4477009%04u", pid);
+	snprintf(sw, sizeof sw, "+4420794%04u", pid);
+	t_liid(l_num, sizeof l_num, "NUM1");
+	t_liid(l_ext, sizeof l_ext, "EXT1");
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri+cc"
+		 " --delivery lemf:x --target 'tel:%s'",
+		 l_num, num);
+	CHECK(run_limf(args, out, sizeof out) == 0);
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri+cc"
+		 " --delivery lemf:x --target 'tel:%.3s-%s;EXT=12-34'",
+		 l_ext, sw, sw + 3);
+	CHECK(run_limf(args, out, sizeof out) == 0);
+	/* the stored form is the gate's form of the same text */
+	CHECK(wr_warrant_get(op, l_ext, &g) == LIM_OK && g.n_targets == 1);
+	CHECK(wr_target_normalise(g.targets[0].uri, strlen(g.targets[0].uri), &k, norm,
+				  sizeof norm) == LIM_OK);
+	CHECK(strcmp(g.targets[0].norm, norm) == 0 && strstr(norm, ";ext=1234") != NULL);
+	CHECK(g.targets[0].kind == WR_KIND_TEL && k == WR_KIND_TEL);
+
+	/* the number: as tel:, as the IMS sip: form with user=phone, with separators */
+	snprintf(u, sizeof u, "tel:%s", num);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "sip:%s@ims.mnc015.mcc234.3gppnetwork.org;user=phone", num);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "<sips:%.3s-%s@ims.example:5061;user=phone>;tag=a", num, num + 3);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_num));
+	snprintf(u, sizeof u, "sip:%s@ims.example", num); /* no user=phone: a SIP user */
+	CHECK(decide_one(svc, u, t, got) == 0);
+	snprintf(u, sizeof u, "tel:%s;ext=1", num); /* an extension of it: another line */
+	CHECK(decide_one(svc, u, t, got) == 0);
+	/* the extension: itself only, in any spelling; not another one, not the switchboard */
+	snprintf(u, sizeof u, "tel:%s;ext=1234", sw);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_ext));
+	snprintf(u, sizeof u, "sip:%s;ext=1234@pbx.example;user=phone", sw);
+	CHECK(decide_one(svc, u, t, got) == 1 && !strcmp(got, l_ext));
+	snprintf(u, sizeof u, "tel:%s;ext=5678", sw);
+	CHECK(decide_one(svc, u, t, got) == 0);
+	snprintf(u, sizeof u, "tel:%s", sw);
+	CHECK(decide_one(svc, u, t, got) == 0);
+	/* a malformed extension is refused by the CLI, nothing stored */
+	snprintf(args, sizeof args,
+		 "warrant add --liid %s-x --authority C --ref R --country GB"
+		 " --from 2026-05-01T00:00:00Z --to 2026-06-01T00:00:00Z --scope iri"
+		 " --delivery lemf:x --target 'tel:%s;ext=12a'",
+		 l_ext, sw);
+	CHECK(run_limf(args, out, sizeof out) == 1);
+	wr_db_close(svc);
+	wr_db_close(op);
+}
+
 const struct lim_suite t_wr_db_suites[] = {
-	{ "migrate", t_migrate }, { "roles", t_roles },           { "audit_hash", t_audit_hash },
-	{ "audit", t_audit },     { "concurrent", t_concurrent }, { "cli", t_cli },
-	{ NULL, NULL },
+	{ "migrate", t_migrate },           { "roles", t_roles },
+	{ "audit_hash", t_audit_hash },     { "audit", t_audit },
+	{ "concurrent", t_concurrent },     { "cli", t_cli },
+	{ "cli_norm", t_cli_norm },         { "migrate_v5", t_migrate_v5 },
+	{ "audit_anchor", t_audit_anchor }, { NULL, NULL },
 };
