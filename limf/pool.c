@@ -388,12 +388,19 @@ static int next_out(struct limf_pool *p, uint64_t *seq, uint64_t *want)
 		uint64_t f;
 		if ((int)i == best)
 			continue;
-		/* past first, then the queue: an output stored before its worker moved on is
-		 * seen */
+		/* a later output queued: nothing earlier can come from that worker (its outputs
+		 * come in seq order), whatever it does now */
+		f = front(&p->w[i]);
+		if (f > bs)
+			continue;
+		if (f)
+			return -2; /* an earlier one queued since the first look: look again */
+		/* an empty queue: past first, then the queue again (an output stored before its
+		 * worker moved on is seen) */
 		pst = past(&p->w[i], bs);
 		f = front(&p->w[i]);
 		if (f && f < bs)
-			return -2; /* queued since the first look: look again */
+			return -2;
 		if (!f && !pst) {
 			*want = bs;
 			return -1;
