@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "capture/dispatch.h"
 #include "common/log.h"
@@ -108,7 +109,6 @@ struct worker {
 	uint8_t *held;
 	size_t held_cap, held_max;
 	_Atomic uint64_t held_head;
-	unsigned unwoken;          /* outputs queued while the merger slept, not yet signalled */
 	char pad_seq2[64];
 	_Atomic uint64_t held_tail; /* the merger */
 	atomic_bool held_full;      /* the worker waits for room (held_want octets free) */
@@ -153,16 +153,15 @@ struct limf_pool {
 	uint64_t rechecked_seen;
 	_Atomic uint32_t next_cin;
 	bool ordered;      /* cfg.ordered with workers >= 2 (and no lanes) */
-	/* cfg.ordered: the merger thread (merge_run) and how it is woken: mg_want is what it
-	 * waits for (MG_ANY: any output; else a worker to be past that seq), mg_sleeping that it
+	/* cfg.ordered: the merger thread (merge_run) and how it is woken: mg_idle, it sleeps
+	 * with every queue empty (a worker queueing an output wakes it); mg_quit, it ends
 	 * sleeps; drain_wait: the caller waits for every output to be handed over. A worker
 	 * waiting for the others to be past its record (a CIN) sleeps on turn_cv. */
 	pthread_t merge_th;
 	bool merge_started;
 	pthread_mutex_t mg_mu;
 	pthread_cond_t mg_cv, drain_cv, turn_cv;
-	_Atomic uint64_t mg_want;
-	atomic_bool mg_sleeping, mg_quit, drain_wait;
+	atomic_bool mg_idle, mg_quit, drain_wait;
 	_Atomic unsigned cin_waiters;
 	uint64_t seq_next; /* lane 0's thread: the seq of the last record queued */
 	bool have_cert;
@@ -204,8 +203,8 @@ static _Thread_local struct worker *self;
  * the earliest output when the workers with empty queues are past it, which each is or will
  * be (a worker waiting for room has output in its queue; a worker waiting for a CIN waits for
  * the others to pass a record before its own, which they do without the merger). */
-#define MG_ANY    UINT64_MAX
-#define HELD_WAKE 64u /* outputs queued while the merger sleeps before it is woken */
+#define MG_ANY     UINT64_MAX
+#define MG_POLL_NS 1000000L /* the merger waiting for a worker to move on looks again after */
 
 /* Is worker o past record s (no output before s can come from it any more, besides those in
  * its queue)? */
@@ -219,34 +218,19 @@ static bool past(const struct worker *o, uint64_t s)
 	return atomic_load(&q->head) == t;
 }
 
-/* Wakes the merger when it sleeps waiting for something worker me (on its thread) just did:
- * queue an output (force: at once, else once HELD_WAKE wait) or move on. */
-static void wake_merger(struct limf_pool *p, struct worker *me, bool queued, bool force)
+/* Wakes the merger (it sleeps with every queue empty, or waits for room to be needed). */
+static void wake_merger(struct limf_pool *p)
 {
-	uint64_t want;
-	if (!atomic_load(&p->mg_sleeping))
-		return;
-	want = atomic_load(&p->mg_want);
-	if (want == MG_ANY) {
-		if (!queued && !force)
-			return;
-		if (queued && !force && ++me->unwoken < HELD_WAKE)
-			return;
-	} else if (!past(me, want) && !queued) {
-		return;
-	}
-	me->unwoken = 0;
 	pthread_mutex_lock(&p->mg_mu);
 	pthread_cond_signal(&p->mg_cv);
 	pthread_mutex_unlock(&p->mg_mu);
 }
 
-/* Worker me moved on (started or finished a record): the merger and the workers waiting for a
- * CIN may go on now. */
+/* Worker me moved on (started or finished a record): the workers waiting for a CIN may go on
+ * now. (The merger is not woken for this: it looks again every MG_POLL_NS while it waits for a
+ * worker to move on, which costs far less than a wake-up per record.) */
 static void moved_on(struct limf_pool *p, struct worker *me)
 {
-	if (atomic_load(&p->mg_sleeping) && atomic_load(&p->mg_want) != MG_ANY)
-		wake_merger(p, me, false, false);
 	if (atomic_load(&p->cin_waiters)) {
 		for (unsigned i = 0; i < p->n; i++) {
 			uint64_t s = atomic_load(&p->w[i].cin_wait);
@@ -278,7 +262,6 @@ static void wait_others_past(struct limf_pool *p, struct worker *me, uint64_t s)
 	 * state, then reads the count and what is waited for (all sequentially consistent) */
 	atomic_store(&me->cin_wait, s);
 	atomic_fetch_add(&p->cin_waiters, 1);
-	wake_merger(p, me, false, true); /* what it queued goes meanwhile */
 	pthread_mutex_lock(&p->mg_mu);
 	while (!others_past(p, me, s))
 		pthread_cond_wait(&p->turn_cv, &p->mg_mu);
@@ -324,7 +307,7 @@ static bool queue_out(struct limf_pool *p, struct worker *me, const struct limf_
 		size_t want = need + me->held_cap / 8;
 		atomic_store(&me->held_want, want < me->held_cap ? want : me->held_cap);
 		atomic_store(&me->held_full, true);
-		wake_merger(p, me, true, true);
+		wake_merger(p);
 		pthread_mutex_lock(&me->mu);
 		while (held_free(me) < atomic_load(&me->held_want))
 			pthread_cond_wait(&me->room, &me->mu);
@@ -347,7 +330,8 @@ static bool queue_out(struct limf_pool *p, struct worker *me, const struct limf_
 	else if ((size_t)h > me->held_max)
 		me->held_max = (size_t)h;
 	atomic_store(&me->held_head, h); /* publishes it (before the worker moves on) */
-	wake_merger(p, me, true, false);
+	if (atomic_load(&p->mg_idle))
+		wake_merger(p); /* the flag after the head: as the merger, the other way round */
 	return true;
 }
 
@@ -424,10 +408,21 @@ static void emit_front(struct limf_pool *p, struct worker *w)
 	}
 }
 
+/* The merger's: is every queue empty? */
 static bool queues_empty(struct limf_pool *p)
 {
 	for (unsigned i = 0; i < p->n; i++)
 		if (front(&p->w[i]))
+			return false;
+	return true;
+}
+
+/* Any thread's: has the merger taken everything queued (front(), which skips wrap records,
+ * is the merger's own)? */
+static bool queues_taken(const struct limf_pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (atomic_load(&p->w[i].held_tail) != atomic_load(&p->w[i].held_head))
 			return false;
 	return true;
 }
@@ -455,23 +450,30 @@ static void *merge_run(void *ctx)
 			pthread_cond_broadcast(&p->drain_cv);
 			pthread_mutex_unlock(&p->mg_mu);
 		}
-		/* asleep until a worker queues an output or moves past want: the flag and want,
-		 * then the state (next_out), as the workers store their state and then read these */
-		atomic_store(&p->mg_want, want);
-		atomic_store(&p->mg_sleeping, true);
-		pthread_mutex_lock(&p->mg_mu);
-		for (;;) {
-			uint64_t w2 = MG_ANY;
-			if (atomic_load(&p->mg_quit) || next_out(p, &s, &w2) != -1 || w2 != want)
-				break;
-			if (want == MG_ANY && atomic_load(&p->drain_wait))
-				pthread_cond_broadcast(&p->drain_cv);
-			pthread_cond_wait(&p->mg_cv, &p->mg_mu);
-		}
-		pthread_mutex_unlock(&p->mg_mu);
-		atomic_store(&p->mg_sleeping, false);
 		if (atomic_load(&p->mg_quit) && queues_empty(p))
 			return NULL;
+		/* every queue empty: asleep until a worker queues an output (the flag, then the
+		 * queues; a worker stores its head, then reads the flag). Waiting for a worker to
+		 * move on: a look again every MG_POLL_NS (outputs pile up in the queues
+		 * meanwhile, and go in one run) */
+		atomic_store(&p->mg_idle, want == MG_ANY);
+		pthread_mutex_lock(&p->mg_mu);
+		if (!atomic_load(&p->mg_quit) && next_out(p, &s, &want) == -1) {
+			if (want == MG_ANY && !atomic_load(&p->drain_wait)) {
+				pthread_cond_wait(&p->mg_cv, &p->mg_mu);
+			} else {
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += MG_POLL_NS;
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&p->mg_cv, &p->mg_mu, &ts);
+			}
+		}
+		pthread_mutex_unlock(&p->mg_mu);
+		atomic_store(&p->mg_idle, false);
 	}
 }
 
@@ -482,7 +484,7 @@ static void drain(struct limf_pool *p)
 	atomic_store(&p->drain_wait, true);
 	pthread_mutex_lock(&p->mg_mu);
 	pthread_cond_signal(&p->mg_cv);
-	while (!queues_empty(p))
+	while (!queues_taken(p))
 		pthread_cond_wait(&p->drain_cv, &p->mg_mu);
 	pthread_mutex_unlock(&p->mg_mu);
 	atomic_store(&p->drain_wait, false);
@@ -825,8 +827,6 @@ static void *worker_run(void *ctx)
 			cpu_relax(); /* a producer close behind: no sleep */
 		if (!all_empty(w))
 			continue;
-		if (w->pool->ordered && w->unwoken)
-			wake_merger(w->pool, w, true, true); /* what it queued goes now */
 		publish(w); /* idle: the counters are current */
 		since = 0;
 		/* the flag, then the heads: a producer stores a head, then reads the flag (both
