@@ -630,8 +630,70 @@ out:
 	return rc;
 }
 
+struct ho_digest {
+	EVP_MD_CTX *md;
+	uint64_t size;
+	enum lim_err err; /* sticky: the first failure */
+};
+
 /* see bundle.h */
-enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32])
+enum lim_err ho_digest_new(struct ho_digest **out)
+{
+	struct ho_digest *d = calloc(1, sizeof *d);
+	*out = NULL;
+	if (!d)
+		return LIM_E_NOMEM;
+	d->md = EVP_MD_CTX_new();
+	if (!d->md || EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1) {
+		ho_digest_free(d);
+		return LIM_E_CRYPTO;
+	}
+	*out = d;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_digest_update(struct ho_digest *d, const void *p, size_t n)
+{
+	if (d->err != LIM_OK)
+		return;
+	if (!d->md)
+		d->err = LIM_E_STATE;
+	else if (EVP_DigestUpdate(d->md, p, n) != 1)
+		d->err = LIM_E_CRYPTO;
+	else
+		d->size += n;
+}
+
+/* see bundle.h */
+enum lim_err ho_digest_final(struct ho_digest *d, uint64_t *size, uint8_t sha[32])
+{
+	unsigned int hl = 0;
+	*size = 0;
+	if (d->err == LIM_OK && !d->md)
+		d->err = LIM_E_STATE;
+	if (d->err == LIM_OK && (EVP_DigestFinal_ex(d->md, sha, &hl) != 1 || hl != 32))
+		d->err = LIM_E_CRYPTO;
+	EVP_MD_CTX_free(d->md);
+	d->md = NULL;
+	if (d->err != LIM_OK)
+		return d->err;
+	d->err = LIM_E_STATE; /* one final */
+	*size = d->size;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_digest_free(struct ho_digest *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->md);
+	free(d);
+}
+
+/* Streams path (never mapped): size and SHA-256. */
+static enum lim_err file_sha256(const char *path, uint64_t *size, uint8_t sha[32])
 {
 	enum lim_err rc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -657,7 +719,7 @@ enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path)
 		return LIM_E_ARG; /* before any I/O, as ho_bundle_input_digest would */
 	if (b->nin >= HO_BUNDLE_MAX_IN)
 		return LIM_E_LIMIT;
-	rc = ho_file_sha256(path, &size, sha);
+	rc = file_sha256(path, &size, sha);
 	if (rc != LIM_OK)
 		return rc;
 	return ho_bundle_input_digest(b, path, size, sha);

@@ -74,13 +74,22 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out) LIM_WUR;
  * (more than HO_BUNDLE_MAX_IN inputs), LIM_E_ARG (empty name), LIM_E_NOMEM. Does not set the
  * bundle's sticky error. */
 enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path) LIM_WUR;
-/* ho_bundle_input in two steps, so the hashing can run beside other work (limf/input.h
- * limf_prep): ho_file_sha256 streams path (never mapped) into *size and sha (LIM_E_IO,
- * LIM_E_CRYPTO; touches no bundle, reentrant); ho_bundle_input_digest records that result for
- * path as ho_bundle_input does (same name rule and errors, minus the I/O). */
-enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+/* ho_bundle_input without the I/O: records size and sha (the digest of the octets the caller
+ * read, e.g. with ho_digest as its reader consumed them) for path, with ho_bundle_input's name
+ * rule and errors. A replay hashes what it reads this way, so that the manifest describes the
+ * octets replayed even when the file changes under it (ho_bundle_input reads the path again). */
 enum lim_err ho_bundle_input_digest(struct ho_bundle *b, const char *path, uint64_t size,
 				    const uint8_t sha[32]) LIM_WUR;
+
+/* Size and SHA-256 of a stream of octets fed in pieces (an input as its reader consumes it).
+ * ho_digest_update cannot fail: a digest failure is sticky and shows at ho_digest_final
+ * (LIM_E_CRYPTO). Final writes *size and sha once; later updates or finals: LIM_E_STATE.
+ * ho_digest_free(NULL) is a no-op. */
+struct ho_digest;
+enum lim_err ho_digest_new(struct ho_digest **out) LIM_WUR;
+void ho_digest_update(struct ho_digest *d, const void *p, size_t n);
+enum lim_err ho_digest_final(struct ho_digest *d, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+void ho_digest_free(struct ho_digest *d);
 
 /* Opens a new output file at relpath inside the bundle ("L1/iri.jsonl", "L1/hi2.pdu"), creating
  * its parent directories. relpath: 1..HO_BUNDLE_PATH_MAX octets of printable ASCII other than

@@ -163,17 +163,60 @@ static char *with_cuts(const char *extra, const struct cut *c, size_t n)
 	return txt;
 }
 
-/* One capture file through the pool. 0, or 1 (reported): unreadable, or cut short without
- * accept_trunc; cut short with it: 0 and *cut filled, *was_cut set. */
-static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path, uint64_t *done,
-		    uint64_t total, bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut,
-		    bool *was_cut)
+static void hash_tap(void *ctx, const uint8_t *p, size_t n)
+{
+	ho_digest_update(ctx, p, n);
+}
+
+/* The size and SHA-256 of the octets the reader consumed from one input (the tap): recorded in
+ * the manifest (ho_bundle_input_digest, once the pipeline is done with the bundle), so that it
+ * describes exactly what was replayed, also when the file changed while it was read (it is never
+ * read again by path). */
+struct in_digest {
+	uint64_t size;
+	uint8_t sha[32];
+};
+
+/* Finishes d into *out. A file whose size is not that when done changed during the run: said
+ * on stderr (the manifest keeps what was read). 0, or 1 (said). */
+static int input_done(struct ho_digest *d, const char *path, struct in_digest *out)
+{
+	struct stat sb;
+	enum lim_err rc = ho_digest_final(d, &out->size, out->sha);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
+		return 1;
+	}
+	if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != out->size)
+		fprintf(stderr,
+			"limf: WARNING: %s changed while it was replayed; the manifest records the "
+			"%" PRIu64 " octets that were read and replayed\n",
+			path, out->size);
+	return 0;
+}
+
+/* One capture file through the pool, its octets hashed as they are read into *dg (input_done).
+ * 0, or 1 (reported): unreadable, or cut short without accept_trunc; cut short
+ * with it: 0 and *cut filled, *was_cut set. */
+static int run_file(struct limf_pool *p, struct limf_dlv *dlv, struct in_digest *dg,
+		    const char *path, uint64_t *done, uint64_t total, bool bar, uint64_t *last_ts,
+		    bool accept_trunc, struct cut *cut, bool *was_cut)
 {
 	struct cap_source *s = NULL;
+	struct ho_digest *d = NULL;
+	struct cap_tap tap;
 	uint64_t last_draw = 0, frames = 0;
-	enum lim_err rc = cap_source_open_file(path, &s);
+	enum lim_err rc = ho_digest_new(&d);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
+		return 1;
+	}
+	tap.fn = hash_tap;
+	tap.ctx = d;
+	rc = cap_source_open_file_tap(path, &tap, &s);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
+		ho_digest_free(d);
 		return 1;
 	}
 	for (;;) {
@@ -220,6 +263,9 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path,
 		fprintf(stderr, "limf: %s: unreadable after %" PRIu64 " frames\n", path, frames);
 	}
 	cap_source_close(s);
+	if (rc == LIM_OK && input_done(d, path, dg) != 0)
+		rc = LIM_E_IO;
+	ho_digest_free(d);
 	return rc == LIM_OK ? 0 : 1;
 }
 
@@ -242,6 +288,7 @@ int limf_cmd_replay(int argc, char **argv)
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
 	struct cut cuts[MAX_PCAPS];
+	struct in_digest dgs[MAX_PCAPS];
 	size_t n_cut = 0;
 	int rc = 1;
 	const struct limf_opt opts[] = {
@@ -315,8 +362,8 @@ int limf_cmd_replay(int argc, char **argv)
 		}
 		total += (uint64_t)sb.st_size;
 	}
-	/* hashing the inputs and the SRTP self-tests run beside the set-up and the replay */
-	if (limf_prep_start(o.pcap, o.n_pcap, &prep) != LIM_OK) {
+	/* the SRTP self-tests run beside the set-up (the inputs are hashed as they are read) */
+	if (limf_prep_start(&prep) != LIM_OK) {
 		fprintf(stderr, "limf: out of memory\n");
 		return 1;
 	}
@@ -372,8 +419,8 @@ int limf_cmd_replay(int argc, char **argv)
 	bool bar = !o.quiet && !o.json && isatty(2);
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		bool was_cut;
-		if (run_file(p, dlv, o.pcap[i], &done, total, bar, &last_ts, o.accept_trunc,
-			     &cuts[n_cut], &was_cut) != 0)
+		if (run_file(p, dlv, &dgs[i], o.pcap[i], &done, total, bar, &last_ts,
+			     o.accept_trunc, &cuts[n_cut], &was_cut) != 0)
 			goto out;
 		n_cut += was_cut;
 	}
@@ -397,12 +444,12 @@ int limf_cmd_replay(int argc, char **argv)
 			free(extra);
 			goto out;
 		}
-		{
-			size_t bad = 0;
-			e = limf_prep_finish(prep, b, &bad);
-			prep = NULL;
+		for (size_t i = 0; i < o.n_pcap; i++) {
+			e = ho_bundle_input_digest(b, o.pcap[i], dgs[i].size, dgs[i].sha);
 			if (e != LIM_OK) {
-				fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap[bad]);
+				fprintf(stderr,
+					"limf: %s: cannot be recorded in the manifest: %s\n",
+					o.pcap[i], lim_strerror(e));
 				free(extra);
 				goto out;
 			}

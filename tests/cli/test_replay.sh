@@ -338,6 +338,49 @@ expect 0 replay-qcut-text env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-k
 	$(kopts g) --accept-truncated --out "$tmp/ev-qcut2" "$tmp/qcut.pcap"
 has replay-qcut-text "WARNING: .*qcut.pcap was cut short: its first $qk frames were replayed"
 
+# ---- the input grows while it is replayed (a capture still being written, an append): the
+# manifest's input size and SHA-256 are of the octets that were read and replayed, never of
+# the path read again by another reader (review finding 1: the digest was of the old file while
+# the calls of the appended octets were in the bundle, and it verified). One worker, so the
+# reader is no further ahead than its buffer: the append lands while the file is being read.
+GA="sip:gwen$sfx@example.org" GB="sip:gus$sfx@example.org"
+warrant "GR$sfx" iri+cc "$GA"
+expect 0 gen-grow-a "$gen" --community "$tmp/g/community.json" --out "$tmp/grow-a.pcap" --calls 300 \
+	--duration 1 --caller "$GA" --callee "$GB" --start "$AT" --seed 31
+expect 0 gen-grow-b "$gen" --community "$tmp/g/community.json" --out "$tmp/grow-b.pcap" --calls 5 \
+	--duration 1 --caller "$GA" --callee "$GB" --start 2026-03-15T14:00:00Z --seed 32
+cp "$tmp/grow-a.pcap" "$tmp/grow.pcap"
+# shellcheck disable=SC2046
+env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" $(kopts g) --json \
+	--workers 1 --out "$tmp/ev-grow" "$tmp/grow.pcap" >"$tmp/grow.out" 2>"$tmp/grow.err" &
+gpid=$!
+for _ in $(seq 600); do [ -s "$tmp/ev-grow/GR$sfx/iri.jsonl" ] && break; sleep 0.05; done
+tail -c +25 "$tmp/grow-b.pcap" >>"$tmp/grow.pcap" # its records, without its file header
+wait "$gpid" && ok || { bad "replay-grow: exit $?"; cat "$tmp/grow.err" >&2; }
+verify grow
+expect 0 manifest-grow python3 -c '
+import hashlib, json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+old, new = (open(f, "rb").read() for f in sys.argv[2:4])
+inp = m["inputs"]
+assert len(inp) == 1 and inp[0]["name"] == "grow.pcap", inp
+seen = [d for d in (old, new) if inp[0]["size"] == len(d) and inp[0]["sha256"] == hashlib.sha256(d).hexdigest()]
+assert len(seen) == 1, ("the input digest is of neither file", inp[0])
+# the calls in the bundle came from exactly the octets the digest describes
+want = 300 if seen[0] is old else 305
+assert len(m["calls"]) == want, (len(m["calls"]), want, "octets hashed", inp[0]["size"])
+print("read", "the appended octets" if want == 305 else "the file before the append")' \
+	"$tmp/ev-grow" "$tmp/grow-a.pcap" "$tmp/grow.pcap"
+grow_read=$(cat "$tmp/out")
+# read before the append: replay says the file changed after it was read; else it does not
+cp "$tmp/grow.err" "$tmp/err"
+: >"$tmp/out"
+if [ "$grow_read" = "read the file before the append" ]; then
+	has grow-warn "grow.pcap changed while it was replayed"
+else
+	hasnt grow-warn "changed while it was replayed"
+fi
+
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"
 printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null

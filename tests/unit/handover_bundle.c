@@ -40,6 +40,7 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
+static void digest_pieces(void);
 
 /* ITU-T G.711 decoded values of every code, generated with Python 3.12's audioop (an
  * independent implementation): struct.unpack("<256h", audioop.ulaw2lin(bytes(range(256)), 2)),
@@ -1296,8 +1297,40 @@ void t_bundle_args(void)
 	buf_bfile(root, key);
 	buf_wav(root, key);
 	buf_err(root, key);
+	digest_pieces();
 	EVP_PKEY_free(k);
 	rm_rf(root);
+}
+
+/* ho_digest: FIPS 180-2 "abc" fed in pieces (and nothing at all) gives the standard digests
+ * and the count of octets; one final only. */
+static void digest_pieces(void)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	static const uint8_t empty[4] = { 0xe3, 0xb0, 0xc4, 0x42 };
+	struct ho_digest *d = NULL;
+	uint8_t sha[32];
+	uint64_t size = 9;
+	CHECK(ho_digest_new(&d) == LIM_OK && d);
+	if (!d)
+		return;
+	ho_digest_update(d, "a", 1);
+	ho_digest_update(d, "", 0);
+	ho_digest_update(d, "bc", 2);
+	CHECK(ho_digest_final(d, &size, sha) == LIM_OK && size == 3 && memcmp(sha, abc, 32) == 0);
+	ho_digest_update(d, "x", 1); /* after the final: refused, sticky */
+	CHECK(ho_digest_final(d, &size, sha) == LIM_E_STATE && size == 0);
+	ho_digest_free(d);
+	CHECK(ho_digest_new(&d) == LIM_OK && d);
+	if (!d)
+		return;
+	CHECK(ho_digest_final(d, &size, sha) == LIM_OK && size == 0 && memcmp(sha, empty, 4) == 0);
+	ho_digest_free(d);
+	ho_digest_free(NULL);
 }
 
 /* For tests/cli/test_verify.sh: a complete bundle at $LIMF_T_BUNDLE_OUT signed with the key in
