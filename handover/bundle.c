@@ -1591,23 +1591,62 @@ static enum lim_err v_fail(struct v_state *v, const char *fmt, ...)
 	return LIM_E_AUTH;
 }
 
-/* Reads a regular file (no symbolic link) of at most cap octets into a malloc'd buffer.
- * Returns 0, ENOENT, EFBIG, or another errno. nofollow refuses a symbolic link. */
+#define NOT_REG (-1) /* open_regular, read_small: not a regular file */
+
+/* Opens name under dirfd for reading only if it is a regular file. Its type is checked before
+ * the open, so a FIFO (whose open would block verify for ever) or a device node (whose open can
+ * have side effects) is never opened; the open does not block and, with nofollow, follows no
+ * symbolic link; the file opened must be the one checked (same device and inode). *st is the
+ * open file's. Returns the descriptor, or -1 with *err = ENOENT (missing), NOT_REG (a symbolic
+ * link under nofollow, a FIFO, socket, device or directory) or another errno. */
+static int open_regular(int dirfd, const char *name, bool nofollow, struct stat *st, int *err)
+{
+	struct stat pre;
+	int fd;
+	*err = 0;
+	if (fstatat(dirfd, name, &pre, nofollow ? AT_SYMLINK_NOFOLLOW : 0) != 0) {
+		*err = errno;
+		return -1;
+	}
+	if (!S_ISREG(pre.st_mode)) {
+		*err = NOT_REG;
+		return -1;
+	}
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		*err = errno == ELOOP ? NOT_REG : errno;
+		return -1;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_dev != pre.st_dev ||
+	    st->st_ino != pre.st_ino) {
+		close(fd);
+		*err = NOT_REG; /* replaced between the check and the open */
+		return -1;
+	}
+	return fd;
+}
+
+/* What read_small's or open_regular's error says, for a verify message. */
+static const char *open_why(int e)
+{
+	return e == ENOENT ? "missing" : e == NOT_REG ? "not a regular file" : strerror(e);
+}
+
+/* Reads a regular file (open_regular) of at most cap octets into a malloc'd buffer.
+ * Returns 0, ENOENT, NOT_REG, EFBIG, or another errno. nofollow refuses a symbolic link. */
 static int read_small(int dirfd, const char *name, bool nofollow, size_t cap, uint8_t **out,
 		      size_t *len)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	int e;
+	int fd = open_regular(dirfd, name, nofollow, &st, &e);
 	*out = NULL;
 	*len = 0;
 	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return EINVAL;
-	}
+		return e;
 	if ((uint64_t)st.st_size > cap) {
 		close(fd);
 		return EFBIG;
@@ -1881,18 +1920,19 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 	}
 	e = read_small(v.dirfd, "manifest.json", true, HO_BUNDLE_MANIFEST_MAX, &man, &manlen);
 	if (e) {
-		rc = v_fail(&v, "manifest.json: %s", e == ENOENT ? "missing" : strerror(e));
+		rc = v_fail(&v, "manifest.json: %s", open_why(e));
 		goto out;
 	}
 	e = read_small(v.dirfd, "manifest.sig", true, SIG_LEN + 1, &sig, &siglen);
 	if (e || siglen != SIG_LEN) {
 		rc = v_fail(&v, "manifest.sig: %s",
-			    e == ENOENT ? "missing" : "not a 64-octet Ed25519 signature");
+			    e == ENOENT || e == NOT_REG ? open_why(e)
+							: "not a 64-octet Ed25519 signature");
 		goto out;
 	}
 	e = read_small(v.dirfd, "manifest.pub", true, PUB_PEM_MAX, &pub, &publen);
 	if (e) {
-		rc = v_fail(&v, "manifest.pub: %s", e == ENOENT ? "missing" : strerror(e));
+		rc = v_fail(&v, "manifest.pub: %s", open_why(e));
 		goto out;
 	}
 	pk = pem_pub(pub, publen);
@@ -1947,17 +1987,11 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 			rc = v_fail(&v, "%s: not a regular file", en->path);
 			goto out;
 		}
-		fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		e = errno;
+		fd = open_regular(pfd, leaf, true, &st, &e);
 		close(pfd);
 		if (fd < 0) {
 			rc = v_fail(&v, "%s: %s", en->path,
 				    e == ENOENT ? "missing" : "not a regular file");
-			goto out;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			rc = v_fail(&v, "%s: not a regular file", en->path);
 			goto out;
 		}
 		r = hash_fd(fd, &size, sha);

@@ -89,6 +89,33 @@ ln -s /etc/passwd "$b/passwd"
 expect 1 symlink "$limf" verify "$b"
 has symlink '^FAILED: extra file: passwd$'
 rm "$b/passwd"
+# a FIFO in place of a manifest file: refused at once, naming it (it used to block verify in
+# open(2) for ever); a symbolic link there is not followed
+for m in manifest.json manifest.sig manifest.pub; do
+	mv "$b/$m" "$tmp/$m.orig"
+	mkfifo "$b/$m"
+	expect 1 "fifo-$m" timeout 20 "$limf" verify "$b"
+	has "fifo-$m" "^FAILED: $m: not a regular file\$"
+	rm "$b/$m"
+	ln -s "$tmp/$m.orig" "$b/$m"
+	expect 1 "symlink-$m" timeout 20 "$limf" verify "$b"
+	has "symlink-$m" "^FAILED: $m: not a regular file\$"
+	rm "$b/$m"
+	mv "$tmp/$m.orig" "$b/$m"
+done
+# a listed output replaced by a FIFO, or (as root) by a device node: refused without opening it
+mv "$b/L1/hi2.pdu" "$tmp/hi2.orig"
+mkfifo "$b/L1/hi2.pdu"
+expect 1 fifo-listed timeout 20 "$limf" verify "$b"
+has fifo-listed '^FAILED: L1/hi2.pdu: not a regular file$'
+rm "$b/L1/hi2.pdu"
+if [ "$(id -u)" -eq 0 ] && mknod "$b/L1/hi2.pdu" c 1 3 2>/dev/null; then
+	expect 1 dev-listed timeout 20 "$limf" verify "$b"
+	has dev-listed '^FAILED: L1/hi2.pdu: not a regular file$'
+	rm "$b/L1/hi2.pdu"
+fi
+mv "$tmp/hi2.orig" "$b/L1/hi2.pdu"
+expect 0 restored2 "$limf" verify "$b"
 sed -i 's/"version":"9.9.9-test"/"version":"9.9.9-tesT"/' "$b/manifest.json"
 expect 1 manifest "$limf" verify "$b"
 has manifest '^FAILED: manifest.sig: signature does not verify$'
