@@ -511,6 +511,13 @@ int limf_cmd_replay(int argc, char **argv)
 			lim_json_u64(&j, limf_pool_sleeps(p));
 			lim_json_obj_close(&j);
 		}
+		lim_json_key(&j, "audio");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "wavs");
+		lim_json_u64(&j, ost.n_wavs);
+		lim_json_key(&j, "packets_without_wav");
+		lim_json_u64(&j, ost.wav_refused);
+		lim_json_obj_close(&j);
 		if (dlv) {
 			lim_json_key(&j, "handover");
 			lim_json_obj_open(&j);
@@ -546,6 +553,10 @@ int limf_cmd_replay(int argc, char **argv)
 			printf("WARNING: %" PRIu64 " I_MESSAGE(s) with a signature that does not "
 			       "verify: their keys were not used\n",
 			       s->sig_bad);
+		if (ost.wav_refused)
+			printf("WARNING: %" PRIu64 " G.711 packets are in no WAV (too many streams "
+			       "at once); cc.pcap and hi3.pdu hold them\n",
+			       ost.wav_refused);
 		if (dlv)
 			printf("handover: %" PRIu64 " IRI and %" PRIu64 " CC PDUs spooled, %s\n",
 			       ost.dlv_iri, ost.dlv_cc,

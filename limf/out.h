@@ -53,7 +53,8 @@ struct limf_out_cfg {
 
 struct limf_out_stats {
 	uint64_t dlv_iri, dlv_cc, dlv_refused; /* PDUs spooled / refused by a full spool */
-	size_t n_liids, n_wavs;
+	size_t n_liids, n_wavs;  /* LIIDs and WAVs written */
+	uint64_t wav_refused;    /* G.711 packets in no WAV: too many WAVs open at once */
 };
 
 /* LIM_E_NOMEM. */

@@ -372,6 +372,22 @@ assert len(m["calls"]) == want, (len(m["calls"]), want, "octets hashed", inp[0][
 print("read", "the appended octets" if want == 305 else "the file before the append")' \
 	"$tmp/ev-grow" "$tmp/grow-a.pcap" "$tmp/grow.pcap"
 grow_read=$(cat "$tmp/out")
+# 300+ calls of two G.711 streams each: every stream has its WAV (a WAV slot is reused once its
+# call has ended; the 513th stream of a run used to get none, silently), and the manifest says
+# none was left out
+expect 0 wavs-grow python3 -c '
+import json, os, sys
+d, liid = sys.argv[1:3]
+m = json.load(open(d + "/manifest.json"))
+streams = [st for c in m["calls"] for st in c["streams"] if st["payload_type"] in (0, 8)]
+assert len(streams) >= 600, len(streams)
+assert all(len(st["wav"]) == 1 for st in streams), [st for st in streams if len(st["wav"]) != 1][:2]
+files = sorted(os.listdir(os.path.join(d, liid, "audio")))
+assert len(files) == len(streams) == len(set(st["wav"][0] for st in streams)), (len(files), len(streams))
+assert m["audio"] == {"wavs": len(streams), "packets_without_wav": 0}, m["audio"]' \
+	"$tmp/ev-grow" "GR$sfx"
+cp "$tmp/grow.out" "$tmp/out"
+pyjson summary-grow "j['audio']['wavs']>=600 and j['audio']['packets_without_wav']==0"
 # read before the append: replay says the file changed after it was read; else it does not
 cp "$tmp/grow.err" "$tmp/err"
 : >"$tmp/out"
