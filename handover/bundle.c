@@ -1367,14 +1367,92 @@ static enum lim_err write_new(int dirfd, const char *name, const void *p, size_t
 	return rc;
 }
 
+struct ho_sign_key {
+	EVP_PKEY *key;
+};
+
+/* The Ed25519 private key in the PEM file path (never a passphrase prompt: an encrypted key is
+ * refused), or NULL. */
+static EVP_PKEY *load_sign_key(const char *path)
+{
+	BIO *bio = path ? BIO_new_file(path, "r") : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL) : NULL;
+	BIO_free(bio);
+	if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	return key;
+}
+
+/* see bundle.h */
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
+{
+	static const char probe[] = "limf: can this key sign?";
+	struct ho_sign_key *k;
+	EVP_MD_CTX *mctx;
+	uint8_t sig[SIG_LEN];
+	size_t siglen = sizeof sig;
+	enum lim_err rc = LIM_E_CRYPTO;
+	*out = NULL;
+	k = calloc(1, sizeof *k);
+	if (!k)
+		return LIM_E_NOMEM;
+	k->key = load_sign_key(path);
+	if (!k->key) {
+		free(k);
+		return LIM_E_ARG;
+	}
+	mctx = EVP_MD_CTX_new();
+	if (mctx && EVP_DigestSignInit(mctx, NULL, NULL, NULL, k->key) == 1 &&
+	    EVP_DigestSign(mctx, sig, &siglen, (const uint8_t *)probe, sizeof probe - 1) == 1 &&
+	    siglen == SIG_LEN)
+		rc = LIM_OK;
+	EVP_MD_CTX_free(mctx);
+	if (rc != LIM_OK) {
+		ho_sign_key_free(k);
+		return rc;
+	}
+	*out = k;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_sign_key_free(struct ho_sign_key *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->key); /* OpenSSL cleanses the private key */
+	free(k);
+}
+
+static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
+			       const char *extra_json, EVP_PKEY *key);
+
 /* see bundle.h */
 enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, const char *extra_json,
 			     const char *sign_key)
 {
+	EVP_PKEY *key = b ? load_sign_key(sign_key) : NULL;
+	enum lim_err rc = close_with(b, tool_version, extra_json, key);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* see bundle.h */
+enum lim_err ho_bundle_close_key(struct ho_bundle *b, const char *tool_version,
+				 const char *extra_json, const struct ho_sign_key *key)
+{
+	return close_with(b, tool_version, extra_json, key ? key->key : NULL);
+}
+
+/* ho_bundle_close with key (borrowed; NULL: no usable key, LIM_E_ARG in its turn). */
+static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
+			       const char *extra_json, EVP_PKEY *key)
+{
 	enum lim_err rc;
-	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *mctx = NULL;
-	BIO *bio = NULL, *pub = NULL;
+	BIO *pub = NULL;
 	FILE *mf = NULL;
 	char *man = NULL;
 	size_t manlen = 0, siglen = SIG_LEN;
@@ -1416,18 +1494,10 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 			goto out;
 	}
 	rc = LIM_E_ARG;
-	if (!tool_version || !sign_key)
+	if (!tool_version || !key)
 		goto out;
 	rc = extra_check(extra_json);
 	if (rc != LIM_OK)
-		goto out;
-	/* the key */
-	rc = LIM_E_ARG;
-	bio = BIO_new_file(sign_key, "r");
-	if (!bio)
-		goto out;
-	key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
-	if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
 		goto out;
 	/* the outputs: their digests as written (WAVs: read back when closed), else read back */
 	rc = LIM_E_NOMEM;
@@ -1553,8 +1623,6 @@ out:
 	free(man);
 	free(hs);
 	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_free(key);
-	BIO_free(bio);
 	BIO_free(pub);
 	bundle_free(b);
 	return rc;

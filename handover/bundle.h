@@ -174,6 +174,19 @@ enum lim_err ho_wav_close(struct ho_wav *w) LIM_WUR;
  * Frees b in every case (b may be NULL: LIM_E_ARG). */
 enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, const char *extra_json,
 			     const char *sign_key) LIM_WUR;
+/* The signing key loaded ahead of the work whose bundle it will sign, so that an unusable key
+ * (unreadable, encrypted PEM, not Ed25519, cannot sign) stops a run before it fetches keys and
+ * writes decrypted content, not at ho_bundle_close. ho_sign_key_load reads the Ed25519 private
+ * key in the PEM file path (never prompts for a passphrase) and makes one test signature:
+ * LIM_E_ARG (unreadable or not an unencrypted Ed25519 PEM key), LIM_E_CRYPTO (cannot sign),
+ * LIM_E_NOMEM; *out is NULL on failure. ho_sign_key_free frees it (OpenSSL cleanses the
+ * private key; NULL: no-op). ho_bundle_close_key is ho_bundle_close with that key (borrowed)
+ * instead of a path: the same errors, LIM_E_ARG for a NULL key; frees b in every case. */
+struct ho_sign_key;
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out) LIM_WUR;
+void ho_sign_key_free(struct ho_sign_key *k);
+enum lim_err ho_bundle_close_key(struct ho_bundle *b, const char *tool_version,
+				 const char *extra_json, const struct ho_sign_key *key) LIM_WUR;
 /* Frees b without finishing (error paths): closes descriptors, leaves what was written. */
 void ho_bundle_abort(struct ho_bundle *b);
 

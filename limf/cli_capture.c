@@ -1069,12 +1069,24 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	url = limf_setting(NULL, conf.kms_url, "LIMF_KMS_URL");
 	if (o.record) {
+		struct ho_sign_key *k = NULL;
 		sign_key = limf_setting(NULL, conf.sign_key, "LIMF_SIGN_KEY");
-		if (!sign_key || access(sign_key, R_OK) != 0) {
+		if (!sign_key) {
 			fprintf(stderr, "limf: --record needs a readable evidence signing key "
 					"([evidence] sign_key)\n");
 			return 1;
 		}
+		/* made to sign now, not first when the recording ends (days of content left
+		 * unsigned); it is loaded again then, from the file, so that a running service
+		 * holds no private key */
+		if (ho_sign_key_load(sign_key, &k) != LIM_OK) {
+			fprintf(stderr,
+				"limf: %s: the evidence signing key cannot be used: it must be a "
+				"readable, unencrypted Ed25519 private key in PEM\n",
+				sign_key);
+			return 1;
+		}
+		ho_sign_key_free(k);
 	}
 	if (limf_privs_init(&pv, conf.svc_user, conf.svc_group, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s: refusing to start\n", why);

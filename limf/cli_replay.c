@@ -284,6 +284,7 @@ int limf_cmd_replay(int argc, char **argv)
 	struct wr_kms *kms = NULL;
 	struct wr_db *db = NULL;
 	struct limf_prep *prep = NULL;
+	struct ho_sign_key *skey = NULL;
 	char why[512];
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
@@ -350,22 +351,35 @@ int limf_cmd_replay(int argc, char **argv)
 				"the config, or LIMF_SIGN_KEY)\n");
 		return 1;
 	}
-	if (access(sign_key, R_OK) != 0) {
-		fprintf(stderr, "limf: %s: signing key cannot be read\n", sign_key);
-		return 1;
+	/* the key is loaded and made to sign now, before any key is fetched or anything is
+	 * decrypted: a key found unusable at the end left an unsigned bundle of decrypted content */
+	{
+		enum lim_err ke = ho_sign_key_load(sign_key, &skey);
+		if (ke == LIM_E_NOMEM) {
+			fprintf(stderr, "limf: out of memory\n");
+			return 1;
+		}
+		if (ke != LIM_OK) {
+			fprintf(stderr,
+				"limf: %s: the evidence signing key cannot be used: it must be a "
+				"readable, unencrypted Ed25519 private key in PEM (openssl genpkey "
+				"-algorithm ed25519)\n",
+				sign_key);
+			return 1;
+		}
 	}
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		struct stat sb;
 		if (stat(o.pcap[i], &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			fprintf(stderr, "limf: %s: not a readable file\n", o.pcap[i]);
-			return 1;
+			goto out;
 		}
 		total += (uint64_t)sb.st_size;
 	}
 	/* the SRTP self-tests run beside the set-up (the inputs are hashed as they are read) */
 	if (limf_prep_start(&prep) != LIM_OK) {
 		fprintf(stderr, "limf: out of memory\n");
-		return 1;
+		goto out;
 	}
 	if (limf_bundle_open(o.out, &b) != 0)
 		goto out;
@@ -454,7 +468,7 @@ int limf_cmd_replay(int argc, char **argv)
 				goto out;
 			}
 		}
-		e = ho_bundle_close(b, LIMF_VERSION, extra, sign_key);
+		e = ho_bundle_close_key(b, LIMF_VERSION, extra, skey);
 		b = NULL;
 		free(extra);
 		if (e != LIM_OK) {
@@ -568,6 +582,7 @@ int limf_cmd_replay(int argc, char **argv)
 	}
 	rc = dlv_rc;
 out:
+	ho_sign_key_free(skey);
 	limf_prep_free(prep);
 	limf_pool_free(p);
 	limf_out_free(out);

@@ -245,6 +245,15 @@ expect 2 usage1 "$limf" capture --pcap "$tmp/c1.pcap"
 expect 2 usage2 "$limf" capture --config "$tmp/limf.conf"
 expect 2 usage3 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c1.pcap" --speed fast
 expect 1 nofile "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/nonexistent.pcap"
+# --record with an encrypted signing key: refused at the start, naming it (it was found only
+# when the recording ended, its content then unsigned)
+openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret -out "$tmp/enc.pem" 2>/dev/null ||
+	bad "openssl genpkey enc"
+sed "s|^sign_key = .*|sign_key = $tmp/enc.pem|" "$tmp/limf.conf" >"$tmp/enc.conf"
+expect 1 enckey timeout 60 "$limf" capture --config "$tmp/enc.conf" --pcap "$tmp/c1.pcap" \
+	--record "$tmp/ev-enc"
+has enckey "enc.pem: the evidence signing key cannot be used"
+[ -e "$tmp/ev-enc" ] && bad "enckey: the bundle directory was made" || ok
 
 # ---- 5. live capture on lo (root only)
 if [ "$(id -u)" -ne 0 ]; then

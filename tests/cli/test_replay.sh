@@ -201,6 +201,21 @@ has refuse-nonempty2 "not empty"
 expect 1 no-sign-key env -u LIMF_SIGN_KEY LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay \
 	--out "$tmp/ev-nokey" "$tmp/g2.pcap"
 has no-sign-key "signing key"
+# an unusable signing key (encrypted PEM, not Ed25519) stops the replay before anything: no key
+# fetched, nothing decrypted, no directory (it was found only when signing, after the whole run,
+# leaving the decrypted content unsigned on disk)
+openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret -out "$tmp/enc.pem" 2>/dev/null &&
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/ec.pem" 2>/dev/null ||
+	bad "openssl genpkey enc/ec"
+for k in enc ec; do
+	n2=$(nreq g)
+	# shellcheck disable=SC2046
+	expect 1 "sign-key-$k" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/$k.pem" \
+		$(kopts g) --out "$tmp/ev-key$k" "$tmp/g2.pcap"
+	has "sign-key-$k" "$k.pem: the evidence signing key cannot be used"
+	[ -e "$tmp/ev-key$k" ] && bad "sign-key-$k: the bundle directory was made" || ok
+	[ "$(nreq g)" -eq "$n2" ] && ok || bad "sign-key-$k: a KMS request with an unusable signing key"
+done
 expect 2 usage "$limf" replay --out "$tmp/x"
 
 # ---- the same through limf.conf (it overrides the environment; flags override it)

@@ -1275,6 +1275,41 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_close(b, "t", NULL, root) == LIM_E_ARG);
 	}
 	CHECK(ho_bundle_close(NULL, "t", NULL, key) == LIM_E_ARG);
+	/* the key loaded ahead of the work (ho_sign_key_load): missing, a directory, not
+	 * Ed25519, encrypted (never a passphrase prompt) refused; a good one signs a bundle */
+	{
+		char enc[300], ec[300];
+		struct ho_sign_key *sk = (struct ho_sign_key *)1;
+		EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		FILE *fp;
+		join(enc, sizeof enc, root, "enc.pem");
+		fp = fopen(enc, "w");
+		CHECK(ed && fp &&
+		      PEM_write_PrivateKey(fp, ed, EVP_aes_128_cbc(), NULL, 0, NULL,
+					   (void *)"secret") == 1);
+		if (fp)
+			fclose(fp);
+		EVP_PKEY_free(ed);
+		join(ec, sizeof ec, root, "ec.pem");
+		CHECK(ho_sign_key_load("/nonexistent/key.pem", &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(root, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(ec, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(enc, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(key, &sk) == LIM_OK && sk != NULL);
+		join(dir, sizeof dir, root, "bykey");
+		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+		CHECK(ho_bundle_file(b, "L1/x", &f) == LIM_OK && ho_bfile_write(f, "x", 1) == LIM_OK);
+		CHECK(ho_bundle_close_key(b, "t", NULL, sk) == LIM_OK);
+		expect_ok(dir, NULL);
+		join(dir, sizeof dir, root, "nokey");
+		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+		CHECK(ho_bundle_close_key(b, "t", NULL, NULL) == LIM_E_ARG);
+		join(path, sizeof path, dir, "manifest.json");
+		CHECK(access(path, F_OK) != 0);
+		CHECK(ho_bundle_close_key(NULL, "t", NULL, sk) == LIM_E_ARG);
+		ho_sign_key_free(sk);
+		ho_sign_key_free(NULL);
+	}
 	/* extra_json */
 	for (size_t i = 0; i < sizeof badextra / sizeof badextra[0]; i++) {
 		join(dir, sizeof dir, root, "extra");
