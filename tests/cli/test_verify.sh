@@ -81,6 +81,13 @@ mv "$b/L1/audio/1234abcd.wav" "$tmp/x.wav"
 expect 1 missing "$limf" verify "$b"
 has missing '^FAILED: L1/audio/1234abcd.wav: missing$'
 mv "$tmp/x.wav" "$b/L1/audio/1234abcd.wav"
+# a listed file replaced by a sparse file of 1 TiB: refused by its size at once, not hashed
+# first (about 1.5 s per GB: that took hours); where the file system cannot hold it, 4 GiB
+cp "$b/L1/iri.jsonl" "$tmp/iri.orig"
+truncate -s 1T "$b/L1/iri.jsonl" 2>/dev/null || truncate -s 4G "$b/L1/iri.jsonl"
+expect 1 sparse timeout 5 "$limf" verify "$b"
+has sparse '^FAILED: L1/iri.jsonl: size differs$'
+cp "$tmp/iri.orig" "$b/L1/iri.jsonl"
 echo junk >"$b/L1/notes.txt"
 expect 1 extra "$limf" verify --json "$b"
 pyjson extra "j['verified'] is False and j['reason'] == 'extra file: L1/notes.txt'"
