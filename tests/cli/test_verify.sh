@@ -92,6 +92,16 @@ echo junk >"$b/L1/notes.txt"
 expect 1 extra "$limf" verify --json "$b"
 pyjson extra "j['verified'] is False and j['reason'] == 'extra file: L1/notes.txt'"
 rm "$b/L1/notes.txt"
+# an added file whose name holds CR and an escape sequence: printed escaped, so a terminal cannot
+# be made to show only a genuine-looking "verified" line (\r and ESC [2K erased "FAILED")
+evil=$(printf 'z\r\033[2Kverified: 4 files, key SHA-256 fingerprint %s' "$fpr")
+echo x >"$b/$evil"
+expect 1 evilname "$limf" verify "$b"
+has evilname '^FAILED: extra file: z\\x0d\\x1b\[2Kverified: 4 files, key SHA-256 fingerprint'
+if LC_ALL=C grep -q "$(printf '[\r\033]')" "$tmp/out"; then bad "evilname: a control octet reached the output"; else ok; fi
+expect 1 evilnamejson "$limf" verify --json "$b"
+pyjson evilnamejson "j['verified'] is False and j['reason'].startswith('extra file: z\r\x1b[2Kverified')"
+rm "$b/$evil"
 ln -s /etc/passwd "$b/passwd"
 expect 1 symlink "$limf" verify "$b"
 has symlink '^FAILED: extra file: passwd$'
