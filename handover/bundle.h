@@ -48,12 +48,17 @@
 
 #include "common/err.h"
 
+/* HO_BUNDLE_EXTRA_MAX leaves room for ~75,000 calls of limf/out.h's manifest "calls" (~900
+ * octets each), more than HO_BUNDLE_MAX_FILES outputs allow with two WAVs a call (16 MiB were
+ * ~19,000 calls: a larger case lost its whole manifest at the very end). A manifest of that
+ * extra_json and HO_BUNDLE_MAX_FILES outputs and HO_BUNDLE_MAX_IN inputs of the longest names
+ * (~24 MiB each) fits HO_BUNDLE_MANIFEST_MAX. */
 #define HO_BUNDLE_FORMAT       "limf-evidence-1"
-#define HO_BUNDLE_PATH_MAX     255u        /* longest relpath, octets */
-#define HO_BUNDLE_MAX_FILES    65536u      /* outputs per bundle (and manifest entries verified) */
-#define HO_BUNDLE_MAX_IN       65536u      /* inputs per bundle */
-#define HO_BUNDLE_EXTRA_MAX    (16u << 20) /* extra_json octets */
-#define HO_BUNDLE_MANIFEST_MAX (64u << 20) /* manifest.json octets the verifier reads */
+#define HO_BUNDLE_PATH_MAX     255u         /* longest relpath, octets */
+#define HO_BUNDLE_MAX_FILES    65536u       /* outputs per bundle (and manifest entries verified) */
+#define HO_BUNDLE_MAX_IN       65536u       /* inputs per bundle */
+#define HO_BUNDLE_EXTRA_MAX    (64u << 20)  /* extra_json octets (below) */
+#define HO_BUNDLE_MANIFEST_MAX (128u << 20) /* manifest.json octets the verifier reads */
 #define HO_WAV_RATE            8000u
 #define HO_WAV_MAX_SAMPLES     (4u * 3600u * HO_WAV_RATE) /* 4 h of audio per WAV */
 #define HO_WAV_JUMP_FWD        (60u * HO_WAV_RATE) /* samples: a longer gap starts a segment */

@@ -198,9 +198,9 @@ static int input_done(struct ho_digest *d, const char *path, struct in_digest *o
 /* One capture file through the pool, its octets hashed as they are read into *dg (input_done).
  * 0, or 1 (reported): unreadable, or cut short without accept_trunc; cut short
  * with it: 0 and *cut filled, *was_cut set. */
-static int run_file(struct limf_pool *p, struct limf_dlv *dlv, struct in_digest *dg,
-		    const char *path, uint64_t *done, uint64_t total, bool bar, uint64_t *last_ts,
-		    bool accept_trunc, struct cut *cut, bool *was_cut)
+static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf_out *out,
+		    struct in_digest *dg, const char *path, uint64_t *done, uint64_t total,
+		    bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut, bool *was_cut)
 {
 	struct cap_source *s = NULL;
 	struct ho_digest *d = NULL;
@@ -230,6 +230,15 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, struct in_digest 
 		limf_pool_frame(p, &f);
 		*done += f.caplen + 16u;
 		frames++;
+		/* the bundle cannot be finished any more (said by limf/out.c when it happened):
+		 * no more keys fetched and content decrypted for nothing */
+		if ((frames & 4095u) == 0 && limf_out_failed(out)) {
+			fprintf(stderr, "limf: %s: stopped after %" PRIu64 " frames\n", path,
+				frames);
+			cap_source_close(s);
+			ho_digest_free(d);
+			return 1;
+		}
 		/* let the links send while the replay runs (bounded spool use) */
 		if (dlv && (frames & 4095u) == 0) {
 			limf_pool_sink_lock(p);
@@ -433,7 +442,7 @@ int limf_cmd_replay(int argc, char **argv)
 	bool bar = !o.quiet && !o.json && isatty(2);
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		bool was_cut;
-		if (run_file(p, dlv, &dgs[i], o.pcap[i], &done, total, bar, &last_ts,
+		if (run_file(p, dlv, out, &dgs[i], o.pcap[i], &done, total, bar, &last_ts,
 			     o.accept_trunc, &cuts[n_cut], &was_cut) != 0)
 			goto out;
 		n_cut += was_cut;

@@ -29,6 +29,9 @@
 #define Q_BATCH 128u       /* packets queued before the recording thread is woken (or a drain) */
 #define HINT_N  1024u /* stream hints (on_cc): a power of two, well above the streams of a run */
 
+/* the manifest's "calls" at most: ho_bundle_close's cap less room for the other members */
+#define CALLS_MAX (HO_BUNDLE_EXTRA_MAX - (1u << 20))
+
 struct seq {
 	uint32_t cin, iri, cc;
 };
@@ -187,15 +190,22 @@ struct limf_out {
 static void drain(struct limf_out *r);
 
 /* The first failure of the evidence recording: from then on nothing more is recorded (the
- * network delivery goes on); limf_out_error reports it. */
+ * network delivery goes on); limf_out_error reports it, and it is said on stderr now (a
+ * capture --record service used to say it only when stopped, days later). */
 static void fail(struct limf_out *r, enum lim_err e, const char *what)
 {
+	bool first = false;
 	pthread_mutex_lock(&r->q.mu);
 	if (r->err == LIM_OK) {
 		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
 		r->err = e;
+		first = true;
 	}
 	pthread_mutex_unlock(&r->q.mu);
+	if (first)
+		lim_err_log(
+			"the evidence recording stopped: %s: %s (the bundle will not be signed)",
+			what, lim_strerror(e));
 }
 
 /* Whether the evidence bundle is being written. */
@@ -1122,6 +1132,13 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	/* lim_json_end writes a newline: harmless between members */
 	if (lim_json_end(&j) != LIM_OK)
 		fail(r, LIM_E_IO, "manifest calls");
+	/* the manifest cannot hold more calls: said now, not by ho_bundle_close at the end */
+	{
+		long at = ftell(r->calls_f);
+		if (at < 0 || (unsigned long)at > CALLS_MAX)
+			fail(r, LIM_E_LIMIT,
+			     "the manifest's calls (too many calls for one bundle)");
+	}
 }
 
 static void json_warrants(struct lim_json *j, struct limf_out *r)
@@ -1380,6 +1397,12 @@ struct limf_sink limf_out_sink(struct limf_out *o)
 	s.cin = o->dlv ? next_cin : NULL;
 	s.ctx = o;
 	return s;
+}
+
+/* see out.h */
+bool limf_out_failed(const struct limf_out *o)
+{
+	return atomic_load(&o->err) != LIM_OK;
 }
 
 /* see out.h */

@@ -412,6 +412,27 @@ else
 	hasnt grow-warn "changed while it was replayed"
 fi
 
+# ---- a bundle limit (64 LIIDs) reached: said on stderr when it happens, not first when the
+# bundle is closed; no manifest, exit 1. Nine targets with 8 warrants each (a call carries 8
+# LIIDs at most), a call each.
+MU="sip:mo$sfx@example.org"
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do warrant "N$sfx-$t-$i" iri "sip:many$t-$sfx@example.org"; done
+	expect 0 "gen-many$t" "$gen" --community "$tmp/g/community.json" --out "$tmp/many$t.pcap" \
+		--calls 1 --duration 1 --caller "sip:many$t-$sfx@example.org" --callee "$MU" \
+		--start "$AT" --seed $((40 + t))
+done
+# shellcheck disable=SC2046
+expect 1 replay-many env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --out "$tmp/ev-many" "$tmp"/many[1-9].pcap
+has replay-many "the evidence recording stopped: too many LIIDs in one bundle"
+[ -e "$tmp/ev-many/manifest.json" ] && bad "replay-many: a manifest" || ok
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do
+		"$limf" warrant revoke "N$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke N$t-$i"
+	done
+done
+
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"
 printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null

@@ -1298,7 +1298,8 @@ void t_bundle_args(void)
 		CHECK(ho_sign_key_load(key, &sk) == LIM_OK && sk != NULL);
 		join(dir, sizeof dir, root, "bykey");
 		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
-		CHECK(ho_bundle_file(b, "L1/x", &f) == LIM_OK && ho_bfile_write(f, "x", 1) == LIM_OK);
+		CHECK(ho_bundle_file(b, "L1/x", &f) == LIM_OK &&
+		      ho_bfile_write(f, "x", 1) == LIM_OK);
 		CHECK(ho_bundle_close_key(b, "t", NULL, sk) == LIM_OK);
 		expect_ok(dir, NULL);
 		join(dir, sizeof dir, root, "nokey");
@@ -1328,6 +1329,51 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
 		CHECK(ho_bundle_close(b, "t", goodextra[i], key) == LIM_OK);
 		expect_ok(dir, NULL);
+	}
+	/* a large case: "calls" of 30,000 calls (~22 MiB, over the old 16 MiB cap, which lost
+	 * such a bundle's manifest at the very end) is signed and verifies; over the cap:
+	 * LIM_E_LIMIT and no manifest */
+	{
+		/* one call's entry the size of a replay's (~900 octets) */
+		char call[900];
+		size_t cl = 0, n = 30000, cap;
+		cl = (size_t)snprintf(call, sizeof call, "{\"cin\":123456,\"note\":\"");
+		memset(call + cl, 'x', sizeof call - cl - 3);
+		memcpy(call + sizeof call - 3, "\"}", 3);
+		cl = sizeof call - 1;
+		cap = HO_BUNDLE_EXTRA_MAX + 64 + cl;
+		char *x = malloc(cap);
+		size_t o = 0;
+		CHECK(x != NULL);
+		if (x) {
+			memcpy(x, "\"calls\":[", 9);
+			o = 9;
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					x[o++] = ',';
+				memcpy(x + o, call, cl);
+				o += cl;
+			}
+			x[o++] = ']';
+			x[o] = '\0';
+			CHECK(o > (20u << 20) && o <= HO_BUNDLE_EXTRA_MAX);
+			join(dir, sizeof dir, root, "large");
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", x, key) == LIM_OK);
+			expect_ok(dir, NULL);
+			/* past the cap (the last call grown to reach it) */
+			o--;
+			while (o <= HO_BUNDLE_EXTRA_MAX)
+				x[o++] = ' ';
+			x[o++] = ']';
+			x[o] = '\0';
+			join(dir, sizeof dir, root, "toolarge");
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", x, key) == LIM_E_LIMIT);
+			join(path, sizeof path, dir, "manifest.json");
+			CHECK(access(path, F_OK) != 0);
+			free(x);
+		}
 	}
 	buf_bfile(root, key);
 	buf_wav(root, key);
