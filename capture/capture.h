@@ -123,6 +123,19 @@ struct cap_source; /* opaque; owns the pcap handle */
 /* Opens a pcap or pcapng file ("-" = stdin) with nanosecond timestamps. LIM_E_IO when it
  * cannot be opened or is not a capture file (reason logged). *out is NULL on failure. */
 enum lim_err cap_source_open_file(const char *path, struct cap_source **out) LIM_WUR;
+/* An observer of the octets a tapped file source reads (limf hashes them for the evidence
+ * manifest, so that the digest is of exactly the octets replayed, not of the path read again).
+ * fn(ctx, p, n) receives every octet the source reads from its one descriptor, in file order,
+ * each once, as it is read (stdio read-ahead included): once cap_source_next has reported the end
+ * of the file, or the file cut short, the octets given are the whole file as it was read. p is
+ * borrowed for the call; fn runs on the thread calling cap_source_open_file_tap/next/close. */
+struct cap_tap {
+	void (*fn)(void *ctx, const uint8_t *p, size_t n);
+	void *ctx; /* borrowed */
+};
+/* cap_source_open_file with tap (copied; tap->fn required, "-" refused: LIM_E_ARG). */
+enum lim_err cap_source_open_file_tap(const char *path, const struct cap_tap *tap,
+				      struct cap_source **out) LIM_WUR;
 /* Opens a live interface in promiscuous mode with snaplen 65535 and, when bpf is not NULL, the
  * given BPF filter (pcap-filter(7) syntax). LIM_E_IO on failure (permissions, no such
  * interface), LIM_E_ARG when the filter does not compile. */

@@ -1,10 +1,13 @@
 /* libpcap sources (see capture.h). The only file of limf that includes pcap.h (STYLE.md 3). */
+#define _GNU_SOURCE /* fopencookie: a tapped file source (cap_source_open_file_tap) */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "common/log.h"
@@ -39,8 +42,65 @@ static enum lim_err wrap(pcap_t *p, bool nano, struct cap_source **out)
 	return LIM_OK;
 }
 
-/* see capture.h */
-enum lim_err cap_source_open_file(const char *path, struct cap_source **out)
+/* The cookie of a tapped file: libpcap's stdio stream reads through tap_read, which hands
+ * every octet it got from the one descriptor to the tap before libpcap sees it. */
+struct tap_file {
+	int fd;
+	struct cap_tap tap;
+};
+
+static ssize_t tap_read(void *cookie, char *buf, size_t n)
+{
+	struct tap_file *t = cookie;
+	ssize_t k;
+	do
+		k = read(t->fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	if (k > 0)
+		t->tap.fn(t->tap.ctx, (const uint8_t *)buf, (size_t)k);
+	return k;
+}
+
+static int tap_close(void *cookie)
+{
+	struct tap_file *t = cookie;
+	int rc = close(t->fd);
+	free(t);
+	return rc;
+}
+
+/* A stdio stream over path: plain fopen, or with a tap the cookie stream above (no seek: libpcap
+ * reads offline files front to back). NULL with errno on failure. */
+static FILE *open_stream(const char *path, const struct cap_tap *tap)
+{
+	cookie_io_functions_t io = { .read = tap_read, .close = tap_close };
+	struct tap_file *t;
+	FILE *fp;
+	int e;
+	if (!tap)
+		return fopen(path, "rbe");
+	t = malloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->tap = *tap;
+	t->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (t->fd < 0) {
+		e = errno;
+		free(t);
+		errno = e;
+		return NULL;
+	}
+	fp = fopencookie(t, "rb", io);
+	if (!fp) {
+		e = errno;
+		close(t->fd);
+		free(t);
+		errno = e;
+	}
+	return fp;
+}
+
+static enum lim_err open_file(const char *path, const struct cap_tap *tap, struct cap_source **out)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
@@ -48,7 +108,7 @@ enum lim_err cap_source_open_file(const char *path, struct cap_source **out)
 	char *buf;
 	enum lim_err rc;
 	*out = NULL;
-	if (strcmp(path, "-") == 0) { /* libpcap's name for stdin */
+	if (strcmp(path, "-") == 0 && !tap) { /* libpcap's name for stdin */
 		p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 		if (!p) {
 			lim_err_log("%s: %s", path, err);
@@ -56,10 +116,12 @@ enum lim_err cap_source_open_file(const char *path, struct cap_source **out)
 		}
 		return wrap(p, pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO, out);
 	}
+	if (tap && (!tap->fn || strcmp(path, "-") == 0))
+		return LIM_E_ARG;
 	buf = malloc(FILE_BUF);
 	if (!buf)
 		return LIM_E_NOMEM;
-	fp = fopen(path, "rbe");
+	fp = open_stream(path, tap);
 	if (!fp) {
 		lim_err_log("%s: %s", path, strerror(errno));
 		free(buf);
@@ -85,6 +147,23 @@ enum lim_err cap_source_open_file(const char *path, struct cap_source **out)
 	}
 	(*out)->fbuf = buf;
 	return LIM_OK;
+}
+
+/* see capture.h */
+enum lim_err cap_source_open_file(const char *path, struct cap_source **out)
+{
+	return open_file(path, NULL, out);
+}
+
+/* see capture.h */
+enum lim_err cap_source_open_file_tap(const char *path, const struct cap_tap *tap,
+				      struct cap_source **out)
+{
+	if (!tap) {
+		*out = NULL;
+		return LIM_E_ARG;
+	}
+	return open_file(path, tap, out);
 }
 
 /* see capture.h */

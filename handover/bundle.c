@@ -630,8 +630,70 @@ out:
 	return rc;
 }
 
+struct ho_digest {
+	EVP_MD_CTX *md;
+	uint64_t size;
+	enum lim_err err; /* sticky: the first failure */
+};
+
 /* see bundle.h */
-enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32])
+enum lim_err ho_digest_new(struct ho_digest **out)
+{
+	struct ho_digest *d = calloc(1, sizeof *d);
+	*out = NULL;
+	if (!d)
+		return LIM_E_NOMEM;
+	d->md = EVP_MD_CTX_new();
+	if (!d->md || EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1) {
+		ho_digest_free(d);
+		return LIM_E_CRYPTO;
+	}
+	*out = d;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_digest_update(struct ho_digest *d, const void *p, size_t n)
+{
+	if (d->err != LIM_OK)
+		return;
+	if (!d->md)
+		d->err = LIM_E_STATE;
+	else if (EVP_DigestUpdate(d->md, p, n) != 1)
+		d->err = LIM_E_CRYPTO;
+	else
+		d->size += n;
+}
+
+/* see bundle.h */
+enum lim_err ho_digest_final(struct ho_digest *d, uint64_t *size, uint8_t sha[32])
+{
+	unsigned int hl = 0;
+	*size = 0;
+	if (d->err == LIM_OK && !d->md)
+		d->err = LIM_E_STATE;
+	if (d->err == LIM_OK && (EVP_DigestFinal_ex(d->md, sha, &hl) != 1 || hl != 32))
+		d->err = LIM_E_CRYPTO;
+	EVP_MD_CTX_free(d->md);
+	d->md = NULL;
+	if (d->err != LIM_OK)
+		return d->err;
+	d->err = LIM_E_STATE; /* one final */
+	*size = d->size;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_digest_free(struct ho_digest *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->md);
+	free(d);
+}
+
+/* Streams path (never mapped): size and SHA-256. */
+static enum lim_err file_sha256(const char *path, uint64_t *size, uint8_t sha[32])
 {
 	enum lim_err rc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -657,7 +719,7 @@ enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path)
 		return LIM_E_ARG; /* before any I/O, as ho_bundle_input_digest would */
 	if (b->nin >= HO_BUNDLE_MAX_IN)
 		return LIM_E_LIMIT;
-	rc = ho_file_sha256(path, &size, sha);
+	rc = file_sha256(path, &size, sha);
 	if (rc != LIM_OK)
 		return rc;
 	return ho_bundle_input_digest(b, path, size, sha);
@@ -1305,14 +1367,92 @@ static enum lim_err write_new(int dirfd, const char *name, const void *p, size_t
 	return rc;
 }
 
+struct ho_sign_key {
+	EVP_PKEY *key;
+};
+
+/* The Ed25519 private key in the PEM file path (never a passphrase prompt: an encrypted key is
+ * refused), or NULL. */
+static EVP_PKEY *load_sign_key(const char *path)
+{
+	BIO *bio = path ? BIO_new_file(path, "r") : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL) : NULL;
+	BIO_free(bio);
+	if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	return key;
+}
+
+/* see bundle.h */
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
+{
+	static const char probe[] = "limf: can this key sign?";
+	struct ho_sign_key *k;
+	EVP_MD_CTX *mctx;
+	uint8_t sig[SIG_LEN];
+	size_t siglen = sizeof sig;
+	enum lim_err rc = LIM_E_CRYPTO;
+	*out = NULL;
+	k = calloc(1, sizeof *k);
+	if (!k)
+		return LIM_E_NOMEM;
+	k->key = load_sign_key(path);
+	if (!k->key) {
+		free(k);
+		return LIM_E_ARG;
+	}
+	mctx = EVP_MD_CTX_new();
+	if (mctx && EVP_DigestSignInit(mctx, NULL, NULL, NULL, k->key) == 1 &&
+	    EVP_DigestSign(mctx, sig, &siglen, (const uint8_t *)probe, sizeof probe - 1) == 1 &&
+	    siglen == SIG_LEN)
+		rc = LIM_OK;
+	EVP_MD_CTX_free(mctx);
+	if (rc != LIM_OK) {
+		ho_sign_key_free(k);
+		return rc;
+	}
+	*out = k;
+	return LIM_OK;
+}
+
+/* see bundle.h */
+void ho_sign_key_free(struct ho_sign_key *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->key); /* OpenSSL cleanses the private key */
+	free(k);
+}
+
+static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
+			       const char *extra_json, EVP_PKEY *key);
+
 /* see bundle.h */
 enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, const char *extra_json,
 			     const char *sign_key)
 {
+	EVP_PKEY *key = b ? load_sign_key(sign_key) : NULL;
+	enum lim_err rc = close_with(b, tool_version, extra_json, key);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* see bundle.h */
+enum lim_err ho_bundle_close_key(struct ho_bundle *b, const char *tool_version,
+				 const char *extra_json, const struct ho_sign_key *key)
+{
+	return close_with(b, tool_version, extra_json, key ? key->key : NULL);
+}
+
+/* ho_bundle_close with key (borrowed; NULL: no usable key, LIM_E_ARG in its turn). */
+static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
+			       const char *extra_json, EVP_PKEY *key)
+{
 	enum lim_err rc;
-	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *mctx = NULL;
-	BIO *bio = NULL, *pub = NULL;
+	BIO *pub = NULL;
 	FILE *mf = NULL;
 	char *man = NULL;
 	size_t manlen = 0, siglen = SIG_LEN;
@@ -1354,18 +1494,10 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 			goto out;
 	}
 	rc = LIM_E_ARG;
-	if (!tool_version || !sign_key)
+	if (!tool_version || !key)
 		goto out;
 	rc = extra_check(extra_json);
 	if (rc != LIM_OK)
-		goto out;
-	/* the key */
-	rc = LIM_E_ARG;
-	bio = BIO_new_file(sign_key, "r");
-	if (!bio)
-		goto out;
-	key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
-	if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
 		goto out;
 	/* the outputs: their digests as written (WAVs: read back when closed), else read back */
 	rc = LIM_E_NOMEM;
@@ -1491,8 +1623,6 @@ out:
 	free(man);
 	free(hs);
 	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_free(key);
-	BIO_free(bio);
 	BIO_free(pub);
 	bundle_free(b);
 	return rc;
@@ -1529,23 +1659,62 @@ static enum lim_err v_fail(struct v_state *v, const char *fmt, ...)
 	return LIM_E_AUTH;
 }
 
-/* Reads a regular file (no symbolic link) of at most cap octets into a malloc'd buffer.
- * Returns 0, ENOENT, EFBIG, or another errno. nofollow refuses a symbolic link. */
+#define NOT_REG (-1) /* open_regular, read_small: not a regular file */
+
+/* Opens name under dirfd for reading only if it is a regular file. Its type is checked before
+ * the open, so a FIFO (whose open would block verify for ever) or a device node (whose open can
+ * have side effects) is never opened; the open does not block and, with nofollow, follows no
+ * symbolic link; the file opened must be the one checked (same device and inode). *st is the
+ * open file's. Returns the descriptor, or -1 with *err = ENOENT (missing), NOT_REG (a symbolic
+ * link under nofollow, a FIFO, socket, device or directory) or another errno. */
+static int open_regular(int dirfd, const char *name, bool nofollow, struct stat *st, int *err)
+{
+	struct stat pre;
+	int fd;
+	*err = 0;
+	if (fstatat(dirfd, name, &pre, nofollow ? AT_SYMLINK_NOFOLLOW : 0) != 0) {
+		*err = errno;
+		return -1;
+	}
+	if (!S_ISREG(pre.st_mode)) {
+		*err = NOT_REG;
+		return -1;
+	}
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		*err = errno == ELOOP ? NOT_REG : errno;
+		return -1;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_dev != pre.st_dev ||
+	    st->st_ino != pre.st_ino) {
+		close(fd);
+		*err = NOT_REG; /* replaced between the check and the open */
+		return -1;
+	}
+	return fd;
+}
+
+/* What read_small's or open_regular's error says, for a verify message. */
+static const char *open_why(int e)
+{
+	return e == ENOENT ? "missing" : e == NOT_REG ? "not a regular file" : strerror(e);
+}
+
+/* Reads a regular file (open_regular) of at most cap octets into a malloc'd buffer.
+ * Returns 0, ENOENT, NOT_REG, EFBIG, or another errno. nofollow refuses a symbolic link. */
 static int read_small(int dirfd, const char *name, bool nofollow, size_t cap, uint8_t **out,
 		      size_t *len)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	int e;
+	int fd = open_regular(dirfd, name, nofollow, &st, &e);
 	*out = NULL;
 	*len = 0;
 	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return EINVAL;
-	}
+		return e;
 	if ((uint64_t)st.st_size > cap) {
 		close(fd);
 		return EFBIG;
@@ -1819,18 +1988,19 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 	}
 	e = read_small(v.dirfd, "manifest.json", true, HO_BUNDLE_MANIFEST_MAX, &man, &manlen);
 	if (e) {
-		rc = v_fail(&v, "manifest.json: %s", e == ENOENT ? "missing" : strerror(e));
+		rc = v_fail(&v, "manifest.json: %s", open_why(e));
 		goto out;
 	}
 	e = read_small(v.dirfd, "manifest.sig", true, SIG_LEN + 1, &sig, &siglen);
 	if (e || siglen != SIG_LEN) {
 		rc = v_fail(&v, "manifest.sig: %s",
-			    e == ENOENT ? "missing" : "not a 64-octet Ed25519 signature");
+			    e == ENOENT || e == NOT_REG ? open_why(e)
+							: "not a 64-octet Ed25519 signature");
 		goto out;
 	}
 	e = read_small(v.dirfd, "manifest.pub", true, PUB_PEM_MAX, &pub, &publen);
 	if (e) {
-		rc = v_fail(&v, "manifest.pub: %s", e == ENOENT ? "missing" : strerror(e));
+		rc = v_fail(&v, "manifest.pub: %s", open_why(e));
 		goto out;
 	}
 	pk = pem_pub(pub, publen);
@@ -1885,17 +2055,18 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 			rc = v_fail(&v, "%s: not a regular file", en->path);
 			goto out;
 		}
-		fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		e = errno;
+		fd = open_regular(pfd, leaf, true, &st, &e);
 		close(pfd);
 		if (fd < 0) {
 			rc = v_fail(&v, "%s: %s", en->path,
 				    e == ENOENT ? "missing" : "not a regular file");
 			goto out;
 		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		/* the size first: a hostile sparse file of terabytes is not hashed for hours
+		 * before it is found to differ (compared again after, in case it changes) */
+		if ((uint64_t)st.st_size != en->size) {
 			close(fd);
-			rc = v_fail(&v, "%s: not a regular file", en->path);
+			rc = v_fail(&v, "%s: size differs", en->path);
 			goto out;
 		}
 		r = hash_fd(fd, &size, sha);

@@ -48,12 +48,17 @@
 
 #include "common/err.h"
 
+/* HO_BUNDLE_EXTRA_MAX leaves room for ~75,000 calls of limf/out.h's manifest "calls" (~900
+ * octets each), more than HO_BUNDLE_MAX_FILES outputs allow with two WAVs a call (16 MiB were
+ * ~19,000 calls: a larger case lost its whole manifest at the very end). A manifest of that
+ * extra_json and HO_BUNDLE_MAX_FILES outputs and HO_BUNDLE_MAX_IN inputs of the longest names
+ * (~24 MiB each) fits HO_BUNDLE_MANIFEST_MAX. */
 #define HO_BUNDLE_FORMAT       "limf-evidence-1"
-#define HO_BUNDLE_PATH_MAX     255u        /* longest relpath, octets */
-#define HO_BUNDLE_MAX_FILES    65536u      /* outputs per bundle (and manifest entries verified) */
-#define HO_BUNDLE_MAX_IN       65536u      /* inputs per bundle */
-#define HO_BUNDLE_EXTRA_MAX    (16u << 20) /* extra_json octets */
-#define HO_BUNDLE_MANIFEST_MAX (64u << 20) /* manifest.json octets the verifier reads */
+#define HO_BUNDLE_PATH_MAX     255u         /* longest relpath, octets */
+#define HO_BUNDLE_MAX_FILES    65536u       /* outputs per bundle (and manifest entries verified) */
+#define HO_BUNDLE_MAX_IN       65536u       /* inputs per bundle */
+#define HO_BUNDLE_EXTRA_MAX    (64u << 20)  /* extra_json octets (below) */
+#define HO_BUNDLE_MANIFEST_MAX (128u << 20) /* manifest.json octets the verifier reads */
 #define HO_WAV_RATE            8000u
 #define HO_WAV_MAX_SAMPLES     (4u * 3600u * HO_WAV_RATE) /* 4 h of audio per WAV */
 #define HO_WAV_JUMP_FWD        (60u * HO_WAV_RATE) /* samples: a longer gap starts a segment */
@@ -74,13 +79,22 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out) LIM_WUR;
  * (more than HO_BUNDLE_MAX_IN inputs), LIM_E_ARG (empty name), LIM_E_NOMEM. Does not set the
  * bundle's sticky error. */
 enum lim_err ho_bundle_input(struct ho_bundle *b, const char *path) LIM_WUR;
-/* ho_bundle_input in two steps, so the hashing can run beside other work (limf/input.h
- * limf_prep): ho_file_sha256 streams path (never mapped) into *size and sha (LIM_E_IO,
- * LIM_E_CRYPTO; touches no bundle, reentrant); ho_bundle_input_digest records that result for
- * path as ho_bundle_input does (same name rule and errors, minus the I/O). */
-enum lim_err ho_file_sha256(const char *path, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+/* ho_bundle_input without the I/O: records size and sha (the digest of the octets the caller
+ * read, e.g. with ho_digest as its reader consumed them) for path, with ho_bundle_input's name
+ * rule and errors. A replay hashes what it reads this way, so that the manifest describes the
+ * octets replayed even when the file changes under it (ho_bundle_input reads the path again). */
 enum lim_err ho_bundle_input_digest(struct ho_bundle *b, const char *path, uint64_t size,
 				    const uint8_t sha[32]) LIM_WUR;
+
+/* Size and SHA-256 of a stream of octets fed in pieces (an input as its reader consumes it).
+ * ho_digest_update cannot fail: a digest failure is sticky and shows at ho_digest_final
+ * (LIM_E_CRYPTO). Final writes *size and sha once; later updates or finals: LIM_E_STATE.
+ * ho_digest_free(NULL) is a no-op. */
+struct ho_digest;
+enum lim_err ho_digest_new(struct ho_digest **out) LIM_WUR;
+void ho_digest_update(struct ho_digest *d, const void *p, size_t n);
+enum lim_err ho_digest_final(struct ho_digest *d, uint64_t *size, uint8_t sha[32]) LIM_WUR;
+void ho_digest_free(struct ho_digest *d);
 
 /* Opens a new output file at relpath inside the bundle ("L1/iri.jsonl", "L1/hi2.pdu"), creating
  * its parent directories. relpath: 1..HO_BUNDLE_PATH_MAX octets of printable ASCII other than
@@ -165,6 +179,19 @@ enum lim_err ho_wav_close(struct ho_wav *w) LIM_WUR;
  * Frees b in every case (b may be NULL: LIM_E_ARG). */
 enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, const char *extra_json,
 			     const char *sign_key) LIM_WUR;
+/* The signing key loaded ahead of the work whose bundle it will sign, so that an unusable key
+ * (unreadable, encrypted PEM, not Ed25519, cannot sign) stops a run before it fetches keys and
+ * writes decrypted content, not at ho_bundle_close. ho_sign_key_load reads the Ed25519 private
+ * key in the PEM file path (never prompts for a passphrase) and makes one test signature:
+ * LIM_E_ARG (unreadable or not an unencrypted Ed25519 PEM key), LIM_E_CRYPTO (cannot sign),
+ * LIM_E_NOMEM; *out is NULL on failure. ho_sign_key_free frees it (OpenSSL cleanses the
+ * private key; NULL: no-op). ho_bundle_close_key is ho_bundle_close with that key (borrowed)
+ * instead of a path: the same errors, LIM_E_ARG for a NULL key; frees b in every case. */
+struct ho_sign_key;
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out) LIM_WUR;
+void ho_sign_key_free(struct ho_sign_key *k);
+enum lim_err ho_bundle_close_key(struct ho_bundle *b, const char *tool_version,
+				 const char *extra_json, const struct ho_sign_key *key) LIM_WUR;
 /* Frees b without finishing (error paths): closes descriptors, leaves what was written. */
 void ho_bundle_abort(struct ho_bundle *b);
 

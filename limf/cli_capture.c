@@ -138,6 +138,7 @@ struct src {
 	struct cap_source *s;
 	const char *name;
 	bool file;
+	struct ho_digest *dg; /* --record of a file: its octets as read (the manifest's input) */
 	atomic_bool done, failed;
 	int fd;
 	bool pending; /* file: f holds the next frame, not due yet */
@@ -805,6 +806,11 @@ static void capture_usage(FILE *f)
 	      f);
 }
 
+static void hash_tap(void *ctx, const uint8_t *p, size_t n)
+{
+	ho_digest_update(ctx, p, n);
+}
+
 static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, struct src *s,
 			size_t *ns)
 {
@@ -835,10 +841,23 @@ static int open_sources(const struct c_opts *o, long snaplen, long buffer_mb, st
 	}
 	if (o->pcap) {
 		struct src *x = &s[(*ns)++];
+		enum lim_err e = LIM_OK;
 		x->name = o->pcap;
 		x->file = true;
 		x->fd = -1;
-		if (cap_source_open_file(o->pcap, &x->s) != LIM_OK) {
+		/* recorded: the manifest's input digest is of the octets this source reads, not of
+		 * the path read again (the file may grow or be replaced meanwhile) */
+		if (o->record) {
+			struct cap_tap tap;
+			e = ho_digest_new(&x->dg);
+			tap.fn = hash_tap;
+			tap.ctx = x->dg;
+			if (e == LIM_OK)
+				e = cap_source_open_file_tap(o->pcap, &tap, &x->s);
+		} else {
+			e = cap_source_open_file(o->pcap, &x->s);
+		}
+		if (e != LIM_OK) {
 			fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", o->pcap);
 			return 1;
 		}
@@ -1096,12 +1115,24 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	url = limf_setting(NULL, conf.kms_url, "LIMF_KMS_URL");
 	if (o.record) {
+		struct ho_sign_key *k = NULL;
 		sign_key = limf_setting(NULL, conf.sign_key, "LIMF_SIGN_KEY");
-		if (!sign_key || access(sign_key, R_OK) != 0) {
+		if (!sign_key) {
 			fprintf(stderr, "limf: --record needs a readable evidence signing key "
 					"([evidence] sign_key)\n");
 			return 1;
 		}
+		/* made to sign now, not first when the recording ends (days of content left
+		 * unsigned); it is loaded again then, from the file, so that a running service
+		 * holds no private key */
+		if (ho_sign_key_load(sign_key, &k) != LIM_OK) {
+			fprintf(stderr,
+				"limf: %s: the evidence signing key cannot be used: it must be a "
+				"readable, unencrypted Ed25519 private key in PEM\n",
+				sign_key);
+			return 1;
+		}
+		ho_sign_key_free(k);
 	}
 	if (limf_privs_init(&pv, conf.svc_user, conf.svc_group, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s: refusing to start\n", why);
@@ -1154,12 +1185,6 @@ int limf_cmd_capture(int argc, char **argv)
 	if (limf_privs_restore(&pv) != LIM_OK) {
 		fprintf(stderr, "limf: cannot return to root to open the sources\n");
 		goto out;
-	}
-	if (o.record) {
-		if (o.pcap && ho_bundle_input(r->b, o.pcap) != LIM_OK) {
-			fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap);
-			goto out;
-		}
 	}
 	{
 		struct limf_pool_cfg pc;
@@ -1269,6 +1294,16 @@ int limf_cmd_capture(int argc, char **argv)
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;
+		/* the file's octets as its source read them (sources_stop joined its thread) */
+		for (size_t i = 0; i < ns && e == LIM_OK; i++) {
+			uint64_t size = 0;
+			uint8_t sha[32];
+			if (!s[i].dg)
+				continue;
+			e = ho_digest_final(s[i].dg, &size, sha);
+			if (e == LIM_OK)
+				e = ho_bundle_input_digest(r->b, s[i].name, size, sha);
+		}
 		if (e == LIM_OK)
 			e = ho_bundle_close(r->b, LIMF_VERSION, extra, sign_key);
 		else
@@ -1301,8 +1336,10 @@ int limf_cmd_capture(int argc, char **argv)
 out:
 	if (r)
 		limf_health_close(r->hl); /* reads the sources and the pipeline */
-	for (size_t i = 0; i < ns; i++)
+	for (size_t i = 0; i < ns; i++) {
 		cap_source_close(s[i].s);
+		ho_digest_free(s[i].dg);
+	}
 	limf_pool_free(p);
 	if (r) {
 		health_close(r);

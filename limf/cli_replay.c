@@ -163,17 +163,60 @@ static char *with_cuts(const char *extra, const struct cut *c, size_t n)
 	return txt;
 }
 
-/* One capture file through the pool. 0, or 1 (reported): unreadable, or cut short without
- * accept_trunc; cut short with it: 0 and *cut filled, *was_cut set. */
-static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path, uint64_t *done,
-		    uint64_t total, bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut,
-		    bool *was_cut)
+static void hash_tap(void *ctx, const uint8_t *p, size_t n)
+{
+	ho_digest_update(ctx, p, n);
+}
+
+/* The size and SHA-256 of the octets the reader consumed from one input (the tap): recorded in
+ * the manifest (ho_bundle_input_digest, once the pipeline is done with the bundle), so that it
+ * describes exactly what was replayed, also when the file changed while it was read (it is never
+ * read again by path). */
+struct in_digest {
+	uint64_t size;
+	uint8_t sha[32];
+};
+
+/* Finishes d into *out. A file whose size is not that when done changed during the run: said
+ * on stderr (the manifest keeps what was read). 0, or 1 (said). */
+static int input_done(struct ho_digest *d, const char *path, struct in_digest *out)
+{
+	struct stat sb;
+	enum lim_err rc = ho_digest_final(d, &out->size, out->sha);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
+		return 1;
+	}
+	if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != out->size)
+		fprintf(stderr,
+			"limf: WARNING: %s changed while it was replayed; the manifest records the "
+			"%" PRIu64 " octets that were read and replayed\n",
+			path, out->size);
+	return 0;
+}
+
+/* One capture file through the pool, its octets hashed as they are read into *dg (input_done).
+ * 0, or 1 (reported): unreadable, or cut short without accept_trunc; cut short
+ * with it: 0 and *cut filled, *was_cut set. */
+static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf_out *out,
+		    struct in_digest *dg, const char *path, uint64_t *done, uint64_t total,
+		    bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut, bool *was_cut)
 {
 	struct cap_source *s = NULL;
+	struct ho_digest *d = NULL;
+	struct cap_tap tap;
 	uint64_t last_draw = 0, frames = 0;
-	enum lim_err rc = cap_source_open_file(path, &s);
+	enum lim_err rc = ho_digest_new(&d);
+	if (rc != LIM_OK) {
+		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
+		return 1;
+	}
+	tap.fn = hash_tap;
+	tap.ctx = d;
+	rc = cap_source_open_file_tap(path, &tap, &s);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
+		ho_digest_free(d);
 		return 1;
 	}
 	for (;;) {
@@ -187,6 +230,15 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path,
 		limf_pool_frame(p, &f);
 		*done += f.caplen + 16u;
 		frames++;
+		/* the bundle cannot be finished any more (said by limf/out.c when it happened):
+		 * no more keys fetched and content decrypted for nothing */
+		if ((frames & 4095u) == 0 && limf_out_failed(out)) {
+			fprintf(stderr, "limf: %s: stopped after %" PRIu64 " frames\n", path,
+				frames);
+			cap_source_close(s);
+			ho_digest_free(d);
+			return 1;
+		}
 		/* let the links send while the replay runs (bounded spool use) */
 		if (dlv && (frames & 4095u) == 0) {
 			limf_pool_sink_lock(p);
@@ -220,6 +272,9 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const char *path,
 		fprintf(stderr, "limf: %s: unreadable after %" PRIu64 " frames\n", path, frames);
 	}
 	cap_source_close(s);
+	if (rc == LIM_OK && input_done(d, path, dg) != 0)
+		rc = LIM_E_IO;
+	ho_digest_free(d);
 	return rc == LIM_OK ? 0 : 1;
 }
 
@@ -238,10 +293,12 @@ int limf_cmd_replay(int argc, char **argv)
 	struct wr_kms *kms = NULL;
 	struct wr_db *db = NULL;
 	struct limf_prep *prep = NULL;
+	struct ho_sign_key *skey = NULL;
 	char why[512];
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
 	struct cut cuts[MAX_PCAPS];
+	struct in_digest dgs[MAX_PCAPS];
 	size_t n_cut = 0;
 	int rc = 1;
 	const struct limf_opt opts[] = {
@@ -303,22 +360,35 @@ int limf_cmd_replay(int argc, char **argv)
 				"the config, or LIMF_SIGN_KEY)\n");
 		return 1;
 	}
-	if (access(sign_key, R_OK) != 0) {
-		fprintf(stderr, "limf: %s: signing key cannot be read\n", sign_key);
-		return 1;
+	/* the key is loaded and made to sign now, before any key is fetched or anything is
+	 * decrypted: a key found unusable at the end left an unsigned bundle of decrypted content */
+	{
+		enum lim_err ke = ho_sign_key_load(sign_key, &skey);
+		if (ke == LIM_E_NOMEM) {
+			fprintf(stderr, "limf: out of memory\n");
+			return 1;
+		}
+		if (ke != LIM_OK) {
+			fprintf(stderr,
+				"limf: %s: the evidence signing key cannot be used: it must be a "
+				"readable, unencrypted Ed25519 private key in PEM (openssl genpkey "
+				"-algorithm ed25519)\n",
+				sign_key);
+			return 1;
+		}
 	}
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		struct stat sb;
 		if (stat(o.pcap[i], &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			fprintf(stderr, "limf: %s: not a readable file\n", o.pcap[i]);
-			return 1;
+			goto out;
 		}
 		total += (uint64_t)sb.st_size;
 	}
-	/* hashing the inputs and the SRTP self-tests run beside the set-up and the replay */
-	if (limf_prep_start(o.pcap, o.n_pcap, &prep) != LIM_OK) {
+	/* the SRTP self-tests run beside the set-up (the inputs are hashed as they are read) */
+	if (limf_prep_start(&prep) != LIM_OK) {
 		fprintf(stderr, "limf: out of memory\n");
-		return 1;
+		goto out;
 	}
 	if (limf_bundle_open(o.out, &b) != 0)
 		goto out;
@@ -373,8 +443,8 @@ int limf_cmd_replay(int argc, char **argv)
 	bool bar = !o.quiet && !o.json && isatty(2);
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		bool was_cut;
-		if (run_file(p, dlv, o.pcap[i], &done, total, bar, &last_ts, o.accept_trunc,
-			     &cuts[n_cut], &was_cut) != 0)
+		if (run_file(p, dlv, out, &dgs[i], o.pcap[i], &done, total, bar, &last_ts,
+			     o.accept_trunc, &cuts[n_cut], &was_cut) != 0)
 			goto out;
 		n_cut += was_cut;
 	}
@@ -398,17 +468,17 @@ int limf_cmd_replay(int argc, char **argv)
 			free(extra);
 			goto out;
 		}
-		{
-			size_t bad = 0;
-			e = limf_prep_finish(prep, b, &bad);
-			prep = NULL;
+		for (size_t i = 0; i < o.n_pcap; i++) {
+			e = ho_bundle_input_digest(b, o.pcap[i], dgs[i].size, dgs[i].sha);
 			if (e != LIM_OK) {
-				fprintf(stderr, "limf: %s: cannot be hashed\n", o.pcap[bad]);
+				fprintf(stderr,
+					"limf: %s: cannot be recorded in the manifest: %s\n",
+					o.pcap[i], lim_strerror(e));
 				free(extra);
 				goto out;
 			}
 		}
-		e = ho_bundle_close(b, LIMF_VERSION, extra, sign_key);
+		e = ho_bundle_close_key(b, LIMF_VERSION, extra, skey);
 		b = NULL;
 		free(extra);
 		if (e != LIM_OK) {
@@ -465,6 +535,13 @@ int limf_cmd_replay(int argc, char **argv)
 			lim_json_u64(&j, limf_pool_sleeps(p));
 			lim_json_obj_close(&j);
 		}
+		lim_json_key(&j, "audio");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "wavs");
+		lim_json_u64(&j, ost.n_wavs);
+		lim_json_key(&j, "packets_without_wav");
+		lim_json_u64(&j, ost.wav_refused);
+		lim_json_obj_close(&j);
 		if (dlv) {
 			lim_json_key(&j, "handover");
 			lim_json_obj_open(&j);
@@ -509,6 +586,10 @@ int limf_cmd_replay(int argc, char **argv)
 			       "not intercepted) and %" PRIu64 " audit row(s) could not be "
 			       "written\n",
 			       s->decision_errors, s->audit_errors);
+		if (ost.wav_refused)
+			printf("WARNING: %" PRIu64 " G.711 packets are in no WAV (too many streams "
+			       "at once); cc.pcap and hi3.pdu hold them\n",
+			       ost.wav_refused);
 		if (dlv)
 			printf("handover: %" PRIu64 " IRI and %" PRIu64 " CC PDUs spooled, %s\n",
 			       ost.dlv_iri, ost.dlv_cc,
@@ -520,6 +601,7 @@ int limf_cmd_replay(int argc, char **argv)
 	}
 	rc = dlv_rc;
 out:
+	ho_sign_key_free(skey);
 	limf_prep_free(prep);
 	limf_pool_free(p);
 	limf_out_free(out);

@@ -14,6 +14,7 @@
 #include "handover/bundle.h"
 #include "limf/cli.h"
 #include "limf/opts.h"
+#include "limf/text.h"
 
 static void verify_usage(FILE *f)
 {
@@ -74,7 +75,11 @@ int limf_cmd_verify(int argc, char **argv)
 	} else if (rc == LIM_OK) {
 		printf("verified: %zu files, key SHA-256 fingerprint %s\n", info.files, fpr);
 	} else {
-		printf("FAILED: %s\n", why);
+		/* why may hold a file name of the bundle, byte for byte: escaped, so that a name
+		 * with CR or escape sequences cannot make FAILED look like "verified" */
+		fputs("FAILED: ", stdout);
+		limf_print_safe(stdout, why);
+		putchar('\n');
 	}
 	return rc == LIM_OK ? 0 : 1;
 }

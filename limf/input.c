@@ -159,73 +159,31 @@ enum lim_err limf_decode_imsg(const uint8_t *in, size_t inlen, uint8_t **out, si
 	return LIM_OK;
 }
 
-struct prep_in {
-	uint64_t size;
-	uint8_t sha[32];
-	enum lim_err rc;
-};
-
 struct limf_prep {
 	pthread_t th;
 	bool thread;
 	enum lim_err srtp; /* lim_srtp_init's result (a failure shows again at lim_srtp_new) */
-	const char *const *paths;
-	size_t n;
-	struct prep_in *in;
 };
 
 static void *prep_run(void *ctx)
 {
 	struct limf_prep *p = ctx;
 	p->srtp = lim_srtp_init();
-	for (size_t i = 0; i < p->n; i++)
-		p->in[i].rc = ho_file_sha256(p->paths[i], &p->in[i].size, p->in[i].sha);
 	return NULL;
 }
 
 /* see input.h */
-enum lim_err limf_prep_start(const char *const *paths, size_t n, struct limf_prep **out)
+enum lim_err limf_prep_start(struct limf_prep **out)
 {
 	struct limf_prep *p = calloc(1, sizeof *p);
 	*out = NULL;
 	if (!p)
 		return LIM_E_NOMEM;
-	p->in = calloc(n ? n : 1, sizeof *p->in);
-	if (!p->in) {
-		free(p);
-		return LIM_E_NOMEM;
-	}
-	p->paths = paths;
-	p->n = n;
 	p->thread = lim_thread_start(&p->th, prep_run, p, "limf-prep") == 0;
 	if (!p->thread)
 		prep_run(p);
 	*out = p;
 	return LIM_OK;
-}
-
-/* see input.h */
-enum lim_err limf_prep_finish(struct limf_prep *p, struct ho_bundle *b, size_t *bad)
-{
-	enum lim_err rc = LIM_OK;
-	if (bad)
-		*bad = 0;
-	if (!p || !b) {
-		limf_prep_free(p);
-		return LIM_E_ARG;
-	}
-	if (p->thread)
-		pthread_join(p->th, NULL);
-	p->thread = false;
-	for (size_t i = 0; i < p->n && rc == LIM_OK; i++) {
-		rc = p->in[i].rc;
-		if (rc == LIM_OK)
-			rc = ho_bundle_input_digest(b, p->paths[i], p->in[i].size, p->in[i].sha);
-		if (rc != LIM_OK && bad)
-			*bad = i;
-	}
-	limf_prep_free(p);
-	return rc;
 }
 
 /* see input.h */
@@ -235,6 +193,5 @@ void limf_prep_free(struct limf_prep *p)
 		return;
 	if (p->thread)
 		pthread_join(p->th, NULL);
-	free(p->in);
 	free(p);
 }

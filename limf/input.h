@@ -29,16 +29,12 @@ enum lim_err limf_decode_imsg(const uint8_t *in, size_t inlen, uint8_t **out,
 /* Start-up work of `limf replay` that its packets do not wait for, on a thread of its own
  * (limf/ owns threads) while the caller opens the database, the KMS link and the capture: the
  * SRTP library's one-time initialisation (lim_srtp_init, whose self-tests are otherwise paid at
- * the first session) and the size and SHA-256 of each input file for the evidence manifest
- * (ho_file_sha256). paths[0..n) are borrowed until limf_prep_finish. When no thread can be
+ * the first session). (The inputs are no longer hashed here, by path: replay hashes the octets
+ * its reader consumes, so that the manifest describes what was replayed.) When no thread can be
  * started the work is done here, before returning. LIM_E_NOMEM. */
 struct limf_prep;
-enum lim_err limf_prep_start(const char *const *paths, size_t n, struct limf_prep **out) LIM_WUR;
-/* Waits for the thread, then records the inputs in b in order (ho_bundle_input_digest).
- * Returns the first failure (LIM_E_IO: the file paths[*bad] could not be read, or
- * ho_bundle_input_digest's error for it). Frees p. */
-enum lim_err limf_prep_finish(struct limf_prep *p, struct ho_bundle *b, size_t *bad) LIM_WUR;
-/* Waits for the thread and frees p without recording anything (error paths); NULL: no-op. */
+enum lim_err limf_prep_start(struct limf_prep **out) LIM_WUR;
+/* Waits for the thread and frees p; NULL: no-op. */
 void limf_prep_free(struct limf_prep *p);
 
 #endif

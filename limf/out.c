@@ -13,13 +13,14 @@
 #include <time.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/thread.h"
 #include "handover/handover.h"
 #include "limf/kms_glue.h"
 #include "warrants/warrants.h"
 
 #define MAX_OUT 64  /* LIIDs with output in one bundle */
-#define MAX_WAV 512 /* WAV streams in one bundle */
+#define MAX_WAV 512 /* WAVs open at once (each holds a descriptor); closed ones are reused */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
 #define Q_SLOTS 4096u /* CC packets queued for the recording thread */
@@ -27,6 +28,9 @@
 #define Q_BYTES (1u << 20) /* the queued packets' octets (Q_SLOTS voice packets of ~200 fit) */
 #define Q_BATCH 128u       /* packets queued before the recording thread is woken (or a drain) */
 #define HINT_N  1024u /* stream hints (on_cc): a power of two, well above the streams of a run */
+
+/* the manifest's "calls" at most: ho_bundle_close's cap less room for the other members */
+#define CALLS_MAX (HO_BUNDLE_EXTRA_MAX - (1u << 20))
 
 struct seq {
 	uint32_t cin, iri, cc;
@@ -57,11 +61,17 @@ static void liid_dir(const char *liid, char out[LIID_DIR_MAX])
 /* A WAV of the bundle. cin, ssrc, pt, path and open belong to the pipeline's thread (which
  * decides which packet goes to which WAV, and when its call ends); w and tried to the thread
  * that records the CC packets (which opens the file at the stream's first packet). */
+/* A WAV slot. A slot whose call has ended (open false) is reused for a new stream once the
+ * recording thread has closed its file (closed, set by it with release after its last use of
+ * the slot; the packets of the old stream all come before the close in the ring): before, the
+ * 513th G.711 stream of a run got no WAV at all, silently (review finding 3). */
 struct wavs {
 	uint32_t cin, ssrc;
 	uint8_t pt;
-	bool open;  /* takes packets (until its call ends) */
-	bool tried; /* the file was opened (or that failed) */
+	bool open;          /* takes packets (until its call ends) */
+	bool tried;         /* the file was opened (or that failed) */
+	atomic_bool closed; /* the slot is free: its close was done (pipeline: acquire) */
+	const struct liid_out *o;
 	struct ho_wav *w;
 	char liid[WR_LIID_MAX + 1];
 	char path[128];
@@ -70,9 +80,9 @@ struct wavs {
 /* What on_cc looked up last for one stream (LIID, CIN, SSRC): the index of its (LIID, CIN)
  * sequence counters and of its WAV, so that a packet does not scan every call's counters and
  * every WAV. Only a shortcut to what the scans return: the counters of a LIID are only ever
- * appended, one per CIN, and a WAV's index is the first open one of the stream (WAVs are only
- * appended, and close for good), so an entry whose index still names a matching counter, and
- * an open WAV, is exactly what the scan would find. Direct-mapped: a collision only costs
+ * appended, one per CIN, and a WAV's index is the open one of the stream (a stream has at most
+ * one open WAV; a closed slot may be reused by another stream), so an entry whose index still
+ * names a matching counter, and an open WAV of this stream, is exactly what the scan would find. Direct-mapped: a collision only costs
  * the scan. */
 struct stream_hint {
 	const struct liid_out *o; /* NULL: empty */
@@ -160,8 +170,12 @@ struct limf_out {
 	const struct limf_conf *conf;
 	size_t n_out;
 	struct liid_out out[MAX_OUT];
-	size_t n_wav;
+	size_t n_wav; /* slots ever used: wav[0..n_wav) */
 	struct wavs wav[MAX_WAV];
+	char (*wpath)[128]; /* every WAV of the run, in order (limf_out_wav) */
+	size_t n_wpath, cap_wpath;
+	uint64_t wav_refused; /* G.711 packets with no WAV: MAX_WAV open at once */
+	bool wav_warned;
 	struct stream_hint hint[HINT_N]; /* pipeline's thread */
 	char *calls;                     /* JSON array members, "," separated */
 	size_t calls_len;
@@ -176,15 +190,22 @@ struct limf_out {
 static void drain(struct limf_out *r);
 
 /* The first failure of the evidence recording: from then on nothing more is recorded (the
- * network delivery goes on); limf_out_error reports it. */
+ * network delivery goes on); limf_out_error reports it, and it is said on stderr now (a
+ * capture --record service used to say it only when stopped, days later). */
 static void fail(struct limf_out *r, enum lim_err e, const char *what)
 {
+	bool first = false;
 	pthread_mutex_lock(&r->q.mu);
 	if (r->err == LIM_OK) {
 		snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what, lim_strerror(e));
 		r->err = e;
+		first = true;
 	}
 	pthread_mutex_unlock(&r->q.mu);
+	if (first)
+		lim_err_log(
+			"the evidence recording stopped: %s: %s (the bundle will not be signed)",
+			what, lim_strerror(e));
 }
 
 /* Whether the evidence bundle is being written. */
@@ -582,31 +603,79 @@ static struct wavs *wav_find(struct limf_out *r, const char *liid, uint32_t cin,
 	return NULL;
 }
 
-/* The WAV a packet of payload type pt of (liid, cin, ssrc) goes to: the stream's open one
- * (NULL when that one has another payload type), else a new one (PCMU/PCMA only). found: the
- * open one when the caller knows it (stream_hint), else NULL (looked up here). */
-static struct wavs *wav_of(struct limf_out *r, const char *liid, uint32_t cin, uint32_t ssrc,
-			   uint8_t pt, struct wavs *found)
+/* A free WAV slot: a never used one, else one whose call ended and whose file the recording
+ * thread has closed; when all are taken but some are still being closed, after a drain (the
+ * caller holds no ring slot). NULL: MAX_WAV WAVs of calls still going. */
+static struct wavs *wav_slot(struct limf_out *r)
 {
-	struct wavs *w = found ? found : wav_find(r, liid, cin, ssrc);
+	bool closing = false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->n_wav; i++)
+			if (!r->wav[i].open) {
+				if (atomic_load_explicit(&r->wav[i].closed, memory_order_acquire))
+					return &r->wav[i];
+				closing = true;
+			}
+		if (r->n_wav < MAX_WAV)
+			return &r->wav[r->n_wav++];
+		if (!closing)
+			break;
+		drain(r); /* the closes queued are done after it */
+	}
+	return NULL;
+}
+
+/* The WAV a packet of payload type pt of (o, cin, ssrc) goes to: the stream's open one
+ * (NULL when that one has another payload type), else a new one (PCMU/PCMA only). found: the
+ * open one when the caller knows it (stream_hint), else NULL (looked up here). Called before
+ * the packet takes a ring slot (wav_slot may drain). */
+static struct wavs *wav_of(struct limf_out *r, const struct liid_out *o, uint32_t cin,
+			   uint32_t ssrc, uint8_t pt, struct wavs *found)
+{
+	struct wavs *w = found ? found : wav_find(r, o->liid, cin, ssrc);
 	if (w)
 		return w->pt == pt ? w : NULL;
-	if (r->n_wav == MAX_WAV || (pt != 0 && pt != 8))
+	if (pt != 0 && pt != 8)
 		return NULL;
-	w = &r->wav[r->n_wav];
-	memset(w, 0, sizeof *w);
+	w = wav_slot(r);
+	if (!w) {
+		/* every slot holds a WAV of a call still going: this packet is not in a WAV (said
+		 * once, counted in the manifest's "audio"); the stream gets one when a slot frees */
+		if (!r->wav_warned)
+			lim_warn("more than %u G.711 streams at once: some audio is not written to "
+				 "WAVs (counted in the manifest: audio.packets_without_wav)",
+				 MAX_WAV);
+		r->wav_warned = true;
+		r->wav_refused++;
+		return NULL;
+	}
+	if (r->n_wpath == r->cap_wpath) {
+		size_t nc = r->cap_wpath ? r->cap_wpath * 2 : 64;
+		char(*np)[128] =
+			nc <= HO_BUNDLE_MAX_FILES ? realloc(r->wpath, nc * sizeof *np) : NULL;
+		if (!np) {
+			fail(r, LIM_E_NOMEM, "WAV names");
+			return NULL;
+		}
+		r->wpath = np;
+		r->cap_wpath = nc;
+	}
 	w->cin = cin;
 	w->ssrc = ssrc;
 	w->pt = pt;
-	snprintf(w->liid, sizeof w->liid, "%s", liid);
+	w->tried = false;
+	w->w = NULL;
+	w->o = o;
+	atomic_store_explicit(&w->closed, false, memory_order_relaxed); /* published by q_push */
+	snprintf(w->liid, sizeof w->liid, "%s", o->liid);
 	{
 		char dir[LIID_DIR_MAX];
-		liid_dir(liid, dir);
+		liid_dir(o->liid, dir);
 		snprintf(w->path, sizeof w->path, "%s/audio/%" PRIu32 "-%08" PRIx32 ".wav", dir,
 			 cin, ssrc);
 	}
+	memcpy(r->wpath[r->n_wpath++], w->path, sizeof w->path);
 	w->open = true; /* the file itself: at its first packet, by the recording (wav_record) */
-	r->n_wav++;
 	return w;
 }
 
@@ -646,13 +715,13 @@ static bool rtp_payload(const uint8_t *p, size_t n, const uint8_t **pl, size_t *
 	return true;
 }
 
+/* Closes WAV k's file (the recording thread, or in place) and frees the slot for reuse. */
 static void wav_close(struct limf_out *r, size_t k)
 {
-	if (!r->wav[k].w)
-		return;
-	if (ho_wav_close(r->wav[k].w) != LIM_OK)
+	if (r->wav[k].w && ho_wav_close(r->wav[k].w) != LIM_OK)
 		fail(r, LIM_E_IO, r->wav[k].path);
 	r->wav[k].w = NULL;
+	atomic_store_explicit(&r->wav[k].closed, true, memory_order_release);
 }
 
 /* The evidence recording of one CC packet, or a WAV's end (on the recording thread, or in
@@ -919,8 +988,11 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		hi->seq = (uint32_t)(s - o->seqs);
 		hi->wav = 0;
 	}
-	if (hi->wav && r->wav[hi->wav - 1].open)
-		open_w = &r->wav[hi->wav - 1];
+	if (hi->wav) {
+		struct wavs *hw = &r->wav[hi->wav - 1];
+		if (hw->open && hw->o == o && hw->cin == cc->cin && hw->ssrc == cc->ssrc)
+			open_w = hw; /* still this stream's (the slot may have been reused) */
+	}
 	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
 	if (dlv_wanted(r, cc->liid, cc->delivery)) {
 		memset(&hc, 0, sizeof hc);
@@ -931,6 +1003,10 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	}
 	if (!r->b)
 		return;
+	/* the WAV first: finding a free slot may drain the ring */
+	w = NULL;
+	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln))
+		w = wav_of(r, o, cc->cin, cc->ssrc, cc->pt, open_w);
 	queued = cc->len <= Q_DATA && start(r);
 	if (queued) {
 		it = q_slot(&r->q, cc->len);
@@ -940,8 +1016,7 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	}
 	it->close_wav = 0;
 	it->wav = 0;
-	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln) &&
-	    (w = wav_of(r, o->liid, cc->cin, cc->ssrc, cc->pt, open_w)) != NULL) {
+	if (w) {
 		it->wav = (size_t)(w - r->wav) + 1;
 		hi->wav = (uint32_t)it->wav;
 	} else if (open_w == NULL && hi->wav) {
@@ -1059,6 +1134,13 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	/* lim_json_end writes a newline: harmless between members */
 	if (lim_json_end(&j) != LIM_OK)
 		fail(r, LIM_E_IO, "manifest calls");
+	/* the manifest cannot hold more calls: said now, not by ho_bundle_close at the end */
+	{
+		long at = ftell(r->calls_f);
+		if (at < 0 || (unsigned long)at > CALLS_MAX)
+			fail(r, LIM_E_LIMIT,
+			     "the manifest's calls (too many calls for one bundle)");
+	}
 }
 
 static void json_warrants(struct lim_json *j, struct limf_out *r)
@@ -1219,6 +1301,14 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "summary");
 	limf_json_pipe_summary(&j, p);
+	/* the WAVs written, and the G.711 packets left out of them for want of a WAV slot */
+	lim_json_key(&j, "audio");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "wavs");
+	lim_json_u64(&j, r->n_wpath);
+	lim_json_key(&j, "packets_without_wav");
+	lim_json_u64(&j, r->wav_refused);
+	lim_json_obj_close(&j);
 	lim_json_obj_close(&j);
 	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
 		free(txt);
@@ -1304,7 +1394,8 @@ static void on_cin_end(void *ctx, uint32_t cin)
 		enum lim_err e = limf_dlv_call_end(r->dlv, cin);
 		if (e != LIM_OK && r->forget_err++ == 0)
 			fprintf(stderr,
-				"limf: handover spool: the end of a call could not be recorded (%s): "
+				"limf: handover spool: the end of a call could not be recorded "
+				"(%s): "
 				"its sequence counters may come back after a crash\n",
 				lim_strerror(e));
 	}
@@ -1325,6 +1416,12 @@ struct limf_sink limf_out_sink(struct limf_out *o)
 }
 
 /* see out.h */
+bool limf_out_failed(const struct limf_out *o)
+{
+	return atomic_load(&o->err) != LIM_OK;
+}
+
+/* see out.h */
 const char *limf_out_error(struct limf_out *o)
 {
 	drain(o);
@@ -1340,7 +1437,8 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->dlv_cc = o->dlv_cc;
 	st->dlv_refused = o->dlv_err;
 	st->n_liids = o->n_out;
-	st->n_wavs = o->n_wav;
+	st->n_wavs = o->n_wpath;
+	st->wav_refused = o->wav_refused;
 }
 
 /* see out.h */
@@ -1354,7 +1452,7 @@ const char *limf_out_liid(struct limf_out *o, size_t i)
 const char *limf_out_wav(struct limf_out *o, size_t i)
 {
 	drain(o);
-	return i < o->n_wav ? o->wav[i].path : NULL;
+	return i < o->n_wpath ? o->wpath[i] : NULL;
 }
 
 /* see out.h */
@@ -1374,6 +1472,7 @@ void limf_out_free(struct limf_out *o)
 	for (size_t i = 0; i < o->n_out; i++)
 		free(o->out[i].seqs);
 	free(o->calls);
+	free(o->wpath);
 	free(o);
 }
 

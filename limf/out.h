@@ -53,7 +53,8 @@ struct limf_out_cfg {
 
 struct limf_out_stats {
 	uint64_t dlv_iri, dlv_cc, dlv_refused; /* PDUs spooled / refused by a full spool */
-	size_t n_liids, n_wavs;
+	size_t n_liids, n_wavs;                /* LIIDs and WAVs written */
+	uint64_t wav_refused; /* G.711 packets in no WAV: too many WAVs open at once */
 };
 
 /* LIM_E_NOMEM. */
@@ -68,6 +69,8 @@ void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, stru
 
 /* The first recording failure ("what: reason"), or NULL. Waits for the recording thread. */
 const char *limf_out_error(struct limf_out *o);
+/* Whether the recording has failed, without waiting (a replay stops reading then). */
+bool limf_out_failed(const struct limf_out *o);
 void limf_out_stats(struct limf_out *o, struct limf_out_stats *st);
 /* The i-th LIID that had output / WAV written (bundle-relative path); NULL past the end. */
 const char *limf_out_liid(struct limf_out *o, size_t i);

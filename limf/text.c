@@ -22,6 +22,17 @@ void limf_print_hex(FILE *f, const uint8_t *b, size_t n)
 }
 
 /* see text.h */
+void limf_print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p <= 0x7e && *p != '\\')
+			fputc(*p, f);
+		else
+			fprintf(f, "\\x%02x", *p);
+	}
+}
+
+/* see text.h */
 void limf_fmt_time(uint64_t ns, char *buf, size_t cap)
 {
 	time_t t = (time_t)(ns / 1000000000u);

@@ -11,6 +11,11 @@
  * messages are shown as text only then, else as hex, so no control byte reaches a terminal. */
 bool limf_printable(const uint8_t *b, size_t n);
 
+/* s to f with every octet outside printable ASCII (0x20..0x7e), and the backslash, written as
+ * \xNN: names from hostile input (a bundle's file names) cannot move the cursor, erase a line
+ * or retitle the terminal, and the escaped form is unambiguous. */
+void limf_print_safe(FILE *f, const char *s);
+
 /* Lower-case hex of b[0..n) to f. */
 void limf_print_hex(FILE *f, const uint8_t *b, size_t n);
 

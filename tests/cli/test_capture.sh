@@ -240,11 +240,42 @@ expect 0 verify4 "$limf" verify "$tmp/ev4"
 expect 0 status4 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status4 "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0 and j[0]['hi3']['confirmed']>0"
 
+# ---- --record of a file that grows while it is captured: the manifest's input is the octets
+# the source read (the old hash was of the file at the start, while the calls of the appended
+# octets were in the bundle, and it verified)
+GA="sip:gil$sfx@example.org" GB="sip:gus$sfx@example.org" LG="G$sfx"
+warrant "$LG" "$GA" && ok || bad "warrant add $LG"
+expect 0 gen-ga "$gen" --community "$tmp/k/community.json" --out "$tmp/ga.pcap" --calls 1 \
+	--duration 2 --caller "$GA" --callee "$GB" --start "$(iso "$NOW")" --seed 61
+expect 0 gen-gb "$gen" --community "$tmp/k/community.json" --out "$tmp/gb.pcap" --calls 1 \
+	--duration 1 --caller "$GA" --callee "$GB" --start "$(iso $((NOW + 4)))" --seed 62
+cp "$tmp/ga.pcap" "$tmp/grow.pcap"
+capture rungrow --pcap "$tmp/grow.pcap" --record "$tmp/evgrow" --workers 1
+wait_for "$tmp/rungrow.err" "running" 100 || bad "rungrow: did not start"
+tail -c +25 "$tmp/gb.pcap" >>"$tmp/grow.pcap" # at recorded speed: long before its end
+reap rungrow 0
+expect 0 verifygrow "$limf" verify "$tmp/evgrow"
+expect 0 manifestgrow python3 -c '
+import hashlib, json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+data = open(sys.argv[2], "rb").read()
+assert m["inputs"] == [{"name": "grow.pcap", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}], m["inputs"]
+assert len(m["calls"]) == 2, len(m["calls"])' "$tmp/evgrow" "$tmp/grow.pcap"
+
 # ---- usage errors
 expect 2 usage1 "$limf" capture --pcap "$tmp/c1.pcap"
 expect 2 usage2 "$limf" capture --config "$tmp/limf.conf"
 expect 2 usage3 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c1.pcap" --speed fast
 expect 1 nofile "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/nonexistent.pcap"
+# --record with an encrypted signing key: refused at the start, naming it (it was found only
+# when the recording ended, its content then unsigned)
+openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret -out "$tmp/enc.pem" 2>/dev/null ||
+	bad "openssl genpkey enc"
+sed "s|^sign_key = .*|sign_key = $tmp/enc.pem|" "$tmp/limf.conf" >"$tmp/enc.conf"
+expect 1 enckey timeout 60 "$limf" capture --config "$tmp/enc.conf" --pcap "$tmp/c1.pcap" \
+	--record "$tmp/ev-enc"
+has enckey "enc.pem: the evidence signing key cannot be used"
+[ -e "$tmp/ev-enc" ] && bad "enckey: the bundle directory was made" || ok
 
 # ---- 5. live capture on lo (root only)
 if [ "$(id -u)" -ne 0 ]; then

@@ -259,6 +259,21 @@ has refuse-nonempty2 "not empty"
 expect 1 no-sign-key env -u LIMF_SIGN_KEY LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay \
 	--out "$tmp/ev-nokey" "$tmp/g2.pcap"
 has no-sign-key "signing key"
+# an unusable signing key (encrypted PEM, not Ed25519) stops the replay before anything: no key
+# fetched, nothing decrypted, no directory (it was found only when signing, after the whole run,
+# leaving the decrypted content unsigned on disk)
+openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret -out "$tmp/enc.pem" 2>/dev/null &&
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/ec.pem" 2>/dev/null ||
+	bad "openssl genpkey enc/ec"
+for k in enc ec; do
+	n2=$(nreq g)
+	# shellcheck disable=SC2046
+	expect 1 "sign-key-$k" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/$k.pem" \
+		$(kopts g) --out "$tmp/ev-key$k" "$tmp/g2.pcap"
+	has "sign-key-$k" "$k.pem: the evidence signing key cannot be used"
+	[ -e "$tmp/ev-key$k" ] && bad "sign-key-$k: the bundle directory was made" || ok
+	[ "$(nreq g)" -eq "$n2" ] && ok || bad "sign-key-$k: a KMS request with an unusable signing key"
+done
 expect 2 usage "$limf" replay --out "$tmp/x"
 
 # ---- the same through limf.conf (it overrides the environment; flags override it)
@@ -402,6 +417,86 @@ assert 24 < len(cut) < len(whole) and whole.startswith(cut), (len(cut), len(whol
 expect 0 replay-qcut-text env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
 	$(kopts g) --accept-truncated --out "$tmp/ev-qcut2" "$tmp/qcut.pcap"
 has replay-qcut-text "WARNING: .*qcut.pcap was cut short: its first $qk frames were replayed"
+
+# ---- the input grows while it is replayed (a capture still being written, an append): the
+# manifest's input size and SHA-256 are of the octets that were read and replayed, never of
+# the path read again by another reader (review finding 1: the digest was of the old file while
+# the calls of the appended octets were in the bundle, and it verified). One worker, so the
+# reader is no further ahead than its buffer: the append lands while the file is being read.
+GA="sip:gwen$sfx@example.org" GB="sip:gus$sfx@example.org"
+warrant "GR$sfx" iri+cc "$GA"
+expect 0 gen-grow-a "$gen" --community "$tmp/g/community.json" --out "$tmp/grow-a.pcap" --calls 300 \
+	--duration 1 --caller "$GA" --callee "$GB" --start "$AT" --seed 31
+expect 0 gen-grow-b "$gen" --community "$tmp/g/community.json" --out "$tmp/grow-b.pcap" --calls 5 \
+	--duration 1 --caller "$GA" --callee "$GB" --start 2026-03-15T14:00:00Z --seed 32
+cp "$tmp/grow-a.pcap" "$tmp/grow.pcap"
+# shellcheck disable=SC2046
+env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" $(kopts g) --json \
+	--workers 1 --out "$tmp/ev-grow" "$tmp/grow.pcap" >"$tmp/grow.out" 2>"$tmp/grow.err" &
+gpid=$!
+for _ in $(seq 600); do [ -s "$tmp/ev-grow/GR$sfx/iri.jsonl" ] && break; sleep 0.05; done
+tail -c +25 "$tmp/grow-b.pcap" >>"$tmp/grow.pcap" # its records, without its file header
+wait "$gpid" && ok || { bad "replay-grow: exit $?"; cat "$tmp/grow.err" >&2; }
+verify grow
+expect 0 manifest-grow python3 -c '
+import hashlib, json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+old, new = (open(f, "rb").read() for f in sys.argv[2:4])
+inp = m["inputs"]
+assert len(inp) == 1 and inp[0]["name"] == "grow.pcap", inp
+seen = [d for d in (old, new) if inp[0]["size"] == len(d) and inp[0]["sha256"] == hashlib.sha256(d).hexdigest()]
+assert len(seen) == 1, ("the input digest is of neither file", inp[0])
+# the calls in the bundle came from exactly the octets the digest describes
+want = 300 if seen[0] is old else 305
+assert len(m["calls"]) == want, (len(m["calls"]), want, "octets hashed", inp[0]["size"])
+print("read", "the appended octets" if want == 305 else "the file before the append")' \
+	"$tmp/ev-grow" "$tmp/grow-a.pcap" "$tmp/grow.pcap"
+grow_read=$(cat "$tmp/out")
+# 300+ calls of two G.711 streams each: every stream has its WAV (a WAV slot is reused once its
+# call has ended; the 513th stream of a run used to get none, silently), and the manifest says
+# none was left out
+expect 0 wavs-grow python3 -c '
+import json, os, sys
+d, liid = sys.argv[1:3]
+m = json.load(open(d + "/manifest.json"))
+streams = [st for c in m["calls"] for st in c["streams"] if st["payload_type"] in (0, 8)]
+assert len(streams) >= 600, len(streams)
+assert all(len(st["wav"]) == 1 for st in streams), [st for st in streams if len(st["wav"]) != 1][:2]
+files = sorted(os.listdir(os.path.join(d, liid, "audio")))
+assert len(files) == len(streams) == len(set(st["wav"][0] for st in streams)), (len(files), len(streams))
+assert m["audio"] == {"wavs": len(streams), "packets_without_wav": 0}, m["audio"]' \
+	"$tmp/ev-grow" "GR$sfx"
+cp "$tmp/grow.out" "$tmp/out"
+pyjson summary-grow "j['audio']['wavs']>=600 and j['audio']['packets_without_wav']==0"
+# read before the append: replay says the file changed after it was read; else it does not
+cp "$tmp/grow.err" "$tmp/err"
+: >"$tmp/out"
+if [ "$grow_read" = "read the file before the append" ]; then
+	has grow-warn "grow.pcap changed while it was replayed"
+else
+	hasnt grow-warn "changed while it was replayed"
+fi
+
+# ---- a bundle limit (64 LIIDs) reached: said on stderr when it happens, not first when the
+# bundle is closed; no manifest, exit 1. Nine targets with 8 warrants each (a call carries 8
+# LIIDs at most), a call each.
+MU="sip:mo$sfx@example.org"
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do warrant "N$sfx-$t-$i" iri "sip:many$t-$sfx@example.org"; done
+	expect 0 "gen-many$t" "$gen" --community "$tmp/g/community.json" --out "$tmp/many$t.pcap" \
+		--calls 1 --duration 1 --caller "sip:many$t-$sfx@example.org" --callee "$MU" \
+		--start "$AT" --seed $((40 + t))
+done
+# shellcheck disable=SC2046
+expect 1 replay-many env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --out "$tmp/ev-many" "$tmp"/many[1-9].pcap
+has replay-many "the evidence recording stopped: too many LIIDs in one bundle"
+[ -e "$tmp/ev-many/manifest.json" ] && bad "replay-many: a manifest" || ok
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do
+		"$limf" warrant revoke "N$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke N$t-$i"
+	done
+done
 
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"

@@ -81,14 +81,58 @@ mv "$b/L1/audio/1234abcd.wav" "$tmp/x.wav"
 expect 1 missing "$limf" verify "$b"
 has missing '^FAILED: L1/audio/1234abcd.wav: missing$'
 mv "$tmp/x.wav" "$b/L1/audio/1234abcd.wav"
+# a listed file replaced by a sparse file of 1 TiB: refused by its size at once, not hashed
+# first (about 1.5 s per GB: that took hours); where the file system cannot hold it, 4 GiB
+cp "$b/L1/iri.jsonl" "$tmp/iri.orig"
+truncate -s 1T "$b/L1/iri.jsonl" 2>/dev/null || truncate -s 4G "$b/L1/iri.jsonl"
+expect 1 sparse timeout 5 "$limf" verify "$b"
+has sparse '^FAILED: L1/iri.jsonl: size differs$'
+cp "$tmp/iri.orig" "$b/L1/iri.jsonl"
 echo junk >"$b/L1/notes.txt"
 expect 1 extra "$limf" verify --json "$b"
 pyjson extra "j['verified'] is False and j['reason'] == 'extra file: L1/notes.txt'"
 rm "$b/L1/notes.txt"
+# an added file whose name holds CR and an escape sequence: printed escaped, so a terminal cannot
+# be made to show only a genuine-looking "verified" line (\r and ESC [2K erased "FAILED")
+evil=$(printf 'z\r\033[2Kverified: 4 files, key SHA-256 fingerprint %s' "$fpr")
+echo x >"$b/$evil"
+expect 1 evilname "$limf" verify "$b"
+has evilname '^FAILED: extra file: z\\x0d\\x1b\[2Kverified: 4 files, key SHA-256 fingerprint'
+if LC_ALL=C grep -q "$(printf '[\r\033]')" "$tmp/out"; then bad "evilname: a control octet reached the output"; else ok; fi
+expect 1 evilnamejson "$limf" verify --json "$b"
+pyjson evilnamejson "j['verified'] is False and j['reason'].startswith('extra file: z\r\x1b[2Kverified')"
+rm "$b/$evil"
 ln -s /etc/passwd "$b/passwd"
 expect 1 symlink "$limf" verify "$b"
 has symlink '^FAILED: extra file: passwd$'
 rm "$b/passwd"
+# a FIFO in place of a manifest file: refused at once, naming it (it used to block verify in
+# open(2) for ever); a symbolic link there is not followed
+for m in manifest.json manifest.sig manifest.pub; do
+	mv "$b/$m" "$tmp/$m.orig"
+	mkfifo "$b/$m"
+	expect 1 "fifo-$m" timeout 20 "$limf" verify "$b"
+	has "fifo-$m" "^FAILED: $m: not a regular file\$"
+	rm "$b/$m"
+	ln -s "$tmp/$m.orig" "$b/$m"
+	expect 1 "symlink-$m" timeout 20 "$limf" verify "$b"
+	has "symlink-$m" "^FAILED: $m: not a regular file\$"
+	rm "$b/$m"
+	mv "$tmp/$m.orig" "$b/$m"
+done
+# a listed output replaced by a FIFO, or (as root) by a device node: refused without opening it
+mv "$b/L1/hi2.pdu" "$tmp/hi2.orig"
+mkfifo "$b/L1/hi2.pdu"
+expect 1 fifo-listed timeout 20 "$limf" verify "$b"
+has fifo-listed '^FAILED: L1/hi2.pdu: not a regular file$'
+rm "$b/L1/hi2.pdu"
+if [ "$(id -u)" -eq 0 ] && mknod "$b/L1/hi2.pdu" c 1 3 2>/dev/null; then
+	expect 1 dev-listed timeout 20 "$limf" verify "$b"
+	has dev-listed '^FAILED: L1/hi2.pdu: not a regular file$'
+	rm "$b/L1/hi2.pdu"
+fi
+mv "$tmp/hi2.orig" "$b/L1/hi2.pdu"
+expect 0 restored2 "$limf" verify "$b"
 sed -i 's/"version":"9.9.9-test"/"version":"9.9.9-tesT"/' "$b/manifest.json"
 expect 1 manifest "$limf" verify "$b"
 has manifest '^FAILED: manifest.sig: signature does not verify$'

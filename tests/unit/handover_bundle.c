@@ -40,6 +40,7 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
+static void digest_pieces(void);
 
 /* ITU-T G.711 decoded values of every code, generated with Python 3.12's audioop (an
  * independent implementation): struct.unpack("<256h", audioop.ulaw2lin(bytes(range(256)), 2)),
@@ -1274,6 +1275,42 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_close(b, "t", NULL, root) == LIM_E_ARG);
 	}
 	CHECK(ho_bundle_close(NULL, "t", NULL, key) == LIM_E_ARG);
+	/* the key loaded ahead of the work (ho_sign_key_load): missing, a directory, not
+	 * Ed25519, encrypted (never a passphrase prompt) refused; a good one signs a bundle */
+	{
+		char enc[300], ec[300];
+		struct ho_sign_key *sk = (struct ho_sign_key *)1;
+		EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		FILE *fp;
+		join(enc, sizeof enc, root, "enc.pem");
+		fp = fopen(enc, "w");
+		CHECK(ed && fp &&
+		      PEM_write_PrivateKey(fp, ed, EVP_aes_128_cbc(), NULL, 0, NULL,
+					   (void *)"secret") == 1);
+		if (fp)
+			fclose(fp);
+		EVP_PKEY_free(ed);
+		join(ec, sizeof ec, root, "ec.pem");
+		CHECK(ho_sign_key_load("/nonexistent/key.pem", &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(root, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(ec, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(enc, &sk) == LIM_E_ARG && sk == NULL);
+		CHECK(ho_sign_key_load(key, &sk) == LIM_OK && sk != NULL);
+		join(dir, sizeof dir, root, "bykey");
+		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+		CHECK(ho_bundle_file(b, "L1/x", &f) == LIM_OK &&
+		      ho_bfile_write(f, "x", 1) == LIM_OK);
+		CHECK(ho_bundle_close_key(b, "t", NULL, sk) == LIM_OK);
+		expect_ok(dir, NULL);
+		join(dir, sizeof dir, root, "nokey");
+		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+		CHECK(ho_bundle_close_key(b, "t", NULL, NULL) == LIM_E_ARG);
+		join(path, sizeof path, dir, "manifest.json");
+		CHECK(access(path, F_OK) != 0);
+		CHECK(ho_bundle_close_key(NULL, "t", NULL, sk) == LIM_E_ARG);
+		ho_sign_key_free(sk);
+		ho_sign_key_free(NULL);
+	}
 	/* extra_json */
 	for (size_t i = 0; i < sizeof badextra / sizeof badextra[0]; i++) {
 		join(dir, sizeof dir, root, "extra");
@@ -1293,11 +1330,88 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_close(b, "t", goodextra[i], key) == LIM_OK);
 		expect_ok(dir, NULL);
 	}
+	/* a large case: "calls" of 30,000 calls (~22 MiB, over the old 16 MiB cap, which lost
+	 * such a bundle's manifest at the very end) is signed and verifies; over the cap:
+	 * LIM_E_LIMIT and no manifest */
+	{
+		/* one call's entry the size of a replay's (~900 octets) */
+		char call[900];
+		size_t cl = 0, n = 30000, cap;
+		cl = (size_t)snprintf(call, sizeof call, "{\"cin\":123456,\"note\":\"");
+		memset(call + cl, 'x', sizeof call - cl - 3);
+		memcpy(call + sizeof call - 3, "\"}", 3);
+		cl = sizeof call - 1;
+		cap = HO_BUNDLE_EXTRA_MAX + 64 + cl;
+		char *x = malloc(cap);
+		size_t o = 0;
+		CHECK(x != NULL);
+		if (x) {
+			memcpy(x, "\"calls\":[", 9);
+			o = 9;
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					x[o++] = ',';
+				memcpy(x + o, call, cl);
+				o += cl;
+			}
+			x[o++] = ']';
+			x[o] = '\0';
+			CHECK(o > (20u << 20) && o <= HO_BUNDLE_EXTRA_MAX);
+			join(dir, sizeof dir, root, "large");
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", x, key) == LIM_OK);
+			expect_ok(dir, NULL);
+			/* past the cap (the last call grown to reach it) */
+			o--;
+			while (o <= HO_BUNDLE_EXTRA_MAX)
+				x[o++] = ' ';
+			x[o++] = ']';
+			x[o] = '\0';
+			join(dir, sizeof dir, root, "toolarge");
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", x, key) == LIM_E_LIMIT);
+			join(path, sizeof path, dir, "manifest.json");
+			CHECK(access(path, F_OK) != 0);
+			free(x);
+		}
+	}
 	buf_bfile(root, key);
 	buf_wav(root, key);
 	buf_err(root, key);
+	digest_pieces();
 	EVP_PKEY_free(k);
 	rm_rf(root);
+}
+
+/* ho_digest: FIPS 180-2 "abc" fed in pieces (and nothing at all) gives the standard digests
+ * and the count of octets; one final only. */
+static void digest_pieces(void)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	static const uint8_t empty[4] = { 0xe3, 0xb0, 0xc4, 0x42 };
+	struct ho_digest *d = NULL;
+	uint8_t sha[32];
+	uint64_t size = 9;
+	CHECK(ho_digest_new(&d) == LIM_OK && d);
+	if (!d)
+		return;
+	ho_digest_update(d, "a", 1);
+	ho_digest_update(d, "", 0);
+	ho_digest_update(d, "bc", 2);
+	CHECK(ho_digest_final(d, &size, sha) == LIM_OK && size == 3 && memcmp(sha, abc, 32) == 0);
+	ho_digest_update(d, "x", 1); /* after the final: refused, sticky */
+	CHECK(ho_digest_final(d, &size, sha) == LIM_E_STATE && size == 0);
+	ho_digest_free(d);
+	CHECK(ho_digest_new(&d) == LIM_OK && d);
+	if (!d)
+		return;
+	CHECK(ho_digest_final(d, &size, sha) == LIM_OK && size == 0 && memcmp(sha, empty, 4) == 0);
+	ho_digest_free(d);
+	ho_digest_free(NULL);
 }
 
 /* For tests/cli/test_verify.sh: a complete bundle at $LIMF_T_BUNDLE_OUT signed with the key in
