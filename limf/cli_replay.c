@@ -165,7 +165,7 @@ static char *with_cuts(const char *extra, const struct cut *c, size_t n)
 
 static void hash_tap(void *ctx, const uint8_t *p, size_t n)
 {
-	ho_digest_update(ctx, p, n);
+	limf_bg_digest_update(ctx, p, n);
 }
 
 /* The size and SHA-256 of the octets the reader consumed from one input (the tap): recorded in
@@ -179,10 +179,10 @@ struct in_digest {
 
 /* Finishes d into *out. A file whose size is not that when done changed during the run: said
  * on stderr (the manifest keeps what was read). 0, or 1 (said). */
-static int input_done(struct ho_digest *d, const char *path, struct in_digest *out)
+static int input_done(struct limf_bg_digest *d, const char *path, struct in_digest *out)
 {
 	struct stat sb;
-	enum lim_err rc = ho_digest_final(d, &out->size, out->sha);
+	enum lim_err rc = limf_bg_digest_final(d, &out->size, out->sha);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
 		return 1;
@@ -203,10 +203,10 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf
 		    bool bar, uint64_t *last_ts, bool accept_trunc, struct cut *cut, bool *was_cut)
 {
 	struct cap_source *s = NULL;
-	struct ho_digest *d = NULL;
+	struct limf_bg_digest *d = NULL; /* hashed beside the reader (input.h) */
 	struct cap_tap tap;
 	uint64_t last_draw = 0, frames = 0;
-	enum lim_err rc = ho_digest_new(&d);
+	enum lim_err rc = limf_bg_digest_new(&d);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot be hashed: %s\n", path, lim_strerror(rc));
 		return 1;
@@ -216,7 +216,7 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf
 	rc = cap_source_open_file_tap(path, &tap, &s);
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: %s: cannot read as pcap/pcapng\n", path);
-		ho_digest_free(d);
+		limf_bg_digest_free(d);
 		return 1;
 	}
 	for (;;) {
@@ -236,7 +236,7 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf
 			fprintf(stderr, "limf: %s: stopped after %" PRIu64 " frames\n", path,
 				frames);
 			cap_source_close(s);
-			ho_digest_free(d);
+			limf_bg_digest_free(d);
 			return 1;
 		}
 		/* let the links send while the replay runs (bounded spool use) */
@@ -274,7 +274,7 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf
 	cap_source_close(s);
 	if (rc == LIM_OK && input_done(d, path, dg) != 0)
 		rc = LIM_E_IO;
-	ho_digest_free(d);
+	limf_bg_digest_free(d);
 	return rc == LIM_OK ? 0 : 1;
 }
 

@@ -195,3 +195,133 @@ void limf_prep_free(struct limf_prep *p)
 		pthread_join(p->th, NULL);
 	free(p);
 }
+
+/* ---- a digest computed on a thread of its own ------------------------------------------- */
+
+#define BG_RING (4u << 20) /* octets in flight from the reader to the hashing thread */
+
+struct limf_bg_digest {
+	struct ho_digest *d;
+	pthread_t th;
+	bool thread; /* else the caller's thread hashes */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *ring;
+	uint64_t head, tail; /* octets written / hashed, under mu */
+	bool end, waiting;   /* the writer said all; a side waits (under mu) */
+};
+
+static void *bg_run(void *ctx)
+{
+	struct limf_bg_digest *g = ctx;
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		size_t off, n;
+		while (g->head == g->tail && !g->end) {
+			g->waiting = true;
+			pthread_cond_wait(&g->cv, &g->mu);
+		}
+		if (g->head == g->tail)
+			break; /* the end, all hashed */
+		off = (size_t)(g->tail % BG_RING);
+		n = (size_t)(g->head - g->tail);
+		if (n > BG_RING - off)
+			n = BG_RING - off;
+		pthread_mutex_unlock(&g->mu);
+		ho_digest_update(g->d, g->ring + off, n); /* the writer never touches [tail, head) */
+		pthread_mutex_lock(&g->mu);
+		g->tail += n;
+		if (g->waiting) {
+			g->waiting = false;
+			pthread_cond_broadcast(&g->cv);
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* see input.h */
+enum lim_err limf_bg_digest_new(struct limf_bg_digest **out)
+{
+	struct limf_bg_digest *g = calloc(1, sizeof *g);
+	*out = NULL;
+	if (!g)
+		return LIM_E_NOMEM;
+	if (ho_digest_new(&g->d) != LIM_OK) {
+		free(g);
+		return LIM_E_NOMEM;
+	}
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->ring = malloc(BG_RING);
+	g->thread = g->ring && lim_thread_start(&g->th, bg_run, g, "limf-hash") == 0;
+	*out = g;
+	return LIM_OK;
+}
+
+/* see input.h */
+void limf_bg_digest_update(struct limf_bg_digest *g, const uint8_t *p, size_t n)
+{
+	if (!g->thread) {
+		ho_digest_update(g->d, p, n);
+		return;
+	}
+	while (n > 0) {
+		size_t off, room;
+		pthread_mutex_lock(&g->mu);
+		while (g->head - g->tail == BG_RING) {
+			g->waiting = true;
+			pthread_cond_wait(&g->cv, &g->mu);
+		}
+		off = (size_t)(g->head % BG_RING);
+		room = BG_RING - (size_t)(g->head - g->tail);
+		pthread_mutex_unlock(&g->mu);
+		if (room > BG_RING - off)
+			room = BG_RING - off;
+		if (room > n)
+			room = n;
+		memcpy(g->ring + off, p, room); /* the hashing thread never reads [head, tail+RING) */
+		pthread_mutex_lock(&g->mu);
+		g->head += room;
+		if (g->waiting) {
+			g->waiting = false;
+			pthread_cond_broadcast(&g->cv);
+		}
+		pthread_mutex_unlock(&g->mu);
+		p += room;
+		n -= room;
+	}
+}
+
+/* Stops the thread once everything written is hashed. */
+static void bg_stop(struct limf_bg_digest *g)
+{
+	if (!g->thread)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->end = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->th, NULL);
+	g->thread = false;
+}
+
+/* see input.h */
+enum lim_err limf_bg_digest_final(struct limf_bg_digest *g, uint64_t *size, uint8_t sha[32])
+{
+	bg_stop(g);
+	return ho_digest_final(g->d, size, sha);
+}
+
+/* see input.h */
+void limf_bg_digest_free(struct limf_bg_digest *g)
+{
+	if (!g)
+		return;
+	bg_stop(g);
+	ho_digest_free(g->d);
+	free(g->ring); /* octets of the capture file: nothing secret */
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+	free(g);
+}

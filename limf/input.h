@@ -37,4 +37,17 @@ enum lim_err limf_prep_start(struct limf_prep **out) LIM_WUR;
 /* Waits for the thread and frees p; NULL: no-op. */
 void limf_prep_free(struct limf_prep *p);
 
+/* A SHA-256 and size (handover/bundle.h ho_digest) of the octets one thread hands over (replay's
+ * reader, through its capture tap), computed on a thread of its own (limf-hash) so that the
+ * reader does not wait for the hashing: the octets are copied into a ring of 4 MiB (the
+ * writer waits when it is full). When no thread can be started, update hashes on the caller's
+ * thread. One writer thread. new: LIM_E_NOMEM. final waits until every octet written is
+ * hashed, then is ho_digest_final (once). free(NULL) is a no-op; free also stops the thread. */
+struct limf_bg_digest;
+enum lim_err limf_bg_digest_new(struct limf_bg_digest **out) LIM_WUR;
+void limf_bg_digest_update(struct limf_bg_digest *g, const uint8_t *p, size_t n);
+enum lim_err limf_bg_digest_final(struct limf_bg_digest *g, uint64_t *size,
+				  uint8_t sha[32]) LIM_WUR;
+void limf_bg_digest_free(struct limf_bg_digest *g);
+
 #endif

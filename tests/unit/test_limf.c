@@ -5,6 +5,7 @@
 void t_held_copy(void);
 void t_held_sizes(void);
 void t_held_emit(void);
+void t_bg_digest(void);
 
 int main(int argc, char **argv)
 {
@@ -12,6 +13,7 @@ int main(int argc, char **argv)
 		{ "held_copy", t_held_copy },
 		{ "held_sizes", t_held_sizes },
 		{ "held_emit", t_held_emit },
+		{ "bg_digest", t_bg_digest },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
