@@ -218,6 +218,22 @@ static bool past(const struct worker *o, uint64_t s)
 	return atomic_load(&q->head) == t;
 }
 
+static bool all_empty(struct worker *w);
+
+/* Wakes worker o when it sleeps with records queued: the reader wakes a sleeping worker only
+ * once a batch of records waits for it (wake), so o may sleep with a few records before s
+ * until the reader queues more, and at the end of the input, or with the reader waiting for
+ * room in a ring of the worker that waits for o, it never does. Whoever waits for o to move
+ * past a record (a CIN, the merger) wakes it. */
+static void nudge(struct worker *o)
+{
+	if (atomic_load(&o->sleeping) && !all_empty(o)) {
+		pthread_mutex_lock(&o->mu);
+		pthread_cond_signal(&o->work);
+		pthread_mutex_unlock(&o->mu);
+	}
+}
+
 /* Wakes the merger (it sleeps with every queue empty, or waits for room to be needed). */
 static void wake_merger(struct limf_pool *p)
 {
@@ -263,8 +279,12 @@ static void wait_others_past(struct limf_pool *p, struct worker *me, uint64_t s)
 	atomic_store(&me->cin_wait, s);
 	atomic_fetch_add(&p->cin_waiters, 1);
 	pthread_mutex_lock(&p->mg_mu);
-	while (!others_past(p, me, s))
+	while (!others_past(p, me, s)) {
+		for (unsigned i = 0; i < p->n; i++)
+			if (&p->w[i] != me && !past(&p->w[i], s))
+				nudge(&p->w[i]); /* (mg_mu, then a worker's mu: never the other way) */
 		pthread_cond_wait(&p->turn_cv, &p->mg_mu);
+	}
 	pthread_mutex_unlock(&p->mg_mu);
 	atomic_fetch_sub(&p->cin_waiters, 1);
 	atomic_store(&me->cin_wait, 0);
@@ -386,6 +406,7 @@ static int next_out(struct limf_pool *p, uint64_t *seq, uint64_t *want)
 		if (f && f < bs)
 			return -2;
 		if (!f && !pst) {
+			nudge(&p->w[i]);
 			*want = bs;
 			return -1;
 		}
