@@ -181,6 +181,12 @@ struct limf_out {
 	size_t calls_len;
 	FILE *calls_f;
 	bool first_call;
+	/* where each call's member is in calls, for the manifest's order (by CIN) */
+	struct call_at {
+		uint32_t cin;
+		size_t off, len;
+	} *call_at;
+	size_t n_call_at, cap_call_at;
 	_Atomic(enum lim_err) err; /* first output failure (sticky; set under q.mu) */
 	char errmsg[256];
 	struct ccq q;
@@ -1060,6 +1066,7 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	if (!r->first_call)
 		fputc(',', r->calls_f);
 	r->first_call = false;
+	long at0 = ftell(r->calls_f);
 	lim_json_init(&j, r->calls_f);
 	lim_json_obj_open(&j);
 	lim_json_key(&j, "cin");
@@ -1134,6 +1141,26 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	/* lim_json_end writes a newline: harmless between members */
 	if (lim_json_end(&j) != LIM_OK)
 		fail(r, LIM_E_IO, "manifest calls");
+	/* where it is, for the manifest's order */
+	{
+		long at1 = ftell(r->calls_f);
+		if (r->n_call_at == r->cap_call_at) {
+			size_t nc = r->cap_call_at ? 2 * r->cap_call_at : 64;
+			struct call_at *a = realloc(r->call_at, nc * sizeof *a);
+			if (!a) {
+				fail(r, LIM_E_NOMEM, "manifest calls");
+				return;
+			}
+			r->call_at = a;
+			r->cap_call_at = nc;
+		}
+		if (at0 < 0 || at1 < at0) {
+			fail(r, LIM_E_IO, "manifest calls");
+			return;
+		}
+		r->call_at[r->n_call_at++] =
+			(struct call_at){ s->cin, (size_t)at0, (size_t)(at1 - at0) };
+	}
 	/* the manifest cannot hold more calls: said now, not by ho_bundle_close at the end */
 	{
 		long at = ftell(r->calls_f);
@@ -1141,6 +1168,14 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 			fail(r, LIM_E_LIMIT,
 			     "the manifest's calls (too many calls for one bundle)");
 	}
+}
+
+static int by_cin(const void *a, const void *b)
+{
+	const struct call_at *x = a, *y = b;
+	if (x->cin != y->cin)
+		return x->cin < y->cin ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off; /* (one CIN per call: not reached) */
 }
 
 static void json_warrants(struct lim_json *j, struct limf_out *r)
@@ -1328,9 +1363,20 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		o = n;
 		memcpy(out + o, ",\"calls\":[", 10);
 		o += 10;
-		if (r->calls_len)
-			memcpy(out + o, r->calls, r->calls_len);
-		o += r->calls_len;
+		/* by CIN (the order in which the calls were intercepted), not the order in which
+		 * they ended: with several workers (limf/pool.h cfg.ordered) the calls still open
+		 * at the end of the input end worker by worker, and the manifest stays the same
+		 * whatever their number; members are "," separated as before */
+		qsort(r->call_at, r->n_call_at, sizeof *r->call_at, by_cin);
+		for (size_t i = 0; i < r->n_call_at; i++) {
+			const struct call_at *a = &r->call_at[i];
+			if (a->off + a->len > r->calls_len)
+				break; /* cannot happen: offsets of the same memstream */
+			if (i)
+				out[o++] = ',';
+			memcpy(out + o, r->calls + a->off, a->len);
+			o += a->len;
+		}
 		out[o++] = ']';
 		out[o] = '\0';
 		free(txt);
@@ -1472,6 +1518,7 @@ void limf_out_free(struct limf_out *o)
 	for (size_t i = 0; i < o->n_out; i++)
 		free(o->out[i].seqs);
 	free(o->calls);
+	free(o->call_at);
 	free(o->wpath);
 	free(o);
 }
