@@ -1367,7 +1367,8 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		 * they ended: with several workers (limf/pool.h cfg.ordered) the calls still open
 		 * at the end of the input end worker by worker, and the manifest stays the same
 		 * whatever their number; members are "," separated as before */
-		qsort(r->call_at, r->n_call_at, sizeof *r->call_at, by_cin);
+		if (r->n_call_at > 1) /* (none: call_at is NULL, which qsort may not be given) */
+			qsort(r->call_at, r->n_call_at, sizeof *r->call_at, by_cin);
 		for (size_t i = 0; i < r->n_call_at; i++) {
 			const struct call_at *a = &r->call_at[i];
 			if (a->off + a->len > r->calls_len)
