@@ -177,11 +177,10 @@ struct limf_out {
 	uint64_t wav_refused; /* G.711 packets with no WAV: MAX_WAV open at once */
 	bool wav_warned;
 	struct stream_hint hint[HINT_N]; /* pipeline's thread */
-	char *calls;                     /* JSON array members, "," separated */
+	char *calls;                     /* each call's JSON object, one after another */
 	size_t calls_len;
 	FILE *calls_f;
-	bool first_call;
-	/* where each call's member is in calls, for the manifest's order (by CIN) */
+	/* where each call's object is in calls: the manifest lists them by CIN, "," separated */
 	struct call_at {
 		uint32_t cin;
 		size_t off, len;
@@ -1063,9 +1062,6 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	/* no drain: what is read here (the WAVs' names, calls) is this thread's */
 	if (!r->calls_f)
 		return;
-	if (!r->first_call)
-		fputc(',', r->calls_f);
-	r->first_call = false;
 	long at0 = ftell(r->calls_f);
 	lim_json_init(&j, r->calls_f);
 	lim_json_obj_open(&j);
@@ -1353,7 +1349,7 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	{
 		char *close = strrchr(txt, '}');
 		size_t n = close && close > txt ? (size_t)(close - txt) - 1 : 0;
-		char *out = close ? malloc(n + r->calls_len + 16) : NULL;
+		char *out = close ? malloc(n + r->calls_len + r->n_call_at + 16) : NULL;
 		size_t o = 0;
 		if (!out) {
 			free(txt);
@@ -1366,7 +1362,7 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		/* by CIN (the order in which the calls were intercepted), not the order in which
 		 * they ended: with several workers (limf/pool.h cfg.ordered) the calls still open
 		 * at the end of the input end worker by worker, and the manifest stays the same
-		 * whatever their number; members are "," separated as before */
+		 * whatever their number */
 		if (r->n_call_at > 1) /* (none: call_at is NULL, which qsort may not be given) */
 			qsort(r->call_at, r->n_call_at, sizeof *r->call_at, by_cin);
 		for (size_t i = 0; i < r->n_call_at; i++) {
@@ -1398,7 +1394,6 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 	r->dlv = cfg->dlv;
 	r->db = cfg->db;
 	r->conf = cfg->conf;
-	r->first_call = true;
 	r->err = LIM_OK;
 	if (pthread_mutex_init(&r->q.mu, NULL) != 0) {
 		free(r);
