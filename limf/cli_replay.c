@@ -23,7 +23,8 @@
  * country, scope, validity), "calls" (per intercepted call: CIN, Call-ID, parties, times,
  * LIIDs, key management without key values, streams with packet counts and their WAV),
  * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
- * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason). */
+ * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason);
+ * "audit": the audit chain's head after this replay's rows (see struct audit_mark). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -135,9 +136,52 @@ static void put_cuts(struct lim_json *j, const struct cut *c, size_t n)
 	lim_json_arr_close(j);
 }
 
-/* extra (object members) with ,"truncated_inputs":[...] after them; malloc'd, NULL on
- * failure. */
-static char *with_cuts(const char *extra, const struct cut *c, size_t n)
+/* The audit chain's head once this replay's own rows are in (wr_audit_head after the pool has
+ * finished): the manifest's "audit" member, {"rows": N, "head": hex} or {"unavailable": why}.
+ * Signed with the bundle, it anchors the chain up to every key request and decryption that
+ * made the bundle, outside the database: `limf audit verify --expect-head HEAD --min-rows N`
+ * shows later whether any of those rows was deleted or the chain rewritten. Rows of other
+ * clients written meanwhile may come before the head too: N is an upper bound of this
+ * replay's rows, never below them. */
+struct audit_mark {
+	bool ok;
+	int64_t rows;
+	uint8_t head[WR_HASH_LEN];
+	char why[256];
+};
+
+static void audit_mark_read(struct wr_db *db, struct audit_mark *a)
+{
+	memset(a, 0, sizeof *a);
+	enum lim_err e = wr_audit_head(db, &a->rows, a->head);
+	a->ok = e == LIM_OK && a->rows >= 0;
+	if (!a->ok) {
+		snprintf(a->why, sizeof a->why, "the audit head could not be read: %s",
+			 e == LIM_OK ? "bad row id" : wr_db_msg(db));
+		fprintf(stderr, "limf: WARNING: %s; the manifest records no audit anchor\n",
+			a->why);
+	}
+}
+
+static void put_audit(struct lim_json *j, const struct audit_mark *a)
+{
+	lim_json_obj_open(j);
+	if (a->ok) {
+		lim_json_key(j, "rows");
+		lim_json_u64(j, (uint64_t)a->rows);
+		lim_json_key(j, "head");
+		lim_json_hex(j, a->head, sizeof a->head);
+	} else {
+		lim_json_key(j, "unavailable");
+		lim_json_str(j, a->why);
+	}
+	lim_json_obj_close(j);
+}
+
+/* extra (object members) with ,"audit":{...} and, for n > 0, ,"truncated_inputs":[...] after
+ * them; malloc'd, NULL on failure. */
+static char *with_members(const char *extra, const struct audit_mark *a, const struct cut *c,
+			  size_t n)
 {
 	struct lim_json j;
 	char *txt = NULL;
@@ -148,15 +192,17 @@ static char *with_cuts(const char *extra, const struct cut *c, size_t n)
 	fputs(extra, f);
 	if (extra[strspn(extra, " \t\r\n")])
 		fputc(',', f);
-	fputs("\"truncated_inputs\":", f);
+	fputs("\"audit\":", f);
 	lim_json_init(&j, f);
-	put_cuts(&j, c, n);
-	if (lim_json_end(&j) != LIM_OK) {
-		fclose(f);
-		free(txt);
-		return NULL;
+	put_audit(&j, a);
+	bool ok = lim_json_end(&j) == LIM_OK;
+	if (ok && n) {
+		fputs(",\"truncated_inputs\":", f);
+		lim_json_init(&j, f);
+		put_cuts(&j, c, n);
+		ok = lim_json_end(&j) == LIM_OK;
 	}
-	if (fclose(f) != 0) {
+	if (fclose(f) != 0 || !ok) {
 		free(txt);
 		return NULL;
 	}
@@ -298,6 +344,7 @@ int limf_cmd_replay(int argc, char **argv)
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
 	struct cut cuts[MAX_PCAPS];
+	struct audit_mark amark;
 	struct in_digest dgs[MAX_PCAPS];
 	size_t n_cut = 0;
 	int rc = 1;
@@ -454,8 +501,9 @@ int limf_cmd_replay(int argc, char **argv)
 	{
 		char *extra = limf_out_manifest(out, p, url);
 		enum lim_err e;
-		if (extra && n_cut) {
-			char *x = with_cuts(extra, cuts, n_cut);
+		audit_mark_read(db, &amark);
+		if (extra) {
+			char *x = with_members(extra, &amark, cuts, n_cut);
 			free(extra);
 			extra = x;
 		}
@@ -524,6 +572,8 @@ int limf_cmd_replay(int argc, char **argv)
 			lim_json_key(&j, "truncated_inputs");
 			put_cuts(&j, cuts, n_cut);
 		}
+		lim_json_key(&j, "audit");
+		put_audit(&j, &amark);
 		if (limf_pool_workers(p) > 1) {
 			lim_json_key(&j, "pool");
 			lim_json_obj_open(&j);
@@ -596,6 +646,15 @@ int limf_cmd_replay(int argc, char **argv)
 			       dlv_rc ? "NOT all confirmed (still spooled)"
 				      : "all confirmed by the authorities");
 		printf("evidence bundle: %s (check it with: limf verify %s)\n", o.out, o.out);
+		if (amark.ok) {
+			char hx[2 * WR_HASH_LEN + 1];
+			for (size_t i = 0; i < WR_HASH_LEN; i++)
+				snprintf(hx + 2 * i, 3, "%02x", amark.head[i]);
+			printf("audit chain head in the manifest: row %" PRId64 " %s\n"
+			       "  (limf audit verify --expect-head %s --min-rows %" PRId64
+			       " shows later that no row up to it changed)\n",
+			       amark.rows, hx, hx, amark.rows);
+		}
 		for (size_t i = 0; limf_out_wav(out, i); i++)
 			printf("  audio: %s/%s\n", o.out, limf_out_wav(out, i));
 	}

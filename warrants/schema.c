@@ -471,12 +471,28 @@ out:
 	return rc;
 }
 
+/* Schema version 6: limf.audit_head(), the newest audit row's id and hash, for the service
+ * role too. limf replay records the head reached after its own rows in each bundle's signed
+ * manifest (limf/cli_replay.c "audit"), so that every bundle anchors the chain up to the key
+ * requests and decryptions that made it, outside the database (docs/audit-anchor.md). The
+ * service role holds no SELECT on limf.audit (and gets none): the function reads one row and
+ * returns only those two columns. No row for an empty chain. */
+static const char *const m6[] = {
+	"CREATE FUNCTION limf.audit_head() RETURNS TABLE (rows bigint, head text) LANGUAGE sql"
+	" STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" SELECT a.id, encode(a.hash, 'hex') FROM limf.audit a ORDER BY a.id DESC LIMIT 1 $$",
+	"REVOKE ALL ON FUNCTION limf.audit_head() FROM PUBLIC",
+	"GRANT EXECUTE ON FUNCTION limf.audit_head() TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
 	{ 3, "warrant XIDs, shared CIN counter, instance health", m3, NULL },
 	{ 4, "finite warrant and instance times", m4, NULL },
 	{ 5, "target normal forms: tel ext and isub kept, sip user=phone as tel", m5, renormalise },
+	{ 6, "audit head readable by the service role (anchored in evidence manifests)", m6, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

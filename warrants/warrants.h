@@ -473,7 +473,9 @@ enum lim_err wr_audit_verify(struct wr_db *db, struct wr_audit_verdict *v) LIM_W
 
 /* The newest row's id (the chain's row count when intact) and hash: what an operator records
  * outside the database to anchor the chain. 0 and 32 zero octets for an empty chain (the
- * zero hash is row 1's prev_hash). Reads one row: it checks nothing (wr_audit_verify does). */
+ * zero hash is row 1's prev_hash). Reads one row: it checks nothing (wr_audit_verify does).
+ * Through limf.audit_head() (schema version 6), so the service role can too (limf replay
+ * anchors it in the manifest); on an older schema, the table directly (operator role). */
 enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH_LEN]) LIM_WUR;
 
 /* A head recorded earlier (wr_audit_head), kept where the database roles cannot write. */

@@ -127,6 +127,24 @@ pyjson audit-g1 "len([r for r in j if r['action']=='decrypt.keys' and 'signature
 pyjson audit-g1 "len([r for r in j if r['action']=='decrypt.done' and 'decrypted=' in r['detail']])==2"
 pyjson audit-g1 "len([r for r in j if r['action']=='kms.request' and 'uri=$B' in r['detail']])>=1"
 pyjson audit-g1 "all(r['db_role']=='limf_service' for r in j if r['action'].startswith(('kms.','decrypt.')))"
+# the manifest anchors the audit chain after the replay's own rows (schema 6, limf.audit_head
+# for the service role): the head the operator reads now (nothing written since), above every
+# row of the replay, and what `audit verify --expect-head` checks later; --json says the same
+hid=$(python3 -c 'import json,sys; print(max(r["id"] for r in json.load(open(sys.argv[1]))))' "$tmp/out")
+expect 0 anchor-g1 python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+s = json.load(open(sys.argv[2]))
+a = m["audit"]
+assert s["audit"] == a, (s["audit"], a)
+assert isinstance(a["rows"], int) and a["rows"] >= int(sys.argv[3]), (a, sys.argv[3])
+assert len(a["head"]) == 64 and int(a["head"], 16) != 0, a
+print(a["rows"], a["head"])' "$tmp/ev-g1" "$tmp/sum-g1.json" "$hid"
+read -r arows ahead <"$tmp/out"
+expect 0 anchor-head-g1 "$limf" audit head
+has anchor-head-g1 "^$arows $ahead\$"
+expect 0 anchor-verify-g1 "$limf" audit verify --expect-head "$ahead" --min-rows "$arows"
+has anchor-verify-g1 "holds the recorded head"
 
 # ---- the same capture with one octet 0xFF in every Call-ID (the UA chooses it): PostgreSQL
 # refuses text that is not UTF-8, so an unescaped audit detail failed the row and, fail-closed,

@@ -284,6 +284,13 @@ static void t_migrate_v5(void)
 	adm = t_db(cs[0]);
 	op = t_db(cs[1]);
 	svc = t_db(cs[2]);
+	{ /* before schema 6: no limf.audit_head(); the operator reads the table instead, the
+	   * service role reads nothing (replay records "unavailable") */
+		uint8_t h[WR_HASH_LEN];
+		int64_t n = -1;
+		CHECK(wr_audit_head(op, &n, h) == LIM_OK && n >= 1);
+		CHECK(wr_audit_head(svc, &n, h) == LIM_E_DB && n == 0);
+	}
 	for (int i = 0; i < 4; i++) {
 		char tag[8];
 		snprintf(tag, sizeof tag, "v5-%d", i);
@@ -505,6 +512,18 @@ static void t_audit_anchor(void)
 	memcpy(a.head, head, WR_HASH_LEN);
 	a.rows = rows;
 	CHECK(wr_audit_verify_anchor(db, &a, &v) == LIM_OK && !v.anchor_failed);
+	{ /* the service role (limf replay) reads the same head through limf.audit_head() (schema
+	   * 6) but still no row of the table */
+		struct wr_db *sdb = t_db(T_SERVICE);
+		uint8_t sh[WR_HASH_LEN];
+		int64_t sr = -1;
+		struct wr_audit_verdict sv;
+		CHECK(wr_audit_head(sdb, &sr, sh) == LIM_OK && sr == rows);
+		CHECK(memcmp(sh, head, WR_HASH_LEN) == 0);
+		CHECK(wr_audit_verify(sdb, &sv) == LIM_E_DB);
+		CHECK(strcmp(wr_db_sqlstate(sdb), "42501") == 0); /* insufficient_privilege */
+		wr_db_close(sdb);
+	}
 	/* the chain grows: the anchor still holds, with or without its row count */
 	for (int i = 0; i < 3; i++)
 		CHECK(wr_audit_append(db, liid, "test.note", "after the anchor") == LIM_OK);
