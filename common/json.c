@@ -1,7 +1,10 @@
 #include "common/json.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/codec.h"
 
 /* see json.h */
 void lim_json_init(struct lim_json *j, FILE *f)
@@ -193,4 +196,44 @@ enum lim_err lim_json_end(struct lim_json *j)
 	if (j->err || j->depth != 0 || ferror(j->f))
 		return LIM_E_LIMIT;
 	return LIM_OK;
+}
+
+/* see json.h */
+bool lim_json_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t l = utf8_len(s + i, n - i);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+/* see json.h */
+void lim_json_kv_wire(struct lim_json *j, const char *key, const char *s, size_t n)
+{
+	char k[64];
+	lim_json_key(j, key);
+	lim_json_strn(j, s, n);
+	if (lim_json_utf8_valid(s, n))
+		return;
+	if (snprintf(k, sizeof k, "%s_base64", key) >= (int)sizeof k || n > SIZE_MAX / 2) {
+		j->err = true;
+		return;
+	}
+	char *b = malloc(lim_b64_enclen(n) + 1);
+	if (!b) {
+		j->err = true;
+		return;
+	}
+	lim_b64_encode((const uint8_t *)s, n, b);
+	lim_json_key(j, k);
+	lim_json_str(j, b);
+	free(b);
 }

@@ -34,6 +34,15 @@ void lim_json_hex(struct lim_json *j, const uint8_t *b, size_t n); /* as a lower
 void lim_json_u64(struct lim_json *j, uint64_t v);
 void lim_json_bool(struct lim_json *j, bool v);
 void lim_json_null(struct lim_json *j);
+/* "key": the octets s[0..n) as a string and, when they are not valid UTF-8, also
+ * "key_base64": the same octets exactly (RFC 4648 base64). The string alone is ambiguous for
+ * such input (an invalid octet 0xFF and a real U+00FF both read back as "\u00ff"); wire text
+ * in evidence (Call-IDs, URIs, SIP messages) goes through this, so that a reader can always
+ * recover what was on the wire. key is at most 56 octets. */
+void lim_json_kv_wire(struct lim_json *j, const char *key, const char *s, size_t n);
+/* true when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+ * above U+10FFFF); NUL and other controls are valid (the writer escapes them exactly). */
+bool lim_json_utf8_valid(const char *s, size_t n);
 /* Writes the final newline; LIM_OK when everything was balanced and written. */
 enum lim_err lim_json_end(struct lim_json *j) LIM_WUR;
 

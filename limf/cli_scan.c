@@ -646,8 +646,7 @@ static void print_text(const struct scan *sc)
 
 static void json_text(struct lim_json *j, const char *key, const struct scan_text *t)
 {
-	lim_json_key(j, key);
-	lim_json_strn(j, t->s, t->len);
+	lim_json_kv_wire(j, key, t->s, t->len);
 }
 
 static int print_json(const struct scan *sc)

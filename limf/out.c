@@ -313,8 +313,12 @@ static const char *iri_type_name(enum limf_iri_type t)
 
 static void json_text(struct lim_json *j, const char *key, const struct cap_text *t)
 {
-	lim_json_key(j, key);
-	lim_json_strn(j, t->s, t->len);
+	lim_json_kv_wire(j, key, t->s, t->len);
+}
+
+static void json_wire(struct lim_json *j, const char *key, const char *s)
+{
+	lim_json_kv_wire(j, key, s, strlen(s));
 }
 
 static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
@@ -322,10 +326,8 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
 	lim_json_obj_open(j);
 	lim_json_key(j, "side");
 	lim_json_str(j, km->side);
-	lim_json_key(j, "initiator");
-	lim_json_str(j, km->initiator);
-	lim_json_key(j, "responder");
-	lim_json_str(j, km->responder);
+	json_wire(j, "initiator", km->initiator);
+	json_wire(j, "responder", km->responder);
 	lim_json_key(j, "t");
 	lim_json_str(j, km->t);
 	lim_json_key(j, "csb_id");
@@ -404,8 +406,7 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 		lim_json_str(&j, buf);
 		lim_json_key(&j, "transport");
 		lim_json_str(&j, iri->over_tcp ? "tcp" : "udp");
-		lim_json_key(&j, "sip");
-		lim_json_strn(&j, (const char *)iri->sip, iri->sip_len);
+		lim_json_kv_wire(&j, "sip", (const char *)iri->sip, iri->sip_len);
 	} else if (iri->kind == LIMF_IRI_KEYMGMT) {
 		lim_json_key(&j, "key_management");
 		json_km(&j, iri->km);
@@ -415,10 +416,8 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 		lim_json_obj_open(&j);
 		lim_json_key(&j, "event");
 		lim_json_str(&j, iri->grp->event);
-		lim_json_key(&j, "group");
-		lim_json_str(&j, iri->grp->group);
-		lim_json_key(&j, "talker");
-		lim_json_str(&j, iri->grp->talker);
+		json_wire(&j, "group", iri->grp->group);
+		json_wire(&j, "talker", iri->grp->talker);
 		snprintf(id, sizeof id, "%08" PRIx32, iri->grp->gmk_id);
 		lim_json_key(&j, "gmk_id");
 		lim_json_str(&j, id);

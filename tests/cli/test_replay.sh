@@ -197,6 +197,26 @@ dec_g1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summar
 sumcheck g1ff "j['summary']['decrypted']==$dec_g1 and j['summary']['auth_failed']==0"
 check g1ff "$LG" g1 targets
 verify g1ff
+# the evidence's JSON keeps the exact Call-ID: "\u00ff" alone would also be a real U+00FF, so
+# wire text that is not UTF-8 comes with its octets (call_id_base64, sip_base64); the clean
+# capture's bundle has no such twin
+expect 0 wire-g1ff python3 -c '
+import base64, json, sys
+def recs(b):
+    return [json.loads(l) for l in open(b + "/" + sys.argv[3] + "/iri.jsonl")]
+ff = recs(sys.argv[1])
+sip = [r for r in ff if r["kind"] == "sip"]
+assert sip, "no SIP IRI"
+for r in sip:
+    raw = base64.b64decode(r["sip_base64"])
+    cid = base64.b64decode(r["call_id_base64"])
+    assert cid.endswith(b"\xff") and b"Call-ID: " + cid + b"\r\n" in raw, (cid, raw[:80])
+    assert r["call_id"] == cid.decode("latin-1"), r["call_id"]
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert all(base64.b64decode(c["call_id_base64"]).endswith(b"\xff") for c in m["calls"]), m["calls"]
+clean = open(sys.argv[2] + "/" + sys.argv[3] + "/iri.jsonl").read() + open(sys.argv[2] + "/manifest.json").read()
+assert "_base64" not in clean
+print(len(sip), "SIP records with their octets")' "$tmp/ev-g1ff" "$tmp/ev-g1" "$LG"
 expect 0 audit-g1ff "$limf" audit list --liid "$LG" --json
 pyjson audit-g1ff "len([r for r in j if r['action']=='decrypt.keys' and 'signature=valid' in r['detail'] and chr(92)+'xFF imsg=' in r['detail']])==2"
 pyjson audit-g1ff "len([r for r in j if r['action']=='decrypt.done' and chr(92)+'xFF streams=' in r['detail']])==2"

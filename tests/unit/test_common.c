@@ -159,6 +159,48 @@ static void t_json(void)
 	free(buf);
 }
 
+/* Wire text: the string, and its exact octets in base64 only when they are not UTF-8 (an
+ * invalid 0xFF and a real U+00FF read back alike from the string alone). */
+static void t_json_wire(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct lim_json j;
+	char key[80];
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_kv_wire(&j, "a", "caf\xc3\xa9\x01", 6); /* UTF-8 and a control: the string */
+	lim_json_kv_wire(&j, "b", "x\xff", 2);            /* not UTF-8: both */
+	lim_json_kv_wire(&j, "c", "\xc3\xbf", 2);          /* U+00FF itself */
+	lim_json_kv_wire(&j, "d", "a\0\xed\xa0\x80", 5);    /* a NUL, an encoded surrogate */
+	lim_json_kv_wire(&j, "e", "", 0);
+	lim_json_obj_close(&j);
+	CHECK(lim_json_end(&j) == LIM_OK);
+	fclose(f);
+	CHECK(strcmp(buf, "{\"a\":\"caf\xc3\xa9\\u0001\",\"b\":\"x\\u00ff\",\"b_base64\":\"eP8=\","
+			  "\"c\":\"\xc3\xbf\",\"d\":\"a\\u0000\\u00ed\\u00a0\\u0080\","
+			  "\"d_base64\":\"YQDtoIA=\",\"e\":\"\"}\n") == 0);
+	free(buf);
+	CHECK(lim_json_utf8_valid("", 0) && lim_json_utf8_valid("\xf4\x8f\xbf\xbf", 4));
+	CHECK(!lim_json_utf8_valid("\xf4\x90\x80\x80", 4) && !lim_json_utf8_valid("\xc0\xaf", 2));
+	CHECK(!lim_json_utf8_valid("\xe2\x82", 2)); /* cut */
+	/* a key too long for its _base64 twin: the writer's sticky error (lim_json_end fails) */
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	f = open_memstream(&buf, &len);
+	lim_json_init(&j, f);
+	lim_json_obj_open(&j);
+	lim_json_kv_wire(&j, key, "\xff", 1);
+	lim_json_obj_close(&j);
+	CHECK(lim_json_end(&j) == LIM_E_LIMIT);
+	fclose(f);
+	free(buf);
+}
+
 /* What a helper thread sees of itself. */
 struct seen {
 	sigset_t mask;
@@ -211,6 +253,7 @@ int main(int argc, char **argv)
 		{ "b64", t_b64 },
 		{ "err_wipe", t_err_wipe },
 		{ "json", t_json },
+		{ "json_wire", t_json_wire },
 		{ "thread", t_thread },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
