@@ -1966,20 +1966,24 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			struct liid_state *l = &pc->liid[i];
 			const struct wr_match *f = NULL;
 			bool in_force;
-			for (size_t j = 0; answered && j < n && !f && !l->out_of_force; j++)
+			if (l->out_of_force)
+				continue; /* ended before (valid_to, an earlier re-check): had its last
+					   * record, stays for the summary and "decrypt.done" */
+			for (size_t j = 0; answered && j < n && !f; j++)
 				if (strcmp(m[j].liid, l->liid) == 0)
 					f = &m[j];
 			/* no answer: kept as last allowed, up to its end and the grace */
-			in_force = answered ? f != NULL
-					    : grace && !l->out_of_force && now_us < l->valid_to;
+			in_force = answered ? f != NULL : grace && now_us < l->valid_to;
 			if (!in_force) {
-				/* (a LIID already ended by its valid_to had its last record) */
-				if (!l->out_of_force)
-					dropped++;
+				dropped++;
 				iri_not_in_force(p, pc, l, (uint64_t)now_us * 1000u,
 						 answered || now_us >= l->valid_to
 							 ? "warrant-not-in-force"
 							 : "warrant-not-confirmed");
+				/* kept in the call's list like a LIID ended by its valid_to
+				 * (window_check): the call's summary and its "decrypt.done" row still
+				 * account for what was decrypted for it while it was in force */
+				l->ended = l->out_of_force = true;
 				bool seen = false;
 				for (size_t g = 0; g < n_gone && !seen; g++)
 					seen = strcmp(gone[g], l->liid) == 0;
@@ -1991,9 +1995,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 					memcpy(gone[n_gone++], l->liid, sizeof gone[0]);
 				continue;
 			}
-			if (keep != i)
-				pc->liid[keep] = *l;
-			l = &pc->liid[keep++];
+			keep++;
 			/* the warrant as it stands now: a scope narrowed to IRI stops the content; a
 			 * scope widened to IRI+CC takes effect at the next call (this call's keys
 			 * were not fetched, nor audited, for it); no answer: as last decided */
@@ -2007,21 +2009,11 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				cc = true;
 		}
 		free(m);
-		pc->n_liids = keep;
 		if (pc->cc && !cc)
 			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
 		if (keep == 0) {
-			/* nothing is intercepted any more: out of the list, decision dropped */
-			if (pc->prev)
-				pc->prev->next = pc->next;
-			else
-				p->icalls = pc->next;
-			if (pc->next)
-				pc->next->prev = pc->prev;
-			pc->prev = pc->next = NULL;
-			pc->intercept = false;
-			wr_kms_decision_free(pc->d);
-			pc->d = NULL;
+			/* no LIID in force any more: never re-checked or decided again; the call
+			 * stays intercepted only to account at its end (summary, "decrypt.done") */
 			free(pc->parties);
 			pc->parties = NULL;
 			pc->stopped = true;

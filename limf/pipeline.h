@@ -282,8 +282,11 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * after the reconnect (warrants/ reconnects at most once a second). The group covers below
  * are kept the same way, for the grace only (a cover knows no warrant end).
  * When no LIID with content remains the call's SRTP sessions are freed (keys
- * wiped) and its media is no longer decrypted; when no LIID remains the call is dropped for
- * good (a later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
+ * wiped) and its media is no longer decrypted; the LIID stays in the call's list (ended), so
+ * that the call's summary (sink.call_done) and its "decrypt.done" audit row at the call's end
+ * still account for what was decrypted for it while in force. When no LIID is left in force
+ * nothing more is recorded for the call and it is never decided again (a later re-INVITE
+ * does not re-open it). GMKs (issue 9) likewise: a group whose GMK
  * was recovered for a member stays covered while a warrant on that member or on the group is
  * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). The keys go with
  * the warrants (DESIGN.md s5.3): the stopped LIIDs no longer justify the KMS client's cached

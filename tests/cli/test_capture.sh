@@ -185,6 +185,19 @@ PY
 expect 0 revoked python3 "$tmp/revoked.py" "$tmp/lemf.jsonl" "$tmp/ev2" "$L2" "$tmp/run2.err" "$t_rev"
 has revoked "CC PDUs, the last"
 cat "$tmp/out" >&2
+ncc=$(sed -n 's/^\([0-9]*\) CC PDUs.*/\1/p' "$tmp/out")
+# the re-check ended the LIID during the call, yet the call still accounts for it at its end:
+# its decrypt.done row (what was decrypted while the warrant was in force) and its summary in
+# the recorded manifest (before, the LIID left the call and neither was written)
+expect 0 audit2 "$limf" audit list --liid "$L2" --json
+pyjson audit2 "[int(r['detail'].split('decrypted=')[1].split()[0]) >= ${ncc:-999999} for r in j if r['action']=='decrypt.done']==[True]"
+expect 0 manifest2 python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+c = [c for c in m["calls"] if sys.argv[2] in c["liids"]]
+assert len(c) == 1, m["calls"]
+assert sum(s["decrypted"] for s in c[0]["streams"]) >= int(sys.argv[3]), c[0]["streams"]
+print("summary of", c[0]["cin"])' "$tmp/ev2" "$L2" "${ncc:-999999}"
 
 # ---- 3. a warrant added while running: calls after it are intercepted, calls before it not
 A3="sip:new$sfx@example.org" L3="N$sfx"
