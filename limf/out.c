@@ -1119,6 +1119,10 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	lim_json_arr_close(&j);
 	lim_json_key(&j, "media_without_key");
 	lim_json_u64(&j, s->media_undecrypted);
+	lim_json_key(&j, "streams_unauthenticated");
+	lim_json_u64(&j, s->streams_unauthenticated);
+	lim_json_key(&j, "packets_unauthenticated");
+	lim_json_u64(&j, s->packets_unauthenticated);
 	lim_json_obj_close(&j);
 	/* the call's audio is complete: release its descriptors (finishing a WAV reads it back
 	 * to hash it: on the recording thread when it runs) */

@@ -35,12 +35,14 @@
 struct keyset {
 	size_t n;
 	struct lim_srtp *s[MIKEY_MAX_KEYS];
+	bool proven; /* a packet of the call authenticated under it */
 };
 
 /* A media SSRC of the call and the session that authenticated it. */
 struct ssrc_bind {
 	struct limf_call_stream st;
 	int set, idx; /* keyset slot / session; set < 0: not bound */
+	uint64_t seen; /* pcall.ssrc_clock at its last packet */
 	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
 	uint32_t gmk_id, guk_id;
 	bool talker_told;
@@ -100,6 +102,8 @@ struct pcall {
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
+	uint64_t ssrc_clock;                   /* ssrc_of's recency */
+	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
 	size_t n_km;
 	struct km_rec km[LIMF_CALL_MAX_IMSG];
 	uint64_t media_undecrypted;
@@ -514,7 +518,8 @@ static void km_outcome(struct km_rec *k, const char *o)
 }
 
 /* The key period of the message relative to the decision's: which neighbour to ask for. For
- * a carried UID the period whose UID equals it; for the RFC 6509 form the month of T. */
+ * a carried UID the period whose UID equals it; for a clear URI under a 3GPP KMS the period
+ * T falls in; for the RFC 6509 form the month of T. */
 static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struct mikey_msg *m,
 			const char *uri)
 {
@@ -526,6 +531,20 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 	if (is_uid(r)) {
 		memcpy(want, r->data, MIKEY_UID_LEN);
 		wantlen = MIKEY_UID_LEN;
+	} else if (p->cert.scheme == WR_KMS_ID_3GPP) {
+		/* a clear URI under a 3GPP KMS: T names the key period (TS 33.180 F.2.1); the
+		 * RFC 6509 form below would never match a UID, so no neighbour was ever asked */
+		uint64_t want_no;
+		if (!m->has_t ||
+		    mikey_key_period_no(m->ts >> 32, p->cert.user_key_period,
+					p->cert.user_key_offset, &want_no) != LIM_OK ||
+		    limf_kms_ident(NULL, &p->cert, uri, t, &id) != LIM_OK)
+			return 0;
+		if (want_no == id.period_no + 1)
+			return 1;
+		if (id.period_no > 0 && want_no == id.period_no - 1)
+			return -1;
+		return 0;
 	} else if (m->has_t && mikey_rfc6509_id(m->ts >> 32, uri, strlen(uri), want, sizeof want,
 						&wantlen) != LIM_OK) {
 		wantlen = 0;
@@ -662,20 +681,41 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		return e != LIM_OK ? e : LIM_E_PARSE;
 	}
 	pc->n_keysets++;
+	/* full: which set goes. Not simply the oldest: valid I_MESSAGEs of the same two parties
+	 * are public (any earlier call carries them), so a few re-INVITEs replaying them would
+	 * push out the set the call's media uses and turn decryption off for the rest of the
+	 * call. So, in this order: the oldest set that authenticated packets but has no stream
+	 * bound to it any more (superseded by a re-key); else the newest set that never
+	 * authenticated anything (the call's first keys, older, stay: they are the offer/answer
+	 * the media most likely uses); else (every set bound) the oldest. */
+	size_t v = pc->n_ks; /* the slot that goes (n_ks: none) */
 	if (pc->n_ks == KEYSETS) {
-		keyset_clear(&pc->ks[KEYSETS - 1]);
+		bool bound[KEYSETS] = { false };
+		size_t sup = KEYSETS, unproven = KEYSETS;
+		for (size_t i = 0; i < pc->n_ssrc; i++)
+			if (pc->ssrc[i].set >= 0 && pc->ssrc[i].set < KEYSETS)
+				bound[pc->ssrc[i].set] = true;
+		for (size_t k = KEYSETS; k-- > 0 && sup == KEYSETS;) /* oldest first */
+			if (pc->ks[k].proven && !bound[k])
+				sup = k;
+		for (size_t k = 0; k < KEYSETS && unproven == KEYSETS; k++) /* newest first */
+			if (!pc->ks[k].proven && !bound[k])
+				unproven = k;
+		v = sup < KEYSETS ? sup : unproven < KEYSETS ? unproven : KEYSETS - 1;
+		keyset_clear(&pc->ks[v]);
 		pc->n_ks--;
 	}
-	memmove(&pc->ks[1], &pc->ks[0], pc->n_ks * sizeof pc->ks[0]);
+	memmove(&pc->ks[1], &pc->ks[0], v * sizeof pc->ks[0]);
 	pc->ks[0] = ks;
 	pc->n_ks++;
-	/* bindings point at slots: shift them with the sets */
-	for (size_t i = 0; i < pc->n_ssrc; i++)
-		if (pc->ssrc[i].set >= 0) {
-			pc->ssrc[i].set++;
-			if (pc->ssrc[i].set >= KEYSETS)
-				pc->ssrc[i].set = -1;
-		}
+	/* bindings point at slots: those before the one that went move up by one */
+	for (size_t i = 0; i < pc->n_ssrc; i++) {
+		int *set = &pc->ssrc[i].set;
+		if (*set == (int)v)
+			*set = -1;
+		else if (*set >= 0 && *set < (int)v)
+			(*set)++;
+	}
 	(void)p;
 	return LIM_OK;
 }
@@ -803,8 +843,8 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 }
 
 /* The SSV of m for km->key_user (the identity its SAKKE payload is encrypted to): that user's
- * keys through the call's decision (the key period named by the message, else a neighbour),
- * the SAKKE unwrap, then the initiator's ECCSI signature (RFC 6509 s3.3; who: "initiator" or
+ * keys through the call's decision (the key period named by the message, else a neighbour)
+ * and the SAKKE unwrap, once the initiator's ECCSI signature (RFC 6509 s3.3; who: "initiator" or
  * "group management server" in the detail; sip_init: the SIP party whose URI the signature is
  * checked with when the message names no initiator). false with km's outcome and detail set:
  * then nothing of the message is used. ssv is wiped by the caller. */
@@ -821,6 +861,31 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	uint8_t rsk[WR_KMS_RSK_LEN];
 	int delta = period_delta(p, pc, m, km->key_user);
 	enum lim_err e;
+	/* the signature first (it needs only the KMS's public KPAK): a forged I_MESSAGE is
+	 * reported and reaches neither the KMS (no key request, nothing cached) nor SAKKE */
+	memset(&cfg, 0, sizeof cfg);
+	if (p->cert.scheme == WR_KMS_ID_3GPP) {
+		cfg.kms_uri = p->cert.kms_uri;
+		cfg.kmslen = strlen(p->cert.kms_uri);
+		cfg.has_period = true;
+		cfg.period = p->cert.user_key_period;
+		cfg.offset = p->cert.user_key_offset;
+	}
+	if (!mikey_initiator(m)) {
+		cfg.uri = sip_init->s;
+		cfg.urilen = sip_init->len;
+	}
+	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
+		p->st.sig_bad++;
+		copy_text(km->sig, sizeof km->sig, "invalid", 7);
+		km_outcome(km, "bad-signature");
+		snprintf(km->detail, sizeof km->detail,
+			 "the %s's ECCSI signature does not verify with the KPAK of KMS %.128s "
+			 "(forged, or signed under another KMS): keys not used",
+			 who, p->cert.kms_uri);
+		return false;
+	}
+	copy_text(km->sig, sizeof km->sig, "valid", 5);
 	/* the shared client under its lock, then the contexts under theirs; the RSK copied out
 	 * (wiped below) so that decapsulating runs beside the other pipelines */
 	pthread_mutex_lock(&ks->kms_mu);
@@ -860,28 +925,6 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 			 lim_strerror(e), km->key_user, ident.period_no);
 		return false;
 	}
-	/* a forged I_MESSAGE is reported, its keys are not used */
-	memset(&cfg, 0, sizeof cfg);
-	if (p->cert.scheme == WR_KMS_ID_3GPP) {
-		cfg.kms_uri = p->cert.kms_uri;
-		cfg.kmslen = strlen(p->cert.kms_uri);
-		cfg.has_period = true;
-		cfg.period = p->cert.user_key_period;
-		cfg.offset = p->cert.user_key_offset;
-	}
-	if (!mikey_initiator(m)) {
-		cfg.uri = sip_init->s;
-		cfg.urilen = sip_init->len;
-	}
-	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
-		p->st.sig_bad++;
-		copy_text(km->sig, sizeof km->sig, "invalid", 7);
-		km_outcome(km, "bad-signature");
-		snprintf(km->detail, sizeof km->detail,
-			 "the %s's ECCSI signature does not verify: keys not used", who);
-		return false;
-	}
-	copy_text(km->sig, sizeof km->sig, "valid", 5);
 	return true;
 }
 
@@ -1269,15 +1312,39 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 
 /* ---- media ------------------------------------------------------------------------------- */
 
+/* Whether stream slot b ever authenticated a packet (bound, or decrypted before a re-key). */
+static bool ssrc_proven(const struct ssrc_bind *b)
+{
+	return b->set >= 0 || b->st.decrypted || b->st.replayed;
+}
+
+/* The stream slot of ssrc, made on its first packet. A slot is made before any key has
+ * authenticated the SSRC (its failures are counted per stream), so when all
+ * LIMF_CALL_MAX_STREAMS are taken, the least recently seen slot that never authenticated is
+ * taken back (counted in the call's streams/packets_unauthenticated): otherwise 16 junk SSRCs
+ * sent to the call's ports would leave no slot for the target's real streams, which start,
+ * change SSRC or join late after them. NULL only when every slot has authenticated. */
 static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
 {
+	struct ssrc_bind *b = NULL;
 	for (size_t i = 0; i < pc->n_ssrc; i++)
-		if (pc->ssrc[i].st.ssrc == ssrc)
+		if (pc->ssrc[i].st.ssrc == ssrc) {
+			pc->ssrc[i].seen = ++pc->ssrc_clock;
 			return &pc->ssrc[i];
-	if (pc->n_ssrc >= LIMF_CALL_MAX_STREAMS)
-		return NULL;
-	struct ssrc_bind *b = &pc->ssrc[pc->n_ssrc++];
+		}
+	if (pc->n_ssrc < LIMF_CALL_MAX_STREAMS) {
+		b = &pc->ssrc[pc->n_ssrc++];
+	} else {
+		for (size_t i = 0; i < pc->n_ssrc; i++)
+			if (!ssrc_proven(&pc->ssrc[i]) && (!b || pc->ssrc[i].seen < b->seen))
+				b = &pc->ssrc[i];
+		if (!b)
+			return NULL;
+		pc->streams_unauth++;
+		pc->packets_unauth += b->st.auth_failed + b->st.other_failed;
+	}
 	memset(b, 0, sizeof *b);
+	b->seen = ++pc->ssrc_clock;
 	b->st.ssrc = ssrc;
 	b->st.dir = dir;
 	b->set = -1;
@@ -1568,6 +1635,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		}
 	if (!counted(p, b, e))
 		return;
+	pc->ks[b->set].proven = true;
 	hand_cc(p, pc, ev, b, len, NULL, 0);
 }
 
@@ -1686,6 +1754,8 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		for (size_t i = 0; i < pc->n_ssrc; i++)
 			s.streams[s.n_streams++] = pc->ssrc[i].st;
 		s.media_undecrypted = pc->media_undecrypted;
+		s.streams_unauthenticated = pc->streams_unauth;
+		s.packets_unauthenticated = pc->packets_unauth;
 		if (pc->n_keysets)
 			audit_done(p, pc, &s);
 		if (p->cfg.sink.call_done)

@@ -161,6 +161,11 @@ struct limf_call_summary {
 	size_t n_streams;
 	struct limf_call_stream streams[LIMF_CALL_MAX_STREAMS];
 	uint64_t media_undecrypted; /* media packets of the call seen with no key to try */
+	/* SSRCs of the call's media that never authenticated under any of its keys and whose
+	 * stream slot was taken back for a newer SSRC (junk or foreign packets sent to the call's
+	 * ports must not fill the LIMF_CALL_MAX_STREAMS slots its real streams need), and their
+	 * packets (all failed: counted in no stream above) */
+	uint64_t streams_unauthenticated, packets_unauthenticated;
 };
 
 /* Where intercepts go (evidence bundle, handover links). Every view dies when the callback

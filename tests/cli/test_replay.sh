@@ -359,7 +359,11 @@ check cor "E$sfx" cor targets --no-wav
 sumcheck cor "j['summary']['auth_failed']==3"
 expect 0 gen-forge "$gen" --community "$tmp/g/community.json" --out "$tmp/forge.pcap" --calls 1 \
 	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 15 --forge-sig
+# the signature is checked before the key request: a forged I_MESSAGE in a target's call
+# fetches no RSK (before, the callee's key was requested and cached, then found unusable)
+nf0=$(nreq g)
 replay forge g "$tmp/forge.pcap"
+[ "$(nreq g)" -eq "$nf0" ] && ok || bad "forged I_MESSAGE: a key request ($nf0 -> $(nreq g))"
 sumcheck forge "j['summary']['bad_signatures']==1 and j['summary']['decrypted']==0 and j['summary']['calls_intercepted']==1"
 [ -e "$tmp/ev-forge/E$sfx/cc.pcap" ] && bad "forged I_MESSAGE: content written" || ok
 cp "$tmp/ev-forge/E$sfx/iri.jsonl" "$tmp/out"
@@ -367,10 +371,52 @@ has forge-iri '"signature":"invalid"'
 has forge-iri '"outcome":"bad-signature"'
 expect 0 gen-foreign "$gen" --community "$tmp/g/community.json" --out "$tmp/foreign.pcap" --calls 1 \
 	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 16 --foreign-kms
+# signed under another KMS's KPAK: it does not verify with ours, so it is refused before any
+# key request (as a forged one is), with the detail naming both causes
+nf0=$(nreq g)
 replay foreign g "$tmp/foreign.pcap"
-sumcheck foreign "j['summary']['decrypted']==0 and j['summary']['unwrap_failed']==1"
+[ "$(nreq g)" -eq "$nf0" ] && ok || bad "foreign-KMS I_MESSAGE: a key request"
+sumcheck foreign "j['summary']['decrypted']==0 and j['summary']['bad_signatures']==1"
 cp "$tmp/ev-foreign/E$sfx/iri.jsonl" "$tmp/out"
-has foreign-iri '"outcome":"unwrap-failed"'
+has foreign-iri '"outcome":"bad-signature"'
+has foreign-iri "signed under another KMS"
+
+# ---- hostile packets on a target call's media path (a reviewer's findings): 16 junk SSRCs
+# sent to the call's media port before its real streams took every stream slot (nothing
+# decrypted); four answered re-INVITEs replaying valid I_MESSAGEs of the same two parties
+# (public: earlier calls carry them) evicted the key set the media still used. The target's
+# media is decrypted as in the clean capture either way.
+expect 0 gen-hs "$gen" --community "$tmp/g/community.json" --out "$tmp/hs.pcap" --calls 1 \
+	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 17
+replay hs g "$tmp/hs.pcap"
+dec_hs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["decrypted"])' "$tmp/sum-hs.json")
+expect 0 inject-junk python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-junk.pcap" ack ssrcfill 16
+replay hs-junk g "$tmp/hs-junk.pcap"
+sumcheck hs-junk "j['summary']['decrypted']==$dec_hs>0 and j['summary']['auth_failed']==16"
+expect 0 junk-manifest python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
+assert len(c) == 1 and c[0]["streams_unauthenticated"] == 2 and c[0]["packets_unauthenticated"] == 2, c
+assert sum(s["auth_failed"] for s in c[0]["streams"]) == 14, c[0]["streams"]
+print("ok")' "$tmp/ev-hs-junk"
+for k in 1 2 3 4; do
+	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
+		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"
+done
+# before the media starts (no key set proven yet) and in the middle of it
+for at in ack ack+60; do
+	expect 0 "inject-rekeys-$at" python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-rk.pcap" \
+		"$at" rekeys "$tmp/hs-o1.pcap,$tmp/hs-o2.pcap,$tmp/hs-o3.pcap,$tmp/hs-o4.pcap"
+	rm -rf "$tmp/ev-hs-rk"
+	replay hs-rk g "$tmp/hs-rk.pcap"
+	sumcheck hs-rk "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==0"
+done
+cp "$tmp/ev-hs-rk/E$sfx/iri.jsonl" "$tmp/out"
+expect 0 rekeys-km python3 -c '
+import json, sys
+km = [json.loads(l)["key_management"] for l in open(sys.argv[1]) if "key_management" in l]
+assert len(km) == 5 and all(k["outcome"] == "keys" for k in km), [k["outcome"] for k in km]
+print("ok")' "$tmp/ev-hs-rk/E$sfx/iri.jsonl"
 
 # ---- 3GPP MCX private call: UIDs, PCK, AEAD_AES_128_GCM with MKI and the ROC trailer; the
 # target known only by URI, matched to the UIDs in the I_MESSAGE

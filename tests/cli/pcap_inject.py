@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""pcap_inject.py IN OUT AFTER KIND ARG: copies a limf-gen capture (classic pcap, Ethernet,
+IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based; "ack": the first ACK,
+"ack+N": N frames after it), with its timestamp.
+Hostile traffic an interception point sees, for the tests of limf's media path:
+
+  ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
+                  call's offer media endpoint to its answer endpoint
+  rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
+                  I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
+                  answered by a 200 OK with the call's own answer SDP
+
+The first INVITE with SDP and the first 200 OK with SDP of IN define the call."""
+import re
+import struct
+import sys
+
+
+def frames(d):
+    off = 24
+    while off + 16 <= len(d):
+        ts, tu, incl, _ = struct.unpack_from("<IIII", d, off)
+        yield ts, tu, d[off + 16:off + 16 + incl]
+        off += 16 + incl
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split(b"."))
+
+
+def udp_frame(src, dst, sport, dport, payload):
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, len(u))
+    c = csum(pseudo + u) or 0xFFFF
+    u = u[:6] + struct.pack("!H", c) + u[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + u
+
+
+def record(ts, tu, p):
+    return struct.pack("<IIII", ts, tu, len(p), len(p)) + p
+
+
+def udp_payload(p):
+    """(src, dst, sport, dport, payload) of an Ethernet/IPv4/UDP frame, else None."""
+    if len(p) < 42 or p[12:14] != b"\x08\x00" or p[23] != 17:
+        return None
+    ihl = (p[14] & 15) * 4
+    u = 14 + ihl
+    sport, dport, ulen = struct.unpack_from("!HHH", p, u)
+    return p[26:30], p[30:34], sport, dport, p[u + 8:u + ulen]
+
+
+def header(msg, name):
+    m = re.search(rb"\r\n" + name + rb": ([^\r\n]*)", msg)
+    if not m:
+        sys.exit("no %s header" % name.decode())
+    return m.group(1)
+
+
+def endpoint(msg):
+    c = re.search(rb"c=IN IP4 ([0-9.]+)", msg)
+    m = re.search(rb"m=audio (\d+)", msg)
+    if not c or not m:
+        sys.exit("no audio endpoint in the SDP")
+    return ip4(c.group(1)), int(m.group(1))
+
+
+def main():
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    d = open(sys.argv[1], "rb").read()
+    kind, arg = sys.argv[4], sys.argv[5]
+    fl = list(frames(d))
+    sip = [(f, udp_payload(f[2])) for f in fl]
+    if sys.argv[3].startswith("ack"):
+        after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"ACK "))
+        after += int(sys.argv[3][3:] or 0)
+    else:
+        after = int(sys.argv[3])
+    invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
+    answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
+    extra = []
+    if kind == "ssrcfill":
+        (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        for k in range(int(arg)):
+            rtp = struct.pack("!BBHII", 0x80, 0, k, 0, 0x5EED0000 + k) + bytes(40)
+            extra.append(udp_frame(oa, aa, op, ap, rtp))
+    elif kind == "rekeys":
+        inv, ok = invite[4], answer[4]
+        body = inv[inv.index(b"\r\n\r\n") + 4:]
+        ans_body = ok[ok.index(b"\r\n\r\n") + 4:]
+        ruri = re.search(rb"\r\nContact: <([^>]+)>", ok).group(1)
+        for k, f in enumerate(arg.split(",")):
+            m = re.search(rb"a=key-mgmt:mikey ([A-Za-z0-9+/=]+)", open(f, "rb").read())
+            if not m:
+                sys.exit("%s: no I_MESSAGE" % f)
+            sdp = re.sub(rb"a=key-mgmt:mikey [A-Za-z0-9+/=]+", b"a=key-mgmt:mikey " + m.group(1),
+                         body)
+            cseq = b"%d INVITE" % (50 + k)
+            common = (b"Call-ID: %s\r\nFrom: %s\r\nTo: %s\r\nCSeq: %s\r\n"
+                      % (header(inv, b"Call-ID"), header(inv, b"From"), header(ok, b"To"), cseq))
+            req = (b"INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bKre%d\r\n"
+                   b"Max-Forwards: 70\r\n" % (ruri, ".".join(map(str, invite[0])).encode(), k)
+                   + common + b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n"
+                   % len(sdp) + sdp)
+            resp = (b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bKre%d\r\n"
+                    % (".".join(map(str, invite[0])).encode(), k) + common
+                    + b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n"
+                    % len(ans_body) + ans_body)
+            extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
+            extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
+    else:
+        sys.exit("unknown kind " + kind)
+    out = bytearray(d[:24])
+    for i, (ts, tu, p) in enumerate(fl, 1):
+        out += record(ts, tu, p)
+        if i == after:
+            for x in extra:
+                out += record(ts, tu, x)
+    open(sys.argv[2], "wb").write(out)
+
+
+main()
