@@ -76,10 +76,14 @@ struct mikey_group_talker {
 enum lim_err mikey_group_new(struct mikey_group **out) LIM_WUR;
 
 /* Adds (or, for a GMK-ID already present with the same GMK, refreshes the group and validity
- * of) a GMK. A GMK-ID already present with a different GMK replaces it (a rollover reusing the
- * ID), dropping the talker sessions derived from the old one. GUK-IDs of the group's registered
- * members are computed for it. LIM_E_ARG: bad lengths, empty group, group longer than
- * MIKEY_GROUP_ID_MAX - 1, unknown profile; LIM_E_LIMIT: table full; LIM_E_NOMEM, LIM_E_CRYPTO. */
+ * of) a GMK. A GMK-ID already present with a different GMK (or RAND, PRF, profile, RCC) is
+ * refused, LIM_E_STATE, and the GMK in use stays: a GMK-ID names one GMK, and a forged GMK
+ * message signed by any other community member would otherwise replace a real group's GMK.
+ * Only when the present GMK's validity ended (not_after, not 0) at or before the new one's
+ * not_before does the new one replace it, dropping the talker sessions derived from the old.
+ * GUK-IDs of the group's registered members are computed for it. LIM_E_ARG: bad lengths, empty
+ * group, group longer than MIKEY_GROUP_ID_MAX - 1, unknown profile; LIM_E_LIMIT: table full;
+ * LIM_E_NOMEM, LIM_E_CRYPTO. */
 enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group_key *in) LIM_WUR;
 
 /* Forgets a GMK and wipes it and its talker sessions. LIM_E_ARG when unknown. */

@@ -1212,6 +1212,15 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		if (e != LIM_OK)
 			pthread_mutex_unlock(&p->g->mu);
 	}
+	if (e == LIM_E_STATE) {
+		/* (decrypt/group.h: a GMK-ID names one GMK; the signer may be any member) */
+		km_outcome(km, "gmk-conflict");
+		snprintf(km->detail, sizeof km->detail,
+			 "refused: another GMK is in use under GMK-ID %08" PRIx32
+			 " (forged by a member, or an ID collision), group %.80s",
+			 gf.gmk_id, group);
+		goto out;
+	}
 	if (e != LIM_OK) {
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail, "group table: %s", lim_strerror(e));

@@ -296,7 +296,8 @@ static void t_group_hostile(void)
 }
 
 /* GMK rollover mid-call: a new GMK-ID beside the old one (both decrypt), then the old one
- * dropped (its packets refused); a GMK-ID reused with another key replaces the sessions. */
+ * dropped (its packets refused); a GMK-ID reused with another key is refused while the GMK
+ * under it is valid, replaces it after. */
 static void t_group_rollover(void)
 {
 	struct tv tv[8];
@@ -331,17 +332,35 @@ static void t_group_rollover(void)
 	CHECK(mikey_group_drop_group(g, "another group") == 0);
 	make(txa, 4, 5, "A retired", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH);
-	/* B's ID reused with another key: B's old session must not survive */
+	/* B's ID with another key (a forged GMK message any community member can sign, or a
+	 * collision): refused, B and its talker sessions stay */
 	uint8_t other[16];
 	memcpy(other, tv[1].gmk, 16);
 	other[0] ^= 0xFF;
 	struct mikey_group_key gb2 = gb;
 	gb2.gmk = other;
-	CHECK(mikey_group_add_gmk(g, &gb2) == LIM_OK);
+	CHECK(mikey_group_add_gmk(g, &gb2) == LIM_E_STATE);
+	struct mikey_group_key gb3 = gb;
+	uint8_t rand3[255];
+	memcpy(rand3, gb.rand, gb.rand_len);
+	rand3[0] ^= 1;
+	gb3.rand = rand3;
+	CHECK(mikey_group_add_gmk(g, &gb3) == LIM_E_STATE); /* another RAND: other keys too */
 	struct mikey_group_stats st;
 	mikey_group_stats(g, &st);
+	CHECK(st.gmks == 1 && st.talkers == 1);
+	make(txb, 5, 5, "B still", pkt, sizeof pkt, &len, clear, &cl);
+	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK && who.gmk_id == tv[1].gmk_id);
+	/* once B's validity has ended, a new GMK under its ID replaces it and B's session goes */
+	gb.not_after_ns = 1000;
+	CHECK(mikey_group_add_gmk(g, &gb) == LIM_OK); /* the same GMK: validity refreshed */
+	gb2.not_before_ns = 999;
+	CHECK(mikey_group_add_gmk(g, &gb2) == LIM_E_STATE);
+	gb2.not_before_ns = 1000;
+	CHECK(mikey_group_add_gmk(g, &gb2) == LIM_OK);
+	mikey_group_stats(g, &st);
 	CHECK(st.gmks == 1 && st.talkers == 0);
-	make(txb, 5, 5, "old B key", pkt, sizeof pkt, &len, clear, &cl);
+	make(txb, 6, 5, "old B key", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH);
 	/* the group's warrant ends: every GMK of it goes */
 	CHECK(mikey_group_add_gmk(g, &ga) == LIM_OK);
