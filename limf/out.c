@@ -1273,6 +1273,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->auth_failed);
 	lim_json_key(j, "replayed");
 	lim_json_u64(j, s->replayed);
+	lim_json_key(j, "srtp_trials_skipped");
+	lim_json_u64(j, s->trials_skipped);
 	lim_json_key(j, "iri_records");
 	lim_json_u64(j, s->iri_out);
 	lim_json_key(j, "cc_packets");

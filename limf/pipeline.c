@@ -25,6 +25,11 @@
 #include "limf/text.h"
 
 #define KEYSETS     4  /* key sets (I_MESSAGEs) kept per call, newest first */
+/* An SSRC whose packets failed every session of the call this many times in a row is not
+ * tried again until the call's keys change: junk sent to a target's media port would else
+ * cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per packet (live capture then drops
+ * the target's own packets for want of time). Its packets are counted as failed. */
+#define SSRC_TRIALS_MAX 64
 #define MAX_PARTIES 16 /* parties handed to the gate (From, To, up to 4 PAIs, IDRs, group) */
 #define ID_TEXT     160
 #define PKT_MAX     65536
@@ -43,6 +48,9 @@ struct ssrc_bind {
 	struct limf_call_stream st;
 	int set, idx; /* keyset slot / session; set < 0: not bound */
 	uint64_t seen; /* pcall.ssrc_clock at its last packet */
+	/* packets in a row that no session of the call's key sets authenticated, while
+	 * pcall.ks_gen was ks_gen (on_media: SSRC_TRIALS_MAX) */
+	uint32_t misses, ks_gen;
 	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
 	uint32_t gmk_id, guk_id;
 	bool talker_told;
@@ -103,6 +111,7 @@ struct pcall {
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
 	uint64_t ssrc_clock;                   /* ssrc_of's recency */
+	uint32_t ks_gen;                       /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
 	size_t n_km;
 	struct km_rec km[LIMF_CALL_MAX_IMSG];
@@ -708,6 +717,7 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 	memmove(&pc->ks[1], &pc->ks[0], v * sizeof pc->ks[0]);
 	pc->ks[0] = ks;
 	pc->n_ks++;
+	pc->ks_gen++;
 	/* bindings point at slots: those before the one that went move up by one */
 	for (size_t i = 0; i < pc->n_ssrc; i++) {
 		int *set = &pc->ssrc[i].set;
@@ -1629,6 +1639,14 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		e = try_session(p, pc->ks[b->set].s[b->idx], &mp->packet, &len);
 		done = e == LIM_OK || e == LIM_E_STATE;
 	}
+	if (b->ks_gen != pc->ks_gen) { /* new keys: a stream that failed gets tried again */
+		b->ks_gen = pc->ks_gen;
+		b->misses = 0;
+	}
+	if (!done && b->misses >= SSRC_TRIALS_MAX) {
+		done = true; /* (e: the bound session's failure, or LIM_E_AUTH) */
+		p->st.trials_skipped++;
+	}
 	/* newest key set first: a re-key, a new SSRC or a late stream binds here */
 	for (size_t k = 0; !done && k < pc->n_ks; k++)
 		for (size_t i = 0; !done && i < pc->ks[k].n; i++) {
@@ -1642,6 +1660,10 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
+	if (e == LIM_OK || e == LIM_E_STATE)
+		b->misses = 0;
+	else if (b->misses < SSRC_TRIALS_MAX)
+		b->misses++;
 	if (!counted(p, b, e))
 		return;
 	pc->ks[b->set].proven = true;

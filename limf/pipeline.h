@@ -236,6 +236,10 @@ struct limf_pipe_stats {
 	uint64_t floor_msgs, floor_bad; /* floor-control messages told in IRI / refused */
 	uint64_t gmk_dropped; /* GMKs wiped: no warrant in force covers their group any more */
 	uint64_t group_srtcp, group_srtcp_failed; /* talkers' SRTCP verified / refused */
+	/* media packets of an intercepted call not tried against the call's other sessions: their
+	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
+	 * call's keys last changed (counted in auth_failed too) */
+	uint64_t trials_skipped;
 };
 
 struct limf_pipe;

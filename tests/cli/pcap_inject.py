@@ -6,6 +6,7 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
                   call's offer media endpoint to its answer endpoint
+  ssrcjunk N      the same with one SSRC
   rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
                   I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
                   answered by a 200 OK with the call's own answer SDP
@@ -91,10 +92,11 @@ def main():
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
-    if kind == "ssrcfill":
+    if kind in ("ssrcfill", "ssrcjunk"):
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
         for k in range(int(arg)):
-            rtp = struct.pack("!BBHII", 0x80, 0, k, 0, 0x5EED0000 + k) + bytes(40)
+            ssrc = 0x5EED0000 + (k if kind == "ssrcfill" else 0)
+            rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
     elif kind == "rekeys":
         inv, ok = invite[4], answer[4]

@@ -399,6 +399,12 @@ c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
 assert len(c) == 1 and c[0]["streams_unauthenticated"] == 2 and c[0]["packets_unauthenticated"] == 2, c
 assert sum(s["auth_failed"] for s in c[0]["streams"]) == 14, c[0]["streams"]
 print("ok")' "$tmp/ev-hs-junk"
+# 100 junk packets of one SSRC: tried against every session 64 times, then no more (each try
+# of a junk SSRC costs up to every session of every key set); the call's media as before
+expect 0 inject-junk1 python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-j1.pcap" ack ssrcjunk 100
+replay hs-j1 g "$tmp/hs-j1.pcap"
+sumcheck hs-j1 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==100 and j['summary']['srtp_trials_skipped']==36"
+sumcheck hs "j['summary']['srtp_trials_skipped']==0"
 for k in 1 2 3 4; do
 	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
 		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"

@@ -140,6 +140,9 @@ struct gen_imsg_in {
 	uint32_t ssrc[2];    /* RFC 6509: the SRTP-ID map's SSRCs (caller's, callee's) */
 	uint32_t roc[2];     /* and their ROCs */
 	uint16_t rcc_rate;   /* MCX: ROC transmission rate R of RCCm3 (SP param 13, 2 octets) */
+	bool clear_ids;      /* MCX: the parties as clear URIs (IDRi/IDRr, roles 1/2) under SAKKE
+			      * ID scheme 2, not as UIDs (roles 8/9): TS 33.180 without identity
+			      * hiding; keys and signature still use the UIDs of T's key period */
 	bool forge_sig;      /* flip a bit of the signature after signing */
 	struct gen_rng *rng; /* the ECCSI ephemeral j */
 };

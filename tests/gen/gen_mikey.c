@@ -136,13 +136,21 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 	m.sig_len = ECCSI_SIG_LEN;
 	if (in->profile == GEN_PROFILE_MCX) {
 		/* TS 33.180 private call: PRF-HMAC-SHA-256, CSB ID = PCK-ID, empty map, the
-		 * parties as UIDs (roles 8/9) and their KMS URIs (roles 6/7) */
+		 * parties as UIDs (roles 8/9; clear_ids: their URIs, roles 1/2) and their KMS URIs
+		 * (roles 6/7) */
 		m.prf = MIKEY_PRF_HMAC_SHA256;
 		m.csb_id = in->csb_id;
 		m.n_cs = 0;
 		m.map_type = MIKEY_MAP_EMPTY;
-		set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
-		set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, ri.idlen);
+		if (in->clear_ids) {
+			set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
+				strlen(in->caller));
+			set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee,
+				strlen(in->callee));
+		} else {
+			set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
+			set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, ri.idlen);
+		}
 		set_idr(&m, MIKEY_ROLE_IDRKMSI, (const uint8_t *)c->cert.kms_uri,
 			strlen(c->cert.kms_uri));
 		set_idr(&m, MIKEY_ROLE_IDRKMSR, (const uint8_t *)c->cert.kms_uri,

@@ -104,7 +104,8 @@ struct opts {
 	unsigned calls, background, corrupt;
 	double duration, loss, reorder;
 	uint64_t start_us, seed;
-	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp;
+	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids;
+	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	uint16_t vlan;
 	struct gen_group_opts grp; /* --profile group (gen_group.c) */
 };
@@ -206,6 +207,7 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
+		"         [--clear-ids] [--t-skew SECS]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -223,6 +225,8 @@ static void usage(FILE *f)
 		"--calls N target calls (the caller/callee pair), --background N other calls;",
 		"--loss/--reorder: percent of SRTP packets; --corrupt N: flip a byte in N SRTP",
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
+		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
+		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key period);",
 		"--rtcp: an SRTCP report per sender every 5 s; --dump-keys DIR (tests): the KMS's",
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
 		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",
@@ -747,7 +751,8 @@ static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_c
 	in.kms = kms_com;
 	in.caller = c->caller;
 	in.callee = c->callee;
-	in.t_us = t;
+	in.t_us = (uint64_t)((int64_t)t + o.t_skew_us);
+	in.clear_ids = o.clear_ids;
 	gen_rng_bytes(&c->rng, in.ssv, sizeof in.ssv);
 	gen_rng_bytes(&c->rng, in.rand, sizeof in.rand);
 	in.csb_id = (uint32_t)gen_rng_u64(&c->rng);
@@ -1205,6 +1210,14 @@ static void parse_opts(int argc, char **argv)
 			o.forge = true;
 		} else if (strcmp(a, "--foreign-kms") == 0) {
 			o.foreign = true;
+		} else if (strcmp(a, "--clear-ids") == 0) {
+			o.clear_ids = true;
+		} else if (ARG("--t-skew")) {
+			char *end = NULL;
+			long long sk = strtoll(v, &end, 10);
+			if (!end || *end || end == v || sk < -31622400 || sk > 31622400)
+				gen_die("--t-skew: whole seconds, at most a year either way");
+			o.t_skew_us = (int64_t)sk * 1000000;
 		} else if (ARG("--x2x3")) {
 			xo.connect = v;
 		} else if (ARG("--x2x3-ca")) {
@@ -1265,12 +1278,14 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "decrypt-group") == 0)
 		return gen_decrypt_group_main(argc - 1, argv + 1);
 	parse_opts(argc, argv);
+	if (o.clear_ids && o.profile != GEN_PROFILE_MCX)
+		gen_die("--clear-ids: --profile mcx only (rfc6509 always has clear URIs)");
 	if (o.profile == GEN_PROFILE_GROUP) {
 		if (o.tcp || o.frag || o.rekey || o.ssrc_change || o.forge || o.foreign || o.rtcp ||
-		    o.corrupt || o.background)
+		    o.corrupt || o.background || o.t_skew_us)
 			gen_die("--profile group: --tcp, --frag, --rekey, --ssrc-change, "
-				"--forge-sig, "
-				"--foreign-kms, --rtcp, --corrupt and --background do not apply");
+				"--forge-sig, --foreign-kms, --rtcp, --corrupt, --t-skew and "
+				"--background do not apply");
 		o.grp.community = o.community, o.grp.out = o.out, o.grp.dump_keys = o.dump_keys;
 		o.grp.seed = o.seed, o.grp.start_us = o.start_us, o.grp.duration = o.duration;
 		o.grp.loss = o.loss, o.grp.reorder = o.reorder, o.grp.ipv6 = o.ipv6;
