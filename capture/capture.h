@@ -262,6 +262,10 @@ size_t cap_defrag_expire(struct cap_defrag *d, uint64_t now_ns);
 /* Datagrams and octets currently held. */
 size_t cap_defrag_inflight(const struct cap_defrag *d);
 size_t cap_defrag_bytes(const struct cap_defrag *d);
+/* Incomplete datagrams dropped so far to make room for newer ones: when the table
+ * (max_inflight) or max_total is full, the one that started first goes (CAP_DROP_FRAG_TABLE /
+ * CAP_DROP_FRAG_MEM only when nothing else can go). */
+uint64_t cap_defrag_evicted(const struct cap_defrag *d);
 
 /* ---------------------------------------------------------------- decoder with counters */
 

@@ -33,6 +33,7 @@ struct cap_defrag {
 	struct dg *tab;
 	size_t inflight;
 	size_t bytes;
+	uint64_t evicted; /* incomplete datagrams dropped for room (cap_defrag_evicted) */
 	uint8_t *done; /* the last reassembled datagram handed out (freed at the next call) */
 };
 
@@ -117,6 +118,33 @@ size_t cap_defrag_bytes(const struct cap_defrag *d)
 	return d->bytes;
 }
 
+/* see capture.h */
+uint64_t cap_defrag_evicted(const struct cap_defrag *d)
+{
+	return d->evicted;
+}
+
+/* Drops the incomplete datagram that started first, other than keep, for room: a flood of
+ * stray fragments (a few octets each, at offsets that make large buffers) would otherwise hold
+ * the table and max_total for the whole timeout, and every new datagram - a target's
+ * fragmented INVITE carrying its I_MESSAGE among them - would be refused meanwhile. With
+ * eviction, a flood has to outpace a datagram's own fragments (milliseconds apart) to cost
+ * it. false when there is none to drop. */
+static bool evict_oldest(struct cap_defrag *d, const struct dg *keep)
+{
+	struct dg *o = NULL;
+	for (size_t i = 0; i < d->lim.max_inflight; i++) {
+		struct dg *g = &d->tab[i];
+		if (g->used && g != keep && (!o || g->first_ns < o->first_ns))
+			o = g;
+	}
+	if (!o)
+		return false;
+	dg_drop(d, o);
+	d->evicted++;
+	return true;
+}
+
 static bool same_key(const struct dg *g, const struct cap_pkt *f)
 {
 	return g->used && g->ver == f->ip_ver && g->id == f->frag_id &&
@@ -157,8 +185,13 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 		return CAP_DROP_FRAG_TOOBIG;
 	}
 	if (!g) {
-		if (!freeslot)
-			return CAP_DROP_FRAG_TABLE;
+		if (!freeslot) {
+			if (!evict_oldest(d, NULL))
+				return CAP_DROP_FRAG_TABLE;
+			for (size_t i = 0; i < d->lim.max_inflight && !freeslot; i++)
+				if (!d->tab[i].used)
+					freeslot = &d->tab[i];
+		}
 		g = freeslot;
 		memset(g, 0, sizeof *g);
 		g->used = true;
@@ -210,6 +243,8 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 		uint8_t *nb;
 		if (ncap > d->lim.max_datagram)
 			ncap = d->lim.max_datagram;
+		while (ncap - g->cap > d->lim.max_total - d->bytes && evict_oldest(d, g))
+			;
 		if (ncap - g->cap > d->lim.max_total - d->bytes) {
 			if (g->n_pieces == 0)
 				dg_drop(d, g);

@@ -538,25 +538,55 @@ static void t_defrag_reject(void)
 		CHECK(cap_defrag_inflight(d) == 0);
 		cap_defrag_free(d);
 
-		/* table full: 2 datagrams in flight */
+		/* table full: 2 datagrams in flight; a third makes the one that started first go
+		 * (evicted), and completes */
 		cap_defrag_limits_default(&lim);
 		lim.max_inflight = 2;
 		CHECK(cap_defrag_new(&lim, &d) == LIM_OK);
 		for (uint32_t id = 1; id <= 3; id++) {
 			n = t_frag4(ver, 1, 2, id, pl, sizeof pl, 1000, frags, flen, 64);
-			CHECK(add(d, frags[0], flen[0], 1, &out) ==
-			      (id <= 2 ? CAP_PENDING : CAP_DROP_FRAG_TABLE));
+			CHECK(add(d, frags[0], flen[0], id, &out) == CAP_PENDING);
 		}
+		CHECK(cap_defrag_inflight(d) == 2 && cap_defrag_evicted(d) == 1);
+		for (size_t i = 1; i < n; i++)
+			CHECK(add(d, frags[i], flen[i], 4, &out) == (i + 1 < n ? CAP_PENDING : CAP_OK));
+		n = t_frag4(ver, 1, 2, 1, pl, sizeof pl, 1000, frags, flen, 64);
+		CHECK(add(d, frags[1], flen[1], 5, &out) == CAP_PENDING); /* 1 starts again */
+		CHECK(cap_defrag_inflight(d) == 2 && cap_defrag_evicted(d) == 1);
 		cap_defrag_free(d);
 
-		/* total memory: 3000 octets for everything (buffers grow by 2 KiB) */
+		/* total memory: 3000 octets for everything (buffers grow by 2 KiB): a datagram that
+		 * alone needs more is refused; another one makes the older go */
 		cap_defrag_limits_default(&lim);
 		lim.max_total = 3000;
 		CHECK(cap_defrag_new(&lim, &d) == LIM_OK);
 		n = t_frag4(ver, 1, 2, 5, pl, sizeof pl, 1000, frags, flen, 64);
 		CHECK(add(d, frags[0], flen[0], 1, &out) == CAP_PENDING);
 		CHECK(add(d, frags[3], flen[3], 1, &out) == CAP_DROP_FRAG_MEM);
-		CHECK(cap_defrag_bytes(d) == 2048);
+		CHECK(cap_defrag_bytes(d) == 2048 && cap_defrag_evicted(d) == 0);
+		n = t_frag4(ver, 1, 2, 6, pl, sizeof pl, 1000, frags, flen, 64);
+		CHECK(add(d, frags[0], flen[0], 2, &out) == CAP_PENDING);
+		CHECK(cap_defrag_bytes(d) == 2048 && cap_defrag_evicted(d) == 1);
+		cap_defrag_free(d);
+
+		/* a flood of stray last fragments at high offsets (each makes a buffer of almost
+		 * 64 KiB: 70 of them fill the default 4 MiB), then more than the table holds: a
+		 * real datagram after them is still reassembled */
+		CHECK(cap_defrag_new(NULL, &d) == LIM_OK);
+		{
+			static uint8_t big[60000];
+			size_t nb = 0;
+			for (uint32_t id = 100; id < 100 + 300; id++) {
+				nb = t_frag4(ver, 1, 2, id, big, sizeof big, 1000, frags, flen, 64);
+				CHECK(nb == 61 && add(d, frags[nb - 1], flen[nb - 1], id, &out) ==
+							  CAP_PENDING);
+			}
+			CHECK(cap_defrag_evicted(d) > 44 && cap_defrag_bytes(d) <= (4u << 20));
+		}
+		n = t_frag4(ver, 1, 2, 7, pl, sizeof pl, 1000, frags, flen, 64);
+		for (size_t i = 0; i < n; i++)
+			CHECK(add(d, frags[i], flen[i], 500, &out) == (i + 1 < n ? CAP_PENDING : CAP_OK));
+		CHECK(out.ip_payload.len == 8 + sizeof pl);
 		cap_defrag_free(d);
 
 		/* timeout: 30 s after the first fragment */
