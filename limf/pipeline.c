@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "capture/floor.h"
 #include "capture/mcbody.h"
@@ -103,8 +104,10 @@ struct pcall {
 	struct wr_kms_decision *d;
 	size_t n_liids;
 	struct liid_state liid[LIMF_CALL_MAX_LIIDS];
-	char *seen_imsg
-		[2]; /* the offer's/answer's I_MESSAGE handled (an unchanged one is not redone) */
+	/* the offer's/answer's I_MESSAGE handled (an unchanged one is not redone): its SHA-256,
+	 * not a copy (up to 16 KiB), as every tracked call, target or not, has one */
+	uint8_t seen_imsg[2][32];
+	bool seen_side[2];
 	size_t n_ks;
 	struct keyset ks[KEYSETS];
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
@@ -999,10 +1002,14 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	bool ok = false;
 	if (!sd->imsg)
 		return;
-	if (pc->seen_imsg[side] && strcmp(pc->seen_imsg[side], sd->imsg) == 0)
-		return; /* the same I_MESSAGE again (retransmission, SDP re-sent) */
-	free(pc->seen_imsg[side]);
-	pc->seen_imsg[side] = strdup(sd->imsg);
+	{
+		uint8_t h[32];
+		SHA256((const unsigned char *)sd->imsg, sd->imsg_len, h);
+		if (pc->seen_side[side] && memcmp(pc->seen_imsg[side], h, sizeof h) == 0)
+			return; /* the same I_MESSAGE again (retransmission, SDP re-sent) */
+		memcpy(pc->seen_imsg[side], h, sizeof h);
+		pc->seen_side[side] = true;
+	}
 	p->st.imsg++;
 	m = malloc(sizeof *m);
 	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
@@ -1688,8 +1695,6 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
 	wr_kms_decision_free(pc->d);
-	free(pc->seen_imsg[0]);
-	free(pc->seen_imsg[1]);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
