@@ -103,7 +103,10 @@ struct pcall {
 	bool intercept, cc;
 	struct wr_kms_decision *d;
 	size_t n_liids;
-	struct liid_state liid[LIMF_CALL_MAX_LIIDS];
+	/* LIMF_CALL_MAX_LIIDS, allocated at the call's first positive decision; km:
+	 * LIMF_CALL_MAX_IMSG, at its first key-management record. ~19 KiB that the many calls
+	 * that are never intercepted do not hold (NULL: none yet) */
+	struct liid_state *liid;
 	/* the offer's/answer's I_MESSAGE handled (an unchanged one is not redone): its SHA-256,
 	 * not a copy (up to 16 KiB), as every tracked call, target or not, has one */
 	uint8_t seen_imsg[2][32];
@@ -117,7 +120,7 @@ struct pcall {
 	uint32_t ks_gen;                       /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
 	size_t n_km;
-	struct km_rec km[LIMF_CALL_MAX_IMSG];
+	struct km_rec *km;
 	uint64_t media_undecrypted;
 	bool end_pending; /* ended by BYE/CANCEL: END IRI on the final response */
 	struct limf_uid_ctx uidctx;
@@ -443,6 +446,11 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		goto out;
 	mt = wr_kms_decision_matches(d, &n);
 	pc->n_liids = 0;
+	if (!pc->liid && !(pc->liid = calloc(LIMF_CALL_MAX_LIIDS, sizeof *pc->liid))) {
+		p->st.decision_errors++; /* (fail closed, as a failed decision) */
+		lim_warn("out of memory: a call under a warrant is not intercepted");
+		goto out;
+	}
 	for (size_t i = 0; i < n && pc->n_liids < LIMF_CALL_MAX_LIIDS; i++) {
 		struct liid_state *l;
 		if (!liid_wanted(p, mt[i].liid))
@@ -501,7 +509,8 @@ out:
 static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 {
 	struct km_rec *k;
-	if (pc->n_km >= LIMF_CALL_MAX_IMSG)
+	if (pc->n_km >= LIMF_CALL_MAX_IMSG ||
+	    (!pc->km && !(pc->km = calloc(LIMF_CALL_MAX_IMSG, sizeof *pc->km))))
 		return NULL;
 	k = &pc->km[pc->n_km++];
 	memset(k, 0, sizeof *k);
@@ -1695,6 +1704,8 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
 	wr_kms_decision_free(pc->d);
+	free(pc->liid);
+	free(pc->km);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
