@@ -384,6 +384,15 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 	lim_json_u64(&j, iri->cin);
 	lim_json_key(&j, "type");
 	lim_json_str(&j, iri_type_name(iri->type));
+	if (iri->matched) {
+		/* the basis of the interception: where the warrant's target was found */
+		lim_json_key(&j, "matched_by");
+		lim_json_arr_open(&j);
+		for (unsigned m = 0; m < LIMF_MATCH_N; m++)
+			if (iri->matched & (1u << m))
+				lim_json_str(&j, limf_match_name(m));
+		lim_json_arr_close(&j);
+	}
 	lim_json_key(&j, "kind");
 	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
 			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"

@@ -94,6 +94,7 @@ struct liid_state {
 	enum wr_scope scope;
 	int64_t valid_to;    /* the warrant's end (wr time), from the decision or the recheck */
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
+	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
 	bool began, ended;
 	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
 };
@@ -252,6 +253,7 @@ static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri
 		iri->delivery = l->delivery;
 		iri->cin = pc->cin;
 		iri->type = !l->began ? LIMF_IRI_BEGIN : end ? LIMF_IRI_END : LIMF_IRI_CONTINUE;
+		iri->matched = !l->began ? l->matched : 0;
 		if (!l->began && end) /* a call that begins and ends in one record */
 			iri->type = LIMF_IRI_END;
 		l->began = true;
@@ -287,9 +289,21 @@ struct party_set {
 	char uri[MAX_PARTIES][CAP_CALL_MAX_TEXT + 1];
 	uint8_t uid[MAX_PARTIES][WR_UID_LEN];
 	uint8_t side[MAX_PARTIES]; /* 1 caller, 2 callee */
+	uint8_t src[MAX_PARTIES];  /* enum limf_match */
 };
 
-static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side)
+/* see pipeline.h */
+const char *limf_match_name(unsigned m)
+{
+	static const char *const names[LIMF_MATCH_N] = {
+		"sip-from",        "sip-p-asserted-identity", "sip-to", "mikey-initiator",
+		"mikey-responder", "group",                   "group-member", "mc-target",
+	};
+	return m < LIMF_MATCH_N ? names[m] : NULL;
+}
+
+static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side,
+		    enum limf_match src)
 {
 	if (n == 0 || s->n >= MAX_PARTIES)
 		return;
@@ -297,10 +311,12 @@ static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side)
 	memset(&s->p[s->n], 0, sizeof s->p[s->n]);
 	s->p[s->n].uri = s->uri[s->n];
 	s->side[s->n] = side;
+	s->src[s->n] = (uint8_t)src;
 	s->n++;
 }
 
-static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_idr *id, uint8_t side)
+static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_idr *id, uint8_t side,
+		    enum limf_match src)
 {
 	if (!id || id->len == 0 || s->n >= MAX_PARTIES)
 		return;
@@ -313,9 +329,10 @@ static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_id
 		s->p[s->n].uid_fn = limf_uid;
 		s->p[s->n].uid_ctx = &pc->uidctx;
 		s->side[s->n] = side;
+		s->src[s->n] = (uint8_t)src;
 		s->n++;
 	} else {
-		add_uri(s, (const char *)id->data, mikey_id_textlen(id), side);
+		add_uri(s, (const char *)id->data, mikey_id_textlen(id), side, src);
 	}
 }
 
@@ -378,7 +395,8 @@ static void add_covering(struct limf_pipe *p, struct party_set *s, const char *g
 	pthread_mutex_lock(&g->mu);
 	for (size_t i = 0; i < g->n_cover && group[0]; i++)
 		if (strcmp(g->cover[i].group, group) == 0)
-			add_uri(s, g->cover[i].member, strlen(g->cover[i].member), 2);
+			add_uri(s, g->cover[i].member, strlen(g->cover[i].member), 2,
+				LIMF_MATCH_GROUP_MEMBER);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -388,19 +406,19 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 	struct party_set *s = calloc(1, sizeof *s);
 	if (!s)
 		return;
-	add_uri(s, call->from_uri.s, call->from_uri.len, 1);
+	add_uri(s, call->from_uri.s, call->from_uri.len, 1, LIMF_MATCH_SIP_FROM);
 	for (size_t i = 0; i < call->n_pai; i++) /* RFC 3325: a sip: and a tel: form, often */
-		add_uri(s, call->pai[i].s, call->pai[i].len, 1);
-	add_uri(s, call->to_uri.s, call->to_uri.len, 2);
+		add_uri(s, call->pai[i].s, call->pai[i].len, 1, LIMF_MATCH_SIP_PAI);
+	add_uri(s, call->to_uri.s, call->to_uri.len, 2, LIMF_MATCH_SIP_TO);
 	if (m) {
 		(void)uid_context(p, pc, m);
-		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1);
-		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2);
+		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1, LIMF_MATCH_MIKEY_INITIATOR);
+		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2, LIMF_MATCH_MIKEY_RESPONDER);
 	}
 	if (pc->group[0]) {
 		/* a group call: the group ID may be a target itself, and the members whose GMK
 		 * was recovered under their warrant make it interceptable */
-		add_uri(s, pc->group, strlen(pc->group), 2);
+		add_uri(s, pc->group, strlen(pc->group), 2, LIMF_MATCH_GROUP);
 		add_covering(p, s, pc->group);
 	}
 	decide_parties(p, pc, call, s, ts_ns);
@@ -476,8 +494,10 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		for (size_t i = 0; i < pc->n_liids; i++)
 			if (strcmp(pc->liid[i].liid, mt[j].liid) == 0)
 				for (size_t k = 0; k < s->n && k < 64; k++)
-					if (mt[j].parties & (UINT64_C(1) << k))
+					if (mt[j].parties & (UINT64_C(1) << k)) {
 						pc->liid[i].target_side |= s->side[k];
+						pc->liid[i].matched |= 1u << s->src[k];
+					}
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
 		lim_warn("no communication identity number: call not intercepted");
@@ -1301,14 +1321,14 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 		}
 		fetch_cert(p);
 		/* parties: the GMS (side 1), the addressee and the groups (side 2) */
-		add_uri(s, sm->from.uri.p, sm->from.uri.len, 1);
-		add_uri(s, res->to_uri.p, res->to_uri.len, 2);
-		add_uri(s, res->mc_target.s, res->mc_target.len, 2);
+		add_uri(s, sm->from.uri.p, sm->from.uri.len, 1, LIMF_MATCH_SIP_FROM);
+		add_uri(s, res->to_uri.p, res->to_uri.len, 2, LIMF_MATCH_SIP_TO);
+		add_uri(s, res->mc_target.s, res->mc_target.len, 2, LIMF_MATCH_MC_TARGET);
 		(void)uid_context(p, pc, m);
-		add_idr(s, pc, mikey_initiator(m), 1);
-		add_idr(s, pc, mikey_responder(m), 2);
+		add_idr(s, pc, mikey_initiator(m), 1, LIMF_MATCH_MIKEY_INITIATOR);
+		add_idr(s, pc, mikey_responder(m), 2, LIMF_MATCH_MIKEY_RESPONDER);
 		for (size_t g = 0; g < im->n_group; g++)
-			add_uri(s, im->group[g].s, im->group[g].len, 2);
+			add_uri(s, im->group[g].s, im->group[g].len, 2, LIMF_MATCH_GROUP);
 		decide_parties(p, pc, NULL, s, ev->ts_ns);
 		if (pc->intercept) {
 			struct km_rec *km = km_new(pc, false, ev->ts_ns);

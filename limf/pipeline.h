@@ -92,11 +92,34 @@ struct limf_keymgmt {
 	const char *detail;  /* one line, "" when none */
 };
 
+/* Where in a call the target of a warrant was found (limf_iri.matched, bits 1 << value): the
+ * SIP headers are the sender's claims (From, To, Request-URI are set by the caller's UA; a
+ * P-Asserted-Identity by the network), the I_MESSAGE's identities are checked by its ECCSI
+ * signature (initiator) and SAKKE (responder: the key that opens it) only once keys are
+ * fetched; a group call's members are covered through the GMK their warrant recovered. */
+enum limf_match {
+	LIMF_MATCH_SIP_FROM = 0,
+	LIMF_MATCH_SIP_PAI,
+	LIMF_MATCH_SIP_TO,
+	LIMF_MATCH_MIKEY_INITIATOR,
+	LIMF_MATCH_MIKEY_RESPONDER,
+	LIMF_MATCH_GROUP,        /* the group ID (mcptt-info, the group document) */
+	LIMF_MATCH_GROUP_MEMBER, /* a member whose GMK made the group interceptable */
+	LIMF_MATCH_MC_TARGET,    /* a GMK message's addressee (To, mcptt-info) */
+	LIMF_MATCH_N
+};
+/* "sip-from", "sip-p-asserted-identity", "sip-to", "mikey-initiator", "mikey-responder",
+ * "group", "group-member", "mc-target"; NULL out of range. */
+const char *limf_match_name(unsigned m);
+
 struct limf_iri {
 	const char *liid;
 	const char *delivery; /* the warrant's delivery destination */
 	uint32_t cin;
 	enum limf_iri_type type;
+	/* LIMF_IRI_BEGIN: where this LIID's target(s) were found in the call (bits 1 << enum
+	 * limf_match); 0 in other records */
+	uint32_t matched;
 	enum limf_iri_kind kind;
 	uint64_t ts_ns;
 	const struct cap_call *call; /* NULL for SIP outside INVITE dialogs (a GMK NOTIFY) */

@@ -63,6 +63,16 @@ sumcheck g1 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0 and 
 cp "$tmp/g1.pcap.json" "$tmp/out"
 pyjson truth-g1 "len([c for c in j['calls'] if c['target']])==2"
 check g1 "$LG" g1 targets
+# each call's BEGIN record says where the target was found: the caller A in the From header
+# and as the I_MESSAGE's initiator; no other record says it
+expect 0 matched-g1 python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+begins = [r for r in recs if r["type"] == "begin"]
+assert len(begins) == 2, len(begins)
+assert all(r["matched_by"] == ["sip-from", "mikey-initiator"] for r in begins), begins[0].get("matched_by")
+assert all("matched_by" not in r for r in recs if r["type"] != "begin")
+print("ok")' "$tmp/ev-g1/$LG/iri.jsonl"
 verify g1
 # the KMS was asked for the callee's keys (the SAKKE payload is encrypted to it) and for no
 # one else; the background users never reached it
@@ -432,6 +442,12 @@ expect 0 gen-m "$gen" --community "$tmp/m/community.json" --profile mcx --out "$
 	--calls 2 --background 2 --duration 2 --caller "$G" --callee "$H" --start "$AT" --seed 21
 replay m1 m "$tmp/m1.pcap"
 sumcheck m1 "j['summary']['calls_intercepted']==2 and j['summary']['auth_failed']==0"
+expect 0 matched-m1 python3 -c '
+import json, sys
+b = [json.loads(l) for l in open(sys.argv[1])]
+b = [r for r in b if r["type"] == "begin"]
+assert len(b) == 2 and all(r["matched_by"] == ["sip-to", "mikey-responder"] for r in b), b[0].get("matched_by")
+print("ok")' "$tmp/ev-m1/M$sfx/iri.jsonl"
 check m1 "M$sfx" m1 targets
 verify m1
 if grep 'keyprov' "$tmp/m/log" | grep -v "user=$H " | grep -q .; then
