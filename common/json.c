@@ -176,6 +176,13 @@ void lim_json_u64(struct lim_json *j, uint64_t v)
 }
 
 /* see json.h */
+void lim_json_i64(struct lim_json *j, int64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+/* see json.h */
 void lim_json_bool(struct lim_json *j, bool v)
 {
 	sep(j);

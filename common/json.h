@@ -32,6 +32,7 @@ void lim_json_str(struct lim_json *j, const char *s);
 void lim_json_strn(struct lim_json *j, const char *s, size_t n);
 void lim_json_hex(struct lim_json *j, const uint8_t *b, size_t n); /* as a lower-case hex string */
 void lim_json_u64(struct lim_json *j, uint64_t v);
+void lim_json_i64(struct lim_json *j, int64_t v);
 void lim_json_bool(struct lim_json *j, bool v);
 void lim_json_null(struct lim_json *j);
 /* "key": the octets s[0..n) as a string and, when they are not valid UTF-8, also

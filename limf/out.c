@@ -330,6 +330,10 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
 	json_wire(j, "responder", km->responder);
 	lim_json_key(j, "t");
 	lim_json_str(j, km->t);
+	if (km->has_t_offset) {
+		lim_json_key(j, "t_offset_s");
+		lim_json_i64(j, km->t_offset_s);
+	}
 	lim_json_key(j, "csb_id");
 	lim_json_u64(j, km->csb_id);
 	lim_json_key(j, "kms_uri");

@@ -526,6 +526,16 @@ out:
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
+/* km's T offset (struct limf_keymgmt) from m's T and km->ts_ns. */
+static void km_t_offset(struct km_rec *km, const struct mikey_msg *m)
+{
+	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
+		return;
+	km->view.has_t_offset = true;
+	km->view.t_offset_s = (int64_t)(m->ts >> 32) - (int64_t)LIMF_NTP_UNIX -
+			      (int64_t)(km->ts_ns / 1000000000u);
+}
+
 static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 {
 	struct km_rec *k;
@@ -1063,6 +1073,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		km->view.csb_id = m->csb_id;
 		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 			km->t[0] = '\0';
+		km_t_offset(km, m);
 		if (pc->cc)
 			do_keys(p, pc, call, m, answer, km);
 		else
@@ -1342,6 +1353,7 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 				if (m->has_t &&
 				    mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 					km->t[0] = '\0';
+				km_t_offset(km, m);
 				if (pc->cc)
 					gmk_keys(p, pc, sm, res, im, m, km);
 				else

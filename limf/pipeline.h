@@ -82,12 +82,18 @@ struct limf_keymgmt {
 	const char *responder;
 	const char *kms_uri;  /* of the KMS certificate used ("" when none) */
 	const char *t;        /* T payload as ISO 8601, "" when absent */
+	/* T (NTP types) minus the capture time of the packet that carried it, in seconds: an
+	 * I_MESSAGE replayed from an earlier call shows its age (RFC 3830 s5.4: T is for replay
+	 * protection; limf reports it, the gate does not judge it) */
+	bool has_t_offset;
+	int64_t t_offset_s;
 	const char *key_user; /* URI whose keys were fetched ("" when none) */
 	uint64_t key_period;  /* its key period number */
 	uint32_t csb_id;
 	unsigned n_keys;     /* SRTP crypto sessions derived */
 	const char *outcome; /* "keys", "iri-only", "kms-error", "unwrap-failed", "parse-error",
-			       * "bad-signature", "no-responder", "audit-error", "gmk", "no-group" */
+			       * "bad-signature", "no-responder", "audit-error", "gmk", "no-group",
+			       * "gmk-conflict" */
 	const char *sig;     /* "valid", "invalid", "not-checked" */
 	const char *detail;  /* one line, "" when none */
 };
