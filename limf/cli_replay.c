@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -475,6 +476,8 @@ int limf_cmd_replay(int argc, char **argv)
 		pc.workers = workers;
 		pc.queue_bytes = queue_bytes;
 		pc.ordered = true; /* the same bundle at every run */
+		if (getrandom(&pc.table_seed, sizeof pc.table_seed, 0) != sizeof pc.table_seed)
+			pc.table_seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8;
 		pc.pipe.db = db;
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;

@@ -1032,6 +1032,8 @@ static void seeded(struct cap_calls_limits *l, const struct limf_pool_cfg *cfg, 
 		cap_calls_limits_default(l);
 	if (cfg->hash_seed)
 		l->hash_seed = cfg->hash_seed ^ (0x9e3779b9u * (i + 1u));
+	else if (cfg->table_seed)
+		l->hash_seed = cfg->table_seed ^ (0x9e3779b9u * (i + 1u));
 }
 
 /* Lane k: its dispatcher (the same seed in every lane: a Call-ID gives the same worker
