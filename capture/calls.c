@@ -610,10 +610,12 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	if (m->is_request && cap_str_eq(m->method, "BYE"))
 		call_end(c, x, CAP_END_BYE, p, ts);
 	else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
-		call_end(c, x, CAP_END_CANCEL, p, ts);
+		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes
+		 * the call. Its effect is the final error (487) to the INVITE, which ends it. */
+		x->cancelled = true;
 	else if (!m->is_request && invite && m->status >= 300 && old < CAP_CALL_ACCEPTED &&
 		 m->cseq == x->invite_cseq)
-		call_end(c, x, CAP_END_REJECTED, p, ts);
+		call_end(c, x, x->cancelled ? CAP_END_CANCEL : CAP_END_REJECTED, p, ts);
 	return ch;
 }
 
@@ -636,8 +638,9 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		       uint64_t ts, bool tcp)
 {
 	struct cap_sip_msg *m = c->msg;
-	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *target = NULL;
-	bool have_sdp, invite;
+	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *early = NULL,
+			   *target = NULL, *passive = NULL;
+	bool have_sdp, invite, live = false, same_cseq = false;
 
 	if (cap_sip_parse(raw, len, m) != LIM_OK) {
 		if ((unsigned)m->reject < CAP_DROP__COUNT)
@@ -663,6 +666,12 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		if (text_eq(&x->from_tag, m->from.tag)) {
 			if (!same_from || x->id < same_from->id)
 				same_from = x;
+			if (x->state < CAP_CALL_ACCEPTED && (!early || x->id < early->id))
+				early = x;
+			if (x->state == CAP_CALL_ACCEPTED || x->state == CAP_CALL_CONFIRMED)
+				live = true;
+			if (x->invite_cseq == m->cseq)
+				same_cseq = true;
 			if (x->to_tag.len == 0)
 				untagged = x;
 		}
@@ -671,18 +680,40 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 	if (exact) {
 		target = exact;
 	} else if (m->to.tag.len == 0) {
-		if (same_from && m->is_request && cap_str_eq(m->method, "CANCEL")) {
-			/* CANCEL ends every early dialog of the INVITE */
+		/* capture.h: without a To tag, only the dialogs still without a final answer
+		 * match (CANCEL, INVITE retransmission, 100 Trying); a BYE is a request inside
+		 * a dialog (RFC 3261 s15) and needs its To tag */
+		bool bye = m->is_request && cap_str_eq(m->method, "BYE");
+		if (early && m->is_request && cap_str_eq(m->method, "CANCEL")) {
+			/* the CANCEL applies to every early dialog of the INVITE */
 			struct cap_call *y, *nx;
 			for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
 				nx = y->hnext;
 				if (text_eq(&y->call_id, m->call_id) &&
-				    text_eq(&y->from_tag, m->from.tag) && y != same_from)
+				    text_eq(&y->from_tag, m->from.tag) && y != early &&
+				    y->state < CAP_CALL_ACCEPTED)
 					(void)apply(c, y, m, false, p, ts);
 			}
-			target = same_from;
+			target = early;
+		} else if (early && !bye) {
+			target = early; /* retransmission, 100 Trying */
+		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
+			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
+			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */
+			target = call_new(c, m, ts);
+			if (target) {
+				target->over_tcp = tcp;
+				if (have_sdp)
+					(void)sdp_apply(c, target, SIDE_OFFER);
+				target->sip_msgs++;
+				emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
+				sip_event(c, target, raw, len, p, ts, tcp);
+				return;
+			}
 		} else if (same_from) {
-			target = same_from; /* retransmission, 100 Trying */
+			/* the dialogs have their final answer: the message is shown with the call
+			 * but changes nothing (no state, no SDP, no end) */
+			passive = same_from;
 		} else if (m->is_request && invite) {
 			target = call_new(c, m, ts);
 			if (target) {
@@ -728,9 +759,21 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			return;
 		}
 	}
+	if (target && !m->is_request && invite && m->status >= 300 &&
+	    target->state < CAP_CALL_ACCEPTED && m->cseq == target->invite_cseq) {
+		/* the INVITE's final error (a proxy forwards one) ends its other early dialogs */
+		struct cap_call *y, *nx;
+		for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
+			nx = y->hnext;
+			if (y != target && text_eq(&y->call_id, m->call_id) &&
+			    text_eq(&y->from_tag, m->from.tag) && y->state < CAP_CALL_ACCEPTED &&
+			    y->invite_cseq == m->cseq)
+				(void)apply(c, y, m, false, p, ts);
+		}
+	}
 	if (target)
 		(void)apply(c, target, m, have_sdp, p, ts);
-	sip_event(c, target, raw, len, p, ts, tcp);
+	sip_event(c, target ? target : passive, raw, len, p, ts, tcp);
 }
 
 static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)

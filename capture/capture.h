@@ -560,13 +560,19 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * and the callee's To tag. An INVITE without To tag starts a call; the first response with a
  * To tag gives it its tag; a response with another To tag for the same Call-ID and From tag
  * is a fork (RFC 3261 s13.2.2.4): a new call, copy of the offer, with its own answer, state
- * and events. In-dialog requests from either side match by tags in either order; a request
- * without a To tag (CANCEL, an INVITE retransmission) matches the calls still without a final
- * answer. Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
+ * and events. In-dialog requests from either side match by tags in either order; a message
+ * without a To tag (CANCEL, an INVITE retransmission, 100 Trying) is applied only to the calls
+ * still without a final answer (state before ACCEPTED). Once every dialog of the Call-ID and
+ * From tag has its final answer, such a message (a tag-less BYE or INVITE included) is given
+ * with the call in its CAP_EV_SIP but changes nothing; a tag-less INVITE with a new CSeq after
+ * they all ended unanswered (a retry after 401/407) starts a new call. A BYE needs its To tag.
+ * Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
  *
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
- * comes from BYE, CANCEL, a final error (300-699) to the initial INVITE, the idle timeout or
- * cap_calls_flush; CAP_EV_CALL_END says which. An ended call lingers linger_ns (late 200 OK to
+ * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
+ * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
+ * idle timeout or cap_calls_flush; CAP_EV_CALL_END says which. A CANCEL alone ends nothing:
+ * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late 200 OK to
  * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
  * dialog carries a new offer: its SDP and I_MESSAGE replace the previous ones (re-key) and
  * give CAP_EV_CALL_UPDATE; an error answer to a re-INVITE keeps the call.
@@ -673,6 +679,7 @@ struct cap_call {
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
+	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
 };
 
 enum cap_ev_type {

@@ -355,9 +355,13 @@ static void t_calls_cancel_reject(void)
 	resp("k1", "x", 1, "INVITE", 180, NULL);
 	req("k1", NULL, 1, "CANCEL", NULL);
 	c = last_call[1];
-	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_CANCEL);
+	/* a CANCEL only asks: the call ends on its effect, the 487 to the INVITE */
+	CHECK(c && c->state == CAP_CALL_PROCEEDING && count(0, CAP_EV_CALL_END) == 0);
+	resp("k1", "x", 1, "CANCEL", 200, NULL);
+	CHECK(c && c->state == CAP_CALL_PROCEEDING);
 	resp("k1", "x", 1, "INVITE", 487, NULL);
-	CHECK(c && c->final_status == 487 && c->end == CAP_END_CANCEL);
+	CHECK(c && c->state == CAP_CALL_ENDED && c->final_status == 487 &&
+	      c->end == CAP_END_CANCEL);
 	CHECK(count(0, CAP_EV_CALL_END) == 1);
 	/* 486 Busy: rejected */
 	req("k2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4002, 0, NULL, NULL));
@@ -448,6 +452,101 @@ static void t_calls_reinvite(void)
 	req("r9", "b", 5, "INVITE", sdp(4, "192.0.2.1", 5100, 0, "CCCC", NULL));
 	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_CONFIRMED &&
 	      strcmp(last_call[2]->offer.imsg, "CCCC") == 0);
+	finish_calls();
+}
+
+/* Review finding 6: a request without a To tag touches only the calls still without a final
+ * answer, and a CANCEL ends a call only through the INVITE's final error, so that a 2xx that
+ * crosses it (or a spoofed CANCEL) still establishes the call. */
+static void t_calls_notag(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("n1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("n1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("n1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	/* a BYE without To tag: shown with the call, ends nothing */
+	m = n_ev;
+	udp(4, X4, B4, 5060, 5060, msgbuf, sip("BYE sip:bob@example.org SIP/2.0", "n1", "a1", NULL,
+					    2, "BYE", NULL));
+	CHECK(count(m, CAP_EV_CALL_END) == 0 && count(m, CAP_EV_CALL_UPDATE) == 0);
+	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 1);
+	CHECK(c->state == CAP_CALL_CONFIRMED);
+	/* an INVITE without To tag, new SDP and I_MESSAGE: no re-offer */
+	m = n_ev;
+	udp(4, X4, B4, 5060, 5060, msgbuf,
+	    sip("INVITE sip:bob@example.org SIP/2.0", "n1", "a1", NULL, 1, "INVITE",
+		sdp(4, "192.0.2.9", 5002, 0, "BBBB", NULL)));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && count(m, CAP_EV_CALL_START) == 0);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->offer.media[0].bound && cap_calls_count(calls) == 1);
+	/* a CANCEL after the 2xx changes nothing either */
+	req("n1", NULL, 1, "CANCEL", NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && !c->cancelled);
+	/* past the linger time the call and its media are still there */
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 5000, 6000, 0, 1, 0x1111);
+	rtp(4, B4, A4, 6000, 5000, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1 &&
+	      st.media_unbound == 0 && n_free == 0);
+	finish_calls();
+
+	/* a (spoofed) CANCEL while ringing, the real 200 OK 6 s later: the call is set up */
+	start(NULL);
+	req("n2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("n2", "b", 1, "INVITE", 180, NULL);
+	udp(4, X4, B4, 5060, 5060, msgbuf, sip("CANCEL sip:bob@example.org SIP/2.0", "n2", "a1",
+					    NULL, 1, "CANCEL", NULL));
+	c = last_call[1];
+	CHECK(c && c->cancelled && c->state == CAP_CALL_PROCEEDING);
+	now += 6ull * 1000000000ull;
+	resp("n2", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("n2", "b", 1, "ACK", NULL);
+	CHECK(last_call[1] == c && c->state == CAP_CALL_CONFIRMED && n_free == 0);
+	m = n_ev;
+	rtp(4, A4, B4, 5000, 6000, 0, 1, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && st.media_unbound == 0);
+	CHECK(count(0, CAP_EV_CALL_END) == 0);
+	finish_calls();
+
+	/* a CANCEL of two early forks: the 487 (one, from the proxy) ends both as cancelled */
+	start(NULL);
+	req("n3", NULL, 1, "INVITE", NULL);
+	resp("n3", "t1", 1, "INVITE", 180, NULL);
+	resp("n3", "t2", 1, "INVITE", 180, NULL);
+	CHECK(last_call[1] && last_call[2] && cap_calls_count(calls) == 2);
+	req("n3", NULL, 1, "CANCEL", NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 0 && last_call[2] && last_call[2]->cancelled);
+	resp("n3", "t1", 1, "INVITE", 487, NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 2 && last_call[1] && last_call[2] &&
+	      last_call[1]->end == CAP_END_CANCEL && last_call[2]->end == CAP_END_CANCEL);
+	/* the retransmitted 487 and a late tag-less CANCEL: nothing more */
+	resp("n3", "t1", 1, "INVITE", 487, NULL);
+	req("n3", NULL, 1, "CANCEL", NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 2 && cap_calls_count(calls) == 2);
+	finish_calls();
+
+	/* a retry after 407 (same Call-ID and From tag, new CSeq, no To tag) is a new call; the
+	 * first INVITE's retransmission is not */
+	start(NULL);
+	req("n4", NULL, 1, "INVITE", NULL);
+	resp("n4", "p", 1, "INVITE", 407, NULL);
+	req("n4", "p", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->end == CAP_END_REJECTED);
+	req("n4", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 1 && ev[n_ev - 1].call == 1);
+	req("n4", NULL, 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	CHECK(cap_calls_count(calls) == 2 && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_INVITED && last_call[2]->offer.imsg);
+	resp("n4", "b", 2, "INVITE", 200, NULL);
+	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_ACCEPTED &&
+	      strcmp(last_call[2]->to_tag.s, "b") == 0);
 	finish_calls();
 }
 
@@ -631,6 +730,7 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
 	req("p2", NULL, 1, "CANCEL", NULL);
+	resp("p2", "x", 1, "INVITE", 487, NULL);
 	req("p4", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 1);
 	finish_calls();
@@ -649,6 +749,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },
 	{ "calls_reinvite", t_calls_reinvite },
+	{ "calls_notag", t_calls_notag },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
