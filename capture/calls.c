@@ -565,6 +565,15 @@ static bool is_method(const struct cap_sip_msg *m, const char *name)
 	return m->is_request ? cap_str_eq(m->method, name) : cap_str_eq(m->cseq_method, name);
 }
 
+/* see internal.h */
+bool cap_calls_sdp_applies(const struct cap_sip_msg *m)
+{
+	if (is_method(m, "INVITE"))
+		return true;
+	return m->to.tag.len &&
+	       (is_method(m, "UPDATE") || is_method(m, "PRACK") || is_method(m, "ACK"));
+}
+
 /* Applies one message to one call; returns the CAP_UPD_* bits (END is emitted here). */
 static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_sip_msg *m,
 		      bool have_sdp, const struct cap_pkt *p, uint64_t ts)
@@ -650,7 +659,8 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 	c->st->sip++;
 	if (tcp)
 		c->st->sip_tcp++;
-	have_sdp = parse_sdp(c);
+	/* SDP outside the offer/answer of an INVITE dialog (OPTIONS, MESSAGE...) binds nothing */
+	have_sdp = parse_sdp(c) && cap_calls_sdp_applies(m);
 	invite = is_method(m, "INVITE");
 
 	for (x = c->cbucket[cslot(c, m->call_id)]; x; x = x->hnext) {

@@ -550,6 +550,38 @@ static void t_calls_notag(void)
 	finish_calls();
 }
 
+/* Review finding 5 (the call table's half): only the offer/answer of an INVITE dialog moves a
+ * call's media, never the SDP of an in-dialog INFO or MESSAGE or of a tag-less UPDATE. */
+static void t_calls_sdp_methods(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("s1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("s1", NULL, 1, "INVITE", 100, NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_PROCEEDING);
+	m = n_ev;
+	req("s1", NULL, 2, "UPDATE", sdp(4, "192.0.2.9", 5900, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	resp("s1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("s1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	m = n_ev;
+	req("s1", "b", 3, "INFO", sdp(4, "192.0.2.9", 5900, 0, "BBBB", NULL));
+	req("s1", "b", 4, "MESSAGE", sdp(4, "192.0.2.9", 5902, 0, "CCCC", NULL));
+	resp("s1", "b", 5, "OPTIONS", 200, sdp(4, "192.0.2.9", 5904, 0, NULL, NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && count(m, CAP_EV_SIP) == 3);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->answer.media[0].port == 6000 && c->offer.media[0].bound);
+	/* an UPDATE in the dialog does */
+	req("s1", "b", 6, "UPDATE", sdp(4, "192.0.2.1", 5010, 0, NULL, NULL));
+	CHECK(find(m, CAP_EV_CALL_UPDATE) && c->offer.media[0].port == 5010);
+	finish_calls();
+}
+
 static void t_calls_fork(void)
 {
 	struct cap_call *c1, *c2;
@@ -750,6 +782,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_cancel_reject", t_calls_cancel_reject },
 	{ "calls_reinvite", t_calls_reinvite },
 	{ "calls_notag", t_calls_notag },
+	{ "calls_sdp_methods", t_calls_sdp_methods },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
