@@ -330,6 +330,8 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 		emit_call(c, CAP_EV_CALL_FREE, x, NULL, ts, 0);
 	sdp_clear(&x->offer);
 	sdp_clear(&x->answer);
+	sdp_clear(&x->pend[0]);
+	sdp_clear(&x->pend[1]);
 	free(x);
 }
 
@@ -501,13 +503,13 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	return true;
 }
 
-/* Applies the parsed SDP (c->sdp) to a side; returns the CAP_UPD_* bits. */
-static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
+/* Applies a built SDP n (its imsg taken) to a side; returns the CAP_UPD_* bits. */
+static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t side,
+				struct cap_call_sdp n)
 {
-	struct cap_call_sdp *cur = side == SIDE_OFFER ? &x->offer : &x->answer, n;
+	struct cap_call_sdp *cur = side == SIDE_OFFER ? &x->offer : &x->answer;
 	unsigned ch = 0;
 	bool imsg_new, media_new;
-	sdp_build(c, &n);
 	imsg_new = n.imsg && !(cur->imsg && cur->imsg_len == n.imsg_len &&
 			       memcmp(cur->imsg, n.imsg, n.imsg_len) == 0);
 	media_new = !cur->present || !media_same(cur, &n);
@@ -538,6 +540,14 @@ static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
 	if (imsg_new)
 		ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_IMSG : CAP_UPD_ANSWER_IMSG;
 	return ch;
+}
+
+/* Applies the parsed SDP (c->sdp) to a side; returns the CAP_UPD_* bits. */
+static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
+{
+	struct cap_call_sdp n;
+	sdp_build(c, &n);
+	return sdp_apply_built(c, x, side, n);
 }
 
 /* Parses the SDP body of c->msg into c->sdp; false when there is none or it is rejected. */
@@ -582,6 +592,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	enum cap_call_state old = x->state;
 	bool from_caller = m->is_request == text_eq(&x->from_tag, m->from.tag);
 	bool invite = is_method(m, "INVITE");
+	/* the side of the INVITE a response answers: the sender of that request */
+	uint8_t req_side = text_eq(&x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
+	bool reinvite = m->is_request && invite && m->to.tag.len &&
+			x->state >= CAP_CALL_ACCEPTED && x->state != CAP_CALL_ENDED;
 
 	x->sip_msgs++;
 	touch(c, x, ts);
@@ -604,8 +618,27 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		else if (initial && m->status >= 200 && m->status < 300)
 			x->state = CAP_CALL_ACCEPTED;
 	}
-	if (have_sdp && x->state != CAP_CALL_ENDED)
-		ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+	if (!m->is_request && invite && m->status >= 200 && x->pend[req_side].present &&
+	    m->cseq == x->pend_cseq[req_side]) {
+		/* the held re-INVITE's outcome: in force on its 2xx, dropped on an error */
+		struct cap_call_sdp n = x->pend[req_side];
+		memset(&x->pend[req_side], 0, sizeof x->pend[req_side]);
+		if (m->status < 300 && x->state != CAP_CALL_ENDED)
+			ch |= sdp_apply_built(c, x, req_side, n);
+		else
+			sdp_clear(&n);
+	}
+	if (have_sdp && x->state != CAP_CALL_ENDED) {
+		if (reinvite) {
+			/* hold the offer until the final response (a retransmission replaces it) */
+			struct cap_call_sdp *h = &x->pend[from_caller ? SIDE_OFFER : SIDE_ANSWER];
+			sdp_clear(h);
+			sdp_build(c, h);
+			x->pend_cseq[from_caller ? SIDE_OFFER : SIDE_ANSWER] = m->cseq;
+		} else {
+			ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+		}
+	}
 	if (x->state == CAP_CALL_ACCEPTED && old < CAP_CALL_ACCEPTED) {
 		/* the answered dialog (of several forks) owns the endpoints */
 		bind_side(c, x, SIDE_OFFER);

@@ -574,8 +574,11 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * idle timeout or cap_calls_flush; CAP_EV_CALL_END says which. A CANCEL alone ends nothing:
  * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late 200 OK to
  * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
- * dialog carries a new offer: its SDP and I_MESSAGE replace the previous ones (re-key) and
- * give CAP_EV_CALL_UPDATE; an error answer to a re-INVITE keeps the call.
+ * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261
+ * s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
+ * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
+ * final error (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound
+ * as before. One re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
@@ -680,6 +683,10 @@ struct cap_call {
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
 	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	/* the offer of a pending re-INVITE from the caller [0] / callee [1] (present: one is
+	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
+	struct cap_call_sdp pend[2];
+	uint32_t pend_cseq[2];
 };
 
 enum cap_ev_type {

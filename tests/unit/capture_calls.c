@@ -404,17 +404,22 @@ static void t_calls_reinvite(void)
 	CHECK(c && c->answer.imsg && strcmp(c->answer.imsg, "QUFB") == 0);
 	if (!c)
 		return;
-	/* re-INVITE with a new I_MESSAGE and the same endpoints: update, re-key */
+	/* re-INVITE with a new I_MESSAGE and the same endpoints: held until its 2xx */
 	m = n_ev;
 	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && strcmp(c->offer.imsg, "AAAA") == 0);
+	/* its retransmission: nothing new */
+	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->reinvites == 1);
+	/* the 2xx: update, re-key */
+	resp("r1", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
 	r = find(m, CAP_EV_CALL_UPDATE);
-	CHECK(r && (r->changed & CAP_UPD_OFFER_IMSG) && !(r->changed & CAP_UPD_STATE));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && r &&
+	      r->changed == (CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
 	CHECK(c->reinvites == 1 && strcmp(c->offer.imsg, "BBBB") == 0 && c->offer.version == 2);
 	CHECK(c->offer.media[0].bound && c->state == CAP_CALL_CONFIRMED);
-	/* its retransmission: nothing new */
+	/* the 2xx retransmitted: nothing new */
 	m = n_ev;
-	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
-	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
 	resp("r1", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
 	/* re-INVITE from the callee with a new I_MESSAGE and a new port: answer side */
@@ -428,6 +433,13 @@ static void t_calls_reinvite(void)
 				 "Content-Length: %zu\r\n\r\n%s",
 				 strlen(sdp(4, "192.0.2.2", 6100, 0, "Q0ND", NULL)), sdpbuf);
 		udp(4, B4, A4, 5060, 5060, msgbuf, (size_t)n);
+		CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->answer.media[0].port == 6000);
+		n = snprintf(msgbuf, sizeof msgbuf,
+			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP x\r\n"
+			     "From: <sip:bob@example.org>;tag=b\r\n"
+			     "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: r1\r\n"
+			     "CSeq: 9 INVITE\r\nContent-Length: 0\r\n\r\n");
+		udp(4, A4, B4, 5060, 5060, msgbuf, (size_t)n);
 	}
 	r = find(m, CAP_EV_CALL_UPDATE);
 	CHECK(r && r->changed == (CAP_UPD_ANSWER_SDP | CAP_UPD_ANSWER_IMSG));
@@ -446,6 +458,7 @@ static void t_calls_reinvite(void)
 	CHECK(c->state == CAP_CALL_CONFIRMED && c->final_status == 488);
 	/* a re-INVITE without key-mgmt keeps the I_MESSAGE in force */
 	req("r1", "b", 4, "INVITE", sdp(4, "192.0.2.1", 5002, 0, NULL, NULL));
+	resp("r1", "b", 4, "INVITE", 200, NULL);
 	CHECK(c->offer.imsg && strcmp(c->offer.imsg, "BBBB") == 0 &&
 	      c->offer.media[0].port == 5002);
 	/* a re-INVITE of a dialog whose start was not seen is picked up */
@@ -547,6 +560,92 @@ static void t_calls_notag(void)
 	resp("n4", "b", 2, "INVITE", 200, NULL);
 	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_ACCEPTED &&
 	      strcmp(last_call[2]->to_tag.s, "b") == 0);
+	finish_calls();
+}
+
+/* A request from the callee (From bob;tag=b, To alice;tag=a1) or a response to one. */
+static void from_callee(const char *start, const char *cid, int cseq, const char *meth,
+			const char *body)
+{
+	int n = snprintf(msgbuf, sizeof msgbuf,
+			 "%s\r\nVia: SIP/2.0/UDP x\r\nFrom: <sip:bob@example.org>;tag=b\r\n"
+			 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+			 "%sContent-Length: %zu\r\n\r\n%s",
+			 start, cid, cseq, meth, body ? "Content-Type: application/sdp\r\n" : "",
+			 body ? strlen(body) : 0, body ? body : "");
+	if (start[0] == 'S')
+		udp(4, A4, B4, 5060, 5060, msgbuf, (size_t)n);
+	else
+		udp(4, B4, A4, 5060, 5060, msgbuf, (size_t)n);
+}
+
+/* Review finding 7: a re-INVITE's offer (SDP, I_MESSAGE) is in force only once it is
+ * accepted; a rejected one (488, 491...) leaves the call's media and keys as they were. */
+static void t_calls_reinvite_rejected(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("j1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("j1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	req("j1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	/* the caller's re-INVITE (new port, new key), rejected */
+	m = n_ev;
+	req("j1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5002, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->reinvites == 1);
+	rtp(4, B4, A4, 6000, 5000, 0, 1, 0x2222); /* the current offer port: still bound */
+	resp("j1", "b", 2, "INVITE", 488, NULL);
+	req("j1", "b", 2, "ACK", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->state == CAP_CALL_CONFIRMED);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->offer.media[0].bound && c->offer.version == 1);
+	rtp(4, B4, A4, 6000, 5000, 0, 2, 0x2222);
+	rtp(4, C4, A4, 7000, 5002, 0, 1, 0x3333); /* the rejected port: nothing */
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && st.media_unbound == 1);
+	CHECK(!ev[n_ev - 2].media.by_source && ev[n_ev - 2].media.side == 0);
+	/* the callee's re-INVITE, 491 (glare) */
+	m = n_ev;
+	from_callee("INVITE sip:alice@example.org SIP/2.0", "j1", 7, "INVITE",
+		    sdp(4, "192.0.2.2", 6002, 0, "Q0ND", NULL));
+	from_callee("SIP/2.0 491 Request Pending", "j1", 7, "INVITE", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && strcmp(c->answer.imsg, "QUFB") == 0 &&
+	      c->answer.media[0].port == 6000 && c->answer.media[0].bound);
+	/* both sides at once: the caller's is accepted, the callee's rejected */
+	m = n_ev;
+	req("j1", "b", 3, "INVITE", sdp(4, "192.0.2.1", 5004, 0, "RERE", NULL));
+	from_callee("INVITE sip:alice@example.org SIP/2.0", "j1", 8, "INVITE",
+		    sdp(4, "192.0.2.2", 6004, 0, "RUVF", NULL));
+	from_callee("SIP/2.0 491 Request Pending", "j1", 8, "INVITE", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	resp("j1", "b", 3, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && find(m, CAP_EV_CALL_UPDATE) &&
+	      find(m, CAP_EV_CALL_UPDATE)->changed == (CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
+	CHECK(strcmp(c->offer.imsg, "RERE") == 0 && c->offer.media[0].port == 5004 &&
+	      c->offer.media[0].bound && c->offer.version == 2);
+	CHECK(strcmp(c->answer.imsg, "QUFB") == 0 && c->answer.media[0].port == 6000);
+	/* the old offer port is unbound, the new one bound */
+	m = n_ev;
+	rtp(4, C4, A4, 7000, 5000, 0, 1, 0x4444);
+	rtp(4, C4, A4, 7000, 5004, 0, 1, 0x4444);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && st.media_unbound == 2);
+	/* a re-INVITE whose final response never comes, then one accepted: the newer offer */
+	m = n_ev;
+	req("j1", "b", 4, "INVITE", sdp(4, "192.0.2.1", 5006, 0, "RkZG", NULL));
+	req("j1", "b", 5, "INVITE", sdp(4, "192.0.2.1", 5008, 0, "R0dH", NULL));
+	resp("j1", "b", 4, "INVITE", 200, NULL); /* stale: for the replaced one */
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->offer.media[0].port == 5004);
+	resp("j1", "b", 5, "INVITE", 200, NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && c->offer.media[0].port == 5008 &&
+	      strcmp(c->offer.imsg, "R0dH") == 0);
+	/* a re-INVITE pending when the call ends is dropped with it */
+	req("j1", "b", 6, "INVITE", sdp(4, "192.0.2.1", 5010, 0, "SEhI", NULL));
+	req("j1", "b", 7, "BYE", NULL);
+	resp("j1", "b", 6, "INVITE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && c->offer.media[0].port == 5008);
 	finish_calls();
 }
 
@@ -783,6 +882,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_reinvite", t_calls_reinvite },
 	{ "calls_notag", t_calls_notag },
 	{ "calls_sdp_methods", t_calls_sdp_methods },
+	{ "calls_reinvite_rejected", t_calls_reinvite_rejected },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
