@@ -279,6 +279,8 @@ struct cap_stats {
 	uint64_t tcp_overlap; /* segments partly overlapping held data (first copy kept) */
 	uint64_t tcp_ooo;     /* segments that arrived ahead of a hole */
 	uint64_t tcp_sip;     /* SIP messages framed on streams */
+	uint64_t tcp_bad_seq; /* RSTs, and SYNs that would cut a held message, ignored: sequence
+			       * number outside [next expected, + 64 KiB] (RFC 5961 style) */
 	/* call table (cap_calls) */
 	uint64_t sip, sip_tcp; /* SIP messages parsed (all / over TCP) */
 	uint64_t sdp;          /* SDP bodies parsed */
@@ -503,8 +505,14 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
  * once per episode as CAP_DROP_SIP_RESYNC) until a line that starts like a SIP message.
  *
  * End: RST drops both directions' streams; FIN closes the stream once all octets before it
- * arrived; a SYN on a tracked 4-tuple starts over. A partial message lost this way, or to the
- * idle timeout, is CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
+ * arrived; a SYN on a tracked 4-tuple starts over. A RST is taken only when its sequence
+ * number is in [next expected, + 64 KiB] of its sender's stream (or, when that direction is not
+ * tracked, of the last ACK number the other direction sent); else it is ignored and counted
+ * (stats tcp_bad_seq), so that a blind forged RST cannot cut a message (RFC 5961 s3). A SYN
+ * outside that window while its stream holds part of a message is ignored the same way
+ * (RFC 5961 s4); its connection is taken up only if data then comes at its ISN + 1 (a real new
+ * connection on the tuple). A partial message lost this way, or to the idle timeout, is
+ * CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
 	size_t max_streams; /* streams tracked at once */
 	size_t max_stream;  /* octets held per stream (partial message + out-of-order data);
