@@ -330,6 +330,8 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 		emit_call(c, CAP_EV_CALL_FREE, x, NULL, ts, 0);
 	sdp_clear(&x->offer);
 	sdp_clear(&x->answer);
+	sdp_clear(&x->pend[0]);
+	sdp_clear(&x->pend[1]);
 	free(x);
 }
 
@@ -501,13 +503,13 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	return true;
 }
 
-/* Applies the parsed SDP (c->sdp) to a side; returns the CAP_UPD_* bits. */
-static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
+/* Applies a built SDP n (its imsg taken) to a side; returns the CAP_UPD_* bits. */
+static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t side,
+				struct cap_call_sdp n)
 {
-	struct cap_call_sdp *cur = side == SIDE_OFFER ? &x->offer : &x->answer, n;
+	struct cap_call_sdp *cur = side == SIDE_OFFER ? &x->offer : &x->answer;
 	unsigned ch = 0;
 	bool imsg_new, media_new;
-	sdp_build(c, &n);
 	imsg_new = n.imsg && !(cur->imsg && cur->imsg_len == n.imsg_len &&
 			       memcmp(cur->imsg, n.imsg, n.imsg_len) == 0);
 	media_new = !cur->present || !media_same(cur, &n);
@@ -540,6 +542,14 @@ static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
 	return ch;
 }
 
+/* Applies the parsed SDP (c->sdp) to a side; returns the CAP_UPD_* bits. */
+static unsigned sdp_apply(struct cap_calls *c, struct cap_call *x, uint8_t side)
+{
+	struct cap_call_sdp n;
+	sdp_build(c, &n);
+	return sdp_apply_built(c, x, side, n);
+}
+
 /* Parses the SDP body of c->msg into c->sdp; false when there is none or it is rejected. */
 static bool parse_sdp(struct cap_calls *c)
 {
@@ -565,6 +575,15 @@ static bool is_method(const struct cap_sip_msg *m, const char *name)
 	return m->is_request ? cap_str_eq(m->method, name) : cap_str_eq(m->cseq_method, name);
 }
 
+/* see internal.h */
+bool cap_calls_sdp_applies(const struct cap_sip_msg *m)
+{
+	if (is_method(m, "INVITE"))
+		return true;
+	return m->to.tag.len &&
+	       (is_method(m, "UPDATE") || is_method(m, "PRACK") || is_method(m, "ACK"));
+}
+
 /* Applies one message to one call; returns the CAP_UPD_* bits (END is emitted here). */
 static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_sip_msg *m,
 		      bool have_sdp, const struct cap_pkt *p, uint64_t ts)
@@ -573,6 +592,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	enum cap_call_state old = x->state;
 	bool from_caller = m->is_request == text_eq(&x->from_tag, m->from.tag);
 	bool invite = is_method(m, "INVITE");
+	/* the side of the INVITE a response answers: the sender of that request */
+	uint8_t req_side = text_eq(&x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
+	bool reinvite = m->is_request && invite && m->to.tag.len &&
+			x->state >= CAP_CALL_ACCEPTED && x->state != CAP_CALL_ENDED;
 
 	x->sip_msgs++;
 	touch(c, x, ts);
@@ -595,8 +618,27 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		else if (initial && m->status >= 200 && m->status < 300)
 			x->state = CAP_CALL_ACCEPTED;
 	}
-	if (have_sdp && x->state != CAP_CALL_ENDED)
-		ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+	if (!m->is_request && invite && m->status >= 200 && x->pend[req_side].present &&
+	    m->cseq == x->pend_cseq[req_side]) {
+		/* the held re-INVITE's outcome: in force on its 2xx, dropped on an error */
+		struct cap_call_sdp n = x->pend[req_side];
+		memset(&x->pend[req_side], 0, sizeof x->pend[req_side]);
+		if (m->status < 300 && x->state != CAP_CALL_ENDED)
+			ch |= sdp_apply_built(c, x, req_side, n);
+		else
+			sdp_clear(&n);
+	}
+	if (have_sdp && x->state != CAP_CALL_ENDED) {
+		if (reinvite) {
+			/* hold the offer until the final response (a retransmission replaces it) */
+			struct cap_call_sdp *h = &x->pend[from_caller ? SIDE_OFFER : SIDE_ANSWER];
+			sdp_clear(h);
+			sdp_build(c, h);
+			x->pend_cseq[from_caller ? SIDE_OFFER : SIDE_ANSWER] = m->cseq;
+		} else {
+			ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+		}
+	}
 	if (x->state == CAP_CALL_ACCEPTED && old < CAP_CALL_ACCEPTED) {
 		/* the answered dialog (of several forks) owns the endpoints */
 		bind_side(c, x, SIDE_OFFER);
@@ -610,10 +652,12 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	if (m->is_request && cap_str_eq(m->method, "BYE"))
 		call_end(c, x, CAP_END_BYE, p, ts);
 	else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
-		call_end(c, x, CAP_END_CANCEL, p, ts);
+		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes
+		 * the call. Its effect is the final error (487) to the INVITE, which ends it. */
+		x->cancelled = true;
 	else if (!m->is_request && invite && m->status >= 300 && old < CAP_CALL_ACCEPTED &&
 		 m->cseq == x->invite_cseq)
-		call_end(c, x, CAP_END_REJECTED, p, ts);
+		call_end(c, x, x->cancelled ? CAP_END_CANCEL : CAP_END_REJECTED, p, ts);
 	return ch;
 }
 
@@ -636,8 +680,9 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		       uint64_t ts, bool tcp)
 {
 	struct cap_sip_msg *m = c->msg;
-	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *target = NULL;
-	bool have_sdp, invite;
+	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *early = NULL,
+			   *target = NULL, *passive = NULL;
+	bool have_sdp, invite, live = false, same_cseq = false;
 
 	if (cap_sip_parse(raw, len, m) != LIM_OK) {
 		if ((unsigned)m->reject < CAP_DROP__COUNT)
@@ -647,7 +692,8 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 	c->st->sip++;
 	if (tcp)
 		c->st->sip_tcp++;
-	have_sdp = parse_sdp(c);
+	/* SDP outside the offer/answer of an INVITE dialog (OPTIONS, MESSAGE...) binds nothing */
+	have_sdp = parse_sdp(c) && cap_calls_sdp_applies(m);
 	invite = is_method(m, "INVITE");
 
 	for (x = c->cbucket[cslot(c, m->call_id)]; x; x = x->hnext) {
@@ -663,6 +709,12 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		if (text_eq(&x->from_tag, m->from.tag)) {
 			if (!same_from || x->id < same_from->id)
 				same_from = x;
+			if (x->state < CAP_CALL_ACCEPTED && (!early || x->id < early->id))
+				early = x;
+			if (x->state == CAP_CALL_ACCEPTED || x->state == CAP_CALL_CONFIRMED)
+				live = true;
+			if (x->invite_cseq == m->cseq)
+				same_cseq = true;
 			if (x->to_tag.len == 0)
 				untagged = x;
 		}
@@ -671,18 +723,40 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 	if (exact) {
 		target = exact;
 	} else if (m->to.tag.len == 0) {
-		if (same_from && m->is_request && cap_str_eq(m->method, "CANCEL")) {
-			/* CANCEL ends every early dialog of the INVITE */
+		/* capture.h: without a To tag, only the dialogs still without a final answer
+		 * match (CANCEL, INVITE retransmission, 100 Trying); a BYE is a request inside
+		 * a dialog (RFC 3261 s15) and needs its To tag */
+		bool bye = m->is_request && cap_str_eq(m->method, "BYE");
+		if (early && m->is_request && cap_str_eq(m->method, "CANCEL")) {
+			/* the CANCEL applies to every early dialog of the INVITE */
 			struct cap_call *y, *nx;
 			for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
 				nx = y->hnext;
 				if (text_eq(&y->call_id, m->call_id) &&
-				    text_eq(&y->from_tag, m->from.tag) && y != same_from)
+				    text_eq(&y->from_tag, m->from.tag) && y != early &&
+				    y->state < CAP_CALL_ACCEPTED)
 					(void)apply(c, y, m, false, p, ts);
 			}
-			target = same_from;
+			target = early;
+		} else if (early && !bye) {
+			target = early; /* retransmission, 100 Trying */
+		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
+			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
+			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */
+			target = call_new(c, m, ts);
+			if (target) {
+				target->over_tcp = tcp;
+				if (have_sdp)
+					(void)sdp_apply(c, target, SIDE_OFFER);
+				target->sip_msgs++;
+				emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
+				sip_event(c, target, raw, len, p, ts, tcp);
+				return;
+			}
 		} else if (same_from) {
-			target = same_from; /* retransmission, 100 Trying */
+			/* the dialogs have their final answer: the message is shown with the call
+			 * but changes nothing (no state, no SDP, no end) */
+			passive = same_from;
 		} else if (m->is_request && invite) {
 			target = call_new(c, m, ts);
 			if (target) {
@@ -728,9 +802,21 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			return;
 		}
 	}
+	if (target && !m->is_request && invite && m->status >= 300 &&
+	    target->state < CAP_CALL_ACCEPTED && m->cseq == target->invite_cseq) {
+		/* the INVITE's final error (a proxy forwards one) ends its other early dialogs */
+		struct cap_call *y, *nx;
+		for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
+			nx = y->hnext;
+			if (y != target && text_eq(&y->call_id, m->call_id) &&
+			    text_eq(&y->from_tag, m->from.tag) && y->state < CAP_CALL_ACCEPTED &&
+			    y->invite_cseq == m->cseq)
+				(void)apply(c, y, m, false, p, ts);
+		}
+	}
 	if (target)
 		(void)apply(c, target, m, have_sdp, p, ts);
-	sip_event(c, target, raw, len, p, ts, tcp);
+	sip_event(c, target ? target : passive, raw, len, p, ts, tcp);
 }
 
 static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)

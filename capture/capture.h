@@ -283,6 +283,8 @@ struct cap_stats {
 	uint64_t tcp_overlap; /* segments partly overlapping held data (first copy kept) */
 	uint64_t tcp_ooo;     /* segments that arrived ahead of a hole */
 	uint64_t tcp_sip;     /* SIP messages framed on streams */
+	uint64_t tcp_bad_seq; /* RSTs, and SYNs that would cut a held message, ignored: sequence
+			       * number outside [next expected, + 64 KiB] (RFC 5961 style) */
 	/* call table (cap_calls) */
 	uint64_t sip, sip_tcp; /* SIP messages parsed (all / over TCP) */
 	uint64_t sdp;          /* SDP bodies parsed */
@@ -507,8 +509,14 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
  * once per episode as CAP_DROP_SIP_RESYNC) until a line that starts like a SIP message.
  *
  * End: RST drops both directions' streams; FIN closes the stream once all octets before it
- * arrived; a SYN on a tracked 4-tuple starts over. A partial message lost this way, or to the
- * idle timeout, is CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
+ * arrived; a SYN on a tracked 4-tuple starts over. A RST is taken only when its sequence
+ * number is in [next expected, + 64 KiB] of its sender's stream (or, when that direction is not
+ * tracked, of the last ACK number the other direction sent); else it is ignored and counted
+ * (stats tcp_bad_seq), so that a blind forged RST cannot cut a message (RFC 5961 s3). A SYN
+ * outside that window while its stream holds part of a message is ignored the same way
+ * (RFC 5961 s4); its connection is taken up only if data then comes at its ISN + 1 (a real new
+ * connection on the tuple). A partial message lost this way, or to the idle timeout, is
+ * CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
 	size_t max_streams; /* streams tracked at once */
 	size_t max_stream;  /* octets held per stream (partial message + out-of-order data);
@@ -564,16 +572,25 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * and the callee's To tag. An INVITE without To tag starts a call; the first response with a
  * To tag gives it its tag; a response with another To tag for the same Call-ID and From tag
  * is a fork (RFC 3261 s13.2.2.4): a new call, copy of the offer, with its own answer, state
- * and events. In-dialog requests from either side match by tags in either order; a request
- * without a To tag (CANCEL, an INVITE retransmission) matches the calls still without a final
- * answer. Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
+ * and events. In-dialog requests from either side match by tags in either order; a message
+ * without a To tag (CANCEL, an INVITE retransmission, 100 Trying) is applied only to the calls
+ * still without a final answer (state before ACCEPTED). Once every dialog of the Call-ID and
+ * From tag has its final answer, such a message (a tag-less BYE or INVITE included) is given
+ * with the call in its CAP_EV_SIP but changes nothing; a tag-less INVITE with a new CSeq after
+ * they all ended unanswered (a retry after 401/407) starts a new call. A BYE needs its To tag.
+ * Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
  *
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
- * comes from BYE, CANCEL, a final error (300-699) to the initial INVITE, the idle timeout or
- * cap_calls_flush; CAP_EV_CALL_END says which. An ended call lingers linger_ns (late 200 OK to
+ * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
+ * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
+ * idle timeout or cap_calls_flush; CAP_EV_CALL_END says which. A CANCEL alone ends nothing:
+ * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late 200 OK to
  * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
- * dialog carries a new offer: its SDP and I_MESSAGE replace the previous ones (re-key) and
- * give CAP_EV_CALL_UPDATE; an error answer to a re-INVITE keeps the call.
+ * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261
+ * s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
+ * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
+ * final error (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound
+ * as before. One re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
@@ -677,6 +694,11 @@ struct cap_call {
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
+	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	/* the offer of a pending re-INVITE from the caller [0] / callee [1] (present: one is
+	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
+	struct cap_call_sdp pend[2];
+	uint32_t pend_cseq[2];
 };
 
 enum cap_ev_type {

@@ -519,6 +519,10 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 {
 	struct cap_str body;
 	const struct cap_sdp *s = d->sdp;
+	/* only the SDP a worker's call table would apply: an OPTIONS or MESSAGE with SDP naming
+	 * a call's endpoints must not move that call's media to its own Call-ID's worker */
+	if (!cap_calls_sdp_applies(d->msg))
+		return;
 	if (cap_sip_sdp_body(d->msg, &body) != LIM_OK || body.len == 0 ||
 	    cap_sdp_parse((const uint8_t *)body.p, body.len, d->sdp) != LIM_OK)
 		return;

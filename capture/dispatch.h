@@ -40,7 +40,8 @@
  * The dispatcher counts:
  *   frames, bytes, ipv4, ipv6, udp, tcp, fragments, reassembled, and the drop reasons of
  *     decoding and reassembly (cap_dec_frame);
- *   tcp_streams, tcp_not_sip, tcp_other, tcp_retrans, tcp_overlap, tcp_ooo, tcp_sip, and the
+ *   tcp_streams, tcp_not_sip, tcp_other, tcp_retrans, tcp_overlap, tcp_ooo, tcp_sip,
+ *     tcp_bad_seq, and the
  *     drop reasons of TCP reassembly and SIP framing on streams (CAP_DROP_TCP_*,
  *     CAP_DROP_SIP_NOCLEN, _RESYNC, and _SIZE/_START/_CLEN met by the framer);
  *   the drop reason (m->reject) of a SIP message cap_sip_parse refuses: such a message is not

@@ -30,6 +30,12 @@ void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m);
  * port alone (rtcp-mux, or no RTCP port), or the RTP port then the RTCP port. Returns 0..2. The
  * dispatcher registers exactly these, from the first CAP_CALL_MAX_MEDIA m= lines. */
 size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2]);
+/* Whether the call table applies the SDP of message m (calls.c) to a call: the offer/answer
+ * exchanges of an INVITE dialog (RFC 3261 s13, RFC 3262 PRACK, RFC 3311 UPDATE): INVITE,
+ * UPDATE, PRACK and ACK requests and the responses to them; outside an INVITE (UPDATE, PRACK,
+ * ACK) only with a To tag, i.e. inside a dialog. Never OPTIONS, MESSAGE, INFO or the like. The
+ * dispatcher registers media endpoints only from the messages this accepts. */
+bool cap_calls_sdp_applies(const struct cap_sip_msg *m);
 
 /* ASCII helpers for the text parsers (locale-independent). */
 static inline char cap_lower(char c)

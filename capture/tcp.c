@@ -11,6 +11,12 @@
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* RFC 5961 s3/s4 style: a RST, or a SYN on a tracked tuple, is taken only when its sequence
+ * number lies in [next expected, next expected + SEQ_WINDOW] of its sender's stream; a blind
+ * forger (who does not see the connection) misses that window. */
+#define SEQ_WINDOW 65536u
 
 /* one out-of-order piece: [seq, seq + len) */
 struct seg {
@@ -32,6 +38,10 @@ struct stream {
 	bool resync_counted;
 	uint32_t next_seq;
 	uint32_t fin_seq;
+	bool have_ack; /* ack: the last ACK number sent on this direction (the peer's next_seq) */
+	uint32_t ack;
+	bool syn_pend;     /* a SYN outside the window was refused: a new connection on the */
+	uint32_t syn_next; /* tuple is taken once data comes at its ISN + 1 (syn_next) */
 	uint8_t *buf; /* in-order octets not yet framed */
 	size_t len, cap;
 	struct seg *ooo; /* sorted by seq, non-overlapping, all after next_seq */
@@ -585,6 +595,23 @@ not_sip:
 	return false;
 }
 
+static bool seq_in_window(uint32_t seq, uint32_t next)
+{
+	int32_t d = seq_diff(seq, next);
+	return d >= 0 && (uint32_t)d <= SEQ_WINDOW;
+}
+
+/* A RST from the sender of s (reverse stream r) is in the window: against what s expects
+ * next, else against what r last acknowledged; false when neither is known. */
+static bool rst_in_window(const struct stream *s, const struct stream *r, uint32_t seq)
+{
+	if (s && s->have_seq)
+		return seq_in_window(seq, s->next_seq);
+	if (r && r->have_ack)
+		return seq_in_window(seq, r->ack);
+	return false;
+}
+
 /* see capture.h */
 void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 {
@@ -599,15 +626,30 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	s = lookup(t, p, false);
 	if (p->tcp_flags & TCP_RST) {
 		struct stream *r = lookup(t, p, true);
+		if ((s || r) && !rst_in_window(s, r, seq)) {
+			t->st->tcp_bad_seq++; /* a forged RST must not cut a message */
+			return;
+		}
 		if (s)
 			stream_drop(t, s, true);
 		if (r)
 			stream_drop(t, r, true);
 		return;
 	}
+	if (s && (p->tcp_flags & TCP_ACK)) {
+		s->have_ack = true;
+		s->ack = p->tcp_ack;
+	}
 	if (p->tcp_flags & TCP_SYN) {
 		if (s && (s->have_seq && seq_diff(seq + 1, s->next_seq) == 0 && !s->len && !s->ooo))
 			goto touch; /* retransmitted SYN */
+		if (s && s->have_seq && holds_partial(s) && !seq_in_window(seq + 1, s->next_seq)) {
+			/* it would cut the message held: refused until data comes at its ISN + 1 */
+			t->st->tcp_bad_seq++;
+			s->syn_pend = true;
+			s->syn_next = seq + 1;
+			return;
+		}
 		if (s)
 			stream_drop(t, s, true);
 		s = create(t, p);
@@ -616,6 +658,15 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 		s->have_seq = true;
 		s->next_seq = seq + 1;
 		seq++;
+	} else if (s && s->syn_pend && n && seq == s->syn_next &&
+		   !seq_in_window(seq, s->next_seq)) {
+		/* the refused SYN's connection sends its data: a new connection on the tuple */
+		stream_drop(t, s, true);
+		s = create(t, p);
+		if (!s)
+			return;
+		s->have_seq = true;
+		s->next_seq = seq;
 	} else if (!s) {
 		if (n == 0 || !cap_sip_looks_like(d, n)) {
 			t->st->tcp_other++;

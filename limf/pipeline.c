@@ -123,7 +123,7 @@ struct pcall {
 	size_t n_km;
 	struct km_rec *km;
 	uint64_t media_undecrypted;
-	bool end_pending; /* ended by BYE/CANCEL: END IRI on the final response */
+	bool end_pending; /* ended by BYE: END IRI on its final response */
 	struct limf_uid_ctx uidctx;
 	char uid_kms[WR_KMS_URI_MAX + 1];
 	struct party_set *parties; /* of the positive decision (for limf_pipe_recheck) */
@@ -1752,8 +1752,8 @@ static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	if (pc->end_pending && !m->is_request && m->status >= 200 &&
 	    (cap_str_eq(m->cseq_method, "BYE") || cap_str_eq(m->cseq_method, "CANCEL")))
 		end = true;
-	if (ev->call->end == CAP_END_REJECTED && !m->is_request && m->status >= 300 &&
-	    cap_str_eq(m->cseq_method, "INVITE"))
+	if ((ev->call->end == CAP_END_REJECTED || ev->call->end == CAP_END_CANCEL) &&
+	    !m->is_request && m->status >= 300 && cap_str_eq(m->cseq_method, "INVITE"))
 		end = true;
 	sip_iri(&iri, ev);
 	emit_iri(p, pc, &iri, end);
@@ -1767,12 +1767,12 @@ static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	enum cap_call_end why = ev->call->end;
 	if (!pc->intercept)
 		return;
-	if (why == CAP_END_BYE || why == CAP_END_CANCEL) {
+	if (why == CAP_END_BYE) {
 		pc->end_pending = true;
 		return;
 	}
-	if (why == CAP_END_REJECTED)
-		return; /* the rejecting response follows as the END record */
+	if (why == CAP_END_REJECTED || why == CAP_END_CANCEL)
+		return; /* the final error (a 487 after a CANCEL) follows as the END record */
 	emit_pending_km(p, pc, ev->call);
 	memset(&iri, 0, sizeof iri);
 	iri.kind = LIMF_IRI_CALLEND;

@@ -355,9 +355,13 @@ static void t_calls_cancel_reject(void)
 	resp("k1", "x", 1, "INVITE", 180, NULL);
 	req("k1", NULL, 1, "CANCEL", NULL);
 	c = last_call[1];
-	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_CANCEL);
+	/* a CANCEL only asks: the call ends on its effect, the 487 to the INVITE */
+	CHECK(c && c->state == CAP_CALL_PROCEEDING && count(0, CAP_EV_CALL_END) == 0);
+	resp("k1", "x", 1, "CANCEL", 200, NULL);
+	CHECK(c && c->state == CAP_CALL_PROCEEDING);
 	resp("k1", "x", 1, "INVITE", 487, NULL);
-	CHECK(c && c->final_status == 487 && c->end == CAP_END_CANCEL);
+	CHECK(c && c->state == CAP_CALL_ENDED && c->final_status == 487 &&
+	      c->end == CAP_END_CANCEL);
 	CHECK(count(0, CAP_EV_CALL_END) == 1);
 	/* 486 Busy: rejected */
 	req("k2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4002, 0, NULL, NULL));
@@ -400,17 +404,22 @@ static void t_calls_reinvite(void)
 	CHECK(c && c->answer.imsg && strcmp(c->answer.imsg, "QUFB") == 0);
 	if (!c)
 		return;
-	/* re-INVITE with a new I_MESSAGE and the same endpoints: update, re-key */
+	/* re-INVITE with a new I_MESSAGE and the same endpoints: held until its 2xx */
 	m = n_ev;
 	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && strcmp(c->offer.imsg, "AAAA") == 0);
+	/* its retransmission: nothing new */
+	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->reinvites == 1);
+	/* the 2xx: update, re-key */
+	resp("r1", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
 	r = find(m, CAP_EV_CALL_UPDATE);
-	CHECK(r && (r->changed & CAP_UPD_OFFER_IMSG) && !(r->changed & CAP_UPD_STATE));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && r &&
+	      r->changed == (CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
 	CHECK(c->reinvites == 1 && strcmp(c->offer.imsg, "BBBB") == 0 && c->offer.version == 2);
 	CHECK(c->offer.media[0].bound && c->state == CAP_CALL_CONFIRMED);
-	/* its retransmission: nothing new */
+	/* the 2xx retransmitted: nothing new */
 	m = n_ev;
-	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
-	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
 	resp("r1", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
 	/* re-INVITE from the callee with a new I_MESSAGE and a new port: answer side */
@@ -424,6 +433,13 @@ static void t_calls_reinvite(void)
 				 "Content-Length: %zu\r\n\r\n%s",
 				 strlen(sdp(4, "192.0.2.2", 6100, 0, "Q0ND", NULL)), sdpbuf);
 		udp(4, B4, A4, 5060, 5060, msgbuf, (size_t)n);
+		CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->answer.media[0].port == 6000);
+		n = snprintf(msgbuf, sizeof msgbuf,
+			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP x\r\n"
+			     "From: <sip:bob@example.org>;tag=b\r\n"
+			     "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: r1\r\n"
+			     "CSeq: 9 INVITE\r\nContent-Length: 0\r\n\r\n");
+		udp(4, A4, B4, 5060, 5060, msgbuf, (size_t)n);
 	}
 	r = find(m, CAP_EV_CALL_UPDATE);
 	CHECK(r && r->changed == (CAP_UPD_ANSWER_SDP | CAP_UPD_ANSWER_IMSG));
@@ -442,12 +458,226 @@ static void t_calls_reinvite(void)
 	CHECK(c->state == CAP_CALL_CONFIRMED && c->final_status == 488);
 	/* a re-INVITE without key-mgmt keeps the I_MESSAGE in force */
 	req("r1", "b", 4, "INVITE", sdp(4, "192.0.2.1", 5002, 0, NULL, NULL));
+	resp("r1", "b", 4, "INVITE", 200, NULL);
 	CHECK(c->offer.imsg && strcmp(c->offer.imsg, "BBBB") == 0 &&
 	      c->offer.media[0].port == 5002);
 	/* a re-INVITE of a dialog whose start was not seen is picked up */
 	req("r9", "b", 5, "INVITE", sdp(4, "192.0.2.1", 5100, 0, "CCCC", NULL));
 	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_CONFIRMED &&
 	      strcmp(last_call[2]->offer.imsg, "CCCC") == 0);
+	finish_calls();
+}
+
+/* Review finding 6: a request without a To tag touches only the calls still without a final
+ * answer, and a CANCEL ends a call only through the INVITE's final error, so that a 2xx that
+ * crosses it (or a spoofed CANCEL) still establishes the call. */
+static void t_calls_notag(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("n1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("n1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("n1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	/* a BYE without To tag: shown with the call, ends nothing */
+	m = n_ev;
+	udp(4, X4, B4, 5060, 5060, msgbuf, sip("BYE sip:bob@example.org SIP/2.0", "n1", "a1", NULL,
+					    2, "BYE", NULL));
+	CHECK(count(m, CAP_EV_CALL_END) == 0 && count(m, CAP_EV_CALL_UPDATE) == 0);
+	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 1);
+	CHECK(c->state == CAP_CALL_CONFIRMED);
+	/* an INVITE without To tag, new SDP and I_MESSAGE: no re-offer */
+	m = n_ev;
+	udp(4, X4, B4, 5060, 5060, msgbuf,
+	    sip("INVITE sip:bob@example.org SIP/2.0", "n1", "a1", NULL, 1, "INVITE",
+		sdp(4, "192.0.2.9", 5002, 0, "BBBB", NULL)));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && count(m, CAP_EV_CALL_START) == 0);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->offer.media[0].bound && cap_calls_count(calls) == 1);
+	/* a CANCEL after the 2xx changes nothing either */
+	req("n1", NULL, 1, "CANCEL", NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && !c->cancelled);
+	/* past the linger time the call and its media are still there */
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 5000, 6000, 0, 1, 0x1111);
+	rtp(4, B4, A4, 6000, 5000, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1 &&
+	      st.media_unbound == 0 && n_free == 0);
+	finish_calls();
+
+	/* a (spoofed) CANCEL while ringing, the real 200 OK 6 s later: the call is set up */
+	start(NULL);
+	req("n2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("n2", "b", 1, "INVITE", 180, NULL);
+	udp(4, X4, B4, 5060, 5060, msgbuf, sip("CANCEL sip:bob@example.org SIP/2.0", "n2", "a1",
+					    NULL, 1, "CANCEL", NULL));
+	c = last_call[1];
+	CHECK(c && c->cancelled && c->state == CAP_CALL_PROCEEDING);
+	now += 6ull * 1000000000ull;
+	resp("n2", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("n2", "b", 1, "ACK", NULL);
+	CHECK(last_call[1] == c && c->state == CAP_CALL_CONFIRMED && n_free == 0);
+	m = n_ev;
+	rtp(4, A4, B4, 5000, 6000, 0, 1, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && st.media_unbound == 0);
+	CHECK(count(0, CAP_EV_CALL_END) == 0);
+	finish_calls();
+
+	/* a CANCEL of two early forks: the 487 (one, from the proxy) ends both as cancelled */
+	start(NULL);
+	req("n3", NULL, 1, "INVITE", NULL);
+	resp("n3", "t1", 1, "INVITE", 180, NULL);
+	resp("n3", "t2", 1, "INVITE", 180, NULL);
+	CHECK(last_call[1] && last_call[2] && cap_calls_count(calls) == 2);
+	req("n3", NULL, 1, "CANCEL", NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 0 && last_call[2] && last_call[2]->cancelled);
+	resp("n3", "t1", 1, "INVITE", 487, NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 2 && last_call[1] && last_call[2] &&
+	      last_call[1]->end == CAP_END_CANCEL && last_call[2]->end == CAP_END_CANCEL);
+	/* the retransmitted 487 and a late tag-less CANCEL: nothing more */
+	resp("n3", "t1", 1, "INVITE", 487, NULL);
+	req("n3", NULL, 1, "CANCEL", NULL);
+	CHECK(count(0, CAP_EV_CALL_END) == 2 && cap_calls_count(calls) == 2);
+	finish_calls();
+
+	/* a retry after 407 (same Call-ID and From tag, new CSeq, no To tag) is a new call; the
+	 * first INVITE's retransmission is not */
+	start(NULL);
+	req("n4", NULL, 1, "INVITE", NULL);
+	resp("n4", "p", 1, "INVITE", 407, NULL);
+	req("n4", "p", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->end == CAP_END_REJECTED);
+	req("n4", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 1 && ev[n_ev - 1].call == 1);
+	req("n4", NULL, 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	CHECK(cap_calls_count(calls) == 2 && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_INVITED && last_call[2]->offer.imsg);
+	resp("n4", "b", 2, "INVITE", 200, NULL);
+	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_ACCEPTED &&
+	      strcmp(last_call[2]->to_tag.s, "b") == 0);
+	finish_calls();
+}
+
+/* A request from the callee (From bob;tag=b, To alice;tag=a1) or a response to one. */
+static void from_callee(const char *start, const char *cid, int cseq, const char *meth,
+			const char *body)
+{
+	int n = snprintf(msgbuf, sizeof msgbuf,
+			 "%s\r\nVia: SIP/2.0/UDP x\r\nFrom: <sip:bob@example.org>;tag=b\r\n"
+			 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+			 "%sContent-Length: %zu\r\n\r\n%s",
+			 start, cid, cseq, meth, body ? "Content-Type: application/sdp\r\n" : "",
+			 body ? strlen(body) : 0, body ? body : "");
+	if (start[0] == 'S')
+		udp(4, A4, B4, 5060, 5060, msgbuf, (size_t)n);
+	else
+		udp(4, B4, A4, 5060, 5060, msgbuf, (size_t)n);
+}
+
+/* Review finding 7: a re-INVITE's offer (SDP, I_MESSAGE) is in force only once it is
+ * accepted; a rejected one (488, 491...) leaves the call's media and keys as they were. */
+static void t_calls_reinvite_rejected(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("j1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("j1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	req("j1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	/* the caller's re-INVITE (new port, new key), rejected */
+	m = n_ev;
+	req("j1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5002, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->reinvites == 1);
+	rtp(4, B4, A4, 6000, 5000, 0, 1, 0x2222); /* the current offer port: still bound */
+	resp("j1", "b", 2, "INVITE", 488, NULL);
+	req("j1", "b", 2, "ACK", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->state == CAP_CALL_CONFIRMED);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->offer.media[0].bound && c->offer.version == 1);
+	rtp(4, B4, A4, 6000, 5000, 0, 2, 0x2222);
+	rtp(4, C4, A4, 7000, 5002, 0, 1, 0x3333); /* the rejected port: nothing */
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && st.media_unbound == 1);
+	CHECK(!ev[n_ev - 2].media.by_source && ev[n_ev - 2].media.side == 0);
+	/* the callee's re-INVITE, 491 (glare) */
+	m = n_ev;
+	from_callee("INVITE sip:alice@example.org SIP/2.0", "j1", 7, "INVITE",
+		    sdp(4, "192.0.2.2", 6002, 0, "Q0ND", NULL));
+	from_callee("SIP/2.0 491 Request Pending", "j1", 7, "INVITE", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && strcmp(c->answer.imsg, "QUFB") == 0 &&
+	      c->answer.media[0].port == 6000 && c->answer.media[0].bound);
+	/* both sides at once: the caller's is accepted, the callee's rejected */
+	m = n_ev;
+	req("j1", "b", 3, "INVITE", sdp(4, "192.0.2.1", 5004, 0, "RERE", NULL));
+	from_callee("INVITE sip:alice@example.org SIP/2.0", "j1", 8, "INVITE",
+		    sdp(4, "192.0.2.2", 6004, 0, "RUVF", NULL));
+	from_callee("SIP/2.0 491 Request Pending", "j1", 8, "INVITE", NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	resp("j1", "b", 3, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && find(m, CAP_EV_CALL_UPDATE) &&
+	      find(m, CAP_EV_CALL_UPDATE)->changed == (CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
+	CHECK(strcmp(c->offer.imsg, "RERE") == 0 && c->offer.media[0].port == 5004 &&
+	      c->offer.media[0].bound && c->offer.version == 2);
+	CHECK(strcmp(c->answer.imsg, "QUFB") == 0 && c->answer.media[0].port == 6000);
+	/* the old offer port is unbound, the new one bound */
+	m = n_ev;
+	rtp(4, C4, A4, 7000, 5000, 0, 1, 0x4444);
+	rtp(4, C4, A4, 7000, 5004, 0, 1, 0x4444);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && st.media_unbound == 2);
+	/* a re-INVITE whose final response never comes, then one accepted: the newer offer */
+	m = n_ev;
+	req("j1", "b", 4, "INVITE", sdp(4, "192.0.2.1", 5006, 0, "RkZG", NULL));
+	req("j1", "b", 5, "INVITE", sdp(4, "192.0.2.1", 5008, 0, "R0dH", NULL));
+	resp("j1", "b", 4, "INVITE", 200, NULL); /* stale: for the replaced one */
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->offer.media[0].port == 5004);
+	resp("j1", "b", 5, "INVITE", 200, NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && c->offer.media[0].port == 5008 &&
+	      strcmp(c->offer.imsg, "R0dH") == 0);
+	/* a re-INVITE pending when the call ends is dropped with it */
+	req("j1", "b", 6, "INVITE", sdp(4, "192.0.2.1", 5010, 0, "SEhI", NULL));
+	req("j1", "b", 7, "BYE", NULL);
+	resp("j1", "b", 6, "INVITE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && c->offer.media[0].port == 5008);
+	finish_calls();
+}
+
+/* Review finding 5 (the call table's half): only the offer/answer of an INVITE dialog moves a
+ * call's media, never the SDP of an in-dialog INFO or MESSAGE or of a tag-less UPDATE. */
+static void t_calls_sdp_methods(void)
+{
+	struct cap_call *c;
+	size_t m;
+	start(NULL);
+	req("s1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	resp("s1", NULL, 1, "INVITE", 100, NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_PROCEEDING);
+	m = n_ev;
+	req("s1", NULL, 2, "UPDATE", sdp(4, "192.0.2.9", 5900, 0, "BBBB", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	resp("s1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	req("s1", "b", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	if (!c)
+		return;
+	m = n_ev;
+	req("s1", "b", 3, "INFO", sdp(4, "192.0.2.9", 5900, 0, "BBBB", NULL));
+	req("s1", "b", 4, "MESSAGE", sdp(4, "192.0.2.9", 5902, 0, "CCCC", NULL));
+	resp("s1", "b", 5, "OPTIONS", 200, sdp(4, "192.0.2.9", 5904, 0, NULL, NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && count(m, CAP_EV_SIP) == 3);
+	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
+	      c->answer.media[0].port == 6000 && c->offer.media[0].bound);
+	/* an UPDATE in the dialog does */
+	req("s1", "b", 6, "UPDATE", sdp(4, "192.0.2.1", 5010, 0, NULL, NULL));
+	CHECK(find(m, CAP_EV_CALL_UPDATE) && c->offer.media[0].port == 5010);
 	finish_calls();
 }
 
@@ -631,6 +861,7 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
 	req("p2", NULL, 1, "CANCEL", NULL);
+	resp("p2", "x", 1, "INVITE", 487, NULL);
 	req("p4", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 1);
 	finish_calls();
@@ -649,6 +880,9 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },
 	{ "calls_reinvite", t_calls_reinvite },
+	{ "calls_notag", t_calls_notag },
+	{ "calls_sdp_methods", t_calls_sdp_methods },
+	{ "calls_reinvite_rejected", t_calls_reinvite_rejected },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },

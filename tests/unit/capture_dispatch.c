@@ -1432,7 +1432,89 @@ static void t_disp_tags(void)
 	cap_disp_free(d1);
 }
 
+/* A request (status 0) or response with method meth for Call-ID cid, To tag ttag (NULL: none)
+ * and an SDP with one audio line on addr:port. */
+static size_t sip_any(char *buf, size_t cap, const char *meth, int status, const char *cid,
+		      const char *ttag, const char *addr, int port)
+{
+	char sdp[400];
+	int n;
+	snprintf(sdp, sizeof sdp,
+		 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %d RTP/AVP 0\r\n",
+		 addr, addr, port);
+	if (status)
+		n = snprintf(buf, cap, "SIP/2.0 %d OK\r\n", status);
+	else
+		n = snprintf(buf, cap, "%s sip:b@example.org SIP/2.0\r\n", meth);
+	n += snprintf(buf + n, cap - (size_t)n,
+		      "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKx\r\n"
+		      "From: <sip:x@example.org>;tag=x\r\nTo: <sip:b@example.org>%s%s\r\n"
+		      "Call-ID: %s\r\nCSeq: 5 %s\r\nContent-Type: application/sdp\r\n"
+		      "Content-Length: %zu\r\n\r\n%s",
+		      ttag ? ";tag=" : "", ttag ? ttag : "", cid, meth, strlen(sdp), sdp);
+	return (size_t)n;
+}
+
+/* Review finding 5: with workers, only the SDP a call table applies (the offer/answer of an
+ * INVITE dialog) registers media endpoints. An OPTIONS, MESSAGE or INFO (or their answers)
+ * whose SDP names a call's endpoints, on a Call-ID of another worker, must not send that
+ * call's media away from the worker that holds it. */
+static void t_disp_sdp_methods(void)
+{
+	static const struct {
+		const char *meth;
+		int status;
+		const char *ttag;
+	} bad[] = {
+		{ "OPTIONS", 0, NULL },	  { "OPTIONS", 200, "o" }, { "MESSAGE", 0, NULL },
+		{ "INFO", 0, "t" },	  { "UPDATE", 0, NULL },   { "PRACK", 0, NULL },
+		{ "SUBSCRIBE", 0, NULL }, { "NOTIFY", 0, "t" },
+	};
+	char m[2000], cid2[64];
+	struct cap_disp *d = dnew(2, NULL);
+	size_t l, n0;
+	unsigned w1, w2;
+	l = sip(m, sizeof m, "target@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(got.n == 1);
+	w1 = got.u[0].worker;
+	other_worker(d, "target@example.org", cid2, sizeof cid2);
+	w2 = got.u[got.n - 1].worker;
+	CHECK(w2 != w1);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		l = sip_any(m, sizeof m, bad[i].meth, bad[i].status, cid2, bad[i].ttag,
+			    "192.0.2.1", 4000);
+		udp(d, N9, N9, 5060, 5060, m, l);
+		CHECK(got.u[got.n - 1].worker == w2); /* the message itself: its Call-ID's */
+		n0 = got.n;
+		udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
+		CHECK(got.n == n0 + 1 && got.u[n0].worker == w1);
+		if (got.n != n0 + 1 || got.u[n0].worker != w1)
+			fprintf(stderr, "  %s %d moved the media\n", bad[i].meth, bad[i].status);
+	}
+	/* the offer/answer of an INVITE dialog still moves it: an UPDATE in a dialog, the
+	 * answer to a PRACK, a re-INVITE */
+	l = sip_any(m, sizeof m, "UPDATE", 0, cid2, "t", "192.0.2.1", 4000);
+	udp(d, N9, N9, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w2);
+	l = sip_any(m, sizeof m, "PRACK", 200, "target@example.org", "t", "192.0.2.1", 4000);
+	udp(d, N9, N9, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1);
+	l = sip_any(m, sizeof m, "INVITE", 0, cid2, "t", "192.0.2.1", 4000);
+	udp(d, N9, N9, 5060, 5060, m, l);
+	n0 = got.n;
+	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w2);
+	cap_disp_free(d);
+}
+
 const struct lim_suite t_disp_suites[] = {
+	{ "disp_sdp_methods", t_disp_sdp_methods },
 	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
 	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },

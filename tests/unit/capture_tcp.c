@@ -417,6 +417,74 @@ static void t_tcp_caps(void)
 	cap_tcp_free(NULL);
 }
 
+/* a segment from the server (port 5060) back to stream 0's client, raw seq */
+static void back(uint32_t seq, uint8_t flags, const void *data, size_t n)
+{
+	static uint8_t pkt[4000];
+	struct cap_pkt p;
+	size_t l = t_build_tcp(pkt, sizeof pkt, 4, t_ip4_dst, t_ip4_src, 5060, 40000, seq, flags,
+			       data, n);
+	CHECK(l > 0);
+	CHECK(cap_decode(CAP_LINK_RAW, pkt, l, &p) == CAP_OK);
+	cap_tcp_feed(tcp, &p, now += 1000);
+}
+
+/* Review finding 9: a RST, or a SYN that would cut a held message, is taken only with a
+ * sequence number in the window of its sender's stream (RFC 5961 s3/s4); a blind forged one
+ * between the two segments of an INVITE no longer loses it. */
+static void t_tcp_rst_window(void)
+{
+	msgs();
+	/* RST from the client's side, sequence number far off: ignored, counted */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	seg_k(0, 4, ISN, 200 + 1000000, 0x04, NULL, 0);
+	seg_k(0, 4, ISN, 200 - 1, 0x04, NULL, 0); /* just before the window */
+	CHECK(st.tcp_bad_seq == 2 && cap_tcp_streams(tcp) == 1 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	seg(200, m1 + 200, l1 - 200);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	/* from the server's side (its direction untracked): checked against the client's last
+	 * ACK number (0 from this builder) */
+	seg((uint32_t)l1, m2, 100);
+	back(0x12345678, 0x04, NULL, 0);
+	CHECK(st.tcp_bad_seq == 3 && cap_tcp_streams(tcp) == 1 && n_msgs == 1);
+	seg((uint32_t)l1 + 100, m2 + 100, l2 - 100);
+	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0));
+	/* in the window (the next octet, or up to 64 KiB ahead): the stream ends */
+	seg((uint32_t)(l1 + l2), m3, 10);
+	back(65536, 0x04, NULL, 0);
+	CHECK(st.tcp_bad_seq == 3 && cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_CUT] == 1);
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	seg_k(0, 4, ISN, 200 + 65536, 0x04, NULL, 0);
+	CHECK(st.tcp_bad_seq == 0 && cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_CUT] == 1);
+
+	/* a SYN far off while half an INVITE is held: ignored, the INVITE completes */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	syn(ISN + 0x40000000u);
+	CHECK(st.tcp_bad_seq == 1 && cap_tcp_streams(tcp) == 1 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	seg(200, m1 + 200, l1 - 200);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	/* a real new connection on the tuple (the old one died mid-message): its SYN is refused,
+	 * its data at ISN + 1 takes the tuple over */
+	seg((uint32_t)l1, m2, 50);
+	syn(ISN + 0x40000000u);
+	CHECK(st.tcp_bad_seq == 2 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	seg_k(0, 4, ISN + 0x40000000u, 0, 0x08, m3, l3);
+	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0));
+	/* between messages (nothing to cut) a SYN starts over at once, as before */
+	syn(ISN + 0x70000000u);
+	CHECK(st.tcp_bad_seq == 2 && cap_tcp_streams(tcp) == 1);
+	seg_k(0, 4, ISN + 0x70000000u, 0, 0x08, m2, l2);
+	CHECK(n_msgs == 3 && st.drop[CAP_DROP_TCP_CUT] == 1);
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
 const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_in_order", t_tcp_in_order },
 	{ "tcp_out_of_order", t_tcp_out_of_order },
@@ -424,5 +492,6 @@ const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_split", t_tcp_split },
 	{ "tcp_hostile", t_tcp_hostile },
 	{ "tcp_caps", t_tcp_caps },
+	{ "tcp_rst_window", t_tcp_rst_window },
 	{ NULL, NULL },
 };
