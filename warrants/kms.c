@@ -792,6 +792,7 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	const xmlNode *set = child(prov, "KmsKeySet");
 	char s[KMS_TEXT_MAX];
 	uint8_t uid[WR_KMS_ID_MAX];
+	uint8_t ssk[WR_KMS_SSK_LEN]; /* validated, then wiped: never cached (kms.h) */
 	size_t uidlen = 0;
 	uint64_t pno = 0;
 	enum lim_err e = LIM_E_PARSE;
@@ -820,7 +821,7 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	}
 	e = text_key(child(set, "UserDecryptKey"), ks->rsk, sizeof ks->rsk);
 	if (e == LIM_OK)
-		e = text_key(child(set, "UserSigningKeySSK"), ks->ssk, sizeof ks->ssk);
+		e = text_key(child(set, "UserSigningKeySSK"), ssk, sizeof ssk);
 	if (e == LIM_OK)
 		e = text_key(child(set, "UserPubTokenPVT"), ks->pvt, sizeof ks->pvt);
 	if (e != LIM_OK) {
@@ -833,14 +834,15 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 		e = kms_fail(k, LIM_E_AUTH, "UserDecryptKey does not validate against Z");
 		goto out;
 	}
-	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen,
-				   ks->ssk, ks->pvt) != LIM_OK) {
+	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen, ssk,
+				   ks->pvt) != LIM_OK) {
 		e = kms_fail(k, LIM_E_AUTH, "UserSigningKeySSK/UserPubTokenPVT do not validate");
 		goto out;
 	}
 	e = LIM_OK;
 out:
 	LIM_WIPE(s);
+	LIM_WIPE(ssk);
 	return e;
 }
 

@@ -117,13 +117,15 @@ struct wr_kms_config {
 	void *now_ctx;
 };
 
-/* The cached keys of one user and key period: secret, read-only for the caller. */
+/* The cached keys of one user and key period: secret, read-only for the caller. The user's
+ * ECCSI signing key (UserSigningKeySSK) is validated with the PVT (RFC 6507 s5.1.2) and then
+ * wiped, never kept: the LIMF only verifies signatures (KPAK, PVT), and a kept SSK would let
+ * whoever reads its memory forge the user's I_MESSAGEs. */
 struct wr_kms_keys {
 	char user_uri[WR_URI_MAX + 1];
 	struct wr_kms_ident ident;
 	int64_t expires; /* wr time: min(key period end, warrant end) */
 	uint8_t rsk[WR_KMS_RSK_LEN];
-	uint8_t ssk[WR_KMS_SSK_LEN];
 	uint8_t pvt[WR_KMS_PVT_LEN];
 };
 
