@@ -216,7 +216,9 @@ enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
 	k->crypto = cfg->crypto;
 	k->now = cfg->now ? cfg->now : real_now;
 	k->now_ctx = cfg->now_ctx;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	/* libxml2 and curl wipe what they free (the response's key text), OpenSSL's TLS plaintext
+	 * buffers are cleansed (http_post) */
+	if (wr_mem_init() != LIM_OK) {
 		wr_kms_free(k);
 		return LIM_E_IO;
 	}
@@ -465,6 +467,13 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+		/* keys in the response must not stay in OpenSSL's record buffers: a TLS back end
+		 * that cannot be told so is not used */
+		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, wr_mem_ssl_ctx) != CURLE_OK) {
+			e = kms_fail(k, LIM_E_UNSUPP,
+				     "curl's TLS back end cannot cleanse plaintext (not OpenSSL)");
+			break;
+		}
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
