@@ -144,6 +144,11 @@ enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group
 	glen = strnlen(in->group, MIKEY_GROUP_ID_MAX);
 	if (glen == 0 || glen == MIKEY_GROUP_ID_MAX)
 		return LIM_E_ARG;
+	/* a talker session with no integrity (srtp.h: AES-CM under RCCm1/RCCm3) would accept
+	 * every forged MKI; refused here, before the GMK is kept, rather than at every packet */
+	if (in->profile != LIM_SRTP_AEAD_AES_128_GCM &&
+	    (in->rcc_mode == LIM_SRTP_RCCM1 || in->rcc_mode == LIM_SRTP_RCCM3))
+		return LIM_E_UNSUPP;
 
 	struct gmk_ent *e = gmk_find(g, in->gmk_id);
 	if (e && (e->key_len != in->gmk_len || CRYPTO_memcmp(e->key, in->gmk, in->gmk_len) != 0 ||

@@ -82,8 +82,9 @@ enum lim_err mikey_group_new(struct mikey_group **out) LIM_WUR;
  * Only when the present GMK's validity ended (not_after, not 0) at or before the new one's
  * not_before does the new one replace it, dropping the talker sessions derived from the old.
  * GUK-IDs of the group's registered members are computed for it. LIM_E_ARG: bad lengths, empty
- * group, group longer than MIKEY_GROUP_ID_MAX - 1, unknown profile; LIM_E_LIMIT: table full;
- * LIM_E_NOMEM, LIM_E_CRYPTO. */
+ * group, group longer than MIKEY_GROUP_ID_MAX - 1, unknown profile; LIM_E_UNSUPP: an AES-CM
+ * profile under RCCm1 or RCCm3 (no integrity, srtp.h); LIM_E_LIMIT: table full; LIM_E_NOMEM,
+ * LIM_E_CRYPTO. */
 enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group_key *in) LIM_WUR;
 
 /* Forgets a GMK and wipes it and its talker sessions. LIM_E_ARG when unknown. */

@@ -27,7 +27,10 @@
  *     Needs t > 4: LIM_SRTP_AES128_CM_SHA1_32 (t = 4, MAC_tr empty) is refused (LIM_E_UNSUPP).
  *   HMAC-SHA1 profiles, RCCm3 (auth alg 4, no integrity, s4): ROC packets
  *     header || ciphertext || [MKI] || ROC, others header || ciphertext || [MKI]; nothing is
- *     authenticated (the caller asked for that).
+ *     authenticated.
+ *   Receive sessions refuse RCCm1 and RCCm3 on the HMAC-SHA1 profiles (LIM_E_UNSUPP): packets
+ *   without a tag decrypt "successfully" under any key, so a session could not tell its own
+ *   stream from another's or from forged packets. Send sessions keep them (test traffic).
  *   AEAD_AES_128_GCM, RCCm3 (the 3GPP MC profile: TS 33.180 media security asks for
  *     AEAD_AES_128_GCM with the RFC 4771 ROC; the clause number was not verified here. RFC 7714
  *     s7.2: the 16-octet GCM tag is the tail of the ciphertext, the MKI follows it):
@@ -121,7 +124,9 @@ enum lim_err lim_srtp_protect(struct lim_srtp *s, uint8_t *pkt, size_t *len, siz
  * enum lim_srtp_rcc (0 turns it off); rate: R, the MIKEY SP ROC transmission rate (param type
  * 13, RFC 4771 s5), 1..LIM_SRTP_RATE_MAX (when the SP omits it, callers use 1). Call before the
  * first packet, on both send and receive sessions. LIM_E_ARG: bad mode or rate; LIM_E_UNSUPP:
- * mode not usable with the profile (see above); LIM_E_STATE: a packet was already processed. */
+ * mode not usable with the profile (see above: GCM with RCCm1/2; HMAC-SHA1_32 with RCCm1/2;
+ * on a receive session, HMAC-SHA1 with RCCm1/3, which leave packets unauthenticated);
+ * LIM_E_STATE: a packet was already processed. */
 enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate) LIM_WUR;
 
 /* Sets the ROC of one SSRC's stream: the next packet of that SSRC uses exactly this ROC, later

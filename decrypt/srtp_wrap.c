@@ -255,6 +255,12 @@ enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate)
 	gcm = s->profile == LIM_SRTP_AEAD_AES_128_GCM;
 	if (gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2))
 		return LIM_E_UNSUPP; /* no separate MAC to truncate */
+	/* RFC 4771 s4: AES-CM under RCCm3 authenticates nothing, under RCCm1 nothing but the ROC
+	 * packets. Such a receive session accepts any bytes under any key: trial decryption would
+	 * bind streams to the wrong key set and hand garbage or forged packets over as content,
+	 * and forged group MKIs would all "authenticate". Send sessions (test traffic) may. */
+	if (!gcm && !s->tx && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM3))
+		return LIM_E_UNSUPP;
 	if (!gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2) && s->taglen <= ROC_LEN)
 		return LIM_E_UNSUPP; /* MAC_tr would be empty */
 	if (!gcm && (mode == LIM_SRTP_RCCM1 || mode == LIM_SRTP_RCCM2) && !s->ctx[CTX_RCC] &&

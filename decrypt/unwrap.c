@@ -31,6 +31,62 @@ static enum lim_err add_rfc6509(const struct mikey_msg *m, const char *uri, size
 	return mikey_rfc6509_id(secs, uri, urilen, c->id, sizeof c->id, &c->len);
 }
 
+/* The TS 33.180 UIDs (Annex F) of uri for the key period of m's T, then the one before and
+ * after (clock skew at a period boundary). The KMS URI is cfg's, else the message's KMS IDR. */
+static enum lim_err add_uids(const struct mikey_msg *m, const struct mikey_idr *kms,
+			     const struct mikey_ident_cfg *cfg, const char *uri, size_t urilen,
+			     struct mikey_ident out[MIKEY_IDENT_CANDIDATES], size_t *n)
+{
+	const char *kuri = cfg->kms_uri;
+	size_t klen = cfg->kmslen;
+	uint64_t secs, no;
+	enum lim_err rc;
+
+	if (!kuri) {
+		if (!kms)
+			return LIM_E_ARG;
+		kuri = (const char *)kms->data;
+		klen = mikey_id_textlen(kms);
+	}
+	if (urilen == 0 || klen == 0 || !msg_ntp_secs(m, &secs))
+		return LIM_E_ARG;
+	rc = mikey_key_period_no(secs, cfg->period, cfg->offset, &no);
+	if (rc != LIM_OK)
+		return rc;
+	const uint64_t tries[3] = { no, no - 1, no + 1 };
+	for (size_t i = 0; i < 3; i++) {
+		if ((i == 1 && no == 0) || (i == 2 && no == UINT64_MAX))
+			continue;
+		rc = mikey_uid(uri, urilen, kuri, klen, cfg->period, cfg->offset, tries[i],
+			       out[*n].id);
+		if (rc != LIM_OK) {
+			*n = 0;
+			return rc;
+		}
+		out[*n].len = MIKEY_UID_LEN;
+		out[*n].kind = MIKEY_IDENT_UID;
+		out[*n].period_no = tries[i];
+		(*n)++;
+	}
+	return LIM_OK;
+}
+
+/* see unwrap.h */
+bool mikey_idr_is_uid(const struct mikey_idr *id)
+{
+	if (!id || id->len != MIKEY_UID_LEN)
+		return false;
+	if (id->role == MIKEY_ROLE_IDRUIDI || id->role == MIKEY_ROLE_IDRUIDR)
+		return true;
+	size_t tl = mikey_id_textlen(id);
+	if (tl == 0)
+		return true;
+	for (size_t i = 0; i < tl; i++)
+		if (id->data[i] < 0x20 || id->data[i] > 0x7e)
+			return true;
+	return false;
+}
+
 /* see unwrap.h */
 enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
 				    const struct mikey_ident_cfg *cfg,
@@ -52,57 +108,32 @@ enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
 		return LIM_OK;
 	}
 	if (cfg && cfg->uri) {
-		if (!cfg->has_period) {
-			rc = add_rfc6509(m, cfg->uri, cfg->urilen, &out[0]);
-			if (rc == LIM_OK)
-				*n = 1;
-			return rc;
-		}
-		const char *kuri = cfg->kms_uri;
-		size_t klen = cfg->kmslen;
-		uint64_t secs, no;
-		if (!kuri) {
-			if (!kms)
-				return LIM_E_ARG;
-			kuri = (const char *)kms->data;
-			klen = mikey_id_textlen(kms);
-		}
-		if (!msg_ntp_secs(m, &secs))
-			return LIM_E_ARG;
-		rc = mikey_key_period_no(secs, cfg->period, cfg->offset, &no);
-		if (rc != LIM_OK)
-			return rc;
-		/* the period of T first, then its neighbours (clock skew at a period boundary) */
-		const uint64_t tries[3] = { no, no - 1, no + 1 };
-		for (size_t i = 0; i < 3; i++) {
-			if ((i == 1 && no == 0) || (i == 2 && no == UINT64_MAX))
-				continue;
-			rc = mikey_uid(cfg->uri, cfg->urilen, kuri, klen, cfg->period, cfg->offset,
-				       tries[i], out[*n].id);
-			if (rc != LIM_OK)
-				return rc;
-			out[*n].len = 32;
-			out[*n].kind = MIKEY_IDENT_UID;
-			out[*n].period_no = tries[i];
-			(*n)++;
-		}
-		return LIM_OK;
+		if (cfg->has_period)
+			return add_uids(m, kms, cfg, cfg->uri, cfg->urilen, out, n);
+		rc = add_rfc6509(m, cfg->uri, cfg->urilen, &out[0]);
+		if (rc == LIM_OK)
+			*n = 1;
+		return rc;
 	}
-	/* From the message: a UID as carried (roles 8/9, or 1/2 with 32 octets under ID scheme
-	 * 2), else the clear URI in the RFC 6509 form. */
+	/* From the message: a UID as carried (mikey_idr_is_uid), else the clear URI, in the
+	 * TS 33.180 UID form when the key period is known and the RFC 6509 form otherwise. */
 	if (!party || party->len == 0)
 		return LIM_E_ARG;
 	if (party->role == MIKEY_ROLE_IDRUIDI || party->role == MIKEY_ROLE_IDRUIDR ||
-	    (party->len == 32 && m->sakke_id_scheme == 2)) {
-		if (party->len > sizeof out[0].id)
+	    mikey_idr_is_uid(party)) {
+		/* roles 8/9 carry exactly one UID (TS 33.180 E.6); anything else is malformed */
+		if (!mikey_idr_is_uid(party))
 			return LIM_E_ARG;
-		memcpy(out[0].id, party->data, party->len);
-		out[0].len = party->len;
+		memcpy(out[0].id, party->data, MIKEY_UID_LEN);
+		out[0].len = MIKEY_UID_LEN;
 		out[0].kind = MIKEY_IDENT_MSG_UID;
 		out[0].period_no = 0;
 		*n = 1;
 		return LIM_OK;
 	}
+	if (cfg && cfg->has_period)
+		return add_uids(m, kms, cfg, (const char *)party->data, mikey_id_textlen(party),
+				out, n);
 	/* a clear URI under the 3GPP scheme needs the key period to form its UID */
 	if (m->sakke_id_scheme == 2)
 		return LIM_E_ARG;

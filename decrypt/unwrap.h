@@ -45,10 +45,22 @@ struct mikey_ident {
 	uint64_t period_no; /* MIKEY_IDENT_UID only */
 };
 
+/* Whether an IDR payload carries a TS 33.180 UID rather than a URI: exactly MIKEY_UID_LEN
+ * octets, and role IDRuidi/IDRuidr or content that is not printable ASCII text (trailing NULs
+ * aside). The same test as limf's; a 32-character clear URI is a URI under either SAKKE ID
+ * scheme. NULL: false. */
+bool mikey_idr_is_uid(const struct mikey_idr *id);
+
 /* Candidate identifiers for the initiator (responder = false) or the responder, most likely
  * first: for a derived UID the key period of T, then the one before and after (DESIGN.md s4:
- * "try the neighbouring period when the first fails"). LIM_E_ARG when cfg cannot be satisfied
- * (no URI/UID in the message, no KMS URI, no T). */
+ * "try the neighbouring period when the first fails").
+ * Where they come from, in order: cfg->id as is; cfg->uri (a UID with cfg->has_period, else the
+ * RFC 6509 form); else the message's IDR of the party: a carried UID (mikey_idr_is_uid) as is;
+ * a clear URI as TS 33.180 UIDs (Annex F) with cfg->has_period (KMS URI: cfg->kms_uri, else
+ * the message's KMS IDR of that party), in the RFC 6509 form without a key period and under
+ * SAKKE ID scheme 1. LIM_E_ARG when cfg cannot be satisfied (no URI/UID in the message, an IDR
+ * of role 8/9 that is not 32 octets, no KMS URI, no T, a clear URI under ID scheme 2 with no
+ * key period). */
 enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
 				    const struct mikey_ident_cfg *cfg,
 				    struct mikey_ident out[MIKEY_IDENT_CANDIDATES],

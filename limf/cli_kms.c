@@ -194,7 +194,7 @@ static int print_cert(const struct wr_kms_cert *c, bool json)
 static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *keys,
 		      const struct wr_match *m, size_t n, bool json)
 {
-	/* Public facts only: keys->rsk and keys->ssk are never read here. */
+	/* Public facts only: keys->rsk is never read here (the SSK is not kept at all). */
 	char id[2 * WR_KMS_ID_MAX + 1], a[WR_TIME_STRLEN], b[WR_TIME_STRLEN], e[WR_TIME_STRLEN];
 	lim_hex_encode(keys->ident.id, keys->ident.idlen, id);
 	if (json) {
@@ -235,7 +235,7 @@ static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *key
 	for (size_t i = 0; i < n; i++)
 		printf(" %s", m[i].liid);
 	printf("\n");
-	printf("keys          RSK and SSK received and validated (not shown)\n");
+	printf("keys          RSK and SSK received and validated (RSK not shown; SSK not kept)\n");
 	return 0;
 }
 

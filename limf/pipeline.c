@@ -229,11 +229,10 @@ static void id_text(char *dst, size_t cap, const struct mikey_idr *id)
 		hex_text(dst, cap, id->data, id->len);
 }
 
+/* (decrypt/'s test, so that the gate, the key request and the signature check agree) */
 static bool is_uid(const struct mikey_idr *id)
 {
-	return id && id->len == MIKEY_UID_LEN &&
-	       (id->role == MIKEY_ROLE_IDRUIDI || id->role == MIKEY_ROLE_IDRUIDR ||
-		!limf_printable(id->data, mikey_id_textlen(id)));
+	return mikey_idr_is_uid(id);
 }
 
 static bool liid_wanted(const struct limf_pipe *p, const char *liid)
@@ -1015,6 +1014,13 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	}
 	if (e == LIM_OK)
 		e = keyset_add(p, pc, m, sk, nk);
+	if (e == LIM_E_UNSUPP) {
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail,
+			 "SRTP keys: the policy has no integrity or is not supported (AES-CM under "
+			 "RFC 4771 RCCm1/RCCm3 accepts any key): not used");
+		goto out;
+	}
 	if (e != LIM_OK) {
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail, "SRTP keys: %s", lim_strerror(e));

@@ -2,6 +2,7 @@
 #ifndef LIM_WARRANTS_INTERNAL_H
 #define LIM_WARRANTS_INTERNAL_H
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
 
@@ -100,5 +101,30 @@ struct wr_migration {
 };
 extern const struct wr_migration wr_migrations[];
 extern const size_t wr_n_migrations;
+
+/* ---- KMS client: wiping allocators (review-dec finding 4) ---------------------------------
+ * The KMS response (RSK, SSK hex) passes through libxml2's and curl's own heap blocks (the
+ * parser's copy of the input, curl's download buffer), which they free without wiping. These
+ * allocators, installed process-wide once, wipe every block those libraries free. */
+
+/* Installs, once per process (pthread_once), thread-safe: xmlMemSetup with wr_mem_free and
+ * wr_mem_realloc, then xmlInitParser; curl_global_init_mem(CURL_GLOBAL_DEFAULT) with the same.
+ * Must come before any other libcurl use in the process (curl_easy_init included): curl keeps
+ * the allocator of its first global initialisation. LIM_OK, or LIM_E_IO when curl's global
+ * initialisation failed (also on every later call). */
+enum lim_err wr_mem_init(void) LIM_WUR;
+/* free() that first wipes the whole block (OPENSSL_cleanse over malloc_usable_size). NULL is a
+ * no-op. */
+void wr_mem_free(void *p);
+/* realloc() that never leaves a copy behind: a grown block is copied to a new one and the old
+ * block wiped and freed; a shrunk one stays where it is. n = 0 frees p (wiped), returns NULL. */
+void *wr_mem_realloc(void *p, size_t n);
+/* wr_mem_free / wr_mem_realloc releasing blocks through release instead of free (tests: a
+ * release that inspects the wiped block before freeing it). */
+void wr_mem_free_with(void *p, void (*release)(void *));
+void *wr_mem_realloc_with(void *p, size_t n, void (*release)(void *));
+/* CURLOPT_SSL_CTX_FUNCTION: sets SSL_OP_CLEANSE_PLAINTEXT on the TLS context (OpenSSL keeps
+ * received plaintext in its record buffers otherwise). ssl_ctx is an SSL_CTX *. */
+CURLcode wr_mem_ssl_ctx(CURL *c, void *ssl_ctx, void *ud);
 
 #endif

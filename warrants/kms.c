@@ -216,7 +216,9 @@ enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
 	k->crypto = cfg->crypto;
 	k->now = cfg->now ? cfg->now : real_now;
 	k->now_ctx = cfg->now_ctx;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	/* libxml2 and curl wipe what they free (the response's key text), OpenSSL's TLS plaintext
+	 * buffers are cleansed (http_post) */
+	if (wr_mem_init() != LIM_OK) {
 		wr_kms_free(k);
 		return LIM_E_IO;
 	}
@@ -465,6 +467,13 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+		/* keys in the response must not stay in OpenSSL's record buffers: a TLS back end
+		 * that cannot be told so is not used */
+		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, wr_mem_ssl_ctx) != CURLE_OK) {
+			e = kms_fail(k, LIM_E_UNSUPP,
+				     "curl's TLS back end cannot cleanse plaintext (not OpenSSL)");
+			break;
+		}
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -792,6 +801,7 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	const xmlNode *set = child(prov, "KmsKeySet");
 	char s[KMS_TEXT_MAX];
 	uint8_t uid[WR_KMS_ID_MAX];
+	uint8_t ssk[WR_KMS_SSK_LEN]; /* validated, then wiped: never cached (kms.h) */
 	size_t uidlen = 0;
 	uint64_t pno = 0;
 	enum lim_err e = LIM_E_PARSE;
@@ -820,7 +830,7 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	}
 	e = text_key(child(set, "UserDecryptKey"), ks->rsk, sizeof ks->rsk);
 	if (e == LIM_OK)
-		e = text_key(child(set, "UserSigningKeySSK"), ks->ssk, sizeof ks->ssk);
+		e = text_key(child(set, "UserSigningKeySSK"), ssk, sizeof ssk);
 	if (e == LIM_OK)
 		e = text_key(child(set, "UserPubTokenPVT"), ks->pvt, sizeof ks->pvt);
 	if (e != LIM_OK) {
@@ -833,14 +843,15 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 		e = kms_fail(k, LIM_E_AUTH, "UserDecryptKey does not validate against Z");
 		goto out;
 	}
-	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen,
-				   ks->ssk, ks->pvt) != LIM_OK) {
+	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen, ssk,
+				   ks->pvt) != LIM_OK) {
 		e = kms_fail(k, LIM_E_AUTH, "UserSigningKeySSK/UserPubTokenPVT do not validate");
 		goto out;
 	}
 	e = LIM_OK;
 out:
 	LIM_WIPE(s);
+	LIM_WIPE(ssk);
 	return e;
 }
 

@@ -117,13 +117,15 @@ struct wr_kms_config {
 	void *now_ctx;
 };
 
-/* The cached keys of one user and key period: secret, read-only for the caller. */
+/* The cached keys of one user and key period: secret, read-only for the caller. The user's
+ * ECCSI signing key (UserSigningKeySSK) is validated with the PVT (RFC 6507 s5.1.2) and then
+ * wiped, never kept: the LIMF only verifies signatures (KPAK, PVT), and a kept SSK would let
+ * whoever reads its memory forge the user's I_MESSAGEs. */
 struct wr_kms_keys {
 	char user_uri[WR_URI_MAX + 1];
 	struct wr_kms_ident ident;
 	int64_t expires; /* wr time: min(key period end, warrant end) */
 	uint8_t rsk[WR_KMS_RSK_LEN];
-	uint8_t ssk[WR_KMS_SSK_LEN];
 	uint8_t pvt[WR_KMS_PVT_LEN];
 };
 
@@ -131,7 +133,11 @@ struct wr_kms;          /* opaque: configuration, curl handle, certificate, key 
 struct wr_kms_decision; /* opaque: proof of a positive wr_decide (see top) */
 
 /* Creates a client (config copied; crypto.ctx and now_ctx borrowed). LIM_E_ARG for a missing
- * field, LIM_E_NOMEM. Calls curl_global_init. */
+ * field, LIM_E_NOMEM, LIM_E_IO. The first call installs, process-wide, allocators for libxml2
+ * and libcurl that wipe every block freed (the response's key text passes through their own
+ * buffers) and initialises both libraries (curl_global_init_mem): it must precede any other
+ * libcurl use in the process. Transfers set SSL_OP_CLEANSE_PLAINTEXT (OpenSSL back end only;
+ * another one fails the request with LIM_E_UNSUPP). */
 enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out) LIM_WUR;
 /* Wipes the cache and frees; NULL is a no-op. */
 void wr_kms_free(struct wr_kms *k);

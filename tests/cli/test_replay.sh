@@ -461,6 +461,36 @@ expect 0 gen-m2 "$gen" --community "$tmp/m/community.json" --profile mcx --out "
 replay m2 m "$tmp/m2.pcap"
 check m2 "M$sfx" m2 targets --no-wav
 sumcheck m2 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0"
+# the parties' URIs in clear in the I_MESSAGE (TS 33.180 without identity hiding): the
+# signature is checked with the initiator's UID derived from its URI (it was always
+# "bad-signature", keys not used); with T in the next key period than the packets (--t-skew
+# of one period, 30 days), the responder's key of T's period is the one asked for (the
+# RFC 6509 comparison never matched a UID, so the decision's period was asked and failed)
+expect 0 gen-mc "$gen" --community "$tmp/m/community.json" --profile mcx --out "$tmp/mc.pcap" \
+	--calls 1 --background 1 --duration 2 --caller "$G" --callee "$H" --start "$AT" --seed 23 --clear-ids
+replay mc m "$tmp/mc.pcap"
+sumcheck mc "j['summary']['calls_intercepted']==1 and j['summary']['bad_signatures']==0 and j['summary']['auth_failed']==0"
+check mc "M$sfx" mc targets
+expect 0 gen-mt "$gen" --community "$tmp/m/community.json" --profile mcx --out "$tmp/mt.pcap" \
+	--calls 1 --duration 2 --caller "$G" --callee "$H" --start "$AT" --seed 24 --clear-ids \
+	--t-skew 2592000
+replay mt m "$tmp/mt.pcap"
+sumcheck mt "j['summary']['bad_signatures']==0 and j['summary']['unwrap_failed']==0 and j['summary']['auth_failed']==0"
+check mt "M$sfx" mt targets --no-wav
+cp "$tmp/ev-mt/M$sfx/iri.jsonl" "$tmp/out"
+expect 0 mt-period python3 -c '
+import json, sys
+km = [json.loads(l)["key_management"] for l in open(sys.argv[1]) if "key_management" in l]
+t = json.load(open(sys.argv[2]))
+per, off = t["community"]["user_key_period"], t["community"]["user_key_offset"]
+assert len(km) == 1 and km[0]["outcome"] == "keys", km
+# the packets period p, T (30 days later) in p + 1
+import datetime
+pk = datetime.datetime.fromisoformat(t["calls"][0]["start"].replace("Z", "+00:00")).timestamp()
+p = (int(pk) + 2208988800 - off) // per
+assert km[0]["key_period"] == p + 1, (km[0]["key_period"], p)
+assert abs(km[0]["t_offset_s"] - 2592000) <= 1, km[0]["t_offset_s"]  # T 30 days after the packet
+print("key period", p + 1)' "$tmp/ev-mt/M$sfx/iri.jsonl" "$tmp/mt.pcap.json"
 
 # ---- --workers 2 with 1 MiB queues: the reader is far ahead of the workers (it only copies
 # packets), so it waits on a full queue for most of the input; it is woken once an eighth of

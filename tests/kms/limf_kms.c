@@ -13,7 +13,8 @@
  *       client certificate subject, status, fault. Port 0 picks a free port (written to
  *       --port-file). Faults (--fault-file is re-read per request): init only:
  *       revoked-cert (the KmsCertificate says Revoked true); keyprov only: none,
- *       garbage (200 with non-XML), wrong-rsk (an RSK of another identity), slow (answers
+ *       garbage (200 with non-XML), wrong-rsk (an RSK of another identity), wrong-ssk (an SSK
+ *       that does not match the PVT), slow (answers
  *       after --slow-ms, default 3000), close (closes without answering), http500.
  *       Stops on SIGTERM/SIGINT. Single-threaded; requests capped at 16 KiB. */
 #include <arpa/inet.h>
@@ -523,6 +524,8 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 			return;
 		}
 	}
+	if (strcmp(fault, "wrong-ssk") == 0)
+		ssk[sizeof ssk - 1] ^= 0x01; /* well-formed, but KPAK = [SSK]G - [HS]PVT fails */
 	hex_of(rsk, sizeof rsk, rh);
 	hex_of(ssk, sizeof ssk, sh);
 	hex_of(pvt, sizeof pvt, ph);

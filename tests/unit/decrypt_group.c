@@ -488,8 +488,50 @@ static void t_group_rtcp(void)
 	}
 }
 
-const struct lim_suite t_group_suites[] = {
-	{ "group-talkers", t_group_talkers },   { "group-hostile", t_group_hostile },
-	{ "group-rollover", t_group_rollover }, { "group-profiles", t_group_profiles },
-	{ "group-rtcp", t_group_rtcp },         { NULL, NULL }
-};
+/* Review finding 3: a GMK whose SRTP policy leaves talker packets unauthenticated (AES-CM
+ * under RCCm1/RCCm3) is refused, so forged MKIs cannot "authenticate" as talkers; GCM RCCm3 and
+ * AES-CM RCCm2 are kept. */
+static void t_group_noauth(void)
+{
+	struct tv tv[8];
+	CHECK(load(tv, 8) == 4);
+	static const struct {
+		enum lim_srtp_profile prof;
+		unsigned rcc;
+		enum lim_err want;
+	} cases[] = { { LIM_SRTP_AES128_CM_SHA1_80, LIM_SRTP_RCCM3, LIM_E_UNSUPP },
+		      { LIM_SRTP_AES128_CM_SHA1_80, LIM_SRTP_RCCM1, LIM_E_UNSUPP },
+		      { LIM_SRTP_AES128_CM_SHA1_32, LIM_SRTP_RCCM3, LIM_E_UNSUPP },
+		      { LIM_SRTP_AES128_CM_SHA1_80, LIM_SRTP_RCCM2, LIM_OK },
+		      { LIM_SRTP_AEAD_AES_128_GCM, LIM_SRTP_RCCM3, LIM_OK } };
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct mikey_group *g = NULL;
+		CHECK(mikey_group_new(&g) == LIM_OK);
+		struct mikey_group_key gm = gmk_of(&tv[1], "grp");
+		gm.profile = cases[c].prof;
+		gm.rcc_mode = cases[c].rcc;
+		CHECK(mikey_group_add_gmk(g, &gm) == cases[c].want);
+		/* refused: nothing kept, a packet naming the GMK finds no key */
+		if (cases[c].want != LIM_OK) {
+			uint8_t pkt[64];
+			size_t len = sizeof pkt;
+			struct mikey_group_talker who;
+			memset(pkt, 0, sizeof pkt);
+			pkt[0] = 0x80;
+			for (int i = 0; i < 4; i++) {
+				pkt[len - 12 + (size_t)i] = (uint8_t)(tv[1].gmk_id >> (24 - 8 * i));
+				pkt[len - 8 + (size_t)i] = (uint8_t)(tv[1].guk_id >> (24 - 8 * i));
+			}
+			CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) != LIM_OK);
+		}
+		mikey_group_free(g);
+	}
+}
+
+const struct lim_suite t_group_suites[] = { { "group-talkers", t_group_talkers },
+					    { "group-hostile", t_group_hostile },
+					    { "group-rollover", t_group_rollover },
+					    { "group-profiles", t_group_profiles },
+					    { "group-rtcp", t_group_rtcp },
+					    { "group-noauth", t_group_noauth },
+					    { NULL, NULL } };

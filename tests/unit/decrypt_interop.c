@@ -9,6 +9,7 @@
 #include "decrypt/mikey.h"
 #include "decrypt/sakke.h"
 #include "decrypt/srtp.h"
+#include "decrypt/uid.h"
 #include "decrypt/unwrap.h"
 #include "tests/unit/decrypt_suites.h"
 
@@ -454,6 +455,151 @@ static void t_ntp_era(void)
 	CHECK(mikey_ident_candidates(&m, true, &cfg, c, &n) == LIM_OK && c[0].period_no == 236);
 }
 
+/* Builds a signed 3GPP I_MESSAGE (SAKKE ID scheme 2, empty map) whose IDRi carries the clear
+ * URI ini, with KMS IDRs kms, signed by the identifier sid with (ssk, pvt) of KPAK kp, and
+ * parses it into *p (buf holds it). */
+static void clear_uri_imsg(const char *ini, const char *kms, uint64_t ntp_secs, const uint8_t kp[],
+			   const uint8_t *sid, size_t sidlen, const uint8_t ssk[],
+			   const uint8_t pvt[], uint8_t *buf, size_t cap, struct mikey_msg *p)
+{
+	static const char res[] = "sip:bob@example.org";
+	static const uint8_t rnd[16] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6 };
+	uint8_t sed[SAKKE_SED_LEN] = { 4 }, sig[ECCSI_SIG_LEN];
+	struct mikey_msg m;
+	const uint8_t *sp;
+	size_t len = 0, splen = 0;
+
+	memset(&m, 0, sizeof m);
+	m.version = 1;
+	m.data_type = MIKEY_DT_SAKKE;
+	m.prf = MIKEY_PRF_HMAC_SHA256;
+	m.csb_id = 0x11223344;
+	m.map_type = MIKEY_MAP_EMPTY;
+	m.has_t = true;
+	m.ts_type = MIKEY_TS_NTP_UTC;
+	m.ts = ntp_secs << 32;
+	m.has_rand = true;
+	m.rand = rnd;
+	m.rand_len = sizeof rnd;
+	m.n_idr = 3;
+	m.idr[0] = (struct mikey_idr){ MIKEY_ROLE_IDRI, MIKEY_IDT_URI, (const uint8_t *)ini,
+				       (uint16_t)strlen(ini) };
+	m.idr[1] = (struct mikey_idr){ MIKEY_ROLE_IDRR, MIKEY_IDT_URI, (const uint8_t *)res,
+				       sizeof res - 1 };
+	m.idr[2] = (struct mikey_idr){ MIKEY_ROLE_IDRKMS, MIKEY_IDT_URI, (const uint8_t *)kms,
+				       (uint16_t)strlen(kms) };
+	m.has_sakke = true;
+	m.sakke_params = 1;
+	m.sakke_id_scheme = 2;
+	m.sed = sed;
+	m.sed_len = sizeof sed;
+	m.has_sign = true;
+	m.sign_type = MIKEY_SIGN_ECCSI;
+	m.sig_len = ECCSI_SIG_LEN;
+	CHECK(mikey_build(&m, buf, cap, &len) == LIM_OK);
+	CHECK(mikey_parse(buf, len, p) == LIM_OK);
+	CHECK(mikey_signed_part(p, MIKEY_SIGN_COVER_HDR, &sp, &splen) == LIM_OK);
+	CHECK(eccsi_sign(kp, sid, sidlen, ssk, pvt, sp, splen, NULL, sig) == LIM_OK);
+	memcpy(buf + len - ECCSI_SIG_LEN, sig, sizeof sig);
+	CHECK(mikey_parse(buf, len, p) == LIM_OK);
+}
+
+/* Review finding 2: a TS 33.180 I_MESSAGE with the initiator's clear URI in IDRi under SAKKE ID
+ * scheme 2 (no identity hiding) verifies against the UID derived from that URI, the KMS URI and
+ * T's key period (or a neighbour), with the cfg limf passes for a 3GPP KMS (no cfg.uri, as the
+ * message names its initiator). A 32-character clear URI is a URI, not a UID; another
+ * community member's signature does not verify. */
+static void t_clear_uri_verify(void)
+{
+	static const char ini[] = "sip:alice@example.org", mal[] = "sip:mallory@example.org";
+	static const char ini32[] = "sip:alice-0123456@example.org.uk"; /* 32 characters */
+	static const char kms[] = "kms.example.org";
+	const uint64_t period = 2592000, secs = 0xED0A1B2Cull;
+	uint8_t ksak[ECCSI_KSAK_LEN], kp[ECCSI_KPAK_LEN], ssk[ECCSI_SSK_LEN], pvt[ECCSI_PVT_LEN];
+	uint8_t uid[MIKEY_UID_LEN], buf[2048];
+	struct mikey_ident_cfg cfg;
+	struct mikey_ident used;
+	struct mikey_msg p;
+	uint64_t pno = 0;
+
+	CHECK(sizeof ini32 - 1 == MIKEY_UID_LEN);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.kms_uri = kms;
+	cfg.kmslen = sizeof kms - 1;
+	cfg.has_period = true;
+	cfg.period = period;
+	CHECK(eccsi_kms_generate(ksak, kp) == LIM_OK);
+	CHECK(mikey_key_period_no(secs, period, 0, &pno) == LIM_OK);
+
+	/* signed with the UID of T's key period */
+	CHECK(mikey_uid(ini, sizeof ini - 1, kms, sizeof kms - 1, period, 0, pno, uid) == LIM_OK);
+	CHECK(eccsi_issue(ksak, uid, sizeof uid, NULL, ssk, pvt) == LIM_OK);
+	clear_uri_imsg(ini, kms, secs, kp, uid, sizeof uid, ssk, pvt, buf, sizeof buf, &p);
+	CHECK(!mikey_idr_is_uid(mikey_initiator(&p)));
+	memset(&used, 0, sizeof used);
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, &used) == LIM_OK);
+	CHECK(used.kind == MIKEY_IDENT_UID && used.period_no == pno && used.len == sizeof uid &&
+	      memcmp(used.id, uid, sizeof uid) == 0);
+	/* the KMS URI from the message's KMS IDR */
+	cfg.kms_uri = NULL;
+	cfg.kmslen = 0;
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, NULL) == LIM_OK);
+	cfg.kms_uri = kms;
+	cfg.kmslen = sizeof kms - 1;
+	/* without a key period a clear URI under scheme 2 has no identifier */
+	{
+		struct mikey_ident_cfg none;
+		memset(&none, 0, sizeof none);
+		CHECK(mikey_sakke_verify(&p, kp, &none, NULL) == LIM_E_AUTH);
+	}
+	/* another KMS URI gives another UID */
+	{
+		struct mikey_ident_cfg other = cfg;
+		other.kms_uri = "kms.example.net";
+		other.kmslen = strlen(other.kms_uri);
+		CHECK(mikey_sakke_verify(&p, kp, &other, NULL) == LIM_E_AUTH);
+	}
+
+	/* signed with the previous period's UID (clock skew at a boundary): the neighbour */
+	CHECK(mikey_uid(ini, sizeof ini - 1, kms, sizeof kms - 1, period, 0, pno - 1, uid) ==
+	      LIM_OK);
+	CHECK(eccsi_issue(ksak, uid, sizeof uid, NULL, ssk, pvt) == LIM_OK);
+	clear_uri_imsg(ini, kms, secs, kp, uid, sizeof uid, ssk, pvt, buf, sizeof buf, &p);
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, &used) == LIM_OK && used.period_no == pno - 1);
+
+	/* a 32-character clear URI is a URI: its derived UID verifies */
+	CHECK(mikey_uid(ini32, sizeof ini32 - 1, kms, sizeof kms - 1, period, 0, pno, uid) ==
+	      LIM_OK);
+	CHECK(eccsi_issue(ksak, uid, sizeof uid, NULL, ssk, pvt) == LIM_OK);
+	clear_uri_imsg(ini32, kms, secs, kp, uid, sizeof uid, ssk, pvt, buf, sizeof buf, &p);
+	CHECK(!mikey_idr_is_uid(mikey_initiator(&p)));
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, &used) == LIM_OK && used.kind == MIKEY_IDENT_UID);
+
+	/* mallory signs a message naming alice, with mallory's own (valid) key: rejected */
+	CHECK(mikey_uid(mal, sizeof mal - 1, kms, sizeof kms - 1, period, 0, pno, uid) == LIM_OK);
+	CHECK(eccsi_issue(ksak, uid, sizeof uid, NULL, ssk, pvt) == LIM_OK);
+	clear_uri_imsg(ini, kms, secs, kp, uid, sizeof uid, ssk, pvt, buf, sizeof buf, &p);
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, NULL) == LIM_E_AUTH);
+	/* alice's UID of a period two away is not a candidate */
+	CHECK(mikey_uid(ini, sizeof ini - 1, kms, sizeof kms - 1, period, 0, pno + 2, uid) ==
+	      LIM_OK);
+	CHECK(eccsi_issue(ksak, uid, sizeof uid, NULL, ssk, pvt) == LIM_OK);
+	clear_uri_imsg(ini, kms, secs, kp, uid, sizeof uid, ssk, pvt, buf, sizeof buf, &p);
+	CHECK(mikey_sakke_verify(&p, kp, &cfg, NULL) == LIM_E_AUTH);
+
+	/* a UID carried in IDRi (32 non-printable octets) is used as is */
+	{
+		struct mikey_idr u = { MIKEY_ROLE_IDRI, MIKEY_IDT_URI, uid, sizeof uid };
+		uid[0] = 0x01;
+		CHECK(mikey_idr_is_uid(&u));
+		u.role = MIKEY_ROLE_IDRUIDI;
+		u.len = 31;
+		CHECK(!mikey_idr_is_uid(&u));
+	}
+	LIM_WIPE(ksak);
+	LIM_WIPE(ssk);
+}
+
 static void t_done(void)
 {
 	free(vec);
@@ -466,6 +612,7 @@ const struct lim_suite t_interop_suites[] = {
 	{ "interop_srtp", t_srtp },
 	{ "roundtrip_imsg", t_roundtrip },
 	{ "ntp_era", t_ntp_era },
+	{ "clear_uri_verify", t_clear_uri_verify },
 	{ "interop_done", t_done },
 	{ NULL, NULL },
 };

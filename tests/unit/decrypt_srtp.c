@@ -156,11 +156,7 @@ static size_t want_len(const struct pair *pp, enum lim_srtp_profile prof, unsign
 	size_t n = 32 + pp->mki;
 	if (prof == LIM_SRTP_AEAD_AES_128_GCM)
 		return n + 16 + (roc ? 4 : 0);
-	if (mode == 3)
-		return n + (roc ? 4 : 0);
-	if (roc || mode != 1)
-		return n + pp->tag;
-	return n;
+	return n + pp->tag; /* AES-CM: receive sessions take no RCCm1/m3 (t_srtp_rcc_noauth) */
 }
 
 /* sends count packets from seq0 (ROC roc0 pinned on tx when roc0), receiver optionally joins
@@ -192,9 +188,7 @@ static void run(enum lim_srtp_profile prof, bool mki, unsigned mode, unsigned ra
 			CHECK(pkt[at] == (uint8_t)(r >> 24) && pkt[at + 3] == (uint8_t)r);
 		}
 		/* a corrupted packet fails; the good one still decrypts afterwards */
-		bool authed = !(mode == 3 && prof != LIM_SRTP_AEAD_AES_128_GCM) &&
-			      !(mode == 1 && seq % rate != 0);
-		if (authed) {
+		{
 			memcpy(bad, pkt, n);
 			bad[14] ^= 0x10;
 			bl = n;
@@ -211,9 +205,8 @@ static void run(enum lim_srtp_profile prof, bool mki, unsigned mode, unsigned ra
 		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
 		CHECK(n == 32 && memcmp(pkt, orig, 32) == 0);
 	}
-	if (lastlen && !(mode == 3 && prof != LIM_SRTP_AEAD_AES_128_GCM)) {
+	if (lastlen)
 		CHECK(lim_srtp_unprotect(pp.rx, last, &lastlen) == LIM_E_STATE); /* replay */
-	}
 out:
 	if (lim_t_fail != fails)
 		fprintf(stderr,
@@ -293,16 +286,14 @@ static void t_srtp_rcc(void)
 	const unsigned rates[3] = { 1, 3, 16 };
 	for (int r = 0; r < 3; r++)
 		for (int mki = 0; mki < 2; mki++) {
-			for (unsigned mode = 1; mode <= 3; mode++)
-				run(LIM_SRTP_AES128_CM_SHA1_80, mki, mode, rates[r], 0xfff0, 0, 40,
-				    false);
+			run(LIM_SRTP_AES128_CM_SHA1_80, mki, 2, rates[r], 0xfff0, 0, 40, false);
 			run(LIM_SRTP_AEAD_AES_128_GCM, mki, 3, rates[r], 0xfff0, 0, 40, false);
 		}
 	/* late join at ROC 5: the receiver knows nothing, the carried ROC must be used */
 	run(LIM_SRTP_AEAD_AES_128_GCM, true, 3, 1, 200, 5, 4, false);
 	run(LIM_SRTP_AEAD_AES_128_GCM, true, 3, 4, 200, 5, 8, false);
 	run(LIM_SRTP_AES128_CM_SHA1_80, true, 2, 1, 200, 5, 4, false);
-	run(LIM_SRTP_AES128_CM_SHA1_80, false, 1, 2, 200, 5, 6, false);
+	run(LIM_SRTP_AES128_CM_SHA1_80, false, 2, 2, 200, 5, 6, false);
 	/* late join + wrap */
 	run(LIM_SRTP_AEAD_AES_128_GCM, false, 3, 2, 0xfffa, 5, 12, false);
 	/* unsupported combinations and bad arguments */
@@ -317,6 +308,63 @@ static void t_srtp_rcc(void)
 	if (mkpair(&pp, LIM_SRTP_AES128_CM_SHA1_32, false, 0, 0))
 		CHECK(lim_srtp_set_rcc(pp.rx, 2, 1) == LIM_E_UNSUPP);
 	freepair(&pp);
+}
+
+/* Review finding 3: RFC 4771 RCCm3 on AES-CM authenticates nothing and RCCm1 nothing but its
+ * ROC packets, so such a receive session would accept a packet made under any other key (as
+ * content, and as proof of the stream's binding). Receive sessions refuse those modes; GCM
+ * RCCm3 and AES-CM RCCm2 stay, and still reject a packet under another key. Send sessions
+ * keep RCCm1/m3 (test traffic): their packets then open nowhere. */
+static void t_srtp_rcc_noauth(void)
+{
+	static const uint8_t ka[16] = { 1 }, kb[16] = { 2 }, salt[14] = { 3 };
+	static const enum lim_srtp_profile cm[2] = { LIM_SRTP_AES128_CM_SHA1_80,
+						     LIM_SRTP_AES128_CM_SHA1_32 };
+	struct lim_srtp *tx = NULL, *rx = NULL;
+	uint8_t pkt[128];
+	size_t n;
+
+	for (int p = 0; p < 2; p++)
+		for (unsigned mode = 1; mode <= 3; mode += 2)
+			for (unsigned rate = 1; rate <= 4; rate += 3) {
+				CHECK(lim_srtp_new(cm[p], kb, 16, salt, 14, NULL, 0, &rx) ==
+				      LIM_OK);
+				CHECK(rx && lim_srtp_set_rcc(rx, mode, rate) == LIM_E_UNSUPP);
+				/* refused, the session is as before: no RCC, tag required */
+				CHECK(lim_srtp_new_tx(cm[p], ka, 16, salt, 14, NULL, 0, &tx) ==
+				      LIM_OK);
+				/* SHA1_32 has no MAC_tr for RCCm1 (t = 4): refused on both sides */
+				CHECK(tx && lim_srtp_set_rcc(tx, mode, rate) ==
+						    (p == 1 && mode == 1 ? LIM_E_UNSUPP : LIM_OK));
+				n = mkrtp(pkt, 7, 0x1234);
+				CHECK(lim_srtp_protect(tx, pkt, &n, sizeof pkt) == LIM_OK);
+				CHECK(lim_srtp_unprotect(rx, pkt, &n) == LIM_E_AUTH);
+				lim_srtp_free(tx);
+				lim_srtp_free(rx);
+				tx = rx = NULL;
+			}
+	/* the authenticated RCC modes: a packet under key A fails a session of key B */
+	static const struct {
+		enum lim_srtp_profile prof;
+		unsigned mode;
+	} ok[] = { { LIM_SRTP_AEAD_AES_128_GCM, LIM_SRTP_RCCM3 },
+		   { LIM_SRTP_AES128_CM_SHA1_80, LIM_SRTP_RCCM2 } };
+	for (size_t c = 0; c < sizeof ok / sizeof ok[0]; c++) {
+		size_t kl, sl, tl;
+		CHECK(lim_srtp_profile_params(ok[c].prof, &kl, &sl, &tl) == LIM_OK);
+		CHECK(lim_srtp_new_tx(ok[c].prof, ka, kl, salt, sl, NULL, 0, &tx) == LIM_OK);
+		CHECK(lim_srtp_new(ok[c].prof, kb, kl, salt, sl, NULL, 0, &rx) == LIM_OK);
+		CHECK(tx && lim_srtp_set_rcc(tx, ok[c].mode, 4) == LIM_OK);
+		CHECK(rx && lim_srtp_set_rcc(rx, ok[c].mode, 4) == LIM_OK);
+		for (uint16_t seq = 7; seq <= 8; seq++) { /* without and with the ROC */
+			n = mkrtp(pkt, seq, 0x1234);
+			CHECK(lim_srtp_protect(tx, pkt, &n, sizeof pkt) == LIM_OK);
+			CHECK(lim_srtp_unprotect(rx, pkt, &n) == LIM_E_AUTH);
+		}
+		lim_srtp_free(tx);
+		lim_srtp_free(rx);
+		tx = rx = NULL;
+	}
 }
 
 static void t_srtp_late_join(void)
@@ -436,9 +484,12 @@ static void t_srtp_trunc(void)
 						 LIM_SRTP_AES128_CM_SHA1_32,
 						 LIM_SRTP_AEAD_AES_128_GCM };
 	for (int p = 0; p < 3; p++)
-		for (unsigned mode = 0; mode <= 3; mode += 3) {
+		for (unsigned rcc = 0; rcc <= 1; rcc++) {
 			struct pair pp;
-			if (mode == 3 && p == 1)
+			/* RCC: RCCm3 with GCM, RCCm2 with HMAC-SHA1_80 (receive sessions take no
+			 * RCCm1/m3 on AES-CM, SHA1_32 no RCCm2) */
+			unsigned mode = !rcc ? 0 : p == 2 ? 3 : 2;
+			if (rcc && p == 1)
 				continue;
 			if (mkpair(&pp, profs[p], true, mode, 1)) {
 				uint8_t pkt[128], cut[128], r[128];
@@ -622,6 +673,7 @@ const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_kat", t_srtp_kat },
 	{ "srtp_roundtrip", t_srtp_roundtrip },
 	{ "srtp_rcc", t_srtp_rcc },
+	{ "srtp_rcc_noauth", t_srtp_rcc_noauth },
 	{ "srtp_late_join", t_srtp_late_join },
 	{ "srtp_neg", t_srtp_neg },
 	{ "srtp_rtcp", t_srtp_rtcp },

@@ -3,6 +3,9 @@
  * Every assertion about "no request" reads the test KMS's own request log. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <libxml/xmlmemory.h>
+#include <malloc.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include "common/wipe.h"
 #include "tests/kms/kms_glue.h"
 #include "tests/unit/warrants_suites.h"
+#include "warrants/internal.h"
 #include "warrants/kms.h"
 
 struct tkms {
@@ -383,15 +387,32 @@ static void t_kms_many(void)
 	wr_db_close(db);
 }
 
-static void check_keys(const struct tkms *t, const struct wr_kms_keys *keys, const char *uri)
+/* Whether n octets of needle occur anywhere in hay[0..len). */
+static bool holds(const void *hay, size_t len, const uint8_t *needle, size_t n)
+{
+	const uint8_t *h = hay;
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(h + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The cached key set is the one the test KMS issues for uri, with the RSK and PVT, and no copy
+ * of the user's SSK anywhere in it (review-dec finding 5: validated, then wiped). The issued
+ * SSK still validates against the cached PVT. */
+static void check_keys(const struct tkms *t, const struct wr_kms_keys *keys, const char *uri,
+		       const uint8_t *kpak)
 {
 	uint8_t rsk[WR_KMS_RSK_LEN], ssk[WR_KMS_SSK_LEN], pvt[WR_KMS_PVT_LEN];
 	CHECK(strcmp(keys->user_uri, uri) == 0);
 	CHECK(kg_issue(t->z, t->zlen, t->ksak, keys->ident.id, keys->ident.idlen, rsk, ssk, pvt) ==
 	      LIM_OK);
 	CHECK_EQ_MEM(keys->rsk, rsk, sizeof rsk);
-	CHECK_EQ_MEM(keys->ssk, ssk, sizeof ssk);
 	CHECK_EQ_MEM(keys->pvt, pvt, sizeof pvt);
+	CHECK(!holds(keys, sizeof *keys, ssk, sizeof ssk));
+	if (kpak)
+		CHECK(limf_kms_ssk_validate(NULL, kpak, keys->ident.id, keys->ident.idlen, ssk,
+					    keys->pvt) == LIM_OK);
 	lim_wipe(rsk, sizeof rsk);
 	lim_wipe(ssk, sizeof ssk);
 }
@@ -422,15 +443,14 @@ static void fetch_scheme(const char *scheme, const char *tag)
 		fprintf(stderr, "wr_kms_keys: %s\n", wr_kms_msg(k));
 		goto out;
 	}
-	check_keys(t, keys, alice);
 	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	check_keys(t, keys, alice, c.kpak);
 	CHECK(c.scheme == (strcmp(scheme, "rfc6509") == 0 ? WR_KMS_ID_RFC6509 : WR_KMS_ID_3GPP));
 	CHECK(limf_kms_ident(NULL, &c, alice, now, &id) == LIM_OK);
 	CHECK(keys->ident.idlen == id.idlen && memcmp(keys->ident.id, id.id, id.idlen) == 0);
 	CHECK(keys->ident.idlen == (c.scheme == WR_KMS_ID_3GPP ? 32 : strlen(alice) + 9));
 	CHECK(keys->expires == now + 3600000000LL || keys->expires == id.valid_to);
 	CHECK(limf_kms_rsk_validate(NULL, c.z, id.id, id.idlen, keys->rsk) == LIM_OK);
-	CHECK(limf_kms_ssk_validate(NULL, c.kpak, id.id, id.idlen, keys->ssk, keys->pvt) == LIM_OK);
 	/* one request on the KMS, with the client certificate's subject and the key period */
 	snprintf(want, sizeof want, "user=%s period=%llu ", alice,
 		 (unsigned long long)id.period_no);
@@ -447,7 +467,7 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	/* the other party of the targeted call (the I_MESSAGE may be encrypted to it) */
 	CHECK(wr_kms_keys(k, db, d, bob, &keys) == LIM_OK);
 	if (keys)
-		check_keys(t, keys, bob);
+		check_keys(t, keys, bob, c.kpak);
 	CHECK(log_count(t, PROV, bob) == 1);
 	CHECK(audit_count(db, liid, "kms.request", bob) == 1);
 	CHECK(wr_kms_cached(k) == 2);
@@ -499,6 +519,153 @@ static void t_kms_rfc6509(void)
 	fetch_scheme("rfc6509", "k65");
 }
 
+/* ---- review-dec finding 4: no key text left in freed libxml2 blocks ---------------------- */
+
+static char wipe_needle[2 * 16 + 1]; /* the hex of 16 octets of the RSK, as the KMS sends it */
+static int wipe_hits, wipe_released;
+
+/* Counts a block about to go back to malloc that still holds the needle, then frees it. */
+static void scan_release(void *p)
+{
+	size_t n = malloc_usable_size(p), k = strlen(wipe_needle);
+	wipe_released++;
+	if (k && n >= k && holds(p, n, (const uint8_t *)wipe_needle, k))
+		wipe_hits++;
+	free(p);
+}
+/* libxml2 allocators with the scan: the installed ones (wr_mem_free/wr_mem_realloc, which wipe
+ * first), or plain free/realloc as the control (what libxml2 does by default). */
+static void scan_wipe_free(void *p)
+{
+	wr_mem_free_with(p, scan_release);
+}
+static void *scan_wipe_realloc(void *p, size_t n)
+{
+	return wr_mem_realloc_with(p, n, scan_release);
+}
+static void scan_plain_free(void *p)
+{
+	if (p)
+		scan_release(p);
+}
+static void *scan_plain_realloc(void *p, size_t n)
+{
+	/* realloc may free p: scan it first, as a move would release it */
+	if (p && n > malloc_usable_size(p)) {
+		size_t k = strlen(wipe_needle);
+		if (k && holds(p, malloc_usable_size(p), (const uint8_t *)wipe_needle, k))
+			wipe_hits++;
+	}
+	return realloc(p, n);
+}
+static char *scan_strdup(const char *s)
+{
+	return strdup(s);
+}
+
+/* The allocators wr_kms_new installs wipe a block (all of it) before freeing it, and a grown
+ * block's old copy; then, through the real KMS client (parse_response, wipe_tree, doc_free),
+ * no block libxml2 frees holds the RSK text, where with plain free (the control) some do. */
+static void t_kms_wipe(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	xmlFreeFunc f0 = NULL;
+	xmlMallocFunc m0 = NULL;
+	xmlReallocFunc r0 = NULL;
+	xmlStrdupFunc s0 = NULL;
+	struct wr_kms_cert c;
+	char liid[WR_LIID_MAX + 1];
+	int64_t now = real_us();
+
+	/* installed by wr_kms_new, once */
+	CHECK(xmlMemGet(&f0, &m0, &r0, &s0) == 0);
+	CHECK(f0 == wr_mem_free && r0 == wr_mem_realloc);
+	CHECK(wr_mem_init() == LIM_OK);
+	/* the free wipes the whole block */
+	{
+		static const char key[] = "0123456789abcdef0123456789abcdef";
+		char *p = malloc(100);
+		CHECK(p != NULL);
+		if (p) {
+			memset(p, 'k', 100);
+			memcpy(p, key, sizeof key - 1);
+			snprintf(wipe_needle, sizeof wipe_needle, "%s", key);
+			wipe_hits = wipe_released = 0;
+			wr_mem_free_with(p, scan_release);
+			CHECK(wipe_released == 1 && wipe_hits == 0);
+		}
+		/* and a grown block's old copy; the content moves */
+		p = malloc(40);
+		CHECK(p != NULL);
+		if (p) {
+			memcpy(p, key, sizeof key - 1);
+			wipe_hits = wipe_released = 0;
+			char *q = wr_mem_realloc_with(p, 64 * 1024, scan_release);
+			CHECK(q != NULL && wipe_released == 1 && wipe_hits == 0);
+			CHECK(q && memcmp(q, key, sizeof key - 1) == 0);
+			/* shrinking keeps the block */
+			CHECK(q && wr_mem_realloc_with(q, 10, scan_release) == q);
+			free(q);
+		}
+		/* the control: a plain free would release it as it was */
+		p = malloc(100);
+		if (p) {
+			memcpy(p, key, sizeof key - 1);
+			wipe_hits = wipe_released = 0;
+			scan_release(p);
+			CHECK(wipe_hits == 1);
+		}
+	}
+	/* end to end: two users fetched, under plain free (control) and the wiping free */
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	for (int wipe = 0; wipe <= 1; wipe++) {
+		char user[96];
+		struct wr_kms_ident id;
+		uint8_t rsk[WR_KMS_RSK_LEN], ssk[WR_KMS_SSK_LEN], pvt[WR_KMS_PVT_LEN];
+		const struct wr_kms_keys *keys = NULL;
+		t_liid(liid, sizeof liid, wipe ? "kwipe" : "kwip0");
+		snprintf(user, sizeof user, "sip:wipe%d-%ld@example.org", wipe, (long)getpid());
+		add_warrant(liid, now - 3600000000LL, now + 3600000000LL, user);
+		struct wr_kms_decision *d = decide(db, user, NULL, now);
+		CHECK(d != NULL);
+		CHECK(limf_kms_ident(NULL, &c, user, now, &id) == LIM_OK);
+		CHECK(kg_issue(t->z, t->zlen, t->ksak, id.id, id.idlen, rsk, ssk, pvt) == LIM_OK);
+		lim_hex_encode(rsk + 1, 16, wipe_needle);
+		lim_wipe(ssk, sizeof ssk);
+		lim_wipe(rsk, sizeof rsk);
+		wipe_hits = wipe_released = 0;
+		if (wipe)
+			xmlMemSetup(scan_wipe_free, malloc, scan_wipe_realloc, scan_strdup);
+		else
+			xmlMemSetup(scan_plain_free, malloc, scan_plain_realloc, scan_strdup);
+		CHECK(d && wr_kms_keys(k, db, d, user, &keys) == LIM_OK && keys != NULL);
+		xmlMemSetup(f0, m0, r0, s0);
+		if (wipe)
+			CHECK(wipe_released > 0 && wipe_hits == 0);
+		else /* libxml2 does leave the key text in what it frees: the check can see it */
+			CHECK(wipe_hits > 0);
+		if (wipe_hits && wipe)
+			fprintf(stderr, "kms_wipe: %d freed blocks held the RSK text\n", wipe_hits);
+		wr_kms_decision_free(d);
+	}
+	memset(wipe_needle, 0, sizeof wipe_needle);
+	/* the TLS context callback asks OpenSSL to cleanse plaintext */
+	{
+		SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+		CHECK(ctx != NULL);
+		if (ctx) {
+			CHECK((SSL_CTX_get_options(ctx) & SSL_OP_CLEANSE_PLAINTEXT) == 0);
+			CHECK(wr_mem_ssl_ctx(NULL, ctx, NULL) == CURLE_OK);
+			CHECK((SSL_CTX_get_options(ctx) & SSL_OP_CLEANSE_PLAINTEXT) != 0);
+			SSL_CTX_free(ctx);
+		}
+	}
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
 /* A broken KMS: clean error, nothing cached, audited as failed. */
 static void t_kms_faults(void)
 {
@@ -509,6 +676,7 @@ static void t_kms_faults(void)
 	} cases[] = {
 		{ "garbage", LIM_E_PARSE, 1 },
 		{ "wrong-rsk", LIM_E_AUTH, 1 },
+		{ "wrong-ssk", LIM_E_AUTH, 1 },
 		{ "close", LIM_E_IO, 2 },
 		{ "http500", LIM_E_IO, 2 },
 		/* last: the single-threaded KMS is still asleep when the retry comes, so the
@@ -768,6 +936,7 @@ const struct lim_suite t_wr_kms_suites[] = {
 	{ "kms_fetch", t_kms_fetch },
 	{ "kms_rfc6509", t_kms_rfc6509 },
 	{ "kms_faults", t_kms_faults },
+	{ "kms_wipe", t_kms_wipe },
 	{ "kms_mtls", t_kms_mtls },
 	{ "kms_expiry", t_kms_expiry },
 	{ "kms_many", t_kms_many },
