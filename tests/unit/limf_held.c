@@ -59,8 +59,20 @@ static void fill(void)
 	s_call.offer.imsg_len = 5;
 	s_call.user = &s_km;
 	s_call.hnext = &s_call;
-	s_km = (struct limf_keymgmt){ s_side, s_ini,  s_resp, s_kms, s_t,   s_user,
-				      7,      0x1234, 2,      s_out, s_sig, s_det };
+	s_km = (struct limf_keymgmt){ .side = s_side,
+				      .initiator = s_ini,
+				      .responder = s_resp,
+				      .kms_uri = s_kms,
+				      .t = s_t,
+				      .has_t_offset = true,
+				      .t_offset_s = -86400,
+				      .key_user = s_user,
+				      .key_period = 7,
+				      .csb_id = 0x1234,
+				      .n_keys = 2,
+				      .outcome = s_out,
+				      .sig = s_sig,
+				      .detail = s_det };
 	s_gev = (struct limf_group_ev){ s_ev, s_grp, s_talker, 5, 6, 0xabcdef, NULL };
 }
 
@@ -101,7 +113,8 @@ static bool same_km(const struct limf_keymgmt *k)
 	       strcmp(k->kms_uri, "kms.example.org") == 0 &&
 	       strcmp(k->t, "2026-03-15T12:00:00Z") == 0 &&
 	       strcmp(k->key_user, "sip:bob@example.org") == 0 && k->key_period == 7 &&
-	       k->csb_id == 0x1234 && k->n_keys == 2 && strcmp(k->outcome, "keys") == 0 &&
+	       k->csb_id == 0x1234 && k->n_keys == 2 && k->has_t_offset &&
+	       k->t_offset_s == -86400 && strcmp(k->outcome, "keys") == 0 &&
 	       strcmp(k->sig, "valid") == 0 && strcmp(k->detail, "") == 0;
 }
 
