@@ -68,6 +68,7 @@ static const struct limf_keymgmt *keymgmt(struct cur *c, const struct limf_keymg
 	k.outcome = str(c, in->outcome);
 	k.sig = str(c, in->sig);
 	k.detail = str(c, in->detail);
+	k.initiator_sip = str(c, in->initiator_sip);
 	if (d)
 		*d = k;
 	return d;

@@ -328,6 +328,8 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
 	lim_json_str(j, km->side);
 	json_wire(j, "initiator", km->initiator);
 	json_wire(j, "responder", km->responder);
+	if (km->initiator_sip)
+		json_wire(j, "initiator_sip", km->initiator_sip);
 	lim_json_key(j, "t");
 	lim_json_str(j, km->t);
 	if (km->has_t_offset) {

@@ -81,6 +81,7 @@ struct limf_groups {
 struct km_rec {
 	char side[8], initiator[ID_TEXT], responder[ID_TEXT], kms_uri[WR_KMS_URI_MAX + 1];
 	char t[MIKEY_TS_STRLEN], key_user[WR_URI_MAX + 1], outcome[24], sig[16], detail[256];
+	char initiator_sip[WR_URI_MAX + 1];
 	struct limf_keymgmt view;
 	uint64_t ts_ns;
 	bool emitted;
@@ -560,6 +561,7 @@ static void km_finish(struct km_rec *k)
 	k->view.outcome = k->outcome;
 	k->view.sig = k->sig;
 	k->view.detail = k->detail;
+	k->view.initiator_sip = k->initiator_sip;
 }
 
 static void km_outcome(struct km_rec *k, const char *o)
@@ -616,47 +618,89 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 /* The URI of the responder (the identity the SAKKE payload is encrypted to): the message's
  * clear URI, else the SIP party on the responder's side whose UID (this or a neighbouring key
  * period) equals the carried one. */
-static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
-			  const struct mikey_msg *m, bool answer, char *out, size_t cap)
+/* Whether URI u has the UID uid (MIKEY_UID_LEN octets) in the key period of the call's
+ * decision, the one before or the one after. */
+static bool uri_has_uid(struct limf_pipe *p, const struct pcall *pc, const char *u,
+			const uint8_t *uid)
 {
-	const struct mikey_idr *r = mikey_responder(m);
-	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
-	size_t nc = 0;
-	if (r && r->len && !is_uid(r)) {
-		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
-		return true;
+	int64_t t = wr_kms_decision_time(pc->d);
+	for (int delta = -1; delta <= 1; delta++) {
+		struct wr_kms_ident id;
+		if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
+			continue;
+		if (delta != 0 &&
+		    limf_kms_ident(NULL, &p->cert, u, delta < 0 ? id.valid_from - 1 : id.valid_to,
+				   &id) != LIM_OK)
+			continue;
+		if (id.idlen == MIKEY_UID_LEN && memcmp(id.id, uid, MIKEY_UID_LEN) == 0)
+			return true;
 	}
-	if (answer) {
+	return false;
+}
+
+/* The SIP URIs of one side of the call: the caller's (From, every P-Asserted-Identity) or the
+ * callee's (To). Returns how many, into cand. */
+static size_t sip_side(const struct cap_call *call, bool caller,
+		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI])
+{
+	size_t nc = 0;
+	if (caller) {
 		cand[nc++] = &call->from_uri;
 		for (size_t i = 0; i < call->n_pai; i++)
 			cand[nc++] = &call->pai[i];
 	} else {
 		cand[nc++] = &call->to_uri;
 	}
+	return nc;
+}
+
+static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
+			  const struct mikey_msg *m, bool answer, char *out, size_t cap)
+{
+	const struct mikey_idr *r = mikey_responder(m);
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
+	size_t nc = sip_side(call, answer, cand);
+	if (r && r->len && !is_uid(r)) {
+		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
+		return true;
+	}
 	for (size_t i = 0; i < nc; i++) {
 		char u[CAP_CALL_MAX_TEXT + 1];
 		if (cand[i]->len == 0)
 			continue;
 		copy_text(u, sizeof u, cand[i]->s, cand[i]->len);
-		if (!r || !is_uid(r)) {
+		if (!r || uri_has_uid(p, pc, u, r->data)) {
 			copy_text(out, cap, u, strlen(u));
 			return true;
 		}
-		for (int delta = -1; delta <= 1; delta++) {
-			struct wr_kms_ident id;
-			int64_t t = wr_kms_decision_time(pc->d);
-			if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
-				continue;
-			if (delta != 0 &&
-			    limf_kms_ident(NULL, &p->cert, u,
-					   delta < 0 ? id.valid_from - 1 : id.valid_to,
-					   &id) != LIM_OK)
-				continue;
-			if (id.idlen == MIKEY_UID_LEN &&
-			    memcmp(id.id, r->data, MIKEY_UID_LEN) == 0) {
-				copy_text(out, cap, u, strlen(u));
-				return true;
-			}
+	}
+	return false;
+}
+
+/* The SIP party whose identity the I_MESSAGE's initiator is: for an offer the caller's From or
+ * a P-Asserted-Identity, for an answer the callee's To, equal to the initiator's clear URI or
+ * having its UID (this, the previous or the next key period). An ECCSI signature proves which
+ * community member signed, not that it was the party SIP names: "" here (false) says the
+ * message was signed by someone the call's SIP does not show on that side. */
+static bool initiator_sip(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
+			  const struct mikey_msg *m, bool answer, char *out, size_t cap)
+{
+	const struct mikey_idr *r = mikey_initiator(m);
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
+	size_t nc = sip_side(call, !answer, cand);
+	out[0] = '\0';
+	if (!r || !r->len || !p->have_cert)
+		return false;
+	for (size_t i = 0; i < nc; i++) {
+		char u[CAP_CALL_MAX_TEXT + 1];
+		if (cand[i]->len == 0)
+			continue;
+		copy_text(u, sizeof u, cand[i]->s, cand[i]->len);
+		if (is_uid(r) ? uri_has_uid(p, pc, u, r->data)
+			      : mikey_id_textlen(r) == strlen(u) &&
+					memcmp(r->data, u, strlen(u)) == 0) {
+			copy_text(out, cap, u, strlen(u));
+			return true;
 		}
 	}
 	return false;
@@ -1076,6 +1120,8 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	} else {
 		id_text(km->initiator, sizeof km->initiator, mikey_initiator(m));
 		id_text(km->responder, sizeof km->responder, mikey_responder(m));
+		(void)initiator_sip(p, pc, call, m, answer, km->initiator_sip,
+				    sizeof km->initiator_sip);
 		km->view.csb_id = m->csb_id;
 		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 			km->t[0] = '\0';

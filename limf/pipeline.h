@@ -96,6 +96,10 @@ struct limf_keymgmt {
 			       * "gmk-conflict" */
 	const char *sig;     /* "valid", "invalid", "not-checked" */
 	const char *detail;  /* one line, "" when none */
+	/* the SIP party (offer: From or a P-Asserted-Identity; answer: To) that the initiator
+	 * identity is (its URI, or its UID in T's key period or a neighbour); "" when none is,
+	 * or for a GMK: the signature then proves only that some community member signed */
+	const char *initiator_sip;
 };
 
 /* Where in a call the target of a warrant was found (limf_iri.matched, bits 1 << value): the

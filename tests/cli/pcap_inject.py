@@ -7,6 +7,7 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
                   call's offer media endpoint to its answer endpoint
   ssrcjunk N      the same with one SSRC
+  fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
   rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
                   I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
                   answered by a 200 OK with the call's own answer SDP
@@ -122,10 +123,17 @@ def main():
                     % len(ans_body) + ans_body)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
+    elif kind == "fromspoof":
+        pass
     else:
         sys.exit("unknown kind " + kind)
     out = bytearray(d[:24])
     for i, (ts, tu, p) in enumerate(fl, 1):
+        u = udp_payload(p) if kind == "fromspoof" else None
+        if u and re.match(rb"[A-Z]+ |SIP/2.0 ", u[4]):
+            # the URI of the From header (<...>) of every SIP message replaced by arg
+            pl = re.sub(rb"(\r\nFrom: *<)[^>]*>", lambda m: m.group(1) + arg.encode() + b">", u[4])
+            p = udp_frame(u[0], u[1], u[2], u[3], pl)
         out += record(ts, tu, p)
         if i == after:
             for x in extra:

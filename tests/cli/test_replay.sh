@@ -72,6 +72,9 @@ begins = [r for r in recs if r["type"] == "begin"]
 assert len(begins) == 2, len(begins)
 assert all(r["matched_by"] == ["sip-from", "mikey-initiator"] for r in begins), begins[0].get("matched_by")
 assert all("matched_by" not in r for r in recs if r["type"] != "begin")
+# the I_MESSAGE initiator is the SIP caller (From): named in every key-management record
+km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
+assert len(km) == 2 and all(k["initiator_sip"] == k["initiator"] for k in km), km
 print("ok")' "$tmp/ev-g1/$LG/iri.jsonl"
 verify g1
 # the KMS was asked for the callee's keys (the SAKKE payload is encrypted to it) and for no
@@ -419,6 +422,21 @@ for k in 1 2 3 4; do
 	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
 		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"
 done
+# the caller's From rewritten to someone else's URI: still intercepted, through the
+# I_MESSAGE's initiator (checked by its signature), and the records say the signer is not the
+# party SIP names
+expect 0 inject-from python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-from.pcap" 0 fromspoof \
+	"sip:mallory$sfx@example.net"
+replay hs-from g "$tmp/hs-from.pcap"
+sumcheck hs-from "j['summary']['decrypted']==$dec_hs and j['summary']['calls_intercepted']==1"
+expect 0 from-iri python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+b = [r for r in recs if r["type"] == "begin"]
+assert len(b) == 1 and b[0]["matched_by"] == ["mikey-initiator"], b
+km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
+assert len(km) == 1 and km[0]["initiator_sip"] == "" and km[0]["signature"] == "valid", km
+print("ok")' "$tmp/ev-hs-from/E$sfx/iri.jsonl"
 # before the media starts (no key set proven yet) and in the middle of it
 for at in ack ack+60; do
 	expect 0 "inject-rekeys-$at" python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-rk.pcap" \
@@ -450,7 +468,9 @@ import json, sys
 b = [json.loads(l) for l in open(sys.argv[1])]
 b = [r for r in b if r["type"] == "begin"]
 assert len(b) == 2 and all(r["matched_by"] == ["sip-to", "mikey-responder"] for r in b), b[0].get("matched_by")
-print("ok")' "$tmp/ev-m1/M$sfx/iri.jsonl"
+km = [json.loads(l)["key_management"] for l in open(sys.argv[1]) if "key_management" in l]
+assert len(km) == 2 and all(k["initiator_sip"] == sys.argv[2] for k in km), km  # a UID resolved
+print("ok")' "$tmp/ev-m1/M$sfx/iri.jsonl" "$G"
 check m1 "M$sfx" m1 targets
 verify m1
 if grep 'keyprov' "$tmp/m/log" | grep -v "user=$H " | grep -q .; then
