@@ -9,14 +9,26 @@
 enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 
+/* One call's claim on an endpoint. */
+struct owner {
+	struct cap_call *call;
+	uint8_t side, kind;
+	uint8_t stream;
+};
+
+/* An endpoint (IP version, address, port) and the calls whose SDP names it, oldest first.
+ * Several calls may claim one endpoint: a port reused by a new call while the old one
+ * lingers, two UEs behind NAT offering the same private address, or a third party's SDP that
+ * copies a live call's endpoints. Each claim stays until its own call lets go of it, so that
+ * freeing one call never unbinds another (finding 4 of the capture review). */
+#define BIND_OWNERS 4
 struct bind {
 	struct bind *next;
 	uint8_t ver;
 	uint8_t a[16];
 	uint16_t port;
-	uint8_t side, kind;
-	uint8_t stream;
-	struct cap_call *call;
+	uint8_t n; /* claims in o[], oldest first */
+	struct owner o[BIND_OWNERS];
 };
 
 struct cap_calls {
@@ -148,10 +160,29 @@ static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t 
 	return NULL;
 }
 
+/* How strongly a call's claim on an endpoint holds: an established dialog (answered in
+ * our sight) over one still without a final answer (or picked up mid-dialog from a single
+ * request nobody answered yet), over an ended one. */
+static int call_rank(const struct cap_call *x)
+{
+	if (x->state == CAP_CALL_ENDED)
+		return 0;
+	if (x->state >= CAP_CALL_ACCEPTED && !x->pickup)
+		return 2;
+	return 1;
+}
+
+static void owner_remove(struct bind *b, size_t i)
+{
+	memmove(&b->o[i], &b->o[i + 1], (b->n - i - 1) * sizeof b->o[0]);
+	b->n--;
+}
+
 static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_t stream,
 		 const struct cap_addr *addr, uint16_t port, uint8_t kind)
 {
 	struct bind *b = bfind(c, addr->family, addr->a, port);
+	bool contested = false;
 	if (!b) {
 		size_t s;
 		if (c->n_bind >= c->lim.max_bindings) {
@@ -171,14 +202,35 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 		c->bbucket[s] = b;
 		c->n_bind++;
 	}
-	/* the newest binding of an endpoint wins (ports are reused) */
-	b->call = call;
-	b->side = side;
-	b->stream = (uint8_t)stream;
-	b->kind = kind;
+	/* the call's own earlier claim moves to the top (the newest) */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->o[i].call == call) {
+			owner_remove(b, i);
+			break;
+		}
+	if (b->n == BIND_OWNERS) {
+		/* full: the weakest claim goes (lowest rank, the oldest of those) */
+		size_t w = 0;
+		for (size_t i = 1; i < b->n; i++)
+			if (call_rank(b->o[i].call) < call_rank(b->o[w].call))
+				w = i;
+		owner_remove(b, w);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (b->o[i].call->state != CAP_CALL_ENDED)
+			contested = true;
+	if (contested)
+		c->st->media_contested++;
+	b->o[b->n].call = call;
+	b->o[b->n].side = side;
+	b->o[b->n].stream = (uint8_t)stream;
+	b->o[b->n].kind = kind;
+	b->n++;
 	return true;
 }
 
+/* Drops the call's own claim on an endpoint; the endpoint stays bound to the other calls that
+ * claim it, and is forgotten when none is left. */
 static void bdel(struct cap_calls *c, const struct cap_call *call, const struct cap_addr *addr,
 		 uint16_t port)
 {
@@ -186,14 +238,52 @@ static void bdel(struct cap_calls *c, const struct cap_call *call, const struct 
 	for (; *pp; pp = &(*pp)->next) {
 		struct bind *b = *pp;
 		if (b->ver == addr->family && b->port == port && memcmp(b->a, addr->a, 16) == 0) {
-			if (b->call != call)
-				return;
-			*pp = b->next;
-			free(b);
-			c->n_bind--;
+			for (size_t i = 0; i < b->n; i++)
+				if (b->o[i].call == call) {
+					owner_remove(b, i);
+					break;
+				}
+			if (b->n == 0) {
+				*pp = b->next;
+				free(b);
+				c->n_bind--;
+			}
 			return;
 		}
 	}
+}
+
+static bool claims(const struct bind *b, const struct cap_call *x)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->o[i].call == x)
+			return true;
+	return false;
+}
+
+/* The claim a media packet goes to, among those on its destination (bd) and source (bs)
+ * endpoints: first a call that claims both (the packet runs between two endpoints of that
+ * one dialog), then the call's rank, then the destination over the source, then the newest
+ * claim. *by_src tells which endpoint matched. NULL when neither endpoint is bound. */
+static const struct owner *media_owner(const struct bind *bd, const struct bind *bs, bool *by_src)
+{
+	const struct owner *best = NULL;
+	int best_score = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct bind *b = pass ? bs : bd, *other = pass ? bd : bs;
+		for (size_t i = 0; b && i < b->n; i++) {
+			const struct owner *o = &b->o[i];
+			int score = call_rank(o->call) * 2 + (pass == 0 ? 1 : 0);
+			if (claims(other, o->call))
+				score += 8;
+			if (score >= best_score) { /* equal: the newer claim */
+				best = o;
+				best_score = score;
+				*by_src = pass == 1;
+			}
+		}
+	}
+	return best;
 }
 
 static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd)
@@ -609,6 +699,8 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			x->state = CAP_CALL_CONFIRMED;
 	} else if (invite && m->status >= 100) {
 		bool initial = x->state < CAP_CALL_ACCEPTED;
+		if (m->status >= 200 && m->status < 300)
+			x->pickup = false; /* the peer answered: the dialog exists */
 		if (m->status >= 300)
 			x->final_status = m->status;
 		else if (m->status >= 200)
@@ -794,6 +886,9 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		if (target) {
 			target->over_tcp = tcp;
 			target->state = CAP_CALL_CONFIRMED;
+			/* one request proves no dialog: its SDP claims endpoints weakly until a 2xx
+			 * answers it (call_rank), so that it cannot take a live call's media */
+			target->pickup = true;
 			if (have_sdp)
 				(void)sdp_apply(c, target, SIDE_OFFER);
 			target->sip_msgs++;
@@ -896,7 +991,8 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
 {
 	uint8_t a[16];
-	struct bind *b;
+	const struct bind *bd, *bs;
+	const struct owner *b;
 	struct cap_event ev;
 	struct cap_media_pkt *e = &ev.media;
 	struct cap_call *x;
@@ -904,13 +1000,11 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 
 	memset(a, 0, sizeof a);
 	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
-	b = bfind(c, p->ip_ver, a, p->dport);
-	if (!b) {
-		memset(a, 0, sizeof a);
-		memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-		b = bfind(c, p->ip_ver, a, p->sport);
-		by_src = true;
-	}
+	bd = bfind(c, p->ip_ver, a, p->dport);
+	memset(a, 0, sizeof a);
+	memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+	bs = bfind(c, p->ip_ver, a, p->sport);
+	b = media_owner(bd, bs, &by_src);
 	if (!b) {
 		c->st->media_unbound++;
 		return;

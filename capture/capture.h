@@ -291,7 +291,9 @@ struct cap_stats {
 	uint64_t calls, forks; /* calls created (forks included / forks only) */
 	uint64_t calls_ended, calls_timeout;
 	uint64_t media_bound, media_rtcp, media_unbound; /* non-SIP UDP datagrams */
-	uint64_t media_bad; /* bound, but not RTP/RTCP version 2 or truncated (no event) */
+	uint64_t media_bad;       /* bound, but not RTP/RTCP version 2 or truncated (no event) */
+	uint64_t media_contested; /* an SDP claimed an endpoint another open call claims (both
+				   * claims kept; see "Media" in the call table) */
 };
 
 /* A decoder: cap_decode + cap_defrag + counters. Caller-allocated; init/clear. */
@@ -594,8 +596,17 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
- * table. A UDP packet that is not SIP is looked up by destination address/port, then by
- * source address/port; the newest binding of an endpoint wins (ports are reused). RTP vs
+ * table. An endpoint may be claimed by several calls at once (a port reused while the old
+ * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
+ * a live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
+ * only when that call unbinds it (a re-INVITE moves its media, it is freed), so the endpoint
+ * falls back to the claims left (stats media_contested counts the SDPs that claimed an
+ * endpoint another open call holds; when 4 are held, the weakest claim, as ranked below, the
+ * oldest of those, makes room). A UDP packet that is not SIP goes to one claim on its
+ * destination or its source endpoint, chosen in this order: a call that claims both endpoints
+ * of the packet; then an established call (ACCEPTED or CONFIRMED, answered in our sight: a
+ * call picked up from a re-INVITE counts once a 2xx answered it) over an early one, over an
+ * ended one; then the destination endpoint over the source; then the newest claim. RTP vs
  * RTCP: the RTCP port, or on a shared port the payload type octet 192..223 (RFC 5761 s4).
  * RTP packets must have version 2 and at least 12 octets + CSRCs. SSRCs are learned from
  * the first packets of each direction (up to CAP_CALL_MAX_SSRC per call) or added by limf/
@@ -695,6 +706,7 @@ struct cap_call {
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
 	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool pickup;    /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
 	/* the offer of a pending re-INVITE from the caller [0] / callee [1] (present: one is
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];

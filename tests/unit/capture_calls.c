@@ -825,6 +825,79 @@ static void t_calls_media(void)
 	finish_calls();
 }
 
+/* Finding 4 of the capture review: a third party's SDP that names a live call's endpoints
+ * (a dummy INVITE, or an INVITE with the call's Call-ID and From tag and another To tag) must
+ * neither take the call's media nor, once its own call is freed, leave the endpoints unbound. */
+static void t_calls_contested(void)
+{
+	static const char steal[] = "v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nt=0 0\r\n"
+				    "m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+				    "m=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n";
+	char start_l[128];
+	size_t m;
+	start(NULL);
+	req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("tc", "b2", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_CONFIRMED);
+	/* a dummy call from elsewhere names both endpoints */
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "dummy", "d1", NULL, 1, "INVITE", steal));
+	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_INVITED && st.media_contested == 4);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1 &&
+	      !ev[m].media.by_source && ev[m].media.dir == CAP_DIR_TO_ANSWERER &&
+	      ev[m + 1].media.dir == CAP_DIR_TO_OFFERER);
+	/* cancelled, its 487, its linger: freed; the target's claims remain */
+	snprintf(start_l, sizeof start_l, "CANCEL sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "dummy", "d1", NULL, 1, "CANCEL", NULL));
+	udp(4, X4, X4, 5060, 5060, msgbuf,
+	    sip("SIP/2.0 487 Request Terminated", "dummy", "d1", "x", 1, "INVITE", NULL));
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->end == CAP_END_CANCEL);
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 2, 0x2222);
+	CHECK(n_free == 1 && last_call[2] == NULL && cap_calls_count(calls) == 1);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m + 1].call == 1 && ev[n_ev - 1].call == 1);
+	CHECK(st.media_unbound == 0 && cap_calls_bindings(calls) == 4);
+	/* the call's Call-ID and From tag with another To tag: picked up as a dialog whose start
+	 * was not seen, but unanswered, it does not take the media */
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "tc", "a1", "zz", 9, "INVITE", steal));
+	CHECK(last_call[3] && last_call[3]->state == CAP_CALL_CONFIRMED);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 3, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 3, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1);
+	/* the target ends and is freed: the endpoints fall back to the claim left */
+	req("tc", "b2", 2, "BYE", NULL);
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 4, 0x1111);
+	CHECK(last_call[1] == NULL && count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 3);
+	finish_calls();
+
+	/* two answered calls claim one endpoint: a packet between the two endpoints of one of
+	 * them goes to that one, though the other claim is newer */
+	start(NULL);
+	req("o1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 6000, 0, NULL, NULL));
+	resp("o1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 7000, 0, NULL, NULL));
+	req("o1", "b", 1, "ACK", NULL);
+	req("o2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 6000, 0, NULL, NULL));
+	resp("o2", "b", 1, "INVITE", 200, sdp(4, "192.0.2.3", 8000, 0, NULL, NULL));
+	req("o2", "b", 1, "ACK", NULL);
+	m = n_ev;
+	rtp(4, B4, A4, 7000, 6000, 0, 1, 0x7);
+	rtp(4, C4, A4, 8000, 6000, 0, 1, 0x8);
+	rtp(4, X4, A4, 9999, 6000, 0, 1, 0x9); /* a stranger: the newest claim */
+	CHECK(count(m, CAP_EV_MEDIA) == 3 && ev[m].call == 1 && ev[m + 1].call == 2 &&
+	      ev[m + 2].call == 2);
+	finish_calls();
+}
+
 static void t_calls_expiry_caps(void)
 {
 	struct cap_calls_limits l;
@@ -887,5 +960,6 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
 	{ "calls_expiry_caps", t_calls_expiry_caps },
+	{ "calls_contested", t_calls_contested },
 	{ NULL, NULL },
 };
