@@ -7,6 +7,11 @@
 #include "capture/internal.h"
 
 enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
+
+/* The call lists, each in the order of last activity (oldest first) and with an idle time of
+ * its own: calls without any response (early_idle_ns), calls with a provisional one
+ * (ringing_idle_ns), established calls (idle_ns), ended calls (linger_ns, from their end). */
+enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 
 /* One call's claim on an endpoint. */
@@ -41,7 +46,10 @@ struct cap_calls {
 	size_t ncb;
 	size_t n_calls;
 	uint64_t next_id;
-	struct cap_call *head[2], *tail[2]; /* [0] open calls, [1] lingering; oldest first */
+	struct cap_call *head[NLISTS], *tail[NLISTS]; /* by L_*; oldest first */
+	uint64_t idle[NLISTS];                        /* by L_* */
+	uint64_t lseq;                                /* order of the list appends */
+	struct cap_call *bhead, *btail; /* calls with weak claims (bweak), oldest first */
 	struct bind **bbucket;
 	size_t nbb, n_bind;
 	struct cap_tcp *tcp;
@@ -56,6 +64,8 @@ void cap_calls_limits_default(struct cap_calls_limits *l)
 	l->max_bindings = 65536;
 	l->idle_ns = 300ull * 1000000000ull;
 	l->linger_ns = 5ull * 1000000000ull;
+	l->early_idle_ns = 32ull * 1000000000ull;
+	l->ringing_idle_ns = 180ull * 1000000000ull;
 	l->hash_seed = 0;
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -71,7 +81,8 @@ const char *cap_call_state_name(enum cap_call_state s)
 /* see capture.h */
 const char *cap_call_end_name(enum cap_call_end e)
 {
-	static const char *const n[] = { "none", "bye", "cancel", "rejected", "timeout", "flush" };
+	static const char *const n[] = { "none",    "bye",   "cancel", "rejected",
+					 "timeout", "flush", "evicted" };
 	return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "unknown";
 }
 
@@ -98,12 +109,18 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 		l = &d;
 	}
 	if (!st || !fn || l->max_calls == 0 || l->max_bindings == 0 || l->idle_ns == 0 ||
+	    l->early_idle_ns == 0 || l->ringing_idle_ns == 0 ||
 	    l->max_calls > ((size_t)1 << 24) || l->max_bindings > ((size_t)1 << 24))
 		return LIM_E_ARG;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return LIM_E_NOMEM;
 	c->lim = *l;
+	/* an early call never waits longer than an established one */
+	c->idle[L_INVITED] = l->early_idle_ns < l->idle_ns ? l->early_idle_ns : l->idle_ns;
+	c->idle[L_PROCEEDING] = l->ringing_idle_ns < l->idle_ns ? l->ringing_idle_ns : l->idle_ns;
+	c->idle[L_EST] = l->idle_ns;
+	c->idle[L_LINGER] = l->linger_ns;
 	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
 	c->fn = fn;
@@ -172,10 +189,67 @@ static int call_rank(const struct cap_call *x)
 	return 1;
 }
 
-static void owner_remove(struct bind *b, size_t i)
+/* A call whose claims may go to make room in a full binding table: not established in our
+ * sight (call_rank below 2), and holding at least one claim. */
+static bool bweak(const struct cap_call *x)
 {
+	return x->n_claims > 0 && call_rank(x) < 2;
+}
+
+/* Keeps the list of bweak calls (c->bhead, in the order they became weak) up to date. */
+static void bsync(struct cap_calls *c, struct cap_call *x)
+{
+	bool want = bweak(x);
+	if (want == x->in_blist)
+		return;
+	if (want) {
+		x->bprev = c->btail;
+		x->bnext = NULL;
+		if (c->btail)
+			c->btail->bnext = x;
+		else
+			c->bhead = x;
+		c->btail = x;
+	} else {
+		if (x->bprev)
+			x->bprev->bnext = x->bnext;
+		else
+			c->bhead = x->bnext;
+		if (x->bnext)
+			x->bnext->bprev = x->bprev;
+		else
+			c->btail = x->bprev;
+		x->bprev = x->bnext = NULL;
+	}
+	x->in_blist = want;
+}
+
+static void owner_remove(struct cap_calls *c, struct bind *b, size_t i)
+{
+	struct cap_call *x = b->o[i].call;
 	memmove(&b->o[i], &b->o[i + 1], (b->n - i - 1) * sizeof b->o[0]);
 	b->n--;
+	x->n_claims--;
+	bsync(c, x);
+}
+
+static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd);
+
+/* The binding table is full: the claims of the call that became weak first (an early call,
+ * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
+ * unanswered INVITEs with SDP would otherwise fill the table and leave every new call,
+ * a target's among them, unbound (finding 8 of the capture review). */
+static bool bevict(struct cap_calls *c, const struct cap_call *keep)
+{
+	struct cap_call *v = c->bhead;
+	if (v && v == keep)
+		v = v->bnext;
+	if (!v)
+		return false;
+	unbind_side(c, v, &v->offer);
+	unbind_side(c, v, &v->answer);
+	c->st->media_evicted++;
+	return true;
 }
 
 static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_t stream,
@@ -185,6 +259,9 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 	bool contested = false;
 	if (!b) {
 		size_t s;
+		while (c->n_bind >= c->lim.max_bindings)
+			if (!bevict(c, call))
+				break;
 		if (c->n_bind >= c->lim.max_bindings) {
 			c->st->drop[CAP_DROP_CALL_MEDIA]++;
 			return false;
@@ -205,7 +282,7 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 	/* the call's own earlier claim moves to the top (the newest) */
 	for (size_t i = 0; i < b->n; i++)
 		if (b->o[i].call == call) {
-			owner_remove(b, i);
+			owner_remove(c, b, i);
 			break;
 		}
 	if (b->n == BIND_OWNERS) {
@@ -214,7 +291,7 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 		for (size_t i = 1; i < b->n; i++)
 			if (call_rank(b->o[i].call) < call_rank(b->o[w].call))
 				w = i;
-		owner_remove(b, w);
+		owner_remove(c, b, w);
 	}
 	for (size_t i = 0; i < b->n; i++)
 		if (b->o[i].call->state != CAP_CALL_ENDED)
@@ -226,12 +303,14 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 	b->o[b->n].stream = (uint8_t)stream;
 	b->o[b->n].kind = kind;
 	b->n++;
+	call->n_claims++;
+	bsync(c, call);
 	return true;
 }
 
 /* Drops the call's own claim on an endpoint; the endpoint stays bound to the other calls that
  * claim it, and is forgotten when none is left. */
-static void bdel(struct cap_calls *c, const struct cap_call *call, const struct cap_addr *addr,
+static void bdel(struct cap_calls *c, struct cap_call *call, const struct cap_addr *addr,
 		 uint16_t port)
 {
 	struct bind **pp = &c->bbucket[bslot(c, addr->family, addr->a, port)];
@@ -240,7 +319,7 @@ static void bdel(struct cap_calls *c, const struct cap_call *call, const struct 
 		if (b->ver == addr->family && b->port == port && memcmp(b->a, addr->a, 16) == 0) {
 			for (size_t i = 0; i < b->n; i++)
 				if (b->o[i].call == call) {
-					owner_remove(b, i);
+					owner_remove(c, b, i);
 					break;
 				}
 			if (b->n == 0) {
@@ -361,7 +440,7 @@ static void emit_call(struct cap_calls *c, enum cap_ev_type type, struct cap_cal
 
 static void lru_unlink(struct cap_calls *c, struct cap_call *x)
 {
-	int l = x->linger ? 1 : 0;
+	int l = x->lst;
 	if (x->lprev)
 		x->lprev->lnext = x->lnext;
 	else
@@ -375,7 +454,8 @@ static void lru_unlink(struct cap_calls *c, struct cap_call *x)
 
 static void lru_append(struct cap_calls *c, struct cap_call *x)
 {
-	int l = x->linger ? 1 : 0;
+	int l = x->lst;
+	x->lseq = ++c->lseq;
 	x->lprev = c->tail[l];
 	x->lnext = NULL;
 	if (c->tail[l])
@@ -391,10 +471,55 @@ static void touch(struct cap_calls *c, struct cap_call *x, uint64_t ts)
 		return; /* an ended call is freed linger_ns after its end */
 	if (ts > x->last_ns)
 		x->last_ns = ts;
-	if (!x->linger && c->tail[0] != x) {
+	if (c->tail[x->lst] == x) {
+		x->lseq = ++c->lseq; /* the order across the lists (oldest) */
+		return;
+	}
+	lru_unlink(c, x);
+	lru_append(c, x);
+}
+
+/* The list an open call belongs in (by its state). */
+static uint8_t list_of(const struct cap_call *x)
+{
+	if (x->linger)
+		return L_LINGER;
+	if (x->state == CAP_CALL_INVITED)
+		return L_INVITED;
+	if (x->state == CAP_CALL_PROCEEDING)
+		return L_PROCEEDING;
+	return L_EST;
+}
+
+/* After a change of state: the call moves to its list (at the tail: it was just touched),
+ * and its claims' weakness follows its rank. */
+static void relist(struct cap_calls *c, struct cap_call *x)
+{
+	uint8_t l = list_of(x);
+	if (l != x->lst) {
 		lru_unlink(c, x);
+		x->lst = l;
 		lru_append(c, x);
 	}
+	bsync(c, x);
+}
+
+/* The head of the lists first..last (inclusive) that was appended first, other than keep; with
+ * now_ns != 0, only a head idle past its list's idle time. NULL when none. */
+static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
+			       const struct cap_call *keep, uint64_t now_ns)
+{
+	struct cap_call *o = NULL;
+	for (int l = first; l <= last; l++) {
+		struct cap_call *h = c->head[l];
+		if (h && h == keep)
+			h = h->lnext;
+		if (!h || (now_ns && !(now_ns > h->last_ns && now_ns - h->last_ns > c->idle[l])))
+			continue;
+		if (!o || h->lseq < o->lseq)
+			o = h;
+	}
+	return o;
 }
 
 static void sdp_clear(struct cap_call_sdp *s)
@@ -410,6 +535,8 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 		&c->cbucket[cslot(c, (struct cap_str){ x->call_id.s, x->call_id.len })];
 	unbind_side(c, x, &x->offer);
 	unbind_side(c, x, &x->answer);
+	x->n_claims = 0; /* none left (unbind_side); the list of weak claims forgets it */
+	bsync(c, x);
 	while (*pp && *pp != x)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -439,17 +566,32 @@ static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end 
 		c->st->calls_timeout++;
 	lru_unlink(c, x);
 	x->linger = true;
+	x->lst = L_LINGER;
 	x->last_ns = ts;
 	lru_append(c, x);
+	bsync(c, x);
 	emit_call(c, CAP_EV_CALL_END, x, p, ts, 0);
 }
 
-static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts)
+/* Creates a call for m. When the table is full, the oldest ended call makes room, else the
+ * oldest call without any response, else the oldest ringing one (CAP_END_EVICTED, stats
+ * calls_evicted): a flood of unanswered INVITEs must not keep new calls, a target's among
+ * them, out for the whole idle time (finding 8 of the capture review). keep (may be NULL)
+ * is never the one to go: the caller still uses it. */
+static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts,
+				 const struct cap_call *keep)
 {
 	struct cap_call *x;
 	size_t s;
-	if (c->n_calls >= c->lim.max_calls && c->head[1])
-		call_free(c, c->head[1], true, ts); /* make room: oldest ended call */
+	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
+		call_free(c, x, true, ts);
+	if (c->n_calls >= c->lim.max_calls &&
+	    ((x = oldest(c, L_INVITED, L_INVITED, keep, 0)) ||
+	     (x = oldest(c, L_PROCEEDING, L_PROCEEDING, keep, 0)))) {
+		call_end(c, x, CAP_END_EVICTED, NULL, ts);
+		call_free(c, x, true, ts);
+		c->st->calls_evicted++;
+	}
 	if (c->n_calls >= c->lim.max_calls) {
 		c->st->drop[CAP_DROP_CALL_TABLE]++;
 		return NULL;
@@ -472,6 +614,7 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 	s = cslot(c, m->call_id);
 	x->hnext = c->cbucket[s];
 	c->cbucket[s] = x;
+	x->lst = L_INVITED;
 	lru_append(c, x);
 	c->n_calls++;
 	c->st->calls++;
@@ -482,7 +625,7 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 				  const struct cap_sip_msg *m, uint64_t ts)
 {
-	struct cap_call *f = call_new(c, m, ts);
+	struct cap_call *f = call_new(c, m, ts, x);
 	if (!f)
 		return NULL;
 	f->from_uri = x->from_uri;
@@ -736,6 +879,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		bind_side(c, x, SIDE_OFFER);
 		bind_side(c, x, SIDE_ANSWER);
 	}
+	relist(c, x);
 	if (x->state != old)
 		ch |= CAP_UPD_STATE;
 	if (ch)
@@ -835,7 +979,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
 			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
 			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */
-			target = call_new(c, m, ts);
+			target = call_new(c, m, ts, NULL);
 			if (target) {
 				target->over_tcp = tcp;
 				if (have_sdp)
@@ -850,7 +994,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			 * but changes nothing (no state, no SDP, no end) */
 			passive = same_from;
 		} else if (m->is_request && invite) {
-			target = call_new(c, m, ts);
+			target = call_new(c, m, ts, NULL);
 			if (target) {
 				target->over_tcp = tcp;
 				if (have_sdp)
@@ -882,13 +1026,14 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		target = same_from;
 	} else if (m->is_request && invite) {
 		/* re-INVITE of a dialog whose start was not seen: pick it up */
-		target = call_new(c, m, ts);
+		target = call_new(c, m, ts, NULL);
 		if (target) {
 			target->over_tcp = tcp;
 			target->state = CAP_CALL_CONFIRMED;
 			/* one request proves no dialog: its SDP claims endpoints weakly until a 2xx
 			 * answers it (call_rank), so that it cannot take a live call's media */
 			target->pickup = true;
+			relist(c, target);
 			if (have_sdp)
 				(void)sdp_apply(c, target, SIDE_OFFER);
 			target->sip_msgs++;
@@ -1070,14 +1215,15 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 {
 	size_t n = 0;
-	while (c->head[0] && now_ns > c->head[0]->last_ns &&
-	       now_ns - c->head[0]->last_ns > c->lim.idle_ns) {
-		call_end(c, c->head[0], CAP_END_TIMEOUT, NULL, now_ns);
+	struct cap_call *x;
+	if (now_ns == 0)
+		return 0;
+	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, now_ns))) {
+		call_end(c, x, CAP_END_TIMEOUT, NULL, now_ns);
 		n++;
 	}
-	while (c->head[1] && now_ns > c->head[1]->last_ns &&
-	       now_ns - c->head[1]->last_ns > c->lim.linger_ns)
-		call_free(c, c->head[1], true, now_ns);
+	while ((x = oldest(c, L_LINGER, L_LINGER, NULL, now_ns)))
+		call_free(c, x, true, now_ns);
 	return n;
 }
 
@@ -1108,10 +1254,11 @@ void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint
 /* see capture.h */
 void cap_calls_flush(struct cap_calls *c, uint64_t now_ns)
 {
-	while (c->head[0])
-		call_end(c, c->head[0], CAP_END_FLUSH, NULL, now_ns);
-	while (c->head[1])
-		call_free(c, c->head[1], true, now_ns);
+	struct cap_call *x;
+	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, 0)))
+		call_end(c, x, CAP_END_FLUSH, NULL, now_ns);
+	while (c->head[L_LINGER])
+		call_free(c, c->head[L_LINGER], true, now_ns);
 	(void)cap_tcp_expire(c->tcp, UINT64_MAX);
 }
 
@@ -1120,7 +1267,7 @@ void cap_calls_free(struct cap_calls *c)
 {
 	if (!c)
 		return;
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < NLISTS; l++)
 		while (c->head[l])
 			call_free(c, c->head[l], false, 0);
 	for (size_t i = 0; i < c->nbb; i++)

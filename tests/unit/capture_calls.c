@@ -898,6 +898,94 @@ static void t_calls_contested(void)
 	finish_calls();
 }
 
+/* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must
+ * be seen, and its media bound to it. */
+static void flood_target(bool over_tcp)
+{
+	const struct rec *r;
+	uint64_t id;
+	n_ev = 0;
+	if (over_tcp) {
+		static uint8_t pkt[9000];
+		char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
+		size_t n = sip(start_l, "target", "a1", NULL, 1, "INVITE",
+			       sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5000, 0x02,
+					 NULL, 0));
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5001, 0x08,
+					 msgbuf, n));
+	} else {
+		req("target", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
+	}
+	r = find(0, CAP_EV_CALL_START);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	id = r->call;
+	rtp(4, B4, A4, 5000, 4000, 0, 1, 0x2222);
+	r = find(0, CAP_EV_MEDIA);
+	CHECK(r && r->call == id && find(0, CAP_EV_SIP) && find(0, CAP_EV_SIP)->tcp == over_tcp);
+}
+
+/* Finding 8 of the capture review: floods that fill the call table, the binding table or
+ * the TCP stream table must not keep a new (target) call out. */
+static void t_calls_flood(void)
+{
+	static char body[2048];
+	char cid[32], start_l[] = "INVITE sip:n@example.org SIP/2.0";
+	/* 16384 unanswered INVITEs: the oldest makes room */
+	start(NULL);
+	for (int i = 0; i < 16384; i++) {
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", NULL));
+	}
+	CHECK(cap_calls_count(calls) == 16384 && st.calls_evicted == 0);
+	flood_target(false);
+	CHECK(cap_calls_count(calls) == 16384 && st.calls_evicted == 1 &&
+	      st.drop[CAP_DROP_CALL_TABLE] == 0);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED &&
+	      find(0, CAP_EV_CALL_END)->call == 1);
+	/* calls without a response time out 32 s after their last message: the flood is gone,
+	 * the answered target call stays */
+	resp("target", "t", 1, "INVITE", 200, NULL);
+	now += 33ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 16383 && cap_calls_count(calls) == 16384);
+	now += 6ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && cap_calls_count(calls) == 1);
+	finish_calls();
+
+	/* 4096 unanswered INVITEs with 8 m= lines each fill the 65536 bindings */
+	start(NULL);
+	for (int i = 0; i < 4096; i++) {
+		int o = snprintf(body, sizeof body,
+				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
+				 "t=0 0\r\n",
+				 (i >> 8) + 100, i & 255);
+		for (int k = 0; k < 8; k++)
+			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
+				      10000 + 2 * k);
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
+	}
+	CHECK(cap_calls_bindings(calls) == 65536 && st.media_evicted == 0);
+	flood_target(false);
+	CHECK(st.media_evicted == 1 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
+	      cap_calls_bindings(calls) == 65536 - 16 + 2 && st.media_unbound == 0);
+	finish_calls();
+
+	/* 4096 bare SYNs fill the TCP stream table; then the target's SIP over TCP */
+	start(NULL);
+	for (int i = 0; i < 4096; i++) {
+		static uint8_t pkt[100];
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, X4, C4, (uint16_t)(20000 + i), 443,
+					 1000, 0x02, NULL, 0));
+	}
+	CHECK(st.tcp_streams == 4096 && st.tcp_evicted == 0);
+	flood_target(true);
+	CHECK(st.tcp_evicted == 1 && st.drop[CAP_DROP_TCP_TABLE] == 0 && st.sip_tcp == 1);
+	finish_calls();
+}
+
 static void t_calls_expiry_caps(void)
 {
 	struct cap_calls_limits l;
@@ -921,7 +1009,27 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1 && cap_calls_count(calls) == 0);
 	finish_calls();
 
-	/* call cap: 2 calls; an ended call makes room */
+	/* no response: 32 s; ringing (1xx only): 180 s; both from the last message */
+	start(NULL);
+	req("r1", NULL, 1, "INVITE", NULL);
+	req("r2", NULL, 1, "INVITE", NULL);
+	resp("r2", "b", 1, "INVITE", 180, NULL);
+	now += 33ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[1] &&
+	      last_call[1]->end == CAP_END_TIMEOUT && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_PROCEEDING);
+	now += 140ull * 1000000000ull;
+	resp("r2", "b", 1, "INVITE", 180, NULL);
+	now += 170ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_PROCEEDING);
+	now += 11ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[2] &&
+	      last_call[2]->end == CAP_END_TIMEOUT);
+	finish_calls();
+
+	/* call cap: 2 calls. An ended call makes room, else the oldest call without a final
+	 * answer (CAP_END_EVICTED); an answered call is never evicted */
 	cap_calls_limits_default(&l);
 	l.max_calls = 2;
 	l.max_bindings = 3;
@@ -930,15 +1038,22 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_bindings(calls) == 3 && st.drop[CAP_DROP_CALL_MEDIA] == 1);
 	CHECK(last_call[1] && last_call[1]->offer.media[0].bound);
 	req("p2", NULL, 1, "INVITE", NULL);
+	resp("p2", "x", 1, "INVITE", 200, NULL);
 	req("p3", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 0 &&
+	      st.calls_evicted == 1 && n_free == 1 && last_call[1] == NULL && last_call[3]);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->call == 1 &&
+	      find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED && cap_calls_bindings(calls) == 0);
+	resp("p3", "y", 1, "INVITE", 200, NULL);
+	req("p4", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
-	req("p2", NULL, 1, "CANCEL", NULL);
-	resp("p2", "x", 1, "INVITE", 487, NULL);
-	req("p4", NULL, 1, "INVITE", NULL);
-	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 1);
+	req("p2", "x", 2, "BYE", NULL);
+	req("p5", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 2 &&
+	      st.calls_evicted == 1);
 	finish_calls();
-	CHECK(n_free == 3);
+	CHECK(n_free == 4);
 	/* bad limits */
 	l.max_calls = 0;
 	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
@@ -961,5 +1076,6 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_media", t_calls_media },
 	{ "calls_expiry_caps", t_calls_expiry_caps },
 	{ "calls_contested", t_calls_contested },
+	{ "calls_flood", t_calls_flood },
 	{ NULL, NULL },
 };
