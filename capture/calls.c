@@ -10,8 +10,11 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
 
 /* The call lists, each in the order of last activity (oldest first) and with an idle time of
  * its own: calls without any response (early_idle_ns), calls with a provisional one
- * (ringing_idle_ns), established calls (idle_ns), ended calls (linger_ns, from their end). */
-enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER, NLISTS };
+ * (ringing_idle_ns), established calls in EST_TIERS tiers (idle_ns, and longer ones for the
+ * dialogs whose Session-Expires asks for more: see est_tier), ended calls (linger_ns, from
+ * their end). One idle time per list keeps each list sorted by its deadline. */
+#define EST_TIERS 6
+enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 
 /* One call's claim on an endpoint. */
@@ -66,6 +69,7 @@ void cap_calls_limits_default(struct cap_calls_limits *l)
 	l->linger_ns = 5ull * 1000000000ull;
 	l->early_idle_ns = 32ull * 1000000000ull;
 	l->ringing_idle_ns = 180ull * 1000000000ull;
+	l->session_max_ns = 7200ull * 1000000000ull;
 	l->hash_seed = 0;
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -109,8 +113,8 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 		l = &d;
 	}
 	if (!st || !fn || l->max_calls == 0 || l->max_bindings == 0 || l->idle_ns == 0 ||
-	    l->early_idle_ns == 0 || l->ringing_idle_ns == 0 ||
-	    l->max_calls > ((size_t)1 << 24) || l->max_bindings > ((size_t)1 << 24))
+	    l->early_idle_ns == 0 || l->ringing_idle_ns == 0 || l->max_calls > ((size_t)1 << 24) ||
+	    l->max_bindings > ((size_t)1 << 24))
 		return LIM_E_ARG;
 	c = calloc(1, sizeof *c);
 	if (!c)
@@ -119,7 +123,16 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 	/* an early call never waits longer than an established one */
 	c->idle[L_INVITED] = l->early_idle_ns < l->idle_ns ? l->early_idle_ns : l->idle_ns;
 	c->idle[L_PROCEEDING] = l->ringing_idle_ns < l->idle_ns ? l->ringing_idle_ns : l->idle_ns;
-	c->idle[L_EST] = l->idle_ns;
+	/* established tiers: idle_ns, 2x, 4x, 8x, 16x (each at most session_max_ns), then
+	 * session_max_ns; a dialog goes to the first tier not shorter than its Session-Expires */
+	for (int k = 0; k < EST_TIERS; k++) {
+		uint64_t v = l->idle_ns;
+		for (int j = 0; j < k && v <= UINT64_MAX / 2; j++)
+			v *= 2;
+		if (k == EST_TIERS - 1 || v > l->session_max_ns)
+			v = l->session_max_ns;
+		c->idle[L_EST + k] = v > l->idle_ns ? v : l->idle_ns;
+	}
 	c->idle[L_LINGER] = l->linger_ns;
 	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
@@ -491,11 +504,27 @@ static uint8_t list_of(const struct cap_call *x)
 	return L_EST;
 }
 
+/* The list of an established call: the first tier whose idle time covers its Session-Expires
+ * (capped at session_max_ns); RFC 4028 s10: a refresh comes before the interval ends, so a
+ * held call without RTP lives as long as its refreshes keep coming. */
+static uint8_t est_tier(const struct cap_calls *c, const struct cap_call *x)
+{
+	uint64_t want = (uint64_t)x->session_expires * 1000000000ull;
+	if (want > c->lim.session_max_ns)
+		want = c->lim.session_max_ns;
+	for (int k = 0; k < EST_TIERS; k++)
+		if (c->idle[L_EST + k] >= want)
+			return (uint8_t)(L_EST + k);
+	return L_EST + EST_TIERS - 1;
+}
+
 /* After a change of state: the call moves to its list (at the tail: it was just touched),
  * and its claims' weakness follows its rank. */
 static void relist(struct cap_calls *c, struct cap_call *x)
 {
 	uint8_t l = list_of(x);
+	if (l == L_EST)
+		l = est_tier(c, x);
 	if (l != x->lst) {
 		lru_unlink(c, x);
 		x->lst = l;
@@ -573,6 +602,28 @@ static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end 
 	emit_call(c, CAP_EV_CALL_END, x, p, ts, 0);
 }
 
+/* RFC 4028 s4: "Session-Expires" (compact "x") = delta-seconds *(";" se-params). An INVITE or
+ * UPDATE, or their 2xx (whose value is the one in force, s9), sets the call's
+ * session_expires; a malformed or zero value is ignored (the call keeps what it had). */
+static void session_expires(const struct cap_sip_msg *m, struct cap_call *x)
+{
+	size_t from = 0;
+	const struct cap_sip_hdr *h = cap_sip_find(m, CAP_H_SESSION_EXPIRES, &from);
+	struct cap_str v;
+	const char *semi;
+	uint64_t n;
+	if (!h)
+		return;
+	v = h->value;
+	semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+	if (semi)
+		v.len = (size_t)(semi - v.p);
+	v = cap_str_trim(v);
+	if (!cap_str_u64(v, UINT64_MAX, &n) || n == 0)
+		return;
+	x->session_expires = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* Creates a call for m. When the table is full, the oldest ended call makes room, else the
  * oldest call without any response, else the oldest ringing one (CAP_END_EVICTED, stats
  * calls_evicted): a flood of unanswered INVITEs must not keep new calls, a target's among
@@ -611,6 +662,8 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 		text_set(&x->pai[x->n_pai], m->pai[x->n_pai].uri);
 	x->first_ns = x->last_ns = ts;
 	x->invite_cseq = m->cseq;
+	if (m->is_request)
+		session_expires(m, x); /* the INVITE's; its 2xx may change it */
 	s = cslot(c, m->call_id);
 	x->hnext = c->cbucket[s];
 	c->cbucket[s] = x;
@@ -635,6 +688,7 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	memcpy(f->pai, x->pai, sizeof f->pai);
 	f->first_ns = x->first_ns;
 	f->invite_cseq = x->invite_cseq;
+	f->session_expires = x->session_expires;
 	f->over_tcp = x->over_tcp;
 	f->forked = true;
 	text_set(&f->to_tag, m->to.tag);
@@ -832,6 +886,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 
 	x->sip_msgs++;
 	touch(c, x, ts);
+	if ((m->is_request
+		     ? is_method(m, "INVITE") || is_method(m, "UPDATE")
+		     : m->status >= 200 && m->status < 300 && (invite || is_method(m, "UPDATE"))))
+		session_expires(m, x);
 	if (m->is_request) {
 		if (invite && m->to.tag.len && x->state >= CAP_CALL_ACCEPTED &&
 		    x->state != CAP_CALL_ENDED && !(from_caller && m->cseq == x->invite_cseq) &&

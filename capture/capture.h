@@ -528,14 +528,14 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
  * connection on the tuple). A partial message lost this way, or to the idle timeout, is
  * CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
-	size_t max_streams; /* streams tracked at once */
-	size_t max_stream;  /* octets held per stream (partial message + out-of-order data);
+	size_t max_streams;     /* streams tracked at once */
+	size_t max_stream;      /* octets held per stream (partial message + out-of-order data);
 			      * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
-	size_t max_segs;    /* out-of-order pieces held per stream */
-	size_t max_total;   /* octets held by all streams */
-	uint64_t idle_ns;   /* a stream with no segment for this long is dropped */
+	size_t max_segs;        /* out-of-order pieces held per stream */
+	size_t max_total;       /* octets held by all streams */
+	uint64_t idle_ns;       /* a stream with no segment for this long is dropped */
 	uint64_t idle_nosip_ns; /* the same for a stream that never framed a SIP message */
-	uint32_t hash_seed; /* of the stream table's keyed hash (cap_calls and the dispatcher
+	uint32_t hash_seed;     /* of the stream table's keyed hash (cap_calls and the dispatcher
 			     * set it from theirs) */
 };
 /* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle (32 s for a stream
@@ -596,7 +596,7 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
  * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
- * only), cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls
+ * only; longer for an established dialog with a Session-Expires, up to session_max_ns), cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls
  * calls are held, a new call takes the place of the oldest ended (lingering) call, else of
  * the least recently active call without any response, else of the least recently active
  * ringing one (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every
@@ -715,6 +715,9 @@ struct cap_call {
 	bool over_tcp;      /* the INVITE came over TCP */
 	bool forked;        /* created by a second To tag */
 	uint32_t reinvites; /* re-INVITEs seen */
+	/* seconds: the last Session-Expires (RFC 4028) of an INVITE or UPDATE of the dialog or
+	 * of their 2xx; 0: none seen (the idle time of the call follows it, see limits) */
+	uint32_t session_expires;
 	struct cap_call_sdp offer, answer;
 	size_t n_ssrc;
 	struct cap_call_ssrc ssrc[CAP_CALL_MAX_SSRC];
@@ -724,10 +727,10 @@ struct cap_call {
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
-	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
-	bool pickup;    /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
-	uint8_t lst;    /* the list it is in (by state: early, ringing, established, ended) */
-	uint64_t lseq;  /* when it was last appended to its list (the order across lists) */
+	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
+	uint8_t lst;       /* the list it is in (by state: early, ringing, established, ended) */
+	uint64_t lseq;     /* when it was last appended to its list (the order across lists) */
 	uint32_t n_claims; /* claims on media endpoints it holds */
 	bool in_blist;     /* in the list of weak claims (evicted first when the table is full) */
 	struct cap_call *bprev, *bnext;
@@ -798,12 +801,19 @@ struct cap_calls_limits {
 	 * ringing UAS refreshes its 1xx every minute); each capped at idle_ns */
 	uint64_t early_idle_ns;
 	uint64_t ringing_idle_ns;
-	uint64_t linger_ns;  /* an ended call stays matchable this long, then is freed */
-	uint32_t hash_seed;  /* seed of the table hashes (set a random one on live capture) */
+	/* an established call (ACCEPTED, CONFIRMED) whose dialog carries a Session-Expires
+	 * (RFC 4028; header or compact form x) longer than idle_ns idles at least that long
+	 * (a held call sends no RTP and refreshes only every Session-Expires/2), at most
+	 * session_max_ns: the idle time used is the first of idle_ns x 2, x 4, x 8, x 16 (each
+	 * capped at session_max_ns), session_max_ns, that covers the Session-Expires (0, or
+	 * not above idle_ns: no extension) */
+	uint64_t session_max_ns;
+	uint64_t linger_ns; /* an ended call stays matchable this long, then is freed */
+	uint32_t hash_seed; /* seed of the table hashes (set a random one on live capture) */
 	struct cap_tcp_limits tcp;
 };
-/* 16384 calls, 65536 bindings, 300 s idle (32 s without a response, 180 s ringing), 5 s
- * linger, seed 0, TCP defaults. */
+/* 16384 calls, 65536 bindings, 300 s idle (32 s without a response, 180 s ringing, up to
+ * 2 h for a Session-Expires), 5 s linger, seed 0, TCP defaults. */
 void cap_calls_limits_default(struct cap_calls_limits *l);
 
 struct cap_calls; /* opaque */

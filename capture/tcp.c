@@ -107,9 +107,8 @@ enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, c
 		l = &d;
 	}
 	if (!st || !fn || l->max_streams == 0 || l->max_segs == 0 || l->idle_ns == 0 ||
-	    l->idle_nosip_ns == 0 ||
-	    l->max_stream < CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 || l->max_total < l->max_stream ||
-	    l->max_streams > ((size_t)1 << 24))
+	    l->idle_nosip_ns == 0 || l->max_stream < CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 ||
+	    l->max_total < l->max_stream || l->max_streams > ((size_t)1 << 24))
 		return LIM_E_ARG;
 	t = calloc(1, sizeof *t);
 	if (!t)
@@ -226,7 +225,8 @@ size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns)
 		uint64_t idle = l ? t->lim.idle_ns : t->lim.idle_nosip_ns;
 		struct stream *h;
 		while ((h = t->lru_head[l]) &&
-		       (now_ns == UINT64_MAX || (now_ns > h->last_ns && now_ns - h->last_ns > idle))) {
+		       (now_ns == UINT64_MAX ||
+			(now_ns > h->last_ns && now_ns - h->last_ns > idle))) {
 			stream_drop(t, h, true);
 			n++;
 		}

@@ -910,8 +910,8 @@ static void flood_target(bool over_tcp)
 		char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
 		size_t n = sip(start_l, "target", "a1", NULL, 1, "INVITE",
 			       sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
-		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5000, 0x02,
-					 NULL, 0));
+		feed_ip(pkt,
+			t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5000, 0x02, NULL, 0));
 		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5001, 0x08,
 					 msgbuf, n));
 	} else {
@@ -983,6 +983,87 @@ static void t_calls_flood(void)
 	CHECK(st.tcp_streams == 4096 && st.tcp_evicted == 0);
 	flood_target(true);
 	CHECK(st.tcp_evicted == 1 && st.drop[CAP_DROP_TCP_TABLE] == 0 && st.sip_tcp == 1);
+	finish_calls();
+}
+
+/* msgbuf (n octets) with a header line h added after the start line; returns the new length */
+static size_t with_hdr(size_t n, const char *h)
+{
+	char *e = strstr(msgbuf, "\r\n");
+	size_t hl = strlen(h);
+	CHECK(e && n + hl + 2 < sizeof msgbuf);
+	if (!e || n + hl + 2 >= sizeof msgbuf)
+		return n;
+	memmove(e + 2 + hl + 2, e + 2, n - (size_t)(e + 2 - msgbuf) + 1);
+	memcpy(e + 2, h, hl);
+	memcpy(e + 2 + hl, "\r\n", 2);
+	return n + hl + 2;
+}
+
+/* A call A -> B: INVITE (extra header h_inv), 200 OK (h_ok), ACK; NULL: no extra header */
+static void call_hdrs(const char *cid, int cseq, const char *h_inv, const char *h_ok)
+{
+	char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
+	size_t n = sip(start_l, cid, "a1", cseq > 1 ? "b" : NULL, cseq, "INVITE", NULL);
+	if (h_inv)
+		n = with_hdr(n, h_inv);
+	udp(4, A4, B4, 5060, 5060, msgbuf, n);
+	n = sip("SIP/2.0 200 OK", cid, "a1", "b", cseq, "INVITE", NULL);
+	if (h_ok)
+		n = with_hdr(n, h_ok);
+	udp(4, B4, A4, 5060, 5060, msgbuf, n);
+	req(cid, "b", cseq, "ACK", NULL);
+}
+
+#define SEC 1000000000ull
+
+/* Finding 10 of the capture review: a confirmed call on hold (no RTP) refreshed by session
+ * timers every Session-Expires/2 must not time out after the default idle time. */
+static void t_calls_session_expires(void)
+{
+	start(NULL);
+	call_hdrs("se1", 1, "Session-Expires: 1800;refresher=uac",
+		  "Session-Expires: 1800;refresher=uac");
+	call_hdrs("se2", 1, NULL, NULL);
+	call_hdrs("se3", 1, NULL, "x: 1800"); /* compact form, in the 2xx only */
+	call_hdrs("se4", 1, "Session-Expires: soon", "Session-Expires: ;refresher=uas");
+	call_hdrs("se5", 1, "Session-Expires: 100000", NULL); /* capped at 2 h */
+	call_hdrs("se6", 1, "Session-Expires: 90", "Session-Expires: 90");
+	CHECK(last_call[1] && last_call[1]->session_expires == 1800 && last_call[2] &&
+	      last_call[2]->session_expires == 0 && last_call[3] &&
+	      last_call[3]->session_expires == 1800 && last_call[4] &&
+	      last_call[4]->session_expires == 0 && last_call[5] &&
+	      last_call[5]->session_expires == 100000 && last_call[6] &&
+	      last_call[6]->session_expires == 90);
+	/* the default idle time: calls without a Session-Expires longer than it end */
+	now += 301 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 3);
+	for (int i = 1; i <= 6; i++) {
+		bool held = i == 1 || i == 3 || i == 5;
+		CHECK(last_call[i] && (last_call[i]->state == CAP_CALL_CONFIRMED) == held &&
+		      (held || last_call[i]->end == CAP_END_TIMEOUT));
+	}
+	/* held 600 s: still open */
+	now += 299 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 0 && cap_calls_count(calls) == 3);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_CONFIRMED && last_call[3] &&
+	      last_call[3]->state == CAP_CALL_CONFIRMED);
+	/* the session refresh (a re-INVITE at Session-Expires/2) keeps it going */
+	now += 300 * SEC;
+	call_hdrs("se1", 2, "Session-Expires: 1800;refresher=uac",
+		  "Session-Expires: 1800;refresher=uac");
+	CHECK(cap_calls_expire(calls, now) == 0 && last_call[1] &&
+	      last_call[1]->state == CAP_CALL_CONFIRMED && last_call[1]->reinvites == 1);
+	/* no refresh for longer than Session-Expires (+ the tier): it ends */
+	now += 2401 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 2 && last_call[1] &&
+	      last_call[1]->end == CAP_END_TIMEOUT && last_call[3] &&
+	      last_call[3]->end == CAP_END_TIMEOUT && last_call[5] &&
+	      last_call[5]->state == CAP_CALL_CONFIRMED);
+	/* 100000 s is capped at session_max_ns (2 h) */
+	now += (7201 - 3301) * SEC;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[5] &&
+	      last_call[5]->end == CAP_END_TIMEOUT);
 	finish_calls();
 }
 
@@ -1077,5 +1158,6 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_expiry_caps", t_calls_expiry_caps },
 	{ "calls_contested", t_calls_contested },
 	{ "calls_flood", t_calls_flood },
+	{ "calls_session_expires", t_calls_session_expires },
 	{ NULL, NULL },
 };

@@ -512,7 +512,8 @@ static void t_tcp_evict(void)
 	CHECK(n_msgs == 7);
 	/* every stream carried SIP: a new one is refused */
 	seg_k(50, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
-	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 1 && st.tcp_evicted == 20);
+	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 1 &&
+	      st.tcp_evicted == 20);
 	/* a stream that never framed SIP goes after idle_nosip_ns, a SIP stream after idle_ns */
 	reset(NULL);
 	seg_k(0, 4, ISN, 0, 0x08, m1, l1);
