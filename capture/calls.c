@@ -247,6 +247,7 @@ static void owner_remove(struct cap_calls *c, struct bind *b, size_t i)
 }
 
 static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd);
+static void purge_claims(struct cap_calls *c, struct cap_call *x);
 
 /* The binding table is full: the claims of the call that became weak first (an early call,
  * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
@@ -261,6 +262,7 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 		return false;
 	unbind_side(c, v, &v->offer);
 	unbind_side(c, v, &v->answer);
+	purge_claims(c, v);
 	c->st->media_evicted++;
 	return true;
 }
@@ -400,10 +402,47 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 		size_t n = cap_media_endpoints(m, ports);
 		if (n == 0)
 			continue;
+		bool was = m->bound;
 		m->bound = bset(c, call, side, i, &m->addr, ports[0],
 				m->rtcp_mux ? KIND_MUX : KIND_RTP);
-		if (m->bound && n == 2)
+		if (m->bound && n == 2) {
 			(void)bset(c, call, side, i, &m->addr, ports[1], KIND_RTCP);
+		} else if (!m->bound && was) {
+			/* its RTP claim went (the weakest of a full endpoint) and could not come
+			 * back: no claim of it may stay behind on the RTCP port either */
+			bdel(c, call, &m->addr, ports[0]);
+			if (n == 2)
+				bdel(c, call, &m->addr, ports[1]);
+		}
+	}
+}
+
+/* Claims of x left after unbinding its sides: none, by construction (every claim belongs to
+ * a bound media line). Should that ever fail, the table is searched so that no claim outlives
+ * its call (a dangling one would be followed by the next media packet). */
+static void purge_claims(struct cap_calls *c, struct cap_call *x)
+{
+	for (size_t i = 0; x->n_claims && i < c->nbb; i++) {
+		struct bind **pp = &c->bbucket[i];
+		while (*pp) {
+			struct bind *b = *pp;
+			for (size_t k = 0; k < b->n; k++)
+				if (b->o[k].call == x) {
+					owner_remove(c, b, k);
+					break;
+				}
+			if (b->n == 0) {
+				*pp = b->next;
+				free(b);
+				c->n_bind--;
+			} else {
+				pp = &b->next;
+			}
+		}
+	}
+	if (x->n_claims) {
+		x->n_claims = 0;
+		bsync(c, x);
 	}
 }
 
@@ -564,8 +603,7 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 		&c->cbucket[cslot(c, (struct cap_str){ x->call_id.s, x->call_id.len })];
 	unbind_side(c, x, &x->offer);
 	unbind_side(c, x, &x->answer);
-	x->n_claims = 0; /* none left (unbind_side); the list of weak claims forgets it */
-	bsync(c, x);
+	purge_claims(c, x);
 	while (*pp && *pp != x)
 		pp = &(*pp)->hnext;
 	if (*pp)

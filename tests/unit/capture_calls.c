@@ -1067,6 +1067,100 @@ static void t_calls_session_expires(void)
 	finish_calls();
 }
 
+/* Calls that share endpoints in every way (a few addresses and ports for many calls), in
+ * small tables that are always full: answers, re-INVITEs, CANCELs, BYEs, timeouts and media
+ * in a pseudo-random order. Every claim must go with its call (run under ASan: a claim left
+ * behind would be followed by the next packet), and the counts must add up. */
+static void t_calls_claims_stress(void)
+{
+	static const char *const addrs[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3" };
+	static const uint8_t *const ips[] = { A4, B4, C4 };
+	struct cap_calls_limits l;
+	uint32_t r = 12345;
+	cap_calls_limits_default(&l);
+	l.max_calls = 12;
+	l.max_bindings = 10;
+	start(&l);
+	for (int step = 0; step < 6000; step++) {
+		char cid[16];
+		unsigned op, k, a, port, port2;
+		r = r * 1103515245u + 12345u;
+		op = (r >> 16) % 9;
+		k = (r >> 8) % 20;
+		a = (r >> 4) % 3;
+		port = 4000 + 2 * ((r >> 12) % 3);
+		port2 = (r >> 20) % 2 ? 4000 + 2 * ((r >> 24) % 3) : 0;
+		snprintf(cid, sizeof cid, "s%u", k);
+		switch (op) {
+		case 0:
+		case 1:
+			req(cid, NULL, 1, "INVITE", sdp(4, addrs[a], port, port2, NULL, NULL));
+			break;
+		case 2:
+			resp(cid, "b", 1, "INVITE", (r >> 28) % 2 ? 183 : 200,
+			     sdp(4, addrs[a], port, port2, NULL, NULL));
+			break;
+		case 3: req(cid, "b", 1, "ACK", NULL); break;
+		case 4:
+			req(cid, "b", 2 + (int)(r % 5), "INVITE",
+			    sdp(4, addrs[a], port, port2, NULL, NULL));
+			resp(cid, "b", 2 + (int)(r % 5), "INVITE", (r >> 30) ? 200 : 488,
+			     sdp(4, addrs[(a + 1) % 3], port2 ? port2 : port, 0, NULL, NULL));
+			break;
+		case 5:
+			if ((r >> 28) % 2) {
+				req(cid, NULL, 1, "CANCEL", NULL);
+				resp(cid, "b", 1, "INVITE", 487, NULL);
+			} else {
+				req(cid, "b", 9, "BYE", NULL);
+			}
+			break;
+		case 6: now += ((r >> 8) % 40) * 1000000000ull; break;
+		default:
+			rtp(4, ips[a], ips[(a + 1 + (r >> 28) % 2) % 3], (uint16_t)port,
+			    (uint16_t)(4000 + 2 * ((r >> 24) % 3)), 0, (uint16_t)step, k);
+			break;
+		}
+		CHECK(cap_calls_bindings(calls) <= l.max_bindings &&
+		      cap_calls_count(calls) <= l.max_calls);
+	}
+	CHECK(st.media_contested > 0 && st.media_evicted > 0 && st.calls_evicted > 0 &&
+	      st.media_bound > 0);
+	finish_calls();
+	CHECK(n_free == st.calls);
+
+	/* a call whose RTP claim was pushed out of a full endpoint (the weakest) and cannot
+	 * come back when it is answered (the table is full) keeps no claim on its RTCP port */
+	l.max_bindings = 2;
+	l.max_calls = 16;
+	start(&l);
+	req("x", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, NULL));
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	}
+	CHECK(cap_calls_bindings(calls) == 2 && st.media_contested == 4);
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "CANCEL", NULL);
+		resp(cid, "b", 1, "INVITE", 487, NULL);
+	}
+	now += 6ull * 1000000000ull;
+	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("y", "b", 1, "INVITE", 200, NULL);
+	CHECK(n_free == 4 && cap_calls_bindings(calls) == 2);
+	resp("x", "b", 1, "INVITE", 200, NULL);
+	CHECK(last_call[1] && !last_call[1]->offer.media[0].bound &&
+	      st.drop[CAP_DROP_CALL_MEDIA] == 1 && cap_calls_bindings(calls) == 1);
+	req("x", "b", 2, "BYE", NULL);
+	now += 6ull * 1000000000ull;
+	rtp(4, B4, A4, 5000, 4001, 0, 1, 1);
+	CHECK(n_free == 5 && st.media_unbound == 1 && cap_calls_bindings(calls) == 1);
+	finish_calls();
+}
+
 static void t_calls_expiry_caps(void)
 {
 	struct cap_calls_limits l;
@@ -1159,5 +1253,6 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_contested", t_calls_contested },
 	{ "calls_flood", t_calls_flood },
 	{ "calls_session_expires", t_calls_session_expires },
+	{ "calls_claims_stress", t_calls_claims_stress },
 	{ NULL, NULL },
 };
