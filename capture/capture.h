@@ -83,7 +83,7 @@ enum cap_drop {
 	CAP_DROP_SIP_RESYNC, /* non-SIP octets skipped on a SIP stream while resynchronising */
 	/* call table (cap_calls) */
 	CAP_DROP_CALL_TABLE, /* max_calls answered dialogs already tracked: dialog not created */
-	CAP_DROP_CALL_MEDIA, /* max_bindings endpoints held by answered calls: endpoint not bound */
+	CAP_DROP_CALL_MEDIA, /* max_bindings endpoints held, no weak claim to evict: not bound */
 	CAP_DROP_CALL_SSRC,  /* CAP_CALL_MAX_SSRC SSRCs already learned for a call */
 	CAP_DROP_CALL_NOMEM, /* allocation failed */
 	/* limf/pool.h */
@@ -530,13 +530,13 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
 struct cap_tcp_limits {
 	size_t max_streams;     /* streams tracked at once */
 	size_t max_stream;      /* octets held per stream (partial message + out-of-order data);
-			      * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
+				 * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
 	size_t max_segs;        /* out-of-order pieces held per stream */
 	size_t max_total;       /* octets held by all streams */
 	uint64_t idle_ns;       /* a stream with no segment for this long is dropped */
 	uint64_t idle_nosip_ns; /* the same for a stream that never framed a SIP message */
 	uint32_t hash_seed;     /* of the stream table's keyed hash (cap_calls and the dispatcher
-			     * set it from theirs) */
+				 * set it from theirs) */
 };
 /* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle (32 s for a stream
  * that never framed SIP: a bare SYN, a scan), seed 0. */
@@ -596,8 +596,9 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
  * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
- * only; longer for an established dialog with a Session-Expires, up to session_max_ns), cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls
- * calls are held, a new call takes the place of the oldest ended (lingering) call, else of
+ * only; longer for an established dialog with a Session-Expires, up to session_max_ns),
+ * cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls calls
+ * are held, a new call takes the place of the oldest ended (lingering) call, else of
  * the least recently active call without any response, else of the least recently active
  * ringing one (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every
  * call held is answered is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
@@ -647,7 +648,7 @@ enum cap_call_end {
 	CAP_END_BYE,
 	CAP_END_CANCEL,
 	CAP_END_REJECTED, /* final error to the initial INVITE (status in call->final_status) */
-	CAP_END_TIMEOUT,  /* idle for idle_ns */
+	CAP_END_TIMEOUT,  /* idle too long (idle_ns, or see cap_calls_limits) */
 	CAP_END_FLUSH,    /* cap_calls_flush (end of input) */
 	CAP_END_EVICTED   /* still without a final answer, made room for a new call (table full) */
 };
