@@ -1242,9 +1242,15 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	memset(a, 0, sizeof a);
 	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
 	bd = bfind(c, p->ip_ver, a, p->dport);
-	memset(a, 0, sizeof a);
-	memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-	bs = bfind(c, p->ip_ver, a, p->sport);
+	bs = NULL;
+	if (!bd || bd->n != 1 || call_rank(bd->o[0].call) != 2) {
+		/* else the source cannot change the choice (media_owner: a claim on the source
+		 * alone scores below an established claim on the destination), and the common
+		 * case costs one lookup */
+		memset(a, 0, sizeof a);
+		memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+		bs = bfind(c, p->ip_ver, a, p->sport);
+	}
 	b = media_owner(bd, bs, &by_src);
 	if (!b) {
 		c->st->media_unbound++;
