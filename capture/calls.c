@@ -7,16 +7,36 @@
 #include "capture/internal.h"
 
 enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
+
+/* The call lists, each in the order of last activity (oldest first) and with an idle time of
+ * its own: calls without any response (early_idle_ns), calls with a provisional one
+ * (ringing_idle_ns), established calls in EST_TIERS tiers (idle_ns, and longer ones for the
+ * dialogs whose Session-Expires asks for more: see est_tier), ended calls (linger_ns, from
+ * their end). One idle time per list keeps each list sorted by its deadline. */
+#define EST_TIERS 6
+enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 
+/* One call's claim on an endpoint. */
+struct owner {
+	struct cap_call *call;
+	uint8_t side, kind;
+	uint8_t stream;
+};
+
+/* An endpoint (IP version, address, port) and the calls whose SDP names it, oldest first.
+ * Several calls may claim one endpoint: a port reused by a new call while the old one
+ * lingers, two UEs behind NAT offering the same private address, or a third party's SDP that
+ * copies a live call's endpoints. Each claim stays until its own call lets go of it, so that
+ * freeing one call never unbinds another (finding 4 of the capture review). */
+#define BIND_OWNERS 4
 struct bind {
 	struct bind *next;
 	uint8_t ver;
 	uint8_t a[16];
 	uint16_t port;
-	uint8_t side, kind;
-	uint8_t stream;
-	struct cap_call *call;
+	uint8_t n; /* claims in o[], oldest first */
+	struct owner o[BIND_OWNERS];
 };
 
 struct cap_calls {
@@ -29,7 +49,10 @@ struct cap_calls {
 	size_t ncb;
 	size_t n_calls;
 	uint64_t next_id;
-	struct cap_call *head[2], *tail[2]; /* [0] open calls, [1] lingering; oldest first */
+	struct cap_call *head[NLISTS], *tail[NLISTS]; /* by L_*; oldest first */
+	uint64_t idle[NLISTS];                        /* by L_* */
+	uint64_t lseq;                                /* order of the list appends */
+	struct cap_call *bhead, *btail; /* calls with weak claims (bweak), oldest first */
 	struct bind **bbucket;
 	size_t nbb, n_bind;
 	struct cap_tcp *tcp;
@@ -44,6 +67,9 @@ void cap_calls_limits_default(struct cap_calls_limits *l)
 	l->max_bindings = 65536;
 	l->idle_ns = 300ull * 1000000000ull;
 	l->linger_ns = 5ull * 1000000000ull;
+	l->early_idle_ns = 32ull * 1000000000ull;
+	l->ringing_idle_ns = 180ull * 1000000000ull;
+	l->session_max_ns = 7200ull * 1000000000ull;
 	l->hash_seed = 0;
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -59,7 +85,8 @@ const char *cap_call_state_name(enum cap_call_state s)
 /* see capture.h */
 const char *cap_call_end_name(enum cap_call_end e)
 {
-	static const char *const n[] = { "none", "bye", "cancel", "rejected", "timeout", "flush" };
+	static const char *const n[] = { "none",    "bye",   "cancel", "rejected",
+					 "timeout", "flush", "evicted" };
 	return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "unknown";
 }
 
@@ -86,12 +113,27 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 		l = &d;
 	}
 	if (!st || !fn || l->max_calls == 0 || l->max_bindings == 0 || l->idle_ns == 0 ||
-	    l->max_calls > ((size_t)1 << 24) || l->max_bindings > ((size_t)1 << 24))
+	    l->early_idle_ns == 0 || l->ringing_idle_ns == 0 || l->max_calls > ((size_t)1 << 24) ||
+	    l->max_bindings > ((size_t)1 << 24))
 		return LIM_E_ARG;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return LIM_E_NOMEM;
 	c->lim = *l;
+	/* an early call never waits longer than an established one */
+	c->idle[L_INVITED] = l->early_idle_ns < l->idle_ns ? l->early_idle_ns : l->idle_ns;
+	c->idle[L_PROCEEDING] = l->ringing_idle_ns < l->idle_ns ? l->ringing_idle_ns : l->idle_ns;
+	/* established tiers: idle_ns, 2x, 4x, 8x, 16x (each at most session_max_ns), then
+	 * session_max_ns; a dialog goes to the first tier not shorter than its Session-Expires */
+	for (int k = 0; k < EST_TIERS; k++) {
+		uint64_t v = l->idle_ns;
+		for (int j = 0; j < k && v <= UINT64_MAX / 2; j++)
+			v *= 2;
+		if (k == EST_TIERS - 1 || v > l->session_max_ns)
+			v = l->session_max_ns;
+		c->idle[L_EST + k] = v > l->idle_ns ? v : l->idle_ns;
+	}
+	c->idle[L_LINGER] = l->linger_ns;
 	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
 	c->fn = fn;
@@ -148,12 +190,93 @@ static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t 
 	return NULL;
 }
 
+/* How strongly a call's claim on an endpoint holds: an established dialog (answered in
+ * our sight) over one still without a final answer (or picked up mid-dialog from a single
+ * request nobody answered yet), over an ended one. */
+static int call_rank(const struct cap_call *x)
+{
+	if (x->state == CAP_CALL_ENDED)
+		return 0;
+	if (x->state >= CAP_CALL_ACCEPTED && !x->pickup)
+		return 2;
+	return 1;
+}
+
+/* A call whose claims may go to make room in a full binding table: not established in our
+ * sight (call_rank below 2), and holding at least one claim. */
+static bool bweak(const struct cap_call *x)
+{
+	return x->n_claims > 0 && call_rank(x) < 2;
+}
+
+/* Keeps the list of bweak calls (c->bhead, in the order they became weak) up to date. */
+static void bsync(struct cap_calls *c, struct cap_call *x)
+{
+	bool want = bweak(x);
+	if (want == x->in_blist)
+		return;
+	if (want) {
+		x->bprev = c->btail;
+		x->bnext = NULL;
+		if (c->btail)
+			c->btail->bnext = x;
+		else
+			c->bhead = x;
+		c->btail = x;
+	} else {
+		if (x->bprev)
+			x->bprev->bnext = x->bnext;
+		else
+			c->bhead = x->bnext;
+		if (x->bnext)
+			x->bnext->bprev = x->bprev;
+		else
+			c->btail = x->bprev;
+		x->bprev = x->bnext = NULL;
+	}
+	x->in_blist = want;
+}
+
+static void owner_remove(struct cap_calls *c, struct bind *b, size_t i)
+{
+	struct cap_call *x = b->o[i].call;
+	memmove(&b->o[i], &b->o[i + 1], (b->n - i - 1) * sizeof b->o[0]);
+	b->n--;
+	x->n_claims--;
+	bsync(c, x);
+}
+
+static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd);
+static void purge_claims(struct cap_calls *c, struct cap_call *x);
+
+/* The binding table is full: the claims of the call that became weak first (an early call,
+ * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
+ * unanswered INVITEs with SDP would otherwise fill the table and leave every new call,
+ * a target's among them, unbound (finding 8 of the capture review). */
+static bool bevict(struct cap_calls *c, const struct cap_call *keep)
+{
+	struct cap_call *v = c->bhead;
+	if (v && v == keep)
+		v = v->bnext;
+	if (!v)
+		return false;
+	unbind_side(c, v, &v->offer);
+	unbind_side(c, v, &v->answer);
+	purge_claims(c, v);
+	c->st->media_evicted++;
+	return true;
+}
+
 static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_t stream,
 		 const struct cap_addr *addr, uint16_t port, uint8_t kind)
 {
 	struct bind *b = bfind(c, addr->family, addr->a, port);
+	bool contested = false;
 	if (!b) {
 		size_t s;
+		while (c->n_bind >= c->lim.max_bindings)
+			if (!bevict(c, call))
+				break;
 		if (c->n_bind >= c->lim.max_bindings) {
 			c->st->drop[CAP_DROP_CALL_MEDIA]++;
 			return false;
@@ -171,29 +294,90 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 		c->bbucket[s] = b;
 		c->n_bind++;
 	}
-	/* the newest binding of an endpoint wins (ports are reused) */
-	b->call = call;
-	b->side = side;
-	b->stream = (uint8_t)stream;
-	b->kind = kind;
+	/* the call's own earlier claim moves to the top (the newest) */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->o[i].call == call) {
+			owner_remove(c, b, i);
+			break;
+		}
+	if (b->n == BIND_OWNERS) {
+		/* full: the weakest claim goes (lowest rank, the oldest of those) */
+		size_t w = 0;
+		for (size_t i = 1; i < b->n; i++)
+			if (call_rank(b->o[i].call) < call_rank(b->o[w].call))
+				w = i;
+		owner_remove(c, b, w);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (b->o[i].call->state != CAP_CALL_ENDED)
+			contested = true;
+	if (contested)
+		c->st->media_contested++;
+	b->o[b->n].call = call;
+	b->o[b->n].side = side;
+	b->o[b->n].stream = (uint8_t)stream;
+	b->o[b->n].kind = kind;
+	b->n++;
+	call->n_claims++;
+	bsync(c, call);
 	return true;
 }
 
-static void bdel(struct cap_calls *c, const struct cap_call *call, const struct cap_addr *addr,
+/* Drops the call's own claim on an endpoint; the endpoint stays bound to the other calls that
+ * claim it, and is forgotten when none is left. */
+static void bdel(struct cap_calls *c, struct cap_call *call, const struct cap_addr *addr,
 		 uint16_t port)
 {
 	struct bind **pp = &c->bbucket[bslot(c, addr->family, addr->a, port)];
 	for (; *pp; pp = &(*pp)->next) {
 		struct bind *b = *pp;
 		if (b->ver == addr->family && b->port == port && memcmp(b->a, addr->a, 16) == 0) {
-			if (b->call != call)
-				return;
-			*pp = b->next;
-			free(b);
-			c->n_bind--;
+			for (size_t i = 0; i < b->n; i++)
+				if (b->o[i].call == call) {
+					owner_remove(c, b, i);
+					break;
+				}
+			if (b->n == 0) {
+				*pp = b->next;
+				free(b);
+				c->n_bind--;
+			}
 			return;
 		}
 	}
+}
+
+static bool claims(const struct bind *b, const struct cap_call *x)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->o[i].call == x)
+			return true;
+	return false;
+}
+
+/* The claim a media packet goes to, among those on its destination (bd) and source (bs)
+ * endpoints: first a call that claims both (the packet runs between two endpoints of that
+ * one dialog), then the call's rank, then the destination over the source, then the newest
+ * claim. *by_src tells which endpoint matched. NULL when neither endpoint is bound. */
+static const struct owner *media_owner(const struct bind *bd, const struct bind *bs, bool *by_src)
+{
+	const struct owner *best = NULL;
+	int best_score = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct bind *b = pass ? bs : bd, *other = pass ? bd : bs;
+		for (size_t i = 0; b && i < b->n; i++) {
+			const struct owner *o = &b->o[i];
+			int score = call_rank(o->call) * 2 + (pass == 0 ? 1 : 0);
+			if (claims(other, o->call))
+				score += 8;
+			if (score >= best_score) { /* equal: the newer claim */
+				best = o;
+				best_score = score;
+				*by_src = pass == 1;
+			}
+		}
+	}
+	return best;
 }
 
 static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd)
@@ -218,10 +402,47 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 		size_t n = cap_media_endpoints(m, ports);
 		if (n == 0)
 			continue;
+		bool was = m->bound;
 		m->bound = bset(c, call, side, i, &m->addr, ports[0],
 				m->rtcp_mux ? KIND_MUX : KIND_RTP);
-		if (m->bound && n == 2)
+		if (m->bound && n == 2) {
 			(void)bset(c, call, side, i, &m->addr, ports[1], KIND_RTCP);
+		} else if (!m->bound && was) {
+			/* its RTP claim went (the weakest of a full endpoint) and could not come
+			 * back: no claim of it may stay behind on the RTCP port either */
+			bdel(c, call, &m->addr, ports[0]);
+			if (n == 2)
+				bdel(c, call, &m->addr, ports[1]);
+		}
+	}
+}
+
+/* Claims of x left after unbinding its sides: none, by construction (every claim belongs to
+ * a bound media line). Should that ever fail, the table is searched so that no claim outlives
+ * its call (a dangling one would be followed by the next media packet). */
+static void purge_claims(struct cap_calls *c, struct cap_call *x)
+{
+	for (size_t i = 0; x->n_claims && i < c->nbb; i++) {
+		struct bind **pp = &c->bbucket[i];
+		while (*pp) {
+			struct bind *b = *pp;
+			for (size_t k = 0; k < b->n; k++)
+				if (b->o[k].call == x) {
+					owner_remove(c, b, k);
+					break;
+				}
+			if (b->n == 0) {
+				*pp = b->next;
+				free(b);
+				c->n_bind--;
+			} else {
+				pp = &b->next;
+			}
+		}
+	}
+	if (x->n_claims) {
+		x->n_claims = 0;
+		bsync(c, x);
 	}
 }
 
@@ -271,7 +492,7 @@ static void emit_call(struct cap_calls *c, enum cap_ev_type type, struct cap_cal
 
 static void lru_unlink(struct cap_calls *c, struct cap_call *x)
 {
-	int l = x->linger ? 1 : 0;
+	int l = x->lst;
 	if (x->lprev)
 		x->lprev->lnext = x->lnext;
 	else
@@ -285,7 +506,8 @@ static void lru_unlink(struct cap_calls *c, struct cap_call *x)
 
 static void lru_append(struct cap_calls *c, struct cap_call *x)
 {
-	int l = x->linger ? 1 : 0;
+	int l = x->lst;
+	x->lseq = ++c->lseq;
 	x->lprev = c->tail[l];
 	x->lnext = NULL;
 	if (c->tail[l])
@@ -301,10 +523,71 @@ static void touch(struct cap_calls *c, struct cap_call *x, uint64_t ts)
 		return; /* an ended call is freed linger_ns after its end */
 	if (ts > x->last_ns)
 		x->last_ns = ts;
-	if (!x->linger && c->tail[0] != x) {
+	if (c->tail[x->lst] == x) {
+		x->lseq = ++c->lseq; /* the order across the lists (oldest) */
+		return;
+	}
+	lru_unlink(c, x);
+	lru_append(c, x);
+}
+
+/* The list an open call belongs in (by its state). */
+static uint8_t list_of(const struct cap_call *x)
+{
+	if (x->linger)
+		return L_LINGER;
+	if (x->state == CAP_CALL_INVITED)
+		return L_INVITED;
+	if (x->state == CAP_CALL_PROCEEDING)
+		return L_PROCEEDING;
+	return L_EST;
+}
+
+/* The list of an established call: the first tier whose idle time covers its Session-Expires
+ * (capped at session_max_ns); RFC 4028 s10: a refresh comes before the interval ends, so a
+ * held call without RTP lives as long as its refreshes keep coming. */
+static uint8_t est_tier(const struct cap_calls *c, const struct cap_call *x)
+{
+	uint64_t want = (uint64_t)x->session_expires * 1000000000ull;
+	if (want > c->lim.session_max_ns)
+		want = c->lim.session_max_ns;
+	for (int k = 0; k < EST_TIERS; k++)
+		if (c->idle[L_EST + k] >= want)
+			return (uint8_t)(L_EST + k);
+	return L_EST + EST_TIERS - 1;
+}
+
+/* After a change of state: the call moves to its list (at the tail: it was just touched),
+ * and its claims' weakness follows its rank. */
+static void relist(struct cap_calls *c, struct cap_call *x)
+{
+	uint8_t l = list_of(x);
+	if (l == L_EST)
+		l = est_tier(c, x);
+	if (l != x->lst) {
 		lru_unlink(c, x);
+		x->lst = l;
 		lru_append(c, x);
 	}
+	bsync(c, x);
+}
+
+/* The head of the lists first..last (inclusive) that was appended first, other than keep; with
+ * now_ns != 0, only a head idle past its list's idle time. NULL when none. */
+static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
+			       const struct cap_call *keep, uint64_t now_ns)
+{
+	struct cap_call *o = NULL;
+	for (int l = first; l <= last; l++) {
+		struct cap_call *h = c->head[l];
+		if (h && h == keep)
+			h = h->lnext;
+		if (!h || (now_ns && !(now_ns > h->last_ns && now_ns - h->last_ns > c->idle[l])))
+			continue;
+		if (!o || h->lseq < o->lseq)
+			o = h;
+	}
+	return o;
 }
 
 static void sdp_clear(struct cap_call_sdp *s)
@@ -320,6 +603,7 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 		&c->cbucket[cslot(c, (struct cap_str){ x->call_id.s, x->call_id.len })];
 	unbind_side(c, x, &x->offer);
 	unbind_side(c, x, &x->answer);
+	purge_claims(c, x);
 	while (*pp && *pp != x)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -349,17 +633,54 @@ static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end 
 		c->st->calls_timeout++;
 	lru_unlink(c, x);
 	x->linger = true;
+	x->lst = L_LINGER;
 	x->last_ns = ts;
 	lru_append(c, x);
+	bsync(c, x);
 	emit_call(c, CAP_EV_CALL_END, x, p, ts, 0);
 }
 
-static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts)
+/* RFC 4028 s4: "Session-Expires" (compact "x") = delta-seconds *(";" se-params). An INVITE or
+ * UPDATE, or their 2xx (whose value is the one in force, s9), sets the call's
+ * session_expires; a malformed or zero value is ignored (the call keeps what it had). */
+static void session_expires(const struct cap_sip_msg *m, struct cap_call *x)
+{
+	size_t from = 0;
+	const struct cap_sip_hdr *h = cap_sip_find(m, CAP_H_SESSION_EXPIRES, &from);
+	struct cap_str v;
+	const char *semi;
+	uint64_t n;
+	if (!h)
+		return;
+	v = h->value;
+	semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+	if (semi)
+		v.len = (size_t)(semi - v.p);
+	v = cap_str_trim(v);
+	if (!cap_str_u64(v, UINT64_MAX, &n) || n == 0)
+		return;
+	x->session_expires = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* Creates a call for m. When the table is full, the oldest ended call makes room, else the
+ * oldest call without any response, else the oldest ringing one (CAP_END_EVICTED, stats
+ * calls_evicted): a flood of unanswered INVITEs must not keep new calls, a target's among
+ * them, out for the whole idle time (finding 8 of the capture review). keep (may be NULL)
+ * is never the one to go: the caller still uses it. */
+static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts,
+				 const struct cap_call *keep)
 {
 	struct cap_call *x;
 	size_t s;
-	if (c->n_calls >= c->lim.max_calls && c->head[1])
-		call_free(c, c->head[1], true, ts); /* make room: oldest ended call */
+	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
+		call_free(c, x, true, ts);
+	if (c->n_calls >= c->lim.max_calls &&
+	    ((x = oldest(c, L_INVITED, L_INVITED, keep, 0)) ||
+	     (x = oldest(c, L_PROCEEDING, L_PROCEEDING, keep, 0)))) {
+		call_end(c, x, CAP_END_EVICTED, NULL, ts);
+		call_free(c, x, true, ts);
+		c->st->calls_evicted++;
+	}
 	if (c->n_calls >= c->lim.max_calls) {
 		c->st->drop[CAP_DROP_CALL_TABLE]++;
 		return NULL;
@@ -379,9 +700,12 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 		text_set(&x->pai[x->n_pai], m->pai[x->n_pai].uri);
 	x->first_ns = x->last_ns = ts;
 	x->invite_cseq = m->cseq;
+	if (m->is_request)
+		session_expires(m, x); /* the INVITE's; its 2xx may change it */
 	s = cslot(c, m->call_id);
 	x->hnext = c->cbucket[s];
 	c->cbucket[s] = x;
+	x->lst = L_INVITED;
 	lru_append(c, x);
 	c->n_calls++;
 	c->st->calls++;
@@ -392,7 +716,7 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 				  const struct cap_sip_msg *m, uint64_t ts)
 {
-	struct cap_call *f = call_new(c, m, ts);
+	struct cap_call *f = call_new(c, m, ts, x);
 	if (!f)
 		return NULL;
 	f->from_uri = x->from_uri;
@@ -402,6 +726,7 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	memcpy(f->pai, x->pai, sizeof f->pai);
 	f->first_ns = x->first_ns;
 	f->invite_cseq = x->invite_cseq;
+	f->session_expires = x->session_expires;
 	f->over_tcp = x->over_tcp;
 	f->forked = true;
 	text_set(&f->to_tag, m->to.tag);
@@ -599,6 +924,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 
 	x->sip_msgs++;
 	touch(c, x, ts);
+	if ((m->is_request
+		     ? is_method(m, "INVITE") || is_method(m, "UPDATE")
+		     : m->status >= 200 && m->status < 300 && (invite || is_method(m, "UPDATE"))))
+		session_expires(m, x);
 	if (m->is_request) {
 		if (invite && m->to.tag.len && x->state >= CAP_CALL_ACCEPTED &&
 		    x->state != CAP_CALL_ENDED && !(from_caller && m->cseq == x->invite_cseq) &&
@@ -609,6 +938,8 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			x->state = CAP_CALL_CONFIRMED;
 	} else if (invite && m->status >= 100) {
 		bool initial = x->state < CAP_CALL_ACCEPTED;
+		if (m->status >= 200 && m->status < 300)
+			x->pickup = false; /* the peer answered: the dialog exists */
 		if (m->status >= 300)
 			x->final_status = m->status;
 		else if (m->status >= 200)
@@ -644,6 +975,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		bind_side(c, x, SIDE_OFFER);
 		bind_side(c, x, SIDE_ANSWER);
 	}
+	relist(c, x);
 	if (x->state != old)
 		ch |= CAP_UPD_STATE;
 	if (ch)
@@ -743,7 +1075,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
 			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
 			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */
-			target = call_new(c, m, ts);
+			target = call_new(c, m, ts, NULL);
 			if (target) {
 				target->over_tcp = tcp;
 				if (have_sdp)
@@ -758,7 +1090,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			 * but changes nothing (no state, no SDP, no end) */
 			passive = same_from;
 		} else if (m->is_request && invite) {
-			target = call_new(c, m, ts);
+			target = call_new(c, m, ts, NULL);
 			if (target) {
 				target->over_tcp = tcp;
 				if (have_sdp)
@@ -790,10 +1122,14 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		target = same_from;
 	} else if (m->is_request && invite) {
 		/* re-INVITE of a dialog whose start was not seen: pick it up */
-		target = call_new(c, m, ts);
+		target = call_new(c, m, ts, NULL);
 		if (target) {
 			target->over_tcp = tcp;
 			target->state = CAP_CALL_CONFIRMED;
+			/* one request proves no dialog: its SDP claims endpoints weakly until a 2xx
+			 * answers it (call_rank), so that it cannot take a live call's media */
+			target->pickup = true;
+			relist(c, target);
 			if (have_sdp)
 				(void)sdp_apply(c, target, SIDE_OFFER);
 			target->sip_msgs++;
@@ -896,7 +1232,8 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
 {
 	uint8_t a[16];
-	struct bind *b;
+	const struct bind *bd, *bs;
+	const struct owner *b;
 	struct cap_event ev;
 	struct cap_media_pkt *e = &ev.media;
 	struct cap_call *x;
@@ -904,13 +1241,17 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 
 	memset(a, 0, sizeof a);
 	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
-	b = bfind(c, p->ip_ver, a, p->dport);
-	if (!b) {
+	bd = bfind(c, p->ip_ver, a, p->dport);
+	bs = NULL;
+	if (!bd || bd->n != 1 || call_rank(bd->o[0].call) != 2) {
+		/* else the source cannot change the choice (media_owner: a claim on the source
+		 * alone scores below an established claim on the destination), and the common
+		 * case costs one lookup */
 		memset(a, 0, sizeof a);
 		memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-		b = bfind(c, p->ip_ver, a, p->sport);
-		by_src = true;
+		bs = bfind(c, p->ip_ver, a, p->sport);
 	}
+	b = media_owner(bd, bs, &by_src);
 	if (!b) {
 		c->st->media_unbound++;
 		return;
@@ -976,14 +1317,15 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 {
 	size_t n = 0;
-	while (c->head[0] && now_ns > c->head[0]->last_ns &&
-	       now_ns - c->head[0]->last_ns > c->lim.idle_ns) {
-		call_end(c, c->head[0], CAP_END_TIMEOUT, NULL, now_ns);
+	struct cap_call *x;
+	if (now_ns == 0)
+		return 0;
+	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, now_ns))) {
+		call_end(c, x, CAP_END_TIMEOUT, NULL, now_ns);
 		n++;
 	}
-	while (c->head[1] && now_ns > c->head[1]->last_ns &&
-	       now_ns - c->head[1]->last_ns > c->lim.linger_ns)
-		call_free(c, c->head[1], true, now_ns);
+	while ((x = oldest(c, L_LINGER, L_LINGER, NULL, now_ns)))
+		call_free(c, x, true, now_ns);
 	return n;
 }
 
@@ -1014,10 +1356,11 @@ void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint
 /* see capture.h */
 void cap_calls_flush(struct cap_calls *c, uint64_t now_ns)
 {
-	while (c->head[0])
-		call_end(c, c->head[0], CAP_END_FLUSH, NULL, now_ns);
-	while (c->head[1])
-		call_free(c, c->head[1], true, now_ns);
+	struct cap_call *x;
+	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, 0)))
+		call_end(c, x, CAP_END_FLUSH, NULL, now_ns);
+	while (c->head[L_LINGER])
+		call_free(c, c->head[L_LINGER], true, now_ns);
 	(void)cap_tcp_expire(c->tcp, UINT64_MAX);
 }
 
@@ -1026,7 +1369,7 @@ void cap_calls_free(struct cap_calls *c)
 {
 	if (!c)
 		return;
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < NLISTS; l++)
 		while (c->head[l])
 			call_free(c, c->head[l], false, 0);
 	for (size_t i = 0; i < c->nbb; i++)

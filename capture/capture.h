@@ -73,7 +73,7 @@ enum cap_drop {
 	CAP_DROP_SIP_BODY,      /* bad multipart body / missing boundary */
 	CAP_DROP_SDP,           /* SDP rejected by cap_sdp_parse */
 	/* TCP reassembly (cap_tcp) and SIP framing on a stream */
-	CAP_DROP_TCP_TABLE,  /* max_streams streams already tracked: segment ignored */
+	CAP_DROP_TCP_TABLE,  /* max_streams SIP streams already tracked: segment ignored */
 	CAP_DROP_TCP_MEM,    /* max_total octets already held by all streams: segment dropped */
 	CAP_DROP_TCP_STREAM, /* max_stream octets (or max_segs pieces) held by one stream */
 	CAP_DROP_TCP_GAP,    /* a hole never filled: stream skipped past it (data lost) */
@@ -82,8 +82,8 @@ enum cap_drop {
 	CAP_DROP_SIP_NOCLEN, /* message on a stream without Content-Length (RFC 3261 s18.3) */
 	CAP_DROP_SIP_RESYNC, /* non-SIP octets skipped on a SIP stream while resynchronising */
 	/* call table (cap_calls) */
-	CAP_DROP_CALL_TABLE, /* max_calls dialogs already tracked: dialog not created */
-	CAP_DROP_CALL_MEDIA, /* max_bindings media bindings held: endpoint not bound */
+	CAP_DROP_CALL_TABLE, /* max_calls answered dialogs already tracked: dialog not created */
+	CAP_DROP_CALL_MEDIA, /* max_bindings endpoints held, no weak claim to evict: not bound */
 	CAP_DROP_CALL_SSRC,  /* CAP_CALL_MAX_SSRC SSRCs already learned for a call */
 	CAP_DROP_CALL_NOMEM, /* allocation failed */
 	/* limf/pool.h */
@@ -283,6 +283,7 @@ struct cap_stats {
 	uint64_t tcp_overlap; /* segments partly overlapping held data (first copy kept) */
 	uint64_t tcp_ooo;     /* segments that arrived ahead of a hole */
 	uint64_t tcp_sip;     /* SIP messages framed on streams */
+	uint64_t tcp_evicted; /* streams that never framed SIP dropped for room (table full) */
 	uint64_t tcp_bad_seq; /* RSTs, and SYNs that would cut a held message, ignored: sequence
 			       * number outside [next expected, + 64 KiB] (RFC 5961 style) */
 	/* call table (cap_calls) */
@@ -290,8 +291,12 @@ struct cap_stats {
 	uint64_t sdp;          /* SDP bodies parsed */
 	uint64_t calls, forks; /* calls created (forks included / forks only) */
 	uint64_t calls_ended, calls_timeout;
+	uint64_t calls_evicted; /* calls without a final answer ended for room (table full) */
+	uint64_t media_evicted; /* calls whose media claims went for room (bindings full) */
 	uint64_t media_bound, media_rtcp, media_unbound; /* non-SIP UDP datagrams */
-	uint64_t media_bad; /* bound, but not RTP/RTCP version 2 or truncated (no event) */
+	uint64_t media_bad;       /* bound, but not RTP/RTCP version 2 or truncated (no event) */
+	uint64_t media_contested; /* an SDP claimed an endpoint another open call claims (both
+				   * claims kept; see "Media" in the call table) */
 };
 
 /* A decoder: cap_decode + cap_defrag + counters. Caller-allocated; init/clear. */
@@ -488,6 +493,11 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
  * message (cap_sip_looks_like; pick-up in mid-connection). A stream whose first line is not a
  * SIP start line is forgotten (stats tcp_not_sip) and its connection ignored until a new SYN.
  * Other TCP (no stream, payload not SIP) is counted in tcp_other and never buffered.
+ * A stream that has not framed a SIP message yet (a bare SYN, a scan, a connection that
+ * never spoke) is forgotten after idle_nosip_ns without a segment; when max_streams are
+ * tracked, the one of those seen least recently is dropped to make room for a new stream
+ * (stats tcp_evicted). Only when every stream tracked has carried SIP is a new one refused
+ * (CAP_DROP_TCP_TABLE).
  *
  * Overlap policy, first copy wins: octets already delivered in order are never replaced; an
  * out-of-order segment is stored only for the ranges no earlier segment holds, so a later
@@ -518,16 +528,18 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
  * connection on the tuple). A partial message lost this way, or to the idle timeout, is
  * CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
-	size_t max_streams; /* streams tracked at once */
-	size_t max_stream;  /* octets held per stream (partial message + out-of-order data);
-			      * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
-	size_t max_segs;    /* out-of-order pieces held per stream */
-	size_t max_total;   /* octets held by all streams */
-	uint64_t idle_ns;   /* a stream with no segment for this long is dropped */
-	uint32_t hash_seed; /* of the stream table's keyed hash (cap_calls and the dispatcher
-			     * set it from theirs) */
+	size_t max_streams;     /* streams tracked at once */
+	size_t max_stream;      /* octets held per stream (partial message + out-of-order data);
+				 * at least CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 */
+	size_t max_segs;        /* out-of-order pieces held per stream */
+	size_t max_total;       /* octets held by all streams */
+	uint64_t idle_ns;       /* a stream with no segment for this long is dropped */
+	uint64_t idle_nosip_ns; /* the same for a stream that never framed a SIP message */
+	uint32_t hash_seed;     /* of the stream table's keyed hash (cap_calls and the dispatcher
+				 * set it from theirs) */
 };
-/* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle, seed 0. */
+/* 4096 streams, 96 KiB and 64 pieces per stream, 64 MiB total, 300 s idle (32 s for a stream
+ * that never framed SIP: a bare SYN, a scan), seed 0. */
 void cap_tcp_limits_default(struct cap_tcp_limits *l);
 
 /* One framed SIP message from a stream. bytes is BORROWED (valid during the callback). The
@@ -583,7 +595,16 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
  * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
  * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
- * idle timeout or cap_calls_flush; CAP_EV_CALL_END says which. A CANCEL alone ends nothing:
+ * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
+ * only; longer for an established dialog with a Session-Expires, up to session_max_ns),
+ * cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls calls
+ * are held, a new call takes the place of the oldest ended (lingering) call, else of
+ * the least recently active call without any response, else of the least recently active
+ * ringing one (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every
+ * call held is answered is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
+ * endpoints are bound, the claims of the call that first became weak (early, ended, or a
+ * pick-up not yet answered; see "Media") all go to make room (stats media_evicted; an early
+ * call binds again when it is answered). A CANCEL alone ends nothing:
  * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late 200 OK to
  * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
  * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261
@@ -594,8 +615,17 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
- * table. A UDP packet that is not SIP is looked up by destination address/port, then by
- * source address/port; the newest binding of an endpoint wins (ports are reused). RTP vs
+ * table. An endpoint may be claimed by several calls at once (a port reused while the old
+ * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
+ * a live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
+ * only when that call unbinds it (a re-INVITE moves its media, it is freed), so the endpoint
+ * falls back to the claims left (stats media_contested counts the SDPs that claimed an
+ * endpoint another open call holds; when 4 are held, the weakest claim, as ranked below, the
+ * oldest of those, makes room). A UDP packet that is not SIP goes to one claim on its
+ * destination or its source endpoint, chosen in this order: a call that claims both endpoints
+ * of the packet; then an established call (ACCEPTED or CONFIRMED, answered in our sight: a
+ * call picked up from a re-INVITE counts once a 2xx answered it) over an early one, over an
+ * ended one; then the destination endpoint over the source; then the newest claim. RTP vs
  * RTCP: the RTCP port, or on a shared port the payload type octet 192..223 (RFC 5761 s4).
  * RTP packets must have version 2 and at least 12 octets + CSRCs. SSRCs are learned from
  * the first packets of each direction (up to CAP_CALL_MAX_SSRC per call) or added by limf/
@@ -618,8 +648,9 @@ enum cap_call_end {
 	CAP_END_BYE,
 	CAP_END_CANCEL,
 	CAP_END_REJECTED, /* final error to the initial INVITE (status in call->final_status) */
-	CAP_END_TIMEOUT,  /* idle for idle_ns */
-	CAP_END_FLUSH     /* cap_calls_flush (end of input) */
+	CAP_END_TIMEOUT,  /* idle too long (idle_ns, or see cap_calls_limits) */
+	CAP_END_FLUSH,    /* cap_calls_flush (end of input) */
+	CAP_END_EVICTED   /* still without a final answer, made room for a new call (table full) */
 };
 /* Static names ("confirmed", "bye"...), never NULL. */
 const char *cap_call_state_name(enum cap_call_state s);
@@ -685,6 +716,9 @@ struct cap_call {
 	bool over_tcp;      /* the INVITE came over TCP */
 	bool forked;        /* created by a second To tag */
 	uint32_t reinvites; /* re-INVITEs seen */
+	/* seconds: the last Session-Expires (RFC 4028) of an INVITE or UPDATE of the dialog or
+	 * of their 2xx; 0: none seen (the idle time of the call follows it, see limits) */
+	uint32_t session_expires;
 	struct cap_call_sdp offer, answer;
 	size_t n_ssrc;
 	struct cap_call_ssrc ssrc[CAP_CALL_MAX_SSRC];
@@ -694,7 +728,13 @@ struct cap_call {
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool linger;
-	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
+	uint8_t lst;       /* the list it is in (by state: early, ringing, established, ended) */
+	uint64_t lseq;     /* when it was last appended to its list (the order across lists) */
+	uint32_t n_claims; /* claims on media endpoints it holds */
+	bool in_blist;     /* in the list of weak claims (evicted first when the table is full) */
+	struct cap_call *bprev, *bnext;
 	/* the offer of a pending re-INVITE from the caller [0] / callee [1] (present: one is
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];
@@ -756,11 +796,25 @@ struct cap_calls_limits {
 	size_t max_calls;    /* calls (forks included) tracked at once */
 	size_t max_bindings; /* media endpoints bound at once */
 	uint64_t idle_ns;    /* a call with no SIP and no media for this long ends (timeout) */
-	uint64_t linger_ns;  /* an ended call stays matchable this long, then is freed */
-	uint32_t hash_seed;  /* seed of the table hashes (set a random one on live capture) */
+	/* the same for a call without any response to its INVITE (RFC 3261 s17.1.1.2: Timer B =
+	 * 64*T1 = 32 s, the INVITE transaction gives up), and for one with only provisional
+	 * responses (RFC 3261 s16.6 step 11 / s13.3.1.1: a proxy's Timer C runs > 3 min, a
+	 * ringing UAS refreshes its 1xx every minute); each capped at idle_ns */
+	uint64_t early_idle_ns;
+	uint64_t ringing_idle_ns;
+	/* an established call (ACCEPTED, CONFIRMED) whose dialog carries a Session-Expires
+	 * (RFC 4028; header or compact form x) longer than idle_ns idles at least that long
+	 * (a held call sends no RTP and refreshes only every Session-Expires/2), at most
+	 * session_max_ns: the idle time used is the first of idle_ns x 2, x 4, x 8, x 16 (each
+	 * capped at session_max_ns), session_max_ns, that covers the Session-Expires (0, or
+	 * not above idle_ns: no extension) */
+	uint64_t session_max_ns;
+	uint64_t linger_ns; /* an ended call stays matchable this long, then is freed */
+	uint32_t hash_seed; /* seed of the table hashes (set a random one on live capture) */
 	struct cap_tcp_limits tcp;
 };
-/* 16384 calls, 65536 bindings, 300 s idle, 5 s linger, seed 0, TCP defaults. */
+/* 16384 calls, 65536 bindings, 300 s idle (32 s without a response, 180 s ringing, up to
+ * 2 h for a Session-Expires), 5 s linger, seed 0, TCP defaults. */
 void cap_calls_limits_default(struct cap_calls_limits *l);
 
 struct cap_calls; /* opaque */

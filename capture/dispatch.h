@@ -41,7 +41,7 @@
  *   frames, bytes, ipv4, ipv6, udp, tcp, fragments, reassembled, and the drop reasons of
  *     decoding and reassembly (cap_dec_frame);
  *   tcp_streams, tcp_not_sip, tcp_other, tcp_retrans, tcp_overlap, tcp_ooo, tcp_sip,
- *     tcp_bad_seq, and the
+ *     tcp_bad_seq, tcp_evicted, and the
  *     drop reasons of TCP reassembly and SIP framing on streams (CAP_DROP_TCP_*,
  *     CAP_DROP_SIP_NOCLEN, _RESYNC, and _SIZE/_START/_CLEN met by the framer);
  *   the drop reason (m->reject) of a SIP message cap_sip_parse refuses: such a message is not
@@ -49,6 +49,7 @@
  *   media_unbound for a non-SIP datagram whose endpoints are not registered (dropped here).
  * The workers count, through cap_calls_feed / cap_calls_feed_sip, everything else: sip,
  *   sip_tcp, sdp, CAP_DROP_SIP_BODY, CAP_DROP_SDP, calls, forks, calls_ended, calls_timeout,
+ *   calls_evicted, media_evicted, media_contested,
  *   media_bound, media_rtcp, media_bad, media_unbound (routed, but not bound in that table),
  *   CAP_DROP_CALL_*. The dispatcher parses SIP and SDP too but counts none of those.
  *   A worker's own cap_tcp is never fed (its TCP counters stay 0).
@@ -65,7 +66,8 @@
  *     no binding for it, where the single table would have found an older binding of another
  *     call, or the source endpoint's binding;
  *   - caps are per table: max_calls and max_bindings of each worker against the single
- *     table's, max_endpoints here; and an endpoint idle for endpoint_idle_ns is forgotten here
+ *     table's, max_endpoints here (and so are the evictions they make: calls_evicted,
+ *     media_evicted, media_contested); and an endpoint idle for endpoint_idle_ns is forgotten here
  *     while its call may still live (a held call kept alive by SIP without SDP);
  *   - cap_disp_expire at a time past the last frame counts reassembly and TCP timeouts that
  *     the single decoder counts only at its next frame. */

@@ -33,7 +33,7 @@ struct stream {
 	uint16_t sport, dport, vlan;
 	bool have_seq; /* next_seq is known */
 	bool have_fin;
-	bool sip_seen; /* a SIP message was framed on it */
+	bool sip_seen; /* a SIP message was framed on it (its list: lru[1], else lru[0]) */
 	bool resync;   /* skipping lines until a SIP start line */
 	bool resync_counted;
 	uint32_t next_seq;
@@ -58,7 +58,9 @@ struct cap_tcp {
 	size_t nbucket; /* power of two */
 	struct cap_hkey hkey; /* keyed: traffic cannot aim its streams at one bucket */
 	size_t n, bytes;
-	struct stream *lru_head, *lru_tail; /* oldest first */
+	/* [0] streams that never framed a SIP message (idle_nosip_ns), [1] the others (idle_ns);
+	 * oldest first */
+	struct stream *lru_head[2], *lru_tail[2];
 };
 
 /* see capture.h */
@@ -69,6 +71,7 @@ void cap_tcp_limits_default(struct cap_tcp_limits *l)
 	l->max_segs = 64;
 	l->max_total = 64u * 1024 * 1024;
 	l->idle_ns = 300ull * 1000000000ull;
+	l->idle_nosip_ns = 32ull * 1000000000ull;
 	l->hash_seed = 0;
 }
 
@@ -104,8 +107,8 @@ enum lim_err cap_tcp_new(const struct cap_tcp_limits *l, struct cap_stats *st, c
 		l = &d;
 	}
 	if (!st || !fn || l->max_streams == 0 || l->max_segs == 0 || l->idle_ns == 0 ||
-	    l->max_stream < CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 || l->max_total < l->max_stream ||
-	    l->max_streams > ((size_t)1 << 24))
+	    l->idle_nosip_ns == 0 || l->max_stream < CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4 ||
+	    l->max_total < l->max_stream || l->max_streams > ((size_t)1 << 24))
 		return LIM_E_ARG;
 	t = calloc(1, sizeof *t);
 	if (!t)
@@ -135,26 +138,28 @@ static struct stream **slot_of(struct cap_tcp *t, const struct stream *s)
 
 static void lru_unlink(struct cap_tcp *t, struct stream *s)
 {
+	int l = s->sip_seen ? 1 : 0;
 	if (s->lprev)
 		s->lprev->lnext = s->lnext;
 	else
-		t->lru_head = s->lnext;
+		t->lru_head[l] = s->lnext;
 	if (s->lnext)
 		s->lnext->lprev = s->lprev;
 	else
-		t->lru_tail = s->lprev;
+		t->lru_tail[l] = s->lprev;
 	s->lprev = s->lnext = NULL;
 }
 
 static void lru_append(struct cap_tcp *t, struct stream *s)
 {
-	s->lprev = t->lru_tail;
+	int l = s->sip_seen ? 1 : 0;
+	s->lprev = t->lru_tail[l];
 	s->lnext = NULL;
-	if (t->lru_tail)
-		t->lru_tail->lnext = s;
+	if (t->lru_tail[l])
+		t->lru_tail[l]->lnext = s;
 	else
-		t->lru_head = s;
-	t->lru_tail = s;
+		t->lru_head[l] = s;
+	t->lru_tail[l] = s;
 }
 
 /* true when the stream holds octets of a message (not just CR/LF between messages) */
@@ -205,8 +210,9 @@ void cap_tcp_free(struct cap_tcp *t)
 {
 	if (!t)
 		return;
-	while (t->lru_head)
-		stream_drop(t, t->lru_head, false);
+	for (int l = 0; l < 2; l++)
+		while (t->lru_head[l])
+			stream_drop(t, t->lru_head[l], false);
 	free(t->bucket);
 	free(t);
 }
@@ -215,11 +221,15 @@ void cap_tcp_free(struct cap_tcp *t)
 size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns)
 {
 	size_t n = 0;
-	while (t->lru_head &&
-	       (now_ns == UINT64_MAX || (now_ns > t->lru_head->last_ns &&
-					 now_ns - t->lru_head->last_ns > t->lim.idle_ns))) {
-		stream_drop(t, t->lru_head, true);
-		n++;
+	for (int l = 0; l < 2; l++) {
+		uint64_t idle = l ? t->lim.idle_ns : t->lim.idle_nosip_ns;
+		struct stream *h;
+		while ((h = t->lru_head[l]) &&
+		       (now_ns == UINT64_MAX ||
+			(now_ns > h->last_ns && now_ns - h->last_ns > idle))) {
+			stream_drop(t, h, true);
+			n++;
+		}
 	}
 	return n;
 }
@@ -266,6 +276,12 @@ static struct stream *lookup(struct cap_tcp *t, const struct cap_pkt *p, bool re
 static struct stream *create(struct cap_tcp *t, const struct cap_pkt *p)
 {
 	struct stream *s, **pp;
+	if (t->n >= t->lim.max_streams && t->lru_head[0]) {
+		/* full: the oldest stream that never framed SIP makes room; a scan or a SYN flood
+		 * must not keep a target's SIP connection out (finding 8 of the capture review) */
+		stream_drop(t, t->lru_head[0], true);
+		t->st->tcp_evicted++;
+	}
 	if (t->n >= t->lim.max_streams) {
 		t->st->drop[CAP_DROP_TCP_TABLE]++;
 		return NULL;
@@ -583,7 +599,12 @@ static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, 
 			return true;
 		{
 			struct cap_tcp_msg m = { p, s->buf, total, now };
-			s->sip_seen = true;
+			if (!s->sip_seen) {
+				/* a SIP stream now: the long idle time, never evicted for room */
+				lru_unlink(t, s);
+				s->sip_seen = true;
+				lru_append(t, s);
+			}
 			t->st->tcp_sip++;
 			t->fn(t->ctx, &m);
 		}

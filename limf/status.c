@@ -298,6 +298,13 @@ static void text(FILE *f, const struct limf_status *st)
 				any = true;
 			}
 		fputs(any ? "\n" : " none\n", f);
+		/* entries of a full table dropped to make room for new ones (a flood, or a table
+		 * too small for the traffic) */
+		fprintf(f,
+			"evicted: calls %" PRIu64 " media_claims %" PRIu64 " tcp_streams %" PRIu64
+			" contested_endpoints %" PRIu64 "\n",
+			st->cap->calls_evicted, st->cap->media_evicted, st->cap->tcp_evicted,
+			st->cap->media_contested);
 	}
 	if (st->pipe)
 		fprintf(f,
@@ -394,6 +401,17 @@ static void json(FILE *f, const struct limf_status *st)
 				lim_json_u64(&j, st->cap->drop[d]);
 			}
 		lim_json_obj_close(&j);
+		lim_json_key(&j, "evicted");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "calls");
+		lim_json_u64(&j, st->cap->calls_evicted);
+		lim_json_key(&j, "media_claims");
+		lim_json_u64(&j, st->cap->media_evicted);
+		lim_json_key(&j, "tcp_streams");
+		lim_json_u64(&j, st->cap->tcp_evicted);
+		lim_json_obj_close(&j);
+		lim_json_key(&j, "contested_endpoints");
+		lim_json_u64(&j, st->cap->media_contested);
 		lim_json_obj_close(&j);
 	}
 	if (st->pipe) {
@@ -723,6 +741,16 @@ static void prom(FILE *f, const struct limf_status *st)
 		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
 			fprintf(f, "limf_drops_total{reason=\"%s\"} %" PRIu64 "\n",
 				cap_drop_name((enum cap_drop)d), c->drop[d]);
+		prom_head(f, "limf_evicted_total", "counter",
+			  "Entries of a full table dropped to make room for new ones, by table.");
+		fprintf(f, "limf_evicted_total{table=\"calls\"} %" PRIu64 "\n", c->calls_evicted);
+		fprintf(f, "limf_evicted_total{table=\"media_claims\"} %" PRIu64 "\n",
+			c->media_evicted);
+		fprintf(f, "limf_evicted_total{table=\"tcp_streams\"} %" PRIu64 "\n",
+			c->tcp_evicted);
+		prom_one(f, "limf_media_contested_total", "counter",
+			 "SDPs that claimed a media endpoint another open call holds.",
+			 c->media_contested);
 	}
 	if (st->pipe) {
 		const struct limf_pipe_stats *p = st->pipe;

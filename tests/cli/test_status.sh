@@ -105,8 +105,10 @@ pyjson status_json "j['authorities'][0]['name'] == 'lemf1' and j['authorities'][
 pyjson status_json "j['authorities'][0]['hi3']['spooled'] > 0 and j['alarm'] is False and j['uptime_ms'] > 2000"
 pyjson status_json "j['authorities'][0]['hi3']['damaged'] == 0 and j['authorities'][0]['hi3']['spool_full'] is False"
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
+pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0} and j['capture']['contested_endpoints'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
+has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 contested_endpoints 0$"
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
 has status_text "^authority lemf1 hi3: .* refused 0 damaged 0$"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
@@ -140,6 +142,9 @@ assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
 assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0
 assert samples['limf_spool_damaged_records{authority="lemf1",stream="hi3"}'] == 0
 assert 'limf_drops_total{reason="ip4_totlen"}' in samples
+assert samples['limf_evicted_total{table="calls"}'] == 0
+assert samples['limf_evicted_total{table="tcp_streams"}'] == 0
+assert samples['limf_media_contested_total'] == 0
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"
 print("metrics ok:", len(samples), "samples")

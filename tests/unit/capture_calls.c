@@ -825,6 +825,342 @@ static void t_calls_media(void)
 	finish_calls();
 }
 
+/* Finding 4 of the capture review: a third party's SDP that names a live call's endpoints
+ * (a dummy INVITE, or an INVITE with the call's Call-ID and From tag and another To tag) must
+ * neither take the call's media nor, once its own call is freed, leave the endpoints unbound. */
+static void t_calls_contested(void)
+{
+	static const char steal[] = "v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nt=0 0\r\n"
+				    "m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+				    "m=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n";
+	char start_l[128];
+	size_t m;
+	start(NULL);
+	req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("tc", "b2", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_CONFIRMED);
+	/* a dummy call from elsewhere names both endpoints */
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "dummy", "d1", NULL, 1, "INVITE", steal));
+	CHECK(last_call[2] && last_call[2]->state == CAP_CALL_INVITED && st.media_contested == 4);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1 &&
+	      !ev[m].media.by_source && ev[m].media.dir == CAP_DIR_TO_ANSWERER &&
+	      ev[m + 1].media.dir == CAP_DIR_TO_OFFERER);
+	/* cancelled, its 487, its linger: freed; the target's claims remain */
+	snprintf(start_l, sizeof start_l, "CANCEL sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "dummy", "d1", NULL, 1, "CANCEL", NULL));
+	udp(4, X4, X4, 5060, 5060, msgbuf,
+	    sip("SIP/2.0 487 Request Terminated", "dummy", "d1", "x", 1, "INVITE", NULL));
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->end == CAP_END_CANCEL);
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 2, 0x2222);
+	CHECK(n_free == 1 && last_call[2] == NULL && cap_calls_count(calls) == 1);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m + 1].call == 1 && ev[n_ev - 1].call == 1);
+	CHECK(st.media_unbound == 0 && cap_calls_bindings(calls) == 4);
+	/* the call's Call-ID and From tag with another To tag: picked up as a dialog whose start
+	 * was not seen, but unanswered, it does not take the media */
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "tc", "a1", "zz", 9, "INVITE", steal));
+	CHECK(last_call[3] && last_call[3]->state == CAP_CALL_CONFIRMED);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 3, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 3, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1);
+	/* the target ends and is freed: the endpoints fall back to the claim left */
+	req("tc", "b2", 2, "BYE", NULL);
+	now += 6ull * 1000000000ull;
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 4, 0x1111);
+	CHECK(last_call[1] == NULL && count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 3);
+	finish_calls();
+
+	/* two answered calls claim one endpoint: a packet between the two endpoints of one of
+	 * them goes to that one, though the other claim is newer */
+	start(NULL);
+	req("o1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 6000, 0, NULL, NULL));
+	resp("o1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 7000, 0, NULL, NULL));
+	req("o1", "b", 1, "ACK", NULL);
+	req("o2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 6000, 0, NULL, NULL));
+	resp("o2", "b", 1, "INVITE", 200, sdp(4, "192.0.2.3", 8000, 0, NULL, NULL));
+	req("o2", "b", 1, "ACK", NULL);
+	m = n_ev;
+	rtp(4, B4, A4, 7000, 6000, 0, 1, 0x7);
+	rtp(4, C4, A4, 8000, 6000, 0, 1, 0x8);
+	rtp(4, X4, A4, 9999, 6000, 0, 1, 0x9); /* a stranger: the newest claim */
+	CHECK(count(m, CAP_EV_MEDIA) == 3 && ev[m].call == 1 && ev[m + 1].call == 2 &&
+	      ev[m + 2].call == 2);
+	finish_calls();
+}
+
+/* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must
+ * be seen, and its media bound to it. */
+static void flood_target(bool over_tcp)
+{
+	const struct rec *r;
+	uint64_t id;
+	n_ev = 0;
+	if (over_tcp) {
+		static uint8_t pkt[9000];
+		char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
+		size_t n = sip(start_l, "target", "a1", NULL, 1, "INVITE",
+			       sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
+		feed_ip(pkt,
+			t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5000, 0x02, NULL, 0));
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, A4, B4, 40000, 5060, 5001, 0x08,
+					 msgbuf, n));
+	} else {
+		req("target", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, "AAAA", NULL));
+	}
+	r = find(0, CAP_EV_CALL_START);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	id = r->call;
+	rtp(4, B4, A4, 5000, 4000, 0, 1, 0x2222);
+	r = find(0, CAP_EV_MEDIA);
+	CHECK(r && r->call == id && find(0, CAP_EV_SIP) && find(0, CAP_EV_SIP)->tcp == over_tcp);
+}
+
+/* Finding 8 of the capture review: floods that fill the call table, the binding table or
+ * the TCP stream table must not keep a new (target) call out. */
+static void t_calls_flood(void)
+{
+	static char body[2048];
+	char cid[32], start_l[] = "INVITE sip:n@example.org SIP/2.0";
+	/* 16384 unanswered INVITEs: the oldest makes room */
+	start(NULL);
+	for (int i = 0; i < 16384; i++) {
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", NULL));
+	}
+	CHECK(cap_calls_count(calls) == 16384 && st.calls_evicted == 0);
+	flood_target(false);
+	CHECK(cap_calls_count(calls) == 16384 && st.calls_evicted == 1 &&
+	      st.drop[CAP_DROP_CALL_TABLE] == 0);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED &&
+	      find(0, CAP_EV_CALL_END)->call == 1);
+	/* calls without a response time out 32 s after their last message: the flood is gone,
+	 * the answered target call stays */
+	resp("target", "t", 1, "INVITE", 200, NULL);
+	now += 33ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 16383 && cap_calls_count(calls) == 16384);
+	now += 6ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && cap_calls_count(calls) == 1);
+	finish_calls();
+
+	/* 4096 unanswered INVITEs with 8 m= lines each fill the 65536 bindings */
+	start(NULL);
+	for (int i = 0; i < 4096; i++) {
+		int o = snprintf(body, sizeof body,
+				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
+				 "t=0 0\r\n",
+				 (i >> 8) + 100, i & 255);
+		for (int k = 0; k < 8; k++)
+			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
+				      10000 + 2 * k);
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
+	}
+	CHECK(cap_calls_bindings(calls) == 65536 && st.media_evicted == 0);
+	flood_target(false);
+	CHECK(st.media_evicted == 1 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
+	      cap_calls_bindings(calls) == 65536 - 16 + 2 && st.media_unbound == 0);
+	finish_calls();
+
+	/* 4096 bare SYNs fill the TCP stream table; then the target's SIP over TCP */
+	start(NULL);
+	for (int i = 0; i < 4096; i++) {
+		static uint8_t pkt[100];
+		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 4, X4, C4, (uint16_t)(20000 + i), 443,
+					 1000, 0x02, NULL, 0));
+	}
+	CHECK(st.tcp_streams == 4096 && st.tcp_evicted == 0);
+	flood_target(true);
+	CHECK(st.tcp_evicted == 1 && st.drop[CAP_DROP_TCP_TABLE] == 0 && st.sip_tcp == 1);
+	finish_calls();
+}
+
+/* msgbuf (n octets) with a header line h added after the start line; returns the new length */
+static size_t with_hdr(size_t n, const char *h)
+{
+	char *e = strstr(msgbuf, "\r\n");
+	size_t hl = strlen(h);
+	CHECK(e && n + hl + 2 < sizeof msgbuf);
+	if (!e || n + hl + 2 >= sizeof msgbuf)
+		return n;
+	memmove(e + 2 + hl + 2, e + 2, n - (size_t)(e + 2 - msgbuf) + 1);
+	memcpy(e + 2, h, hl);
+	memcpy(e + 2 + hl, "\r\n", 2);
+	return n + hl + 2;
+}
+
+/* A call A -> B: INVITE (extra header h_inv), 200 OK (h_ok), ACK; NULL: no extra header */
+static void call_hdrs(const char *cid, int cseq, const char *h_inv, const char *h_ok)
+{
+	char start_l[] = "INVITE sip:bob@example.org SIP/2.0";
+	size_t n = sip(start_l, cid, "a1", cseq > 1 ? "b" : NULL, cseq, "INVITE", NULL);
+	if (h_inv)
+		n = with_hdr(n, h_inv);
+	udp(4, A4, B4, 5060, 5060, msgbuf, n);
+	n = sip("SIP/2.0 200 OK", cid, "a1", "b", cseq, "INVITE", NULL);
+	if (h_ok)
+		n = with_hdr(n, h_ok);
+	udp(4, B4, A4, 5060, 5060, msgbuf, n);
+	req(cid, "b", cseq, "ACK", NULL);
+}
+
+#define SEC 1000000000ull
+
+/* Finding 10 of the capture review: a confirmed call on hold (no RTP) refreshed by session
+ * timers every Session-Expires/2 must not time out after the default idle time. */
+static void t_calls_session_expires(void)
+{
+	start(NULL);
+	call_hdrs("se1", 1, "Session-Expires: 1800;refresher=uac",
+		  "Session-Expires: 1800;refresher=uac");
+	call_hdrs("se2", 1, NULL, NULL);
+	call_hdrs("se3", 1, NULL, "x: 1800"); /* compact form, in the 2xx only */
+	call_hdrs("se4", 1, "Session-Expires: soon", "Session-Expires: ;refresher=uas");
+	call_hdrs("se5", 1, "Session-Expires: 100000", NULL); /* capped at 2 h */
+	call_hdrs("se6", 1, "Session-Expires: 90", "Session-Expires: 90");
+	CHECK(last_call[1] && last_call[1]->session_expires == 1800 && last_call[2] &&
+	      last_call[2]->session_expires == 0 && last_call[3] &&
+	      last_call[3]->session_expires == 1800 && last_call[4] &&
+	      last_call[4]->session_expires == 0 && last_call[5] &&
+	      last_call[5]->session_expires == 100000 && last_call[6] &&
+	      last_call[6]->session_expires == 90);
+	/* the default idle time: calls without a Session-Expires longer than it end */
+	now += 301 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 3);
+	for (int i = 1; i <= 6; i++) {
+		bool held = i == 1 || i == 3 || i == 5;
+		CHECK(last_call[i] && (last_call[i]->state == CAP_CALL_CONFIRMED) == held &&
+		      (held || last_call[i]->end == CAP_END_TIMEOUT));
+	}
+	/* held 600 s: still open */
+	now += 299 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 0 && cap_calls_count(calls) == 3);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_CONFIRMED && last_call[3] &&
+	      last_call[3]->state == CAP_CALL_CONFIRMED);
+	/* the session refresh (a re-INVITE at Session-Expires/2) keeps it going */
+	now += 300 * SEC;
+	call_hdrs("se1", 2, "Session-Expires: 1800;refresher=uac",
+		  "Session-Expires: 1800;refresher=uac");
+	CHECK(cap_calls_expire(calls, now) == 0 && last_call[1] &&
+	      last_call[1]->state == CAP_CALL_CONFIRMED && last_call[1]->reinvites == 1);
+	/* no refresh for longer than Session-Expires (+ the tier): it ends */
+	now += 2401 * SEC;
+	CHECK(cap_calls_expire(calls, now) == 2 && last_call[1] &&
+	      last_call[1]->end == CAP_END_TIMEOUT && last_call[3] &&
+	      last_call[3]->end == CAP_END_TIMEOUT && last_call[5] &&
+	      last_call[5]->state == CAP_CALL_CONFIRMED);
+	/* 100000 s is capped at session_max_ns (2 h) */
+	now += (7201 - 3301) * SEC;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[5] &&
+	      last_call[5]->end == CAP_END_TIMEOUT);
+	finish_calls();
+}
+
+/* Calls that share endpoints in every way (a few addresses and ports for many calls), in
+ * small tables that are always full: answers, re-INVITEs, CANCELs, BYEs, timeouts and media
+ * in a pseudo-random order. Every claim must go with its call (run under ASan: a claim left
+ * behind would be followed by the next packet), and the counts must add up. */
+static void t_calls_claims_stress(void)
+{
+	static const char *const addrs[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3" };
+	static const uint8_t *const ips[] = { A4, B4, C4 };
+	struct cap_calls_limits l;
+	uint32_t r = 12345;
+	cap_calls_limits_default(&l);
+	l.max_calls = 12;
+	l.max_bindings = 10;
+	start(&l);
+	for (int step = 0; step < 6000; step++) {
+		char cid[16];
+		unsigned op, k, a, port, port2;
+		r = r * 1103515245u + 12345u;
+		op = (r >> 16) % 9;
+		k = (r >> 8) % 20;
+		a = (r >> 4) % 3;
+		port = 4000 + 2 * ((r >> 12) % 3);
+		port2 = (r >> 20) % 2 ? 4000 + 2 * ((r >> 24) % 3) : 0;
+		snprintf(cid, sizeof cid, "s%u", k);
+		switch (op) {
+		case 0:
+		case 1:
+			req(cid, NULL, 1, "INVITE", sdp(4, addrs[a], port, port2, NULL, NULL));
+			break;
+		case 2:
+			resp(cid, "b", 1, "INVITE", (r >> 28) % 2 ? 183 : 200,
+			     sdp(4, addrs[a], port, port2, NULL, NULL));
+			break;
+		case 3: req(cid, "b", 1, "ACK", NULL); break;
+		case 4:
+			req(cid, "b", 2 + (int)(r % 5), "INVITE",
+			    sdp(4, addrs[a], port, port2, NULL, NULL));
+			resp(cid, "b", 2 + (int)(r % 5), "INVITE", (r >> 30) ? 200 : 488,
+			     sdp(4, addrs[(a + 1) % 3], port2 ? port2 : port, 0, NULL, NULL));
+			break;
+		case 5:
+			if ((r >> 28) % 2) {
+				req(cid, NULL, 1, "CANCEL", NULL);
+				resp(cid, "b", 1, "INVITE", 487, NULL);
+			} else {
+				req(cid, "b", 9, "BYE", NULL);
+			}
+			break;
+		case 6: now += ((r >> 8) % 40) * 1000000000ull; break;
+		default:
+			rtp(4, ips[a], ips[(a + 1 + (r >> 28) % 2) % 3], (uint16_t)port,
+			    (uint16_t)(4000 + 2 * ((r >> 24) % 3)), 0, (uint16_t)step, k);
+			break;
+		}
+		CHECK(cap_calls_bindings(calls) <= l.max_bindings &&
+		      cap_calls_count(calls) <= l.max_calls);
+	}
+	CHECK(st.media_contested > 0 && st.media_evicted > 0 && st.calls_evicted > 0 &&
+	      st.media_bound > 0);
+	finish_calls();
+	CHECK(n_free == st.calls);
+
+	/* a call whose RTP claim was pushed out of a full endpoint (the weakest) and cannot
+	 * come back when it is answered (the table is full) keeps no claim on its RTCP port */
+	l.max_bindings = 2;
+	l.max_calls = 16;
+	start(&l);
+	req("x", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, NULL));
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	}
+	CHECK(cap_calls_bindings(calls) == 2 && st.media_contested == 4);
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "CANCEL", NULL);
+		resp(cid, "b", 1, "INVITE", 487, NULL);
+	}
+	now += 6ull * 1000000000ull;
+	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("y", "b", 1, "INVITE", 200, NULL);
+	CHECK(n_free == 4 && cap_calls_bindings(calls) == 2);
+	resp("x", "b", 1, "INVITE", 200, NULL);
+	CHECK(last_call[1] && !last_call[1]->offer.media[0].bound &&
+	      st.drop[CAP_DROP_CALL_MEDIA] == 1 && cap_calls_bindings(calls) == 1);
+	req("x", "b", 2, "BYE", NULL);
+	now += 6ull * 1000000000ull;
+	rtp(4, B4, A4, 5000, 4001, 0, 1, 1);
+	CHECK(n_free == 5 && st.media_unbound == 1 && cap_calls_bindings(calls) == 1);
+	finish_calls();
+}
+
 static void t_calls_expiry_caps(void)
 {
 	struct cap_calls_limits l;
@@ -848,7 +1184,27 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1 && cap_calls_count(calls) == 0);
 	finish_calls();
 
-	/* call cap: 2 calls; an ended call makes room */
+	/* no response: 32 s; ringing (1xx only): 180 s; both from the last message */
+	start(NULL);
+	req("r1", NULL, 1, "INVITE", NULL);
+	req("r2", NULL, 1, "INVITE", NULL);
+	resp("r2", "b", 1, "INVITE", 180, NULL);
+	now += 33ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[1] &&
+	      last_call[1]->end == CAP_END_TIMEOUT && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_PROCEEDING);
+	now += 140ull * 1000000000ull;
+	resp("r2", "b", 1, "INVITE", 180, NULL);
+	now += 170ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && last_call[2] &&
+	      last_call[2]->state == CAP_CALL_PROCEEDING);
+	now += 11ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1 && last_call[2] &&
+	      last_call[2]->end == CAP_END_TIMEOUT);
+	finish_calls();
+
+	/* call cap: 2 calls. An ended call makes room, else the oldest call without a final
+	 * answer (CAP_END_EVICTED); an answered call is never evicted */
 	cap_calls_limits_default(&l);
 	l.max_calls = 2;
 	l.max_bindings = 3;
@@ -857,15 +1213,22 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_bindings(calls) == 3 && st.drop[CAP_DROP_CALL_MEDIA] == 1);
 	CHECK(last_call[1] && last_call[1]->offer.media[0].bound);
 	req("p2", NULL, 1, "INVITE", NULL);
+	resp("p2", "x", 1, "INVITE", 200, NULL);
 	req("p3", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 0 &&
+	      st.calls_evicted == 1 && n_free == 1 && last_call[1] == NULL && last_call[3]);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->call == 1 &&
+	      find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED && cap_calls_bindings(calls) == 0);
+	resp("p3", "y", 1, "INVITE", 200, NULL);
+	req("p4", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
-	req("p2", NULL, 1, "CANCEL", NULL);
-	resp("p2", "x", 1, "INVITE", 487, NULL);
-	req("p4", NULL, 1, "INVITE", NULL);
-	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 1);
+	req("p2", "x", 2, "BYE", NULL);
+	req("p5", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 2 &&
+	      st.calls_evicted == 1);
 	finish_calls();
-	CHECK(n_free == 3);
+	CHECK(n_free == 4);
 	/* bad limits */
 	l.max_calls = 0;
 	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
@@ -887,5 +1250,9 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_pai", t_calls_pai },
 	{ "calls_media", t_calls_media },
 	{ "calls_expiry_caps", t_calls_expiry_caps },
+	{ "calls_contested", t_calls_contested },
+	{ "calls_flood", t_calls_flood },
+	{ "calls_session_expires", t_calls_session_expires },
+	{ "calls_claims_stress", t_calls_claims_stress },
 	{ NULL, NULL },
 };

@@ -361,11 +361,13 @@ static void t_tcp_caps(void)
 	reset(&l);
 	for (int k = 0; k < 6; k++)
 		seg_k(k, 4, ISN, 0, 0x08, m1, 100);
-	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 2);
+	/* none has framed SIP yet: the least recent make room (their partial messages cut) */
+	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 0 &&
+	      st.tcp_evicted == 2 && st.drop[CAP_DROP_TCP_CUT] == 2);
 	/* idle timeout: every stream goes, partial messages counted */
 	now += l.idle_ns + 1;
 	CHECK(cap_tcp_expire(tcp, now) == 4 && cap_tcp_streams(tcp) == 0);
-	CHECK(st.drop[CAP_DROP_TCP_CUT] == 4 && cap_tcp_bytes(tcp) == 0);
+	CHECK(st.drop[CAP_DROP_TCP_CUT] == 6 && cap_tcp_bytes(tcp) == 0);
 	/* out-of-order pieces over max_segs: the hole is given up (gap), framing resyncs */
 	cap_tcp_limits_default(&l);
 	l.max_segs = 2;
@@ -485,6 +487,47 @@ static void t_tcp_rst_window(void)
 	tcp = NULL;
 }
 
+/* Finding 8 of the capture review: bare SYNs (a scan, a flood) must not fill the stream table
+ * and keep a SIP connection out; streams that framed SIP stay. */
+static void t_tcp_evict(void)
+{
+	struct cap_tcp_limits l;
+	msgs();
+	cap_tcp_limits_default(&l);
+	l.max_streams = 4;
+	reset(&l);
+	for (int k = 0; k < 3; k++)
+		seg_k(k, 4, ISN, 0, 0x08, m1, l1);
+	CHECK(n_msgs == 3);
+	for (int k = 10; k < 30; k++)
+		seg_k(k, 4, ISN, (uint32_t)-1, 0x02, NULL, 0); /* SYN */
+	CHECK(cap_tcp_streams(tcp) == 4 && st.tcp_evicted == 19 &&
+	      st.drop[CAP_DROP_TCP_TABLE] == 0 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	/* a new SIP connection gets in, the SIP streams are all kept */
+	seg_k(40, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
+	seg_k(40, 4, ISN, 0, 0x08, m2, l2);
+	CHECK(n_msgs == 4 && st.tcp_evicted == 20 && cap_tcp_streams(tcp) == 4);
+	for (int k = 0; k < 3; k++)
+		seg_k(k, 4, ISN, (uint32_t)l1, 0x08, m3, l3);
+	CHECK(n_msgs == 7);
+	/* every stream carried SIP: a new one is refused */
+	seg_k(50, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 1 &&
+	      st.tcp_evicted == 20);
+	/* a stream that never framed SIP goes after idle_nosip_ns, a SIP stream after idle_ns */
+	reset(NULL);
+	seg_k(0, 4, ISN, 0, 0x08, m1, l1);
+	seg_k(1, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
+	now += 33ull * 1000000000ull;
+	CHECK(cap_tcp_expire(tcp, now) == 1 && cap_tcp_streams(tcp) == 1 && n_msgs == 1);
+	now += 268ull * 1000000000ull;
+	CHECK(cap_tcp_expire(tcp, now) == 1 && cap_tcp_streams(tcp) == 0);
+	l.idle_nosip_ns = 0;
+	cap_tcp_free(tcp);
+	tcp = NULL;
+	CHECK(cap_tcp_new(&l, &st, on_msg, NULL, &tcp) == LIM_E_ARG && tcp == NULL);
+}
+
 const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_in_order", t_tcp_in_order },
 	{ "tcp_out_of_order", t_tcp_out_of_order },
@@ -493,5 +536,6 @@ const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_hostile", t_tcp_hostile },
 	{ "tcp_caps", t_tcp_caps },
 	{ "tcp_rst_window", t_tcp_rst_window },
+	{ "tcp_evict", t_tcp_evict },
 	{ NULL, NULL },
 };
