@@ -323,6 +323,24 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 	return true;
 }
 
+/* Drops call's claim on the endpoint *pp (if it has one); an endpoint nobody claims any more
+ * is unlinked and freed: true then (*pp is the next one). */
+static bool unclaim(struct cap_calls *c, struct bind **pp, const struct cap_call *call)
+{
+	struct bind *b = *pp;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->o[i].call == call) {
+			owner_remove(c, b, i);
+			break;
+		}
+	if (b->n)
+		return false;
+	*pp = b->next;
+	free(b);
+	c->n_bind--;
+	return true;
+}
+
 /* Drops the call's own claim on an endpoint; the endpoint stays bound to the other calls that
  * claim it, and is forgotten when none is left. */
 static void bdel(struct cap_calls *c, struct cap_call *call, const struct cap_addr *addr,
@@ -332,16 +350,7 @@ static void bdel(struct cap_calls *c, struct cap_call *call, const struct cap_ad
 	for (; *pp; pp = &(*pp)->next) {
 		struct bind *b = *pp;
 		if (b->ver == addr->family && b->port == port && memcmp(b->a, addr->a, 16) == 0) {
-			for (size_t i = 0; i < b->n; i++)
-				if (b->o[i].call == call) {
-					owner_remove(c, b, i);
-					break;
-				}
-			if (b->n == 0) {
-				*pp = b->next;
-				free(b);
-				c->n_bind--;
-			}
+			(void)unclaim(c, pp, call);
 			return;
 		}
 	}
@@ -425,19 +434,8 @@ static void purge_claims(struct cap_calls *c, struct cap_call *x)
 	for (size_t i = 0; x->n_claims && i < c->nbb; i++) {
 		struct bind **pp = &c->bbucket[i];
 		while (*pp) {
-			struct bind *b = *pp;
-			for (size_t k = 0; k < b->n; k++)
-				if (b->o[k].call == x) {
-					owner_remove(c, b, k);
-					break;
-				}
-			if (b->n == 0) {
-				*pp = b->next;
-				free(b);
-				c->n_bind--;
-			} else {
-				pp = &b->next;
-			}
+			if (!unclaim(c, pp, x))
+				pp = &(*pp)->next;
 		}
 	}
 	if (x->n_claims) {
@@ -1008,6 +1006,23 @@ static void sip_event(struct cap_calls *c, struct cap_call *x, const uint8_t *ra
 	emit(c, &ev);
 }
 
+/* A new call from INVITE m (its SDP, if any, as the offer): CALL_START and the message's SIP
+ * event. false when the table has no room (call_new said why). */
+static bool start_call(struct cap_calls *c, const struct cap_sip_msg *m, const uint8_t *raw,
+		       size_t len, const struct cap_pkt *p, uint64_t ts, bool tcp, bool have_sdp)
+{
+	struct cap_call *x = call_new(c, m, ts, NULL);
+	if (!x)
+		return false;
+	x->over_tcp = tcp;
+	if (have_sdp)
+		(void)sdp_apply(c, x, SIDE_OFFER);
+	x->sip_msgs++;
+	emit_call(c, CAP_EV_CALL_START, x, p, ts, 0);
+	sip_event(c, x, raw, len, p, ts, tcp);
+	return true;
+}
+
 static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, const struct cap_pkt *p,
 		       uint64_t ts, bool tcp)
 {
@@ -1075,31 +1090,15 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
 			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
 			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */
-			target = call_new(c, m, ts, NULL);
-			if (target) {
-				target->over_tcp = tcp;
-				if (have_sdp)
-					(void)sdp_apply(c, target, SIDE_OFFER);
-				target->sip_msgs++;
-				emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
-				sip_event(c, target, raw, len, p, ts, tcp);
+			if (start_call(c, m, raw, len, p, ts, tcp, have_sdp))
 				return;
-			}
 		} else if (same_from) {
 			/* the dialogs have their final answer: the message is shown with the call
 			 * but changes nothing (no state, no SDP, no end) */
 			passive = same_from;
 		} else if (m->is_request && invite) {
-			target = call_new(c, m, ts, NULL);
-			if (target) {
-				target->over_tcp = tcp;
-				if (have_sdp)
-					(void)sdp_apply(c, target, SIDE_OFFER);
-				target->sip_msgs++;
-				emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
-				sip_event(c, target, raw, len, p, ts, tcp);
+			if (start_call(c, m, raw, len, p, ts, tcp, have_sdp))
 				return;
-			}
 		}
 	} else if (untagged) {
 		/* the first To tag names the dialog */
