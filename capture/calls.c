@@ -917,8 +917,8 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	bool invite = is_method(m, "INVITE");
 	/* the side of the INVITE a response answers: the sender of that request */
 	uint8_t req_side = text_eq(&x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
-	bool reinvite = m->is_request && invite && m->to.tag.len &&
-			x->state >= CAP_CALL_ACCEPTED && x->state != CAP_CALL_ENDED;
+	bool reinvite = m->is_request && invite && m->to.tag.len && x->state >= CAP_CALL_ACCEPTED &&
+			x->state != CAP_CALL_ENDED;
 
 	x->sip_msgs++;
 	touch(c, x, ts);
@@ -1028,7 +1028,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 {
 	struct cap_sip_msg *m = c->msg;
 	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *early = NULL,
-			   *target = NULL, *passive = NULL;
+			    *target = NULL, *passive = NULL;
 	bool have_sdp, invite, live = false, same_cseq = false;
 
 	if (cap_sip_parse(raw, len, m) != LIM_OK) {

@@ -34,7 +34,7 @@ struct cap_defrag {
 	size_t inflight;
 	size_t bytes;
 	uint64_t evicted; /* incomplete datagrams dropped for room (cap_defrag_evicted) */
-	uint8_t *done; /* the last reassembled datagram handed out (freed at the next call) */
+	uint8_t *done;    /* the last reassembled datagram handed out (freed at the next call) */
 };
 
 /* see capture.h */

@@ -9,13 +9,15 @@
 #include "capture/internal.h"
 #include "capture/mcbody.h"
 
-#define NIL UINT32_MAX
+#define NIL       UINT32_MAX
 #define PINS      16384 /* Call-IDs pinned to their group's worker (a power of two) */
 #define PIN_PROBE 8
-#define PIN_LINGER_NS (32ull * 1000000000ull) /* a pin's life after its dialog's BYE is
+#define PIN_LINGER_NS                                                                              \
+	(32ull * 1000000000ull)                      /* a pin's life after its dialog's BYE is
 					       * answered: retransmissions (RFC 3261 timer J) */
 #define PIN_IDLE_NS (6ull * 3600ull * 1000000000ull) /* a dialog never ended (a lost BYE) */
-#define PIN_TELL_NS (3600ull * 1000000000ull) /* media refreshes the other dispatchers' copy of
+#define PIN_TELL_NS                                                                                \
+	(3600ull * 1000000000ull)             /* media refreshes the other dispatchers' copy of
 					       * a pin at most this often */
 #define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
 
@@ -51,11 +53,11 @@ struct cap_disp {
 	struct cap_hkey hkey;
 	struct cap_defrag *defrag;
 	struct cap_tcp *tcp;
-	struct cap_sip_msg *msg; /* scratch */
-	struct cap_sdp *sdp;     /* scratch */
+	struct cap_sip_msg *msg;  /* scratch */
+	struct cap_sdp *sdp;      /* scratch */
 	struct cap_mc_result *mc; /* scratch */
 	struct pin *pin;          /* PINS entries */
-	struct ep *ep;           /* max_endpoints entries */
+	struct ep *ep;            /* max_endpoints entries */
 	uint32_t *bucket;
 	size_t nb; /* power of two */
 	size_t n_ep;
@@ -69,7 +71,7 @@ struct cap_disp {
 	struct cap_disp_note pend[PEND_MAX];
 	size_t n_pend;
 	uint64_t route_tag; /* of the note whose endpoint or pin routed the unit */
-	uint64_t now; /* the latest capture time this dispatcher has seen (its own clock) */
+	uint64_t now;       /* the latest capture time this dispatcher has seen (its own clock) */
 };
 
 /* see dispatch.h */
@@ -466,7 +468,8 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 			return none;
 		return (struct cap_str){ d->mc->imsg[0].group[0].s, d->mc->imsg[0].group[0].len };
 	}
-	if (!cap_str_prefix_ieq(m->content_type, "multipart/") || cap_mc_extract(m, d->mc) != LIM_OK)
+	if (!cap_str_prefix_ieq(m->content_type, "multipart/") ||
+	    cap_mc_extract(m, d->mc) != LIM_OK)
 		return none;
 	if (d->mc->mc_group.len)
 		return (struct cap_str){ d->mc->mc_group.s, d->mc->mc_group.len };
@@ -721,8 +724,7 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 			x->until_ns = ts + PIN_LINGER_NS;
 		break;
 	}
-	default:
-		return false;
+	default: return false;
 	}
 	d->info.notes_applied++;
 	return true;

@@ -194,13 +194,13 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n);
 size_t cap_disp_endpoints(const struct cap_disp *d);
 /* Counters of the endpoint table (not in cap_stats: they have no single-table equivalent). */
 struct cap_disp_info {
-	size_t endpoints;     /* held now */
-	uint64_t registered;  /* registrations (SDP endpoints, new or renewed) */
-	uint64_t evicted;     /* replaced because the table was full */
-	uint64_t expired;     /* forgotten after endpoint_idle_ns */
-	uint64_t units_sip;   /* SIP units handed on (UDP and TCP) */
-	uint64_t units_media; /* media units handed on */
-	uint64_t pinned;      /* group-call dialogs routed by their group (see Group calls) */
+	size_t endpoints;       /* held now */
+	uint64_t registered;    /* registrations (SDP endpoints, new or renewed) */
+	uint64_t evicted;       /* replaced because the table was full */
+	uint64_t expired;       /* forgotten after endpoint_idle_ns */
+	uint64_t units_sip;     /* SIP units handed on (UDP and TCP) */
+	uint64_t units_media;   /* media units handed on */
+	uint64_t pinned;        /* group-call dialogs routed by their group (see Group calls) */
 	uint64_t notes_applied; /* other dispatchers' notes applied (cap_disp_apply) */
 	uint64_t pins_ended;    /* pinned dialogs whose BYE was answered */
 	uint64_t pins_evicted;  /* live pins replaced because their probe run was full */

@@ -42,7 +42,7 @@ struct stream {
 	uint32_t ack;
 	bool syn_pend;     /* a SYN outside the window was refused: a new connection on the */
 	uint32_t syn_next; /* tuple is taken once data comes at its ISN + 1 (syn_next) */
-	uint8_t *buf; /* in-order octets not yet framed */
+	uint8_t *buf;      /* in-order octets not yet framed */
 	size_t len, cap;
 	struct seg *ooo; /* sorted by seq, non-overlapping, all after next_seq */
 	size_t n_ooo, ooo_bytes;
@@ -55,7 +55,7 @@ struct cap_tcp {
 	cap_tcp_msg_fn fn;
 	void *ctx;
 	struct stream **bucket;
-	size_t nbucket; /* power of two */
+	size_t nbucket;       /* power of two */
 	struct cap_hkey hkey; /* keyed: traffic cannot aim its streams at one bucket */
 	size_t n, bytes;
 	/* [0] streams that never framed a SIP message (idle_nosip_ns), [1] the others (idle_ns);

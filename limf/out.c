@@ -184,7 +184,7 @@ struct limf_out {
 	struct call_at {
 		uint32_t cin;
 		size_t off, len;
-	} *call_at;
+	} * call_at;
 	size_t n_call_at, cap_call_at;
 	_Atomic(enum lim_err) err; /* first output failure (sticky; set under q.mu) */
 	char errmsg[256];

@@ -25,17 +25,17 @@
 #include "limf/kms_glue.h"
 #include "limf/text.h"
 
-#define KEYSETS     4  /* key sets (I_MESSAGEs) kept per call, newest first */
+#define KEYSETS 4 /* key sets (I_MESSAGEs) kept per call, newest first */
 /* An SSRC whose packets failed every session of the call this many times in a row is not
  * tried again until the call's keys change: junk sent to a target's media port would else
  * cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per packet (live capture then drops
  * the target's own packets for want of time). Its packets are counted as failed. */
 #define SSRC_TRIALS_MAX 64
-#define MAX_PARTIES 16 /* parties handed to the gate (From, To, up to 4 PAIs, IDRs, group) */
-#define ID_TEXT     160
-#define PKT_MAX     65536
-#define RSK_CTXS    4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
-#define COVER_MAX   256 /* groups made interceptable by GMKs recovered for targets */
+#define MAX_PARTIES     16 /* parties handed to the gate (From, To, up to 4 PAIs, IDRs, group) */
+#define ID_TEXT         160
+#define PKT_MAX         65536
+#define RSK_CTXS        4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
+#define COVER_MAX       256 /* groups made interceptable by GMKs recovered for targets */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -47,7 +47,7 @@ struct keyset {
 /* A media SSRC of the call and the session that authenticated it. */
 struct ssrc_bind {
 	struct limf_call_stream st;
-	int set, idx; /* keyset slot / session; set < 0: not bound */
+	int set, idx;  /* keyset slot / session; set < 0: not bound */
 	uint64_t seen; /* pcall.ssrc_clock at its last packet */
 	/* packets in a row that no session of the call's key sets authenticated, while
 	 * pcall.ks_gen was ks_gen (on_media: SSRC_TRIALS_MAX) */
@@ -118,8 +118,8 @@ struct pcall {
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
-	uint64_t ssrc_clock;                   /* ssrc_of's recency */
-	uint32_t ks_gen;                       /* key sets added so far (ssrc_bind.misses) */
+	uint64_t ssrc_clock;                     /* ssrc_of's recency */
+	uint32_t ks_gen;                         /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
 	size_t n_km;
 	struct km_rec *km;
@@ -174,7 +174,7 @@ struct limf_keyshare {
 
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
-	struct pcall *icalls; /* intercepted calls (limf_pipe_recheck) */
+	struct pcall *icalls;     /* intercepted calls (limf_pipe_recheck) */
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
 	struct limf_keyshare *own_ks;
 	char *only_liid;
@@ -296,14 +296,15 @@ struct party_set {
 const char *limf_match_name(unsigned m)
 {
 	static const char *const names[LIMF_MATCH_N] = {
-		"sip-from",        "sip-p-asserted-identity", "sip-to", "mikey-initiator",
-		"mikey-responder", "group",                   "group-member", "mc-target",
+		"sip-from",        "sip-p-asserted-identity",
+		"sip-to",          "mikey-initiator",
+		"mikey-responder", "group",
+		"group-member",    "mc-target",
 	};
 	return m < LIMF_MATCH_N ? names[m] : NULL;
 }
 
-static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side,
-		    enum limf_match src)
+static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side, enum limf_match src)
 {
 	if (n == 0 || s->n >= MAX_PARTIES)
 		return;
@@ -2255,7 +2256,8 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	if (!cfg->keys && limf_keyshare_new(cfg->kms, &p->own_ks) != LIM_OK)
 		p->own_ks = NULL;
 	p->ks = cfg->keys ? cfg->keys : p->own_ks;
-	if (!p->g || !p->ks || cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
+	if (!p->g || !p->ks ||
+	    cap_calls_new(cfg->limits, &p->dec.st, on_event, p, &p->calls) != LIM_OK ||
 	    !(p->mc = calloc(1, sizeof *p->mc))) {
 		cap_calls_free(p->calls);
 		limf_groups_free(p->own_g);

@@ -80,8 +80,8 @@ struct limf_keymgmt {
 	const char *side;      /* "offer" or "answer" */
 	const char *initiator; /* identities as carried: URI text or UID hex */
 	const char *responder;
-	const char *kms_uri;  /* of the KMS certificate used ("" when none) */
-	const char *t;        /* T payload as ISO 8601, "" when absent */
+	const char *kms_uri; /* of the KMS certificate used ("" when none) */
+	const char *t;       /* T payload as ISO 8601, "" when absent */
 	/* T (NTP types) minus the capture time of the packet that carried it, in seconds: an
 	 * I_MESSAGE replayed from an earlier call shows its age (RFC 3830 s5.4: T is for replay
 	 * protection; limf reports it, the gate does not judge it) */

@@ -15,17 +15,17 @@
 #include "common/wipe.h"
 #include "limf/held.h"
 
-#define DEFAULT_QUEUE (16u << 20)
-#define SNAP_EVERY    512u /* records between two counter snapshots of a busy worker */
-#define REC_ALIGN     16u
-#define TICK_NS       1000000000ull
+#define DEFAULT_QUEUE   (16u << 20)
+#define SNAP_EVERY      512u /* records between two counter snapshots of a busy worker */
+#define REC_ALIGN       16u
+#define TICK_NS         1000000000ull
 #define CONTROL_RESERVE (64u * 1024u) /* octets a lossy push leaves free for control records */
-#define WAKE_BATCH    64u  /* records queued to a sleeping worker before it is woken */
-#define SPIN          512u /* polls of empty rings before a worker sleeps */
-#define REFILL_DIV    8u   /* a producer waiting for room sleeps until 1/8 of the ring is free */
-#define BURST         64u  /* records a worker takes from one lane's ring before the next's */
-#define NOTE_CAP      8192u /* routing notes in flight from one lane to another (power of 2) */
-#define HELD_BYTES    (16u << 20) /* cfg.ordered: a worker's queue of outputs for the merger */
+#define WAKE_BATCH      64u           /* records queued to a sleeping worker before it is woken */
+#define SPIN            512u          /* polls of empty rings before a worker sleeps */
+#define REFILL_DIV      8u    /* a producer waiting for room sleeps until 1/8 of the ring is free */
+#define BURST           64u   /* records a worker takes from one lane's ring before the next's */
+#define NOTE_CAP        8192u /* routing notes in flight from one lane to another (power of 2) */
+#define HELD_BYTES      (16u << 20) /* cfg.ordered: a worker's queue of outputs for the merger */
 
 /* What a queue record asks of its worker. */
 enum rec_kind {
@@ -63,8 +63,8 @@ struct ring {
 	char pad0[64];
 	_Atomic uint64_t head; /* producer */
 	_Atomic uint64_t pushed;
-	_Atomic size_t peak;   /* written by the producer, read by anyone */
-	unsigned unwoken;      /* producer only: records queued while the worker slept */
+	_Atomic size_t peak; /* written by the producer, read by anyone */
+	unsigned unwoken;    /* producer only: records queued while the worker slept */
 	char pad1[64];
 	_Atomic uint64_t tail; /* consumer */
 	_Atomic uint64_t done; /* records handled */
@@ -129,21 +129,21 @@ struct lane {
 	struct limf_pool *pool;
 	unsigned no;
 	struct cap_disp *disp;
-	struct cap_stats dst;  /* the dispatcher's counters (the lane's thread) */
-	struct ring *r;        /* one per worker */
-	uint64_t next_tick;    /* capture time of the next clock record */
-	uint64_t next_expire;  /* lanes >= 1: of the next cap_disp_expire (limf_pool_lane_idle) */
-	unsigned since;        /* frames since the counters were published */
+	struct cap_stats dst; /* the dispatcher's counters (the lane's thread) */
+	struct ring *r;       /* one per worker */
+	uint64_t next_tick;   /* capture time of the next clock record */
+	uint64_t next_expire; /* lanes >= 1: of the next cap_disp_expire (limf_pool_lane_idle) */
+	unsigned since;       /* frames since the counters were published */
 	_Atomic uint64_t notes_lost;
-	atomic_bool open; /* takes notes: its thread runs (lane 0: cfg.caller_frames) */
+	atomic_bool open;        /* takes notes: its thread runs (lane 0: cfg.caller_frames) */
 	pthread_mutex_t snap_mu; /* lanes >= 1: dst published for the caller's thread */
 	struct cap_stats snap;
 };
 
 struct limf_pool {
 	struct limf_pool_cfg cfg;
-	unsigned n;       /* workers */
-	unsigned n_lanes; /* 1 + cfg.lanes */
+	unsigned n;            /* workers */
+	unsigned n_lanes;      /* 1 + cfg.lanes */
 	struct limf_pipe *one; /* one worker: the caller's pipeline */
 	struct cap_calls_limits lim1;
 	struct limf_groups *groups;
@@ -152,7 +152,7 @@ struct limf_pool {
 	struct limf_sink sink; /* the caller's */
 	uint64_t rechecked_seen;
 	_Atomic uint32_t next_cin;
-	bool ordered;      /* cfg.ordered with workers >= 2 (and no lanes) */
+	bool ordered; /* cfg.ordered with workers >= 2 (and no lanes) */
 	/* cfg.ordered: the merger thread (merge_run) and how it is woken: mg_idle, it sleeps
 	 * with every queue empty (a worker queueing an output wakes it); mg_quit, it ends
 	 * sleeps; drain_wait: the caller waits for every output to be handed over. A worker
@@ -305,7 +305,7 @@ static struct held_rec *held_at(const struct worker *w, uint64_t pos)
 static size_t held_free(const struct worker *w)
 {
 	return w->held_cap - (size_t)(atomic_load_explicit(&w->held_head, memory_order_relaxed) -
-				     atomic_load(&w->held_tail));
+				      atomic_load(&w->held_tail));
 }
 
 /* Queues a copy of out, an output of record s, for the merger (worker me's thread); false
@@ -650,9 +650,9 @@ static bool push(struct worker *w, struct ring *q, const struct rec *r, const ui
 			return false;
 		/* sleep until an eighth of the ring is free beyond this record (its wrap included),
 		 * so that one wake-up is worth many records; the head does not move meanwhile */
-		size_t to_end = q->cap - (size_t)(atomic_load_explicit(&q->head,
-									  memory_order_relaxed) &
-						  (q->cap - 1));
+		size_t to_end =
+			q->cap - (size_t)(atomic_load_explicit(&q->head, memory_order_relaxed) &
+					  (q->cap - 1));
 		size_t need = sz <= to_end ? sz : to_end + sz; /* <= 2 sz <= cap */
 		size_t want = need + q->cap / REFILL_DIV;
 		atomic_store(&q->room_want, want < q->cap ? want : q->cap);
@@ -731,8 +731,8 @@ static void publish(struct worker *w)
 static bool all_empty(struct worker *w)
 {
 	for (unsigned k = 0; k < w->pool->n_lanes; k++)
-		if (atomic_load(&w->in[k]->head) != atomic_load_explicit(&w->in[k]->tail,
-									  memory_order_relaxed))
+		if (atomic_load(&w->in[k]->head) !=
+		    atomic_load_explicit(&w->in[k]->tail, memory_order_relaxed))
 			return false;
 	return true;
 }
@@ -757,8 +757,8 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 			struct ring *o = w->in[k];
 			while (atomic_load_explicit(&o->tail, memory_order_relaxed) <
 				       FENCE_POS(r->fence) &&
-			       atomic_load(&o->head) != atomic_load_explicit(&o->tail,
-									memory_order_relaxed))
+			       atomic_load(&o->head) !=
+				       atomic_load_explicit(&o->tail, memory_order_relaxed))
 				if (handle(w, o, since))
 					return true;
 		}
@@ -775,14 +775,9 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 		pkt.ip_payload = pkt.payload;
 	}
 	switch ((enum rec_kind)kind) {
-	case REC_WRAP:
-		break;
-	case REC_UDP:
-		limf_pipe_pkt(w->pipe, &pkt, r->ts);
-		break;
-	case REC_SIP_TCP:
-		limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts);
-		break;
+	case REC_WRAP: break;
+	case REC_UDP: limf_pipe_pkt(w->pipe, &pkt, r->ts); break;
+	case REC_SIP_TCP: limf_pipe_sip(w->pipe, &pkt, data, r->len, r->ts); break;
 	case REC_TICK:
 		(void)limf_pipe_tick(w->pipe, r->ts);
 		*since = SNAP_EVERY;
@@ -795,9 +790,7 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 		limf_pipe_finish(w->pipe, r->ts);
 		*since = SNAP_EVERY;
 		break;
-	case REC_QUIT:
-		quit = true;
-		break;
+	case REC_QUIT: quit = true; break;
 	}
 	if (kind != REC_WRAP && ++*since >= SNAP_EVERY) {
 		publish(w);
@@ -808,7 +801,8 @@ static bool handle(struct worker *w, struct ring *q, unsigned *since)
 	atomic_store(&q->tail, t + r->size);
 	if (w->pool->ordered)
 		moved_on(w->pool, w); /* perhaps empty now */
-	uint64_t done = kind != REC_WRAP ? atomic_fetch_add(&q->done, 1) + 1 : atomic_load(&q->done);
+	uint64_t done =
+		kind != REC_WRAP ? atomic_fetch_add(&q->done, 1) + 1 : atomic_load(&q->done);
 	/* the producer only when what it waits for is there (the ring's producer stores head
 	 * only, never while it waits, so free_octets is exact here) */
 	if ((atomic_load(&q->full_wait) && free_octets(q) >= atomic_load(&q->room_want)) ||
@@ -919,8 +913,8 @@ static void on_note(void *ctx, const struct cap_disp_note *n)
 	struct lane *l = ctx;
 	struct limf_pool *p = l->pool;
 	struct cap_disp_note t = *n;
-	t.tag = FENCE(l->no, atomic_load_explicit(&l->r[n->worker % p->n].head,
-						  memory_order_relaxed));
+	t.tag = FENCE(l->no,
+		      atomic_load_explicit(&l->r[n->worker % p->n].head, memory_order_relaxed));
 	for (unsigned k = 0; k < p->n_lanes; k++) {
 		struct note_ring *q = &p->notes[k * p->n_lanes + l->no];
 		uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -1262,7 +1256,8 @@ void limf_pool_lane_idle(struct limf_pool *p, unsigned lane, uint64_t now_ns)
 {
 	struct lane *l = &p->lane[lane];
 	if (now_ns)
-		cap_disp_clock(l->disp, now_ns); /* a quiet source: notes stamped with the present */
+		cap_disp_clock(l->disp,
+			       now_ns); /* a quiet source: notes stamped with the present */
 	lane_kick(p, l);
 	if (now_ns && now_ns >= l->next_expire) {
 		(void)cap_disp_expire(l->disp, now_ns);
@@ -1399,8 +1394,8 @@ size_t limf_pool_queue_peak(struct limf_pool *p)
 	size_t n = 0;
 	for (unsigned k = 0; !p->one && k < p->n_lanes; k++)
 		for (unsigned i = 0; i < p->n; i++) {
-			size_t x = atomic_load_explicit(&p->lane[k].r[i].peak,
-							memory_order_relaxed);
+			size_t x =
+				atomic_load_explicit(&p->lane[k].r[i].peak, memory_order_relaxed);
 			if (x > n)
 				n = x;
 		}

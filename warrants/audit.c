@@ -370,9 +370,10 @@ enum lim_err wr_audit_head(struct wr_db *db, int64_t *rows, uint8_t head[WR_HASH
 	rc = wr_exec(db, "SELECT rows, head FROM limf.audit_head()", 0, NULL, &r);
 	/* a schema older than version 6: the operator can still read the table itself */
 	if (rc == LIM_E_DB && strcmp(db->sqlstate, "42883") == 0)
-		rc = wr_exec(db,
-			     "SELECT id, encode(hash, 'hex') FROM limf.audit ORDER BY id DESC LIMIT 1",
-			     0, NULL, &r);
+		rc = wr_exec(
+			db,
+			"SELECT id, encode(hash, 'hex') FROM limf.audit ORDER BY id DESC LIMIT 1",
+			0, NULL, &r);
 	if (rc != LIM_OK)
 		return rc;
 	if (PQntuples(r) == 1) {

@@ -226,7 +226,8 @@ static void usage(FILE *f)
 		"--loss/--reorder: percent of SRTP packets; --corrupt N: flip a byte in N SRTP",
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
 		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
-		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key period);",
+		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key "
+		"period);",
 		"--rtcp: an SRTCP report per sender every 5 s; --dump-keys DIR (tests): the KMS's",
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
 		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",

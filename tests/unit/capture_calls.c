@@ -485,8 +485,8 @@ static void t_calls_notag(void)
 		return;
 	/* a BYE without To tag: shown with the call, ends nothing */
 	m = n_ev;
-	udp(4, X4, B4, 5060, 5060, msgbuf, sip("BYE sip:bob@example.org SIP/2.0", "n1", "a1", NULL,
-					    2, "BYE", NULL));
+	udp(4, X4, B4, 5060, 5060, msgbuf,
+	    sip("BYE sip:bob@example.org SIP/2.0", "n1", "a1", NULL, 2, "BYE", NULL));
 	CHECK(count(m, CAP_EV_CALL_END) == 0 && count(m, CAP_EV_CALL_UPDATE) == 0);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 1);
 	CHECK(c->state == CAP_CALL_CONFIRMED);
@@ -514,8 +514,8 @@ static void t_calls_notag(void)
 	start(NULL);
 	req("n2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
 	resp("n2", "b", 1, "INVITE", 180, NULL);
-	udp(4, X4, B4, 5060, 5060, msgbuf, sip("CANCEL sip:bob@example.org SIP/2.0", "n2", "a1",
-					    NULL, 1, "CANCEL", NULL));
+	udp(4, X4, B4, 5060, 5060, msgbuf,
+	    sip("CANCEL sip:bob@example.org SIP/2.0", "n2", "a1", NULL, 1, "CANCEL", NULL));
 	c = last_call[1];
 	CHECK(c && c->cancelled && c->state == CAP_CALL_PROCEEDING);
 	now += 6ull * 1000000000ull;

@@ -331,21 +331,17 @@ static unsigned side_of(const struct cap_frame *f)
 	switch (f->linktype) {
 	case CAP_LINK_ETHERNET:
 		off = 12;
-		while (off + 2 <= f->caplen && (d[off] == 0x81 || d[off] == 0x88) && d[off + 1] == 0x00)
+		while (off + 2 <= f->caplen && (d[off] == 0x81 || d[off] == 0x88) &&
+		       d[off + 1] == 0x00)
 			off += 4; /* 802.1Q / 802.1ad tags */
 		off += 2;
 		break;
-	case CAP_LINK_SLL:
-		off = 16;
-		break;
+	case CAP_LINK_SLL: off = 16; break;
 	case CAP_LINK_RAW:
 	case CAP_LINK_RAW_LT:
 	case CAP_LINK_IPV4:
-	case CAP_LINK_IPV6:
-		off = 0;
-		break;
-	default:
-		return 0;
+	case CAP_LINK_IPV6: off = 0; break;
+	default: return 0;
 	}
 	if (off >= f->caplen)
 		return 0;
@@ -1107,11 +1103,12 @@ static size_t bye(char *m, size_t cap, const char *cid, int status)
 {
 	int n = status ? snprintf(m, cap, "SIP/2.0 %d OK\r\n", status)
 		       : snprintf(m, cap, "BYE sip:grp@example.org SIP/2.0\r\n");
-	n += snprintf(m + n, cap - (size_t)n,
-		      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb\r\nFrom: <sip:a@example.org>;tag=1\r\n"
-		      "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\n"
-		      "Content-Length: 0\r\n\r\n",
-		      cid);
+	n += snprintf(
+		m + n, cap - (size_t)n,
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb\r\nFrom: <sip:a@example.org>;tag=1\r\n"
+		"To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\n"
+		"Content-Length: 0\r\n\r\n",
+		cid);
 	return (size_t)n;
 }
 
@@ -1189,7 +1186,8 @@ static void t_disp_notes(void)
 	CHECK(got.n == 4 && got.u[3].worker == w1 && nd_count == 2);
 	n0 = got.n;
 	udp(d1, A, B, 4000, 5000, rtp, sizeof rtp);
-	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1); /* by its source endpoint 192.0.2.1:4000 */
+	CHECK(got.n == n0 + 1 &&
+	      got.u[n0].worker == w1); /* by its source endpoint 192.0.2.1:4000 */
 	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
 	CHECK(got.n == n0 + 1 && dst.media_unbound == 1);
 	/* now both ways: source 2's registrations reach source 1 */
@@ -1252,7 +1250,8 @@ static void t_disp_notes(void)
 		CHECK(nd_count > 0 && nd_pin.kind == CAP_DISP_NOTE_PIN && nd_pin.h != 0);
 		wp = nd_pin.worker;
 		CHECK(got.n == 1 && wp != wn && wp == wg && got.u[0].worker == wp);
-		CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.port == 4401 && nd_last.worker == wp);
+		CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.port == 4401 &&
+		      nd_last.worker == wp);
 		pn = nd_pin;
 		memset(&got, 0, sizeof got);
 		CHECK(worker_for(d2, cid) == wn); /* not yet */
@@ -1467,8 +1466,8 @@ static void t_disp_sdp_methods(void)
 		int status;
 		const char *ttag;
 	} bad[] = {
-		{ "OPTIONS", 0, NULL },	  { "OPTIONS", 200, "o" }, { "MESSAGE", 0, NULL },
-		{ "INFO", 0, "t" },	  { "UPDATE", 0, NULL },   { "PRACK", 0, NULL },
+		{ "OPTIONS", 0, NULL },   { "OPTIONS", 200, "o" }, { "MESSAGE", 0, NULL },
+		{ "INFO", 0, "t" },       { "UPDATE", 0, NULL },   { "PRACK", 0, NULL },
 		{ "SUBSCRIBE", 0, NULL }, { "NOTIFY", 0, "t" },
 	};
 	char m[2000], cid2[64];
@@ -1483,8 +1482,8 @@ static void t_disp_sdp_methods(void)
 	w2 = got.u[got.n - 1].worker;
 	CHECK(w2 != w1);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		l = sip_any(m, sizeof m, bad[i].meth, bad[i].status, cid2, bad[i].ttag,
-			    "192.0.2.1", 4000);
+		l = sip_any(m, sizeof m, bad[i].meth, bad[i].status, cid2, bad[i].ttag, "192.0.2.1",
+			    4000);
 		udp(d, N9, N9, 5060, 5060, m, l);
 		CHECK(got.u[got.n - 1].worker == w2); /* the message itself: its Call-ID's */
 		n0 = got.n;
@@ -1515,10 +1514,14 @@ static void t_disp_sdp_methods(void)
 
 const struct lim_suite t_disp_suites[] = {
 	{ "disp_sdp_methods", t_disp_sdp_methods },
-	{ "disp_route", t_disp_route },     { "disp_tcp", t_disp_tcp },
-	{ "disp_hostile", t_disp_hostile }, { "disp_caps", t_disp_caps },
-	{ "disp_equiv", t_disp_equiv },     { "disp_group", t_disp_group },
-	{ "disp_notes", t_disp_notes },     { "disp_pins", t_disp_pins },
+	{ "disp_route", t_disp_route },
+	{ "disp_tcp", t_disp_tcp },
+	{ "disp_hostile", t_disp_hostile },
+	{ "disp_caps", t_disp_caps },
+	{ "disp_equiv", t_disp_equiv },
+	{ "disp_group", t_disp_group },
+	{ "disp_notes", t_disp_notes },
+	{ "disp_pins", t_disp_pins },
 	{ "disp_tags", t_disp_tags },
 	{ NULL, NULL },
 };

@@ -549,7 +549,8 @@ static void t_defrag_reject(void)
 		}
 		CHECK(cap_defrag_inflight(d) == 2 && cap_defrag_evicted(d) == 1);
 		for (size_t i = 1; i < n; i++)
-			CHECK(add(d, frags[i], flen[i], 4, &out) == (i + 1 < n ? CAP_PENDING : CAP_OK));
+			CHECK(add(d, frags[i], flen[i], 4, &out) ==
+			      (i + 1 < n ? CAP_PENDING : CAP_OK));
 		n = t_frag4(ver, 1, 2, 1, pl, sizeof pl, 1000, frags, flen, 64);
 		CHECK(add(d, frags[1], flen[1], 5, &out) == CAP_PENDING); /* 1 starts again */
 		CHECK(cap_defrag_inflight(d) == 2 && cap_defrag_evicted(d) == 1);
@@ -578,14 +579,15 @@ static void t_defrag_reject(void)
 			size_t nb = 0;
 			for (uint32_t id = 100; id < 100 + 300; id++) {
 				nb = t_frag4(ver, 1, 2, id, big, sizeof big, 1000, frags, flen, 64);
-				CHECK(nb == 61 && add(d, frags[nb - 1], flen[nb - 1], id, &out) ==
-							  CAP_PENDING);
+				CHECK(nb == 61 &&
+				      add(d, frags[nb - 1], flen[nb - 1], id, &out) == CAP_PENDING);
 			}
 			CHECK(cap_defrag_evicted(d) > 44 && cap_defrag_bytes(d) <= (4u << 20));
 		}
 		n = t_frag4(ver, 1, 2, 7, pl, sizeof pl, 1000, frags, flen, 64);
 		for (size_t i = 0; i < n; i++)
-			CHECK(add(d, frags[i], flen[i], 500, &out) == (i + 1 < n ? CAP_PENDING : CAP_OK));
+			CHECK(add(d, frags[i], flen[i], 500, &out) ==
+			      (i + 1 < n ? CAP_PENDING : CAP_OK));
 		CHECK(out.ip_payload.len == 8 + sizeof pl);
 		cap_defrag_free(d);
 

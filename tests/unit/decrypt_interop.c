@@ -607,12 +607,8 @@ static void t_done(void)
 }
 
 const struct lim_suite t_interop_suites[] = {
-	{ "interop_unwrap", t_unwrap },
-	{ "interop_keys", t_keys },
-	{ "interop_srtp", t_srtp },
-	{ "roundtrip_imsg", t_roundtrip },
-	{ "ntp_era", t_ntp_era },
-	{ "clear_uri_verify", t_clear_uri_verify },
-	{ "interop_done", t_done },
-	{ NULL, NULL },
+	{ "interop_unwrap", t_unwrap }, { "interop_keys", t_keys },
+	{ "interop_srtp", t_srtp },     { "roundtrip_imsg", t_roundtrip },
+	{ "ntp_era", t_ntp_era },       { "clear_uri_verify", t_clear_uri_verify },
+	{ "interop_done", t_done },     { NULL, NULL },
 };

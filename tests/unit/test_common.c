@@ -174,9 +174,9 @@ static void t_json_wire(void)
 	lim_json_init(&j, f);
 	lim_json_obj_open(&j);
 	lim_json_kv_wire(&j, "a", "caf\xc3\xa9\x01", 6); /* UTF-8 and a control: the string */
-	lim_json_kv_wire(&j, "b", "x\xff", 2);            /* not UTF-8: both */
-	lim_json_kv_wire(&j, "c", "\xc3\xbf", 2);          /* U+00FF itself */
-	lim_json_kv_wire(&j, "d", "a\0\xed\xa0\x80", 5);    /* a NUL, an encoded surrogate */
+	lim_json_kv_wire(&j, "b", "x\xff", 2);           /* not UTF-8: both */
+	lim_json_kv_wire(&j, "c", "\xc3\xbf", 2);        /* U+00FF itself */
+	lim_json_kv_wire(&j, "d", "a\0\xed\xa0\x80", 5); /* a NUL, an encoded surrogate */
 	lim_json_kv_wire(&j, "e", "", 0);
 	lim_json_obj_close(&j);
 	CHECK(lim_json_end(&j) == LIM_OK);
