@@ -619,12 +619,10 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 /* The URI of the responder (the identity the SAKKE payload is encrypted to): the message's
  * clear URI, else the SIP party on the responder's side whose UID (this or a neighbouring key
  * period) equals the carried one. */
-/* Whether URI u has the UID uid (MIKEY_UID_LEN octets) in the key period of the call's
- * decision, the one before or the one after. */
-static bool uri_has_uid(struct limf_pipe *p, const struct pcall *pc, const char *u,
-			const uint8_t *uid)
+/* Whether URI u has the UID uid (MIKEY_UID_LEN octets) in the key period of time t (a
+ * decision's), the one before or the one after. */
+static bool uri_has_uid(struct limf_pipe *p, int64_t t, const char *u, const uint8_t *uid)
 {
-	int64_t t = wr_kms_decision_time(pc->d);
 	for (int delta = -1; delta <= 1; delta++) {
 		struct wr_kms_ident id;
 		if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
@@ -670,7 +668,7 @@ static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const str
 		if (cand[i]->len == 0)
 			continue;
 		copy_text(u, sizeof u, cand[i]->s, cand[i]->len);
-		if (!r || uri_has_uid(p, pc, u, r->data)) {
+		if (!r || uri_has_uid(p, wr_kms_decision_time(pc->d), u, r->data)) {
 			copy_text(out, cap, u, strlen(u));
 			return true;
 		}
@@ -697,7 +695,7 @@ static bool initiator_sip(struct limf_pipe *p, const struct pcall *pc, const str
 		if (cand[i]->len == 0)
 			continue;
 		copy_text(u, sizeof u, cand[i]->s, cand[i]->len);
-		if (is_uid(r) ? uri_has_uid(p, pc, u, r->data)
+		if (is_uid(r) ? uri_has_uid(p, wr_kms_decision_time(pc->d), u, r->data)
 			      : mikey_id_textlen(r) == strlen(u) &&
 					memcmp(r->data, u, strlen(u)) == 0) {
 			copy_text(out, cap, u, strlen(u));
@@ -1176,21 +1174,9 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 		if (cand[i].len == 0 || cand[i].len > WR_URI_MAX)
 			continue;
 		copy_text(u, sizeof u, cand[i].p, cand[i].len);
-		if (!r)
-			continue;
-		for (int delta = -1; delta <= 1; delta++) {
-			struct wr_kms_ident id;
-			if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
-				continue;
-			if (delta != 0 &&
-			    limf_kms_ident(NULL, &p->cert, u,
-					   delta < 0 ? id.valid_from - 1 : id.valid_to,
-					   &id) != LIM_OK)
-				continue;
-			if (id.idlen == r->len && memcmp(id.id, r->data, r->len) == 0) {
-				copy_text(out, cap, u, strlen(u));
-				return true;
-			}
+		if (r && uri_has_uid(p, t, u, r->data)) {
+			copy_text(out, cap, u, strlen(u));
+			return true;
 		}
 	}
 	return false;
