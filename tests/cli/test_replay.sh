@@ -525,7 +525,9 @@ replay q1 g "$tmp/q.pcap" --workers 1
 replay q2 g "$tmp/q.pcap" --workers 2 --queue 1
 sumcheck q1 "j['summary']['decrypted']==8000 and 'pool' not in j"
 sumcheck q2 "j['summary']['decrypted']==8000 and j['summary']['auth_failed']==0"
-sumcheck q2 "j['pool']['workers']==2 and j['pool']['queue_peak_bytes']==1<<20"
+# the ring never holds more than its 1 MiB; once the reader has slept on it (below), it held
+# all but the room of one record and its wrap (the exact peak depends on where records end)
+sumcheck q2 "j['pool']['workers']==2 and (1<<20)-65536<j['pool']['queue_peak_bytes']<=1<<20"
 sumcheck q2 "0<j['pool']['reader_sleeps']<=64"
 check q2 "Q$sfx" q targets
 verify q2
