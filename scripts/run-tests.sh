@@ -1,48 +1,147 @@
 #!/bin/bash
 # Runs every test binary and every fuzz corpus replay, then prints the grand total as the last
 # line: "N passed, N failed". Usage: run-tests.sh TEST_BIN... -- FUZZ_ENTRY...
+#
+# The suites run in TEST_JOBS lanes at once (default: the number of cores, at least 2; 1 runs
+# them one after the other): most end-to-end suites spend their time waiting (captures played
+# at recorded speed, a PostgreSQL restart, timers), not computing. Lane 1 uses the cluster this
+# script was started with (scripts/pg-test.sh run exports LIMF_DB_*); every further lane runs
+# this script again (--lane K) inside a private cluster of its own under $BUILD/pg-laneK, so no
+# two suites ever share a database, and test_gate's restart of its cluster stops no one else's.
+# Lanes take the next chain of suites not taken yet; the suites that capture on the loopback
+# interface and count what they see there (test_capture, test_privs) are one chain, run one
+# after the other. One line per suite as it ends ("ok"/"FAIL", counts, seconds, lane); the last
+# 40 lines of each failed suite follow, then the total.
 set -u
 BUILD=${BUILD:-build}
-pass=0 fail=0
-run_one() {
-	local name=$1; shift
-	local out rc last p f
-	out=$("$@" 2>&1); rc=$?
-	last=$(printf '%s\n' "$out" | tail -n 1)
-	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
-	else
-		p=0 f=1
-	fi
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	pass=$((pass + p)) fail=$((fail + f))
-	if [ "$f" -ne 0 ]; then
-		printf '%s\n' "$out" | tail -n 40
-		printf 'FAIL %-28s %s passed, %s failed (exit %s)\n' "$name" "$p" "$f" "$rc"
-	else
-		printf 'ok   %-28s %s passed, %s failed\n' "$name" "$p" "$f"
-	fi
+self=$(readlink -f "$0")
+lane=1 res=
+if [ "${1:-}" = --lane ]; then
+	lane=$2 res=$3
+	shift 3
+fi
+argv=("$@")
+
+# ---- the jobs (names[i], cmds[i]: the words quoted with %q) and the chains (indexes)
+names=() cmds=() chains=()
+add() { # NAME CMD...
+	names+=("$1")
+	cmds+=("$(printf '%q ' "${@:2}")")
 }
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-	run_one "$(basename "$1")" "$1"
-	shift
-done
-[ $# -gt 0 ] && shift
-for e in "$@"; do
-	run_one "corpus/$e" "$BUILD/tests/replay_$e" tests/corpus/"$e"
-done
+last() { echo $((${#names[@]} - 1)); }
+# longest first: the end-to-end suites, then the unit binaries and the corpus replays
+lo=()
 for s in tests/cli/test_*.sh; do
 	[ -e "$s" ] || continue
-	run_one "$(basename "$s" .sh)" env BUILD="$BUILD" bash "$s"
+	n=$(basename "$s" .sh)
+	case $n in
+	test_capture | test_privs) continue ;;
+	esac
+	add "$n" env BUILD="$BUILD" bash "$s"
+	chains+=("$(last)")
 done
 # the pool (limf/pool.h): replay's calls dispatched to 3 pipeline threads (its default is one),
 # the same checks; limf capture runs a pool with a capture thread per source by default, so
 # its end-to-end tests run again on one thread
 for s in test_replay test_group; do
-	run_one "$s/workers3" env BUILD="$BUILD" LIMF_WORKERS=3 bash "tests/cli/$s.sh"
+	add "$s/workers3" env BUILD="$BUILD" LIMF_WORKERS=3 bash "tests/cli/$s.sh"
+	chains+=("$(last)")
 done
-for s in test_live test_capture test_resume; do
-	run_one "$s/workers1" env BUILD="$BUILD" LIMF_WORKERS=1 bash "tests/cli/$s.sh"
+for s in test_live test_resume; do
+	add "$s/workers1" env BUILD="$BUILD" LIMF_WORKERS=1 bash "tests/cli/$s.sh"
+	chains+=("$(last)")
+done
+c=()
+for s in test_capture test_privs; do
+	[ -e "tests/cli/$s.sh" ] || continue
+	add "$s" env BUILD="$BUILD" bash "tests/cli/$s.sh"
+	c+=("$(last)")
+done
+if [ -e tests/cli/test_capture.sh ]; then
+	add test_capture/workers1 env BUILD="$BUILD" LIMF_WORKERS=1 bash tests/cli/test_capture.sh
+	c+=("$(last)")
+fi
+[ ${#c[@]} -gt 0 ] && chains+=("${c[*]}")
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	add "$(basename "$1")" "$1"
+	chains+=("$(last)")
+	shift
+done
+[ $# -gt 0 ] && shift
+for e in "$@"; do
+	add "corpus/$e" "$BUILD/tests/replay_$e" tests/corpus/"$e"
+	chains+=("$(last)")
+done
+
+# ---- one job: its output to $res/I.out, "passed failed exit" to $res/I.sum, a line to stdout
+run_job() { # I
+	local i=$1 rc lastl p f t0 t1
+	t0=$(date +%s.%N)
+	eval "${cmds[$i]}" >"$res/$i.out" 2>&1 </dev/null
+	rc=$?
+	t1=$(date +%s.%N)
+	lastl=$(tail -n 1 "$res/$i.out")
+	if [[ $lastl =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+	else
+		p=0 f=1
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	echo "$p $f $rc" >"$res/$i.sum"
+	printf '%-4s %-28s %s passed, %s failed (%.1f s, lane %s)\n' \
+		"$([ "$f" -eq 0 ] && echo ok || echo FAIL)" "${names[$i]}" "$p" "$f" \
+		"$(echo "$t1 - $t0" | bc -l)" "$lane"
+}
+# a lane: takes chains in order, each one no other lane has taken (mkdir is atomic)
+run_lane() {
+	local k i
+	touch "$res/lane.$lane"
+	for k in "${!chains[@]}"; do
+		mkdir "$res/chain.$k" 2>/dev/null || continue
+		for i in ${chains[$k]}; do run_job "$i"; done
+	done
+}
+
+if [ -n "$res" ]; then
+	run_lane
+	exit 0
+fi
+
+lanes=${TEST_JOBS:-}
+if ! [[ $lanes =~ ^[1-9][0-9]*$ ]]; then
+	lanes=$(nproc 2>/dev/null || echo 2)
+	[ "$lanes" -ge 2 ] || lanes=2
+fi
+res=$(mktemp -d)
+trap 'rm -rf "$res"' EXIT
+pids=()
+for ((k = 2; k <= lanes; k++)); do
+	BUILD=$BUILD "$(dirname "$self")/pg-test.sh" run "$BUILD/pg-lane$k" \
+		"$self" --lane "$k" "$res" "${argv[@]}" &
+	pids+=($!)
+done
+run_lane
+for p in "${pids[@]}"; do wait "$p"; done
+
+pass=0 fail=0
+for ((k = 2; k <= lanes; k++)); do
+	if [ ! -e "$res/lane.$k" ]; then
+		echo "FAIL lane $k: no PostgreSQL cluster under $BUILD/pg-lane$k (its suites ran in the other lanes)"
+		fail=$((fail + 1))
+	fi
+done
+for i in "${!names[@]}"; do
+	if [ ! -e "$res/$i.sum" ]; then
+		echo "FAIL ${names[$i]}: did not run"
+		fail=$((fail + 1))
+		continue
+	fi
+	read -r p f rc <"$res/$i.sum"
+	pass=$((pass + p)) fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		echo "---- ${names[$i]}: $p passed, $f failed (exit $rc), its last 40 lines:"
+		tail -n 40 "$res/$i.out"
+	fi
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -96,6 +96,13 @@ lemf_up() {
 	for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
 	read -r p2 p3 <"$tmp/ports" 2>/dev/null || { p2=0 p3=0; }
 }
+# pg_cluster_dir: the directory of the cluster LIMF_DB_SERVICE names, the parent of its socket
+# directory (scripts/pg-test.sh, limf db local); each lane of scripts/run-tests.sh has its own
+pg_cluster_dir() {
+	local r
+	r=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$LIMF_DB_SERVICE")
+	echo "${r%/run}"
+}
 # need_cluster: the end-to-end scripts run against the private cluster of `make test`
 # (scripts/pg-test.sh exports LIMF_DB_*): without it one failure and the totals, and the script
 # ends; with it LIMF_DB is the operator's connection.

@@ -22,9 +22,7 @@ set -u
 gen=$BUILD/limf-gen
 need_cluster
 cpid='' kpid=''
-# the cluster's directory: the parent of its socket directory (pg-test.sh, limf db local)
-pgrun=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$LIMF_DB_SERVICE")
-pgdir=${pgrun%/run}
+pgdir=$(pg_cluster_dir)
 pg_up() { "$limf" db local start "$pgdir" >/dev/null 2>"$tmp/pgstart.err"; }
 cleanup() {
 	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null

@@ -25,7 +25,7 @@ me=$(id -un)
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
 has migrate "schema at version 6 (was 6)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
-expect 0 local-status "$limf" db local status "$BUILD/pg"
+expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="
 expect 2 db-usage "$limf" db frobnicate
 expect 1 db-unreachable "$limf" warrant list --db "host=$tmp/nowhere dbname=limf user=limf_operator"
