@@ -8,6 +8,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   call's offer media endpoint to its answer endpoint
   ssrcjunk N      the same with one SSRC
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
+  callidff -      (AFTER unused) the last octet of every SIP message's Call-ID made 0xFF (a
+                  Call-ID that is not UTF-8: a UA may choose any octets)
   rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
                   I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
                   answered by a 200 OK with the call's own answer SDP
@@ -123,22 +125,32 @@ def main():
                     % len(ans_body) + ans_body)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
-    elif kind == "fromspoof":
-        pass
-    else:
+    elif kind not in REWRITES:
         sys.exit("unknown kind " + kind)
-    out = bytearray(d[:24])
+    out, n = bytearray(d[:24]), 0
     for i, (ts, tu, p) in enumerate(fl, 1):
-        u = udp_payload(p) if kind == "fromspoof" else None
+        u = udp_payload(p) if kind in REWRITES else None
         if u and re.match(rb"[A-Z]+ |SIP/2.0 ", u[4]):
-            # the URI of the From header (<...>) of every SIP message replaced by arg
-            pl = re.sub(rb"(\r\nFrom: *<)[^>]*>", lambda m: m.group(1) + arg.encode() + b">", u[4])
-            p = udp_frame(u[0], u[1], u[2], u[3], pl)
+            p = udp_frame(u[0], u[1], u[2], u[3], REWRITES[kind](u[4], arg.encode()))
+            n += 1
         out += record(ts, tu, p)
         if i == after:
             for x in extra:
                 out += record(ts, tu, x)
+    if kind in REWRITES and n == 0:
+        sys.exit("no SIP message to rewrite")
     open(sys.argv[2], "wb").write(out)
+
+
+# SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
+REWRITES = {
+    # the URI of the From header (<...>) replaced by arg
+    "fromspoof": lambda msg, arg: re.sub(rb"(\r\nFrom: *<)[^>]*>",
+                                         lambda m: m.group(1) + arg + b">", msg),
+    # the last octet of the Call-ID made 0xFF
+    "callidff": lambda msg, arg: re.sub(rb"(\r\nCall-ID: [^\r]*)[^\r](\r\n)",
+                                        lambda m: m.group(1) + b"\xff" + m.group(2), msg, count=1),
+}
 
 
 main()

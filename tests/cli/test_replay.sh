@@ -163,46 +163,7 @@ has anchor-verify-g1 "holds the recorded head"
 # refuses text that is not UTF-8, so an unescaped audit detail failed the row and, fail-closed,
 # dropped the keys. The calls are decrypted byte-exact as before, the audit shows the Call-ID
 # escaped (\xFF), and the chain still verifies.
-expect 0 patch-ff python3 -c '
-import re, struct, sys
-d = bytearray(open(sys.argv[1], "rb").read())
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-off, n = 24, 0
-while off + 16 <= len(d):
-    incl, = struct.unpack_from("<I", d, off + 8)
-    pkt = off + 16
-    m = re.search(rb"\r\nCall-ID: ([^\r]+)\r\n", bytes(d[pkt:pkt + incl]))
-    if m:
-        d[pkt + m.end(1) - 1] = 0xFF
-        n += 1
-        et, = struct.unpack_from("!H", d, pkt + 12)
-        ip = pkt + 14
-        if et == 0x0800 and d[ip + 9] == 17:
-            ihl = (d[ip] & 15) * 4
-            u = ip + ihl
-            ulen, = struct.unpack_from("!H", d, u + 4)
-            pseudo = bytes(d[ip + 12:ip + 20]) + struct.pack("!BBH", 0, 17, ulen)
-            d[u + 6:u + 8] = b"\0\0"
-            c = csum(pseudo + bytes(d[u:u + ulen])) or 0xFFFF
-            struct.pack_into("!H", d, u + 6, c)
-        elif et == 0x86DD and d[ip + 6] == 17:
-            u = ip + 40
-            ulen, = struct.unpack_from("!H", d, u + 4)
-            pseudo = bytes(d[ip + 8:ip + 40]) + struct.pack("!IxxxB", ulen, 17)
-            d[u + 6:u + 8] = b"\0\0"
-            c = csum(pseudo + bytes(d[u:u + ulen])) or 0xFFFF
-            struct.pack_into("!H", d, u + 6, c)
-        else:
-            sys.exit("SIP not over UDP: %x" % et)
-    off = pkt + incl
-assert n >= 10, n
-open(sys.argv[2], "wb").write(d)' "$tmp/g1.pcap" "$tmp/g1ff.pcap"
+expect 0 patch-ff python3 "$here/pcap_inject.py" "$tmp/g1.pcap" "$tmp/g1ff.pcap" 0 callidff -
 if grep -aq $'Call-ID: [^\r]*\xff\r' "$tmp/g1ff.pcap"; then ok; else bad "no 0xFF Call-ID written"; fi
 replay g1ff g "$tmp/g1ff.pcap"
 sumcheck g1ff "j['summary']['calls']==5 and j['summary']['calls_intercepted']==2 and j['liids']==['$LG']"
