@@ -443,6 +443,8 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 		lim_json_u64(&j, iri->grp->ssrc);
 		lim_json_key(&j, "detail");
 		lim_json_str(&j, iri->grp->detail ? iri->grp->detail : "");
+		lim_json_key(&j, "authenticated");
+		lim_json_bool(&j, iri->grp->authenticated);
 		lim_json_obj_close(&j);
 	} else {
 		lim_json_key(&j, "reason");

@@ -1584,6 +1584,7 @@ static void on_floor(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 							: "towards the offerer",
 			 f->ack_req ? ", acknowledgement requested" : "");
 		g.detail = detail;
+		g.authenticated = false; /* clear RTCP APP: no integrity check */
 		memset(&iri, 0, sizeof iri);
 		iri.kind = LIMF_IRI_GROUP;
 		iri.ts_ns = ev->ts_ns;
@@ -1680,6 +1681,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		g.guk_id = who.guk_id;
 		g.ssrc = mp->ssrc;
 		g.detail = detail;
+		g.authenticated = true; /* its SRTP packet verified under the GMK */
 		memset(&iri, 0, sizeof iri);
 		iri.kind = LIMF_IRI_GROUP;
 		iri.ts_ns = ev->ts_ns;

@@ -73,6 +73,10 @@ struct limf_group_ev {
 	uint32_t gmk_id, guk_id;
 	uint32_t ssrc;      /* talker: the stream's SSRC */
 	const char *detail; /* one line, "" when none */
+	/* the packet it comes from passed an integrity check: a talker's SRTP under the group's
+	 * GMK (true); floor control seen in the clear (false: anyone on the path could have sent
+	 * or altered it, and it is evidence of what was on the wire, not of who sent it) */
+	bool authenticated;
 };
 
 /* Key-management facts of one I_MESSAGE: public values only, never key material. */

@@ -13,7 +13,8 @@ usage: group_check.py BUNDLE LIID TRUTH.json [--gmks N] [--floor]
   the signalling made known (the --stranger); never a talker the truth does not have.
 - --floor (every leg intercepted): one floor record per floor-control message of the truth,
   of the same type, naming the same talker where the message carries an identity (request,
-  taken, release).
+  taken, release). Every group record says whether its packet was authenticated: talker
+  records (SRTP verified under the GMK) true, floor records (clear RTCP APP) false.
 Prints one line per failure and exits 1 if any."""
 import json
 import os
@@ -77,6 +78,12 @@ def main():
     for r in recs:
         if r["kind"] == "group" and r["group"]["group"] != g["id"]:
             fails.append("group record of %s" % r["group"]["group"])
+        # a talker is named from SRTP verified under the GMK; floor control in the clear is
+        # no one's proven word
+        if r["kind"] == "group" and r["group"].get("authenticated") is not (
+                r["group"]["event"] == "talker"):
+            fails.append("group record %s with authenticated %r"
+                         % (r["group"]["event"], r["group"].get("authenticated")))
     expect = set()
     for t in g["turns"]:
         who = t["talker"] if t["talker"] in members else ""
