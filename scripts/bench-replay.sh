@@ -207,6 +207,32 @@ for n in all-g all-m; do
 	WORKERS=1
 done
 
+# ---- 1b. where limf's time goes: the same replay (--workers 1) of 1 call of 1 s (start-up:
+# process, database, KMS, signing the bundle), of ALL_CALLS calls of 1 s (+ the cost of a
+# call: its warrant decision, audit rows, SAKKE and ECCSI, its files) and of the full capture
+# (+ the cost of a packet); the floor's own cost of a packet beside it. The wall-clock ratio
+# of a capture of C calls of N packets each is about floor_pkt * C * N / (start + C * call +
+# C * N * pkt): it tends to floor_pkt / pkt as calls get longer.
+rows1b=()
+for n in all-g all-m; do
+	k=${n#all-}
+	prof=$([ "$k" = g ] && echo rfc6509 || echo mcx)
+	gen "$n-1x1" "$k" "$prof" 1 0 1 "$A" "$B"
+	gen "$n-Nx1" "$k" "$prof" "$ALL_CALLS" 0 1 "$A" "$B"
+	replay "$n-1x1" "$k"
+	w1=$best_wall
+	replay "$n-Nx1" "$k"
+	wn=$best_wall pn=$(jget "$W/$n-Nx1.json" "j['summary']['decrypted']")
+	replay "$n" "$k"
+	wa=$best_wall pa=$(jget "$W/$n.json" "j['summary']['decrypted']")
+	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s)
+	call_ms=$(calc "($wn - $w1) * 1000 / ($ALL_CALLS - 1)")
+	pkt_us=$(calc "($wa - $wn) * 1000000 / ($pa - $pn)")
+	fpkt_us=$(calc "$fs * 1000000 / $fp")
+	rows1b+=("$(printf '%-6s %8s %8s %8s %8s | %6s' "$n" "$(f2 "$w1")" "$(f2 "$call_ms")" \
+		"$(f2 "$pkt_us")" "$(f2 "$fpkt_us")" "$(f2 "$(calc "$fpkt_us / $pkt_us")")")")
+done
+
 # ---- 2./3. 1 % targets, and 10x that
 rows2=()
 for n in pc1 pc1x10; do
@@ -237,6 +263,11 @@ echo "   /wN: limf replay --workers N (N pipeline threads, calls dispatched betw
 echo "-- the floor on $(nproc) threads (replay-floor --threads $(nproc): each thread its share of the streams):"
 echo "   how much more libsrtp2 itself decrypts with more cores, the peer of --workers $(nproc)"
 for r in "${rowsN[@]}"; do echo "   $r"; done
+echo "-- 1b. where limf's time goes (--workers 1, best wall of $RUNS): start-up = a replay of 1 call of 1 s;"
+echo "   call = (a replay of $ALL_CALLS calls of 1 s - start-up) / $((ALL_CALLS - 1)); packet = (the full capture - that) per"
+echo "   packet decrypted; the floor's packet beside it; limit = floor/limf per packet, the ratio long calls tend to"
+printf '%-6s %8s %8s %8s %8s | %6s\n' capture start_s call_ms pkt_us floor_us limit
+for r in "${rows1b[@]}"; do echo "$r"; done
 echo "-- 2./3. 1 % of calls targets, rfc6509, --duration $BG_DUR: pc1 --calls 1 --background $((BG_CALLS - 1));"
 echo "   pc1x10 --calls 10 --background $((big - 10)) (10x the capture, as many calls at a time)"
 printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s\n' capture calls tgt frames decr MB \
