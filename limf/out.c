@@ -1280,6 +1280,12 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->unwrap_fail);
 	lim_json_key(j, "bad_signatures");
 	lim_json_u64(j, s->sig_bad);
+	lim_json_key(j, "kms_cert_fetches");
+	lim_json_u64(j, s->cert_fetches);
+	lim_json_key(j, "kms_cert_refetches_refused");
+	lim_json_u64(j, s->cert_refused);
+	lim_json_key(j, "imsg_outside_certificates");
+	lim_json_u64(j, s->cert_outside);
 	lim_json_key(j, "media_packets_intercepted");
 	lim_json_u64(j, s->media_target);
 	lim_json_key(j, "decrypted");
@@ -1553,10 +1559,15 @@ const char *limf_setting(const char *flag, const char *conf, const char *env)
 
 /* see out.h */
 int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
-		  bool keep_ended, struct wr_kms **out)
+		  const char *refresh, bool keep_ended, struct wr_kms **out)
 {
 	struct wr_kms_config kc;
+	long refresh_s = 0;
 	*out = NULL;
+	if (refresh && refresh[0] && !limf_num_opt(refresh, 1, 86400, &refresh_s)) {
+		fprintf(stderr, "limf: [kms] cert_refresh: 1..86400 seconds\n");
+		return 1;
+	}
 	if (!url) {
 		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
 		return 0;
@@ -1568,6 +1579,7 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 	kc.key_file = key;
 	kc.crypto = limf_kms_crypto();
 	kc.keep_ended = keep_ended;
+	kc.refresh_min_us = (int64_t)refresh_s * 1000000; /* 0: the default */
 	if (!ca || !cert || !key || wr_kms_new(&kc, out) != LIM_OK) {
 		fprintf(stderr, "limf: KMS: the URL needs a CA, a client certificate and its key "
 				"(mutual TLS)\n");
