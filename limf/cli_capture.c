@@ -1294,7 +1294,7 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_pool_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
 	rc = src_rc;
 	if (r->b) {
-		char *extra = limf_out_manifest(r->out, p, url);
+		char *extra = limf_out_manifest(r->out, p, url, kms);
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;

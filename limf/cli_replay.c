@@ -502,7 +502,7 @@ int limf_cmd_replay(int argc, char **argv)
 	if (bar)
 		progress(p, total, total, true);
 	{
-		char *extra = limf_out_manifest(out, p, url);
+		char *extra = limf_out_manifest(out, p, url, kms);
 		enum lim_err e;
 		audit_mark_read(db, &amark);
 		if (extra) {

@@ -1316,7 +1316,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 
 /* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
 /* see out.h */
-char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url)
+char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url,
+			const struct wr_kms *kms)
 {
 	const struct wr_kms_cert *cert = limf_pool_cert(p);
 	bool have_cert = cert != NULL;
@@ -1354,6 +1355,33 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		lim_json_hex(&j, cert->z, sizeof cert->z);
 		lim_json_key(&j, "pub_auth_key_kpak");
 		lim_json_hex(&j, cert->kpak, sizeof cert->kpak);
+	}
+	{
+		/* every certificate the run used or saw (a roll-over: the old and the new) */
+		struct wr_kms_cert certs[WR_KMS_CERTS];
+		size_t n = kms ? wr_kms_certs(kms, certs, WR_KMS_CERTS) : 0;
+		lim_json_key(&j, "certificates");
+		lim_json_arr_open(&j);
+		for (size_t i = 0; i < n; i++) {
+			char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
+			wr_time_format(certs[i].valid_from, vf);
+			wr_time_format(certs[i].valid_to, vt);
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "cert_uri");
+			lim_json_str(&j, certs[i].cert_uri);
+			lim_json_key(&j, "kms_uri");
+			lim_json_str(&j, certs[i].kms_uri);
+			lim_json_key(&j, "valid_from");
+			lim_json_str(&j, vf);
+			lim_json_key(&j, "valid_to");
+			lim_json_str(&j, vt);
+			lim_json_key(&j, "pub_enc_key_z");
+			lim_json_hex(&j, certs[i].z, sizeof certs[i].z);
+			lim_json_key(&j, "pub_auth_key_kpak");
+			lim_json_hex(&j, certs[i].kpak, sizeof certs[i].kpak);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
 	}
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "summary");

@@ -77,9 +77,11 @@ const char *limf_out_liid(struct limf_out *o, size_t i);
 const char *limf_out_wav(struct limf_out *o, size_t i);
 /* After the pipeline finished (ends the recording thread): the members for ho_bundle_close's
  * extra_json: "warrants",
- * "kms" (kms_url and p's certificate), "summary" (p's counters), "calls". malloc'd; NULL
- * on failure. */
-char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url);
+ * "kms" (kms_url, p's certificate and, in "certificates", every KMS certificate kms holds:
+ * the ones before a roll-over too; kms may be NULL), "summary" (p's counters), "calls".
+ * malloc'd; NULL on failure. */
+char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url,
+			const struct wr_kms *kms);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */

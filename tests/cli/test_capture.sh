@@ -439,7 +439,12 @@ for x in c:
 recs = [json.loads(l) for l in open(sys.argv[1] + "/" + sys.argv[2] + "/iri.jsonl")]
 km = [r for r in recs if r["kind"] == "key-management"]
 assert [r["key_management"]["outcome"] for r in km] == ["keys", "keys"], km
+# the evidence names both certificates, the one in force at the end first
+certs = m["kms"]["certificates"]
+assert [c["cert_uri"] for c in certs] == ["cert2.kms.roll.test", "cert1.kms.roll.test"], certs
+assert certs[0]["pub_enc_key_z"] != certs[1]["pub_enc_key_z"], certs
 print("2 calls decrypted across the roll-over")' "$tmp/ev7" "$L7"
+expect 0 verify7 "$limf" verify "$tmp/ev7"
 kms_down "$tmp/r"
 
 kill -TERM "$lpid" 2>/dev/null
