@@ -245,6 +245,28 @@ hasnt fetch-suspended "$idhex"
 [ "$(nlog)" -eq "$n1" ] && ok || bad "a refused fetch reached the KMS"
 expect 1 fetch-bad-time "$limf" kms fetch --user "$U" --at 2026-03-15 "${kopts[@]}"
 
+# a KMS certificate whose validity is missing, malformed or inverted is refused with a reason
+# naming the field (TS 33.180 D.3.2: ValidFrom and ValidTo are required), audited as an error
+for f in no-validto bad-validfrom inverted-validity; do
+	"$kms" serve --community "$d2/community.json" --cert "$d2/server.pem" --key "$d2/server.key" \
+		--ca "$d2/ca.pem" --listen '127.0.0.1:0' --port-file "$tmp/port-$f" --log "$tmp/log-$f" \
+		--fault "$f" 2>"$tmp/serve-$f.err" &
+	fpid=$!
+	for _ in $(seq 100); do [ -s "$tmp/port-$f" ] && break; sleep 0.05; done
+	expect 1 "cert-$f" "$limf" kms cert --kms "https://127.0.0.1:$(cat "$tmp/port-$f")" \
+		--ca "$d2/ca.pem" --cert "$d2/client.pem" --key "$d2/client.key"
+	case $f in
+	no-validto) has "cert-$f" "KmsCertificate lacks ValidTo" ;;
+	bad-validfrom) has "cert-$f" "KmsCertificate ValidFrom is not a date and time: 'yesterday'" ;;
+	inverted-validity) has "cert-$f" "KmsCertificate ValidFrom is not before its ValidTo" ;;
+	esac
+	hasnt "cert-$f" "PubEncKey"
+	kill -TERM "$fpid"
+	wait "$fpid" 2>/dev/null
+done
+expect 0 cert-bad-audit "$limf" audit list --json
+pyjson cert-bad-audit "sum(1 for r in j if r['action']=='kms.init' and r['detail'].startswith('error') and 'ValidTo' in r['detail']) >= 2"
+
 kill -TERM "$pid2"
 wait "$pid2" 2>/dev/null
 finish
