@@ -102,7 +102,8 @@ LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *b
  *   side      "offer" | "answer" | "gmk" (a GMK distribution, issue 9)
  *   outcome   "keys" | "iri-only" | "kms-error" | "unwrap-failed" | "parse-error" |
  *             "bad-signature" | "no-responder" | "audit-error" | "gmk" (the group's GMK
- *             recovered) | "no-group" (a GMK naming no group)
+ *             recovered) | "no-group" (a GMK naming no group) | "no-valid-certificate" (the
+ *             call's time is outside the validity of every KMS certificate)
  *   sig       "valid" | "invalid" | "not-checked"
  *   t         "" or the T payload as mikey_ts_iso8601() writes it, YYYY-MM-DDTHH:MM:SS[.f]Z
  *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z with the

@@ -330,10 +330,17 @@ enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rt
 
 static const uint8_t km_oid[HO_KM_OID_LEN] = HO_KM_OID;
 static const char *const km_sides[] = { "offer", "answer", "gmk" }; /* gmk: issue 9 */
-static const char *const km_outcomes[] = { "keys",          "iri-only",    "kms-error",
-					   "unwrap-failed", "parse-error", "bad-signature",
-					   "no-responder",  "audit-error", "gmk",
-					   "no-group" }; /* gmk, no-group: issue 9 */
+static const char *const km_outcomes[] = { "keys",
+					   "iri-only",
+					   "kms-error",
+					   "unwrap-failed",
+					   "parse-error",
+					   "bad-signature",
+					   "no-responder",
+					   "audit-error",
+					   "gmk",
+					   "no-group", /* gmk, no-group: issue 9 */
+					   "no-valid-certificate" };
 static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

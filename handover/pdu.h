@@ -92,9 +92,11 @@
  *       t             [6] GeneralizedTime OPTIONAL,   -- MIKEY T payload, UTC, fraction as given
  *       outcome       [7] ENUMERATED { keys(0), iri-only(1), kms-error(2), unwrap-failed(3),
  *                                      parse-error(4), bad-signature(5), no-responder(6),
- *                                      audit-error(7), gmk(8), no-group(9), ... },
+ *                                      audit-error(7), gmk(8), no-group(9),
+ *                                      no-valid-certificate(10), ... },
  *                                      -- gmk: a group's GMK recovered, no-group: it
- *                                      -- names no group
+ *                                      -- names no group, no-valid-certificate: the
+ *                                      -- call's time is outside every KMS certificate
  *       signature     [8] ENUMERATED { valid(0), invalid(1), not-checked(2), ... },
  *       csbId         [9] INTEGER (0..4294967295),
  *       srtpSessions [10] INTEGER (0..4294967295),    -- SRTP crypto sessions derived

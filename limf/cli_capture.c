@@ -68,8 +68,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -143,7 +143,7 @@ struct src {
 	int fd;
 	bool pending; /* file: f holds the next frame, not due yet */
 	struct cap_frame f;
-	uint64_t due_ns; /* monotonic time f is due */
+	uint64_t due_ns;                         /* monotonic time f is due */
 	_Atomic uint64_t frames, bytes, last_ts; /* written by the source's reader only */
 	/* source threads */
 	unsigned lane; /* the pool's lane (limf/pool.h), 0 = read by the loop */
@@ -227,6 +227,7 @@ static void reload(struct run *r)
 	    strcmp(nc->kms_ca, r->conf->kms_ca) != 0 ||
 	    strcmp(nc->kms_cert, r->conf->kms_cert) != 0 ||
 	    strcmp(nc->kms_key, r->conf->kms_key) != 0 ||
+	    strcmp(nc->kms_refresh, r->conf->kms_refresh) != 0 ||
 	    strcmp(nc->sign_key, r->conf->sign_key) != 0)
 		fprintf(stderr,
 			"limf: SIGHUP: [database], [kms] and [evidence] changes take effect "
@@ -328,10 +329,12 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 		"limf capture: %.1f s: frames %" PRIu64 " sip %" PRIu64 " calls %" PRIu64
 		" intercepted %" PRIu64 " with_content %" PRIu64 " decrypted %" PRIu64
 		" auth_failed %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
-		" warrant_ends_in_call %" PRIu64 " warrants_left_out %" PRIu64 "\n",
+		" warrant_ends_in_call %" PRIu64 " warrants_left_out %" PRIu64
+		" kms_cert_fetches %" PRIu64 " kms_cert_refused %" PRIu64
+		" imsg_outside_certificates %" PRIu64 "\n",
 		secs, cs->frames, cs->sip, ps->calls, ps->calls_intercepted, ps->calls_cc,
 		ps->decrypted, ps->auth_failed, ps->kms_ok, ps->kms_fail, ps->warrant_ends,
-		ps->warrants_left_out);
+		ps->warrants_left_out, ps->cert_fetches, ps->cert_refused, ps->cert_outside);
 	fprintf(f,
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
@@ -382,8 +385,8 @@ static void health_fill(void *ctx, struct limf_status *st)
 		x->frames = atomic_load(&h->s[i].frames);
 		x->bytes = atomic_load(&h->s[i].bytes);
 		if (x->live)
-			x->have_kernel = src_kstats(&h->s[i], &x->kernel_received,
-						    &x->kernel_dropped);
+			x->have_kernel =
+				src_kstats(&h->s[i], &x->kernel_received, &x->kernel_dropped);
 	}
 	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
@@ -1176,7 +1179,8 @@ int limf_cmd_capture(int argc, char **argv)
 	/* live keys expire with their key period (no keep_ended) */
 	if (limf_kms_open(url, limf_setting(NULL, conf.kms_ca, "LIMF_KMS_CA"),
 			  limf_setting(NULL, conf.kms_cert, "LIMF_KMS_CERT"),
-			  limf_setting(NULL, conf.kms_key, "LIMF_KMS_KEY"), false, &kms) != 0)
+			  limf_setting(NULL, conf.kms_key, "LIMF_KMS_KEY"), conf.kms_refresh, false,
+			  &kms) != 0)
 		goto out;
 	if (o.record) {
 		if (limf_bundle_open(o.record, &r->b) != 0)
@@ -1290,7 +1294,7 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_pool_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
 	rc = src_rc;
 	if (r->b) {
-		char *extra = limf_out_manifest(r->out, p, url);
+		char *extra = limf_out_manifest(r->out, p, url, kms);
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;

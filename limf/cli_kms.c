@@ -161,6 +161,8 @@ static int print_cert(const struct wr_kms_cert *c, bool json)
 		lim_json_str(&j, c->cert_uri);
 		lim_json_key(&j, "issuer");
 		lim_json_str(&j, c->issuer);
+		json_time(&j, "valid_from", c->valid_from);
+		json_time(&j, "valid_to", c->valid_to);
 		lim_json_key(&j, "id_scheme");
 		lim_json_str(&j, scheme_name(c->scheme));
 		lim_json_key(&j, "user_key_period");
@@ -177,11 +179,15 @@ static int print_cert(const struct wr_kms_cert *c, bool json)
 		return lim_json_end(&j) == LIM_OK ? 0 : 1;
 	}
 	char z[2 * WR_KMS_Z_LEN + 1], kpak[2 * WR_KMS_KPAK_LEN + 1];
+	char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
 	lim_hex_encode(c->z, sizeof c->z, z);
 	lim_hex_encode(c->kpak, sizeof c->kpak, kpak);
+	wr_time_format(c->valid_from, a);
+	wr_time_format(c->valid_to, b);
 	printf("KMS URI       %s\n", c->kms_uri);
 	printf("cert URI      %s\n", c->cert_uri);
 	printf("issuer        %s\n", c->issuer);
+	printf("valid         %s .. %s (end exclusive)\n", a, b);
 	printf("id scheme     %s\n", scheme_name(c->scheme));
 	printf("key period    %llu s, offset %llu s\n", (unsigned long long)c->user_key_period,
 	       (unsigned long long)c->user_key_offset);

@@ -461,7 +461,7 @@ int limf_cmd_replay(int argc, char **argv)
 				"runs could not be dropped (they stay until a later run)\n");
 	}
 	/* old traffic: one fetch per user and key period per run (keep_ended) */
-	if (limf_kms_open(url, ca, cert_f, key_f, true, &kms) != 0)
+	if (limf_kms_open(url, ca, cert_f, key_f, conf.kms_refresh, true, &kms) != 0)
 		goto out;
 	{
 		struct limf_out_cfg oc = { b, dlv, db, &conf };
@@ -502,7 +502,7 @@ int limf_cmd_replay(int argc, char **argv)
 	if (bar)
 		progress(p, total, total, true);
 	{
-		char *extra = limf_out_manifest(out, p, url);
+		char *extra = limf_out_manifest(out, p, url, kms);
 		enum lim_err e;
 		audit_mark_read(db, &amark);
 		if (extra) {
@@ -634,6 +634,14 @@ int limf_cmd_replay(int argc, char **argv)
 			printf("WARNING: %" PRIu64 " I_MESSAGE(s) with a signature that does not "
 			       "verify: their keys were not used\n",
 			       s->sig_bad);
+		if (s->cert_fetches > 1 || s->cert_refused)
+			printf("KMS certificate fetched %" PRIu64 " time(s); %" PRIu64
+			       " re-fetch(es) refused by the rate limit ([kms] cert_refresh)\n",
+			       s->cert_fetches, s->cert_refused);
+		if (s->cert_outside)
+			printf("WARNING: %" PRIu64 " I_MESSAGE(s) of calls at a time no KMS "
+			       "certificate is valid at: nothing requested or decrypted for them\n",
+			       s->cert_outside);
 		if (s->decision_errors || s->audit_errors)
 			printf("WARNING: %" PRIu64 " warrant decision(s) failed (those calls were "
 			       "not intercepted) and %" PRIu64 " audit row(s) could not be "

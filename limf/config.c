@@ -32,6 +32,7 @@ static const struct conf_key keys[] = {
 	K("kms", "ca", kms_ca),
 	K("kms", "cert", kms_cert),
 	K("kms", "key", kms_key),
+	K("kms", "cert_refresh", kms_refresh),
 	K("evidence", "sign_key", sign_key),
 	K("handover", "operator_id", op_id),
 	K("handover", "network_element_id", ne_id),

@@ -70,6 +70,9 @@ struct limf_conf {
 	char recheck_grace[8]; /* [database] seconds, "" = LIMF_RECHECK_GRACE_US */
 	char kms_url[LIMF_CONF_PATH], kms_ca[LIMF_CONF_PATH], kms_cert[LIMF_CONF_PATH],
 		kms_key[LIMF_CONF_PATH];
+	/* [kms] seconds between two re-fetches of the KMS certificate (a roll-over, a signature
+	 * that does not verify): 1..86400, "" = 60 (warrants/kms.h refresh_min_us) */
+	char kms_refresh[8];
 	char sign_key[LIMF_CONF_PATH];
 	char op_id[17], ne_id[17], country[3];
 	char spool_dir[LIMF_CONF_PATH];
@@ -80,7 +83,7 @@ struct limf_conf {
 	char svc_group[64];       /* [service] group, "" = the user's primary group */
 	char x2x3_listen[256];    /* [x2x3] listen "ADDR:PORT", "" = no X2/X3 input */
 	char x2x3_ca[LIMF_CONF_PATH], x2x3_cert[LIMF_CONF_PATH], x2x3_key[LIMF_CONF_PATH];
-	char x2x3_max_conns[8]; /* "" = 16 */
+	char x2x3_max_conns[8];  /* "" = 16 */
 	char x2x3_hs_timeout[8]; /* seconds, "" = 10 */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];

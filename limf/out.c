@@ -1282,6 +1282,12 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->unwrap_fail);
 	lim_json_key(j, "bad_signatures");
 	lim_json_u64(j, s->sig_bad);
+	lim_json_key(j, "kms_cert_fetches");
+	lim_json_u64(j, s->cert_fetches);
+	lim_json_key(j, "kms_cert_refetches_refused");
+	lim_json_u64(j, s->cert_refused);
+	lim_json_key(j, "imsg_outside_certificates");
+	lim_json_u64(j, s->cert_outside);
 	lim_json_key(j, "media_packets_intercepted");
 	lim_json_u64(j, s->media_target);
 	lim_json_key(j, "decrypted");
@@ -1312,7 +1318,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 
 /* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
 /* see out.h */
-char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url)
+char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url,
+			const struct wr_kms *kms)
 {
 	const struct wr_kms_cert *cert = limf_pool_cert(p);
 	bool have_cert = cert != NULL;
@@ -1350,6 +1357,33 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		lim_json_hex(&j, cert->z, sizeof cert->z);
 		lim_json_key(&j, "pub_auth_key_kpak");
 		lim_json_hex(&j, cert->kpak, sizeof cert->kpak);
+	}
+	{
+		/* every certificate the run used or saw (a roll-over: the old and the new) */
+		struct wr_kms_cert certs[WR_KMS_CERTS];
+		size_t n = kms ? wr_kms_certs(kms, certs, WR_KMS_CERTS) : 0;
+		lim_json_key(&j, "certificates");
+		lim_json_arr_open(&j);
+		for (size_t i = 0; i < n; i++) {
+			char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
+			wr_time_format(certs[i].valid_from, vf);
+			wr_time_format(certs[i].valid_to, vt);
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "cert_uri");
+			lim_json_str(&j, certs[i].cert_uri);
+			lim_json_key(&j, "kms_uri");
+			lim_json_str(&j, certs[i].kms_uri);
+			lim_json_key(&j, "valid_from");
+			lim_json_str(&j, vf);
+			lim_json_key(&j, "valid_to");
+			lim_json_str(&j, vt);
+			lim_json_key(&j, "pub_enc_key_z");
+			lim_json_hex(&j, certs[i].z, sizeof certs[i].z);
+			lim_json_key(&j, "pub_auth_key_kpak");
+			lim_json_hex(&j, certs[i].kpak, sizeof certs[i].kpak);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
 	}
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "summary");
@@ -1555,10 +1589,15 @@ const char *limf_setting(const char *flag, const char *conf, const char *env)
 
 /* see out.h */
 int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
-		  bool keep_ended, struct wr_kms **out)
+		  const char *refresh, bool keep_ended, struct wr_kms **out)
 {
 	struct wr_kms_config kc;
+	long refresh_s = 0;
 	*out = NULL;
+	if (refresh && refresh[0] && !limf_num_opt(refresh, 1, 86400, &refresh_s)) {
+		fprintf(stderr, "limf: [kms] cert_refresh: 1..86400 seconds\n");
+		return 1;
+	}
 	if (!url) {
 		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
 		return 0;
@@ -1570,6 +1609,7 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 	kc.key_file = key;
 	kc.crypto = limf_kms_crypto();
 	kc.keep_ended = keep_ended;
+	kc.refresh_min_us = (int64_t)refresh_s * 1000000; /* 0: the default */
 	if (!ca || !cert || !key || wr_kms_new(&kc, out) != LIM_OK) {
 		fprintf(stderr, "limf: KMS: the URL needs a CA, a client certificate and its key "
 				"(mutual TLS)\n");

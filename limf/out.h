@@ -77,9 +77,11 @@ const char *limf_out_liid(struct limf_out *o, size_t i);
 const char *limf_out_wav(struct limf_out *o, size_t i);
 /* After the pipeline finished (ends the recording thread): the members for ho_bundle_close's
  * extra_json: "warrants",
- * "kms" (kms_url and p's certificate), "summary" (p's counters), "calls". malloc'd; NULL
- * on failure. */
-char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url);
+ * "kms" (kms_url, p's certificate and, in "certificates", every KMS certificate kms holds:
+ * the ones before a roll-over too; kms may be NULL), "summary" (p's counters), "calls".
+ * malloc'd; NULL on failure. */
+char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url,
+			const struct wr_kms *kms);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
@@ -87,9 +89,10 @@ void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 /* flag, else the config's value, else the environment variable env; NULL when none. */
 const char *limf_setting(const char *flag, const char *conf, const char *env);
 /* The KMS client for url (mutual TLS with ca, cert, key); url NULL: *out NULL and a note that
- * intercepted calls get IRI only. keep_ended: wr_kms_config.keep_ended (replay). */
+ * intercepted calls get IRI only. keep_ended: wr_kms_config.keep_ended (replay). refresh: the
+ * [kms] cert_refresh seconds (1..86400; NULL or "": the default), else 1 with a message. */
 int limf_kms_open(const char *url, const char *ca, const char *cert, const char *key,
-		  bool keep_ended, struct wr_kms **out);
+		  const char *refresh, bool keep_ended, struct wr_kms **out);
 /* A pool worker's own database connection (limf_pool_cfg.open / close, ctx the connection
  * string or NULL: $LIMF_DB): as limf_open_db. */
 enum lim_err limf_worker_open(void *ctx, unsigned i, struct wr_db **db);

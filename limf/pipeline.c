@@ -146,6 +146,9 @@ struct pcall {
 struct rsk_ctx {
 	struct sakke_rsk_ctx *ctx;
 	uint8_t *rsk; /* SAKKE_POINT_LEN octets, OPENSSL_secure_malloc */
+	/* the KMS's Z it was built with: an identifier is the same under two certificates of one
+	 * KMS (a roll-over keeps the KMS URI and key period), its RSK and Z are not */
+	uint8_t z[SAKKE_POINT_LEN];
 	uint8_t id[WR_KMS_ID_MAX];
 	size_t idlen;
 	uint64_t used; /* LRU clock */
@@ -162,9 +165,12 @@ struct rsk_ctx {
 struct limf_keyshare {
 	pthread_mutex_t kms_mu, mu;
 	struct wr_kms *kms; /* borrowed; NULL = no KMS */
-	bool cert_tried, have_cert;
-	struct wr_kms_cert cert;
-	char cert_msg[256];
+	bool cert_tried;    /* the first certificate fetch was made (under kms_mu) */
+	/* the client's certificates as last published (under mu; written under kms_mu too), and
+	 * a generation that changes when they do (pipelines copy them then: certs_sync) */
+	size_t n_certs;
+	struct wr_kms_cert certs[WR_KMS_CERTS];
+	atomic_uint_fast64_t cert_gen;
 	struct rsk_ctx rctx[RSK_CTXS];
 	uint64_t rctx_clock;
 	/* key sets in the KMS client's cache and receiver contexts built, as last seen under
@@ -182,7 +188,12 @@ struct limf_pipe {
 	struct cap_calls *calls;
 	struct limf_pipe_stats st;
 	bool have_cert, cert_tried;
+	/* the certificate the I_MESSAGE at hand is handled under (cert_pick: valid at its time;
+	 * certs[0], the current one, otherwise), and this pipe's copy of the key share's */
 	struct wr_kms_cert cert;
+	size_t n_certs;
+	struct wr_kms_cert certs[WR_KMS_CERTS];
+	uint_fast64_t cert_gen;
 	uint32_t next_cin;
 	/* the gate failing in limf_pipe_recheck since gate_down_us (pipeline.h: the grace) */
 	bool gate_down;
@@ -362,26 +373,92 @@ static bool uid_context(struct limf_pipe *p, struct pcall *pc, const struct mike
 	return true;
 }
 
+/* Under ks->kms_mu, after a use of the client: the certificate fetches it made since before
+ * go to p's counters, and its certificates, when they changed, to the key share. */
+static void certs_publish(struct limf_pipe *p, const struct wr_kms_cert_stats *before)
+{
+	struct limf_keyshare *ks = p->ks;
+	struct wr_kms_cert_stats now;
+	wr_kms_cert_stats(ks->kms, &now);
+	p->st.cert_fetches += now.fetched - before->fetched;
+	p->st.cert_refused += now.refused - before->refused;
+	if (now.changes == before->changes)
+		return;
+	pthread_mutex_lock(&ks->mu);
+	ks->n_certs = wr_kms_certs(ks->kms, ks->certs, WR_KMS_CERTS);
+	atomic_fetch_add(&ks->cert_gen, 1);
+	pthread_mutex_unlock(&ks->mu);
+}
+
+/* p's copy of the key share's certificates, renewed when they changed; p->cert the current. */
+static void certs_sync(struct limf_pipe *p)
+{
+	struct limf_keyshare *ks = p->ks;
+	if (atomic_load(&ks->cert_gen) == p->cert_gen)
+		return;
+	pthread_mutex_lock(&ks->mu);
+	p->n_certs = ks->n_certs;
+	memcpy(p->certs, ks->certs, ks->n_certs * sizeof ks->certs[0]);
+	p->cert_gen = atomic_load(&ks->cert_gen);
+	pthread_mutex_unlock(&ks->mu);
+	p->have_cert = p->n_certs > 0;
+	if (p->have_cert)
+		p->cert = p->certs[0];
+}
+
 static void fetch_cert(struct limf_pipe *p)
 {
 	struct limf_keyshare *ks = p->ks;
-	if (p->cert_tried)
-		return;
-	p->cert_tried = true;
+	if (!p->cert_tried) {
+		p->cert_tried = true;
+		pthread_mutex_lock(&ks->kms_mu);
+		if (!ks->cert_tried && ks->kms) {
+			/* once for all the pipelines sharing the client; later ones are re-fetches
+			 * (cert_refresh) */
+			struct wr_kms_cert_stats before;
+			ks->cert_tried = true;
+			wr_kms_cert_stats(ks->kms, &before);
+			if (wr_kms_fetch_cert(ks->kms, p->cfg.db, NULL) != LIM_OK)
+				lim_warn("KMS certificate: %s", wr_kms_msg(ks->kms));
+			certs_publish(p, &before);
+		}
+		pthread_mutex_unlock(&ks->kms_mu);
+	}
+	certs_sync(p);
+}
+
+/* Makes p->cert the newest certificate valid at t_us; false (p->cert unchanged) when none. */
+static bool cert_pick(struct limf_pipe *p, int64_t t_us)
+{
+	certs_sync(p);
+	for (size_t i = 0; i < p->n_certs; i++)
+		if (wr_kms_cert_valid(&p->certs[i], t_us)) {
+			p->cert = p->certs[i];
+			return true;
+		}
+	return false;
+}
+
+/* A re-fetch of the KMS certificate for an I_MESSAGE at t_us that none held fits (no
+ * certificate valid at its time, a signature that does not verify): rate-limited by the
+ * client (warrants/kms.h). Whether the certificates changed. */
+static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
+{
+	struct limf_keyshare *ks = p->ks;
+	struct wr_kms_cert_stats before;
+	bool changed = false;
+	enum lim_err e;
+	if (!ks->kms)
+		return false;
 	pthread_mutex_lock(&ks->kms_mu);
-	if (!ks->cert_tried && ks->kms) {
-		/* once for all the pipelines sharing the client */
-		ks->cert_tried = true;
-		if (wr_kms_fetch_cert(ks->kms, p->cfg.db, &ks->cert) == LIM_OK)
-			ks->have_cert = true;
-		else
-			lim_warn("KMS certificate: %s", wr_kms_msg(ks->kms));
-	}
-	if (ks->have_cert) {
-		p->cert = ks->cert;
-		p->have_cert = true;
-	}
+	wr_kms_cert_stats(ks->kms, &before);
+	e = wr_kms_refresh_cert(ks->kms, p->cfg.db, t_us, &changed);
+	if (e != LIM_OK && e != LIM_E_LIMIT)
+		lim_warn("KMS certificate re-fetch: %s", wr_kms_msg(ks->kms));
+	certs_publish(p, &before);
 	pthread_mutex_unlock(&ks->kms_mu);
+	certs_sync(p);
+	return changed;
 }
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
@@ -412,6 +489,9 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 		add_uri(s, call->pai[i].s, call->pai[i].len, 1, LIMF_MATCH_SIP_PAI);
 	add_uri(s, call->to_uri.s, call->to_uri.len, 2, LIMF_MATCH_SIP_TO);
 	if (m) {
+		/* UIDs as the certificate of the call's time forms them (a roll-over may change
+		 * the KMS URI or the key period) */
+		(void)cert_pick(p, (int64_t)(ts_ns / 1000));
 		(void)uid_context(p, pc, m);
 		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1, LIMF_MATCH_MIKEY_INITIATOR);
 		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2, LIMF_MATCH_MIKEY_RESPONDER);
@@ -846,6 +926,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 			continue;
 		}
 		if (!x->doomed && x->idlen == idlen && memcmp(x->id, id, idlen) == 0 &&
+		    memcmp(x->z, z, SAKKE_POINT_LEN) == 0 &&
 		    CRYPTO_memcmp(x->rsk, rsk, SAKKE_POINT_LEN) == 0) {
 			x->used = ++ks->rctx_clock;
 			x->refs++;
@@ -864,6 +945,7 @@ static struct rsk_ctx *rsk_ctx_get(struct limf_keyshare *ks, const uint8_t z[SAK
 		return NULL;
 	}
 	memcpy(c->rsk, rsk, SAKKE_POINT_LEN);
+	memcpy(c->z, z, SAKKE_POINT_LEN);
 	memcpy(c->id, id, idlen);
 	c->idlen = idlen;
 	c->used = ++ks->rctx_clock;
@@ -902,7 +984,7 @@ static void keyshare_sweep(struct limf_keyshare *ks, char (*liids)[WR_LIID_MAX +
 	pthread_mutex_lock(&ks->mu); /* (mu under kms_mu: the order of unwrap_signed) */
 	for (size_t i = 0; i < RSK_CTXS; i++) {
 		struct rsk_ctx *c = &ks->rctx[i];
-		if (!c->ctx || (ks->kms && wr_kms_holds(ks->kms, c->id, c->idlen)))
+		if (!c->ctx || (ks->kms && wr_kms_holds(ks->kms, c->z, c->id, c->idlen)))
 			continue;
 		if (c->refs)
 			c->doomed = true;
@@ -942,21 +1024,11 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
  * "group management server" in the detail; sip_init: the SIP party whose URI the signature is
  * checked with when the message names no initiator). false with km's outcome and detail set:
  * then nothing of the message is used. ssv is wiped by the caller. */
-static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
-			  const struct cap_text *sip_init, const char *who, struct km_rec *km,
-			  uint8_t ssv[SAKKE_SSV_LEN])
+/* Whether m's ECCSI signature verifies with the KPAK of p->cert (sip_init: as unwrap_signed). */
+static bool sig_verifies(struct limf_pipe *p, const struct mikey_msg *m,
+			 const struct cap_text *sip_init)
 {
-	const struct wr_kms_keys *keys = NULL;
-	struct limf_keyshare *ks = p->ks;
 	struct mikey_ident_cfg cfg;
-	struct mikey_ident used;
-	struct wr_kms_ident ident;
-	struct rsk_ctx *rc = NULL;
-	uint8_t rsk[WR_KMS_RSK_LEN];
-	int delta = period_delta(p, pc, m, km->key_user);
-	enum lim_err e;
-	/* the signature first (it needs only the KMS's public KPAK): a forged I_MESSAGE is
-	 * reported and reaches neither the KMS (no key request, nothing cached) nor SAKKE */
 	memset(&cfg, 0, sizeof cfg);
 	if (p->cert.scheme == WR_KMS_ID_3GPP) {
 		cfg.kms_uri = p->cert.kms_uri;
@@ -969,22 +1041,93 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 		cfg.uri = sip_init->s;
 		cfg.urilen = sip_init->len;
 	}
-	if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) != LIM_OK) {
+	return mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) == LIM_OK;
+}
+
+/* The time an I_MESSAGE's certificate must be valid at: the call's (the decision's), and the
+ * message's T as a second choice. */
+static int64_t imsg_t(const struct mikey_msg *m, int64_t call_t)
+{
+	return m->has_t ? limf_ntp_to_wr(m->ts >> 32) : call_t;
+}
+
+/* Makes p->cert the certificate of m's time (cert_pick: the call's, else T's), with one
+ * re-fetch when none held is valid then (a roll-over this process has not seen). false with
+ * km's outcome "no-valid-certificate" when still none is: nothing is requested or decrypted
+ * under a certificate outside its validity. */
+static bool cert_for_imsg(struct limf_pipe *p, const struct pcall *pc, const struct mikey_msg *m,
+			  struct km_rec *km)
+{
+	int64_t t = wr_kms_decision_time(pc->d);
+	char ts[WR_TIME_STRLEN], held[160] = "";
+	size_t o = 0;
+	if (cert_pick(p, t) || cert_pick(p, imsg_t(m, t)))
+		return true;
+	(void)cert_refresh(p, t);
+	if (cert_pick(p, t) || cert_pick(p, imsg_t(m, t)))
+		return true;
+	p->st.cert_outside++;
+	km_outcome(km, "no-valid-certificate");
+	for (size_t i = 0; i < p->n_certs && o < sizeof held; i++) {
+		char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
+		wr_time_format(p->certs[i].valid_from, vf);
+		wr_time_format(p->certs[i].valid_to, vt);
+		int n = snprintf(held + o, sizeof held - o, "%s%.40s %s..%s", i ? ", " : "",
+				 p->certs[i].cert_uri, vf, vt);
+		o = n < 0 ? sizeof held : o + (size_t)n;
+	}
+	wr_time_format(t, ts);
+	snprintf(km->detail, sizeof km->detail,
+		 "no KMS certificate valid at the call's time %s (held: %s): keys not requested",
+		 ts, held[0] ? held : "none");
+	return false;
+}
+
+static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
+			  const struct cap_text *sip_init, const char *who, struct km_rec *km,
+			  uint8_t ssv[SAKKE_SSV_LEN])
+{
+	const struct wr_kms_keys *keys = NULL;
+	struct limf_keyshare *ks = p->ks;
+	struct mikey_ident_cfg cfg;
+	struct mikey_ident used;
+	struct wr_kms_ident ident;
+	struct wr_kms_cert_stats before;
+	struct rsk_ctx *rc = NULL;
+	uint8_t rsk[WR_KMS_RSK_LEN], z[WR_KMS_Z_LEN];
+	int delta = period_delta(p, pc, m, km->key_user);
+	int64_t t = wr_kms_decision_time(pc->d);
+	enum lim_err e;
+	/* the signature first (it needs only the KMS's public KPAK): a forged I_MESSAGE is
+	 * reported and reaches neither the KMS (no key request, nothing cached) nor SAKKE. One
+	 * that does not verify may be signed under a certificate this process has not seen (a
+	 * roll-over): one re-fetch, rate-limited by the client, and one more check if it changed */
+	bool sig_ok = sig_verifies(p, m, sip_init);
+	if (!sig_ok && cert_refresh(p, t) && (cert_pick(p, t) || cert_pick(p, imsg_t(m, t))))
+		sig_ok = sig_verifies(p, m, sip_init);
+	if (sig_ok)
+		copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri,
+			  strlen(p->cert.kms_uri));
+	if (!sig_ok) {
 		p->st.sig_bad++;
 		copy_text(km->sig, sizeof km->sig, "invalid", 7);
 		km_outcome(km, "bad-signature");
 		snprintf(km->detail, sizeof km->detail,
-			 "the %s's ECCSI signature does not verify with the KPAK of KMS %.128s "
-			 "(forged, or signed under another KMS): keys not used",
-			 who, p->cert.kms_uri);
+			 "the %s's ECCSI signature does not verify with the KPAK of KMS %.64s "
+			 "(certificate %.64s; forged, or signed under another KMS): keys not used",
+			 who, p->cert.kms_uri, p->cert.cert_uri);
 		return false;
 	}
 	copy_text(km->sig, sizeof km->sig, "valid", 5);
 	/* the shared client under its lock, then the contexts under theirs; the RSK copied out
 	 * (wiped below) so that decapsulating runs beside the other pipelines */
 	pthread_mutex_lock(&ks->kms_mu);
+	if (ks->kms)
+		wr_kms_cert_stats(ks->kms, &before);
 	e = ks->kms ? wr_kms_keys_at(ks->kms, p->cfg.db, pc->d, km->key_user, delta, &keys)
 		    : LIM_E_STATE;
+	if (ks->kms)
+		certs_publish(p, &before); /* (its own re-fetches: a key set under a new CertUri) */
 	if (e != LIM_OK || !keys) {
 		p->st.kms_fail++;
 		km_outcome(km, "kms-error");
@@ -995,11 +1138,12 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	}
 	ident = keys->ident;
 	memcpy(rsk, keys->rsk, sizeof rsk);
+	memcpy(z, keys->z, sizeof z); /* the Z of the certificate the RSK was validated under */
 	keys = NULL; /* (borrowed until the next call on the client: wr_kms_cached sweeps) */
 	atomic_store(&ks->n_kms, wr_kms_cached(ks->kms));
 	pthread_mutex_unlock(&ks->kms_mu);
 	pthread_mutex_lock(&ks->mu);
-	rc = rsk_ctx_get(ks, p->cert.z, ident.id, ident.idlen, rsk);
+	rc = rsk_ctx_get(ks, z, ident.id, ident.idlen, rsk);
 	pthread_mutex_unlock(&ks->mu);
 	p->st.kms_ok++;
 	km->view.key_period = ident.period_no;
@@ -1007,7 +1151,7 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	cfg.id = ident.id;
 	cfg.idlen = ident.idlen;
 	e = rc ? mikey_sakke_unwrap_ctx(m, rc->ctx, ssv)
-	       : mikey_sakke_unwrap(m, p->cert.z, rsk, &cfg, ssv, &used);
+	       : mikey_sakke_unwrap(m, z, rsk, &cfg, ssv, &used);
 	rsk_ctx_put(ks, rc);
 	LIM_WIPE(rsk);
 	if (e != LIM_OK) {
@@ -1037,6 +1181,8 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		p->st.kms_fail++;
 		goto out;
 	}
+	if (!cert_for_imsg(p, pc, m, km))
+		goto out;
 	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
 	if (!responder_uri(p, pc, call, m, answer, km->key_user, sizeof km->key_user)) {
 		km_outcome(km, "no-responder");
@@ -1230,6 +1376,8 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		p->st.kms_fail++;
 		goto out;
 	}
+	if (!cert_for_imsg(p, pc, m, km))
+		goto out;
 	copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri, strlen(p->cert.kms_uri));
 	copy_text(mc_target, sizeof mc_target, res->mc_target.s, res->mc_target.len);
 	cand[0] = res->to_uri;
@@ -2375,7 +2523,7 @@ const struct limf_pipe_stats *limf_pipe_stats(const struct limf_pipe *p)
 /* see pipeline.h */
 const struct wr_kms_cert *limf_pipe_cert(const struct limf_pipe *p)
 {
-	return p->have_cert ? &p->cert : NULL;
+	return p->n_certs ? &p->certs[0] : NULL;
 }
 
 /* see pipeline.h */

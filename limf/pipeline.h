@@ -15,8 +15,14 @@
  *      the responder (the identity the SAKKE payload is encrypted to) are fetched through the
  *      decision (wr_kms_keys_at, the key period named by the message first), the SSV
  *      recovered, the initiator's ECCSI signature verified (the result is IRI; a bad signature
- *      is reported and the keys are NOT used), SRTP master keys derived per crypto session,
- *      libsrtp2 sessions opened once the decryption is on the audit log ("decrypt.keys" per
+ *      is reported and the keys are NOT used), all under the KMS certificate valid at the
+ *      call's time (else at the message's T): the KMS client keeps the ones it has seen
+ *      (warrants/kms.h), and a time no certificate held is valid at, or a signature that does
+ *      not verify (a roll-over this process has not seen), re-fetches the certificate once,
+ *      rate-limited by the client ([kms] cert_refresh), and tries once more when it changed;
+ *      still no certificate valid then: outcome "no-valid-certificate", nothing requested
+ *      or decrypted. Then SRTP master keys are derived per crypto session, libsrtp2 sessions
+ *      opened once the decryption is on the audit log ("decrypt.keys" per
  *      LIID with content; a row that cannot be written means the keys are not used);
  *   5. each media packet of the call is unprotected with the session its SSRC is bound to (the
  *      first session that authenticates a new SSRC binds it, newest key set first, so a
@@ -97,7 +103,8 @@ struct limf_keymgmt {
 	unsigned n_keys;     /* SRTP crypto sessions derived */
 	const char *outcome; /* "keys", "iri-only", "kms-error", "unwrap-failed", "parse-error",
 			       * "bad-signature", "no-responder", "audit-error", "gmk", "no-group",
-			       * "gmk-conflict" */
+			       * "gmk-conflict", "no-valid-certificate" (the call's time is outside
+			       * the validity of every KMS certificate, after one re-fetch) */
 	const char *sig;     /* "valid", "invalid", "not-checked" */
 	const char *detail;  /* one line, "" when none */
 	/* the SIP party (offer: From or a P-Asserted-Identity; answer: To) that the initiator
@@ -277,6 +284,11 @@ struct limf_pipe_stats {
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
 	 * call's keys last changed (counted in auth_failed too) */
 	uint64_t trials_skipped;
+	/* KMS certificates (warrants/kms.h): KMSInit requests this pipe's KMS uses made (the
+	 * first and the re-fetches after a roll-over), re-fetches the client's rate limit refused,
+	 * and I_MESSAGEs of calls at a time no certificate held is valid at (outcome
+	 * "no-valid-certificate": nothing requested or decrypted) */
+	uint64_t cert_fetches, cert_refused, cert_outside;
 };
 
 struct limf_pipe;

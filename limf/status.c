@@ -322,6 +322,11 @@ static void text(FILE *f, const struct limf_status *st)
 				: " warrants_left_out ",
 			st->pipe->warrants_left_out,
 			st->gate_alarm ? " ALARM warrant gate failing" : "");
+	if (st->pipe)
+		fprintf(f,
+			"kms certificate: fetches %" PRIu64 " refetches_refused %" PRIu64
+			" imsg_outside_validity %" PRIu64 "\n",
+			st->pipe->cert_fetches, st->pipe->cert_refused, st->pipe->cert_outside);
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);
@@ -428,6 +433,12 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->kms_ok);
 		lim_json_key(&j, "kms_failed");
 		lim_json_u64(&j, p->kms_fail);
+		lim_json_key(&j, "kms_cert_fetches");
+		lim_json_u64(&j, p->cert_fetches);
+		lim_json_key(&j, "kms_cert_refused");
+		lim_json_u64(&j, p->cert_refused);
+		lim_json_key(&j, "imsg_outside_certificates");
+		lim_json_u64(&j, p->cert_outside);
 		lim_json_key(&j, "decrypted");
 		lim_json_u64(&j, p->decrypted);
 		lim_json_key(&j, "auth_failed");
@@ -763,6 +774,14 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_head(f, "limf_kms_requests_total", "counter", "Key requests to the KMS.");
 		fprintf(f, "limf_kms_requests_total{result=\"ok\"} %" PRIu64 "\n", p->kms_ok);
 		fprintf(f, "limf_kms_requests_total{result=\"failed\"} %" PRIu64 "\n", p->kms_fail);
+		prom_head(f, "limf_kms_cert_fetches_total", "counter",
+			  "KMS certificate fetches (KMSInit), sent or refused by the rate limit.");
+		fprintf(f, "limf_kms_cert_fetches_total{result=\"sent\"} %" PRIu64 "\n",
+			p->cert_fetches);
+		fprintf(f, "limf_kms_cert_fetches_total{result=\"refused\"} %" PRIu64 "\n",
+			p->cert_refused);
+		prom_one(f, "limf_imsg_outside_certificates_total", "counter",
+			 "I_MESSAGEs at a time no KMS certificate is valid at.", p->cert_outside);
 		prom_one(f, "limf_srtp_decrypted_total", "counter", "SRTP packets decrypted.",
 			 p->decrypted);
 		prom_one(f, "limf_srtp_auth_failures_total", "counter",

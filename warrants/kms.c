@@ -54,8 +54,14 @@ struct wr_kms {
 	struct wr_kms_crypto crypto;
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
-	bool have_cert;
-	struct wr_kms_cert cert;
+	/* the certificates fetched, newest first (certs[0]: the current one) */
+	size_t n_certs;
+	struct wr_kms_cert certs[WR_KMS_CERTS];
+	int64_t refresh_min;
+	int64_t last_refresh;  /* wr time of the last re-fetch sent (INT64_MIN: none) */
+	int64_t fetch_seen_to; /* the newest ValidTo held after the last fetch */
+	int64_t due_for;       /* the fetch_seen_to a due re-fetch was made for */
+	struct wr_kms_cert_stats cst;
 	struct kms_entry *cache; /* secure heap */
 	char msg[256];
 };
@@ -155,13 +161,30 @@ size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid)
 }
 
 /* see kms.h */
-bool wr_kms_holds(struct wr_kms *k, const uint8_t *id, size_t idlen)
+bool wr_kms_holds(struct wr_kms *k, const uint8_t z[WR_KMS_Z_LEN], const uint8_t *id, size_t idlen)
 {
 	cache_sweep(k);
 	for (const struct kms_entry *e = k->cache; e; e = e->next)
-		if (e->keys.ident.idlen == idlen && memcmp(e->keys.ident.id, id, idlen) == 0)
+		if (e->keys.ident.idlen == idlen && memcmp(e->keys.ident.id, id, idlen) == 0 &&
+		    memcmp(e->keys.z, z, WR_KMS_Z_LEN) == 0)
 			return true;
 	return false;
+}
+
+/* Wipes the cached key sets of certificate cert_uri (it was replaced, dropped or revoked). */
+static void cache_drop_cert(struct wr_kms *k, const char *cert_uri)
+{
+	struct kms_entry **pp = &k->cache;
+	while (*pp) {
+		struct kms_entry *e = *pp;
+		if (strcmp(e->keys.cert_uri, cert_uri) == 0) {
+			*pp = e->next;
+			entry_free(e);
+			k->n_cached--;
+		} else {
+			pp = &e->next;
+		}
+	}
 }
 
 /* see kms.h */
@@ -216,6 +239,8 @@ enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
 	k->crypto = cfg->crypto;
 	k->now = cfg->now ? cfg->now : real_now;
 	k->now_ctx = cfg->now_ctx;
+	k->refresh_min = cfg->refresh_min_us > 0 ? cfg->refresh_min_us : WR_KMS_REFRESH_US;
+	k->last_refresh = k->fetch_seen_to = k->due_for = INT64_MIN;
 	/* libxml2 and curl wipe what they free (the response's key text), OpenSSL's TLS plaintext
 	 * buffers are cleansed (http_post) */
 	if (wr_mem_init() != LIM_OK) {
@@ -639,7 +664,8 @@ static enum lim_err parse_response(struct wr_kms *k, const struct kms_buf *b, co
 	return LIM_OK;
 }
 
-/* The request body (Annex D.2): KmsRequest with UserUri, KmsUri and, for keyprov, Time. */
+/* The request body (Annex D.2): KmsRequest with UserUri, KmsUri (the current certificate's, ""
+ * before the first) and, for keyprov, Time. */
 static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t t_us, char *out,
 				 size_t cap)
 {
@@ -669,8 +695,8 @@ static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t
 			     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			     "<KmsRequest xmlns=\"" WR_KMS_NS "\" Version=\"1.0.0\">"
 			     "<UserUri>%s</UserUri><KmsUri>%s</KmsUri>%s%s%s</KmsRequest>\n",
-			     uri, k->have_cert ? k->cert.kms_uri : "", user_uri ? "<Time>" : "", ts,
-			     user_uri ? "</Time>" : "") >= cap)
+			     uri, k->n_certs ? k->certs[0].kms_uri : "", user_uri ? "<Time>" : "",
+			     ts, user_uri ? "</Time>" : "") >= cap)
 		return kms_fail(k, LIM_E_LIMIT, "KMS request too long");
 	return LIM_OK;
 }
@@ -693,6 +719,24 @@ static void buf_free(struct kms_buf *b)
 
 /* ---- the certificate ------------------------------------------------------------------ */
 
+/* see kms.h */
+bool wr_kms_cert_valid(const struct wr_kms_cert *c, int64_t t_us)
+{
+	return c->valid_from <= t_us && t_us < c->valid_to;
+}
+
+/* A required xs:dateTime element of the certificate (Annex D.3.2 ValidFrom/ValidTo). */
+static enum lim_err cert_time(struct wr_kms *k, const xmlNode *kc, const char *name, int64_t *t)
+{
+	char s[64];
+	if (!text_of(child(kc, name), s, sizeof s) || !s[0])
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks %s", name);
+	if (wr_time_parse(s, t) != LIM_OK)
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate %s is not a date and time: '%.40s'",
+				name, s);
+	return LIM_OK;
+}
+
 static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_kms_cert *c)
 {
 	const xmlNode *kc = child(init, "KmsCertificate");
@@ -712,8 +756,17 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 		/* TS 33.180 D.3.2: a revoked KMS certificate must not be used */
 		if (text_of(child(kc, "Revoked"), rv, sizeof rv) &&
 		    (strcmp(rv, "true") == 0 || strcmp(rv, "1") == 0))
-			return kms_fail(k, LIM_E_AUTH, "the KMS certificate is revoked");
+			return kms_fail(k, LIM_E_AUTH, "the KMS certificate %.128s is revoked",
+					c->cert_uri);
 	}
+	e = cert_time(k, kc, "ValidFrom", &c->valid_from);
+	if (e == LIM_OK)
+		e = cert_time(k, kc, "ValidTo", &c->valid_to);
+	if (e != LIM_OK)
+		return e;
+	if (c->valid_from >= c->valid_to)
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate ValidFrom is not before its ValidTo");
 	if (!text_u64(child(kc, "UserKeyPeriod"), &c->user_key_period) ||
 	    !text_u64(child(kc, "UserKeyOffset"), &c->user_key_offset))
 		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks UserKeyPeriod/UserKeyOffset");
@@ -748,6 +801,82 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 	return LIM_OK;
 }
 
+/* Drops the certificate cert_uri and its cached key sets; whether one was held. */
+static bool cert_drop(struct wr_kms *k, const char *cert_uri)
+{
+	for (size_t i = 0; i < k->n_certs; i++)
+		if (strcmp(k->certs[i].cert_uri, cert_uri) == 0) {
+			cache_drop_cert(k, cert_uri);
+			memmove(&k->certs[i], &k->certs[i + 1],
+				(k->n_certs - i - 1) * sizeof k->certs[0]);
+			k->n_certs--;
+			return true;
+		}
+	return false;
+}
+
+/* Makes c the current certificate (first), replacing one of its CertUri (whose key sets go
+ * when its keys differ) or, with the set full, the oldest fetched. Whether the set changed. */
+static bool cert_add(struct wr_kms *k, const struct wr_kms_cert *c)
+{
+	bool changed = true;
+	for (size_t i = 0; i < k->n_certs; i++)
+		if (strcmp(k->certs[i].cert_uri, c->cert_uri) == 0) {
+			changed = memcmp(&k->certs[i], c, sizeof *c) != 0;
+			if (changed)
+				cache_drop_cert(k, c->cert_uri);
+			memmove(&k->certs[i], &k->certs[i + 1],
+				(k->n_certs - i - 1) * sizeof k->certs[0]);
+			k->n_certs--;
+			break;
+		}
+	if (k->n_certs == WR_KMS_CERTS)
+		(void)cert_drop(k, k->certs[WR_KMS_CERTS - 1].cert_uri);
+	memmove(&k->certs[1], &k->certs[0], k->n_certs * sizeof k->certs[0]);
+	k->certs[0] = *c;
+	k->n_certs++;
+	return changed;
+}
+
+/* see kms.h */
+size_t wr_kms_certs(const struct wr_kms *k, struct wr_kms_cert *out, size_t max)
+{
+	size_t n = k->n_certs < max ? k->n_certs : max;
+	memcpy(out, k->certs, n * sizeof *out);
+	return n;
+}
+
+/* see kms.h */
+void wr_kms_cert_stats(const struct wr_kms *k, struct wr_kms_cert_stats *out)
+{
+	*out = k->cst;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_us, bool *changed)
+{
+	int64_t now = k->now(k->now_ctx);
+	uint64_t before = k->cst.changes;
+	enum lim_err e;
+	*changed = false;
+	/* a time past every ValidTo held: the roll-over is due, fetched at once, but once per
+	 * such ValidTo (a KMS that has not rolled over yet is asked again at the rate limit) */
+	bool due = k->n_certs && t_us >= k->fetch_seen_to && k->due_for != k->fetch_seen_to;
+	if (due)
+		k->due_for = k->fetch_seen_to;
+	else if (k->last_refresh != INT64_MIN && now - k->last_refresh < k->refresh_min) {
+		k->cst.refused++;
+		return kms_fail(k, LIM_E_LIMIT,
+				"KMS certificate re-fetched less than %lld s ago: not again yet",
+				(long long)(k->refresh_min / 1000000));
+	}
+	if (!due)
+		k->last_refresh = now;
+	e = wr_kms_fetch_cert(k, db, NULL);
+	*changed = k->cst.changes != before;
+	return e;
+}
+
 /* see kms.h */
 enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out)
 {
@@ -767,19 +896,32 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 	if (e != LIM_OK)
 		return kms_fail(k, e, "audit: %s", wr_db_msg(db));
 	e = buf_new(k, &b);
-	if (e == LIM_OK)
+	if (e == LIM_OK) {
+		k->cst.fetched++;
 		e = http_post(k, WR_KMS_PATH_INIT, body, &b);
+	}
 	if (e == LIM_OK)
 		e = parse_response(k, &b, "KmsInit", &doc, &init);
-	if (e == LIM_OK)
-		e = parse_cert(k, init, &c);
 	if (e == LIM_OK) {
-		k->cert = c;
-		k->have_cert = true;
+		e = parse_cert(k, init, &c);
+		if (e == LIM_E_AUTH && cert_drop(k, c.cert_uri))
+			k->cst.changes++; /* revoked: never used again */
+	}
+	if (e == LIM_OK) {
+		char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
+		if (cert_add(k, &c))
+			k->cst.changes++;
+		k->fetch_seen_to = INT64_MIN;
+		for (size_t i = 0; i < k->n_certs; i++)
+			if (k->certs[i].valid_to > k->fetch_seen_to)
+				k->fetch_seen_to = k->certs[i].valid_to;
 		if (out)
 			*out = c;
-		snprintf(detail, sizeof detail, "ok kms_uri=%s period=%llu offset=%llu scheme=%s",
-			 c.kms_uri, (unsigned long long)c.user_key_period,
+		wr_time_format(c.valid_from, vf);
+		wr_time_format(c.valid_to, vt);
+		snprintf(detail, sizeof detail,
+			 "ok kms_uri=%s cert_uri=%s valid=%s..%s period=%llu offset=%llu scheme=%s",
+			 c.kms_uri, c.cert_uri, vf, vt, (unsigned long long)c.user_key_period,
 			 (unsigned long long)c.user_key_offset,
 			 c.scheme == WR_KMS_ID_RFC6509 ? "rfc6509" : "3gpp-uid");
 	} else {
@@ -795,8 +937,9 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 
 /* ---- key sets ------------------------------------------------------------------------- */
 
+/* The key set of prov checked against certificate c and validated with its keys. */
 static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const char *uri,
-				 struct wr_kms_keys *ks)
+				 const struct wr_kms_cert *c, struct wr_kms_keys *ks)
 {
 	const xmlNode *set = child(prov, "KmsKeySet");
 	char s[KMS_TEXT_MAX];
@@ -809,7 +952,7 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 		e = kms_fail(k, LIM_E_PARSE, "KmsKeyProv lacks exactly one KmsKeySet");
 		goto out;
 	}
-	if (!text_of(child(set, "KmsUri"), s, sizeof s) || strcmp(s, k->cert.kms_uri) != 0) {
+	if (!text_of(child(set, "KmsUri"), s, sizeof s) || strcmp(s, c->kms_uri) != 0) {
 		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet KmsUri differs from the certificate's");
 		goto out;
 	}
@@ -838,16 +981,18 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 		goto out;
 	}
 	/* RFC 6508 s6.1.2, RFC 6507 s5.1.2: validate before any use */
-	if (k->crypto.rsk_validate(k->crypto.ctx, k->cert.z, ks->ident.id, ks->ident.idlen,
-				   ks->rsk) != LIM_OK) {
+	if (k->crypto.rsk_validate(k->crypto.ctx, c->z, ks->ident.id, ks->ident.idlen, ks->rsk) !=
+	    LIM_OK) {
 		e = kms_fail(k, LIM_E_AUTH, "UserDecryptKey does not validate against Z");
 		goto out;
 	}
-	if (k->crypto.ssk_validate(k->crypto.ctx, k->cert.kpak, ks->ident.id, ks->ident.idlen, ssk,
+	if (k->crypto.ssk_validate(k->crypto.ctx, c->kpak, ks->ident.id, ks->ident.idlen, ssk,
 				   ks->pvt) != LIM_OK) {
 		e = kms_fail(k, LIM_E_AUTH, "UserSigningKeySSK/UserPubTokenPVT do not validate");
 		goto out;
 	}
+	memcpy(ks->cert_uri, c->cert_uri, sizeof ks->cert_uri);
+	memcpy(ks->z, c->z, sizeof ks->z);
 	e = LIM_OK;
 out:
 	LIM_WIPE(s);
@@ -874,10 +1019,11 @@ enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms
 
 /* The identifier of uri for the key period of d's time shifted by delta periods (-1, 0, +1)
  * and the time inside that period the request names. */
-static enum lim_err period_ident(struct wr_kms *k, const struct wr_kms_decision *d, const char *uri,
-				 int delta, struct wr_kms_ident *id, int64_t *t_req)
+static enum lim_err period_ident(struct wr_kms *k, const struct wr_kms_cert *c,
+				 const struct wr_kms_decision *d, const char *uri, int delta,
+				 struct wr_kms_ident *id, int64_t *t_req)
 {
-	enum lim_err e = k->crypto.ident(k->crypto.ctx, &k->cert, uri, d->t_us, id);
+	enum lim_err e = k->crypto.ident(k->crypto.ctx, c, uri, d->t_us, id);
 	int64_t t;
 	if (e != LIM_OK || delta == 0) {
 		*t_req = d->t_us;
@@ -886,7 +1032,65 @@ static enum lim_err period_ident(struct wr_kms *k, const struct wr_kms_decision 
 	/* the last microsecond of the period before, or the first of the one after */
 	t = delta < 0 ? id->valid_from - 1 : id->valid_to;
 	*t_req = t;
-	return k->crypto.ident(k->crypto.ctx, &k->cert, uri, t, id);
+	return k->crypto.ident(k->crypto.ctx, c, uri, t, id);
+}
+
+/* The newest certificate held that is valid at t, or of CertUri cert_uri when not NULL;
+ * copied (a fetch reorders them). */
+static bool cert_find(const struct wr_kms *k, int64_t t, const char *cert_uri,
+		      struct wr_kms_cert *out)
+{
+	for (size_t i = 0; i < k->n_certs; i++)
+		if (cert_uri ? strcmp(k->certs[i].cert_uri, cert_uri) == 0
+			     : wr_kms_cert_valid(&k->certs[i], t)) {
+			*out = k->certs[i];
+			return true;
+		}
+	return false;
+}
+
+/* The key set in prov, under the certificate it names (KmsKeySet/CertUri; none named: c, the
+ * one it was asked under), which must be valid at t_req. A CertUri not held, or keys that do
+ * not validate, cause one re-fetch (rate-limited) and, when it changed the certificates, one
+ * more try. */
+static enum lim_err keyset_under(struct wr_kms *k, struct wr_db *db, const xmlNode *prov,
+				 const char *uri, const struct wr_kms_cert *c, int64_t t_req,
+				 struct wr_kms_keys *ks)
+{
+	char named[WR_KMS_URI_MAX + 1] = "";
+	struct wr_kms_cert vc;
+	enum lim_err e = LIM_E_AUTH;
+	bool refreshed = false, changed = false;
+	if (!text_of(child(child(prov, "KmsKeySet"), "CertUri"), named, sizeof named))
+		named[0] = '\0';
+	for (;;) {
+		bool have = named[0] ? cert_find(k, t_req, named, &vc) : (vc = *c, true);
+		if (!have)
+			e = kms_fail(k, LIM_E_AUTH,
+				     "the key set is under certificate %.128s, which the "
+				     "KMS does not publish",
+				     named);
+		else if (!wr_kms_cert_valid(&vc, t_req))
+			e = kms_fail(k, LIM_E_AUTH,
+				     "the key set's certificate %.128s is not valid "
+				     "at the time asked for",
+				     vc.cert_uri);
+		else
+			e = parse_keyset(k, prov, uri, &vc, ks);
+		if (e != LIM_E_AUTH || refreshed)
+			break;
+		/* a roll-over this client has not seen, or a certificate re-issued */
+		refreshed = true;
+		{
+			char why[sizeof k->msg];
+			memcpy(why, k->msg, sizeof why);
+			if (wr_kms_refresh_cert(k, db, t_req, &changed) != LIM_OK || !changed) {
+				memcpy(k->msg, why, sizeof why);
+				break;
+			}
+		}
+	}
+	return e;
 }
 
 /* see kms.h */
@@ -899,6 +1103,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	xmlDoc *doc = NULL;
 	const xmlNode *prov;
 	struct kms_entry *ent = NULL;
+	struct wr_kms_cert cert;
 	enum lim_err e, ea = LIM_OK;
 	*out = NULL;
 	k->msg[0] = '\0';
@@ -913,22 +1118,31 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		audit_all(db, d, "kms.refused", detail, &ea);
 		return kms_fail(k, LIM_E_AUTH, "%s is not a party of the decided call", user_uri);
 	}
-	if (!k->have_cert) {
+	if (!k->n_certs) {
 		e = wr_kms_fetch_cert(k, db, NULL);
 		if (e != LIM_OK)
 			return e;
+	}
+	if (!cert_find(k, d->t_us, NULL, &cert)) {
+		bool changed;
+		e = wr_kms_refresh_cert(k, db, d->t_us, &changed);
+		if (!cert_find(k, d->t_us, NULL, &cert)) {
+			wr_time_format(d->t_us, ts);
+			return kms_fail(k, LIM_E_STATE, "no KMS certificate valid at %s", ts);
+		}
 	}
 	cache_sweep(k);
 	ent = OPENSSL_secure_zalloc(sizeof *ent);
 	if (!ent)
 		return kms_fail(k, LIM_E_NOMEM, "out of secure memory");
-	e = period_ident(k, d, user_uri, period_delta, &ent->keys.ident, &t_req);
+	e = period_ident(k, &cert, d, user_uri, period_delta, &ent->keys.ident, &t_req);
 	if (e != LIM_OK) {
 		kms_fail(k, e, "cannot form the identifier of %s", user_uri);
 		goto out;
 	}
 	for (struct kms_entry *c = k->cache; c; c = c->next)
 		if (strcmp(c->keys.user_uri, user_uri) == 0 &&
+		    strcmp(c->keys.cert_uri, cert.cert_uri) == 0 &&
 		    c->keys.ident.period_no == ent->keys.ident.period_no &&
 		    c->keys.ident.idlen == ent->keys.ident.idlen &&
 		    memcmp(c->keys.ident.id, ent->keys.ident.id, c->keys.ident.idlen) == 0) {
@@ -947,8 +1161,8 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		goto out;
 	/* invariant 2: the request is on the audit log, per LIID, before it is sent */
 	wr_time_format(t_req, ts);
-	snprintf(detail, sizeof detail, "keyprov uri=%s period=%llu t=%s kms=%s", user_uri,
-		 (unsigned long long)ent->keys.ident.period_no, ts, k->cert.kms_uri);
+	snprintf(detail, sizeof detail, "keyprov uri=%s period=%llu t=%s kms=%s cert=%s", user_uri,
+		 (unsigned long long)ent->keys.ident.period_no, ts, cert.kms_uri, cert.cert_uri);
 	audit_all(db, d, "kms.request", detail, &ea);
 	if (ea != LIM_OK) {
 		e = kms_fail(k, ea, "audit: %s (nothing requested)", wr_db_msg(db));
@@ -960,14 +1174,14 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	if (e == LIM_OK)
 		e = parse_response(k, &b, "KmsKeyProv", &doc, &prov);
 	if (e == LIM_OK)
-		e = parse_keyset(k, prov, user_uri, &ent->keys);
+		e = keyset_under(k, db, prov, user_uri, &cert, t_req, &ent->keys);
 	if (e == LIM_OK) {
 		int64_t end = ent->keys.ident.valid_to;
 		if (d->warrant_end < end)
 			end = d->warrant_end;
 		ent->keys.expires = end;
-		snprintf(detail, sizeof detail, "ok uri=%s period=%llu", user_uri,
-			 (unsigned long long)ent->keys.ident.period_no);
+		snprintf(detail, sizeof detail, "ok uri=%s period=%llu cert=%s", user_uri,
+			 (unsigned long long)ent->keys.ident.period_no, ent->keys.cert_uri);
 	} else {
 		snprintf(detail, sizeof detail, "error uri=%s period=%llu %s: %s", user_uri,
 			 (unsigned long long)ent->keys.ident.period_no, lim_strerror(e), k->msg);

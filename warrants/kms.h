@@ -15,16 +15,33 @@
  * Keys (PubEncKey, PubAuthKey, UserDecryptKey, UserSigningKeySSK, UserPubTokenPVT) are hex
  * octet strings (base64 accepted too); encrypted keys (TrK, Annex D.3.5) are LIM_E_UNSUPP.
  *
+ * Certificates (Annex D.3.2 KmsCertificate): each is valid in [ValidFrom, ValidTo) (both
+ * required; a date that is absent, malformed or not before the other rejects the certificate,
+ * LIM_E_PARSE) unless Revoked. A KMS rolls its keys over by issuing a new certificate (a new
+ * CertUri, new Z and KPAK; the old one's ValidTo is the new one's ValidFrom) and then keys
+ * under it; a key set names the certificate it belongs to (KmsKeySet/CertUri). The client
+ * keeps the certificates it has fetched, by CertUri, newest first, at most WR_KMS_CERTS (the
+ * oldest fetched goes, with the key sets cached under it): the current one and those before,
+ * so that calls made before a roll-over still verify. A revoked certificate is dropped. Re-
+ * fetches (wr_kms_refresh_cert, and the ones wr_kms_keys_at makes itself: a key set under a
+ * CertUri not held, or keys that fail validation against their certificate) are limited to
+ * one per refresh_min_us (the first fetch does not count): forged I_MESSAGEs must not make
+ * the LIMF hammer the KMS. The one exception is a time at or past the latest ValidTo held: the
+ * announced end of the certificate has come, a roll-over is due, and it is fetched at once,
+ * once per such ValidTo (a KMS that has not rolled over then is asked again only at the rate
+ * limit). Refused re-fetches send nothing and are counted (wr_kms_cert_stats).
+ *
  * Audit (wr_audit_append on the caller's db): "kms.init" (LIID "") for each certificate
- * fetch; for a key fetch, before any byte is sent, one "kms.request" row per matched LIID
+ * fetch, first or re-fetch alike; for a key fetch, before any byte is sent, one "kms.request" row per matched LIID
  * (user URI, key period, call time) and after it one "kms.result" row per LIID with the
  * outcome ("ok ..." or "error ..."). A request whose audit row cannot be written is not sent.
  * A URI refused by the decision binding is audited as "kms.refused".
  *
- * Validation and cache: received keys are checked against the KMS certificate (UserUri,
- * UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri) and then with the
- * injected validators (RSK against Z: RFC 6508 s6.1.2; SSK/PVT against KPAK: RFC 6507
- * s5.1.2). Only then they are cached, in OpenSSL's secure heap, until
+ * Validation and cache: received keys are checked against the KMS certificate they name
+ * (UserUri, UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri) and then
+ * with the injected validators (RSK against its Z: RFC 6508 s6.1.2; SSK/PVT against its KPAK:
+ * RFC 6507 s5.1.2). Only then they are cached, per certificate (one identifier has keys under
+ * each certificate of a roll-over), in OpenSSL's secure heap, until
  * min(end of the key period, end of the latest matched warrant) on the client's clock, and
  * wiped when they expire, on wr_kms_purge and on wr_kms_free. Nothing is cached on failure.
  * Keys of key periods that have already ended (replay of old traffic) are served once and
@@ -67,6 +84,9 @@ enum wr_kms_idscheme {
 	WR_KMS_ID_3GPP = 2     /* TS 33.180 F.2.1 UID, UserKeyPeriod/UserKeyOffset */
 };
 
+#define WR_KMS_CERTS      4                       /* certificates a client keeps */
+#define WR_KMS_REFRESH_US (60 * INT64_C(1000000)) /* default refresh_min_us */
+
 /* The KMS certificate (public). */
 struct wr_kms_cert {
 	char kms_uri[WR_KMS_URI_MAX + 1];
@@ -77,7 +97,11 @@ struct wr_kms_cert {
 	unsigned parameter_set;                    /* 1 = RFC 6509 App. A */
 	uint8_t z[WR_KMS_Z_LEN];                   /* PubEncKey */
 	uint8_t kpak[WR_KMS_KPAK_LEN];             /* PubAuthKey */
+	int64_t valid_from, valid_to; /* ValidFrom, ValidTo in wr time: valid in [from, to) */
 };
+
+/* Whether c is valid at t_us (valid_from <= t_us < valid_to). */
+bool wr_kms_cert_valid(const struct wr_kms_cert *c, int64_t t_us);
 
 /* The identifier of a user URI at a time, and its key period [valid_from, valid_to) in wr
  * time (microseconds since 1970). */
@@ -112,6 +136,7 @@ struct wr_kms_config {
 	size_t max_response;                 /* 0 = WR_KMS_RESPONSE_MAX (also the cap) */
 	size_t cache_max;                    /* cached key sets, 0 = 256 */
 	bool keep_ended; /* keys whose expiry has passed when fetched stay until purge/free */
+	int64_t refresh_min_us;      /* certificate re-fetches at most once per this; 0 = 60 s */
 	struct wr_kms_crypto crypto; /* all three functions required */
 	int64_t (*now)(void *ctx);   /* wr time clock for the cache; NULL = real time */
 	void *now_ctx;
@@ -123,6 +148,8 @@ struct wr_kms_config {
  * whoever reads its memory forge the user's I_MESSAGEs. */
 struct wr_kms_keys {
 	char user_uri[WR_URI_MAX + 1];
+	char cert_uri[WR_KMS_URI_MAX + 1]; /* the certificate they belong to */
+	uint8_t z[WR_KMS_Z_LEN];           /* its PubEncKey: the RSK validated against it */
 	struct wr_kms_ident ident;
 	int64_t expires; /* wr time: min(key period end, warrant end) */
 	uint8_t rsk[WR_KMS_RSK_LEN];
@@ -144,10 +171,31 @@ void wr_kms_free(struct wr_kms *k);
 /* One-line reason of the last failure ("" when none). */
 const char *wr_kms_msg(const struct wr_kms *k);
 
-/* Fetches and checks the KMS certificate (kept in k; copied to out when out != NULL).
- * Audited as "kms.init". Errors: LIM_E_IO (transport, HTTP status), LIM_E_PARSE (XML),
- * LIM_E_UNSUPP (parameter set, id format), LIM_E_DB (audit). */
+/* Fetches and checks the KMS certificate (KMSInit): added to k's certificates as the current
+ * one (replacing one of the same CertUri), copied to out when out != NULL. Not rate-limited.
+ * Audited as "kms.init". Errors: LIM_E_IO (transport, HTTP status), LIM_E_PARSE (XML, a
+ * missing or malformed field, ValidFrom/ValidTo included), LIM_E_AUTH (revoked: a held
+ * certificate of that CertUri is dropped), LIM_E_UNSUPP (parameter set, id format), LIM_E_DB
+ * (audit). */
 enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out) LIM_WUR;
+
+/* A re-fetch of the certificate for time t_us (the call whose I_MESSAGE needs it): as
+ * wr_kms_fetch_cert, rate-limited (see top): LIM_E_LIMIT, nothing sent, when refused.
+ * *changed: the set of certificates changed (one not held before, or other keys under a held
+ * CertUri). */
+enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_us,
+				 bool *changed) LIM_WUR;
+
+/* The certificates held, newest fetched first, copied into out (at most max); returns how
+ * many. out[0] is the current one. */
+size_t wr_kms_certs(const struct wr_kms *k, struct wr_kms_cert *out, size_t max);
+
+/* Certificate fetches: KMSInit requests sent (first and re-fetches), re-fetches refused by the
+ * rate limit, and changes of the set of certificates (a generation number). */
+struct wr_kms_cert_stats {
+	uint64_t fetched, refused, changes;
+};
+void wr_kms_cert_stats(const struct wr_kms *k, struct wr_kms_cert_stats *out);
 
 #define WR_KMS_DECIDE_MAX 16 /* matched warrants a decision holds */
 
@@ -176,7 +224,12 @@ const struct wr_match *wr_kms_decision_matches(const struct wr_kms_decision *d, 
 size_t wr_kms_decision_total(const struct wr_kms_decision *d);
 
 /* The keys of user_uri (a party of d) for the key period of d's call time: from the cache, or
- * fetched (the certificate first when k has none), audited, validated and cached. *out is
+ * fetched (the certificate first when k has none), audited, validated and cached. They are
+ * asked for under the newest certificate held that is valid at the request's time (none:
+ * one re-fetch as wr_kms_refresh_cert, then LIM_E_STATE) and validated against the
+ * certificate the key set names (KmsKeySet/CertUri; one it does not name: the one asked
+ * under); a CertUri not held, or keys that fail validation, cause one re-fetch (rate-limited)
+ * and one more try when the certificates changed. Cached per certificate. *out is
  * borrowed from k until the next call on k. Errors: LIM_E_ARG (d NULL), LIM_E_AUTH (URI not a
  * party of d, keys that fail validation or do not match the request), LIM_E_IO, LIM_E_PARSE,
  * LIM_E_UNSUPP, LIM_E_DB (audit; nothing requested), LIM_E_LIMIT; *out is NULL then. */
@@ -209,9 +262,9 @@ void wr_kms_purge(struct wr_kms *k);
  * set, and the sets left with none are wiped. Another warrant that still needs them gets them
  * again by a new (audited) request. Returns how many sets were wiped. */
 size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid);
-/* Whether a key set for the identifier id (wr_kms_ident.id: the user and key period) is
- * cached now (expired ones are wiped first): whether keys derived from it (a SAKKE receiver
- * context) may be kept. */
-bool wr_kms_holds(struct wr_kms *k, const uint8_t *id, size_t idlen);
+/* Whether a key set for the identifier id (wr_kms_ident.id: the user and key period) under
+ * the certificate whose PubEncKey is z is cached now (expired ones are wiped first): whether
+ * keys derived from it (a SAKKE receiver context) may be kept. */
+bool wr_kms_holds(struct wr_kms *k, const uint8_t z[WR_KMS_Z_LEN], const uint8_t *id, size_t idlen);
 
 #endif

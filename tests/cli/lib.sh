@@ -55,12 +55,15 @@ finish() {
 }
 
 # ---- shared by the end-to-end scripts (test_replay, test_handover, test_capture) ----
-# kms_up DIR SCHEME [KMS-URI]: `limf-kms init DIR` and serve it on 127.0.0.1 (port in DIR/port,
+# kms_up DIR SCHEME [KMS-URI [INIT-ARG...]]: `limf-kms init DIR` (further arguments, e.g.
+# --valid-from, passed on) and serve it on 127.0.0.1 (port in DIR/port,
 # request log DIR/log, pid in DIR/pid); counts ok/bad.
 kms_up() {
-	local d=$1
-	"$BUILD/limf-kms" init "$d" --scheme "$2" --kms-uri "${3:-kms.$(basename "$d").test}" \
-		--period 2592000 >/dev/null || bad "limf-kms init $d"
+	local d=$1 s=$2 u=${3:-kms.$(basename "$1").test}
+	shift 2
+	[ $# -gt 0 ] && shift
+	"$BUILD/limf-kms" init "$d" --scheme "$s" --kms-uri "$u" --period 2592000 "$@" \
+		>/dev/null || bad "limf-kms init $d"
 	"$BUILD/limf-kms" serve --community "$d/community.json" --cert "$d/server.pem" \
 		--key "$d/server.key" --ca "$d/ca.pem" --listen 127.0.0.1:0 --port-file "$d/port" \
 		--log "$d/log" 2>"$d/serve.err" &

@@ -374,6 +374,79 @@ PY
 expect 0 hup-split python3 "$tmp/hup.py" "$tmp/lemf.jsonl" "$tmp/lemfB.jsonl"
 cat "$tmp/out" >&2
 
+# ---- 7. a KMS key roll-over while the service runs (TS 33.180 Annex D: a new certificate,
+# new Z and KPAK). The service fetched the old certificate at its start; the second target
+# call is signed and keyed under the new one. Before, its signature was "bad-signature" until a
+# restart; now the signature that does not verify makes one re-fetch of the certificate (one
+# kms.init more on the audit log), which finds the new one, and both calls are decrypted.
+kms_up "$tmp/r" rfc6509 kms.roll.test
+rpid=$(cat "$tmp/r/pid")
+A7="sip:roll$sfx@example.org" B7="sip:ben7$sfx@example.org" L7="R$sfx"
+warrant "$L7" "$A7" && ok || bad "warrant add 7"
+B0=$(date +%s)
+# the roll-over is made on a copy (limf-gen signs call 2 with the new community) and put in
+# place at the KMS while limf runs, between the two calls
+cp -a "$tmp/r" "$tmp/r2"
+expect 0 rollover "$BUILD/limf-kms" rollover "$tmp/r2" --at "$(iso $((B0 + 2)))"
+has rollover "cert2.kms.roll.test"
+expect 0 gen7a "$gen" --community "$tmp/r/community.json" --out "$tmp/r7a.pcap" --calls 1 \
+	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso "$B0")" --seed 71
+expect 0 gen7b "$gen" --community "$tmp/r2/community.json" --out "$tmp/r7b.pcap" --calls 1 \
+	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso $((B0 + 5)))" --seed 72
+cat >"$tmp/merge.py" <<'PY'
+import struct, sys
+recs, head = [], None
+for f in sys.argv[2:]:
+    raw = open(f, "rb").read()
+    head = head or raw[:24]
+    assert raw[:24] == head, "link types differ"
+    off = 24
+    while off + 16 <= len(raw):
+        s, frac, incl = struct.unpack_from("<III", raw, off)
+        recs.append((s, frac, raw[off:off + 16 + incl]))
+        off += 16 + incl
+recs.sort(key=lambda r: (r[0], r[1]))
+open(sys.argv[1], "wb").write(head + b"".join(r[2] for r in recs))
+PY
+expect 0 merge7 python3 "$tmp/merge.py" "$tmp/r7.pcap" "$tmp/r7a.pcap" "$tmp/r7b.pcap"
+{
+	conf_db_kms "$tmp/r"
+	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
+} >"$tmp/roll.conf"
+inits() { "$limf" audit list --json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["action"]=="kms.init" and r["detail"]=="request"))'; }
+ai0=$(inits)
+"$limf" capture --config "$tmp/roll.conf" --pcap "$tmp/r7.pcap" --record "$tmp/ev7" \
+	>"$tmp/run7.out" 2>"$tmp/run7.err" </dev/null &
+cpid=$!
+# call 1's keys fetched under the old certificate, then the KMS rolls over
+wait_for "$tmp/r/log" "keyprov.*cert=cert1.kms.roll.test" 60 && ok || bad "run7: no key request for call 1"
+mv "$tmp/r2/community.1.json" "$tmp/r/community.1.json"
+mv "$tmp/r2/community.json" "$tmp/r/community.json"
+reap run7 0
+grep -c 'path=/keymanagement/identity/v1/init' "$tmp/r/log" >"$tmp/out"
+has kms-inits7 '^2$'
+grep -q "keyprov.*cert=cert2.kms.roll.test" "$tmp/r/log" && ok || bad "run7: no key request under the new certificate"
+[ "$(($(inits) - ai0))" -eq 2 ] && ok || bad "run7: $(($(inits) - ai0)) kms.init requests audited, want 2"
+grep -q "kms_cert_fetches 2 kms_cert_refused 0 imsg_outside_certificates 0" "$tmp/run7.err" && ok ||
+	{ bad "run7: summary"; grep "limf capture:" "$tmp/run7.err" >&2; }
+expect 0 roll7 python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+c = [c for c in m["calls"] if sys.argv[2] in c["liids"]]
+assert len(c) == 2, c
+for x in c:
+    assert sum(s["decrypted"] for s in x["streams"]) > 50, x["streams"]
+recs = [json.loads(l) for l in open(sys.argv[1] + "/" + sys.argv[2] + "/iri.jsonl")]
+km = [r for r in recs if r["kind"] == "key-management"]
+assert [r["key_management"]["outcome"] for r in km] == ["keys", "keys"], km
+# the evidence names both certificates, the one in force at the end first
+certs = m["kms"]["certificates"]
+assert [c["cert_uri"] for c in certs] == ["cert2.kms.roll.test", "cert1.kms.roll.test"], certs
+assert certs[0]["pub_enc_key_z"] != certs[1]["pub_enc_key_z"], certs
+print("2 calls decrypted across the roll-over")' "$tmp/ev7" "$L7"
+expect 0 verify7 "$limf" verify "$tmp/ev7"
+kms_down "$tmp/r"
+
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid" && ok || bad "limf-lemf exit status"
 lpid=''

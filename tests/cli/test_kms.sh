@@ -77,6 +77,39 @@ has log 'path=/keymanagement/identity/v1/init user=sip:alice@example.org .* stat
 has log 'status=400'
 has log 'tls-refused'
 if [ "$(grep -c 'path=' "$tmp/log")" -eq 6 ]; then ok; else bad "log lines: $(grep -c 'path=' "$tmp/log")"; fi
+has log 'status=200 fault=none cert=cert1.kms.cli.test$'
+
+# a key roll-over (TS 33.180 Annex D: a new KMS certificate) while serve runs: it is served at
+# once; key sets are issued under the certificate valid at the request's Time
+expect 0 init-cert1 curl "${mtls[@]}" -X POST --data "$req" "$url/init"
+has init-cert1 '<CertUri>cert1.kms.cli.test</CertUri>'
+has init-cert1 '<ValidFrom>2000-01-01T00:00:00Z</ValidFrom>'
+has init-cert1 '<ValidTo>2100-01-01T00:00:00Z</ValidTo>'
+Z1=$(sed -n 's:.*<PubEncKey>\(.*\)</PubEncKey>.*:\1:p' "$tmp/out")
+expect 1 rollover-outside "$kms" rollover "$d" --at 1999-01-01T00:00:00Z
+expect 1 rollover-usage "$kms" rollover "$d"
+expect 0 rollover "$kms" rollover "$d" --at 2026-03-20T00:00:00Z
+has rollover "cert2.kms.cli.test"
+if [ "$(stat -c %a "$d/community.1.json")" = 600 ]; then ok; else bad "mode of community.1.json"; fi
+expect 0 rolled-community python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1] + "/community.1.json")); n = json.load(open(sys.argv[1] + "/community.json"))
+assert o["cert_uri"] == "cert1.kms.cli.test" and n["cert_uri"] == "cert2.kms.cli.test"
+assert o["valid_to"] == n["valid_from"] == "2026-03-20T00:00:00Z" and n["valid_to"] == "2100-01-01T00:00:00Z"
+assert n["previous"] == "community.1.json" and o["previous"] == ""
+assert n["z"] != o["z"] and n["ksak"] != o["ksak"] and n["kms_uri"] == o["kms_uri"]' "$d"
+expect 0 init-cert2 curl "${mtls[@]}" -X POST --data "$req" "$url/init"
+has init-cert2 '<CertUri>cert2.kms.cli.test</CertUri>'
+has init-cert2 '<ValidFrom>2026-03-20T00:00:00Z</ValidFrom>'
+Z2=$(sed -n 's:.*<PubEncKey>\(.*\)</PubEncKey>.*:\1:p' "$tmp/out")
+[ ${#Z2} -eq 514 ] && [ "$Z1" != "$Z2" ] && ok || bad "roll-over: the same PubEncKey"
+# keys at 2026-03-15 (before the roll-over): under cert1; at 2026-03-25: under cert2
+expect 0 keyprov-old curl "${mtls[@]}" -X POST --data "$req" "$url/keyprov"
+has keyprov-old '<CertUri>cert1.kms.cli.test</CertUri>'
+expect 0 keyprov-new curl "${mtls[@]}" -X POST --data "${req/2026-03-15/2026-03-25}" "$url/keyprov"
+has keyprov-new '<CertUri>cert2.kms.cli.test</CertUri>'
+cp "$tmp/log" "$tmp/out"
+has log-rolled 'keyprov .*status=200 fault=none cert=cert2.kms.cli.test$'
 
 kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
@@ -119,6 +152,8 @@ KPAK=$(sed -n 's:.*<PubAuthKey>\(.*\)</PubAuthKey>.*:\1:p' "$tmp/out")
 [ ${#Z} -eq 514 ] && [ ${#KPAK} -eq 130 ] && ok || bad "KMS init: no PubEncKey/PubAuthKey"
 expect 0 kms-cert "$limf" kms cert "${kopts[@]}"
 has kms-cert "^KMS URI  *kms.limf.cli$"
+has kms-cert "^cert URI  *cert1.kms.limf.cli$"
+has kms-cert "^valid  *2000-01-01T00:00:00Z .. 2100-01-01T00:00:00Z (end exclusive)$"
 has kms-cert "^id scheme  *rfc6509$"
 has kms-cert "^key period  *86400 s, offset 0 s$"
 has kms-cert "^PubEncKey  *$Z$"
@@ -209,6 +244,28 @@ has fetch-suspended "refused: no warrant in force"
 hasnt fetch-suspended "$idhex"
 [ "$(nlog)" -eq "$n1" ] && ok || bad "a refused fetch reached the KMS"
 expect 1 fetch-bad-time "$limf" kms fetch --user "$U" --at 2026-03-15 "${kopts[@]}"
+
+# a KMS certificate whose validity is missing, malformed or inverted is refused with a reason
+# naming the field (TS 33.180 D.3.2: ValidFrom and ValidTo are required), audited as an error
+for f in no-validto bad-validfrom inverted-validity; do
+	"$kms" serve --community "$d2/community.json" --cert "$d2/server.pem" --key "$d2/server.key" \
+		--ca "$d2/ca.pem" --listen '127.0.0.1:0' --port-file "$tmp/port-$f" --log "$tmp/log-$f" \
+		--fault "$f" 2>"$tmp/serve-$f.err" &
+	fpid=$!
+	for _ in $(seq 100); do [ -s "$tmp/port-$f" ] && break; sleep 0.05; done
+	expect 1 "cert-$f" "$limf" kms cert --kms "https://127.0.0.1:$(cat "$tmp/port-$f")" \
+		--ca "$d2/ca.pem" --cert "$d2/client.pem" --key "$d2/client.key"
+	case $f in
+	no-validto) has "cert-$f" "KmsCertificate lacks ValidTo" ;;
+	bad-validfrom) has "cert-$f" "KmsCertificate ValidFrom is not a date and time: 'yesterday'" ;;
+	inverted-validity) has "cert-$f" "KmsCertificate ValidFrom is not before its ValidTo" ;;
+	esac
+	hasnt "cert-$f" "PubEncKey"
+	kill -TERM "$fpid"
+	wait "$fpid" 2>/dev/null
+done
+expect 0 cert-bad-audit "$limf" audit list --json
+pyjson cert-bad-audit "sum(1 for r in j if r['action']=='kms.init' and r['detail'].startswith('error') and 'ValidTo' in r['detail']) >= 2"
 
 kill -TERM "$pid2"
 wait "$pid2" 2>/dev/null

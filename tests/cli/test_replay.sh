@@ -354,6 +354,34 @@ sumcheck foreign "j['summary']['decrypted']==0 and j['summary']['bad_signatures'
 cp "$tmp/ev-foreign/E$sfx/iri.jsonl" "$tmp/out"
 has foreign-iri '"outcome":"bad-signature"'
 has foreign-iri "signed under another KMS"
+# a burst of forged I_MESSAGEs: a signature that does not verify may be one made under a KMS
+# certificate this process has not seen (a roll-over), so the certificate is fetched again,
+# but at most once per [kms] cert_refresh (60 s): six forged calls, one re-fetch, five refused
+ninit() { grep -c 'path=/keymanagement/identity/v1/init' "$tmp/$1/log"; }
+expect 0 gen-forge6 "$gen" --community "$tmp/g/community.json" --out "$tmp/forge6.pcap" --calls 6 \
+	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 17 --forge-sig
+ni0=$(ninit g) nf0=$(nreq g)
+replay forge6 g "$tmp/forge6.pcap"
+[ "$(($(ninit g) - ni0))" -eq 2 ] && ok || bad "forged burst: $(($(ninit g) - ni0)) KMSInit requests, want 2 (the first and one re-fetch)"
+[ "$(nreq g)" -eq "$nf0" ] && ok || bad "forged burst: a key request"
+sumcheck forge6 "j['summary']['bad_signatures']==6 and j['summary']['decrypted']==0"
+sumcheck forge6 "j['summary']['kms_cert_fetches']==2 and j['summary']['kms_cert_refetches_refused']==5"
+
+# a call at a time no certificate of its KMS is valid at (here: before the only one's
+# ValidFrom): one re-fetch, then outcome "no-valid-certificate", no key request, nothing
+# decrypted (before, the certificate's validity was not read: the call was decrypted)
+kms_up "$tmp/v" rfc6509 kms.v.test --valid-from 2026-04-01T00:00:00Z
+expect 0 gen-v "$gen" --community "$tmp/v/community.json" --out "$tmp/v.pcap" --calls 1 \
+	--duration 1 --caller "$E" --callee "$F" --start "$AT" --seed 18
+replay v v "$tmp/v.pcap"
+[ "$(nreq v)" -eq 0 ] && ok || bad "outside the certificate's validity: a key request"
+[ "$(ninit v)" -eq 2 ] && ok || bad "outside the certificate's validity: $(ninit v) KMSInit requests, want 2"
+sumcheck v "j['summary']['decrypted']==0 and j['summary']['calls_intercepted']==1"
+sumcheck v "j['summary']['imsg_outside_certificates']==1 and j['summary']['bad_signatures']==0"
+[ -e "$tmp/ev-v/E$sfx/cc.pcap" ] && bad "outside the certificate's validity: content written" || ok
+cp "$tmp/ev-v/E$sfx/iri.jsonl" "$tmp/out"
+has v-iri '"outcome":"no-valid-certificate"'
+has v-iri 'no KMS certificate valid at the call.s time 2026-03-15T12:00:00[.0-9]*Z (held: cert1.kms.v.test 2026-04-01T00:00:00Z..2100-01-01T00:00:00Z)'
 
 # ---- hostile packets on a target call's media path (a reviewer's findings): 16 junk SSRCs
 # sent to the call's media port before its real streams took every stream slot (nothing
@@ -651,6 +679,6 @@ printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/nul
 expect 1 verify-tampered "$limf" verify "$tmp/ev-t"
 has verify-tampered "cc.pcap"
 
-for k in g m; do kms_down "$tmp/$k"; done
+for k in g m v; do kms_down "$tmp/$k"; done
 wait 2>/dev/null
 finish

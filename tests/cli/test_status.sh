@@ -111,6 +111,8 @@ pyjson status_json "j['pipeline']['calls_seen'] >= 1 and j['pipeline']['calls_in
 pyjson status_json "j['authorities'][0]['name'] == 'lemf1' and j['authorities'][0]['hi2']['link'] == 'up' and j['authorities'][0]['hi3']['link'] == 'up'"
 pyjson status_json "j['authorities'][0]['hi3']['spooled'] > 0 and j['alarm'] is False and j['uptime_ms'] > 2000"
 pyjson status_json "j['authorities'][0]['hi3']['damaged'] == 0 and j['authorities'][0]['hi3']['spool_full'] is False"
+# the KMS certificate: fetched once, no re-fetch (nothing forged, every call inside its validity)
+pyjson status_json "j['pipeline']['kms_cert_fetches'] == 1 and j['pipeline']['kms_cert_refused'] == 0 and j['pipeline']['imsg_outside_certificates'] == 0"
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
 pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0} and j['capture']['contested_endpoints'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
@@ -119,6 +121,7 @@ has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 contested_endpoi
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
 has status_text "^authority lemf1 hi3: .* refused 0 damaged 0$"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
+has status_text "^kms certificate: fetches 1 refetches_refused 0 imsg_outside_validity 0$"
 has status_text "^alarm: none"
 hasnt status_text "^x2x3"
 [ "$(stat -c %a "$sock")" = 600 ] && ok || bad "socket mode $(stat -c %a "$sock"), want 600"
@@ -144,6 +147,8 @@ for line in text.splitlines():
 assert samples["limf_frames_total"] > 0, samples.get("limf_frames_total")
 assert samples["limf_calls_intercepted_total"] == 1
 assert samples['limf_kms_requests_total{result="ok"}'] >= 1
+assert samples['limf_kms_cert_fetches_total{result="sent"}'] == 1 and samples['limf_kms_cert_fetches_total{result="refused"}'] == 0
+assert samples['limf_imsg_outside_certificates_total'] == 0
 assert 'limf_spool_pending{authority="lemf1",stream="hi3"}' in samples
 assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
 assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0

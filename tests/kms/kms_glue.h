@@ -47,14 +47,20 @@ static inline enum lim_err kg_issue(const uint8_t *z, size_t zlen, const uint8_t
 
 /* ---- the community file (written by `limf-kms init`, read by limf-kms serve and limf-gen) ---- */
 
-/* A community: the KMS certificate it implies (kms_uri, scheme, period, offset, Z, KPAK) and
- * its master secrets. */
+/* A community: the KMS certificate it implies (kms_uri, cert_uri, validity, scheme, period,
+ * offset, Z, KPAK) and its master secrets. A KMS that rolled over (`limf-kms rollover`) has one
+ * file per certificate: community.json the newest, each naming the one before ("previous", a
+ * file name in the same directory; "" for the first). */
 struct kg_community {
 	struct wr_kms_cert cert;
 	uint8_t z[SAKKE_P_LEN]; /* secret */
 	size_t zlen;
 	uint8_t ksak[ECCSI_KSAK_LEN]; /* secret */
+	char previous[128];
 };
+
+#define KG_VALID_FROM "2000-01-01T00:00:00Z" /* the validity of a file that names none */
+#define KG_VALID_TO   "2100-01-01T00:00:00Z"
 
 /* The value of "key" in a flat JSON object: a string (without escapes) or a number. */
 static inline int kg_json_get(const char *js, const char *key, char *out, size_t cap)
@@ -134,6 +140,27 @@ static inline int kg_community_load(const char *path, struct kg_community *c, co
 	    eccsi_kpak_from_ksak(c->ksak, c->cert.kpak) != LIM_OK)
 		goto out;
 	c->cert.parameter_set = 1;
+	/* optional (files written before roll-overs existed): the first certificate */
+	if (kg_json_get(js, "cert_uri", c->cert.cert_uri, sizeof c->cert.cert_uri) != 0) {
+		size_t l = strlen(c->cert.kms_uri);
+		l = l > 240 ? 240 : l;
+		memcpy(c->cert.cert_uri, "cert1.", 6);
+		memcpy(c->cert.cert_uri + 6, c->cert.kms_uri, l);
+		c->cert.cert_uri[6 + l] = '\0';
+	}
+	snprintf(c->cert.issuer, sizeof c->cert.issuer, "limf test KMS");
+	*why = "valid_from/valid_to";
+	if (kg_json_get(js, "valid_from", v, sizeof v) != 0)
+		snprintf(v, sizeof v, "%s", KG_VALID_FROM);
+	if (wr_time_parse(v, &c->cert.valid_from) != LIM_OK)
+		goto out;
+	if (kg_json_get(js, "valid_to", v, sizeof v) != 0)
+		snprintf(v, sizeof v, "%s", KG_VALID_TO);
+	if (wr_time_parse(v, &c->cert.valid_to) != LIM_OK || c->cert.valid_to <= c->cert.valid_from)
+		goto out;
+	if (kg_json_get(js, "previous", c->previous, sizeof c->previous) != 0 ||
+	    strchr(c->previous, '/'))
+		c->previous[0] = '\0';
 	*why = "";
 	rc = 0;
 out:

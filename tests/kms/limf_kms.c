@@ -1,18 +1,31 @@
 /* limf-kms: the test KMS (DESIGN.md s6). TS 33.180 Annex D over HTTPS with mutual TLS.
  *   limf-kms init DIR [--scheme rfc6509|3gpp-uid] [--kms-uri URI] [--period SECS]
- *                     [--offset NTPSECS]
- *       writes DIR/community.json (kms_uri, id_scheme, user_key_period, user_key_offset, z,
- *       ksak) and a CA, server and client certificates (EC P-256): ca.pem ca.key server.pem
- *       server.key client.pem client.key (keys and community.json mode 600).
+ *                     [--offset NTPSECS] [--valid-from TIME] [--valid-to TIME]
+ *       writes DIR/community.json (kms_uri, cert_uri "cert1.<kms_uri>", valid_from and valid_to
+ *       (ISO 8601; default 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z), id_scheme,
+ *       user_key_period, user_key_offset, z, ksak, previous "") and a CA, server and client
+ *       certificates (EC P-256): ca.pem ca.key server.pem server.key client.pem client.key (keys
+ *       and community.json mode 600).
+ *   limf-kms rollover DIR --at TIME
+ *       a key roll-over (TS 33.180 Annex D: a new KMS certificate): the current certificate
+ *       ends at TIME (its file, renamed DIR/community.N.json, gets valid_to TIME) and a new
+ *       one, with new master secrets, CertUri cert<N+1>.<kms_uri>, the same KMS URI, scheme and
+ *       key period, valid from TIME to the old one's end, becomes DIR/community.json (naming the
+ *       old file as its "previous"). limf-gen --community takes either file.
  *   limf-kms serve --community FILE --cert PEM --key PEM --ca PEM --listen ADDR:PORT
  *                  --log FILE [--port-file FILE] [--fault MODE] [--fault-file FILE]
  *                  [--slow-ms N]
- *       serves POST /keymanagement/identity/v1/init (KmsCertificate) and .../keyprov (KmsKeySet
- *       for the request's UserUri at its Time, default now). The client must present a
+ *       serves POST /keymanagement/identity/v1/init (KmsCertificate: the certificate valid
+ *       now, else the newest) and .../keyprov (KmsKeySet for the request's UserUri at its
+ *       Time, default now, under the certificate valid at that time; none: 400). The community
+ *       file and the ones it names are re-read for every request (a roll-over is served at
+ *       once). The client must present a
  *       certificate issued by --ca. One log line per request: time, path, user, key period,
- *       client certificate subject, status, fault. Port 0 picks a free port (written to
- *       --port-file). Faults (--fault-file is re-read per request): init only:
- *       revoked-cert (the KmsCertificate says Revoked true); keyprov only: none,
+ *       client certificate subject, status, fault, cert (the CertUri served). Port 0 picks a
+ *       free port (written to --port-file). Faults (--fault-file is re-read per request): init
+ *       only: revoked-cert (the KmsCertificate says Revoked true), bad-validfrom (ValidFrom not a
+ *       date), no-validto (ValidTo left out), inverted-validity (ValidFrom after ValidTo);
+ *       keyprov only: none,
  *       garbage (200 with non-XML), wrong-rsk (an RSK of another identity), wrong-ssk (an SSK
  *       that does not match the PVT), slow (answers
  *       after --slow-ms, default 3000), close (closes without answering), http500.
@@ -146,12 +159,45 @@ static X509 *make_cert(EVP_PKEY *k, const char *cn, X509 *issuer, EVP_PKEY *ikey
 	return x;
 }
 
+/* Writes community c to DIR/name (mode 600) through a temporary file and a rename: a
+ * running serve never reads half a file. */
+static void write_community(const char *dir, const char *name, const struct kg_community *c)
+{
+	char path[4096], tmpn[160], zh[2 * SAKKE_P_LEN + 1], kh[2 * ECCSI_KSAK_LEN + 1];
+	char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN], final[4096];
+	snprintf(tmpn, sizeof tmpn, ".%s.tmp", name);
+	FILE *f = open_private(dir, tmpn, path, sizeof path);
+	if (!f)
+		die("community file");
+	lim_hex_encode(c->z, c->zlen, zh);
+	lim_hex_encode(c->ksak, sizeof c->ksak, kh);
+	wr_time_format(c->cert.valid_from, vf);
+	wr_time_format(c->cert.valid_to, vt);
+	fprintf(f,
+		"{\n  \"kms_uri\": \"%s\",\n  \"cert_uri\": \"%s\",\n  \"valid_from\": \"%s\",\n"
+		"  \"valid_to\": \"%s\",\n  \"id_scheme\": \"%s\",\n  \"user_key_period\": %llu,\n"
+		"  \"user_key_offset\": %llu,\n  \"z\": \"%s\",\n  \"ksak\": \"%s\",\n"
+		"  \"previous\": \"%s\"\n}\n",
+		c->cert.kms_uri, c->cert.cert_uri, vf, vt,
+		c->cert.scheme == WR_KMS_ID_RFC6509 ? "rfc6509" : "3gpp-uid",
+		(unsigned long long)c->cert.user_key_period,
+		(unsigned long long)c->cert.user_key_offset, zh, kh, c->previous);
+	memset(zh, 0, sizeof zh);
+	memset(kh, 0, sizeof kh);
+	if (fclose(f) != 0)
+		die("community file");
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	if (rename(path, final) != 0)
+		die("community file rename");
+}
+
 static int cmd_init(int argc, char **argv)
 {
 	const char *dir = NULL, *scheme = "3gpp-uid", *kms_uri = "kms.limf.test";
+	const char *vfrom = KG_VALID_FROM, *vto = KG_VALID_TO;
+	int64_t tf, tt;
 	unsigned long long period = 2592000, offset = 0;
 	uint8_t z[SAKKE_P_LEN], Z[SAKKE_POINT_LEN], ksak[ECCSI_KSAK_LEN], kpak[ECCSI_KPAK_LEN];
-	char zh[2 * SAKKE_P_LEN + 1], kh[2 * ECCSI_KSAK_LEN + 1], path[4096];
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--scheme") == 0 && i + 1 < argc)
 			scheme = argv[++i];
@@ -161,6 +207,10 @@ static int cmd_init(int argc, char **argv)
 			period = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--offset") == 0 && i + 1 < argc)
 			offset = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--valid-from") == 0 && i + 1 < argc)
+			vfrom = argv[++i];
+		else if (strcmp(argv[i], "--valid-to") == 0 && i + 1 < argc)
+			vto = argv[++i];
 		else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else
@@ -170,26 +220,30 @@ static int cmd_init(int argc, char **argv)
 	if (!dir || (strcmp(scheme, "rfc6509") != 0 && strcmp(scheme, "3gpp-uid") != 0) ||
 	    period == 0)
 		die("usage: limf-kms init DIR [--scheme rfc6509|3gpp-uid] ...");
+	if (wr_time_parse(vfrom, &tf) != LIM_OK || wr_time_parse(vto, &tt) != LIM_OK || tf >= tt)
+		die("--valid-from/--valid-to: two ISO 8601 times, the first before the second");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		die("cannot create DIR");
 	if (sakke_kms_generate(z, Z) != LIM_OK || eccsi_kms_generate(ksak, kpak) != LIM_OK)
 		die("key generation failed");
-	lim_hex_encode(z, sizeof z, zh);
-	lim_hex_encode(ksak, sizeof ksak, kh);
-	FILE *f = open_private(dir, "community.json", path, sizeof path);
-	if (!f)
-		die("community.json");
-	fprintf(f,
-		"{\n  \"kms_uri\": \"%s\",\n  \"id_scheme\": \"%s\",\n  \"user_key_period\": "
-		"%llu,\n"
-		"  \"user_key_offset\": %llu,\n  \"z\": \"%s\",\n  \"ksak\": \"%s\"\n}\n",
-		kms_uri, scheme, period, offset, zh, kh);
-	if (fclose(f) != 0)
-		die("community.json");
+	{
+		struct kg_community c;
+		memset(&c, 0, sizeof c);
+		snprintf(c.cert.kms_uri, sizeof c.cert.kms_uri, "%s", kms_uri);
+		snprintf(c.cert.cert_uri, sizeof c.cert.cert_uri, "cert1.%.240s", kms_uri);
+		c.cert.scheme = strcmp(scheme, "rfc6509") == 0 ? WR_KMS_ID_RFC6509 : WR_KMS_ID_3GPP;
+		c.cert.user_key_period = period;
+		c.cert.user_key_offset = offset;
+		c.cert.valid_from = tf;
+		c.cert.valid_to = tt;
+		memcpy(c.z, z, sizeof z);
+		c.zlen = sizeof z;
+		memcpy(c.ksak, ksak, sizeof ksak);
+		write_community(dir, "community.json", &c);
+		memset(&c, 0, sizeof c);
+	}
 	memset(z, 0, sizeof z);
 	memset(ksak, 0, sizeof ksak);
-	memset(zh, 0, sizeof zh);
-	memset(kh, 0, sizeof kh);
 
 	EVP_PKEY *cak = EVP_EC_gen("P-256"), *sk = EVP_EC_gen("P-256"), *ck = EVP_EC_gen("P-256");
 	if (!cak || !sk || !ck)
@@ -215,22 +269,101 @@ static int cmd_init(int argc, char **argv)
 
 /* ---- the community file --------------------------------------------------------------- */
 
-static void load_community(const char *path, struct kg_community *c)
+#define CHAIN_MAX 8 /* certificates a community keeps (roll-overs + 1) */
+
+/* The certificates of a community: the file at path and the ones it names, newest first. */
+struct chain {
+	size_t n;
+	struct kg_community c[CHAIN_MAX];
+};
+
+/* Reads the chain from path; 0, or -1 with the reason in msg. */
+static int chain_load(const char *path, struct chain *ch, char *msg, size_t cap)
 {
-	const char *why = "";
-	char msg[128];
-	if (kg_community_load(path, c, &why) != 0) {
-		snprintf(msg, sizeof msg, "community file: %s", why);
-		die(msg);
+	char p[4096], dir[3072];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	snprintf(p, sizeof p, "%s", path);
+	memset(ch, 0, sizeof *ch);
+	for (;;) {
+		const char *why = "";
+		if (ch->n == CHAIN_MAX) {
+			snprintf(msg, cap, "more than %d certificates", CHAIN_MAX);
+			return -1;
+		}
+		if (kg_community_load(p, &ch->c[ch->n], &why) != 0) {
+			snprintf(msg, cap, "community file %.200s: %s", p, why);
+			return -1;
+		}
+		if (!ch->c[ch->n++].previous[0])
+			return 0;
+		snprintf(p, sizeof p, "%s/%.128s", dir, ch->c[ch->n - 1].previous);
 	}
-	snprintf(c->cert.cert_uri, sizeof c->cert.cert_uri, "cert1.%.240s", c->cert.kms_uri);
-	snprintf(c->cert.issuer, sizeof c->cert.issuer, "limf test KMS");
+}
+
+static void chain_wipe(struct chain *ch)
+{
+	OPENSSL_cleanse(ch, sizeof *ch);
+}
+
+/* The newest certificate of ch valid at t (NULL when none). */
+static struct kg_community *chain_at(struct chain *ch, int64_t t)
+{
+	for (size_t i = 0; i < ch->n; i++)
+		if (wr_kms_cert_valid(&ch->c[i].cert, t))
+			return &ch->c[i];
+	return NULL;
+}
+
+static int cmd_rollover(int argc, char **argv)
+{
+	const char *dir = NULL, *at = NULL;
+	char path[4096], msg[256], name[64];
+	int64_t t;
+	static struct chain ch;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
+			at = argv[++i];
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			die("usage: limf-kms rollover DIR --at TIME");
+	}
+	if (!dir || !at || wr_time_parse(at, &t) != LIM_OK)
+		die("usage: limf-kms rollover DIR --at TIME (ISO 8601)");
+	snprintf(path, sizeof path, "%s/community.json", dir);
+	if (chain_load(path, &ch, msg, sizeof msg) != 0)
+		die(msg);
+	struct kg_community *old = &ch.c[0], nw;
+	if (t <= old->cert.valid_from || t >= old->cert.valid_to)
+		die("--at must fall inside the current certificate's validity");
+	/* the current certificate keeps its file under a name of its own, ending at t */
+	snprintf(name, sizeof name, "community.%zu.json", ch.n);
+	int64_t old_to = old->cert.valid_to;
+	old->cert.valid_to = t;
+	write_community(dir, name, old);
+	nw = *old;
+	if (sakke_kms_generate(nw.z, nw.cert.z) != LIM_OK ||
+	    eccsi_kms_generate(nw.ksak, nw.cert.kpak) != LIM_OK)
+		die("key generation failed");
+	nw.zlen = sizeof nw.z;
+	snprintf(nw.cert.cert_uri, sizeof nw.cert.cert_uri, "cert%zu.%.200s", ch.n + 1,
+		 nw.cert.kms_uri);
+	nw.cert.valid_from = t;
+	nw.cert.valid_to = old_to;
+	snprintf(nw.previous, sizeof nw.previous, "%s", name);
+	write_community(dir, "community.json", &nw);
+	printf("%s/community.json %s (the one before: %s/%s)\n", dir, nw.cert.cert_uri, dir, name);
+	OPENSSL_cleanse(&nw, sizeof nw);
+	chain_wipe(&ch);
+	return 0;
 }
 
 /* ---- HTTP over TLS -------------------------------------------------------------------- */
 
 struct srv {
-	struct kg_community com;
+	const char *community;
+	struct chain ch; /* re-read per request */
 	SSL_CTX *ctx;
 	FILE *log;
 	const char *fault, *fault_file;
@@ -350,13 +483,15 @@ out:
 	return rc;
 }
 
+static const char *log_cert = "-"; /* the CertUri the request at hand is served under */
+
 static void log_line(struct srv *s, const char *path, const char *user, const char *period,
 		     const char *subject, int status, const char *fault)
 {
 	char t[WR_TIME_STRLEN];
 	now_iso(t);
-	fprintf(s->log, "%s path=%s user=%s period=%s subject=%s status=%d fault=%s\n", t, path,
-		user[0] ? user : "-", period, subject, status, fault);
+	fprintf(s->log, "%s path=%s user=%s period=%s subject=%s status=%d fault=%s cert=%s\n", t,
+		path, user[0] ? user : "-", period, subject, status, fault, log_cert);
 	fflush(s->log);
 }
 
@@ -373,6 +508,7 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 	size_t got = 0, hlen = 0, clen = 0;
 	char *he = NULL;
 	int64_t t = 0;
+	log_cert = "-";
 	current_fault(s, fault, sizeof fault);
 	/* the header block, then Content-Length octets */
 	while (!he) {
@@ -450,14 +586,55 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 		return;
 	}
 	char now[WR_TIME_STRLEN], euri[6 * WR_URI_MAX + 1] = "";
+	char msg[256];
 	now_iso(now);
 	xml_esc(euri, sizeof euri, uri);
-	const struct wr_kms_cert *c = &s->com.cert;
+	/* the community as it is now (a roll-over made while serving is served at once) */
+	if (chain_load(s->community, &s->ch, msg, sizeof msg) != 0) {
+		fprintf(stderr, "limf-kms: %s\n", msg);
+		log_line(s, path, uri, period, subject, 500, fault);
+		respond(ssl, 500, "Internal Server Error", "text/plain", "community file\n");
+		return;
+	}
+	struct kg_community *com;
+	if (is_init) {
+		struct timespec nowts;
+		clock_gettime(CLOCK_REALTIME, &nowts);
+		com = chain_at(&s->ch, (int64_t)nowts.tv_sec * 1000000);
+		if (!com)
+			com = &s->ch.c[0]; /* none valid now: the newest */
+	} else {
+		com = chain_at(&s->ch, t);
+	}
+	if (!com) {
+		log_line(s, path, uri, period, subject, 400, fault);
+		respond(ssl, 400, "Bad Request", "text/plain",
+			"no certificate valid at that time\n");
+		return;
+	}
+	const struct wr_kms_cert *c = &com->cert;
+	log_cert = c->cert_uri;
 	if (is_init) {
 		char zh[2 * WR_KMS_Z_LEN + 1], kh[2 * WR_KMS_KPAK_LEN + 1];
+		char vf[WR_TIME_STRLEN + 8], vt[WR_TIME_STRLEN + 8], vfe[64] = "", vte[64] = "";
 		hex_of(c->z, sizeof c->z, zh);
 		hex_of(c->kpak, sizeof c->kpak, kh);
-		log_line(s, path, uri, period, subject, 200, "none");
+		wr_time_format(c->valid_from, vf);
+		wr_time_format(c->valid_to, vt);
+		if (strcmp(fault, "bad-validfrom") == 0)
+			snprintf(vf, sizeof vf, "yesterday");
+		if (strcmp(fault, "inverted-validity") == 0)
+			wr_time_format(c->valid_to + 1000000, vf);
+		snprintf(vfe, sizeof vfe, "    <ValidFrom>%s</ValidFrom>\n", vf);
+		if (strcmp(fault, "no-validto") != 0)
+			snprintf(vte, sizeof vte, "    <ValidTo>%s</ValidTo>\n", vt);
+		log_line(s, path, uri, period, subject, 200,
+			 strcmp(fault, "revoked-cert") == 0 ||
+					 strcmp(fault, "bad-validfrom") == 0 ||
+					 strcmp(fault, "no-validto") == 0 ||
+					 strcmp(fault, "inverted-validity") == 0
+				 ? fault
+				 : "none");
 		snprintf(resp, sizeof resp,
 			 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			 "<KmsResponse xmlns=\"" WR_KMS_NS "\" Version=\"1.0.0\">\n"
@@ -467,17 +644,15 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 			 " <KmsMessage>\n  <KmsInit Version=\"1.0.0\">\n"
 			 "   <KmsCertificate Version=\"1.1.0\" Role=\"Root\">\n"
 			 "    <CertUri>%s</CertUri>\n    <KmsUri>%s</KmsUri>\n"
-			 "    <Issuer>%s</Issuer>\n"
-			 "    <ValidFrom>2000-01-01T00:00:00Z</ValidFrom>\n"
-			 "    <ValidTo>2100-01-01T00:00:00Z</ValidTo>\n"
+			 "    <Issuer>%s</Issuer>\n%s%s"
 			 "    <Revoked>%s</Revoked>\n    <UserIdFormat>%d</UserIdFormat>\n"
 			 "    <UserKeyPeriod>%llu</UserKeyPeriod>\n"
 			 "    <UserKeyOffset>%llu</UserKeyOffset>\n"
 			 "    <PubEncKey>%s</PubEncKey>\n    <PubAuthKey>%s</PubAuthKey>\n"
 			 "    <ParameterSet>1</ParameterSet>\n"
 			 "   </KmsCertificate>\n  </KmsInit>\n </KmsMessage>\n</KmsResponse>\n",
-			 c->kms_uri, euri, now, c->kms_uri, c->cert_uri, c->kms_uri, c->issuer,
-			 strcmp(fault, "revoked-cert") == 0 ? "true" : "false", (int)c->scheme,
+			 c->kms_uri, euri, now, c->kms_uri, c->cert_uri, c->kms_uri, c->issuer, vfe,
+			 vte, strcmp(fault, "revoked-cert") == 0 ? "true" : "false", (int)c->scheme,
 			 (unsigned long long)c->user_key_period,
 			 (unsigned long long)c->user_key_offset, zh, kh);
 		respond(ssl, 200, "OK", "application/xml", resp);
@@ -509,8 +684,7 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 		for (long waited = 0; waited < s->slow_ms && !stop_flag; waited += 50)
 			usleep(50000);
 	}
-	if (kg_issue(s->com.z, s->com.zlen, s->com.ksak, id.id, id.idlen, rsk, ssk, pvt) !=
-	    LIM_OK) {
+	if (kg_issue(com->z, com->zlen, com->ksak, id.id, id.idlen, rsk, ssk, pvt) != LIM_OK) {
 		respond(ssl, 500, "Internal Server Error", "text/plain", "issue failed\n");
 		return;
 	}
@@ -519,7 +693,7 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 		uint8_t other[WR_KMS_ID_MAX];
 		memcpy(other, id.id, id.idlen);
 		other[id.idlen - 1] ^= 0x01;
-		if (sakke_rsk_issue(s->com.z, s->com.zlen, other, id.idlen, rsk) != LIM_OK) {
+		if (sakke_rsk_issue(com->z, com->zlen, other, id.idlen, rsk) != LIM_OK) {
 			respond(ssl, 500, "Internal Server Error", "text/plain", "issue failed\n");
 			return;
 		}
@@ -556,6 +730,7 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 	memset(ssk, 0, sizeof ssk);
 	memset(rh, 0, sizeof rh);
 	memset(sh, 0, sizeof sh);
+	chain_wipe(&s->ch);
 }
 
 static int listen_on(const char *spec, int *port)
@@ -628,7 +803,13 @@ static int cmd_serve(int argc, char **argv)
 	if (!community || !cert || !key || !ca || !lst || !logp)
 		die("usage: limf-kms serve --community F --cert F --key F --ca F --listen A:P "
 		    "--log F");
-	load_community(community, &s.com);
+	{
+		char msg[256];
+		s.community = community;
+		if (chain_load(community, &s.ch, msg, sizeof msg) != 0)
+			die(msg);
+		chain_wipe(&s.ch);
+	}
 	s.log = fopen(logp, "a");
 	if (!s.log)
 		die("cannot open the log");
@@ -691,7 +872,7 @@ static int cmd_serve(int argc, char **argv)
 	close(lfd);
 	SSL_CTX_free(s.ctx);
 	fclose(s.log);
-	memset(&s.com, 0, sizeof s.com);
+	chain_wipe(&s.ch);
 	return 0;
 }
 
@@ -701,6 +882,9 @@ int main(int argc, char **argv)
 		return cmd_init(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return cmd_serve(argc, argv);
-	fprintf(stderr, "usage: limf-kms init DIR [...] | limf-kms serve --community F ...\n");
+	if (argc >= 2 && strcmp(argv[1], "rollover") == 0)
+		return cmd_rollover(argc, argv);
+	fprintf(stderr, "usage: limf-kms init DIR [...] | limf-kms rollover DIR --at TIME | "
+			"limf-kms serve --community F ...\n");
 	return 2;
 }

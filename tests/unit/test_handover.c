@@ -1309,13 +1309,17 @@ static void t_pdu_km_kat(void)
 	mut[off + 5] = '*'; /* ...but '*' is not */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
 	{
-		/* outcome 10 and signature 3 are out of range (8 and 9, gmk and no-group, are the
-		 * issue 9 additions); detail's UTF-8 broken */
+		/* outcome 11 and signature 3 are out of range (8 and 9, gmk and no-group, are the
+		 * issue 9 additions, 10 no-valid-certificate the KMS roll-over's); detail's UTF-8
+		 * broken */
 		size_t o = find_bytes(want, wn, "\x87\x01\x00\x88\x01\x00", 6);
 		CHECK(o != SIZE_MAX);
 		memcpy(mut, want, wn);
-		mut[o + 2] = 10;
+		mut[o + 2] = 11;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		mut[o + 2] = 10;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK &&
+		      strcmp(p.km.outcome, "no-valid-certificate") == 0);
 		mut[o + 2] = 9;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK &&
 		      strcmp(p.km.outcome, "no-group") == 0);
@@ -1375,9 +1379,11 @@ static void rand_utf8(char *out, size_t max)
 static void t_pdu_km_roundtrip(void)
 {
 	static const char *const sides[] = { "offer", "answer" };
-	static const char *const outcomes[] = { "keys",          "iri-only",    "kms-error",
-						"unwrap-failed", "parse-error", "bad-signature",
-						"no-responder",  "audit-error" };
+	static const char *const outcomes[] = {
+		"keys",          "iri-only",    "kms-error",
+		"unwrap-failed", "parse-error", "bad-signature",
+		"no-responder",  "audit-error", "no-valid-certificate"
+	};
 	static const char *const sigs[] = { "valid", "invalid", "not-checked" };
 	static char strs[4][HO_KM_STR_MAX + 1], t[40];
 	static uint8_t buf[8192], buf2[8192];
@@ -1390,7 +1396,7 @@ static void t_pdu_km_roundtrip(void)
 		memset(&km, 0, sizeof km);
 		km.type = (enum ho_iri_type)(1 + rndn(4));
 		km.side = sides[rndn(2)];
-		km.outcome = outcomes[rndn(8)];
+		km.outcome = outcomes[rndn(9)];
 		km.sig = sigs[rndn(3)];
 		for (int i = 0; i < 4; i++)
 			rand_utf8(strs[i], rndn(4) ? 64 : HO_KM_STR_MAX);

@@ -34,7 +34,7 @@ struct tkms {
 };
 enum { P_COM, P_CA, P_CERT, P_KEY, P_LOG };
 
-static struct tkms kms_3gpp, kms_6509;
+static struct tkms kms_3gpp, kms_6509, kms_roll;
 static int64_t fake_now; /* 0 = real time */
 
 static int64_t real_us(void)
@@ -59,8 +59,8 @@ static const char *kms_bin(char *buf, size_t cap)
 
 static void stop_all(void)
 {
-	struct tkms *all[] = { &kms_3gpp, &kms_6509 };
-	for (size_t i = 0; i < 2; i++) {
+	struct tkms *all[] = { &kms_3gpp, &kms_6509, &kms_roll };
+	for (size_t i = 0; i < 3; i++) {
 		struct tkms *t = all[i];
 		char cmd[128];
 		if (t->pid > 0) {
@@ -93,9 +93,22 @@ static int json_hex(const char *js, const char *key, uint8_t *out, size_t cap, s
 }
 
 /* init + serve a test KMS of the given scheme (once per process). */
+static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from);
+
 static struct tkms *kms_up(const char *scheme)
 {
-	struct tkms *t = strcmp(scheme, "rfc6509") == 0 ? &kms_6509 : &kms_3gpp;
+	return kms_start(strcmp(scheme, "rfc6509") == 0 ? &kms_6509 : &kms_3gpp, scheme, NULL);
+}
+
+/* A test KMS of its own (kms_roll, which the roll-over tests change), its certificate valid
+ * from valid_from (ISO 8601). */
+static struct tkms *kms_up_own(const char *valid_from)
+{
+	return kms_start(&kms_roll, "3gpp-uid", valid_from);
+}
+
+static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from)
+{
 	char bin[256], port_file[160], sub[80];
 	static const char *names[] = { "community.json", "ca.pem", "client.pem", "client.key" };
 	pid_t pid;
@@ -119,7 +132,11 @@ static struct tkms *kms_up(const char *scheme)
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(bin, bin, "init", sub, "--scheme", scheme, (char *)NULL);
+		if (valid_from)
+			execl(bin, bin, "init", sub, "--scheme", scheme, "--valid-from", valid_from,
+			      (char *)NULL);
+		else
+			execl(bin, bin, "init", sub, "--scheme", scheme, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -760,7 +777,7 @@ static void t_kms_mtls(void)
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 	long status = 0;
-	snprintf(url, sizeof url, "%s%s", t->url, WR_KMS_PATH_PROV);
+	snprintf(url, sizeof url, "%.63s%s", t->url, WR_KMS_PATH_PROV);
 	CHECK(c != NULL);
 	if (!c)
 		return;
@@ -874,6 +891,175 @@ static void t_kms_expiry(void)
 /* Keys go with the warrants that reached them (review finding 8, DESIGN.md s5.3): each cached
  * key set remembers the LIIDs of the decisions that fetched or hit it; wr_kms_forget_liid
  * strikes one and wipes the sets left with none; wr_kms_holds says what is still cached. */
+
+#define INIT "path=" WR_KMS_PATH_INIT " "
+#define SEC  INT64_C(1000000)
+
+/* TS 33.180 D.3.2: ValidFrom and ValidTo are required dates, ValidFrom before ValidTo. A
+ * certificate whose validity is absent or malformed is refused with a reason that names the
+ * field, audited as a kms.init error, and never held. */
+static void t_kms_validity(void)
+{
+	static const struct {
+		const char *fault, *msg;
+	} bad[] = {
+		{ "bad-validfrom", "KmsCertificate ValidFrom is not a date and time: 'yesterday'" },
+		{ "no-validto", "KmsCertificate lacks ValidTo" },
+		{ "inverted-validity", "KmsCertificate ValidFrom is not before its ValidTo" },
+	};
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	struct wr_kms_cert c, held[WR_KMS_CERTS];
+	int64_t from = 0, to = 0;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int before = audit_count(db, "", "kms.init", bad[i].msg);
+		set_fault(t, bad[i].fault);
+		CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_E_PARSE);
+		CHECK(strcmp(wr_kms_msg(k), bad[i].msg) == 0);
+		CHECK(audit_count(db, "", "kms.init", bad[i].msg) == before + 1);
+		CHECK(wr_kms_certs(k, held, WR_KMS_CERTS) == 0);
+	}
+	set_fault(t, "none");
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	CHECK(wr_time_parse("2000-01-01T00:00:00Z", &from) == LIM_OK);
+	CHECK(wr_time_parse("2100-01-01T00:00:00Z", &to) == LIM_OK);
+	CHECK(c.valid_from == from && c.valid_to == to);
+	CHECK(wr_kms_cert_valid(&c, from) && wr_kms_cert_valid(&c, to - 1));
+	CHECK(!wr_kms_cert_valid(&c, from - 1) && !wr_kms_cert_valid(&c, to));
+	CHECK(strcmp(c.cert_uri, "cert1.kms.limf.test") == 0);
+	CHECK(wr_kms_certs(k, held, WR_KMS_CERTS) == 1);
+	CHECK(audit_count(db, "", "kms.init",
+			  "cert_uri=cert1.kms.limf.test "
+			  "valid=2000-01-01T00:00:00Z..2100-01-01T00:00:00Z") >= 1);
+	/* a revoked certificate is dropped from those held */
+	set_fault(t, "revoked-cert");
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_E_AUTH);
+	CHECK(wr_kms_certs(k, held, WR_KMS_CERTS) == 0);
+	set_fault(t, "none");
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+/* The public Z of the community file path. */
+static void community_z(const char *path, uint8_t z[WR_KMS_Z_LEN])
+{
+	struct kg_community c;
+	const char *why = "";
+	CHECK(kg_community_load(path, &c, &why) == 0);
+	memcpy(z, c.cert.z, WR_KMS_Z_LEN);
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
+/* A key roll-over (`limf-kms rollover`) while the client runs: a call after it gets keys under
+ * the new certificate (the key set names a CertUri the client does not hold: one re-fetch),
+ * a call before it still under the old one; a time before every certificate's validity gets
+ * no keys (one re-fetch, then LIM_E_STATE, no key request); re-fetches are rate-limited. */
+static void t_kms_rollover(void)
+{
+	int64_t now = real_us(), roll = now - 600 * SEC;
+	char vf[WR_TIME_STRLEN], at[WR_TIME_STRLEN], cmd[512], l[WR_LIID_MAX + 1], alice[96],
+		bob[96], dir[96], old_com[128];
+	struct tkms *t;
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k;
+	struct wr_kms_cert held[WR_KMS_CERTS];
+	struct wr_kms_cert_stats st;
+	struct wr_kms_decision *d0 = NULL, *d1 = NULL, *d2 = NULL;
+	const struct wr_kms_keys *keys = NULL;
+	struct wr_kms_ident i1, i2;
+	uint8_t z1[WR_KMS_Z_LEN], z2[WR_KMS_Z_LEN];
+	bool changed = true;
+	int n_init2;
+	wr_time_format(now - 7200 * SEC, vf);
+	wr_time_format(roll, at);
+	t = kms_up_own(vf);
+	k = client(t, NULL, 5000);
+	snprintf(dir, sizeof dir, "%.63s/k", t->dir);
+	t_liid(l, sizeof l, "kro");
+	snprintf(alice, sizeof alice, "sip:alice-ro-%ld@example.org", (long)getpid());
+	snprintf(bob, sizeof bob, "sip:bob-ro-%ld@example.org", (long)getpid());
+	add_warrant(l, now - 86400 * SEC, now + 3600 * SEC, alice);
+	community_z(t->path[P_COM], z1);
+
+	/* before the certificate's ValidFrom: the first fetch, one re-fetch, no key request */
+	d0 = decide(db, alice, bob, now - 3 * 3600 * SEC);
+	CHECK(d0 != NULL);
+	if (!d0)
+		goto out;
+	CHECK(wr_kms_keys(k, db, d0, alice, &keys) == LIM_E_STATE && !keys);
+	CHECK(strncmp(wr_kms_msg(k), "no KMS certificate valid at ", 28) == 0);
+	CHECK(log_count(t, INIT, NULL) == 2 && log_count(t, PROV, NULL) == 0);
+	/* again at once: the re-fetch is refused (rate limit), nothing is sent */
+	CHECK(wr_kms_keys(k, db, d0, alice, &keys) == LIM_E_STATE && !keys);
+	CHECK(log_count(t, INIT, NULL) == 2 && log_count(t, PROV, NULL) == 0);
+	wr_kms_cert_stats(k, &st);
+	CHECK(st.fetched == 2 && st.refused == 1 && st.changes == 1);
+
+	/* the KMS rolls over (10 minutes ago); the client still holds the old certificate */
+	snprintf(cmd, sizeof cmd, "%s rollover %s --at %s >/dev/null",
+		 kms_bin(old_com, sizeof old_com), dir, at);
+	CHECK(system(cmd) == 0);
+	snprintf(old_com, sizeof old_com, "%s/community.1.json", dir);
+	community_z(t->path[P_COM], z2);
+	CHECK(memcmp(z1, z2, sizeof z1) != 0);
+	fake_now = real_us() + 61 * SEC; /* past the rate limit of the re-fetch above */
+	n_init2 = audit_count(db, "", "kms.init", "ok kms_uri=kms.limf.test cert_uri=cert2.");
+	d2 = decide(db, alice, bob, now);
+	CHECK(d2 != NULL);
+	if (!d2)
+		goto out;
+	CHECK(wr_kms_keys(k, db, d2, alice, &keys) == LIM_OK && keys);
+	if (!keys)
+		goto out;
+	CHECK(strcmp(keys->cert_uri, "cert2.kms.limf.test") == 0);
+	CHECK_EQ_MEM(keys->z, z2, sizeof z2);
+	i2 = keys->ident;
+	CHECK(log_count(t, INIT, NULL) == 3 && log_count(t, PROV, "cert=cert2.") == 1);
+	CHECK(audit_count(db, "", "kms.init", "ok kms_uri=kms.limf.test cert_uri=cert2.") ==
+	      n_init2 + 1);
+	CHECK(wr_kms_certs(k, held, WR_KMS_CERTS) == 2);
+	CHECK(strcmp(held[0].cert_uri, "cert2.kms.limf.test") == 0 && held[0].valid_from == roll);
+	/* a call before the roll-over: its keys under the old certificate, still held */
+	d1 = decide(db, alice, bob, roll - 1800 * SEC);
+	CHECK(d1 != NULL);
+	if (!d1)
+		goto out;
+	CHECK(wr_kms_keys(k, db, d1, alice, &keys) == LIM_OK && keys);
+	if (!keys)
+		goto out;
+	CHECK(strcmp(keys->cert_uri, "cert1.kms.limf.test") == 0);
+	CHECK_EQ_MEM(keys->z, z1, sizeof z1);
+	i1 = keys->ident;
+	CHECK(log_count(t, INIT, NULL) == 3 && log_count(t, PROV, "cert=cert1.") == 1);
+	/* the same identifier under both: cached apart, each with its own Z */
+	CHECK(wr_kms_cached(k) == 2);
+	CHECK(wr_kms_holds(k, z1, i1.id, i1.idlen) && wr_kms_holds(k, z2, i2.id, i2.idlen));
+	z1[WR_KMS_Z_LEN - 1] ^= 1; /* a Z no certificate has: nothing held under it */
+	CHECK(!wr_kms_holds(k, z1, i1.id, i1.idlen) && !wr_kms_holds(k, z1, i2.id, i2.idlen));
+	/* the rate limit: a re-fetch right after one is refused, one a window later is sent */
+	CHECK(wr_kms_refresh_cert(k, db, now, &changed) == LIM_E_LIMIT && !changed);
+	CHECK(log_count(t, INIT, NULL) == 3);
+	fake_now += 61 * SEC;
+	CHECK(wr_kms_refresh_cert(k, db, now, &changed) == LIM_OK && !changed);
+	CHECK(log_count(t, INIT, NULL) == 4);
+	wr_kms_cert_stats(k, &st);
+	CHECK(st.fetched == 4 && st.refused == 2);
+	/* a time at the end of every certificate held (2100-01-01): a roll-over is due, asked for
+	 * at once despite the rate limit, but once: then the limit holds again */
+	CHECK(wr_kms_refresh_cert(k, db, held[0].valid_to, &changed) == LIM_OK && !changed);
+	CHECK(log_count(t, INIT, NULL) == 5);
+	CHECK(wr_kms_refresh_cert(k, db, held[0].valid_to + SEC, &changed) == LIM_E_LIMIT);
+	CHECK(log_count(t, INIT, NULL) == 5);
+out:
+	fake_now = 0;
+	wr_kms_decision_free(d0);
+	wr_kms_decision_free(d1);
+	wr_kms_decision_free(d2);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
 static void t_kms_forget(void)
 {
 	struct tkms *t = kms_up("3gpp-uid");
@@ -900,24 +1086,24 @@ static void t_kms_forget(void)
 	CHECK(d1 != NULL && d2 != NULL);
 	if (!d1 || !d2)
 		goto out;
-	CHECK(!wr_kms_holds(k, ia.id, ia.idlen));
+	CHECK(!wr_kms_holds(k, c.z, ia.id, ia.idlen));
 	CHECK(wr_kms_keys(k, db, d1, alice, &keys) == LIM_OK && keys);
 	CHECK(wr_kms_keys(k, db, d1, bob, &keys) == LIM_OK && keys);
 	/* alice's keys again, through the other warrant: a cache hit, now justified by both */
 	CHECK(wr_kms_keys(k, db, d2, alice, &keys) == LIM_OK && keys);
 	CHECK(log_count(t, PROV, alice) == 1);
 	CHECK(wr_kms_cached(k) == 2);
-	CHECK(wr_kms_holds(k, ia.id, ia.idlen) && wr_kms_holds(k, ib.id, ib.idlen));
+	CHECK(wr_kms_holds(k, c.z, ia.id, ia.idlen) && wr_kms_holds(k, c.z, ib.id, ib.idlen));
 	/* l1 stops: bob's keys (only l1 reached them) are wiped, alice's stay for l2 */
 	CHECK(wr_kms_forget_liid(k, "no-such-liid") == 0);
 	CHECK(wr_kms_forget_liid(k, l1) == 1);
 	CHECK(wr_kms_cached(k) == 1);
-	CHECK(!wr_kms_holds(k, ib.id, ib.idlen) && wr_kms_holds(k, ia.id, ia.idlen));
+	CHECK(!wr_kms_holds(k, c.z, ib.id, ib.idlen) && wr_kms_holds(k, c.z, ia.id, ia.idlen));
 	CHECK(wr_kms_forget_liid(k, l1) == 0);
 	/* l2 stops too: nothing is left */
 	CHECK(wr_kms_forget_liid(k, l2) == 1);
 	CHECK(wr_kms_cached(k) == 0);
-	CHECK(!wr_kms_holds(k, ia.id, ia.idlen));
+	CHECK(!wr_kms_holds(k, c.z, ia.id, ia.idlen));
 	/* a warrant still in force asks again: a new request, audited */
 	CHECK(wr_kms_keys(k, db, d2, alice, &keys) == LIM_OK && keys);
 	CHECK(log_count(t, PROV, alice) == 2);
@@ -941,5 +1127,7 @@ const struct lim_suite t_wr_kms_suites[] = {
 	{ "kms_expiry", t_kms_expiry },
 	{ "kms_many", t_kms_many },
 	{ "kms_forget", t_kms_forget },
+	{ "kms_validity", t_kms_validity },
+	{ "kms_rollover", t_kms_rollover },
 	{ NULL, NULL },
 };
