@@ -73,7 +73,7 @@ static void fill(void)
 				      .outcome = s_out,
 				      .sig = s_sig,
 				      .detail = s_det };
-	s_gev = (struct limf_group_ev){ s_ev, s_grp, s_talker, 5, 6, 0xabcdef, NULL };
+	s_gev = (struct limf_group_ev){ s_ev, s_grp, s_talker, 5, 6, 0xabcdef, NULL, true };
 }
 
 /* Everything the originals were made of, overwritten. */
@@ -174,7 +174,8 @@ void t_held_copy(void)
 	      strcmp(h->u.iri.grp->group, "group-7") == 0 &&
 	      strcmp(h->u.iri.grp->talker, "sip:talker@example.org") == 0 &&
 	      h->u.iri.grp->gmk_id == 5 && h->u.iri.grp->guk_id == 6 &&
-	      h->u.iri.grp->ssrc == 0xabcdef && h->u.iri.grp->detail == NULL);
+	      h->u.iri.grp->ssrc == 0xabcdef && h->u.iri.grp->detail == NULL &&
+	      h->u.iri.grp->authenticated);
 	free(h);
 
 	/* an IRI with nothing optional: NULL stays NULL */
