@@ -64,7 +64,7 @@ A="sip:st$sfx@example.org" B="sip:bob$sfx@example.org" L="S$sfx"
 "$limf" warrant add --liid "$L" --authority Court --ref "R-$L" --country GB --from "$FROM" \
 	--to "$TO" --scope iri+cc --delivery lemf1 --target "$A" >/dev/null && ok || bad "warrant add"
 expect 0 gen "$gen" --community "$tmp/k/community.json" --out "$tmp/c.pcap" --calls 1 \
-	--duration 12 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 81
+	--duration 30 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 81
 span=$(python3 - "$tmp/c.pcap" <<'PY'
 import struct, sys
 raw = open(sys.argv[1], "rb").read()
@@ -81,7 +81,8 @@ PY
 # ---- 1. mid-run
 t0=$(date +%s.%N)
 # the run's end is taken when the capture exits, not when this script gets to wait for it (the
-# checks mid-run take their own time on a loaded machine); 12 s of call leaves them room
+# checks mid-run take their own time on a loaded machine: two lanes of make test, or more, share
+# the cores; 12 s of call was not always enough); 30 s of call leaves them room
 (
 	LIMF_HEALTH_INTERVAL_MS=500 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" \
 		--speed recorded --instance "st-$sfx"
@@ -100,7 +101,7 @@ if kind == "unix":
     s = socket.socket(socket.AF_UNIX); s.connect(path)
 else:
     s = socket.create_connection(("127.0.0.1", port))
-time.sleep(30)
+time.sleep(60)
 PY
 	spids="$spids $!"
 done
