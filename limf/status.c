@@ -311,12 +311,15 @@ static void text(FILE *f, const struct limf_status *st)
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
 			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
 			" decrypted %" PRIu64 " auth_failed %" PRIu64 " decision_errors %" PRIu64
-			" audit_errors %" PRIu64 " keys_cached %" PRIu64
+			" audit_errors %" PRIu64 "%s%" PRIu64 " keys_cached %" PRIu64
 			" warrant_ends_in_call %" PRIu64 "%s%" PRIu64 "%s\n",
 			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
 			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
 			st->pipe->auth_failed, st->pipe->decision_errors, st->pipe->audit_errors,
-			st->keys_cached, st->pipe->warrant_ends,
+			/* warranted calls not intercepted for want of a CIN (pipeline.h) */
+			st->pipe->cin_errors ? " ALARM cin_errors (target calls NOT intercepted) "
+					     : " cin_errors ",
+			st->pipe->cin_errors, st->keys_cached, st->pipe->warrant_ends,
 			st->pipe->warrants_left_out
 				? " ALARM warrants_left_out (more warrants than a call serves) "
 				: " warrants_left_out ",
@@ -440,6 +443,8 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->decision_errors);
 		lim_json_key(&j, "audit_errors");
 		lim_json_u64(&j, p->audit_errors);
+		lim_json_key(&j, "cin_errors");
+		lim_json_u64(&j, p->cin_errors);
 		lim_json_key(&j, "gate_alarm");
 		lim_json_bool(&j, st->gate_alarm);
 		lim_json_key(&j, "keys_cached");
@@ -778,6 +783,9 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_audit_errors_total", "counter",
 			 "Audit rows of intercepted calls that could not be written.",
 			 p->audit_errors);
+		prom_one(f, "limf_cin_errors_total", "counter",
+			 "Calls under a warrant not intercepted: no communication identity number.",
+			 p->cin_errors);
 		prom_one(f, "limf_keys_cached", "gauge",
 			 "Key sets and SAKKE receiver contexts held in memory.", st->keys_cached);
 		prom_one(f, "limf_warrant_gate_alarm", "gauge",
