@@ -130,6 +130,9 @@ static void text_x23(FILE *f, const struct limf_status *st)
 			p->name, p->active, p->conns, p->x2, p->x3, p->ka, p->bytes, p->rejected,
 			p->cut, ago / 1000u, ago % 1000u / 100u);
 	}
+	if (in) /* the XID table (limf/x2x3_in.h): XIDs listed below and those evicted */
+		fprintf(f, "x2x3 xids: tracked %zu of %d evicted %" PRIu64 "\n", in->n_xid,
+			LIMF_X23_MAX_XIDS, in->xid_evicted);
 	for (size_t i = 0; in && i < in->n_xid; i++) {
 		char id[37];
 		limf_x23_xid_str(in->xid[i].xid, id);
@@ -228,6 +231,9 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 		lim_json_obj_close(j);
 	}
 	lim_json_arr_close(j);
+	/* XIDs forgotten to make room in the XID table (limf/x2x3_in.h) */
+	lim_json_key(j, "xids_evicted");
+	lim_json_u64(j, in ? in->xid_evicted : 0);
 	lim_json_key(j, "xids");
 	lim_json_arr_open(j);
 	for (size_t i = 0; in && i < in->n_xid; i++) {
@@ -702,6 +708,8 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 	}
 	if (!in)
 		return;
+	prom_one(f, "limf_x2x3_xids_evicted_total", "counter",
+		 "XIDs forgotten to make room for new ones in the XID table.", in->xid_evicted);
 	prom_head(f, "limf_x2x3_xid_pdus_total", "counter",
 		  "X2/X3 PDUs received, by XID and type.");
 	for (size_t i = 0; i < in->n_xid; i++) {
