@@ -35,7 +35,9 @@
  * Sink: limf/out.h, as for `limf replay`: the IRI and CC of each LIID whose warrant's
  * delivery names an [authority] of the config go to its spool and link (limf/delivery.h);
  * with --record DIR also into an evidence bundle of replay's layout (iri.jsonl, hi2/hi3.pdu,
- * cc.pcap, WAV, signed manifest). CINs come from the spool directory's persistent counter.
+ * cc.pcap, WAV, signed manifest). CINs come from the database's counter (limf.cin_reserve,
+ * limf/delivery.h); when none can be reserved the call is not intercepted, and that is counted
+ * (cin_errors), said per call and raises the gate alarm; the next call asks again.
  *
  * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT (the live
  * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
