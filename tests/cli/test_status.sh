@@ -11,9 +11,9 @@
 #   5. `limf status --all` (the database's instance rows, schema v3): the run's row while it
 #      runs (counters, its whole status object) and after it (stopped, final counters)
 #   6. no CIN (the service role may not run limf.cin_reserve): the target call is counted as
-#      cin_errors in status (text, JSON, /metrics), raises the alarm, and the message names the
-#      database; once the grant is back the next target call of the same run is intercepted;
-#      the summary counts it and the exit status is 3
+#      cin_errors in status (text, JSON, /metrics), raises the alarm (also in the instance's
+#      health row), and the message names the database; once the grant is back the next target
+#      call of the same run is intercepted; the summary counts it and the exit status is 3
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -274,7 +274,7 @@ PY
 sql "REVOKE EXECUTE ON FUNCTION limf.cin_reserve(integer) FROM limf_service" && revoked=1 &&
 	ok || bad "revoke"
 lrec=$(wc -l <"$tmp/lemf.jsonl")
-"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/two.pcap" --speed recorded \
+LIMF_HEALTH_INTERVAL_MS=300 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/two.pcap" --speed recorded \
 	--instance "st6-$sfx" >"$tmp/cap6.out" 2>"$tmp/cap6.err" </dev/null &
 cpid=$!
 seen=''
@@ -293,6 +293,10 @@ hasnt cin_text "^alarm: none"
 curl -s -m 5 -o "$tmp/out" "http://127.0.0.1:$mport/metrics" 2>"$tmp/err"
 has cin_metrics "^limf_cin_errors_total 1$"
 has cin_metrics "^limf_warrant_gate_alarm 1$"
+# the instance's health row in the database raises the alarm too
+sleep 0.7
+expect 0 cin_all "$limf" status --all --json
+pyjson cin_all "[(i['state'],i['alarm'],i['status']['pipeline']['cin_errors']) for i in j if i['name']=='st6-$sfx']==[('running',True,1)]"
 sql "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service" && revoked='' &&
 	ok || bad "grant"
 wait "$cpid"
