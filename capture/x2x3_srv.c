@@ -633,8 +633,10 @@ static void serve(struct cap_x2x3_srv *s, struct conn *c)
 		conn_close(s, c, "disconnected");
 		return;
 	}
-	if (SSL_pending(c->ssl) > 0)
-		c->again = true;
+	/* the read budget ran out: the last SSL_read's octets are committed but not delivered,
+	 * and OpenSSL may hold no more (SSL_pending 0) while the socket has nothing new (poll
+	 * would not wake us): come back next step, whatever SSL_pending says */
+	c->again = true;
 }
 
 /* see x2x3.h */

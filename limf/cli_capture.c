@@ -35,7 +35,9 @@
  * Sink: limf/out.h, as for `limf replay`: the IRI and CC of each LIID whose warrant's
  * delivery names an [authority] of the config go to its spool and link (limf/delivery.h);
  * with --record DIR also into an evidence bundle of replay's layout (iri.jsonl, hi2/hi3.pdu,
- * cc.pcap, WAV, signed manifest). CINs come from the spool directory's persistent counter.
+ * cc.pcap, WAV, signed manifest). CINs come from the database's counter (limf.cin_reserve,
+ * limf/delivery.h); when none can be reserved the call is not intercepted, and that is counted
+ * (cin_errors), said per call and raises the gate alarm; the next call asks again.
  *
  * Ends at the end of every source (files), after --duration, or at SIGTERM/SIGINT (the live
  * sources are first drained for 250 ms: what the kernel still holds is processed): the calls
@@ -43,7 +45,7 @@
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
  * config and applies the [handover], [authority] and [x2x3] settings (see reload()). A
  * summary goes to stderr. Exit 0; 1 on a start-up, source or recording error; 2 usage; 3 when
- * a spool refused PDUs (full).
+ * a spool refused PDUs (full) or a call under a warrant got no CIN (not intercepted).
  *
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
  * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
@@ -288,7 +290,7 @@ struct health {
 	struct limf_status_src ss[MAX_SOURCES + 1]; /* + the X2/X3 listener */
 	struct limf_pipe_stats ps;                  /* the pool's counters, summed */
 	struct cap_stats cs;
-	uint64_t gate_errors;  /* decision_errors + audit_errors at the last look */
+	uint64_t gate_errors;  /* decision_errors + audit_errors + cin_errors at the last look */
 	uint64_t gate_grew_ms; /* uptime when they last grew */
 	bool gate_grew;
 };
@@ -350,8 +352,9 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 	/* a failing gate (database errors) fails closed for new calls: said, not only counted */
 	fprintf(f,
 		"limf capture: warrant gate: decisions %" PRIu64 " decision_errors %" PRIu64
-		" audit_errors %" PRIu64 "\n",
-		ps->decisions, ps->decision_errors, ps->audit_errors);
+		" audit_errors %" PRIu64 " cin_errors %" PRIu64 "%s\n",
+		ps->decisions, ps->decision_errors, ps->audit_errors, ps->cin_errors,
+		ps->cin_errors ? " (ALARM: calls under a warrant NOT intercepted: no CIN)" : "");
 	if (ps->gmk_seen)
 		fprintf(f,
 			"limf capture: groups: gmk distributions %" PRIu64 " intercepted %" PRIu64
@@ -410,7 +413,7 @@ static void health_fill(void *ctx, struct limf_status *st)
 	{
 		/* the gate alarm: its errors grew since the last look, or within
 		 * LIMF_GATE_ALARM_MS of it (a status read later still sees it) */
-		uint64_t e = h->ps.decision_errors + h->ps.audit_errors;
+		uint64_t e = h->ps.decision_errors + h->ps.audit_errors + h->ps.cin_errors;
 		if (e > h->gate_errors) {
 			h->gate_errors = e;
 			h->gate_grew_ms = st->uptime_ms;
@@ -1333,8 +1336,10 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_x23_summary(r->x23, stderr);
 	{
 		struct limf_out_stats ost;
+		struct limf_pipe_stats pst;
 		limf_out_stats(r->out, &ost);
-		if (ost.dlv_refused && rc == 0)
+		limf_pool_stats(p, &pst, NULL);
+		if ((ost.dlv_refused || pst.cin_errors) && rc == 0)
 			rc = 3;
 	}
 out:

@@ -647,6 +647,10 @@ int limf_cmd_replay(int argc, char **argv)
 			       "not intercepted) and %" PRIu64 " audit row(s) could not be "
 			       "written\n",
 			       s->decision_errors, s->audit_errors);
+		if (s->cin_errors)
+			printf("WARNING: %" PRIu64 " call(s) under a warrant were NOT intercepted: "
+			       "no communication identity number (CIN) could be reserved\n",
+			       s->cin_errors);
 		if (ost.wav_refused)
 			printf("WARNING: %" PRIu64 " G.711 packets are in no WAV (too many streams "
 			       "at once); cc.pcap and hi3.pdu hold them\n",

@@ -28,10 +28,11 @@ struct dlv_auth {
 
 struct limf_dlv {
 	const struct limf_conf *conf;
-	uint32_t mem_cin;            /* no spool directory: this run's CINs */
-	struct wr_db *cin_db;        /* CINs from the database (borrowed), else NULL */
-	uint32_t cin_next, cin_left; /* the rest of the last block taken from it */
-	bool cin_db_failing;         /* the last reservation failed (reported once) */
+	uint32_t mem_cin;                  /* no spool directory: this run's CINs */
+	struct wr_db *cin_db;              /* CINs from the database (borrowed), else NULL */
+	uint32_t cin_next, cin_left;       /* the rest of the last block taken from it */
+	bool cin_db_failing;               /* the last reservation failed (reported once) */
+	char cin_src[LIMF_CONF_PATH + 48]; /* "the spool directory's counter (<dir>/cin)" */
 	char dir[LIMF_CONF_PATH];
 	size_t n;
 	struct dlv_auth a[LIMF_CONF_AUTH];
@@ -89,6 +90,8 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 		return LIM_E_NOMEM;
 	d->conf = c;
 	snprintf(d->dir, sizeof d->dir, "%s", c->spool_dir);
+	snprintf(d->cin_src, sizeof d->cin_src, "the spool directory's counter (%s/%s)", d->dir,
+		 CIN_FILE);
 	if (c->n_auth && mkdir_private(d->dir) != LIM_OK) {
 		snprintf(why, whycap, "%s: cannot create the spool directory", d->dir);
 		e = LIM_E_IO;
@@ -229,6 +232,14 @@ static enum lim_err cin_from_db(struct limf_dlv *d, uint32_t n, uint32_t *first)
 	d->cin_next += n; /* may wrap to 0 exactly at the end of a block: never used then */
 	d->cin_left -= n;
 	return LIM_OK;
+}
+
+/* see delivery.h */
+const char *limf_dlv_cin_source(const struct limf_dlv *d)
+{
+	if (d->cin_db)
+		return "the database (limf.cin_reserve)";
+	return d->dir[0] ? d->cin_src : "this run's own counter";
 }
 
 /* see delivery.h */

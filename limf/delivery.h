@@ -54,6 +54,10 @@ void limf_dlv_set_cin_db(struct limf_dlv *d, struct wr_db *db);
  * database or the spool directory). LIM_E_DB when the database refuses (its message on stderr
  * once per run of failures). */
 enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first) LIM_WUR;
+/* Where limf_dlv_cin_reserve takes the CINs from, for messages: "the database (limf.cin_reserve)",
+ * "the spool directory's counter (<spool_dir>/cin)" or "this run's own counter" (static or
+ * owned by d). */
+const char *limf_dlv_cin_source(const struct limf_dlv *d);
 
 /* Whether delivery names a configured authority. */
 bool limf_dlv_known(const struct limf_dlv *d, const char *delivery);

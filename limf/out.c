@@ -164,6 +164,7 @@ struct limf_out {
 	enum lim_err dlv_last;
 	uint64_t dlv_run; /* refused since it started */
 	uint32_t local_cin;
+	bool cin_failing; /* the last CIN reservation failed (said when it starts and ends) */
 	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
 	size_t n_warned;
 	struct wr_db *db;
@@ -526,11 +527,22 @@ static uint32_t next_cin(void *ctx)
 	if (!r->dlv) /* the handover failed to reopen after a reload: this run's own numbers */
 		return ++r->local_cin ? r->local_cin : 0;
 	if (limf_dlv_cin_reserve(r->dlv, 1, &cin) != LIM_OK) {
-		if (r->cin_err++ == 0)
-			fprintf(stderr, "limf: the CIN counter of the spool directory cannot be "
-					"updated: calls are not intercepted\n");
+		/* said when an outage starts (each call it costs is counted and said by the
+		 * pipeline: stats cin_errors); every call tries again */
+		if (!r->cin_failing)
+			fprintf(stderr,
+				"limf: ALARM: no communication identity number (CIN) from %s: "
+				"calls under a warrant are NOT intercepted until it works again "
+				"(each one is retried; counted as cin_errors in `limf status`)\n",
+				limf_dlv_cin_source(r->dlv));
+		r->cin_failing = true;
+		r->cin_err++;
 		return 0;
 	}
+	if (r->cin_failing)
+		fprintf(stderr, "limf: CINs from %s again: calls under a warrant are intercepted\n",
+			limf_dlv_cin_source(r->dlv));
+	r->cin_failing = false;
 	return cin;
 }
 
@@ -1274,6 +1286,9 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->decision_errors);
 	lim_json_key(j, "audit_errors");
 	lim_json_u64(j, s->audit_errors);
+	/* calls under a warrant not intercepted: no CIN could be reserved */
+	lim_json_key(j, "cin_errors");
+	lim_json_u64(j, s->cin_errors);
 	lim_json_key(j, "kms_requests_ok");
 	lim_json_u64(j, s->kms_ok);
 	lim_json_key(j, "kms_requests_failed");

@@ -581,7 +581,13 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 					}
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
-		lim_warn("no communication identity number: call not intercepted");
+		/* fail closed, but never silently: counted (gate alarm) and said per call */
+		p->st.cin_errors++;
+		lim_warn("no communication identity number (CIN): %s %.*s under warrant %s%s is "
+			 "NOT intercepted (%" PRIu64 " so far)",
+			 call ? "call" : "GMK distribution", call ? (int)call->call_id.len : 0,
+			 call ? call->call_id.s : "", pc->liid[0].liid,
+			 pc->n_liids > 1 ? " and others" : "", p->st.cin_errors);
 		pc->n_liids = 0;
 		goto out;
 	}

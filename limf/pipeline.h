@@ -220,7 +220,8 @@ struct limf_sink {
 	void (*call_done)(void *ctx, const struct limf_call_summary *s);
 	/* the communication identity number of a call that is intercepted (called once per such
 	 * call, when the gate first says yes); NULL = 1, 2, ... for this pipeline; 0 = refuse
-	 * (the call is then not intercepted: no number, no output) */
+	 * (the call is then not intercepted: no number, no output; counted in stats cin_errors
+	 * and said; the next call asks again) */
 	uint32_t (*cin)(void *ctx);
 	/* the call numbered cin is freed: no IRI or CC with that CIN follows (its number is
 	 * never handed out again). Called once per number the cin callback gave, after the
@@ -269,6 +270,10 @@ struct limf_pipe_stats {
 	 * intercepted: fail closed) or a re-check (limf_pipe_recheck: the call is kept) */
 	uint64_t decision_errors;
 	uint64_t audit_errors; /* audit rows of intercepted calls that could not be written */
+	/* calls (or GMK distributions) under a warrant NOT intercepted because the sink had no
+	 * communication identity number for them (limf_sink.cin returned 0: the database's or
+	 * the spool's CIN counter failing); raises the gate alarm as decision_errors do */
+	uint64_t cin_errors;
 	/* warrants in force for an intercepted call beyond LIMF_CALL_MAX_LIIDS (not served for
 	 * that call), summed over calls */
 	uint64_t warrants_left_out;

@@ -130,6 +130,9 @@ static void text_x23(FILE *f, const struct limf_status *st)
 			p->name, p->active, p->conns, p->x2, p->x3, p->ka, p->bytes, p->rejected,
 			p->cut, ago / 1000u, ago % 1000u / 100u);
 	}
+	if (in) /* the XID table (limf/x2x3_in.h): XIDs listed below and those evicted */
+		fprintf(f, "x2x3 xids: tracked %zu of %d evicted %" PRIu64 "\n", in->n_xid,
+			LIMF_X23_MAX_XIDS, in->xid_evicted);
 	for (size_t i = 0; in && i < in->n_xid; i++) {
 		char id[37];
 		limf_x23_xid_str(in->xid[i].xid, id);
@@ -228,6 +231,9 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 		lim_json_obj_close(j);
 	}
 	lim_json_arr_close(j);
+	/* XIDs forgotten to make room in the XID table (limf/x2x3_in.h) */
+	lim_json_key(j, "xids_evicted");
+	lim_json_u64(j, in ? in->xid_evicted : 0);
 	lim_json_key(j, "xids");
 	lim_json_arr_open(j);
 	for (size_t i = 0; in && i < in->n_xid; i++) {
@@ -311,12 +317,15 @@ static void text(FILE *f, const struct limf_status *st)
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
 			" with_content %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
 			" decrypted %" PRIu64 " auth_failed %" PRIu64 " decision_errors %" PRIu64
-			" audit_errors %" PRIu64 " keys_cached %" PRIu64
+			" audit_errors %" PRIu64 "%s%" PRIu64 " keys_cached %" PRIu64
 			" warrant_ends_in_call %" PRIu64 "%s%" PRIu64 "%s\n",
 			st->pipe->calls, st->pipe->calls_intercepted, st->pipe->calls_cc,
 			st->pipe->kms_ok, st->pipe->kms_fail, st->pipe->decrypted,
 			st->pipe->auth_failed, st->pipe->decision_errors, st->pipe->audit_errors,
-			st->keys_cached, st->pipe->warrant_ends,
+			/* warranted calls not intercepted for want of a CIN (pipeline.h) */
+			st->pipe->cin_errors ? " ALARM cin_errors (target calls NOT intercepted) "
+					     : " cin_errors ",
+			st->pipe->cin_errors, st->keys_cached, st->pipe->warrant_ends,
 			st->pipe->warrants_left_out
 				? " ALARM warrants_left_out (more warrants than a call serves) "
 				: " warrants_left_out ",
@@ -451,6 +460,8 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->decision_errors);
 		lim_json_key(&j, "audit_errors");
 		lim_json_u64(&j, p->audit_errors);
+		lim_json_key(&j, "cin_errors");
+		lim_json_u64(&j, p->cin_errors);
 		lim_json_key(&j, "gate_alarm");
 		lim_json_bool(&j, st->gate_alarm);
 		lim_json_key(&j, "keys_cached");
@@ -708,6 +719,8 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 	}
 	if (!in)
 		return;
+	prom_one(f, "limf_x2x3_xids_evicted_total", "counter",
+		 "XIDs forgotten to make room for new ones in the XID table.", in->xid_evicted);
 	prom_head(f, "limf_x2x3_xid_pdus_total", "counter",
 		  "X2/X3 PDUs received, by XID and type.");
 	for (size_t i = 0; i < in->n_xid; i++) {
@@ -797,6 +810,9 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_audit_errors_total", "counter",
 			 "Audit rows of intercepted calls that could not be written.",
 			 p->audit_errors);
+		prom_one(f, "limf_cin_errors_total", "counter",
+			 "Calls under a warrant not intercepted: no communication identity number.",
+			 p->cin_errors);
 		prom_one(f, "limf_keys_cached", "gauge",
 			 "Key sets and SAKKE receiver contexts held in memory.", st->keys_cached);
 		prom_one(f, "limf_warrant_gate_alarm", "gauge",

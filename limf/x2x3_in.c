@@ -35,26 +35,58 @@ void limf_x23_xid_str(const uint8_t x[16], char out[37])
 	out[o] = '\0';
 }
 
-/* The PDU's XID entry (NULL when the table is full). */
-static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The slot a new XID takes in a full table: the least recently seen XID no warrant owned at
+ * its last check, else the least recently seen of all (x2x3_in.h). */
+static struct limf_x23_xid *victim(struct limf_x23 *x)
+{
+	struct limf_x23_xid *v = NULL;
+	for (int pass = 0; pass < 2 && !v; pass++)
+		for (size_t i = 0; i < x->st.n_xid; i++) {
+			struct limf_x23_xid *e = &x->st.xid[i];
+			if ((pass == 0 && e->ok) || (v && v->seen_ns <= e->seen_ns))
+				continue;
+			v = e;
+		}
+	return v;
+}
+
+/* The PDU's XID entry (never NULL); *fresh when the XID was not in the table. */
+static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_in *in, uint64_t now,
+				     bool *fresh)
 {
 	struct limf_x23_xid *e = NULL;
-	char s[37];
+	*fresh = false;
 	for (size_t i = 0; i < x->st.n_xid; i++)
 		if (memcmp(x->st.xid[i].xid, in->pdu->xid, 16) == 0) {
 			e = &x->st.xid[i];
 			break;
 		}
 	if (!e) {
-		if (x->st.n_xid >= LIMF_X23_MAX_XIDS) {
-			x->st.xid_overflow++;
-			return NULL;
+		if (x->st.n_xid < LIMF_X23_MAX_XIDS) {
+			e = &x->st.xid[x->st.n_xid++];
+		} else {
+			if (x->st.xid_evicted++ == 0)
+				fprintf(stderr,
+					"limf capture: x2x3: more than %d XIDs: the least recently "
+					"seen (refused ones first) are forgotten for new ones "
+					"(counted "
+					"as xids_evicted); new XIDs are logged only when a warrant "
+					"owns them\n",
+					LIMF_X23_MAX_XIDS);
+			e = victim(x);
 		}
-		e = &x->st.xid[x->st.n_xid++];
+		memset(e, 0, sizeof *e);
 		memcpy(e->xid, in->pdu->xid, 16);
-		limf_x23_xid_str(e->xid, s);
-		fprintf(stderr, "limf capture: x2x3: XID %s first seen from POI %s\n", s, in->poi);
+		*fresh = true;
 	}
+	e->seen_ns = now;
 	if (in->pdu->type == CAP_X2X3_X2)
 		e->x2++;
 	else
@@ -62,21 +94,20 @@ static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_i
 	return e;
 }
 
-/* Does a warrant in force at t_ns own the XID of e? (cached for XID_RECHECK_NS) */
-static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_ns)
+/* Does a warrant in force at t_ns own the XID of e? (the answer is kept for XID_RECHECK_NS of
+ * the monotonic clock now: PDU Timestamps that go backwards do not ask the database again) */
+static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_ns, uint64_t now)
 {
 	char id[WR_XID_STRLEN];
 	struct wr_match m;
 	size_t n = 0;
 	if (!x->db)
 		return true;
-	if (!e)
-		return false; /* more XIDs than the table holds: not checked, not fed */
-	if (e->checked_ns && t_ns >= e->checked_ns && t_ns - e->checked_ns < XID_RECHECK_NS)
+	if (e->checked_ns && now - e->checked_ns < XID_RECHECK_NS)
 		return e->ok;
 	wr_xid_format(e->xid, id);
 	e->ok = wr_xid_decide(x->db, id, (int64_t)(t_ns / 1000), &m, &n) == LIM_OK && n > 0;
-	e->checked_ns = t_ns ? t_ns : 1;
+	e->checked_ns = now ? now : 1;
 	return e->ok;
 }
 
@@ -143,16 +174,23 @@ static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
 			 (pdu->present & (1u << CAP_X2X3_A_SPORT)) &&
 			 (pdu->present & (1u << CAP_X2X3_A_DPORT));
 	size_t len = 0;
-	struct limf_x23_xid *e = note_xid(x, in);
+	uint64_t now = mono_ns();
+	bool fresh, allowed;
+	struct limf_x23_xid *e = note_xid(x, in, now, &fresh);
 	memset(&fr, 0, sizeof fr);
 	fr.linktype = CAP_LINK_RAW;
 	fr.ts_ns = (pdu->present & (1u << CAP_X2X3_A_TS))
 			   ? (uint64_t)pdu->ts_sec * 1000000000ull + pdu->ts_nsec
 			   : wall_ns();
-	if (!xid_allowed(x, e, fr.ts_ns)) {
+	allowed = xid_allowed(x, e, fr.ts_ns, now);
+	if (fresh && (allowed || !x->st.xid_evicted)) {
+		char s[37];
+		limf_x23_xid_str(e->xid, s);
+		fprintf(stderr, "limf capture: x2x3: XID %s first seen from POI %s\n", s, in->poi);
+	}
+	if (!allowed) {
 		x->st.xid_refused++;
-		if (e)
-			e->refused++;
+		e->refused++;
 		return;
 	}
 	switch (pdu->format) {
@@ -291,9 +329,10 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
 		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
-		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_refused %" PRIu64 "\n",
+		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_refused %" PRIu64
+		" xids_evicted %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
-		x->st.too_big, x->st.bad_format, x->st.xid_refused);
+		x->st.too_big, x->st.bad_format, x->st.xid_refused, x->st.xid_evicted);
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64

@@ -15,7 +15,11 @@
  * any other PDU is counted (xid_refused) and dropped: a POI cannot make limf look at traffic
  * no warrant asked for. Interception of what is fed is then decided by the warrant gate on
  * the call's parties, as for captured packets. The XIDs seen are recorded (counts in the
- * summary, logged when first seen). */
+ * summary, logged when first seen) in a table of LIMF_X23_MAX_XIDS: when it is full, a new XID
+ * takes the slot of the least recently seen XID that no warrant owned at its last check (of the
+ * least recently seen XID when every one is owned), counted as xid_evicted, so that an unseen
+ * XID is always checked against the database: a POI's random or stale XIDs never shut new
+ * warrants out. Once the table has evicted, a new XID is logged only when a warrant owns it. */
 #ifndef LIMF_X2X3_IN_H
 #define LIMF_X2X3_IN_H
 
@@ -44,7 +48,9 @@ struct limf_x23_xid {
 	uint64_t x2, x3;
 	uint64_t refused;    /* PDUs dropped: no warrant in force owns the XID */
 	bool ok;             /* the last check's answer */
-	uint64_t checked_ns; /* PDU time of the last check (0: never) */
+	uint64_t checked_ns; /* CLOCK_MONOTONIC of the last check (0: never); its answer holds
+			      * for 1 s whatever the PDUs' own Timestamps (out of order or not) */
+	uint64_t seen_ns;    /* CLOCK_MONOTONIC of the last PDU (the eviction order) */
 };
 
 struct limf_x23_stats {
@@ -53,8 +59,10 @@ struct limf_x23_stats {
 	uint64_t too_big;        /* payload too big for one UDP datagram / IP packet */
 	uint64_t bad_format;     /* payload format not SIP / RTP / IPv4 / IPv6 for its type */
 	size_t n_xid;
-	uint64_t xid_overflow; /* PDUs of XIDs past LIMF_X23_MAX_XIDS (refused with a database) */
-	uint64_t xid_refused;  /* PDUs whose XID no warrant in force owns */
+	/* XIDs forgotten to make room for a new one (the table full: see above); their per-XID
+	 * counters go with them, the totals stay */
+	uint64_t xid_evicted;
+	uint64_t xid_refused; /* PDUs whose XID no warrant in force owns */
 	struct limf_x23_xid xid[LIMF_X23_MAX_XIDS];
 };
 

@@ -10,6 +10,10 @@
 #   4. start-up refusals: non-loopback metrics address, a control path that is not a socket
 #   5. `limf status --all` (the database's instance rows, schema v3): the run's row while it
 #      runs (counters, its whole status object) and after it (stopped, final counters)
+#   6. no CIN (the service role may not run limf.cin_reserve): the target call is counted as
+#      cin_errors in status (text, JSON, /metrics), raises the alarm (also in the instance's
+#      health row), and the message names the database; once the grant is back the next target
+#      call of the same run is intercepted; the summary counts it and the exit status is 3
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +21,10 @@ gen=$BUILD/limf-gen
 need_cluster
 sfx=$$
 lpid='' kpid='' cpid='' spids=''
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
+revoked=''
 cleanup() {
+	[ -n "$revoked" ] && sql "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service"
 	[ -n "$cpid" ] && { pkill -KILL -P "$cpid"; kill -KILL "$cpid"; } 2>/dev/null
 	for p in $spids; do kill "$p" 2>/dev/null; done
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
@@ -247,6 +254,72 @@ conf "$tmp/v6.conf" "$sock" "[::1]:$mport"
 expect 0 v6 "$limf" capture --config "$tmp/v6.conf" --pcap "$tmp/c.pcap" --speed max
 if grep -q "cannot listen" "$tmp/err"; then echo "note: no IPv6 loopback here" >&2; fi
 [ ! -e "$sock" ] && ok || bad "$sock left behind (v6 run)"
+
+# ---- 6. no CIN: counted, alarmed, named; the next call after the grant is back is intercepted
+# two target calls of one file, 6 s apart (different Call-IDs: their own seeds)
+expect 0 gen_c1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" --calls 1 \
+	--duration 2 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 91
+expect 0 gen_c2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --calls 1 \
+	--duration 2 --caller "$A" --callee "$B" --start "$(iso $((NOW + 6)))" --seed 92
+python3 - "$tmp/c1.pcap" "$tmp/c2.pcap" "$tmp/two.pcap" <<'PY'
+import struct, sys
+recs, hdr = [], None
+for path in sys.argv[1:3]:
+    raw = open(path, "rb").read()
+    hdr = hdr or raw[:24]
+    assert raw[:24] == hdr, "different pcap headers"
+    off = 24
+    while off + 16 <= len(raw):
+        s, f, incl = struct.unpack_from("<III", raw, off)
+        recs.append(((s, f), raw[off:off + 16 + incl]))
+        off += 16 + incl
+recs.sort(key=lambda r: r[0])
+open(sys.argv[3], "wb").write(hdr + b"".join(r for _, r in recs))
+PY
+[ -s "$tmp/two.pcap" ] && ok || bad "merged pcap"
+sql "REVOKE EXECUTE ON FUNCTION limf.cin_reserve(integer) FROM limf_service" && revoked=1 &&
+	ok || bad "revoke"
+lrec=$(wc -l <"$tmp/lemf.jsonl")
+LIMF_HEALTH_INTERVAL_MS=300 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/two.pcap" --speed recorded \
+	--instance "st6-$sfx" >"$tmp/cap6.out" 2>"$tmp/cap6.err" </dev/null &
+cpid=$!
+seen=''
+for _ in $(seq 50); do
+	sleep 0.1
+	"$limf" status --socket "$sock" --json >"$tmp/out" 2>"$tmp/err" </dev/null || continue
+	python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))['pipeline']['cin_errors'] < 1)" \
+		"$tmp/out" 2>/dev/null && { seen=1; break; }
+done
+[ -n "$seen" ] && ok || { bad "no cin_errors in status while the grant is revoked"; show_out; }
+pyjson cin_json "j['pipeline']['cin_errors'] == 1 and j['pipeline']['calls_intercepted'] == 0 and j['pipeline']['gate_alarm'] is True and j['alarm'] is True"
+expect 0 cin_text "$limf" status --socket "$sock"
+has cin_text "^pipeline: .* ALARM cin_errors (target calls NOT intercepted) 1 "
+has cin_text "ALARM warrant gate failing"
+hasnt cin_text "^alarm: none"
+curl -s -m 5 -o "$tmp/out" "http://127.0.0.1:$mport/metrics" 2>"$tmp/err"
+has cin_metrics "^limf_cin_errors_total 1$"
+has cin_metrics "^limf_warrant_gate_alarm 1$"
+# the instance's health row in the database raises the alarm too
+sleep 0.7
+expect 0 cin_all "$limf" status --all --json
+pyjson cin_all "[(i['state'],i['alarm'],i['status']['pipeline']['cin_errors']) for i in j if i['name']=='st6-$sfx']==[('running',True,1)]"
+sql "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service" && revoked='' &&
+	ok || bad "grant"
+wait "$cpid"
+rc=$?
+cpid=''
+[ "$rc" -eq 3 ] && ok || { bad "capture without a CIN: exit $rc, want 3"; tail -20 "$tmp/cap6.err" >&2; }
+cp "$tmp/cap6.err" "$tmp/err"
+: >"$tmp/out"
+has cin_db_named "no communication identity number (CIN) from the database (limf.cin_reserve)"
+hasnt cin_spool_blamed "spool directory"
+has cin_per_call "no communication identity number (CIN): call .* under warrant $L is NOT intercepted (1 so far)"
+has cin_again "CINs from the database (limf.cin_reserve) again"
+has cin_summary "limf capture: .* calls 2 intercepted 1 "
+has cin_summary_gate "warrant gate: decisions 2 decision_errors 0 audit_errors 0 cin_errors 1 (ALARM"
+# the second call reached the authority: its IRI (the records grew since the run began)
+for _ in $(seq 50); do [ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && break; sleep 0.1; done
+[ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && ok || bad "no LEMF record of the call after the grant"
 
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid" && ok || bad "limf-lemf exit status"

@@ -19,6 +19,13 @@
 #      fails; openssl s_client shows it), a connection opened before goes on; a changed listen
 #      address is reported and not applied; SIGHUP with a broken key keeps the running
 #      certificate, says why, and the service goes on
+#   f. the XID table (64): a POI sends 100 random XIDs; a warrant's XID seen afterwards is still
+#      checked and its call intercepted (the refused XIDs are evicted: counted in the summary and
+#      status); a POI that sends more PDUs than a step's read budget, each in a TLS record of its
+#      own, then a keep-alive: the acknowledgement comes at once (the last read is delivered
+#      without waiting for more octets), over many sizes
+#   g. PDU Timestamps that go back and forth do not query the database per PDU (the XID answer
+#      is kept 1 s by the monotonic clock)
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -214,10 +221,13 @@ pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] =
 python3 - "$port" >"$tmp/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(9)]
+print("connected", flush=True)
 time.sleep(2.5)
 PY
 hpid=$!
-sleep 1
+# (python's start-up may take over a second on a loaded machine: wait for its connections)
+for _ in $(seq 100); do grep -q "^connected" "$tmp/idle.out" && break; sleep 0.1; done
+sleep 0.5
 kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 kill -TERM "$cpid"
 wait "$cpid"
@@ -484,6 +494,151 @@ wait "$cpid" && ok || bad "limf capture (e): exit status"
 cpid=''
 grep -q "limf capture: x2x3: handshake_timeout 0 no_certificate 1 bad_certificate 1 server_certificate_refused 1 reloads 1 reload_failed 1" \
 	"$tmp/cape.err" && ok || bad "summary: handshake and reload counters"
+# ---- f. the XID table; the read budget
+cat >"$tmp/poi_x.py" <<'PY'
+# A TS 103 221-2 POI over mutual TLS (CA 1, pcscf-1). Modes:
+#   flood N: one X2 SIP PDU for each of N random XIDs (one write), then a keep-alive and its
+#            acknowledgement
+#   backwards XID N: N X2 SIP PDUs of XID whose Timestamps alternate now, now - 10 s (one write),
+#               then a keep-alive and its acknowledgement
+#   stall XID N...: per N, N X2 SIP PDUs (XID of argv[3]) each in a TLS record of its own, then a
+#               keep-alive; prints the time to its acknowledgement ("ack N T"), "noack N" after 3 s
+import os, socket, ssl, struct, sys, time, uuid
+port, d, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(d + "/ca1/ca.pem")
+ctx.load_cert_chain(d + "/poi1.pem", d + "/poi1.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+sip = b"OPTIONS sip:probe@example.org SIP/2.0\r\nCall-ID: probe\r\nContent-Length: 0\r\n\r\n"
+def x2(xid, seq):  # version 5, X2, SIP (9), direction 1; a sequence number attribute
+    return struct.pack(">HHIIHH16s8sHHI", 5, 1, 48, len(sip), 9, 1, xid, b"\0" * 8, 8, 4, seq) + sip
+def exact(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise SystemExit("closed by the MF")
+        b += c
+    return b
+def ka(seq, wait):
+    s.sendall(struct.pack(">HHIIHH16s8sHHI", 5, 3, 48, 0, 0, 0, b"\0" * 16, b"\0" * 8, 8, 4, seq))
+    t0 = time.monotonic()
+    s.settimeout(wait)
+    try:
+        h = exact(40)
+    except socket.timeout:
+        return None
+    v, t, hl, pl = struct.unpack_from(">HHII", h)
+    a = exact(hl - 40 + pl)
+    assert t == 4 and struct.unpack_from(">HHI", a) == (8, 4, seq), (t, a)
+    s.settimeout(10)
+    return time.monotonic() - t0
+seq = 1
+if mode == "flood":
+    s.sendall(b"".join(x2(uuid.uuid4().bytes, seq + i) for i in range(int(args[0]))))
+    seq += int(args[0])
+    t = ka(seq, 10)
+    print("flood %s ack %s" % (args[0], "no" if t is None else "%.3f" % t))
+elif mode == "backwards":  # N X2 PDUs of XID argv[4] (one write), Timestamps now, now - 10 s, ...
+    xid, now = uuid.UUID(args[0]).bytes, int(time.time())
+    pdus = []
+    for i in range(int(args[1])):
+        h = struct.pack(">HHIIHH16s8sHHIHHII", 5, 1, 60, len(sip), 9, 1, xid, b"\0" * 8, 8, 4,
+                        seq + i, 9, 8, now - 10 * (i % 2), 0)
+        pdus.append(h + sip)
+    s.sendall(b"".join(pdus))
+    seq += int(args[1])
+    t = ka(seq, 10)
+    print("backwards %s ack %s" % (args[1], "no" if t is None else "%.3f" % t))
+else:
+    xid = uuid.UUID(args[0]).bytes
+    for n in map(int, args[1:]):
+        for _ in range(n):
+            s.sendall(x2(xid, seq)); seq += 1  # one TLS record each
+        t = ka(seq, 3)
+        seq += 1
+        print("noack %d" % n if t is None else "ack %d %.3f" % (n, t), flush=True)
+        if t is None:
+            break
+s.close()
+PY
+"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capf.out" 2>"$tmp/capf.err" </dev/null &
+cpid=$!
+port=''
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capf.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] && ok || { bad "limf capture --x2x3 (f) did not listen"; cat "$tmp/capf.err" >&2; }
+expect 0 f_flood python3 "$tmp/poi_x.py" "$port" "$tmp" flood 100
+has f_flood "^flood 100 ack [0-9]"
+expect 0 f_after "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 87 --out "$tmp/f1.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1"
+has f_after "acknowledged"
+expect 0 f_text "$limf" status --socket "$tmp/ctl.sock"
+has f_text "^x2x3 xids: tracked 64 of 64 evicted 37$"
+has f_text "^x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0$"
+expect 0 f_json "$limf" status --socket "$tmp/ctl.sock" --json
+pyjson f_json "j['x2x3']['xids_evicted'] == 37 and len(j['x2x3']['xids']) == 64 and j['x2x3']['pdus']['refused']['no_warrant'] == 100"
+# more PDUs than the read budget (64 a step), each its own TLS record, then a keep-alive: many
+# sizes on one connection (the old listener held the last read back about half the time)
+expect 0 f_budget python3 "$tmp/poi_x.py" "$port" "$tmp" stall "$XID3" 63 64 65 100 127 128 129 \
+	150 191 192 200 255 256 257 300 63 65 127 129 191 193 255 257 70 80 90 110 140 170 230
+hasnt f_budget "^noack"
+[ "$(grep -c '^ack ' "$tmp/out")" -eq 30 ] && ok || bad "f_budget: not 30 keep-alives answered"
+python3 -c "import sys; t=[float(l.split()[2]) for l in open(sys.argv[1]) if l.startswith('ack ')]; sys.exit(not t or max(t) > 1.0)" \
+	"$tmp/out" && ok || { bad "f_budget: a keep-alive took over 1 s"; show_out 40; }
+kill -TERM "$cpid"
+wait "$cpid" && ok || bad "limf capture (f): exit status"
+cpid=''
+cp "$tmp/capf.err" "$tmp/err"
+: >"$tmp/out"
+has f_summary "limf capture: .* intercepted 1 "
+has f_summary "x2x3: pdus .* xid_refused [1-9][0-9]* xids_evicted 38$" # the flood's 37 and XID 3
+has f_summary "more than 64 XIDs: the least recently seen (refused ones first) are forgotten"
+has f_summary "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0$"
+# logged: the first 64 XIDs and the warrant's, not the evicted flood's
+[ "$(grep -c 'first seen from POI' "$tmp/capf.err")" -eq 65 ] && ok ||
+	bad "first-seen lines: $(grep -c 'first seen from POI' "$tmp/capf.err"), want 65"
+
+# Timestamps that go backwards do not ask the database again within the XID answer's 1 s (it
+# is kept by the monotonic clock): 200 PDUs alternating 10 s back and forth scan
+# limf.warrant_xids (wr_xid_decide) a few times, not once per backward step (the statistics of
+# the capture's session are flushed when it ends)
+xscans() {
+	psql -X -qtA "$LIMF_DB_SUPER dbname=limf" -c "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = 'limf' AND relname = 'warrant_xids'"
+}
+"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capg.out" 2>"$tmp/capg.err" </dev/null &
+cpid=$!
+port=''
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capg.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] && ok || { bad "limf capture --x2x3 (g) did not listen"; cat "$tmp/capg.err" >&2; }
+sleep 1.5 # whatever the start-up scanned is flushed first
+s0=$(xscans)
+expect 0 g_back python3 "$tmp/poi_x.py" "$port" "$tmp" backwards "$XID3" 200
+has g_back "^backwards 200 ack [0-9]"
+kill -TERM "$cpid"
+wait "$cpid" && ok || bad "limf capture (g): exit status"
+cpid=''
+grep -q "x2x3 xid $XID3: x2 200 x3 0 refused 200$" "$tmp/capg.err" && ok || bad "g: XID 3's 200 PDUs not refused"
+s1=$s0
+for _ in $(seq 20); do
+	s1=$(xscans)
+	[ "$s1" -gt "$s0" ] && break
+	sleep 0.1
+done
+sleep 0.3
+s1=$(xscans)
+echo "backwards Timestamps: limf.warrant_xids scanned $((s1 - s0)) times for 200 PDUs" >&2
+[ "$((s1 - s0))" -ge 1 ] && [ "$((s1 - s0))" -le 10 ] && ok ||
+	bad "g: $((s1 - s0)) XID queries for 200 PDUs with Timestamps going backwards (want 1..10)"
+
 # usage: --x2x3 without TLS files
 sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
 expect 1 no_tls "$limf" capture --config "$tmp/plain.conf" --x2x3 127.0.0.1:0 --duration 1

@@ -6,6 +6,7 @@
  * runs it inside `limf capture` against limf-gen as a POI. */
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -631,6 +632,31 @@ static void t_x2x3_srv(void)
 		CHECK(st->x2 == 1 && st->x3 == 1 && st->ka == 1 && st->ka_answered == 1);
 		CHECK(st->n_poi == 1 && st->poi[0].rejected == 1 && st->poi[0].conns == 1);
 		CHECK(st->poi[0].bytes == n && st->bytes == n && st->cut == 0);
+	}
+	/* as many PDUs as a step's read budget (64), each in a TLS record of its own, then
+	 * silence: the last one read is delivered too, without the POI sending more (it used to
+	 * wait in the buffer: the socket empty, nothing pending in OpenSSL, poll never woke) */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL);
+	if (c) {
+		struct cap_x2x3_pdu a = full(0);
+		uint8_t one[512];
+		size_t base = got.n, m = 0;
+		int on = 1;
+		/* no Nagle: every record is on the listener's socket before it reads any */
+		CHECK(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0);
+		CHECK(cap_x2x3_encode(&a, one, sizeof one, &m) == LIM_OK);
+		for (int i = 0; i < 64; i++)
+			CHECK(SSL_write(c, one, (int)m) == (int)m);
+		for (int i = 0; i < 40 && got.n - base < 64; i++)
+			t_pump(s, 5);
+		CHECK(got.n - base == 64);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+		CHECK(cap_x2x3_srv_stats(s)->active == 0 && cap_x2x3_srv_stats(s)->cut == 0);
 	}
 	/* a POI whose certificate another CA signed */
 	c = t_client(s, &cctx, &rogue, &fd);
