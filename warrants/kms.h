@@ -223,8 +223,9 @@ enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_u
 enum lim_err wr_kms_cert_record(struct wr_db *db, const struct wr_kms_cert *c, bool *added,
 				int64_t *first_seen) LIM_WUR;
 
-/* The certificates held, newest fetched first, copied into out (at most max); returns how
- * many. out[0] is the current one. */
+/* The certificates held, newest fetched first (one loaded from the certificate store, source
+ * WR_KMS_SRC_DB, goes after those held when it was loaded), copied into out (at most max);
+ * returns how many. out[0] is the current one. */
 size_t wr_kms_certs(const struct wr_kms *k, struct wr_kms_cert *out, size_t max);
 
 /* Certificate fetches: KMSInit requests sent (first and re-fetches), re-fetches refused by the
