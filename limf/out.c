@@ -1396,6 +1396,18 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 			lim_json_hex(&j, certs[i].z, sizeof certs[i].z);
 			lim_json_key(&j, "pub_auth_key_kpak");
 			lim_json_hex(&j, certs[i].kpak, sizeof certs[i].kpak);
+			/* fetched from the KMS by this run, or loaded from the database (fetched
+			 * over mutual TLS by an earlier limf process), recorded there since */
+			lim_json_key(&j, "source");
+			lim_json_str(&j, certs[i].source == WR_KMS_SRC_DB ? "database" : "kms");
+			lim_json_key(&j, "first_seen");
+			if (certs[i].first_seen == INT64_MIN) {
+				lim_json_null(&j);
+			} else {
+				char fs[WR_TIME_STRLEN];
+				wr_time_format(certs[i].first_seen, fs);
+				lim_json_str(&j, fs);
+			}
 			lim_json_obj_close(&j);
 		}
 		lim_json_arr_close(&j);

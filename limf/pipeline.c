@@ -382,6 +382,12 @@ static void certs_publish(struct limf_pipe *p, const struct wr_kms_cert_stats *b
 	wr_kms_cert_stats(ks->kms, &now);
 	p->st.cert_fetches += now.fetched - before->fetched;
 	p->st.cert_refused += now.refused - before->refused;
+	/* the certificate store (warrants/kms.h): a certificate loaded from it, or one it refused
+	 * or could not take */
+	if (now.loaded != before->loaded)
+		lim_info("KMS %s", wr_kms_store_msg(ks->kms));
+	if (now.conflicts != before->conflicts || now.store_failed != before->store_failed)
+		lim_warn("KMS %s", wr_kms_store_msg(ks->kms));
 	if (now.changes == before->changes)
 		return;
 	pthread_mutex_lock(&ks->mu);

@@ -64,6 +64,7 @@ struct wr_kms {
 	struct wr_kms_cert_stats cst;
 	struct kms_entry *cache; /* secure heap */
 	char msg[256];
+	char store_msg[256]; /* the last certificate store event (wr_kms_store_msg) */
 };
 
 /* A response body in the secure heap, capped. */
@@ -269,6 +270,12 @@ void wr_kms_free(struct wr_kms *k)
 const char *wr_kms_msg(const struct wr_kms *k)
 {
 	return k ? k->msg : "";
+}
+
+/* see kms.h */
+const char *wr_kms_store_msg(const struct wr_kms *k)
+{
+	return k ? k->store_msg : "";
 }
 
 /* ---- the decision --------------------------------------------------------------------- */
@@ -815,6 +822,19 @@ static bool cert_drop(struct wr_kms *k, const char *cert_uri)
 	return false;
 }
 
+/* Whether a and b are the same certificate (every field the KMS served; not where the
+ * client got it). */
+static bool cert_same(const struct wr_kms_cert *a, const struct wr_kms_cert *b)
+{
+	return strcmp(a->kms_uri, b->kms_uri) == 0 && strcmp(a->cert_uri, b->cert_uri) == 0 &&
+	       strcmp(a->issuer, b->issuer) == 0 && a->scheme == b->scheme &&
+	       a->user_key_period == b->user_key_period &&
+	       a->user_key_offset == b->user_key_offset && a->parameter_set == b->parameter_set &&
+	       memcmp(a->z, b->z, sizeof a->z) == 0 &&
+	       memcmp(a->kpak, b->kpak, sizeof a->kpak) == 0 && a->valid_from == b->valid_from &&
+	       a->valid_to == b->valid_to;
+}
+
 /* Makes c the current certificate (first), replacing one of its CertUri (whose key sets go
  * when its keys differ) or, with the set full, the oldest fetched. Whether the set changed. */
 static bool cert_add(struct wr_kms *k, const struct wr_kms_cert *c)
@@ -822,7 +842,7 @@ static bool cert_add(struct wr_kms *k, const struct wr_kms_cert *c)
 	bool changed = true;
 	for (size_t i = 0; i < k->n_certs; i++)
 		if (strcmp(k->certs[i].cert_uri, c->cert_uri) == 0) {
-			changed = memcmp(&k->certs[i], c, sizeof *c) != 0;
+			changed = !cert_same(&k->certs[i], c);
 			if (changed)
 				cache_drop_cert(k, c->cert_uri);
 			memmove(&k->certs[i], &k->certs[i + 1],
@@ -852,6 +872,229 @@ void wr_kms_cert_stats(const struct wr_kms *k, struct wr_kms_cert_stats *out)
 	*out = k->cst;
 }
 
+/* ---- the certificate store (schema version 7) ------------------------------------------ */
+
+/* see kms.h */
+enum lim_err wr_kms_cert_record(struct wr_db *db, const struct wr_kms_cert *c, bool *added,
+				int64_t *first_seen)
+{
+	char scheme[24], period[24], offset[24], ps[24], from[24], to[24];
+	char z[2 + 2 * WR_KMS_Z_LEN + 1], kpak[2 + 2 * WR_KMS_KPAK_LEN + 1], outcome[16];
+	const char *p[11];
+	PGresult *r = NULL;
+	enum lim_err e;
+	int64_t fs = INT64_MIN;
+	if (added)
+		*added = false;
+	if (first_seen)
+		*first_seen = INT64_MIN;
+	if (!db || !c)
+		return LIM_E_ARG;
+	snprintf(scheme, sizeof scheme, "%d", (int)c->scheme);
+	snprintf(period, sizeof period, "%llu", (unsigned long long)c->user_key_period);
+	snprintf(offset, sizeof offset, "%llu", (unsigned long long)c->user_key_offset);
+	snprintf(ps, sizeof ps, "%u", c->parameter_set);
+	wr_i64_str(c->valid_from, from);
+	wr_i64_str(c->valid_to, to);
+	memcpy(z, "\\x", 2);
+	lim_hex_encode(c->z, sizeof c->z, z + 2);
+	memcpy(kpak, "\\x", 2);
+	lim_hex_encode(c->kpak, sizeof c->kpak, kpak + 2);
+	p[0] = c->kms_uri;
+	p[1] = c->cert_uri;
+	p[2] = c->issuer;
+	p[3] = scheme;
+	p[4] = period;
+	p[5] = offset;
+	p[6] = ps;
+	p[7] = z;
+	p[8] = kpak;
+	p[9] = from;
+	p[10] = to;
+	e = wr_exec(db,
+		    "SELECT r_outcome, r_first_seen FROM limf.kms_cert_record($1, $2, $3,"
+		    " $4::integer, $5::numeric, $6::numeric, $7::integer, $8::bytea, $9::bytea,"
+		    " $10::bigint, $11::bigint)",
+		    11, p, &r);
+	if (e != LIM_OK)
+		goto out;
+	if (PQntuples(r) != 1 || !wr_get_i64(r, 0, 1, &fs)) {
+		e = wr_fail(db, LIM_E_DB, "limf.kms_cert_record returned no row");
+		goto out;
+	}
+	wr_get_text(r, 0, 0, outcome, sizeof outcome);
+	if (strcmp(outcome, "conflict") == 0) {
+		e = wr_fail(db, LIM_E_AUTH,
+			    "the KMS certificate %.128s of %.128s differs from the one recorded "
+			    "under that CertUri (kept; audited kms.cert.conflict)",
+			    c->cert_uri, c->kms_uri);
+		goto out;
+	}
+	if (added)
+		*added = strcmp(outcome, "added") == 0;
+	if (first_seen)
+		*first_seen = fs;
+out:
+	PQclear(r);
+	return e;
+}
+
+/* Records c (just fetched) in the store, its first_seen set from there; a conflict or a
+ * store that fails is counted (k->msg says why), never an error of the fetch. */
+static void store_record(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *c)
+{
+	enum lim_err e = wr_kms_cert_record(db, c, NULL, &c->first_seen);
+	if (e == LIM_E_AUTH)
+		k->cst.conflicts++;
+	else if (e != LIM_OK)
+		k->cst.store_failed++;
+	if (e != LIM_OK)
+		snprintf(k->store_msg, sizeof k->store_msg, "certificate store: %s", wr_db_msg(db));
+}
+
+/* The KMS said certificate cert_uri of kms_uri is revoked: recorded, so that it is never
+ * loaded from the store again; a store that fails is counted. */
+static void store_revoked(struct wr_kms *k, struct wr_db *db, const char *kms_uri,
+			  const char *cert_uri)
+{
+	const char *p[2] = { kms_uri, cert_uri };
+	if (!kms_uri[0])
+		return;
+	if (wr_exec(db, "SELECT limf.kms_cert_revoked($1, $2)", 2, p, NULL) != LIM_OK) {
+		k->cst.store_failed++;
+		snprintf(k->store_msg, sizeof k->store_msg, "certificate store: %s", wr_db_msg(db));
+	}
+}
+
+/* Parses the store's row i (the columns of store_load's query) into c; false when a field is
+ * not what the table's checks allow (a row edited by hand). */
+static bool store_row(const PGresult *r, int i, struct wr_kms_cert *c)
+{
+	char hex[2 * WR_KMS_Z_LEN + 1], num[32];
+	int64_t v;
+	size_t n = 0;
+	memset(c, 0, sizeof *c);
+	wr_get_text(r, i, 0, c->kms_uri, sizeof c->kms_uri);
+	wr_get_text(r, i, 1, c->cert_uri, sizeof c->cert_uri);
+	wr_get_text(r, i, 2, c->issuer, sizeof c->issuer);
+	if (!wr_get_i64(r, i, 3, &v) || (v != WR_KMS_ID_RFC6509 && v != WR_KMS_ID_3GPP))
+		return false;
+	c->scheme = (enum wr_kms_idscheme)v;
+	for (int col = 4; col <= 5; col++) {
+		uint64_t x = 0;
+		wr_get_text(r, i, col, num, sizeof num);
+		if (!num[0])
+			return false;
+		for (const char *q = num; *q; q++) {
+			if (*q < '0' || *q > '9' || x > (UINT64_MAX - 9) / 10)
+				return false;
+			x = x * 10 + (uint64_t)(*q - '0');
+		}
+		*(col == 4 ? &c->user_key_period : &c->user_key_offset) = x;
+	}
+	if (!wr_get_i64(r, i, 6, &v) || v != 1)
+		return false;
+	c->parameter_set = 1;
+	wr_get_text(r, i, 7, hex, sizeof hex);
+	if (lim_hex_decode(hex, strlen(hex), c->z, sizeof c->z, &n) != LIM_OK || n != sizeof c->z ||
+	    c->z[0] != 0x04)
+		return false;
+	wr_get_text(r, i, 8, hex, sizeof hex);
+	if (lim_hex_decode(hex, strlen(hex), c->kpak, sizeof c->kpak, &n) != LIM_OK ||
+	    n != sizeof c->kpak || c->kpak[0] != 0x04)
+		return false;
+	if (!wr_get_i64(r, i, 9, &c->valid_from) || !wr_get_i64(r, i, 10, &c->valid_to) ||
+	    !wr_get_i64(r, i, 11, &c->first_seen) || c->valid_from >= c->valid_to)
+		return false;
+	if (c->scheme == WR_KMS_ID_3GPP && c->user_key_period == 0)
+		return false;
+	c->source = WR_KMS_SRC_DB;
+	return true;
+}
+
+/* Adds c, loaded from the store, after the current certificate (the set full: in place of the
+ * oldest fetched, never of the current one). */
+static void cert_add_loaded(struct wr_kms *k, const struct wr_kms_cert *c)
+{
+	if (k->n_certs == WR_KMS_CERTS)
+		(void)cert_drop(k, k->certs[WR_KMS_CERTS - 1].cert_uri);
+	k->certs[k->n_certs++] = *c;
+}
+
+/* The store's certificates of KmsUri $1 valid at wr time $2, newest first (store_row). At
+ * most WR_KMS_CERTS held share the KmsUri: one row more is always one not held. */
+/* clang-format off */
+static const char store_load_sql[] =
+	"SELECT kms_uri, cert_uri, issuer, id_scheme, user_key_period::text,"
+	" user_key_offset::text, parameter_set, encode(pub_enc_key, 'hex'),"
+	" encode(pub_auth_key, 'hex'), " WR_SQL_US("valid_from") ", " WR_SQL_US("valid_to") ","
+	" " WR_SQL_US("first_seen") " FROM limf.kms_certificate c WHERE kms_uri = $1"
+	" AND valid_from <= " WR_SQL_TS(2) " AND valid_to > " WR_SQL_TS(2)
+	" AND NOT EXISTS (SELECT 1 FROM limf.kms_certificate_revoked r"
+	"  WHERE r.kms_uri = c.kms_uri AND r.cert_uri = c.cert_uri)"
+	" ORDER BY valid_from DESC, first_seen DESC LIMIT 5";
+/* clang-format on */
+
+/* When no certificate held is valid at t_us: the newest one of the current certificate's
+ * KmsUri valid then, and not held, from the store, added (see kms.h "Certificate store").
+ * Whether one was. */
+static bool store_load(struct wr_kms *k, struct wr_db *db, int64_t t_us)
+{
+	char t[24], detail[WR_DETAIL_MAX + 1];
+	char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN], fs[WR_TIME_STRLEN], at[WR_TIME_STRLEN];
+	const char *p[2];
+	PGresult *r = NULL;
+	struct wr_kms_cert c;
+	bool loaded = false;
+	if (!k->n_certs || !db)
+		return false;
+	for (size_t i = 0; i < k->n_certs; i++)
+		if (wr_kms_cert_valid(&k->certs[i], t_us))
+			return false;
+	wr_i64_str(t_us, t);
+	p[0] = k->certs[0].kms_uri;
+	p[1] = t;
+	if (wr_exec(db, store_load_sql, 2, p, &r) != LIM_OK) {
+		k->cst.store_failed++;
+		snprintf(k->store_msg, sizeof k->store_msg, "certificate store: %s", wr_db_msg(db));
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r) && !loaded; i++) {
+		bool held = false;
+		if (!store_row(r, i, &c))
+			continue;
+		for (size_t j = 0; j < k->n_certs && !held; j++)
+			held = strcmp(k->certs[j].cert_uri, c.cert_uri) == 0;
+		if (held || !wr_kms_cert_valid(&c, t_us))
+			continue;
+		wr_time_format(c.valid_from, vf);
+		wr_time_format(c.valid_to, vt);
+		wr_time_format(c.first_seen, fs);
+		wr_time_format(t_us, at);
+		snprintf(detail, sizeof detail,
+			 "from the database (no KMS request): kms_uri=%s cert_uri=%s valid=%s..%s "
+			 "first_seen=%s for t=%s",
+			 c.kms_uri, c.cert_uri, vf, vt, fs, at);
+		/* audited before it is used, as a fetch is */
+		if (wr_audit_append(db, "", "kms.cert.load", detail) != LIM_OK) {
+			k->cst.store_failed++;
+			snprintf(k->store_msg, sizeof k->store_msg, "certificate store: audit: %s",
+				 wr_db_msg(db));
+			break;
+		}
+		snprintf(k->store_msg, sizeof k->store_msg,
+			 "certificate %.100s (valid %s..%s) loaded from the database", c.cert_uri,
+			 vf, vt);
+		cert_add_loaded(k, &c);
+		k->cst.loaded++;
+		k->cst.changes++;
+		loaded = true;
+	}
+out:
+	PQclear(r);
+	return loaded;
+}
+
 /* see kms.h */
 enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_us, bool *changed)
 {
@@ -859,6 +1102,11 @@ enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_u
 	uint64_t before = k->cst.changes;
 	enum lim_err e;
 	*changed = false;
+	/* a certificate of an earlier fetch (this process's or another's) before the KMS */
+	if (store_load(k, db, t_us)) {
+		*changed = true;
+		return LIM_OK;
+	}
 	/* a time past every ValidTo held: the roll-over is due, fetched at once, but once per
 	 * such ValidTo (a KMS that has not rolled over yet is asked again at the rate limit) */
 	bool due = k->n_certs && t_us >= k->fetch_seen_to && k->due_for != k->fetch_seen_to;
@@ -904,11 +1152,16 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 		e = parse_response(k, &b, "KmsInit", &doc, &init);
 	if (e == LIM_OK) {
 		e = parse_cert(k, init, &c);
+		if (e == LIM_E_AUTH) /* revoked: never used again, nor loaded from the store */
+			store_revoked(k, db, c.kms_uri, c.cert_uri);
 		if (e == LIM_E_AUTH && cert_drop(k, c.cert_uri))
-			k->cst.changes++; /* revoked: never used again */
+			k->cst.changes++;
 	}
 	if (e == LIM_OK) {
 		char vf[WR_TIME_STRLEN], vt[WR_TIME_STRLEN];
+		c.source = WR_KMS_SRC_KMS;
+		c.first_seen = INT64_MIN;
+		store_record(k, db, &c);
 		if (cert_add(k, &c))
 			k->cst.changes++;
 		k->fetch_seen_to = INT64_MIN;

@@ -31,6 +31,23 @@
  * once per such ValidTo (a KMS that has not rolled over then is asked again only at the rate
  * limit). Refused re-fetches send nothing and are counted (wr_kms_cert_stats).
  *
+ * Certificate store (schema version 7, limf.kms_certificate): every certificate fetched and
+ * checked is recorded in the database, once, by (KmsUri, CertUri) (wr_kms_cert_record); a
+ * certificate once recorded never changes (another content under its CertUri is refused and
+ * audited "kms.cert.conflict"; the fetch itself goes on with what the KMS served). A KMS
+ * serves only its current certificate, so a client started after a roll-over (limf replay of
+ * an older capture) holds none valid at the time of calls made before it: when no certificate
+ * held is valid at the time a re-fetch is asked for (wr_kms_refresh_cert, and the ones
+ * wr_kms_keys_at makes), the store is read first, for the newest certificate of the current
+ * certificate's KmsUri valid then whose CertUri is not held; one found is added to the set
+ * (after the current one, bounded as fetched ones are: the oldest goes when full) with source
+ * WR_KMS_SRC_DB, audited "kms.cert.load" (no KMS request is made: not "kms.init"), and the
+ * re-fetch is not made. A certificate the KMS said is revoked is recorded as such and never
+ * loaded. The store's copy is what a limf process itself fetched over mutual TLS
+ * from a KMS of that URI, and keys under it are still validated against its Z and KPAK. A
+ * store that cannot be read or written (an older schema) does not fail a fetch: nothing is
+ * recorded or loaded, and wr_kms_cert_stats counts it.
+ *
  * Audit (wr_audit_append on the caller's db): "kms.init" (LIID "") for each certificate
  * fetch, first or re-fetch alike; for a key fetch, before any byte is sent, one "kms.request" row per matched LIID
  * (user URI, key period, call time) and after it one "kms.result" row per LIID with the
@@ -87,6 +104,10 @@ enum wr_kms_idscheme {
 #define WR_KMS_CERTS      4                       /* certificates a client keeps */
 #define WR_KMS_REFRESH_US (60 * INT64_C(1000000)) /* default refresh_min_us */
 
+/* Where a certificate held came from: fetched from the KMS by this client (KMSInit), or
+ * loaded from the certificate store (a fetch by an earlier limf process, see top). */
+enum wr_kms_cert_source { WR_KMS_SRC_KMS = 0, WR_KMS_SRC_DB = 1 };
+
 /* The KMS certificate (public). */
 struct wr_kms_cert {
 	char kms_uri[WR_KMS_URI_MAX + 1];
@@ -98,6 +119,9 @@ struct wr_kms_cert {
 	uint8_t z[WR_KMS_Z_LEN];                   /* PubEncKey */
 	uint8_t kpak[WR_KMS_KPAK_LEN];             /* PubAuthKey */
 	int64_t valid_from, valid_to; /* ValidFrom, ValidTo in wr time: valid in [from, to) */
+	/* where the client got it (not part of the certificate: left out of every comparison) */
+	enum wr_kms_cert_source source;
+	int64_t first_seen; /* when the store first recorded it (wr time); INT64_MIN: unknown */
 };
 
 /* Whether c is valid at t_us (valid_from <= t_us < valid_to). */
@@ -170,6 +194,9 @@ enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out) LI
 void wr_kms_free(struct wr_kms *k);
 /* One-line reason of the last failure ("" when none). */
 const char *wr_kms_msg(const struct wr_kms *k);
+/* One line on the last certificate store event ("" when none): a certificate loaded from it,
+ * a conflict, a store that failed (see wr_kms_cert_stats). */
+const char *wr_kms_store_msg(const struct wr_kms *k);
 
 /* Fetches and checks the KMS certificate (KMSInit): added to k's certificates as the current
  * one (replacing one of the same CertUri), copied to out when out != NULL. Not rate-limited.
@@ -180,20 +207,34 @@ const char *wr_kms_msg(const struct wr_kms *k);
 enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms_cert *out) LIM_WUR;
 
 /* A re-fetch of the certificate for time t_us (the call whose I_MESSAGE needs it): as
- * wr_kms_fetch_cert, rate-limited (see top): LIM_E_LIMIT, nothing sent, when refused.
+ * wr_kms_fetch_cert, rate-limited (see top): LIM_E_LIMIT, nothing sent, when refused. When no
+ * certificate held is valid at t_us the certificate store is read first (see top): one loaded
+ * from it is LIM_OK with *changed true, and no KMS request is made (nor counted by the limit).
  * *changed: the set of certificates changed (one not held before, or other keys under a held
  * CertUri). */
 enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_us,
 				 bool *changed) LIM_WUR;
 
-/* The certificates held, newest fetched first, copied into out (at most max); returns how
- * many. out[0] is the current one. */
+/* Records c in the certificate store (see top) as fetched by db's role: *added (may be NULL)
+ * true when it was new, *first_seen (may be NULL) the time the store first recorded it. The
+ * same certificate again is LIM_OK, nothing changed. Another content under a recorded
+ * (kms_uri, cert_uri): LIM_E_AUTH, the recorded one kept, audited "kms.cert.conflict" (by the
+ * database). LIM_E_DB when the store cannot be written (no schema version 7). */
+enum lim_err wr_kms_cert_record(struct wr_db *db, const struct wr_kms_cert *c, bool *added,
+				int64_t *first_seen) LIM_WUR;
+
+/* The certificates held, newest fetched first (one loaded from the certificate store, source
+ * WR_KMS_SRC_DB, goes after those held when it was loaded), copied into out (at most max);
+ * returns how many. out[0] is the current one. */
 size_t wr_kms_certs(const struct wr_kms *k, struct wr_kms_cert *out, size_t max);
 
 /* Certificate fetches: KMSInit requests sent (first and re-fetches), re-fetches refused by the
  * rate limit, and changes of the set of certificates (a generation number). */
 struct wr_kms_cert_stats {
 	uint64_t fetched, refused, changes;
+	/* the certificate store: loaded from it, refused by it (another content under a recorded
+	 * CertUri), and failed (unreadable or unwritable, e.g. a schema before version 7) */
+	uint64_t loaded, conflicts, store_failed;
 };
 void wr_kms_cert_stats(const struct wr_kms *k, struct wr_kms_cert_stats *out);
 

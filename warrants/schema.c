@@ -486,6 +486,130 @@ static const char *const m6[] = {
 	NULL
 };
 
+/* Schema version 7: the KMS certificates limf has fetched (warrants/kms.h "Certificate
+ * store"). A KMS serves only its current certificate (KMSInit), so a process started after a
+ * roll-over (limf replay of an older capture) could not check the calls made under the earlier
+ * one. Every certificate a limf process fetches over mutual TLS and validates is recorded
+ * here, once, by (kms_uri, cert_uri), and a later process loads the ones it needs and does not
+ * hold. Certificates are public: nothing secret is stored.
+ *  - kms_certificate: the certificate's public fields, first_seen and fetched_by (the role);
+ *    rows never change (a trigger refuses every UPDATE, the owner's too); the service and
+ *    operator roles read it and write nothing directly;
+ *  - kms_cert_record(...): SECURITY DEFINER, the only writer for those roles. A new
+ *    certificate is inserted and audited ("kms.cert.record"); the same one again changes
+ *    nothing ("known"); another content under a recorded (kms_uri, cert_uri) is refused, the
+ *    row kept as it was, and audited ("kms.cert.conflict"): a certificate, once recorded,
+ *    never changes. Returns the outcome and the row's first_seen (wr time);
+ *  - kms_certificate_revoked + kms_cert_revoked(kms_uri, cert_uri): the certificates a KMS
+ *    said are revoked (audited "kms.cert.revoked" once), which are never loaded again. */
+static const char *const m7[] = {
+	"CREATE TABLE limf.kms_certificate ("
+	" kms_uri text NOT NULL CHECK (octet_length(kms_uri) BETWEEN 1 AND 256),"
+	" cert_uri text NOT NULL CHECK (octet_length(cert_uri) <= 256),"
+	" issuer text NOT NULL DEFAULT '' CHECK (octet_length(issuer) <= 256),"
+	" id_scheme integer NOT NULL CHECK (id_scheme IN (0, 2)),"
+	" user_key_period numeric(20, 0) NOT NULL"
+	"  CHECK (user_key_period BETWEEN 0 AND 18446744073709551615),"
+	" user_key_offset numeric(20, 0) NOT NULL"
+	"  CHECK (user_key_offset BETWEEN 0 AND 18446744073709551615),"
+	" parameter_set integer NOT NULL CHECK (parameter_set = 1),"
+	" pub_enc_key bytea NOT NULL CHECK (octet_length(pub_enc_key) = 257),"
+	" pub_auth_key bytea NOT NULL CHECK (octet_length(pub_auth_key) = 65),"
+	" valid_from timestamptz NOT NULL CHECK (isfinite(valid_from)),"
+	" valid_to timestamptz NOT NULL CHECK (isfinite(valid_to)),"
+	" first_seen timestamptz NOT NULL DEFAULT now(),"
+	" fetched_by text NOT NULL DEFAULT session_user,"
+	" PRIMARY KEY (kms_uri, cert_uri),"
+	" CHECK (valid_to > valid_from))",
+	"CREATE INDEX kms_certificate_valid ON limf.kms_certificate (kms_uri, valid_from)",
+	"CREATE TABLE limf.kms_certificate_revoked ("
+	" kms_uri text NOT NULL CHECK (octet_length(kms_uri) BETWEEN 1 AND 256),"
+	" cert_uri text NOT NULL CHECK (octet_length(cert_uri) <= 256),"
+	" seen_at timestamptz NOT NULL DEFAULT now(),"
+	" seen_by text NOT NULL DEFAULT session_user,"
+	" PRIMARY KEY (kms_uri, cert_uri))",
+	"CREATE FUNCTION limf.kms_cert_no_update() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN RAISE EXCEPTION 'limf.% rows never change (what the KMS served, once recorded)',"
+	" TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation'; END $$",
+	"CREATE TRIGGER kms_certificate_no_update BEFORE UPDATE ON limf.kms_certificate"
+	" FOR EACH ROW EXECUTE FUNCTION limf.kms_cert_no_update()",
+	"CREATE TRIGGER kms_certificate_revoked_no_update BEFORE UPDATE"
+	" ON limf.kms_certificate_revoked FOR EACH ROW EXECUTE FUNCTION limf.kms_cert_no_update()",
+	/* a certificate the KMS said is revoked (TS 33.180 D.3.2): never loaded again */
+	"CREATE FUNCTION limf.kms_cert_revoked(p_kms_uri text, p_cert_uri text) RETURNS boolean"
+	" LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  INSERT INTO limf.kms_certificate_revoked (kms_uri, cert_uri)"
+	"   VALUES (p_kms_uri, p_cert_uri) ON CONFLICT ON CONSTRAINT kms_certificate_revoked_pkey"
+	"   DO NOTHING;"
+	"  IF NOT FOUND THEN RETURN false; END IF;"
+	"  INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'kms.cert.revoked',"
+	"   format('kms_uri=%s cert_uri=%s: revoked by the KMS, never loaded from the database"
+	" again', p_kms_uri, p_cert_uri));"
+	"  RETURN true;"
+	" END $$",
+
+	"CREATE FUNCTION limf.kms_cert_record(p_kms_uri text, p_cert_uri text, p_issuer text,"
+	" p_id_scheme integer, p_period numeric, p_offset numeric, p_parameter_set integer,"
+	" p_z bytea, p_kpak bytea, p_from bigint, p_to bigint)"
+	" RETURNS TABLE (r_outcome text, r_first_seen bigint) LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE"
+	"  vf timestamptz := timestamptz 'epoch' + p_from * interval '1 microsecond';"
+	"  vt timestamptz := timestamptz 'epoch' + p_to * interval '1 microsecond';"
+	"  fmt constant text := 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"';"
+	"  r limf.kms_certificate%ROWTYPE;"
+	" BEGIN"
+	"  INSERT INTO limf.kms_certificate (kms_uri, cert_uri, issuer, id_scheme,"
+	"   user_key_period, user_key_offset, parameter_set, pub_enc_key, pub_auth_key,"
+	"   valid_from, valid_to)"
+	"   VALUES (p_kms_uri, p_cert_uri, p_issuer, p_id_scheme, p_period, p_offset,"
+	"   p_parameter_set, p_z, p_kpak, vf, vt)"
+	"   ON CONFLICT ON CONSTRAINT kms_certificate_pkey DO NOTHING;"
+	"  IF FOUND THEN"
+	"   INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'kms.cert.record',"
+	"    format('kms_uri=%s cert_uri=%s valid=%s..%s', p_kms_uri, p_cert_uri,"
+	"    to_char(vf AT TIME ZONE 'UTC', fmt), to_char(vt AT TIME ZONE 'UTC', fmt)));"
+	"   r_outcome := 'added';"
+	"  END IF;"
+	"  SELECT * INTO r FROM limf.kms_certificate k"
+	"   WHERE k.kms_uri = p_kms_uri AND k.cert_uri = p_cert_uri;"
+	"  IF r_outcome IS NULL THEN"
+	"   IF r.issuer = p_issuer AND r.id_scheme = p_id_scheme AND r.user_key_period = p_period"
+	"    AND r.user_key_offset = p_offset AND r.parameter_set = p_parameter_set"
+	"    AND r.pub_enc_key = p_z AND r.pub_auth_key = p_kpak AND r.valid_from = vf"
+	"    AND r.valid_to = vt THEN"
+	"    r_outcome := 'known';"
+	"   ELSE"
+	"    INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'kms.cert.conflict',"
+	"     format('kms_uri=%s cert_uri=%s valid=%s..%s differs from the certificate recorded"
+	" under that CertUri at %s (valid=%s..%s): kept, the new one refused', p_kms_uri,"
+	"     p_cert_uri, to_char(vf AT TIME ZONE 'UTC', fmt), to_char(vt AT TIME ZONE 'UTC', fmt),"
+	"     to_char(r.first_seen AT TIME ZONE 'UTC', fmt),"
+	"     to_char(r.valid_from AT TIME ZONE 'UTC', fmt),"
+	"     to_char(r.valid_to AT TIME ZONE 'UTC', fmt)));"
+	"    r_outcome := 'conflict';"
+	"   END IF;"
+	"  END IF;"
+	"  r_first_seen := (extract(epoch FROM r.first_seen) * 1000000)::bigint;"
+	"  RETURN NEXT;"
+	" END $$",
+
+	"REVOKE ALL ON limf.kms_certificate, limf.kms_certificate_revoked FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.kms_cert_revoked(text, text) FROM PUBLIC",
+	"GRANT SELECT ON limf.kms_certificate_revoked TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+	"GRANT EXECUTE ON FUNCTION limf.kms_cert_revoked(text, text) TO " WR_ROLE_OPERATOR
+	", " WR_ROLE_SERVICE,
+	"REVOKE ALL ON FUNCTION limf.kms_cert_no_update() FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.kms_cert_record(text, text, text, integer, numeric, numeric,"
+	" integer, bytea, bytea, bigint, bigint) FROM PUBLIC",
+	"GRANT SELECT ON limf.kms_certificate TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+	"GRANT EXECUTE ON FUNCTION limf.kms_cert_record(text, text, text, integer, numeric,"
+	" numeric, integer, bytea, bytea, bigint, bigint) TO " WR_ROLE_OPERATOR
+	", " WR_ROLE_SERVICE,
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -493,6 +617,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 4, "finite warrant and instance times", m4, NULL },
 	{ 5, "target normal forms: tel ext and isub kept, sip user=phone as tel", m5, renormalise },
 	{ 6, "audit head readable by the service role (anchored in evidence manifests)", m6, NULL },
+	{ 7, "KMS certificates recorded once fetched (replay after a roll-over)", m7, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -383,6 +383,69 @@ cp "$tmp/ev-v/E$sfx/iri.jsonl" "$tmp/out"
 has v-iri '"outcome":"no-valid-certificate"'
 has v-iri 'no KMS certificate valid at the call.s time 2026-03-15T12:00:00[.0-9]*Z (held: cert1.kms.v.test 2026-04-01T00:00:00Z..2100-01-01T00:00:00Z)'
 
+# ---- replay after a KMS roll-over (the certificate store, schema 7). The KMS serves only its
+# current certificate: a replay started after a roll-over got the new one alone, and the calls
+# made under the old one came out "no-valid-certificate" (nothing decrypted). Every certificate
+# limf fetches is now recorded in the database; the replay loads the old one from there (no
+# KMS request) and both calls are decrypted. Without that record (KMS t: nothing fetched
+# before its roll-over) the earlier call is still "no-valid-certificate".
+RO=2026-03-15T12:30:00Z
+Ls=S$sfx As="sip:sally$sfx@example.org" Bs="sip:sam$sfx@example.org"
+warrant "$Ls" iri+cc "$As"
+kms_up "$tmp/s" rfc6509 "kms.s$sfx.test"
+kms_up "$tmp/t" rfc6509 "kms.t$sfx.test"
+# before the roll-over: limf kms cert fetches (and so records) KMS s's certificate
+# shellcheck disable=SC2046
+expect 0 kms-cert-s env LIMF_DB="$LIMF_DB_SERVICE" "$limf" kms cert $(kopts s)
+has kms-cert-s "cert1.kms.s$sfx.test"
+for k in s t; do
+	expect 0 "rollover-$k" "$BUILD/limf-kms" rollover "$tmp/$k" --at "$RO"
+	# call 1 before the roll-over under the old certificate, call 2 after it under the new
+	expect 0 "gen-$k-1" "$gen" --community "$tmp/$k/community.1.json" --out "$tmp/$k-1.pcap" \
+		--calls 1 --duration 2 --caller "$As" --callee "$Bs" --start "$AT" --seed 41
+	expect 0 "gen-$k-2" "$gen" --community "$tmp/$k/community.json" --out "$tmp/$k-2.pcap" \
+		--calls 1 --duration 2 --caller "$As" --callee "$Bs" --start 2026-03-15T13:00:00Z --seed 42
+done
+ni0=$(ninit s)
+replay store s "$tmp/s-1.pcap" "$tmp/s-2.pcap" --liid "$Ls"
+# one KMSInit (the replay's first fetch: the new certificate); the old one from the database
+[ "$(($(ninit s) - ni0))" -eq 1 ] && ok || bad "store: $(($(ninit s) - ni0)) KMSInit requests, want 1"
+grep -q "keyprov.*cert=cert1.kms.s$sfx.test" "$tmp/s/log" && ok || bad "store: no key request under the old certificate"
+sumcheck store "j['summary']['imsg_outside_certificates']==0 and j['summary']['calls_intercepted']==2"
+expect 0 store-manifest python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+c = m["calls"]
+assert len(c) == 2, c
+for x in c:
+    assert sum(s["decrypted"] for s in x["streams"]) > 20, x["streams"]
+recs = [json.loads(l) for l in open(sys.argv[1] + "/" + sys.argv[2] + "/iri.jsonl")]
+km = [r["key_management"]["outcome"] for r in recs if r["kind"] == "key-management"]
+assert km == ["keys", "keys"], km
+certs = m["kms"]["certificates"]
+got = [(x["cert_uri"], x["source"], x["first_seen"] is not None) for x in certs]
+assert got == [("cert2." + sys.argv[3], "kms", True), ("cert1." + sys.argv[3], "database", True)], got
+# recorded as the KMS served it when limf kms cert fetched it (before the roll-over)
+assert certs[1]["valid_from"] == "2000-01-01T00:00:00Z", certs[1]
+print("both calls decrypted; certificates", got)' "$tmp/ev-store" "$Ls" "kms.s$sfx.test"
+verify store
+"$limf" audit list --json >"$tmp/out"
+pyjson store-audit "[r['db_role'] for r in j if r['action']=='kms.cert.load' and 'cert_uri=cert1.kms.s$sfx.test' in r['detail']]==['limf_service']"
+pyjson store-audit-rec "len([r for r in j if r['action']=='kms.cert.record' and 'kms_uri=kms.s$sfx.test' in r['detail']])==2"
+# KMS t: its old certificate was never fetched, so never recorded: call 1 has none
+replay nostore t "$tmp/t-1.pcap" "$tmp/t-2.pcap" --liid "$Ls"
+sumcheck nostore "j['summary']['imsg_outside_certificates']==1 and j['summary']['calls_intercepted']==2"
+expect 0 nostore-manifest python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+# the call before the roll-over: nothing decrypted; the one after it: decrypted
+dec = [sum(s["decrypted"] for s in x["streams"]) for x in sorted(m["calls"], key=lambda x: x["start"])]
+assert dec[0] == 0 and dec[1] > 20, dec
+recs = [json.loads(l) for l in open(sys.argv[1] + "/" + sys.argv[2] + "/iri.jsonl")]
+km = [r["key_management"]["outcome"] for r in recs if r["kind"] == "key-management"]
+assert sorted(km) == ["keys", "no-valid-certificate"], km
+assert [x["source"] for x in m["kms"]["certificates"]] == ["kms"], m["kms"]["certificates"]' "$tmp/ev-nostore" "$Ls"
+
 # ---- hostile packets on a target call's media path (a reviewer's findings): 16 junk SSRCs
 # sent to the call's media port before its real streams took every stream slot (nothing
 # decrypted); four answered re-INVITEs replaying valid I_MESSAGEs of the same two parties
@@ -679,6 +742,6 @@ printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/nul
 expect 1 verify-tampered "$limf" verify "$tmp/ev-t"
 has verify-tampered "cc.pcap"
 
-for k in g m v; do kms_down "$tmp/$k"; done
+for k in g m v s t; do kms_down "$tmp/$k"; done
 wait 2>/dev/null
 finish

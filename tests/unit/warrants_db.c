@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "tests/unit/warrants_suites.h"
-#include "warrants/internal.h" /* wr_exec: targets written the version 4 way */
+#include "warrants/internal.h"
+#include "warrants/kms.h" /* wr_exec: targets written the version 4 way */
 
 /* The superuser on a given database (a later dbname= overrides the earlier one). */
 static PGconn *super_on(const char *dbname)
@@ -360,6 +361,69 @@ static void t_migrate_v5(void)
 	wr_db_close(op);
 	wr_db_close(svc);
 	t_sql(su, "DROP DATABASE limf_v5test", st);
+	CHECK(st[0] == '\0');
+	PQfinish(su);
+}
+
+/* Schema version 7 on a version 6 database (limf db migrate 6 -> 7): before, no certificate
+ * store (recording fails, LIM_E_DB); after, the service role records a certificate through
+ * limf.kms_cert_record (once: the same one again is "known") and reads it, and migrating again
+ * changes nothing. */
+static void t_migrate_v7(void)
+{
+	PGconn *su = t_pg(T_SUPER);
+	struct wr_db *adm, *svc;
+	struct wr_kms_cert c;
+	char st[6], cs[2][512], v[64];
+	int from = -1, to = -1;
+	bool added = false;
+	int64_t fs = 0, fs2 = 0;
+
+	CHECK(wr_db_schema_latest() >= 7);
+	t_sql(su, "DROP DATABASE IF EXISTS limf_v7test", st);
+	t_sql(su, "CREATE DATABASE limf_v7test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
+	      st);
+	CHECK(st[0] == '\0');
+	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v7test", T_ADMIN);
+	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v7test", T_SERVICE);
+	t_migrate_to(cs[0], 6);
+	adm = t_db(cs[0]);
+	svc = t_db(cs[1]);
+	memset(&c, 0, sizeof c);
+	snprintf(c.kms_uri, sizeof c.kms_uri, "kms.v7.test");
+	snprintf(c.cert_uri, sizeof c.cert_uri, "cert1.kms.v7.test");
+	c.scheme = WR_KMS_ID_3GPP;
+	c.user_key_period = 2592000;
+	c.user_key_offset = UINT64_C(18446744073709551615); /* the full range is kept */
+	c.parameter_set = 1;
+	c.z[0] = 0x04;
+	c.kpak[0] = 0x04;
+	c.valid_from = t_time("2026-01-01T00:00Z");
+	c.valid_to = t_time("2027-01-01T00:00Z");
+	CHECK(wr_kms_cert_record(svc, &c, &added, &fs) == LIM_E_DB && !added);
+
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 6 && to == 7);
+	CHECK(wr_kms_cert_record(svc, &c, &added, &fs) == LIM_OK && added && fs != INT64_MIN);
+	CHECK(wr_kms_cert_record(svc, &c, &added, &fs2) == LIM_OK && !added && fs2 == fs);
+	{
+		PGconn *s = t_pg(cs[1]);
+		t_sql_val(s,
+			  "SELECT count(*) || ' ' || min(user_key_offset) || ' ' || min(fetched_by)"
+			  " FROM limf.kms_certificate",
+			  v, sizeof v);
+		CHECK(strcmp(v, "1 18446744073709551615 limf_service") == 0);
+		PQfinish(s);
+	}
+	/* again: nothing left to do, the row kept */
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 7 && to == 7);
+	CHECK(wr_kms_cert_record(svc, &c, &added, &fs2) == LIM_OK && !added && fs2 == fs);
+	{
+		struct wr_audit_verdict vd;
+		CHECK(wr_audit_verify(adm, &vd) == LIM_OK && vd.bad_id == 0);
+	}
+	wr_db_close(adm);
+	wr_db_close(svc);
+	t_sql(su, "DROP DATABASE limf_v7test", st);
 	CHECK(st[0] == '\0');
 	PQfinish(su);
 }
@@ -773,9 +837,15 @@ static void t_cli_norm(void)
 }
 
 const struct lim_suite t_wr_db_suites[] = {
-	{ "migrate", t_migrate },           { "roles", t_roles },
-	{ "audit_hash", t_audit_hash },     { "audit", t_audit },
-	{ "concurrent", t_concurrent },     { "cli", t_cli },
-	{ "cli_norm", t_cli_norm },         { "migrate_v5", t_migrate_v5 },
-	{ "audit_anchor", t_audit_anchor }, { NULL, NULL },
+	{ "migrate", t_migrate },
+	{ "roles", t_roles },
+	{ "audit_hash", t_audit_hash },
+	{ "audit", t_audit },
+	{ "concurrent", t_concurrent },
+	{ "cli", t_cli },
+	{ "cli_norm", t_cli_norm },
+	{ "migrate_v5", t_migrate_v5 },
+	{ "migrate_v7", t_migrate_v7 },
+	{ "audit_anchor", t_audit_anchor },
+	{ NULL, NULL },
 };

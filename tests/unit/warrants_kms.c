@@ -34,7 +34,7 @@ struct tkms {
 };
 enum { P_COM, P_CA, P_CERT, P_KEY, P_LOG };
 
-static struct tkms kms_3gpp, kms_6509, kms_roll;
+static struct tkms kms_3gpp, kms_6509, kms_roll, kms_store;
 static int64_t fake_now; /* 0 = real time */
 
 static int64_t real_us(void)
@@ -59,8 +59,8 @@ static const char *kms_bin(char *buf, size_t cap)
 
 static void stop_all(void)
 {
-	struct tkms *all[] = { &kms_3gpp, &kms_6509, &kms_roll };
-	for (size_t i = 0; i < 3; i++) {
+	struct tkms *all[] = { &kms_3gpp, &kms_6509, &kms_roll, &kms_store };
+	for (size_t i = 0; i < 4; i++) {
 		struct tkms *t = all[i];
 		char cmd[128];
 		if (t->pid > 0) {
@@ -92,22 +92,26 @@ static int json_hex(const char *js, const char *key, uint8_t *out, size_t cap, s
 	return lim_hex_decode(p, (size_t)(e - p), out, cap, n) == LIM_OK ? 0 : -1;
 }
 
-/* init + serve a test KMS of the given scheme (once per process). */
-static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from);
+/* init + serve a test KMS of the given scheme (once per process); kms_uri NULL: the test
+ * KMS's default. */
+static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from,
+			      const char *kms_uri);
 
 static struct tkms *kms_up(const char *scheme)
 {
-	return kms_start(strcmp(scheme, "rfc6509") == 0 ? &kms_6509 : &kms_3gpp, scheme, NULL);
+	return kms_start(strcmp(scheme, "rfc6509") == 0 ? &kms_6509 : &kms_3gpp, scheme, NULL,
+			 NULL);
 }
 
 /* A test KMS of its own (kms_roll, which the roll-over tests change), its certificate valid
  * from valid_from (ISO 8601). */
 static struct tkms *kms_up_own(const char *valid_from)
 {
-	return kms_start(&kms_roll, "3gpp-uid", valid_from);
+	return kms_start(&kms_roll, "3gpp-uid", valid_from, NULL);
 }
 
-static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from)
+static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *valid_from,
+			      const char *kms_uri)
 {
 	char bin[256], port_file[160], sub[80];
 	static const char *names[] = { "community.json", "ca.pem", "client.pem", "client.key" };
@@ -132,7 +136,10 @@ static struct tkms *kms_start(struct tkms *t, const char *scheme, const char *va
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		if (valid_from)
+		if (kms_uri)
+			execl(bin, bin, "init", sub, "--scheme", scheme, "--valid-from", valid_from,
+			      "--kms-uri", kms_uri, (char *)NULL);
+		else if (valid_from)
 			execl(bin, bin, "init", sub, "--scheme", scheme, "--valid-from", valid_from,
 			      (char *)NULL);
 		else
@@ -1060,6 +1067,176 @@ out:
 	wr_db_close(db);
 }
 
+/* Runs sql on c and checks that it fails with SQLSTATE want. */
+static void expect_state(PGconn *c, const char *sql, const char *want)
+{
+	char st[6];
+	t_sql(c, sql, st);
+	CHECK(strcmp(st, want) == 0);
+	if (strcmp(st, want) != 0)
+		fprintf(stderr, "  %s: SQLSTATE '%s', want %s\n", sql, st, want);
+}
+
+/* The certificate store (schema version 7): a client records what it fetches, once; a client
+ * started after a roll-over (a replay of older traffic) loads the earlier certificate from
+ * the database instead of concluding there is none (no KMS request, audited kms.cert.load),
+ * and gets keys under it; without the record it has none (LIM_E_STATE). A certificate once
+ * recorded never changes: another content under its CertUri is refused and audited; the
+ * service role cannot write the table but through limf.kms_cert_record. A certificate the
+ * KMS said is revoked is never loaded. */
+static void t_kms_store(void)
+{
+	int64_t now = real_us(), roll = now - 600 * SEC;
+	char vf[WR_TIME_STRLEN], at[WR_TIME_STRLEN], cmd[512], l[WR_LIID_MAX + 1], alice[96],
+		bob[96], dir[96], bin[128], uri[64], q[256], v[64], c1[96], st6[6];
+	struct tkms *t;
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = NULL, *k2 = NULL;
+	struct wr_kms_cert held[WR_KMS_CERTS], c, bad;
+	struct wr_kms_cert_stats cs;
+	struct wr_kms_decision *d1 = NULL;
+	const struct wr_kms_keys *keys = NULL;
+	PGconn *adm = t_pg(T_ADMIN), *svc = t_pg(T_SERVICE);
+	bool added = true;
+	int64_t fs = 0;
+	uint8_t z1[WR_KMS_Z_LEN];
+
+	snprintf(uri, sizeof uri, "kms.store%ld.test", (long)getpid());
+	snprintf(c1, sizeof c1, "cert1.%s", uri);
+	wr_time_format(now - 7200 * SEC, vf);
+	wr_time_format(roll, at);
+	t = kms_start(&kms_store, "3gpp-uid", vf, uri);
+	snprintf(dir, sizeof dir, "%.63s/k", t->dir);
+	t_liid(l, sizeof l, "kst");
+	snprintf(alice, sizeof alice, "sip:alice-st-%ld@example.org", (long)getpid());
+	snprintf(bob, sizeof bob, "sip:bob-st-%ld@example.org", (long)getpid());
+	add_warrant(l, now - 86400 * SEC, now + 3600 * SEC, alice);
+	community_z(t->path[P_COM], z1);
+
+	/* the first fetch records the certificate, once: a second fetch changes nothing */
+	k = client(t, NULL, 5000);
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK);
+	CHECK(c.source == WR_KMS_SRC_KMS && c.first_seen != INT64_MIN);
+	CHECK(wr_kms_fetch_cert(k, db, NULL) == LIM_OK);
+	snprintf(q, sizeof q,
+		 "SELECT count(*) || ' ' || min(fetched_by) FROM limf.kms_certificate"
+		 " WHERE kms_uri = '%s'",
+		 uri);
+	t_sql_val(adm, q, v, sizeof v);
+	CHECK(strcmp(v, "1 limf_service") == 0);
+	CHECK(audit_count(db, "", "kms.cert.record", c1) == 1);
+	CHECK(wr_kms_cert_record(db, &c, &added, &fs) == LIM_OK && !added && fs == c.first_seen);
+	wr_kms_cert_stats(k, &cs);
+	CHECK(cs.conflicts == 0 && cs.store_failed == 0 && cs.loaded == 0);
+	wr_kms_free(k);
+	k = NULL;
+
+	/* another content under the recorded CertUri: refused, the row kept, audited */
+	bad = c;
+	bad.z[WR_KMS_Z_LEN - 1] ^= 1;
+	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_E_AUTH && !added && fs == INT64_MIN);
+	bad = c;
+	bad.valid_to = roll;
+	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_E_AUTH);
+	CHECK(audit_count(db, "", "kms.cert.conflict", c1) == 2);
+	{
+		char zh[2 * WR_KMS_Z_LEN + 1], zq[1024];
+		lim_hex_encode(z1, sizeof z1, zh);
+		snprintf(zq, sizeof zq,
+			 "SELECT count(*) FROM limf.kms_certificate WHERE kms_uri = '%s'"
+			 " AND encode(pub_enc_key, 'hex') = '%s'",
+			 uri, zh);
+		t_sql_val(adm, zq, v, sizeof v);
+	}
+	CHECK(strcmp(v, "1") == 0); /* the Z recorded is still the KMS's */
+	/* nobody writes the table directly: the service role has no privilege, the owner's
+	 * UPDATE is refused by the trigger */
+	snprintf(q, sizeof q, "UPDATE limf.kms_certificate SET issuer = 'x' WHERE kms_uri = '%s'",
+		 uri);
+	expect_state(svc, q, "42501");
+	expect_state(adm, q, "23000");
+	expect_state(svc, "DELETE FROM limf.kms_certificate", "42501");
+	expect_state(svc,
+		     "INSERT INTO limf.kms_certificate (kms_uri, cert_uri, id_scheme,"
+		     " user_key_period, user_key_offset, parameter_set, pub_enc_key, pub_auth_key,"
+		     " valid_from, valid_to) SELECT 'x', 'y', id_scheme, user_key_period,"
+		     " user_key_offset, 1, pub_enc_key, pub_auth_key, valid_from, valid_to"
+		     " FROM limf.kms_certificate LIMIT 1",
+		     "42501");
+
+	/* the KMS rolls over; a client started afterwards (a replay) fetches only the new one */
+	snprintf(cmd, sizeof cmd, "%s rollover %s --at %s >/dev/null", kms_bin(bin, sizeof bin),
+		 dir, at);
+	CHECK(system(cmd) == 0);
+	d1 = decide(db, alice, bob, roll - 1800 * SEC);
+	CHECK(d1 != NULL);
+	if (!d1)
+		goto out;
+	k2 = client(t, NULL, 5000);
+	CHECK(wr_kms_keys(k2, db, d1, alice, &keys) == LIM_OK && keys);
+	if (!keys)
+		goto out;
+	/* keys under the old certificate, loaded from the database: one KMSInit (the first
+	 * fetch), no re-fetch */
+	CHECK(strcmp(keys->cert_uri, c1) == 0);
+	CHECK_EQ_MEM(keys->z, z1, sizeof z1);
+	CHECK(log_count(t, INIT, NULL) == 3 && log_count(t, PROV, "cert=cert1.") == 1);
+	CHECK(wr_kms_certs(k2, held, WR_KMS_CERTS) == 2);
+	CHECK(strncmp(held[0].cert_uri, "cert2.", 6) == 0 && held[0].source == WR_KMS_SRC_KMS);
+	CHECK(strcmp(held[1].cert_uri, c1) == 0 && held[1].source == WR_KMS_SRC_DB &&
+	      held[1].first_seen == c.first_seen);
+	wr_kms_cert_stats(k2, &cs);
+	CHECK(cs.fetched == 1 && cs.loaded == 1 && cs.refused == 0);
+	CHECK(audit_count(db, "", "kms.cert.load", c1) == 1);
+	CHECK(strstr(wr_kms_store_msg(k2), "loaded from the database") != NULL);
+	wr_kms_free(k2);
+	k2 = NULL;
+
+	/* the record removed: a new client has no certificate for that time (one re-fetch) */
+	snprintf(q, sizeof q, "DELETE FROM limf.kms_certificate WHERE cert_uri = '%s'", c1);
+	t_sql(adm, q, st6);
+	CHECK(st6[0] == '\0');
+	k2 = client(t, NULL, 5000);
+	CHECK(wr_kms_keys(k2, db, d1, alice, &keys) == LIM_E_STATE && !keys);
+	CHECK(log_count(t, INIT, NULL) == 5 && log_count(t, PROV, "cert=cert1.") == 1);
+	wr_kms_cert_stats(k2, &cs);
+	CHECK(cs.loaded == 0);
+	wr_kms_free(k2);
+	k2 = NULL;
+
+	/* the KMS says its current certificate (cert2, recorded) is revoked, then rolls over
+	 * again: a later client never loads cert2 from the store for a time it covered */
+	set_fault(t, "revoked-cert");
+	k2 = client(t, NULL, 5000);
+	CHECK(wr_kms_fetch_cert(k2, db, NULL) == LIM_E_AUTH);
+	set_fault(t, "none");
+	wr_kms_free(k2);
+	k2 = NULL;
+	snprintf(q, sizeof q, "cert_uri=cert2.%s", uri);
+	CHECK(audit_count(db, "", "kms.cert.revoked", q) == 1);
+	wr_time_format(now - 300 * SEC, at);
+	snprintf(cmd, sizeof cmd, "%s rollover %s --at %s >/dev/null", kms_bin(bin, sizeof bin),
+		 dir, at);
+	CHECK(system(cmd) == 0);
+	wr_kms_decision_free(d1);
+	d1 = decide(db, alice, bob, now - 420 * SEC);
+	CHECK(d1 != NULL);
+	if (!d1)
+		goto out;
+	k2 = client(t, NULL, 5000);
+	CHECK(wr_kms_keys(k2, db, d1, alice, &keys) == LIM_E_STATE && !keys);
+	CHECK(log_count(t, PROV, "cert=cert2.") == 0);
+	wr_kms_cert_stats(k2, &cs);
+	CHECK(cs.loaded == 0 && cs.fetched == 2);
+out:
+	wr_kms_decision_free(d1);
+	wr_kms_free(k);
+	wr_kms_free(k2);
+	PQfinish(adm);
+	PQfinish(svc);
+	wr_db_close(db);
+}
+
 static void t_kms_forget(void)
 {
 	struct tkms *t = kms_up("3gpp-uid");
@@ -1117,17 +1294,11 @@ out:
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },
-	{ "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },
-	{ "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults },
-	{ "kms_wipe", t_kms_wipe },
-	{ "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry },
-	{ "kms_many", t_kms_many },
-	{ "kms_forget", t_kms_forget },
-	{ "kms_validity", t_kms_validity },
-	{ "kms_rollover", t_kms_rollover },
-	{ NULL, NULL },
+	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },       { "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },     { "kms_wipe", t_kms_wipe },
+	{ "kms_mtls", t_kms_mtls },         { "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },         { "kms_forget", t_kms_forget },
+	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },       { NULL, NULL },
 };
