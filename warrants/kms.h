@@ -217,9 +217,11 @@ enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_u
 
 /* Records c in the certificate store (see top) as fetched by db's role: *added (may be NULL)
  * true when it was new, *first_seen (may be NULL) the time the store first recorded it. The
- * same certificate again is LIM_OK, nothing changed. Another content under a recorded
- * (kms_uri, cert_uri): LIM_E_AUTH, the recorded one kept, audited "kms.cert.conflict" (by the
- * database). LIM_E_DB when the store cannot be written (no schema version 7). */
+ * same certificate again is LIM_OK, nothing changed; with only its ValidFrom/ValidTo changed
+ * (the KMS amending it: a roll-over ends the old one early), LIM_OK, the recorded validity
+ * replaced and the old one audited ("kms.cert.amend"). Other keys or parameters under a
+ * recorded (kms_uri, cert_uri): LIM_E_AUTH, the recorded one kept, audited "kms.cert.conflict"
+ * (by the database). LIM_E_DB when the store cannot be written (no schema version 7). */
 enum lim_err wr_kms_cert_record(struct wr_db *db, const struct wr_kms_cert *c, bool *added,
 				int64_t *first_seen) LIM_WUR;
 

@@ -497,9 +497,12 @@ static const char *const m6[] = {
  *    operator roles read it and write nothing directly;
  *  - kms_cert_record(...): SECURITY DEFINER, the only writer for those roles. A new
  *    certificate is inserted and audited ("kms.cert.record"); the same one again changes
- *    nothing ("known"); another content under a recorded (kms_uri, cert_uri) is refused, the
- *    row kept as it was, and audited ("kms.cert.conflict"): a certificate, once recorded,
- *    never changes. Returns the outcome and the row's first_seen (wr time);
+ *    nothing ("known"); the same keys and parameters with another validity are the KMS
+ *    amending it (a roll-over ends the old certificate early): its ValidFrom/ValidTo take the
+ *    new values, audited with the old ones ("kms.cert.amend", "amended"); any other content
+ *    under a recorded (kms_uri, cert_uri) is refused, the row kept as it was, and audited
+ *    ("kms.cert.conflict"): a certificate's keys, once recorded, never change. Returns the
+ *    outcome and the row's first_seen (wr time);
  *  - kms_certificate_revoked + kms_cert_revoked(kms_uri, cert_uri): the certificates a KMS
  *    said are revoked (audited "kms.cert.revoked" once), which are never loaded again. */
 static const char *const m7[] = {
@@ -528,9 +531,19 @@ static const char *const m7[] = {
 	" seen_at timestamptz NOT NULL DEFAULT now(),"
 	" seen_by text NOT NULL DEFAULT session_user,"
 	" PRIMARY KEY (kms_uri, cert_uri))",
+	/* only a certificate's validity may change (kms_cert_record's amendment) */
 	"CREATE FUNCTION limf.kms_cert_no_update() RETURNS trigger LANGUAGE plpgsql AS $$"
-	" BEGIN RAISE EXCEPTION 'limf.% rows never change (what the KMS served, once recorded)',"
-	" TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation'; END $$",
+	" BEGIN"
+	"  IF TG_TABLE_NAME = 'kms_certificate' AND (NEW.kms_uri, NEW.cert_uri, NEW.issuer,"
+	"   NEW.id_scheme, NEW.user_key_period, NEW.user_key_offset, NEW.parameter_set,"
+	"   NEW.pub_enc_key, NEW.pub_auth_key, NEW.first_seen, NEW.fetched_by)"
+	"   IS NOT DISTINCT FROM (OLD.kms_uri, OLD.cert_uri, OLD.issuer, OLD.id_scheme,"
+	"   OLD.user_key_period, OLD.user_key_offset, OLD.parameter_set, OLD.pub_enc_key,"
+	"   OLD.pub_auth_key, OLD.first_seen, OLD.fetched_by) THEN RETURN NEW; END IF;"
+	"  RAISE EXCEPTION 'limf.% rows never change but for a certificate''s validity (what the"
+	" KMS served, once recorded)', TG_TABLE_NAME USING ERRCODE ="
+	" 'integrity_constraint_violation';"
+	" END $$",
 	"CREATE TRIGGER kms_certificate_no_update BEFORE UPDATE ON limf.kms_certificate"
 	" FOR EACH ROW EXECUTE FUNCTION limf.kms_cert_no_update()",
 	"CREATE TRIGGER kms_certificate_revoked_no_update BEFORE UPDATE"
@@ -577,9 +590,19 @@ static const char *const m7[] = {
 	"  IF r_outcome IS NULL THEN"
 	"   IF r.issuer = p_issuer AND r.id_scheme = p_id_scheme AND r.user_key_period = p_period"
 	"    AND r.user_key_offset = p_offset AND r.parameter_set = p_parameter_set"
-	"    AND r.pub_enc_key = p_z AND r.pub_auth_key = p_kpak AND r.valid_from = vf"
-	"    AND r.valid_to = vt THEN"
-	"    r_outcome := 'known';"
+	"    AND r.pub_enc_key = p_z AND r.pub_auth_key = p_kpak THEN"
+	"    IF r.valid_from = vf AND r.valid_to = vt THEN"
+	"     r_outcome := 'known';"
+	"    ELSE"
+	"     UPDATE limf.kms_certificate k SET valid_from = vf, valid_to = vt"
+	"      WHERE k.kms_uri = p_kms_uri AND k.cert_uri = p_cert_uri;"
+	"     INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'kms.cert.amend',"
+	"      format('kms_uri=%s cert_uri=%s valid=%s..%s, was %s..%s', p_kms_uri, p_cert_uri,"
+	"      to_char(vf AT TIME ZONE 'UTC', fmt), to_char(vt AT TIME ZONE 'UTC', fmt),"
+	"      to_char(r.valid_from AT TIME ZONE 'UTC', fmt),"
+	"      to_char(r.valid_to AT TIME ZONE 'UTC', fmt)));"
+	"     r_outcome := 'amended';"
+	"    END IF;"
 	"   ELSE"
 	"    INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'kms.cert.conflict',"
 	"     format('kms_uri=%s cert_uri=%s valid=%s..%s differs from the certificate recorded"

@@ -1135,10 +1135,24 @@ static void t_kms_store(void)
 	bad = c;
 	bad.z[WR_KMS_Z_LEN - 1] ^= 1;
 	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_E_AUTH && !added && fs == INT64_MIN);
+	CHECK(audit_count(db, "", "kms.cert.conflict", c1) == 1);
+	/* the same keys with another validity: the KMS amending it (a roll-over ends it early),
+	 * recorded with the old validity in the audit */
 	bad = c;
 	bad.valid_to = roll;
-	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_E_AUTH);
-	CHECK(audit_count(db, "", "kms.cert.conflict", c1) == 2);
+	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_OK && !added &&
+	      fs == c.first_seen);
+	CHECK(audit_count(db, "", "kms.cert.amend", c1) == 1);
+	CHECK(audit_count(db, "", "kms.cert.conflict", c1) == 1);
+	snprintf(q, sizeof q,
+		 "SELECT (extract(epoch FROM valid_to) * 1000000)::bigint FROM limf.kms_certificate"
+		 " WHERE kms_uri = '%s'",
+		 uri);
+	t_sql_val(adm, q, v, sizeof v);
+	CHECK(strtoll(v, NULL, 10) == roll);
+	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_OK && !added);
+	CHECK(audit_count(db, "", "kms.cert.amend", c1) == 1); /* the same again: known */
+	/* ... but the owner may change nothing else: below */
 	{
 		char zh[2 * WR_KMS_Z_LEN + 1], zq[1024];
 		lim_hex_encode(z1, sizeof z1, zh);
