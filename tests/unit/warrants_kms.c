@@ -1140,8 +1140,7 @@ static void t_kms_store(void)
 	 * recorded with the old validity in the audit */
 	bad = c;
 	bad.valid_to = roll;
-	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_OK && !added &&
-	      fs == c.first_seen);
+	CHECK(wr_kms_cert_record(db, &bad, &added, &fs) == LIM_OK && !added && fs == c.first_seen);
 	CHECK(audit_count(db, "", "kms.cert.amend", c1) == 1);
 	CHECK(audit_count(db, "", "kms.cert.conflict", c1) == 1);
 	snprintf(q, sizeof q,
