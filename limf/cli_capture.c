@@ -68,8 +68,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -143,7 +143,7 @@ struct src {
 	int fd;
 	bool pending; /* file: f holds the next frame, not due yet */
 	struct cap_frame f;
-	uint64_t due_ns; /* monotonic time f is due */
+	uint64_t due_ns;                         /* monotonic time f is due */
 	_Atomic uint64_t frames, bytes, last_ts; /* written by the source's reader only */
 	/* source threads */
 	unsigned lane; /* the pool's lane (limf/pool.h), 0 = read by the loop */
@@ -203,11 +203,15 @@ static void x23_reload(struct run *r, const struct limf_conf *nc);
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
  * [handover] identifiers, country and spool directory and the [authority] sections (links are
- * closed and reopened; what is unconfirmed stays spooled and is sent again), and the [x2x3]
+ * closed and reopened; what is unconfirmed stays spooled and is sent again; a spool still in
+ * use is taken over without being re-read, and a reload that would close a spool holding
+ * unconfirmed PDUs - spool_dir moved, an authority renamed or removed - is refused:
+ * limf_dlv_reopen), and the [x2x3]
  * TLS files, max_conns and handshake_timeout (x23_reload: new POI connections get the new
  * certificate, open ones go on; listen needs a restart). The database,
  * KMS, [service] and [evidence] settings need a restart (a changed one is reported). A file
- * that does not load, or authorities that cannot be opened, leave the running configuration. */
+ * that does not load, or authorities that cannot be opened, leave the running configuration
+ * (its handover untouched: nothing was closed). */
 static void reload(struct run *r)
 {
 	struct limf_conf *nc = malloc(sizeof *nc);
@@ -231,26 +235,16 @@ static void reload(struct run *r)
 		fprintf(stderr,
 			"limf: SIGHUP: [database], [kms] and [evidence] changes take effect "
 			"at the next start\n");
-	x23_reload(r, nc); /* its own TLS context and caps: applied (or kept) on their own */
-	/* the spools are single-owner: close the running ones before the new ones open them */
-	limf_dlv_free(r->dlv);
-	r->dlv = NULL;
-	if (limf_dlv_new(nc, &nd, why, sizeof why) != LIM_OK) {
+	/* the spools in use are taken over, not re-read; one that would be closed with PDUs
+	 * still unconfirmed refuses the reload (limf_dlv_reopen): nothing is stranded */
+	if (limf_dlv_reopen(&r->dlv, nc, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: SIGHUP: handover: %s: keeping the running configuration\n",
 			why);
 		free(nc);
-		if (limf_dlv_new(r->conf, &r->dlv, why, sizeof why) != LIM_OK)
-			fprintf(stderr,
-				"limf: handover: %s: NOTHING IS HANDED OVER until the next "
-				"reload or restart\n",
-				why);
-		else
-			limf_dlv_set_cin_db(r->dlv, r->cin_db);
-		limf_out_reconfigure(r->out, r->conf, r->dlv);
 		return;
 	}
-	r->dlv = nd;
-	limf_dlv_set_cin_db(nd, r->cin_db);
+	x23_reload(r, nc); /* its own TLS context and caps: applied (or kept) on their own */
+	nd = r->dlv;
 	limf_out_reconfigure(r->out, nc, nd);
 	free(r->conf_heap);
 	r->conf_heap = nc;
@@ -382,8 +376,8 @@ static void health_fill(void *ctx, struct limf_status *st)
 		x->frames = atomic_load(&h->s[i].frames);
 		x->bytes = atomic_load(&h->s[i].bytes);
 		if (x->live)
-			x->have_kernel = src_kstats(&h->s[i], &x->kernel_received,
-						    &x->kernel_dropped);
+			x->have_kernel =
+				src_kstats(&h->s[i], &x->kernel_received, &x->kernel_dropped);
 	}
 	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
@@ -973,6 +967,22 @@ static void x23_reload(struct run *r, const struct limf_conf *nc)
 			limf_x23_listen(r->x23));
 }
 
+/* SIGTERM, SIGINT and SIGHUP: blocked first thing (start-up opens the database, the KMS and
+ * the spools, which takes a while with a large backlog: a signal then must neither kill the
+ * service, as their default action would, nor interrupt those calls half-way), so that the
+ * threads started meanwhile keep them blocked; they are unblocked on this thread only once
+ * the loop is about to run (signals_unblock), which then acts on what arrived: a SIGHUP
+ * reloads at its first turn, a SIGTERM stops it cleanly before it starts. */
+static void signals_mask(int how)
+{
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	(void)pthread_sigmask(how, &ss, NULL);
+}
+
 static void set_signals(void)
 {
 	struct sigaction sa;
@@ -1073,6 +1083,7 @@ int limf_cmd_capture(int argc, char **argv)
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
+	signals_mask(SIG_BLOCK); /* until the loop runs (signals_mask) */
 	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
 		capture_usage(stdout);
 		return 0;
@@ -1271,6 +1282,7 @@ int limf_cmd_capture(int argc, char **argv)
 		(void)sources_stop(s, ns);
 		goto out;
 	}
+	signals_mask(SIG_UNBLOCK); /* on this thread only: what came during start-up now */
 	if (limf_pool_lanes(p))
 		fprintf(stderr, "limf capture: %u workers, a capture thread per source\n",
 			limf_pool_workers(p));
