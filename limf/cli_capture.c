@@ -998,14 +998,22 @@ static void set_signals(void)
 }
 
 /* As the user (pv->drop): may it write the directories and read the files used after the
- * drop? 0, or 1 with a message. */
-static int privs_check(const struct limf_privs *pv, const struct limf_conf *c, const char *record,
-		       const char *sign_key)
+ * drop? Those are also limf.conf itself and the [x2x3] TLS files, which every SIGHUP re-reads
+ * as the user (a root-only one would make each later reload fail). 0, or 1 with a message. */
+static int privs_check(const struct limf_privs *pv, const struct limf_conf *c,
+		       const struct c_opts *o, const char *sign_key)
 {
-	const char *files[4 + 3 * LIMF_CONF_AUTH];
+	const char *files[8 + 3 * LIMF_CONF_AUTH];
+	const char *record = o->record;
 	size_t nf = 0;
 	char why[2 * LIMF_CONF_PATH];
 	bool ok = true;
+	files[nf++] = o->config;
+	if (o->x2x3) {
+		files[nf++] = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
+		files[nf++] = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
+		files[nf++] = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+	}
 	files[nf++] = limf_setting(NULL, c->kms_ca, "LIMF_KMS_CA");
 	files[nf++] = limf_setting(NULL, c->kms_cert, "LIMF_KMS_CERT");
 	files[nf++] = limf_setting(NULL, c->kms_key, "LIMF_KMS_KEY");
@@ -1152,7 +1160,7 @@ int limf_cmd_capture(int argc, char **argv)
 	if (pv.root && !pv.drop)
 		fprintf(stderr, "limf: WARNING: running as root with no [service] user: every "
 				"privilege is kept for the whole run (set [service] user)\n");
-	if (pv.drop && privs_check(&pv, &conf, o.record, sign_key) != 0)
+	if (pv.drop && privs_check(&pv, &conf, &o, sign_key) != 0)
 		return 1;
 	r = calloc(1, sizeof *r);
 	if (!r) {

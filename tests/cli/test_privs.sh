@@ -6,7 +6,8 @@
 #      to lo:5099 are still captured (the summary counts them)
 #   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies
 #   3. refusals at start (exit 1, a clear message): spool_dir or --record not writable by the
-#      user, a KMS key it cannot read, an unknown user or group, user = root, group alone
+#      user, a KMS key, limf.conf itself or an [x2x3] key it cannot read (each SIGHUP re-reads
+#      them as the user), an unknown user or group, user = root, group alone
 #   4. root without [service] user: a loud warning, runs; not root (runuser): no drop, works
 # Needs root (else skipped) and the private PostgreSQL cluster: run through scripts/pg-test.sh.
 # Prints "N passed, N failed".
@@ -188,6 +189,21 @@ openssl genpkey -algorithm ed25519 -out "$tmp/priv/kms.key" 2>/dev/null
 KMSKEY=$tmp/priv/kms.key conf "$tmp/kk.conf" "user = $U"
 expect 1 kms-key "$limf" capture --config "$tmp/kk.conf" --pcap "$tmp/two.pcap"
 has kms-key "kms.key: not readable by user $U"
+# limf.conf and the [x2x3] TLS files are re-read as the user at every SIGHUP: checked at start
+conf "$tmp/priv/cf.conf" "user = $U"
+chmod 600 "$tmp/priv/cf.conf"
+cp "$tmp/priv/cf.conf" "$tmp/cf600.conf" # root's, 0600, in a directory the user reaches
+expect 1 conf-600 "$limf" capture --config "$tmp/cf600.conf" --pcap "$tmp/two.pcap"
+has conf-600 "cf600.conf: not readable by user $U"
+hasnt conf-600 "running ("
+openssl req -x509 -newkey ed25519 -nodes -subj /CN=mf.test -days 2 -keyout "$tmp/priv/x.key" \
+	-out "$tmp/x.pem" 2>/dev/null && ok || bad "x2x3 certificate"
+chmod 644 "$tmp/x.pem"
+expect 1 x2x3-key "$limf" capture --config "$tmp/user.conf" --pcap "$tmp/two.pcap" \
+	--duration 5 --x2x3 127.0.0.1:0 --x2x3-ca "$tmp/x.pem" --x2x3-cert "$tmp/x.pem" \
+	--x2x3-key "$tmp/priv/x.key"
+has x2x3-key "x.key: not readable by user $U"
+hasnt x2x3-key "running ("
 conf "$tmp/nouser.conf" "user = no-such-user-$$"
 expect 1 nouser "$limf" capture --config "$tmp/nouser.conf" --pcap "$tmp/two.pcap"
 has nouser "user no-such-user-$$: no such user: refusing to start"
