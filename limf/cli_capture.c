@@ -1258,6 +1258,12 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: control socket: %s\n", why);
 		goto out;
 	}
+	/* made as root (0600): the service user's, so that it (and root) can ask for status */
+	if (r->ctl && pv.drop && lchown(conf.control_socket, pv.uid, pv.gid) != 0)
+		fprintf(stderr,
+			"limf: control socket %s: cannot be given to user %s (%s): only root can "
+			"ask for status\n",
+			conf.control_socket, pv.user, strerror(errno));
 	if (conf.metrics[0] && limf_metrics_open(conf.metrics, health_fill, &health, &r->metrics,
 						 why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);

@@ -4,7 +4,8 @@
 #   1. -i lo: /proc/PID/status shows the user's uid/gid/groups everywhere, CapEff = CapPrm =
 #      CapBnd = cap_net_raw only, no ambient or inheritable, NoNewPrivs 1; the datagrams sent
 #      to lo:5099 are still captured (the summary counts them)
-#   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies
+#   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies;
+#      the control socket is the user's (it can run limf status), a socket left behind is said
 #   3. refusals at start (exit 1, a clear message): spool_dir or --record not writable by the
 #      user, a KMS key, limf.conf itself or an [x2x3] key it cannot read (each SIGHUP re-reads
 #      them as the user), an unknown user or group, user = root, group alone
@@ -165,6 +166,23 @@ grep -q "limf capture: .* frames 2 " "$tmp/run2.err" && ok || bad "run2: summary
 [ "$(stat -c %U "$tmp/mine/ev2")" = "$U" ] && [ -z "$(find "$tmp/mine/ev2" ! -user "$U")" ] &&
 	ok || bad "run2: bundle files not all owned by $U"
 expect 0 verify2 "$limf" verify "$tmp/mine/ev2"
+
+# ---- 2b. the control socket is made as root, then given to the user: it can ask for status; in
+# a directory of its own it is removed at exit, in root's (0711) it cannot be: said
+conf "$tmp/cs.conf" "user = $U" "control_socket = $tmp/mine/ctl.sock"
+capture cs "$tmp/cs.conf" --pcap "$tmp/two.pcap"
+wait_for "$tmp/cs.err" "running (" && ok || bad "cs: did not start"
+[ "$(stat -c '%U %a' "$tmp/mine/ctl.sock" 2>/dev/null)" = "$U 600" ] && ok ||
+	bad "cs: control socket is $(stat -c '%U %a' "$tmp/mine/ctl.sock" 2>&1), want $U 600"
+expect 0 cs-status runuser -u "$U" -- "$limf" status --socket "$tmp/mine/ctl.sock"
+has cs-status "^limf capture: up "
+reap cs 0
+[ ! -e "$tmp/mine/ctl.sock" ] && ok || bad "cs: control socket left behind"
+conf "$tmp/cs2.conf" "user = $U" "control_socket = $tmp/ctl2.sock"
+capture cs2 "$tmp/cs2.conf" --pcap "$tmp/two.pcap"
+reap cs2 0
+grep -q "control socket $tmp/ctl2.sock: cannot be removed (Permission denied): left behind" \
+	"$tmp/cs2.err" && ok || { bad "cs2: a socket left behind not said"; tail -3 "$tmp/cs2.err" >&2; }
 
 # ---- 3. refusals at start
 mkdir "$tmp/rootspool"
