@@ -52,10 +52,11 @@
  *
  * Privileges (limf/privs.h): started as root with [service] user, the spool and the --record
  * bundle are created as that user (effective ids only), and once the sources, the control
- * socket and the metrics listener are open it drops to the user for good, keeping only
- * CAP_NET_RAW when it captures live (nothing with --pcap alone). Before anything is opened it
+ * socket and the metrics listener are open it drops to the user for good, with no capability
+ * at all (the capture sockets are open by then: reading them and their statistics needs none;
+ * nothing re-opens one). Before anything is opened it
  * checks that the user may write the spool and --record directories and read the files it
- * reads later (KMS TLS files, [authority] TLS files, the signing key): else exit 1 naming
+ * reads later (limf.conf, KMS, [authority] and [x2x3] TLS files, the signing key): else exit 1 naming
  * the path. As root without [service] user it runs on as root with a loud warning; not root,
  * it switches nothing. */
 #include <errno.h>
@@ -1278,14 +1279,16 @@ int limf_cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	limf_health_set_lock(r->hl, sink_lock, sink_unlock, p);
-	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
+	/* no CAP_NET_RAW kept, even live: the parsers of hostile SIP, SDP, MIKEY and RTP must not
+	 * be able to sniff or inject on every interface (review-live finding 7) */
+	if (limf_privs_drop(&pv, false, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
 		goto out;
 	}
 	if (pv.drop)
-		fprintf(stderr, "limf capture: dropped root: user %s (uid %u gid %u), %s\n",
-			pv.user, (unsigned)pv.uid, (unsigned)pv.gid,
-			o.n_if ? "keeping CAP_NET_RAW only" : "no capabilities");
+		fprintf(stderr,
+			"limf capture: dropped root: user %s (uid %u gid %u), no capabilities\n",
+			pv.user, (unsigned)pv.uid, (unsigned)pv.gid);
 	if (limf_pool_start(p) != LIM_OK) {
 		fprintf(stderr, "limf: cannot start the worker threads\n");
 		goto out;
