@@ -153,9 +153,9 @@ static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
 			struct ho_spool_cfg sc;
 			struct ho_link_cfg lc;
 			size_t oi;
-			int ok_;
+			int ok;
 			spool_path(path, sizeof path, d->dir, ac->name, k);
-			a->sp[k] = spool_at(old, path, &oi, &ok_);
+			a->sp[k] = spool_at(old, path, &oi, &ok);
 			if (a->sp[k]) {
 				/* the running spool: no second open (its owner lock), no re-read */
 				a->kept[k] = true;
@@ -166,11 +166,10 @@ static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
 					break;
 				}
 			} else {
+				/* group commit (sync_every 0): the link syncs before it sends */
 				memset(&sc, 0, sizeof sc);
 				sc.dir = path;
 				sc.max_bytes = max;
-				sc.sync_every =
-					0; /* group commit: the link syncs before it sends */
 				e = ho_spool_open(&sc, &a->sp[k]);
 			}
 			if (e != LIM_OK) {
