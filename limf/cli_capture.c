@@ -968,20 +968,36 @@ static void x23_reload(struct run *r, const struct limf_conf *nc)
 			limf_x23_listen(r->x23));
 }
 
-/* SIGTERM, SIGINT and SIGHUP: blocked first thing (start-up opens the database, the KMS and
- * the spools, which takes a while with a large backlog: a signal then must neither kill the
- * service, as their default action would, nor interrupt those calls half-way), so that the
- * threads started meanwhile keep them blocked; they are unblocked on this thread only once
- * the loop is about to run (signals_unblock), which then acts on what arrived: a SIGHUP
- * reloads at its first turn, a SIGTERM stops it cleanly before it starts. */
-static void signals_mask(int how)
+/* Signals during start-up (it opens the database, the KMS and the spools, which takes a while
+ * with a large backlog, a slow KMS or database): their default action would kill the service.
+ * First thing, SIGHUP is blocked (acted on once the loop runs: a reload at its first turn)
+ * and SIGTERM/SIGINT set the stop flag (SA_RESTART: start-up's calls go on; the loop then
+ * does not start and the run ends cleanly; a second one exits at once, as in the loop, so a
+ * start-up stuck on an unreachable server can still be interrupted). Before the worker and
+ * source threads start, all three are blocked so that those threads keep them blocked;
+ * signals_mask(SIG_UNBLOCK) lets this thread take them once the loop is about to run. */
+static void signals_mask(int how, bool hup_only)
 {
 	sigset_t ss;
 	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
+	if (!hup_only) {
+		sigaddset(&ss, SIGTERM);
+		sigaddset(&ss, SIGINT);
+	}
 	sigaddset(&ss, SIGHUP);
 	(void)pthread_sigmask(how, &ss, NULL);
+}
+
+static void signals_early(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signals_mask(SIG_BLOCK, true);
 }
 
 static void set_signals(void)
@@ -1092,7 +1108,7 @@ int limf_cmd_capture(int argc, char **argv)
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
-	signals_mask(SIG_BLOCK); /* until the loop runs (signals_mask) */
+	signals_early(); /* before anything that takes time (signals_mask) */
 	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
 		capture_usage(stdout);
 		return 0;
@@ -1289,6 +1305,7 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr,
 			"limf capture: dropped root: user %s (uid %u gid %u), no capabilities\n",
 			pv.user, (unsigned)pv.uid, (unsigned)pv.gid);
+	signals_mask(SIG_BLOCK, false); /* the threads started from here keep them blocked */
 	if (limf_pool_start(p) != LIM_OK) {
 		fprintf(stderr, "limf: cannot start the worker threads\n");
 		goto out;
@@ -1299,7 +1316,7 @@ int limf_cmd_capture(int argc, char **argv)
 		(void)sources_stop(s, ns);
 		goto out;
 	}
-	signals_mask(SIG_UNBLOCK); /* on this thread only: what came during start-up now */
+	signals_mask(SIG_UNBLOCK, false); /* this thread only: what came during start-up now */
 	if (limf_pool_lanes(p))
 		fprintf(stderr, "limf capture: %u workers, a capture thread per source\n",
 			limf_pool_workers(p));
