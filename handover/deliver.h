@@ -171,6 +171,11 @@ struct ho_spool_stats {
 LIM_WUR enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out);
 /* Syncs, writes the seq file and frees; NULL is a no-op. */
 void ho_spool_free(struct ho_spool *s);
+/* A new bound on the live segments (a reload of the configuration, without re-reading the
+ * spool): the next appends are checked against it; what is already spooled above it stays and
+ * is delivered (appends are refused until it drains below). LIM_E_ARG when too small (as
+ * ho_spool_open). */
+LIM_WUR enum lim_err ho_spool_set_max_bytes(struct ho_spool *s, uint64_t max_bytes);
 
 /* Appends one encoded PS-PDU (copied), which must decode (ho_decode_pdu) and be IRI (SIP or
  * key management) or CC; its

@@ -1383,6 +1383,18 @@ out:
 }
 
 /* see deliver.h */
+enum lim_err ho_spool_set_max_bytes(struct ho_spool *s, uint64_t max_bytes)
+{
+	if (!s || max_bytes < SEG_HDR + REC_HDR + 1)
+		return LIM_E_ARG;
+	s->cfg.max_bytes = max_bytes;
+	/* as at open: the active segment a small part of the bound (applies from the next one) */
+	if (s->cfg.segment_bytes > max_bytes / 4)
+		s->cfg.segment_bytes = max_bytes / 4;
+	return LIM_OK;
+}
+
+/* see deliver.h */
 void ho_spool_free(struct ho_spool *s)
 {
 	if (!s)

@@ -54,10 +54,11 @@
  *
  * Privileges (limf/privs.h): started as root with [service] user, the spool and the --record
  * bundle are created as that user (effective ids only), and once the sources, the control
- * socket and the metrics listener are open it drops to the user for good, keeping only
- * CAP_NET_RAW when it captures live (nothing with --pcap alone). Before anything is opened it
+ * socket and the metrics listener are open it drops to the user for good, with no capability
+ * at all (the capture sockets are open by then: reading them and their statistics needs none;
+ * nothing re-opens one). Before anything is opened it
  * checks that the user may write the spool and --record directories and read the files it
- * reads later (KMS TLS files, [authority] TLS files, the signing key): else exit 1 naming
+ * reads later (limf.conf, KMS, [authority] and [x2x3] TLS files, the signing key): else exit 1 naming
  * the path. As root without [service] user it runs on as root with a loud warning; not root,
  * it switches nothing. */
 #include <errno.h>
@@ -205,11 +206,15 @@ static void x23_reload(struct run *r, const struct limf_conf *nc);
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
  * [handover] identifiers, country and spool directory and the [authority] sections (links are
- * closed and reopened; what is unconfirmed stays spooled and is sent again), and the [x2x3]
+ * closed and reopened; what is unconfirmed stays spooled and is sent again; a spool still in
+ * use is taken over without being re-read, and a reload that would close a spool holding
+ * unconfirmed PDUs - spool_dir moved, an authority renamed or removed - is refused:
+ * limf_dlv_reopen), and the [x2x3]
  * TLS files, max_conns and handshake_timeout (x23_reload: new POI connections get the new
  * certificate, open ones go on; listen needs a restart). The database,
  * KMS, [service] and [evidence] settings need a restart (a changed one is reported). A file
- * that does not load, or authorities that cannot be opened, leave the running configuration. */
+ * that does not load, or authorities that cannot be opened, leave the running configuration
+ * (its handover untouched: nothing was closed). */
 static void reload(struct run *r)
 {
 	struct limf_conf *nc = malloc(sizeof *nc);
@@ -234,26 +239,16 @@ static void reload(struct run *r)
 		fprintf(stderr,
 			"limf: SIGHUP: [database], [kms] and [evidence] changes take effect "
 			"at the next start\n");
-	x23_reload(r, nc); /* its own TLS context and caps: applied (or kept) on their own */
-	/* the spools are single-owner: close the running ones before the new ones open them */
-	limf_dlv_free(r->dlv);
-	r->dlv = NULL;
-	if (limf_dlv_new(nc, &nd, why, sizeof why) != LIM_OK) {
+	/* the spools in use are taken over, not re-read; one that would be closed with PDUs
+	 * still unconfirmed refuses the reload (limf_dlv_reopen): nothing is stranded */
+	if (limf_dlv_reopen(&r->dlv, nc, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: SIGHUP: handover: %s: keeping the running configuration\n",
 			why);
 		free(nc);
-		if (limf_dlv_new(r->conf, &r->dlv, why, sizeof why) != LIM_OK)
-			fprintf(stderr,
-				"limf: handover: %s: NOTHING IS HANDED OVER until the next "
-				"reload or restart\n",
-				why);
-		else
-			limf_dlv_set_cin_db(r->dlv, r->cin_db);
-		limf_out_reconfigure(r->out, r->conf, r->dlv);
 		return;
 	}
-	r->dlv = nd;
-	limf_dlv_set_cin_db(nd, r->cin_db);
+	x23_reload(r, nc); /* its own TLS context and caps: applied (or kept) on their own */
+	nd = r->dlv;
 	limf_out_reconfigure(r->out, nc, nd);
 	free(r->conf_heap);
 	r->conf_heap = nc;
@@ -979,6 +974,38 @@ static void x23_reload(struct run *r, const struct limf_conf *nc)
 			limf_x23_listen(r->x23));
 }
 
+/* Signals during start-up (it opens the database, the KMS and the spools, which takes a while
+ * with a large backlog, a slow KMS or database): their default action would kill the service.
+ * First thing, SIGHUP is blocked (acted on once the loop runs: a reload at its first turn)
+ * and SIGTERM/SIGINT set the stop flag (SA_RESTART: start-up's calls go on; the loop then
+ * does not start and the run ends cleanly; a second one exits at once, as in the loop, so a
+ * start-up stuck on an unreachable server can still be interrupted). Before the worker and
+ * source threads start, all three are blocked so that those threads keep them blocked;
+ * signals_mask(SIG_UNBLOCK) lets this thread take them once the loop is about to run. */
+static void signals_mask(int how, bool hup_only)
+{
+	sigset_t ss;
+	sigemptyset(&ss);
+	if (!hup_only) {
+		sigaddset(&ss, SIGTERM);
+		sigaddset(&ss, SIGINT);
+	}
+	sigaddset(&ss, SIGHUP);
+	(void)pthread_sigmask(how, &ss, NULL);
+}
+
+static void signals_early(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signals_mask(SIG_BLOCK, true);
+}
+
 static void set_signals(void)
 {
 	struct sigaction sa;
@@ -994,14 +1021,22 @@ static void set_signals(void)
 }
 
 /* As the user (pv->drop): may it write the directories and read the files used after the
- * drop? 0, or 1 with a message. */
-static int privs_check(const struct limf_privs *pv, const struct limf_conf *c, const char *record,
-		       const char *sign_key)
+ * drop? Those are also limf.conf itself and the [x2x3] TLS files, which every SIGHUP re-reads
+ * as the user (a root-only one would make each later reload fail). 0, or 1 with a message. */
+static int privs_check(const struct limf_privs *pv, const struct limf_conf *c,
+		       const struct c_opts *o, const char *sign_key)
 {
-	const char *files[4 + 3 * LIMF_CONF_AUTH];
+	const char *files[8 + 3 * LIMF_CONF_AUTH];
+	const char *record = o->record;
 	size_t nf = 0;
 	char why[2 * LIMF_CONF_PATH];
 	bool ok = true;
+	files[nf++] = o->config;
+	if (o->x2x3) {
+		files[nf++] = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
+		files[nf++] = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
+		files[nf++] = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+	}
 	files[nf++] = limf_setting(NULL, c->kms_ca, "LIMF_KMS_CA");
 	files[nf++] = limf_setting(NULL, c->kms_cert, "LIMF_KMS_CERT");
 	files[nf++] = limf_setting(NULL, c->kms_key, "LIMF_KMS_KEY");
@@ -1079,6 +1114,7 @@ int limf_cmd_capture(int argc, char **argv)
 	};
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
+	signals_early(); /* before anything that takes time (signals_mask) */
 	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
 		capture_usage(stdout);
 		return 0;
@@ -1147,7 +1183,7 @@ int limf_cmd_capture(int argc, char **argv)
 	if (pv.root && !pv.drop)
 		fprintf(stderr, "limf: WARNING: running as root with no [service] user: every "
 				"privilege is kept for the whole run (set [service] user)\n");
-	if (pv.drop && privs_check(&pv, &conf, o.record, sign_key) != 0)
+	if (pv.drop && privs_check(&pv, &conf, &o, sign_key) != 0)
 		return 1;
 	r = calloc(1, sizeof *r);
 	if (!r) {
@@ -1246,6 +1282,12 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: control socket: %s\n", why);
 		goto out;
 	}
+	/* made as root (0600): the service user's, so that it (and root) can ask for status */
+	if (r->ctl && pv.drop && lchown(conf.control_socket, pv.uid, pv.gid) != 0)
+		fprintf(stderr,
+			"limf: control socket %s: cannot be given to user %s (%s): only root can "
+			"ask for status\n",
+			conf.control_socket, pv.user, strerror(errno));
 	if (conf.metrics[0] && limf_metrics_open(conf.metrics, health_fill, &health, &r->metrics,
 						 why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s\n", why);
@@ -1260,14 +1302,17 @@ int limf_cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	limf_health_set_lock(r->hl, sink_lock, sink_unlock, p);
-	if (limf_privs_drop(&pv, o.n_if > 0, why, sizeof why) != LIM_OK) {
+	/* no CAP_NET_RAW kept, even live: the parsers of hostile SIP, SDP, MIKEY and RTP must not
+	 * be able to sniff or inject on every interface (review-live finding 7) */
+	if (limf_privs_drop(&pv, false, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: dropping root: %s: refusing to run\n", why);
 		goto out;
 	}
 	if (pv.drop)
-		fprintf(stderr, "limf capture: dropped root: user %s (uid %u gid %u), %s\n",
-			pv.user, (unsigned)pv.uid, (unsigned)pv.gid,
-			o.n_if ? "keeping CAP_NET_RAW only" : "no capabilities");
+		fprintf(stderr,
+			"limf capture: dropped root: user %s (uid %u gid %u), no capabilities\n",
+			pv.user, (unsigned)pv.uid, (unsigned)pv.gid);
+	signals_mask(SIG_BLOCK, false); /* the threads started from here keep them blocked */
 	if (limf_pool_start(p) != LIM_OK) {
 		fprintf(stderr, "limf: cannot start the worker threads\n");
 		goto out;
@@ -1278,6 +1323,7 @@ int limf_cmd_capture(int argc, char **argv)
 		(void)sources_stop(s, ns);
 		goto out;
 	}
+	signals_mask(SIG_UNBLOCK, false); /* this thread only: what came during start-up now */
 	if (limf_pool_lanes(p))
 		fprintf(stderr, "limf capture: %u workers, a capture thread per source\n",
 			limf_pool_workers(p));

@@ -23,6 +23,7 @@ struct dlv_auth {
 	uint32_t version; /* li-psDomainId version of this authority's PDUs */
 	struct ho_spool *sp[2];
 	struct ho_link *ln[2];
+	bool kept[2]; /* sp[k] is a running delivery's, taken over (limf_dlv_reopen) */
 	char said[2][sizeof(((struct ho_link_stats *)0)->error)]; /* the link error last said */
 };
 
@@ -68,9 +69,35 @@ static uint64_t spool_bytes(const struct limf_conf *c)
 	return (uint64_t)mb << 20;
 }
 
-/* see delivery.h */
-enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
-			  size_t whycap)
+/* The spool of stream k (0 HI2, 1 HI3) of authority name under dir. */
+static void spool_path(char *path, size_t cap, const char *dir, const char *name, int k)
+{
+	snprintf(path, cap, "%s/%s/%s", dir, name, k ? "hi3" : "hi2");
+}
+
+/* The running spool at path in old (NULL: none); *ai and *ki say where. */
+static struct ho_spool *spool_at(const struct limf_dlv *old, const char *path, size_t *ai, int *ki)
+{
+	char p[LIMF_CONF_PATH + 2 * LIMF_AUTH_NAME];
+	for (size_t i = 0; old && i < old->n; i++)
+		for (int k = 0; k < 2; k++) {
+			spool_path(p, sizeof p, old->dir, old->a[i].cfg->name, k);
+			if (old->a[i].sp[k] && strcmp(p, path) == 0) {
+				*ai = i;
+				*ki = k;
+				return old->a[i].sp[k];
+			}
+		}
+	return NULL;
+}
+
+static void dlv_free(struct limf_dlv *d);
+
+/* limf_dlv_new, taking over from old (may be NULL) each spool whose directory c still uses:
+ * kept open as it is (not re-read, its bound set to c's), only its link is new. old itself is
+ * not changed here (its links still run on the spools until it is freed). */
+static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
+			  struct limf_dlv **out, char *why, size_t whycap)
 {
 	struct limf_dlv *d;
 	enum lim_err e = LIM_OK;
@@ -128,13 +155,26 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 		for (int k = 0; k < 2 && e == LIM_OK; k++) {
 			struct ho_spool_cfg sc;
 			struct ho_link_cfg lc;
-			snprintf(path, sizeof path, "%s/%s/%s", d->dir, ac->name,
-				 k ? "hi3" : "hi2");
-			memset(&sc, 0, sizeof sc);
-			sc.dir = path;
-			sc.max_bytes = max;
-			sc.sync_every = 0; /* group commit: the link syncs before it sends */
-			e = ho_spool_open(&sc, &a->sp[k]);
+			size_t oi;
+			int ok;
+			spool_path(path, sizeof path, d->dir, ac->name, k);
+			a->sp[k] = spool_at(old, path, &oi, &ok);
+			if (a->sp[k]) {
+				/* the running spool: no second open (its owner lock), no re-read */
+				a->kept[k] = true;
+				e = ho_spool_set_max_bytes(a->sp[k], max);
+				if (e != LIM_OK) {
+					snprintf(why, whycap, "%s: spool: %s", path,
+						 lim_strerror(e));
+					break;
+				}
+			} else {
+				/* group commit (sync_every 0): the link syncs before it sends */
+				memset(&sc, 0, sizeof sc);
+				sc.dir = path;
+				sc.max_bytes = max;
+				e = ho_spool_open(&sc, &a->sp[k]);
+			}
 			if (e != LIM_OK) {
 				snprintf(why, whycap, "%s: spool: %s", path,
 					 e == LIM_E_STATE
@@ -177,7 +217,7 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 	}
 out:
 	if (e != LIM_OK) {
-		limf_dlv_free(d);
+		dlv_free(d); /* the kept spools stay old's */
 		return e;
 	}
 	*out = d;
@@ -185,16 +225,95 @@ out:
 }
 
 /* see delivery.h */
-void limf_dlv_free(struct limf_dlv *d)
+enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
+			  size_t whycap)
+{
+	return build(c, NULL, out, why, whycap);
+}
+
+/* see delivery.h */
+enum lim_err limf_dlv_reopen(struct limf_dlv **dp, const struct limf_conf *c, char *why,
+			     size_t whycap)
+{
+	struct limf_dlv *old = *dp, *d = NULL;
+	char path[LIMF_CONF_PATH + 2 * LIMF_AUTH_NAME], np[sizeof path];
+	enum lim_err e;
+	why[0] = '\0';
+	/* a spool the new configuration does not use would be closed: never with PDUs in it that
+	 * the authority has not confirmed (nothing would drain them; status would not show them) */
+	for (size_t i = 0; old && i < old->n; i++)
+		for (int k = 0; k < 2; k++) {
+			struct ho_spool_stats st;
+			bool used = false;
+			spool_path(path, sizeof path, old->dir, old->a[i].cfg->name, k);
+			for (size_t j = 0; j < c->n_auth && !used; j++) {
+				spool_path(np, sizeof np, c->spool_dir, c->auth[j].name, k);
+				used = strcmp(np, path) == 0;
+			}
+			ho_spool_get_stats(old->a[i].sp[k], &st);
+			if (used || st.head == st.confirmed)
+				continue;
+			snprintf(why, whycap,
+				 "authority %s %s: its spool %s still holds %" PRIu64
+				 " PDUs the authority has not confirmed, and the new configuration "
+				 "does not use that spool (spool_dir changed, or the authority "
+				 "renamed "
+				 "or removed): let them be delivered first, or stop limf and move "
+				 "the "
+				 "spool directory",
+				 old->a[i].cfg->name, k ? "hi3" : "hi2", path,
+				 st.head - st.confirmed);
+			return LIM_E_STATE;
+		}
+	e = build(c, old, &d, why, whycap);
+	if (e != LIM_OK)
+		return e;
+	if (old) {
+		/* the CIN source and the rest of its block go on */
+		d->mem_cin = old->mem_cin;
+		d->cin_db = old->cin_db;
+		d->cin_next = old->cin_next;
+		d->cin_left = old->cin_left;
+		d->cin_db_failing = old->cin_db_failing;
+		/* old's links stop; the spools d took over are d's now */
+		for (size_t i = 0; i < d->n; i++)
+			for (int k = 0; k < 2; k++) {
+				size_t oi;
+				int ok;
+				if (!d->a[i].kept[k])
+					continue;
+				d->a[i].kept[k] = false;
+				spool_path(path, sizeof path, d->dir, d->a[i].cfg->name, k);
+				if (spool_at(old, path, &oi, &ok)) {
+					ho_link_free(old->a[oi].ln[ok]);
+					old->a[oi].ln[ok] = NULL;
+					old->a[oi].sp[ok] = NULL;
+				}
+			}
+	}
+	limf_dlv_free(old);
+	*dp = d;
+	return LIM_OK;
+}
+
+/* Frees d, but not the spools it took over and does not own yet (kept). */
+static void dlv_free(struct limf_dlv *d)
 {
 	if (!d)
 		return;
 	for (size_t i = 0; i < d->n; i++)
 		for (int k = 0; k < 2; k++) {
 			ho_link_free(d->a[i].ln[k]);
-			ho_spool_free(d->a[i].sp[k]);
+			if (!d->a[i].kept[k])
+				ho_spool_free(d->a[i].sp[k]);
 		}
 	free(d);
+}
+
+/* see delivery.h */
+void limf_dlv_free(struct limf_dlv *d)
+{
+	dlv_free(d);
 }
 
 /* see delivery.h */

@@ -43,6 +43,17 @@ enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char
 			  size_t whycap) LIM_WUR;
 void limf_dlv_free(struct limf_dlv *d);
 
+/* SIGHUP: replaces the running delivery *dp with c's. A spool c still uses (same spool_dir and
+ * authority name) is taken over as it is: not closed, not re-read (a large backlog costs
+ * nothing), its bound set to c's spool_max_mb; only its link is replaced (what it had sent
+ * unconfirmed is sent again, as after a reconnection). The other spools c names are opened;
+ * the running ones c does not use are closed, but never while they hold unconfirmed PDUs:
+ * LIM_E_STATE then (why names the spool and the count), and nothing is changed. The CIN
+ * source (limf_dlv_set_cin_db) carries over. On any error *dp is untouched and goes on
+ * running; on success the old delivery is freed. c is borrowed for the life of *dp. */
+enum lim_err limf_dlv_reopen(struct limf_dlv **dp, const struct limf_conf *c, char *why,
+			     size_t whycap) LIM_WUR;
+
 /* CINs from the database from now on (db borrowed for the life of d; NULL: back to the spool
  * counter). They are taken from it in blocks of LIMF_DLV_CIN_BLOCK (one round trip per block;
  * the rest of a block is lost, never reused, when the run ends or d is freed). */

@@ -3,8 +3,9 @@
  * `limf capture` starts as root to open its capture devices, then becomes [service] user
  * (and group, else the user's primary group) for good: supplementary groups = the user's,
  * setresgid, setresuid, verified irreversible (setuid(0)/setgid(0) must fail afterwards). It
- * keeps CAP_NET_RAW in its permitted and effective sets when it captures live (libpcap keeps
- * reading) and no capability at all otherwise; the bounding and ambient sets are emptied too,
+ * keeps no capability (limf capture: its capture sockets are open by then, and reading them
+ * needs none); keep_net_raw would keep CAP_NET_RAW in the permitted and effective sets, for
+ * a caller that re-opens capture handles later. The bounding and ambient sets are emptied too,
  * PR_SET_NO_NEW_PRIVS is set and PR_SET_DUMPABLE stays 0. No libcap: prctl + capset(2).
  *
  * Between limf_privs_init and limf_privs_drop, limf_privs_become / limf_privs_restore switch

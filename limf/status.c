@@ -1149,8 +1149,14 @@ void limf_ctl_close(struct limf_ctl *c)
 			conn_drop(&c->conn[s]);
 	close(c->fd);
 	/* only the socket this process made (not one a successor put there) */
-	if (lstat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino)
-		unlink(c->path);
+	if (lstat(c->path, &sb) == 0 && sb.st_dev == c->dev && sb.st_ino == c->ino &&
+	    unlink(c->path) != 0)
+		/* e.g. a root-owned directory after the drop to [service] user: harmless (the
+		 * next start replaces it), but said */
+		fprintf(stderr,
+			"limf: control socket %s: cannot be removed (%s): left behind, the next "
+			"start replaces it\n",
+			c->path, strerror(errno));
 	free(c);
 }
 

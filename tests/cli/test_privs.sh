@@ -2,11 +2,13 @@
 # Dropping root (issue 8 "Operations", limf/privs.h): started as root with [service] user,
 # `limf capture` opens its sources, then runs as that user for good.
 #   1. -i lo: /proc/PID/status shows the user's uid/gid/groups everywhere, CapEff = CapPrm =
-#      CapBnd = cap_net_raw only, no ambient or inheritable, NoNewPrivs 1; the datagrams sent
+#      CapBnd = none (CAP_NET_RAW is not needed once the socket is open), no ambient or inheritable, NoNewPrivs 1; the datagrams sent
 #      to lo:5099 are still captured (the summary counts them)
-#   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies
+#   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies;
+#      the control socket is the user's (it can run limf status), a socket left behind is said
 #   3. refusals at start (exit 1, a clear message): spool_dir or --record not writable by the
-#      user, a KMS key it cannot read, an unknown user or group, user = root, group alone
+#      user, a KMS key, limf.conf itself or an [x2x3] key it cannot read (each SIGHUP re-reads
+#      them as the user), an unknown user or group, user = root, group alone
 #   4. root without [service] user: a loud warning, runs; not root (runuser): no drop, works
 # Needs root (else skipped) and the private PostgreSQL cluster: run through scripts/pg-test.sh.
 # Prints "N passed, N failed".
@@ -110,14 +112,14 @@ ids_are_user() { # LABEL
 	want_field "$1" CapAmb 0000000000000000
 }
 
-# ---- 1. live capture on lo as the user, CAP_NET_RAW only
+# ---- 1. live capture on lo as the user, no capability left
 capture run1 "$tmp/user.conf" -i lo --bpf "udp port 5099" --duration 3
 if wait_for "$tmp/run1.err" "running ("; then
 	cp "/proc/$cpid/status" "$tmp/status"
 	ids_are_user run1
-	want_field run1 CapEff 0000000000002000
-	want_field run1 CapPrm 0000000000002000
-	want_field run1 CapBnd 0000000000002000
+	want_field run1 CapEff 0000000000000000
+	want_field run1 CapPrm 0000000000000000
+	want_field run1 CapBnd 0000000000000000
 	sleep 0.3
 	python3 - <<'PY'
 import socket
@@ -131,7 +133,7 @@ for i in range(2):
     s.sendto((msg % (i, i)).encode(), ("127.0.0.1", 5099))
 PY
 	reap run1 0
-	grep -q "dropped root: user $U (uid $uid gid $gid), keeping CAP_NET_RAW only" "$tmp/run1.err" &&
+	grep -q "dropped root: user $U (uid $uid gid $gid), no capabilities" "$tmp/run1.err" &&
 		ok || bad "run1: no drop line"
 	grep -q "limf capture: .* frames 2 sip 2 " "$tmp/run1.err" && ok ||
 		{ bad "run1: the datagrams were not captured after the drop"; cat "$tmp/run1.err" >&2; }
@@ -165,6 +167,23 @@ grep -q "limf capture: .* frames 2 " "$tmp/run2.err" && ok || bad "run2: summary
 	ok || bad "run2: bundle files not all owned by $U"
 expect 0 verify2 "$limf" verify "$tmp/mine/ev2"
 
+# ---- 2b. the control socket is made as root, then given to the user: it can ask for status; in
+# a directory of its own it is removed at exit, in root's (0711) it cannot be: said
+conf "$tmp/cs.conf" "user = $U" "control_socket = $tmp/mine/ctl.sock"
+capture cs "$tmp/cs.conf" --pcap "$tmp/two.pcap"
+wait_for "$tmp/cs.err" "running (" && ok || bad "cs: did not start"
+[ "$(stat -c '%U %a' "$tmp/mine/ctl.sock" 2>/dev/null)" = "$U 600" ] && ok ||
+	bad "cs: control socket is $(stat -c '%U %a' "$tmp/mine/ctl.sock" 2>&1), want $U 600"
+expect 0 cs-status runuser -u "$U" -- "$limf" status --socket "$tmp/mine/ctl.sock"
+has cs-status "^limf capture: up "
+reap cs 0
+[ ! -e "$tmp/mine/ctl.sock" ] && ok || bad "cs: control socket left behind"
+conf "$tmp/cs2.conf" "user = $U" "control_socket = $tmp/ctl2.sock"
+capture cs2 "$tmp/cs2.conf" --pcap "$tmp/two.pcap"
+reap cs2 0
+grep -q "control socket $tmp/ctl2.sock: cannot be removed (Permission denied): left behind" \
+	"$tmp/cs2.err" && ok || { bad "cs2: a socket left behind not said"; tail -3 "$tmp/cs2.err" >&2; }
+
 # ---- 3. refusals at start
 mkdir "$tmp/rootspool"
 chmod 755 "$tmp/rootspool"
@@ -188,6 +207,21 @@ openssl genpkey -algorithm ed25519 -out "$tmp/priv/kms.key" 2>/dev/null
 KMSKEY=$tmp/priv/kms.key conf "$tmp/kk.conf" "user = $U"
 expect 1 kms-key "$limf" capture --config "$tmp/kk.conf" --pcap "$tmp/two.pcap"
 has kms-key "kms.key: not readable by user $U"
+# limf.conf and the [x2x3] TLS files are re-read as the user at every SIGHUP: checked at start
+conf "$tmp/priv/cf.conf" "user = $U"
+chmod 600 "$tmp/priv/cf.conf"
+cp "$tmp/priv/cf.conf" "$tmp/cf600.conf" # root's, 0600, in a directory the user reaches
+expect 1 conf-600 "$limf" capture --config "$tmp/cf600.conf" --pcap "$tmp/two.pcap"
+has conf-600 "cf600.conf: not readable by user $U"
+hasnt conf-600 "running ("
+openssl req -x509 -newkey ed25519 -nodes -subj /CN=mf.test -days 2 -keyout "$tmp/priv/x.key" \
+	-out "$tmp/x.pem" 2>/dev/null && ok || bad "x2x3 certificate"
+chmod 644 "$tmp/x.pem"
+expect 1 x2x3-key "$limf" capture --config "$tmp/user.conf" --pcap "$tmp/two.pcap" \
+	--duration 5 --x2x3 127.0.0.1:0 --x2x3-ca "$tmp/x.pem" --x2x3-cert "$tmp/x.pem" \
+	--x2x3-key "$tmp/priv/x.key"
+has x2x3-key "x.key: not readable by user $U"
+hasnt x2x3-key "running ("
 conf "$tmp/nouser.conf" "user = no-such-user-$$"
 expect 1 nouser "$limf" capture --config "$tmp/nouser.conf" --pcap "$tmp/two.pcap"
 has nouser "user no-such-user-$$: no such user: refusing to start"

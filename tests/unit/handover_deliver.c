@@ -296,6 +296,30 @@ static void t_ho_spool_torn(void)
 	free(d);
 }
 
+/* ho_spool_set_max_bytes (a SIGHUP's new spool_max_mb, the spool kept open): a full spool
+ * takes appends again under a larger bound, and refuses them again under a smaller one */
+static void t_ho_spool_set_max(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s = open_sp(d, 64 * 1024, 8 * 1024);
+	struct ho_spool_stats st;
+	unsigned ok = 0;
+	while (put_cc(s, "M1", 3, 1000) == LIM_OK)
+		ok++;
+	CHECK(ok >= 50 && ok <= 64);
+	CHECK(ho_spool_set_max_bytes(s, 10) == LIM_E_ARG); /* too small: as at open */
+	CHECK(put_cc(s, "M1", 3, 1000) == LIM_E_LIMIT);    /* the bound is unchanged */
+	CHECK(ho_spool_set_max_bytes(s, 1024 * 1024) == LIM_OK);
+	CHECK(put_cc(s, "M1", 3, 1000) == LIM_OK);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == ok + 1 && st.refused == 2);
+	CHECK(ho_spool_set_max_bytes(s, 32 * 1024) == LIM_OK); /* below what is spooled */
+	CHECK(put_cc(s, "M1", 3, 1000) == LIM_E_LIMIT);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
 static void t_ho_spool_full(void)
 {
 	char *d = mkdir_tmp();
@@ -1853,6 +1877,7 @@ void t_ho_deliver(void)
 	t_ho_spool();
 	t_ho_spool_torn();
 	t_ho_spool_full();
+	t_ho_spool_set_max();
 	t_ho_spool_corrupt();
 	t_ho_spool_confirmed_tail();
 	t_ho_seqno();
