@@ -77,6 +77,9 @@ static void replay_usage(FILE *f)
 	      "names ([authority NAME] in the config), through the durable spool; what is not\n"
 	      "confirmed within --deliver-timeout (default 30 s) stays spooled for\n"
 	      "`limf handover flush` (exit 3 then).\n"
+	      "Exit 3 also when the warrant gate failed during the run (decision_errors,\n"
+	      "cin_errors, audit_errors): the bundle verifies but is INCOMPLETE (\"complete\":\n"
+	      "false in --json); mend the cause and replay again.\n"
 	      "--workers N (else LIMF_WORKERS, else 1): N pipeline threads, each call on one of\n"
 	      "them (each with its own database connection; one KMS client); the outputs are\n"
 	      "still written in input order: the same bundle at every run with the same N.\n"
@@ -558,6 +561,23 @@ int limf_cmd_replay(int argc, char **argv)
 			dlv_rc = 3;
 		}
 	}
+	/* A bundle of a run whose gate failed is signed and verifies, but is not the whole
+	 * evidence: warranted calls may be missing (a decision or CIN that failed is no
+	 * interception) or decryptions not on the audit log. Said, and exit 3 (as `limf capture`
+	 * for cin_errors), so that a script re-runs the replay rather than hand it over. */
+	struct limf_pipe_stats gs;
+	limf_pool_stats(p, &gs, NULL);
+	bool complete = !gs.decision_errors && !gs.audit_errors && !gs.cin_errors;
+	if (!complete) {
+		fprintf(stderr,
+			"limf: ALARM: the evidence is INCOMPLETE: %" PRIu64
+			" warrant decision(s) failed, %" PRIu64
+			" call(s) under a warrant got no CIN "
+			"(those calls were NOT intercepted), %" PRIu64
+			" audit row(s) not written; see the warnings above, mend the cause and "
+			"replay again\n",
+			gs.decision_errors, gs.cin_errors, gs.audit_errors);
+	}
 	if (o.json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);
@@ -569,6 +589,8 @@ int limf_cmd_replay(int argc, char **argv)
 		for (size_t i = 0; limf_out_liid(out, i); i++)
 			lim_json_str(&j, limf_out_liid(out, i));
 		lim_json_arr_close(&j);
+		lim_json_key(&j, "complete");
+		lim_json_bool(&j, complete);
 		lim_json_key(&j, "summary");
 		limf_json_pipe_summary(&j, p);
 		if (n_cut) {
@@ -673,7 +695,7 @@ int limf_cmd_replay(int argc, char **argv)
 		for (size_t i = 0; limf_out_wav(out, i); i++)
 			printf("  audio: %s/%s\n", o.out, limf_out_wav(out, i));
 	}
-	rc = dlv_rc;
+	rc = dlv_rc ? dlv_rc : complete ? 0 : 3;
 out:
 	ho_sign_key_free(skey);
 	limf_prep_free(prep);

@@ -250,6 +250,26 @@ has plain "WARNING: authority lemf1 hi3: insecure_plaintext = yes"
 auth_conf tls "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"
 expect 0 tls "$limf" handover --config "$tmp/tls.conf" status
 hasnt tls "WARNING"
+# ---- a replay whose gate fails (no CIN can be reserved: the service role may not call
+# limf.cin_reserve) writes a bundle that verifies but lacks the warranted calls: it says so
+# and exits 3, "complete": false; the same replay with the grant back is complete (exit 0)
+sqls() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
+lemf_up "$tmp/l3.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
+conf
+sqls "REVOKE EXECUTE ON FUNCTION limf.cin_reserve(integer) FROM limf_service" && ok || bad "revoke"
+expect 3 nocin "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 5 --json \
+	--out "$tmp/ev4" "$tmp/c2.pcap"
+pyjson nocin "j['complete'] is False and j['summary']['cin_errors']==1 and j['summary']['calls_intercepted']==0 and j['handover']['all_confirmed']"
+expect 0 verify4 "$limf" verify "$tmp/ev4"
+expect 3 nocin_text "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 5 \
+	--out "$tmp/ev5" "$tmp/c2.pcap"
+has nocin_text "ALARM: the evidence is INCOMPLETE: 0 warrant decision(s) failed, 1 call(s) under a warrant got no CIN"
+has nocin_text "WARNING: 1 call(s) under a warrant were NOT intercepted"
+sqls "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service" && ok || bad "grant"
+expect 0 cin_back "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 5 --json \
+	--out "$tmp/ev6" "$tmp/c2.pcap"
+pyjson cin_back "j['complete'] is True and j['summary']['cin_errors']==0 and j['summary']['calls_intercepted']==1"
+stop_lemf
 kill -TERM "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null
 kpid=''
