@@ -4,7 +4,8 @@
 #      the callee), both profiles (rfc6509: AES-CM-128/HMAC-SHA1-80; mcx: AEAD_AES_128_GCM with
 #      MKI and the RFC 4771 ROC trailer), side by side with the floor: $BUILD/tests/replay-floor,
 #      a bare libsrtp2 srtp_unprotect loop over the same SRTP packets with the same keys (taken
-#      from the capture's I_MESSAGEs and the RSKs of `limf-gen --dump-keys`), best of 3.
+#      from the capture's I_MESSAGEs and the RSKs of `limf-gen --dump-keys`). The two are
+#      interleaved (BENCH_RUNS rounds of: the floor once, limf once) and the best of each taken.
 #      Target: limf/floor >= 0.7. The floor is also run on nproc threads (--threads), the
 #      peer of --workers nproc: what libsrtp2 itself gains from a second core here.
 #   2. The same kind of capture with 1 % of calls targets: packets/s, MB/s and Gbit/s of capture
@@ -111,14 +112,15 @@ gen() {
 		"$(echo "$t1 - $t0" | bc -l)" "$3" "$4" "$5" "$6"
 }
 
-# replay NAME KMS RUN: one limf replay under /usr/bin/time; leaves $W/NAME.rN.{json,time}
+# replay NAME KMS RUN [TAG]: one limf replay (--workers $WORKERS) under /usr/bin/time; leaves
+# $W/NAME$TAG.rRUN.{json,time}
 replay_once() {
-	local out=$W/ev-$1.r$3
+	local out=$W/ev-$1${4:-}.r$3 base=$W/$1${4:-}.r$3
 	# shellcheck disable=SC2046
-	env LIMF_DB="$LIMF_DB_SERVICE" /usr/bin/time -v -o "$W/$1.r$3.time" "$limf" replay \
+	env LIMF_DB="$LIMF_DB_SERVICE" /usr/bin/time -v -o "$base.time" "$limf" replay \
 		--workers "$WORKERS" --sign-key "$W/sign.pem" $(kopts "$2") --json --quiet --out "$out" "$W/$1.pcap" \
-		>"$W/$1.r$3.json" 2>"$W/$1.r$3.err" || {
-		cat "$W/$1.r$3.err" >&2
+		>"$base.json" 2>"$base.err" || {
+		cat "$base.err" >&2
 		die "limf replay $1 failed"
 	}
 	rm -rf "$out"
@@ -130,22 +132,28 @@ tv_wall() {
 }
 tv_cpu() { awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {print u + s}' "$1"; }
 tv_rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
-# best of RUNS: sets best_wall best_cpu best_rss (max over runs), and summary json in $W/NAME.json
-replay() { # NAME KMS [RUNS]
+# best_runs NAME [TAG]: over the runs $W/NAME$TAG.r*: sets best_wall best_cpu (each the least
+# of the runs) best_rss (the most), and copies the summary of the best wall run to $W/NAME.json
+best_runs() {
 	best_wall='' best_cpu='' best_rss=0
-	for r in $(seq "${3:-$RUNS}"); do
-		replay_once "$1" "$2" "$r"
-		local w c m
-		w=$(tv_wall "$W/$1.r$r.time") c=$(tv_cpu "$W/$1.r$r.time") m=$(tv_rss "$W/$1.r$r.time")
+	local t w c m
+	for t in "$W/$1${2:-}".r*.time; do
+		w=$(tv_wall "$t") c=$(tv_cpu "$t") m=$(tv_rss "$t")
 		if [ -z "$best_wall" ] || [ "$(echo "$w < $best_wall" | bc -l)" = 1 ]; then
 			best_wall=$w
-			cp "$W/$1.r$r.json" "$W/$1.json"
+			cp "${t%.time}.json" "$W/$1.json"
 		fi
 		if [ -z "$best_cpu" ] || [ "$(echo "$c < $best_cpu" | bc -l)" = 1 ]; then
 			best_cpu=$c
 		fi
 		[ "$m" -gt "$best_rss" ] && best_rss=$m
 	done
+}
+# replay NAME KMS [RUNS]: RUNS replays one after the other, then best_runs
+replay() {
+	rm -f "$W/$1".r*.time
+	for r in $(seq "${3:-$RUNS}"); do replay_once "$1" "$2" "$r"; done
+	best_runs "$1"
 }
 jget() { # FILE PYEXPR over j
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
@@ -167,30 +175,53 @@ big=$((BG_CALLS * 10))
 gen pc1 g rfc6509 1 $((BG_CALLS - 1)) "$BG_DUR" "$C" "$D"
 gen pc1x10 g rfc6509 10 $((big - 10)) "$BG_DUR" "$C" "$D"
 
-# ---- 1. all calls targets: limf vs the floor
+# ---- 1. all calls targets: limf vs the floor, interleaved: each round runs the floor (1
+# thread, then nproc threads) and then limf (each --workers of the set) once, so that a change
+# in the machine's speed during the bench (other load, frequency) reaches both sides of the
+# ratio alike; the best of the rounds is taken for each.
 calc() { echo "$1" | bc -l; }
+# floor_best FILE...: the run with the shortest best_s, printed (its line)
+floor_best() {
+	local f b='' bf=''
+	for f in "$@"; do
+		local v
+		v=$(fget "$f" best_s)
+		if [ -z "$b" ] || [ "$(calc "$v < $b")" = 1 ]; then b=$v bf=$f; fi
+	done
+	cat "$bf"
+}
 rows=() rowsN=()
 for n in all-g all-m; do
 	k=${n#all-}
-	"$floor" --runs 3 "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floor" || {
-		cat "$W/$n.floor" >&2
-		die "replay-floor $n failed"
-	}
-	# the peer of --workers N: libsrtp2 alone on N threads (streams split between them)
 	nt=$(nproc)
-	"$floor" --runs 3 --threads "$nt" "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floorN" || {
-		cat "$W/$n.floorN" >&2
-		die "replay-floor --threads $nt $n failed"
-	}
+	for r in $(seq "$RUNS"); do
+		"$floor" --runs 1 "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floor.r$r" || {
+			cat "$W/$n.floor.r$r" >&2
+			die "replay-floor $n failed"
+		}
+		# the peer of --workers N: libsrtp2 alone on N threads (streams split between them)
+		"$floor" --runs 1 --threads "$nt" "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floorN.r$r" || {
+			cat "$W/$n.floorN.r$r" >&2
+			die "replay-floor --threads $nt $n failed"
+		}
+		for WORKERS in $WORKER_SET; do
+			replay_once "$n" "$k" "$r" ".w$WORKERS"
+		done
+	done
+	floor_best "$W/$n".floor.r* >"$W/$n.floor"
+	floor_best "$W/$n".floorN.r* >"$W/$n.floorN"
+	# cpu: the least of the rounds, as for limf
+	fc=$(for f in "$W/$n".floor.r*; do fget "$f" cpu_s; done | sort -g | head -1)
+	fcn=$(for f in "$W/$n".floorN.r*; do fget "$f" cpu_s; done | sort -g | head -1)
 	sz=$(stat -c %s "$W/$n.pcap")
-	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s) fc=$(fget "$W/$n.floor" cpu_s)
-	fsn=$(fget "$W/$n.floorN" best_s) fcn=$(fget "$W/$n.floorN" cpu_s)
+	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s)
+	fsn=$(fget "$W/$n.floorN" best_s)
 	rowsN+=("$(printf '%-9s %2s threads | %8s pps %6s wall_s %6s cpu_s | x%s of 1 thread (wall), cpu x%s' \
 		"$n" "$nt" "$(k0 "$(calc "$fp / $fsn")")" "$(f2 "$fsn")" "$(f2 "$fcn")" \
 		"$(f2 "$(calc "$fs / $fsn")")" "$(f2 "$(calc "$fcn / $fc")")")")
 	fprof=$(fget "$W/$n.floor" profile)
 	for WORKERS in $WORKER_SET; do
-		replay "$n" "$k"
+		best_runs "$n" ".w$WORKERS"
 		dec=$(jget "$W/$n.json" "j['summary']['decrypted']")
 		af=$(jget "$W/$n.json" "j['summary']['auth_failed']")
 		ci=$(jget "$W/$n.json" "j['summary']['calls_intercepted']")
@@ -223,7 +254,8 @@ for n in all-g all-m; do
 	w1=$best_wall
 	replay "$n-Nx1" "$k"
 	wn=$best_wall pn=$(jget "$W/$n-Nx1.json" "j['summary']['decrypted']")
-	replay "$n" "$k"
+	# the full capture: section 1's --workers 1 rounds
+	if compgen -G "$W/$n.w1.r*.time" >/dev/null; then best_runs "$n" .w1; else replay "$n" "$k"; fi
 	wa=$best_wall pa=$(jget "$W/$n.json" "j['summary']['decrypted']")
 	fp=$(fget "$W/$n.floor" packets) fs=$(fget "$W/$n.floor" best_s)
 	call_ms=$(calc "($wn - $w1) * 1000 / ($ALL_CALLS - 1)")
@@ -253,7 +285,8 @@ done
 
 echo "== bench-replay: limf replay --json --quiet, $(nproc) cores, best of $RUNS (pc1x10: 1 run)"
 echo "-- 1. every call a target (warrant iri+cc on caller and callee) vs the floor (replay-floor: bare"
-echo "   libsrtp2 srtp_unprotect of the same packets with the same keys, memcpy + unprotect, best of 3)"
+echo "   libsrtp2 srtp_unprotect of the same packets with the same keys, memcpy + unprotect);"
+echo "   $RUNS rounds, each the floor then limf (interleaved), the best of each"
 echo "   all-g: limf-gen --profile rfc6509 --calls $ALL_CALLS --background 0 --duration $ALL_DUR; all-m: the same, --profile mcx"
 printf '%-9s %-23s %5s %8s %6s | %8s %6s %6s %6s %8s | %8s %6s %6s %8s | %5s %5s\n' capture profile \
 	calls srtp_pkt MB limf_pps MB/s wall_s cpu_s pps/cpu floor_pp wall_s cpu_s pps/cpu ratio r_cpu
