@@ -28,24 +28,16 @@
 #      is kept 1 s by the monotonic clock)
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid='' hpid='' opid=''
+live_init
+hpid='' opid=''
 cleanup() {
-	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
 	[ -n "$hpid" ] && kill -KILL "$hpid" 2>/dev/null
 	[ -n "$opid" ] && kill -KILL "$opid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
+	live_cleanup
 }
 trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
 
 # ---- certificates: CA 1 signs the listener and the POIs; CA 2 signs a rogue POI
 mkca() { # DIR CN
@@ -65,24 +57,14 @@ mkcert "$tmp/ca1" "$tmp/mf" "limf-mf" "IP:127.0.0.1" && mkcert "$tmp/ca1" "$tmp/
 	mkcert "$tmp/ca1" "$tmp/poi2" "pcscf-2" "DNS:pcscf-2" &&
 	mkcert "$tmp/ca2" "$tmp/rogue" "rogue" "DNS:rogue" && ok || bad "certificates"
 
-kms_up "$tmp/k" rfc6509 kms.x2x3.test
-kpid=$(cat "$tmp/k/pid")
+live_kms x2x3
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 {
-	conf_db_kms "$tmp/k"
+	conf_live "$tmp/k" OP-X23 "$tmp/spool" limf-x23
+	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
+	conf_authority lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3"
 	cat <<EOF
-[evidence]
-sign_key = $tmp/sign.pem
-[handover]
-operator_id = OP-X23
-network_element_id = limf-x23
-country = GB
-spool_dir = $tmp/spool
-[authority lemf1]
-hi2 = 127.0.0.1:$p2
-hi3 = 127.0.0.1:$p3
-insecure_plaintext = yes ; the test LEMF listens on plain TCP
 [service]
 control_socket = $tmp/ctl.sock
 [x2x3]
@@ -101,9 +83,7 @@ XID3=9e8d7c6b-5a49-4838-a727-161514131211 # provisioned to no warrant
 # its POI sends; E: no warrant
 for w in "$L $B $XID1" "$L2 $D $XID2"; do
 	set -- $w
-	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
-		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" --xid "$3" >/dev/null && ok ||
-		bad "warrant add $1"
+	warrant "$1" "$2" --xid "$3" && ok || bad "warrant add $1"
 done
 GENARGS=(--community "$tmp/k/community.json" --background 1 --duration 3 --start "$(iso "$NOW")")
 POI1=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key")
@@ -289,10 +269,6 @@ cat "$tmp/out" >&2
 # the misbehaving POIs got one whole PDU each through (then garbage / half a PDU), refused
 grep -Eq "x2x3 xid .*: x2 1 x3 0 refused 1" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
 # ---- e. counters in limf status / metrics, and SIGHUP reloads
-wait_for() { # FILE REGEX [TENTHS]
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 gen_count() { # FIELD: from the last limf-gen run's "x2x3: xid ... pdus N x2 N ..." line
 	sed -n "s/.*limf-gen: x2x3: xid .* $1 \([0-9]*\).*/\1/p" "$tmp/err" | head -1
@@ -317,8 +293,7 @@ EOF
 	} >"$tmp/e.conf"
 }
 conf_e "$xport" 8 10
-"$limf" capture --config "$tmp/e.conf" >"$tmp/cape.out" 2>"$tmp/cape.err" </dev/null &
-cpid=$!
+capture_conf "$tmp/e.conf" cape
 wait_for "$tmp/cape.err" "x2x3: listening on 127.0.0.1:$xport" && ok ||
 	{ bad "limf capture ([x2x3] listen) did not listen"; cat "$tmp/cape.err" >&2; }
 # a good POI (XID of a warrant in force)
