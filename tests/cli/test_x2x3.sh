@@ -155,17 +155,19 @@ n6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 2 && 
 s6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 1 && li5g.pf == 9 && sip && li5g.srcipv6 && li5g.ipproto == 6' 2>/dev/null | wc -l)
 [ "$n6" -eq 600 ] && [ "$s6" -ge 14 ] && ok || bad "tshark (IPv6/TCP): $n6 X3 IPv6 packets, $s6 X2 SIP over TCP"
 
+# x23_up NAME [ARG...]: `limf capture --x2x3 127.0.0.1:0 ARG...` in the background (capture
+# NAME: cpid, $tmp/NAME.err); port: the port its log says it listens on, counted (empty and bad,
+# its log shown, when it does not listen within 10 s)
+x23_up() {
+	local name=$1
+	shift
+	capture "$name" --x2x3 127.0.0.1:0 "$@"
+	wait_for "$tmp/$name.err" 'x2x3: listening on .* (port [0-9]*)'
+	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/$name.err")
+	if [ -n "$port" ]; then ok; else bad "limf capture --x2x3 ($name) did not listen"; cat "$tmp/$name.err" >&2; fi
+}
 # ---- b/c. limf capture --x2x3 with POIs
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --record "$tmp/ev" \
-	>"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/cap.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 did not listen"; cat "$tmp/cap.err" >&2; }
+x23_up cap --record "$tmp/ev"
 # c. a POI with a certificate of another CA: refused (the generator gets no acknowledgement)
 expect 1 rogue "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 72 --out "$tmp/r.pcap" \
 	--x2x3 "127.0.0.1:$port" --x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/rogue.pem" \
@@ -538,15 +540,7 @@ else:
             break
 s.close()
 PY
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capf.out" 2>"$tmp/capf.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capf.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 (f) did not listen"; cat "$tmp/capf.err" >&2; }
+x23_up capf
 expect 0 f_flood python3 "$tmp/poi_x.py" "$port" "$tmp" flood 100
 has f_flood "^flood 100 ack [0-9]"
 expect 0 f_after "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 87 --out "$tmp/f1.pcap" \
@@ -585,15 +579,7 @@ has f_summary "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0$"
 xscans() {
 	psql -X -qtA "$LIMF_DB_SUPER dbname=limf" -c "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = 'limf' AND relname = 'warrant_xids'"
 }
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capg.out" 2>"$tmp/capg.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capg.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 (g) did not listen"; cat "$tmp/capg.err" >&2; }
+x23_up capg
 sleep 1.5 # whatever the start-up scanned is flushed first
 s0=$(xscans)
 expect 0 g_back python3 "$tmp/poi_x.py" "$port" "$tmp" backwards "$XID3" 200
