@@ -144,6 +144,25 @@ while off + 16 <= len(raw):
 print("%.3f" % (max(ts) - min(ts)))
 PY
 }
+# pcap_merge OUT IN...: the frames of the pcaps IN (all with the same file header) in one pcap
+# OUT, in time order; status 1 when the headers differ
+pcap_merge() {
+	python3 - "$@" <<'PY'
+import struct, sys
+recs, head = [], None
+for f in sys.argv[2:]:
+    raw = open(f, "rb").read()
+    head = head or raw[:24]
+    assert raw[:24] == head, "link types differ"
+    off = 24
+    while off + 16 <= len(raw):
+        s, frac, incl = struct.unpack_from("<III", raw, off)
+        recs.append((s, frac, raw[off:off + 16 + incl]))
+        off += 16 + incl
+recs.sort(key=lambda r: (r[0], r[1]))
+open(sys.argv[1], "wb").write(head + b"".join(r[2] for r in recs))
+PY
+}
 # live_init: need_cluster; gen (limf-gen); sfx (this run's suffix for names and LIIDs); the pids
 # cpid (limf capture), lpid (limf-lemf), kpid (limf-kms) empty, and live_cleanup as the EXIT
 # trap; NOW, and FROM TO: a warrant window from an hour before it to a day after

@@ -146,21 +146,7 @@ expect 0 gen3a "$gen" --community "$tmp/k/community.json" --out "$tmp/c3a.pcap" 
 	--duration 2 --caller "$A3" --callee "$B" --start "$(iso "$NOW")" --seed 53
 expect 0 gen3b "$gen" --community "$tmp/k/community.json" --out "$tmp/c3b.pcap" --calls 1 \
 	--duration 2 --caller "$A3" --callee "$B" --start "$(iso $((NOW + 5)))" --seed 54
-python3 - "$tmp/c3a.pcap" "$tmp/c3b.pcap" "$tmp/c3.pcap" <<'PY' && ok || bad "merge"
-import struct, sys
-recs, hdr = [], None
-for p in sys.argv[1:3]:
-    raw = open(p, "rb").read()
-    hdr = hdr or raw[:24]
-    assert raw[:24] == hdr
-    off = 24
-    while off + 16 <= len(raw):
-        s, f, incl = struct.unpack_from("<III", raw, off)
-        recs.append(((s, f), raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: r[0])
-open(sys.argv[3], "wb").write(hdr + b"".join(r[1] for r in recs))
-PY
+pcap_merge "$tmp/c3.pcap" "$tmp/c3a.pcap" "$tmp/c3b.pcap" && ok || bad "merge"
 capture run3 --pcap "$tmp/c3.pcap" --record "$tmp/ev3"
 wait_for "$tmp/run3.err" "first frame" && ok || bad "run3: did not start"
 sleep 2
@@ -334,22 +320,7 @@ expect 0 gen7a "$gen" --community "$tmp/r/community.json" --out "$tmp/r7a.pcap" 
 	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso "$B0")" --seed 71
 expect 0 gen7b "$gen" --community "$tmp/r2/community.json" --out "$tmp/r7b.pcap" --calls 1 \
 	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso $((B0 + 5)))" --seed 72
-cat >"$tmp/merge.py" <<'PY'
-import struct, sys
-recs, head = [], None
-for f in sys.argv[2:]:
-    raw = open(f, "rb").read()
-    head = head or raw[:24]
-    assert raw[:24] == head, "link types differ"
-    off = 24
-    while off + 16 <= len(raw):
-        s, frac, incl = struct.unpack_from("<III", raw, off)
-        recs.append((s, frac, raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: (r[0], r[1]))
-open(sys.argv[1], "wb").write(head + b"".join(r[2] for r in recs))
-PY
-expect 0 merge7 python3 "$tmp/merge.py" "$tmp/r7.pcap" "$tmp/r7a.pcap" "$tmp/r7b.pcap"
+expect 0 merge7 pcap_merge "$tmp/r7.pcap" "$tmp/r7a.pcap" "$tmp/r7b.pcap"
 {
 	conf_db_kms "$tmp/r"
 	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"

@@ -227,21 +227,7 @@ expect 0 gen_c1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" 
 	--duration 2 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 91
 expect 0 gen_c2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --calls 1 \
 	--duration 2 --caller "$A" --callee "$B" --start "$(iso $((NOW + 6)))" --seed 92
-python3 - "$tmp/c1.pcap" "$tmp/c2.pcap" "$tmp/two.pcap" <<'PY'
-import struct, sys
-recs, hdr = [], None
-for path in sys.argv[1:3]:
-    raw = open(path, "rb").read()
-    hdr = hdr or raw[:24]
-    assert raw[:24] == hdr, "different pcap headers"
-    off = 24
-    while off + 16 <= len(raw):
-        s, f, incl = struct.unpack_from("<III", raw, off)
-        recs.append(((s, f), raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: r[0])
-open(sys.argv[3], "wb").write(hdr + b"".join(r for _, r in recs))
-PY
+pcap_merge "$tmp/two.pcap" "$tmp/c1.pcap" "$tmp/c2.pcap"
 [ -s "$tmp/two.pcap" ] && ok || bad "merged pcap"
 sql "REVOKE EXECUTE ON FUNCTION limf.cin_reserve(integer) FROM limf_service" && revoked=1 &&
 	ok || bad "revoke"
