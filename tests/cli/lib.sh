@@ -5,6 +5,7 @@
 #   pyjson NAME EXPR            queue a Python check over j = the JSON in $tmp/out; all queued
 #                               checks run in one python3 process in `finish` (start-up is slow)
 #   finish                      run the JSON checks, print the totals, return the status
+# shellcheck shell=bash disable=SC2034 # it sets variables for the scripts that source it
 BUILD=${BUILD:-build}
 limf=$BUILD/limf
 tmp=$(mktemp -d)
@@ -116,4 +117,132 @@ need_cluster() {
 		exit
 	fi
 	export LIMF_DB=$LIMF_DB_OPERATOR
+}
+
+# ---- shared by the live-service scripts (test_capture, test_reload, test_resume, test_status,
+# test_x2x3): a `limf capture` run against the private cluster, the test KMS and a test LEMF ----
+# iso EPOCH: that second in ISO 8601 UTC (warrant windows, limf-gen --start)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+# wait_for FILE REGEX [TENTHS]: until FILE has a line matching REGEX (at most TENTHS tenths of
+# a second, 100 by default); status 1 when it has none by then
+wait_for() {
+	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+# pcap_span PCAP: the seconds from its first frame to its last, on stdout
+pcap_span() {
+	python3 - "$1" <<'PY'
+import struct, sys
+raw = open(sys.argv[1], "rb").read()
+magic = struct.unpack_from("<I", raw, 0)[0]
+div = 1e9 if magic == 0xa1b23c4d else 1e6
+off, ts = 24, []
+while off + 16 <= len(raw):
+    s, f, incl = struct.unpack_from("<III", raw, off)
+    ts.append(s + f / div)
+    off += 16 + incl
+print("%.3f" % (max(ts) - min(ts)))
+PY
+}
+# pcap_merge OUT IN...: the frames of the pcaps IN (all with the same file header) in one pcap
+# OUT, in time order; status 1 when the headers differ
+pcap_merge() {
+	python3 - "$@" <<'PY'
+import struct, sys
+recs, head = [], None
+for f in sys.argv[2:]:
+    raw = open(f, "rb").read()
+    head = head or raw[:24]
+    assert raw[:24] == head, "link types differ"
+    off = 24
+    while off + 16 <= len(raw):
+        s, frac, incl = struct.unpack_from("<III", raw, off)
+        recs.append((s, frac, raw[off:off + 16 + incl]))
+        off += 16 + incl
+recs.sort(key=lambda r: (r[0], r[1]))
+open(sys.argv[1], "wb").write(head + b"".join(r[2] for r in recs))
+PY
+}
+# live_init: need_cluster; gen (limf-gen); sfx (this run's suffix for names and LIIDs); the pids
+# cpid (limf capture), lpid (limf-lemf), kpid (limf-kms) empty, and live_cleanup as the EXIT
+# trap; NOW, and FROM TO: a warrant window from an hour before it to a day after
+live_init() {
+	need_cluster
+	gen=$BUILD/limf-gen
+	sfx=$$
+	cpid='' lpid='' kpid=''
+	trap live_cleanup EXIT
+	NOW=$(date +%s)
+	FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+}
+# live_kms NAME: kms_up of the test KMS in $tmp/k (scheme rfc6509, KMS URI kms.NAME.test), its
+# pid in kpid
+live_kms() {
+	kms_up "$tmp/k" rfc6509 "kms.$1.test"
+	kpid=$(cat "$tmp/k/pid")
+}
+# live_cleanup: kills what cpid, lpid and kpid name, copies $tmp to $KEEP when set, removes
+# $tmp. A script with more to stop traps a cleanup of its own that ends by calling it.
+live_cleanup() {
+	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
+	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
+	rm -rf "$tmp"
+}
+# conf_live KMSDIR OP SPOOL [NE]: the start of a live service's limf.conf, on stdout:
+# conf_db_kms KMSDIR, then [handover] with operator OP and spool directory SPOOL (and with NE,
+# network element NE in country GB)
+conf_live() {
+	conf_db_kms "$1"
+	printf '[handover]\noperator_id = %s\n' "$2"
+	[ -z "${4:-}" ] || printf 'network_element_id = %s\ncountry = GB\n' "$4"
+	printf 'spool_dir = %s\n' "$3"
+}
+# conf_authority NAME HI2 HI3 [LINE...]: an [authority NAME] section delivering to HI2 and HI3,
+# on stdout; the LINEs follow (e.g. its TLS files), or without them insecure_plaintext (a test
+# LEMF listens on plain TCP)
+conf_authority() {
+	printf '[authority %s]\nhi2 = %s\nhi3 = %s\n' "$1" "$2" "$3"
+	if [ $# -gt 3 ]; then
+		printf '%s\n' "${@:4}"
+	else
+		echo "insecure_plaintext = yes ; the test LEMF listens on plain TCP"
+	fi
+}
+# warrant LIID TARGET [ARG...]: `limf warrant add` of an iri+cc warrant FROM..TO delivered to
+# lemf1 (further arguments, e.g. --xid, passed on); its status
+warrant() {
+	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
+		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" "${@:3}" >/dev/null
+}
+# capture NAME ARGS...: `limf capture --config $tmp/limf.conf ARGS...` in the background,
+# stdout and stderr to $tmp/NAME.out and $tmp/NAME.err; its pid in cpid.
+# capture_conf CONF NAME ARGS...: the same with the configuration file CONF
+capture() { capture_conf "$tmp/limf.conf" "$@"; }
+capture_conf() {
+	local cf=$1 name=$2
+	shift 2
+	"$limf" capture --config "$cf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
+	cpid=$!
+}
+# reap NAME WANT: waits for the capture cpid names, counts whether it exited WANT (else the end
+# of $tmp/NAME.err is shown); cpid emptied
+reap() {
+	wait "$cpid"
+	local got=$?
+	cpid=''
+	if [ "$got" -eq "$2" ]; then ok; else bad "$1: exit $got, want $2"; sed 's/^/    /' "$tmp/$1.err" | tail -20 >&2; fi
+}
+# lemf_down: stops the LEMF lemf_up started (lpid) and counts its exit status
+lemf_down() {
+	kill -TERM "$lpid" 2>/dev/null
+	if wait "$lpid"; then ok; else bad "limf-lemf exit status"; fi
+	lpid=''
+}
+# live_kms_down: stops the KMS kpid names and waits for it
+live_kms_down() {
+	kill -TERM "$kpid" 2>/dev/null
+	wait "$kpid" 2>/dev/null
+	kpid=''
 }

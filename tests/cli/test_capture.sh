@@ -12,79 +12,20 @@
 #   5. (root) -i lo with a BPF filter counts the SIP datagrams a python3 client sends
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid=''
-cleanup() {
-	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+live_init
 
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
-kms_up "$tmp/k" rfc6509 kms.cap.test
-kpid=$(cat "$tmp/k/pid")
+live_kms cap
 # one LEMF for the whole test: each run's calls have CINs of their own (the spool's counter)
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 {
-	conf_db_kms "$tmp/k"
-	cat <<EOF
-[evidence]
-sign_key = $tmp/sign.pem
-[handover]
-operator_id = OP-CAP
-network_element_id = limf-cap
-country = GB
-spool_dir = $tmp/spool
-[authority lemf1]
-hi2 = 127.0.0.1:$p2
-hi3 = 127.0.0.1:$p3
-insecure_plaintext = yes ; the test LEMF listens on plain TCP
-EOF
+	conf_live "$tmp/k" OP-CAP "$tmp/spool" limf-cap
+	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
+	conf_authority lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3"
 } >"$tmp/limf.conf"
-warrant() { # LIID TARGET
-	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
-		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" >/dev/null
-}
-capture() { # NAME ARGS...: limf capture in the background, stderr to $tmp/NAME.err; sets cpid
-	local name=$1
-	shift
-	"$limf" capture --config "$tmp/limf.conf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	cpid=$!
-}
-wait_for() { # FILE REGEX [TENTHS]: until FILE has a line matching REGEX
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-reap() { # NAME WANT: waits for the capture, checks its status
-	wait "$cpid"
-	local got=$?
-	cpid=''
-	if [ "$got" -eq "$2" ]; then ok; else bad "$1: exit $got, want $2"; sed 's/^/    /' "$tmp/$1.err" | tail -20 >&2; fi
-}
-span() { # PCAP: seconds from its first to its last frame
-	python3 - "$1" <<'PY'
-import struct, sys
-raw = open(sys.argv[1], "rb").read()
-magic = struct.unpack_from("<I", raw, 0)[0]
-div = 1e9 if magic == 0xa1b23c4d else 1e6
-off, ts = 24, []
-while off + 16 <= len(raw):
-    s, f, incl = struct.unpack_from("<III", raw, off)
-    ts.append(s + f / div)
-    off += 16 + incl
-print("%.3f" % (max(ts) - min(ts)))
-PY
-}
 cins() { # BUNDLE_DIR LIID: the CINs of a run's bundle, comma-separated
 	python3 -c 'import json,sys; print(",".join(sorted({str(json.loads(l)["cin"]) for l in open(sys.argv[1])})))' "$1/$2/iri.jsonl" 2>/dev/null
 }
@@ -94,7 +35,7 @@ A="sip:ann$sfx@example.org" B="sip:ben$sfx@example.org" L="C$sfx"
 warrant "$L" "$A" && ok || bad "warrant add"
 expect 0 gen1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" --calls 2 \
 	--background 2 --duration 4 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 51
-span1=$(span "$tmp/c1.pcap")
+span1=$(pcap_span "$tmp/c1.pcap")
 t0=$(date +%s.%N)
 capture run1 --pcap "$tmp/c1.pcap" --record "$tmp/ev1"
 reap run1 0
@@ -205,21 +146,7 @@ expect 0 gen3a "$gen" --community "$tmp/k/community.json" --out "$tmp/c3a.pcap" 
 	--duration 2 --caller "$A3" --callee "$B" --start "$(iso "$NOW")" --seed 53
 expect 0 gen3b "$gen" --community "$tmp/k/community.json" --out "$tmp/c3b.pcap" --calls 1 \
 	--duration 2 --caller "$A3" --callee "$B" --start "$(iso $((NOW + 5)))" --seed 54
-python3 - "$tmp/c3a.pcap" "$tmp/c3b.pcap" "$tmp/c3.pcap" <<'PY' && ok || bad "merge"
-import struct, sys
-recs, hdr = [], None
-for p in sys.argv[1:3]:
-    raw = open(p, "rb").read()
-    hdr = hdr or raw[:24]
-    assert raw[:24] == hdr
-    off = 24
-    while off + 16 <= len(raw):
-        s, f, incl = struct.unpack_from("<III", raw, off)
-        recs.append(((s, f), raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: r[0])
-open(sys.argv[3], "wb").write(hdr + b"".join(r[1] for r in recs))
-PY
+pcap_merge "$tmp/c3.pcap" "$tmp/c3a.pcap" "$tmp/c3b.pcap" && ok || bad "merge"
 capture run3 --pcap "$tmp/c3.pcap" --record "$tmp/ev3"
 wait_for "$tmp/run3.err" "first frame" && ok || bad "run3: did not start"
 sleep 2
@@ -393,31 +320,14 @@ expect 0 gen7a "$gen" --community "$tmp/r/community.json" --out "$tmp/r7a.pcap" 
 	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso "$B0")" --seed 71
 expect 0 gen7b "$gen" --community "$tmp/r2/community.json" --out "$tmp/r7b.pcap" --calls 1 \
 	--duration 2 --caller "$A7" --callee "$B7" --start "$(iso $((B0 + 5)))" --seed 72
-cat >"$tmp/merge.py" <<'PY'
-import struct, sys
-recs, head = [], None
-for f in sys.argv[2:]:
-    raw = open(f, "rb").read()
-    head = head or raw[:24]
-    assert raw[:24] == head, "link types differ"
-    off = 24
-    while off + 16 <= len(raw):
-        s, frac, incl = struct.unpack_from("<III", raw, off)
-        recs.append((s, frac, raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: (r[0], r[1]))
-open(sys.argv[1], "wb").write(head + b"".join(r[2] for r in recs))
-PY
-expect 0 merge7 python3 "$tmp/merge.py" "$tmp/r7.pcap" "$tmp/r7a.pcap" "$tmp/r7b.pcap"
+expect 0 merge7 pcap_merge "$tmp/r7.pcap" "$tmp/r7a.pcap" "$tmp/r7b.pcap"
 {
 	conf_db_kms "$tmp/r"
 	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
 } >"$tmp/roll.conf"
 inits() { "$limf" audit list --json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["action"]=="kms.init" and r["detail"]=="request"))'; }
 ai0=$(inits)
-"$limf" capture --config "$tmp/roll.conf" --pcap "$tmp/r7.pcap" --record "$tmp/ev7" \
-	>"$tmp/run7.out" 2>"$tmp/run7.err" </dev/null &
-cpid=$!
+capture_conf "$tmp/roll.conf" run7 --pcap "$tmp/r7.pcap" --record "$tmp/ev7"
 # call 1's keys fetched under the old certificate, then the KMS rolls over
 wait_for "$tmp/r/log" "keyprov.*cert=cert1.kms.roll.test" 60 && ok || bad "run7: no key request for call 1"
 mv "$tmp/r2/community.1.json" "$tmp/r/community.1.json"
@@ -447,10 +357,6 @@ print("2 calls decrypted across the roll-over")' "$tmp/ev7" "$L7"
 expect 0 verify7 "$limf" verify "$tmp/ev7"
 kms_down "$tmp/r"
 
-kill -TERM "$lpid" 2>/dev/null
-wait "$lpid" && ok || bad "limf-lemf exit status"
-lpid=''
-kill -TERM "$kpid" 2>/dev/null
-wait "$kpid" 2>/dev/null
-kpid=''
+lemf_down
+live_kms_down
 finish

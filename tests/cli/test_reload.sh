@@ -12,71 +12,25 @@
 #      status still lists the authority (no "NOTHING IS HANDED OVER")
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid=''
-cleanup() {
-	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-wait_for() { # FILE REGEX [TENTHS]
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+live_init
 sock=$tmp/ctl.sock
 dead=127.0.0.1:1 # nothing listens: connection refused
 
-kms_up "$tmp/k" rfc6509 kms.reload.test
-kpid=$(cat "$tmp/k/pid")
+live_kms reload
 # conf SPOOL_DIR NAME HI2 HI3 [EXTRA]: limf.conf, an empty authority lemf0 first (when EXTRA
-# is not "no0"), then NAME
+# is not "no0"), then NAME (with TLS files when EXTRA is "tls")
 conf() {
 	{
-		conf_db_kms "$tmp/k"
-		cat <<EOF
-[handover]
-operator_id = OP-RL
-spool_dir = $1
-[service]
-control_socket = $sock
-EOF
-		[ "${5:-}" = no0 ] || cat <<EOF
-[authority lemf0]
-hi2 = $dead
-hi3 = $dead
-insecure_plaintext = yes
-EOF
-		cat <<EOF
-[authority $2]
-hi2 = $3
-hi3 = $4
-EOF
+		conf_live "$tmp/k" OP-RL "$1"
+		printf '[service]\ncontrol_socket = %s\n' "$sock"
+		[ "${5:-}" = no0 ] || conf_authority lemf0 "$dead" "$dead"
 		case "${5:-}" in
-		tls) printf 'ca = %s\ncert = %s\nkey = %s\n' "$tmp/k/ca.pem" "$tmp/a.pem" "$tmp/a.key" ;;
-		*) echo "insecure_plaintext = yes" ;;
+		tls) conf_authority "$2" "$3" "$4" "ca = $tmp/k/ca.pem" "cert = $tmp/a.pem" "key = $tmp/a.key" ;;
+		*) conf_authority "$2" "$3" "$4" ;;
 		esac
 	} >"$tmp/limf.conf"
-}
-capture() { # NAME ARGS...: in the background, stderr to $tmp/NAME.err; sets cpid
-	local name=$1
-	shift
-	"$limf" capture --config "$tmp/limf.conf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	cpid=$!
-}
-reap() { # NAME WANT
-	wait "$cpid"
-	local got=$?
-	cpid=''
-	if [ "$got" -eq "$2" ]; then ok; else bad "$1: exit $got, want $2"; tail -20 "$tmp/$1.err" | sed 's/^/    /' >&2; fi
 }
 pending() { # STREAM: lemf1's pending count in `limf status --json` (empty when not listed)
 	"$limf" status --socket "$sock" --json 2>/dev/null | python3 -c '
@@ -87,8 +41,7 @@ print(a[0][sys.argv[1]]["pending"] if a else "")' "$1"
 }
 
 A="sip:rl$sfx@example.org" B="sip:bob$sfx@example.org" L="RL$sfx"
-"$limf" warrant add --liid "$L" --authority Court --ref "R-$L" --country GB --from "$FROM" \
-	--to "$TO" --scope iri+cc --delivery lemf1 --target "$A" >/dev/null && ok || bad "warrant add"
+warrant "$L" "$A" && ok || bad "warrant add"
 # the backlog: 20 calls of 120 s (~240k CC PDUs) spooled with nothing listening
 expect 0 gen-big "$gen" --community "$tmp/k/community.json" --out "$tmp/big.pcap" --calls 20 \
 	--duration 120 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 71
@@ -194,7 +147,5 @@ reap run 0
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid"
 lpid=''
-kill -TERM "$kpid" 2>/dev/null
-wait "$kpid" 2>/dev/null
-kpid=''
+live_kms_down
 finish

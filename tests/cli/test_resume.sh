@@ -14,25 +14,11 @@
 #      call under a new one
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid=''
-cleanup() {
-	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
+live_init
 
-kms_up "$tmp/k" rfc6509 kms.resume.test
-kpid=$(cat "$tmp/k/pid")
+live_kms resume
 # the LEMF's ports are fixed for the whole test, so that it can be down and come back on them
 lemf_up "$tmp/probe.jsonl"
 P2=$p2 P3=$p3
@@ -44,46 +30,11 @@ up() { # OUT.jsonl: the LEMF on the fixed ports
 	lemf_up "$1" "127.0.0.1:$P2" "127.0.0.1:$P3"
 	[ "$p2" = "$P2" ] && ok || bad "limf-lemf did not come back on $P2/$P3"
 }
-down() {
-	kill -TERM "$lpid" 2>/dev/null
-	wait "$lpid" && ok || bad "limf-lemf exit status"
-	lpid=''
-}
 conf() { # NAME: $tmp/NAME.conf with the spool $tmp/NAME.spool
 	{
-		conf_db_kms "$tmp/k"
-		cat <<EOF
-[handover]
-operator_id = OP-RES
-network_element_id = limf-res
-country = GB
-spool_dir = $tmp/$1.spool
-[authority lemf1]
-hi2 = 127.0.0.1:$P2
-hi3 = 127.0.0.1:$P3
-insecure_plaintext = yes ; the test LEMF listens on plain TCP
-EOF
+		conf_live "$tmp/k" OP-RES "$tmp/$1.spool" limf-res
+		conf_authority lemf1 "127.0.0.1:$P2" "127.0.0.1:$P3"
 	} >"$tmp/$1.conf"
-}
-warrant() { # LIID TARGET
-	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
-		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" >/dev/null
-}
-capture() { # NAME CONF ARGS...: limf capture in the background (stderr $tmp/NAME.err); cpid
-	local name=$1 cf=$2
-	shift 2
-	"$limf" capture --config "$tmp/$cf.conf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
-	cpid=$!
-}
-wait_for() { # FILE REGEX [TENTHS]
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-reap() { # NAME WANT
-	wait "$cpid"
-	local got=$?
-	cpid=''
-	if [ "$got" -eq "$2" ]; then ok; else bad "$1: exit $got, want $2"; sed 's/^/    /' "$tmp/$1.err" | tail -20 >&2; fi
 }
 kill9() { # NAME: SIGKILL of the running capture (it must still be running)
 	if kill -0 "$cpid" 2>/dev/null; then ok; else bad "$1: ended before the kill"; fi
@@ -170,11 +121,11 @@ expect 0 gen-bg "$gen" --community "$tmp/k/community.json" --out "$tmp/bg.pcap" 
 # ---- 0. reference, uninterrupted
 conf ref
 up "$tmp/ref.jsonl"
-capture ref ref --pcap "$tmp/c.pcap" --speed max
+capture_conf "$tmp/ref.conf" ref --pcap "$tmp/c.pcap" --speed max
 reap ref 0
 grep -q "intercepted 2 " "$tmp/ref.err" && ok || bad "ref: summary"
 grep -q "pending 0 links" "$tmp/ref.err" && ok || bad "ref: not all confirmed"
-down
+lemf_down
 ref_cins=$(cins_of "$tmp/ref.jsonl" "$L")
 ref_n=$(total "$tmp/ref.jsonl" "$ref_cins")
 expect 0 ref-streams python3 "$tmp/streams.py" "$tmp/ref.jsonl" "$ref_cins"
@@ -183,7 +134,7 @@ echo "reference: CINs $ref_cins, $ref_n PDUs" >&2
 
 # ---- 1. LEMF down, everything spooled, kill -9 while waiting for the authority
 conf s1
-capture k1 s1 --pcap "$tmp/c.pcap" --speed max
+capture_conf "$tmp/s1.conf" k1 --pcap "$tmp/c.pcap" --speed max
 wait_for "$tmp/k1.err" "first frame" && ok || bad "k1: did not start"
 sleep 3 # the file took well under a second; now in the final flush (10 s), the LEMF down
 kill9 k1
@@ -192,11 +143,11 @@ read -r s2 s3 pend <<<"$(spooled s1)"
 [ "$((s2 + s3))" = "$ref_n" ] && [ "$pend" = "$ref_n" ] && ok ||
 	bad "k1: spooled $s2 IRI + $s3 CC, pending $pend, want $ref_n as the reference"
 up "$tmp/s1.jsonl"
-capture r1 s1 --pcap "$tmp/bg.pcap" --speed max
+capture_conf "$tmp/s1.conf" r1 --pcap "$tmp/bg.pcap" --speed max
 reap r1 0
 grep -q "intercepted 0 .*" "$tmp/r1.err" && grep -q "pending 0 links" "$tmp/r1.err" && ok ||
 	{ bad "r1: summary"; cat "$tmp/r1.err" >&2; }
-down
+lemf_down
 s1_cins=$(cins_of "$tmp/s1.jsonl" "$L")
 expect 0 s1-streams python3 "$tmp/streams.py" "$tmp/s1.jsonl" "$s1_cins"
 [ "$(grep -c . "$tmp/out")" = 2 ] && ok || bad "s1: want 2 CINs, got $(cat "$tmp/out")"
@@ -214,17 +165,17 @@ expect 0 gen2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --
 	--duration 10 --caller "$A2" --callee "$B" --start "$(iso "$NOW")" --seed 63
 conf s2
 up "$tmp/s2.jsonl"
-capture k2 s2 --pcap "$tmp/c2.pcap"
+capture_conf "$tmp/s2.conf" k2 --pcap "$tmp/c2.pcap"
 wait_for "$tmp/k2.err" "first frame" && ok || bad "k2: did not start"
 sleep 3
 kill9 k2
 read -r a2 a3 pend2 <<<"$(spooled s2)"
 [ "$a3" -gt 50 ] && ok || bad "k2: only $a3 CC PDUs spooled before the kill"
 echo "mid-stream kill: $a2 IRI + $a3 CC spooled, $pend2 not yet confirmed" >&2
-capture r2 s2 --pcap "$tmp/bg.pcap" --speed max
+capture_conf "$tmp/s2.conf" r2 --pcap "$tmp/bg.pcap" --speed max
 reap r2 0
 grep -q "pending 0 links" "$tmp/r2.err" && ok || { bad "r2: not all confirmed"; cat "$tmp/r2.err" >&2; }
-down
+lemf_down
 s2_cins=$(cins_of "$tmp/s2.jsonl" "$L2")
 expect 0 s2-streams python3 "$tmp/streams.py" "$tmp/s2.jsonl" "$s2_cins"
 read -r _ n2 n3 <"$tmp/out"
@@ -241,12 +192,12 @@ for i in 1 2 3; do
 		--duration 6 --caller "$A3" --callee "$B" --start "$(iso "$NOW")" --seed $((70 + i))
 done
 conf s3
-capture k3a s3 --pcap "$tmp/c3-1.pcap"
+capture_conf "$tmp/s3.conf" k3a --pcap "$tmp/c3-1.pcap"
 wait_for "$tmp/k3a.err" "first frame" && ok || bad "k3a: did not start"
 sleep 2.5
 kill9 k3a
 read -r b2 b3 _ <<<"$(spooled s3)"
-capture k3b s3 --pcap "$tmp/c3-2.pcap"
+capture_conf "$tmp/s3.conf" k3b --pcap "$tmp/c3-2.pcap"
 wait_for "$tmp/k3b.err" "first frame" && ok || bad "k3b: did not start"
 sleep 2.5
 kill9 k3b
@@ -254,11 +205,11 @@ read -r c2 c3 cpend <<<"$(spooled s3)"
 [ "$c2" -gt "$b2" ] && [ "$c3" -gt "$b3" ] && [ "$cpend" = "$((c2 + c3))" ] && ok ||
 	bad "k3: spooled $b2+$b3 after the first crash, $c2+$c3 (pending $cpend) after the second"
 up "$tmp/s3.jsonl"
-capture r3 s3 --pcap "$tmp/c3-3.pcap" --speed max
+capture_conf "$tmp/s3.conf" r3 --pcap "$tmp/c3-3.pcap" --speed max
 reap r3 0
 grep -q "intercepted 1 .*" "$tmp/r3.err" && grep -q "pending 0 links" "$tmp/r3.err" && ok ||
 	{ bad "r3: summary"; cat "$tmp/r3.err" >&2; }
-down
+lemf_down
 s3_cins=$(cins_of "$tmp/s3.jsonl" "$L3")
 expect 0 s3-streams python3 "$tmp/streams.py" "$tmp/s3.jsonl" "$s3_cins"
 [ "$(grep -c . "$tmp/out")" = 3 ] && ok || bad "s3: want 3 CINs, got $(cat "$tmp/out")"
@@ -274,7 +225,5 @@ PY
 python3 -c 'import json,sys; j=[json.loads(l) for l in open(sys.argv[1])]; s=[l for l in j if l.get("event")=="summary"]; assert s and s[-1]["gaps"]==0 and s[-1]["duplicates"]==0 and s[-1]["resent"]==0, s' \
 	"$tmp/s3.jsonl" && ok || bad "s3: LEMF summary: gaps, duplicates or re-sends"
 
-kill -TERM "$kpid" 2>/dev/null
-wait "$kpid" 2>/dev/null
-kpid=''
+live_kms_down
 finish

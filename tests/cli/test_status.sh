@@ -16,74 +16,40 @@
 #      call of the same run is intercepted; the summary counts it and the exit status is 3
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid='' spids=''
+live_init
+spids=''
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
 revoked=''
 cleanup() {
 	[ -n "$revoked" ] && sql "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service"
 	[ -n "$cpid" ] && { pkill -KILL -P "$cpid"; kill -KILL "$cpid"; } 2>/dev/null
 	for p in $spids; do kill "$p" 2>/dev/null; done
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
+	live_cleanup
 }
 trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-wait_for() { # FILE REGEX [TENTHS]
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
 sock=$tmp/ctl.sock
 mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-kms_up "$tmp/k" rfc6509 kms.status.test
-kpid=$(cat "$tmp/k/pid")
+live_kms status
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf() { # FILE CONTROL_SOCKET METRICS
 	{
-		conf_db_kms "$tmp/k"
-		cat <<EOF
-[handover]
-operator_id = OP-ST
-spool_dir = $tmp/spool
-[authority lemf1]
-hi2 = 127.0.0.1:$p2
-hi3 = 127.0.0.1:$p3
-insecure_plaintext = yes ; the test LEMF listens on plain TCP
-[service]
-control_socket = $2
-metrics = $3
-EOF
+		conf_live "$tmp/k" OP-ST "$tmp/spool"
+		conf_authority lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3"
+		printf '[service]\ncontrol_socket = %s\nmetrics = %s\n' "$2" "$3"
 	} >"$1"
 }
 conf "$tmp/limf.conf" "$sock" "127.0.0.1:$mport"
 printf '[database]\nconninfo = %s\n' "$LIMF_DB_OPERATOR" >"$tmp/op.conf"
 
 A="sip:st$sfx@example.org" B="sip:bob$sfx@example.org" L="S$sfx"
-"$limf" warrant add --liid "$L" --authority Court --ref "R-$L" --country GB --from "$FROM" \
-	--to "$TO" --scope iri+cc --delivery lemf1 --target "$A" >/dev/null && ok || bad "warrant add"
+warrant "$L" "$A" && ok || bad "warrant add"
 expect 0 gen "$gen" --community "$tmp/k/community.json" --out "$tmp/c.pcap" --calls 1 \
 	--duration 30 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 81
-span=$(python3 - "$tmp/c.pcap" <<'PY'
-import struct, sys
-raw = open(sys.argv[1], "rb").read()
-div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xa1b23c4d else 1e6
-off, ts = 24, []
-while off + 16 <= len(raw):
-    s, f, incl = struct.unpack_from("<III", raw, off)
-    ts.append(s + f / div)
-    off += 16 + incl
-print("%.3f" % (max(ts) - min(ts)))
-PY
-)
+span=$(pcap_span "$tmp/c.pcap")
 
 # ---- 1. mid-run
 t0=$(date +%s.%N)
@@ -261,21 +227,7 @@ expect 0 gen_c1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" 
 	--duration 2 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 91
 expect 0 gen_c2 "$gen" --community "$tmp/k/community.json" --out "$tmp/c2.pcap" --calls 1 \
 	--duration 2 --caller "$A" --callee "$B" --start "$(iso $((NOW + 6)))" --seed 92
-python3 - "$tmp/c1.pcap" "$tmp/c2.pcap" "$tmp/two.pcap" <<'PY'
-import struct, sys
-recs, hdr = [], None
-for path in sys.argv[1:3]:
-    raw = open(path, "rb").read()
-    hdr = hdr or raw[:24]
-    assert raw[:24] == hdr, "different pcap headers"
-    off = 24
-    while off + 16 <= len(raw):
-        s, f, incl = struct.unpack_from("<III", raw, off)
-        recs.append(((s, f), raw[off:off + 16 + incl]))
-        off += 16 + incl
-recs.sort(key=lambda r: r[0])
-open(sys.argv[3], "wb").write(hdr + b"".join(r for _, r in recs))
-PY
+pcap_merge "$tmp/two.pcap" "$tmp/c1.pcap" "$tmp/c2.pcap"
 [ -s "$tmp/two.pcap" ] && ok || bad "merged pcap"
 sql "REVOKE EXECUTE ON FUNCTION limf.cin_reserve(integer) FROM limf_service" && revoked=1 &&
 	ok || bad "revoke"
@@ -321,10 +273,6 @@ has cin_summary_gate "warrant gate: decisions 2 decision_errors 0 audit_errors 0
 for _ in $(seq 50); do [ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && break; sleep 0.1; done
 [ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && ok || bad "no LEMF record of the call after the grant"
 
-kill -TERM "$lpid" 2>/dev/null
-wait "$lpid" && ok || bad "limf-lemf exit status"
-lpid=''
-kill -TERM "$kpid" 2>/dev/null
-wait "$kpid" 2>/dev/null
-kpid=''
+lemf_down
+live_kms_down
 finish

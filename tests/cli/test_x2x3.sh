@@ -28,24 +28,16 @@
 #      is kept 1 s by the monotonic clock)
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-gen=$BUILD/limf-gen
-need_cluster
-sfx=$$
-lpid='' kpid='' cpid='' hpid='' opid=''
+live_init
+hpid='' opid=''
 cleanup() {
-	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
 	[ -n "$hpid" ] && kill -KILL "$hpid" 2>/dev/null
 	[ -n "$opid" ] && kill -KILL "$opid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
-	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
-	rm -rf "$tmp"
+	live_cleanup
 }
 trap cleanup EXIT
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-NOW=$(date +%s)
-FROM=$(iso $((NOW - 3600))) TO=$(iso $((NOW + 86400)))
 
 # ---- certificates: CA 1 signs the listener and the POIs; CA 2 signs a rogue POI
 mkca() { # DIR CN
@@ -65,24 +57,14 @@ mkcert "$tmp/ca1" "$tmp/mf" "limf-mf" "IP:127.0.0.1" && mkcert "$tmp/ca1" "$tmp/
 	mkcert "$tmp/ca1" "$tmp/poi2" "pcscf-2" "DNS:pcscf-2" &&
 	mkcert "$tmp/ca2" "$tmp/rogue" "rogue" "DNS:rogue" && ok || bad "certificates"
 
-kms_up "$tmp/k" rfc6509 kms.x2x3.test
-kpid=$(cat "$tmp/k/pid")
+live_kms x2x3
 lemf_up "$tmp/lemf.jsonl"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 {
-	conf_db_kms "$tmp/k"
+	conf_live "$tmp/k" OP-X23 "$tmp/spool" limf-x23
+	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
+	conf_authority lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3"
 	cat <<EOF
-[evidence]
-sign_key = $tmp/sign.pem
-[handover]
-operator_id = OP-X23
-network_element_id = limf-x23
-country = GB
-spool_dir = $tmp/spool
-[authority lemf1]
-hi2 = 127.0.0.1:$p2
-hi3 = 127.0.0.1:$p3
-insecure_plaintext = yes ; the test LEMF listens on plain TCP
 [service]
 control_socket = $tmp/ctl.sock
 [x2x3]
@@ -101,9 +83,7 @@ XID3=9e8d7c6b-5a49-4838-a727-161514131211 # provisioned to no warrant
 # its POI sends; E: no warrant
 for w in "$L $B $XID1" "$L2 $D $XID2"; do
 	set -- $w
-	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
-		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" --xid "$3" >/dev/null && ok ||
-		bad "warrant add $1"
+	warrant "$1" "$2" --xid "$3" && ok || bad "warrant add $1"
 done
 GENARGS=(--community "$tmp/k/community.json" --background 1 --duration 3 --start "$(iso "$NOW")")
 POI1=(--x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/poi1.pem" --x2x3-key "$tmp/poi1.key")
@@ -175,17 +155,19 @@ n6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 2 && 
 s6=$(tshark -r "$tmp/a6.x2x3.pcap" -d tcp.port==6443,5gli -Y 'li5g.type == 1 && li5g.pf == 9 && sip && li5g.srcipv6 && li5g.ipproto == 6' 2>/dev/null | wc -l)
 [ "$n6" -eq 600 ] && [ "$s6" -ge 14 ] && ok || bad "tshark (IPv6/TCP): $n6 X3 IPv6 packets, $s6 X2 SIP over TCP"
 
+# x23_up NAME [ARG...]: `limf capture --x2x3 127.0.0.1:0 ARG...` in the background (capture
+# NAME: cpid, $tmp/NAME.err); port: the port its log says it listens on, counted (empty and bad,
+# its log shown, when it does not listen within 10 s)
+x23_up() {
+	local name=$1
+	shift
+	capture "$name" --x2x3 127.0.0.1:0 "$@"
+	wait_for "$tmp/$name.err" 'x2x3: listening on .* (port [0-9]*)'
+	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/$name.err")
+	if [ -n "$port" ]; then ok; else bad "limf capture --x2x3 ($name) did not listen"; cat "$tmp/$name.err" >&2; fi
+}
 # ---- b/c. limf capture --x2x3 with POIs
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --record "$tmp/ev" \
-	>"$tmp/cap.out" 2>"$tmp/cap.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/cap.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 did not listen"; cat "$tmp/cap.err" >&2; }
+x23_up cap --record "$tmp/ev"
 # c. a POI with a certificate of another CA: refused (the generator gets no acknowledgement)
 expect 1 rogue "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 72 --out "$tmp/r.pcap" \
 	--x2x3 "127.0.0.1:$port" --x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/rogue.pem" \
@@ -289,10 +271,6 @@ cat "$tmp/out" >&2
 # the misbehaving POIs got one whole PDU each through (then garbage / half a PDU), refused
 grep -Eq "x2x3 xid .*: x2 1 x3 0 refused 1" "$tmp/cap.err" && ok || bad "misbehaving POIs' PDUs"
 # ---- e. counters in limf status / metrics, and SIGHUP reloads
-wait_for() { # FILE REGEX [TENTHS]
-	for _ in $(seq "${3:-100}"); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 gen_count() { # FIELD: from the last limf-gen run's "x2x3: xid ... pdus N x2 N ..." line
 	sed -n "s/.*limf-gen: x2x3: xid .* $1 \([0-9]*\).*/\1/p" "$tmp/err" | head -1
@@ -317,8 +295,7 @@ EOF
 	} >"$tmp/e.conf"
 }
 conf_e "$xport" 8 10
-"$limf" capture --config "$tmp/e.conf" >"$tmp/cape.out" 2>"$tmp/cape.err" </dev/null &
-cpid=$!
+capture_conf "$tmp/e.conf" cape
 wait_for "$tmp/cape.err" "x2x3: listening on 127.0.0.1:$xport" && ok ||
 	{ bad "limf capture ([x2x3] listen) did not listen"; cat "$tmp/cape.err" >&2; }
 # a good POI (XID of a warrant in force)
@@ -563,15 +540,7 @@ else:
             break
 s.close()
 PY
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capf.out" 2>"$tmp/capf.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capf.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 (f) did not listen"; cat "$tmp/capf.err" >&2; }
+x23_up capf
 expect 0 f_flood python3 "$tmp/poi_x.py" "$port" "$tmp" flood 100
 has f_flood "^flood 100 ack [0-9]"
 expect 0 f_after "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 87 --out "$tmp/f1.pcap" \
@@ -610,15 +579,7 @@ has f_summary "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0$"
 xscans() {
 	psql -X -qtA "$LIMF_DB_SUPER dbname=limf" -c "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = 'limf' AND relname = 'warrant_xids'"
 }
-"$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 >"$tmp/capg.out" 2>"$tmp/capg.err" </dev/null &
-cpid=$!
-port=''
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/capg.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] && ok || { bad "limf capture --x2x3 (g) did not listen"; cat "$tmp/capg.err" >&2; }
+x23_up capg
 sleep 1.5 # whatever the start-up scanned is flushed first
 s0=$(xscans)
 expect 0 g_back python3 "$tmp/poi_x.py" "$port" "$tmp" backwards "$XID3" 200
