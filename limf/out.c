@@ -400,6 +400,11 @@ static void write_iri(struct limf_out *r, struct liid_out *o, const struct limf_
 				lim_json_str(&j, limf_match_name(m));
 		lim_json_arr_close(&j);
 	}
+	if (iri->in_progress) {
+		/* began when a warrant came into force during the call: nothing before it */
+		lim_json_key(&j, "in_progress");
+		lim_json_bool(&j, true);
+	}
 	lim_json_key(&j, "kind");
 	lim_json_str(&j, iri->kind == LIMF_IRI_SIP       ? "sip"
 			 : iri->kind == LIMF_IRI_KEYMGMT ? "key-management"
@@ -1270,6 +1275,9 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->calls_intercepted);
 	lim_json_key(j, "calls_with_content");
 	lim_json_u64(j, s->calls_cc);
+	/* of calls_intercepted: from the instant a warrant came into force during the call */
+	lim_json_key(j, "calls_intercepted_in_progress");
+	lim_json_u64(j, s->late_intercepts);
 	/* warrants in force that a call could not serve (more than LIMF_CALL_MAX_LIIDS) */
 	lim_json_key(j, "warrants_left_out");
 	lim_json_u64(j, s->warrants_left_out);

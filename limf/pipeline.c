@@ -133,9 +133,14 @@ struct pcall {
 	size_t n_gmk_audited;      /* group media: GMKs whose use for this call is audited */
 	uint32_t gmk_audited[4];
 	bool group_audit_failed;
-	bool stopped;                /* every warrant ended during the call: never again */
+	bool stopped; /* every warrant ended during the call: never again */
+	/* not intercepted: a warrant of a party comes into force then (wr time; 0: none known),
+	 * and the call is decided again at its first event at or after it (late_start) */
+	int64_t late_at;
+	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
 	const struct cap_call *call; /* while intercepted */
 	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
+	struct pcall *wprev, *wnext; /* the pipe's list of every call (warrant changes) */
 };
 
 /* A SAKKE receiver context for one identifier and RSK (the RSK copy lives in the secure
@@ -180,7 +185,11 @@ struct limf_keyshare {
 
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
-	struct pcall *icalls;     /* intercepted calls (limf_pipe_recheck) */
+	struct pcall *icalls; /* intercepted calls (limf_pipe_recheck) */
+	struct pcall *wcalls; /* every call (a warrant may come into force for one) */
+	/* the warrant table's mark (wr_warrants_mark) at the last re-check: when it changes,
+	 * the calls not intercepted go to the gate again (3a in pipeline.h) */
+	char wmark[WR_MARK_LEN];
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
 	struct limf_keyshare *own_ks;
 	char *only_liid;
@@ -265,6 +274,7 @@ static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri
 		iri->cin = pc->cin;
 		iri->type = !l->began ? LIMF_IRI_BEGIN : end ? LIMF_IRI_END : LIMF_IRI_CONTINUE;
 		iri->matched = !l->began ? l->matched : 0;
+		iri->in_progress = !l->began && pc->late;
 		if (!l->began && end) /* a call that begins and ends in one record */
 			iri->type = LIMF_IRI_END;
 		l->began = true;
@@ -537,18 +547,22 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	struct wr_kms_decision *d = NULL;
 	const struct wr_match *mt;
 	size_t n = 0;
-	int64_t t_us = (int64_t)(ts_ns / 1000);
+	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
 	p->st.decisions++;
-	/* --liid: the decision for that warrant alone (key requests audited under it only) */
-	if ((p->only_liid ? wr_kms_decide_liid(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d)
-			  : wr_kms_decide(p->cfg.db, s->p, s->n, t_us, &d)) != LIM_OK) {
+	pc->late_at = 0;
+	/* --liid: the decision for that warrant alone (key requests audited under it only); the
+	 * start of a warrant to come during the call with it (3a in pipeline.h) */
+	if (wr_kms_decide_next(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d, &next) != LIM_OK) {
 		p->st.decision_errors++;
 		lim_warn("warrant decision failed (treated as no warrant): %s",
 			 wr_db_msg(p->cfg.db));
 		goto out;
 	}
-	if (!d)
+	if (!d) {
+		if (next != WR_TIME_INFINITY && next > 0)
+			pc->late_at = next;
 		goto out;
+	}
 	mt = wr_kms_decision_matches(d, &n);
 	pc->n_liids = 0;
 	if (!pc->liid && !(pc->liid = calloc(LIMF_CALL_MAX_LIIDS, sizeof *pc->liid))) {
@@ -1236,7 +1250,7 @@ out:
 
 /* One I_MESSAGE of a call side: parse, gate, keys. */
 static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call, bool answer,
-		    uint64_t ts_ns)
+		    uint64_t ts_ns, bool again)
 {
 	const struct cap_call_sdp *sd = answer ? &call->answer : &call->offer;
 	int side = answer ? 1 : 0;
@@ -1256,7 +1270,8 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		memcpy(pc->seen_imsg[side], h, sizeof h);
 		pc->seen_side[side] = true;
 	}
-	p->st.imsg++;
+	if (!again) /* (late_start handles a counted one again) */
+		p->st.imsg++;
 	m = malloc(sizeof *m);
 	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
 	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK)
@@ -1933,6 +1948,12 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 		if (pc->next)
 			pc->next->prev = pc->prev;
 	}
+	if (pc->wprev)
+		pc->wprev->wnext = pc->wnext;
+	else if (p->wcalls == pc)
+		p->wcalls = pc->wnext;
+	if (pc->wnext)
+		pc->wnext->wprev = pc->wprev;
 	free(pc->parties);
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
@@ -2154,6 +2175,34 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 		drop_keys(pc);
 }
 
+/* A warrant came into force during the call (pc->late_at, 3a in pipeline.h): the call is
+ * decided again at ts_ns, the instant of its first event since, with the I_MESSAGEs it
+ * carries now (else on its SIP parties alone), and, intercepted, its key-management records
+ * go out at once (no SIP message may follow before the media). */
+static void late_start(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		       uint64_t ts_ns)
+{
+	pc->late_at = 0;
+	pc->late = true;
+	pc->seen_side[0] = pc->seen_side[1] = false;
+	if (call->offer.imsg)
+		on_imsg(p, pc, call, false, ts_ns, true);
+	if (call->answer.imsg)
+		on_imsg(p, pc, call, true, ts_ns, true);
+	if (!call->offer.imsg && !call->answer.imsg && !pc->intercept && !pc->stopped)
+		decide(p, pc, call, NULL, false, ts_ns);
+	if (!pc->intercept) {
+		pc->late = false;
+		return;
+	}
+	p->st.late_intercepts++;
+	lim_info("call %.*s: a warrant came into force during the call: intercepted from now on",
+		 (int)call->call_id.len, call->call_id.s);
+	if (pc->group[0])
+		group_members(p, pc, call);
+	emit_pending_km(p, pc, call);
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct limf_pipe *p = ctx;
@@ -2165,6 +2214,10 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
+	if (pc && !pc->intercept && !pc->stopped && pc->late_at && !pc->decide_pending &&
+	    ev->type != CAP_EV_CALL_START && ev->type != CAP_EV_CALL_FREE &&
+	    (int64_t)(ev->ts_ns / 1000u) >= pc->late_at)
+		late_start(p, pc, call, ev->ts_ns);
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
 	switch (ev->type) {
@@ -2173,10 +2226,14 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		call->user = pc;
 		if (!pc)
 			return;
+		pc->wnext = p->wcalls;
+		if (p->wcalls)
+			p->wcalls->wprev = pc;
+		p->wcalls = pc;
 		p->st.calls++;
 		fetch_cert(p);
 		if (call->offer.imsg)
-			on_imsg(p, pc, call, false, ev->ts_ns);
+			on_imsg(p, pc, call, false, ev->ts_ns, false);
 		else
 			pc->decide_pending = true; /* on the INVITE's own event, next */
 		break;
@@ -2184,9 +2241,9 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		if (!pc)
 			return;
 		if (ev->changed & CAP_UPD_OFFER_IMSG)
-			on_imsg(p, pc, call, false, ev->ts_ns);
+			on_imsg(p, pc, call, false, ev->ts_ns, false);
 		if (ev->changed & CAP_UPD_ANSWER_IMSG)
-			on_imsg(p, pc, call, true, ev->ts_ns);
+			on_imsg(p, pc, call, true, ev->ts_ns, false);
 		break;
 	case CAP_EV_SIP:
 		if (pc && pc->decide_pending) {
@@ -2291,11 +2348,27 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 
 /* ---- warrant changes during a call ----------------------------------------------------- */
 
+/* Warrants added or changed since the last look (the table's mark moved): every call in
+ * progress that is not intercepted goes to the gate again at its next event (late_start), as
+ * when a warrant it was told of comes into force. */
+static void recheck_new(struct limf_pipe *p)
+{
+	char mk[WR_MARK_LEN];
+	if (wr_warrants_mark(p->cfg.db, mk) != LIM_OK)
+		return; /* (the re-check's own query says the gate is failing) */
+	if (p->wmark[0] && strcmp(mk, p->wmark) != 0)
+		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext)
+			if (!pc->intercept && !pc->stopped)
+				pc->late_at = 1; /* at the call's next event */
+	memcpy(p->wmark, mk, sizeof mk);
+}
+
 /* see pipeline.h */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0, n_gone = 0;
 	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
+	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
 		struct wr_match *m = NULL;
@@ -2415,6 +2488,10 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 		free(p);
 		return LIM_E_NOMEM;
 	}
+	/* the warrants as they stand before any call: a change from here on is seen by the
+	 * first re-check (recheck_new); "" when not known, then that re-check sets it */
+	if (wr_warrants_mark(p->cfg.db, p->wmark) != LIM_OK)
+		p->wmark[0] = '\0';
 	*out = p;
 	return LIM_OK;
 }

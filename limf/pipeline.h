@@ -30,6 +30,17 @@
  *      picked up); clear RTP goes to the sink as CC for the LIIDs with scope IRI+CC; packets
  *      that fail authentication are counted and never handed on. When the call is freed a
  *      "decrypt.done" audit row per such LIID records what was decrypted;
+ *   3a. a warrant that comes into force during a call (its valid_from after the call's
+ *      decision: the gate tells the earliest such start with a negative decision,
+ *      wr_kms_decide_next) intercepts it from then on: at the call's first event at or after
+ *      that instant (on the capture clock) the call is decided again at that instant, with the
+ *      I_MESSAGEs it carries (the call table keeps the offer's and the answer's), and is
+ *      handled as in 4 from there; its BEGIN records say "in progress" (limf_iri.in_progress)
+ *      and nothing of the call before that instant is handed on (its SIP messages were never
+ *      kept; its media before are not decrypted). A warrant added while the call is in
+ *      progress reaches it the same way, through limf_pipe_recheck. A call intercepted
+ *      already does not gain a warrant that comes into force later (its CIN, keys and audit
+ *      rows are the first decision's): that warrant has its calls from the next one;
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
@@ -141,6 +152,9 @@ struct limf_iri {
 	/* LIMF_IRI_BEGIN: where this LIID's target(s) were found in the call (bits 1 << enum
 	 * limf_match); 0 in other records */
 	uint32_t matched;
+	/* LIMF_IRI_BEGIN: the interception began during the call, when a warrant came into
+	 * force (nothing of the call before that instant is in the IRI or CC) */
+	bool in_progress;
 	enum limf_iri_kind kind;
 	uint64_t ts_ns;
 	const struct cap_call *call; /* NULL for SIP outside INVITE dialogs (a GMK NOTIFY) */
@@ -278,6 +292,9 @@ struct limf_pipe_stats {
 	 * that call), summed over calls */
 	uint64_t warrants_left_out;
 	uint64_t warrant_ends; /* LIIDs ended during a call by their warrant's valid_to */
+	/* calls intercepted from the instant a warrant came into force during them (its
+	 * valid_from after the call began) */
+	uint64_t late_intercepts;
 	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
 	/* group communications (issue 9) */
@@ -323,7 +340,11 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * configuration says otherwise (recheck_grace_us; limf.conf [database] recheck_grace). */
 #define LIMF_RECHECK_GRACE_US (60 * INT64_C(1000000))
 
-/* Warrant changes during calls (the live service calls it every second): re-runs the gate at
+/* Warrant changes during calls (the live service calls it every second): first, when the
+ * warrant table changed since the last call of it (wr_warrants_mark: a warrant added, or one
+ * modified, suspended, resumed or revoked), every call in progress that is not intercepted
+ * (and not stopped) goes to the gate again at its next event, as in 3a: a warrant added
+ * during a call intercepts it from about a second after. Then it re-runs the gate at
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired) gets a last IRI record
  * (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the

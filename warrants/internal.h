@@ -33,6 +33,7 @@ enum wr_stmt {
 	WR_STMT_DECIDE_NORM, /* wr_decide: URI parties only */
 	WR_STMT_DECIDE_ALL,  /* wr_decide: a UID party (every target in force) */
 	WR_STMT_AUDIT,       /* wr_audit_append */
+	WR_STMT_MARK,        /* wr_warrants_mark */
 	WR_STMT_COUNT
 };
 

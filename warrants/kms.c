@@ -280,18 +280,36 @@ const char *wr_kms_store_msg(const struct wr_kms *k)
 
 /* ---- the decision --------------------------------------------------------------------- */
 
-/* wr_kms_decide, or with liid the decision for that one warrant (wr_kms_decide_liid). */
+/* wr_kms_decide, or with liid the decision for that one warrant (wr_kms_decide_liid); with
+ * next_from, wr_kms_decide_next. */
 static enum lim_err decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
-			   int64_t t_us, const char *liid, struct wr_kms_decision **out)
+			   int64_t t_us, const char *liid, struct wr_kms_decision **out,
+			   int64_t *next_from)
 {
 	struct wr_kms_decision *d = NULL;
 	struct wr_match *all = NULL;
 	enum lim_err e;
 	size_t n = 0, first = 0;
 	*out = NULL;
+	if (next_from)
+		*next_from = WR_TIME_INFINITY;
 	if (!db || (!parties && n_parties) || n_parties > KMS_PARTIES_MAX)
 		return LIM_E_ARG;
-	e = wr_decide_all(db, parties, n_parties, t_us, &all, &n);
+	e = next_from ? wr_decide_upcoming(db, parties, n_parties, t_us, &all, &n)
+		      : wr_decide_all(db, parties, n_parties, t_us, &all, &n);
+	if (e == LIM_OK && next_from) {
+		/* the ones to come out of the list (their earliest start kept), keeping the order
+		 * by LIID of the ones in force */
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (all[i].valid_from <= t_us)
+				all[k++] = all[i];
+			else if ((!liid || strcmp(all[i].liid, liid) == 0) &&
+				 all[i].valid_from < *next_from)
+				*next_from = all[i].valid_from;
+		}
+		n = k;
+	}
 	if (e != LIM_OK || n == 0)
 		goto out;
 	if (liid) {
@@ -348,7 +366,17 @@ out:
 enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 			   int64_t t_us, struct wr_kms_decision **out)
 {
-	return decide(db, parties, n_parties, t_us, NULL, out);
+	return decide(db, parties, n_parties, t_us, NULL, out, NULL);
+}
+
+/* see kms.h */
+enum lim_err wr_kms_decide_next(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, const char *liid, struct wr_kms_decision **out,
+				int64_t *next_from)
+{
+	*out = NULL;
+	*next_from = WR_TIME_INFINITY;
+	return decide(db, parties, n_parties, t_us, liid, out, next_from);
 }
 
 /* see kms.h */
@@ -358,7 +386,7 @@ enum lim_err wr_kms_decide_liid(struct wr_db *db, const struct wr_party *parties
 	*out = NULL;
 	if (!liid)
 		return LIM_E_ARG;
-	return decide(db, parties, n_parties, t_us, liid, out);
+	return decide(db, parties, n_parties, t_us, liid, out, NULL);
 }
 
 /* see kms.h */

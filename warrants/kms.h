@@ -252,6 +252,14 @@ void wr_kms_cert_stats(const struct wr_kms *k, struct wr_kms_cert_stats *out);
  * One warrant too many must never turn interception off for the others. */
 enum lim_err wr_kms_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 			   int64_t t_us, struct wr_kms_decision **out) LIM_WUR;
+/* wr_kms_decide (liid NULL) or wr_kms_decide_liid (liid), and in *next_from the earliest
+ * valid_from after t_us of a warrant not in force at t_us that will be and whose targets
+ * include a party (with liid: that warrant only), WR_TIME_INFINITY when none, also when a
+ * decision is made: the instant a call in progress at t_us becomes (also) a target's. One
+ * statement, as wr_kms_decide. Errors as wr_kms_decide (*next_from then WR_TIME_INFINITY). */
+enum lim_err wr_kms_decide_next(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, const char *liid, struct wr_kms_decision **out,
+				int64_t *next_from) LIM_WUR;
 /* The gate for one warrant (an evidence replay for one case): as wr_kms_decide, with only
  * liid's match, whatever the others in force (so never one left out of a full decision);
  * *out NULL (LIM_OK) when that warrant is not in force for these parties at t_us. LIM_E_ARG

@@ -711,9 +711,9 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 	return rc;
 }
 
-/* Adds the match of row (liid, scope, delivery, valid_to) for the parties in mask, keeping out
- * sorted by LIID and free of duplicates (a LIID seen again gains the parties). out has room
- * for cap; a new LIID beyond it is LIM_E_LIMIT. */
+/* Adds the match of row (liid, scope, delivery, valid_to, -, -, valid_from) for the parties in
+ * mask, keeping out sorted by LIID and free of duplicates (a LIID seen again gains the
+ * parties). out has room for cap; a new LIID beyond it is LIM_E_LIMIT. */
 static enum lim_err add_match(const PGresult *r, int row, uint64_t mask, struct wr_match *out,
 			      size_t cap, size_t *n)
 {
@@ -724,7 +724,8 @@ static enum lim_err add_match(const PGresult *r, int row, uint64_t mask, struct 
 	wr_get_text(r, row, 0, m.liid, sizeof m.liid);
 	wr_get_text(r, row, 1, sc, sizeof sc);
 	wr_get_text(r, row, 2, m.delivery, sizeof m.delivery);
-	if (!wr_scope_parse(sc, &m.scope) || !wr_get_i64(r, row, 3, &m.valid_to))
+	if (!wr_scope_parse(sc, &m.scope) || !wr_get_i64(r, row, 3, &m.valid_to) ||
+	    !wr_get_i64(r, row, 6, &m.valid_from))
 		return LIM_E_DB;
 	m.parties = mask;
 	for (i = 0; i < *n; i++) {
@@ -814,13 +815,17 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
  * with a UID party (which reads every target in force) */
 #define DECIDE_VALID_TO WR_SQL_US("w.valid_to")
 #define DECIDE_COLS \
-	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri" \
+	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri, " \
+	WR_SQL_US("w.valid_from") \
 	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
+/* Not ended at $n: in force, or to come (valid_from after t); wr_decide_all keeps the rows
+ * with valid_from <= t (IN_FORCE_AT), wr_decide_upcoming all */
+#define NOT_ENDED_AT(n) "w.status = 'active' AND " WR_SQL_TS(n) " < w.valid_to"
 /* clang-format on */
 
-/* see warrants.h */
-enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
-			   int64_t t_us, struct wr_match **out, size_t *n)
+/* wr_decide_all (upcoming false) and wr_decide_upcoming (true). */
+static enum lim_err decide_rows(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, bool upcoming, struct wr_match **out, size_t *n)
 {
 	struct wr_match *all = NULL;
 	size_t cap = 0;
@@ -854,8 +859,8 @@ enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, siz
 		enum wr_kind k;
 		if (p->uid)
 			any_uid = true;
-		if (!p->uri ||
-		    wr_target_normalise(p->uri, strlen(p->uri), &k, norm[i], sizeof norm[i]) != LIM_OK)
+		if (!p->uri || wr_target_normalise(p->uri, strlen(p->uri), &k, norm[i],
+						   sizeof norm[i]) != LIM_OK)
 			norm[i][0] = '\0';
 		else if (!array_add(arr, arr_cap, &arr_len, norm[i]))
 			rc = wr_fail(db, LIM_E_ARG, "party URIs too long for the query");
@@ -870,15 +875,23 @@ enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, siz
 		 * and the URI parties are matched on the same rows */
 		const char *prm[] = { t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_ALL,
-				  "SELECT " DECIDE_COLS " WHERE " IN_FORCE_AT(1), 1, prm, &r);
+				  "SELECT " DECIDE_COLS " WHERE " NOT_ENDED_AT(1), 1, prm, &r);
 	} else if (rc == LIM_OK && any_norm) {
 		const char *prm[] = { arr, t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_NORM,
-				  "SELECT " DECIDE_COLS " WHERE t.norm = ANY($1::text[]) AND " IN_FORCE,
+				  "SELECT " DECIDE_COLS
+				  " WHERE t.norm = ANY($1::text[]) AND " NOT_ENDED_AT(2),
 				  2, prm, &r);
 	}
 	for (int j = 0; r && rc == LIM_OK && j < PQntuples(r); j++) {
 		const char *tn = PQgetvalue(r, j, 4);
+		int64_t from;
+		if (!wr_get_i64(r, j, 6, &from)) {
+			rc = LIM_E_DB;
+			break;
+		}
+		if (!upcoming && from > t_us)
+			continue; /* not in force yet */
 		uint64_t mask = any_uid ? uid_hits(r, j, parties, n_parties) : 0;
 		for (size_t i = 0; i < n_parties; i++)
 			if (norm[i][0] && strcmp(norm[i], tn) == 0)
@@ -900,6 +913,38 @@ enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, siz
 	}
 	*out = all;
 	return LIM_OK;
+}
+
+/* see warrants.h */
+enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+			   int64_t t_us, struct wr_match **out, size_t *n)
+{
+	return decide_rows(db, parties, n_parties, t_us, false, out, n);
+}
+
+/* see warrants.h */
+enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, struct wr_match **out, size_t *n)
+{
+	return decide_rows(db, parties, n_parties, t_us, true, out, n);
+}
+
+/* see warrants.h */
+enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN])
+{
+	PGresult *r = NULL;
+	enum lim_err rc;
+	out[0] = '\0';
+	rc = wr_exec_stmt(db, WR_STMT_MARK,
+			  "SELECT count(*) || '/' || coalesce(max(id), 0) || '/' ||"
+			  " coalesce(max(modified_at)::text, '') FROM limf.warrants",
+			  0, NULL, &r);
+	if (rc == LIM_OK && PQntuples(r) != 1)
+		rc = wr_fail(db, LIM_E_DB, "malformed warrant mark");
+	if (rc == LIM_OK)
+		wr_get_text(r, 0, 0, out, WR_MARK_LEN);
+	PQclear(r);
+	return rc;
 }
 
 /* see warrants.h */
@@ -933,9 +978,11 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
 	wr_i64_str(t_us, t);
 	const char *prm[] = { x, t };
 	rc = wr_exec(db,
-		     "SELECT w.liid, w.scope, w.delivery, " DECIDE_VALID_TO " FROM limf.warrants w"
-		     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
-		     " WHERE x.xid = $1::uuid AND " IN_FORCE,
+		     "SELECT w.liid, w.scope, w.delivery, " DECIDE_VALID_TO
+		     ", NULL, NULL, " WR_SQL_US(
+			     "w.valid_from") " FROM limf.warrants w"
+					     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
+					     " WHERE x.xid = $1::uuid AND " IN_FORCE,
 		     2, prm, &r);
 	if (rc == LIM_OK && PQntuples(r) > 1)
 		rc = wr_fail(db, LIM_E_DB, "XID %s: several warrants", x);

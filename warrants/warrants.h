@@ -319,8 +319,9 @@ struct wr_match {
 	char liid[WR_LIID_MAX + 1];
 	enum wr_scope scope;
 	char delivery[WR_DELIVERY_MAX + 1];
-	int64_t valid_to; /* the warrant's end (wr time, WR_TIME_INFINITY when open-ended), read
+	int64_t valid_to;   /* the warrant's end (wr time, WR_TIME_INFINITY when open-ended), read
 			   * in the same statement */
+	int64_t valid_from; /* its start (wr time): after t only from wr_decide_upcoming */
 	/* bit i: parties[i] is a target of this warrant: which side of a call a warrant
 	 * targets, without asking again */
 	uint64_t parties;
@@ -348,6 +349,23 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
  * left out. More than WR_DECIDE_ALL_MAX is LIM_E_LIMIT; errors as wr_decide (*out NULL). */
 enum lim_err wr_decide_all(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 			   int64_t t_us, struct wr_match **out, size_t *n) LIM_WUR;
+
+/* wr_decide_all, with also the warrants not yet in force at t_us that will be (active,
+ * t < valid_from, so t < valid_to): every match whose valid_to is after t_us, each with its
+ * valid_from. What a call in progress at t_us may become a target's during the call (limf
+ * pipeline: a warrant that comes into force during a call). The same one statement as
+ * wr_decide_all. */
+enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
+				int64_t t_us, struct wr_match **out, size_t *n) LIM_WUR;
+
+#define WR_MARK_LEN 96 /* a wr_warrants_mark, NUL included */
+
+/* A mark of the warrant table as it stands: it changes with every warrant added, and with
+ * every change to one (modify, suspend, resume, revoke: its modified_at), so a live service
+ * tells, with one cheap statement a second, that its calls in progress must go to the gate
+ * again (a warrant may have come into force for one of them). Text, NUL-terminated, into
+ * out (WR_MARK_LEN). Service role. */
+enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
 
 /* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed
  * LIM_E_ARG) when it is in force at t_us (active, valid_from <= t < valid_to). *n gets 1 with

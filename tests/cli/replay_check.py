@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks an evidence bundle written by `limf replay` against the truth limf-gen wrote.
 
-usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T --input=PCAP]
+usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --from=T] [--input=PCAP]
   CALLS: comma-separated call numbers ("no" in the truth) whose media must be in
   BUNDLE/LIID/cc.pcap; every other call of the truth must be absent from it.
   --until=T (seconds since the epoch, the LIID's warrant end) with --input=PCAP (the replayed
   capture): only the media sent before T: no record at or after T, each stream's record count
   that of its SRTP packets in PCAP before T, and their octets the same prefix of the .raw file.
+  --from=T (a warrant that came into force during the call) with --input=PCAP: only the media
+  sent at or after T: no record before T, each stream's record count that of its SRTP packets
+  in PCAP at or after T, their octets the same suffix of the .raw file (and so the WAV's).
 
 For each stream (direction, SSRC) of those calls: the clear RTP packets in cc.pcap (IPv4/IPv6 +
 UDP, the original addresses and ports), sorted by sequence number, carry exactly the payload
@@ -76,8 +79,9 @@ def read_pcap(path):
     return out
 
 
-def input_counts(path, until):
-    """{ssrc: SRTP packets before until} of a limf-gen capture (Ethernet/raw IP, UDP)."""
+def input_counts(path, until, since=None):
+    """{ssrc: SRTP packets before until (None: any), at or after since (None: any)} of a
+    limf-gen capture (Ethernet/raw IP, UDP)."""
     with open(path, "rb") as f:
         data = f.read()
     magic, = struct.unpack_from("<I", data, 0)
@@ -106,7 +110,9 @@ def input_counts(path, until):
         rtp = udp[8:]
         if len(rtp) < 12 or rtp[0] >> 6 != 2 or 72 <= (rtp[1] & 0x7F) <= 76:
             continue  # not RTP (SIP text, SRTCP)
-        if sec + frac / div >= until:
+        if until is not None and sec + frac / div >= until:
+            continue
+        if since is not None and sec + frac / div < since:
             continue
         ssrc, = struct.unpack_from(">I", rtp, 8)
         out[ssrc] = out.get(ssrc, 0) + 1
@@ -124,7 +130,9 @@ def main():
     no_wav = "--no-wav" in sys.argv
     opt = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
     until = float(opt["until"]) if "until" in opt else None
+    since = float(opt["from"]) if "from" in opt else None
     before = input_counts(opt["input"], until) if until is not None else None
+    after = input_counts(opt["input"], None, since) if since is not None else None
     bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
     truth = json.load(open(truth_path))
     if calls == "targets":
@@ -142,6 +150,12 @@ def main():
         if late:
             fails.append("cc.pcap: %d records at or after %.6f, the first at %.6f"
                          % (len(late), until, late[0][0] + late[0][1] / div))
+    if recs and since is not None:
+        div = 1e9 if open(cc, "rb").read(4) == struct.pack("<I", 0xA1B23C4D) else 1e6
+        early = [r for r in recs if r[0] + r[1] / div < since]
+        if early:
+            fails.append("cc.pcap: %d records before %.6f, the first at %.6f"
+                         % (len(early), since, early[0][0] + early[0][1] / div))
     for sec, frac, src, sport, dst, dport, rtp in recs:
         if len(rtp) < 12 or rtp[0] >> 6 != 2:
             fails.append("cc.pcap: a record is not RTP v2")
@@ -169,6 +183,14 @@ def main():
                     fails.append("call %d stream %s: %d packets in cc.pcap, %d sent before %.6f"
                                  % (call["no"], st["ssrc"], len(pk), before.get(ssrc, 0), until))
                 raw = raw[:len(raw) * len(pk) // st["packets"]] if st["packets"] else b""
+            if after is not None:
+                # from the warrant's start: as many packets as were sent from then on, and the
+                # same octets as the end of the .raw file
+                if len(pk) != after.get(ssrc, 0):
+                    fails.append("call %d stream %s: %d packets in cc.pcap, %d sent from %.6f"
+                                 % (call["no"], st["ssrc"], len(pk), after.get(ssrc, 0), since))
+                keep = len(raw) * len(pk) // st["packets"] if st["packets"] else 0
+                raw = raw[len(raw) - keep:]
             # unwrap 16-bit sequence numbers from the stream's first one
             first = st["first_seq"]
             pk.sort(key=lambda p: (p[0] - first) & 0xFFFF)

@@ -14,6 +14,15 @@
 #      force at the wall clock all along, so no re-check can be what stops it)
 #   4. `limf capture` at recorded speed: the warrant's scope changed from iri+cc to iri 3 s
 #      into a call: no content 1.5 s (capture time) after the change, the IRI goes on
+#   5. a warrant that comes into force 4 s into a 10 s call (replay, one worker and three, and
+#      --liid): the call is intercepted from that instant: cc.pcap holds exactly the media sent
+#      from then, byte for byte (and the WAVs), the first IRI record is a BEGIN "in_progress"
+#      key-management record at that instant, the INVITE is not in the IRI and the BYE is, one
+#      key request, the summary counts calls_intercepted_in_progress; a warrant that starts
+#      after the call: nothing intercepted, no key request, nothing written
+#   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
+#      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
+#      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -162,6 +171,72 @@ expect 0 replay-m17-text env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-ke
 	"$tmp/sign.pem" $(kopts) --out "$tmp/ev-m17t" "$tmp/c2.pcap"
 has m17-text "WARNING: 1 warrant(s) in force were left out"
 
+# ---- 5. a warrant that comes into force during a call (limf/pipeline.h 3a)
+A5="sip:late$sfx@example.org" L5="WL$sfx" L6="WM$sfx" L7="WN$sfx"
+T5=2026-03-15T12:00:04Z
+expect 0 gen5 "$gen" --community "$tmp/g/community.json" --out "$tmp/c5.pcap" --calls 1 \
+	--background 1 --duration 10 --caller "$A5" --callee "$B" --start "$AT" --seed 65
+# after the call (it ends near 12:00:12): never in force during it
+warrant "$L6" iri+cc "$A5" 2026-03-15T12:05:00Z 2026-04-01T00:00:00Z
+nreq() { grep -c "keyprov.*user=$B " "$tmp/g/log"; }
+r0=$(nreq)
+replay late-none "$tmp/c5.pcap"
+sumcheck late-none "j['summary']['calls_intercepted']==0 and j['summary']['calls_intercepted_in_progress']==0 and j['liids']==[] and j['summary']['decrypted']==0"
+[ "$(nreq)" -eq "$r0" ] && ok || bad "late-none: a key request for a call no warrant was in force during"
+[ -z "$(ls "$tmp/ev-late-none" | grep -v '^manifest')" ] && ok || bad "late-none: outputs written"
+# 4 s into the call
+warrant "$L5" iri+cc "$A5" "$T5" 2026-04-01T00:00:00Z
+n_after=$(python3 - "$tmp/c5.pcap" "$(epoch "$T5")" "$tmp/c5.pcap.json" <<PY
+import json, sys
+sys.path.insert(0, "$here")
+from replay_check import input_counts
+c = input_counts(sys.argv[1], None, float(sys.argv[2]))
+truth = json.load(open(sys.argv[3]))
+print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] if k["target"] for s in k["streams"]))
+PY
+)
+[ "${n_after:-0}" -gt 500 ] && [ "$n_after" -lt 1000 ] && ok || bad "packets from $T5: '$n_after'"
+cat >"$tmp/iri_late.py" <<'PY'
+import datetime, json, sys
+path, start = sys.argv[1], float(sys.argv[2])
+recs = [json.loads(l) for l in open(path)]
+def t(r):
+    return datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+b = recs[0]
+assert b["type"] == "begin" and b.get("in_progress") is True, b
+assert b["kind"] == "key-management" and b["key_management"]["outcome"] == "keys" and b["matched_by"], b
+assert 0 <= t(b) - start < 0.1, (b["time"], start)
+assert not [r for r in recs if t(r) < start], "records before the warrant's start"
+assert not [r for r in recs[1:] if "in_progress" in r], "in_progress outside the BEGIN"
+sips = [r["sip"].split(" ")[0] for r in recs if r["kind"] == "sip"]
+assert "INVITE" not in sips and "BYE" in sips, sips
+assert recs[-1]["type"] == "end", recs[-1]
+print("%d IRI records from the warrant's start: %s" % (len(recs), sips))
+PY
+for w in 1 3; do
+	r0=$(nreq)
+	replay "late-w$w" "$tmp/c5.pcap" --workers "$w"
+	sumcheck "late-w$w" "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1 and j['liids']==['$L5']"
+	sumcheck "late-w$w" "j['summary']['decrypted']==$n_after and j['summary']['auth_failed']==0 and j['complete']"
+	[ "$(nreq)" -eq $((r0 + 1)) ] && ok || bad "late-w$w: $(($(nreq) - r0)) key requests, want 1"
+	expect 0 "cc-late-w$w" python3 "$here/replay_check.py" "$tmp/ev-late-w$w" "$L5" \
+		"$tmp/c5.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c5.pcap"
+	expect 0 "iri-late-w$w" python3 "$tmp/iri_late.py" "$tmp/ev-late-w$w/$L5/iri.jsonl" "$(epoch "$T5")"
+	expect 0 "verify-late-w$w" "$limf" verify "$tmp/ev-late-w$w"
+done
+# the audit log ties the decryption to the warrant (one keys and one done row per run)
+n=$("$limf" audit list --liid "$L5" | grep -c "decrypt.done")
+[ "$n" -eq 2 ] && ok || bad "$L5: $n decrypt.done rows, want 2"
+# --liid: the warrant asked for alone, also when it starts during the call; another LIID
+# in force from the start for the callee does not make it begin earlier
+warrant "$L7" iri "$B" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+replay late-liid "$tmp/c5.pcap" --liid "$L5"
+sumcheck late-liid "j['liids']==['$L5'] and j['summary']['calls_intercepted_in_progress']==1 and j['summary']['decrypted']==$n_after"
+expect 0 cc-late-liid python3 "$here/replay_check.py" "$tmp/ev-late-liid" "$L5" \
+	"$tmp/c5.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c5.pcap"
+"$limf" warrant revoke "$L7" --reason "test done" >/dev/null 2>&1 || bad "revoke $L7"
+
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
 cat >"$tmp/limf.conf" <<EOF
 $(conf_db_kms "$tmp/g")
@@ -229,5 +304,45 @@ print("%d CC packets, the last %.3f s after the change; IRI to the end" % (len(t
 PY
 expect 0 scope-cc python3 "$tmp/scope.py" "$tmp/ev-scope/$L4" "$tmp/scope.err" "$t_mod"
 has scope-cc "CC packets, the last"
+sed 's/^/    /' "$tmp/out" >&2
+
+# 6. a warrant added 3 s into a 10 s call played at its recorded speed (no warrant at all
+# when the call began): intercepted from then on, within the re-check's second
+A6="sip:added$sfx@example.org" L8="WO$sfx"
+expect 0 gen6 "$gen" --community "$tmp/g/community.json" --out "$tmp/c6.pcap" --calls 1 \
+	--duration 10 --caller "$A6" --callee "$B" --start "$(iso "$(date +%s)")" --seed 66
+capture added --pcap "$tmp/c6.pcap" --workers 2 --record "$tmp/ev-added"
+for _ in $(seq 100); do grep -q "first frame" "$tmp/added.err" && break; sleep 0.1; done
+sleep 3
+t_add=$(date +%s.%N)
+warrant "$L8" iri+cc "$A6" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+reap added
+grep -q "calls 1 intercepted 1 " "$tmp/added.err" && ok || { bad "added: not intercepted"; grep "limf capture:" "$tmp/added.err" >&2; }
+cat >"$tmp/added.py" <<'PY'
+import datetime, json, re, struct, sys
+d, errf, t_add = sys.argv[1], sys.argv[2], float(sys.argv[3])
+m = re.search(r"first frame (\d+)\.(\d+) played at wall (\d+)\.(\d+)", open(errf).read())
+ts0 = int(m.group(1)) + int(m.group(2)) / 1e9
+w0 = int(m.group(3)) + int(m.group(4)) / 1e9
+add = ts0 + (t_add - w0)  # the warrant's arrival on the capture's clock
+raw = open(d + "/cc.pcap", "rb").read()
+div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
+off, ts = 24, []
+while off + 16 <= len(raw):
+    s, f, incl = struct.unpack_from("<III", raw, off)
+    ts.append(s + f / div)
+    off += 16 + incl
+assert len(ts) > 100, len(ts)
+assert min(ts) >= add - 0.1, "CC %.3f s before the warrant was added" % (add - min(ts))
+assert min(ts) <= add + 1.5, "CC began %.3f s after the warrant was added" % (min(ts) - add)
+recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
+assert recs[0]["type"] == "begin" and recs[0].get("in_progress") is True, recs[0]
+sips = [r["sip"].split(" ")[0] for r in recs if r["kind"] == "sip"]
+assert "INVITE" not in sips and "BYE" in sips and recs[-1]["type"] == "end", sips
+print("%d CC packets, the first %.3f s after the warrant was added; IRI from then to the end"
+      % (len(ts), min(ts) - add))
+PY
+expect 0 added-cc python3 "$tmp/added.py" "$tmp/ev-added/$L8" "$tmp/added.err" "$t_add"
+has added-cc "CC packets, the first"
 sed 's/^/    /' "$tmp/out" >&2
 finish

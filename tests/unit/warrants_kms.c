@@ -425,6 +425,68 @@ static void t_kms_many(void)
 	wr_db_close(db);
 }
 
+/* A warrant that comes into force during a call (wr_kms_decide_next, wr_decide_upcoming):
+ * before its valid_from no decision, and the start told; at valid_from a decision (the
+ * boundary is in force); the earliest of two starts; with a LIID, that warrant's start only;
+ * a suspended or ended warrant tells nothing; one in force and one to come: the decision
+ * holds only the one in force. */
+static void t_kms_upcoming(void)
+{
+	struct wr_db *db = t_db(T_SERVICE);
+	char base[16], l1[WR_LIID_MAX + 1], l2[WR_LIID_MAX + 1], l3[WR_LIID_MAX + 1];
+	char target[64];
+	const int64_t S = 1000000LL;
+	int64_t now = real_us(), next = 0;
+	struct wr_kms_decision *d = (void *)1;
+	struct wr_match *all = NULL;
+	const struct wr_match *mt;
+	struct wr_party p = { target, NULL, NULL, NULL };
+	size_t n = 0;
+	t_liid(base, sizeof base, "upc");
+	snprintf(target, sizeof target, "sip:%s@example.org", base);
+	snprintf(l1, sizeof l1, "%s-a", base);
+	snprintf(l2, sizeof l2, "%s-b", base);
+	snprintf(l3, sizeof l3, "%s-c", base);
+	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
+	      next == WR_TIME_INFINITY);
+	add_warrant(l2, now + 20 * S, now + 3600 * S, target);
+	add_warrant(l1, now + 10 * S, now + 3600 * S, target);
+	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
+	      next == now + 10 * S);
+	CHECK(wr_kms_decide_next(db, &p, 1, now, l2, &d, &next) == LIM_OK && !d &&
+	      next == now + 20 * S);
+	CHECK(wr_kms_decide_next(db, &p, 1, now, "no-such-liid", &d, &next) == LIM_OK && !d &&
+	      next == WR_TIME_INFINITY);
+	/* the in-force decision alone is unchanged by warrants to come */
+	CHECK(wr_decide_all(db, &p, 1, now, &all, &n) == LIM_OK && n == 0 && !all);
+	CHECK(wr_decide_upcoming(db, &p, 1, now, &all, &n) == LIM_OK && n == 2);
+	CHECK(all && strcmp(all[0].liid, l1) == 0 && all[0].valid_from == now + 10 * S &&
+	      all[1].valid_from == now + 20 * S);
+	free(all);
+	/* at valid_from: in force; the other still to come */
+	CHECK(wr_kms_decide_next(db, &p, 1, now + 10 * S, NULL, &d, &next) == LIM_OK && d);
+	mt = wr_kms_decision_matches(d, &n);
+	CHECK(n == 1 && strcmp(mt[0].liid, l1) == 0 && next == now + 20 * S);
+	wr_kms_decision_free(d);
+	/* a suspended warrant tells no start */
+	{
+		struct wr_db *op = t_db(T_OPERATOR);
+		CHECK(wr_warrant_set_status(op, l1, WR_SUSPENDED, "test") == LIM_OK);
+		wr_db_close(op);
+	}
+	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
+	      next == now + 20 * S);
+	/* ended at t: nothing */
+	add_warrant(l3, now - 3600 * S, now - 10 * S, target);
+	CHECK(wr_decide_upcoming(db, &p, 1, now, &all, &n) == LIM_OK && n == 1);
+	CHECK(all && strcmp(all[0].liid, l2) == 0);
+	free(all);
+	/* no parties: nothing, and told so */
+	CHECK(wr_kms_decide_next(db, NULL, 0, now, NULL, &d, &next) == LIM_OK && !d &&
+	      next == WR_TIME_INFINITY);
+	wr_db_close(db);
+}
+
 /* Whether n octets of needle occur anywhere in hay[0..len). */
 static bool holds(const void *hay, size_t len, const uint8_t *needle, size_t n)
 {
@@ -1321,11 +1383,19 @@ out:
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },       { "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults },     { "kms_wipe", t_kms_wipe },
-	{ "kms_mtls", t_kms_mtls },         { "kms_expiry", t_kms_expiry },
-	{ "kms_many", t_kms_many },         { "kms_forget", t_kms_forget },
-	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
-	{ "kms_store", t_kms_store },       { NULL, NULL },
+	{ "kms_cert", t_kms_cert },
+	{ "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },
+	{ "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },
+	{ "kms_wipe", t_kms_wipe },
+	{ "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },
+	{ "kms_forget", t_kms_forget },
+	{ "kms_validity", t_kms_validity },
+	{ "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },
+	{ "kms_upcoming", t_kms_upcoming },
+	{ NULL, NULL },
 };
