@@ -155,6 +155,24 @@ kill -HUP "$cpid"
 echo "note: limf status answered $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }') s after the SIGHUP (backlog $backlog)" >&2
 wait_for "$tmp/run.err" "configuration reloaded (1 authority)" && ok || bad "dropping lemf0 refused"
 
+# ---- 3b. the same spool_dir spelled with a trailing '/', the backlog still pending: the same
+# directory, not a move (compared by identity): applied, the spool taken over, the backlog
+# still pending and then delivered (section 4; before, refused as "spool_dir changed")
+spooled_hi3() { "$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])'; }
+sp0=$(spooled_hi3)
+conf "$tmp/spool/" lemf1 "$dead" "$dead" no0
+kill -HUP "$cpid"
+for _ in $(seq 100); do
+	[ "$(nrel)" -ge 3 ] || [ "$(grep -c "keeping the running configuration" "$tmp/run.err")" -ge 3 ] && break
+	sleep 0.1
+done
+[ "$(nrel)" = 3 ] && ok || { bad "spool_dir with a trailing /: not applied"; tail -3 "$tmp/run.err" >&2; }
+[ "$(grep -c "keeping the running configuration" "$tmp/run.err")" = 2 ] && ok || bad "spool_dir with a trailing /: refused"
+p1=$(pending hi3)
+[ "${p1:-0}" -ge "$backlog" ] && ok || bad "trailing /: pending now '$p1'"
+sp1=$(spooled_hi3)
+[ "${sp1:-0}" -ge "$sp0" ] && ok || bad "trailing /: spooled since open went from $sp0 to $sp1: the spool was re-opened"
+
 # ---- 4. the spool is taken over, not re-read; delivered once the LEMF is there
 spooled2=$("$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])')
 [ "${spooled2:-0}" -ge "$spooled1" ] && ok || bad "spooled since open went from $spooled1 to $spooled2: the spool was re-opened"
@@ -179,8 +197,8 @@ cp "$tmp/k/client.pem" "$tmp/a.pem"
 cp "$tmp/k/client.key" "$tmp/a.key"
 conf "$tmp/spool" lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3" tls
 kill -HUP "$cpid"
-for _ in $(seq 100); do [ "$(nrel)" -ge 4 ] && break; sleep 0.1; done
-[ "$(nrel)" = 4 ] && ok || { bad "TLS authority not reloaded"; tail -3 "$tmp/run.err" >&2; }
+for _ in $(seq 100); do [ "$(nrel)" -ge 5 ] && break; sleep 0.1; done
+[ "$(nrel)" = 5 ] && ok || { bad "TLS authority not reloaded"; tail -3 "$tmp/run.err" >&2; }
 echo "not a key" >"$tmp/a.key"
 kill -HUP "$cpid"
 wait_for "$tmp/run.err" "SIGHUP: handover: authority lemf1 hi2: TLS files unusable: keeping the running configuration" &&
