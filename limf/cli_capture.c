@@ -200,9 +200,25 @@ struct run {
 	struct limf_health *hl;    /* health rows in the database (limf/health.h) */
 	struct limf_x23 *x23;      /* --x2x3 / [x2x3] listen: X2/X3 input from POIs, else NULL */
 	const struct c_opts *opts; /* the command line (its --x2x3* flags win over [x2x3]) */
+	/* the last SIGHUP reload, for `limf status` (limf/status.h) */
+	enum limf_reload reload_last;
+	uint64_t reload_at_ms; /* wall clock */
+	uint64_t reloads_applied, reloads_refused;
+	char reload_why[512]; /* refused: why */
 };
 
 static void x23_reload(struct run *r, const struct limf_conf *nc);
+
+/* A reload refused: said on stderr and kept for `limf status` (its alarm is raised until a
+ * later reload is applied: the running configuration is not the file's). */
+static void reload_refused(struct run *r, const char *what)
+{
+	fprintf(stderr, "limf: SIGHUP: %s: keeping the running configuration\n", what);
+	r->reload_last = LIMF_RELOAD_REFUSED;
+	r->reload_at_ms = wall_ns() / 1000000u;
+	r->reloads_refused++;
+	snprintf(r->reload_why, sizeof r->reload_why, "%s", what);
+}
 
 /* SIGHUP: re-reads the configuration and applies what can change while running: the
  * [handover] identifiers, country and spool directory and the [authority] sections (links are
@@ -219,14 +235,14 @@ static void reload(struct run *r)
 {
 	struct limf_conf *nc = malloc(sizeof *nc);
 	struct limf_dlv *nd = NULL;
-	char why[512];
+	char why[512], what[sizeof why + 16];
 	if (!nc) {
-		fprintf(stderr, "limf: SIGHUP: out of memory: keeping the running configuration\n");
+		reload_refused(r, "out of memory");
 		return;
 	}
 	limf_conf_init(nc);
 	if (limf_conf_load(r->config_path, nc, why, sizeof why) != LIM_OK) {
-		fprintf(stderr, "limf: SIGHUP: %s: keeping the running configuration\n", why);
+		reload_refused(r, why);
 		free(nc);
 		return;
 	}
@@ -242,8 +258,8 @@ static void reload(struct run *r)
 	/* the spools in use are taken over, not re-read; one that would be closed with PDUs
 	 * still unconfirmed refuses the reload (limf_dlv_reopen): nothing is stranded */
 	if (limf_dlv_reopen(&r->dlv, nc, why, sizeof why) != LIM_OK) {
-		fprintf(stderr, "limf: SIGHUP: handover: %s: keeping the running configuration\n",
-			why);
+		snprintf(what, sizeof what, "handover: %s", why);
+		reload_refused(r, what);
 		free(nc);
 		return;
 	}
@@ -253,6 +269,10 @@ static void reload(struct run *r)
 	free(r->conf_heap);
 	r->conf_heap = nc;
 	r->conf = nc;
+	r->reload_last = LIMF_RELOAD_APPLIED;
+	r->reload_at_ms = wall_ns() / 1000000u;
+	r->reloads_applied++;
+	r->reload_why[0] = '\0';
 	fprintf(stderr, "limf: SIGHUP: configuration reloaded (%zu authorit%s)\n",
 		limf_dlv_count(nd), limf_dlv_count(nd) == 1 ? "y" : "ies");
 }
@@ -288,6 +308,9 @@ struct health {
 	uint64_t gate_errors;  /* decision_errors + audit_errors + cin_errors at the last look */
 	uint64_t gate_grew_ms; /* uptime when they last grew */
 	bool gate_grew;
+	uint64_t store_failed;  /* cert_store_failed at the last look */
+	uint64_t store_grew_ms; /* uptime when it last grew */
+	bool store_grew;
 };
 
 /* ---- summary --------------------------------------------------------------------------------- */
@@ -328,10 +351,25 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 		" auth_failed %" PRIu64 " kms_ok %" PRIu64 " kms_failed %" PRIu64
 		" warrant_ends_in_call %" PRIu64 " warrants_left_out %" PRIu64
 		" kms_cert_fetches %" PRIu64 " kms_cert_refused %" PRIu64
-		" imsg_outside_certificates %" PRIu64 "\n",
+		" imsg_outside_certificates %" PRIu64 " kms_cert_store_loaded %" PRIu64
+		" kms_cert_store_conflicts %" PRIu64 " kms_cert_store_failed %" PRIu64 "\n",
 		secs, cs->frames, cs->sip, ps->calls, ps->calls_intercepted, ps->calls_cc,
 		ps->decrypted, ps->auth_failed, ps->kms_ok, ps->kms_fail, ps->warrant_ends,
-		ps->warrants_left_out, ps->cert_fetches, ps->cert_refused, ps->cert_outside);
+		ps->warrants_left_out, ps->cert_fetches, ps->cert_refused, ps->cert_outside,
+		ps->cert_loaded, ps->cert_conflicts, ps->cert_store_failed);
+	if (ps->cert_conflicts)
+		fprintf(f,
+			"limf capture: ALARM: the KMS served %" PRIu64 " certificate(s) other than "
+			"the one recorded under their CertUri (audit: kms.cert.conflict)\n",
+			ps->cert_conflicts);
+	if (r->reloads_applied || r->reloads_refused)
+		fprintf(f, "limf capture: reloads applied %" PRIu64 " refused %" PRIu64 "%s%s\n",
+			r->reloads_applied, r->reloads_refused,
+			r->reload_last == LIMF_RELOAD_REFUSED
+				? " (the last refused: the running configuration was not the "
+				  "file's): "
+				: "",
+			r->reload_last == LIMF_RELOAD_REFUSED ? r->reload_why : "");
 	fprintf(f,
 		"limf capture: handover: iri_spooled %" PRIu64 " cc_spooled %" PRIu64
 		" refused %" PRIu64 " pending %" PRIu64 " links %zu\n",
@@ -417,6 +455,24 @@ static void health_fill(void *ctx, struct limf_status *st)
 		st->gate_alarm =
 			h->gate_grew && st->uptime_ms - h->gate_grew_ms < LIMF_GATE_ALARM_MS;
 	}
+	{
+		/* the KMS certificate store: a conflict (another certificate under a recorded
+		 * CertUri: a KMS re-keyed in place, or not the KMS) for the life of the process;
+		 * a store that cannot be read or written as the gate's errors (it may pass) */
+		if (h->ps.cert_store_failed > h->store_failed) {
+			h->store_failed = h->ps.cert_store_failed;
+			h->store_grew_ms = st->uptime_ms;
+			h->store_grew = true;
+		}
+		st->cert_store_alarm =
+			h->ps.cert_conflicts > 0 ||
+			(h->store_grew && st->uptime_ms - h->store_grew_ms < LIMF_GATE_ALARM_MS);
+	}
+	st->reload.last = h->r->reload_last;
+	st->reload.at_ms = h->r->reload_at_ms;
+	st->reload.why = h->r->reload_why;
+	st->reload.applied = h->r->reloads_applied;
+	st->reload.refused = h->r->reloads_refused;
 	st->dlv = h->r->dlv;
 }
 

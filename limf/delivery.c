@@ -75,6 +75,18 @@ static void spool_path(char *path, size_t cap, const char *dir, const char *name
 	snprintf(path, cap, "%s/%s/%s", dir, name, k ? "hi3" : "hi2");
 }
 
+/* Whether the spool directories a and b are one: the same name, or (spelled another way: a
+ * trailing '/', "./x" for "x", a symbolic link on the way) the same existing directory, by
+ * device and inode. A directory that does not exist is only itself. */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && S_ISDIR(sa.st_mode) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* The running spool at path in old (NULL: none); *ai and *ki say where. */
 static struct ho_spool *spool_at(const struct limf_dlv *old, const char *path, size_t *ai, int *ki)
 {
@@ -82,7 +94,7 @@ static struct ho_spool *spool_at(const struct limf_dlv *old, const char *path, s
 	for (size_t i = 0; old && i < old->n; i++)
 		for (int k = 0; k < 2; k++) {
 			spool_path(p, sizeof p, old->dir, old->a[i].cfg->name, k);
-			if (old->a[i].sp[k] && strcmp(p, path) == 0) {
+			if (old->a[i].sp[k] && same_dir(p, path)) {
 				*ai = i;
 				*ki = k;
 				return old->a[i].sp[k];
@@ -248,7 +260,7 @@ enum lim_err limf_dlv_reopen(struct limf_dlv **dp, const struct limf_conf *c, ch
 			spool_path(path, sizeof path, old->dir, old->a[i].cfg->name, k);
 			for (size_t j = 0; j < c->n_auth && !used; j++) {
 				spool_path(np, sizeof np, c->spool_dir, c->auth[j].name, k);
-				used = strcmp(np, path) == 0;
+				used = same_dir(np, path);
 			}
 			ho_spool_get_stats(old->a[i].sp[k], &st);
 			if (used || st.head == st.confirmed)

@@ -19,7 +19,7 @@ struct limf_health {
 	void *ctx;
 	struct wr_instance in;
 	uint64_t next_ms, retry_ms;
-	bool failing; /* the last attempt failed (said once) */
+	bool failing;                                  /* the last attempt failed (said once) */
 	void (*lock)(void *ctx), (*unlock)(void *ctx); /* limf_health_set_lock */
 	void *lock_ctx;
 };
@@ -50,8 +50,10 @@ void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
 	in->kms_ok = st->pipe ? st->pipe->kms_ok : 0;
 	in->kms_failed = st->pipe ? st->pipe->kms_fail : 0;
 	in->links = in->links_up = in->spool_pending = 0;
-	/* the warrant gate failing is an alarm of the instance too */
-	in->alarm = st->gate_alarm;
+	/* the warrant gate failing is an alarm of the instance too, and so are a refused last
+	 * reload (the running configuration is not the file's) and the KMS certificate store */
+	in->alarm =
+		st->gate_alarm || st->reload.last == LIMF_RELOAD_REFUSED || st->cert_store_alarm;
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);

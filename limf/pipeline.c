@@ -392,6 +392,9 @@ static void certs_publish(struct limf_pipe *p, const struct wr_kms_cert_stats *b
 	wr_kms_cert_stats(ks->kms, &now);
 	p->st.cert_fetches += now.fetched - before->fetched;
 	p->st.cert_refused += now.refused - before->refused;
+	p->st.cert_loaded += now.loaded - before->loaded;
+	p->st.cert_conflicts += now.conflicts - before->conflicts;
+	p->st.cert_store_failed += now.store_failed - before->store_failed;
 	/* the certificate store (warrants/kms.h): a certificate loaded from it, or one it refused
 	 * or could not take */
 	if (now.loaded != before->loaded)

@@ -311,6 +311,10 @@ struct limf_pipe_stats {
 	 * and I_MESSAGEs of calls at a time no certificate held is valid at (outcome
 	 * "no-valid-certificate": nothing requested or decrypted) */
 	uint64_t cert_fetches, cert_refused, cert_outside;
+	/* the certificate store (wr_kms_cert_stats): certificates loaded from it, certificates
+	 * the KMS served that it refused (other content under a recorded CertUri: audited
+	 * "kms.cert.conflict"), and reads or writes of it that failed */
+	uint64_t cert_loaded, cert_conflicts, cert_store_failed;
 };
 
 struct limf_pipe;

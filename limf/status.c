@@ -23,6 +23,31 @@
 
 static const char *const stream_name[2] = { "hi2", "hi3" };
 
+/* The last reload's wall-clock time as YYYY-MM-DDTHH:MM:SS.mmmZ (UTC). */
+static void reload_time(const struct limf_status_reload *rl, char out[32])
+{
+	struct tm tm;
+	time_t t = (time_t)(rl->at_ms / 1000u);
+	size_t n;
+	out[0] = '\0';
+	if (!gmtime_r(&t, &tm))
+		return;
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(rl->at_ms % 1000u));
+}
+
+static const char *reload_name(enum limf_reload r)
+{
+	return r == LIMF_RELOAD_APPLIED ? "applied" : r == LIMF_RELOAD_REFUSED ? "refused" : "none";
+}
+
+/* The last reload refused: the running configuration is not the file's (an alarm until a
+ * later reload is applied). */
+static bool reload_alarm(const struct limf_status *st)
+{
+	return st->reload.last == LIMF_RELOAD_REFUSED;
+}
+
 /* ---- the X2/X3 input: its counters as (name, value) lists, rendered by all three formats ---- */
 
 struct kv {
@@ -255,17 +280,28 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 }
 
 /* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
- * the warrant gate failing. */
-static void alarm_line(FILE *f, bool full, bool damaged, bool link_err, bool gate)
+ * the warrant gate failing, the last reload refused, the KMS certificate store. */
+static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool damaged,
+		       bool link_err)
 {
 	const char *sep = "";
+	bool gate = st->gate_alarm, rl = reload_alarm(st), cs = st->cert_store_alarm;
 	fputs("alarm: ", f);
 	if (gate) {
 		fputs("warrant gate failing (decision or audit errors)", f);
 		sep = ", ";
 	}
+	if (rl) {
+		fprintf(f, "%slast reload refused (the running configuration is not the file's)",
+			sep);
+		sep = ", ";
+	}
+	if (cs) {
+		fprintf(f, "%sKMS certificate store (conflict or failure)", sep);
+		sep = ", ";
+	}
 	if (full) {
-		fputs("appends refused (spool, disk or counters full)", f);
+		fprintf(f, "%sappends refused (spool, disk or counters full)", sep);
 		sep = ", ";
 	}
 	if (damaged) {
@@ -274,7 +310,7 @@ static void alarm_line(FILE *f, bool full, bool damaged, bool link_err, bool gat
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err && !gate ? "none\n" : "\n", f);
+	fputs(!full && !damaged && !link_err && !gate && !rl && !cs ? "none\n" : "\n", f);
 }
 
 static void text(FILE *f, const struct limf_status *st)
@@ -336,6 +372,34 @@ static void text(FILE *f, const struct limf_status *st)
 			"kms certificate: fetches %" PRIu64 " refetches_refused %" PRIu64
 			" imsg_outside_validity %" PRIu64 "\n",
 			st->pipe->cert_fetches, st->pipe->cert_refused, st->pipe->cert_outside);
+	if (st->pipe)
+		fprintf(f,
+			"kms certificate store: loaded %" PRIu64 " conflicts %" PRIu64
+			" failed %" PRIu64 "%s%s\n",
+			st->pipe->cert_loaded, st->pipe->cert_conflicts,
+			st->pipe->cert_store_failed,
+			st->pipe->cert_conflicts
+				? " ALARM the KMS served another certificate under a recorded "
+				  "CertUri (audit: kms.cert.conflict)"
+				: "",
+			st->cert_store_alarm && st->pipe->cert_store_failed
+				? " ALARM the store cannot be read or written"
+				: "");
+	if (st->reload.last != LIMF_RELOAD_NONE) {
+		char at[32];
+		reload_time(&st->reload, at);
+		if (st->reload.last == LIMF_RELOAD_REFUSED)
+			fprintf(f,
+				"reload: ALARM refused at %s: %s: the running configuration is NOT "
+				"the file's",
+				at, st->reload.why && st->reload.why[0] ? st->reload.why : "?");
+		else
+			fprintf(f, "reload: applied at %s", at);
+		fprintf(f, " (applied %" PRIu64 " refused %" PRIu64 ")\n", st->reload.applied,
+			st->reload.refused);
+	} else {
+		fputs("reload: none\n", f);
+	}
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);
@@ -363,7 +427,7 @@ static void text(FILE *f, const struct limf_status *st)
 	}
 	if (st->x2x3)
 		text_x23(f, st);
-	alarm_line(f, alarm, damaged, link_err, st->gate_alarm);
+	alarm_line(f, st, alarm, damaged, link_err);
 }
 
 static void json(FILE *f, const struct limf_status *st)
@@ -448,6 +512,14 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, p->cert_refused);
 		lim_json_key(&j, "imsg_outside_certificates");
 		lim_json_u64(&j, p->cert_outside);
+		lim_json_key(&j, "kms_cert_store_loaded");
+		lim_json_u64(&j, p->cert_loaded);
+		lim_json_key(&j, "kms_cert_store_conflicts");
+		lim_json_u64(&j, p->cert_conflicts);
+		lim_json_key(&j, "kms_cert_store_failed");
+		lim_json_u64(&j, p->cert_store_failed);
+		lim_json_key(&j, "kms_cert_store_alarm");
+		lim_json_bool(&j, st->cert_store_alarm);
 		lim_json_key(&j, "decrypted");
 		lim_json_u64(&j, p->decrypted);
 		lim_json_key(&j, "auth_failed");
@@ -515,8 +587,28 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_arr_close(&j);
 	if (st->x2x3)
 		json_x23(&j, st);
+	lim_json_key(&j, "reload");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "last");
+	lim_json_str(&j, reload_name(st->reload.last));
+	lim_json_key(&j, "at");
+	if (st->reload.last == LIMF_RELOAD_NONE) {
+		lim_json_null(&j);
+	} else {
+		char at[32];
+		reload_time(&st->reload, at);
+		lim_json_str(&j, at);
+	}
+	lim_json_key(&j, "reason");
+	lim_json_str(&j, st->reload.last == LIMF_RELOAD_REFUSED && st->reload.why ? st->reload.why
+										  : "");
+	lim_json_key(&j, "applied");
+	lim_json_u64(&j, st->reload.applied);
+	lim_json_key(&j, "refused");
+	lim_json_u64(&j, st->reload.refused);
+	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
-	lim_json_bool(&j, alarm || st->gate_alarm);
+	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -795,6 +887,20 @@ static void prom(FILE *f, const struct limf_status *st)
 			p->cert_refused);
 		prom_one(f, "limf_imsg_outside_certificates_total", "counter",
 			 "I_MESSAGEs at a time no KMS certificate is valid at.", p->cert_outside);
+		prom_head(f, "limf_kms_cert_store_total", "counter",
+			  "KMS certificate store events: certificates loaded from it, certificates "
+			  "it refused (conflict: other content under a recorded CertUri), reads or "
+			  "writes that failed.");
+		fprintf(f, "limf_kms_cert_store_total{result=\"loaded\"} %" PRIu64 "\n",
+			p->cert_loaded);
+		fprintf(f, "limf_kms_cert_store_total{result=\"conflict\"} %" PRIu64 "\n",
+			p->cert_conflicts);
+		fprintf(f, "limf_kms_cert_store_total{result=\"failed\"} %" PRIu64 "\n",
+			p->cert_store_failed);
+		prom_one(f, "limf_kms_cert_store_alarm", "gauge",
+			 "1 after a certificate store conflict, or while its failures grew "
+			 "recently.",
+			 st->cert_store_alarm ? 1u : 0u);
 		prom_one(f, "limf_srtp_decrypted_total", "counter", "SRTP packets decrypted.",
 			 p->decrypted);
 		prom_one(f, "limf_srtp_auth_failures_total", "counter",
@@ -819,6 +925,18 @@ static void prom(FILE *f, const struct limf_status *st)
 			 "1 while the warrant gate's error counters grew recently.",
 			 st->gate_alarm ? 1u : 0u);
 	}
+	prom_head(f, "limf_reloads_total", "counter",
+		  "SIGHUP reloads of the configuration, by result.");
+	fprintf(f, "limf_reloads_total{result=\"applied\"} %" PRIu64 "\n", st->reload.applied);
+	fprintf(f, "limf_reloads_total{result=\"refused\"} %" PRIu64 "\n", st->reload.refused);
+	prom_one(
+		f, "limf_reload_refused", "gauge",
+		"1 while the last reload was refused: the running configuration is not the file's.",
+		reload_alarm(st) ? 1u : 0u);
+	prom_head(f, "limf_reload_last_timestamp_seconds", "gauge",
+		  "Wall-clock time of the last reload (0: none since start).");
+	fprintf(f, "limf_reload_last_timestamp_seconds %" PRIu64 ".%03" PRIu64 "\n",
+		st->reload.at_ms / 1000u, st->reload.at_ms % 1000u);
 	prom_links(f, st, LM_UP, "limf_link_up", "gauge",
 		   "1 when the handover link to the authority is up.");
 	prom_links(f, st, LM_CONNECTS, "limf_link_connects_total", "counter",

@@ -44,6 +44,19 @@ struct limf_status_src {
 	uint64_t kernel_received, kernel_dropped;
 };
 
+/* The outcome of the last SIGHUP reload of `limf capture`'s configuration. */
+enum limf_reload { LIMF_RELOAD_NONE = 0, LIMF_RELOAD_APPLIED, LIMF_RELOAD_REFUSED };
+
+/* Reloads since start. While the last one was refused the running configuration is not the
+ * file's (limf.conf was edited, the edit is not in force): the status alarm is raised until a
+ * later reload is applied. */
+struct limf_status_reload {
+	enum limf_reload last;
+	uint64_t at_ms;            /* wall clock of the last one, ms since the epoch (0: none) */
+	const char *why;           /* refused: its one-line reason (borrowed; NULL or "" else) */
+	uint64_t applied, refused; /* reloads applied, refused */
+};
+
 /* A snapshot; every pointer is borrowed and only read while rendering. */
 struct limf_status {
 	uint64_t uptime_ms;
@@ -61,6 +74,11 @@ struct limf_status {
 	bool gate_alarm;
 	/* secrets the key path holds now (limf_pool_keys_cached): key sets and SAKKE contexts */
 	uint64_t keys_cached;
+	/* the KMS certificate store (pipe's cert_conflicts, cert_store_failed): a conflict (the KMS
+	 * served other content under a recorded CertUri) raises it for the life of the process; a
+	 * store that failed, while it grew within LIMF_GATE_ALARM_MS (the producer decides) */
+	bool cert_store_alarm;
+	struct limf_status_reload reload; /* all zero: no reload (and none rendered as such) */
 };
 
 /* How long `limf capture` keeps the gate alarm raised after its error counters last grew. */

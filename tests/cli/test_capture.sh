@@ -357,6 +357,94 @@ print("2 calls decrypted across the roll-over")' "$tmp/ev7" "$L7"
 expect 0 verify7 "$limf" verify "$tmp/ev7"
 kms_down "$tmp/r"
 
+# ---- 8. the KMS certificate store in limf status (text, JSON, metrics) and the summary:
+# before, a certificate loaded from it and a conflict (the KMS serving other content under a
+# recorded CertUri) were only in the audit log and the replay manifest. KMS s's certificate is
+# recorded by `limf kms cert`, then the KMS rolls over: the service fetches the new one, and
+# a call made before the roll-over loads the old one from the store (loaded 1, no alarm).
+# KMS c has the same KMS URI and other keys: its cert1 conflicts with the recorded one
+# (conflicts 1: the alarm is raised).
+K8="kms.s8$sfx.test" A8="sip:store$sfx@example.org" B8="sip:ben8$sfx@example.org" L8="S$sfx"
+# the calls are made two hours ago, before the roll-over an hour ago: a warrant from a day ago
+"$limf" warrant add --liid "$L8" --authority Court --ref "R-$L8" --country GB \
+	--from "$(iso $((NOW - 86400)))" --to "$TO" --scope iri+cc --delivery lemf1 \
+	--target "$A8" >/dev/null && ok || bad "warrant add 8"
+kms_up "$tmp/s" rfc6509 "$K8"
+kms_up "$tmp/c" rfc6509 "$K8"
+expect 0 kms-cert-s env LIMF_DB="$LIMF_DB_SERVICE" "$limf" kms cert --kms "https://127.0.0.1:$(cat "$tmp/s/port")" \
+	--ca "$tmp/s/ca.pem" --cert "$tmp/s/client.pem" --key "$tmp/s/client.key"
+has kms-cert-s "cert1.$K8"
+T8=$(date +%s)
+expect 0 rollover8 "$BUILD/limf-kms" rollover "$tmp/s" --at "$(iso $((T8 - 3600)))"
+for k in s c; do
+	expect 0 "gen8$k" "$gen" --community "$tmp/$k/community$([ $k = s ] && echo .1).json" \
+		--out "$tmp/s8$k.pcap" --calls 1 --duration 8 --caller "$A8" --callee "$B8" \
+		--start "$(iso $((T8 - 7200)))" --seed 81
+done
+sock8=$tmp/ctl8.sock
+ctl8() { # LINE: the control socket's answer
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+b = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    b += d
+sys.stdout.write(b.decode())' "$sock8" "$1"
+}
+store8() { # NAME KMS FIELD: runs a capture of KMS's call; waits until status FIELD > 0 (leaves
+	# the JSON in $tmp/$NAME.json, the text in $tmp/$NAME.txt, the metrics in $tmp/$NAME.prom)
+	{
+		conf_db_kms "$tmp/$2"
+		printf '[service]\ncontrol_socket = %s\n' "$sock8"
+	} >"$tmp/store8.conf"
+	"$limf" capture --config "$tmp/store8.conf" --pcap "$tmp/s8$2.pcap" \
+		>"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null &
+	cpid=$!
+	for _ in $(seq 100); do
+		ctl8 "status json" >"$tmp/$1.json" 2>/dev/null &&
+			python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["pipeline"][sys.argv[2]] == 0)' \
+				"$tmp/$1.json" "$3" 2>/dev/null && break
+		sleep 0.1
+	done
+	ctl8 status >"$tmp/$1.txt"
+	ctl8 metrics >"$tmp/$1.prom"
+	reap "$1" 0
+}
+store8 run8s s kms_cert_store_loaded
+cp "$tmp/run8s.json" "$tmp/out"
+pyjson store8-json "j['pipeline']['kms_cert_store_loaded'] == 1 and j['pipeline']['kms_cert_store_conflicts'] == 0 and j['pipeline']['kms_cert_store_failed'] == 0 and j['pipeline']['kms_cert_store_alarm'] is False and j['alarm'] is False"
+cp "$tmp/run8s.txt" "$tmp/out"
+has store8-text "^kms certificate store: loaded 1 conflicts 0 failed 0$"
+has store8-text-alarm "^alarm: none$"
+cp "$tmp/run8s.prom" "$tmp/out"
+has store8-prom '^limf_kms_cert_store_total{result="loaded"} 1$'
+has store8-prom-alarm '^limf_kms_cert_store_alarm 0$'
+grep -q "kms_cert_store_loaded 1 kms_cert_store_conflicts 0 kms_cert_store_failed 0" "$tmp/run8s.err" && ok ||
+	{ bad "run8s: summary"; grep "limf capture:" "$tmp/run8s.err" >&2; }
+grep -q "keyprov.*cert=cert1.$K8" "$tmp/s/log" && ok || bad "run8s: no key request under the stored certificate"
+store8 run8c c kms_cert_store_conflicts
+cp "$tmp/run8c.json" "$tmp/out"
+pyjson store8c-json "j['pipeline']['kms_cert_store_conflicts'] == 1 and j['pipeline']['kms_cert_store_alarm'] is True and j['alarm'] is True"
+cp "$tmp/run8c.txt" "$tmp/out"
+has store8c-text "^kms certificate store: loaded 0 conflicts 1 failed 0 ALARM the KMS served another certificate under a recorded CertUri"
+has store8c-text-alarm "^alarm: .*KMS certificate store"
+cp "$tmp/run8c.prom" "$tmp/out"
+has store8c-prom '^limf_kms_cert_store_total{result="conflict"} 1$'
+has store8c-prom-alarm '^limf_kms_cert_store_alarm 1$'
+grep -q "kms_cert_store_loaded 0 kms_cert_store_conflicts 1 kms_cert_store_failed 0" "$tmp/run8c.err" && ok ||
+	{ bad "run8c: summary"; grep "limf capture:" "$tmp/run8c.err" >&2; }
+grep -q "^limf capture: ALARM: the KMS served 1 certificate(s) other than the one recorded" "$tmp/run8c.err" && ok ||
+	bad "run8c: no conflict alarm in the summary"
+"$limf" audit list --json >"$tmp/out"
+pyjson store8-audit "len([r for r in j if r['action'] == 'kms.cert.conflict' and 'cert1.$K8' in r['detail']]) >= 1"
+kms_down "$tmp/s"
+kms_down "$tmp/c"
+
 lemf_down
 live_kms_down
 finish

@@ -98,6 +98,29 @@ p1=$(pending hi3)
 [ "${p1:-0}" -ge "$backlog" ] && ok || bad "rename: pending now '$p1'"
 expect 0 st-text "$limf" status --socket "$sock"
 has st-text "^authority lemf1 hi3: link [a-z_]* spooled [1-9][0-9]* confirmed 0 pending [1-9][0-9]* "
+# the refused reloads are in limf status (text, JSON, metrics), with the alarm raised: the
+# running configuration is not the file's (before, only stderr said so)
+ctl() { # LINE: the control socket's answer to LINE ("status json", "metrics")
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+b = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    b += d
+sys.stdout.write(b.decode())' "$sock" "$1"
+}
+has st-reload-refused "^reload: ALARM refused at 20[0-9-]*T[0-9:.]*Z: handover: authority lemf1 hi[23]: its spool $tmp/spool/lemf1/hi[23] still holds [0-9]* PDUs .*the running configuration is NOT the file's (applied 1 refused 2)$"
+has st-reload-alarm "^alarm: .*last reload refused"
+ctl "status json" >"$tmp/out"
+pyjson st-reload-json "j['reload']['last'] == 'refused' and j['reload']['applied'] == 1 and j['reload']['refused'] == 2 and 'still holds' in j['reload']['reason'] and j['reload']['at'].endswith('Z') and j['alarm'] is True"
+ctl metrics >"$tmp/out"
+has st-reload-prom '^limf_reload_refused 1$'
+has st-reload-prom-n '^limf_reloads_total{result="refused"} 2$'
 # lemf0 holds nothing: it may go
 spooled1=$("$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])')
 [ "${spooled1:-0}" -gt 0 ] && ok || bad "the live call spooled nothing ($spooled1)"
@@ -107,6 +130,32 @@ kill -HUP "$cpid"
 "$limf" status --socket "$sock" >/dev/null 2>&1 # answered once the reload is done
 echo "note: limf status answered $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }') s after the SIGHUP (backlog $backlog)" >&2
 wait_for "$tmp/run.err" "configuration reloaded (1 authority)" && ok || bad "dropping lemf0 refused"
+# an applied reload clears the reload alarm
+expect 0 st-text3 "$limf" status --socket "$sock"
+has st-reload-applied "^reload: applied at 20[0-9-]*T[0-9:.]*Z (applied 2 refused 2)$"
+has st-reload-noalarm "^alarm: none$"
+ctl "status json" >"$tmp/out"
+pyjson st-reload-json2 "j['reload']['last'] == 'applied' and j['reload']['reason'] == '' and j['alarm'] is False"
+ctl metrics >"$tmp/out"
+has st-reload-prom2 '^limf_reload_refused 0$'
+
+# ---- 3b. the same spool_dir spelled with a trailing '/', the backlog still pending: the same
+# directory, not a move (compared by identity): applied, the spool taken over, the backlog
+# still pending and then delivered (section 4; before, refused as "spool_dir changed")
+spooled_hi3() { "$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])'; }
+sp0=$(spooled_hi3)
+conf "$tmp/spool/" lemf1 "$dead" "$dead" no0
+kill -HUP "$cpid"
+for _ in $(seq 100); do
+	[ "$(nrel)" -ge 3 ] || [ "$(grep -c "keeping the running configuration" "$tmp/run.err")" -ge 3 ] && break
+	sleep 0.1
+done
+[ "$(nrel)" = 3 ] && ok || { bad "spool_dir with a trailing /: not applied"; tail -3 "$tmp/run.err" >&2; }
+[ "$(grep -c "keeping the running configuration" "$tmp/run.err")" = 2 ] && ok || bad "spool_dir with a trailing /: refused"
+p1=$(pending hi3)
+[ "${p1:-0}" -ge "$backlog" ] && ok || bad "trailing /: pending now '$p1'"
+sp1=$(spooled_hi3)
+[ "${sp1:-0}" -ge "$sp0" ] && ok || bad "trailing /: spooled since open went from $sp0 to $sp1: the spool was re-opened"
 
 # ---- 4. the spool is taken over, not re-read; delivered once the LEMF is there
 spooled2=$("$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])')
@@ -132,8 +181,8 @@ cp "$tmp/k/client.pem" "$tmp/a.pem"
 cp "$tmp/k/client.key" "$tmp/a.key"
 conf "$tmp/spool" lemf1 "127.0.0.1:$p2" "127.0.0.1:$p3" tls
 kill -HUP "$cpid"
-for _ in $(seq 100); do [ "$(nrel)" -ge 4 ] && break; sleep 0.1; done
-[ "$(nrel)" = 4 ] && ok || { bad "TLS authority not reloaded"; tail -3 "$tmp/run.err" >&2; }
+for _ in $(seq 100); do [ "$(nrel)" -ge 5 ] && break; sleep 0.1; done
+[ "$(nrel)" = 5 ] && ok || { bad "TLS authority not reloaded"; tail -3 "$tmp/run.err" >&2; }
 echo "not a key" >"$tmp/a.key"
 kill -HUP "$cpid"
 wait_for "$tmp/run.err" "SIGHUP: handover: authority lemf1 hi2: TLS files unusable: keeping the running configuration" &&
@@ -141,9 +190,29 @@ wait_for "$tmp/run.err" "SIGHUP: handover: authority lemf1 hi2: TLS files unusab
 grep -q "NOTHING IS HANDED OVER" "$tmp/run.err" && bad "the handover was closed by a failed reload" || ok
 expect 0 st-text2 "$limf" status --socket "$sock"
 has st-text2 "^authority lemf1 hi3: link "
+has st-reload-tls "^reload: ALARM refused at [0-9T:.Z-]*: handover: authority lemf1 hi2: TLS files unusable: the running configuration is NOT the file's (applied 5 refused 3)$"
+has st-reload-tls-alarm "^alarm: last reload refused"
+
+# ---- 6. a configuration that does not load: refused, in status with the alarm; the file
+# fixed and reloaded: applied, the alarm cleared
+cp "$tmp/limf.conf" "$tmp/limf.conf.good"
+printf '[handover\n' >>"$tmp/limf.conf"
+kill -HUP "$cpid"
+for _ in $(seq 100); do [ "$(grep -c "keeping the running configuration" "$tmp/run.err")" -ge 4 ] && break; sleep 0.1; done
+ctl "status json" >"$tmp/out"
+pyjson st-reload-load "j['reload']['last'] == 'refused' and j['reload']['refused'] == 4 and 'limf.conf' in j['reload']['reason'] and j['alarm'] is True"
+cp "$tmp/limf.conf.good" "$tmp/limf.conf"
+cp "$tmp/k/client.key" "$tmp/a.key"
+kill -HUP "$cpid"
+for _ in $(seq 100); do [ "$(nrel)" -ge 6 ] && break; sleep 0.1; done
+[ "$(nrel)" = 6 ] && ok || { bad "fixed configuration not reloaded"; tail -3 "$tmp/run.err" >&2; }
+expect 0 st-text4 "$limf" status --socket "$sock"
+has st-reload-fixed "^reload: applied at [0-9T:.Z-]* (applied 6 refused 4)$"
+has st-reload-fixed-alarm "^alarm: none$"
 
 kill -TERM "$cpid"
 reap run 0
+grep -q "^limf capture: reloads applied 6 refused 4$" "$tmp/run.err" && ok || bad "run: no reload count in the summary"
 kill -TERM "$lpid" 2>/dev/null
 wait "$lpid"
 lpid=''
