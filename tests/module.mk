@@ -26,9 +26,19 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_ENTRIES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 REPLAY_BINS := $(foreach e,$(FUZZ_ENTRIES),$(BUILD)/tests/replay_$(e))
 
-$(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# FUZZ_EXTRA_<entry>: further sources a target links before the libraries, in the replay binary
+# and in `make fuzz` alike (fuzz_kmsresp validates keys with limf/'s production KMS glue).
+FUZZ_EXTRA_kmsresp := limf/kms_glue.c
+# the same as a shell case for `make fuzz`'s loop: sets $extra for entry $e
+fuzz_rp := )
+FUZZ_EXTRA_CASE = $(foreach x,$(FUZZ_ENTRIES),$(x)$(fuzz_rp) extra="$(FUZZ_EXTRA_$(x))";;)
+
+define replay_bin
+$(BUILD)/tests/replay_$(1): $(BUILD)/obj/tests/fuzz/fuzz_$(1).o $(BUILD)/obj/tests/fuzz/replay_main.o $$(call obj,$$(FUZZ_EXTRA_$(1))) $(LIBS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach e,$(FUZZ_ENTRIES),$(eval $(call replay_bin,$(e))))
 
 test-bins: $(TEST_BINS) $(REPLAY_BINS) $(BUILD)/limf
 
@@ -48,8 +58,9 @@ fuzz:
 	@mkdir -p $(FUZZ_BUILD)
 	@set -e; for e in $(FUZZ_ENTRIES); do \
 	  echo "== fuzz $$e ($(FUZZ_TIME) s)"; \
+	  extra=; case $$e in $(FUZZ_EXTRA_CASE) esac; \
 	  $(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) $(SRTP_DEFS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o $(FUZZ_BUILD)/fuzz_$$e tests/fuzz/fuzz_$$e.c $(foreach m,$(MODULES),$($(shell echo $(m) | tr a-z A-Z)_SRC)) $(LDLIBS); \
+	    -o $(FUZZ_BUILD)/fuzz_$$e tests/fuzz/fuzz_$$e.c $$extra $(foreach m,$(MODULES),$($(shell echo $(m) | tr a-z A-Z)_SRC)) $(LDLIBS); \
 	  mkdir -p $(FUZZ_BUILD)/corpus_$$e; \
 	  $(FUZZ_BUILD)/fuzz_$$e -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/$$e- \

@@ -584,6 +584,16 @@ static const xmlNode *child(const xmlNode *parent, const char *name)
 	return found;
 }
 
+/* How many child elements `name` parent has. */
+static size_t n_children(const xmlNode *parent, const char *name)
+{
+	size_t n = 0;
+	if (parent)
+		for (const xmlNode *c = parent->children; c; c = c->next)
+			n += is_elem(c, name);
+	return n;
+}
+
 /* The text of element n, whitespace-trimmed, into out (cap). False when n is missing, has
  * child elements, or its text does not fit. */
 static bool text_of(const xmlNode *n, char *out, size_t cap)
@@ -610,6 +620,36 @@ static bool text_of(const xmlNode *n, char *out, size_t cap)
 	memmove(out, out + a, len - a);
 	out[len - a] = '\0';
 	return true;
+}
+
+/* An optional element `name` of parent: 0 when absent (out ""), 1 with its text in out, -1
+ * when it is repeated, has child elements or does not fit (out ""): ambiguous, refused. */
+static int opt_text(const xmlNode *parent, const char *name, char *out, size_t cap)
+{
+	size_t n = n_children(parent, name);
+	out[0] = '\0';
+	if (n == 0)
+		return 0;
+	if (n == 1 && text_of(child(parent, name), out, cap))
+		return 1;
+	out[0] = '\0';
+	return -1;
+}
+
+/* An optional xs:boolean element (Revoked): *v false when absent; -1 when it is repeated or
+ * not one of "true", "false", "1", "0" (never read as false). */
+static int opt_bool(const xmlNode *parent, const char *name, bool *v)
+{
+	char s[16];
+	int r = opt_text(parent, name, s, sizeof s);
+	*v = false;
+	if (r <= 0)
+		return r;
+	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*v = true;
+	else if (strcmp(s, "false") != 0 && strcmp(s, "0") != 0)
+		return -1;
+	return 1;
 }
 
 static bool text_u64(const xmlNode *n, uint64_t *v)
@@ -649,13 +689,18 @@ out:
 	return e;
 }
 
-/* Wipes every text node (keys included) before the tree is freed. */
+/* Wipes every text node (keys included) before the tree is freed. Only elements are
+ * descended into: an entity reference's children are the DTD's entity declaration, whose
+ * siblings are the other declarations, so following them loops for ever (a DOCTYPE whose
+ * entity refers to one declared before it) - and a response with a DTD is refused anyway.
+ * The depth is libxml2's (256 without XML_PARSE_HUGE). */
 static void wipe_tree(xmlNode *n)
 {
 	for (; n; n = n->next) {
 		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content)
 			lim_wipe(n->content, strlen((const char *)n->content));
-		wipe_tree(n->children);
+		if (n->type == XML_ELEMENT_NODE)
+			wipe_tree(n->children);
 	}
 }
 
@@ -669,19 +714,20 @@ static void doc_free(xmlDoc *doc)
 
 /* Parses b: no network, no DTD (any DOCTYPE is refused), no entity substitution. Returns
  * the KmsResponse/KmsMessage/<what> element. */
-static enum lim_err parse_response(struct wr_kms *k, const struct kms_buf *b, const char *what,
+static enum lim_err parse_response(struct wr_kms *k, const char *p, size_t len, const char *what,
 				   xmlDoc **doc, const xmlNode **msg)
 {
 	xmlParserCtxt *ctx;
 	const xmlNode *root;
 	*doc = NULL;
 	*msg = NULL;
-	if (b->len > INT32_MAX)
-		return kms_fail(k, LIM_E_LIMIT, "KMS response too large");
+	if (len > WR_KMS_RESPONSE_MAX)
+		return kms_fail(k, LIM_E_LIMIT, "KMS response exceeds %u octets",
+				WR_KMS_RESPONSE_MAX);
 	ctx = xmlNewParserCtxt();
 	if (!ctx)
 		return kms_fail(k, LIM_E_NOMEM, "XML parser allocation failed");
-	*doc = xmlCtxtReadMemory(ctx, b->p, (int)b->len, "kms-response.xml", "UTF-8",
+	*doc = xmlCtxtReadMemory(ctx, p, (int)len, "kms-response.xml", "UTF-8",
 				 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 					 XML_PARSE_NOCDATA);
 	xmlFreeParserCtxt(ctx);
@@ -764,6 +810,8 @@ bool wr_kms_cert_valid(const struct wr_kms_cert *c, int64_t t_us)
 static enum lim_err cert_time(struct wr_kms *k, const xmlNode *kc, const char *name, int64_t *t)
 {
 	char s[64];
+	if (n_children(kc, name) > 1)
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate repeats %s", name);
 	if (!text_of(child(kc, name), s, sizeof s) || !s[0])
 		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks %s", name);
 	if (wr_time_parse(s, t) != LIM_OK)
@@ -778,22 +826,26 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 	uint64_t ps = 0, fmt = 0;
 	enum lim_err e;
 	memset(c, 0, sizeof *c);
+	bool revoked = false;
 	if (!kc)
-		return kms_fail(k, LIM_E_PARSE, "KmsInit lacks KmsCertificate");
-	if (!text_of(child(kc, "KmsUri"), c->kms_uri, sizeof c->kms_uri) || !c->kms_uri[0])
-		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks KmsUri");
-	if (!text_of(child(kc, "CertUri"), c->cert_uri, sizeof c->cert_uri))
-		c->cert_uri[0] = '\0';
-	if (!text_of(child(kc, "Issuer"), c->issuer, sizeof c->issuer))
-		c->issuer[0] = '\0';
-	{
-		char rv[16];
-		/* TS 33.180 D.3.2: a revoked KMS certificate must not be used */
-		if (text_of(child(kc, "Revoked"), rv, sizeof rv) &&
-		    (strcmp(rv, "true") == 0 || strcmp(rv, "1") == 0))
-			return kms_fail(k, LIM_E_AUTH, "the KMS certificate %.128s is revoked",
-					c->cert_uri);
+		return kms_fail(k, LIM_E_PARSE, "KmsInit lacks exactly one KmsCertificate");
+	if (!text_of(child(kc, "KmsUri"), c->kms_uri, sizeof c->kms_uri) || !c->kms_uri[0]) {
+		c->kms_uri[0] = '\0';
+		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks exactly one KmsUri");
 	}
+	/* optional, but never ambiguous: a repeated one is refused, not read as absent */
+	if (opt_text(kc, "CertUri", c->cert_uri, sizeof c->cert_uri) < 0 ||
+	    opt_text(kc, "Issuer", c->issuer, sizeof c->issuer) < 0)
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate CertUri or Issuer is repeated or "
+				"malformed");
+	/* TS 33.180 D.3.2: a revoked KMS certificate must not be used */
+	if (opt_bool(kc, "Revoked", &revoked) < 0)
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate Revoked is repeated or not a boolean");
+	if (revoked)
+		return kms_fail(k, LIM_E_AUTH, "the KMS certificate %.128s is revoked",
+				c->cert_uri);
 	e = cert_time(k, kc, "ValidFrom", &c->valid_from);
 	if (e == LIM_OK)
 		e = cert_time(k, kc, "ValidTo", &c->valid_to);
@@ -804,15 +856,23 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 				"KmsCertificate ValidFrom is not before its ValidTo");
 	if (!text_u64(child(kc, "UserKeyPeriod"), &c->user_key_period) ||
 	    !text_u64(child(kc, "UserKeyOffset"), &c->user_key_offset))
-		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks UserKeyPeriod/UserKeyOffset");
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate lacks exactly one UserKeyPeriod and UserKeyOffset, "
+				"each a decimal below 2^64");
 	if (!text_u64(child(kc, "ParameterSet"), &ps))
-		return kms_fail(k, LIM_E_PARSE, "KmsCertificate lacks ParameterSet");
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate lacks exactly one ParameterSet "
+				"(a decimal)");
 	if (ps != 1)
 		return kms_fail(k, LIM_E_UNSUPP, "SAKKE parameter set %llu",
 				(unsigned long long)ps);
 	c->parameter_set = 1;
-	if (!text_u64(child(kc, "UserIdFormat"), &fmt))
+	if (n_children(kc, "UserIdFormat") == 0)
 		fmt = WR_KMS_ID_3GPP; /* absent: the TS 33.180 UID */
+	else if (!text_u64(child(kc, "UserIdFormat"), &fmt))
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate UserIdFormat is repeated or not a "
+				"number");
 	if (fmt == WR_KMS_ID_RFC6509)
 		c->scheme = WR_KMS_ID_RFC6509;
 	else if (fmt == WR_KMS_ID_3GPP)
@@ -834,6 +894,37 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 		return kms_fail(k, e, "KmsCertificate PubAuthKey is not a %d-octet point",
 				WR_KMS_KPAK_LEN);
 	return LIM_OK;
+}
+
+/* The certificate of a KMSInit response: parse_response + parse_cert, the tree wiped and
+ * freed. Shared by wr_kms_fetch_cert and wr_kms_parse_init. c as wr_kms_parse_init's out. */
+static enum lim_err parse_init(struct wr_kms *k, const char *p, size_t len, struct wr_kms_cert *c)
+{
+	xmlDoc *doc = NULL;
+	const xmlNode *init;
+	enum lim_err e;
+	memset(c, 0, sizeof *c);
+	e = parse_response(k, p, len, "KmsInit", &doc, &init);
+	if (e == LIM_OK)
+		e = parse_cert(k, init, c);
+	doc_free(doc);
+	c->source = WR_KMS_SRC_KMS;
+	c->first_seen = INT64_MIN;
+	if (e != LIM_OK && e != LIM_E_AUTH)
+		memset(c, 0, sizeof *c);
+	return e;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_parse_init(struct wr_kms *k, const char *resp, size_t len,
+			       struct wr_kms_cert *out)
+{
+	k->msg[0] = '\0';
+	if (!resp && len) {
+		memset(out, 0, sizeof *out);
+		return kms_fail(k, LIM_E_ARG, "no response");
+	}
+	return parse_init(k, resp, len, out);
 }
 
 /* Drops the certificate cert_uri and its cached key sets; whether one was held. */
@@ -1158,8 +1249,6 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 {
 	char body[2048], detail[WR_DETAIL_MAX + 1];
 	struct kms_buf b = { 0 };
-	xmlDoc *doc = NULL;
-	const xmlNode *init;
 	struct wr_kms_cert c;
 	enum lim_err e, ea;
 	k->msg[0] = '\0';
@@ -1176,10 +1265,8 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 		k->cst.fetched++;
 		e = http_post(k, WR_KMS_PATH_INIT, body, &b);
 	}
-	if (e == LIM_OK)
-		e = parse_response(k, &b, "KmsInit", &doc, &init);
 	if (e == LIM_OK) {
-		e = parse_cert(k, init, &c);
+		e = parse_init(k, b.p, b.len, &c);
 		if (e == LIM_E_AUTH) /* revoked: never used again, nor loaded from the store */
 			store_revoked(k, db, c.kms_uri, c.cert_uri);
 		if (e == LIM_E_AUTH && cert_drop(k, c.cert_uri))
@@ -1211,14 +1298,27 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
 	ea = wr_audit_append(db, "", "kms.init", detail);
 	if (e == LIM_OK && ea != LIM_OK)
 		e = kms_fail(k, ea, "audit: %s", wr_db_msg(db));
-	doc_free(doc);
 	buf_free(&b);
 	return e;
 }
 
 /* ---- key sets ------------------------------------------------------------------------- */
 
-/* The key set of prov checked against certificate c and validated with its keys. */
+/* A required element `name` of the key set: its text in s (cap), or a LIM_E_PARSE failure
+ * naming it (absent, repeated, with child elements or too long). */
+static bool set_text(struct wr_kms *k, const xmlNode *set, const char *name, char *s, size_t cap)
+{
+	if (text_of(child(set, name), s, cap))
+		return true;
+	s[0] = '\0';
+	kms_fail(k, LIM_E_PARSE, "KmsKeySet lacks exactly one %s", name);
+	return false;
+}
+
+/* The key set of prov checked against certificate c (the CertUri it names, when it names one,
+ * is c's), the user uri and the identifier ks->ident, then validated with c's keys. Fills
+ * ks->rsk, ks->pvt, ks->cert_uri and ks->z; ks->rsk and ks->pvt are wiped on failure. Shared by
+ * the network path (keyset_under) and wr_kms_parse_keyprov. */
 static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const char *uri,
 				 const struct wr_kms_cert *c, struct wr_kms_keys *ks)
 {
@@ -1228,26 +1328,61 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	uint8_t ssk[WR_KMS_SSK_LEN]; /* validated, then wiped: never cached (kms.h) */
 	size_t uidlen = 0;
 	uint64_t pno = 0;
+	bool revoked = false;
+	int named;
 	enum lim_err e = LIM_E_PARSE;
+	memset(ssk, 0, sizeof ssk);
 	if (!set) {
 		e = kms_fail(k, LIM_E_PARSE, "KmsKeyProv lacks exactly one KmsKeySet");
 		goto out;
 	}
-	if (!text_of(child(set, "KmsUri"), s, sizeof s) || strcmp(s, c->kms_uri) != 0) {
+	named = opt_text(set, "CertUri", s, sizeof s);
+	if (named < 0) {
+		e = kms_fail(k, LIM_E_PARSE, "KmsKeySet CertUri is repeated or malformed");
+		goto out;
+	}
+	if (named > 0 && s[0] && strcmp(s, c->cert_uri) != 0) {
+		e = kms_fail(k, LIM_E_AUTH, "the key set is under certificate %.100s, not %.100s",
+			     s, c->cert_uri);
+		goto out;
+	}
+	/* TS 33.180 D.3.3: keys the KMS says are revoked are not used */
+	if (opt_bool(set, "Revoked", &revoked) < 0) {
+		e = kms_fail(k, LIM_E_PARSE, "KmsKeySet Revoked is repeated or not a boolean");
+		goto out;
+	}
+	if (revoked) {
+		e = kms_fail(k, LIM_E_AUTH, "the KMS says the key set is revoked");
+		goto out;
+	}
+	if (!set_text(k, set, "KmsUri", s, sizeof s))
+		goto out;
+	if (strcmp(s, c->kms_uri) != 0) {
 		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet KmsUri differs from the certificate's");
 		goto out;
 	}
-	if (!text_of(child(set, "UserUri"), s, sizeof s) || strcmp(s, uri) != 0) {
+	if (!set_text(k, set, "UserUri", s, sizeof s))
+		goto out;
+	if (strcmp(s, uri) != 0) {
 		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet UserUri is not the one requested");
 		goto out;
 	}
-	if (!text_of(child(set, "UserID"), s, sizeof s) ||
-	    lim_hex_decode_ws(s, strlen(s), uid, sizeof uid, &uidlen) != LIM_OK ||
-	    uidlen != ks->ident.idlen || CRYPTO_memcmp(uid, ks->ident.id, uidlen) != 0) {
+	if (!set_text(k, set, "UserID", s, sizeof s))
+		goto out;
+	if (lim_hex_decode_ws(s, strlen(s), uid, sizeof uid, &uidlen) != LIM_OK) {
+		e = kms_fail(k, LIM_E_PARSE, "KmsKeySet UserID is not hex");
+		goto out;
+	}
+	if (uidlen != ks->ident.idlen || CRYPTO_memcmp(uid, ks->ident.id, uidlen) != 0) {
 		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet UserID is not the identifier expected");
 		goto out;
 	}
-	if (!text_u64(child(set, "KeyPeriodNo"), &pno) || pno != ks->ident.period_no) {
+	if (!text_u64(child(set, "KeyPeriodNo"), &pno)) {
+		e = kms_fail(k, LIM_E_PARSE,
+			     "KmsKeySet lacks exactly one KeyPeriodNo (a decimal below 2^64)");
+		goto out;
+	}
+	if (pno != ks->ident.period_no) {
 		e = kms_fail(k, LIM_E_AUTH, "KmsKeySet KeyPeriodNo is not %llu",
 			     (unsigned long long)ks->ident.period_no);
 		goto out;
@@ -1276,8 +1411,37 @@ static enum lim_err parse_keyset(struct wr_kms *k, const xmlNode *prov, const ch
 	memcpy(ks->z, c->z, sizeof ks->z);
 	e = LIM_OK;
 out:
+	if (e != LIM_OK) {
+		LIM_WIPE(ks->rsk);
+		LIM_WIPE(ks->pvt);
+	}
 	LIM_WIPE(s);
 	LIM_WIPE(ssk);
+	return e;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_parse_keyprov(struct wr_kms *k, const char *resp, size_t len,
+				  const struct wr_kms_cert *c, const char *user_uri,
+				  const struct wr_kms_ident *ident, struct wr_kms_keys *out)
+{
+	xmlDoc *doc = NULL;
+	const xmlNode *prov;
+	enum lim_err e;
+	lim_wipe(out, sizeof *out);
+	k->msg[0] = '\0';
+	if (!c || !user_uri || !ident || (!resp && len) || ident->idlen > sizeof ident->id)
+		return kms_fail(k, LIM_E_ARG, "no certificate, user URI or identifier");
+	if (strlen(user_uri) > WR_URI_MAX)
+		return kms_fail(k, LIM_E_LIMIT, "user URI too long");
+	memcpy(out->user_uri, user_uri, strlen(user_uri) + 1);
+	out->ident = *ident;
+	e = parse_response(k, resp, len, "KmsKeyProv", &doc, &prov);
+	if (e == LIM_OK)
+		e = parse_keyset(k, prov, user_uri, c, out);
+	doc_free(doc);
+	if (e != LIM_OK)
+		lim_wipe(out, sizeof *out);
 	return e;
 }
 
@@ -1453,7 +1617,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	if (e == LIM_OK)
 		e = http_post(k, WR_KMS_PATH_PROV, body, &b);
 	if (e == LIM_OK)
-		e = parse_response(k, &b, "KmsKeyProv", &doc, &prov);
+		e = parse_response(k, b.p, b.len, "KmsKeyProv", &doc, &prov);
 	if (e == LIM_OK)
 		e = keyset_under(k, db, prov, user_uri, &cert, t_req, &ent->keys);
 	if (e == LIM_OK) {

@@ -55,7 +55,8 @@
  * A URI refused by the decision binding is audited as "kms.refused".
  *
  * Validation and cache: received keys are checked against the KMS certificate they name
- * (UserUri, UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri) and then
+ * (UserUri, UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri; a key set
+ * marked Revoked is refused, LIM_E_AUTH) and then
  * with the injected validators (RSK against its Z: RFC 6508 s6.1.2; SSK/PVT against its KPAK:
  * RFC 6507 s5.1.2). Only then they are cached, per certificate (one identifier has keys under
  * each certificate of a roll-over), in OpenSSL's secure heap, until
@@ -214,6 +215,38 @@ enum lim_err wr_kms_fetch_cert(struct wr_kms *k, struct wr_db *db, struct wr_kms
  * CertUri). */
 enum lim_err wr_kms_refresh_cert(struct wr_kms *k, struct wr_db *db, int64_t t_us,
 				 bool *changed) LIM_WUR;
+
+/* The response parsers of wr_kms_fetch_cert and wr_kms_keys, on a response already received
+ * (resp, len octets; borrowed): no I/O, no database, no audit; k's certificates and cache are
+ * left alone, only wr_kms_msg changes (the reason of a failure; never a key value). The XML
+ * rules are the network path's: at most WR_KMS_RESPONSE_MAX octets (LIM_E_LIMIT), well-formed,
+ * no DTD (a DOCTYPE is refused), root KmsResponse in WR_KMS_NS, exactly one of each required
+ * element; an optional element that is repeated or malformed is refused, never read as absent
+ * (LIM_E_PARSE). They exist for tests and fuzzing of the untrusted-input parser (STYLE.md
+ * rule 22).
+ *
+ * wr_kms_parse_init: the KmsCertificate of a KMSInit response (Annex D.3.2), checked as
+ * wr_kms_fetch_cert checks it, into *out (source WR_KMS_SRC_KMS, first_seen INT64_MIN).
+ * Errors as wr_kms_fetch_cert's parse errors: LIM_E_PARSE, LIM_E_UNSUPP, LIM_E_LIMIT, LIM_E_ARG
+ * (resp NULL with len > 0), LIM_E_AUTH for a revoked certificate (then only kms_uri, cert_uri
+ * and issuer are set); on any other error *out is zeroed. */
+enum lim_err wr_kms_parse_init(struct wr_kms *k, const char *resp, size_t len,
+			       struct wr_kms_cert *out) LIM_WUR;
+
+/* wr_kms_parse_keyprov: the KmsKeySet of a KMSKeyProv response (Annex D.3.3) for user_uri and
+ * the identifier *ident (its id, idlen and period_no; from crypto.ident) under certificate c,
+ * checked and validated as wr_kms_keys does once it has chosen c: a CertUri it names is c's,
+ * not Revoked, KmsUri, UserUri, UserID and KeyPeriodNo equal to c's and the expected ones, the
+ * RSK validated against c's Z and the SSK/PVT against its KPAK with k's crypto validators
+ * (the SSK then wiped). On LIM_OK *out holds user_uri, ident, cert_uri, z, rsk and pvt
+ * (expires 0): secret, owned by the caller, who must wipe it (lim_wipe). On failure *out is
+ * wiped (all zero). Errors: LIM_E_PARSE (malformed), LIM_E_AUTH (a key set for another
+ * certificate, user, identifier or period, revoked, or keys that do not validate),
+ * LIM_E_UNSUPP (encrypted keys), LIM_E_LIMIT, LIM_E_ARG (NULL c, user_uri or ident). */
+enum lim_err wr_kms_parse_keyprov(struct wr_kms *k, const char *resp, size_t len,
+				  const struct wr_kms_cert *c, const char *user_uri,
+				  const struct wr_kms_ident *ident,
+				  struct wr_kms_keys *out) LIM_WUR;
 
 /* Records c in the certificate store (see top) as fetched by db's role: *added (may be NULL)
  * true when it was new, *first_seen (may be NULL) the time the store first recorded it. The

@@ -1382,20 +1382,373 @@ out:
 	wr_db_close(db);
 }
 
+/* ---- the response parsers on their own (wr_kms_parse_init, wr_kms_parse_keyprov) ---------- */
+
+struct tbody {
+	char p[WR_KMS_RESPONSE_MAX + 2];
+	size_t len;
+};
+
+static size_t collect(char *p, size_t s, size_t n, void *u)
+{
+	struct tbody *b = u;
+	if (n * s > sizeof b->p - 1 - b->len)
+		return 0;
+	memcpy(b->p + b->len, p, n * s);
+	b->len += n * s;
+	b->p[b->len] = '\0';
+	return n * s;
+}
+
+/* POSTs a KmsRequest to the test KMS with the client certificate (as wr_kms does): the
+ * response body, NUL-terminated, in b. uri NULL: a KMSInit request. */
+static void kms_post(const struct tkms *t, const char *uri, const char *when, struct tbody *b)
+{
+	char url[160], body[512];
+	long status = 0;
+	CURL *c = curl_easy_init();
+	b->len = 0;
+	b->p[0] = '\0';
+	snprintf(url, sizeof url, "%.63s%s", t->url, uri ? WR_KMS_PATH_PROV : WR_KMS_PATH_INIT);
+	snprintf(body, sizeof body,
+		 "<KmsRequest xmlns=\"" WR_KMS_NS "\" Version=\"1.0.0\"><UserUri>%s</UserUri>"
+		 "<KmsUri>kms.limf.test</KmsUri>%s%s%s</KmsRequest>",
+		 uri ? uri : "", when ? "<Time>" : "", when ? when : "", when ? "</Time>" : "");
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, t->path[P_CA]);
+	curl_easy_setopt(c, CURLOPT_SSLCERT, t->path[P_CERT]);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, t->path[P_KEY]);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	CHECK(curl_easy_perform(c) == CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	CHECK(status == 200);
+	curl_easy_cleanup(c);
+}
+
+/* A copy of b with the first `from` at or after b->p + off replaced by `to` (from must occur). */
+static void subst_at(const struct tbody *b, size_t off, const char *from, const char *to,
+		     struct tbody *out)
+{
+	const char *at = strstr(b->p + off, from);
+	size_t pre, fl = strlen(from), tl = strlen(to);
+	CHECK(at != NULL);
+	if (!at) {
+		*out = *b;
+		return;
+	}
+	pre = (size_t)(at - b->p);
+	memcpy(out->p, b->p, pre);
+	memcpy(out->p + pre, to, tl);
+	memcpy(out->p + pre + tl, at + fl, b->len - pre - fl + 1);
+	out->len = b->len - fl + tl;
+}
+
+static void subst(const struct tbody *b, const char *from, const char *to, struct tbody *out)
+{
+	subst_at(b, 0, from, to, out);
+}
+
+/* A copy of b with the first element <name ...>...</name> inside KmsMessage given text v, or, v
+ * NULL, repeated right after itself. */
+static void elem(const struct tbody *b, const char *name, const char *v, struct tbody *out)
+{
+	char open[64], close[64], whole[4096], repl[8192];
+	const char *s = strstr(b->p, "<KmsMessage>"), *e;
+	snprintf(open, sizeof open, "<%s", name);
+	snprintf(close, sizeof close, "</%s>", name);
+	while (s && (s = strstr(s + 1, open)) != NULL && s[strlen(open)] != '>' &&
+	       s[strlen(open)] != ' ')
+		;
+	e = s ? strstr(s, close) : NULL;
+	CHECK(s && e && (size_t)(e - s) + strlen(close) < sizeof whole);
+	if (!s || !e || (size_t)(e - s) + strlen(close) >= sizeof whole) {
+		*out = *b;
+		return;
+	}
+	snprintf(whole, sizeof whole, "%.*s", (int)(e - s + (long)strlen(close)), s);
+	if (v) /* the start tag (attributes kept), v, the end tag */
+		snprintf(repl, sizeof repl, "%.*s%s%s", (int)(strchr(whole, '>') - whole + 1),
+			 whole, v, close);
+	else
+		snprintf(repl, sizeof repl, "%s%s", whole, whole);
+	subst_at(b, (size_t)(s - b->p), whole, repl, out);
+	lim_wipe(whole, sizeof whole);
+	lim_wipe(repl, sizeof repl);
+}
+
+static bool all_zero_keys(const struct wr_kms_keys *ks)
+{
+	const uint8_t *b = (const uint8_t *)ks;
+	for (size_t i = 0; i < sizeof *ks; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static struct tbody pb_init, pb_prov, pb_bad; /* responses: too large for the stack */
+
+/* Real KMSInit and KMSKeyProv responses of the test KMS (both schemes) are accepted by the
+ * parsers, with what the KMS serves; each kind of malformed response is refused with its
+ * error and a reason that names it; a refused key set leaves nothing behind. */
+static void t_kms_parse(void)
+{
+	static const char *schemes[] = { "3gpp-uid", "rfc6509" };
+	const char *alice = "sip:alice@example.org", *when = "2026-01-15T12:00:00Z";
+	struct tkms *t3 = NULL;
+	struct wr_kms *k = NULL;
+	struct wr_kms_cert c3, c;
+	struct wr_kms_ident id3, id;
+	struct wr_kms_keys ks;
+	int64_t t_req = t_time(when);
+	for (size_t i = 0; i < 2; i++) {
+		struct tkms *t = kms_up(schemes[i]);
+		struct kg_community com;
+		const char *why = "";
+		wr_kms_free(k);
+		k = client(t, NULL, 5000); /* before any curl use (wr_kms_new) */
+		CHECK(kg_community_load(t->path[P_COM], &com, &why) == 0);
+		kms_post(t, NULL, NULL, &pb_init);
+		CHECK(wr_kms_parse_init(k, pb_init.p, pb_init.len, &c) == LIM_OK);
+		CHECK(strcmp(wr_kms_msg(k), "") == 0);
+		CHECK(strcmp(c.kms_uri, com.cert.kms_uri) == 0 &&
+		      strcmp(c.kms_uri, "kms.limf.test") == 0);
+		CHECK(strcmp(c.cert_uri, com.cert.cert_uri) == 0);
+		CHECK(strcmp(c.issuer, "limf test KMS") == 0);
+		CHECK(c.scheme == com.cert.scheme &&
+		      c.scheme == (i == 0 ? WR_KMS_ID_3GPP : WR_KMS_ID_RFC6509));
+		CHECK(c.user_key_period == com.cert.user_key_period &&
+		      c.user_key_period == 2592000);
+		CHECK(c.user_key_offset == com.cert.user_key_offset && c.parameter_set == 1);
+		CHECK(c.valid_from == com.cert.valid_from && c.valid_to == com.cert.valid_to);
+		CHECK_EQ_MEM(c.z, com.cert.z, sizeof c.z);
+		CHECK_EQ_MEM(c.kpak, com.cert.kpak, sizeof c.kpak);
+		CHECK(c.source == WR_KMS_SRC_KMS && c.first_seen == INT64_MIN);
+		OPENSSL_cleanse(&com, sizeof com);
+		/* the key set of alice at `when`: the one the KMS issues, validated */
+		kms_post(t, alice, when, &pb_prov);
+		CHECK(limf_kms_ident(NULL, &c, alice, t_req, &id) == LIM_OK);
+		CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &c, alice, &id, &ks) ==
+		      LIM_OK);
+		CHECK(strcmp(wr_kms_msg(k), "") == 0);
+		check_keys(t, &ks, alice, c.kpak);
+		CHECK(strcmp(ks.cert_uri, c.cert_uri) == 0);
+		CHECK_EQ_MEM(ks.z, c.z, sizeof c.z);
+		CHECK(ks.ident.idlen == id.idlen && memcmp(ks.ident.id, id.id, id.idlen) == 0);
+		CHECK(ks.ident.period_no == id.period_no && ks.expires == 0);
+		lim_wipe(&ks, sizeof ks);
+		if (i == 0) {
+			t3 = t;
+			c3 = c;
+			id3 = id;
+		}
+	}
+	/* the rfc6509 KMS's key set against the 3GPP certificate: another certificate */
+	CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &c3, alice, &id, &ks) == LIM_E_AUTH);
+	CHECK(strstr(wr_kms_msg(k), "the key set is under certificate") == NULL); /* same CertUri */
+	CHECK(strstr(wr_kms_msg(k), "KmsKeySet UserID is not the identifier expected") != NULL ||
+	      strstr(wr_kms_msg(k), "does not validate") != NULL);
+	wr_kms_free(k);
+	k = client(t3, NULL, 5000);
+	kms_post(t3, NULL, NULL, &pb_init);
+	kms_post(t3, alice, when, &pb_prov);
+	/* another user, another key period, another certificate than the key set's */
+	{
+		struct wr_kms_ident other;
+		struct wr_kms_cert oc = c3;
+		CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &c3, "sip:bob@example.org",
+					   &id3, &ks) == LIM_E_AUTH);
+		CHECK(strcmp(wr_kms_msg(k), "KmsKeySet UserUri is not the one requested") == 0);
+		CHECK(limf_kms_ident(NULL, &c3, alice, t_req + 2592000000000LL, &other) == LIM_OK);
+		CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &c3, alice, &other, &ks) ==
+		      LIM_E_AUTH);
+		CHECK(strcmp(wr_kms_msg(k), "KmsKeySet UserID is not the identifier expected") ==
+		      0);
+		snprintf(oc.cert_uri, sizeof oc.cert_uri, "cert2.kms.limf.test");
+		CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &oc, alice, &id3, &ks) ==
+		      LIM_E_AUTH);
+		CHECK(strcmp(wr_kms_msg(k), "the key set is under certificate cert1.kms.limf.test, "
+					    "not cert2.kms.limf.test") == 0);
+		CHECK(all_zero_keys(&ks));
+	}
+	/* keys of the KMS that do not validate (its wrong-rsk / wrong-ssk faults) */
+	{
+		static const char *faults[] = { "wrong-rsk", "wrong-ssk" };
+		static const char *msgs[] = { "UserDecryptKey does not validate against Z",
+					      "UserSigningKeySSK/UserPubTokenPVT do not validate" };
+		for (size_t i = 0; i < 2; i++) {
+			set_fault(t3, faults[i]);
+			kms_post(t3, alice, when, &pb_bad);
+			CHECK(wr_kms_parse_keyprov(k, pb_bad.p, pb_bad.len, &c3, alice, &id3,
+						   &ks) == LIM_E_AUTH);
+			CHECK(strcmp(wr_kms_msg(k), msgs[i]) == 0);
+			CHECK(all_zero_keys(&ks));
+		}
+		set_fault(t3, "none");
+	}
+	/* malformed KMSInit responses */
+	{
+		static const struct {
+			const char *what, *name, *val, *msg;
+			enum lim_err want;
+		} bad[] = {
+			{ "truncated", NULL, NULL, "KMS response is not well-formed XML",
+			  LIM_E_PARSE },
+			{ "DOCTYPE", NULL, NULL, "KMS response carries a DTD", LIM_E_PARSE },
+			{ "DOCTYPE with entities", NULL, NULL, "KMS response carries a DTD",
+			  LIM_E_PARSE },
+			{ "namespace", NULL, NULL,
+			  "KMS response root is not KmsResponse in " WR_KMS_NS, LIM_E_PARSE },
+			{ "dup", "KmsCertificate", NULL, "KmsInit lacks exactly one KmsCertificate",
+			  LIM_E_PARSE },
+			{ "dup", "Revoked", NULL,
+			  "KmsCertificate Revoked is repeated or not a boolean", LIM_E_PARSE },
+			{ "set", "Revoked", "yes",
+			  "KmsCertificate Revoked is repeated or not a boolean", LIM_E_PARSE },
+			{ "set", "Revoked", "true",
+			  "the KMS certificate cert1.kms.limf.test is revoked", LIM_E_AUTH },
+			{ "dup", "CertUri", NULL,
+			  "KmsCertificate CertUri or Issuer is repeated or malformed",
+			  LIM_E_PARSE },
+			{ "dup", "UserIdFormat", NULL,
+			  "KmsCertificate UserIdFormat is repeated or not a number", LIM_E_PARSE },
+			{ "dup", "ValidTo", NULL, "KmsCertificate repeats ValidTo", LIM_E_PARSE },
+			{ "dup", "KmsUri", NULL, "KmsCertificate lacks exactly one KmsUri",
+			  LIM_E_PARSE },
+			{ "set", "UserKeyPeriod", "18446744073709551616",
+			  "KmsCertificate lacks exactly one UserKeyPeriod and UserKeyOffset, each "
+			  "a "
+			  "decimal below 2^64",
+			  LIM_E_PARSE },
+			{ "set", "ParameterSet", "2", "SAKKE parameter set 2", LIM_E_UNSUPP },
+			{ "set", "PubEncKey", "04zz",
+			  "KmsCertificate PubEncKey is not a 257-octet point", LIM_E_PARSE },
+			{ "set", "PubAuthKey", "BGL2ha8q!!Eto==",
+			  "KmsCertificate PubAuthKey is not a 65-octet point", LIM_E_PARSE },
+			{ "huge", NULL, NULL, "KMS response exceeds 65536 octets", LIM_E_LIMIT },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *w = bad[i].what;
+			enum lim_err e;
+			if (strcmp(w, "truncated") == 0) {
+				pb_bad = pb_init;
+				pb_bad.len /= 2;
+			} else if (strcmp(w, "DOCTYPE") == 0) {
+				subst(&pb_init, "?>", "?><!DOCTYPE KmsResponse>", &pb_bad);
+			} else if (strcmp(w, "DOCTYPE with entities") == 0) {
+				/* an entity referring to one declared before it (this crashed the
+				 * tree wipe: a loop through the declarations) */
+				struct tbody tmp;
+				subst(&pb_init, "?>",
+				      "?><!DOCTYPE KmsResponse [<!ENTITY a \"aaaa\">"
+				      "<!ENTITY b \"&a;&a;\">]>",
+				      &tmp);
+				elem(&tmp, "Issuer", "&b;", &pb_bad);
+			} else if (strcmp(w, "namespace") == 0) {
+				subst(&pb_init, WR_KMS_NS, "urn:3gpp:ns:mcsecKMSInterface:2.0",
+				      &pb_bad);
+			} else if (strcmp(w, "huge") == 0) {
+				pb_bad = pb_init;
+				memset(pb_bad.p + pb_bad.len, ' ',
+				       sizeof pb_bad.p - 1 - pb_bad.len);
+				pb_bad.len = sizeof pb_bad.p - 1; /* one octet too many */
+			} else {
+				elem(&pb_init, bad[i].name, bad[i].val, &pb_bad);
+			}
+			memset(&c, 0x5A, sizeof c);
+			e = wr_kms_parse_init(k, pb_bad.p, pb_bad.len, &c);
+			if (e != bad[i].want || strcmp(wr_kms_msg(k), bad[i].msg) != 0)
+				fprintf(stderr, "init %s %s: %s: %s\n", w,
+					bad[i].name ? bad[i].name : "", lim_strerror(e),
+					wr_kms_msg(k));
+			CHECK(e == bad[i].want);
+			CHECK(strcmp(wr_kms_msg(k), bad[i].msg) == 0);
+			if (e != LIM_E_AUTH) {
+				struct wr_kms_cert zero;
+				memset(&zero, 0, sizeof zero);
+				CHECK(memcmp(&c, &zero, sizeof c) == 0);
+			}
+		}
+	}
+	/* malformed KMSKeyProv responses */
+	{
+		static const struct {
+			const char *what, *name, *val, *msg;
+			enum lim_err want;
+		} bad[] = {
+			{ "truncated", NULL, NULL, "KMS response is not well-formed XML",
+			  LIM_E_PARSE },
+			{ "namespace", NULL, NULL,
+			  "KMS response root is not KmsResponse in " WR_KMS_NS, LIM_E_PARSE },
+			{ "init", NULL, NULL, "KMS response lacks KmsMessage/KmsKeyProv",
+			  LIM_E_PARSE },
+			{ "dup", "KmsKeySet", NULL, "KmsKeyProv lacks exactly one KmsKeySet",
+			  LIM_E_PARSE },
+			{ "dup", "UserID", NULL, "KmsKeySet lacks exactly one UserID",
+			  LIM_E_PARSE },
+			{ "dup", "CertUri", NULL, "KmsKeySet CertUri is repeated or malformed",
+			  LIM_E_PARSE },
+			{ "set", "Revoked", "true", "the KMS says the key set is revoked",
+			  LIM_E_AUTH },
+			{ "set", "Revoked", "no", "KmsKeySet Revoked is repeated or not a boolean",
+			  LIM_E_PARSE },
+			{ "set", "UserID", "8e13zz", "KmsKeySet UserID is not hex", LIM_E_PARSE },
+			{ "set", "KeyPeriodNo", "99999999999999999999",
+			  "KmsKeySet lacks exactly one KeyPeriodNo (a decimal below 2^64)",
+			  LIM_E_PARSE },
+			{ "set", "UserDecryptKey", "04zz00",
+			  "KmsKeySet keys are missing or malformed", LIM_E_PARSE },
+			{ "set", "UserPubTokenPVT", "BGL2ha8q!!Eto==",
+			  "KmsKeySet keys are missing or malformed", LIM_E_PARSE },
+			{ "set", "UserSigningKeySSK", "<EncryptedKey>AAAA</EncryptedKey>",
+			  "KmsKeySet keys are missing or malformed", LIM_E_UNSUPP },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *w = bad[i].what;
+			enum lim_err e;
+			if (strcmp(w, "truncated") == 0) {
+				pb_bad = pb_prov;
+				pb_bad.len = pb_bad.len * 3 / 4; /* inside UserDecryptKey */
+			} else if (strcmp(w, "namespace") == 0) {
+				subst(&pb_prov, WR_KMS_NS, "urn:3gpp:ns:mcsecKMSInterface:2.0",
+				      &pb_bad);
+			} else if (strcmp(w, "init") == 0) {
+				pb_bad = pb_init;
+			} else {
+				elem(&pb_prov, bad[i].name, bad[i].val, &pb_bad);
+			}
+			memset(&ks, 0x5A, sizeof ks);
+			e = wr_kms_parse_keyprov(k, pb_bad.p, pb_bad.len, &c3, alice, &id3, &ks);
+			if (e != bad[i].want || strcmp(wr_kms_msg(k), bad[i].msg) != 0)
+				fprintf(stderr, "keyprov %s %s: %s: %s\n", w,
+					bad[i].name ? bad[i].name : "", lim_strerror(e),
+					wr_kms_msg(k));
+			CHECK(e == bad[i].want);
+			CHECK(strcmp(wr_kms_msg(k), bad[i].msg) == 0);
+			CHECK(all_zero_keys(&ks)); /* secrets wiped on refusal */
+		}
+	}
+	/* the real one still passes after all that (nothing kept between calls) */
+	CHECK(wr_kms_parse_keyprov(k, pb_prov.p, pb_prov.len, &c3, alice, &id3, &ks) == LIM_OK);
+	lim_wipe(&ks, sizeof ks);
+	lim_wipe(&pb_prov, sizeof pb_prov);
+	lim_wipe(&pb_bad, sizeof pb_bad);
+	CHECK(wr_kms_cached(k) == 0);
+	wr_kms_free(k);
+}
+
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },
-	{ "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },
-	{ "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults },
-	{ "kms_wipe", t_kms_wipe },
-	{ "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry },
-	{ "kms_many", t_kms_many },
-	{ "kms_forget", t_kms_forget },
-	{ "kms_validity", t_kms_validity },
-	{ "kms_rollover", t_kms_rollover },
-	{ "kms_store", t_kms_store },
-	{ "kms_upcoming", t_kms_upcoming },
-	{ NULL, NULL },
+	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },       { "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },     { "kms_wipe", t_kms_wipe },
+	{ "kms_mtls", t_kms_mtls },         { "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },         { "kms_forget", t_kms_forget },
+	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },       { "kms_upcoming", t_kms_upcoming },
+	{ "kms_parse", t_kms_parse },       { NULL, NULL },
 };
