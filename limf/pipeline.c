@@ -138,6 +138,9 @@ struct pcall {
 	 * and the call is decided again at its first event at or after it (late_start) */
 	int64_t late_at;
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
+	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
+	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
+	bool gate_failed, cin_failed;
 	const struct cap_call *call; /* while intercepted */
 	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
 	struct pcall *wprev, *wnext; /* the pipe's list of every call (warrant changes) */
@@ -480,6 +483,9 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
 	return changed;
 }
 
+/* A call whose decision failed is asked again this long after (at its first event then). */
+#define LATE_RETRY_US INT64_C(1000000)
+
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
 static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 			   struct party_set *s, uint64_t ts_ns);
@@ -556,11 +562,23 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	/* --liid: the decision for that warrant alone (key requests audited under it only); the
 	 * start of a warrant to come during the call with it (3a in pipeline.h) */
 	if (wr_kms_decide_next(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d, &next) != LIM_OK) {
+		/* fail closed: no warrant until the gate answers; a call is asked again a second
+		 * on (at its next event then), so that an outage costs it that long, not all of it */
 		p->st.decision_errors++;
-		lim_warn("warrant decision failed (treated as no warrant): %s",
-			 wr_db_msg(p->cfg.db));
+		if (!pc->gate_failed)
+			lim_warn("warrant decision failed (treated as no warrant%s): %s",
+				 call ? "; the call is asked again every second while it goes on"
+				      : "",
+				 wr_db_msg(p->cfg.db));
+		pc->gate_failed = true;
+		if (call)
+			pc->late_at = t_us + LATE_RETRY_US;
 		goto out;
 	}
+	if (pc->gate_failed && call)
+		lim_info("call %.*s: the warrant gate answers again", (int)call->call_id.len,
+			 call->call_id.s);
+	pc->gate_failed = false;
 	if (!d) {
 		if (next != WR_TIME_INFINITY && next > 0)
 			pc->late_at = next;
@@ -604,14 +622,22 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 					}
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
-		/* fail closed, but never silently: counted (gate alarm) and said per call */
-		p->st.cin_errors++;
-		lim_warn("no communication identity number (CIN): %s %.*s under warrant %s%s is "
-			 "NOT intercepted (%" PRIu64 " so far)",
-			 call ? "call" : "GMK distribution", call ? (int)call->call_id.len : 0,
-			 call ? call->call_id.s : "", pc->liid[0].liid,
-			 pc->n_liids > 1 ? " and others" : "", p->st.cin_errors);
+		/* fail closed, but never silently: counted (gate alarm) and said once per call;
+		 * a call is asked again a second on, as for a failed decision */
+		if (!pc->cin_failed) {
+			p->st.cin_errors++;
+			lim_warn("no communication identity number (CIN): %s %.*s under warrant "
+				 "%s%s is NOT intercepted (%" PRIu64 " so far)%s",
+				 call ? "call" : "GMK distribution",
+				 call ? (int)call->call_id.len : 0, call ? call->call_id.s : "",
+				 pc->liid[0].liid, pc->n_liids > 1 ? " and others" : "",
+				 p->st.cin_errors,
+				 call ? "; asked again every second while it goes on" : "");
+		}
+		pc->cin_failed = true;
 		pc->n_liids = 0;
+		if (call)
+			pc->late_at = t_us + LATE_RETRY_US;
 		goto out;
 	}
 	pc->d = d;
@@ -2199,7 +2225,7 @@ static void late_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		return;
 	}
 	p->st.late_intercepts++;
-	lim_info("call %.*s: a warrant came into force during the call: intercepted from now on",
+	lim_info("call %.*s: intercepted from now on (the interception began during the call)",
 		 (int)call->call_id.len, call->call_id.s);
 	if (pc->group[0])
 		group_members(p, pc, call);

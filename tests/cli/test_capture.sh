@@ -7,7 +7,8 @@
 #   2. a warrant revoked mid-call: a REPORT call-end record (warrant-not-in-force) in the
 #      --record bundle, no CC PDU more than 1.5 s (capture time) after the revocation, no KMS
 #      request after it
-#   3. a warrant added while running intercepts the calls that start after it, not before
+#   3. a warrant added while running intercepts the calls that start after it, not a call that
+#      ended before it (the rest of a call still in progress: test_warrant_window.sh 6)
 #   4. SIGTERM mid-run: exit 0, summary, spool flushed (pending 0)
 #   5. (root) -i lo with a BPF filter counts the SIP datagrams a python3 client sends
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -140,7 +141,8 @@ assert len(c) == 1, m["calls"]
 assert sum(s["decrypted"] for s in c[0]["streams"]) >= int(sys.argv[3]), c[0]["streams"]
 print("summary of", c[0]["cin"])' "$tmp/ev2" "$L2" "${ncc:-999999}"
 
-# ---- 3. a warrant added while running: calls after it are intercepted, calls before it not
+# ---- 3. a warrant added while running: calls after it are intercepted, a call over before it
+# not (the first call's BYE is near +2.1 s, the warrant comes at +3.5 s, the second call at +5 s)
 A3="sip:new$sfx@example.org" L3="N$sfx"
 expect 0 gen3a "$gen" --community "$tmp/k/community.json" --out "$tmp/c3a.pcap" --calls 1 \
 	--duration 2 --caller "$A3" --callee "$B" --start "$(iso "$NOW")" --seed 53
@@ -149,7 +151,7 @@ expect 0 gen3b "$gen" --community "$tmp/k/community.json" --out "$tmp/c3b.pcap" 
 pcap_merge "$tmp/c3.pcap" "$tmp/c3a.pcap" "$tmp/c3b.pcap" && ok || bad "merge"
 capture run3 --pcap "$tmp/c3.pcap" --record "$tmp/ev3"
 wait_for "$tmp/run3.err" "first frame" && ok || bad "run3: did not start"
-sleep 2
+sleep 3.5
 warrant "$L3" "$A3" && ok || bad "warrant add 3"
 reap run3 0
 grep -q " calls 2 intercepted 1 " "$tmp/run3.err" && ok || { bad "run3: want 2 calls, 1 intercepted"; grep summary -i "$tmp/run3.err" >&2; }

@@ -15,6 +15,9 @@
 #   5. keys go with the warrant (review finding 8): mid-call `limf status` counts the keys held
 #      (keys_cached); after `limf warrant revoke` and the re-check, none is left while the
 #      capture runs on
+#   6. a call whose INVITE comes while the cluster is stopped is asked again every second:
+#      intercepted from the restart on (BEGIN "in_progress", no INVITE, part of its media),
+#      the failed decision said once, counted in decision_errors
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh (it is restarted here;
 # scripts/run-tests.sh runs the scripts one after the other). Prints "N passed, N failed".
 set -u
@@ -175,6 +178,49 @@ kill -0 "$cpid" 2>/dev/null && ok || bad "the capture ended before the check (ke
 wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 0 ] && ok || bad "capture 3 exit $rc"
+
+# ---- 6. a call that begins while the gate cannot answer is asked again every second: it is
+# intercepted from the gate's first answer on (not lost whole for an outage at its start)
+NOW=$(date +%s)
+F="sip:gf$sfx@example.org" L4="Q$sfx"
+expect 0 add4 "$limf" warrant add --liid "$L4" --authority C --ref R --country GB \
+	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
+	--delivery lemf1 --target "$F"
+# a call of others at +0 s (the capture is under way), the target's at +4 s, 8 s long
+"$gen" --community "$tmp/k/community.json" --out "$tmp/f0.pcap" --calls 1 --duration 2 \
+	--caller "sip:other$sfx@example.org" --callee "$B" --start "$(iso "$NOW")" --seed 65 \
+	>/dev/null || bad "gen f0"
+"$gen" --community "$tmp/k/community.json" --out "$tmp/f1.pcap" --calls 1 --duration 8 \
+	--caller "$F" --callee "$B" --start "$(iso $((NOW + 4)))" --seed 66 >/dev/null || bad "gen f1"
+pcap_merge "$tmp/f.pcap" "$tmp/f0.pcap" "$tmp/f1.pcap"
+nf=$(pk "$tmp/f1.pcap.json")
+rm -rf "$tmp/ev6"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/f.pcap" --record "$tmp/ev6" \
+	>"$tmp/cap6.out" 2>"$tmp/cap6.err" </dev/null &
+cpid=$!
+wait_for "cat $tmp/cap6.err" "first frame" 100 && ok || bad "capture 6 did not start"
+sleep 1
+if "$limf" db local stop "$pgdir" >/dev/null 2>&1; then ok; else bad "could not stop the cluster"; fi
+sleep 5 # the target's INVITE comes at +4 s
+if pg_up; then ok; else bad "could not start the cluster again"; fi
+wait "$cpid"
+rc=$? cpid=''
+[ "$rc" -eq 0 ] && ok || bad "capture 6 exit $rc"
+grep -q "calls 2 intercepted 1 " "$tmp/cap6.err" && ok ||
+	{ bad "capture 6: the target's call not intercepted"; grep "limf capture:" "$tmp/cap6.err" >&2; }
+grep -q "warrant decision failed (treated as no warrant; the call is asked again every second" \
+	"$tmp/cap6.err" && ok || bad "capture 6: the failed decision not said"
+grep -Eq "warrant gate: decisions [3-9][0-9]* decision_errors [1-9][0-9]* " "$tmp/cap6.err" && ok ||
+	{ bad "capture 6: gate summary"; grep "warrant gate" "$tmp/cap6.err" >&2; }
+python3 - "$tmp/ev6/$L4/iri.jsonl" <<'PY' && ok || bad "capture 6: IRI of a call intercepted in progress"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert recs[0]["type"] == "begin" and recs[0].get("in_progress") is True, recs[0]
+sips = [r["sip"].split(" ")[0] for r in recs if r["kind"] == "sip"]
+assert "INVITE" not in sips and "BYE" in sips and recs[-1]["type"] == "end", sips
+PY
+expect 0 audit6 "$limf" audit list --liid "$L4" --json
+pyjson audit6 "[0 < int(r['detail'].split('decrypted=')[1].split()[0]) < $nf for r in j if r['action']=='decrypt.done']==[True]"
 kms_down "$tmp/k"
 kpid=''
 finish
