@@ -141,6 +141,8 @@ struct pcall {
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
 	bool gate_failed, cin_failed;
+	uint8_t retries; /* failed decisions in a row: the next is asked later (retry_at) */
+	bool ended;      /* CAP_EV_CALL_END seen: never decided again */
 	const struct cap_call *call; /* while intercepted */
 	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
 	struct pcall *wprev, *wnext; /* the pipe's list of every call (warrant changes) */
@@ -483,8 +485,18 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
 	return changed;
 }
 
-/* A call whose decision failed is asked again this long after (at its first event then). */
+/* A call whose decision failed is asked again this long after (at its first event then),
+ * doubled at each failure in a row up to 16 s: an outage does not turn every call in
+ * progress into a query a second, and a database that comes back is not stormed. */
 #define LATE_RETRY_US INT64_C(1000000)
+
+static int64_t retry_at(struct pcall *pc, int64_t t_us)
+{
+	int64_t at = t_us + (LATE_RETRY_US << (pc->retries < 4 ? pc->retries : 4));
+	if (pc->retries < UINT8_MAX)
+		pc->retries++;
+	return at;
+}
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
 static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
@@ -559,6 +571,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
 	p->st.decisions++;
 	pc->late_at = 0;
+	pc->cc = false; /* (of this decision only: not of an earlier one that failed) */
 	/* --liid: the decision for that warrant alone (key requests audited under it only); the
 	 * start of a warrant to come during the call with it (3a in pipeline.h) */
 	if (wr_kms_decide_next(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d, &next) != LIM_OK) {
@@ -572,7 +585,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 				 wr_db_msg(p->cfg.db));
 		pc->gate_failed = true;
 		if (call)
-			pc->late_at = t_us + LATE_RETRY_US;
+			pc->late_at = retry_at(pc, t_us);
 		goto out;
 	}
 	if (pc->gate_failed && call)
@@ -580,6 +593,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 			 call->call_id.s);
 	pc->gate_failed = false;
 	if (!d) {
+		pc->retries = 0;
 		if (next != WR_TIME_INFINITY && next > 0)
 			pc->late_at = next;
 		goto out;
@@ -637,7 +651,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		pc->cin_failed = true;
 		pc->n_liids = 0;
 		if (call)
-			pc->late_at = t_us + LATE_RETRY_US;
+			pc->late_at = retry_at(pc, t_us);
 		goto out;
 	}
 	pc->d = d;
@@ -1305,7 +1319,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
 	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK)
 		ok = true;
-	if (!ok)
+	if (!ok && !again)
 		p->st.imsg_bad++;
 	if (!pc->intercept && !pc->stopped)
 		decide(p, pc, call, ok ? m : NULL, answer, ts_ns);
@@ -1672,6 +1686,36 @@ static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const s
 
 /* Counts an unprotect that failed (replayed, failed authentication, other) on stream b; true
  * when e is LIM_OK. */
+/* A call intercepted in progress (3a): its streams' sequence numbers may have wrapped since
+ * the ROC its I_MESSAGE gave (RFC 3711 s3.3.1: no packet says; at 50 packets a second a
+ * stream wraps at least every 22 min, and its first wrap may come at any packet), so an SSRC
+ * no session authenticates yet is tried with the ROCs 1..LATE_ROC_MAX (a call some hours
+ * old). A session that authenticates it under one binds it; when none does, each session
+ * is set back to ROC 0 for that SSRC (what an unseen stream starts with). */
+#define LATE_ROC_MAX 8
+
+static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b, uint32_t ssrc,
+		     const struct lim_rd *pkt, size_t *len)
+{
+	for (uint32_t r = 1; r <= LATE_ROC_MAX; r++)
+		for (size_t k = 0; k < pc->n_ks; k++)
+			for (size_t i = 0; i < pc->ks[k].n; i++) {
+				struct lim_srtp *s = pc->ks[k].s[i];
+				if (lim_srtp_set_roc(s, ssrc, r) != LIM_OK)
+					continue;
+				if (try_session(p, s, pkt, len) == LIM_OK) {
+					b->set = (int)k;
+					b->idx = (int)i;
+					return true;
+				}
+			}
+	for (size_t k = 0; k < pc->n_ks; k++)
+		for (size_t i = 0; i < pc->ks[k].n; i++)
+			if (lim_srtp_set_roc(pc->ks[k].s[i], ssrc, 0) != LIM_OK)
+				continue; /* (a session tracking no room for it never had it) */
+	return false;
+}
+
 static bool counted(struct limf_pipe *p, struct ssrc_bind *b, enum lim_err e)
 {
 	if (e == LIM_E_STATE) {
@@ -1953,6 +1997,9 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
+	if (!done && pc->late && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
+	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
+		e = LIM_OK;
 	if (e == LIM_OK || e == LIM_E_STATE)
 		b->misses = 0;
 	else if (b->misses < SSRC_TRIALS_MAX)
@@ -2016,6 +2063,8 @@ static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 {
 	struct limf_iri iri;
 	enum cap_call_end why = ev->call->end;
+	pc->late_at = 0; /* an ended call is never decided again */
+	pc->ended = true;
 	if (!pc->intercept)
 		return;
 	if (why == CAP_END_BYE) {
@@ -2243,9 +2292,12 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
+	/* only the call's own traffic while it goes on: not a call ended (its lingering
+	 * retransmissions), nor the clock of a timeout or of the end of the input */
 	if (pc && !pc->intercept && !pc->stopped && pc->late_at && !pc->decide_pending &&
-	    ev->type != CAP_EV_CALL_START && ev->type != CAP_EV_CALL_FREE &&
-	    (int64_t)(ev->ts_ns / 1000u) >= pc->late_at)
+	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
+	     ev->type == CAP_EV_CALL_UPDATE) &&
+	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->late_at)
 		late_start(p, pc, call, ev->ts_ns);
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
@@ -2387,7 +2439,7 @@ static void recheck_new(struct limf_pipe *p)
 		return; /* (the re-check's own query says the gate is failing) */
 	if (p->wmark[0] && strcmp(mk, p->wmark) != 0)
 		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext)
-			if (!pc->intercept && !pc->stopped)
+			if (!pc->intercept && !pc->stopped && !pc->ended)
 				pc->late_at = 1; /* at the call's next event */
 	memcpy(p->wmark, mk, sizeof mk);
 }

@@ -936,8 +936,11 @@ enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN])
 	enum lim_err rc;
 	out[0] = '\0';
 	rc = wr_exec_stmt(db, WR_STMT_MARK,
-			  "SELECT count(*) || '/' || coalesce(max(id), 0) || '/' ||"
-			  " coalesce(max(modified_at)::text, '') FROM limf.warrants",
+			  "SELECT md5(coalesce((SELECT string_agg(id || ' ' || status || ' ' ||"
+			  " valid_from || ' ' || valid_to || ' ' || scope || ' ' || modified_at,"
+			  " ',' ORDER BY id) FROM limf.warrants), '') || '/' ||"
+			  " coalesce((SELECT string_agg(warrant_id || ' ' || norm, ','"
+			  " ORDER BY warrant_id, norm) FROM limf.targets), ''))",
 			  0, NULL, &r);
 	if (rc == LIM_OK && PQntuples(r) != 1)
 		rc = wr_fail(db, LIM_E_DB, "malformed warrant mark");

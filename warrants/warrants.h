@@ -360,11 +360,13 @@ enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties
 
 #define WR_MARK_LEN 96 /* a wr_warrants_mark, NUL included */
 
-/* A mark of the warrant table as it stands: it changes with every warrant added, and with
- * every change to one (modify, suspend, resume, revoke: its modified_at), so a live service
- * tells, with one cheap statement a second, that its calls in progress must go to the gate
- * again (a warrant may have come into force for one of them). Text, NUL-terminated, into
- * out (WR_MARK_LEN). Service role. */
+/* A mark of the warrants as they stand: a digest of every warrant's state (status,
+ * validity, scope, modified_at) and of every target, so it changes with every warrant added
+ * and every change to one or to its targets, whatever order concurrent transactions commit
+ * in; a live service tells from it, with one statement a second (linear in the number of
+ * warrants), that its calls in progress must go to the gate again (a warrant may have come
+ * into force for one of them). Text, NUL-terminated, into out (WR_MARK_LEN). Service
+ * role. */
 enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
 
 /* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed

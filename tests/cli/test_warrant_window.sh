@@ -19,7 +19,8 @@
 #      from then, byte for byte (and the WAVs), the first IRI record is a BEGIN "in_progress"
 #      key-management record at that instant, the INVITE is not in the IRI and the BYE is, one
 #      key request, the summary counts calls_intercepted_in_progress; a warrant that starts
-#      after the call: nothing intercepted, no key request, nothing written
+#      after the call: nothing intercepted, no key request, nothing written; streams whose
+#      sequence numbers wrapped before the start (ROC 1, in no packet) still decrypted whole
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
@@ -228,6 +229,26 @@ done
 # the audit log ties the decryption to the warrant (one keys and one done row per run)
 n=$("$limf" audit list --liid "$L5" | grep -c "decrypt.done")
 [ "$n" -eq 2 ] && ok || bad "$L5: $n decrypt.done rows, want 2"
+# streams that wrapped their sequence numbers before the warrant's start (the first at 65500:
+# ROC 1 from the 36th packet, 0.7 s in; no packet carries it): found, every packet from the
+# start decrypted
+A9="sip:wrap$sfx@example.org" L9="WW$sfx"
+expect 0 gen9 "$gen" --community "$tmp/g/community.json" --out "$tmp/c9.pcap" --calls 1 \
+	--duration 8 --caller "$A9" --callee "$B" --start "$AT" --seed 69 --first-seq 65500
+warrant "$L9" iri+cc "$A9" "$T5" 2026-04-01T00:00:00Z
+n9=$(python3 - "$tmp/c9.pcap" "$(epoch "$T5")" "$tmp/c9.pcap.json" <<PY
+import json, sys
+sys.path.insert(0, "$here")
+from replay_check import input_counts
+c = input_counts(sys.argv[1], None, float(sys.argv[2]))
+truth = json.load(open(sys.argv[3]))
+print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] for s in k["streams"]))
+PY
+)
+replay late-wrap "$tmp/c9.pcap"
+sumcheck late-wrap "j['summary']['calls_intercepted_in_progress']==1 and j['summary']['decrypted']==$n9 and j['summary']['auth_failed']==0"
+expect 0 cc-late-wrap python3 "$here/replay_check.py" "$tmp/ev-late-wrap" "$L9" \
+	"$tmp/c9.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c9.pcap"
 # --liid: the warrant asked for alone, also when it starts during the call; another LIID
 # in force from the start for the callee does not make it begin earlier
 warrant "$L7" iri "$B" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z

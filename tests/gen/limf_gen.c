@@ -106,6 +106,7 @@ struct opts {
 	uint64_t start_us, seed;
 	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
+	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
 	uint16_t vlan;
 	struct gen_group_opts grp; /* --profile group (gen_group.c) */
 };
@@ -207,7 +208,7 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
-		"         [--clear-ids] [--t-skew SECS]",
+		"         [--clear-ids] [--t-skew SECS] [--first-seq N]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -228,6 +229,8 @@ static void usage(FILE *f)
 		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
 		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key "
 		"period);",
+		"--first-seq N: every stream's first RTP sequence number (else random): N near",
+		"65535 makes the streams wrap (their ROC 1) within seconds;",
 		"--rtcp: an SRTCP report per sender every 5 s; --dump-keys DIR (tests): the KMS's",
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
 		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",
@@ -870,6 +873,8 @@ static void setup_call(struct call *c, unsigned no, bool target, unsigned bg_ind
 		x->skew = d ? CALLEE_SKEW : 0;
 		x->ssrc = (uint32_t)gen_rng_u64(&c->rng);
 		x->seq0 = (uint16_t)gen_rng_u64(&c->rng);
+		if (o.first_seq >= 0) /* (after the draw: the other values stay the seed's) */
+			x->seq0 = (uint16_t)o.first_seq;
 		x->ts0 = (uint32_t)gen_rng_u64(&c->rng);
 		x->rec[0].ssrc = x->ssrc;
 		x->rec[0].first_seq = x->seq0;
@@ -1136,6 +1141,7 @@ static void parse_opts(int argc, char **argv)
 	o.calls = 1;
 	o.duration = 10;
 	o.seed = 1;
+	o.first_seq = -1;
 	o.start_us = iso_arg("2026-01-15T10:00:00Z");
 	o.grp.members = 3, o.grp.talkers = 3, o.grp.turn = 2;
 	for (int i = 1; i < argc; i++) {
@@ -1213,6 +1219,11 @@ static void parse_opts(int argc, char **argv)
 			o.foreign = true;
 		} else if (strcmp(a, "--clear-ids") == 0) {
 			o.clear_ids = true;
+		} else if (ARG("--first-seq")) {
+			double fs = real_arg(a, v, 0, 65535);
+			if (fs != (double)(int32_t)fs)
+				gen_die("--first-seq: a whole number in 0..65535");
+			o.first_seq = (int32_t)fs;
 		} else if (ARG("--t-skew")) {
 			char *end = NULL;
 			long long sk = strtoll(v, &end, 10);

@@ -447,9 +447,14 @@ static void t_kms_upcoming(void)
 	snprintf(l1, sizeof l1, "%s-a", base);
 	snprintf(l2, sizeof l2, "%s-b", base);
 	snprintf(l3, sizeof l3, "%s-c", base);
+	char mk0[WR_MARK_LEN], mk1[WR_MARK_LEN], mk2[WR_MARK_LEN];
 	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
 	      next == WR_TIME_INFINITY);
+	/* the warrants' mark: the same while nothing changes, another with each change */
+	CHECK(wr_warrants_mark(db, mk0) == LIM_OK && strlen(mk0) == 32);
+	CHECK(wr_warrants_mark(db, mk1) == LIM_OK && strcmp(mk0, mk1) == 0);
 	add_warrant(l2, now + 20 * S, now + 3600 * S, target);
+	CHECK(wr_warrants_mark(db, mk1) == LIM_OK && strcmp(mk0, mk1) != 0);
 	add_warrant(l1, now + 10 * S, now + 3600 * S, target);
 	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
 	      next == now + 10 * S);
@@ -468,12 +473,14 @@ static void t_kms_upcoming(void)
 	mt = wr_kms_decision_matches(d, &n);
 	CHECK(n == 1 && strcmp(mt[0].liid, l1) == 0 && next == now + 20 * S);
 	wr_kms_decision_free(d);
-	/* a suspended warrant tells no start */
+	/* a suspended warrant tells no start; the suspension moves the mark */
+	CHECK(wr_warrants_mark(db, mk1) == LIM_OK);
 	{
 		struct wr_db *op = t_db(T_OPERATOR);
 		CHECK(wr_warrant_set_status(op, l1, WR_SUSPENDED, "test") == LIM_OK);
 		wr_db_close(op);
 	}
+	CHECK(wr_warrants_mark(db, mk2) == LIM_OK && strcmp(mk1, mk2) != 0);
 	CHECK(wr_kms_decide_next(db, &p, 1, now, NULL, &d, &next) == LIM_OK && !d &&
 	      next == now + 20 * S);
 	/* ended at t: nothing */
