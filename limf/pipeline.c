@@ -140,7 +140,7 @@ struct pcall {
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
-	bool gate_failed, cin_failed;
+	bool gate_failed, cin_failed, gate_failed_once;
 	uint8_t retries; /* failed decisions in a row: the next is asked later (retry_at) */
 	bool ended;      /* CAP_EV_CALL_END seen: never decided again */
 	const struct cap_call *call; /* while intercepted */
@@ -583,7 +583,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 				 call ? "; the call is asked again every second while it goes on"
 				      : "",
 				 wr_db_msg(p->cfg.db));
-		pc->gate_failed = true;
+		pc->gate_failed = pc->gate_failed_once = true;
 		if (call)
 			pc->late_at = retry_at(pc, t_us);
 		goto out;
@@ -664,6 +664,10 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		p->icalls->prev = pc;
 	p->icalls = pc;
 	pc->intercept = true;
+	/* an earlier decision of this call failed: the interception begins during it, whatever
+	 * event brought the answer (BEGIN "in_progress") */
+	if (pc->gate_failed_once || pc->cin_failed)
+		pc->late = true;
 	if (call) { /* a GMK distribution is counted as such (gmk_intercepted) */
 		p->st.calls_intercepted++;
 		if (pc->cc)
