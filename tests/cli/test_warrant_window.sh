@@ -66,6 +66,39 @@ sumcheck() { # NAME EXPR: over replay's --json summary
 	cp "$tmp/sum-$1.json" "$tmp/out"
 	pyjson "summary-$1" "$2"
 }
+# sent PCAP before|from T: the SRTP packets of the target calls of PCAP (limf-gen's truth in
+# PCAP.json) sent before T, or at or after T (epoch seconds)
+sent() {
+	python3 - "$1" "$2" "$3" "$1.json" "$here" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[5])
+from replay_check import input_counts
+t = float(sys.argv[3])
+c = input_counts(sys.argv[1], t, None) if sys.argv[2] == "before" else input_counts(sys.argv[1], None, t)
+truth = json.load(open(sys.argv[4]))
+print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] if k["target"] for s in k["streams"]))
+PY
+}
+# cc_times.py (imported): the records' times of a cc.pcap, and an instant of the wall clock on
+# the capture's clock of a run played at recorded speed (its "first frame ... played at wall"
+# line)
+cat >"$tmp/cc_times.py" <<'PY'
+import re, struct
+def capture_clock(errf, wall):
+    m = re.search(r"first frame (\d+)\.(\d+) played at wall (\d+)\.(\d+)", open(errf).read())
+    ts0 = int(m.group(1)) + int(m.group(2)) / 1e9
+    w0 = int(m.group(3)) + int(m.group(4)) / 1e9
+    return ts0 + (wall - w0)
+def cc_times(path):
+    raw = open(path, "rb").read()
+    div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
+    off, ts = 24, []
+    while off + 16 <= len(raw):
+        s, f, incl = struct.unpack_from("<III", raw, off)
+        ts.append(s + f / div)
+        off += 16 + incl
+    return ts
+PY
 # iri.jsonl of a LIID whose warrant ends at END (epoch seconds) during the call: one
 # warrant-not-in-force report, last, at END; every other record before END
 cat >"$tmp/iri_end.py" <<'PY'
@@ -96,15 +129,7 @@ warrant "$E1" iri+cc "$A" 2026-03-01T00:00:00Z "$T1"
 warrant "$E2" iri+cc "$A" 2026-03-01T00:00:00Z "$T2"
 warrant "$E3" iri "$A" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
 # every SRTP packet of the target call sent before T2: what may be decrypted at all
-n_before_t2=$(python3 - "$tmp/c1.pcap" "$(epoch "$T2")" "$tmp/c1.pcap.json" <<PY
-import json, sys
-sys.path.insert(0, "$here")
-from replay_check import input_counts
-c = input_counts(sys.argv[1], float(sys.argv[2]))
-truth = json.load(open(sys.argv[3]))
-print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] if k["target"] for s in k["streams"]))
-PY
-)
+n_before_t2=$(sent "$tmp/c1.pcap" before "$(epoch "$T2")")
 [ "${n_before_t2:-0}" -gt 500 ] && [ "$n_before_t2" -lt 1000 ] && ok ||
 	bad "packets before $T2: '$n_before_t2'"
 for w in 1 3; do
@@ -187,15 +212,7 @@ sumcheck late-none "j['summary']['calls_intercepted']==0 and j['summary']['calls
 [ -z "$(ls "$tmp/ev-late-none" | grep -v '^manifest')" ] && ok || bad "late-none: outputs written"
 # 4 s into the call
 warrant "$L5" iri+cc "$A5" "$T5" 2026-04-01T00:00:00Z
-n_after=$(python3 - "$tmp/c5.pcap" "$(epoch "$T5")" "$tmp/c5.pcap.json" <<PY
-import json, sys
-sys.path.insert(0, "$here")
-from replay_check import input_counts
-c = input_counts(sys.argv[1], None, float(sys.argv[2]))
-truth = json.load(open(sys.argv[3]))
-print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] if k["target"] for s in k["streams"]))
-PY
-)
+n_after=$(sent "$tmp/c5.pcap" from "$(epoch "$T5")")
 [ "${n_after:-0}" -gt 500 ] && [ "$n_after" -lt 1000 ] && ok || bad "packets from $T5: '$n_after'"
 cat >"$tmp/iri_late.py" <<'PY'
 import datetime, json, sys
@@ -236,15 +253,7 @@ A9="sip:wrap$sfx@example.org" L9="WW$sfx"
 expect 0 gen9 "$gen" --community "$tmp/g/community.json" --out "$tmp/c9.pcap" --calls 1 \
 	--duration 8 --caller "$A9" --callee "$B" --start "$AT" --seed 69 --first-seq 65500
 warrant "$L9" iri+cc "$A9" "$T5" 2026-04-01T00:00:00Z
-n9=$(python3 - "$tmp/c9.pcap" "$(epoch "$T5")" "$tmp/c9.pcap.json" <<PY
-import json, sys
-sys.path.insert(0, "$here")
-from replay_check import input_counts
-c = input_counts(sys.argv[1], None, float(sys.argv[2]))
-truth = json.load(open(sys.argv[3]))
-print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] for s in k["streams"]))
-PY
-)
+n9=$(sent "$tmp/c9.pcap" from "$(epoch "$T5")")
 replay late-wrap "$tmp/c9.pcap"
 sumcheck late-wrap "j['summary']['calls_intercepted_in_progress']==1 and j['summary']['decrypted']==$n9 and j['summary']['auth_failed']==0"
 expect 0 cc-late-wrap python3 "$here/replay_check.py" "$tmp/ev-late-wrap" "$L9" \
@@ -303,19 +312,11 @@ t_mod=$(date +%s.%N)
 "$limf" warrant modify "$L4" --scope iri >/dev/null && ok || bad "warrant modify"
 reap scope
 cat >"$tmp/scope.py" <<'PY'
-import json, re, struct, sys
+import json, sys
+from cc_times import capture_clock, cc_times
 d, errf, t_mod = sys.argv[1], sys.argv[2], float(sys.argv[3])
-m = re.search(r"first frame (\d+)\.(\d+) played at wall (\d+)\.(\d+)", open(errf).read())
-ts0 = int(m.group(1)) + int(m.group(2)) / 1e9
-w0 = int(m.group(3)) + int(m.group(4)) / 1e9
-mod = ts0 + (t_mod - w0)  # the change on the capture's clock
-raw = open(d + "/cc.pcap", "rb").read()
-div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
-off, ts = 24, []
-while off + 16 <= len(raw):
-    s, f, incl = struct.unpack_from("<III", raw, off)
-    ts.append(s + f / div)
-    off += 16 + incl
+mod = capture_clock(errf, t_mod)  # the change on the capture's clock
+ts = cc_times(d + "/cc.pcap")
 assert len(ts) > 100, len(ts)
 assert max(ts) <= mod + 1.5, "CC %.3f s after the change to iri" % (max(ts) - mod)
 assert max(ts) >= mod - 1.5, "CC stopped %.3f s before the change" % (mod - max(ts))
@@ -323,7 +324,7 @@ recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
 assert recs[-1]["type"] == "end" and any(r["kind"] == "sip" and r["sip"].startswith("BYE") for r in recs), recs[-1]
 print("%d CC packets, the last %.3f s after the change; IRI to the end" % (len(ts), max(ts) - mod))
 PY
-expect 0 scope-cc python3 "$tmp/scope.py" "$tmp/ev-scope/$L4" "$tmp/scope.err" "$t_mod"
+expect 0 scope-cc env PYTHONPATH="$tmp" python3 "$tmp/scope.py" "$tmp/ev-scope/$L4" "$tmp/scope.err" "$t_mod"
 has scope-cc "CC packets, the last"
 sed 's/^/    /' "$tmp/out" >&2
 
@@ -340,19 +341,11 @@ warrant "$L8" iri+cc "$A6" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
 reap added
 grep -q "calls 1 intercepted 1 " "$tmp/added.err" && ok || { bad "added: not intercepted"; grep "limf capture:" "$tmp/added.err" >&2; }
 cat >"$tmp/added.py" <<'PY'
-import datetime, json, re, struct, sys
+import json, sys
+from cc_times import capture_clock, cc_times
 d, errf, t_add = sys.argv[1], sys.argv[2], float(sys.argv[3])
-m = re.search(r"first frame (\d+)\.(\d+) played at wall (\d+)\.(\d+)", open(errf).read())
-ts0 = int(m.group(1)) + int(m.group(2)) / 1e9
-w0 = int(m.group(3)) + int(m.group(4)) / 1e9
-add = ts0 + (t_add - w0)  # the warrant's arrival on the capture's clock
-raw = open(d + "/cc.pcap", "rb").read()
-div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
-off, ts = 24, []
-while off + 16 <= len(raw):
-    s, f, incl = struct.unpack_from("<III", raw, off)
-    ts.append(s + f / div)
-    off += 16 + incl
+add = capture_clock(errf, t_add)  # the warrant's arrival on the capture's clock
+ts = cc_times(d + "/cc.pcap")
 assert len(ts) > 100, len(ts)
 assert min(ts) >= add - 0.1, "CC %.3f s before the warrant was added" % (add - min(ts))
 assert min(ts) <= add + 1.5, "CC began %.3f s after the warrant was added" % (min(ts) - add)
@@ -363,7 +356,7 @@ assert "INVITE" not in sips and "BYE" in sips and recs[-1]["type"] == "end", sip
 print("%d CC packets, the first %.3f s after the warrant was added; IRI from then to the end"
       % (len(ts), min(ts) - add))
 PY
-expect 0 added-cc python3 "$tmp/added.py" "$tmp/ev-added/$L8" "$tmp/added.err" "$t_add"
+expect 0 added-cc env PYTHONPATH="$tmp" python3 "$tmp/added.py" "$tmp/ev-added/$L8" "$tmp/added.err" "$t_add"
 has added-cc "CC packets, the first"
 sed 's/^/    /' "$tmp/out" >&2
 finish
