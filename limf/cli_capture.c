@@ -1144,7 +1144,7 @@ int limf_cmd_capture(int argc, char **argv)
 	size_t ns = 0;
 	char why[512];
 	const char *url, *sign_key = NULL;
-	long duration = 0, snaplen = 0, buffer_mb = 0, grace_s = 0;
+	long duration = 0, snaplen = 0, buffer_mb = 0, grace_s = 0, late_rate = 0;
 	uint64_t last_ts = 0, t_start;
 	struct health health;
 	struct limf_privs pv;
@@ -1202,6 +1202,10 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	if (!limf_num_opt(conf.recheck_grace[0] ? conf.recheck_grace : NULL, 1, 3600, &grace_s)) {
 		fprintf(stderr, "limf: [database] recheck_grace: 1..3600 seconds\n");
+		return 1;
+	}
+	if (!limf_num_opt(conf.late_rate[0] ? conf.late_rate : NULL, 1, 100000, &late_rate)) {
+		fprintf(stderr, "limf: [database] late_rate: 1..100000 calls a second\n");
 		return 1;
 	}
 	if (conf.metrics[0] && !limf_metrics_addr_ok(conf.metrics)) {
@@ -1293,6 +1297,7 @@ int limf_cmd_capture(int argc, char **argv)
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;
 		pc.pipe.recheck_grace_us = (int64_t)grace_s * 1000000; /* 0: the default */
+		pc.pipe.late_rate = (int)late_rate;                    /* 0: the default */
 		struct limf_out_cfg oc = { r->b, r->dlv, db, &conf };
 		if (limf_out_new(&oc, &r->out) != LIM_OK) {
 			fprintf(stderr, "limf: out of memory\n");

@@ -28,6 +28,7 @@ struct conf_key {
 static const struct conf_key keys[] = {
 	K("database", "conninfo", db),
 	K("database", "recheck_grace", recheck_grace),
+	K("database", "late_rate", late_rate),
 	K("kms", "url", kms_url),
 	K("kms", "ca", kms_ca),
 	K("kms", "cert", kms_cert),

@@ -6,6 +6,8 @@
  *   conninfo = host=/var/lib/limf/pg dbname=limf user=limf_service
  *   recheck_grace = 60           ; seconds ongoing interceptions are kept while the warrant
  *                                ; re-checks fail (1..3600; limf/pipeline.h limf_pipe_recheck)
+ *   late_rate = 200              ; calls in progress a worker sends to the gate again per
+ *                                ; second (1..100000; a warrant changed, a decision retried)
  *   [kms]
  *   url  = https://kms.example.org:8443
  *   ca   = /etc/limf/kms-ca.pem
@@ -68,6 +70,7 @@ struct limf_conf_auth {
 struct limf_conf {
 	char db[LIMF_CONF_PATH];
 	char recheck_grace[8]; /* [database] seconds, "" = LIMF_RECHECK_GRACE_US */
+	char late_rate[8];     /* [database] calls per second and worker, "" = 200 */
 	char kms_url[LIMF_CONF_PATH], kms_ca[LIMF_CONF_PATH], kms_cert[LIMF_CONF_PATH],
 		kms_key[LIMF_CONF_PATH];
 	/* [kms] seconds between two re-fetches of the KMS certificate (a roll-over, a signature

@@ -195,6 +195,8 @@ struct limf_pipe {
 	/* the warrant table's mark (wr_warrants_mark) at the last re-check: when it changes,
 	 * the calls not intercepted go to the gate again (3a in pipeline.h) */
 	char wmark[WR_MARK_LEN];
+	/* late starts (late_start) left this second; -1: no limit (no re-check: replay) */
+	int late_budget;
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
 	struct limf_keyshare *own_ks;
 	char *only_liid;
@@ -484,6 +486,12 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
 	certs_sync(p);
 	return changed;
 }
+
+/* Calls a pipeline of the live service sends to the gate again a second (late_start: a
+ * warrant changed, a failed decision retried): a change to the warrants with thousands of
+ * calls in progress, or a database back after an outage, must not hold a worker in gate
+ * queries for seconds while its queue fills; the calls over it wait for the next second. */
+#define LATE_BUDGET 200
 
 /* A call whose decision failed is asked again this long after (at its first event then),
  * doubled at each failure in a row up to 16 s: an outage does not turn every call in
@@ -2301,8 +2309,12 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (pc && !pc->intercept && !pc->stopped && pc->late_at && !pc->decide_pending &&
 	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
 	     ev->type == CAP_EV_CALL_UPDATE) &&
-	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->late_at)
+	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->late_at &&
+	    p->late_budget != 0) {
+		if (p->late_budget > 0)
+			p->late_budget--; /* (the live service: LATE_BUDGET a second) */
 		late_start(p, pc, call, ev->ts_ns);
+	}
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
 	switch (ev->type) {
@@ -2453,6 +2465,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0, n_gone = 0;
 	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
+	p->late_budget = p->cfg.late_rate > 0 ? p->cfg.late_rate : LATE_BUDGET;
 	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
@@ -2577,6 +2590,7 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	 * first re-check (recheck_new); "" when not known, then that re-check sets it */
 	if (wr_warrants_mark(p->cfg.db, p->wmark) != LIM_OK)
 		p->wmark[0] = '\0';
+	p->late_budget = -1;
 	*out = p;
 	return LIM_OK;
 }

@@ -38,7 +38,9 @@
  *      handled as in 4 from there; its BEGIN records say "in progress" (limf_iri.in_progress)
  *      and nothing of the call before that instant is handed on (its SIP messages were never
  *      kept; its media before are not decrypted). A warrant added while the call is in
- *      progress reaches it the same way, through limf_pipe_recheck. A call intercepted
+ *      progress reaches it the same way, through limf_pipe_recheck (which also bounds how
+ *      many calls a pipeline sends to the gate again per second in the live service:
+ *      cfg late_rate, 200; the others wait for the next second). A call intercepted
  *      already does not gain a warrant that comes into force later (its CIN, keys and audit
  *      rows are the first decision's): that warrant has its calls from the next one;
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
@@ -260,6 +262,9 @@ struct limf_pipe_cfg {
 	/* how long limf_pipe_recheck keeps ongoing interceptions while the gate cannot answer
 	 * (microseconds); 0 = LIMF_RECHECK_GRACE_US */
 	int64_t recheck_grace_us;
+	/* calls in progress sent to the gate again per second once limf_pipe_recheck runs (3a);
+	 * 0 = 200 */
+	int late_rate;
 };
 
 /* The key path of a pool's pipelines (thread-safe): one KMS client (kms, borrowed, may be

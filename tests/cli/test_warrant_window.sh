@@ -24,6 +24,8 @@
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
+#   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
+#      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -359,4 +361,43 @@ PY
 expect 0 added-cc env PYTHONPATH="$tmp" python3 "$tmp/added.py" "$tmp/ev-added/$L8" "$tmp/added.err" "$t_add"
 has added-cc "CC packets, the first"
 sed 's/^/    /' "$tmp/out" >&2
+
+# 7. the same with three calls of the target in progress and [database] late_rate = 1: one
+# call a second is sent to the gate again, so the three begin about a second apart (not at once)
+A7="sip:rate$sfx@example.org" L10="WR$sfx"
+expect 0 gen7 "$gen" --community "$tmp/g/community.json" --out "$tmp/c7.pcap" --calls 3 \
+	--duration 10 --caller "$A7" --callee "$B" --start "$(iso "$(date +%s)")" --seed 67
+sed 's/^\[database\]$/[database]\nlate_rate = 1/' "$tmp/limf.conf" >"$tmp/rate.conf"
+grep -q "^late_rate = 1$" "$tmp/rate.conf" && ok || bad "rate.conf"
+"$limf" capture --config "$tmp/rate.conf" --pcap "$tmp/c7.pcap" --workers 1 \
+	--record "$tmp/ev-rate" >"$tmp/rate.out" 2>"$tmp/rate.err" </dev/null &
+cpid=$!
+for _ in $(seq 100); do grep -q "first frame" "$tmp/rate.err" && break; sleep 0.1; done
+sleep 2.5
+t_add=$(date +%s.%N)
+warrant "$L10" iri+cc "$A7" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+reap rate
+grep -q "calls 3 intercepted 3 " "$tmp/rate.err" && ok || { bad "rate: not all intercepted"; grep "limf capture:" "$tmp/rate.err" >&2; }
+cat >"$tmp/rate.py" <<'PY'
+import datetime, json, sys
+from cc_times import capture_clock
+d, errf, t_add = sys.argv[1], sys.argv[2], float(sys.argv[3])
+add = capture_clock(errf, t_add)
+def t(r):
+    return datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+begins = sorted(t(r) for r in map(json.loads, open(d + "/iri.jsonl")) if r["type"] == "begin")
+assert len(begins) == 3, begins
+assert add - 0.1 <= begins[0] <= add + 1.5, (begins[0] - add)
+gaps = [b - a for a, b in zip(begins, begins[1:])]
+assert min(gaps) >= 0.5, gaps
+print("3 calls begun %s s after the warrant was added" % ", ".join("%.2f" % (b - add) for b in begins))
+PY
+expect 0 rate-begins env PYTHONPATH="$tmp" python3 "$tmp/rate.py" "$tmp/ev-rate/$L10" "$tmp/rate.err" "$t_add"
+has rate-begins "3 calls begun"
+sed 's/^/    /' "$tmp/out" >&2
+# out of range: refused at start
+sed 's/^late_rate = 1$/late_rate = 0/' "$tmp/rate.conf" >"$tmp/rate0.conf"
+expect 1 rate0 "$limf" capture --config "$tmp/rate0.conf" --pcap "$tmp/c7.pcap"
+has rate0 "late_rate: 1..100000"
 finish
