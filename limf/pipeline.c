@@ -588,7 +588,8 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		p->st.decision_errors++;
 		if (!pc->gate_failed)
 			lim_warn("warrant decision failed (treated as no warrant%s): %s",
-				 call ? "; the call is asked again every second while it goes on"
+				 call ? "; the call is asked again while it goes on, after 1, 2, "
+					"4, 8, then every 16 s"
 				      : "",
 				 wr_db_msg(p->cfg.db));
 		pc->gate_failed = pc->gate_failed_once = true;
@@ -645,7 +646,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
 		/* fail closed, but never silently: counted (gate alarm) and said once per call;
-		 * a call is asked again a second on, as for a failed decision */
+		 * a call is asked again 1, 2, 4, 8, then every 16 s on, as for a failed decision */
 		if (!pc->cin_failed) {
 			p->st.cin_errors++;
 			lim_warn("no communication identity number (CIN): %s %.*s under warrant "
@@ -654,7 +655,9 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 				 call ? (int)call->call_id.len : 0, call ? call->call_id.s : "",
 				 pc->liid[0].liid, pc->n_liids > 1 ? " and others" : "",
 				 p->st.cin_errors,
-				 call ? "; asked again every second while it goes on" : "");
+				 call ? "; asked again while it goes on, after 1, 2, 4, 8, then "
+					"every 16 s"
+				      : "");
 		}
 		pc->cin_failed = true;
 		pc->n_liids = 0;

@@ -286,13 +286,13 @@ struct limf_pipe_stats {
 	uint64_t calls, calls_intercepted, calls_cc;
 	uint64_t imsg, imsg_bad, decisions;
 	/* gate queries that failed (database errors): a call's decision (the call is not
-	 * intercepted: fail closed; asked again a second on while it goes on, each try counted)
+	 * intercepted: fail closed; asked again 1, 2, 4, 8, then every 16 s on while it goes on, each try counted)
 	 * or a re-check (limf_pipe_recheck: the call is kept) */
 	uint64_t decision_errors;
 	uint64_t audit_errors; /* audit rows of intercepted calls that could not be written */
 	/* calls (or GMK distributions) under a warrant NOT intercepted because the sink had no
 	 * communication identity number for them (limf_sink.cin returned 0: the database's or
-	 * the spool's CIN counter failing), once per call (a call is asked again a second on
+	 * the spool's CIN counter failing), once per call (a call is asked again 1, 2, 4, 8, then every 16 s on
 	 * while it goes on, and intercepted from the first CIN on); raises the gate alarm as
 	 * decision_errors do */
 	uint64_t cin_errors;

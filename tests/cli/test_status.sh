@@ -13,7 +13,7 @@
 #   6. no CIN (the service role may not run limf.cin_reserve): the target call is counted as
 #      cin_errors in status (text, JSON, /metrics), raises the alarm (also in the instance's
 #      health row), and the message names the database, once for the call though it is asked
-#      again every second; once the grant is back the call in progress is intercepted from
+#      again (1, 2, 4, 8, then every 16 s); once the grant is back the call in progress is intercepted from
 #      then on and the next target call of the same run from its start; the summary counts
 #      them and the exit status is 3
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -269,7 +269,7 @@ cp "$tmp/cap6.err" "$tmp/err"
 : >"$tmp/out"
 has cin_db_named "no communication identity number (CIN) from the database (limf.cin_reserve)"
 hasnt cin_spool_blamed "spool directory"
-has cin_per_call "no communication identity number (CIN): call .* under warrant $L is NOT intercepted (1 so far); asked again every second"
+has cin_per_call "no communication identity number (CIN): call .* under warrant $L is NOT intercepted (1 so far); asked again while it goes on, after 1, 2, 4, 8, then every 16 s"
 has cin_again "CINs from the database (limf.cin_reserve) again"
 # the first call too (none was while the grant was revoked): intercepted in progress
 has cin_summary "limf capture: .* calls 2 intercepted 2 "
