@@ -1278,6 +1278,10 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	/* of calls_intercepted: from the instant a warrant came into force during the call */
 	lim_json_key(j, "calls_intercepted_in_progress");
 	lim_json_u64(j, s->late_intercepts);
+	/* LIIDs that joined a call intercepted already, from the instant their warrant came
+	 * into force during it */
+	lim_json_key(j, "liids_joined_in_progress");
+	lim_json_u64(j, s->late_joins);
 	/* warrants in force that a call could not serve (more than LIMF_CALL_MAX_LIIDS) */
 	lim_json_key(j, "warrants_left_out");
 	lim_json_u64(j, s->warrants_left_out);

@@ -98,6 +98,7 @@ struct liid_state {
 	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
 	bool began, ended;
 	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
+	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
 };
 
 struct pcall {
@@ -138,6 +139,10 @@ struct pcall {
 	 * and the call is decided again at its first event at or after it (late_start) */
 	int64_t late_at;
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
+	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
+	 * 0: none known; 1: at the next event, the re-check saw one in force), and the call is
+	 * decided again at its first event at or after it to add that LIID (join_start) */
+	int64_t join_at;
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
 	bool gate_failed, cin_failed, gate_failed_once;
@@ -270,9 +275,11 @@ static bool liid_wanted(const struct limf_pipe *p, const char *liid)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end)
+/* To the call's LIIDs from the first-th on (0: every LIID). */
+static void emit_iri_from(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end,
+			  size_t first)
 {
-	for (size_t i = 0; i < pc->n_liids; i++) {
+	for (size_t i = first; i < pc->n_liids; i++) {
 		struct liid_state *l = &pc->liid[i];
 		if (l->ended)
 			continue;
@@ -281,7 +288,7 @@ static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri
 		iri->cin = pc->cin;
 		iri->type = !l->began ? LIMF_IRI_BEGIN : end ? LIMF_IRI_END : LIMF_IRI_CONTINUE;
 		iri->matched = !l->began ? l->matched : 0;
-		iri->in_progress = !l->began && pc->late;
+		iri->in_progress = !l->began && (pc->late || l->joined);
 		if (!l->began && end) /* a call that begins and ends in one record */
 			iri->type = LIMF_IRI_END;
 		l->began = true;
@@ -291,6 +298,11 @@ static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri
 		if (p->cfg.sink.iri)
 			p->cfg.sink.iri(p->cfg.sink.ctx, iri);
 	}
+}
+
+static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end)
+{
+	emit_iri_from(p, pc, iri, end, 0);
 }
 
 static void emit_pending_km(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call)
@@ -667,6 +679,8 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	}
 	pc->d = d;
 	d = NULL;
+	/* a warrant to come for these parties joins the call then (join_start) */
+	pc->join_at = next != WR_TIME_INFINITY && next > 0 ? next : 0;
 	pc->parties = s;
 	s = NULL;
 	pc->call = call;
@@ -1083,16 +1097,23 @@ static void keyshare_sweep(struct limf_keyshare *ks, char (*liids)[WR_LIID_MAX +
 
 /* Invariant 2 (DESIGN.md s5): every decryption is on the audit log, per LIID that receives
  * content, before the first packet is decrypted; false when a row could not be written. */
+/* The detail of a keys row: the call and what km's I_MESSAGE gave. */
+static void keys_detail(const struct pcall *pc, const struct cap_call *call,
+			const struct km_rec *km, size_t n_keys, char *detail, size_t cap)
+{
+	snprintf(detail, cap,
+		 "cin=%" PRIu32 " call-id=%.*s imsg=%s key-user=%s period=%" PRIu64
+		 " srtp-sessions=%zu signature=%s",
+		 pc->cin, (int)call->call_id.len, call->call_id.s, km->side, km->key_user,
+		 km->view.key_period, n_keys, km->sig);
+}
+
 static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
 		     const char *action, const struct km_rec *km, size_t n_keys)
 {
 	char detail[WR_DETAIL_MAX + 1];
 	bool ok = true;
-	snprintf(detail, sizeof detail,
-		 "cin=%" PRIu32 " call-id=%.*s imsg=%s key-user=%s period=%" PRIu64
-		 " srtp-sessions=%zu signature=%s",
-		 pc->cin, (int)call->call_id.len, call->call_id.s, km->side, km->key_user,
-		 km->view.key_period, n_keys, km->sig);
+	keys_detail(pc, call, km, n_keys, detail, sizeof detail);
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
 		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
@@ -2296,6 +2317,142 @@ static void late_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	emit_pending_km(p, pc, call);
 }
 
+/* A warrant came into force during a call intercepted already (pc->join_at, 3b in pipeline.h):
+ * the call's parties go to the gate again at ts_ns, the instant of its first event since, and
+ * each LIID in force then that the call does not serve joins it from there: its BEGIN record
+ * "in progress" (the call's key-management facts so far, or the SIP message that follows),
+ * its IRI and, with content, its CC from then on, with the call's CIN. Its decryption is
+ * audited first ("decrypt.keys" under it for every I_MESSAGE whose keys are in use; a row not
+ * written: that LIID gets IRI only); a call with no content before gets its keys now from
+ * the I_MESSAGEs it carries, as late_start does; key requests of later re-keys are audited
+ * under it too (wr_kms_decision_join). */
+static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		       uint64_t ts_ns)
+{
+	struct wr_kms_decision *d = NULL;
+	const struct wr_match *mt;
+	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
+	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0;
+	bool want_cc = false;
+	pc->join_at = 0;
+	p->st.decisions++;
+	if (wr_kms_decide_next(p->cfg.db, pc->parties->p, pc->parties->n, t_us, p->only_liid, &d,
+			       &next) != LIM_OK) {
+		/* the call stays as it is (its LIIDs are the re-check's); asked again later */
+		p->st.decision_errors++;
+		if (!pc->gate_failed)
+			lim_warn("warrant decision failed for intercepted call %.*s (warrants that "
+				 "came into force during it are asked again after 1, 2, 4, 8, "
+				 "then every 16 s): %s",
+				 (int)call->call_id.len, call->call_id.s, wr_db_msg(p->cfg.db));
+		pc->gate_failed = true;
+		pc->join_at = retry_at(pc, t_us);
+		return;
+	}
+	pc->gate_failed = false;
+	pc->retries = 0;
+	if (next != WR_TIME_INFINITY && next > 0)
+		pc->join_at = next;
+	mt = wr_kms_decision_matches(d, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct liid_state *l;
+		bool held = false;
+		if (!liid_wanted(p, mt[i].liid))
+			continue;
+		for (size_t j = 0; j < pc->n_liids && !held; j++)
+			held = strcmp(pc->liid[j].liid, mt[i].liid) == 0;
+		if (held)
+			continue; /* (one that ended during the call stays ended: 6 in pipeline.h) */
+		if (pc->n_liids == LIMF_CALL_MAX_LIIDS) {
+			out++;
+			continue;
+		}
+		l = &pc->liid[pc->n_liids++];
+		memset(l, 0, sizeof *l);
+		memcpy(l->liid, mt[i].liid, sizeof l->liid);
+		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
+		l->scope = mt[i].scope;
+		l->valid_to = mt[i].valid_to;
+		l->joined = true;
+		for (size_t k = 0; k < pc->parties->n && k < 64; k++)
+			if (mt[i].parties & (UINT64_C(1) << k)) {
+				l->target_side |= pc->parties->side[k];
+				l->matched |= 1u << pc->parties->src[k];
+			}
+	}
+	if (out) {
+		p->st.warrants_left_out += out;
+		lim_warn("call %.*s: %zu warrants came into force during it beyond the %d one call "
+			 "can serve: they get no IRI and no content for it",
+			 (int)call->call_id.len, call->call_id.s, out, LIMF_CALL_MAX_LIIDS);
+	}
+	if (pc->n_liids == n0) {
+		wr_kms_decision_free(d);
+		return;
+	}
+	if (wr_kms_decision_join(pc->d, d, NULL) != LIM_OK)
+		lim_warn("call %.*s: key requests of a re-key are not audited under every LIID "
+			 "that joined it",
+			 (int)call->call_id.len, call->call_id.s);
+	wr_kms_decision_free(d);
+	p->st.late_joins += pc->n_liids - n0;
+	/* the decryption under the LIIDs that joined: on their audit log first */
+	for (size_t i = n0; i < pc->n_liids; i++) {
+		struct liid_state *l = &pc->liid[i];
+		if (l->scope != WR_SCOPE_IRI_CC)
+			continue;
+		if (!pc->cc) {
+			want_cc = true;
+			continue;
+		}
+		for (size_t k = 0; k < n_km; k++) {
+			char detail[WR_DETAIL_MAX + 1];
+			if (strcmp(pc->km[k].outcome, "keys") != 0)
+				continue;
+			keys_detail(pc, call, &pc->km[k], pc->km[k].view.n_keys, detail,
+				    sizeof detail);
+			if (wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) != LIM_OK) {
+				p->st.audit_errors++;
+				l->scope = WR_SCOPE_IRI; /* no content that is not on its log */
+				lim_warn("call %.*s: LIID %s joined with IRI only: its decryption "
+					 "could not be audited (%s)",
+					 (int)call->call_id.len, call->call_id.s, l->liid,
+					 wr_db_msg(p->cfg.db));
+				break;
+			}
+		}
+	}
+	lim_info("call %.*s: %zu more LIID(s) from now on (a warrant came into force during it, "
+		 "the first %s)",
+		 (int)call->call_id.len, call->call_id.s, pc->n_liids - n0, pc->liid[n0].liid);
+	if (pc->group[0])
+		pc->n_gmk_audited = 0; /* the next GMK use is audited under every LIID again */
+	if (want_cc) {
+		/* no LIID had content: the keys now, from the I_MESSAGEs the call carries (their
+		 * key-management records go to every LIID) */
+		pc->cc = true;
+		pc->seen_side[0] = pc->seen_side[1] = false;
+		if (call->offer.imsg)
+			on_imsg(p, pc, call, false, ts_ns, true);
+		if (call->answer.imsg)
+			on_imsg(p, pc, call, true, ts_ns, true);
+	}
+	/* the key-management facts so far, at this instant, to the LIIDs that joined (each one's
+	 * BEGIN); with keys got just now, the records of those instead */
+	for (size_t k = 0; k < n_km && !want_cc; k++) {
+		struct limf_iri iri;
+		if (!pc->km[k].emitted)
+			continue; /* (goes to every LIID with the others below) */
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_KEYMGMT;
+		iri.ts_ns = ts_ns;
+		iri.call = call;
+		iri.km = &pc->km[k].view;
+		emit_iri_from(p, pc, &iri, false, n0);
+	}
+	emit_pending_km(p, pc, call);
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct limf_pipe *p = ctx;
@@ -2317,6 +2474,15 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		if (p->late_budget > 0)
 			p->late_budget--; /* (the live service: LATE_BUDGET a second) */
 		late_start(p, pc, call, ev->ts_ns);
+	}
+	if (pc && pc->intercept && !pc->stopped && pc->join_at && pc->parties &&
+	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
+	     ev->type == CAP_EV_CALL_UPDATE) &&
+	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->join_at &&
+	    p->late_budget != 0) {
+		if (p->late_budget > 0)
+			p->late_budget--;
+		join_start(p, pc, call, ev->ts_ns);
 	}
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
@@ -2531,6 +2697,15 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			}
 			if (l->scope == WR_SCOPE_IRI_CC)
 				cc = true;
+		}
+		/* a warrant in force that the call does not serve (added, or its valid_from
+		 * passed at the wall clock): it joins at the call's next event (join_start) */
+		for (size_t j = 0; answered && keep > 0 && j < n && pc->join_at != 1; j++) {
+			bool held = !liid_wanted(p, m[j].liid);
+			for (size_t i = 0; i < pc->n_liids && !held; i++)
+				held = strcmp(pc->liid[i].liid, m[j].liid) == 0;
+			if (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS)
+				pc->join_at = 1;
 		}
 		free(m);
 		if (pc->cc && !cc)

@@ -40,9 +40,18 @@
  *      kept; its media before are not decrypted). A warrant added while the call is in
  *      progress reaches it the same way, through limf_pipe_recheck (which also bounds how
  *      many calls a pipeline sends to the gate again per second in the live service:
- *      cfg late_rate, 200; the others wait for the next second). A call intercepted
- *      already does not gain a warrant that comes into force later (its CIN, keys and audit
- *      rows are the first decision's): that warrant has its calls from the next one;
+ *      cfg late_rate, 200; the others wait for the next second);
+ *   3b. so does a warrant that comes into force during a call intercepted already under
+ *      others (the gate tells the earliest start to come with a positive decision too; a
+ *      warrant added reaches it through limf_pipe_recheck, which sees it in force): at the
+ *      call's first event at or after that instant its parties go to the gate again, and each
+ *      LIID in force the call does not serve joins it (up to LIMF_CALL_MAX_LIIDS) with the
+ *      call's CIN: its BEGIN record "in progress" (the call's key-management facts, at that
+ *      instant), its IRI and content from there on. Its decryption is on its audit log first
+ *      ("decrypt.keys" for the keys in use; a row not written: IRI only for it); a call that
+ *      had no content gets its keys then, as in 3a; later re-keys' key requests are audited
+ *      under it too. Stats late_joins. A scope widened from IRI to IRI+CC during a call still
+ *      takes effect at the next call (the LIID is the same one);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
@@ -303,6 +312,9 @@ struct limf_pipe_stats {
 	/* calls intercepted from the instant a warrant came into force during them (its
 	 * valid_from after the call began) */
 	uint64_t late_intercepts;
+	/* LIIDs that joined a call intercepted already, from the instant their warrant came into
+	 * force during it (3b) */
+	uint64_t late_joins;
 	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;
 	/* group communications (issue 9) */

@@ -427,6 +427,38 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 }
 
 /* see kms.h */
+enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms_decision *more,
+				  size_t *added)
+{
+	enum lim_err e = LIM_OK;
+	size_t n = 0;
+	if (added)
+		*added = 0;
+	if (!d || !more)
+		return LIM_E_ARG;
+	for (size_t i = 0; i < more->n_matches; i++) {
+		bool held = false;
+		for (size_t j = 0; j < d->n_matches && !held; j++)
+			held = strcmp(d->matches[j].liid, more->matches[i].liid) == 0;
+		if (held)
+			continue;
+		if (d->n_matches == KMS_DECIDE_MAX) {
+			e = LIM_E_LIMIT;
+			continue;
+		}
+		d->matches[d->n_matches++] = more->matches[i];
+		if (more->matches[i].valid_to > d->warrant_end)
+			d->warrant_end = more->matches[i].valid_to;
+		n++;
+	}
+	if (d->n_total < d->n_matches)
+		d->n_total = d->n_matches;
+	if (added)
+		*added = n;
+	return e;
+}
+
+/* see kms.h */
 int64_t wr_kms_decision_time(const struct wr_kms_decision *d)
 {
 	return d ? d->t_us : 0;

@@ -21,9 +21,15 @@
 #      key request, the summary counts calls_intercepted_in_progress; a warrant that starts
 #      after the call: nothing intercepted, no key request, nothing written; streams whose
 #      sequence numbers wrapped before the start (ROC 1, in no packet) still decrypted whole
+#   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
+#      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
+#      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
+#      call had IRI only until then (its keys are got then)
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
+#      (and, added then on the caller of a call intercepted since its start under another
+#      warrant: joins it the same way; the other keeps the whole call, one CIN for both)
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -269,6 +275,58 @@ expect 0 cc-late-liid python3 "$here/replay_check.py" "$tmp/ev-late-liid" "$L5" 
 	"$tmp/c5.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c5.pcap"
 "$limf" warrant revoke "$L7" --reason "test done" >/dev/null 2>&1 || bad "revoke $L7"
 
+# ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):
+# it joins the call from that instant, beside the warrant the call began under
+AJ="sip:join$sfx@example.org" LJ1="WJ$sfx" LJ2="WK$sfx" LJ3="WI$sfx"
+expect 0 genj "$gen" --community "$tmp/g/community.json" --out "$tmp/cj.pcap" --calls 1 \
+	--background 1 --duration 10 --caller "$AJ" --callee "$B" --start "$AT" --seed 64
+warrant "$LJ1" iri+cc "$AJ" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+warrant "$LJ2" iri+cc "$AJ" "$T5" 2026-04-01T00:00:00Z
+nj_all=$(sent "$tmp/cj.pcap" from 0)
+nj_after=$(sent "$tmp/cj.pcap" from "$(epoch "$T5")")
+[ "${nj_after:-0}" -gt 500 ] && [ "$nj_after" -lt "$nj_all" ] && ok || bad "packets from $T5: '$nj_after' of '$nj_all'"
+for w in 1 3; do
+	r0=$(nreq)
+	replay "join-w$w" "$tmp/cj.pcap" --workers "$w"
+	sumcheck "join-w$w" "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==0 and j['summary']['liids_joined_in_progress']==1"
+	sumcheck "join-w$w" "sorted(j['liids'])==sorted(['$LJ1','$LJ2']) and j['summary']['decrypted']==$nj_all and j['complete']"
+	[ "$(nreq)" -eq $((r0 + 1)) ] && ok || bad "join-w$w: $(($(nreq) - r0)) key requests, want 1"
+	# the first warrant: the whole call; the one that joined: exactly from its start
+	expect 0 "cc-join1-w$w" python3 "$here/replay_check.py" "$tmp/ev-join-w$w" "$LJ1" \
+		"$tmp/cj.pcap.json" targets --input="$tmp/cj.pcap"
+	expect 0 "cc-join2-w$w" python3 "$here/replay_check.py" "$tmp/ev-join-w$w" "$LJ2" \
+		"$tmp/cj.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cj.pcap"
+	expect 0 "iri-join2-w$w" python3 "$tmp/iri_late.py" "$tmp/ev-join-w$w/$LJ2/iri.jsonl" "$(epoch "$T5")"
+	# the same CIN for both; the first LIID's BEGIN is the INVITE, not "in progress"
+	expect 0 "iri-join1-w$w" python3 -c '
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert a[0]["type"] == "begin" and "in_progress" not in a[0] and a[0]["kind"] == "sip", a[0]
+assert a[0]["sip"].startswith("INVITE"), a[0]["sip"][:20]
+assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
+assert a[-1]["type"] == "end" and b[-1]["type"] == "end"' \
+		"$tmp/ev-join-w$w/$LJ1/iri.jsonl" "$tmp/ev-join-w$w/$LJ2/iri.jsonl"
+	expect 0 "verify-join-w$w" "$limf" verify "$tmp/ev-join-w$w"
+done
+# its decryption is on its own audit log: keys before use, done at the end (one each a run)
+for a in decrypt.keys decrypt.done; do
+	n=$("$limf" audit list --liid "$LJ2" | grep -c "$a")
+	[ "$n" -eq 2 ] && ok || bad "$LJ2: $n $a rows, want 2"
+done
+# a call with IRI only so far gets its keys when a content warrant joins: one key request
+"$limf" warrant revoke "$LJ1" --reason "test done" >/dev/null 2>&1 || bad "revoke $LJ1"
+warrant "$LJ3" iri "$AJ" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+r0=$(nreq)
+replay join-iri "$tmp/cj.pcap"
+sumcheck join-iri "sorted(j['liids'])==sorted(['$LJ2','$LJ3']) and j['summary']['liids_joined_in_progress']==1 and j['summary']['decrypted']==$nj_after"
+[ "$(nreq)" -eq $((r0 + 1)) ] && ok || bad "join-iri: $(($(nreq) - r0)) key requests, want 1"
+expect 0 cc-join-iri python3 "$here/replay_check.py" "$tmp/ev-join-iri" "$LJ2" \
+	"$tmp/cj.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cj.pcap"
+expect 0 iri-join-iri python3 "$tmp/iri_late.py" "$tmp/ev-join-iri/$LJ2/iri.jsonl" "$(epoch "$T5")"
+[ -e "$tmp/ev-join-iri/$LJ3/cc.pcap" ] && bad "join-iri: content for the IRI-only $LJ3" || ok
+for l in "$LJ2" "$LJ3"; do "$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"; done
+
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
 cat >"$tmp/limf.conf" <<EOF
 $(conf_db_kms "$tmp/g")
@@ -331,17 +389,26 @@ has scope-cc "CC packets, the last"
 sed 's/^/    /' "$tmp/out" >&2
 
 # 6. a warrant added 3 s into a 10 s call played at its recorded speed (no warrant at all
-# when the call began): intercepted from then on, within the re-check's second
-A6="sip:added$sfx@example.org" L8="WO$sfx"
-expect 0 gen6 "$gen" --community "$tmp/g/community.json" --out "$tmp/c6.pcap" --calls 1 \
-	--duration 10 --caller "$A6" --callee "$B" --start "$(iso "$(date +%s)")" --seed 66
+# when the call began): intercepted from then on, within the re-check's second; and one added
+# then on the caller of a second call, intercepted under another warrant since its start:
+# joins it from then on (3b), that other warrant's LIID keeps the whole call
+A6="sip:added$sfx@example.org" L8="WO$sfx" AJ6="sip:joinlive$sfx@example.org" LP="WP$sfx" LQ="WQ$sfx"
+now6=$(iso "$(date +%s)")
+expect 0 gen6 "$gen" --community "$tmp/g/community.json" --out "$tmp/c6a.pcap" --calls 1 \
+	--duration 10 --caller "$A6" --callee "$B" --start "$now6" --seed 66
+expect 0 gen6j "$gen" --community "$tmp/g/community.json" --out "$tmp/c6j.pcap" --calls 1 \
+	--duration 10 --caller "$AJ6" --callee "$B" --start "$now6" --seed 63 --ipv6
+pcap_merge "$tmp/c6.pcap" "$tmp/c6a.pcap" "$tmp/c6j.pcap" # (IPv6: other endpoints)
+warrant "$LP" iri+cc "$AJ6" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
 capture added --pcap "$tmp/c6.pcap" --workers 2 --record "$tmp/ev-added"
 for _ in $(seq 100); do grep -q "first frame" "$tmp/added.err" && break; sleep 0.1; done
 sleep 3
 t_add=$(date +%s.%N)
 warrant "$L8" iri+cc "$A6" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+t_join=$(date +%s.%N)
+warrant "$LQ" iri+cc "$AJ6" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
 reap added
-grep -q "calls 1 intercepted 1 " "$tmp/added.err" && ok || { bad "added: not intercepted"; grep "limf capture:" "$tmp/added.err" >&2; }
+grep -q "calls 2 intercepted 2 " "$tmp/added.err" && ok || { bad "added: not intercepted"; grep "limf capture:" "$tmp/added.err" >&2; }
 cat >"$tmp/added.py" <<'PY'
 import json, sys
 from cc_times import capture_clock, cc_times
@@ -358,9 +425,24 @@ assert "INVITE" not in sips and "BYE" in sips and recs[-1]["type"] == "end", sip
 print("%d CC packets, the first %.3f s after the warrant was added; IRI from then to the end"
       % (len(ts), min(ts) - add))
 PY
-expect 0 added-cc env PYTHONPATH="$tmp" python3 "$tmp/added.py" "$tmp/ev-added/$L8" "$tmp/added.err" "$t_add"
-has added-cc "CC packets, the first"
-sed 's/^/    /' "$tmp/out" >&2
+for l in "$L8:$t_add" "$LQ:$t_join"; do
+	expect 0 "added-cc-${l%%:*}" env PYTHONPATH="$tmp" python3 "$tmp/added.py" "$tmp/ev-added/${l%%:*}" "$tmp/added.err" "${l#*:}"
+	has "added-cc-${l%%:*}" "CC packets, the first"
+	sed 's/^/    /' "$tmp/out" >&2
+done
+# the warrant the second call began under: its INVITE, more content than the one that joined,
+# the same CIN
+expect 0 join-live-first env PYTHONPATH="$tmp" python3 -c '
+import json, sys
+from cc_times import cc_times
+p, q = sys.argv[1], sys.argv[2]
+a = [json.loads(l) for l in open(p + "/iri.jsonl")]
+b = [json.loads(l) for l in open(q + "/iri.jsonl")]
+assert a[0]["type"] == "begin" and "in_progress" not in a[0] and a[0]["sip"].startswith("INVITE"), a[0]
+assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
+ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
+assert len(ta) == int(sys.argv[3]) and min(ta) < min(tb) - 1.5, (len(ta), sys.argv[3], min(tb) - min(ta))' \
+	"$tmp/ev-added/$LP" "$tmp/ev-added/$LQ" "$(sent "$tmp/c6j.pcap" from 0)"
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)

@@ -427,7 +427,8 @@ static void t_kms_many(void)
 
 /* A warrant that comes into force during a call (wr_kms_decide_next, wr_decide_upcoming):
  * before its valid_from no decision, and the start told; at valid_from a decision (the
- * boundary is in force); the earliest of two starts; with a LIID, that warrant's start only;
+ * boundary is in force), which a later one joins (wr_kms_decision_join); the earliest of two
+ * starts; with a LIID, that warrant's start only;
  * a suspended or ended warrant tells nothing; one in force and one to come: the decision
  * holds only the one in force. */
 static void t_kms_upcoming(void)
@@ -472,6 +473,22 @@ static void t_kms_upcoming(void)
 	CHECK(wr_kms_decide_next(db, &p, 1, now + 10 * S, NULL, &d, &next) == LIM_OK && d);
 	mt = wr_kms_decision_matches(d, &n);
 	CHECK(n == 1 && strcmp(mt[0].liid, l1) == 0 && next == now + 20 * S);
+	/* the second comes into force during the call: it joins the call's decision, which keeps
+	 * the call's time; joined twice, nothing more */
+	{
+		struct wr_kms_decision *d2 = NULL;
+		size_t added = 9;
+		CHECK(wr_kms_decide_next(db, &p, 1, now + 20 * S, NULL, &d2, &next) == LIM_OK &&
+		      d2);
+		CHECK(wr_kms_decision_join(d, d2, &added) == LIM_OK && added == 1);
+		mt = wr_kms_decision_matches(d, &n);
+		CHECK(n == 2 && strcmp(mt[0].liid, l1) == 0 && strcmp(mt[1].liid, l2) == 0);
+		CHECK(wr_kms_decision_total(d) == 2 && wr_kms_decision_time(d) == now + 10 * S);
+		CHECK(wr_kms_decision_join(d, d2, &added) == LIM_OK && added == 0);
+		CHECK(wr_kms_decision_join(d, NULL, &added) == LIM_E_ARG && added == 0);
+		CHECK(wr_kms_decision_join(NULL, d2, NULL) == LIM_E_ARG);
+		wr_kms_decision_free(d2);
+	}
 	wr_kms_decision_free(d);
 	/* a suspended warrant tells no start; the suspension moves the mark */
 	CHECK(wr_warrants_mark(db, mk1) == LIM_OK);
