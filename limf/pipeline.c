@@ -85,6 +85,7 @@ struct km_rec {
 	struct limf_keymgmt view;
 	uint64_t ts_ns;
 	bool emitted;
+	uint32_t to; /* the LIIDs (bit i: pc->liid[i]) it goes to; 0: every one */
 };
 
 struct party_set;
@@ -99,6 +100,7 @@ struct liid_state {
 	bool began, ended;
 	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
+	uint64_t delivered; /* CC packets handed over to it ("decrypt.done") */
 };
 
 struct pcall {
@@ -139,10 +141,15 @@ struct pcall {
 	 * and the call is decided again at its first event at or after it (late_start) */
 	int64_t late_at;
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
+	/* keys got during the call (late_start, or join_start turning content on): its streams
+	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
+	bool late_keys;
+	bool km_full; /* said that the key-management table is full */
 	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
 	 * 0: none known; 1: at the next event, the re-check saw one in force), and the call is
 	 * decided again at its first event at or after it to add that LIID (join_start) */
 	int64_t join_at;
+	bool join_retry; /* join_at is the retry of a failed join_start (decision or audit) */
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
 	bool gate_failed, cin_failed, gate_failed_once;
@@ -275,13 +282,13 @@ static bool liid_wanted(const struct limf_pipe *p, const char *liid)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* To the call's LIIDs from the first-th on (0: every LIID). */
-static void emit_iri_from(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end,
-			  size_t first)
+/* To the call's LIIDs in mask (bit i: pc->liid[i]; 0: every LIID). */
+static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end,
+			uint32_t mask)
 {
-	for (size_t i = first; i < pc->n_liids; i++) {
+	for (size_t i = 0; i < pc->n_liids; i++) {
 		struct liid_state *l = &pc->liid[i];
-		if (l->ended)
+		if (l->ended || (mask && !(mask & (UINT32_C(1) << i))))
 			continue;
 		iri->liid = l->liid;
 		iri->delivery = l->delivery;
@@ -302,7 +309,7 @@ static void emit_iri_from(struct limf_pipe *p, struct pcall *pc, struct limf_iri
 
 static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end)
 {
-	emit_iri_from(p, pc, iri, end, 0);
+	emit_iri_to(p, pc, iri, end, 0);
 }
 
 static void emit_pending_km(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call)
@@ -317,7 +324,7 @@ static void emit_pending_km(struct limf_pipe *p, struct pcall *pc, const struct 
 		iri.ts_ns = pc->km[i].ts_ns;
 		iri.call = call;
 		iri.km = &pc->km[i].view;
-		emit_iri(p, pc, &iri, false);
+		emit_iri_to(p, pc, &iri, false, pc->km[i].to);
 	}
 }
 
@@ -1362,8 +1369,15 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	if (!pc->intercept)
 		goto out;
 	km = km_new(pc, answer, ts_ns);
-	if (!km)
+	if (!km) {
+		/* (a call re-keyed more than LIMF_CALL_MAX_IMSG times): said once per call */
+		if (!pc->km_full)
+			lim_warn("call %.*s: more than %d key-management records: a further "
+				 "I_MESSAGE is not handled (no IRI record, no keys from it)",
+				 (int)call->call_id.len, call->call_id.s, LIMF_CALL_MAX_IMSG);
+		pc->km_full = true;
 		goto out;
+	}
 	if (!ok) {
 		km_outcome(km, "parse-error");
 		snprintf(km->detail, sizeof km->detail, "not a usable MIKEY-SAKKE I_MESSAGE%s%s",
@@ -1779,7 +1793,7 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		return;
 	b->st.pt = p->buf[1] & 0x7f;
 	for (size_t i = 0; i < pc->n_liids; i++) {
-		const struct liid_state *l = &pc->liid[i];
+		struct liid_state *l = &pc->liid[i];
 		struct limf_cc cc;
 		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
 		if (l->scope != WR_SCOPE_IRI_CC || l->out_of_force)
@@ -1805,10 +1819,20 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		cc.call = ev->call;
 		cc.talker = talker;
 		cc.guk_id = guk_id;
+		l->delivered++;
 		p->st.cc_out++;
 		if (p->cfg.sink.cc)
 			p->cfg.sink.cc(p->cfg.sink.ctx, &cc);
 	}
+}
+
+/* The audit detail of the use of GMK gmk_id for group call pc (group: its group ID). */
+static void gmk_use_detail(const struct pcall *pc, const struct cap_call *call, const char *group,
+			   uint32_t gmk_id, char *detail, size_t cap)
+{
+	snprintf(detail, cap,
+		 "cin=%" PRIu32 " call-id=%.*s group=%s gmk-id=%08" PRIx32 " (group media)",
+		 pc->cin, (int)call->call_id.len, call->call_id.s, group, gmk_id);
 }
 
 /* Invariant 2 for group media: the first use of a GMK for a call is on the audit log of every
@@ -1821,9 +1845,7 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 	for (size_t i = 0; i < pc->n_gmk_audited; i++)
 		if (pc->gmk_audited[i] == who->gmk_id)
 			return true;
-	snprintf(detail, sizeof detail,
-		 "cin=%" PRIu32 " call-id=%.*s group=%s gmk-id=%08" PRIx32 " (group media)",
-		 pc->cin, (int)call->call_id.len, call->call_id.s, who->group, who->gmk_id);
+	gmk_use_detail(pc, call, who->group, who->gmk_id, detail, sizeof detail);
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
 		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
@@ -2033,7 +2055,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
-	if (!done && pc->late && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
+	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
 	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 		e = LIM_OK;
 	if (e == LIM_OK || e == LIM_E_STATE)
@@ -2128,21 +2150,26 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		dec += s->streams[i].decrypted;
 		bad += s->streams[i].auth_failed + s->streams[i].other_failed;
 	}
-	snprintf(detail, sizeof detail,
-		 "cin=%" PRIu32 " call-id=%.*s streams=%zu decrypted=%" PRIu64
-		 " failed-authentication=%" PRIu64 " end=%s",
-		 pc->cin, (int)s->call->call_id.len, s->call->call_id.s, s->n_streams, dec, bad,
-		 cap_call_end_name(s->call->end));
-	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
-			    LIM_OK) {
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		/* (a scope narrowed to IRI during the call: the content it had is accounted) */
+		if (pc->liid[i].scope != WR_SCOPE_IRI_CC && pc->liid[i].delivered == 0)
+			continue;
+		/* the call's decryption, and what of it this LIID received (a warrant that joined
+		 * the call or ended during it: the part while it was in force) */
+		snprintf(detail, sizeof detail,
+			 "cin=%" PRIu32 " call-id=%.*s streams=%zu decrypted=%" PRIu64
+			 " failed-authentication=%" PRIu64 " delivered=%" PRIu64 " end=%s",
+			 pc->cin, (int)s->call->call_id.len, s->call->call_id.s, s->n_streams, dec,
+			 bad, pc->liid[i].delivered, cap_call_end_name(s->call->end));
+		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
+		    LIM_OK) {
 			/* the decryption is over: the row cannot gate anything any more; it is
 			 * said and counted (stats audit_errors, `limf status` alarm) */
 			p->st.audit_errors++;
 			lim_warn("audit: decrypt.done of LIID %s (cin %" PRIu32 ") lost: %s",
 				 pc->liid[i].liid, pc->cin, wr_db_msg(p->cfg.db));
 		}
+	}
 }
 
 static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -2235,6 +2262,15 @@ static void drop_keys(struct pcall *pc)
 	pc->cc = false;
 }
 
+/* LIID l of pc is no longer in force during the call: struck from the call's decision, so that
+ * a later key request (a re-key, keys for a LIID that joined) is neither audited nor cached
+ * under it (its cached keys go with keyshare_sweep). */
+static void liid_gone(struct pcall *pc, const struct liid_state *l)
+{
+	if (pc->d && wr_kms_decision_drop(pc->d, l->liid) != LIM_OK)
+		return; /* (not in it: --liid narrowed it, or a full decision left it out) */
+}
+
 /* The last record of a LIID whose warrant is no longer in force during the call (at ts_ns). */
 static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_state *l,
 			     uint64_t ts_ns, const char *reason)
@@ -2275,6 +2311,7 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 			iri_not_in_force(p, pc, l, (uint64_t)l->valid_to * 1000u,
 					 "warrant-not-in-force");
 			l->ended = l->out_of_force = true;
+			liid_gone(pc, l);
 			ended = true;
 			p->st.warrant_ends++;
 			lim_info("call %.*s: the warrant of %s ended during the call: no more "
@@ -2317,24 +2354,69 @@ static void late_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	emit_pending_km(p, pc, call);
 }
 
+/* Content for the LIIDs in fresh (bit i: pc->liid[i]) from now on, on their audit logs first:
+ * "decrypt.keys" under each for every key in use (each I_MESSAGE whose keys were got; each GMK
+ * of a group call audited so far). A row not written: that LIID stays with IRI only (its bit
+ * cleared, false). */
+static bool audit_fresh(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			uint32_t *fresh, size_t n_km)
+{
+	bool ok = true;
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		struct liid_state *l = &pc->liid[i];
+		char detail[WR_DETAIL_MAX + 1];
+		bool l_ok = true;
+		if (!(*fresh & (UINT32_C(1) << i)))
+			continue;
+		for (size_t k = 0; k < n_km && l_ok; k++) {
+			if (strcmp(pc->km[k].outcome, "keys") != 0)
+				continue;
+			keys_detail(pc, call, &pc->km[k], pc->km[k].view.n_keys, detail,
+				    sizeof detail);
+			l_ok = wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) ==
+			       LIM_OK;
+		}
+		for (size_t g = 0; g < pc->n_gmk_audited && l_ok; g++) {
+			gmk_use_detail(pc, call, pc->group, pc->gmk_audited[g], detail,
+				       sizeof detail);
+			l_ok = wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) ==
+			       LIM_OK;
+		}
+		if (l_ok)
+			continue;
+		p->st.audit_errors++;
+		l->scope = WR_SCOPE_IRI; /* no content that is not on its log */
+		*fresh &= ~(UINT32_C(1) << i);
+		ok = false;
+		lim_warn("call %.*s: LIID %s has IRI only for now: its decryption could not be "
+			 "audited (%s); tried again later",
+			 (int)call->call_id.len, call->call_id.s, l->liid, wr_db_msg(p->cfg.db));
+	}
+	return ok;
+}
+
 /* A warrant came into force during a call intercepted already (pc->join_at, 3b in pipeline.h):
  * the call's parties go to the gate again at ts_ns, the instant of its first event since, and
  * each LIID in force then that the call does not serve joins it from there: its BEGIN record
  * "in progress" (the call's key-management facts so far, or the SIP message that follows),
- * its IRI and, with content, its CC from then on, with the call's CIN. Its decryption is
- * audited first ("decrypt.keys" under it for every I_MESSAGE whose keys are in use; a row not
- * written: that LIID gets IRI only); a call with no content before gets its keys now from
- * the I_MESSAGEs it carries, as late_start does; key requests of later re-keys are audited
- * under it too (wr_kms_decision_join). */
+ * its IRI and, with content, its CC from then on, with the call's CIN. A LIID of the call whose
+ * warrant's scope was widened from IRI to content (warrant modify) gets the content from there
+ * the same way. Their decryption is audited first (audit_fresh; a row not written: IRI only,
+ * tried again later); a call with no content before gets its keys now from the I_MESSAGEs it
+ * carries, as late_start does, and their key-management records go to those LIIDs alone (the
+ * others' authorities do not learn of another warrant); key requests of later re-keys are
+ * audited under the LIIDs that joined too (wr_kms_decision_join). */
 static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 		       uint64_t ts_ns)
 {
 	struct wr_kms_decision *d = NULL;
 	const struct wr_match *mt;
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
-	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0;
+	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0, widened = 0;
+	uint32_t fresh = 0, joined = 0; /* LIIDs whose content begins now; the ones added */
 	bool want_cc = false;
 	pc->join_at = 0;
+	pc->join_retry = false;
 	p->st.decisions++;
 	if (wr_kms_decide_next(p->cfg.db, pc->parties->p, pc->parties->n, t_us, p->only_liid, &d,
 			       &next) != LIM_OK) {
@@ -2347,6 +2429,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 				 (int)call->call_id.len, call->call_id.s, wr_db_msg(p->cfg.db));
 		pc->gate_failed = true;
 		pc->join_at = retry_at(pc, t_us);
+		pc->join_retry = true;
 		return;
 	}
 	pc->gate_failed = false;
@@ -2355,19 +2438,28 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		pc->join_at = next;
 	mt = wr_kms_decision_matches(d, &n);
 	for (size_t i = 0; i < n; i++) {
-		struct liid_state *l;
-		bool held = false;
+		struct liid_state *l = NULL;
 		if (!liid_wanted(p, mt[i].liid))
 			continue;
-		for (size_t j = 0; j < pc->n_liids && !held; j++)
-			held = strcmp(pc->liid[j].liid, mt[i].liid) == 0;
-		if (held)
-			continue; /* (one that ended during the call stays ended: 6 in pipeline.h) */
+		for (size_t j = 0; j < pc->n_liids && !l; j++)
+			if (strcmp(pc->liid[j].liid, mt[i].liid) == 0)
+				l = &pc->liid[j];
+		if (l) {
+			/* held: one that ended during the call stays ended (6 in pipeline.h); one
+			 * whose scope was widened to content gets it from now on */
+			if (!l->out_of_force && l->scope == WR_SCOPE_IRI &&
+			    mt[i].scope == WR_SCOPE_IRI_CC) {
+				l->scope = WR_SCOPE_IRI_CC;
+				fresh |= UINT32_C(1) << (l - pc->liid);
+				widened++;
+			}
+			continue;
+		}
 		if (pc->n_liids == LIMF_CALL_MAX_LIIDS) {
 			out++;
 			continue;
 		}
-		l = &pc->liid[pc->n_liids++];
+		l = &pc->liid[pc->n_liids];
 		memset(l, 0, sizeof *l);
 		memcpy(l->liid, mt[i].liid, sizeof l->liid);
 		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
@@ -2379,6 +2471,10 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 				l->target_side |= pc->parties->side[k];
 				l->matched |= 1u << pc->parties->src[k];
 			}
+		joined |= UINT32_C(1) << pc->n_liids;
+		if (l->scope == WR_SCOPE_IRI_CC)
+			fresh |= UINT32_C(1) << pc->n_liids;
+		pc->n_liids++;
 	}
 	if (out) {
 		p->st.warrants_left_out += out;
@@ -2386,69 +2482,65 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			 "can serve: they get no IRI and no content for it",
 			 (int)call->call_id.len, call->call_id.s, out, LIMF_CALL_MAX_LIIDS);
 	}
-	if (pc->n_liids == n0) {
-		wr_kms_decision_free(d);
-		return;
-	}
-	if (wr_kms_decision_join(pc->d, d, NULL) != LIM_OK)
+	if (joined && wr_kms_decision_join(pc->d, d, NULL) != LIM_OK)
 		lim_warn("call %.*s: key requests of a re-key are not audited under every LIID "
 			 "that joined it",
 			 (int)call->call_id.len, call->call_id.s);
 	wr_kms_decision_free(d);
+	if (!joined && !fresh)
+		return;
 	p->st.late_joins += pc->n_liids - n0;
-	/* the decryption under the LIIDs that joined: on their audit log first */
-	for (size_t i = n0; i < pc->n_liids; i++) {
-		struct liid_state *l = &pc->liid[i];
-		if (l->scope != WR_SCOPE_IRI_CC)
-			continue;
-		if (!pc->cc) {
-			want_cc = true;
-			continue;
-		}
-		for (size_t k = 0; k < n_km; k++) {
-			char detail[WR_DETAIL_MAX + 1];
-			if (strcmp(pc->km[k].outcome, "keys") != 0)
-				continue;
-			keys_detail(pc, call, &pc->km[k], pc->km[k].view.n_keys, detail,
-				    sizeof detail);
-			if (wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) != LIM_OK) {
-				p->st.audit_errors++;
-				l->scope = WR_SCOPE_IRI; /* no content that is not on its log */
-				lim_warn("call %.*s: LIID %s joined with IRI only: its decryption "
-					 "could not be audited (%s)",
-					 (int)call->call_id.len, call->call_id.s, l->liid,
-					 wr_db_msg(p->cfg.db));
-				break;
-			}
+	if (joined)
+		lim_info("call %.*s: %zu more LIID(s) from now on (a warrant came into force "
+			 "during it, the first %s)",
+			 (int)call->call_id.len, call->call_id.s, pc->n_liids - n0,
+			 pc->liid[n0].liid);
+	if (widened)
+		lim_info("call %.*s: content from now on for %zu LIID(s) whose warrant's scope "
+			 "was widened to iri+cc",
+			 (int)call->call_id.len, call->call_id.s, widened);
+	/* the decryption under those LIIDs: on their audit logs first (with keys in use) */
+	want_cc = fresh && !pc->cc;
+	if (!want_cc && fresh && !audit_fresh(p, pc, call, &fresh, n_km)) {
+		int64_t again = retry_at(pc, t_us);
+		if (!pc->join_at || again < pc->join_at) {
+			pc->join_at = again;
+			pc->join_retry = true;
 		}
 	}
-	lim_info("call %.*s: %zu more LIID(s) from now on (a warrant came into force during it, "
-		 "the first %s)",
-		 (int)call->call_id.len, call->call_id.s, pc->n_liids - n0, pc->liid[n0].liid);
-	if (pc->group[0])
-		pc->n_gmk_audited = 0; /* the next GMK use is audited under every LIID again */
 	if (want_cc) {
-		/* no LIID had content: the keys now, from the I_MESSAGEs the call carries (their
-		 * key-management records go to every LIID) */
+		/* no LIID had content: the keys now, from the I_MESSAGEs the call carries
+		 * (do_keys audits them under these LIIDs, the only ones with content); their
+		 * records go to these LIIDs alone */
+		size_t k0 = pc->n_km;
 		pc->cc = true;
+		pc->late_keys = true;
+		p->st.calls_cc++;
+		if (pc->group[0])
+			pc->n_gmk_audited = 0; /* each GMK's next use: audited under these */
 		pc->seen_side[0] = pc->seen_side[1] = false;
 		if (call->offer.imsg)
 			on_imsg(p, pc, call, false, ts_ns, true);
 		if (call->answer.imsg)
 			on_imsg(p, pc, call, true, ts_ns, true);
+		for (size_t k = k0; k < pc->n_km; k++)
+			pc->km[k].to = fresh;
 	}
 	/* the key-management facts so far, at this instant, to the LIIDs that joined (each one's
-	 * BEGIN); with keys got just now, the records of those instead */
-	for (size_t k = 0; k < n_km && !want_cc; k++) {
+	 * BEGIN); those given records of keys got just now above have those instead */
+	for (size_t k = 0; k < n_km; k++) {
 		struct limf_iri iri;
-		if (!pc->km[k].emitted)
-			continue; /* (goes to every LIID with the others below) */
+		uint32_t to = joined & ~(want_cc ? fresh : 0);
+		if (pc->km[k].to)
+			to &= fresh; /* (keys got for LIIDs with content: to those alone) */
+		if (!pc->km[k].emitted || !to)
+			continue; /* (one not yet out goes with the others below) */
 		memset(&iri, 0, sizeof iri);
 		iri.kind = LIMF_IRI_KEYMGMT;
 		iri.ts_ns = ts_ns;
 		iri.call = call;
 		iri.km = &pc->km[k].view;
-		emit_iri_from(p, pc, &iri, false, n0);
+		emit_iri_to(p, pc, &iri, false, to);
 	}
 	emit_pending_km(p, pc, call);
 }
@@ -2674,6 +2766,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				 * (window_check): the call's summary and its "decrypt.done" row still
 				 * account for what was decrypted for it while it was in force */
 				l->ended = l->out_of_force = true;
+				liid_gone(pc, l);
 				bool seen = false;
 				for (size_t g = 0; g < n_gone && !seen; g++)
 					seen = strcmp(gone[g], l->liid) == 0;
@@ -2687,10 +2780,14 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			}
 			keep++;
 			/* the warrant as it stands now: a scope narrowed to IRI stops the content; a
-			 * scope widened to IRI+CC takes effect at the next call (this call's keys
-			 * were not fetched, nor audited, for it); no answer: as last decided */
+			 * scope widened to IRI+CC gets it at the call's next event (join_start:
+			 * audited first; not while a failed attempt waits for its retry); no
+			 * answer: as last decided */
 			if (f && f->scope == WR_SCOPE_IRI)
 				l->scope = WR_SCOPE_IRI;
+			if (f && f->scope == WR_SCOPE_IRI_CC && l->scope == WR_SCOPE_IRI &&
+			    !pc->join_retry && liid_wanted(p, l->liid))
+				pc->join_at = 1;
 			if (f) {
 				memcpy(l->delivery, f->delivery, sizeof l->delivery);
 				l->valid_to = f->valid_to; /* modify may move it */
@@ -2699,18 +2796,21 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				cc = true;
 		}
 		/* a warrant in force that the call does not serve (added, or its valid_from
-		 * passed at the wall clock): it joins at the call's next event (join_start) */
-		for (size_t j = 0; answered && keep > 0 && j < n && pc->join_at != 1; j++) {
+		 * passed at the wall clock; also one that takes over from a warrant that ended
+		 * just now): it joins at the call's next event (join_start) */
+		bool unheld = false;
+		for (size_t j = 0; answered && j < n && !unheld; j++) {
 			bool held = !liid_wanted(p, m[j].liid);
 			for (size_t i = 0; i < pc->n_liids && !held; i++)
 				held = strcmp(pc->liid[i].liid, m[j].liid) == 0;
-			if (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS)
-				pc->join_at = 1;
+			unheld = !held && pc->n_liids < LIMF_CALL_MAX_LIIDS;
 		}
+		if (unheld)
+			pc->join_at = 1;
 		free(m);
 		if (pc->cc && !cc)
 			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
-		if (keep == 0) {
+		if (keep == 0 && !unheld) {
 			/* no LIID in force any more: never re-checked or decided again; the call
 			 * stays intercepted only to account at its end (summary, "decrypt.done") */
 			free(pc->parties);

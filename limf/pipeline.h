@@ -50,8 +50,13 @@
  *      instant), its IRI and content from there on. Its decryption is on its audit log first
  *      ("decrypt.keys" for the keys in use; a row not written: IRI only for it); a call that
  *      had no content gets its keys then, as in 3a; later re-keys' key requests are audited
- *      under it too. Stats late_joins. A scope widened from IRI to IRI+CC during a call still
- *      takes effect at the next call (the LIID is the same one);
+ *      under it too (and a LIID that ends is struck from the call's decision: no key request
+ *      under it after its end); a LIID that takes over from one that ended (keep 0 at a
+ *      re-check) joins before the call would stop. A LIID whose warrant's scope was widened
+ *      from IRI to IRI+CC gets the content from then on the same way (the re-check sees it);
+ *      the key-management records of keys got then go to the LIIDs with content alone. An
+ *      audit row not written: IRI only, tried again 1, 2, 4, 8, then every 16 s on. Stats
+ *      late_joins;
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
@@ -373,8 +378,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * is no longer in force (revoked, suspended, expired) gets a last IRI record
  * (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the
  * call. A LIID still in force takes its warrant as it stands now: delivery and valid_to, and
- * a scope narrowed to IRI (a scope widened to IRI+CC waits for the next call: the keys of
- * this one were neither fetched nor audited for it). LIIDs are looked up among every warrant
+ * a scope narrowed to IRI (a scope widened to IRI+CC gives the content from the call's next
+ * event, 3b). A warrant in force that the call does not serve joins it at its next event
+ * (3b), also when every LIID of the call ended just now. LIIDs are looked up among every warrant
  * in force (wr_decide_all), however many: a warrant added for the same target never makes a
  * LIID of the call look ended.
  * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)
@@ -393,8 +399,8 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * wiped) and its media is no longer decrypted; the LIID stays in the call's list (ended), so
  * that the call's summary (sink.call_done) and its "decrypt.done" audit row at the call's end
  * still account for what was decrypted for it while in force. When no LIID is left in force
- * nothing more is recorded for the call and it is never decided again (a later re-INVITE
- * does not re-open it). GMKs (issue 9) likewise: a group whose GMK
+ * and none joins, nothing more is recorded for the call and it is never decided again (a
+ * later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
  * was recovered for a member stays covered while a warrant on that member or on the group is
  * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). The keys go with
  * the warrants (DESIGN.md s5.3): the stopped LIIDs no longer justify the KMS client's cached

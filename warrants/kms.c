@@ -408,21 +408,46 @@ size_t wr_kms_decision_total(const struct wr_kms_decision *d)
 	return d ? d->n_total : 0;
 }
 
+/* The index of liid among d's matches, KMS_DECIDE_MAX when it is not one. */
+static size_t match_of(const struct wr_kms_decision *d, const char *liid)
+{
+	for (size_t i = 0; i < d->n_matches; i++)
+		if (strcmp(d->matches[i].liid, liid) == 0)
+			return i;
+	return KMS_DECIDE_MAX;
+}
+
 /* see kms.h */
 enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 {
-	size_t k = KMS_DECIDE_MAX;
+	size_t k;
 	if (!d || !liid)
 		return LIM_E_ARG;
-	for (size_t i = 0; i < d->n_matches; i++)
-		if (strcmp(d->matches[i].liid, liid) == 0)
-			k = i;
-	if (k == KMS_DECIDE_MAX)
+	if ((k = match_of(d, liid)) == KMS_DECIDE_MAX)
 		return LIM_E_AUTH;
 	d->matches[0] = d->matches[k];
 	d->warrant_end = d->matches[0].valid_to;
 	d->n_matches = 1;
 	d->n_total = 1;
+	return LIM_OK;
+}
+
+/* see kms.h */
+enum lim_err wr_kms_decision_drop(struct wr_kms_decision *d, const char *liid)
+{
+	size_t k;
+	if (!d || !liid)
+		return LIM_E_ARG;
+	if ((k = match_of(d, liid)) == KMS_DECIDE_MAX)
+		return LIM_E_AUTH;
+	memmove(&d->matches[k], &d->matches[k + 1], (d->n_matches - k - 1) * sizeof d->matches[0]);
+	d->n_matches--;
+	if (d->n_total > 0)
+		d->n_total--;
+	d->warrant_end = INT64_MIN;
+	for (size_t i = 0; i < d->n_matches; i++)
+		if (d->matches[i].valid_to > d->warrant_end)
+			d->warrant_end = d->matches[i].valid_to;
 	return LIM_OK;
 }
 

@@ -342,6 +342,13 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid) L
 enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms_decision *more,
 				  size_t *added) LIM_WUR;
 
+/* Strikes the warrant liid from d (it is no longer in force during the call: ended, revoked,
+ * suspended): later key requests through d are not audited under it, nor cached for it; the
+ * latest end is that of the others. A decision left with no match serves no key request
+ * (wr_kms_keys: LIM_E_ARG). LIM_E_AUTH (d unchanged) when liid is not one of them, LIM_E_ARG
+ * for NULLs. */
+enum lim_err wr_kms_decision_drop(struct wr_kms_decision *d, const char *liid) LIM_WUR;
+
 /* The call time the decision was made for (wr time). */
 int64_t wr_kms_decision_time(const struct wr_kms_decision *d);
 

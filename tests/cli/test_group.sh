@@ -9,7 +9,8 @@
 #      audited; the bundle verifies
 #   2. a talker outside the members known from signalling: reported by GUK-ID only
 #   3. GMK rollover mid-call: both GMKs recovered, every packet decrypted under its own
-#   4. a warrant on the group ID itself: the same, without any member under warrant
+#   4. a warrant on the group ID itself: the same, without any member under warrant; 4b. one
+#      that comes into force during the calls joins them (content from then, audited once)
 #   5. a target that is not a member / a warrant not in force at the time: nothing requested,
 #      nothing decrypted, nothing written
 #   6. `limf capture` (the live service, the same pipeline) on a group capture: the same
@@ -140,6 +141,29 @@ replay t "$tmp/t.pcap"
 gcheck t "T$sfx" "$tmp/t.pcap.json" --gmks 1
 sumcheck t "j['summary']['decrypted']==$(unique_pkts "$tmp/t.pcap.json")"
 [ $(($(nreq) - n1)) -ge 1 ] && ok || bad "no KMS request for the targeted group"
+
+# ---- 4b. a warrant on the group ID that comes into force 5 s into the calls of a member under
+# warrant: it joins each leg from then (its content from then, the GMK in use audited under it
+# once a leg); the member's warrant keeps all of it, its audit rows as without the other
+G j 11 57
+L4=GJ$sfx L5=GK$sfx
+warrant "$L4" "$(truth "$tmp/j.pcap.json" 'j["group"]["members"][1]["uri"]')" 11
+warrant "$L5" "$(truth "$tmp/j.pcap.json" 'j["group"]["id"]')" 11 2026-01-11T10:00:05Z \
+	2026-01-11T23:59:59Z
+replay j "$tmp/j.pcap"
+sumcheck j "j['summary']['decrypted']==$(unique_pkts "$tmp/j.pcap.json") and j['summary']['liids_joined_in_progress']==3"
+gcheck j "$L4" "$tmp/j.pcap.json" --gmks 1
+expect 0 cc-join-j env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import sys
+from cc_times import cc_times
+ts, start = cc_times(sys.argv[1]), float(sys.argv[2])
+assert len(ts) > 50 and min(ts) >= start, (len(ts), min(ts) - start)
+print("%d CC packets from %.3f s after the start" % (len(ts), min(ts) - start))' \
+	"$tmp/ev-j/$L5/cc.pcap" "$(date -u -d 2026-01-11T10:00:05Z +%s)"
+for l in "$L4" "$L5"; do
+	expect 0 "audit-j-$l" "$limf" audit list --liid "$l" --json
+	pyjson "audit-j-$l" "len([r for r in j if r['action']=='decrypt.keys' and '(group media)' in r['detail']])==3"
+done
 
 # ---- 5. not a member; a warrant ended before the call: nothing at all
 G n 09 55 --target-not-member

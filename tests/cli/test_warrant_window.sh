@@ -24,12 +24,16 @@
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
-#      call had IRI only until then (its keys are got then)
+#      call had IRI only until then (its keys are got then, also for streams that wrapped
+#      before; their record goes to that warrant alone)
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
 #      (and, added then on the caller of a call intercepted since its start under another
 #      warrant: joins it the same way; the other keeps the whole call, one CIN for both)
+#   6b. the same: a warrant that takes over from one that ends during the call (added before
+#      that end, in force from it): the call goes on under it, its content from that instant;
+#      a warrant's scope widened from iri to iri+cc during a call: its content from then on
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -87,26 +91,6 @@ truth = json.load(open(sys.argv[4]))
 print(sum(c.get(int(s["ssrc"], 16), 0) for k in truth["calls"] if k["target"] for s in k["streams"]))
 PY
 }
-# cc_times.py (imported): the records' times of a cc.pcap, and an instant of the wall clock on
-# the capture's clock of a run played at recorded speed (its "first frame ... played at wall"
-# line)
-cat >"$tmp/cc_times.py" <<'PY'
-import re, struct
-def capture_clock(errf, wall):
-    m = re.search(r"first frame (\d+)\.(\d+) played at wall (\d+)\.(\d+)", open(errf).read())
-    ts0 = int(m.group(1)) + int(m.group(2)) / 1e9
-    w0 = int(m.group(3)) + int(m.group(4)) / 1e9
-    return ts0 + (wall - w0)
-def cc_times(path):
-    raw = open(path, "rb").read()
-    div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
-    off, ts = 24, []
-    while off + 16 <= len(raw):
-        s, f, incl = struct.unpack_from("<III", raw, off)
-        ts.append(s + f / div)
-        off += 16 + incl
-    return ts
-PY
 # iri.jsonl of a LIID whose warrant ends at END (epoch seconds) during the call: one
 # warrant-not-in-force report, last, at END; every other record before END
 cat >"$tmp/iri_end.py" <<'PY'
@@ -309,22 +293,38 @@ assert a[-1]["type"] == "end" and b[-1]["type"] == "end"' \
 		"$tmp/ev-join-w$w/$LJ1/iri.jsonl" "$tmp/ev-join-w$w/$LJ2/iri.jsonl"
 	expect 0 "verify-join-w$w" "$limf" verify "$tmp/ev-join-w$w"
 done
-# its decryption is on its own audit log: keys before use, done at the end (one each a run)
+# its decryption is on its own audit log: keys before use, done at the end (one each a run),
+# the done row saying how much of the call it received (the first LIID: all of it)
 for a in decrypt.keys decrypt.done; do
 	n=$("$limf" audit list --liid "$LJ2" | grep -c "$a")
 	[ "$n" -eq 2 ] && ok || bad "$LJ2: $n $a rows, want 2"
 done
-# a call with IRI only so far gets its keys when a content warrant joins: one key request
+n=$("$limf" audit list --liid "$LJ2" | grep "decrypt.done" | grep -c " delivered=$nj_after ")
+[ "$n" -eq 2 ] && ok || bad "$LJ2: $n decrypt.done rows with delivered=$nj_after, want 2"
+n=$("$limf" audit list --liid "$LJ1" | grep "decrypt.done" | grep -c " delivered=$nj_all ")
+[ "$n" -eq 2 ] && ok || bad "$LJ1: $n decrypt.done rows with delivered=$nj_all, want 2"
+# a call with IRI only so far gets its keys when a content warrant joins: one key request;
+# its streams wrapped their sequence numbers before (the first at 65500: ROC 1, in no packet)
+# and are still found; the keys' record goes to the content warrant alone (the IRI-only
+# LIID's authority does not learn of it)
 "$limf" warrant revoke "$LJ1" --reason "test done" >/dev/null 2>&1 || bad "revoke $LJ1"
 warrant "$LJ3" iri "$AJ" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+expect 0 genjw "$gen" --community "$tmp/g/community.json" --out "$tmp/cjw.pcap" --calls 1 \
+	--duration 10 --caller "$AJ" --callee "$B" --start "$AT" --seed 65 --first-seq 65500
+njw_after=$(sent "$tmp/cjw.pcap" from "$(epoch "$T5")")
 r0=$(nreq)
-replay join-iri "$tmp/cj.pcap"
-sumcheck join-iri "sorted(j['liids'])==sorted(['$LJ2','$LJ3']) and j['summary']['liids_joined_in_progress']==1 and j['summary']['decrypted']==$nj_after"
+replay join-iri "$tmp/cjw.pcap"
+sumcheck join-iri "sorted(j['liids'])==sorted(['$LJ2','$LJ3']) and j['summary']['liids_joined_in_progress']==1 and j['summary']['decrypted']==$njw_after and j['summary']['auth_failed']==0"
 [ "$(nreq)" -eq $((r0 + 1)) ] && ok || bad "join-iri: $(($(nreq) - r0)) key requests, want 1"
 expect 0 cc-join-iri python3 "$here/replay_check.py" "$tmp/ev-join-iri" "$LJ2" \
-	"$tmp/cj.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cj.pcap"
+	"$tmp/cjw.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cjw.pcap"
 expect 0 iri-join-iri python3 "$tmp/iri_late.py" "$tmp/ev-join-iri/$LJ2/iri.jsonl" "$(epoch "$T5")"
 [ -e "$tmp/ev-join-iri/$LJ3/cc.pcap" ] && bad "join-iri: content for the IRI-only $LJ3" || ok
+expect 0 km-join-iri python3 -c '
+import json, sys
+km = [r["key_management"]["outcome"] for r in map(json.loads, open(sys.argv[1]))
+      if r["kind"] == "key-management"]
+assert km and set(km) == {"iri-only"}, km' "$tmp/ev-join-iri/$LJ3/iri.jsonl"
 for l in "$LJ2" "$LJ3"; do "$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"; done
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
@@ -384,7 +384,7 @@ recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
 assert recs[-1]["type"] == "end" and any(r["kind"] == "sip" and r["sip"].startswith("BYE") for r in recs), recs[-1]
 print("%d CC packets, the last %.3f s after the change; IRI to the end" % (len(ts), max(ts) - mod))
 PY
-expect 0 scope-cc env PYTHONPATH="$tmp" python3 "$tmp/scope.py" "$tmp/ev-scope/$L4" "$tmp/scope.err" "$t_mod"
+expect 0 scope-cc env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/scope.py" "$tmp/ev-scope/$L4" "$tmp/scope.err" "$t_mod"
 has scope-cc "CC packets, the last"
 sed 's/^/    /' "$tmp/out" >&2
 
@@ -426,13 +426,13 @@ print("%d CC packets, the first %.3f s after the warrant was added; IRI from the
       % (len(ts), min(ts) - add))
 PY
 for l in "$L8:$t_add" "$LQ:$t_join"; do
-	expect 0 "added-cc-${l%%:*}" env PYTHONPATH="$tmp" python3 "$tmp/added.py" "$tmp/ev-added/${l%%:*}" "$tmp/added.err" "${l#*:}"
+	expect 0 "added-cc-${l%%:*}" env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/added.py" "$tmp/ev-added/${l%%:*}" "$tmp/added.err" "${l#*:}"
 	has "added-cc-${l%%:*}" "CC packets, the first"
 	sed 's/^/    /' "$tmp/out" >&2
 done
 # the warrant the second call began under: its INVITE, more content than the one that joined,
 # the same CIN
-expect 0 join-live-first env PYTHONPATH="$tmp" python3 -c '
+expect 0 join-live-first env PYTHONPATH="$(readlink -f "$here")" python3 -c '
 import json, sys
 from cc_times import cc_times
 p, q = sys.argv[1], sys.argv[2]
@@ -443,6 +443,69 @@ assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in
 ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
 assert len(ta) == int(sys.argv[3]) and min(ta) < min(tb) - 1.5, (len(ta), sys.argv[3], min(tb) - min(ta))' \
 	"$tmp/ev-added/$LP" "$tmp/ev-added/$LQ" "$(sent "$tmp/c6j.pcap" from 0)"
+
+# 6b. at recorded speed: a warrant that takes over from one ending 6 s into a call (added 2 s
+# in, its valid_from the other's valid_to): the call goes on under it (same CIN, its BEGIN "in
+# progress", its content from exactly that instant on the capture's clock); and a warrant's
+# scope widened from iri to iri+cc 3 s into a call: its content from then on, its keys audited
+AR="sip:renew$sfx@example.org" LR1="WS$sfx" LR2="WT$sfx" AW="sip:widen$sfx@example.org" LW="WU$sfx"
+s6=$(date +%s)
+t_end=$((s6 + 6))
+expect 0 gen6r "$gen" --community "$tmp/g/community.json" --out "$tmp/c6r.pcap" --calls 1 \
+	--duration 10 --caller "$AR" --callee "$B" --start "$(iso "$s6")" --seed 68
+expect 0 gen6w "$gen" --community "$tmp/g/community.json" --out "$tmp/c6w.pcap" --calls 1 \
+	--duration 10 --caller "$AW" --callee "$B" --start "$(iso "$s6")" --seed 62 --ipv6
+pcap_merge "$tmp/c6b.pcap" "$tmp/c6r.pcap" "$tmp/c6w.pcap"
+warrant "$LR1" iri+cc "$AR" "$(iso $((NOW - 3600)))" "$(iso "$t_end")"
+warrant "$LW" iri "$AW" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+capture renew --pcap "$tmp/c6b.pcap" --workers 2 --record "$tmp/ev-renew"
+for _ in $(seq 100); do grep -q "first frame" "$tmp/renew.err" && break; sleep 0.1; done
+sleep 2
+warrant "$LR2" iri+cc "$AR" "$(iso "$t_end")" "$(iso $((NOW + 86400)))"
+[ "$(date +%s)" -lt "$t_end" ] && ok || bad "renew: $LR2 added after $LR1 ended (slow start)"
+sleep 1
+t_mod=$(date +%s.%N)
+"$limf" warrant modify "$LW" --scope iri+cc >/dev/null && ok || bad "warrant modify $LW"
+reap renew
+expect 0 renew-cc env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, sys
+from cc_times import cc_times
+p, q, end = sys.argv[1], sys.argv[2], float(sys.argv[3])
+ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
+assert len(ta) > 100 and max(ta) < end, (len(ta), max(ta) - end)
+assert len(tb) > 100 and end <= min(tb) < end + 0.1, (len(tb), min(tb) - end)
+a = [json.loads(l) for l in open(p + "/iri.jsonl")]
+b = [json.loads(l) for l in open(q + "/iri.jsonl")]
+assert b[0]["type"] == "begin" and b[0].get("in_progress") is True, b[0]
+assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
+assert b[-1]["type"] == "end" and any(r["kind"] == "sip" and r["sip"].startswith("BYE") for r in b)
+print("%d CC packets before the first warrant ended, %d from the second one'"'"'s start" % (len(ta), len(tb)))' \
+	"$tmp/ev-renew/$LR1" "$tmp/ev-renew/$LR2" "$t_end"
+has renew-cc "CC packets before"
+sed 's/^/    /' "$tmp/out" >&2
+# the keys went with the first warrant (nothing else justified them): asked again under the
+# second alone, not under the one that had ended
+for l in "$LR1:1" "$LR2:1"; do
+	n=$("$limf" audit list --liid "${l%%:*}" | grep -c " kms.request ")
+	[ "$n" -eq "${l#*:}" ] && ok || bad "${l%%:*}: $n kms.request rows, want ${l#*:}"
+done
+expect 0 widen-cc env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+d, errf, t_mod = sys.argv[1], sys.argv[2], float(sys.argv[3])
+mod = capture_clock(errf, t_mod)
+ts = cc_times(d + "/cc.pcap")
+assert len(ts) > 100 and mod - 0.1 <= min(ts) <= mod + 1.5, (len(ts), min(ts) - mod)
+recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
+assert recs[0]["type"] == "begin" and "in_progress" not in recs[0], recs[0]
+km = [r["key_management"]["outcome"] for r in recs if r["kind"] == "key-management"]
+assert km[0] == "iri-only" and "keys" in km, km
+print("%d CC packets, the first %.3f s after the scope was widened" % (len(ts), min(ts) - mod))' \
+	"$tmp/ev-renew/$LW" "$tmp/renew.err" "$t_mod"
+has widen-cc "CC packets, the first"
+sed 's/^/    /' "$tmp/out" >&2
+n=$("$limf" audit list --liid "$LW" | grep -c " decrypt.keys ")
+[ "$n" -ge 1 ] && ok || bad "$LW: no decrypt.keys row"
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)
@@ -475,7 +538,7 @@ gaps = [b - a for a, b in zip(begins, begins[1:])]
 assert min(gaps) >= 0.5, gaps
 print("3 calls begun %s s after the warrant was added" % ", ".join("%.2f" % (b - add) for b in begins))
 PY
-expect 0 rate-begins env PYTHONPATH="$tmp" python3 "$tmp/rate.py" "$tmp/ev-rate/$L10" "$tmp/rate.err" "$t_add"
+expect 0 rate-begins env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/rate.py" "$tmp/ev-rate/$L10" "$tmp/rate.err" "$t_add"
 has rate-begins "3 calls begun"
 sed 's/^/    /' "$tmp/out" >&2
 # out of range: refused at start

@@ -488,6 +488,17 @@ static void t_kms_upcoming(void)
 		CHECK(wr_kms_decision_join(d, NULL, &added) == LIM_E_ARG && added == 0);
 		CHECK(wr_kms_decision_join(NULL, d2, NULL) == LIM_E_ARG);
 		wr_kms_decision_free(d2);
+		/* the first ends during the call: struck, the one that joined stays; the last
+		 * struck leaves a decision that serves nothing */
+		CHECK(wr_kms_decision_drop(d, l1) == LIM_OK);
+		mt = wr_kms_decision_matches(d, &n);
+		CHECK(n == 1 && strcmp(mt[0].liid, l2) == 0 && wr_kms_decision_total(d) == 1);
+		CHECK(wr_kms_decision_drop(d, l1) == LIM_E_AUTH);
+		CHECK(wr_kms_decision_drop(d, NULL) == LIM_E_ARG);
+		CHECK(wr_kms_decision_drop(NULL, l2) == LIM_E_ARG);
+		CHECK(wr_kms_decision_drop(d, l2) == LIM_OK);
+		mt = wr_kms_decision_matches(d, &n);
+		CHECK(n == 0 && wr_kms_decision_total(d) == 0);
 	}
 	wr_kms_decision_free(d);
 	/* a suspended warrant tells no start; the suspension moves the mark */
