@@ -136,7 +136,10 @@ struct pcall {
 	size_t n_gmk_audited;      /* group media: GMKs whose use for this call is audited */
 	uint32_t gmk_audited[4];
 	bool group_audit_failed;
-	bool stopped; /* every warrant ended during the call: never again */
+	/* every warrant ended during the call: not re-checked, nothing more for it unless a
+	 * warrant is added or changed (recheck_new: then re-checked once, and a warrant in force
+	 * for its parties joins it) */
+	bool stopped;
 	/* not intercepted: a warrant of a party comes into force then (wr time; 0: none known),
 	 * and the call is decided again at its first event at or after it (late_start) */
 	int64_t late_at;
@@ -2708,16 +2711,23 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
 
 /* Warrants added or changed since the last look (the table's mark moved): every call in
  * progress that is not intercepted goes to the gate again at its next event (late_start), as
- * when a warrant it was told of comes into force. */
+ * when a warrant it was told of comes into force; a call intercepted until every warrant of it
+ * ended is re-checked (limf_pipe_recheck, right after), so that a warrant added for its parties
+ * since (a new one after a revocation, say) joins it. */
 static void recheck_new(struct limf_pipe *p)
 {
 	char mk[WR_MARK_LEN];
 	if (wr_warrants_mark(p->cfg.db, mk) != LIM_OK)
 		return; /* (the re-check's own query says the gate is failing) */
 	if (p->wmark[0] && strcmp(mk, p->wmark) != 0)
-		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext)
-			if (!pc->intercept && !pc->stopped && !pc->ended)
+		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext) {
+			if (pc->ended)
+				continue;
+			if (!pc->intercept && !pc->stopped)
 				pc->late_at = 1; /* at the call's next event */
+			else if (pc->intercept && pc->stopped && pc->parties)
+				pc->stopped = false;
+		}
 	memcpy(p->wmark, mk, sizeof mk);
 }
 
@@ -2734,7 +2744,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		size_t n = 0, keep = 0;
 		bool cc = false, answered, grace = false;
 		next = pc->next;
-		if (!pc->parties)
+		if (!pc->parties || pc->stopped)
 			continue;
 		/* every warrant in force (not a capped prefix: a LIID of the call must not look
 		 * ended because others were added) */
@@ -2811,10 +2821,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		if (pc->cc && !cc)
 			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
 		if (keep == 0 && !unheld) {
-			/* no LIID in force any more: never re-checked or decided again; the call
-			 * stays intercepted only to account at its end (summary, "decrypt.done") */
-			free(pc->parties);
-			pc->parties = NULL;
+			/* no LIID in force any more: not re-checked or decided again until the
+			 * warrants change (recheck_new; its parties are kept for that); the call
+			 * stays intercepted to account at its end (summary, "decrypt.done") */
 			pc->stopped = true;
 		}
 	}

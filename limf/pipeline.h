@@ -373,7 +373,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * warrant table changed since the last call of it (wr_warrants_mark: a warrant added, or one
  * modified, suspended, resumed or revoked), every call in progress that is not intercepted
  * (and not stopped) goes to the gate again at its next event, as in 3a: a warrant added
- * during a call intercepts it from about a second after. Then it re-runs the gate at
+ * during a call intercepts it from about a second after; a call whose every LIID ended is
+ * re-checked once more below, so that a warrant added for its parties since joins it (3b).
+ * Then it re-runs the gate at
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired) gets a last IRI record
  * (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the
@@ -399,8 +401,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * wiped) and its media is no longer decrypted; the LIID stays in the call's list (ended), so
  * that the call's summary (sink.call_done) and its "decrypt.done" audit row at the call's end
  * still account for what was decrypted for it while in force. When no LIID is left in force
- * and none joins, nothing more is recorded for the call and it is never decided again (a
- * later re-INVITE does not re-open it). GMKs (issue 9) likewise: a group whose GMK
+ * and none joins, nothing more is recorded for the call and it is not decided again (a
+ * later re-INVITE does not re-open it) until the warrants change (above). GMKs (issue 9)
+ * likewise: a group whose GMK
  * was recovered for a member stays covered while a warrant on that member or on the group is
  * in force; when none is, the group's GMKs are wiped (stats gmk_dropped). The keys go with
  * the warrants (DESIGN.md s5.3): the stopped LIIDs no longer justify the KMS client's cached

@@ -34,6 +34,8 @@
 #   6b. the same: a warrant that takes over from one that ends during the call (added before
 #      that end, in force from it): the call goes on under it, its content from that instant;
 #      a warrant's scope widened from iri to iri+cc during a call: its content from then on
+#   6c. the same: the warrant of a call intercepted from its start revoked during it, then a
+#      new one added for the same party: the call goes on under the new one from then
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -506,6 +508,40 @@ has widen-cc "CC packets, the first"
 sed 's/^/    /' "$tmp/out" >&2
 n=$("$limf" audit list --liid "$LW" | grep -c " decrypt.keys ")
 [ "$n" -ge 1 ] && ok || bad "$LW: no decrypt.keys row"
+
+# 6c. at recorded speed: the warrant of a call intercepted since its start revoked 2 s in
+# (its content stops), and 1.5 s later a new warrant added for the same party: the call goes on
+# under the new one from then (same CIN, its BEGIN "in progress", its keys got again)
+AX="sip:again$sfx@example.org" LX1="WX$sfx" LX2="WY$sfx"
+expect 0 gen6c "$gen" --community "$tmp/g/community.json" --out "$tmp/c6c.pcap" --calls 1 \
+	--duration 10 --caller "$AX" --callee "$B" --start "$(iso "$(date +%s)")" --seed 60
+warrant "$LX1" iri+cc "$AX" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+capture again --pcap "$tmp/c6c.pcap" --record "$tmp/ev-again"
+for _ in $(seq 100); do grep -q "first frame" "$tmp/again.err" && break; sleep 0.1; done
+sleep 2
+t_rev=$(date +%s.%N)
+"$limf" warrant revoke "$LX1" --reason "test: revoked mid-call" >/dev/null && ok || bad "revoke $LX1"
+sleep 1.5
+t_new=$(date +%s.%N)
+warrant "$LX2" iri+cc "$AX" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+reap again
+expect 0 again-cc env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+p, q, errf = sys.argv[1], sys.argv[2], sys.argv[3]
+rev, new = capture_clock(errf, float(sys.argv[4])), capture_clock(errf, float(sys.argv[5]))
+ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
+assert len(ta) > 50 and max(ta) <= rev + 1.5, (len(ta), max(ta) - rev)
+assert len(tb) > 100 and new - 0.1 <= min(tb) <= new + 1.5, (len(tb), min(tb) - new)
+a = [json.loads(l) for l in open(p + "/iri.jsonl")]
+b = [json.loads(l) for l in open(q + "/iri.jsonl")]
+assert b[0]["type"] == "begin" and b[0].get("in_progress") is True, b[0]
+assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
+assert b[-1]["type"] == "end", b[-1]
+print("%d CC packets until the revocation, %d from %.3f s after the new warrant" % (len(ta), len(tb), min(tb) - new))' \
+	"$tmp/ev-again/$LX1" "$tmp/ev-again/$LX2" "$tmp/again.err" "$t_rev" "$t_new"
+has again-cc "CC packets until the revocation"
+sed 's/^/    /' "$tmp/out" >&2
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)
