@@ -285,14 +285,42 @@ static bool liid_wanted(const struct limf_pipe *p, const char *liid)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* A private call's key-management record as a LIID with IRI only sees it: what limf reports
+ * for such a LIID alone (outcome "iri-only", no signature check, no KMS, no key user, no
+ * detail), whatever another LIID's content made it do with the message, so that no authority
+ * learns from its IRI of another warrant on the call. false: km is shown as it is (a parse
+ * error, which IRI alone reports too, or a GMK distribution's record). */
+static bool km_iri_only(const struct limf_keymgmt *km, struct limf_keymgmt *out)
+{
+	if (!km->side || (strcmp(km->side, "offer") != 0 && strcmp(km->side, "answer") != 0) ||
+	    !km->outcome || strcmp(km->outcome, "iri-only") == 0 ||
+	    strcmp(km->outcome, "parse-error") == 0)
+		return false;
+	*out = *km;
+	out->kms_uri = "";
+	out->key_user = "";
+	out->key_period = 0;
+	out->n_keys = 0;
+	out->outcome = "iri-only";
+	out->sig = "not-checked";
+	out->detail = "";
+	return true;
+}
+
 /* To the call's LIIDs in mask (bit i: pc->liid[i]; 0: every LIID). */
 static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end,
 			uint32_t mask)
 {
+	const struct limf_keymgmt *km = iri->km;
+	struct limf_keymgmt masked;
 	for (size_t i = 0; i < pc->n_liids; i++) {
 		struct liid_state *l = &pc->liid[i];
 		if (l->ended || (mask && !(mask & (UINT32_C(1) << i))))
 			continue;
+		iri->km = km;
+		if (km && iri->kind == LIMF_IRI_KEYMGMT && l->scope != WR_SCOPE_IRI_CC &&
+		    km_iri_only(km, &masked))
+			iri->km = &masked;
 		iri->liid = l->liid;
 		iri->delivery = l->delivery;
 		iri->cin = pc->cin;
@@ -308,6 +336,7 @@ static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *
 		if (p->cfg.sink.iri)
 			p->cfg.sink.iri(p->cfg.sink.ctx, iri);
 	}
+	iri->km = km;
 }
 
 static void emit_iri(struct limf_pipe *p, struct pcall *pc, struct limf_iri *iri, bool end)
@@ -2417,7 +2446,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
 	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0, widened = 0;
 	uint32_t fresh = 0, joined = 0; /* LIIDs whose content begins now; the ones added */
-	bool want_cc = false;
+	bool want_cc = false, failed = false;
 	pc->join_at = 0;
 	pc->join_retry = false;
 	p->st.decisions++;
@@ -2436,7 +2465,6 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		return;
 	}
 	pc->gate_failed = false;
-	pc->retries = 0;
 	if (next != WR_TIME_INFINITY && next > 0)
 		pc->join_at = next;
 	mt = wr_kms_decision_matches(d, &n);
@@ -2504,13 +2532,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			 (int)call->call_id.len, call->call_id.s, widened);
 	/* the decryption under those LIIDs: on their audit logs first (with keys in use) */
 	want_cc = fresh && !pc->cc;
-	if (!want_cc && fresh && !audit_fresh(p, pc, call, &fresh, n_km)) {
-		int64_t again = retry_at(pc, t_us);
-		if (!pc->join_at || again < pc->join_at) {
-			pc->join_at = again;
-			pc->join_retry = true;
-		}
-	}
+	if (!want_cc && fresh && !audit_fresh(p, pc, call, &fresh, n_km))
+		failed = true;
 	if (want_cc) {
 		/* no LIID had content: the keys now, from the I_MESSAGEs the call carries
 		 * (do_keys audits them under these LIIDs, the only ones with content); their
@@ -2518,7 +2541,6 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		size_t k0 = pc->n_km;
 		pc->cc = true;
 		pc->late_keys = true;
-		p->st.calls_cc++;
 		if (pc->group[0])
 			pc->n_gmk_audited = 0; /* each GMK's next use: audited under these */
 		pc->seen_side[0] = pc->seen_side[1] = false;
@@ -2526,8 +2548,34 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			on_imsg(p, pc, call, false, ts_ns, true);
 		if (call->answer.imsg)
 			on_imsg(p, pc, call, true, ts_ns, true);
-		for (size_t k = k0; k < pc->n_km; k++)
-			pc->km[k].to = fresh;
+		if (!pc->group[0] && pc->n_ks == 0 && (call->offer.imsg || call->answer.imsg)) {
+			/* no keys (their audit row, the KMS or the table failed: said where it
+			 * failed): IRI only for these LIIDs for now, tried again later; this
+			 * attempt's records go (the next one makes its own) */
+			for (size_t k = k0; k < pc->n_km; k++)
+				lim_wipe(&pc->km[k], sizeof pc->km[k]);
+			pc->n_km = k0;
+			for (size_t i = 0; i < pc->n_liids; i++)
+				if (fresh & (UINT32_C(1) << i))
+					pc->liid[i].scope = WR_SCOPE_IRI;
+			pc->cc = false;
+			fresh = 0;
+			failed = true;
+		} else {
+			p->st.calls_cc++;
+			for (size_t k = k0; k < pc->n_km; k++)
+				pc->km[k].to = fresh;
+		}
+	}
+	if (failed) {
+		/* asked again 1, 2, 4, 8, then every 16 s on (a start to come first if sooner) */
+		int64_t again = retry_at(pc, t_us);
+		if (!pc->join_at || again < pc->join_at) {
+			pc->join_at = again;
+			pc->join_retry = true;
+		}
+	} else {
+		pc->retries = 0;
 	}
 	/* the key-management facts so far, at this instant, to the LIIDs that joined (each one's
 	 * BEGIN); those given records of keys got just now above have those instead */
@@ -2713,7 +2761,9 @@ static size_t recheck_covers(struct limf_pipe *p, int64_t now_us)
  * progress that is not intercepted goes to the gate again at its next event (late_start), as
  * when a warrant it was told of comes into force; a call intercepted until every warrant of it
  * ended is re-checked (limf_pipe_recheck, right after), so that a warrant added for its parties
- * since (a new one after a revocation, say) joins it. */
+ * since (a new one after a revocation, say) joins it; every other intercepted call goes to the
+ * gate again at its next event (join_start), which also learns when a warrant added to start
+ * later in the call begins (join_at), so that it joins at that instant, not at a re-check. */
 static void recheck_new(struct limf_pipe *p)
 {
 	char mk[WR_MARK_LEN];
@@ -2727,6 +2777,8 @@ static void recheck_new(struct limf_pipe *p)
 				pc->late_at = 1; /* at the call's next event */
 			else if (pc->intercept && pc->stopped && pc->parties)
 				pc->stopped = false;
+			else if (pc->intercept && pc->parties && !pc->join_retry)
+				pc->join_at = 1; /* a warrant added may start later in the call */
 		}
 	memcpy(p->wmark, mk, sizeof mk);
 }
@@ -2820,10 +2872,11 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		free(m);
 		if (pc->cc && !cc)
 			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
-		if (keep == 0 && !unheld) {
-			/* no LIID in force any more: not re-checked or decided again until the
-			 * warrants change (recheck_new; its parties are kept for that); the call
-			 * stays intercepted to account at its end (summary, "decrypt.done") */
+		if (keep == 0 && !unheld && !pc->join_at) {
+			/* no LIID in force any more, and none known to come (join_at: a start, or
+			 * a retry): not re-checked or decided again until the warrants change
+			 * (recheck_new; its parties are kept for that); the call stays intercepted
+			 * to account at its end (summary, "decrypt.done") */
 			pc->stopped = true;
 		}
 	}

@@ -374,7 +374,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * modified, suspended, resumed or revoked), every call in progress that is not intercepted
  * (and not stopped) goes to the gate again at its next event, as in 3a: a warrant added
  * during a call intercepts it from about a second after; a call whose every LIID ended is
- * re-checked once more below, so that a warrant added for its parties since joins it (3b).
+ * re-checked once more below, so that a warrant added for its parties since joins it (3b);
+ * every other intercepted call goes to the gate again at its next event (3b), which learns
+ * the start of a warrant added to come into force later in the call (it joins then).
  * Then it re-runs the gate at
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired) gets a last IRI record
@@ -401,7 +403,8 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * wiped) and its media is no longer decrypted; the LIID stays in the call's list (ended), so
  * that the call's summary (sink.call_done) and its "decrypt.done" audit row at the call's end
  * still account for what was decrypted for it while in force. When no LIID is left in force
- * and none joins, nothing more is recorded for the call and it is not decided again (a
+ * and none joins or is to come, nothing more is recorded for the call and it is not decided
+ * again (a
  * later re-INVITE does not re-open it) until the warrants change (above). GMKs (issue 9)
  * likewise: a group whose GMK
  * was recovered for a member stays covered while a warrant on that member or on the group is
