@@ -99,6 +99,9 @@ struct liid_state {
 	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
 	bool began, ended;
 	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
+	/* out of force because a re-check found its warrant not in force (suspended, revoked,
+	 * its target removed), not by its valid_to: back if found in force again (join_start) */
+	bool checked_out;
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
 	uint64_t delivered; /* CC packets handed over to it ("decrypt.done") */
 };
@@ -148,6 +151,7 @@ struct pcall {
 	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
 	bool late_keys;
 	bool km_full; /* said that the key-management table is full */
+	bool counted_cc; /* in calls_cc (once, however often its content stops and resumes) */
 	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
 	 * 0: none known; 1: at the next event, the re-check saw one in force), and the call is
 	 * decided again at its first event at or after it to add that LIID (join_start) */
@@ -734,8 +738,10 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		pc->late = true;
 	if (call) { /* a GMK distribution is counted as such (gmk_intercepted) */
 		p->st.calls_intercepted++;
-		if (pc->cc)
+		if (pc->cc) {
 			p->st.calls_cc++;
+			pc->counted_cc = true;
+		}
 	}
 out:
 	wr_kms_decision_free(d);
@@ -2427,6 +2433,26 @@ static bool audit_fresh(struct limf_pipe *p, struct pcall *pc, const struct cap_
 	return ok;
 }
 
+/* l serves the call from now on under the warrant m (join_start): a LIID that joins, or one back
+ * in force (its earlier records and counts are kept; its next record is a BEGIN "in progress"
+ * again, with the call's CIN, as for any LIID whose interception begins during the call). */
+static void liid_join(const struct pcall *pc, struct liid_state *l, const struct wr_match *m)
+{
+	memcpy(l->liid, m->liid, sizeof l->liid);
+	memcpy(l->delivery, m->delivery, sizeof l->delivery);
+	l->scope = m->scope;
+	l->valid_to = m->valid_to;
+	l->joined = true;
+	l->began = l->ended = l->out_of_force = l->checked_out = false;
+	l->target_side = 0;
+	l->matched = 0;
+	for (size_t k = 0; k < pc->parties->n && k < 64; k++)
+		if (m->parties & (UINT64_C(1) << k)) {
+			l->target_side |= pc->parties->side[k];
+			l->matched |= 1u << pc->parties->src[k];
+		}
+}
+
 /* A warrant came into force during a call intercepted already (pc->join_at, 3b in pipeline.h):
  * the call's parties go to the gate again at ts_ns, the instant of its first event since, and
  * each LIID in force then that the call does not serve joins it from there: its BEGIN record
@@ -2444,8 +2470,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	struct wr_kms_decision *d = NULL;
 	const struct wr_match *mt;
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
-	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0, widened = 0;
-	uint32_t fresh = 0, joined = 0; /* LIIDs whose content begins now; the ones added */
+	size_t n = 0, n0 = pc->n_liids, n_km = pc->n_km, out = 0, widened = 0, resumed = 0;
+	uint32_t fresh = 0, joined = 0; /* LIIDs whose content begins now; the ones (re)added */
 	bool want_cc = false, failed = false;
 	pc->join_at = 0;
 	pc->join_retry = false;
@@ -2475,10 +2501,20 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		for (size_t j = 0; j < pc->n_liids && !l; j++)
 			if (strcmp(pc->liid[j].liid, mt[i].liid) == 0)
 				l = &pc->liid[j];
+		if (l && l->out_of_force) {
+			/* no longer in force at a re-check (suspended) or at its valid_to, and in
+			 * force again now (resumed, its end moved later): back from now on as a
+			 * LIID that joins (3b in pipeline.h) */
+			liid_join(pc, l, &mt[i]);
+			joined |= UINT32_C(1) << (l - pc->liid);
+			if (l->scope == WR_SCOPE_IRI_CC)
+				fresh |= UINT32_C(1) << (l - pc->liid);
+			resumed++;
+			continue;
+		}
 		if (l) {
-			/* held: one that ended during the call stays ended (6 in pipeline.h); one
-			 * whose scope was widened to content gets it from now on */
-			if (!l->out_of_force && l->scope == WR_SCOPE_IRI &&
+			/* held; one whose scope was widened to content gets it from now on */
+			if (l->scope == WR_SCOPE_IRI &&
 			    mt[i].scope == WR_SCOPE_IRI_CC) {
 				l->scope = WR_SCOPE_IRI_CC;
 				fresh |= UINT32_C(1) << (l - pc->liid);
@@ -2492,16 +2528,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		}
 		l = &pc->liid[pc->n_liids];
 		memset(l, 0, sizeof *l);
-		memcpy(l->liid, mt[i].liid, sizeof l->liid);
-		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
-		l->scope = mt[i].scope;
-		l->valid_to = mt[i].valid_to;
-		l->joined = true;
-		for (size_t k = 0; k < pc->parties->n && k < 64; k++)
-			if (mt[i].parties & (UINT64_C(1) << k)) {
-				l->target_side |= pc->parties->side[k];
-				l->matched |= 1u << pc->parties->src[k];
-			}
+		liid_join(pc, l, &mt[i]);
 		joined |= UINT32_C(1) << pc->n_liids;
 		if (l->scope == WR_SCOPE_IRI_CC)
 			fresh |= UINT32_C(1) << pc->n_liids;
@@ -2520,12 +2547,16 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	wr_kms_decision_free(d);
 	if (!joined && !fresh)
 		return;
-	p->st.late_joins += pc->n_liids - n0;
-	if (joined)
+	p->st.late_joins += pc->n_liids - n0 + resumed;
+	if (pc->n_liids > n0)
 		lim_info("call %.*s: %zu more LIID(s) from now on (a warrant came into force "
 			 "during it, the first %s)",
 			 (int)call->call_id.len, call->call_id.s, pc->n_liids - n0,
 			 pc->liid[n0].liid);
+	if (resumed)
+		lim_info("call %.*s: %zu LIID(s) back from now on (their warrant is in force "
+			 "again: resumed, or its end moved later)",
+			 (int)call->call_id.len, call->call_id.s, resumed);
 	if (widened)
 		lim_info("call %.*s: content from now on for %zu LIID(s) whose warrant's scope "
 			 "was widened to iri+cc",
@@ -2562,7 +2593,9 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			fresh = 0;
 			failed = true;
 		} else {
-			p->st.calls_cc++;
+			if (!pc->counted_cc) /* (content again after none: the same call) */
+				p->st.calls_cc++;
+			pc->counted_cc = true;
 			for (size_t k = k0; k < pc->n_km; k++)
 				pc->km[k].to = fresh;
 		}
@@ -2827,7 +2860,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				/* kept in the call's list like a LIID ended by its valid_to
 				 * (window_check): the call's summary and its "decrypt.done" row still
 				 * account for what was decrypted for it while it was in force */
-				l->ended = l->out_of_force = true;
+				l->ended = l->out_of_force = l->checked_out = true;
 				liid_gone(pc, l);
 				bool seen = false;
 				for (size_t g = 0; g < n_gone && !seen; g++)
@@ -2862,10 +2895,20 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		 * just now): it joins at the call's next event (join_start) */
 		bool unheld = false;
 		for (size_t j = 0; answered && j < n && !unheld; j++) {
-			bool held = !liid_wanted(p, m[j].liid);
-			for (size_t i = 0; i < pc->n_liids && !held; i++)
-				held = strcmp(pc->liid[i].liid, m[j].liid) == 0;
-			unheld = !held && pc->n_liids < LIMF_CALL_MAX_LIIDS;
+			bool held = !liid_wanted(p, m[j].liid), back = false;
+			for (size_t i = 0; i < pc->n_liids && !held && !back; i++) {
+				const struct liid_state *l = &pc->liid[i];
+				if (strcmp(l->liid, m[j].liid) != 0)
+					continue;
+				/* one of the call's that is out of force and in force again: found
+				 * not in force at a re-check and resumed, or ended at its valid_to
+				 * and that moved later (not one whose valid_to the call's clock
+				 * passed while the wall clock has not: the same end) */
+				back = l->out_of_force &&
+				       (l->checked_out || m[j].valid_to > l->valid_to);
+				held = !back;
+			}
+			unheld = back || (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS);
 		}
 		if (unheld)
 			pc->join_at = 1;

@@ -54,9 +54,12 @@
  *      under it after its end); a LIID that takes over from one that ended (keep 0 at a
  *      re-check) joins before the call would stop. A LIID whose warrant's scope was widened
  *      from IRI to IRI+CC gets the content from then on the same way (the re-check sees it);
- *      the key-management records of keys got then go to the LIIDs with content alone. An
- *      audit row not written: IRI only, tried again 1, 2, 4, 8, then every 16 s on. Stats
- *      late_joins;
+ *      the key-management records of keys got then go to the LIIDs with content alone. A
+ *      LIID of the call whose warrant was found not in force (6, or suspended at a re-check)
+ *      and is in force again (resumed, its valid_to moved later) comes back the same way: a
+ *      BEGIN "in progress" again (the same CIN; its sequence numbers go on), content from
+ *      then. An audit row not written: IRI only, tried again 1, 2, 4, 8, then every 16 s
+ *      on. Stats late_joins (LIIDs that joined or came back);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
