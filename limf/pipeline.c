@@ -100,8 +100,11 @@ struct liid_state {
 	bool began, ended;
 	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
 	/* out of force because a re-check found its warrant not in force (suspended, revoked,
-	 * its target removed), not by its valid_to: back if found in force again (join_start) */
+	 * its target removed), not by its valid_to */
 	bool checked_out;
+	/* out of force, and a re-check found its warrant in force again (resumed, or its valid_to
+	 * moved later): join_start takes it back if the call's own clock agrees */
+	bool back;
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
 	uint64_t delivered; /* CC packets handed over to it ("decrypt.done") */
 };
@@ -2443,7 +2446,7 @@ static void liid_join(const struct pcall *pc, struct liid_state *l, const struct
 	l->scope = m->scope;
 	l->valid_to = m->valid_to;
 	l->joined = true;
-	l->began = l->ended = l->out_of_force = l->checked_out = false;
+	l->began = l->ended = l->out_of_force = l->checked_out = l->back = false;
 	l->target_side = 0;
 	l->matched = 0;
 	for (size_t k = 0; k < pc->parties->n && k < 64; k++)
@@ -2501,6 +2504,9 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		for (size_t j = 0; j < pc->n_liids && !l; j++)
 			if (strcmp(pc->liid[j].liid, mt[i].liid) == 0)
 				l = &pc->liid[j];
+		if (l && l->out_of_force && !l->back)
+			continue; /* held: ended, and no re-check has found it in force since (the
+				   * wall clock rules: not one the call's clock, behind, still has) */
 		if (l && l->out_of_force) {
 			/* no longer in force at a re-check (suspended) or at its valid_to, and in
 			 * force again now (resumed, its end moved later): back from now on as a
@@ -2894,10 +2900,12 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		 * passed at the wall clock; also one that takes over from a warrant that ended
 		 * just now): it joins at the call's next event (join_start) */
 		bool unheld = false;
-		for (size_t j = 0; answered && j < n && !unheld; j++) {
+		for (size_t i = 0; answered && i < pc->n_liids; i++)
+			pc->liid[i].back = false; /* (set again below while in force) */
+		for (size_t j = 0; answered && j < n; j++) {
 			bool held = !liid_wanted(p, m[j].liid), back = false;
 			for (size_t i = 0; i < pc->n_liids && !held && !back; i++) {
-				const struct liid_state *l = &pc->liid[i];
+				struct liid_state *l = &pc->liid[i];
 				if (strcmp(l->liid, m[j].liid) != 0)
 					continue;
 				/* one of the call's that is out of force and in force again: found
@@ -2907,8 +2915,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				back = l->out_of_force &&
 				       (l->checked_out || m[j].valid_to > l->valid_to);
 				held = !back;
+				l->back = back;
 			}
-			unheld = back || (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS);
+			unheld |= back || (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS);
 		}
 		if (unheld)
 			pc->join_at = 1;

@@ -40,6 +40,8 @@
 #      ends 2 s into its call and is extended 1.5 s later: the content stops, then goes on
 #      from then (same LIID and CIN, a BEGIN "in progress" after its "warrant-not-in-force"
 #      report, its decryption audited again)
+#   6e. a call whose capture clock is behind the wall clock: a warrant ended at the wall clock
+#      (still in force on the call's) stays ended when another warrant joins the call
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -621,6 +623,36 @@ for l in "$LS" "$LE"; do
 	n=$("$limf" audit list --liid "$l" | grep -c " decrypt.keys ")
 	[ "$n" -ge 2 ] && ok || bad "$l: $n decrypt.keys rows, want 2 (the start, the return)"
 done
+
+# 6e. a call whose capture clock is 5 s behind the wall clock: its warrant ends (valid_to) at
+# the wall clock 3 s from now, where the re-check finds it not in force while on the call's own
+# clock it still is; a warrant added for the same party after that joins the call and the
+# ended one stays ended (not taken back by the join's decision on the call's clock)
+AL="sip:behind$sfx@example.org" LB1="WF$sfx" LB2="WG$sfx"
+t6e=$(date +%s)
+expect 0 gen6e "$gen" --community "$tmp/g/community.json" --out "$tmp/c6e.pcap" --calls 1 \
+	--duration 12 --caller "$AL" --callee "$B" --start "$(iso $((t6e - 5)))" --seed 69
+warrant "$LB1" iri+cc "$AL" "$(iso $((NOW - 3600)))" "$(iso $((t6e + 3)))"
+capture behind --pcap "$tmp/c6e.pcap" --record "$tmp/ev-behind"
+while [ "$(date +%s)" -lt $((t6e + 5)) ]; do sleep 0.1; done
+t_b2=$(date +%s.%N)
+warrant "$LB2" iri+cc "$AL" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+reap behind
+expect 0 behind-cc env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+p, q, errf = sys.argv[1], sys.argv[2], sys.argv[3]
+end, add = capture_clock(errf, float(sys.argv[4])), capture_clock(errf, float(sys.argv[5]))
+ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
+assert len(ta) > 20 and max(ta) <= end + 1.5, (len(ta), max(ta) - end)
+assert len(tb) > 100 and add - 0.5 <= min(tb) <= add + 1.5, (len(tb), min(tb) - add)
+a = [json.loads(l) for l in open(p + "/iri.jsonl")]
+assert [r["type"] for r in a].count("begin") == 1, [r["type"] for r in a]
+assert a[-1].get("reason") == "warrant-not-in-force", a[-1]
+print("%d CC packets until the warrant ended at the wall clock, none after; the other %d from %.3f s after it was added" % (len(ta), len(tb), min(tb) - add))' \
+	"$tmp/ev-behind/$LB1" "$tmp/ev-behind/$LB2" "$tmp/behind.err" "$((t6e + 3))" "$t_b2"
+has behind-cc "none after"
+sed 's/^/    /' "$tmp/out" >&2
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)
