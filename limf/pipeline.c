@@ -236,6 +236,9 @@ struct limf_pipe {
 	/* the gate failing in limf_pipe_recheck since gate_down_us (pipeline.h: the grace) */
 	bool gate_down;
 	int64_t gate_down_us;
+	/* the gate answered again after failing: the next re-check sends the calls stopped
+	 * meanwhile ("warrant-not-confirmed" after the grace) to the gate again (recheck_new) */
+	bool gate_back;
 	/* group communications (issue 9) */
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
@@ -2724,8 +2727,10 @@ static void on_event(void *ctx, const struct cap_event *ev)
 /* The gate answered a re-check. */
 static void gate_up(struct limf_pipe *p)
 {
-	if (p->gate_down)
+	if (p->gate_down) {
 		lim_warn("warrant re-checks answered again: ongoing interceptions confirmed");
+		p->gate_back = true;
+	}
 	p->gate_down = false;
 }
 
@@ -2808,9 +2813,14 @@ static void recheck_new(struct limf_pipe *p)
 	char mk[WR_MARK_LEN];
 	if (wr_warrants_mark(p->cfg.db, mk) != LIM_OK)
 		return; /* (the re-check's own query says the gate is failing) */
-	if (p->wmark[0] && strcmp(mk, p->wmark) != 0)
+	gate_up(p); /* (answered: also when every call it had is stopped, none asked below) */
+	bool moved = p->wmark[0] && strcmp(mk, p->wmark) != 0;
+	/* the warrants changed; or the gate answers again after an outage: the calls stopped then
+	 * go to the re-check again ("warrant-not-confirmed" was not "ended"; the others' LIIDs
+	 * not confirmed then come back through it, limf_pipe_recheck) */
+	if (moved || p->gate_back)
 		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext) {
-			if (pc->ended)
+			if (pc->ended || (!moved && !(pc->intercept && pc->stopped)))
 				continue;
 			if (!pc->intercept && !pc->stopped)
 				pc->late_at = 1; /* at the call's next event */
@@ -2820,6 +2830,7 @@ static void recheck_new(struct limf_pipe *p)
 				pc->join_at = 1; /* a warrant added may start later in the call */
 		}
 	memcpy(p->wmark, mk, sizeof mk);
+	p->gate_back = false;
 }
 
 /* see pipeline.h */

@@ -391,14 +391,16 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * in force (wr_decide_all), however many: a warrant added for the same target never makes a
  * LIID of the call look ended.
  * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)
- * is no decision, not "the warrant ended": stopping would be for good (a stopped call never
- * resumes), so one database restart would end every ongoing interception. The LIIDs are kept
+ * is no decision, not "the warrant ended", so one database restart must not end every ongoing
+ * interception. The LIIDs are kept
  * as the last decision allowed them, with two bounds that need no database: a LIID whose
  * warrant's end (valid_to, read with that decision, or with the last re-check that answered)
  * has passed is stopped as above; and once the gate has not answered for
  * the grace (LIMF_RECHECK_GRACE_US, or cfg recheck_grace_us; nothing confirms a revocation
  * made meanwhile) every LIID is stopped,
- * end_reason "warrant-not-confirmed". A revocation needs the database: while it is down none
+ * end_reason "warrant-not-confirmed"; when the gate answers again, the first re-check sends
+ * the calls stopped so to the gate again, and a LIID found in force comes back as one whose
+ * warrant was resumed (3b). A revocation needs the database: while it is down none
  * can be made, and one made over a link that only limf lost is seen at the first re-check
  * after the reconnect (warrants/ reconnects at most once a second). The group covers below
  * are kept the same way, for the grace only (a cover knows no warrant end).

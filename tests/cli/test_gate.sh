@@ -11,7 +11,8 @@
 #      alarm; the summary line "warrant gate" counts them; `limf replay --json` has the counters
 #   4. the grace is bounded ([database] recheck_grace = 2): an outage longer than it stops the
 #      ongoing interception (REPORT call-end "warrant-not-confirmed", not every packet
-#      decrypted); a recheck_grace out of 1..3600 is refused at start
+#      decrypted), and once the gate answers again the call is taken back from then (BEGIN
+#      "in progress" again, content); a recheck_grace out of 1..3600 is refused at start
 #   5. keys go with the warrant (review finding 8): mid-call `limf status` counts the keys held
 #      (keys_cached); after `limf warrant revoke` and the re-check, none is left while the
 #      capture runs on
@@ -125,7 +126,7 @@ C="sip:gc$sfx@example.org" L2="H$sfx"
 expect 0 add2 "$limf" warrant add --liid "$L2" --authority C --ref R --country GB \
 	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
 	--delivery lemf1 --target "$C"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/d.pcap" --calls 1 --duration 9 \
+"$gen" --community "$tmp/k/community.json" --out "$tmp/d.pcap" --calls 1 --duration 14 \
 	--caller "$C" --callee "$B" --start "$(iso "$NOW")" --seed 63 >/dev/null || bad "gen d"
 nd=$(pk "$tmp/d.pcap.json")
 sed 's/^\[database\]$/[database]\nrecheck_grace = 2/' "$tmp/limf.conf" >"$tmp/grace.conf"
@@ -140,6 +141,7 @@ if wait_for "\"$limf\" audit list --liid $L2" " decrypt.keys " 60; then ok; else
 if "$limf" db local stop "$pgdir" >/dev/null 2>&1; then ok; else bad "could not stop the cluster"; fi
 sleep 5
 if pg_up; then ok; else bad "could not start the cluster again"; fi
+t_up=$(date +%s.%N)
 wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 0 ] && ok || bad "capture 2 exit $rc"
@@ -154,6 +156,22 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 ends = [r for r in recs if r["kind"] == "call-end"]
 assert any(r["reason"] == "warrant-not-confirmed" and r["type"] == "report" for r in ends), ends
 PY
+# once the gate answers again the warrant is found in force: the call is taken back from then
+# (a BEGIN "in progress" after the report, content again within about 2 s of the restart)
+expect 0 back env PYTHONPATH="$(readlink -f "$(dirname "$0")")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+d, up = sys.argv[1], capture_clock(sys.argv[2], float(sys.argv[3]))
+r = [json.loads(l) for l in open(d + "/iri.jsonl")]
+out = [i for i, x in enumerate(r) if x.get("reason") == "warrant-not-confirmed"]
+back = [i for i, x in enumerate(r) if x["type"] == "begin" and x.get("in_progress")]
+assert len(out) == 1 and len(back) == 1 and back[0] > out[0], (out, back)
+after = [t for t in cc_times(d + "/cc.pcap") if t >= up - 0.5]
+assert len(after) > 20 and min(after) <= up + 2.5, (len(after), after and min(after) - up)
+print("%d CC packets from %.3f s after the restart" % (len(after), min(after) - up))' \
+	"$tmp/ev2/$L2" "$tmp/cap2.err" "$t_up"
+has back "CC packets from"
+sed 's/^/    /' "$tmp/out" >&2
 
 # ---- 5. revoked mid-call: the cached keys (KMS key sets, SAKKE contexts) are wiped at once
 NOW=$(date +%s)
