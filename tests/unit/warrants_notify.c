@@ -56,6 +56,20 @@ static void expect_change(struct wr_db *db, const char *what)
 	else if (now_ms() - t0 > WAIT_MS)
 		fprintf(stderr, "  %s: notified after %lld ms\n", what, (long long)(now_ms() - t0));
 	CHECK(wr_db_changes(db, &again) == LIM_OK && again == 0);
+	if (again != 0)
+		fprintf(stderr, "  %s: %zu more notification(s) after the first\n", what, again);
+}
+
+/* Reads what db has pending until it stays quiet for 100 ms. Returns the count (-1 on an
+ * error). A listener with changes queued from earlier transactions wakes up on those at once,
+ * before the newest transaction's notification has reached it: drain it before expecting one
+ * change. */
+static long drain(struct wr_db *db)
+{
+	long total = 0, n;
+	while ((n = wait_changes(db, 100)) > 0)
+		total += n;
+	return n < 0 ? -1 : total;
 }
 
 /* Nothing changed: not readable for ms, and wr_db_changes says 0. */
@@ -293,10 +307,11 @@ static void t_notify(void)
 			fprintf(stderr, "  two warrants: payloads '%s'\n", got);
 	}
 
-	/* revoke */
+	/* revoke; svc2 has not read since the add: every change since then is queued for it */
+	CHECK(drain(svc2) >= 1);
 	CHECK(wr_warrant_set_status(op, liid, WR_REVOKED, "order ended") == LIM_OK);
 	expect_change(svc, "revoke");
-	expect_change(svc2, "modify + revoke (second listener)");
+	expect_change(svc2, "revoke (second listener)");
 	raw_payloads(raw, 1, got, sizeof got);
 	CHECK(strcmp(got, liid) == 0);
 	expect_quiet(svc, 100, "after revoke");
