@@ -1279,7 +1279,7 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_key(j, "calls_intercepted_in_progress");
 	lim_json_u64(j, s->late_intercepts);
 	/* LIIDs that joined a call intercepted already, from the instant their warrant came
-	 * into force during it */
+	 * into force during it, or came back in force during it */
 	lim_json_key(j, "liids_joined_in_progress");
 	lim_json_u64(j, s->late_joins);
 	/* warrants in force that a call could not serve (more than LIMF_CALL_MAX_LIIDS) */

@@ -98,9 +98,12 @@ struct liid_state {
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
 	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
 	bool began, ended;
-	bool out_of_force; /* the call's time reached valid_to: nothing more for this LIID */
+	/* ended: the call's time reached valid_to, or a re-check found its warrant not in force;
+	 * nothing more for this LIID unless it comes back (join_start, with back) */
+	bool out_of_force;
 	/* out of force because a re-check found its warrant not in force (suspended, revoked,
-	 * its target removed), not by its valid_to */
+	 * its target removed, its valid_to passed at the wall clock, not confirmed past the
+	 * grace), not by its valid_to on the call's clock */
 	bool checked_out;
 	/* out of force, and a re-check found its warrant in force again (resumed, or its valid_to
 	 * moved later): join_start takes it back if the call's own clock agrees */
@@ -2553,6 +2556,18 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		lim_warn("call %.*s: key requests of a re-key are not audited under every LIID "
 			 "that joined it",
 			 (int)call->call_id.len, call->call_id.s);
+	if (joined)
+		for (size_t i = 0; i < n; i++) {
+			/* the join took every LIID of d: struck again are those the call does not
+			 * serve from now on (held, or beyond the call's LIIDs), so that no key
+			 * request is audited or cached under them */
+			const struct liid_state *l = NULL;
+			for (size_t j = 0; j < pc->n_liids && !l; j++)
+				if (strcmp(pc->liid[j].liid, mt[i].liid) == 0)
+					l = &pc->liid[j];
+			if (!l || l->out_of_force)
+				(void)!wr_kms_decision_drop(pc->d, mt[i].liid);
+		}
 	wr_kms_decision_free(d);
 	if (!joined && !fresh)
 		return;

@@ -50,20 +50,21 @@
  *      instant), its IRI and content from there on. Its decryption is on its audit log first
  *      ("decrypt.keys" for the keys in use; a row not written: IRI only for it); a call that
  *      had no content gets its keys then, as in 3a; later re-keys' key requests are audited
- *      under it too (and a LIID that ends is struck from the call's decision: no key request
- *      under it after its end); a LIID that takes over from one that ended (keep 0 at a
+ *      under it too (and a LIID that ends, or is held ended when others join, is struck from
+ *      the call's decision: no key request audited or cached under it after its end); a LIID that takes over from one that ended (keep 0 at a
  *      re-check) joins before the call would stop. A LIID whose warrant's scope was widened
  *      from IRI to IRI+CC gets the content from then on the same way (the re-check sees it);
  *      the key-management records of keys got then go to the LIIDs with content alone. A
  *      LIID of the call whose warrant was found not in force (6, or suspended at a re-check)
  *      and is in force again (resumed, its valid_to moved later) comes back the same way: a
  *      BEGIN "in progress" again (the same CIN; its sequence numbers go on), content from
- *      then. An audit row not written: IRI only, tried again 1, 2, 4, 8, then every 16 s
- *      on. Stats late_joins (LIIDs that joined or came back);
+ *      then (in a group call, once a GMK is known again: the group's GMKs go when its last
+ *      cover ends). An audit row not written: IRI only, tried again 1, 2, 4, 8, then every
+ *      16 s on. Stats late_joins (LIIDs that joined or came back);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
- *      IRI or CC after it; when no LIID with content remains, the call's SRTP sessions are
+ *      IRI or CC after it (unless it comes back in force, 3b); when no LIID with content remains, the call's SRTP sessions are
  *      freed (keys wiped) and nothing more is decrypted. Replay, capture and a pool's
  *      workers alike (limf_pipe_recheck, at the wall clock, is for changes to warrants).
  *
@@ -321,7 +322,7 @@ struct limf_pipe_stats {
 	 * valid_from after the call began) */
 	uint64_t late_intercepts;
 	/* LIIDs that joined a call intercepted already, from the instant their warrant came into
-	 * force during it (3b) */
+	 * force during it, and LIIDs of a call that came back in force during it (3b) */
 	uint64_t late_joins;
 	uint64_t kms_ok, kms_fail, unwrap_fail, sig_bad;
 	uint64_t media_target, decrypted, auth_failed, replayed, cc_out, iri_out;

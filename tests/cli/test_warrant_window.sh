@@ -36,12 +36,13 @@
 #      a warrant's scope widened from iri to iri+cc during a call: its content from then on
 #   6c. the same: the warrant of a call intercepted from its start revoked during it, then a
 #      new one added for the same party: the call goes on under the new one from then
-#   6d. the same: a warrant suspended 2 s into the call and resumed 1.5 s later, and one that
-#      ends 2 s into its call and is extended 1.5 s later: the content stops, then goes on
-#      from then (same LIID and CIN, a BEGIN "in progress" after its "warrant-not-in-force"
-#      report, its decryption audited again)
+#   6d. the same: a warrant suspended 2 s into the call and resumed 3 s later, and one that
+#      ends 2 s into its call and is extended 3 s later: the content stops (none between),
+#      then goes on from then (same LIID and CIN, a BEGIN "in progress" after its
+#      "warrant-not-in-force" report, its decryption audited again)
 #   6e. a call whose capture clock is behind the wall clock: a warrant ended at the wall clock
-#      (still in force on the call's) stays ended when another warrant joins the call
+#      (still in force on the call's) stays ended when another warrant joins the call, and the
+#      joiner's key request is not audited under it
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -567,15 +568,16 @@ has again-cc "CC packets until the revocation"
 sed 's/^/    /' "$tmp/out" >&2
 
 # 6d. at recorded speed, two calls intercepted since their start: the warrant of one suspended
-# 2 s in and resumed 1.5 s later; the other's warrant ending 2 s into its call and moved 1.5 s
-# later to the next day (warrant modify --to). Each goes on under its warrant again from then.
+# 2 s in and resumed 3 s later; the other's warrant ending 2 s into its call and moved 3 s
+# later to the next day (warrant modify --to). Neither gets content in between; each goes on
+# under its warrant again from then.
 # The calls are a minute ahead of the wall clock, so that the second's warrant ends on the
 # capture's clock (pipeline.h 6) while the re-checks, at the wall clock, find it in force
 AS="sip:resume$sfx@example.org" LS="WZ$sfx" AE="sip:extend$sfx@example.org" LE="WV$sfx"
 t6d=$(date +%s)
 expect 0 gen6d "$gen" --community "$tmp/g/community.json" --out "$tmp/c6ds.pcap" --calls 1 \
 	--duration 10 --caller "$AS" --callee "$B" --start "$(iso $((t6d + 60)))" --seed 61
-expect 0 gen6e "$gen" --community "$tmp/g/community.json" --out "$tmp/c6de.pcap" --calls 1 \
+expect 0 gen6d2 "$gen" --community "$tmp/g/community.json" --out "$tmp/c6de.pcap" --calls 1 \
 	--duration 10 --caller "$AE" --callee "$B" --start "$(iso $((t6d + 60)))" --seed 62 --ipv6
 pcap_merge "$tmp/c6d.pcap" "$tmp/c6ds.pcap" "$tmp/c6de.pcap"
 warrant "$LS" iri+cc "$AS" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
@@ -585,14 +587,15 @@ for _ in $(seq 100); do grep -q "first frame" "$tmp/resume.err" && break; sleep 
 sleep 2
 t_sus=$(date +%s.%N)
 "$limf" warrant suspend "$LS" --reason "test: suspended mid-call" >/dev/null && ok || bad "suspend $LS"
-sleep 1.5
+sleep 3
 t_res=$(date +%s.%N)
 "$limf" warrant resume "$LS" >/dev/null && ok || bad "resume $LS"
 "$limf" warrant modify "$LE" --to "$(iso $((NOW + 86400)))" >/dev/null && ok || bad "modify $LE"
 reap resume
 grep -q "calls 2 intercepted 2 with_content 2 " "$tmp/resume.err" && ok || { bad "resume: summary"; grep "limf capture: .*frames" "$tmp/resume.err" >&2; }
 # LIID dir, the capture's log, the instant its content stopped (capture clock), the instant
-# its warrant was in force again (wall clock)
+# its warrant was in force again (wall clock), how long after the first content may go on (the
+# re-check's second and the command's time for a suspension; none for a valid_to)
 cat >"$tmp/back.py" <<'PY'
 import json, sys
 from cc_times import capture_clock, cc_times
@@ -601,7 +604,8 @@ back = capture_clock(errf, float(sys.argv[4]))
 ts = cc_times(d + "/cc.pcap")
 before = [t for t in ts if t < back - 0.5]
 after = [t for t in ts if t >= back - 0.5]
-assert len(before) > 20 and max(before) <= stop + 1.5, (len(before), max(before) - stop)
+assert len(before) > 20 and max(before) <= stop + float(sys.argv[5]), (len(before), max(before) - stop)
+assert back - 0.5 - (stop + float(sys.argv[5])) > 0.5, ("no gap to look at", back - stop)
 assert len(after) > 100 and min(after) <= back + 1.5, (len(after), after and min(after) - back)
 r = [json.loads(l) for l in open(d + "/iri.jsonl")]
 out = [i for i, x in enumerate(r) if x.get("reason") == "warrant-not-in-force"]
@@ -613,10 +617,10 @@ assert len({x["cin"] for x in r}) == 1 and r[-1]["type"] == "end", r[-1]
 print("%d CC packets until it stopped, %d from %.3f s after it was in force again" % (len(before), len(after), min(after) - back))
 PY
 sus=$(env PYTHONPATH="$(readlink -f "$here")" python3 -c 'import sys; from cc_times import capture_clock; print(capture_clock(sys.argv[1], float(sys.argv[2])))' "$tmp/resume.err" "$t_sus")
-expect 0 resume-cc env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/back.py" "$tmp/ev-resume/$LS" "$tmp/resume.err" "$sus" "$t_res"
+expect 0 resume-cc env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/back.py" "$tmp/ev-resume/$LS" "$tmp/resume.err" "$sus" "$t_res" 1.3
 has resume-cc "CC packets until it stopped"
 sed 's/^/    /' "$tmp/out" >&2
-expect 0 extend-cc env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/back.py" "$tmp/ev-resume/$LE" "$tmp/resume.err" "$((t6d + 62))" "$t_res"
+expect 0 extend-cc env PYTHONPATH="$(readlink -f "$here")" python3 "$tmp/back.py" "$tmp/ev-resume/$LE" "$tmp/resume.err" "$((t6d + 62))" "$t_res" 0.05
 has extend-cc "CC packets until it stopped"
 sed 's/^/    /' "$tmp/out" >&2
 for l in "$LS" "$LE"; do
@@ -653,6 +657,11 @@ print("%d CC packets until the warrant ended at the wall clock, none after; the 
 	"$tmp/ev-behind/$LB1" "$tmp/ev-behind/$LB2" "$tmp/behind.err" "$((t6e + 3))" "$t_b2"
 has behind-cc "none after"
 sed 's/^/    /' "$tmp/out" >&2
+# its key request audited under it once (the start), not again for the keys the joiner needed
+n=$("$limf" audit list --liid "$LB1" | grep -c " kms.request ")
+[ "$n" -eq 1 ] && ok || bad "$LB1: $n kms.request rows after it ended, want 1"
+n=$("$limf" audit list --liid "$LB2" | grep -c " kms.request ")
+[ "$n" -eq 1 ] && ok || bad "$LB2: $n kms.request rows, want 1"
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)
