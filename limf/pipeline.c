@@ -146,8 +146,8 @@ struct pcall {
 	uint32_t gmk_audited[4];
 	bool group_audit_failed;
 	/* every warrant ended during the call: not re-checked, nothing more for it unless a
-	 * warrant is added or changed (recheck_new: then re-checked once, and a warrant in force
-	 * for its parties joins it) */
+	 * warrant is added or changed, or the gate answers after failing (recheck_new: then
+	 * re-checked again, and a warrant in force for its parties joins it or comes back) */
 	bool stopped;
 	/* not intercepted: a warrant of a party comes into force then (wr time; 0: none known),
 	 * and the call is decided again at its first event at or after it (late_start) */
@@ -2828,12 +2828,15 @@ static void recheck_new(struct limf_pipe *p)
 	char mk[WR_MARK_LEN];
 	if (wr_warrants_mark(p->cfg.db, mk) != LIM_OK)
 		return; /* (the re-check's own query says the gate is failing) */
-	gate_up(p); /* (answered: also when every call it had is stopped, none asked below) */
 	bool moved = p->wmark[0] && strcmp(mk, p->wmark) != 0;
-	/* the warrants changed; or the gate answers again after an outage: the calls stopped then
-	 * go to the re-check again ("warrant-not-confirmed" was not "ended"; the others' LIIDs
-	 * not confirmed then come back through it, limf_pipe_recheck) */
-	if (moved || p->gate_back)
+	/* the warrants changed; or the gate answers again after an outage (gate_back), or may
+	 * (gate_down, and this query answered: also when every call is stopped, so that none
+	 * would ask): the calls stopped then go to the re-check again ("warrant-not-confirmed"
+	 * was not "ended"; the others' LIIDs not confirmed then come back through it,
+	 * limf_pipe_recheck, whose queries say whether the gate is up; gate_down stays until one
+	 * answers, so the grace keeps counting from the first failure) */
+	bool back = p->gate_back || p->gate_down;
+	if (moved || back)
 		for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext) {
 			if (pc->ended || (!moved && !(pc->intercept && pc->stopped)))
 				continue;

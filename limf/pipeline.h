@@ -399,9 +399,11 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * has passed is stopped as above; and once the gate has not answered for
  * the grace (LIMF_RECHECK_GRACE_US, or cfg recheck_grace_us; nothing confirms a revocation
  * made meanwhile) every LIID is stopped,
- * end_reason "warrant-not-confirmed"; when the gate answers again, the first re-check sends
- * the calls stopped so to the gate again, and a LIID found in force comes back as one whose
- * warrant was resumed (3b). A revocation needs the database: while it is down none
+ * end_reason "warrant-not-confirmed"; while the gate is failing and the warrants' mark still
+ * answers (so also when every call is stopped), and once the gate answers again, each
+ * re-check sends the stopped calls to the gate again, and a LIID found in force comes back as
+ * one whose warrant was resumed (3b); the grace counts from the first failure, however often
+ * the mark answers meanwhile. A revocation needs the database: while it is down none
  * can be made, and one made over a link that only limf lost is seen at the first re-check
  * after the reconnect (warrants/ reconnects at most once a second). The group covers below
  * are kept the same way, for the grace only (a cover knows no warrant end).

@@ -12,7 +12,9 @@
 #   4. the grace is bounded ([database] recheck_grace = 2): an outage longer than it stops the
 #      ongoing interception (REPORT call-end "warrant-not-confirmed", not every packet
 #      decrypted), and once the gate answers again the call is taken back from then (BEGIN
-#      "in progress" again, content); a recheck_grace out of 1..3600 is refused at start
+#      "in progress" again, content); a recheck_grace out of 1..3600 is refused at start;
+#      4b: the same when only the decisions fail (the warrants' mark still answers): the grace
+#      counts from the first failure, said once
 #   5. keys go with the warrant (review finding 8): mid-call `limf status` counts the keys held
 #      (keys_cached); after `limf warrant revoke` and the re-check, none is left while the
 #      capture runs on
@@ -172,6 +174,52 @@ print("%d CC packets from %.3f s after the restart" % (len(after), min(after) - 
 	"$tmp/ev2/$L2" "$tmp/cap2.err" "$t_up"
 has back "CC packets from"
 sed 's/^/    /' "$tmp/out" >&2
+
+# ---- 4b. a partial outage: the warrants' mark still answers, the decisions do not (the service
+# role may not read the targets' URIs for 5 s); the grace counts from the first failure all the
+# same (not from each answered mark query): the interception stops after it and comes back
+NOW=$(date +%s)
+F="sip:gf$sfx@example.org" L4="P$sfx"
+expect 0 add4 "$limf" warrant add --liid "$L4" --authority C --ref R --country GB \
+	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
+	--delivery lemf1 --target "$F"
+"$gen" --community "$tmp/k/community.json" --out "$tmp/f.pcap" --calls 1 --duration 14 \
+	--caller "$F" --callee "$B" --start "$(iso "$NOW")" --seed 65 >/dev/null || bad "gen f"
+sqls() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
+rm -rf "$tmp/ev4"
+"$limf" capture --config "$tmp/grace.conf" --pcap "$tmp/f.pcap" --record "$tmp/ev4" \
+	>"$tmp/cap4.out" 2>"$tmp/cap4.err" </dev/null &
+cpid=$!
+if wait_for "\"$limf\" audit list --liid $L4" " decrypt.keys " 60; then ok; else bad "no decrypt.keys for call 4b"; fi
+if sqls "BEGIN; REVOKE SELECT ON limf.targets FROM limf_service;
+	GRANT SELECT (warrant_id, norm) ON limf.targets TO limf_service; COMMIT"; then ok; else bad "could not narrow the service role"; fi
+sleep 5
+if sqls "BEGIN; REVOKE SELECT (warrant_id, norm) ON limf.targets FROM limf_service;
+	GRANT SELECT ON limf.targets TO limf_service; COMMIT"; then ok; else bad "could not restore the service role"; fi
+t_up=$(date +%s.%N)
+wait "$cpid"
+rc=$? cpid=''
+[ "$rc" -eq 0 ] && ok || bad "capture 4b exit $rc"
+grep -q "warrant re-check failed (ongoing interceptions kept for up to 2 s" "$tmp/cap4.err" && ok || bad "4b: the failure said"
+[ "$(grep -c "warrant re-check failed" "$tmp/cap4.err")" -eq 1 ] && ok || bad "4b: the failure said more than once"
+grep -q "1 LIID(s) of ongoing calls no longer under a warrant in force" "$tmp/cap4.err" && ok ||
+	bad "4b: the interception did not stop after the grace"
+expect 0 back4 env PYTHONPATH="$(readlink -f "$(dirname "$0")")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+d, up = sys.argv[1], capture_clock(sys.argv[2], float(sys.argv[3]))
+r = [json.loads(l) for l in open(d + "/iri.jsonl")]
+out = [i for i, x in enumerate(r) if x.get("reason") == "warrant-not-confirmed"]
+back = [i for i, x in enumerate(r) if x["type"] == "begin" and x.get("in_progress")]
+assert len(out) == 1 and len(back) == 1 and back[0] > out[0], (out, back)
+cc = cc_times(d + "/cc.pcap")
+gap = [t for t in cc if up - 1.5 <= t < up - 0.5]
+after = [t for t in cc if t >= up - 0.5]
+assert not gap, ("content while unconfirmed", len(gap))
+assert len(after) > 20 and min(after) <= up + 2.5, (len(after), after and min(after) - up)
+print("%d CC packets from %.3f s after the grant" % (len(after), min(after) - up))' \
+	"$tmp/ev4/$L4" "$tmp/cap4.err" "$t_up"
+has back4 "CC packets from"
 
 # ---- 5. revoked mid-call: the cached keys (KMS key sets, SAKKE contexts) are wiped at once
 NOW=$(date +%s)
