@@ -259,6 +259,9 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	/* XIDs forgotten to make room in the XID table (limf/x2x3_in.h) */
 	lim_json_key(j, "xids_evicted");
 	lim_json_u64(j, in ? in->xid_evicted : 0);
+	/* database questions "which warrant owns this XID" (one per XID and second at most) */
+	lim_json_key(j, "xid_queries");
+	lim_json_u64(j, in ? in->xid_queries : 0);
 	lim_json_key(j, "xids");
 	lim_json_arr_open(j);
 	for (size_t i = 0; in && i < in->n_xid; i++) {

@@ -106,6 +106,7 @@ static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_n
 	if (e->checked_ns && now - e->checked_ns < XID_RECHECK_NS)
 		return e->ok;
 	wr_xid_format(e->xid, id);
+	x->st.xid_queries++;
 	e->ok = wr_xid_decide(x->db, id, (int64_t)(t_ns / 1000), &m, &n) == LIM_OK && n > 0;
 	e->checked_ns = now ? now : 1;
 	return e->ok;
@@ -329,10 +330,11 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
 		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
-		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_refused %" PRIu64
-		" xids_evicted %" PRIu64 "\n",
+		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_queries %" PRIu64
+		" xid_refused %" PRIu64 " xids_evicted %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
-		x->st.too_big, x->st.bad_format, x->st.xid_refused, x->st.xid_evicted);
+		x->st.too_big, x->st.bad_format, x->st.xid_queries, x->st.xid_refused,
+		x->st.xid_evicted);
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64

@@ -63,6 +63,7 @@ struct limf_x23_stats {
 	 * counters go with them, the totals stay */
 	uint64_t xid_evicted;
 	uint64_t xid_refused; /* PDUs whose XID no warrant in force owns */
+	uint64_t xid_queries; /* questions to the database whose warrant owns an XID */
 	struct limf_x23_xid xid[LIMF_X23_MAX_XIDS];
 };
 
