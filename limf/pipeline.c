@@ -1970,7 +1970,8 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 }
 
 /* Group media (TS 33.180): the MKI names the GMK and the talker; the GMK must serve this
- * call's group. Each talker's first packet on an SSRC (or a new GMK) is an IRI record. */
+ * call's group. Each talker's first packet on an SSRC (or a new GMK) is an IRI record, and so
+ * is the first packet a LIID gets (to it alone) when it has had no record yet. */
 static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
@@ -2017,7 +2018,15 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		pc->group_audit_failed = true;
 		return;
 	}
-	if (!b->talker_told || b->gmk_id != who.gmk_id || b->guk_id != who.guk_id) {
+	/* a LIID with content that has had no record yet (it joined the call, or came back)
+	 * learns of the talker before its first packet: its BEGIN */
+	uint32_t unbegun = 0;
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].began &&
+		    !pc->liid[i].out_of_force && !pc->liid[i].ended)
+			unbegun |= UINT32_C(1) << i;
+	bool told = b->talker_told && b->gmk_id == who.gmk_id && b->guk_id == who.guk_id;
+	if (!told || unbegun) {
 		struct limf_group_ev g;
 		struct limf_iri iri;
 		char detail[96];
@@ -2040,7 +2049,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		iri.ts_ns = ev->ts_ns;
 		iri.call = ev->call;
 		iri.grp = &g;
-		emit_iri(p, pc, &iri, false);
+		emit_iri_to(p, pc, &iri, false, told ? unbegun : 0);
 	}
 	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
 }

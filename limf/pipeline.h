@@ -47,7 +47,8 @@
  *      call's first event at or after that instant its parties go to the gate again, and each
  *      LIID in force the call does not serve joins it (up to LIMF_CALL_MAX_LIIDS) with the
  *      call's CIN: its BEGIN record "in progress" (the call's key-management facts, at that
- *      instant), its IRI and content from there on. Its decryption is on its audit log first
+ *      instant; in a group call its first record then, at the latest a "talker" record of
+ *      the first packet it gets, before that packet), its IRI and content from there on. Its decryption is on its audit log first
  *      ("decrypt.keys" for the keys in use; a row not written: IRI only for it); a call that
  *      had no content gets its keys then, as in 3a; later re-keys' key requests are audited
  *      under it too (and a LIID that ends, or is held ended when others join, is struck from

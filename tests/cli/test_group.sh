@@ -10,7 +10,8 @@
 #   2. a talker outside the members known from signalling: reported by GUK-ID only
 #   3. GMK rollover mid-call: both GMKs recovered, every packet decrypted under its own
 #   4. a warrant on the group ID itself: the same, without any member under warrant; 4b. one
-#      that comes into force during the calls joins them (content from then, audited once)
+#      that comes into force during the calls joins them (content from then, audited once,
+#      after its BEGIN "in progress" on each leg)
 #   5. a target that is not a member / a warrant not in force at the time: nothing requested,
 #      nothing decrypted, nothing written
 #   6. `limf capture` (the live service, the same pipeline) on a group capture: the same
@@ -142,13 +143,13 @@ gcheck t "T$sfx" "$tmp/t.pcap.json" --gmks 1
 sumcheck t "j['summary']['decrypted']==$(unique_pkts "$tmp/t.pcap.json")"
 [ $(($(nreq) - n1)) -ge 1 ] && ok || bad "no KMS request for the targeted group"
 
-# ---- 4b. a warrant on the group ID that comes into force 5 s into the calls of a member under
+# ---- 4b. a warrant on the group ID that comes into force 6 s into the calls of a member under
 # warrant: it joins each leg from then (its content from then, the GMK in use audited under it
 # once a leg); the member's warrant keeps all of it, its audit rows as without the other
 G j 11 57
 L4=GJ$sfx L5=GK$sfx
 warrant "$L4" "$(truth "$tmp/j.pcap.json" 'j["group"]["members"][1]["uri"]')" 11
-warrant "$L5" "$(truth "$tmp/j.pcap.json" 'j["group"]["id"]')" 11 2026-01-11T10:00:05Z \
+warrant "$L5" "$(truth "$tmp/j.pcap.json" 'j["group"]["id"]')" 11 2026-01-11T10:00:06Z \
 	2026-01-11T23:59:59Z
 replay j "$tmp/j.pcap"
 sumcheck j "j['summary']['decrypted']==$(unique_pkts "$tmp/j.pcap.json") and j['summary']['liids_joined_in_progress']==3"
@@ -159,7 +160,24 @@ from cc_times import cc_times
 ts, start = cc_times(sys.argv[1]), float(sys.argv[2])
 assert len(ts) > 50 and min(ts) >= start, (len(ts), min(ts) - start)
 print("%d CC packets from %.3f s after the start" % (len(ts), min(ts) - start))' \
-	"$tmp/ev-j/$L5/cc.pcap" "$(date -u -d 2026-01-11T10:00:05Z +%s)"
+	"$tmp/ev-j/$L5/cc.pcap" "$(date -u -d 2026-01-11T10:00:06Z +%s)"
+# the joiner's first record of each leg is its BEGIN "in progress", and none of its content
+# comes before the first of them (a leg joined on a media packet: the talker record first)
+expect 0 begin-j env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, sys
+from datetime import datetime, timezone
+from cc_times import cc_times
+r = [json.loads(l) for l in open(sys.argv[1] + "/iri.jsonl")]
+legs = {}
+for x in r:
+    legs.setdefault(x["cin"], []).append(x)
+first = [v[0] for v in legs.values()]
+assert len(first) == 3 and all(b["type"] == "begin" and b.get("in_progress") for b in first), first
+t = lambda x: datetime.strptime(x["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+b0, c0 = min(t(b) for b in first), min(cc_times(sys.argv[1] + "/cc.pcap"))
+assert b0 <= c0 + 1e-6, ("content %.6f s before the first BEGIN" % (b0 - c0), [b["kind"] for b in first])
+print("BEGINs (%s) before the content" % ", ".join(b["kind"] for b in first))' "$tmp/ev-j/$L5"
+has begin-j "before the content"
 for l in "$L4" "$L5"; do
 	expect 0 "audit-j-$l" "$limf" audit list --liid "$l" --json
 	pyjson "audit-j-$l" "len([r for r in j if r['action']=='decrypt.keys' and '(group media)' in r['detail']])==3"
