@@ -121,6 +121,10 @@ struct pcall {
 	 * LIMF_CALL_MAX_IMSG, at its first key-management record. ~19 KiB that the many calls
 	 * that are never intercepted do not hold (NULL: none yet) */
 	struct liid_state *liid;
+	/* warrants that came into force during the call when it could serve no more LIIDs
+	 * (join_start): counted and told once each (NULL: none yet) */
+	char (*left)[WR_LIID_MAX + 1];
+	size_t n_left;
 	/* the offer's/answer's I_MESSAGE handled (an unchanged one is not redone): its SHA-256,
 	 * not a copy (up to 16 KiB), as every tracked call, target or not, has one */
 	uint8_t seen_imsg[2][32];
@@ -2150,6 +2154,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	wr_kms_decision_free(pc->d);
 	free(pc->liid);
 	free(pc->km);
+	free(pc->left);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
@@ -2451,6 +2456,22 @@ static bool audit_fresh(struct limf_pipe *p, struct pcall *pc, const struct cap_
 	return ok;
 }
 
+/* A warrant in force that a call full of LIIDs cannot serve (join_start): true the first time
+ * for the call (then counted and told; a call asked again at every warrant change must not
+ * count it again). A list that cannot grow counts again rather than hide one. */
+static bool left_new(struct pcall *pc, const char *liid)
+{
+	enum { LEFT_MAX = 2 * LIMF_CALL_MAX_LIIDS };
+	for (size_t i = 0; i < pc->n_left; i++)
+		if (strcmp(pc->left[i], liid) == 0)
+			return false;
+	if (!pc->left && !(pc->left = calloc(LEFT_MAX, sizeof *pc->left)))
+		return true;
+	if (pc->n_left < LEFT_MAX)
+		copy_text(pc->left[pc->n_left++], sizeof pc->left[0], liid, strlen(liid));
+	return true;
+}
+
 /* l serves the call from now on under the warrant m (join_start): a LIID that joins, or one back
  * in force (its earlier records and counts are kept; its next record is a BEGIN "in progress"
  * again, with the call's CIN, as for any LIID whose interception begins during the call). */
@@ -2544,7 +2565,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			continue;
 		}
 		if (pc->n_liids == LIMF_CALL_MAX_LIIDS) {
-			out++;
+			if (left_new(pc, mt[i].liid))
+				out++;
 			continue;
 		}
 		l = &pc->liid[pc->n_liids];

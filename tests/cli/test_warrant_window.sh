@@ -9,7 +9,8 @@
 #      end; each content LIID has its decrypt.done audit row
 #   2. 9 warrants on one target: all 9 get IRI and the same content; 17: the call is still
 #      intercepted, the first 16 by LIID are served and the one left out is counted
-#      (warrants_left_out in the --json summary) and logged
+#      (warrants_left_out in the --json summary) and logged; so are warrants that come into
+#      force during a call that is full, once each
 #   3. `limf capture --speed max` stops at valid_to on the capture's clock (the warrant is in
 #      force at the wall clock all along, so no re-check can be what stops it)
 #   4. `limf capture` at recorded speed: the warrant's scope changed from iri+cc to iri 3 s
@@ -205,6 +206,19 @@ expect 0 cc-m17 python3 "$here/replay_check.py" "$tmp/ev-m17" "$(printf 'M%s-%02
 expect 0 replay-m17-text env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key \
 	"$tmp/sign.pem" $(kopts) --out "$tmp/ev-m17t" "$tmp/c2.pcap"
 has m17-text "WARNING: 1 warrant(s) in force were left out"
+# three more that come into force 1, 2 and 3 s into a 5 s call of the full target, each first
+# by LIID: the call can serve none of them; each is counted and told once, not again at every
+# later join attempt (1 + 3 left out, not 1 + 1 + 2 + 3)
+expect 0 gen2b "$gen" --community "$tmp/g/community.json" --out "$tmp/c2b.pcap" --calls 1 \
+	--duration 5 --caller "$M" --callee "$B" --start 2026-03-16T12:00:00Z --seed 63
+for i in 1 2 3; do
+	warrant "AM$sfx-$i" iri+cc "$M" "2026-03-16T12:00:0${i}Z" 2026-04-01T00:00:00Z
+done
+replay m20 "$tmp/c2b.pcap"
+sumcheck m20 "j['summary']['warrants_left_out']==4 and len(j['liids'])==16"
+cp "$tmp/err-m20" "$tmp/err"
+[ "$(grep -c "came into force during it beyond" "$tmp/err")" -eq 3 ] && ok ||
+	{ bad "m20: join warnings"; grep "beyond" "$tmp/err" >&2; }
 
 # ---- 5. a warrant that comes into force during a call (limf/pipeline.h 3a)
 A5="sip:late$sfx@example.org" L5="WL$sfx" L6="WM$sfx" L7="WN$sfx"
