@@ -109,6 +109,10 @@ struct liid_state {
 	 * moved later): join_start takes it back if the call's own clock agrees */
 	bool back;
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
+	/* the decrypt.keys rows of an audit_fresh that stopped partway: key-management records
+	 * (pc->km[0..km_audited)) and GMKs (pc->gmk_audited[0..gmk_audited)) on its log already;
+	 * the retry goes on from there instead of writing them twice (0 when none is pending) */
+	uint16_t km_audited, gmk_audited;
 	uint64_t delivered; /* CC packets handed over to it ("decrypt.done") */
 };
 
@@ -2418,7 +2422,8 @@ static void late_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 /* Content for the LIIDs in fresh (bit i: pc->liid[i]) from now on, on their audit logs first:
  * "decrypt.keys" under each for every key in use (each I_MESSAGE whose keys were got; each GMK
  * of a group call audited so far). A row not written: that LIID stays with IRI only (its bit
- * cleared, false). */
+ * cleared, false); its retry writes the rows from that one on (liid_state.km_audited), so that
+ * no key use is on its log twice. */
 static bool audit_fresh(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 			uint32_t *fresh, size_t n_km)
 {
@@ -2429,22 +2434,28 @@ static bool audit_fresh(struct limf_pipe *p, struct pcall *pc, const struct cap_
 		bool l_ok = true;
 		if (!(*fresh & (UINT32_C(1) << i)))
 			continue;
-		for (size_t k = 0; k < n_km && l_ok; k++) {
-			if (strcmp(pc->km[k].outcome, "keys") != 0)
-				continue;
-			keys_detail(pc, call, &pc->km[k], pc->km[k].view.n_keys, detail,
-				    sizeof detail);
-			l_ok = wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) ==
-			       LIM_OK;
+		for (size_t k = l->km_audited; k < n_km && l_ok; k++) {
+			if (strcmp(pc->km[k].outcome, "keys") == 0) {
+				keys_detail(pc, call, &pc->km[k], pc->km[k].view.n_keys, detail,
+					    sizeof detail);
+				l_ok = wr_audit_append(p->cfg.db, l->liid, "decrypt.keys",
+						       detail) == LIM_OK;
+			}
+			if (l_ok)
+				l->km_audited = (uint16_t)(k + 1);
 		}
-		for (size_t g = 0; g < pc->n_gmk_audited && l_ok; g++) {
+		for (size_t g = l->gmk_audited; g < pc->n_gmk_audited && l_ok; g++) {
 			gmk_use_detail(pc, call, pc->group, pc->gmk_audited[g], detail,
 				       sizeof detail);
 			l_ok = wr_audit_append(p->cfg.db, l->liid, "decrypt.keys", detail) ==
 			       LIM_OK;
+			if (l_ok)
+				l->gmk_audited = (uint16_t)(g + 1);
 		}
-		if (l_ok)
+		if (l_ok) {
+			l->km_audited = l->gmk_audited = 0; /* all on its log: none pending */
 			continue;
+		}
 		p->st.audit_errors++;
 		l->scope = WR_SCOPE_IRI; /* no content that is not on its log */
 		*fresh &= ~(UINT32_C(1) << i);
@@ -2483,6 +2494,7 @@ static void liid_join(const struct pcall *pc, struct liid_state *l, const struct
 	l->valid_to = m->valid_to;
 	l->joined = true;
 	l->began = l->ended = l->out_of_force = l->checked_out = l->back = false;
+	l->km_audited = l->gmk_audited = 0; /* (a LIID back: its decryption audited again) */
 	l->target_side = 0;
 	l->matched = 0;
 	for (size_t k = 0; k < pc->parties->n && k < 64; k++)
@@ -2629,6 +2641,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		pc->late_keys = true;
 		if (pc->group[0])
 			pc->n_gmk_audited = 0; /* each GMK's next use: audited under these */
+		for (size_t i = 0; i < pc->n_liids; i++) /* (do_keys audits them, not audit_fresh) */
+			pc->liid[i].km_audited = pc->liid[i].gmk_audited = 0;
 		pc->seen_side[0] = pc->seen_side[1] = false;
 		if (call->offer.imsg)
 			on_imsg(p, pc, call, false, ts_ns, true);

@@ -61,7 +61,7 @@
  *      BEGIN "in progress" again (the same CIN; its sequence numbers go on), content from
  *      then (in a group call, once a GMK is known again: the group's GMKs go when its last
  *      cover ends). An audit row not written: IRI only, tried again 1, 2, 4, 8, then every
- *      16 s on. Stats late_joins (LIIDs that joined or came back);
+ *      16 s on, from that row (the rows written before it are not written twice). Stats late_joins (LIIDs that joined or came back);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no

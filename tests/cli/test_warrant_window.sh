@@ -27,6 +27,9 @@
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
 #      call had IRI only until then (its keys are got then, also for streams that wrapped
 #      before; their record goes to that warrant alone)
+#   5c. a LIID that joins a call keyed twice, whose audit log refuses the second of its two
+#      decrypt.keys rows once: IRI only until the retry a second later, which does not write
+#      the first row again (each key use once on its log)
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
@@ -357,6 +360,61 @@ km = [r["key_management"]["outcome"] for r in map(json.loads, open(sys.argv[1]))
       if r["kind"] == "key-management"]
 assert km and set(km) == {"iri-only"}, km' "$tmp/ev-join-iri/$LJ3/iri.jsonl"
 for l in "$LJ2" "$LJ3"; do "$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"; done
+
+# 5c. a warrant joins a call keyed twice (a re-key 5 s in) 7 s in, and its audit log takes the
+# first of its two decrypt.keys rows but refuses the second (once: a trigger): the LIID has IRI
+# only until the retry a second later, which writes the row that was missing and not the one
+# written before: each key use is on its log once; its content begins with that retry
+AK="sip:audited$sfx@example.org" LK1="KA$sfx" LK2="KB$sfx" T7=2026-03-15T12:00:07Z
+expect 0 genk "$gen" --community "$tmp/g/community.json" --out "$tmp/ck.pcap" --calls 1 \
+	--duration 10 --caller "$AK" --callee "$B" --start "$AT" --seed 66 --rekey
+warrant "$LK1" iri+cc "$AK" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+warrant "$LK2" iri+cc "$AK" "$T7" 2026-04-01T00:00:00Z
+fn=t_audit_once_$sfx
+sqls "CREATE SEQUENCE public.$fn;
+CREATE FUNCTION public.$fn() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$f\$
+BEGIN
+	IF NEW.action = 'decrypt.keys' AND NEW.liid = '$LK2' AND nextval('public.$fn') = 2 THEN
+		RAISE EXCEPTION 'test: the second decrypt.keys row of $LK2 refused';
+	END IF;
+	RETURN NEW;
+END \$f\$;
+CREATE TRIGGER $fn BEFORE INSERT ON limf.audit FOR EACH ROW EXECUTE FUNCTION public.$fn()" &&
+	ok || bad "audit trigger"
+# (exit 3: the evidence is incomplete, that LIID's content of the second it waited missing)
+# shellcheck disable=SC2046
+expect 3 replay-audit-part env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key \
+	"$tmp/sign.pem" $(kopts) --json --out "$tmp/ev-audit-part" "$tmp/ck.pcap"
+cp "$tmp/out" "$tmp/sum-audit-part.json"
+cp "$tmp/err" "$tmp/err-audit-part"
+n=$(psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT last_value FROM public.$fn")
+sqls "DROP TRIGGER $fn ON limf.audit; DROP FUNCTION public.$fn(); DROP SEQUENCE public.$fn" &&
+	ok || bad "drop audit trigger"
+[ "$n" -eq 3 ] && ok || bad "audit-part: $n decrypt.keys inserts of $LK2 tried, want 3"
+grep -q "LIID $LK2 has IRI only for now" "$tmp/err-audit-part" && ok ||
+	bad "audit-part: the refused row not told"
+sumcheck audit-part "sorted(j['liids'])==sorted(['$LK1','$LK2']) and j['summary']['liids_joined_in_progress']==1 and j['summary']['audit_errors']==1 and not j['complete']"
+for l in "$LK1" "$LK2"; do
+	n=$("$limf" audit list --liid "$l" | grep -c " decrypt.keys ")
+	[ "$n" -eq 2 ] && ok || bad "audit-part: $l has $n decrypt.keys rows, want 2 (one per key use)"
+done
+# the content under the joiner: every packet from its first on, which is a second after the
+# first one at its warrant's start
+nk_from=$(python3 -c '
+import sys
+sys.path.insert(0, sys.argv[2])
+from cc_times import cc_times
+print("%.6f" % min(cc_times(sys.argv[1])))' "$tmp/ev-audit-part/$LK2/cc.pcap" "$here")
+nk=$(sent "$tmp/ck.pcap" from "$nk_from")
+expect 0 cc-audit-part python3 -c '
+import sys
+sys.path.insert(0, sys.argv[4])
+from cc_times import cc_times
+ts, start, n = cc_times(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+assert start + 1 <= min(ts) < start + 1.1, min(ts) - start
+assert len(ts) == n, (len(ts), n)' "$tmp/ev-audit-part/$LK2/cc.pcap" "$(epoch "$T7")" "$nk" "$here"
+expect 0 verify-audit-part "$limf" verify "$tmp/ev-audit-part"
+for l in "$LK1" "$LK2"; do "$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"; done
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
 cat >"$tmp/limf.conf" <<EOF
