@@ -171,6 +171,11 @@ struct pcall {
 	 * decided again at its first event at or after it to add that LIID (join_start) */
 	int64_t join_at;
 	bool join_retry; /* join_at is the retry of a failed join_start (decision or audit) */
+	/* the mark_epoch of its last join decision answered: the warrants as they stood then,
+	 * on the call's clock, each start to come in join_at; what a re-check at the wall clock
+	 * finds in force that it does not serve is not asked again before the warrants change
+	 * (a call whose clock is ahead of the wall clock: not a decision every second) */
+	uint64_t join_epoch;
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
 	bool gate_failed, cin_failed, gate_failed_once;
@@ -228,6 +233,9 @@ struct limf_pipe {
 	/* the warrant table's mark (wr_warrants_mark) at the last re-check: when it changes,
 	 * the calls not intercepted go to the gate again (3a in pipeline.h) */
 	char wmark[WR_MARK_LEN];
+	/* counts the moves of wmark (and the gate's returns), from 1: a call's join decision
+	 * taken under one (pcall.join_epoch) holds until the next */
+	uint64_t mark_epoch;
 	/* late starts (late_start) left this second; -1: no limit (no re-check: replay) */
 	int late_budget;
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
@@ -2542,6 +2550,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		return;
 	}
 	pc->gate_failed = false;
+	pc->join_epoch = p->mark_epoch;
 	if (next != WR_TIME_INFINITY && next > 0)
 		pc->join_at = next;
 	mt = wr_kms_decision_matches(d, &n);
@@ -2892,6 +2901,8 @@ static void recheck_new(struct limf_pipe *p)
 			else if (pc->intercept && pc->parties && !pc->join_retry)
 				pc->join_at = 1; /* a warrant added may start later in the call */
 		}
+	if (moved || back)
+		p->mark_epoch++;
 	memcpy(p->wmark, mk, sizeof mk);
 	p->gate_back = false;
 }
@@ -2993,7 +3004,10 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			}
 			unheld |= back || (!held && pc->n_liids < LIMF_CALL_MAX_LIIDS);
 		}
-		if (unheld)
+		/* (not when a join decision under these warrants said otherwise, on the call's
+		 * clock: not in force there, or starting later, at join_at; its unheld still
+		 * keeps the call from stopping) */
+		if (unheld && pc->join_epoch != p->mark_epoch)
 			pc->join_at = 1;
 		free(m);
 		if (pc->cc && !cc)
@@ -3057,6 +3071,7 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	if (wr_warrants_mark(p->cfg.db, p->wmark) != LIM_OK)
 		p->wmark[0] = '\0';
 	p->late_budget = -1;
+	p->mark_epoch = 1;
 	*out = p;
 	return LIM_OK;
 }

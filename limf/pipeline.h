@@ -389,7 +389,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * call. A LIID still in force takes its warrant as it stands now: delivery and valid_to, and
  * a scope narrowed to IRI (a scope widened to IRI+CC gives the content from the call's next
  * event, 3b). A warrant in force that the call does not serve joins it at its next event
- * (3b), also when every LIID of the call ended just now. LIIDs are looked up among every warrant
+ * (3b), also when every LIID of the call ended just now; not asked again while the warrants
+ * stay as they were at the call's last join decision (on the call's clock, which may be ahead
+ * of this one: that decision stands, and a start to come is its join_at). LIIDs are looked up among every warrant
  * in force (wr_decide_all), however many: a warrant added for the same target never makes a
  * LIID of the call look ended.
  * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)

@@ -13,6 +13,9 @@
 #      force during a call that is full, once each
 #   3. `limf capture --speed max` stops at valid_to on the capture's clock (the warrant is in
 #      force at the wall clock all along, so no re-check can be what stops it)
+#   3b. the same at recorded speed, that warrant extended 6 s in to end 5 s in: in force at
+#      the wall clock, not on the call's: not taken back, and the gate not asked about it at
+#      every re-check
 #   4. `limf capture` at recorded speed: the warrant's scope changed from iri+cc to iri 3 s
 #      into a call: no content 1.5 s (capture time) after the change, the IRI goes on
 #   5. a warrant that comes into force 4 s into a 10 s call (replay, one worker and three, and
@@ -448,6 +451,27 @@ for w in 1 3; do
 		targets --until=$((S + 5)) --input="$tmp/c3.pcap"
 	expect 0 "iri-max$w" python3 "$tmp/iri_end.py" "$tmp/ev-max$w/$L3/iri.jsonl" $((S + 5))
 done
+
+# 3b. at recorded speed, a call 60 s ahead of the wall clock whose warrant ends 4 s into it and
+# is extended 6 s in to end 5 s in: in force at the wall clock, not on the call's clock (past
+# that end): the call does not take it back, and the gate is asked about it once after the
+# change, not again at every re-check (one decision a second for the rest of the call)
+S=$(($(date +%s) + 60)) A3s="sip:skew$sfx@example.org" L3s="KC$sfx"
+warrant "$L3s" iri+cc "$A3s" "$(iso $((NOW - 3600)))" "$(iso $((S + 4)))"
+expect 0 gen3s "$gen" --community "$tmp/g/community.json" --out "$tmp/c3s.pcap" --calls 1 \
+	--duration 14 --caller "$A3s" --callee "$B" --start "$(iso "$S")" --seed 69
+capture skew --pcap "$tmp/c3s.pcap" --workers 1 --record "$tmp/ev-skew"
+for _ in $(seq 100); do grep -q "first frame" "$tmp/skew.err" && break; sleep 0.1; done
+sleep 6
+"$limf" warrant modify "$L3s" --to "$(iso $((S + 5)))" >/dev/null && ok || bad "modify $L3s"
+reap skew
+n=$(sed -n 's/.*warrant gate: decisions \([0-9]*\) .*/\1/p' "$tmp/skew.err")
+# the call's start, and the one join decision after the change (not 7 more, one a second)
+[ -n "$n" ] && [ "$n" -le 3 ] && ok || bad "skew: ${n:-no} warrant decisions, want at most 3"
+expect 0 cc-skew python3 "$here/replay_check.py" "$tmp/ev-skew" "$L3s" "$tmp/c3s.pcap.json" \
+	targets --until=$((S + 4)) --input="$tmp/c3s.pcap"
+expect 0 iri-skew python3 "$tmp/iri_end.py" "$tmp/ev-skew/$L3s/iri.jsonl" $((S + 4))
+"$limf" warrant revoke "$L3s" --reason "test done" >/dev/null 2>&1 || bad "revoke $L3s"
 
 # 4. scope iri+cc -> iri 3 s into a 10 s call played at its recorded speed
 A4="sip:scope$sfx@example.org" L4="WE$sfx"
