@@ -212,13 +212,13 @@ struct cap_x2x3_poi {
 };
 
 struct cap_x2x3_stats {
-	uint64_t accepted;               /* TCP connections accepted */
-	uint64_t tls_failed;             /* handshakes failed (bad or missing certificate...) */
-	uint64_t hs_timeout;             /* of tls_failed: not done within hs_ms */
-	uint64_t hs_no_cert;             /* of tls_failed: the POI sent no certificate */
-	uint64_t hs_bad_cert;            /* of tls_failed: its certificate did not verify */
-	uint64_t hs_refused_ours;        /* of tls_failed: the POI refused this listener's
-					  * certificate (a certificate alert from it) */
+	uint64_t accepted;        /* TCP connections accepted */
+	uint64_t tls_failed;      /* handshakes failed (bad or missing certificate...) */
+	uint64_t hs_timeout;      /* of tls_failed: not done within hs_ms */
+	uint64_t hs_no_cert;      /* of tls_failed: the POI sent no certificate */
+	uint64_t hs_bad_cert;     /* of tls_failed: its certificate did not verify */
+	uint64_t hs_refused_ours; /* of tls_failed: the POI refused this listener's
+				   * certificate (a certificate alert from it) */
 	/* the rest of tls_failed: other handshake failures (protocol, no memory) */
 	size_t handshaking;              /* connections in their TLS handshake now */
 	uint64_t refused_full;           /* closed at once: max_conns connections open */

@@ -164,7 +164,7 @@ struct pcall {
 	/* keys got during the call (late_start, or join_start turning content on): its streams
 	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
 	bool late_keys;
-	bool km_full; /* said that the key-management table is full */
+	bool km_full;    /* said that the key-management table is full */
 	bool counted_cc; /* in calls_cc (once, however often its content stops and resumes) */
 	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
 	 * 0: none known; 1: at the next event, the re-check saw one in force), and the call is
@@ -2577,8 +2577,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		}
 		if (l) {
 			/* held; one whose scope was widened to content gets it from now on */
-			if (l->scope == WR_SCOPE_IRI &&
-			    mt[i].scope == WR_SCOPE_IRI_CC) {
+			if (l->scope == WR_SCOPE_IRI && mt[i].scope == WR_SCOPE_IRI_CC) {
 				l->scope = WR_SCOPE_IRI_CC;
 				fresh |= UINT32_C(1) << (l - pc->liid);
 				widened++;
@@ -2650,7 +2649,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		pc->late_keys = true;
 		if (pc->group[0])
 			pc->n_gmk_audited = 0; /* each GMK's next use: audited under these */
-		for (size_t i = 0; i < pc->n_liids; i++) /* (do_keys audits them, not audit_fresh) */
+		/* (do_keys audits their keys, not audit_fresh: nothing pending) */
+		for (size_t i = 0; i < pc->n_liids; i++)
 			pc->liid[i].km_audited = pc->liid[i].gmk_audited = 0;
 		pc->seen_side[0] = pc->seen_side[1] = false;
 		if (call->offer.imsg)

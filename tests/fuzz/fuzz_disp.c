@@ -258,7 +258,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pool.ok || cap_disp_endpoints(d) != 0 || (d2 && cap_disp_endpoints(d2) != 0))
 		abort();
 	if (split) {
-		if (dst.frames + dst2.frames != dec.st.frames || dst.bytes + dst2.bytes != dec.st.bytes)
+		if (dst.frames + dst2.frames != dec.st.frames ||
+		    dst.bytes + dst2.bytes != dec.st.bytes)
 			abort();
 		for (unsigned w = 0; w < pool.n; w++)
 			cap_calls_free(pool.w[w]);

@@ -495,7 +495,8 @@ static void t_decide(void)
 		for (size_t i = 0; i <= WR_PARTIES_MAX; i++)
 			many[i] = (struct wr_party){ a, NULL, NULL, NULL };
 		n = 99;
-		CHECK(wr_decide(svc, many, WR_PARTIES_MAX + 1, from, m, 4, &n) == LIM_E_ARG && n == 0);
+		CHECK(wr_decide(svc, many, WR_PARTIES_MAX + 1, from, m, 4, &n) == LIM_E_ARG &&
+		      n == 0);
 		CHECK(wr_decide(svc, many, WR_PARTIES_MAX, from, m, 4, &n) == LIM_OK && n == 2);
 		CHECK(m[0].parties == UINT64_MAX && m[1].parties == UINT64_MAX);
 	}
@@ -536,9 +537,12 @@ static void t_decide(void)
 		CHECK(wr_decide(svc, &p, 1, from, m, 4, &n) == LIM_OK && n == 1);
 		CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 1);
 		{ /* a UID party and URI parties in one decision */
-			struct wr_party q[3] = { { c, NULL, NULL, NULL }, p, { a, NULL, NULL, NULL } };
+			struct wr_party q[3] = { { c, NULL, NULL, NULL },
+						 p,
+						 { a, NULL, NULL, NULL } };
 			CHECK(wr_decide(svc, q, 3, from, m, 4, &n) == LIM_OK && n == 1);
-			CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 6 && m[0].valid_to == to);
+			CHECK(strcmp(m[0].liid, l1) == 0 && m[0].parties == 6 &&
+			      m[0].valid_to == to);
 			CHECK(wr_decide(svc, q, 3, from - 1, m, 4, &n) == LIM_OK && n == 1);
 			CHECK(strcmp(m[0].liid, l3) == 0 && m[0].parties == 1);
 		}
