@@ -58,6 +58,7 @@ struct cap_calls {
 	struct cap_tcp *tcp;
 	struct cap_sip_msg *msg; /* scratch */
 	struct cap_sdp *sdp;     /* scratch */
+	uint64_t sip_ts;         /* the capture time of the SIP message being handled */
 };
 
 /* see capture.h */
@@ -806,6 +807,7 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 			memcpy(n->imsg, k.p, k.len);
 			n->imsg[k.len] = '\0';
 			n->imsg_len = k.len;
+			n->imsg_ts_ns = c->sip_ts;
 		} else {
 			c->st->drop[CAP_DROP_CALL_NOMEM]++;
 		}
@@ -852,6 +854,7 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 		free(n.imsg);
 		n.imsg = cur->imsg;
 		n.imsg_len = cur->imsg_len;
+		n.imsg_ts_ns = cur->imsg_ts_ns;
 		cur->imsg = NULL;
 	}
 	n.version = cur->version + 1;
@@ -960,9 +963,12 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
 		if (reinvite) {
 			/* hold the offer until the final response (a retransmission replaces it) */
-			struct cap_call_sdp *h = &x->pend[from_caller ? SIDE_OFFER : SIDE_ANSWER];
+			struct cap_call_sdp *h = &x->pend[from_caller ? SIDE_OFFER : SIDE_ANSWER], n;
+			sdp_build(c, &n);
+			if (n.imsg && h->imsg && strcmp(n.imsg, h->imsg) == 0)
+				n.imsg_ts_ns = h->imsg_ts_ns; /* carried first by the original */
 			sdp_clear(h);
-			sdp_build(c, h);
+			*h = n;
 			x->pend_cseq[from_caller ? SIDE_OFFER : SIDE_ANSWER] = m->cseq;
 		} else {
 			ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
@@ -1036,6 +1042,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			c->st->drop[m->reject]++;
 		return;
 	}
+	c->sip_ts = ts;
 	c->st->sip++;
 	if (tcp)
 		c->st->sip_tcp++;

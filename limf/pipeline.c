@@ -775,14 +775,17 @@ out:
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
-/* km's T offset (struct limf_keymgmt) from m's T and km->ts_ns. */
-static void km_t_offset(struct km_rec *km, const struct mikey_msg *m)
+/* km's T offset (struct limf_keymgmt) from m's T and carried_ns, the capture time of the SIP
+ * message that carried m: not the record's time, which is later when the interception began
+ * during the call (late_start, join_start: an I_MESSAGE of the call's start is not "older"
+ * for that). 0: not known, the record's time. */
+static void km_t_offset(struct km_rec *km, const struct mikey_msg *m, uint64_t carried_ns)
 {
 	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
 		return;
 	km->view.has_t_offset = true;
 	km->view.t_offset_s = (int64_t)(m->ts >> 32) - (int64_t)LIMF_NTP_UNIX -
-			      (int64_t)(km->ts_ns / 1000000000u);
+			      (int64_t)((carried_ns ? carried_ns : km->ts_ns) / 1000000000u);
 }
 
 static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
@@ -1453,7 +1456,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		km->view.csb_id = m->csb_id;
 		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 			km->t[0] = '\0';
-		km_t_offset(km, m);
+		km_t_offset(km, m, sd->imsg_ts_ns);
 		if (pc->cc)
 			do_keys(p, pc, call, m, answer, km);
 		else
@@ -1723,7 +1726,7 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 				if (m->has_t &&
 				    mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 					km->t[0] = '\0';
-				km_t_offset(km, m);
+				km_t_offset(km, m, ev->ts_ns);
 				if (pc->cc)
 					gmk_keys(p, pc, sm, res, im, m, km);
 				else

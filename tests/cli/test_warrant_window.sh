@@ -254,6 +254,9 @@ b = recs[0]
 assert b["type"] == "begin" and b.get("in_progress") is True, b
 assert b["kind"] == "key-management" and b["key_management"]["outcome"] == "keys" and b["matched_by"], b
 assert 0 <= t(b) - start < 0.1, (b["time"], start)
+# T against the time of the INVITE that carried the I_MESSAGE (the call's start), not this
+# record's: an I_MESSAGE of the call's start does not look seconds old (replayed)
+assert abs(b["key_management"]["t_offset_s"]) <= 1, b["key_management"]["t_offset_s"]
 assert not [r for r in recs if t(r) < start], "records before the warrant's start"
 assert not [r for r in recs[1:] if "in_progress" in r], "in_progress outside the BEGIN"
 sips = [r["sip"].split(" ")[0] for r in recs if r["kind"] == "sip"]

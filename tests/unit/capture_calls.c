@@ -397,16 +397,22 @@ static void t_calls_reinvite(void)
 	const struct rec *r;
 	size_t m;
 	start(NULL);
+	uint64_t t_inv, t_200, t_re;
 	req("r1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "AAAA", NULL));
+	t_inv = now;
 	resp("r1", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 6000, 0, "QUFB", NULL));
+	t_200 = now;
 	req("r1", "b", 1, "ACK", NULL);
 	c = last_call[1];
 	CHECK(c && c->answer.imsg && strcmp(c->answer.imsg, "QUFB") == 0);
 	if (!c)
 		return;
+	/* each I_MESSAGE with the time of the message that carried it first */
+	CHECK(c->offer.imsg_ts_ns == t_inv && c->answer.imsg_ts_ns == t_200 && t_inv != t_200);
 	/* re-INVITE with a new I_MESSAGE and the same endpoints: held until its 2xx */
 	m = n_ev;
 	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
+	t_re = now;
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && strcmp(c->offer.imsg, "AAAA") == 0);
 	/* its retransmission: nothing new */
 	req("r1", "b", 2, "INVITE", sdp(4, "192.0.2.1", 5000, 0, "BBBB", NULL));
@@ -417,6 +423,9 @@ static void t_calls_reinvite(void)
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && r &&
 	      r->changed == (CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
 	CHECK(c->reinvites == 1 && strcmp(c->offer.imsg, "BBBB") == 0 && c->offer.version == 2);
+	/* the re-INVITE's I_MESSAGE: its first transmission's time (not the retransmission's,
+	 * nor the 2xx's that put it in force); the answer's unchanged one keeps its first */
+	CHECK(c->offer.imsg_ts_ns == t_re && c->answer.imsg_ts_ns == t_200);
 	CHECK(c->offer.media[0].bound && c->state == CAP_CALL_CONFIRMED);
 	/* the 2xx retransmitted: nothing new */
 	m = n_ev;
