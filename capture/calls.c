@@ -963,13 +963,14 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
 		if (reinvite) {
 			/* hold the offer until the final response (a retransmission replaces it) */
-			struct cap_call_sdp *h = &x->pend[from_caller ? SIDE_OFFER : SIDE_ANSWER], n;
+			uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
+			struct cap_call_sdp *h = &x->pend[side], n;
 			sdp_build(c, &n);
 			if (n.imsg && h->imsg && strcmp(n.imsg, h->imsg) == 0)
 				n.imsg_ts_ns = h->imsg_ts_ns; /* carried first by the original */
 			sdp_clear(h);
 			*h = n;
-			x->pend_cseq[from_caller ? SIDE_OFFER : SIDE_ANSWER] = m->cseq;
+			x->pend_cseq[side] = m->cseq;
 		} else {
 			ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
 		}

@@ -685,7 +685,7 @@ struct cap_call_sdp {
 	char *imsg;
 	size_t imsg_len;
 	uint64_t imsg_ts_ns; /* the capture time of the SIP message that carried imsg */
-	uint32_t version; /* increments each time this side's SDP changes (re-INVITE) */
+	uint32_t version;    /* increments each time this side's SDP changes (re-INVITE) */
 };
 
 enum cap_dir {

@@ -1825,10 +1825,10 @@ static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b,
 					return true;
 				}
 			}
+	/* none: back to ROC 0 (a session with no room to track the SSRC never had it set) */
 	for (size_t k = 0; k < pc->n_ks; k++)
 		for (size_t i = 0; i < pc->ks[k].n; i++)
-			if (lim_srtp_set_roc(pc->ks[k].s[i], ssrc, 0) != LIM_OK)
-				continue; /* (a session tracking no room for it never had it) */
+			(void)!lim_srtp_set_roc(pc->ks[k].s[i], ssrc, 0);
 	return false;
 }
 
