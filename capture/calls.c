@@ -961,9 +961,9 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			sdp_clear(&n);
 	}
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
+		uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
 		if (reinvite) {
 			/* hold the offer until the final response (a retransmission replaces it) */
-			uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
 			struct cap_call_sdp *h = &x->pend[side], n;
 			sdp_build(c, &n);
 			if (n.imsg && h->imsg && strcmp(n.imsg, h->imsg) == 0)
@@ -972,7 +972,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			*h = n;
 			x->pend_cseq[side] = m->cseq;
 		} else {
-			ch |= sdp_apply(c, x, from_caller ? SIDE_OFFER : SIDE_ANSWER);
+			ch |= sdp_apply(c, x, side);
 		}
 	}
 	if (x->state == CAP_CALL_ACCEPTED && old < CAP_CALL_ACCEPTED) {

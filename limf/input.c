@@ -228,8 +228,8 @@ static void *bg_run(void *ctx)
 		if (n > BG_RING - off)
 			n = BG_RING - off;
 		pthread_mutex_unlock(&g->mu);
-		ho_digest_update(g->d, g->ring + off,
-				 n); /* the writer never touches [tail, head) */
+		/* the writer never touches [tail, head) */
+		ho_digest_update(g->d, g->ring + off, n);
 		pthread_mutex_lock(&g->mu);
 		g->tail += n;
 		if (g->waiting) {
@@ -281,8 +281,8 @@ void limf_bg_digest_update(struct limf_bg_digest *g, const uint8_t *p, size_t n)
 			room = BG_RING - off;
 		if (room > n)
 			room = n;
-		memcpy(g->ring + off, p,
-		       room); /* the hashing thread never reads [head, tail+RING) */
+		/* the hashing thread never reads [head, tail+RING) */
+		memcpy(g->ring + off, p, room);
 		pthread_mutex_lock(&g->mu);
 		g->head += room;
 		if (g->waiting) {

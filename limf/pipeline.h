@@ -61,7 +61,8 @@
  *      BEGIN "in progress" again (the same CIN; its sequence numbers go on), content from
  *      then (in a group call, once a GMK is known again: the group's GMKs go when its last
  *      cover ends). An audit row not written: IRI only, tried again 1, 2, 4, 8, then every
- *      16 s on, from that row (the rows written before it are not written twice). Stats late_joins (LIIDs that joined or came back);
+ *      16 s on, from that row (the rows written before it are not written twice). Stats
+ *      late_joins (LIIDs that joined or came back);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
@@ -391,9 +392,9 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * event, 3b). A warrant in force that the call does not serve joins it at its next event
  * (3b), also when every LIID of the call ended just now; not asked again while the warrants
  * stay as they were at the call's last join decision (on the call's clock, which may be ahead
- * of this one: that decision stands, and a start to come is its join_at). LIIDs are looked up among every warrant
- * in force (wr_decide_all), however many: a warrant added for the same target never makes a
- * LIID of the call look ended.
+ * of this one: that decision stands, and a start to come is its join_at). LIIDs are looked up
+ * among every warrant in force (wr_decide_all), however many: a warrant added for the same
+ * target never makes a LIID of the call look ended.
  * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)
  * is no decision, not "the warrant ended", so one database restart must not end every ongoing
  * interception. The LIIDs are kept

@@ -498,9 +498,8 @@ int main(int argc, char **argv)
 	}
 	if (!pcap || !dir || runs < 1 || runs > MAX_RUNS || threads < 1 || threads > MAX_THREADS) {
 		fprintf(stderr,
-			"usage: replay-floor [--period S --offset S] [--runs 1..%d] [--threads "
-			"1..%d] "
-			"PCAP KEYDIR\n",
+			"usage: replay-floor [--period S --offset S] [--runs 1..%d] "
+			"[--threads 1..%d] PCAP KEYDIR\n",
 			MAX_RUNS, MAX_THREADS);
 		return 2;
 	}
@@ -535,8 +534,7 @@ int main(int argc, char **argv)
 	}
 	printf("floor profile=%s calls=%zu keyed=%zu streams=%zu packets=%zu srtp_bytes=%zu "
 	       "roc_stripped=%zu roc_nonzero=%zu runs=%lu threads=%lu best_s=%.6f cpu_s=%.6f "
-	       "pps=%.0f "
-	       "srtp_MBps=%.2f fail=%zu\n",
+	       "pps=%.0f srtp_MBps=%.2f fail=%zu\n",
 	       prof_name[fl.st[0].profile], fl.calls, fl.calls - fl.unkeyed, fl.n_st, fl.n_pk,
 	       fl.n_buf, fl.roc_stripped, fl.roc_nonzero, runs, threads, best, best_cpu,
 	       (double)fl.n_pk / best, (double)fl.n_buf / best / 1e6, fail);
