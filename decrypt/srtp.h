@@ -103,9 +103,26 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len) L
  * process). With libsrtp2 built on NSS (Debian's; LIM_SRTP_NSS from the Makefile) it first
  * initialises NSS for the rest of the process, without "optimize space": the softoken then
  * has a lock per few sessions instead of one for all, which sessions used on several threads
- * at once would contend for on every packet (srtp_wrap.c). LIM_OK, or LIM_E_CRYPTO when the
- * library failed to initialise. */
+ * at once would contend for on every packet (srtp_wrap.c). Then it puts limf's OpenSSL cipher
+ * and HMAC types (decrypt/srtp_ossl.h) into libsrtp2 for the profiles limf uses (AES-128-CM,
+ * AEAD_AES_128_GCM, HMAC-SHA1 and the key derivation), after libsrtp2 has run their known
+ * answers and those of the types they replace (LIM_SRTP_CRYPTO_OPENSSL, below). LIM_OK, or
+ * LIM_E_CRYPTO when the library failed to initialise or a type failed its known answers. */
 enum lim_err lim_srtp_init(void) LIM_WUR;
+
+/* Whose AES and HMAC-SHA1 libsrtp2 computes with. OPENSSL: limf's types (srtp_ossl.h; the
+ * default): one EVP context per cipher, nothing re-keyed per packet. LIBSRTP: the ones libsrtp2
+ * was built with (Debian: NSS, a PKCS#11 context per packet): what a bare libsrtp2 does, kept
+ * for the traffic generator (its packets are then made by an implementation independent of
+ * the one limf decrypts them with) and for the benchmark's floor. The two compute the same
+ * bytes. */
+enum lim_srtp_crypto { LIM_SRTP_CRYPTO_OPENSSL, LIM_SRTP_CRYPTO_LIBSRTP };
+
+/* Switches libsrtp2 to crypto c for the whole process (lim_srtp_init first if not done).
+ * Sessions made before keep the crypto they were made with for their existing streams; call it
+ * at start-up, before any session exists or any other thread uses lim_srtp. LIM_OK, or
+ * LIM_E_CRYPTO (initialisation failed, or the type was refused: see lim_srtp_init). */
+enum lim_err lim_srtp_set_crypto(enum lim_srtp_crypto c) LIM_WUR;
 
 /* Creates a send session (traffic generator, round-trip tests): same arguments, ownership and
  * errors as lim_srtp_new. */

@@ -17,6 +17,7 @@
 
 #include "common/rd.h"
 #include "common/wipe.h"
+#include "decrypt/srtp_ossl.h"
 
 #define KEYSALT_MAX   32 /* 16-octet key + up to 14-octet salt (+ libsrtp's GCM padding) */
 #define REPLAY_WINDOW 1024
@@ -61,6 +62,31 @@ struct lim_srtp {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_init_fail;
 
+/* libsrtp2's crypto_kernel.h, not installed (exported by libsrtp2.so): the types loaded now */
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
+
+/* The types libsrtp2 was built with (LIM_SRTP_CRYPTO_LIBSRTP), taken before any replacement */
+static const srtp_cipher_type_t *lib_icm, *lib_gcm;
+static const srtp_auth_type_t *lib_hmac;
+
+/* Loads one set of types into libsrtp2's kernel; libsrtp2 runs each one's known answers and
+ * those of the type it replaces first, and keeps the old type when they fail. */
+static srtp_err_status_t load_crypto(enum lim_srtp_crypto c)
+{
+	bool ossl = c == LIM_SRTP_CRYPTO_OPENSSL;
+	srtp_err_status_t st;
+	if (!ossl && (!lib_icm || !lib_gcm || !lib_hmac))
+		return srtp_err_status_init_fail;
+	st = srtp_replace_cipher_type(ossl ? &lim_ossl_aes_icm_128 : lib_icm, SRTP_AES_ICM_128);
+	if (st == srtp_err_status_ok)
+		st = srtp_replace_cipher_type(ossl ? &lim_ossl_aes_gcm_128 : lib_gcm,
+					      SRTP_AES_GCM_128);
+	if (st == srtp_err_status_ok)
+		st = srtp_replace_auth_type(ossl ? &lim_ossl_hmac_sha1 : lib_hmac, SRTP_HMAC_SHA1);
+	return st;
+}
+
 #ifdef LIM_SRTP_NSS
 /* NSS as set up for libsrtp2 (below), for the life of the process */
 static NSSInitContext *nss_ctx;
@@ -89,6 +115,12 @@ static void do_init(void)
 	(void)nss_ctx;
 #endif
 	init_status = srtp_init();
+	if (init_status != srtp_err_status_ok)
+		return;
+	lib_icm = srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128);
+	lib_gcm = srtp_crypto_kernel_get_cipher_type(SRTP_AES_GCM_128);
+	lib_hmac = srtp_crypto_kernel_get_auth_type(SRTP_HMAC_SHA1);
+	init_status = load_crypto(LIM_SRTP_CRYPTO_OPENSSL);
 }
 
 /* see srtp.h */
@@ -97,6 +129,14 @@ enum lim_err lim_srtp_init(void)
 	return pthread_once(&init_once, do_init) == 0 && init_status == srtp_err_status_ok
 		       ? LIM_OK
 		       : LIM_E_CRYPTO;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_set_crypto(enum lim_srtp_crypto c)
+{
+	if (lim_srtp_init() != LIM_OK)
+		return LIM_E_CRYPTO;
+	return load_crypto(c) == srtp_err_status_ok ? LIM_OK : LIM_E_CRYPTO;
 }
 
 static enum lim_err map_st(srtp_err_status_t st)

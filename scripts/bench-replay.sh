@@ -6,8 +6,11 @@
 #      a bare libsrtp2 srtp_unprotect loop over the same SRTP packets with the same keys (taken
 #      from the capture's I_MESSAGEs and the RSKs of `limf-gen --dump-keys`). The two are
 #      interleaved (BENCH_RUNS rounds of: the floor once, limf once) and the best of each taken.
-#      Target: limf/floor >= 0.7. The floor is also run on nproc threads (--threads), the
-#      peer of --workers nproc: what libsrtp2 itself gains from a second core here.
+#      Target: limf/floor >= 0.7. The floor runs libsrtp2 configured as limf configures it,
+#      on limf's OpenSSL AES and HMAC-SHA1 (decrypt/srtp_ossl.h). It is also run on nproc
+#      threads (--threads), the peer of --workers nproc: what libsrtp2 itself gains from a
+#      second core here; and with libsrtp2's own crypto (--crypto libsrtp; Debian: NSS), a bare
+#      libsrtp2 as Debian ships it, with limf's ratio against that beside it.
 #   2. The same kind of capture with 1 % of calls targets: packets/s, MB/s and Gbit/s of capture
 #      (DESIGN.md s8: non-target traffic dropped at >= 1 Gbit/s per core).
 #   3. Peak RSS of limf replay on that capture and on one 10x larger (still 1 % targets).
@@ -190,7 +193,7 @@ floor_best() {
 	done
 	cat "$bf"
 }
-rows=() rowsN=()
+rows=() rowsN=() rowsL=()
 for n in all-g all-m; do
 	k=${n#all-}
 	nt=$(nproc)
@@ -204,12 +207,18 @@ for n in all-g all-m; do
 			cat "$W/$n.floorN.r$r" >&2
 			die "replay-floor --threads $nt $n failed"
 		}
+		# a bare libsrtp2 as Debian builds it: its own AES and HMAC-SHA1
+		"$floor" --runs 1 --crypto libsrtp "$W/$n.pcap" "$W/keys-$n" >"$W/$n.floorL.r$r" || {
+			cat "$W/$n.floorL.r$r" >&2
+			die "replay-floor --crypto libsrtp $n failed"
+		}
 		for WORKERS in $WORKER_SET; do
 			replay_once "$n" "$k" "$r" ".w$WORKERS"
 		done
 	done
 	floor_best "$W/$n".floor.r* >"$W/$n.floor"
 	floor_best "$W/$n".floorN.r* >"$W/$n.floorN"
+	floor_best "$W/$n".floorL.r* >"$W/$n.floorL"
 	# cpu: the least of the rounds, as for limf
 	fc=$(for f in "$W/$n".floor.r*; do fget "$f" cpu_s; done | sort -g | head -1)
 	fcn=$(for f in "$W/$n".floorN.r*; do fget "$f" cpu_s; done | sort -g | head -1)
@@ -219,6 +228,11 @@ for n in all-g all-m; do
 	rowsN+=("$(printf '%-9s %2s threads | %8s pps %6s wall_s %6s cpu_s | x%s of 1 thread (wall), cpu x%s' \
 		"$n" "$nt" "$(k0 "$(calc "$fp / $fsn")")" "$(f2 "$fsn")" "$(f2 "$fcn")" \
 		"$(f2 "$(calc "$fs / $fsn")")" "$(f2 "$(calc "$fcn / $fc")")")")
+	fsl=$(fget "$W/$n.floorL" best_s) w0=${WORKER_SET%% *}
+	best_runs "$n" ".w$w0"
+	rowsL+=("$(printf '%-9s | %8s pps %6s wall_s | x%s the time of limf'"'"'s crypto | limf/w%s ratio %s' \
+		"$n" "$(k0 "$(calc "$fp / $fsl")")" "$(f2 "$fsl")" "$(f2 "$(calc "$fsl / $fs")")" \
+		"$w0" "$(f2 "$(calc "$fsl / $best_wall")")")")
 	fprof=$(fget "$W/$n.floor" profile)
 	for WORKERS in $WORKER_SET; do
 		best_runs "$n" ".w$WORKERS"
@@ -296,6 +310,9 @@ echo "   /wN: limf replay --workers N (N pipeline threads, calls dispatched betw
 echo "-- the floor on $(nproc) threads (replay-floor --threads $(nproc): each thread its share of the streams):"
 echo "   how much more libsrtp2 itself decrypts with more cores, the peer of --workers $(nproc)"
 for r in "${rowsN[@]}"; do echo "   $r"; done
+echo "-- the floor on libsrtp2's own AES and HMAC-SHA1 (replay-floor --crypto libsrtp: Debian builds it on"
+echo "   NSS), i.e. a bare libsrtp2 as shipped, and limf (the first of --workers $WORKER_SET) against it:"
+for r in "${rowsL[@]}"; do echo "   $r"; done
 echo "-- 1b. where limf's time goes (--workers 1, best wall of $RUNS): start-up = a replay of 1 call of 1 s;"
 echo "   call = (a replay of $ALL_CALLS calls of 1 s - start-up) / $((ALL_CALLS - 1)); packet = (the full capture - that) per"
 echo "   packet decrypted; the floor's packet beside it; limit = floor/limf per packet, the ratio long calls tend to"

@@ -1,7 +1,7 @@
 /* replay-floor: the floor of `limf replay` (issue 5 "Benchmark", DESIGN.md s8): a bare loop of
  * libsrtp2 srtp_unprotect over the SRTP packets of a capture, with the keys of its calls.
  *
- *   replay-floor [--period S --offset S] [--runs N] [--threads N] PCAP KEYDIR
+ *   replay-floor [--period S --offset S] [--runs N] [--threads N] [--crypto C] PCAP KEYDIR
  *
  * The keys are obtained the way an interceptor gets them, not from the generator's secrets: the
  * I_MESSAGE of each call is taken from the capture (capture/ call table), decoded
@@ -23,9 +23,12 @@
  * streams whose index is k modulo N (each its own contexts and scratch; in capture order within
  * a thread): what libsrtp2 itself gains from more cores on this machine, the peer of
  * `limf replay --workers N` (Debian's libsrtp2 uses NSS, whose per-packet contexts and
- * sessions share locks between threads). Prints the best run as one line of key=value pairs:
- *   floor profile=... calls=N streams=N packets=N srtp_bytes=N roc_stripped=N roc_nonzero=N
- *         runs=N threads=N best_s=S cpu_s=S pps=N srtp_MBps=N fail=N
+ * sessions share locks between threads). --crypto openssl (default) | libsrtp: whose AES and
+ * HMAC-SHA1 libsrtp2 runs on (decrypt/srtp.h lim_srtp_set_crypto): limf's OpenSSL types, as in
+ * limf, or the ones libsrtp2 was built with (Debian: NSS). Prints the best run as one line of
+ * key=value pairs:
+ *   floor profile=... crypto=C calls=N streams=N packets=N srtp_bytes=N roc_stripped=N
+ *         roc_nonzero=N runs=N threads=N best_s=S cpu_s=S pps=N srtp_MBps=N fail=N
  * (best_s: the shortest wall-clock run, cpu_s: the least process CPU time of a run, pps and
  * srtp_MBps from best_s; fail: the most failures of a run)
  * Exit 0, or 1 when any packet fails to unprotect, no call could be keyed, or on errors. */
@@ -466,6 +469,8 @@ int main(int argc, char **argv)
 	static struct floor fl;
 	const char *pcap = NULL, *dir = NULL;
 	unsigned long runs = 3, threads = 1;
+	enum lim_srtp_crypto crypto = LIM_SRTP_CRYPTO_OPENSSL;
+	bool crypto_ok = true;
 	double best = 0, best_cpu = 0;
 	size_t fail = 0;
 	static struct share sh[MAX_THREADS];
@@ -484,6 +489,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--threads") == 0 && v) {
 			threads = strtoul(v, NULL, 10);
 			i++;
+		} else if (strcmp(a, "--crypto") == 0 && v) {
+			crypto_ok = strcmp(v, "openssl") == 0 || strcmp(v, "libsrtp") == 0;
+			if (strcmp(v, "libsrtp") == 0)
+				crypto = LIM_SRTP_CRYPTO_LIBSRTP;
+			i++;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			pcap = NULL, dir = NULL;
 			break;
@@ -496,17 +506,19 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!pcap || !dir || runs < 1 || runs > MAX_RUNS || threads < 1 || threads > MAX_THREADS) {
+	if (!pcap || !dir || runs < 1 || runs > MAX_RUNS || threads < 1 || threads > MAX_THREADS ||
+	    !crypto_ok) {
 		fprintf(stderr,
 			"usage: replay-floor [--period S --offset S] [--runs 1..%d] "
-			"[--threads 1..%d] PCAP KEYDIR\n",
+			"[--threads 1..%d] [--crypto openssl|libsrtp] PCAP KEYDIR\n",
 			MAX_RUNS, MAX_THREADS);
 		return 2;
 	}
-	/* libsrtp2 set up exactly as limf sets it up (lim_srtp_init: srtp_init, and before it the
-	 * crypto back end's own set-up where decrypt/srtp_wrap.c makes one): the same library,
-	 * configured the same, on both sides of the ratio */
-	if (lim_srtp_init() != LIM_OK)
+	/* libsrtp2 set up exactly as limf sets it up (lim_srtp_init: srtp_init, before it the
+	 * crypto back end's own set-up where decrypt/srtp_wrap.c makes one, after it limf's
+	 * OpenSSL types): the same library, configured the same, on both sides of the ratio.
+	 * --crypto libsrtp puts libsrtp2's own AES and HMAC-SHA1 back. */
+	if (lim_srtp_init() != LIM_OK || lim_srtp_set_crypto(crypto) != LIM_OK)
 		die("srtp_init failed");
 	fl.st = calloc(MAX_STREAMS, sizeof *fl.st);
 	for (unsigned k = 0; k < threads; k++) {
@@ -532,12 +544,15 @@ int main(int argc, char **argv)
 		if (f > fail)
 			fail = f;
 	}
-	printf("floor profile=%s calls=%zu keyed=%zu streams=%zu packets=%zu srtp_bytes=%zu "
+	printf("floor profile=%s crypto=%s calls=%zu keyed=%zu streams=%zu packets=%zu "
+	       "srtp_bytes=%zu "
 	       "roc_stripped=%zu roc_nonzero=%zu runs=%lu threads=%lu best_s=%.6f cpu_s=%.6f "
 	       "pps=%.0f srtp_MBps=%.2f fail=%zu\n",
-	       prof_name[fl.st[0].profile], fl.calls, fl.calls - fl.unkeyed, fl.n_st, fl.n_pk,
-	       fl.n_buf, fl.roc_stripped, fl.roc_nonzero, runs, threads, best, best_cpu,
-	       (double)fl.n_pk / best, (double)fl.n_buf / best / 1e6, fail);
+	       prof_name[fl.st[0].profile],
+	       crypto == LIM_SRTP_CRYPTO_OPENSSL ? "openssl" : "libsrtp", fl.calls,
+	       fl.calls - fl.unkeyed, fl.n_st, fl.n_pk, fl.n_buf, fl.roc_stripped, fl.roc_nonzero,
+	       runs, threads, best, best_cpu, (double)fl.n_pk / best, (double)fl.n_buf / best / 1e6,
+	       fail);
 	for (size_t i = 0; i < fl.n_st; i++)
 		LIM_WIPE(fl.st[i].keysalt);
 	lim_wipe(fl.rsk, sizeof *fl.rsk * MAX_RSK);

@@ -1285,6 +1285,11 @@ int main(int argc, char **argv)
 	FILE *jf;
 	struct lim_json j;
 
+	/* libsrtp2's own AES and HMAC (Debian: NSS), not limf's OpenSSL types: the test traffic
+	 * (and "limf-gen decrypt") then comes from an implementation independent of the one limf
+	 * decrypts it with (decrypt/srtp.h lim_srtp_set_crypto) */
+	if (lim_srtp_set_crypto(LIM_SRTP_CRYPTO_LIBSRTP) != LIM_OK)
+		gen_die("libsrtp2 did not initialise");
 	if (argc > 1 && strcmp(argv[1], "decrypt") == 0)
 		return gen_decrypt_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "decrypt-group") == 0)

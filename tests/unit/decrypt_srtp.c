@@ -2,7 +2,8 @@
  * libsrtp known answers (tests/kat/srtp_libsrtp.vec) with mutated twins, tx->rx round trips for
  * the three profiles with and without MKI and RFC 4771 RCC, late join, ROC wrap, replay, wrong
  * MKI, capacity, SRTCP, truncation; sessions on two threads at once; with libsrtp2 on NSS, the
- * NSS set-up of decrypt/srtp_wrap.c. */
+ * NSS set-up of decrypt/srtp_wrap.c; limf's OpenSSL cipher and HMAC types (decrypt/srtp_ossl.h)
+ * against their published answers and against libsrtp2's own types. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "decrypt/srtp.h"
+#include "decrypt/srtp_ossl.h"
 #include "tests/unit/decrypt_suites.h"
 
 #ifdef LIM_SRTP_NSS
@@ -116,6 +118,12 @@ struct pair {
 	size_t tag, mki;
 };
 
+/* When cross: mkpair makes the send session with tx_crypto's types and the receive session with
+ * rx_crypto's, and leaves rx_crypto's in libsrtp2 (streams a session adds later, e.g. for a pinned
+ * ROC, then use them too). t_srtp_crypto sets these and puts OpenSSL back at its end. */
+static bool cross;
+static enum lim_srtp_crypto tx_crypto, rx_crypto;
+
 static bool mkpair(struct pair *pp, enum lim_srtp_profile prof, bool mki, unsigned mode,
 		   unsigned rate)
 {
@@ -130,8 +138,12 @@ static bool mkpair(struct pair *pp, enum lim_srtp_profile prof, bool mki, unsign
 		return false;
 	pp->tag = tl;
 	pp->mki = mki ? 4 : 0;
+	if (cross)
+		CHECK(lim_srtp_set_crypto(tx_crypto) == LIM_OK);
 	CHECK(lim_srtp_new_tx(prof, key, kl, salt, sl, mki ? id : NULL, pp->mki, &pp->tx) ==
 	      LIM_OK);
+	if (cross)
+		CHECK(lim_srtp_set_crypto(rx_crypto) == LIM_OK);
 	CHECK(lim_srtp_new(prof, key, kl, salt, sl, mki ? id : NULL, pp->mki, &pp->rx) == LIM_OK);
 	if (!pp->tx || !pp->rx)
 		return false;
@@ -667,10 +679,92 @@ static void t_srtp_nss(void)
 #endif
 }
 
+/* A cipher test case with one octet of its expected output flipped must fail libsrtp2's test */
+static void cipher_twin(const srtp_cipher_type_t *ct, size_t at)
+{
+	srtp_cipher_test_case_t tc = *ct->test_data;
+	uint8_t ctext[128];
+	CHECK(tc.ciphertext_length_octets <= sizeof ctext && at < tc.ciphertext_length_octets);
+	if (tc.ciphertext_length_octets > sizeof ctext || at >= tc.ciphertext_length_octets)
+		return;
+	memcpy(ctext, tc.ciphertext, tc.ciphertext_length_octets);
+	ctext[at] ^= 0x01;
+	tc.ciphertext = ctext;
+	tc.next_test_case = NULL;
+	CHECK(srtp_cipher_type_test(ct, &tc) != srtp_err_status_ok);
+}
+
+/* limf's OpenSSL types (decrypt/srtp_ossl.h): their known answers (RFC 3711 B.2, the GCM
+ * specification's test case 4, RFC 2202) pass libsrtp2's test harness and each mutated twin
+ * fails it; they are what lim_srtp_init left in libsrtp2; and packets protected with libsrtp2's
+ * own types (Debian: NSS) are unprotected with limf's and the other way round, for the three
+ * profiles with and without MKI, RCC (RCCm2 on AES-CM, RCCm3 on GCM), a ROC wrap and SRTCP,
+ * each with corrupted packets that must fail (run, t_srtp_rtcp). */
+static void t_srtp_crypto(void)
+{
+	const enum lim_srtp_profile profs[3] = { LIM_SRTP_AES128_CM_SHA1_80,
+						 LIM_SRTP_AES128_CM_SHA1_32,
+						 LIM_SRTP_AEAD_AES_128_GCM };
+	const enum lim_srtp_crypto both[2] = { LIM_SRTP_CRYPTO_LIBSRTP, LIM_SRTP_CRYPTO_OPENSSL };
+	CHECK(lim_srtp_init() == LIM_OK);
+	CHECK(srtp_cipher_type_self_test(&lim_ossl_aes_icm_128) == srtp_err_status_ok);
+	CHECK(srtp_cipher_type_self_test(&lim_ossl_aes_gcm_128) == srtp_err_status_ok);
+	CHECK(srtp_auth_type_self_test(&lim_ossl_hmac_sha1) == srtp_err_status_ok);
+	cipher_twin(&lim_ossl_aes_icm_128, 0);
+	cipher_twin(&lim_ossl_aes_icm_128, 47);
+	cipher_twin(&lim_ossl_aes_gcm_128, 5);  /* ciphertext */
+	cipher_twin(&lim_ossl_aes_gcm_128, 70); /* tag */
+	for (const srtp_auth_test_case_t *a = lim_ossl_hmac_sha1.test_data; a;
+	     a = a->next_test_case) {
+		srtp_auth_test_case_t tc = *a;
+		uint8_t tag[20];
+		memcpy(tag, a->tag, sizeof tag);
+		tag[19] ^= 0x80;
+		tc.tag = tag;
+		tc.next_test_case = NULL;
+		CHECK(srtp_auth_type_test(&lim_ossl_hmac_sha1, &tc) != srtp_err_status_ok);
+	}
+	/* a wrong key length or tag length is refused, not truncated */
+	{
+		srtp_cipher_t *c = NULL;
+		srtp_auth_t *a = NULL;
+		CHECK(srtp_cipher_type_alloc(&lim_ossl_aes_icm_128, &c, 46, 0) ==
+		      srtp_err_status_bad_param);
+		CHECK(srtp_cipher_type_alloc(&lim_ossl_aes_gcm_128, &c, 28, 12) ==
+		      srtp_err_status_bad_param);
+		CHECK(lim_ossl_hmac_sha1.alloc(&a, 20, 21) == srtp_err_status_bad_param);
+		CHECK(c == NULL && a == NULL);
+	}
+	cross = true;
+	for (int t = 0; t < 2; t++)
+		for (int r = 0; r < 2; r++) {
+			unsigned long fails = lim_t_fail;
+			tx_crypto = both[t];
+			rx_crypto = both[r];
+			for (int p = 0; p < 3; p++) {
+				unsigned mode = profs[p] == LIM_SRTP_AEAD_AES_128_GCM ? 3 : 2;
+				if (profs[p] == LIM_SRTP_AES128_CM_SHA1_32)
+					mode = 0; /* RCC needs a tag longer than the ROC */
+				for (int m = 0; m < 2; m++)
+					run(profs[p], m != 0, 0, 0, 100, 0, 6, false);
+				run(profs[p], true, 0, 0, 0xfffc, 0, 8, false);
+				if (mode)
+					run(profs[p], true, mode, 4, 0xfff0, 0, 24, false);
+			}
+			t_srtp_rtcp();
+			if (lim_t_fail != fails)
+				fprintf(stderr, "  in t_srtp_crypto(tx %d, rx %d)\n",
+					(int)tx_crypto, (int)rx_crypto);
+		}
+	cross = false;
+	CHECK(lim_srtp_set_crypto(LIM_SRTP_CRYPTO_OPENSSL) == LIM_OK);
+}
+
 const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_nss", t_srtp_nss },
 	{ "srtp_threads", t_srtp_threads },
 	{ "srtp_kat", t_srtp_kat },
+	{ "srtp_crypto", t_srtp_crypto },
 	{ "srtp_roundtrip", t_srtp_roundtrip },
 	{ "srtp_rcc", t_srtp_rcc },
 	{ "srtp_rcc_noauth", t_srtp_rcc_noauth },
