@@ -22,23 +22,24 @@
 #define HMAC_BLOCK  64 /* SHA-1 block */
 #define HMAC_OUT    20 /* SHA-1 digest */
 
-/* AES-128 counter mode. offset = salt || 0x0000; set_iv's counter block = offset XOR iv (libsrtp2
- * passes the SSRC and index, or the KDF's label and index, already shifted: RFC 3711 s4.1.1). */
-struct icm_state {
+/* The state of either cipher: one EVP context for the life of the cipher, and
+ *   AES-128 counter mode: offset = salt || 0x0000; set_iv's counter block = offset XOR iv
+ *     (libsrtp2 passes the SSRC and index, or the KDF's label and index, already shifted:
+ *     RFC 3711 s4.1.1);
+ *   AEAD_AES_128_GCM: the tag length, and dir: 1 encrypt, 0 decrypt, -1 until set_iv. */
+struct ossl_cipher {
 	EVP_CIPHER_CTX *ctx;
 	uint8_t offset[16];
+	int tag_len, dir;
 };
 
-static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tlen)
+/* A cipher of type t (its id is also libsrtp2's "algorithm") with a fresh state */
+static srtp_err_status_t cipher_alloc(srtp_cipher_pointer_t *cp, const srtp_cipher_type_t *t,
+				      int key_len)
 {
-	srtp_cipher_t *c = NULL;
-	struct icm_state *st = NULL;
-	(void)tlen;
+	srtp_cipher_t *c = calloc(1, sizeof *c);
+	struct ossl_cipher *st = calloc(1, sizeof *st);
 	*cp = NULL;
-	if (key_len != ICM_KEY + ICM_SALT)
-		return srtp_err_status_bad_param;
-	c = calloc(1, sizeof *c);
-	st = calloc(1, sizeof *st);
 	if (c && st)
 		st->ctx = EVP_CIPHER_CTX_new();
 	if (!c || !st || !st->ctx) {
@@ -46,17 +47,18 @@ static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int t
 		free(st);
 		return srtp_err_status_alloc_fail;
 	}
-	c->type = &lim_ossl_aes_icm_128;
+	st->dir = -1;
+	c->type = t;
 	c->state = st;
 	c->key_len = key_len;
-	c->algorithm = SRTP_AES_ICM_128;
+	c->algorithm = (int)t->id;
 	*cp = c;
 	return srtp_err_status_ok;
 }
 
-static srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t c)
+static srtp_err_status_t cipher_dealloc(srtp_cipher_pointer_t c)
 {
-	struct icm_state *st;
+	struct ossl_cipher *st;
 	if (!c)
 		return srtp_err_status_bad_param;
 	st = c->state;
@@ -69,9 +71,18 @@ static srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t c)
 	return srtp_err_status_ok;
 }
 
+static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tlen)
+{
+	(void)tlen;
+	*cp = NULL;
+	if (key_len != ICM_KEY + ICM_SALT)
+		return srtp_err_status_bad_param;
+	return cipher_alloc(cp, &lim_ossl_aes_icm_128, key_len);
+}
+
 static srtp_err_status_t icm_init(void *state, const uint8_t *key)
 {
-	struct icm_state *st = state;
+	struct ossl_cipher *st = state;
 	memcpy(st->offset, key + ICM_KEY, ICM_SALT);
 	st->offset[14] = st->offset[15] = 0;
 	return EVP_EncryptInit_ex(st->ctx, EVP_aes_128_ctr(), NULL, key, NULL) == 1
@@ -81,7 +92,7 @@ static srtp_err_status_t icm_init(void *state, const uint8_t *key)
 
 static srtp_err_status_t icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
-	struct icm_state *st = state;
+	struct ossl_cipher *st = state;
 	uint8_t ctr[16];
 	(void)dir; /* counter mode: the same keystream both ways */
 	for (size_t i = 0; i < sizeof ctr; i++)
@@ -94,7 +105,7 @@ static srtp_err_status_t icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direct
 /* XORs the keystream into buf; a second call goes on with the keystream where the first ended */
 static srtp_err_status_t icm_crypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct icm_state *st = state;
+	struct ossl_cipher *st = state;
 	int outl = 0;
 	if (*len == 0)
 		return srtp_err_status_ok;
@@ -131,7 +142,7 @@ static const srtp_cipher_test_case_t icm_kat = {
 /* see srtp_ossl.h */
 const srtp_cipher_type_t lim_ossl_aes_icm_128 = {
 	.alloc = icm_alloc,
-	.dealloc = icm_dealloc,
+	.dealloc = cipher_dealloc,
 	.init = icm_init,
 	.encrypt = icm_crypt,
 	.decrypt = icm_crypt,
@@ -142,57 +153,23 @@ const srtp_cipher_type_t lim_ossl_aes_icm_128 = {
 };
 
 /* AEAD_AES_128_GCM. libsrtp2 drives it as: set_iv (direction), set_aad (any number of times),
- * then encrypt + get_tag, or decrypt over ciphertext || tag. dir: -1 until set_iv. */
-struct gcm_state {
-	EVP_CIPHER_CTX *ctx;
-	int tag_len, dir;
-};
-
+ * then encrypt + get_tag, or decrypt over ciphertext || tag. */
 static srtp_err_status_t gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tlen)
 {
-	srtp_cipher_t *c = NULL;
-	struct gcm_state *st = NULL;
+	srtp_err_status_t rc;
 	*cp = NULL;
 	if (key_len != GCM_KEY + GCM_SALT || (tlen != 16 && tlen != 8))
 		return srtp_err_status_bad_param;
-	c = calloc(1, sizeof *c);
-	st = calloc(1, sizeof *st);
-	if (c && st)
-		st->ctx = EVP_CIPHER_CTX_new();
-	if (!c || !st || !st->ctx) {
-		free(c);
-		free(st);
-		return srtp_err_status_alloc_fail;
-	}
-	st->tag_len = tlen;
-	st->dir = -1;
-	c->type = &lim_ossl_aes_gcm_128;
-	c->state = st;
-	c->key_len = key_len;
-	c->algorithm = SRTP_AES_GCM_128;
-	*cp = c;
-	return srtp_err_status_ok;
-}
-
-static srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t c)
-{
-	struct gcm_state *st;
-	if (!c)
-		return srtp_err_status_bad_param;
-	st = c->state;
-	if (st) {
-		EVP_CIPHER_CTX_free(st->ctx);
-		OPENSSL_cleanse(st, sizeof *st);
-		free(st);
-	}
-	free(c);
-	return srtp_err_status_ok;
+	rc = cipher_alloc(cp, &lim_ossl_aes_gcm_128, key_len);
+	if (rc == srtp_err_status_ok)
+		((struct ossl_cipher *)(*cp)->state)->tag_len = tlen;
+	return rc;
 }
 
 /* key: the 16-octet key (the salt after it is libsrtp2's business) */
 static srtp_err_status_t gcm_init(void *state, const uint8_t *key)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	st->dir = -1;
 	if (EVP_CipherInit_ex(st->ctx, EVP_aes_128_gcm(), NULL, NULL, NULL, 1) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_GCM_SET_IVLEN, GCM_IV, NULL) != 1 ||
@@ -203,7 +180,7 @@ static srtp_err_status_t gcm_init(void *state, const uint8_t *key)
 
 static srtp_err_status_t gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	int enc;
 	if (dir == srtp_direction_encrypt)
 		enc = 1;
@@ -220,7 +197,7 @@ static srtp_err_status_t gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direct
 
 static srtp_err_status_t gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	int outl = 0;
 	if (st->dir < 0 || len > INT_MAX)
 		return srtp_err_status_bad_param;
@@ -231,7 +208,7 @@ static srtp_err_status_t gcm_set_aad(void *state, const uint8_t *aad, uint32_t l
 
 static srtp_err_status_t gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	int outl = 0;
 	if (st->dir != 1 || *len > INT_MAX)
 		return srtp_err_status_bad_param;
@@ -243,7 +220,7 @@ static srtp_err_status_t gcm_encrypt(void *state, uint8_t *buf, unsigned int *le
 
 static srtp_err_status_t gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	uint8_t none[16];
 	int outl = 0;
 	if (st->dir != 1)
@@ -261,7 +238,7 @@ static srtp_err_status_t gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
  * caller drops the packet. */
 static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf, unsigned int *len)
 {
-	struct gcm_state *st = state;
+	struct ossl_cipher *st = state;
 	uint8_t none[16], tag[GCM_TAG_MAX];
 	unsigned int n;
 	int outl = 0;
@@ -323,7 +300,7 @@ static const srtp_cipher_test_case_t gcm_kat = {
 /* see srtp_ossl.h */
 const srtp_cipher_type_t lim_ossl_aes_gcm_128 = {
 	.alloc = gcm_alloc,
-	.dealloc = gcm_dealloc,
+	.dealloc = cipher_dealloc,
 	.init = gcm_init,
 	.set_aad = gcm_set_aad,
 	.encrypt = gcm_encrypt,
