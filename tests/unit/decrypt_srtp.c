@@ -142,15 +142,16 @@ static bool mkpair(struct pair *pp, enum lim_srtp_profile prof, bool mki, unsign
 		CHECK(lim_srtp_set_crypto(tx_crypto) == LIM_OK);
 	CHECK(lim_srtp_new_tx(prof, key, kl, salt, sl, mki ? id : NULL, pp->mki, &pp->tx) ==
 	      LIM_OK);
+	/* (RCC makes a context of its own: the send side's with tx_crypto too) */
+	if (mode && pp->tx)
+		CHECK(lim_srtp_set_rcc(pp->tx, mode, rate) == LIM_OK);
 	if (cross)
 		CHECK(lim_srtp_set_crypto(rx_crypto) == LIM_OK);
 	CHECK(lim_srtp_new(prof, key, kl, salt, sl, mki ? id : NULL, pp->mki, &pp->rx) == LIM_OK);
 	if (!pp->tx || !pp->rx)
 		return false;
-	if (mode) {
-		CHECK(lim_srtp_set_rcc(pp->tx, mode, rate) == LIM_OK);
+	if (mode)
 		CHECK(lim_srtp_set_rcc(pp->rx, mode, rate) == LIM_OK);
-	}
 	return true;
 }
 
@@ -700,6 +701,10 @@ static void cipher_twin(const srtp_cipher_type_t *ct, size_t at)
  * own types (Debian: NSS) are unprotected with limf's and the other way round, for the three
  * profiles with and without MKI, RCC (RCCm2 on AES-CM, RCCm3 on GCM), a ROC wrap and SRTCP,
  * each with corrupted packets that must fail (run, t_srtp_rtcp). */
+/* libsrtp2's crypto_kernel.c (exported, no installed header declares them): the types loaded */
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
+
 static void t_srtp_crypto(void)
 {
 	const enum lim_srtp_profile profs[3] = { LIM_SRTP_AES128_CM_SHA1_80,
@@ -707,6 +712,9 @@ static void t_srtp_crypto(void)
 						 LIM_SRTP_AEAD_AES_128_GCM };
 	const enum lim_srtp_crypto both[2] = { LIM_SRTP_CRYPTO_LIBSRTP, LIM_SRTP_CRYPTO_OPENSSL };
 	CHECK(lim_srtp_init() == LIM_OK);
+	CHECK(srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128) == &lim_ossl_aes_icm_128);
+	CHECK(srtp_crypto_kernel_get_cipher_type(SRTP_AES_GCM_128) == &lim_ossl_aes_gcm_128);
+	CHECK(srtp_crypto_kernel_get_auth_type(SRTP_HMAC_SHA1) == &lim_ossl_hmac_sha1);
 	CHECK(srtp_cipher_type_self_test(&lim_ossl_aes_icm_128) == srtp_err_status_ok);
 	CHECK(srtp_cipher_type_self_test(&lim_ossl_aes_gcm_128) == srtp_err_status_ok);
 	CHECK(srtp_auth_type_self_test(&lim_ossl_hmac_sha1) == srtp_err_status_ok);
