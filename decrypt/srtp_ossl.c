@@ -94,12 +94,14 @@ static srtp_err_status_t icm_set_iv(void *state, uint8_t *iv, srtp_cipher_direct
 {
 	struct ossl_cipher *st = state;
 	uint8_t ctr[16];
+	srtp_err_status_t rc;
 	(void)dir; /* counter mode: the same keystream both ways */
 	for (size_t i = 0; i < sizeof ctr; i++)
 		ctr[i] = (uint8_t)(st->offset[i] ^ iv[i]);
-	return EVP_EncryptInit_ex(st->ctx, NULL, NULL, NULL, ctr) == 1
-		       ? srtp_err_status_ok
-		       : srtp_err_status_cipher_fail;
+	rc = EVP_EncryptInit_ex(st->ctx, NULL, NULL, NULL, ctr) == 1 ? srtp_err_status_ok
+								     : srtp_err_status_cipher_fail;
+	OPENSSL_cleanse(ctr, sizeof ctr); /* the session salt XOR a known index */
+	return rc;
 }
 
 /* XORs the keystream into buf; a second call goes on with the keystream where the first ended */
