@@ -657,6 +657,10 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	const struct wr_match *mt;
 	size_t n = 0;
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
+	/* what an earlier decision of the call left due (a retry, a warrant's start) stays due,
+	 * the earlier of the two: each I_MESSAGE is decided on its own parties (the offer's
+	 * target is not among the answer's), and late_start decides them all again */
+	int64_t due = pc->late_at;
 	p->st.decisions++;
 	pc->late_at = 0;
 	pc->cc = false; /* (of this decision only: not of an earlier one that failed) */
@@ -769,6 +773,8 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		}
 	}
 out:
+	if (due && !pc->intercept && (!pc->late_at || due < pc->late_at))
+		pc->late_at = due;
 	wr_kms_decision_free(d);
 	free(s);
 }

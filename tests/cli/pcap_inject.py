@@ -13,6 +13,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
                   I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
                   answered by a 200 OK with the call's own answer SDP
+  answerimsg F    (AFTER unused) every 200 OK with SDP made to carry F's offer I_MESSAGE (an
+                  answer keyed by the callee, RFC 4567; F a capture of other parties, say)
 
 The first INVITE with SDP and the first 200 OK with SDP of IN define the call."""
 import re
@@ -142,6 +144,20 @@ def main():
     open(sys.argv[2], "wb").write(out)
 
 
+def answer_imsg(msg, path):
+    """msg with path's first I_MESSAGE added to its SDP if it is a 200 OK with SDP (its
+    Content-Length made right), else msg."""
+    if not msg.startswith(b"SIP/2.0 200 ") or b"m=audio" not in msg:
+        return msg
+    m = re.search(rb"a=key-mgmt:mikey [A-Za-z0-9+/=]+\r\n", open(path, "rb").read())
+    if not m:
+        sys.exit("%s: no I_MESSAGE" % path.decode())
+    head, body = msg.split(b"\r\n\r\n", 1)
+    body += m.group(0)
+    head = re.sub(rb"(\r\nContent-Length: *)\d+", lambda c: c.group(1) + b"%d" % len(body), head)
+    return head + b"\r\n\r\n" + body
+
+
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
 REWRITES = {
     # the URI of the From header (<...>) replaced by arg
@@ -150,6 +166,7 @@ REWRITES = {
     # the last octet of the Call-ID made 0xFF
     "callidff": lambda msg, arg: re.sub(rb"(\r\nCall-ID: [^\r]*)[^\r](\r\n)",
                                         lambda m: m.group(1) + b"\xff" + m.group(2), msg, count=1),
+    "answerimsg": answer_imsg,
 }
 
 

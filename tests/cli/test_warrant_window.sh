@@ -24,7 +24,9 @@
 #      key-management record at that instant, the INVITE is not in the IRI and the BYE is, one
 #      key request, the summary counts calls_intercepted_in_progress; a warrant that starts
 #      after the call: nothing intercepted, no key request, nothing written; streams whose
-#      sequence numbers wrapped before the start (ROC 1, in no packet) still decrypted whole
+#      sequence numbers wrapped before the start (ROC 1, in no packet) still decrypted whole;
+#      also when the target is named only in the offer's I_MESSAGE and the answer carries an
+#      I_MESSAGE of other parties (its decision, "none to come", does not cancel the offer's)
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
@@ -298,6 +300,28 @@ sumcheck late-liid "j['liids']==['$L5'] and j['summary']['calls_intercepted_in_p
 expect 0 cc-late-liid python3 "$here/replay_check.py" "$tmp/ev-late-liid" "$L5" \
 	"$tmp/c5.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c5.pcap"
 "$limf" warrant revoke "$L7" --reason "test done" >/dev/null 2>&1 || bad "revoke $L7"
+# the target named only in the offer's I_MESSAGE (its SIP From another URI), the answer keyed
+# by the callee with an I_MESSAGE of other parties: the answer's decision ("no warrant, none to
+# come") does not cancel the offer's (its warrant's start 4 s in)
+AO="sip:offeronly$sfx@example.org" LO="WH$sfx"
+expect 0 geno "$gen" --community "$tmp/g/community.json" --out "$tmp/co0.pcap" --calls 1 \
+	--duration 10 --caller "$AO" --callee "$B" --start "$AT" --seed 71
+expect 0 geno-ans "$gen" --community "$tmp/g/community.json" --out "$tmp/co-ans.pcap" --calls 1 \
+	--duration 1 --caller "sip:answerer$sfx@example.org" --callee "$B" --start "$AT" --seed 72
+expect 0 inject-o-from python3 "$here/pcap_inject.py" "$tmp/co0.pcap" "$tmp/co1.pcap" 0 \
+	fromspoof "sip:front$sfx@example.org"
+expect 0 inject-o-ans python3 "$here/pcap_inject.py" "$tmp/co1.pcap" "$tmp/co.pcap" 0 \
+	answerimsg "$tmp/co-ans.pcap"
+cp "$tmp/co0.pcap.json" "$tmp/co.pcap.json"
+ln -s co0.pcap.d "$tmp/co.pcap.d" # (the clear payloads, per the truth)
+warrant "$LO" iri+cc "$AO" "$T5" 2026-04-01T00:00:00Z
+no_after=$(sent "$tmp/co.pcap" from "$(epoch "$T5")")
+replay late-offer "$tmp/co.pcap"
+sumcheck late-offer "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1 and j['liids']==['$LO']"
+sumcheck late-offer "j['summary']['decrypted']==$no_after and j['summary']['auth_failed']==0"
+expect 0 cc-late-offer python3 "$here/replay_check.py" "$tmp/ev-late-offer" "$LO" \
+	"$tmp/co.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/co.pcap"
+"$limf" warrant revoke "$LO" --reason "test done" >/dev/null 2>&1 || bad "revoke $LO"
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):
 # it joins the call from that instant, beside the warrant the call began under
