@@ -1417,7 +1417,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	struct mikey_msg *m = NULL;
 	const char *why = NULL;
 	struct km_rec *km;
-	bool ok = false;
+	bool ok = false, was = pc->intercept;
 	if (!sd->imsg)
 		return;
 	{
@@ -1474,6 +1474,19 @@ out:
 	if (bin) {
 		lim_wipe(bin, blen);
 		free(bin);
+	}
+	/* intercepted from this I_MESSAGE on (the answer's, say, when the offer's decision
+	 * failed or named no target): the other side's, seen before, is keyed now too, as
+	 * late_start does; the INVITE went by without IRI, so the BEGIN says "in progress" */
+	if (!was && pc->intercept && !again) {
+		const struct cap_call_sdp *other = answer ? &call->offer : &call->answer;
+		bool seen = other->imsg && pc->seen_side[1 - side];
+		if (answer || seen)
+			pc->late = true;
+		if (seen) {
+			pc->seen_side[1 - side] = false;
+			on_imsg(p, pc, call, !answer, ts_ns, true);
+		}
 	}
 }
 

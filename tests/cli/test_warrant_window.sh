@@ -26,7 +26,9 @@
 #      after the call: nothing intercepted, no key request, nothing written; streams whose
 #      sequence numbers wrapped before the start (ROC 1, in no packet) still decrypted whole;
 #      also when the target is named only in the offer's I_MESSAGE and the answer carries an
-#      I_MESSAGE of other parties (its decision, "none to come", does not cancel the offer's)
+#      I_MESSAGE of other parties (its decision, "none to come", does not cancel the offer's);
+#      and a target named only in the answer's I_MESSAGE: intercepted from the answer on
+#      ("in progress"), the offer's I_MESSAGE keyed then too, all the media decrypted
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
@@ -322,6 +324,32 @@ sumcheck late-offer "j['summary']['decrypted']==$no_after and j['summary']['auth
 expect 0 cc-late-offer python3 "$here/replay_check.py" "$tmp/ev-late-offer" "$LO" \
 	"$tmp/co.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/co.pcap"
 "$limf" warrant revoke "$LO" --reason "test done" >/dev/null 2>&1 || bad "revoke $LO"
+# the target named only in the answer's I_MESSAGE (the offer's decision: no warrant): the
+# call is intercepted from the answer on, and the offer's I_MESSAGE, which keys its media, is
+# keyed then too (not the answer's alone)
+AN="sip:answeronly$sfx@example.org" LA="XA$sfx"
+expect 0 gena "$gen" --community "$tmp/g/community.json" --out "$tmp/ca0.pcap" --calls 1 \
+	--duration 6 --caller "sip:plain$sfx@example.org" --callee "$B" --start "$AT" --seed 73
+expect 0 gena-ans "$gen" --community "$tmp/g/community.json" --out "$tmp/ca-ans.pcap" \
+	--calls 1 --duration 1 --caller "$AN" --callee "$B" --start "$AT" --seed 74
+expect 0 inject-a-ans python3 "$here/pcap_inject.py" "$tmp/ca0.pcap" "$tmp/ca.pcap" 0 \
+	answerimsg "$tmp/ca-ans.pcap"
+cp "$tmp/ca0.pcap.json" "$tmp/ca.pcap.json"
+ln -s ca0.pcap.d "$tmp/ca.pcap.d"
+warrant "$LA" iri+cc "$AN" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+na_all=$(sent "$tmp/ca.pcap" from 0)
+replay answer-only "$tmp/ca.pcap"
+sumcheck answer-only "j['summary']['calls_intercepted']==1 and j['liids']==['$LA']"
+sumcheck answer-only "j['summary']['decrypted']==$na_all and j['summary']['auth_failed']==0"
+expect 0 cc-answer-only python3 "$here/replay_check.py" "$tmp/ev-answer-only" "$LA" \
+	"$tmp/ca.pcap.json" targets
+expect 0 iri-answer-only python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert r[0]["type"] == "begin" and r[0].get("in_progress") is True, r[0]
+km = sorted(x["key_management"]["side"] + ":" + x["key_management"]["outcome"] for x in r if x["kind"] == "key-management")
+assert km == ["answer:keys", "offer:keys"], km' "$tmp/ev-answer-only/$LA/iri.jsonl"
+"$limf" warrant revoke "$LA" --reason "test done" >/dev/null 2>&1 || bad "revoke $LA"
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):
 # it joins the call from that instant, beside the warrant the call began under
