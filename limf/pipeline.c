@@ -116,6 +116,12 @@ struct liid_state {
 	uint64_t delivered; /* CC packets handed over to it ("decrypt.done") */
 };
 
+/* Failures in a row of one kind, and the next attempt (backoff_next). */
+struct backoff {
+	uint8_t n;
+	int64_t t, at; /* the instant of the last failure counted, and its next attempt */
+};
+
 struct pcall {
 	uint32_t cin;
 	bool intercept, cc;
@@ -171,6 +177,15 @@ struct pcall {
 	 * decided again at its first event at or after it to add that LIID (join_start) */
 	int64_t join_at;
 	bool join_retry; /* join_at is the retry of a failed join_start (decision or audit) */
+	/* intercepted with content: the keys of the call's current I_MESSAGE of side bit i
+	 * (1 offer, 2 answer) failed for a reason that may pass ("kms-error": the KMS, its
+	 * certificate or the key request's audit row; "audit-error": the "decrypt.keys" row), and
+	 * are asked again then (wr time; 0: none), at the call's first event at or after it
+	 * (keys_again), 1, 2, 4, 8, then every 16 s on while the call goes on */
+	int64_t keys_at;
+	uint8_t keys_side;
+	struct backoff keys_retry;
+	bool keys_said; /* said that (once per call) */
 	/* the mark_epoch of its last join decision answered: the warrants as they stood then,
 	 * on the call's clock, each start to come in join_at; what a re-check at the wall clock
 	 * finds in force that it does not serve is not asked again before the warrants change
@@ -179,8 +194,8 @@ struct pcall {
 	/* its last decision failed (the gate did not answer, or no CIN): said once per call, and
 	 * asked again LATE_RETRY_US on (late_at) while the call goes on */
 	bool gate_failed, cin_failed, gate_failed_once;
-	uint8_t retries; /* failed decisions in a row: the next is asked later (retry_at) */
-	bool ended;      /* CAP_EV_CALL_END seen: never decided again */
+	struct backoff retry; /* failed decisions in a row: the next is asked later (retry_at) */
+	bool ended;           /* CAP_EV_CALL_END seen: never decided again */
 	const struct cap_call *call; /* while intercepted */
 	struct pcall *prev, *next;   /* the pipe's list of intercepted calls */
 	struct pcall *wprev, *wnext; /* the pipe's list of every call (warrant changes) */
@@ -512,9 +527,17 @@ static void certs_sync(struct limf_pipe *p)
 		p->cert = p->certs[0];
 }
 
-static void fetch_cert(struct limf_pipe *p)
+static bool cert_refresh(struct limf_pipe *p, int64_t t_us);
+
+/* The KMS certificate for a call (or GMK distribution) at t_us. None held yet, the first
+ * fetch done and failed (the KMS, or the database for its audit row, did not answer): asked
+ * again (the database's certificate store, then the KMS), at the client's rate limit, so that
+ * an outage at the first call does not leave every later one without keys, nor its UIDs
+ * unmatched. */
+static void fetch_cert(struct limf_pipe *p, int64_t t_us)
 {
 	struct limf_keyshare *ks = p->ks;
+	bool now = false;
 	if (!p->cert_tried) {
 		p->cert_tried = true;
 		pthread_mutex_lock(&ks->kms_mu);
@@ -522,7 +545,7 @@ static void fetch_cert(struct limf_pipe *p)
 			/* once for all the pipelines sharing the client; later ones are re-fetches
 			 * (cert_refresh) */
 			struct wr_kms_cert_stats before;
-			ks->cert_tried = true;
+			ks->cert_tried = now = true;
 			wr_kms_cert_stats(ks->kms, &before);
 			if (wr_kms_fetch_cert(ks->kms, p->cfg.db, NULL) != LIM_OK)
 				lim_warn("KMS certificate: %s", wr_kms_msg(ks->kms));
@@ -531,6 +554,8 @@ static void fetch_cert(struct limf_pipe *p)
 		pthread_mutex_unlock(&ks->kms_mu);
 	}
 	certs_sync(p);
+	if (!p->have_cert && !now && ks->kms)
+		(void)cert_refresh(p, t_us);
 }
 
 /* Makes p->cert the newest certificate valid at t_us; false (p->cert unchanged) when none. */
@@ -578,12 +603,23 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
  * progress into a query a second, and a database that comes back is not stormed. */
 #define LATE_RETRY_US INT64_C(1000000)
 
+/* The next attempt after a failure at t_us: LATE_RETRY_US on, doubled at each failure in a
+ * row up to 16 s. Failures at one instant are one (late_start decides the offer's and the
+ * answer's I_MESSAGE at once): the schedule stays 1, 2, 4, 8, 16 s. */
+static int64_t backoff_next(struct backoff *b, int64_t t_us)
+{
+	if (b->n && b->t == t_us)
+		return b->at;
+	b->at = t_us + (LATE_RETRY_US << (b->n < 4 ? b->n : 4));
+	b->t = t_us;
+	if (b->n < UINT8_MAX)
+		b->n++;
+	return b->at;
+}
+
 static int64_t retry_at(struct pcall *pc, int64_t t_us)
 {
-	int64_t at = t_us + (LATE_RETRY_US << (pc->retries < 4 ? pc->retries : 4));
-	if (pc->retries < UINT8_MAX)
-		pc->retries++;
-	return at;
+	return backoff_next(&pc->retry, t_us);
 }
 
 /* Runs the gate for a call not yet intercepted. m may be NULL (no usable I_MESSAGE). */
@@ -686,7 +722,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 			 call->call_id.s);
 	pc->gate_failed = false;
 	if (!d) {
-		pc->retries = 0;
+		pc->retry.n = 0;
 		if (next != WR_TIME_INFINITY && next > 0)
 			pc->late_at = next;
 		goto out;
@@ -761,6 +797,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		p->icalls->prev = pc;
 	p->icalls = pc;
 	pc->intercept = true;
+	pc->retry.n = 0;
 	/* an earlier decision of this call failed: the interception begins during it, whatever
 	 * event brought the answer (BEGIN "in_progress") */
 	if (pc->gate_failed_once || pc->cin_failed)
@@ -1359,6 +1396,8 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	size_t nk = 0;
 	enum lim_err e;
 	memset(sk, 0, sizeof sk);
+	if (!p->have_cert)
+		fetch_cert(p, wr_kms_decision_time(pc->d));
 	if (!p->have_cert) {
 		km_outcome(km, "kms-error");
 		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
@@ -1404,6 +1443,91 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 out:
 	mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
 	LIM_WIPE(ssv);
+}
+
+/* A key outcome that may pass: the KMS (unreachable, no certificate yet, the key request's
+ * audit row not written) or the "decrypt.keys" row; not a forged, undecryptable or unusable
+ * I_MESSAGE. */
+static bool keys_may_pass(const char *outcome)
+{
+	return strcmp(outcome, "kms-error") == 0 || strcmp(outcome, "audit-error") == 0;
+}
+
+/* After do_keys for side's current I_MESSAGE: asked again later (keys_at) if its keys
+ * failed for a reason that may pass, else that side is settled. Not for group calls (their
+ * content is under GMKs), nor without a KMS client (IRI only by configuration). */
+static void keys_due(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call, int side,
+		     const struct km_rec *km, uint64_t ts_ns)
+{
+	uint8_t bit = (uint8_t)(1u << side);
+	if (pc->group[0] || !p->ks->kms || !keys_may_pass(km->outcome)) {
+		pc->keys_side &= (uint8_t)~bit;
+		if (!pc->keys_side) {
+			pc->keys_at = 0;
+			pc->keys_retry.n = 0;
+		}
+		return;
+	}
+	int64_t at = backoff_next(&pc->keys_retry, (int64_t)(ts_ns / 1000));
+	if (!pc->keys_said)
+		lim_warn("call %.*s: no keys from the %s's I_MESSAGE (%s: %s): IRI only for now, "
+			 "the keys are asked again while the call goes on, after 1, 2, 4, 8, then "
+			 "every 16 s",
+			 (int)call->call_id.len, call->call_id.s, side ? "answer" : "offer",
+			 km->outcome, km->detail);
+	pc->keys_said = true;
+	pc->keys_side |= bit;
+	if (!pc->keys_at || at < pc->keys_at)
+		pc->keys_at = at;
+}
+
+static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call, bool answer,
+		    uint64_t ts_ns, bool again);
+
+/* The keys of the call's I_MESSAGEs that failed for a reason that may pass (keys_at), asked
+ * again at ts_ns: each I_MESSAGE handled again (its key request, its "decrypt.keys" row under
+ * the LIIDs with content). Keys got: content from now on, their key-management record to the
+ * LIIDs at this instant. Failed again: asked again later, that attempt's record dropped (the
+ * first failure's went out with the call's IRI; each attempt is counted in kms_failed or
+ * audit_errors and said in the log). */
+static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		       uint64_t ts_ns)
+{
+	uint8_t sides = pc->keys_side;
+	size_t k0 = pc->n_km, ks0 = pc->n_ks, w = k0;
+	pc->keys_at = 0;
+	for (int side = 0; side < 2; side++) {
+		const struct cap_call_sdp *sd = side ? &call->answer : &call->offer;
+		if (!(sides & (1u << side)))
+			continue;
+		if (!sd->imsg) {
+			pc->keys_side &= (uint8_t) ~(1u << side);
+			continue;
+		}
+		pc->seen_side[side] = false;
+		on_imsg(p, pc, call, side == 1, ts_ns, true);
+	}
+	for (size_t k = k0; k < pc->n_km; k++) {
+		if (!keys_may_pass(pc->km[k].outcome)) {
+			if (w != k) {
+				pc->km[w] = pc->km[k];
+				km_finish(&pc->km[w]);
+			}
+			w++;
+		}
+	}
+	for (size_t k = w; k < pc->n_km; k++)
+		lim_wipe(&pc->km[k], sizeof pc->km[k]);
+	pc->n_km = w;
+	if (pc->n_ks > ks0) {
+		/* (its streams may have wrapped their sequence numbers since: late_roc) */
+		pc->late_keys = true;
+		lim_info("call %.*s: keys got on a retry, content from now on",
+			 (int)call->call_id.len, call->call_id.s);
+	}
+	if (!pc->keys_side)
+		pc->keys_retry.n = 0;
+	emit_pending_km(p, pc, call);
 }
 
 /* One I_MESSAGE of a call side: parse, gate, keys. */
@@ -1463,10 +1587,12 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 			km->t[0] = '\0';
 		km_t_offset(km, m, sd->imsg_ts_ns);
-		if (pc->cc)
+		if (pc->cc) {
 			do_keys(p, pc, call, m, answer, km);
-		else
+			keys_due(p, pc, call, side, km, ts_ns);
+		} else {
 			km_outcome(km, "iri-only");
+		}
 	}
 	km_finish(km);
 out:
@@ -1575,6 +1701,8 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	bool ok = true;
 
 	memset(&gf, 0, sizeof gf);
+	if (!p->have_cert)
+		fetch_cert(p, wr_kms_decision_time(pc->d));
 	if (!p->have_cert) {
 		km_outcome(km, "kms-error");
 		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
@@ -1722,7 +1850,7 @@ static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 			free(s);
 			continue;
 		}
-		fetch_cert(p);
+		fetch_cert(p, (int64_t)(ev->ts_ns / 1000));
 		/* parties: the GMS (side 1), the addressee and the groups (side 2) */
 		add_uri(s, sm->from.uri.p, sm->from.uri.len, 1, LIMF_MATCH_SIP_FROM);
 		add_uri(s, res->to_uri.p, res->to_uri.len, 2, LIMF_MATCH_SIP_TO);
@@ -2708,7 +2836,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			pc->join_retry = true;
 		}
 	} else {
-		pc->retries = 0;
+		pc->retry.n = 0;
 	}
 	/* the key-management facts so far, at this instant, to the LIIDs that joined (each one's
 	 * BEGIN); those given records of keys got just now above have those instead */
@@ -2762,6 +2890,17 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	}
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
+	/* keys that failed for a reason that may pass, asked again (not once the content
+	 * stopped: the window, a re-check) */
+	if (pc && pc->intercept && pc->cc && !pc->stopped && pc->keys_at &&
+	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
+	     ev->type == CAP_EV_CALL_UPDATE) &&
+	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->keys_at &&
+	    p->late_budget != 0) {
+		if (p->late_budget > 0)
+			p->late_budget--;
+		keys_again(p, pc, call, ev->ts_ns);
+	}
 	switch (ev->type) {
 	case CAP_EV_CALL_START:
 		pc = calloc(1, sizeof *pc);
@@ -2773,7 +2912,7 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			p->wcalls->wprev = pc;
 		p->wcalls = pc;
 		p->st.calls++;
-		fetch_cert(p);
+		fetch_cert(p, (int64_t)(ev->ts_ns / 1000));
 		if (call->offer.imsg)
 			on_imsg(p, pc, call, false, ev->ts_ns, false);
 		else

@@ -21,6 +21,11 @@
 #   6. a call whose INVITE comes while the cluster is stopped is asked again while it goes on, after 1, 2, 4, 8, then every 16 s:
 #      intercepted from the restart on (BEGIN "in_progress", no INVITE, part of its media),
 #      the failed decision said once, counted in decision_errors
+#   7. a call whose keys cannot be got at its start (its key request cannot be audited: the
+#      service may not write the audit log for 2 s) gets them on a retry (1, 2, 4 ... s on):
+#      its content from then on, not IRI only for the whole call; its IRI from the INVITE
+#      (not "in progress"), the failed key-management record first, then the one with keys;
+#      the failure said once; one "decrypt.keys" row
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh (it is restarted here;
 # scripts/run-tests.sh runs the scripts one after the other). Prints "N passed, N failed".
 set -u
@@ -34,6 +39,8 @@ cleanup() {
 	[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
 	[ -n "$kpid" ] && kill "$kpid" 2>/dev/null
 	pg_up # whatever happened, the cluster is left running for the next script
+	# (7 takes the service's audit insert away for a moment: never left so)
+	psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
 	rm -rf "$tmp"
 }
@@ -287,6 +294,50 @@ assert "INVITE" not in sips and "BYE" in sips and recs[-1]["type"] == "end", sip
 PY
 expect 0 audit6 "$limf" audit list --liid "$L4" --json
 pyjson audit6 "[0 < int(r['detail'].split('decrypted=')[1].split()[0]) < $nf for r in j if r['action']=='decrypt.done']==[True]"
+
+# ---- 7. keys that cannot be got when the call begins are asked again while it goes on
+NOW=$(date +%s)
+KA="sip:gk$sfx@example.org" LK="V$sfx"
+expect 0 add7 "$limf" warrant add --liid "$LK" --authority C --ref R --country GB \
+	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
+	--delivery lemf1 --target "$KA"
+"$gen" --community "$tmp/k/community.json" --out "$tmp/k7.pcap" --calls 1 --duration 8 \
+	--caller "$KA" --callee "$B" --start "$(iso "$NOW")" --seed 67 >/dev/null || bad "gen k7"
+# (no certificate either: its fetch is audited too; re-fetched at most once a second here)
+sed 's/^\[kms\]$/[kms]\ncert_refresh = 1/' "$tmp/limf.conf" >"$tmp/refresh.conf"
+sqls "REVOKE INSERT ON limf.audit FROM limf_service" && ok || bad "revoke audit insert"
+rm -rf "$tmp/ev7"
+"$limf" capture --config "$tmp/refresh.conf" --pcap "$tmp/k7.pcap" --record "$tmp/ev7" \
+	>"$tmp/cap7.out" 2>"$tmp/cap7.err" </dev/null &
+cpid=$!
+wait_for "cat $tmp/cap7.err" "first frame" 100 && ok || bad "capture 7 did not start"
+sleep 1.8 # (the attempt 1 s in fails; the next, 3 s in, may succeed)
+sqls "GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service" && ok ||
+	bad "grant audit insert"
+t_grant=$(date +%s.%N)
+wait "$cpid"
+rc=$? cpid=''
+[ "$rc" -eq 0 ] && ok || bad "capture 7 exit $rc"
+grep -q "no keys from the offer's I_MESSAGE (kms-error" "$tmp/cap7.err" && ok ||
+	bad "capture 7: the key failure not said"
+[ "$(grep -c "no keys from the" "$tmp/cap7.err")" -eq 1 ] && ok || bad "capture 7: the key failure said more than once"
+expect 0 keys7 env PYTHONPATH="$(readlink -f "$(dirname "$0")")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+d, grant = sys.argv[1], capture_clock(sys.argv[2], float(sys.argv[3]))
+ts = cc_times(d + "/cc.pcap")
+assert len(ts) > 100 and grant - 0.5 <= min(ts) <= grant + 2.5, (len(ts), ts and min(ts) - grant)
+r = [json.loads(l) for l in open(d + "/iri.jsonl")]
+assert r[0]["type"] == "begin" and "in_progress" not in r[0] and r[0]["sip"].startswith("INVITE"), r[0]
+km = [x["key_management"]["outcome"] for x in r if x["kind"] == "key-management"]
+assert km == ["kms-error", "keys"], km
+assert r[-1]["type"] == "end"
+print("%d CC packets, the first %.3f s after the audit log could be written" % (len(ts), min(ts) - grant))' \
+	"$tmp/ev7/$LK" "$tmp/cap7.err" "$t_grant"
+has keys7 "CC packets, the first"
+sed 's/^/    /' "$tmp/out" >&2
+n=$("$limf" audit list --liid "$LK" | grep -c " decrypt.keys ")
+[ "$n" -eq 1 ] && ok || bad "$LK: $n decrypt.keys rows, want 1"
 kms_down "$tmp/k"
 kpid=''
 finish
