@@ -158,7 +158,11 @@ struct pcall {
 	bool decide_pending;       /* no I_MESSAGE at the start: decide on the INVITE itself */
 	size_t n_gmk_audited;      /* group media: GMKs whose use for this call is audited */
 	uint32_t gmk_audited[4];
-	bool group_audit_failed;
+	/* group media: the first use of a GMK could not be audited, so nothing is decrypted before
+	 * this instant (wr time; 0: none), when the row is tried again (1, 2, 4, 8, then every
+	 * 16 s on) */
+	int64_t group_audit_at;
+	struct backoff group_retry;
 	/* every warrant ended during the call: not re-checked, nothing more for it unless a
 	 * warrant is added or changed, or the gate answers after failing (recheck_new: then
 	 * re-checked again, and a warrant in force for its parties joins it or comes back) */
@@ -2146,7 +2150,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	size_t len = mp->packet.len;
 	enum lim_err e;
 	char talker[MIKEY_GROUP_ID_MAX];
-	if (len > sizeof p->buf || pc->group_audit_failed) {
+	int64_t t_us = (int64_t)(ev->ts_ns / 1000);
+	if (len > sizeof p->buf || (pc->group_audit_at && t_us < pc->group_audit_at)) {
 		pc->media_undecrypted++;
 		return;
 	}
@@ -2179,11 +2184,15 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	if (!counted(p, b, e))
 		return;
 	if (!audit_group_use(p, pc, ev->call, &who)) {
-		lim_warn("audit: %s: group media of %s not handed over", wr_db_msg(p->cfg.db),
-			 pc->group);
-		pc->group_audit_failed = true;
+		if (!pc->group_retry.n)
+			lim_warn("audit: %s: group media of %s not handed over (the row is tried "
+				 "again while the call goes on, after 1, 2, 4, 8, then every 16 s)",
+				 wr_db_msg(p->cfg.db), pc->group);
+		pc->group_audit_at = backoff_next(&pc->group_retry, t_us);
 		return;
 	}
+	pc->group_audit_at = 0;
+	pc->group_retry.n = 0;
 	/* a LIID with content that has had no record yet (it joined the call, or came back)
 	 * learns of the talker before its first packet: its BEGIN */
 	uint32_t unbegun = 0;

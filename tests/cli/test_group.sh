@@ -17,6 +17,8 @@
 #   6. `limf capture` (the live service, the same pipeline) on a group capture: the same
 #      evidence
 #   7. the member's warrant revoked during a live group call: CC stops, the GMK is wiped
+#   8. a live group call whose first GMK use cannot be audited for 2 s: no media handed over
+#      until it can, then from the retry on (not lost for the whole call); said once a leg
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -242,6 +244,45 @@ grep -q "groups: gmk distributions 3 intercepted 1 gmks recovered 1 wiped 1 " "$
 ncc=$(python3 -c 'import sys; sys.path.insert(0, "tests/cli"); from replay_check import read_pcap; print(len(read_pcap(sys.argv[1])))' "$tmp/ev-v/V$sfx/cc.pcap")
 [ "$ncc" -gt 0 ] && [ "$ncc" -lt "$(unique_pkts "$tmp/v.pcap.json")" ] && ok ||
 	bad "CC after the revocation: $ncc packets of $(unique_pkts "$tmp/v.pcap.json")"
+
+# ---- 8. the first use of the group's GMK cannot be audited for 2 s (a trigger refuses that
+# row): no group media is handed over until it can, then from the retry on (1, 2, 4 ... s
+# after the failure), not lost for the rest of the call
+sqls() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
+trap 'sqls "DROP TRIGGER IF EXISTS aaa_test_refuse ON limf.audit" 2>/dev/null; rm -rf "$tmp"' EXIT
+expect 0 gen-a "$gen" --community "$tmp/k/community.json" --out "$tmp/a.pcap" --profile group \
+	--start "$(iso "$(date +%s)")" --seed 59 --turn 1 --duration 8
+warrant "A$sfx" "$(truth "$tmp/a.pcap.json" 'j["group"]["members"][1]["uri"]')" xx \
+	"$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+sqls "CREATE OR REPLACE FUNCTION limf.test_refuse() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$ BEGIN IF NEW.detail LIKE '%(group media)%' THEN RAISE EXCEPTION 'test: refused'; END IF;
+	RETURN NEW; END \$\$;
+	CREATE TRIGGER aaa_test_refuse BEFORE INSERT ON limf.audit FOR EACH ROW
+	EXECUTE FUNCTION limf.test_refuse()" && ok || bad "audit trigger"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/a.pcap" --record "$tmp/ev-a" \
+	>"$tmp/a.out" 2>"$tmp/a.err" </dev/null &
+apid=$!
+for _ in $(seq 100); do grep -q "first frame" "$tmp/a.err" && break; sleep 0.1; done
+sleep 2.5
+sqls "DROP TRIGGER aaa_test_refuse ON limf.audit" && ok || bad "drop audit trigger"
+t_ok=$(date +%s.%N)
+wait "$apid" && ok || bad "capture-a: exit status"
+# (said once per leg of the call: one per member)
+n=$(grep -c "group media of .* not handed over (the row is tried again" "$tmp/a.err")
+[ "$n" -ge 1 ] && [ "$n" -le "$(truth "$tmp/a.pcap.json" 'len(j["group"]["members"])')" ] && ok ||
+	{ bad "capture-a: the audit failure said $n times"; grep "audit" "$tmp/a.err" >&2; }
+expect 0 group-retry env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import sys
+from cc_times import capture_clock, cc_times
+d, ok_at, total = sys.argv[1], capture_clock(sys.argv[2], float(sys.argv[3])), int(sys.argv[4])
+ts = cc_times(d + "/cc.pcap")
+assert len(ts) > 50 and ok_at - 0.5 <= min(ts) <= ok_at + 4.5, (len(ts), ts and min(ts) - ok_at)
+assert len(ts) < total, (len(ts), total)
+print("%d CC packets of %d, the first %.3f s after the audit row could be written" % (len(ts), total, min(ts) - ok_at))' \
+	"$tmp/ev-a/A$sfx" "$tmp/a.err" "$t_ok" "$(unique_pkts "$tmp/a.pcap.json")"
+has group-retry "CC packets of"
+sed 's/^/    /' "$tmp/out" >&2
+"$limf" audit list --liid "A$sfx" | grep -q "(group media)" && ok || bad "A: no group media decrypt.keys row"
 
 # the generator's member names are fixed: a later run on this cluster (make test runs this
 # file again with LIMF_WORKERS=3) must not find these warrants in force
