@@ -85,7 +85,8 @@ struct km_rec {
 	struct limf_keymgmt view;
 	uint64_t ts_ns;
 	bool emitted;
-	uint32_t to; /* the LIIDs (bit i: pc->liid[i]) it goes to; 0: every one */
+	uint32_t to;       /* the LIIDs (bit i: pc->liid[i]) it goes to; 0: every one */
+	enum lim_err kerr; /* outcome "kms-error" / "audit-error": why (keys_may_pass) */
 };
 
 struct party_set;
@@ -163,6 +164,8 @@ struct pcall {
 	 * 16 s on) */
 	int64_t group_audit_at;
 	struct backoff group_retry;
+	/* the LIIDs whose row of GMK group_written_gmk's use such an attempt wrote */
+	uint32_t group_written, group_written_gmk;
 	/* every warrant ended during the call: not re-checked, nothing more for it unless a
 	 * warrant is added or changed, or the gate answers after failing (recheck_new: then
 	 * re-checked again, and a warrant in force for its parties joins it or comes back) */
@@ -190,6 +193,9 @@ struct pcall {
 	uint8_t keys_side;
 	struct backoff keys_retry;
 	bool keys_said; /* said that (once per call) */
+	/* per side, the LIIDs whose "decrypt.keys" row of its current I_MESSAGE an attempt wrote
+	 * while another LIID's failed (keys not used): a retry does not write them twice */
+	uint32_t keys_written[2];
 	/* the mark_epoch of its last join decision answered: the warrants as they stood then,
 	 * on the call's clock, each start to come in join_at; what a re-check at the wall clock
 	 * finds in force that it does not serve is not asked again before the warrants change
@@ -243,6 +249,10 @@ struct limf_keyshare {
 	/* key sets in the KMS client's cache and receiver contexts built, as last seen under
 	 * kms_mu / mu (limf_keyshare_cached reads them without waiting for a KMS request) */
 	atomic_size_t n_kms, n_rctx;
+	/* when a key request last failed in transport (mono_us; 0: none since one answered):
+	 * retries hold off KMS_HOLD_US after it (keys_again), so that an outage does not turn
+	 * every call waiting for keys into a blocking request every few seconds */
+	atomic_int_fast64_t kms_io_failed;
 };
 
 struct limf_pipe {
@@ -606,6 +616,17 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
  * doubled at each failure in a row up to 16 s: an outage does not turn every call in
  * progress into a query a second, and a database that comes back is not stormed. */
 #define LATE_RETRY_US INT64_C(1000000)
+
+/* Keys asked again (keys_again) wait this long after any key request of the process failed in
+ * transport: each such request may block its worker for the client's timeouts. */
+#define KMS_HOLD_US INT64_C(4000000)
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1; /* (never 0) */
+}
 
 /* The next attempt after a failure at t_us: LATE_RETRY_US on, doubled at each failure in a
  * row up to 16 s. Failures at one instant are one (late_start decides the offer's and the
@@ -1229,17 +1250,25 @@ static void keys_detail(const struct pcall *pc, const struct cap_call *call,
 }
 
 static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
-		     const char *action, const struct km_rec *km, size_t n_keys)
+		     const char *action, const struct km_rec *km, size_t n_keys, uint32_t *written)
 {
 	char detail[WR_DETAIL_MAX + 1];
 	bool ok = true;
 	keys_detail(pc, call, km, n_keys, detail, sizeof detail);
-	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		uint32_t bit = UINT32_C(1) << i;
+		if (pc->liid[i].scope != WR_SCOPE_IRI_CC || pc->liid[i].out_of_force ||
+		    (*written & bit))
+			continue; /* (written by an attempt whose keys were not used: not twice) */
+		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
 			p->st.audit_errors++;
 			ok = false;
+		} else {
+			*written |= bit;
 		}
+	}
+	if (ok)
+		*written = 0; /* (the keys are used: a later use is audited anew) */
 	return ok;
 }
 
@@ -1353,9 +1382,14 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 		    : LIM_E_STATE;
 	if (ks->kms)
 		certs_publish(p, &before); /* (its own re-fetches: a key set under a new CertUri) */
+	if (e == LIM_E_IO)
+		atomic_store(&ks->kms_io_failed, mono_us()); /* (keys_again holds off a while) */
+	else if (e == LIM_OK)
+		atomic_store(&ks->kms_io_failed, 0);
 	if (e != LIM_OK || !keys) {
 		p->st.kms_fail++;
 		km_outcome(km, "kms-error");
+		km->kerr = e != LIM_OK ? e : LIM_E_STATE;
 		snprintf(km->detail, sizeof km->detail, "%s: %s", lim_strerror(e),
 			 ks->kms ? wr_kms_msg(ks->kms) : "no KMS");
 		pthread_mutex_unlock(&ks->kms_mu);
@@ -1398,12 +1432,14 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
 	uint8_t ssv[SAKKE_SSV_LEN];
 	size_t nk = 0;
+	int side = answer ? 1 : 0;
 	enum lim_err e;
 	memset(sk, 0, sizeof sk);
 	if (!p->have_cert)
 		fetch_cert(p, wr_kms_decision_time(pc->d));
 	if (!p->have_cert) {
 		km_outcome(km, "kms-error");
+		km->kerr = LIM_E_STATE;
 		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
 		p->st.kms_fail++;
 		goto out;
@@ -1421,8 +1457,10 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 			   ssv))
 		goto out;
 	e = mikey_srtp_keys(m, ssv, sizeof ssv, sk, &nk);
-	if (e == LIM_OK && !audit_cc(p, pc, call, "decrypt.keys", km, nk)) {
+	if (e == LIM_OK &&
+	    !audit_cc(p, pc, call, "decrypt.keys", km, nk, &pc->keys_written[side])) {
 		km_outcome(km, "audit-error");
+		km->kerr = LIM_E_DB;
 		snprintf(km->detail, sizeof km->detail,
 			 "the decryption could not be audited: keys not used (%s)",
 			 wr_db_msg(p->cfg.db));
@@ -1449,12 +1487,28 @@ out:
 	LIM_WIPE(ssv);
 }
 
-/* A key outcome that may pass: the KMS (unreachable, no certificate yet, the key request's
- * audit row not written) or the "decrypt.keys" row; not a forged, undecryptable or unusable
- * I_MESSAGE. */
-static bool keys_may_pass(const char *outcome)
+/* A key outcome that may pass: the KMS unreachable (transport, HTTP 5xx), no certificate yet,
+ * the database (the key request's audit row, the "decrypt.keys" row), memory; not a forged,
+ * undecryptable or unusable I_MESSAGE, nor a KMS that refuses or answers what limf cannot use
+ * (LIM_E_AUTH, LIM_E_PARSE, LIM_E_UNSUPP, LIM_E_LIMIT: the same again). */
+static bool keys_may_pass(const struct km_rec *km)
 {
-	return strcmp(outcome, "kms-error") == 0 || strcmp(outcome, "audit-error") == 0;
+	if (strcmp(km->outcome, "kms-error") != 0 && strcmp(km->outcome, "audit-error") != 0)
+		return false;
+	return km->kerr == LIM_E_IO || km->kerr == LIM_E_DB || km->kerr == LIM_E_STATE ||
+	       km->kerr == LIM_E_NOMEM;
+}
+
+/* Whether side's current I_MESSAGE is the one handled last on that side (not one a re-INVITE
+ * or its answer brought since, whose own event handles it). */
+static bool same_imsg(const struct pcall *pc, const struct cap_call *call, int side)
+{
+	const struct cap_call_sdp *sd = side ? &call->answer : &call->offer;
+	uint8_t h[32];
+	if (!sd->imsg || !pc->seen_side[side])
+		return false;
+	SHA256((const unsigned char *)sd->imsg, sd->imsg_len, h);
+	return memcmp(h, pc->seen_imsg[side], sizeof h) == 0;
 }
 
 /* After do_keys for side's current I_MESSAGE: asked again later (keys_at) if its keys
@@ -1464,7 +1518,7 @@ static void keys_due(struct limf_pipe *p, struct pcall *pc, const struct cap_cal
 		     const struct km_rec *km, uint64_t ts_ns)
 {
 	uint8_t bit = (uint8_t)(1u << side);
-	if (pc->group[0] || !p->ks->kms || !keys_may_pass(km->outcome)) {
+	if (pc->group[0] || !p->ks->kms || !keys_may_pass(km)) {
 		pc->keys_side &= (uint8_t)~bit;
 		if (!pc->keys_side) {
 			pc->keys_at = 0;
@@ -1498,32 +1552,46 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		       uint64_t ts_ns)
 {
 	uint8_t sides = pc->keys_side;
-	size_t k0 = pc->n_km, ks0 = pc->n_ks, w = k0;
+	size_t k0 = pc->n_km, w = k0;
+	uint32_t gen0 = pc->ks_gen, to = 0;
+	int64_t failed = atomic_load(&p->ks->kms_io_failed);
 	pc->keys_at = 0;
+	if (failed && mono_us() - failed < KMS_HOLD_US) {
+		/* a key request (this call's or another's) failed in transport a moment ago */
+		pc->keys_at = backoff_next(&pc->keys_retry, (int64_t)(ts_ns / 1000));
+		return;
+	}
 	for (int side = 0; side < 2; side++) {
-		const struct cap_call_sdp *sd = side ? &call->answer : &call->offer;
 		if (!(sides & (1u << side)))
 			continue;
-		if (!sd->imsg) {
-			pc->keys_side &= (uint8_t) ~(1u << side);
+		if (!same_imsg(pc, call, side)) {
+			pc->keys_side &= (uint8_t) ~(1u << side); /* (replaced, or gone) */
 			continue;
 		}
 		pc->seen_side[side] = false;
 		on_imsg(p, pc, call, side == 1, ts_ns, true);
 	}
+	/* the records of keys got now go to the LIIDs with content alone: one with IRI only
+	 * had the first attempt's (as for any call), and a second one would tell it that a
+	 * warrant with content is on the call */
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
+		    !pc->liid[i].ended)
+			to |= UINT32_C(1) << i;
 	for (size_t k = k0; k < pc->n_km; k++) {
-		if (!keys_may_pass(pc->km[k].outcome)) {
+		if (!keys_may_pass(&pc->km[k]) && to) {
 			if (w != k) {
 				pc->km[w] = pc->km[k];
 				km_finish(&pc->km[w]);
 			}
+			pc->km[w].to = to;
 			w++;
 		}
 	}
 	for (size_t k = w; k < pc->n_km; k++)
 		lim_wipe(&pc->km[k], sizeof pc->km[k]);
 	pc->n_km = w;
-	if (pc->n_ks > ks0) {
+	if (pc->ks_gen != gen0) {
 		/* (its streams may have wrapped their sequence numbers since: late_roc) */
 		pc->late_keys = true;
 		lim_info("call %.*s: keys got on a retry, content from now on",
@@ -1556,8 +1624,10 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		memcpy(pc->seen_imsg[side], h, sizeof h);
 		pc->seen_side[side] = true;
 	}
-	if (!again) /* (late_start handles a counted one again) */
+	if (!again) { /* (late_start handles a counted one again) */
 		p->st.imsg++;
+		pc->keys_written[side] = 0; /* (rows of another I_MESSAGE) */
+	}
 	m = malloc(sizeof *m);
 	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
 	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK)
@@ -1609,8 +1679,7 @@ out:
 	 * failed or named no target): the other side's, seen before, is keyed now too, as
 	 * late_start does; the INVITE went by without IRI, so the BEGIN says "in progress" */
 	if (!was && pc->intercept && !again) {
-		const struct cap_call_sdp *other = answer ? &call->offer : &call->answer;
-		bool seen = other->imsg && pc->seen_side[1 - side];
+		bool seen = same_imsg(pc, call, 1 - side);
 		if (answer || seen)
 			pc->late = true;
 		if (seen) {
@@ -2063,12 +2132,22 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 		if (pc->gmk_audited[i] == who->gmk_id)
 			return true;
 	gmk_use_detail(pc, call, who->group, who->gmk_id, detail, sizeof detail);
-	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
+	if (pc->group_written_gmk != who->gmk_id)
+		pc->group_written = 0;
+	pc->group_written_gmk = who->gmk_id;
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		uint32_t bit = UINT32_C(1) << i;
+		if (pc->liid[i].scope != WR_SCOPE_IRI_CC || pc->liid[i].out_of_force ||
+		    (pc->group_written & bit))
+			continue; /* (written by an attempt that failed for another: not twice) */
+		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
 			ok = false;
+		else
+			pc->group_written |= bit;
+	}
 	if (!ok)
 		return false;
+	pc->group_written = 0;
 	if (pc->n_gmk_audited < sizeof pc->gmk_audited / sizeof pc->gmk_audited[0])
 		pc->gmk_audited[pc->n_gmk_audited++] = who->gmk_id;
 	pc->n_keysets++; /* a "decrypt.done" row follows at the end */

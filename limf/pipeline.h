@@ -24,14 +24,17 @@
  *      or decrypted. Then SRTP master keys are derived per crypto session, libsrtp2 sessions
  *      opened once the decryption is on the audit log ("decrypt.keys" per
  *      LIID with content; a row that cannot be written means the keys are not used). Keys
- *      that failed for a reason that may pass (outcome "kms-error": the KMS, no certificate
- *      yet, the key request's audit row; "audit-error": the "decrypt.keys" row) are asked
- *      again while the call goes on, at its first event 1, 2, 4, 8, then every 16 s on
- *      (keys_again; said once per call; an attempt that fails again is counted, not handed
- *      over): content from the attempt that gets them. No certificate held because the
- *      first fetch failed: re-fetched at the next call or key attempt, at that rate limit;
- *      an intercept that begins at the answer's I_MESSAGE keys the offer's too (and its
- *      BEGIN says "in progress": the INVITE went by);
+ *      that failed for a reason that may pass (outcome "kms-error": the KMS unreachable, no
+ *      certificate yet, the key request's audit row; "audit-error": the "decrypt.keys" row;
+ *      not a KMS that refuses or answers what cannot be used) are asked again while the call
+ *      goes on, at its first event 1, 2, 4, 8, then every 16 s on (keys_again; said once per
+ *      call; not within KMS_HOLD_US of a key request that failed in transport; an attempt
+ *      that fails again is counted, not handed over; a row written by an attempt is not
+ *      written again): content from the attempt that gets them, its key-management record
+ *      to the LIIDs with content alone. No certificate held because the first fetch failed:
+ *      re-fetched at the next call or key attempt, at that rate limit. An intercept that
+ *      begins at the answer's I_MESSAGE keys the offer's too (and its BEGIN says "in
+ *      progress": the INVITE went by);
  *   5. each media packet of the call is unprotected with the session its SSRC is bound to (the
  *      first session that authenticates a new SSRC binds it, newest key set first, so a
  *      re-key switches at the first packet under the new key and a late or changed SSRC is

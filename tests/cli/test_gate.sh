@@ -26,6 +26,10 @@
 #      its content from then on, not IRI only for the whole call; its IRI from the INVITE
 #      (not "in progress"), the failed key-management record first, then the one with keys;
 #      the failure said once; one "decrypt.keys" row
+#   7b. the same with the "decrypt.keys" row of one of two content warrants refused for 2 s
+#      (a trigger), and a third warrant with IRI only: the other's row is written once (not
+#      again at each retry), the IRI-only LIID gets one key-management record (not a second
+#      at the retry, which would tell it of a warrant with content)
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh (it is restarted here;
 # scripts/run-tests.sh runs the scripts one after the other). Prints "N passed, N failed".
 set -u
@@ -41,6 +45,7 @@ cleanup() {
 	pg_up # whatever happened, the cluster is left running for the next script
 	# (7 takes the service's audit insert away for a moment: never left so)
 	psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service" >/dev/null 2>&1
+	psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "DROP TRIGGER IF EXISTS aaa_test_refuse ON limf.audit" >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
 	rm -rf "$tmp"
 }
@@ -338,6 +343,56 @@ has keys7 "CC packets, the first"
 sed 's/^/    /' "$tmp/out" >&2
 n=$("$limf" audit list --liid "$LK" | grep -c " decrypt.keys ")
 [ "$n" -eq 1 ] && ok || bad "$LK: $n decrypt.keys rows, want 1"
+
+# ---- 7b. one LIID's "decrypt.keys" row refused for 2 s, another's written; one IRI-only LIID
+NOW=$(date +%s)
+KB="sip:gkb$sfx@example.org" LK1="V1$sfx" LK2="V2$sfx" LK3="V3$sfx"
+for l in "$LK1:iri+cc" "$LK2:iri+cc" "$LK3:iri"; do
+	expect 0 "add7b-${l%%:*}" "$limf" warrant add --liid "${l%%:*}" --authority C --ref R \
+		--country GB --from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" \
+		--scope "${l#*:}" --delivery lemf1 --target "$KB"
+done
+"$gen" --community "$tmp/k/community.json" --out "$tmp/k7b.pcap" --calls 1 --duration 8 \
+	--caller "$KB" --callee "$B" --start "$(iso "$NOW")" --seed 68 >/dev/null || bad "gen k7b"
+sqls "CREATE OR REPLACE FUNCTION limf.test_refuse() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$ BEGIN IF NEW.action = 'decrypt.keys' AND NEW.liid = '$LK2' THEN
+	RAISE EXCEPTION 'test: refused'; END IF; RETURN NEW; END \$\$;
+	CREATE TRIGGER aaa_test_refuse BEFORE INSERT ON limf.audit FOR EACH ROW
+	EXECUTE FUNCTION limf.test_refuse()" && ok || bad "audit trigger"
+rm -rf "$tmp/ev7b"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/k7b.pcap" --record "$tmp/ev7b" \
+	>"$tmp/cap7b.out" 2>"$tmp/cap7b.err" </dev/null &
+cpid=$!
+wait_for "cat $tmp/cap7b.err" "first frame" 100 && ok || bad "capture 7b did not start"
+sleep 1.8
+sqls "DROP TRIGGER aaa_test_refuse ON limf.audit" && ok || bad "drop audit trigger"
+t_grant=$(date +%s.%N)
+wait "$cpid"
+rc=$? cpid=''
+[ "$rc" -eq 0 ] && ok || bad "capture 7b exit $rc"
+grep -q "no keys from the offer's I_MESSAGE (audit-error" "$tmp/cap7b.err" && ok ||
+	bad "capture 7b: the audit failure not said"
+for l in "$LK1" "$LK2"; do
+	n=$("$limf" audit list --liid "$l" | grep -c " decrypt.keys ")
+	[ "$n" -eq 1 ] && ok || bad "$l: $n decrypt.keys rows, want 1"
+done
+expect 0 keys7b env PYTHONPATH="$(readlink -f "$(dirname "$0")")" python3 -c '
+import json, sys
+from cc_times import capture_clock, cc_times
+d, grant = sys.argv[1], capture_clock(sys.argv[2], float(sys.argv[3]))
+for l in sys.argv[4:6]:
+    ts = cc_times(d + "/" + l + "/cc.pcap")
+    assert len(ts) > 100 and grant - 0.5 <= min(ts) <= grant + 2.5, (l, len(ts), ts and min(ts) - grant)
+    km = [x["key_management"]["outcome"] for x in map(json.loads, open(d + "/" + l + "/iri.jsonl")) if x["kind"] == "key-management"]
+    assert km == ["audit-error", "keys"], (l, km)
+r = [json.loads(x) for x in open(d + "/" + sys.argv[6] + "/iri.jsonl")]
+km = [x["key_management"]["outcome"] for x in r if x["kind"] == "key-management"]
+assert km == ["iri-only"], km
+assert r[-1]["type"] == "end"
+print("content for both from %.3f s after the trigger went; the IRI-only LIID: %s" % (min(ts) - grant, km))' \
+	"$tmp/ev7b" "$tmp/cap7b.err" "$t_grant" "$LK1" "$LK2" "$LK3"
+has keys7b "content for both from"
+sed 's/^/    /' "$tmp/out" >&2
 kms_down "$tmp/k"
 kpid=''
 finish
