@@ -55,6 +55,20 @@ wait_for() { # CMD-STRING REGEX [TENTHS]
 	for _ in $(seq "${3:-100}"); do eval "$1" 2>/dev/null | grep -q -- "$2" && return 0; sleep 0.1; done
 	return 1
 }
+# wadd NAME LIID TARGET [SCOPE]: a warrant on TARGET (iri+cc), in force from an hour before NOW
+# for a day
+wadd() {
+	expect 0 "$1" "$limf" warrant add --liid "$2" --authority C --ref R --country GB \
+		--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope "${4:-iri+cc}" \
+		--delivery lemf1 --target "$3"
+}
+# call_of OUT CALLER SECS SEED [START]: limf-gen's call CALLER -> $B of SECS s, from START (epoch
+# seconds; NOW by default), in OUT
+call_of() {
+	"$gen" --community "$tmp/k/community.json" --out "$1" --calls 1 --duration "$3" \
+		--caller "$2" --callee "$B" --start "$(iso "${5:-$NOW}")" --seed "$4" >/dev/null ||
+		bad "gen $1"
+}
 NOW=$(date +%s)
 sfx=$$
 A="sip:ga$sfx@example.org" B="sip:gb$sfx@example.org" L="G$sfx"
@@ -72,15 +86,11 @@ sign_key = $tmp/sign.pem
 control_socket = $sock
 EOF
 } >"$tmp/limf.conf"
-expect 0 add "$limf" warrant add --liid "$L" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$A"
+wadd add "$L" "$A"
 
 # call 1 at +0 s (6 s of media), call 2 at +13 s; one file, in time order
-"$gen" --community "$tmp/k/community.json" --out "$tmp/a.pcap" --calls 1 --duration 6 \
-	--caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 61 >/dev/null || bad "gen a"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/b.pcap" --calls 1 --duration 2 \
-	--caller "$A" --callee "$B" --start "$(iso $((NOW + 13)))" --seed 62 >/dev/null || bad "gen b"
+call_of "$tmp/a.pcap" "$A" 6 61
+call_of "$tmp/b.pcap" "$A" 2 62 $((NOW + 13))
 python3 - "$tmp/a.pcap" "$tmp/b.pcap" "$tmp/c.pcap" <<'PY'
 import struct, sys
 recs, hdr = [], None
@@ -137,11 +147,8 @@ pyjson replay "j['summary']['warrant_decisions']==2 and j['summary']['decision_e
 # ---- 4. an outage longer than the grace: the interception stops, said as unconfirmed
 NOW=$(date +%s)
 C="sip:gc$sfx@example.org" L2="H$sfx"
-expect 0 add2 "$limf" warrant add --liid "$L2" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$C"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/d.pcap" --calls 1 --duration 14 \
-	--caller "$C" --callee "$B" --start "$(iso "$NOW")" --seed 63 >/dev/null || bad "gen d"
+wadd add2 "$L2" "$C"
+call_of "$tmp/d.pcap" "$C" 14 63
 nd=$(pk "$tmp/d.pcap.json")
 sed 's/^\[database\]$/[database]\nrecheck_grace = 2/' "$tmp/limf.conf" >"$tmp/grace.conf"
 sed 's/^recheck_grace = 2$/recheck_grace = 0/' "$tmp/grace.conf" >"$tmp/bad.conf"
@@ -192,11 +199,8 @@ sed 's/^/    /' "$tmp/out" >&2
 # same (not from each answered mark query): the interception stops after it and comes back
 NOW=$(date +%s)
 F="sip:gf$sfx@example.org" L4="P$sfx"
-expect 0 add4 "$limf" warrant add --liid "$L4" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$F"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/f.pcap" --calls 1 --duration 14 \
-	--caller "$F" --callee "$B" --start "$(iso "$NOW")" --seed 65 >/dev/null || bad "gen f"
+wadd add4 "$L4" "$F"
+call_of "$tmp/f.pcap" "$F" 14 65
 sqls() { psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "$1" >/dev/null; }
 rm -rf "$tmp/ev4"
 "$limf" capture --config "$tmp/grace.conf" --pcap "$tmp/f.pcap" --record "$tmp/ev4" \
@@ -236,11 +240,8 @@ has back4 "CC packets from"
 # ---- 5. revoked mid-call: the cached keys (KMS key sets, SAKKE contexts) are wiped at once
 NOW=$(date +%s)
 E="sip:ge$sfx@example.org" L3="K$sfx"
-expect 0 add3 "$limf" warrant add --liid "$L3" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$E"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/e.pcap" --calls 1 --duration 8 \
-	--caller "$E" --callee "$B" --start "$(iso "$NOW")" --seed 64 >/dev/null || bad "gen e"
+wadd add3 "$L3" "$E"
+call_of "$tmp/e.pcap" "$E" 8 64
 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/e.pcap" >"$tmp/cap3.out" 2>"$tmp/cap3.err" </dev/null &
 cpid=$!
 if wait_for "\"$limf\" audit list --liid $L3" " decrypt.keys " 60; then ok; else bad "no decrypt.keys for call 4"; fi
@@ -261,15 +262,12 @@ rc=$? cpid=''
 # intercepted from the gate's first answer on (not lost whole for an outage at its start)
 NOW=$(date +%s)
 F="sip:gf$sfx@example.org" L4="Q$sfx"
-expect 0 add4 "$limf" warrant add --liid "$L4" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$F"
+wadd add4 "$L4" "$F"
 # a call of others at +0 s (the capture is under way), the target's at +4 s, 8 s long
 "$gen" --community "$tmp/k/community.json" --out "$tmp/f0.pcap" --calls 1 --duration 2 \
 	--caller "sip:other$sfx@example.org" --callee "$B" --start "$(iso "$NOW")" --seed 65 \
 	>/dev/null || bad "gen f0"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/f1.pcap" --calls 1 --duration 8 \
-	--caller "$F" --callee "$B" --start "$(iso $((NOW + 4)))" --seed 66 >/dev/null || bad "gen f1"
+call_of "$tmp/f1.pcap" "$F" 8 66 $((NOW + 4))
 pcap_merge "$tmp/f.pcap" "$tmp/f0.pcap" "$tmp/f1.pcap"
 nf=$(pk "$tmp/f1.pcap.json")
 rm -rf "$tmp/ev6"
@@ -303,11 +301,8 @@ pyjson audit6 "[0 < int(r['detail'].split('decrypted=')[1].split()[0]) < $nf for
 # ---- 7. keys that cannot be got when the call begins are asked again while it goes on
 NOW=$(date +%s)
 KA="sip:gk$sfx@example.org" LK="V$sfx"
-expect 0 add7 "$limf" warrant add --liid "$LK" --authority C --ref R --country GB \
-	--from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" --scope iri+cc \
-	--delivery lemf1 --target "$KA"
-"$gen" --community "$tmp/k/community.json" --out "$tmp/k7.pcap" --calls 1 --duration 8 \
-	--caller "$KA" --callee "$B" --start "$(iso "$NOW")" --seed 67 >/dev/null || bad "gen k7"
+wadd add7 "$LK" "$KA"
+call_of "$tmp/k7.pcap" "$KA" 8 67
 # (no certificate either: its fetch is audited too; re-fetched at most once a second here)
 sed 's/^\[kms\]$/[kms]\ncert_refresh = 1/' "$tmp/limf.conf" >"$tmp/refresh.conf"
 sqls "REVOKE INSERT ON limf.audit FROM limf_service" && ok || bad "revoke audit insert"
@@ -348,12 +343,9 @@ n=$("$limf" audit list --liid "$LK" | grep -c " decrypt.keys ")
 NOW=$(date +%s)
 KB="sip:gkb$sfx@example.org" LK1="V1$sfx" LK2="V2$sfx" LK3="V3$sfx"
 for l in "$LK1:iri+cc" "$LK2:iri+cc" "$LK3:iri"; do
-	expect 0 "add7b-${l%%:*}" "$limf" warrant add --liid "${l%%:*}" --authority C --ref R \
-		--country GB --from "$(iso $((NOW - 3600)))" --to "$(iso $((NOW + 86400)))" \
-		--scope "${l#*:}" --delivery lemf1 --target "$KB"
+	wadd "add7b-${l%%:*}" "${l%%:*}" "$KB" "${l#*:}"
 done
-"$gen" --community "$tmp/k/community.json" --out "$tmp/k7b.pcap" --calls 1 --duration 8 \
-	--caller "$KB" --callee "$B" --start "$(iso "$NOW")" --seed 68 >/dev/null || bad "gen k7b"
+call_of "$tmp/k7b.pcap" "$KB" 8 68
 sqls "CREATE OR REPLACE FUNCTION limf.test_refuse() RETURNS trigger LANGUAGE plpgsql AS
 	\$\$ BEGIN IF NEW.action = 'decrypt.keys' AND NEW.liid = '$LK2' THEN
 	RAISE EXCEPTION 'test: refused'; END IF; RETURN NEW; END \$\$;

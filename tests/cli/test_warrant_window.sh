@@ -305,17 +305,27 @@ expect 0 cc-late-liid python3 "$here/replay_check.py" "$tmp/ev-late-liid" "$L5" 
 # the target named only in the offer's I_MESSAGE (its SIP From another URI), the answer keyed
 # by the callee with an I_MESSAGE of other parties: the answer's decision ("no warrant, none to
 # come") does not cancel the offer's (its warrant's start 4 s in)
+# answer_keyed NAME CALLER ANSWERER SEED SECS [FROM]: $tmp/NAME.pcap, a call CALLER -> $B at AT
+# (its SIP From made FROM if given) whose 200 OK carries the I_MESSAGE of a call ANSWERER -> $B
+# (seed SEED + 1); the call's truth and clear payloads beside it
+answer_keyed() {
+	local n=$1 src=$tmp/$1-0.pcap
+	expect 0 "gen-$n" "$gen" --community "$tmp/g/community.json" --out "$src" --calls 1 \
+		--duration "$5" --caller "$2" --callee "$B" --start "$AT" --seed "$4"
+	expect 0 "gen-$n-ans" "$gen" --community "$tmp/g/community.json" --out "$tmp/$n-ans.pcap" \
+		--calls 1 --duration 1 --caller "$3" --callee "$B" --start "$AT" --seed $(($4 + 1))
+	if [ -n "${6:-}" ]; then
+		expect 0 "inject-$n-from" python3 "$here/pcap_inject.py" "$src" "$tmp/$n-1.pcap" 0 \
+			fromspoof "$6"
+		src=$tmp/$n-1.pcap
+	fi
+	expect 0 "inject-$n-ans" python3 "$here/pcap_inject.py" "$src" "$tmp/$n.pcap" 0 \
+		answerimsg "$tmp/$n-ans.pcap"
+	cp "$tmp/$n-0.pcap.json" "$tmp/$n.pcap.json"
+	ln -s "$n-0.pcap.d" "$tmp/$n.pcap.d" # (the clear payloads, per the truth)
+}
 AO="sip:offeronly$sfx@example.org" LO="WH$sfx"
-expect 0 geno "$gen" --community "$tmp/g/community.json" --out "$tmp/co0.pcap" --calls 1 \
-	--duration 10 --caller "$AO" --callee "$B" --start "$AT" --seed 71
-expect 0 geno-ans "$gen" --community "$tmp/g/community.json" --out "$tmp/co-ans.pcap" --calls 1 \
-	--duration 1 --caller "sip:answerer$sfx@example.org" --callee "$B" --start "$AT" --seed 72
-expect 0 inject-o-from python3 "$here/pcap_inject.py" "$tmp/co0.pcap" "$tmp/co1.pcap" 0 \
-	fromspoof "sip:front$sfx@example.org"
-expect 0 inject-o-ans python3 "$here/pcap_inject.py" "$tmp/co1.pcap" "$tmp/co.pcap" 0 \
-	answerimsg "$tmp/co-ans.pcap"
-cp "$tmp/co0.pcap.json" "$tmp/co.pcap.json"
-ln -s co0.pcap.d "$tmp/co.pcap.d" # (the clear payloads, per the truth)
+answer_keyed co "$AO" "sip:answerer$sfx@example.org" 71 10 "sip:front$sfx@example.org"
 warrant "$LO" iri+cc "$AO" "$T5" 2026-04-01T00:00:00Z
 no_after=$(sent "$tmp/co.pcap" from "$(epoch "$T5")")
 replay late-offer "$tmp/co.pcap"
@@ -328,14 +338,7 @@ expect 0 cc-late-offer python3 "$here/replay_check.py" "$tmp/ev-late-offer" "$LO
 # call is intercepted from the answer on, and the offer's I_MESSAGE, which keys its media, is
 # keyed then too (not the answer's alone)
 AN="sip:answeronly$sfx@example.org" LA="XA$sfx"
-expect 0 gena "$gen" --community "$tmp/g/community.json" --out "$tmp/ca0.pcap" --calls 1 \
-	--duration 6 --caller "sip:plain$sfx@example.org" --callee "$B" --start "$AT" --seed 73
-expect 0 gena-ans "$gen" --community "$tmp/g/community.json" --out "$tmp/ca-ans.pcap" \
-	--calls 1 --duration 1 --caller "$AN" --callee "$B" --start "$AT" --seed 74
-expect 0 inject-a-ans python3 "$here/pcap_inject.py" "$tmp/ca0.pcap" "$tmp/ca.pcap" 0 \
-	answerimsg "$tmp/ca-ans.pcap"
-cp "$tmp/ca0.pcap.json" "$tmp/ca.pcap.json"
-ln -s ca0.pcap.d "$tmp/ca.pcap.d"
+answer_keyed ca "sip:plain$sfx@example.org" "$AN" 73 6
 warrant "$LA" iri+cc "$AN" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
 na_all=$(sent "$tmp/ca.pcap" from 0)
 replay answer-only "$tmp/ca.pcap"
