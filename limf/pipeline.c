@@ -2945,6 +2945,23 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	emit_pending_km(p, pc, call);
 }
 
+/* Whether what a call has due at `at` (wr time; 0: nothing: a decision, a join, a key retry)
+ * runs at its event ev: only the call's own traffic while it goes on (not a call ended, its
+ * lingering retransmissions, nor the clock of a timeout or of the end of the input), at or
+ * after `at`, and within the live service's budget (LATE_BUDGET a second), which it takes. */
+static bool due(struct limf_pipe *p, const struct cap_event *ev, int64_t at)
+{
+	if (!at ||
+	    (ev->type != CAP_EV_SIP && ev->type != CAP_EV_MEDIA &&
+	     ev->type != CAP_EV_CALL_UPDATE) ||
+	    ev->call->state == CAP_CALL_ENDED || (int64_t)(ev->ts_ns / 1000u) < at ||
+	    p->late_budget == 0)
+		return false;
+	if (p->late_budget > 0)
+		p->late_budget--;
+	return true;
+}
+
 static void on_event(void *ctx, const struct cap_event *ev)
 {
 	struct limf_pipe *p = ctx;
@@ -2956,39 +2973,16 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
-	/* only the call's own traffic while it goes on: not a call ended (its lingering
-	 * retransmissions), nor the clock of a timeout or of the end of the input */
-	if (pc && !pc->intercept && !pc->stopped && pc->late_at && !pc->decide_pending &&
-	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
-	     ev->type == CAP_EV_CALL_UPDATE) &&
-	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->late_at &&
-	    p->late_budget != 0) {
-		if (p->late_budget > 0)
-			p->late_budget--; /* (the live service: LATE_BUDGET a second) */
+	if (pc && !pc->intercept && !pc->stopped && !pc->decide_pending && due(p, ev, pc->late_at))
 		late_start(p, pc, call, ev->ts_ns);
-	}
-	if (pc && pc->intercept && !pc->stopped && pc->join_at && pc->parties &&
-	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
-	     ev->type == CAP_EV_CALL_UPDATE) &&
-	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->join_at &&
-	    p->late_budget != 0) {
-		if (p->late_budget > 0)
-			p->late_budget--;
+	if (pc && pc->intercept && !pc->stopped && pc->parties && due(p, ev, pc->join_at))
 		join_start(p, pc, call, ev->ts_ns);
-	}
 	if (pc && pc->intercept && ev->type != CAP_EV_CALL_START)
 		window_check(p, pc, ev->ts_ns);
 	/* keys that failed for a reason that may pass, asked again (not once the content
 	 * stopped: the window, a re-check) */
-	if (pc && pc->intercept && pc->cc && !pc->stopped && pc->keys_at &&
-	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA ||
-	     ev->type == CAP_EV_CALL_UPDATE) &&
-	    call->state != CAP_CALL_ENDED && (int64_t)(ev->ts_ns / 1000u) >= pc->keys_at &&
-	    p->late_budget != 0) {
-		if (p->late_budget > 0)
-			p->late_budget--;
+	if (pc && pc->intercept && pc->cc && !pc->stopped && due(p, ev, pc->keys_at))
 		keys_again(p, pc, call, ev->ts_ns);
-	}
 	switch (ev->type) {
 	case CAP_EV_CALL_START:
 		pc = calloc(1, sizeof *pc);

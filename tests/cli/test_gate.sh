@@ -306,18 +306,25 @@ call_of "$tmp/k7.pcap" "$KA" 8 67
 # (no certificate either: its fetch is audited too; re-fetched at most once a second here)
 sed 's/^\[kms\]$/[kms]\ncert_refresh = 1/' "$tmp/limf.conf" >"$tmp/refresh.conf"
 sqls "REVOKE INSERT ON limf.audit FROM limf_service" && ok || bad "revoke audit insert"
-rm -rf "$tmp/ev7"
-"$limf" capture --config "$tmp/refresh.conf" --pcap "$tmp/k7.pcap" --record "$tmp/ev7" \
-	>"$tmp/cap7.out" 2>"$tmp/cap7.err" </dev/null &
-cpid=$!
-wait_for "cat $tmp/cap7.err" "first frame" 100 && ok || bad "capture 7 did not start"
-sleep 1.8 # (the attempt 1 s in fails; the next, 3 s in, may succeed)
-sqls "GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service" && ok ||
-	bad "grant audit insert"
-t_grant=$(date +%s.%N)
-wait "$cpid"
-rc=$? cpid=''
-[ "$rc" -eq 0 ] && ok || bad "capture 7 exit $rc"
+# mended NAME CONF PCAP SQL: `limf capture` of PCAP at its recorded speed into $tmp/evNAME (its
+# stderr $tmp/capNAME.err), SQL run 1.8 s after its first frame (the key attempt 1 s in fails,
+# the one 3 s in may succeed), that instant in t_grant; then the capture's end
+mended() {
+	rm -rf "$tmp/ev$1"
+	"$limf" capture --config "$2" --pcap "$3" --record "$tmp/ev$1" >"$tmp/cap$1.out" \
+		2>"$tmp/cap$1.err" </dev/null &
+	cpid=$!
+	wait_for "cat $tmp/cap$1.err" "first frame" 100 && ok || bad "capture $1 did not start"
+	sleep 1.8
+	sqls "$4" && ok || bad "capture $1: $4"
+	t_grant=$(date +%s.%N)
+	wait "$cpid"
+	local rc=$?
+	cpid=''
+	[ "$rc" -eq 0 ] && ok || bad "capture $1 exit $rc"
+}
+mended 7 "$tmp/refresh.conf" "$tmp/k7.pcap" \
+	"GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service"
 grep -q "no keys from the offer's I_MESSAGE (kms-error" "$tmp/cap7.err" && ok ||
 	bad "capture 7: the key failure not said"
 [ "$(grep -c "no keys from the" "$tmp/cap7.err")" -eq 1 ] && ok || bad "capture 7: the key failure said more than once"
@@ -351,17 +358,7 @@ sqls "CREATE OR REPLACE FUNCTION limf.test_refuse() RETURNS trigger LANGUAGE plp
 	RAISE EXCEPTION 'test: refused'; END IF; RETURN NEW; END \$\$;
 	CREATE TRIGGER aaa_test_refuse BEFORE INSERT ON limf.audit FOR EACH ROW
 	EXECUTE FUNCTION limf.test_refuse()" && ok || bad "audit trigger"
-rm -rf "$tmp/ev7b"
-"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/k7b.pcap" --record "$tmp/ev7b" \
-	>"$tmp/cap7b.out" 2>"$tmp/cap7b.err" </dev/null &
-cpid=$!
-wait_for "cat $tmp/cap7b.err" "first frame" 100 && ok || bad "capture 7b did not start"
-sleep 1.8
-sqls "DROP TRIGGER aaa_test_refuse ON limf.audit" && ok || bad "drop audit trigger"
-t_grant=$(date +%s.%N)
-wait "$cpid"
-rc=$? cpid=''
-[ "$rc" -eq 0 ] && ok || bad "capture 7b exit $rc"
+mended 7b "$tmp/limf.conf" "$tmp/k7b.pcap" "DROP TRIGGER aaa_test_refuse ON limf.audit"
 grep -q "no keys from the offer's I_MESSAGE (audit-error" "$tmp/cap7b.err" && ok ||
 	bad "capture 7b: the audit failure not said"
 for l in "$LK1" "$LK2"; do
