@@ -30,4 +30,9 @@ extern const srtp_cipher_type_t lim_ossl_aes_icm_128;
 extern const srtp_cipher_type_t lim_ossl_aes_gcm_128;
 extern const srtp_auth_type_t lim_ossl_hmac_sha1;
 
+/* libsrtp2's crypto_kernel.c (exported by libsrtp2.so since 2.0, but no installed header
+ * declares them): the types loaded now */
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
+
 #endif

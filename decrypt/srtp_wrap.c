@@ -62,11 +62,6 @@ struct lim_srtp {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_init_fail;
 
-/* libsrtp2's crypto_kernel.c (exported by libsrtp2.so since 2.0, but no installed header
- * declares them): the types loaded now */
-const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
-const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
-
 /* The types libsrtp2 was built with (LIM_SRTP_CRYPTO_LIBSRTP), taken before any replacement */
 static const srtp_cipher_type_t *lib_icm, *lib_gcm;
 static const srtp_auth_type_t *lib_hmac;

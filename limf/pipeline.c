@@ -86,7 +86,7 @@ struct km_rec {
 	uint64_t ts_ns;
 	bool emitted;
 	uint32_t to;       /* the LIIDs (bit i: pc->liid[i]) it goes to; 0: every one */
-	enum lim_err kerr; /* outcome "kms-error" / "audit-error": why (keys_may_pass) */
+	enum lim_err kerr; /* outcome "kms-error" / "audit-error": why (keys_may_pass); else 0 */
 };
 
 struct party_set;
@@ -1249,27 +1249,38 @@ static void keys_detail(const struct pcall *pc, const struct cap_call *call,
 		 km->view.key_period, n_keys, km->sig);
 }
 
-static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
-		     const char *action, const struct km_rec *km, size_t n_keys, uint32_t *written)
+/* The row action/detail on the audit log of each LIID of the call with content in force, but
+ * not again for those in *written: the ones an earlier attempt wrote while another LIID's row
+ * failed (its keys were not used), added to as rows are written, emptied when all are (the
+ * keys are used: a later use is audited anew). How many rows failed. */
+static size_t audit_rows(struct limf_pipe *p, const struct pcall *pc, const char *action,
+			 const char *detail, uint32_t *written)
 {
-	char detail[WR_DETAIL_MAX + 1];
-	bool ok = true;
-	keys_detail(pc, call, km, n_keys, detail, sizeof detail);
+	size_t failed = 0;
 	for (size_t i = 0; i < pc->n_liids; i++) {
 		uint32_t bit = UINT32_C(1) << i;
 		if (pc->liid[i].scope != WR_SCOPE_IRI_CC || pc->liid[i].out_of_force ||
 		    (*written & bit))
-			continue; /* (written by an attempt whose keys were not used: not twice) */
-		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK) {
-			p->st.audit_errors++;
-			ok = false;
-		} else {
+			continue;
+		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, action, detail) != LIM_OK)
+			failed++;
+		else
 			*written |= bit;
-		}
 	}
-	if (ok)
-		*written = 0; /* (the keys are used: a later use is audited anew) */
-	return ok;
+	if (!failed)
+		*written = 0;
+	return failed;
+}
+
+static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
+		     const char *action, const struct km_rec *km, size_t n_keys, uint32_t *written)
+{
+	char detail[WR_DETAIL_MAX + 1];
+	size_t failed;
+	keys_detail(pc, call, km, n_keys, detail, sizeof detail);
+	failed = audit_rows(p, pc, action, detail, written);
+	p->st.audit_errors += failed;
+	return failed == 0;
 }
 
 /* The SSV of m for km->key_user (the identity its SAKKE payload is encrypted to): that user's
@@ -1493,8 +1504,6 @@ out:
  * (LIM_E_AUTH, LIM_E_PARSE, LIM_E_UNSUPP, LIM_E_LIMIT: the same again). */
 static bool keys_may_pass(const struct km_rec *km)
 {
-	if (strcmp(km->outcome, "kms-error") != 0 && strcmp(km->outcome, "audit-error") != 0)
-		return false;
 	return km->kerr == LIM_E_IO || km->kerr == LIM_E_DB || km->kerr == LIM_E_STATE ||
 	       km->kerr == LIM_E_NOMEM;
 }
@@ -2127,7 +2136,6 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 			    const struct mikey_group_talker *who)
 {
 	char detail[WR_DETAIL_MAX + 1];
-	bool ok = true;
 	for (size_t i = 0; i < pc->n_gmk_audited; i++)
 		if (pc->gmk_audited[i] == who->gmk_id)
 			return true;
@@ -2135,19 +2143,8 @@ static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct 
 	if (pc->group_written_gmk != who->gmk_id)
 		pc->group_written = 0;
 	pc->group_written_gmk = who->gmk_id;
-	for (size_t i = 0; i < pc->n_liids; i++) {
-		uint32_t bit = UINT32_C(1) << i;
-		if (pc->liid[i].scope != WR_SCOPE_IRI_CC || pc->liid[i].out_of_force ||
-		    (pc->group_written & bit))
-			continue; /* (written by an attempt that failed for another: not twice) */
-		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) != LIM_OK)
-			ok = false;
-		else
-			pc->group_written |= bit;
-	}
-	if (!ok)
+	if (audit_rows(p, pc, "decrypt.keys", detail, &pc->group_written) != 0)
 		return false;
-	pc->group_written = 0;
 	if (pc->n_gmk_audited < sizeof pc->gmk_audited / sizeof pc->gmk_audited[0])
 		pc->gmk_audited[pc->n_gmk_audited++] = who->gmk_id;
 	pc->n_keysets++; /* a "decrypt.done" row follows at the end */

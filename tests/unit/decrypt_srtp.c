@@ -701,10 +701,6 @@ static void cipher_twin(const srtp_cipher_type_t *ct, size_t at)
  * own types (Debian: NSS) are unprotected with limf's and the other way round, for the three
  * profiles with and without MKI, RCC (RCCm2 on AES-CM, RCCm3 on GCM), a ROC wrap and SRTCP,
  * each with corrupted packets that must fail (run, t_srtp_rtcp). */
-/* libsrtp2's crypto_kernel.c (exported, no installed header declares them): the types loaded */
-const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
-const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
-
 static void t_srtp_crypto(void)
 {
 	const enum lim_srtp_profile profs[3] = { LIM_SRTP_AES128_CM_SHA1_80,
