@@ -154,10 +154,12 @@ struct pcall {
 	bool end_pending; /* ended by BYE: END IRI on its final response */
 	struct limf_uid_ctx uidctx;
 	char uid_kms[WR_KMS_URI_MAX + 1];
-	struct party_set *parties; /* of the positive decision (for limf_pipe_recheck) */
-	char group[CAP_MC_TEXT];   /* a group call's MC group ID (mcptt-info), "" otherwise */
-	bool decide_pending;       /* no I_MESSAGE at the start: decide on the INVITE itself */
-	size_t n_gmk_audited;      /* group media: GMKs whose use for this call is audited */
+	/* the parties of every decision of the call (each decides on them all), and of its
+	 * I_MESSAGEs since (more_parties): limf_pipe_recheck's and join_start's */
+	struct party_set *parties;
+	char group[CAP_MC_TEXT]; /* a group call's MC group ID (mcptt-info), "" otherwise */
+	bool decide_pending;     /* no I_MESSAGE at the start: decide on the INVITE itself */
+	size_t n_gmk_audited;    /* group media: GMKs whose use for this call is audited */
 	uint32_t gmk_audited[4];
 	/* group media: the first use of a GMK could not be audited, so nothing is decrypted before
 	 * this instant (wr time; 0: none), when the row is tried again (1, 2, 4, 8, then every
@@ -427,7 +429,23 @@ struct party_set {
 	uint8_t uid[MAX_PARTIES][WR_UID_LEN];
 	uint8_t side[MAX_PARTIES]; /* 1 caller, 2 callee */
 	uint8_t src[MAX_PARTIES];  /* enum limf_match */
+	/* a UID's own context: the KMS URI and key period of the I_MESSAGE that named it (a call's
+	 * parties come from several) */
+	struct limf_uid_ctx uidctx[MAX_PARTIES];
+	char uid_kms[MAX_PARTIES][WR_KMS_URI_MAX + 1];
 };
+
+/* Points entry k of s (copied from another set, say) at s's own copies. */
+static void party_own(struct party_set *s, size_t k)
+{
+	if (s->p[k].uri) {
+		s->p[k].uri = s->uri[k];
+		return;
+	}
+	s->p[k].uid = s->uid[k];
+	s->uidctx[k].kms_uri = s->uid_kms[k];
+	s->p[k].uid_ctx = &s->uidctx[k];
+}
 
 /* see pipeline.h */
 const char *limf_match_name(unsigned m)
@@ -463,9 +481,11 @@ static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_id
 			return; /* no KMS URI or key period to compute targets' UIDs with */
 		memcpy(s->uid[s->n], id->data, WR_UID_LEN);
 		memset(&s->p[s->n], 0, sizeof s->p[s->n]);
-		s->p[s->n].uid = s->uid[s->n];
 		s->p[s->n].uid_fn = limf_uid;
-		s->p[s->n].uid_ctx = &pc->uidctx;
+		s->uidctx[s->n] = pc->uidctx;
+		copy_text(s->uid_kms[s->n], sizeof s->uid_kms[s->n], pc->uidctx.kms_uri,
+			  strlen(pc->uidctx.kms_uri));
+		party_own(s, s->n);
 		s->side[s->n] = side;
 		s->src[s->n] = (uint8_t)src;
 		s->n++;
@@ -664,12 +684,51 @@ static void add_covering(struct limf_pipe *p, struct party_set *s, const char *g
 	pthread_mutex_unlock(&g->mu);
 }
 
-static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
-		   const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
+/* Whether a and b's entries i and j are one party: the same identity (URI or UID) on the same
+ * side, however it was named (SIP header, MIKEY IDR). */
+static bool same_party(const struct party_set *a, size_t i, const struct party_set *b, size_t j)
+{
+	if (a->side[i] != b->side[j])
+		return false;
+	if (a->p[i].uri && b->p[j].uri)
+		return strcmp(a->p[i].uri, b->p[j].uri) == 0;
+	return !a->p[i].uri && !b->p[j].uri && memcmp(a->uid[i], b->uid[j], WR_UID_LEN) == 0;
+}
+
+/* Adds to dst the parties of src it does not hold (same_party), as many as fit: the number
+ * added. */
+static size_t merge_parties(struct party_set *dst, const struct party_set *src)
+{
+	size_t added = 0;
+	for (size_t j = 0; j < src->n && dst->n < MAX_PARTIES; j++) {
+		size_t i = 0, k = dst->n;
+		while (i < dst->n && !same_party(dst, i, src, j))
+			i++;
+		if (i < dst->n)
+			continue;
+		dst->p[k] = src->p[j];
+		memcpy(dst->uri[k], src->uri[j], sizeof dst->uri[k]);
+		memcpy(dst->uid[k], src->uid[j], sizeof dst->uid[k]);
+		dst->uidctx[k] = src->uidctx[j];
+		memcpy(dst->uid_kms[k], src->uid_kms[j], sizeof dst->uid_kms[k]);
+		party_own(dst, k);
+		dst->side[k] = src->side[j];
+		dst->src[k] = src->src[j];
+		dst->n++;
+		added++;
+	}
+	return added;
+}
+
+/* The parties of a call as its SIP headers and the I_MESSAGE m (NULL: none usable) name them;
+ * NULL when out of memory. */
+static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
+				    const struct cap_call *call, const struct mikey_msg *m,
+				    bool from_answer, uint64_t ts_ns)
 {
 	struct party_set *s = calloc(1, sizeof *s);
 	if (!s)
-		return;
+		return NULL;
 	add_uri(s, call->from_uri.s, call->from_uri.len, 1, LIMF_MATCH_SIP_FROM);
 	for (size_t i = 0; i < call->n_pai; i++) /* RFC 3325: a sip: and a tel: form, often */
 		add_uri(s, call->pai[i].s, call->pai[i].len, 1, LIMF_MATCH_SIP_PAI);
@@ -688,7 +747,28 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 		add_uri(s, pc->group, strlen(pc->group), 2, LIMF_MATCH_GROUP);
 		add_covering(p, s, pc->group);
 	}
-	decide_parties(p, pc, call, s, ts_ns);
+	return s;
+}
+
+static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		   const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
+{
+	struct party_set *s = parties_of(p, pc, call, m, from_answer, ts_ns);
+	if (s)
+		decide_parties(p, pc, call, s, ts_ns);
+}
+
+/* A further I_MESSAGE m of a call intercepted already (the answer's, a re-key's) may name a
+ * party its decisions did not: the answering party of a diverted call, say. Such a party joins
+ * the call's parties, and a warrant in force for it joins the call at its next event
+ * (join_start; one that starts later, then). */
+static void more_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			 const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
+{
+	struct party_set *s = parties_of(p, pc, call, m, from_answer, ts_ns);
+	if (s && pc->parties && merge_parties(pc->parties, s) && !pc->join_retry)
+		pc->join_at = 1;
+	free(s);
 }
 
 /* More warrants in force than a decision holds (WR_KMS_DECIDE_MAX = LIMF_CALL_MAX_LIIDS):
@@ -722,6 +802,11 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	 * the earlier of the two: each I_MESSAGE is decided on its own parties (the offer's
 	 * target is not among the answer's), and late_start decides them all again */
 	int64_t due = pc->late_at;
+	/* the parties of the call's earlier decisions too (s's own first): a target named only
+	 * in the offer's I_MESSAGE whose warrant starts later in the call is still the call's
+	 * when the answer's I_MESSAGE, of other parties, is what brings the interception */
+	if (pc->parties)
+		(void)merge_parties(s, pc->parties);
 	p->st.decisions++;
 	pc->late_at = 0;
 	pc->cc = false; /* (of this decision only: not of an earlier one that failed) */
@@ -814,6 +899,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	d = NULL;
 	/* a warrant to come for these parties joins the call then (join_start) */
 	pc->join_at = next != WR_TIME_INFINITY && next > 0 ? next : 0;
+	free(pc->parties);
 	pc->parties = s;
 	s = NULL;
 	pc->call = call;
@@ -838,7 +924,10 @@ out:
 	if (due && !pc->intercept && (!pc->late_at || due < pc->late_at))
 		pc->late_at = due;
 	wr_kms_decision_free(d);
-	free(s);
+	if (s) { /* (the call's parties so far: its next decision's too) */
+		free(pc->parties);
+		pc->parties = s;
+	}
 }
 
 /* ---- keys -------------------------------------------------------------------------------- */
@@ -1645,6 +1734,8 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		p->st.imsg_bad++;
 	if (!pc->intercept && !pc->stopped)
 		decide(p, pc, call, ok ? m : NULL, answer, ts_ns);
+	else if (was && ok && !again)
+		more_parties(p, pc, call, m, answer, ts_ns);
 	if (!pc->intercept)
 		goto out;
 	km = km_new(pc, answer, ts_ns);

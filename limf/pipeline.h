@@ -43,8 +43,10 @@
  *      "decrypt.done" audit row per such LIID records what was decrypted;
  *   3a. a warrant that comes into force during a call (its valid_from after the call's
  *      decision: the gate tells the earliest such start with a negative decision,
- *      wr_kms_decide_next; of a call's decisions, offer and answer each on its own parties,
- *      the earliest start or retry any of them asked for) intercepts it from then on: at the
+ *      wr_kms_decide_next; each decision of a call is on the parties of its decisions before
+ *      too, so a target named in the offer alone is still the call's when the answer's
+ *      I_MESSAGE is decided; the earliest start or retry any of them asked for) intercepts it
+ *      from then on: at the
  *      call's first event at or after that instant (on the capture clock) the call is decided again at that instant, with the
  *      I_MESSAGEs it carries (the call table keeps the offer's and the answer's), and is
  *      handled as in 4 from there; its BEGIN records say "in progress" (limf_iri.in_progress)
@@ -55,7 +57,9 @@
  *      cfg late_rate, 200; the others wait for the next second);
  *   3b. so does a warrant that comes into force during a call intercepted already under
  *      others (the gate tells the earliest start to come with a positive decision too; a
- *      warrant added reaches it through limf_pipe_recheck, which sees it in force): at the
+ *      warrant added reaches it through limf_pipe_recheck, which sees it in force; a party
+ *      that a later I_MESSAGE of the call names first, the answering party of a diverted
+ *      call say, joins the call's parties and is asked about at its next event): at the
  *      call's first event at or after that instant its parties go to the gate again, and each
  *      LIID in force the call does not serve joins it (up to LIMF_CALL_MAX_LIIDS) with the
  *      call's CIN: its BEGIN record "in progress" (the call's key-management facts, at that

@@ -28,7 +28,11 @@
 #      also when the target is named only in the offer's I_MESSAGE and the answer carries an
 #      I_MESSAGE of other parties (its decision, "none to come", does not cancel the offer's);
 #      and a target named only in the answer's I_MESSAGE: intercepted from the answer on
-#      ("in progress"), the offer's I_MESSAGE keyed then too, all the media decrypted
+#      ("in progress"), the offer's I_MESSAGE keyed then too, all the media decrypted; a
+#      target named only in the offer (warrant from 4 s in) and another only in the answer
+#      (in force): intercepted under the second, the first joins at its start; a call
+#      intercepted already whose answer names another target (diverted): its warrant joins
+#      at the answer with all the media
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
@@ -353,6 +357,59 @@ assert r[0]["type"] == "begin" and r[0].get("in_progress") is True, r[0]
 km = sorted(x["key_management"]["side"] + ":" + x["key_management"]["outcome"] for x in r if x["kind"] == "key-management")
 assert km == ["answer:keys", "offer:keys"], km' "$tmp/ev-answer-only/$LA/iri.jsonl"
 "$limf" warrant revoke "$LA" --reason "test done" >/dev/null 2>&1 || bad "revoke $LA"
+# the target named only in the offer's I_MESSAGE, whose warrant starts 4 s in, and another
+# target named only in the answer's, whose warrant is in force: the call is intercepted from the
+# answer under the second, and the first joins at its start (the answer's decision is on the
+# offer's parties too, not on its own alone)
+AU="sip:unionoffer$sfx@example.org" LU="XU$sfx" AV="sip:unionanswer$sfx@example.org" LV="XV$sfx"
+answer_keyed cu "$AU" "$AV" 75 10 "sip:unionfront$sfx@example.org"
+warrant "$LU" iri+cc "$AU" "$T5" 2026-04-01T00:00:00Z
+warrant "$LV" iri+cc "$AV" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+nu_all=$(sent "$tmp/cu.pcap" from 0)
+nu_after=$(sent "$tmp/cu.pcap" from "$(epoch "$T5")")
+replay union "$tmp/cu.pcap"
+sumcheck union "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LU','$LV']) and j['summary']['liids_joined_in_progress']==1"
+sumcheck union "j['summary']['decrypted']==$nu_all and j['summary']['auth_failed']==0"
+expect 0 cc-union-answer python3 "$here/replay_check.py" "$tmp/ev-union" "$LV" \
+	"$tmp/cu.pcap.json" targets --input="$tmp/cu.pcap"
+expect 0 cc-union-offer python3 "$here/replay_check.py" "$tmp/ev-union" "$LU" \
+	"$tmp/cu.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cu.pcap"
+expect 0 iri-union python3 "$tmp/iri_late.py" "$tmp/ev-union/$LU/iri.jsonl" "$(epoch "$T5")"
+n=$("$limf" audit list --liid "$LU" | grep "decrypt.done" | grep -c " delivered=$nu_after ")
+[ "$n" -eq 1 ] && ok || bad "$LU: $n decrypt.done rows with delivered=$nu_after, want 1"
+for l in "$LU" "$LV"; do
+	"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
+done
+# a call intercepted already whose answer's I_MESSAGE names a party its offer did not (a
+# diverted call, answered by the target of another warrant): that warrant joins the call at
+# the answer, with all of its media; the first keeps it whole
+AD="sip:divcaller$sfx@example.org" LD="XD$sfx" AE="sip:divanswer$sfx@example.org" LE="XE$sfx"
+answer_keyed cd "$AD" "$AE" 77 6
+warrant "$LD" iri+cc "$AD" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+warrant "$LE" iri+cc "$AE" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+nd_all=$(sent "$tmp/cd.pcap" from 0)
+replay divert "$tmp/cd.pcap"
+sumcheck divert "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LD','$LE']) and j['summary']['liids_joined_in_progress']==1"
+sumcheck divert "j['summary']['decrypted']==$nd_all and j['summary']['auth_failed']==0"
+for l in "$LD" "$LE"; do
+	expect 0 "cc-divert-$l" python3 "$here/replay_check.py" "$tmp/ev-divert" "$l" \
+		"$tmp/cd.pcap.json" targets --input="$tmp/cd.pcap"
+	n=$("$limf" audit list --liid "$l" | grep -c "decrypt.keys")
+	[ "$n" -ge 1 ] && ok || bad "$l: no decrypt.keys row"
+done
+# the second: BEGIN "in progress" at the answer, the same CIN as the first's
+expect 0 iri-divert python3 -c '
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert a[0]["type"] == "begin" and "in_progress" not in a[0], a[0]
+assert b[0]["type"] == "begin" and b[0].get("in_progress") is True, b[0]
+assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
+assert a[-1]["type"] == "end" and b[-1]["type"] == "end"' \
+	"$tmp/ev-divert/$LD/iri.jsonl" "$tmp/ev-divert/$LE/iri.jsonl"
+for l in "$LD" "$LE"; do
+	"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
+done
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):
 # it joins the call from that instant, beside the warrant the call began under
