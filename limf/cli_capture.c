@@ -75,6 +75,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "common/thread.h"
 #include "handover/bundle.h"
@@ -119,13 +120,6 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	g_hup = 1;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t wall_ns(void)
@@ -424,7 +418,7 @@ static void health_fill(void *ctx, struct limf_status *st)
 			x->have_kernel =
 				src_kstats(&h->s[i], &x->kernel_received, &x->kernel_dropped);
 	}
-	st->uptime_ms = (mono_ns() - h->t0) / 1000000u;
+	st->uptime_ms = (lim_mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
 	if (h->r->x23) { /* X2/X3: frames = PDUs fed to the pipeline */
 		struct limf_status_src *x = &h->ss[h->ns];
@@ -568,8 +562,8 @@ static void drain_tail(struct limf_pool *p, struct src *s, size_t ns)
 {
 	struct pollfd pfd[MAX_SOURCES];
 	size_t src_of[MAX_SOURCES];
-	uint64_t end = mono_ns() + TAIL_NS;
-	while (mono_ns() < end) {
+	uint64_t end = lim_mono_ns() + TAIL_NS;
+	while (lim_mono_ns() < end) {
 		nfds_t np = 0;
 		for (size_t i = 0; i < ns; i++)
 			if (!s[i].file && !s[i].done && !s[i].lane) {
@@ -607,7 +601,7 @@ static void *src_run(void *ctx)
 	if (s->file) {
 		uint64_t t0_mono = 0, t0_ts = 0;
 		while (!atomic_load(&g_src_stop)) {
-			int t = feed_file(p, s, s->max_speed, mono_ns(), &t0_mono, &t0_ts);
+			int t = feed_file(p, s, s->max_speed, lim_mono_ns(), &t0_mono, &t0_ts);
 			/* reassembly and TCP state expire on the file's own clock */
 			limf_pool_lane_idle(p, s->lane, atomic_load(&s->last_ts));
 			if (t < 0)
@@ -619,7 +613,7 @@ static void *src_run(void *ctx)
 		struct pollfd pfd;
 		uint64_t end = 0;
 		for (;;) {
-			uint64_t now = mono_ns();
+			uint64_t now = lim_mono_ns();
 			if (atomic_load(&g_src_stop) && end == 0)
 				end = now + TAIL_NS; /* what the kernel still holds (drain_tail) */
 			if (end && now >= end)
@@ -687,13 +681,13 @@ static int sources_stop(struct src *s, size_t ns)
 static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bool max_speed,
 		uint64_t duration_ns)
 {
-	uint64_t start = mono_ns(), next_recheck = start + RECHECK_NS;
+	uint64_t start = lim_mono_ns(), next_recheck = start + RECHECK_NS;
 	uint64_t t0_mono = 0, t0_ts = 0;
 	struct pollfd pfd[MAX_SOURCES + LIMF_STATUS_MAX_FDS + 1 + LIMF_X23_MAX_FDS];
 	size_t src_of[MAX_SOURCES];
 	int rc = 0;
 	while (!g_stop) {
-		uint64_t now = mono_ns();
+		uint64_t now = lim_mono_ns();
 		int tmo = TURN_MS;
 		bool active = false;
 		nfds_t np = 0, nsrc, nctl = 0, nx0 = 0, nx = 0;
@@ -746,11 +740,11 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 		else if (tmo > 0)
 			(void)poll(NULL, 0, tmo);
 		if (r->x23)
-			limf_x23_step(r->x23, pfd + nx0, nx, mono_ns() / 1000000u);
+			limf_x23_step(r->x23, pfd + nx0, nx, lim_mono_ns() / 1000000u);
 		/* the status answers read the handover's state: the workers' sink is held */
 		limf_pool_sink_lock(p);
 		if (r->ctl)
-			limf_ctl_step(r->ctl, pfd + nsrc + nx, nctl, mono_ns() / 1000000u);
+			limf_ctl_step(r->ctl, pfd + nsrc + nx, nctl, lim_mono_ns() / 1000000u);
 		if (r->metrics)
 			limf_metrics_step(r->metrics);
 		limf_pool_sink_unlock(p);
@@ -767,7 +761,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 			(void)!limf_dlv_pump(r->dlv, 0);
 			limf_pool_sink_unlock(p);
 		}
-		now = mono_ns();
+		now = lim_mono_ns();
 		if (nlisten < np && pfd[nlisten].revents) {
 			size_t changed = 0;
 			if (wr_db_changes(r->listen_db, &changed) != LIM_OK) {
@@ -935,7 +929,7 @@ static uint32_t seed(void)
 {
 	uint32_t v = 0;
 	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
-		v = (uint32_t)(mono_ns() ^ (uint64_t)getpid() << 16);
+		v = (uint32_t)(lim_mono_ns() ^ (uint64_t)getpid() << 16);
 	return v;
 }
 
@@ -1331,7 +1325,7 @@ int limf_cmd_capture(int argc, char **argv)
 		goto out;
 	if (o.x2x3 && x23_open(&o, &conf, p, xdb ? xdb : db, r) != 0)
 		goto out;
-	t_start = mono_ns();
+	t_start = lim_mono_ns();
 	memset(&health, 0, sizeof health);
 	health.r = r;
 	health.p = p;
@@ -1356,7 +1350,7 @@ int limf_cmd_capture(int argc, char **argv)
 	}
 	/* the LISTEN connection too, while its socket is surely within reach (a reconnection
 	 * later is the user's); then everything privileged is open: drop root for good */
-	listen_open(r, mono_ns());
+	listen_open(r, lim_mono_ns());
 	if (limf_health_open(r->conninfo, o.instance, health_fill, &health, &r->hl, why,
 			     sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: health reports: %s\n", why);
@@ -1431,15 +1425,14 @@ int limf_cmd_capture(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	if (limf_dlv_count(r->dlv) &&
-	    limf_dlv_flush(r->dlv, limf_dlv_now_ms() + FLUSH_MS) != LIM_OK)
+	if (limf_dlv_count(r->dlv) && limf_dlv_flush(r->dlv, lim_mono_ms() + FLUSH_MS) != LIM_OK)
 		fprintf(stderr,
 			"limf capture: not all PDUs were confirmed: they stay spooled in %s "
 			"(delivered by the next run or `limf handover flush --config %s`)\n",
 			conf.spool_dir, o.config);
 	limf_health_close(r->hl); /* the last report: stopped */
 	r->hl = NULL;
-	summary(stderr, r, p, s, ns, (double)(mono_ns() - t_start) / 1e9);
+	summary(stderr, r, p, s, ns, (double)(lim_mono_ns() - t_start) / 1e9);
 	limf_x23_summary(r->x23, stderr);
 	{
 		struct limf_out_stats ost;

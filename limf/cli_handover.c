@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "limf/cli.h"
 #include "limf/config.h"
@@ -211,7 +212,7 @@ int limf_cmd_handover(int argc, char **argv)
 				goto out;
 			}
 		}
-		enum lim_err e = limf_dlv_flush(d, limf_dlv_now_ms() + (uint64_t)secs * 1000u);
+		enum lim_err e = limf_dlv_flush(d, lim_mono_ms() + (uint64_t)secs * 1000u);
 		print_stats(d, json);
 		if (e != LIM_OK) {
 			fprintf(stderr, "limf: handover: %s\n",

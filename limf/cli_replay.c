@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "handover/bundle.h"
 #include "handover/handover.h"
@@ -105,13 +106,6 @@ static void progress(struct limf_pool *p, uint64_t done, uint64_t total, bool fi
 	fprintf(stderr, "\r[%s] %3u%% %.1f/%.1f MB  calls %" PRIu64 "  intercepted %" PRIu64 "%s",
 		bar, pct, (double)done / 1e6, (double)total / 1e6, st->calls, st->calls_intercepted,
 		final ? "\n" : "");
-}
-
-static uint64_t now_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* A capture file that ended inside a record, replayed up to there (--accept-truncated). */
@@ -299,7 +293,7 @@ static int run_file(struct limf_pool *p, struct limf_dlv *dlv, const struct limf
 			limf_pool_sink_unlock(p);
 		}
 		if (bar && (frames & 1023u) == 0) {
-			uint64_t t = now_mono_ms();
+			uint64_t t = lim_mono_ms();
 			if (t - last_draw >= 200) {
 				last_draw = t;
 				progress(p, *done, total, false);
@@ -550,7 +544,7 @@ int limf_cmd_replay(int argc, char **argv)
 			if (!end || *end || secs < 0 || secs > 86400)
 				secs = 30;
 		}
-		enum lim_err fe = limf_dlv_flush(dlv, limf_dlv_now_ms() + (uint64_t)secs * 1000u);
+		enum lim_err fe = limf_dlv_flush(dlv, lim_mono_ms() + (uint64_t)secs * 1000u);
 		if (fe != LIM_OK || ost.dlv_refused) {
 			fprintf(stderr,
 				"limf: handover: %s; what was not confirmed stays spooled in %s "

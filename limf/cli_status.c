@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "limf/cli.h"
 #include "limf/config.h"
@@ -40,13 +41,6 @@ static void status_usage(FILE *f)
 	      "operator role suffices), flagging as STALE those not seen for over 3 report\n"
 	      "intervals.\n",
 	      f);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct all_ctx {
@@ -251,10 +245,10 @@ int limf_cmd_status(int argc, char **argv)
 		fprintf(stderr, "limf: %s: cannot send the request (%s)\n", sock, strerror(errno));
 		goto out;
 	}
-	deadline = now_ms() + ANSWER_MS;
+	deadline = (int64_t)lim_mono_ms() + ANSWER_MS;
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)lim_mono_ms();
 		ssize_t r;
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
 			fprintf(stderr, "limf: %s: no answer within %d s\n", sock,

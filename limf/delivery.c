@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "warrants/warrants.h"
 
 #define CIN_FILE    "cin"
@@ -38,14 +39,6 @@ struct limf_dlv {
 	size_t n;
 	struct dlv_auth a[LIMF_CONF_AUTH];
 };
-
-/* see delivery.h */
-uint64_t limf_dlv_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static enum lim_err mkdir_private(const char *path)
 {
@@ -519,7 +512,7 @@ enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
 {
 	struct pollfd pfd[MAX_POLLFDS];
 	size_t np = 0;
-	uint64_t now = limf_dlv_now_ms();
+	uint64_t now = lim_mono_ms();
 	int tmo = timeout_ms;
 	enum lim_err e = LIM_OK;
 	for (size_t i = 0; i < d->n; i++)
@@ -533,7 +526,7 @@ enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms)
 		(void)poll(pfd, (nfds_t)np, tmo);
 	else if (tmo > 0)
 		(void)poll(NULL, 0, tmo);
-	now = limf_dlv_now_ms();
+	now = lim_mono_ms();
 	for (size_t i = 0; i < d->n; i++)
 		for (int k = 0; k < 2; k++) {
 			struct dlv_auth *a = &d->a[i];
@@ -579,7 +572,7 @@ enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms)
 		 * stop the others' draining */
 		if (!done)
 			(void)!limf_dlv_pump(d, 50);
-		if (limf_dlv_now_ms() > deadline_ms + 1000)
+		if (lim_mono_ms() > deadline_ms + 1000)
 			break; /* the links close at their deadline; this is a backstop */
 	}
 	for (size_t i = 0; i < d->n; i++)

@@ -103,15 +103,12 @@ enum lim_err limf_dlv_new_run(struct limf_dlv *d) LIM_WUR;
  * is said on stderr when it starts, when it changes and when it is over. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
- * (monotonic) passes (a link with a spool error keeps retrying until then, without holding
+ * (lim_mono_ms, common/clock.h) passes (a link with a spool error keeps retrying until then, without holding
  * up the others). LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
  * spool (delivered by a later run: nothing is lost). */
 enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms) LIM_WUR;
 
 size_t limf_dlv_count(const struct limf_dlv *d);
 void limf_dlv_stats(const struct limf_dlv *d, size_t i, struct limf_dlv_stats *st);
-
-/* Monotonic milliseconds (the links' clock). */
-uint64_t limf_dlv_now_ms(void);
 
 #endif

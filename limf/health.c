@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "warrants/warrants.h"
 
 #define RETRY_MS 10000u
@@ -23,13 +24,6 @@ struct limf_health {
 	void (*lock)(void *ctx), (*unlock)(void *ctx); /* limf_health_set_lock */
 	void *lock_ctx;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* see health.h */
 void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
@@ -187,7 +181,7 @@ enum lim_err limf_health_open(const char *conninfo, const char *name, limf_statu
 	h->in.pid = (int64_t)getpid();
 	h->in.interval_ms = (int64_t)interval;
 	*out = h;
-	limf_health_tick(h, mono_ms());
+	limf_health_tick(h, lim_mono_ms());
 	return LIM_OK;
 }
 
@@ -221,7 +215,7 @@ void limf_health_close(struct limf_health *h)
 	if (!h)
 		return;
 	h->retry_ms = 0;
-	if (!report(h, false, mono_ms()))
+	if (!report(h, false, lim_mono_ms()))
 		fprintf(stderr, "limf: instance %s could not be marked stopped in the database\n",
 			h->in.name);
 	wr_db_close(h->db);

@@ -13,6 +13,7 @@
 
 #include "capture/floor.h"
 #include "capture/mcbody.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/wipe.h"
 #include "decrypt/gmk.h"
@@ -640,13 +641,6 @@ static bool cert_refresh(struct limf_pipe *p, int64_t t_us)
 /* Keys asked again (keys_again) wait this long after any key request of the process failed in
  * transport: each such request may block its worker for the client's timeouts. */
 #define KMS_HOLD_US INT64_C(4000000)
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1; /* (never 0) */
-}
 
 /* The next attempt after a failure at t_us: LATE_RETRY_US on, doubled at each failure in a
  * row up to 16 s. Failures at one instant are one (late_start decides the offer's and the
@@ -1483,7 +1477,8 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	if (ks->kms)
 		certs_publish(p, &before); /* (its own re-fetches: a key set under a new CertUri) */
 	if (e == LIM_E_IO)
-		atomic_store(&ks->kms_io_failed, mono_us()); /* (keys_again holds off a while) */
+		atomic_store(&ks->kms_io_failed,
+			     (int64_t)lim_mono_us()); /* (keys_again holds off a while) */
 	else if (e == LIM_OK)
 		atomic_store(&ks->kms_io_failed, 0);
 	if (e != LIM_OK || !keys) {
@@ -1654,7 +1649,7 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	uint32_t gen0 = pc->ks_gen, to = 0;
 	int64_t failed = atomic_load(&p->ks->kms_io_failed);
 	pc->keys_at = 0;
-	if (failed && mono_us() - failed < KMS_HOLD_US) {
+	if (failed && (int64_t)lim_mono_us() - failed < KMS_HOLD_US) {
 		/* a key request (this call's or another's) failed in transport a moment ago */
 		pc->keys_at = backoff_next(&pc->keys_retry, (int64_t)(ts_ns / 1000));
 		return;

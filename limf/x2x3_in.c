@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "warrants/warrants.h"
 
 #define FRAME_MAX      65535         /* an IPv4 total length / IPv6 payload length */
@@ -33,13 +34,6 @@ void limf_x23_xid_str(const uint8_t x[16], char out[37])
 		out[o++] = hx[x[i] & 15];
 	}
 	out[o] = '\0';
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The slot a new XID takes in a full table: the least recently seen XID no warrant owned at
@@ -175,7 +169,7 @@ static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
 			 (pdu->present & (1u << CAP_X2X3_A_SPORT)) &&
 			 (pdu->present & (1u << CAP_X2X3_A_DPORT));
 	size_t len = 0;
-	uint64_t now = mono_ns();
+	uint64_t now = lim_mono_ns();
 	bool fresh, allowed;
 	struct limf_x23_xid *e = note_xid(x, in, now, &fresh);
 	memset(&fr, 0, sizeof fr);

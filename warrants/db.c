@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "warrants/internal.h"
 
 static void set_msg(struct wr_db *db, const char *s)
@@ -68,13 +69,6 @@ static enum lim_err session_setup(struct wr_db *db)
 		      NULL);
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* PQreset bounded in time (PQreset waits as long as the connection string's connect_timeout,
  * which is unbounded by default, e.g. for a server host that drops packets): PQresetStart and
  * PQresetPoll for at most timeout_ms. Whether the connection is made; a late one stays
@@ -82,7 +76,7 @@ static int64_t mono_us(void)
 static bool reset_bounded(PGconn *c, int timeout_ms)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq: as if it said so */
-	int64_t end = mono_us() + (int64_t)timeout_ms * 1000;
+	int64_t end = (int64_t)lim_mono_us() + (int64_t)timeout_ms * 1000;
 	if (!PQresetStart(c))
 		return false;
 	for (;;) {
@@ -93,7 +87,7 @@ static bool reset_bounded(PGconn *c, int timeout_ms)
 			return true;
 		if (st == PGRES_POLLING_FAILED)
 			return false;
-		left = end - mono_us();
+		left = end - (int64_t)lim_mono_us();
 		pf.fd = PQsocket(c);
 		pf.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
 		pf.revents = 0;
@@ -123,7 +117,7 @@ static bool reconnect(struct wr_db *db, bool idle)
 	if (!idle || db->in_tx || db->listening)
 		return false;
 	memcpy(why, db->msg, sizeof why);
-	now = mono_us();
+	now = (int64_t)lim_mono_us();
 	if (db->reset_tried && now - db->reset_at < WR_RECONNECT_US) {
 		snprintf(db->msg, sizeof db->msg,
 			 "%.400s (database connection lost: reconnect "
@@ -144,10 +138,10 @@ static bool reconnect(struct wr_db *db, bool idle)
 		db->sqlstate[0] = '\0';
 		/* the interval counts from the end of the attempt: a server that does not
 		 * answer holds a caller at most WR_RECONNECT_TIMEOUT_MS per interval */
-		db->reset_at = mono_us();
+		db->reset_at = (int64_t)lim_mono_us();
 		return false;
 	}
-	db->reset_at = mono_us();
+	db->reset_at = (int64_t)lim_mono_us();
 	if (session_setup(db) != LIM_OK)
 		return false;
 	db->reconnects++;

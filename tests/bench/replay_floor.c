@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "common/clock.h"
 #include "common/codec.h"
 #include "common/wipe.h"
 #include "decrypt/mikey.h"
@@ -104,13 +105,6 @@ static void die(const char *msg)
 {
 	fprintf(stderr, "replay-floor: %s\n", msg);
 	exit(1);
-}
-
-static double wall_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double cpu_s(void)
@@ -445,7 +439,7 @@ static size_t run_once(struct floor *fl, struct share *sh, unsigned n, double *w
 		make_ctx(&fl->st[i]);
 	for (unsigned k = 0; k < n; k++)
 		sh[k].fail = 0;
-	w0 = wall_s();
+	w0 = (double)lim_mono_ns() / 1e9;
 	c0 = cpu_s();
 	for (unsigned k = 1; k < n; k++)
 		if (pthread_create(&th[k], NULL, run_share, &sh[k]) != 0)
@@ -453,7 +447,7 @@ static size_t run_once(struct floor *fl, struct share *sh, unsigned n, double *w
 	run_share(&sh[0]);
 	for (unsigned k = 1; k < n; k++)
 		pthread_join(th[k], NULL);
-	*wall = wall_s() - w0;
+	*wall = (double)lim_mono_ns() / 1e9 - w0;
 	*cpu = cpu_s() - c0;
 	for (unsigned k = 0; k < n; k++)
 		fail += sh[k].fail;

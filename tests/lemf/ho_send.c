@@ -18,17 +18,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void die(const char *m, enum lim_err e)
 {
@@ -165,7 +159,7 @@ int main(int argc, char **argv)
 	e = ho_spool_sync(sp);
 	if (e != LIM_OK)
 		die("sync", e);
-	t0 = now_ms();
+	t0 = lim_mono_ms();
 	if (to) {
 		lcfg.addr = to;
 		lcfg.backoff_min_ms = 50;
@@ -180,7 +174,7 @@ int main(int argc, char **argv)
 		for (;;) {
 			struct pollfd p[1];
 			int tmo;
-			uint64_t now = now_ms();
+			uint64_t now = lim_mono_ms();
 			size_t n;
 			if (interleave && appended < append) {
 				/* as limf would: capture keeps appending whatever the link does */
@@ -188,7 +182,7 @@ int main(int argc, char **argv)
 					if (!append_one(sp, appended, kind, liid, cin, payload))
 						refused++;
 				if (appended == append)
-					t_app = now_ms() - t0;
+					t_app = lim_mono_ms() - t0;
 			}
 			ho_spool_get_stats(sp, &ss);
 			if (ss.confirmed == ss.head && !t1 && (!interleave || appended == append)) {
@@ -207,7 +201,7 @@ int main(int argc, char **argv)
 			ho_link_get_stats(lk, &ls);
 			if (kill_after && ls.sent >= kill_after)
 				raise(SIGKILL);
-			n = ho_link_fds(lk, p, 1, now_ms(), &tmo);
+			n = ho_link_fds(lk, p, 1, lim_mono_ms(), &tmo);
 			if (tmo < 0 || tmo > 100)
 				tmo = 100;
 			if (interleave && appended < append)

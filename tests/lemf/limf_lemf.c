@@ -36,6 +36,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "handover/handover.h"
@@ -90,13 +91,6 @@ static struct {
 	uint32_t next_id;
 	uint64_t pdus, gaps, dups, resent, kas, errors, conns_total;
 } g;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void die(const char *m)
 {
@@ -484,7 +478,7 @@ static void accept_on(int lfd, int stream)
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* prompt responses */
 	g.conns_total++;
-	if (now_ms() < g.refuse_until) {
+	if (lim_mono_ms() < g.refuse_until) {
 		close(fd);
 		return;
 	}
@@ -578,7 +572,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--stall-after") == 0)
 			g.stall_after = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--refuse-for") == 0)
-			g.refuse_until = now_ms() + 1000u * strtoull(v, NULL, 10);
+			g.refuse_until = lim_mono_ms() + 1000u * strtoull(v, NULL, 10);
 		else
 			die("unknown option");
 	}

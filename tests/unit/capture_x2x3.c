@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "capture/x2x3.h"
+#include "common/clock.h"
 #include "tests/unit/capture_suites.h"
 
 static const uint8_t XID[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
@@ -463,20 +464,13 @@ static void t_on(void *ctx, const struct cap_x2x3_in *in)
 	snprintf(g->poi, sizeof g->poi, "%s", in->poi);
 }
 
-static uint64_t t_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* One turn of a service loop: poll the listener's fds for up to ms, then step. */
 static void t_pump(struct cap_x2x3_srv *s, int ms)
 {
 	struct pollfd pfd[1 + CAP_X2X3_MAX_CONNS];
 	size_t n = cap_x2x3_srv_pollfds(s, pfd, sizeof pfd / sizeof pfd[0]);
 	(void)poll(pfd, (nfds_t)n, ms);
-	cap_x2x3_srv_step(s, pfd, n, t_ms());
+	cap_x2x3_srv_step(s, pfd, n, lim_mono_ms());
 }
 
 static int t_connect(uint16_t port)
@@ -684,8 +678,8 @@ static void t_x2x3_srv(void)
 	}
 	CHECK(cap_x2x3_srv_stats(s)->refused_full == 1);
 	{
-		uint64_t t0 = t_ms();
-		while (t_ms() - t0 < 600)
+		uint64_t t0 = lim_mono_ms();
+		while (lim_mono_ms() - t0 < 600)
 			t_pump(s, 20);
 	}
 	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3 && cap_x2x3_srv_stats(s)->hs_timeout == 2);

@@ -1,5 +1,6 @@
-/* test_common: common/ (reader, writer, codecs, errors, wiping, threads). */
+/* test_common: common/ (reader, writer, codecs, errors, wiping, threads, the clock). */
 #define _GNU_SOURCE /* pthread_getname_np */
+#include "common/clock.h"
 #include "common/codec.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -10,6 +11,7 @@
 #include "tests/unit/check.h"
 
 #include <signal.h>
+#include <time.h>
 
 static void t_rd(void)
 {
@@ -244,6 +246,28 @@ static void t_thread(void)
 	pthread_sigmask(SIG_SETMASK, &before, NULL);
 }
 
+/* lim_mono_*: never 0, never backwards, the three units of one clock, and a sleep of 20 ms
+ * seen as at least that (CLOCK_MONOTONIC, not a clock that stands still or runs in us) */
+static void t_clock(void)
+{
+	uint64_t ns0 = lim_mono_ns(), us0 = lim_mono_us(), ms0 = lim_mono_ms(), prev = ns0, ns1;
+	struct timespec d = { 0, 20000000 };
+	int back = 0;
+	CHECK(ns0 != 0 && us0 != 0);
+	CHECK(us0 >= ns0 / 1000u && ms0 >= ns0 / 1000000u);
+	CHECK(ms0 <= us0 / 1000u + 1 && us0 / 1000u <= ms0 + 1);
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t = lim_mono_ns();
+		back += t < prev;
+		prev = t;
+	}
+	CHECK(back == 0);
+	CHECK(nanosleep(&d, NULL) == 0);
+	ns1 = lim_mono_ns();
+	CHECK(ns1 - ns0 >= 20000000u && ns1 - ns0 < 20000000000u);
+	CHECK(lim_mono_ms() - ms0 >= 20);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
@@ -255,6 +279,7 @@ int main(int argc, char **argv)
 		{ "json", t_json },
 		{ "json_wire", t_json_wire },
 		{ "thread", t_thread },
+		{ "clock", t_clock },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }

@@ -9,26 +9,20 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "tests/unit/warrants_suites.h"
 #include "warrants/internal.h" /* wr_migrations: to build a version 1 database */
 
 #define WAIT_MS 1000 /* the bound the pipeline relies on (issue 8: "within 1 s") */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Polls db's socket for up to ms milliseconds and adds what wr_db_changes reports until at
  * least one change arrived or the time is up. Returns the count (-1 on an error). */
 static long wait_changes(struct wr_db *db, int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = (int64_t)lim_mono_ms() + ms;
 	size_t total = 0;
 	for (;;) {
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)lim_mono_ms();
 		struct pollfd p = { .fd = wr_db_fd(db), .events = POLLIN, .revents = 0 };
 		size_t n = 0;
 		if (p.fd < 0)
@@ -47,14 +41,15 @@ static long wait_changes(struct wr_db *db, int ms)
 /* After a change: readable and >= 1 within WAIT_MS, then nothing more pending. */
 static void expect_change(struct wr_db *db, const char *what)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = (int64_t)lim_mono_ms();
 	long n = wait_changes(db, WAIT_MS);
 	size_t again = 99;
 	CHECK(n >= 1);
 	if (n < 1)
 		fprintf(stderr, "  %s: no notification within %d ms (%ld)\n", what, WAIT_MS, n);
-	else if (now_ms() - t0 > WAIT_MS)
-		fprintf(stderr, "  %s: notified after %lld ms\n", what, (long long)(now_ms() - t0));
+	else if ((int64_t)lim_mono_ms() - t0 > WAIT_MS)
+		fprintf(stderr, "  %s: notified after %lld ms\n", what,
+			(long long)((int64_t)lim_mono_ms() - t0));
 	CHECK(wr_db_changes(db, &again) == LIM_OK && again == 0);
 	if (again != 0)
 		fprintf(stderr, "  %s: %zu more notification(s) after the first\n", what, again);
@@ -86,13 +81,13 @@ static void expect_quiet(struct wr_db *db, int ms, const char *what)
 static void raw_payloads(PGconn *c, int want, char *out, size_t cap)
 {
 	int got = 0;
-	int64_t end = now_ms() + WAIT_MS;
+	int64_t end = (int64_t)lim_mono_ms() + WAIT_MS;
 	PGnotify *n;
 	size_t len = 0;
 	out[0] = '\0';
 	for (;;) {
 		struct pollfd p = { .fd = PQsocket(c), .events = POLLIN, .revents = 0 };
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)lim_mono_ms();
 		if (poll(&p, 1, left > 0 ? (int)left : 0) < 0 || !PQconsumeInput(c))
 			return;
 		while ((n = PQnotifies(c)) != NULL) {
@@ -353,13 +348,13 @@ static void t_notify_broken(void)
 	CHECK(strcmp(v, "1") == 0);
 	/* the caller's loop: poll, wr_db_changes, until the break is reported (within 1 s) */
 	{
-		int64_t end = now_ms() + WAIT_MS;
+		int64_t end = (int64_t)lim_mono_ms() + WAIT_MS;
 		enum lim_err rc = LIM_OK;
 		int wakeups = 0;
 		bool quiet = true;
-		while (rc == LIM_OK && now_ms() < end) {
+		while (rc == LIM_OK && (int64_t)lim_mono_ms() < end) {
 			struct pollfd p = { .fd = wr_db_fd(svc), .events = POLLIN, .revents = 0 };
-			int64_t left = end - now_ms();
+			int64_t left = end - (int64_t)lim_mono_ms();
 			if (poll(&p, 1, left > 0 ? (int)left : 0) == 1)
 				wakeups++;
 			rc = wr_db_changes(svc, &n);

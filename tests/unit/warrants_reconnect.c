@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "tests/unit/warrants_suites.h"
 #include "warrants/internal.h" /* wr_exec, wr_begin: statements on the handle */
 
@@ -156,13 +157,6 @@ static void t_reconnect(void)
 	wr_db_close(op);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The value of key in a libpq connection string of key=value words (test constants). */
 static void conn_word(const char *conn, const char *key, char *out, size_t cap)
 {
@@ -219,15 +213,15 @@ static void t_reconnect_silent(void)
 	memcpy(sa.sun_path, path, strlen(path) < sizeof sa.sun_path ? strlen(path) : 0);
 	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0);
 	kill_backend(backend_pid(db));
-	t0 = mono_ms();
+	t0 = (int64_t)lim_mono_ms();
 	CHECK(decide1(db, uri, from) == -1);
-	CHECK(mono_ms() - t0 >= WR_RECONNECT_TIMEOUT_MS - 100);
-	CHECK(mono_ms() - t0 < WR_RECONNECT_TIMEOUT_MS + 1500);
+	CHECK((int64_t)lim_mono_ms() - t0 >= WR_RECONNECT_TIMEOUT_MS - 100);
+	CHECK((int64_t)lim_mono_ms() - t0 < WR_RECONNECT_TIMEOUT_MS + 1500);
 	CHECK(strstr(wr_db_msg(db), "reconnect failed") != NULL);
 	/* within the interval after that attempt: at once */
-	t0 = mono_ms();
+	t0 = (int64_t)lim_mono_ms();
 	CHECK(decide1(db, uri, from) == -1);
-	CHECK(mono_ms() - t0 < 500);
+	CHECK((int64_t)lim_mono_ms() - t0 < 500);
 	CHECK(strstr(wr_db_msg(db), "reconnect deferred") != NULL);
 
 	/* the server reachable again: the next attempt, a second on, reconnects */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "tests/unit/warrants_suites.h"
 #include "warrants/internal.h" /* wr_migrations: to build a version 2 database */
 
@@ -66,20 +67,13 @@ static void t_xid_parse(void)
 	free(w);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether a change notification arrives on db within ms. */
 static bool notified(struct wr_db *db, int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = (int64_t)lim_mono_ms() + ms;
 	for (;;) {
 		size_t n = 0;
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)lim_mono_ms();
 		struct pollfd p = { .fd = wr_db_fd(db), .events = POLLIN, .revents = 0 };
 		(void)poll(&p, 1, left > 0 ? (int)left : 0);
 		if (wr_db_changes(db, &n) != LIM_OK)
@@ -265,7 +259,7 @@ static void t_cin_concurrent(void)
 	size_t nb = 0;
 	uint64_t total = 0;
 	bool disjoint = true;
-	int64_t t0 = now_ms();
+	int64_t t0 = (int64_t)lim_mono_ms();
 	CHECK(mkdtemp(dir) != NULL);
 	fflush(NULL);
 	for (int i = 0; i < CIN_PROCS; i++) {
@@ -304,7 +298,7 @@ static void t_cin_concurrent(void)
 	/* nobody else reserved meanwhile: the blocks tile one range without a gap */
 	CHECK(nb > 0 && (uint64_t)b[nb - 1].first + b[nb - 1].n - b[0].first == total);
 	fprintf(stderr, "  %zu blocks, %llu CINs from %d processes: disjoint (%lld ms)\n", nb,
-		(unsigned long long)total, CIN_PROCS, (long long)(now_ms() - t0));
+		(unsigned long long)total, CIN_PROCS, (long long)((int64_t)lim_mono_ms() - t0));
 	free(b);
 }
 
