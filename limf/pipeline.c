@@ -258,6 +258,41 @@ struct limf_keyshare {
 	atomic_int_fast64_t kms_io_failed;
 };
 
+/* What the attempts at one I_MESSAGE of a GMK distribution did so far (gmk_one). */
+struct gmk_try {
+	bool counted;   /* counted as intercepted (gmk_intercepted) */
+	bool said_gate; /* its failed decision said in the log (not again at each retry) */
+	bool said_km;   /* its failed keys or audit row said */
+	bool recovered; /* its GMK recovered (outcome "gmk") */
+	/* the LIIDs whose "decrypt.keys" row of its GMK an attempt wrote while another's failed
+	 * (the GMK not used): a retry does not write them twice */
+	size_t n_written;
+	char written[LIMF_CALL_MAX_LIIDS][WR_LIID_MAX + 1];
+};
+
+/* A GMK distribution one of whose I_MESSAGEs failed for a reason that may pass (gmk_one):
+ * its SIP message kept, and those I_MESSAGEs handled again (gmk_again) 1, 2, 4, 8, then every
+ * 16 s on, at the pipe's first event or tick at or after then, for up to GMK_RETRY_FOR_US;
+ * else the group's content would be lost until the group management server sends the GMK
+ * again. */
+struct gmk_retry {
+	struct gmk_retry *next;
+	uint8_t *raw; /* the SIP message */
+	size_t len;
+	struct cap_pkt pkt; /* its addresses and ports (no payload views) */
+	bool over_tcp;
+	uint64_t ts_ns; /* its capture time */
+	uint32_t todo;  /* bit i: its I_MESSAGE i (cap_mc_extract) to handle again */
+	struct gmk_try t[CAP_MC_MAX_IMSG];
+	int64_t at; /* the next attempt (wr time) */
+	struct backoff b;
+};
+
+/* GMK distributions kept for a retry at once (one more: the oldest is given up, and said),
+ * and for how long after the distribution (then given up, and said) */
+#define GMK_RETRY_MAX    64
+#define GMK_RETRY_FOR_US (3600 * INT64_C(1000000))
+
 struct limf_pipe {
 	struct limf_pipe_cfg cfg;
 	struct pcall *icalls; /* intercepted calls (limf_pipe_recheck) */
@@ -294,6 +329,9 @@ struct limf_pipe {
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
 	struct cap_mc_result *mc; /* scratch of cap_mc_extract */
+	struct gmk_retry *gmk_retries;
+	size_t n_gmk_retry;
+	int64_t gmk_retry_at; /* the earliest of their attempts (wr time) */
 	uint8_t buf[PKT_MAX];
 };
 
@@ -1843,22 +1881,50 @@ static void add_cover(struct limf_groups *g, const char *group, const char *memb
 	g->n_cover++;
 }
 
-static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *detail, bool *ok)
+/* The "decrypt.keys" rows of a GMK under the LIIDs of pc with content, but those an attempt
+ * before wrote (t->written). *ok false when one is not written. */
+static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *detail,
+		      struct gmk_try *t, bool *ok)
 {
-	for (size_t i = 0; i < pc->n_liids; i++)
-		if (pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-		    wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.keys", detail) !=
-			    LIM_OK) {
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		const char *liid = pc->liid[i].liid;
+		size_t w = 0;
+		if (pc->liid[i].scope != WR_SCOPE_IRI_CC)
+			continue;
+		while (w < t->n_written && strcmp(t->written[w], liid) != 0)
+			w++;
+		if (w < t->n_written)
+			continue;
+		if (wr_audit_append(p->cfg.db, liid, "decrypt.keys", detail) != LIM_OK) {
 			p->st.audit_errors++;
 			*ok = false;
+		} else if (t->n_written < LIMF_CALL_MAX_LIIDS) {
+			copy_text(t->written[t->n_written++], sizeof t->written[0], liid,
+				  strlen(liid));
 		}
+	}
+}
+
+/* The calls of group, now that a member's GMK covers it (add_covering: the GMK came during
+ * them, or on a retry): decided again at their next event (late_start; join_start for one
+ * intercepted already under other LIIDs). */
+static void group_due(struct limf_pipe *p, const char *group)
+{
+	for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext) {
+		if (pc->stopped || pc->ended || !pc->group[0] || strcmp(pc->group, group) != 0)
+			continue;
+		if (!pc->intercept && (!pc->late_at || pc->late_at > 1))
+			pc->late_at = 1;
+		else if (pc->intercept && pc->parties && !pc->join_retry)
+			pc->join_at = 1; /* (a member's LIID joins one intercepted under others) */
+	}
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
  * goes into the group table under each of its group IDs' coverage. */
 static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip_msg *sm,
 		     const struct cap_mc_result *res, const struct cap_mc_imsg *im,
-		     const struct mikey_msg *m, struct km_rec *km)
+		     const struct mikey_msg *m, struct km_rec *km, struct gmk_try *t)
 {
 	struct mikey_gmk gf;
 	uint8_t ssv[SAKKE_SSV_LEN];
@@ -1873,6 +1939,7 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		fetch_cert(p, wr_kms_decision_time(pc->d));
 	if (!p->have_cert) {
 		km_outcome(km, "kms-error");
+		km->kerr = LIM_E_STATE;
 		snprintf(km->detail, sizeof km->detail, "no KMS certificate");
 		p->st.kms_fail++;
 		goto out;
@@ -1921,9 +1988,10 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 		 "gmk-id=%08" PRIx32 " guk-id=%08" PRIx32 " group=%s member=%s period=%" PRIu64
 		 " signature=valid",
 		 gf.gmk_id, gf.guk_id, group, km->key_user, km->view.key_period);
-	audit_gmk(p, pc, detail, &ok);
+	audit_gmk(p, pc, detail, t, &ok);
 	if (!ok) {
 		km_outcome(km, "audit-error");
+		km->kerr = LIM_E_DB;
 		snprintf(km->detail, sizeof km->detail,
 			 "the GMK could not be audited: not used (%s)", wr_db_msg(p->cfg.db));
 		goto out;
@@ -1978,6 +2046,9 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	for (size_t i = 1; i < im->n_group; i++)
 		add_cover(p->g, im->group[i].s, km->key_user);
 	pthread_mutex_unlock(&p->g->mu);
+	group_due(p, group);
+	for (size_t i = 1; i < im->n_group; i++)
+		group_due(p, im->group[i].s);
 	p->st.gmk_keys++;
 	km->view.csb_id = gf.guk_id;
 	km->view.n_keys = 1;
@@ -1989,80 +2060,259 @@ out:
 	LIM_WIPE(ssv);
 }
 
+/* I_MESSAGE im of the GMK distribution in ev's SIP message (res: what cap_mc_extract found
+ * there), addressed to a target (or naming a targeted group): through the gate like a call, at
+ * ev's time (a retry's too: the warrants in force when it was sent), and with IRI+CC the
+ * member's key fetched and the GMK kept (its use audited first). IRI: its own CIN, BEGIN the SIP
+ * message (at ev's time), END the key-management record (at t_ns: ev's time, or a retry's).
+ * Nothing at all for a message with no target. true when it failed for a reason that may pass
+ * (the gate did not answer, no CIN; the KMS, its certificate, the key request's or the GMK's
+ * audit row): handled again later (gmk_retry); a retry (retry) that fails so again hands
+ * nothing over (its attempt is counted, its first failure was said and, when intercepted, IRI).
+ * t: what the attempts before did (in and out). */
+static bool gmk_one(struct limf_pipe *p, const struct cap_event *ev,
+		    const struct cap_mc_result *res, const struct cap_mc_imsg *im, uint64_t t_ns,
+		    bool retry, struct gmk_try *t)
+{
+	const struct cap_sip_msg *sm = ev->sip;
+	struct mikey_msg *m = malloc(sizeof *m);
+	struct pcall *pc = calloc(1, sizeof *pc);
+	struct party_set *s = calloc(1, sizeof *s);
+	struct km_rec *km = NULL;
+	const char *why = NULL;
+	bool again = false;
+	if (!retry)
+		p->st.gmk_seen++;
+	if (!m || !pc || !s || mikey_parse(im->bytes, im->len, m) != LIM_OK ||
+	    mikey_gmk_check(m, &why) != LIM_OK) {
+		if (m && pc && s && !retry)
+			p->st.gmk_bad++;
+		again = !m || !pc || !s; /* (out of memory: may pass) */
+		free(m);
+		free(pc);
+		free(s);
+		return again;
+	}
+	fetch_cert(p, (int64_t)(ev->ts_ns / 1000));
+	/* parties: the GMS (side 1), the addressee and the groups (side 2) */
+	add_uri(s, sm->from.uri.p, sm->from.uri.len, 1, LIMF_MATCH_SIP_FROM);
+	add_uri(s, res->to_uri.p, res->to_uri.len, 2, LIMF_MATCH_SIP_TO);
+	add_uri(s, res->mc_target.s, res->mc_target.len, 2, LIMF_MATCH_MC_TARGET);
+	(void)uid_context(p, pc, m);
+	add_idr(s, pc, mikey_initiator(m), 1, LIMF_MATCH_MIKEY_INITIATOR);
+	add_idr(s, pc, mikey_responder(m), 2, LIMF_MATCH_MIKEY_RESPONDER);
+	for (size_t g = 0; g < im->n_group; g++)
+		add_uri(s, im->group[g].s, im->group[g].len, 2, LIMF_MATCH_GROUP);
+	pc->gate_failed = t->said_gate; /* (a gate failure said once per distribution) */
+	decide_parties(p, pc, NULL, s, ev->ts_ns);
+	if (!pc->intercept) {
+		again = pc->gate_failed || pc->cin_failed;
+		t->said_gate |= pc->gate_failed;
+		goto out;
+	}
+	if (!t->counted)
+		p->st.gmk_intercepted++;
+	t->counted = true;
+	km = km_new(pc, false, t_ns);
+	if (!km) {
+		again = true; /* (out of memory) */
+		goto out;
+	}
+	copy_text(km->side, sizeof km->side, "gmk", 3);
+	id_text(km->initiator, sizeof km->initiator, mikey_initiator(m));
+	id_text(km->responder, sizeof km->responder, mikey_responder(m));
+	km->view.csb_id = m->csb_id;
+	if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
+		km->t[0] = '\0';
+	km_t_offset(km, m, ev->ts_ns);
+	if (pc->cc)
+		gmk_keys(p, pc, sm, res, im, m, km, t);
+	else
+		km_outcome(km, "iri-only");
+	km_finish(km);
+	/* (no KMS configured: IRI only, as for a call; not a failure that passes) */
+	again = p->ks->kms && keys_may_pass(km);
+	t->recovered = strcmp(km->outcome, "gmk") == 0;
+	if (again && !t->said_km)
+		lim_warn("GMK distribution from %.*s to %s: %s (%s)", (int)sm->from.uri.len,
+			 sm->from.uri.p, km->key_user[0] ? km->key_user : "a member", km->outcome,
+			 km->detail);
+	t->said_km |= again;
+	if (!again || !retry) {
+		struct limf_iri iri;
+		sip_iri(&iri, ev);
+		emit_iri(p, pc, &iri, false);
+		memset(&iri, 0, sizeof iri);
+		iri.kind = LIMF_IRI_KEYMGMT;
+		iri.ts_ns = t_ns;
+		iri.km = &km->view;
+		emit_iri(p, pc, &iri, true);
+	}
+out:
+	pcall_free(p, pc);
+	free(m);
+	return again;
+}
+
+static void gmk_retry_free(struct limf_pipe *p, struct gmk_retry **link)
+{
+	struct gmk_retry *r = *link;
+	*link = r->next;
+	p->n_gmk_retry--;
+	free(r->raw);
+	lim_wipe(r, sizeof *r);
+	free(r);
+}
+
+/* Says that the retries of r end (why) with I_MESSAGEs still failing, and frees it. */
+static void gmk_give_up(struct limf_pipe *p, struct gmk_retry **link, const char *why)
+{
+	struct gmk_retry *r = *link;
+	char when[40];
+	limf_fmt_time(r->ts_ns, when, sizeof when);
+	p->st.gmk_given_up++;
+	lim_warn("GMK distribution of %s: %d of its I_MESSAGEs still fail, and it is NOT handled "
+		 "again (%s): the group's content under warrant is missing until the group "
+		 "management server sends its GMK again",
+		 when, __builtin_popcount(r->todo), why);
+	gmk_retry_free(p, link);
+}
+
+/* ev's GMK distribution, whose I_MESSAGEs todo (bit i: res->imsg[i]) failed for a reason that
+ * may pass, kept to be handled again (gmk_again); t: what the attempt did for each. */
+static void gmk_retry(struct limf_pipe *p, const struct cap_event *ev, uint32_t todo,
+		      const struct gmk_try *t)
+{
+	struct gmk_retry *r = calloc(1, sizeof *r);
+	if (!r || !(r->raw = malloc(ev->raw.len ? ev->raw.len : 1))) {
+		free(r);
+		p->st.gmk_given_up++;
+		lim_warn("GMK distribution from %.*s: it failed, and it is NOT handled again (out "
+			 "of memory): the group's content under warrant is missing until the group "
+			 "management server sends its GMK again",
+			 (int)ev->sip->from.uri.len, ev->sip->from.uri.p);
+		return;
+	}
+	if (p->n_gmk_retry >= GMK_RETRY_MAX) {
+		struct gmk_retry **oldest = &p->gmk_retries;
+		while ((*oldest)->next)
+			oldest = &(*oldest)->next;
+		gmk_give_up(p, oldest, "more distributions wait for a retry than are kept");
+	}
+	memcpy(r->raw, ev->raw.p, ev->raw.len);
+	r->len = ev->raw.len;
+	r->pkt = *ev->pkt;
+	r->pkt.payload = (struct lim_rd){ NULL, 0 };
+	r->pkt.ip_payload = (struct lim_rd){ NULL, 0 };
+	r->over_tcp = ev->over_tcp;
+	r->ts_ns = ev->ts_ns;
+	r->todo = todo;
+	memcpy(r->t, t, sizeof r->t);
+	r->at = backoff_next(&r->b, (int64_t)(ev->ts_ns / 1000));
+	r->next = p->gmk_retries;
+	p->gmk_retries = r;
+	p->n_gmk_retry++;
+	if (p->n_gmk_retry == 1 || r->at < p->gmk_retry_at)
+		p->gmk_retry_at = r->at;
+	lim_warn("GMK distribution from %.*s: %d of its I_MESSAGEs failed for a reason that may "
+		 "pass (see above): handled again after 1, 2, 4, 8, then every 16 s, for an hour",
+		 (int)ev->sip->from.uri.len, ev->sip->from.uri.p, __builtin_popcount(todo));
+}
+
+/* Whether a key request of this process failed in transport less than KMS_HOLD_US ago. */
+static bool kms_held(const struct limf_pipe *p)
+{
+	int64_t failed = atomic_load(&p->ks->kms_io_failed);
+	return failed && (int64_t)lim_mono_us() - failed < KMS_HOLD_US;
+}
+
+/* The GMK distributions kept by gmk_retry whose attempt is due at now_ns (capture time): each
+ * handled again from its SIP message (gmk_one). Within the live service's budget
+ * (late_budget) a second; while a key request failed in transport a moment ago (kms_held),
+ * not tried. */
+static void gmk_again(struct limf_pipe *p, uint64_t now_ns)
+{
+	int64_t t_us = (int64_t)(now_ns / 1000);
+	struct cap_sip_msg *sm = NULL;
+	p->gmk_retry_at = INT64_MAX;
+	for (struct gmk_retry **link = &p->gmk_retries; *link;) {
+		struct gmk_retry *r = *link;
+		struct cap_mc_result *res = p->mc;
+		struct cap_event ev;
+		uint32_t left;
+		bool parsed;
+		if (r->at <= t_us && t_us - (int64_t)(r->ts_ns / 1000) >= GMK_RETRY_FOR_US) {
+			gmk_give_up(p, link, "an hour of retries");
+			continue;
+		}
+		if (r->at > t_us || p->late_budget == 0 || kms_held(p) ||
+		    (!sm && !(sm = malloc(sizeof *sm)))) {
+			if (r->at <= t_us && p->late_budget != 0)
+				r->at = backoff_next(&r->b, t_us); /* (held, or no memory) */
+			if (r->at < p->gmk_retry_at)
+				p->gmk_retry_at = r->at; /* (one kept for the budget: due now) */
+			link = &r->next;
+			continue;
+		}
+		if (p->late_budget > 0)
+			p->late_budget--;
+		memset(&ev, 0, sizeof ev);
+		ev.type = CAP_EV_SIP;
+		ev.ts_ns = r->ts_ns;
+		ev.pkt = &r->pkt;
+		ev.sip = sm;
+		ev.raw = (struct lim_rd){ r->raw, r->len };
+		ev.over_tcp = r->over_tcp;
+		/* (the same octets cap_sip_parse and cap_mc_extract took the first time) */
+		parsed = cap_sip_parse(r->raw, r->len, sm) == LIM_OK &&
+			 (cap_mc_extract(sm, res) == LIM_OK || res->n_imsg);
+		left = parsed ? 0 : r->todo; /* (out of memory, say: again later) */
+		for (size_t i = 0; parsed && i < res->n_imsg && i < CAP_MC_MAX_IMSG; i++) {
+			uint32_t bit = UINT32_C(1) << i;
+			if (!(r->todo & bit))
+				continue;
+			if (kms_held(p) ||
+			    gmk_one(p, &ev, res, &res->imsg[i], now_ns, true, &r->t[i]))
+				left |= bit;
+			else if (r->t[i].recovered)
+				lim_info("GMK distribution from %.*s: GMK recovered on a retry",
+					 (int)sm->from.uri.len, sm->from.uri.p);
+		}
+		memset(res, 0, sizeof *res);
+		r->todo = left;
+		if (!left) {
+			gmk_retry_free(p, link);
+			continue;
+		}
+		r->at = backoff_next(&r->b, t_us);
+		if (r->at < p->gmk_retry_at)
+			p->gmk_retry_at = r->at;
+		link = &r->next;
+	}
+	free(sm);
+}
+
 /* A SIP message that may carry GMK distributions (TS 33.180 s5.7: a NOTIFY of the group
- * document, TS 24.481 <GKTP>): each I_MESSAGE addressed to a target (or naming a targeted
- * group) goes through the gate like a call; with IRI+CC the member's key is fetched and the
- * GMK kept. Every such message is IRI (its own CIN, BEGIN the SIP message, END the
- * key-management record). Nothing at all for a message with no target. */
+ * document, TS 24.481 <GKTP>): each I_MESSAGE goes through gmk_one; those that failed for a
+ * reason that may pass are handled again later (gmk_retry). */
 static void on_gmk_sip(struct limf_pipe *p, const struct cap_event *ev)
 {
 	const struct cap_sip_msg *sm = ev->sip;
 	struct cap_mc_result *res = p->mc;
+	struct gmk_try t[CAP_MC_MAX_IMSG];
+	uint32_t todo = 0;
 	if (!sm || sm->body.len == 0 || sm->content_type.len == 0 || !res)
 		return;
 	if (cap_mc_extract(sm, res) != LIM_OK && res->n_imsg == 0)
 		return;
-	for (size_t i = 0; i < res->n_imsg; i++) {
-		const struct cap_mc_imsg *im = &res->imsg[i];
-		struct mikey_msg *m = malloc(sizeof *m);
-		struct pcall *pc = calloc(1, sizeof *pc);
-		struct party_set *s = calloc(1, sizeof *s);
-		const char *why = NULL;
-		p->st.gmk_seen++;
-		if (!m || !pc || !s || mikey_parse(im->bytes, im->len, m) != LIM_OK ||
-		    mikey_gmk_check(m, &why) != LIM_OK) {
-			if (m && pc && s)
-				p->st.gmk_bad++;
-			free(m);
-			free(pc);
-			free(s);
-			continue;
-		}
-		fetch_cert(p, (int64_t)(ev->ts_ns / 1000));
-		/* parties: the GMS (side 1), the addressee and the groups (side 2) */
-		add_uri(s, sm->from.uri.p, sm->from.uri.len, 1, LIMF_MATCH_SIP_FROM);
-		add_uri(s, res->to_uri.p, res->to_uri.len, 2, LIMF_MATCH_SIP_TO);
-		add_uri(s, res->mc_target.s, res->mc_target.len, 2, LIMF_MATCH_MC_TARGET);
-		(void)uid_context(p, pc, m);
-		add_idr(s, pc, mikey_initiator(m), 1, LIMF_MATCH_MIKEY_INITIATOR);
-		add_idr(s, pc, mikey_responder(m), 2, LIMF_MATCH_MIKEY_RESPONDER);
-		for (size_t g = 0; g < im->n_group; g++)
-			add_uri(s, im->group[g].s, im->group[g].len, 2, LIMF_MATCH_GROUP);
-		decide_parties(p, pc, NULL, s, ev->ts_ns);
-		if (pc->intercept) {
-			struct km_rec *km = km_new(pc, false, ev->ts_ns);
-			struct limf_iri iri;
-			p->st.gmk_intercepted++;
-			if (km) {
-				copy_text(km->side, sizeof km->side, "gmk", 3);
-				id_text(km->initiator, sizeof km->initiator, mikey_initiator(m));
-				id_text(km->responder, sizeof km->responder, mikey_responder(m));
-				km->view.csb_id = m->csb_id;
-				if (m->has_t &&
-				    mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
-					km->t[0] = '\0';
-				km_t_offset(km, m, ev->ts_ns);
-				if (pc->cc)
-					gmk_keys(p, pc, sm, res, im, m, km);
-				else
-					km_outcome(km, "iri-only");
-				km_finish(km);
-			}
-			sip_iri(&iri, ev);
-			emit_iri(p, pc, &iri, false);
-			if (km) {
-				memset(&iri, 0, sizeof iri);
-				iri.kind = LIMF_IRI_KEYMGMT;
-				iri.ts_ns = ev->ts_ns;
-				iri.km = &km->view;
-				emit_iri(p, pc, &iri, true);
-			}
-		}
-		pcall_free(p, pc);
-		free(m);
-	}
+	memset(t, 0, sizeof t);
+	for (size_t i = 0; i < res->n_imsg && i < CAP_MC_MAX_IMSG; i++)
+		if (gmk_one(p, ev, res, &res->imsg[i], ev->ts_ns, false, &t[i]))
+			todo |= UINT32_C(1) << i;
 	/* the I_MESSAGE copies in the scratch are public, but do not keep them around */
 	memset(res, 0, sizeof *res);
+	if (todo)
+		gmk_retry(p, ev, todo, t);
 }
 
 /* ---- media ------------------------------------------------------------------------------- */
@@ -3053,6 +3303,9 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (ev->type == CAP_EV_SIP && ev->sip && ev->sip->is_request && ev->sip->body.len &&
 	    !cap_str_eq(ev->sip->method, "INVITE"))
 		on_gmk_sip(p, ev); /* GMK distributions (NOTIFY, MESSAGE): issue 9 */
+	if (p->gmk_retries && (int64_t)(ev->ts_ns / 1000) >= p->gmk_retry_at &&
+	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA || ev->type == CAP_EV_CALL_UPDATE))
+		gmk_again(p, ev->ts_ns);
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
@@ -3494,12 +3747,16 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns)
 {
 	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, UINT64_MAX);
 	cap_calls_flush(p->calls, now_ns);
+	while (p->gmk_retries)
+		gmk_give_up(p, &p->gmk_retries, "the end of the input");
 }
 
 /* see pipeline.h */
 size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns)
 {
 	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, now_ns);
+	if (p->gmk_retries && (int64_t)(now_ns / 1000) >= p->gmk_retry_at)
+		gmk_again(p, now_ns);
 	return cap_calls_expire(p->calls, now_ns);
 }
 
@@ -3534,6 +3791,8 @@ void limf_pipe_free(struct limf_pipe *p)
 	free(p->only_liid);
 	limf_keyshare_free(p->own_ks);
 	limf_groups_free(p->own_g);
+	while (p->gmk_retries)
+		gmk_retry_free(p, &p->gmk_retries);
 	free(p->mc);
 	lim_wipe(p->buf, sizeof p->buf);
 	free(p);

@@ -85,6 +85,14 @@
  *      IRI or CC after it (unless it comes back in force, 3b); when no LIID with content remains, the call's SRTP sessions are
  *      freed (keys wiped) and nothing more is decrypted. Replay, capture and a pool's
  *      workers alike (limf_pipe_recheck, at the wall clock, is for changes to warrants).
+ *   7. a GMK distribution (a SIP message outside a call carrying I_MESSAGEs of the group
+ *      management server, issue 9) goes through the gate like a call; its I_MESSAGEs that fail
+ *      for a reason that may pass (the gate, no CIN, the KMS, an audit row) are kept with the
+ *      message and handled again 1, 2, 4, 8, then every 16 s on at the pipe's first event or
+ *      tick at or after then, for up to an hour (GMK_RETRY_MAX messages at once; the oldest
+ *      goes), each decided at the distribution's time; a retry's IRI (a new CIN) only when it
+ *      ends the retries, no audit row twice under a LIID; a GMK recovered sends the group's
+ *      calls to the gate again (late_start, join_start). Those given up: stats gmk_given_up.
  *
  * Synchronous: limf_pipe_frame() runs everything, KMS requests included, before it returns.
  * One pipeline is used by one thread at a time; a pool (limf/pool.h) runs one per worker
@@ -348,6 +356,10 @@ struct limf_pipe_stats {
 	uint64_t gmk_seen, gmk_bad, gmk_intercepted, gmk_keys, group_calls;
 	uint64_t floor_msgs, floor_bad; /* floor-control messages told in IRI / refused */
 	uint64_t gmk_dropped; /* GMKs wiped: no warrant in force covers their group any more */
+	/* GMK distributions (SIP messages) under a warrant with I_MESSAGEs that failed and were
+	 * not handled again: retried for an hour (or until the end of the input) in vain, or
+	 * more kept for a retry than GMK_RETRY_MAX (the oldest), or out of memory */
+	uint64_t gmk_given_up;
 	uint64_t group_srtcp, group_srtcp_failed; /* talkers' SRTCP verified / refused */
 	/* media packets of an intercepted call not tried against the call's other sessions: their
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the

@@ -19,6 +19,8 @@
 #   7. the member's warrant revoked during a live group call: CC stops, the GMK is wiped
 #   8. a live group call whose first GMK use cannot be audited for 2 s: no media handed over
 #      until it can, then from the retry on (not lost for the whole call); said once a leg
+#   9. a GMK distribution whose GMK cannot be audited the first time: handled again a second
+#      later (capture clock), the GMK recovered then, the group's media decrypted from then
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -283,6 +285,77 @@ print("%d CC packets of %d, the first %.3f s after the audit row could be writte
 has group-retry "CC packets of"
 sed 's/^/    /' "$tmp/out" >&2
 "$limf" audit list --liid "A$sfx" | grep -q "(group media)" && ok || bad "A: no group media decrypt.keys row"
+
+# ---- 9. the target's GMK distribution cannot be audited the first time under one of its two
+# warrants (a trigger refuses that LIID's first "decrypt.keys" row of a GMK): it is handled
+# again a second later on the capture clock, not lost until the group management server sends
+# the GMK again: the GMK recovered then, the group's media decrypted from then on for both, each
+# one's IRI the failed attempt and then the retry, each GMK row on each audit log once
+drop9="DROP TRIGGER IF EXISTS aaa_test_refuse_gmk ON limf.audit;
+	DROP FUNCTION IF EXISTS limf.test_refuse_gmk(); DROP SEQUENCE IF EXISTS limf.test_gmk_refused"
+trap 'sqls "DROP TRIGGER IF EXISTS aaa_test_refuse ON limf.audit; $drop9" 2>/dev/null; rm -rf "$tmp"' EXIT
+G q 12 60 --duration 6
+QM=$(truth "$tmp/q.pcap.json" 'j["group"]["members"][1]["uri"]')
+L9=GQ$sfx L9b=GR$sfx
+warrant "$L9" "$QM" 12
+warrant "$L9b" "$QM" 12
+sqls "CREATE SEQUENCE limf.test_gmk_refused;
+	CREATE FUNCTION limf.test_refuse_gmk() RETURNS trigger LANGUAGE plpgsql
+	SECURITY DEFINER AS \$\$ BEGIN IF NEW.action = 'decrypt.keys' AND NEW.detail LIKE 'gmk-id=%'
+	AND NEW.liid = '$L9b' THEN IF nextval('limf.test_gmk_refused') = 1 THEN
+	RAISE EXCEPTION 'test: refused'; END IF; END IF;
+	RETURN NEW; END \$\$;
+	CREATE TRIGGER aaa_test_refuse_gmk BEFORE INSERT ON limf.audit FOR EACH ROW
+	EXECUTE FUNCTION limf.test_refuse_gmk()" && ok || bad "GMK audit trigger"
+# (an audit row was not written: the evidence is said to be incomplete, exit 3)
+# shellcheck disable=SC2046
+expect 3 replay-q env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts) --json --out "$tmp/ev-q" "$tmp/q.pcap"
+cp "$tmp/out" "$tmp/sum-q.json"
+sqls "$drop9" && ok || bad "drop GMK audit trigger"
+grep -q "GMK distribution from .* handled again after 1, 2, 4, 8, then every 16 s" "$tmp/err" && ok ||
+	bad "replay-q: the retry not said"
+sumcheck q "j['summary']['gmk_distributions_intercepted']==1 and j['summary']['gmks_recovered']==1 and j['summary']['audit_errors']==1 and j['summary']['gmk_distributions_given_up']==0"
+# (the packets before it: no key to authenticate them with; every leg intercepted from then)
+sumcheck q "0 < j['summary']['decrypted'] < $(unique_pkts "$tmp/q.pcap.json") and j['summary']['calls_intercepted']==3"
+sumcheck q "j['summary']['decrypted']+j['summary']['auth_failed']+j['summary']['replayed']==j['summary']['media_packets_intercepted']"
+for l in "$L9" "$L9b"; do
+	expect 0 "retry-q-$l" env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import datetime, json, sys
+from cc_times import cc_times
+def t(r):
+    return datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+d = sys.argv[1]
+recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
+gmk = [r for r in recs if r["kind"] == "key-management" and r["key_management"]["side"] == "gmk"]
+assert [r["key_management"]["outcome"] for r in gmk] == ["audit-error", "gmk"], gmk
+# each attempt its own CIN, BEGIN the NOTIFY (at its own time), END the key-management record
+sips = [r for r in recs if r["cin"] in (gmk[0]["cin"], gmk[1]["cin"]) and r["kind"] == "sip"]
+assert len(sips) == 2 and gmk[0]["cin"] != gmk[1]["cin"], sips
+assert all(r["sip"].startswith("NOTIFY ") and r["type"] == "begin" for r in sips), sips
+notify = t(sips[0])
+assert t(sips[1]) == notify and abs(t(gmk[0]) - notify) < 0.001, (t(sips[1]), t(gmk[0]))
+assert 1.0 <= t(gmk[1]) - notify < 1.5, t(gmk[1]) - notify
+ts = cc_times(d + "/cc.pcap")
+assert len(ts) > 100 and t(gmk[1]) <= min(ts) < t(gmk[1]) + 0.1, (len(ts), min(ts) - notify)
+print("GMK recovered %.3f s after its NOTIFY, %d CC packets from %.3f s" % (t(gmk[1]) - notify, len(ts), min(ts) - notify))' "$tmp/ev-q/$l"
+	has "retry-q-$l" "GMK recovered"
+	sed 's/^/    /' "$tmp/out" >&2
+	n=$("$limf" audit list --liid "$l" | grep " decrypt.keys " | grep "gmk-id=" |
+		grep -vc "(group media)")
+	[ "$n" -eq 1 ] && ok || bad "$l: $n GMK decrypt.keys rows, want 1"
+done
+expect 0 verify-q "$limf" verify "$tmp/ev-q"
+# no KMS to ask (replay without --kms: IRI only): no retry, one key-management record
+# shellcheck disable=SC2046
+expect 0 replay-qn env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	--json --out "$tmp/ev-qn" "$tmp/q.pcap"
+hasnt replay-qn "handled again"
+cp "$tmp/out" "$tmp/sum-qn.json"
+sumcheck qn "j['summary']['gmk_distributions_intercepted']==1 and j['summary']['gmks_recovered']==0 and j['summary']['gmk_distributions_given_up']==0"
+n=$(grep -c '"side":"gmk"' "$tmp/ev-qn/$L9/iri.jsonl")
+[ "$n" -eq 1 ] && ok || bad "replay-qn: $n GMK key-management records, want 1"
 
 # the generator's member names are fixed: a later run on this cluster (make test runs this
 # file again with LIMF_WORKERS=3) must not find these warrants in force
