@@ -605,13 +605,13 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * endpoints are bound, the claims of the call that first became weak (early, ended, or a
  * pick-up not yet answered; see "Media") all go to make room (stats media_evicted; an early
  * call binds again when it is answered). A CANCEL alone ends nothing:
- * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late 200 OK to
- * BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
- * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261
- * s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
- * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
- * final error (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound
- * as before. One re-INVITE per side is held (a newer one replaces it).
+ * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late
+ * 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
+ * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261 s14.1: a
+ * rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE replace the
+ * previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a final error
+ * (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound as before. One
+ * re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
@@ -676,8 +676,9 @@ struct cap_call_media {
 
 /* One side's SDP. "offer" is the caller's side (the INVITE's sender), "answer" the callee's,
  * whichever message carried it: a re-INVITE from the callee updates the answer side from its
- * request, a delayed offer (SDP in the 2xx) fills the answer side first. imsg is the I_MESSAGE base64 text that applies (session
- * level, else the first media level one), malloc'd, NUL-terminated, NULL when none. */
+ * request, a delayed offer (SDP in the 2xx) fills the answer side first. imsg is the I_MESSAGE
+ * base64 text that applies (session level, else the first media level one), malloc'd,
+ * NUL-terminated, NULL when none. */
 struct cap_call_sdp {
 	bool present;
 	size_t n_media;

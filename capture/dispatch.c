@@ -594,7 +594,7 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	d->route_tag = d->ep[i].tag;
 	if (d->ep[i].pin_h) {
 		/* a group call's media keeps its dialog's pin (a long call may have no SIP), and
-		 * now and then the other dispatchers' copies (the SIP may come on another source) */
+		 * now and then the other dispatchers' copies (SIP may come on another source) */
 		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
 		if (x && ts > x->seen_ns)
 			x->seen_ns = ts;

@@ -148,10 +148,10 @@ bool cap_sip_may_carry_gmk(const uint8_t *m, size_t n);
  * every Call-ID it pins, synchronously, before the unit that caused it is handed on; the
  * owner passes each note to the other dispatchers (cap_disp_apply), which apply it as their
  * own registration or pin (newest wins), at the latest capture time it has itself seen (each
- * table's idle expiry runs on its own source's clock) or the note's, whichever is later. A note is a plain value (no pointers) and holds no
- * secret: an address, a port, a Call-ID hash (keyed, not the Call-ID), a worker, a time.
- * Until a note reaches a dispatcher, media arriving there for that endpoint is unbound
- * (counted media_unbound), as media that beats its SDP is in one dispatcher.
+ * table's idle expiry runs on its own source's clock) or the note's, whichever is later. A note is
+ * a plain value (no pointers) and holds no secret: an address, a port, a Call-ID hash (keyed, not
+ * the Call-ID), a worker, a time. Until a note reaches a dispatcher, media arriving there for that
+ * endpoint is unbound (counted media_unbound), as media that beats its SDP is in one dispatcher.
  *
  * Notes are given to the note function AFTER the unit that caused them has been handed on
  * (same call of cap_disp_frame), so that the owner can set the note's tag: an opaque value

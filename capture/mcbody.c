@@ -652,7 +652,7 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 		return LIM_E_LIMIT;
 	}
 	if (ctype.len == 0)
-		return LIM_OK; /* RFC 3261 s20.15: a body needs a Content-Type; nothing to examine */
+		return LIM_OK; /* RFC 3261 s20.15: a body needs a Content-Type; nothing to see */
 	c = calloc(1, sizeof *c);
 	if (!c) {
 		out->err_detail = "out of memory";

@@ -513,8 +513,8 @@ static bool ec_to_affine(struct ec_aff *r, const struct ec_jac *p, uint64_t inf)
 
 /* [r]Q by a comb of ntab tables of COMB_SIZE entries (constant time): 1024/(8*ntab) doublings
  * and 1024/8 masked additions. Table k, entry m = sum over set bits t of m of
- * [2^((8k+t)*spacing)]Q. Every partial sum is a multiple [k']Q with k' <= r < q whose base-2^spacing
- * digits rule out P + P and P + (-P), so only the masked infinity cases occur. */
+ * [2^((8k+t)*spacing)]Q. Every partial sum is a multiple [k']Q with k' <= r < q whose
+ * base-2^spacing digits rule out P + P and P + (-P), so only the masked infinity cases occur. */
 static uint64_t comb_mul_impl(struct ec_jac *acc, const uint64_t (*comb)[2][FP_N], int ntab,
 			      const uint8_t r[SAKKE_P_LEN], bool pub)
 {
@@ -578,7 +578,8 @@ static void miller_lines(struct pline *ln, const struct ec_aff *t)
 	memcpy(c.z, sakke_fp_one, sizeof c.z);
 	for (int i = len - 2; i >= 0 && n < SAKKE_NLINES; i--) {
 		struct pline *l = &ln[n++];
-		/* tangent at C: (alpha*Z^2*Rx + alpha*X - 2Y^2) + i*(Z3*Z^2)*Ry, alpha = 3(X^2-Z^4) */
+		/* tangent at C: (alpha*Z^2*Rx + alpha*X - 2Y^2) + i*(Z3*Z^2)*Ry,
+		 * alpha = 3(X^2-Z^4) */
 		sakke_fp_sqr(delta, c.z);
 		sakke_fp_sqr(gamma, c.y);
 		sakke_fp_sub(u, c.x, delta);
@@ -593,7 +594,8 @@ static void miller_lines(struct pline *ln, const struct ec_aff *t)
 		ec_dbl(&c, &c);
 		sakke_fp_mul(l->c, c.z, delta);
 		if (naf[i] != 0 && n < SAKKE_NLINES) {
-			/* chord through C and S = +-T: r*(Rx + Sx) - Sy*Z3 + i*Z3*Ry, r = 2(S2 - Y1) */
+			/* chord through C and S = +-T: r*(Rx + Sx) - Sy*Z3 + i*Z3*Ry,
+			 * r = 2(S2 - Y1) */
 			const struct ec_aff *sp = naf[i] > 0 ? t : &tn;
 			uint64_t z1z1[FP_N], s2[FP_N];
 			l = &ln[n++];

@@ -631,7 +631,7 @@ static enum rd_res read_in(struct ho_link *l, enum lim_err *spool_e, uint64_t *c
 			off += plen;
 			if (pdu.kind == HO_PAYLOAD_KEEPALIVE) {
 				/* the LEMF's own keep-alive: answered (echoing its header) when the
-				 * output buffer is next empty; a flood beyond PROBE_MAX is dropped */
+				 * output buffer is next empty; beyond PROBE_MAX, dropped */
 				if (l->nka_peer < PROBE_MAX) {
 					l->ka_peer_hdr = pdu.hdr;
 					l->ka_peer[l->nka_peer++] = pdu.hdr.seqno;

@@ -61,16 +61,16 @@
  * the segment, plus an fsync of the directory after a new segment) has returned. With
  * cfg.sync_every == 1 every append syncs before returning; with any other value the caller
  * groups appends and calls ho_spool_sync() (group commit), and ho_link_step() syncs before it
- * sends, so limf's loop commits once per turn. Records that are not yet synced survive a kill -9 of the process (they are in the page cache) but not a power
- * loss; the link never sends a record before it is synced, so nothing that an authority has
- * seen can be lost, and its sequence numbers are never reused.
- * Recovery at open: a record that is cut short or fails its CRC at the end of the last segment
- * (a torn write), at or above the ack file's index, is truncated away and counted in
- * ho_spool_stats.torn_bytes, and so is a tail of zero octets from a record header (or from the
- * end of a record that fails its CRC) to the end of the last segment, whatever its length:
- * what a file system returns for data that was never synced after a power loss - never synced,
- * so never sent. Below the ack file's index a record was confirmed delivered, hence synced:
- * whatever is wrong there is damage (below), not a tear.
+ * sends, so limf's loop commits once per turn. Records that are not yet synced survive a kill -9 of
+ * the process (they are in the page cache) but not a power loss; the link never sends a record
+ * before it is synced, so nothing that an authority has seen can be lost, and its sequence numbers
+ * are never reused. Recovery at open: a record that is cut short or fails its CRC at the end of the
+ * last segment (a torn write), at or above the ack file's index, is truncated away and counted in
+ * ho_spool_stats.torn_bytes, and so is a tail of zero octets from a record header (or from the end
+ * of a record that fails its CRC) to the end of the last segment, whatever its length: what a file
+ * system returns for data that was never synced after a power loss - never synced, so never sent.
+ * Below the ack file's index a record was confirmed delivered, hence synced: whatever is wrong
+ * there is damage (below), not a tear.
  * ---- Damaged records (a bit flip on disk) ----
  * One damaged synced record must not stop an authority's delivery: for lawful interception the
  * interception and delivery go on, the damage is reported loudly and its octets kept. A record
@@ -273,11 +273,11 @@ typedef uint64_t (*ho_rng_fn)(void *ctx);
 struct ho_link_cfg {
 	const char *addr; /* "host:port" or "[v6]:port", borrowed for ho_link_new only */
 	/* TLS 1.2+ when tls_ca is set: the server certificate must chain to tls_ca; tls_cert and
-	 * tls_key (PEM files) are the client certificate, sent when set (both or neither). tls_name:
-	 * the name the server certificate must carry (default: the host of addr; "" = chain check
-	 * only). Without tls_ca the link is plain TCP, and tls_cert, tls_key or tls_name set
-	 * without it is refused (LIM_E_ARG) rather than ignored. Mutual TLS is the caller's
-	 * policy: limf/ requires all three unless the authority opts in to plaintext. */
+	 * tls_key (PEM files) are the client certificate, sent when set (both or neither).
+	 * tls_name: the name the server certificate must carry (default: the host of addr; "" =
+	 * chain check only). Without tls_ca the link is plain TCP, and tls_cert, tls_key or
+	 * tls_name set without it is refused (LIM_E_ARG) rather than ignored. Mutual TLS is the
+	 * caller's policy: limf/ requires all three unless the authority opts in to plaintext. */
 	const char *tls_ca, *tls_cert, *tls_key, *tls_name;
 	uint32_t connect_timeout_ms; /* TCP connect + TLS handshake (0: 5000) */
 	uint32_t backoff_min_ms;     /* first retry delay (0: 100) */

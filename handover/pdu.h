@@ -12,7 +12,7 @@
  *
  *   PS-PDU ::= SEQUENCE                                  30
  *     pSHeader [1] PSHeader (SEQUENCE)                   A1
- *       li-psDomainId [0] OBJECT IDENTIFIER              80  {0 4 0 2 2 5 1 v} = 04 00 02 02 05 01 v
+ *       li-psDomainId [0] OBJECT IDENTIFIER              80  {0 4 0 2 2 5 1 v}: 04000202 0501 v
  *       lawfulInterceptionIdentifier [1] OCTET STRING    81  (SIZE 1..25)
  *       authorizationCountryCode [2] PrintableString     82  (SIZE 2), optional
  *       communicationIdentifier [3] SEQUENCE             A3

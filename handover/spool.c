@@ -1448,7 +1448,7 @@ static enum lim_err new_seg(struct ho_spool *s)
 	 * failed to start (no record has this index yet; the owner lock excludes anyone else) */
 	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return LIM_E_LIMIT; /* ENOSPC (a full directory), EDQUOT, ...: refused, not sticky */
+		return LIM_E_LIMIT; /* ENOSPC (a full directory), EDQUOT...: refused, not sticky */
 	memcpy(hdr, SEG_MAGIC, 8);
 	put64(hdr + 8, s->head);
 	if (!write_all(fd, hdr, sizeof hdr)) {

@@ -58,8 +58,8 @@
  * at all (the capture sockets are open by then: reading them and their statistics needs none;
  * nothing re-opens one). Before anything is opened it
  * checks that the user may write the spool and --record directories and read the files it
- * reads later (limf.conf, KMS, [authority] and [x2x3] TLS files, the signing key): else exit 1 naming
- * the path. As root without [service] user it runs on as root with a loud warning; not root,
+ * reads later (limf.conf, KMS, [authority] and [x2x3] TLS files, the signing key): else exit 1
+ * naming the path. As root without [service] user it runs on as root with a loud warning; not root,
  * it switches nothing. */
 #include <errno.h>
 #include <inttypes.h>

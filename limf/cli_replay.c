@@ -406,7 +406,7 @@ int limf_cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	/* the key is loaded and made to sign now, before any key is fetched or anything is
-	 * decrypted: a key found unusable at the end left an unsigned bundle of decrypted content */
+	 * decrypted: a key found unusable at the end left an unsigned bundle of clear content */
 	{
 		enum lim_err ke = ho_sign_key_load(sign_key, &skey);
 		if (ke == LIM_E_NOMEM) {

@@ -74,8 +74,9 @@ const char *limf_dlv_cin_source(const struct limf_dlv *d);
 bool limf_dlv_known(const struct limf_dlv *d, const char *delivery);
 
 /* Spools one IRI / CC PDU for the authority named by delivery (h->seqno is stamped by the
- * spool, h->version set to the authority's li-psDomainId version). LIM_E_ARG when delivery names no configured authority; LIM_E_LIMIT when its spool
- * is full (the alarm is raised, counted); LIM_E_IO. */
+ * spool, h->version set to the authority's li-psDomainId version). LIM_E_ARG when delivery names no
+ * configured authority; LIM_E_LIMIT when its spool is full (the alarm is raised, counted);
+ * LIM_E_IO. */
 enum lim_err limf_dlv_iri(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			  const struct ho_iri_sip *iri) LIM_WUR;
 enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
@@ -103,9 +104,9 @@ enum lim_err limf_dlv_new_run(struct limf_dlv *d) LIM_WUR;
  * is said on stderr when it starts, when it changes and when it is over. */
 enum lim_err limf_dlv_pump(struct limf_dlv *d, int timeout_ms) LIM_WUR;
 /* Graceful end: drains every link until everything spooled is confirmed or deadline_ms
- * (lim_mono_ms, common/clock.h) passes (a link with a spool error keeps retrying until then, without holding
- * up the others). LIM_OK when all was confirmed, LIM_E_STATE when something stays in a
- * spool (delivered by a later run: nothing is lost). */
+ * (lim_mono_ms, common/clock.h) passes (a link with a spool error keeps retrying until then,
+ * without holding up the others). LIM_OK when all was confirmed, LIM_E_STATE when something stays
+ * in a spool (delivered by a later run: nothing is lost). */
 enum lim_err limf_dlv_flush(struct limf_dlv *d, uint64_t deadline_ms) LIM_WUR;
 
 size_t limf_dlv_count(const struct limf_dlv *d);

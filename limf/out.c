@@ -82,8 +82,8 @@ struct wavs {
  * every WAV. Only a shortcut to what the scans return: the counters of a LIID are only ever
  * appended, one per CIN, and a WAV's index is the open one of the stream (a stream has at most
  * one open WAV; a closed slot may be reused by another stream), so an entry whose index still
- * names a matching counter, and an open WAV of this stream, is exactly what the scan would find. Direct-mapped: a collision only costs
- * the scan. */
+ * names a matching counter, and an open WAV of this stream, is exactly what the scan would find.
+ * Direct-mapped: a collision only costs the scan. */
 struct stream_hint {
 	const struct liid_out *o; /* NULL: empty */
 	uint32_t cin, ssrc;
@@ -678,7 +678,7 @@ static struct wavs *wav_of(struct limf_out *r, const struct liid_out *o, uint32_
 	w = wav_slot(r);
 	if (!w) {
 		/* every slot holds a WAV of a call still going: this packet is not in a WAV (said
-		 * once, counted in the manifest's "audio"); the stream gets one when a slot frees */
+		 * once, counted in the manifest's "audio"); the stream gets one when one frees */
 		if (!r->wav_warned)
 			lim_warn("more than %u G.711 streams at once: some audio is not written to "
 				 "WAVs (counted in the manifest: audio.packets_without_wav)",

@@ -17,15 +17,15 @@
  *
  * Threads: while a bundle is recorded, the CC packets (cc.pcap, hi3.pdu, WAV) are written by a
  * recording thread that o starts at the first one, fed through a bounded ring (4096 packets of up
- * to 1600 octets, 1 MiB of packet octets in all; a longer one is recorded in place). Everything else that writes the bundle
- * (new LIIDs, call ends, reconfiguration, limf_out_manifest) and every accessor below first
- * waits until that thread has written all it was given; IRI records (iri.jsonl, hi2.pdu) are
- * written by the caller's thread meanwhile (different outputs: handover/bundle.h). Each file
- * gets its records in the pipeline's order, so the files are exactly those of the
- * single-threaded writer. All functions are for
- * the pipeline's thread; limf_out_manifest ends the recording thread (the pipeline is done)
- * and limf_out_free ends it too. The bundle must not be touched directly while the pipeline
- * runs, nor closed before limf_out_manifest. */
+ * to 1600 octets, 1 MiB of packet octets in all; a longer one is recorded in place). Everything
+ * else that writes the bundle (new LIIDs, call ends, reconfiguration, limf_out_manifest) and every
+ * accessor below first waits until that thread has written all it was given; IRI records
+ * (iri.jsonl, hi2.pdu) are written by the caller's thread meanwhile (different outputs:
+ * handover/bundle.h). Each file gets its records in the pipeline's order, so the files are exactly
+ * those of the single-threaded writer. All functions are for the pipeline's thread;
+ * limf_out_manifest ends the recording thread (the pipeline is done) and limf_out_free ends it too.
+ * The bundle must not be touched directly while the pipeline runs, nor closed before
+ * limf_out_manifest. */
 #ifndef LIMF_OUT_H
 #define LIMF_OUT_H
 

@@ -846,7 +846,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	 * start of a warrant to come during the call with it (3a in pipeline.h) */
 	if (wr_kms_decide_next(p->cfg.db, s->p, s->n, t_us, p->only_liid, &d, &next) != LIM_OK) {
 		/* fail closed: no warrant until the gate answers; a call is asked again a second
-		 * on (at its next event then), so that an outage costs it that long, not all of it */
+		 * on (at its next event then): an outage costs it that long, not all of it */
 		p->st.decision_errors++;
 		if (!pc->gate_failed)
 			lim_warn("warrant decision failed (treated as no warrant%s): %s",
@@ -3134,7 +3134,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 				l = &pc->liid[j];
 		if (l && l->out_of_force && !l->back)
 			continue; /* held: ended, and no re-check has found it in force since (the
-				   * wall clock rules: not one the call's clock, behind, still has) */
+				   * wall clock rules, not the call's clock, behind) */
 		if (l && l->out_of_force) {
 			/* no longer in force at a re-check (suspended) or at its valid_to, and in
 			 * force again now (resumed, its end moved later): back from now on as a
@@ -3514,8 +3514,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			const struct wr_match *f = NULL;
 			bool in_force;
 			if (l->out_of_force)
-				continue; /* ended before (valid_to, an earlier re-check): had its last
-					   * record, stays for the summary and "decrypt.done" */
+				continue; /* ended before (valid_to, an earlier re-check): had
+					   * its last record, kept for the summary and the
+					   * "decrypt.done" row */
 			for (size_t j = 0; answered && j < n && !f; j++)
 				if (strcmp(m[j].liid, l->liid) == 0)
 					f = &m[j];
@@ -3528,8 +3529,8 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 							 ? "warrant-not-in-force"
 							 : "warrant-not-confirmed");
 				/* kept in the call's list like a LIID ended by its valid_to
-				 * (window_check): the call's summary and its "decrypt.done" row still
-				 * account for what was decrypted for it while it was in force */
+				 * (window_check): the call's summary and its "decrypt.done" row
+				 * still account for what was decrypted while it was in force */
 				l->ended = l->out_of_force = l->checked_out = true;
 				liid_gone(pc, l);
 				bool seen = false;
@@ -3544,8 +3545,8 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				continue;
 			}
 			keep++;
-			/* the warrant as it stands now: a scope narrowed to IRI stops the content; a
-			 * scope widened to IRI+CC gets it at the call's next event (join_start:
+			/* the warrant as it stands now: a scope narrowed to IRI stops the content;
+			 * a scope widened to IRI+CC gets it at the call's next event (join_start:
 			 * audited first; not while a failed attempt waits for its retry); no
 			 * answer: as last decided */
 			if (f && f->scope == WR_SCOPE_IRI)

@@ -46,15 +46,14 @@
  *      wr_kms_decide_next; each decision of a call is on the parties of its decisions before
  *      too, so a target named in the offer alone is still the call's when the answer's
  *      I_MESSAGE is decided; the earliest start or retry any of them asked for) intercepts it
- *      from then on: at the
- *      call's first event at or after that instant (on the capture clock) the call is decided again at that instant, with the
- *      I_MESSAGEs it carries (the call table keeps the offer's and the answer's), and is
- *      handled as in 4 from there; its BEGIN records say "in progress" (limf_iri.in_progress)
- *      and nothing of the call before that instant is handed on (its SIP messages were never
- *      kept; its media before are not decrypted). A warrant added while the call is in
- *      progress reaches it the same way, through limf_pipe_recheck (which also bounds how
- *      many calls a pipeline sends to the gate again per second in the live service:
- *      cfg late_rate, 200; the others wait for the next second);
+ *      from then on: at the call's first event at or after that instant (on the capture clock)
+ *      the call is decided again at that instant, with the I_MESSAGEs it carries (the call table
+ *      keeps the offer's and the answer's), and is handled as in 4 from there; its BEGIN records
+ *      say "in progress" (limf_iri.in_progress) and nothing of the call before that instant is
+ *      handed on (its SIP messages were never kept; its media before are not decrypted). A warrant
+ *      added while the call is in progress reaches it the same way, through limf_pipe_recheck
+ *      (which also bounds how many calls a pipeline sends to the gate again per second in the live
+ *      service: cfg late_rate, 200; the others wait for the next second);
  *   3b. so does a warrant that comes into force during a call intercepted already under
  *      others (the gate tells the earliest start to come with a positive decision too; a
  *      warrant added reaches it through limf_pipe_recheck, which sees it in force; a party
@@ -64,27 +63,28 @@
  *      LIID in force the call does not serve joins it (up to LIMF_CALL_MAX_LIIDS) with the
  *      call's CIN: its BEGIN record "in progress" (the call's key-management facts, at that
  *      instant; in a group call its first record then, at the latest a "talker" record of
- *      the first packet it gets, before that packet), its IRI and content from there on. Its decryption is on its audit log first
- *      ("decrypt.keys" for the keys in use; a row not written: IRI only for it); a call that
- *      had no content gets its keys then, as in 3a; later re-keys' key requests are audited
- *      under it too (and a LIID that ends, or is held ended when others join, is struck from
- *      the call's decision: no key request audited or cached under it after its end); a LIID that takes over from one that ended (keep 0 at a
- *      re-check) joins before the call would stop. A LIID whose warrant's scope was widened
- *      from IRI to IRI+CC gets the content from then on the same way (the re-check sees it);
- *      the key-management records of keys got then go to the LIIDs with content alone. A
- *      LIID of the call whose warrant was found not in force (6, or suspended at a re-check)
- *      and is in force again (resumed, its valid_to moved later) comes back the same way: a
- *      BEGIN "in progress" again (the same CIN; its sequence numbers go on), content from
- *      then (in a group call, once a GMK is known again: the group's GMKs go when its last
- *      cover ends). An audit row not written: IRI only, tried again 1, 2, 4, 8, then every
- *      16 s on, from that row (the rows written before it are not written twice). Stats
- *      late_joins (LIIDs that joined or came back);
+ *      the first packet it gets, before that packet), its IRI and content from there on. Its
+ *      decryption is on its audit log first ("decrypt.keys" for the keys in use; a row not written:
+ *      IRI only for it); a call that had no content gets its keys then, as in 3a; later re-keys'
+ *      key requests are audited under it too (and a LIID that ends, or is held ended when others
+ *      join, is struck from the call's decision: no key request audited or cached under it after
+ *      its end); a LIID that takes over from one that ended (keep 0 at a re-check) joins before the
+ *      call would stop. A LIID whose warrant's scope was widened from IRI to IRI+CC gets the
+ *      content from then on the same way (the re-check sees it); the key-management records of keys
+ *      got then go to the LIIDs with content alone. A LIID of the call whose warrant was found not
+ *      in force (6, or suspended at a re-check) and is in force again (resumed, its valid_to moved
+ *      later) comes back the same way: a BEGIN "in progress" again (the same CIN; its sequence
+ *      numbers go on), content from then (in a group call, once a GMK is known again: the group's
+ *      GMKs go when its last cover ends). An audit row not written: IRI only, tried again 1, 2, 4,
+ *      8, then every 16 s on, from that row (the rows written before it are not written twice).
+ *      Stats late_joins (LIIDs that joined or came back);
  *   6. a warrant covers the call only until its valid_to, on the call's own (capture) clock:
  *      at the first event of the call at or after a LIID's valid_to that LIID gets its last
  *      IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and no
- *      IRI or CC after it (unless it comes back in force, 3b); when no LIID with content remains, the call's SRTP sessions are
- *      freed (keys wiped) and nothing more is decrypted. Replay, capture and a pool's
- *      workers alike (limf_pipe_recheck, at the wall clock, is for changes to warrants).
+ *      IRI or CC after it (unless it comes back in force, 3b); when no LIID with content remains,
+ *      the call's SRTP sessions are freed (keys wiped) and nothing more is decrypted. Replay,
+ *      capture and a pool's workers alike (limf_pipe_recheck, at the wall clock, is for changes to
+ *      warrants).
  *   7. a GMK distribution (a SIP message outside a call carrying I_MESSAGEs of the group
  *      management server, issue 9) goes through the gate like a call; its I_MESSAGEs that fail
  *      for a reason that may pass (the gate, no CIN, the KMS, an audit row) are kept with the
@@ -97,8 +97,9 @@
  * Synchronous: limf_pipe_frame() runs everything, KMS requests included, before it returns.
  * One pipeline is used by one thread at a time; a pool (limf/pool.h) runs one per worker
  * thread, each with its own database connection and KMS client, sharing one group table
- * (struct limf_groups, locked) and one sink (which the pool serialises). Secrets (SSV, SRTP keys) stay in decrypt/ and libsrtp2
- * sessions, wiped when the call's state is freed; the RSK stays in warrants/' cache. */
+ * (struct limf_groups, locked) and one sink (which the pool serialises). Secrets (SSV, SRTP keys)
+ * stay in decrypt/ and libsrtp2 sessions, wiped when the call's state is freed; the RSK stays in
+ * warrants/' cache. */
 #ifndef LIMF_PIPELINE_H
 #define LIMF_PIPELINE_H
 
@@ -122,7 +123,7 @@ enum limf_iri_type {
 enum limf_iri_kind {
 	LIMF_IRI_SIP = 1, /* one SIP message of the call */
 	LIMF_IRI_KEYMGMT, /* what happened to an I_MESSAGE (limf-defined) */
-	LIMF_IRI_CALLEND, /* the call ended without a SIP message saying so (timeout, end of input) */
+	LIMF_IRI_CALLEND, /* the call ended with no SIP message saying so (timeout, end of input) */
 	LIMF_IRI_GROUP    /* a group-communication fact (limf-defined): talker, GMK */
 };
 
@@ -330,15 +331,15 @@ struct limf_pipe_stats {
 	uint64_t calls, calls_intercepted, calls_cc;
 	uint64_t imsg, imsg_bad, decisions;
 	/* gate queries that failed (database errors): a call's decision (the call is not
-	 * intercepted: fail closed; asked again 1, 2, 4, 8, then every 16 s on while it goes on, each try counted)
-	 * or a re-check (limf_pipe_recheck: the call is kept) */
+	 * intercepted: fail closed; asked again 1, 2, 4, 8, then every 16 s on while it goes on,
+	 * each try counted) or a re-check (limf_pipe_recheck: the call is kept) */
 	uint64_t decision_errors;
 	uint64_t audit_errors; /* audit rows of intercepted calls that could not be written */
 	/* calls (or GMK distributions) under a warrant NOT intercepted because the sink had no
 	 * communication identity number for them (limf_sink.cin returned 0: the database's or
-	 * the spool's CIN counter failing), once per call (a call is asked again 1, 2, 4, 8, then every 16 s on
-	 * while it goes on, and intercepted from the first CIN on); raises the gate alarm as
-	 * decision_errors do */
+	 * the spool's CIN counter failing), once per call (a call is asked again 1, 2, 4, 8, then
+	 * every 16 s on while it goes on, and intercepted from the first CIN on); raises the gate
+	 * alarm as decision_errors do */
 	uint64_t cin_errors;
 	/* warrants in force for an intercepted call beyond LIMF_CALL_MAX_LIIDS (not served for
 	 * that call), summed over calls */

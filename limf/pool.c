@@ -282,7 +282,7 @@ static void wait_others_past(struct limf_pool *p, struct worker *me, uint64_t s)
 	while (!others_past(p, me, s)) {
 		for (unsigned i = 0; i < p->n; i++)
 			if (&p->w[i] != me && !past(&p->w[i], s))
-				nudge(&p->w[i]); /* (mg_mu, then a worker's mu: never the other way) */
+				nudge(&p->w[i]); /* (mg_mu, then a worker's mu, not reversed) */
 		pthread_cond_wait(&p->turn_cv, &p->mg_mu);
 	}
 	pthread_mutex_unlock(&p->mg_mu);
@@ -1200,8 +1200,8 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* see pool.h */
 enum lim_err limf_pool_start(struct limf_pool *p)
 {
-	/* the workers block every signal but the faults (lim_thread_start): SIGTERM, SIGHUP... reach the
-	 * caller's thread, whose poll() they interrupt */
+	/* the workers block every signal but the faults (lim_thread_start): SIGTERM, SIGHUP...
+	 * reach the caller's thread, whose poll() they interrupt */
 	for (unsigned i = 0; !p->one && i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		char name[32]; /* lim_thread_start keeps the first 15 characters */

@@ -58,9 +58,9 @@
  * the same at every run, whatever the threads' timing (with as many workers: a call still
  * open at the end of the input, or ended by its idle timeout, may end at another point of
  * the output with another number of workers, whose call tables are separate). In the sink, a
- * CC's call is then NULL and a call's I_MESSAGE octets are not there (held.h). Counters: the sums over the dispatcher
- * and the workers equal those of one pipeline (snapshots, at most ~512 packets old while
- * running, exact after limf_pool_finish). */
+ * CC's call is then NULL and a call's I_MESSAGE octets are not there (held.h). Counters: the sums
+ * over the dispatcher and the workers equal those of one pipeline (snapshots, at most ~512 packets
+ * old while running, exact after limf_pool_finish). */
 #ifndef LIMF_POOL_H
 #define LIMF_POOL_H
 

@@ -69,8 +69,8 @@ struct limf_status {
 	const struct cap_x2x3_stats *x2x3;    /* the listener: connections, PDUs, POIs */
 	const struct limf_x23_stats *x2x3_in; /* the XID gate and what was fed */
 	const char *x2x3_listen;              /* its address as configured */
-	/* the warrant gate failing: pipe's decision_errors, audit_errors or cin_errors grew recently (the
-	 * producer decides how recently: `limf capture`, LIMF_GATE_ALARM_MS) */
+	/* the warrant gate failing: pipe's decision_errors, audit_errors or cin_errors grew
+	 * recently (the producer decides how recently: `limf capture`, LIMF_GATE_ALARM_MS) */
 	bool gate_alarm;
 	/* secrets the key path holds now (limf_pool_keys_cached): key sets and SAKKE contexts */
 	uint64_t keys_cached;

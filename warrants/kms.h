@@ -49,10 +49,10 @@
  * recorded or loaded, and wr_kms_cert_stats counts it.
  *
  * Audit (wr_audit_append on the caller's db): "kms.init" (LIID "") for each certificate
- * fetch, first or re-fetch alike; for a key fetch, before any byte is sent, one "kms.request" row per matched LIID
- * (user URI, key period, call time) and after it one "kms.result" row per LIID with the
- * outcome ("ok ..." or "error ..."). A request whose audit row cannot be written is not sent.
- * A URI refused by the decision binding is audited as "kms.refused".
+ * fetch, first or re-fetch alike; for a key fetch, before any byte is sent, one "kms.request" row
+ * per matched LIID (user URI, key period, call time) and after it one "kms.result" row per LIID
+ * with the outcome ("ok ..." or "error ..."). A request whose audit row cannot be written is not
+ * sent. A URI refused by the decision binding is audited as "kms.refused".
  *
  * Validation and cache: received keys are checked against the KMS certificate they name
  * (UserUri, UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri; a key set
@@ -64,10 +64,11 @@
  * wiped when they expire, on wr_kms_purge and on wr_kms_free. Nothing is cached on failure.
  * Keys of key periods that have already ended (replay of old traffic) are served once and
  * dropped at the next call, unless the client was made with keep_ended (an evidence replay):
- * then they stay cached until wr_kms_purge / wr_kms_free, the end of that run. A revoked warrant gives no decision, so cached keys are no longer
- * reachable for it; each key set remembers the warrants (LIIDs) whose decisions reached it,
- * and wr_kms_forget_liid wipes those left with none once their warrant stopped (DESIGN.md
- * s5.3: keys expire with the warrant); wr_kms_purge wipes them all at once.
+ * then they stay cached until wr_kms_purge / wr_kms_free, the end of that run. A revoked warrant
+ * gives no decision, so cached keys are no longer reachable for it; each key set remembers the
+ * warrants (LIIDs) whose decisions reached it, and wr_kms_forget_liid wipes those left with none
+ * once their warrant stopped (DESIGN.md s5.3: keys expire with the warrant); wr_kms_purge wipes
+ * them all at once.
  *
  * Transport: HTTPS only, server verified against ca_file (host name/IP checked), client
  * certificate and key required, no redirects, no proxy from the environment, connect and total

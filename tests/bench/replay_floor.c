@@ -16,17 +16,16 @@
  * estimates the ROC itself (RFC 3711 Appendix A), which for packets in order equals the carried
  * one: it is 0 until a stream's sequence number wraps (limf-gen starts streams at a random
  * sequence number, so some wrap within 65536 packets; roc_nonzero counts those packets), and a
- * packet whose carried ROC libsrtp2 did not guess fails its tag (fail). Then, N times (default 3) with fresh libsrtp2
- * contexts (one per call and direction, ssrc_any_inbound, replay window 1024), it times ONLY
- * the loop: memcpy into a scratch buffer + srtp_unprotect (srtp_unprotect_mki with the MKI) per
- * packet, in capture order. --threads N (default 1): N threads at once, thread k taking the
- * streams whose index is k modulo N (each its own contexts and scratch; in capture order within
- * a thread): what libsrtp2 itself gains from more cores on this machine, the peer of
- * `limf replay --workers N` (Debian's libsrtp2 uses NSS, whose per-packet contexts and
- * sessions share locks between threads). --crypto openssl (default) | libsrtp: whose AES and
- * HMAC-SHA1 libsrtp2 runs on (decrypt/srtp.h lim_srtp_set_crypto): limf's OpenSSL types, as in
- * limf, or the ones libsrtp2 was built with (Debian: NSS). Prints the best run as one line of
- * key=value pairs:
+ * packet whose carried ROC libsrtp2 did not guess fails its tag (fail). Then, N times (default 3)
+ * with fresh libsrtp2 contexts (one per call and direction, ssrc_any_inbound, replay window 1024),
+ * it times ONLY the loop: memcpy into a scratch buffer + srtp_unprotect (srtp_unprotect_mki with
+ * the MKI) per packet, in capture order. --threads N (default 1): N threads at once, thread k
+ * taking the streams whose index is k modulo N (each its own contexts and scratch; in capture order
+ * within a thread): what libsrtp2 itself gains from more cores on this machine, the peer of `limf
+ * replay --workers N` (Debian's libsrtp2 uses NSS, whose per-packet contexts and sessions share
+ * locks between threads). --crypto openssl (default) | libsrtp: whose AES and HMAC-SHA1 libsrtp2
+ * runs on (decrypt/srtp.h lim_srtp_set_crypto): limf's OpenSSL types, as in limf, or the ones
+ * libsrtp2 was built with (Debian: NSS). Prints the best run as one line of key=value pairs:
  *   floor profile=... crypto=C calls=N streams=N packets=N srtp_bytes=N roc_stripped=N
  *         roc_nonzero=N runs=N threads=N best_s=S cpu_s=S pps=N srtp_MBps=N fail=N
  * (best_s: the shortest wall-clock run, cpu_s: the least process CPU time of a run, pps and

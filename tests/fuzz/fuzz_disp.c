@@ -10,13 +10,12 @@
  * for a worker below N; the endpoint table within its cap and empty after cap_disp_flush;
  * counters summed over the dispatcher and the workers equal (a)'s for every field that does
  * not depend on where media is bound (decode, reassembly, TCP, SIP, SDP, the media total);
- * with one worker and an endpoint table that never had to evict or expire, every counter and the whole
- * event stream equal (dispatch.h: the dispatcher then holds every endpoint the table binds);
+ * with one worker and an endpoint table that never had to evict or expire, every counter and the
+ * whole event stream equal (dispatch.h: the dispatcher then holds every endpoint the table binds);
  * an endpoint table that evicted or expired an entry gets the first set of checks only; two
- * dispatchers (a datagram's fragments, a stream's segments may be split) only the frame and
- * octet totals, units, caps and flushes. Small TCP and
- * reassembly caps so that the limits are reached. Deterministic, no I/O, nothing kept between
- * runs. */
+ * dispatchers (a datagram's fragments, a stream's segments may be split) only the frame and octet
+ * totals, units, caps and flushes. Small TCP and reassembly caps so that the limits are reached.
+ * Deterministic, no I/O, nothing kept between runs. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

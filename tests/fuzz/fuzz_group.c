@@ -1,8 +1,8 @@
 /* libFuzzer target: group media packets (decrypt/group.h). A table holding the Etherstack GMK
  * of the interop vectors, in GCM/RCCm3 and AES-CM/HMAC layouts, with one registered member; the
- * input is one packet (first octet: bit 0 which table, bit 1 SRTCP). Whatever arrives must be refused or decrypt
- * within bounds, and the forged-MKI rule must hold: no talker session survives a packet that
- * did not authenticate. Deterministic, no I/O. */
+ * input is one packet (first octet: bit 0 which table, bit 1 SRTCP). Whatever arrives must be
+ * refused or decrypt within bounds, and the forged-MKI rule must hold: no talker session survives a
+ * packet that did not authenticate. Deterministic, no I/O. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,8 +8,9 @@
  * libsrtp2 receive session for the direction's crypto session (caller: the first, callee: the
  * second), with RCC as the SP payload announces. Then reads stdin as records
  * [u16 big-endian length][SRTP or SRTCP packet] and writes to stdout [u8 status][u16 length]
- * [RTP or RTCP packet] per record (SRTCP when the second octet is an RTCP type, 200..204): status 0 = decrypted by one of the sessions (tried newest first), 1 = no session
- * accepted it (length 0). Exit 0, or 1 when an I_MESSAGE does not unwrap. */
+ * [RTP or RTCP packet] per record (SRTCP when the second octet is an RTCP type, 200..204): status 0
+ * = decrypted by one of the sessions (tried newest first), 1 = no session accepted it (length 0).
+ * Exit 0, or 1 when an I_MESSAGE does not unwrap. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -71,8 +71,9 @@
  * sip:user<2b+2>@example.org; SIP on port 5060 (the caller's TCP port is ephemeral); media
  * ports 10000 + 2 (n mod 10000) (caller) and 30000 + 2 (n mod 10000) (callee) for call n.
  * Calls start 500 ms apart (+ up to 200 ms), ring 0.3-1.5 s, so calls of a few seconds
- * overlap; target calls are spread evenly among the background calls. Without --frag an INVITE too big for a 1500-octet MTU is sent as one large
- * IP packet; with --frag the INVITEs (UDP only) go as fragments of 512 octets of IP payload. */
+ * overlap; target calls are spread evenly among the background calls. Without --frag an INVITE too
+ * big for a 1500-octet MTU is sent as one large IP packet; with --frag the INVITEs (UDP only) go as
+ * fragments of 512 octets of IP payload. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

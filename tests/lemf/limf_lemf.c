@@ -1,8 +1,8 @@
 /* limf-lemf: the test LEMF (DESIGN.md s6, issue 6). Listens on HI2 and HI3 (TCP, or TLS that
  * requires a client certificate), reads PS-PDUs framed by their BER length, decodes each into
  * one JSON line (the limf key-management IRI as "kind":"iri_keymgmt" with all its fields, on
- * the IRI sequence numbers), answers keep-alives with keep-aliveResponse (echoing the header, so the sender
- * can match it), and checks sequence numbers per (stream, LIID, CIN):
+ * the IRI sequence numbers), answers keep-alives with keep-aliveResponse (echoing the header, so
+ * the sender can match it), and checks sequence numbers per (stream, LIID, CIN):
  *   next expected        -> the PDU line
  *   higher               -> {"error":"gap",...} then the PDU line
  *   lower, byte-identical to the copy accepted from an EARLIER connection
@@ -14,8 +14,9 @@
  *          [--refuse-for SECS] [--stall-after N]
  * --drop-after N closes each connection after N data PDUs; --refuse-for closes connections as
  * soon as they are accepted during the first SECS seconds; --stall-after N stops reading a
- * connection after N data PDUs (a slow LEMF: the sender's socket and window fill up). SIGTERM/SIGINT: writes a summary line
- * {"event":"summary",...} and exits 0. Single-threaded, poll-based. */
+ * connection after N data PDUs (a slow LEMF: the sender's socket and window fill up).
+ * SIGTERM/SIGINT: writes a summary line {"event":"summary",...} and exits 0. Single-threaded,
+ * poll-based. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -591,7 +592,7 @@ int main(int argc, char **argv)
 		    SSL_CTX_use_PrivateKey_file(g.ctx, key, SSL_FILETYPE_PEM) != 1 ||
 		    SSL_CTX_load_verify_locations(g.ctx, ca, NULL) != 1)
 			die("cannot load the TLS files");
-		/* the authority authenticates the mediation function: client certificate required */
+		/* the authority authenticates the mediation function: client certificate needed */
 		SSL_CTX_set_verify(g.ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 		SSL_CTX_set_mode(g.ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 						SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

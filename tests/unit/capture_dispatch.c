@@ -571,7 +571,7 @@ static void t_disp_equiv(void)
 		notes_sent = 0;
 		split1 += equiv_split(paths[i], 3, &st);
 		split_notes += notes_sent;
-		/* real traffic: without ticks, workers expire only on their own units and at the end */
+		/* real traffic: without ticks, workers expire only on their units and at the end */
 		(void)equiv(paths[i], 3, false, &st);
 		CHECK(frames == st.frames && frames > 0);
 		if (getenv("LIMF_DISP_SEED_DIR"))
@@ -754,7 +754,7 @@ static void t_disp_route(void)
 	/* the first call's answer endpoint still goes to the first worker (destination first) */
 	udp(d, A, B, 4000, 5000, rtp, sizeof rtp);
 	CHECK(got.u[got.n - 1].worker == w1);
-	/* the same Call-ID always gives the same worker; the prefix kept by the call table counts */
+	/* the same Call-ID always gives the same worker; the call table's kept prefix counts */
 	{
 		char big1[400], big2[400];
 		memset(big1, 'x', 300);

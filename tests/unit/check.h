@@ -31,7 +31,8 @@ struct lim_suite {
 /* Runs the suites named in argv (all when none), prints the totals, returns the exit code. */
 int lim_t_main(const struct lim_suite *suites, size_t n, int argc, char **argv);
 
-/* Directory holding shared/vectors (set by the Makefile as LIMF_VECTORS, default ../shared/vectors). */
+/* Directory holding shared/vectors (set by the Makefile as LIMF_VECTORS, default
+ * ../shared/vectors). */
 const char *lim_t_vectors_dir(void);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; exits the test binary on failure. */
 char *lim_t_read_file(const char *path, size_t *len);

@@ -376,7 +376,7 @@ static void t_eccsi_3gpp(void)
 		if (count >= nuri)
 			break;
 		CHECK(lim_b64_decode(p, (size_t)(e - p), msg, sizeof msg, &n) == LIM_OK);
-		/* RFC 3830 s6.5 SIGN header: S type 2 (ECCSI, RFC 6509) (4 bits) | length 129 (12) */
+		/* RFC 3830 s6.5 SIGN header: S type 2 (ECCSI, RFC 6509) (4 bits) | length 129 */
 		CHECK(n > 131 && msg[n - 131] == 0x20 && msg[n - 130] == 0x81);
 		/* initiator UID from the URI: KMS kms.mydev.streamwide.com, period 16777215,
 		 * offset 0, NTP seconds 0xec898da8 of the T payload -> period 236 */
@@ -733,8 +733,8 @@ static void t_srtp_fixture(void)
 			memcpy(bad, pkt, n);
 			bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 			enum lim_err rc = lim_srtp_unprotect(s, bad, &bn);
-			/* header bits hit the tag (AAD); a changed SSRC/seq may also fail in libsrtp's
-			 * stream lookup or replay check, never succeed */
+			/* header bits hit the tag (AAD); a changed SSRC/seq may also fail in
+			 * libsrtp's stream lookup or replay check, never succeed */
 			CHECK(rc != LIM_OK);
 			CHECK(bn == n);
 		}

@@ -71,7 +71,8 @@ static void t_vectors(void)
 {
 	struct gm g, b;
 	struct mikey_gmk f;
-	/* Test 1: GMK to sip:alice@streamwide.com (GMK 07d1..., GMK-ID 0df9bc39, GUK-ID 06a12aea) */
+	/* Test 1: GMK to sip:alice@streamwide.com (GMK 07d1..., GMK-ID 0df9bc39,
+	 * GUK-ID 06a12aea) */
 	CHECK(load("gmk", "alice", &g) == 0);
 	CHECK(mikey_gmk_check(&g.m, NULL) == LIM_OK);
 	CHECK(mikey_gmk_facts(&g.m, g.ssv, sizeof g.ssv, g.uri, g.urilen, &f) == LIM_OK);

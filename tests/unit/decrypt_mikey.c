@@ -557,7 +557,7 @@ static void t_variants(void)
 	CHECK(mikey_build(m, re, sizeof re, &n2) == LIM_OK && mem_eq(re, n2, out, n));
 	write_seed("synth_smartms.bin", out, n);
 
-	/* vendor order (SIGN-less tail, IDR after SAKKE, GenExt first) parses and rebuilds exactly */
+	/* vendor order (SIGN-less tail, IDR after SAKKE, GenExt first): parsed, rebuilt exactly */
 	{
 		uint8_t b[MSG_MAX];
 		size_t bn;

@@ -515,7 +515,7 @@ static void t_srtp_trunc(void)
 				CHECK(lim_srtp_protect_rtcp(pp.tx, r, &rn, sizeof r) == LIM_OK);
 				for (size_t l = 0; l < n; l++) {
 					if (mode == 3 && p == 2 && l == n - 4)
-						continue; /* = the packet without its ROC: accepted (srtp.h) */
+						continue; /* = the packet sans ROC: accepted */
 					uint8_t *c = malloc(
 						l ? l : 1); /* exact size: ASan sees overreads */
 					size_t cl = l;
@@ -566,7 +566,7 @@ static void t_srtp_short(void)
 							c[0] = (uint8_t)(0x80 | (x << 4) | cc);
 							c[1] = 0;
 							c[2] = 0;
-							c[3] = 8; /* seq 8: a ROC packet for R = 1 */
+							c[3] = 8; /* seq 8: ROC packet, R = 1 */
 							if (x) {
 								c[h - 8 + 2] = 0;
 								c[h - 8 + 3] = 1; /* one word */
@@ -578,8 +578,10 @@ static void t_srtp_short(void)
 							enum lim_err rc =
 								lim_srtp_unprotect(pp.rx, c, &cl);
 							CHECK(rc != LIM_OK && cl == n);
-							/* shorter than the tag, even read without the ROC trailer
-							 * (srtp.h: vendor tolerance): refused before libsrtp sees it */
+							/* shorter than the tag, even read
+							 * without the ROC trailer (srtp.h:
+							 * vendor tolerance): refused before
+							 * libsrtp sees it */
 							if (body + (mode ? 4 : 0) < pp.tag)
 								CHECK(rc == LIM_E_PARSE);
 							if (rc == LIM_E_PARSE)

@@ -1,8 +1,9 @@
-/* test_handover suite "deliver" (one entry in test_handover.c's table; its parts run in order) of of handover/deliver.h: spool (append/read/confirm across reopen, CRC32C),
- * spool_torn, spool_full, spool_corrupt, seqno (persistence, crash before the seq file), link
- * (in-process LEMF: delivery, keep-alive confirmation, drop and resume, refused connection and
- * jittered back-off, keep-alive timeout, drain); and suite link_errors: a spool error on a link
- * (damaged record, failed confirmation), keep-alives counted once written. */
+/* test_handover suite "deliver" (one entry in test_handover.c's table; its parts run in order) of
+ * handover/deliver.h: spool (append/read/confirm across reopen, CRC32C), spool_torn, spool_full,
+ * spool_corrupt, seqno (persistence, crash before the seq file), link (in-process LEMF: delivery,
+ * keep-alive confirmation, drop and resume, refused connection and jittered back-off, keep-alive
+ * timeout, drain); and suite link_errors: a spool error on a link (damaged record, failed
+ * confirmation), keep-alives counted once written. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>

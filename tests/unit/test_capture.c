@@ -554,7 +554,7 @@ static void t_call_pcap(void)
 	cap_source_close(s);
 }
 
-/* ------------------------------------------------------------------ calls over TCP, re-key, fork */
+/* ------------------------------------------------------------- calls over TCP, re-key, fork */
 
 static void add_tcp(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
 		    uint32_t seq, uint8_t flags, const void *pl, size_t plen, uint64_t ts)

@@ -367,7 +367,7 @@ static void t_ber_misc(void)
 	ho_ber_enc_init(&enc, buf, sizeof buf);
 	ho_ber_wrap(&enc, 5, HO_SEQ); /* mark beyond the position */
 	CHECK(ho_ber_enc_finish(&enc, &n) == LIM_E_ARG);
-	/* SEQUENCE { INTEGER 5, [0] EXPLICIT BOOLEAN TRUE, [1] IMPLICIT NULL }, members last first */
+	/* SEQUENCE { INTEGER 5, [0] EXPLICIT BOOLEAN TRUE, [1] IMPLICIT NULL }, last one first */
 	ENC_EQ(
 		{
 			size_t m = ho_ber_mark(e);
@@ -771,9 +771,10 @@ static void t_pdu_kat(void)
 		/* 30 82 01 7e | a1 4c (pSHeader) 80 07 04 00 02 02 05 01 11 (li-psDomainId v17) */
 		static const uint8_t head[] = { 0x30, 0x82, 0x01, 0x7e, 0xa1, 0x4c, 0x80, 0x07,
 						0x04, 0x00, 0x02, 0x02, 0x05, 0x01, 0x11 };
-		/* payload [2] / iRIPayloadSequence [0] / IRIPayload / iRIType begin / iRIContents [2]
-		 * / iPMMIRI [11] / iPMMIRIObjId 05 05 06 01 / iPMMIRIContents [1] / sIPMessage [1]
-		 * / ipSourceAddress [0] { iP-type [1] iPV4, iP-value [2] { iPBinaryAddress [1] } } */
+		/* payload [2] / iRIPayloadSequence [0] / IRIPayload / iRIType begin /
+		 * iRIContents [2] / iPMMIRI [11] / iPMMIRIObjId 05 05 06 01 / iPMMIRIContents [1] /
+		 * sIPMessage [1] / ipSourceAddress [0] { iP-type [1] iPV4,
+		 * iP-value [2] { iPBinaryAddress [1] } } */
 		static const uint8_t pay[] = { 0xa2, 0x82, 0x01, 0x2c, 0xa0, 0x82, 0x01, 0x28, 0x30,
 					       0x82, 0x01, 0x24, 0x80, 0x01, 0x01, 0xa2, 0x82, 0x01,
 					       0x1d, 0xab, 0x82, 0x01, 0x19, 0x80, 0x04, 0x05, 0x05,
