@@ -155,9 +155,11 @@ struct pcall {
 	bool end_pending; /* ended by BYE: END IRI on its final response */
 	struct limf_uid_ctx uidctx;
 	char uid_kms[WR_KMS_URI_MAX + 1];
-	/* the parties of every decision of the call (each decides on them all), and of its
-	 * I_MESSAGEs since (more_parties): limf_pipe_recheck's and join_start's */
+	/* the parties of its positive decision (its SIP headers' and those of the I_MESSAGEs it
+	 * carried then), and those its I_MESSAGEs named since (more_parties):
+	 * limf_pipe_recheck's and join_start's */
 	struct party_set *parties;
+	bool parties_full;       /* said that a party did not fit (MAX_PARTIES) */
 	char group[CAP_MC_TEXT]; /* a group call's MC group ID (mcptt-info), "" otherwise */
 	bool decide_pending;     /* no I_MESSAGE at the start: decide on the INVITE itself */
 	size_t n_gmk_audited;    /* group media: GMKs whose use for this call is audited */
@@ -728,16 +730,23 @@ static bool same_party(const struct party_set *a, size_t i, const struct party_s
 }
 
 /* Adds to dst the parties of src it does not hold (same_party), as many as fit: the number
- * added. */
-static size_t merge_parties(struct party_set *dst, const struct party_set *src)
+ * added; *left (may be NULL) those that did not fit. */
+static size_t merge_parties(struct party_set *dst, const struct party_set *src, size_t *left)
 {
 	size_t added = 0;
-	for (size_t j = 0; j < src->n && dst->n < MAX_PARTIES; j++) {
+	if (left)
+		*left = 0;
+	for (size_t j = 0; j < src->n; j++) {
 		size_t i = 0, k = dst->n;
 		while (i < dst->n && !same_party(dst, i, src, j))
 			i++;
 		if (i < dst->n)
 			continue;
+		if (dst->n == MAX_PARTIES) {
+			if (left)
+				(*left)++;
+			continue;
+		}
 		dst->p[k] = src->p[j];
 		memcpy(dst->uri[k], src->uri[j], sizeof dst->uri[k]);
 		memcpy(dst->uid[k], src->uid[j], sizeof dst->uid[k]);
@@ -782,12 +791,50 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 	return s;
 }
 
+/* Adds to s the initiator and responder of the call's I_MESSAGE on the answer side (else the
+ * offer side) when it is a usable one, those s does not hold. */
+static void imsg_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			 bool answer, struct party_set *s)
+{
+	const struct cap_call_sdp *sd = answer ? &call->answer : &call->offer;
+	struct mikey_msg *m;
+	struct party_set *t;
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	const char *why = NULL;
+	if (!sd->imsg)
+		return;
+	m = malloc(sizeof *m);
+	t = calloc(1, sizeof *t);
+	if (m && t &&
+	    limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
+	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK) {
+		(void)uid_context(p, pc, m);
+		add_idr(t, pc, mikey_initiator(m), answer ? 2 : 1, LIMF_MATCH_MIKEY_INITIATOR);
+		add_idr(t, pc, mikey_responder(m), answer ? 1 : 2, LIMF_MATCH_MIKEY_RESPONDER);
+		(void)merge_parties(s, t, NULL); /* (SIP and m first: as for one I_MESSAGE) */
+	}
+	if (bin) {
+		lim_wipe(bin, blen);
+		free(bin);
+	}
+	free(t);
+	free(m);
+}
+
+/* The gate for the call's parties: its SIP headers', the I_MESSAGE m's (of the answer when
+ * from_answer; NULL: none usable) and those of the other side's I_MESSAGE it carries (the
+ * offer's when the answer's is decided: a target named in the offer alone is the call's too). */
 static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 		   const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
 {
 	struct party_set *s = parties_of(p, pc, call, m, from_answer, ts_ns);
-	if (s)
-		decide_parties(p, pc, call, s, ts_ns);
+	if (!s)
+		return;
+	imsg_parties(p, pc, call, !from_answer, s);
+	if (m)
+		(void)uid_context(p, pc, m); /* (the call's context: m's, as before) */
+	decide_parties(p, pc, call, s, ts_ns);
 }
 
 /* A further I_MESSAGE m of a call intercepted already (the answer's, a re-key's) may name a
@@ -798,8 +845,18 @@ static void more_parties(struct limf_pipe *p, struct pcall *pc, const struct cap
 			 const struct mikey_msg *m, bool from_answer, uint64_t ts_ns)
 {
 	struct party_set *s = parties_of(p, pc, call, m, from_answer, ts_ns);
-	if (s && pc->parties && merge_parties(pc->parties, s) && !pc->join_retry)
-		pc->join_at = 1;
+	size_t left = 0;
+	if (s && pc->parties && merge_parties(pc->parties, s, &left)) {
+		if (!pc->join_retry)
+			pc->join_at = 1;
+		pc->stopped = false; /* (every warrant had ended: a new party's may be in force) */
+	}
+	if (left && !pc->parties_full) {
+		pc->parties_full = true;
+		lim_warn("call %.*s: %zu parties its I_MESSAGE names are not asked about: the call "
+			 "already has %d",
+			 (int)call->call_id.len, call->call_id.s, left, MAX_PARTIES);
+	}
 	free(s);
 }
 
@@ -831,14 +888,9 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	size_t n = 0;
 	int64_t t_us = (int64_t)(ts_ns / 1000), next = WR_TIME_INFINITY;
 	/* what an earlier decision of the call left due (a retry, a warrant's start) stays due,
-	 * the earlier of the two: each I_MESSAGE is decided on its own parties (the offer's
-	 * target is not among the answer's), and late_start decides them all again */
+	 * the earlier of the two: a decision is on the I_MESSAGEs the call carries then (a
+	 * re-key replaces one), and late_start decides them all again */
 	int64_t due = pc->late_at;
-	/* the parties of the call's earlier decisions too (s's own first): a target named only
-	 * in the offer's I_MESSAGE whose warrant starts later in the call is still the call's
-	 * when the answer's I_MESSAGE, of other parties, is what brings the interception */
-	if (pc->parties)
-		(void)merge_parties(s, pc->parties);
 	p->st.decisions++;
 	pc->late_at = 0;
 	pc->cc = false; /* (of this decision only: not of an earlier one that failed) */
@@ -956,10 +1008,7 @@ out:
 	if (due && !pc->intercept && (!pc->late_at || due < pc->late_at))
 		pc->late_at = due;
 	wr_kms_decision_free(d);
-	if (s) { /* (the call's parties so far: its next decision's too) */
-		free(pc->parties);
-		pc->parties = s;
-	}
+	free(s);
 }
 
 /* ---- keys -------------------------------------------------------------------------------- */

@@ -43,10 +43,10 @@
  *      "decrypt.done" audit row per such LIID records what was decrypted;
  *   3a. a warrant that comes into force during a call (its valid_from after the call's
  *      decision: the gate tells the earliest such start with a negative decision,
- *      wr_kms_decide_next; each decision of a call is on the parties of its decisions before
- *      too, so a target named in the offer alone is still the call's when the answer's
- *      I_MESSAGE is decided; the earliest start or retry any of them asked for) intercepts it
- *      from then on: at the call's first event at or after that instant (on the capture clock)
+ *      wr_kms_decide_next; each decision of a call is on the parties of both I_MESSAGEs it
+ *      carries then, so a target named in the offer alone is still the call's when the
+ *      answer's I_MESSAGE is decided; the earliest start or retry any of them asked for) intercepts
+ *      it from then on: at the call's first event at or after that instant (on the capture clock)
  *      the call is decided again at that instant, with the I_MESSAGEs it carries (the call table
  *      keeps the offer's and the answer's), and is handled as in 4 from there; its BEGIN records
  *      say "in progress" (limf_iri.in_progress) and nothing of the call before that instant is
