@@ -3223,11 +3223,13 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			 "can serve: they get no IRI and no content for it",
 			 (int)call->call_id.len, call->call_id.s, out, LIMF_CALL_MAX_LIIDS);
 	}
-	if (joined && wr_kms_decision_join(pc->d, d, NULL) != LIM_OK)
+	/* the LIIDs that joined, and the parties the call named since (more_parties: a re-key's
+	 * keys may be for one), to the call's decision */
+	if (d && wr_kms_decision_join(pc->d, d, NULL) != LIM_OK)
 		lim_warn("call %.*s: key requests of a re-key are not audited under every LIID "
-			 "that joined it",
+			 "that joined it, or not allowed for every party it named since",
 			 (int)call->call_id.len, call->call_id.s);
-	if (joined)
+	if (d)
 		for (size_t i = 0; i < n; i++) {
 			/* the join took every LIID of d: struck again are those the call does not
 			 * serve from now on (held, or beyond the call's LIIDs), so that no key

@@ -478,6 +478,22 @@ enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms
 	}
 	if (d->n_total < d->n_matches)
 		d->n_total = d->n_matches;
+	/* the call's parties named since (more's: a positive decision for them too) */
+	for (size_t i = 0; i < more->n_parties; i++) {
+		bool held = false;
+		for (size_t j = 0; j < d->n_parties && !held; j++)
+			held = strcmp(d->parties[j].norm, more->parties[i].norm) == 0 &&
+			       d->parties[j].has_uid == more->parties[i].has_uid &&
+			       (!more->parties[i].has_uid ||
+				memcmp(d->parties[j].uid, more->parties[i].uid, WR_UID_LEN) == 0);
+		if (held)
+			continue;
+		if (d->n_parties == KMS_PARTIES_MAX) {
+			e = LIM_E_LIMIT;
+			continue;
+		}
+		d->parties[d->n_parties++] = more->parties[i];
+	}
 	if (added)
 		*added = n;
 	return e;

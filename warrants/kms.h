@@ -335,11 +335,13 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
  * LIM_E_AUTH (d unchanged) when liid is not one of them, LIM_E_ARG for NULLs. */
 enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid) LIM_WUR;
 
-/* Widens d with the matches of more (a later decision for the same parties: a warrant that came
- * into force during the call) whose LIIDs d does not hold, up to WR_KMS_DECIDE_MAX; d keeps its
- * call time and parties, so later key requests through it are audited under those LIIDs too and
- * cached until the latest end. *added: how many were added (may be NULL). LIM_E_ARG for NULLs;
- * LIM_E_LIMIT when some did not fit (those that did are added). */
+/* Widens d with the matches of more (a later decision for the call's parties: a warrant that
+ * came into force during the call) whose LIIDs d does not hold, up to WR_KMS_DECIDE_MAX, and
+ * with more's parties d does not bind (ones the call named since: the answering party of a
+ * diverted call), up to its party limit; d keeps its call time, so later key requests through
+ * it are audited under those LIIDs too and cached until the latest end, and may be for those
+ * parties. A party's uid_ctx must outlive d. *added: how many matches were added (may be NULL).
+ * LIM_E_ARG for NULLs; LIM_E_LIMIT when some did not fit (those that did are added). */
 enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms_decision *more,
 				  size_t *added) LIM_WUR;
 

@@ -364,6 +364,19 @@ static void t_kms_gate(void)
 	CHECK(audit_count(db, refused, "kms.refused", "sip:stranger@example.org") == 1);
 	CHECK(log_count(t, PROV, NULL) == lines);
 	CHECK(wr_kms_cached(k) == 0);
+	/* the call names that user later (a diverted call's answering party): a positive decision
+	 * on its parties then, joined to the call's, binds it too (no LIID added) */
+	{
+		struct wr_kms_decision *d2 =
+			decide(db, "sip:bound@example.org", "sip:stranger@example.org", now);
+		size_t added = 9;
+		CHECK(d2 != NULL);
+		CHECK(wr_kms_decision_join(d, d2, &added) == LIM_OK && added == 0);
+		CHECK(wr_kms_keys(k, db, d, "sip:stranger@example.org", &keys) == LIM_OK && keys);
+		CHECK(log_count(t, PROV, NULL) == lines + 1);
+		CHECK(wr_kms_keys(k, db, d, "sip:other@example.org", &keys) == LIM_E_AUTH);
+		wr_kms_decision_free(d2);
+	}
 	wr_kms_decision_free(d);
 	wr_kms_free(k);
 	wr_db_close(db);
