@@ -153,8 +153,6 @@ struct pcall {
 	struct km_rec *km;
 	uint64_t media_undecrypted;
 	bool end_pending; /* ended by BYE: END IRI on its final response */
-	struct limf_uid_ctx uidctx;
-	char uid_kms[WR_KMS_URI_MAX + 1];
 	/* the parties of its positive decision (its SIP headers' and those of the I_MESSAGEs it
 	 * carried then), and those its I_MESSAGEs named since (more_parties):
 	 * limf_pipe_recheck's and join_start's */
@@ -512,20 +510,20 @@ static void add_uri(struct party_set *s, const char *u, size_t n, uint8_t side, 
 	s->n++;
 }
 
-static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_idr *id, uint8_t side,
-		    enum limf_match src)
+static void add_idr(struct party_set *s, const struct limf_uid_ctx *ctx, const struct mikey_idr *id,
+		    uint8_t side, enum limf_match src)
 {
 	if (!id || id->len == 0 || s->n >= MAX_PARTIES)
 		return;
 	if (is_uid(id)) {
-		if (!pc->uidctx.kms_uri)
+		if (!ctx)
 			return; /* no KMS URI or key period to compute targets' UIDs with */
 		memcpy(s->uid[s->n], id->data, WR_UID_LEN);
 		memset(&s->p[s->n], 0, sizeof s->p[s->n]);
 		s->p[s->n].uid_fn = limf_uid;
-		s->uidctx[s->n] = pc->uidctx;
-		copy_text(s->uid_kms[s->n], sizeof s->uid_kms[s->n], pc->uidctx.kms_uri,
-			  strlen(pc->uidctx.kms_uri));
+		s->uidctx[s->n] = *ctx;
+		copy_text(s->uid_kms[s->n], sizeof s->uid_kms[s->n], ctx->kms_uri,
+			  strlen(ctx->kms_uri));
 		party_own(s, s->n);
 		s->side[s->n] = side;
 		s->src[s->n] = (uint8_t)src;
@@ -535,29 +533,73 @@ static void add_idr(struct party_set *s, struct pcall *pc, const struct mikey_id
 	}
 }
 
-/* The UID context of an I_MESSAGE: KMS URI (message's, else the certificate's), the
- * certificate's key period and offset, the period of T. false when any is missing. */
-static bool uid_context(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m)
+/* The UID context of an I_MESSAGE in *c, its KMS URI in kms[WR_KMS_URI_MAX + 1]: KMS URI
+ * (message's, else the certificate's), the certificate's key period and offset, the period of
+ * T. false when any is missing. */
+static bool uid_context(const struct limf_pipe *p, const struct mikey_msg *m,
+			struct limf_uid_ctx *c, char *kms)
 {
-	const struct mikey_idr *kms = mikey_kms_initiator(m);
+	const struct mikey_idr *k = mikey_kms_initiator(m);
 	uint64_t pno;
-	pc->uidctx.kms_uri = NULL;
 	if (!p->have_cert || p->cert.scheme != WR_KMS_ID_3GPP || !m->has_t)
 		return false;
-	if (kms && kms->len && limf_printable(kms->data, mikey_id_textlen(kms)))
-		copy_text(pc->uid_kms, sizeof pc->uid_kms, (const char *)kms->data,
-			  mikey_id_textlen(kms));
+	if (k && k->len && limf_printable(k->data, mikey_id_textlen(k)))
+		copy_text(kms, WR_KMS_URI_MAX + 1, (const char *)k->data, mikey_id_textlen(k));
 	else
-		copy_text(pc->uid_kms, sizeof pc->uid_kms, p->cert.kms_uri,
-			  strlen(p->cert.kms_uri));
+		copy_text(kms, WR_KMS_URI_MAX + 1, p->cert.kms_uri, strlen(p->cert.kms_uri));
 	if (mikey_key_period_no(m->ts >> 32, p->cert.user_key_period, p->cert.user_key_offset,
 				&pno) != LIM_OK)
 		return false;
-	pc->uidctx.kms_uri = pc->uid_kms;
-	pc->uidctx.period = p->cert.user_key_period;
-	pc->uidctx.offset = p->cert.user_key_offset;
-	pc->uidctx.period_no = pno;
+	c->kms_uri = kms;
+	c->period = p->cert.user_key_period;
+	c->offset = p->cert.user_key_offset;
+	c->period_no = pno;
 	return true;
+}
+
+/* Adds to s the initiator (side 1, 2 when answer) and the responder (the other side) of the
+ * I_MESSAGE m, UIDs with m's own context (uid_context; none: UIDs are left out). */
+static void add_imsg_ids(const struct limf_pipe *p, struct party_set *s, const struct mikey_msg *m,
+			 bool answer)
+{
+	struct limf_uid_ctx c;
+	char kms[WR_KMS_URI_MAX + 1];
+	bool have = uid_context(p, m, &c, kms);
+	add_idr(s, have ? &c : NULL, mikey_initiator(m), answer ? 2 : 1,
+		LIMF_MATCH_MIKEY_INITIATOR);
+	add_idr(s, have ? &c : NULL, mikey_responder(m), answer ? 1 : 2,
+		LIMF_MATCH_MIKEY_RESPONDER);
+}
+
+/* The I_MESSAGE a call side carries, decoded and parsed: NULL when it has none, or none a
+ * decryption can use (*why: the check's reason, static text, when it got that far; may stay
+ * NULL). m->raw is its own decoded copy; call_imsg_free wipes and frees both. */
+static struct mikey_msg *call_imsg(const struct cap_call_sdp *sd, const char **why)
+{
+	struct mikey_msg *m;
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	if (!sd->imsg)
+		return NULL;
+	m = malloc(sizeof *m);
+	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
+	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, why) == LIM_OK)
+		return m;
+	if (bin) {
+		lim_wipe(bin, blen);
+		free(bin);
+	}
+	free(m);
+	return NULL;
+}
+
+static void call_imsg_free(struct mikey_msg *m)
+{
+	if (!m)
+		return;
+	lim_wipe((void *)m->raw, m->raw_len);
+	free((void *)m->raw);
+	free(m);
 }
 
 /* Under ks->kms_mu, after a use of the client: the certificate fetches it made since before
@@ -778,9 +820,7 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 		/* UIDs as the certificate of the call's time forms them (a roll-over may change
 		 * the KMS URI or the key period) */
 		(void)cert_pick(p, (int64_t)(ts_ns / 1000));
-		(void)uid_context(p, pc, m);
-		add_idr(s, pc, mikey_initiator(m), from_answer ? 2 : 1, LIMF_MATCH_MIKEY_INITIATOR);
-		add_idr(s, pc, mikey_responder(m), from_answer ? 1 : 2, LIMF_MATCH_MIKEY_RESPONDER);
+		add_imsg_ids(p, s, m, from_answer);
 	}
 	if (pc->group[0]) {
 		/* a group call: the group ID may be a target itself, and the members whose GMK
@@ -793,33 +833,18 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 
 /* Adds to s the initiator and responder of the call's I_MESSAGE on the answer side (else the
  * offer side) when it is a usable one, those s does not hold. */
-static void imsg_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
-			 bool answer, struct party_set *s)
+static void imsg_parties(struct limf_pipe *p, const struct cap_call *call, bool answer,
+			 struct party_set *s)
 {
-	const struct cap_call_sdp *sd = answer ? &call->answer : &call->offer;
-	struct mikey_msg *m;
-	struct party_set *t;
-	uint8_t *bin = NULL;
-	size_t blen = 0;
 	const char *why = NULL;
-	if (!sd->imsg)
-		return;
-	m = malloc(sizeof *m);
-	t = calloc(1, sizeof *t);
-	if (m && t &&
-	    limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
-	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK) {
-		(void)uid_context(p, pc, m);
-		add_idr(t, pc, mikey_initiator(m), answer ? 2 : 1, LIMF_MATCH_MIKEY_INITIATOR);
-		add_idr(t, pc, mikey_responder(m), answer ? 1 : 2, LIMF_MATCH_MIKEY_RESPONDER);
+	struct mikey_msg *m = call_imsg(answer ? &call->answer : &call->offer, &why);
+	struct party_set *t = m ? calloc(1, sizeof *t) : NULL;
+	if (t) {
+		add_imsg_ids(p, t, m, answer);
 		(void)merge_parties(s, t, NULL); /* (SIP and m first: as for one I_MESSAGE) */
 	}
-	if (bin) {
-		lim_wipe(bin, blen);
-		free(bin);
-	}
 	free(t);
-	free(m);
+	call_imsg_free(m);
 }
 
 /* The gate for the call's parties: its SIP headers', the I_MESSAGE m's (of the answer when
@@ -831,9 +856,7 @@ static void decide(struct limf_pipe *p, struct pcall *pc, const struct cap_call 
 	struct party_set *s = parties_of(p, pc, call, m, from_answer, ts_ns);
 	if (!s)
 		return;
-	imsg_parties(p, pc, call, !from_answer, s);
-	if (m)
-		(void)uid_context(p, pc, m); /* (the call's context: m's, as before) */
+	imsg_parties(p, call, !from_answer, s);
 	decide_parties(p, pc, call, s, ts_ns);
 }
 
@@ -1788,12 +1811,10 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 {
 	const struct cap_call_sdp *sd = answer ? &call->answer : &call->offer;
 	int side = answer ? 1 : 0;
-	uint8_t *bin = NULL;
-	size_t blen = 0;
-	struct mikey_msg *m = NULL;
+	struct mikey_msg *m;
 	const char *why = NULL;
 	struct km_rec *km;
-	bool ok = false, was = pc->intercept;
+	bool ok, was = pc->intercept;
 	if (!sd->imsg)
 		return;
 	{
@@ -1808,14 +1829,12 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		p->st.imsg++;
 		pc->keys_written[side] = 0; /* (rows of another I_MESSAGE) */
 	}
-	m = malloc(sizeof *m);
-	if (m && limf_decode_imsg((const uint8_t *)sd->imsg, sd->imsg_len, &bin, &blen) == LIM_OK &&
-	    mikey_parse(bin, blen, m) == LIM_OK && mikey_check_sakke_imessage(m, &why) == LIM_OK)
-		ok = true;
+	m = call_imsg(sd, &why);
+	ok = m != NULL;
 	if (!ok && !again)
 		p->st.imsg_bad++;
 	if (!pc->intercept && !pc->stopped)
-		decide(p, pc, call, ok ? m : NULL, answer, ts_ns);
+		decide(p, pc, call, m, answer, ts_ns);
 	else if (was && ok && !again)
 		more_parties(p, pc, call, m, answer, ts_ns);
 	if (!pc->intercept)
@@ -1852,11 +1871,7 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	}
 	km_finish(km);
 out:
-	free(m);
-	if (bin) {
-		lim_wipe(bin, blen);
-		free(bin);
-	}
+	call_imsg_free(m);
 	/* intercepted from this I_MESSAGE on (the answer's, say, when the offer's decision
 	 * failed or named no target): the other side's, seen before, is keyed now too, as
 	 * late_start does; the INVITE went by without IRI, so the BEGIN says "in progress" */
@@ -2147,9 +2162,7 @@ static bool gmk_one(struct limf_pipe *p, const struct cap_event *ev,
 	add_uri(s, sm->from.uri.p, sm->from.uri.len, 1, LIMF_MATCH_SIP_FROM);
 	add_uri(s, res->to_uri.p, res->to_uri.len, 2, LIMF_MATCH_SIP_TO);
 	add_uri(s, res->mc_target.s, res->mc_target.len, 2, LIMF_MATCH_MC_TARGET);
-	(void)uid_context(p, pc, m);
-	add_idr(s, pc, mikey_initiator(m), 1, LIMF_MATCH_MIKEY_INITIATOR);
-	add_idr(s, pc, mikey_responder(m), 2, LIMF_MATCH_MIKEY_RESPONDER);
+	add_imsg_ids(p, s, m, false);
 	for (size_t g = 0; g < im->n_group; g++)
 		add_uri(s, im->group[g].s, im->group[g].len, 2, LIMF_MATCH_GROUP);
 	pc->gate_failed = t->said_gate; /* (a gate failure said once per distribution) */
