@@ -32,7 +32,8 @@
 #      target named only in the offer (warrant from 4 s in) and another only in the answer
 #      (in force): intercepted under the second, the first joins at its start; a call
 #      intercepted already whose answer names another target (diverted): its warrant joins
-#      at the answer with all the media
+#      at the answer with all the media; these two also on a 3gpp-uid community (mcx), where
+#      the I_MESSAGEs name the parties by UID alone
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
@@ -73,6 +74,7 @@ cleanup() {
 	# (6b takes the service's audit insert away for a moment: never left so for other suites)
 	psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "GRANT INSERT (os_user, liid, action, detail) ON limf.audit TO limf_service" >/dev/null 2>&1
 	kms_down "$tmp/g"
+	kms_down "$tmp/u"
 	[ -n "${KEEP:-}" ] && cp -a "$tmp" "$KEEP"
 	rm -rf "$tmp"
 }
@@ -81,8 +83,8 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 epoch() { date -u -d "$1" +%s; }
 openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
 kms_up "$tmp/g" rfc6509 kms.win.test
-kopts() {
-	local d=$tmp/g
+kopts() { # the KMS of the community in use: $tmp/${KD:-g}
+	local d=$tmp/${KD:-g}
 	echo --kms "https://127.0.0.1:$(cat "$d/port")" --ca "$d/ca.pem" --cert "$d/client.pem" \
 		--key "$d/client.key"
 }
@@ -309,15 +311,16 @@ expect 0 cc-late-liid python3 "$here/replay_check.py" "$tmp/ev-late-liid" "$L5" 
 # the target named only in the offer's I_MESSAGE (its SIP From another URI), the answer keyed
 # by the callee with an I_MESSAGE of other parties: the answer's decision ("no warrant, none to
 # come") does not cancel the offer's (its warrant's start 4 s in)
-# answer_keyed NAME CALLER ANSWERER SEED SECS [FROM]: $tmp/NAME.pcap, a call CALLER -> $B at AT
-# (its SIP From made FROM if given) whose 200 OK carries the I_MESSAGE of a call ANSWERER -> $B
-# (seed SEED + 1); the call's truth and clear payloads beside it
+# answer_keyed NAME CALLER ANSWERER SEED SECS [FROM [TO]]: $tmp/NAME.pcap, a call CALLER -> $B at
+# AT (its SIP From made FROM if given) whose 200 OK carries the I_MESSAGE of a call ANSWERER ->
+# TO (default $B; seed SEED + 1); the call's truth and clear payloads beside it. On the community $tmp/${KD:-g}
+# (its limf-gen profile $PROF, default rfc6509).
 answer_keyed() {
-	local n=$1 src=$tmp/$1-0.pcap
-	expect 0 "gen-$n" "$gen" --community "$tmp/g/community.json" --out "$src" --calls 1 \
+	local n=$1 src=$tmp/$1-0.pcap c=$tmp/${KD:-g}/community.json p=${PROF:-rfc6509}
+	expect 0 "gen-$n" "$gen" --community "$c" --profile "$p" --out "$src" --calls 1 \
 		--duration "$5" --caller "$2" --callee "$B" --start "$AT" --seed "$4"
-	expect 0 "gen-$n-ans" "$gen" --community "$tmp/g/community.json" --out "$tmp/$n-ans.pcap" \
-		--calls 1 --duration 1 --caller "$3" --callee "$B" --start "$AT" --seed $(($4 + 1))
+	expect 0 "gen-$n-ans" "$gen" --community "$c" --profile "$p" --out "$tmp/$n-ans.pcap" \
+		--calls 1 --duration 1 --caller "$3" --callee "${7:-$B}" --start "$AT" --seed $(($4 + 1))
 	if [ -n "${6:-}" ]; then
 		expect 0 "inject-$n-from" python3 "$here/pcap_inject.py" "$src" "$tmp/$n-1.pcap" 0 \
 			fromspoof "$6"
@@ -360,56 +363,76 @@ assert km == ["answer:keys", "offer:keys"], km' "$tmp/ev-answer-only/$LA/iri.jso
 # the target named only in the offer's I_MESSAGE, whose warrant starts 4 s in, and another
 # target named only in the answer's, whose warrant is in force: the call is intercepted from the
 # answer under the second, and the first joins at its start (the answer's decision is on the
-# offer's parties too, not on its own alone)
-AU="sip:unionoffer$sfx@example.org" LU="XU$sfx" AV="sip:unionanswer$sfx@example.org" LV="XV$sfx"
-answer_keyed cu "$AU" "$AV" 75 10 "sip:unionfront$sfx@example.org"
-warrant "$LU" iri+cc "$AU" "$T5" 2026-04-01T00:00:00Z
-warrant "$LV" iri+cc "$AV" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
-nu_all=$(sent "$tmp/cu.pcap" from 0)
-nu_after=$(sent "$tmp/cu.pcap" from "$(epoch "$T5")")
-replay union "$tmp/cu.pcap"
-sumcheck union "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LU','$LV']) and j['summary']['liids_joined_in_progress']==1"
-sumcheck union "j['summary']['decrypted']==$nu_all and j['summary']['auth_failed']==0"
-expect 0 cc-union-answer python3 "$here/replay_check.py" "$tmp/ev-union" "$LV" \
-	"$tmp/cu.pcap.json" targets --input="$tmp/cu.pcap"
-expect 0 cc-union-offer python3 "$here/replay_check.py" "$tmp/ev-union" "$LU" \
-	"$tmp/cu.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cu.pcap"
-expect 0 iri-union python3 "$tmp/iri_late.py" "$tmp/ev-union/$LU/iri.jsonl" "$(epoch "$T5")"
-n=$("$limf" audit list --liid "$LU" | grep "decrypt.done" | grep -c " delivered=$nu_after ")
-[ "$n" -eq 1 ] && ok || bad "$LU: $n decrypt.done rows with delivered=$nu_after, want 1"
-for l in "$LU" "$LV"; do
-	"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
-done
+# offer's parties too, not on its own alone). union_case TAG SEED: names and files end in TAG.
+union_case() {
+	local x=$1 AU="sip:unionoffer$1$sfx@example.org" LU="XU$1$sfx"
+	local AV="sip:unionanswer$1$sfx@example.org" LV="XV$1$sfx" nu_all nu_after n l
+	# (the answer's I_MESSAGE addressed to the caller as its From names it: on a UID
+	# community the key user is found only among the parties of the call's SIP)
+	answer_keyed "cu$x" "$AU" "$AV" "$2" 10 "sip:unionfront$x$sfx@example.org" \
+		"sip:unionfront$x$sfx@example.org"
+	warrant "$LU" iri+cc "$AU" "$T5" 2026-04-01T00:00:00Z
+	warrant "$LV" iri+cc "$AV" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+	nu_all=$(sent "$tmp/cu$x.pcap" from 0)
+	nu_after=$(sent "$tmp/cu$x.pcap" from "$(epoch "$T5")")
+	replay "union$x" "$tmp/cu$x.pcap"
+	sumcheck "union$x" "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LU','$LV']) and j['summary']['liids_joined_in_progress']==1"
+	sumcheck "union$x" "j['summary']['decrypted']==$nu_all and j['summary']['auth_failed']==0"
+	expect 0 "cc-union$x-answer" python3 "$here/replay_check.py" "$tmp/ev-union$x" "$LV" \
+		"$tmp/cu$x.pcap.json" targets --input="$tmp/cu$x.pcap"
+	expect 0 "cc-union$x-offer" python3 "$here/replay_check.py" "$tmp/ev-union$x" "$LU" \
+		"$tmp/cu$x.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/cu$x.pcap"
+	expect 0 "iri-union$x" python3 "$tmp/iri_late.py" "$tmp/ev-union$x/$LU/iri.jsonl" \
+		"$(epoch "$T5")"
+	n=$("$limf" audit list --liid "$LU" | grep "decrypt.done" | grep -c " delivered=$nu_after ")
+	[ "$n" -eq 1 ] && ok || bad "$LU: $n decrypt.done rows with delivered=$nu_after, want 1"
+	for l in "$LU" "$LV"; do
+		"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
+	done
+}
 # a call intercepted already whose answer's I_MESSAGE names a party its offer did not (a
 # diverted call, answered by the target of another warrant): that warrant joins the call at
-# the answer, with all of its media; the first keeps it whole
-AD="sip:divcaller$sfx@example.org" LD="XD$sfx" AE="sip:divanswer$sfx@example.org" LE="XE$sfx"
-answer_keyed cd "$AD" "$AE" 77 6
-warrant "$LD" iri+cc "$AD" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
-warrant "$LE" iri+cc "$AE" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
-nd_all=$(sent "$tmp/cd.pcap" from 0)
-replay divert "$tmp/cd.pcap"
-sumcheck divert "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LD','$LE']) and j['summary']['liids_joined_in_progress']==1"
-sumcheck divert "j['summary']['decrypted']==$nd_all and j['summary']['auth_failed']==0"
-for l in "$LD" "$LE"; do
-	expect 0 "cc-divert-$l" python3 "$here/replay_check.py" "$tmp/ev-divert" "$l" \
-		"$tmp/cd.pcap.json" targets --input="$tmp/cd.pcap"
-	n=$("$limf" audit list --liid "$l" | grep -c "decrypt.keys")
-	[ "$n" -ge 1 ] && ok || bad "$l: no decrypt.keys row"
-done
-# the second: BEGIN "in progress" at the answer, the same CIN as the first's
-expect 0 iri-divert python3 -c '
+# the answer, with all of its media; the first keeps it whole. divert_case TAG SEED.
+divert_case() {
+	local x=$1 AD="sip:divcaller$1$sfx@example.org" LD="XD$1$sfx"
+	local AE="sip:divanswer$1$sfx@example.org" LE="XE$1$sfx" nd_all n l
+	answer_keyed "cd$x" "$AD" "$AE" "$2" 6 "" "$AD" # (the answer's I_MESSAGE to the caller)
+	warrant "$LD" iri+cc "$AD" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+	warrant "$LE" iri+cc "$AE" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+	nd_all=$(sent "$tmp/cd$x.pcap" from 0)
+	replay "divert$x" "$tmp/cd$x.pcap"
+	sumcheck "divert$x" "j['summary']['calls_intercepted']==1 and sorted(j['liids'])==sorted(['$LD','$LE']) and j['summary']['liids_joined_in_progress']==1"
+	sumcheck "divert$x" "j['summary']['decrypted']==$nd_all and j['summary']['auth_failed']==0"
+	for l in "$LD" "$LE"; do
+		expect 0 "cc-divert$x-$l" python3 "$here/replay_check.py" "$tmp/ev-divert$x" "$l" \
+			"$tmp/cd$x.pcap.json" targets --input="$tmp/cd$x.pcap"
+		n=$("$limf" audit list --liid "$l" | grep -c "decrypt.keys")
+		[ "$n" -ge 1 ] && ok || bad "$l: no decrypt.keys row"
+	done
+	# the second: BEGIN "in progress" at the answer, the same CIN as the first's
+	expect 0 "iri-divert$x" python3 -c '
 import json, sys
 a = [json.loads(l) for l in open(sys.argv[1])]
 b = [json.loads(l) for l in open(sys.argv[2])]
 assert a[0]["type"] == "begin" and "in_progress" not in a[0], a[0]
 assert b[0]["type"] == "begin" and b[0].get("in_progress") is True, b[0]
+km = [r["key_management"] for r in b if r["kind"] == "key-management"]
+assert [k["side"] for k in km if k["outcome"] == "keys" and k["signature"] == "valid"] == ["offer", "answer"], km
 assert {r["cin"] for r in a} == {r["cin"] for r in b} and len({r["cin"] for r in a}) == 1
 assert a[-1]["type"] == "end" and b[-1]["type"] == "end"' \
-	"$tmp/ev-divert/$LD/iri.jsonl" "$tmp/ev-divert/$LE/iri.jsonl"
-for l in "$LD" "$LE"; do
-	"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
-done
+		"$tmp/ev-divert$x/$LD/iri.jsonl" "$tmp/ev-divert$x/$LE/iri.jsonl"
+	for l in "$LD" "$LE"; do
+		"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
+	done
+}
+union_case "" 75
+divert_case "" 77
+# the same on a 3GPP MCX community (3gpp-uid, mcx profile): the targets appear in the
+# I_MESSAGEs only as UIDs, each computed with the context of the I_MESSAGE that names it
+kms_up "$tmp/u" 3gpp-uid kms.winu.test
+KD=u PROF=mcx union_case u 85
+KD=u PROF=mcx divert_case u 87
+kms_down "$tmp/u"
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):
 # it joins the call from that instant, beside the warrant the call began under
