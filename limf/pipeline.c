@@ -37,6 +37,7 @@
 #define PKT_MAX         65536
 #define RSK_CTXS        4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
 #define COVER_MAX       256 /* groups made interceptable by GMKs recovered for targets */
+#define DUE_MAX         64  /* groups a recovered GMK covered, kept for the other pipelines */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -76,6 +77,12 @@ struct limf_groups {
 	struct mikey_group *t;
 	size_t n_cover;
 	struct cover cover[COVER_MAX];
+	/* the groups each recovered GMK covered, newest last: a ring of DUE_MAX, due_n counting
+	 * every one (written under mu, also read without it). Every pipeline sharing the table
+	 * sends its own calls of them to the gate again (groups_due): a distribution goes to the
+	 * worker of its first group, the calls of its other groups may be on other workers. */
+	_Atomic uint64_t due_n;
+	char due[DUE_MAX][CAP_MC_TEXT];
 };
 
 /* Stored key-management facts (the strings limf_keymgmt points at). */
@@ -328,6 +335,7 @@ struct limf_pipe {
 	/* group communications (issue 9) */
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
+	uint64_t due_seen;        /* g->due_n when groups_due last looked */
 	struct cap_mc_result *mc; /* scratch of cap_mc_extract */
 	struct gmk_retry *gmk_retries;
 	size_t n_gmk_retry;
@@ -1929,9 +1937,12 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 	return false;
 }
 
-/* Under g->mu. */
+/* Under g->mu: the group a GMK recovered for member covers, and its calls due (groups_due). */
 static void add_cover(struct limf_groups *g, const char *group, const char *member)
 {
+	uint64_t n = atomic_load_explicit(&g->due_n, memory_order_relaxed);
+	copy_text(g->due[n % DUE_MAX], sizeof g->due[0], group, strlen(group));
+	atomic_store_explicit(&g->due_n, n + 1, memory_order_release);
 	for (size_t i = 0; i < g->n_cover; i++)
 		if (strcmp(g->cover[i].group, group) == 0 &&
 		    strcmp(g->cover[i].member, member) == 0)
@@ -1969,19 +1980,42 @@ static void audit_gmk(struct limf_pipe *p, const struct pcall *pc, const char *d
 	}
 }
 
-/* The calls of group, now that a member's GMK covers it (add_covering: the GMK came during
- * them, or on a retry): decided again at their next event (late_start; join_start for one
- * intercepted already under other LIIDs). */
+/* The calls of group (NULL: of every group), now that a member's GMK covers it (add_covering:
+ * the GMK came during them, or on a retry): decided again at their next event (late_start;
+ * join_start for one intercepted already under other LIIDs). */
 static void group_due(struct limf_pipe *p, const char *group)
 {
 	for (struct pcall *pc = p->wcalls; pc; pc = pc->wnext) {
-		if (pc->stopped || pc->ended || !pc->group[0] || strcmp(pc->group, group) != 0)
+		if (pc->stopped || pc->ended || !pc->group[0] ||
+		    (group && strcmp(pc->group, group) != 0))
 			continue;
 		if (!pc->intercept && (!pc->late_at || pc->late_at > 1))
 			pc->late_at = 1;
 		else if (pc->intercept && pc->parties && !pc->join_retry)
 			pc->join_at = 1; /* (a member's LIID joins one intercepted under others) */
 	}
+}
+
+/* This pipeline's calls of the groups recovered GMKs covered since it last looked, by any
+ * pipeline sharing its table, sent to the gate again (group_due); all its group calls when it
+ * fell more than DUE_MAX behind. At a GMK's recovery and before each event and tick: in
+ * replay, a distribution is a barrier of the pool (limf/pool.c), so every worker looks before
+ * any event after it, as one pipeline would. */
+static void groups_due(struct limf_pipe *p)
+{
+	struct limf_groups *g = p->g;
+	uint64_t n;
+	if (!g || atomic_load_explicit(&g->due_n, memory_order_acquire) == p->due_seen)
+		return;
+	pthread_mutex_lock(&g->mu);
+	n = atomic_load_explicit(&g->due_n, memory_order_relaxed);
+	if (n - p->due_seen > DUE_MAX)
+		group_due(p, NULL);
+	else
+		for (uint64_t i = p->due_seen; i < n; i++)
+			group_due(p, g->due[i % DUE_MAX]);
+	p->due_seen = n;
+	pthread_mutex_unlock(&g->mu);
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
@@ -2110,9 +2144,7 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	for (size_t i = 1; i < im->n_group; i++)
 		add_cover(p->g, im->group[i].s, km->key_user);
 	pthread_mutex_unlock(&p->g->mu);
-	group_due(p, group);
-	for (size_t i = 1; i < im->n_group; i++)
-		group_due(p, im->group[i].s);
+	groups_due(p);
 	p->st.gmk_keys++;
 	km->view.csb_id = gf.guk_id;
 	km->view.n_keys = 1;
@@ -3370,6 +3402,7 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (p->gmk_retries && (int64_t)(ev->ts_ns / 1000) >= p->gmk_retry_at &&
 	    (ev->type == CAP_EV_SIP || ev->type == CAP_EV_MEDIA || ev->type == CAP_EV_CALL_UPDATE))
 		gmk_again(p, ev->ts_ns);
+	groups_due(p); /* (GMKs another pipeline of the pool recovered) */
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
@@ -3696,6 +3729,8 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	if (!cfg->groups && limf_groups_new(&p->own_g) != LIM_OK)
 		p->own_g = NULL;
 	p->g = cfg->groups ? cfg->groups : p->own_g;
+	if (p->g)
+		p->due_seen = atomic_load(&p->g->due_n);
 	if (!cfg->keys && limf_keyshare_new(cfg->kms, &p->own_ks) != LIM_OK)
 		p->own_ks = NULL;
 	p->ks = cfg->keys ? cfg->keys : p->own_ks;
@@ -3822,6 +3857,7 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns)
 	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, now_ns);
 	if (p->gmk_retries && (int64_t)(now_ns / 1000) >= p->gmk_retry_at)
 		gmk_again(p, now_ns);
+	groups_due(p);
 	return cap_calls_expire(p->calls, now_ns);
 }
 

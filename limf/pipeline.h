@@ -91,8 +91,11 @@
  *      message and handled again 1, 2, 4, 8, then every 16 s on at the pipe's first event or
  *      tick at or after then, for up to an hour (GMK_RETRY_MAX messages at once; the oldest
  *      goes), each decided at the distribution's time; a retry's IRI (a new CIN) only when it
- *      ends the retries, no audit row twice under a LIID; a GMK recovered sends the group's
- *      calls to the gate again (late_start, join_start). Those given up: stats gmk_given_up.
+ *      ends the retries, no audit row twice under a LIID; a GMK recovered sends the calls of
+ *      every group it covers to the gate again (late_start, join_start), those of every
+ *      pipeline sharing the group table (a distribution goes to the worker of its first group,
+ *      a group's calls to the worker of theirs): each looks before its next event or tick.
+ *      Those given up: stats gmk_given_up.
  *
  * Synchronous: limf_pipe_frame() runs everything, KMS requests included, before it returns.
  * One pipeline is used by one thread at a time; a pool (limf/pool.h) runs one per worker

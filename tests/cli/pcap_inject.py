@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """pcap_inject.py IN OUT AFTER KIND ARG: copies a limf-gen capture (classic pcap, Ethernet,
 IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based; "ack": the first ACK,
-"ack+N": N frames after it), with its timestamp.
+"ack+N": N frames after it; "t+S": the last frame less than S seconds after the first), with
+its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
@@ -15,6 +16,10 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   answered by a 200 OK with the call's own answer SDP
   answerimsg F    (AFTER unused) every 200 OK with SDP made to carry F's offer I_MESSAGE (an
                   answer keyed by the callee, RFC 4567; F a capture of other parties, say)
+  gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
+                  NOTIFY of IN moved after AFTER, its body two group documents, first F's
+                  NOTIFY's to the same member, then its own (one distribution of two groups'
+                  GMKs; the mcptt-info part, which would name IN's group for both, left out)
 
 The first INVITE with SDP and the first 200 OK with SDP of IN define the call."""
 import re
@@ -89,7 +94,10 @@ def main():
     kind, arg = sys.argv[4], sys.argv[5]
     fl = list(frames(d))
     sip = [(f, udp_payload(f[2])) for f in fl]
-    if sys.argv[3].startswith("ack"):
+    if sys.argv[3].startswith("t+"):
+        t0 = fl[0][0] + fl[0][1] / 1e6
+        after = sum(1 for ts, tu, _ in fl if ts + tu / 1e6 - t0 < float(sys.argv[3][2:]))
+    elif sys.argv[3].startswith("ack"):
         after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"ACK "))
         after += int(sys.argv[3][3:] or 0)
     else:
@@ -127,12 +135,37 @@ def main():
                     % len(ans_body) + ans_body)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
+    elif kind == "gmkjoin":
+        theirs = {}
+        for f in frames(open(arg, "rb").read()):
+            u = udp_payload(f[2])
+            if u and u[4].startswith(b"NOTIFY "):
+                theirs[header(u[4], b"To").split(b";")[0]] = groups_doc(u[4])
+        for f, u in sip:
+            if u and u[4].startswith(b"NOTIFY "):
+                msg = u[4]
+                head = msg[:msg.index(b"\r\n\r\n")]
+                b = b"limf-test-two-groups"
+                body = b"".join(b"--%s\r\nContent-Type: application/vnd.oma.poc.groups+xml\r\n"
+                                b"\r\n%s\r\n" % (b, x)
+                                for x in (theirs[header(msg, b"To").split(b";")[0]],
+                                          groups_doc(msg))) + b"--%s--\r\n" % b
+                head = re.sub(rb"(\r\nContent-Type: *)[^\r]*",
+                              lambda c: c.group(1) + b"multipart/mixed;boundary=" + b, head)
+                head = re.sub(rb"(\r\nContent-Length: *)\d+",
+                              lambda c: c.group(1) + b"%d" % len(body), head)
+                extra.append(udp_frame(u[0], u[1], u[2], u[3], head + b"\r\n\r\n" + body))
     elif kind not in REWRITES:
         sys.exit("unknown kind " + kind)
     out, n = bytearray(d[:24]), 0
     for i, (ts, tu, p) in enumerate(fl, 1):
-        u = udp_payload(p) if kind in REWRITES else None
-        if u and re.match(rb"[A-Z]+ |SIP/2.0 ", u[4]):
+        u = udp_payload(p) if kind in REWRITES or kind == "gmkjoin" else None
+        if kind == "gmkjoin":
+            if u and u[4].startswith(b"NOTIFY "):  # (moved)
+                if i == after:
+                    sys.exit("AFTER is a NOTIFY that moves")
+                continue
+        elif u and re.match(rb"[A-Z]+ |SIP/2.0 ", u[4]):
             p = udp_frame(u[0], u[1], u[2], u[3], REWRITES[kind](u[4], arg.encode()))
             n += 1
         out += record(ts, tu, p)
@@ -142,6 +175,15 @@ def main():
     if kind in REWRITES and n == 0:
         sys.exit("no SIP message to rewrite")
     open(sys.argv[2], "wb").write(out)
+
+
+def groups_doc(msg):
+    """The group document part (application/vnd.oma.poc.groups+xml) of a multipart SIP body."""
+    m = re.search(rb"Content-Type: application/vnd\.oma\.poc\.groups\+xml\r\n\r\n(.*?)\r\n--",
+                  msg, re.S)
+    if not m:
+        sys.exit("a NOTIFY without a group document")
+    return m.group(1)
 
 
 def answer_imsg(msg, path):

@@ -21,6 +21,8 @@
 #      until it can, then from the retry on (not lost for the whole call); said once a leg
 #   9. a GMK distribution whose GMK cannot be audited the first time: handled again a second
 #      later (capture clock), the GMK recovered then, the group's media decrypted from then
+#  10. one distribution of two groups' GMKs during the second group's call: every leg of the
+#      call intercepted from then, also when a pool handles the two groups on two workers
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -356,6 +358,47 @@ cp "$tmp/out" "$tmp/sum-qn.json"
 sumcheck qn "j['summary']['gmk_distributions_intercepted']==1 and j['summary']['gmks_recovered']==0 and j['summary']['gmk_distributions_given_up']==0"
 n=$(grep -c '"side":"gmk"' "$tmp/ev-qn/$L9/iri.jsonl")
 [ "$n" -eq 1 ] && ok || bad "replay-qn: $n GMK key-management records, want 1"
+
+# ---- 10. one GMK distribution of two groups' GMKs (a NOTIFY with two group documents), 2 s
+# into the second group's call, to a target who is a member of both: the pool routes the NOTIFY
+# by its first group, the call's legs by theirs (capture/dispatch.h), so they may be handled by
+# different workers. Every leg of the call is intercepted from the NOTIFY on (the target's own
+# leg from its start), under one worker or several, with the same evidence either way.
+G ja 13 61 --duration 6
+G jb 13 62 --duration 6
+expect 0 inject-j2 python3 "$here/pcap_inject.py" "$tmp/jb.pcap" "$tmp/j2.pcap" t+2 gmkjoin \
+	"$tmp/ja.pcap"
+L10=GT$sfx
+warrant "$L10" "$(truth "$tmp/jb.pcap.json" 'j["group"]["members"][1]["uri"]')" 13
+replay j2 "$tmp/j2.pcap"
+replay j2w2 "$tmp/j2.pcap" --workers 2
+for n in j2 j2w2; do
+	sumcheck "$n" "j['summary']['calls']==3 and j['summary']['calls_intercepted']==3 and j['summary']['group_calls_intercepted']==3"
+	sumcheck "$n" "j['summary']['gmk_distributions_intercepted']==2 and j['summary']['gmks_recovered']==2"
+	# (the packets before the NOTIFY: no key to authenticate them with)
+	sumcheck "$n" "0 < j['summary']['decrypted'] < $(unique_pkts "$tmp/jb.pcap.json")"
+	sumcheck "$n" "j['summary']['decrypted']+j['summary']['auth_failed']+j['summary']['replayed']==j['summary']['media_packets_intercepted']"
+done
+expect 0 iri-j2 env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import datetime, json, sys
+from cc_times import cc_times
+def t(x):
+    return datetime.datetime.strptime(x["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+r = [json.loads(l) for l in open(sys.argv[1] + "/iri.jsonl")]
+gmk = [x for x in r if x["kind"] == "key-management" and x["key_management"]["side"] == "gmk"]
+assert [x["key_management"]["outcome"] for x in gmk] == ["gmk", "gmk"], gmk
+begins = sorted((x["time"], x.get("in_progress", False)) for x in r if x["type"] == "begin" and x.get("call_id"))
+assert [b[1] for b in begins] == [False, True, True], begins
+assert all(b[0] >= gmk[0]["time"] for b in begins[1:]), (begins, gmk[0]["time"])
+ts = cc_times(sys.argv[1] + "/cc.pcap")
+assert len(ts) > 100 and min(ts) >= t(gmk[0]), (len(ts), min(ts), gmk[0]["time"])
+print("%d IRI records, two legs and %d CC packets from %s" % (len(r), len(ts), gmk[0]["time"]))' \
+	"$tmp/ev-j2/$L10"
+for f in iri.jsonl cc.pcap; do
+	expect 0 "j2-workers-$f" cmp "$tmp/ev-j2/$L10/$f" "$tmp/ev-j2w2/$L10/$f"
+done
+expect 0 verify-j2 "$limf" verify "$tmp/ev-j2"
 
 # the generator's member names are fixed: a later run on this cluster (make test runs this
 # file again with LIMF_WORKERS=3) must not find these warrants in force
