@@ -947,8 +947,12 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			x->final_status = m->status;
 		if (initial && m->status < 200 && x->state == CAP_CALL_INVITED)
 			x->state = CAP_CALL_PROCEEDING;
-		else if (initial && m->status >= 200 && m->status < 300)
+		else if (initial && m->status >= 200 && m->status < 300) {
 			x->state = CAP_CALL_ACCEPTED;
+			for (x->n_apai = 0; x->n_apai < m->n_pai && x->n_apai < CAP_SIP_MAX_PAI;
+			     x->n_apai++)
+				text_set(&x->apai[x->n_apai], m->pai[x->n_apai].uri);
+		}
 	}
 	if (!m->is_request && invite && m->status >= 200 && x->pend[req_side].present &&
 	    m->cseq == x->pend_cseq[req_side]) {

@@ -710,6 +710,11 @@ struct cap_call {
 	 * or sips: and one tel:, both naming the caller; the gate needs each of them) */
 	size_t n_pai;
 	struct cap_text pai[CAP_SIP_MAX_PAI];
+	/* every P-Asserted-Identity of the 2xx that answered the INVITE, in order (RFC 3325 s9.1
+	 * allows it in responses; an IMS network asserts the answering party there, TS 24.229
+	 * connected line): the party that answered, which in a diverted call is not the To */
+	size_t n_apai;
+	struct cap_text apai[CAP_SIP_MAX_PAI];
 	uint64_t first_ns, last_ns, end_ns;
 	enum cap_call_state state;
 	enum cap_call_end end;

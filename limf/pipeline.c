@@ -167,7 +167,8 @@ struct pcall {
 	bool parties_full;       /* said that a party did not fit (MAX_PARTIES) */
 	char group[CAP_MC_TEXT]; /* a group call's MC group ID (mcptt-info), "" otherwise */
 	bool decide_pending;     /* no I_MESSAGE at the start: decide on the INVITE itself */
-	size_t n_gmk_audited;    /* group media: GMKs whose use for this call is audited */
+	bool apai_asked;      /* the answering party's identities (cap_call.apai) in a decision */
+	size_t n_gmk_audited; /* group media: GMKs whose use for this call is audited */
 	uint32_t gmk_audited[4];
 	/* group media: the first use of a GMK could not be audited, so nothing is decrypted before
 	 * this instant (wr time; 0: none), when the row is tried again (1, 2, 4, 8, then every
@@ -824,6 +825,9 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 	for (size_t i = 0; i < call->n_pai; i++) /* RFC 3325: a sip: and a tel: form, often */
 		add_uri(s, call->pai[i].s, call->pai[i].len, 1, LIMF_MATCH_SIP_PAI);
 	add_uri(s, call->to_uri.s, call->to_uri.len, 2, LIMF_MATCH_SIP_TO);
+	for (size_t i = 0; i < call->n_apai; i++) /* the party that answered (diverted: not To) */
+		add_uri(s, call->apai[i].s, call->apai[i].len, 2, LIMF_MATCH_SIP_PAI);
+	pc->apai_asked = call->n_apai > 0;
 	if (m) {
 		/* UIDs as the certificate of the call's time forms them (a roll-over may change
 		 * the KMS URI or the key period) */
@@ -889,6 +893,21 @@ static void more_parties(struct limf_pipe *p, struct pcall *pc, const struct cap
 			 (int)call->call_id.len, call->call_id.s, left, MAX_PARTIES);
 	}
 	free(s);
+}
+
+/* The answer (2xx) of a call asserted who answered (cap_call.apai) and no decision of the call
+ * has had them: a party, like the others, which the gate hears of at the call's next event
+ * (late_start), or which joins a call intercepted already (more_parties; a warrant for it joins
+ * then). A call diverted to a target is intercepted from its answer so, when neither SIP To nor
+ * any I_MESSAGE names that target in clear. */
+static void answer_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+			   uint64_t ts_ns)
+{
+	pc->apai_asked = true;
+	if (pc->intercept)
+		more_parties(p, pc, call, NULL, true, ts_ns);
+	else if (!pc->stopped && !pc->decide_pending && (!pc->late_at || pc->late_at > 1))
+		pc->late_at = 1;
 }
 
 /* More warrants in force than a decision holds (WR_KMS_DECIDE_MAX = LIMF_CALL_MAX_LIIDS):
@@ -1157,8 +1176,9 @@ static bool uri_has_uid(struct limf_pipe *p, int64_t t, const char *u, const uin
 	return false;
 }
 
-/* The SIP URIs of one side of the call: the caller's (From, every P-Asserted-Identity) or the
- * callee's (To). Returns how many, into cand. */
+/* The SIP URIs of one side of the call: the caller's (From, every P-Asserted-Identity of the
+ * INVITE) or the callee's (To, every P-Asserted-Identity of the 2xx that answered: a diverted
+ * call's answering party). Returns how many, into cand. */
 static size_t sip_side(const struct cap_call *call, bool caller,
 		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI])
 {
@@ -1169,6 +1189,8 @@ static size_t sip_side(const struct cap_call *call, bool caller,
 			cand[nc++] = &call->pai[i];
 	} else {
 		cand[nc++] = &call->to_uri;
+		for (size_t i = 0; i < call->n_apai; i++) /* (the party that answered) */
+			cand[nc++] = &call->apai[i];
 	}
 	return nc;
 }
@@ -3440,6 +3462,8 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			on_imsg(p, pc, call, false, ev->ts_ns, false);
 		if (ev->changed & CAP_UPD_ANSWER_IMSG)
 			on_imsg(p, pc, call, true, ev->ts_ns, false);
+		if ((ev->changed & CAP_UPD_STATE) && call->n_apai && !pc->apai_asked)
+			answer_parties(p, pc, call, ev->ts_ns);
 		break;
 	case CAP_EV_SIP:
 		if (pc && pc->decide_pending) {

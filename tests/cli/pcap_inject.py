@@ -16,6 +16,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   answered by a 200 OK with the call's own answer SDP
   answerimsg F    (AFTER unused) every 200 OK with SDP made to carry F's offer I_MESSAGE (an
                   answer keyed by the callee, RFC 4567; F a capture of other parties, say)
+  answerpai URI   (AFTER unused) every 200 OK to an INVITE made to assert URI as the party that
+                  answered (a P-Asserted-Identity, RFC 3325 s9.1: a diverted call, say)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -209,6 +211,11 @@ REWRITES = {
     "callidff": lambda msg, arg: re.sub(rb"(\r\nCall-ID: [^\r]*)[^\r](\r\n)",
                                         lambda m: m.group(1) + b"\xff" + m.group(2), msg, count=1),
     "answerimsg": answer_imsg,
+    # a P-Asserted-Identity added to every 200 OK to an INVITE
+    "answerpai": lambda msg, arg: re.sub(rb"(\r\nCSeq: *\d+ INVITE\r\n)",
+                                         lambda m: m.group(1) + b"P-Asserted-Identity: <" + arg
+                                         + b">\r\n", msg)
+    if msg.startswith(b"SIP/2.0 200 ") else msg,
 }
 
 

@@ -33,7 +33,8 @@
 #      (in force): intercepted under the second, the first joins at its start; a call
 #      intercepted already whose answer names another target (diverted): its warrant joins
 #      at the answer with all the media; these two also on a 3gpp-uid community (mcx), where
-#      the I_MESSAGEs name the parties by UID alone
+#      the I_MESSAGEs name the parties by UID alone; a call diverted to a target named only
+#      by its 200 OK's P-Asserted-Identity: intercepted from the answer, all its media
 #   5b. a warrant that comes into force 4 s into a call intercepted already under another: it
 #      joins the call from then (one CIN, one key request, its cc.pcap exactly the media from
 #      then, its BEGIN "in_progress", its own decrypt.keys and decrypt.done rows), also when the
@@ -425,13 +426,45 @@ assert a[-1]["type"] == "end" and b[-1]["type"] == "end"' \
 		"$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"
 	done
 }
+# a call diverted to a target that neither its SIP To nor its I_MESSAGE names: its 200 OK
+# asserts the party that answered (P-Asserted-Identity, RFC 3325 s9.1), which the gate hears of
+# then: the call is intercepted from its answer on, all of its media decrypted (the offer's
+# keys, the To's). divert_pai_case TAG SEED.
+divert_pai_case() {
+	local x=$1 AP="sip:paidiverted$1$sfx@example.org" LP="XP$1$sfx" np_all
+	local c=$tmp/${KD:-g}/community.json
+	expect 0 "gen-cp$x" "$gen" --community "$c" --profile "${PROF:-rfc6509}" \
+		--out "$tmp/cp$x-0.pcap" --calls 1 --duration 6 --caller "sip:paicaller$x$sfx@example.org" \
+		--callee "$B" --start "$AT" --seed "$2"
+	expect 0 "inject-cp$x" python3 "$here/pcap_inject.py" "$tmp/cp$x-0.pcap" "$tmp/cp$x.pcap" 0 \
+		answerpai "$AP"
+	cp "$tmp/cp$x-0.pcap.json" "$tmp/cp$x.pcap.json"
+	ln -s "cp$x-0.pcap.d" "$tmp/cp$x.pcap.d"
+	warrant "$LP" iri+cc "$AP" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+	np_all=$(sent "$tmp/cp$x.pcap" from 0)
+	replay "divertpai$x" "$tmp/cp$x.pcap"
+	sumcheck "divertpai$x" "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1 and j['liids']==['$LP']"
+	sumcheck "divertpai$x" "j['summary']['decrypted']==$np_all and j['summary']['auth_failed']==0"
+	expect 0 "cc-divertpai$x" python3 "$here/replay_check.py" "$tmp/ev-divertpai$x" "$LP" \
+		"$tmp/cp$x.pcap.json" targets --input="$tmp/cp$x.pcap"
+	expect 0 "iri-divertpai$x" python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert r[0]["type"] == "begin" and r[0].get("in_progress") is True, r[0]
+assert "sip-p-asserted-identity" in r[0]["matched_by"], r[0]
+assert not any(x["kind"] == "sip" and x["sip"].startswith("INVITE ") for x in r), "INVITE in IRI"
+assert r[-1]["type"] == "end"' "$tmp/ev-divertpai$x/$LP/iri.jsonl"
+	"$limf" warrant revoke "$LP" --reason "test done" >/dev/null 2>&1 || bad "revoke $LP"
+}
 union_case "" 75
 divert_case "" 77
+divert_pai_case "" 79
 # the same on a 3GPP MCX community (3gpp-uid, mcx profile): the targets appear in the
 # I_MESSAGEs only as UIDs, each computed with the context of the I_MESSAGE that names it
 kms_up "$tmp/u" 3gpp-uid kms.winu.test
 KD=u PROF=mcx union_case u 85
 KD=u PROF=mcx divert_case u 87
+KD=u PROF=mcx divert_pai_case u 89
 kms_down "$tmp/u"
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):

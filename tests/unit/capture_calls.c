@@ -756,6 +756,34 @@ static void t_calls_pai(void)
 	CHECK(c2 && c2->forked && c2->n_pai == 3);
 	if (c2)
 		CHECK(strcmp(c2->pai[1].s, "tel:+447700900123") == 0);
+	/* the 2xx that answers asserts who answered (a diverted call: not the To); the caller's
+	 * stay as they were, a later 2xx (retransmitted, re-INVITE) changes nothing */
+	{
+		static const char ok[] =
+			"SIP/2.0 200 OK\r\n"
+			"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\n"
+			"From: <sip:alice@example.org>;tag=a1\r\n"
+			"To: <sip:bob@example.org>;tag=t2\r\n"
+			"Call-ID: p1\r\nCSeq: 1 INVITE\r\n"
+			"P-Asserted-Identity: <sip:carol@example.org>, <tel:+447700900456>\r\n"
+			"Content-Length: 0\r\n\r\n";
+		static const char ok2[] = "SIP/2.0 200 OK\r\n"
+					  "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\n"
+					  "From: <sip:alice@example.org>;tag=a1\r\n"
+					  "To: <sip:bob@example.org>;tag=t2\r\n"
+					  "Call-ID: p1\r\nCSeq: 1 INVITE\r\n"
+					  "P-Asserted-Identity: <sip:mallory@example.org>\r\n"
+					  "Content-Length: 0\r\n\r\n";
+		CHECK(c1 && c1->n_apai == 0 && c2 && c2->n_apai == 0);
+		udp(4, B4, A4, 5060, 5060, ok, sizeof ok - 1);
+		CHECK(c2 && c2->state == CAP_CALL_ACCEPTED && c2->n_apai == 2 && c2->n_pai == 3);
+		if (c2 && c2->n_apai == 2)
+			CHECK(strcmp(c2->apai[0].s, "sip:carol@example.org") == 0 &&
+			      strcmp(c2->apai[1].s, "tel:+447700900456") == 0);
+		CHECK(c1 && c1->n_apai == 0);
+		udp(4, B4, A4, 5060, 5060, ok2, sizeof ok2 - 1);
+		CHECK(c2 && c2->n_apai == 2 && strcmp(c2->apai[0].s, "sip:carol@example.org") == 0);
+	}
 	/* no PAI: none */
 	req("p2", NULL, 1, "INVITE", NULL);
 	CHECK(last_call[3] && last_call[3]->n_pai == 0);
