@@ -32,12 +32,15 @@
  * cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per packet (live capture then drops
  * the target's own packets for want of time). Its packets are counted as failed. */
 #define SSRC_TRIALS_MAX 64
-#define MAX_PARTIES     16 /* parties handed to the gate (From, To, up to 4 PAIs, IDRs, group) */
-#define ID_TEXT         160
-#define PKT_MAX         65536
-#define RSK_CTXS        4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
-#define COVER_MAX       256 /* groups made interceptable by GMKs recovered for targets */
-#define DUE_MAX         64  /* groups a recovered GMK covered, kept for the other pipelines */
+/* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
+ * other than these), 2 IDRs, the group, and the group's covering members and the other
+ * I_MESSAGE's IDRs in what is left */
+#define MAX_PARTIES 16
+#define ID_TEXT     160
+#define PKT_MAX     65536
+#define RSK_CTXS    4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
+#define COVER_MAX   256 /* groups made interceptable by GMKs recovered for targets */
+#define DUE_MAX     64  /* groups a recovered GMK covered, kept for the other pipelines */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -499,10 +502,15 @@ static void party_own(struct party_set *s, size_t k)
 const char *limf_match_name(unsigned m)
 {
 	static const char *const names[LIMF_MATCH_N] = {
-		"sip-from",        "sip-p-asserted-identity",
-		"sip-to",          "mikey-initiator",
-		"mikey-responder", "group",
-		"group-member",    "mc-target",
+		"sip-from",
+		"sip-p-asserted-identity",
+		"sip-to",
+		"mikey-initiator",
+		"mikey-responder",
+		"group",
+		"group-member",
+		"mc-target",
+		"sip-answer-p-asserted-identity",
 	};
 	return m < LIMF_MATCH_N ? names[m] : NULL;
 }
@@ -812,6 +820,23 @@ static size_t merge_parties(struct party_set *dst, const struct party_set *src, 
 	return added;
 }
 
+/* Whether the answer's asserted identity i (cap_call.apai) is one the call's SIP does not
+ * name already (the To, most often: an answer asserts the party called, which a diverted call's
+ * does not; From or the INVITE's P-Asserted-Identity, for a call to oneself). */
+static size_t sip_side(const struct cap_call *call, bool caller,
+		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI]);
+static bool apai_new(const struct cap_call *call, size_t i)
+{
+	const struct cap_text *a = &call->apai[i];
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
+	size_t nc = sip_side(call, true, cand);
+	cand[nc++] = &call->to_uri;
+	for (size_t k = 0; k < nc; k++)
+		if (cand[k]->len == a->len && memcmp(cand[k]->s, a->s, a->len) == 0)
+			return false;
+	return true;
+}
+
 /* The parties of a call as its SIP headers and the I_MESSAGE m (NULL: none usable) name them;
  * NULL when out of memory. */
 static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
@@ -826,7 +851,9 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 		add_uri(s, call->pai[i].s, call->pai[i].len, 1, LIMF_MATCH_SIP_PAI);
 	add_uri(s, call->to_uri.s, call->to_uri.len, 2, LIMF_MATCH_SIP_TO);
 	for (size_t i = 0; i < call->n_apai; i++) /* the party that answered (diverted: not To) */
-		add_uri(s, call->apai[i].s, call->apai[i].len, 2, LIMF_MATCH_SIP_PAI);
+		if (apai_new(call, i))
+			add_uri(s, call->apai[i].s, call->apai[i].len, 2,
+				LIMF_MATCH_SIP_ANSWER_PAI);
 	pc->apai_asked = call->n_apai > 0;
 	if (m) {
 		/* UIDs as the certificate of the call's time forms them (a roll-over may change
@@ -903,7 +930,12 @@ static void more_parties(struct limf_pipe *p, struct pcall *pc, const struct cap
 static void answer_parties(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
 			   uint64_t ts_ns)
 {
+	size_t i = 0;
 	pc->apai_asked = true;
+	while (i < call->n_apai && !apai_new(call, i))
+		i++;
+	if (i == call->n_apai)
+		return; /* (the party called, as most answers assert: nothing new to ask about) */
 	if (pc->intercept)
 		more_parties(p, pc, call, NULL, true, ts_ns);
 	else if (!pc->stopped && !pc->decide_pending && (!pc->late_at || pc->late_at > 1))
@@ -1963,19 +1995,21 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 static void add_cover(struct limf_groups *g, const char *group, const char *member)
 {
 	uint64_t n = atomic_load_explicit(&g->due_n, memory_order_relaxed);
-	copy_text(g->due[n % DUE_MAX], sizeof g->due[0], group, strlen(group));
-	atomic_store_explicit(&g->due_n, n + 1, memory_order_release);
-	for (size_t i = 0; i < g->n_cover; i++)
-		if (strcmp(g->cover[i].group, group) == 0 &&
-		    strcmp(g->cover[i].member, member) == 0)
-			return;
-	if (g->n_cover == COVER_MAX) {
+	size_t i = 0;
+	while (i < g->n_cover &&
+	       (strcmp(g->cover[i].group, group) != 0 || strcmp(g->cover[i].member, member) != 0))
+		i++;
+	if (i == g->n_cover && g->n_cover == COVER_MAX) {
 		lim_warn("group coverage table full: %s not recorded for %s", group, member);
 		return;
 	}
-	copy_text(g->cover[g->n_cover].group, sizeof g->cover[0].group, group, strlen(group));
-	copy_text(g->cover[g->n_cover].member, sizeof g->cover[0].member, member, strlen(member));
-	g->n_cover++;
+	if (i == g->n_cover) {
+		copy_text(g->cover[i].group, sizeof g->cover[0].group, group, strlen(group));
+		copy_text(g->cover[i].member, sizeof g->cover[0].member, member, strlen(member));
+		g->n_cover++;
+	}
+	copy_text(g->due[n % DUE_MAX], sizeof g->due[0], group, strlen(group));
+	atomic_store_explicit(&g->due_n, n + 1, memory_order_release);
 }
 
 /* The "decrypt.keys" rows of a GMK under the LIIDs of pc with content, but those an attempt
@@ -2026,18 +2060,28 @@ static void group_due(struct limf_pipe *p, const char *group)
 static void groups_due(struct limf_pipe *p)
 {
 	struct limf_groups *g = p->g;
+	char group[CAP_MC_TEXT];
 	uint64_t n;
 	if (!g || atomic_load_explicit(&g->due_n, memory_order_acquire) == p->due_seen)
 		return;
-	pthread_mutex_lock(&g->mu);
-	n = atomic_load_explicit(&g->due_n, memory_order_relaxed);
-	if (n - p->due_seen > DUE_MAX)
+	/* one name at a time under the lock (the other pipelines take it for every group media
+	 * packet), the calls walked without it */
+	for (;;) {
+		pthread_mutex_lock(&g->mu);
+		n = atomic_load_explicit(&g->due_n, memory_order_relaxed);
+		if (n == p->due_seen || n - p->due_seen > DUE_MAX) {
+			pthread_mutex_unlock(&g->mu);
+			break;
+		}
+		memcpy(group, g->due[p->due_seen % DUE_MAX], sizeof group);
+		p->due_seen++;
+		pthread_mutex_unlock(&g->mu);
+		group_due(p, group);
+	}
+	if (n != p->due_seen) {
+		p->due_seen = n; /* (fell behind the ring: every group call of this pipeline) */
 		group_due(p, NULL);
-	else
-		for (uint64_t i = p->due_seen; i < n; i++)
-			group_due(p, g->due[i % DUE_MAX]);
-	p->due_seen = n;
-	pthread_mutex_unlock(&g->mu);
+	}
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK

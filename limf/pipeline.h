@@ -185,13 +185,14 @@ enum limf_match {
 	LIMF_MATCH_SIP_TO,
 	LIMF_MATCH_MIKEY_INITIATOR,
 	LIMF_MATCH_MIKEY_RESPONDER,
-	LIMF_MATCH_GROUP,        /* the group ID (mcptt-info, the group document) */
-	LIMF_MATCH_GROUP_MEMBER, /* a member whose GMK made the group interceptable */
-	LIMF_MATCH_MC_TARGET,    /* a GMK message's addressee (To, mcptt-info) */
+	LIMF_MATCH_GROUP,          /* the group ID (mcptt-info, the group document) */
+	LIMF_MATCH_GROUP_MEMBER,   /* a member whose GMK made the group interceptable */
+	LIMF_MATCH_MC_TARGET,      /* a GMK message's addressee (To, mcptt-info) */
+	LIMF_MATCH_SIP_ANSWER_PAI, /* a P-Asserted-Identity of the 2xx: the party that answered */
 	LIMF_MATCH_N
 };
 /* "sip-from", "sip-p-asserted-identity", "sip-to", "mikey-initiator", "mikey-responder",
- * "group", "group-member", "mc-target"; NULL out of range. */
+ * "group", "group-member", "mc-target", "sip-answer-p-asserted-identity"; NULL out of range. */
 const char *limf_match_name(unsigned m);
 
 struct limf_iri {

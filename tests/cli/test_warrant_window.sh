@@ -451,9 +451,14 @@ divert_pai_case() {
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 assert r[0]["type"] == "begin" and r[0].get("in_progress") is True, r[0]
-assert "sip-p-asserted-identity" in r[0]["matched_by"], r[0]
+assert r[0]["matched_by"] == ["sip-answer-p-asserted-identity"], r[0]
 assert not any(x["kind"] == "sip" and x["sip"].startswith("INVITE ") for x in r), "INVITE in IRI"
 assert r[-1]["type"] == "end"' "$tmp/ev-divertpai$x/$LP/iri.jsonl"
+	# an answer that asserts the party called (as most do) asks the gate nothing more
+	expect 0 "inject-cq$x" python3 "$here/pcap_inject.py" "$tmp/cp$x-0.pcap" "$tmp/cq$x.pcap" 0 \
+		answerpai "$B"
+	replay "answerpai$x" "$tmp/cq$x.pcap"
+	sumcheck "answerpai$x" "j['summary']['calls_intercepted']==0 and j['summary']['warrant_decisions']==1"
 	"$limf" warrant revoke "$LP" --reason "test done" >/dev/null 2>&1 || bad "revoke $LP"
 }
 union_case "" 75
