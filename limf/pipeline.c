@@ -875,8 +875,7 @@ static struct party_set *parties_of(struct limf_pipe *p, struct pcall *pc,
 static void imsg_parties(struct limf_pipe *p, const struct cap_call *call, bool answer,
 			 struct party_set *s)
 {
-	const char *why = NULL;
-	struct mikey_msg *m = call_imsg(answer ? &call->answer : &call->offer, &why);
+	struct mikey_msg *m = call_imsg(answer ? &call->answer : &call->offer, NULL);
 	struct party_set *t = m ? calloc(1, sizeof *t) : NULL;
 	if (t) {
 		add_imsg_ids(p, t, m, answer);
