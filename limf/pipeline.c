@@ -1537,17 +1537,17 @@ static bool audit_cc(struct limf_pipe *p, const struct pcall *pc, const struct c
 	return failed == 0;
 }
 
-/* The SSV of m for km->key_user (the identity its SAKKE payload is encrypted to): that user's
- * keys through the call's decision (the key period named by the message, else a neighbour)
- * and the SAKKE unwrap, once the initiator's ECCSI signature (RFC 6509 s3.3; who: "initiator" or
- * "group management server" in the detail; sip_init: the SIP party whose URI the signature is
- * checked with when the message names no initiator). false with km's outcome and detail set:
- * then nothing of the message is used. ssv is wiped by the caller. */
-/* Whether m's ECCSI signature verifies with the KPAK of p->cert (sip_init: as unwrap_signed). */
+/* Whether m's ECCSI signature verifies with the KPAK of p->cert. A message that names its
+ * initiator is checked with that identity. One that names none (RFC 6509 s4.2 leaves it to the
+ * signalling) is checked with each of the nc SIP parties in cand, the side's that sent it
+ * (sip_side): *signer is then the one it verifies with (else, and for a named initiator, NULL).
+ * A SIP header is only a claim: the signature proves which of them holds the key. */
 static bool sig_verifies(struct limf_pipe *p, const struct mikey_msg *m,
-			 const struct cap_text *sip_init)
+			 const struct cap_text *const *cand, size_t nc,
+			 const struct cap_text **signer)
 {
 	struct mikey_ident_cfg cfg;
+	*signer = NULL;
 	memset(&cfg, 0, sizeof cfg);
 	if (p->cert.scheme == WR_KMS_ID_3GPP) {
 		cfg.kms_uri = p->cert.kms_uri;
@@ -1556,11 +1556,19 @@ static bool sig_verifies(struct limf_pipe *p, const struct mikey_msg *m,
 		cfg.period = p->cert.user_key_period;
 		cfg.offset = p->cert.user_key_offset;
 	}
-	if (!mikey_initiator(m)) {
-		cfg.uri = sip_init->s;
-		cfg.urilen = sip_init->len;
+	if (mikey_initiator(m))
+		return mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) == LIM_OK;
+	for (size_t i = 0; i < nc; i++) {
+		if (cand[i]->len == 0)
+			continue;
+		cfg.uri = cand[i]->s;
+		cfg.urilen = cand[i]->len;
+		if (mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) == LIM_OK) {
+			*signer = cand[i];
+			return true;
+		}
 	}
-	return mikey_sakke_verify(m, p->cert.kpak, &cfg, NULL) == LIM_OK;
+	return false;
 }
 
 /* The time an I_MESSAGE's certificate must be valid at: the call's (the decision's), and the
@@ -1602,10 +1610,18 @@ static bool cert_for_imsg(struct limf_pipe *p, const struct pcall *pc, const str
 	return false;
 }
 
+/* The SSV of m for km->key_user (the identity its SAKKE payload is encrypted to): that user's
+ * keys through the call's decision (the key period named by the message, else a neighbour)
+ * and the SAKKE unwrap, once the initiator's ECCSI signature (RFC 6509 s3.3; who: "initiator" or
+ * "group management server" in the detail; cand, nc: the SIP parties a message that names no
+ * initiator is checked with, as sig_verifies; the one it verifies with goes to
+ * km->initiator_sip when sip_signer). false with km's outcome and detail set: then nothing of
+ * the message is used. ssv is wiped by the caller. */
 static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
-			  const struct cap_text *sip_init, const char *who, struct km_rec *km,
-			  uint8_t ssv[SAKKE_SSV_LEN])
+			  const struct cap_text *const *cand, size_t nc, bool sip_signer,
+			  const char *who, struct km_rec *km, uint8_t ssv[SAKKE_SSV_LEN])
 {
+	const struct cap_text *signer = NULL;
 	const struct wr_kms_keys *keys = NULL;
 	struct limf_keyshare *ks = p->ks;
 	struct mikey_ident_cfg cfg;
@@ -1621,12 +1637,14 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 	 * reported and reaches neither the KMS (no key request, nothing cached) nor SAKKE. One
 	 * that does not verify may be signed under a certificate this process has not seen (a
 	 * roll-over): one re-fetch, rate-limited by the client, and one more check if it changed */
-	bool sig_ok = sig_verifies(p, m, sip_init);
+	bool sig_ok = sig_verifies(p, m, cand, nc, &signer);
 	if (!sig_ok && cert_refresh(p, t) && (cert_pick(p, t) || cert_pick(p, imsg_t(m, t))))
-		sig_ok = sig_verifies(p, m, sip_init);
+		sig_ok = sig_verifies(p, m, cand, nc, &signer);
 	if (sig_ok)
 		copy_text(km->kms_uri, sizeof km->kms_uri, p->cert.kms_uri,
 			  strlen(p->cert.kms_uri));
+	if (sig_ok && signer && sip_signer)
+		copy_text(km->initiator_sip, sizeof km->initiator_sip, signer->s, signer->len);
 	if (!sig_ok) {
 		p->st.sig_bad++;
 		copy_text(km->sig, sizeof km->sig, "invalid", 7);
@@ -1696,8 +1714,9 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		    const struct mikey_msg *m, bool answer, struct km_rec *km)
 {
 	struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
 	uint8_t ssv[SAKKE_SSV_LEN];
-	size_t nk = 0;
+	size_t nk = 0, nc;
 	int side = answer ? 1 : 0;
 	enum lim_err e;
 	memset(sk, 0, sizeof sk);
@@ -1719,8 +1738,8 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 			 "no party of the call has the responder's identifier");
 		goto out;
 	}
-	if (!unwrap_signed(p, pc, m, answer ? &call->to_uri : &call->from_uri, "initiator", km,
-			   ssv))
+	nc = sip_side(call, !answer, cand);
+	if (!unwrap_signed(p, pc, m, cand, nc, true, "initiator", km, ssv))
 		goto out;
 	e = mikey_srtp_keys(m, ssv, sizeof ssv, sk, &nk);
 	if (e == LIM_OK &&
@@ -2123,10 +2142,11 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	{
 		/* the NOTIFY's From: the group management server */
 		struct cap_text gms;
+		const struct cap_text *gc = &gms;
 		memset(&gms, 0, sizeof gms);
 		copy_text(gms.s, sizeof gms.s, sm->from.uri.p, sm->from.uri.len);
 		gms.len = strlen(gms.s);
-		if (!unwrap_signed(p, pc, m, &gms, "group management server", km, ssv))
+		if (!unwrap_signed(p, pc, m, &gc, 1, false, "group management server", km, ssv))
 			goto out;
 	}
 	e = mikey_gmk_facts(m, ssv, sizeof ssv, km->key_user, strlen(km->key_user), &gf);

@@ -461,15 +461,90 @@ assert r[-1]["type"] == "end"' "$tmp/ev-divertpai$x/$LP/iri.jsonl"
 	sumcheck "answerpai$x" "j['summary']['calls_intercepted']==0 and j['summary']['warrant_decisions']==1"
 	"$limf" warrant revoke "$LP" --reason "test done" >/dev/null 2>&1 || bad "revoke $LP"
 }
+# I_MESSAGEs that name no initiator (RFC 6509 s4.2 leaves it to the signalling): the signature
+# is checked with each SIP party of the side that sent one, and the party it verifies with is
+# the record's initiator_sip. An anonymous caller's offer (From anonymous, the INVITE's
+# P-Asserted-Identity its signer) and a diverted call's answer (its 2xx asserting the party
+# that answered, the signer) both verify; the same answer without that assertion does not, nor
+# does a forged offer, which reaches no KMS. noidri_case TAG SEED.
+noidri_case() {
+	local x=$1 AC="sip:nicaller$1$sfx@example.org" AD="sip:nidiverted$1$sfx@example.org"
+	local LN="XN$1$sfx" c=$tmp/${KD:-g}/community.json p=${PROF:-rfc6509} n_all r0 f
+	local anon=sip:anonymous@anonymous.invalid
+	expect 0 "gen-ni$x" "$gen" --community "$c" --profile "$p" --out "$tmp/ni$x-0.pcap" \
+		--calls 1 --duration 4 --caller "$AC" --callee "$B" --start "$AT" --seed "$2" \
+		--no-idri
+	expect 0 "gen-ni$x-ans" "$gen" --community "$c" --profile "$p" \
+		--out "$tmp/ni$x-ans.pcap" --calls 1 --duration 1 --caller "$AD" --callee "$AC" \
+		--start "$AT" --seed $(($2 + 1)) --no-idri
+	expect 0 "gen-nf$x" "$gen" --community "$c" --profile "$p" --out "$tmp/nf$x-0.pcap" \
+		--calls 1 --duration 2 --caller "$AC" --callee "$B" --start "$AT" --seed $(($2 + 2)) \
+		--no-idri --forge-sig
+	for f in ni nf; do
+		expect 0 "inject-$f$x-from" python3 "$here/pcap_inject.py" "$tmp/$f$x-0.pcap" \
+			"$tmp/$f$x-1.pcap" 0 fromspoof "$anon"
+		expect 0 "inject-$f$x-pai" python3 "$here/pcap_inject.py" "$tmp/$f$x-1.pcap" \
+			"$tmp/$f$x-2.pcap" 0 invitepai "$AC"
+		cp "$tmp/$f$x-0.pcap.json" "$tmp/$f$x-2.pcap.json"
+		ln -s "$f$x-0.pcap.d" "$tmp/$f$x-2.pcap.d"
+	done
+	expect 0 "inject-ni$x-ans" python3 "$here/pcap_inject.py" "$tmp/ni$x-2.pcap" \
+		"$tmp/ni$x-3.pcap" 0 answerimsg "$tmp/ni$x-ans.pcap"
+	expect 0 "inject-ni$x-apai" python3 "$here/pcap_inject.py" "$tmp/ni$x-3.pcap" \
+		"$tmp/ni$x.pcap" 0 answerpai "$AD"
+	for f in ni$x-3 ni$x; do
+		cp "$tmp/ni$x-0.pcap.json" "$tmp/$f.pcap.json"
+		ln -s "ni$x-0.pcap.d" "$tmp/$f.pcap.d"
+	done
+	warrant "$LN" iri+cc "$AC" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z
+	n_all=$(sent "$tmp/ni$x.pcap" from 0)
+	# the offer alone, then with the diverted answer, asserted or not
+	for f in ni$x-2 ni$x ni$x-3; do
+		replay "$f" "$tmp/$f.pcap"
+		sumcheck "$f" "j['summary']['calls_intercepted']==1 and j['liids']==['$LN']"
+		sumcheck "$f" "j['summary']['decrypted']==$n_all and j['summary']['auth_failed']==0"
+		expect 0 "cc-$f" python3 "$here/replay_check.py" "$tmp/ev-$f" "$LN" \
+			"$tmp/$f.pcap.json" targets --input="$tmp/$f.pcap"
+	done
+	expect 0 "iri-ni$x" python3 -c '
+import json, sys
+def km(path):
+    r = [json.loads(l) for l in open(path)]
+    assert r[0]["matched_by"] == ["sip-p-asserted-identity"], r[0]
+    return {k["side"]: (k["outcome"], k["signature"], k["initiator"], k["initiator_sip"])
+            for k in (x["key_management"] for x in r if x["kind"] == "key-management")}
+caller, answerer = sys.argv[4], sys.argv[5]
+offer = ("keys", "valid", "", caller)
+assert km(sys.argv[1]) == {"offer": offer}, km(sys.argv[1])
+assert km(sys.argv[2]) == {"offer": offer, "answer": ("keys", "valid", "", answerer)}, km(sys.argv[2])
+k = km(sys.argv[3])
+assert k["offer"] == offer and k["answer"][:2] == ("bad-signature", "invalid"), k' \
+		"$tmp/ev-ni$x-2/$LN/iri.jsonl" "$tmp/ev-ni$x/$LN/iri.jsonl" \
+		"$tmp/ev-ni$x-3/$LN/iri.jsonl" "$AC" "$AD"
+	r0=$(grep -c "keyprov" "$tmp/${KD:-g}/log")
+	replay "nf$x" "$tmp/nf$x-2.pcap"
+	sumcheck "nf$x" "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==0"
+	[ "$(grep -c "keyprov" "$tmp/${KD:-g}/log")" -eq "$r0" ] && ok ||
+		bad "nf$x: a forged I_MESSAGE reached the KMS"
+	expect 0 "iri-nf$x" python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+k = [x["key_management"] for x in r if x["kind"] == "key-management"]
+assert [(x["outcome"], x["signature"], x["initiator_sip"]) for x in k] == [("bad-signature", "invalid", "")], k' \
+		"$tmp/ev-nf$x/$LN/iri.jsonl"
+	"$limf" warrant revoke "$LN" --reason "test done" >/dev/null 2>&1 || bad "revoke $LN"
+}
 union_case "" 75
 divert_case "" 77
 divert_pai_case "" 79
+noidri_case "" 81
 # the same on a 3GPP MCX community (3gpp-uid, mcx profile): the targets appear in the
 # I_MESSAGEs only as UIDs, each computed with the context of the I_MESSAGE that names it
 kms_up "$tmp/u" 3gpp-uid kms.winu.test
 KD=u PROF=mcx union_case u 85
 KD=u PROF=mcx divert_case u 87
 KD=u PROF=mcx divert_pai_case u 89
+KD=u PROF=mcx noidri_case u 91
 kms_down "$tmp/u"
 
 # ---- 5b. a warrant that comes into force during a call intercepted already (pipeline.h 3b):

@@ -143,6 +143,8 @@ struct gen_imsg_in {
 	bool clear_ids;      /* MCX: the parties as clear URIs (IDRi/IDRr, roles 1/2) under SAKKE
 			      * ID scheme 2, not as UIDs (roles 8/9): TS 33.180 without identity
 			      * hiding; keys and signature still use the UIDs of T's key period */
+	bool no_idri;        /* no initiator identifier (IDRi / IDRuidi): RFC 6509 s4.2 leaves
+			      * the initiator to the signalling; still signed by the caller */
 	bool forge_sig;      /* flip a bit of the signature after signing */
 	struct gen_rng *rng; /* the ECCSI ephemeral j */
 };

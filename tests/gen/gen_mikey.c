@@ -143,12 +143,14 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 		m.n_cs = 0;
 		m.map_type = MIKEY_MAP_EMPTY;
 		if (in->clear_ids) {
-			set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
-				strlen(in->caller));
+			if (!in->no_idri)
+				set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
+					strlen(in->caller));
 			set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee,
 				strlen(in->callee));
 		} else {
-			set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
+			if (!in->no_idri)
+				set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
 			set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, ri.idlen);
 		}
 		set_idr(&m, MIKEY_ROLE_IDRKMSI, (const uint8_t *)c->cert.kms_uri,
@@ -178,7 +180,9 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 			m.cs[i].ssrc = in->ssrc[i];
 			m.cs[i].roc = in->roc[i];
 		}
-		set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller, strlen(in->caller));
+		if (!in->no_idri)
+			set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
+				strlen(in->caller));
 		set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee, strlen(in->callee));
 		set_idr(&m, MIKEY_ROLE_IDRKMS, (const uint8_t *)c->cert.kms_uri,
 			strlen(c->cert.kms_uri));

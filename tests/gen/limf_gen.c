@@ -105,7 +105,7 @@ struct opts {
 	unsigned calls, background, corrupt;
 	double duration, loss, reorder;
 	uint64_t start_us, seed;
-	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids;
+	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
 	uint16_t vlan;
@@ -209,7 +209,7 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
-		"         [--clear-ids] [--t-skew SECS] [--first-seq N]",
+		"         [--clear-ids] [--no-idri] [--t-skew SECS] [--first-seq N]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -228,6 +228,7 @@ static void usage(FILE *f)
 		"--loss/--reorder: percent of SRTP packets; --corrupt N: flip a byte in N SRTP",
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
 		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
+		"--no-idri: the I_MESSAGEs name no initiator (its signer is the caller SIP names);",
 		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key "
 		"period);",
 		"--first-seq N: every stream's first RTP sequence number (else random): N near",
@@ -758,6 +759,7 @@ static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_c
 	in.callee = c->callee;
 	in.t_us = (uint64_t)((int64_t)t + o.t_skew_us);
 	in.clear_ids = o.clear_ids;
+	in.no_idri = o.no_idri;
 	gen_rng_bytes(&c->rng, in.ssv, sizeof in.ssv);
 	gen_rng_bytes(&c->rng, in.rand, sizeof in.rand);
 	in.csb_id = (uint32_t)gen_rng_u64(&c->rng);
@@ -1220,6 +1222,8 @@ static void parse_opts(int argc, char **argv)
 			o.foreign = true;
 		} else if (strcmp(a, "--clear-ids") == 0) {
 			o.clear_ids = true;
+		} else if (strcmp(a, "--no-idri") == 0) {
+			o.no_idri = true;
 		} else if (ARG("--first-seq")) {
 			double fs = real_arg(a, v, 0, 65535);
 			if (fs != (double)(int32_t)fs)
@@ -1300,10 +1304,10 @@ int main(int argc, char **argv)
 		gen_die("--clear-ids: --profile mcx only (rfc6509 always has clear URIs)");
 	if (o.profile == GEN_PROFILE_GROUP) {
 		if (o.tcp || o.frag || o.rekey || o.ssrc_change || o.forge || o.foreign || o.rtcp ||
-		    o.corrupt || o.background || o.t_skew_us)
+		    o.corrupt || o.background || o.t_skew_us || o.no_idri)
 			gen_die("--profile group: --tcp, --frag, --rekey, --ssrc-change, "
-				"--forge-sig, --foreign-kms, --rtcp, --corrupt, --t-skew and "
-				"--background do not apply");
+				"--forge-sig, --foreign-kms, --rtcp, --corrupt, --t-skew, "
+				"--no-idri and --background do not apply");
 		o.grp.community = o.community, o.grp.out = o.out, o.grp.dump_keys = o.dump_keys;
 		o.grp.seed = o.seed, o.grp.start_us = o.start_us, o.grp.duration = o.duration;
 		o.grp.loss = o.loss, o.grp.reorder = o.reorder, o.grp.ipv6 = o.ipv6;
