@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -594,6 +595,19 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out)
 			return LIM_E_STATE; /* symbolic link or not a directory */
 	} else if (errno != ENOENT || mkdir(dir, 0750) != 0) {
 		return LIM_E_IO;
+	} else {
+		/* made here: its entry in the parent made durable too (a crash after the run
+		 * could otherwise lose the whole bundle) */
+		char *cp = strdup(dir);
+		int pfd = cp ? open(dirname(cp), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		bool synced = pfd >= 0 && fsync(pfd) == 0;
+		if (pfd >= 0)
+			close(pfd);
+		free(cp);
+		if (!synced) {
+			(void)rmdir(dir);
+			return LIM_E_IO;
+		}
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -1342,6 +1356,36 @@ void ho_bundle_abort(struct ho_bundle *b)
 	bundle_free(b);
 }
 
+/* fsync of every directory below DIR that holds an output (DIR itself is synced after the
+ * manifest files): a file's data was synced when it was finished, but its name is an entry
+ * of its directory, and a new directory's of its parent. b->files sorted (file_cmp), so the
+ * paths under one directory are consecutive: each is synced once. LIM_OK, LIM_E_IO. */
+static enum lim_err sync_dirs(const struct ho_bundle *b)
+{
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const char *p = b->files[i]->path, *prev = i ? b->files[i - 1]->path : "";
+		for (const char *sl = strchr(p, '/'); sl; sl = strchr(sl + 1, '/')) {
+			size_t n = (size_t)(sl - p);
+			char d[HO_BUNDLE_PATH_MAX + 1];
+			int fd, r;
+			if (strncmp(prev, p, n + 1) == 0)
+				continue; /* (synced with the previous output's) */
+			if (n >= sizeof d)
+				return LIM_E_IO;
+			memcpy(d, p, n);
+			d[n] = '\0';
+			fd = openat(b->dirfd, d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				return LIM_E_IO;
+			r = fsync(fd);
+			close(fd);
+			if (r != 0)
+				return LIM_E_IO;
+		}
+	}
+	return LIM_OK;
+}
+
 static int file_cmp(const void *a, const void *b)
 {
 	return strcmp((*(struct ho_bfile *const *)a)->path, (*(struct ho_bfile *const *)b)->path);
@@ -1415,6 +1459,24 @@ enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
 	}
 	*out = k;
 	return LIM_OK;
+}
+
+/* SHA-256 over the DER SubjectPublicKeyInfo of key (the verifier's fingerprint). */
+static enum lim_err key_fpr(EVP_PKEY *key, uint8_t fpr[32])
+{
+	uint8_t *der = NULL;
+	int derlen = i2d_PUBKEY(key, &der);
+	enum lim_err rc = LIM_E_CRYPTO;
+	if (derlen > 0 && EVP_Digest(der, (size_t)derlen, fpr, NULL, EVP_sha256(), NULL) == 1)
+		rc = LIM_OK;
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* see bundle.h */
+enum lim_err ho_sign_key_fpr(const struct ho_sign_key *k, uint8_t fpr[32])
+{
+	return k && k->key ? key_fpr(k->key, fpr) : LIM_E_CRYPTO;
 }
 
 /* see bundle.h */
@@ -1530,6 +1592,10 @@ static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
 		if (rc != LIM_OK)
 			goto out;
 	}
+	/* the outputs' directory entries made durable before the manifest that lists them */
+	rc = sync_dirs(b);
+	if (rc != LIM_OK)
+		goto out;
 	/* manifest.json */
 	rc = LIM_E_NOMEM;
 	mf = open_memstream(&man, &manlen);
@@ -1643,6 +1709,7 @@ struct v_state {
 	struct v_entry *e;
 	size_t ne;
 	char *extra; /* the smallest unlisted path seen by the walk */
+	uint8_t incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1]; /* the manifest's, NUL-terminated */
 };
 
 static enum lim_err v_fail(struct v_state *v, const char *fmt, ...)
@@ -1825,7 +1892,9 @@ static bool parse_entry(struct jp *j, struct v_entry *e)
 	return jp_eat(j, '}') && hp && hsz && hsh;
 }
 
-/* The signed manifest: format and the sorted outputs. Returns NULL or the reason. */
+/* The signed manifest: format, the sorted outputs and the producer's "incomplete" (into
+ * v->incomplete: cut to fit, its octets as the JSON string holds them). Returns NULL or the
+ * reason. */
 static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 {
 	struct jp j = { s, n, 0, 0 };
@@ -1873,6 +1942,24 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 				} while (jp_eat(&j, ','));
 				if (!jp_eat(&j, ']'))
 					return "malformed outputs";
+			} else if (kl == 10 && memcmp(k, "incomplete", 10) == 0) {
+				size_t st;
+				jp_ws(&j);
+				st = j.i;
+				if (!jp_value(&j))
+					return "malformed";
+				j.i = st;
+				if (!jp_string(&j, v->incomplete, sizeof v->incomplete - 1, &vl)) {
+					/* longer than kept (or not a string): the start, marked */
+					j.i = st;
+					if (!jp_value(&j))
+						return "malformed";
+					snprintf((char *)v->incomplete, sizeof v->incomplete,
+						 "(not shown: not a string of at most %u octets)",
+						 HO_BUNDLE_INCOMPLETE_MAX);
+				} else {
+					v->incomplete[vl] = '\0';
+				}
 			} else if (!jp_value(&j)) {
 				return "malformed";
 			}
@@ -1965,15 +2052,15 @@ static bool walk(struct v_state *v, int fd, const char *prefix, unsigned depth)
 enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *why, size_t whycap,
 				 struct ho_verify_info *info)
 {
-	struct v_state v = { -1, why, whycap, NULL, 0, NULL };
-	uint8_t *man = NULL, *sig = NULL, *pub = NULL, *pin = NULL, *der = NULL;
+	struct v_state v = { -1, why, whycap, NULL, 0, NULL, { 0 } };
+	uint8_t *man = NULL, *sig = NULL, *pub = NULL, *pin = NULL;
 	size_t manlen = 0, siglen = 0, publen = 0, pinlen = 0;
 	EVP_PKEY *pk = NULL, *pinned = NULL;
 	EVP_MD_CTX *mctx = NULL;
 	uint8_t fpr[32];
 	const char *reason;
 	enum lim_err rc = LIM_E_AUTH;
-	int e, derlen;
+	int e;
 
 	if (why && whycap)
 		why[0] = '\0';
@@ -2029,8 +2116,7 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 		rc = v_fail(&v, "manifest.sig: signature does not verify");
 		goto out;
 	}
-	derlen = i2d_PUBKEY(pinned ? pinned : pk, &der);
-	if (derlen <= 0 || EVP_Digest(der, (size_t)derlen, fpr, NULL, EVP_sha256(), NULL) != 1) {
+	if (key_fpr(pinned ? pinned : pk, fpr) != LIM_OK) {
 		rc = v_fail(&v, "manifest.pub: cannot encode the key");
 		goto out;
 	}
@@ -2095,6 +2181,7 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 	if (info) {
 		info->files = v.ne;
 		memcpy(info->fpr, fpr, sizeof fpr);
+		memcpy(info->incomplete, v.incomplete, sizeof info->incomplete);
 	}
 	rc = LIM_OK;
 out:
@@ -2108,7 +2195,6 @@ out:
 	free(sig);
 	free(pub);
 	free(pin);
-	OPENSSL_free(der);
 	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_free(pk);
 	EVP_PKEY_free(pinned);

@@ -13,6 +13,8 @@
  *   manifest.pub   the signer's public key: PEM SubjectPublicKeyInfo exactly as OpenSSL's
  *                  PEM_write_bio_PUBKEY writes it (the verifier insists on that encoding)
  *   <relpath>...   the outputs: IRI JSON lines, PS-PDU streams, cc.pcap, audio WAVs.
+ * One extra member has a meaning here: "incomplete", a string, is the producer's statement
+ * that the bundle is not the whole evidence and why; the verifier reports it (ho_verify_info).
  *
  * Writer: ho_bundle_open, then any number of ho_bundle_input / ho_bundle_file / ho_bundle_ccw
  * / ho_bundle_wav and their writes, then ho_bundle_close (finish and sign) or ho_bundle_abort.
@@ -53,16 +55,17 @@
  * ~19,000 calls: a larger case lost its whole manifest at the very end). A manifest of that
  * extra_json and HO_BUNDLE_MAX_FILES outputs and HO_BUNDLE_MAX_IN inputs of the longest names
  * (~24 MiB each) fits HO_BUNDLE_MANIFEST_MAX. */
-#define HO_BUNDLE_FORMAT       "limf-evidence-1"
-#define HO_BUNDLE_PATH_MAX     255u         /* longest relpath, octets */
-#define HO_BUNDLE_MAX_FILES    65536u       /* outputs per bundle (and manifest entries verified) */
-#define HO_BUNDLE_MAX_IN       65536u       /* inputs per bundle */
-#define HO_BUNDLE_EXTRA_MAX    (64u << 20)  /* extra_json octets (below) */
-#define HO_BUNDLE_MANIFEST_MAX (128u << 20) /* manifest.json octets the verifier reads */
-#define HO_WAV_RATE            8000u
-#define HO_WAV_MAX_SAMPLES     (4u * 3600u * HO_WAV_RATE) /* 4 h of audio per WAV */
-#define HO_WAV_JUMP_FWD        (60u * HO_WAV_RATE) /* samples: a longer gap starts a segment */
-#define HO_WAV_JUMP_BACK       (2u * HO_WAV_RATE)  /* samples: an older packet starts one */
+#define HO_BUNDLE_FORMAT         "limf-evidence-1"
+#define HO_BUNDLE_PATH_MAX       255u   /* longest relpath, octets */
+#define HO_BUNDLE_MAX_FILES      65536u /* outputs per bundle (and manifest entries verified) */
+#define HO_BUNDLE_MAX_IN         65536u /* inputs per bundle */
+#define HO_BUNDLE_EXTRA_MAX      (64u << 20)  /* extra_json octets (below) */
+#define HO_BUNDLE_MANIFEST_MAX   (128u << 20) /* manifest.json octets the verifier reads */
+#define HO_BUNDLE_INCOMPLETE_MAX 511u         /* "incomplete" octets ho_verify_info keeps */
+#define HO_WAV_RATE              8000u
+#define HO_WAV_MAX_SAMPLES       (4u * 3600u * HO_WAV_RATE) /* 4 h of audio per WAV */
+#define HO_WAV_JUMP_FWD          (60u * HO_WAV_RATE) /* samples: a longer gap starts a segment */
+#define HO_WAV_JUMP_BACK         (2u * HO_WAV_RATE)  /* samples: an older packet starts one */
 
 struct ho_bundle;
 struct ho_bfile;
@@ -190,6 +193,9 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
 struct ho_sign_key;
 enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out) LIM_WUR;
 void ho_sign_key_free(struct ho_sign_key *k);
+/* The SHA-256 fingerprint of k's public key, as ho_verify_info.fpr (what limf verify prints):
+ * LIM_OK, LIM_E_CRYPTO. */
+enum lim_err ho_sign_key_fpr(const struct ho_sign_key *k, uint8_t fpr[32]) LIM_WUR;
 enum lim_err ho_bundle_close_key(struct ho_bundle *b, const char *tool_version,
 				 const char *extra_json, const struct ho_sign_key *key) LIM_WUR;
 /* Frees b without finishing (error paths): closes descriptors, leaves what was written. */
@@ -200,6 +206,9 @@ struct ho_verify_info {
 	size_t files;    /* outputs listed and checked */
 	uint8_t fpr[32]; /* SHA-256 of the signer's public key, DER SubjectPublicKeyInfo (as
 			    `openssl pkey -pubin -outform DER | sha256sum`) */
+	/* the manifest's top-level "incomplete" string, when it has one: the producer's
+	 * statement that the bundle is not the whole evidence, and why (cut to fit; "" none) */
+	char incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1];
 };
 
 /* Verifies DIR: manifest.sig (64 octets) over manifest.json with manifest.pub (canonical PEM of

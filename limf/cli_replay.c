@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/codec.h"
 #include "common/json.h"
 #include "handover/bundle.h"
 #include "handover/handover.h"
@@ -676,7 +677,19 @@ int limf_cmd_replay(int argc, char **argv)
 			       ost.dlv_iri, ost.dlv_cc,
 			       dlv_rc ? "NOT all confirmed (still spooled)"
 				      : "all confirmed by the authorities");
-		printf("evidence bundle: %s (check it with: limf verify %s)\n", o.out, o.out);
+		{
+			/* the fingerprint, for the authority to pin: a bundle's own key shows only
+			 * that it is as that key signed it (limf verify without --key) */
+			uint8_t fb[32];
+			char fx[65] = "?";
+			if (ho_sign_key_fpr(skey, fb) == LIM_OK)
+				lim_hex_encode(fb, sizeof fb, fx);
+			printf("evidence bundle: %s, signed by the key of SHA-256 fingerprint %s\n"
+			       "  (give the authority that fingerprint or the public key, `openssl "
+			       "pkey -in %s -pubout`, apart from the bundle;\n"
+			       "  it checks with: limf verify --key PUB.pem %s)\n",
+			       o.out, fx, sign_key, o.out);
+		}
 		if (amark.ok) {
 			char hx[2 * WR_HASH_LEN + 1];
 			for (size_t i = 0; i < WR_HASH_LEN; i++)

@@ -2,9 +2,14 @@
  * handover/'s verifier: the Ed25519 signature over manifest.json (with the bundle's own
  * manifest.pub, or with the authority's pinned key --key, which manifest.pub must then equal),
  * every listed output's size and SHA-256, nothing missing, nothing added. Prints
- * "verified: N files, key SHA-256 fingerprint HEX" (exit 0) or "FAILED: WHY" naming the first
- * difference (exit 1); 2 for a usage error. The fingerprint is SHA-256 over the key's DER
- * SubjectPublicKeyInfo, so an authority can compare it with one it received out of band. */
+ * "verified: N files, key SHA-256 fingerprint HEX" and whose key that is (exit 0), or
+ * "FAILED: WHY" naming the first difference (exit 1); 2 for a usage error. The fingerprint is
+ * SHA-256 over the key's DER SubjectPublicKeyInfo, so an authority can compare it with one it
+ * received out of band. Without --key the signature shows only that the bundle is as the key
+ * it carries signed it: anyone who rewrites a bundle can sign it again with a key of their own.
+ * So that a reader cannot take that for the producer's word, the text says NOT PINNED. A
+ * bundle whose producer stated that it is incomplete (the manifest's "incomplete", handover/
+ * bundle.h) verifies, and the statement is printed beside it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,11 +74,26 @@ int limf_cmd_verify(int argc, char **argv)
 		}
 		lim_json_key(&j, "pinned");
 		lim_json_bool(&j, key != NULL);
+		if (rc == LIM_OK && info.incomplete[0]) {
+			lim_json_key(&j, "incomplete");
+			lim_json_str(&j, info.incomplete);
+		}
 		lim_json_obj_close(&j);
 		if (lim_json_end(&j) != LIM_OK)
 			return 1;
 	} else if (rc == LIM_OK) {
-		printf("verified: %zu files, key SHA-256 fingerprint %s\n", info.files, fpr);
+		printf("verified: %zu files, key SHA-256 fingerprint %s (%s)\n", info.files, fpr,
+		       key ? "the pinned key" : "the bundle's own key, NOT PINNED");
+		if (!key)
+			printf("  the bundle is as that key signed it; whose key it is, only its "
+			       "fingerprint can tell: compare it with the producer's, or check "
+			       "with "
+			       "--key PRODUCER.pub\n");
+		if (info.incomplete[0]) {
+			fputs("WARNING: its producer stated the evidence is INCOMPLETE: ", stdout);
+			limf_print_safe(stdout, info.incomplete);
+			putchar('\n');
+		}
 	} else {
 		/* why may hold a file name of the bundle, byte for byte: escaped, so that a name
 		 * with CR or escape sequences cannot make FAILED look like "verified" */

@@ -1427,6 +1427,23 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		lim_json_arr_close(&j);
 	}
 	lim_json_obj_close(&j);
+	{
+		/* the gate failed somewhere (limf replay's "complete", exit 3): warranted calls may
+		 * be missing, or decryptions not on the audit log. Stated in the signed manifest,
+		 * so that limf verify says so beside "verified" (handover/bundle.h) */
+		struct limf_pipe_stats gs;
+		limf_pool_stats(p, &gs, NULL);
+		if (gs.decision_errors || gs.cin_errors || gs.audit_errors) {
+			char why[256];
+			snprintf(why, sizeof why,
+				 "%" PRIu64 " warrant decision(s) failed, %" PRIu64
+				 " call(s) under a warrant got no CIN (not intercepted), %" PRIu64
+				 " audit row(s) not written",
+				 gs.decision_errors, gs.cin_errors, gs.audit_errors);
+			lim_json_key(&j, "incomplete");
+			lim_json_str(&j, why);
+		}
+	}
 	lim_json_key(&j, "summary");
 	limf_json_pipe_summary(&j, p);
 	/* the WAVs written, and the G.711 packets left out of them for want of a WAV slot */

@@ -66,7 +66,10 @@ chmod 600 "$w/evidence-sign.pem"
 step "Replay it as the service: the warrant gate, the KMS, decryption, the evidence bundle" \
 	env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay "${kms[@]}" \
 	--sign-key "$w/evidence-sign.pem" --out "$w/evidence" "$w/capture.pcap"
-step "The authority checks the bundle" "$limf" verify "$w/evidence"
+# the authority has the producer's public key from elsewhere than the bundle, and pins it
+openssl pkey -in "$w/evidence-sign.pem" -pubout -out "$w/evidence-sign.pub"
+step "The authority checks the bundle, pinning the producer's key" \
+	"$limf" verify --key "$w/evidence-sign.pub" "$w/evidence"
 step "The audit trail of the warrant: every key request names its LIID" \
 	env LIMF_DB="$LIMF_DB_OPERATOR" "$limf" audit list --liid DEMO-1
 step "The audit chain is intact" env LIMF_DB="$LIMF_DB_OPERATOR" "$limf" audit verify

@@ -261,6 +261,9 @@ expect 3 nocin "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-time
 	--out "$tmp/ev4" "$tmp/c2.pcap"
 pyjson nocin "j['complete'] is False and j['summary']['cin_errors']==1 and j['summary']['calls_intercepted']==0 and j['handover']['all_confirmed']"
 expect 0 verify4 "$limf" verify "$tmp/ev4"
+has verify4 "^WARNING: its producer stated the evidence is INCOMPLETE: 0 warrant decision(s) failed, 1 call(s) under a warrant got no CIN (not intercepted), 0 audit row(s) not written$"
+expect 0 verify4json "$limf" verify --json "$tmp/ev4"
+pyjson verify4json "j['verified'] and j['incomplete'].startswith('0 warrant decision(s) failed, 1 call(s)')"
 expect 3 nocin_text "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 5 \
 	--out "$tmp/ev5" "$tmp/c2.pcap"
 has nocin_text "ALARM: the evidence is INCOMPLETE: 0 warrant decision(s) failed, 1 call(s) under a warrant got no CIN"
@@ -269,6 +272,8 @@ sqls "GRANT EXECUTE ON FUNCTION limf.cin_reserve(integer) TO limf_service" && ok
 expect 0 cin_back "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-timeout 5 --json \
 	--out "$tmp/ev6" "$tmp/c2.pcap"
 pyjson cin_back "j['complete'] is True and j['summary']['cin_errors']==0 and j['summary']['calls_intercepted']==1"
+expect 0 verify6 "$limf" verify --json "$tmp/ev6"
+pyjson verify6 "j['verified'] and 'incomplete' not in j"
 stop_lemf
 kill -TERM "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null

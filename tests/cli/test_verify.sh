@@ -18,10 +18,15 @@ expect 0 make env LIMF_T_BUNDLE_OUT="$b" LIMF_T_BUNDLE_KEY="$tmp/sign.pem" "$th"
 has make '^[1-9][0-9]* passed, 0 failed'
 fpr=$(openssl pkey -pubin -in "$tmp/sign.pub" -outform DER | sha256sum | cut -c1-64)
 
+# without --key: intact as the key it carries signed it, and said to be NOT PINNED (anyone who
+# rewrites a bundle can sign it again); with it: the pinned key's
 expect 0 ok "$limf" verify "$b"
-has ok "^verified: 4 files, key SHA-256 fingerprint $fpr\$"
+has ok "^verified: 4 files, key SHA-256 fingerprint $fpr (the bundle's own key, NOT PINNED)\$"
+has ok "^  the bundle is as that key signed it; whose key it is, only its fingerprint can tell"
+hasnt ok "INCOMPLETE"
 expect 0 pinned "$limf" verify --key "$tmp/sign.pub" "$b"
-has pinned "^verified: 4 files"
+has pinned "^verified: 4 files, key SHA-256 fingerprint $fpr (the pinned key)\$"
+hasnt pinned "NOT PINNED"
 expect 0 json "$limf" verify --json --key "$tmp/sign.pub" "$b"
 pyjson json "j == {'verified': True, 'files': 4, 'key_sha256': '$fpr', 'pinned': True}"
 expect 1 otherkey "$limf" verify --key "$tmp/other.pub" "$b"
@@ -142,6 +147,7 @@ openssl pkeyutl -sign -inkey "$tmp/other.pem" -rawin -in "$b/manifest.json" -out
 cp "$tmp/other.pub" "$b/manifest.pub"
 expect 0 swapped "$limf" verify "$b"
 hasnt swapped "$fpr"
+has swapped "NOT PINNED"
 expect 1 swappedpinned "$limf" verify --key "$tmp/sign.pub" "$b"
 has swappedpinned '^FAILED: manifest.pub: not the pinned key$'
 expect 1 notabundle "$limf" verify "$tmp"

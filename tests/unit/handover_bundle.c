@@ -1330,6 +1330,50 @@ void t_bundle_args(void)
 		CHECK(ho_bundle_close(b, "t", goodextra[i], key) == LIM_OK);
 		expect_ok(dir, NULL);
 	}
+	/* the producer's "incomplete": reported by the verifier (escapes decoded); one that is
+	 * not a string, or longer than kept, is reported as not shown; none: "" */
+	{
+		static const struct {
+			const char *extra, *want;
+		} inc[] = {
+			{ "\"a\":1", "" },
+			{ "\"incomplete\":\"2 decision(s) failed\"", "2 decision(s) failed" },
+			{ "\"incomplete\":\"tab\\there \\u00e9\"", "tab\there \xc3\xa9" },
+			{ "\"incomplete\":true",
+			  "(not shown: not a string of at most 511 octets)" },
+			{ "\"incomplete\":{\"x\":[1,2]}",
+			  "(not shown: not a string of at most 511 octets)" },
+		};
+		struct ho_verify_info vi;
+		char why[256];
+		for (size_t i = 0; i < sizeof inc / sizeof inc[0]; i++) {
+			join(dir, sizeof dir, root, "incomplete");
+			rm_rf(dir);
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", inc[i].extra, key) == LIM_OK);
+			memset(&vi, 0x55, sizeof vi);
+			CHECK(ho_bundle_verify_ex(dir, NULL, why, sizeof why, &vi) == LIM_OK);
+			if (strcmp(vi.incomplete, inc[i].want) != 0) {
+				fprintf(stderr, "  incomplete of %s: '%s'\n", inc[i].extra,
+					vi.incomplete);
+				CHECK(0);
+			}
+		}
+		/* 511 octets kept whole; 512 are more than is kept */
+		for (size_t n = 511; n <= 512; n++) {
+			char x[600];
+			int l = snprintf(x, sizeof x, "\"incomplete\":\"");
+			memset(x + l, 'y', n);
+			memcpy(x + (size_t)l + n, "\"", 2);
+			join(dir, sizeof dir, root, "incomplete");
+			rm_rf(dir);
+			CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+			CHECK(ho_bundle_close(b, "t", x, key) == LIM_OK);
+			CHECK(ho_bundle_verify_ex(dir, NULL, why, sizeof why, &vi) == LIM_OK);
+			CHECK(n == 511 ? strlen(vi.incomplete) == 511 && vi.incomplete[0] == 'y'
+				       : vi.incomplete[0] == '(');
+		}
+	}
 	/* a large case: "calls" of 30,000 calls (~22 MiB, over the old 16 MiB cap, which lost
 	 * such a bundle's manifest at the very end) is signed and verifies; over the cap:
 	 * LIM_E_LIMIT and no manifest */
