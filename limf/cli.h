@@ -5,6 +5,13 @@
 
 #define LIMF_VERSION "0.1.0"
 
+/* OpenSSL's secure heap for keys, made at start (main.c): its size in MiB. */
+#define LIMF_SECURE_HEAP_MB 16u
+/* A WARNING on stderr when that heap is not locked in memory (mlock refused: the memory-lock
+ * limit below it and no CAP_IPC_LOCK) or could not be made: keys could reach swap. Said by the
+ * commands that fetch keys and decrypt (replay, capture), at their start. */
+void limf_secure_heap_warn(void);
+
 int limf_cmd_mikey(int argc, char **argv);
 int limf_cmd_scan(int, char **); /* limf scan (limf/cli_scan.c) */
 /* limf warrant | audit | db (limf/cli_warrant.c) */

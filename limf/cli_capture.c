@@ -1074,7 +1074,7 @@ static void set_signals(void)
  * drop? Those are also limf.conf itself and the [x2x3] TLS files, which every SIGHUP re-reads
  * as the user (a root-only one would make each later reload fail). 0, or 1 with a message. */
 static int privs_check(const struct limf_privs *pv, const struct limf_conf *c,
-		       const struct c_opts *o, const char *sign_key)
+		       const struct c_opts *o)
 {
 	const char *files[8 + 3 * LIMF_CONF_AUTH];
 	const char *record = o->record;
@@ -1090,7 +1090,6 @@ static int privs_check(const struct limf_privs *pv, const struct limf_conf *c,
 	files[nf++] = limf_setting(NULL, c->kms_ca, "LIMF_KMS_CA");
 	files[nf++] = limf_setting(NULL, c->kms_cert, "LIMF_KMS_CERT");
 	files[nf++] = limf_setting(NULL, c->kms_key, "LIMF_KMS_KEY");
-	files[nf++] = sign_key;
 	for (size_t i = 0; i < c->n_auth; i++) {
 		files[nf++] = c->auth[i].ca;
 		files[nf++] = c->auth[i].cert;
@@ -1138,6 +1137,7 @@ int limf_cmd_capture(int argc, char **argv)
 	size_t ns = 0;
 	char why[512];
 	const char *url, *sign_key = NULL;
+	struct ho_sign_key *skey = NULL; /* --record: held from the start, signs at the end */
 	long duration = 0, snaplen = 0, buffer_mb = 0, grace_s = 0, late_rate = 0;
 	uint64_t last_ts = 0, t_start;
 	struct health health;
@@ -1209,39 +1209,43 @@ int limf_cmd_capture(int argc, char **argv)
 			conf.metrics);
 		return 1;
 	}
+	limf_secure_heap_warn();
 	url = limf_setting(NULL, conf.kms_url, "LIMF_KMS_URL");
 	if (o.record) {
-		struct ho_sign_key *k = NULL;
 		sign_key = limf_setting(NULL, conf.sign_key, "LIMF_SIGN_KEY");
 		if (!sign_key) {
 			fprintf(stderr, "limf: --record needs a readable evidence signing key "
 					"([evidence] sign_key)\n");
 			return 1;
 		}
-		/* made to sign now, not first when the recording ends (days of content left
-		 * unsigned); it is loaded again then, from the file, so that a running service
-		 * holds no private key */
-		if (ho_sign_key_load(sign_key, &k) != LIM_OK) {
+		/* loaded and made to sign now, as root, and held: the recording, maybe days of
+		 * content, is signed at its end by this key, whatever became of the file (read
+		 * again then, a file replaced meanwhile signed it with another key, one removed
+		 * left it unsigned), and the user the service drops to need not read it */
+		if (ho_sign_key_load(sign_key, &skey) != LIM_OK) {
 			fprintf(stderr,
 				"limf: %s: the evidence signing key cannot be used: it must be a "
 				"readable, unencrypted Ed25519 private key in PEM\n",
 				sign_key);
 			return 1;
 		}
-		ho_sign_key_free(k);
 	}
 	if (limf_privs_init(&pv, conf.svc_user, conf.svc_group, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s: refusing to start\n", why);
+		ho_sign_key_free(skey);
 		return 1;
 	}
 	if (pv.root && !pv.drop)
 		fprintf(stderr, "limf: WARNING: running as root with no [service] user: every "
 				"privilege is kept for the whole run (set [service] user)\n");
-	if (pv.drop && privs_check(&pv, &conf, &o, sign_key) != 0)
+	if (pv.drop && privs_check(&pv, &conf, &o) != 0) {
+		ho_sign_key_free(skey);
 		return 1;
+	}
 	r = calloc(1, sizeof *r);
 	if (!r) {
 		fprintf(stderr, "limf: out of memory\n");
+		ho_sign_key_free(skey);
 		return 1;
 	}
 	r->conf = &conf;
@@ -1413,7 +1417,7 @@ int limf_cmd_capture(int argc, char **argv)
 				e = ho_bundle_input_digest(r->b, s[i].name, size, sha);
 		}
 		if (e == LIM_OK)
-			e = ho_bundle_close(r->b, LIMF_VERSION, extra, sign_key);
+			e = ho_bundle_close_key(r->b, LIMF_VERSION, extra, skey);
 		else
 			ho_bundle_abort(r->b);
 		r->b = NULL;
@@ -1464,5 +1468,6 @@ out:
 	wr_kms_free(kms);
 	wr_db_close(xdb);
 	wr_db_close(db);
+	ho_sign_key_free(skey);
 	return rc;
 }

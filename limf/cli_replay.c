@@ -400,6 +400,7 @@ int limf_cmd_replay(int argc, char **argv)
 	ca = limf_setting(o.ca, conf.kms_ca, "LIMF_KMS_CA");
 	cert_f = limf_setting(o.cert, conf.kms_cert, "LIMF_KMS_CERT");
 	key_f = limf_setting(o.key, conf.kms_key, "LIMF_KMS_KEY");
+	limf_secure_heap_warn();
 	sign_key = limf_setting(o.sign_key, conf.sign_key, "LIMF_SIGN_KEY");
 	if (!sign_key) {
 		fprintf(stderr, "limf: no evidence signing key (--sign-key, [evidence] sign_key in "

@@ -37,15 +37,35 @@ static void harden_process(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* CRYPTO_secure_malloc_init's result (see limf_secure_heap_warn) */
+static int secure_heap;
+
+/* see cli.h */
+void limf_secure_heap_warn(void)
+{
+	if (secure_heap == 1)
+		return;
+	fprintf(stderr,
+		"limf: WARNING: %s: keys could be swapped out to disk (raise the memory-lock "
+		"limit to at least %u MiB: `ulimit -l`, systemd LimitMEMLOCK=; or hold "
+		"CAP_IPC_LOCK)\n",
+		secure_heap == 2 ? "the secure heap for keys is not locked in memory (mlock "
+				   "refused)"
+				 : "no secure heap: keys are on the normal heap (wiped, not locked "
+				   "in memory)",
+		LIMF_SECURE_HEAP_MB + 1);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
 	harden_process();
 	/* Secure heap (mlock'd, excluded from dumps) for RSKs, SSVs and keys. A SAKKE receiver
 	 * context with its precomputed Miller-loop lines takes about 1.3 MiB: 16 MiB holds a
-	 * dozen. Failure leaves OpenSSL on the normal heap (secrets are still wiped). */
-	if (CRYPTO_secure_malloc_init(16u << 20, 64) == 0)
-		lim_info("secure heap unavailable; secrets use the normal heap (still wiped)");
+	 * dozen. Failure leaves OpenSSL on the normal heap (secrets are still wiped); a heap that
+	 * could not be locked (2: mlock refused, over RLIMIT_MEMLOCK without CAP_IPC_LOCK) is not
+	 * dumped but may be swapped out. The commands that handle keys say so. */
+	secure_heap = CRYPTO_secure_malloc_init((size_t)LIMF_SECURE_HEAP_MB << 20, 64);
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-v") == 0) {
 			lim_log_set_level(lim_log_get_level() < LIM_LOG_DEBUG

@@ -5,7 +5,9 @@
 #      CapBnd = none (CAP_NET_RAW is not needed once the socket is open), no ambient or inheritable, NoNewPrivs 1; the datagrams sent
 #      to lo:5099 are still captured (the summary counts them)
 #   2. --pcap only (with --record): no capability at all; the bundle is the user's and verifies;
-#      the control socket is the user's (it can run limf status), a socket left behind is said
+#      its signing key may be root's alone, read at the start (replaced during the run, the
+#      bundle is still signed by the first); the control socket is the user's (it can run
+#      limf status), a socket left behind is said
 #   3. refusals at start (exit 1, a clear message): spool_dir or --record not writable by the
 #      user, a KMS key, limf.conf itself or an [x2x3] key it cannot read (each SIGHUP re-reads
 #      them as the user), an unknown user or group, user = root, group alone
@@ -167,7 +169,34 @@ grep -q "limf capture: .* frames 2 " "$tmp/run2.err" && ok || bad "run2: summary
 	ok || bad "run2: bundle files not all owned by $U"
 expect 0 verify2 "$limf" verify "$tmp/mine/ev2"
 
-# ---- 2b. the control socket is made as root, then given to the user: it can ask for status; in
+# ---- 2a. the --record signing key is read as root at the start and held: root's alone
+# (0600), the user never reads it; replaced during the run, the bundle is still signed by the
+# key the run began with
+openssl genpkey -algorithm ed25519 -out "$tmp/priv/rootsign.pem" 2>/dev/null &&
+	openssl pkey -in "$tmp/priv/rootsign.pem" -pubout -out "$tmp/rootsign.pub" &&
+	chmod 600 "$tmp/priv/rootsign.pem" || bad "root signing key"
+sed "s|^sign_key = .*|sign_key = $tmp/priv/rootsign.pem|" "$tmp/user.conf" >"$tmp/rk.conf"
+chmod 644 "$tmp/rk.conf"
+capture rk "$tmp/rk.conf" --pcap "$tmp/two.pcap" --record "$tmp/mine/evrk"
+wait_for "$tmp/rk.err" "running (" && ok || bad "rk: did not start"
+openssl genpkey -algorithm ed25519 -out "$tmp/priv/rootsign.pem" 2>/dev/null || bad "rk: new key"
+reap rk 0
+expect 0 verifyrk "$limf" verify --key "$tmp/rootsign.pub" "$tmp/mine/evrk"
+
+# ---- 2b. a secure heap for keys that cannot be locked in memory (no CAP_IPC_LOCK, a memory-lock
+# limit below 16 MiB: the systemd default is 8 MiB) is said by the commands that handle keys
+if command -v setpriv >/dev/null 2>&1; then
+	expect 1 memlock setpriv --bounding-set=-ipc_lock --inh-caps=-ipc_lock -- bash -c \
+		'ulimit -l 1024 && exec "$0" replay --sign-key /nonexistent --out "$1" "$2"' \
+		"$limf" "$tmp/ml" "$tmp/two.pcap"
+	has memlock "WARNING: the secure heap for keys is not locked in memory (mlock refused)"
+	expect 1 memlock-root "$limf" replay --sign-key /nonexistent --out "$tmp/ml" "$tmp/two.pcap"
+	hasnt memlock-root "secure heap"
+else
+	echo "note: no setpriv: the memory-lock check skipped" >&2
+fi
+
+# ---- 2c. the control socket is made as root, then given to the user: it can ask for status; in
 # a directory of its own it is removed at exit, in root's (0711) it cannot be: said
 conf "$tmp/cs.conf" "user = $U" "control_socket = $tmp/mine/ctl.sock"
 capture cs "$tmp/cs.conf" --pcap "$tmp/two.pcap"
@@ -259,7 +288,7 @@ elif command -v runuser >/dev/null 2>&1; then
 		--speed max >"$tmp/out" 2>"$tmp/err" </dev/null
 	st=$?
 	hasnt nonroot "dropped root"
-	hasnt nonroot "WARNING"
+	hasnt nonroot "WARNING: running as root"
 	hasnt nonroot "refusing"
 	if [ "$st" -ne 0 ] && grep -q "database: .*Permission denied" "$tmp/err"; then
 		# the private cluster (pg-test.sh) is postgres's 0700: out of the user's reach
