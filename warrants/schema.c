@@ -633,6 +633,53 @@ static const char *const m7[] = {
 	NULL
 };
 
+/* Schema version 8: the periods a warrant was suspended. A warrant's status is what it is
+ * now, so a warrant suspended and resumed read as in force throughout, and limf replay of
+ * traffic of the suspended period decrypted it. limf.warrant_suspensions keeps each period:
+ * written only by a trigger on limf.warrants (a status that becomes 'suspended' opens one at
+ * the transaction's time, one that stops being it closes it), whoever changes the status, so
+ * no one writes it directly; the operator and service roles read it, and the gate
+ * (warrants/warrant.c) counts a warrant in force only outside its periods. The periods of
+ * earlier suspensions are taken from the audit chain's warrant.suspend / warrant.resume rows
+ * (a LIID names one warrant for ever); a warrant suspended now without such a row gets one
+ * from its last modification. */
+static const char *const m8[] = {
+	"CREATE TABLE limf.warrant_suspensions ("
+	" id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" warrant_id bigint NOT NULL REFERENCES limf.warrants (id),"
+	" suspended_at timestamptz NOT NULL CHECK (isfinite(suspended_at)),"
+	" resumed_at timestamptz CHECK (isfinite(resumed_at)),"
+	" CHECK (resumed_at >= suspended_at))",
+	"CREATE INDEX warrant_suspensions_w ON limf.warrant_suspensions (warrant_id, suspended_at)",
+	"CREATE FUNCTION limf.warrant_status_history() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  IF NEW.status = 'suspended' AND OLD.status IS DISTINCT FROM 'suspended' THEN"
+	"   INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at)"
+	"    VALUES (NEW.id, now());"
+	"  ELSIF OLD.status = 'suspended' AND NEW.status IS DISTINCT FROM 'suspended' THEN"
+	"   UPDATE limf.warrant_suspensions SET resumed_at = greatest(now(), suspended_at)"
+	"    WHERE warrant_id = NEW.id AND resumed_at IS NULL;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER warrants_status_history AFTER INSERT OR UPDATE OF status ON limf.warrants"
+	" FOR EACH ROW EXECUTE FUNCTION limf.warrant_status_history()",
+	"INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at, resumed_at)"
+	" SELECT w.id, a.at, (SELECT min(r.at) FROM limf.audit r WHERE r.liid = a.liid"
+	"  AND r.id > a.id AND r.action IN ('warrant.resume', 'warrant.revoke'))"
+	" FROM limf.audit a JOIN limf.warrants w ON w.liid = a.liid"
+	" WHERE a.action = 'warrant.suspend' AND isfinite(a.at)",
+	"INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at)"
+	" SELECT w.id, w.modified_at FROM limf.warrants w WHERE w.status = 'suspended'"
+	" AND isfinite(w.modified_at) AND NOT EXISTS (SELECT 1 FROM limf.warrant_suspensions s"
+	"  WHERE s.warrant_id = w.id AND s.resumed_at IS NULL)",
+	"REVOKE ALL ON limf.warrant_suspensions FROM PUBLIC",
+	"REVOKE ALL ON FUNCTION limf.warrant_status_history() FROM PUBLIC",
+	"GRANT SELECT ON limf.warrant_suspensions TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -641,6 +688,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 5, "target normal forms: tel ext and isub kept, sip user=phone as tel", m5, renormalise },
 	{ 6, "audit head readable by the service role (anchored in evidence manifests)", m6, NULL },
 	{ 7, "KMS certificates recorded once fetched (replay after a roll-over)", m7, NULL },
+	{ 8, "warrant suspension periods (not in force during them)", m8, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -14,11 +14,35 @@
 	"created_by, " WR_SQL_US("created_at") ", " \
 	"modified_by, " WR_SQL_US("modified_at")
 
-/* In force at $n (wr time): active, valid_from <= t < valid_to; IN_FORCE at $2. */
+/* The suspension periods of warrant w (schema version 8: limf.warrant_suspensions, each
+ * [suspended_at, resumed_at), resumed_at NULL while it lasts): not in force during them. */
+#define SUSP_OF_W "limf.warrant_suspensions s WHERE s.warrant_id = w.id"
+/* In force at $n (wr time): active, valid_from <= t < valid_to, in no suspension period;
+ * IN_FORCE at $2. */
 #define IN_FORCE_AT(n) \
 	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(n) \
-	" AND " WR_SQL_TS(n) " < w.valid_to"
+	" AND " WR_SQL_TS(n) " < w.valid_to AND NOT EXISTS (SELECT 1 FROM " SUSP_OF_W \
+	" AND s.suspended_at <= " WR_SQL_TS(n) \
+	" AND (s.resumed_at IS NULL OR " WR_SQL_TS(n) " < s.resumed_at))"
 #define IN_FORCE IN_FORCE_AT(2)
+/* The stretch of w's validity in force at $n, or the next one after it, as a decision reads
+ * it: from the later of valid_from and the end of a suspension that began by then (F: the
+ * later of t and valid_from), to the earlier of valid_to and the next suspension after F.
+ * Empty (from >= to) when a suspension lasts past valid_to. A suspension ahead (replay of
+ * traffic older than it) ends a call's interception where it began; the one covering t
+ * makes the warrant come into force at its end (upcoming), as valid_from does. SUSP_JOIN(n)
+ * gives each suspended warrant's two bounds as sp.back and sp.next: one pass over the (few)
+ * suspension rows, hash-joined, not a probe per warrant (a decision with a UID party reads
+ * every target in force: with 10,000 warrants, subqueries per row doubled its time). */
+#define EFF_F(n) "greatest(" WR_SQL_TS(n) ", v.valid_from)"
+#define SUSP_JOIN(n) \
+	" LEFT JOIN (SELECT s.warrant_id," \
+	" max(s.resumed_at) FILTER (WHERE s.suspended_at <= " EFF_F(n) ") AS back," \
+	" min(s.suspended_at) FILTER (WHERE s.suspended_at > " EFF_F(n) ") AS next" \
+	" FROM limf.warrant_suspensions s JOIN limf.warrants v ON v.id = s.warrant_id" \
+	" GROUP BY s.warrant_id) sp ON sp.warrant_id = w.id"
+#define EFF_FROM "greatest(w.valid_from, sp.back)"
+#define EFF_TO "least(w.valid_to, sp.next)"
 /* clang-format on */
 
 /* Printable text (no control characters), 1..max octets (0..max when may_be_empty). */
@@ -810,14 +834,38 @@ static uint64_t uid_hits(const PGresult *r, int row, const struct wr_party *part
 }
 
 /* clang-format off */
-/* valid_to as wr time for a decision; an 'infinity' written by hand (the CLI cannot) reads as
- * WR_TIME_INFINITY (WR_SQL_US) instead of failing the statement, and with it every decision
- * with a UID party (which reads every target in force) */
-#define DECIDE_VALID_TO WR_SQL_US("w.valid_to")
-#define DECIDE_COLS \
-	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri, " \
-	WR_SQL_US("w.valid_from") \
-	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id"
+/* A decision that failed for want of limf.warrant_suspensions (undefined_table): the database
+ * was not migrated to this limf's schema. Said so: decisions fail (closed) until it is. */
+static enum lim_err schema_too_old(struct wr_db *db, enum lim_err rc)
+{
+	char was[128];
+	size_t wl;
+	if (rc != LIM_E_DB || strcmp(db->sqlstate, "42P01") != 0)
+		return rc;
+	wl = strnlen(db->msg, sizeof was - 1);
+	memcpy(was, db->msg, wl);
+	was[wl] = '\0';
+	return wr_fail(db, LIM_E_DB,
+		       "the database schema predates warrant suspension periods (schema version "
+		       "8): no decision can be made until `limf db migrate` has run (%s)",
+		       was);
+}
+
+/* valid_to and valid_from as wr time for a decision at $n: the stretch in force (EFF_TO,
+ * EFF_FROM); an 'infinity' written by hand (the CLI cannot) reads as WR_TIME_INFINITY
+ * (WR_SQL_US) instead of failing the statement, and with it every decision with a UID party
+ * (which reads every target in force) */
+#define DECIDE_VALID_TO WR_SQL_US(EFF_TO)
+#define DECIDE_VALID_FROM WR_SQL_US(EFF_FROM)
+#define DECIDE_COLS(n) \
+	"w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", t.norm, t.uri, " DECIDE_VALID_FROM \
+	" FROM limf.warrants w JOIN limf.targets t ON t.warrant_id = w.id" SUSP_JOIN(n)
+/* the gate for X2/X3 input: the warrant owning XID $1 in force at $2 */
+#define XID_DECIDE \
+	"SELECT w.liid, w.scope, w.delivery, " DECIDE_VALID_TO ", NULL, NULL, " \
+	DECIDE_VALID_FROM " FROM limf.warrants w" \
+	" JOIN limf.warrant_xids x ON x.warrant_id = w.id" SUSP_JOIN(2) \
+	" WHERE x.xid = $1::uuid AND " IN_FORCE
 /* Not ended at $n: in force, or to come (valid_from after t); wr_decide_all keeps the rows
  * with valid_from <= t (IN_FORCE_AT), wr_decide_upcoming all */
 #define NOT_ENDED_AT(n) "w.status = 'active' AND " WR_SQL_TS(n) " < w.valid_to"
@@ -875,23 +923,26 @@ static enum lim_err decide_rows(struct wr_db *db, const struct wr_party *parties
 		 * and the URI parties are matched on the same rows */
 		const char *prm[] = { t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_ALL,
-				  "SELECT " DECIDE_COLS " WHERE " NOT_ENDED_AT(1), 1, prm, &r);
+				  "SELECT " DECIDE_COLS(1) " WHERE " NOT_ENDED_AT(1), 1, prm, &r);
 	} else if (rc == LIM_OK && any_norm) {
 		const char *prm[] = { arr, t };
 		rc = wr_exec_stmt(db, WR_STMT_DECIDE_NORM,
-				  "SELECT " DECIDE_COLS
-				  " WHERE t.norm = ANY($1::text[]) AND " NOT_ENDED_AT(2),
+				  "SELECT " DECIDE_COLS(
+					  2) " WHERE t.norm = ANY($1::text[]) AND " NOT_ENDED_AT(2),
 				  2, prm, &r);
 	}
+	rc = schema_too_old(db, rc);
 	for (int j = 0; r && rc == LIM_OK && j < PQntuples(r); j++) {
 		const char *tn = PQgetvalue(r, j, 4);
-		int64_t from;
-		if (!wr_get_i64(r, j, 6, &from)) {
+		int64_t from, to;
+		if (!wr_get_i64(r, j, 6, &from) || !wr_get_i64(r, j, 3, &to)) {
 			rc = LIM_E_DB;
 			break;
 		}
 		if (!upcoming && from > t_us)
 			continue; /* not in force yet */
+		if (from >= to)
+			continue; /* suspended until its end */
 		uint64_t mask = any_uid ? uid_hits(r, j, parties, n_parties) : 0;
 		for (size_t i = 0; i < n_parties; i++)
 			if (norm[i][0] && strcmp(norm[i], tn) == 0)
@@ -980,13 +1031,8 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
 		return wr_fail(db, LIM_E_ARG, "malformed XID (a UUID is expected)");
 	wr_i64_str(t_us, t);
 	const char *prm[] = { x, t };
-	rc = wr_exec(db,
-		     "SELECT w.liid, w.scope, w.delivery, " DECIDE_VALID_TO
-		     ", NULL, NULL, " WR_SQL_US(
-			     "w.valid_from") " FROM limf.warrants w"
-					     " JOIN limf.warrant_xids x ON x.warrant_id = w.id"
-					     " WHERE x.xid = $1::uuid AND " IN_FORCE,
-		     2, prm, &r);
+	rc = wr_exec(db, XID_DECIDE, 2, prm, &r);
+	rc = schema_too_old(db, rc);
 	if (rc == LIM_OK && PQntuples(r) > 1)
 		rc = wr_fail(db, LIM_E_DB, "XID %s: several warrants", x);
 	if (rc == LIM_OK && PQntuples(r) == 1) {

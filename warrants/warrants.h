@@ -10,6 +10,9 @@
  *   warrant_xids    0..16 per warrant (schema v3): the X1/X2/X3 XIDs (UUID), each unique
  *   cin_counter     one row (schema v3): the next CIN of every instance (wr_cin_reserve)
  *   instances       one row per `limf capture` instance (schema v3): its last health report
+ *   warrant_suspensions  each period a warrant was suspended (schema v8), [suspended_at,
+ *                   resumed_at), written only by a trigger on warrants' status; the gate
+ *                   counts no warrant in force during one (read by the operator and service)
  *   audit           append-only, hash-chained (see "Audit chain" below)
  *   triggers on warrants and targets NOTIFY limf_warrants (see "Change notifications")
  * Roles (fixed names, created by wr_db_provision or by a DBA with the same SQL):
@@ -319,8 +322,11 @@ struct wr_match {
 	char liid[WR_LIID_MAX + 1];
 	enum wr_scope scope;
 	char delivery[WR_DELIVERY_MAX + 1];
-	int64_t valid_to;   /* the warrant's end (wr time, WR_TIME_INFINITY when open-ended), read
-			   * in the same statement */
+	/* the stretch of the warrant in force at t (or, from wr_decide_upcoming, the next one):
+	 * valid_from..valid_to cut by its suspension periods (schema v8): its end is the next
+	 * suspension's start when one comes first, its start the end of the last one before */
+	int64_t valid_to;   /* the end (wr time, WR_TIME_INFINITY when open-ended), read in the
+			   * same statement */
 	int64_t valid_from; /* its start (wr time): after t only from wr_decide_upcoming */
 	/* bit i: parties[i] is a target of this warrant: which side of a call a warrant
 	 * targets, without asking again */
@@ -329,15 +335,16 @@ struct wr_match {
 
 #define WR_PARTIES_MAX 64 /* parties of one wr_decide (the bits of wr_match.parties) */
 
-/* The gate (DESIGN.md s5.1): the warrants in force at t (active, valid_from <= t < valid_to)
- * with a target equal to a party. A URI party matches a target with the same normalised form;
- * a UID party matches when uid_fn(target) equals its UID, computed on the target's normalised
- * URI and, when different, on the URI as entered (the KMS keys whichever form was
- * provisioned). Each LIID appears once, ordered by LIID, in out[0..cap); *n gets the count
- * (0 = not a target: nothing may be decrypted). More than cap matches is LIM_E_LIMIT. A party
- * whose URI does not parse matches nothing. Any error means "no decision": callers must treat
- * it as no warrant; more than WR_PARTIES_MAX parties is LIM_E_ARG. One statement (prepared
- * once per connection) whatever the parties: the service asks it for every call. */
+/* The gate (DESIGN.md s5.1): the warrants in force at t (active, valid_from <= t < valid_to,
+ * in none of its suspension periods) with a target equal to a party. A URI party matches a
+ * target with the same normalised form; a UID party matches when uid_fn(target) equals its
+ * UID, computed on the target's normalised URI and, when different, on the URI as entered
+ * (the KMS keys whichever form was provisioned). Each LIID appears once, ordered by LIID, in
+ * out[0..cap); *n gets the count (0 = not a target: nothing may be decrypted). More than cap
+ * matches is LIM_E_LIMIT. A party whose URI does not parse matches nothing. Any error means
+ * "no decision": callers must treat it as no warrant; more than WR_PARTIES_MAX parties is
+ * LIM_E_ARG. One statement (prepared once per connection) whatever the parties: the service
+ * asks it for every call. */
 enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t n_parties,
 		       int64_t t_us, struct wr_match *out, size_t cap, size_t *n) LIM_WUR;
 

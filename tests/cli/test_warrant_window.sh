@@ -43,6 +43,10 @@
 #   5c. a LIID that joins a call keyed twice, whose audit log refuses the second of its two
 #      decrypt.keys rows once: IRI only until the retry a second later, which does not write
 #      the first row again (each key use once on its log)
+#   5d. a warrant suspended for 5 s and resumed (now, at the wall clock), replayed later: a call
+#      inside the suspension is not intercepted (no key request); one across its start only
+#      until it, one across its end only from it ("in progress"), byte for byte; one after it
+#      whole
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
@@ -665,6 +669,51 @@ assert start + 1 <= min(ts) < start + 1.1, min(ts) - start
 assert len(ts) == n, (len(ts), n)' "$tmp/ev-audit-part/$LK2/cc.pcap" "$(epoch "$T7")" "$nk" "$here"
 expect 0 verify-audit-part "$limf" verify "$tmp/ev-audit-part"
 for l in "$LK1" "$LK2"; do "$limf" warrant revoke "$l" --reason "test done" >/dev/null 2>&1 || bad "revoke $l"; done
+
+# ---- 5d. a warrant suspended and resumed (at the wall clock, as operators do): replayed later,
+# traffic of the suspension is not intercepted (the status is active again; the database keeps
+# the period, schema version 8); a call that spans the suspension's start is intercepted until
+# it, one that spans its end from then ("in progress"), one after it whole
+AW="sip:paused$sfx@example.org" LW="YP$sfx"
+w0=$(date +%s)
+warrant "$LW" iri+cc "$AW" "$(iso $((w0 - 86400)))" "$(iso $((w0 + 86400)))"
+"$limf" warrant suspend "$LW" --reason "test: paused" >/dev/null && ok || bad "suspend $LW"
+sleep 5
+"$limf" warrant resume "$LW" >/dev/null && ok || bad "resume $LW"
+read -r s_at r_at < <(psql -X -qAt -F ' ' "$LIMF_DB_SUPER dbname=limf" -c "SELECT
+	extract(epoch FROM s.suspended_at), extract(epoch FROM s.resumed_at)
+	FROM limf.warrant_suspensions s JOIN limf.warrants w ON w.id = s.warrant_id
+	WHERE w.liid = '$LW'")
+s0=${s_at%.*}
+# gen5d NAME START DURATION SEED: a call of AW to B
+gen5d() {
+	expect 0 "gen-$1" "$gen" --community "$tmp/g/community.json" --out "$tmp/$1.pcap" \
+		--calls 1 --duration "$3" --caller "$AW" --callee "$B" --start "$(iso "$2")" \
+		--seed "$4"
+}
+gen5d pin $((s0 + 1)) 2 93     # inside the period
+gen5d pstart $((s0 - 3)) 5 94 # across its start
+gen5d pend $((s0 + 2)) 6 95   # across its end
+gen5d pafter $((s0 + 7)) 2 96 # after it
+r0=$(nreq)
+replay pin "$tmp/pin.pcap"
+sumcheck pin "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
+[ "$(nreq)" -eq "$r0" ] && ok || bad "pin: a key request for a call of the suspension"
+n_start=$(sent "$tmp/pstart.pcap" before "$s_at")
+replay pstart "$tmp/pstart.pcap"
+sumcheck pstart "j['summary']['calls_intercepted']==1 and j['summary']['warrant_ends_in_call']==1"
+sumcheck pstart "j['summary']['decrypted']==$n_start and $n_start > 100"
+expect 0 cc-pstart python3 "$here/replay_check.py" "$tmp/ev-pstart" "$LW" "$tmp/pstart.pcap.json" \
+	targets --until="$s_at" --input="$tmp/pstart.pcap"
+n_end=$(sent "$tmp/pend.pcap" from "$r_at")
+replay pend "$tmp/pend.pcap"
+sumcheck pend "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1"
+sumcheck pend "j['summary']['decrypted']==$n_end and $n_end > 100"
+expect 0 cc-pend python3 "$here/replay_check.py" "$tmp/ev-pend" "$LW" "$tmp/pend.pcap.json" \
+	targets --from="$r_at" --input="$tmp/pend.pcap"
+replay pafter "$tmp/pafter.pcap"
+sumcheck pafter "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==$(sent "$tmp/pafter.pcap" from 0)"
+"$limf" warrant revoke "$LW" --reason "test done" >/dev/null 2>&1 || bad "revoke $LW"
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
 cat >"$tmp/limf.conf" <<EOF

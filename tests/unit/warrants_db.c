@@ -314,9 +314,19 @@ static void t_migrate_v5(void)
 		old_targets(adm, l[2], u2, o2, kt, 1);
 		old_targets(adm, l[3], u3, o3, ks, 1);
 	}
-	/* before: the rows of one extension match the switchboard */
-	CHECK(decide_one(svc, "tel:+442079460000", t, got) == 1 && !strcmp(got, l[0]));
-	CHECK(decide_one(svc, "tel:+442079460000;ext=1234", t, got) == 0);
+	/* before: the rows of one extension are stored as the switchboard (this limf's gate
+	 * needs schema version 8 and decides nothing on this one) */
+	{
+		PGconn *a = t_pg(cs[0]);
+		char nv[128], q[256];
+		snprintf(q, sizeof q,
+			 "SELECT string_agg(t.norm, ' ') FROM limf.targets t JOIN limf.warrants w"
+			 " ON w.id = t.warrant_id WHERE w.liid = '%s'",
+			 l[0]);
+		t_sql_val(a, q, nv, sizeof nv);
+		CHECK(strcmp(nv, "tel:+442079460000") == 0);
+		PQfinish(a);
+	}
 
 	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 4 && to >= 5);
 	/* the extension alone now */
@@ -402,7 +412,7 @@ static void t_migrate_v7(void)
 	c.valid_to = t_time("2027-01-01T00:00Z");
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs) == LIM_E_DB && !added);
 
-	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 6 && to == 7);
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 6 && to == wr_db_schema_latest());
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs) == LIM_OK && added && fs != INT64_MIN);
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs2) == LIM_OK && !added && fs2 == fs);
 	{
@@ -415,7 +425,8 @@ static void t_migrate_v7(void)
 		PQfinish(s);
 	}
 	/* again: nothing left to do, the row kept */
-	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 7 && to == 7);
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == wr_db_schema_latest() &&
+	      to == from);
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs2) == LIM_OK && !added && fs2 == fs);
 	{
 		struct wr_audit_verdict vd;
@@ -424,6 +435,122 @@ static void t_migrate_v7(void)
 	wr_db_close(adm);
 	wr_db_close(svc);
 	t_sql(su, "DROP DATABASE limf_v7test", st);
+	CHECK(st[0] == '\0');
+	PQfinish(su);
+}
+
+/* One suspension period of LIID l (the n-th, 0 first): its bounds as wr time (resumed
+ * INT64_MIN while it lasts); false when there is none. */
+static bool susp_period(PGconn *c, const char *l, int n, int64_t *from, int64_t *to)
+{
+	char sql[512], v[64];
+	long long a = 0, b = 0;
+	snprintf(sql, sizeof sql,
+		 "SELECT coalesce((SELECT (extract(epoch FROM s.suspended_at) * 1000000)::bigint"
+		 " || ' ' || coalesce((extract(epoch FROM s.resumed_at) * 1000000)::bigint, -1)"
+		 " FROM limf.warrant_suspensions s JOIN limf.warrants w ON w.id = s.warrant_id"
+		 " WHERE w.liid = '%s' ORDER BY s.suspended_at OFFSET %d LIMIT 1), 'none')",
+		 l, n);
+	t_sql_val(c, sql, v, sizeof v);
+	if (sscanf(v, "%lld %lld", &a, &b) != 2)
+		return false;
+	*from = a;
+	*to = b < 0 ? INT64_MIN : b;
+	return true;
+}
+
+/* Schema version 8 on a version 7 database: the suspension periods of earlier suspensions are
+ * taken from the audit chain (suspend .. resume, suspend .. revoke, one still suspended); the
+ * gate then counts a resumed warrant as not in force during them (before: in force, as its
+ * status is active now), and as coming into force at their end (wr_decide_upcoming); a later
+ * suspension and resumption is recorded by the trigger, whoever changes the status. */
+static void t_migrate_v8(void)
+{
+	PGconn *su = t_pg(T_SUPER), *sv;
+	struct wr_db *adm, *op, *svc;
+	struct wr_warrant w;
+	char st[6], cs[3][512], l[3][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1];
+	int from = -1, to = -1;
+	int64_t a0, b0, a1, b1, a2, b2, mid;
+	const char *x = "sip:suspended@example.org";
+
+	CHECK(wr_db_schema_latest() >= 8);
+	t_sql(su, "DROP DATABASE IF EXISTS limf_v8test", st);
+	t_sql(su, "CREATE DATABASE limf_v8test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
+	      st);
+	CHECK(st[0] == '\0');
+	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v8test", T_ADMIN);
+	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v8test", T_OPERATOR);
+	snprintf(cs[2], sizeof cs[2], "%s dbname=limf_v8test", T_SERVICE);
+	t_migrate_to(cs[0], 7);
+	adm = t_db(cs[0]);
+	op = t_db(cs[1]);
+	svc = t_db(cs[2]);
+	for (int i = 0; i < 3; i++) {
+		char tag[8];
+		snprintf(tag, sizeof tag, "v8-%d", i);
+		t_liid(l[i], sizeof l[i], tag);
+		t_fill(&w, l[i], t_time("2026-01-01T00:00Z"), t_time("2036-01-01T00:00Z"),
+		       i == 0 ? x : "sip:other@example.org");
+		CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	}
+	/* l0 suspended and resumed twice (the second after the migration), l1 suspended and
+	 * revoked, l2 suspended still */
+	CHECK(wr_warrant_set_status(op, l[0], WR_SUSPENDED, "") == LIM_OK);
+	CHECK(wr_warrant_set_status(op, l[0], WR_ACTIVE, "") == LIM_OK);
+	CHECK(wr_warrant_set_status(op, l[1], WR_SUSPENDED, "") == LIM_OK);
+	CHECK(wr_warrant_set_status(op, l[1], WR_REVOKED, "done") == LIM_OK);
+	CHECK(wr_warrant_set_status(op, l[2], WR_SUSPENDED, "") == LIM_OK);
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 7 && to == 8);
+	sv = t_pg(cs[2]); /* the service role reads the periods */
+	CHECK(susp_period(sv, l[0], 0, &a0, &b0) && b0 > a0 && !susp_period(sv, l[0], 1, &a1, &b1));
+	CHECK(susp_period(sv, l[1], 0, &a1, &b1) && b1 > a1);
+	CHECK(susp_period(sv, l[2], 0, &a2, &b2) && b2 == INT64_MIN && a2 > b1);
+	/* the gate: not in force during the period, in force before and after it */
+	mid = a0 + (b0 - a0) / 2;
+	CHECK(decide_one(svc, x, a0 - 1, got) == 1 && strcmp(got, l[0]) == 0);
+	CHECK(decide_one(svc, x, a0, got) == 0);
+	CHECK(decide_one(svc, x, mid, got) == 0);
+	CHECK(decide_one(svc, x, b0, got) == 1);
+	{
+		/* in force up to the period's start; during it, upcoming from its end */
+		struct wr_party p = { x, NULL, NULL, NULL };
+		struct wr_match *m = NULL;
+		size_t n = 0;
+		CHECK(wr_decide_all(svc, &p, 1, a0 - 1000, &m, &n) == LIM_OK && n == 1 &&
+		      m[0].valid_to == a0);
+		free(m);
+		m = NULL;
+		CHECK(wr_decide_upcoming(svc, &p, 1, mid, &m, &n) == LIM_OK && n == 1 &&
+		      m[0].valid_from == b0 && m[0].valid_to == t_time("2036-01-01T00:00Z"));
+		free(m);
+	}
+	/* a later suspension: recorded by the trigger at the status change, the gate follows */
+	CHECK(wr_warrant_set_status(op, l[0], WR_SUSPENDED, "") == LIM_OK);
+	CHECK(wr_warrant_set_status(op, l[0], WR_ACTIVE, "") == LIM_OK);
+	CHECK(susp_period(sv, l[0], 1, &a1, &b1) && a1 > b0 && b1 > a1);
+	CHECK(decide_one(svc, x, a1 + (b1 - a1) / 2, got) == 0);
+	CHECK(decide_one(svc, x, mid, got) == 0);
+	CHECK(decide_one(svc, x, b1, got) == 1);
+	{
+		/* no role of limf's writes the periods itself */
+		PGconn *o = t_pg(cs[1]);
+		t_sql(o, "DELETE FROM limf.warrant_suspensions", st);
+		CHECK(strcmp(st, "42501") == 0);
+		t_sql(sv, "UPDATE limf.warrant_suspensions SET resumed_at = now()", st);
+		CHECK(strcmp(st, "42501") == 0);
+		PQfinish(o);
+	}
+	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 8 && to == 8);
+	{
+		struct wr_audit_verdict vd;
+		CHECK(wr_audit_verify(adm, &vd) == LIM_OK && vd.bad_id == 0);
+	}
+	PQfinish(sv);
+	wr_db_close(adm);
+	wr_db_close(op);
+	wr_db_close(svc);
+	t_sql(su, "DROP DATABASE limf_v8test", st);
 	CHECK(st[0] == '\0');
 	PQfinish(su);
 }
@@ -837,15 +964,10 @@ static void t_cli_norm(void)
 }
 
 const struct lim_suite t_wr_db_suites[] = {
-	{ "migrate", t_migrate },
-	{ "roles", t_roles },
-	{ "audit_hash", t_audit_hash },
-	{ "audit", t_audit },
-	{ "concurrent", t_concurrent },
-	{ "cli", t_cli },
-	{ "cli_norm", t_cli_norm },
-	{ "migrate_v5", t_migrate_v5 },
-	{ "migrate_v7", t_migrate_v7 },
-	{ "audit_anchor", t_audit_anchor },
-	{ NULL, NULL },
+	{ "migrate", t_migrate },           { "roles", t_roles },
+	{ "audit_hash", t_audit_hash },     { "audit", t_audit },
+	{ "concurrent", t_concurrent },     { "cli", t_cli },
+	{ "cli_norm", t_cli_norm },         { "migrate_v5", t_migrate_v5 },
+	{ "migrate_v7", t_migrate_v7 },     { "migrate_v8", t_migrate_v8 },
+	{ "audit_anchor", t_audit_anchor }, { NULL, NULL },
 };
