@@ -83,7 +83,21 @@ $(BUILD)/lib$(1).a: $$(call obj,$$($(2)_SRC))
 endef
 $(foreach m,$(MODULES),$(eval $(call lib_rule,$(m),$(shell echo $(m) | tr a-z A-Z))))
 
-$(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(LIBS)
+# The source revision this limf was built from, which it reports (`limf version`, the tool
+# version in every evidence manifest): git's commit, "-dirty" with uncommitted changes,
+# "unknown" outside a git checkout. $(BUILD)/gen/build_id.c is rewritten only when it changes,
+# so a new commit relinks limf and rebuilds nothing else.
+LIMF_BUILD_ID := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$c" || echo "$$c-dirty"; } || echo unknown)
+$(shell mkdir -p $(BUILD)/gen && \
+	printf 'const char limf_build_id[] = "%s";\n' '$(LIMF_BUILD_ID)' >$(BUILD)/gen/build_id.c.new && \
+	{ cmp -s $(BUILD)/gen/build_id.c.new $(BUILD)/gen/build_id.c || \
+	  mv $(BUILD)/gen/build_id.c.new $(BUILD)/gen/build_id.c; }; rm -f $(BUILD)/gen/build_id.c.new)
+$(BUILD)/obj/gen/build_id.o: $(BUILD)/gen/build_id.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(BUILD)/obj/gen/build_id.o $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -4,6 +4,12 @@
 #define LIMF_CLI_H
 
 #define LIMF_VERSION "0.1.0"
+/* The source revision of this build ($(BUILD)/gen/build_id.c, made by the Makefile): a git
+ * commit (12 hex digits, "-dirty" with uncommitted changes), or "unknown". */
+extern const char limf_build_id[];
+/* "LIMF_VERSION+BUILD_ID" (semver build metadata): what `limf version` prints and every
+ * evidence manifest names as the tool's version, so a bundle says which code made it. */
+const char *limf_version(void);
 
 /* OpenSSL's secure heap for keys, made at start (main.c): its size in MiB. */
 #define LIMF_SECURE_HEAP_MB 16u

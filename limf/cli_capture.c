@@ -1417,7 +1417,7 @@ int limf_cmd_capture(int argc, char **argv)
 				e = ho_bundle_input_digest(r->b, s[i].name, size, sha);
 		}
 		if (e == LIM_OK)
-			e = ho_bundle_close_key(r->b, LIMF_VERSION, extra, skey);
+			e = ho_bundle_close_key(r->b, limf_version(), extra, skey);
 		else
 			ho_bundle_abort(r->b);
 		r->b = NULL;

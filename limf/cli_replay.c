@@ -528,7 +528,7 @@ int limf_cmd_replay(int argc, char **argv)
 				goto out;
 			}
 		}
-		e = ho_bundle_close_key(b, LIMF_VERSION, extra, skey);
+		e = ho_bundle_close_key(b, limf_version(), extra, skey);
 		b = NULL;
 		free(extra);
 		if (e != LIM_OK) {

@@ -37,6 +37,15 @@ static void harden_process(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* see cli.h */
+const char *limf_version(void)
+{
+	static char v[64];
+	if (!v[0])
+		snprintf(v, sizeof v, "%s+%s", LIMF_VERSION, limf_build_id);
+	return v;
+}
+
 /* CRYPTO_secure_malloc_init's result (see limf_secure_heap_warn) */
 static int secure_heap;
 
@@ -107,7 +116,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "status") == 0)
 		return limf_cmd_status(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
-		printf("limf %s\n", LIMF_VERSION);
+		printf("limf %s\n", limf_version());
 		return 0;
 	}
 	if (strcmp(argv[i], "help") == 0) {

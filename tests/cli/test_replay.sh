@@ -107,6 +107,11 @@ pyjson manifest-g1 "[w['liid'] for w in j['warrants']]==['$LG'] and len(j['calls
 pyjson manifest-g1 "all(c['content'] and c['liids']==['$LG'] for c in j['calls'])"
 pyjson manifest-g1 "sorted(o['path'] for o in j['outputs'] if not o['path'].startswith('$LG/audio/'))==sorted(['$LG/iri.jsonl','$LG/hi2.pdu','$LG/cc.pcap','$LG/hi3.pdu'])"
 pyjson manifest-g1 "len([o for o in j['outputs'] if o['path'].endswith('.wav')])==4"
+# the tool that made it: the version `limf version` prints, with the source revision of the
+# build (a git commit, -dirty with uncommitted changes; unknown outside a checkout)
+tv=$("$limf" version | sed -n 's/^limf //p')
+pyjson manifest-g1 "j['tool']=={'name':'limf','version':'$tv'}"
+pyjson manifest-g1 "__import__('re').fullmatch(r'0\.1\.0\+([0-9a-f]{12}(-dirty)?|unknown)', j['tool']['version'])"
 # no key material anywhere in the bundle: no JSON member named after a key ("rsk": ...; a bare
 # "rsk" is no evidence: random media octets and the I_MESSAGEs' base64 in the IRI spell it now
 # and then), and no file holds a call's SSV or the callee's RSK, as octets or as hex in either
