@@ -1977,6 +1977,32 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 	return NULL;
 }
 
+/* see bundle.h */
+enum lim_err ho_manifest_parse(const uint8_t *s, size_t n, size_t *n_outputs,
+			       char incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1], char *why,
+			       size_t whycap)
+{
+	struct v_state v = { -1, why, whycap, NULL, 0, NULL, { 0 } };
+	const char *reason;
+	enum lim_err rc = LIM_OK;
+	if (why && whycap)
+		why[0] = '\0';
+	*n_outputs = 0;
+	incomplete[0] = '\0';
+	reason = s ? parse_manifest(&v, s, n) : "no manifest";
+	if (reason) {
+		(void)v_fail(&v, "manifest.json: %s", reason);
+		rc = LIM_E_PARSE;
+	} else {
+		*n_outputs = v.ne;
+		memcpy(incomplete, v.incomplete, sizeof v.incomplete);
+	}
+	for (size_t i = 0; i < v.ne; i++)
+		free(v.e[i].path);
+	free(v.e);
+	return rc;
+}
+
 static int entry_cmp(const void *key, const void *el)
 {
 	return strcmp((const char *)key, ((const struct v_entry *)el)->path);

@@ -222,6 +222,15 @@ struct ho_verify_info {
  * info (may be NULL) is filled on LIM_OK. */
 enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *why, size_t whycap,
 				 struct ho_verify_info *info) LIM_WUR;
+/* The verifier's reading of a manifest's octets (what ho_bundle_verify_ex does with
+ * manifest.json once its signature verified, reading no file): the format, the outputs
+ * (relative paths it accepts, sorted and unique, sizes, SHA-256) and "incomplete". LIM_OK with
+ * *n_outputs and incomplete (as ho_verify_info's, NUL-terminated), or LIM_E_PARSE with the
+ * reason in why[0..whycap) (may be NULL/0). Without --key, anyone can sign a manifest: this is
+ * the parser that sees it (tests/fuzz/fuzz_manifest.c). */
+enum lim_err ho_manifest_parse(const uint8_t *s, size_t n, size_t *n_outputs,
+			       char incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1], char *why,
+			       size_t whycap) LIM_WUR;
 /* ho_bundle_verify_ex without info. */
 enum lim_err ho_bundle_verify(const char *dir, const char *pinned_pub, char *why,
 			      size_t whycap) LIM_WUR;
