@@ -62,10 +62,18 @@ static enum lim_err session_setup(struct wr_db *db)
 		set_msg(db, PQerrorMessage(db->conn));
 		return LIM_E_DB;
 	}
-	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. */
+	/* Quiet NOTICEs (IF NOT EXISTS) are not errors. A session stopped half-way through a
+	 * transaction (a CLI whose network went before its COMMIT: the server waits for TCP to
+	 * give up, hours) holds the audit chain's lock, which every audit row of every
+	 * instance then waits for: the server ends a limf session idle in a transaction after
+	 * WR_IDLE_TX_TIMEOUT, and no limf statement waits longer than WR_LOCK_TIMEOUT for a
+	 * lock. It fails instead (SQLSTATE 55P03), fail closed as any database error: no key
+	 * request or decryption without its row, retried as such. */
 	return result(db,
-		      PQexecParams(db->conn, "SET client_min_messages = warning", 0, NULL, NULL,
-				   NULL, NULL, 0),
+		      PQexec(db->conn,
+			     "SET client_min_messages = warning;"
+			     " SET lock_timeout = '" WR_LOCK_TIMEOUT "';"
+			     " SET idle_in_transaction_session_timeout = '" WR_IDLE_TX_TIMEOUT "'"),
 		      NULL);
 }
 

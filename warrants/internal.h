@@ -76,6 +76,11 @@ void wr_i64_str(int64_t v, char out[24]);
 
 /* SQL expression turning the bigint parameter $N into a timestamptz (finite times only: the
  * writers of new times). */
+/* Every limf session's bounds (db.c session_setup): the longest wait for a lock, and the
+ * longest a session may sit idle inside a transaction before the server ends it. */
+#define WR_LOCK_TIMEOUT    "5s"
+#define WR_IDLE_TX_TIMEOUT "60s"
+
 #define WR_SQL_TS(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
 /* The same for a time read from a row and written back unchanged: WR_TIME_INFINITY and
  * WR_TIME_NEG_INFINITY become 'infinity' and '-infinity' again (warrants.h "Times"). */

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "tests/unit/warrants_suites.h"
 #include "warrants/internal.h"
 #include "warrants/kms.h" /* wr_exec: targets written the version 4 way */
@@ -555,6 +556,43 @@ static void t_migrate_v8(void)
 	PQfinish(su);
 }
 
+/* A session stuck inside a transaction that holds the audit chain's lock (a CLI whose network
+ * went before its COMMIT): a limf audit row waits for it at most the lock timeout (5 s) and
+ * fails (LIM_E_DB, SQLSTATE 55P03), where it waited for as long as that session lived; once
+ * the lock is free, rows are written again. Every limf session has both bounds set. */
+static void t_session_timeouts(void)
+{
+	struct wr_db *svc = t_db(T_SERVICE), *op = t_db(T_OPERATOR);
+	PGconn *held = t_pg(T_OPERATOR);
+	PGresult *r = NULL;
+	char st[6];
+	uint64_t t0, ms;
+	CHECK(wr_exec(op,
+		      "SELECT current_setting('lock_timeout') || ' ' ||"
+		      " current_setting('idle_in_transaction_session_timeout')",
+		      0, NULL, &r) == LIM_OK);
+	CHECK(r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "5s 1min") == 0);
+	if (r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "5s 1min") != 0)
+		fprintf(stderr, "  session settings: %s\n", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	t_sql(held, "BEGIN", st);
+	t_sql(held,
+	      "INSERT INTO limf.audit (liid, action, detail) VALUES ('', 'test.hold',"
+	      " 'a transaction left open: holds the chain''s lock')",
+	      st);
+	CHECK(st[0] == '\0');
+	t0 = lim_mono_ms();
+	CHECK(wr_audit_append(svc, "", "test.wait", "behind the open transaction") == LIM_E_DB);
+	ms = lim_mono_ms() - t0;
+	CHECK(strcmp(wr_db_sqlstate(svc), "55P03") == 0);
+	CHECK(ms >= 4500 && ms < 15000);
+	t_sql(held, "ROLLBACK", st);
+	CHECK(wr_audit_append(svc, "", "test.wait", "the lock free again") == LIM_OK);
+	PQfinish(held);
+	wr_db_close(op);
+	wr_db_close(svc);
+}
+
 /* Saves rows a and b, runs the tampering statements as the superuser (triggers off), checks
  * that verify reports want_bad, restores the rows and checks that verify passes again. */
 static void tamper(const char *const *sqls, int64_t a, int64_t b, int64_t want_bad)
@@ -964,10 +1002,17 @@ static void t_cli_norm(void)
 }
 
 const struct lim_suite t_wr_db_suites[] = {
-	{ "migrate", t_migrate },           { "roles", t_roles },
-	{ "audit_hash", t_audit_hash },     { "audit", t_audit },
-	{ "concurrent", t_concurrent },     { "cli", t_cli },
-	{ "cli_norm", t_cli_norm },         { "migrate_v5", t_migrate_v5 },
-	{ "migrate_v7", t_migrate_v7 },     { "migrate_v8", t_migrate_v8 },
-	{ "audit_anchor", t_audit_anchor }, { NULL, NULL },
+	{ "migrate", t_migrate },
+	{ "roles", t_roles },
+	{ "audit_hash", t_audit_hash },
+	{ "audit", t_audit },
+	{ "concurrent", t_concurrent },
+	{ "cli", t_cli },
+	{ "cli_norm", t_cli_norm },
+	{ "migrate_v5", t_migrate_v5 },
+	{ "migrate_v7", t_migrate_v7 },
+	{ "migrate_v8", t_migrate_v8 },
+	{ "audit_anchor", t_audit_anchor },
+	{ "session_timeouts", t_session_timeouts },
+	{ NULL, NULL },
 };
