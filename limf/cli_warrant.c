@@ -524,14 +524,40 @@ struct alist_ctx {
 	bool json;
 };
 
+/* A text column of an audit row to stdout, its control characters (C0, DEL, and C1 as UTF-8
+ * encodes them) as \xHH. limf writes its own details through wr_audit_text, which leaves
+ * none; a row written otherwise (a SQL function's text, an INSERT by hand) may hold a line
+ * break, which would print as a row of its own. PostgreSQL's text is valid UTF-8; everything
+ * else, the backslash of limf's own escapes included, is printed as stored. */
+static void put_col(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			printf("\\x%02X", *c);
+		else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+			printf("\\x%02X\\x%02X", c[0], c[1]), c++;
+		else
+			putchar(*c);
+	}
+}
+
 static int audit_one(void *ctx, const struct wr_audit_row *r)
 {
 	struct alist_ctx *a = ctx;
 	char ts[WR_TIME_STRLEN];
 	wr_time_format(r->at_us, ts);
 	if (!a->json) {
-		printf("%6lld %s %s/%s %s %s %s\n", (long long)r->id, ts, r->os_user, r->db_role,
-		       r->liid[0] ? r->liid : "-", r->action, r->detail);
+		printf("%6lld %s ", (long long)r->id, ts);
+		put_col(r->os_user);
+		putchar('/');
+		put_col(r->db_role);
+		putchar(' ');
+		put_col(r->liid[0] ? r->liid : "-");
+		putchar(' ');
+		put_col(r->action);
+		putchar(' ');
+		put_col(r->detail);
+		putchar('\n');
 		return 0;
 	}
 	lim_json_obj_open(&a->j);

@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 7 (was 7)"
+has migrate "schema at version 8 (was 8)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="
@@ -112,6 +112,15 @@ pyjson audit-actor "all(r['os_user']=='$me' and r['db_role']=='limf_operator' an
 pyjson audit-hashes "all(len(r['hash'])==64 and len(r['prev_hash'])==64 for r in j)"
 expect 0 audit-text "$limf" audit list --liid "$L-A"
 has audit-text "warrant.revoke"
+# a row written by hand with a line break and an escape sequence in its detail (limf's own
+# details have none): one printed line per row, the controls as \xHH, so it cannot show as a
+# row of its own or drive the terminal
+psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "INSERT INTO limf.audit (liid, action, detail) VALUES ('$L-A', 'note', E'by hand\\n999999 2026-01-01T00:00:00Z x/limf_operator $L-A warrant.resume forged\\033[2K')" \
+	>/dev/null && ok || bad "audit row by hand"
+expect 0 audit-text-hand "$limf" audit list --liid "$L-A"
+[ "$(wc -l <"$tmp/out")" -eq 6 ] && ok || bad "audit-text-hand: $(wc -l <"$tmp/out") lines for 6 rows"
+has audit-text-hand ' note by hand\\x0A999999 2026-01-01T00:00:00Z x/limf_operator .* forged\\x1B\[2K$'
+if LC_ALL=C grep -q "$(printf '\033')" "$tmp/out"; then bad "audit-text-hand: ESC printed"; else ok; fi
 expect 0 verify "$limf" audit verify
 has verify "intact"
 
