@@ -637,12 +637,17 @@ static const char *const m7[] = {
  * now, so a warrant suspended and resumed read as in force throughout, and limf replay of
  * traffic of the suspended period decrypted it. limf.warrant_suspensions keeps each period:
  * written only by a trigger on limf.warrants (a status that becomes 'suspended' opens one at
- * the transaction's time, one that stops being it closes it), whoever changes the status, so
- * no one writes it directly; the operator and service roles read it, and the gate
- * (warrants/warrant.c) counts a warrant in force only outside its periods. The periods of
- * earlier suspensions are taken from the audit chain's warrant.suspend / warrant.resume rows
- * (a LIID names one warrant for ever); a warrant suspended now without such a row gets one
- * from its last modification. */
+ * that instant, clock_timestamp(), one that stops being it closes it), whoever changes the
+ * status, so no one writes it directly; the operator and service roles read it, and the gate
+ * (warrants/warrant.c) counts a warrant in force only outside its periods, and never after one
+ * still open. The periods of earlier suspensions are taken from the audit chain's
+ * warrant.suspend / warrant.resume / warrant.revoke rows (a LIID names one warrant for ever),
+ * only those the operator's CLI writes: not the service role's (it may insert audit rows of
+ * any action, and must not shorten a suspension), and with the status the CLI puts in their
+ * detail; an end never before its start (a clock stepped back). A warrant suspended now
+ * without such a row gets one from its last modification; a period left open for a warrant
+ * that is not suspended (its status changed by hand) ends at its LIID's latest audit row or
+ * modification, the latest the change can have been (never earlier: fail closed). */
 static const char *const m8[] = {
 	"CREATE TABLE limf.warrant_suspensions ("
 	" id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -656,9 +661,10 @@ static const char *const m8[] = {
 	" BEGIN"
 	"  IF NEW.status = 'suspended' AND OLD.status IS DISTINCT FROM 'suspended' THEN"
 	"   INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at)"
-	"    VALUES (NEW.id, now());"
+	"    VALUES (NEW.id, clock_timestamp());"
 	"  ELSIF OLD.status = 'suspended' AND NEW.status IS DISTINCT FROM 'suspended' THEN"
-	"   UPDATE limf.warrant_suspensions SET resumed_at = greatest(now(), suspended_at)"
+	"   UPDATE limf.warrant_suspensions"
+	"    SET resumed_at = greatest(clock_timestamp(), suspended_at)"
 	"    WHERE warrant_id = NEW.id AND resumed_at IS NULL;"
 	"  END IF;"
 	"  RETURN NULL;"
@@ -666,18 +672,29 @@ static const char *const m8[] = {
 	"CREATE TRIGGER warrants_status_history AFTER INSERT OR UPDATE OF status ON limf.warrants"
 	" FOR EACH ROW EXECUTE FUNCTION limf.warrant_status_history()",
 	"INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at, resumed_at)"
-	" SELECT w.id, a.at, (SELECT min(r.at) FROM limf.audit r WHERE r.liid = a.liid"
-	"  AND r.id > a.id AND r.action IN ('warrant.resume', 'warrant.revoke'))"
+	" SELECT w.id, a.at, CASE WHEN e.at IS NULL THEN NULL ELSE greatest(a.at, e.at) END"
 	" FROM limf.audit a JOIN limf.warrants w ON w.liid = a.liid"
-	" WHERE a.action = 'warrant.suspend' AND isfinite(a.at)",
+	" LEFT JOIN LATERAL (SELECT min(r.at) AS at FROM limf.audit r"
+	"  WHERE r.liid = a.liid AND r.id > a.id AND isfinite(r.at)"
+	"  AND r.db_role <> '" WR_ROLE_SERVICE "'"
+	"  AND ((r.action = 'warrant.resume' AND r.detail LIKE 'status=active%')"
+	"   OR (r.action = 'warrant.revoke' AND r.detail LIKE 'status=revoked%'))) e ON true"
+	" WHERE a.action = 'warrant.suspend' AND a.detail LIKE 'status=suspended%'"
+	" AND a.db_role <> '" WR_ROLE_SERVICE "' AND isfinite(a.at)",
+	/* left open, the warrant not suspended: its status changed by hand, in a transaction
+	 * with an audit row of its LIID (require_audit), so by its latest one at the latest */
+	"UPDATE limf.warrant_suspensions s SET resumed_at = greatest(s.suspended_at, w.modified_at,"
+	" (SELECT max(r.at) FROM limf.audit r WHERE r.liid = w.liid AND isfinite(r.at)"
+	"  AND r.db_role <> '" WR_ROLE_SERVICE "'))"
+	" FROM limf.warrants w WHERE w.id = s.warrant_id AND s.resumed_at IS NULL"
+	" AND w.status <> 'suspended' AND isfinite(w.modified_at)",
 	"INSERT INTO limf.warrant_suspensions (warrant_id, suspended_at)"
 	" SELECT w.id, w.modified_at FROM limf.warrants w WHERE w.status = 'suspended'"
 	" AND isfinite(w.modified_at) AND NOT EXISTS (SELECT 1 FROM limf.warrant_suspensions s"
 	"  WHERE s.warrant_id = w.id AND s.resumed_at IS NULL)",
 	"REVOKE ALL ON limf.warrant_suspensions FROM PUBLIC",
 	"REVOKE ALL ON FUNCTION limf.warrant_status_history() FROM PUBLIC",
-	"GRANT SELECT ON limf.warrant_suspensions TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
-	NULL
+	"GRANT SELECT ON limf.warrant_suspensions TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE, NULL
 };
 
 const struct wr_migration wr_migrations[] = {
@@ -712,7 +729,10 @@ enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to)
 		*to = 0;
 	if ((rc = wr_begin(db)) != LIM_OK)
 		return rc;
-	if ((rc = wr_exec(db, LOCK_MIGRATE, 0, NULL, NULL)) != LIM_OK ||
+	/* a migration waits for its locks as long as it takes (a second `limf db migrate`, the
+	 * tables' locks): the session's lock_timeout (db.c) is for the service's statements */
+	if ((rc = wr_exec(db, "SET LOCAL lock_timeout = 0", 0, NULL, NULL)) != LIM_OK ||
+	    (rc = wr_exec(db, LOCK_MIGRATE, 0, NULL, NULL)) != LIM_OK ||
 	    (rc = wr_exec(db, "CREATE SCHEMA IF NOT EXISTS limf", 0, NULL, NULL)) != LIM_OK ||
 	    (rc = wr_exec(db,
 			  "CREATE TABLE IF NOT EXISTS limf.schema_version ("

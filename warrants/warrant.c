@@ -30,14 +30,17 @@
  * later of t and valid_from), to the earlier of valid_to and the next suspension after F.
  * Empty (from >= to) when a suspension lasts past valid_to. A suspension ahead (replay of
  * traffic older than it) ends a call's interception where it began; the one covering t
- * makes the warrant come into force at its end (upcoming), as valid_from does. SUSP_JOIN(n)
+ * makes the warrant come into force at its end (upcoming), as valid_from does; one still open
+ * (resumed_at NULL: an active warrant only when its status was changed by hand, as
+ * IN_FORCE_AT reads it) keeps it out of force for good. SUSP_JOIN(n)
  * gives each suspended warrant's two bounds as sp.back and sp.next: one pass over the (few)
  * suspension rows, hash-joined, not a probe per warrant (a decision with a UID party reads
  * every target in force: with 10,000 warrants, subqueries per row doubled its time). */
 #define EFF_F(n) "greatest(" WR_SQL_TS(n) ", v.valid_from)"
 #define SUSP_JOIN(n) \
 	" LEFT JOIN (SELECT s.warrant_id," \
-	" max(s.resumed_at) FILTER (WHERE s.suspended_at <= " EFF_F(n) ") AS back," \
+	" max(coalesce(s.resumed_at, timestamptz 'infinity'))" \
+	" FILTER (WHERE s.suspended_at <= " EFF_F(n) ") AS back," \
 	" min(s.suspended_at) FILTER (WHERE s.suspended_at > " EFF_F(n) ") AS next" \
 	" FROM limf.warrant_suspensions s JOIN limf.warrants v ON v.id = s.warrant_id" \
 	" GROUP BY s.warrant_id) sp ON sp.warrant_id = w.id"

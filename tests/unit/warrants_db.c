@@ -470,7 +470,7 @@ static void t_migrate_v8(void)
 	PGconn *su = t_pg(T_SUPER), *sv;
 	struct wr_db *adm, *op, *svc;
 	struct wr_warrant w;
-	char st[6], cs[3][512], l[3][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1];
+	char st[6], cs[3][512], l[4][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1];
 	int from = -1, to = -1;
 	int64_t a0, b0, a1, b1, a2, b2, mid;
 	const char *x = "sip:suspended@example.org";
@@ -487,7 +487,7 @@ static void t_migrate_v8(void)
 	adm = t_db(cs[0]);
 	op = t_db(cs[1]);
 	svc = t_db(cs[2]);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		char tag[8];
 		snprintf(tag, sizeof tag, "v8-%d", i);
 		t_liid(l[i], sizeof l[i], tag);
@@ -502,11 +502,59 @@ static void t_migrate_v8(void)
 	CHECK(wr_warrant_set_status(op, l[1], WR_SUSPENDED, "") == LIM_OK);
 	CHECK(wr_warrant_set_status(op, l[1], WR_REVOKED, "done") == LIM_OK);
 	CHECK(wr_warrant_set_status(op, l[2], WR_SUSPENDED, "") == LIM_OK);
+	/* l3 suspended, then made active by hand (an audit row of another action: the database
+	 * requires one): its period is open in the chain, closed by the migration at the change */
+	CHECK(wr_warrant_set_status(op, l[3], WR_SUSPENDED, "") == LIM_OK);
+	{
+		PGconn *o = t_pg(cs[1]);
+		char q[512];
+		t_sql(o, "BEGIN", st);
+		snprintf(q, sizeof q,
+			 "UPDATE limf.warrants SET status = 'active' WHERE liid = '%s'", l[3]);
+		t_sql(o, q, st);
+		CHECK(st[0] == '\0');
+		snprintf(q, sizeof q,
+			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s', 'note',"
+			 " 'by hand')",
+			 l[3]);
+		t_sql(o, q, st);
+		CHECK(st[0] == '\0');
+		t_sql(o, "COMMIT", st);
+		CHECK(st[0] == '\0');
+		PQfinish(o);
+	}
+	/* the service role may write audit rows of any action: a resume of l2 and a suspension
+	 * of l0 it wrote are no periods' bounds */
+	sv = t_pg(cs[2]);
+	{
+		char q[512];
+		snprintf(q, sizeof q,
+			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s',"
+			 " 'warrant.resume', 'status=active')",
+			 l[2]);
+		t_sql(sv, q, st);
+		CHECK(st[0] == '\0');
+		snprintf(q, sizeof q,
+			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s',"
+			 " 'warrant.suspend', 'status=suspended')",
+			 l[0]);
+		t_sql(sv, q, st);
+		CHECK(st[0] == '\0');
+	}
 	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 7 && to == 8);
-	sv = t_pg(cs[2]); /* the service role reads the periods */
 	CHECK(susp_period(sv, l[0], 0, &a0, &b0) && b0 > a0 && !susp_period(sv, l[0], 1, &a1, &b1));
 	CHECK(susp_period(sv, l[1], 0, &a1, &b1) && b1 > a1);
 	CHECK(susp_period(sv, l[2], 0, &a2, &b2) && b2 == INT64_MIN && a2 > b1);
+	CHECK(!susp_period(sv, l[2], 1, &a1, &b1));
+	{
+		int64_t a3, b3;
+		CHECK(susp_period(sv, l[3], 0, &a3, &b3) && b3 > a3 && b3 != INT64_MIN);
+		CHECK(decide_one(svc, "sip:other@example.org", b3, got) == 1 &&
+		      strcmp(got, l[3]) == 0);
+		CHECK(decide_one(svc, "sip:other@example.org", a3, got) == 0);
+	}
+	/* the chain's rows of l1 again (a1, b1 were reused above) */
+	CHECK(susp_period(sv, l[1], 0, &a1, &b1) && b1 > a1);
 	/* the gate: not in force during the period, in force before and after it */
 	mid = a0 + (b0 - a0) / 2;
 	CHECK(decide_one(svc, x, a0 - 1, got) == 1 && strcmp(got, l[0]) == 0);
