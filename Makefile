@@ -84,15 +84,19 @@ endef
 $(foreach m,$(MODULES),$(eval $(call lib_rule,$(m),$(shell echo $(m) | tr a-z A-Z))))
 
 # The source revision this limf was built from, which it reports (`limf version`, the tool
-# version in every evidence manifest): git's commit, "-dirty" with uncommitted changes,
-# "unknown" outside a git checkout. $(BUILD)/gen/build_id.c is rewritten only when it changes,
-# so a new commit relinks limf and rebuilds nothing else.
-LIMF_BUILD_ID := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
-	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$c" || echo "$$c-dirty"; } || echo unknown)
-$(shell mkdir -p $(BUILD)/gen && \
-	printf 'const char limf_build_id[] = "%s";\n' '$(LIMF_BUILD_ID)' >$(BUILD)/gen/build_id.c.new && \
-	{ cmp -s $(BUILD)/gen/build_id.c.new $(BUILD)/gen/build_id.c || \
-	  mv $(BUILD)/gen/build_id.c.new $(BUILD)/gen/build_id.c; }; rm -f $(BUILD)/gen/build_id.c.new)
+# version in every evidence manifest): git's commit when this directory is the top of a git
+# checkout, "-dirty" with changes `git status` shows (untracked files too), else "unknown".
+# $(BUILD)/gen/build_id.c is rewritten only when that changes, so a new commit relinks limf
+# and rebuilds nothing else.
+LIMF_BUILD_ID := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+	c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+	{ [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo "$$c" || echo "$$c-dirty"; } || \
+	echo unknown)
+$(BUILD)/gen/build_id.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf 'const char limf_build_id[] = "%s";\n' '$(LIMF_BUILD_ID)' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+FORCE:
 $(BUILD)/obj/gen/build_id.o: $(BUILD)/gen/build_id.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -103,7 +107,7 @@ $(BUILD)/limf: $(call obj,$(LIMF_SRC)) $(BUILD)/obj/gen/build_id.o $(LIBS)
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 .SECONDARY:
-.PHONY: all test test-bins check-asan asan check fuzz bench demo clean format format-check deps install
+.PHONY: all test test-bins check-asan asan check fuzz bench demo clean format format-check deps install FORCE
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: limf and the test tools (limf-kms, limf-gen,
 # limf-lemf) for compliance labs, into $(DESTDIR)$(PREFIX)/bin.
