@@ -828,9 +828,10 @@ static size_t sip_side(const struct cap_call *call, bool caller,
 static bool apai_new(const struct cap_call *call, size_t i)
 {
 	const struct cap_text *a = &call->apai[i];
-	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
+	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI]; /* (the caller's side fills it) */
 	size_t nc = sip_side(call, true, cand);
-	cand[nc++] = &call->to_uri;
+	if (call->to_uri.len == a->len && memcmp(call->to_uri.s, a->s, a->len) == 0)
+		return false;
 	for (size_t k = 0; k < nc; k++)
 		if (cand[k]->len == a->len && memcmp(cand[k]->s, a->s, a->len) == 0)
 			return false;

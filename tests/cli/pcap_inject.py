@@ -18,9 +18,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   answer keyed by the callee, RFC 4567; F a capture of other parties, say)
   answerpai URI   (AFTER unused) every 200 OK to an INVITE made to assert URI as the party that
                   answered (a P-Asserted-Identity, RFC 3325 s9.1: a diverted call, say)
-  invitepai URI   (AFTER unused) every INVITE made to assert URI as the caller (a
+  invitepai URI,.. (AFTER unused) every INVITE made to assert URI as the caller (a
                   P-Asserted-Identity: the network's word beside a From the caller chose, say
-                  an anonymous one, RFC 3323)
+                  an anonymous one, RFC 3323); several: one header each
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -221,8 +221,9 @@ REWRITES = {
     if msg.startswith(b"SIP/2.0 200 ") else msg,
     # a P-Asserted-Identity added to every INVITE
     "invitepai": lambda msg, arg: re.sub(rb"(\r\nCSeq: *\d+ INVITE\r\n)",
-                                         lambda m: m.group(1) + b"P-Asserted-Identity: <" + arg
-                                         + b">\r\n", msg)
+                                         lambda m: m.group(1) + b"".join(
+                                             b"P-Asserted-Identity: <" + u + b">\r\n"
+                                             for u in arg.split(b",")), msg)
     if msg.startswith(b"INVITE ") else msg,
 }
 

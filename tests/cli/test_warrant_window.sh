@@ -458,6 +458,14 @@ assert r[0]["type"] == "begin" and r[0].get("in_progress") is True, r[0]
 assert r[0]["matched_by"] == ["sip-answer-p-asserted-identity"], r[0]
 assert not any(x["kind"] == "sip" and x["sip"].startswith("INVITE ") for x in r), "INVITE in IRI"
 assert r[-1]["type"] == "end"' "$tmp/ev-divertpai$x/$LP/iri.jsonl"
+	# the INVITE asserting as many identities as a call keeps (4): the answering party is
+	# still told apart from each of them and the To (that check overran its array: ASan)
+	expect 0 "inject-cr$x" python3 "$here/pcap_inject.py" "$tmp/cp$x-0.pcap" "$tmp/cr$x-1.pcap" \
+		0 invitepai "sip:pa1$x$sfx@example.org,sip:pa2$x$sfx@example.org,tel:+447700900001,sip:pa4$x$sfx@example.org"
+	expect 0 "inject-cr$x-ans" python3 "$here/pcap_inject.py" "$tmp/cr$x-1.pcap" \
+		"$tmp/cr$x.pcap" 0 answerpai "$AP"
+	replay "divertpai4$x" "$tmp/cr$x.pcap"
+	sumcheck "divertpai4$x" "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1 and j['summary']['decrypted']==$np_all"
 	# an answer that asserts the party called (as most do) asks the gate nothing more
 	expect 0 "inject-cq$x" python3 "$here/pcap_inject.py" "$tmp/cp$x-0.pcap" "$tmp/cq$x.pcap" 0 \
 		answerpai "$B"
@@ -684,17 +692,18 @@ read -r s_at r_at < <(psql -X -qAt -F ' ' "$LIMF_DB_SUPER dbname=limf" -c "SELEC
 	extract(epoch FROM s.suspended_at), extract(epoch FROM s.resumed_at)
 	FROM limf.warrant_suspensions s JOIN limf.warrants w ON w.id = s.warrant_id
 	WHERE w.liid = '$LW'")
-s0=${s_at%.*}
+s0=${s_at%.*} r1=$((${r_at%.*} + 1)) # (the calls' times from both ends: a slow suspend or
+# resume command, on a loaded machine, moves the period's end)
 # gen5d NAME START DURATION SEED: a call of AW to B
 gen5d() {
 	expect 0 "gen-$1" "$gen" --community "$tmp/g/community.json" --out "$tmp/$1.pcap" \
 		--calls 1 --duration "$3" --caller "$AW" --callee "$B" --start "$(iso "$2")" \
 		--seed "$4"
 }
-gen5d pin $((s0 + 1)) 2 93     # inside the period
-gen5d pstart $((s0 - 3)) 5 94 # across its start
-gen5d pend $((s0 + 2)) 6 95   # across its end
-gen5d pafter $((s0 + 7)) 2 96 # after it
+gen5d pin $((s0 + 1)) 2 93                # inside the period (5 s at least)
+gen5d pstart $((s0 - 3)) 5 94            # across its start
+gen5d pend $((s0 + 2)) $((r1 + 2 - s0)) 95 # across its end (3 s after it)
+gen5d pafter $((r1 + 1)) 2 96            # after it
 r0=$(nreq)
 replay pin "$tmp/pin.pcap"
 sumcheck pin "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
