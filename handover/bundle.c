@@ -597,10 +597,11 @@ enum lim_err ho_bundle_open(const char *dir, struct ho_bundle **out)
 		return LIM_E_IO;
 	} else {
 		/* made here: its entry in the parent made durable too (a crash after the run
-		 * could otherwise lose the whole bundle) */
+		 * could otherwise lose the whole bundle). A parent this user may write but not
+		 * read (mode 0333) cannot be opened to sync: then as before, unsynced */
 		char *cp = strdup(dir);
 		int pfd = cp ? open(dirname(cp), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-		bool synced = pfd >= 0 && fsync(pfd) == 0;
+		bool synced = cp && (pfd < 0 ? errno == EACCES : fsync(pfd) == 0);
 		if (pfd >= 0)
 			close(pfd);
 		free(cp);

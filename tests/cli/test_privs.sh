@@ -190,8 +190,13 @@ if command -v setpriv >/dev/null 2>&1; then
 		'ulimit -l 1024 && exec "$0" replay --sign-key /nonexistent --out "$1" "$2"' \
 		"$limf" "$tmp/ml" "$tmp/two.pcap"
 	has memlock "WARNING: the secure heap for keys is not locked in memory (mlock refused)"
-	expect 1 memlock-root "$limf" replay --sign-key /nonexistent --out "$tmp/ml" "$tmp/two.pcap"
-	hasnt memlock-root "secure heap"
+	# as root: locked, unless this root lacks CAP_IPC_LOCK (a container's) and the limit is low
+	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+	if [ $((0x$capeff >> 14 & 1)) -eq 1 ]; then
+		expect 1 memlock-root "$limf" replay --sign-key /nonexistent --out "$tmp/ml" \
+			"$tmp/two.pcap"
+		hasnt memlock-root "secure heap"
+	fi
 else
 	echo "note: no setpriv: the memory-lock check skipped" >&2
 fi
