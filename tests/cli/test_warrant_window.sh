@@ -708,18 +708,20 @@ r0=$(nreq)
 replay pin "$tmp/pin.pcap"
 sumcheck pin "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
 [ "$(nreq)" -eq "$r0" ] && ok || bad "pin: a key request for a call of the suspension"
-n_start=$(sent "$tmp/pstart.pcap" before "$s_at")
-replay pstart "$tmp/pstart.pcap"
-sumcheck pstart "j['summary']['calls_intercepted']==1 and j['summary']['warrant_ends_in_call']==1"
-sumcheck pstart "j['summary']['decrypted']==$n_start and $n_start > 100"
-expect 0 cc-pstart python3 "$here/replay_check.py" "$tmp/ev-pstart" "$LW" "$tmp/pstart.pcap.json" \
-	targets --until="$s_at" --input="$tmp/pstart.pcap"
-n_end=$(sent "$tmp/pend.pcap" from "$r_at")
-replay pend "$tmp/pend.pcap"
-sumcheck pend "j['summary']['calls_intercepted']==1 and j['summary']['calls_intercepted_in_progress']==1"
-sumcheck pend "j['summary']['decrypted']==$n_end and $n_end > 100"
-expect 0 cc-pend python3 "$here/replay_check.py" "$tmp/ev-pend" "$LW" "$tmp/pend.pcap.json" \
-	targets --from="$r_at" --input="$tmp/pend.pcap"
+# part5d NAME before|from T CHECK: the call NAME intercepted (CHECK on the summary), its media
+# decrypted exactly before / from T, byte for byte
+part5d() {
+	local n bound=--until
+	[ "$2" = from ] && bound=--from
+	n=$(sent "$tmp/$1.pcap" "$2" "$3")
+	replay "$1" "$tmp/$1.pcap"
+	sumcheck "$1" "j['summary']['calls_intercepted']==1 and $4"
+	sumcheck "$1" "j['summary']['decrypted']==$n and $n > 100"
+	expect 0 "cc-$1" python3 "$here/replay_check.py" "$tmp/ev-$1" "$LW" "$tmp/$1.pcap.json" \
+		targets "$bound=$3" --input="$tmp/$1.pcap"
+}
+part5d pstart before "$s_at" "j['summary']['warrant_ends_in_call']==1"
+part5d pend from "$r_at" "j['summary']['calls_intercepted_in_progress']==1"
 replay pafter "$tmp/pafter.pcap"
 sumcheck pafter "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==$(sent "$tmp/pafter.pcap" from 0)"
 "$limf" warrant revoke "$LW" --reason "test done" >/dev/null 2>&1 || bad "revoke $LW"
