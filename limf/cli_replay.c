@@ -562,18 +562,14 @@ int limf_cmd_replay(int argc, char **argv)
 	 * interception) or decryptions not on the audit log. Said, and exit 3 (as `limf capture`
 	 * for cin_errors), so that a script re-runs the replay rather than hand it over. */
 	struct limf_pipe_stats gs;
+	char gwhy[256];
 	limf_pool_stats(p, &gs, NULL);
-	bool complete = !gs.decision_errors && !gs.audit_errors && !gs.cin_errors;
-	if (!complete) {
+	bool complete = !limf_pipe_incomplete(&gs, gwhy, sizeof gwhy);
+	if (!complete)
 		fprintf(stderr,
-			"limf: ALARM: the evidence is INCOMPLETE: %" PRIu64
-			" warrant decision(s) failed, %" PRIu64
-			" call(s) under a warrant got no CIN "
-			"(those calls were NOT intercepted), %" PRIu64
-			" audit row(s) not written; see the warnings above, mend the cause and "
-			"replay again\n",
-			gs.decision_errors, gs.cin_errors, gs.audit_errors);
-	}
+			"limf: ALARM: the evidence is INCOMPLETE: %s; see the warnings above, mend "
+			"the cause and replay again\n",
+			gwhy);
 	if (o.json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);

@@ -1432,14 +1432,9 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		 * be missing, or decryptions not on the audit log. Stated in the signed manifest,
 		 * so that limf verify says so beside "verified" (handover/bundle.h) */
 		struct limf_pipe_stats gs;
+		char why[256];
 		limf_pool_stats(p, &gs, NULL);
-		if (gs.decision_errors || gs.cin_errors || gs.audit_errors) {
-			char why[256];
-			snprintf(why, sizeof why,
-				 "%" PRIu64 " warrant decision(s) failed, %" PRIu64
-				 " call(s) under a warrant got no CIN (not intercepted), %" PRIu64
-				 " audit row(s) not written",
-				 gs.decision_errors, gs.cin_errors, gs.audit_errors);
+		if (limf_pipe_incomplete(&gs, why, sizeof why)) {
 			lim_json_key(&j, "incomplete");
 			lim_json_str(&j, why);
 		}

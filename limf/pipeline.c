@@ -499,6 +499,17 @@ static void party_own(struct party_set *s, size_t k)
 }
 
 /* see pipeline.h */
+bool limf_pipe_incomplete(const struct limf_pipe_stats *s, char *why, size_t cap)
+{
+	snprintf(why, cap,
+		 "%" PRIu64 " warrant decision(s) failed, %" PRIu64
+		 " call(s) under a warrant got no CIN (not intercepted), %" PRIu64
+		 " audit row(s) not written",
+		 s->decision_errors, s->cin_errors, s->audit_errors);
+	return s->decision_errors || s->cin_errors || s->audit_errors;
+}
+
+/* see pipeline.h */
 const char *limf_match_name(unsigned m)
 {
 	static const char *const names[LIMF_MATCH_N] = {

@@ -380,6 +380,10 @@ struct limf_pipe_stats {
 	 * "kms.cert.conflict"), and reads or writes of it that failed */
 	uint64_t cert_loaded, cert_conflicts, cert_store_failed;
 };
+/* Whether a run with these counts is incomplete evidence: the gate failed (a warrant decision,
+ * a CIN, an audit row), so warranted calls may be missing or decryptions not on the audit log.
+ * The reason in why[0..cap) (the manifest's "incomplete", limf replay's ALARM). */
+bool limf_pipe_incomplete(const struct limf_pipe_stats *s, char *why, size_t cap);
 
 struct limf_pipe;
 
