@@ -499,6 +499,7 @@ static void party_own(struct party_set *s, size_t k)
 }
 
 /* see pipeline.h */
+/* see pipeline.h */
 bool limf_pipe_incomplete(const struct limf_pipe_stats *s, char *why, size_t cap)
 {
 	snprintf(why, cap,
@@ -831,20 +832,42 @@ static size_t merge_parties(struct party_set *dst, const struct party_set *src, 
 	return added;
 }
 
+/* The SIP URIs of one side of the call: the caller's (From, every P-Asserted-Identity of the
+ * INVITE) or the callee's (To, every P-Asserted-Identity of the 2xx that answered: a diverted
+ * call's answering party). Returns how many, into cand. */
+static size_t sip_side(const struct cap_call *call, bool caller,
+		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI])
+{
+	size_t nc = 0;
+	if (caller) {
+		cand[nc++] = &call->from_uri;
+		for (size_t i = 0; i < call->n_pai; i++)
+			cand[nc++] = &call->pai[i];
+	} else {
+		cand[nc++] = &call->to_uri;
+		for (size_t i = 0; i < call->n_apai; i++) /* (the party that answered) */
+			cand[nc++] = &call->apai[i];
+	}
+	return nc;
+}
+
+static bool same_text(const struct cap_text *a, const struct cap_text *b)
+{
+	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
 /* Whether the answer's asserted identity i (cap_call.apai) is one the call's SIP does not
  * name already (the To, most often: an answer asserts the party called, which a diverted call's
  * does not; From or the INVITE's P-Asserted-Identity, for a call to oneself). */
-static size_t sip_side(const struct cap_call *call, bool caller,
-		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI]);
 static bool apai_new(const struct cap_call *call, size_t i)
 {
 	const struct cap_text *a = &call->apai[i];
 	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI]; /* (the caller's side fills it) */
 	size_t nc = sip_side(call, true, cand);
-	if (call->to_uri.len == a->len && memcmp(call->to_uri.s, a->s, a->len) == 0)
+	if (same_text(&call->to_uri, a))
 		return false;
 	for (size_t k = 0; k < nc; k++)
-		if (cand[k]->len == a->len && memcmp(cand[k]->s, a->s, a->len) == 0)
+		if (same_text(cand[k], a))
 			return false;
 	return true;
 }
@@ -1217,25 +1240,6 @@ static bool uri_has_uid(struct limf_pipe *p, int64_t t, const char *u, const uin
 			return true;
 	}
 	return false;
-}
-
-/* The SIP URIs of one side of the call: the caller's (From, every P-Asserted-Identity of the
- * INVITE) or the callee's (To, every P-Asserted-Identity of the 2xx that answered: a diverted
- * call's answering party). Returns how many, into cand. */
-static size_t sip_side(const struct cap_call *call, bool caller,
-		       const struct cap_text *cand[1 + CAP_SIP_MAX_PAI])
-{
-	size_t nc = 0;
-	if (caller) {
-		cand[nc++] = &call->from_uri;
-		for (size_t i = 0; i < call->n_pai; i++)
-			cand[nc++] = &call->pai[i];
-	} else {
-		cand[nc++] = &call->to_uri;
-		for (size_t i = 0; i < call->n_apai; i++) /* (the party that answered) */
-			cand[nc++] = &call->apai[i];
-	}
-	return nc;
 }
 
 static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const struct cap_call *call,
