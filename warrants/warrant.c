@@ -14,18 +14,9 @@
 	"created_by, " WR_SQL_US("created_at") ", " \
 	"modified_by, " WR_SQL_US("modified_at")
 
-/* The suspension periods of warrant w (schema version 8: limf.warrant_suspensions, each
- * [suspended_at, resumed_at), resumed_at NULL while it lasts): not in force during them. */
-#define SUSP_OF_W "limf.warrant_suspensions s WHERE s.warrant_id = w.id"
-/* In force at $n (wr time): active, valid_from <= t < valid_to, in no suspension period;
- * IN_FORCE at $2. */
-#define IN_FORCE_AT(n) \
-	"w.status = 'active' AND w.valid_from <= " WR_SQL_TS(n) \
-	" AND " WR_SQL_TS(n) " < w.valid_to AND NOT EXISTS (SELECT 1 FROM " SUSP_OF_W \
-	" AND s.suspended_at <= " WR_SQL_TS(n) \
-	" AND (s.resumed_at IS NULL OR " WR_SQL_TS(n) " < s.resumed_at))"
-#define IN_FORCE IN_FORCE_AT(2)
-/* The stretch of w's validity in force at $n, or the next one after it, as a decision reads
+/* The suspension periods of a warrant (schema version 8: limf.warrant_suspensions, each
+ * [suspended_at, resumed_at), resumed_at NULL while it lasts): not in force during them.
+ * The stretch of w's validity in force at $n, or the next one after it, as a decision reads
  * it: from the later of valid_from and the end of a suspension that began by then (F: the
  * later of t and valid_from), to the earlier of valid_to and the next suspension after F.
  * Empty (from >= to) when a suspension lasts past valid_to. A suspension ahead (replay of
@@ -46,6 +37,12 @@
 	" GROUP BY s.warrant_id) sp ON sp.warrant_id = w.id"
 #define EFF_FROM "greatest(w.valid_from, sp.back)"
 #define EFF_TO "least(w.valid_to, sp.next)"
+/* In force at $n (wr time), in a statement with SUSP_JOIN(n): active, t < valid_to, and its
+ * stretch begun (valid_from <= t, in no suspension period: one covering t, or still open,
+ * puts EFF_FROM after t); IN_FORCE at $2. */
+#define IN_FORCE_AT(n) \
+	"w.status = 'active' AND " WR_SQL_TS(n) " < w.valid_to AND " EFF_FROM " <= " WR_SQL_TS(n)
+#define IN_FORCE IN_FORCE_AT(2)
 /* clang-format on */
 
 /* Printable text (no control characters), 1..max octets (0..max when may_be_empty). */
