@@ -1947,19 +1947,17 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 				size_t st;
 				jp_ws(&j);
 				st = j.i;
-				if (!jp_value(&j))
-					return "malformed";
-				j.i = st;
-				if (!jp_string(&j, v->incomplete, sizeof v->incomplete - 1, &vl)) {
-					/* longer than kept (or not a string): the start, marked */
+				if (jp_string(&j, v->incomplete, sizeof v->incomplete - 1, &vl)) {
+					v->incomplete[vl] = '\0';
+				} else {
+					/* longer than kept, or not a string: said so, once it is
+					 * known to be a well-formed value */
 					j.i = st;
 					if (!jp_value(&j))
 						return "malformed";
 					snprintf((char *)v->incomplete, sizeof v->incomplete,
 						 "(not shown: not a string of at most %u octets)",
 						 HO_BUNDLE_INCOMPLETE_MAX);
-				} else {
-					v->incomplete[vl] = '\0';
 				}
 			} else if (!jp_value(&j)) {
 				return "malformed";
@@ -1976,6 +1974,15 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 	if (!have_out)
 		return "no outputs";
 	return NULL;
+}
+
+/* Frees what parse_manifest and walk left in v (not its descriptor). */
+static void v_release(struct v_state *v)
+{
+	for (size_t i = 0; i < v->ne; i++)
+		free(v->e[i].path);
+	free(v->e);
+	free(v->extra);
 }
 
 /* see bundle.h */
@@ -1998,9 +2005,7 @@ enum lim_err ho_manifest_parse(const uint8_t *s, size_t n, size_t *n_outputs,
 		*n_outputs = v.ne;
 		memcpy(incomplete, v.incomplete, sizeof v.incomplete);
 	}
-	for (size_t i = 0; i < v.ne; i++)
-		free(v.e[i].path);
-	free(v.e);
+	v_release(&v);
 	return rc;
 }
 
@@ -2214,10 +2219,7 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 out:
 	if (v.dirfd >= 0)
 		close(v.dirfd);
-	for (size_t i = 0; i < v.ne; i++)
-		free(v.e[i].path);
-	free(v.e);
-	free(v.extra);
+	v_release(&v);
 	free(man);
 	free(sig);
 	free(pub);
