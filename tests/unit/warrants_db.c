@@ -262,6 +262,33 @@ static size_t decide_one(struct wr_db *svc, const char *uri, int64_t t, char *li
 	return n;
 }
 
+/* A scratch database NAME owned by limf_admin, migrated to schema version ver; cs gets the
+ * admin's, the operator's and the service's connection strings to it. */
+static void scratch_db(PGconn *su, const char *name, int ver, char cs[3][512])
+{
+	const char *role[3] = { T_ADMIN, T_OPERATOR, T_SERVICE };
+	char st[6], sql[160];
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
+	t_sql(su, sql, st);
+	snprintf(sql, sizeof sql,
+		 "CREATE DATABASE %s OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'", name);
+	t_sql(su, sql, st);
+	CHECK(st[0] == '\0');
+	for (int i = 0; i < 3; i++)
+		snprintf(cs[i], 512, "%s dbname=%s", role[i], name);
+	t_migrate_to(cs[0], ver);
+}
+
+/* Drops scratch_db's NAME, then closes su. */
+static void scratch_drop(PGconn *su, const char *name)
+{
+	char st[6], sql[160];
+	snprintf(sql, sizeof sql, "DROP DATABASE %s", name);
+	t_sql(su, sql, st);
+	CHECK(st[0] == '\0');
+	PQfinish(su);
+}
+
 /* Schema version 5: targets stored under the old normal forms are normalised again from the
  * URI as entered, audited, and the gate then decides by the new rules. */
 static void t_migrate_v5(void)
@@ -270,19 +297,12 @@ static void t_migrate_v5(void)
 	struct wr_db *op, *svc, *adm;
 	struct wr_warrant w;
 	struct wr_audit_verdict vd;
-	char st[6], cs[3][512], l[4][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1], v[64];
+	char cs[3][512], l[4][WR_LIID_MAX + 1], got[WR_LIID_MAX + 1], v[64];
 	int64_t t = t_time("2026-06-01T00:00Z");
 	int from = -1, to = -1;
 
 	CHECK(wr_db_schema_latest() >= 5);
-	t_sql(su, "DROP DATABASE IF EXISTS limf_v5test", st);
-	t_sql(su, "CREATE DATABASE limf_v5test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
-	      st);
-	CHECK(st[0] == '\0');
-	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v5test", T_ADMIN);
-	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v5test", T_OPERATOR);
-	snprintf(cs[2], sizeof cs[2], "%s dbname=limf_v5test", T_SERVICE);
-	t_migrate_to(cs[0], 4);
+	scratch_db(su, "limf_v5test", 4, cs);
 	adm = t_db(cs[0]);
 	op = t_db(cs[1]);
 	svc = t_db(cs[2]);
@@ -371,9 +391,7 @@ static void t_migrate_v5(void)
 	wr_db_close(adm);
 	wr_db_close(op);
 	wr_db_close(svc);
-	t_sql(su, "DROP DATABASE limf_v5test", st);
-	CHECK(st[0] == '\0');
-	PQfinish(su);
+	scratch_drop(su, "limf_v5test");
 }
 
 /* Schema version 7 on a version 6 database (limf db migrate 6 -> 7): before, no certificate
@@ -385,21 +403,15 @@ static void t_migrate_v7(void)
 	PGconn *su = t_pg(T_SUPER);
 	struct wr_db *adm, *svc;
 	struct wr_kms_cert c;
-	char st[6], cs[2][512], v[64];
+	char cs[3][512], v[64];
 	int from = -1, to = -1;
 	bool added = false;
 	int64_t fs = 0, fs2 = 0;
 
 	CHECK(wr_db_schema_latest() >= 7);
-	t_sql(su, "DROP DATABASE IF EXISTS limf_v7test", st);
-	t_sql(su, "CREATE DATABASE limf_v7test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
-	      st);
-	CHECK(st[0] == '\0');
-	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v7test", T_ADMIN);
-	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v7test", T_SERVICE);
-	t_migrate_to(cs[0], 6);
+	scratch_db(su, "limf_v7test", 6, cs);
 	adm = t_db(cs[0]);
-	svc = t_db(cs[1]);
+	svc = t_db(cs[2]);
 	memset(&c, 0, sizeof c);
 	snprintf(c.kms_uri, sizeof c.kms_uri, "kms.v7.test");
 	snprintf(c.cert_uri, sizeof c.cert_uri, "cert1.kms.v7.test");
@@ -417,7 +429,7 @@ static void t_migrate_v7(void)
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs) == LIM_OK && added && fs != INT64_MIN);
 	CHECK(wr_kms_cert_record(svc, &c, &added, &fs2) == LIM_OK && !added && fs2 == fs);
 	{
-		PGconn *s = t_pg(cs[1]);
+		PGconn *s = t_pg(cs[2]);
 		t_sql_val(s,
 			  "SELECT count(*) || ' ' || min(user_key_offset) || ' ' || min(fetched_by)"
 			  " FROM limf.kms_certificate",
@@ -435,9 +447,7 @@ static void t_migrate_v7(void)
 	}
 	wr_db_close(adm);
 	wr_db_close(svc);
-	t_sql(su, "DROP DATABASE limf_v7test", st);
-	CHECK(st[0] == '\0');
-	PQfinish(su);
+	scratch_drop(su, "limf_v7test");
 }
 
 /* One suspension period of LIID l (the n-th, 0 first): its bounds as wr time (resumed
@@ -476,14 +486,7 @@ static void t_migrate_v8(void)
 	const char *x = "sip:suspended@example.org";
 
 	CHECK(wr_db_schema_latest() >= 8);
-	t_sql(su, "DROP DATABASE IF EXISTS limf_v8test", st);
-	t_sql(su, "CREATE DATABASE limf_v8test OWNER limf_admin TEMPLATE template0 ENCODING 'UTF8'",
-	      st);
-	CHECK(st[0] == '\0');
-	snprintf(cs[0], sizeof cs[0], "%s dbname=limf_v8test", T_ADMIN);
-	snprintf(cs[1], sizeof cs[1], "%s dbname=limf_v8test", T_OPERATOR);
-	snprintf(cs[2], sizeof cs[2], "%s dbname=limf_v8test", T_SERVICE);
-	t_migrate_to(cs[0], 7);
+	scratch_db(su, "limf_v8test", 7, cs);
 	adm = t_db(cs[0]);
 	op = t_db(cs[1]);
 	svc = t_db(cs[2]);
@@ -599,9 +602,7 @@ static void t_migrate_v8(void)
 	wr_db_close(adm);
 	wr_db_close(op);
 	wr_db_close(svc);
-	t_sql(su, "DROP DATABASE limf_v8test", st);
-	CHECK(st[0] == '\0');
-	PQfinish(su);
+	scratch_drop(su, "limf_v8test");
 }
 
 /* A session stuck inside a transaction that holds the audit chain's lock (a CLI whose network
