@@ -87,7 +87,34 @@ static void json_time(struct lim_json *j, const char *key, int64_t t)
 	lim_json_str(j, ts);
 }
 
-static void json_warrant(struct lim_json *j, const struct wr_warrant *w)
+/* A warrant's suspension periods (wr_warrant_suspensions), for show. */
+struct susp_list {
+	int64_t (*v)[2]; /* [from, to); to WR_TIME_INFINITY while suspended */
+	size_t n, cap;
+	bool nomem;
+};
+
+static int susp_one(void *ctx, int64_t from, int64_t to)
+{
+	struct susp_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		void *v = realloc(l->v, cap * sizeof *l->v);
+		if (!v) {
+			l->nomem = true;
+			return 1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n][0] = from;
+	l->v[l->n][1] = to;
+	l->n++;
+	return 0;
+}
+
+/* w as JSON; with its suspension periods when sp (show) */
+static void json_warrant(struct lim_json *j, const struct wr_warrant *w, const struct susp_list *sp)
 {
 	lim_json_obj_open(j);
 	lim_json_key(j, "liid");
@@ -132,10 +159,26 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w)
 	for (size_t i = 0; i < w->n_xids; i++)
 		lim_json_str(j, w->xids[i]);
 	lim_json_arr_close(j);
+	if (sp) {
+		lim_json_key(j, "suspensions");
+		lim_json_arr_open(j);
+		for (size_t i = 0; i < sp->n; i++) {
+			lim_json_obj_open(j);
+			json_time(j, "from", sp->v[i][0]);
+			if (sp->v[i][1] == WR_TIME_INFINITY) {
+				lim_json_key(j, "to");
+				lim_json_null(j);
+			} else {
+				json_time(j, "to", sp->v[i][1]);
+			}
+			lim_json_obj_close(j);
+		}
+		lim_json_arr_close(j);
+	}
 	lim_json_obj_close(j);
 }
 
-static void text_warrant(const struct wr_warrant *w)
+static void text_warrant(const struct wr_warrant *w, const struct susp_list *sp)
 {
 	char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
 	wr_time_format(w->valid_from, a);
@@ -159,6 +202,14 @@ static void text_warrant(const struct wr_warrant *w)
 	wr_time_format(w->modified_at, b);
 	printf("created       %s by %s\n", a, w->created_by);
 	printf("modified      %s by %s\n", b, w->modified_by);
+	/* each period out of force, also once resumed: a replay of traffic from it decrypts
+	 * nothing */
+	for (size_t i = 0; i < sp->n; i++) {
+		wr_time_format(sp->v[i][0], a);
+		wr_time_format(sp->v[i][1], b);
+		printf("suspended     %s .. %s\n", a,
+		       sp->v[i][1] == WR_TIME_INFINITY ? "(not resumed)" : b);
+	}
 }
 
 /* Options of add and modify. */
@@ -287,7 +338,7 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 	if (o->json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);
-		json_warrant(&j, w);
+		json_warrant(&j, w, NULL);
 		if (lim_json_end(&j) != LIM_OK)
 			goto out;
 	} else {
@@ -386,7 +437,7 @@ static int list_one(void *ctx, const struct wr_warrant *w)
 	struct list_ctx *l = ctx;
 	l->n++;
 	if (l->json) {
-		json_warrant(&l->j, w);
+		json_warrant(&l->j, w, NULL);
 	} else {
 		char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
 		wr_time_format(w->valid_from, a);
@@ -429,6 +480,7 @@ static int w_list(struct wr_db *db, const struct w_opts *o)
 
 static int w_show(struct wr_db *db, const struct w_opts *o)
 {
+	struct susp_list sp = { 0 };
 	struct wr_warrant *w;
 	enum lim_err rc;
 	int ret = 1;
@@ -440,17 +492,23 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 	if (!w)
 		return 1;
 	rc = wr_warrant_get(db, o->pos, w);
+	if (rc == LIM_OK) {
+		rc = wr_warrant_suspensions(db, o->pos, susp_one, &sp);
+		if (rc == LIM_OK && sp.nomem)
+			rc = LIM_E_NOMEM;
+	}
 	if (rc != LIM_OK) {
 		db_error(db, rc);
 	} else if (o->json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);
-		json_warrant(&j, w);
+		json_warrant(&j, w, &sp);
 		ret = lim_json_end(&j) == LIM_OK ? 0 : 1;
 	} else {
-		text_warrant(w);
+		text_warrant(w, &sp);
 		ret = 0;
 	}
+	free(sp.v);
 	free(w);
 	return ret;
 }

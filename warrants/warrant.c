@@ -735,6 +735,44 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 	return rc;
 }
 
+/* the suspension periods of warrant id $1, as wr time, an open one's end infinity */
+/* clang-format off */
+#define SUSP_LIST \
+	"SELECT " WR_SQL_US("suspended_at") ", " WR_SQL_US("coalesce(resumed_at, 'infinity')") \
+	" FROM limf.warrant_suspensions WHERE warrant_id = $1 ORDER BY suspended_at"
+/* clang-format on */
+
+/* see warrants.h */
+enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
+				    int (*fn)(void *ctx, int64_t from, int64_t to), void *ctx)
+{
+	PGresult *r = NULL;
+	char id[24];
+	struct wr_warrant *w = calloc(1, sizeof *w);
+	enum lim_err rc = LIM_E_NOMEM;
+	if (!w)
+		return rc;
+	rc = load(db, liid, false, w, id);
+	free(w);
+	if (rc != LIM_OK)
+		return rc;
+	const char *idp = id;
+	rc = wr_exec(db, SUSP_LIST, 1, &idp, &r);
+	if (rc == LIM_E_DB && strcmp(db->sqlstate, "42P01") == 0)
+		return wr_fail(db, LIM_E_DB,
+			       "the database schema predates warrant suspension periods (schema "
+			       "version 8): run `limf db migrate`");
+	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {
+		int64_t from, to;
+		if (!wr_get_i64(r, i, 0, &from) || !wr_get_i64(r, i, 1, &to))
+			rc = wr_fail(db, LIM_E_DB, "warrant %s: malformed suspension row", liid);
+		else if (fn(ctx, from, to))
+			break;
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* Adds the match of row (liid, scope, delivery, valid_to, -, -, valid_from) for the parties in
  * mask, keeping out sorted by LIID and free of duplicates (a LIID seen again gains the
  * parties). out has room for cap; a new LIID beyond it is LIM_E_LIMIT. */

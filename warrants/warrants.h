@@ -294,6 +294,14 @@ enum lim_err wr_warrant_modify(struct wr_db *db, const char *liid,
 enum lim_err wr_warrant_set_status(struct wr_db *db, const char *liid, enum wr_status to,
 				   const char *reason) LIM_WUR;
 
+/* Calls fn for each period the warrant liid was suspended (schema version 8), oldest first:
+ * [from, to), to WR_TIME_INFINITY while it lasts. Such a period is out of the warrant's force
+ * for a decision at any time in it, also after the resume (wr_decide). fn returning non-zero
+ * stops. Unknown LIID is LIM_E_ARG; a schema older than 8 is LIM_E_DB, saying to migrate. */
+enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
+				    int (*fn)(void *ctx, int64_t from, int64_t to),
+				    void *ctx) LIM_WUR;
+
 /* Calls fn for each warrant ordered by LIID: all of them when all, else those neither revoked
  * nor expired (valid_to > now). w is borrowed for the call. fn returning non-zero stops. */
 enum lim_err wr_warrant_list(struct wr_db *db, bool all,

@@ -44,7 +44,7 @@ expect 0 show "$limf" warrant show "$L-A"
 has show "tel:+33123456789"
 has show "end exclusive"
 expect 0 show-json "$limf" warrant show "$L-A" --json
-pyjson show-json "j['delivery']=='hi2=198.51.100.7:6000' and len(j['targets'])==2"
+pyjson show-json "j['delivery']=='hi2=198.51.100.7:6000' and len(j['targets'])==2 and j['suspensions']==[]"
 expect 0 list "$limf" warrant list
 has list "$L-A"
 expect 0 list-json "$limf" warrant list --json
@@ -95,7 +95,16 @@ pyjson modify "sorted((t['kind'],t['norm']) for t in j['targets'])==[('mcptt','s
 expect 0 suspend "$limf" warrant suspend "$L-A" --reason "paused by the court"
 expect 0 suspended "$limf" warrant show "$L-A" --json
 pyjson suspended "j['status']=='suspended' and j['reason']=='paused by the court'"
+# the period it is out of force: open while suspended, closed by the resume, and still listed
+# after it (a replay of traffic from it decrypts nothing)
+pyjson suspended-open "len(j['suspensions'])==1 and j['suspensions'][0]['to'] is None"
+expect 0 suspended-text "$limf" warrant show "$L-A"
+has suspended-text "^suspended  *20[0-9-]*T[0-9:.]*Z \.\. (not resumed)$"
 expect 0 resume "$limf" warrant resume "$L-A"
+expect 0 resumed "$limf" warrant show "$L-A" --json
+pyjson resumed "j['status']=='active' and len(j['suspensions'])==1 and j['suspensions'][0]['to'] is not None and j['suspensions'][0]['from'] <= j['suspensions'][0]['to']"
+expect 0 resumed-text "$limf" warrant show "$L-A"
+has resumed-text "^suspended  *20[0-9-]*T[0-9:.]*Z \.\. 20[0-9-]*T[0-9:.]*Z$"
 expect 0 revoke "$limf" warrant revoke "$L-A" --reason "order withdrawn"
 expect 1 resume-revoked "$limf" warrant resume "$L-A"
 has resume-revoked "revoked"

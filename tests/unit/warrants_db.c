@@ -470,6 +470,34 @@ static bool susp_period(PGconn *c, const char *l, int n, int64_t *from, int64_t 
 	return true;
 }
 
+/* An audit row written by hand on c (not through limf's functions), as the role c is;
+ * true when the database took it. */
+static bool hand_audit(PGconn *c, const char *liid, const char *action, const char *detail)
+{
+	char q[512], st[6];
+	snprintf(q, sizeof q,
+		 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s', '%s', '%s')", liid,
+		 action, detail);
+	t_sql(c, q, st);
+	return st[0] == '\0';
+}
+
+/* wr_warrant_suspensions: the n-th period of liid (0 first) as it reports it, each to the
+ * caller's from/to; the count of periods through n. */
+struct susp_at {
+	int n, seen;
+	int64_t from, to;
+};
+static int susp_at_one(void *ctx, int64_t from, int64_t to)
+{
+	struct susp_at *s = ctx;
+	if (s->seen++ == s->n) {
+		s->from = from;
+		s->to = to;
+	}
+	return 0;
+}
+
 /* Schema version 8 on a version 7 database: the suspension periods of earlier suspensions are
  * taken from the audit chain (suspend .. resume, suspend .. revoke, one still suspended); the
  * gate then counts a resumed warrant as not in force during them (before: in force, as its
@@ -516,12 +544,7 @@ static void t_migrate_v8(void)
 			 "UPDATE limf.warrants SET status = 'active' WHERE liid = '%s'", l[3]);
 		t_sql(o, q, st);
 		CHECK(st[0] == '\0');
-		snprintf(q, sizeof q,
-			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s', 'note',"
-			 " 'by hand')",
-			 l[3]);
-		t_sql(o, q, st);
-		CHECK(st[0] == '\0');
+		CHECK(hand_audit(o, l[3], "note", "by hand"));
 		t_sql(o, "COMMIT", st);
 		CHECK(st[0] == '\0');
 		PQfinish(o);
@@ -529,20 +552,13 @@ static void t_migrate_v8(void)
 	/* the service role may write audit rows of any action: a resume of l2 and a suspension
 	 * of l0 it wrote are no periods' bounds */
 	sv = t_pg(cs[2]);
+	CHECK(hand_audit(sv, l[2], "warrant.resume", "status=active"));
+	CHECK(hand_audit(sv, l[0], "warrant.suspend", "status=suspended"));
 	{
-		char q[512];
-		snprintf(q, sizeof q,
-			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s',"
-			 " 'warrant.resume', 'status=active')",
-			 l[2]);
-		t_sql(sv, q, st);
-		CHECK(st[0] == '\0');
-		snprintf(q, sizeof q,
-			 "INSERT INTO limf.audit (liid, action, detail) VALUES ('%s',"
-			 " 'warrant.suspend', 'status=suspended')",
-			 l[0]);
-		t_sql(sv, q, st);
-		CHECK(st[0] == '\0');
+		/* before the migration, `limf warrant show` cannot list periods: it says why */
+		struct susp_at sa = { 0, 0, 0, 0 };
+		CHECK(wr_warrant_suspensions(op, l[0], susp_at_one, &sa) == LIM_E_DB &&
+		      strstr(wr_db_msg(op), "limf db migrate") && sa.seen == 0);
 	}
 	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 7 && to == 8);
 	CHECK(susp_period(sv, l[0], 0, &a0, &b0) && b0 > a0 && !susp_period(sv, l[0], 1, &a1, &b1));
@@ -581,6 +597,19 @@ static void t_migrate_v8(void)
 	CHECK(wr_warrant_set_status(op, l[0], WR_SUSPENDED, "") == LIM_OK);
 	CHECK(wr_warrant_set_status(op, l[0], WR_ACTIVE, "") == LIM_OK);
 	CHECK(susp_period(sv, l[0], 1, &a1, &b1) && a1 > b0 && b1 > a1);
+	{
+		/* the periods as `limf warrant show` lists them: both, oldest first; l2's open */
+		struct susp_at sa = { 1, 0, 0, 0 };
+		CHECK(wr_warrant_suspensions(op, l[0], susp_at_one, &sa) == LIM_OK &&
+		      sa.seen == 2 && sa.from == a1 && sa.to == b1);
+		sa = (struct susp_at){ 0, 0, 0, 0 };
+		CHECK(wr_warrant_suspensions(op, l[0], susp_at_one, &sa) == LIM_OK &&
+		      sa.seen == 2 && sa.from == a0 && sa.to == b0);
+		sa = (struct susp_at){ 0, 0, 0, 0 };
+		CHECK(wr_warrant_suspensions(svc, l[2], susp_at_one, &sa) == LIM_OK &&
+		      sa.seen == 1 && sa.from == a2 && sa.to == WR_TIME_INFINITY);
+		CHECK(wr_warrant_suspensions(op, "no-such-liid", susp_at_one, &sa) == LIM_E_ARG);
+	}
 	CHECK(decide_one(svc, x, a1 + (b1 - a1) / 2, got) == 0);
 	CHECK(decide_one(svc, x, mid, got) == 0);
 	CHECK(decide_one(svc, x, b1, got) == 1);
