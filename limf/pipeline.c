@@ -1027,9 +1027,12 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 			pc->late_at = retry_at(pc, t_us);
 		goto out;
 	}
-	if (pc->gate_failed && call)
+	/* a call none of whose parties is a target is not named: nothing of it is kept */
+	if (pc->gate_failed && call && d)
 		lim_info("call %.*s: the warrant gate answers again", (int)call->call_id.len,
 			 call->call_id.s);
+	else if (pc->gate_failed && call)
+		lim_info("the warrant gate answers again (a call under no warrant)");
 	pc->gate_failed = false;
 	if (!d) {
 		pc->retry.n = 0;

@@ -268,10 +268,18 @@ wadd add4 "$L4" "$F"
 	--caller "sip:other$sfx@example.org" --callee "$B" --start "$(iso "$NOW")" --seed 65 \
 	>/dev/null || bad "gen f0"
 call_of "$tmp/f1.pcap" "$F" 8 66 $((NOW + 4))
-pcap_merge "$tmp/f.pcap" "$tmp/f0.pcap" "$tmp/f1.pcap"
+# and one of others at the same time (over IPv6: its media apart from the target's), asked again
+# after the outage: found no target's, it is not named in the log (-v: the info lines too), as
+# nothing else of it is kept
+"$gen" --community "$tmp/k/community.json" --out "$tmp/f2.pcap" --calls 1 --duration 8 \
+	--caller "sip:other2$sfx@example.org" --callee "$B" --start "$(iso $((NOW + 4)))" \
+	--seed 67 --ipv6 >/dev/null || bad "gen f2"
+pcap_merge "$tmp/f.pcap" "$tmp/f0.pcap" "$tmp/f1.pcap" "$tmp/f2.pcap"
 nf=$(pk "$tmp/f1.pcap.json")
+cid2=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['calls'][0]['call_id'])" \
+	"$tmp/f2.pcap.json")
 rm -rf "$tmp/ev6"
-"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/f.pcap" --record "$tmp/ev6" \
+"$limf" -v capture --config "$tmp/limf.conf" --pcap "$tmp/f.pcap" --record "$tmp/ev6" \
 	>"$tmp/cap6.out" 2>"$tmp/cap6.err" </dev/null &
 cpid=$!
 wait_for "cat $tmp/cap6.err" "first frame" 100 && ok || bad "capture 6 did not start"
@@ -282,8 +290,12 @@ if pg_up; then ok; else bad "could not start the cluster again"; fi
 wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 0 ] && ok || bad "capture 6 exit $rc"
-grep -q "calls 2 intercepted 1 " "$tmp/cap6.err" && ok ||
+grep -q "calls 3 intercepted 1 " "$tmp/cap6.err" && ok ||
 	{ bad "capture 6: the target's call not intercepted"; grep "limf capture:" "$tmp/cap6.err" >&2; }
+grep -q "the warrant gate answers again" "$tmp/cap6.err" && ok ||
+	bad "capture 6: the gate's return not said"
+[ -n "$cid2" ] && ! grep -qF "$cid2" "$tmp/cap6.err" && ok ||
+	{ bad "capture 6: a call of no target named in the log"; grep -F "$cid2" "$tmp/cap6.err" >&2; }
 grep -q "warrant decision failed (treated as no warrant; the call is asked again while it goes on, after 1, 2, 4, 8, then every 16 s" \
 	"$tmp/cap6.err" && ok || bad "capture 6: the failed decision not said"
 grep -Eq "warrant gate: decisions [3-9][0-9]* decision_errors [1-9][0-9]* " "$tmp/cap6.err" && ok ||
