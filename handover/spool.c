@@ -1540,8 +1540,8 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 		w = writev(s->wfd, iov, 2);
 	while (w < 0 && errno == EINTR);
 	if (w != (ssize_t)(REC_HDR + n)) {
-		/* undo a partial record; a full disk is a full spool */
-		bool nospace = w >= 0 || errno == ENOSPC;
+		/* undo a partial record; a full disk, or a quota reached, is a full spool */
+		bool nospace = w >= 0 || errno == ENOSPC || errno == EDQUOT;
 		if (ftruncate(s->wfd, (off_t)g->size) != 0)
 			return fail(s, LIM_E_IO);
 		if (nospace)
