@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/owner.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
 
@@ -145,8 +146,9 @@ struct ho_spool {
 	size_t nbad;
 	int qdirfd; /* quarantine/, once used (-1: not yet) */
 	bool alarm;
-	enum lim_err err; /* sticky */
-	uint8_t *enc;     /* HO_PDU_MAX octets for the put functions (allocated on first use) */
+	enum lim_err err;     /* sticky */
+	struct lim_owner own; /* of what it creates: the directory's owner, as root */
+	uint8_t *enc;         /* HO_PDU_MAX octets for the put functions (allocated on first use) */
 };
 
 static void seg_name(char *buf, uint64_t first)
@@ -210,15 +212,16 @@ static bool pread_all(int fd, void *p, size_t n, uint64_t off)
 }
 
 /* Writes name atomically: tmp file, fsync, rename, fsync of the directory. */
-static enum lim_err write_atomic(int dirfd, const char *name, const void *p, size_t n)
+static enum lim_err write_atomic(const struct ho_spool *s, const char *name, const void *p,
+				 size_t n)
 {
 	char tmp[NAME_LEN];
-	int fd;
+	int fd, dirfd = s->dirfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_IO;
-	if (!write_all(fd, p, n) || fsync(fd) != 0) {
+	if (!lim_owner_give(&s->own, fd) || !write_all(fd, p, n) || fsync(fd) != 0) {
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return LIM_E_IO;
@@ -284,7 +287,7 @@ static bool quarantine_copy(struct ho_spool *s, const char *name, int fd, uint64
 	int qfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	qfd = buf ? openat(s->qdirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-	if (qfd < 0)
+	if (qfd < 0 || !lim_owner_give(&s->own, qfd))
 		goto out;
 	while (len) {
 		size_t k = len < 65536 ? (size_t)len : 65536;
@@ -339,8 +342,10 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 	snprintf(name, sizeof name, "%016llx-%llu.bad", (unsigned long long)first,
 		 (unsigned long long)idx);
 	if (s->qdirfd < 0) {
-		if (mkdirat(s->dirfd, QDIR, 0700) == 0)
+		if (mkdirat(s->dirfd, QDIR, 0700) == 0) {
+			(void)lim_owner_give_at(&s->own, s->dirfd, QDIR); /* (else as before) */
 			(void)fsync(s->dirfd);
+		}
 		s->qdirfd = openat(s->dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (s->qdirfd >= 0 && faccessat(s->qdirfd, name, F_OK, 0) == 0) {
@@ -474,7 +479,7 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 		struct stat st;
 		s->endfd =
 			openat(s->dirfd, "ended", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (s->endfd < 0)
+		if (s->endfd < 0 || !lim_owner_give(&s->own, s->endfd))
 			return LIM_E_IO;
 		if (fstat(s->endfd, &st) != 0)
 			return LIM_E_IO;
@@ -580,7 +585,7 @@ static enum lim_err seq_save(struct ho_spool *s)
 		n += (size_t)snprintf(buf + n, cap - n, " %lu %lu\n", (unsigned long)e->cin,
 				      (unsigned long)e->next);
 	}
-	err = write_atomic(s->dirfd, "seq", buf, n);
+	err = write_atomic(s, "seq", buf, n);
 	free(buf);
 	if (err == LIM_OK) {
 		s->seq_pos = s->head;
@@ -895,7 +900,7 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 	s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_CLOEXEC);
 	if (s->ackfd < 0 && errno == ENOENT) {
 		s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (s->ackfd < 0)
+		if (s->ackfd < 0 || !lim_owner_give(&s->own, s->ackfd))
 			return LIM_E_IO;
 		*created = true;
 		return LIM_OK;
@@ -1223,7 +1228,7 @@ static enum lim_err lock_take(struct ho_spool *s)
 {
 	struct flock fl;
 	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lockfd < 0)
+	if (s->lockfd < 0 || !lim_owner_give(&s->own, s->lockfd))
 		return LIM_E_IO;
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = F_WRLCK;
@@ -1286,10 +1291,15 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		goto out;
 	s->cfg.dir = s->dir;
 	err = LIM_E_IO;
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
+	if (mkdir(s->dir, 0700) == 0) {
+		struct lim_owner po;
+		if (!lim_owner_of_parent(s->dir, &po) || !lim_owner_give_at(&po, AT_FDCWD, s->dir))
+			goto out;
+	} else if (errno != EEXIST) {
 		goto out;
+	}
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
+	if (s->dirfd < 0 || !lim_owner_of_fd(s->dirfd, &s->own))
 		goto out;
 	err = lock_take(s);
 	if (err == LIM_OK)
@@ -1449,6 +1459,11 @@ static enum lim_err new_seg(struct ho_spool *s)
 	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_LIMIT; /* ENOSPC (a full directory), EDQUOT...: refused, not sticky */
+	if (!lim_owner_give(&s->own, fd)) {
+		close(fd);
+		unlinkat(s->dirfd, name, 0);
+		return LIM_E_IO;
+	}
 	memcpy(hdr, SEG_MAGIC, 8);
 	put64(hdr + 8, s->head);
 	if (!write_all(fd, hdr, sizeof hdr)) {

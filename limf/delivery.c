@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/owner.h"
 #include "warrants/warrants.h"
 
 #define CIN_FILE    "cin"
@@ -40,14 +41,10 @@ struct limf_dlv {
 	struct dlv_auth a[LIMF_CONF_AUTH];
 };
 
+/* A directory of the spool tree: made 0700, the owner of the one it is in (common/owner.h) */
 static enum lim_err mkdir_private(const char *path)
 {
-	struct stat sb;
-	if (mkdir(path, 0700) == 0)
-		return LIM_OK;
-	if (errno == EEXIST && lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return LIM_OK;
-	return LIM_E_IO;
+	return lim_mkdir_owned(path, 0700) == 0 ? LIM_OK : LIM_E_IO;
 }
 
 static uint64_t spool_bytes(const struct limf_conf *c)
@@ -411,8 +408,10 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_IO;
+	struct lim_owner own;
 	int len = snprintf(buf, sizeof buf, "limf-cin 1 %llu\n", next + n);
-	if (len <= 0 || write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
+	if (!lim_owner_of_parent(tmp, &own) || !lim_owner_give(&own, fd) || len <= 0 ||
+	    write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
 		close(fd);
 		(void)unlink(tmp); /* the counter file itself is untouched */
 		return LIM_E_IO;

@@ -133,6 +133,24 @@ has replay2 "stays spooled"
 expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
 expect 0 verify2 "$limf" verify "$tmp/ev2"
+# ---- as root, into the service user's spool: whatever limf creates there (the authority's and
+# the streams' directories, segments, seq, ack, ended, lock, the CIN counter) is that user's,
+# as the directory is, so `limf capture` as the user can go on with it (root's 0600 files
+# would stop it)
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir "$tmp/uspool"
+	chown nobody: "$tmp/uspool"
+	sed "s|^spool_dir = .*|spool_dir = $tmp/uspool|" "$tmp/limf.conf" >"$tmp/u.conf"
+	expect 3 replay_root "$limf" replay --config "$tmp/u.conf" --deliver --deliver-timeout 1 \
+		--out "$tmp/evu" "$tmp/c2.pcap"
+	[ -s "$tmp/uspool/lemf1/hi3/seq" ] && ok || bad "replay_root: nothing spooled"
+	notmine=$(find "$tmp/uspool" ! -user nobody -o ! -group "$(id -gn nobody)" | tr "\n" " ")
+	[ -z "$notmine" ] && ok || bad "replay_root: not the spool owner's: $notmine"
+	chmod 711 "$tmp"
+	unusable=$(runuser -u nobody -- find "$tmp/uspool" ! -readable -o ! -writable | tr "\n" " ")
+	[ -z "$unusable" ] && ok || bad "replay_root: the user cannot use: $unusable"
+	chmod 700 "$tmp"
+fi
 # ---- one owner per spool: a flush in progress (the authority still down) owns the spools;
 # status reads them all the same (read-only, "in_use"), a second flush is refused
 "$limf" handover --config "$tmp/limf.conf" flush --timeout 4 >"$tmp/flushbg.out" \

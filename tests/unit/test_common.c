@@ -4,14 +4,21 @@
 #include "common/codec.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/owner.h"
 #include "common/rd.h"
 #include "common/thread.h"
 #include "common/wipe.h"
 #include "common/wr.h"
 #include "tests/unit/check.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void t_rd(void)
 {
@@ -268,6 +275,58 @@ static void t_clock(void)
 	CHECK(lim_mono_ms() - ms0 >= 20);
 }
 
+/* common/owner.h: as root, what is made in another user's directory is that user's; in
+ * root's own directory, or not root, nothing is given. A path that is a file, or a link to a
+ * directory, is no directory of limf's. */
+static void t_owner(void)
+{
+	char top[] = "/tmp/limf-owner-XXXXXX", p[128], q[160];
+	struct stat st;
+	struct lim_owner o;
+	int fd;
+	CHECK(mkdtemp(top) != NULL);
+	/* a name alone: the working directory's */
+	CHECK(stat(".", &st) == 0 && lim_owner_of_parent("x", &o) && o.uid == st.st_uid &&
+	      o.give == (geteuid() == 0 && (st.st_uid != 0 || st.st_gid != getegid())));
+	CHECK(lim_owner_of_parent("/x", &o) && o.uid == 0 && !o.give);
+	snprintf(p, sizeof p, "%s/a", top);
+	CHECK(lim_mkdir_owned(p, 0700) == 0 && lim_mkdir_owned(p, 0700) == 0);
+	CHECK(stat(p, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0777) == 0700);
+	snprintf(q, sizeof q, "%s/f", p);
+	fd = open(q, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(lim_mkdir_owned(q, 0700) == -1 && errno == ENOTDIR);
+	snprintf(q, sizeof q, "%s/l", top);
+	CHECK(symlink(p, q) == 0);
+	CHECK(lim_mkdir_owned(q, 0700) == -1 && errno == ENOTDIR);
+	if (geteuid() == 0) {
+		const uid_t u = 65534;
+		const gid_t g = 65534;
+		CHECK(chown(p, u, g) == 0);
+		snprintf(q, sizeof q, "%s/b", p);
+		CHECK(lim_mkdir_owned(q, 0700) == 0);
+		CHECK(stat(q, &st) == 0 && st.st_uid == u && st.st_gid == g);
+		fd = open(q, O_RDONLY | O_DIRECTORY);
+		CHECK(fd >= 0 && lim_owner_of_fd(fd, &o) && o.give && o.uid == u && o.gid == g);
+		if (fd >= 0) {
+			int f = openat(fd, "file", O_WRONLY | O_CREAT | O_EXCL, 0600);
+			CHECK(f >= 0 && lim_owner_give(&o, f));
+			CHECK(fstat(f, &st) == 0 && st.st_uid == u && st.st_gid == g);
+			close(f);
+			CHECK(unlinkat(fd, "file", 0) == 0);
+			close(fd);
+		}
+		CHECK(rmdir(q) == 0);
+	} else {
+		fprintf(stderr, "  owner: the root half skipped (not root)\n");
+	}
+	snprintf(q, sizeof q, "%s/f", p);
+	CHECK(unlink(q) == 0 && rmdir(p) == 0);
+	snprintf(q, sizeof q, "%s/l", top);
+	CHECK(unlink(q) == 0 && rmdir(top) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
@@ -280,6 +339,7 @@ int main(int argc, char **argv)
 		{ "json_wire", t_json_wire },
 		{ "thread", t_thread },
 		{ "clock", t_clock },
+		{ "owner", t_owner },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
