@@ -20,7 +20,8 @@
  *   <LIID>/audio/<CIN>-<SSRC>.wav   each PCMU/PCMA stream decoded to 16-bit PCM
  * Sequence numbers of the PDUs count per (LIID, CIN), IRI and CC separately, from 0.
  * The manifest's extra members: "warrants" (the warrants used: LIID, authority, reference,
- * country, scope, validity), "calls" (per intercepted call: CIN, Call-ID, parties, times,
+ * country, scope, validity, status, as they were when the bundle first had output of the LIID,
+ * read "as_of" then; "at_end": the same as read at the end, when they changed meanwhile), "calls" (per intercepted call: CIN, Call-ID, parties, times,
  * LIIDs, key management without key values, streams with packet counts and their WAV),
  * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
  * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason);

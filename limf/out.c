@@ -91,9 +91,22 @@ struct stream_hint {
 	uint32_t wav; /* not 0: WAV wav - 1 */
 };
 
+/* A warrant's facts for the manifest as read at a time (as_of, wall clock, wr time) */
+struct w_facts {
+	bool have;
+	int64_t as_of;
+	char authority[WR_TEXT_MAX + 1], authority_ref[WR_TEXT_MAX + 1], country[3];
+	enum wr_scope scope;
+	enum wr_status status;
+	int64_t valid_from, valid_to;
+};
+
 struct liid_out {
 	char liid[WR_LIID_MAX + 1];
 	char country[3];
+	/* the warrant when this bundle first had output of it: what the interception began
+	 * under (a capture --record lasting days may see it modified, suspended, revoked) */
+	struct w_facts first;
 	struct ho_psheader hdr; /* this LIID's PS header fields (per packet: CIN, seq, time) */
 	struct ho_bfile *iri, *hi2, *hi3;
 	struct ho_ccw *cc;
@@ -101,6 +114,32 @@ struct liid_out {
 	struct seq *seqs;
 	uint64_t n_iri, n_cc;
 };
+
+/* The facts of w, read now */
+static void w_facts_of(const struct wr_warrant *w, struct w_facts *f)
+{
+	struct timespec ts;
+	memset(f, 0, sizeof *f);
+	f->have = true;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f->as_of = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	memcpy(f->authority, w->authority, sizeof f->authority);
+	memcpy(f->authority_ref, w->authority_ref, sizeof f->authority_ref);
+	memcpy(f->country, w->country, sizeof f->country);
+	f->scope = w->scope;
+	f->status = w->status;
+	f->valid_from = w->valid_from;
+	f->valid_to = w->valid_to;
+}
+
+static bool w_facts_same(const struct w_facts *a, const struct w_facts *b)
+{
+	return strcmp(a->authority, b->authority) == 0 &&
+	       strcmp(a->authority_ref, b->authority_ref) == 0 &&
+	       strcmp(a->country, b->country) == 0 && a->scope == b->scope &&
+	       a->status == b->status && a->valid_from == b->valid_from &&
+	       a->valid_to == b->valid_to;
+}
 
 /* One decrypted packet for the evidence recording (cc.pcap, hi3.pdu, WAV): everything on_cc
  * computed on the pipeline's thread (sequence number, PS header), and the packet. */
@@ -252,8 +291,10 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	memset(o, 0, sizeof *o);
 	snprintf(o->liid, sizeof o->liid, "%s", liid);
 	w = malloc(sizeof *w);
-	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
+	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK) {
 		memcpy(o->country, w->country, sizeof o->country);
+		w_facts_of(w, &o->first);
+	}
 	free(w);
 	psheader_init(r, o);
 	r->n_out++;
@@ -1211,13 +1252,41 @@ static int by_cin(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off; /* (one CIN per call: not reached) */
 }
 
+static void json_w_time(struct lim_json *j, const char *key, int64_t t)
+{
+	char s[WR_TIME_STRLEN];
+	wr_time_format(t, s);
+	lim_json_key(j, key);
+	lim_json_str(j, s);
+}
+
+/* f's members, into the open object */
+static void json_w_facts(struct lim_json *j, const struct w_facts *f)
+{
+	lim_json_key(j, "authority");
+	lim_json_str(j, f->authority);
+	lim_json_key(j, "authority_ref");
+	lim_json_str(j, f->authority_ref);
+	lim_json_key(j, "country");
+	lim_json_str(j, f->country);
+	lim_json_key(j, "scope");
+	lim_json_str(j, wr_scope_name(f->scope));
+	json_w_time(j, "valid_from", f->valid_from);
+	json_w_time(j, "valid_to", f->valid_to);
+	lim_json_key(j, "status");
+	lim_json_str(j, wr_status_name(f->status));
+	json_w_time(j, "as_of", f->as_of);
+}
+
+/* Each LIID's warrant as it was when the bundle first had output of it; and, when it was
+ * changed since (read again now), "at_end": the same members as they are now */
 static void json_warrants(struct lim_json *j, struct limf_out *r)
 {
-	char t[WR_TIME_STRLEN];
 	lim_json_key(j, "warrants");
 	lim_json_arr_open(j);
 	for (size_t i = 0; i < r->n_out; i++) {
 		struct wr_warrant *w = malloc(sizeof *w);
+		struct w_facts now = { 0 };
 		lim_json_obj_open(j);
 		lim_json_key(j, "liid");
 		lim_json_str(j, r->out[i].liid);
@@ -1228,23 +1297,18 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 			lim_json_key(j, "dir");
 			lim_json_str(j, dir);
 		}
-		if (w && wr_warrant_get(r->db, r->out[i].liid, w) == LIM_OK) {
-			lim_json_key(j, "authority");
-			lim_json_str(j, w->authority);
-			lim_json_key(j, "authority_ref");
-			lim_json_str(j, w->authority_ref);
-			lim_json_key(j, "country");
-			lim_json_str(j, w->country);
-			lim_json_key(j, "scope");
-			lim_json_str(j, wr_scope_name(w->scope));
-			wr_time_format(w->valid_from, t);
-			lim_json_key(j, "valid_from");
-			lim_json_str(j, t);
-			wr_time_format(w->valid_to, t);
-			lim_json_key(j, "valid_to");
-			lim_json_str(j, t);
-			lim_json_key(j, "status");
-			lim_json_str(j, wr_status_name(w->status));
+		if (w && wr_warrant_get(r->db, r->out[i].liid, w) == LIM_OK)
+			w_facts_of(w, &now);
+		if (r->out[i].first.have) {
+			json_w_facts(j, &r->out[i].first);
+			if (now.have && !w_facts_same(&r->out[i].first, &now)) {
+				lim_json_key(j, "at_end");
+				lim_json_obj_open(j);
+				json_w_facts(j, &now);
+				lim_json_obj_close(j);
+			}
+		} else if (now.have) {
+			json_w_facts(j, &now); /* (not read at its first output) */
 		}
 		lim_json_key(j, "iri_records");
 		lim_json_u64(j, r->out[i].n_iri);

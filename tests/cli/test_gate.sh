@@ -287,9 +287,16 @@ sleep 1
 if "$limf" db local stop "$pgdir" >/dev/null 2>&1; then ok; else bad "could not stop the cluster"; fi
 sleep 5 # the target's INVITE comes at +4 s
 if pg_up; then ok; else bad "could not start the cluster again"; fi
+# the warrant's reference changed while its call is recorded: the manifest gives the warrant
+# as it was when the recording of it began, and as it is at the end
+wait_for "cat $tmp/cap6.err" "intercepted from now on" 100 && ok || bad "capture 6: not intercepted"
+sleep 1
+expect 0 modify6 "$limf" warrant modify "$L4" --ref R-CHANGED
 wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 0 ] && ok || bad "capture 6 exit $rc"
+pyjson_file() { cp "$1" "$tmp/out"; pyjson "$2" "$3"; }
+pyjson_file "$tmp/ev6/manifest.json" manifest6 "[(w['authority_ref'], w['status'], w['at_end']['authority_ref'], w['at_end']['as_of'] > w['as_of']) for w in j['warrants'] if w['liid']=='$L4']==[('R', 'active', 'R-CHANGED', True)]"
 grep -q "calls 3 intercepted 1 " "$tmp/cap6.err" && ok ||
 	{ bad "capture 6: the target's call not intercepted"; grep "limf capture:" "$tmp/cap6.err" >&2; }
 grep -q "the warrant gate answers again" "$tmp/cap6.err" && ok ||

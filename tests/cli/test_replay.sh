@@ -104,6 +104,8 @@ for c in cins:
     assert all("user" not in r["from"] for r in rs)' "$tmp/ev-g1/$LG/iri.jsonl" "$B"
 cp "$tmp/ev-g1/manifest.json" "$tmp/out"
 pyjson manifest-g1 "[w['liid'] for w in j['warrants']]==['$LG'] and len(j['calls'])==2"
+# the warrant as read when the bundle first had output of it (unchanged since: no at_end)
+pyjson manifest-g1w "[(w['status'], w['scope'], w['as_of'][:2], 'at_end' in w) for w in j['warrants']]==[('active', 'iri+cc', '20', False)]"
 pyjson manifest-g1 "all(c['content'] and c['liids']==['$LG'] for c in j['calls'])"
 pyjson manifest-g1 "sorted(o['path'] for o in j['outputs'] if not o['path'].startswith('$LG/audio/'))==sorted(['$LG/iri.jsonl','$LG/hi2.pdu','$LG/cc.pcap','$LG/hi3.pdu'])"
 pyjson manifest-g1 "len([o for o in j['outputs'] if o['path'].endswith('.wav')])==4"
