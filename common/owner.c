@@ -60,19 +60,18 @@ bool lim_owner_give(const struct lim_owner *o, int fd)
 }
 
 /* see owner.h */
-bool lim_owner_give_at(const struct lim_owner *o, int dirfd, const char *name)
-{
-	return !o->give || fchownat(dirfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-/* see owner.h */
 int lim_mkdir_owned(const char *path, mode_t mode)
 {
 	struct stat sb;
 	struct lim_owner o;
 	if (mkdir(path, mode) == 0) {
-		if (!lim_owner_of_parent(path, &o) || !lim_owner_give_at(&o, AT_FDCWD, path)) {
-			int e = errno;
+		/* the directory made, through a descriptor: not what a name stands for by then */
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		bool ok = fd >= 0 && lim_owner_of_parent(path, &o) && lim_owner_give(&o, fd);
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (!ok) {
 			(void)rmdir(path);
 			errno = e;
 			return -1;

@@ -211,6 +211,33 @@ static bool pread_all(int fd, void *p, size_t n, uint64_t off)
 	return true;
 }
 
+/* Opens name of the spool directory with flags (O_RDWR, O_WRONLY | O_APPEND...), creating it
+ * (0600) when it does not exist; one limf creates is given the directory's owner (as root,
+ * common/owner.h). Never through a symbolic link, and only a file it created itself changes
+ * owner: a root run into a spool its service user owns cannot be led to chown or write a file
+ * elsewhere. -1 (errno) on failure. */
+static int open_own(const struct ho_spool *s, const char *name, int flags)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = openat(s->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+		fd = openat(s->dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0) {
+			if (lim_owner_give(&s->own, fd))
+				return fd;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 /* Writes name atomically: tmp file, fsync, rename, fsync of the directory. */
 static enum lim_err write_atomic(const struct ho_spool *s, const char *name, const void *p,
 				 size_t n)
@@ -218,7 +245,8 @@ static enum lim_err write_atomic(const struct ho_spool *s, const char *name, con
 	char tmp[NAME_LEN];
 	int fd, dirfd = s->dirfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	(void)unlinkat(dirfd, tmp, 0); /* (one an earlier run left) */
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_IO;
 	if (!lim_owner_give(&s->own, fd) || !write_all(fd, p, n) || fsync(fd) != 0) {
@@ -240,7 +268,7 @@ static uint64_t quarantine_count(int dirfd)
 	uint64_t n = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd = openat(dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	d = fdopendir(fd);
@@ -286,7 +314,11 @@ static bool quarantine_copy(struct ho_spool *s, const char *name, int fd, uint64
 	bool ok = false;
 	int qfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	qfd = buf ? openat(s->qdirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (buf)
+		(void)unlinkat(s->qdirfd, tmp, 0); /* (one an earlier run left) */
+	qfd = buf ? openat(s->qdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0600)
+		  : -1;
 	if (qfd < 0 || !lim_owner_give(&s->own, qfd))
 		goto out;
 	while (len) {
@@ -342,11 +374,12 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 	snprintf(name, sizeof name, "%016llx-%llu.bad", (unsigned long long)first,
 		 (unsigned long long)idx);
 	if (s->qdirfd < 0) {
-		if (mkdirat(s->dirfd, QDIR, 0700) == 0) {
-			(void)lim_owner_give_at(&s->own, s->dirfd, QDIR); /* (else as before) */
+		bool made = mkdirat(s->dirfd, QDIR, 0700) == 0;
+		if (made)
 			(void)fsync(s->dirfd);
-		}
-		s->qdirfd = openat(s->dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		s->qdirfd = openat(s->dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (made && s->qdirfd >= 0)
+			(void)lim_owner_give(&s->own, s->qdirfd); /* (else as before) */
 	}
 	if (s->qdirfd >= 0 && faccessat(s->qdirfd, name, F_OK, 0) == 0) {
 		/* found again after a restart: counted at open (damaged holds the files) */
@@ -477,9 +510,8 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 	size_t n;
 	if (s->endfd < 0) {
 		struct stat st;
-		s->endfd =
-			openat(s->dirfd, "ended", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (s->endfd < 0 || !lim_owner_give(&s->own, s->endfd))
+		s->endfd = open_own(s, "ended", O_WRONLY | O_APPEND);
+		if (s->endfd < 0)
 			return LIM_E_IO;
 		if (fstat(s->endfd, &st) != 0)
 			return LIM_E_IO;
@@ -671,7 +703,7 @@ static enum lim_err seq_load(struct ho_spool *s)
 	const char *p, *end;
 	size_t len;
 	uint64_t v;
-	int fd = openat(s->dirfd, "seq", O_RDONLY | O_CLOEXEC);
+	int fd = openat(s->dirfd, "seq", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE, &buf, &len);
@@ -751,7 +783,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 	char *buf = NULL;
 	const char *p, *end;
 	size_t cap = 0, whole, len;
-	int fd = openat(s->dirfd, "ended", (fix ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = openat(s->dirfd, "ended", (fix ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)END_MAX * END_LINE, &buf, &len);
@@ -810,7 +842,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 			goto out;
 		}
 	} else if (fix) {
-		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_APPEND | O_CLOEXEC);
+		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 		if (s->endfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -897,9 +929,10 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 	ssize_t r;
 	bool found = false;
 	*created = false;
-	s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_CLOEXEC);
+	s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (s->ackfd < 0 && errno == ENOENT) {
-		s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		s->ackfd = openat(s->dirfd, "ack",
+				  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (s->ackfd < 0 || !lim_owner_give(&s->own, s->ackfd))
 			return LIM_E_IO;
 		*created = true;
@@ -1019,7 +1052,8 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 	bool tearable = last;
 	int fd;
 	seg_name(name, g->first);
-	fd = openat(s->dirfd, name, last ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
+	fd = openat(s->dirfd, name,
+		    last ? O_RDWR | O_NOFOLLOW | O_CLOEXEC : O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1227,8 +1261,8 @@ static enum lim_err trim(struct ho_spool *s)
 static enum lim_err lock_take(struct ho_spool *s)
 {
 	struct flock fl;
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lockfd < 0 || !lim_owner_give(&s->own, s->lockfd))
+	s->lockfd = open_own(s, "lock", O_RDWR);
+	if (s->lockfd < 0)
 		return LIM_E_IO;
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = F_WRLCK;
@@ -1291,15 +1325,20 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		goto out;
 	s->cfg.dir = s->dir;
 	err = LIM_E_IO;
-	if (mkdir(s->dir, 0700) == 0) {
-		struct lim_owner po;
-		if (!lim_owner_of_parent(s->dir, &po) || !lim_owner_give_at(&po, AT_FDCWD, s->dir))
-			goto out;
-	} else if (errno != EEXIST) {
+	/* the directory itself not through a symbolic link, nor the files in it (O_NOFOLLOW
+	 * everywhere): see open_own */
+	bool made = mkdir(s->dir, 0700) == 0;
+	if (!made && errno != EEXIST)
 		goto out;
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dirfd < 0)
+		goto out;
+	if (made) {
+		struct lim_owner po;
+		if (!lim_owner_of_parent(s->dir, &po) || !lim_owner_give(&po, s->dirfd))
+			goto out;
 	}
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0 || !lim_owner_of_fd(s->dirfd, &s->own))
+	if (!lim_owner_of_fd(s->dirfd, &s->own))
 		goto out;
 	err = lock_take(s);
 	if (err == LIM_OK)
@@ -1367,7 +1406,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	    s->segs[s->nsegs - 1].good == s->segs[s->nsegs - 1].count) {
 		char name[NAME_LEN];
 		seg_name(name, s->segs[s->nsegs - 1].first);
-		s->wfd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+		s->wfd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 		if (s->wfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -1448,15 +1487,18 @@ static enum lim_err new_seg(struct ho_spool *s)
 	seg_name(name, s->head);
 	if (s->nsegs && s->segs[s->nsegs - 1].first == s->head) {
 		/* the last segment holds no record (tiny segment_bytes): append to it again */
-		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return LIM_E_LIMIT;
 		s->wfd = fd;
 		return LIM_OK;
 	}
-	/* O_TRUNC, not O_EXCL: a file of this name can only be a segment an earlier attempt
-	 * failed to start (no record has this index yet; the owner lock excludes anyone else) */
-	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	/* a file of this name can only be a segment an earlier attempt failed to start (no
+	 * record has this index yet; the owner lock excludes anyone else): removed, and made
+	 * anew (O_EXCL: what is created here is the file limf made, not one a link names) */
+	(void)unlinkat(s->dirfd, name, 0);
+	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
 	if (fd < 0)
 		return LIM_E_LIMIT; /* ENOSPC (a full directory), EDQUOT...: refused, not sticky */
 	if (!lim_owner_give(&s->own, fd)) {
@@ -1714,7 +1756,7 @@ static enum lim_err seek_to(struct ho_spool *s, size_t si, uint64_t idx)
 		close(s->rfd);
 	s->ridx = UINT64_MAX;
 	seg_name(name, g->first);
-	s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+	s->rfd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->rfd < 0)
 		return LIM_E_IO;
 	s->rseg = si;
@@ -1848,7 +1890,7 @@ static enum lim_err peek_seg(struct ho_spool *s, size_t i)
 	uint64_t off = SEG_HDR;
 	int fd;
 	seg_name(name, g->first);
-	fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_E_STATE : LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1909,7 +1951,7 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 		return LIM_E_NOMEM;
 	s->dirfd = dirfd;
 	err = LIM_E_IO;
-	fd = openat(dirfd, "ack", O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, "ack", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		ssize_t r = pread(fd, b, sizeof b, 0);
 		close(fd);
@@ -1922,7 +1964,7 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 	} else if (errno != ENOENT) {
 		goto out;
 	}
-	fd = openat(dirfd, "seq", O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, "seq", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		char line[64];
 		ssize_t r = pread(fd, line, sizeof line - 1, 0);
@@ -1968,10 +2010,10 @@ enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_
 	int dirfd, fd;
 	memset(st, 0, sizeof *st);
 	*in_use = false;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
-	fd = openat(dirfd, "lock", O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		struct flock fl;
 		memset(&fl, 0, sizeof fl);

@@ -387,7 +387,11 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 		return LIM_E_IO;
 	snprintf(path, sizeof path, "%s/%s", d->dir, CIN_FILE);
 	snprintf(tmp, sizeof tmp, "%s/%s.tmp", d->dir, CIN_FILE);
-	f = fopen(path, "re");
+	/* never through a symbolic link (a root run in the service user's spool: owner.h) */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	if (f) {
 		char *end = NULL;
 		bool ok = fgets(buf, sizeof buf, f) && strncmp(buf, "limf-cin 1 ", 11) == 0 &&
@@ -405,7 +409,8 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	}
 	if (next + n > UINT32_MAX)
 		return LIM_E_LIMIT;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	(void)unlink(tmp); /* (one an earlier run left) */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return LIM_E_IO;
 	struct lim_owner own;

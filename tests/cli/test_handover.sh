@@ -150,6 +150,22 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	unusable=$(runuser -u nobody -- find "$tmp/uspool" ! -readable -o ! -writable | tr "\n" " ")
 	[ -z "$unusable" ] && ok || bad "replay_root: the user cannot use: $unusable"
 	chmod 700 "$tmp"
+	# that user, owning the spool, points names in it at a file of root's: the lock file (opened
+	# when the spool opens), then a seq.tmp (written at the end): root's run neither follows
+	# nor gives away either; the file stays root's, as it was
+	printf 'root only\n' >"$tmp/victim"
+	chmod 600 "$tmp/victim"
+	rm -f "$tmp/uspool/lemf1/hi2/lock"
+	ln -s "$tmp/victim" "$tmp/uspool/lemf1/hi2/lock"
+	expect 1 replay_link "$limf" replay --config "$tmp/u.conf" --deliver --deliver-timeout 1 \
+		--out "$tmp/evu2" "$tmp/c2.pcap"
+	rm -f "$tmp/uspool/lemf1/hi2/lock"
+	for k in hi2 hi3; do ln -s "$tmp/victim" "$tmp/uspool/lemf1/$k/seq.tmp"; done
+	expect 3 replay_link2 "$limf" replay --config "$tmp/u.conf" --deliver --deliver-timeout 1 \
+		--out "$tmp/evu3" "$tmp/c2.pcap"
+	[ "$(stat -c '%U %a' "$tmp/victim")" = "root 600" ] && [ "$(cat "$tmp/victim")" = "root only" ] &&
+		ok || bad "replay_link: root's file changed: $(stat -c '%U %a %s' "$tmp/victim")"
+	[ ! -L "$tmp/uspool/lemf1/hi3/seq.tmp" ] && ok || bad "replay_link2: seq.tmp still a link"
 fi
 # ---- one owner per spool: a flush in progress (the authority still down) owns the spools;
 # status reads them all the same (read-only, "in_use"), a second flush is refused
