@@ -219,7 +219,7 @@ static bool pread_all(int fd, void *p, size_t n, uint64_t off)
 static int open_own(const struct ho_spool *s, const char *name, int flags)
 {
 	for (int tries = 0; tries < 2; tries++) {
-		int fd = openat(s->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+		int fd = lim_open_file(s->dirfd, name, flags, &s->own);
 		if (fd >= 0 || errno != ENOENT)
 			return fd;
 		fd = openat(s->dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -374,12 +374,8 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 	snprintf(name, sizeof name, "%016llx-%llu.bad", (unsigned long long)first,
 		 (unsigned long long)idx);
 	if (s->qdirfd < 0) {
-		bool made = mkdirat(s->dirfd, QDIR, 0700) == 0;
-		if (made)
-			(void)fsync(s->dirfd);
-		s->qdirfd = openat(s->dirfd, QDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (made && s->qdirfd >= 0)
-			(void)lim_owner_give(&s->own, s->qdirfd); /* (else as before) */
+		s->qdirfd = lim_mkdirat_open(s->dirfd, QDIR, 0700);
+		(void)fsync(s->dirfd);
 	}
 	if (s->qdirfd >= 0 && faccessat(s->qdirfd, name, F_OK, 0) == 0) {
 		/* found again after a restart: counted at open (damaged holds the files) */
@@ -703,7 +699,7 @@ static enum lim_err seq_load(struct ho_spool *s)
 	const char *p, *end;
 	size_t len;
 	uint64_t v;
-	int fd = openat(s->dirfd, "seq", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = lim_open_file(s->dirfd, "seq", O_RDONLY, &s->own);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE, &buf, &len);
@@ -783,7 +779,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 	char *buf = NULL;
 	const char *p, *end;
 	size_t cap = 0, whole, len;
-	int fd = openat(s->dirfd, "ended", (fix ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+	int fd = lim_open_file(s->dirfd, "ended", fix ? O_RDWR : O_RDONLY, &s->own);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)END_MAX * END_LINE, &buf, &len);
@@ -842,7 +838,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 			goto out;
 		}
 	} else if (fix) {
-		s->endfd = openat(s->dirfd, "ended", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		s->endfd = lim_open_file(s->dirfd, "ended", O_WRONLY | O_APPEND, &s->own);
 		if (s->endfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -929,7 +925,7 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 	ssize_t r;
 	bool found = false;
 	*created = false;
-	s->ackfd = openat(s->dirfd, "ack", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	s->ackfd = lim_open_file(s->dirfd, "ack", O_RDWR, &s->own);
 	if (s->ackfd < 0 && errno == ENOENT) {
 		s->ackfd = openat(s->dirfd, "ack",
 				  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -1052,8 +1048,7 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 	bool tearable = last;
 	int fd;
 	seg_name(name, g->first);
-	fd = openat(s->dirfd, name,
-		    last ? O_RDWR | O_NOFOLLOW | O_CLOEXEC : O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = lim_open_file(s->dirfd, name, last ? O_RDWR : O_RDONLY, &s->own);
 	if (fd < 0)
 		return LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1325,20 +1320,10 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		goto out;
 	s->cfg.dir = s->dir;
 	err = LIM_E_IO;
-	/* the directory itself not through a symbolic link, nor the files in it (O_NOFOLLOW
-	 * everywhere): see open_own */
-	bool made = mkdir(s->dir, 0700) == 0;
-	if (!made && errno != EEXIST)
-		goto out;
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->dirfd < 0)
-		goto out;
-	if (made) {
-		struct lim_owner po;
-		if (!lim_owner_of_parent(s->dir, &po) || !lim_owner_give(&po, s->dirfd))
-			goto out;
-	}
-	if (!lim_owner_of_fd(s->dirfd, &s->own))
+	/* the directory itself not through a symbolic link, nor the files in it: see
+	 * common/owner.h */
+	s->dirfd = lim_mkdir_open(s->dir, 0700);
+	if (s->dirfd < 0 || !lim_owner_of_fd(s->dirfd, &s->own))
 		goto out;
 	err = lock_take(s);
 	if (err == LIM_OK)
@@ -1406,7 +1391,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	    s->segs[s->nsegs - 1].good == s->segs[s->nsegs - 1].count) {
 		char name[NAME_LEN];
 		seg_name(name, s->segs[s->nsegs - 1].first);
-		s->wfd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		s->wfd = lim_open_file(s->dirfd, name, O_WRONLY | O_APPEND, &s->own);
 		if (s->wfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -1487,7 +1472,7 @@ static enum lim_err new_seg(struct ho_spool *s)
 	seg_name(name, s->head);
 	if (s->nsegs && s->segs[s->nsegs - 1].first == s->head) {
 		/* the last segment holds no record (tiny segment_bytes): append to it again */
-		fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		fd = lim_open_file(s->dirfd, name, O_WRONLY | O_APPEND, &s->own);
 		if (fd < 0)
 			return LIM_E_LIMIT;
 		s->wfd = fd;
@@ -1756,7 +1741,7 @@ static enum lim_err seek_to(struct ho_spool *s, size_t si, uint64_t idx)
 		close(s->rfd);
 	s->ridx = UINT64_MAX;
 	seg_name(name, g->first);
-	s->rfd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	s->rfd = lim_open_file(s->dirfd, name, O_RDONLY, &s->own);
 	if (s->rfd < 0)
 		return LIM_E_IO;
 	s->rseg = si;
@@ -1890,7 +1875,7 @@ static enum lim_err peek_seg(struct ho_spool *s, size_t i)
 	uint64_t off = SEG_HDR;
 	int fd;
 	seg_name(name, g->first);
-	fd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = lim_open_file(s->dirfd, name, O_RDONLY, &s->own);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_E_STATE : LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1951,7 +1936,9 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 		return LIM_E_NOMEM;
 	s->dirfd = dirfd;
 	err = LIM_E_IO;
-	fd = openat(dirfd, "ack", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!lim_owner_of_fd(dirfd, &s->own))
+		goto out;
+	fd = lim_open_file(dirfd, "ack", O_RDONLY, &s->own);
 	if (fd >= 0) {
 		ssize_t r = pread(fd, b, sizeof b, 0);
 		close(fd);
@@ -1964,7 +1951,7 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 	} else if (errno != ENOENT) {
 		goto out;
 	}
-	fd = openat(dirfd, "seq", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = lim_open_file(dirfd, "seq", O_RDONLY, &s->own);
 	if (fd >= 0) {
 		char line[64];
 		ssize_t r = pread(fd, line, sizeof line - 1, 0);
@@ -2013,7 +2000,10 @@ enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
-	fd = openat(dirfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	{
+		struct lim_owner o;
+		fd = lim_owner_of_fd(dirfd, &o) ? lim_open_file(dirfd, "lock", O_RDONLY, &o) : -1;
+	}
 	if (fd >= 0) {
 		struct flock fl;
 		memset(&fl, 0, sizeof fl);

@@ -366,7 +366,7 @@ const char *limf_dlv_cin_source(const struct limf_dlv *d)
 /* see delivery.h */
 enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *first)
 {
-	char path[LIMF_CONF_PATH + 8], tmp[LIMF_CONF_PATH + 16], buf[64];
+	char tmp[64], buf[64];
 	unsigned long long next = 1;
 	FILE *f;
 	int fd, dfd;
@@ -383,15 +383,21 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 		d->mem_cin += n;
 		return LIM_OK;
 	}
-	if (mkdir_private(d->dir) != LIM_OK)
+	/* through the directory's descriptor, never a symbolic link, hard link or FIFO (a root
+	 * run in the service user's spool: common/owner.h) */
+	struct lim_owner own;
+	enum lim_err rc = LIM_E_IO;
+	dfd = lim_mkdir_open(d->dir, 0700);
+	if (dfd < 0)
 		return LIM_E_IO;
-	snprintf(path, sizeof path, "%s/%s", d->dir, CIN_FILE);
-	snprintf(tmp, sizeof tmp, "%s/%s.tmp", d->dir, CIN_FILE);
-	/* never through a symbolic link (a root run in the service user's spool: owner.h) */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!lim_owner_of_fd(dfd, &own))
+		goto out;
+	fd = lim_open_file(dfd, CIN_FILE, O_RDONLY, &own);
 	f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (fd >= 0 && !f)
+	if (fd >= 0 && !f) {
 		close(fd);
+		goto out;
+	}
 	if (f) {
 		char *end = NULL;
 		bool ok = fgets(buf, sizeof buf, f) && strncmp(buf, "limf-cin 1 ", 11) == 0 &&
@@ -402,35 +408,40 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 			     next <= UINT32_MAX;
 		}
 		fclose(f);
-		if (!ok)
-			return LIM_E_PARSE;
+		if (!ok) {
+			rc = LIM_E_PARSE;
+			goto out;
+		}
 	} else if (errno != ENOENT) {
-		return LIM_E_IO;
+		goto out;
 	}
-	if (next + n > UINT32_MAX)
-		return LIM_E_LIMIT;
-	(void)unlink(tmp); /* (one an earlier run left) */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (next + n > UINT32_MAX) {
+		rc = LIM_E_LIMIT;
+		goto out;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", CIN_FILE);
+	(void)unlinkat(dfd, tmp, 0); /* (one an earlier run left) */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return LIM_E_IO;
-	struct lim_owner own;
+		goto out;
 	int len = snprintf(buf, sizeof buf, "limf-cin 1 %llu\n", next + n);
-	if (!lim_owner_of_parent(tmp, &own) || !lim_owner_give(&own, fd) || len <= 0 ||
-	    write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
+	if (!lim_owner_give(&own, fd) || len <= 0 || write(fd, buf, (size_t)len) != len ||
+	    fsync(fd) != 0) {
 		close(fd);
-		(void)unlink(tmp); /* the counter file itself is untouched */
-		return LIM_E_IO;
+		(void)unlinkat(dfd, tmp, 0); /* the counter file itself is untouched */
+		goto out;
 	}
 	close(fd);
-	if (rename(tmp, path) != 0) {
-		(void)unlink(tmp);
-		return LIM_E_IO;
+	if (renameat(dfd, tmp, dfd, CIN_FILE) != 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		goto out;
 	}
-	dfd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	(void)fsync(dfd);
+	rc = LIM_OK;
+out:
+	close(dfd);
+	if (rc != LIM_OK)
+		return rc;
 	*first = (uint32_t)next;
 	return LIM_OK;
 }

@@ -166,6 +166,21 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	[ "$(stat -c '%U %a' "$tmp/victim")" = "root 600" ] && [ "$(cat "$tmp/victim")" = "root only" ] &&
 		ok || bad "replay_link: root's file changed: $(stat -c '%U %a %s' "$tmp/victim")"
 	[ ! -L "$tmp/uspool/lemf1/hi3/seq.tmp" ] && ok || bad "replay_link2: seq.tmp still a link"
+	# a hard link to that file as the ended journal, then a FIFO as the seq file: refused
+	# (not truncated, not read; a FIFO would have blocked the open for ever)
+	mv "$tmp/uspool/lemf1/hi2/ended" "$tmp/ended.saved"
+	ln "$tmp/victim" "$tmp/uspool/lemf1/hi2/ended" 2>/dev/null || cp "$tmp/victim" "$tmp/uspool/lemf1/hi2/ended"
+	expect 1 replay_hardlink timeout 60 "$limf" replay --config "$tmp/u.conf" --deliver \
+		--deliver-timeout 1 --out "$tmp/evu4" "$tmp/c2.pcap"
+	[ "$(cat "$tmp/victim")" = "root only" ] && ok || bad "replay_hardlink: root's file changed"
+	rm -f "$tmp/uspool/lemf1/hi2/ended"
+	mv "$tmp/ended.saved" "$tmp/uspool/lemf1/hi2/ended"
+	mv "$tmp/uspool/lemf1/hi3/seq" "$tmp/seq.saved"
+	mkfifo "$tmp/uspool/lemf1/hi3/seq"
+	expect 1 replay_fifo timeout 60 "$limf" replay --config "$tmp/u.conf" --deliver \
+		--deliver-timeout 1 --out "$tmp/evu5" "$tmp/c2.pcap"
+	rm -f "$tmp/uspool/lemf1/hi3/seq"
+	mv "$tmp/seq.saved" "$tmp/uspool/lemf1/hi3/seq"
 fi
 # ---- one owner per spool: a flush in progress (the authority still down) owns the spools;
 # status reads them all the same (read-only, "in_use"), a second flush is refused

@@ -283,27 +283,58 @@ static void t_owner(void)
 	char top[] = "/tmp/limf-owner-XXXXXX", p[128], q[160];
 	struct stat st;
 	struct lim_owner o;
-	int fd;
+	int fd, dfd;
 	CHECK(mkdtemp(top) != NULL);
-	/* a name alone: the working directory's */
-	CHECK(stat(".", &st) == 0 && lim_owner_of_parent("x", &o) && o.uid == st.st_uid &&
-	      o.give == (geteuid() == 0 && (st.st_uid != 0 || st.st_gid != getegid())));
-	CHECK(lim_owner_of_parent("/x", &o) && o.uid == 0 && !o.give);
 	snprintf(p, sizeof p, "%s/a", top);
 	CHECK(lim_mkdir_owned(p, 0700) == 0 && lim_mkdir_owned(p, 0700) == 0);
 	CHECK(stat(p, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0777) == 0700);
+	snprintf(q, sizeof q, "%s/a//", top); /* trailing '/': the same directory */
+	dfd = lim_mkdir_open(q, 0700);
+	CHECK(dfd >= 0 && fstat(dfd, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(lim_mkdir_open("/", 0700) == -1 && lim_mkdir_open("", 0700) == -1);
 	snprintf(q, sizeof q, "%s/f", p);
 	fd = open(q, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	CHECK(fd >= 0);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
 	close(fd);
 	CHECK(lim_mkdir_owned(q, 0700) == -1 && errno == ENOTDIR);
 	snprintf(q, sizeof q, "%s/l", top);
 	CHECK(symlink(p, q) == 0);
 	CHECK(lim_mkdir_owned(q, 0700) == -1 && errno == ENOTDIR);
+	/* lim_open_file: a regular file with one link; not a link to one, a hard link, a FIFO
+	 * (which would block an open for reading), a directory */
+	CHECK(lim_owner_of_fd(dfd, &o));
+	fd = lim_open_file(dfd, "f", O_RDONLY, &o);
+	CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(lim_open_file(dfd, "none", O_RDONLY, &o) == -1 && errno == ENOENT);
+	CHECK(symlinkat("f", dfd, "sl") == 0);
+	CHECK(lim_open_file(dfd, "sl", O_RDONLY, &o) == -1 && errno == ELOOP);
+	CHECK(linkat(dfd, "f", dfd, "hl", 0) == 0);
+	CHECK(lim_open_file(dfd, "f", O_RDWR, &o) == -1 && errno == EPERM);
+	CHECK(unlinkat(dfd, "hl", 0) == 0);
+	CHECK(mkfifoat(dfd, "fifo", 0600) == 0);
+	CHECK(lim_open_file(dfd, "fifo", O_RDONLY, &o) == -1 && errno == EPERM);
+	CHECK(mkdirat(dfd, "d", 0700) == 0);
+	CHECK(lim_open_file(dfd, "d", O_RDONLY, &o) == -1);
+	CHECK(unlinkat(dfd, "sl", 0) == 0 && unlinkat(dfd, "fifo", 0) == 0 &&
+	      unlinkat(dfd, "d", AT_REMOVEDIR) == 0);
 	if (geteuid() == 0) {
 		const uid_t u = 65534;
 		const gid_t g = 65534;
+		struct lim_owner none = { false, 0, 0 };
+		/* as root: a file of another user than the directory's is not opened */
+		CHECK(fchownat(dfd, "f", 4242, 4242, 0) == 0);
+		CHECK(lim_open_file(dfd, "f", O_RDONLY, &o) == -1 && errno == EPERM);
+		CHECK(fchownat(dfd, "f", u, g, 0) == 0);
+		CHECK(lim_open_file(dfd, "f", O_RDONLY, &none) == -1 && errno == EPERM);
 		CHECK(chown(p, u, g) == 0);
+		CHECK(lim_owner_of_fd(dfd, &o) && o.give && o.uid == u && o.gid == g);
+		fd = lim_open_file(dfd, "f", O_RDONLY, &o);
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		/* made in the user's directory: the user's */
 		snprintf(q, sizeof q, "%s/b", p);
 		CHECK(lim_mkdir_owned(q, 0700) == 0);
 		CHECK(stat(q, &st) == 0 && st.st_uid == u && st.st_gid == g);
@@ -318,9 +349,15 @@ static void t_owner(void)
 			close(fd);
 		}
 		CHECK(rmdir(q) == 0);
+		/* found, not made: nothing given (it is left as it is) */
+		CHECK(mkdir(q, 0700) == 0);
+		CHECK(lim_mkdir_owned(q, 0700) == 0 && stat(q, &st) == 0 && st.st_uid == 0);
+		CHECK(rmdir(q) == 0);
 	} else {
 		fprintf(stderr, "  owner: the root half skipped (not root)\n");
 	}
+	if (dfd >= 0)
+		close(dfd);
 	snprintf(q, sizeof q, "%s/f", p);
 	CHECK(unlink(q) == 0 && rmdir(p) == 0);
 	snprintf(q, sizeof q, "%s/l", top);
