@@ -92,6 +92,7 @@ struct susp_list {
 	int64_t (*v)[2]; /* [from, to); to WR_TIME_INFINITY while suspended */
 	size_t n, cap;
 	bool nomem;
+	bool unknown; /* not read: the schema predates them */
 };
 
 static int susp_one(void *ctx, int64_t from, int64_t to)
@@ -159,7 +160,10 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w, const s
 	for (size_t i = 0; i < w->n_xids; i++)
 		lim_json_str(j, w->xids[i]);
 	lim_json_arr_close(j);
-	if (sp) {
+	if (sp && sp->unknown) {
+		lim_json_key(j, "suspensions");
+		lim_json_null(j);
+	} else if (sp) {
 		lim_json_key(j, "suspensions");
 		lim_json_arr_open(j);
 		for (size_t i = 0; i < sp->n; i++) {
@@ -204,6 +208,8 @@ static void text_warrant(const struct wr_warrant *w, const struct susp_list *sp)
 	printf("modified      %s by %s\n", b, w->modified_by);
 	/* each period out of force, also once resumed: a replay of traffic from it decrypts
 	 * nothing */
+	if (sp->unknown)
+		printf("suspended     (periods unknown: run `limf db migrate`)\n");
 	for (size_t i = 0; i < sp->n; i++) {
 		wr_time_format(sp->v[i][0], a);
 		wr_time_format(sp->v[i][1], b);
@@ -496,6 +502,13 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 		rc = wr_warrant_suspensions(db, o->pos, susp_one, &sp);
 		if (rc == LIM_OK && sp.nomem)
 			rc = LIM_E_NOMEM;
+		if (rc == LIM_E_STATE) {
+			/* a database not yet migrated to schema 8: the warrant all the same, its
+			 * periods said to be unknown (an operator preparing the migration) */
+			fprintf(stderr, "limf: %s\n", wr_db_msg(db));
+			sp.unknown = true;
+			rc = LIM_OK;
+		}
 	}
 	if (rc != LIM_OK) {
 		db_error(db, rc);

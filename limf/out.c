@@ -1278,6 +1278,49 @@ static void json_w_facts(struct lim_json *j, const struct w_facts *f)
 	json_w_time(j, "as_of", f->as_of);
 }
 
+/* Suspension periods of o's warrant since the bundle first had output of it (a warrant
+ * suspended and resumed meanwhile reads as before at the end: the gap in its IRI and CC is
+ * these): "suspended_during_run", when there are; null when they could not be read */
+struct susp_ctx {
+	struct lim_json *j;
+	int64_t since;
+	bool any;
+};
+static int susp_one(void *ctx, int64_t from, int64_t to)
+{
+	struct susp_ctx *c = ctx;
+	if (to != WR_TIME_INFINITY && to <= c->since)
+		return 0;
+	if (!c->any) {
+		lim_json_key(c->j, "suspended_during_run");
+		lim_json_arr_open(c->j);
+		c->any = true;
+	}
+	lim_json_obj_open(c->j);
+	json_w_time(c->j, "from", from);
+	if (to == WR_TIME_INFINITY) {
+		lim_json_key(c->j, "to");
+		lim_json_null(c->j);
+	} else {
+		json_w_time(c->j, "to", to);
+	}
+	lim_json_obj_close(c->j);
+	return 0;
+}
+
+static void json_w_suspended(struct lim_json *j, struct limf_out *r, const struct liid_out *o)
+{
+	struct susp_ctx c = { j, o->first.have ? o->first.as_of : 0, false };
+	if (!o->first.have)
+		return;
+	if (wr_warrant_suspensions(r->db, o->liid, susp_one, &c) != LIM_OK && !c.any) {
+		lim_json_key(j, "suspended_during_run");
+		lim_json_null(j);
+	}
+	if (c.any) /* (a malformed row after some: the list as far as it goes) */
+		lim_json_arr_close(j);
+}
+
 /* Each LIID's warrant as it was when the bundle first had output of it; and, when it was
  * changed since (read again now), "at_end": the same members as they are now */
 static void json_warrants(struct lim_json *j, struct limf_out *r)
@@ -1301,15 +1344,21 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 			w_facts_of(w, &now);
 		if (r->out[i].first.have) {
 			json_w_facts(j, &r->out[i].first);
-			if (now.have && !w_facts_same(&r->out[i].first, &now)) {
+			if (!now.have) { /* (not read again: unknown, not "unchanged") */
+				lim_json_key(j, "at_end");
+				lim_json_null(j);
+			} else if (!w_facts_same(&r->out[i].first, &now)) {
 				lim_json_key(j, "at_end");
 				lim_json_obj_open(j);
 				json_w_facts(j, &now);
 				lim_json_obj_close(j);
 			}
 		} else if (now.have) {
-			json_w_facts(j, &now); /* (not read at its first output) */
+			json_w_facts(j, &now);
+			lim_json_key(j, "read_at_first_output");
+			lim_json_bool(j, false);
 		}
+		json_w_suspended(j, r, &r->out[i]);
 		lim_json_key(j, "iri_records");
 		lim_json_u64(j, r->out[i].n_iri);
 		lim_json_key(j, "cc_packets");

@@ -322,6 +322,9 @@ struct limf_pipe {
 	struct cap_dec dec;
 	struct cap_calls *calls;
 	struct limf_pipe_stats st;
+	/* st.decision_errors when a call under no warrant last said the gate answers again:
+	 * said once after each failure, not once per such call */
+	uint64_t back_said;
 	bool have_cert, cert_tried;
 	/* the certificate the I_MESSAGE at hand is handled under (cert_pick: valid at its time;
 	 * certs[0], the current one, otherwise), and this pipe's copy of the key share's */
@@ -1031,8 +1034,10 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 	if (pc->gate_failed && call && d)
 		lim_info("call %.*s: the warrant gate answers again", (int)call->call_id.len,
 			 call->call_id.s);
-	else if (pc->gate_failed && call)
+	else if (pc->gate_failed && call && p->back_said != p->st.decision_errors) {
+		p->back_said = p->st.decision_errors;
 		lim_info("the warrant gate answers again (a call under no warrant)");
+	}
 	pc->gate_failed = false;
 	if (!d) {
 		pc->retry.n = 0;

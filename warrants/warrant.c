@@ -739,7 +739,7 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 /* clang-format off */
 #define SUSP_LIST \
 	"SELECT " WR_SQL_US("suspended_at") ", " WR_SQL_US("coalesce(resumed_at, 'infinity')") \
-	" FROM limf.warrant_suspensions WHERE warrant_id = $1 ORDER BY suspended_at"
+	" FROM limf.warrant_suspensions WHERE warrant_id = $1 ORDER BY suspended_at, id"
 /* clang-format on */
 
 /* see warrants.h */
@@ -759,7 +759,7 @@ enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
 	const char *idp = id;
 	rc = wr_exec(db, SUSP_LIST, 1, &idp, &r);
 	if (rc == LIM_E_DB && strcmp(db->sqlstate, "42P01") == 0)
-		return wr_fail(db, LIM_E_DB,
+		return wr_fail(db, LIM_E_STATE,
 			       "the database schema predates warrant suspension periods (schema "
 			       "version 8): run `limf db migrate`");
 	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {

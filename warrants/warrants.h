@@ -297,7 +297,7 @@ enum lim_err wr_warrant_set_status(struct wr_db *db, const char *liid, enum wr_s
 /* Calls fn for each period the warrant liid was suspended (schema version 8), oldest first:
  * [from, to), to WR_TIME_INFINITY while it lasts. Such a period is out of the warrant's force
  * for a decision at any time in it, also after the resume (wr_decide). fn returning non-zero
- * stops. Unknown LIID is LIM_E_ARG; a schema older than 8 is LIM_E_DB, saying to migrate. */
+ * stops. Unknown LIID is LIM_E_ARG; a schema older than 8 is LIM_E_STATE, saying to migrate. */
 enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
 				    int (*fn)(void *ctx, int64_t from, int64_t to),
 				    void *ctx) LIM_WUR;

@@ -105,6 +105,14 @@ expect 0 resumed "$limf" warrant show "$L-A" --json
 pyjson resumed "j['status']=='active' and len(j['suspensions'])==1 and j['suspensions'][0]['to'] is not None and j['suspensions'][0]['from'] <= j['suspensions'][0]['to']"
 expect 0 resumed-text "$limf" warrant show "$L-A"
 has resumed-text "^suspended  *20[0-9-]*T[0-9:.]*Z \.\. 20[0-9-]*T[0-9:.]*Z$"
+# on a database whose schema predates the periods (the table hidden for the check), show
+# still shows the warrant, the periods said to be unknown
+sql "ALTER TABLE limf.warrant_suspensions RENAME TO ws_hidden" && ok || bad "hide the periods"
+expect 0 show-v7 "$limf" warrant show "$L-A"
+has show-v7 "periods unknown: run .limf db migrate."
+expect 0 show-v7-json "$limf" warrant show "$L-A" --json
+pyjson show-v7-json "j['status']=='active' and j['suspensions'] is None"
+sql "ALTER TABLE limf.ws_hidden RENAME TO warrant_suspensions" && ok || bad "restore the periods"
 expect 0 revoke "$limf" warrant revoke "$L-A" --reason "order withdrawn"
 expect 1 resume-revoked "$limf" warrant resume "$L-A"
 has resume-revoked "revoked"

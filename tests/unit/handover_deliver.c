@@ -778,11 +778,13 @@ static void t_ho_spool_enospc(void)
 		 * same branch takes EDQUOT (a quota), which this kernel cannot make (no quota
 		 * support in tmpfs here) */
 		uint64_t head0 = i + 1, bytes0;
+		size_t nseg0;
 		unsigned j = i + 1, k;
 		enum lim_err rc = LIM_OK;
 		fill_disk(filler);
 		ho_spool_get_stats(s, &st);
 		bytes0 = st.bytes;
+		nseg0 = count_segs(dir);
 		for (k = 0; k < 200; k++, j++) {
 			ho_spool_get_stats(s, &st);
 			head0 = st.head;
@@ -791,6 +793,7 @@ static void t_ho_spool_enospc(void)
 		}
 		ho_spool_get_stats(s, &st);
 		CHECK(rc == LIM_E_LIMIT && st.refused == 2 && st.head == head0);
+		CHECK(count_segs(dir) == nseg0); /* the write failed, no new segment's start */
 		CHECK(st.bytes - bytes0 < 4096); /* within the segment's last page */
 		CHECK(ho_spool_sync(s) == LIM_OK);
 		CHECK(unlink(filler) == 0);
