@@ -1,4 +1,5 @@
 /* see owner.h */
+#define _GNU_SOURCE /* O_PATH */
 #include "common/owner.h"
 
 #include <errno.h>
@@ -33,45 +34,72 @@ bool lim_owner_give(const struct lim_owner *o, int fd)
 }
 
 /* see owner.h */
-int lim_mkdir_open(const char *path, mode_t mode)
+int lim_dir_open(const char *path, size_t trusted, bool make, mode_t mode)
 {
-	char parent[PATH_MAX], leaf[NAME_MAX + 1];
-	size_t n = strlen(path);
-	const char *slash;
-	int pfd, fd, e;
+	char buf[PATH_MAX];
+	size_t n = strlen(path), t;
+	int fd, e;
 	while (n > 1 && path[n - 1] == '/')
 		n--;
-	if (n == 0 || n >= sizeof parent) {
+	if (n == 0 || n >= sizeof buf) {
 		errno = n ? ENAMETOOLONG : ENOENT;
 		return -1;
 	}
-	memcpy(parent, path, n);
-	parent[n] = '\0';
-	slash = strrchr(parent, '/');
-	if (!slash) {
-		if (n > NAME_MAX) {
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	if (trusted == 0 || trusted >= n) {
+		/* the parent, by name: all but the last component */
+		char *slash = strrchr(buf, '/');
+		t = !slash ? 0 : slash == buf ? 1 : (size_t)(slash - buf);
+		if (slash && slash[1] == '\0') { /* "/" itself */
+			errno = EISDIR;
+			return -1;
+		}
+	} else {
+		t = trusted;
+	}
+	/* the trusted part by name, following links (an administrator's spool_dir may be one);
+	 * O_PATH: only search permission is needed on it, as mkdir needs */
+	if (t == 0) {
+		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		char c = buf[t];
+		buf[t] = '\0';
+		fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		buf[t] = c;
+	}
+	if (fd < 0)
+		return -1;
+	/* then each further component under its parent's descriptor, never through a link */
+	char *p = buf + t, *save = NULL;
+	for (char *comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (strlen(comp) > NAME_MAX) {
+			close(fd);
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		memcpy(leaf, parent, n + 1);
-		memcpy(parent, ".", 2);
-	} else {
-		size_t l = n - (size_t)(slash - parent) - 1;
-		if (l == 0 || l > NAME_MAX) { /* "/" itself, or a name too long */
-			errno = l ? ENAMETOOLONG : EISDIR;
-			return -1;
+		if (make) {
+			next = lim_mkdirat_open(fd, comp, mode);
+		} else {
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0 && errno == ELOOP)
+				errno = ENOTDIR;
 		}
-		memcpy(leaf, slash + 1, l + 1);
-		parent[slash == parent ? 1 : (size_t)(slash - parent)] = '\0';
+		e = errno;
+		close(fd);
+		errno = e;
+		if (next < 0)
+			return -1;
+		fd = next;
 	}
-	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0)
-		return -1;
-	fd = lim_mkdirat_open(pfd, leaf, mode);
-	e = errno;
-	close(pfd);
-	errno = e;
 	return fd;
+}
+
+/* see owner.h */
+int lim_mkdir_open(const char *path, mode_t mode)
+{
+	return lim_dir_open(path, 0, true, mode);
 }
 
 /* see owner.h */
@@ -80,6 +108,10 @@ int lim_mkdirat_open(int pfd, const char *leaf, mode_t mode)
 	struct lim_owner o;
 	struct stat st;
 	int fd, e;
+	if (strchr(leaf, '/') || !leaf[0]) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (!lim_owner_of_fd(pfd, &o))
 		return -1;
 	bool made = mkdirat(pfd, leaf, mode) == 0;
@@ -93,11 +125,14 @@ int lim_mkdirat_open(int pfd, const char *leaf, mode_t mode)
 	}
 	if (made && o.give) {
 		/* what is there now is the directory just made, root's (one of another's put in
-		 * its place is given nothing; the user cannot move one of root's there) */
+		 * its place is given nothing; the user cannot move one of root's there). Not
+		 * given: removed (when still empty), so that no later run takes a root-owned
+		 * directory for the user's */
 		errno = 0;
 		if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || !lim_owner_give(&o, fd)) {
 			e = errno ? errno : EPERM;
 			close(fd);
+			(void)unlinkat(pfd, leaf, AT_REMOVEDIR);
 			errno = e;
 			return -1;
 		}
@@ -119,14 +154,39 @@ int lim_mkdir_owned(const char *path, mode_t mode)
 int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner *o)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd, fl;
+	if (flags & (O_CREAT | O_EXCL | O_TRUNC)) { /* (a caller's error: they would act first) */
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    (geteuid() == 0 && st.st_uid != 0 && (!o || st.st_uid != o->uid)) ||
-	    fcntl(fd, F_SETFL, flags & ~(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC)) != 0) {
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (st.st_nlink == 0) { /* removed since (a segment confirmed, seq replaced) */
+		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	/* a hard link matters to root only (one to a file of root's); root: only root's or the
+	 * directory owner's */
+	if (!S_ISREG(st.st_mode) ||
+	    (geteuid() == 0 &&
+	     (st.st_nlink != 1 || (st.st_uid != 0 && (!o || st.st_uid != o->uid))))) {
 		close(fd);
 		errno = EPERM;
+		return -1;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;

@@ -10,11 +10,12 @@
  * That user could have put a symbolic link, a hard link or a FIFO where limf creates or opens
  * a file, or swap a directory for a link while limf works, to have root chown, write, read
  * (and quarantine into its reach) a file elsewhere, or hang. So limf works from directory
- * descriptors: it reads the owner to give from the parent's descriptor before it creates,
- * creates with mkdirat / O_EXCL, gives away only what it has just created, through the
- * descriptor it created, after checking it is that (root's, new); it opens nothing through a
- * symbolic link (O_NOFOLLOW), and an existing file only when it is a regular file with one
- * link (lim_open_file), as root also only one of root's or of the directory's owner. */
+ * descriptors below the configured spool_dir (lim_dir_open): it reads the owner to give from
+ * the parent's descriptor before it creates, creates with mkdirat / O_EXCL, gives away only
+ * what it has just created, through the descriptor it created, after checking it is that
+ * (root's, new); it opens nothing through a symbolic link (O_NOFOLLOW), and an existing file
+ * only when it is a regular file (lim_open_file), as root also only one with one link, of
+ * root's or of the directory's owner. */
 #ifndef LIM_OWNER_H
 #define LIM_OWNER_H
 
@@ -34,20 +35,27 @@ bool lim_owner_of_fd(int dirfd, struct lim_owner *o);
  * user may have pointed elsewhere meanwhile) the owner o; true when there is nothing to
  * give. */
 bool lim_owner_give(const struct lim_owner *o, int fd);
-/* The directory path, made (mode) when it does not exist - then given the owner of the
- * directory it is made in, as above - open O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC:
- * its descriptor, or -1 with errno (ENOTDIR: a file or a symbolic link is there). Trailing
- * '/' are ignored; the directories on the way may be links (a spool_dir that is one). */
+/* The directory path, open O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC: its descriptor, or
+ * -1 with errno (ENOTDIR: a file or a symbolic link where a directory should be; ENOENT
+ * without make). Its first trusted characters name a directory an administrator configured
+ * (spool_dir), opened by name, links followed; each component after it is opened under its
+ * parent's descriptor, never through a link, so that a user owning them cannot swap one for
+ * a link meanwhile; with make, each missing one is made (mode) and given the owner of the one
+ * it is made in, as above. trusted 0 (or not shorter than path): all but the last component
+ * trusted. Trailing '/' are ignored. */
+int lim_dir_open(const char *path, size_t trusted, bool make, mode_t mode);
+/* lim_dir_open(path, 0, true, mode) */
 int lim_mkdir_open(const char *path, mode_t mode);
-/* The same for the directory leaf (a name, no '/') of the directory open as pfd. */
+/* The same for the directory leaf (a name: no '/') of the directory open as pfd (which may be
+ * an O_PATH descriptor). Not given away (fchown refused): removed again, -1. */
 int lim_mkdirat_open(int pfd, const char *leaf, mode_t mode);
 /* lim_mkdir_open, the descriptor closed: 0 or -1 (errno). */
 int lim_mkdir_owned(const char *path, mode_t mode);
 /* Opens the existing file name of dirfd with flags (O_RDONLY, O_RDWR, O_WRONLY | O_APPEND;
- * no O_CREAT), never through a symbolic link, never blocking on a FIFO: -1 with errno
- * (ENOENT: none; EPERM: not a regular file with one link or, as root, owned by another user
- * than root and o's) unless it is a regular file with one link. o may be NULL (root's
- * only, as root). */
+ * O_CREAT, O_EXCL, O_TRUNC are EINVAL), never through a symbolic link, never blocking on a
+ * FIFO: -1 with errno (ENOENT: none, or removed since; ELOOP: a link; EPERM: not a regular
+ * file or, as root, one with more than one link or owned by another user than root and o's;
+ * ENXIO: a FIFO opened for writing). o may be NULL (as root: root's files only). */
 int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner *o);
 
 #endif

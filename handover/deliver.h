@@ -141,7 +141,12 @@
 struct ho_spool;
 
 struct ho_spool_cfg {
-	const char *dir;        /* borrowed; created (0700) when missing */
+	const char *dir; /* borrowed; created (0700) when missing */
+	/* dir's first trusted_len characters name the directory an administrator configured
+	 * (spool_dir), opened by name; the components after it are limf's own, each opened under
+	 * its parent's descriptor, never through a link (common/owner.h lim_dir_open). 0: all
+	 * but dir's last component. */
+	size_t trusted_len;
 	uint64_t max_bytes;     /* bound on all live segments; appends beyond it: LIM_E_LIMIT */
 	uint64_t segment_bytes; /* a new segment starts past this size (0: HO_SPOOL_SEG_DEFAULT) */
 	unsigned sync_every;    /* 1: every append syncs; else the caller calls ho_spool_sync() */
@@ -247,8 +252,10 @@ void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st);
  * (appended, refused, torn_bytes, seq_keys) are not on disk and stay 0. *in_use: another
  * handle holds the owner lock (a query: F_OFD_GETLK). A missing dir is an empty spool. Errors:
  * LIM_E_IO, LIM_E_PARSE (a segment header that does not match its name, an unreadable ack
- * file; damaged records are not errors), LIM_E_NOMEM, LIM_E_LIMIT. */
-LIM_WUR enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use);
+ * file; damaged records are not errors), LIM_E_NOMEM, LIM_E_LIMIT. trusted_len: as in
+ * struct ho_spool_cfg. */
+LIM_WUR enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_stats *st,
+				   bool *in_use);
 void ho_spool_clear_alarm(struct ho_spool *s);
 
 /* ---- link ---- */

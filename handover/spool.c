@@ -377,7 +377,8 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 		s->qdirfd = lim_mkdirat_open(s->dirfd, QDIR, 0700);
 		(void)fsync(s->dirfd);
 	}
-	if (s->qdirfd >= 0 && faccessat(s->qdirfd, name, F_OK, 0) == 0) {
+	struct stat qst;
+	if (s->qdirfd >= 0 && fstatat(s->qdirfd, name, &qst, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* found again after a restart: counted at open (damaged holds the files) */
 		lim_err_log("spool %s: %s: record %llu at offset %llu is damaged (%s): skipped, "
 			    "already quarantined in %s/" QDIR "/%s",
@@ -1322,7 +1323,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	err = LIM_E_IO;
 	/* the directory itself not through a symbolic link, nor the files in it: see
 	 * common/owner.h */
-	s->dirfd = lim_mkdir_open(s->dir, 0700);
+	s->dirfd = lim_dir_open(s->dir, cfg->trusted_len, true, 0700);
 	if (s->dirfd < 0 || !lim_owner_of_fd(s->dirfd, &s->own))
 		goto out;
 	err = lock_take(s);
@@ -1991,13 +1992,14 @@ out:
 }
 
 /* see deliver.h */
-enum lim_err ho_spool_peek(const char *dir, struct ho_spool_stats *st, bool *in_use)
+enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_stats *st,
+			   bool *in_use)
 {
 	enum lim_err err = LIM_E_STATE;
 	int dirfd, fd;
 	memset(st, 0, sizeof *st);
 	*in_use = false;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dirfd = lim_dir_open(dir, trusted_len, false, 0);
 	if (dirfd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
 	{

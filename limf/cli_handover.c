@@ -131,7 +131,7 @@ static int print_status(const struct limf_conf *c, bool json)
 			snprintf(path, sizeof path, "%s/%s/%s", c->spool_dir, name,
 				 k ? "hi3" : "hi2");
 			memset(&ln, 0, sizeof ln);
-			e = ho_spool_peek(path, &sp, &in_use);
+			e = ho_spool_peek(path, strlen(c->spool_dir), &sp, &in_use);
 			if (e != LIM_OK) {
 				fprintf(stderr, "limf: handover: %s: spool: %s\n", path,
 					lim_strerror(e));

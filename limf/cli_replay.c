@@ -21,8 +21,9 @@
  * Sequence numbers of the PDUs count per (LIID, CIN), IRI and CC separately, from 0.
  * The manifest's extra members: "warrants" (the warrants used: LIID, authority, reference,
  * country, scope, validity, status, as they were when the bundle first had output of the LIID,
- * read "as_of" then; "at_end": the same as read at the end, when they changed meanwhile), "calls" (per intercepted call: CIN, Call-ID, parties, times,
- * LIIDs, key management without key values, streams with packet counts and their WAV),
+ * read "as_of" then; "at_end": the same as read at the end, when they changed meanwhile;
+ * "suspended_during_run"), "calls" (per intercepted call: CIN, Call-ID, parties, times, LIIDs,
+ * key management without key values, streams with packet counts and their WAV),
  * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
  * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason);
  * "audit": the audit chain's head after this replay's rows (see struct audit_mark). */

@@ -174,6 +174,7 @@ static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
 				/* group commit (sync_every 0): the link syncs before it sends */
 				memset(&sc, 0, sizeof sc);
 				sc.dir = path;
+				sc.trusted_len = strlen(d->dir); /* spool_dir: the rest is limf's */
 				sc.max_bytes = max;
 				e = ho_spool_open(&sc, &a->sp[k]);
 			}

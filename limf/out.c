@@ -1281,6 +1281,7 @@ static void json_w_facts(struct lim_json *j, const struct w_facts *f)
 /* Suspension periods of o's warrant since the bundle first had output of it (a warrant
  * suspended and resumed meanwhile reads as before at the end: the gap in its IRI and CC is
  * these): "suspended_during_run", when there are; null when they could not be read */
+#define SUSP_SKEW_US (60 * INT64_C(1000000)) /* limf's clock against the database's */
 struct susp_ctx {
 	struct lim_json *j;
 	int64_t since;
@@ -1310,9 +1311,13 @@ static int susp_one(void *ctx, int64_t from, int64_t to)
 
 static void json_w_suspended(struct lim_json *j, struct limf_out *r, const struct liid_out *o)
 {
-	struct susp_ctx c = { j, o->first.have ? o->first.as_of : 0, false };
-	if (!o->first.have)
+	/* since a minute before as_of: as_of is limf's clock, the periods the database's */
+	struct susp_ctx c = { j, o->first.as_of - SUSP_SKEW_US, false };
+	if (!o->first.have) { /* (since when is not known) */
+		lim_json_key(j, "suspended_during_run");
+		lim_json_null(j);
 		return;
+	}
 	if (wr_warrant_suspensions(r->db, o->liid, susp_one, &c) != LIM_OK && !c.any) {
 		lim_json_key(j, "suspended_during_run");
 		lim_json_null(j);

@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			put_file(names[i], p, n);
 	}
 	put_file("seg-0000000000000000.spool", data, size);
-	if (ho_spool_peek(dir, &st, &in_use) == LIM_OK && in_use)
+	if (ho_spool_peek(dir, 0, &st, &in_use) == LIM_OK && in_use)
 		abort(); /* nobody holds it */
 	cfg.dir = dir;
 	if (ho_spool_open(&cfg, &s) != LIM_OK) {

@@ -455,7 +455,7 @@ static void t_ho_spool_corrupt(void)
 		{
 			struct ho_spool_stats ps;
 			bool in_use = false;
-			CHECK(ho_spool_peek(d, &ps, &in_use) == LIM_OK && in_use);
+			CHECK(ho_spool_peek(d, 0, &ps, &in_use) == LIM_OK && in_use);
 			CHECK(ps.damaged == 1 && ps.alarm && ps.head == 10);
 		}
 		ho_spool_free(s);
@@ -827,7 +827,7 @@ static void t_ho_spool_lock(void)
 	{
 		char p[600];
 		snprintf(p, sizeof p, "%s/none", d);
-		CHECK(ho_spool_peek(p, &pst, &in_use) == LIM_OK && !in_use && pst.head == 0);
+		CHECK(ho_spool_peek(p, 0, &pst, &in_use) == LIM_OK && !in_use && pst.head == 0);
 	}
 	a = open_sp(d, 1u << 20, 2048);
 	for (unsigned i = 0; i < 60; i++)
@@ -839,7 +839,7 @@ static void t_ho_spool_lock(void)
 	CHECK(rec_is(a, 20, 20, 20));
 	CHECK(ho_spool_confirm(a, 30) == LIM_OK);
 	ho_spool_get_stats(a, &st);
-	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK);
+	CHECK(ho_spool_peek(d, 0, &pst, &in_use) == LIM_OK);
 	CHECK(in_use && pst.head == st.head && pst.confirmed == 30 && pst.bytes == st.bytes);
 	/* a tail being written (here: garbage) is not counted, and not cut by the look */
 	last_seg_path(d, seg, sizeof seg);
@@ -850,11 +850,11 @@ static void t_ho_spool_lock(void)
 			fclose(f);
 	}
 	CHECK(stat(seg, &s1) == 0);
-	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK && in_use && pst.head == 60);
+	CHECK(ho_spool_peek(d, 0, &pst, &in_use) == LIM_OK && in_use && pst.head == 60);
 	CHECK(stat(seg, &s2) == 0 && s1.st_size == s2.st_size);
 	CHECK(truncate(seg, s1.st_size - 6) == 0);
 	ho_spool_free(a);
-	CHECK(ho_spool_peek(d, &pst, &in_use) == LIM_OK && !in_use && pst.head == 60 &&
+	CHECK(ho_spool_peek(d, 0, &pst, &in_use) == LIM_OK && !in_use && pst.head == 60 &&
 	      pst.confirmed == 30);
 	/* freed: the lock is gone with it */
 	b = open_sp(d, 1u << 20, 2048);
