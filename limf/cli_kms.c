@@ -20,6 +20,7 @@
 #include "limf/config.h"
 #include "limf/kms_glue.h"
 #include "limf/opts.h"
+#include "limf/text.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -141,14 +142,6 @@ static const char *scheme_name(enum wr_kms_idscheme s)
 	return s == WR_KMS_ID_3GPP ? "3gpp-uid" : "rfc6509";
 }
 
-static void json_time(struct lim_json *j, const char *key, int64_t t)
-{
-	char ts[WR_TIME_STRLEN];
-	wr_time_format(t, ts);
-	lim_json_key(j, key);
-	lim_json_str(j, ts);
-}
-
 static int print_cert(const struct wr_kms_cert *c, bool json)
 {
 	if (json) {
@@ -161,8 +154,8 @@ static int print_cert(const struct wr_kms_cert *c, bool json)
 		lim_json_str(&j, c->cert_uri);
 		lim_json_key(&j, "issuer");
 		lim_json_str(&j, c->issuer);
-		json_time(&j, "valid_from", c->valid_from);
-		json_time(&j, "valid_to", c->valid_to);
+		limf_json_wr_time(&j, "valid_from", c->valid_from);
+		limf_json_wr_time(&j, "valid_to", c->valid_to);
 		lim_json_key(&j, "id_scheme");
 		lim_json_str(&j, scheme_name(c->scheme));
 		lim_json_key(&j, "user_key_period");
@@ -217,9 +210,9 @@ static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *key
 		lim_json_str(&j, id);
 		lim_json_key(&j, "key_period");
 		lim_json_u64(&j, keys->ident.period_no);
-		json_time(&j, "valid_from", keys->ident.valid_from);
-		json_time(&j, "valid_to", keys->ident.valid_to);
-		json_time(&j, "cached_until", keys->expires);
+		limf_json_wr_time(&j, "valid_from", keys->ident.valid_from);
+		limf_json_wr_time(&j, "valid_to", keys->ident.valid_to);
+		limf_json_wr_time(&j, "cached_until", keys->expires);
 		lim_json_key(&j, "liids");
 		lim_json_arr_open(&j);
 		for (size_t i = 0; i < n; i++)

@@ -20,6 +20,7 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/opts.h"
+#include "limf/text.h"
 #include "warrants/warrants.h"
 
 #define MAX_OPT_TARGETS WR_MAX_TARGETS
@@ -79,14 +80,6 @@ static int db_error(struct wr_db *db, enum lim_err rc)
 
 /* ---- limf warrant ------------------------------------------------------------------------ */
 
-static void json_time(struct lim_json *j, const char *key, int64_t t)
-{
-	char ts[WR_TIME_STRLEN];
-	wr_time_format(t, ts);
-	lim_json_key(j, key);
-	lim_json_str(j, ts);
-}
-
 /* A warrant's suspension periods (wr_warrant_suspensions), for show. */
 struct susp_list {
 	int64_t (*v)[2]; /* [from, to); to WR_TIME_INFINITY while suspended */
@@ -126,8 +119,8 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w, const s
 	lim_json_str(j, w->authority_ref);
 	lim_json_key(j, "country");
 	lim_json_str(j, w->country);
-	json_time(j, "valid_from", w->valid_from);
-	json_time(j, "valid_to", w->valid_to);
+	limf_json_wr_time(j, "valid_from", w->valid_from);
+	limf_json_wr_time(j, "valid_to", w->valid_to);
 	lim_json_key(j, "status");
 	lim_json_str(j, wr_status_name(w->status));
 	lim_json_key(j, "scope");
@@ -138,10 +131,10 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w, const s
 	lim_json_str(j, w->reason);
 	lim_json_key(j, "created_by");
 	lim_json_str(j, w->created_by);
-	json_time(j, "created_at", w->created_at);
+	limf_json_wr_time(j, "created_at", w->created_at);
 	lim_json_key(j, "modified_by");
 	lim_json_str(j, w->modified_by);
-	json_time(j, "modified_at", w->modified_at);
+	limf_json_wr_time(j, "modified_at", w->modified_at);
 	lim_json_key(j, "targets");
 	lim_json_arr_open(j);
 	for (size_t i = 0; i < w->n_targets; i++) {
@@ -166,17 +159,8 @@ static void json_warrant(struct lim_json *j, const struct wr_warrant *w, const s
 	} else if (sp) {
 		lim_json_key(j, "suspensions");
 		lim_json_arr_open(j);
-		for (size_t i = 0; i < sp->n; i++) {
-			lim_json_obj_open(j);
-			json_time(j, "from", sp->v[i][0]);
-			if (sp->v[i][1] == WR_TIME_INFINITY) {
-				lim_json_key(j, "to");
-				lim_json_null(j);
-			} else {
-				json_time(j, "to", sp->v[i][1]);
-			}
-			lim_json_obj_close(j);
-		}
+		for (size_t i = 0; i < sp->n; i++)
+			limf_json_period(j, sp->v[i][0], sp->v[i][1]);
 		lim_json_arr_close(j);
 	}
 	lim_json_obj_close(j);

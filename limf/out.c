@@ -1252,14 +1252,6 @@ static int by_cin(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off; /* (one CIN per call: not reached) */
 }
 
-static void json_w_time(struct lim_json *j, const char *key, int64_t t)
-{
-	char s[WR_TIME_STRLEN];
-	wr_time_format(t, s);
-	lim_json_key(j, key);
-	lim_json_str(j, s);
-}
-
 /* f's members, into the open object */
 static void json_w_facts(struct lim_json *j, const struct w_facts *f)
 {
@@ -1271,11 +1263,11 @@ static void json_w_facts(struct lim_json *j, const struct w_facts *f)
 	lim_json_str(j, f->country);
 	lim_json_key(j, "scope");
 	lim_json_str(j, wr_scope_name(f->scope));
-	json_w_time(j, "valid_from", f->valid_from);
-	json_w_time(j, "valid_to", f->valid_to);
+	limf_json_wr_time(j, "valid_from", f->valid_from);
+	limf_json_wr_time(j, "valid_to", f->valid_to);
 	lim_json_key(j, "status");
 	lim_json_str(j, wr_status_name(f->status));
-	json_w_time(j, "as_of", f->as_of);
+	limf_json_wr_time(j, "as_of", f->as_of);
 }
 
 /* Suspension periods of o's warrant since the bundle first had output of it (a warrant
@@ -1297,15 +1289,7 @@ static int susp_one(void *ctx, int64_t from, int64_t to)
 		lim_json_arr_open(c->j);
 		c->any = true;
 	}
-	lim_json_obj_open(c->j);
-	json_w_time(c->j, "from", from);
-	if (to == WR_TIME_INFINITY) {
-		lim_json_key(c->j, "to");
-		lim_json_null(c->j);
-	} else {
-		json_w_time(c->j, "to", to);
-	}
-	lim_json_obj_close(c->j);
+	limf_json_period(c->j, from, to);
 	return 0;
 }
 

@@ -3,6 +3,9 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "common/json.h"
+#include "warrants/warrants.h"
+
 /* see text.h */
 bool limf_printable(const uint8_t *b, size_t n)
 {
@@ -43,4 +46,27 @@ void limf_fmt_time(uint64_t ns, char *buf, size_t cap)
 		return;
 	}
 	snprintf(buf, cap, "%s.%06uZ", d, (unsigned)(ns % 1000000000u / 1000u));
+}
+
+/* see text.h */
+void limf_json_wr_time(struct lim_json *j, const char *key, int64_t t)
+{
+	char ts[WR_TIME_STRLEN];
+	wr_time_format(t, ts);
+	lim_json_key(j, key);
+	lim_json_str(j, ts);
+}
+
+/* see text.h */
+void limf_json_period(struct lim_json *j, int64_t from, int64_t to)
+{
+	lim_json_obj_open(j);
+	limf_json_wr_time(j, "from", from);
+	if (to == WR_TIME_INFINITY) {
+		lim_json_key(j, "to");
+		lim_json_null(j);
+	} else {
+		limf_json_wr_time(j, "to", to);
+	}
+	lim_json_obj_close(j);
 }

@@ -23,4 +23,11 @@ void limf_print_hex(FILE *f, const uint8_t *b, size_t n);
  * into buf (cap >= 32); the decimal ns when the time cannot be represented. */
 void limf_fmt_time(uint64_t ns, char *buf, size_t cap);
 
+struct lim_json;
+/* key: the wr time t (warrants/warrants.h wr_time_format) as a JSON string. */
+void limf_json_wr_time(struct lim_json *j, const char *key, int64_t t);
+/* {"from": FROM, "to": TO}: a warrant's suspension period, wr times, to null while it lasts
+ * (WR_TIME_INFINITY). */
+void limf_json_period(struct lim_json *j, int64_t from, int64_t to);
+
 #endif
