@@ -103,9 +103,9 @@ struct w_facts {
 
 struct liid_out {
 	char liid[WR_LIID_MAX + 1];
-	char country[3];
 	/* the warrant when this bundle first had output of it: what the interception began
-	 * under (a capture --record lasting days may see it modified, suspended, revoked) */
+	 * under (a capture --record lasting days may see it modified, suspended, revoked); its
+	 * country is the PS header's authorisation country ("" when it could not be read) */
 	struct w_facts first;
 	struct ho_psheader hdr; /* this LIID's PS header fields (per packet: CIN, seq, time) */
 	struct ho_bfile *iri, *hi2, *hi3;
@@ -266,7 +266,7 @@ static void psheader_init(const struct limf_out *r, struct liid_out *o)
 	memset(h, 0, sizeof *h);
 	h->version = HO_PS_VERSION_DEFAULT;
 	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
-	memcpy(h->auth_cc, o->country, sizeof h->auth_cc);
+	memcpy(h->auth_cc, o->first.country, sizeof h->auth_cc);
 	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
 	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
 	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
@@ -291,10 +291,8 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	memset(o, 0, sizeof *o);
 	snprintf(o->liid, sizeof o->liid, "%s", liid);
 	w = malloc(sizeof *w);
-	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK) {
-		memcpy(o->country, w->country, sizeof o->country);
+	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
 		w_facts_of(w, &o->first);
-	}
 	free(w);
 	psheader_init(r, o);
 	r->n_out++;
