@@ -735,11 +735,14 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 	return rc;
 }
 
-/* the suspension periods of warrant id $1, as wr time, an open one's end infinity */
+/* the warrant LIID $1 (no row: unknown) with each of its suspension periods, as wr time, an
+ * open one's end infinity (one row of NULLs: none); one statement, not the whole warrant */
 /* clang-format off */
 #define SUSP_LIST \
-	"SELECT " WR_SQL_US("suspended_at") ", " WR_SQL_US("coalesce(resumed_at, 'infinity')") \
-	" FROM limf.warrant_suspensions WHERE warrant_id = $1 ORDER BY suspended_at, id"
+	"SELECT s.id IS NOT NULL, " WR_SQL_US("s.suspended_at") ", " \
+	WR_SQL_US("coalesce(s.resumed_at, 'infinity')") \
+	" FROM limf.warrants w LEFT JOIN limf.warrant_suspensions s ON s.warrant_id = w.id" \
+	" WHERE w.liid = $1 ORDER BY s.suspended_at, s.id"
 /* clang-format on */
 
 /* see warrants.h */
@@ -747,24 +750,20 @@ enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
 				    int (*fn)(void *ctx, int64_t from, int64_t to), void *ctx)
 {
 	PGresult *r = NULL;
-	char id[24];
-	struct wr_warrant *w = calloc(1, sizeof *w);
-	enum lim_err rc = LIM_E_NOMEM;
-	if (!w)
-		return rc;
-	rc = load(db, liid, false, w, id);
-	free(w);
-	if (rc != LIM_OK)
-		return rc;
-	const char *idp = id;
-	rc = wr_exec(db, SUSP_LIST, 1, &idp, &r);
+	enum lim_err rc = wr_exec(db, SUSP_LIST, 1, &liid, &r);
 	if (rc == LIM_E_DB && strcmp(db->sqlstate, "42P01") == 0)
 		return wr_fail(db, LIM_E_STATE,
 			       "the database schema predates warrant suspension periods (schema "
 			       "version 8): run `limf db migrate`");
+	if (rc == LIM_OK && PQntuples(r) == 0) {
+		PQclear(r);
+		return wr_fail(db, LIM_E_ARG, "unknown LIID %s", liid);
+	}
 	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {
 		int64_t from, to;
-		if (!wr_get_i64(r, i, 0, &from) || !wr_get_i64(r, i, 1, &to))
+		if (strcmp(PQgetvalue(r, i, 0), "t") != 0)
+			continue; /* (a warrant never suspended) */
+		if (!wr_get_i64(r, i, 1, &from) || !wr_get_i64(r, i, 2, &to))
 			rc = wr_fail(db, LIM_E_DB, "warrant %s: malformed suspension row", liid);
 		else if (fn(ctx, from, to))
 			break;
