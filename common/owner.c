@@ -151,6 +151,20 @@ int lim_mkdir_owned(const char *path, mode_t mode)
 }
 
 /* see owner.h */
+int lim_create_file(int dirfd, const char *name, int flags, const struct lim_owner *o)
+{
+	int fd = openat(dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && !lim_owner_give(o, fd)) {
+		int e = errno;
+		close(fd);
+		(void)unlinkat(dirfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* see owner.h */
 int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner *o)
 {
 	struct stat st;

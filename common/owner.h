@@ -51,6 +51,10 @@ int lim_mkdir_open(const char *path, mode_t mode);
 int lim_mkdirat_open(int pfd, const char *leaf, mode_t mode);
 /* lim_mkdir_open, the descriptor closed: 0 or -1 (errno). */
 int lim_mkdir_owned(const char *path, mode_t mode);
+/* Creates the file name of dirfd (0600; flags: O_WRONLY, O_RDWR, O_APPEND...) with O_EXCL,
+ * never through a symbolic link, and gives it the owner o: its descriptor, or -1 with errno
+ * (EEXIST: a file or link of that name is there; a file made but not given is removed). */
+int lim_create_file(int dirfd, const char *name, int flags, const struct lim_owner *o);
 /* Opens the existing file name of dirfd with flags (O_RDONLY, O_RDWR, O_WRONLY | O_APPEND;
  * O_CREAT, O_EXCL, O_TRUNC are EINVAL), never through a symbolic link, never blocking on a
  * FIFO: -1 with errno (ENOENT: none, or removed since; ELOOP: a link; EPERM: not a regular

@@ -212,28 +212,23 @@ static bool pread_all(int fd, void *p, size_t n, uint64_t off)
 }
 
 /* Opens name of the spool directory with flags (O_RDWR, O_WRONLY | O_APPEND...), creating it
- * (0600) when it does not exist; one limf creates is given the directory's owner (as root,
- * common/owner.h). Never through a symbolic link, and only a file it created itself changes
- * owner: a root run into a spool its service user owns cannot be led to chown or write a file
- * elsewhere. -1 (errno) on failure. */
-static int open_own(const struct ho_spool *s, const char *name, int flags)
+ * (0600) when it does not exist (*created, when not NULL); one limf creates is given the
+ * directory's owner (as root, common/owner.h). Never through a symbolic link, and only a file
+ * it created itself changes owner: a root run into a spool its service user owns cannot be
+ * led to chown or write a file elsewhere. -1 (errno) on failure. */
+static int open_own(const struct ho_spool *s, const char *name, int flags, bool *created)
 {
+	if (created)
+		*created = false;
 	for (int tries = 0; tries < 2; tries++) {
 		int fd = lim_open_file(s->dirfd, name, flags, &s->own);
 		if (fd >= 0 || errno != ENOENT)
 			return fd;
-		fd = openat(s->dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd >= 0) {
-			if (lim_owner_give(&s->own, fd))
-				return fd;
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (errno != EEXIST)
-			return -1;
+		fd = lim_create_file(s->dirfd, name, flags, &s->own);
+		if (fd >= 0 && created)
+			*created = true;
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
 	}
 	return -1;
 }
@@ -246,10 +241,10 @@ static enum lim_err write_atomic(const struct ho_spool *s, const char *name, con
 	int fd, dirfd = s->dirfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	(void)unlinkat(dirfd, tmp, 0); /* (one an earlier run left) */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = lim_create_file(dirfd, tmp, O_WRONLY, &s->own);
 	if (fd < 0)
 		return LIM_E_IO;
-	if (!lim_owner_give(&s->own, fd) || !write_all(fd, p, n) || fsync(fd) != 0) {
+	if (!write_all(fd, p, n) || fsync(fd) != 0) {
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return LIM_E_IO;
@@ -316,10 +311,8 @@ static bool quarantine_copy(struct ho_spool *s, const char *name, int fd, uint64
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	if (buf)
 		(void)unlinkat(s->qdirfd, tmp, 0); /* (one an earlier run left) */
-	qfd = buf ? openat(s->qdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   0600)
-		  : -1;
-	if (qfd < 0 || !lim_owner_give(&s->own, qfd))
+	qfd = buf ? lim_create_file(s->qdirfd, tmp, O_WRONLY, &s->own) : -1;
+	if (qfd < 0)
 		goto out;
 	while (len) {
 		size_t k = len < 65536 ? (size_t)len : 65536;
@@ -507,7 +500,7 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 	size_t n;
 	if (s->endfd < 0) {
 		struct stat st;
-		s->endfd = open_own(s, "ended", O_WRONLY | O_APPEND);
+		s->endfd = open_own(s, "ended", O_WRONLY | O_APPEND, NULL);
 		if (s->endfd < 0)
 			return LIM_E_IO;
 		if (fstat(s->endfd, &st) != 0)
@@ -925,18 +918,11 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 	uint8_t b[2 * ACK_SLOT];
 	ssize_t r;
 	bool found = false;
-	*created = false;
-	s->ackfd = lim_open_file(s->dirfd, "ack", O_RDWR, &s->own);
-	if (s->ackfd < 0 && errno == ENOENT) {
-		s->ackfd = openat(s->dirfd, "ack",
-				  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (s->ackfd < 0 || !lim_owner_give(&s->own, s->ackfd))
-			return LIM_E_IO;
-		*created = true;
-		return LIM_OK;
-	}
+	s->ackfd = open_own(s, "ack", O_RDWR, created);
 	if (s->ackfd < 0)
 		return LIM_E_IO;
+	if (*created)
+		return LIM_OK;
 	r = pread(s->ackfd, b, sizeof b, 0);
 	if (r < 0)
 		return LIM_E_IO;
@@ -1257,7 +1243,7 @@ static enum lim_err trim(struct ho_spool *s)
 static enum lim_err lock_take(struct ho_spool *s)
 {
 	struct flock fl;
-	s->lockfd = open_own(s, "lock", O_RDWR);
+	s->lockfd = open_own(s, "lock", O_RDWR, NULL);
 	if (s->lockfd < 0)
 		return LIM_E_IO;
 	memset(&fl, 0, sizeof fl);
@@ -1927,7 +1913,7 @@ out:
 }
 
 /* One look at the directory (see ho_spool_peek). */
-static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
+static enum lim_err peek_once(int dirfd, const struct lim_owner *own, struct ho_spool_stats *st)
 {
 	enum lim_err err = LIM_E_NOMEM;
 	struct ho_spool *s = calloc(1, sizeof *s);
@@ -1936,9 +1922,8 @@ static enum lim_err peek_once(int dirfd, struct ho_spool_stats *st)
 	if (!s)
 		return LIM_E_NOMEM;
 	s->dirfd = dirfd;
+	s->own = *own;
 	err = LIM_E_IO;
-	if (!lim_owner_of_fd(dirfd, &s->own))
-		goto out;
 	fd = lim_open_file(dirfd, "ack", O_RDONLY, &s->own);
 	if (fd >= 0) {
 		ssize_t r = pread(fd, b, sizeof b, 0);
@@ -1996,16 +1981,18 @@ enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_
 			   bool *in_use)
 {
 	enum lim_err err = LIM_E_STATE;
+	struct lim_owner own;
 	int dirfd, fd;
 	memset(st, 0, sizeof *st);
 	*in_use = false;
 	dirfd = lim_dir_open(dir, trusted_len, false, 0);
 	if (dirfd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
-	{
-		struct lim_owner o;
-		fd = lim_owner_of_fd(dirfd, &o) ? lim_open_file(dirfd, "lock", O_RDONLY, &o) : -1;
+	if (!lim_owner_of_fd(dirfd, &own)) {
+		close(dirfd);
+		return LIM_E_IO;
 	}
+	fd = lim_open_file(dirfd, "lock", O_RDONLY, &own);
 	if (fd >= 0) {
 		struct flock fl;
 		memset(&fl, 0, sizeof fl);
@@ -2018,7 +2005,7 @@ enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_
 	}
 	/* the owner may delete a segment while we look: look again */
 	for (int k = 0; k < 5 && err == LIM_E_STATE; k++)
-		err = peek_once(dirfd, st);
+		err = peek_once(dirfd, &own, st);
 	if (err == LIM_E_STATE)
 		err = LIM_E_IO;
 	close(dirfd);

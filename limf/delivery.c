@@ -422,12 +422,11 @@ enum lim_err limf_dlv_cin_reserve(struct limf_dlv *d, uint32_t n, uint32_t *firs
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", CIN_FILE);
 	(void)unlinkat(dfd, tmp, 0); /* (one an earlier run left) */
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = lim_create_file(dfd, tmp, O_WRONLY, &own);
 	if (fd < 0)
 		goto out;
 	int len = snprintf(buf, sizeof buf, "limf-cin 1 %llu\n", next + n);
-	if (!lim_owner_give(&own, fd) || len <= 0 || write(fd, buf, (size_t)len) != len ||
-	    fsync(fd) != 0) {
+	if (len <= 0 || write(fd, buf, (size_t)len) != len || fsync(fd) != 0) {
 		close(fd);
 		(void)unlinkat(dfd, tmp, 0); /* the counter file itself is untouched */
 		goto out;

@@ -341,6 +341,14 @@ static void t_owner(void)
 	CHECK(lim_open_file(dfd, "none", O_RDONLY, &o) == -1 && errno == ENOENT);
 	CHECK(symlinkat("f", dfd, "sl") == 0);
 	CHECK(lim_open_file(dfd, "sl", O_RDONLY, &o) == -1 && errno == ELOOP);
+	/* lim_create_file: new only, never through a link */
+	CHECK(lim_create_file(dfd, "f", O_WRONLY, &o) == -1 && errno == EEXIST);
+	CHECK(lim_create_file(dfd, "sl", O_WRONLY, &o) == -1 && errno == EEXIST);
+	fd = lim_create_file(dfd, "new", O_WRONLY, &o);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0600);
+	if (fd >= 0)
+		close(fd);
+	CHECK(unlinkat(dfd, "new", 0) == 0);
 	CHECK(linkat(dfd, "f", dfd, "hl", 0) == 0);
 	if (geteuid() == 0) { /* (a hard link matters to root only) */
 		CHECK(lim_open_file(dfd, "f", O_RDWR, &o) == -1 && errno == EPERM);
