@@ -502,7 +502,6 @@ static void party_own(struct party_set *s, size_t k)
 }
 
 /* see pipeline.h */
-/* see pipeline.h */
 bool limf_pipe_incomplete(const struct limf_pipe_stats *s, char *why, size_t cap)
 {
 	snprintf(why, cap,
