@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -204,4 +207,62 @@ int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner
 		return -1;
 	}
 	return fd;
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "a symbolic link (limf follows none here)";
+	if (S_ISFIFO(m))
+		return "a FIFO, not a regular file";
+	if (S_ISDIR(m))
+		return "a directory, not a regular file";
+	if (S_ISSOCK(m))
+		return "a socket, not a regular file";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device, not a regular file";
+	return NULL;
+}
+
+/* see owner.h */
+void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *o, char *buf,
+		  size_t cap)
+{
+	struct stat st;
+	const char *kind;
+	if (!cap)
+		return;
+	if ((err != EPERM && err != ELOOP && err != ENXIO && err != EEXIST) ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		snprintf(buf, cap, "%s", strerror(err));
+		return;
+	}
+	kind = kind_of(st.st_mode);
+	if (kind) {
+		snprintf(buf, cap, "refused: %s", kind);
+	} else if (err == EEXIST) {
+		snprintf(buf, cap, "%s", strerror(err));
+	} else if (st.st_nlink > 1) {
+		snprintf(buf, cap,
+			 "refused: a file with %ju hard links (run as root, limf opens only a file "
+			 "with one)",
+			 (uintmax_t)st.st_nlink);
+	} else {
+		char who[64], pwbuf[1024];
+		struct passwd pwd, *pw = NULL;
+		if (getpwuid_r(st.st_uid, &pwd, pwbuf, sizeof pwbuf, &pw) != 0)
+			pw = NULL;
+		if (pw)
+			snprintf(who, sizeof who, "%s (uid %ju)", pw->pw_name,
+				 (uintmax_t)st.st_uid);
+		else
+			snprintf(who, sizeof who, "uid %ju", (uintmax_t)st.st_uid);
+		if (o && o->uid != 0)
+			snprintf(buf, cap,
+				 "refused: the file is %s's, neither root's nor that of the "
+				 "directory's owner (uid %ju)",
+				 who, (uintmax_t)o->uid);
+		else
+			snprintf(buf, cap, "refused: the file is %s's, not root's", who);
+	}
 }

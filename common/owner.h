@@ -61,5 +61,13 @@ int lim_create_file(int dirfd, const char *name, int flags, const struct lim_own
  * file or, as root, one with more than one link or owned by another user than root and o's;
  * ENXIO: a FIFO opened for writing). o may be NULL (as root: root's files only). */
 int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner *o);
+/* Why name of dirfd could not be opened or created (err: the errno lim_open_file,
+ * lim_create_file or lim_mkdirat_open left), in words for an operator, into buf (cap octets,
+ * always terminated): for EPERM, ELOOP, ENXIO and EEXIST what is there in its place (a symbolic
+ * link, a FIFO, a directory..., a file with more than one link, or one of a user other than
+ * root and o's (o may be NULL), as lim_open_file refuses it); else strerror(err). Looks again
+ * (fstatat, no link followed), so it can name what replaced the file since. */
+void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *o, char *buf,
+		  size_t cap);
 
 #endif

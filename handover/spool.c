@@ -211,6 +211,49 @@ static bool pread_all(int fd, void *p, size_t n, uint64_t off)
 	return true;
 }
 
+/* Says (the log) why name of dirfd, a file of the spool dir whose owner is own, could not be
+ * opened or created: the spool and the file named, and what is there instead when it was
+ * refused (common/owner.h lim_file_why); errno is err again after. */
+static void say_why(const char *dir, const struct lim_owner *own, int dirfd, const char *name,
+		    int err)
+{
+	char why[192];
+	lim_file_why(dirfd, name, err, own, why, sizeof why);
+	lim_err_log("spool %s: %s: %s", dir ? dir : "?", name, why);
+	errno = err;
+}
+
+/* Says (the log) why the spool directory dir could not be opened (errno err, kept). */
+static void say_dir(const char *dir, int err)
+{
+	lim_err_log("spool %s: cannot open the directory: %s", dir,
+		    err == ENOTDIR || err == ELOOP
+			    ? "a file or a symbolic link is where a directory should be (below "
+			      "spool_dir, none is followed)"
+			    : strerror(err));
+	errno = err;
+}
+
+/* lim_open_file of name in s's directory, said (say_why) unless it is not there (ENOENT). */
+static int open_file(const struct ho_spool *s, const char *name, int flags)
+{
+	int fd = lim_open_file(s->dirfd, name, flags, &s->own);
+	if (fd < 0 && errno != ENOENT)
+		say_why(s->dir, &s->own, s->dirfd, name, errno);
+	return fd;
+}
+
+/* lim_create_file of name in dirfd (s's directory or its quarantine), said (say_why) unless
+ * quiet_exist and the name is taken (EEXIST: one made meanwhile, which the caller opens). */
+static int create_file(const struct ho_spool *s, int dirfd, const char *name, int flags,
+		       bool quiet_exist)
+{
+	int fd = lim_create_file(dirfd, name, flags, &s->own);
+	if (fd < 0 && !(quiet_exist && errno == EEXIST))
+		say_why(s->dir, &s->own, dirfd, name, errno);
+	return fd;
+}
+
 /* Opens name of the spool directory with flags (O_RDWR, O_WRONLY | O_APPEND...), creating it
  * (0600) when it does not exist (*created, when not NULL); one limf creates is given the
  * directory's owner (as root, common/owner.h). Never through a symbolic link, and only a file
@@ -221,10 +264,10 @@ static int open_own(const struct ho_spool *s, const char *name, int flags, bool 
 	if (created)
 		*created = false;
 	for (int tries = 0; tries < 2; tries++) {
-		int fd = lim_open_file(s->dirfd, name, flags, &s->own);
+		int fd = open_file(s, name, flags);
 		if (fd >= 0 || errno != ENOENT)
 			return fd;
-		fd = lim_create_file(s->dirfd, name, flags, &s->own);
+		fd = create_file(s, s->dirfd, name, flags, true);
 		if (fd >= 0 && created)
 			*created = true;
 		if (fd >= 0 || errno != EEXIST)
@@ -241,7 +284,7 @@ static enum lim_err write_atomic(const struct ho_spool *s, const char *name, con
 	int fd, dirfd = s->dirfd;
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	(void)unlinkat(dirfd, tmp, 0); /* (one an earlier run left) */
-	fd = lim_create_file(dirfd, tmp, O_WRONLY, &s->own);
+	fd = create_file(s, dirfd, tmp, O_WRONLY, false);
 	if (fd < 0)
 		return LIM_E_IO;
 	if (!write_all(fd, p, n) || fsync(fd) != 0) {
@@ -311,7 +354,7 @@ static bool quarantine_copy(struct ho_spool *s, const char *name, int fd, uint64
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	if (buf)
 		(void)unlinkat(s->qdirfd, tmp, 0); /* (one an earlier run left) */
-	qfd = buf ? lim_create_file(s->qdirfd, tmp, O_WRONLY, &s->own) : -1;
+	qfd = buf ? create_file(s, s->qdirfd, tmp, O_WRONLY, false) : -1;
 	if (qfd < 0)
 		goto out;
 	while (len) {
@@ -368,6 +411,8 @@ static void quarantine(struct ho_spool *s, uint64_t first, uint64_t idx, int fd,
 		 (unsigned long long)idx);
 	if (s->qdirfd < 0) {
 		s->qdirfd = lim_mkdirat_open(s->dirfd, QDIR, 0700);
+		if (s->qdirfd < 0)
+			say_why(s->dir, &s->own, s->dirfd, QDIR, errno);
 		(void)fsync(s->dirfd);
 	}
 	struct stat qst;
@@ -693,7 +738,7 @@ static enum lim_err seq_load(struct ho_spool *s)
 	const char *p, *end;
 	size_t len;
 	uint64_t v;
-	int fd = lim_open_file(s->dirfd, "seq", O_RDONLY, &s->own);
+	int fd = open_file(s, "seq", O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE, &buf, &len);
@@ -773,7 +818,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 	char *buf = NULL;
 	const char *p, *end;
 	size_t cap = 0, whole, len;
-	int fd = lim_open_file(s->dirfd, "ended", fix ? O_RDWR : O_RDONLY, &s->own);
+	int fd = open_file(s, "ended", fix ? O_RDWR : O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
 	err = read_small(fd, 64 + (uint64_t)END_MAX * END_LINE, &buf, &len);
@@ -832,7 +877,7 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 			goto out;
 		}
 	} else if (fix) {
-		s->endfd = lim_open_file(s->dirfd, "ended", O_WRONLY | O_APPEND, &s->own);
+		s->endfd = open_file(s, "ended", O_WRONLY | O_APPEND);
 		if (s->endfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -1035,7 +1080,7 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 	bool tearable = last;
 	int fd;
 	seg_name(name, g->first);
-	fd = lim_open_file(s->dirfd, name, last ? O_RDWR : O_RDONLY, &s->own);
+	fd = open_file(s, name, last ? O_RDWR : O_RDONLY);
 	if (fd < 0)
 		return LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1310,6 +1355,8 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	/* the directory itself not through a symbolic link, nor the files in it: see
 	 * common/owner.h */
 	s->dirfd = lim_dir_open(s->dir, cfg->trusted_len, true, 0700);
+	if (s->dirfd < 0)
+		say_dir(s->dir, errno);
 	if (s->dirfd < 0 || !lim_owner_of_fd(s->dirfd, &s->own))
 		goto out;
 	err = lock_take(s);
@@ -1378,7 +1425,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	    s->segs[s->nsegs - 1].good == s->segs[s->nsegs - 1].count) {
 		char name[NAME_LEN];
 		seg_name(name, s->segs[s->nsegs - 1].first);
-		s->wfd = lim_open_file(s->dirfd, name, O_WRONLY | O_APPEND, &s->own);
+		s->wfd = open_file(s, name, O_WRONLY | O_APPEND);
 		if (s->wfd < 0) {
 			err = LIM_E_IO;
 			goto out;
@@ -1459,7 +1506,7 @@ static enum lim_err new_seg(struct ho_spool *s)
 	seg_name(name, s->head);
 	if (s->nsegs && s->segs[s->nsegs - 1].first == s->head) {
 		/* the last segment holds no record (tiny segment_bytes): append to it again */
-		fd = lim_open_file(s->dirfd, name, O_WRONLY | O_APPEND, &s->own);
+		fd = open_file(s, name, O_WRONLY | O_APPEND);
 		if (fd < 0)
 			return LIM_E_LIMIT;
 		s->wfd = fd;
@@ -1728,7 +1775,7 @@ static enum lim_err seek_to(struct ho_spool *s, size_t si, uint64_t idx)
 		close(s->rfd);
 	s->ridx = UINT64_MAX;
 	seg_name(name, g->first);
-	s->rfd = lim_open_file(s->dirfd, name, O_RDONLY, &s->own);
+	s->rfd = open_file(s, name, O_RDONLY);
 	if (s->rfd < 0)
 		return LIM_E_IO;
 	s->rseg = si;
@@ -1862,7 +1909,7 @@ static enum lim_err peek_seg(struct ho_spool *s, size_t i)
 	uint64_t off = SEG_HDR;
 	int fd;
 	seg_name(name, g->first);
-	fd = lim_open_file(s->dirfd, name, O_RDONLY, &s->own);
+	fd = open_file(s, name, O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT ? LIM_E_STATE : LIM_E_IO;
 	if (fstat(fd, &st) != 0) {
@@ -1913,7 +1960,8 @@ out:
 }
 
 /* One look at the directory (see ho_spool_peek). */
-static enum lim_err peek_once(int dirfd, const struct lim_owner *own, struct ho_spool_stats *st)
+static enum lim_err peek_once(const char *dir, int dirfd, const struct lim_owner *own,
+			      struct ho_spool_stats *st)
 {
 	enum lim_err err = LIM_E_NOMEM;
 	struct ho_spool *s = calloc(1, sizeof *s);
@@ -1923,8 +1971,9 @@ static enum lim_err peek_once(int dirfd, const struct lim_owner *own, struct ho_
 		return LIM_E_NOMEM;
 	s->dirfd = dirfd;
 	s->own = *own;
+	s->dir = strdup(dir); /* (for what is said: NULL says "?") */
 	err = LIM_E_IO;
-	fd = lim_open_file(dirfd, "ack", O_RDONLY, &s->own);
+	fd = open_file(s, "ack", O_RDONLY);
 	if (fd >= 0) {
 		ssize_t r = pread(fd, b, sizeof b, 0);
 		close(fd);
@@ -1937,7 +1986,7 @@ static enum lim_err peek_once(int dirfd, const struct lim_owner *own, struct ho_
 	} else if (errno != ENOENT) {
 		goto out;
 	}
-	fd = lim_open_file(dirfd, "seq", O_RDONLY, &s->own);
+	fd = open_file(s, "seq", O_RDONLY);
 	if (fd >= 0) {
 		char line[64];
 		ssize_t r = pread(fd, line, sizeof line - 1, 0);
@@ -1972,6 +2021,7 @@ static enum lim_err peek_once(int dirfd, const struct lim_owner *own, struct ho_
 	st->alarm = st->damaged > 0;
 out:
 	free(s->segs);
+	free(s->dir);
 	free(s);
 	return err;
 }
@@ -1986,6 +2036,8 @@ enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_
 	memset(st, 0, sizeof *st);
 	*in_use = false;
 	dirfd = lim_dir_open(dir, trusted_len, false, 0);
+	if (dirfd < 0 && errno != ENOENT)
+		say_dir(dir, errno);
 	if (dirfd < 0)
 		return errno == ENOENT ? LIM_OK : LIM_E_IO; /* never created: nothing spooled */
 	if (!lim_owner_of_fd(dirfd, &own)) {
@@ -1993,6 +2045,8 @@ enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_
 		return LIM_E_IO;
 	}
 	fd = lim_open_file(dirfd, "lock", O_RDONLY, &own);
+	if (fd < 0 && errno != ENOENT)
+		say_why(dir, &own, dirfd, "lock", errno); /* (in use or not: unknown) */
 	if (fd >= 0) {
 		struct flock fl;
 		memset(&fl, 0, sizeof fl);
@@ -2005,7 +2059,7 @@ enum lim_err ho_spool_peek(const char *dir, size_t trusted_len, struct ho_spool_
 	}
 	/* the owner may delete a segment while we look: look again */
 	for (int k = 0; k < 5 && err == LIM_E_STATE; k++)
-		err = peek_once(dirfd, &own, st);
+		err = peek_once(dir, dirfd, &own, st);
 	if (err == LIM_E_STATE)
 		err = LIM_E_IO;
 	close(dirfd);

@@ -159,6 +159,8 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	ln -s "$tmp/victim" "$tmp/uspool/lemf1/hi2/lock"
 	expect 1 replay_link "$limf" replay --config "$tmp/u.conf" --deliver --deliver-timeout 1 \
 		--out "$tmp/evu2" "$tmp/c2.pcap"
+	# the refusal names the spool, the file and what is there instead
+	has replay_link "spool $tmp/uspool/lemf1/hi2: lock: refused: a symbolic link"
 	rm -f "$tmp/uspool/lemf1/hi2/lock"
 	for k in hi2 hi3; do ln -s "$tmp/victim" "$tmp/uspool/lemf1/$k/seq.tmp"; done
 	expect 3 replay_link2 "$limf" replay --config "$tmp/u.conf" --deliver --deliver-timeout 1 \
@@ -169,9 +171,10 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	# a hard link to that file as the ended journal, then a FIFO as the seq file: refused
 	# (not truncated, not read; a FIFO would have blocked the open for ever)
 	mv "$tmp/uspool/lemf1/hi2/ended" "$tmp/ended.saved"
-	ln "$tmp/victim" "$tmp/uspool/lemf1/hi2/ended" 2>/dev/null || cp "$tmp/victim" "$tmp/uspool/lemf1/hi2/ended"
+	ln "$tmp/victim" "$tmp/uspool/lemf1/hi2/ended" # (one file system: $tmp)
 	expect 1 replay_hardlink timeout 60 "$limf" replay --config "$tmp/u.conf" --deliver \
 		--deliver-timeout 1 --out "$tmp/evu4" "$tmp/c2.pcap"
+	has replay_hardlink "hi2: ended: refused: a file with 2 hard links"
 	[ "$(cat "$tmp/victim")" = "root only" ] && ok || bad "replay_hardlink: root's file changed"
 	rm -f "$tmp/uspool/lemf1/hi2/ended"
 	mv "$tmp/ended.saved" "$tmp/uspool/lemf1/hi2/ended"
@@ -179,8 +182,18 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	mkfifo "$tmp/uspool/lemf1/hi3/seq"
 	expect 1 replay_fifo timeout 60 "$limf" replay --config "$tmp/u.conf" --deliver \
 		--deliver-timeout 1 --out "$tmp/evu5" "$tmp/c2.pcap"
+	has replay_fifo "hi3: seq: refused: a FIFO, not a regular file"
 	rm -f "$tmp/uspool/lemf1/hi3/seq"
 	mv "$tmp/seq.saved" "$tmp/uspool/lemf1/hi3/seq"
+	# a file of a third user (daemon) as the ack file: neither root's nor the spool owner's;
+	# `handover status` (read-only) says the same
+	chown daemon "$tmp/uspool/lemf1/hi3/ack"
+	expect 1 replay_foreign "$limf" replay --config "$tmp/u.conf" --deliver \
+		--deliver-timeout 1 --out "$tmp/evu6" "$tmp/c2.pcap"
+	has replay_foreign "hi3: ack: refused: the file is daemon (uid $(id -u daemon))'s, neither"
+	expect 1 status_foreign "$limf" handover --config "$tmp/u.conf" status
+	has status_foreign "hi3: ack: refused: the file is daemon"
+	chown nobody "$tmp/uspool/lemf1/hi3/ack"
 fi
 # ---- one owner per spool: a flush in progress (the authority still down) owns the spools;
 # status reads them all the same (read-only, "in_use"), a second flush is refused

@@ -280,7 +280,7 @@ static void t_clock(void)
  * directory, is no directory of limf's. */
 static void t_owner(void)
 {
-	char top[] = "/tmp/limf-owner-XXXXXX", p[128], q[160];
+	char top[] = "/tmp/limf-owner-XXXXXX", p[128], q[160], why[192];
 	struct stat st;
 	struct lim_owner o;
 	int fd, dfd;
@@ -341,6 +341,13 @@ static void t_owner(void)
 	CHECK(lim_open_file(dfd, "none", O_RDONLY, &o) == -1 && errno == ENOENT);
 	CHECK(symlinkat("f", dfd, "sl") == 0);
 	CHECK(lim_open_file(dfd, "sl", O_RDONLY, &o) == -1 && errno == ELOOP);
+	/* lim_file_why: what is there in the file's place, in words */
+	lim_file_why(dfd, "sl", ELOOP, &o, why, sizeof why);
+	CHECK(strcmp(why, "refused: a symbolic link (limf follows none here)") == 0);
+	lim_file_why(dfd, "none", ENOENT, &o, why, sizeof why);
+	CHECK(strcmp(why, strerror(ENOENT)) == 0);
+	lim_file_why(dfd, "sl", ELOOP, &o, why, 9); /* (cut, terminated) */
+	CHECK(strcmp(why, "refused:") == 0);
 	/* lim_create_file: new only, never through a link */
 	CHECK(lim_create_file(dfd, "f", O_WRONLY, &o) == -1 && errno == EEXIST);
 	CHECK(lim_create_file(dfd, "sl", O_WRONLY, &o) == -1 && errno == EEXIST);
@@ -352,6 +359,8 @@ static void t_owner(void)
 	CHECK(linkat(dfd, "f", dfd, "hl", 0) == 0);
 	if (geteuid() == 0) { /* (a hard link matters to root only) */
 		CHECK(lim_open_file(dfd, "f", O_RDWR, &o) == -1 && errno == EPERM);
+		lim_file_why(dfd, "f", EPERM, &o, why, sizeof why);
+		CHECK(strstr(why, "refused: a file with 2 hard links") == why);
 	} else {
 		fd = lim_open_file(dfd, "f", O_RDWR, &o);
 		CHECK(fd >= 0);
@@ -362,8 +371,12 @@ static void t_owner(void)
 	CHECK(unlinkat(dfd, "hl", 0) == 0);
 	CHECK(mkfifoat(dfd, "fifo", 0600) == 0);
 	CHECK(lim_open_file(dfd, "fifo", O_RDONLY, &o) == -1 && errno == EPERM);
+	lim_file_why(dfd, "fifo", EPERM, &o, why, sizeof why);
+	CHECK(strcmp(why, "refused: a FIFO, not a regular file") == 0);
 	CHECK(mkdirat(dfd, "d", 0700) == 0);
 	CHECK(lim_open_file(dfd, "d", O_RDONLY, &o) == -1);
+	lim_file_why(dfd, "d", EPERM, &o, why, sizeof why);
+	CHECK(strcmp(why, "refused: a directory, not a regular file") == 0);
 	CHECK(unlinkat(dfd, "sl", 0) == 0 && unlinkat(dfd, "fifo", 0) == 0 &&
 	      unlinkat(dfd, "d", AT_REMOVEDIR) == 0);
 	if (geteuid() == 0) {
@@ -373,8 +386,18 @@ static void t_owner(void)
 		/* as root: a file of another user than the directory's is not opened */
 		CHECK(fchownat(dfd, "f", 4242, 4242, 0) == 0);
 		CHECK(lim_open_file(dfd, "f", O_RDONLY, &o) == -1 && errno == EPERM);
+		lim_file_why(dfd, "f", EPERM, &o, why, sizeof why);
+		CHECK(strcmp(why, "refused: the file is uid 4242's, not root's") == 0);
 		CHECK(fchownat(dfd, "f", u, g, 0) == 0);
 		CHECK(lim_open_file(dfd, "f", O_RDONLY, &none) == -1 && errno == EPERM);
+		{
+			struct lim_owner other = { true, 1234, 1234 };
+			lim_file_why(dfd, "f", EPERM, &other, why, sizeof why);
+			CHECK(strstr(why, "refused: the file is ") == why &&
+			      strstr(why,
+				     "(uid 65534)'s, neither root's nor that of the directory's "
+				     "owner (uid 1234)") != NULL);
+		}
 		CHECK(chown(p, u, g) == 0);
 		CHECK(lim_owner_of_fd(dfd, &o) && o.give && o.uid == u && o.gid == g);
 		fd = lim_open_file(dfd, "f", O_RDONLY, &o);
