@@ -481,7 +481,11 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 	w = calloc(1, sizeof *w);
 	if (!w)
 		return 1;
-	rc = wr_warrant_get(db, o->pos, w);
+	/* the warrant and its periods as of one moment: a resume between the two reads would
+	 * show "suspended" beside a closed period */
+	rc = wr_snapshot_begin(db);
+	if (rc == LIM_OK)
+		rc = wr_warrant_get(db, o->pos, w);
 	if (rc == LIM_OK) {
 		rc = wr_warrant_suspensions(db, o->pos, susp_one, &sp);
 		if (rc == LIM_OK && sp.nomem)
@@ -494,6 +498,7 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 			rc = LIM_OK;
 		}
 	}
+	wr_snapshot_end(db);
 	if (rc != LIM_OK) {
 		db_error(db, rc);
 	} else if (o->json) {

@@ -301,6 +301,23 @@ void wr_rollback(struct wr_db *db)
 	PQclear(r);
 }
 
+/* see warrants.h */
+enum lim_err wr_snapshot_begin(struct wr_db *db)
+{
+	enum lim_err e;
+	if (wr_in_tx(db))
+		return wr_fail(db, LIM_E_STATE, "a transaction is open already");
+	e = wr_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
+	db->in_tx = e == LIM_OK;
+	return e;
+}
+
+/* see warrants.h */
+void wr_snapshot_end(struct wr_db *db)
+{
+	wr_rollback(db);
+}
+
 /* see internal.h */
 bool wr_in_tx(const struct wr_db *db)
 {

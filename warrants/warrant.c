@@ -450,7 +450,13 @@ static enum lim_err load(struct wr_db *db, const char *liid, bool lock, struct w
 enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warrant *out)
 {
 	char id[24];
-	return load(db, liid, false, out, id);
+	bool own = !wr_in_tx(db); /* (its three statements: one snapshot) */
+	enum lim_err rc = own ? wr_snapshot_begin(db) : LIM_OK;
+	if (rc == LIM_OK)
+		rc = load(db, liid, false, out, id);
+	if (own)
+		wr_snapshot_end(db);
+	return rc;
 }
 
 /* Writes the mutable fields of w back (and its modified by/at). Its times are either new
@@ -717,13 +723,16 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 	struct wr_warrant *w = calloc(1, sizeof *w);
 	char id[24], liid[WR_LIID_MAX + 1];
 	enum lim_err rc = LIM_E_NOMEM;
+	bool own = !wr_in_tx(db);
 	if (!w)
 		return rc;
-	rc = wr_exec(db,
-		     all ? "SELECT liid FROM limf.warrants ORDER BY liid"
-			 : "SELECT liid FROM limf.warrants WHERE status <> 'revoked'"
-			   " AND valid_to > now() ORDER BY liid",
-		     0, NULL, &r);
+	rc = own ? wr_snapshot_begin(db) : LIM_OK; /* the list and each warrant: one moment */
+	if (rc == LIM_OK)
+		rc = wr_exec(db,
+			     all ? "SELECT liid FROM limf.warrants ORDER BY liid"
+				 : "SELECT liid FROM limf.warrants WHERE status <> 'revoked'"
+				   " AND valid_to > now() ORDER BY liid",
+			     0, NULL, &r);
 	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {
 		wr_get_text(r, i, 0, liid, sizeof liid);
 		rc = load(db, liid, false, w, id);
@@ -731,6 +740,8 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 			break;
 	}
 	PQclear(r);
+	if (own)
+		wr_snapshot_end(db);
 	free(w);
 	return rc;
 }

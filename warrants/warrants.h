@@ -262,7 +262,16 @@ enum lim_err wr_db_changes(struct wr_db *db, size_t *changed) LIM_WUR;
  * that another warrant holds, is LIM_E_ARG. */
 enum lim_err wr_warrant_add(struct wr_db *db, const struct wr_warrant *w) LIM_WUR;
 
-/* Reads one warrant with its targets. Unknown LIID is LIM_E_ARG. */
+/* The reads on db until wr_snapshot_end see the database as of one moment (a read-only
+ * REPEATABLE READ transaction): a warrant and its suspension periods, read in two calls, agree
+ * with each other however the warrant changes meanwhile (`limf warrant show`). For reads
+ * only (READ ONLY: a write fails). LIM_E_STATE in a transaction already. */
+enum lim_err wr_snapshot_begin(struct wr_db *db) LIM_WUR;
+/* Ends wr_snapshot_begin's transaction (nothing to keep: rolled back); the message stays. */
+void wr_snapshot_end(struct wr_db *db);
+
+/* Reads one warrant with its targets and XIDs, from one snapshot (in a transaction already:
+ * from that one). Unknown LIID is LIM_E_ARG. */
 enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warrant *out) LIM_WUR;
 
 /* Changes to a warrant: NULL / false fields are left as they are. Targets in add_targets are
@@ -303,7 +312,8 @@ enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
 				    void *ctx) LIM_WUR;
 
 /* Calls fn for each warrant ordered by LIID: all of them when all, else those neither revoked
- * nor expired (valid_to > now). w is borrowed for the call. fn returning non-zero stops. */
+ * nor expired (valid_to > now), all as of one snapshot (as wr_warrant_get). w is borrowed for
+ * the call. fn returning non-zero stops. */
 enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 			     int (*fn)(void *ctx, const struct wr_warrant *w), void *ctx) LIM_WUR;
 

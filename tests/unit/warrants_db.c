@@ -624,6 +624,26 @@ static void t_migrate_v8(void)
 	}
 	CHECK(wr_db_migrate(adm, &from, &to) == LIM_OK && from == 8 && to == 8);
 	{
+		/* a snapshot (`limf warrant show`): the warrant and its periods as of one moment,
+		 * while another session suspends it between the two reads; after it, the new
+		 * state, the open period with it */
+		struct wr_db *op2 = t_db(cs[1]);
+		struct susp_at sa = { 2, 0, 0, 0 };
+		CHECK(wr_snapshot_begin(op) == LIM_OK);
+		CHECK(wr_snapshot_begin(op) == LIM_E_STATE); /* (one at a time) */
+		CHECK(wr_warrant_get(op, l[0], &w) == LIM_OK && w.status == WR_ACTIVE);
+		CHECK(wr_warrant_set_status(op2, l[0], WR_SUSPENDED, "") == LIM_OK);
+		CHECK(wr_warrant_suspensions(op, l[0], susp_at_one, &sa) == LIM_OK && sa.seen == 2);
+		CHECK(wr_warrant_get(op, l[0], &w) == LIM_OK && w.status == WR_ACTIVE);
+		wr_snapshot_end(op);
+		sa = (struct susp_at){ 2, 0, 0, 0 };
+		CHECK(wr_warrant_get(op, l[0], &w) == LIM_OK && w.status == WR_SUSPENDED);
+		CHECK(wr_warrant_suspensions(op, l[0], susp_at_one, &sa) == LIM_OK &&
+		      sa.seen == 3 && sa.to == WR_TIME_INFINITY);
+		CHECK(wr_warrant_set_status(op, l[0], WR_ACTIVE, "") == LIM_OK);
+		wr_db_close(op2);
+	}
+	{
 		struct wr_audit_verdict vd;
 		CHECK(wr_audit_verify(adm, &vd) == LIM_OK && vd.bad_id == 0);
 	}
