@@ -384,8 +384,39 @@ static enum lim_err talker_new(struct mikey_group *g, size_t gi, uint32_t guk, s
 }
 
 /* One SRTP (rtcp false) or SRTCP packet of group media (group.h). */
+/* Whether GMK id may be used: only NULL (all) or one of only[0..n). */
+static bool allowed(const uint32_t *only, size_t n, uint32_t id)
+{
+	if (!only)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (only[i] == id)
+			return true;
+	return false;
+}
+
+/* see group.h */
+bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
+		       uint64_t ts_ns, uint32_t *gmk_id, const char **group)
+{
+	size_t gi = 0, after = 0;
+	uint32_t guk = 0;
+	if (!g || !pkt)
+		return false;
+	while (claim(g, pkt, len, rtcp, &gi, &guk, &after)) {
+		if (!usable(&g->gmks[gi], ts_ns))
+			continue;
+		*gmk_id = g->gmks[gi].gmk_id;
+		*group = g->gmks[gi].group;
+		return true;
+	}
+	return false;
+}
+
+/* only: the GMKs it may use (NULL: any; see mikey_group_unprotect_with) */
 static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len,
-				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp)
+				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp,
+				    const uint32_t *only, size_t n_only)
 {
 	enum lim_err rc = LIM_E_AUTH;
 	size_t gi = 0, after = 0;
@@ -397,7 +428,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 		return LIM_E_ARG;
 	while (claim(g, pkt, *len, rtcp, &gi, &guk, &after)) {
 		struct gmk_ent *e = &g->gmks[gi];
-		if (!usable(e, ts_ns))
+		if (!usable(e, ts_ns) || !allowed(only, n_only, e->gmk_id))
 			continue;
 		tried = true;
 		uint64_t mki = MKI64(e->gmk_id, guk);
@@ -451,14 +482,34 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
 				   struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, false);
+	return group_unprotect(g, pkt, len, ts_ns, who, false, NULL, 0);
+}
+
+/* see group.h */
+enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const uint32_t *gmk_ids, size_t n,
+					uint8_t *pkt, size_t *len, uint64_t ts_ns,
+					struct mikey_group_talker *who)
+{
+	static const uint32_t none;
+	return group_unprotect(g, pkt, len, ts_ns, who, false, gmk_ids ? gmk_ids : &none,
+			       gmk_ids ? n : 0);
+}
+
+/* see group.h */
+enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const uint32_t *gmk_ids,
+					     size_t n, uint8_t *pkt, size_t *len, uint64_t ts_ns,
+					     struct mikey_group_talker *who)
+{
+	static const uint32_t none;
+	return group_unprotect(g, pkt, len, ts_ns, who, true, gmk_ids ? gmk_ids : &none,
+			       gmk_ids ? n : 0);
 }
 
 /* see group.h */
 enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, size_t *len,
 					uint64_t ts_ns, struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, true);
+	return group_unprotect(g, pkt, len, ts_ns, who, true, NULL, 0);
 }
 
 /* see group.h */

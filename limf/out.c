@@ -1442,6 +1442,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->group_calls);
 	lim_json_key(j, "floor_messages");
 	lim_json_u64(j, s->floor_msgs);
+	lim_json_key(j, "group_media_decrypted");
+	lim_json_u64(j, s->group_decrypted);
 	lim_json_obj_close(j);
 }
 

@@ -35,12 +35,13 @@
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
-#define MAX_PARTIES 16
-#define ID_TEXT     160
-#define PKT_MAX     65536
-#define RSK_CTXS    4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
-#define COVER_MAX   256 /* groups made interceptable by GMKs recovered for targets */
-#define DUE_MAX     64  /* groups a recovered GMK covered, kept for the other pipelines */
+#define MAX_PARTIES     16
+#define ID_TEXT         160
+#define PKT_MAX         65536
+#define RSK_CTXS        4   /* SAKKE receiver contexts kept (about 1.3 MiB of secure heap each) */
+#define COVER_MAX       256 /* groups made interceptable by GMKs recovered for targets */
+#define DUE_MAX         64  /* groups a recovered GMK covered, kept for the other pipelines */
+#define GMK_AUDITED_MAX 16  /* GMKs a group call's media is decrypted with (one per key period) */
 
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
@@ -170,9 +171,12 @@ struct pcall {
 	bool parties_full;       /* said that a party did not fit (MAX_PARTIES) */
 	char group[CAP_MC_TEXT]; /* a group call's MC group ID (mcptt-info), "" otherwise */
 	bool decide_pending;     /* no I_MESSAGE at the start: decide on the INVITE itself */
-	bool apai_asked;      /* the answering party's identities (cap_call.apai) in a decision */
-	size_t n_gmk_audited; /* group media: GMKs whose use for this call is audited */
-	uint32_t gmk_audited[4];
+	bool apai_asked; /* the answering party's identities (cap_call.apai) in a decision */
+	/* group media: the GMKs whose use for this call is audited, the only ones its media is
+	 * decrypted with (a further one, beyond GMK_AUDITED_MAX: not used, said once) */
+	size_t n_gmk_audited;
+	uint32_t gmk_audited[GMK_AUDITED_MAX];
+	bool said_gmk_full;
 	/* group media: the first use of a GMK could not be audited, so nothing is decrypted before
 	 * this instant (wr time; 0: none), when the row is tried again (1, 2, 4, 8, then every
 	 * 16 s on) */
@@ -2668,23 +2672,30 @@ static void gmk_use_detail(const struct pcall *pc, const struct cap_call *call, 
 		 pc->cin, (int)call->call_id.len, call->call_id.s, group, gmk_id);
 }
 
-/* Invariant 2 for group media: the first use of a GMK for a call is on the audit log of every
- * LIID with content, before its first packet is handed over. */
+static bool gmk_audited(const struct pcall *pc, uint32_t gmk_id)
+{
+	for (size_t i = 0; i < pc->n_gmk_audited; i++)
+		if (pc->gmk_audited[i] == gmk_id)
+			return true;
+	return false;
+}
+
+/* Invariant 2 for group media: the first use of a GMK (of this call's group) for a call is on
+ * the audit log of every LIID with content before anything is decrypted with it; the call's
+ * media is decrypted with those GMKs only (gmk_audited). false: a row not written. */
 static bool audit_group_use(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
-			    const struct mikey_group_talker *who)
+			    uint32_t gmk_id)
 {
 	char detail[WR_DETAIL_MAX + 1];
-	for (size_t i = 0; i < pc->n_gmk_audited; i++)
-		if (pc->gmk_audited[i] == who->gmk_id)
-			return true;
-	gmk_use_detail(pc, call, who->group, who->gmk_id, detail, sizeof detail);
-	if (pc->group_written_gmk != who->gmk_id)
+	if (gmk_audited(pc, gmk_id) || pc->n_gmk_audited == GMK_AUDITED_MAX)
+		return false; /* (the caller's error: it asks for a new one, with room) */
+	gmk_use_detail(pc, call, pc->group, gmk_id, detail, sizeof detail);
+	if (pc->group_written_gmk != gmk_id)
 		pc->group_written = 0;
-	pc->group_written_gmk = who->gmk_id;
+	pc->group_written_gmk = gmk_id;
 	if (audit_rows(p, pc, "decrypt.keys", detail, &pc->group_written) != 0)
 		return false;
-	if (pc->n_gmk_audited < sizeof pc->gmk_audited / sizeof pc->gmk_audited[0])
-		pc->gmk_audited[pc->n_gmk_audited++] = who->gmk_id;
+	pc->gmk_audited[pc->n_gmk_audited++] = gmk_id;
 	pc->n_keysets++; /* a "decrypt.done" row follows at the end */
 	return true;
 }
@@ -2744,7 +2755,9 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 		return;
 	memcpy(p->buf, mp->packet.p, len);
 	pthread_mutex_lock(&p->g->mu);
-	if (mikey_group_unprotect_rtcp(p->g->t, p->buf, &len, ev->ts_ns, &who) == LIM_OK &&
+	/* with the GMKs whose use for this call is audited only (on_group_media) */
+	if (mikey_group_unprotect_rtcp_with(p->g->t, pc->gmk_audited, pc->n_gmk_audited, p->buf,
+					    &len, ev->ts_ns, &who) == LIM_OK &&
 	    strcmp(who.group, pc->group) == 0)
 		p->st.group_srtcp++;
 	else
@@ -2762,7 +2775,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	struct mikey_group_talker who;
 	struct ssrc_bind *b;
 	size_t len = mp->packet.len;
-	enum lim_err e;
+	enum lim_err e = LIM_E_AUTH;
 	char talker[MIKEY_GROUP_ID_MAX];
 	int64_t t_us = (int64_t)(ev->ts_ns / 1000);
 	if (len > sizeof p->buf || (pc->group_audit_at && t_us < pc->group_audit_at)) {
@@ -2781,32 +2794,62 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		return;
 	}
 	memcpy(p->buf, mp->packet.p, len);
-	/* the group table is shared by the pool's workers: held for the decryption only; who's
-	 * strings live in the table, so the talker's URI is copied out (the group is this
-	 * call's) before the audit row and the hand-over */
-	pthread_mutex_lock(&p->g->mu);
-	e = mikey_group_unprotect(p->g->t, p->buf, &len, ev->ts_ns, &who);
-	if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
-		e = LIM_E_AUTH; /* another group's key: not this call's media */
-	if (e == LIM_OK) {
-		copy_text(talker, sizeof talker, who.uri ? who.uri : "",
-			  who.uri ? strlen(who.uri) : 0);
-		who.uri = who.uri ? talker : NULL;
-		who.group = pc->group;
+	/* the group table is shared by the pool's workers: held for the decryption only, never
+	 * over an audit row; who's strings live in the table, so the talker's URI is copied out
+	 * (the group is this call's) before the hand-over. A GMK not yet used for this call is
+	 * audited first (invariant 2): till then nothing is decrypted with it */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t gmk_id = 0;
+		const char *grp = NULL;
+		bool audit = false;
+		pthread_mutex_lock(&p->g->mu);
+		if (!mikey_group_which(p->g->t, p->buf, len, false, ev->ts_ns, &gmk_id, &grp) ||
+		    strcmp(grp, pc->group) != 0)
+			e = LIM_E_AUTH; /* no GMK, or another group's: not this call's media */
+		else if (pass == 0 && !gmk_audited(pc, gmk_id))
+			audit = true;
+		else
+			e = mikey_group_unprotect_with(p->g->t, pc->gmk_audited, pc->n_gmk_audited,
+						       p->buf, &len, ev->ts_ns, &who);
+		if (e == LIM_OK)
+			p->st.group_decrypted++;
+		if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
+			e = LIM_E_AUTH; /* (as above: only this group's GMKs are audited) */
+		if (e == LIM_OK) {
+			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
+				  who.uri ? strlen(who.uri) : 0);
+			who.uri = who.uri ? talker : NULL;
+			who.group = pc->group;
+		}
+		pthread_mutex_unlock(&p->g->mu);
+		if (!audit)
+			break;
+		if (pc->n_gmk_audited == GMK_AUDITED_MAX) {
+			if (!pc->said_gmk_full)
+				lim_warn("group call of %s: more than %d GMKs in use: the media of "
+					 "a "
+					 "further one is not decrypted",
+					 pc->group, GMK_AUDITED_MAX);
+			pc->said_gmk_full = true;
+			pc->media_undecrypted++;
+			return;
+		}
+		if (!audit_group_use(p, pc, ev->call, gmk_id)) {
+			if (!pc->group_retry.n)
+				lim_warn(
+					"audit: %s: group media of %s not decrypted or handed over "
+					"(the row is tried again while the call goes on, after 1, "
+					"2, 4, 8, then every 16 s)",
+					wr_db_msg(p->cfg.db), pc->group);
+			pc->group_audit_at = backoff_next(&pc->group_retry, t_us);
+			pc->media_undecrypted++;
+			return;
+		}
+		pc->group_audit_at = 0;
+		pc->group_retry.n = 0;
 	}
-	pthread_mutex_unlock(&p->g->mu);
 	if (!counted(p, b, e))
 		return;
-	if (!audit_group_use(p, pc, ev->call, &who)) {
-		if (!pc->group_retry.n)
-			lim_warn("audit: %s: group media of %s not handed over (the row is tried "
-				 "again while the call goes on, after 1, 2, 4, 8, then every 16 s)",
-				 wr_db_msg(p->cfg.db), pc->group);
-		pc->group_audit_at = backoff_next(&pc->group_retry, t_us);
-		return;
-	}
-	pc->group_audit_at = 0;
-	pc->group_retry.n = 0;
 	/* a LIID with content that has had no record yet (it joined the call, or came back)
 	 * learns of the talker before its first packet: its BEGIN */
 	uint32_t unbegun = 0;

@@ -365,7 +365,11 @@ struct limf_pipe_stats {
 	 * not handled again: retried for an hour (or until the end of the input) in vain, or
 	 * more kept for a retry than GMK_RETRY_MAX (the oldest), or out of memory */
 	uint64_t gmk_given_up;
-	uint64_t group_srtcp, group_srtcp_failed; /* talkers' SRTCP verified / refused */
+	/* talkers' SRTCP verified / not (failed, or under a GMK not yet in use for the call) */
+	uint64_t group_srtcp, group_srtcp_failed;
+	/* group media packets decrypted, each with a GMK whose use for the call is audited first
+	 * (a packet of a GMK whose row could not be written is not decrypted) */
+	uint64_t group_decrypted;
 	/* media packets of an intercepted call not tried against the call's other sessions: their
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
 	 * call's keys last changed (counted in auth_failed too) */

@@ -272,7 +272,7 @@ sqls "DROP TRIGGER aaa_test_refuse ON limf.audit" && ok || bad "drop audit trigg
 t_ok=$(date +%s.%N)
 wait "$apid" && ok || bad "capture-a: exit status"
 # (said once per leg of the call: one per member)
-n=$(grep -c "group media of .* not handed over (the row is tried again" "$tmp/a.err")
+n=$(grep -c "group media of .* not decrypted or handed over (the row is tried again" "$tmp/a.err")
 [ "$n" -ge 1 ] && [ "$n" -le "$(truth "$tmp/a.pcap.json" 'len(j["group"]["members"])')" ] && ok ||
 	{ bad "capture-a: the audit failure said $n times"; grep "audit" "$tmp/a.err" >&2; }
 expect 0 group-retry env PYTHONPATH="$(readlink -f "$here")" python3 -c '
@@ -286,6 +286,12 @@ print("%d CC packets of %d, the first %.3f s after the audit row could be writte
 	"$tmp/ev-a/A$sfx" "$tmp/a.err" "$t_ok" "$(unique_pkts "$tmp/a.pcap.json")"
 has group-retry "CC packets of"
 sed 's/^/    /' "$tmp/out" >&2
+# nothing decrypted while its GMK's use could not be audited: every packet decrypted is one
+# handed over (the target's leg alone is intercepted: one LIID)
+ndec=$(sed -n 's/^limf capture: groups: .* media decrypted \([0-9]*\)$/\1/p' "$tmp/a.err")
+ncc=$(python3 -c 'import sys; sys.path.insert(0, "tests/cli"); from replay_check import read_pcap; print(len(read_pcap(sys.argv[1])))' "$tmp/ev-a/A$sfx/cc.pcap")
+[ -n "$ndec" ] && [ "$ndec" -eq "$ncc" ] && ok ||
+	bad "capture-a: $ndec group media packets decrypted, $ncc handed over"
 "$limf" audit list --liid "A$sfx" | grep -q "(group media)" && ok || bad "A: no group media decrypt.keys row"
 
 # ---- 9. the target's GMK distribution cannot be audited the first time under one of its two

@@ -165,7 +165,28 @@ static void t_group_talkers(void)
 				     clear, &cl);
 				struct mikey_group_talker who;
 				CHECK(mikey_group_claims(g, pkt, len, NULL));
-				CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK);
+				/* which GMK (a caller audits its use first); with no GMK or
+				 * another allowed, nothing is decrypted or changed */
+				uint32_t wid = 0, other = tv[1].gmk_id ^ 1;
+				const char *wg = NULL;
+				CHECK(mikey_group_which(g, pkt, len, false, 1, &wid, &wg) &&
+				      wid == tv[1].gmk_id && wg && strcmp(wg, ge.group) == 0);
+				CHECK(!mikey_group_which(g, pkt, len, true, 1, &wid, &wg));
+				uint8_t cp[256];
+				size_t l2 = len;
+				memcpy(cp, pkt, len);
+				CHECK(mikey_group_unprotect_with(g, NULL, 0, cp, &l2, 1, &who) ==
+					      LIM_E_AUTH &&
+				      l2 == len && memcmp(cp, pkt, len) == 0);
+				CHECK(mikey_group_unprotect_with(g, &other, 1, cp, &l2, 1, &who) ==
+					      LIM_E_AUTH &&
+				      l2 == len && memcmp(cp, pkt, len) == 0);
+				if (round == 1)
+					CHECK(mikey_group_unprotect_with(g, &wid, 1, pkt, &len, 1,
+									 &who) == LIM_OK);
+				else
+					CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) ==
+					      LIM_OK);
 				CHECK(len == cl && memcmp(pkt, clear, cl) == 0);
 				CHECK(who.gmk_id == tv[1].gmk_id && who.guk_id == tv[1 + i].guk_id);
 				CHECK(who.group && strcmp(who.group, ge.group) == 0);
@@ -456,7 +477,20 @@ static void t_group_rtcp(void)
 			size_t cn = n;
 			memcpy(cp, pkt, n);
 			CHECK(mikey_group_unprotect(g, cp, &cn, 1, &who) != LIM_OK);
-			CHECK(mikey_group_unprotect_rtcp(g, pkt, &n, 1, &who) == LIM_OK);
+			/* SRTCP: only with an allowed GMK */
+			uint32_t wid = 0;
+			const char *wg = NULL;
+			CHECK(mikey_group_which(g, pkt, n, true, 1, &wid, &wg) &&
+			      wid == tv[1].gmk_id);
+			cn = n;
+			CHECK(mikey_group_unprotect_rtcp_with(g, NULL, 0, cp, &cn, 1, &who) ==
+				      LIM_E_AUTH &&
+			      cn == n);
+			if (k == 2)
+				CHECK(mikey_group_unprotect_rtcp_with(g, &wid, 1, pkt, &n, 1,
+								      &who) == LIM_OK);
+			else
+				CHECK(mikey_group_unprotect_rtcp(g, pkt, &n, 1, &who) == LIM_OK);
 			CHECK(n == cl && memcmp(pkt, clear, cl) == 0);
 			CHECK(who.guk_id == guk && who.uri && strcmp(who.uri, tv[1].uri) == 0);
 		}
