@@ -232,7 +232,8 @@ void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *
 	const char *kind;
 	if (!cap)
 		return;
-	if ((err != EPERM && err != ELOOP && err != ENXIO && err != EEXIST) ||
+	bool root = geteuid() == 0;
+	if ((err != EPERM && err != ELOOP && err != ENXIO && err != EEXIST && err != ENOTDIR) ||
 	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		snprintf(buf, cap, "%s", strerror(err));
 		return;
@@ -240,7 +241,9 @@ void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *
 	kind = kind_of(st.st_mode);
 	if (kind) {
 		snprintf(buf, cap, "refused: %s", kind);
-	} else if (err == EEXIST) {
+	} else if (err != EPERM || !root ||
+		   (st.st_nlink == 1 && (st.st_uid == 0 || (o && st.st_uid == o->uid)))) {
+		/* not lim_open_file's refusal (an immutable file, a race...): the system's words */
 		snprintf(buf, cap, "%s", strerror(err));
 	} else if (st.st_nlink > 1) {
 		snprintf(buf, cap,

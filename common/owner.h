@@ -64,9 +64,10 @@ int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner
 /* Why name of dirfd could not be opened or created (err: the errno lim_open_file,
  * lim_create_file or lim_mkdirat_open left), in words for an operator, into buf (cap octets,
  * always terminated): for EPERM, ELOOP, ENXIO and EEXIST what is there in its place (a symbolic
- * link, a FIFO, a directory..., a file with more than one link, or one of a user other than
- * root and o's (o may be NULL), as lim_open_file refuses it); else strerror(err). Looks again
- * (fstatat, no link followed), so it can name what replaced the file since. */
+ * link, a FIFO, a directory..., and as root a file with more than one link or one of a user
+ * other than root and o's (o may be NULL), as lim_open_file refuses them; ENOTDIR too, for a
+ * directory); else strerror(err). Looks again (fstatat, no link followed), so it can name
+ * what replaced the file since. */
 void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *o, char *buf,
 		  size_t cap);
 

@@ -267,13 +267,13 @@ static int open_own(const struct ho_spool *s, const char *name, int flags, bool 
 		int fd = open_file(s, name, flags);
 		if (fd >= 0 || errno != ENOENT)
 			return fd;
-		fd = create_file(s, s->dirfd, name, flags, true);
+		fd = create_file(s, s->dirfd, name, flags, tries == 0);
 		if (fd >= 0 && created)
 			*created = true;
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
-	return -1;
+	return -1; /* (made and removed again meanwhile, twice: said by create_file) */
 }
 
 /* Writes name atomically: tmp file, fsync, rename, fsync of the directory. */
@@ -1505,8 +1505,9 @@ static enum lim_err new_seg(struct ho_spool *s)
 	}
 	seg_name(name, s->head);
 	if (s->nsegs && s->segs[s->nsegs - 1].first == s->head) {
-		/* the last segment holds no record (tiny segment_bytes): append to it again */
-		fd = open_file(s, name, O_WRONLY | O_APPEND);
+		/* the last segment holds no record (tiny segment_bytes): append to it again (not
+		 * said: a refusal here is a full spool, tried again at every append) */
+		fd = lim_open_file(s->dirfd, name, O_WRONLY | O_APPEND, &s->own);
 		if (fd < 0)
 			return LIM_E_LIMIT;
 		s->wfd = fd;

@@ -185,14 +185,14 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	has replay_fifo "hi3: seq: refused: a FIFO, not a regular file"
 	rm -f "$tmp/uspool/lemf1/hi3/seq"
 	mv "$tmp/seq.saved" "$tmp/uspool/lemf1/hi3/seq"
-	# a file of a third user (daemon) as the ack file: neither root's nor the spool owner's;
-	# `handover status` (read-only) says the same
-	chown daemon "$tmp/uspool/lemf1/hi3/ack"
+	# a file of a third user (uid 4242, no name here) as the ack file: neither root's nor the
+	# spool owner's; `handover status` (read-only) says the same
+	chown 4242 "$tmp/uspool/lemf1/hi3/ack"
 	expect 1 replay_foreign "$limf" replay --config "$tmp/u.conf" --deliver \
 		--deliver-timeout 1 --out "$tmp/evu6" "$tmp/c2.pcap"
-	has replay_foreign "hi3: ack: refused: the file is daemon (uid $(id -u daemon))'s, neither"
+	has replay_foreign "hi3: ack: refused: the file is uid 4242's, neither root's nor that of"
 	expect 1 status_foreign "$limf" handover --config "$tmp/u.conf" status
-	has status_foreign "hi3: ack: refused: the file is daemon"
+	has status_foreign "hi3: ack: refused: the file is uid 4242's"
 	chown nobody "$tmp/uspool/lemf1/hi3/ack"
 fi
 # ---- one owner per spool: a flush in progress (the authority still down) owns the spools;

@@ -348,6 +348,10 @@ static void t_owner(void)
 	CHECK(strcmp(why, strerror(ENOENT)) == 0);
 	lim_file_why(dfd, "sl", ELOOP, &o, why, 9); /* (cut, terminated) */
 	CHECK(strcmp(why, "refused:") == 0);
+	lim_file_why(dfd, "sl", ENOTDIR, &o, why, sizeof why); /* (a link for a directory) */
+	CHECK(strcmp(why, "refused: a symbolic link (limf follows none here)") == 0);
+	lim_file_why(dfd, "f", ENOTDIR, &o, why, sizeof why);
+	CHECK(strcmp(why, strerror(ENOTDIR)) == 0);
 	/* lim_create_file: new only, never through a link */
 	CHECK(lim_create_file(dfd, "f", O_WRONLY, &o) == -1 && errno == EEXIST);
 	CHECK(lim_create_file(dfd, "sl", O_WRONLY, &o) == -1 && errno == EEXIST);
@@ -388,6 +392,11 @@ static void t_owner(void)
 		CHECK(lim_open_file(dfd, "f", O_RDONLY, &o) == -1 && errno == EPERM);
 		lim_file_why(dfd, "f", EPERM, &o, why, sizeof why);
 		CHECK(strcmp(why, "refused: the file is uid 4242's, not root's") == 0);
+		/* an EPERM for another reason (a file limf would open): the system's words */
+		CHECK(fchownat(dfd, "f", 0, 0, 0) == 0);
+		lim_file_why(dfd, "f", EPERM, &o, why, sizeof why);
+		CHECK(strcmp(why, strerror(EPERM)) == 0);
+		CHECK(fchownat(dfd, "f", 4242, 4242, 0) == 0);
 		CHECK(fchownat(dfd, "f", u, g, 0) == 0);
 		CHECK(lim_open_file(dfd, "f", O_RDONLY, &none) == -1 && errno == EPERM);
 		{
