@@ -305,7 +305,7 @@ void wr_rollback(struct wr_db *db)
 enum lim_err wr_snapshot_begin(struct wr_db *db)
 {
 	enum lim_err e;
-	if (wr_in_tx(db))
+	if (db->in_tx || wr_in_tx(db))
 		return wr_fail(db, LIM_E_STATE, "a transaction is open already");
 	e = wr_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
 	db->in_tx = e == LIM_OK;

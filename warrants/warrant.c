@@ -450,7 +450,7 @@ static enum lim_err load(struct wr_db *db, const char *liid, bool lock, struct w
 enum lim_err wr_warrant_get(struct wr_db *db, const char *liid, struct wr_warrant *out)
 {
 	char id[24];
-	bool own = !wr_in_tx(db); /* (its three statements: one snapshot) */
+	bool own = !db->in_tx && !wr_in_tx(db); /* (its three statements: one snapshot) */
 	enum lim_err rc = own ? wr_snapshot_begin(db) : LIM_OK;
 	if (rc == LIM_OK)
 		rc = load(db, liid, false, out, id);
@@ -721,27 +721,24 @@ enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 {
 	PGresult *r = NULL;
 	struct wr_warrant *w = calloc(1, sizeof *w);
-	char id[24], liid[WR_LIID_MAX + 1];
+	char liid[WR_LIID_MAX + 1];
 	enum lim_err rc = LIM_E_NOMEM;
-	bool own = !wr_in_tx(db);
 	if (!w)
 		return rc;
-	rc = own ? wr_snapshot_begin(db) : LIM_OK; /* the list and each warrant: one moment */
-	if (rc == LIM_OK)
-		rc = wr_exec(db,
-			     all ? "SELECT liid FROM limf.warrants ORDER BY liid"
-				 : "SELECT liid FROM limf.warrants WHERE status <> 'revoked'"
-				   " AND valid_to > now() ORDER BY liid",
-			     0, NULL, &r);
+	rc = wr_exec(db,
+		     all ? "SELECT liid FROM limf.warrants ORDER BY liid"
+			 : "SELECT liid FROM limf.warrants WHERE status <> 'revoked'"
+			   " AND valid_to > now() ORDER BY liid",
+		     0, NULL, &r);
 	for (int i = 0; rc == LIM_OK && i < PQntuples(r); i++) {
 		wr_get_text(r, i, 0, liid, sizeof liid);
-		rc = load(db, liid, false, w, id);
+		/* each warrant as of one moment; fn outside the transaction (an output paused for
+		 * longer than the idle-in-transaction bound must not end the session) */
+		rc = wr_warrant_get(db, liid, w);
 		if (rc == LIM_OK && fn(ctx, w))
 			break;
 	}
 	PQclear(r);
-	if (own)
-		wr_snapshot_end(db);
 	free(w);
 	return rc;
 }

@@ -312,8 +312,8 @@ enum lim_err wr_warrant_suspensions(struct wr_db *db, const char *liid,
 				    void *ctx) LIM_WUR;
 
 /* Calls fn for each warrant ordered by LIID: all of them when all, else those neither revoked
- * nor expired (valid_to > now), all as of one snapshot (as wr_warrant_get). w is borrowed for
- * the call. fn returning non-zero stops. */
+ * nor expired (valid_to > now), each as wr_warrant_get reads it. w is borrowed for the call.
+ * fn returning non-zero stops. */
 enum lim_err wr_warrant_list(struct wr_db *db, bool all,
 			     int (*fn)(void *ctx, const struct wr_warrant *w), void *ctx) LIM_WUR;
 
