@@ -383,14 +383,15 @@ static enum lim_err talker_new(struct mikey_group *g, size_t gi, uint32_t guk, s
 	return rc;
 }
 
-/* One SRTP (rtcp false) or SRTCP packet of group media (group.h). */
-/* Whether GMK id may be used: only NULL (all) or one of only[0..n). */
-static bool allowed(const uint32_t *only, size_t n, uint32_t id)
+/* Whether GMK e may be used: any when only is NULL; else one of only[0..n) of group grp. */
+static bool allowed(const struct gmk_ent *e, const char *grp, const uint32_t *only, size_t n)
 {
 	if (!only)
 		return true;
+	if (!grp || strcmp(e->group, grp) != 0)
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (only[i] == id)
+		if (only[i] == e->gmk_id)
 			return true;
 	return false;
 }
@@ -413,10 +414,11 @@ bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t l
 	return false;
 }
 
-/* only: the GMKs it may use (NULL: any; see mikey_group_unprotect_with) */
+/* One SRTP (rtcp false) or SRTCP packet of group media (group.h); grp, only: the GMKs it may
+ * use (only NULL: any; see mikey_group_unprotect_with). */
 static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len,
 				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp,
-				    const uint32_t *only, size_t n_only)
+				    const char *grp, const uint32_t *only, size_t n_only)
 {
 	enum lim_err rc = LIM_E_AUTH;
 	size_t gi = 0, after = 0;
@@ -428,7 +430,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 		return LIM_E_ARG;
 	while (claim(g, pkt, *len, rtcp, &gi, &guk, &after)) {
 		struct gmk_ent *e = &g->gmks[gi];
-		if (!usable(e, ts_ns) || !allowed(only, n_only, e->gmk_id))
+		if (!usable(e, ts_ns) || !allowed(e, grp, only, n_only))
 			continue;
 		tried = true;
 		uint64_t mki = MKI64(e->gmk_id, guk);
@@ -482,26 +484,27 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
 				   struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, false, NULL, 0);
+	return group_unprotect(g, pkt, len, ts_ns, who, false, NULL, NULL, 0);
 }
 
 /* see group.h */
-enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const uint32_t *gmk_ids, size_t n,
-					uint8_t *pkt, size_t *len, uint64_t ts_ns,
-					struct mikey_group_talker *who)
+enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
+					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
+					size_t *len, uint64_t ts_ns, struct mikey_group_talker *who)
 {
 	static const uint32_t none;
-	return group_unprotect(g, pkt, len, ts_ns, who, false, gmk_ids ? gmk_ids : &none,
+	return group_unprotect(g, pkt, len, ts_ns, who, false, group, gmk_ids ? gmk_ids : &none,
 			       gmk_ids ? n : 0);
 }
 
 /* see group.h */
-enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const uint32_t *gmk_ids,
-					     size_t n, uint8_t *pkt, size_t *len, uint64_t ts_ns,
+enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const char *group,
+					     const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
+					     size_t *len, uint64_t ts_ns,
 					     struct mikey_group_talker *who)
 {
 	static const uint32_t none;
-	return group_unprotect(g, pkt, len, ts_ns, who, true, gmk_ids ? gmk_ids : &none,
+	return group_unprotect(g, pkt, len, ts_ns, who, true, group, gmk_ids ? gmk_ids : &none,
 			       gmk_ids ? n : 0);
 }
 
@@ -509,7 +512,7 @@ enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const uint32
 enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, size_t *len,
 					uint64_t ts_ns, struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, true, NULL, 0);
+	return group_unprotect(g, pkt, len, ts_ns, who, true, NULL, NULL, 0);
 }
 
 /* see group.h */

@@ -128,15 +128,17 @@ enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, siz
  * (DESIGN.md s5 invariant 2): mikey_group_which names the GMK mikey_group_unprotect would try
  * first for pkt (SRTCP when rtcp) at ts_ns, with its group ID (*group borrowed: valid until
  * the table changes); false when no MKI of pkt names a GMK usable then (no crypto). The _with
- * forms are mikey_group_unprotect and _rtcp using only the GMKs gmk_ids[0..n) (any other as if
- * not held; n 0: none, LIM_E_AUTH). */
+ * forms are mikey_group_unprotect and _rtcp using only the GMKs gmk_ids[0..n) that key group
+ * (any other as if not held; n 0 or group NULL: none, LIM_E_AUTH). */
 bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
 		       uint64_t ts_ns, uint32_t *gmk_id, const char **group);
-enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const uint32_t *gmk_ids, size_t n,
-					uint8_t *pkt, size_t *len, uint64_t ts_ns,
+enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
+					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
+					size_t *len, uint64_t ts_ns,
 					struct mikey_group_talker *who) LIM_WUR;
-enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const uint32_t *gmk_ids,
-					     size_t n, uint8_t *pkt, size_t *len, uint64_t ts_ns,
+enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const char *group,
+					     const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
+					     size_t *len, uint64_t ts_ns,
 					     struct mikey_group_talker *who) LIM_WUR;
 
 /* Counters of the table. */

@@ -2756,8 +2756,8 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 	memcpy(p->buf, mp->packet.p, len);
 	pthread_mutex_lock(&p->g->mu);
 	/* with the GMKs whose use for this call is audited only (on_group_media) */
-	if (mikey_group_unprotect_rtcp_with(p->g->t, pc->gmk_audited, pc->n_gmk_audited, p->buf,
-					    &len, ev->ts_ns, &who) == LIM_OK &&
+	if (mikey_group_unprotect_rtcp_with(p->g->t, pc->group, pc->gmk_audited, pc->n_gmk_audited,
+					    p->buf, &len, ev->ts_ns, &who) == LIM_OK &&
 	    strcmp(who.group, pc->group) == 0)
 		p->st.group_srtcp++;
 	else
@@ -2809,12 +2809,13 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		else if (pass == 0 && !gmk_audited(pc, gmk_id))
 			audit = true;
 		else
-			e = mikey_group_unprotect_with(p->g->t, pc->gmk_audited, pc->n_gmk_audited,
-						       p->buf, &len, ev->ts_ns, &who);
+			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
+						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
+						       &who);
+		if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
+			e = LIM_E_AUTH; /* (never: _with uses this group's GMKs alone) */
 		if (e == LIM_OK)
 			p->st.group_decrypted++;
-		if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
-			e = LIM_E_AUTH; /* (as above: only this group's GMKs are audited) */
 		if (e == LIM_OK) {
 			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
 				  who.uri ? strlen(who.uri) : 0);
@@ -2826,9 +2827,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 			break;
 		if (pc->n_gmk_audited == GMK_AUDITED_MAX) {
 			if (!pc->said_gmk_full)
-				lim_warn("group call of %s: more than %d GMKs in use: the media of "
-					 "a "
-					 "further one is not decrypted",
+				lim_warn("group call of %s: more than %d GMKs in use: the media "
+					 "of a further one is not decrypted",
 					 pc->group, GMK_AUDITED_MAX);
 			pc->said_gmk_full = true;
 			pc->media_undecrypted++;

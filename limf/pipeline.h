@@ -269,7 +269,9 @@ struct limf_call_summary {
 	const struct limf_keymgmt *km[LIMF_CALL_MAX_IMSG];
 	size_t n_streams;
 	struct limf_call_stream streams[LIMF_CALL_MAX_STREAMS];
-	uint64_t media_undecrypted; /* media packets of the call seen with no key to try */
+	/* media packets of the call seen with no key to try (none yet, or a group call's GMK
+	 * whose use could not be audited yet) */
+	uint64_t media_undecrypted;
 	/* SSRCs of the call's media that never authenticated under any of its keys and whose
 	 * stream slot was taken back for a newer SSRC (junk or foreign packets sent to the call's
 	 * ports must not fill the LIMF_CALL_MAX_STREAMS slots its real streams need), and their

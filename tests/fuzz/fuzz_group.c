@@ -53,9 +53,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 1;
 	memcpy(pkt, data + 1, len);
 	mikey_group_stats(g, &before);
-	/* second bit of the first octet: SRTCP */
-	enum lim_err rc = (data[0] & 2) ? mikey_group_unprotect_rtcp(g, pkt, &len, 1, &who)
-					: mikey_group_unprotect(g, pkt, &len, 1, &who);
+	/* second bit of the first octet: SRTCP; third: as the pipeline does, the GMK named
+	 * first (mikey_group_which), then a decryption with it alone, which only that GMK may
+	 * have done */
+	bool rtcp = (data[0] & 2) != 0, named = false;
+	uint32_t gid = 0;
+	const char *grp = NULL;
+	enum lim_err rc;
+	if (data[0] & 4) {
+		named = mikey_group_which(g, pkt, len, rtcp, 1, &gid, &grp);
+		if (named && (gid != 0x09bf9d37 || !grp))
+			abort();
+		rc = rtcp ? mikey_group_unprotect_rtcp_with(g, grp, &gid, named, pkt, &len, 1, &who)
+			  : mikey_group_unprotect_with(g, grp, &gid, named, pkt, &len, 1, &who);
+		if (rc == LIM_OK && (!named || who.gmk_id != gid))
+			abort();
+	} else {
+		rc = rtcp ? mikey_group_unprotect_rtcp(g, pkt, &len, 1, &who)
+			  : mikey_group_unprotect(g, pkt, &len, 1, &who);
+	}
 	mikey_group_stats(g, &after);
 	if (rc == LIM_OK) {
 		if (len > size - 1 || who.gmk_id != 0x09bf9d37 || !who.group)

@@ -175,15 +175,18 @@ static void t_group_talkers(void)
 				uint8_t cp[256];
 				size_t l2 = len;
 				memcpy(cp, pkt, len);
-				CHECK(mikey_group_unprotect_with(g, NULL, 0, cp, &l2, 1, &who) ==
-					      LIM_E_AUTH &&
+				CHECK(mikey_group_unprotect_with(g, ge.group, NULL, 0, cp, &l2, 1,
+								 &who) == LIM_E_AUTH &&
 				      l2 == len && memcmp(cp, pkt, len) == 0);
-				CHECK(mikey_group_unprotect_with(g, &other, 1, cp, &l2, 1, &who) ==
-					      LIM_E_AUTH &&
+				CHECK(mikey_group_unprotect_with(g, "another-group", &wid, 1, cp,
+								 &l2, 1, &who) == LIM_E_AUTH &&
+				      l2 == len && memcmp(cp, pkt, len) == 0);
+				CHECK(mikey_group_unprotect_with(g, ge.group, &other, 1, cp, &l2, 1,
+								 &who) == LIM_E_AUTH &&
 				      l2 == len && memcmp(cp, pkt, len) == 0);
 				if (round == 1)
-					CHECK(mikey_group_unprotect_with(g, &wid, 1, pkt, &len, 1,
-									 &who) == LIM_OK);
+					CHECK(mikey_group_unprotect_with(g, ge.group, &wid, 1, pkt,
+									 &len, 1, &who) == LIM_OK);
 				else
 					CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) ==
 					      LIM_OK);
@@ -483,12 +486,12 @@ static void t_group_rtcp(void)
 			CHECK(mikey_group_which(g, pkt, n, true, 1, &wid, &wg) &&
 			      wid == tv[1].gmk_id);
 			cn = n;
-			CHECK(mikey_group_unprotect_rtcp_with(g, NULL, 0, cp, &cn, 1, &who) ==
-				      LIM_E_AUTH &&
+			CHECK(mikey_group_unprotect_rtcp_with(g, gm.group, NULL, 0, cp, &cn, 1,
+							      &who) == LIM_E_AUTH &&
 			      cn == n);
 			if (k == 2)
-				CHECK(mikey_group_unprotect_rtcp_with(g, &wid, 1, pkt, &n, 1,
-								      &who) == LIM_OK);
+				CHECK(mikey_group_unprotect_rtcp_with(g, gm.group, &wid, 1, pkt, &n,
+								      1, &who) == LIM_OK);
 			else
 				CHECK(mikey_group_unprotect_rtcp(g, pkt, &n, 1, &who) == LIM_OK);
 			CHECK(n == cl && memcmp(pkt, clear, cl) == 0);
