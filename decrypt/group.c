@@ -398,17 +398,16 @@ static bool allowed(const struct gmk_ent *e, const char *grp, const uint32_t *on
 
 /* see group.h */
 bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
-		       uint64_t ts_ns, uint32_t *gmk_id, const char **group)
+		       uint64_t ts_ns, const char *group, uint32_t *gmk_id)
 {
 	size_t gi = 0, after = 0;
 	uint32_t guk = 0;
-	if (!g || !pkt)
+	if (!g || !pkt || !group)
 		return false;
 	while (claim(g, pkt, len, rtcp, &gi, &guk, &after)) {
-		if (!usable(&g->gmks[gi], ts_ns))
+		if (!usable(&g->gmks[gi], ts_ns) || strcmp(g->gmks[gi].group, group) != 0)
 			continue;
 		*gmk_id = g->gmks[gi].gmk_id;
-		*group = g->gmks[gi].group;
 		return true;
 	}
 	return false;

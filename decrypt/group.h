@@ -125,13 +125,13 @@ enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, siz
 					uint64_t ts_ns, struct mikey_group_talker *who) LIM_WUR;
 
 /* For a caller that puts each GMK's use on an audit log before it decrypts anything with it
- * (DESIGN.md s5 invariant 2): mikey_group_which names the GMK mikey_group_unprotect would try
- * first for pkt (SRTCP when rtcp) at ts_ns, with its group ID (*group borrowed: valid until
- * the table changes); false when no MKI of pkt names a GMK usable then (no crypto). The _with
+ * (DESIGN.md s5 invariant 2): mikey_group_which names the first GMK of group that an MKI of
+ * pkt (SRTCP when rtcp) names and that is usable at ts_ns, in mikey_group_unprotect's order;
+ * false when there is none (no crypto: a forged MKI is named too). The _with
  * forms are mikey_group_unprotect and _rtcp using only the GMKs gmk_ids[0..n) that key group
  * (any other as if not held; n 0 or group NULL: none, LIM_E_AUTH). */
 bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
-		       uint64_t ts_ns, uint32_t *gmk_id, const char **group);
+		       uint64_t ts_ns, const char *group, uint32_t *gmk_id);
 enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
 					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					size_t *len, uint64_t ts_ns,

@@ -2800,12 +2800,10 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	 * audited first (invariant 2): till then nothing is decrypted with it */
 	for (int pass = 0; pass < 2; pass++) {
 		uint32_t gmk_id = 0;
-		const char *grp = NULL;
 		bool audit = false;
 		pthread_mutex_lock(&p->g->mu);
-		if (!mikey_group_which(p->g->t, p->buf, len, false, ev->ts_ns, &gmk_id, &grp) ||
-		    strcmp(grp, pc->group) != 0)
-			e = LIM_E_AUTH; /* no GMK, or another group's: not this call's media */
+		if (!mikey_group_which(p->g->t, p->buf, len, false, ev->ts_ns, pc->group, &gmk_id))
+			e = LIM_E_AUTH; /* no GMK of this call's group: not its media */
 		else if (pass == 0 && !gmk_audited(pc, gmk_id))
 			audit = true;
 		else

@@ -58,11 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * have done */
 	bool rtcp = (data[0] & 2) != 0, named = false;
 	uint32_t gid = 0;
-	const char *grp = NULL;
+	/* fourth bit: another group's name, which no GMK keys */
+	const char *grp = (data[0] & 8) ? "sip:other@etherstack.com" : "sip:grp@etherstack.com";
 	enum lim_err rc;
 	if (data[0] & 4) {
-		named = mikey_group_which(g, pkt, len, rtcp, 1, &gid, &grp);
-		if (named && (gid != 0x09bf9d37 || !grp))
+		named = mikey_group_which(g, pkt, len, rtcp, 1, grp, &gid);
+		if (named && (gid != 0x09bf9d37 || (data[0] & 8)))
 			abort();
 		rc = rtcp ? mikey_group_unprotect_rtcp_with(g, grp, &gid, named, pkt, &len, 1, &who)
 			  : mikey_group_unprotect_with(g, grp, &gid, named, pkt, &len, 1, &who);

@@ -168,10 +168,12 @@ static void t_group_talkers(void)
 				/* which GMK (a caller audits its use first); with no GMK or
 				 * another allowed, nothing is decrypted or changed */
 				uint32_t wid = 0, other = tv[1].gmk_id ^ 1;
-				const char *wg = NULL;
-				CHECK(mikey_group_which(g, pkt, len, false, 1, &wid, &wg) &&
-				      wid == tv[1].gmk_id && wg && strcmp(wg, ge.group) == 0);
-				CHECK(!mikey_group_which(g, pkt, len, true, 1, &wid, &wg));
+				CHECK(mikey_group_which(g, pkt, len, false, 1, ge.group, &wid) &&
+				      wid == tv[1].gmk_id);
+				CHECK(!mikey_group_which(g, pkt, len, true, 1, ge.group, &wid));
+				CHECK(!mikey_group_which(g, pkt, len, false, 1, "another-group",
+							 &wid));
+				CHECK(!mikey_group_which(g, pkt, len, false, 1, NULL, &wid));
 				uint8_t cp[256];
 				size_t l2 = len;
 				memcpy(cp, pkt, len);
@@ -482,8 +484,7 @@ static void t_group_rtcp(void)
 			CHECK(mikey_group_unprotect(g, cp, &cn, 1, &who) != LIM_OK);
 			/* SRTCP: only with an allowed GMK */
 			uint32_t wid = 0;
-			const char *wg = NULL;
-			CHECK(mikey_group_which(g, pkt, n, true, 1, &wid, &wg) &&
+			CHECK(mikey_group_which(g, pkt, n, true, 1, gm.group, &wid) &&
 			      wid == tv[1].gmk_id);
 			cn = n;
 			CHECK(mikey_group_unprotect_rtcp_with(g, gm.group, NULL, 0, cp, &cn, 1,
