@@ -904,6 +904,10 @@ static bool is_method(const struct cap_sip_msg *m, const char *name)
 /* see internal.h */
 bool cap_calls_sdp_applies(const struct cap_sip_msg *m)
 {
+	/* an error response's SDP (a 488 listing acceptable media, TS 24.229) is no answer:
+	 * answers come in 1xx and 2xx only (RFC 3261 s13.2.1, s21.4.26) */
+	if (!m->is_request && m->status >= 300)
+		return false;
 	if (is_method(m, "INVITE"))
 		return true;
 	return m->to.tag.len &&

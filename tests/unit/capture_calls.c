@@ -687,6 +687,14 @@ static void t_calls_sdp_methods(void)
 	/* an UPDATE in the dialog does */
 	req("s1", "b", 6, "UPDATE", sdp(4, "192.0.2.1", 5010, 0, NULL, NULL));
 	CHECK(find(m, CAP_EV_CALL_UPDATE) && c->offer.media[0].port == 5010);
+	/* a re-INVITE refused with a 488 whose SDP lists what the callee would take (TS 24.229):
+	 * no answer, the session as it was (the callee's port kept, still bound) */
+	m = n_ev;
+	req("s1", "b", 7, "INVITE", sdp(4, "192.0.2.1", 5020, 0, "DDDD", NULL));
+	resp("s1", "b", 7, "INVITE", 488, sdp(4, "192.0.2.2", 0, 0, NULL, NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0);
+	CHECK(c->answer.media[0].port == 6000 && c->answer.media[0].bound &&
+	      c->offer.media[0].port == 5010 && c->state == CAP_CALL_CONFIRMED);
 	finish_calls();
 }
 
