@@ -47,6 +47,11 @@ struct ho_psheader {
 	uint32_t ts_sec;              /* microSecondTimeStamp seconds (Unix time) */
 	uint32_t ts_usec;             /* microSecondTimeStamp microSeconds, < 10^6 */
 	enum ho_tsq tsq;              /* timeStampQualifier */
+	/* CIN / microSecondTimeStamp absent (both OPTIONAL in TS 102 232-1): set by the decoder
+	 * for a keep-alive or keep-aliveResponse without them (a LEMF's), and the keep-alive
+	 * encoders then leave them out too (an echo of its header); the IRI and CC encoders
+	 * refuse them (LIM_E_ARG); false (zeroed): written */
+	bool no_cin, no_usts;
 };
 
 /* IRIType (TS 102 232-1 IRIPayload [0]). */
@@ -160,9 +165,10 @@ LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
  * encoders above write plus unknown [n] members of the SEQUENCEs (extensions, skipped), the
  * optional PSHeader timeStamp [5] / interceptionPointID [6], and IPAddress iP-assignment etc.
  * Members must appear once each, in ascending tag order. Required (ASN.1-optional ones marked
- * *, because struct ho_psheader has no "absent" for them): li-psDomainId {0 4 0 2 2 5 1 v} (any
- * v, else LIM_E_UNSUPP), LIID, communicationIdentifier { networkIdentifier { operatorIdentifier
- * }, CIN* }, sequenceNumber, microSecondTimeStamp*; iRIType and iRIContents; payloadDirection*
+ * *: limf's data PDUs always carry them; a keep-alive or keep-aliveResponse, which may come
+ * from a LEMF, need not: no_cin / no_usts): li-psDomainId {0 4 0 2 2 5 1 v} (any v, else
+ * LIM_E_UNSUPP), LIID, communicationIdentifier { networkIdentifier { operatorIdentifier },
+ * CIN* }, sequenceNumber, microSecondTimeStamp*; iRIType and iRIContents; payloadDirection*
  * and cCContents; iPMMIRIObjId / iPMMCCObjId {5 5 v 1|2}; sIPMessage's three members;
  * mMCCContents and frameType (must be rtpFrame; mMCCprotocol, when present, rTP).
  * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over

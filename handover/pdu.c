@@ -47,6 +47,12 @@ static bool hdr_ok(const struct ho_psheader *h)
 	       (unsigned)h->tsq <= HO_TSQ_AGGREGATION;
 }
 
+/* hdr_ok, for an IRI or CC: with its CIN and microSecondTimeStamp (handover.h) */
+static bool data_hdr_ok(const struct ho_psheader *h)
+{
+	return hdr_ok(h) && !h->no_cin && !h->no_usts;
+}
+
 /* ---- encoder ---- */
 
 static void enc_header(struct ho_ber_enc *e, const struct ho_psheader *h)
@@ -55,16 +61,19 @@ static void enc_header(struct ho_ber_enc *e, const struct ho_psheader *h)
 	uint32_t arcs[HO_PS_DOMAIN_PREFIX_N + 1];
 
 	ho_ber_int(e, HO_CTX(HO_T_TSQ), (int64_t)h->tsq);
-	m2 = ho_ber_mark(e);
-	ho_ber_uint(e, HO_CTX(HO_T_USECONDS), h->ts_usec);
-	ho_ber_uint(e, HO_CTX(HO_T_SECONDS), h->ts_sec);
-	ho_ber_wrap(e, m2, HO_CTXC(HO_T_USTS));
+	if (!h->no_usts) {
+		m2 = ho_ber_mark(e);
+		ho_ber_uint(e, HO_CTX(HO_T_USECONDS), h->ts_usec);
+		ho_ber_uint(e, HO_CTX(HO_T_SECONDS), h->ts_sec);
+		ho_ber_wrap(e, m2, HO_CTXC(HO_T_USTS));
+	}
 	ho_ber_uint(e, HO_CTX(HO_T_SEQNO), h->seqno);
 	/* communicationIdentifier */
 	m2 = ho_ber_mark(e);
 	if (h->deliv_cc[0])
 		ho_ber_octets(e, HO_CTX(HO_T_DELIV_CC), h->deliv_cc, 2);
-	ho_ber_uint(e, HO_CTX(HO_T_CIN), h->cin);
+	if (!h->no_cin)
+		ho_ber_uint(e, HO_CTX(HO_T_CIN), h->cin);
 	m3 = ho_ber_mark(e);
 	if (h->ne_id[0])
 		ho_ber_octets(e, HO_CTX(HO_T_NEID), h->ne_id, slen(h->ne_id, sizeof h->ne_id));
@@ -106,7 +115,7 @@ enum lim_err ho_encode_iri_sip(const struct ho_psheader *h, const struct ho_iri_
 	struct ho_ber_enc e;
 	size_t m[6];
 	*len = 0;
-	if (!hdr_ok(h) || iri->type < HO_IRI_BEGIN || iri->type > HO_IRI_REPORT ||
+	if (!data_hdr_ok(h) || iri->type < HO_IRI_BEGIN || iri->type > HO_IRI_REPORT ||
 	    (iri->src.family != 4 && iri->src.family != 6) ||
 	    (iri->dst.family != 4 && iri->dst.family != 6) || (!iri->sip && iri->sip_len))
 		return LIM_E_ARG;
@@ -230,8 +239,8 @@ enum lim_err ho_encode_cc_rtp(const struct ho_psheader *h, const struct ho_cc_rt
 		seq_c, pay_c, pdu_c, total, oid_c, sid_t = 0;
 	uint8_t *p;
 	*len = 0;
-	if (!hdr_ok(h) || (unsigned)cc->dir > HO_DIR_NOT_APPLICABLE || (!cc->rtp && cc->rtp_len) ||
-	    (!cc->stream_id && cc->stream_id_len))
+	if (!data_hdr_ok(h) || (unsigned)cc->dir > HO_DIR_NOT_APPLICABLE ||
+	    (!cc->rtp && cc->rtp_len) || (!cc->stream_id && cc->stream_id_len))
 		return LIM_E_ARG;
 	liid_n = slen(h->liid, sizeof h->liid);
 	op_n = slen(h->op_id, sizeof h->op_id);
@@ -459,7 +468,7 @@ enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h, const struct ho_
 	    outcome = km_index(km->outcome, km_outcomes, NELEM(km_outcomes)),
 	    sig = km_index(km->sig, km_sigs, NELEM(km_sigs));
 	*len = 0;
-	if (!hdr_ok(h) || km->type < HO_IRI_BEGIN || km->type > HO_IRI_REPORT || side < 0 ||
+	if (!data_hdr_ok(h) || km->type < HO_IRI_BEGIN || km->type > HO_IRI_REPORT || side < 0 ||
 	    outcome < 0 || sig < 0)
 		return LIM_E_ARG;
 	for (size_t i = 0; i < 4; i++)
@@ -638,7 +647,8 @@ static enum lim_err dec_cid(struct lim_rd r, struct ho_psheader *h)
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	return net && cin ? LIM_OK : LIM_E_PARSE;
+	h->no_cin = !cin; /* (OPTIONAL: see decode) */
+	return net ? LIM_OK : LIM_E_PARSE;
 }
 
 static enum lim_err dec_usts(struct lim_rd r, struct ho_psheader *h)
@@ -666,7 +676,7 @@ static enum lim_err dec_header(struct lim_rd r, struct ho_psheader *h)
 	struct ho_ber_tlv t;
 	long last = -1;
 	enum lim_err err;
-	unsigned seen = 0; /* bit per required member: domain, liid, cid, seqno, usts */
+	unsigned seen = 0; /* bit per member: domain, liid, cid, seqno (required), usts */
 	while ((err = member(&r, &last, &t)) == LIM_OK) {
 		switch (t.tag.num) {
 		case HO_T_DOMAIN: {
@@ -711,7 +721,8 @@ static enum lim_err dec_header(struct lim_rd r, struct ho_psheader *h)
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	return seen == 31u ? LIM_OK : LIM_E_PARSE;
+	h->no_usts = !(seen & 16u); /* (OPTIONAL: see decode) */
+	return (seen & 15u) == 15u ? LIM_OK : LIM_E_PARSE;
 }
 
 static enum lim_err dec_ipaddr(struct lim_rd r, struct ho_ipaddr *a)
@@ -1136,7 +1147,15 @@ static enum lim_err decode(const uint8_t *p, size_t n, struct ho_pdu *out)
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+	if (seen != 3u)
+		return LIM_E_PARSE;
+	/* CIN and microSecondTimeStamp: OPTIONAL in TS 102 232-1, and a LEMF's keep-alive or
+	 * response may lack them; limf's IRI and CC always carry them (what it spooled, or
+	 * what a LEMF checks of it) */
+	if ((out->hdr.no_cin || out->hdr.no_usts) && out->kind != HO_PAYLOAD_KEEPALIVE &&
+	    out->kind != HO_PAYLOAD_KEEPALIVE_RESPONSE)
+		return LIM_E_PARSE;
+	return LIM_OK;
 }
 
 /* see handover.h */

@@ -965,9 +965,11 @@ struct mini_lemf {
 	bool answer;
 	unsigned drop_at; /* close the connection when pdus reaches this (0: never) */
 	unsigned conns;
-	unsigned resps;     /* keep-aliveResponses received from the link */
-	uint32_t last_resp; /* and the last one's sequence number */
-	bool paused;        /* accept, but read nothing (the link's output backs up) */
+	unsigned resps;      /* keep-aliveResponses received from the link */
+	uint32_t last_resp;  /* and the last one's sequence number */
+	bool last_resp_bare; /* and whether it left out CIN and microSecondTimeStamp */
+	bool bare;   /* its keep-aliveResponses leave them out (both OPTIONAL, TS 102 232-1) */
+	bool paused; /* accept, but read nothing (the link's output backs up) */
 };
 
 static void mini_step(struct mini_lemf *m)
@@ -1006,6 +1008,7 @@ static void mini_step(struct mini_lemf *m)
 				uint8_t resp[256];
 				size_t rl;
 				m->kas++;
+				p.hdr.no_cin = p.hdr.no_usts = m->bare;
 				if (m->answer && ho_encode_keepalive_response(
 							 &p.hdr, resp, sizeof resp, &rl) == LIM_OK)
 					CHECK(send(m->cfd, resp, rl, MSG_NOSIGNAL) == (ssize_t)rl);
@@ -1014,6 +1017,7 @@ static void mini_step(struct mini_lemf *m)
 			if (p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE) {
 				m->resps++;
 				m->last_resp = p.hdr.seqno;
+				m->last_resp_bare = p.hdr.no_cin && p.hdr.no_usts;
 				continue;
 			}
 			if (p.hdr.seqno < m->next_seq)
@@ -1147,7 +1151,33 @@ static void t_ho_link(void)
 		CHECK(ho_encode_keepalive(&h, ka, sizeof ka, &kn) == LIM_OK);
 		CHECK(m.cfd >= 0 && send(m.cfd, ka, kn, MSG_NOSIGNAL) == (ssize_t)kn);
 		RUN(l, mp, m.resps > 0, 200);
-		CHECK(m.resps == 1 && m.last_resp == 77);
+		CHECK(m.resps == 1 && m.last_resp == 77 && !m.last_resp_bare);
+	}
+	/* a LEMF that leaves CIN and microSecondTimeStamp (both OPTIONAL, TS 102 232-1) out of
+	 * its keep-alive responses and its own keep-alives: its answers count and the connection
+	 * stays (it was dropped as malformed, again and again); its keep-alive is answered
+	 * likewise, echoing its header */
+	{
+		struct ho_psheader h;
+		uint8_t ka[256];
+		size_t kn;
+		uint64_t k0, a0, d0;
+		ho_link_get_stats(l, &ls);
+		k0 = ls.ka_sent, a0 = ls.ka_answered, d0 = ls.disconnects;
+		m.bare = true;
+		RUN(l, mp, false, 600);
+		ho_link_get_stats(l, &ls);
+		CHECK(ls.ka_sent == k0 + 1 && ls.ka_answered == a0 + 1 && ls.disconnects == d0);
+		hdr_init(&h, "lemf", 0);
+		h.seqno = 78;
+		h.no_cin = h.no_usts = true;
+		CHECK(ho_encode_keepalive(&h, ka, sizeof ka, &kn) == LIM_OK);
+		CHECK(m.cfd >= 0 && send(m.cfd, ka, kn, MSG_NOSIGNAL) == (ssize_t)kn);
+		RUN(l, mp, m.resps > 1, 200);
+		ho_link_get_stats(l, &ls);
+		CHECK(m.resps == 2 && m.last_resp == 78 && m.last_resp_bare &&
+		      ls.disconnects == d0);
+		m.bare = false;
 	}
 	/* no keep-alive response within keepalive_timeout_ms: reconnect */
 	m.answer = false;

@@ -789,6 +789,59 @@ static void t_pdu_kat(void)
 		gn = encode_fixed(3, got, sizeof got);
 		CHECK(gn >= 6 && memcmp(got + gn - 6, "\xa2\x04\xa2\x02\x84\x00", 6) == 0);
 	}
+	/* a LEMF's keep-aliveResponse with no more than TS 102 232-1 requires: li-psDomainId,
+	 * LIID "L", communicationIdentifier { networkIdentifier { operatorIdentifier "O" } }
+	 * (no CIN), sequenceNumber 5, no microSecondTimeStamp: decodes, both marked absent, and
+	 * an echo of its header leaves them out again; IRI or CC without them: refused */
+	{
+		static const uint8_t bare[] = { 0x30, 0x1e, 0xa1, 0x16, 0x80, 0x07, 0x04, 0x00,
+						0x02, 0x02, 0x05, 0x01, 0x11, 0x81, 0x01, 0x4c,
+						0xa3, 0x05, 0xa0, 0x03, 0x80, 0x01, 0x4f, 0x84,
+						0x01, 0x05, 0xa2, 0x04, 0xa2, 0x02, 0x84, 0x00 };
+		struct ho_pdu p;
+		struct ho_psheader h;
+		struct ho_cc_rtp cc;
+		size_t gn = 0;
+		CHECK(ho_decode_pdu(bare, sizeof bare, &p) == LIM_OK &&
+		      p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE && p.hdr.seqno == 5 && p.hdr.no_cin &&
+		      p.hdr.no_usts && strcmp(p.hdr.liid, "L") == 0);
+		h = p.hdr;
+		CHECK(ho_encode_keepalive(&h, got, sizeof got, &gn) == LIM_OK);
+		CHECK(ho_decode_pdu(got, gn, &p) == LIM_OK && p.kind == HO_PAYLOAD_KEEPALIVE &&
+		      p.hdr.no_cin && p.hdr.no_usts && p.hdr.seqno == 5);
+		fixed_cc(&cc);
+		for (int k = 0; k < 2; k++) {
+			fixed_header(&h, 7);
+			h.no_cin = k == 0;
+			h.no_usts = k == 1;
+			CHECK(ho_encode_cc_rtp(&h, &cc, got, sizeof got, &gn) == LIM_E_ARG);
+		}
+		/* that bare header before the fixed IRI's and CC's payloads: refused */
+		for (int k = 0; k < 2; k++) {
+			static uint8_t pdu[4096];
+			size_t fn = encode_fixed(k, got, sizeof got), o = 1, hl, pl, n = 0;
+			o += got[o] < 128 ? 1 : 1 + (got[o] & 0x7fu); /* PS-PDU length */
+			hl = got[o + 1];                              /* pSHeader: short length */
+			pl = fn - (o + 2 + hl);                       /* the payload TLV */
+			size_t body = (sizeof bare - 2 - 6) + pl;
+			pdu[n++] = 0x30; /* (minimal length: 81 xx or 82 xx xx, as the sizes are) */
+			if (body >= 256) {
+				pdu[n++] = 0x82;
+				pdu[n++] = (uint8_t)(body >> 8);
+			} else {
+				pdu[n++] = 0x81;
+			}
+			pdu[n++] = (uint8_t)body;
+			memcpy(pdu + n, bare + 2, sizeof bare - 2 - 6);
+			n += sizeof bare - 2 - 6;
+			memcpy(pdu + n, got + o + 2 + hl, pl);
+			n += pl;
+			CHECK(body >= 128 && ho_decode_pdu(pdu, n, &p) == LIM_E_PARSE &&
+			      p.kind == 0);
+			/* (with the fixed header's CIN and microSecondTimeStamp it decodes) */
+			CHECK(ho_decode_pdu(got, fn, &p) == LIM_OK);
+		}
+	}
 	free(vec);
 }
 
