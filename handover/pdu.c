@@ -922,7 +922,9 @@ static enum lim_err dec_national(struct lim_rd r, struct ho_pdu *out)
 	enum lim_err err;
 	unsigned seen = 0;
 	while ((err = member(&r, &last, &t)) == LIM_OK) {
-		if (t.tag.num == HO_T_NAT_CC) {
+		if (t.tag.num == HO_T_NAT_CC || t.tag.num == HO_T_NAT_CC_V0) {
+			if (seen & 1u)
+				return LIM_E_PARSE; /* (both forms) */
 			TRY(get_cc(&t, out->km_cc));
 			seen |= 1u;
 		} else if (t.tag.num == HO_T_NAT_LIMF_KM) {

@@ -55,7 +55,7 @@
  *         keep-aliveResponse [4] NULL                    84 00
  *               -- or, for the limf key-management IRI (handover.h ho_encode_iri_keymgmt):
  *               nationalIPMMIRIParameters [3] (SEQUENCE)          A3
- *                 countryCode [0] PrintableString (SIZE 2)        80
+ *                 countryCode [1] PrintableString (SIZE 2)        81
  *                 -- extension additions (after the standard's "..."):
  *                 limfKeyManagement [100] LimfKeyManagement        BF 64
  *   IPAddress ::= SEQUENCE (TS 102 232-3)
@@ -65,12 +65,12 @@
  *
  * Key-management IRI. TS 102 232-5 (IPMultiMediaPDU) IPMMIRIContents is an extensible CHOICE
  * { originalIPMMMessage [0], sIPMessage [1], h323Message [2], nationalIPMMIRIParameters [3],
- * ... } and NationalIPMMIRIParameters ::= SEQUENCE { countryCode PrintableString (SIZE (2)),
+ * ... } and NationalIPMMIRIParameters ::= SEQUENCE { countryCode [1] PrintableString (SIZE (2)),
  * ... }: the standard's own place for operator/nationally defined IRI, whose content "should be
  * defined using ASN.1 and added after the extension marker", with a version and a vendor
- * identification recommended (tags as read in libwandder init_dumpers() ipmmiricontents and
- * nationalipmmiri). A LEMF that knows IPMMIRI but not limf decodes a standard
- * nationalIPMMIRIParameters and skips the unknown extension addition (X.680 extensibility: a
+ * identification recommended (countryCode [1], as in TS 101 671's National-HI2-ASN1parameters;
+ * limf wrote [0] before 2026-12, after libwandder's dump table, and still reads it). A LEMF
+ * that knows IPMMIRI but not limf decodes a standard nationalIPMMIRIParameters and skips the unknown extension addition (X.680 extensibility: a
  * decoder of the root ignores extension additions it does not know); one that does not know
  * the national branch skips one alternative of an extensible CHOICE. The iPMMIRIObjId and
  * the PS-PDU around it are those of the SIP IRI. The module (limf-defined; the OID names module
@@ -186,7 +186,8 @@ enum ho_tagnum {
 	HO_T_SIP_CONTENT = 2,
 	HO_T_NATIONAL_IPMMIRI = 3,
 	/* NationalIPMMIRIParameters, LimfKeyManagement */
-	HO_T_NAT_CC = 0,
+	HO_T_NAT_CC = 1,
+	HO_T_NAT_CC_V0 = 0, /* (limf before 2026-12: read still, never written) */
 	HO_T_NAT_LIMF_KM = 100,
 	HO_T_KM_OBJID = 0,
 	HO_T_KM_SIDE = 1,

@@ -1344,9 +1344,13 @@ static void t_pdu_km_kat(void)
 	fixed_km(&km);
 	CHECK(hdr_eq(&p.hdr, &h) && km_eq(&p.km, &km) && strcmp(p.km_cc, "GB") == 0);
 	/* the explained layout: iPMMIRIContents [1] { nationalIPMMIRIParameters [3] { countryCode
-	 * [0] "GB", limfKeyManagement [100] (bf 64) { limfKMObjId [0] 06.. 2.25.uuid.1.1 ... */
-	off = find_bytes(want, wn, "\xa3\x81\xad\x80\x02GB\xbf\x64\x81\xa5\x80\x16\x69\x82", 14);
+	 * [1] "GB", limfKeyManagement [100] (bf 64) { limfKMObjId [0] 06.. 2.25.uuid.1.1 ... */
+	off = find_bytes(want, wn, "\xa3\x81\xad\x81\x02GB\xbf\x64\x81\xa5\x80\x16\x69\x82", 14);
 	CHECK(off != SIZE_MAX);
+	/* countryCode as limf wrote it before 2026-12 ([0]): still read (spools of then) */
+	memcpy(mut, want, wn);
+	mut[off + 3] = 0x80;
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && strcmp(p.km_cc, "GB") == 0);
 	/* mutated twins, each must fail: */
 	memcpy(mut, want, wn);
 	mut[off + 8 + 3 + 2 + 21] = 0x02; /* OID version arc 2: not this version */
@@ -1709,10 +1713,10 @@ static void t_pdu_km_dec(void)
 	memcpy(nat + 7, req, sizeof req);
 	n = km_pdu(pdu, sizeof pdu, nat, 7 + sizeof req);
 	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP);
-	/* another party's national parameters: countryCode and its own [1] member only */
+	/* another party's national parameters: countryCode and its own [2] member only */
 	n = km_pdu(pdu, sizeof pdu,
-		   (const uint8_t *)"\x80\x02"
-				    "DE\x81\x01\x00",
+		   (const uint8_t *)"\x81\x02"
+				    "DE\x82\x01\x00",
 		   7);
 	CHECK(ho_decode_pdu(pdu, n, &p) == LIM_E_UNSUPP && p.kind == 0);
 	/* countryCode missing while limf's member is there */
