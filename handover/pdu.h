@@ -70,8 +70,9 @@
  * defined using ASN.1 and added after the extension marker", with a version and a vendor
  * identification recommended (countryCode [1], as in TS 101 671's National-HI2-ASN1parameters;
  * limf wrote [0] before 2026-12, after libwandder's dump table, and still reads it). A LEMF
- * that knows IPMMIRI but not limf decodes a standard nationalIPMMIRIParameters and skips the unknown extension addition (X.680 extensibility: a
- * decoder of the root ignores extension additions it does not know); one that does not know
+ * that knows IPMMIRI but not limf decodes a standard nationalIPMMIRIParameters and skips the
+ * unknown extension addition (X.680 extensibility: a decoder of the root ignores extension
+ * additions it does not know); one that does not know
  * the national branch skips one alternative of an extensible CHOICE. The iPMMIRIObjId and
  * the PS-PDU around it are those of the SIP IRI. The module (limf-defined; the OID names module
  * and version, under a UUID arc of ITU-T X.667, which needs no registration):
