@@ -924,8 +924,12 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	bool invite = is_method(m, "INVITE");
 	/* the side of the INVITE a response answers: the sender of that request */
 	uint8_t req_side = text_eq(&x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
-	bool reinvite = m->is_request && invite && m->to.tag.len && x->state >= CAP_CALL_ACCEPTED &&
-			x->state != CAP_CALL_ENDED;
+	bool update = is_method(m, "UPDATE");
+	/* an offer that takes effect on its 2xx only: a re-INVITE's, and an UPDATE's (RFC 3311
+	 * s5.1: after an error the session is as if the UPDATE had not been sent; in an early
+	 * dialog too) */
+	bool held = m->is_request && m->to.tag.len && x->state != CAP_CALL_ENDED &&
+		    ((invite && x->state >= CAP_CALL_ACCEPTED) || update);
 
 	x->sip_msgs++;
 	touch(c, x, ts);
@@ -958,9 +962,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 				text_set(&x->apai[x->n_apai], m->pai[x->n_apai].uri);
 		}
 	}
-	if (!m->is_request && invite && m->status >= 200 && x->pend[req_side].present &&
+	if (!m->is_request && (invite || update) && m->status >= 200 && x->pend[req_side].present &&
 	    m->cseq == x->pend_cseq[req_side]) {
-		/* the held re-INVITE's outcome: in force on its 2xx, dropped on an error */
+		/* the held re-INVITE's or UPDATE's outcome: in force on its 2xx, dropped on an
+		 * error */
 		struct cap_call_sdp n = x->pend[req_side];
 		memset(&x->pend[req_side], 0, sizeof x->pend[req_side]);
 		if (m->status < 300 && x->state != CAP_CALL_ENDED)
@@ -970,7 +975,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	}
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
 		uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
-		if (reinvite) {
+		if (held) {
 			/* hold the offer until the final response (a retransmission replaces it) */
 			struct cap_call_sdp *h = &x->pend[side], n;
 			sdp_build(c, &n);
@@ -1038,12 +1043,20 @@ static bool start_call(struct cap_calls *c, const struct cap_sip_msg *m, const u
 	return true;
 }
 
+/* Whether dialog a rather than b (both of the INVITE a response answers) is the one a new
+ * fork copies: one not ended first, then the oldest. */
+static bool fork_parent_before(const struct cap_call *a, const struct cap_call *b)
+{
+	bool ae = a->state == CAP_CALL_ENDED, be = b->state == CAP_CALL_ENDED;
+	return ae != be ? !ae : a->id < b->id;
+}
+
 static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, const struct cap_pkt *p,
 		       uint64_t ts, bool tcp)
 {
 	struct cap_sip_msg *m = c->msg;
 	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *early = NULL,
-			    *target = NULL, *passive = NULL;
+			    *target = NULL, *passive = NULL, *same_inv = NULL;
 	bool have_sdp, invite, live = false, same_cseq = false;
 
 	if (cap_sip_parse(raw, len, m) != LIM_OK) {
@@ -1076,8 +1089,13 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 				early = x;
 			if (x->state == CAP_CALL_ACCEPTED || x->state == CAP_CALL_CONFIRMED)
 				live = true;
-			if (x->invite_cseq == m->cseq)
+			if (x->invite_cseq == m->cseq) {
 				same_cseq = true;
+				/* the INVITE a response answers (a retry after 401/407 is a new
+				 * one, RFC 3261 s22.2) */
+				if (!same_inv || fork_parent_before(x, same_inv))
+					same_inv = x;
+			}
 			if (x->to_tag.len == 0)
 				untagged = x;
 		}
@@ -1121,7 +1139,8 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 		text_set(&untagged->to_tag, m->to.tag);
 		target = untagged;
 	} else if (same_from && !m->is_request && invite && m->status > 100 && m->status < 300) {
-		target = call_fork(c, same_from, m, ts);
+		/* a fork of the INVITE this answers (RFC 3261 s13.2.2.4), not of one before it */
+		target = call_fork(c, same_inv ? same_inv : same_from, m, ts);
 		if (target) {
 			emit_call(c, CAP_EV_CALL_START, target, p, ts, 0);
 		}
@@ -1134,7 +1153,7 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 			    text_eq(&y->from_tag, m->from.tag) && y != same_from)
 				(void)apply(c, y, m, false, p, ts);
 		}
-		target = same_from;
+		target = same_from; /* (each dialog's end checks its own INVITE's CSeq) */
 	} else if (m->is_request && invite) {
 		/* re-INVITE of a dialog whose start was not seen: pick it up */
 		target = call_new(c, m, ts, NULL);

@@ -684,9 +684,19 @@ static void t_calls_sdp_methods(void)
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && count(m, CAP_EV_SIP) == 3);
 	CHECK(strcmp(c->offer.imsg, "AAAA") == 0 && c->offer.media[0].port == 5000 &&
 	      c->answer.media[0].port == 6000 && c->offer.media[0].bound);
-	/* an UPDATE in the dialog does */
-	req("s1", "b", 6, "UPDATE", sdp(4, "192.0.2.1", 5010, 0, NULL, NULL));
-	CHECK(find(m, CAP_EV_CALL_UPDATE) && c->offer.media[0].port == 5010);
+	/* an UPDATE in the dialog does, once accepted (RFC 3311 s5.1); refused (491, glare), the
+	 * session stays as it was */
+	req("s1", "b", 6, "UPDATE", sdp(4, "192.0.2.1", 5010, 0, "EEEE", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->offer.media[0].port == 5000);
+	resp("s1", "b", 6, "UPDATE", 200, sdp(4, "192.0.2.2", 6000, 0, NULL, NULL));
+	CHECK(find(m, CAP_EV_CALL_UPDATE) && c->offer.media[0].port == 5010 &&
+	      strcmp(c->offer.imsg, "EEEE") == 0 && c->answer.media[0].port == 6000);
+	m = n_ev;
+	req("s1", "b", 8, "UPDATE", sdp(4, "192.0.2.1", 5030, 0, "FFFF", NULL));
+	resp("s1", "b", 8, "UPDATE", 491, NULL);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && c->offer.media[0].port == 5010 &&
+	      strcmp(c->offer.imsg, "EEEE") == 0 && c->offer.media[0].bound);
+	m = n_ev;
 	/* a re-INVITE refused with a 488 whose SDP lists what the callee would take (TS 24.229):
 	 * no answer, the session as it was (the callee's port kept, still bound) */
 	m = n_ev;
@@ -733,6 +743,36 @@ static void t_calls_fork(void)
 	now += 6ull * 1000000000ull;
 	rtp(4, C4, A4, 7200, 7000, 0, 2, 9);
 	CHECK(last_call[1] == NULL && ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 2);
+	finish_calls();
+}
+
+/* A retry after 407 (RFC 3261 s22.2: a new INVITE, new CSeq, here new SDP and key) that forks:
+ * each fork is a dialog of the retry (its offer and key, its CSeq), not of the challenged
+ * INVITE; a CANCEL and the 487s then end both early dialogs as cancelled. */
+static void t_calls_fork_after_auth(void)
+{
+	struct cap_call *r, *f;
+	start(NULL);
+	req("fa", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 7000, 0, "AAAA", NULL));
+	resp("fa", "x", 1, "INVITE", 407, NULL);
+	req("fa", "x", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_ENDED);
+	req("fa", NULL, 2, "INVITE", sdp(4, "192.0.2.1", 7100, 0, "QkJC", NULL));
+	resp("fa", "t1", 2, "INVITE", 180, NULL);
+	resp("fa", "t2", 2, "INVITE", 183, sdp(4, "192.0.2.3", 7200, 0, NULL, NULL));
+	r = last_call[2];
+	f = last_call[3];
+	CHECK(r && f && f->forked && strcmp(r->to_tag.s, "t1") == 0 &&
+	      strcmp(f->to_tag.s, "t2") == 0);
+	if (!r || !f)
+		return;
+	CHECK(f->invite_cseq == 2 && f->offer.media[0].port == 7100 && f->offer.imsg &&
+	      strcmp(f->offer.imsg, "QkJC") == 0);
+	req("fa", NULL, 2, "CANCEL", NULL);
+	resp("fa", "t1", 2, "INVITE", 487, NULL);
+	resp("fa", "t2", 2, "INVITE", 487, NULL);
+	CHECK(r->state == CAP_CALL_ENDED && r->end == CAP_END_CANCEL);
+	CHECK(f->state == CAP_CALL_ENDED && f->end == CAP_END_CANCEL);
 	finish_calls();
 }
 
@@ -1290,6 +1330,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_reinvite", t_calls_reinvite },
 	{ "calls_notag", t_calls_notag },
 	{ "calls_sdp_methods", t_calls_sdp_methods },
+	{ "calls_fork_after_auth", t_calls_fork_after_auth },
 	{ "calls_reinvite_rejected", t_calls_reinvite_rejected },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
