@@ -1072,11 +1072,14 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	}
 	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
 	if (dlv_wanted(r, cc->liid, cc->delivery)) {
+		/* a copy: delivery stamps the authority's version and its spool's number, and the
+		 * bundle's hi3.pdu keeps its own (as hi2.pdu, written before delivery) */
+		struct ho_psheader hd = h;
 		memset(&hc, 0, sizeof hc);
 		hc.dir = cc->from_target ? HO_DIR_FROM_TARGET : HO_DIR_TO_TARGET;
 		hc.rtp = cc->rtp;
 		hc.rtp_len = cc->len;
-		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &h, &hc), &r->dlv_cc);
+		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &hd, &hc), &r->dlv_cc);
 	}
 	if (!r->b)
 		return;

@@ -122,6 +122,22 @@ assert set(l["dir"] for l in cc) == {"fromTarget", "toTarget"}
 print(len(iri), "IRI and", len(cc), "CC PDUs match the bundle")
 PY
 expect 0 compare1 python3 "$tmp/compare1.py" "$tmp/l1.jsonl" "$tmp/ev1/$L" "$A"
+# the bundle's own PDU files do not take the authority's li-psDomainId version (15 here): hi2
+# and hi3 alike carry the bundle's (17), whether or not the run delivered
+expect 0 bundle_version python3 -c '
+import sys
+for f in sys.argv[1:]:
+    b, o, n = open(f, "rb").read(), 0, 0
+    while o < len(b):
+        assert b[o] == 0x30, (f, o)
+        k = b[o + 1]
+        hl, ln = (2, k) if k < 128 else (2 + (k & 0x7f), int.from_bytes(b[o + 2:o + 2 + (k & 0x7f)], "big"))
+        p = b[o + hl:o + hl + ln]
+        dom = p.index(bytes.fromhex("80070400020205 01".replace(" ", "")))
+        assert p[dom + 8] == 17, (f, n, p[dom + 8])
+        o, n = o + hl + ln, n + 1
+    assert n > 0, f
+    print(f, n, "PDUs, version 17")' "$tmp/ev1/$L/hi2.pdu" "$tmp/ev1/$L/hi3.pdu"
 [ -e "$tmp/ev1/$L2/cc.pcap" ] && bad "IRI-only warrant got CC" || ok
 expect 0 status1 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status1 "j[0]['authority']=='lemf1' and j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0 and j[0]['hi3']['confirmed']>0"
