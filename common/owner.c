@@ -167,6 +167,15 @@ int lim_create_file(int dirfd, const char *name, int flags, const struct lim_own
 	return fd;
 }
 
+/* lim_open_file's rule for a regular file st of a directory owned by o: as root, one with more
+ * than one link, or of a user other than root and o's, is refused (a hard link matters to
+ * root only: one to a file of root's). */
+static bool root_refuses(const struct stat *st, const struct lim_owner *o)
+{
+	return geteuid() == 0 &&
+	       (st->st_nlink != 1 || (st->st_uid != 0 && (!o || st->st_uid != o->uid)));
+}
+
 /* see owner.h */
 int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner *o)
 {
@@ -190,11 +199,7 @@ int lim_open_file(int dirfd, const char *name, int flags, const struct lim_owner
 		errno = ENOENT;
 		return -1;
 	}
-	/* a hard link matters to root only (one to a file of root's); root: only root's or the
-	 * directory owner's */
-	if (!S_ISREG(st.st_mode) ||
-	    (geteuid() == 0 &&
-	     (st.st_nlink != 1 || (st.st_uid != 0 && (!o || st.st_uid != o->uid))))) {
+	if (!S_ISREG(st.st_mode) || root_refuses(&st, o)) {
 		close(fd);
 		errno = EPERM;
 		return -1;
@@ -232,7 +237,6 @@ void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *
 	const char *kind;
 	if (!cap)
 		return;
-	bool root = geteuid() == 0;
 	if ((err != EPERM && err != ELOOP && err != ENXIO && err != EEXIST && err != ENOTDIR) ||
 	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		snprintf(buf, cap, "%s", strerror(err));
@@ -241,8 +245,7 @@ void lim_file_why(int dirfd, const char *name, int err, const struct lim_owner *
 	kind = kind_of(st.st_mode);
 	if (kind) {
 		snprintf(buf, cap, "refused: %s", kind);
-	} else if (err != EPERM || !root ||
-		   (st.st_nlink == 1 && (st.st_uid == 0 || (o && st.st_uid == o->uid)))) {
+	} else if (err != EPERM || !root_refuses(&st, o)) {
 		/* not lim_open_file's refusal (an immutable file, a race...): the system's words */
 		snprintf(buf, cap, "%s", strerror(err));
 	} else if (st.st_nlink > 1) {
