@@ -2757,8 +2757,7 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 	pthread_mutex_lock(&p->g->mu);
 	/* with the GMKs whose use for this call is audited only (on_group_media) */
 	if (mikey_group_unprotect_rtcp_with(p->g->t, pc->group, pc->gmk_audited, pc->n_gmk_audited,
-					    p->buf, &len, ev->ts_ns, &who) == LIM_OK &&
-	    strcmp(who.group, pc->group) == 0)
+					    p->buf, &len, ev->ts_ns, &who) == LIM_OK)
 		p->st.group_srtcp++;
 	else
 		p->st.group_srtcp_failed++;
@@ -2810,10 +2809,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
 						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
 						       &who);
-		if (e == LIM_OK && strcmp(who.group, pc->group) != 0)
-			e = LIM_E_AUTH; /* (never: _with uses this group's GMKs alone) */
 		if (e == LIM_OK)
-			p->st.group_decrypted++;
+			p->st.group_decrypted++; /* (with this group's GMKs alone: _with) */
 		if (e == LIM_OK) {
 			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
 				  who.uri ? strlen(who.uri) : 0);
