@@ -129,6 +129,21 @@ struct ho_iri_keymgmt {
 LIM_WUR enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h,
 					   const struct ho_iri_keymgmt *km, uint8_t *buf,
 					   size_t cap, size_t *len);
+/* The end of a call that no SIP message carried (limf/pipeline.h LIMF_IRI_CALLEND) as a
+ * limf-defined IRI in the HI2 stream, numbered with the call's other IRI: type END (REPORT for
+ * a warrant no longer in force during the call), reason one of "none" "bye" "cancel"
+ * "rejected" "timeout" "flush" "evicted" (capture/capture.h cap_call_end_name) or
+ * "warrant-not-in-force" "warrant-not-confirmed". Wire format: nationalIPMMIRIParameters as
+ * for key management, with the LimfCallEnd extension addition (handover/pdu.h). Errors as
+ * above: LIM_E_ARG for another reason or a type out of range. Decoded: reason points at a
+ * static string. */
+struct ho_iri_callend {
+	enum ho_iri_type type;
+	const char *reason;
+};
+LIM_WUR enum lim_err ho_encode_iri_callend(const struct ho_psheader *h,
+					   const struct ho_iri_callend *ce, uint8_t *buf,
+					   size_t cap, size_t *len);
 LIM_WUR enum lim_err ho_encode_keepalive_response(const struct ho_psheader *h, uint8_t *buf,
 						  size_t cap, size_t *len);
 
@@ -137,7 +152,8 @@ enum ho_payload_kind {
 	HO_PAYLOAD_CC_RTP = 2,
 	HO_PAYLOAD_KEEPALIVE = 3,
 	HO_PAYLOAD_KEEPALIVE_RESPONSE = 4,
-	HO_PAYLOAD_IRI_KEYMGMT = 5 /* an IRI (HI2, IRI sequence numbers) */
+	HO_PAYLOAD_IRI_KEYMGMT = 5, /* an IRI (HI2, IRI sequence numbers) */
+	HO_PAYLOAD_IRI_CALLEND = 6  /* an IRI too */
 };
 
 /* Room for the decoded key-management strings: four of HO_KM_STR_MAX and t, NUL-terminated. */
@@ -145,14 +161,16 @@ enum ho_payload_kind {
 
 /* A decoded PS-PDU; iri / cc are filled for their kind (borrowed views into the input); km for
  * HO_PAYLOAD_IRI_KEYMGMT (its strings live in km_text / static storage: valid while this struct
- * is, not tied to the input), with km_cc the nationalIPMMIRIParameters countryCode. */
+ * is, not tied to the input), ce for HO_PAYLOAD_IRI_CALLEND, with km_cc the
+ * nationalIPMMIRIParameters countryCode of either. */
 struct ho_pdu {
 	struct ho_psheader hdr;
 	enum ho_payload_kind kind;
 	struct ho_iri_sip iri;
 	struct ho_cc_rtp cc;
 	struct ho_iri_keymgmt km;
-	char km_cc[3];
+	struct ho_iri_callend ce;
+	char km_cc[3]; /* (of limfCallEnd too) */
 	char km_text[HO_KM_TEXT_MAX];
 };
 
@@ -173,13 +191,14 @@ LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
  * mMCCContents and frameType (must be rtpFrame; mMCCprotocol, when present, rTP).
  * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over
  * HO_PDU_MAX, missing required members, values out of range, payload sequences with other than
- * exactly one element (LIM_E_UNSUPP), payload kinds other than the five above, iPTextAddress,
+ * exactly one element (LIM_E_UNSUPP), payload kinds other than the six above, iPTextAddress,
  * IRI/CC contents other than IPMMIRI sIPMessage / nationalIPMMIRIParameters / IPMMCC
- * (LIM_E_UNSUPP). nationalIPMMIRIParameters: countryCode required; the limf key-management
- * member required (a national branch without it, or with another OID or version: LIM_E_UNSUPP),
- * with side, keyPeriod, outcome, signature, csbId and srtpSessions; other extension members
- * are skipped; strings over HO_KM_STR_MAX, not UTF-8 or holding NUL, enumerations out of
- * range, a malformed GeneralizedTime: LIM_E_PARSE.
+ * (LIM_E_UNSUPP). nationalIPMMIRIParameters: countryCode required; exactly one limf member
+ * required, key management or call end (a national branch without one, or with another OID
+ * or version: LIM_E_UNSUPP; with both: LIM_E_PARSE): key management with side, keyPeriod,
+ * outcome, signature, csbId and srtpSessions, call end with its reason; other extension
+ * members are skipped; strings over HO_KM_STR_MAX, not UTF-8 or holding NUL, enumerations
+ * out of range, a malformed GeneralizedTime: LIM_E_PARSE.
  * Errors: LIM_E_PARSE / LIM_E_TRUNC / LIM_E_LIMIT / LIM_E_UNSUPP; *out zeroed on failure. */
 LIM_WUR enum lim_err ho_decode_pdu(const uint8_t *p, size_t n, struct ho_pdu *out);
 

@@ -351,6 +351,16 @@ static const char *const km_outcomes[] = { "keys",
 					   "no-group", /* gmk, no-group: issue 9 */
 					   "no-valid-certificate" };
 static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
+/* LimfCallEnd reason: the first seven are capture/capture.h enum cap_call_end's names */
+static const char *const ce_reasons[] = { "none",
+					  "bye",
+					  "cancel",
+					  "rejected",
+					  "timeout",
+					  "flush",
+					  "evicted",
+					  "warrant-not-in-force",
+					  "warrant-not-confirmed" };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Index of s in names[0..n), or -1. */
@@ -455,14 +465,42 @@ static size_t iso_to_gt(const char *t, char *out)
 	return o;
 }
 
+/* LimfCallEnd's OID: LimfKeyManagement's with its module and version arcs (pdu.h). */
+static void ce_oid(uint8_t oid[HO_KM_OID_LEN])
+{
+	memcpy(oid, km_oid, HO_KM_OID_LEN);
+	oid[HO_KM_OID_LEN - 2] = HO_CE_MODULE_ARC;
+	oid[HO_KM_OID_LEN - 1] = HO_CE_VERSION;
+}
+
+/* Ends a limf IRI of the national branch: e holds the limf extension member alone; wraps it
+ * in nationalIPMMIRIParameters (with countryCode: the header's authorizationCountryCode, else
+ * its deliveryCountryCode, else HO_KM_CC_NONE), IPMMIRI, IRIPayload of type and the payload,
+ * then the header. */
+static enum lim_err finish_national(struct ho_ber_enc *e, const struct ho_psheader *h,
+				    enum ho_iri_type type, size_t *len)
+{
+	const char *cc = h->auth_cc[0] ? h->auth_cc : h->deliv_cc[0] ? h->deliv_cc : HO_KM_CC_NONE;
+	ho_ber_octets(e, HO_CTX(HO_T_NAT_CC), cc, 2);
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_NATIONAL_IPMMIRI));
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_IPMMIRI_CONTENTS));
+	ho_ber_reloid(e, HO_CTX(HO_T_OBJID), ipmmiri_oid, 4);
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_IPMMIRI));
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_IRI_CONTENTS));
+	ho_ber_int(e, HO_CTX(HO_T_IRI_TYPE), (int64_t)type);
+	ho_ber_wrap(e, 0, HO_SEQ);
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_IRI_SEQ));
+	ho_ber_wrap(e, 0, HO_CTXC(HO_T_PAYLOAD));
+	return finish_pdu(e, h, len);
+}
+
 /* see handover.h */
 enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h, const struct ho_iri_keymgmt *km,
 				   uint8_t *buf, size_t cap, size_t *len)
 {
 	struct ho_ber_enc e;
-	size_t m[7], gtn = 0;
+	size_t gtn = 0;
 	char gt[24];
-	const char *cc;
 	const char *const strs[4] = { km->initiator, km->responder, km->kms_uri, km->detail };
 	int side = km_index(km->side, km_sides, NELEM(km_sides)),
 	    outcome = km_index(km->outcome, km_outcomes, NELEM(km_outcomes)),
@@ -476,17 +514,8 @@ enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h, const struct ho_
 			return LIM_E_ARG;
 	if (km->t && km->t[0] && (gtn = iso_to_gt(km->t, gt)) == 0)
 		return LIM_E_ARG;
-	cc = h->auth_cc[0] ? h->auth_cc : h->deliv_cc[0] ? h->deliv_cc : HO_KM_CC_NONE;
 	ho_ber_enc_init(&e, buf, cap);
-	m[0] = ho_ber_mark(&e); /* payload [2] */
-	m[1] = ho_ber_mark(&e); /* iRIPayloadSequence [0] */
-	m[2] = ho_ber_mark(&e); /* IRIPayload */
-	m[3] = ho_ber_mark(&e); /* iRIContents [2] */
-	m[4] = ho_ber_mark(&e); /* iPMMIRI [11] */
-	m[5] = ho_ber_mark(&e); /* iPMMIRIContents [1] */
-	m[6] = ho_ber_mark(&e); /* nationalIPMMIRIParameters [3] */
 	{
-		size_t mk = ho_ber_mark(&e); /* limfKeyManagement [100] */
 		if (km->detail && km->detail[0])
 			ho_ber_octets(&e, HO_CTX(HO_T_KM_DETAIL), km->detail, strlen(km->detail));
 		ho_ber_uint(&e, HO_CTX(HO_T_KM_N_KEYS), km->n_keys);
@@ -502,19 +531,27 @@ enum lim_err ho_encode_iri_keymgmt(const struct ho_psheader *h, const struct ho_
 					      strs[i], strlen(strs[i]));
 		ho_ber_int(&e, HO_CTX(HO_T_KM_SIDE), side);
 		ho_ber_octets(&e, HO_CTX(HO_T_KM_OBJID), km_oid, sizeof km_oid);
-		ho_ber_wrap(&e, mk, HO_CTXC(HO_T_NAT_LIMF_KM));
+		ho_ber_wrap(&e, 0, HO_CTXC(HO_T_NAT_LIMF_KM));
 	}
-	ho_ber_octets(&e, HO_CTX(HO_T_NAT_CC), cc, 2);
-	ho_ber_wrap(&e, m[6], HO_CTXC(HO_T_NATIONAL_IPMMIRI));
-	ho_ber_wrap(&e, m[5], HO_CTXC(HO_T_IPMMIRI_CONTENTS));
-	ho_ber_reloid(&e, HO_CTX(HO_T_OBJID), ipmmiri_oid, 4);
-	ho_ber_wrap(&e, m[4], HO_CTXC(HO_T_IPMMIRI));
-	ho_ber_wrap(&e, m[3], HO_CTXC(HO_T_IRI_CONTENTS));
-	ho_ber_int(&e, HO_CTX(HO_T_IRI_TYPE), (int64_t)km->type);
-	ho_ber_wrap(&e, m[2], HO_SEQ);
-	ho_ber_wrap(&e, m[1], HO_CTXC(HO_T_IRI_SEQ));
-	ho_ber_wrap(&e, m[0], HO_CTXC(HO_T_PAYLOAD));
-	return finish_pdu(&e, h, len);
+	return finish_national(&e, h, km->type, len);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_iri_callend(const struct ho_psheader *h, const struct ho_iri_callend *ce,
+				   uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ho_ber_enc e;
+	uint8_t oid[HO_KM_OID_LEN];
+	int reason = km_index(ce->reason, ce_reasons, NELEM(ce_reasons));
+	*len = 0;
+	if (!data_hdr_ok(h) || ce->type < HO_IRI_BEGIN || ce->type > HO_IRI_REPORT || reason < 0)
+		return LIM_E_ARG;
+	ce_oid(oid);
+	ho_ber_enc_init(&e, buf, cap);
+	ho_ber_int(&e, HO_CTX(HO_T_CE_REASON), reason);
+	ho_ber_octets(&e, HO_CTX(HO_T_CE_OBJID), oid, sizeof oid);
+	ho_ber_wrap(&e, 0, HO_CTXC(HO_T_NAT_LIMF_CE));
+	return finish_national(&e, h, ce->type, len);
 }
 
 static enum lim_err enc_tri(const struct ho_psheader *h, uint32_t which, uint8_t *buf, size_t cap,
@@ -914,7 +951,36 @@ static enum lim_err dec_limf_km(struct lim_rd r, struct ho_pdu *out)
 	return seen == 127u ? LIM_OK : LIM_E_PARSE;
 }
 
-/* NationalIPMMIRIParameters: countryCode, then extension additions (limf's is required). */
+/* LimfCallEnd (pdu.h). */
+static enum lim_err dec_limf_ce(struct lim_rd r, struct ho_iri_callend *ce)
+{
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	uint8_t oid[HO_KM_OID_LEN];
+	ce_oid(oid);
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		if (t.tag.num == HO_T_CE_OBJID) {
+			TRY(want(&t, false));
+			/* {2 25 uuid 2 v}: this module, version 1 */
+			if (t.val.len != HO_KM_OID_LEN || memcmp(t.val.p, oid, HO_KM_OID_LEN) != 0)
+				return LIM_E_UNSUPP;
+			seen |= 1u;
+		} else if (t.tag.num == HO_T_CE_REASON) {
+			TRY(km_get_enum(&t, ce_reasons, NELEM(ce_reasons), &ce->reason));
+			seen |= 2u;
+		} /* else: later members (after "...") */
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	if (!(seen & 1u))
+		return LIM_E_UNSUPP; /* not a limf call-end record */
+	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+/* NationalIPMMIRIParameters: countryCode, then extension additions (one of limf's is
+ * required: it sets out->kind). */
 static enum lim_err dec_national(struct lim_rd r, struct ho_pdu *out)
 {
 	struct ho_ber_tlv t;
@@ -930,14 +996,22 @@ static enum lim_err dec_national(struct lim_rd r, struct ho_pdu *out)
 		} else if (t.tag.num == HO_T_NAT_LIMF_KM) {
 			TRY(want(&t, true));
 			TRY(dec_limf_km(t.val, out));
+			out->kind = HO_PAYLOAD_IRI_KEYMGMT;
 			seen |= 2u;
+		} else if (t.tag.num == HO_T_NAT_LIMF_CE) {
+			TRY(want(&t, true));
+			TRY(dec_limf_ce(t.val, &out->ce));
+			out->kind = HO_PAYLOAD_IRI_CALLEND;
+			seen |= 4u;
 		}
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	if (!(seen & 2u))
+	if (!(seen & 6u))
 		return LIM_E_UNSUPP; /* someone else's national parameters */
-	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+	if ((seen & 6u) == 6u)
+		return LIM_E_PARSE; /* one record is one of them */
+	return (seen & 1u) ? LIM_OK : LIM_E_PARSE;
 }
 
 static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_pdu *out)
@@ -957,7 +1031,6 @@ static enum lim_err dec_ipmmiri(struct lim_rd r, struct ho_pdu *out)
 				out->kind = HO_PAYLOAD_IRI_SIP;
 				TRY(dec_sipmsg(c.val, &out->iri));
 			} else if (ho_ber_is(&c, HO_CTXC(HO_T_NATIONAL_IPMMIRI))) {
-				out->kind = HO_PAYLOAD_IRI_KEYMGMT;
 				TRY(dec_national(c.val, out));
 			} else {
 				return LIM_E_UNSUPP;
@@ -1000,6 +1073,8 @@ static enum lim_err dec_iri(struct lim_rd r, struct ho_pdu *out)
 		return LIM_E_PARSE;
 	if (out->kind == HO_PAYLOAD_IRI_KEYMGMT)
 		out->km.type = type;
+	else if (out->kind == HO_PAYLOAD_IRI_CALLEND)
+		out->ce.type = type;
 	else
 		out->iri.type = type;
 	return LIM_OK;

@@ -58,6 +58,8 @@
  *                 countryCode [1] PrintableString (SIZE 2)        81
  *                 -- extension additions (after the standard's "..."):
  *                 limfKeyManagement [100] LimfKeyManagement        BF 64
+ *                 -- or, for the limf call-end IRI (ho_encode_iri_callend):
+ *                 limfCallEnd [101] LimfCallEnd                    BF 65
  *   IPAddress ::= SEQUENCE (TS 102 232-3)
  *     iP-type [1] ENUMERATED                             81  iPV4(0), iPV6(1)
  *     iP-value [2] IP-value (CHOICE)                     A2
@@ -107,6 +109,32 @@
  *   END
  * No member carries key material (no SSV, TGK, TEK, RSK, SRTP master key or salt): only facts.
  * Later versions add members after "..." (decoders skip them) or change the OID's last arc.
+ *
+ * Call-end IRI (handover.h ho_encode_iri_callend): the last IRI of a call that no SIP message
+ * ended (an idle timeout, the end of a replay's input, a call evicted from a full table, a BYE
+ * whose final response never came, the warrant no longer in force), so that a LEMF sees an
+ * IRI-END (or, for a warrant that ended during the call, an IRI-REPORT) for every call it saw
+ * begin. The same national branch, with a second extension addition:
+ *
+ *   LimfCallEnd-v1 { joint-iso-itu-t(2) uuid(25)
+ *       limf(185782223943758931639124538047893075108) callEnd(2) version1(1) }
+ *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
+ *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
+ *   --   limfCallEnd [101] LimfCallEnd
+ *   LimfCallEnd ::= SEQUENCE {
+ *       limfCEObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 2 1}: this module, version 1
+ *       reason        [1] ENUMERATED { none(0), bye(1), cancel(2), rejected(3), timeout(4),
+ *                                      flush(5), evicted(6), warrant-not-in-force(7),
+ *                                      warrant-not-confirmed(8), ... },
+ *                                      -- bye: a BYE whose final response never came;
+ *                                      -- flush: the end of the input (replay) or of the
+ *                                      -- service; evicted: made room in a full call table;
+ *                                      -- warrant-not-confirmed: the warrant database did not
+ *                                      -- confirm the warrant during the call (live service)
+ *       ...
+ *   }
+ *   END
+ * A PS-PDU holds limfKeyManagement or limfCallEnd, never both.
  */
 #ifndef HO_PDU_H
 #define HO_PDU_H
@@ -138,6 +166,10 @@
 #define HO_KM_OID_LEN 22
 #define HO_KM_VERSION 1
 #define HO_KM_CC_NONE "XX" /* ISO 3166-1 user-assigned code element */
+/* LimfCallEnd OID {2 25 <UUID> 2 1}: HO_KM_OID with the module arc 2 (the octet before the
+ * version). */
+#define HO_CE_MODULE_ARC 2
+#define HO_CE_VERSION    1
 
 /* Enumeration values written by the encoder. */
 #define HO_FRAME_RTP      2 /* FrameType rtpFrame */
@@ -202,6 +234,10 @@ enum ho_tagnum {
 	HO_T_KM_CSB_ID = 9,
 	HO_T_KM_N_KEYS = 10,
 	HO_T_KM_DETAIL = 11,
+	/* LimfCallEnd */
+	HO_T_NAT_LIMF_CE = 101,
+	HO_T_CE_OBJID = 0,
+	HO_T_CE_REASON = 1,
 	/* IPMMCC */
 	HO_T_MMCC_CONTENTS = 1,
 	HO_T_FRAME_TYPE = 2,

@@ -901,7 +901,8 @@ static enum lim_err pdu_key(const uint8_t *p, size_t n, struct ho_pdu *pdu, uint
 	enum lim_err err = ho_decode_pdu(p, n, pdu);
 	if (err != LIM_OK)
 		return LIM_E_ARG;
-	if (pdu->kind == HO_PAYLOAD_IRI_SIP || pdu->kind == HO_PAYLOAD_IRI_KEYMGMT)
+	if (pdu->kind == HO_PAYLOAD_IRI_SIP || pdu->kind == HO_PAYLOAD_IRI_KEYMGMT ||
+	    pdu->kind == HO_PAYLOAD_IRI_CALLEND)
 		*cc = 0;
 	else if (pdu->kind == HO_PAYLOAD_CC_RTP)
 		*cc = 1;
@@ -1640,8 +1641,10 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	return LIM_OK;
 }
 
+/* Encodes the one of iri, km, ce, cc given and appends it. */
 static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct ho_iri_sip *iri,
-			const struct ho_iri_keymgmt *km, const struct ho_cc_rtp *cc)
+			const struct ho_iri_keymgmt *km, const struct ho_iri_callend *ce,
+			const struct ho_cc_rtp *cc)
 {
 	size_t len;
 	enum lim_err err;
@@ -1652,6 +1655,7 @@ static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct 
 	h->seqno = ho_spool_next_seq(s, h->liid, h->cin, cc != NULL);
 	err = iri  ? ho_encode_iri_sip(h, iri, s->enc, HO_PDU_MAX, &len)
 	      : km ? ho_encode_iri_keymgmt(h, km, s->enc, HO_PDU_MAX, &len)
+	      : ce ? ho_encode_iri_callend(h, ce, s->enc, HO_PDU_MAX, &len)
 		   : ho_encode_cc_rtp(h, cc, s->enc, HO_PDU_MAX, &len);
 	if (err == LIM_OK)
 		err = ho_spool_append(s, s->enc, len);
@@ -1662,20 +1666,27 @@ static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct 
 enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
 			      const struct ho_iri_sip *iri)
 {
-	return put(s, h, iri, NULL, NULL);
+	return put(s, h, iri, NULL, NULL, NULL);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader *h,
 				  const struct ho_iri_keymgmt *km)
 {
-	return put(s, h, NULL, km, NULL);
+	return put(s, h, NULL, km, NULL, NULL);
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_put_callend(struct ho_spool *s, struct ho_psheader *h,
+				  const struct ho_iri_callend *ce)
+{
+	return put(s, h, NULL, NULL, ce, NULL);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h, const struct ho_cc_rtp *cc)
 {
-	return put(s, h, NULL, NULL, cc);
+	return put(s, h, NULL, NULL, NULL, cc);
 }
 
 /* see deliver.h */

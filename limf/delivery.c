@@ -483,6 +483,17 @@ enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct h
 }
 
 /* see delivery.h */
+enum lim_err limf_dlv_callend(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			      const struct ho_iri_callend *ce)
+{
+	struct dlv_auth *a = auth_of(d, delivery);
+	if (!a)
+		return LIM_E_ARG;
+	h->version = a->version;
+	return ho_spool_put_callend(a->sp[0], h, ce);
+}
+
+/* see delivery.h */
 enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			 const struct ho_cc_rtp *cc)
 {

@@ -625,6 +625,30 @@ static void on_iri_km(struct limf_out *r, struct liid_out *o, struct seq *s,
 		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
 }
 
+/* A call's end that no SIP message carried as a limf-defined IRI PS-PDU (handover.h
+ * ho_encode_iri_callend): its IRI-END (IRI-REPORT for a warrant no longer in force) in hi2.pdu
+ * and on the network, as the authority saw the call begin there. */
+static void on_iri_ce(struct limf_out *r, struct liid_out *o, struct seq *s,
+		      const struct limf_iri *iri)
+{
+	struct ho_psheader h;
+	struct ho_iri_callend ce;
+	size_t len = 0;
+	enum lim_err e;
+	psheader(r, o, iri->cin, s->iri++, iri->ts_ns, &h);
+	ce.type = (enum ho_iri_type)iri->type;
+	ce.reason = iri->end_reason;
+	if (rec(r) && o->hi2) {
+		e = ho_encode_iri_callend(&h, &ce, r->pdu, sizeof r->pdu, &len);
+		if (e == LIM_OK)
+			e = ho_bfile_write(o->hi2, r->pdu, len);
+		if (e != LIM_OK)
+			fail(r, e, "hi2.pdu (call end)");
+	}
+	if (dlv_wanted(r, iri->liid, iri->delivery))
+		dlv_result(r, limf_dlv_callend(r->dlv, iri->delivery, &h, &ce), &r->dlv_iri);
+}
+
 static void on_iri(void *ctx, const struct limf_iri *iri)
 {
 	struct limf_out *r = ctx;
@@ -636,13 +660,17 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		return;
 	write_iri(r, o, iri);
 	o->n_iri++;
-	if (iri->kind == LIMF_IRI_CALLEND || iri->kind == LIMF_IRI_GROUP)
-		return; /* no SIP message to carry: iri.jsonl only */
+	if (iri->kind == LIMF_IRI_GROUP)
+		return; /* iri.jsonl only */
 	s = seq_of(r, o, iri->cin);
 	if (!s)
 		return;
 	if (iri->kind == LIMF_IRI_KEYMGMT) {
 		on_iri_km(r, o, s, iri);
+		return;
+	}
+	if (iri->kind == LIMF_IRI_CALLEND) {
+		on_iri_ce(r, o, s, iri);
 		return;
 	}
 	struct ho_psheader h;

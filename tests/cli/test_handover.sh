@@ -82,10 +82,10 @@ import json, struct, sys
 lemf, d, target = sys.argv[1], sys.argv[2], sys.argv[3]
 lines = [json.loads(l) for l in open(lemf)]
 assert not [l for l in lines if "error" in l], [l for l in lines if "error" in l][:3]
-iri = [l for l in lines if l.get("kind") in ("iri", "iri_keymgmt") and "seq" in l]
+iri = [l for l in lines if l.get("kind") in ("iri", "iri_keymgmt", "iri_callend") and "seq" in l]
 cc = [l for l in lines if l.get("kind") == "cc" and "seq" in l]
 b_iri = [json.loads(l) for l in open(d + "/iri.jsonl")]
-b_pdu = [r for r in b_iri if r["kind"] in ("sip", "key-management")]
+b_pdu = [r for r in b_iri if r["kind"] in ("sip", "key-management", "call-end")]
 assert len(iri) == len(b_pdu) and iri, (len(iri), len(b_pdu))
 for cin in set(r["cin"] for r in b_pdu):
     a = [l for l in iri if l["cin"] == cin]
@@ -94,6 +94,8 @@ for cin in set(r["cin"] for r in b_pdu):
     for x, y in zip(a, b):
         if y["kind"] == "sip":
             assert x["kind"] == "iri" and x["sip"] == y["sip"], "SIP differs, CIN %d" % cin
+        elif y["kind"] == "call-end":
+            assert x["kind"] == "iri_callend" and x["reason"] == y["reason"], (x, y)
         else:
             k = y["key_management"]
             assert x["kind"] == "iri_keymgmt", x
@@ -104,7 +106,8 @@ for cin in set(r["cin"] for r in b_pdu):
     assert [l["iri_type"] for l in a] == [r["type"] for r in b], "IRI types, CIN %d" % cin
     assert all(l["liid"] == d.rsplit("/", 1)[1] and l["op"] == "OP-HO" for l in a)
     assert all(l["version"] == 15 for l in a), "li-psDomainId version of the authority"
-assert len([l for l in iri if l["kind"] == "iri_keymgmt"]) == 2
+# one key-management record per call (its offer's I_MESSAGE)
+assert len([l for l in iri if l["kind"] == "iri_keymgmt"]) == len(set(l["cin"] for l in iri)) > 0
 # CC: the clear RTP of cc.pcap, packet for packet, in order
 raw = open(d + "/cc.pcap", "rb").read()
 off, pk = 24, []
@@ -122,6 +125,46 @@ assert set(l["dir"] for l in cc) == {"fromTarget", "toTarget"}
 print(len(iri), "IRI and", len(cc), "CC PDUs match the bundle")
 PY
 expect 0 compare1 python3 "$tmp/compare1.py" "$tmp/l1.jsonl" "$tmp/ev1/$L" "$A"
+# ---- a call that no SIP message ends (its BYE and the BYE's 200 lost: it ends with the
+# input): the authority gets its IRI-END all the same (the limf call-end IRI, reason flush),
+# numbered after the call's other IRI, as the bundle's hi2.pdu holds it
+expect 0 gen3 "$gen" --community "$tmp/k/community.json" --out "$tmp/c3full.pcap" --calls 1 \
+	--duration 1 --caller "$A" --callee "$B" --start "$AT" --seed 33
+expect 0 nobye python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out, off, dropped = [d[:24]], 24, 0
+while off < len(d):
+    n = struct.unpack_from("<I", d, off + 8)[0]
+    rec = d[off:off + 16 + n]
+    off += 16 + n
+    if b"BYE sip:" in rec or b" BYE\r\n" in rec:
+        dropped += 1
+        continue
+    out.append(rec)
+assert dropped == 2, dropped
+open(sys.argv[2], "wb").write(b"".join(out))' "$tmp/c3full.pcap" "$tmp/c3.pcap"
+lemf_up "$tmp/l3.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
+conf
+expect 0 replay3 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev3" "$tmp/c3.pcap"
+pyjson replay3 "j['handover']['all_confirmed'] and j['summary']['calls_intercepted']==1"
+stop_lemf
+expect 0 compare3 python3 "$tmp/compare1.py" "$tmp/l3.jsonl" "$tmp/ev3/$L" "$A"
+expect 0 callend3 python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+iri = [l for l in lines if l.get("kind", "").startswith("iri") and "seq" in l]
+ce = [l for l in iri if l["kind"] == "iri_callend"]
+assert len(ce) == 1 and ce[0] == iri[-1], ce
+assert ce[0]["iri_type"] == "end" and ce[0]["reason"] == "flush" and ce[0]["country"] == "GB", ce
+assert ce[0]["seq"] == len(iri) - 1 and ce[0]["version"] == 15, ce
+assert not [l for l in iri[:-1] if l["iri_type"] == "end"], "an END before the last"
+b = open(sys.argv[2], "rb").read()
+# limfCallEnd [101] (bf 65) in the bundle s hi2.pdu: once, with reason flush (5) at its end
+oid = bytes.fromhex("698297c4adb5b5aff29cd599caf9bb85d1afe9240201")
+assert b.count(oid) == 1 and b.endswith(oid + bytes.fromhex("810105")), b[-40:].hex()
+print("call end:", ce[0])' "$tmp/l3.jsonl" "$tmp/ev3/$L/hi2.pdu"
+
 # the bundle's own PDU files do not take the authority's li-psDomainId version (15 here): hi2
 # and hi3 alike carry the bundle's (17), whether or not the run delivered
 expect 0 bundle_version python3 -c '

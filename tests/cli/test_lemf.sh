@@ -291,7 +291,7 @@ import re, socket, sys
 vec = open(sys.argv[2]).read()
 get = lambda n: bytes.fromhex(re.search(r"^%s = ([0-9a-f]+)$" % n, vec, re.M).group(1))
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(get("iri_sip") + get("iri_keymgmt") + get("keepalive"))
+s.sendall(get("iri_sip") + get("iri_keymgmt") + get("iri_callend") + get("keepalive"))
 s.settimeout(5)
 r = b""
 while len(r) < len(get("keepalive_resp")):
@@ -307,8 +307,8 @@ s.close()' "$r2" tests/kat/handover_pdu.vec
 	tshark -r "$tmp/ho.pcap" "${ber[@]}" -q -z expert >"$tmp/expert.txt" 2>&1
 	tshark -r "$tmp/ho.pcap" "${ber[@]}" -V >"$tmp/ber.txt" 2>&1
 	n=$(tshark -r "$tmp/ho.pcap" "${ber[@]}" -T fields -e frame.protocols 2>/dev/null | grep -c ':ber$')
-	# 20 IRI + 20 CC + 3 from the km client, their keep-alives and responses
-	[ "$n" -ge 45 ] && ok || bad "tshark: only $n BER frames"
+	# 20 IRI + 20 CC + 4 from the km client, their keep-alives and responses
+	[ "$n" -ge 46 ] && ok || bad "tshark: only $n BER frames"
 	if grep -qiE 'malformed|^Errors|^Warns' "$tmp/expert.txt" "$tmp/ber.txt"; then
 		bad "tshark reports malformed PDUs: $(grep -iE 'malformed|error' "$tmp/expert.txt" | head -3)"
 	else ok; fi
@@ -316,6 +316,9 @@ s.close()' "$r2" tests/kat/handover_pdu.vec
 	# {2 25 <limf UUID> 1 1} (IMPLICIT: the generic dissector shows them as hex)
 	grep -q '\[CONTEXT 0\] 698297c4adb5b5aff29cd599caf9bb85d1afe9240101$' "$tmp/ber.txt" && ok ||
 		bad "tshark: no limf key-management OID"
+	# and the call-end record: limfCEObjId [0], {2 25 <limf UUID> 2 1}
+	grep -q '\[CONTEXT 0\] 698297c4adb5b5aff29cd599caf9bb85d1afe9240201$' "$tmp/ber.txt" && ok ||
+		bad "tshark: no limf call-end OID"
 	# negative control: the same session with one PDU cut short is reported
 	cat >"$tmp/neg.py" <<'PY'
 # Rewrites a pcap (LINKTYPE_RAW) with the outer BER length of the first PS-PDU segment one too
@@ -349,6 +352,12 @@ want = dict(stream="hi2", liid="LIID-0001", cin=2147483649, seq=303, iri_type="c
             t="2025-12-01T12:00:00.123456Z", outcome="keys", sig="valid", csb_id=0xdeadbeef,
             n_keys=2, detail="ECCSI ok, 2 SRTP sessions \u00e9")
 bad = {f: (k.get(f), v) for f, v in want.items() if k.get(f) != v}
+assert not bad, bad
+ce = [l for l in lines if l.get("kind") == "iri_callend"]
+assert len(ce) == 1, ce
+want = dict(stream="hi2", liid="LIID-0001", cin=2147483649, seq=304, iri_type="end",
+            country="GB", reason="timeout")
+bad = {f: (ce[0].get(f), v) for f, v in want.items() if ce[0].get(f) != v}
 assert not bad, bad
 assert not [l for l in lines if l.get("error") == "decode"]' "$tmp/ber.jsonl"
 fi

@@ -47,6 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case HO_PAYLOAD_IRI_KEYMGMT:
 		err = ho_encode_iri_keymgmt(&p.hdr, &p.km, out, sizeof out, &len);
 		break;
+	case HO_PAYLOAD_IRI_CALLEND:
+		err = ho_encode_iri_callend(&p.hdr, &p.ce, out, sizeof out, &len);
+		break;
 	case HO_PAYLOAD_KEEPALIVE: err = ho_encode_keepalive(&p.hdr, out, sizeof out, &len); break;
 	case HO_PAYLOAD_KEEPALIVE_RESPONSE:
 		err = ho_encode_keepalive_response(&p.hdr, out, sizeof out, &len);
@@ -72,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     strcmp(q.km.outcome, p.km.outcome) != 0 || strcmp(q.km.sig, p.km.sig) != 0 ||
 	     strcmp(q.km.detail, p.km.detail) != 0 || q.km.key_period != p.km.key_period ||
 	     q.km.csb_id != p.km.csb_id || q.km.n_keys != p.km.n_keys))
+		abort();
+	if (p.kind == HO_PAYLOAD_IRI_CALLEND &&
+	    (q.ce.type != p.ce.type || strcmp(q.ce.reason, p.ce.reason) != 0))
 		abort();
 	if (p.kind == HO_PAYLOAD_CC_RTP &&
 	    (q.cc.dir != p.cc.dir || q.cc.rtp_len != p.cc.rtp_len ||

@@ -284,6 +284,17 @@ static void pdu_line(int stream, const struct ho_pdu *p)
 		lim_json_key(&j, "detail");
 		lim_json_str(&j, p->km.detail);
 		break;
+	case HO_PAYLOAD_IRI_CALLEND:
+		/* the limf call-end IRI (handover/pdu.h) */
+		lim_json_key(&j, "kind");
+		lim_json_str(&j, "iri_callend");
+		lim_json_key(&j, "iri_type");
+		lim_json_str(&j, (unsigned)p->ce.type <= 4 ? iri_t[p->ce.type] : "?");
+		lim_json_key(&j, "country");
+		lim_json_str(&j, p->km_cc);
+		lim_json_key(&j, "reason");
+		lim_json_str(&j, p->ce.reason);
+		break;
 	case HO_PAYLOAD_CC_RTP:
 		lim_json_key(&j, "kind");
 		lim_json_str(&j, "cc");

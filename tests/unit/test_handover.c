@@ -1359,7 +1359,10 @@ static void t_pdu_km_kat(void)
 	mut[off + 8 + 3 + 2 + 5] ^= 0x01; /* another UUID: someone else's national parameters */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
 	memcpy(mut, want, wn);
-	mut[off + 8] = 0x65; /* [101]: not limf's extension addition */
+	mut[off + 8] = 0x65; /* [101] (limfCallEnd) holding key management: not its OID */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	memcpy(mut, want, wn);
+	mut[off + 8] = 0x66; /* [102]: an extension addition limf does not know */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
 	memcpy(mut, want, wn);
 	mut[off + 5] = 'g'; /* countryCode "gB" is still PrintableString: decodes */
@@ -1404,6 +1407,138 @@ static void t_pdu_km_kat(void)
 	memcpy(mut, want, wn);
 	mut[0] = 0x31;
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	free(vec);
+}
+
+/* ---- call-end IRI (limf-defined nationalIPMMIRIParameters, handover/pdu.h) ---- */
+
+/* An IRI-END PS-PDU of PSHeader hdr whose nationalIPMMIRIParameters are countryCode "GB" then
+ * the encoded members a and b (a may be empty), built with the generic encoder; its length. */
+static size_t national_pdu(uint8_t *out, size_t cap, const uint8_t *hdr, size_t hn,
+			   const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	static const uint32_t arcs[4] = { 5, 5, 6, 1 };
+	struct ho_ber_enc e;
+	size_t n = 0;
+	ho_ber_enc_init(&e, out, cap);
+	ho_ber_raw(&e, b, bn);
+	ho_ber_raw(&e, a, an);
+	ho_ber_octets(&e, HO_CTX(1), "GB", 2); /* countryCode */
+	ho_ber_wrap(&e, 0, HO_CTXC(3));        /* nationalIPMMIRIParameters */
+	ho_ber_wrap(&e, 0, HO_CTXC(1));        /* iPMMIRIContents */
+	ho_ber_reloid(&e, HO_CTX(0), arcs, 4); /* iPMMIRIObjId */
+	ho_ber_wrap(&e, 0, HO_CTXC(11));       /* iPMMIRI */
+	ho_ber_wrap(&e, 0, HO_CTXC(2));        /* iRIContents */
+	ho_ber_int(&e, HO_CTX(0), HO_IRI_END); /* iRIType */
+	ho_ber_wrap(&e, 0, HO_SEQ);            /* IRIPayload */
+	ho_ber_wrap(&e, 0, HO_CTXC(0));        /* iRIPayloadSequence */
+	ho_ber_wrap(&e, 0, HO_CTXC(2));        /* payload */
+	ho_ber_raw(&e, hdr, hn);
+	ho_ber_wrap(&e, 0, HO_SEQ);
+	CHECK(ho_ber_enc_finish(&e, &n) == LIM_OK);
+	return n;
+}
+
+static void t_pdu_ce_kat(void)
+{
+	static const char *const reasons[] = { "none",
+					       "bye",
+					       "cancel",
+					       "rejected",
+					       "timeout",
+					       "flush",
+					       "evicted",
+					       "warrant-not-in-force",
+					       "warrant-not-confirmed" };
+	char *vec = lim_t_read_file(PDU_VEC, NULL);
+	static uint8_t want[1024], got[1024], walk[4096], mut[1024], both[2048];
+	static struct walk_rec w;
+	static struct ho_pdu p;
+	const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	struct ho_psheader h;
+	struct ho_iri_callend ce = { HO_IRI_END, "timeout" };
+	size_t wn = 0, gn = 0, walkn = 0, off, o;
+	CHECK(lim_t_vec_hex(vec, "iri_callend", want, sizeof want, &wn) == 0);
+	fixed_header(&h, 304);
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_OK);
+	CHECK(gn == wn && memcmp(got, want, wn) == 0);
+	CHECK(lim_t_vec_hex(vec, "iri_callend_walk", walk, sizeof walk, &walkn) == 0);
+	w.n = 0;
+	CHECK(ho_ber_walk(want, wn, &lim, walk_cb, &w) == LIM_OK);
+	CHECK(w.n * 10 == walkn && memcmp(w.rec, walk, walkn) == 0);
+	/* the independent bytes decode to the fixed input */
+	CHECK(ho_decode_pdu(want, wn, &p) == LIM_OK && p.kind == HO_PAYLOAD_IRI_CALLEND);
+	CHECK(hdr_eq(&p.hdr, &h) && p.ce.type == HO_IRI_END &&
+	      strcmp(p.ce.reason, "timeout") == 0 && strcmp(p.km_cc, "GB") == 0);
+	/* the layout: nationalIPMMIRIParameters [3] { countryCode [1] "GB", limfCallEnd [101]
+	 * (bf 65) { limfCEObjId [0] 2.25.uuid.2.1, reason [1] 4 } } */
+	off = find_bytes(want, wn, "\xa3\x22\x81\x02GB\xbf\x65\x1b\x80\x16\x69\x82", 13);
+	CHECK(off != SIZE_MAX && off + 13 + 20 + 3 == wn);
+	o = wn - 1; /* the reason's octet */
+	/* every reason round-trips; one past the last is refused */
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+		memcpy(mut, want, wn);
+		mut[o] = (uint8_t)i;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && strcmp(p.ce.reason, reasons[i]) == 0);
+		ce.reason = reasons[i];
+		CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_OK && gn == wn &&
+		      memcmp(got, mut, wn) == 0);
+	}
+	mut[o] = 9;
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE && p.kind == 0);
+	mut[o] = 0xff; /* negative */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_LIMIT);
+	/* mutated twins, each must fail: */
+	memcpy(mut, want, wn);
+	mut[o - 3] = 0x02; /* OID version arc 2 */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP && p.kind == 0);
+	memcpy(mut, want, wn);
+	mut[o - 4] = 0x01; /* the key-management module's arc: not a call end */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	memcpy(mut, want, wn);
+	mut[off + 7] = 0x64; /* [100] (limfKeyManagement) holding a call end: not its OID */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	memcpy(mut, want, wn);
+	mut[o - 2] = 0x82; /* reason as [2]: a later member, skipped; the reason is missing */
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	/* both limf members in one record: refused. Built from the KAT's PSHeader and limfCallEnd
+	 * with the key-management KAT's limfKeyManagement [100] in front of it; the builder, given
+	 * limfCallEnd alone, makes the KAT again */
+	{
+		uint8_t pdu[1024];
+		size_t kn = encode_fixed_km(both, sizeof both), ko, pn = 0;
+		ko = find_bytes(both, kn, "\xbf\x64\x81\xa5", 4);
+		CHECK(ko != SIZE_MAX && ko + 4 + 0xa5 == kn);
+		CHECK(want[1] == 0x81 && want[3] == 0xa1 && want[4] < 0x80); /* 30 81 L, a1 L */
+		pn = national_pdu(pdu, sizeof pdu, want + 3, 2 + (size_t)want[4], both + ko,
+				  kn - ko, want + off + 6, wn - off - 6);
+		CHECK(pn > 0 && ho_decode_pdu(pdu, pn, &p) == LIM_E_PARSE && p.kind == 0);
+		pn = national_pdu(pdu, sizeof pdu, want + 3, 2 + (size_t)want[4], NULL, 0,
+				  want + off + 6, wn - off - 6);
+		CHECK(pn == wn && memcmp(pdu, want, wn) == 0);
+	}
+	/* encoder arguments */
+	ce.type = HO_IRI_END;
+	ce.reason = "idle";
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_E_ARG && gn == 0);
+	ce.reason = NULL;
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_E_ARG);
+	ce.reason = "flush";
+	ce.type = (enum ho_iri_type)0;
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_E_ARG);
+	ce.type = (enum ho_iri_type)5;
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_E_ARG);
+	ce.type = HO_IRI_REPORT;
+	h.no_cin = true; /* a data PDU always carries its CIN */
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_E_ARG);
+	h.no_cin = false;
+	CHECK(ho_encode_iri_callend(&h, &ce, got, wn - 1, &gn) == LIM_E_LIMIT && gn == 0);
+	CHECK(ho_encode_iri_callend(&h, &ce, got, sizeof got, &gn) == LIM_OK && gn == wn);
+	CHECK(ho_decode_pdu(got, gn, &p) == LIM_OK && p.ce.type == HO_IRI_REPORT &&
+	      strcmp(p.ce.reason, "flush") == 0);
+	/* every truncation fails */
+	for (size_t n = 0; n < wn; n++)
+		CHECK(ho_decode_pdu(want, n, &p) != LIM_OK);
 	free(vec);
 }
 
@@ -1673,8 +1808,13 @@ static void t_pdu_km_dec(void)
 	CHECK(strcmp(p.km.side, "offer") == 0 && strcmp(p.km.outcome, "iri-only") == 0 &&
 	      strcmp(p.km.sig, "not-checked") == 0 && p.km.initiator[0] == '\0' &&
 	      p.km.t[0] == '\0' && p.km.n_keys == 0);
-	/* a later LimfKeyManagement member [12] and a later national member [101]: skipped */
-	NAT("\x8c\x01\x07", "\x9f\x65\x00", LIM_OK);
+	/* a later LimfKeyManagement member [12] and a later national member [102]: skipped */
+	NAT("\x8c\x01\x07", "\x9f\x66\x00", LIM_OK);
+	/* [101] is limfCallEnd: with a record of key management, one too many */
+	NAT("",
+	    "\xbf\x65\x1b\x80\x16\x69\x82\x97\xc4\xad\xb5\xb5\xaf\xf2\x9c\xd5\x99\xca\xf9"
+	    "\xbb\x85\xd1\xaf\xe9\x24\x02\x01\x81\x01\x04",
+	    LIM_E_PARSE);
 	/* a GeneralizedTime [6] after srtpSessions [10]: out of order */
 	NAT("\x86\x0f"
 	    "20251201120000Z",
@@ -1781,6 +1921,7 @@ int main(int argc, char **argv)
 		{ "pdu_km_trunc", t_pdu_km_trunc },
 		{ "pdu_km_args", t_pdu_km_args },
 		{ "pdu_km_dec", t_pdu_km_dec },
+		{ "pdu_ce_kat", t_pdu_ce_kat },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
