@@ -267,16 +267,16 @@ enum lim_err ho_ber_enc_finish(struct ho_ber_enc *e, size_t *len)
 
 /* ---- decoder ---- */
 
-static enum lim_err read_hdr(struct lim_rd *r, struct ho_ber_tlv *out)
+/* The identifier octets (X.690 8.1.2), as DER and BER alike require them. */
+static enum lim_err read_tag(struct lim_rd *r, struct ho_ber_tag *tag)
 {
-	uint8_t b, k;
-	size_t n = 0;
+	uint8_t b;
 	if (!lim_rd_u8(r, &b))
 		return LIM_E_TRUNC;
-	out->tag.cls = (uint8_t)(b & 0xc0u);
-	out->tag.cons = (b & 0x20u) != 0;
-	out->tag.num = b & 0x1fu;
-	if (out->tag.num == 0x1f) {
+	tag->cls = (uint8_t)(b & 0xc0u);
+	tag->cons = (b & 0x20u) != 0;
+	tag->num = b & 0x1fu;
+	if (tag->num == 0x1f) {
 		uint32_t num = 0;
 		size_t i = 0;
 		do {
@@ -290,30 +290,55 @@ static enum lim_err read_hdr(struct lim_rd *r, struct ho_ber_tlv *out)
 		} while (b & 0x80);
 		if (num < 31) /* must have used the low tag number form */
 			return LIM_E_PARSE;
-		out->tag.num = num;
+		tag->num = num;
 	}
+	return LIM_OK;
+}
+
+/* The length octets (X.690 8.1.3). der: minimal definite lengths only. Else BER: long forms
+ * with leading zero octets or for a short length, and the indefinite form (*indef; *n = 0).
+ * A length above max: LIM_E_LIMIT. */
+static enum lim_err read_len(struct lim_rd *r, bool der, size_t max, bool *indef, size_t *n)
+{
+	uint8_t b, k;
+	*n = 0;
+	*indef = false;
 	if (!lim_rd_u8(r, &b))
 		return LIM_E_TRUNC;
 	if (b < 0x80) {
-		n = b;
+		*n = b;
 	} else {
 		k = b & 0x7fu;
-		if (k == 0) /* indefinite form: not accepted */
-			return LIM_E_PARSE;
-		if (k > 4 || k == 0x7f) /* 0xff is reserved (X.690 8.1.3.5 c) */
+		if (k == 0) { /* indefinite form */
+			if (der)
+				return LIM_E_PARSE;
+			*indef = true;
+			return LIM_OK;
+		}
+		if ((der && k > 4) || k == 0x7f) /* 0xff is reserved (X.690 8.1.3.5 c) */
 			return LIM_E_PARSE;
 		for (uint8_t i = 0; i < k; i++) {
 			if (!lim_rd_u8(r, &b))
 				return LIM_E_TRUNC;
-			if (i == 0 && b == 0) /* non-minimal: leading zero octet */
+			if (der && i == 0 && b == 0) /* non-minimal: leading zero octet */
 				return LIM_E_PARSE;
-			n = (n << 8) | b;
+			if (*n > (SIZE_MAX >> 8))
+				return LIM_E_LIMIT;
+			*n = (*n << 8) | b;
 		}
-		if (n < 128) /* non-minimal: long form for a short length */
+		if (der && *n < 128) /* non-minimal: long form for a short length */
 			return LIM_E_PARSE;
 	}
-	out->val.len = n;
-	return LIM_OK;
+	return *n > max ? LIM_E_LIMIT : LIM_OK;
+}
+
+static enum lim_err read_hdr(struct lim_rd *r, size_t max, struct ho_ber_tlv *out)
+{
+	bool indef;
+	enum lim_err err = read_tag(r, &out->tag);
+	if (err == LIM_OK)
+		err = read_len(r, true, max, &indef, &out->val.len);
+	return err;
 }
 
 /* see ber.h */
@@ -323,9 +348,7 @@ enum lim_err ho_ber_read(struct lim_rd *r, size_t max_len, struct ho_ber_tlv *ou
 	size_t start = r->len;
 	enum lim_err err;
 	memset(out, 0, sizeof *out);
-	err = read_hdr(r, out);
-	if (err == LIM_OK && out->val.len > max_len)
-		err = LIM_E_LIMIT;
+	err = read_hdr(r, max_len, out);
 	if (err == LIM_OK) {
 		size_t n = out->val.len;
 		out->hdr_len = start - r->len;
@@ -477,4 +500,172 @@ enum lim_err ho_ber_get_oid(const struct ho_ber_tlv *t, uint32_t *arcs, size_t c
 enum lim_err ho_ber_get_reloid(const struct ho_ber_tlv *t, uint32_t *arcs, size_t cap, size_t *n)
 {
 	return subids(t, false, arcs, cap, n);
+}
+
+/* ---- BER to DER (see ber.h ho_ber_to_der) ---- */
+
+struct canon {
+	const struct ho_ber_limits *lim;
+	uint8_t *out;
+	size_t cap, len; /* out[0..len) written */
+};
+
+#define CANON_HDR_MAX 10 /* identifier (at most 5 octets) + length (at most 5) */
+
+/* Universal string types whose constructed form X.690 8.7.3 / 8.23.6 allow: OCTET STRING, the
+ * restricted character strings 18..22, 25..28, 30 and UTF8String, and UTCTime /
+ * GeneralizedTime (23, 24: VisibleStrings). Not 29, CHARACTER STRING (a SEQUENCE). */
+static bool string_type(uint32_t num)
+{
+	return num == HO_BER_T_OCTET_STRING || num == HO_BER_T_UTF8STRING ||
+	       (num >= 18 && num <= 30 && num != 29);
+}
+
+/* DER identifier and length octets of (t, n) into h; their number. */
+static size_t der_hdr(struct ho_ber_tag t, size_t n, uint8_t h[CANON_HDR_MAX])
+{
+	uint8_t tmp[CANON_HDR_MAX + 8];
+	struct ho_ber_enc e;
+	size_t k = 0;
+	ho_ber_enc_init(&e, tmp, sizeof tmp);
+	ho_ber_header(&e, t, n);
+	if (ho_ber_enc_finish(&e, &k) != LIM_OK || k > CANON_HDR_MAX)
+		return 0;
+	memcpy(h, tmp, k);
+	return k;
+}
+
+static enum lim_err canon_tlv(struct canon *c, struct lim_rd *r, unsigned depth);
+
+/* The contents of a constructed value: TLVs up to the end of r (definite), or up to the
+ * end-of-contents octets (indef), each canonicalised and appended. */
+static enum lim_err canon_children(struct canon *c, struct lim_rd *r, bool indef, unsigned depth)
+{
+	for (;;) {
+		if (lim_rd_empty(r))
+			return indef ? LIM_E_TRUNC : LIM_OK;
+		if (r->p[0] == 0x00) { /* end-of-contents (X.690 8.1.5), or a tag [UNIVERSAL 0] */
+			uint8_t b0, b1;
+			if (!indef)
+				return LIM_E_PARSE;
+			(void)lim_rd_u8(r, &b0);
+			if (!lim_rd_u8(r, &b1))
+				return LIM_E_TRUNC;
+			return b1 == 0x00 ? LIM_OK : LIM_E_PARSE;
+		}
+		/* (as ho_ber_walk: a value at the deepest level may be constructed, empty) */
+		if (depth > c->lim->max_depth || depth > HO_BER_DEPTH_HARD)
+			return LIM_E_LIMIT;
+		enum lim_err err = canon_tlv(c, r, depth);
+		if (err != LIM_OK)
+			return err;
+	}
+}
+
+/* Whether the DER TLVs at p[0..len) are all primitive universal OCTET STRINGs (at least one);
+ * if so, joins their contents at p, *joined their length. */
+static bool join_segments(uint8_t *p, size_t len, size_t *joined)
+{
+	struct lim_rd r = lim_rd_make(p, len);
+	size_t w = 0, n = 0;
+	/* first pass: check; second: move (contents only move towards the start) */
+	while (!lim_rd_empty(&r)) {
+		struct ho_ber_tlv t;
+		if (ho_ber_read(&r, SIZE_MAX, &t) != LIM_OK || t.tag.cls != HO_BER_UNIVERSAL ||
+		    t.tag.cons || t.tag.num != HO_BER_T_OCTET_STRING)
+			return false;
+		n++;
+	}
+	if (n == 0)
+		return false;
+	r = lim_rd_make(p, len);
+	while (!lim_rd_empty(&r)) {
+		struct ho_ber_tlv t;
+		if (ho_ber_read(&r, SIZE_MAX, &t) != LIM_OK)
+			return false; /* (read in the first pass) */
+		memmove(p + w, t.val.p, t.val.len);
+		w += t.val.len;
+	}
+	*joined = w;
+	return true;
+}
+
+static enum lim_err canon_tlv(struct canon *c, struct lim_rd *r, unsigned depth)
+{
+	struct ho_ber_tag tag;
+	bool indef;
+	size_t n, start = c->len, body, hn, clen;
+	uint8_t h[CANON_HDR_MAX];
+	enum lim_err err;
+	err = read_tag(r, &tag);
+	if (err == LIM_OK)
+		err = read_len(r, false, c->lim->max_len, &indef, &n);
+	if (err != LIM_OK)
+		return err;
+	if (indef && !tag.cons)
+		return LIM_E_PARSE; /* X.690 8.1.3.2 a */
+	if (tag.cls == HO_BER_UNIVERSAL && tag.num == 0)
+		return LIM_E_PARSE; /* end-of-contents where no indefinite value ends */
+	if (c->cap - c->len < CANON_HDR_MAX)
+		return LIM_E_LIMIT;
+	body = c->len + CANON_HDR_MAX; /* contents written here, moved after the header */
+	c->len = body;
+	if (!tag.cons) {
+		struct lim_rd v;
+		if (!lim_rd_sub(r, n, &v))
+			return LIM_E_TRUNC;
+		if (c->cap - c->len < n)
+			return LIM_E_LIMIT;
+		if (n)
+			memcpy(c->out + c->len, v.p, n);
+		c->len += n;
+	} else {
+		if (indef) {
+			err = canon_children(c, r, true, depth + 1);
+		} else {
+			struct lim_rd sub;
+			if (!lim_rd_sub(r, n, &sub))
+				return LIM_E_TRUNC;
+			err = canon_children(c, &sub, false, depth + 1);
+			if (err == LIM_E_TRUNC)
+				err = LIM_E_PARSE; /* a value runs past its definite container */
+		}
+		if (err != LIM_OK)
+			return err;
+	}
+	clen = c->len - body;
+	/* a constructed string: primitive, its segments' contents joined */
+	if (tag.cons && tag.cls == HO_BER_UNIVERSAL && string_type(tag.num)) {
+		if (clen && !join_segments(c->out + body, clen, &clen))
+			return LIM_E_PARSE; /* X.690 8.7.3.2: segments are OCTET STRINGs */
+		tag.cons = false;
+	} else if (tag.cons && tag.cls != HO_BER_UNIVERSAL &&
+		   join_segments(c->out + body, clen, &clen)) {
+		tag.cons = false; /* an IMPLICIT-tagged string in its constructed form */
+	}
+	hn = der_hdr(tag, clen, h);
+	if (hn == 0)
+		return LIM_E_LIMIT;
+	memcpy(c->out + start, h, hn);
+	memmove(c->out + start + hn, c->out + body, clen);
+	c->len = start + hn + clen;
+	return LIM_OK;
+}
+
+/* see ber.h */
+enum lim_err ho_ber_to_der(const uint8_t *p, size_t n, const struct ho_ber_limits *lim,
+			   uint8_t *out, size_t cap, size_t *used, size_t *out_len)
+{
+	struct canon c = { lim, out, out ? cap : 0, 0 };
+	struct lim_rd r = lim_rd_make(p, n);
+	enum lim_err err;
+	*used = *out_len = 0;
+	if ((!p && n) || !lim)
+		return LIM_E_ARG;
+	err = canon_tlv(&c, &r, 0);
+	if (err != LIM_OK)
+		return err;
+	*used = n - r.len;
+	*out_len = c.len;
+	return LIM_OK;
 }

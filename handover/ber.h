@@ -141,6 +141,27 @@ typedef void (*ho_ber_walk_fn)(void *ctx, unsigned depth, const struct ho_ber_tl
 LIM_WUR enum lim_err ho_ber_walk(const uint8_t *p, size_t n, const struct ho_ber_limits *lim,
 				 ho_ber_walk_fn fn, void *ctx);
 
+/* BER to DER, for what a peer sends (an authority's keep-alives and responses: X.690 lets a
+ * sender use BER where limf writes DER). Reads the one TLV at the start of p[0..n) as BER -
+ * long-form lengths with leading zero octets or for a short length, the indefinite form of a
+ * constructed value ended by end-of-contents octets, strings in their constructed form - and
+ * writes its DER form to out[0..cap): minimal definite lengths, and each constructed string
+ * made primitive with its segments' contents joined: a universal OCTET STRING, character string
+ * or time type, and a constructed value of another class (an IMPLICIT-tagged string) whose
+ * contents are one or more universal OCTET STRINGs (X.690 8.7.3.2, 8.23.6). That last rule
+ * cannot tell an IMPLICIT-tagged SEQUENCE OF OCTET STRING, or an explicit tag on an untagged
+ * OCTET STRING, from a string: the PS-PDU has neither (handover/pdu.h: every explicit tag wraps
+ * a tagged alternative). Other contents are copied as they are (the typed getters below check
+ * them). *used: the octets of p the TLV took; *out_len: the DER length.
+ * Errors: LIM_E_TRUNC when p ends before the TLV does (framing a stream: read more);
+ * LIM_E_PARSE when it is not BER (the indefinite form of a primitive value, end-of-contents
+ * octets other than where an indefinite value ends, a value running past its definite
+ * container, a constructed universal string with a segment that is not an OCTET STRING, a
+ * malformed identifier); LIM_E_LIMIT beyond lim (depth, a declared length) or cap;
+ * LIM_E_ARG. */
+LIM_WUR enum lim_err ho_ber_to_der(const uint8_t *p, size_t n, const struct ho_ber_limits *lim,
+				   uint8_t *out, size_t cap, size_t *used, size_t *out_len);
+
 /* Typed getters on a primitive TLV's contents (the tag is not checked: the caller does). */
 LIM_WUR enum lim_err ho_ber_get_int(const struct ho_ber_tlv *t, int64_t *out);
 LIM_WUR enum lim_err ho_ber_get_uint(const struct ho_ber_tlv *t, uint64_t *out);

@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/err.h"
+#include "handover/ber.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
 
@@ -30,6 +31,9 @@
 #define IN_CAP    4096u /* responses are keep-aliveResponses (~60 octets) */
 #define PROBE_MAX 64u   /* keep-alives outstanding */
 #define KA_CAP    256u
+
+/* What the authority sends, read as BER (ho_ber_to_der): the decoder's depth, IN_CAP. */
+static const struct ho_ber_limits in_lim = { HO_PDU_DEPTH, IN_CAP };
 
 /* A keep-alive in the output buffer or on the wire. It counts as sent - for its timeout, and for
  * a response to confirm anything - only once its last octet has been written to the socket
@@ -82,6 +86,7 @@ struct ho_link {
 	uint8_t *out;
 	size_t out_len, out_off;
 	uint8_t in[IN_CAP];
+	uint8_t der[IN_CAP]; /* a PDU of in as DER (read_in) */
 	size_t in_len;
 	uint64_t last_send;
 	uint32_t ka_seq;
@@ -621,12 +626,20 @@ static enum rd_res read_in(struct ho_link *l, enum lim_err *spool_e, uint64_t *c
 		}
 		l->in_len += (size_t)r;
 		for (;;) {
-			size_t plen;
+			size_t plen, dlen;
 			struct ho_pdu pdu;
-			enum lim_err e = ho_pdu_length(l->in + off, l->in_len - off, &plen);
+			enum lim_err e;
+			/* the authority may write BER (long-form or indefinite lengths,
+			 * constructed strings: X.690): made DER, then decoded */
+			if (off == l->in_len)
+				break;
+			if (l->in[off] != 0x30)
+				return RD_LOST; /* not a PS-PDU SEQUENCE */
+			e = ho_ber_to_der(l->in + off, l->in_len - off, &in_lim, l->der,
+					  sizeof l->der, &plen, &dlen);
 			if (e == LIM_E_TRUNC)
 				break;
-			if (e != LIM_OK || ho_decode_pdu(l->in + off, plen, &pdu) != LIM_OK)
+			if (e != LIM_OK || ho_decode_pdu(l->der, dlen, &pdu) != LIM_OK)
 				return RD_LOST;
 			off += plen;
 			if (pdu.kind == HO_PAYLOAD_KEEPALIVE) {

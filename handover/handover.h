@@ -189,6 +189,9 @@ LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
  * CIN* }, sequenceNumber, microSecondTimeStamp*; iRIType and iRIContents; payloadDirection*
  * and cCContents; iPMMIRIObjId / iPMMCCObjId {5 5 v 1|2}; sIPMessage's three members;
  * mMCCContents and frameType (must be rtpFrame; mMCCprotocol, when present, rTP).
+ * A timeStampQualifier above timeOfAggregation (an extensible ENUMERATED: a later version's)
+ * reads as HO_TSQ_UNKNOWN. The input is DER: a peer's BER is made DER first (handover/ber.h
+ * ho_ber_to_der, as the link does with what an authority sends).
  * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over
  * HO_PDU_MAX, missing required members, values out of range, payload sequences with other than
  * exactly one element (LIM_E_UNSUPP), payload kinds other than the six above, iPTextAddress,

@@ -748,9 +748,11 @@ static enum lim_err dec_header(struct lim_rd r, struct ho_psheader *h)
 			seen |= 16u;
 			break;
 		case HO_T_TSQ: {
+			/* an extensible ENUMERATED: a value of a later version (above
+			 * timeOfAggregation) reads as unknown */
 			uint32_t q;
-			TRY(get_u32(&t, HO_TSQ_AGGREGATION, &q));
-			h->tsq = (enum ho_tsq)q;
+			TRY(get_u32(&t, UINT32_MAX, &q));
+			h->tsq = q <= HO_TSQ_AGGREGATION ? (enum ho_tsq)q : HO_TSQ_UNKNOWN;
 			break;
 		}
 		default: /* timeStamp [5], interceptionPointID [6], extensions */ break;

@@ -1,6 +1,8 @@
 /* libFuzzer target: the ETSI PS-PDU decoder (handover/handover.h ho_decode_pdu, ho_pdu_length)
  * and the BER walker under it. Whatever decodes must re-encode with the encoders and decode
  * again to the same header fields and payload; ho_pdu_length must agree with the decoder.
+ * And BER to DER (handover/ber.h ho_ber_to_der, what the link reads from an authority): what
+ * converts is DER (ho_ber_walk), its own DER form, and takes no more than the input.
  * Deterministic, no I/O. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +29,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ho_pdu p, q;
 	size_t len = 0, fl = 0;
 	enum lim_err err, walk;
+
+	{
+		static uint8_t der[HO_PDU_MAX + 64], der2[HO_PDU_MAX + 64];
+		size_t used = 0, dl = 0, u2 = 0, d2 = 0;
+		if (ho_ber_to_der(data, size, &lim, der, sizeof der, &used, &dl) == LIM_OK) {
+			if (used > size || ho_ber_walk(der, dl, &lim, NULL, NULL) != LIM_OK)
+				abort();
+			if (ho_ber_to_der(der, dl, &lim, der2, sizeof der2, &u2, &d2) != LIM_OK ||
+			    u2 != dl || d2 != dl || memcmp(der, der2, dl) != 0)
+				abort();
+		} else if (used || dl) {
+			abort();
+		}
+	}
 
 	walk = ho_ber_walk(data, size, &lim, NULL, NULL);
 	err = ho_decode_pdu(data, size, &p);

@@ -28,6 +28,12 @@
 #include "handover/handover.h"
 #include "tests/unit/check.h"
 
+/* tests/unit/test_handover.c */
+#define BV_INDEF 1u
+#define BV_LONG  2u
+#define BV_SPLIT 4u
+size_t t_ber_variant(const uint8_t *der, size_t n, unsigned mode, uint8_t *out, size_t cap);
+
 void t_ho_deliver(void);
 void t_ho_link_errors(void);
 
@@ -969,6 +975,7 @@ struct mini_lemf {
 	uint32_t last_resp;  /* and the last one's sequence number */
 	bool last_resp_bare; /* and whether it left out CIN and microSecondTimeStamp */
 	bool bare;   /* its keep-aliveResponses leave them out (both OPTIONAL, TS 102 232-1) */
+	bool ber;    /* ...are BER a DER decoder refuses (t_ber_variant), timeStampQualifier 9 */
 	bool paused; /* accept, but read nothing (the link's output backs up) */
 };
 
@@ -1009,9 +1016,27 @@ static void mini_step(struct mini_lemf *m)
 				size_t rl;
 				m->kas++;
 				p.hdr.no_cin = p.hdr.no_usts = m->bare;
-				if (m->answer && ho_encode_keepalive_response(
-							 &p.hdr, resp, sizeof resp, &rl) == LIM_OK)
-					CHECK(send(m->cfd, resp, rl, MSG_NOSIGNAL) == (ssize_t)rl);
+				if (m->answer &&
+				    ho_encode_keepalive_response(&p.hdr, resp, sizeof resp, &rl) ==
+					    LIM_OK) {
+					static uint8_t ber[8 * sizeof resp + 64];
+					const uint8_t *o = resp;
+					if (m->ber) {
+						/* a later timeStampQualifier (the last octet of
+						 * the PSHeader, 88 01 q) and BER lengths and
+						 * strings */
+						for (size_t i = 0; i + 4 <= rl; i++)
+							if (resp[i] == 0x88 &&
+							    resp[i + 1] == 0x01 &&
+							    resp[i + 3] == 0xa2) {
+								resp[i + 2] = 9;
+								break;
+							}
+						rl = t_ber_variant(resp, rl, 7, ber, sizeof ber);
+						o = ber;
+					}
+					CHECK(send(m->cfd, o, rl, MSG_NOSIGNAL) == (ssize_t)rl);
+				}
 				continue;
 			}
 			if (p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE) {
@@ -1178,6 +1203,31 @@ static void t_ho_link(void)
 		CHECK(m.resps == 2 && m.last_resp == 78 && m.last_resp_bare &&
 		      ls.disconnects == d0);
 		m.bare = false;
+	}
+	/* a LEMF that writes BER where limf writes DER (X.690 lets it): indefinite and long-form
+	 * lengths, its LIID as a constructed string, and a timeStampQualifier of a later version
+	 * in its responses; and its own keep-alive the same way. Its answers count and the
+	 * connection stays (the DER decoder dropped it at every response) */
+	{
+		struct ho_psheader h;
+		uint8_t ka[256], kb[8 * 256 + 64];
+		size_t kn;
+		uint64_t k0, a0, d0;
+		ho_link_get_stats(l, &ls);
+		k0 = ls.ka_sent, a0 = ls.ka_answered, d0 = ls.disconnects;
+		m.ber = true;
+		RUN(l, mp, false, 600);
+		ho_link_get_stats(l, &ls);
+		CHECK(ls.ka_sent == k0 + 1 && ls.ka_answered == a0 + 1 && ls.disconnects == d0);
+		hdr_init(&h, "lemf", 0);
+		h.seqno = 79;
+		CHECK(ho_encode_keepalive(&h, ka, sizeof ka, &kn) == LIM_OK);
+		kn = t_ber_variant(ka, kn, BV_INDEF | BV_LONG | BV_SPLIT, kb, sizeof kb);
+		CHECK(m.cfd >= 0 && send(m.cfd, kb, kn, MSG_NOSIGNAL) == (ssize_t)kn);
+		RUN(l, mp, m.resps > 2, 200);
+		ho_link_get_stats(l, &ls);
+		CHECK(m.resps == 3 && m.last_resp == 79 && ls.disconnects == d0);
+		m.ber = false;
 	}
 	/* no keep-alive response within keepalive_timeout_ms: reconnect */
 	m.answer = false;

@@ -25,7 +25,14 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
-void t_ho_deliver(void);     /* tests/unit/handover_deliver.c: spool, seqno, link */
+void t_ho_deliver(void); /* tests/unit/handover_deliver.c: spool, seqno, link */
+/* The DER PDU der[0..n) rewritten as BER a DER decoder refuses (used by handover_deliver.c's
+ * LEMF too): BV_INDEF every constructed value with the indefinite length, BV_LONG every definite
+ * length in four octets, BV_SPLIT the PSHeader's LIID as a constructed string. cap >= 8n+64. */
+#define BV_INDEF 1u
+#define BV_LONG  2u
+#define BV_SPLIT 4u
+size_t t_ber_variant(const uint8_t *der, size_t n, unsigned mode, uint8_t *out, size_t cap);
 void t_ho_link_errors(void); /* same file: names, spool errors on a link, keep-alive timing */
 
 /* ---- helpers ---- */
@@ -1542,6 +1549,216 @@ static void t_pdu_ce_kat(void)
 	free(vec);
 }
 
+/* ---- BER from the authority: ho_ber_to_der ---- */
+
+/* Length octets of n in the style of mode: BV_LONG four octets with leading zeros (a long form
+ * a DER decoder refuses), else DER's. */
+static size_t bv_len(uint8_t *o, size_t n, unsigned mode)
+{
+	if (mode & BV_LONG) {
+		o[0] = 0x84;
+		for (int i = 0; i < 4; i++)
+			o[1 + i] = (uint8_t)(n >> (24 - 8 * i));
+		return 5;
+	}
+	if (n < 128) {
+		o[0] = (uint8_t)n;
+		return 1;
+	}
+	if (n < 256) {
+		o[0] = 0x81;
+		o[1] = (uint8_t)n;
+		return 2;
+	}
+	o[0] = 0x82;
+	o[1] = (uint8_t)(n >> 8);
+	o[2] = (uint8_t)n;
+	return 3;
+}
+
+/* One TLV: identifier id[0..idn), contents c[0..cn) (constructed when cons), as mode says. */
+static size_t bv_put(uint8_t *out, const uint8_t *id, size_t idn, bool cons, const uint8_t *c,
+		     size_t cn, unsigned mode)
+{
+	size_t k = idn;
+	memcpy(out, id, idn);
+	if (cons && (mode & BV_INDEF)) {
+		out[k++] = 0x80;
+		memcpy(out + k, c, cn);
+		k += cn;
+		out[k++] = 0;
+		out[k++] = 0;
+		return k;
+	}
+	k += bv_len(out + k, cn, mode);
+	memcpy(out + k, c, cn);
+	return k + cn;
+}
+
+/* The TLVs of the DER p[0..n) at depth, rewritten as BER per mode into out; its length. */
+static size_t bv_tlvs(const uint8_t *p, size_t n, unsigned depth, unsigned mode, uint8_t *out)
+{
+	struct lim_rd r = lim_rd_make(p, n);
+	size_t w = 0;
+	while (!lim_rd_empty(&r)) {
+		struct ho_ber_tlv t;
+		const uint8_t *id = r.p;
+		size_t lenlen, idn;
+		CHECK(ho_ber_read(&r, SIZE_MAX, &t) == LIM_OK);
+		lenlen = t.val.len < 128 ? 1 : t.val.len < 256 ? 2 : 3;
+		idn = t.hdr_len - lenlen;
+		if (t.tag.cons) {
+			uint8_t *c = malloc(8 * t.val.len + 64);
+			size_t cn = bv_tlvs(t.val.p, t.val.len, depth + 1, mode, c);
+			w += bv_put(out + w, id, idn, true, c, cn, mode);
+			free(c);
+		} else if ((mode & BV_SPLIT) && depth == 2 && id[0] == 0x81 && t.val.len >= 2) {
+			/* the PSHeader's LIID [1]: constructed, its segments an OCTET STRING and a
+			 * constructed OCTET STRING of one segment (X.690 8.7.3) */
+			uint8_t c[128], inner[64];
+			const uint8_t ostr = 0x04, costr = 0x24, cid = 0xa1;
+			size_t h = t.val.len / 2, cn, in;
+			cn = bv_put(c, &ostr, 1, false, t.val.p, h, mode);
+			in = bv_put(inner, &ostr, 1, false, t.val.p + h, t.val.len - h, mode);
+			cn += bv_put(c + cn, &costr, 1, true, inner, in, mode);
+			w += bv_put(out + w, &cid, 1, true, c, cn, mode);
+		} else {
+			w += bv_put(out + w, id, idn, false, t.val.p, t.val.len, mode);
+		}
+	}
+	return w;
+}
+
+/* see handover_deliver.c */
+size_t t_ber_variant(const uint8_t *der, size_t n, unsigned mode, uint8_t *out, size_t cap)
+{
+	size_t w;
+	CHECK(cap >= 8 * n + 64);
+	w = bv_tlvs(der, n, 0, mode, out);
+	CHECK(w <= cap);
+	return w;
+}
+
+static void t_ber_to_der(void)
+{
+	static const char *const kats[] = { "iri_sip",        "cc_rtp",      "keepalive",
+					    "keepalive_resp", "iri_keymgmt", "iri_callend" };
+	static const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	char *vec = lim_t_read_file(PDU_VEC, NULL);
+	static uint8_t der[4096], ber[40000], out[40000];
+	static struct ho_pdu p;
+	size_t dn, bn, used, on;
+	for (size_t k = 0; k < sizeof kats / sizeof kats[0]; k++) {
+		CHECK(lim_t_vec_hex(vec, kats[k], der, sizeof der, &dn) == 0);
+		/* DER is its own DER form */
+		CHECK(ho_ber_to_der(der, dn, &lim, out, sizeof out, &used, &on) == LIM_OK &&
+		      used == dn && on == dn && memcmp(out, der, dn) == 0);
+		for (unsigned mode = 1; mode < 8; mode++) {
+			bn = t_ber_variant(der, dn, mode, ber, sizeof ber);
+			CHECK(bn > dn);
+			/* a DER decoder refuses it (the link did: the connection dropped) */
+			CHECK(ho_decode_pdu(ber, bn, &p) != LIM_OK);
+			/* as a stream, with the next PDU's first octets behind it */
+			memcpy(ber + bn, der, 8);
+			CHECK(ho_ber_to_der(ber, bn + 8, &lim, out, sizeof out, &used, &on) ==
+				      LIM_OK &&
+			      used == bn && on == dn && memcmp(out, der, dn) == 0);
+			CHECK(ho_decode_pdu(out, on, &p) == LIM_OK);
+			/* every prefix: read more */
+			for (size_t m = 0; m < bn; m++)
+				CHECK(ho_ber_to_der(ber, m, &lim, out, sizeof out, &used, &on) ==
+				      LIM_E_TRUNC);
+			/* too small an output */
+			CHECK(ho_ber_to_der(ber, bn, &lim, out, dn - 1, &used, &on) ==
+				      LIM_E_LIMIT &&
+			      used == 0 && on == 0);
+		}
+	}
+	/* hostile BER */
+#define BAD(want_err, ...)                                                                         \
+	do {                                                                                       \
+		static const uint8_t b_[] = { __VA_ARGS__ };                                       \
+		CHECK(ho_ber_to_der(b_, sizeof b_, &lim, out, sizeof out, &used, &on) ==           \
+		      (want_err));                                                                 \
+	} while (0)
+	BAD(LIM_E_PARSE, 0x04, 0x80, 0x00, 0x00);       /* indefinite primitive */
+	BAD(LIM_E_PARSE, 0x30, 0x02, 0x00, 0x00);       /* end-of-contents in a definite */
+	BAD(LIM_E_PARSE, 0x30, 0x80, 0x00, 0x01, 0x00); /* end-of-contents with a length */
+	BAD(LIM_E_PARSE, 0x00, 0x00);                   /* end-of-contents alone */
+	BAD(LIM_E_PARSE, 0x24, 0x03, 0x02, 0x01, 0x00); /* an INTEGER segment */
+	BAD(LIM_E_PARSE, 0x30, 0x03, 0x04, 0x05, 0x41); /* runs past its container */
+	BAD(LIM_E_PARSE, 0x30, 0x80, 0x30, 0x03, 0x04, 0x05, 0x41, 0x00, 0x00); /* ...inside */
+	BAD(LIM_E_TRUNC, 0x30, 0x80, 0x30, 0x03, 0x04, 0x05); /* (its container not all here) */
+	BAD(LIM_E_PARSE, 0x30, 0xff, 0x00);                   /* reserved length octet */
+	BAD(LIM_E_PARSE, 0x3f, 0x80, 0x01, 0x00);             /* tag with a leading 0x80 */
+	BAD(LIM_E_LIMIT, 0x30, 0x84, 0x7f, 0xff, 0xff, 0xff); /* over max_len */
+	BAD(LIM_E_LIMIT, 0x30, 0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0); /* 2^64: overflows */
+	BAD(LIM_E_TRUNC, 0x30, 0x80, 0x04, 0x01, 0x41);             /* no end-of-contents yet */
+	BAD(LIM_E_TRUNC, 0x30);
+	/* allowed: nine length octets, eight of them leading zeros; an empty constructed string */
+	BAD(LIM_OK, 0x04, 0x89, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x41);
+	CHECK(on == 3 && memcmp(out, "\x04\x01\x41", 3) == 0);
+	BAD(LIM_OK, 0x24, 0x80, 0x00, 0x00);
+	CHECK(on == 2 && memcmp(out, "\x04\x00", 2) == 0);
+	/* a constructed context value of OCTET STRINGs is a string; one of other values is not */
+	BAD(LIM_OK, 0xa1, 0x06, 0x04, 0x01, 0x41, 0x04, 0x01, 0x42);
+	CHECK(on == 4 && memcmp(out, "\x81\x02\x41\x42", 4) == 0);
+	BAD(LIM_OK, 0xa1, 0x06, 0x04, 0x01, 0x41, 0x81, 0x01, 0x42);
+	CHECK(on == 8 && memcmp(out, "\xa1\x06\x04\x01\x41\x81\x01\x42", 8) == 0);
+	/* ...and a SEQUENCE of them stays one */
+	BAD(LIM_OK, 0x30, 0x03, 0x04, 0x01, 0x41);
+	CHECK(on == 5 && memcmp(out, "\x30\x03\x04\x01\x41", 5) == 0);
+#undef BAD
+	/* depth: HO_PDU_DEPTH nested indefinite SEQUENCEs pass, one more does not */
+	for (unsigned d = HO_PDU_DEPTH; d <= HO_PDU_DEPTH + 1; d++) {
+		size_t k = 0;
+		for (unsigned i = 0; i <= d; i++) {
+			ber[k++] = 0x30;
+			ber[k++] = 0x80;
+		}
+		memset(ber + k, 0, 2 * (d + 1));
+		k += 2 * (d + 1);
+		CHECK(ho_ber_to_der(ber, k, &lim, out, sizeof out, &used, &on) ==
+		      (d == HO_PDU_DEPTH ? LIM_OK : LIM_E_LIMIT));
+	}
+	/* random octets and mutated variants: never out of bounds; what converts is DER, and its
+	 * own DER form */
+	CHECK(lim_t_vec_hex(vec, "keepalive_resp", der, sizeof der, &dn) == 0);
+	bn = t_ber_variant(der, dn, 7, ber, sizeof ber);
+	for (int it = 0; it < 20000; it++) {
+		static uint8_t m[512], out2[4096];
+		size_t mn = it & 1 ? bn : rndn(64), u2, o2;
+		enum lim_err e;
+		if (it & 1) {
+			memcpy(m, ber, bn);
+			for (size_t j = 1 + rndn(3); j-- > 0;)
+				m[rndn(bn)] = (uint8_t)rndn(256);
+		} else {
+			for (size_t j = 0; j < mn; j++)
+				m[j] = (uint8_t)rndn(256);
+		}
+		e = ho_ber_to_der(m, mn, &lim, out, sizeof out, &used, &on);
+		if (e != LIM_OK) {
+			CHECK(used == 0 && on == 0);
+			continue;
+		}
+		CHECK(used <= mn && ho_ber_walk(out, on, &lim, NULL, NULL) == LIM_OK);
+		CHECK(ho_ber_to_der(out, on, &lim, out2, sizeof out2, &u2, &o2) == LIM_OK &&
+		      u2 == on && o2 == on && memcmp(out2, out, on) == 0);
+	}
+	/* timeStampQualifier is an extensible ENUMERATED: a later value reads as unknown */
+	{
+		size_t o = find_bytes(der, dn, "\x88\x01\x01", 3);
+		CHECK(o != SIZE_MAX);
+		memcpy(out, der, dn);
+		out[o + 2] = 9;
+		CHECK(ho_decode_pdu(out, dn, &p) == LIM_OK && p.hdr.tsq == HO_TSQ_UNKNOWN);
+		out[o + 2] = 0x80; /* negative */
+		CHECK(ho_decode_pdu(out, dn, &p) != LIM_OK);
+	}
+	free(vec);
+}
+
 static void rand_utf8(char *out, size_t max)
 {
 	static const char *const pieces[] = { "a",
@@ -1922,6 +2139,7 @@ int main(int argc, char **argv)
 		{ "pdu_km_args", t_pdu_km_args },
 		{ "pdu_km_dec", t_pdu_km_dec },
 		{ "pdu_ce_kat", t_pdu_ce_kat },
+		{ "ber_to_der", t_ber_to_der },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
