@@ -183,7 +183,7 @@ void ho_spool_free(struct ho_spool *s);
 LIM_WUR enum lim_err ho_spool_set_max_bytes(struct ho_spool *s, uint64_t max_bytes);
 
 /* Appends one encoded PS-PDU (copied), which must decode (ho_decode_pdu) and be IRI (SIP, key
- * management or call end) or CC; its
+ * management, call end or group) or CC; its
  * sequenceNumber must be the one ho_spool_next_seq() gives (the counter then advances). For most
  * callers ho_spool_put_iri/_cc below are simpler. Errors: LIM_E_ARG (not a data PDU, or a
  * sequence number out of order), LIM_E_LIMIT (refused, nothing written, the alarm raised and
@@ -202,9 +202,11 @@ LIM_WUR enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h,
 /* A limf key-management IRI record (handover.h), numbered with the SIP IRI of its call. */
 LIM_WUR enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader *h,
 					  const struct ho_iri_keymgmt *km);
-/* A limf call-end IRI record (handover.h), numbered with the other IRI of its call. */
+/* A limf call-end or group IRI record (handover.h), numbered with the other IRI of its call. */
 LIM_WUR enum lim_err ho_spool_put_callend(struct ho_spool *s, struct ho_psheader *h,
 					  const struct ho_iri_callend *ce);
+LIM_WUR enum lim_err ho_spool_put_group(struct ho_spool *s, struct ho_psheader *h,
+					const struct ho_iri_group *g);
 /* The sequence number the next PDU for (liid, cin, cc ? CC : IRI) gets (0 for a new key). */
 uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t cin, bool cc);
 /* Forgets the counters of a finished call: of (liid, cin), or of every LIID of cin when liid is

@@ -144,6 +144,22 @@ struct ho_iri_callend {
 LIM_WUR enum lim_err ho_encode_iri_callend(const struct ho_psheader *h,
 					   const struct ho_iri_callend *ce, uint8_t *buf,
 					   size_t cap, size_t *len);
+/* A group-communication fact (limf/pipeline.h struct limf_group_ev, issue 9) as a limf-defined
+ * IRI in the HI2 stream, numbered with the call's other IRI (it may be a LIID's BEGIN). event:
+ * "talker" or a floor-control message name (capture/floor.h cap_floor_name); group and talker
+ * the octets carried (no NUL), detail UTF-8; "" or NULL = absent; each at most HO_KM_STR_MAX.
+ * Wire format: nationalIPMMIRIParameters with the LimfGroupEvent extension addition
+ * (handover/pdu.h). Errors as above: LIM_E_ARG for another event, a string too long or
+ * (detail) not UTF-8, a type out of range. Decoded: event points at a static string, the others
+ * into struct ho_pdu's km_text. */
+struct ho_iri_group {
+	enum ho_iri_type type;
+	const char *event, *group, *talker, *detail;
+	uint32_t gmk_id, guk_id, ssrc;
+	bool authenticated;
+};
+LIM_WUR enum lim_err ho_encode_iri_group(const struct ho_psheader *h, const struct ho_iri_group *g,
+					 uint8_t *buf, size_t cap, size_t *len);
 LIM_WUR enum lim_err ho_encode_keepalive_response(const struct ho_psheader *h, uint8_t *buf,
 						  size_t cap, size_t *len);
 
@@ -153,7 +169,8 @@ enum ho_payload_kind {
 	HO_PAYLOAD_KEEPALIVE = 3,
 	HO_PAYLOAD_KEEPALIVE_RESPONSE = 4,
 	HO_PAYLOAD_IRI_KEYMGMT = 5, /* an IRI (HI2, IRI sequence numbers) */
-	HO_PAYLOAD_IRI_CALLEND = 6  /* an IRI too */
+	HO_PAYLOAD_IRI_CALLEND = 6, /* an IRI too */
+	HO_PAYLOAD_IRI_GROUP = 7    /* an IRI too */
 };
 
 /* Room for the decoded key-management strings: four of HO_KM_STR_MAX and t, NUL-terminated. */
@@ -161,8 +178,8 @@ enum ho_payload_kind {
 
 /* A decoded PS-PDU; iri / cc are filled for their kind (borrowed views into the input); km for
  * HO_PAYLOAD_IRI_KEYMGMT (its strings live in km_text / static storage: valid while this struct
- * is, not tied to the input), ce for HO_PAYLOAD_IRI_CALLEND, with km_cc the
- * nationalIPMMIRIParameters countryCode of either. */
+ * is, not tied to the input), ce for HO_PAYLOAD_IRI_CALLEND, ge for HO_PAYLOAD_IRI_GROUP (the
+ * same), with km_cc the nationalIPMMIRIParameters countryCode of any of them. */
 struct ho_pdu {
 	struct ho_psheader hdr;
 	enum ho_payload_kind kind;
@@ -170,7 +187,8 @@ struct ho_pdu {
 	struct ho_cc_rtp cc;
 	struct ho_iri_keymgmt km;
 	struct ho_iri_callend ce;
-	char km_cc[3]; /* (of limfCallEnd too) */
+	struct ho_iri_group ge;
+	char km_cc[3]; /* (of limfCallEnd and limfGroupEvent too) */
 	char km_text[HO_KM_TEXT_MAX];
 };
 
@@ -194,12 +212,13 @@ LIM_WUR enum lim_err ho_pdu_length(const uint8_t *p, size_t n, size_t *len);
  * ho_ber_to_der, as the link does with what an authority sends).
  * Rejects: indefinite or non-minimal lengths, nesting deeper than HO_PDU_DEPTH, lengths over
  * HO_PDU_MAX, missing required members, values out of range, payload sequences with other than
- * exactly one element (LIM_E_UNSUPP), payload kinds other than the six above, iPTextAddress,
+ * exactly one element (LIM_E_UNSUPP), payload kinds other than the seven above, iPTextAddress,
  * IRI/CC contents other than IPMMIRI sIPMessage / nationalIPMMIRIParameters / IPMMCC
  * (LIM_E_UNSUPP). nationalIPMMIRIParameters: countryCode required; exactly one limf member
- * required, key management or call end (a national branch without one, or with another OID
- * or version: LIM_E_UNSUPP; with both: LIM_E_PARSE): key management with side, keyPeriod,
- * outcome, signature, csbId and srtpSessions, call end with its reason; other extension
+ * required, key management, call end or group event (a national branch without one, or with
+ * another OID or version: LIM_E_UNSUPP; with two: LIM_E_PARSE): key management with side,
+ * keyPeriod, outcome, signature, csbId and srtpSessions, call end with its reason, group event
+ * with event, gmkId, gukId, ssrc and authenticated (group and talker: no NUL); other extension
  * members are skipped; strings over HO_KM_STR_MAX, not UTF-8 or holding NUL, enumerations
  * out of range, a malformed GeneralizedTime: LIM_E_PARSE.
  * Errors: LIM_E_PARSE / LIM_E_TRUNC / LIM_E_LIMIT / LIM_E_UNSUPP; *out zeroed on failure. */

@@ -351,6 +351,20 @@ static const char *const km_outcomes[] = { "keys",
 					   "no-group", /* gmk, no-group: issue 9 */
 					   "no-valid-certificate" };
 static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
+/* LimfGroupEvent event: "talker", then capture/floor.h cap_floor_name's names */
+static const char *const ge_events[] = { "talker",
+					 "floor-request",
+					 "floor-granted",
+					 "floor-taken",
+					 "floor-deny",
+					 "floor-release",
+					 "floor-idle",
+					 "floor-revoke",
+					 "floor-queue-position-request",
+					 "floor-queue-position-info",
+					 "floor-ack",
+					 "floor-release-multi-talker",
+					 "floor-unknown" };
 /* LimfCallEnd reason: the first seven are capture/capture.h enum cap_call_end's names */
 static const char *const ce_reasons[] = { "none",
 					  "bye",
@@ -465,12 +479,19 @@ static size_t iso_to_gt(const char *t, char *out)
 	return o;
 }
 
-/* LimfCallEnd's OID: LimfKeyManagement's with its module and version arcs (pdu.h). */
-static void ce_oid(uint8_t oid[HO_KM_OID_LEN])
+/* The OID of a limf module: LimfKeyManagement's with its module and version arcs (pdu.h). */
+static void limf_oid(uint8_t oid[HO_KM_OID_LEN], uint8_t module, uint8_t version)
 {
 	memcpy(oid, km_oid, HO_KM_OID_LEN);
-	oid[HO_KM_OID_LEN - 2] = HO_CE_MODULE_ARC;
-	oid[HO_KM_OID_LEN - 1] = HO_CE_VERSION;
+	oid[HO_KM_OID_LEN - 2] = module;
+	oid[HO_KM_OID_LEN - 1] = version;
+}
+
+/* An optional string of octets (group, talker): NULL or "" (absent), else at most
+ * HO_KM_STR_MAX octets. */
+static bool oct_str_ok(const char *s)
+{
+	return !s || strnlen(s, HO_KM_STR_MAX + 1) <= HO_KM_STR_MAX;
 }
 
 /* Ends a limf IRI of the national branch: e holds the limf extension member alone; wraps it
@@ -546,12 +567,41 @@ enum lim_err ho_encode_iri_callend(const struct ho_psheader *h, const struct ho_
 	*len = 0;
 	if (!data_hdr_ok(h) || ce->type < HO_IRI_BEGIN || ce->type > HO_IRI_REPORT || reason < 0)
 		return LIM_E_ARG;
-	ce_oid(oid);
+	limf_oid(oid, HO_CE_MODULE_ARC, HO_CE_VERSION);
 	ho_ber_enc_init(&e, buf, cap);
 	ho_ber_int(&e, HO_CTX(HO_T_CE_REASON), reason);
 	ho_ber_octets(&e, HO_CTX(HO_T_CE_OBJID), oid, sizeof oid);
 	ho_ber_wrap(&e, 0, HO_CTXC(HO_T_NAT_LIMF_CE));
 	return finish_national(&e, h, ce->type, len);
+}
+
+/* see handover.h */
+enum lim_err ho_encode_iri_group(const struct ho_psheader *h, const struct ho_iri_group *g,
+				 uint8_t *buf, size_t cap, size_t *len)
+{
+	struct ho_ber_enc e;
+	uint8_t oid[HO_KM_OID_LEN];
+	int event = km_index(g->event, ge_events, NELEM(ge_events));
+	*len = 0;
+	if (!data_hdr_ok(h) || g->type < HO_IRI_BEGIN || g->type > HO_IRI_REPORT || event < 0 ||
+	    !oct_str_ok(g->group) || !oct_str_ok(g->talker) || !km_str_ok(g->detail))
+		return LIM_E_ARG;
+	limf_oid(oid, HO_GE_MODULE_ARC, HO_GE_VERSION);
+	ho_ber_enc_init(&e, buf, cap);
+	if (g->detail && g->detail[0])
+		ho_ber_octets(&e, HO_CTX(HO_T_GE_DETAIL), g->detail, strlen(g->detail));
+	ho_ber_bool(&e, HO_CTX(HO_T_GE_AUTH), g->authenticated);
+	ho_ber_uint(&e, HO_CTX(HO_T_GE_SSRC), g->ssrc);
+	ho_ber_uint(&e, HO_CTX(HO_T_GE_GUK_ID), g->guk_id);
+	ho_ber_uint(&e, HO_CTX(HO_T_GE_GMK_ID), g->gmk_id);
+	if (g->talker && g->talker[0])
+		ho_ber_octets(&e, HO_CTX(HO_T_GE_TALKER), g->talker, strlen(g->talker));
+	if (g->group && g->group[0])
+		ho_ber_octets(&e, HO_CTX(HO_T_GE_GROUP), g->group, strlen(g->group));
+	ho_ber_int(&e, HO_CTX(HO_T_GE_EVENT), event);
+	ho_ber_octets(&e, HO_CTX(HO_T_GE_OBJID), oid, sizeof oid);
+	ho_ber_wrap(&e, 0, HO_CTXC(HO_T_NAT_LIMF_GE));
+	return finish_national(&e, h, g->type, len);
 }
 
 static enum lim_err enc_tri(const struct ho_psheader *h, uint32_t which, uint8_t *buf, size_t cap,
@@ -961,7 +1011,7 @@ static enum lim_err dec_limf_ce(struct lim_rd r, struct ho_iri_callend *ce)
 	enum lim_err err;
 	unsigned seen = 0;
 	uint8_t oid[HO_KM_OID_LEN];
-	ce_oid(oid);
+	limf_oid(oid, HO_CE_MODULE_ARC, HO_CE_VERSION);
 	while ((err = member(&r, &last, &t)) == LIM_OK) {
 		if (t.tag.num == HO_T_CE_OBJID) {
 			TRY(want(&t, false));
@@ -979,6 +1029,77 @@ static enum lim_err dec_limf_ce(struct lim_rd r, struct ho_iri_callend *ce)
 	if (!(seen & 1u))
 		return LIM_E_UNSUPP; /* not a limf call-end record */
 	return seen == 3u ? LIM_OK : LIM_E_PARSE;
+}
+
+/* An optional OCTET STRING of LimfGroupEvent (group, talker): 1..HO_KM_STR_MAX octets, no
+ * NUL, into km_text. */
+static enum lim_err ge_get_oct(const struct ho_ber_tlv *t, struct ho_pdu *out, size_t *used,
+			       const char **dst)
+{
+	size_t n = t->val.len;
+	TRY(want(t, false));
+	if (n < 1 || n > HO_KM_STR_MAX || memchr(t->val.p, 0, n) ||
+	    sizeof out->km_text - *used < n + 1)
+		return LIM_E_PARSE;
+	memcpy(out->km_text + *used, t->val.p, n);
+	out->km_text[*used + n] = '\0';
+	*dst = out->km_text + *used;
+	*used += n + 1;
+	return LIM_OK;
+}
+
+/* LimfGroupEvent (pdu.h). */
+static enum lim_err dec_limf_ge(struct lim_rd r, struct ho_pdu *out)
+{
+	struct ho_iri_group *g = &out->ge;
+	struct ho_ber_tlv t;
+	long last = -1;
+	enum lim_err err;
+	unsigned seen = 0;
+	size_t used = 0;
+	uint8_t oid[HO_KM_OID_LEN];
+	limf_oid(oid, HO_GE_MODULE_ARC, HO_GE_VERSION);
+	g->group = g->talker = g->detail = "";
+	while ((err = member(&r, &last, &t)) == LIM_OK) {
+		switch (t.tag.num) {
+		case HO_T_GE_OBJID:
+			TRY(want(&t, false));
+			if (t.val.len != HO_KM_OID_LEN || memcmp(t.val.p, oid, HO_KM_OID_LEN) != 0)
+				return LIM_E_UNSUPP;
+			seen |= 1u;
+			break;
+		case HO_T_GE_EVENT:
+			TRY(km_get_enum(&t, ge_events, NELEM(ge_events), &g->event));
+			seen |= 2u;
+			break;
+		case HO_T_GE_GROUP: TRY(ge_get_oct(&t, out, &used, &g->group)); break;
+		case HO_T_GE_TALKER: TRY(ge_get_oct(&t, out, &used, &g->talker)); break;
+		case HO_T_GE_GMK_ID:
+			TRY(get_u32(&t, UINT32_MAX, &g->gmk_id));
+			seen |= 4u;
+			break;
+		case HO_T_GE_GUK_ID:
+			TRY(get_u32(&t, UINT32_MAX, &g->guk_id));
+			seen |= 8u;
+			break;
+		case HO_T_GE_SSRC:
+			TRY(get_u32(&t, UINT32_MAX, &g->ssrc));
+			seen |= 16u;
+			break;
+		case HO_T_GE_AUTH:
+			TRY(want(&t, false));
+			TRY(ho_ber_get_bool(&t, &g->authenticated));
+			seen |= 32u;
+			break;
+		case HO_T_GE_DETAIL: TRY(km_get_str(&t, out, &used, &g->detail)); break;
+		default: break; /* later members (after "...") */
+		}
+	}
+	if (err != LIM_E_STATE)
+		return err;
+	if (!(seen & 1u))
+		return LIM_E_UNSUPP; /* not a limf group record */
+	return seen == 63u ? LIM_OK : LIM_E_PARSE;
 }
 
 /* NationalIPMMIRIParameters: countryCode, then extension additions (one of limf's is
@@ -1005,13 +1126,18 @@ static enum lim_err dec_national(struct lim_rd r, struct ho_pdu *out)
 			TRY(dec_limf_ce(t.val, &out->ce));
 			out->kind = HO_PAYLOAD_IRI_CALLEND;
 			seen |= 4u;
+		} else if (t.tag.num == HO_T_NAT_LIMF_GE) {
+			TRY(want(&t, true));
+			TRY(dec_limf_ge(t.val, out));
+			out->kind = HO_PAYLOAD_IRI_GROUP;
+			seen |= 8u;
 		}
 	}
 	if (err != LIM_E_STATE)
 		return err;
-	if (!(seen & 6u))
+	if (!(seen & 14u))
 		return LIM_E_UNSUPP; /* someone else's national parameters */
-	if ((seen & 6u) == 6u)
+	if ((seen & 14u) != 2u && (seen & 14u) != 4u && (seen & 14u) != 8u)
 		return LIM_E_PARSE; /* one record is one of them */
 	return (seen & 1u) ? LIM_OK : LIM_E_PARSE;
 }
@@ -1077,6 +1203,8 @@ static enum lim_err dec_iri(struct lim_rd r, struct ho_pdu *out)
 		out->km.type = type;
 	else if (out->kind == HO_PAYLOAD_IRI_CALLEND)
 		out->ce.type = type;
+	else if (out->kind == HO_PAYLOAD_IRI_GROUP)
+		out->ge.type = type;
 	else
 		out->iri.type = type;
 	return LIM_OK;

@@ -60,6 +60,8 @@
  *                 limfKeyManagement [100] LimfKeyManagement        BF 64
  *                 -- or, for the limf call-end IRI (ho_encode_iri_callend):
  *                 limfCallEnd [101] LimfCallEnd                    BF 65
+ *                 -- or, for the limf group IRI (ho_encode_iri_group):
+ *                 limfGroupEvent [102] LimfGroupEvent              BF 66
  *   IPAddress ::= SEQUENCE (TS 102 232-3)
  *     iP-type [1] ENUMERATED                             81  iPV4(0), iPV6(1)
  *     iP-value [2] IP-value (CHOICE)                     A2
@@ -134,7 +136,36 @@
  *       ...
  *   }
  *   END
- * A PS-PDU holds limfKeyManagement or limfCallEnd, never both.
+ *
+ * Group-communication IRI (handover.h ho_encode_iri_group, issue 9): a fact of an MCPTT group
+ * call - a talker's first media (authenticated: its SRTP verified under the group's GMK) or a
+ * floor-control message seen in the clear - as a third extension addition:
+ *
+ *   LimfGroupEvent-v1 { joint-iso-itu-t(2) uuid(25)
+ *       limf(185782223943758931639124538047893075108) groupEvent(3) version1(1) }
+ *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
+ *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
+ *   --   limfGroupEvent [102] LimfGroupEvent
+ *   LimfGroupEvent ::= SEQUENCE {
+ *       limfGEObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 3 1}: this module, version 1
+ *       event         [1] ENUMERATED { talker(0), floor-request(1), floor-granted(2),
+ *                                      floor-taken(3), floor-deny(4), floor-release(5),
+ *                                      floor-idle(6), floor-revoke(7),
+ *                                      floor-queue-position-request(8),
+ *                                      floor-queue-position-info(9), floor-ack(10),
+ *                                      floor-release-multi-talker(11), floor-unknown(12), ... },
+ *                                      -- floor-*: TS 24.380 floor control messages
+ *       group         [2] OCTET STRING (SIZE (1..1024)) OPTIONAL,  -- MC group ID, as carried
+ *       talker        [3] OCTET STRING (SIZE (1..1024)) OPTIONAL,  -- MC user ID, as carried
+ *       gmkId         [4] INTEGER (0..4294967295),
+ *       gukId         [5] INTEGER (0..4294967295),
+ *       ssrc          [6] INTEGER (0..4294967295),
+ *       authenticated [7] BOOLEAN,   -- TRUE: from a packet that passed SRTP authentication
+ *       detail        [8] UTF8String (SIZE (1..1024)) OPTIONAL,   -- one line
+ *       ...
+ *   }
+ *   END
+ * A PS-PDU holds one of limfKeyManagement, limfCallEnd and limfGroupEvent.
  */
 #ifndef HO_PDU_H
 #define HO_PDU_H
@@ -170,6 +201,9 @@
  * version). */
 #define HO_CE_MODULE_ARC 2
 #define HO_CE_VERSION    1
+/* LimfGroupEvent OID {2 25 <UUID> 3 1}, the same way. */
+#define HO_GE_MODULE_ARC 3
+#define HO_GE_VERSION    1
 
 /* Enumeration values written by the encoder. */
 #define HO_FRAME_RTP      2 /* FrameType rtpFrame */
@@ -238,6 +272,17 @@ enum ho_tagnum {
 	HO_T_NAT_LIMF_CE = 101,
 	HO_T_CE_OBJID = 0,
 	HO_T_CE_REASON = 1,
+	/* LimfGroupEvent */
+	HO_T_NAT_LIMF_GE = 102,
+	HO_T_GE_OBJID = 0,
+	HO_T_GE_EVENT = 1,
+	HO_T_GE_GROUP = 2,
+	HO_T_GE_TALKER = 3,
+	HO_T_GE_GMK_ID = 4,
+	HO_T_GE_GUK_ID = 5,
+	HO_T_GE_SSRC = 6,
+	HO_T_GE_AUTH = 7,
+	HO_T_GE_DETAIL = 8,
 	/* IPMMCC */
 	HO_T_MMCC_CONTENTS = 1,
 	HO_T_FRAME_TYPE = 2,

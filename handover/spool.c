@@ -902,7 +902,7 @@ static enum lim_err pdu_key(const uint8_t *p, size_t n, struct ho_pdu *pdu, uint
 	if (err != LIM_OK)
 		return LIM_E_ARG;
 	if (pdu->kind == HO_PAYLOAD_IRI_SIP || pdu->kind == HO_PAYLOAD_IRI_KEYMGMT ||
-	    pdu->kind == HO_PAYLOAD_IRI_CALLEND)
+	    pdu->kind == HO_PAYLOAD_IRI_CALLEND || pdu->kind == HO_PAYLOAD_IRI_GROUP)
 		*cc = 0;
 	else if (pdu->kind == HO_PAYLOAD_CC_RTP)
 		*cc = 1;
@@ -1641,22 +1641,29 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	return LIM_OK;
 }
 
-/* Encodes the one of iri, km, ce, cc given and appends it. */
-static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct ho_iri_sip *iri,
-			const struct ho_iri_keymgmt *km, const struct ho_iri_callend *ce,
-			const struct ho_cc_rtp *cc)
+/* Encodes x, a payload of kind, and appends it. */
+static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, enum ho_payload_kind kind,
+			const void *x)
 {
-	size_t len;
+	size_t len = 0;
 	enum lim_err err;
 	if (s->err != LIM_OK)
 		return s->err;
 	if (!s->enc && !(s->enc = malloc(HO_PDU_MAX)))
 		return LIM_E_NOMEM;
-	h->seqno = ho_spool_next_seq(s, h->liid, h->cin, cc != NULL);
-	err = iri  ? ho_encode_iri_sip(h, iri, s->enc, HO_PDU_MAX, &len)
-	      : km ? ho_encode_iri_keymgmt(h, km, s->enc, HO_PDU_MAX, &len)
-	      : ce ? ho_encode_iri_callend(h, ce, s->enc, HO_PDU_MAX, &len)
-		   : ho_encode_cc_rtp(h, cc, s->enc, HO_PDU_MAX, &len);
+	h->seqno = ho_spool_next_seq(s, h->liid, h->cin, kind == HO_PAYLOAD_CC_RTP);
+	switch (kind) {
+	case HO_PAYLOAD_IRI_SIP: err = ho_encode_iri_sip(h, x, s->enc, HO_PDU_MAX, &len); break;
+	case HO_PAYLOAD_IRI_KEYMGMT:
+		err = ho_encode_iri_keymgmt(h, x, s->enc, HO_PDU_MAX, &len);
+		break;
+	case HO_PAYLOAD_IRI_CALLEND:
+		err = ho_encode_iri_callend(h, x, s->enc, HO_PDU_MAX, &len);
+		break;
+	case HO_PAYLOAD_IRI_GROUP: err = ho_encode_iri_group(h, x, s->enc, HO_PDU_MAX, &len); break;
+	case HO_PAYLOAD_CC_RTP: err = ho_encode_cc_rtp(h, x, s->enc, HO_PDU_MAX, &len); break;
+	default: return LIM_E_ARG;
+	}
 	if (err == LIM_OK)
 		err = ho_spool_append(s, s->enc, len);
 	return err;
@@ -1666,27 +1673,34 @@ static enum lim_err put(struct ho_spool *s, struct ho_psheader *h, const struct 
 enum lim_err ho_spool_put_iri(struct ho_spool *s, struct ho_psheader *h,
 			      const struct ho_iri_sip *iri)
 {
-	return put(s, h, iri, NULL, NULL, NULL);
+	return put(s, h, HO_PAYLOAD_IRI_SIP, iri);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_keymgmt(struct ho_spool *s, struct ho_psheader *h,
 				  const struct ho_iri_keymgmt *km)
 {
-	return put(s, h, NULL, km, NULL, NULL);
+	return put(s, h, HO_PAYLOAD_IRI_KEYMGMT, km);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_callend(struct ho_spool *s, struct ho_psheader *h,
 				  const struct ho_iri_callend *ce)
 {
-	return put(s, h, NULL, NULL, ce, NULL);
+	return put(s, h, HO_PAYLOAD_IRI_CALLEND, ce);
+}
+
+/* see deliver.h */
+enum lim_err ho_spool_put_group(struct ho_spool *s, struct ho_psheader *h,
+				const struct ho_iri_group *g)
+{
+	return put(s, h, HO_PAYLOAD_IRI_GROUP, g);
 }
 
 /* see deliver.h */
 enum lim_err ho_spool_put_cc(struct ho_spool *s, struct ho_psheader *h, const struct ho_cc_rtp *cc)
 {
-	return put(s, h, NULL, NULL, NULL, cc);
+	return put(s, h, HO_PAYLOAD_CC_RTP, cc);
 }
 
 /* see deliver.h */

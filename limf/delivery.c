@@ -494,6 +494,17 @@ enum lim_err limf_dlv_callend(struct limf_dlv *d, const char *delivery, struct h
 }
 
 /* see delivery.h */
+enum lim_err limf_dlv_group(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			    const struct ho_iri_group *g)
+{
+	struct dlv_auth *a = auth_of(d, delivery);
+	if (!a)
+		return LIM_E_ARG;
+	h->version = a->version;
+	return ho_spool_put_group(a->sp[0], h, g);
+}
+
+/* see delivery.h */
 enum lim_err limf_dlv_cc(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			 const struct ho_cc_rtp *cc)
 {

@@ -85,6 +85,8 @@ enum lim_err limf_dlv_keymgmt(struct limf_dlv *d, const char *delivery, struct h
 			      const struct ho_iri_keymgmt *km) LIM_WUR;
 enum lim_err limf_dlv_callend(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
 			      const struct ho_iri_callend *ce) LIM_WUR;
+enum lim_err limf_dlv_group(struct limf_dlv *d, const char *delivery, struct ho_psheader *h,
+			    const struct ho_iri_group *g) LIM_WUR;
 
 /* The call numbered cin is over: nothing more with that CIN is handed over (its CIN is never
  * handed out again). Forgets its sequence counters in every spool (ho_spool_seq_forget), so the

@@ -649,6 +649,37 @@ static void on_iri_ce(struct limf_out *r, struct liid_out *o, struct seq *s,
 		dlv_result(r, limf_dlv_callend(r->dlv, iri->delivery, &h, &ce), &r->dlv_iri);
 }
 
+/* A group-communication fact (a talker, floor control) as a limf-defined IRI PS-PDU
+ * (handover.h ho_encode_iri_group) in hi2.pdu and on the network: it may be a LIID's BEGIN. */
+static void on_iri_ge(struct limf_out *r, struct liid_out *o, struct seq *s,
+		      const struct limf_iri *iri)
+{
+	struct ho_psheader h;
+	struct ho_iri_group g;
+	size_t len = 0;
+	enum lim_err e;
+	psheader(r, o, iri->cin, s->iri++, iri->ts_ns, &h);
+	memset(&g, 0, sizeof g);
+	g.type = (enum ho_iri_type)iri->type;
+	g.event = iri->grp->event;
+	g.group = iri->grp->group;
+	g.talker = iri->grp->talker;
+	g.detail = iri->grp->detail;
+	g.gmk_id = iri->grp->gmk_id;
+	g.guk_id = iri->grp->guk_id;
+	g.ssrc = iri->grp->ssrc;
+	g.authenticated = iri->grp->authenticated;
+	if (rec(r) && o->hi2) {
+		e = ho_encode_iri_group(&h, &g, r->pdu, sizeof r->pdu, &len);
+		if (e == LIM_OK)
+			e = ho_bfile_write(o->hi2, r->pdu, len);
+		if (e != LIM_OK)
+			fail(r, e, "hi2.pdu (group)");
+	}
+	if (dlv_wanted(r, iri->liid, iri->delivery))
+		dlv_result(r, limf_dlv_group(r->dlv, iri->delivery, &h, &g), &r->dlv_iri);
+}
+
 static void on_iri(void *ctx, const struct limf_iri *iri)
 {
 	struct limf_out *r = ctx;
@@ -660,8 +691,6 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		return;
 	write_iri(r, o, iri);
 	o->n_iri++;
-	if (iri->kind == LIMF_IRI_GROUP)
-		return; /* iri.jsonl only */
 	s = seq_of(r, o, iri->cin);
 	if (!s)
 		return;
@@ -671,6 +700,10 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 	}
 	if (iri->kind == LIMF_IRI_CALLEND) {
 		on_iri_ce(r, o, s, iri);
+		return;
+	}
+	if (iri->kind == LIMF_IRI_GROUP) {
+		on_iri_ge(r, o, s, iri);
 		return;
 	}
 	struct ho_psheader h;

@@ -2,10 +2,10 @@
  * `limf capture`: for each LIID a warrant gave,
  *   - the evidence bundle (handover/bundle.h), when one is open:
  *       <LIID>/iri.jsonl   one JSON object per IRI record (see write_iri in out.c)
- *       <LIID>/hi2.pdu     the SIP, key-management and call-end IRI records as ETSI
- *                          TS 102 232-1/-5 PS-PDUs, back to back (key management and the end
- *                          of a call no SIP message ended: limf's nationalIPMMIRIParameters
- *                          records, handover/pdu.h); group records: iri.jsonl only
+ *       <LIID>/hi2.pdu     every IRI record as an ETSI TS 102 232-1/-5 PS-PDU, back to
+ *                          back (SIP messages as sIPMessage; key management, the end of a call
+ *                          no SIP message ended and group facts as limf's
+ *                          nationalIPMMIRIParameters records, handover/pdu.h)
  *       <LIID>/cc.pcap     clear RTP in IP/UDP with the original addresses, ports and times
  *       <LIID>/hi3.pdu     the same packets as IPMMCC PS-PDUs
  *       <LIID>/audio/<CIN>-<SSRC>.wav   each PCMU/PCMA stream decoded to 16-bit PCM

@@ -121,6 +121,37 @@ expect 0 audit-d "$limf" audit list --liid "$L1" --json
 pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and 'gmk-id=' in r['detail'] and 'member=$BOB' in r['detail']])==1"
 pyjson audit-d "len([r for r in j if r['action']=='decrypt.keys' and '(group media)' in r['detail']])==3"
 pyjson audit-d "len([r for r in j if r['action']=='decrypt.done'])==3"
+# the bundle's hi2.pdu holds every IRI record of iri.jsonl as a PS-PDU, in the same order and
+# with the same IRI types: talkers and floor control too (limf's group IRI: event, group,
+# talker, GMK-ID, GUK-ID, SSRC, authenticated), so a call whose first record for the LIID is a
+# group one has its BEGIN on HI2 as well
+expect 0 hi2-decode-d "$BUILD/limf-lemf" --decode "$tmp/ev-d/$L1/hi2.pdu" --out "$tmp/hi2-d.jsonl"
+expect 0 hi2-d python3 -c '
+import json, sys
+pdus = [json.loads(l) for l in open(sys.argv[1])]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+kinds = {"sip": "iri", "key-management": "iri_keymgmt", "call-end": "iri_callend",
+         "group": "iri_group"}
+assert len(pdus) == len(recs), (len(pdus), len(recs))
+ng = 0
+for p, r in zip(pdus, recs):
+    assert p["kind"] == kinds[r["kind"]] and p["iri_type"] == r["type"], (p, r)
+    assert p["cin"] == r["cin"], (p, r)
+    if r["kind"] == "group":
+        g = r["group"]
+        assert (p["event"], p["group"], p["talker"], p["ssrc"], p["authenticated"],
+                p["detail"]) == (g["event"], g["group"], g["talker"], g["ssrc"],
+                                 g["authenticated"], g["detail"]), (p, g)
+        assert "%08x" % p["gmk_id"] == g["gmk_id"] and "%08x" % p["guk_id"] == g["guk_id"]
+        ng += 1
+for cin in set(p["cin"] for p in pdus):
+    s = [p for p in pdus if p["cin"] == cin]
+    assert [p["seq"] for p in s] == list(range(len(s))), cin
+    assert s[0]["iri_type"] == "begin" and s[-1]["iri_type"] == "end", cin
+talk = [p for p in pdus if p["kind"] == "iri_group" and p["event"] == "talker"]
+assert talk and all(p["authenticated"] and p["gmk_id"] for p in talk), talk[:2]
+assert [p for p in pdus if p["kind"] == "iri_group" and p["event"].startswith("floor-")]
+print(ng, "group records of", len(pdus), "IRI PDUs match iri.jsonl")' "$tmp/hi2-d.jsonl" "$tmp/ev-d/$L1/iri.jsonl"
 
 # ---- 2. a stranger talks (a GUK-ID no known member has), 3. GMK rollover
 G s 06 52 --stranger

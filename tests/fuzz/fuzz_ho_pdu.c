@@ -66,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case HO_PAYLOAD_IRI_CALLEND:
 		err = ho_encode_iri_callend(&p.hdr, &p.ce, out, sizeof out, &len);
 		break;
+	case HO_PAYLOAD_IRI_GROUP:
+		err = ho_encode_iri_group(&p.hdr, &p.ge, out, sizeof out, &len);
+		break;
 	case HO_PAYLOAD_KEEPALIVE: err = ho_encode_keepalive(&p.hdr, out, sizeof out, &len); break;
 	case HO_PAYLOAD_KEEPALIVE_RESPONSE:
 		err = ho_encode_keepalive_response(&p.hdr, out, sizeof out, &len);
@@ -94,6 +97,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (p.kind == HO_PAYLOAD_IRI_CALLEND &&
 	    (q.ce.type != p.ce.type || strcmp(q.ce.reason, p.ce.reason) != 0))
+		abort();
+	if (p.kind == HO_PAYLOAD_IRI_GROUP &&
+	    (q.ge.type != p.ge.type || strcmp(q.ge.event, p.ge.event) != 0 ||
+	     strcmp(q.ge.group, p.ge.group) != 0 || strcmp(q.ge.talker, p.ge.talker) != 0 ||
+	     strcmp(q.ge.detail, p.ge.detail) != 0 || q.ge.gmk_id != p.ge.gmk_id ||
+	     q.ge.guk_id != p.ge.guk_id || q.ge.ssrc != p.ge.ssrc ||
+	     q.ge.authenticated != p.ge.authenticated))
 		abort();
 	if (p.kind == HO_PAYLOAD_CC_RTP &&
 	    (q.cc.dir != p.cc.dir || q.cc.rtp_len != p.cc.rtp_len ||

@@ -1,8 +1,9 @@
 /* limf-lemf: the test LEMF (DESIGN.md s6, issue 6). Listens on HI2 and HI3 (TCP, or TLS that
  * requires a client certificate), reads PS-PDUs framed by their BER length, decodes each into
- * one JSON line (the limf key-management IRI as "kind":"iri_keymgmt" with all its fields, on
- * the IRI sequence numbers), answers keep-alives with keep-aliveResponse (echoing the header, so
- * the sender can match it), and checks sequence numbers per (stream, LIID, CIN):
+ * one JSON line (the limf key-management, call-end and group IRI as "kind":"iri_keymgmt",
+ * "iri_callend", "iri_group" with all their fields, on the IRI sequence numbers), answers
+ * keep-alives with keep-aliveResponse (echoing the header, so the sender can match it), and
+ * checks sequence numbers per (stream, LIID, CIN):
  *   next expected        -> the PDU line
  *   higher               -> {"error":"gap",...} then the PDU line
  *   lower, byte-identical to the copy accepted from an EARLIER connection
@@ -16,7 +17,10 @@
  * soon as they are accepted during the first SECS seconds; --stall-after N stops reading a
  * connection after N data PDUs (a slow LEMF: the sender's socket and window fill up).
  * SIGTERM/SIGINT: writes a summary line {"event":"summary",...} and exits 0. Single-threaded,
- * poll-based. */
+ * poll-based.
+ *        limf-lemf --decode FILE --out FILE.jsonl
+ * decodes the PDUs of a file written back to back (an evidence bundle's hi2.pdu / hi3.pdu)
+ * into the same lines (no sequence check); exit 1 at the first that does not decode. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -295,6 +299,31 @@ static void pdu_line(int stream, const struct ho_pdu *p)
 		lim_json_key(&j, "reason");
 		lim_json_str(&j, p->ce.reason);
 		break;
+	case HO_PAYLOAD_IRI_GROUP:
+		/* the limf group IRI (handover/pdu.h): group and talker as carried */
+		lim_json_key(&j, "kind");
+		lim_json_str(&j, "iri_group");
+		lim_json_key(&j, "iri_type");
+		lim_json_str(&j, (unsigned)p->ge.type <= 4 ? iri_t[p->ge.type] : "?");
+		lim_json_key(&j, "country");
+		lim_json_str(&j, p->km_cc);
+		lim_json_key(&j, "event");
+		lim_json_str(&j, p->ge.event);
+		lim_json_key(&j, "group");
+		lim_json_strn(&j, p->ge.group, strlen(p->ge.group));
+		lim_json_key(&j, "talker");
+		lim_json_strn(&j, p->ge.talker, strlen(p->ge.talker));
+		lim_json_key(&j, "gmk_id");
+		lim_json_u64(&j, p->ge.gmk_id);
+		lim_json_key(&j, "guk_id");
+		lim_json_u64(&j, p->ge.guk_id);
+		lim_json_key(&j, "ssrc");
+		lim_json_u64(&j, p->ge.ssrc);
+		lim_json_key(&j, "authenticated");
+		lim_json_bool(&j, p->ge.authenticated);
+		lim_json_key(&j, "detail");
+		lim_json_str(&j, p->ge.detail);
+		break;
 	case HO_PAYLOAD_CC_RTP:
 		lim_json_key(&j, "kind");
 		lim_json_str(&j, "cc");
@@ -546,9 +575,44 @@ static void summary(void)
 		fprintf(stderr, "output error\n");
 }
 
+/* --decode FILE: the PS-PDUs of a file written back to back (a bundle's hi2.pdu / hi3.pdu),
+ * one line each as received ones are; exit 1 at the first that does not decode. */
+static int decode_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[HO_PDU_MAX + 16];
+	size_t have = 0, n;
+	unsigned count = 0;
+	if (!f)
+		die("cannot open --decode");
+	for (;;) {
+		size_t plen;
+		enum lim_err e;
+		struct ho_pdu pdu;
+		n = fread(buf + have, 1, sizeof buf - have, f);
+		have += n;
+		if (have == 0)
+			break;
+		e = ho_pdu_length(buf, have, &plen);
+		if (e == LIM_E_TRUNC && n > 0)
+			continue;
+		if (e != LIM_OK || ho_decode_pdu(buf, plen, &pdu) != LIM_OK) {
+			fprintf(stderr, "limf-lemf: %s: PDU %u does not decode\n", path, count);
+			fclose(f);
+			return 1;
+		}
+		pdu_line(pdu.kind == HO_PAYLOAD_CC_RTP ? 3 : 2, &pdu);
+		count++;
+		memmove(buf, buf + plen, have - plen);
+		have -= plen;
+	}
+	fclose(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *hi2 = NULL, *hi3 = NULL, *out = NULL, *pfile = NULL;
+	const char *hi2 = NULL, *hi3 = NULL, *out = NULL, *pfile = NULL, *decode = NULL;
 	const char *cert = NULL, *key = NULL, *ca = NULL;
 	int lfd[2], port[2];
 	struct sigaction sa;
@@ -563,7 +627,8 @@ int main(int argc, char **argv)
 			die("usage: limf-lemf --hi2 ADDR:PORT --hi3 ADDR:PORT --out FILE "
 			    "[--port-file "
 			    "F] [--tls-cert F --tls-key F --tls-ca F] [--drop-after N] "
-			    "[--no-keepalive-response] [--refuse-for SECS] [--stall-after N]");
+			    "[--no-keepalive-response] [--refuse-for SECS] [--stall-after N] | "
+			    "--decode FILE --out FILE");
 		i++;
 		if (strcmp(a, "--hi2") == 0)
 			hi2 = v;
@@ -571,6 +636,8 @@ int main(int argc, char **argv)
 			hi3 = v;
 		else if (strcmp(a, "--out") == 0)
 			out = v;
+		else if (strcmp(a, "--decode") == 0)
+			decode = v;
 		else if (strcmp(a, "--port-file") == 0)
 			pfile = v;
 		else if (strcmp(a, "--tls-cert") == 0)
@@ -588,8 +655,19 @@ int main(int argc, char **argv)
 		else
 			die("unknown option");
 	}
+	if (decode && out) {
+		g.out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+		if (!g.out)
+			die("cannot open --out");
+		int rc = decode_file(decode);
+		if (fclose(g.out) != 0)
+			die("cannot write the output");
+		return rc;
+	}
 	if (!hi2 || !hi3 || !out)
-		die("usage: limf-lemf --hi2 ADDR:PORT --hi3 ADDR:PORT --out FILE ...");
+		die("usage: limf-lemf --hi2 ADDR:PORT --hi3 ADDR:PORT --out FILE ... | --decode "
+		    "FILE "
+		    "--out FILE");
 	if ((cert || key || ca) && !(cert && key && ca))
 		die("TLS needs --tls-cert, --tls-key and --tls-ca");
 	g.out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");

@@ -1369,7 +1369,7 @@ static void t_pdu_km_kat(void)
 	mut[off + 8] = 0x65; /* [101] (limfCallEnd) holding key management: not its OID */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
 	memcpy(mut, want, wn);
-	mut[off + 8] = 0x66; /* [102]: an extension addition limf does not know */
+	mut[off + 8] = 0x67; /* [103]: an extension addition limf does not know */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
 	memcpy(mut, want, wn);
 	mut[off + 5] = 'g'; /* countryCode "gB" is still PrintableString: decodes */
@@ -1549,6 +1549,166 @@ static void t_pdu_ce_kat(void)
 	free(vec);
 }
 
+/* ---- group IRI (limf-defined nationalIPMMIRIParameters, handover/pdu.h) ---- */
+
+static const char GE_DETAIL[] = "SRTP verified \xc3\xa9";
+
+/* The fixed input of iri_group in tests/kat/handover_pdu.vec. */
+static void fixed_ge(struct ho_iri_group *g)
+{
+	memset(g, 0, sizeof *g);
+	g->type = HO_IRI_BEGIN;
+	g->event = "talker";
+	g->group = "fire-crew-7@mcptt.example.org";
+	g->talker = "sip:alice@example.org";
+	g->gmk_id = 0x12345678u;
+	g->guk_id = 0x0abcdef0u;
+	g->ssrc = 0xdeadbeefu;
+	g->authenticated = true;
+	g->detail = GE_DETAIL;
+}
+
+static bool ge_eq(const struct ho_iri_group *a, const struct ho_iri_group *b)
+{
+	return a->type == b->type && s_eq(a->event, b->event) && s_eq(a->group, b->group) &&
+	       s_eq(a->talker, b->talker) && s_eq(a->detail, b->detail) && a->gmk_id == b->gmk_id &&
+	       a->guk_id == b->guk_id && a->ssrc == b->ssrc && a->authenticated == b->authenticated;
+}
+
+static void t_pdu_ge_kat(void)
+{
+	static const char *const events[] = { "talker",
+					      "floor-request",
+					      "floor-granted",
+					      "floor-taken",
+					      "floor-deny",
+					      "floor-release",
+					      "floor-idle",
+					      "floor-revoke",
+					      "floor-queue-position-request",
+					      "floor-queue-position-info",
+					      "floor-ack",
+					      "floor-release-multi-talker",
+					      "floor-unknown" };
+	char *vec = lim_t_read_file(PDU_VEC, NULL);
+	static uint8_t want[1024], got[4096], walk[4096], mut[1024], km[2048], pdu[4096];
+	static char big[HO_KM_STR_MAX + 2];
+	static struct walk_rec w;
+	static struct ho_pdu p;
+	const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
+	struct ho_psheader h;
+	struct ho_iri_group g, f;
+	size_t wn = 0, gn = 0, walkn = 0, o, ko, kn, pn;
+	CHECK(lim_t_vec_hex(vec, "iri_group", want, sizeof want, &wn) == 0);
+	fixed_header(&h, 305);
+	fixed_ge(&g);
+	CHECK(ho_encode_iri_group(&h, &g, got, sizeof got, &gn) == LIM_OK);
+	CHECK(gn == wn && memcmp(got, want, wn) == 0);
+	CHECK(lim_t_vec_hex(vec, "iri_group_walk", walk, sizeof walk, &walkn) == 0);
+	w.n = 0;
+	CHECK(ho_ber_walk(want, wn, &lim, walk_cb, &w) == LIM_OK);
+	CHECK(w.n * 10 == walkn && memcmp(w.rec, walk, walkn) == 0);
+	/* the independent bytes decode to the fixed input */
+	CHECK(ho_decode_pdu(want, wn, &p) == LIM_OK && p.kind == HO_PAYLOAD_IRI_GROUP);
+	CHECK(hdr_eq(&p.hdr, &h) && ge_eq(&p.ge, &g) && strcmp(p.km_cc, "GB") == 0);
+	/* every event round-trips; one past the last is refused */
+	o = find_bytes(want, wn, "\x81\x01\x00\x82\x1d", 5); /* event [1] talker, group [2] */
+	CHECK(o != SIZE_MAX);
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+		memcpy(mut, want, wn);
+		mut[o + 2] = (uint8_t)i;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && strcmp(p.ge.event, events[i]) == 0);
+		f = g;
+		f.event = events[i];
+		CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_OK && gn == wn &&
+		      memcmp(got, mut, wn) == 0);
+	}
+	mut[o + 2] = 13;
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE && p.kind == 0);
+	/* the group with a NUL: refused (the octets are kept as a string) */
+	memcpy(mut, want, wn);
+	mut[o + 5 + 4] = 0;
+	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	/* OID version 2; the call-end module's OID */
+	{
+		size_t oo = find_bytes(want, wn, "\xe9\x24\x03\x01", 4);
+		CHECK(oo != SIZE_MAX);
+		memcpy(mut, want, wn);
+		mut[oo + 3] = 2;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+		memcpy(mut, want, wn);
+		mut[oo + 2] = 2;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_UNSUPP);
+	}
+	/* authenticated in BER's other TRUE (01) reads as true; FALSE round-trips */
+	{
+		size_t ao = find_bytes(want, wn, "\x87\x01\xff", 3);
+		CHECK(ao != SIZE_MAX);
+		memcpy(mut, want, wn);
+		mut[ao + 2] = 0x01;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && p.ge.authenticated);
+		mut[ao + 2] = 0x00;
+		f = g;
+		f.authenticated = false;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK && ge_eq(&p.ge, &f));
+		/* ssrc [6] as [9]: a later member, skipped; ssrc is then missing */
+		memcpy(mut, want, wn);
+		mut[ao - 7] = 0x89;
+		CHECK(want[ao - 7] == 0x86 && ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+	}
+	/* no group, talker or detail (a floor message naming nobody, say): decodes with "" */
+	f = g;
+	f.event = "floor-idle";
+	f.group = "";
+	f.talker = NULL;
+	f.detail = "";
+	f.authenticated = false;
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_OK);
+	CHECK(ho_decode_pdu(got, gn, &p) == LIM_OK && ge_eq(&p.ge, &f) && p.ge.talker[0] == '\0');
+	/* a talker that is not UTF-8 is carried as its octets; a detail must be UTF-8 */
+	f.talker = "sip:\xff@x";
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_OK);
+	CHECK(ho_decode_pdu(got, gn, &p) == LIM_OK && strcmp(p.ge.talker, "sip:\xff@x") == 0);
+	f.detail = "\xff";
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_E_ARG && gn == 0);
+	/* encoder arguments */
+	f = g;
+	f.event = "floor";
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_E_ARG);
+	f.event = NULL;
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_E_ARG);
+	f = g;
+	memset(big, 'a', HO_KM_STR_MAX);
+	big[HO_KM_STR_MAX] = '\0';
+	f.group = big;
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_OK);
+	CHECK(ho_decode_pdu(got, gn, &p) == LIM_OK && ge_eq(&p.ge, &f));
+	big[HO_KM_STR_MAX] = 'a';
+	big[HO_KM_STR_MAX + 1] = '\0';
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_E_ARG);
+	f = g;
+	f.type = (enum ho_iri_type)5;
+	CHECK(ho_encode_iri_group(&h, &f, got, sizeof got, &gn) == LIM_E_ARG);
+	CHECK(ho_encode_iri_group(&h, &g, got, wn - 1, &gn) == LIM_E_LIMIT && gn == 0);
+	/* key management and a group event in one record: refused */
+	kn = encode_fixed_km(km, sizeof km);
+	ko = find_bytes(km, kn, "\xbf\x64\x81\xa5", 4);
+	o = find_bytes(want, wn, "\xbf\x66", 2);
+	CHECK(ko != SIZE_MAX && o != SIZE_MAX && want[1] == 0x81 && want[3] == 0xa1);
+	pn = national_pdu(pdu, sizeof pdu, want + 3, 2 + (size_t)want[4], km + ko, kn - ko,
+			  want + o, wn - o);
+	CHECK(pn > 0 && ho_decode_pdu(pdu, pn, &p) == LIM_E_PARSE);
+	pn = national_pdu(pdu, sizeof pdu, want + 3, 2 + (size_t)want[4], NULL, 0, want + o,
+			  wn - o);
+	f = g;
+	f.type = HO_IRI_END; /* (national_pdu's) */
+	CHECK(ho_decode_pdu(pdu, pn, &p) == LIM_OK && ge_eq(&p.ge, &f));
+	/* every truncation fails */
+	for (size_t n = 0; n < wn; n++)
+		CHECK(ho_decode_pdu(want, n, &p) != LIM_OK);
+	free(vec);
+}
+
 /* ---- BER from the authority: ho_ber_to_der ---- */
 
 /* Length octets of n in the style of mode: BV_LONG four octets with leading zeros (a long form
@@ -1642,7 +1802,8 @@ size_t t_ber_variant(const uint8_t *der, size_t n, unsigned mode, uint8_t *out, 
 static void t_ber_to_der(void)
 {
 	static const char *const kats[] = { "iri_sip",        "cc_rtp",      "keepalive",
-					    "keepalive_resp", "iri_keymgmt", "iri_callend" };
+					    "keepalive_resp", "iri_keymgmt", "iri_callend",
+					    "iri_group" };
 	static const struct ho_ber_limits lim = { HO_PDU_DEPTH, HO_PDU_MAX };
 	char *vec = lim_t_read_file(PDU_VEC, NULL);
 	static uint8_t der[4096], ber[40000], out[40000];
@@ -2025,8 +2186,8 @@ static void t_pdu_km_dec(void)
 	CHECK(strcmp(p.km.side, "offer") == 0 && strcmp(p.km.outcome, "iri-only") == 0 &&
 	      strcmp(p.km.sig, "not-checked") == 0 && p.km.initiator[0] == '\0' &&
 	      p.km.t[0] == '\0' && p.km.n_keys == 0);
-	/* a later LimfKeyManagement member [12] and a later national member [102]: skipped */
-	NAT("\x8c\x01\x07", "\x9f\x66\x00", LIM_OK);
+	/* a later LimfKeyManagement member [12] and a later national member [103]: skipped */
+	NAT("\x8c\x01\x07", "\x9f\x67\x00", LIM_OK);
 	/* [101] is limfCallEnd: with a record of key management, one too many */
 	NAT("",
 	    "\xbf\x65\x1b\x80\x16\x69\x82\x97\xc4\xad\xb5\xb5\xaf\xf2\x9c\xd5\x99\xca\xf9"
@@ -2140,6 +2301,7 @@ int main(int argc, char **argv)
 		{ "pdu_km_dec", t_pdu_km_dec },
 		{ "pdu_ce_kat", t_pdu_ce_kat },
 		{ "ber_to_der", t_ber_to_der },
+		{ "pdu_ge_kat", t_pdu_ge_kat },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
