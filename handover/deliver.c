@@ -79,10 +79,9 @@ struct ho_link {
 	uint32_t since_probe;
 	struct probe probes[PROBE_MAX];
 	size_t np;
-	bool answered;               /* a response arrived on this connection */
-	uint32_t ka_peer[PROBE_MAX]; /* sequence numbers of the peer's keep-alives to answer */
+	bool answered;                         /* a response arrived on this connection */
+	struct ho_psheader ka_peer[PROBE_MAX]; /* the peer's keep-alives to answer (echoed) */
 	size_t nka_peer;
-	struct ho_psheader ka_peer_hdr; /* header of the last one (echoed) */
 	uint8_t *out;
 	size_t out_len, out_off;
 	uint8_t in[IN_CAP];
@@ -646,8 +645,7 @@ static enum rd_res read_in(struct ho_link *l, enum lim_err *spool_e, uint64_t *c
 				/* the LEMF's own keep-alive: answered (echoing its header) when the
 				 * output buffer is next empty; beyond PROBE_MAX, dropped */
 				if (l->nka_peer < PROBE_MAX) {
-					l->ka_peer_hdr = pdu.hdr;
-					l->ka_peer[l->nka_peer++] = pdu.hdr.seqno;
+					l->ka_peer[l->nka_peer++] = pdu.hdr;
 				}
 				continue;
 			}
@@ -720,11 +718,10 @@ static bool add_probe(struct ho_link *l)
 static void answer_peer(struct ho_link *l)
 {
 	for (size_t i = 0; i < l->nka_peer; i++) {
-		struct ho_psheader h = l->ka_peer_hdr;
 		size_t n;
-		h.seqno = l->ka_peer[i];
-		if (ho_encode_keepalive_response(&h, l->out + l->out_len, OUT_CAP - l->out_len,
-						 &n) == LIM_OK)
+		/* each answer echoes its own keep-alive's header */
+		if (ho_encode_keepalive_response(&l->ka_peer[i], l->out + l->out_len,
+						 OUT_CAP - l->out_len, &n) == LIM_OK)
 			l->out_len += n;
 	}
 	l->nka_peer = 0;

@@ -973,6 +973,7 @@ struct mini_lemf {
 	unsigned conns;
 	unsigned resps;      /* keep-aliveResponses received from the link */
 	uint32_t last_resp;  /* and the last one's sequence number */
+	uint32_t resp_ts[8]; /* the first 8 ones' microSecondTimeStamp seconds */
 	bool last_resp_bare; /* and whether it left out CIN and microSecondTimeStamp */
 	bool bare;   /* its keep-aliveResponses leave them out (both OPTIONAL, TS 102 232-1) */
 	bool ber;    /* ...are BER a DER decoder refuses (t_ber_variant), timeStampQualifier 9 */
@@ -1040,6 +1041,8 @@ static void mini_step(struct mini_lemf *m)
 				continue;
 			}
 			if (p.kind == HO_PAYLOAD_KEEPALIVE_RESPONSE) {
+				if (m->resps < 8)
+					m->resp_ts[m->resps] = p.hdr.ts_sec;
 				m->resps++;
 				m->last_resp = p.hdr.seqno;
 				m->last_resp_bare = p.hdr.no_cin && p.hdr.no_usts;
@@ -1228,6 +1231,24 @@ static void t_ho_link(void)
 		ho_link_get_stats(l, &ls);
 		CHECK(m.resps == 3 && m.last_resp == 79 && ls.disconnects == d0);
 		m.ber = false;
+	}
+	/* two keep-alives of the LEMF in one segment, with other headers: each answer echoes
+	 * its own (the second's header was echoed for both) */
+	{
+		struct ho_psheader h;
+		uint8_t ka[512];
+		size_t k1, k2;
+		hdr_init(&h, "lemf", 0);
+		h.seqno = 80;
+		h.ts_sec = 1000;
+		CHECK(ho_encode_keepalive(&h, ka, sizeof ka, &k1) == LIM_OK);
+		h.seqno = 81;
+		h.ts_sec = 2000;
+		CHECK(ho_encode_keepalive(&h, ka + k1, sizeof ka - k1, &k2) == LIM_OK);
+		CHECK(m.cfd >= 0 && send(m.cfd, ka, k1 + k2, MSG_NOSIGNAL) == (ssize_t)(k1 + k2));
+		RUN(l, mp, m.resps > 4, 200);
+		CHECK(m.resps == 5 && m.last_resp == 81 && m.resp_ts[3] == 1000 &&
+		      m.resp_ts[4] == 2000);
 	}
 	/* no keep-alive response within keepalive_timeout_ms: reconnect */
 	m.answer = false;
