@@ -109,6 +109,23 @@ static void entry_free(struct kms_entry *e)
 	OPENSSL_secure_clear_free(e, sizeof *e);
 }
 
+/* The cache is full: the key set that expires first (a run-scoped one whose warrant ended,
+ * else the nearest end) is wiped to make room. Asked for again, it is fetched again, with its
+ * own audit rows: a full cache costs requests, never a party's interception. */
+static void cache_evict(struct wr_kms *k)
+{
+	struct kms_entry **victim = NULL;
+	for (struct kms_entry **pp = &k->cache; *pp; pp = &(*pp)->next)
+		if (!victim || (*pp)->keys.expires < (*victim)->keys.expires)
+			victim = pp;
+	if (victim) {
+		struct kms_entry *e = *victim;
+		*victim = e->next;
+		entry_free(e);
+		k->n_cached--;
+	}
+}
+
 static void cache_sweep(struct wr_kms *k)
 {
 	int64_t now = k->now(k->now_ctx);
@@ -1669,10 +1686,8 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 			e = LIM_OK;
 			goto out;
 		}
-	if (k->n_cached >= k->cache_max) {
-		e = kms_fail(k, LIM_E_LIMIT, "key cache full (%zu)", k->cache_max);
-		goto out;
-	}
+	if (k->n_cached >= k->cache_max)
+		cache_evict(k);
 	memcpy(ent->keys.user_uri, user_uri, strlen(user_uri) + 1);
 	e = request_body(k, user_uri, t_req, body, sizeof body);
 	if (e != LIM_OK)

@@ -160,8 +160,8 @@ struct wr_kms_config {
 	long connect_timeout_ms, timeout_ms; /* 0 = 5000 / 15000 */
 	unsigned retries;                    /* further attempts after a transport failure */
 	size_t max_response;                 /* 0 = WR_KMS_RESPONSE_MAX (also the cap) */
-	size_t cache_max;                    /* cached key sets, 0 = 256 */
-	bool keep_ended; /* keys whose expiry has passed when fetched stay until purge/free */
+	size_t cache_max; /* cached key sets, 0 = 256; when full, the one that expires first goes */
+	bool keep_ended;  /* keys whose expiry has passed when fetched stay until purge/free */
 	int64_t refresh_min_us;      /* certificate re-fetches at most once per this; 0 = 60 s */
 	struct wr_kms_crypto crypto; /* all three functions required */
 	int64_t (*now)(void *ctx);   /* wr time clock for the cache; NULL = real time */
@@ -317,7 +317,8 @@ size_t wr_kms_decision_total(const struct wr_kms_decision *d);
  * and one more try when the certificates changed. Cached per certificate. *out is
  * borrowed from k until the next call on k. Errors: LIM_E_ARG (d NULL), LIM_E_AUTH (URI not a
  * party of d, keys that fail validation or do not match the request), LIM_E_IO, LIM_E_PARSE,
- * LIM_E_UNSUPP, LIM_E_DB (audit; nothing requested), LIM_E_LIMIT; *out is NULL then. */
+ * LIM_E_UNSUPP, LIM_E_DB (audit; nothing requested), LIM_E_LIMIT; *out is NULL then. A full
+ * cache is no error: the key set that expires first is wiped to make room. */
 enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,
 			 const char *user_uri, const struct wr_kms_keys **out) LIM_WUR;
 

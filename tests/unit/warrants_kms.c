@@ -621,6 +621,39 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	CHECK(wr_kms_cached(k) == 2);
 	wr_kms_purge(k);
 	CHECK(wr_kms_cached(k) == 0);
+	/* a full cache makes room (the key set that expires first goes): the second party's keys
+	 * are fetched all the same (they were refused, "key cache full", and with them that
+	 * party's interception), and the first party's, asked for again, fetched again and
+	 * audited again */
+	{
+		struct wr_kms_config cfg;
+		struct wr_kms *k1 = NULL;
+		int na = log_count(t, PROV, alice), nb = log_count(t, PROV, bob);
+		memset(&cfg, 0, sizeof cfg);
+		cfg.base_url = t->url;
+		cfg.ca_file = t->path[P_CA];
+		cfg.cert_file = t->path[P_CERT];
+		cfg.key_file = t->path[P_KEY];
+		cfg.crypto = limf_kms_crypto();
+		cfg.now = test_now;
+		cfg.cache_max = 1;
+		CHECK(wr_kms_new(&cfg, &k1) == LIM_OK);
+		if (k1) {
+			CHECK(wr_kms_keys(k1, db, d, alice, &keys) == LIM_OK && keys != NULL);
+			CHECK(wr_kms_keys(k1, db, d, bob, &keys) == LIM_OK && keys != NULL);
+			if (keys)
+				check_keys(t, keys, bob, c.kpak);
+			CHECK(wr_kms_cached(k1) == 1);
+			CHECK(wr_kms_keys(k1, db, d, alice, &keys) == LIM_OK && keys != NULL);
+			if (keys)
+				check_keys(t, keys, alice, c.kpak);
+			CHECK(wr_kms_cached(k1) == 1);
+			CHECK(log_count(t, PROV, alice) == na + 2 &&
+			      log_count(t, PROV, bob) == nb + 1);
+			CHECK(audit_count(db, liid, "kms.request", alice) == 3);
+			wr_kms_free(k1);
+		}
+	}
 	/* the neighbouring key periods, and nothing further */
 	CHECK(wr_kms_decision_time(d) == now);
 	CHECK(wr_kms_decision_keep(d, "no-such-liid") == LIM_E_AUTH);
