@@ -697,6 +697,15 @@ static const char *const m8[] = {
 	"GRANT SELECT ON limf.warrant_suspensions TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE, NULL
 };
 
+/* Schema version 9: audit details up to 16384 octets (WR_DETAIL_MAX), from 2048. A warrant's
+ * add or modify row names all of its targets (up to 32 of 256 octets), its authority,
+ * reference and delivery: up to about 10 kB, which did not fit, and the legal record of the
+ * targets authorised lost its tail. The constraint is replaced; no row changes. */
+static const char *const m9[] = { "ALTER TABLE limf.audit DROP CONSTRAINT audit_detail_check",
+				  "ALTER TABLE limf.audit ADD CONSTRAINT audit_detail_check"
+				  " CHECK (octet_length(detail) <= 16384)",
+				  NULL };
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -706,6 +715,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 6, "audit head readable by the service role (anchored in evidence manifests)", m6, NULL },
 	{ 7, "KMS certificates recorded once fetched (replay after a roll-over)", m7, NULL },
 	{ 8, "warrant suspension periods (not in force during them)", m8, NULL },
+	{ 9, "audit details up to 16384 octets (a warrant's targets all recorded)", m9, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -213,16 +213,21 @@ enum lim_err wr_warrant_add_xid(struct wr_warrant *w, const char *xid)
 	return LIM_OK;
 }
 
-/* Appends "key=value; " to a detail buffer, cutting at a UTF-8 boundary when full. */
+/* Appends "key=value; " to a detail buffer (WR_DETAIL_MAX + 1 holds every field of a warrant
+ * at their limits). Should it not fit, it is cut at a UTF-8 boundary and ends with
+ * WR_AUDIT_CUT, as wr_audit_text marks a cut: a record that lost its tail says so. */
 static void detail_add(char *d, size_t cap, const char *key, const char *val)
 {
-	size_t n = strlen(d);
-	int k = snprintf(d + n, cap - n, "%s%s=%s", n ? "; " : "", key, val);
+	size_t n = strlen(d), mark = sizeof WR_AUDIT_CUT - 1;
+	int k;
+	if (n >= mark && strcmp(d + n - mark, WR_AUDIT_CUT) == 0)
+		return; /* already cut */
+	k = snprintf(d + n, cap - n, "%s%s=%s", n ? "; " : "", key, val);
 	if (k < 0 || (size_t)k >= cap - n) {
-		size_t e = cap - 1;
+		size_t e = cap - 1 - mark;
 		while (e > 0 && ((unsigned char)d[e] & 0xc0) == 0x80)
-			e--;
-		d[e] = '\0';
+			e--; /* d[e] starts a character (or is the end): cut before it */
+		memcpy(d + e, WR_AUDIT_CUT, mark + 1);
 	}
 }
 

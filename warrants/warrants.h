@@ -55,18 +55,18 @@
 
 #include "common/err.h"
 
-#define WR_LIID_MAX     25   /* ETSI TS 102 232-1 LawfulInterceptionIdentifier SIZE(1..25) */
-#define WR_TEXT_MAX     200  /* authority, authority reference, reason */
-#define WR_URI_MAX      256  /* a target URI, as entered and normalised */
-#define WR_DELIVERY_MAX 512  /* delivery destination(s), free text for handover/ */
-#define WR_USER_MAX     64   /* an OS user or DB role name */
-#define WR_MAX_TARGETS  32   /* targets per warrant */
-#define WR_UID_LEN      32   /* TS 33.180 F.2.1 UID */
-#define WR_HASH_LEN     32   /* audit chain: SHA-256 */
-#define WR_DETAIL_MAX   2048 /* audit detail text */
-#define WR_MAX_XIDS     16   /* XIDs per warrant (TS 103 221-1 tasks) */
-#define WR_XID_STRLEN   37   /* a UUID as text, 8-4-4-4-12 lower-case hex, with its NUL */
-#define WR_INSTANCE_MAX 64   /* a `limf capture` instance name */
+#define WR_LIID_MAX     25    /* ETSI TS 102 232-1 LawfulInterceptionIdentifier SIZE(1..25) */
+#define WR_TEXT_MAX     200   /* authority, authority reference, reason */
+#define WR_URI_MAX      256   /* a target URI, as entered and normalised */
+#define WR_DELIVERY_MAX 512   /* delivery destination(s), free text for handover/ */
+#define WR_USER_MAX     64    /* an OS user or DB role name */
+#define WR_MAX_TARGETS  32    /* targets per warrant */
+#define WR_UID_LEN      32    /* TS 33.180 F.2.1 UID */
+#define WR_HASH_LEN     32    /* audit chain: SHA-256 */
+#define WR_DETAIL_MAX   16384 /* audit detail text (schema version 9; 2048 before) */
+#define WR_MAX_XIDS     16    /* XIDs per warrant (TS 103 221-1 tasks) */
+#define WR_XID_STRLEN   37    /* a UUID as text, 8-4-4-4-12 lower-case hex, with its NUL */
+#define WR_INSTANCE_MAX 64    /* a `limf capture` instance name */
 
 /* The fixed role names (see above). */
 #define WR_ROLE_ADMIN    "limf_admin"

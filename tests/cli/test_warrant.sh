@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 8 (was 8)"
+has migrate "schema at version 9 (was 9)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="

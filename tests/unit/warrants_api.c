@@ -349,6 +349,89 @@ static void t_api(void)
 	wr_db_close(db);
 }
 
+/* audit-list callback of t_audit_whole: the detail of each row, in order */
+struct audit_details {
+	int n;
+	char action[4][64];
+	char *detail[4];
+};
+static int audit_details(void *ctx, const struct wr_audit_row *r)
+{
+	struct audit_details *c = ctx;
+	if (c->n < 4) {
+		snprintf(c->action[c->n], sizeof c->action[0], "%s", r->action);
+		c->detail[c->n] = strdup(r->detail);
+	}
+	c->n++;
+	return 0;
+}
+
+/* A warrant at its limits (32 targets of 256 octets, authority, reference and delivery full):
+ * its warrant.add row names every target and all the rest, uncut (schema version 9); so does
+ * a modify that adds the targets. The detail is about 10 kB: it was cut at 2048 octets, without
+ * the cut mark, and the legal record of the targets authorised lost its tail. */
+static void t_audit_whole(void)
+{
+	struct wr_db *db = t_db(T_OPERATOR);
+	struct wr_warrant w;
+	struct audit_details c;
+	char liid[WR_LIID_MAX + 1], liid2[WR_LIID_MAX + 1], uri[WR_URI_MAX + 1];
+	const char *add[WR_MAX_TARGETS - 1];
+	static char t[WR_MAX_TARGETS][WR_URI_MAX + 1];
+	struct wr_change ch;
+	int64_t from = t_time("2026-01-01T00:00:00Z"), to = t_time("2027-01-01T00:00:00Z");
+	t_liid(liid, sizeof liid, "whole");
+	t_liid(liid2, sizeof liid2, "whole2");
+	/* "sip:" user "@example.org": 256 octets, lower case (their own normal form) */
+	for (int i = 0; i < WR_MAX_TARGETS; i++) {
+		int k = snprintf(t[i], sizeof t[i], "sip:%s-%02d-", liid, i);
+		memset(t[i] + k, 'a' + i % 26, WR_URI_MAX - (size_t)k - 12);
+		memcpy(t[i] + WR_URI_MAX - 12, "@example.org", 13);
+		CHECK(strlen(t[i]) == WR_URI_MAX);
+	}
+	t_fill(&w, liid, from, to, t[0]);
+	for (int i = 1; i < WR_MAX_TARGETS; i++)
+		CHECK(wr_warrant_add_target(&w, t[i]) == LIM_OK);
+	memset(w.authority, 'A', sizeof w.authority - 1);
+	memset(w.authority_ref, 'R', sizeof w.authority_ref - 1);
+	memset(w.delivery, 'D', sizeof w.delivery - 1);
+	CHECK(wr_warrant_add(db, &w) == LIM_OK);
+	memset(&c, 0, sizeof c);
+	CHECK(wr_audit_list(db, liid, audit_details, &c) == LIM_OK && c.n == 1);
+	if (c.n == 1 && c.detail[0]) {
+		CHECK(strcmp(c.action[0], "warrant.add") == 0);
+		CHECK(strlen(c.detail[0]) > 9000 && !strstr(c.detail[0], WR_AUDIT_CUT));
+		for (int i = 0; i < WR_MAX_TARGETS; i++)
+			CHECK(strstr(c.detail[0], t[i]) != NULL);
+		CHECK(strstr(c.detail[0], "delivery=DDDD") && strstr(c.detail[0], "ref=RRRR"));
+	}
+	for (int i = 0; i < c.n && i < 4; i++)
+		free(c.detail[i]);
+	/* a warrant of one target given the 31 others (other URIs) by a modify */
+	for (int i = 1; i < WR_MAX_TARGETS; i++) {
+		t[i][4] = 'x';
+		add[i - 1] = t[i];
+	}
+	snprintf(uri, sizeof uri, "sip:%s@example.org", liid2);
+	t_fill(&w, liid2, from, to, uri);
+	CHECK(wr_warrant_add(db, &w) == LIM_OK);
+	memset(&ch, 0, sizeof ch);
+	ch.add_targets = add;
+	ch.n_add = WR_MAX_TARGETS - 1;
+	CHECK(wr_warrant_modify(db, liid2, &ch) == LIM_OK);
+	memset(&c, 0, sizeof c);
+	CHECK(wr_audit_list(db, liid2, audit_details, &c) == LIM_OK && c.n == 2);
+	if (c.n == 2 && c.detail[1]) {
+		CHECK(strcmp(c.action[1], "warrant.modify") == 0);
+		CHECK(!strstr(c.detail[1], WR_AUDIT_CUT));
+		for (int i = 1; i < WR_MAX_TARGETS; i++)
+			CHECK(strstr(c.detail[1], t[i]) != NULL);
+	}
+	for (int i = 0; i < c.n && i < 4; i++)
+		free(c.detail[i]);
+	wr_db_close(db);
+}
+
 /* A test UID: SHA-256(kms || 0x00 || uri); the context is the KMS URI. */
 static enum lim_err test_uid(void *ctx, const char *uri, size_t urilen, uint8_t uid[WR_UID_LEN])
 {
@@ -626,21 +709,21 @@ static void t_audit_text(void)
 	text_is("ab\\cdef", 7, 8, "ab" WR_AUDIT_CUT, false); /* \\ is never split */
 	/* a text that ends in dots is not a cut one */
 	text_is("ab...", 5, 8, "ab...", true);
-	/* the detail's own cap: 2048 octets of 0xFF become 2044 of escapes and the mark */
+	/* the detail's own cap: WR_DETAIL_MAX octets of 0xFF become WR_DETAIL_MAX - 4 of escapes
+	 * and the mark */
 	{
 		static char in[WR_DETAIL_MAX], out[WR_DETAIL_MAX + 1];
+		const size_t k = (WR_DETAIL_MAX / 4 - 1) * 4;
 		memset(in, 0xff, sizeof in);
 		CHECK(!wr_audit_text(in, sizeof in, out, sizeof out));
-		CHECK(strlen(out) == 511 * 4 + 4 && strncmp(out, "\\xFF\\xFF", 8) == 0);
-		CHECK(strcmp(out + 511 * 4, WR_AUDIT_CUT) == 0);
+		CHECK(strlen(out) == k + 4 && strncmp(out, "\\xFF\\xFF", 8) == 0);
+		CHECK(strcmp(out + k, WR_AUDIT_CUT) == 0);
 	}
 }
 
 const struct lim_suite t_wr_api_suites[] = {
-	{ "time", t_times },
-	{ "norm", t_norm },
-	{ "api", t_api },
-	{ "decide", t_decide },
-	{ "audit_text", t_audit_text },
+	{ "time", t_times },    { "norm", t_norm },
+	{ "api", t_api },       { "audit_whole", t_audit_whole },
+	{ "decide", t_decide }, { "audit_text", t_audit_text },
 	{ NULL, NULL },
 };
