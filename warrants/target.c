@@ -328,8 +328,21 @@ enum lim_err wr_target_normalise(const char *in, size_t len, enum wr_kind *kind,
 	}
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
-	const char *lt = memchr(s, '<', n);
-	if (lt) { /* name-addr */
+	/* name-addr: the first '<' outside the display name's quoted-string (RFC 3261 s25.1:
+	 * a '<' inside quotes is text, and the quoted-pair \" does not end the quotes) */
+	const char *lt = NULL;
+	bool quoted = false;
+	for (size_t i = 0; i < n && !lt; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < n)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && s[i] == '<')
+			lt = s + i;
+	}
+	if (quoted || (!lt && n && s[0] == '"'))
+		return LIM_E_PARSE; /* quotes never closed, or a display name without <addr> */
+	if (lt) {                   /* name-addr */
 		const char *gt = memchr(lt, '>', n - (size_t)(lt - s));
 		if (!gt)
 			return LIM_E_PARSE;

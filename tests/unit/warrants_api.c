@@ -174,6 +174,13 @@ static void t_norm(void)
 	norm_bad("sip:alice@example.com:port");
 	norm_bad("sip:a%zzb@example.com");
 	norm_bad("<sip:alice@example.com");
+	/* a '<' inside the display name's quotes is text, not the address (RFC 3261 s25.1) */
+	norm_is("\"x <sip:bob@a.example>\" <sip:alice@a.example>", "sip:alice@a.example",
+		WR_KIND_SIP);
+	norm_is("\"x\\\" <sip:bob@a.example>\" <sip:carol@a.example>", "sip:carol@a.example",
+		WR_KIND_SIP);
+	norm_bad("\"x <sip:bob@a.example>");
+	norm_bad("\"Bob\" sip:bob@a.example");
 	norm_bad("http://example.com/");
 	norm_bad("mcptt:");
 	/* embedded NUL and a result longer than the buffer */
