@@ -802,6 +802,16 @@ static void doc_free(xmlDoc *doc)
 	xmlFreeDoc(doc);
 }
 
+/* Whether p[0..len) holds "<!DOCTYPE" anywhere. */
+static bool has_doctype(const char *p, size_t len)
+{
+	static const char d[] = "<!DOCTYPE";
+	for (size_t i = 0; i + sizeof d - 1 <= len; i++)
+		if (p[i] == '<' && memcmp(p + i, d, sizeof d - 1) == 0)
+			return true;
+	return false;
+}
+
 /* Parses b: no network, no DTD (any DOCTYPE is refused), no entity substitution. Returns
  * the KmsResponse/KmsMessage/<what> element. */
 static enum lim_err parse_response(struct wr_kms *k, const char *p, size_t len, const char *what,
@@ -814,6 +824,10 @@ static enum lim_err parse_response(struct wr_kms *k, const char *p, size_t len, 
 	if (len > WR_KMS_RESPONSE_MAX)
 		return kms_fail(k, LIM_E_LIMIT, "KMS response exceeds %u octets",
 				WR_KMS_RESPONSE_MAX);
+	/* refused before parsing too: the parser would process an internal subset's entity
+	 * declarations first (bounded only by libxml2's own amplification limits) */
+	if (p && has_doctype(p, len))
+		return kms_fail(k, LIM_E_PARSE, "KMS response carries a DTD");
 	ctx = xmlNewParserCtxt();
 	if (!ctx)
 		return kms_fail(k, LIM_E_NOMEM, "XML parser allocation failed");
@@ -835,15 +849,11 @@ static enum lim_err parse_response(struct wr_kms *k, const char *p, size_t len, 
 	return LIM_OK;
 }
 
-/* The request body (Annex D.2): KmsRequest with UserUri, KmsUri (the current certificate's, ""
- * before the first) and, for keyprov, Time. */
-static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t t_us, char *out,
-				 size_t cap)
+/* s as XML character data into out[0..cap): the markup characters escaped; false when it does
+ * not fit or holds a control character (XML 1.0 s2.2 forbids most; none belongs in a URI). */
+static bool xml_text(const char *s, char *out, size_t cap)
 {
-	char ts[WR_TIME_STRLEN] = "";
-	char uri[6 * WR_URI_MAX + 1];
 	size_t o = 0;
-	const char *s = user_uri ? user_uri : "";
 	for (; *s; s++) {
 		const char *rep = NULL;
 		switch (*s) {
@@ -853,21 +863,38 @@ static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t
 		case '"': rep = "&quot;"; break;
 		default: break;
 		}
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
 		size_t l = rep ? strlen(rep) : 1;
-		if (l >= sizeof uri - o)
-			return kms_fail(k, LIM_E_LIMIT, "user URI too long");
-		memcpy(uri + o, rep ? rep : s, l);
+		if (l >= cap - o)
+			return false;
+		memcpy(out + o, rep ? rep : s, l);
 		o += l;
 	}
-	uri[o] = '\0';
+	out[o] = '\0';
+	return true;
+}
+
+/* The request body (Annex D.2): KmsRequest with UserUri, KmsUri (the current certificate's, ""
+ * before the first; both escaped: the KMS URI comes decoded from the KMS's own XML) and, for
+ * keyprov, Time. */
+static enum lim_err request_body(struct wr_kms *k, const char *user_uri, int64_t t_us, char *out,
+				 size_t cap)
+{
+	char ts[WR_TIME_STRLEN] = "";
+	char uri[6 * WR_URI_MAX + 1], kms[6 * WR_KMS_URI_MAX + 1];
+	if (!xml_text(user_uri ? user_uri : "", uri, sizeof uri))
+		return kms_fail(k, LIM_E_ARG, "user URI too long or with a control character");
+	if (!xml_text(k->n_certs ? k->certs[0].kms_uri : "", kms, sizeof kms))
+		return kms_fail(k, LIM_E_ARG, "KMS URI too long or with a control character");
 	if (user_uri)
 		wr_time_format(t_us, ts);
 	if ((size_t)snprintf(out, cap,
 			     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			     "<KmsRequest xmlns=\"" WR_KMS_NS "\" Version=\"1.0.0\">"
 			     "<UserUri>%s</UserUri><KmsUri>%s</KmsUri>%s%s%s</KmsRequest>\n",
-			     uri, k->n_certs ? k->certs[0].kms_uri : "", user_uri ? "<Time>" : "",
-			     ts, user_uri ? "</Time>" : "") >= cap)
+			     uri, kms, user_uri ? "<Time>" : "", ts,
+			     user_uri ? "</Time>" : "") >= cap)
 		return kms_fail(k, LIM_E_LIMIT, "KMS request too long");
 	return LIM_OK;
 }

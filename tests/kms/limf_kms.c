@@ -613,6 +613,12 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 		return;
 	}
 	const struct wr_kms_cert *c = &com->cert;
+	/* the certificate's URIs and issuer as XML text (a KMS URI may hold '&') */
+	char ekms[6 * WR_KMS_URI_MAX + 1] = "", ecert[6 * WR_KMS_URI_MAX + 1] = "",
+				       eiss[6 * WR_KMS_URI_MAX + 1] = "";
+	xml_esc(ekms, sizeof ekms, c->kms_uri);
+	xml_esc(ecert, sizeof ecert, c->cert_uri);
+	xml_esc(eiss, sizeof eiss, c->issuer);
 	log_cert = c->cert_uri;
 	if (is_init) {
 		char zh[2 * WR_KMS_Z_LEN + 1], kh[2 * WR_KMS_KPAK_LEN + 1];
@@ -651,8 +657,8 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 			 "    <PubEncKey>%s</PubEncKey>\n    <PubAuthKey>%s</PubAuthKey>\n"
 			 "    <ParameterSet>1</ParameterSet>\n"
 			 "   </KmsCertificate>\n  </KmsInit>\n </KmsMessage>\n</KmsResponse>\n",
-			 c->kms_uri, euri, now, c->kms_uri, c->cert_uri, c->kms_uri, c->issuer, vfe,
-			 vte, strcmp(fault, "revoked-cert") == 0 ? "true" : "false", (int)c->scheme,
+			 ekms, euri, now, ekms, ecert, ekms, eiss, vfe, vte,
+			 strcmp(fault, "revoked-cert") == 0 ? "true" : "false", (int)c->scheme,
 			 (unsigned long long)c->user_key_period,
 			 (unsigned long long)c->user_key_offset, zh, kh);
 		respond(ssl, 200, "OK", "application/xml", resp);
@@ -722,8 +728,8 @@ static void handle(struct srv *s, SSL *ssl, const char *subject)
 		 "    <UserSigningKeySSK>%s</UserSigningKeySSK>\n"
 		 "    <UserPubTokenPVT>%s</UserPubTokenPVT>\n"
 		 "   </KmsKeySet>\n  </KmsKeyProv>\n </KmsMessage>\n</KmsResponse>\n",
-		 c->kms_uri, euri, now, c->kms_uri, c->kms_uri, c->cert_uri, c->issuer, euri, idh,
-		 vf, vt, (unsigned long long)id.period_no, rh, sh, ph);
+		 ekms, euri, now, ekms, ekms, ecert, eiss, euri, idh, vf, vt,
+		 (unsigned long long)id.period_no, rh, sh, ph);
 	respond(ssl, 200, "OK", "application/xml", resp);
 	memset(resp, 0, sizeof resp);
 	memset(rsk, 0, sizeof rsk);

@@ -34,7 +34,7 @@ struct tkms {
 };
 enum { P_COM, P_CA, P_CERT, P_KEY, P_LOG };
 
-static struct tkms kms_3gpp, kms_6509, kms_roll, kms_store;
+static struct tkms kms_3gpp, kms_6509, kms_roll, kms_store, kms_amp;
 static int64_t fake_now; /* 0 = real time */
 
 static int64_t real_us(void)
@@ -59,8 +59,8 @@ static const char *kms_bin(char *buf, size_t cap)
 
 static void stop_all(void)
 {
-	struct tkms *all[] = { &kms_3gpp, &kms_6509, &kms_roll, &kms_store };
-	for (size_t i = 0; i < 4; i++) {
+	struct tkms *all[] = { &kms_3gpp, &kms_6509, &kms_roll, &kms_store, &kms_amp };
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		struct tkms *t = all[i];
 		char cmd[128];
 		if (t->pid > 0) {
@@ -685,6 +685,38 @@ static void fetch_scheme(const char *scheme, const char *tag)
 	CHECK(wr_kms_keys_at(k, db, d, alice, -2, &keys) == LIM_E_ARG && keys == NULL);
 	CHECK(log_count(t, PROV, alice) == n_prov + 2);
 out:
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
+/* A KMS URI with a markup character (review finding 6): the request's KmsUri is escaped like
+ * its UserUri (it comes decoded from the KMS's XML; sent bare, '&' made the KmsRequest
+ * malformed and every key request failed). */
+static void t_kms_uri_xml(void)
+{
+	char uri[96], vf[WR_TIME_STRLEN], liid[WR_LIID_MAX + 1], alice[96];
+	int64_t now = real_us();
+	struct tkms *t;
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k;
+	struct wr_kms_cert c;
+	struct wr_kms_decision *d;
+	const struct wr_kms_keys *keys = NULL;
+	snprintf(uri, sizeof uri, "kms.a&b%ld.test", (long)getpid());
+	wr_time_format(now - 7200 * INT64_C(1000000), vf);
+	t = kms_start(&kms_amp, "3gpp-uid", vf, uri);
+	k = client(t, NULL, 5000);
+	CHECK(wr_kms_fetch_cert(k, db, &c) == LIM_OK && strcmp(c.kms_uri, uri) == 0);
+	t_liid(liid, sizeof liid, "kxml");
+	snprintf(alice, sizeof alice, "sip:alice-x-%ld@example.org", (long)getpid());
+	add_warrant(liid, now - 3600000000LL, now + 3600000000LL, alice);
+	d = decide(db, alice, "sip:other@example.org", now);
+	CHECK(d != NULL);
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) == LIM_OK && keys != NULL);
+	if (!keys)
+		fprintf(stderr, "wr_kms_keys: %s\n", wr_kms_msg(k));
+	CHECK(log_count(t, PROV, alice) == 1);
 	wr_kms_decision_free(d);
 	wr_kms_free(k);
 	wr_db_close(db);
@@ -1824,12 +1856,21 @@ static void t_kms_parse(void)
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },       { "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults },     { "kms_wipe", t_kms_wipe },
-	{ "kms_mtls", t_kms_mtls },         { "kms_expiry", t_kms_expiry },
-	{ "kms_many", t_kms_many },         { "kms_forget", t_kms_forget },
-	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
-	{ "kms_store", t_kms_store },       { "kms_upcoming", t_kms_upcoming },
-	{ "kms_parse", t_kms_parse },       { NULL, NULL },
+	{ "kms_cert", t_kms_cert },
+	{ "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },
+	{ "kms_uri_xml", t_kms_uri_xml },
+	{ "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },
+	{ "kms_wipe", t_kms_wipe },
+	{ "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },
+	{ "kms_forget", t_kms_forget },
+	{ "kms_validity", t_kms_validity },
+	{ "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },
+	{ "kms_upcoming", t_kms_upcoming },
+	{ "kms_parse", t_kms_parse },
+	{ NULL, NULL },
 };
