@@ -68,10 +68,16 @@ static enum lim_err session_setup(struct wr_db *db)
 	 * instance then waits for: the server ends a limf session idle in a transaction after
 	 * WR_IDLE_TX_TIMEOUT, and no limf statement waits longer than WR_LOCK_TIMEOUT for a
 	 * lock. It fails instead (SQLSTATE 55P03), fail closed as any database error: no key
-	 * request or decryption without its row, retried as such. */
+	 * request or decryption without its row, retried as such. The audit chain's trigger
+	 * reads the newest row after taking the chain's lock, which sees rows committed while
+	 * it waited only under READ COMMITTED: a server or role whose default is REPEATABLE
+	 * READ or SERIALIZABLE would fail every contended append (fail closed, but no
+	 * interception); limf's sessions use READ COMMITTED whatever the default (a snapshot
+	 * asks for its own level, wr_snapshot_begin). */
 	return result(db,
 		      PQexec(db->conn,
 			     "SET client_min_messages = warning;"
+			     " SET default_transaction_isolation = 'read committed';"
 			     " SET lock_timeout = '" WR_LOCK_TIMEOUT "';"
 			     " SET idle_in_transaction_session_timeout = '" WR_IDLE_TX_TIMEOUT "'"),
 		      NULL);
