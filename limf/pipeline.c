@@ -2355,6 +2355,11 @@ static bool gmk_one(struct limf_pipe *p, const struct cap_event *ev,
 		emit_iri(p, pc, &iri, true);
 	}
 out:
+	/* the distribution is over: its CIN's sequence counters go (the bundle's and the
+	 * spools', pipeline.h cin_end), as a call's do when it is freed - else each one kept a
+	 * counter for the rest of the run, and a long capture filled the tables */
+	if (pc->cin && p->cfg.sink.cin_end)
+		p->cfg.sink.cin_end(p->cfg.sink.ctx, pc->cin);
 	pcall_free(p, pc);
 	free(m);
 	return again;

@@ -293,7 +293,8 @@ struct limf_sink {
 	/* the call numbered cin is freed: no IRI or CC with that CIN follows (its number is
 	 * never handed out again). Called once per number the cin callback gave, after the
 	 * call's last record and after its call_done - also for a call whose warrants all ended
-	 * during it (which has no call_done). Not called by limf_pipe_free for calls still open. */
+	 * during it (which has no call_done), and for a GMK distribution's number after its
+	 * records. Not called by limf_pipe_free for calls still open. */
 	void (*cin_end)(void *ctx, uint32_t cin);
 	void *ctx;
 };

@@ -153,6 +153,59 @@ assert talk and all(p["authenticated"] and p["gmk_id"] for p in talk), talk[:2]
 assert [p for p in pdus if p["kind"] == "iri_group" and p["event"].startswith("floor-")]
 print(ng, "group records of", len(pdus), "IRI PDUs match iri.jsonl")' "$tmp/hi2-d.jsonl" "$tmp/ev-d/$L1/iri.jsonl"
 
+# ---- 1b. the same capture handed over to an authority (--deliver, one warrant on the member
+# with an [authority]): the LEMF gets exactly the bundle's hi2.pdu records, GMK distribution
+# and group records included; and once the replay is over the spools keep no sequence
+# counter of it (the GMK distributions' CINs end too: each kept one for the rest of the run,
+# and a long capture filled the tables, then lost its recording and its handover)
+LD=GD$sfx
+"$limf" warrant add --liid "$LD" --authority "Court $LD" --ref "REF-$LD" --country GB \
+	--from 2026-01-05T00:00:00Z --to 2026-01-05T23:59:59Z --scope iri+cc --delivery lemf1 \
+	--target "$BOB" >/dev/null && ok || bad "warrant add $LD"
+made+=("$LD")
+lpid=''
+lemf_up "$tmp/ld.jsonl" 127.0.0.1:0 127.0.0.1:0 --tls-cert "$tmp/k/server.pem" \
+	--tls-key "$tmp/k/server.key" --tls-ca "$tmp/k/ca.pem"
+[ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
+{
+	conf_db_kms "$tmp/k"
+	cat <<EOF
+[evidence]
+sign_key = $tmp/sign.pem
+[handover]
+operator_id = OP-G
+country = GB
+spool_dir = $tmp/spool
+[authority lemf1]
+hi2 = 127.0.0.1:$p2
+hi3 = 127.0.0.1:$p3
+ca   = $tmp/k/ca.pem
+cert = $tmp/k/client.pem
+key  = $tmp/k/client.key
+EOF
+} >"$tmp/limf-d.conf"
+expect 0 replay-dd "$limf" replay --config "$tmp/limf-d.conf" --deliver --liid "$LD" --json \
+	--out "$tmp/ev-dd" "$tmp/d.pcap"
+pyjson replay-dd "j['handover']['all_confirmed'] and j['handover']['refused']==0"
+kill -TERM "$lpid" 2>/dev/null
+wait "$lpid" && ok || bad "limf-lemf exit status"
+for k in hi2 hi3; do
+	[ "$(grep -c . "$tmp/spool/lemf1/$k/seq")" -eq 1 ] && ok ||
+		bad "replay-dd: $k seq file keeps counters: $(head -3 "$tmp/spool/lemf1/$k/seq")"
+done
+expect 0 hi2-decode-dd "$BUILD/limf-lemf" --decode "$tmp/ev-dd/$LD/hi2.pdu" --out "$tmp/hi2-dd.jsonl"
+expect 0 lemf-dd python3 -c '
+import json, sys
+net = [json.loads(l) for l in open(sys.argv[1])]
+assert not [l for l in net if "error" in l], [l for l in net if "error" in l][:3]
+net = [l for l in net if l.get("stream") == "hi2" and l.get("kind", "").startswith("iri")]
+pdu = [json.loads(l) for l in open(sys.argv[2])]
+strip = lambda l: {k: v for k, v in l.items() if k not in ("version", "ts")}
+assert [strip(l) for l in net] == [strip(l) for l in pdu], (len(net), len(pdu))
+assert any(l["kind"] == "iri_group" for l in net) and any(
+    l["kind"] == "iri_keymgmt" and l["side"] == "gmk" for l in net)
+print(len(net), "IRI PDUs on the network as in hi2.pdu")' "$tmp/ld.jsonl" "$tmp/hi2-dd.jsonl"
+
 # ---- 2. a stranger talks (a GUK-ID no known member has), 3. GMK rollover
 G s 06 52 --stranger
 warrant "S$sfx" "$(truth "$tmp/s.pcap.json" 'j["group"]["members"][0]["uri"]')" 06
