@@ -46,8 +46,12 @@ static const struct cap_call *call(struct cur *c, const struct cap_call *in)
 		d->offer.imsg_len = 0;
 		d->answer.imsg = NULL;
 		d->answer.imsg_len = 0;
+		for (int i = 0; i < 2; i++) { /* held re-INVITE offers: the same */
+			d->pend[i].imsg = NULL;
+			d->pend[i].imsg_len = 0;
+		}
 		d->user = NULL;
-		d->hnext = d->lprev = d->lnext = NULL;
+		d->hnext = d->lprev = d->lnext = d->bprev = d->bnext = NULL;
 	}
 	return d;
 }

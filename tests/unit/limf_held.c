@@ -59,6 +59,9 @@ static void fill(void)
 	s_call.offer.imsg_len = 5;
 	s_call.user = &s_km;
 	s_call.hnext = &s_call;
+	s_call.bprev = s_call.bnext = &s_call;
+	s_call.pend[1].imsg = s_imsg; /* a held re-INVITE's offer */
+	s_call.pend[1].imsg_len = 5;
 	s_km = (struct limf_keymgmt){ .side = s_side,
 				      .initiator = s_ini,
 				      .responder = s_resp,
@@ -102,7 +105,8 @@ static bool same_call(const struct cap_call *c)
 	       c->call_id.len == 18 && strcmp(c->from_uri.s, "sip:alice@example.org") == 0 &&
 	       strcmp(c->to_uri.s, "sip:bob@example.org") == 0 && c->first_ns == 1000 &&
 	       c->end_ns == 9000 && c->end == CAP_END_BYE && c->offer.imsg == NULL &&
-	       c->offer.imsg_len == 0 && c->user == NULL && c->hnext == NULL;
+	       c->offer.imsg_len == 0 && c->user == NULL && c->hnext == NULL && c->bprev == NULL &&
+	       c->bnext == NULL && c->pend[1].imsg == NULL && c->pend[1].imsg_len == 0;
 }
 
 static bool same_km(const struct limf_keymgmt *k)
