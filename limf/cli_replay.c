@@ -12,9 +12,9 @@
  * The bundle's layout is limf/out.h's; per LIID of a warrant that matched (nothing for anyone
  * else):
  *   <LIID>/iri.jsonl   one JSON object per IRI record (see write_iri)
- *   <LIID>/hi2.pdu     the SIP and key-management IRI records as ETSI TS 102 232-1/-5 PS-PDUs,
- *                      back to back (key management: limf's nationalIPMMIRIParameters record,
- *                      handover/pdu.h); call-end records without a SIP message: iri.jsonl only
+ *   <LIID>/hi2.pdu     every IRI record as an ETSI TS 102 232-1/-5 PS-PDU, back to back (SIP
+ *                      messages as sIPMessage; key management, call end and group records as
+ *                      limf's nationalIPMMIRIParameters records, handover/pdu.h)
  *   <LIID>/cc.pcap     clear RTP in IP/UDP with the original addresses, ports and times
  *   <LIID>/hi3.pdu     the same packets as IPMMCC PS-PDUs
  *   <LIID>/audio/<CIN>-<SSRC>.wav   each PCMU/PCMA stream decoded to 16-bit PCM

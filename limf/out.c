@@ -402,9 +402,10 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
  *    key-management: "key_management":{side, initiator, responder, t, csb_id, kms_uri,
  *          key_user, key_period, signature valid|invalid|not-checked, srtp_sessions,
  *          outcome, detail},
- *    call-end: "reason":"bye|cancel|rejected|timeout|flush", or "warrant-not-in-force" (type
- *          report: the LIID's warrant ended, or was revoked or suspended, during the call; its
- *          last record),
+ *    call-end: "reason":"none|bye|cancel|rejected|timeout|flush|evicted", or
+ *          "warrant-not-in-force" / "warrant-not-confirmed" (type report: the LIID's warrant
+ *          ended, was revoked or suspended, or was not confirmed, during the call; its last
+ *          record unless the warrant comes back in force),
  *    group: "group":{event talker|..., group, talker ("" unknown), gmk_id, guk_id (hex),
  *          ssrc, detail}}
  *  call_id/from/to are absent for SIP outside an INVITE dialog (a GMK NOTIFY). */
