@@ -109,6 +109,15 @@ static void entry_free(struct kms_entry *e)
 	OPENSSL_secure_clear_free(e, sizeof *e);
 }
 
+/* Takes the entry *pp out of the cache and wipes it; *pp is then the one after it. */
+static void cache_unlink(struct wr_kms *k, struct kms_entry **pp)
+{
+	struct kms_entry *e = *pp;
+	*pp = e->next;
+	entry_free(e);
+	k->n_cached--;
+}
+
 /* The cache is full: the key set that expires first (a run-scoped one whose warrant ended,
  * else the nearest end) is wiped to make room. Asked for again, it is fetched again, with its
  * own audit rows: a full cache costs requests, never a party's interception. */
@@ -118,12 +127,8 @@ static void cache_evict(struct wr_kms *k)
 	for (struct kms_entry **pp = &k->cache; *pp; pp = &(*pp)->next)
 		if (!victim || (*pp)->keys.expires < (*victim)->keys.expires)
 			victim = pp;
-	if (victim) {
-		struct kms_entry *e = *victim;
-		*victim = e->next;
-		entry_free(e);
-		k->n_cached--;
-	}
+	if (victim)
+		cache_unlink(k, victim);
 }
 
 static void cache_sweep(struct wr_kms *k)
@@ -131,14 +136,10 @@ static void cache_sweep(struct wr_kms *k)
 	int64_t now = k->now(k->now_ctx);
 	struct kms_entry **pp = &k->cache;
 	while (*pp) {
-		struct kms_entry *e = *pp;
-		if (e->keys.expires <= now && !e->run_scoped) {
-			*pp = e->next;
-			entry_free(e);
-			k->n_cached--;
-		} else {
-			pp = &e->next;
-		}
+		if ((*pp)->keys.expires <= now && !(*pp)->run_scoped)
+			cache_unlink(k, pp);
+		else
+			pp = &(*pp)->next;
 	}
 }
 
@@ -167,9 +168,7 @@ size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid)
 			else
 				j++;
 		if (e->n_liids == 0) {
-			*pp = e->next;
-			entry_free(e);
-			k->n_cached--;
+			cache_unlink(k, pp);
 			wiped++;
 		} else {
 			pp = &e->next;
@@ -194,14 +193,10 @@ static void cache_drop_cert(struct wr_kms *k, const char *cert_uri)
 {
 	struct kms_entry **pp = &k->cache;
 	while (*pp) {
-		struct kms_entry *e = *pp;
-		if (strcmp(e->keys.cert_uri, cert_uri) == 0) {
-			*pp = e->next;
-			entry_free(e);
-			k->n_cached--;
-		} else {
-			pp = &e->next;
-		}
+		if (strcmp((*pp)->keys.cert_uri, cert_uri) == 0)
+			cache_unlink(k, pp);
+		else
+			pp = &(*pp)->next;
 	}
 }
 

@@ -239,20 +239,29 @@ static int log_count_wait(const struct tkms *t, const char *a, const char *b, in
 
 #define PROV "path=" WR_KMS_PATH_PROV " "
 
+/* A client configuration for t: its URL, CA and client certificate, limf's crypto, the test
+ * clock; everything else the defaults. */
+static void client_cfg(const struct tkms *t, struct wr_kms_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->base_url = t->url;
+	cfg->ca_file = t->path[P_CA];
+	cfg->cert_file = t->path[P_CERT];
+	cfg->key_file = t->path[P_KEY];
+	cfg->crypto = limf_kms_crypto();
+	cfg->now = test_now;
+}
+
 static struct wr_kms *client(const struct tkms *t, const char *ca, long timeout_ms)
 {
 	struct wr_kms_config cfg;
 	struct wr_kms *k = NULL;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.base_url = t->url;
-	cfg.ca_file = ca ? ca : t->path[P_CA];
-	cfg.cert_file = t->path[P_CERT];
-	cfg.key_file = t->path[P_KEY];
+	client_cfg(t, &cfg);
+	if (ca)
+		cfg.ca_file = ca;
 	cfg.connect_timeout_ms = 2000;
 	cfg.timeout_ms = timeout_ms;
 	cfg.retries = 1;
-	cfg.crypto = limf_kms_crypto();
-	cfg.now = test_now;
 	if (wr_kms_new(&cfg, &k) != LIM_OK) {
 		fprintf(stderr, "wr_kms_new failed\n");
 		exit(2);
@@ -629,13 +638,7 @@ static void fetch_scheme(const char *scheme, const char *tag)
 		struct wr_kms_config cfg;
 		struct wr_kms *k1 = NULL;
 		int na = log_count(t, PROV, alice), nb = log_count(t, PROV, bob);
-		memset(&cfg, 0, sizeof cfg);
-		cfg.base_url = t->url;
-		cfg.ca_file = t->path[P_CA];
-		cfg.cert_file = t->path[P_CERT];
-		cfg.key_file = t->path[P_KEY];
-		cfg.crypto = limf_kms_crypto();
-		cfg.now = test_now;
+		client_cfg(t, &cfg);
 		cfg.cache_max = 1;
 		CHECK(wr_kms_new(&cfg, &k1) == LIM_OK);
 		if (k1) {
@@ -1057,13 +1060,7 @@ static void t_kms_expiry(void)
 	{
 		struct wr_kms *kr = NULL;
 		struct wr_kms_config cfg;
-		memset(&cfg, 0, sizeof cfg);
-		cfg.base_url = t->url;
-		cfg.ca_file = t->path[P_CA];
-		cfg.cert_file = t->path[P_CERT];
-		cfg.key_file = t->path[P_KEY];
-		cfg.crypto = limf_kms_crypto();
-		cfg.now = test_now;
+		client_cfg(t, &cfg);
 		cfg.keep_ended = true;
 		CHECK(wr_kms_new(&cfg, &kr) == LIM_OK);
 		if (kr) {
