@@ -274,6 +274,8 @@ struct cap_stats {
 	uint64_t ipv4, ipv6, udp, tcp;
 	uint64_t fragments;             /* fragments accepted into reassembly */
 	uint64_t reassembled;           /* datagrams completed from fragments */
+	uint64_t frag_evicted;          /* incomplete datagrams dropped for room (table or
+					 * max_total full: cap_defrag_evicted) */
 	uint64_t drop[CAP_DROP__COUNT]; /* per reason (CAP_OK/CAP_PENDING stay 0) */
 	/* TCP reassembly (cap_tcp) */
 	uint64_t tcp_streams; /* streams created */

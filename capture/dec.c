@@ -34,8 +34,10 @@ enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
 	else if (out->ip_ver == 6)
 		st->ipv6++;
 	if (d == CAP_PENDING) {
+		uint64_t ev = cap_defrag_evicted(df);
 		frag = *out;
 		d = cap_defrag_add(df, &frag, f->ts_ns, out);
+		st->frag_evicted += cap_defrag_evicted(df) - ev;
 		if (d == CAP_PENDING) {
 			st->fragments++;
 			return d;

@@ -45,7 +45,10 @@
  * stays spooled: `limf handover flush`); a second signal exits at once. SIGHUP re-reads the
  * config and applies the [handover], [authority] and [x2x3] settings (see reload()). A
  * summary goes to stderr. Exit 0; 1 on a start-up, source or recording error; 2 usage; 3 when
- * a spool refused PDUs (full) or a call under a warrant got no CIN (not intercepted).
+ * a spool refused PDUs (full) or the interception is incomplete (limf_pipe_incomplete: a call
+ * under a warrant got no CIN, a warrant decision or audit row failed, or traffic was lost to
+ * capacity limits: by the kernel, to a full worker queue, at limf's tables or evicted from
+ * them; said in the --record manifest's "incomplete" too).
  *
  * Health (limf/status.h): with [service] control_socket the loop also answers `limf status`
  * on that Unix socket, and with [service] metrics = 127.0.0.1:PORT it serves Prometheus
@@ -405,20 +408,23 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 
 /* ---- health ---------------------------------------------------------------------------------- */
 
+/* What source s handed to the pipeline, and what the kernel dropped (status, manifest). */
+static void src_fill(struct src *s, struct limf_status_src *x)
+{
+	memset(x, 0, sizeof *x);
+	x->name = s->name;
+	x->live = !s->file;
+	x->frames = atomic_load(&s->frames);
+	x->bytes = atomic_load(&s->bytes);
+	if (x->live)
+		x->have_kernel = src_kstats(s, &x->kernel_received, &x->kernel_dropped);
+}
+
 static void health_fill(void *ctx, struct limf_status *st)
 {
 	struct health *h = ctx;
-	for (size_t i = 0; i < h->ns; i++) {
-		struct limf_status_src *x = &h->ss[i];
-		memset(x, 0, sizeof *x);
-		x->name = h->s[i].name;
-		x->live = !h->s[i].file;
-		x->frames = atomic_load(&h->s[i].frames);
-		x->bytes = atomic_load(&h->s[i].bytes);
-		if (x->live)
-			x->have_kernel =
-				src_kstats(&h->s[i], &x->kernel_received, &x->kernel_dropped);
-	}
+	for (size_t i = 0; i < h->ns; i++)
+		src_fill(&h->s[i], &h->ss[i]);
 	st->uptime_ms = (lim_mono_ns() - h->t0) / 1000000u;
 	st->n_src = h->ns;
 	if (h->r->x23) { /* X2/X3: frames = PDUs fed to the pipeline */
@@ -1141,6 +1147,7 @@ int limf_cmd_capture(int argc, char **argv)
 	struct ho_sign_key *skey = NULL; /* --record: held from the start, signs at the end */
 	long duration = 0, snaplen = 0, buffer_mb = 0, grace_s = 0, late_rate = 0;
 	uint64_t last_ts = 0, t_start;
+	struct limf_status_src fin[MAX_SOURCES]; /* the sources at the end (the manifest's) */
 	struct health health;
 	struct limf_privs pv;
 	int rc = 1, src_rc;
@@ -1402,8 +1409,10 @@ int limf_cmd_capture(int argc, char **argv)
 	/* live frames carry wall-clock times; a file's calls end at its last frame */
 	limf_pool_finish(p, o.n_if || r->x23 ? wall_ns() : last_ts);
 	rc = src_rc;
+	for (size_t i = 0; i < ns; i++)
+		src_fill(&s[i], &fin[i]);
 	if (r->b) {
-		char *extra = limf_out_manifest(r->out, p, url, kms);
+		char *extra = limf_out_manifest(r->out, p, url, kms, fin, ns);
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;
@@ -1442,9 +1451,22 @@ int limf_cmd_capture(int argc, char **argv)
 	{
 		struct limf_out_stats ost;
 		struct limf_pipe_stats pst;
+		struct cap_stats cst;
+		char lost[HO_BUNDLE_INCOMPLETE_MAX + 1];
+		uint64_t kdrop = 0;
 		limf_out_stats(r->out, &ost);
-		limf_pool_stats(p, &pst, NULL);
-		if ((ost.dlv_refused || pst.cin_errors) && rc == 0)
+		limf_pool_stats(p, &pst, &cst);
+		for (size_t i = 0; i < ns; i++)
+			kdrop += fin[i].have_kernel ? fin[i].kernel_dropped : 0;
+		/* what the manifest of --record says; without it, the handover lacked the same */
+		if (limf_pipe_incomplete(&pst, &cst, kdrop, limf_pool_notes_lost(p), lost,
+					 sizeof lost)) {
+			fprintf(stderr, "limf capture: ALARM: the interception is INCOMPLETE: %s\n",
+				lost);
+			if (rc == 0)
+				rc = 3;
+		}
+		if (ost.dlv_refused && rc == 0)
 			rc = 3;
 	}
 out:

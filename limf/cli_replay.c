@@ -503,7 +503,7 @@ int limf_cmd_replay(int argc, char **argv)
 	if (bar)
 		progress(p, total, total, true);
 	{
-		char *extra = limf_out_manifest(out, p, url, kms);
+		char *extra = limf_out_manifest(out, p, url, kms, NULL, 0);
 		enum lim_err e;
 		audit_mark_read(db, &amark);
 		if (extra) {
@@ -562,16 +562,20 @@ int limf_cmd_replay(int argc, char **argv)
 	/* A bundle of a run whose gate failed is signed and verifies, but is not the whole
 	 * evidence: warranted calls may be missing (a decision or CIN that failed is no
 	 * interception) or decryptions not on the audit log. Said, and exit 3 (as `limf capture`
-	 * for cin_errors), so that a script re-runs the replay rather than hand it over. */
+	 * for cin_errors), so that a script re-runs the replay rather than hand it over. So is
+	 * one that lost frames at limf's limits (a flood of fragments, say): a replay would lose
+	 * them again, but the authority is told that a target's packets may be among them. */
 	struct limf_pipe_stats gs;
-	char gwhy[256];
-	limf_pool_stats(p, &gs, NULL);
-	bool complete = !limf_pipe_incomplete(&gs, gwhy, sizeof gwhy);
+	struct cap_stats gc;
+	char gwhy[HO_BUNDLE_INCOMPLETE_MAX + 1];
+	limf_pool_stats(p, &gs, &gc);
+	bool complete =
+		!limf_pipe_incomplete(&gs, &gc, 0, limf_pool_notes_lost(p), gwhy, sizeof gwhy);
 	if (!complete)
-		fprintf(stderr,
-			"limf: ALARM: the evidence is INCOMPLETE: %s; see the warnings above, mend "
-			"the cause and replay again\n",
-			gwhy);
+		fprintf(stderr, "limf: ALARM: the evidence is INCOMPLETE: %s%s\n", gwhy,
+			gs.decision_errors || gs.cin_errors || gs.audit_errors
+				? "; see the warnings above, mend the cause and replay again"
+				: "");
 	if (o.json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);

@@ -1509,13 +1509,38 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->floor_msgs);
 	lim_json_key(j, "group_media_decrypted");
 	lim_json_u64(j, s->group_decrypted);
+	/* drops, by reason (capture/capture.h: the ones counted, by name), and what was evicted
+	 * for room; those at limf's own limits and the evictions are also summed
+	 * (limf_limit_drops): they make the evidence incomplete */
+	lim_json_key(j, "drops");
+	lim_json_obj_open(j);
+	for (unsigned d = 0; d < CAP_DROP__COUNT; d++)
+		if (c->drop[d]) {
+			lim_json_key(j, cap_drop_name((enum cap_drop)d));
+			lim_json_u64(j, c->drop[d]);
+		}
+	lim_json_obj_close(j);
+	{
+		struct limf_eviction ev[LIMF_EVICTIONS];
+		lim_json_key(j, "evicted");
+		lim_json_obj_open(j);
+		for (size_t i = 0; i < limf_evictions(c, ev); i++) {
+			lim_json_key(j, ev[i].name);
+			lim_json_u64(j, ev[i].n);
+		}
+		lim_json_obj_close(j);
+	}
+	lim_json_key(j, "lost_at_limits");
+	lim_json_u64(j, limf_limit_drops(c));
+	lim_json_key(j, "routing_notes_lost");
+	lim_json_u64(j, limf_pool_notes_lost(p));
 	lim_json_obj_close(j);
 }
 
 /* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
 /* see out.h */
 char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url,
-			const struct wr_kms *kms)
+			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc)
 {
 	const struct wr_kms_cert *cert = limf_pool_cert(p);
 	bool have_cert = cert != NULL;
@@ -1595,16 +1620,49 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	}
 	lim_json_obj_close(&j);
 	{
-		/* the gate failed somewhere (limf replay's "complete", exit 3): warranted calls may
-		 * be missing, or decryptions not on the audit log. Stated in the signed manifest,
-		 * so that limf verify says so beside "verified" (handover/bundle.h) */
+		/* the gate failed somewhere, or traffic was lost to capacity limits (limf replay's
+		 * "complete", exit 3): warranted calls may be missing, or decryptions not on the
+		 * audit log. Stated in the signed manifest, so that limf verify says so beside
+		 * "verified" (handover/bundle.h) */
 		struct limf_pipe_stats gs;
-		char why[256];
-		limf_pool_stats(p, &gs, NULL);
-		if (limf_pipe_incomplete(&gs, why, sizeof why)) {
+		struct cap_stats gc;
+		char why[HO_BUNDLE_INCOMPLETE_MAX + 1];
+		uint64_t kdrop = 0;
+		limf_pool_stats(p, &gs, &gc);
+		for (size_t i = 0; i < nsrc; i++)
+			kdrop += src[i].have_kernel ? src[i].kernel_dropped : 0;
+		if (limf_pipe_incomplete(&gs, &gc, kdrop, limf_pool_notes_lost(p), why,
+					 sizeof why)) {
 			lim_json_key(&j, "incomplete");
 			lim_json_str(&j, why);
 		}
+	}
+	if (nsrc) {
+		/* what each source of limf capture handed over, and what the kernel dropped
+		 * before (null: a file, or counters that could not be read) */
+		lim_json_key(&j, "sources");
+		lim_json_arr_open(&j);
+		for (size_t i = 0; i < nsrc; i++) {
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "name");
+			lim_json_str(&j, src[i].name);
+			lim_json_key(&j, "live");
+			lim_json_bool(&j, src[i].live);
+			lim_json_key(&j, "frames");
+			lim_json_u64(&j, src[i].frames);
+			lim_json_key(&j, "kernel_received");
+			if (src[i].have_kernel)
+				lim_json_u64(&j, src[i].kernel_received);
+			else
+				lim_json_null(&j);
+			lim_json_key(&j, "kernel_dropped");
+			if (src[i].have_kernel)
+				lim_json_u64(&j, src[i].kernel_dropped);
+			else
+				lim_json_null(&j);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
 	}
 	lim_json_key(&j, "summary");
 	limf_json_pipe_summary(&j, p);

@@ -39,6 +39,7 @@
 #include "limf/delivery.h"
 #include "limf/pipeline.h"
 #include "limf/pool.h"
+#include "limf/status.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -78,10 +79,11 @@ const char *limf_out_wav(struct limf_out *o, size_t i);
 /* After the pipeline finished (ends the recording thread): the members for ho_bundle_close's
  * extra_json: "warrants",
  * "kms" (kms_url, p's certificate and, in "certificates", every KMS certificate kms holds:
- * the ones before a roll-over too; kms may be NULL), "summary" (p's counters), "calls".
- * malloc'd; NULL on failure. */
+ * the ones before a roll-over too; kms may be NULL), "incomplete" when limf_pipe_incomplete
+ * says so (the kernel drops of src[0..nsrc) counted), "sources" (src, when nsrc > 0: limf
+ * capture's), "summary" (p's counters, drops included), "calls". malloc'd; NULL on failure. */
 char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url,
-			const struct wr_kms *kms);
+			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */

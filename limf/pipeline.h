@@ -387,10 +387,34 @@ struct limf_pipe_stats {
 	 * "kms.cert.conflict"), and reads or writes of it that failed */
 	uint64_t cert_loaded, cert_conflicts, cert_store_failed;
 };
-/* Whether a run with these counts is incomplete evidence: the gate failed (a warrant decision,
- * a CIN, an audit row), so warranted calls may be missing or decryptions not on the audit log.
- * The reason in why[0..cap) (the manifest's "incomplete", limf replay's ALARM). */
-bool limf_pipe_incomplete(const struct limf_pipe_stats *s, char *why, size_t cap);
+/* Traffic a run lost before the pipeline examined it, for limf's own reasons: a reassembly,
+ * TCP or call table limit was reached (a frame refused, a media binding not made, whose
+ * frames then go unbound), something held was evicted for room (limf_evictions: a datagram
+ * in reassembly, a TCP stream that had not framed SIP yet, an unanswered call, a call's media
+ * bindings), or a worker's queue was full (live capture drops rather than stalls). The sum
+ * of c's drop[] counts of those reasons (limf_limit_drop says which they are) and of its
+ * evictions; malformed input, data missing from the input (a TCP hole, a fragment that never
+ * came), traffic limf does not decode and a call's SSRC table being full (its packets still
+ * go on) are not losses. c may be NULL (0). */
+uint64_t limf_limit_drops(const struct cap_stats *c);
+bool limf_limit_drop(enum cap_drop d);
+#define LIMF_EVICTIONS 4
+struct limf_eviction {
+	const char *name; /* frag_evicted, tcp_evicted, calls_evicted, media_evicted */
+	uint64_t n;
+};
+/* c's eviction counters, named (the summary's "evicted"); returns LIMF_EVICTIONS. */
+size_t limf_evictions(const struct cap_stats *c, struct limf_eviction ev[LIMF_EVICTIONS]);
+/* Whether a run with these counts is incomplete evidence, the reason in why[0..cap) (the
+ * manifest's "incomplete", limf replay's ALARM):
+ * - the gate failed (a warrant decision, a CIN, an audit row): warranted calls may be
+ *   missing, or decryptions not on the audit log;
+ * - traffic was lost to capacity limits: at limf's limits (c, may be NULL), by
+ *   the kernel or the interface (kernel_dropped, live sources), or routing notes between
+ *   source threads were lost (notes_lost: the media they would have routed went unbound).
+ *   A lost frame may have been a target's. */
+bool limf_pipe_incomplete(const struct limf_pipe_stats *s, const struct cap_stats *c,
+			  uint64_t kernel_dropped, uint64_t notes_lost, char *why, size_t cap);
 
 struct limf_pipe;
 

@@ -21,6 +21,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   invitepai URI,.. (AFTER unused) every INVITE made to assert URI as the caller (a
                   P-Asserted-Identity: the network's word beside a From the caller chose, say
                   an anonymous one, RFC 3323); several: one header each
+  fragflood N     N first fragments (IPv4, more-fragments set) of distinct UDP datagrams of
+                  two other hosts, none ever completed: more than limf holds in reassembly
+                  at once (256) makes it evict the oldest (frag_evicted: a loss at its limits)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -116,6 +119,14 @@ def main():
             ssrc = 0x5EED0000 + (k if kind == "ssrcfill" else 0)
             rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
+    elif kind == "fragflood":
+        src, dst = ip4(b"10.99.0.1"), ip4(b"10.99.0.2")
+        for k in range(int(arg)):
+            data = struct.pack("!HHHH", 5060, 5060, 8 + 2000, 0) + bytes(64)
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 0x7000 + k, 0x2000, 64,
+                             17, 0, src, dst)
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            extra.append(b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + data)
     elif kind == "rekeys":
         inv, ok = invite[4], answer[4]
         body = inv[inv.index(b"\r\n\r\n") + 4:]

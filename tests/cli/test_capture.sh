@@ -45,6 +45,29 @@ grep -q "limf capture: .* frames [1-9][0-9]* .* intercepted 2 " "$tmp/run1.err" 
 	{ bad "run1: summary"; cat "$tmp/run1.err" >&2; }
 grep -q "pending 0 links" "$tmp/run1.err" && ok || bad "run1: not all confirmed"
 expect 0 verify1 "$limf" verify "$tmp/ev1"
+hasnt verify1 "INCOMPLETE"
+# the manifest names the source and what it handed over (a file: no kernel counters)
+expect 0 manifest1 python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert "incomplete" not in m, m["incomplete"]
+assert [(x["name"], x["live"], x["kernel_received"], x["kernel_dropped"]) for x in m["sources"]] \
+    == [(sys.argv[2], False, None, None)], m["sources"]
+assert m["sources"][0]["frames"] == m["summary"]["frames"] > 0, m["sources"]
+assert m["summary"]["lost_at_limits"] == 0, m["summary"]
+print("ok")' "$tmp/ev1" "$tmp/c1.pcap"
+# traffic lost at limf's limits (300 fragments of datagrams never completed: reassembly holds
+# 256, the 44 oldest go for room): the target's calls are intercepted as before, but the run
+# says the interception is incomplete and exits 3, and the recorded manifest says why
+expect 0 inject-frag python3 "$(dirname "$0")/pcap_inject.py" "$tmp/c1.pcap" "$tmp/c1frag.pcap" \
+	ack fragflood 300
+capture runfrag --pcap "$tmp/c1frag.pcap" --speed max --record "$tmp/evfrag"
+reap runfrag 3
+grep -q "limf capture: .* intercepted 2 " "$tmp/runfrag.err" && ok || bad "runfrag: summary"
+grep -q "ALARM: the interception is INCOMPLETE: traffic lost to capacity limits (frag_evicted 44): a target's packets may be among them$" \
+	"$tmp/runfrag.err" && ok || { bad "runfrag: no ALARM"; tail -5 "$tmp/runfrag.err" >&2; }
+expect 0 verifyfrag "$limf" verify "$tmp/evfrag"
+has verifyfrag "^WARNING: its producer stated the evidence is INCOMPLETE: traffic lost to capacity limits (frag_evicted 44)"
 expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/evr" \
 	"$tmp/c1.pcap"
 pyjson replay1 "j['handover']['all_confirmed'] and j['summary']['calls_intercepted']==2"

@@ -287,7 +287,7 @@ fi
 expect 0 gen3 "$gen" --community "$tmp/k/community.json" --out "$tmp/c3.pcap" --calls 0 \
 	--background 2 --duration 3 --start "$(iso "$NOW")" --seed 84
 n3=$(frames "$tmp/c3.pcap")
-stall() { # NAME ARGS...
+stall() { # NAME ARGS...: sets st_rc, the capture's exit status
 	local name=$1
 	shift
 	capture "$name" "$tmp/root.conf" -i "$va" "$@"
@@ -301,15 +301,25 @@ stall() { # NAME ARGS...
 	wait "$rp" || return 1
 	sleep 0.5
 	kill -TERM "$cpid"
-	reap "$name" 0
+	wait "$cpid"
+	st_rc=$?
+	cpid=''
 }
 stall run3 && ok || bad "run3: did not run"
+[ "$st_rc" = 0 ] && ok || { bad "run3: exit $st_rc, want 0"; tail -5 "$tmp/run3.err" >&2; }
 read -r f r d <<<"$(src_line run3 "$va")"
 [ "${f:-}" = "$n3" ] && [ "${r:-}" = "$n3" ] && [ "${d:-}" = 0 ] && ok ||
 	bad "run3: source $va: frames ${f:-?} received ${r:-?} dropped ${d:-?}, $n3 played"
 stall run3b --buffer-mb 2 --immediate && ok || bad "run3b: did not run"
 read -r f r d <<<"$(src_line run3b "$va")"
 echo "note: the same stall with --buffer-mb 2 --immediate: frames ${f:-?}, kernel dropped ${d:-?} of $n3" >&2
+# what the kernel dropped is traffic lost: the interception is incomplete, said, exit 3
+if [ "${d:-0}" -gt 0 ]; then
+	[ "$st_rc" = 3 ] && grep -q "ALARM: the interception is INCOMPLETE: traffic lost to capacity limits (kernel_dropped $d)" \
+		"$tmp/run3b.err" && ok || { bad "run3b: $d dropped: exit $st_rc"; tail -3 "$tmp/run3b.err" >&2; }
+else
+	[ "$st_rc" = 0 ] && ok || bad "run3b: nothing dropped: exit $st_rc"
+fi
 
 # ---- 4. one capture thread per source (--workers 3): a call's SIP played on one interface,
 # all of its media on the other. The second source's thread sees no SIP at all: its media
@@ -360,7 +370,11 @@ read -r n4s n4m <<<"$(python3 "$tmp/split.py" "$tmp/c4.pcap" "$tmp/c4sip.pcap" "
 [ "${n4s:-0}" -gt 0 ] && [ "${n4m:-0}" -gt 0 ] && [ $((n4s + n4m)) = "$(frames "$tmp/c4.pcap")" ] &&
 	ok || bad "split: ${n4s:-?} SIP + ${n4m:-?} media frames"
 n4s=$((n4s + 1)) n4m=$((n4m + 1)) # and the filler frame of each
-capture run4 "$tmp/root.conf" -i "$va" -i "$vc" --workers 3
+# recorded too: the bundle's manifest names each source, what it handed over and what the
+# kernel dropped before
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+conf "$tmp/rec.conf" "[evidence]" "sign_key = $tmp/sign.pem"
+capture run4 "$tmp/rec.conf" -i "$va" -i "$vc" --workers 3 --record "$tmp/ev4"
 if wait_for "$tmp/run4.err" "running ("; then
 	ok
 	grep -q "3 workers, a capture thread per source" "$tmp/run4.err" && ok || bad "run4: threads"
@@ -380,6 +394,18 @@ read -r f r d <<<"$(src_line run4 "$va")"
 [ "${f:-}" = "$n4s" ] && [ "${d:-}" = 0 ] && ok || bad "run4: $va: frames ${f:-?} of $n4s, dropped ${d:-?}"
 read -r f r d <<<"$(src_line run4 "$vc")"
 [ "${f:-}" = "$n4m" ] && [ "${d:-}" = 0 ] && ok || bad "run4: $vc: frames ${f:-?} of $n4m, dropped ${d:-?}"
+expect 0 verify4 "$limf" verify "$tmp/ev4"
+hasnt verify4 "INCOMPLETE"
+expect 0 manifest4 python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert "incomplete" not in m, m["incomplete"]
+s = m["sources"]
+assert [(x["name"], x["live"], x["frames"], x["kernel_dropped"]) for x in s] == \
+    [(sys.argv[2], True, int(sys.argv[4]), 0), (sys.argv[3], True, int(sys.argv[5]), 0)], s
+assert all(x["kernel_received"] >= x["frames"] for x in s), s
+assert m["summary"]["lost_at_limits"] == 0 and m["summary"]["routing_notes_lost"] == 0, m["summary"]
+print("ok")' "$tmp/ev4" "$va" "$vc" "$n4s" "$n4m"
 expect 0 exact4 python3 "$tmp/exact.py" "$tmp/lemf.jsonl" "$L4" "$tmp/c4.pcap.json"
 has exact4 "1 target calls, 2 streams"
 cat "$tmp/out" >&2

@@ -465,6 +465,8 @@ dec_hs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summar
 expect 0 inject-junk python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-junk.pcap" ack ssrcfill 16
 replay hs-junk g "$tmp/hs-junk.pcap"
 sumcheck hs-junk "j['summary']['decrypted']==$dec_hs>0 and j['summary']['auth_failed']==16"
+# (the call's SSRC table full: its packets still go on, so nothing is lost)
+sumcheck hs-junk "j['complete'] and j['summary']['drops']=={'ssrc_table_full':200} and j['summary']['lost_at_limits']==0"
 expect 0 junk-manifest python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
@@ -477,6 +479,27 @@ expect 0 inject-junk1 python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-j1.
 replay hs-j1 g "$tmp/hs-j1.pcap"
 sumcheck hs-j1 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==100 and j['summary']['srtp_trials_skipped']==36"
 sumcheck hs "j['summary']['srtp_trials_skipped']==0"
+sumcheck hs "j['complete'] and j['summary']['drops']=={} and j['summary']['lost_at_limits']==0"
+# traffic lost at limf's limits: 300 first fragments of datagrams never completed, more than
+# reassembly holds at once (256), so the 44 oldest are evicted for room. The target's media is
+# decrypted as before (the other 256 time out at the end: input that never came, no loss),
+# but a target's packets could have been among the evicted: the replay says the
+# evidence is incomplete and exits 3, the signed manifest says why, and limf verify repeats it
+expect 0 inject-frag python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-frag.pcap" ack fragflood 300
+# shellcheck disable=SC2046
+expect 3 replay-hs-frag env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --json --out "$tmp/ev-hs-frag" "$tmp/hs-frag.pcap"
+has replay-hs-frag-alarm "ALARM: the evidence is INCOMPLETE: traffic lost to capacity limits (frag_evicted 44): a target's packets may be among them$"
+cp "$tmp/out" "$tmp/sum-hs-frag.json"
+sumcheck hs-frag "not j['complete'] and j['summary']['decrypted']==$dec_hs and set(j['summary']['drops'])<={'frag_timeout'} and j['summary']['evicted']['frag_evicted']==44 and j['summary']['lost_at_limits']==44"
+expect 0 verify-hs-frag "$limf" verify "$tmp/ev-hs-frag"
+has verify-hs-frag "^WARNING: its producer stated the evidence is INCOMPLETE: traffic lost to capacity limits (frag_evicted 44)"
+expect 0 manifest-hs-frag python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+assert m["incomplete"].startswith("traffic lost to capacity limits (frag_evicted 44)"), m.get("incomplete")
+assert m["summary"]["evicted"]["frag_evicted"] == 44 and "sources" not in m, m["summary"]
+print("ok")' "$tmp/ev-hs-frag"
 for k in 1 2 3 4; do
 	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
 		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"
