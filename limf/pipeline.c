@@ -512,9 +512,7 @@ bool limf_limit_drop(enum cap_drop d)
 	case CAP_DROP_FRAG_TABLE:
 	case CAP_DROP_FRAG_MEM:
 	case CAP_DROP_FRAG_NOMEM:
-	case CAP_DROP_TCP_TABLE:
-	case CAP_DROP_TCP_MEM:
-	case CAP_DROP_TCP_STREAM:
+	case CAP_DROP_TCP_TABLE: /* (full of streams that framed SIP: none could go) */
 	case CAP_DROP_TCP_NOMEM:
 	case CAP_DROP_CALL_TABLE:
 	case CAP_DROP_CALL_MEDIA:
@@ -528,9 +526,8 @@ bool limf_limit_drop(enum cap_drop d)
 size_t limf_evictions(const struct cap_stats *c, struct limf_eviction ev[LIMF_EVICTIONS])
 {
 	ev[0] = (struct limf_eviction){ "frag_evicted", c ? c->frag_evicted : 0 };
-	ev[1] = (struct limf_eviction){ "tcp_evicted", c ? c->tcp_evicted : 0 };
-	ev[2] = (struct limf_eviction){ "calls_evicted", c ? c->calls_evicted : 0 };
-	ev[3] = (struct limf_eviction){ "media_evicted", c ? c->media_evicted : 0 };
+	ev[1] = (struct limf_eviction){ "calls_evicted", c ? c->calls_evicted : 0 };
+	ev[2] = (struct limf_eviction){ "media_evicted", c ? c->media_evicted : 0 };
 	return LIMF_EVICTIONS;
 }
 

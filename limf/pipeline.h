@@ -390,17 +390,19 @@ struct limf_pipe_stats {
 /* Traffic a run lost before the pipeline examined it, for limf's own reasons: a reassembly,
  * TCP or call table limit was reached (a frame refused, a media binding not made, whose
  * frames then go unbound), something held was evicted for room (limf_evictions: a datagram
- * in reassembly, a TCP stream that had not framed SIP yet, an unanswered call, a call's media
- * bindings), or a worker's queue was full (live capture drops rather than stalls). The sum
- * of c's drop[] counts of those reasons (limf_limit_drop says which they are) and of its
- * evictions; malformed input, data missing from the input (a TCP hole, a fragment that never
- * came), traffic limf does not decode and a call's SSRC table being full (its packets still
- * go on) are not losses. c may be NULL (0). */
+ * in reassembly, an unanswered call, a call's media bindings), or a worker's queue was full
+ * (live capture drops rather than stalls). The sum of c's drop[] counts of those reasons
+ * (limf_limit_drop says which they are) and of its evictions; malformed input, data missing
+ * from the input (a TCP hole, a fragment that never came), traffic limf does not decode and a
+ * call's SSRC table being full (its packets still go on) are not losses. Nor are the TCP
+ * counters that also count streams of no SIP (tcp_evicted: any SYN makes a stream; tcp_mem,
+ * tcp_stream_cap: a non-SIP stream with a hole in the input): on a link carrying other TCP
+ * they would call every bundle incomplete. c may be NULL (0). */
 uint64_t limf_limit_drops(const struct cap_stats *c);
 bool limf_limit_drop(enum cap_drop d);
-#define LIMF_EVICTIONS 4
+#define LIMF_EVICTIONS 3
 struct limf_eviction {
-	const char *name; /* frag_evicted, tcp_evicted, calls_evicted, media_evicted */
+	const char *name; /* frag_evicted, calls_evicted, media_evicted */
 	uint64_t n;
 };
 /* c's eviction counters, named (the summary's "evicted"); returns LIMF_EVICTIONS. */
