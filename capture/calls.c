@@ -55,6 +55,7 @@ struct cap_calls {
 	struct cap_call *bhead, *btail; /* calls with weak claims (bweak), oldest first */
 	struct bind **bbucket;
 	size_t nbb, n_bind;
+	struct cap_victims victims; /* endpoints whose bindings were evicted (stats media_lost) */
 	struct cap_tcp *tcp;
 	struct cap_sip_msg *msg; /* scratch */
 	struct cap_sdp *sdp;     /* scratch */
@@ -173,12 +174,7 @@ fail:
 
 static size_t bslot(const struct cap_calls *c, uint8_t ver, const uint8_t a[16], uint16_t port)
 {
-	uint8_t k[19];
-	k[0] = ver;
-	memcpy(k + 1, a, 16);
-	k[17] = (uint8_t)(port >> 8);
-	k[18] = (uint8_t)port;
-	return (size_t)cap_hash(&c->hkey, k, sizeof k) & (c->nbb - 1);
+	return (size_t)cap_ep_hash(&c->hkey, ver, a, port) & (c->nbb - 1);
 }
 
 static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
@@ -250,10 +246,31 @@ static void owner_remove(struct cap_calls *c, struct bind *b, size_t i)
 static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd);
 static void purge_claims(struct cap_calls *c, struct cap_call *x);
 
+/* The endpoints of side sd of call v that only v claims: they are unbound when v's claims
+ * go, so media that comes to them later is lost to the limit (stats media_lost). */
+static void note_victims(struct cap_calls *c, const struct cap_call *v,
+			 const struct cap_call_sdp *sd)
+{
+	for (size_t i = 0; i < sd->n_media; i++) {
+		const struct cap_call_media *m = &sd->media[i];
+		uint16_t ports[2];
+		size_t n = m->bound ? cap_media_endpoints(m, ports) : 0;
+		for (size_t k = 0; k < n; k++) {
+			const struct bind *b = bfind(c, m->addr.family, m->addr.a, ports[k]);
+			if (b && b->n == 1 && b->o[0].call == v)
+				cap_victims_add(&c->victims, cap_ep_hash(&c->hkey, m->addr.family,
+									 m->addr.a, ports[k]));
+		}
+	}
+}
+
 /* The binding table is full: the claims of the call that became weak first (an early call,
  * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
  * unanswered INVITEs with SDP would otherwise fill the table and leave every new call,
- * a target's among them, unbound (finding 8 of the capture review). */
+ * a target's among them, unbound (finding 8 of the capture review). Only a call not ended
+ * counts as evicted (an ended call's claims only wait for trailing RTP); its endpoints become
+ * victims, whose media is then counted as lost until they are bound again (an early call
+ * binds again when it is answered). */
 static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 {
 	struct cap_call *v = c->bhead;
@@ -261,10 +278,14 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 		v = v->bnext;
 	if (!v)
 		return false;
+	if (call_rank(v) > 0) {
+		note_victims(c, v, &v->offer);
+		note_victims(c, v, &v->answer);
+		c->st->media_evicted++;
+	}
 	unbind_side(c, v, &v->offer);
 	unbind_side(c, v, &v->answer);
 	purge_claims(c, v);
-	c->st->media_evicted++;
 	return true;
 }
 
@@ -275,6 +296,7 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 	bool contested = false;
 	if (!b) {
 		size_t s;
+		uint64_t h;
 		while (c->n_bind >= c->lim.max_bindings)
 			if (!bevict(c, call))
 				break;
@@ -290,7 +312,9 @@ static bool bset(struct cap_calls *c, struct cap_call *call, uint8_t side, size_
 		b->ver = addr->family;
 		memcpy(b->a, addr->a, 16);
 		b->port = port;
-		s = bslot(c, b->ver, b->a, port);
+		h = cap_ep_hash(&c->hkey, b->ver, b->a, port);
+		cap_victims_take(&c->victims, h);
+		s = (size_t)h & (c->nbb - 1);
 		b->next = c->bbucket[s];
 		c->bbucket[s] = b;
 		c->n_bind++;
@@ -1263,6 +1287,22 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 	return true;
 }
 
+/* Whether media p, which found no binding, came to or from an endpoint whose binding was
+ * evicted (bevict): lost to the limit. */
+static bool media_victim(const struct cap_calls *c, const struct cap_pkt *p)
+{
+	uint8_t a[16];
+	if (!c->victims.h)
+		return false;
+	memset(a, 0, sizeof a);
+	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
+	if (cap_victims_has(&c->victims, cap_ep_hash(&c->hkey, p->ip_ver, a, p->dport)))
+		return true;
+	memset(a, 0, sizeof a);
+	memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+	return cap_victims_has(&c->victims, cap_ep_hash(&c->hkey, p->ip_ver, a, p->sport));
+}
+
 static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
 {
 	uint8_t a[16];
@@ -1288,6 +1328,8 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	b = media_owner(bd, bs, &by_src);
 	if (!b) {
 		c->st->media_unbound++;
+		if (media_victim(c, p))
+			c->st->media_lost++;
 		return;
 	}
 	x = b->call;
@@ -1413,6 +1455,7 @@ void cap_calls_free(struct cap_calls *c)
 			free(b);
 		}
 	cap_tcp_free(c->tcp);
+	cap_victims_free(&c->victims);
 	free(c->cbucket);
 	free(c->bbucket);
 	free(c->msg);

@@ -294,8 +294,16 @@ struct cap_stats {
 	uint64_t calls, forks; /* calls created (forks included / forks only) */
 	uint64_t calls_ended, calls_timeout;
 	uint64_t calls_evicted; /* calls without a final answer ended for room (table full) */
-	uint64_t media_evicted; /* calls whose media claims went for room (bindings full) */
+	uint64_t media_evicted; /* calls not ended whose media claims went for room (bindings
+				 * full) */
 	uint64_t media_bound, media_rtcp, media_unbound; /* non-SIP UDP datagrams */
+	/* of media_unbound: to or from an endpoint whose binding was evicted for room (the call
+	 * table's media_evicted, the dispatcher's endpoint table; not bound again since): lost to
+	 * the limit (a lower bound: capture/internal.h cap_victims) */
+	uint64_t media_lost;
+	/* SIP messages of a group dialog whose pin (capture/dispatch.h) was evicted for room,
+	 * routed by their Call-ID instead: maybe to a worker that does not hold the call */
+	uint64_t sip_pin_lost;
 	uint64_t media_bad;       /* bound, but not RTP/RTCP version 2 or truncated (no event) */
 	uint64_t media_contested; /* an SDP claimed an endpoint another open call claims (both
 				   * claims kept; see "Media" in the call table) */
@@ -605,8 +613,10 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * ringing one (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every
  * call held is answered is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
  * endpoints are bound, the claims of the call that first became weak (early, ended, or a
- * pick-up not yet answered; see "Media") all go to make room (stats media_evicted; an early
- * call binds again when it is answered). A CANCEL alone ends nothing:
+ * pick-up not yet answered; see "Media") all go to make room (stats media_evicted, for a call
+ * not ended; an early call binds again when it is answered; media that comes to the
+ * endpoints it alone claimed before they are bound again is counted media_lost). A CANCEL
+ * alone ends nothing:
  * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late
  * 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
  * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261 s14.1: a

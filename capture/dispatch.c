@@ -36,6 +36,7 @@ struct ep {
 	uint16_t port;
 	uint8_t ver;    /* 4 or 6; 0 = free entry */
 	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
+	uint8_t media;  /* 1 once media has reached it: the list it is in (LRU_*) */
 	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
 			 * alive), else 0 */
 	uint64_t tag;   /* another dispatcher's note's tag (dispatch.h), else 0 */
@@ -63,9 +64,13 @@ struct cap_disp {
 	size_t n_ep;
 	uint32_t free_head;          /* entries never used are taken in order first */
 	size_t n_used;               /* entries ever taken from the pool */
-	uint32_t lru_head, lru_tail; /* least recently seen first */
+	/* two lists, least recently seen first: endpoints media never reached (made room from
+	 * first), and those it has */
+	uint32_t lru_head[2], lru_tail[2];
 	struct cap_disp_info info;
-	cap_disp_note_fn note_fn; /* several dispatchers: see dispatch.h */
+	struct cap_victims ep_victims;  /* endpoints evicted for room (stats media_lost) */
+	struct cap_victims pin_victims; /* Call-ID hashes of pins evicted (stats sip_pin_lost) */
+	cap_disp_note_fn note_fn;       /* several dispatchers: see dispatch.h */
 	void *note_ctx;
 	/* the notes of the unit being routed, given to note_fn once it has been handed on */
 	struct cap_disp_note pend[PEND_MAX];
@@ -115,7 +120,8 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	d->nb = 16;
 	while (d->nb < l->max_endpoints)
 		d->nb <<= 1;
-	d->free_head = d->lru_head = d->lru_tail = NIL;
+	d->free_head = NIL;
+	d->lru_head[0] = d->lru_head[1] = d->lru_tail[0] = d->lru_tail[1] = NIL;
 	d->msg = malloc(sizeof *d->msg);
 	d->sdp = malloc(sizeof *d->sdp);
 	d->ep = calloc(l->max_endpoints, sizeof *d->ep);
@@ -158,6 +164,8 @@ void cap_disp_free(struct cap_disp *d)
 	free(d->bucket);
 	free(d->mc);
 	free(d->pin);
+	cap_victims_free(&d->ep_victims);
+	cap_victims_free(&d->pin_victims);
 	free(d);
 }
 
@@ -165,12 +173,7 @@ void cap_disp_free(struct cap_disp *d)
 
 static size_t slot(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
 {
-	uint8_t k[19];
-	k[0] = ver;
-	memcpy(k + 1, a, 16);
-	k[17] = (uint8_t)(port >> 8);
-	k[18] = (uint8_t)port;
-	return (size_t)cap_hash(&d->hkey, k, sizeof k) & (d->nb - 1);
+	return (size_t)cap_ep_hash(&d->hkey, ver, a, port) & (d->nb - 1);
 }
 
 /* The table's form of an address: IPv4 in the first 4 octets, zeros after. */
@@ -198,33 +201,38 @@ static void lru_unlink(struct cap_disp *d, uint32_t i)
 	if (e->lprev != NIL)
 		d->ep[e->lprev].lnext = e->lnext;
 	else
-		d->lru_head = e->lnext;
+		d->lru_head[e->media] = e->lnext;
 	if (e->lnext != NIL)
 		d->ep[e->lnext].lprev = e->lprev;
 	else
-		d->lru_tail = e->lprev;
+		d->lru_tail[e->media] = e->lprev;
 	e->lprev = e->lnext = NIL;
 }
 
 static void lru_append(struct cap_disp *d, uint32_t i)
 {
 	struct ep *e = &d->ep[i];
-	e->lprev = d->lru_tail;
+	e->lprev = d->lru_tail[e->media];
 	e->lnext = NIL;
-	if (d->lru_tail != NIL)
-		d->ep[d->lru_tail].lnext = i;
+	if (d->lru_tail[e->media] != NIL)
+		d->ep[d->lru_tail[e->media]].lnext = i;
 	else
-		d->lru_head = i;
-	d->lru_tail = i;
+		d->lru_head[e->media] = i;
+	d->lru_tail[e->media] = i;
 }
 
-/* Seen at ts: last in the least-recently-seen order (capture time never goes back here). */
-static void touch(struct cap_disp *d, uint32_t i, uint64_t ts)
+/* Seen at ts (by media: it moves to the list of endpoints media has reached): last in the
+ * least-recently-seen order of its list (capture time never goes back here). */
+static void touch(struct cap_disp *d, uint32_t i, uint64_t ts, bool media)
 {
 	struct ep *e = &d->ep[i];
 	if (ts > e->seen_ns)
 		e->seen_ns = ts;
-	if (d->lru_tail != i) {
+	if (media && !e->media) {
+		lru_unlink(d, i);
+		e->media = 1;
+		lru_append(d, i);
+	} else if (d->lru_tail[e->media] != i) {
 		lru_unlink(d, i);
 		lru_append(d, i);
 	}
@@ -260,15 +268,22 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 		d->ep[i].worker = (uint8_t)w;
 		d->ep[i].pin_h = pin_h;
 		d->ep[i].tag = tag;
-		touch(d, i, ts);
+		touch(d, i, ts, false);
 		return;
 	}
 	if (d->n_ep >= d->lim.max_endpoints) {
-		/* full: the least recently seen endpoint makes room (a flood of SDPs evicts idle
-		 * entries first; endpoints with live media are seen all the time) */
-		ep_remove(d, d->lru_head);
+		/* full: the least recently seen endpoint media never reached makes room, else the
+		 * least recently seen (a flood of SDPs evicts its own endpoints, not those of calls
+		 * whose media flows or flowed: a call on hold keeps its routes); media that comes
+		 * for it later is lost to the limit */
+		uint32_t vi = d->lru_head[0] != NIL ? d->lru_head[0] : d->lru_head[1];
+		const struct ep *v = &d->ep[vi];
+		cap_victims_add(&d->ep_victims, cap_ep_hash(&d->hkey, v->ver, v->a, v->port));
+		ep_remove(d, vi);
 		d->info.evicted++;
 	}
+	if (d->ep_victims.h)
+		cap_victims_take(&d->ep_victims, cap_ep_hash(&d->hkey, ver, a, port));
 	if (d->free_head != NIL) {
 		i = d->free_head;
 		d->free_head = d->ep[i].hnext;
@@ -283,6 +298,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->pin_h = pin_h;
 	e->tag = tag;
 	e->seen_ns = ts;
+	e->media = 0;
 	s = slot(d, e->ver, e->a, port);
 	e->hnext = d->bucket[s];
 	d->bucket[s] = i;
@@ -334,13 +350,14 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
 {
 	size_t n = 0;
-	while (d->lru_head != NIL) {
-		const struct ep *e = &d->ep[d->lru_head];
-		if (!(now > e->seen_ns && now - e->seen_ns > d->lim.endpoint_idle_ns))
-			break;
-		ep_remove(d, d->lru_head);
-		n++;
-	}
+	for (int k = 0; k < 2; k++)
+		while (d->lru_head[k] != NIL) {
+			const struct ep *e = &d->ep[d->lru_head[k]];
+			if (!(now > e->seen_ns && now - e->seen_ns > d->lim.endpoint_idle_ns))
+				break;
+			ep_remove(d, d->lru_head[k]);
+			n++;
+		}
 	d->info.expired += n;
 	return n;
 }
@@ -398,8 +415,11 @@ static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t 
 		if (!best || x->seen_ns < best->seen_ns)
 			best = x;
 	}
-	if (evict)
+	if (evict) {
 		d->info.pins_evicted++;
+		cap_victims_add(&d->pin_victims, best->h);
+	}
+	cap_victims_take(&d->pin_victims, h);
 	best->h = h;
 	best->worker = (uint8_t)w;
 	best->seen_ns = ts;
@@ -513,6 +533,8 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 		*pin_h = h;
 		return w;
 	}
+	if (cap_victims_has(&d->pin_victims, h))
+		d->st->sip_pin_lost++;
 	return scale(d, h);
 }
 
@@ -590,7 +612,7 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	}
 	if (i == NIL)
 		return -1;
-	touch(d, i, ts);
+	touch(d, i, ts, true);
 	d->route_tag = d->ep[i].tag;
 	if (d->ep[i].pin_h) {
 		/* a group call's media keeps its dialog's pin (a long call may have no SIP), and
@@ -604,6 +626,19 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		}
 	}
 	return d->ep[i].worker;
+}
+
+/* Whether media p, which no endpoint routed, came to or from one evicted for room. */
+static bool media_victim(const struct cap_disp *d, const struct cap_pkt *p)
+{
+	uint8_t a[16];
+	if (!d->ep_victims.h)
+		return false;
+	norm(p->ip_ver, p->dst.a, a);
+	if (cap_victims_has(&d->ep_victims, cap_ep_hash(&d->hkey, p->ip_ver, a, p->dport)))
+		return true;
+	norm(p->ip_ver, p->src.a, a);
+	return cap_victims_has(&d->ep_victims, cap_ep_hash(&d->hkey, p->ip_ver, a, p->sport));
 }
 
 /* see dispatch.h */
@@ -630,6 +665,8 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 		mw = media_worker(d, &p, f->ts_ns);
 		if (mw < 0) {
 			d->st->media_unbound++;
+			if (media_victim(d, &p))
+				d->st->media_lost++;
 			return;
 		}
 		w = (unsigned)mw;
@@ -659,8 +696,9 @@ void cap_disp_flush(struct cap_disp *d, uint64_t now_ns)
 {
 	(void)now_ns;
 	(void)cap_tcp_expire(d->tcp, UINT64_MAX);
-	while (d->lru_head != NIL)
-		ep_remove(d, d->lru_head);
+	for (int k = 0; k < 2; k++)
+		while (d->lru_head[k] != NIL)
+			ep_remove(d, d->lru_head[k]);
 }
 
 /* see dispatch.h */

@@ -29,11 +29,17 @@
  *   retransmissions) after a final response to its BYE, or 6 hours with neither SIP of the
  *   dialog nor media to the endpoints its SDP registered (a dialog whose BYE was lost); a
  *   long group call with no SIP stays pinned by its media. 16384 pins, in probe runs of 8:
- *   a pin whose run is full of live pins replaces the least recently seen (pins_evicted).
+ *   a pin whose run is full of live pins replaces the least recently seen (pins_evicted; a
+ *   later message of its dialog that names no group goes by its Call-ID, counted
+ *   sip_pin_lost).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
- * the least recently seen entry is replaced, so a flood of SDPs evicts idle endpoints first
- * and never grows memory. An entry not seen (registered or hit by media) for
- * endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed from hash_seed.
+ * the least recently seen entry that media has never reached is replaced, else the least
+ * recently seen one, so a flood of SDPs evicts its own endpoints first (not those of calls
+ * whose media flows or has flowed: a call on hold keeps its routes) and never grows memory;
+ * media that later comes to or from a replaced endpoint is counted media_lost as well as
+ * media_unbound, until the endpoint is registered again (capture/internal.h cap_victims: a
+ * lower bound). An entry not seen (registered or hit
+ * by media) for endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed from hash_seed.
  *
  * COUNTERS. The dispatcher and the workers count into separate cap_stats; summed field by field
  * they give what one cap_dec + cap_calls counts over the same input (see "exactness" below).
@@ -46,11 +52,14 @@
  *     CAP_DROP_SIP_NOCLEN, _RESYNC, and _SIZE/_START/_CLEN met by the framer);
  *   the drop reason (m->reject) of a SIP message cap_sip_parse refuses: such a message is not
  *     handed on (a worker would only count it);
- *   media_unbound for a non-SIP datagram whose endpoints are not registered (dropped here).
+ *   media_unbound for a non-SIP datagram whose endpoints are not registered (dropped here),
+ *     and media_lost for those of them to or from an endpoint evicted for room;
+ *   sip_pin_lost.
  * The workers count, through cap_calls_feed / cap_calls_feed_sip, everything else: sip,
  *   sip_tcp, sdp, CAP_DROP_SIP_BODY, CAP_DROP_SDP, calls, forks, calls_ended, calls_timeout,
  *   calls_evicted, media_evicted, media_contested,
  *   media_bound, media_rtcp, media_bad, media_unbound (routed, but not bound in that table),
+ *   media_lost (of those: the table evicted the binding),
  *   CAP_DROP_CALL_*. The dispatcher parses SIP and SDP too but counts none of those.
  *   A worker's own cap_tcp is never fed (its TCP counters stay 0).
  *
@@ -58,7 +67,7 @@
  * when the workers run cap_calls_expire(now) on the capture clock (e.g. on each frame's time:
  * the single table expires on every packet, a worker only on its own units and ticks) and
  * except for these cases, where the split can differ in media_bound / media_unbound /
- * media_rtcp / media_bad, in a call's media events and in CAP_DROP_CALL_*:
+ * media_rtcp / media_bad / media_lost, in a call's media events and in CAP_DROP_CALL_*:
  *   - the dispatcher registers the SDP of every parsed SIP message; cap_calls applies it only
  *     to a dialog it tracks (not to an unknown dialog's response, an ended call, a call it had
  *     no room for) and unbinds endpoints when a re-INVITE moves them or a call is freed. A

@@ -3,6 +3,7 @@
  * and Python's hash tables use) with a 128-bit key expanded from the 32-bit table seed. */
 #include "capture/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t rotl(uint64_t x, unsigned b)
@@ -85,4 +86,53 @@ uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n)
 	SIPROUND;
 	SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* see internal.h */
+uint64_t cap_ep_hash(const struct cap_hkey *k, uint8_t ver, const uint8_t a[16], uint16_t port)
+{
+	uint8_t key[19];
+	key[0] = ver;
+	memcpy(key + 1, a, 16);
+	key[17] = (uint8_t)(port >> 8);
+	key[18] = (uint8_t)port;
+	return cap_hash(k, key, sizeof key);
+}
+
+/* ---- victims (see internal.h) ---- */
+
+static uint64_t victim_word(uint64_t h)
+{
+	return h ? h : 1; /* 0 marks a free slot */
+}
+
+/* see internal.h */
+void cap_victims_add(struct cap_victims *v, uint64_t h)
+{
+	if (!v->h) {
+		v->h = calloc(CAP_VICTIMS, sizeof *v->h);
+		if (!v->h)
+			return;
+	}
+	v->h[h & (CAP_VICTIMS - 1)] = victim_word(h);
+}
+
+/* see internal.h */
+bool cap_victims_has(const struct cap_victims *v, uint64_t h)
+{
+	return v->h && v->h[h & (CAP_VICTIMS - 1)] == victim_word(h);
+}
+
+/* see internal.h */
+void cap_victims_take(struct cap_victims *v, uint64_t h)
+{
+	if (v->h && v->h[h & (CAP_VICTIMS - 1)] == victim_word(h))
+		v->h[h & (CAP_VICTIMS - 1)] = 0;
+}
+
+/* see internal.h */
+void cap_victims_free(struct cap_victims *v)
+{
+	free(v->h);
+	v->h = NULL;
 }

@@ -18,6 +18,28 @@ struct cap_hkey {
 void cap_hkey_init(struct cap_hkey *k, uint32_t seed);
 uint64_t cap_hash(const struct cap_hkey *k, const void *data, size_t n);
 
+/* The 64-bit key hash of an endpoint (IP version, address in the tables' form: IPv4 in the
+ * first 4 octets, zeros after; port): the call table's and the dispatcher's bucket choice, and
+ * the key of their victims (below). */
+uint64_t cap_ep_hash(const struct cap_hkey *k, uint8_t ver, const uint8_t a[16], uint16_t port);
+
+/* What a table forgot for room (an eviction), remembered so that traffic coming for it later
+ * is counted as lost to that limit, apart from traffic nothing ever claimed: a direct-mapped
+ * table of CAP_VICTIMS 64-bit key hashes (256 KiB), allocated at the first eviction (before
+ * that: no memory, and a look-up is one test). A later victim whose hash falls on the same
+ * slot replaces an older one, and a failed allocation records nothing, so what is counted
+ * through it is a lower bound of what the evictions cost. Zero-initialised; one thread. */
+#define CAP_VICTIMS 32768
+struct cap_victims {
+	uint64_t *h;
+};
+void cap_victims_add(struct cap_victims *v, uint64_t h);
+/* Whether h is a victim. */
+bool cap_victims_has(const struct cap_victims *v, uint64_t h);
+/* h is held again (bound, registered, pinned): no longer a victim. */
+void cap_victims_take(struct cap_victims *v, uint64_t h);
+void cap_victims_free(struct cap_victims *v);
+
 /* Decodes one frame with defragmenter df, counting into st: cap_dec_frame's body, shared with
  * the dispatcher (capture/dispatch.c), which counts into the caller's cap_stats. */
 enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,

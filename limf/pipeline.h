@@ -390,8 +390,10 @@ struct limf_pipe_stats {
 /* Traffic a run lost before the pipeline examined it, for limf's own reasons: a reassembly,
  * TCP or call table limit was reached (a frame refused, a media binding not made, whose
  * frames then go unbound), something held was evicted for room (limf_evictions: a datagram
- * in reassembly, an unanswered call, a call's media bindings), or a worker's queue was full
- * (live capture drops rather than stalls). The sum of c's drop[] counts of those reasons
+ * in reassembly, an unanswered call; media that came for a call's binding or a dispatcher's
+ * endpoint evicted before, SIP of a group dialog whose pin was evicted; an eviction that
+ * costs nothing later, such as an ended call's endpoint, is no loss), or a worker's queue was
+ * full (live capture drops rather than stalls). The sum of c's drop[] counts of those reasons
  * (limf_limit_drop says which they are) and of its evictions; malformed input, data missing
  * from the input (a TCP hole, a fragment that never came), traffic limf does not decode and a
  * call's SSRC table being full (its packets still go on) are not losses. Nor are the TCP
@@ -400,9 +402,9 @@ struct limf_pipe_stats {
  * they would call every bundle incomplete. c may be NULL (0). */
 uint64_t limf_limit_drops(const struct cap_stats *c);
 bool limf_limit_drop(enum cap_drop d);
-#define LIMF_EVICTIONS 3
+#define LIMF_EVICTIONS 4
 struct limf_eviction {
-	const char *name; /* frag_evicted, calls_evicted, media_evicted */
+	const char *name; /* frag_evicted, calls_evicted, media_lost, sip_pin_lost */
 	uint64_t n;
 };
 /* c's eviction counters, named (the summary's "evicted"); returns LIMF_EVICTIONS. */

@@ -347,9 +347,13 @@ static void text(FILE *f, const struct limf_status *st)
 		 * too small for the traffic) */
 		fprintf(f,
 			"evicted: calls %" PRIu64 " media_claims %" PRIu64 " tcp_streams %" PRIu64
-			" contested_endpoints %" PRIu64 "\n",
+			" fragments %" PRIu64 " contested_endpoints %" PRIu64 "\n",
 			st->cap->calls_evicted, st->cap->media_evicted, st->cap->tcp_evicted,
-			st->cap->media_contested);
+			st->cap->frag_evicted, st->cap->media_contested);
+		/* what the evictions cost later: media to an endpoint whose binding went, SIP of a
+		 * group dialog whose pin went (capture/capture.h) */
+		fprintf(f, "lost_to_evictions: media %" PRIu64 " sip_pin %" PRIu64 "\n",
+			st->cap->media_lost, st->cap->sip_pin_lost);
 	}
 	if (st->pipe)
 		fprintf(f,
@@ -490,6 +494,15 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, st->cap->media_evicted);
 		lim_json_key(&j, "tcp_streams");
 		lim_json_u64(&j, st->cap->tcp_evicted);
+		lim_json_key(&j, "fragments");
+		lim_json_u64(&j, st->cap->frag_evicted);
+		lim_json_obj_close(&j);
+		lim_json_key(&j, "lost_to_evictions");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "media");
+		lim_json_u64(&j, st->cap->media_lost);
+		lim_json_key(&j, "sip_pin");
+		lim_json_u64(&j, st->cap->sip_pin_lost);
 		lim_json_obj_close(&j);
 		lim_json_key(&j, "contested_endpoints");
 		lim_json_u64(&j, st->cap->media_contested);
@@ -867,6 +880,14 @@ static void prom(FILE *f, const struct limf_status *st)
 			c->media_evicted);
 		fprintf(f, "limf_evicted_total{table=\"tcp_streams\"} %" PRIu64 "\n",
 			c->tcp_evicted);
+		fprintf(f, "limf_evicted_total{table=\"fragments\"} %" PRIu64 "\n",
+			c->frag_evicted);
+		prom_head(f, "limf_lost_to_evictions_total", "counter",
+			  "Traffic lost because what it needed was evicted for room, by kind.");
+		fprintf(f, "limf_lost_to_evictions_total{kind=\"media\"} %" PRIu64 "\n",
+			c->media_lost);
+		fprintf(f, "limf_lost_to_evictions_total{kind=\"sip_pin\"} %" PRIu64 "\n",
+			c->sip_pin_lost);
 		prom_one(f, "limf_media_contested_total", "counter",
 			 "SDPs that claimed a media endpoint another open call holds.",
 			 c->media_contested);

@@ -24,6 +24,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   fragflood N     N first fragments (IPv4, more-fragments set) of distinct UDP datagrams of
                   two other hosts, none ever completed: more than limf holds in reassembly
                   at once (256) makes it evict the oldest (frag_evicted: a loss at its limits)
+  sdpflood N      N INVITEs of other parties (distinct Call-IDs, never answered), each with an
+                  SDP of 8 audio lines on an address of its own: 16 N media endpoints (RTP and
+                  RTCP) to track; more than a table holds evicts for room
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -127,6 +130,19 @@ def main():
                              17, 0, src, dst)
             ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
             extra.append(b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + data)
+    elif kind == "sdpflood":
+        src, dst = ip4(b"10.98.0.1"), ip4(b"10.98.0.2")
+        for k in range(int(arg)):
+            sdp = (b"v=0\r\no=- 1 1 IN IP4 10.98.0.1\r\ns=-\r\nc=IN IP4 10.%d.%d.%d\r\nt=0 0\r\n"
+                   % (100 + (k >> 16), (k >> 8) & 255, k & 255)
+                   + b"".join(b"m=audio %d RTP/AVP 0\r\n" % (20000 + 2 * m) for m in range(8)))
+            msg = (b"INVITE sip:nobody@flood.example SIP/2.0\r\n"
+                   b"Via: SIP/2.0/UDP 10.98.0.1:5060;branch=z9hG4bKfl%d\r\n"
+                   b"From: <sip:flood@flood.example>;tag=f%d\r\nTo: <sip:nobody@flood.example>\r\n"
+                   b"Call-ID: flood-%d@flood.example\r\nCSeq: 1 INVITE\r\n"
+                   b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n"
+                   % (k, k, k, len(sdp)) + sdp)
+            extra.append(udp_frame(src, dst, 5060, 5060, msg))
     elif kind == "rekeys":
         inv, ok = invite[4], answer[4]
         body = inv[inv.index(b"\r\n\r\n") + 4:]

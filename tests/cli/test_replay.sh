@@ -500,6 +500,17 @@ m = json.load(open(sys.argv[1] + "/manifest.json"))
 assert m["incomplete"].startswith("traffic lost to capacity limits (frag_evicted 44)"), m.get("incomplete")
 assert m["summary"]["evicted"]["frag_evicted"] == 44 and "sources" not in m, m["summary"]
 print("ok")' "$tmp/ev-hs-frag"
+# a flood of SDPs mid-call (8320 unanswered INVITEs of other parties, 16 media endpoints
+# each: 133120). One pipeline: its call table makes room by evicting only the junk calls'
+# claims (the target's call is established). Two workers: the dispatcher's endpoint table
+# (131072) makes room among the endpoints media never reached, so the call's routes stay.
+# Either way the call is decrypted whole and, as no media comes for the junk, nothing was
+# lost: the evidence is complete
+expect 0 inject-sdp python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-sdp.pcap" ack+10 sdpflood 8320
+for w in 1 2; do
+	replay "hs-sdp$w" g "$tmp/hs-sdp.pcap" --workers "$w"
+	sumcheck "hs-sdp$w" "j['complete'] and j['summary']['decrypted']==$dec_hs and j['summary']['evicted']['media_lost']==0 and j['summary']['lost_at_limits']==0 and j['summary']['calls']==8321"
+done
 for k in 1 2 3 4; do
 	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
 		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"

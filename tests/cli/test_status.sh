@@ -90,10 +90,11 @@ pyjson status_json "j['authorities'][0]['hi3']['damaged'] == 0 and j['authoritie
 # the KMS certificate: fetched once, no re-fetch (nothing forged, every call inside its validity)
 pyjson status_json "j['pipeline']['kms_cert_fetches'] == 1 and j['pipeline']['kms_cert_refused'] == 0 and j['pipeline']['imsg_outside_certificates'] == 0"
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
-pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0} and j['capture']['contested_endpoints'] == 0"
+pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0, 'fragments': 0} and j['capture']['lost_to_evictions'] == {'media': 0, 'sip_pin': 0} and j['capture']['contested_endpoints'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
-has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 contested_endpoints 0$"
+has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 fragments 0 contested_endpoints 0$"
+has status_text_lost "^lost_to_evictions: media 0 sip_pin 0$"
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
 has status_text "^authority lemf1 hi3: .* refused 0 damaged 0$"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
@@ -132,6 +133,9 @@ assert samples['limf_spool_damaged_records{authority="lemf1",stream="hi3"}'] == 
 assert 'limf_drops_total{reason="ip4_totlen"}' in samples
 assert samples['limf_evicted_total{table="calls"}'] == 0
 assert samples['limf_evicted_total{table="tcp_streams"}'] == 0
+assert samples['limf_evicted_total{table="fragments"}'] == 0
+assert samples['limf_lost_to_evictions_total{kind="media"}'] == 0
+assert samples['limf_lost_to_evictions_total{kind="sip_pin"}'] == 0
 assert samples['limf_media_contested_total'] == 0
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"

@@ -1056,6 +1056,54 @@ static void t_calls_flood(void)
 	flood_target(false);
 	CHECK(st.media_evicted == 1 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
 	      cap_calls_bindings(calls) == 65536 - 16 + 2 && st.media_unbound == 0);
+	{
+		static const uint8_t J0[4] = { 10, 100, 0, 9 }, J1[4] = { 10, 100, 1, 9 };
+		/* media to the evicted call's endpoints is lost to the limit; other unbound
+		 * media is not */
+		rtp(4, X4, J0, 7000, 10000, 0, 1, 0x3333);
+		rtp(4, X4, J0, 7000, 10015, 0, 1, 0x3333);
+		rtp(4, X4, C4, 7000, 10000, 0, 1, 0x3333);
+		CHECK(st.media_unbound == 3 && st.media_lost == 2);
+		/* answered, it binds again (the next weak call's claims go): its media is bound,
+		 * the newly evicted call's is lost */
+		udp(4, X4, X4, 5060, 5060, msgbuf,
+		    sip("SIP/2.0 200 OK", "junk-0", "j", "b", 1, "INVITE", NULL));
+		rtp(4, X4, J0, 7000, 10000, 0, 2, 0x3333);
+		rtp(4, X4, J1, 7000, 10002, 0, 2, 0x3333);
+		CHECK(st.media_evicted == 2 && st.media_unbound == 4 && st.media_lost == 3);
+	}
+	finish_calls();
+
+	/* the same calls rejected: ended, their claims linger for trailing RTP (a linger long
+	 * enough for the whole flood) and make room without a loss */
+	{
+		struct cap_calls_limits lg;
+		cap_calls_limits_default(&lg);
+		lg.linger_ns = 600ull * 1000000000ull;
+		start(&lg);
+	}
+	for (int i = 0; i < 4096; i++) {
+		int o = snprintf(body, sizeof body,
+				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
+				 "t=0 0\r\n",
+				 (i >> 8) + 100, i & 255);
+		for (int k = 0; k < 8; k++)
+			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
+				      10000 + 2 * k);
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
+		udp(4, X4, X4, 5060, 5060, msgbuf,
+		    sip("SIP/2.0 486 Busy Here", cid, "j", "b", 1, "INVITE", NULL));
+	}
+	CHECK(cap_calls_bindings(calls) == 65536 && st.calls_ended == 4096);
+	flood_target(false);
+	{
+		static const uint8_t J0[4] = { 10, 100, 0, 9 };
+		rtp(4, X4, J0, 7000, 10000, 0, 1, 0x3333);
+		CHECK(st.media_evicted == 0 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
+		      cap_calls_bindings(calls) == 65536 - 16 + 2 && st.media_unbound == 1 &&
+		      st.media_lost == 0);
+	}
 	finish_calls();
 
 	/* 4096 bare SYNs fill the TCP stream table; then the target's SIP over TCP */

@@ -13,6 +13,7 @@
 
 #include "capture/capture.h"
 #include "capture/dispatch.h"
+#include "capture/internal.h"
 #include "tests/unit/capture_suites.h"
 
 /* ------------------------------------------------------------------ per-Call-ID event logs */
@@ -942,14 +943,58 @@ static void t_disp_caps(void)
 	udp(d, B, A, 9, 10001, rtp, sizeof rtp);
 	udp(d, B, A, 9, 10098, rtp, sizeof rtp); /* the newest call's RTP */
 	CHECK(got.n == 2);
-	/* idle expiry: nothing seen for 10 s is forgotten */
+	/* media to an evicted endpoint is lost to the limit (media_lost), to one never
+	 * registered only unbound */
+	udp(d, B, A, 9, 10003, rtp, sizeof rtp);
+	udp(d, B, C, 9, 10001, rtp, sizeof rtp);
+	CHECK(got.n == 2 && dst.media_unbound == 3 && dst.media_lost == 2);
+	/* registered again: routed, no longer a victim (even once evicted again) */
+	len = sip(m, sizeof m, "again", 0, 1, "192.0.2.1", 10002, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	udp(d, B, A, 9, 10003, rtp, sizeof rtp);
+	CHECK(got.n == 4 && dst.media_unbound == 3 && dst.media_lost == 2);
+	/* endpoints media has reached (10000, 10098, 10003 now) outlive a flood of registrations,
+	 * which make room among themselves (the last one, 20003, stays; 20000's media is lost) */
+	for (int i = 0; i < 2; i++) {
+		len = sip(m, sizeof m, "later", 0, 1, "192.0.2.1", 20000 + 2 * i, false);
+		udp(d, A, B, 5060, 5060, m, len);
+	}
+	udp(d, B, A, 9, 10003, rtp, sizeof rtp);
+	udp(d, B, A, 9, 20003, rtp, sizeof rtp);
+	udp(d, B, A, 9, 20000, rtp, sizeof rtp);
+	CHECK(got.n == 8 && dst.media_unbound == 4 && dst.media_lost == 3);
+	/* all four reached by media: the least recently seen of them makes room (10000), and
+	 * its media is lost from then on */
+	len = sip(m, sizeof m, "last", 0, 1, "192.0.2.1", 30000, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 10098, rtp, sizeof rtp);
+	CHECK(got.n == 10 && dst.media_unbound == 5 && dst.media_lost == 4);
+	cap_disp_info(d, &in);
+	CHECK(in.endpoints == 4 && in.evicted == 96 + 2 + 4 + 2);
+	cap_disp_free(d);
+
+	d = dnew(2, &l);
+	for (int i = 0; i < 50; i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "flood-%d", i);
+		len = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 10000 + 2 * i, false);
+		udp(d, A, B, 5060, 5060, m, len);
+		if (i == 0)
+			continue;
+		udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	}
+	got.n = 0;
+	/* idle expiry (the same flood again): nothing seen for 10 s is forgotten, and media that
+	 * comes to an endpoint forgotten so is not lost to a limit */
 	now += 5ull * 1000000000ull;
 	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
 	CHECK(cap_disp_expire(d, now + 6ull * 1000000000ull) == 3);
 	CHECK(cap_disp_endpoints(d) == 1);
 	now += 11ull * 1000000000ull;
 	udp(d, B, A, 9, 10000, rtp, sizeof rtp); /* expired first, on the frame's time */
-	CHECK(cap_disp_endpoints(d) == 0 && got.n == 3);
+	CHECK(cap_disp_endpoints(d) == 0 && got.n == 1 && dst.media_unbound == 1 &&
+	      dst.media_lost == 0);
 	cap_disp_free(d);
 
 	/* limits */
@@ -1332,6 +1377,58 @@ static void t_disp_pins(void)
 	cap_disp_free(d);
 }
 
+/* A pin evicted for room (nine live group dialogs whose Call-IDs fall on one probe run of 8
+ * pins): a later message of its dialog that names no group goes by its Call-ID and is counted
+ * sip_pin_lost; other Call-IDs' messages are not, nor the dialog's once it is pinned again. */
+static void t_disp_pin_evict(void)
+{
+	struct cap_disp *d = dnew(7, NULL);
+	struct cap_disp_info in;
+	struct cap_hkey k;
+	char m[2000], cid[9][64];
+	size_t n = 0, l;
+	uint64_t run = 0;
+	/* the dispatcher's Call-ID hash (seed 0; Call-IDs shorter than the prefix it keeps) */
+	cap_hkey_init(&k, 0);
+	for (int i = 0; n < 9 && i < 4000000; i++) {
+		char c[64];
+		snprintf(c, sizeof c, "pe-%d@example.org", i);
+		uint64_t h = cap_hash(&k, c, strlen(c));
+		if (n == 0)
+			run = h & (16384 - 1);
+		if ((h & (16384 - 1)) == run)
+			memcpy(cid[n++], c, sizeof c);
+	}
+	CHECK(n == 9);
+	if (n < 9) {
+		cap_disp_free(d);
+		return;
+	}
+	for (size_t i = 0; i < 9; i++) {
+		l = grp_invite(m, sizeof m, cid[i], (int)i, 6000 + 2 * (int)i);
+		udp(d, A, B, 5060, 5060, m, l);
+	}
+	cap_disp_info(d, &in);
+	CHECK(in.pinned == 9 && in.pins_evicted == 1 && dst.sip_pin_lost == 0);
+	/* the first dialog lost its pin: its BYE is counted, another Call-ID's is not */
+	l = bye(m, sizeof m, cid[0], 0);
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(dst.sip_pin_lost == 1);
+	l = bye(m, sizeof m, "never-pinned@example.org", 0);
+	udp(d, A, B, 5060, 5060, m, l);
+	l = bye(m, sizeof m, cid[1], 0); /* still pinned */
+	udp(d, A, B, 5060, 5060, m, l);
+	CHECK(dst.sip_pin_lost == 1);
+	/* pinned again (its INVITE names the group; the least recently seen pin goes now) */
+	l = grp_invite(m, sizeof m, cid[0], 0, 6000);
+	udp(d, A, B, 5060, 5060, m, l);
+	l = bye(m, sizeof m, cid[0], 0);
+	udp(d, A, B, 5060, 5060, m, l);
+	cap_disp_info(d, &in);
+	CHECK(dst.sip_pin_lost == 1 && in.pins_evicted == 2);
+	cap_disp_free(d);
+}
+
 /* Notes carry their owner's tag to the units they route; a quiet dispatcher's clock moves on
  * (cap_disp_clock) so that notes applied there are not idle at once; a pinned dialog's media
  * on one dispatcher keeps the other's copy of the pin alive. */
@@ -1522,6 +1619,7 @@ const struct lim_suite t_disp_suites[] = {
 	{ "disp_group", t_disp_group },
 	{ "disp_notes", t_disp_notes },
 	{ "disp_pins", t_disp_pins },
+	{ "disp_pin_evict", t_disp_pin_evict },
 	{ "disp_tags", t_disp_tags },
 	{ NULL, NULL },
 };

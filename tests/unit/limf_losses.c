@@ -1,0 +1,71 @@
+/* limf/losses.c: which counters make a run's evidence incomplete, and the reason it gives. */
+#include <string.h>
+
+#include "limf/pipeline.h"
+#include "tests/unit/check.h"
+
+void t_losses(void);
+
+void t_losses(void)
+{
+	struct limf_pipe_stats s;
+	struct cap_stats c;
+	struct limf_eviction ev[LIMF_EVICTIONS];
+	char why[512], small[40];
+
+	memset(&s, 0, sizeof s);
+	memset(&c, 0, sizeof c);
+	/* nothing lost */
+	CHECK(!limf_pipe_incomplete(&s, NULL, 0, 0, why, sizeof why) && why[0] == '\0');
+	CHECK(!limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why) && why[0] == '\0');
+	CHECK(limf_limit_drops(NULL) == 0 && limf_limit_drops(&c) == 0);
+	/* counters that are no loss: input missing or malformed, TCP counters that count streams
+	 * of no SIP too, evictions that cost nothing (the junk calls' claims: media_evicted
+	 * without media_lost), a full SSRC table, unbound media */
+	c.drop[CAP_DROP_FRAG_TIMEOUT] = 7;
+	c.drop[CAP_DROP_TCP_MEM] = 1;
+	c.drop[CAP_DROP_TCP_STREAM] = 1;
+	c.drop[CAP_DROP_IP4_TRUNC] = 3;
+	c.drop[CAP_DROP_CALL_SSRC] = 200;
+	c.tcp_evicted = 4096;
+	c.media_evicted = 100;
+	c.media_unbound = 1000;
+	CHECK(!limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why) && why[0] == '\0');
+	CHECK(limf_limit_drops(&c) == 0);
+	/* losses, each named */
+	c.drop[CAP_DROP_FRAG_TABLE] = 2;
+	c.drop[CAP_DROP_QUEUE_FULL] = 5;
+	c.frag_evicted = 44;
+	c.media_lost = 3;
+	c.sip_pin_lost = 1;
+	CHECK(limf_limit_drops(&c) == 2 + 5 + 44 + 3 + 1);
+	CHECK(limf_evictions(&c, ev) == LIMF_EVICTIONS && strcmp(ev[0].name, "frag_evicted") == 0 &&
+	      ev[0].n == 44 && strcmp(ev[1].name, "calls_evicted") == 0 && ev[1].n == 0 &&
+	      strcmp(ev[2].name, "media_lost") == 0 && ev[2].n == 3 &&
+	      strcmp(ev[3].name, "sip_pin_lost") == 0 && ev[3].n == 1);
+	CHECK(limf_pipe_incomplete(&s, &c, 9, 2, why, sizeof why));
+	CHECK(strcmp(why, "traffic lost to capacity limits (kernel_dropped 9, frag_table_full 2, "
+			  "queue_full 5, frag_evicted 44, media_lost 3, sip_pin_lost 1, "
+			  "routing_notes_lost 2): a target's packets may be among them") == 0);
+	/* the gate failed too: both, the gate first */
+	s.cin_errors = 1;
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why));
+	{
+		static const char both[] =
+			"0 warrant decision(s) failed, 1 call(s) under a warrant got no CIN (not "
+			"intercepted), 0 audit row(s) not written; traffic lost to capacity limits "
+			"(frag_table_full 2, ";
+		CHECK(strncmp(why, both, sizeof both - 1) == 0);
+	}
+	/* the gate alone */
+	memset(&c, 0, sizeof c);
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why));
+	CHECK(strcmp(why, "0 warrant decision(s) failed, 1 call(s) under a warrant got no CIN (not "
+			  "intercepted), 0 audit row(s) not written") == 0);
+	/* a reason longer than the room: cut, and marked as cut */
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, small, sizeof small));
+	CHECK(strlen(small) == sizeof small - 1 && strcmp(small + sizeof small - 4, "...") == 0 &&
+	      strncmp(small, "0 warrant decision(s) failed, 1 cal", 35) == 0);
+	/* no room at all: still the verdict */
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, small, 0));
+}
