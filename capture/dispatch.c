@@ -62,8 +62,8 @@ struct cap_disp {
 	uint32_t *bucket;
 	size_t nb; /* power of two */
 	size_t n_ep;
-	uint32_t free_head;          /* entries never used are taken in order first */
-	size_t n_used;               /* entries ever taken from the pool */
+	uint32_t free_head; /* entries never used are taken in order first */
+	size_t n_used;      /* entries ever taken from the pool */
 	/* two lists, least recently seen first: endpoints media never reached (made room from
 	 * first), and those it has */
 	uint32_t lru_head[2], lru_tail[2];
