@@ -3149,12 +3149,15 @@ static void liid_gone(struct pcall *pc, const struct liid_state *l)
 		return; /* (not in it: --liid narrowed it, or a full decision left it out) */
 }
 
-/* The last record of a LIID whose warrant is no longer in force during the call (at ts_ns). */
+/* The last record of a LIID whose warrant is no longer in force during the call (at ts_ns).
+ * None for a LIID that has had no record of the call (its interception began during the call,
+ * and no SIP message or key-management fact came before its end): its LEMF never saw the CIN
+ * begin, and a REPORT would be the only record naming it. */
 static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_state *l,
 			     uint64_t ts_ns, const char *reason)
 {
 	struct limf_iri iri;
-	if (l->ended)
+	if (l->ended || !l->began)
 		return;
 	memset(&iri, 0, sizeof iri);
 	iri.kind = LIMF_IRI_CALLEND;

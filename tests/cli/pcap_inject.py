@@ -18,6 +18,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   answer keyed by the callee, RFC 4567; F a capture of other parties, say)
   answerpai URI   (AFTER unused) every 200 OK to an INVITE made to assert URI as the party that
                   answered (a P-Asserted-Identity, RFC 3325 s9.1: a diverted call, say)
+  nokeymgmt -     (AFTER unused) every a=key-mgmt line taken out of every SIP body (a call
+                  with no I_MESSAGE: SIP alone, IRI only)
   invitepai URI,.. (AFTER unused) every INVITE made to assert URI as the caller (a
                   P-Asserted-Identity: the network's word beside a From the caller chose, say
                   an anonymous one, RFC 3323); several: one header each
@@ -232,6 +234,16 @@ def answer_imsg(msg, path):
     return head + b"\r\n\r\n" + body
 
 
+def no_keymgmt(msg, _arg):
+    """msg without its a=key-mgmt lines (its Content-Length made right)."""
+    if b"\r\n\r\n" not in msg:
+        return msg
+    head, body = msg.split(b"\r\n\r\n", 1)
+    body = re.sub(rb"a=key-mgmt:[^\r]*\r\n", b"", body)
+    head = re.sub(rb"(\r\nContent-Length: *)\d+", lambda c: c.group(1) + b"%d" % len(body), head)
+    return head + b"\r\n\r\n" + body
+
+
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
 REWRITES = {
     # the URI of the From header (<...>) replaced by arg
@@ -241,6 +253,7 @@ REWRITES = {
     "callidff": lambda msg, arg: re.sub(rb"(\r\nCall-ID: [^\r]*)[^\r](\r\n)",
                                         lambda m: m.group(1) + b"\xff" + m.group(2), msg, count=1),
     "answerimsg": answer_imsg,
+    "nokeymgmt": no_keymgmt,
     # a P-Asserted-Identity added to every 200 OK to an INVITE
     "answerpai": lambda msg, arg: re.sub(rb"(\r\nCSeq: *\d+ INVITE\r\n)",
                                          lambda m: m.group(1) + b"P-Asserted-Identity: <" + arg

@@ -511,6 +511,31 @@ for w in 1 2; do
 	replay "hs-sdp$w" g "$tmp/hs-sdp.pcap" --workers "$w"
 	sumcheck "hs-sdp$w" "j['complete'] and j['summary']['decrypted']==$dec_hs and j['summary']['evicted']['media_lost']==0 and j['summary']['lost_at_limits']==0 and j['summary']['calls']==8321"
 done
+# a call with no I_MESSAGE (SIP alone: IRI only) whose caller is the target of two IRI
+# warrants that come into force 3 s into it, one of them until 5 s in. Between 3 s and 5 s
+# the call has media and no SIP message, and a record goes out only with a SIP message. The
+# one that goes on gets a BEGIN "in progress" with the BYE, and the END; the one that ended
+# gets nothing: no record may name a CIN its LEMF never saw begin (before: a lone REPORT)
+P="sip:plain$sfx@example.org" Q="sip:plainb$sfx@example.org" LN1=N1$sfx LN2=N2$sfx
+expect 0 gen-nk "$gen" --community "$tmp/g/community.json" --out "$tmp/nk0.pcap" --calls 1 \
+	--duration 8 --caller "$P" --callee "$Q" --start "$AT" --seed 19
+expect 0 inject-nk python3 "$here/pcap_inject.py" "$tmp/nk0.pcap" "$tmp/nk.pcap" 0 nokeymgmt -
+warrant "$LN1" iri "$P" 2026-03-15T12:00:03Z 2026-03-15T12:00:05Z
+warrant "$LN2" iri "$P" 2026-03-15T12:00:03Z
+n0=$(nreq g)
+replay nk g "$tmp/nk.pcap"
+[ "$(nreq g)" = "$n0" ] && ok || bad "nk: a key request for a call with no I_MESSAGE"
+expect 0 nk-iri python3 -c '
+import json, os, sys
+ev, l1, l2 = sys.argv[1:4]
+def recs(l):
+    f = os.path.join(ev, l, "iri.jsonl")
+    return [json.loads(x) for x in open(f)] if os.path.exists(f) else []
+assert recs(l1) == [], recs(l1)
+r = recs(l2)
+assert [x["type"] for x in r] == ["begin", "end"], r
+assert r[0].get("in_progress") is True and r[0]["sip"].startswith("BYE "), r[0]
+print("ok")' "$tmp/ev-nk" "$LN1" "$LN2"
 for k in 1 2 3 4; do
 	"$gen" --community "$tmp/g/community.json" --out "$tmp/hs-o$k.pcap" --calls 1 --duration 1 \
 		--caller "$E" --callee "$F" --start "$AT" --seed $((30 + k)) >/dev/null || bad "gen hs-o$k"
