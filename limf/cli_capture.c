@@ -305,6 +305,8 @@ struct health {
 	uint64_t gate_errors;  /* decision_errors + audit_errors + cin_errors at the last look */
 	uint64_t gate_grew_ms; /* uptime when they last grew */
 	bool gate_grew;
+	uint64_t lost, lost_grew_ms; /* traffic lost to capacity limits, as gate_errors */
+	bool lost_grew;
 	uint64_t store_failed;  /* cert_store_failed at the last look */
 	uint64_t store_grew_ms; /* uptime when it last grew */
 	bool store_grew;
@@ -468,6 +470,21 @@ static void health_fill(void *ctx, struct limf_status *st)
 		st->cert_store_alarm =
 			h->ps.cert_conflicts > 0 ||
 			(h->store_grew && st->uptime_ms - h->store_grew_ms < LIMF_GATE_ALARM_MS);
+	}
+	{
+		/* traffic lost to capacity limits (the counts that make the run's evidence
+		 * incomplete, limf_pipe_incomplete): an alarm as the gate's while it grows */
+		uint64_t lost = limf_limit_drops(&h->cs) + limf_pool_notes_lost(h->p);
+		for (size_t i = 0; i < h->ns; i++)
+			lost += h->ss[i].have_kernel ? h->ss[i].kernel_dropped : 0;
+		if (lost > h->lost) {
+			h->lost = lost;
+			h->lost_grew_ms = st->uptime_ms;
+			h->lost_grew = true;
+		}
+		st->lost = lost;
+		st->loss_alarm =
+			h->lost_grew && st->uptime_ms - h->lost_grew_ms < LIMF_GATE_ALARM_MS;
 	}
 	st->reload.last = h->r->reload_last;
 	st->reload.at_ms = h->r->reload_at_ms;

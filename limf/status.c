@@ -283,15 +283,24 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 }
 
 /* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
- * the warrant gate failing, the last reload refused, the KMS certificate store. */
+ * the warrant gate failing, the last reload refused, the KMS certificate store, traffic lost
+ * to capacity limits. */
 static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool damaged,
 		       bool link_err)
 {
 	const char *sep = "";
 	bool gate = st->gate_alarm, rl = reload_alarm(st), cs = st->cert_store_alarm;
+	bool lost = st->loss_alarm;
 	fputs("alarm: ", f);
 	if (gate) {
 		fputs("warrant gate failing (decision or audit errors)", f);
+		sep = ", ";
+	}
+	if (lost) {
+		fprintf(f,
+			"%straffic lost to capacity limits (%" PRIu64 " so far: see drops, "
+			"lost_to_evictions, sources)",
+			sep, st->lost);
 		sep = ", ";
 	}
 	if (rl) {
@@ -313,7 +322,7 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err && !gate && !rl && !cs ? "none\n" : "\n", f);
+	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost ? "none\n" : "\n", f);
 }
 
 static void text(FILE *f, const struct limf_status *st)
@@ -506,6 +515,10 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_obj_close(&j);
 		lim_json_key(&j, "contested_endpoints");
 		lim_json_u64(&j, st->cap->media_contested);
+		lim_json_key(&j, "lost");
+		lim_json_u64(&j, st->lost);
+		lim_json_key(&j, "loss_alarm");
+		lim_json_bool(&j, st->loss_alarm);
 		lim_json_obj_close(&j);
 	}
 	if (st->pipe) {
@@ -624,7 +637,8 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_u64(&j, st->reload.refused);
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
-	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm);
+	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm ||
+				  st->loss_alarm);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -888,6 +902,13 @@ static void prom(FILE *f, const struct limf_status *st)
 			c->media_lost);
 		fprintf(f, "limf_lost_to_evictions_total{kind=\"sip_pin\"} %" PRIu64 "\n",
 			c->sip_pin_lost);
+		prom_one(f, "limf_traffic_lost_total", "counter",
+			 "Traffic lost to capacity limits: limf's tables and queues, the kernel, "
+			 "routing notes.",
+			 st->lost);
+		prom_one(f, "limf_traffic_lost_alarm", "gauge",
+			 "1 while traffic lost to capacity limits grew recently.",
+			 st->loss_alarm ? 1u : 0u);
 		prom_one(f, "limf_media_contested_total", "counter",
 			 "SDPs that claimed a media endpoint another open call holds.",
 			 c->media_contested);

@@ -78,10 +78,18 @@ struct limf_status {
 	 * served other content under a recorded CertUri) raises it for the life of the process; a
 	 * store that failed, while it grew within LIMF_GATE_ALARM_MS (the producer decides) */
 	bool cert_store_alarm;
+	/* traffic lost to capacity limits (limf/pipeline.h limf_pipe_incomplete): what limf's
+	 * limits lost (limf_limit_drops), what the kernel dropped on live sources and the routing
+	 * notes lost, summed since start; the alarm while it grew within LIMF_GATE_ALARM_MS (the
+	 * producer decides): a target's packets may be among them, and the run's evidence is
+	 * incomplete */
+	uint64_t lost;
+	bool loss_alarm;
 	struct limf_status_reload reload; /* all zero: no reload (and none rendered as such) */
 };
 
-/* How long `limf capture` keeps the gate alarm raised after its error counters last grew. */
+/* How long `limf capture` keeps the gate alarm (and the KMS certificate store's and the loss
+ * alarm) raised after its counters last grew. */
 #define LIMF_GATE_ALARM_MS 300000u
 
 /* Fills *st with the current snapshot (called when a request is answered). */

@@ -16,6 +16,8 @@
 #      again (1, 2, 4, 8, then every 16 s); once the grant is back the call in progress is intercepted from
 #      then on and the next target call of the same run from its start; the summary counts
 #      them and the exit status is 3
+#   7. traffic lost to capacity limits (a flood of fragments evicts some from reassembly): the
+#      status alarm (text, JSON, /metrics, the instance's row), lost counted; exit status 3
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -90,6 +92,7 @@ pyjson status_json "j['authorities'][0]['hi3']['damaged'] == 0 and j['authoritie
 # the KMS certificate: fetched once, no re-fetch (nothing forged, every call inside its validity)
 pyjson status_json "j['pipeline']['kms_cert_fetches'] == 1 and j['pipeline']['kms_cert_refused'] == 0 and j['pipeline']['imsg_outside_certificates'] == 0"
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
+pyjson status_json "j['capture']['lost'] == 0 and j['capture']['loss_alarm'] is False"
 pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0, 'fragments': 0} and j['capture']['lost_to_evictions'] == {'media': 0, 'sip_pin': 0} and j['capture']['contested_endpoints'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
@@ -137,6 +140,7 @@ assert samples['limf_evicted_total{table="fragments"}'] == 0
 assert samples['limf_lost_to_evictions_total{kind="media"}'] == 0
 assert samples['limf_lost_to_evictions_total{kind="sip_pin"}'] == 0
 assert samples['limf_media_contested_total'] == 0
+assert samples['limf_traffic_lost_total'] == 0 and samples['limf_traffic_lost_alarm'] == 0
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"
 print("metrics ok:", len(samples), "samples")
@@ -282,6 +286,38 @@ has cin_summary_gate "warrant gate: decisions \([3-9]\|[1-9][0-9]\) decision_err
 # the second call reached the authority: its IRI (the records grew since the run began)
 for _ in $(seq 50); do [ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && break; sleep 0.1; done
 [ "$(wc -l <"$tmp/lemf.jsonl")" -gt "$lrec" ] && ok || bad "no LEMF record of the call after the grant"
+
+# ---- 7. traffic lost to capacity limits: 300 first fragments never completed (44 evicted from
+# reassembly, which holds 256) raise the status alarm (text, JSON, /metrics, the instance's
+# row), and the run exits 3 (its evidence is incomplete)
+expect 0 gen_c7 "$gen" --community "$tmp/k/community.json" --out "$tmp/c7.pcap" --calls 1 \
+	--duration 6 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 93
+expect 0 inject_c7 python3 "$(dirname "$0")/pcap_inject.py" "$tmp/c7.pcap" "$tmp/c7f.pcap" 3 fragflood 300
+LIMF_HEALTH_INTERVAL_MS=300 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c7f.pcap" --speed recorded \
+	--instance "st7-$sfx" >"$tmp/cap7.out" 2>"$tmp/cap7.err" </dev/null &
+cpid=$!
+seen=''
+for _ in $(seq 50); do
+	sleep 0.1
+	"$limf" status --socket "$sock" --json >"$tmp/out" 2>"$tmp/err" </dev/null || continue
+	python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))['capture']['lost'] < 44)" \
+		"$tmp/out" 2>/dev/null && { seen=1; break; }
+done
+[ -n "$seen" ] && ok || { bad "no loss in status after the fragment flood"; show_out; }
+pyjson loss_json "j['capture']['lost'] == 44 and j['capture']['loss_alarm'] is True and j['alarm'] is True and j['capture']['evicted']['fragments'] == 44"
+expect 0 loss_text "$limf" status --socket "$sock"
+has loss_text "^alarm: traffic lost to capacity limits (44 so far: see drops, lost_to_evictions, sources)$"
+curl -s -m 5 -o "$tmp/out" "http://127.0.0.1:$mport/metrics" 2>"$tmp/err"
+has loss_metrics "^limf_traffic_lost_total 44$"
+has loss_metrics "^limf_traffic_lost_alarm 1$"
+has loss_metrics '^limf_evicted_total{table="fragments"} 44$'
+sleep 0.7
+expect 0 loss_all "$limf" status --all --json
+pyjson loss_all "[(i['state'],i['alarm']) for i in j if i['name']=='st7-$sfx']==[('running',True)]"
+wait "$cpid"
+rc=$?
+cpid=''
+[ "$rc" -eq 3 ] && ok || { bad "capture that lost traffic: exit $rc, want 3"; tail -5 "$tmp/cap7.err" >&2; }
 
 lemf_down
 live_kms_down
