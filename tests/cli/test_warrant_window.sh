@@ -183,6 +183,23 @@ km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
 assert km and all(k["outcome"] == "iri-only" and k["signature"] == "not-checked" and not k["key_user"] for k in km), km
 b = [json.loads(l) for l in open(sys.argv[2]) if "\"key-management\"" in l][0]["key_management"]
 assert b["outcome"] == "keys" and b["signature"] == "valid", b' "$tmp/ev-w$w/$E3/iri.jsonl" "$tmp/ev-w$w/$E1/iri.jsonl"
+	# the handover form (hi2.pdu, as the authority gets it): the same records, numbered in
+	# order, the last an IRI-REPORT with the limf call-end reason warrant-not-in-force
+	expect 0 "hi2-$E1-w$w" "$BUILD/limf-lemf" --decode "$tmp/ev-w$w/$E1/hi2.pdu" \
+		--out "$tmp/hi2-$E1-w$w.jsonl"
+	expect 0 "hi2-report-$E1-w$w" python3 -c '
+import json, sys
+pdu = [json.loads(l) for l in open(sys.argv[1])]
+pdu = [p for p in pdu if p.get("kind", "").startswith("iri") and "seq" in p]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+assert len(pdu) == len(recs), (len(pdu), len(recs))
+assert [p["seq"] for p in pdu] == list(range(len(pdu))), [p["seq"] for p in pdu]
+last = pdu[-1]
+assert last["kind"] == "iri_callend" and last["iri_type"] == "report", last
+assert last["reason"] == "warrant-not-in-force", last
+assert [p for p in pdu[:-1] if p["kind"] != "iri_callend"] == pdu[:-1], "a call end before the last"
+assert pdu[0]["iri_type"] == "begin", pdu[0]
+print(len(pdu), "IRI PDUs, the last the report")' "$tmp/hi2-$E1-w$w.jsonl" "$tmp/ev-w$w/$E1/iri.jsonl"
 	cp "$tmp/ev-w$w/manifest.json" "$tmp/out"
 	pyjson "manifest-w$w" "len(j['calls'])==1 and sorted(j['calls'][0]['liids'])==sorted(['$E1','$E2','$E3'])"
 	expect 0 "verify-w$w" "$limf" verify "$tmp/ev-w$w"
