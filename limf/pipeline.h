@@ -394,7 +394,9 @@ struct limf_pipe_stats {
  * endpoint evicted before, SIP of a group dialog whose pin was evicted; an eviction that
  * costs nothing later, such as an ended call's endpoint, is no loss), or a worker's queue was
  * full (live capture drops rather than stalls). The sum of c's drop[] counts of those reasons
- * (limf_limit_drop says which they are) and of its evictions; malformed input, data missing
+ * (limf_limit_drop says which they are) and of its evictions; malformed input (also a datagram
+ * in more than CAP_FRAG_MAX_PIECES fragments or over max_datagram octets, frag_pieces and
+ * frag_toobig: no SIP message or RTP packet is cut so, only hostile traffic), data missing
  * from the input (a TCP hole, a fragment that never came), traffic limf does not decode and a
  * call's SSRC table being full (its packets still go on) are not losses. Nor are the TCP
  * counters that also count streams of no SIP (tcp_evicted: any SYN makes a stream; tcp_mem,
