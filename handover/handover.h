@@ -108,7 +108,8 @@ LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *b
  *   outcome   "keys" | "iri-only" | "kms-error" | "unwrap-failed" | "parse-error" |
  *             "bad-signature" | "no-responder" | "audit-error" | "gmk" (the group's GMK
  *             recovered) | "no-group" (a GMK naming no group) | "no-valid-certificate" (the
- *             call's time is outside the validity of every KMS certificate)
+ *             call's time is outside the validity of every KMS certificate) | "gmk-conflict"
+ *             (a GMK refused: another is in use under its GMK-ID)
  *   sig       "valid" | "invalid" | "not-checked"
  *   t         "" or the T payload as mikey_ts_iso8601() writes it, YYYY-MM-DDTHH:MM:SS[.f]Z
  *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z with the

@@ -349,7 +349,8 @@ static const char *const km_outcomes[] = { "keys",
 					   "audit-error",
 					   "gmk",
 					   "no-group", /* gmk, no-group: issue 9 */
-					   "no-valid-certificate" };
+					   "no-valid-certificate",
+					   "gmk-conflict" };
 static const char *const km_sigs[] = { "valid", "invalid", "not-checked" };
 /* LimfGroupEvent event: "talker", then capture/floor.h cap_floor_name's names */
 static const char *const ge_events[] = { "talker",

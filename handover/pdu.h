@@ -98,10 +98,12 @@
  *       outcome       [7] ENUMERATED { keys(0), iri-only(1), kms-error(2), unwrap-failed(3),
  *                                      parse-error(4), bad-signature(5), no-responder(6),
  *                                      audit-error(7), gmk(8), no-group(9),
- *                                      no-valid-certificate(10), ... },
+ *                                      no-valid-certificate(10), gmk-conflict(11), ... },
  *                                      -- gmk: a group's GMK recovered, no-group: it
  *                                      -- names no group, no-valid-certificate: the
- *                                      -- call's time is outside every KMS certificate
+ *                                      -- call's time is outside every KMS certificate,
+ *                                      -- gmk-conflict: another GMK is in use under its
+ *                                      -- GMK-ID (refused, decrypt/group.h)
  *       signature     [8] ENUMERATED { valid(0), invalid(1), not-checked(2), ... },
  *       csbId         [9] INTEGER (0..4294967295),
  *       srtpSessions [10] INTEGER (0..4294967295),    -- SRTP crypto sessions derived

@@ -23,6 +23,8 @@
 #      later (capture clock), the GMK recovered then, the group's media decrypted from then
 #  10. one distribution of two groups' GMKs during the second group's call: every leg of the
 #      call intercepted from then, also when a pool handles the two groups on two workers
+#  11. a second group's GMK under the GMK-ID of one in use: refused (gmk-conflict), the GMK in
+#      use stays and its group's media is decrypted whole
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -489,6 +491,34 @@ for f in iri.jsonl cc.pcap; do
 	expect 0 "j2-workers-$f" cmp "$tmp/ev-j2/$L10/$f" "$tmp/ev-j2w2/$L10/$f"
 done
 expect 0 verify-j2 "$limf" verify "$tmp/ev-j2"
+
+# ---- 11. a GMK-ID that names two GMKs: a second group's GMK distributed under the GMK-ID of
+# the first's, which is in use (a GMS's ID collision, or any community member forging one: the
+# ECCSI signature proves only that a member signed). The GMK in use stays (decrypt/group.h):
+# the second distribution's record says gmk-conflict, the first group's media is decrypted
+# whole, the second's not at all (its group has no GMK here), and nothing fails
+G k1 16 61
+K1=$(truth "$tmp/k1.pcap.json" 'j["group"]["gmks"][0]["gmk_id"]')
+expect 0 gen-k2 "$gen" --community "$tmp/k/community.json" --out "$tmp/k2.pcap" --profile group \
+	--start 2026-01-16T10:10:00Z --seed 62 --gmk-id "$K1"
+K2=$(truth "$tmp/k2.pcap.json" 'j["group"]["gmks"][0]["gmk_id"]')
+[ "$K2" = "$K1" ] && ok || bad "--gmk-id: $K2, want $K1"
+pcap_merge "$tmp/k.pcap" "$tmp/k1.pcap" "$tmp/k2.pcap"
+L11=GX$sfx
+warrant "$L11" "$(truth "$tmp/k1.pcap.json" 'j["group"]["members"][1]["uri"]')" 16
+replay k "$tmp/k.pcap"
+sumcheck k "j['summary']['gmk_distributions_intercepted']==2 and j['summary']['gmks_recovered']>=1"
+# (the second group's media: its MKI names the GMK-ID, whose GMK keys another group: not
+# decrypted, counted as failing authentication once a packet)
+sumcheck k "j['summary']['decrypted']==$(unique_pkts "$tmp/k1.pcap.json") and j['summary']['auth_failed']==$(unique_pkts "$tmp/k2.pcap.json")"
+expect 0 iri-k python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+gmk = [x["key_management"] for x in r if x["kind"] == "key-management" and x["key_management"]["side"] == "gmk"]
+assert [g["outcome"] for g in gmk] == ["gmk", "gmk-conflict"], gmk
+assert "another GMK is in use under GMK-ID " + sys.argv[2] in gmk[1]["detail"], gmk[1]
+print("the second GMK refused:", gmk[1]["detail"])' "$tmp/ev-k/$L11/iri.jsonl" "$K1"
+expect 0 verify-k "$limf" verify "$tmp/ev-k"
 
 # the generator's member names are fixed: a later run on this cluster (make test runs this
 # file again with LIMF_WORKERS=3) must not find these warrants in force

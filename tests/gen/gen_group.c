@@ -44,6 +44,8 @@
  *    Media: AEAD_AES_128_GCM with the talker's key (mikey_group_talker_key: GMK, CS ID 4, CSB
  *    ID = its GUK-ID, GMK-RAND), MKI = GMK-ID || GUK-ID, RCCm3 with R = 1. One SSRC per talker
  *    for the whole call, sequence numbers continuing across its turns.
+ *    --gmk-id HEX: the first GMK's GMK-ID (else drawn from the seed), e.g. another capture's
+ *    for a GMK-ID that names two GMKs.
  *    --gmk-rollover: a second GMK (new GMK-ID and RAND) is distributed to every member in the
  *    middle of turn T/3 (T turns, at least 3K); each talker keeps the first GMK for its next
  *    turn after that and switches to the second after it.
@@ -1072,6 +1074,8 @@ static void distribute(int k, uint64_t t)
 	do
 		gk[k].id = (uint32_t)gen_rng_u64(&rng) & 0x0fffffff; /* purpose tag 0: GMK */
 	while (k > 0 && gk[k].id == gk[0].id);
+	if (k == 0 && g->gmk_id) /* --gmk-id (another capture's, say: a GMK-ID collision) */
+		gk[0].id = g->gmk_id;
 	gk[k].t = t;
 	for (unsigned i = 0; i < nmb; i++) {
 		if (mikey_guk_id(gk[k].gmk, 16, gk[k].id, mb[i].uri, strlen(mb[i].uri),

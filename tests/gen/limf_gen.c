@@ -213,7 +213,8 @@ static void usage(FILE *f)
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
-		"         [--gmk-rollover] [--stranger] [--target-not-member] (see gen_group.c)",
+		"         [--gmk-rollover] [--stranger] [--target-not-member] [--gmk-id HEX]",
+		"         (see gen_group.c)",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
 		"S]",
 		"         IMSG_B64...    (tests: [u16 len][SRTP] records on stdin -> clear RTP)",
@@ -1174,6 +1175,14 @@ static void parse_opts(int argc, char **argv)
 			o.grp.turn = real_arg(a, v, 0.1, 3600);
 		} else if (strcmp(a, "--gmk-rollover") == 0) {
 			o.grp.rollover = true;
+		} else if (ARG("--gmk-id")) {
+			char *e = NULL;
+			unsigned long x = strtoul(v, &e, 16);
+			if (!*v || *e || x == 0 || x > 0x0fffffffUL)
+				gen_die("--gmk-id: a GMK-ID of purpose tag 0 in hex, 1..0fffffff, "
+					"got '%s'",
+					v);
+			o.grp.gmk_id = (uint32_t)x;
 		} else if (strcmp(a, "--stranger") == 0) {
 			o.grp.stranger = true;
 		} else if (strcmp(a, "--target-not-member") == 0) {

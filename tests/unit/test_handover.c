@@ -1377,14 +1377,17 @@ static void t_pdu_km_kat(void)
 	mut[off + 5] = '*'; /* ...but '*' is not */
 	CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
 	{
-		/* outcome 11 and signature 3 are out of range (8 and 9, gmk and no-group, are the
-		 * issue 9 additions, 10 no-valid-certificate the KMS roll-over's); detail's UTF-8
-		 * broken */
+		/* outcome 12 and signature 3 are out of range (8 and 9, gmk and no-group, are the
+		 * issue 9 additions, 10 no-valid-certificate the KMS roll-over's, 11 gmk-conflict
+		 * a refused GMK's); detail's UTF-8 broken */
 		size_t o = find_bytes(want, wn, "\x87\x01\x00\x88\x01\x00", 6);
 		CHECK(o != SIZE_MAX);
 		memcpy(mut, want, wn);
-		mut[o + 2] = 11;
+		mut[o + 2] = 12;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_E_PARSE);
+		mut[o + 2] = 11;
+		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK &&
+		      strcmp(p.km.outcome, "gmk-conflict") == 0);
 		mut[o + 2] = 10;
 		CHECK(ho_decode_pdu(mut, wn, &p) == LIM_OK &&
 		      strcmp(p.km.outcome, "no-valid-certificate") == 0);
@@ -1953,7 +1956,8 @@ static void t_pdu_km_roundtrip(void)
 	static const char *const outcomes[] = {
 		"keys",          "iri-only",    "kms-error",
 		"unwrap-failed", "parse-error", "bad-signature",
-		"no-responder",  "audit-error", "no-valid-certificate"
+		"no-responder",  "audit-error", "no-valid-certificate",
+		"gmk-conflict"
 	};
 	static const char *const sigs[] = { "valid", "invalid", "not-checked" };
 	static char strs[4][HO_KM_STR_MAX + 1], t[40];
@@ -1967,7 +1971,7 @@ static void t_pdu_km_roundtrip(void)
 		memset(&km, 0, sizeof km);
 		km.type = (enum ho_iri_type)(1 + rndn(4));
 		km.side = sides[rndn(2)];
-		km.outcome = outcomes[rndn(9)];
+		km.outcome = outcomes[rndn(10)];
 		km.sig = sigs[rndn(3)];
 		for (int i = 0; i < 4; i++)
 			rand_utf8(strs[i], rndn(4) ? 64 : HO_KM_STR_MAX);
