@@ -1158,6 +1158,10 @@ static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 
 static void km_finish(struct km_rec *k)
 {
+	/* the detail may quote captured octets (a group ID, cut to fit): the record must stay
+	 * encodable (a handover UTF8String, JSON), else the evidence recording would stop */
+	(void)limf_utf8_fix(k->detail);
+	(void)limf_utf8_fix(k->kms_uri);
 	k->view.side = k->side;
 	k->view.initiator = k->initiator;
 	k->view.responder = k->responder;

@@ -1,6 +1,7 @@
 #include "limf/text.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/json.h"
@@ -15,6 +16,28 @@ bool limf_printable(const uint8_t *b, size_t n)
 		if (b[i] < 0x20 || b[i] > 0x7e)
 			return false;
 	return true;
+}
+
+/* see text.h */
+size_t limf_utf8_fix(char *s)
+{
+	size_t n = strlen(s), fixed = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80                 ? 1
+			   : c >= 0xc2 && c <= 0xdf ? 2
+			   : c >= 0xe0 && c <= 0xef ? 3
+			   : c >= 0xf0 && c <= 0xf4 ? 4
+						    : 0;
+		if (c < 0x20 || c == 0x7f || k == 0 || k > n - i ||
+		    (k > 1 && !lim_json_utf8_valid(s + i, k))) {
+			s[i++] = '?';
+			fixed++;
+			continue;
+		}
+		i += k;
+	}
+	return fixed;
 }
 
 /* see text.h */

@@ -11,6 +11,13 @@
  * messages are shown as text only then, else as hex, so no control byte reaches a terminal. */
 bool limf_printable(const uint8_t *b, size_t n);
 
+/* Makes the NUL-terminated s valid one-line UTF-8 in place: every octet that does not begin a
+ * well-formed UTF-8 sequence (RFC 3629: no overlong form, surrogate or value past U+10FFFF;
+ * a sequence cut by the end of s included) and every control character (below 0x20, 0x7f)
+ * becomes '?'. Text built from captured octets (a group ID, cut by a %.Ns) then fits the
+ * handover's UTF8String members and JSON. Returns how many octets it replaced. */
+size_t limf_utf8_fix(char *s);
+
 /* s to f with every octet outside printable ASCII (0x20..0x7e), and the backslash, written as
  * \xNN: names from hostile input (a bundle's file names) cannot move the cursor, erase a line
  * or retitle the terminal, and the escaped form is unambiguous. */

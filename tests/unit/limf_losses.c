@@ -1,7 +1,12 @@
-/* limf/losses.c: which counters make a run's evidence incomplete, and the reason it gives. */
+/* limf/losses.c: which counters make a run's evidence incomplete, and the reason it gives; and
+ * limf/text.c's UTF-8 repair of text built from captured octets. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "limf/pipeline.h"
+#include "limf/text.h"
 #include "tests/unit/check.h"
 
 void t_losses(void);
@@ -68,4 +73,55 @@ void t_losses(void)
 	      strncmp(small, "0 warrant decision(s) failed, 1 cal", 35) == 0);
 	/* no room at all: still the verdict */
 	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, small, 0));
+}
+
+/* limf/text.c limf_utf8_fix: text quoting captured octets made valid one-line UTF-8. */
+void t_utf8_fix(void);
+void t_utf8_fix(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t fixed;
+	} v[] = {
+		{ "", "", 0 },
+		{ "group sip:g@example.org", "group sip:g@example.org", 0 },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e", 0 },
+		{ "cut \xe2\x82", "cut ??", 2 },                 /* a sequence cut by the end */
+		{ "lone \x80 cont", "lone ? cont", 1 },          /* a continuation octet alone */
+		{ "over \xc0\xaf", "over ??", 2 },               /* an overlong '/' */
+		{ "surr \xed\xa0\x80", "surr ???", 3 },          /* a UTF-16 surrogate */
+		{ "big \xf4\x90\x80\x80", "big ????", 4 },       /* past U+10FFFF */
+		{ "ff \xff\xfe", "ff ??", 2 },                   /* never in UTF-8 */
+		{ "line\nbreak\t\x7f", "line?break??", 3 },      /* control characters */
+		{ "\xe2\x82\xac\xe2\x82", "\xe2\x82\xac??", 2 }, /* whole, then cut */
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char s[64];
+		snprintf(s, sizeof s, "%s", v[i].in);
+		size_t n = limf_utf8_fix(s);
+		CHECK(n == v[i].fixed && strcmp(s, v[i].out) == 0);
+		CHECK(lim_json_utf8_valid(s, strlen(s)));
+	}
+	/* any octets: valid afterwards, nothing but replacements changed, the length kept */
+	uint32_t r = 12345;
+	for (int it = 0; it < 20000; it++) {
+		char s[40], o[40];
+		size_t len = 1 + (size_t)(it % 38);
+		bool same = true;
+		for (size_t i = 0; i < len; i++) {
+			r = r * 1103515245u + 12345u;
+			s[i] = (char)(1 + (r >> 16) % 255);
+		}
+		s[len] = '\0';
+		memcpy(o, s, len + 1);
+		(void)limf_utf8_fix(s);
+		for (size_t i = 0; i < len; i++)
+			same = same && (s[i] == o[i] || s[i] == '?');
+		if (strlen(s) != len || !lim_json_utf8_valid(s, len) || !same) {
+			CHECK(!"limf_utf8_fix left invalid or changed text");
+			break;
+		}
+	}
+	CHECK(r != 12345);
 }

@@ -7,13 +7,14 @@ void t_held_sizes(void);
 void t_held_emit(void);
 void t_bg_digest(void);
 void t_losses(void);
+void t_utf8_fix(void);
 
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
 		{ "held_copy", t_held_copy }, { "held_sizes", t_held_sizes },
 		{ "held_emit", t_held_emit }, { "bg_digest", t_bg_digest },
-		{ "losses", t_losses },
+		{ "losses", t_losses },       { "utf8_fix", t_utf8_fix },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
