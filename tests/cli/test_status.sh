@@ -47,6 +47,15 @@ conf() { # FILE CONTROL_SOCKET METRICS
 	} >"$1"
 }
 conf "$tmp/limf.conf" "$sock" "127.0.0.1:$mport"
+status_until() { # EXPR: polls `limf status --json` (into $tmp/out) for 5 s until EXPR (of j)
+	for _ in $(seq 50); do
+		sleep 0.1
+		"$limf" status --socket "$sock" --json >"$tmp/out" 2>"$tmp/err" </dev/null || continue
+		python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not ($1))" \
+			"$tmp/out" 2>/dev/null && return 0
+	done
+	return 1
+}
 printf '[database]\nconninfo = %s\n' "$LIMF_DB_OPERATOR" >"$tmp/op.conf"
 
 A="sip:st$sfx@example.org" B="sip:bob$sfx@example.org" L="S$sfx"
@@ -247,14 +256,8 @@ lrec=$(wc -l <"$tmp/lemf.jsonl")
 LIMF_HEALTH_INTERVAL_MS=300 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/two.pcap" --speed recorded \
 	--instance "st6-$sfx" >"$tmp/cap6.out" 2>"$tmp/cap6.err" </dev/null &
 cpid=$!
-seen=''
-for _ in $(seq 50); do
-	sleep 0.1
-	"$limf" status --socket "$sock" --json >"$tmp/out" 2>"$tmp/err" </dev/null || continue
-	python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))['pipeline']['cin_errors'] < 1)" \
-		"$tmp/out" 2>/dev/null && { seen=1; break; }
-done
-[ -n "$seen" ] && ok || { bad "no cin_errors in status while the grant is revoked"; show_out; }
+status_until "j['pipeline']['cin_errors'] >= 1" && ok ||
+	{ bad "no cin_errors in status while the grant is revoked"; show_out; }
 pyjson cin_json "j['pipeline']['cin_errors'] == 1 and j['pipeline']['calls_intercepted'] == 0 and j['pipeline']['gate_alarm'] is True and j['alarm'] is True"
 expect 0 cin_text "$limf" status --socket "$sock"
 has cin_text "^pipeline: .* ALARM cin_errors (target calls NOT intercepted) 1 "
@@ -296,14 +299,8 @@ expect 0 inject_c7 python3 "$(dirname "$0")/pcap_inject.py" "$tmp/c7.pcap" "$tmp
 LIMF_HEALTH_INTERVAL_MS=300 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c7f.pcap" --speed recorded \
 	--instance "st7-$sfx" >"$tmp/cap7.out" 2>"$tmp/cap7.err" </dev/null &
 cpid=$!
-seen=''
-for _ in $(seq 50); do
-	sleep 0.1
-	"$limf" status --socket "$sock" --json >"$tmp/out" 2>"$tmp/err" </dev/null || continue
-	python3 -c "import json,sys; sys.exit(json.load(open(sys.argv[1]))['capture']['lost'] < 44)" \
-		"$tmp/out" 2>/dev/null && { seen=1; break; }
-done
-[ -n "$seen" ] && ok || { bad "no loss in status after the fragment flood"; show_out; }
+status_until "j['capture']['lost'] >= 44" && ok ||
+	{ bad "no loss in status after the fragment flood"; show_out; }
 pyjson loss_json "j['capture']['lost'] == 44 and j['capture']['loss_alarm'] is True and j['alarm'] is True and j['capture']['evicted']['fragments'] == 44"
 expect 0 loss_text "$limf" status --socket "$sock"
 has loss_text "^alarm: traffic lost to capacity limits (44 so far: see drops, lost_to_evictions, sources)$"

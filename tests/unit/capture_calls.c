@@ -985,6 +985,29 @@ static void t_calls_contested(void)
 
 /* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must
  * be seen, and its media bound to it. */
+/* 4096 INVITEs with SDP (Call-IDs junk-0.., from tag j, X4 to itself), 8 m= lines each on
+ * 10.<100 + i / 256>.<i % 256>.9 ports 10000..10014 (16 endpoints with RTCP): 65536 bindings;
+ * each rejected at once (486) when reject */
+static void sdp_flood(bool reject)
+{
+	static char body[2048];
+	char cid[32], start_l[] = "INVITE sip:n@example.org SIP/2.0";
+	for (int i = 0; i < 4096; i++) {
+		int o = snprintf(body, sizeof body,
+				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
+				 "t=0 0\r\n",
+				 (i >> 8) + 100, i & 255);
+		for (int k = 0; k < 8; k++)
+			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
+				      10000 + 2 * k);
+		snprintf(cid, sizeof cid, "junk-%d", i);
+		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
+		if (reject)
+			udp(4, X4, X4, 5060, 5060, msgbuf,
+			    sip("SIP/2.0 486 Busy Here", cid, "j", "b", 1, "INVITE", NULL));
+	}
+}
+
 static void flood_target(bool over_tcp)
 {
 	const struct rec *r;
@@ -1016,7 +1039,6 @@ static void flood_target(bool over_tcp)
  * the TCP stream table must not keep a new (target) call out. */
 static void t_calls_flood(void)
 {
-	static char body[2048];
 	char cid[32], start_l[] = "INVITE sip:n@example.org SIP/2.0";
 	/* 16384 unanswered INVITEs: the oldest makes room */
 	start(NULL);
@@ -1041,17 +1063,7 @@ static void t_calls_flood(void)
 
 	/* 4096 unanswered INVITEs with 8 m= lines each fill the 65536 bindings */
 	start(NULL);
-	for (int i = 0; i < 4096; i++) {
-		int o = snprintf(body, sizeof body,
-				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
-				 "t=0 0\r\n",
-				 (i >> 8) + 100, i & 255);
-		for (int k = 0; k < 8; k++)
-			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
-				      10000 + 2 * k);
-		snprintf(cid, sizeof cid, "junk-%d", i);
-		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
-	}
+	sdp_flood(false);
 	CHECK(cap_calls_bindings(calls) == 65536 && st.media_evicted == 0);
 	flood_target(false);
 	CHECK(st.media_evicted == 1 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
@@ -1082,19 +1094,7 @@ static void t_calls_flood(void)
 		lg.linger_ns = 600ull * 1000000000ull;
 		start(&lg);
 	}
-	for (int i = 0; i < 4096; i++) {
-		int o = snprintf(body, sizeof body,
-				 "v=0\r\no=- 1 1 IN IP4 10.9.9.9\r\ns=-\r\nc=IN IP4 10.%d.%d.9\r\n"
-				 "t=0 0\r\n",
-				 (i >> 8) + 100, i & 255);
-		for (int k = 0; k < 8; k++)
-			o += snprintf(body + o, sizeof body - (size_t)o, "m=audio %d RTP/AVP 0\r\n",
-				      10000 + 2 * k);
-		snprintf(cid, sizeof cid, "junk-%d", i);
-		udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, cid, "j", NULL, 1, "INVITE", body));
-		udp(4, X4, X4, 5060, 5060, msgbuf,
-		    sip("SIP/2.0 486 Busy Here", cid, "j", "b", 1, "INVITE", NULL));
-	}
+	sdp_flood(true);
 	CHECK(cap_calls_bindings(calls) == 65536 && st.calls_ended == 4096);
 	flood_target(false);
 	{

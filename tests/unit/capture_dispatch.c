@@ -912,6 +912,24 @@ static void t_disp_hostile(void)
 	cap_disp_free(d);
 }
 
+/* 50 INVITEs (flood-0..) with SDP on 192.0.2.1 ports 10000 + 2 i (and RTCP), into d of 4
+ * endpoints; media to flood-0's RTP port after each of the others keeps that one seen */
+static void ep_flood(struct cap_disp *d)
+{
+	char m[2000];
+	for (int i = 0; i < 50; i++) {
+		char cid[32];
+		size_t len;
+		snprintf(cid, sizeof cid, "flood-%d", i);
+		len = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 10000 + 2 * i, false);
+		udp(d, A, B, 5060, 5060, m, len);
+		CHECK(cap_disp_endpoints(d) <= 4);
+		if (i == 0)
+			continue;
+		udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	}
+}
+
 static void t_disp_caps(void)
 {
 	struct cap_disp_limits l;
@@ -925,16 +943,7 @@ static void t_disp_caps(void)
 	l.endpoint_idle_ns = 10ull * 1000000000ull;
 	d = dnew(2, &l);
 	/* a flood of SDPs: never more than 4 endpoints; the least recently seen go first */
-	for (int i = 0; i < 50; i++) {
-		char cid[32];
-		snprintf(cid, sizeof cid, "flood-%d", i);
-		len = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 10000 + 2 * i, false);
-		udp(d, A, B, 5060, 5060, m, len);
-		CHECK(cap_disp_endpoints(d) <= 4);
-		if (i == 0) /* keep flood-0's RTP endpoint alive: media refreshes it */
-			continue;
-		udp(d, B, A, 9, 10000, rtp, sizeof rtp);
-	}
+	ep_flood(d);
 	cap_disp_info(d, &in);
 	CHECK(in.endpoints == 4 && in.evicted == 100 - 4 && in.registered == 100);
 	/* flood-0's RTP port survived (seen all along), its RTCP port did not */
@@ -975,15 +984,7 @@ static void t_disp_caps(void)
 	cap_disp_free(d);
 
 	d = dnew(2, &l);
-	for (int i = 0; i < 50; i++) {
-		char cid[32];
-		snprintf(cid, sizeof cid, "flood-%d", i);
-		len = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 10000 + 2 * i, false);
-		udp(d, A, B, 5060, 5060, m, len);
-		if (i == 0)
-			continue;
-		udp(d, B, A, 9, 10000, rtp, sizeof rtp);
-	}
+	ep_flood(d);
 	got.n = 0;
 	/* idle expiry (the same flood again): nothing seen for 10 s is forgotten, and media that
 	 * comes to an endpoint forgotten so is not lost to a limit */
