@@ -57,11 +57,11 @@
  *               nationalIPMMIRIParameters [3] (SEQUENCE)          A3
  *                 countryCode [1] PrintableString (SIZE 2)        81
  *                 -- extension additions (after the standard's "..."):
- *                 limfKeyManagement [100] LimfKeyManagement        BF 64
+ *                 limfKeyManagement [100] LimfKeyManagement OPTIONAL BF 64
  *                 -- or, for the limf call-end IRI (ho_encode_iri_callend):
- *                 limfCallEnd [101] LimfCallEnd                    BF 65
+ *                 limfCallEnd [101] LimfCallEnd OPTIONAL           BF 65
  *                 -- or, for the limf group IRI (ho_encode_iri_group):
- *                 limfGroupEvent [102] LimfGroupEvent              BF 66
+ *                 limfGroupEvent [102] LimfGroupEvent OPTIONAL     BF 66
  *   IPAddress ::= SEQUENCE (TS 102 232-3)
  *     iP-type [1] ENUMERATED                             81  iPV4(0), iPV6(1)
  *     iP-value [2] IP-value (CHOICE)                     A2
@@ -85,7 +85,7 @@
  *       limf(185782223943758931639124538047893075108) keyManagement(1) version1(1) }
  *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
  *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
- *   --   limfKeyManagement [100] LimfKeyManagement
+ *   --   limfKeyManagement [100] LimfKeyManagement OPTIONAL
  *   LimfKeyManagement ::= SEQUENCE {
  *       limfKMObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 1 1}: this module, version 1
  *       side          [1] ENUMERATED { offer(0), answer(1), gmk(2), ... },
@@ -124,7 +124,7 @@
  *       limf(185782223943758931639124538047893075108) callEnd(2) version1(1) }
  *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
  *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
- *   --   limfCallEnd [101] LimfCallEnd
+ *   --   limfCallEnd [101] LimfCallEnd OPTIONAL
  *   LimfCallEnd ::= SEQUENCE {
  *       limfCEObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 2 1}: this module, version 1
  *       reason        [1] ENUMERATED { none(0), bye(1), cancel(2), rejected(3), timeout(4),
@@ -147,7 +147,7 @@
  *       limf(185782223943758931639124538047893075108) groupEvent(3) version1(1) }
  *   DEFINITIONS IMPLICIT TAGS ::= BEGIN
  *   -- extension addition of TS 102 232-5 NationalIPMMIRIParameters:
- *   --   limfGroupEvent [102] LimfGroupEvent
+ *   --   limfGroupEvent [102] LimfGroupEvent OPTIONAL
  *   LimfGroupEvent ::= SEQUENCE {
  *       limfGEObjId   [0] OBJECT IDENTIFIER,       -- {2 25 ... 3 1}: this module, version 1
  *       event         [1] ENUMERATED { talker(0), floor-request(1), floor-granted(2),
@@ -167,7 +167,8 @@
  *       ...
  *   }
  *   END
- * A PS-PDU holds one of limfKeyManagement, limfCallEnd and limfGroupEvent.
+ * A PS-PDU holds one of limfKeyManagement, limfCallEnd and limfGroupEvent: each is an
+ * OPTIONAL extension addition (a PDU carries only one of them; the DER is the same).
  */
 #ifndef HO_PDU_H
 #define HO_PDU_H
