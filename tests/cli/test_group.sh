@@ -25,6 +25,8 @@
 #      call intercepted from then, also when a pool handles the two groups on two workers
 #  11. a second group's GMK under the GMK-ID of one in use: refused (gmk-conflict), the GMK in
 #      use stays and its group's media is decrypted whole
+#  12. 18 GMKs in one call: the first 16 used (each audited once a leg), the rest not, said once
+#      a leg
 # Needs the private PostgreSQL cluster (scripts/pg-test.sh). Prints "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -519,6 +521,37 @@ assert [g["outcome"] for g in gmk] == ["gmk", "gmk-conflict"], gmk
 assert "another GMK is in use under GMK-ID " + sys.argv[2] in gmk[1]["detail"], gmk[1]
 print("the second GMK refused:", gmk[1]["detail"])' "$tmp/ev-k/$L11/iri.jsonl" "$K1"
 expect 0 verify-k "$limf" verify "$tmp/ev-k"
+
+# ---- 12. more GMKs in one call than a call uses (16): 18 GMKs, turn k keyed with GMK k, each
+# distributed during the turn before. All 18 are recovered; each leg decrypts with the first 16
+# (each audited once a leg before its first use), the media of the last two turns is not
+# decrypted, and that is said once a leg, not at every packet
+G m1 17 63 --gmks 18 --talkers 2 --turn 1
+L12=GY$sfx
+warrant "$L12" "$(truth "$tmp/m1.pcap.json" 'j["group"]["members"][1]["uri"]')" 17
+replay m1 "$tmp/m1.pcap"
+cp "$tmp/err" "$tmp/err-m1"
+first16=$(truth "$tmp/m1.pcap.json" 'sum(t["packets"] - len(t["lost"]) for t in j["group"]["turns"][:16])')
+sumcheck m1 "j['summary']['gmks_recovered']==18 and j['summary']['decrypted']==$first16 and j['summary']['auth_failed']==0"
+legs=$(grep -c "more than 16 GMKs in use: the media of a further one is not decrypted" "$tmp/err-m1" || true)
+[ "$legs" -ge 1 ] && [ "$legs" -le 3 ] && ok || bad "m1: the 16-GMK bound said $legs times, want once a leg"
+expect 0 audit-m1 "$limf" audit list --liid "$L12" --json
+cp "$tmp/out" "$tmp/audit-m1.json"
+expect 0 audit-m1-gmks python3 -c '
+import json, re, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["action"] == "decrypt.keys" and "(group media)" in r["detail"]]
+truth = json.load(open(sys.argv[2]))["group"]
+ids = [t["gmk_id"] for t in truth["turns"]]
+per = {}
+for r in rows:
+    call = re.search(r"call-id=(\S+)", r["detail"]).group(1)
+    gmk = re.search(r"gmk-id=([0-9a-f]{8})", r["detail"]).group(1)
+    per.setdefault(call, []).append(gmk)
+assert per, "no group media rows"
+for call, g in per.items():
+    assert sorted(g) == sorted(ids[:16]), (call, g)
+print(len(per), "legs, each with the first 16 GMKs audited once")' "$tmp/audit-m1.json" "$tmp/m1.pcap.json"
+expect 0 verify-m1 "$limf" verify "$tmp/ev-m1"
 
 # the generator's member names are fixed: a later run on this cluster (make test runs this
 # file again with LIMF_WORKERS=3) must not find these warrants in force

@@ -183,6 +183,7 @@ struct gen_group_opts {
 	bool rollover, stranger, target_not_member, ipv6;
 	uint16_t vlan;
 	uint32_t gmk_id; /* --gmk-id: the first GMK's GMK-ID (0: from the seed) */
+	unsigned gmks;   /* --gmks N (3..20; 0: one, or two with rollover) */
 };
 
 /* Writes the group-call pcap, its truth and .raw files (see the top of gen_group.c).

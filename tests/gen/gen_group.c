@@ -44,6 +44,9 @@
  *    Media: AEAD_AES_128_GCM with the talker's key (mikey_group_talker_key: GMK, CS ID 4, CSB
  *    ID = its GUK-ID, GMK-RAND), MKI = GMK-ID || GUK-ID, RCCm3 with R = 1. One SSRC per talker
  *    for the whole call, sequence numbers continuing across its turns.
+ *    --gmks N (3..20): N GMKs, each after the first distributed to every member in the middle
+ *    of the turn before the one that first uses it: turn k uses GMK k (the last one from turn
+ *    N - 1 on; at least N turns).
  *    --gmk-id HEX: the first GMK's GMK-ID (else drawn from the seed), e.g. another capture's
  *    for a GMK-ID that names two GMKs.
  *    --gmk-rollover: a second GMK (new GMK-ID and RAND) is distributed to every member in the
@@ -90,6 +93,7 @@
 #define GG_BOUNDARY    "limf-gen-mcx-boundary"
 #define GG_DOMAIN      "example.org"
 #define GG_MAX_TURNS   100000
+#define GG_MAX_GMKS    20 /* --gmks */
 
 /* ---- frames: collected, then sorted by time and written ----------------------------------- */
 struct gg_frame {
@@ -148,7 +152,7 @@ struct member {
 	uint16_t mport; /* its audio port (floor control: + 2) */
 	uint16_t lport; /* the server's port of its leg (floor: + 2) */
 	char call_id[48], ftag[16], ttag[16];
-	uint32_t guk[2]; /* GUK-ID under GMK 0 / 1 */
+	uint32_t guk[GG_MAX_GMKS]; /* GUK-ID under GMK 0, 1, ... */
 };
 
 struct talker {
@@ -157,8 +161,8 @@ struct talker {
 	uint32_t ssrc, ts;
 	uint16_t seq;
 	uint32_t roc;
-	uint32_t guk[2];
-	struct lim_srtp *tx[2];
+	uint32_t guk[GG_MAX_GMKS];
+	struct lim_srtp *tx[GG_MAX_GMKS];
 	struct gen_audio audio;
 	FILE *raw;
 	char raw_name[64];
@@ -214,7 +218,7 @@ static struct turn *tu;
 static size_t ntu;
 static struct fev *fe;
 static size_t nfe, capfe;
-static struct gmkinfo gk[2];
+static struct gmkinfo gk[GG_MAX_GMKS];
 static int ngk;
 static struct gen_addr gms_ip, srv_ip;
 static char target_uri[96], rawdir[4200];
@@ -1071,9 +1075,13 @@ static void distribute(int k, uint64_t t)
 {
 	gen_rng_bytes(&rng, gk[k].gmk, 16);
 	gen_rng_bytes(&rng, gk[k].rand, 16);
-	do
+	bool dup;
+	do {
 		gk[k].id = (uint32_t)gen_rng_u64(&rng) & 0x0fffffff; /* purpose tag 0: GMK */
-	while (k > 0 && gk[k].id == gk[0].id);
+		dup = gk[k].id == 0;
+		for (int j = 0; j < k; j++)
+			dup = dup || gk[k].id == gk[j].id;
+	} while (dup);
 	if (k == 0 && g->gmk_id) /* --gmk-id (another capture's, say: a GMK-ID collision) */
 		gk[0].id = g->gmk_id;
 	gk[k].t = t;
@@ -1210,6 +1218,8 @@ int gen_group_main(const struct gen_group_opts *go)
 		nturns = g->talkers;
 	if (g->rollover && nturns < 3 * (uint64_t)g->talkers)
 		nturns = 3 * (uint64_t)g->talkers;
+	if (g->gmks > 2 && nturns < g->gmks)
+		nturns = g->gmks;
 	if (nturns > GG_MAX_TURNS)
 		gen_die("too many turns (--duration / --turn)");
 	ntu = (size_t)nturns + (g->stranger ? 1 : 0);
@@ -1225,10 +1235,13 @@ int gen_group_main(const struct gen_group_opts *go)
 		uint64_t tm, te;
 		u->talker = k < nturns ? (int)(k % g->talkers) : (int)g->talkers;
 		x = &tk[u->talker];
-		/* after the second GMK arrives, a talker's next turn still uses the first */
+		/* after the second GMK arrives, a talker's next turn still uses the first; with
+		 * --gmks N, turn k uses GMK k (the last from turn N - 1 on) */
 		if (ngk == 2 && k > rollover_turn)
 			x->after++;
 		u->gmk = x->after >= 2 ? 1 : 0;
+		if (g->gmks > 2)
+			u->gmk = k < g->gmks ? (int)k : (int)g->gmks - 1;
 		if (!x->tx[u->gmk])
 			open_tx(x, u->gmk, x->roc);
 		u->t_req = t;
@@ -1240,6 +1253,8 @@ int gen_group_main(const struct gen_group_opts *go)
 		tm = t + 20000;
 		if (k == rollover_turn)
 			distribute(1, tm + turn_us / 2);
+		if (g->gmks > 2 && k + 1 < g->gmks) /* the next turn's GMK, during this one */
+			distribute((int)k + 1, tm + turn_us / 2);
 		te = turn_media(u, tm);
 		floor_msg(te + 20000, FC_RELEASE, x, x->member, true);
 		for (unsigned j = 0; j < nmb; j++)
@@ -1266,8 +1281,8 @@ int gen_group_main(const struct gen_group_opts *go)
 	for (unsigned i = 0; i < ntk; i++) {
 		if (fclose(tk[i].raw) != 0)
 			gen_die("write error on a .raw file");
-		lim_srtp_free(tk[i].tx[0]);
-		lim_srtp_free(tk[i].tx[1]);
+		for (int k = 0; k < GG_MAX_GMKS; k++)
+			lim_srtp_free(tk[i].tx[k]);
 	}
 	snprintf(path, sizeof path, "%s.json", g->out);
 	write_truth(path, pc.frames);

@@ -213,7 +213,8 @@ static void usage(FILE *f)
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
-		"         [--gmk-rollover] [--stranger] [--target-not-member] [--gmk-id HEX]",
+		"         [--gmk-rollover | --gmks N] [--stranger] [--target-not-member]",
+		"         [--gmk-id HEX]",
 		"         (see gen_group.c)",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
 		"S]",
@@ -1175,6 +1176,10 @@ static void parse_opts(int argc, char **argv)
 			o.grp.turn = real_arg(a, v, 0.1, 3600);
 		} else if (strcmp(a, "--gmk-rollover") == 0) {
 			o.grp.rollover = true;
+		} else if (ARG("--gmks")) {
+			o.grp.gmks = (unsigned)num_arg(a, v, 20);
+			if (o.grp.gmks < 3)
+				gen_die("--gmks: 3..20 (--gmk-rollover makes two)");
 		} else if (ARG("--gmk-id")) {
 			char *e = NULL;
 			unsigned long x = strtoul(v, &e, 16);
@@ -1321,6 +1326,8 @@ int main(int argc, char **argv)
 		o.grp.seed = o.seed, o.grp.start_us = o.start_us, o.grp.duration = o.duration;
 		o.grp.loss = o.loss, o.grp.reorder = o.reorder, o.grp.ipv6 = o.ipv6;
 		o.grp.vlan = o.vlan;
+		if (o.grp.rollover && o.grp.gmks)
+			gen_die("--gmk-rollover and --gmks: one or the other");
 		return gen_group_main(&o.grp);
 	}
 	gen_community_load(o.community, &com);
