@@ -177,14 +177,21 @@ static size_t bslot(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
 	return (size_t)cap_ep_hash(&c->hkey, ver, a, port) & (c->nbb - 1);
 }
 
-static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
-			  uint16_t port)
+/* The binding of (ver, a, port) whose cap_ep_hash is h, or NULL. */
+static struct bind *bfind_h(const struct cap_calls *c, uint64_t h, uint8_t ver, const uint8_t a[16],
+			    uint16_t port)
 {
-	struct bind *b = c->bbucket[bslot(c, ver, a, port)];
+	struct bind *b = c->bbucket[(size_t)h & (c->nbb - 1)];
 	for (; b; b = b->next)
 		if (b->ver == ver && b->port == port && memcmp(b->a, a, 16) == 0)
 			return b;
 	return NULL;
+}
+
+static struct bind *bfind(const struct cap_calls *c, uint8_t ver, const uint8_t a[16],
+			  uint16_t port)
+{
+	return bfind_h(c, cap_ep_hash(&c->hkey, ver, a, port), ver, a, port);
 }
 
 /* How strongly a call's claim on an endpoint holds: an established dialog (answered in
@@ -246,8 +253,10 @@ static void owner_remove(struct cap_calls *c, struct bind *b, size_t i)
 static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_call_sdp *sd);
 static void purge_claims(struct cap_calls *c, struct cap_call *x);
 
-/* The endpoints of side sd of call v that only v claims: they are unbound when v's claims
- * go, so media that comes to them later is lost to the limit (stats media_lost). */
+/* The endpoints of side sd of call v that v claims with no other open call (ended ones, which
+ * linger, may claim them too): they are unbound when v's claims go (and the ended calls'
+ * with them soon), so media that comes to them later is lost to the limit (stats
+ * media_lost). */
 static void note_victims(struct cap_calls *c, const struct cap_call *v,
 			 const struct cap_call_sdp *sd)
 {
@@ -257,7 +266,11 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 		size_t n = m->bound ? cap_media_endpoints(m, ports) : 0;
 		for (size_t k = 0; k < n; k++) {
 			const struct bind *b = bfind(c, m->addr.family, m->addr.a, ports[k]);
-			if (b && b->n == 1 && b->o[0].call == v)
+			bool alone = b != NULL;
+			for (size_t j = 0; b && j < b->n; j++)
+				alone = alone &&
+					(b->o[j].call == v || call_rank(b->o[j].call) == 0);
+			if (alone)
 				cap_victims_add(&c->victims, cap_ep_hash(&c->hkey, m->addr.family,
 									 m->addr.a, ports[k]));
 		}
@@ -1287,22 +1300,6 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 	return true;
 }
 
-/* Whether media p, which found no binding, came to or from an endpoint whose binding was
- * evicted (bevict): lost to the limit. */
-static bool media_victim(const struct cap_calls *c, const struct cap_pkt *p)
-{
-	uint8_t a[16];
-	if (!c->victims.h)
-		return false;
-	memset(a, 0, sizeof a);
-	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
-	if (cap_victims_has(&c->victims, cap_ep_hash(&c->hkey, p->ip_ver, a, p->dport)))
-		return true;
-	memset(a, 0, sizeof a);
-	memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-	return cap_victims_has(&c->victims, cap_ep_hash(&c->hkey, p->ip_ver, a, p->sport));
-}
-
 static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
 {
 	uint8_t a[16];
@@ -1313,9 +1310,11 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	struct cap_call *x;
 	bool by_src = false, ok;
 
+	uint64_t hd, hs = 0;
 	memset(a, 0, sizeof a);
 	memcpy(a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
-	bd = bfind(c, p->ip_ver, a, p->dport);
+	hd = cap_ep_hash(&c->hkey, p->ip_ver, a, p->dport);
+	bd = bfind_h(c, hd, p->ip_ver, a, p->dport);
 	bs = NULL;
 	if (!bd || bd->n != 1 || call_rank(bd->o[0].call) != 2) {
 		/* else the source cannot change the choice (media_owner: a claim on the source
@@ -1323,12 +1322,15 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 		 * case costs one lookup */
 		memset(a, 0, sizeof a);
 		memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-		bs = bfind(c, p->ip_ver, a, p->sport);
+		hs = cap_ep_hash(&c->hkey, p->ip_ver, a, p->sport);
+		bs = bfind_h(c, hs, p->ip_ver, a, p->sport);
 	}
 	b = media_owner(bd, bs, &by_src);
 	if (!b) {
+		/* (bd NULL: the source was looked up too) to or from an endpoint whose binding
+		 * was evicted (bevict): lost to the limit */
 		c->st->media_unbound++;
-		if (media_victim(c, p))
+		if (cap_victims_has(&c->victims, hd) || (!bd && cap_victims_has(&c->victims, hs)))
 			c->st->media_lost++;
 		return;
 	}

@@ -1,7 +1,8 @@
 /* Worker-pool dispatcher: one decode, SIP framing and Call-ID / endpoint routing for N call
  * tables (see dispatch.h). The endpoint table is a fixed pool of max_endpoints entries
- * (indices, not pointers), chained in power-of-two buckets and kept in least-recently-seen
- * order for eviction and idle expiry: the media path allocates nothing. */
+ * (indices, not pointers), chained in power-of-two buckets and kept in two least-recently-seen
+ * lists (endpoints media never reached, and those it has) for eviction and idle expiry: the
+ * media path allocates nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +18,14 @@
 					       * answered: retransmissions (RFC 3261 timer J) */
 #define PIN_IDLE_NS (6ull * 3600ull * 1000000000ull) /* a dialog never ended (a lost BYE) */
 #define PIN_TELL_NS                                                                                \
-	(3600ull * 1000000000ull)             /* media refreshes the other dispatchers' copy of
+	(3600ull * 1000000000ull) /* media refreshes the other dispatchers' copy of
 					       * a pin at most this often */
-#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
+/* an endpoint media reached within this long carries a call's media now: a registration
+ * makes room with an endpoint media never reached rather than with it (a flood of SDPs cannot
+ * take a talking call's routes); one idle longer (a call ended, or on hold) is evicted by age
+ * with the rest */
+#define MEDIA_FRESH_NS (5ull * 1000000000ull)
+#define PEND_MAX       (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
@@ -36,7 +42,7 @@ struct ep {
 	uint16_t port;
 	uint8_t ver;    /* 4 or 6; 0 = free entry */
 	uint8_t worker; /* < CAP_DISP_MAX_WORKERS */
-	uint8_t media;  /* 1 once media has reached it: the list it is in (LRU_*) */
+	uint8_t media;  /* 1 once media has reached it: the list it is in (lru_head[media]) */
 	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
 			 * alive), else 0 */
 	uint64_t tag;   /* another dispatcher's note's tag (dispatch.h), else 0 */
@@ -183,9 +189,11 @@ static void norm(uint8_t ver, const uint8_t *in, uint8_t out[16])
 	memcpy(out, in, ver == 4 ? 4 : 16);
 }
 
-static uint32_t find(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
+/* The entry of (ver, a, port) whose cap_ep_hash is h, or NIL. */
+static uint32_t find_h(const struct cap_disp *d, uint64_t h, uint8_t ver, const uint8_t a[16],
+		       uint16_t port)
 {
-	uint32_t i = d->bucket[slot(d, ver, a, port)];
+	uint32_t i = d->bucket[(size_t)h & (d->nb - 1)];
 	while (i != NIL) {
 		const struct ep *e = &d->ep[i];
 		if (e->port == port && e->ver == ver && memcmp(e->a, a, 16) == 0)
@@ -193,6 +201,11 @@ static uint32_t find(const struct cap_disp *d, uint8_t ver, const uint8_t a[16],
 		i = e->hnext;
 	}
 	return NIL;
+}
+
+static uint32_t find(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
+{
+	return find_h(d, cap_ep_hash(&d->hkey, ver, a, port), ver, a, port);
 }
 
 static void lru_unlink(struct cap_disp *d, uint32_t i)
@@ -272,11 +285,18 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 		return;
 	}
 	if (d->n_ep >= d->lim.max_endpoints) {
-		/* full: the least recently seen endpoint media never reached makes room, else the
-		 * least recently seen (a flood of SDPs evicts its own endpoints, not those of calls
-		 * whose media flows or flowed: a call on hold keeps its routes); media that comes
-		 * for it later is lost to the limit */
-		uint32_t vi = d->lru_head[0] != NIL ? d->lru_head[0] : d->lru_head[1];
+		/* full: the least recently seen endpoint makes room (of ended calls, first, in a
+		 * busy but ordinary hour), but not one whose media flowed within MEDIA_FRESH_NS
+		 * while an endpoint media never reached is left (a flood of SDPs then evicts its
+		 * own endpoints, not a talking call's routes); media that comes for it later is
+		 * lost to the limit */
+		uint32_t v0 = d->lru_head[0], v1 = d->lru_head[1], vi = v0;
+		if (v1 != NIL) {
+			uint64_t s1 = d->ep[v1].seen_ns;
+			bool stale = ts > s1 && ts - s1 >= MEDIA_FRESH_NS;
+			if (v0 == NIL || (stale && s1 <= d->ep[v0].seen_ns))
+				vi = v1;
+		}
 		const struct ep *v = &d->ep[vi];
 		cap_victims_add(&d->ep_victims, cap_ep_hash(&d->hkey, v->ver, v->a, v->port));
 		ep_remove(d, vi);
@@ -399,8 +419,10 @@ static struct pin *pin_find(struct cap_disp *d, uint64_t h, uint64_t ts)
 	return NULL;
 }
 
-/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen
- * (a live pin lost: counted). */
+/* Pins h to worker w: a free or stale slot of its probe run, else the least recently seen of
+ * the dialogs that ended (lingering for retransmissions), else of the others (a live pin
+ * lost: counted; a later message of its dialog is lost to the limit when its Call-ID's own
+ * worker is another). */
 static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t ts)
 {
 	struct pin *best = NULL;
@@ -412,12 +434,14 @@ static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t 
 			evict = false;
 			break;
 		}
-		if (!best || x->seen_ns < best->seen_ns)
+		if (!best || (x->until_ns != 0) > (best->until_ns != 0) ||
+		    ((x->until_ns != 0) == (best->until_ns != 0) && x->seen_ns < best->seen_ns))
 			best = x;
 	}
 	if (evict) {
 		d->info.pins_evicted++;
-		cap_victims_add(&d->pin_victims, best->h);
+		if (!best->until_ns && scale(d, best->h) != best->worker)
+			cap_victims_add(&d->pin_victims, best->h);
 	}
 	cap_victims_take(&d->pin_victims, h);
 	best->h = h;
@@ -598,17 +622,20 @@ static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
 	flush_notes(d);
 }
 
-/* The worker of a media datagram (destination endpoint, then source), or -1. */
-static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts)
+/* The worker of a media datagram (destination endpoint, then source), or -1 (then h[0], h[1]:
+ * the two endpoints' cap_ep_hash). */
+static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts, uint64_t h[2])
 {
 	uint8_t a[16];
 	uint32_t i;
 	d->route_tag = 0;
 	norm(p->ip_ver, p->dst.a, a);
-	i = find(d, p->ip_ver, a, p->dport);
+	h[0] = cap_ep_hash(&d->hkey, p->ip_ver, a, p->dport);
+	i = find_h(d, h[0], p->ip_ver, a, p->dport);
 	if (i == NIL) {
 		norm(p->ip_ver, p->src.a, a);
-		i = find(d, p->ip_ver, a, p->sport);
+		h[1] = cap_ep_hash(&d->hkey, p->ip_ver, a, p->sport);
+		i = find_h(d, h[1], p->ip_ver, a, p->sport);
 	}
 	if (i == NIL)
 		return -1;
@@ -628,19 +655,6 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	return d->ep[i].worker;
 }
 
-/* Whether media p, which no endpoint routed, came to or from one evicted for room. */
-static bool media_victim(const struct cap_disp *d, const struct cap_pkt *p)
-{
-	uint8_t a[16];
-	if (!d->ep_victims.h)
-		return false;
-	norm(p->ip_ver, p->dst.a, a);
-	if (cap_victims_has(&d->ep_victims, cap_ep_hash(&d->hkey, p->ip_ver, a, p->dport)))
-		return true;
-	norm(p->ip_ver, p->src.a, a);
-	return cap_victims_has(&d->ep_victims, cap_ep_hash(&d->hkey, p->ip_ver, a, p->sport));
-}
-
 /* see dispatch.h */
 void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 {
@@ -648,6 +662,7 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	struct cap_unit u;
 	unsigned w;
 	int mw;
+	uint64_t h[2];
 
 	if (f->ts_ns > d->now)
 		d->now = f->ts_ns;
@@ -662,10 +677,12 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 		if (!route_sip(d, p.payload.p, p.payload.len, f->ts_ns, &w))
 			return;
 	} else {
-		mw = media_worker(d, &p, f->ts_ns);
+		mw = media_worker(d, &p, f->ts_ns, h);
 		if (mw < 0) {
+			/* to or from an endpoint evicted for room: lost to the limit */
 			d->st->media_unbound++;
-			if (media_victim(d, &p))
+			if (cap_victims_has(&d->ep_victims, h[0]) ||
+			    cap_victims_has(&d->ep_victims, h[1]))
 				d->st->media_lost++;
 			return;
 		}

@@ -29,13 +29,15 @@
  *   retransmissions) after a final response to its BYE, or 6 hours with neither SIP of the
  *   dialog nor media to the endpoints its SDP registered (a dialog whose BYE was lost); a
  *   long group call with no SIP stays pinned by its media. 16384 pins, in probe runs of 8:
- *   a pin whose run is full of live pins replaces the least recently seen (pins_evicted; a
- *   later message of its dialog that names no group goes by its Call-ID, counted
- *   sip_pin_lost).
+ *   a pin whose run is full of live pins replaces the least recently seen of those whose
+ *   dialog ended, else of the others (pins_evicted; a later message of an open dialog that
+ *   names no group then goes by its Call-ID, counted sip_pin_lost when that is another
+ *   worker).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
- * the least recently seen entry that media has never reached is replaced, else the least
- * recently seen one, so a flood of SDPs evicts its own endpoints first (not those of calls
- * whose media flows or has flowed: a call on hold keeps its routes) and never grows memory;
+ * the least recently seen entry is replaced (in a busy hour, an ended call's), except that an
+ * entry media reached within the last 5 s goes only when every entry is one: a flood of SDPs
+ * evicts its own endpoints (and those media has not reached yet), not the routes of calls
+ * whose media flows, and memory never grows;
  * media that later comes to or from a replaced endpoint is counted media_lost as well as
  * media_unbound, until the endpoint is registered again (capture/internal.h cap_victims: a
  * lower bound). An entry not seen (registered or hit

@@ -25,11 +25,13 @@ uint64_t cap_ep_hash(const struct cap_hkey *k, uint8_t ver, const uint8_t a[16],
 
 /* What a table forgot for room (an eviction), remembered so that traffic coming for it later
  * is counted as lost to that limit, apart from traffic nothing ever claimed: a direct-mapped
- * table of CAP_VICTIMS 64-bit key hashes (256 KiB), allocated at the first eviction (before
- * that: no memory, and a look-up is one test). A later victim whose hash falls on the same
- * slot replaces an older one, and a failed allocation records nothing, so what is counted
- * through it is a lower bound of what the evictions cost. Zero-initialised; one thread. */
-#define CAP_VICTIMS 32768
+ * table of CAP_VICTIMS 64-bit key hashes (1 MiB: as many as the dispatcher's default endpoint
+ * table holds), allocated at the first eviction (before that: no memory, and a look-up is one
+ * test). A later victim whose hash falls on the same slot replaces an older one (after as many
+ * more evictions as it has slots, about a third of the older ones are still held), and a
+ * failed allocation records nothing, so what is counted through it is a lower bound of what
+ * the evictions cost. Zero-initialised; one thread. */
+#define CAP_VICTIMS 131072
 struct cap_victims {
 	uint64_t *h;
 };

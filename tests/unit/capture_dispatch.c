@@ -1378,6 +1378,66 @@ static void t_disp_pins(void)
 	cap_disp_free(d);
 }
 
+/* A busy but ordinary hour (a reviewer's simulation): a call a second, each ringing 3 s and
+ * talking 5 s (RTP and RTCP both ways), then silent; 64 endpoints, idle for 600 s: the table
+ * is soon full of ended calls' endpoints. Every packet of a live call must still be routed:
+ * the ended calls' endpoints make room (the oldest), not the ringing calls' new ones. Then a
+ * flood of 80 endpoints at once, more than the table: it takes no talking call's routes, only
+ * those media has not reached yet (the ringing calls', and both sides of the call answered
+ * that instant, whose 5 s of media is then lost, and counted so: media_lost). */
+static void t_disp_busy(void)
+{
+	struct cap_disp_limits l;
+	struct cap_disp *d;
+	char m[2000];
+	const int K = 3, M = 5, N = 400;
+	uint64_t unrouted = 0, sent = 0, before = 0;
+	cap_disp_limits_default(&l);
+	l.max_endpoints = 64;
+	l.endpoint_idle_ns = 600ull * 1000000000ull;
+	d = dnew(2, &l);
+	for (int t = 0; t < N; t++) {
+		char cid[32], addr[32];
+		size_t len;
+		now += 1000000000ull;
+		snprintf(cid, sizeof cid, "busy-%d", t);
+		snprintf(addr, sizeof addr, "10.1.%d.%d", t >> 8, t & 255);
+		len = sip(m, sizeof m, cid, 0, 1, addr, 4000, false);
+		udp(d, A, B, 5060, 5060, m, len);
+		if (t - K >= 0) { /* answered now */
+			snprintf(cid, sizeof cid, "busy-%d", t - K);
+			snprintf(addr, sizeof addr, "10.2.%d.%d", (t - K) >> 8, (t - K) & 255);
+			len = sip(m, sizeof m, cid, 200, 1, addr, 5000, false);
+			udp(d, B, A, 5060, 5060, m, len);
+		}
+		if (t == N / 2) /* a flood of 40 SDPs (80 endpoints) at once */
+			before = unrouted;
+		if (t == N / 2)
+			for (int f = 0; f < 40; f++) {
+				snprintf(cid, sizeof cid, "flood-%d", f);
+				len = sip(m, sizeof m, cid, 0, 1, "10.9.9.9", 20000 + 2 * f, false);
+				udp(d, A, B, 5060, 5060, m, len);
+			}
+		for (int x = t - K - M + 1; x <= t - K; x++) {
+			uint8_t a[4] = { 10, 1, 0, 0 }, b[4] = { 10, 2, 0, 0 };
+			uint64_t u0 = dst.media_unbound;
+			if (x < 0)
+				continue;
+			a[2] = b[2] = (uint8_t)(x >> 8);
+			a[3] = b[3] = (uint8_t)x;
+			udp(d, a, b, 4000, 5000, rtp, sizeof rtp);
+			udp(d, b, a, 5000, 4000, rtp, sizeof rtp);
+			udp(d, a, b, 4001, 5001, rtp, sizeof rtp);
+			udp(d, b, a, 5001, 4001, rtp, sizeof rtp);
+			sent += 4;
+			unrouted += dst.media_unbound - u0;
+		}
+	}
+	CHECK(sent == 7900); /* 4 packets a second of each call's 5 s, the last ones cut */
+	CHECK(before == 0 && unrouted == 4 * (uint64_t)M && dst.media_lost == unrouted);
+	cap_disp_free(d);
+}
+
 /* A pin evicted for room (nine live group dialogs whose Call-IDs fall on one probe run of 8
  * pins): a later message of its dialog that names no group goes by its Call-ID and is counted
  * sip_pin_lost; other Call-IDs' messages are not, nor the dialog's once it is pinned again. */
@@ -1621,6 +1681,7 @@ const struct lim_suite t_disp_suites[] = {
 	{ "disp_notes", t_disp_notes },
 	{ "disp_pins", t_disp_pins },
 	{ "disp_pin_evict", t_disp_pin_evict },
+	{ "disp_busy", t_disp_busy },
 	{ "disp_tags", t_disp_tags },
 	{ NULL, NULL },
 };
