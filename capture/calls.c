@@ -265,14 +265,14 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 		uint16_t ports[2];
 		size_t n = m->bound ? cap_media_endpoints(m, ports) : 0;
 		for (size_t k = 0; k < n; k++) {
-			const struct bind *b = bfind(c, m->addr.family, m->addr.a, ports[k]);
+			uint64_t h = cap_ep_hash(&c->hkey, m->addr.family, m->addr.a, ports[k]);
+			const struct bind *b = bfind_h(c, h, m->addr.family, m->addr.a, ports[k]);
 			bool alone = b != NULL;
 			for (size_t j = 0; b && j < b->n; j++)
 				alone = alone &&
 					(b->o[j].call == v || call_rank(b->o[j].call) == 0);
 			if (alone)
-				cap_victims_add(&c->victims, cap_ep_hash(&c->hkey, m->addr.family,
-									 m->addr.a, ports[k]));
+				cap_victims_add(&c->victims, h);
 		}
 	}
 }

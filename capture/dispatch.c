@@ -203,11 +203,6 @@ static uint32_t find_h(const struct cap_disp *d, uint64_t h, uint8_t ver, const 
 	return NIL;
 }
 
-static uint32_t find(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
-{
-	return find_h(d, cap_ep_hash(&d->hkey, ver, a, port), ver, a, port);
-}
-
 static void lru_unlink(struct cap_disp *d, uint32_t i)
 {
 	struct ep *e = &d->ep[i];
@@ -271,12 +266,13 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
 		   uint64_t pin_h, uint64_t tag, uint64_t ts)
 {
+	uint64_t h = cap_ep_hash(&d->hkey, ver, a, port);
 	uint32_t i;
 	size_t s;
 	struct ep *e;
 
 	d->info.registered++;
-	i = find(d, ver, a, port);
+	i = find_h(d, h, ver, a, port);
 	if (i != NIL) {
 		d->ep[i].worker = (uint8_t)w;
 		d->ep[i].pin_h = pin_h;
@@ -302,8 +298,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 		ep_remove(d, vi);
 		d->info.evicted++;
 	}
-	if (d->ep_victims.h)
-		cap_victims_take(&d->ep_victims, cap_ep_hash(&d->hkey, ver, a, port));
+	cap_victims_take(&d->ep_victims, h);
 	if (d->free_head != NIL) {
 		i = d->free_head;
 		d->free_head = d->ep[i].hnext;
@@ -319,7 +314,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->tag = tag;
 	e->seen_ns = ts;
 	e->media = 0;
-	s = slot(d, e->ver, e->a, port);
+	s = (size_t)h & (d->nb - 1);
 	e->hnext = d->bucket[s];
 	d->bucket[s] = i;
 	lru_append(d, i);
