@@ -474,9 +474,8 @@ static void health_fill(void *ctx, struct limf_status *st)
 	{
 		/* traffic lost to capacity limits (the counts that make the run's evidence
 		 * incomplete, limf_pipe_incomplete): an alarm as the gate's while it grows */
-		uint64_t lost = limf_limit_drops(&h->cs) + limf_pool_notes_lost(h->p);
-		for (size_t i = 0; i < h->ns; i++)
-			lost += h->ss[i].have_kernel ? h->ss[i].kernel_dropped : 0;
+		uint64_t lost = limf_lost(&h->cs, limf_status_kernel_dropped(h->ss, h->ns),
+					  limf_pool_notes_lost(h->p));
 		if (lost > h->lost) {
 			h->lost = lost;
 			h->lost_grew_ms = st->uptime_ms;
@@ -1470,11 +1469,9 @@ int limf_cmd_capture(int argc, char **argv)
 		struct limf_pipe_stats pst;
 		struct cap_stats cst;
 		char lost[HO_BUNDLE_INCOMPLETE_MAX + 1];
-		uint64_t kdrop = 0;
+		uint64_t kdrop = limf_status_kernel_dropped(fin, ns);
 		limf_out_stats(r->out, &ost);
 		limf_pool_stats(p, &pst, &cst);
-		for (size_t i = 0; i < ns; i++)
-			kdrop += fin[i].have_kernel ? fin[i].kernel_dropped : 0;
 		/* what the manifest of --record says; without it, the handover lacked the same */
 		if (limf_pipe_incomplete(&pst, &cst, kdrop, limf_pool_notes_lost(p), lost,
 					 sizeof lost)) {

@@ -48,12 +48,17 @@ uint64_t limf_limit_drops(const struct cap_stats *c)
 }
 
 /* see pipeline.h */
+uint64_t limf_lost(const struct cap_stats *c, uint64_t kernel_dropped, uint64_t notes_lost)
+{
+	return limf_limit_drops(c) + kernel_dropped + notes_lost;
+}
+
+/* see pipeline.h */
 bool limf_pipe_incomplete(const struct limf_pipe_stats *s, const struct cap_stats *c,
 			  uint64_t kernel_dropped, uint64_t notes_lost, char *why, size_t cap)
 {
 	bool gate = s->decision_errors || s->cin_errors || s->audit_errors;
-	uint64_t limits = limf_limit_drops(c);
-	bool lost = limits || kernel_dropped || notes_lost;
+	bool lost = limf_lost(c, kernel_dropped, notes_lost) != 0;
 	size_t n = 0;
 	if (cap)
 		why[0] = '\0';

@@ -1627,10 +1627,8 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		struct limf_pipe_stats gs;
 		struct cap_stats gc;
 		char why[HO_BUNDLE_INCOMPLETE_MAX + 1];
-		uint64_t kdrop = 0;
+		uint64_t kdrop = limf_status_kernel_dropped(src, nsrc);
 		limf_pool_stats(p, &gs, &gc);
-		for (size_t i = 0; i < nsrc; i++)
-			kdrop += src[i].have_kernel ? src[i].kernel_dropped : 0;
 		if (limf_pipe_incomplete(&gs, &gc, kdrop, limf_pool_notes_lost(p), why,
 					 sizeof why)) {
 			lim_json_key(&j, "incomplete");

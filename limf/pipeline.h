@@ -404,6 +404,10 @@ struct limf_pipe_stats {
  * they would call every bundle incomplete. c may be NULL (0). */
 uint64_t limf_limit_drops(const struct cap_stats *c);
 bool limf_limit_drop(enum cap_drop d);
+/* All the traffic a run lost to capacity limits: limf_limit_drops(c), plus what the kernel or
+ * the interface dropped (kernel_dropped) and the routing notes lost (see limf_pipe_incomplete);
+ * not 0 makes the evidence incomplete. */
+uint64_t limf_lost(const struct cap_stats *c, uint64_t kernel_dropped, uint64_t notes_lost);
 #define LIMF_EVICTIONS 4
 struct limf_eviction {
 	const char *name; /* frag_evicted, calls_evicted, media_lost, sip_pin_lost */

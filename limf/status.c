@@ -282,6 +282,15 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_obj_close(j);
 }
 
+/* see status.h */
+uint64_t limf_status_kernel_dropped(const struct limf_status_src *src, size_t n)
+{
+	uint64_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += src[i].have_kernel ? src[i].kernel_dropped : 0;
+	return k;
+}
+
 /* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
  * the warrant gate failing, the last reload refused, the KMS certificate store, traffic lost
  * to capacity limits. */

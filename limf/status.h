@@ -44,6 +44,10 @@ struct limf_status_src {
 	uint64_t kernel_received, kernel_dropped;
 };
 
+/* What the kernel or the interfaces dropped, summed over src[0..n) (those with kernel
+ * counters). */
+uint64_t limf_status_kernel_dropped(const struct limf_status_src *src, size_t n);
+
 /* The outcome of the last SIGHUP reload of `limf capture`'s configuration. */
 enum limf_reload { LIMF_RELOAD_NONE = 0, LIMF_RELOAD_APPLIED, LIMF_RELOAD_REFUSED };
 

@@ -44,6 +44,7 @@ void t_losses(void)
 	c.media_lost = 3;
 	c.sip_pin_lost = 1;
 	CHECK(limf_limit_drops(&c) == 2 + 5 + 44 + 3 + 1);
+	CHECK(limf_lost(&c, 9, 2) == 2 + 5 + 44 + 3 + 1 + 9 + 2 && limf_lost(NULL, 0, 0) == 0);
 	CHECK(limf_evictions(&c, ev) == LIMF_EVICTIONS && strcmp(ev[0].name, "frag_evicted") == 0 &&
 	      ev[0].n == 44 && strcmp(ev[1].name, "calls_evicted") == 0 && ev[1].n == 0 &&
 	      strcmp(ev[2].name, "media_lost") == 0 && ev[2].n == 3 &&
