@@ -35,13 +35,13 @@
  *   worker).
  * Endpoint table: at most max_endpoints entries, allocated once by cap_disp_new; when full,
  * the least recently seen entry is replaced (in a busy hour, an ended call's), except that an
- * entry media reached within the last 5 s goes only when every entry is one: a flood of SDPs
- * evicts its own endpoints (and those media has not reached yet), not the routes of calls
- * whose media flows, and memory never grows;
- * media that later comes to or from a replaced endpoint is counted media_lost as well as
- * media_unbound, until the endpoint is registered again (capture/internal.h cap_victims: a
- * lower bound). An entry not seen (registered or hit
- * by media) for endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed from hash_seed.
+ * entry media reached within the last 5 s goes only when media has reached every entry: a
+ * flood of SDPs evicts its own endpoints (and those media has not reached yet), not the routes
+ * of calls whose media flows, and memory never grows. Media that later comes to or from a
+ * replaced endpoint is counted media_lost as well as media_unbound, until the endpoint is
+ * registered again (capture/internal.h cap_victims: a lower bound). An entry not seen
+ * (registered or hit by media) for endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed
+ * from hash_seed.
  *
  * COUNTERS. The dispatcher and the workers count into separate cap_stats; summed field by field
  * they give what one cap_dec + cap_calls counts over the same input (see "exactness" below).

@@ -186,9 +186,7 @@ def main():
                                           groups_doc(msg))) + b"--%s--\r\n" % b
                 head = re.sub(rb"(\r\nContent-Type: *)[^\r]*",
                               lambda c: c.group(1) + b"multipart/mixed;boundary=" + b, head)
-                head = re.sub(rb"(\r\nContent-Length: *)\d+",
-                              lambda c: c.group(1) + b"%d" % len(body), head)
-                extra.append(udp_frame(u[0], u[1], u[2], u[3], head + b"\r\n\r\n" + body))
+                extra.append(udp_frame(u[0], u[1], u[2], u[3], with_body(head, body)))
     elif kind not in REWRITES:
         sys.exit("unknown kind " + kind)
     out, n = bytearray(d[:24]), 0
@@ -220,6 +218,13 @@ def groups_doc(msg):
     return m.group(1)
 
 
+def with_body(head, body):
+    """The SIP message of header block head (no blank line) and body, its Content-Length made
+    right."""
+    head = re.sub(rb"(\r\nContent-Length: *)\d+", lambda c: c.group(1) + b"%d" % len(body), head)
+    return head + b"\r\n\r\n" + body
+
+
 def answer_imsg(msg, path):
     """msg with path's first I_MESSAGE added to its SDP if it is a 200 OK with SDP (its
     Content-Length made right), else msg."""
@@ -229,9 +234,7 @@ def answer_imsg(msg, path):
     if not m:
         sys.exit("%s: no I_MESSAGE" % path.decode())
     head, body = msg.split(b"\r\n\r\n", 1)
-    body += m.group(0)
-    head = re.sub(rb"(\r\nContent-Length: *)\d+", lambda c: c.group(1) + b"%d" % len(body), head)
-    return head + b"\r\n\r\n" + body
+    return with_body(head, body + m.group(0))
 
 
 def no_keymgmt(msg, _arg):
@@ -239,9 +242,7 @@ def no_keymgmt(msg, _arg):
     if b"\r\n\r\n" not in msg:
         return msg
     head, body = msg.split(b"\r\n\r\n", 1)
-    body = re.sub(rb"a=key-mgmt:[^\r]*\r\n", b"", body)
-    head = re.sub(rb"(\r\nContent-Length: *)\d+", lambda c: c.group(1) + b"%d" % len(body), head)
-    return head + b"\r\n\r\n" + body
+    return with_body(head, re.sub(rb"a=key-mgmt:[^\r]*\r\n", b"", body))
 
 
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)

@@ -503,7 +503,8 @@ print("ok")' "$tmp/ev-hs-frag"
 # a flood of SDPs mid-call (8320 unanswered INVITEs of other parties, 16 media endpoints
 # each: 133120). One pipeline: its call table makes room by evicting only the junk calls'
 # claims (the target's call is established). Two workers: the dispatcher's endpoint table
-# (131072) makes room among the endpoints media never reached, so the call's routes stay.
+# (131072) makes room by age but spares endpoints whose media flowed in the last 5 s, so the
+# call's routes stay.
 # Either way the call is decrypted whole and, as no media comes for the junk, nothing was
 # lost: the evidence is complete
 expect 0 inject-sdp python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-sdp.pcap" ack+10 sdpflood 8320
