@@ -1466,15 +1466,11 @@ int limf_cmd_capture(int argc, char **argv)
 	limf_x23_summary(r->x23, stderr);
 	{
 		struct limf_out_stats ost;
-		struct limf_pipe_stats pst;
-		struct cap_stats cst;
 		char lost[HO_BUNDLE_INCOMPLETE_MAX + 1];
 		uint64_t kdrop = limf_status_kernel_dropped(fin, ns);
 		limf_out_stats(r->out, &ost);
-		limf_pool_stats(p, &pst, &cst);
 		/* what the manifest of --record says; without it, the handover lacked the same */
-		if (limf_pipe_incomplete(&pst, &cst, kdrop, limf_pool_notes_lost(p), lost,
-					 sizeof lost)) {
+		if (limf_out_incomplete(r->out, p, kdrop, lost, sizeof lost)) {
 			fprintf(stderr, "limf capture: ALARM: the interception is INCOMPLETE: %s\n",
 				lost);
 			if (rc == 0)

@@ -566,11 +566,9 @@ int limf_cmd_replay(int argc, char **argv)
 	 * one that lost frames at limf's limits (a flood of fragments, say): a replay would lose
 	 * them again, but the authority is told that a target's packets may be among them. */
 	struct limf_pipe_stats gs;
-	struct cap_stats gc;
 	char gwhy[HO_BUNDLE_INCOMPLETE_MAX + 1];
-	limf_pool_stats(p, &gs, &gc);
-	bool complete =
-		!limf_pipe_incomplete(&gs, &gc, 0, limf_pool_notes_lost(p), gwhy, sizeof gwhy);
+	limf_pool_stats(p, &gs, NULL);
+	bool complete = !limf_out_incomplete(out, p, 0, gwhy, sizeof gwhy);
 	if (!complete)
 		fprintf(stderr, "limf: ALARM: the evidence is INCOMPLETE: %s%s\n", gwhy,
 			gs.decision_errors || gs.cin_errors || gs.audit_errors

@@ -37,6 +37,19 @@ static void harden_process(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* The open-file limit raised to its hard limit (at most NOFILE_WANT): an evidence bundle holds
+ * four descriptors for each LIID it records until it is closed, and a shell's usual 1024 would
+ * hold 64 LIIDs (limf/out.c rec_max). limf uses no select(2), which FD_SETSIZE would bound. */
+#define NOFILE_WANT 65536
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= NOFILE_WANT)
+		return;
+	rl.rlim_cur = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* see cli.h */
 const char *limf_version(void)
 {
@@ -69,6 +82,7 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 	harden_process();
+	raise_nofile();
 	/* Secure heap (mlock'd, excluded from dumps) for RSKs, SSVs and keys. A SAKKE receiver
 	 * context with its precomputed Miller-loop lines takes about 1.3 MiB: 16 MiB holds a
 	 * dozen. Failure leaves OpenSSL on the normal heap (secrets are still wiped); a heap that

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "common/json.h"
@@ -19,7 +20,21 @@
 #include "limf/kms_glue.h"
 #include "warrants/warrants.h"
 
-#define MAX_OUT 64  /* LIIDs with output in one bundle */
+/* LIIDs a bundle records at most: each holds REC_FDS descriptors (and write buffers) until the
+ * bundle is closed; fewer when the open-file limit leaves less room than FD_SPARE for the
+ * rest (limf_out_new). The LIIDs past it are not recorded (the bundle says it is incomplete);
+ * their network handover goes on. */
+#define REC_MAX  1024
+#define REC_MIN  16
+#define REC_FDS  4                /* iri.jsonl, hi2.pdu, cc.pcap, hi3.pdu */
+#define FD_SPARE (MAX_WAV + 256u) /* the WAVs, inputs, sockets, the database, the spools */
+/* The LIIDs known without being recorded (no bundle: the live handover; or past REC_MAX) are
+ * forgotten once no call of theirs is in progress, when there are SWEEP_AT of them (then
+ * twice as many as are left): a service running for months meets any number of LIIDs. */
+#define SWEEP_AT 64
+/* WAVs a bundle holds at most: the other outputs (REC_FDS a LIID) keep their room */
+#define WAV_FILES (HO_BUNDLE_MAX_FILES - REC_MAX * REC_FDS)
+
 #define MAX_WAV 512 /* WAVs open at once (each holds a descriptor); closed ones are reused */
 #define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
@@ -110,6 +125,8 @@ struct liid_out {
 	struct ho_psheader hdr; /* this LIID's PS header fields (per packet: CIN, seq, time) */
 	struct ho_bfile *iri, *hi2, *hi3;
 	struct ho_ccw *cc;
+	bool recorded;   /* the bundle records it (its outputs are in the bundle) */
+	bool dlv_warned; /* its delivery names no configured authority: said */
 	size_t n_seq;
 	struct seq *seqs;
 	uint64_t n_iri, n_cc;
@@ -204,12 +221,19 @@ struct limf_out {
 	uint64_t dlv_run; /* refused since it started */
 	uint32_t local_cin;
 	bool cin_failing; /* the last CIN reservation failed (said when it starts and ends) */
-	char warned[MAX_OUT][WR_LIID_MAX + 1]; /* LIIDs whose delivery names no authority */
-	size_t n_warned;
 	struct wr_db *db;
 	const struct limf_conf *conf;
-	size_t n_out;
-	struct liid_out out[MAX_OUT];
+	/* every LIID with output (allocated one by one: the stream hints, queued packets and
+	 * WAVs point at them), and an index of them by name (ix_cap slots, a power of two, at
+	 * most half full; 0 empty, else 1 + the index into out) */
+	struct liid_out **out;
+	size_t n_out, cap_out, sweep_at;
+	uint32_t *ix;
+	size_t ix_cap;
+	size_t rec_max, n_rec; /* LIIDs the bundle records at most / does */
+	/* records of LIIDs past rec_max, not recorded; the first such LIID */
+	uint64_t unrec_iri, unrec_cc;
+	char unrec_first[WR_LIID_MAX + 1];
 	size_t n_wav; /* slots ever used: wav[0..n_wav) */
 	struct wavs wav[MAX_WAV];
 	char (*wpath)[128]; /* every WAV of the run, in order (limf_out_wav) */
@@ -273,31 +297,130 @@ static void psheader_init(const struct limf_out *r, struct liid_out *o)
 	h->tsq = HO_TSQ_INTERCEPTION;
 }
 
+static uint64_t liid_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3u;
+	}
+	return h;
+}
+
+static struct liid_out *liid_find(const struct limf_out *r, const char *liid)
+{
+	size_t m = r->ix_cap - 1;
+	if (!r->ix_cap)
+		return NULL;
+	for (size_t i = liid_hash(liid) & m;; i = (i + 1) & m) {
+		uint32_t k = r->ix[i];
+		if (k == 0)
+			return NULL;
+		if (strcmp(r->out[k - 1]->liid, liid) == 0)
+			return r->out[k - 1];
+	}
+}
+
+static void ix_put(struct limf_out *r, size_t idx)
+{
+	size_t m = r->ix_cap - 1, i = liid_hash(r->out[idx]->liid) & m;
+	while (r->ix[i])
+		i = (i + 1) & m;
+	r->ix[i] = (uint32_t)idx + 1;
+}
+
+/* The index rebuilt with cap slots (a power of two); false, nothing changed, without memory. */
+static bool ix_build(struct limf_out *r, size_t cap)
+{
+	uint32_t *ix = calloc(cap, sizeof *ix);
+	if (!ix)
+		return false;
+	free(r->ix);
+	r->ix = ix;
+	r->ix_cap = cap;
+	for (size_t i = 0; i < r->n_out; i++)
+		ix_put(r, i);
+	return true;
+}
+
+/* Forgets the LIIDs that are not recorded and have no call in progress (SWEEP_AT). They are
+ * in no queued packet and no WAV (only recorded LIIDs are); the stream hints, which may name
+ * them, are cleared (they are only shortcuts). */
+static void sweep(struct limf_out *r)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_out; i++) {
+		struct liid_out *o = r->out[i];
+		if (!o->recorded && o->n_seq == 0) {
+			free(o->seqs);
+			free(o);
+		} else {
+			r->out[k++] = o;
+		}
+	}
+	if (k < r->n_out) {
+		r->n_out = k;
+		memset(r->hint, 0, sizeof r->hint);
+		memset(r->ix, 0, r->ix_cap * sizeof *r->ix);
+		for (size_t i = 0; i < r->n_out; i++)
+			ix_put(r, i);
+	}
+	r->sweep_at = 2 * r->n_out > SWEEP_AT ? 2 * r->n_out : SWEEP_AT;
+}
+
+/* Whether a record of o would have been recorded but is not: o is past rec_max. */
+static bool unrec(const struct limf_out *r, const struct liid_out *o)
+{
+	return rec(r) && !o->recorded;
+}
+
 static struct liid_out *out_of(struct limf_out *r, const char *liid)
 {
 	char path[128], dir[LIID_DIR_MAX];
-	struct liid_out *o;
+	struct liid_out *o = liid_find(r, liid);
 	struct wr_warrant *w;
 	enum lim_err e;
-	for (size_t i = 0; i < r->n_out; i++)
-		if (strcmp(r->out[i].liid, liid) == 0)
-			return &r->out[i];
-	if (r->n_out == MAX_OUT) {
-		fail(r, LIM_E_LIMIT, "too many LIIDs in one bundle");
-		return NULL;
-	}
+	if (o)
+		return o;
 	drain(r); /* the bundle is used below */
-	o = &r->out[r->n_out];
-	memset(o, 0, sizeof *o);
+	if (r->n_out >= r->sweep_at)
+		sweep(r);
+	if (r->n_out == r->cap_out) {
+		size_t nc = r->cap_out ? 2 * r->cap_out : 64;
+		struct liid_out **no =
+			nc < UINT32_MAX / 4 ? realloc(r->out, nc * sizeof *no) : NULL;
+		if (!no)
+			goto nomem;
+		r->out = no;
+		r->cap_out = nc;
+	}
+	if (2 * (r->n_out + 1) > r->ix_cap && !ix_build(r, r->ix_cap ? 2 * r->ix_cap : 128))
+		goto nomem;
+	if (!(o = calloc(1, sizeof *o)))
+		goto nomem;
 	snprintf(o->liid, sizeof o->liid, "%s", liid);
 	w = malloc(sizeof *w);
 	if (w && wr_warrant_get(r->db, liid, w) == LIM_OK)
 		w_facts_of(w, &o->first);
 	free(w);
 	psheader_init(r, o);
+	r->out[r->n_out] = o;
+	ix_put(r, r->n_out);
 	r->n_out++;
 	if (!rec(r))
 		return o;
+	if (r->n_rec == r->rec_max) {
+		if (!r->unrec_first[0]) {
+			snprintf(r->unrec_first, sizeof r->unrec_first, "%s", liid);
+			lim_warn("the evidence bundle records %zu LIIDs at most (the open-file "
+				 "limit): LIID %s and any later ones are not recorded (their "
+				 "network handover goes on); the bundle will say it is incomplete",
+				 r->rec_max, liid);
+		}
+		return o;
+	}
+	o->recorded = true;
+	r->n_rec++;
 	liid_dir(liid, dir);
 	snprintf(path, sizeof path, "%s/iri.jsonl", dir);
 	e = ho_bundle_file(r->b, path, &o->iri);
@@ -308,6 +431,9 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	if (e != LIM_OK)
 		fail(r, e, "bundle output");
 	return o;
+nomem:
+	fail(r, LIM_E_NOMEM, "LIIDs");
+	return NULL;
 }
 
 /* The (LIID, CIN) sequence counters. */
@@ -518,23 +644,20 @@ static void psheader(const struct limf_out *r, const struct liid_out *o, uint32_
 	h->ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
 }
 
-/* Whether the LIID's records also go to the network (--deliver and a known authority); warns
- * once per LIID whose delivery destination names no configured authority. */
-static bool dlv_wanted(struct limf_out *r, const char *liid, const char *delivery)
+/* Whether o's records also go to the network (--deliver and a known authority); warns once
+ * per LIID (until a reload) whose delivery destination names no configured authority. */
+static bool dlv_wanted(struct limf_out *r, struct liid_out *o, const char *delivery)
 {
 	if (!r->dlv)
 		return false;
 	if (limf_dlv_known(r->dlv, delivery))
 		return true;
-	for (size_t i = 0; i < r->n_warned; i++)
-		if (strcmp(r->warned[i], liid) == 0)
-			return false;
-	if (r->n_warned < MAX_OUT)
-		snprintf(r->warned[r->n_warned++], sizeof r->warned[0], "%s", liid);
-	fprintf(stderr,
-		"limf: warrant %s: delivery '%s' is no [authority] of the config: evidence "
-		"bundle only\n",
-		liid, delivery);
+	if (!o->dlv_warned)
+		fprintf(stderr,
+			"limf: warrant %s: delivery '%s' is no [authority] of the config: evidence "
+			"bundle only\n",
+			o->liid, delivery);
+	o->dlv_warned = true;
 	return false;
 }
 
@@ -622,7 +745,7 @@ static void on_iri_km(struct limf_out *r, struct liid_out *o, struct seq *s,
 		if (e != LIM_OK)
 			fail(r, e, "hi2.pdu (key management)");
 	}
-	if (dlv_wanted(r, iri->liid, iri->delivery))
+	if (dlv_wanted(r, o, iri->delivery))
 		dlv_result(r, limf_dlv_keymgmt(r->dlv, iri->delivery, &h, &km), &r->dlv_iri);
 }
 
@@ -646,7 +769,7 @@ static void on_iri_ce(struct limf_out *r, struct liid_out *o, struct seq *s,
 		if (e != LIM_OK)
 			fail(r, e, "hi2.pdu (call end)");
 	}
-	if (dlv_wanted(r, iri->liid, iri->delivery))
+	if (dlv_wanted(r, o, iri->delivery))
 		dlv_result(r, limf_dlv_callend(r->dlv, iri->delivery, &h, &ce), &r->dlv_iri);
 }
 
@@ -677,7 +800,7 @@ static void on_iri_ge(struct limf_out *r, struct liid_out *o, struct seq *s,
 		if (e != LIM_OK)
 			fail(r, e, "hi2.pdu (group)");
 	}
-	if (dlv_wanted(r, iri->liid, iri->delivery))
+	if (dlv_wanted(r, o, iri->delivery))
 		dlv_result(r, limf_dlv_group(r->dlv, iri->delivery, &h, &g), &r->dlv_iri);
 }
 
@@ -690,6 +813,8 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 	o = out_of(r, iri->liid);
 	if (!o)
 		return;
+	if (unrec(r, o))
+		r->unrec_iri++;
 	write_iri(r, o, iri);
 	o->n_iri++;
 	s = seq_of(r, o, iri->cin);
@@ -727,7 +852,7 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 		if (e != LIM_OK)
 			fail(r, e, "hi2.pdu");
 	}
-	if (dlv_wanted(r, iri->liid, iri->delivery))
+	if (dlv_wanted(r, o, iri->delivery))
 		dlv_result(r, limf_dlv_iri(r->dlv, iri->delivery, &h, &sip), &r->dlv_iri);
 }
 
@@ -776,14 +901,18 @@ static struct wavs *wav_of(struct limf_out *r, const struct liid_out *o, uint32_
 		return w->pt == pt ? w : NULL;
 	if (pt != 0 && pt != 8)
 		return NULL;
-	w = wav_slot(r);
+	w = r->n_wpath < WAV_FILES ? wav_slot(r) : NULL;
 	if (!w) {
-		/* every slot holds a WAV of a call still going: this packet is not in a WAV (said
-		 * once, counted in the manifest's "audio"); the stream gets one when one frees */
+		/* every slot holds a WAV of a call still going (the stream gets one when one
+		 * frees), or the bundle has all the WAVs it can hold: this packet is not in a WAV
+		 * (said once, counted in the manifest's "audio"; cc.pcap has it) */
 		if (!r->wav_warned)
-			lim_warn("more than %u G.711 streams at once: some audio is not written to "
-				 "WAVs (counted in the manifest: audio.packets_without_wav)",
-				 MAX_WAV);
+			lim_warn("%s %zu %s: some audio is not written to WAVs (counted in "
+				 "the manifest: audio.packets_without_wav)",
+				 r->n_wpath < WAV_FILES ? "more than" : "the bundle holds",
+				 r->n_wpath < WAV_FILES ? (size_t)MAX_WAV : r->n_wpath,
+				 r->n_wpath < WAV_FILES ? "G.711 streams at once"
+							: "WAVs, as many as it can");
 		r->wav_warned = true;
 		r->wav_refused++;
 		return NULL;
@@ -1133,7 +1262,7 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 			open_w = hw; /* still this stream's (the slot may have been reused) */
 	}
 	psheader(r, o, cc->cin, s->cc++, cc->ts_ns, &h);
-	if (dlv_wanted(r, cc->liid, cc->delivery)) {
+	if (dlv_wanted(r, o, cc->delivery)) {
 		/* a copy: delivery stamps the authority's version and its spool's number, and the
 		 * bundle's hi3.pdu keeps its own (as hi2.pdu, written before delivery) */
 		struct ho_psheader hd = h;
@@ -1143,8 +1272,11 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		hc.rtp_len = cc->len;
 		dlv_result(r, limf_dlv_cc(r->dlv, cc->delivery, &hd, &hc), &r->dlv_cc);
 	}
-	if (!r->b)
+	if (!r->b || !o->recorded) {
+		if (unrec(r, o))
+			r->unrec_cc++;
 		return;
+	}
 	/* the WAV first: finding a free slot may drain the ring */
 	w = NULL;
 	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln))
@@ -1380,26 +1512,30 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 	lim_json_key(j, "warrants");
 	lim_json_arr_open(j);
 	for (size_t i = 0; i < r->n_out; i++) {
-		struct wr_warrant *w = malloc(sizeof *w);
+		const struct liid_out *o = r->out[i];
+		struct wr_warrant *w;
 		struct w_facts now = { 0 };
+		if (!o->recorded) /* (no outputs: the manifest's "incomplete" says so) */
+			continue;
+		w = malloc(sizeof *w);
 		lim_json_obj_open(j);
 		lim_json_key(j, "liid");
-		lim_json_str(j, r->out[i].liid);
+		lim_json_str(j, o->liid);
 		{
 			/* where its outputs are (liid_dir) */
 			char dir[LIID_DIR_MAX];
-			liid_dir(r->out[i].liid, dir);
+			liid_dir(o->liid, dir);
 			lim_json_key(j, "dir");
 			lim_json_str(j, dir);
 		}
-		if (w && wr_warrant_get(r->db, r->out[i].liid, w) == LIM_OK)
+		if (w && wr_warrant_get(r->db, o->liid, w) == LIM_OK)
 			w_facts_of(w, &now);
-		if (r->out[i].first.have) {
-			json_w_facts(j, &r->out[i].first);
+		if (o->first.have) {
+			json_w_facts(j, &o->first);
 			if (!now.have) { /* (not read again: unknown, not "unchanged") */
 				lim_json_key(j, "at_end");
 				lim_json_null(j);
-			} else if (!w_facts_same(&r->out[i].first, &now)) {
+			} else if (!w_facts_same(&o->first, &now)) {
 				lim_json_key(j, "at_end");
 				lim_json_obj_open(j);
 				json_w_facts(j, &now);
@@ -1410,11 +1546,11 @@ static void json_warrants(struct lim_json *j, struct limf_out *r)
 			lim_json_key(j, "read_at_first_output");
 			lim_json_bool(j, false);
 		}
-		json_w_suspended(j, r, &r->out[i]);
+		json_w_suspended(j, r, o);
 		lim_json_key(j, "iri_records");
-		lim_json_u64(j, r->out[i].n_iri);
+		lim_json_u64(j, o->n_iri);
 		lim_json_key(j, "cc_packets");
-		lim_json_u64(j, r->out[i].n_cc);
+		lim_json_u64(j, o->n_cc);
 		lim_json_obj_close(j);
 		free(w);
 	}
@@ -1624,13 +1760,9 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		 * "complete", exit 3): warranted calls may be missing, or decryptions not on the
 		 * audit log. Stated in the signed manifest, so that limf verify says so beside
 		 * "verified" (handover/bundle.h) */
-		struct limf_pipe_stats gs;
-		struct cap_stats gc;
 		char why[HO_BUNDLE_INCOMPLETE_MAX + 1];
-		uint64_t kdrop = limf_status_kernel_dropped(src, nsrc);
-		limf_pool_stats(p, &gs, &gc);
-		if (limf_pipe_incomplete(&gs, &gc, kdrop, limf_pool_notes_lost(p), why,
-					 sizeof why)) {
+		if (limf_out_incomplete(r, p, limf_status_kernel_dropped(src, nsrc), why,
+					sizeof why)) {
 			lim_json_key(&j, "incomplete");
 			lim_json_str(&j, why);
 		}
@@ -1715,6 +1847,19 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 
 /* see cli.h */
 
+/* LIIDs a bundle records at most: REC_MAX, or what the open-file limit leaves room for. */
+static size_t rec_max(void)
+{
+	struct rlimit rl;
+	size_t n = REC_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		rlim_t room = rl.rlim_cur > FD_SPARE ? (rl.rlim_cur - FD_SPARE) / REC_FDS : 0;
+		if (room < n)
+			n = (size_t)room;
+	}
+	return n < REC_MIN ? REC_MIN : n;
+}
+
 /* see out.h */
 enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 {
@@ -1727,6 +1872,8 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 	r->db = cfg->db;
 	r->conf = cfg->conf;
 	r->err = LIM_OK;
+	r->rec_max = rec_max();
+	r->sweep_at = SWEEP_AT;
 	if (pthread_mutex_init(&r->q.mu, NULL) != 0) {
 		free(r);
 		return LIM_E_NOMEM;
@@ -1758,7 +1905,7 @@ static void on_cin_end(void *ctx, uint32_t cin)
 {
 	struct limf_out *r = ctx;
 	for (size_t i = 0; i < r->n_out; i++) {
-		struct liid_out *o = &r->out[i];
+		struct liid_out *o = r->out[i];
 		/* the stream hints name a slot and check its CIN: moving the last one is safe */
 		for (size_t k = o->n_seq; k-- > 0;)
 			if (o->seqs[k].cin == cin)
@@ -1803,6 +1950,33 @@ const char *limf_out_error(struct limf_out *o)
 }
 
 /* see out.h */
+bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kernel_dropped,
+			 char *why, size_t cap)
+{
+	struct limf_pipe_stats gs;
+	struct cap_stats gc;
+	bool inc;
+	size_t n;
+	int w;
+	limf_pool_stats(p, &gs, &gc);
+	inc = limf_pipe_incomplete(&gs, &gc, kernel_dropped, limf_pool_notes_lost(p), why, cap);
+	drain(o);
+	if (!o->unrec_iri && !o->unrec_cc)
+		return inc;
+	n = cap ? strlen(why) : 0;
+	if (cap < 4 || n >= cap - 4) /* (already cut) */
+		return true;
+	w = snprintf(why + n, cap - n,
+		     "%s%" PRIu64 " IRI record(s) and %" PRIu64
+		     " CC packet(s) of LIIDs past the %zu the bundle can hold (the first: %s) "
+		     "not recorded",
+		     inc ? "; " : "", o->unrec_iri, o->unrec_cc, o->rec_max, o->unrec_first);
+	if (w < 0 || (size_t)w >= cap - n)
+		memcpy(why + cap - 4, "...", 4);
+	return true;
+}
+
+/* see out.h */
 void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 {
 	drain(o);
@@ -1810,7 +1984,7 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->dlv_iri = o->dlv_iri;
 	st->dlv_cc = o->dlv_cc;
 	st->dlv_refused = o->dlv_err;
-	st->n_liids = o->n_out;
+	st->n_liids = o->n_rec;
 	st->n_wavs = o->n_wpath;
 	st->wav_refused = o->wav_refused;
 }
@@ -1819,7 +1993,10 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 const char *limf_out_liid(struct limf_out *o, size_t i)
 {
 	drain(o);
-	return i < o->n_out ? o->out[i].liid : NULL;
+	for (size_t k = 0; k < o->n_out; k++)
+		if (o->out[k]->recorded && i-- == 0)
+			return o->out[k]->liid;
+	return NULL;
 }
 
 /* see out.h */
@@ -1843,8 +2020,12 @@ void limf_out_free(struct limf_out *o)
 	pthread_mutex_destroy(&o->q.mu);
 	if (o->calls_f)
 		fclose(o->calls_f);
-	for (size_t i = 0; i < o->n_out; i++)
-		free(o->out[i].seqs);
+	for (size_t i = 0; i < o->n_out; i++) {
+		free(o->out[i]->seqs);
+		free(o->out[i]);
+	}
+	free(o->out);
+	free(o->ix);
 	free(o->calls);
 	free(o->call_at);
 	free(o->wpath);
@@ -1947,7 +2128,8 @@ void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, stru
 	drain(o);
 	o->conf = conf;
 	o->dlv = dlv;
-	o->n_warned = 0;
-	for (size_t i = 0; i < o->n_out; i++)
-		psheader_init(o, &o->out[i]);
+	for (size_t i = 0; i < o->n_out; i++) {
+		o->out[i]->dlv_warned = false;
+		psheader_init(o, o->out[i]);
+	}
 }

@@ -73,6 +73,13 @@ const char *limf_out_error(struct limf_out *o);
 /* Whether the recording has failed, without waiting (a replay stops reading then). */
 bool limf_out_failed(const struct limf_out *o);
 void limf_out_stats(struct limf_out *o, struct limf_out_stats *st);
+/* Whether the evidence of a run whose pipeline has finished is incomplete, the reason in
+ * why[0..cap) (the manifest's "incomplete", the ALARM of replay and capture):
+ * limf_pipe_incomplete of p's counts (kernel_dropped: see there), or records of LIIDs the
+ * bundle could not record (past the number of LIIDs it can hold open at once: REC_MAX, or
+ * fewer under a low open-file limit; their network handover went on). */
+bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kernel_dropped,
+			 char *why, size_t cap);
 /* The i-th LIID that had output / WAV written (bundle-relative path); NULL past the end. */
 const char *limf_out_liid(struct limf_out *o, size_t i);
 const char *limf_out_wav(struct limf_out *o, size_t i);
