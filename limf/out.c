@@ -36,7 +36,6 @@
 #define WAV_FILES (HO_BUNDLE_MAX_FILES - REC_MAX * REC_FDS)
 
 #define MAX_WAV 512 /* WAVs open at once (each holds a descriptor); closed ones are reused */
-#define MAX_SEQ 4096
 #define PDU_BUF (96u * 1024u)
 #define Q_SLOTS 4096u /* CC packets queued for the recording thread */
 #define Q_DATA  1600u /* RTP octets of a queued packet at most; a longer one is recorded in place */
@@ -127,7 +126,7 @@ struct liid_out {
 	struct ho_ccw *cc;
 	bool recorded;   /* the bundle records it (its outputs are in the bundle) */
 	bool dlv_warned; /* its delivery names no configured authority: said */
-	size_t n_seq;
+	size_t n_seq, cap_seq;
 	struct seq *seqs;
 	uint64_t n_iri, n_cc;
 };
@@ -443,16 +442,19 @@ static struct seq *seq_of(struct limf_out *r, struct liid_out *o, uint32_t cin)
 	for (size_t i = o->n_seq; i-- > 0;)
 		if (o->seqs[i].cin == cin)
 			return &o->seqs[i];
-	if (o->n_seq == MAX_SEQ) {
-		fail(r, LIM_E_LIMIT, "too many calls for one LIID");
-		return NULL;
+	/* no bound but memory: a LIID's calls in progress are bounded by the call tables (a
+	 * bound here would let a flood of INVITEs that name a target - any From will do - stop
+	 * the recording) */
+	if (o->n_seq == o->cap_seq) {
+		size_t nc = o->cap_seq ? 2 * o->cap_seq : 4;
+		s = nc < UINT32_MAX ? realloc(o->seqs, nc * sizeof *s) : NULL;
+		if (!s) {
+			fail(r, LIM_E_NOMEM, "sequence numbers");
+			return NULL;
+		}
+		o->seqs = s;
+		o->cap_seq = nc;
 	}
-	s = realloc(o->seqs, (o->n_seq + 1) * sizeof *s);
-	if (!s) {
-		fail(r, LIM_E_NOMEM, "sequence numbers");
-		return NULL;
-	}
-	o->seqs = s;
 	s = &o->seqs[o->n_seq++];
 	memset(s, 0, sizeof *s);
 	s->cin = cin;
@@ -1898,7 +1900,7 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 }
 
 /* A call is over (pipeline.h cin_end): nothing more with its CIN comes, so its sequence
- * counters go - the bundle's (so MAX_SEQ bounds the calls of a LIID in progress, not all its
+ * counters go - the bundle's (so they count the calls of a LIID in progress, not all its
  * calls) and the spools' (handover/deliver.h ho_spool_seq_forget: else a long-running capture
  * fills their tables and every new call is refused). */
 static void on_cin_end(void *ctx, uint32_t cin)

@@ -29,6 +29,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   sdpflood N      N INVITEs of other parties (distinct Call-IDs, never answered), each with an
                   SDP of 8 audio lines on an address of its own: 16 N media endpoints (RTP and
                   RTCP) to track; more than a table holds evicts for room
+  inviteflood N   N copies of the call's offer INVITE (the same From: the target's), each of a
+                  Call-ID and From tag of its own and without a body, never answered: N calls
+                  of the target in progress at once (anyone can send them: From is any text)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -145,6 +148,15 @@ def main():
                    b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n"
                    % (k, k, k, len(sdp)) + sdp)
             extra.append(udp_frame(src, dst, 5060, 5060, msg))
+    elif kind == "inviteflood":
+        head = invite[4][:invite[4].index(b"\r\n\r\n")]
+        head = re.sub(rb"\r\nContent-Type: *[^\r]*", b"", head)
+        for k in range(int(arg)):
+            h = re.sub(rb"(\r\nCall-ID: *)[^\r]*", lambda c: c.group(1) + b"ivf-%d@flood" % k, head)
+            h = re.sub(rb"(\r\nFrom: *[^\r]*;tag=)[^;\r]*", lambda c: c.group(1) + b"ivf%d" % k, h)
+            h = re.sub(rb"(\r\nVia: *[^\r]*;branch=)[^;\r]*",
+                       lambda c: c.group(1) + b"z9hG4bKivf%d" % k, h)
+            extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], with_body(h, b"")))
     elif kind == "rekeys":
         inv, ok = invite[4], answer[4]
         body = inv[inv.index(b"\r\n\r\n") + 4:]

@@ -512,6 +512,20 @@ for w in 1 2; do
 	replay "hs-sdp$w" g "$tmp/hs-sdp.pcap" --workers "$w"
 	sumcheck "hs-sdp$w" "j['complete'] and j['summary']['decrypted']==$dec_hs and j['summary']['evicted']['media_lost']==0 and j['summary']['lost_at_limits']==0 and j['summary']['calls']==8321"
 done
+# a flood of INVITEs that name the target (4100 copies of its call's offer, each a call of its
+# own, never answered; anyone can send them: From is any text) while the call goes on: 4101
+# calls under the warrant at once. Before, a LIID's 4097th call in progress stopped the whole
+# recording (no manifest, exit 1); now the bundle holds every one, and the call is decrypted
+expect 0 inject-ivf python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-ivf.pcap" ack+10 \
+	inviteflood 4100
+replay hs-ivf g "$tmp/hs-ivf.pcap"
+sumcheck hs-ivf "j['complete'] and j['summary']['decrypted']==$dec_hs and j['summary']['calls_intercepted']==4101"
+expect 0 ivf-iri python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+begins = {r["cin"] for r in recs if r["type"] == "begin"}
+assert len(begins) == 4101 and {r["cin"] for r in recs} == begins, len(begins)
+print("ok")' "$tmp/ev-hs-ivf/E$sfx/iri.jsonl"
 # a call with no I_MESSAGE (SIP alone: IRI only) whose caller is the target of two IRI
 # warrants that come into force 3 s into it, one of them until 5 s in. Between 3 s and 5 s
 # the call has media and no SIP message, and a record goes out only with a SIP message. The
