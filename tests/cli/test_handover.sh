@@ -164,6 +164,39 @@ b = open(sys.argv[2], "rb").read()
 oid = bytes.fromhex("698297c4adb5b5aff29cd599caf9bb85d1afe9240201")
 assert b.count(oid) == 1 and b.endswith(oid + bytes.fromhex("810105")), b[-40:].hex()
 print("call end:", ce[0])' "$tmp/l3.jsonl" "$tmp/ev3/$L/hi2.pdu"
+# ---- the same call, then another of the target's 400 s later: the first ends by the idle
+# timeout (300 s without a packet), which the later call's packets reach; its IRI-END (limf
+# call end, reason timeout) comes then, before anything of the later call, in the bundle's
+# hi2.pdu and on the network
+expect 0 gen4 "$gen" --community "$tmp/k/community.json" --out "$tmp/c4tb.pcap" --calls 1 \
+	--duration 1 --caller "$A" --callee "sip:carl$sfx@example.org" \
+	--start 2026-03-15T12:06:40Z --seed 34
+expect 0 merge4 pcap_merge "$tmp/c4t.pcap" "$tmp/c3.pcap" "$tmp/c4tb.pcap"
+lemf_up "$tmp/l4t.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
+conf
+expect 0 replay4 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev4t" "$tmp/c4t.pcap"
+pyjson replay4 "j['handover']['all_confirmed'] and j['summary']['calls_intercepted']==2"
+stop_lemf
+expect 0 compare4 python3 "$tmp/compare1.py" "$tmp/l4t.jsonl" "$tmp/ev4t/$L" "$A"
+expect 0 callend4 python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+iri = [l for l in lines if l.get("kind", "").startswith("iri") and "seq" in l]
+cins = list(dict.fromkeys(l["cin"] for l in iri))
+assert len(cins) == 2, cins
+first = [l for l in iri if l["cin"] == cins[0]]
+ce = [l for l in iri if l["kind"] == "iri_callend"]
+assert len(ce) == 1 and ce[0] == first[-1], ce
+assert ce[0]["iri_type"] == "end" and ce[0]["reason"] == "timeout", ce
+assert iri.index(ce[0]) < min(i for i, l in enumerate(iri) if l["cin"] == cins[1]), "END after the next call"
+second = [l for l in iri if l["cin"] == cins[1]]
+assert second[-1]["iri_type"] == "end" and second[-1]["kind"] == "iri", second[-1]
+b = open(sys.argv[2], "rb").read()
+# limfCallEnd [101] in hi2.pdu: once, with reason timeout (4)
+oid = bytes.fromhex("698297c4adb5b5aff29cd599caf9bb85d1afe9240201")
+at = b.find(oid)
+assert b.count(oid) == 1 and b[at + len(oid):at + len(oid) + 3] == bytes.fromhex("810104"), b[at:at + 40].hex()
+print("call end:", ce[0])' "$tmp/l4t.jsonl" "$tmp/ev4t/$L/hi2.pdu"
 
 # the bundle's own PDU files do not take the authority's li-psDomainId version (15 here): hi2
 # and hi3 alike carry the bundle's (17), whether or not the run delivered
