@@ -18,6 +18,7 @@
 #include "common/thread.h"
 #include "handover/handover.h"
 #include "limf/kms_glue.h"
+#include "limf/mcalls.h"
 #include "warrants/warrants.h"
 
 /* LIIDs a bundle records at most: each holds REC_FDS descriptors (and write buffers) until the
@@ -240,15 +241,8 @@ struct limf_out {
 	uint64_t wav_refused; /* G.711 packets with no WAV: MAX_WAV open at once */
 	bool wav_warned;
 	struct stream_hint hint[HINT_N]; /* pipeline's thread */
-	char *calls;                     /* each call's JSON object, one after another */
-	size_t calls_len;
-	FILE *calls_f;
-	/* where each call's object is in calls: the manifest lists them by CIN, "," separated */
-	struct call_at {
-		uint32_t cin;
-		size_t off, len;
-	} * call_at;
-	size_t n_call_at, cap_call_at;
+	struct limf_mcalls calls;        /* the manifest's "calls" (with a bundle) */
+	bool calls_warned;
 	_Atomic(enum lim_err) err; /* first output failure (sticky; set under q.mu) */
 	char errmsg[256];
 	struct ccq q;
@@ -1329,12 +1323,18 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	struct limf_out *r = ctx;
 	const struct cap_call *c = s->call;
 	struct lim_json j;
-	char buf[80];
+	char buf[80], *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	enum lim_err e;
 	/* no drain: what is read here (the WAVs' names, calls) is this thread's */
-	if (!r->calls_f)
+	if (!r->b)
 		return;
-	long at0 = ftell(r->calls_f);
-	lim_json_init(&j, r->calls_f);
+	if (!(f = open_memstream(&txt, &len))) {
+		fail(r, LIM_E_NOMEM, "manifest calls");
+		return;
+	}
+	lim_json_init(&j, f);
 	lim_json_obj_open(&j);
 	lim_json_key(&j, "cin");
 	lim_json_u64(&j, s->cin);
@@ -1409,44 +1409,25 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 				wav_close(r, k);
 			}
 		}
-	/* lim_json_end writes a newline: harmless between members */
-	if (lim_json_end(&j) != LIM_OK)
-		fail(r, LIM_E_IO, "manifest calls");
-	/* where it is, for the manifest's order */
-	{
-		long at1 = ftell(r->calls_f);
-		if (r->n_call_at == r->cap_call_at) {
-			size_t nc = r->cap_call_at ? 2 * r->cap_call_at : 64;
-			struct call_at *a = realloc(r->call_at, nc * sizeof *a);
-			if (!a) {
-				fail(r, LIM_E_NOMEM, "manifest calls");
-				return;
-			}
-			r->call_at = a;
-			r->cap_call_at = nc;
-		}
-		if (at0 < 0 || at1 < at0) {
-			fail(r, LIM_E_IO, "manifest calls");
-			return;
-		}
-		r->call_at[r->n_call_at++] =
-			(struct call_at){ s->cin, (size_t)at0, (size_t)(at1 - at0) };
+	e = lim_json_end(&j) == LIM_OK ? LIM_OK : LIM_E_NOMEM;
+	if (fclose(f) != 0 || !txt)
+		e = LIM_E_NOMEM;
+	if (e == LIM_OK) {
+		if (len && txt[len - 1] == '\n') /* (lim_json_end's) */
+			len--;
+		e = limf_mcalls_add(&r->calls, s->cin, txt, len);
 	}
-	/* the manifest cannot hold more calls: said now, not by ho_bundle_close at the end */
-	{
-		long at = ftell(r->calls_f);
-		if (at < 0 || (unsigned long)at > CALLS_MAX)
-			fail(r, LIM_E_LIMIT,
-			     "the manifest's calls (too many calls for one bundle)");
+	free(txt);
+	if (e == LIM_E_LIMIT && !r->calls_warned) {
+		/* the manifest cannot list more calls: said now, not at the end */
+		lim_warn("the manifest lists the first %zu calls that ended: CIN %" PRIu32
+			 " and later calls are in their LIIDs' records, not in the manifest's "
+			 "calls (it says how many: calls_not_listed)",
+			 r->calls.n, s->cin);
+		r->calls_warned = true;
+	} else if (e != LIM_OK && e != LIM_E_LIMIT) {
+		fail(r, e, "manifest calls");
 	}
-}
-
-static int by_cin(const void *a, const void *b)
-{
-	const struct call_at *x = a, *y = b;
-	if (x->cin != y->cin)
-		return x->cin < y->cin ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off; /* (one CIN per call: not reached) */
 }
 
 /* f's members, into the open object */
@@ -1690,11 +1671,6 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	f = open_memstream(&txt, &len);
 	if (!f)
 		return NULL;
-	if (r->calls_f) {
-		if (fclose(r->calls_f) != 0)
-			fail(r, LIM_E_NOMEM, "manifest calls");
-		r->calls_f = NULL;
-	}
 	/* written as one object, then unwrapped to its members */
 	lim_json_init(&j, f);
 	lim_json_obj_open(&j);
@@ -1811,11 +1787,11 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		free(txt);
 		return NULL;
 	}
-	/* "{members}\n" -> "members" + ,"calls":[...] */
+	/* "{members}\n" -> "members" + ,"calls":[...] (+ ,"calls_not_listed":N) */
 	{
 		char *close = strrchr(txt, '}');
 		size_t n = close && close > txt ? (size_t)(close - txt) - 1 : 0;
-		char *out = close ? malloc(n + r->calls_len + r->n_call_at + 16) : NULL;
+		char *out = close ? malloc(n + limf_mcalls_size(&r->calls) + 64) : NULL;
 		size_t o = 0;
 		if (!out) {
 			free(txt);
@@ -1823,24 +1799,16 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		}
 		memcpy(out, txt + 1, n);
 		o = n;
-		memcpy(out + o, ",\"calls\":[", 10);
-		o += 10;
+		memcpy(out + o, ",\"calls\":", 9);
+		o += 9;
 		/* by CIN (the order in which the calls were intercepted), not the order in which
 		 * they ended: with several workers (limf/pool.h cfg.ordered) the calls still open
 		 * at the end of the input end worker by worker, and the manifest stays the same
 		 * whatever their number */
-		if (r->n_call_at > 1) /* (none: call_at is NULL, which qsort may not be given) */
-			qsort(r->call_at, r->n_call_at, sizeof *r->call_at, by_cin);
-		for (size_t i = 0; i < r->n_call_at; i++) {
-			const struct call_at *a = &r->call_at[i];
-			if (a->off + a->len > r->calls_len)
-				break; /* cannot happen: offsets of the same memstream */
-			if (i)
-				out[o++] = ',';
-			memcpy(out + o, r->calls + a->off, a->len);
-			o += a->len;
-		}
-		out[o++] = ']';
+		o += limf_mcalls_write(&r->calls, out + o);
+		if (r->calls.left_out)
+			o += (size_t)snprintf(out + o, 48, ",\"calls_not_listed\":%" PRIu64,
+					      r->calls.left_out);
 		out[o] = '\0';
 		free(txt);
 		return out;
@@ -1891,10 +1859,7 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 		free(r);
 		return LIM_E_NOMEM;
 	}
-	if (r->b && !(r->calls_f = open_memstream(&r->calls, &r->calls_len))) {
-		limf_out_free(r);
-		return LIM_E_NOMEM;
-	}
+	limf_mcalls_init(&r->calls, CALLS_MAX);
 	*out = r;
 	return LIM_OK;
 }
@@ -2020,16 +1985,13 @@ void limf_out_free(struct limf_out *o)
 	pthread_cond_destroy(&o->q.work);
 	pthread_cond_destroy(&o->q.done);
 	pthread_mutex_destroy(&o->q.mu);
-	if (o->calls_f)
-		fclose(o->calls_f);
 	for (size_t i = 0; i < o->n_out; i++) {
 		free(o->out[i]->seqs);
 		free(o->out[i]);
 	}
 	free(o->out);
 	free(o->ix);
-	free(o->calls);
-	free(o->call_at);
+	limf_mcalls_free(&o->calls);
 	free(o->wpath);
 	free(o);
 }

@@ -8,6 +8,7 @@ void t_held_emit(void);
 void t_bg_digest(void);
 void t_losses(void);
 void t_utf8_fix(void);
+void t_mcalls(void);
 
 int main(int argc, char **argv)
 {
@@ -15,6 +16,7 @@ int main(int argc, char **argv)
 		{ "held_copy", t_held_copy }, { "held_sizes", t_held_sizes },
 		{ "held_emit", t_held_emit }, { "bg_digest", t_bg_digest },
 		{ "losses", t_losses },       { "utf8_fix", t_utf8_fix },
+		{ "mcalls", t_mcalls },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
