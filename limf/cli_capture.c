@@ -485,6 +485,9 @@ static void health_fill(void *ctx, struct limf_status *st)
 		st->loss_alarm =
 			h->lost_grew && st->uptime_ms - h->lost_grew_ms < LIMF_GATE_ALARM_MS;
 	}
+	st->have_bundle = limf_out_bundle_liids(h->r->out, &st->bundle_liids, &st->bundle_max_liids,
+						&st->bundle_unrecorded);
+	st->bundle_alarm = st->bundle_unrecorded > 0;
 	st->reload.last = h->r->reload_last;
 	st->reload.at_ms = h->r->reload_at_ms;
 	st->reload.why = h->r->reload_why;
@@ -1469,7 +1472,8 @@ int limf_cmd_capture(int argc, char **argv)
 		char lost[HO_BUNDLE_INCOMPLETE_MAX + 1];
 		uint64_t kdrop = limf_status_kernel_dropped(fin, ns);
 		limf_out_stats(r->out, &ost);
-		/* what the manifest of --record says; without it, the handover lacked the same */
+		/* what the manifest of --record says (without it, the handover lacked what the
+		 * pipeline lost; LIIDs the bundle could not hold went on to the handover) */
 		if (limf_out_incomplete(r->out, p, kdrop, lost, sizeof lost)) {
 			fprintf(stderr, "limf capture: ALARM: the interception is INCOMPLETE: %s\n",
 				lost);

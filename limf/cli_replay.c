@@ -671,7 +671,8 @@ int limf_cmd_replay(int argc, char **argv)
 			       s->cin_errors);
 		if (ost.wav_refused)
 			printf("WARNING: %" PRIu64 " G.711 packets are in no WAV (too many streams "
-			       "at once); cc.pcap and hi3.pdu hold them\n",
+			       "at once, or more WAVs than a bundle holds); cc.pcap and hi3.pdu "
+			       "hold them\n",
 			       ost.wav_refused);
 		if (dlv)
 			printf("handover: %" PRIu64 " IRI and %" PRIu64 " CC PDUs spooled, %s\n",

@@ -21,18 +21,18 @@
 #include "limf/mcalls.h"
 #include "warrants/warrants.h"
 
-/* LIIDs a bundle records at most: each holds REC_FDS descriptors (and write buffers) until the
- * bundle is closed; fewer when the open-file limit leaves less room than FD_SPARE for the
- * rest (limf_out_new). The LIIDs past it are not recorded (the bundle says it is incomplete);
- * their network handover goes on. */
+/* LIIDs a bundle records at most: each holds up to REC_FDS descriptors (and write buffers)
+ * until the bundle is closed; fewer when the open-file limit leaves less room beside FD_SPARE
+ * for the rest (limf_out_new; none below it). The LIIDs past it are not recorded (the bundle
+ * says it is incomplete); their network handover goes on. */
 #define REC_MAX  1024
-#define REC_MIN  16
 #define REC_FDS  4                /* iri.jsonl, hi2.pdu, cc.pcap, hi3.pdu */
 #define FD_SPARE (MAX_WAV + 256u) /* the WAVs, inputs, sockets, the database, the spools */
 /* The LIIDs known without being recorded (no bundle: the live handover; or past REC_MAX) are
- * forgotten once no call of theirs is in progress, when there are SWEEP_AT of them (then
- * twice as many as are left): a service running for months meets any number of LIIDs. */
-#define SWEEP_AT 64
+ * forgotten once no call of theirs is in progress, when there are SWEEP_AT LIIDs (then twice
+ * as many as are left): a service running for months meets any number of LIIDs. One that
+ * comes back has its warrant read again (out_of). */
+#define SWEEP_AT 256
 /* WAVs a bundle holds at most: the other outputs (REC_FDS a LIID) keep their room */
 #define WAV_FILES (HO_BUNDLE_MAX_FILES - REC_MAX * REC_FDS)
 
@@ -230,9 +230,12 @@ struct limf_out {
 	size_t n_out, cap_out, sweep_at;
 	uint32_t *ix;
 	size_t ix_cap;
-	size_t rec_max, n_rec; /* LIIDs the bundle records at most / does */
-	/* records of LIIDs past rec_max, not recorded; the first such LIID */
-	uint64_t unrec_iri, unrec_cc;
+	size_t rec_max;  /* LIIDs the bundle records at most */
+	uint64_t nofile; /* rec_max is set by this open-file limit (else 0: REC_MAX) */
+	/* LIIDs the bundle records, and the records of LIIDs past rec_max, not recorded (the
+	 * first such LIID below): the pipeline's thread writes them, limf status reads them */
+	_Atomic size_t n_rec;
+	_Atomic uint64_t unrec_iri, unrec_cc;
 	char unrec_first[WR_LIID_MAX + 1];
 	size_t n_wav; /* slots ever used: wav[0..n_wav) */
 	struct wavs wav[MAX_WAV];
@@ -405,15 +408,27 @@ static struct liid_out *out_of(struct limf_out *r, const char *liid)
 	if (r->n_rec == r->rec_max) {
 		if (!r->unrec_first[0]) {
 			snprintf(r->unrec_first, sizeof r->unrec_first, "%s", liid);
-			lim_warn("the evidence bundle records %zu LIIDs at most (the open-file "
-				 "limit): LIID %s and any later ones are not recorded (their "
-				 "network handover goes on); the bundle will say it is incomplete",
-				 r->rec_max, liid);
+			if (r->nofile)
+				lim_warn("the evidence bundle can hold %zu LIIDs under the "
+					 "open-file "
+					 "limit of %" PRIu64 " (ulimit -n, systemd LimitNOFILE=): "
+					 "LIID %s and any later ones are not recorded (their "
+					 "network "
+					 "handover goes on); the bundle will say it is incomplete",
+					 r->rec_max, r->nofile, liid);
+			else
+				lim_warn("the evidence bundle records %zu LIIDs at most: LIID %s "
+					 "and any later ones are not recorded (their network "
+					 "handover "
+					 "goes on; --liid makes a bundle of one); the bundle will "
+					 "say "
+					 "it is incomplete",
+					 r->rec_max, liid);
 		}
 		return o;
 	}
 	o->recorded = true;
-	r->n_rec++;
+	atomic_fetch_add_explicit(&r->n_rec, 1, memory_order_relaxed);
 	liid_dir(liid, dir);
 	snprintf(path, sizeof path, "%s/iri.jsonl", dir);
 	e = ho_bundle_file(r->b, path, &o->iri);
@@ -810,7 +825,7 @@ static void on_iri(void *ctx, const struct limf_iri *iri)
 	if (!o)
 		return;
 	if (unrec(r, o))
-		r->unrec_iri++;
+		atomic_fetch_add_explicit(&r->unrec_iri, 1, memory_order_relaxed);
 	write_iri(r, o, iri);
 	o->n_iri++;
 	s = seq_of(r, o, iri->cin);
@@ -1270,7 +1285,7 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	}
 	if (!r->b || !o->recorded) {
 		if (unrec(r, o))
-			r->unrec_cc++;
+			atomic_fetch_add_explicit(&r->unrec_cc, 1, memory_order_relaxed);
 		return;
 	}
 	/* the WAV first: finding a free slot may drain the ring */
@@ -1817,17 +1832,20 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 
 /* see cli.h */
 
-/* LIIDs a bundle records at most: REC_MAX, or what the open-file limit leaves room for. */
-static size_t rec_max(void)
+/* LIIDs a bundle records at most: REC_MAX, or what the open-file limit leaves room for
+ * (*nofile: that limit; else 0). */
+static size_t rec_max(uint64_t *nofile)
 {
 	struct rlimit rl;
-	size_t n = REC_MAX;
+	*nofile = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		rlim_t room = rl.rlim_cur > FD_SPARE ? (rl.rlim_cur - FD_SPARE) / REC_FDS : 0;
-		if (room < n)
-			n = (size_t)room;
+		if (room < REC_MAX) {
+			*nofile = (uint64_t)rl.rlim_cur;
+			return (size_t)room;
+		}
 	}
-	return n < REC_MIN ? REC_MIN : n;
+	return REC_MAX;
 }
 
 /* see out.h */
@@ -1842,7 +1860,7 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 	r->db = cfg->db;
 	r->conf = cfg->conf;
 	r->err = LIM_OK;
-	r->rec_max = rec_max();
+	r->rec_max = rec_max(&r->nofile);
 	r->sweep_at = SWEEP_AT;
 	if (pthread_mutex_init(&r->q.mu, NULL) != 0) {
 		free(r);
@@ -1928,7 +1946,7 @@ bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kerne
 	limf_pool_stats(p, &gs, &gc);
 	inc = limf_pipe_incomplete(&gs, &gc, kernel_dropped, limf_pool_notes_lost(p), why, cap);
 	drain(o);
-	if (!o->unrec_iri && !o->unrec_cc)
+	if (!atomic_load(&o->unrec_iri) && !atomic_load(&o->unrec_cc))
 		return inc;
 	n = cap ? strlen(why) : 0;
 	if (cap < 4 || n >= cap - 4) /* (already cut) */
@@ -1936,10 +1954,25 @@ bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kerne
 	w = snprintf(why + n, cap - n,
 		     "%s%" PRIu64 " IRI record(s) and %" PRIu64
 		     " CC packet(s) of LIIDs past the %zu the bundle can hold (the first: %s) "
-		     "not recorded",
-		     inc ? "; " : "", o->unrec_iri, o->unrec_cc, o->rec_max, o->unrec_first);
+		     "not recorded in it",
+		     inc ? "; " : "", atomic_load(&o->unrec_iri), atomic_load(&o->unrec_cc),
+		     o->rec_max, o->unrec_first);
 	if (w < 0 || (size_t)w >= cap - n)
 		memcpy(why + cap - 4, "...", 4);
+	return true;
+}
+
+/* see out.h */
+bool limf_out_bundle_liids(struct limf_out *o, uint64_t *recorded, uint64_t *max,
+			   uint64_t *unrecorded)
+{
+	*recorded = *max = *unrecorded = 0;
+	if (!o || !o->b)
+		return false;
+	*recorded = atomic_load_explicit(&o->n_rec, memory_order_relaxed);
+	*max = o->rec_max;
+	*unrecorded = atomic_load_explicit(&o->unrec_iri, memory_order_relaxed) +
+		      atomic_load_explicit(&o->unrec_cc, memory_order_relaxed);
 	return true;
 }
 
@@ -1951,7 +1984,7 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->dlv_iri = o->dlv_iri;
 	st->dlv_cc = o->dlv_cc;
 	st->dlv_refused = o->dlv_err;
-	st->n_liids = o->n_rec;
+	st->n_liids = atomic_load(&o->n_rec);
 	st->n_wavs = o->n_wpath;
 	st->wav_refused = o->wav_refused;
 }

@@ -73,6 +73,11 @@ const char *limf_out_error(struct limf_out *o);
 /* Whether the recording has failed, without waiting (a replay stops reading then). */
 bool limf_out_failed(const struct limf_out *o);
 void limf_out_stats(struct limf_out *o, struct limf_out_stats *st);
+/* The bundle's LIIDs while the run goes on, from any thread (limf status): recorded, the most
+ * it records, and the records of later LIIDs that were not recorded (their network handover
+ * went on); false (all 0) without a bundle. */
+bool limf_out_bundle_liids(struct limf_out *o, uint64_t *recorded, uint64_t *max,
+			   uint64_t *unrecorded);
 /* Whether the evidence of a run whose pipeline has finished is incomplete, the reason in
  * why[0..cap) (the manifest's "incomplete", the ALARM of replay and capture):
  * limf_pipe_incomplete of p's counts (kernel_dropped: see there), or records of LIIDs the

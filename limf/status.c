@@ -293,13 +293,13 @@ uint64_t limf_status_kernel_dropped(const struct limf_status_src *src, size_t n)
 
 /* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
  * the warrant gate failing, the last reload refused, the KMS certificate store, traffic lost
- * to capacity limits. */
+ * to capacity limits, LIIDs the evidence bundle cannot record. */
 static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool damaged,
 		       bool link_err)
 {
 	const char *sep = "";
 	bool gate = st->gate_alarm, rl = reload_alarm(st), cs = st->cert_store_alarm;
-	bool lost = st->loss_alarm;
+	bool lost = st->loss_alarm, bun = st->bundle_alarm;
 	fputs("alarm: ", f);
 	if (gate) {
 		fputs("warrant gate failing (decision or audit errors)", f);
@@ -310,6 +310,14 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 			"%straffic lost to capacity limits (%" PRIu64 " so far: see drops, "
 			"lost_to_evictions, sources)",
 			sep, st->lost);
+		sep = ", ";
+	}
+	if (bun) {
+		fprintf(f,
+			"%sLIIDs past the %" PRIu64
+			" the evidence bundle can hold are not recorded "
+			"(%" PRIu64 " records so far)",
+			sep, st->bundle_max_liids, st->bundle_unrecorded);
 		sep = ", ";
 	}
 	if (rl) {
@@ -331,7 +339,9 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost ? "none\n" : "\n", f);
+	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost && !bun ? "none\n"
+										     : "\n",
+	      f);
 }
 
 static void text(FILE *f, const struct limf_status *st)
@@ -373,6 +383,11 @@ static void text(FILE *f, const struct limf_status *st)
 		fprintf(f, "lost_to_evictions: media %" PRIu64 " sip_pin %" PRIu64 "\n",
 			st->cap->media_lost, st->cap->sip_pin_lost);
 	}
+	if (st->have_bundle)
+		fprintf(f,
+			"bundle: liids %" PRIu64 " max_liids %" PRIu64
+			" unrecorded_records %" PRIu64 "\n",
+			st->bundle_liids, st->bundle_max_liids, st->bundle_unrecorded);
 	if (st->pipe)
 		fprintf(f,
 			"pipeline: calls_seen %" PRIu64 " intercepted %" PRIu64
@@ -530,6 +545,19 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_bool(&j, st->loss_alarm);
 		lim_json_obj_close(&j);
 	}
+	if (st->have_bundle) {
+		lim_json_key(&j, "bundle");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "liids");
+		lim_json_u64(&j, st->bundle_liids);
+		lim_json_key(&j, "max_liids");
+		lim_json_u64(&j, st->bundle_max_liids);
+		lim_json_key(&j, "unrecorded_records");
+		lim_json_u64(&j, st->bundle_unrecorded);
+		lim_json_key(&j, "alarm");
+		lim_json_bool(&j, st->bundle_alarm);
+		lim_json_obj_close(&j);
+	}
 	if (st->pipe) {
 		const struct limf_pipe_stats *p = st->pipe;
 		lim_json_key(&j, "pipeline");
@@ -647,7 +675,7 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
 	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm ||
-				  st->loss_alarm);
+				  st->loss_alarm || st->bundle_alarm);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -921,6 +949,18 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_media_contested_total", "counter",
 			 "SDPs that claimed a media endpoint another open call holds.",
 			 c->media_contested);
+	}
+	if (st->have_bundle) {
+		prom_one(f, "limf_bundle_liids", "gauge",
+			 "LIIDs the evidence bundle (capture --record) records.", st->bundle_liids);
+		prom_one(f, "limf_bundle_max_liids", "gauge",
+			 "LIIDs the evidence bundle can record at most.", st->bundle_max_liids);
+		prom_one(f, "limf_bundle_unrecorded_records_total", "counter",
+			 "Records of LIIDs past the evidence bundle's most, not recorded in it.",
+			 st->bundle_unrecorded);
+		prom_one(f, "limf_bundle_unrecorded_alarm", "gauge",
+			 "1 once LIIDs past the evidence bundle's most were not recorded.",
+			 st->bundle_alarm ? 1u : 0u);
 	}
 	if (st->pipe) {
 		const struct limf_pipe_stats *p = st->pipe;

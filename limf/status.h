@@ -89,6 +89,13 @@ struct limf_status {
 	 * incomplete */
 	uint64_t lost;
 	bool loss_alarm;
+	/* capture --record (have_bundle): the LIIDs the evidence bundle records, the most it can
+	 * (limf/out.h limf_out_bundle_liids), and the records of the LIIDs past that, not
+	 * recorded (their handover goes on); the alarm once there is one, for the life of the
+	 * process (no later warrant will be recorded: restart the recording) */
+	bool have_bundle;
+	uint64_t bundle_liids, bundle_max_liids, bundle_unrecorded;
+	bool bundle_alarm;
 	struct limf_status_reload reload; /* all zero: no reload (and none rendered as such) */
 };
 

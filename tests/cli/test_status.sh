@@ -18,6 +18,9 @@
 #      them and the exit status is 3
 #   7. traffic lost to capacity limits (a flood of fragments evicts some from reassembly): the
 #      status alarm (text, JSON, /metrics, the instance's row), lost counted; exit status 3
+#   8. --record with more LIIDs than its bundle can hold (72; 64 under an open-file limit of
+#      1024): status says so (text, JSON, /metrics, the instance's row) and raises the alarm;
+#      the bundle says it is incomplete, exit 3; the LEMF gets every LIID all the same
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -315,6 +318,82 @@ wait "$cpid"
 rc=$?
 cpid=''
 [ "$rc" -eq 3 ] && ok || { bad "capture that lost traffic: exit $rc, want 3"; tail -5 "$tmp/cap7.err" >&2; }
+
+# ---- 8. --record past the LIIDs its bundle can hold: 72 LIIDs, 8 on each of 9 targets (a call
+# carries 8 at most), under an open-file limit of 1024 (4 descriptors a recorded LIID: 64
+# fit). A call of each a second apart, then the first target's again for 6 s, so that the run
+# is still going when status is asked.
+openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad "ed25519 key"
+{
+	cat "$tmp/limf.conf"
+	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
+} >"$tmp/rec.conf"
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do
+		warrant "S$sfx-$t-$i" "sip:many$t-$sfx@example.org" || bad "warrant add S$t-$i"
+	done
+done
+ms=()
+for k in $(seq 10); do
+	expect 0 "gen8-$k" "$gen" --community "$tmp/k/community.json" --out "$tmp/m$k.pcap" \
+		--calls 1 --duration "$([ "$k" -eq 10 ] && echo 6 || echo 1)" \
+		--caller "sip:many$(((k - 1) % 9 + 1))-$sfx@example.org" \
+		--callee "sip:mo$sfx@example.org" --start "$(iso $((NOW + k)))" --seed $((80 + k))
+	ms+=("$tmp/m$k.pcap")
+done
+expect 0 merge8 pcap_merge "$tmp/m8.pcap" "${ms[@]}"
+LIMF_HEALTH_INTERVAL_MS=300 bash -c 'ulimit -n 1024 && exec "$@"' _ "$limf" capture \
+	--config "$tmp/rec.conf" --pcap "$tmp/m8.pcap" --speed recorded --record "$tmp/ev8" \
+	--instance "st8-$sfx" >"$tmp/cap8.out" 2>"$tmp/cap8.err" </dev/null &
+cpid=$!
+status_until "j['bundle']['unrecorded_records'] > 0" && ok ||
+	{ bad "no unrecorded LIIDs in status"; show_out; }
+pyjson bundle_json "j['bundle']['liids'] == 64 and j['bundle']['max_liids'] == 64 and j['bundle']['alarm'] is True and j['alarm'] is True"
+expect 0 bundle_text "$limf" status --socket "$sock"
+has bundle_text "^bundle: liids 64 max_liids 64 unrecorded_records [1-9][0-9]*$"
+has bundle_text "^alarm: LIIDs past the 64 the evidence bundle can hold are not recorded ([1-9][0-9]* records so far)$"
+curl -s -m 5 -o "$tmp/out" "http://127.0.0.1:$mport/metrics" 2>"$tmp/err"
+has bundle_metrics "^limf_bundle_liids 64$"
+has bundle_metrics "^limf_bundle_max_liids 64$"
+has bundle_metrics "^limf_bundle_unrecorded_records_total [1-9][0-9]*$"
+has bundle_metrics "^limf_bundle_unrecorded_alarm 1$"
+sleep 0.7
+expect 0 bundle_all "$limf" status --all --json
+pyjson bundle_all "[(i['state'],i['alarm']) for i in j if i['name']=='st8-$sfx']==[('running',True)]"
+wait "$cpid"
+rc=$?
+cpid=''
+[ "$rc" -eq 3 ] && ok || { bad "capture past the bundle's LIIDs: exit $rc, want 3"; tail -5 "$tmp/cap8.err" >&2; }
+grep -q "the evidence bundle can hold 64 LIIDs under the open-file limit of 1024" "$tmp/cap8.err" &&
+	ok || bad "cap8: no warning naming the open-file limit"
+grep -q "ALARM: the interception is INCOMPLETE: [1-9][0-9]* IRI record(s) and [1-9][0-9]* CC packet(s) of LIIDs past the 64 the bundle can hold (the first: S$sfx-[1-9]-[1-8]) not recorded in it$" \
+	"$tmp/cap8.err" && ok || { bad "cap8: no ALARM"; tail -5 "$tmp/cap8.err" >&2; }
+expect 0 verify8 "$limf" verify "$tmp/ev8"
+has verify8 "^WARNING: its producer stated the evidence is INCOMPLETE: [1-9][0-9]* IRI record(s) and [1-9][0-9]* CC packet(s) of LIIDs past the 64"
+# every LIID handed over, recorded or not: IRI and CC, each CIN numbered from 0
+cat >"$tmp/many8.py" <<'PY'
+import collections, json, sys
+sfx = sys.argv[2]
+mine = [l for l in map(json.loads, open(sys.argv[1]))
+        if l.get("liid", "").startswith("S%s-" % sfx) and "seq" in l]
+seqs, kinds = collections.defaultdict(list), collections.defaultdict(set)
+for l in mine:
+    seqs[(l["liid"], l["kind"] == "cc", l["cin"])].append(l["seq"])
+    kinds[l["liid"]].add(l["kind"])
+assert len(kinds) == 72, "%d LIIDs got records" % len(kinds)
+for k, s in seqs.items():
+    assert s == list(range(len(s))), (k, s[:10])
+for l, k in kinds.items():
+    assert {"iri", "iri_keymgmt", "cc"} <= k, (l, k)
+print("ok")
+PY
+for _ in $(seq 50); do python3 "$tmp/many8.py" "$tmp/lemf.jsonl" "$sfx" >/dev/null 2>&1 && break; sleep 0.2; done
+expect 0 lemf8 python3 "$tmp/many8.py" "$tmp/lemf.jsonl" "$sfx"
+for t in 1 2 3 4 5 6 7 8 9; do
+	for i in $(seq 8); do
+		"$limf" warrant revoke "S$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke S$t-$i"
+	done
+done
 
 lemf_down
 live_kms_down
