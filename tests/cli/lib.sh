@@ -216,6 +216,64 @@ warrant() {
 	"$limf" warrant add --liid "$1" --authority Court --ref "R-$1" --country GB --from "$FROM" \
 		--to "$TO" --scope iri+cc --delivery lemf1 --target "$2" "${@:3}" >/dev/null
 }
+# many_warrants add|revoke PREFIX N: 8 warrants (warrant) on each of N targets, target T
+# sip:many<T>-$sfx@example.org, LIIDs PREFIX-T-1..8 (a call carries 8 LIIDs at most); or
+# their revocation
+many_warrants() {
+	local t i
+	for t in $(seq "$3"); do
+		for i in $(seq 8); do
+			if [ "$1" = add ]; then
+				warrant "$2-$t-$i" "sip:many$t-$sfx@example.org" || bad "warrant add $2-$t-$i"
+			else
+				"$limf" warrant revoke "$2-$t-$i" --reason "test: done" >/dev/null ||
+					bad "revoke $2-$t-$i"
+			fi
+		done
+	done
+}
+# many_calls OUT T0 STEP DUR TARGET...: a 1-call capture of each many_warrants TARGET (the
+# caller; callee sip:mo$sfx@example.org) starting STEP s after the one before (the first at
+# T0, UNIX seconds), DUR s long (the last one's: "A,B" for A s each and B s the last), merged
+# into OUT
+many_calls() {
+	local out=$1 t0=$2 step=$3 dur=${4%,*} last=${4#*,} k=0 t parts=()
+	shift 4
+	for t in "$@"; do
+		k=$((k + 1))
+		[ "$k" -eq "$#" ] && dur=$last
+		"$gen" --community "$tmp/k/community.json" --out "$out.$k" --calls 1 --duration "$dur" \
+			--caller "sip:many$t-$sfx@example.org" --callee "sip:mo$sfx@example.org" \
+			--start "$(iso $((t0 + step * (k - 1))))" --seed $((100 + k)) >/dev/null ||
+			bad "limf-gen $out.$k"
+		parts+=("$out.$k")
+	done
+	pcap_merge "$out" "${parts[@]}" || bad "merge $out"
+}
+# many_lemf NAME LEMF_JSONL PREFIX N TWICE: waits up to 10 s for, and counts, the LEMF having
+# IRI (key management among it) and CC of all N LIIDs PREFIX-*, each (LIID, CIN, IRI|CC)
+# numbered from 0, the LIIDs of target TWICE under two CINs and the others under one
+many_lemf() {
+	cat >"$tmp/many.py" <<'PY'
+import collections, json, sys
+f, prefix, n, twice = sys.argv[1], sys.argv[2] + "-", int(sys.argv[3]), sys.argv[4]
+mine = [l for l in map(json.loads, open(f)) if l.get("liid", "").startswith(prefix) and "seq" in l]
+seqs, cins, kinds = collections.defaultdict(list), collections.defaultdict(set), collections.defaultdict(set)
+for l in mine:
+    seqs[(l["liid"], l["kind"] == "cc", l["cin"])].append(l["seq"])
+    cins[l["liid"]].add(l["cin"])
+    kinds[l["liid"]].add(l["kind"])
+assert len(kinds) == n, "%d LIIDs got records" % len(kinds)
+for k, s in seqs.items():
+    assert s == list(range(len(s))), (k, s[:10])
+for l, c in cins.items():
+    assert len(c) == (2 if l.startswith(prefix + twice + "-") else 1), (l, c)
+    assert {"iri", "iri_keymgmt", "cc"} <= kinds[l], (l, kinds[l])
+print("ok")
+PY
+	for _ in $(seq 50); do python3 "$tmp/many.py" "${@:2}" >/dev/null 2>&1 && break; sleep 0.2; done
+	expect 0 "$1" python3 "$tmp/many.py" "${@:2}"
+}
 # capture NAME ARGS...: `limf capture --config $tmp/limf.conf ARGS...` in the background,
 # stdout and stderr to $tmp/NAME.out and $tmp/NAME.err; its pid in cpid.
 # capture_conf CONF NAME ARGS...: the same with the configuration file CONF

@@ -478,50 +478,15 @@ kms_down "$tmp/c"
 # The LIIDs with no call in progress are forgotten from 256 on, and made again when they come
 # back: the LEMF gets the IRI and CC of every LIID, each CIN numbered from 0, the ninth
 # target's LIIDs under two CINs. (test_status 8: --record past the LIIDs a bundle can hold.)
-for t in $(seq 33); do
-	for i in $(seq 8); do
-		warrant "M$sfx-$t-$i" "sip:many$t-$sfx@example.org" || bad "warrant add M$t-$i"
-	done
-done
-ms=()
-for k in $(seq 34); do
-	expect 0 "gen9-$k" "$gen" --community "$tmp/k/community.json" --out "$tmp/m$k.pcap" \
-		--calls 1 --duration 1 --caller "sip:many$((k == 34 ? 9 : k))-$sfx@example.org" \
-		--callee "sip:mo$sfx@example.org" --start "$(iso $((NOW + 10 * k)))" --seed $((90 + k))
-	ms+=("$tmp/m$k.pcap")
-done
-expect 0 merge9 pcap_merge "$tmp/m9.pcap" "${ms[@]}"
+many_warrants add "M$sfx" 33
+many_calls "$tmp/m9.pcap" $((NOW + 10)) 10 1,1 $(seq 33) 9
 capture run9 --pcap "$tmp/m9.pcap" --speed max
 reap run9 0
 grep -q "limf capture: .* intercepted 34 " "$tmp/run9.err" && ok ||
 	{ bad "run9: summary"; grep "limf capture:" "$tmp/run9.err" >&2; }
 grep -q "pending 0 links" "$tmp/run9.err" && ok || bad "run9: not all confirmed"
-cat >"$tmp/many9.py" <<'PY'
-import collections, json, sys
-sfx = sys.argv[2]
-mine = [l for l in map(json.loads, open(sys.argv[1]))
-        if l.get("liid", "").startswith("M%s-" % sfx) and "seq" in l]
-liids = {l["liid"] for l in mine}
-assert len(liids) == 264, "%d LIIDs got records" % len(liids)
-seqs, cins, kinds = collections.defaultdict(list), collections.defaultdict(set), collections.defaultdict(set)
-for l in mine:
-    seqs[(l["liid"], l["kind"] == "cc", l["cin"])].append(l["seq"])
-    cins[l["liid"]].add(l["cin"])
-    kinds[l["liid"]].add(l["kind"])
-for k, s in seqs.items():
-    assert s == list(range(len(s))), (k, s[:10])
-for l, c in cins.items():
-    assert len(c) == (2 if l.startswith("M%s-9-" % sfx) else 1), (l, c)
-    assert {"iri", "iri_keymgmt", "cc"} <= kinds[l], (l, kinds[l])
-print("ok")
-PY
-for _ in $(seq 50); do python3 "$tmp/many9.py" "$tmp/lemf.jsonl" "$sfx" >/dev/null 2>&1 && break; sleep 0.2; done
-expect 0 lemf9 python3 "$tmp/many9.py" "$tmp/lemf.jsonl" "$sfx"
-for t in $(seq 33); do
-	for i in $(seq 8); do
-		"$limf" warrant revoke "M$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke M$t-$i"
-	done
-done
+many_lemf lemf9 "$tmp/lemf.jsonl" "M$sfx" 264 9
+many_warrants revoke "M$sfx" 33
 
 lemf_down
 live_kms_down

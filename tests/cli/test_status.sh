@@ -328,20 +328,8 @@ openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && ok || bad
 	cat "$tmp/limf.conf"
 	printf '[evidence]\nsign_key = %s\n' "$tmp/sign.pem"
 } >"$tmp/rec.conf"
-for t in 1 2 3 4 5 6 7 8 9; do
-	for i in $(seq 8); do
-		warrant "S$sfx-$t-$i" "sip:many$t-$sfx@example.org" || bad "warrant add S$t-$i"
-	done
-done
-ms=()
-for k in $(seq 10); do
-	expect 0 "gen8-$k" "$gen" --community "$tmp/k/community.json" --out "$tmp/m$k.pcap" \
-		--calls 1 --duration "$([ "$k" -eq 10 ] && echo 6 || echo 1)" \
-		--caller "sip:many$(((k - 1) % 9 + 1))-$sfx@example.org" \
-		--callee "sip:mo$sfx@example.org" --start "$(iso $((NOW + k)))" --seed $((80 + k))
-	ms+=("$tmp/m$k.pcap")
-done
-expect 0 merge8 pcap_merge "$tmp/m8.pcap" "${ms[@]}"
+many_warrants add "S$sfx" 9
+many_calls "$tmp/m8.pcap" $((NOW + 1)) 1 1,6 $(seq 9) 1
 LIMF_HEALTH_INTERVAL_MS=300 bash -c 'ulimit -n 1024 && exec "$@"' _ "$limf" capture \
 	--config "$tmp/rec.conf" --pcap "$tmp/m8.pcap" --speed recorded --record "$tmp/ev8" \
 	--instance "st8-$sfx" >"$tmp/cap8.out" 2>"$tmp/cap8.err" </dev/null &
@@ -371,29 +359,8 @@ grep -q "ALARM: the interception is INCOMPLETE: [1-9][0-9]* IRI record(s) and [1
 expect 0 verify8 "$limf" verify "$tmp/ev8"
 has verify8 "^WARNING: its producer stated the evidence is INCOMPLETE: [1-9][0-9]* IRI record(s) and [1-9][0-9]* CC packet(s) of LIIDs past the 64"
 # every LIID handed over, recorded or not: IRI and CC, each CIN numbered from 0
-cat >"$tmp/many8.py" <<'PY'
-import collections, json, sys
-sfx = sys.argv[2]
-mine = [l for l in map(json.loads, open(sys.argv[1]))
-        if l.get("liid", "").startswith("S%s-" % sfx) and "seq" in l]
-seqs, kinds = collections.defaultdict(list), collections.defaultdict(set)
-for l in mine:
-    seqs[(l["liid"], l["kind"] == "cc", l["cin"])].append(l["seq"])
-    kinds[l["liid"]].add(l["kind"])
-assert len(kinds) == 72, "%d LIIDs got records" % len(kinds)
-for k, s in seqs.items():
-    assert s == list(range(len(s))), (k, s[:10])
-for l, k in kinds.items():
-    assert {"iri", "iri_keymgmt", "cc"} <= k, (l, k)
-print("ok")
-PY
-for _ in $(seq 50); do python3 "$tmp/many8.py" "$tmp/lemf.jsonl" "$sfx" >/dev/null 2>&1 && break; sleep 0.2; done
-expect 0 lemf8 python3 "$tmp/many8.py" "$tmp/lemf.jsonl" "$sfx"
-for t in 1 2 3 4 5 6 7 8 9; do
-	for i in $(seq 8); do
-		"$limf" warrant revoke "S$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke S$t-$i"
-	done
-done
+many_lemf lemf8 "$tmp/lemf.jsonl" "S$sfx" 72 1
+many_warrants revoke "S$sfx" 9
 
 lemf_down
 live_kms_down
