@@ -55,7 +55,7 @@ enum cap_drop {
 	CAP_DROP_FRAG_BAD,      /* fragment with a length not a multiple of 8 (more-fragments set),
 			       * or ending past 65535 */
 	CAP_DROP_FRAG_OVERLAP,  /* overlapping fragments: whole datagram dropped (RFC 5722) */
-	CAP_DROP_FRAG_TOOBIG,   /* datagram over cap_defrag_limits.max_datagram */
+	CAP_DROP_FRAG_TOOBIG,   /* datagram over max_datagram, or over what IPv4 can carry */
 	CAP_DROP_FRAG_PIECES,   /* more than CAP_FRAG_MAX_PIECES fragments in one datagram */
 	CAP_DROP_FRAG_TABLE,    /* max_inflight datagrams already in reassembly */
 	CAP_DROP_FRAG_MEM,      /* max_total bytes already held by reassembly */

@@ -179,7 +179,9 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 		if (!d->tab[i].used && !freeslot)
 			freeslot = &d->tab[i];
 	}
-	if (end > d->lim.max_datagram) {
+	/* an IPv4 datagram's total length (16 bits) counts its header of at least 20 octets;
+	 * IPv6's payload length does not count the fixed header (RFC 791 s3.1, RFC 8200 s3) */
+	if (end > d->lim.max_datagram || (f->ip_ver == 4 && end > 65535u - 20u)) {
 		if (g)
 			dg_drop(d, g);
 		return CAP_DROP_FRAG_TOOBIG;

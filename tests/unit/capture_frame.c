@@ -538,6 +538,31 @@ static void t_defrag_reject(void)
 		CHECK(cap_defrag_inflight(d) == 0);
 		cap_defrag_free(d);
 
+		/* the largest datagram each version carries: IPv4 65535 - 20 octets of UDP
+		 * header and data (65507 of payload), IPv6 65535 (65527); one octet more is
+		 * refused in IPv4 (the decrypted RTP would not fit an IPv4 record of cc.pcap; in
+		 * IPv6 the UDP length could not say it) */
+		for (int more = 0; more < (ver == 4 ? 2 : 1); more++) {
+			static uint8_t big[65535 - 8 + 1];
+			size_t bl = (ver == 4 ? 65535 - 20 - 8 : 65535 - 8) + (size_t)more, k;
+			enum cap_drop r = CAP_PENDING;
+			payload_pattern(big, bl, 3);
+			CHECK(cap_defrag_new(NULL, &d) == LIM_OK);
+			n = t_frag4(ver, 1, 2, 80, big, bl, 1480, frags, flen, 64);
+			CHECK(n == (bl + 8 + 1479) / 1480);
+			for (k = 0; k < n && r == CAP_PENDING; k++)
+				r = add(d, frags[k], flen[k], 1, &out);
+			if (more) {
+				CHECK(r == CAP_DROP_FRAG_TOOBIG && k == n);
+			} else {
+				CHECK(r == CAP_OK && k == n && out.ip_payload.len == bl + 8);
+				CHECK(r == CAP_OK && cap_decode_l4(&out) == CAP_OK &&
+				      out.payload.len == bl && memcmp(out.payload.p, big, bl) == 0);
+			}
+			CHECK(cap_defrag_inflight(d) == 0);
+			cap_defrag_free(d);
+		}
+
 		/* table full: 2 datagrams in flight; a third makes the one that started first go
 		 * (evicted), and completes */
 		cap_defrag_limits_default(&lim);
