@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -237,6 +238,9 @@ struct limf_out {
 	_Atomic size_t n_rec;
 	_Atomic uint64_t unrec_iri, unrec_cc;
 	char unrec_first[WR_LIID_MAX + 1];
+	/* CC packets cc.pcap cannot hold (longer than an IPv4 record, dated after 2106): in
+	 * hi3.pdu only (recording thread; read when drained) */
+	uint64_t pcap_refused;
 	size_t n_wav; /* slots ever used: wav[0..n_wav) */
 	struct wavs wav[MAX_WAV];
 	char (*wpath)[128]; /* every WAV of the run, in order (limf_out_wav) */
@@ -1049,6 +1053,16 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 	hc.rtp = it->rtp;
 	hc.rtp_len = it->len;
 	e = ho_ccw_write(o->cc, &pk);
+	if (e == LIM_E_ARG) {
+		/* one packet a pcap record cannot hold: refused before anything is written, and
+		 * the file stays whole; hi3.pdu has no such limit (the manifest counts it) */
+		if (r->pcap_refused++ == 0)
+			lim_warn("LIID %s: a CC packet of %zu octets at %" PRIu64
+				 " s cannot be a cc.pcap record; it is in hi3.pdu only (counted in "
+				 "the manifest: cc.packets_not_in_pcap)",
+				 o->liid, it->len, it->ts_ns / 1000000000u);
+		e = LIM_OK;
+	}
 	if (e == LIM_OK)
 		e = ho_encode_cc_rtp(&it->h, &hc, pdu, PDU_BUF, &len);
 	if (e == LIM_OK)
@@ -1797,6 +1811,12 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	lim_json_key(&j, "packets_without_wav");
 	lim_json_u64(&j, r->wav_refused);
 	lim_json_obj_close(&j);
+	/* CC packets in hi3.pdu that cc.pcap could not hold */
+	lim_json_key(&j, "cc");
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "packets_not_in_pcap");
+	lim_json_u64(&j, r->pcap_refused);
+	lim_json_obj_close(&j);
 	lim_json_obj_close(&j);
 	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
 		free(txt);
@@ -1934,6 +1954,30 @@ const char *limf_out_error(struct limf_out *o)
 	return o->err != LIM_OK ? o->errmsg : NULL;
 }
 
+/* Appends one reason to why[0..cap) after "; " when more is set (a text already cut to
+ * "..." stays so; one that does not fit ends in "..."). Returns true. */
+static bool why_add(char *why, size_t cap, bool more, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool why_add(char *why, size_t cap, bool more, const char *fmt, ...)
+{
+	size_t n = cap ? strlen(why) : 0;
+	va_list ap;
+	int w = 0;
+	if (cap < 4 || n >= cap - 4)
+		return true;
+	if (more)
+		w = snprintf(why + n, cap - n, "; ");
+	if (w >= 0 && (size_t)w < cap - n) {
+		n += (size_t)w;
+		va_start(ap, fmt);
+		w = vsnprintf(why + n, cap - n, fmt, ap);
+		va_end(ap);
+	}
+	if (w < 0 || (size_t)w >= cap - n)
+		memcpy(why + cap - 4, "...", 4);
+	return true;
+}
+
 /* see out.h */
 bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kernel_dropped,
 			 char *why, size_t cap)
@@ -1941,25 +1985,22 @@ bool limf_out_incomplete(struct limf_out *o, struct limf_pool *p, uint64_t kerne
 	struct limf_pipe_stats gs;
 	struct cap_stats gc;
 	bool inc;
-	size_t n;
-	int w;
 	limf_pool_stats(p, &gs, &gc);
 	inc = limf_pipe_incomplete(&gs, &gc, kernel_dropped, limf_pool_notes_lost(p), why, cap);
 	drain(o);
-	if (!atomic_load(&o->unrec_iri) && !atomic_load(&o->unrec_cc))
-		return inc;
-	n = cap ? strlen(why) : 0;
-	if (cap < 4 || n >= cap - 4) /* (already cut) */
-		return true;
-	w = snprintf(why + n, cap - n,
-		     "%s%" PRIu64 " IRI record(s) and %" PRIu64
-		     " CC packet(s) of LIIDs past the %zu the bundle can hold (the first: %s) "
-		     "not recorded in it",
-		     inc ? "; " : "", atomic_load(&o->unrec_iri), atomic_load(&o->unrec_cc),
-		     o->rec_max, o->unrec_first);
-	if (w < 0 || (size_t)w >= cap - n)
-		memcpy(why + cap - 4, "...", 4);
-	return true;
+	if (atomic_load(&o->unrec_iri) || atomic_load(&o->unrec_cc))
+		inc = why_add(why, cap, inc,
+			      "%" PRIu64 " IRI record(s) and %" PRIu64
+			      " CC packet(s) of LIIDs past the %zu the bundle can hold (the "
+			      "first: %s) not recorded in it",
+			      atomic_load(&o->unrec_iri), atomic_load(&o->unrec_cc), o->rec_max,
+			      o->unrec_first);
+	if (o->pcap_refused)
+		inc = why_add(why, cap, inc,
+			      "%" PRIu64 " CC packet(s) too long for a cc.pcap record or dated "
+			      "after 2106, in hi3.pdu only",
+			      o->pcap_refused);
+	return inc;
 }
 
 /* see out.h */

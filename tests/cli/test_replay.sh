@@ -849,6 +849,45 @@ for t in 1 2 3 4 5 6 7 8 9; do
 	done
 done
 
+# ---- the largest packets. An SRTP datagram as large as IPv4 carries (65535 octets with the
+# IP header) is reassembled from its fragments, decrypted whole, and written to cc.pcap as a
+# record of 65525 octets (the tag taken off) and to the WAV; the same in IPv6 (65535 octets of
+# payload). A datagram one IPv4 cannot carry (65546 octets) is never reassembled: a capture
+# drop, not a stop of the recording (it used to reach cc.pcap's writer, which refused it, and
+# the recording stopped: no bundle for anyone)
+warrant "J$sfx" iri+cc "sip:jumbo$sfx@example.org"
+for jc in "j4 65485" "j6 65505 --ipv6" "jx 65496"; do
+	set -- $jc
+	expect 0 "gen-$1" "$gen" --community "$tmp/g/community.json" --out "$tmp/$1.pcap" --calls 1 \
+		--duration 1 --caller "sip:jumbo$sfx@example.org" --callee "$B" --start "$AT" \
+		--seed 17 --jumbo "$2" "${@:3}"
+	replay "$1" g "$tmp/$1.pcap"
+	check "$1" "J$sfx" "$1" targets
+	verify "$1"
+	cp "$tmp/ev-$1/manifest.json" "$tmp/out"
+	pyjson "manifest-$1" "j['cc']=={'packets_not_in_pcap':0} and 'incomplete' not in j"
+done
+cp "$tmp/sum-jx.json" "$tmp/out"
+pyjson summary-jx "j['complete'] and j['summary']['drops']=={'frag_toobig':1}"
+cp "$tmp/jx.pcap.json" "$tmp/out"
+pyjson truth-jx "[len(s['lost']) for s in j['calls'][0]['streams']]==[1,0]"
+expect 0 jumbo-records python3 -c '
+import struct, sys
+def biggest(name):
+    d, o, big = open("%s/ev-%s/%s/cc.pcap" % (sys.argv[1], name, sys.argv[2]), "rb").read(), 24, b""
+    while o < len(d):
+        n = struct.unpack_from("<I", d, o + 8)[0]
+        big = max(big, d[o + 16:o + 16 + n], key=len)
+        o += 16 + n
+    return big
+# the IPv4 total length and the IPv6 payload length say the same
+r = biggest("j4")
+assert len(r) == 65535 - 10 and struct.unpack_from("!H", r, 2)[0] == len(r), len(r)
+r = biggest("j6")
+assert len(r) == 40 + 65535 - 10 and struct.unpack_from("!H", r, 4)[0] == len(r) - 40, len(r)
+assert len(biggest("jx")) < 1000
+print("ok")' "$tmp" "J$sfx"
+
 # ---- a tampered bundle fails verify, naming the file
 cp -a "$tmp/ev-g1" "$tmp/ev-t"
 printf 'x' | dd of="$tmp/ev-t/$LG/cc.pcap" bs=1 seek=100 conv=notrunc 2>/dev/null

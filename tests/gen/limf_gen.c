@@ -45,7 +45,8 @@
  *   X.pcap.json  the truth, one JSON object:
  *     {"generator": "limf-gen", "seed", "profile", "community": {"kms_uri", "id_scheme",
  *      "user_key_period", "user_key_offset"}, "options": {"calls", "background",
- *      "duration_ms", "ipv6", "vlan", "transport", "frag", "rekey", "ssrc_change", "rtcp"},
+ *      "duration_ms", "ipv6", "vlan", "transport", "frag", "rekey", "ssrc_change", "rtcp",
+ *      "jumbo"},
  *      "frames" (records in the pcap),
  *      "calls": [ {"no" (1.., in start order), "call_id", "target" (bool), "caller", "callee",
  *        "transport", "profile", "start", "end" (ISO 8601 UTC, first and last frame),
@@ -94,6 +95,7 @@
 #define MAX_CALLS   100000
 #define PKT_CAP     256
 #define FRAG_SIZE   512
+#define JUMBO_CAP   65536 /* --jumbo: an SRTP packet of up to 65535 - 8 octets */
 #define TCP_MSS     1448
 #define SLOT_US     20000
 #define CALLEE_SKEW 3000 /* the callee's packets lag the caller's by 3 ms */
@@ -103,6 +105,7 @@ struct opts {
 	const char *community, *out, *caller, *callee, *audio, *dump_keys;
 	enum gen_profile profile;
 	unsigned calls, background, corrupt;
+	size_t jumbo; /* --jumbo: octets of G.711 in each target call's last caller packet */
 	double duration, loss, reorder;
 	uint64_t start_us, seed;
 	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri;
@@ -209,7 +212,7 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
-		"         [--clear-ids] [--no-idri] [--t-skew SECS] [--first-seq N]",
+		"         [--clear-ids] [--no-idri] [--t-skew SECS] [--first-seq N] [--jumbo N]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -235,6 +238,9 @@ static void usage(FILE *f)
 		"period);",
 		"--first-seq N: every stream's first RTP sequence number (else random): N near",
 		"65535 makes the streams wrap (their ROC 1) within seconds;",
+		"--jumbo N: the caller's last packet of every target call carries N octets of",
+		"G.711 (fragments of a 1500-octet MTU); one IPv4 cannot carry is sent all the",
+		"same and is \"lost\" in the truth;",
 		"--rtcp: an SRTCP report per sender every 5 s; --dump-keys DIR (tests): the KMS's",
 		"public keys and each callee's RSK, and the SSVs in the truth file.",
 		"--x2x3: then act as a point of interception (ETSI TS 103 221-2): the calls' SIP",
@@ -541,12 +547,21 @@ static void open_rec(struct call *c, int d, int r)
 
 /* Builds and protects the packet of slot k of direction d into buf; records the clear
  * payload when the packet will be in the pcap intact. */
-static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf)
+/* Whether direction d's slot k is the --jumbo packet: the caller's last of a target call. */
+static bool jumbo_slot(const struct call *c, int d, uint64_t k)
 {
+	return o.jumbo && c->target && d == 0 && k + 1 == c->d[0].n;
+}
+
+/* Slot k's SRTP packet into buf[0..cap) (PKT_CAP, JUMBO_CAP for the --jumbo slot); its clear
+ * payload to the .raw file. Returns its length, 0 when lost on the way. */
+static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf, size_t cap)
+{
+	static uint8_t big[JUMBO_CAP];
 	struct dir *x = &c->d[d];
 	struct srec *r;
-	uint8_t pl[160];
-	size_t len = 12 + 160;
+	uint8_t small[160], *pl = small;
+	size_t plen = 160, len;
 	uint64_t i;
 	uint16_t seq;
 	uint32_t ts;
@@ -565,7 +580,16 @@ static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf)
 	i = k - x->base;
 	seq = (uint16_t)(x->seq0 + i);
 	ts = (uint32_t)(x->ts0 + i * 160);
-	gen_audio_g711(&x->audio, c->pt, pl);
+	if (jumbo_slot(c, d, k)) {
+		pl = big;
+		plen = o.jumbo;
+	}
+	for (size_t off = 0; off < plen; off += 160) {
+		gen_audio_g711(&x->audio, c->pt, small);
+		if (pl != small)
+			memcpy(pl + off, small, plen - off < 160 ? plen - off : 160);
+	}
+	len = 12 + plen;
 	buf[0] = 0x80;
 	buf[1] = (uint8_t)((i == 0 ? 0x80 : 0) | c->pt); /* marker on the first packet */
 	buf[2] = (uint8_t)(seq >> 8), buf[3] = (uint8_t)seq;
@@ -573,10 +597,16 @@ static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf)
 	buf[7] = (uint8_t)ts;
 	buf[8] = (uint8_t)(x->ssrc >> 24), buf[9] = (uint8_t)(x->ssrc >> 16);
 	buf[10] = (uint8_t)(x->ssrc >> 8), buf[11] = (uint8_t)x->ssrc;
-	memcpy(buf + 12, pl, 160);
-	e = lim_srtp_protect(x->tx[key], buf, &len, PKT_CAP);
+	memcpy(buf + 12, pl, plen);
+	e = lim_srtp_protect(x->tx[key], buf, &len, cap);
 	if (e != LIM_OK)
 		gen_die("lim_srtp_protect: %s", lim_strerror(e));
+	if (!o.ipv6 && 20 + 8 + len > 65535) {
+		/* the --jumbo packet IPv4 cannot carry: its fragments are sent all the same, and
+		 * no receiver can reassemble them */
+		seq_push(&r->lost, seq);
+		return len;
+	}
 	if (x->fate[k] == F_LOST) {
 		seq_push(&r->lost, seq);
 		return 0;
@@ -585,7 +615,7 @@ static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf)
 	if (x->fate[k] == F_CORRUPT) {
 		buf[12 + 37] ^= 0x5a; /* inside the encrypted payload: fails authentication */
 		seq_push(&r->corrupt, seq);
-	} else if (fwrite(pl, 1, 160, r->raw) != 160) {
+	} else if (fwrite(pl, 1, plen, r->raw) != plen) {
 		gen_die("write error on a .raw file");
 	}
 	if (x->fate[k] == F_SWAP1)
@@ -642,21 +672,26 @@ static void media_slot(struct call *c, int d)
 {
 	struct dir *x = &c->d[d];
 	uint64_t k = x->next++, t = slot_time(c, d, k);
-	uint8_t buf[PKT_CAP];
+	static uint8_t big[JUMBO_CAP];
+	uint8_t small[PKT_CAP], *buf = small;
 	size_t len;
 	if (x->fate[k] == F_SWAP2) {
 		/* the packet of slot k-1, delayed behind its successor */
 		len = x->held_len;
 		memcpy(buf, x->held, len);
 	} else if (x->fate[k] == F_SWAP1) {
-		x->held_len = produce(c, d, k, x->held);
-		len = produce(c, d, k + 1, buf);
+		x->held_len = produce(c, d, k, x->held, PKT_CAP);
+		len = produce(c, d, k + 1, buf, PKT_CAP);
+	} else if (jumbo_slot(c, d, k)) {
+		buf = big;
+		len = produce(c, d, k, buf, JUMBO_CAP);
 	} else {
-		len = produce(c, d, k, buf);
+		len = produce(c, d, k, buf, PKT_CAP);
 	}
 	if (len != 0) {
 		note_time(c, t);
-		gen_udp(&pc, t, x->src, x->sport, x->dst, x->dport, buf, len, 0);
+		gen_udp(&pc, t, x->src, x->sport, x->dst, x->dport, buf, len,
+			len > 1400 ? (o.ipv6 ? 1448 : 1480) : 0);
 	}
 	if (o.rtcp && (k + 1) % RTCP_SLOTS == 0)
 		send_rtcp(c, d, k, t);
@@ -825,12 +860,19 @@ static void assign_fates(struct call *c)
 			}
 		}
 	}
+	if (c->target && o.jumbo && c->d[0].n) {
+		/* the --jumbo packet arrives, in its place */
+		struct dir *x = &c->d[0];
+		if (x->fate[x->n - 1] == F_SWAP2)
+			x->fate[x->n - 2] = F_OK;
+		x->fate[x->n - 1] = F_OK;
+	}
 	if (c->target) {
 		uint64_t tries = 0;
 		for (unsigned i = 0; i < o.corrupt && tries < 1000000; tries++) {
 			struct dir *x = &c->d[i & 1];
 			uint64_t k = gen_rng_below(&c->rng, (uint32_t)x->n);
-			if (x->fate[k] == F_OK) {
+			if (x->fate[k] == F_OK && !jumbo_slot(c, i & 1, k)) {
 				x->fate[k] = F_CORRUPT;
 				i++;
 			}
@@ -1243,6 +1285,12 @@ static void parse_opts(int argc, char **argv)
 			if (fs != (double)(int32_t)fs)
 				gen_die("--first-seq: a whole number in 0..65535");
 			o.first_seq = (int32_t)fs;
+		} else if (ARG("--jumbo")) {
+			/* room for the RTP header and a 10-octet tag in a UDP datagram (a 16-octet
+			 * tag, --profile mcx, leaves 6 fewer: gen_udp says so) */
+			o.jumbo = (size_t)real_arg(a, v, 160, 65535 - 8 - 12 - 10);
+			if ((double)o.jumbo != strtod(v, NULL))
+				gen_die("--jumbo: a whole number of octets");
 		} else if (ARG("--t-skew")) {
 			char *end = NULL;
 			long long sk = strtoll(v, &end, 10);
@@ -1444,6 +1492,8 @@ int main(int argc, char **argv)
 	lim_json_bool(&j, o.ssrc_change);
 	lim_json_key(&j, "rtcp");
 	lim_json_bool(&j, o.rtcp);
+	lim_json_key(&j, "jumbo");
+	lim_json_u64(&j, o.jumbo);
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "frames");
 	lim_json_u64(&j, pc.frames);
