@@ -32,7 +32,7 @@
  *              new - so for limf only a reopen within a run, at a reload, can meet this.)
  *              A refused append uses up its number (a gap: the loss shows where it
  *              happened, and the numbers stay the bundle's). Counters are one per
- *              (LIID, CIN, IRI|CC), at most HO_SEQ_KEYS_MAX: a call's are forgotten when it
+ *              (LIID, CIN, IRI|CC), at most cfg.max_keys: a call's are forgotten when it
  *              ends (ho_spool_seq_forget), else the table fills and new calls are refused.
  *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
  *              "<CIN> <LIID hex>" (or "<CIN> *": every LIID) per ho_spool_seq_forget(),
@@ -136,7 +136,8 @@
 /* ---- spool ---- */
 
 #define HO_SPOOL_SEG_DEFAULT (16u << 20) /* default segment size */
-#define HO_SEQ_KEYS_MAX      65536u      /* most (LIID, CIN, IRI|CC) counters per spool */
+#define HO_SEQ_KEYS_MAX      65536u      /* (LIID, CIN, IRI|CC) counters per spool: default */
+#define HO_SEQ_KEYS_HARD     (1u << 24)  /* the most ho_spool_cfg.max_keys may say */
 
 struct ho_spool;
 
@@ -150,6 +151,11 @@ struct ho_spool_cfg {
 	uint64_t max_bytes;     /* bound on all live segments; appends beyond it: LIM_E_LIMIT */
 	uint64_t segment_bytes; /* a new segment starts past this size (0: HO_SPOOL_SEG_DEFAULT) */
 	unsigned sync_every;    /* 1: every append syncs; else the caller calls ho_spool_sync() */
+	/* sequence counters held at once, one per (LIID, CIN, IRI|CC) of the calls in progress
+	 * (0: HO_SEQ_KEYS_MAX; at most HO_SEQ_KEYS_HARD): a new call's first PDU beyond them is
+	 * refused. Size it from the calls the caller can have in progress, so that only its own
+	 * tables' limits, never this one, decide which call is left out. */
+	size_t max_keys;
 };
 
 struct ho_spool_stats {
@@ -191,7 +197,7 @@ LIM_WUR enum lim_err ho_spool_set_max_bytes(struct ho_spool *s, uint64_t max_byt
  * loss's ETSI signal - except for a new call's first PDU refused for a full counter table,
  * which makes no counter: the spool is full (max_bytes), or the disk is - also when
  * a new segment cannot be started; it is removed and the next append tries again - or the PDU
- * starts a new (LIID, CIN, IRI|CC) counter while HO_SEQ_KEYS_MAX are held), LIM_E_IO. Errors
+ * starts a new (LIID, CIN, IRI|CC) counter while max_keys are held), LIM_E_IO. Errors
  * other than LIM_E_LIMIT/LIM_E_ARG are sticky. */
 LIM_WUR enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n);
 /* Stamps h->seqno with the next number for (h->liid, h->cin, IRI|CC), encodes and appends. */
@@ -215,7 +221,7 @@ uint32_t ho_spool_next_seq(const struct ho_spool *s, const char *liid, uint32_t 
  * record); a PDU appended anyway would start again at sequence number 0. Records of the call
  * still in the spool keep their numbers and are delivered as before. Persistent: written at
  * once to the ended journal (see top), so a restart does not bring the counters back. Without
- * forgets the table fills (HO_SEQ_KEYS_MAX) and every new call is refused. A call with no
+ * forgets the table fills (max_keys) and every new call is refused. A call with no
  * counter held is a no-op. Errors (the counters are forgotten in memory all the same, and the
  * seq file written at close leaves them out): LIM_E_ARG (bad liid), LIM_E_IO (the journal line
  * could not be written: after a crash that call's counters may come back), LIM_E_LIMIT (the

@@ -26,6 +26,7 @@
 #include "common/err.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
+#include "handover/seqtab.h"
 #include "tests/unit/check.h"
 
 /* tests/unit/test_handover.c */
@@ -607,6 +608,132 @@ static void t_ho_seqno(void)
 	free(d);
 }
 
+/* The counter table (handover/seqtab.h) against a plain list, over random sets and drops on a
+ * small key space (long chains, tombstones, re-indexing, the free list, the table emptied and
+ * made again), then at the scale of a flood: a million counters set, read and dropped. */
+struct model_ent {
+	uint8_t cc;
+	uint32_t cin;
+	char liid[8];
+	uint32_t next;
+	bool live;
+};
+
+static int model_cmp(const void *a, const void *b)
+{
+	const struct model_ent *x = a, *y = b;
+	if (x->live != y->live)
+		return x->live ? -1 : 1;
+	if (x->cc != y->cc)
+		return x->cc < y->cc ? -1 : 1;
+	if (x->cin != y->cin)
+		return x->cin < y->cin ? -1 : 1;
+	return strcmp(x->liid, y->liid);
+}
+
+static void t_ho_seqtab(void)
+{
+	enum { CINS = 300, LIIDS = 6, N = 2 * CINS * LIIDS };
+	static struct model_ent m[N];
+	struct ho_seqtab t;
+	const struct ho_seqent **v = NULL;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	unsigned bad = 0, empties = 0;
+	size_t live = 0, n;
+	ho_seqtab_init(&t);
+	for (size_t i = 0; i < N; i++) {
+		m[i].cc = (uint8_t)(i % 2);
+		m[i].cin = (uint32_t)(i / 2 % CINS) * 7919u; /* (spread, and 0 among them) */
+		snprintf(m[i].liid, sizeof m[i].liid, "L%zu", i / 2 / CINS);
+	}
+	CHECK(ho_seqtab_get(&t, 0, 0, "L0") == NULL && !ho_seqtab_drop(&t, NULL, 0));
+	CHECK(ho_seqtab_set(&t, 2, 1, "L0", 1) == LIM_E_ARG);
+	CHECK(ho_seqtab_set(&t, 0, 1, "", 1) == LIM_E_ARG);
+	CHECK(ho_seqtab_set(&t, 0, 1, "12345678901234567890123456", 1) == LIM_E_ARG);
+	for (unsigned step = 0; step < 210000; step++) {
+		uint32_t r;
+		size_t i;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		r = (uint32_t)(rng >> 32);
+		/* most keys in the first CINs early on, then everywhere: both dense and sparse */
+		i = (size_t)(r % (step < 50000 ? N / 10 : N));
+		if (r % 100 < 55) {
+			uint32_t nx = r ^ step;
+			if (ho_seqtab_set(&t, m[i].cc, m[i].cin, m[i].liid, nx) != LIM_OK)
+				bad++;
+			live += !m[i].live;
+			m[i].live = true;
+			m[i].next = nx;
+		} else if (r % 100 < 80) {
+			/* one LIID of a call, IRI and CC */
+			bool any = false;
+			for (size_t k = 0; k < N; k++)
+				if (m[k].live && m[k].cin == m[i].cin &&
+				    strcmp(m[k].liid, m[i].liid) == 0)
+					any = true, m[k].live = false, live--;
+			if (ho_seqtab_drop(&t, m[i].liid, m[i].cin) != any)
+				bad++;
+		} else if (r % 100 < 85) {
+			/* every LIID of a call */
+			bool any = false;
+			for (size_t k = 0; k < N; k++)
+				if (m[k].live && m[k].cin == m[i].cin)
+					any = true, m[k].live = false, live--;
+			if (ho_seqtab_drop(&t, NULL, m[i].cin) != any)
+				bad++;
+		} else {
+			const uint32_t *c = ho_seqtab_get(&t, m[i].cc, m[i].cin, m[i].liid);
+			if (m[i].live ? !c || *c != m[i].next : c != NULL)
+				bad++;
+		}
+		if (step % 25000 == 24999) {
+			/* every call ends: the table empties, and is made again */
+			for (size_t k = 0; k < N; k += 2)
+				if (ho_seqtab_drop(&t, NULL, m[k].cin))
+					for (size_t q = 0; q < N; q++)
+						if (m[q].cin == m[k].cin)
+							live -= m[q].live, m[q].live = false;
+			empties += live == 0 && t.e == NULL && t.ix == NULL;
+		}
+		if (t.live != live)
+			bad++;
+	}
+	CHECK(bad == 0 && empties == 8 && live > 0);
+	/* everything held, in the seq file's order */
+	qsort(m, N, sizeof m[0], model_cmp);
+	n = ho_seqtab_sorted(&t, &v);
+	CHECK(n == live && (n == 0 || v != NULL));
+	for (size_t i = 0; i < n && i < N; i++)
+		if (!m[i].live || v[i]->cc != m[i].cc || v[i]->cin != m[i].cin ||
+		    strcmp(v[i]->liid, m[i].liid) != 0 || v[i]->next != m[i].next)
+			bad++;
+	CHECK(bad == 0);
+	free(v);
+	ho_seqtab_clear(&t);
+	CHECK(t.live == 0 && ho_seqtab_get(&t, m[0].cc, m[0].cin, m[0].liid) == NULL);
+
+	/* a flood: a million calls in progress, two LIIDs each on the IRI side; every other one
+	 * ends, the rest are still found, then they end too and the memory goes */
+	for (uint32_t cin = 1; cin <= 500000; cin++)
+		bad += ho_seqtab_set(&t, 0, cin, "FLOOD-A", cin) != LIM_OK ||
+		       ho_seqtab_set(&t, 0, cin, "FLOOD-B", ~cin) != LIM_OK;
+	CHECK(bad == 0 && t.live == 1000000);
+	for (uint32_t cin = 2; cin <= 500000; cin += 2)
+		bad += !ho_seqtab_drop(&t, NULL, cin);
+	for (uint32_t cin = 1; cin <= 500000; cin++) {
+		const uint32_t *a = ho_seqtab_get(&t, 0, cin, "FLOOD-A"),
+			       *b = ho_seqtab_get(&t, 0, cin, "FLOOD-B");
+		if (cin % 2 ? !a || !b || *a != cin || *b != ~cin : a || b)
+			bad++;
+	}
+	CHECK(bad == 0 && t.live == 500000);
+	for (uint32_t cin = 1; cin <= 500000; cin += 2)
+		bad += !ho_seqtab_drop(&t, cin % 4 == 1 ? NULL : "FLOOD-A", cin) ||
+		       (cin % 4 != 1 && !ho_seqtab_drop(&t, "FLOOD-B", cin));
+	CHECK(bad == 0 && t.live == 0 && t.e == NULL && t.ix == NULL);
+	ho_seqtab_clear(&t);
+}
+
 /* Finding 1: a call's counters go when it ends (ho_spool_seq_forget), durably - a crash does not
  * bring them back from the records replayed at open - so more calls than HO_SEQ_KEYS_MAX go
  * through; and a full counter table refuses with the alarm, never silently. */
@@ -715,6 +842,35 @@ static void t_ho_spool_keys(void)
 	CHECK(put_iri(s, "K1", HO_SEQ_KEYS_MAX + 1, 0) == LIM_OK);
 	ho_spool_free(s);
 	rm_rf(d);
+
+	/* the table's size is the caller's (max_keys): 3 x HO_SEQ_KEYS_MAX calls in progress,
+	 * then the one past them refused; at most HO_SEQ_KEYS_HARD */
+	{
+		struct ho_spool_cfg cfg = { .dir = d,
+					    .max_bytes = 1u << 30,
+					    .segment_bytes = 1u << 24,
+					    .max_keys = 3 * HO_SEQ_KEYS_MAX };
+		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
+		for (uint32_t cin = 1; s && cin <= 3 * HO_SEQ_KEYS_MAX; cin++)
+			bad += put_iri(s, cin % 2 ? "K1" : "K2", cin, 0) != LIM_OK;
+		CHECK(bad == 0);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 3 * HO_SEQ_KEYS_MAX && !st.alarm);
+		CHECK(put_iri(s, "K3", 3 * HO_SEQ_KEYS_MAX + 1, 0) == LIM_E_LIMIT);
+		CHECK(ho_spool_seq_forget(s, NULL, 1) == LIM_OK);
+		CHECK(put_iri(s, "K3", 3 * HO_SEQ_KEYS_MAX + 1, 0) == LIM_OK);
+		ho_spool_free(s);
+		/* reopened with the default: the counters held come back all the same */
+		s = open_sp(d, 1u << 30, 1u << 24);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 3 * HO_SEQ_KEYS_MAX);
+		CHECK(ho_spool_next_seq(s, "K2", 2, false) == 1);
+		ho_spool_free(s);
+		cfg.max_keys = (size_t)HO_SEQ_KEYS_HARD + 1;
+		s = NULL;
+		CHECK(ho_spool_open(&cfg, &s) == LIM_E_ARG && s == NULL);
+		rm_rf(d);
+	}
 	free(d);
 }
 
@@ -2014,6 +2170,7 @@ void t_ho_deliver(void)
 	t_ho_spool_corrupt();
 	t_ho_spool_confirmed_tail();
 	t_ho_seqno();
+	t_ho_seqtab();
 	t_ho_spool_keys();
 	t_ho_spool_enospc();
 	t_ho_spool_lock();
