@@ -1288,7 +1288,7 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: cannot take on user %s's ids\n", pv.user);
 		goto out;
 	}
-	if (limf_dlv_new(&conf, &r->dlv, why, sizeof why) != LIM_OK) {
+	if (limf_dlv_new(&conf, limf_pool_seq_keys(workers), &r->dlv, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why[0] ? why : "cannot start");
 		goto out;
 	}

@@ -197,7 +197,7 @@ int limf_cmd_handover(int argc, char **argv)
 		goto out;
 	}
 	/* flush owns the spools while it runs: refused (LIM_E_STATE) while another limf has them */
-	if (limf_dlv_new(conf, &d, why, sizeof why) != LIM_OK) {
+	if (limf_dlv_new(conf, 0, &d, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: handover: %s\n", why);
 		goto out;
 	}

@@ -449,7 +449,8 @@ int limf_cmd_replay(int argc, char **argv)
 					"sections and a [handover] spool_dir\n");
 			goto out;
 		}
-		if (limf_dlv_new(&conf, &dlv, why, sizeof why) != LIM_OK) {
+		if (limf_dlv_new(&conf, limf_pool_seq_keys(workers), &dlv, why, sizeof why) !=
+		    LIM_OK) {
 			fprintf(stderr, "limf: handover: %s\n", why);
 			goto out;
 		}

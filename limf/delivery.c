@@ -37,6 +37,7 @@ struct limf_dlv {
 	bool cin_db_failing;               /* the last reservation failed (reported once) */
 	char cin_src[LIMF_CONF_PATH + 48]; /* "the spool directory's counter (<dir>/cin)" */
 	char dir[LIMF_CONF_PATH];
+	size_t seq_keys; /* each spool's sequence counters (limf_dlv_new) */
 	size_t n;
 	struct dlv_auth a[LIMF_CONF_AUTH];
 };
@@ -98,7 +99,7 @@ static void dlv_free(struct limf_dlv *d);
 /* limf_dlv_new, taking over from old (may be NULL) each spool whose directory c still uses:
  * kept open as it is (not re-read, its bound set to c's), only its link is new. old itself is
  * not changed here (its links still run on the spools until it is freed). */
-static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
+static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const struct limf_dlv *old,
 			  struct limf_dlv **out, char *why, size_t whycap)
 {
 	struct limf_dlv *d;
@@ -118,6 +119,7 @@ static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
 	if (!d)
 		return LIM_E_NOMEM;
 	d->conf = c;
+	d->seq_keys = seq_keys;
 	snprintf(d->dir, sizeof d->dir, "%s", c->spool_dir);
 	snprintf(d->cin_src, sizeof d->cin_src, "the spool directory's counter (%s/%s)", d->dir,
 		 CIN_FILE);
@@ -176,6 +178,7 @@ static enum lim_err build(const struct limf_conf *c, const struct limf_dlv *old,
 				sc.dir = path;
 				sc.trusted_len = strlen(d->dir); /* spool_dir: the rest is limf's */
 				sc.max_bytes = max;
+				sc.max_keys = seq_keys;
 				e = ho_spool_open(&sc, &a->sp[k]);
 			}
 			if (e != LIM_OK) {
@@ -228,10 +231,10 @@ out:
 }
 
 /* see delivery.h */
-enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
-			  size_t whycap)
+enum lim_err limf_dlv_new(const struct limf_conf *c, size_t seq_keys, struct limf_dlv **out,
+			  char *why, size_t whycap)
 {
-	return build(c, NULL, out, why, whycap);
+	return build(c, seq_keys, NULL, out, why, whycap);
 }
 
 /* see delivery.h */
@@ -268,7 +271,7 @@ enum lim_err limf_dlv_reopen(struct limf_dlv **dp, const struct limf_conf *c, ch
 				 st.head - st.confirmed);
 			return LIM_E_STATE;
 		}
-	e = build(c, old, &d, why, whycap);
+	e = build(c, old ? old->seq_keys : 0, old, &d, why, whycap);
 	if (e != LIM_OK)
 		return e;
 	if (old) {

@@ -36,11 +36,13 @@ struct limf_dlv_stats {
 };
 
 /* Opens the spools and links of every authority in c (none configured: a valid, empty
- * delivery). spool_dir: c->spool_dir; required when c has authorities (LIM_E_ARG). Errors from
+ * delivery). spool_dir: c->spool_dir; required when c has authorities (LIM_E_ARG). seq_keys:
+ * the sequence counters each spool holds at once (limf/pool.h limf_pool_seq_keys for a
+ * process that intercepts; 0: HO_SEQ_KEYS_MAX), kept by limf_dlv_reopen. Errors from
  * handover/ (LIM_E_IO, LIM_E_PARSE for a damaged spool, LIM_E_CRYPTO for TLS files); why gets
  * a one-line reason. c is borrowed for the life of *out. */
-enum lim_err limf_dlv_new(const struct limf_conf *c, struct limf_dlv **out, char *why,
-			  size_t whycap) LIM_WUR;
+enum lim_err limf_dlv_new(const struct limf_conf *c, size_t seq_keys, struct limf_dlv **out,
+			  char *why, size_t whycap) LIM_WUR;
 void limf_dlv_free(struct limf_dlv *d);
 
 /* SIGHUP: replaces the running delivery *dp with c's. A spool c still uses (same spool_dir and

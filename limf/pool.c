@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/thread.h"
 #include "common/wipe.h"
+#include "handover/deliver.h"
 #include "limf/held.h"
 
 #define DEFAULT_QUEUE   (16u << 20)
@@ -1014,6 +1015,18 @@ static void stop_workers(struct limf_pool *p)
 		pthread_join(p->merge_th, NULL);
 		p->merge_started = false;
 	}
+}
+
+/* see pool.h */
+size_t limf_pool_seq_keys(unsigned workers)
+{
+	struct cap_calls_limits l;
+	uint64_t n;
+	cap_calls_limits_default(&l);
+	n = (uint64_t)(workers ? workers : 1) * l.max_calls * LIMF_CALL_MAX_LIIDS;
+	if (n < HO_SEQ_KEYS_MAX)
+		n = HO_SEQ_KEYS_MAX;
+	return n > HO_SEQ_KEYS_HARD ? HO_SEQ_KEYS_HARD : (size_t)n;
 }
 
 /* The call-table limits of worker i: the caller's (or the defaults) with the pool's seed,

@@ -113,6 +113,11 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 /* Starts the worker threads (cfg.defer_start; a no-op otherwise). LIM_E_NOMEM. */
 enum lim_err limf_pool_start(struct limf_pool *p) LIM_WUR;
 unsigned limf_pool_workers(const struct limf_pool *p);
+/* The handover sequence counters (one per LIID and call in progress: handover/deliver.h
+ * max_keys) that the calls a pool of that many workers can have in progress at once, each of
+ * up to LIMF_CALL_MAX_LIIDS LIIDs, may need: its call tables (default limits) decide which
+ * calls go when there are too many, never a full counter table. At most HO_SEQ_KEYS_HARD. */
+size_t limf_pool_seq_keys(unsigned workers);
 unsigned limf_pool_lanes(const struct limf_pool *p);
 /* One captured frame (caller's thread). */
 void limf_pool_frame(struct limf_pool *p, const struct cap_frame *f);

@@ -404,6 +404,47 @@ has plain "WARNING: authority lemf1 hi3: insecure_plaintext = yes"
 auth_conf tls "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"
 expect 0 tls "$limf" handover --config "$tmp/tls.conf" status
 hasnt tls "WARNING"
+# ---- an INVITE flood naming a target (anyone can send one: From is any text): 8200
+# unanswered INVITEs of a target under 8 LIIDs at lemf1, each a call in progress until the
+# input ends, so 65,600 sequence counters at once in the hi2 spool, more than a spool held
+# before: every later call of every LIID at that authority was refused its IRI. The spools are
+# sized from the call tables now, so the target's real call after the flood reaches the LEMF
+# under all 8 LIIDs, and nothing is refused
+FROM=2026-03-01T00:00:00Z TO=2026-04-01T00:00:00Z
+many_warrants add "F$sfx" 1
+expect 0 gen-flood "$gen" --community "$tmp/k/community.json" --out "$tmp/fl0.pcap" --calls 2 \
+	--duration 2 --caller "sip:many1-$sfx@example.org" --callee "$B" --start "$AT" --seed 35
+expect 0 inject-flood python3 "$(dirname "$0")/pcap_inject.py" "$tmp/fl0.pcap" "$tmp/fl.pcap" \
+	t+0.2 inviteflood 8200
+lemf_up "$tmp/lf.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
+conf
+expect 0 replay-flood "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/evf" \
+	"$tmp/fl.pcap"
+pyjson replay-flood "j['complete'] and j['handover']['all_confirmed'] and j['handover']['refused']==0"
+pyjson replay-flood "j['summary']['calls_intercepted']==8202 and sorted(j['liids'])==sorted(['F$sfx-1-%d' % i for i in range(1, 9)]+['$L2'])"
+stop_lemf
+expect 0 lemf-flood python3 -c '
+import collections, json, sys
+pre = sys.argv[2] + "-1-"
+seqs, cins, km, cc = (collections.defaultdict(list), collections.defaultdict(set),
+                      collections.defaultdict(set), collections.defaultdict(set))
+for l in map(json.loads, open(sys.argv[1])):
+    if not l.get("liid", "").startswith(pre) or "seq" not in l:
+        continue
+    seqs[(l["liid"], l["kind"] == "cc", l["cin"])].append(l["seq"])
+    cins[l["liid"]].add(l["cin"])
+    if l["kind"] == "iri_keymgmt":
+        km[l["liid"]].add(l["cin"])
+    if l["kind"] == "cc":
+        cc[l["liid"]].add(l["cin"])
+assert len(cins) == 8, sorted(cins)
+assert all(s == list(range(len(s))) for s in seqs.values())
+# every call under every LIID; the two real calls (the second one after the flood) keyed,
+# with content
+assert all(len(c) == 8202 for c in cins.values()), [len(c) for c in cins.values()]
+assert all(len(km[l]) == 2 and km[l] == cc[l] for l in cins), [(len(km[l]), len(cc[l])) for l in cins]
+print("ok")' "$tmp/lf.jsonl" "F$sfx"
+many_warrants revoke "F$sfx" 1
 # ---- a replay whose gate fails (no CIN can be reserved: the service role may not call
 # limf.cin_reserve) writes a bundle that verifies but lacks the warranted calls: it says so
 # and exits 3, "complete": false; the same replay with the grant back is complete (exit 0)

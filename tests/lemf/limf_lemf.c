@@ -47,8 +47,8 @@
 #include "handover/handover.h"
 
 #define MAX_CONN 64
-#define RING     65536u /* seq history per key (resend detection window) */
-#define MAX_KEYS 4096
+#define RING     65536u     /* seq history per key (resend detection window) */
+#define MAX_KEYS (1u << 22) /* (stream, IRI|CC, CIN, LIID) keys: a flood's calls, each a key */
 #define IN_CAP   (HO_PDU_MAX + 64)
 #define OUT_CAP  65536u
 
@@ -59,8 +59,11 @@ struct key {
 	uint32_t cin;
 	uint32_t next;
 	bool seen;
-	uint64_t *dig;  /* RING digests (0 = none) */
-	uint32_t *conn; /* connection id that delivered each */
+	/* the digest (0 = none) and the connection id of each number, by number modulo cap: cap
+	 * grows by doubling up to RING with the highest number seen (most keys hold a few) */
+	uint64_t *dig;
+	uint32_t *conn;
+	uint32_t cap;
 };
 
 struct conn {
@@ -90,8 +93,10 @@ static struct {
 	uint64_t drop_after, stall_after;
 	bool no_ka_resp;
 	uint64_t refuse_until;
-	struct key keys[MAX_KEYS];
-	size_t nkeys;
+	struct key *keys; /* nkeys of cap_keys, found through ix (ix_cap slots, 1 + index) */
+	size_t nkeys, cap_keys;
+	uint32_t *ix;
+	size_t ix_cap;
 	struct conn conns[MAX_CONN];
 	uint32_t next_id;
 	uint64_t pdus, gaps, dups, resent, kas, errors, conns_total;
@@ -341,28 +346,91 @@ static void pdu_line(int stream, const struct ho_pdu *p)
 	line_end(&j);
 }
 
+static size_t key_hash(int stream, bool cc, uint32_t cin, const char *liid)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint8_t b[6] = { (uint8_t)stream,      cc,
+			 (uint8_t)(cin >> 24), (uint8_t)(cin >> 16),
+			 (uint8_t)(cin >> 8),  (uint8_t)cin };
+	for (size_t i = 0; i < sizeof b; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	for (const char *c = liid; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Places key index i in the index (ix_cap slots, at most half full). */
+static void ix_put(size_t i)
+{
+	const struct key *k = &g.keys[i];
+	size_t j = key_hash(k->stream, k->cc, k->cin, k->liid) & (g.ix_cap - 1);
+	while (g.ix[j])
+		j = (j + 1) & (g.ix_cap - 1);
+	g.ix[j] = (uint32_t)i + 1;
+}
+
 static struct key *find_key(int stream, const struct ho_pdu *p)
 {
 	bool cc = p->kind == HO_PAYLOAD_CC_RTP;
 	struct key *k;
-	for (size_t i = 0; i < g.nkeys; i++) {
-		k = &g.keys[i];
-		if (k->stream == stream && k->cc == cc && k->cin == p->hdr.cin &&
-		    strcmp(k->liid, p->hdr.liid) == 0)
-			return k;
+	if (g.ix_cap) {
+		for (size_t j = key_hash(stream, cc, p->hdr.cin, p->hdr.liid) & (g.ix_cap - 1);
+		     g.ix[j]; j = (j + 1) & (g.ix_cap - 1)) {
+			k = &g.keys[g.ix[j] - 1];
+			if (k->stream == stream && k->cc == cc && k->cin == p->hdr.cin &&
+			    strcmp(k->liid, p->hdr.liid) == 0)
+				return k;
+		}
 	}
 	if (g.nkeys == MAX_KEYS)
 		die("too many (LIID, CIN) keys");
-	k = &g.keys[g.nkeys++];
+	if (g.nkeys == g.cap_keys) {
+		size_t nc = g.cap_keys ? g.cap_keys * 2 : 1024;
+		struct key *n = realloc(g.keys, nc * sizeof *n);
+		if (!n)
+			die("out of memory");
+		g.keys = n;
+		g.cap_keys = nc;
+	}
+	if ((g.nkeys + 1) * 2 > g.ix_cap) {
+		free(g.ix);
+		g.ix_cap = g.ix_cap ? g.ix_cap * 2 : 4096;
+		g.ix = calloc(g.ix_cap, sizeof *g.ix);
+		if (!g.ix)
+			die("out of memory");
+		for (size_t i = 0; i < g.nkeys; i++)
+			ix_put(i);
+	}
+	k = &g.keys[g.nkeys];
+	memset(k, 0, sizeof *k);
 	k->stream = stream;
 	k->cc = cc;
 	k->cin = p->hdr.cin;
 	memcpy(k->liid, p->hdr.liid, sizeof k->liid);
-	k->dig = calloc(RING, sizeof *k->dig);
-	k->conn = calloc(RING, sizeof *k->conn);
-	if (!k->dig || !k->conn)
-		die("out of memory");
+	ix_put(g.nkeys++);
 	return k;
+}
+
+/* Room in k's history for number seq (up to RING numbers). */
+static void key_room(struct key *k, uint32_t seq)
+{
+	uint32_t nc = k->cap ? k->cap : 8;
+	uint64_t *d;
+	uint32_t *c;
+	while (nc < RING && nc <= seq)
+		nc *= 2;
+	if (nc == k->cap)
+		return;
+	d = realloc(k->dig, nc * sizeof *d);
+	if (d)
+		k->dig = d;
+	c = d ? realloc(k->conn, nc * sizeof *c) : NULL;
+	if (!d || !c)
+		die("out of memory");
+	k->conn = c;
+	memset(k->dig + k->cap, 0, (nc - k->cap) * sizeof *d);
+	memset(k->conn + k->cap, 0, (nc - k->cap) * sizeof *c);
+	k->cap = nc;
 }
 
 static void queue_out(struct conn *c, const uint8_t *p, size_t n)
@@ -409,7 +477,8 @@ static bool on_pdu(struct conn *c, const uint8_t *p, size_t n)
 	k = find_key(c->stream, &pdu);
 	d = fnv(p, n);
 	if (k->seen && pdu.hdr.seqno < k->next) {
-		uint32_t slot = pdu.hdr.seqno % RING;
+		/* (numbers below next are within cap, or cap is RING) */
+		uint32_t slot = pdu.hdr.seqno % k->cap;
 		if (k->next - pdu.hdr.seqno <= RING && k->dig[slot] == d &&
 		    k->conn[slot] != c->id) {
 			g.resent++;
@@ -425,8 +494,9 @@ static bool on_pdu(struct conn *c, const uint8_t *p, size_t n)
 		}
 		k->seen = true;
 		k->next = pdu.hdr.seqno + 1;
-		k->dig[pdu.hdr.seqno % RING] = d;
-		k->conn[pdu.hdr.seqno % RING] = c->id;
+		key_room(k, pdu.hdr.seqno);
+		k->dig[pdu.hdr.seqno % k->cap] = d;
+		k->conn[pdu.hdr.seqno % k->cap] = c->id;
 		g.pdus++;
 		pdu_line(c->stream, &pdu);
 	}
@@ -771,6 +841,8 @@ int main(int argc, char **argv)
 		free(g.keys[i].dig);
 		free(g.keys[i].conn);
 	}
+	free(g.keys);
+	free(g.ix);
 	SSL_CTX_free(g.ctx);
 	close(lfd[0]);
 	close(lfd[1]);
