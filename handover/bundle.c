@@ -213,11 +213,22 @@ static bool reserved_top(const char *p)
 	       strcmp(p, "manifest.pub") == 0;
 }
 
+/* Whether p's first component is one of those names (a directory the manifest could not be
+ * written beside: "manifest.json/x"). */
+static bool reserved_dir(const char *p)
+{
+	static const char *const top[] = { "manifest.json/", "manifest.sig/", "manifest.pub/" };
+	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
+		if (strncmp(p, top[i], strlen(top[i])) == 0)
+			return true;
+	return false;
+}
+
 /* relpath rules of ho_bundle_file (also applied to the manifest's paths by the verifier). */
 static bool relpath_ok(const char *p)
 {
 	size_t n = strlen(p), start = 0;
-	if (n == 0 || n > HO_BUNDLE_PATH_MAX || reserved_top(p))
+	if (n == 0 || n > HO_BUNDLE_PATH_MAX || reserved_top(p) || reserved_dir(p))
 		return false;
 	for (size_t i = 0; i <= n; i++) {
 		char c = p[i];

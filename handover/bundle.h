@@ -102,8 +102,8 @@ void ho_digest_free(struct ho_digest *d);
 /* Opens a new output file at relpath inside the bundle ("L1/iri.jsonl", "L1/hi2.pdu"), creating
  * its parent directories. relpath: 1..HO_BUNDLE_PATH_MAX octets of printable ASCII other than
  * '\\', components separated by single '/', none empty, "." or "..", not absolute, not one of
- * manifest.json / manifest.sig / manifest.pub at the top: else LIM_E_ARG. An existing file or
- * a path through an existing non-directory: LIM_E_STATE. LIM_E_LIMIT beyond
+ * manifest.json / manifest.sig / manifest.pub at the top, nor in them: else LIM_E_ARG. An
+ * existing file or a path through an existing non-directory: LIM_E_STATE. LIM_E_LIMIT beyond
  * HO_BUNDLE_MAX_FILES. *out is owned by the bundle. */
 enum lim_err ho_bundle_file(struct ho_bundle *b, const char *relpath,
 			    struct ho_bfile **out) LIM_WUR;

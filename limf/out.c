@@ -54,15 +54,19 @@ struct seq {
 
 /* A LIID as the name of its directory in the bundle: one path component. A LIID may hold '/'
  * and be "." or ".." (TS 102 232-1 allows 1..25 of [A-Za-z0-9._:/-]: warrants/), which would
- * nest one LIID's directory in another's ("A" and "A/audio") or leave the bundle; so '/' is
- * written %2F, and a LIID made of dots only has its dots written %2E. '%' never occurs in a
- * LIID: the mapping is one to one, and a LIID without '/' that is not all dots is its own
- * name. The manifest's warrants give each LIID's directory ("dir"). */
+ * nest one LIID's directory in another's ("A" and "A/audio") or leave the bundle, or be the
+ * name of one of the bundle's own files (manifest.json, .sig, .pub: the bundle could not be
+ * signed); so '/' is written %2F, and the dots of a LIID made of dots only, or named like one
+ * of those files, %2E. '%' never occurs in a LIID: the mapping is one to one, and any other
+ * LIID without '/' is its own name. The manifest's warrants give each LIID's directory
+ * ("dir"). */
 #define LIID_DIR_MAX (3 * WR_LIID_MAX + 1)
 static void liid_dir(const char *liid, char out[LIID_DIR_MAX])
 {
 	size_t k = 0;
-	bool dots = liid[0] != '\0' && strspn(liid, ".") == strlen(liid);
+	bool dots = (liid[0] != '\0' && strspn(liid, ".") == strlen(liid)) ||
+		    strcmp(liid, "manifest.json") == 0 || strcmp(liid, "manifest.sig") == 0 ||
+		    strcmp(liid, "manifest.pub") == 0;
 	for (size_t i = 0; liid[i] && i < WR_LIID_MAX && k + 4 <= LIID_DIR_MAX; i++) {
 		if (liid[i] == '/' || (dots && liid[i] == '.')) {
 			memcpy(out + k, liid[i] == '/' ? "%2F" : "%2E", 3);

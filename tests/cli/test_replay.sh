@@ -264,6 +264,20 @@ for w in $w1; do cmp -s "$v1/audio/$w" "$v2/audio/$w" || bad "V and V/audio: $w 
 verify g3
 "$limf" warrant revoke "V$sfx" --reason "test: done" >/dev/null || bad "revoke V"
 "$limf" warrant revoke "V$sfx/audio" --reason "test: done" >/dev/null || bad "revoke V/audio"
+# a LIID named like one of the bundle's own files is a directory of its own, its dot %2E (it
+# used to take the name manifest.json, and the bundle could not be signed)
+warrant manifest.json iri+cc "$F"
+warrant manifest.pub iri "$F"
+replay g3m g "$tmp/g3.pcap"
+sumcheck g3m "sorted(j['liids'])==['manifest.json','manifest.pub'] and j['complete']"
+cp "$tmp/ev-g3m/manifest.json" "$tmp/out"
+pyjson manifest-g3m "sorted((w['liid'], w['dir']) for w in j['warrants'])==[('manifest.json', 'manifest%2Ejson'), ('manifest.pub', 'manifest%2Epub')]"
+check g3m manifest%2Ejson g3 targets
+verify g3m
+[ -f "$tmp/ev-g3m/manifest.pub" ] && [ -s "$tmp/ev-g3m/manifest%2Epub/iri.jsonl" ] && ok ||
+	bad "LIID manifest.pub: $(cd "$tmp/ev-g3m" && find . | sort | tr '\n' ' ')"
+"$limf" warrant revoke manifest.json --reason "test: done" >/dev/null || bad "revoke manifest.json"
+"$limf" warrant revoke manifest.pub --reason "test: done" >/dev/null || bad "revoke manifest.pub"
 # only --liid: the other LIIDs are not written, and the key requests are audited under it alone
 nx() { "$limf" audit list --liid "$1" | grep -c ' kms.request '; }
 nx0=$(nx "X$sfx") ny0=$(nx "Y$sfx")

@@ -1157,9 +1157,23 @@ void t_bundle_args(void)
 	struct ho_bfile *f = NULL;
 	EVP_PKEY *k;
 	static const char *const badpaths[] = {
-		"",     "/abs",        "../x",          "a/../b",       "a//b",         "./a",
-		"a/",   "a/.",         "manifest.json", "manifest.sig", "manifest.pub", "a\\b",
-		"a\tb", "caf\xc3\xa9", "a\nb",
+		"",
+		"/abs",
+		"../x",
+		"a/../b",
+		"a//b",
+		"./a",
+		"a/",
+		"a/.",
+		"manifest.json",
+		"manifest.sig",
+		"manifest.pub",
+		"a\\b",
+		"a\tb",
+		"caf\xc3\xa9",
+		"a\nb",
+		"manifest.json/iri.jsonl",
+		"manifest.pub/audio/1.wav",
 	};
 	static const char *const badextra[] = {
 		"x",
