@@ -43,6 +43,17 @@ enum lim_err limf_mcalls_add(struct limf_mcalls *m, uint32_t cin, const char *ob
 }
 
 /* see mcalls.h */
+void limf_mcalls_fit(struct limf_mcalls *m, size_t max)
+{
+	/* at[] is in the order the calls ended, their objects one after another in buf */
+	while (m->n && limf_mcalls_size(m) > max) {
+		m->n--;
+		m->len = m->at[m->n].off;
+		m->left_out++;
+	}
+}
+
+/* see mcalls.h */
 size_t limf_mcalls_size(const struct limf_mcalls *m)
 {
 	return m->len + (m->n ? m->n - 1 : 0) + 2;

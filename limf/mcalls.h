@@ -31,6 +31,10 @@ void limf_mcalls_init(struct limf_mcalls *m, size_t cap);
  * the calls that ended first); LIM_E_NOMEM (neither listed nor counted). */
 enum lim_err limf_mcalls_add(struct limf_mcalls *m, uint32_t cin, const char *obj,
 			     size_t len) LIM_WUR;
+/* Takes the calls that ended last off the list (counted in left_out) until
+ * limf_mcalls_size is at most max (2 at least): the room the manifest has left once its other
+ * members are written. Before limf_mcalls_write. */
+void limf_mcalls_fit(struct limf_mcalls *m, size_t max);
 /* Octets limf_mcalls_write writes ("[" objects by CIN, comma-separated, "]"). */
 size_t limf_mcalls_size(const struct limf_mcalls *m);
 /* Writes the list into out (limf_mcalls_size octets, no NUL), sorted by CIN (the order in

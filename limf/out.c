@@ -1838,6 +1838,11 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		}
 		memcpy(out, txt + 1, n);
 		o = n;
+		/* the list takes what the bundle's extra_json has left: CALLS_MAX leaves 1 MiB for
+		 * the rest, which the warrants of a thousand LIIDs with long texts can pass */
+		limf_mcalls_fit(&r->calls, n + 9 + 48 + 2 < HO_BUNDLE_EXTRA_MAX
+						   ? HO_BUNDLE_EXTRA_MAX - n - 9 - 48
+						   : 2);
 		memcpy(out + o, ",\"calls\":", 9);
 		o += 9;
 		/* by CIN (the order in which the calls were intercepted), not the order in which

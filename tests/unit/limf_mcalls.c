@@ -50,6 +50,25 @@ void t_mcalls(void)
 	CHECK(limf_mcalls_add(&m, 1, "{\"cin\":1}", 9) == LIM_E_LIMIT);
 	CHECK(m.left_out == 1 && strcmp(list(&m, out, sizeof out), "[]") == 0);
 	limf_mcalls_free(&m);
+	/* fitted to the room the manifest has left: the calls that ended last go (counted), the
+	 * list stays in CIN order; a room below "[]" leaves it empty */
+	limf_mcalls_init(&m, 64);
+	CHECK(limf_mcalls_add(&m, 7, "{\"cin\":7}", 9) == LIM_OK);
+	CHECK(limf_mcalls_add(&m, 2, "{\"cin\":2}", 9) == LIM_OK);
+	CHECK(limf_mcalls_add(&m, 5, "{\"cin\":5}", 9) == LIM_OK);
+	limf_mcalls_fit(&m, 32);
+	CHECK(m.left_out == 0 && limf_mcalls_size(&m) == 31);
+	limf_mcalls_fit(&m, 30);
+	CHECK(m.left_out == 1 &&
+	      strcmp(list(&m, out, sizeof out), "[{\"cin\":2},{\"cin\":7}]") == 0);
+	limf_mcalls_free(&m);
+	limf_mcalls_init(&m, 64);
+	CHECK(limf_mcalls_add(&m, 1, "{\"cin\":1}", 9) == LIM_OK);
+	limf_mcalls_fit(&m, 10);
+	CHECK(m.left_out == 1 && m.n == 0 && strcmp(list(&m, out, sizeof out), "[]") == 0);
+	limf_mcalls_fit(&m, 0);
+	CHECK(m.left_out == 1 && limf_mcalls_size(&m) == 2);
+	limf_mcalls_free(&m);
 	/* many: the buffer and the index grow (past their first 4096 octets and 64 entries) */
 	limf_mcalls_init(&m, 1u << 20);
 	for (uint32_t i = 0; i < 3000; i++) {
