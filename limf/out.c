@@ -48,8 +48,10 @@
 /* the manifest's "calls" at most: ho_bundle_close's cap less room for the other members */
 #define CALLS_MAX (HO_BUNDLE_EXTRA_MAX - (1u << 20))
 
+/* A LIID's sequence counters of one call in progress (by CIN: struct liid_out's seqs) */
 struct seq {
 	uint32_t cin, iri, cc;
+	bool used;
 };
 
 /* A LIID as the name of its directory in the bundle: one path component. A LIID may hold '/'
@@ -97,17 +99,17 @@ struct wavs {
 	char path[128];
 };
 
-/* What on_cc looked up last for one stream (LIID, CIN, SSRC): the index of its (LIID, CIN)
- * sequence counters and of its WAV, so that a packet does not scan every call's counters and
- * every WAV. Only a shortcut to what the scans return: the counters of a LIID are only ever
- * appended, one per CIN, and a WAV's index is the open one of the stream (a stream has at most
- * one open WAV; a closed slot may be reused by another stream), so an entry whose index still
- * names a matching counter, and an open WAV of this stream, is exactly what the scan would find.
- * Direct-mapped: a collision only costs the scan. */
+/* What on_cc looked up last for one stream (LIID, CIN, SSRC): the slot of its (LIID, CIN)
+ * sequence counters and the index of its WAV, so that a packet does not look them up. Only a
+ * shortcut to what the look-ups return: a LIID holds one counter slot per CIN, and a WAV's
+ * index is the open one of the stream (a stream has at most one open WAV; a closed slot may be
+ * reused by another stream), so an entry whose slot still holds this CIN, and an open WAV of
+ * this stream, is exactly what the look-ups would find. Direct-mapped: a collision only costs
+ * the look-up. */
 struct stream_hint {
 	const struct liid_out *o; /* NULL: empty */
 	uint32_t cin, ssrc;
-	uint32_t seq; /* index into o->seqs */
+	uint32_t seq; /* slot of o->seqs */
 	uint32_t wav; /* not 0: WAV wav - 1 */
 };
 
@@ -132,6 +134,9 @@ struct liid_out {
 	struct ho_ccw *cc;
 	bool recorded;   /* the bundle records it (its outputs are in the bundle) */
 	bool dlv_warned; /* its delivery names no configured authority: said */
+	/* the calls in progress (n_seq) in an open-addressing table by CIN (cap_seq slots, a
+	 * power of two, at most half full): found, added and removed in constant time, however
+	 * many a flood of INVITEs naming the target makes (bounded by the call tables) */
 	size_t n_seq, cap_seq;
 	struct seq *seqs;
 	uint64_t n_iri, n_cc;
@@ -333,6 +338,14 @@ static void ix_put(struct limf_out *r, size_t idx)
 	r->ix[i] = (uint32_t)idx + 1;
 }
 
+/* Every LIID put into the index again (emptied first). */
+static void ix_refill(struct limf_out *r)
+{
+	memset(r->ix, 0, r->ix_cap * sizeof *r->ix);
+	for (size_t i = 0; i < r->n_out; i++)
+		ix_put(r, i);
+}
+
 /* The index rebuilt with cap slots (a power of two); false, nothing changed, without memory. */
 static bool ix_build(struct limf_out *r, size_t cap)
 {
@@ -342,8 +355,7 @@ static bool ix_build(struct limf_out *r, size_t cap)
 	free(r->ix);
 	r->ix = ix;
 	r->ix_cap = cap;
-	for (size_t i = 0; i < r->n_out; i++)
-		ix_put(r, i);
+	ix_refill(r);
 	return true;
 }
 
@@ -365,9 +377,7 @@ static void sweep(struct limf_out *r)
 	if (k < r->n_out) {
 		r->n_out = k;
 		memset(r->hint, 0, sizeof r->hint);
-		memset(r->ix, 0, r->ix_cap * sizeof *r->ix);
-		for (size_t i = 0; i < r->n_out; i++)
-			ix_put(r, i);
+		ix_refill(r);
 	}
 	r->sweep_at = 2 * r->n_out > SWEEP_AT ? 2 * r->n_out : SWEEP_AT;
 }
@@ -453,29 +463,83 @@ nomem:
 }
 
 /* The (LIID, CIN) sequence counters. */
+static size_t cin_slot(uint32_t cin, size_t cap)
+{
+	uint32_t h = cin;
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	return (size_t)h & (cap - 1);
+}
+
+/* The slot of o's counters of cin, or SIZE_MAX. */
+static size_t seq_find(const struct liid_out *o, uint32_t cin)
+{
+	if (!o->cap_seq)
+		return SIZE_MAX;
+	for (size_t i = cin_slot(cin, o->cap_seq);; i = (i + 1) & (o->cap_seq - 1)) {
+		if (!o->seqs[i].used)
+			return SIZE_MAX;
+		if (o->seqs[i].cin == cin)
+			return i;
+	}
+}
+
+/* o's counters of cin, made (at 0) when none are held; NULL (the recording failed) without
+ * memory. */
 static struct seq *seq_of(struct limf_out *r, struct liid_out *o, uint32_t cin)
 {
-	struct seq *s;
-	for (size_t i = o->n_seq; i-- > 0;)
-		if (o->seqs[i].cin == cin)
-			return &o->seqs[i];
+	size_t i = seq_find(o, cin);
+	if (i != SIZE_MAX)
+		return &o->seqs[i];
 	/* no bound but memory: a LIID's calls in progress are bounded by the call tables (a
 	 * bound here would let a flood of INVITEs that name a target - any From will do - stop
 	 * the recording) */
-	if (o->n_seq == o->cap_seq) {
-		size_t nc = o->cap_seq ? 2 * o->cap_seq : 4;
-		s = nc < UINT32_MAX ? realloc(o->seqs, nc * sizeof *s) : NULL;
-		if (!s) {
+	if ((o->n_seq + 1) * 2 > o->cap_seq) {
+		size_t nc = o->cap_seq ? 2 * o->cap_seq : 8;
+		struct seq *t = nc < UINT32_MAX ? calloc(nc, sizeof *t) : NULL;
+		if (!t) {
 			fail(r, LIM_E_NOMEM, "sequence numbers");
 			return NULL;
 		}
-		o->seqs = s;
+		for (size_t k = 0; k < o->cap_seq; k++) {
+			size_t j;
+			if (!o->seqs[k].used)
+				continue;
+			for (j = cin_slot(o->seqs[k].cin, nc); t[j].used; j = (j + 1) & (nc - 1))
+				;
+			t[j] = o->seqs[k];
+		}
+		free(o->seqs);
+		o->seqs = t;
 		o->cap_seq = nc;
 	}
-	s = &o->seqs[o->n_seq++];
-	memset(s, 0, sizeof *s);
-	s->cin = cin;
-	return s;
+	for (i = cin_slot(cin, o->cap_seq); o->seqs[i].used; i = (i + 1) & (o->cap_seq - 1))
+		;
+	memset(&o->seqs[i], 0, sizeof o->seqs[i]);
+	o->seqs[i].cin = cin;
+	o->seqs[i].used = true;
+	o->n_seq++;
+	return &o->seqs[i];
+}
+
+/* Removes o's counters of cin (the call is over), moving back the entries after it that
+ * their probe allows (linear probing's deletion: no tombstones). */
+static void seq_drop(struct liid_out *o, uint32_t cin)
+{
+	size_t i = seq_find(o, cin), m = o->cap_seq - 1;
+	if (i == SIZE_MAX)
+		return;
+	for (size_t j = (i + 1) & m; o->seqs[j].used; j = (j + 1) & m) {
+		size_t h = cin_slot(o->seqs[j].cin, o->cap_seq);
+		/* j's entry may fill the hole at i when its home h is not in (i, j] (cyclically) */
+		if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
+			o->seqs[i] = o->seqs[j];
+			i = j;
+		}
+	}
+	o->seqs[i].used = false;
+	o->n_seq--;
 }
 
 static void addr_port(char *buf, size_t cap, const struct cap_addr *a, uint16_t port)
@@ -1273,7 +1337,8 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 		hi->o = NULL; /* taken over by this stream below */
 		hi->wav = 0;
 	}
-	if (hi->o && hi->seq < o->n_seq && o->seqs[hi->seq].cin == cc->cin) {
+	if (hi->o && hi->seq < o->cap_seq && o->seqs[hi->seq].used &&
+	    o->seqs[hi->seq].cin == cc->cin) {
 		s = &o->seqs[hi->seq];
 	} else {
 		s = seq_of(r, o, cc->cin);
@@ -1918,13 +1983,9 @@ enum lim_err limf_out_new(const struct limf_out_cfg *cfg, struct limf_out **out)
 static void on_cin_end(void *ctx, uint32_t cin)
 {
 	struct limf_out *r = ctx;
-	for (size_t i = 0; i < r->n_out; i++) {
-		struct liid_out *o = r->out[i];
-		/* the stream hints name a slot and check its CIN: moving the last one is safe */
-		for (size_t k = o->n_seq; k-- > 0;)
-			if (o->seqs[k].cin == cin)
-				o->seqs[k] = o->seqs[--o->n_seq];
-	}
+	/* (the stream hints name a slot and check its CIN: moving entries is safe) */
+	for (size_t i = 0; i < r->n_out; i++)
+		seq_drop(r->out[i], cin);
 	if (r->dlv) {
 		enum lim_err e = limf_dlv_call_end(r->dlv, cin);
 		if (e != LIM_OK && r->forget_err++ == 0)
