@@ -359,15 +359,17 @@ static bool ix_build(struct limf_out *r, size_t cap)
 	return true;
 }
 
-/* Forgets the LIIDs that are not recorded and have no call in progress (SWEEP_AT). They are
- * in no queued packet and no WAV (only recorded LIIDs are); the stream hints, which may name
- * them, are cleared (they are only shortcuts). */
+/* Forgets the LIIDs that are not recorded and have no call in progress (SWEEP_AT), but for
+ * those whose delivery names no authority (kept so that it is said once). They are in no
+ * queued packet and no WAV (only recorded LIIDs are); the stream hints, which may name them,
+ * are cleared (they are only shortcuts). */
 static void sweep(struct limf_out *r)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < r->n_out; i++) {
 		struct liid_out *o = r->out[i];
-		if (!o->recorded && o->n_seq == 0) {
+		/* (one whose delivery was said to be unknown is kept: said once, until a reload) */
+		if (!o->recorded && o->n_seq == 0 && !o->dlv_warned) {
 			free(o->seqs);
 			free(o);
 		} else {

@@ -478,15 +478,23 @@ kms_down "$tmp/c"
 # The LIIDs with no call in progress are forgotten from 256 on, and made again when they come
 # back: the LEMF gets the IRI and CC of every LIID, each CIN numbered from 0, the ninth
 # target's LIIDs under two CINs. (test_status 8: --record past the LIIDs a bundle can hold.)
+# A ninth LIID of the ninth target names a delivery no [authority] has: said once, not again
+# when the LIID comes back after it was forgotten.
 many_warrants add "M$sfx" 33
+"$limf" warrant add --liid "M$sfx-9-nd" --authority Court --ref R-nd --country GB --from "$FROM" \
+	--to "$TO" --scope iri --delivery nowhere --target "sip:many9-$sfx@example.org" >/dev/null ||
+	bad "warrant add M$sfx-9-nd"
 many_calls "$tmp/m9.pcap" $((NOW + 10)) 10 1,1 $(seq 33) 9
 capture run9 --pcap "$tmp/m9.pcap" --speed max
 reap run9 0
 grep -q "limf capture: .* intercepted 34 " "$tmp/run9.err" && ok ||
 	{ bad "run9: summary"; grep "limf capture:" "$tmp/run9.err" >&2; }
 grep -q "pending 0 links" "$tmp/run9.err" && ok || bad "run9: not all confirmed"
+n=$(grep -c "warrant M$sfx-9-nd: delivery 'nowhere' is no \[authority\]" "$tmp/run9.err")
+[ "$n" = 1 ] && ok || bad "run9: the unknown delivery said $n times, want 1"
 many_lemf lemf9 "$tmp/lemf.jsonl" "M$sfx" 264 9
 many_warrants revoke "M$sfx" 33
+"$limf" warrant revoke "M$sfx-9-nd" --reason "test: done" >/dev/null || bad "revoke M$sfx-9-nd"
 
 lemf_down
 live_kms_down
