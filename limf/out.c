@@ -1550,18 +1550,30 @@ static void json_w_facts(struct lim_json *j, const struct w_facts *f)
 
 /* Suspension periods of o's warrant since the bundle first had output of it (a warrant
  * suspended and resumed meanwhile reads as before at the end: the gap in its IRI and CC is
- * these): "suspended_during_run", when there are; null when they could not be read */
-#define SUSP_SKEW_US (60 * INT64_C(1000000)) /* limf's clock against the database's */
+ * these): "suspended_during_run", when there are; null when they could not be read. The first
+ * SUSP_LIST_MAX are listed, the rest counted ("suspended_periods_not_listed"): with at most
+ * REC_MAX warrants, the manifest's members other than the calls stay far below what the
+ * bundle takes (limf_mcalls_fit gives the calls what is left), however often a warrant was
+ * suspended and resumed. */
+#define SUSP_SKEW_US  (60 * INT64_C(1000000)) /* limf's clock against the database's */
+#define SUSP_LIST_MAX 256u
 struct susp_ctx {
 	struct lim_json *j;
 	int64_t since;
 	bool any;
+	size_t n;
+	uint64_t left_out;
 };
 static int susp_one(void *ctx, int64_t from, int64_t to)
 {
 	struct susp_ctx *c = ctx;
 	if (to != WR_TIME_INFINITY && to <= c->since)
 		return 0;
+	if (c->n == SUSP_LIST_MAX) {
+		c->left_out++;
+		return 0;
+	}
+	c->n++;
 	if (!c->any) {
 		lim_json_key(c->j, "suspended_during_run");
 		lim_json_arr_open(c->j);
@@ -1574,7 +1586,7 @@ static int susp_one(void *ctx, int64_t from, int64_t to)
 static void json_w_suspended(struct lim_json *j, struct limf_out *r, const struct liid_out *o)
 {
 	/* since a minute before as_of: as_of is limf's clock, the periods the database's */
-	struct susp_ctx c = { j, o->first.as_of - SUSP_SKEW_US, false };
+	struct susp_ctx c = { j, o->first.as_of - SUSP_SKEW_US, false, 0, 0 };
 	if (!o->first.have) { /* (since when is not known) */
 		lim_json_key(j, "suspended_during_run");
 		lim_json_null(j);
@@ -1586,6 +1598,10 @@ static void json_w_suspended(struct lim_json *j, struct limf_out *r, const struc
 	}
 	if (c.any) /* (a malformed row after some: the list as far as it goes) */
 		lim_json_arr_close(j);
+	if (c.left_out) {
+		lim_json_key(j, "suspended_periods_not_listed");
+		lim_json_u64(j, c.left_out);
+	}
 }
 
 /* Each LIID's warrant as it was when the bundle first had output of it; and, when it was

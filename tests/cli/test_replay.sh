@@ -278,6 +278,23 @@ verify g3m
 	bad "LIID manifest.pub: $(cd "$tmp/ev-g3m" && find . | sort | tr '\n' ' ')"
 "$limf" warrant revoke manifest.json --reason "test: done" >/dev/null || bad "revoke manifest.json"
 "$limf" warrant revoke manifest.pub --reason "test: done" >/dev/null || bad "revoke manifest.pub"
+# a warrant suspended and resumed 300 times just before the replay (its periods from a minute
+# before the bundle first had output of it are listed): the first 256 periods are listed and
+# the rest counted, so that no warrant can make the manifest too large to be signed
+warrant "SU$sfx" iri "$F"
+psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "DO \$\$ BEGIN
+	INSERT INTO limf.audit (liid, action, detail) VALUES ('SU$sfx', 'test', 'suspended 300 x');
+	FOR i IN 1..300 LOOP
+	UPDATE limf.warrants SET status = 'suspended' WHERE liid = 'SU$sfx';
+	UPDATE limf.warrants SET status = 'active' WHERE liid = 'SU$sfx'; END LOOP; END \$\$" \
+	>/dev/null && ok || bad "suspend/resume SU$sfx"
+replay g3s g "$tmp/g3.pcap"
+sumcheck g3s "j['liids']==['SU$sfx'] and j['complete']"
+cp "$tmp/ev-g3s/manifest.json" "$tmp/out"
+pyjson manifest-g3s "[(len(w['suspended_during_run']), w['suspended_periods_not_listed']) for w in j['warrants']]==[(256, 44)]"
+pyjson manifest-g3s "all(p['from'] < p['to'] for p in j['warrants'][0]['suspended_during_run'])"
+verify g3s
+"$limf" warrant revoke "SU$sfx" --reason "test: done" >/dev/null || bad "revoke SU$sfx"
 # only --liid: the other LIIDs are not written, and the key requests are audited under it alone
 nx() { "$limf" audit list --liid "$1" | grep -c ' kms.request '; }
 nx0=$(nx "X$sfx") ny0=$(nx "Y$sfx")
