@@ -462,6 +462,23 @@ static bool seq_drop(struct ho_spool *s, const char *liid, uint32_t cin)
 
 static enum lim_err seq_save(struct ho_spool *s);
 
+/* Forgets between two folds of the journal into the seq file: each fold writes every counter
+ * held, so a quarter of them at least (a few lines written per forget, whatever their number). */
+static uint64_t fold_after(const struct ho_spool *s)
+{
+	return s->seq.live / 4 > END_COMPACT ? s->seq.live / 4 : END_COMPACT;
+}
+
+/* The next fold after n more forgets, and at the latest when the journal is full (4 max_keys
+ * lines: beyond, forgets are not journaled, and a fold that never came would leave them so for
+ * good, their counters back after a crash, every new call refused); at once when it is fuller
+ * already (a spool reopened with a smaller max_keys). */
+static void fold_at(struct ho_spool *s, uint64_t n)
+{
+	uint64_t cap = 4 * (uint64_t)s->max_keys;
+	s->end_fold = s->nend + n < cap ? s->nend + n : cap;
+}
+
 /* Appends one line to the ended journal (created with its magic on first use). */
 static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin)
 {
@@ -515,7 +532,8 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 /* see deliver.h */
 enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t cin)
 {
-	enum lim_err err = LIM_OK;
+	enum lim_err err = LIM_OK, e2;
+	bool journaled;
 	if (liid && (liid[0] == '\0' || strlen(liid) > HO_LIID_MAX))
 		return LIM_E_ARG;
 	if (!seq_drop(s, liid, cin))
@@ -523,20 +541,21 @@ enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t 
 	s->seq_dirty = true;
 	if (s->err != LIM_OK)
 		return s->err; /* the seq file is not written again by this handle */
-	if (s->nend >= 4 * s->max_keys)
-		err = LIM_E_LIMIT; /* folding keeps failing: this forget lives in memory only */
-	else
+	journaled = s->nend < 4 * s->max_keys;
+	if (journaled) {
 		err = end_write(s, liid, cin);
-	if (s->nend >= s->end_fold) {
-		/* fold the journal into the seq file (written as of head: sync first) */
-		enum lim_err e2 = ho_spool_sync(s);
-		if (e2 == LIM_OK)
-			e2 = seq_save(s);
-		if (e2 != LIM_OK) {
-			s->end_fold = s->nend + END_COMPACT / 4; /* try again later */
-			if (err == LIM_OK)
-				err = e2;
-		}
+		if (s->nend < s->end_fold)
+			return err;
+	}
+	/* fold the journal into the seq file (written as of head: sync first); also when it is
+	 * full, for then the seq file, which leaves this call out, is what makes the forget last */
+	e2 = ho_spool_sync(s);
+	if (e2 == LIM_OK)
+		e2 = seq_save(s);
+	if (e2 != LIM_OK) {
+		fold_at(s, END_COMPACT / 4); /* try again later */
+		if (err == LIM_OK)
+			err = journaled ? e2 : LIM_E_LIMIT; /* (not journaled: in memory only) */
 	}
 	return err;
 }
@@ -557,13 +576,6 @@ enum lim_err ho_spool_seq_reset(struct ho_spool *s)
 	if (err == LIM_OK)
 		err = seq_save(s);
 	return err;
-}
-
-/* Forgets between two folds of the journal into the seq file: each fold writes every counter
- * held, so a quarter of them at least (a few lines written per forget, whatever their number). */
-static uint64_t fold_after(const struct ho_spool *s)
-{
-	return s->seq.live / 4 > END_COMPACT ? s->seq.live / 4 : END_COMPACT;
 }
 
 /* Writes the seq file for the counters as of s->head (all appended records must be synced). */
@@ -600,7 +612,7 @@ static enum lim_err seq_save(struct ho_spool *s)
 				s->end_dirty = true;
 			}
 		}
-		s->end_fold = s->nend + fold_after(s);
+		fold_at(s, fold_after(s));
 	}
 	return err;
 }
@@ -1334,7 +1346,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	free(s->ends); /* the replay is over: only the journal's line count is needed now */
 	s->ends = NULL;
 	s->nends = 0;
-	s->end_fold = s->nend + fold_after(s);
+	fold_at(s, fold_after(s));
 	err = LIM_E_PARSE;
 	if (s->nsegs) {
 		struct seg *l = &s->segs[s->nsegs - 1];

@@ -871,6 +871,73 @@ static void t_ho_spool_keys(void)
 		CHECK(ho_spool_open(&cfg, &s) == LIM_E_ARG && s == NULL);
 		rm_rf(d);
 	}
+
+	/* the ended journal holds 4 max_keys lines, and is folded into the seq file by then at
+	 * the latest: with a small table (64: 256 lines, below the 4096 between folds) every
+	 * forget of 1000 calls is kept, and a crash after them brings none back (before, the
+	 * forgets past 256 were in memory only: after the crash every new call was refused) */
+	{
+		struct ho_spool_cfg cfg = {
+			.dir = d, .max_bytes = 1u << 30, .segment_bytes = 1u << 24, .max_keys = 64
+		};
+		pid = fork();
+		if (pid == 0) {
+			struct ho_spool *c = NULL;
+			if (ho_spool_open(&cfg, &c) != LIM_OK)
+				_exit(1);
+			for (uint32_t cin = 1; cin <= 1000; cin++)
+				if (put_iri(c, "K1", cin, 0) != LIM_OK ||
+				    ho_spool_seq_forget(c, NULL, cin) != LIM_OK)
+					_exit(2);
+			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 3); /* as kill -9 */
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0);
+		s = NULL;
+		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 0);
+		CHECK(put_iri(s, "K1", 1001, 0) == LIM_OK);
+		ho_spool_free(s);
+		/* a journal of a larger table, reopened with a smaller one: more lines than it
+		 * holds (1500 of 4 x 64): the next forget folds it, and is kept */
+		cfg.max_keys = 4096;
+		pid = fork();
+		if (pid == 0) {
+			struct ho_spool *c = NULL;
+			if (ho_spool_open(&cfg, &c) != LIM_OK)
+				_exit(1);
+			for (uint32_t cin = 1002; cin <= 3000; cin++)
+				if (put_iri(c, "K1", cin, 0) != LIM_OK)
+					_exit(2);
+			for (uint32_t cin = 1001; cin <= 2500; cin++)
+				if (ho_spool_seq_forget(c, NULL, cin) != LIM_OK)
+					_exit(3);
+			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 4);
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0);
+		cfg.max_keys = 64;
+		s = NULL;
+		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 500); /* 2501..3000 */
+		CHECK(s && ho_spool_seq_forget(s, NULL, 2501) == LIM_OK);
+		ho_spool_free(s);
+		pid = fork();
+		if (pid == 0) { /* (the fold is durable: a crash right after keeps it) */
+			struct ho_spool *c = NULL;
+			_exit(ho_spool_open(&cfg, &c) == LIM_OK ? 0 : 1);
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0);
+		s = NULL;
+		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 499 && ho_spool_next_seq(s, "K1", 2501, false) == 0);
+		ho_spool_free(s);
+		rm_rf(d);
+	}
 	free(d);
 }
 
