@@ -1431,7 +1431,7 @@ int limf_cmd_capture(int argc, char **argv)
 	for (size_t i = 0; i < ns; i++)
 		src_fill(&s[i], &fin[i]);
 	if (r->b) {
-		char *extra = limf_out_manifest(r->out, p, url, kms, fin, ns);
+		char *extra = limf_out_manifest(r->out, p, url, kms, fin, ns, 0);
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
 		if (!extra)
 			e = LIM_E_NOMEM;

@@ -210,6 +210,15 @@ static char *with_members(const char *extra, const struct audit_mark *a, const s
 	return txt;
 }
 
+/* The most octets with_members adds (JSON escapes a character in 6 at most). */
+static size_t members_max(const struct cut *c, size_t n)
+{
+	size_t m = 64 + 6 * sizeof((struct audit_mark *)0)->why + 2 * WR_HASH_LEN + 64;
+	for (size_t i = 0; i < n; i++)
+		m += 96 + 6 * (strlen(c[i].path) + sizeof c[i].why);
+	return m;
+}
+
 static void hash_tap(void *ctx, const uint8_t *p, size_t n)
 {
 	limf_bg_digest_update(ctx, p, n);
@@ -504,7 +513,8 @@ int limf_cmd_replay(int argc, char **argv)
 	if (bar)
 		progress(p, total, total, true);
 	{
-		char *extra = limf_out_manifest(out, p, url, kms, NULL, 0);
+		char *extra =
+			limf_out_manifest(out, p, url, kms, NULL, 0, members_max(cuts, n_cut));
 		enum lim_err e;
 		audit_mark_read(db, &amark);
 		if (extra) {

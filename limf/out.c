@@ -1775,7 +1775,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 /* extra_json for ho_bundle_close: warrants, calls, kms, summary. */
 /* see out.h */
 char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url,
-			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc)
+			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc,
+			size_t reserve)
 {
 	const struct wr_kms_cert *cert = limf_pool_cert(p);
 	bool have_cert = cert != NULL;
@@ -1921,11 +1922,15 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 		}
 		memcpy(out, txt + 1, n);
 		o = n;
-		/* the list takes what the bundle's extra_json has left: CALLS_MAX leaves 1 MiB for
-		 * the rest, which the warrants of a thousand LIIDs with long texts can pass */
-		limf_mcalls_fit(&r->calls, n + 9 + 48 + 2 < HO_BUNDLE_EXTRA_MAX
-						   ? HO_BUNDLE_EXTRA_MAX - n - 9 - 48
-						   : 2);
+		/* the list takes what the bundle's extra_json has left once the other members, and
+		 * the caller's (reserve), are in: CALLS_MAX leaves 1 MiB for them, which the
+		 * warrants of a thousand LIIDs with long texts can pass */
+		{
+			size_t other = n + 9 + 48 + reserve;
+			limf_mcalls_fit(&r->calls, other < HO_BUNDLE_EXTRA_MAX - 2
+							   ? HO_BUNDLE_EXTRA_MAX - other
+							   : 2);
+		}
 		memcpy(out + o, ",\"calls\":", 9);
 		o += 9;
 		/* by CIN (the order in which the calls were intercepted), not the order in which

@@ -93,9 +93,12 @@ const char *limf_out_wav(struct limf_out *o, size_t i);
  * "kms" (kms_url, p's certificate and, in "certificates", every KMS certificate kms holds:
  * the ones before a roll-over too; kms may be NULL), "incomplete" when limf_pipe_incomplete
  * says so (the kernel drops of src[0..nsrc) counted), "sources" (src, when nsrc > 0: limf
- * capture's), "summary" (p's counters, drops included), "calls". malloc'd; NULL on failure. */
+ * capture's), "summary" (p's counters, drops included), "calls". reserve: the octets of the
+ * members the caller adds after them (the calls list leaves room for them within
+ * HO_BUNDLE_EXTRA_MAX). malloc'd; NULL on failure. */
 char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms_url,
-			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc);
+			const struct wr_kms *kms, const struct limf_status_src *src, size_t nsrc,
+			size_t reserve);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
