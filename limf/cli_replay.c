@@ -624,6 +624,11 @@ int limf_cmd_replay(int argc, char **argv)
 		lim_json_key(&j, "packets_without_wav");
 		lim_json_u64(&j, ost.wav_refused);
 		lim_json_obj_close(&j);
+		lim_json_key(&j, "cc");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "packets_not_in_pcap");
+		lim_json_u64(&j, ost.pcap_refused);
+		lim_json_obj_close(&j);
 		if (dlv) {
 			lim_json_key(&j, "handover");
 			lim_json_obj_open(&j);
@@ -685,6 +690,10 @@ int limf_cmd_replay(int argc, char **argv)
 			       "at once, or more WAVs than a bundle holds); cc.pcap and hi3.pdu "
 			       "hold them\n",
 			       ost.wav_refused);
+		if (ost.pcap_refused)
+			printf("WARNING: %" PRIu64 " CC packets are not in cc.pcap (longer than a "
+			       "pcap record holds, or dated after 2106); hi3.pdu holds them\n",
+			       ost.pcap_refused);
 		if (dlv)
 			printf("handover: %" PRIu64 " IRI and %" PRIu64 " CC PDUs spooled, %s\n",
 			       ost.dlv_iri, ost.dlv_cc,

@@ -2121,6 +2121,7 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->n_liids = atomic_load(&o->n_rec);
 	st->n_wavs = o->n_wpath;
 	st->wav_refused = o->wav_refused;
+	st->pcap_refused = o->pcap_refused;
 }
 
 /* see out.h */
