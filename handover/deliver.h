@@ -37,7 +37,9 @@
  *   ended      journal of forgotten calls since the seq file: "limf-end 1" then one line
  *              "<CIN> <LIID hex>" (or "<CIN> *": every LIID) per ho_spool_seq_forget(),
  *              appended at once and fdatasync'd by ho_spool_sync() before the records; folded
- *              into the seq file (and emptied) at every seq file write and every 4096 lines.
+ *              into the seq file (and emptied) at every seq file write, every 4096 lines or
+ *              a quarter of the counters held, and at the latest when it holds 4 max_keys
+ *              (a fold that fails is tried again 1024 forgets later).
  *              At open its calls' counters are dropped from the seq file's and not rebuilt by
  *              the replay, so a forgotten counter stays forgotten across a crash. Only a memory
  *              saving: a line that does not parse (a torn append) ends it, and is cut off.

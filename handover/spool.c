@@ -116,7 +116,11 @@ struct ho_spool {
 	int endfd;      /* the ended journal, open for appending (-1: not yet created) */
 	bool end_dirty; /* journal lines written since the last fdatasync */
 	uint64_t nend;  /* lines in the journal */
-	uint64_t end_fold;   /* fold the journal into the seq file when nend reaches this */
+	uint64_t end_fold; /* fold the journal into the seq file when nend reaches this */
+	/* forgets before a fold is tried again, after one failed or left the journal unemptied
+	 * (a fold per forget would be the pipeline's whole time while the disk fails) */
+	uint64_t fold_wait;
+	bool trunc_warned;   /* the journal could not be emptied: said */
 	struct endent *ends; /* at open only: the journal, sorted by (cin, liid) */
 	size_t nends;
 	int ackfd;
@@ -547,14 +551,20 @@ enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t 
 		if (s->nend < s->end_fold)
 			return err;
 	}
+	if (s->fold_wait) {
+		s->fold_wait--;
+		return journaled ? err : LIM_E_LIMIT; /* (not journaled: in memory only) */
+	}
 	/* fold the journal into the seq file (written as of head: sync first); also when it is
 	 * full, for then the seq file, which leaves this call out, is what makes the forget last */
 	e2 = ho_spool_sync(s);
 	if (e2 == LIM_OK)
 		e2 = seq_save(s);
 	if (e2 != LIM_OK) {
-		fold_at(s, END_COMPACT / 4); /* try again later */
-		if (err == LIM_OK)
+		s->fold_wait = END_COMPACT / 4; /* try again later */
+		if (s->err != LIM_OK)
+			err = s->err;
+		else if (err == LIM_OK)
 			err = journaled ? e2 : LIM_E_LIMIT; /* (not journaled: in memory only) */
 	}
 	return err;
@@ -606,10 +616,22 @@ static enum lim_err seq_save(struct ho_spool *s)
 		s->seq_dirty = false;
 		/* the seq file now holds no counter the journal names: start it afresh (a crash
 		 * before this truncation replays lines that name nothing held: harmless) */
+		s->fold_wait = 0;
 		if (s->endfd >= 0 && s->nend > 0) {
 			if (ftruncate(s->endfd, (off_t)strlen(END_MAGIC)) == 0) {
 				s->nend = 0;
 				s->end_dirty = true;
+			} else {
+				/* the journal stays as full: the next folds wait (each rewrites the
+				 * seq file), and it is said once */
+				s->fold_wait = END_COMPACT / 4;
+				if (!s->trunc_warned)
+					lim_err_log(
+						"spool %s: the ended journal could not be emptied "
+						"(%s): calls that end are kept by the seq file, "
+						"written every %u of them",
+						s->dir, strerror(errno), END_COMPACT / 4);
+				s->trunc_warned = true;
 			}
 		}
 		fold_at(s, fold_after(s));

@@ -937,6 +937,49 @@ static void t_ho_spool_keys(void)
 		CHECK(st.seq_keys == 499 && ho_spool_next_seq(s, "K1", 2501, false) == 0);
 		ho_spool_free(s);
 		rm_rf(d);
+
+		/* folds that fail (the seq file cannot be written: seq.tmp is a directory) with
+		 * the journal full: those forgets are in memory only (LIM_E_LIMIT) and a fold is
+		 * tried again 1024 forgets later, not at every forget; once the disk is back, one
+		 * succeeds, and a crash after it brings none of the calls back */
+		pid = fork();
+		if (pid == 0) {
+			char tmpd[600], f[700];
+			unsigned n[3] = { 0, 0, 0 }; /* LIM_OK, LIM_E_IO, LIM_E_LIMIT */
+			struct ho_spool *c = NULL;
+			FILE *fp;
+			if (ho_spool_open(&cfg, &c) != LIM_OK)
+				_exit(1);
+			snprintf(tmpd, sizeof tmpd, "%s/seq.tmp", d);
+			snprintf(f, sizeof f, "%s/x", tmpd);
+			if (mkdir(tmpd, 0700) != 0 || !(fp = fopen(f, "w")))
+				_exit(2);
+			fclose(fp);
+			for (uint32_t cin = 1; cin <= 2000; cin++) {
+				enum lim_err e;
+				if (cin == 601 && (unlink(f) != 0 || rmdir(tmpd) != 0))
+					_exit(3);
+				if (put_iri(c, "K1", cin, 0) != LIM_OK)
+					_exit(4);
+				e = ho_spool_seq_forget(c, NULL, cin);
+				if (cin <= 600)
+					n[e == LIM_OK ? 0 : e == LIM_E_IO ? 1 : 2]++;
+				else if (e == LIM_E_IO)
+					_exit(5);
+			}
+			/* 255 journaled, the 256th journaled but its fold failed, then full */
+			if (n[0] != 255 || n[1] != 1 || n[2] != 344)
+				_exit(6);
+			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 7); /* as kill -9 */
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0);
+		s = NULL;
+		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.seq_keys == 0);
+		ho_spool_free(s);
+		rm_rf(d);
 	}
 	free(d);
 }
