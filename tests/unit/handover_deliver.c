@@ -734,6 +734,28 @@ static void t_ho_seqtab(void)
 	ho_seqtab_clear(&t);
 }
 
+/* Whether the child pid exited 0. */
+static bool child_ok(pid_t pid)
+{
+	int status = -1;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* After child pid (which must exit 0: it crashed the spool on purpose, or left it): the spool
+ * of cfg opened again, its stats in *st. Exits when it does not open. */
+static struct ho_spool *reopen_after(pid_t pid, const struct ho_spool_cfg *cfg,
+				     struct ho_spool_stats *st)
+{
+	struct ho_spool *s = NULL;
+	CHECK(child_ok(pid));
+	CHECK(ho_spool_open(cfg, &s) == LIM_OK);
+	if (!s)
+		exit(1);
+	ho_spool_get_stats(s, st);
+	return s;
+}
+
 /* Finding 1: a call's counters go when it ends (ho_spool_seq_forget), durably - a crash does not
  * bring them back from the records replayed at open - so more calls than HO_SEQ_KEYS_MAX go
  * through; and a full counter table refuses with the alarm, never silently. */
@@ -891,11 +913,7 @@ static void t_ho_spool_keys(void)
 					_exit(2);
 			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 3); /* as kill -9 */
 		}
-		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0);
-		s = NULL;
-		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
-		ho_spool_get_stats(s, &st);
+		s = reopen_after(pid, &cfg, &st);
 		CHECK(st.seq_keys == 0);
 		CHECK(put_iri(s, "K1", 1001, 0) == LIM_OK);
 		ho_spool_free(s);
@@ -915,25 +933,19 @@ static void t_ho_spool_keys(void)
 					_exit(3);
 			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 4);
 		}
-		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0);
+		CHECK(child_ok(pid));
 		cfg.max_keys = 64;
-		s = NULL;
-		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
-		ho_spool_get_stats(s, &st);
-		CHECK(st.seq_keys == 500); /* 2501..3000 */
-		CHECK(s && ho_spool_seq_forget(s, NULL, 2501) == LIM_OK);
-		ho_spool_free(s);
 		pid = fork();
 		if (pid == 0) { /* (the fold is durable: a crash right after keeps it) */
 			struct ho_spool *c = NULL;
-			_exit(ho_spool_open(&cfg, &c) == LIM_OK ? 0 : 1);
+			if (ho_spool_open(&cfg, &c) != LIM_OK)
+				_exit(1);
+			ho_spool_get_stats(c, &st);
+			if (st.seq_keys != 500) /* 2501..3000 */
+				_exit(2);
+			_exit(ho_spool_seq_forget(c, NULL, 2501) == LIM_OK ? 0 : 3);
 		}
-		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0);
-		s = NULL;
-		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
-		ho_spool_get_stats(s, &st);
+		s = reopen_after(pid, &cfg, &st);
 		CHECK(st.seq_keys == 499 && ho_spool_next_seq(s, "K1", 2501, false) == 0);
 		ho_spool_free(s);
 		rm_rf(d);
@@ -972,11 +984,7 @@ static void t_ho_spool_keys(void)
 				_exit(6);
 			_exit(ho_spool_sync(c) == LIM_OK ? 0 : 7); /* as kill -9 */
 		}
-		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0);
-		s = NULL;
-		CHECK(ho_spool_open(&cfg, &s) == LIM_OK);
-		ho_spool_get_stats(s, &st);
+		s = reopen_after(pid, &cfg, &st);
 		CHECK(st.seq_keys == 0);
 		ho_spool_free(s);
 		rm_rf(d);
