@@ -276,9 +276,10 @@ static int open_own(const struct ho_spool *s, const char *name, int flags, bool 
 	return -1; /* (made and removed again meanwhile, twice: said by create_file) */
 }
 
-/* Writes name atomically: tmp file, fsync, rename, fsync of the directory. */
-static enum lim_err write_atomic(const struct ho_spool *s, const char *name, const void *p,
-				 size_t n)
+/* Writes name atomically: tmp file, fsync, rename, fsync of the directory. fill(ctx, fd)
+ * writes the content (false: a write failed). */
+static enum lim_err write_atomic(const struct ho_spool *s, const char *name,
+				 bool (*fill)(void *ctx, int fd), void *ctx)
 {
 	char tmp[NAME_LEN];
 	int fd, dirfd = s->dirfd;
@@ -287,7 +288,7 @@ static enum lim_err write_atomic(const struct ho_spool *s, const char *name, con
 	fd = create_file(s, dirfd, tmp, O_WRONLY, false);
 	if (fd < 0)
 		return LIM_E_IO;
-	if (!write_all(fd, p, n) || fsync(fd) != 0) {
+	if (!fill(ctx, fd) || fsync(fd) != 0) {
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return LIM_E_IO;
@@ -589,28 +590,51 @@ enum lim_err ho_spool_seq_reset(struct ho_spool *s)
 }
 
 /* Writes the seq file for the counters as of s->head (all appended records must be synced). */
+/* The seq file's lines (seq_save), written 64 KiB at a time: a table of millions of counters
+ * needs no buffer of its size. */
+struct seq_out {
+	const struct ho_seqent **v;
+	size_t nv;
+	uint64_t head;
+};
+#define SEQ_CHUNK (64u * 1024u)
+
+static bool seq_fill(void *ctx, int fd)
+{
+	const struct seq_out *o = ctx;
+	char *buf = malloc(SEQ_CHUNK);
+	size_t n;
+	bool ok = buf != NULL;
+	if (!ok)
+		return false;
+	n = (size_t)snprintf(buf, SEQ_CHUNK, "limf-seq 1 %llu\n", (unsigned long long)o->head);
+	for (size_t i = 0; i < o->nv && ok; i++) {
+		const struct ho_seqent *e = o->v[i];
+		n += (size_t)snprintf(buf + n, SEQ_CHUNK - n, "%s ", e->cc ? "cc" : "iri");
+		for (const char *c = e->liid; *c; c++)
+			n += (size_t)snprintf(buf + n, SEQ_CHUNK - n, "%02x",
+					      (unsigned)(uint8_t)*c);
+		n += (size_t)snprintf(buf + n, SEQ_CHUNK - n, " %lu %lu\n", (unsigned long)e->cin,
+				      (unsigned long)e->next);
+		if (SEQ_CHUNK - n < SEQ_LINE) { /* (room for the longest line always left) */
+			ok = write_all(fd, buf, n);
+			n = 0;
+		}
+	}
+	ok = ok && write_all(fd, buf, n);
+	free(buf);
+	return ok;
+}
+
 static enum lim_err seq_save(struct ho_spool *s)
 {
-	const struct ho_seqent **v = NULL;
-	size_t nv = ho_seqtab_sorted(&s->seq, &v), cap = 64 + s->seq.live * SEQ_LINE, n;
-	char *buf = nv == SIZE_MAX ? NULL : malloc(cap);
+	struct seq_out o = { NULL, 0, s->head };
 	enum lim_err err;
-	if (!buf) {
-		free(v);
+	o.nv = ho_seqtab_sorted(&s->seq, &o.v);
+	if (o.nv == SIZE_MAX)
 		return LIM_E_NOMEM;
-	}
-	n = (size_t)snprintf(buf, cap, "limf-seq 1 %llu\n", (unsigned long long)s->head);
-	for (size_t i = 0; i < nv; i++) {
-		const struct ho_seqent *e = v[i];
-		n += (size_t)snprintf(buf + n, cap - n, "%s ", e->cc ? "cc" : "iri");
-		for (const char *c = e->liid; *c; c++)
-			n += (size_t)snprintf(buf + n, cap - n, "%02x", (unsigned)(uint8_t)*c);
-		n += (size_t)snprintf(buf + n, cap - n, " %lu %lu\n", (unsigned long)e->cin,
-				      (unsigned long)e->next);
-	}
-	free(v);
-	err = write_atomic(s, "seq", buf, n);
-	free(buf);
+	err = write_atomic(s, "seq", seq_fill, &o);
+	free(o.v);
 	if (err == LIM_OK) {
 		s->seq_pos = s->head;
 		s->seq_dirty = false;
