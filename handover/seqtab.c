@@ -112,16 +112,17 @@ enum lim_err ho_seqtab_set(struct ho_seqtab *t, uint8_t cc, uint32_t cin, const 
 			   uint32_t next)
 {
 	size_t s, n = strlen(liid);
-	uint32_t k, *have;
+	uint32_t k;
 	enum lim_err e;
 	if (n == 0 || n > HO_LIID_MAX || cc > 1)
 		return LIM_E_ARG;
-	have = ho_seqtab_get(t, cc, cin, liid);
-	if (have) {
-		*have = next;
-		return LIM_OK;
-	}
+	/* one probe: the key's counter when held, else where its chain is (or none) */
 	s = find_slot(t, cc, cin);
+	for (k = s == SIZE_MAX ? HO_SEQ_NIL : t->ix[s] - 1; k != HO_SEQ_NIL; k = t->e[k].link)
+		if (strcmp(t->e[k].liid, liid) == 0) {
+			t->e[k].next = next;
+			return LIM_OK;
+		}
 	if (s == SIZE_MAX && (t->ix_heads + t->ix_tombs + 1) * 4 > t->ix_cap * 3) {
 		/* at most 3/4 used: twice the chains (at least 64 slots), tombstones left out */
 		size_t cap = 64;

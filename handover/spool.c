@@ -83,6 +83,7 @@ uint32_t ho_crc32c(uint32_t crc, const void *p, size_t n)
  * holds more than 4 max_keys (a forget beyond it, when folding keeps failing, is kept in
  * memory only), and is read at open up to END_READ_MAX lines */
 #define END_COMPACT  4096u
+#define FOLD_RETRY   (END_COMPACT / 4) /* forgets after a fold that failed before another */
 #define END_READ_MAX (4ull * HO_SEQ_KEYS_HARD)
 /* damaged records a handle remembers as quarantined (so that a second read of one neither
  * writes, counts nor logs it again); beyond it, damaged records are still skipped and counted */
@@ -474,14 +475,19 @@ static uint64_t fold_after(const struct ho_spool *s)
 	return s->seq.live / 4 > END_COMPACT ? s->seq.live / 4 : END_COMPACT;
 }
 
-/* The next fold after n more forgets, and at the latest when the journal is full (4 max_keys
- * lines: beyond, forgets are not journaled, and a fold that never came would leave them so for
- * good, their counters back after a crash, every new call refused); at once when it is fuller
- * already (a spool reopened with a smaller max_keys). */
+/* The lines the ended journal holds at most (4 max_keys): beyond, forgets are not journaled. */
+static uint64_t end_max(const struct ho_spool *s)
+{
+	return 4 * (uint64_t)s->max_keys;
+}
+
+/* The next fold after n more forgets, and at the latest when the journal is full (a fold that
+ * never came would leave the forgets past end_max in memory only for good, their counters back
+ * after a crash, every new call refused); at once when it is fuller already (a spool reopened
+ * with a smaller max_keys). */
 static void fold_at(struct ho_spool *s, uint64_t n)
 {
-	uint64_t cap = 4 * (uint64_t)s->max_keys;
-	s->end_fold = s->nend + n < cap ? s->nend + n : cap;
+	s->end_fold = s->nend + n < end_max(s) ? s->nend + n : end_max(s);
 }
 
 /* Appends one line to the ended journal (created with its magic on first use). */
@@ -525,7 +531,7 @@ static enum lim_err end_write(struct ho_spool *s, const char *liid, uint32_t cin
 			/* never leave half a line for the next one to follow; when even that fails,
 			 * stop journaling (the rest would be read as torn anyway) */
 			if (ftruncate(s->endfd, at) != 0)
-				s->nend = 4 * s->max_keys;
+				s->nend = end_max(s);
 			return LIM_E_IO;
 		}
 	}
@@ -546,7 +552,7 @@ enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t 
 	s->seq_dirty = true;
 	if (s->err != LIM_OK)
 		return s->err; /* the seq file is not written again by this handle */
-	journaled = s->nend < 4 * s->max_keys;
+	journaled = s->nend < end_max(s);
 	if (journaled) {
 		err = end_write(s, liid, cin);
 		if (s->nend < s->end_fold)
@@ -562,7 +568,7 @@ enum lim_err ho_spool_seq_forget(struct ho_spool *s, const char *liid, uint32_t 
 	if (e2 == LIM_OK)
 		e2 = seq_save(s);
 	if (e2 != LIM_OK) {
-		s->fold_wait = END_COMPACT / 4; /* try again later */
+		s->fold_wait = FOLD_RETRY; /* try again later */
 		if (s->err != LIM_OK)
 			err = s->err;
 		else if (err == LIM_OK)
@@ -648,13 +654,13 @@ static enum lim_err seq_save(struct ho_spool *s)
 			} else {
 				/* the journal stays as full: the next folds wait (each rewrites the
 				 * seq file), and it is said once */
-				s->fold_wait = END_COMPACT / 4;
+				s->fold_wait = FOLD_RETRY;
 				if (!s->trunc_warned)
 					lim_err_log(
 						"spool %s: the ended journal could not be emptied "
 						"(%s): calls that end are kept by the seq file, "
 						"written every %u of them",
-						s->dir, strerror(errno), END_COMPACT / 4);
+						s->dir, strerror(errno), FOLD_RETRY);
 				s->trunc_warned = true;
 			}
 		}
