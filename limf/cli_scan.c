@@ -138,7 +138,7 @@ static void text_hex(struct scan_text *t, const uint8_t *b, size_t n)
 static void id_text(struct scan_text *t, const struct mikey_idr *id)
 {
 	size_t tl;
-	if (!id) {
+	if (!id || !id->len) {
 		text_set(t, "", 0);
 		return;
 	}

@@ -1232,6 +1232,8 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
  * decision's), the one before or the one after. */
 static bool uri_has_uid(struct limf_pipe *p, int64_t t, const char *u, const uint8_t *uid)
 {
+	if (!uid)
+		return false;
 	for (int delta = -1; delta <= 1; delta++) {
 		struct wr_kms_ident id;
 		if (limf_kms_ident(NULL, &p->cert, u, t, &id) != LIM_OK)
@@ -1252,7 +1254,9 @@ static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const str
 	const struct mikey_idr *r = mikey_responder(m);
 	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
 	size_t nc = sip_side(call, answer, cand);
-	if (r && r->len && !is_uid(r)) {
+	if (r && !is_uid(r)) {
+		if (!r->len)
+			return false; /* an empty identity names no one (and has no octets) */
 		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
 		return true;
 	}
@@ -2012,7 +2016,9 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 {
 	const struct mikey_idr *r = mikey_responder(m);
 	int64_t t = wr_kms_decision_time(d);
-	if (r && r->len && !is_uid(r)) {
+	if (r && !is_uid(r)) {
+		if (!r->len)
+			return false; /* (as responder_uri) */
 		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
 		return true;
 	}

@@ -293,6 +293,19 @@ n3=$(nreq)
 replay o "$tmp/o.pcap"
 sumcheck o "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0"
 [ "$(nreq)" -eq "$n3" ] && ok || bad "KMS request outside the warrant's window"
+# 5b. GMK distributions whose I_MESSAGEs name no member (an empty IDRuidr): no member to fetch
+# keys for: outcome "no-responder", no KMS request, no GMK, so the group is not known and only
+# the member's own leg is intercepted, its media undecrypted. Before, limf crashed: the empty
+# identifier has no octets, and its UID was compared with each member's
+G e 18 64 --empty-idrr
+warrant "E$sfx" "$(truth "$tmp/e.pcap.json" 'j["group"]["members"][1]["uri"]')" 18
+n4=$(nreq)
+replay e "$tmp/e.pcap"
+sumcheck e "j['summary']['calls_intercepted']==1 and j['summary']['gmks_recovered']==0"
+sumcheck e "j['summary']['decrypted']==0 and j['summary']['gmk_distributions_intercepted']==1"
+[ "$(nreq)" -eq "$n4" ] && ok || bad "KMS request for a GMK that names no member"
+cp "$tmp/ev-e/E$sfx/iri.jsonl" "$tmp/out"
+has iri-e '"side":"gmk"[^}]*"outcome":"no-responder"'
 
 # ---- 6. limf capture runs the same pipeline: the group call of a pcap fed at --speed max,
 # recorded as evidence (times of now: the service rechecks warrants against the clock)

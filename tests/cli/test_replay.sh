@@ -404,6 +404,24 @@ replay forge6 g "$tmp/forge6.pcap"
 [ "$(nreq g)" -eq "$nf0" ] && ok || bad "forged burst: a key request"
 sumcheck forge6 "j['summary']['bad_signatures']==6 and j['summary']['decrypted']==0"
 sumcheck forge6 "j['summary']['kms_cert_fetches']==2 and j['summary']['kms_cert_refetches_refused']==5"
+# an I_MESSAGE whose responder identifier is empty (0 octets), in a target's call, in both
+# profiles: it names no one to fetch a key for. Outcome "no-responder", no key request, nothing
+# decrypted, the call's IRI kept (before, the mcx one crashed limf: the empty IDRuidr has no
+# octets, and its UID was compared with each SIP party's)
+for k in g m; do
+	pr=rfc6509
+	[ "$k" = m ] && pr=mcx
+	expect 0 "gen-eidr-$k" "$gen" --community "$tmp/$k/community.json" --profile "$pr" \
+		--out "$tmp/eidr-$k.pcap" --calls 1 --duration 1 --caller "$E" --callee "$F" \
+		--start "$AT" --seed 19 --empty-idrr
+	nf0=$(nreq "$k")
+	replay "eidr-$k" "$k" "$tmp/eidr-$k.pcap"
+	[ "$(nreq "$k")" -eq "$nf0" ] && ok || bad "eidr-$k: an empty responder: a key request"
+	sumcheck "eidr-$k" "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==0"
+	[ -e "$tmp/ev-eidr-$k/E$sfx/cc.pcap" ] && bad "eidr-$k: content written" || ok
+	cp "$tmp/ev-eidr-$k/E$sfx/iri.jsonl" "$tmp/out"
+	has "eidr-$k-iri" '"outcome":"no-responder"'
+done
 
 # a call at a time no certificate of its KMS is valid at (here: before the only one's
 # ValidFrom): one re-fetch, then outcome "no-valid-certificate", no key request, nothing

@@ -145,6 +145,8 @@ struct gen_imsg_in {
 			      * hiding; keys and signature still use the UIDs of T's key period */
 	bool no_idri;        /* no initiator identifier (IDRi / IDRuidi): RFC 6509 s4.2 leaves
 			      * the initiator to the signalling; still signed by the caller */
+	bool empty_idrr;     /* the responder's identifier (IDRr / IDRuidr) empty: hostile or
+			      * broken, still signed by the caller */
 	bool forge_sig;      /* flip a bit of the signature after signing */
 	struct gen_rng *rng; /* the ECCSI ephemeral j */
 };
@@ -184,6 +186,7 @@ struct gen_group_opts {
 	uint16_t vlan;
 	uint32_t gmk_id; /* --gmk-id: the first GMK's GMK-ID (0: from the seed) */
 	unsigned gmks;   /* --gmks N (3..20; 0: one, or two with rollover) */
+	bool empty_idrr; /* --empty-idrr: the GMK I_MESSAGEs name no member (an empty IDR) */
 };
 
 /* Writes the group-call pcap, its truth and .raw files (see the top of gen_group.c).

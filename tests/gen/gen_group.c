@@ -398,14 +398,14 @@ static char *gmk_imsg(const struct gmkinfo *k, const char *uri, uint32_t guk, ui
 	m.rand_len = sizeof k->rand;
 	if (uid) {
 		set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
-		set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, ri.idlen);
+		set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, g->empty_idrr ? 0 : ri.idlen);
 		set_idr(&m, MIKEY_ROLE_IDRKMSI, (const uint8_t *)com->cert.kms_uri,
 			strlen(com->cert.kms_uri));
 		set_idr(&m, MIKEY_ROLE_IDRKMSR, (const uint8_t *)com->cert.kms_uri,
 			strlen(com->cert.kms_uri));
 	} else {
 		set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)gms, strlen(gms));
-		set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)uri, strlen(uri));
+		set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)uri, g->empty_idrr ? 0 : strlen(uri));
 		set_idr(&m, MIKEY_ROLE_IDRKMS, (const uint8_t *)com->cert.kms_uri,
 			strlen(com->cert.kms_uri));
 	}

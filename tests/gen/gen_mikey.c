@@ -147,11 +147,11 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 				set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
 					strlen(in->caller));
 			set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee,
-				strlen(in->callee));
+				in->empty_idrr ? 0 : strlen(in->callee));
 		} else {
 			if (!in->no_idri)
 				set_idr(&m, MIKEY_ROLE_IDRUIDI, ci.id, ci.idlen);
-			set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, ri.idlen);
+			set_idr(&m, MIKEY_ROLE_IDRUIDR, ri.id, in->empty_idrr ? 0 : ri.idlen);
 		}
 		set_idr(&m, MIKEY_ROLE_IDRKMSI, (const uint8_t *)c->cert.kms_uri,
 			strlen(c->cert.kms_uri));
@@ -183,7 +183,8 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 		if (!in->no_idri)
 			set_idr(&m, MIKEY_ROLE_IDRI, (const uint8_t *)in->caller,
 				strlen(in->caller));
-		set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee, strlen(in->callee));
+		set_idr(&m, MIKEY_ROLE_IDRR, (const uint8_t *)in->callee,
+			in->empty_idrr ? 0 : strlen(in->callee));
 		set_idr(&m, MIKEY_ROLE_IDRKMS, (const uint8_t *)c->cert.kms_uri,
 			strlen(c->cert.kms_uri));
 		/* AES_CM_128_HMAC_SHA1_80 (RFC 3711) */

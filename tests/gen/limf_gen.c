@@ -108,7 +108,8 @@ struct opts {
 	size_t jumbo; /* --jumbo: octets of G.711 in each target call's last caller packet */
 	double duration, loss, reorder;
 	uint64_t start_us, seed;
-	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri;
+	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri,
+		empty_idrr;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
 	uint16_t vlan;
@@ -212,7 +213,8 @@ static void usage(FILE *f)
 		"         [--start ISO8601] [--audio tone|sweep|FILE.wav] [--ipv6] [--vlan ID]",
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
-		"         [--clear-ids] [--no-idri] [--t-skew SECS] [--first-seq N] [--jumbo N]",
+		"         [--clear-ids] [--no-idri] [--empty-idrr] [--t-skew SECS] [--first-seq N]",
+		"         [--jumbo N]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -234,6 +236,7 @@ static void usage(FILE *f)
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
 		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
 		"--no-idri: the I_MESSAGEs name no initiator (its signer is the caller SIP names);",
+		"--empty-idrr (any profile): their responder's identifier is empty (0 octets);",
 		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key "
 		"period);",
 		"--first-seq N: every stream's first RTP sequence number (else random): N near",
@@ -797,6 +800,7 @@ static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_c
 	in.t_us = (uint64_t)((int64_t)t + o.t_skew_us);
 	in.clear_ids = o.clear_ids;
 	in.no_idri = o.no_idri;
+	in.empty_idrr = o.empty_idrr;
 	gen_rng_bytes(&c->rng, in.ssv, sizeof in.ssv);
 	gen_rng_bytes(&c->rng, in.rand, sizeof in.rand);
 	in.csb_id = (uint32_t)gen_rng_u64(&c->rng);
@@ -1280,6 +1284,8 @@ static void parse_opts(int argc, char **argv)
 			o.clear_ids = true;
 		} else if (strcmp(a, "--no-idri") == 0) {
 			o.no_idri = true;
+		} else if (strcmp(a, "--empty-idrr") == 0) {
+			o.empty_idrr = o.grp.empty_idrr = true;
 		} else if (ARG("--first-seq")) {
 			double fs = real_arg(a, v, 0, 65535);
 			if (fs != (double)(int32_t)fs)
