@@ -188,6 +188,8 @@ size_t cap_x2x3_stream_held(const struct cap_x2x3_stream *s);
 /* ---------------------------------------------------------------- the TLS listener */
 
 #define CAP_X2X3_MAX_CONNS 64 /* POI connections at once (cap of the configuration) */
+/* connections the listener holds at most: the open ones, and as many in their handshake */
+#define CAP_X2X3_MAX_SLOTS (2 * CAP_X2X3_MAX_CONNS)
 #define CAP_X2X3_MAX_POIS  64 /* POIs with counters of their own (by certificate name) */
 
 struct cap_x2x3_srv_cfg {
@@ -195,7 +197,7 @@ struct cap_x2x3_srv_cfg {
 	const char *ca;     /* PEM: the CA that signs the POIs' certificates (required) */
 	const char *cert;   /* PEM: this listener's certificate (chain) */
 	const char *key;    /* PEM: its private key */
-	size_t max_conns;   /* 0 = 16; at most CAP_X2X3_MAX_CONNS */
+	size_t max_conns;   /* 0 = 16; at most CAP_X2X3_MAX_CONNS open, as many handshaking */
 	size_t max_pdu;     /* 0 = CAP_X2X3_MAX_HEADER + 65536 */
 	uint64_t hs_ms;     /* a TLS handshake must finish within this (0 = 10 s) */
 };
@@ -219,9 +221,13 @@ struct cap_x2x3_stats {
 	uint64_t hs_bad_cert;     /* of tls_failed: its certificate did not verify */
 	uint64_t hs_refused_ours; /* of tls_failed: the POI refused this listener's
 				   * certificate (a certificate alert from it) */
+	uint64_t hs_evicted;      /* of tls_failed: closed for a newer connection, max_conns
+				   * handshakes under way (the oldest of the source holding the
+				   * most: x2x3_srv.c) */
 	/* the rest of tls_failed: other handshake failures (protocol, no memory) */
 	size_t handshaking;              /* connections in their TLS handshake now */
-	uint64_t refused_full;           /* closed at once: max_conns connections open */
+	uint64_t refused_full;           /* closed when their handshake was done: max_conns
+					  * connections open */
 	uint64_t closed;                 /* connections ended (any reason) */
 	uint64_t cut;                    /* ended in the middle of a PDU */
 	uint64_t pdus, bytes;            /* PDUs decoded, their octets */
@@ -229,7 +235,7 @@ struct cap_x2x3_stats {
 	uint64_t ka_answered;            /* keep-alive acks sent */
 	uint64_t rej[CAP_X2X3_R__COUNT]; /* PDUs rejected, by reason (connection closed) */
 	size_t active;                   /* connections open now (handshake done) */
-	size_t max_conns;                /* the cap in force (handshaking + active) */
+	size_t max_conns;                /* the cap in force (active; handshaking apart) */
 	uint64_t hs_ms;                  /* the handshake timeout in force */
 	uint64_t reloads, reload_failed; /* cap_x2x3_srv_reload calls that worked / did not */
 	size_t n_poi;
@@ -256,16 +262,16 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
  * key (read again, so files rotated in place are picked up) for the connections accepted from
  * now on (open ones keep the context they were accepted with), and cfg->max_conns and
  * cfg->hs_ms (0 = the defaults, as for _open). Lowering max_conns closes nothing: new
- * connections are refused until fewer are open. cfg->listen and cfg->max_pdu are not looked at
- * (the socket and the per-connection buffers stay). On any error nothing changes (the running
- * context keeps serving): LIM_E_ARG / LIM_E_CRYPTO / LIM_E_NOMEM with why filled. Counted in
- * stats reloads / reload_failed. */
+ * connections are refused when their handshake is done until fewer are open. cfg->listen and
+ * cfg->max_pdu are not looked at (the socket and the per-connection buffers stay). On any
+ * error nothing changes (the running context keeps serving): LIM_E_ARG / LIM_E_CRYPTO /
+ * LIM_E_NOMEM with why filled. Counted in stats reloads / reload_failed. */
 enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_srv_cfg *cfg,
 				 char *why, size_t whylen) LIM_WUR;
 /* The port bound (for port 0). */
 uint16_t cap_x2x3_srv_port(const struct cap_x2x3_srv *s);
 /* Fills up to max pollfds (the listener and each connection, events set); returns how many.
- * At most 1 + CAP_X2X3_MAX_CONNS are needed (connections above a lowered cap stay open). */
+ * At most 1 + CAP_X2X3_MAX_SLOTS are needed (connections above a lowered cap stay open). */
 size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, size_t max);
 /* After poll(): accepts, advances handshakes, reads, decodes and delivers PDUs (at most a
  * bounded number per connection per step, so one POI cannot starve the loop), answers

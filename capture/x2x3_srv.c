@@ -1,11 +1,20 @@
 /* The X2/X3 TLS listener (ETSI TS 103 221-2 s6: TLS, mutual authentication). See x2x3.h.
  * One non-blocking listening socket and up to max_conns POI connections, each a TLS session
  * (client certificate required, verified against the configured CA) feeding a bounded
- * cap_x2x3_stream. Driven by the caller's poll() (cap_x2x3_srv_pollfds / _step). */
+ * cap_x2x3_stream. Driven by the caller's poll() (cap_x2x3_srv_pollfds / _step).
+ *
+ * Handshakes have max_conns places of their own, apart from the open connections': anyone
+ * who can reach the port can open TCP connections that say nothing, and if they counted
+ * against the POIs' cap, 16 of them would lock every POI out. When the handshakes' places are
+ * full, a new connection closes the oldest handshake of the source (IPv4 address, IPv6 /64)
+ * holding the most of them, so a flood from a few sources ends its own handshakes, not a
+ * POI's. A connection whose handshake completes while max_conns are open is closed
+ * (refused_full). */
 #include "capture/x2x3.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -34,6 +43,8 @@ struct conn {
 	struct cap_x2x3_stream *rx;
 	uint64_t id;
 	uint64_t hs_deadline;
+	uint8_t src[8]; /* the source: IPv4 address, or IPv6 /64 (v4 zero-padded, family apart) */
+	bool src_v6;
 	size_t poi; /* index in stats.poi, or SIZE_MAX */
 	char peer[64];
 	bool again; /* work left (TLS-buffered octets, PDUs not yet delivered) */
@@ -52,8 +63,9 @@ struct cap_x2x3_srv {
 	uint64_t hs_ms;
 	uint64_t next_id;
 	uint64_t wall_ms; /* wall clock at the start of the current step */
-	/* CAP_X2X3_MAX_CONNS slots whatever the cap, so that a reload can raise it */
+	/* CAP_X2X3_MAX_SLOTS slots whatever the cap, so that a reload can raise it */
 	struct conn *c;
+	uint64_t evict_said_ms; /* when an eviction was last logged (once per 10 s) */
 	struct cap_x2x3_stats st;
 };
 
@@ -142,6 +154,15 @@ static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out, c
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* no session resumption: with a client certificate required and no session ID context,
+	 * OpenSSL fails a resumed handshake (internal_error), so a POI that offered its last
+	 * session never got back in; and a resumed session would skip the CA of a reload */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+		set_why(why, whylen, "x2x3: TLS context: %s", ssl_err());
+		goto out;
+	}
 	*out = ctx;
 	ctx = NULL;
 	rc = LIM_OK;
@@ -192,12 +213,12 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
 	s->st.max_conns = s->max_conns;
 	s->st.hs_ms = s->hs_ms;
-	s->c = calloc(CAP_X2X3_MAX_CONNS, sizeof *s->c);
+	s->c = calloc(CAP_X2X3_MAX_SLOTS, sizeof *s->c);
 	if (!s->c) {
 		rc = LIM_E_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++)
+	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS; i++)
 		s->c[i].fd = -1;
 	rc = new_ctx(cfg, &s->ctx, why, whylen);
 	if (rc != LIM_OK)
@@ -316,7 +337,7 @@ void cap_x2x3_srv_free(struct cap_x2x3_srv *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; s->c && i < CAP_X2X3_MAX_CONNS; i++)
+	for (size_t i = 0; s->c && i < CAP_X2X3_MAX_SLOTS; i++)
 		conn_close(s, &s->c[i], "listener closed");
 	free(s->c);
 	if (s->lfd >= 0)
@@ -334,7 +355,7 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
 	pfd[n].fd = s->lfd;
 	pfd[n].events = POLLIN;
 	pfd[n++].revents = 0;
-	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS && n < max; i++) {
+	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS && n < max; i++) {
 		const struct conn *c = &s->c[i];
 		if (c->st == C_FREE)
 			continue;
@@ -357,6 +378,48 @@ static size_t poi_of(struct cap_x2x3_srv *s, const char *name)
 	return s->st.n_poi++;
 }
 
+static void set_src(struct conn *c, const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	memset(c->src, 0, sizeof c->src);
+	c->src_v6 = ss->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(a6);
+	if (c->src_v6)
+		memcpy(c->src, a6, 8);
+	else if (ss->ss_family == AF_INET6) /* an IPv4 peer of a [::] listener: its address */
+		memcpy(c->src, a6->s6_addr + 12, 4);
+	else if (ss->ss_family == AF_INET)
+		memcpy(c->src, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+static bool same_src(const struct conn *a, const struct conn *b)
+{
+	return a->src_v6 == b->src_v6 && memcmp(a->src, b->src, sizeof a->src) == 0;
+}
+
+/* The handshake to close for a new connection: the oldest of the source holding the most. */
+static struct conn *evictee(struct cap_x2x3_srv *s)
+{
+	struct conn *best = NULL;
+	size_t best_n = 0;
+	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS; i++) {
+		struct conn *c = &s->c[i];
+		size_t n = 0;
+		bool older = true;
+		if (c->st != C_HANDSHAKE)
+			continue;
+		for (size_t j = 0; j < CAP_X2X3_MAX_SLOTS; j++)
+			if (s->c[j].st == C_HANDSHAKE && same_src(c, &s->c[j])) {
+				n++;
+				older = older && s->c[j].id >= c->id;
+			}
+		if (older && n > best_n) { /* (c is its source's oldest) */
+			best = c;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
 static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 {
 	for (int k = 0; k < 16; k++) {
@@ -368,16 +431,35 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 		if (fd < 0)
 			return;
 		s->st.accepted++;
-		/* the cap counts handshakes too: a flood of silent peers cannot hold more */
-		if (s->st.handshaking + s->st.active < s->max_conns)
-			for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++)
-				if (s->c[i].st == C_FREE) {
-					c = &s->c[i];
-					break;
+		if (nonblock(fd) != 0) {
+			s->st.tls_failed++;
+			close(fd);
+			continue;
+		}
+		if (s->st.handshaking >= s->max_conns) {
+			struct conn *v = evictee(s);
+			if (v) {
+				if (now_ms - s->evict_said_ms >= 10000 || !s->evict_said_ms) {
+					lim_warn(
+						"x2x3: %zu TLS handshakes under way: the oldest of "
+						"%s's closed for a new connection (%" PRIu64
+						" so far)",
+						s->st.handshaking, v->peer, s->st.hs_evicted + 1);
+					s->evict_said_ms = now_ms ? now_ms : 1;
 				}
-		if (!c || nonblock(fd) != 0) {
+				s->st.tls_failed++;
+				s->st.hs_evicted++;
+				conn_close(s, v, "evicted");
+			}
+		}
+		/* a free slot: open ones are at most CAP_X2X3_MAX_CONNS, handshakes max_conns */
+		for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS && s->st.handshaking < s->max_conns; i++)
+			if (s->c[i].st == C_FREE) {
+				c = &s->c[i];
+				break;
+			}
+		if (!c) { /* (handshakes above a cap a reload lowered) */
 			s->st.refused_full++;
-			lim_warn("x2x3: %zu connections open: a new one is refused", s->max_conns);
 			close(fd);
 			continue;
 		}
@@ -386,6 +468,7 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 		c->poi = SIZE_MAX;
 		c->id = ++s->next_id;
 		c->hs_deadline = now_ms + s->hs_ms;
+		set_src(c, &ss);
 		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
 				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 			snprintf(c->peer, sizeof c->peer, "%.46s:%.8s", host, serv);
@@ -394,8 +477,7 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 		c->ssl = SSL_new(s->ctx);
 		c->st = C_HANDSHAKE;
 		s->st.handshaking++;
-		if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1 ||
-		    cap_x2x3_stream_new(s->max_pdu, &c->rx) != LIM_OK) {
+		if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
 			s->st.tls_failed++;
 			conn_close(s, c, "out of memory");
 			continue;
@@ -445,6 +527,19 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 {
 	int r = SSL_accept(c->ssl);
 	if (r == 1) {
+		if (s->st.active >= s->max_conns) {
+			s->st.refused_full++;
+			lim_warn("x2x3: %s: %zu connections open: a new one is refused", c->peer,
+				 s->st.active);
+			conn_close(s, c, "full");
+			return;
+		}
+		/* the stream's buffer only now: a handshake holds none */
+		if (cap_x2x3_stream_new(s->max_pdu, &c->rx) != LIM_OK) {
+			s->st.tls_failed++;
+			conn_close(s, c, "out of memory");
+			return;
+		}
 		c->st = C_OPEN;
 		if (s->st.handshaking)
 			s->st.handshaking--;
@@ -648,7 +743,7 @@ void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t 
 	for (size_t k = 0; k < n; k++)
 		if (pfd[k].fd == s->lfd && (pfd[k].revents & POLLIN))
 			accept_all(s, now_ms);
-	for (size_t i = 0; i < CAP_X2X3_MAX_CONNS; i++) {
+	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS; i++) {
 		struct conn *c = &s->c[i];
 		short rev = 0;
 		if (c->st == C_FREE)

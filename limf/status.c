@@ -55,20 +55,22 @@ struct kv {
 	uint64_t v;
 };
 
-enum { X23_CONN_REFUSED = 6, X23_PDU_REFUSED = 4, X23_TYPES = 4 };
+enum { X23_CONN_REFUSED = 7, X23_PDU_REFUSED = 4, X23_TYPES = 4 };
 /* one kv[CAP_X2X3_R__COUNT] buffer serves every list */
 _Static_assert((int)CAP_X2X3_R__COUNT >= (int)X23_CONN_REFUSED, "kv buffer");
 
 /* Connections refused or closed before they carried a PDU, by reason. */
 static void x23_conn_refused(const struct cap_x2x3_stats *x, struct kv out[X23_CONN_REFUSED])
 {
-	uint64_t known = x->hs_timeout + x->hs_no_cert + x->hs_bad_cert + x->hs_refused_ours;
+	uint64_t known =
+		x->hs_timeout + x->hs_no_cert + x->hs_bad_cert + x->hs_refused_ours + x->hs_evicted;
 	out[0] = (struct kv){ "full", x->refused_full };
 	out[1] = (struct kv){ "handshake_timeout", x->hs_timeout };
 	out[2] = (struct kv){ "no_certificate", x->hs_no_cert };
 	out[3] = (struct kv){ "bad_certificate", x->hs_bad_cert };
 	out[4] = (struct kv){ "server_certificate_refused", x->hs_refused_ours };
-	out[5] = (struct kv){ "handshake_failed",
+	out[5] = (struct kv){ "handshake_evicted", x->hs_evicted };
+	out[6] = (struct kv){ "handshake_failed",
 			      x->tls_failed > known ? x->tls_failed - known : 0 };
 }
 

@@ -332,9 +332,9 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64
-		" reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
+		" reloads %" PRIu64 " reload_failed %" PRIu64 " handshake_evicted %" PRIu64 "\n",
 		s->hs_timeout, s->hs_no_cert, s->hs_bad_cert, s->hs_refused_ours, s->reloads,
-		s->reload_failed);
+		s->reload_failed, s->hs_evicted);
 	fprintf(f, "limf capture: x2x3: rejected");
 	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
 		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);

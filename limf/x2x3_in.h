@@ -31,7 +31,7 @@
 #include "capture/x2x3.h"
 #include "limf/pool.h"
 
-#define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_CONNS)
+#define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_SLOTS)
 #define LIMF_X23_MAX_XIDS 64
 
 struct wr_db;

@@ -199,17 +199,23 @@ kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 # limf status shows the X2/X3 input as a live source (frames: PDUs fed to the pipeline)
 expect 0 status "$limf" status --socket "$tmp/ctl.sock" --json
 pyjson status "[s for s in j['sources'] if s['name'] == 'x2x3' and s['frames'] == 1228 and s['bytes'] > 100000]"
-# c. max_conns (8) idle TCP connections and one more: the ninth is refused at once
+# c. a flood of silent TCP connections takes no POI's place: max_conns (8) of them and one more
+# (the ninth closes the first's handshake), then a POI sends a call while they stay (it closes
+# the second's). Before, handshakes counted against max_conns: the ninth was refused, and so
+# was every POI while they stayed
 python3 - "$port" >"$tmp/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(9)]
 print("connected", flush=True)
-time.sleep(2.5)
+time.sleep(60)
 PY
 hpid=$!
 # (python's start-up may take over a second on a loaded machine: wait for its connections)
 for _ in $(seq 100); do grep -q "^connected" "$tmp/idle.out" && break; sleep 0.1; done
 sleep 0.5
+expect 0 poi3f "$gen" "${GENARGS[@]}" --caller "$C" --callee "$B" --seed 76 --out "$tmp/x.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID3"
+has poi3f "acknowledged"
 kill -0 "$cpid" 2>/dev/null && ok || bad "limf capture died"
 kill -TERM "$cpid"
 wait "$cpid"
@@ -217,19 +223,21 @@ rc=$?
 cpid=''
 [ "$rc" -eq 0 ] && ok || { bad "limf capture: exit $rc"; tail -20 "$tmp/cap.err" >&2; }
 grep "limf capture" "$tmp/cap.err" | grep -E "x2x3|intercepted" >&2
-wait "$hpid"
+kill "$hpid" 2>/dev/null
+wait "$hpid" 2>/dev/null
 hpid=''
 grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
-grep -Eq "x2x3: connections 15 tls_failed 1 refused_full 1 " "$tmp/cap.err" && ok || bad "refused_full"
+grep -Eq "x2x3: connections 16 tls_failed 3 refused_full 0 " "$tmp/cap.err" && ok || bad "connections"
+grep -Eq "x2x3: handshake_timeout 0 .* handshake_evicted 2$" "$tmp/cap.err" && ok || bad "evicted"
 grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
 grep -Eq "x2x3: rejected .*version 1 " "$tmp/cap.err" && ok || bad "garbage not counted"
 grep -Eq "x2x3: connections .* cut 1 active 0" "$tmp/cap.err" && ok || bad "cut PDU not counted"
-grep -Eq "x2x3 poi pcscf-1: conns 2 x2 [1-9]" "$tmp/cap.err" && ok || bad "POI pcscf-1 counters"
-# the XID no warrant owns: every one of its PDUs refused (the call of poi3 was not one of the
+grep -Eq "x2x3 poi pcscf-1: conns 3 x2 [1-9]" "$tmp/cap.err" && ok || bad "POI pcscf-1 counters"
+# the XID no warrant owns: every one of its PDUs refused (the calls of poi3 and poi3f were not among the
 # 2 intercepted); the misbehaving POIs' random XIDs too
-grep -Eq "x2x3 xid $XID3: x2 14 x3 600 refused 614" "$tmp/cap.err" && ok || bad "XID 3 not refused"
+grep -Eq "x2x3 xid $XID3: x2 28 x3 1200 refused 1228" "$tmp/cap.err" && ok || bad "XID 3 not refused"
 grep -Eq "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0" "$tmp/cap.err" && ok || bad "XID 1 refused"
-grep -Eq "fed 1228 .* xid_refused 616" "$tmp/cap.err" && ok || bad "xid_refused total"
+grep -Eq "fed 1228 .* xid_refused 1230" "$tmp/cap.err" && ok || bad "xid_refused total"
 grep -Eq "x2x3 poi pcscf-2: conns 3 .*rejected 1 cut 1" "$tmp/cap.err" && ok || bad "POI pcscf-2 counters"
 grep -q "x2x3 xid $XID1: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 1 not recorded"
 grep -q "x2x3 xid $XID2: x2 [1-9]" "$tmp/cap.err" && ok || bad "XID 2 not recorded"
@@ -324,7 +332,7 @@ X2=$((gx2 + ux2 + 1)) X3=$((gx3 + ux3)) KA=$((gka + uka + 1))
 P1BY=$((gby + uby + 48 * (gka + uka))) FED=$((gx2 + gx3)) NOW_=$((ux2 + ux3 + 1))
 expect 0 e_status "$limf" status --socket "$tmp/ctl_e.sock" --json
 pyjson e_status "j['x2x3']['listen'] == '127.0.0.1:$xport' and j['x2x3']['max_conns'] == 8 and j['x2x3']['handshake_timeout_ms'] == 10000"
-pyjson e_status "j['x2x3']['connections'] == {'open': 0, 'handshaking': 0, 'accepted': 5, 'closed': 3, 'cut': 0, 'refused': {'full': 0, 'handshake_timeout': 0, 'no_certificate': 1, 'bad_certificate': 1, 'server_certificate_refused': 0, 'handshake_failed': 0}}"
+pyjson e_status "j['x2x3']['connections'] == {'open': 0, 'handshaking': 0, 'accepted': 5, 'closed': 3, 'cut': 0, 'refused': {'full': 0, 'handshake_timeout': 0, 'no_certificate': 1, 'bad_certificate': 1, 'server_certificate_refused': 0, 'handshake_evicted': 0, 'handshake_failed': 0}}"
 pyjson e_status "(lambda p: (p['x2'], p['x3'], p['keepalive'], p['keepalive_ack'], p['keepalives_answered'], p['fed']) == ($X2, $X3, $KA, 0, $KA, $FED))(j['x2x3']['pdus'])"
 pyjson e_status "j['x2x3']['pdus']['refused'] == {'no_warrant': $NOW_, 'no_addr': 0, 'too_big': 0, 'bad_format': 0}"
 pyjson e_status "(lambda r: r['version'] == 1 and sum(r.values()) == 1 and len(r) == 11)(j['x2x3']['pdus']['rejected'])"

@@ -467,7 +467,7 @@ static void t_on(void *ctx, const struct cap_x2x3_in *in)
 /* One turn of a service loop: poll the listener's fds for up to ms, then step. */
 static void t_pump(struct cap_x2x3_srv *s, int ms)
 {
-	struct pollfd pfd[1 + CAP_X2X3_MAX_CONNS];
+	struct pollfd pfd[1 + CAP_X2X3_MAX_SLOTS];
 	size_t n = cap_x2x3_srv_pollfds(s, pfd, sizeof pfd / sizeof pfd[0]);
 	(void)poll(pfd, (nfds_t)n, ms);
 	cap_x2x3_srv_step(s, pfd, n, lim_mono_ms());
@@ -491,17 +491,23 @@ static int t_connect(uint16_t port)
 }
 
 /* A TLS client with the given certificate; drives the server while it handshakes. NULL when
- * the handshake fails (the server refused the certificate). */
-static SSL *t_client(struct cap_x2x3_srv *s, SSL_CTX **cctx, const struct t_pki *me, int *fd)
+ * the handshake fails (the server refused the certificate). t_client_as: at most TLS version
+ * maxv (0: any), offering session sess (NULL: none). */
+static SSL *t_client_as(struct cap_x2x3_srv *s, SSL_CTX **cctx, const struct t_pki *me, int *fd,
+			int maxv, SSL_SESSION *sess)
 {
 	SSL *c;
 	*cctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_use_certificate(*cctx, me->crt);
 	SSL_CTX_use_PrivateKey(*cctx, me->key);
 	SSL_CTX_set_verify(*cctx, SSL_VERIFY_NONE, NULL); /* the MF's side: tests/cli */
+	if (maxv)
+		SSL_CTX_set_max_proto_version(*cctx, maxv);
 	*fd = t_connect(cap_x2x3_srv_port(s));
 	c = SSL_new(*cctx);
 	SSL_set_fd(c, *fd);
+	if (sess)
+		SSL_set_session(c, sess);
 	for (int i = 0; i < 300; i++) {
 		int r = SSL_connect(c);
 		if (r == 1) {
@@ -527,6 +533,11 @@ fail:
 	SSL_CTX_free(*cctx);
 	*cctx = NULL;
 	return NULL;
+}
+
+static SSL *t_client(struct cap_x2x3_srv *s, SSL_CTX **cctx, const struct t_pki *me, int *fd)
+{
+	return t_client_as(s, cctx, me, fd, 0, NULL);
 }
 
 static void t_x2x3_srv(void)
@@ -671,19 +682,49 @@ static void t_x2x3_srv(void)
 			t_pump(s, 5);
 		CHECK(cap_x2x3_srv_stats(s)->cut == 1 && cap_x2x3_srv_stats(s)->poi[0].cut == 1);
 	}
-	/* the connection cap (2) and the handshake timeout (300 ms): three silent TCP peers */
+	/* the handshakes' places (2) and the handshake timeout (300 ms): three silent TCP peers;
+	 * the third closes the first's handshake (the oldest of the source holding the most) */
 	for (int i = 0; i < 3; i++) {
 		idle[i] = t_connect(cap_x2x3_srv_port(s));
 		t_pump(s, 5);
 	}
-	CHECK(cap_x2x3_srv_stats(s)->refused_full == 1);
+	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 1 && cap_x2x3_srv_stats(s)->refused_full == 0);
+	CHECK(cap_x2x3_srv_stats(s)->handshaking == 2);
+	/* ... and a POI still gets in: it closes another silent one's (before, handshakes took
+	 * the POIs' places: two silent peers locked every POI out until they timed out) */
+	c = t_client(s, &cctx, &poi, &fd);
+	CHECK(c != NULL && cap_x2x3_srv_stats(s)->hs_evicted == 2);
+	CHECK(cap_x2x3_srv_stats(s)->active == 1 && cap_x2x3_srv_stats(s)->handshaking == 1);
+	{
+		/* two open (the cap), and a third POI's handshake done: it is closed */
+		SSL_CTX *cctx2 = NULL, *cctx3 = NULL;
+		int fd2, fd3;
+		SSL *c2 = t_client(s, &cctx2, &poi, &fd2), *c3;
+		CHECK(c2 != NULL && cap_x2x3_srv_stats(s)->active == 2);
+		c3 = t_client(s, &cctx3, &poi, &fd3);
+		CHECK(c3 == NULL && cap_x2x3_srv_stats(s)->refused_full == 1);
+		CHECK(cap_x2x3_srv_stats(s)->active == 2);
+		if (c2) {
+			SSL_free(c2);
+			close(fd2);
+			SSL_CTX_free(cctx2);
+		}
+	}
+	if (c) {
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+	}
 	{
 		uint64_t t0 = lim_mono_ms();
 		while (lim_mono_ms() - t0 < 600)
 			t_pump(s, 20);
 	}
-	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 3 && cap_x2x3_srv_stats(s)->hs_timeout == 2);
+	/* failed: the rogue's, two evicted, the last silent one timed out */
+	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 2 && cap_x2x3_srv_stats(s)->hs_timeout == 1);
+	CHECK(cap_x2x3_srv_stats(s)->tls_failed == 4);
 	CHECK(cap_x2x3_srv_stats(s)->handshaking == 0 && cap_x2x3_srv_stats(s)->hs_no_cert == 0);
+	CHECK(cap_x2x3_srv_stats(s)->active == 0);
 	for (int i = 0; i < 3; i++)
 		if (idle[i] >= 0)
 			close(idle[i]);
@@ -882,6 +923,64 @@ out:
 	t_free(&poi);
 }
 
+/* A POI that offers the session of its last connection (TLS 1.2 session ID, TLS 1.3 ticket)
+ * gets a full handshake: the listener resumes none. Before, it kept a session cache and sent
+ * tickets with no session ID context, and OpenSSL failed every resumed handshake
+ * (internal_error): such a POI never got back in. */
+static void t_x2x3_resume(void)
+{
+	struct t_pki ca, mf, poi;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600], why[256] = "";
+	struct cap_x2x3_srv_cfg cfg;
+	struct cap_x2x3_srv *s = NULL;
+	struct t_got got;
+	t_issue(&ca, "test CA", NULL, 1);
+	t_issue(&mf, "mf", &ca, 3);
+	t_issue(&poi, "poi-r", &ca, 4);
+	t_pem("rca", &ca, ca_pem, ca_key);
+	t_pem("rmf", &mf, mf_pem, mf_key);
+	memset(&cfg, 0, sizeof cfg);
+	memset(&got, 0, sizeof got);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = ca_pem;
+	cfg.cert = mf_pem;
+	cfg.key = mf_key;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
+	for (int v = 0; s && v < 2; v++) {
+		int maxv = v ? TLS1_3_VERSION : TLS1_2_VERSION, fd;
+		SSL_CTX *cctx = NULL;
+		SSL_SESSION *sess = NULL;
+		SSL *c = t_client_as(s, &cctx, &poi, &fd, maxv, NULL);
+		CHECK(c != NULL);
+		if (!c)
+			continue;
+		CHECK(t_keepalive(s, c, 1));
+		sess = SSL_get1_session(c);
+		(void)SSL_shutdown(c);
+		SSL_free(c);
+		close(fd);
+		SSL_CTX_free(cctx);
+		CHECK(sess != NULL);
+		c = t_client_as(s, &cctx, &poi, &fd, maxv, sess);
+		CHECK(c != NULL);
+		if (c) {
+			CHECK(!SSL_session_reused(c));
+			CHECK(t_keepalive(s, c, 2));
+			SSL_free(c);
+			close(fd);
+			SSL_CTX_free(cctx);
+		}
+		SSL_SESSION_free(sess);
+		for (int i = 0; i < 50 && cap_x2x3_srv_stats(s)->active; i++)
+			t_pump(s, 5);
+	}
+	CHECK(s && cap_x2x3_srv_stats(s)->tls_failed == 0 && cap_x2x3_srv_stats(s)->active == 0);
+	cap_x2x3_srv_free(s);
+	t_free(&ca);
+	t_free(&mf);
+	t_free(&poi);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
@@ -889,5 +988,6 @@ const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_stream", t_x2x3_stream },
 	{ "x2x3_srv", t_x2x3_srv },
 	{ "x2x3_reload", t_x2x3_reload },
+	{ "x2x3_resume", t_x2x3_resume },
 	{ NULL, NULL },
 };
