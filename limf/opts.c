@@ -14,10 +14,15 @@ int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t n
 		    const char **pos, size_t npos)
 {
 	size_t np = 0;
+	bool words = false; /* after "--": every argument is a word */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const struct limf_opt *o = NULL;
-		if (a[0] != '-' || strcmp(a, "-") == 0) {
+		if (!words && strcmp(a, "--") == 0) {
+			words = true;
+			continue;
+		}
+		if (words || a[0] != '-' || strcmp(a, "-") == 0) {
 			if (np >= npos)
 				return -1;
 			pos[np++] = a;

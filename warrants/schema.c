@@ -10,6 +10,34 @@
 #define ZERO_HASH    "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
 #define LOCK_MIGRATE "SELECT pg_advisory_xact_lock(7163897000001)"
 
+/* The audit chain's trigger function (see m1), serialised by the statement lock: version 1
+ * took an advisory lock, version 10 a row lock (m10). */
+#define AUDIT_CHAIN(create, lock)                                                                  \
+	create " FUNCTION limf.audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"    \
+	       " SET search_path = pg_catalog, pg_temp AS $$"                                      \
+	       " DECLARE last_id bigint; last_hash bytea;"                                         \
+	       " BEGIN"                                                                            \
+	       "  " lock "  SELECT a.id, a.hash INTO last_id, last_hash FROM limf.audit a"         \
+	       "   ORDER BY a.id DESC LIMIT 1;"                                                    \
+	       "  IF last_id IS NULL THEN last_id := 0; last_hash := " ZERO_HASH "; END IF;"       \
+	       "  NEW.id := last_id + 1;"                                                          \
+	       "  NEW.at := clock_timestamp();"                                                    \
+	       "  NEW.db_role := session_user;"                                                    \
+	       "  NEW.os_user := coalesce(NEW.os_user, '');"                                       \
+	       "  NEW.liid := coalesce(NEW.liid, '');"                                             \
+	       "  NEW.detail := coalesce(NEW.detail, '');"                                         \
+	       "  NEW.txid := txid_current();"                                                     \
+	       "  NEW.prev_hash := last_hash;"                                                     \
+	       "  NEW.hash := sha256(convert_to('limf-audit-v1', 'UTF8') || '\\x00'::bytea || "    \
+	       "last_hash"                                                                         \
+	       "   || limf.audit_ns(NEW.id::text)"                                                 \
+	       "   || limf.audit_ns(((extract(epoch FROM NEW.at) * 1000000)::bigint)::text)"       \
+	       "   || limf.audit_ns(NEW.os_user) || limf.audit_ns(NEW.db_role)"                    \
+	       "   || limf.audit_ns(NEW.liid) || limf.audit_ns(NEW.action)"                        \
+	       "   || limf.audit_ns(NEW.detail));"                                                 \
+	       "  RETURN NEW;"                                                                     \
+	       " END $$"
+
 static const char *const m1[] = {
 	"GRANT USAGE ON SCHEMA limf TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
 	"GRANT SELECT ON limf.schema_version TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
@@ -62,30 +90,7 @@ static const char *const m1[] = {
 	/* The chain: serialised by an advisory lock held to the end of the inserting transaction,
 	 * so concurrent appends cannot fork it; ids are gap-free in chain order. SECURITY
 	 * DEFINER (owned by limf_admin) so that appending roles need no SELECT on audit. */
-	"CREATE FUNCTION limf.audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-	" SET search_path = pg_catalog, pg_temp AS $$"
-	" DECLARE last_id bigint; last_hash bytea;"
-	" BEGIN"
-	"  PERFORM pg_advisory_xact_lock(7163897000002);"
-	"  SELECT a.id, a.hash INTO last_id, last_hash FROM limf.audit a"
-	"   ORDER BY a.id DESC LIMIT 1;"
-	"  IF last_id IS NULL THEN last_id := 0; last_hash := " ZERO_HASH "; END IF;"
-	"  NEW.id := last_id + 1;"
-	"  NEW.at := clock_timestamp();"
-	"  NEW.db_role := session_user;"
-	"  NEW.os_user := coalesce(NEW.os_user, '');"
-	"  NEW.liid := coalesce(NEW.liid, '');"
-	"  NEW.detail := coalesce(NEW.detail, '');"
-	"  NEW.txid := txid_current();"
-	"  NEW.prev_hash := last_hash;"
-	"  NEW.hash := sha256(convert_to('limf-audit-v1', 'UTF8') || '\\x00'::bytea || last_hash"
-	"   || limf.audit_ns(NEW.id::text)"
-	"   || limf.audit_ns(((extract(epoch FROM NEW.at) * 1000000)::bigint)::text)"
-	"   || limf.audit_ns(NEW.os_user) || limf.audit_ns(NEW.db_role)"
-	"   || limf.audit_ns(NEW.liid) || limf.audit_ns(NEW.action)"
-	"   || limf.audit_ns(NEW.detail));"
-	"  RETURN NEW;"
-	" END $$",
+	AUDIT_CHAIN("CREATE", "PERFORM pg_advisory_xact_lock(7163897000002);"),
 	"CREATE TRIGGER audit_chain BEFORE INSERT ON limf.audit"
 	" FOR EACH ROW EXECUTE FUNCTION limf.audit_chain()",
 
@@ -706,6 +711,38 @@ static const char *const m9[] = { "ALTER TABLE limf.audit DROP CONSTRAINT audit_
 				  " CHECK (octet_length(detail) <= 16384)",
 				  NULL };
 
+/* Schema version 10: two things the database held only by convention.
+ *  - Revoked is final. The CLI refuses to change a revoked warrant, but the operator role may
+ *    UPDATE limf.warrants: status 'active' on a revoked warrant, with any audit row of its
+ *    LIID (require_audit asks for no more), committed, and the gate then took it as in force
+ *    throughout, the span it was revoked included (no period records a revocation). A BEFORE
+ *    UPDATE trigger now refuses any change to a row that is revoked, whoever sends the SQL.
+ *    (It fires before warrants_times_finite: trigger names in alphabetical order.)
+ *  - The audit chain was serialised on an advisory lock, and any role that can connect can
+ *    take an advisory lock: one holding 7163897000002 made every append wait out its
+ *    lock_timeout and fail, and with it every key request and decryption (invariant 2). It is
+ *    now a row lock on limf.audit_lock, which only its owner (the SECURITY DEFINER trigger's)
+ *    can lock: no other role has any privilege on it. */
+static const char *const m10[] = {
+	"CREATE FUNCTION limf.warrant_revoked_final() RETURNS trigger LANGUAGE plpgsql"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  IF OLD.status = 'revoked' THEN"
+	"   RAISE EXCEPTION 'limf.warrants: warrant % is revoked, and revoked is final', OLD.liid"
+	"    USING ERRCODE = 'check_violation', TABLE = 'warrants';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.warrant_revoked_final() FROM PUBLIC",
+	"CREATE TRIGGER warrants_revoked_final BEFORE UPDATE ON limf.warrants"
+	" FOR EACH ROW EXECUTE FUNCTION limf.warrant_revoked_final()",
+	"CREATE TABLE limf.audit_lock (id integer PRIMARY KEY CHECK (id = 1))",
+	"INSERT INTO limf.audit_lock (id) VALUES (1)",
+	"REVOKE ALL ON limf.audit_lock FROM PUBLIC",
+	AUDIT_CHAIN("CREATE OR REPLACE", "PERFORM 1 FROM limf.audit_lock WHERE id = 1 FOR UPDATE;"),
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -716,6 +753,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 7, "KMS certificates recorded once fetched (replay after a roll-over)", m7, NULL },
 	{ 8, "warrant suspension periods (not in force during them)", m8, NULL },
 	{ 9, "audit details up to 16384 octets (a warrant's targets all recorded)", m9, NULL },
+	{ 10, "revoked warrants final; the audit chain serialised on a row lock", m10, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -81,13 +81,18 @@ static bool time_finite(int64_t t)
 	"version 4)"
 
 /* wr_warrant_check; kept_times: valid_from/valid_to were read from the row and are written back
- * unchanged, so an infinity a row already holds (warrants.h "Times") is not refused. */
+ * unchanged, so an infinity a row already holds (warrants.h "Times") is not refused; false for
+ * a new warrant, whose LIID also may not begin with '-': the CLI takes such a word for an
+ * option, so `limf warrant revoke` could not name it (one made before stays manageable with
+ * `--`: limf/opts.h). */
 static enum lim_err check_fields(const struct wr_warrant *w, bool kept_times, char *msg,
 				 size_t msgcap)
 {
 	const char *why = NULL;
 	if (!liid_ok(w->liid))
 		why = "LIID must be 1..25 characters of A-Z a-z 0-9 . _ : / -";
+	else if (!kept_times && w->liid[0] == '-')
+		why = "LIID must not begin with '-' (the command line would take it for an option)";
 	else if (!text_ok(w->authority, WR_TEXT_MAX, false))
 		why = "authority must be 1..200 printable characters";
 	else if (!text_ok(w->authority_ref, WR_TEXT_MAX, false))

@@ -450,8 +450,9 @@ enum lim_err wr_instance_list(struct wr_db *db, int (*fn)(void *ctx, const struc
 
 /* ---- audit --------------------------------------------------------------------------------- */
 
-/* Audit chain. Row i (ids 1, 2, ... without gaps, assigned under a transaction-scoped advisory
- * lock by the BEFORE INSERT trigger, which also sets at = clock_timestamp(), db_role =
+/* Audit chain. Row i (ids 1, 2, ... without gaps, assigned under a lock held to the end of the
+ * transaction (schema version 10: a row of limf.audit_lock no other role can lock) by the
+ * BEFORE INSERT trigger, which also sets at = clock_timestamp(), db_role =
  * session_user, prev_hash = hash of row i-1 (32 zero octets for row 1) and hash):
  *   hash = SHA-256( "limf-audit-v1" 0x00 || prev_hash (32 octets)
  *                   || ns(id) || ns(at_us) || ns(os_user) || ns(db_role) || ns(liid)

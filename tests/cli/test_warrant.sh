@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 9 (was 9)"
+has migrate "schema at version 10 (was 10)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="
@@ -117,6 +117,15 @@ expect 0 revoke "$limf" warrant revoke "$L-A" --reason "order withdrawn"
 expect 1 resume-revoked "$limf" warrant resume "$L-A"
 has resume-revoked "revoked"
 expect 1 modify-revoked "$limf" warrant modify "$L-A" --delivery x
+# revoked is final in the database too (schema version 10): the operator's own SQL cannot set
+# it active again, with an audit row of its LIID or not (before, that committed, and the gate
+# took the warrant as in force throughout, the span it was revoked included)
+expect 1 unrevoke-sql psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "BEGIN; UPDATE limf.warrants SET status = 'active' WHERE liid = '$L-A'; INSERT INTO limf.audit (liid, action, detail) VALUES ('$L-A', 'note', 'housekeeping'); COMMIT;"
+has unrevoke-sql "warrant $L-A is revoked, and revoked is final"
+expect 1 revoked-edit-sql psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "BEGIN; UPDATE limf.warrants SET delivery = 'elsewhere' WHERE liid = '$L-A'; INSERT INTO limf.audit (liid, action) VALUES ('$L-A', 'warrant.modify'); COMMIT;"
+has revoked-edit-sql "revoked is final"
+expect 0 still-revoked "$limf" warrant show "$L-A" --json
+pyjson still-revoked "j['status']=='revoked' and j['delivery']!='elsewhere'"
 expect 0 list-after "$limf" warrant list --json
 pyjson list-hides-revoked "not any(w['liid']=='$L-A' for w in j)"
 expect 0 list-all "$limf" warrant list --all --json
@@ -303,14 +312,51 @@ expect 0 inf-kept "$limf" warrant show "$L-I" --json
 pyjson inf-kept "j['valid_from']=='-infinity' and j['valid_to']=='infinity' and j['delivery']=='d2'"
 # new infinities are refused, by hand too (the operator's own SQL)
 inf_sql() {
-	psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "BEGIN; $1; INSERT INTO limf.audit (liid, action) VALUES ('$L-A', 'warrant.modify'); COMMIT;"
+	psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "BEGIN; $1; INSERT INTO limf.audit (liid, action) VALUES ('$L-X', 'warrant.modify'); COMMIT;"
 }
-expect 1 inf-refused inf_sql "UPDATE limf.warrants SET valid_to = 'infinity' WHERE liid = '$L-A'"
+expect 1 inf-refused inf_sql "UPDATE limf.warrants SET valid_to = 'infinity' WHERE liid = '$L-X'"
 has inf-refused "valid_to must be a finite time"
 expect 0 inf-revoke "$limf" warrant revoke "$L-I" --reason withdrawn
 expect 0 inf-revoked "$limf" warrant list --all --json
 pyjson inf-revoked "[(w['status'],w['valid_to']) for w in j if w['liid']=='$L-I']==[('revoked','infinity')]"
 expect 0 inf-verify "$limf" audit verify
+
+# a new LIID may not begin with '-': the command line takes such a word for an option, so it
+# could be added (--liid -X) but never revoked, suspended or shown. One made before (here by
+# hand) is named after "--"
+expect 1 dash-add "$limf" warrant add --liid "-$L-D" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+4477
+has dash-add "LIID must not begin with '-'"
+expect 0 dash-made "$limf" warrant add --liid "$L-D" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+4477
+sql "UPDATE limf.warrants SET liid = '-$L-D' WHERE liid = '$L-D'" && ok || bad "rename to -$L-D"
+expect 2 dash-show-opt "$limf" warrant show "-$L-D"
+expect 0 dash-show "$limf" warrant show --json -- "-$L-D"
+pyjson dash-show "j['liid']=='-$L-D' and j['status']=='active'"
+expect 0 dash-suspend "$limf" warrant suspend --reason pause -- "-$L-D"
+expect 0 dash-modify "$limf" warrant modify --delivery d2 -- "-$L-D"
+expect 0 dash-revoke "$limf" warrant revoke --reason done -- "-$L-D"
+expect 0 dash-revoked "$limf" warrant show -- "-$L-D"
+has dash-revoked "revoked"
+
+# the chain is serialised on a row no other role can lock (schema version 10): a session
+# holding the advisory lock version 1 used no longer stops appends (before, each waited out
+# the 5 s lock timeout and failed: no warrant change, key request or decryption), and the
+# operator cannot lock the row itself
+psql -X -q "$LIMF_DB" -c "SELECT pg_advisory_lock(7163897000002), pg_sleep(10)" >/dev/null 2>&1 &
+lpid=$!
+for _ in $(seq 50); do
+	[ "$(psql -X -qtA "$LIMF_DB" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ] && break
+	sleep 0.1
+done
+expect 0 add-under-lock "$limf" warrant add --liid "$L-K" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+4478
+kill -0 "$lpid" 2>/dev/null && ok || bad "the advisory lock was not held throughout"
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+expect 1 lock-row psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB" -c "SELECT 1 FROM limf.audit_lock FOR UPDATE"
+has lock-row "permission denied"
+expect 0 lock-verify "$limf" audit verify
 
 # usage errors
 expect 2 warrant-usage "$limf" warrant
