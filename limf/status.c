@@ -878,28 +878,14 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 		fprintf(f, "\"} %" PRIu64 ".%03" PRIu64 "\n", x->poi[i].last_ms / 1000u,
 			x->poi[i].last_ms % 1000u);
 	}
-	if (!in)
-		return;
-	prom_one(f, "limf_x2x3_xids_evicted_total", "counter",
-		 "XIDs forgotten to make room for new ones in the XID table.", in->xid_evicted);
-	prom_head(f, "limf_x2x3_xid_pdus_total", "counter",
-		  "X2/X3 PDUs received, by XID and type.");
-	for (size_t i = 0; i < in->n_xid; i++) {
-		char id[37];
-		limf_x23_xid_str(in->xid[i].xid, id);
-		fprintf(f, "limf_x2x3_xid_pdus_total{xid=\"%s\",type=\"x2\"} %" PRIu64 "\n", id,
-			in->xid[i].x2);
-		fprintf(f, "limf_x2x3_xid_pdus_total{xid=\"%s\",type=\"x3\"} %" PRIu64 "\n", id,
-			in->xid[i].x3);
-	}
-	prom_head(f, "limf_x2x3_xid_refused_total", "counter",
-		  "X2/X3 PDUs refused because no warrant in force owns their XID, by XID.");
-	for (size_t i = 0; i < in->n_xid; i++) {
-		char id[37];
-		limf_x23_xid_str(in->xid[i].xid, id);
-		fprintf(f, "limf_x2x3_xid_refused_total{xid=\"%s\"} %" PRIu64 "\n", id,
-			in->xid[i].refused);
-	}
+	/* Nothing by XID: an XID is a warrant's task, and its counters say when it is
+	 * intercepting and how much. The metrics port answers any local process, and scrapes
+	 * are often forwarded to monitoring staff not cleared for LI; limf status (the control
+	 * socket, 0600) shows them. */
+	if (in)
+		prom_one(f, "limf_x2x3_xids_evicted_total", "counter",
+			 "XIDs forgotten to make room for new ones in the XID table.",
+			 in->xid_evicted);
 }
 
 static void prom(FILE *f, const struct limf_status *st)

@@ -12,7 +12,9 @@
  *     one epoll descriptor joins the loop's poll(), MHD_run does the work; connection limit,
  *     request memory cap and idle timeout set).
  *
- * The snapshot holds no secrets (counters, names and link states only). Not thread-safe. */
+ * The snapshot holds no secrets (counters, names and link states only). Counters by XID (a
+ * warrant's task) go to the control socket's answers only, never to /metrics (status.c prom).
+ * Not thread-safe. */
 #ifndef LIMF_STATUS_H
 #define LIMF_STATUS_H
 
