@@ -1738,6 +1738,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->gmk_keys);
 	lim_json_key(j, "gmk_distributions_given_up");
 	lim_json_u64(j, s->gmk_given_up);
+	lim_json_key(j, "gmk_group_mismatches");
+	lim_json_u64(j, s->gmk_group_mismatch);
 	lim_json_key(j, "group_calls_intercepted");
 	lim_json_u64(j, s->group_calls);
 	lim_json_key(j, "floor_messages");

@@ -2128,6 +2128,20 @@ static void groups_due(struct limf_pipe *p)
 	}
 }
 
+/* Group ID i of a GMK's key parameters (TS 33.180 E.6: inside the signed I_MESSAGE, sealed
+ * under the GMK), NULL when they name none usable (absent, cut, not printable text). */
+static const char *kp_group(const struct mikey_gmk *gf, size_t i)
+{
+	const struct mikey_kp_group *g;
+	if (gf->kp_err != LIM_OK || i >= gf->kp.n_group)
+		return NULL;
+	g = &gf->kp.group[i];
+	if (g->cut || !g->len || strlen((const char *)g->id) != g->len ||
+	    !limf_printable(g->id, g->len))
+		return NULL;
+	return (const char *)g->id;
+}
+
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
  * goes into the group table under each of its group IDs' coverage. */
 static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip_msg *sm,
@@ -2182,11 +2196,18 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 			 e != LIM_OK ? lim_strerror(e) : "no GMK-ID");
 		goto out;
 	}
-	/* the group: the group document's, else the key parameters' */
-	if (im->n_group)
+	/* the group: the key parameters' (signed), else the group document's. The document is
+	 * the NOTIFY's body, which the signature does not cover: anyone on the path could file
+	 * a genuine GMK under another group, and the group's media went undecrypted */
+	group = kp_group(&gf, 0);
+	if (group && im->n_group && strcmp(im->group[0].s, group) != 0) {
+		p->st.gmk_group_mismatch++;
+		lim_warn("GMK-ID %08" PRIx32 ": the group document names %.80s, the GMK's signed "
+			 "key parameters %.80s: filed under the latter",
+			 gf.gmk_id, im->group[0].s, group);
+	}
+	if (!group && im->n_group)
 		group = im->group[0].s;
-	else if (gf.kp_err == LIM_OK && gf.kp.n_group)
-		group = (const char *)gf.kp.group[0].id;
 	if (!group || !group[0]) {
 		km_outcome(km, "no-group");
 		snprintf(km->detail, sizeof km->detail, "GMK-ID %08" PRIx32 " names no group",
@@ -2252,8 +2273,14 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	if (mikey_group_add_member(p->g->t, group, km->key_user, strlen(km->key_user)) != LIM_OK)
 		lim_warn("group %s: member %s not recorded", group, km->key_user);
 	add_cover(p->g, group, km->key_user);
-	for (size_t i = 1; i < im->n_group; i++)
-		add_cover(p->g, im->group[i].s, km->key_user);
+	if (kp_group(&gf, 0)) {
+		for (size_t i = 1; i < gf.kp.n_group; i++)
+			if (kp_group(&gf, i))
+				add_cover(p->g, kp_group(&gf, i), km->key_user);
+	} else {
+		for (size_t i = 1; i < im->n_group; i++)
+			add_cover(p->g, im->group[i].s, km->key_user);
+	}
 	pthread_mutex_unlock(&p->g->mu);
 	groups_due(p);
 	p->st.gmk_keys++;

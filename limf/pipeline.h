@@ -368,6 +368,9 @@ struct limf_pipe_stats {
 	 * not handled again: retried for an hour (or until the end of the input) in vain, or
 	 * more kept for a retry than GMK_RETRY_MAX (the oldest), or out of memory */
 	uint64_t gmk_given_up;
+	/* GMKs whose signed key parameters name another group than the NOTIFY's group document
+	 * (filed under the signed one) */
+	uint64_t gmk_group_mismatch;
 	/* talkers' SRTCP verified / not (failed, or under a GMK not yet in use for the call) */
 	uint64_t group_srtcp, group_srtcp_failed;
 	/* group media packets decrypted, each with a GMK whose use for the call is audited first

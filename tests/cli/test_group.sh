@@ -306,6 +306,18 @@ sumcheck e "j['summary']['decrypted']==0 and j['summary']['gmk_distributions_int
 [ "$(nreq)" -eq "$n4" ] && ok || bad "KMS request for a GMK that names no member"
 cp "$tmp/ev-e/E$sfx/iri.jsonl" "$tmp/out"
 has iri-e '"side":"gmk"[^}]*"outcome":"no-responder"'
+# 5c. GMK distributions whose group document (the NOTIFY's body, not signed) names another
+# group than the GMK's signed key parameters: the GMK is filed under the signed one, and the
+# group's calls are intercepted and decrypted as in 1 (before, it was filed under the
+# document's group, and none of the group's media was decrypted)
+G f 19 65 --doc-group "sip:not-the-group@example.org"
+warrant "F$sfx" "$(truth "$tmp/f.pcap.json" 'j["group"]["members"][1]["uri"]')" 19
+replay f "$tmp/f.pcap"
+has replay-f "the group document names sip:not-the-group@example.org"
+sumcheck f "j['summary']['calls_intercepted']==3 and j['summary']['gmks_recovered']==1"
+sumcheck f "j['summary']['gmk_group_mismatches']==1 and j['summary']['auth_failed']==0"
+sumcheck f "j['summary']['decrypted']==$(unique_pkts "$tmp/f.pcap.json")"
+gcheck f "F$sfx" "$tmp/f.pcap.json" --gmks 1
 
 # ---- 6. limf capture runs the same pipeline: the group call of a pcap fed at --speed max,
 # recorded as evidence (times of now: the service rechecks warrants against the clock)

@@ -184,9 +184,11 @@ struct gen_group_opts {
 	unsigned members, talkers;
 	bool rollover, stranger, target_not_member, ipv6;
 	uint16_t vlan;
-	uint32_t gmk_id; /* --gmk-id: the first GMK's GMK-ID (0: from the seed) */
-	unsigned gmks;   /* --gmks N (3..20; 0: one, or two with rollover) */
-	bool empty_idrr; /* --empty-idrr: the GMK I_MESSAGEs name no member (an empty IDR) */
+	uint32_t gmk_id;       /* --gmk-id: the first GMK's GMK-ID (0: from the seed) */
+	unsigned gmks;         /* --gmks N (3..20; 0: one, or two with rollover) */
+	bool empty_idrr;       /* --empty-idrr: the GMK I_MESSAGEs name no member (an empty IDR) */
+	const char *doc_group; /* --doc-group URI: the NOTIFYs' group documents name it instead
+				* of the group (unsigned; the GMK's key parameters still name it) */
 };
 
 /* Writes the group-call pcap, its truth and .raw files (see the top of gen_group.c).

@@ -575,7 +575,7 @@ static void notify(int k, unsigned i, uint64_t t)
 	gen_sb_add(&doc,
 		   "<list-service uri=\"%s\">\r\n<display-name xml:lang=\"en-us\">limf-gen group"
 		   "</display-name>\r\n<list>\r\n",
-		   group_id);
+		   g->doc_group ? g->doc_group : group_id);
 	for (unsigned j = 0; j < nmb; j++)
 		gen_sb_add(&doc, "<entry uri=\"%s\"/>\r\n", mb[j].uri);
 	gen_sb_add(&doc,

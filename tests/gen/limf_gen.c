@@ -219,7 +219,7 @@ static void usage(FILE *f)
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
 		"         [--gmk-rollover | --gmks N] [--stranger] [--target-not-member]",
-		"         [--gmk-id HEX]",
+		"         [--gmk-id HEX] [--doc-group URI]",
 		"         (see gen_group.c)",
 		"       limf-gen decrypt --z Z --rsk RSK --dir caller|callee [--period S --offset "
 		"S]",
@@ -1234,6 +1234,8 @@ static void parse_opts(int argc, char **argv)
 					"got '%s'",
 					v);
 			o.grp.gmk_id = (uint32_t)x;
+		} else if (ARG("--doc-group")) {
+			o.grp.doc_group = v;
 		} else if (strcmp(a, "--stranger") == 0) {
 			o.grp.stranger = true;
 		} else if (strcmp(a, "--target-not-member") == 0) {
