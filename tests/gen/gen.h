@@ -140,6 +140,8 @@ struct gen_imsg_in {
 	uint32_t ssrc[2];    /* RFC 6509: the SRTP-ID map's SSRCs (caller's, callee's) */
 	uint32_t roc[2];     /* and their ROCs */
 	uint16_t rcc_rate;   /* MCX: ROC transmission rate R of RCCm3 (SP param 13, 2 octets) */
+	bool no_rcc;         /* MCX: SP auth alg 0 and no R: plain AEAD_AES_128_GCM, the ROC
+			      * never carried (with the empty map, no I_MESSAGE gives it either) */
 	bool clear_ids;      /* MCX: the parties as clear URIs (IDRi/IDRr, roles 1/2) under SAKKE
 			      * ID scheme 2, not as UIDs (roles 8/9): TS 33.180 without identity
 			      * hiding; keys and signature still use the UIDs of T's key period */

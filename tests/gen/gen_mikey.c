@@ -157,15 +157,18 @@ void gen_imsg_build(const struct gen_imsg_in *in, bool want_rsk, struct gen_imsg
 			strlen(c->cert.kms_uri));
 		set_idr(&m, MIKEY_ROLE_IDRKMSR, (const uint8_t *)c->cert.kms_uri,
 			strlen(c->cert.kms_uri));
-		/* AEAD_AES_128_GCM (RFC 7714), RCCm3 with rate R (RFC 4771), 16-octet tag */
+		/* AEAD_AES_128_GCM (RFC 7714), RCCm3 with rate R (RFC 4771), 16-octet tag;
+		 * no_rcc: auth alg 0 and no R, so no packet carries the ROC */
 		sp_add(&m.sp[0], MIKEY_SRTP_ENC_ALG, &v6);
 		sp_add(&m.sp[0], MIKEY_SRTP_ENC_KEY_LEN, &v16);
-		sp_add(&m.sp[0], MIKEY_SRTP_AUTH_ALG, &v4);
+		sp_add(&m.sp[0], MIKEY_SRTP_AUTH_ALG, in->no_rcc ? &v0 : &v4);
 		sp_add(&m.sp[0], MIKEY_SRTP_SALT_KEY_LEN, &v12);
 		sp_add(&m.sp[0], MIKEY_SRTP_PRF, &v0);
 		sp_add(&m.sp[0], MIKEY_SRTP_KDR, &v0);
-		sp_add(&m.sp[0], MIKEY_SRTP_ROC_RATE, rate);
-		m.sp[0].params[m.sp[0].n_params - 1].len = 2; /* RFC 4771 s5: 16 bits */
+		if (!in->no_rcc) {
+			sp_add(&m.sp[0], MIKEY_SRTP_ROC_RATE, rate);
+			m.sp[0].params[m.sp[0].n_params - 1].len = 2; /* RFC 4771 s5: 16 bits */
+		}
 		sp_add(&m.sp[0], MIKEY_SRTP_AEAD_TAG_LEN, &v16);
 	} else {
 		/* RFC 6509: MIKEY-1 PRF, SRTP-ID map with both streams, clear URIs as IDRi/IDRr

@@ -35,6 +35,8 @@
  *     = AES-GCM 128 (enc alg 6), auth alg 4 (RCCm3), salt 12, ROC rate R (param 13, 2 octets),
  *     AEAD tag 16, SAKKE (scheme 2), SIGN. SRTP AEAD_AES_128_GCM with MKI = PCK-ID (4 octets)
  *     and RCCm3 (the ROC trailer on every packet whose SEQ mod R == 0; R = 1 here).
+ *     --no-rcc: auth alg 0 and no param 13: no packet carries the ROC, and the empty map
+ *     gives none, so after --rekey only the receiver's own count tells it (RFC 3711 s3.3.1).
  *     Not copied from the real MCX message (demo/pck-alice-to-bob.mikey): its SP parameters
  *     18/19 and the general extension type 7 (encrypted key parameters).
  *   The signature covers the message up to the signature including the SIGN header
@@ -108,7 +110,7 @@ struct opts {
 	size_t jumbo; /* --jumbo: octets of G.711 in each target call's last caller packet */
 	double duration, loss, reorder;
 	uint64_t start_us, seed;
-	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri,
+	bool ipv6, tcp, frag, rekey, ssrc_change, forge, foreign, rtcp, clear_ids, no_idri, no_rcc,
 		empty_idrr;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
@@ -214,7 +216,7 @@ static void usage(FILE *f)
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
 		"         [--clear-ids] [--no-idri] [--empty-idrr] [--t-skew SECS] [--first-seq N]",
-		"         [--jumbo N]",
+		"         [--jumbo N] [--no-rcc]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -235,6 +237,8 @@ static void usage(FILE *f)
 		"--loss/--reorder: percent of SRTP packets; --corrupt N: flip a byte in N SRTP",
 		"packets of every target call; --forge-sig/--foreign-kms: target calls only;",
 		"--clear-ids (mcx): the parties' URIs in the I_MESSAGE instead of their UIDs;",
+		"--no-rcc (mcx): SP auth alg 0, no ROC rate: plain AEAD_AES_128_GCM, the ROC in",
+		"no packet (a receiver keeps it across --rekey by itself, RFC 3711 s3.3.1);",
 		"--no-idri: the I_MESSAGEs name no initiator (its signer is the caller SIP names);",
 		"--empty-idrr (any profile): their responder's identifier is empty (0 octets);",
 		"--t-skew SECS: the I_MESSAGE's T that far from the packets' time (its key "
@@ -751,8 +755,9 @@ static uint32_t roc_at(const struct call *c, int d, uint64_t k)
 	return (uint32_t)(((uint64_t)s->first_seq + (k - s->base)) >> 16);
 }
 
-/* Opens the send sessions of both directions from an I_MESSAGE and its SSV. roc_ssrc: set
- * each stream's current ROC (re-key). */
+/* Opens the send sessions of both directions from an I_MESSAGE and its SSV. set_roc (re-key):
+ * each stream goes on with the ROC it has reached, as a real sender does (RFC 3711 s3.3.1: new
+ * keys do not reset it), whether or not the I_MESSAGE or the packets (RCC) say it. */
 static void open_tx(struct call *c, const uint8_t *msg, size_t len, const uint8_t *ssv, int slot,
 		    bool set_roc)
 {
@@ -799,6 +804,7 @@ static void make_imsg(struct call *c, uint64_t t, bool rekey, const struct gen_c
 	in.callee = c->callee;
 	in.t_us = (uint64_t)((int64_t)t + o.t_skew_us);
 	in.clear_ids = o.clear_ids;
+	in.no_rcc = o.no_rcc;
 	in.no_idri = o.no_idri;
 	in.empty_idrr = o.empty_idrr;
 	gen_rng_bytes(&c->rng, in.ssv, sizeof in.ssv);
@@ -1284,6 +1290,8 @@ static void parse_opts(int argc, char **argv)
 			o.foreign = true;
 		} else if (strcmp(a, "--clear-ids") == 0) {
 			o.clear_ids = true;
+		} else if (strcmp(a, "--no-rcc") == 0) {
+			o.no_rcc = true;
 		} else if (strcmp(a, "--no-idri") == 0) {
 			o.no_idri = true;
 		} else if (strcmp(a, "--empty-idrr") == 0) {
@@ -1372,6 +1380,8 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv);
 	if (o.clear_ids && o.profile != GEN_PROFILE_MCX)
 		gen_die("--clear-ids: --profile mcx only (rfc6509 always has clear URIs)");
+	if (o.no_rcc && o.profile != GEN_PROFILE_MCX)
+		gen_die("--no-rcc: --profile mcx only (rfc6509 never carries the ROC in packets)");
 	if (o.profile == GEN_PROFILE_GROUP) {
 		if (o.tcp || o.frag || o.rekey || o.ssrc_change || o.forge || o.foreign || o.rtcp ||
 		    o.corrupt || o.background || o.t_skew_us || o.no_idri)
