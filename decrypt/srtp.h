@@ -153,6 +153,24 @@ enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate) 
  * refused by the replay check of the next packet (LIM_E_STATE). */
 enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc) LIM_WUR;
 
+/* The ROC state of one SSRC's stream (RFC 3711 s3.3.1): *roc and *seq, the ROC and sequence
+ * number of the highest index authenticated (send sessions: protected) for it. LIM_E_STATE,
+ * outputs zero, when the session holds no such index: no packet of that SSRC yet, only a ROC
+ * set by lim_srtp_set_roc, or the SSRC untracked (LIM_SRTP_STREAMS_MAX others). */
+enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc,
+			      uint16_t *seq) LIM_WUR;
+
+/* lim_srtp_unprotect, the packet's ROC estimated (RFC 3711 Appendix A) as if the highest index
+ * of its SSRC's stream were roc || seq, whatever s holds for that SSRC: for a stream that went on
+ * from another session's state, as a re-key does (RFC 3711 s3.3.1: the ROC is not reset when the
+ * keys change; roc and seq from lim_srtp_get_roc of the session the stream was authenticated
+ * under). A ROC carried in the packet (RCC) still takes precedence. On LIM_OK the SSRC's state
+ * in s is the higher of roc || seq and the packet's index; on failure s is as it was before
+ * (nothing is learnt from a packet that did not authenticate). Errors as lim_srtp_unprotect, and
+ * LIM_E_LIMIT when s tracks LIM_SRTP_STREAMS_MAX other SSRCs. */
+enum lim_err lim_srtp_unprotect_from(struct lim_srtp *s, uint8_t *pkt, size_t *len, uint32_t roc,
+				     uint16_t seq) LIM_WUR;
+
 /* SRTCP (RFC 3711 s3.4; RFC 7714 s9 for GCM) in place. SRTCP tags: 10 octets for both AES-CM
  * profiles (RFC 4568 s6.2: SHA1_32 is for SRTP only), 16 for GCM; protect adds the 4-octet
  * E||SRTCP index, the MKI and the tag (cap as for lim_srtp_protect, with that tag length, no

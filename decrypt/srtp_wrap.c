@@ -663,6 +663,61 @@ out:
 }
 
 /* see srtp.h */
+enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc, uint16_t *seq)
+{
+	const struct roc_ent *e;
+
+	*roc = 0;
+	*seq = 0;
+	if (!s)
+		return LIM_E_ARG;
+	/* a pinned entry holds a ROC for the next packet, not an index reached */
+	if (!(e = ent_find(s, ssrc)) || e->pinned)
+		return LIM_E_STATE;
+	*roc = e->roc;
+	*seq = e->s_l;
+	return LIM_OK;
+}
+
+/* see srtp.h */
+enum lim_err lim_srtp_unprotect_from(struct lim_srtp *s, uint8_t *pkt, size_t *len, uint32_t roc,
+				     uint16_t seq)
+{
+	struct roc_ent *e, saved;
+	uint16_t pseq = 0;
+	uint32_t ssrc = 0;
+	bool added = false;
+	enum lim_err rc;
+
+	if (!s || !pkt || !len)
+		return LIM_E_ARG;
+	if (s->tx)
+		return LIM_E_STATE;
+	if (!rtp_hdr(pkt, *len, &pseq, &ssrc))
+		return LIM_E_PARSE;
+	memset(&saved, 0, sizeof saved);
+	if ((e = ent_find(s, ssrc)))
+		saved = *e;
+	else if ((e = ent_add(s, ssrc)))
+		added = true; /* the last entry: dropped again below on failure */
+	else
+		return LIM_E_LIMIT;
+	/* only the estimate's starting point changes: e->idx and sync still mirror libsrtp's
+	 * stream (none for a new entry), so unprotect_once sets libsrtp's ROC where it differs */
+	e->roc = roc;
+	e->s_l = seq;
+	e->pinned = false;
+	rc = lim_srtp_unprotect(s, pkt, len);
+	if (rc != LIM_OK) {
+		if (added)
+			s->nent--; /* (s->last >= nent then: ent_find searches) */
+		else
+			*e = saved;
+	}
+	return rc;
+}
+
+/* see srtp.h */
 enum lim_err lim_srtp_protect(struct lim_srtp *s, uint8_t *pkt, size_t *len, size_t cap)
 {
 	enum lim_err rc = LIM_E_ARG;

@@ -2634,6 +2634,36 @@ static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b,
 	return false;
 }
 
+/* A re-key: the stream's ROC goes on under the new keys (RFC 3711 s3.3.1), but when the new
+ * I_MESSAGE does not give it (the empty map of a TS 33.180 private call, or a GENERIC-ID map)
+ * and no packet carries it (no RCC), the new sets' sessions, which have not seen the SSRC,
+ * start it at 0: once the stream has wrapped, every packet after the re-key failed. So a
+ * stream bound to an older set that the newer sets' sessions do not authenticate is tried
+ * there from the ROC and sequence number its bound session has reached (the RFC 3711
+ * Appendix A estimate from them also covers a wrap between its last old-key packet and this
+ * one, and reordering around it). One authenticating it binds it; a failed try leaves the
+ * sessions as they were. */
+static bool carry_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b, uint32_t ssrc,
+		      const struct lim_rd *pkt, size_t *len)
+{
+	uint32_t roc = 0;
+	uint16_t seq = 0;
+	if (lim_srtp_get_roc(pc->ks[b->set].s[b->idx], ssrc, &roc, &seq) != LIM_OK)
+		return false;
+	for (size_t k = 0; k < (size_t)b->set; k++) /* the newer sets, newest first */
+		for (size_t i = 0; i < pc->ks[k].n; i++) {
+			memcpy(p->buf, pkt->p, pkt->len);
+			*len = pkt->len;
+			if (lim_srtp_unprotect_from(pc->ks[k].s[i], p->buf, len, roc, seq) ==
+			    LIM_OK) {
+				b->set = (int)k;
+				b->idx = (int)i;
+				return true;
+			}
+		}
+	return false;
+}
+
 static bool counted(struct limf_pipe *p, struct ssrc_bind *b, enum lim_err e)
 {
 	if (e == LIM_E_STATE) {
@@ -2969,6 +2999,9 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
+	if (!done && b->set > 0 && (size_t)b->set < pc->n_ks &&
+	    carry_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
+		e = LIM_OK;
 	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
 	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 		e = LIM_OK;

@@ -665,6 +665,19 @@ expect 0 gen-m2 "$gen" --community "$tmp/m/community.json" --profile mcx --out "
 replay m2 m "$tmp/m2.pcap"
 check m2 "M$sfx" m2 targets --no-wav
 sumcheck m2 "j['summary']['auth_failed']==0 and j['summary']['decrypted']>0"
+# the ROC carried across a re-key (RFC 3711 s3.3.1): plain AEAD_AES_128_GCM (no RCC) and the
+# empty map, so neither the packets nor the new I_MESSAGE say it. The streams start at 65500
+# and have wrapped (ROC 1) before the re-key: the new keys' sessions, which have not seen the
+# SSRCs, must go on from the old sessions' ROC, not from 0 (every packet after the re-key
+# failed authentication); and the same without the wrap
+for w in 65500 1000; do
+	expect 0 "gen-mr$w" "$gen" --community "$tmp/m/community.json" --profile mcx \
+		--out "$tmp/mr$w.pcap" --calls 1 --duration 2 --caller "$G" --callee "$H" \
+		--start "$AT" --seed 21 --no-rcc --first-seq "$w" --rekey
+	replay "mr$w" m "$tmp/mr$w.pcap"
+	sumcheck "mr$w" "j['summary']['auth_failed']==0 and j['summary']['decrypted']==200"
+	check "mr$w" "M$sfx" "mr$w" targets --no-wav
+done
 # the parties' URIs in clear in the I_MESSAGE (TS 33.180 without identity hiding): the
 # signature is checked with the initiator's UID derived from its URI (it was always
 # "bad-signature", keys not used); with T in the next key period than the packets (--t-skew

@@ -405,6 +405,100 @@ static void t_srtp_late_join(void)
 	freepair(&pp);
 }
 
+/* one RTP packet of ssrc protected by tx into pkt (kept in keep too); its length */
+static size_t sealed(struct lim_srtp *tx, uint16_t seq, uint32_t ssrc, uint8_t *pkt, uint8_t *keep)
+{
+	size_t n = mkrtp(pkt, seq, ssrc);
+	CHECK(lim_srtp_protect(tx, pkt, &n, 128) == LIM_OK);
+	memcpy(keep, pkt, n);
+	return n;
+}
+
+/* A re-key (RFC 3711 s3.3.1: the ROC goes on under the new keys): the new keys' receive
+ * session, which has not seen the SSRC, goes on from the ROC and sequence number the old one
+ * reached (lim_srtp_get_roc, lim_srtp_unprotect_from); a failed try leaves it as it was. */
+static void t_srtp_carry(void)
+{
+	const enum lim_srtp_profile gcm = LIM_SRTP_AEAD_AES_128_GCM;
+	struct pair od, nw, full;
+	uint8_t pkt[128], keep[128], k2[128];
+	size_t n, kn, n2;
+	uint32_t roc = 9, ssrc = 0x5eed0001;
+	uint16_t seq = 9;
+	bool ok = mkpair(&od, gcm, true, 0, 0);
+	ok = mkpair(&nw, gcm, true, 0, 0) && ok;
+	ok = mkpair(&full, gcm, false, 0, 0) && ok;
+	if (!ok)
+		goto out;
+	/* the old keys over a wrap: ROC 1, highest sequence number 2 */
+	CHECK(lim_srtp_get_roc(od.rx, ssrc, &roc, &seq) == LIM_E_STATE && roc == 0 && seq == 0);
+	for (uint16_t i = 0; i < 6; i++) {
+		n = sealed(od.tx, (uint16_t)(0xfffd + i), ssrc, pkt, keep);
+		CHECK(lim_srtp_unprotect(od.rx, pkt, &n) == LIM_OK);
+	}
+	CHECK(lim_srtp_get_roc(od.rx, ssrc, &roc, &seq) == LIM_OK && roc == 1 && seq == 2);
+	/* the sender keeps ROC 1 under the new keys: a session that has not seen the SSRC takes
+	 * its packet for ROC 0 */
+	CHECK(lim_srtp_set_roc(nw.tx, ssrc, 1) == LIM_OK);
+	kn = sealed(nw.tx, 3, ssrc, pkt, keep);
+	n = kn;
+	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_E_AUTH);
+	/* a wrong starting point fails and leaves nothing behind */
+	memcpy(pkt, keep, kn);
+	n = kn;
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 4, 2) == LIM_E_AUTH && n == kn);
+	CHECK(lim_srtp_get_roc(nw.rx, ssrc, &roc, &seq) == LIM_E_STATE);
+	memcpy(pkt, keep, kn);
+	n = kn;
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 1, 2) == LIM_OK && n == 32);
+	CHECK(lim_srtp_get_roc(nw.rx, ssrc, &roc, &seq) == LIM_OK && roc == 1 && seq == 3);
+	/* then on by itself; the replay is still refused */
+	memcpy(pkt, keep, kn);
+	n = kn;
+	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_E_STATE);
+	n = sealed(nw.tx, 4, ssrc, pkt, keep);
+	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_OK && n == 32);
+
+	/* a wrap between the old keys' last packet (ROC 0, 65530) and the new keys' first */
+	CHECK(lim_srtp_set_roc(nw.tx, ssrc + 1, 1) == LIM_OK);
+	n = sealed(nw.tx, 3, ssrc + 1, pkt, keep);
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 0, 65530) == LIM_OK && n == 32);
+	CHECK(lim_srtp_get_roc(nw.rx, ssrc + 1, &roc, &seq) == LIM_OK && roc == 1 && seq == 3);
+
+	/* reordering around the wrap: a new-key packet older than the old keys' last (ROC 1, 1)
+	 * comes first; the state stays at the higher index, and the next one follows from it */
+	n = sealed(nw.tx, 65534, ssrc + 2, pkt, keep);
+	n2 = sealed(nw.tx, 2, ssrc + 2, k2, k2);
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 1, 1) == LIM_OK && n == 32);
+	CHECK(lim_srtp_get_roc(nw.rx, ssrc + 2, &roc, &seq) == LIM_OK && roc == 1 && seq == 1);
+	CHECK(lim_srtp_unprotect(nw.rx, k2, &n2) == LIM_OK && n2 == 32);
+
+	/* a ROC given for the next packet (SRTP-ID map) survives a failed try */
+	CHECK(lim_srtp_set_roc(nw.tx, ssrc + 3, 5) == LIM_OK);
+	CHECK(lim_srtp_set_roc(nw.rx, ssrc + 3, 5) == LIM_OK);
+	kn = sealed(nw.tx, 7, ssrc + 3, pkt, keep);
+	n = kn;
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 2, 6) == LIM_E_AUTH);
+	CHECK(lim_srtp_get_roc(nw.rx, ssrc + 3, &roc, &seq) == LIM_E_STATE);
+	memcpy(pkt, keep, kn);
+	n = kn;
+	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_OK && n == 32);
+
+	/* no room for one more SSRC; a send session; no session */
+	for (uint32_t i = 0; i < LIM_SRTP_STREAMS_MAX; i++)
+		CHECK(lim_srtp_set_roc(full.rx, i, 1) == LIM_OK);
+	kn = sealed(full.tx, 1, 999, pkt, keep);
+	n = kn;
+	CHECK(lim_srtp_unprotect_from(full.rx, pkt, &n, 0, 0) == LIM_E_LIMIT && n == kn);
+	CHECK(lim_srtp_unprotect_from(full.tx, pkt, &n, 0, 0) == LIM_E_STATE);
+	CHECK(lim_srtp_unprotect_from(NULL, pkt, &n, 0, 0) == LIM_E_ARG);
+	CHECK(lim_srtp_get_roc(NULL, 1, &roc, &seq) == LIM_E_ARG);
+out:
+	freepair(&od);
+	freepair(&nw);
+	freepair(&full);
+}
+
 static void t_srtp_neg(void)
 {
 	struct pair pp;
@@ -775,6 +869,7 @@ const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_rcc", t_srtp_rcc },
 	{ "srtp_rcc_noauth", t_srtp_rcc_noauth },
 	{ "srtp_late_join", t_srtp_late_join },
+	{ "srtp_carry", t_srtp_carry },
 	{ "srtp_neg", t_srtp_neg },
 	{ "srtp_rtcp", t_srtp_rtcp },
 	{ "srtp_trunc", t_srtp_trunc },
