@@ -396,7 +396,9 @@ static bool same_src(const struct conn *a, const struct conn *b)
 	return a->src_v6 == b->src_v6 && memcmp(a->src, b->src, sizeof a->src) == 0;
 }
 
-/* The handshake to close for a new connection: the oldest of the source holding the most. */
+/* The handshake to close for a new connection: the oldest of the source holding the most (of
+ * sources holding as many, the oldest handshake of all: a new connection takes the lowest
+ * free slot, so a tie broken by slot would close the connection that came last, a POI's). */
 static struct conn *evictee(struct cap_x2x3_srv *s)
 {
 	struct conn *best = NULL;
@@ -412,7 +414,8 @@ static struct conn *evictee(struct cap_x2x3_srv *s)
 				n++;
 				older = older && s->c[j].id >= c->id;
 			}
-		if (older && n > best_n) { /* (c is its source's oldest) */
+		if (older && (n > best_n || (n == best_n && c->id < best->id))) {
+			/* (c is its source's oldest) */
 			best = c;
 			best_n = n;
 		}
@@ -436,7 +439,8 @@ static void accept_all(struct cap_x2x3_srv *s, uint64_t now_ms)
 			close(fd);
 			continue;
 		}
-		if (s->st.handshaking >= s->max_conns) {
+		/* (more than max_conns after a reload lowered it: refused below, none closed) */
+		if (s->st.handshaking == s->max_conns) {
 			struct conn *v = evictee(s);
 			if (v) {
 				if (now_ms - s->evict_said_ms >= 10000 || !s->evict_said_ms) {

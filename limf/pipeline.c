@@ -1255,8 +1255,8 @@ static bool responder_uri(struct limf_pipe *p, const struct pcall *pc, const str
 	const struct cap_text *cand[1 + CAP_SIP_MAX_PAI];
 	size_t nc = sip_side(call, answer, cand);
 	if (r && !is_uid(r)) {
-		if (!r->len)
-			return false; /* an empty identity names no one (and has no octets) */
+		if (!mikey_id_textlen(r))
+			return false; /* an empty identity names no one (and may have no octets) */
 		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
 		return true;
 	}
@@ -2017,7 +2017,7 @@ static bool member_of_imsg(struct limf_pipe *p, const struct wr_kms_decision *d,
 	const struct mikey_idr *r = mikey_responder(m);
 	int64_t t = wr_kms_decision_time(d);
 	if (r && !is_uid(r)) {
-		if (!r->len)
+		if (!mikey_id_textlen(r))
 			return false; /* (as responder_uri) */
 		copy_text(out, cap, (const char *)r->data, mikey_id_textlen(r));
 		return true;
@@ -2142,6 +2142,22 @@ static const char *kp_group(const struct mikey_gmk *gf, size_t i)
 	return (const char *)g->id;
 }
 
+/* Whether the group document of im names a group the GMK's signed key parameters do not (as
+ * sets: the order may differ). false when the parameters name none usable. */
+static bool doc_contradicts(const struct mikey_gmk *gf, const struct cap_mc_imsg *im)
+{
+	if (!kp_group(gf, 0))
+		return false;
+	for (size_t d = 0; d < im->n_group; d++) {
+		bool named = false;
+		for (size_t i = 0; i < gf->kp.n_group && !named; i++)
+			named = kp_group(gf, i) && strcmp(kp_group(gf, i), im->group[d].s) == 0;
+		if (!named)
+			return true;
+	}
+	return false;
+}
+
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
  * goes into the group table under each of its group IDs' coverage. */
 static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip_msg *sm,
@@ -2200,11 +2216,29 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	 * the NOTIFY's body, which the signature does not cover: anyone on the path could file
 	 * a genuine GMK under another group, and the group's media went undecrypted */
 	group = kp_group(&gf, 0);
-	if (group && im->n_group && strcmp(im->group[0].s, group) != 0) {
+	if (doc_contradicts(&gf, im)) {
+		/* a LIID in for the member (or the GMS) keeps the GMK, under the signed group;
+		 * one in for a group the document alone named does not: that group is not the
+		 * GMK's, and the member is no target */
+		bool member = false;
+		for (size_t i = 0; i < pc->n_liids; i++)
+			member |= pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+				  (pc->liid[i].matched & ~(UINT32_C(1) << LIMF_MATCH_GROUP)) != 0;
 		p->st.gmk_group_mismatch++;
 		lim_warn("GMK-ID %08" PRIx32 ": the group document names %.80s, the GMK's signed "
-			 "key parameters %.80s: filed under the latter",
-			 gf.gmk_id, im->group[0].s, group);
+			 "key parameters %.80s: %s",
+			 gf.gmk_id, im->group[0].s, group,
+			 member ? "filed under the latter"
+				: "not kept (no warrant is on the member)");
+		if (!member) {
+			/* (no-group: the GMK is of no group under warrant; the outcomes are the
+			 * handover's enumeration, handover/pdu.c) */
+			km_outcome(km, "no-group");
+			snprintf(km->detail, sizeof km->detail,
+				 "group document %.100s, signed key parameters %.100s: not kept",
+				 im->group[0].s, group);
+			goto out;
+		}
 	}
 	if (!group && im->n_group)
 		group = im->group[0].s;

@@ -737,9 +737,16 @@ static const char *const m10[] = {
 	"CREATE TRIGGER warrants_revoked_final BEFORE UPDATE ON limf.warrants"
 	" FOR EACH ROW EXECUTE FUNCTION limf.warrant_revoked_final()",
 	"CREATE TABLE limf.audit_lock (id integer PRIMARY KEY CHECK (id = 1))",
-	"INSERT INTO limf.audit_lock (id) VALUES (1)",
-	"REVOKE ALL ON limf.audit_lock FROM PUBLIC",
-	AUDIT_CHAIN("CREATE OR REPLACE", "PERFORM 1 FROM limf.audit_lock WHERE id = 1 FOR UPDATE;"),
+	"INSERT INTO limf.audit_lock (id) VALUES (1)", "REVOKE ALL ON limf.audit_lock FROM PUBLIC",
+	/* the trigger runs as the function's owner: the row must be its (a superuser migrating
+	 * a database limf_admin created would own it otherwise, and every append fail) */
+	"DO $$ BEGIN EXECUTE format('ALTER TABLE limf.audit_lock OWNER TO %I',"
+	" (SELECT pg_get_userbyid(p.proowner) FROM pg_proc p"
+	"  WHERE p.oid = 'limf.audit_chain()'::regprocedure)); END $$",
+	AUDIT_CHAIN("CREATE OR REPLACE",
+		    "PERFORM 1 FROM limf.audit_lock WHERE id = 1 FOR UPDATE;"
+		    "  IF NOT FOUND THEN RAISE EXCEPTION 'limf.audit_lock has no row: the audit"
+		    " chain cannot be serialised'; END IF;"),
 	NULL
 };
 

@@ -318,6 +318,18 @@ sumcheck f "j['summary']['calls_intercepted']==3 and j['summary']['gmks_recovere
 sumcheck f "j['summary']['gmk_group_mismatches']==1 and j['summary']['auth_failed']==0"
 sumcheck f "j['summary']['decrypted']==$(unique_pkts "$tmp/f.pcap.json")"
 gcheck f "F$sfx" "$tmp/f.pcap.json" --gmks 1
+# 5d. the same, the warrant on the group the document names (not the GMK's): the gate lets the
+# distributions through on the document, each member's keys are fetched (the group IDs the
+# GMK names are sealed under it), but the GMK is not kept: its group is under no warrant and
+# its member is no target (before, it was kept under the signed group)
+G h 20 66 --doc-group "sip:grp-h$sfx@example.org"
+warrant "H$sfx" "sip:grp-h$sfx@example.org" 20
+replay h "$tmp/h.pcap"
+has replay-h "not kept (no warrant is on the member)"
+sumcheck h "j['summary']['gmk_distributions_intercepted']==3 and j['summary']['gmks_recovered']==0"
+sumcheck h "j['summary']['gmk_group_mismatches']==3 and j['summary']['decrypted']==0"
+cp "$tmp/ev-h/H$sfx/iri.jsonl" "$tmp/out"
+has iri-h '"side":"gmk"[^}]*"outcome":"no-group"'
 
 # ---- 6. limf capture runs the same pipeline: the group call of a pcap fed at --speed max,
 # recorded as evidence (times of now: the service rechecks warrants against the clock)

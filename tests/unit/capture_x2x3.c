@@ -473,12 +473,20 @@ static void t_pump(struct cap_x2x3_srv *s, int ms)
 	cap_x2x3_srv_step(s, pfd, n, lim_mono_ms());
 }
 
-static int t_connect(uint16_t port)
+/* A TCP connection to the listener from 127.0.0.host (0: the kernel's choice). */
+static int t_connect_from(uint16_t port, unsigned host)
 {
 	struct sockaddr_in a;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&a, 0, sizeof a);
 	a.sin_family = AF_INET;
+	if (host && fd >= 0) {
+		a.sin_addr.s_addr = htonl(0x7f000000u | host);
+		if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	a.sin_port = htons(port);
 	a.sin_addr.s_addr = htonl(0x7f000001);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
@@ -488,6 +496,18 @@ static int t_connect(uint16_t port)
 	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
+}
+
+static int t_connect(uint16_t port)
+{
+	return t_connect_from(port, 0);
+}
+
+/* Whether the listener closed fd (EOF; a silent peer's handshake is closed without a word). */
+static bool t_closed(int fd)
+{
+	char b;
+	return fd >= 0 && recv(fd, &b, 1, 0) == 0;
 }
 
 /* A TLS client with the given certificate; drives the server while it handshakes. NULL when
@@ -981,6 +1001,79 @@ static void t_x2x3_resume(void)
 	t_free(&poi);
 }
 
+/* Silent peers from as many sources as the handshakes' places (3), one each: a POI's handshake
+ * closes the oldest, and a fourth source's connection, coming while the POI's is under way,
+ * closes the next oldest, not the POI's (before, a tie between sources went by slot, and the
+ * POI had taken the slot just freed: the next connection of a many-source flood closed it). */
+static void t_x2x3_evict(void)
+{
+	struct t_pki ca, mf, poi;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600], why[256] = "";
+	struct cap_x2x3_srv_cfg cfg;
+	struct cap_x2x3_srv *s = NULL;
+	struct t_got got;
+	SSL_CTX *cctx = NULL;
+	SSL *c = NULL;
+	int idle[4] = { -1, -1, -1, -1 }, fd = -1, r = 0;
+	t_issue(&ca, "test CA", NULL, 1);
+	t_issue(&mf, "mf", &ca, 3);
+	t_issue(&poi, "poi-e", &ca, 4);
+	t_pem("eca", &ca, ca_pem, ca_key);
+	t_pem("emf", &mf, mf_pem, mf_key);
+	memset(&cfg, 0, sizeof cfg);
+	memset(&got, 0, sizeof got);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = ca_pem;
+	cfg.cert = mf_pem;
+	cfg.key = mf_key;
+	cfg.max_conns = 3;
+	cfg.hs_ms = 5000;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
+	if (!s)
+		goto out;
+	for (unsigned i = 0; i < 3; i++) {
+		idle[i] = t_connect_from(cap_x2x3_srv_port(s), 2 + i);
+		t_pump(s, 5);
+	}
+	CHECK(idle[2] >= 0 && cap_x2x3_srv_stats(s)->handshaking == 3);
+	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 0);
+	/* the POI's ClientHello; its connection closes 127.0.0.2's handshake */
+	cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_use_certificate(cctx, poi.crt);
+	SSL_CTX_use_PrivateKey(cctx, poi.key);
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+	fd = t_connect(cap_x2x3_srv_port(s));
+	c = SSL_new(cctx);
+	SSL_set_fd(c, fd);
+	(void)SSL_connect(c);
+	t_pump(s, 5);
+	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 1 && t_closed(idle[0]));
+	/* a fourth source meanwhile: 127.0.0.3's goes, not the POI's */
+	idle[3] = t_connect_from(cap_x2x3_srv_port(s), 5);
+	t_pump(s, 5);
+	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 2 && t_closed(idle[1]) && !t_closed(idle[2]));
+	for (int i = 0; i < 300 && (r = SSL_connect(c)) != 1; i++) {
+		if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ &&
+		    SSL_get_error(c, r) != SSL_ERROR_WANT_WRITE)
+			break;
+		t_pump(s, 5);
+	}
+	CHECK(r == 1 && t_keepalive(s, c, 7));
+	CHECK(cap_x2x3_srv_stats(s)->active == 1 && cap_x2x3_srv_stats(s)->hs_evicted == 2);
+out:
+	SSL_free(c);
+	SSL_CTX_free(cctx);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 4; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	cap_x2x3_srv_free(s);
+	t_free(&ca);
+	t_free(&mf);
+	t_free(&poi);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
@@ -989,5 +1082,6 @@ const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_srv", t_x2x3_srv },
 	{ "x2x3_reload", t_x2x3_reload },
 	{ "x2x3_resume", t_x2x3_resume },
+	{ "x2x3_evict", t_x2x3_evict },
 	{ NULL, NULL },
 };
