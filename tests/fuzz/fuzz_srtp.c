@@ -1,9 +1,11 @@
-/* libFuzzer target: lim_srtp_unprotect and lim_srtp_unprotect_rtcp (decrypt/srtp.h), SRTP and
- * SRTCP packets off the wire, on libsrtp2 with limf's OpenSSL AES and HMAC-SHA1
+/* libFuzzer target: lim_srtp_unprotect, _unprotect_from and _unprotect_rtcp (decrypt/srtp.h),
+ * SRTP and SRTCP packets off the wire, on libsrtp2 with limf's OpenSSL AES and HMAC-SHA1
  * (decrypt/srtp_ossl.h). Input:
  *   octet 0: profile (mod 3: AES-CM-80, AES-CM-32, AEAD-GCM)
  *   octet 1: options: bit 0 a 4-octet MKI; bits 1-2 RFC 4771 RCC mode (modes a receive
- *            session refuses are refused here too); bit 3 SRTCP; bit 4 "forge"
+ *            session refuses are refused here too); bit 3 SRTCP; bit 4 "forge"; bit 5 (SRTP,
+ *            no forge) the first try is lim_srtp_unprotect_from, from ROC octet 2 and
+ *            sequence number octet 2 * 257 (a re-key's carried state)
  *   octet 2: with forge, the octet to flip (0: none), else part of the packet
  *   the rest: without forge, the packet as received (twice: the second is a replay); with
  *            forge, a clear RTP/RTCP packet that a send session with the same key protects
@@ -25,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const enum lim_srtp_profile profs[3] = { LIM_SRTP_AES128_CM_SHA1_80,
 						LIM_SRTP_AES128_CM_SHA1_32,
 						LIM_SRTP_AEAD_AES_128_GCM };
+
+static enum lim_err unprotect_from(struct lim_srtp *s, uint8_t *p, size_t *len, uint8_t from)
+{
+	size_t before = *len;
+	enum lim_err rc = lim_srtp_unprotect_from(s, p, len, from, (uint16_t)(from * 257u));
+	if ((rc != LIM_OK && *len != before) || (rc == LIM_OK && *len > before))
+		abort();
+	return rc;
+}
 
 static enum lim_err unprotect(struct lim_srtp *s, bool rtcp, uint8_t *p, size_t *len)
 {
@@ -67,7 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(pkt, data + 2, n);
 		memcpy(again, pkt, n);
 		n2 = n;
-		(void)unprotect(rx, rtcp, pkt, &n);
+		if (!rtcp && (data[1] & 32))
+			(void)unprotect_from(rx, pkt, &n, data[2]);
+		else
+			(void)unprotect(rx, rtcp, pkt, &n);
 		(void)unprotect(rx, rtcp, again, &n2);
 		goto out;
 	}
