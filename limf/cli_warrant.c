@@ -399,8 +399,11 @@ static int w_modify(struct wr_db *db, const struct w_opts *o)
 static int w_status(struct wr_db *db, const struct w_opts *o, enum wr_status to)
 {
 	static const char *const verbs[] = { "resumed", "suspended", "revoked" };
-	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->from || o->to ||
-	    o->n_xid || o->n_del_xid) {
+	/* (an option that does not apply is an error, not ignored: `suspend L --to T` does not
+	 * shorten the warrant) */
+	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->ref || o->country ||
+	    o->from || o->to || o->scope || o->delivery || o->n_xid || o->n_del_xid || o->json ||
+	    o->all) {
 		fprintf(stderr, "usage: limf warrant suspend|resume LIID [--reason R]\n"
 				"       limf warrant revoke LIID --reason R\n");
 		return 2;

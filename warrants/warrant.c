@@ -45,14 +45,18 @@
 #define IN_FORCE IN_FORCE_AT(2)
 /* clang-format on */
 
-/* Printable text (no control characters), 1..max octets (0..max when may_be_empty). */
+/* Printable text (no control characters: C0, DEL, nor C1 as UTF-8, U+0080..U+009F, which a
+ * terminal may take for escapes when `limf warrant show` prints the text to another
+ * operator), 1..max octets (0..max when may_be_empty). */
 static bool text_ok(const char *s, size_t max, bool may_be_empty)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t n = strlen(s);
 	if (n > max || (n == 0 && !may_be_empty))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if (u[i] < 0x20 || u[i] == 0x7f ||
+		    (u[i] == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f))
 			return false;
 	return true;
 }

@@ -288,6 +288,23 @@ expect 0 xid-audit "$limf" audit list --liid "$L-X" --json
 pyjson xid-audit "[r['action'] for r in j]==['warrant.add','warrant.modify']"
 pyjson xid-audit "'xids=$X1,$X2' in j[0]['detail'] and 'xids=$X2,$X3' in j[1]['detail']"
 expect 2 xid-status-usage "$limf" warrant suspend "$L-X" --xid "$X1"
+# an option a status change does not take is refused, not ignored (before, `suspend L --scope
+# iri` suspended it and left the scope as it was, silently)
+for o in "--scope iri" "--delivery d9" "--ref R9" "--country FR" "--json"; do
+	# shellcheck disable=SC2086
+	expect 2 "status-opt-${o%% *}" "$limf" warrant suspend "$L-X" $o
+done
+expect 0 status-opt-none "$limf" warrant show "$L-X" --json
+pyjson status-opt-none "j['status']=='active'"
+# C1 control characters (U+0080..U+009F as UTF-8: CSI is U+009B) are not printable text: a
+# terminal could take them for escapes when another operator's `warrant show` prints them
+expect 1 c1-authority "$limf" warrant add --liid "$L-C1" --authority "$(printf 'A\302\2332J')" \
+	--ref R --country GB --from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri \
+	--delivery d --target tel:+4476
+has c1-authority "authority must be 1..200 printable characters"
+expect 0 c1-latin "$limf" warrant add --liid "$L-L1" --authority "$(printf 'Cour d\303\251appel')" \
+	--ref R --country FR --from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri \
+	--delivery d --target tel:+4475
 
 # a warrant holding infinity / -infinity (written by hand before schema version 4, which now
 # refuses new ones): simulated as the superuser with triggers off; every command still works
