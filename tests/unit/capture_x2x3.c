@@ -943,34 +943,60 @@ out:
 	t_free(&poi);
 }
 
+/* A listener on 127.0.0.1 (max_conns, hs_ms: 0 the defaults) with a CA, its certificate and
+ * one POI's (files named after tag); its PDUs counted in got. */
+struct t_env {
+	struct t_pki ca, mf, poi;
+	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600];
+	struct t_got got;
+	struct cap_x2x3_srv *s;
+};
+
+static bool t_env_open(struct t_env *e, const char *tag, size_t max_conns, uint64_t hs_ms)
+{
+	struct cap_x2x3_srv_cfg cfg;
+	char name[32], why[256] = "";
+	memset(e, 0, sizeof *e);
+	t_issue(&e->ca, "test CA", NULL, 1);
+	t_issue(&e->mf, "mf", &e->ca, 3);
+	t_issue(&e->poi, tag, &e->ca, 4);
+	snprintf(name, sizeof name, "%s-ca", tag);
+	t_pem(name, &e->ca, e->ca_pem, e->ca_key);
+	snprintf(name, sizeof name, "%s-mf", tag);
+	t_pem(name, &e->mf, e->mf_pem, e->mf_key);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = e->ca_pem;
+	cfg.cert = e->mf_pem;
+	cfg.key = e->mf_key;
+	cfg.max_conns = max_conns;
+	cfg.hs_ms = hs_ms;
+	CHECK(cap_x2x3_srv_open(&cfg, t_on, &e->got, &e->s, why, sizeof why) == LIM_OK && e->s);
+	return e->s != NULL;
+}
+
+static void t_env_free(struct t_env *e)
+{
+	cap_x2x3_srv_free(e->s);
+	t_free(&e->ca);
+	t_free(&e->mf);
+	t_free(&e->poi);
+}
+
 /* A POI that offers the session of its last connection (TLS 1.2 session ID, TLS 1.3 ticket)
  * gets a full handshake: the listener resumes none. Before, it kept a session cache and sent
  * tickets with no session ID context, and OpenSSL failed every resumed handshake
  * (internal_error): such a POI never got back in. */
 static void t_x2x3_resume(void)
 {
-	struct t_pki ca, mf, poi;
-	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600], why[256] = "";
-	struct cap_x2x3_srv_cfg cfg;
-	struct cap_x2x3_srv *s = NULL;
-	struct t_got got;
-	t_issue(&ca, "test CA", NULL, 1);
-	t_issue(&mf, "mf", &ca, 3);
-	t_issue(&poi, "poi-r", &ca, 4);
-	t_pem("rca", &ca, ca_pem, ca_key);
-	t_pem("rmf", &mf, mf_pem, mf_key);
-	memset(&cfg, 0, sizeof cfg);
-	memset(&got, 0, sizeof got);
-	cfg.listen = "127.0.0.1:0";
-	cfg.ca = ca_pem;
-	cfg.cert = mf_pem;
-	cfg.key = mf_key;
-	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
+	struct t_env env;
+	struct cap_x2x3_srv *s = t_env_open(&env, "poi-r", 0, 0) ? env.s : NULL;
+	const struct t_pki *poi = &env.poi;
 	for (int v = 0; s && v < 2; v++) {
 		int maxv = v ? TLS1_3_VERSION : TLS1_2_VERSION, fd;
 		SSL_CTX *cctx = NULL;
 		SSL_SESSION *sess = NULL;
-		SSL *c = t_client_as(s, &cctx, &poi, &fd, maxv, NULL);
+		SSL *c = t_client_as(s, &cctx, poi, &fd, maxv, NULL);
 		CHECK(c != NULL);
 		if (!c)
 			continue;
@@ -981,7 +1007,7 @@ static void t_x2x3_resume(void)
 		close(fd);
 		SSL_CTX_free(cctx);
 		CHECK(sess != NULL);
-		c = t_client_as(s, &cctx, &poi, &fd, maxv, sess);
+		c = t_client_as(s, &cctx, poi, &fd, maxv, sess);
 		CHECK(c != NULL);
 		if (c) {
 			CHECK(!SSL_session_reused(c));
@@ -995,10 +1021,7 @@ static void t_x2x3_resume(void)
 			t_pump(s, 5);
 	}
 	CHECK(s && cap_x2x3_srv_stats(s)->tls_failed == 0 && cap_x2x3_srv_stats(s)->active == 0);
-	cap_x2x3_srv_free(s);
-	t_free(&ca);
-	t_free(&mf);
-	t_free(&poi);
+	t_env_free(&env);
 }
 
 /* Silent peers from as many sources as the handshakes' places (3), one each: a POI's handshake
@@ -1007,28 +1030,11 @@ static void t_x2x3_resume(void)
  * POI had taken the slot just freed: the next connection of a many-source flood closed it). */
 static void t_x2x3_evict(void)
 {
-	struct t_pki ca, mf, poi;
-	char ca_pem[600], ca_key[600], mf_pem[600], mf_key[600], why[256] = "";
-	struct cap_x2x3_srv_cfg cfg;
-	struct cap_x2x3_srv *s = NULL;
-	struct t_got got;
+	struct t_env env;
+	struct cap_x2x3_srv *s = t_env_open(&env, "poi-e", 3, 5000) ? env.s : NULL;
 	SSL_CTX *cctx = NULL;
 	SSL *c = NULL;
 	int idle[4] = { -1, -1, -1, -1 }, fd = -1, r = 0;
-	t_issue(&ca, "test CA", NULL, 1);
-	t_issue(&mf, "mf", &ca, 3);
-	t_issue(&poi, "poi-e", &ca, 4);
-	t_pem("eca", &ca, ca_pem, ca_key);
-	t_pem("emf", &mf, mf_pem, mf_key);
-	memset(&cfg, 0, sizeof cfg);
-	memset(&got, 0, sizeof got);
-	cfg.listen = "127.0.0.1:0";
-	cfg.ca = ca_pem;
-	cfg.cert = mf_pem;
-	cfg.key = mf_key;
-	cfg.max_conns = 3;
-	cfg.hs_ms = 5000;
-	CHECK(cap_x2x3_srv_open(&cfg, t_on, &got, &s, why, sizeof why) == LIM_OK && s);
 	if (!s)
 		goto out;
 	for (unsigned i = 0; i < 3; i++) {
@@ -1039,8 +1045,8 @@ static void t_x2x3_evict(void)
 	CHECK(cap_x2x3_srv_stats(s)->hs_evicted == 0);
 	/* the POI's ClientHello; its connection closes 127.0.0.2's handshake */
 	cctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_use_certificate(cctx, poi.crt);
-	SSL_CTX_use_PrivateKey(cctx, poi.key);
+	SSL_CTX_use_certificate(cctx, env.poi.crt);
+	SSL_CTX_use_PrivateKey(cctx, env.poi.key);
 	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
 	fd = t_connect(cap_x2x3_srv_port(s));
 	c = SSL_new(cctx);
@@ -1068,10 +1074,7 @@ out:
 	for (int i = 0; i < 4; i++)
 		if (idle[i] >= 0)
 			close(idle[i]);
-	cap_x2x3_srv_free(s);
-	t_free(&ca);
-	t_free(&mf);
-	t_free(&poi);
+	t_env_free(&env);
 }
 
 const struct lim_suite t_x2x3_suites[] = {
