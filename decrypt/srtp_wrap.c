@@ -388,11 +388,14 @@ static uint32_t lib_roc(uint64_t idx, uint16_t seq)
 }
 
 /* RFC 3711 s3.3.1: after an authenticated packet, s_l and ROC follow the highest index. e: the
- * SSRC's entry or NULL; used: the ROC libsrtp used in ctx kind (its index there only grows). */
+ * SSRC's entry or NULL; v: the ROC libsrtp used in ctx kind (its index there only grows). The
+ * packet authenticated under it: that is its index, also where the estimate was another (0,
+ * which libsrtp cannot be told: it used its own guess, from a stream past the point
+ * lim_srtp_unprotect_from started the estimate at). */
 static void roc_update(struct lim_srtp *s, struct roc_ent *e, uint32_t ssrc, uint32_t v,
-		       uint16_t seq, enum ctx_kind kind, uint32_t used)
+		       uint16_t seq, enum ctx_kind kind)
 {
-	uint64_t idx = ((uint64_t)v << 16) | seq, lidx = ((uint64_t)used << 16) | seq;
+	uint64_t idx = ((uint64_t)v << 16) | seq, lidx = idx;
 
 	if (!e) {
 		if (!(e = ent_add(s, ssrc)))
@@ -651,7 +654,7 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 		rc = LIM_E_CRYPTO;
 		goto out;
 	}
-	roc_update(s, e, ssrc, v, seq, kind, used);
+	roc_update(s, e, ssrc, used, seq, kind);
 	*len = (size_t)n;
 	rc = LIM_OK;
 out:
@@ -772,7 +775,7 @@ enum lim_err lim_srtp_protect(struct lim_srtp *s, uint8_t *pkt, size_t *len, siz
 		pkt[at + 3] = (uint8_t)v;
 		n += ROC_LEN;
 	}
-	roc_update(s, ent_find(s, ssrc), ssrc, v, seq, kind, v);
+	roc_update(s, ent_find(s, ssrc), ssrc, v, seq, kind);
 	*len = (size_t)n;
 	rc = LIM_OK;
 out:

@@ -30,7 +30,9 @@
 /* An SSRC whose packets failed every session of the call this many times in a row is not
  * tried again until the call's keys change: junk sent to a target's media port would else
  * cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per packet (live capture then drops
- * the target's own packets for want of time). Its packets are counted as failed. */
+ * the target's own packets for want of time). Its packets are counted as failed. carry_roc's
+ * tries (each may add a libsrtp stream and take it away again: several times the cost of an
+ * unprotect that fails) have a budget of their own of as many per key change. */
 #define SSRC_TRIALS_MAX 64
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
@@ -58,6 +60,9 @@ struct ssrc_bind {
 	/* packets in a row that no session of the call's key sets authenticated, while
 	 * pcall.ks_gen was ks_gen (on_media: SSRC_TRIALS_MAX) */
 	uint32_t misses, ks_gen;
+	/* carry_roc tries that failed while pcall.ks_gen was ks_gen: at most SSRC_TRIALS_MAX,
+	 * whatever comes between (a replayed packet resets misses, not these) */
+	uint32_t carries;
 	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
 	uint32_t gmk_id, guk_id;
 	bool talker_told;
@@ -110,6 +115,7 @@ struct liid_state {
 	int64_t valid_to;    /* the warrant's end (wr time), from the decision or the recheck */
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
 	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
+	uint64_t parties;    /* the decision's: bit k, party k of the set decided on is a target */
 	bool began, ended;
 	/* ended: the call's time reached valid_to, or a re-check found its warrant not in force;
 	 * nothing more for this LIID unless it comes back (join_start, with back) */
@@ -1072,6 +1078,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 					if (mt[j].parties & (UINT64_C(1) << k)) {
 						pc->liid[i].target_side |= s->side[k];
 						pc->liid[i].matched |= 1u << s->src[k];
+						pc->liid[i].parties |= UINT64_C(1) << k;
 					}
 	pc->cin = p->cfg.sink.cin ? p->cfg.sink.cin(p->cfg.sink.ctx) : ++p->next_cin;
 	if (pc->cin == 0) {
@@ -2142,27 +2149,30 @@ static const char *kp_group(const struct mikey_gmk *gf, size_t i)
 	return (const char *)g->id;
 }
 
-/* Whether the group document of im names a group the GMK's signed key parameters do not (as
- * sets: the order may differ). false when the parameters name none usable. */
-static bool doc_contradicts(const struct mikey_gmk *gf, const struct cap_mc_imsg *im)
+/* The first usable group ID of a GMK's key parameters, NULL when none is. */
+static const char *kp_first(const struct mikey_gmk *gf)
 {
-	if (!kp_group(gf, 0))
-		return false;
-	for (size_t d = 0; d < im->n_group; d++) {
-		bool named = false;
-		for (size_t i = 0; i < gf->kp.n_group && !named; i++)
-			named = kp_group(gf, i) && strcmp(kp_group(gf, i), im->group[d].s) == 0;
-		if (!named)
+	for (size_t i = 0; gf->kp_err == LIM_OK && i < gf->kp.n_group; i++)
+		if (kp_group(gf, i))
+			return kp_group(gf, i);
+	return NULL;
+}
+
+/* Whether the GMK's key parameters name group g. */
+static bool kp_names(const struct mikey_gmk *gf, const char *g)
+{
+	for (size_t i = 0; gf->kp_err == LIM_OK && i < gf->kp.n_group; i++)
+		if (kp_group(gf, i) && strcmp(kp_group(gf, i), g) == 0)
 			return true;
-	}
 	return false;
 }
 
 /* The GMK of one distribution I_MESSAGE addressed to a target (km: what happened). The GMK
  * goes into the group table under each of its group IDs' coverage. */
-static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip_msg *sm,
-		     const struct cap_mc_result *res, const struct cap_mc_imsg *im,
-		     const struct mikey_msg *m, struct km_rec *km, struct gmk_try *t)
+static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct party_set *s,
+		     const struct cap_sip_msg *sm, const struct cap_mc_result *res,
+		     const struct cap_mc_imsg *im, const struct mikey_msg *m, struct km_rec *km,
+		     struct gmk_try *t)
 {
 	struct mikey_gmk gf;
 	uint8_t ssv[SAKKE_SSV_LEN];
@@ -2215,28 +2225,42 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	/* the group: the key parameters' (signed), else the group document's. The document is
 	 * the NOTIFY's body, which the signature does not cover: anyone on the path could file
 	 * a genuine GMK under another group, and the group's media went undecrypted */
-	group = kp_group(&gf, 0);
-	if (doc_contradicts(&gf, im)) {
-		/* a LIID in for the member (or the GMS) keeps the GMK, under the signed group;
-		 * one in for a group the document alone named does not: that group is not the
-		 * GMK's, and the member is no target */
-		bool member = false;
-		for (size_t i = 0; i < pc->n_liids; i++)
-			member |= pc->liid[i].scope == WR_SCOPE_IRI_CC &&
-				  (pc->liid[i].matched & ~(UINT32_C(1) << LIMF_MATCH_GROUP)) != 0;
-		p->st.gmk_group_mismatch++;
-		lim_warn("GMK-ID %08" PRIx32 ": the group document names %.80s, the GMK's signed "
-			 "key parameters %.80s: %s",
-			 gf.gmk_id, im->group[0].s, group,
-			 member ? "filed under the latter"
-				: "not kept (no warrant is on the member)");
-		if (!member) {
+	group = kp_first(&gf);
+	if (group) {
+		/* a document group the signed parameters do not name is said and counted. The
+		 * gate may then have let the distribution in on a group that is not the GMK's:
+		 * the GMK is kept for a LIID in for a party other than a group (the member, the
+		 * GMS) or for a group the signed parameters name, not for one in only for groups
+		 * the document alone named */
+		size_t other = SIZE_MAX;
+		bool entitled = false;
+		for (size_t d = 0; d < im->n_group; d++)
+			if (!kp_names(&gf, im->group[d].s)) {
+				other = d;
+				break;
+			}
+		for (size_t i = 0; i < pc->n_liids && !entitled; i++)
+			for (size_t k = 0; k < s->n && k < 64 && !entitled; k++)
+				entitled = pc->liid[i].scope == WR_SCOPE_IRI_CC &&
+					   (pc->liid[i].parties & (UINT64_C(1) << k)) &&
+					   (s->src[k] != LIMF_MATCH_GROUP ||
+					    (s->p[k].uri && kp_names(&gf, s->p[k].uri)));
+		if (other != SIZE_MAX) {
+			p->st.gmk_group_mismatch++;
+			lim_warn("GMK-ID %08" PRIx32 ": the group document names %.80s, which the "
+				 "GMK's signed key parameters do not (%.80s): %s",
+				 gf.gmk_id, im->group[other].s, group,
+				 entitled
+					 ? "filed under theirs"
+					 : "not kept (no warrant is on the member or their group)");
+		}
+		if (other != SIZE_MAX && !entitled) {
 			/* (no-group: the GMK is of no group under warrant; the outcomes are the
 			 * handover's enumeration, handover/pdu.c) */
 			km_outcome(km, "no-group");
 			snprintf(km->detail, sizeof km->detail,
 				 "group document %.100s, signed key parameters %.100s: not kept",
-				 im->group[0].s, group);
+				 im->group[other].s, group);
 			goto out;
 		}
 	}
@@ -2307,9 +2331,9 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_sip
 	if (mikey_group_add_member(p->g->t, group, km->key_user, strlen(km->key_user)) != LIM_OK)
 		lim_warn("group %s: member %s not recorded", group, km->key_user);
 	add_cover(p->g, group, km->key_user);
-	if (kp_group(&gf, 0)) {
-		for (size_t i = 1; i < gf.kp.n_group; i++)
-			if (kp_group(&gf, i))
+	if (kp_first(&gf)) {
+		for (size_t i = 0; i < gf.kp.n_group; i++)
+			if (kp_group(&gf, i) && kp_group(&gf, i) != group)
 				add_cover(p->g, kp_group(&gf, i), km->key_user);
 	} else {
 		for (size_t i = 1; i < im->n_group; i++)
@@ -2392,7 +2416,7 @@ static bool gmk_one(struct limf_pipe *p, const struct cap_event *ev,
 		km->t[0] = '\0';
 	km_t_offset(km, m, ev->ts_ns);
 	if (pc->cc)
-		gmk_keys(p, pc, sm, res, im, m, km, t);
+		gmk_keys(p, pc, s, sm, res, im, m, km, t);
 	else
 		km_outcome(km, "iri-only");
 	km_finish(km);
@@ -3015,6 +3039,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	if (b->ks_gen != pc->ks_gen) { /* new keys: a stream that failed gets tried again */
 		b->ks_gen = pc->ks_gen;
 		b->misses = 0;
+		b->carries = 0;
 	}
 	if (!done && b->misses >= SSRC_TRIALS_MAX) {
 		done = true; /* (e: the bound session's failure, or LIM_E_AUTH) */
@@ -3033,9 +3058,14 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 				done = true;
 			}
 		}
-	if (!done && b->set > 0 && (size_t)b->set < pc->n_ks &&
-	    carry_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
-		e = LIM_OK;
+	/* (only a packet its bound session found forged: not a replay, nor one too short) */
+	if (!done && e == LIM_E_AUTH && b->set > 0 && (size_t)b->set < pc->n_ks &&
+	    b->carries < SSRC_TRIALS_MAX) {
+		if (carry_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
+			e = LIM_OK;
+		else
+			b->carries++;
+	}
 	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
 	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 		e = LIM_OK;

@@ -325,11 +325,19 @@ gcheck f "F$sfx" "$tmp/f.pcap.json" --gmks 1
 G h 20 66 --doc-group "sip:grp-h$sfx@example.org"
 warrant "H$sfx" "sip:grp-h$sfx@example.org" 20
 replay h "$tmp/h.pcap"
-has replay-h "not kept (no warrant is on the member)"
+has replay-h "not kept (no warrant is on the member or their group)"
 sumcheck h "j['summary']['gmk_distributions_intercepted']==3 and j['summary']['gmks_recovered']==0"
 sumcheck h "j['summary']['gmk_group_mismatches']==3 and j['summary']['decrypted']==0"
 cp "$tmp/ev-h/H$sfx/iri.jsonl" "$tmp/out"
 has iri-h '"side":"gmk"[^}]*"outcome":"no-group"'
+# 5e. the same documents, the warrant on the GMK's own group (which the NOTIFY's mcptt-info
+# names beside the document's other group): the GMK is kept, and the group's calls decrypted
+G i 21 67 --doc-group "sip:grp-i$sfx@example.org"
+warrant "I$sfx" "$(truth "$tmp/i.pcap.json" 'j["group"]["id"]')" 21
+replay i "$tmp/i.pcap"
+has replay-i "filed under theirs"
+sumcheck i "j['summary']['gmks_recovered']==3 and j['summary']['gmk_group_mismatches']==3"
+sumcheck i "j['summary']['decrypted']==$(unique_pkts "$tmp/i.pcap.json") and j['summary']['auth_failed']==0"
 
 # ---- 6. limf capture runs the same pipeline: the group call of a pcap fed at --speed max,
 # recorded as evidence (times of now: the service rechecks warrants against the clock)

@@ -3,9 +3,11 @@
  * (decrypt/srtp_ossl.h). Input:
  *   octet 0: profile (mod 3: AES-CM-80, AES-CM-32, AEAD-GCM)
  *   octet 1: options: bit 0 a 4-octet MKI; bits 1-2 RFC 4771 RCC mode (modes a receive
- *            session refuses are refused here too); bit 3 SRTCP; bit 4 "forge"; bit 5 (SRTP,
- *            no forge) the first try is lim_srtp_unprotect_from, from ROC octet 2 and
- *            sequence number octet 2 * 257 (a re-key's carried state)
+ *            session refuses are refused here too); bit 3 SRTCP; bit 4 "forge"; bit 5 (SRTP)
+ *            the first try is lim_srtp_unprotect_from (a re-key's carried state): without
+ *            forge from ROC octet 2 and sequence number octet 2 * 257, the packet from octet
+ *            3 on; with forge from ROC 0 and the packet's own sequence number (so the intact
+ *            packet must decrypt, and a flipped one must not)
  *   octet 2: with forge, the octet to flip (0: none), else part of the packet
  *   the rest: without forge, the packet as received (twice: the second is a replay); with
  *            forge, a clear RTP/RTCP packet that a send session with the same key protects
@@ -28,10 +30,11 @@ static const enum lim_srtp_profile profs[3] = { LIM_SRTP_AES128_CM_SHA1_80,
 						LIM_SRTP_AES128_CM_SHA1_32,
 						LIM_SRTP_AEAD_AES_128_GCM };
 
-static enum lim_err unprotect_from(struct lim_srtp *s, uint8_t *p, size_t *len, uint8_t from)
+static enum lim_err unprotect_from(struct lim_srtp *s, uint8_t *p, size_t *len, uint32_t roc,
+				   uint16_t seq)
 {
 	size_t before = *len;
-	enum lim_err rc = lim_srtp_unprotect_from(s, p, len, from, (uint16_t)(from * 257u));
+	enum lim_err rc = lim_srtp_unprotect_from(s, p, len, roc, seq);
 	if ((rc != LIM_OK && *len != before) || (rc == LIM_OK && *len > before))
 		abort();
 	return rc;
@@ -56,8 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lim_srtp *rx = NULL, *tx = NULL;
 	enum lim_srtp_profile prof;
 	size_t kl, sl, tl, mkilen, n, n2;
+	uint16_t seq;
 	unsigned mode;
-	bool rtcp, forge;
+	bool rtcp, forge, from;
 	if (size < 3)
 		return 0;
 	prof = profs[data[0] % 3];
@@ -71,15 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (mode && lim_srtp_set_rcc(rx, mode, 4) != LIM_OK)
 		goto out; /* refused for this profile: nothing to fuzz */
+	from = !rtcp && (data[1] & 32);
 	if (!forge) {
-		n = size - 2;
-		if (n > PKT_MAX)
+		size_t off = from ? 3 : 2;
+		if (size < off || (n = size - off) > PKT_MAX)
 			goto out;
-		memcpy(pkt, data + 2, n);
+		memcpy(pkt, data + off, n);
 		memcpy(again, pkt, n);
 		n2 = n;
-		if (!rtcp && (data[1] & 32))
-			(void)unprotect_from(rx, pkt, &n, data[2]);
+		if (from)
+			(void)unprotect_from(rx, pkt, &n, data[2], (uint16_t)(data[2] * 257u));
 		else
 			(void)unprotect(rx, rtcp, pkt, &n);
 		(void)unprotect(rx, rtcp, again, &n2);
@@ -101,15 +106,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != LIM_OK)
 			goto out; /* not an RTP/RTCP packet the send side takes */
 	}
+	seq = n >= 4 ? (uint16_t)(pkt[2] << 8 | pkt[3]) : 0;
 	if (data[2]) {
 		pkt[(size_t)(data[2] - 1) % n] ^= (uint8_t)(1u << (data[2] % 8));
-		if (unprotect(rx, rtcp, pkt, &n) == LIM_OK && mode == 0)
+		if ((from ? unprotect_from(rx, pkt, &n, 0, seq) : unprotect(rx, rtcp, pkt, &n)) ==
+			    LIM_OK &&
+		    mode == 0)
 			abort(); /* an altered authenticated packet was accepted */
 		goto out;
 	}
 	memcpy(again, pkt, n);
 	n2 = n;
-	if (unprotect(rx, rtcp, pkt, &n) != LIM_OK) {
+	if ((from ? unprotect_from(rx, pkt, &n, 0, seq) : unprotect(rx, rtcp, pkt, &n)) != LIM_OK) {
 		if (mode == 0)
 			abort(); /* the intact packet must decrypt */
 		goto out;

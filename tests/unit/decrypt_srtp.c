@@ -458,6 +458,12 @@ static void t_srtp_carry(void)
 	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_E_STATE);
 	n = sealed(nw.tx, 4, ssrc, pkt, keep);
 	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_OK && n == 32);
+	/* a starting point whose estimate is ROC 0 where libsrtp's stream is past it: libsrtp
+	 * cannot be made to use 0 and authenticates under its own ROC (1); the state is what it
+	 * used (before, (0, 10) was kept: a re-key carried ROC 0, and the next wrap failed) */
+	n = sealed(od.tx, 3, ssrc, pkt, keep);
+	CHECK(lim_srtp_unprotect_from(od.rx, pkt, &n, 0, 10) == LIM_OK && n == 32);
+	CHECK(lim_srtp_get_roc(od.rx, ssrc, &roc, &seq) == LIM_OK && roc == 1 && seq == 3);
 
 	/* a wrap between the old keys' last packet (ROC 0, 65530) and the new keys' first */
 	CHECK(lim_srtp_set_roc(nw.tx, ssrc + 1, 1) == LIM_OK);
