@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != LIM_OK)
 			goto out; /* not an RTP/RTCP packet the send side takes */
 	}
-	seq = n >= 4 ? (uint16_t)(pkt[2] << 8 | pkt[3]) : 0;
+	seq = (uint16_t)(n >= 4 ? pkt[2] << 8 | pkt[3] : 0);
 	if (data[2]) {
 		pkt[(size_t)(data[2] - 1) % n] ^= (uint8_t)(1u << (data[2] % 8));
 		if ((from ? unprotect_from(rx, pkt, &n, 0, seq) : unprotect(rx, rtcp, pkt, &n)) ==
