@@ -265,7 +265,12 @@ verify g3
 "$limf" warrant revoke "V$sfx" --reason "test: done" >/dev/null || bad "revoke V"
 "$limf" warrant revoke "V$sfx/audio" --reason "test: done" >/dev/null || bad "revoke V/audio"
 # a LIID named like one of the bundle's own files is a directory of its own, its dot %2E (it
-# used to take the name manifest.json, and the bundle could not be signed)
+# used to take the name manifest.json, and the bundle could not be signed). The names are fixed:
+# a run before on the same database (test_replay/workers3 in the same lane of make test) left
+# them, revoked; moved out of the way as the superuser, triggers off
+psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "SET session_replication_role = replica;
+	UPDATE limf.warrants SET liid = 'was-' || id WHERE liid IN ('manifest.json', 'manifest.pub')" \
+	>/dev/null && ok || bad "move the LIIDs manifest.json and manifest.pub of a run before"
 warrant manifest.json iri+cc "$F"
 warrant manifest.pub iri "$F"
 replay g3m g "$tmp/g3.pcap"
