@@ -395,7 +395,7 @@ static uint32_t lib_roc(uint64_t idx, uint16_t seq)
 static void roc_update(struct lim_srtp *s, struct roc_ent *e, uint32_t ssrc, uint32_t v,
 		       uint16_t seq, enum ctx_kind kind)
 {
-	uint64_t idx = ((uint64_t)v << 16) | seq, lidx = idx;
+	uint64_t idx = ((uint64_t)v << 16) | seq;
 
 	if (!e) {
 		if (!(e = ent_add(s, ssrc)))
@@ -407,8 +407,8 @@ static void roc_update(struct lim_srtp *s, struct roc_ent *e, uint32_t ssrc, uin
 		e->s_l = seq;
 	}
 	e->pinned = false;
-	if (lidx > e->idx[kind])
-		e->idx[kind] = lidx;
+	if (idx > e->idx[kind])
+		e->idx[kind] = idx;
 	if ((e->idx[kind] >> 16) == UINT32_MAX)
 		e->sync = false; /* libsrtp's guess wraps the 32-bit ROC there */
 }
