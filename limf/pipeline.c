@@ -3339,6 +3339,12 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 	}
 	if (ended && pc->cc && !cc)
 		drop_keys(pc);
+	/* a valid_to may be the start of a suspension period, not the warrant's end: the call is
+	 * decided again at its next event, on its clock, and so learns when the warrant is in
+	 * force again (join_at), where that LIID comes back (join_start), as `limf replay` must
+	 * for a call that spans the whole period (not a failed decision's retry: it comes) */
+	if (ended && !pc->join_retry)
+		pc->join_at = 1;
 }
 
 /* A warrant came into force during the call (pc->late_at, 3a in pipeline.h): the call is
@@ -3503,13 +3509,16 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		for (size_t j = 0; j < pc->n_liids && !l; j++)
 			if (strcmp(pc->liid[j].liid, mt[i].liid) == 0)
 				l = &pc->liid[j];
-		if (l && l->out_of_force && !l->back)
-			continue; /* held: ended, and no re-check has found it in force since (the
-				   * wall clock rules, not the call's clock, behind) */
+		/* held: ended at a re-check, and no re-check has found it in force since (the
+		 * wall clock rules, not the call's clock, behind); or ended at its valid_to on
+		 * the call's clock, which has not passed it (the same stretch) */
+		if (l && l->out_of_force && !l->back && (l->checked_out || t_us < l->valid_to))
+			continue;
 		if (l && l->out_of_force) {
 			/* no longer in force at a re-check (suspended) or at its valid_to, and in
-			 * force again now (resumed, its end moved later): back from now on as a
-			 * LIID that joins (3b in pipeline.h) */
+			 * force again now (resumed, its end moved later; on the call's clock, a
+			 * stretch after a suspension period that its valid_to was the start of):
+			 * back from now on as a LIID that joins (3b in pipeline.h) */
 			liid_join(pc, l, &mt[i]);
 			joined |= UINT32_C(1) << (l - pc->liid);
 			if (l->scope == WR_SCOPE_IRI_CC)

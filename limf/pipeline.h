@@ -73,7 +73,9 @@
  *      content from then on the same way (the re-check sees it); the key-management records of keys
  *      got then go to the LIIDs with content alone. A LIID of the call whose warrant was found not
  *      in force (6, or suspended at a re-check) and is in force again (resumed, its valid_to moved
- *      later) comes back the same way: a BEGIN "in progress" again (the same CIN; its sequence
+ *      later; on the call's clock, after a suspension period its valid_to began: the call goes
+ *      to the gate again at its first event after that valid_to, which tells when) comes back
+ *      the same way, in `limf replay` too: a BEGIN "in progress" again (the same CIN; its sequence
  *      numbers go on), content from then (in a group call, once a GMK is known again: the group's
  *      GMKs go when its last cover ends). An audit row not written: IRI only, tried again 1, 2, 4,
  *      8, then every 16 s on, from that row (the rows written before it are not written twice).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks an evidence bundle written by `limf replay` against the truth limf-gen wrote.
 
-usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --from=T] [--input=PCAP]
+usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --from=T | --gap=S,R]
+                        [--input=PCAP]
   CALLS: comma-separated call numbers ("no" in the truth) whose media must be in
   BUNDLE/LIID/cc.pcap; every other call of the truth must be absent from it.
   --until=T (seconds since the epoch, the LIID's warrant end) with --input=PCAP (the replayed
@@ -10,6 +11,10 @@ usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --fr
   --from=T (a warrant that came into force during the call) with --input=PCAP: only the media
   sent at or after T: no record before T, each stream's record count that of its SRTP packets
   in PCAP at or after T, their octets the same suffix of the .raw file (and so the WAV's).
+  --gap=S,R (a warrant suspended from S to R during the call) with --input=PCAP: the media sent
+  before S and at or after R: none in between, each stream's records that many, their octets
+  the prefix and the suffix of the .raw file one after the other (the WAV's with the silence
+  of the gap between them).
 
 For each stream (direction, SSRC) of those calls: the clear RTP packets in cc.pcap (IPv4/IPv6 +
 UDP, the original addresses and ports), sorted by sequence number, carry exactly the payload
@@ -131,6 +136,8 @@ def main():
     opt = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
     until = float(opt["until"]) if "until" in opt else None
     since = float(opt["from"]) if "from" in opt else None
+    if "gap" in opt:
+        until, since = (float(x) for x in opt["gap"].split(","))
     before = input_counts(opt["input"], until) if until is not None else None
     after = input_counts(opt["input"], None, since) if since is not None else None
     bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
@@ -144,7 +151,7 @@ def main():
     cc = os.path.join(bundle, liid, "cc.pcap")
     recs = read_pcap(cc) if os.path.exists(cc) else []
     by_ssrc = {}
-    if recs and until is not None:
+    if recs and until is not None and since is None:
         div = 1e9 if open(cc, "rb").read(4) == struct.pack("<I", 0xA1B23C4D) else 1e6
         late = [r for r in recs if r[0] + r[1] / div >= until]
         if late:
@@ -152,10 +159,12 @@ def main():
                          % (len(late), until, late[0][0] + late[0][1] / div))
     if recs and since is not None:
         div = 1e9 if open(cc, "rb").read(4) == struct.pack("<I", 0xA1B23C4D) else 1e6
-        early = [r for r in recs if r[0] + r[1] / div < since]
+        early = [r for r in recs if r[0] + r[1] / div < since and
+                 (until is None or r[0] + r[1] / div >= until)]
         if early:
-            fails.append("cc.pcap: %d records before %.6f, the first at %.6f"
-                         % (len(early), since, early[0][0] + early[0][1] / div))
+            fails.append("cc.pcap: %d records before %.6f%s, the first at %.6f"
+                         % (len(early), since, "" if until is None else
+                            " and at or after %.6f" % until, early[0][0] + early[0][1] / div))
     for sec, frac, src, sport, dst, dport, rtp in recs:
         if len(rtp) < 12 or rtp[0] >> 6 != 2:
             fails.append("cc.pcap: a record is not RTP v2")
@@ -176,14 +185,26 @@ def main():
                 continue
             seen.add(ssrc)
             raw = open(os.path.join(rawdir, st["raw"]), "rb").read()
-            if before is not None:
+            silence = 0
+            if before is not None and after is not None:
+                # a gap: the packets sent before it, then those sent after it
+                b, a = before.get(ssrc, 0), after.get(ssrc, 0)
+                if len(pk) != b + a:
+                    fails.append("call %d stream %s: %d packets in cc.pcap, %d sent before %.6f "
+                                 "and %d from %.6f" % (call["no"], st["ssrc"], len(pk), b, until,
+                                                       a, since))
+                per = len(raw) // st["packets"] if st["packets"] else 0
+                # (the WAV places by RTP timestamp: the gap reads as silence)
+                silence = len(raw) - per * (b + a)
+                raw = raw[:per * b] + (raw[len(raw) - per * a:] if a else b"")
+            elif before is not None:
                 # the stream up to the warrant's end: as many packets as were sent before it,
                 # and the same octets as the start of the .raw file
                 if len(pk) != before.get(ssrc, 0):
                     fails.append("call %d stream %s: %d packets in cc.pcap, %d sent before %.6f"
                                  % (call["no"], st["ssrc"], len(pk), before.get(ssrc, 0), until))
                 raw = raw[:len(raw) * len(pk) // st["packets"]] if st["packets"] else b""
-            if after is not None:
+            elif after is not None:
                 # from the warrant's start: as many packets as were sent from then on, and the
                 # same octets as the end of the .raw file
                 if len(pk) != after.get(ssrc, 0):
@@ -234,7 +255,9 @@ def main():
             n, = struct.unpack_from("<I", w, 40)
             samples = struct.unpack_from("<%dh" % (n // 2), w, 44)
             dec = ulaw if st["pt"] == 0 else alaw
-            ref = tuple(dec(b) for b in raw)
+            ref = tuple(dec(b) for b in raw[:len(raw) - per * a]) + (0,) * silence + \
+                tuple(dec(b) for b in raw[len(raw) - per * a:]) if silence else \
+                tuple(dec(b) for b in raw)
             if samples != ref:
                 fails.append("%s: %d samples differ from the G.711 decoding of the original"
                              % (wavs[0], sum(1 for a, b in zip(samples, ref) if a != b)

@@ -46,7 +46,8 @@
 #   5d. a warrant suspended for 5 s and resumed (now, at the wall clock), replayed later: a call
 #      inside the suspension is not intercepted (no key request); one across its start only
 #      until it, one across its end only from it ("in progress"), byte for byte; one after it
-#      whole
+#      whole; one across all of it until it and again from its end (a BEGIN "in progress"
+#      after its report, its keys audited again)
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
@@ -721,6 +722,7 @@ gen5d pin $((s0 + 1)) 2 93                # inside the period (5 s at least)
 gen5d pstart $((s0 - 3)) 5 94            # across its start
 gen5d pend $((s0 + 2)) $((r1 + 2 - s0)) 95 # across its end (3 s after it)
 gen5d pafter $((r1 + 1)) 2 96            # after it
+gen5d pacross $((s0 - 2)) $((r1 + 5 - s0)) 97 # across all of it (2 s before, 3 s after)
 r0=$(nreq)
 replay pin "$tmp/pin.pcap"
 sumcheck pin "j['summary']['calls_intercepted']==0 and j['summary']['decrypted']==0 and j['liids']==[]"
@@ -741,6 +743,32 @@ part5d pstart before "$s_at" "j['summary']['warrant_ends_in_call']==1"
 part5d pend from "$r_at" "j['summary']['calls_intercepted_in_progress']==1"
 replay pafter "$tmp/pafter.pcap"
 sumcheck pafter "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==$(sent "$tmp/pafter.pcap" from 0)"
+# across all of it: until it, and again from its end on (before, a LIID ended at a valid_to
+# that began a suspension never came back: the rest of the call was lost)
+nb=$(sent "$tmp/pacross.pcap" before "$s_at") na=$(sent "$tmp/pacross.pcap" from "$r_at")
+k0=$("$limf" audit list --liid "$LW" | grep -c " decrypt.keys ")
+replay pacross "$tmp/pacross.pcap"
+sumcheck pacross "j['summary']['calls_intercepted']==1 and j['summary']['warrant_ends_in_call']==1 and j['summary']['decrypted']==$((nb + na)) and $nb > 100 and $na > 100"
+expect 0 cc-pacross python3 "$here/replay_check.py" "$tmp/ev-pacross" "$LW" \
+	"$tmp/pacross.pcap.json" targets "--gap=$s_at,$r_at" --input="$tmp/pacross.pcap"
+python3 - "$tmp/ev-pacross/$LW/iri.jsonl" "$s_at" "$r_at" <<'PY' && ok || bad "pacross: IRI"
+import json, sys
+from datetime import datetime
+r = [json.loads(l) for l in open(sys.argv[1])]
+t = [datetime.fromisoformat(x["time"].replace("Z", "+00:00")).timestamp() for x in r]
+s, e = float(sys.argv[2]), float(sys.argv[3])
+out = [i for i, x in enumerate(r) if x.get("reason") == "warrant-not-in-force"]
+begins = [i for i, x in enumerate(r) if x["type"] == "begin"]
+assert len(out) == 1 and abs(t[out[0]] - s) < 1e-3, (out, out and t[out[0]] - s)
+assert begins == [0, out[0] + 1] and not r[0].get("in_progress"), begins
+assert r[begins[1]].get("in_progress") is True and t[begins[1]] >= e, (r[begins[1]], t[begins[1]] - e)
+assert all(x < s for x in t[:out[0]]) and all(x >= e for x in t[begins[1]:]), t
+sips = [x["sip"].split(" ")[0] for x in r if x["kind"] == "sip"]
+assert "INVITE" in sips and "BYE" in sips and r[-1]["type"] == "end", (sips, r[-1])
+assert len({x["cin"] for x in r}) == 1
+PY
+k1=$("$limf" audit list --liid "$LW" | grep -c " decrypt.keys ")
+[ "$k1" -eq $((k0 + 2)) ] && ok || bad "pacross: $((k1 - k0)) decrypt.keys rows, want 2 (its start, its return)"
 "$limf" warrant revoke "$LW" --reason "test done" >/dev/null 2>&1 || bad "revoke $LW"
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
