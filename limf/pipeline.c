@@ -118,11 +118,14 @@ struct liid_state {
 	uint64_t parties;    /* the decision's: bit k, party k of the set decided on is a target */
 	bool began, ended;
 	/* ended: the call's time reached valid_to, or a re-check found its warrant not in force;
-	 * nothing more for this LIID unless it comes back (join_start, with back) */
+	 * nothing more for this LIID unless it comes back (join_start: with back after a
+	 * re-check; after a valid_to, when the call's clock finds it in force past it) */
 	bool out_of_force;
 	/* out of force because a re-check found its warrant not in force (suspended, revoked,
 	 * its target removed, its valid_to passed at the wall clock, not confirmed past the
-	 * grace), not by its valid_to on the call's clock */
+	 * grace), not by its valid_to on the call's clock; also one ended by its valid_to that a
+	 * re-check finds not in force at the wall clock (suspended again meanwhile: the wall clock
+	 * rules) */
 	bool checked_out;
 	/* out of force, and a re-check found its warrant in force again (resumed, or its valid_to
 	 * moved later): join_start takes it back if the call's own clock agrees */
@@ -204,8 +207,9 @@ struct pcall {
 	bool km_full;    /* said that the key-management table is full */
 	bool counted_cc; /* in calls_cc (once, however often its content stops and resumes) */
 	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
-	 * 0: none known; 1: at the next event, the re-check saw one in force), and the call is
-	 * decided again at its first event at or after it to add that LIID (join_start) */
+	 * 0: none known; 1: at the next event, the re-check saw one in force, or a LIID ended at
+	 * its valid_to, which may be a suspension's start), and the call is decided again at its
+	 * first event at or after it to add that LIID (join_start) */
 	int64_t join_at;
 	bool join_retry; /* join_at is the retry of a failed join_start (decision or audit) */
 	/* intercepted with content: the keys of the call's current I_MESSAGE of side bit i
@@ -3312,9 +3316,10 @@ static void iri_not_in_force(struct limf_pipe *p, struct pcall *pc, struct liid_
  * each event of an intercepted call, so `limf replay` (which never re-checks) stops where the
  * warrant ends, and `limf capture` does on the packets' own clock before the next re-check.
  * A LIID whose valid_to is reached gets its last record ("warrant-not-in-force") and nothing
- * more; when no LIID with content remains, the keys go. The LIID stays in the call's list
- * (out_of_force) so that the call's summary and "decrypt.done" still account for what was
- * decrypted while it was in force. */
+ * more unless its warrant is in force again later in the call (a valid_to may be the start of
+ * a suspension: join_start); when no LIID with content remains, the keys go. The LIID stays in
+ * the call's list (out_of_force) so that the call's summary and "decrypt.done" still account
+ * for what was decrypted while it was in force. */
 static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 {
 	int64_t t_us = (int64_t)(ts_ns / 1000u);
@@ -3342,8 +3347,10 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 	/* a valid_to may be the start of a suspension period, not the warrant's end: the call is
 	 * decided again at its next event, on its clock, and so learns when the warrant is in
 	 * force again (join_at), where that LIID comes back (join_start), as `limf replay` must
-	 * for a call that spans the whole period (not a failed decision's retry: it comes) */
-	if (ended && !pc->join_retry)
+	 * for a call that spans the whole period (not a failed decision's retry: it comes; not
+	 * for a call that has ended, which has no event to decide it at and must not keep the
+	 * re-check from stopping it) */
+	if (ended && !pc->join_retry && !pc->ended && pc->call && pc->call->state != CAP_CALL_ENDED)
 		pc->join_at = 1;
 }
 
@@ -3511,8 +3518,15 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 				l = &pc->liid[j];
 		/* held: ended at a re-check, and no re-check has found it in force since (the
 		 * wall clock rules, not the call's clock, behind); or ended at its valid_to on
-		 * the call's clock, which has not passed it (the same stretch) */
-		if (l && l->out_of_force && !l->back && (l->checked_out || t_us < l->valid_to))
+		 * the call's clock, which is before it again (a packet of an earlier time: the
+		 * same stretch, whatever a re-check found; the gate is asked again at that
+		 * valid_to, where a stretch after it would show) */
+		if (l && l->out_of_force && !l->checked_out && t_us < l->valid_to) {
+			if (!pc->join_at || l->valid_to < pc->join_at)
+				pc->join_at = l->valid_to;
+			continue;
+		}
+		if (l && l->out_of_force && l->checked_out && !l->back)
 			continue;
 		if (l && l->out_of_force) {
 			/* no longer in force at a re-check (suspended) or at its valid_to, and in
@@ -3898,10 +3912,19 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			struct liid_state *l = &pc->liid[i];
 			const struct wr_match *f = NULL;
 			bool in_force;
-			if (l->out_of_force)
-				continue; /* ended before (valid_to, an earlier re-check): had
-					   * its last record, kept for the summary and the
-					   * "decrypt.done" row */
+			if (l->out_of_force) {
+				/* ended before (valid_to, an earlier re-check): had its last
+				 * record, kept for the summary and the "decrypt.done" row. One
+				 * ended at its valid_to and not in force now either is held as
+				 * if this re-check had ended it: the call's clock, behind, must
+				 * not take it back while the wall clock says no */
+				bool now = false;
+				for (size_t j = 0; answered && j < n && !now; j++)
+					now = strcmp(m[j].liid, l->liid) == 0;
+				if (answered && !now)
+					l->checked_out = true;
+				continue;
+			}
 			for (size_t j = 0; answered && j < n && !f; j++)
 				if (strcmp(m[j].liid, l->liid) == 0)
 					f = &m[j];

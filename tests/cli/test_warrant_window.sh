@@ -47,7 +47,8 @@
 #      inside the suspension is not intercepted (no key request); one across its start only
 #      until it, one across its end only from it ("in progress"), byte for byte; one after it
 #      whole; one across all of it until it and again from its end (a BEGIN "in progress"
-#      after its report, its keys audited again)
+#      after its report, its keys audited again), also when a packet of before it comes after
+#      the first one in it (a clock that goes back)
 #   6. `limf capture` at recorded speed: a warrant on a party added 3 s into a call that no
 #      warrant covered: intercepted from then on (the first CC within 1.5 s of the addition,
 #      none before it), its BEGIN record "in_progress", no INVITE in the IRI, the BYE in it
@@ -769,6 +770,34 @@ assert len({x["cin"] for x in r}) == 1
 PY
 k1=$("$limf" audit list --liid "$LW" | grep -c " decrypt.keys ")
 [ "$k1" -eq $((k0 + 2)) ] && ok || bad "pacross: $((k1 - k0)) decrypt.keys rows, want 2 (its start, its return)"
+# the same call with its last packet before the period moved after the first one in it (its
+# time kept: a clock that goes back, as merged captures do): that packet is not decrypted (the
+# LIID ended), and the LIID still comes back at the period's end (before, a decision at that
+# earlier time, in force to the period's start, was the last one asked)
+python3 - "$tmp/pacross.pcap" "$tmp/pback.pcap" "$s_at" <<'PY' && ok || bad "pback: pcap"
+import struct, sys
+raw = open(sys.argv[1], "rb").read()
+div = 1e9 if struct.unpack_from("<I", raw, 0)[0] == 0xA1B23C4D else 1e6
+recs, off = [], 24
+while off + 16 <= len(raw):
+    sec, frac, incl = struct.unpack_from("<III", raw, off)
+    recs.append((sec + frac / div, raw[off:off + 16 + incl]))
+    off += 16 + incl
+s = float(sys.argv[3])
+first = next(i for i, r in enumerate(recs) if r[0] >= s)
+moved = recs.pop(first - 1)
+assert len(moved[1]) > 16 + 200, "not a media packet"
+recs.insert(first, moved)
+open(sys.argv[2], "wb").write(raw[:24] + b"".join(r[1] for r in recs))
+PY
+cp "$tmp/pacross.pcap.json" "$tmp/pback.pcap.json"
+replay pback "$tmp/pback.pcap"
+sumcheck pback "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==$((nb - 1 + na))"
+python3 - "$tmp/ev-pback/$LW/iri.jsonl" <<'PY' && ok || bad "pback: IRI"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert [x["type"] for x in r if x["type"] != "continue"] == ["begin", "report", "begin", "end"], r
+PY
 "$limf" warrant revoke "$LW" --reason "test done" >/dev/null 2>&1 || bad "revoke $LW"
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)
