@@ -34,6 +34,15 @@
  * tries (each may add a libsrtp stream and take it away again: several times the cost of an
  * unprotect that fails) have a budget of their own of as many per key change. */
 #define SSRC_TRIALS_MAX 64
+/* Packets that no key set of the call authenticated are held a moment (HELD_MAX a call, up to
+ * HELD_LEN octets, for HELD_NS of the call's clock) and tried again when new keys come: a
+ * re-INVITE's keys are taken at its 2xx (RFC 3264 s8: a rejected one changes nothing), and
+ * media the answerer sends under them may reach the capture point before that 2xx (the media
+ * path is not the signalling's). Counted as failed when they come all the same (a counter
+ * never goes back), and as held_decrypted too when later keys decrypt them. */
+#define HELD_MAX 8
+#define HELD_LEN 1500
+#define HELD_NS  UINT64_C(2000000000)
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
@@ -66,6 +75,14 @@ struct ssrc_bind {
 	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
 	uint32_t gmk_id, guk_id;
 	bool talker_told;
+};
+
+/* A packet held for keys to come (HELD_MAX): the event's facts hand_cc uses, and its octets */
+struct held {
+	uint64_t ts_ns;
+	struct cap_pkt pkt;         /* addresses and ports (its views cleared) */
+	struct cap_media_pkt media; /* packet re-pointed at data; payload cleared */
+	uint8_t data[HELD_LEN];
 };
 
 /* A group a GMK recovered through a target's warrant made interceptable (issue 9: "a warrant
@@ -169,6 +186,12 @@ struct pcall {
 	uint64_t ssrc_clock;                     /* ssrc_of's recency */
 	uint32_t ks_gen;                         /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
+	/* packets no key set authenticated, held for keys to come (HELD_MAX; allocated at the
+	 * first), oldest first; held_gen: ks_gen when they were last tried */
+	struct held *held;
+	size_t n_held;
+	uint32_t held_gen;
+	bool held_stale; /* the LIIDs with content changed, or the keys went: none is tried again */
 	size_t n_km;
 	struct km_rec *km;
 	uint64_t media_undecrypted;
@@ -3004,13 +3027,18 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
 }
 
+static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
+				    const struct cap_media_pkt *mp, struct ssrc_bind *b,
+				    size_t *lenp, bool *skipped);
+static void held_add(struct pcall *pc, const struct cap_event *ev);
+
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
 	struct ssrc_bind *b;
 	size_t len = 0;
-	enum lim_err e = LIM_E_AUTH;
-	bool done = false;
+	enum lim_err e;
+	bool skipped;
 	if (mp->rtcp && pc->group[0] && pc->n_ks == 0) {
 		const struct cap_call_sdp *sd =
 			mp->side == 0 ? &ev->call->offer : &ev->call->answer;
@@ -3036,6 +3064,30 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		pc->media_undecrypted++;
 		return;
 	}
+	e = media_unprotect(p, pc, mp, b, &len, &skipped);
+	if (e == LIM_OK || e == LIM_E_STATE)
+		b->misses = 0;
+	else if (b->misses < SSRC_TRIALS_MAX)
+		b->misses++;
+	if (e == LIM_E_AUTH && !skipped)
+		held_add(pc, ev); /* (counted failed all the same: it was, when it came) */
+	if (!counted(p, b, e))
+		return;
+	pc->ks[b->set].proven = true;
+	hand_cc(p, pc, ev, b, len, NULL, 0);
+}
+
+/* Packet mp of stream b through the call's key sets (the bound session, the others newest
+ * first, carry_roc, late_roc); the clear RTP in p->buf[0..*len) on LIM_OK, which binds b.
+ * *skipped: not tried, b having failed SSRC_TRIALS_MAX times under these keys. */
+static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
+				    const struct cap_media_pkt *mp, struct ssrc_bind *b,
+				    size_t *lenp, bool *skipped)
+{
+	enum lim_err e = LIM_E_AUTH;
+	bool done = false;
+	size_t len = 0;
+	*skipped = false;
 	if (b->set >= 0 && (size_t)b->set < pc->n_ks) {
 		e = try_session(p, pc->ks[b->set].s[b->idx], &mp->packet, &len);
 		done = e == LIM_OK || e == LIM_E_STATE;
@@ -3048,6 +3100,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	if (!done && b->misses >= SSRC_TRIALS_MAX) {
 		done = true; /* (e: the bound session's failure, or LIM_E_AUTH) */
 		p->st.trials_skipped++;
+		*skipped = true;
 	}
 	/* newest key set first: a re-key, a new SSRC or a late stream binds here */
 	for (size_t k = 0; !done && k < pc->n_ks; k++)
@@ -3073,14 +3126,93 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
 	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 		e = LIM_OK;
-	if (e == LIM_OK || e == LIM_E_STATE)
-		b->misses = 0;
-	else if (b->misses < SSRC_TRIALS_MAX)
-		b->misses++;
-	if (!counted(p, b, e))
+	*lenp = len;
+	return e;
+}
+
+/* The first n held packets go (never decrypted). */
+static void held_drop(struct pcall *pc, size_t n)
+{
+	memmove(pc->held, pc->held + n, (pc->n_held - n) * sizeof *pc->held);
+	pc->n_held -= n;
+}
+
+/* Holds media packet ev that no key set authenticated (HELD_MAX; not one too long, or with no
+ * memory for it). Those held before the call's LIIDs or keys changed, beyond HELD_NS before
+ * it, or the oldest when full, go. */
+static void held_add(struct pcall *pc, const struct cap_event *ev)
+{
+	const struct cap_media_pkt *mp = &ev->media;
+	struct held *h;
+	size_t old = 0;
+	if (mp->packet.len > HELD_LEN)
 		return;
-	pc->ks[b->set].proven = true;
-	hand_cc(p, pc, ev, b, len, NULL, 0);
+	if (!pc->held && !(pc->held = calloc(HELD_MAX, sizeof *pc->held)))
+		return;
+	if (pc->held_stale)
+		old = pc->n_held;
+	pc->held_stale = false;
+	while (old < pc->n_held && pc->held[old].ts_ns + HELD_NS < ev->ts_ns)
+		old++;
+	if (old == 0 && pc->n_held == HELD_MAX)
+		old = 1;
+	held_drop(pc, old);
+	h = &pc->held[pc->n_held++];
+	h->ts_ns = ev->ts_ns;
+	h->pkt = *ev->pkt;
+	h->pkt.ip_payload = (struct lim_rd){ 0 };
+	h->pkt.payload = (struct lim_rd){ 0 };
+	h->media = *mp;
+	memcpy(h->data, mp->packet.p, mp->packet.len);
+	h->media.packet = (struct lim_rd){ h->data, mp->packet.len };
+	h->media.payload = (struct lim_rd){ 0 };
+	pc->held_gen = pc->ks_gen;
+}
+
+/* New keys since the held packets were last tried (on an event of the call, ev): each is
+ * tried under them, and one they authenticate goes on as content with its own time and
+ * addresses (after the records of those keys). The others stay, for keys still to come,
+ * while HELD_NS lasts. */
+static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
+{
+	size_t w = 0;
+	pc->held_gen = pc->ks_gen;
+	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0]) {
+		pc->held_stale = false;
+		held_drop(pc, pc->n_held);
+		return;
+	}
+	for (size_t i = 0; i < pc->n_held; i++) {
+		struct held *h = &pc->held[i];
+		struct cap_event e2;
+		struct ssrc_bind *b;
+		size_t len = 0;
+		bool skipped;
+		enum lim_err e = LIM_E_AUTH;
+		if (h->ts_ns + HELD_NS >= ev->ts_ns &&
+		    (b = ssrc_of(pc, h->media.ssrc, h->media.dir)) != NULL) {
+			e = media_unprotect(p, pc, &h->media, b, &len, &skipped);
+			if (e == LIM_OK) {
+				b->misses = 0;
+				memset(&e2, 0, sizeof e2);
+				e2.type = CAP_EV_MEDIA;
+				e2.ts_ns = h->ts_ns;
+				e2.call = ev->call;
+				e2.pkt = &h->pkt;
+				e2.media = h->media;
+				pc->ks[b->set].proven = true;
+				p->st.held_decrypted++;
+				hand_cc(p, pc, &e2, b, len, NULL, 0);
+				continue;
+			}
+			if (e != LIM_E_STATE && !skipped) { /* (a replay: its copy went on) */
+				if (w != i)
+					pc->held[w] = *h;
+				w++;
+			}
+		}
+	}
+	pc->n_held = w;
 }
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -3110,6 +3242,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	free(pc->liid);
 	free(pc->km);
 	free(pc->left);
+	free(pc->held);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
@@ -3276,6 +3409,7 @@ static void drop_keys(struct pcall *pc)
 	for (size_t i = 0; i < pc->n_ssrc; i++)
 		pc->ssrc[i].set = -1;
 	pc->cc = false;
+	pc->held_stale = true;
 }
 
 /* LIID l of pc is no longer in force during the call: struck from the call's decision, so that
@@ -3449,8 +3583,9 @@ static bool left_new(struct pcall *pc, const char *liid)
 /* l serves the call from now on under the warrant m (join_start): a LIID that joins, or one back
  * in force (its earlier records and counts are kept; its next record is a BEGIN "in progress"
  * again, with the call's CIN, as for any LIID whose interception begins during the call). */
-static void liid_join(const struct pcall *pc, struct liid_state *l, const struct wr_match *m)
+static void liid_join(struct pcall *pc, struct liid_state *l, const struct wr_match *m)
 {
+	pc->held_stale = true; /* (held before it joined: not its content) */
 	memcpy(l->liid, m->liid, sizeof l->liid);
 	memcpy(l->delivery, m->delivery, sizeof l->delivery);
 	l->scope = m->scope;
@@ -3767,8 +3902,11 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		if (pc)
 			on_free(p, pc, ev);
 		call->user = NULL;
-		break;
+		return;
 	}
+	/* new keys (a re-key at its 2xx, keys got on a retry): the packets held for them */
+	if (pc && pc->n_held && pc->held_gen != pc->ks_gen)
+		held_retry(p, pc, ev);
 }
 
 /* The gate answered a re-check. */

@@ -382,6 +382,10 @@ struct limf_pipe_stats {
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
 	 * call's keys last changed (counted in auth_failed too) */
 	uint64_t trials_skipped;
+	/* media packets of an intercepted call that no key set authenticated when they came
+	 * (counted in auth_failed), held a moment (pipeline.c HELD_NS) and decrypted when the
+	 * call's next keys came: a re-key's media ahead of its 2xx */
+	uint64_t held_decrypted;
 	/* KMS certificates (warrants/kms.h): KMSInit requests this pipe's KMS uses made (the
 	 * first and the re-fetches after a roll-over), re-fetches the client's rate limit refused,
 	 * and I_MESSAGEs of calls at a time no certificate held is valid at (outcome

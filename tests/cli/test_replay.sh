@@ -369,6 +369,14 @@ expect 0 gen-lr "$gen" --community "$tmp/g/community.json" --out "$tmp/lr.pcap" 
 replay lr g "$tmp/lr.pcap"
 check lr "E$sfx" lr targets --no-wav
 sumcheck lr "j['summary']['auth_failed']==0"
+# a re-key whose first packet under the new keys (the callee's, reordered) comes before the
+# re-INVITE's 200 OK, whose keys limf takes: it fails then, is held, and is decrypted when
+# the keys come (before, that packet was lost: 1499 of 1500, byte-exact otherwise)
+expect 0 gen-lr21 "$gen" --community "$tmp/g/community.json" --out "$tmp/lr21.pcap" --calls 1 \
+	--duration 30 --caller "$E" --callee "$F" --start "$AT" --seed 21 --reorder 5 --rekey --ssrc-change
+replay lr21 g "$tmp/lr21.pcap"
+check lr21 "E$sfx" lr21 targets
+sumcheck lr21 "j['summary']['decrypted']==3000 and j['summary']['auth_failed']==1 and j['summary']['decrypted_when_keys_came']==1"
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"
