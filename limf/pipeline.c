@@ -3069,7 +3069,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		b->misses = 0;
 	else if (b->misses < SSRC_TRIALS_MAX)
 		b->misses++;
-	if (e == LIM_E_AUTH && !skipped)
+	if (e == LIM_E_AUTH && !skipped && !pc->group[0])
 		held_add(pc, ev); /* (counted failed all the same: it was, when it came) */
 	if (!counted(p, b, e))
 		return;
@@ -3157,6 +3157,8 @@ static void held_add(struct pcall *pc, const struct cap_event *ev)
 	if (old == 0 && pc->n_held == HELD_MAX)
 		old = 1;
 	held_drop(pc, old);
+	if (pc->n_held == 0)
+		pc->held_gen = pc->ks_gen; /* (not later: keys that came since the first are new) */
 	h = &pc->held[pc->n_held++];
 	h->ts_ns = ev->ts_ns;
 	h->pkt = *ev->pkt;
@@ -3164,9 +3166,9 @@ static void held_add(struct pcall *pc, const struct cap_event *ev)
 	h->pkt.payload = (struct lim_rd){ 0 };
 	h->media = *mp;
 	memcpy(h->data, mp->packet.p, mp->packet.len);
-	h->media.packet = (struct lim_rd){ h->data, mp->packet.len };
+	h->media.packet = (struct lim_rd){ NULL, mp->packet.len }; /* (p set where used: the
+								     * entries move) */
 	h->media.payload = (struct lim_rd){ 0 };
-	pc->held_gen = pc->ks_gen;
 }
 
 /* New keys since the held packets were last tried (on an event of the call, ev): each is
@@ -3177,7 +3179,7 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 {
 	size_t w = 0;
 	pc->held_gen = pc->ks_gen;
-	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0]) {
+	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0] || pc->ended) {
 		pc->held_stale = false;
 		held_drop(pc, pc->n_held);
 		return;
@@ -3189,6 +3191,7 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 		size_t len = 0;
 		bool skipped;
 		enum lim_err e = LIM_E_AUTH;
+		h->media.packet.p = h->data;
 		if (h->ts_ns + HELD_NS >= ev->ts_ns &&
 		    (b = ssrc_of(pc, h->media.ssrc, h->media.dir)) != NULL) {
 			e = media_unprotect(p, pc, &h->media, b, &len, &skipped);
@@ -3724,6 +3727,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	wr_kms_decision_free(d);
 	if (!joined && !fresh)
 		return;
+	pc->held_stale = true; /* (a LIID's content begins now: none of before is its) */
 	p->st.late_joins += pc->n_liids - n0 + resumed;
 	if (pc->n_liids > n0)
 		lim_info("call %.*s: %zu more LIID(s) from now on (a warrant came into force "
