@@ -40,7 +40,7 @@
  * media the answerer sends under them may reach the capture point before that 2xx (the media
  * path is not the signalling's). Counted as failed when they come all the same (a counter
  * never goes back), and as held_decrypted too when later keys decrypt them. */
-#define HELD_MAX 8
+#define HELD_MAX 32 /* (0.64 s of one stream at 20 ms a packet; 50 KiB a call, at its first) */
 #define HELD_LEN 1500
 #define HELD_NS  UINT64_C(2000000000)
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
@@ -77,11 +77,15 @@ struct ssrc_bind {
 	bool talker_told;
 };
 
-/* A packet held for keys to come (HELD_MAX): the event's facts hand_cc uses, and its octets */
+/* A packet held for keys to come (HELD_MAX): the facts of its event media_unprotect and
+ * hand_cc read, and its octets (no pointer: held_retry makes the event again) */
 struct held {
 	uint64_t ts_ns;
-	struct cap_pkt pkt;         /* addresses and ports (its views cleared) */
-	struct cap_media_pkt media; /* packet re-pointed at data; payload cleared */
+	struct cap_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t dir;
+	uint32_t ssrc;
+	size_t len;
 	uint8_t data[HELD_LEN];
 };
 
@@ -186,10 +190,11 @@ struct pcall {
 	uint64_t ssrc_clock;                     /* ssrc_of's recency */
 	uint32_t ks_gen;                         /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
-	/* packets no key set authenticated, held for keys to come (HELD_MAX; allocated at the
-	 * first), oldest first; held_gen: ks_gen when they were last tried */
+	/* packets no key set authenticated, held for keys to come: a ring of HELD_MAX (allocated
+	 * at the first), n_held of them from held_head on, oldest first (held_at); held_gen:
+	 * ks_gen when they were last tried */
 	struct held *held;
-	size_t n_held;
+	size_t held_head, n_held;
 	uint32_t held_gen;
 	bool held_stale; /* the LIIDs with content changed, or the keys went: none is tried again */
 	size_t n_km;
@@ -3130,11 +3135,17 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 	return e;
 }
 
-/* The first n held packets go (never decrypted). */
-static void held_drop(struct pcall *pc, size_t n)
+/* The i-th held packet of pc, oldest first (i < HELD_MAX). */
+static struct held *held_at(struct pcall *pc, size_t i)
 {
-	memmove(pc->held, pc->held + n, (pc->n_held - n) * sizeof *pc->held);
-	pc->n_held -= n;
+	return &pc->held[(pc->held_head + i) % HELD_MAX];
+}
+
+/* The oldest held packet goes (never decrypted). */
+static void held_pop(struct pcall *pc)
+{
+	pc->held_head = (pc->held_head + 1) % HELD_MAX;
+	pc->n_held--;
 }
 
 /* Holds media packet ev that no key set authenticated (HELD_MAX; not one too long, or with no
@@ -3144,31 +3155,29 @@ static void held_add(struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
 	struct held *h;
-	size_t old = 0;
 	if (mp->packet.len > HELD_LEN)
 		return;
 	if (!pc->held && !(pc->held = calloc(HELD_MAX, sizeof *pc->held)))
 		return;
 	if (pc->held_stale)
-		old = pc->n_held;
+		pc->n_held = 0;
 	pc->held_stale = false;
-	while (old < pc->n_held && pc->held[old].ts_ns + HELD_NS < ev->ts_ns)
-		old++;
-	if (old == 0 && pc->n_held == HELD_MAX)
-		old = 1;
-	held_drop(pc, old);
+	while (pc->n_held > 0 && held_at(pc, 0)->ts_ns + HELD_NS < ev->ts_ns)
+		held_pop(pc);
+	if (pc->n_held == HELD_MAX)
+		held_pop(pc);
 	if (pc->n_held == 0)
 		pc->held_gen = pc->ks_gen; /* (not later: keys that came since the first are new) */
-	h = &pc->held[pc->n_held++];
+	h = held_at(pc, pc->n_held++);
 	h->ts_ns = ev->ts_ns;
-	h->pkt = *ev->pkt;
-	h->pkt.ip_payload = (struct lim_rd){ 0 };
-	h->pkt.payload = (struct lim_rd){ 0 };
-	h->media = *mp;
+	h->src = ev->pkt->src;
+	h->dst = ev->pkt->dst;
+	h->sport = ev->pkt->sport;
+	h->dport = ev->pkt->dport;
+	h->dir = mp->dir;
+	h->ssrc = mp->ssrc;
+	h->len = mp->packet.len;
 	memcpy(h->data, mp->packet.p, mp->packet.len);
-	h->media.packet = (struct lim_rd){ NULL, mp->packet.len }; /* (p set where used: the
-								     * entries move) */
-	h->media.payload = (struct lim_rd){ 0 };
 }
 
 /* New keys since the held packets were last tried (on an event of the call, ev): each is
@@ -3177,42 +3186,46 @@ static void held_add(struct pcall *pc, const struct cap_event *ev)
  * while HELD_NS lasts. */
 static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
 {
-	size_t w = 0;
+	size_t w = 0, n = pc->n_held;
 	pc->held_gen = pc->ks_gen;
 	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0] || pc->ended) {
 		pc->held_stale = false;
-		held_drop(pc, pc->n_held);
+		pc->n_held = 0;
 		return;
 	}
-	for (size_t i = 0; i < pc->n_held; i++) {
-		struct held *h = &pc->held[i];
+	for (size_t i = 0; i < n; i++) {
+		struct held *h = held_at(pc, i);
 		struct cap_event e2;
+		struct cap_pkt pkt;
 		struct ssrc_bind *b;
 		size_t len = 0;
 		bool skipped;
 		enum lim_err e = LIM_E_AUTH;
-		h->media.packet.p = h->data;
-		if (h->ts_ns + HELD_NS >= ev->ts_ns &&
-		    (b = ssrc_of(pc, h->media.ssrc, h->media.dir)) != NULL) {
-			e = media_unprotect(p, pc, &h->media, b, &len, &skipped);
-			if (e == LIM_OK) {
-				b->misses = 0;
-				memset(&e2, 0, sizeof e2);
-				e2.type = CAP_EV_MEDIA;
-				e2.ts_ns = h->ts_ns;
-				e2.call = ev->call;
-				e2.pkt = &h->pkt;
-				e2.media = h->media;
-				pc->ks[b->set].proven = true;
-				p->st.held_decrypted++;
-				hand_cc(p, pc, &e2, b, len, NULL, 0);
-				continue;
-			}
-			if (e != LIM_E_STATE && !skipped) { /* (a replay: its copy went on) */
-				if (w != i)
-					pc->held[w] = *h;
-				w++;
-			}
+		if (h->ts_ns + HELD_NS < ev->ts_ns || !(b = ssrc_of(pc, h->ssrc, h->dir)))
+			continue; /* (goes) */
+		memset(&pkt, 0, sizeof pkt);
+		pkt.src = h->src;
+		pkt.dst = h->dst;
+		pkt.sport = h->sport;
+		pkt.dport = h->dport;
+		memset(&e2, 0, sizeof e2);
+		e2.type = CAP_EV_MEDIA;
+		e2.ts_ns = h->ts_ns;
+		e2.call = ev->call;
+		e2.pkt = &pkt;
+		e2.media.dir = h->dir;
+		e2.media.ssrc = h->ssrc;
+		e2.media.packet = (struct lim_rd){ h->data, h->len };
+		e = media_unprotect(p, pc, &e2.media, b, &len, &skipped);
+		if (e == LIM_OK) {
+			b->misses = 0;
+			pc->ks[b->set].proven = true;
+			p->st.held_decrypted++;
+			hand_cc(p, pc, &e2, b, len, NULL, 0);
+		} else if (e != LIM_E_STATE && !skipped) { /* (a replay: its copy went on) */
+			if (w != i)
+				*held_at(pc, w) = *h; /* (w < i: a slot already read) */
+			w++;
 		}
 	}
 	pc->n_held = w;

@@ -32,6 +32,10 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   inviteflood N   N copies of the call's offer INVITE (the same From: the target's), each of a
                   Call-ID and From tag of its own and without a body, never answered: N calls
                   of the target in progress at once (anyone can send them: From is any text)
+  late2xx S       (AFTER unused) the 200 OK to the call's re-INVITE (limf-gen --rekey) and the
+                  ACK after it moved S seconds later: after the last frame less than S seconds
+                  after that ACK, with its timestamp (the answerer's and then the offerer's
+                  media under the new keys reach the capture point before the answer does)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -118,6 +122,8 @@ def main():
         after += int(sys.argv[3][3:] or 0)
     else:
         after = int(sys.argv[3])
+    if kind == "late2xx":
+        return late_2xx(d, fl, sip, float(arg))
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
@@ -218,6 +224,31 @@ def main():
                 out += record(ts, tu, x)
     if kind in REWRITES and n == 0:
         sys.exit("no SIP message to rewrite")
+    open(sys.argv[2], "wb").write(out)
+
+
+def late_2xx(d, fl, sip, s):
+    """late2xx: writes sys.argv[2]."""
+    invs = [i for i, (f, u) in enumerate(sip) if u and u[4].startswith(b"INVITE ")
+            and b"m=audio" in u[4]]
+    if len(invs) < 2:
+        sys.exit("no re-INVITE with SDP")
+    ok = next(i for i in range(invs[1] + 1, len(sip)) if sip[i][1] and
+              sip[i][1][4].startswith(b"SIP/2.0 200 ") and
+              re.search(rb"\r\nCSeq: *\d+ INVITE\r\n", sip[i][1][4]))
+    ack = next(i for i in range(ok + 1, len(sip)) if sip[i][1] and
+               sip[i][1][4].startswith(b"ACK "))
+    t_end = fl[ack][0] + fl[ack][1] / 1e6 + s
+    last = max(i for i, (ts, tu, _) in enumerate(fl) if ts + tu / 1e6 < t_end)
+    if last <= ack:
+        sys.exit("nothing within %g s after the re-INVITE's ACK" % s)
+    out = bytearray(d[:24])
+    for i, (ts, tu, p) in enumerate(fl):
+        if i not in (ok, ack):
+            out += record(ts, tu, p)
+        if i == last:
+            for m in (ok, ack):
+                out += record(ts, tu, fl[m][2])
     open(sys.argv[2], "wb").write(out)
 
 

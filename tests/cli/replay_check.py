@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks an evidence bundle written by `limf replay` against the truth limf-gen wrote.
 
-usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --from=T | --gap=S,R]
-                        [--input=PCAP]
+usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --from=T | --gap=S,R
+                        | --lost=N] [--input=PCAP [--times]]
   CALLS: comma-separated call numbers ("no" in the truth) whose media must be in
   BUNDLE/LIID/cc.pcap; every other call of the truth must be absent from it.
   --until=T (seconds since the epoch, the LIID's warrant end) with --input=PCAP (the replayed
@@ -15,6 +15,10 @@ usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --fr
   before S and at or after R: none in between, each stream's records that many, their octets
   the prefix and the suffix of the .raw file one after the other (the WAV's with the silence
   of the gap between them).
+  --lost=N: N packets of those calls' streams are not in cc.pcap (all streams together); each
+  record's octets are compared with its own place in the .raw file (by sequence number).
+  --times with --input=PCAP: each record's time (to the microsecond) is that of the SRTP
+  packet of its SSRC and sequence number in PCAP.
 
 For each stream (direction, SSRC) of those calls: the clear RTP packets in cc.pcap (IPv4/IPv6 +
 UDP, the original addresses and ports), sorted by sequence number, carry exactly the payload
@@ -124,6 +128,51 @@ def input_counts(path, until, since=None):
     return out
 
 
+def input_times(path):
+    """{(ssrc, seq): [microseconds since the epoch, ...]} of the SRTP packets of a limf-gen
+    capture (as input_counts reads it)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack_from("<I", data, 0)
+    nano = magic == 0xA1B23C4D
+    linktype, = struct.unpack_from("<I", data, 20)
+    out = {}
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if linktype == 1:
+            eth = struct.unpack_from(">H", pkt, 12)[0]
+            pkt = pkt[14:]
+            if eth == 0x8100:
+                pkt = pkt[4:]
+        ver = pkt[0] >> 4
+        if ver == 4:
+            if pkt[9] != 17 or struct.unpack_from(">H", pkt, 6)[0] & 0x3FFF:
+                continue
+            udp = pkt[(pkt[0] & 15) * 4:]
+        elif ver == 6 and pkt[6] == 17:
+            udp = pkt[40:]
+        else:
+            continue
+        rtp = udp[8:]
+        if len(rtp) < 12 or rtp[0] >> 6 != 2 or 72 <= (rtp[1] & 0x7F) <= 76:
+            continue
+        seq, = struct.unpack_from(">H", rtp, 2)
+        ssrc, = struct.unpack_from(">I", rtp, 8)
+        out.setdefault((ssrc, seq), []).append(sec * 1000000 + (frac // 1000 if nano else frac))
+    return out
+
+
+def rtp_payload(rtp):
+    """The payload octets of RTP packet rtp (after CSRCs and an extension, before padding)."""
+    off = 12 + 4 * (rtp[0] & 15)
+    if rtp[0] & 0x10:
+        off += 4 + 4 * struct.unpack_from(">H", rtp, off + 2)[0]
+    return rtp[off:len(rtp) - (rtp[-1] if rtp[0] & 0x20 else 0)]
+
+
 def addr_text(a, port):
     import ipaddress
     ip = ipaddress.ip_address(bytes(a))
@@ -140,6 +189,9 @@ def main():
         until, since = (float(x) for x in opt["gap"].split(","))
     before = input_counts(opt["input"], until) if until is not None else None
     after = input_counts(opt["input"], None, since) if since is not None else None
+    lost = int(opt["lost"]) if "lost" in opt else None
+    times = input_times(opt["input"]) if "--times" in sys.argv else None
+    missing = 0
     bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
     truth = json.load(open(truth_path))
     if calls == "targets":
@@ -165,12 +217,20 @@ def main():
             fails.append("cc.pcap: %d records before %.6f%s, the first at %.6f"
                          % (len(early), since, "" if until is None else
                             " and at or after %.6f" % until, early[0][0] + early[0][1] / div))
+    nano = bool(recs) and open(cc, "rb").read(4) == struct.pack("<I", 0xA1B23C4D)
     for sec, frac, src, sport, dst, dport, rtp in recs:
         if len(rtp) < 12 or rtp[0] >> 6 != 2:
             fails.append("cc.pcap: a record is not RTP v2")
             continue
         ssrc, = struct.unpack_from(">I", rtp, 8)
         seq, = struct.unpack_from(">H", rtp, 2)
+        if times is not None:
+            us = sec * 1000000 + (frac // 1000 if nano else frac)
+            if us not in times.get((ssrc, seq), []):
+                fails.append("cc.pcap: SSRC %08x seq %d at %d.%06d, in the input at %s"
+                             % (ssrc, seq, us // 1000000, us % 1000000,
+                                ", ".join("%d.%06d" % (t // 1000000, t % 1000000)
+                                          for t in times.get((ssrc, seq), [])) or "none"))
         by_ssrc.setdefault(ssrc, []).append(
             (seq, rtp, addr_text(src, sport), addr_text(dst, dport)))
     seen = set()
@@ -215,14 +275,22 @@ def main():
             # unwrap 16-bit sequence numbers from the stream's first one
             first = st["first_seq"]
             pk.sort(key=lambda p: (p[0] - first) & 0xFFFF)
+            if lost is not None:
+                # packets missing: each record's octets at its own place
+                per = len(raw) // st["packets"] if st["packets"] else 0
+                missing += st["packets"] - len(pk)
+                for seq, rtp, s, d in pk:
+                    k = (seq - first) & 0xFFFF
+                    if rtp_payload(rtp) != raw[per * k:per * (k + 1)]:
+                        fails.append("call %d stream %s: seq %d differs from its .raw octets"
+                                     % (call["no"], st["ssrc"], seq))
+                    if s != st["src"] or d != st["dst"]:
+                        fails.append("call %d stream %s: %s -> %s, want %s -> %s"
+                                     % (call["no"], st["ssrc"], s, d, st["src"], st["dst"]))
+                continue
             got = b""
             for seq, rtp, s, d in pk:
-                cc_n = rtp[0] & 15
-                off = 12 + 4 * cc_n
-                if rtp[0] & 0x10:
-                    off += 4 + 4 * struct.unpack_from(">H", rtp, off + 2)[0]
-                end = len(rtp) - (rtp[-1] if rtp[0] & 0x20 else 0)
-                got += rtp[off:end]
+                got += rtp_payload(rtp)
                 if (rtp[1] & 0x7F) != st["pt"]:
                     fails.append("call %d stream %s: payload type %d, want %d"
                                  % (call["no"], st["ssrc"], rtp[1] & 0x7F, st["pt"]))
@@ -262,6 +330,8 @@ def main():
                 fails.append("%s: %d samples differ from the G.711 decoding of the original"
                              % (wavs[0], sum(1 for a, b in zip(samples, ref) if a != b)
                                 + abs(len(samples) - len(ref))))
+    if lost is not None and missing != lost:
+        fails.append("%d packets of the streams are not in cc.pcap, want %d" % (missing, lost))
     extra = set(by_ssrc) - seen
     for ssrc in extra:
         if not any(int(st["ssrc"], 16) == ssrc for c in truth["calls"] for st in c["streams"]):

@@ -377,6 +377,20 @@ expect 0 gen-lr21 "$gen" --community "$tmp/g/community.json" --out "$tmp/lr21.pc
 replay lr21 g "$tmp/lr21.pcap"
 check lr21 "E$sfx" lr21 targets
 sumcheck lr21 "j['summary']['decrypted']==3000 and j['summary']['auth_failed']==1 and j['summary']['decrypted_when_keys_came']==1"
+# the re-INVITE's 200 OK and ACK 0.13 s late: both parties' first packets under the new keys
+# (7 each) come before them, are held, and go on with their own times when the keys come;
+# 0.4 s late: 40 come before, the last 32 held (HELD_MAX) go on, the first 8 are lost (each
+# record at its own time: before 513185f a held packet could go on under another's time)
+expect 0 gen-rk "$gen" --community "$tmp/g/community.json" --out "$tmp/rk.pcap" --calls 1 \
+	--duration 4 --caller "$E" --callee "$F" --start "$AT" --seed 22 --rekey
+for s in 0.13 0.4; do
+	expect 0 "inject-rk$s" python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/rk$s.pcap" 0 late2xx $s
+	replay "rk$s" g "$tmp/rk$s.pcap"
+done
+check rk0.13 "E$sfx" rk targets --input="$tmp/rk0.13.pcap" --times
+sumcheck rk0.13 "j['summary']['decrypted']==400 and j['summary']['auth_failed']==14 and j['summary']['decrypted_when_keys_came']==14"
+check rk0.4 "E$sfx" rk targets --input="$tmp/rk0.4.pcap" --times --lost=8
+sumcheck rk0.4 "j['summary']['decrypted']==392 and j['summary']['auth_failed']==40 and j['summary']['decrypted_when_keys_came']==32"
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"
