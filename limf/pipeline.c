@@ -358,6 +358,10 @@ struct limf_pipe {
 	uint64_t mark_epoch;
 	/* late starts (late_start) left this second; -1: no limit (no re-check: replay) */
 	int late_budget;
+	/* the capture's clock here: the latest time of a packet or tick this pipeline had (0:
+	 * none yet). A re-check decides at the wall clock, but its records go on this clock,
+	 * the calls' own: after the content handed on before it, before what comes after */
+	uint64_t clock_ns;
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
 	struct limf_keyshare *own_ks;
 	char *only_liid;
@@ -4045,6 +4049,9 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0, n_gone = 0;
 	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
+	/* (the records' time: the calls' clock, where the capture has got to; the wall clock
+	 * before any packet) */
+	uint64_t stamp_ns = p->clock_ns ? p->clock_ns : (uint64_t)now_us * 1000u;
 	p->late_budget = p->cfg.late_rate > 0 ? p->cfg.late_rate : LATE_BUDGET;
 	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
@@ -4087,7 +4094,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			in_force = answered ? f != NULL : grace && now_us < l->valid_to;
 			if (!in_force) {
 				dropped++;
-				iri_not_in_force(p, pc, l, (uint64_t)now_us * 1000u,
+				iri_not_in_force(p, pc, l, stamp_ns,
 						 answered || now_us >= l->valid_to
 							 ? "warrant-not-in-force"
 							 : "warrant-not-confirmed");
@@ -4222,9 +4229,17 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 }
 
 /* see pipeline.h */
+/* p's clock (limf_pipe.clock_ns) at ts_ns. */
+static void clock_at(struct limf_pipe *p, uint64_t ts_ns)
+{
+	if (ts_ns > p->clock_ns)
+		p->clock_ns = ts_ns;
+}
+
 void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
 {
 	struct cap_pkt pkt;
+	clock_at(p, f->ts_ns);
 	if (cap_dec_frame(&p->dec, f, &pkt) != CAP_OK)
 		return;
 	cap_calls_feed(p->calls, &pkt, f->ts_ns);
@@ -4233,6 +4248,7 @@ void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
 /* see pipeline.h */
 void limf_pipe_pkt(struct limf_pipe *p, const struct cap_pkt *pkt, uint64_t ts_ns)
 {
+	clock_at(p, ts_ns);
 	cap_calls_feed(p->calls, pkt, ts_ns);
 }
 
@@ -4240,6 +4256,7 @@ void limf_pipe_pkt(struct limf_pipe *p, const struct cap_pkt *pkt, uint64_t ts_n
 void limf_pipe_sip(struct limf_pipe *p, const struct cap_pkt *pkt, const uint8_t *msg, size_t len,
 		   uint64_t ts_ns)
 {
+	clock_at(p, ts_ns);
 	cap_calls_feed_sip(p->calls, pkt, msg, len, ts_ns);
 }
 
@@ -4320,6 +4337,7 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns)
 /* see pipeline.h */
 size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns)
 {
+	clock_at(p, now_ns);
 	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, now_ns);
 	if (p->gmk_retries && (int64_t)(now_ns / 1000) >= p->gmk_retry_at)
 		gmk_again(p, now_ns);

@@ -474,7 +474,10 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * now_us for every intercepted call with the parties of its decision. Each LIID whose warrant
  * is no longer in force (revoked, suspended, expired) gets a last IRI record
  * (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the
- * call. A LIID still in force takes its warrant as it stands now: delivery and valid_to, and
+ * call; that record is stamped on the capture's clock (the latest packet or tick time the
+ * pipeline had; now_us before any), where its content stopped, so that a call's records keep
+ * their order when the capture runs behind the wall clock (a backlog, a file at its recorded
+ * pace). A LIID still in force takes its warrant as it stands now: delivery and valid_to, and
  * a scope narrowed to IRI (a scope widened to IRI+CC gives the content from the call's next
  * event, 3b). A warrant in force that the call does not serve joins it at its next event
  * (3b), also when every LIID of the call ended just now; not asked again while the warrants

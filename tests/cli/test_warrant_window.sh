@@ -65,7 +65,7 @@
 #      "warrant-not-in-force" report, its decryption audited again)
 #   6e. a call whose capture clock is behind the wall clock: a warrant ended at the wall clock
 #      (still in force on the call's) stays ended when another warrant joins the call, and the
-#      joiner's key request is not audited under it
+#      joiner's key request is not audited under it; its report is on the call's clock
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -1147,7 +1147,14 @@ assert len(tb) > 100 and add - 0.5 <= min(tb) <= add + 1.5, (len(tb), min(tb) - 
 a = [json.loads(l) for l in open(p + "/iri.jsonl")]
 assert [r["type"] for r in a].count("begin") == 1, [r["type"] for r in a]
 assert a[-1].get("reason") == "warrant-not-in-force", a[-1]
-print("%d CC packets until the warrant ended at the wall clock, none after; the other %d from %.3f s after it was added" % (len(ta), len(tb), min(tb) - add))' \
+# the re-check that ended it decided at the wall clock, but its report is on the clock of the
+# call: after the last content it ended, not 5 s later (the wall clock); no record goes back
+import datetime
+ts = [datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+    tzinfo=datetime.timezone.utc).timestamp() for r in a]
+assert ts == sorted(ts), ts
+assert max(ta) <= ts[-1] <= max(ta) + 1.5, (ts[-1] - max(ta), ts[-1] - end)
+print("%d CC packets until the warrant ended at the wall clock, none after (its report %.3f s after the last); the other %d from %.3f s after it was added" % (len(ta), ts[-1] - max(ta), len(tb), min(tb) - add))' \
 	"$tmp/ev-behind/$LB1" "$tmp/ev-behind/$LB2" "$tmp/behind.err" "$((t6e + 3))" "$t_b2"
 has behind-cc "none after"
 sed 's/^/    /' "$tmp/out" >&2
