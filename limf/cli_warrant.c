@@ -1097,15 +1097,28 @@ int limf_cmd_db(int argc, char **argv)
 {
 	struct wr_db *db = NULL;
 	enum lim_err rc;
-	int bad, from = 0, to = 0;
+	int bad, from = 0, to = 0, wait_ms = WR_MIGRATE_WAIT_MS;
 	if (argc >= 1 && strcmp(argv[0], "local") == 0)
 		return db_local(argc - 1, argv + 1);
 	const char *conn = take_db(&argc, argv, &bad);
 	if (bad == 2)
 		return 1;
+	if (!bad && argc == 3 && strcmp(argv[0], "migrate") == 0 &&
+	    strcmp(argv[1], "--wait") == 0) {
+		char *end;
+		errno = 0;
+		long w = strtol(argv[2], &end, 10);
+		if (errno || end == argv[2] || *end || w < 0 || w > 86400) {
+			fprintf(stderr, "limf db migrate: --wait takes seconds, 0 to 86400\n");
+			return 2;
+		}
+		wait_ms = (int)w * 1000;
+		argc = 1;
+	}
 	if (bad || argc != 1 || (strcmp(argv[0], "migrate") && strcmp(argv[0], "provision"))) {
 		fprintf(stderr,
-			"usage: limf db [--db CONNSTR | --config FILE] migrate | provision\n"
+			"usage: limf db [--db CONNSTR | --config FILE] migrate [--wait SECONDS] | "
+			"provision\n"
 			"       limf db local start|stop|status DIR\n");
 		return 2;
 	}
@@ -1117,7 +1130,7 @@ int limf_cmd_db(int argc, char **argv)
 			printf("roles %s, %s, %s and database %s are in place\n", WR_ROLE_ADMIN,
 			       WR_ROLE_OPERATOR, WR_ROLE_SERVICE, WR_DB_NAME);
 	} else {
-		rc = wr_db_migrate(db, &from, &to);
+		rc = wr_db_migrate_wait(db, wait_ms, &from, &to);
 		if (rc == LIM_OK)
 			printf("schema at version %d (was %d)\n", to, from);
 	}

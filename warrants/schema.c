@@ -4,11 +4,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "warrants/internal.h"
 
 #define ZERO_HASH    "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
-#define LOCK_MIGRATE "SELECT pg_advisory_xact_lock(7163897000001)"
+#define MIGRATE_KEY  "7163897000001"
+#define LOCK_MIGRATE "SELECT pg_try_advisory_xact_lock(" MIGRATE_KEY ")"
+/* the session that holds the migration lock (pg_locks: a bigint key is classid, objid; 1);
+ * its role and application names (any text its client chose) without control characters */
+#define LOCK_HOLDER                                                                                \
+	"SELECT a.pid, regexp_replace(coalesce(a.usename, '?'), '[\\x01-\\x1f\\x7f-\\x9f]', "      \
+	"'?', 'g'),"                                                                               \
+	" regexp_replace(coalesce(a.application_name, ''), '[\\x01-\\x1f\\x7f-\\x9f]', '?', "      \
+	"'g'),"                                                                                    \
+	" coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "   \
+	"'?')"                                                                                     \
+	" FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"          \
+	" WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"                          \
+	" AND l.classid::bigint = (" MIGRATE_KEY "::bigint >> 32)"                                 \
+	" AND l.objid::bigint = (" MIGRATE_KEY "::bigint & 4294967295) LIMIT 1"
 
 /* The audit chain's trigger function (see m1), serialised by the statement lock: version 1
  * took an advisory lock, version 10 a row lock (m10). */
@@ -770,8 +785,49 @@ int wr_db_schema_latest(void)
 	return wr_migrations[wr_n_migrations - 1].version;
 }
 
+/* Takes the migration lock in db's transaction, trying every 100 ms for up to wait_ms. */
+static enum lim_err migrate_lock(struct wr_db *db, int wait_ms)
+{
+	PGresult *r = NULL;
+	enum lim_err rc;
+	for (int waited = 0;; waited += 100) {
+		if ((rc = wr_exec(db, LOCK_MIGRATE, 0, NULL, &r)) != LIM_OK)
+			return rc;
+		bool got = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		PQclear(r);
+		r = NULL;
+		if (got)
+			return LIM_OK;
+		if (waited >= wait_ms)
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	if (wr_exec(db, LOCK_HOLDER, 0, NULL, &r) == LIM_OK && PQntuples(r) == 1)
+		rc = wr_fail(
+			db, LIM_E_STATE,
+			"the migration lock (advisory " MIGRATE_KEY ") is held by the session "
+			"of process %s (role %.64s, application '%.64s', in a transaction since "
+			"%s); waited %d s. Another `limf db migrate` still running? Else end "
+			"that session (SELECT pg_terminate_backend(%s)) and migrate again",
+			PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+			PQgetvalue(r, 0, 3), wait_ms / 1000, PQgetvalue(r, 0, 0));
+	else
+		rc = wr_fail(db, LIM_E_STATE,
+			     "the migration lock (advisory " MIGRATE_KEY
+			     ") is held by another session; waited %d s",
+			     wait_ms / 1000);
+	PQclear(r);
+	return rc;
+}
+
 /* see warrants.h */
 enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to)
+{
+	return wr_db_migrate_wait(db, WR_MIGRATE_WAIT_MS, from, to);
+}
+
+/* see warrants.h */
+enum lim_err wr_db_migrate_wait(struct wr_db *db, int wait_ms, int *from, int *to)
 {
 	PGresult *r = NULL;
 	enum lim_err rc;
@@ -782,12 +838,15 @@ enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to)
 		*from = 0;
 	if (to)
 		*to = 0;
+	if (wait_ms < 0)
+		return wr_fail(db, LIM_E_ARG, "a negative wait");
 	if ((rc = wr_begin(db)) != LIM_OK)
 		return rc;
-	/* a migration waits for its locks as long as it takes (a second `limf db migrate`, the
-	 * tables' locks): the session's lock_timeout (db.c) is for the service's statements */
+	/* a migration waits for the tables' locks as long as it takes: the session's
+	 * lock_timeout (db.c) is for the service's statements; for its own lock, as long as
+	 * wait_ms (migrate_lock) */
 	if ((rc = wr_exec(db, "SET LOCAL lock_timeout = 0", 0, NULL, NULL)) != LIM_OK ||
-	    (rc = wr_exec(db, LOCK_MIGRATE, 0, NULL, NULL)) != LIM_OK ||
+	    (rc = migrate_lock(db, wait_ms)) != LIM_OK ||
 	    (rc = wr_exec(db, "CREATE SCHEMA IF NOT EXISTS limf", 0, NULL, NULL)) != LIM_OK ||
 	    (rc = wr_exec(db,
 			  "CREATE TABLE IF NOT EXISTS limf.schema_version ("

@@ -221,9 +221,17 @@ enum lim_err wr_db_provision(struct wr_db *db) LIM_WUR;
 
 /* Admin only: applies the migrations newer than the schema version, all in one transaction
  * with their version rows and one audit row each ("db.migrate"). Idempotent; concurrent runs
- * serialise on an advisory lock. *from and *to (may be NULL) get the versions before and
- * after. */
+ * serialise on an advisory lock, waited for up to WR_MIGRATE_WAIT_MS. *from and *to (may be
+ * NULL) get the versions before and after. */
 enum lim_err wr_db_migrate(struct wr_db *db, int *from, int *to) LIM_WUR;
+
+/* wr_db_migrate waiting up to wait_ms (>= 0) for the migration lock. Any role that can
+ * connect can take that advisory lock, so one held longer (a migration that hangs, or a
+ * session holding it on purpose) is no reason to wait for ever: LIM_E_STATE, nothing
+ * changed, and the message names the session that holds it (process ID, role,
+ * application, since when) so that the operator can end it. */
+#define WR_MIGRATE_WAIT_MS 60000
+enum lim_err wr_db_migrate_wait(struct wr_db *db, int wait_ms, int *from, int *to) LIM_WUR;
 /* The newest migration this build knows. */
 int wr_db_schema_latest(void);
 

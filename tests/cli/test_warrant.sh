@@ -25,6 +25,35 @@ me=$(id -un)
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
 has migrate "schema at version 10 (was 10)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
+# the migration lock is an advisory lock, which any role that can connect may take (here the
+# service's): migrate waits for it up to --wait seconds (a holder that lets go in time is
+# waited for), then exits 1 naming the session, which the operator can end
+locked() { # the migration lock is held
+	[ "$(psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT count(*) FROM pg_locks WHERE
+		locktype = 'advisory' AND granted AND objid = (7163897000001 & 4294967295)")" = 1 ]
+}
+hold() { # SECONDS: the service role holds the migration lock that long, in the background
+	psql -X -q "$LIMF_DB_SERVICE" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(7163897000001)" \
+		-c "SELECT pg_sleep($1)" -c "COMMIT" >/dev/null 2>&1 &
+	for _ in $(seq 100); do locked && break; sleep 0.1; done
+	locked && ok || bad "the migration lock was not taken"
+}
+hold 2
+expect 0 migrate-waits "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 20
+# (its application name, any text the client chose, with a terminal escape: shown without it)
+PGAPPNAME=$'psql\e[2K' hold 120
+hpid=$!
+expect 1 migrate-held "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1
+has migrate-held "migration lock (advisory 7163897000001) is held by the session of process [0-9]* (role limf_service, application 'psql?\[2K'"
+has migrate-held "waited 1 s"
+bpid=$(cat "$tmp/out" "$tmp/err" | sed -n 's/.*held by the session of process \([0-9]*\) .*/\1/p')
+psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT pg_terminate_backend(${bpid:-0})" >/dev/null
+wait "$hpid" 2>/dev/null
+locked && bad "the migration lock still held" || ok
+expect 0 migrate-after "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 0
+has migrate-after "schema at version 10 (was 10)"
+expect 2 migrate-wait-bad "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1.5
+expect 2 migrate-wait-neg "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait -1
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="
 expect 2 db-usage "$limf" db frobnicate
