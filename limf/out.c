@@ -1727,6 +1727,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->trials_skipped);
 	lim_json_key(j, "decrypted_when_keys_came");
 	lim_json_u64(j, s->held_decrypted);
+	lim_json_key(j, "srtp_carry_tries");
+	lim_json_u64(j, s->carry_tries);
 	lim_json_key(j, "iri_records");
 	lim_json_u64(j, s->iri_out);
 	lim_json_key(j, "cc_packets");

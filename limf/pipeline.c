@@ -3127,6 +3127,7 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 	/* (only a packet its bound session found forged: not a replay, nor one too short) */
 	if (!done && e == LIM_E_AUTH && b->set > 0 && (size_t)b->set < pc->n_ks &&
 	    b->carries < SSRC_TRIALS_MAX) {
+		p->st.carry_tries++;
 		if (carry_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 			e = LIM_OK;
 		else

@@ -386,6 +386,10 @@ struct limf_pipe_stats {
 	 * (counted in auth_failed), held a moment (pipeline.c HELD_NS) and decrypted when the
 	 * call's next keys came: a re-key's media ahead of its 2xx */
 	uint64_t held_decrypted;
+	/* tries of carry_roc (pipeline.c): a packet of a stream bound to an older key set, found
+	 * forged by its session, tried under the newer sets from the ROC that session reached;
+	 * at most SSRC_TRIALS_MAX failed ones per stream per key change, whatever comes between */
+	uint64_t carry_tries;
 	/* KMS certificates (warrants/kms.h): KMSInit requests this pipe's KMS uses made (the
 	 * first and the re-fetches after a roll-over), re-fetches the client's rate limit refused,
 	 * and I_MESSAGEs of calls at a time no certificate held is valid at (outcome

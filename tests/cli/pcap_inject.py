@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """pcap_inject.py IN OUT AFTER KIND ARG: copies a limf-gen capture (classic pcap, Ethernet,
 IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based; "ack": the first ACK,
-"ack+N": N frames after it; "t+S": the last frame less than S seconds after the first), with
-its timestamp.
+"ack+N": N frames after it; "t+S": the last frame less than S seconds after the first;
+"re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey), with its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
                   call's offer media endpoint to its answer endpoint
   ssrcjunk N      the same with one SSRC
+  carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
+                  before (a replay), then a packet of its SSRC whose tag fails (forged)
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
   callidff -      (AFTER unused) the last octet of every SIP message's Call-ID made 0xFF (a
                   Call-ID that is not UTF-8: a UA may choose any octets)
@@ -117,6 +119,8 @@ def main():
     if sys.argv[3].startswith("t+"):
         t0 = fl[0][0] + fl[0][1] / 1e6
         after = sum(1 for ts, tu, _ in fl if ts + tu / 1e6 - t0 < float(sys.argv[3][2:]))
+    elif sys.argv[3] == "re2xx":
+        after = reinvite_2xx(sip)[0] + 1
     elif sys.argv[3].startswith("ack"):
         after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"ACK "))
         after += int(sys.argv[3][3:] or 0)
@@ -133,6 +137,16 @@ def main():
             ssrc = 0x5EED0000 + (k if kind == "ssrcfill" else 0)
             rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
+    elif kind == "carryflood":
+        (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        last = next(f for f, u in reversed(sip[:after]) if u and u[0] == oa and u[2] == op
+                    and len(u[4]) >= 12 and u[4][0] >> 6 == 2)
+        src, dst, sport, dport, rtp = udp_payload(last[2])
+        seq = (struct.unpack_from("!H", rtp, 2)[0] + 1) & 0xFFFF
+        forged = rtp[:2] + struct.pack("!H", seq) + rtp[4:-10] + bytes(10)
+        for k in range(int(arg)):
+            extra.append(udp_frame(src, dst, sport, dport, rtp))
+            extra.append(udp_frame(src, dst, sport, dport, forged))
     elif kind == "fragflood":
         src, dst = ip4(b"10.99.0.1"), ip4(b"10.99.0.2")
         for k in range(int(arg)):
@@ -227,8 +241,8 @@ def main():
     open(sys.argv[2], "wb").write(out)
 
 
-def late_2xx(d, fl, sip, s):
-    """late2xx: writes sys.argv[2]."""
+def reinvite_2xx(sip):
+    """(index of the 200 OK to the call's re-INVITE, index of the ACK after it) in sip."""
     invs = [i for i, (f, u) in enumerate(sip) if u and u[4].startswith(b"INVITE ")
             and b"m=audio" in u[4]]
     if len(invs) < 2:
@@ -238,6 +252,12 @@ def late_2xx(d, fl, sip, s):
               re.search(rb"\r\nCSeq: *\d+ INVITE\r\n", sip[i][1][4]))
     ack = next(i for i in range(ok + 1, len(sip)) if sip[i][1] and
                sip[i][1][4].startswith(b"ACK "))
+    return ok, ack
+
+
+def late_2xx(d, fl, sip, s):
+    """late2xx: writes sys.argv[2]."""
+    ok, ack = reinvite_2xx(sip)
     t_end = fl[ack][0] + fl[ack][1] / 1e6 + s
     last = max(i for i, (ts, tu, _) in enumerate(fl) if ts + tu / 1e6 < t_end)
     if last <= ack:

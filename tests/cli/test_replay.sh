@@ -391,6 +391,18 @@ check rk0.13 "E$sfx" rk targets --input="$tmp/rk0.13.pcap" --times
 sumcheck rk0.13 "j['summary']['decrypted']==400 and j['summary']['auth_failed']==14 and j['summary']['decrypted_when_keys_came']==14"
 check rk0.4 "E$sfx" rk targets --input="$tmp/rk0.4.pcap" --times --lost=8
 sumcheck rk0.4 "j['summary']['decrypted']==392 and j['summary']['auth_failed']==40 and j['summary']['decrypted_when_keys_came']==32"
+# after the re-key's 200 OK, the caller's stream (bound to the old keys) gets 100 pairs: a
+# replay of its last packet, then a forged one. Each forged one is tried from its ROC under
+# the new keys (carry_roc, costly), but at most 64 times (SSRC_TRIALS_MAX) under these keys,
+# though the replays between keep its misses at 0; the call itself decrypts whole
+for n in 30 100; do
+	expect 0 "inject-cf$n" python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/cf$n.pcap" re2xx carryflood $n
+	replay "cf$n" g "$tmp/cf$n.pcap"
+	check "cf$n" "E$sfx" rk targets
+done
+sumcheck cf30 "[j['summary'][k] for k in ('decrypted','auth_failed','replayed','srtp_carry_tries')]==[400,30,30,30]"
+sumcheck cf100 "[j['summary'][k] for k in ('decrypted','auth_failed','replayed','srtp_carry_tries','srtp_trials_skipped')]==[400,100,100,64,0]"
+sumcheck rk0.13 "j['summary']['srtp_carry_tries']==0"
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"
