@@ -11,17 +11,17 @@
 #define ZERO_HASH    "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
 #define MIGRATE_KEY  "7163897000001"
 #define LOCK_MIGRATE "SELECT pg_try_advisory_xact_lock(" MIGRATE_KEY ")"
-/* the session that holds the migration lock (pg_locks: a bigint key is classid, objid; 1);
- * its role and application names (any text its client chose) without control characters */
+/* the session that holds the migration lock in this database (pg_locks: a bigint key is
+ * classid, objid; objsubid 1): its process, role and application (the names any text: control
+ * characters as '?'; a role that is not the holder's sees nothing more of its session) */
+#define NO_CTL "'[\\x01-\\x1f\\x7f-\\x9f]', '?', 'g'"
 #define LOCK_HOLDER                                                                                \
-	"SELECT a.pid, regexp_replace(coalesce(a.usename, '?'), '[\\x01-\\x1f\\x7f-\\x9f]', "      \
-	"'?', 'g'),"                                                                               \
-	" regexp_replace(coalesce(a.application_name, ''), '[\\x01-\\x1f\\x7f-\\x9f]', '?', "      \
-	"'g'),"                                                                                    \
-	" coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "   \
-	"'?')"                                                                                     \
+	"SELECT a.pid, regexp_replace(coalesce(a.usename, '?'), " NO_CTL "),"                      \
+	" regexp_replace(coalesce(a.application_name, ''), " NO_CTL ")"                            \
 	" FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"          \
 	" WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"                          \
+	" AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d"                            \
+	" WHERE d.datname = pg_catalog.current_database())"                                        \
 	" AND l.classid::bigint = (" MIGRATE_KEY "::bigint >> 32)"                                 \
 	" AND l.objid::bigint = (" MIGRATE_KEY "::bigint & 4294967295) LIMIT 1"
 
@@ -806,11 +806,11 @@ static enum lim_err migrate_lock(struct wr_db *db, int wait_ms)
 		rc = wr_fail(
 			db, LIM_E_STATE,
 			"the migration lock (advisory " MIGRATE_KEY ") is held by the session "
-			"of process %s (role %.64s, application '%.64s', in a transaction since "
-			"%s); waited %d s. Another `limf db migrate` still running? Else end "
-			"that session (SELECT pg_terminate_backend(%s)) and migrate again",
+			"of process %s (role %.64s, application '%.64s'); waited %d s. Another "
+			"`limf db migrate` still running? Else end that session (SELECT "
+			"pg_terminate_backend(%s)) and migrate again",
 			PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-			PQgetvalue(r, 0, 3), wait_ms / 1000, PQgetvalue(r, 0, 0));
+			wait_ms / 1000, PQgetvalue(r, 0, 0));
 	else
 		rc = wr_fail(db, LIM_E_STATE,
 			     "the migration lock (advisory " MIGRATE_KEY

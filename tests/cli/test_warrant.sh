@@ -26,30 +26,47 @@ expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
 has migrate "schema at version 10 (was 10)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 # the migration lock is an advisory lock, which any role that can connect may take (here the
-# service's): migrate waits for it up to --wait seconds (a holder that lets go in time is
-# waited for), then exits 1 naming the session, which the operator can end
-locked() { # the migration lock is held
-	[ "$(psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT count(*) FROM pg_locks WHERE
-		locktype = 'advisory' AND granted AND objid = (7163897000001 & 4294967295)")" = 1 ]
+# service's, and a role of a name with a terminal escape): migrate waits for it up to --wait
+# seconds (a holder that lets go in time is waited for), then exits 1 naming the session,
+# which the operator can end through the process ID it gives
+locked() { # the migration lock is held in the database limf
+	[ "$(psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT count(*) FROM pg_locks l JOIN
+		pg_database d ON d.oid = l.database WHERE d.datname = 'limf' AND l.locktype = 'advisory'
+		AND l.granted AND l.objsubid = 1 AND l.classid::bigint = (7163897000001 >> 32)
+		AND l.objid::bigint = (7163897000001 & 4294967295)")" = 1 ]
 }
-hold() { # SECONDS: the service role holds the migration lock that long, in the background
-	psql -X -q "$LIMF_DB_SERVICE" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(7163897000001)" \
-		-c "SELECT pg_sleep($1)" -c "COMMIT" >/dev/null 2>&1 &
+hold() { # CONNSTR SECONDS: that session holds the migration lock that long, in the background
+	psql -X -q "$1" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(7163897000001)" \
+		-c "SELECT pg_sleep($2)" -c "COMMIT" >/dev/null 2>&1 &
 	for _ in $(seq 100); do locked && break; sleep 0.1; done
 	locked && ok || bad "the migration lock was not taken"
 }
-hold 2
+end_holder() { # NAME: ends the session that NAME's message names; the lock is free after
+	local bpid
+	bpid=$(cat "$tmp/out" "$tmp/err" | sed -n 's/.*held by the session of process \([0-9]*\) .*/\1/p')
+	[ "$(psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT pg_terminate_backend(${bpid:-0})")" = t ] &&
+		ok || bad "$1: no session of process '$bpid' to end"
+	for _ in $(seq 50); do locked || break; sleep 0.1; done
+	locked && bad "$1: the migration lock still held" || ok
+}
+hold "$LIMF_DB_SERVICE" 2
 expect 0 migrate-waits "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 20
-# (its application name, any text the client chose, with a terminal escape: shown without it)
-PGAPPNAME=$'psql\e[2K' hold 120
-hpid=$!
+# (its application name, any text the client chose, with a terminal escape: PostgreSQL 15
+# shows it as '?', 16 as '\x1b', limf as either, never the escape itself)
+PGAPPNAME=$'psql\e[2K' hold "$LIMF_DB_SERVICE" 120
 expect 1 migrate-held "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1
-has migrate-held "migration lock (advisory 7163897000001) is held by the session of process [0-9]* (role limf_service, application 'psql?\[2K'"
+has migrate-held "migration lock (advisory 7163897000001) is held by the session of process [0-9]* (role limf_service, application 'psql\(?\|\\\\x1b\)\[2K'"
 has migrate-held "waited 1 s"
-bpid=$(cat "$tmp/out" "$tmp/err" | sed -n 's/.*held by the session of process \([0-9]*\) .*/\1/p')
-psql -X -qAt "$LIMF_DB_SUPER dbname=limf" -c "SELECT pg_terminate_backend(${bpid:-0})" >/dev/null
-wait "$hpid" 2>/dev/null
-locked && bad "the migration lock still held" || ok
+end_holder migrate-held
+esc=$'esc\e[2Krole'
+psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "CREATE ROLE \"$esc\" LOGIN" \
+	-c "GRANT CONNECT ON DATABASE limf TO \"$esc\"" >/dev/null && ok || bad "role $esc"
+hold "$LIMF_DB_SERVICE user='$esc'" 120
+expect 1 migrate-held2 "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 0
+has migrate-held2 "(role esc?\[2Krole, application 'psql')"
+end_holder migrate-held2
+psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "REVOKE CONNECT ON DATABASE limf FROM \"$esc\"" \
+	-c "DROP ROLE \"$esc\"" >/dev/null && ok || bad "drop role $esc"
 expect 0 migrate-after "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 0
 has migrate-after "schema at version 10 (was 10)"
 expect 2 migrate-wait-bad "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1.5
