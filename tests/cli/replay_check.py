@@ -15,8 +15,10 @@ usage: replay_check.py BUNDLE LIID TRUTH.json CALLS [--no-wav] [--until=T | --fr
   before S and at or after R: none in between, each stream's records that many, their octets
   the prefix and the suffix of the .raw file one after the other (the WAV's with the silence
   of the gap between them).
-  --lost=N: N packets of those calls' streams are not in cc.pcap (all streams together); each
-  record's octets are compared with its own place in the .raw file (by sequence number).
+  --lost=N with --input=PCAP (a re-key's media held for its keys, some pushed out): the N
+  packets sent first under the re-key's keys (after the truth's rekey.keys_from), in PCAP's
+  order, are not in cc.pcap, and every other one is, once; each record's octets are compared
+  with its own place in the .raw file (by sequence number).
   --times with --input=PCAP: each record's time (to the microsecond) is that of the SRTP
   packet of its SSRC and sequence number in PCAP.
 
@@ -128,15 +130,15 @@ def input_counts(path, until, since=None):
     return out
 
 
-def input_times(path):
-    """{(ssrc, seq): [microseconds since the epoch, ...]} of the SRTP packets of a limf-gen
-    capture (as input_counts reads it)."""
+def input_packets(path):
+    """[(ssrc, seq, microseconds since the epoch)] of the SRTP packets of a limf-gen capture
+    (as input_counts reads it), in its order."""
     with open(path, "rb") as f:
         data = f.read()
     magic, = struct.unpack_from("<I", data, 0)
     nano = magic == 0xA1B23C4D
     linktype, = struct.unpack_from("<I", data, 20)
-    out = {}
+    out = []
     off = 24
     while off + 16 <= len(data):
         sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
@@ -161,8 +163,16 @@ def input_times(path):
             continue
         seq, = struct.unpack_from(">H", rtp, 2)
         ssrc, = struct.unpack_from(">I", rtp, 8)
-        out.setdefault((ssrc, seq), []).append(sec * 1000000 + (frac // 1000 if nano else frac))
+        out.append((ssrc, seq, sec * 1000000 + (frac // 1000 if nano else frac)))
     return out
+
+
+def iso_us(t):
+    """Microseconds since the epoch of an ISO 8601 UTC time (limf-gen's truth)."""
+    import datetime
+    d = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc)
+    return int(d.timestamp()) * 1000000 + d.microsecond
 
 
 def rtp_payload(rtp):
@@ -190,8 +200,13 @@ def main():
     before = input_counts(opt["input"], until) if until is not None else None
     after = input_counts(opt["input"], None, since) if since is not None else None
     lost = int(opt["lost"]) if "lost" in opt else None
-    times = input_times(opt["input"]) if "--times" in sys.argv else None
-    missing = 0
+    pkts = input_packets(opt["input"]) if "--times" in sys.argv or lost is not None else []
+    times = {}
+    for ssrc, seq, us in pkts:
+        times.setdefault((ssrc, seq), []).append(us)
+    if "--times" not in sys.argv:
+        times = None
+    missing = set()
     bundle, liid, truth_path, calls = args[0], args[1], args[2], args[3]
     truth = json.load(open(truth_path))
     if calls == "targets":
@@ -276,17 +291,26 @@ def main():
             first = st["first_seq"]
             pk.sort(key=lambda p: (p[0] - first) & 0xFFFF)
             if lost is not None:
-                # packets missing: each record's octets at its own place
+                # packets missing: each record's octets at its own place, none twice
                 per = len(raw) // st["packets"] if st["packets"] else 0
-                missing += st["packets"] - len(pk)
+                have = set()
                 for seq, rtp, s, d in pk:
                     k = (seq - first) & 0xFFFF
+                    if seq in have:
+                        fails.append("call %d stream %s: seq %d twice in cc.pcap"
+                                     % (call["no"], st["ssrc"], seq))
+                    have.add(seq)
                     if rtp_payload(rtp) != raw[per * k:per * (k + 1)]:
                         fails.append("call %d stream %s: seq %d differs from its .raw octets"
                                      % (call["no"], st["ssrc"], seq))
+                    if (rtp[1] & 0x7F) != st["pt"]:
+                        fails.append("call %d stream %s: payload type %d, want %d"
+                                     % (call["no"], st["ssrc"], rtp[1] & 0x7F, st["pt"]))
                     if s != st["src"] or d != st["dst"]:
                         fails.append("call %d stream %s: %s -> %s, want %s -> %s"
                                      % (call["no"], st["ssrc"], s, d, st["src"], st["dst"]))
+                missing |= set((ssrc, (first + k) & 0xFFFF) for k in range(st["packets"])
+                               if (first + k) & 0xFFFF not in have)
                 continue
             got = b""
             for seq, rtp, s, d in pk:
@@ -330,8 +354,17 @@ def main():
                 fails.append("%s: %d samples differ from the G.711 decoding of the original"
                              % (wavs[0], sum(1 for a, b in zip(samples, ref) if a != b)
                                 + abs(len(samples) - len(ref))))
-    if lost is not None and missing != lost:
-        fails.append("%d packets of the streams are not in cc.pcap, want %d" % (missing, lost))
+    if lost is not None:
+        # the first `lost` sent under the re-key's keys, in the input's order
+        rk = [c["rekey"]["keys_from"] for c in truth["calls"] if c["no"] in want and c["rekey"]]
+        t_rk = iso_us(rk[0]) if rk else 0
+        wanted = set(int(st["ssrc"], 16) for c in truth["calls"] if c["no"] in want
+                     for st in c["streams"])
+        first = [(ssrc, seq) for ssrc, seq, us in pkts if ssrc in wanted and us > t_rk][:lost]
+        if missing != set(first):
+            fails.append("not in cc.pcap: %s; want the first %d sent under the re-key's keys: %s"
+                         % (" ".join("%08x/%d" % m for m in sorted(missing)), lost,
+                            " ".join("%08x/%d" % m for m in sorted(first))))
     extra = set(by_ssrc) - seen
     for ssrc in extra:
         if not any(int(st["ssrc"], 16) == ssrc for c in truth["calls"] for st in c["streams"]):
