@@ -187,8 +187,9 @@ struct pcall {
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
-	uint64_t ssrc_clock;                     /* ssrc_of's recency */
-	uint32_t ks_gen;                         /* key sets added so far (ssrc_bind.misses) */
+	uint64_t ssrc_clock; /* ssrc_of's recency */
+	uint64_t last_ns;    /* the latest time of an event of the call (recheck_stamp) */
+	uint32_t ks_gen;     /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
 	/* packets no key set authenticated, held for keys to come: a ring of HELD_MAX (allocated
 	 * at the first), n_held of them from held_head on, oldest first (held_at); held_gen:
@@ -358,9 +359,8 @@ struct limf_pipe {
 	uint64_t mark_epoch;
 	/* late starts (late_start) left this second; -1: no limit (no re-check: replay) */
 	int late_budget;
-	/* the capture's clock here: the latest time of a packet or tick this pipeline had (0:
-	 * none yet). A re-check decides at the wall clock, but its records go on this clock,
-	 * the calls' own: after the content handed on before it, before what comes after */
+	/* the capture's clock here: the latest time of a packet this pipeline decoded (0: none
+	 * yet; not ticks, which carry the wall clock). recheck_stamp */
 	uint64_t clock_ns;
 	struct limf_keyshare *ks; /* cfg.keys, else own_ks */
 	struct limf_keyshare *own_ks;
@@ -3863,6 +3863,8 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	if (!call)
 		return; /* other SIP outside INVITE dialogs (REGISTER...): not handled */
 	pc = call->user;
+	if (pc && ev->ts_ns > pc->last_ns)
+		pc->last_ns = ev->ts_ns;
 	if (pc && !pc->intercept && !pc->stopped && !pc->decide_pending && due(p, ev, pc->late_at))
 		late_start(p, pc, call, ev->ts_ns);
 	if (pc && pc->intercept && !pc->stopped && pc->parties && due(p, ev, pc->join_at))
@@ -4046,13 +4048,24 @@ static void recheck_new(struct limf_pipe *p)
 }
 
 /* see pipeline.h */
+/* The time of a record a re-check at the wall clock now_us makes for call pc: on the
+ * capture's clock, where the capture has got to (the records of a call running behind the
+ * wall clock, a backlog or a file at its recorded pace, keep their order, and a REPORT sits
+ * right after the content it ended): the latest packet the pipeline decoded, but not past
+ * now_us (a source whose clock is ahead, or a forged X2/X3 timestamp, moves no other call's
+ * records into the future), and not before the call's own latest event. */
+static uint64_t recheck_stamp(const struct limf_pipe *p, const struct pcall *pc, int64_t now_us)
+{
+	uint64_t t = now_us > 0 ? (uint64_t)now_us * 1000u : 0;
+	if (p->clock_ns && p->clock_ns < t)
+		t = p->clock_ns;
+	return t > pc->last_ns ? t : pc->last_ns;
+}
+
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0, n_gone = 0;
 	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
-	/* (the records' time: the calls' clock, where the capture has got to; the wall clock
-	 * before any packet) */
-	uint64_t stamp_ns = p->clock_ns ? p->clock_ns : (uint64_t)now_us * 1000u;
 	p->late_budget = p->cfg.late_rate > 0 ? p->cfg.late_rate : LATE_BUDGET;
 	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
@@ -4095,7 +4108,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			in_force = answered ? f != NULL : grace && now_us < l->valid_to;
 			if (!in_force) {
 				dropped++;
-				iri_not_in_force(p, pc, l, stamp_ns,
+				iri_not_in_force(p, pc, l, recheck_stamp(p, pc, now_us),
 						 answered || now_us >= l->valid_to
 							 ? "warrant-not-in-force"
 							 : "warrant-not-confirmed");
@@ -4240,9 +4253,9 @@ static void clock_at(struct limf_pipe *p, uint64_t ts_ns)
 void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
 {
 	struct cap_pkt pkt;
-	clock_at(p, f->ts_ns);
 	if (cap_dec_frame(&p->dec, f, &pkt) != CAP_OK)
 		return;
+	clock_at(p, f->ts_ns);
 	cap_calls_feed(p->calls, &pkt, f->ts_ns);
 }
 
@@ -4338,7 +4351,6 @@ void limf_pipe_finish(struct limf_pipe *p, uint64_t now_ns)
 /* see pipeline.h */
 size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns)
 {
-	clock_at(p, now_ns);
 	p->dec.st.drop[CAP_DROP_FRAG_TIMEOUT] += cap_defrag_expire(p->dec.defrag, now_ns);
 	if (p->gmk_retries && (int64_t)(now_ns / 1000) >= p->gmk_retry_at)
 		gmk_again(p, now_ns);
