@@ -43,6 +43,9 @@
 #define HELD_MAX 32 /* (0.64 s of one stream at 20 ms a packet; 50 KiB a call, at its first) */
 #define HELD_LEN 1500
 #define HELD_NS  UINT64_C(2000000000)
+/* A call's clock this far behind the wall clock at a re-check: the ends of its LIIDs'
+ * stretches are asked for on its own clock too (limf_pipe_recheck) */
+#define BEHIND_US INT64_C(1000000)
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
@@ -4070,8 +4073,8 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
-		struct wr_match *m = NULL;
-		size_t n = 0, keep = 0;
+		struct wr_match *m = NULL, *mc = NULL;
+		size_t n = 0, keep = 0, nc = 0;
 		bool cc = false, answered, grace = false;
 		next = pc->next;
 		if (!pc->parties || pc->stopped)
@@ -4084,6 +4087,15 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			gate_up(p);
 		else
 			grace = gate_error(p, now_us);
+		/* a call whose clock is behind the wall clock (a backlog, a file at its pace): the
+		 * ends of its LIIDs' stretches are those of its own clock, where window_check ends
+		 * them; a suspension the wall clock has passed and the call's clock has not makes
+		 * that end earlier than the wall clock's (not known: kept as it was) */
+		int64_t t_call = (int64_t)(pc->last_ns / 1000u);
+		bool behind = answered && pc->last_ns && t_call < now_us - BEHIND_US;
+		bool behind_known =
+			behind && wr_decide_all(p->cfg.db, pc->parties->p, pc->parties->n, t_call,
+						&mc, &nc) == LIM_OK;
 		for (size_t i = 0; i < pc->n_liids; i++) {
 			struct liid_state *l = &pc->liid[i];
 			const struct wr_match *f = NULL;
@@ -4140,7 +4152,11 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				pc->join_at = 1;
 			if (f) {
 				memcpy(l->delivery, f->delivery, sizeof l->delivery);
-				l->valid_to = f->valid_to; /* modify may move it */
+				if (!behind)
+					l->valid_to = f->valid_to; /* modify may move it */
+				for (size_t j = 0; behind_known && j < nc; j++)
+					if (strcmp(mc[j].liid, l->liid) == 0)
+						l->valid_to = mc[j].valid_to;
 			}
 			if (l->scope == WR_SCOPE_IRI_CC)
 				cc = true;
@@ -4174,6 +4190,7 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		if (unheld && pc->join_epoch != p->mark_epoch)
 			pc->join_at = 1;
 		free(m);
+		free(mc);
 		if (pc->cc && !cc)
 			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
 		if (keep == 0 && !unheld && !pc->join_at) {

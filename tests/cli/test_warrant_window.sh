@@ -66,6 +66,9 @@
 #   6e. a call whose capture clock is behind the wall clock: a warrant ended at the wall clock
 #      (still in force on the call's) stays ended when another warrant joins the call, and the
 #      joiner's key request is not audited under it; its report is on the call's clock
+#   6f. a call whose capture clock is 6 s behind the wall clock, its warrant suspended for 2 s:
+#      nothing of the period on the call's clock is handed on, though the re-checks at the
+#      wall clock saw it end before the call's clock got there
 #   7. three such calls with [database] late_rate = 1: they begin about a second apart (one
 #      call a second to the gate); late_rate 0 is refused
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
@@ -1163,6 +1166,47 @@ n=$("$limf" audit list --liid "$LB1" | grep -c " kms.request ")
 [ "$n" -eq 1 ] && ok || bad "$LB1: $n kms.request rows after it ended, want 1"
 n=$("$limf" audit list --liid "$LB2" | grep -c " kms.request ")
 [ "$n" -eq 1 ] && ok || bad "$LB2: $n kms.request rows, want 1"
+
+# 6f. a call whose capture clock is 6 s behind the wall clock, its warrant suspended for 2 s
+# (shorter than that): the re-checks stop its content at the wall clock's suspension and bring
+# it back at the resume, where the call's clock is still before the suspension; the period
+# itself, on the call's clock, gets nothing (before, a re-check in between took the wall
+# clock's end of the warrant for the LIID's, and the content of the period went on)
+AF="sip:lagging$sfx@example.org" LF="XL$sfx"
+t6f=$(date +%s)
+expect 0 gen6f "$gen" --community "$tmp/g/community.json" --out "$tmp/c6f.pcap" --calls 1 \
+	--duration 14 --caller "$AF" --callee "$B" --start "$(iso $((t6f - 6)))" --seed 70
+warrant "$LF" iri+cc "$AF" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
+capture lag --pcap "$tmp/c6f.pcap" --record "$tmp/ev-lag"
+while [ "$(date +%s)" -lt $((t6f + 2)) ]; do sleep 0.1; done
+"$limf" warrant suspend "$LF" --reason "test: suspended for 2 s" >/dev/null && ok || bad "suspend $LF"
+while [ "$(date +%s)" -lt $((t6f + 4)) ]; do sleep 0.1; done
+"$limf" warrant resume "$LF" >/dev/null && ok || bad "resume $LF"
+reap lag
+read -r s_at r_at < <(psql -X -qAt -F ' ' "$LIMF_DB_SUPER dbname=limf" -c "SELECT
+	extract(epoch FROM s.suspended_at), extract(epoch FROM s.resumed_at)
+	FROM limf.warrant_suspensions s JOIN limf.warrants w ON w.id = s.warrant_id
+	WHERE w.liid = '$LF'")
+expect 0 lag-cc env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import datetime, json, sys
+from cc_times import cc_times
+d, s, r = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+def t(x):
+    return datetime.datetime.strptime(x, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+ts = cc_times(d + "/cc.pcap")
+inside = [x for x in ts if s <= x < r]
+assert not inside, ("%d CC packets in the suspension, the first %.3f s into it" % (len(inside), inside[0] - s))
+assert len([x for x in ts if x < s]) > 20 and len([x for x in ts if x >= r]) > 100, (len(ts))
+recs = [json.loads(l) for l in open(d + "/iri.jsonl")]
+when = [t(x["time"]) for x in recs]
+assert when == sorted(when), [(x["type"], x["time"]) for x in recs]
+ends = [w for x, w in zip(recs, when) if x.get("reason") == "warrant-not-in-force"]
+assert any(abs(w - s) < 0.05 for w in ends), (s, ends)
+print("%d CC packets, none in the %.3f s suspension on the call clock; reports at %s" % (len(ts), r - s, ", ".join("%+.3f" % (w - s) for w in ends)))' \
+	"$tmp/ev-lag/$LF" "$s_at" "$r_at"
+has lag-cc "none in the"
+sed 's/^/    /' "$tmp/out" >&2
 
 # 7. the same with three calls of the target in progress and [database] late_rate = 1: one
 # call a second is sent to the gate again, so the three begin about a second apart (not at once)
