@@ -800,6 +800,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 			} else if (changed) {
 				r->notified += changed;
 				next_recheck = now; /* a warrant changed: re-check the calls now */
+				limf_x23_warrants_changed(r->x23); /* (and its XIDs) */
 			}
 		}
 		if (now >= next_recheck) {

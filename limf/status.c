@@ -264,6 +264,9 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	/* database questions "which warrant owns this XID" (one per XID and second at most) */
 	lim_json_key(j, "xid_queries");
 	lim_json_u64(j, in ? in->xid_queries : 0);
+	/* reads of the XIDs warrants have: one no warrant has is refused without a question */
+	lim_json_key(j, "xid_lists");
+	lim_json_u64(j, in ? in->xid_lists : 0);
 	lim_json_key(j, "xids");
 	lim_json_arr_open(j);
 	for (size_t i = 0; in && i < in->n_xid; i++) {

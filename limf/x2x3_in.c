@@ -19,6 +19,14 @@ struct limf_x23 {
 	struct limf_pool *p;
 	struct wr_db *db;
 	struct limf_x23_stats st;
+	/* every XID a warrant has (wr_xids_known), read again at most once per XID_RECHECK_NS
+	 * (known_ns, monotonic) when a check is due, and at the next after a warrant change
+	 * (limf_x23_warrants_changed); known_ok false: not read (a database error), every XID is
+	 * asked for */
+	uint8_t (*known)[16];
+	size_t n_known;
+	bool known_ok;
+	uint64_t known_ns;
 	uint8_t frame[40 + 8 + FRAME_MAX];
 };
 
@@ -88,8 +96,47 @@ static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_i
 	return e;
 }
 
+static int xid_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* The XIDs warrants have, read again when due (struct limf_x23 known). When they changed,
+ * every XID's answer goes (asked again at its next PDU). */
+static void known_refresh(struct limf_x23 *x, uint64_t now)
+{
+	uint8_t(*v)[16] = NULL;
+	size_t n = 0;
+	if (x->known_ok && x->known_ns && now - x->known_ns < XID_RECHECK_NS)
+		return;
+	x->known_ns = now ? now : 1;
+	if (wr_xids_known(x->db, &v, &n) != LIM_OK) {
+		x->known_ok = false; /* (every XID asked for, as the database allows) */
+		return;
+	}
+	x->st.xid_lists++;
+	if (!x->known_ok || n != x->n_known || (n && memcmp(v, x->known, n * sizeof *v) != 0))
+		for (size_t i = 0; i < x->st.n_xid; i++)
+			x->st.xid[i].checked_ns = 0;
+	free(x->known);
+	x->known = v;
+	x->n_known = n;
+	x->known_ok = true;
+}
+
+/* see x2x3_in.h */
+void limf_x23_warrants_changed(struct limf_x23 *x)
+{
+	if (!x)
+		return;
+	x->known_ns = 0; /* (read again at the next check) */
+	for (size_t i = 0; i < x->st.n_xid; i++)
+		x->st.xid[i].checked_ns = 0;
+}
+
 /* Does a warrant in force at t_ns own the XID of e? (the answer is kept for XID_RECHECK_NS of
- * the monotonic clock now: PDU Timestamps that go backwards do not ask the database again) */
+ * the monotonic clock now: PDU Timestamps that go backwards do not ask the database again;
+ * an XID no warrant has is refused without asking: known_refresh) */
 static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_ns, uint64_t now)
 {
 	char id[WR_XID_STRLEN];
@@ -99,6 +146,13 @@ static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_n
 		return true;
 	if (e->checked_ns && now - e->checked_ns < XID_RECHECK_NS)
 		return e->ok;
+	known_refresh(x, now);
+	if (x->known_ok &&
+	    !(x->n_known && bsearch(e->xid, x->known, x->n_known, sizeof *x->known, xid_cmp))) {
+		e->ok = false;
+		e->checked_ns = now ? now : 1;
+		return false;
+	}
 	wr_xid_format(e->xid, id);
 	x->st.xid_queries++;
 	e->ok = wr_xid_decide(x->db, id, (int64_t)(t_ns / 1000), &m, &n) == LIM_OK && n > 0;
@@ -325,10 +379,10 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
 		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
 		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_queries %" PRIu64
-		" xid_refused %" PRIu64 " xids_evicted %" PRIu64 "\n",
+		" xid_lists %" PRIu64 " xid_refused %" PRIu64 " xids_evicted %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
-		x->st.too_big, x->st.bad_format, x->st.xid_queries, x->st.xid_refused,
-		x->st.xid_evicted);
+		x->st.too_big, x->st.bad_format, x->st.xid_queries, x->st.xid_lists,
+		x->st.xid_refused, x->st.xid_evicted);
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64
@@ -362,5 +416,6 @@ void limf_x23_free(struct limf_x23 *x)
 	if (!x)
 		return;
 	cap_x2x3_srv_free(x->srv);
+	free(x->known);
 	free(x);
 }

@@ -9,17 +9,20 @@
  * packet" are fed as they are. Other formats, X3 RTP without addresses and ports, and SIP too
  * big for one datagram are counted and dropped (the POI keeps its connection).
  *
- * The XID of each PDU names the POI's task, which a warrant owns (`limf warrant add --xid`,
- * X1 provisioning later): with a database (cfg.db) a PDU is fed only when its XID belongs to
- * a warrant in force at the PDU's time (wr_xid_decide, asked at most once a second per XID);
- * any other PDU is counted (xid_refused) and dropped: a POI cannot make limf look at traffic
- * no warrant asked for. Interception of what is fed is then decided by the warrant gate on
- * the call's parties, as for captured packets. The XIDs seen are recorded (counts in the
- * summary, logged when first seen) in a table of LIMF_X23_MAX_XIDS: when it is full, a new XID
- * takes the slot of the least recently seen XID that no warrant owned at its last check (of the
- * least recently seen XID when every one is owned), counted as xid_evicted, so that an unseen
- * XID is always checked against the database: a POI's random or stale XIDs never shut new
- * warrants out. Once the table has evicted, a new XID is logged only when a warrant owns it. */
+ * The XID of each PDU names the POI's task, which a warrant owns (`limf warrant add --xid`, X1
+ * provisioning later): with a database (cfg.db) a PDU is fed only when its XID belongs to a
+ * warrant in force at the PDU's time (wr_xid_decide, asked at most once a second per XID); any
+ * other PDU is counted (xid_refused) and dropped: a POI cannot make limf look at traffic no
+ * warrant asked for. An XID that no warrant has at all (wr_xids_known, read again at most once a
+ * second when a check is due, and at once after limf_x23_warrants_changed) is refused without a
+ * question: a POI sending random XIDs costs the database nothing per PDU. Interception of what
+ * is fed is then decided by the warrant gate on the call's parties, as for captured packets. The
+ * XIDs seen are recorded (counts in the summary, logged when first seen) in a table of
+ * LIMF_X23_MAX_XIDS: when it is full, a new XID takes the slot of the least recently seen XID
+ * that no warrant owned at its last check (of the least recently seen XID when every one is
+ * owned), counted as xid_evicted, so that an unseen XID is always checked against the database:
+ * a POI's random or stale XIDs never shut new warrants out. Once the table has evicted, a new
+ * XID is logged only when a warrant owns it. */
 #ifndef LIMF_X2X3_IN_H
 #define LIMF_X2X3_IN_H
 
@@ -64,6 +67,7 @@ struct limf_x23_stats {
 	uint64_t xid_evicted;
 	uint64_t xid_refused; /* PDUs whose XID no warrant in force owns */
 	uint64_t xid_queries; /* questions to the database whose warrant owns an XID */
+	uint64_t xid_lists;   /* reads of the XIDs warrants have (an XID none has: no query) */
 	struct limf_x23_xid xid[LIMF_X23_MAX_XIDS];
 };
 
@@ -89,6 +93,9 @@ const struct limf_x23_stats *limf_x23_stats(const struct limf_x23 *x);
 uint16_t limf_x23_port(const struct limf_x23 *x);
 /* Summary lines ("limf capture: x2x3 ...") for the end of the run. */
 void limf_x23_summary(const struct limf_x23 *x, FILE *f);
+/* The warrant table changed (a notification): the XIDs warrants have are read again, and
+ * every XID asked for again, at its next PDU. NULL is a no-op. */
+void limf_x23_warrants_changed(struct limf_x23 *x);
 /* "8-4-4-4-12" text of an XID into out (37 octets). */
 void limf_x23_xid_str(const uint8_t xid[16], char out[37]);
 void limf_x23_free(struct limf_x23 *x); /* NULL is a no-op */

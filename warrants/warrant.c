@@ -1078,6 +1078,57 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 	return rc;
 }
 
+static int xid_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* see warrants.h */
+enum lim_err wr_xids_known(struct wr_db *db, uint8_t (**out)[16], size_t *n)
+{
+	PGresult *r = NULL;
+	uint8_t(*v)[16] = NULL;
+	size_t rows = 0;
+	enum lim_err rc;
+	*out = NULL;
+	*n = 0;
+	rc = wr_exec(db, "SELECT x.xid::text FROM limf.warrant_xids x", 0, NULL, &r);
+	rc = schema_too_old(db, rc);
+	if (rc == LIM_OK)
+		rows = (size_t)PQntuples(r);
+	if (rc == LIM_OK && rows > WR_XIDS_KNOWN_MAX)
+		rc = wr_fail(db, LIM_E_LIMIT, "more than %d XIDs", WR_XIDS_KNOWN_MAX);
+	if (rc == LIM_OK && rows && !(v = malloc(rows * sizeof *v)))
+		rc = wr_fail(db, LIM_E_NOMEM, "out of memory for %zu XIDs", rows);
+	for (size_t i = 0; rc == LIM_OK && i < rows; i++) {
+		char x[WR_XID_STRLEN];
+		if (!wr_xid_parse(PQgetvalue(r, (int)i, 0), x)) {
+			rc = wr_fail(db, LIM_E_DB, "malformed XID row");
+			break;
+		}
+		for (size_t k = 0, o = 0; k < WR_XID_STRLEN - 1; k += 2) {
+			if (x[k] == '-')
+				k++;
+			v[i][o++] = (uint8_t)(hexval(x[k]) << 4 | hexval(x[k + 1]));
+		}
+	}
+	PQclear(r);
+	if (rc != LIM_OK) {
+		free(v);
+		return rc;
+	}
+	if (rows)
+		qsort(v, rows, sizeof *v, xid_cmp);
+	*out = v;
+	*n = rows;
+	return LIM_OK;
+}
+
 /* see warrants.h */
 enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, struct wr_match *out,
 			   size_t *n)

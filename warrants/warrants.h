@@ -409,6 +409,14 @@ enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
 enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, struct wr_match *out,
 			   size_t *n) LIM_WUR;
 
+/* Every XID a warrant has or had (limf.warrant_xids, revoked warrants' too: a superset of those
+ * wr_xid_decide may find in force), as 16 octets each, sorted by memcmp, in *out (malloc'd, the
+ * caller frees it; NULL when *n is 0). An X2/X3 input asks the database per XID only for
+ * these: a POI's random XIDs cost no query. More than WR_XIDS_KNOWN_MAX is LIM_E_LIMIT;
+ * errors leave *out NULL and *n 0. Service role. */
+#define WR_XIDS_KNOWN_MAX 1000000
+enum lim_err wr_xids_known(struct wr_db *db, uint8_t (**out)[16], size_t *n) LIM_WUR;
+
 /* ---- scale-out: CINs and instance health (schema version 3, service role) ------------------ */
 
 /* Communication identity numbers (ETSI TS 102 232-1 CIN, 32 bits) for every `limf capture`

@@ -19,7 +19,8 @@
 #      fails; openssl s_client shows it), a connection opened before goes on; a changed listen
 #      address is reported and not applied; SIGHUP with a broken key keeps the running
 #      certificate, says why, and the service goes on
-#   f. the XID table (64): a POI sends 100 random XIDs; a warrant's XID seen afterwards is still
+#   f. the XID table (64): a POI sends 100 random XIDs (refused without a database question
+#      each: none is a warrant's); a warrant's XID seen afterwards is still
 #      checked and its call intercepted (the refused XIDs are evicted: counted in the summary and
 #      status); a POI that sends more PDUs than a step's read budget, each in a TLS record of its
 #      own, then a keep-alive: the acknowledgement comes at once (the last read is delivered
@@ -553,6 +554,10 @@ PY
 x23_up capf
 expect 0 f_flood python3 "$tmp/poi_x.py" "$port" "$tmp" flood 100
 has f_flood "^flood 100 ack [0-9]"
+# no warrant has any of those XIDs: refused without a question to the database each (the
+# XIDs warrants have are read instead, at most once a second)
+expect 0 f_flood_json "$limf" status --socket "$tmp/ctl.sock" --json
+pyjson f_flood_json "j['x2x3']['xid_queries'] == 0 and 1 <= j['x2x3']['xid_lists'] <= 2 and j['x2x3']['pdus']['refused']['no_warrant'] == 100"
 expect 0 f_after "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 87 --out "$tmp/f1.pcap" \
 	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1"
 has f_after "acknowledged"
@@ -585,24 +590,28 @@ has f_summary "x2x3 xid $XID1: x2 [1-9][0-9]* x3 600 refused 0$"
 # Timestamps that go backwards do not ask the database again within the XID answer's 1 s (it
 # is kept by the monotonic clock): 200 PDUs alternating 10 s back and forth ask which warrant
 # owns the XID (wr_xid_decide) about once for each second they take, not once per backward
-# step. Counted by the capture itself (xid_queries: other suites may scan the same table
+# step. The XID is a revoked warrant's (one no warrant has is not asked for at all, f). Counted by the capture itself (xid_queries: other suites may scan the same table
 # meanwhile), and each of those questions did reach the table (its scans, flushed when the
 # capture's session ends, grew by at least as many)
 xscans() {
 	psql -X -qtA "$LIMF_DB_SUPER dbname=limf" -c "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = 'limf' AND relname = 'warrant_xids'"
 }
+XID4=5d4c3b2a-1908-4776-9554-433221100fed
+warrant "Z$sfx" "sip:zed$sfx@example.org" --xid "$XID4" && ok || bad "warrant add Z$sfx"
+"$limf" warrant revoke "Z$sfx" --reason "test: revoked, its XID kept" >/dev/null && ok ||
+	bad "revoke Z$sfx"
 x23_up capg
 sleep 1.5 # whatever the start-up scanned is flushed first
 s0=$(xscans)
 g0=$(date +%s.%N)
-expect 0 g_back python3 "$tmp/poi_x.py" "$port" "$tmp" backwards "$XID3" 200
+expect 0 g_back python3 "$tmp/poi_x.py" "$port" "$tmp" backwards "$XID4" 200
 g1=$(date +%s.%N)
 has g_back "^backwards 200 ack [0-9]"
 expect 0 g_status "$limf" status --socket "$tmp/ctl.sock" --json
 kill -TERM "$cpid"
 wait "$cpid" && ok || bad "limf capture (g): exit status"
 cpid=''
-grep -q "x2x3 xid $XID3: x2 200 x3 0 refused 200$" "$tmp/capg.err" && ok || bad "g: XID 3's 200 PDUs not refused"
+grep -q "x2x3 xid $XID4: x2 200 x3 0 refused 200$" "$tmp/capg.err" && ok || bad "g: XID 4's 200 PDUs not refused"
 q=$(sed -n 's/.* xid_queries \([0-9]*\) .*/\1/p' "$tmp/capg.err" | head -1)
 pyjson g_status "j['x2x3']['xid_queries'] == ${q:-0}"
 for _ in $(seq 30); do

@@ -93,6 +93,20 @@ static int count_audit(void *ctx, const struct wr_audit_row *r)
 	return 0;
 }
 
+/* Whether xid (canonical text) is among the n XIDs of v (wr_xids_known), checking they are
+ * sorted. */
+static bool xid_known(const uint8_t (*v)[16], size_t n, const char *xid)
+{
+	bool in = false;
+	for (size_t i = 0; i < n; i++) {
+		char t[WR_XID_STRLEN];
+		wr_xid_format(v[i], t);
+		in |= strcmp(t, xid) == 0;
+		CHECK(i == 0 || memcmp(v[i - 1], v[i], 16) < 0);
+	}
+	return in;
+}
+
 static void t_xid_store(void)
 {
 	struct wr_db *op = t_db(T_OPERATOR), *svc = t_db(T_SERVICE);
@@ -171,6 +185,16 @@ static void t_xid_store(void)
 	CHECK(wr_warrant_get(op, l1, g) == LIM_OK && g->n_xids == 1 && strcmp(g->xids[0], x1) == 0);
 	n = 9;
 	CHECK(wr_xid_decide(svc, x2, mid, &m, &n) == LIM_OK && n == 0);
+	/* every XID a warrant has, for the service (X2/X3 asks only for those) */
+	{
+		uint8_t(*v)[16] = NULL;
+		size_t nv = 0;
+		CHECK(wr_xids_known(svc, &v, &nv) == LIM_OK && nv >= 2);
+		CHECK(xid_known((const uint8_t(*)[16])v, nv, x1) &&
+		      xid_known((const uint8_t(*)[16])v, nv, x3) &&
+		      !xid_known((const uint8_t(*)[16])v, nv, x2));
+		free(v);
+	}
 	const char *junk[] = { "zz" };
 	memset(&ch, 0, sizeof ch);
 	ch.add_xids = junk;
