@@ -43,9 +43,6 @@
 #define HELD_MAX 32 /* (0.64 s of one stream at 20 ms a packet; 50 KiB a call, at its first) */
 #define HELD_LEN 1500
 #define HELD_NS  UINT64_C(2000000000)
-/* A call's clock this far behind the wall clock at a re-check: the ends of its LIIDs'
- * stretches are asked for on its own clock too (limf_pipe_recheck) */
-#define BEHIND_US INT64_C(1000000)
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
@@ -3884,6 +3881,7 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		call->user = pc;
 		if (!pc)
 			return;
+		pc->last_ns = ev->ts_ns;
 		pc->wnext = p->wcalls;
 		if (p->wcalls)
 			p->wcalls->wprev = pc;
@@ -4050,26 +4048,31 @@ static void recheck_new(struct limf_pipe *p)
 	p->gate_back = false;
 }
 
-/* see pipeline.h */
 /* The time of a record a re-check at the wall clock now_us makes for call pc: on the
  * capture's clock, where the capture has got to (the records of a call running behind the
  * wall clock, a backlog or a file at its recorded pace, keep their order, and a REPORT sits
- * right after the content it ended): the latest packet the pipeline decoded, but not past
- * now_us (a source whose clock is ahead, or a forged X2/X3 timestamp, moves no other call's
- * records into the future), and not before the call's own latest event. */
+ * right after the content it ended): the latest packet the pipeline decoded (p->clock_ns,
+ * which the re-check clears when it is past now_us: a source whose clock is ahead, or a forged
+ * X2/X3 timestamp, moves no other call's records into the future), else the call's own latest
+ * event, else now_us; never before the call's latest event. */
 static uint64_t recheck_stamp(const struct limf_pipe *p, const struct pcall *pc, int64_t now_us)
 {
-	uint64_t t = now_us > 0 ? (uint64_t)now_us * 1000u : 0;
-	if (p->clock_ns && p->clock_ns < t)
-		t = p->clock_ns;
+	uint64_t t = p->clock_ns   ? p->clock_ns
+		     : pc->last_ns ? pc->last_ns
+		     : now_us > 0  ? (uint64_t)now_us * 1000u
+				   : 0;
 	return t > pc->last_ns ? t : pc->last_ns;
 }
 
+/* see pipeline.h */
 size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 {
 	size_t dropped = 0, n_gone = 0;
 	char gone[16][WR_LIID_MAX + 1]; /* the LIIDs stopped now: their keys go (keyshare_sweep) */
 	p->late_budget = p->cfg.late_rate > 0 ? p->cfg.late_rate : LATE_BUDGET;
+	if (now_us > 0 && p->clock_ns > (uint64_t)now_us * 1000u)
+		p->clock_ns = 0; /* (ahead of the wall clock: recheck_stamp; taken up again from
+				  * the next packets) */
 	recheck_new(p);
 	p->st.gmk_dropped += recheck_covers(p, now_us);
 	for (struct pcall *pc = p->icalls, *next; pc; pc = next) {
@@ -4089,10 +4092,15 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 			grace = gate_error(p, now_us);
 		/* a call whose clock is behind the wall clock (a backlog, a file at its pace): the
 		 * ends of its LIIDs' stretches are those of its own clock, where window_check ends
-		 * them; a suspension the wall clock has passed and the call's clock has not makes
-		 * that end earlier than the wall clock's (not known: kept as it was) */
+		 * them. A stretch in force now that began after the call's clock (a suspension
+		 * the wall clock has passed and the call's clock has not) does not tell that end:
+		 * the gate is asked at the call's clock too (not answered: kept as it was) */
 		int64_t t_call = (int64_t)(pc->last_ns / 1000u);
-		bool behind = answered && pc->last_ns && t_call < now_us - BEHIND_US;
+		bool behind = false;
+		for (size_t i = 0; answered && pc->last_ns && i < pc->n_liids && !behind; i++)
+			for (size_t j = 0; j < n && !behind; j++)
+				behind = !pc->liid[i].out_of_force && m[j].valid_from > t_call &&
+					 strcmp(m[j].liid, pc->liid[i].liid) == 0;
 		bool behind_known =
 			behind && wr_decide_all(p->cfg.db, pc->parties->p, pc->parties->n, t_call,
 						&mc, &nc) == LIM_OK;
@@ -4152,11 +4160,19 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 				pc->join_at = 1;
 			if (f) {
 				memcpy(l->delivery, f->delivery, sizeof l->delivery);
+				const struct wr_match *fc = NULL;
+				for (size_t j = 0; behind_known && j < nc && !fc; j++)
+					if (strcmp(mc[j].liid, l->liid) == 0)
+						fc = &mc[j];
 				if (!behind)
 					l->valid_to = f->valid_to; /* modify may move it */
-				for (size_t j = 0; behind_known && j < nc; j++)
-					if (strcmp(mc[j].liid, l->liid) == 0)
-						l->valid_to = mc[j].valid_to;
+				else if (fc)
+					l->valid_to = fc->valid_to;
+				else if (behind_known && t_call < l->valid_to)
+					l->valid_to = t_call; /* (not in force at the call's clock:
+							       * window_check ends it at its next
+							       * event, the gate says when it is
+							       * back) */
 			}
 			if (l->scope == WR_SCOPE_IRI_CC)
 				cc = true;

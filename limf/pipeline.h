@@ -474,20 +474,22 @@ size_t limf_pipe_tick(struct limf_pipe *p, uint64_t now_ns);
  * re-checked once more below, so that a warrant added for its parties since joins it (3b);
  * every other intercepted call goes to the gate again at its next event (3b), which learns
  * the start of a warrant added to come into force later in the call (it joins then).
- * Then it re-runs the gate at now_us for every intercepted call with the parties of its decision.
- * Each LIID whose warrant is no longer in force (revoked, suspended, expired) gets a last IRI
- * record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing more of the
- * call; that record is stamped on the capture's clock, where its content stopped (the latest packet
- * time the pipeline decoded, at most now_us, at least the call's latest event), so that a call's
- * records keep their order when the capture runs behind the wall clock (a backlog, a file at its
- * recorded pace). A LIID still in force takes its warrant as it stands now: delivery and valid_to,
- * and a scope narrowed to IRI (a scope widened to IRI+CC gives the content from the call's next
- * event, 3b). A warrant in force that the call does not serve joins it at its next event (3b), also
- * when every LIID of the call ended just now; not asked again while the warrants stay as they were
- * at the call's last join decision (on the call's clock, which may be ahead of this one: that
- * decision stands, and a start to come is its join_at). LIIDs are looked up among every warrant in
- * force (wr_decide_all), however many: a warrant added for the same target never makes a LIID of
- * the call look ended.
+ * Then it re-runs the gate at now_us for every intercepted call with the parties of its
+ * decision. Each LIID whose warrant is no longer in force (revoked, suspended, expired) gets a
+ * last IRI record (LIMF_IRI_CALLEND, type REPORT, end_reason "warrant-not-in-force") and nothing
+ * more of the call; that record is stamped on the capture's clock, where its content stopped
+ * (the latest packet time the pipeline decoded, the call's own latest event when that is past
+ * now_us, never before the call's latest event), so that a call's records keep their order when
+ * the capture runs behind the wall clock (a backlog, a file at its recorded pace). A LIID still
+ * in force takes its warrant as it stands now: delivery and valid_to (the end of the stretch at
+ * the call's own clock: asked for at that clock too when the stretch in force now began after
+ * it, a suspension the capture has not reached), and a scope narrowed to IRI (a scope widened to
+ * IRI+CC gives the content from the call's next event, 3b). A warrant in force that the call
+ * does not serve joins it at its next event (3b), also when every LIID of the call ended just
+ * now; not asked again while the warrants stay as they were at the call's last join decision (on
+ * the call's clock, which may be ahead of this one: that decision stands, and a start to come is
+ * its join_at). LIIDs are looked up among every warrant in force (wr_decide_all), however many:
+ * a warrant added for the same target never makes a LIID of the call look ended.
  * A gate that cannot answer (a database error: stats decision_errors, warned once per outage)
  * is no decision, not "the warrant ended", so one database restart must not end every ongoing
  * interception. The LIIDs are kept
