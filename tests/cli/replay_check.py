@@ -90,15 +90,14 @@ def read_pcap(path):
     return out
 
 
-def input_counts(path, until, since=None):
-    """{ssrc: SRTP packets before until (None: any), at or after since (None: any)} of a
-    limf-gen capture (Ethernet/raw IP, UDP)."""
+def input_srtp(path):
+    """(seconds, fraction, nanosecond pcap?, RTP octets) of each SRTP packet of a limf-gen capture
+    (Ethernet/raw IP, UDP; not SIP, not SRTCP, not IPv4 fragments), in its order."""
     with open(path, "rb") as f:
         data = f.read()
     magic, = struct.unpack_from("<I", data, 0)
-    div = 1e9 if magic == 0xA1B23C4D else 1e6
+    nano = magic == 0xA1B23C4D
     linktype, = struct.unpack_from("<I", data, 20)
-    out = {}
     off = 24
     while off + 16 <= len(data):
         sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
@@ -121,9 +120,18 @@ def input_counts(path, until, since=None):
         rtp = udp[8:]
         if len(rtp) < 12 or rtp[0] >> 6 != 2 or 72 <= (rtp[1] & 0x7F) <= 76:
             continue  # not RTP (SIP text, SRTCP)
-        if until is not None and sec + frac / div >= until:
+        yield sec, frac, nano, rtp
+
+
+def input_counts(path, until, since=None):
+    """{ssrc: SRTP packets before until (None: any), at or after since (None: any)} of a
+    limf-gen capture (input_srtp)."""
+    out = {}
+    for sec, frac, nano, rtp in input_srtp(path):
+        t = sec + frac / (1e9 if nano else 1e6)
+        if until is not None and t >= until:
             continue
-        if since is not None and sec + frac / div < since:
+        if since is not None and t < since:
             continue
         ssrc, = struct.unpack_from(">I", rtp, 8)
         out[ssrc] = out.get(ssrc, 0) + 1
@@ -132,39 +140,10 @@ def input_counts(path, until, since=None):
 
 def input_packets(path):
     """[(ssrc, seq, microseconds since the epoch)] of the SRTP packets of a limf-gen capture
-    (as input_counts reads it), in its order."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack_from("<I", data, 0)
-    nano = magic == 0xA1B23C4D
-    linktype, = struct.unpack_from("<I", data, 20)
-    out = []
-    off = 24
-    while off + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
-        pkt = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        if linktype == 1:
-            eth = struct.unpack_from(">H", pkt, 12)[0]
-            pkt = pkt[14:]
-            if eth == 0x8100:
-                pkt = pkt[4:]
-        ver = pkt[0] >> 4
-        if ver == 4:
-            if pkt[9] != 17 or struct.unpack_from(">H", pkt, 6)[0] & 0x3FFF:
-                continue
-            udp = pkt[(pkt[0] & 15) * 4:]
-        elif ver == 6 and pkt[6] == 17:
-            udp = pkt[40:]
-        else:
-            continue
-        rtp = udp[8:]
-        if len(rtp) < 12 or rtp[0] >> 6 != 2 or 72 <= (rtp[1] & 0x7F) <= 76:
-            continue
-        seq, = struct.unpack_from(">H", rtp, 2)
-        ssrc, = struct.unpack_from(">I", rtp, 8)
-        out.append((ssrc, seq, sec * 1000000 + (frac // 1000 if nano else frac)))
-    return out
+    (input_srtp), in its order."""
+    return [(struct.unpack_from(">I", rtp, 8)[0], struct.unpack_from(">H", rtp, 2)[0],
+             sec * 1000000 + (frac // 1000 if nano else frac))
+            for sec, frac, nano, rtp in input_srtp(path)]
 
 
 def iso_us(t):
