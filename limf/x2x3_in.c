@@ -19,14 +19,15 @@ struct limf_x23 {
 	struct limf_pool *p;
 	struct wr_db *db;
 	struct limf_x23_stats st;
-	/* every XID a warrant has (wr_xids_known), read again at most once per XID_RECHECK_NS
-	 * (known_ns, monotonic) when a check is due, and at the next after a warrant change
-	 * (limf_x23_warrants_changed); known_ok false: not read (a database error), every XID is
-	 * asked for */
+	/* every XID a warrant has (wr_xids_known): its mark (wr_xids_mark) asked for at most
+	 * once per XID_RECHECK_NS (known_ns, monotonic) when a check is due, and at the next
+	 * after a warrant change (limf_x23_warrants_changed), the list read again when the mark
+	 * moved; known_ok false: not read (a database error), every XID is asked for */
 	uint8_t (*known)[16];
 	size_t n_known;
 	bool known_ok;
 	uint64_t known_ns;
+	char known_mark[WR_MARK_LEN];
 	uint8_t frame[40 + 8 + FRAME_MAX];
 };
 
@@ -101,19 +102,27 @@ static int xid_cmp(const void *a, const void *b)
 	return memcmp(a, b, 16);
 }
 
-/* The XIDs warrants have, read again when due (struct limf_x23 known). When they changed,
- * every XID's answer goes (asked again at its next PDU). */
+/* The XIDs warrants have, read again when due and moved (struct limf_x23 known). When they
+ * changed, every XID's answer goes (asked again at its next PDU). */
 static void known_refresh(struct limf_x23 *x, uint64_t now)
 {
 	uint8_t(*v)[16] = NULL;
 	size_t n = 0;
-	if (x->known_ok && x->known_ns && now - x->known_ns < XID_RECHECK_NS)
-		return;
+	char mark[WR_MARK_LEN];
+	if (x->known_ns && now - x->known_ns < XID_RECHECK_NS)
+		return; /* (a failed read too: tried again at most once a second) */
 	x->known_ns = now ? now : 1;
-	if (wr_xids_known(x->db, &v, &n) != LIM_OK) {
+	if (wr_xids_mark(x->db, mark) != LIM_OK) {
 		x->known_ok = false; /* (every XID asked for, as the database allows) */
 		return;
 	}
+	if (x->known_ok && strcmp(mark, x->known_mark) == 0)
+		return;
+	if (wr_xids_known(x->db, &v, &n) != LIM_OK) {
+		x->known_ok = false;
+		return;
+	}
+	memcpy(x->known_mark, mark, sizeof mark);
 	x->st.xid_lists++;
 	if (!x->known_ok || n != x->n_known || (n && memcmp(v, x->known, n * sizeof *v) != 0))
 		for (size_t i = 0; i < x->st.n_xid; i++)
@@ -149,8 +158,9 @@ static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_n
 	known_refresh(x, now);
 	if (x->known_ok &&
 	    !(x->n_known && bsearch(e->xid, x->known, x->n_known, sizeof *x->known, xid_cmp))) {
+		/* (held as long as the list: an XID added since is found at the next read) */
 		e->ok = false;
-		e->checked_ns = now ? now : 1;
+		e->checked_ns = x->known_ns;
 		return false;
 	}
 	wr_xid_format(e->xid, id);

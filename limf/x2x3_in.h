@@ -13,16 +13,16 @@
  * provisioning later): with a database (cfg.db) a PDU is fed only when its XID belongs to a
  * warrant in force at the PDU's time (wr_xid_decide, asked at most once a second per XID); any
  * other PDU is counted (xid_refused) and dropped: a POI cannot make limf look at traffic no
- * warrant asked for. An XID that no warrant has at all (wr_xids_known, read again at most once a
- * second when a check is due, and at once after limf_x23_warrants_changed) is refused without a
- * question: a POI sending random XIDs costs the database nothing per PDU. Interception of what
- * is fed is then decided by the warrant gate on the call's parties, as for captured packets. The
- * XIDs seen are recorded (counts in the summary, logged when first seen) in a table of
- * LIMF_X23_MAX_XIDS: when it is full, a new XID takes the slot of the least recently seen XID
- * that no warrant owned at its last check (of the least recently seen XID when every one is
- * owned), counted as xid_evicted, so that an unseen XID is always checked against the database:
- * a POI's random or stale XIDs never shut new warrants out. Once the table has evicted, a new
- * XID is logged only when a warrant owns it. */
+ * warrant asked for. An XID that no warrant has at all (wr_xids_known: read again when its mark,
+ * wr_xids_mark, asked for at most once a second when a check is due, has moved, and at once
+ * after limf_x23_warrants_changed) is refused without a question: a POI sending random XIDs
+ * costs the database nothing per PDU. Interception of what is fed is then decided by the warrant
+ * gate on the call's parties, as for captured packets. The XIDs seen are recorded (counts in the
+ * summary, logged when first seen) in a table of LIMF_X23_MAX_XIDS: when it is full, a new XID
+ * takes the slot of the least recently seen XID that no warrant owned at its last check (of the
+ * least recently seen XID when every one is owned), counted as xid_evicted, so that an unseen
+ * XID is always checked against the database: a POI's random or stale XIDs never shut new
+ * warrants out. Once the table has evicted, a new XID is logged only when a warrant owns it. */
 #ifndef LIMF_X2X3_IN_H
 #define LIMF_X2X3_IN_H
 

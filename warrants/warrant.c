@@ -1089,6 +1089,27 @@ static int hexval(char c)
 }
 
 /* see warrants.h */
+enum lim_err wr_xids_mark(struct wr_db *db, char out[WR_MARK_LEN])
+{
+	PGresult *r = NULL;
+	enum lim_err rc;
+	out[0] = '\0';
+	rc = wr_exec(
+		db,
+		"SELECT md5(count(*) || ' ' || coalesce(sum(hashtextextended(x.xid::text, 0)), 0)"
+		" || ' ' || coalesce(min(x.xid::text), '') || ' ' ||"
+		" coalesce(max(x.xid::text), '')) FROM limf.warrant_xids x",
+		0, NULL, &r);
+	rc = schema_too_old(db, rc);
+	if (rc == LIM_OK && PQntuples(r) != 1)
+		rc = wr_fail(db, LIM_E_DB, "malformed XID mark");
+	if (rc == LIM_OK)
+		wr_get_text(r, 0, 0, out, WR_MARK_LEN);
+	PQclear(r);
+	return rc;
+}
+
+/* see warrants.h */
 enum lim_err wr_xids_known(struct wr_db *db, uint8_t (**out)[16], size_t *n)
 {
 	PGresult *r = NULL;

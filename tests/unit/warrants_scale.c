@@ -176,6 +176,8 @@ static void t_xid_store(void)
 	n = 9;
 	CHECK(wr_xid_decide(svc, x3, mid, &m, &n) == LIM_OK && n == 1 && strcmp(m.liid, l2) == 0);
 	/* modify: remove one, unknown removal refused, a malformed one refused */
+	char xm1[WR_MARK_LEN], xm2[WR_MARK_LEN], xm3[WR_MARK_LEN];
+	CHECK(wr_xids_mark(svc, xm1) == LIM_OK && strlen(xm1) == 32);
 	memset(&ch, 0, sizeof ch);
 	ch.del_xids = del2;
 	ch.n_del_xids = 1;
@@ -185,7 +187,16 @@ static void t_xid_store(void)
 	CHECK(wr_warrant_get(op, l1, g) == LIM_OK && g->n_xids == 1 && strcmp(g->xids[0], x1) == 0);
 	n = 9;
 	CHECK(wr_xid_decide(svc, x2, mid, &m, &n) == LIM_OK && n == 0);
-	/* every XID a warrant has, for the service (X2/X3 asks only for those) */
+	/* every XID a warrant has, for the service (X2/X3 asks only for those), and its mark:
+	 * moved by the removal, else the same */
+	CHECK(wr_xids_mark(svc, xm2) == LIM_OK && strcmp(xm1, xm2) != 0);
+	{
+		bool same = false; /* (other suites may add XIDs meanwhile: a few tries) */
+		for (int k = 0; k < 5 && !same; k++)
+			same = wr_xids_mark(svc, xm2) == LIM_OK &&
+			       wr_xids_mark(svc, xm3) == LIM_OK && strcmp(xm2, xm3) == 0;
+		CHECK(same);
+	}
 	{
 		uint8_t(*v)[16] = NULL;
 		size_t nv = 0;
