@@ -4275,7 +4275,6 @@ enum lim_err limf_pipe_new(const struct limf_pipe_cfg *cfg, struct limf_pipe **o
 	return LIM_OK;
 }
 
-/* see pipeline.h */
 /* p's clock (limf_pipe.clock_ns) at ts_ns. */
 static void clock_at(struct limf_pipe *p, uint64_t ts_ns)
 {
@@ -4283,6 +4282,7 @@ static void clock_at(struct limf_pipe *p, uint64_t ts_ns)
 		p->clock_ns = ts_ns;
 }
 
+/* see pipeline.h */
 void limf_pipe_frame(struct limf_pipe *p, const struct cap_frame *f)
 {
 	struct cap_pkt pkt;

@@ -1083,9 +1083,12 @@ static int xid_cmp(const void *a, const void *b)
 	return memcmp(a, b, 16);
 }
 
-static int hexval(char c)
+/* a lower-case hexadecimal digit's value (wr_xid_parse checked it: 0 for anything else) */
+static unsigned hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+	       : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+				      : 0;
 }
 
 /* see warrants.h */
