@@ -97,11 +97,6 @@ static struct limf_x23_xid *note_xid(struct limf_x23 *x, const struct cap_x2x3_i
 	return e;
 }
 
-static int xid_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, 16);
-}
-
 /* The XIDs warrants have, read again when due and moved (struct limf_x23 known). When they
  * changed, every XID's answer goes (asked again at its next PDU). */
 static void known_refresh(struct limf_x23 *x, uint64_t now)
@@ -157,7 +152,7 @@ static bool xid_allowed(struct limf_x23 *x, struct limf_x23_xid *e, uint64_t t_n
 		return e->ok;
 	known_refresh(x, now);
 	if (x->known_ok &&
-	    !(x->n_known && bsearch(e->xid, x->known, x->n_known, sizeof *x->known, xid_cmp))) {
+	    !(x->n_known && bsearch(e->xid, x->known, x->n_known, sizeof *x->known, wr_xid_cmp))) {
 		/* (held as long as the list: an XID added since is found at the next read) */
 		e->ok = false;
 		e->checked_ns = x->known_ns;

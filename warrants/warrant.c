@@ -1039,6 +1039,19 @@ enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties
 	return decide_rows(db, parties, n_parties, t_us, true, out, n);
 }
 
+/* A mark's one row of one text column, r (cleared here; rc its query's result), into out; a
+ * result of another shape is LIM_E_DB, naming what. */
+static enum lim_err mark_row(struct wr_db *db, enum lim_err rc, PGresult *r, const char *what,
+			     char out[WR_MARK_LEN])
+{
+	if (rc == LIM_OK && PQntuples(r) != 1)
+		rc = wr_fail(db, LIM_E_DB, "malformed %s mark", what);
+	if (rc == LIM_OK)
+		wr_get_text(r, 0, 0, out, WR_MARK_LEN);
+	PQclear(r);
+	return rc;
+}
+
 /* see warrants.h */
 enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN])
 {
@@ -1052,12 +1065,7 @@ enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN])
 			  " coalesce((SELECT string_agg(warrant_id || ' ' || norm, ','"
 			  " ORDER BY warrant_id, norm) FROM limf.targets), ''))",
 			  0, NULL, &r);
-	if (rc == LIM_OK && PQntuples(r) != 1)
-		rc = wr_fail(db, LIM_E_DB, "malformed warrant mark");
-	if (rc == LIM_OK)
-		wr_get_text(r, 0, 0, out, WR_MARK_LEN);
-	PQclear(r);
-	return rc;
+	return mark_row(db, rc, r, "warrant", out);
 }
 
 /* see warrants.h */
@@ -1078,7 +1086,8 @@ enum lim_err wr_decide(struct wr_db *db, const struct wr_party *parties, size_t 
 	return rc;
 }
 
-static int xid_cmp(const void *a, const void *b)
+/* see warrants.h */
+int wr_xid_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, 16);
 }
@@ -1103,13 +1112,7 @@ enum lim_err wr_xids_mark(struct wr_db *db, char out[WR_MARK_LEN])
 		" || ' ' || coalesce(min(x.xid::text), '') || ' ' ||"
 		" coalesce(max(x.xid::text), '')) FROM limf.warrant_xids x",
 		0, NULL, &r);
-	rc = schema_too_old(db, rc);
-	if (rc == LIM_OK && PQntuples(r) != 1)
-		rc = wr_fail(db, LIM_E_DB, "malformed XID mark");
-	if (rc == LIM_OK)
-		wr_get_text(r, 0, 0, out, WR_MARK_LEN);
-	PQclear(r);
-	return rc;
+	return mark_row(db, schema_too_old(db, rc), r, "XID", out);
 }
 
 /* see warrants.h */
@@ -1147,7 +1150,7 @@ enum lim_err wr_xids_known(struct wr_db *db, uint8_t (**out)[16], size_t *n)
 		return rc;
 	}
 	if (rows)
-		qsort(v, rows, sizeof *v, xid_cmp);
+		qsort(v, rows, sizeof *v, wr_xid_cmp);
 	*out = v;
 	*n = rows;
 	return LIM_OK;

@@ -416,6 +416,8 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
  * errors leave *out NULL and *n 0. Service role. */
 #define WR_XIDS_KNOWN_MAX 1000000
 enum lim_err wr_xids_known(struct wr_db *db, uint8_t (**out)[16], size_t *n) LIM_WUR;
+/* The order of that list (memcmp of 16 octets), for qsort and bsearch over it. */
+int wr_xid_cmp(const void *a, const void *b);
 /* A mark of that list (count and hashes of the XIDs: one row, computed by the server) into out:
  * unchanged while the list is, so that it is read again only when it changed. */
 enum lim_err wr_xids_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
