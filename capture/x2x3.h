@@ -197,6 +197,8 @@ struct cap_x2x3_srv_cfg {
 	const char *ca;     /* PEM: the CA that signs the POIs' certificates (required) */
 	const char *cert;   /* PEM: this listener's certificate (chain) */
 	const char *key;    /* PEM: its private key */
+	const char *crl;    /* PEM: CRLs, one of every CA of ca (NULL or "": none; x2x3_srv.c
+			     * load_crls) */
 	size_t max_conns;   /* 0 = 16; at most CAP_X2X3_MAX_CONNS open, as many handshaking */
 	size_t max_pdu;     /* 0 = CAP_X2X3_MAX_HEADER + 65536 */
 	uint64_t hs_ms;     /* a TLS handshake must finish within this (0 = 10 s) */
@@ -238,6 +240,8 @@ struct cap_x2x3_stats {
 	size_t max_conns;                /* the cap in force (active; handshaking apart) */
 	uint64_t hs_ms;                  /* the handshake timeout in force */
 	uint64_t reloads, reload_failed; /* cap_x2x3_srv_reload calls that worked / did not */
+	uint64_t revoked;                /* open connections closed by a reload whose CRLs revoke
+					  * a certificate of theirs */
 	size_t n_poi;
 	struct cap_x2x3_poi poi[CAP_X2X3_MAX_POIS];
 };
@@ -254,13 +258,16 @@ typedef void (*cap_x2x3_fn)(void *ctx, const struct cap_x2x3_in *in);
 struct cap_x2x3_srv; /* opaque: the listening socket, the TLS context, the connections */
 
 /* Binds and listens (non-blocking), loads the CA, certificate and key (a POI without a
- * certificate signed by the CA fails the handshake). LIM_E_IO / LIM_E_ARG / LIM_E_CRYPTO with
+ * certificate signed by the CA fails the handshake) and the CRLs (a POI whose certificate, or
+ * a CA's above it, one of them revokes fails the handshake; a CRL not signed by a CA, out of
+ * its validity, or a CA without a CRL is an error here). LIM_E_IO / LIM_E_ARG / LIM_E_CRYPTO with
  * why filled. fn is called with ctx for every X2/X3 PDU. */
 enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn fn, void *ctx,
 			       struct cap_x2x3_srv **out, char *why, size_t whylen) LIM_WUR;
-/* Reloads what can change while the listener runs: a new TLS context from cfg->ca, cert and
- * key (read again, so files rotated in place are picked up) for the connections accepted from
- * now on (open ones keep the context they were accepted with), and cfg->max_conns and
+/* Reloads what can change while the listener runs: a new TLS context from cfg->ca, cert, key
+ * and crl (read again, so files rotated in place are picked up) for the connections accepted
+ * from now on (open ones keep the context they were accepted with, but those whose verified
+ * chain a new CRL revokes are closed: stats revoked), and cfg->max_conns and
  * cfg->hs_ms (0 = the defaults, as for _open). Lowering max_conns closes nothing: new
  * connections are refused when their handshake is done until fewer are open. cfg->listen and
  * cfg->max_pdu are not looked at (the socket and the per-connection buffers stay). On any

@@ -18,6 +18,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
@@ -127,13 +128,141 @@ static int nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* A server TLS context from cfg's CA, certificate and key. LIM_E_CRYPTO with why filled. */
-static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out, char *why,
-			    size_t whylen)
+/* The PEM objects of path (certificates, or CRLs when crl) into a new stack in *out: every
+ * object the file holds, at least one, at most CRL_MAX. LIM_E_CRYPTO with why filled. */
+#define CRL_MAX 1024
+static enum lim_err read_pems(const char *path, bool crl, STACK_OF(X509) **certs,
+			      STACK_OF(X509_CRL) **crls, char *why, size_t whylen)
+{
+	const char *what = crl ? "CRL" : "CA";
+	BIO *b = BIO_new_file(path, "r");
+	enum lim_err rc = LIM_E_CRYPTO;
+	int n = 0;
+	if (crl)
+		*crls = sk_X509_CRL_new_null();
+	else
+		*certs = sk_X509_new_null();
+	if (!b || (crl ? !*crls : !*certs)) {
+		set_why(why, whylen, "x2x3: %s %s: %s", what, path, ssl_err());
+		goto out;
+	}
+	for (;;) {
+		X509 *x = NULL;
+		X509_CRL *c = NULL;
+		ERR_clear_error();
+		if (crl ? !(c = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL))
+			: !(x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+			unsigned long e = ERR_peek_last_error();
+			if (n && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+				break; /* the end of the file */
+			set_why(why, whylen, "x2x3: %s %s: %s", what, path,
+				n ? ssl_err() : "no PEM object of that kind in it");
+			goto out;
+		}
+		if (++n > CRL_MAX ||
+		    (crl ? !sk_X509_CRL_push(*crls, c) : !sk_X509_push(*certs, x))) {
+			X509_CRL_free(c);
+			X509_free(x);
+			set_why(why, whylen, "x2x3: %s %s: more than %d objects, or out of memory",
+				what, path, CRL_MAX);
+			goto out;
+		}
+	}
+	rc = LIM_OK;
+out:
+	ERR_clear_error();
+	BIO_free(b);
+	return rc;
+}
+
+/* "CN=..., O=..." of a name, control characters as '?', into buf. */
+static const char *name_text(const X509_NAME *nm, char *buf, size_t cap)
+{
+	if (!X509_NAME_oneline(nm, buf, (int)cap))
+		snprintf(buf, cap, "(no name)");
+	for (char *q = buf; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	return buf;
+}
+
+/* cfg->crl's CRLs into ctx's store, with revocation checked for every certificate of a POI's
+ * chain (OpenSSL's CRL_CHECK and CRL_CHECK_ALL: a certificate whose issuer has no CRL there
+ * fails). Before they go in, each must be signed by a CA of cfg->ca and be in its validity
+ * (lastUpdate <= now < nextUpdate), and every CA of cfg->ca must have one: otherwise every
+ * POI would fail its handshake, which is better said now, naming the file and the CA. The
+ * CRLs are left in *crls for the caller (cap_x2x3_srv_reload closes the open connections
+ * whose certificates they revoke). LIM_E_CRYPTO with why filled. */
+static enum lim_err load_crls(SSL_CTX *ctx, const struct cap_x2x3_srv_cfg *cfg,
+			      STACK_OF(X509_CRL) **crls, char *why, size_t whylen)
+{
+	STACK_OF(X509) *cas = NULL;
+	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+	enum lim_err rc = read_pems(cfg->ca, false, &cas, NULL, why, whylen);
+	char nm[256];
+	if (rc == LIM_OK)
+		rc = read_pems(cfg->crl, true, NULL, crls, why, whylen);
+	for (int i = 0; rc == LIM_OK && i < sk_X509_CRL_num(*crls); i++) {
+		X509_CRL *c = sk_X509_CRL_value(*crls, i);
+		const X509_NAME *is = X509_CRL_get_issuer(c);
+		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(c);
+		bool signed_ok = false;
+		for (int k = 0; !signed_ok && k < sk_X509_num(cas); k++) {
+			X509 *ca = sk_X509_value(cas, k);
+			signed_ok = X509_NAME_cmp(X509_get_subject_name(ca), is) == 0 &&
+				    X509_CRL_verify(c, X509_get0_pubkey(ca)) == 1;
+		}
+		rc = LIM_E_CRYPTO;
+		if (!signed_ok)
+			set_why(why, whylen,
+				"x2x3: CRL %s: the one of %s is not signed by a CA of %s", cfg->crl,
+				name_text(is, nm, sizeof nm), cfg->ca);
+		else if (X509_cmp_current_time(X509_CRL_get0_lastUpdate(c)) > 0)
+			set_why(why, whylen, "x2x3: CRL %s: the one of %s is not valid yet",
+				cfg->crl, name_text(is, nm, sizeof nm));
+		else if (next && X509_cmp_current_time(next) <= 0)
+			set_why(why, whylen,
+				"x2x3: CRL %s: the one of %s has expired (its next update is past)",
+				cfg->crl, name_text(is, nm, sizeof nm));
+		else if (X509_STORE_add_crl(st, c) != 1)
+			set_why(why, whylen, "x2x3: CRL %s: %s", cfg->crl, ssl_err());
+		else
+			rc = LIM_OK;
+	}
+	for (int k = 0; rc == LIM_OK && k < sk_X509_num(cas); k++) {
+		const X509_NAME *sub = X509_get_subject_name(sk_X509_value(cas, k));
+		bool has = false;
+		for (int i = 0; !has && i < sk_X509_CRL_num(*crls); i++)
+			has = X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(*crls, i)),
+					    sub) == 0;
+		if (!has) {
+			set_why(why, whylen,
+				"x2x3: CRL %s: none of CA %s (every CA of %s needs one)", cfg->crl,
+				name_text(sub, nm, sizeof nm), cfg->ca);
+			rc = LIM_E_CRYPTO;
+		}
+	}
+	if (rc == LIM_OK &&
+	    X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) != 1) {
+		set_why(why, whylen, "x2x3: CRL %s: %s", cfg->crl, ssl_err());
+		rc = LIM_E_CRYPTO;
+	}
+	sk_X509_pop_free(cas, X509_free);
+	ERR_clear_error();
+	return rc;
+}
+
+/* A server TLS context from cfg's CA, certificate, key and CRLs (cfg->crl: NULL or "" for
+ * none). With CRLs, *crls gets them (the caller frees them: sk_X509_CRL_pop_free), else NULL.
+ * LIM_E_CRYPTO with why filled. */
+static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out,
+			    STACK_OF(X509_CRL) **crls, char *why, size_t whylen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	enum lim_err rc = LIM_E_CRYPTO;
 	*out = NULL;
+	*crls = NULL;
 	/* TLS: TS 103 221-2 s6 asks for mutually authenticated TLS */
 	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
 		set_why(why, whylen, "x2x3: TLS context: %s", ssl_err());
@@ -152,6 +281,8 @@ static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out, c
 		set_why(why, whylen, "x2x3: CA %s: %s", cfg->ca, ssl_err());
 		goto out;
 	}
+	if (cfg->crl && cfg->crl[0] && load_crls(ctx, cfg, crls, why, whylen) != LIM_OK)
+		goto out;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* no session resumption: with a client certificate required and no session ID context,
@@ -169,6 +300,10 @@ static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out, c
 out:
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
+	if (rc != LIM_OK) {
+		sk_X509_CRL_pop_free(*crls, X509_CRL_free);
+		*crls = NULL;
+	}
 	return rc;
 }
 
@@ -188,6 +323,7 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 			       struct cap_x2x3_srv **out, char *why, size_t whylen)
 {
 	struct cap_x2x3_srv *s = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
 	struct addrinfo hints, *ai = NULL;
 	char host[256], port[16];
 	enum lim_err rc = LIM_E_ARG;
@@ -220,7 +356,8 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 	}
 	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS; i++)
 		s->c[i].fd = -1;
-	rc = new_ctx(cfg, &s->ctx, why, whylen);
+	rc = new_ctx(cfg, &s->ctx, &crls, why, whylen);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	if (rc != LIM_OK)
 		goto out;
 	/* the socket */
@@ -259,11 +396,28 @@ out:
 	return rc;
 }
 
+static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why);
+
+/* Does one of crls revoke a certificate of the chain ssl's peer was verified with? */
+static bool revoked_chain(const SSL *ssl, STACK_OF(X509_CRL) *crls)
+{
+	STACK_OF(X509) *chain = ssl ? SSL_get0_verified_chain(ssl) : NULL;
+	for (int k = 0; k < sk_X509_num(chain); k++)
+		for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+			X509_REVOKED *rv = NULL;
+			if (X509_CRL_get0_by_cert(sk_X509_CRL_value(crls, i), &rv,
+						  sk_X509_value(chain, k)) == 1)
+				return true;
+		}
+	return false;
+}
+
 /* see x2x3.h */
 enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_srv_cfg *cfg,
 				 char *why, size_t whylen)
 {
 	SSL_CTX *ctx = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
 	enum lim_err rc = LIM_E_ARG;
 	if (!cfg->ca || !cfg->cert || !cfg->key) {
 		set_why(why, whylen, "x2x3: need a CA, a certificate and a key");
@@ -271,12 +425,22 @@ enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_s
 	}
 	if (!caps_ok(cfg, why, whylen))
 		goto out;
-	rc = new_ctx(cfg, &ctx, why, whylen);
+	rc = new_ctx(cfg, &ctx, &crls, why, whylen);
 	if (rc != LIM_OK)
 		goto out;
-	/* the SSLs of open connections hold their own reference to the old context */
+	/* the SSLs of open connections hold their own reference to the old context: they go on
+	 * (a new CA is for new connections), unless a CRL now revokes a certificate of theirs */
 	SSL_CTX_free(s->ctx);
 	s->ctx = ctx;
+	for (size_t i = 0; crls && i < CAP_X2X3_MAX_SLOTS; i++)
+		if (s->c[i].st == C_OPEN && revoked_chain(s->c[i].ssl, crls)) {
+			lim_warn("x2x3: %s (connection %llu): a reloaded CRL revokes its "
+				 "certificate",
+				 s->c[i].peer, (unsigned long long)s->c[i].id);
+			s->st.revoked++;
+			conn_close(s, &s->c[i], "its certificate is revoked (a CRL of the reload)");
+		}
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	s->max_conns = cfg->max_conns ? cfg->max_conns : 16;
 	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
 	s->st.max_conns = s->max_conns;

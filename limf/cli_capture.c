@@ -848,7 +848,7 @@ static void sink_unlock(void *p)
 struct c_opts {
 	const char *config, *bpf, *pcap, *speed, *liid, *record, *duration, *snaplen, *buffer_mb;
 	const char *instance, *workers;
-	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key; /* X2/X3 input (limf/x2x3_in.h) */
+	const char *x2x3, *x2x3_ca, *x2x3_cert, *x2x3_key, *x2x3_crl; /* X2/X3 input (x2x3_in.h) */
 	const char *x2x3_flag; /* --x2x3 as given (x2x3 may come from [x2x3] listen) */
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
@@ -971,6 +971,7 @@ static int x23_cfg(const struct c_opts *o, const struct limf_conf *c, struct lim
 	xc->ca = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
 	xc->cert = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
 	xc->key = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+	xc->crl = o->x2x3_crl ? o->x2x3_crl : c->x2x3_crl;
 	if (!limf_num_opt(c->x2x3_max_conns[0] ? c->x2x3_max_conns : NULL, 1, CAP_X2X3_MAX_CONNS,
 			  &mc)) {
 		fprintf(stderr, "%s[x2x3] max_conns: 1..%d\n", pfx, CAP_X2X3_MAX_CONNS);
@@ -1113,6 +1114,8 @@ static int privs_check(const struct limf_privs *pv, const struct limf_conf *c,
 		files[nf++] = o->x2x3_ca ? o->x2x3_ca : c->x2x3_ca;
 		files[nf++] = o->x2x3_cert ? o->x2x3_cert : c->x2x3_cert;
 		files[nf++] = o->x2x3_key ? o->x2x3_key : c->x2x3_key;
+		if ((o->x2x3_crl ? o->x2x3_crl : c->x2x3_crl)[0])
+			files[nf++] = o->x2x3_crl ? o->x2x3_crl : c->x2x3_crl;
 	}
 	files[nf++] = limf_setting(NULL, c->kms_ca, "LIMF_KMS_CA");
 	files[nf++] = limf_setting(NULL, c->kms_cert, "LIMF_KMS_CERT");
@@ -1188,6 +1191,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--x2x3-ca", &o.x2x3_ca, NULL, NULL, NULL, 0 },
 		{ "--x2x3-cert", &o.x2x3_cert, NULL, NULL, NULL, 0 },
 		{ "--x2x3-key", &o.x2x3_key, NULL, NULL, NULL, 0 },
+		{ "--x2x3-crl", &o.x2x3_crl, NULL, NULL, NULL, 0 },
 		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);

@@ -48,6 +48,7 @@ static const struct conf_key keys[] = {
 	K("x2x3", "ca", x2x3_ca),
 	K("x2x3", "cert", x2x3_cert),
 	K("x2x3", "key", x2x3_key),
+	K("x2x3", "crl", x2x3_crl),
 	K("x2x3", "max_conns", x2x3_max_conns),
 	K("x2x3", "handshake_timeout", x2x3_hs_timeout),
 };

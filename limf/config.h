@@ -86,8 +86,9 @@ struct limf_conf {
 	char svc_group[64];       /* [service] group, "" = the user's primary group */
 	char x2x3_listen[256];    /* [x2x3] listen "ADDR:PORT", "" = no X2/X3 input */
 	char x2x3_ca[LIMF_CONF_PATH], x2x3_cert[LIMF_CONF_PATH], x2x3_key[LIMF_CONF_PATH];
-	char x2x3_max_conns[8];  /* "" = 16 */
-	char x2x3_hs_timeout[8]; /* seconds, "" = 10 */
+	char x2x3_crl[LIMF_CONF_PATH]; /* "" = no CRL */
+	char x2x3_max_conns[8];        /* "" = 16 */
+	char x2x3_hs_timeout[8];       /* seconds, "" = 10 */
 	size_t n_auth;
 	struct limf_conf_auth auth[LIMF_CONF_AUTH];
 };

@@ -123,10 +123,10 @@ static void text_x23(FILE *f, const struct limf_status *st)
 	fprintf(f,
 		"x2x3 %s: open %zu handshaking %zu accepted %" PRIu64 " closed %" PRIu64
 		" cut %" PRIu64 " max_conns %zu handshake_timeout %" PRIu64 ".%03" PRIu64
-		" s reloads %" PRIu64 " reload_failed %" PRIu64 "\n",
+		" s reloads %" PRIu64 " reload_failed %" PRIu64 " revoked %" PRIu64 "\n",
 		st->x2x3_listen ? st->x2x3_listen : "", x->active, x->handshaking, x->accepted,
 		x->closed, x->cut, x->max_conns, x->hs_ms / 1000u, x->hs_ms % 1000u, x->reloads,
-		x->reload_failed);
+		x->reload_failed, x->revoked);
 	fputs("x2x3 connections refused:", f);
 	x23_conn_refused(x, kv);
 	text_kv(f, kv, X23_CONN_REFUSED, true);
@@ -201,6 +201,8 @@ static void json_x23(struct lim_json *j, const struct limf_status *st)
 	lim_json_u64(j, x->reloads);
 	lim_json_key(j, "reload_failed");
 	lim_json_u64(j, x->reload_failed);
+	lim_json_key(j, "revoked");
+	lim_json_u64(j, x->revoked);
 	lim_json_key(j, "connections");
 	lim_json_obj_open(j);
 	lim_json_key(j, "open");
@@ -852,6 +854,9 @@ static void prom_x23(FILE *f, const struct limf_status *st)
 	prom_kv(f, "limf_x2x3_reloads_total",
 		"SIGHUP reloads of the X2/X3 TLS context and settings, by result.", "result", kv,
 		2);
+	prom_one(f, "limf_x2x3_connections_revoked_total", "counter",
+		 "Open X2/X3 connections closed by a reload whose CRLs revoke their certificate.",
+		 x->revoked);
 	prom_poi(f, x, PM_OPEN, "limf_x2x3_poi_connections_open", "gauge",
 		 "X2/X3 connections open, by POI (certificate CN, else address).");
 	prom_poi(f, x, PM_CONNS, "limf_x2x3_poi_connections_total", "counter",

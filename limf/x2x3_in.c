@@ -301,6 +301,7 @@ enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pool *p,
 	sc.ca = cfg->ca;
 	sc.cert = cfg->cert;
 	sc.key = cfg->key;
+	sc.crl = cfg->crl;
 	sc.max_conns = cfg->max_conns;
 	sc.hs_ms = cfg->hs_ms;
 	sc.max_pdu = CAP_X2X3_MAX_HEADER + FRAME_MAX + 1;
@@ -328,6 +329,7 @@ enum lim_err limf_x23_reload(struct limf_x23 *x, const struct limf_x23_cfg *cfg,
 	sc.ca = cfg->ca;
 	sc.cert = cfg->cert;
 	sc.key = cfg->key;
+	sc.crl = cfg->crl;
 	sc.max_conns = cfg->max_conns;
 	sc.hs_ms = cfg->hs_ms;
 	return cap_x2x3_srv_reload(x->srv, &sc, why, whylen);
@@ -391,9 +393,10 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64
-		" reloads %" PRIu64 " reload_failed %" PRIu64 " handshake_evicted %" PRIu64 "\n",
+		" reloads %" PRIu64 " reload_failed %" PRIu64 " handshake_evicted %" PRIu64
+		" revoked %" PRIu64 "\n",
 		s->hs_timeout, s->hs_no_cert, s->hs_bad_cert, s->hs_refused_ours, s->reloads,
-		s->reload_failed, s->hs_evicted);
+		s->reload_failed, s->hs_evicted, s->revoked);
 	fprintf(f, "limf capture: x2x3: rejected");
 	for (int r = CAP_X2X3_R_TRUNC; r < CAP_X2X3_R__COUNT; r++)
 		fprintf(f, " %s %" PRIu64, cap_x2x3_rej_name((enum cap_x2x3_rej)r), s->rej[r]);

@@ -41,6 +41,7 @@ struct wr_db;
 
 struct limf_x23_cfg {
 	const char *listen, *ca, *cert, *key; /* borrowed for the call */
+	const char *crl;                      /* NULL or "" = no CRL (cap_x2x3_srv_cfg crl) */
 	size_t max_conns;                     /* 0 = 16 */
 	uint64_t hs_ms;                       /* TLS handshake timeout, 0 = 10 s */
 	struct wr_db *db; /* borrowed for the listener's life: the XID check; NULL = none */
@@ -76,11 +77,12 @@ struct limf_x23;
 /* Opens the listener; p (borrowed) receives the frames. LIM_E_* with why filled. */
 enum lim_err limf_x23_open(const struct limf_x23_cfg *cfg, struct limf_pool *p,
 			   struct limf_x23 **out, char *why, size_t whylen) LIM_WUR;
-/* SIGHUP (issue 8): applies cfg's CA, certificate, key, max_conns and hs_ms to the running
- * listener (cap_x2x3_srv_reload: a new TLS context for new connections, open ones go on;
- * files rotated in place are read again). The listen address cannot change without a restart:
- * when cfg->listen differs from the one in force, *listen_kept is set and the old one stays.
- * cfg->db is not looked at. On error nothing changes: LIM_E_* with why filled. */
+/* SIGHUP (issue 8): applies cfg's CA, certificate, key, CRLs, max_conns and hs_ms to the running
+ * listener (cap_x2x3_srv_reload: a new TLS context for new connections, open ones go on unless a
+ * CRL revokes their certificate; files rotated in place are read again). The listen address
+ * cannot change without a restart: when cfg->listen differs from the one in force, *listen_kept
+ * is set and the old one stays. cfg->db is not looked at. On error nothing changes: LIM_E_* with
+ * why filled. */
 enum lim_err limf_x23_reload(struct limf_x23 *x, const struct limf_x23_cfg *cfg, bool *listen_kept,
 			     char *why, size_t whylen) LIM_WUR;
 /* The address the listener was opened with ("ADDR:PORT" as configured). */

@@ -27,6 +27,11 @@
 #      without waiting for more octets), over many sizes
 #   g. PDU Timestamps that go back and forth do not query the database per PDU (the XID answer
 #      is kept 1 s by the monotonic clock)
+#   h. CRLs ([x2x3] crl, --x2x3-crl): a revoked POI's handshake fails, another POI of the same
+#      CA goes on; a CRL not signed by a CA of the CA file, an expired one, a file with no CRL,
+#      a CA file with a CA that has no CRL: refused at start, naming why; SIGHUP with a CRL that
+#      revokes a POI whose connection is open closes that connection (counted: revoked in the
+#      summary, status and metrics) and no other; SIGHUP with an expired CRL keeps what runs
 # Needs the private PostgreSQL cluster: run through scripts/pg-test.sh. Prints "N passed, N failed".
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -229,7 +234,7 @@ wait "$hpid" 2>/dev/null
 hpid=''
 grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
 grep -Eq "x2x3: connections 16 tls_failed 3 refused_full 0 " "$tmp/cap.err" && ok || bad "connections"
-grep -Eq "x2x3: handshake_timeout 0 .* handshake_evicted 2$" "$tmp/cap.err" && ok || bad "evicted"
+grep -Eq "x2x3: handshake_timeout 0 .* handshake_evicted 2 revoked 0$" "$tmp/cap.err" && ok || bad "evicted"
 grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
 grep -Eq "x2x3: rejected .*version 1 " "$tmp/cap.err" && ok || bad "garbage not counted"
 grep -Eq "x2x3: connections .* cut 1 active 0" "$tmp/cap.err" && ok || bad "cut PDU not counted"
@@ -625,6 +630,130 @@ echo "backwards Timestamps: ${q:-?} XID queries for 200 PDUs in $gmax - 2 s, lim
 [ -n "$q" ] && [ "$q" -ge 1 ] && [ "$q" -le "$gmax" ] && [ "$gmax" -lt 50 ] && ok ||
 	bad "g: ${q:-no} XID queries for 200 PDUs with Timestamps going backwards (want 1..$gmax)"
 [ -n "$q" ] && [ "$((s1 - s0))" -ge "$q" ] && ok || bad "g: $((s1 - s0)) scans of limf.warrant_xids for ${q:-no} queries"
+
+# ---- h. CRLs
+# CA 1 as an openssl ca (its index of revoked certificates), CRLs of CA 1 and CA 2
+cadb() { # DIR: an openssl ca configuration over DIR's CA
+	touch "$1/index.txt" && echo 1000 >"$1/crlnumber" &&
+		printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\n' \
+			"$1" "$1" >"$1/ca.cnf"
+}
+gencrl() { # DIR OUT [openssl ca options]
+	openssl ca -config "$1/ca.cnf" -keyfile "$1/ca.key" -cert "$1/ca.pem" -gencrl -out "$2" "${@:3}" 2>/dev/null
+}
+cadb "$tmp/ca1" && cadb "$tmp/ca2" && gencrl "$tmp/ca1" "$tmp/crl.pem" -crldays 1 &&
+	gencrl "$tmp/ca2" "$tmp/crl_ca2.pem" -crldays 1 && gencrl "$tmp/ca1" "$tmp/crl_old.pem" -crlsec 1 &&
+	cat "$tmp/ca1/ca.pem" "$tmp/ca2/ca.pem" >"$tmp/ca12.pem" && ok || bad "h: CRLs"
+sleep 1.1 # crl_old.pem's next update is past
+h_refused() { # NAME WANT ARGS...: limf capture refuses to start, saying WANT
+	expect 1 "$1" "$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --duration 1 "${@:3}"
+	has "$1" "$2"
+	hasnt "$1" "listening on"
+}
+h_refused h_ca2 "CRL $tmp/crl_ca2.pem: the one of /CN=Another CA is not signed by a CA of $tmp/ca1/ca.pem" \
+	--x2x3-crl "$tmp/crl_ca2.pem"
+h_refused h_old "CRL $tmp/crl_old.pem: the one of /CN=X2X3 test CA has expired" --x2x3-crl "$tmp/crl_old.pem"
+h_refused h_none "CRL $tmp/poi1.pem: no PEM object of that kind in it" --x2x3-crl "$tmp/poi1.pem"
+h_refused h_missing "CRL $tmp/crl.pem: none of CA /CN=Another CA (every CA of $tmp/ca12.pem needs one)" \
+	--x2x3-ca "$tmp/ca12.pem" --x2x3-crl "$tmp/crl.pem"
+h_refused h_nofile "CRL $tmp/nothere.pem: " --x2x3-crl "$tmp/nothere.pem"
+# both CAs, a CRL of each: starts; pcscf-2 revoked in CA 1's CRL
+cat "$tmp/crl.pem" "$tmp/crl_ca2.pem" >"$tmp/crl12.pem"
+expect 0 h_both "$limf" capture --config "$tmp/limf.conf" --x2x3 127.0.0.1:0 --duration 1 \
+	--x2x3-ca "$tmp/ca12.pem" --x2x3-crl "$tmp/crl12.pem"
+has h_both "x2x3: listening on"
+# live: [x2x3] crl; two POIs of CA 1 hold a connection open across a reload that revokes one
+hm=$(free_port)
+{
+	sed -e '/^\[x2x3\]/,$d' -e "/^\[service\]/a metrics = 127.0.0.1:$hm" "$tmp/limf.conf"
+	printf '[x2x3]\nca   = %s\ncert = %s\nkey  = %s\ncrl  = %s\n' "$tmp/ca1/ca.pem" "$tmp/mf.pem" \
+		"$tmp/mf.key" "$tmp/crl.pem"
+} >"$tmp/h.conf"
+cat >"$tmp/hold.py" <<'PY'
+# A POI (CA 1, certificate argv[3]) that holds its connection: a keep-alive, then another
+# when the file argv[2]/go-argv[3] appears; "ack N" for each acknowledged, "closed" if the MF
+# closed the connection
+import os, socket, ssl, struct, sys, time
+port, d, who = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(d + "/ca1/ca.pem")
+ctx.load_cert_chain(d + "/" + who + ".pem", d + "/" + who + ".key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+def ka(seq):
+    s.sendall(struct.pack(">HHIIHH16s8sHHI", 5, 3, 48, 0, 0, 0, b"\0" * 16, b"\0" * 8, 8, 4, seq))
+    b = b""
+    while len(b) < 48:
+        c = s.recv(48 - len(b))
+        if not c:
+            print("closed", flush=True)
+            raise SystemExit(0)
+        b += c
+    assert struct.unpack_from(">HH", b)[1] == 4 and struct.unpack_from(">HHI", b, 40) == (8, 4, seq), b
+    print("ack %d" % seq, flush=True)
+ka(1)
+for _ in range(300):
+    if os.path.exists(d + "/go-" + who):
+        break
+    time.sleep(0.1)
+try:
+    ka(2)
+except (ConnectionError, ssl.SSLError) as e:
+    print("closed (%s)" % e, flush=True)
+PY
+capture_conf "$tmp/h.conf" caph --x2x3 127.0.0.1:0
+wait_for "$tmp/caph.err" 'x2x3: listening on .* (port [0-9]*)'
+port=$(sed -n 's/.*x2x3: listening on .* (port \([0-9]*\)).*/\1/p' "$tmp/caph.err")
+[ -n "$port" ] && ok || { bad "h: limf capture with [x2x3] crl did not listen"; cat "$tmp/caph.err" >&2; }
+python3 "$tmp/hold.py" "$port" "$tmp" poi1 >"$tmp/hold1.out" 2>&1 &
+hp1=$!
+python3 "$tmp/hold.py" "$port" "$tmp" poi2 >"$tmp/hold2.out" 2>&1 &
+hp2=$!
+wait_for "$tmp/hold1.out" "^ack 1$" && wait_for "$tmp/hold2.out" "^ack 1$" && ok ||
+	{ bad "h: POIs not in before the revocation"; cat "$tmp/hold1.out" "$tmp/hold2.out" >&2; }
+# pcscf-2 revoked; the CRL rewritten in place; SIGHUP
+openssl ca -config "$tmp/ca1/ca.cnf" -keyfile "$tmp/ca1/ca.key" -cert "$tmp/ca1/ca.pem" \
+	-revoke "$tmp/poi2.pem" 2>/dev/null && gencrl "$tmp/ca1" "$tmp/crl.pem" -crldays 1 && ok ||
+	bad "h: revoke pcscf-2"
+kill -HUP "$cpid"
+wait_for "$tmp/caph.err" "x2x3: pcscf-2@[0-9.:]* (connection [0-9]*): a reloaded CRL revokes its certificate" && ok ||
+	{ bad "h: the revoked POI's connection not closed"; tail -5 "$tmp/caph.err" >&2; }
+touch "$tmp/go-poi1" "$tmp/go-poi2"
+wait "$hp1" && wait "$hp2" && ok || bad "h: hold.py exit status"
+grep -qx "ack 2" "$tmp/hold1.out" && ok || { bad "h: pcscf-1's connection did not go on"; cat "$tmp/hold1.out" >&2; }
+grep -q "^closed" "$tmp/hold2.out" && ! grep -q "ack 2" "$tmp/hold2.out" && ok ||
+	{ bad "h: pcscf-2's connection went on"; cat "$tmp/hold2.out" >&2; }
+# new connections: pcscf-2 refused (certificate revoked), pcscf-1 in
+expect 1 h_poi2 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 91 --out "$tmp/h2.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI2[@]}"
+wait_for "$tmp/caph.err" "certificate revoked" && ok || { bad "h: no 'certificate revoked' in the log"; tail -5 "$tmp/caph.err" >&2; }
+expect 0 h_poi1 "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 92 --out "$tmp/h1.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}"
+has h_poi1 "acknowledged"
+# an expired CRL at a reload: refused, the running CRLs stay (pcscf-1 still in, pcscf-2 out)
+cp "$tmp/crl_old.pem" "$tmp/crl.pem"
+kill -HUP "$cpid"
+wait_for "$tmp/caph.err" "SIGHUP: x2x3: CRL $tmp/crl.pem: the one of /CN=X2X3 test CA has expired.*keeping the running TLS context" &&
+	ok || { bad "h: expired CRL at a reload"; tail -5 "$tmp/caph.err" >&2; }
+expect 0 h_poi1b "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 93 --out "$tmp/h3.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}"
+has h_poi1b "acknowledged"
+expect 1 h_poi2b "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 94 --out "$tmp/h4.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI2[@]}"
+expect 0 h_status "$limf" status --socket "$tmp/ctl.sock" --json
+pyjson h_status "(j['x2x3']['revoked'], j['x2x3']['reloads'], j['x2x3']['reload_failed']) == (1, 1, 1)"
+pyjson h_status "j['x2x3']['connections']['refused']['bad_certificate'] == 2"
+curl -s -m 5 -o "$tmp/metrics_h" "http://127.0.0.1:$hm/metrics" && ok || bad "h: metrics endpoint"
+expect 0 h_metrics python3 "$tmp/prom_x23.py" "$tmp/metrics_h" limf_x2x3_connections_revoked_total=1 \
+	'limf_x2x3_connections_refused_total{reason="bad_certificate"}=2'
+has h_metrics "x2x3 metrics ok"
+expect 0 h_text "$limf" status --socket "$tmp/ctl.sock"
+has h_text "^x2x3 127.0.0.1:0: .* reloads 1 reload_failed 1 revoked 1$"
+kill -TERM "$cpid"
+wait "$cpid" && ok || bad "limf capture (h): exit status"
+cpid=''
+grep -q "limf capture: x2x3: handshake_timeout 0 no_certificate 0 bad_certificate 2 .* reloads 1 reload_failed 1 handshake_evicted 0 revoked 1$" \
+	"$tmp/caph.err" && ok || { bad "h: summary counters"; grep "limf capture: x2x3: handshake" "$tmp/caph.err" >&2; }
 
 # usage: --x2x3 without TLS files
 sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
