@@ -31,6 +31,7 @@
 #define EXTRA_KEYS   1024u /* top-level members in extra_json */
 #define KEY_MAX      256u  /* octets of one extra_json key, decoded */
 #define WALK_DEPTH   16u
+#define TOP_KEYS_MAX (EXTRA_KEYS + 64u) /* top-level keys of a manifest the verifier reads */
 #define PCAP_SNAPLEN 262144u
 #define WAV_HDR      44u
 #define REC_MAX      (16u + 40u + 8u + 65535u)
@@ -227,15 +228,17 @@ static bool reserved_dir(const char *p)
 /* relpath rules of ho_bundle_file (also applied to the manifest's paths by the verifier). */
 static bool relpath_ok(const char *p)
 {
-	size_t n = strlen(p), start = 0;
+	size_t n = strlen(p), start = 0, comps = 0;
 	if (n == 0 || n > HO_BUNDLE_PATH_MAX || reserved_top(p) || reserved_dir(p))
 		return false;
 	for (size_t i = 0; i <= n; i++) {
 		char c = p[i];
 		if (c == '/' || c == '\0') {
 			size_t cl = i - start;
+			/* no deeper than the verifier walks (WALK_DEPTH), or no bundle verifies */
 			if (cl == 0 || (cl == 1 && p[start] == '.') ||
-			    (cl == 2 && p[start] == '.' && p[start + 1] == '.'))
+			    (cl == 2 && p[start] == '.' && p[start + 1] == '.') ||
+			    ++comps > WALK_DEPTH)
 				return false;
 			start = i + 1;
 			continue;
@@ -1720,7 +1723,8 @@ struct v_state {
 	size_t whycap;
 	struct v_entry *e;
 	size_t ne;
-	char *extra; /* the smallest unlisted path seen by the walk */
+	char *extra;     /* the smallest unlisted path seen by the walk */
+	bool extra_lost; /* an unlisted path not kept (out of memory): the walk fails */
 	uint8_t incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1]; /* the manifest's, NUL-terminated */
 };
 
@@ -1911,7 +1915,8 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 {
 	struct jp j = { s, n, 0, 0 };
 	bool have_fmt = false, have_out = false;
-	size_t cap = 0;
+	uint64_t keys[TOP_KEYS_MAX]; /* FNV-1a of each top-level key seen */
+	size_t cap = 0, nkeys = 0;
 	if (!jp_eat(&j, '{'))
 		return "malformed";
 	j.depth = 1;
@@ -1919,8 +1924,19 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 		do {
 			uint8_t k[KEY_MAX], val[32];
 			size_t kl = 0, vl = 0;
+			uint64_t kh = 14695981039346656037u;
 			if (!jp_string(&j, k, sizeof k, &kl) || !jp_eat(&j, ':'))
 				return "malformed";
+			/* a key twice is read one way here and maybe another by the authority's
+			 * tools: the signed text must say one thing */
+			for (size_t i = 0; i < kl; i++)
+				kh = (kh ^ k[i]) * 1099511628211u;
+			for (size_t i = 0; i < nkeys; i++)
+				if (keys[i] == kh)
+					return "a top-level key twice";
+			if (nkeys == TOP_KEYS_MAX)
+				return "too many top-level keys";
+			keys[nkeys++] = kh;
 			if (kl == 6 && memcmp(k, "format", 6) == 0) {
 				if (have_fmt || !jp_string(&j, val, sizeof val, &vl) ||
 				    vl != strlen(HO_BUNDLE_FORMAT) ||
@@ -1959,7 +1975,14 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 				jp_ws(&j);
 				st = j.i;
 				if (jp_string(&j, v->incomplete, sizeof v->incomplete - 1, &vl)) {
+					/* present is incomplete: not hidden by "" or a NUL */
+					for (size_t i = 0; i < vl; i++)
+						if (!v->incomplete[i])
+							v->incomplete[i] = '?';
 					v->incomplete[vl] = '\0';
+					if (!vl)
+						snprintf((char *)v->incomplete,
+							 sizeof v->incomplete, "(present, empty)");
 				} else {
 					/* longer than kept, or not a string: said so, once it is
 					 * known to be a well-formed value */
@@ -2001,7 +2024,7 @@ enum lim_err ho_manifest_parse(const uint8_t *s, size_t n, size_t *n_outputs,
 			       char incomplete[HO_BUNDLE_INCOMPLETE_MAX + 1], char *why,
 			       size_t whycap)
 {
-	struct v_state v = { -1, why, whycap, NULL, 0, NULL, { 0 } };
+	struct v_state v = { -1, why, whycap, NULL, 0, NULL, false, { 0 } };
 	const char *reason;
 	enum lim_err rc = LIM_OK;
 	if (why && whycap)
@@ -2032,6 +2055,8 @@ static void note_extra(struct v_state *v, const char *rel)
 		if (c) {
 			free(v->extra);
 			v->extra = c;
+		} else {
+			v->extra_lost = true;
 		}
 	}
 }
@@ -2051,9 +2076,14 @@ static bool walk(struct v_state *v, int fd, const char *prefix, unsigned depth)
 		close(fd2);
 		return false;
 	}
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
 		char rel[2 * HO_BUNDLE_PATH_MAX + 2];
 		struct stat st;
+		errno = 0;
+		if (!(de = readdir(d))) {
+			ok = errno == 0; /* the end, not an error that hides the rest */
+			break;
+		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (*prefix)
@@ -2095,7 +2125,7 @@ static bool walk(struct v_state *v, int fd, const char *prefix, unsigned depth)
 enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *why, size_t whycap,
 				 struct ho_verify_info *info)
 {
-	struct v_state v = { -1, why, whycap, NULL, 0, NULL, { 0 } };
+	struct v_state v = { -1, why, whycap, NULL, 0, NULL, false, { 0 } };
 	uint8_t *man = NULL, *sig = NULL, *pub = NULL, *pin = NULL;
 	size_t manlen = 0, siglen = 0, publen = 0, pinlen = 0;
 	EVP_PKEY *pk = NULL, *pinned = NULL;
@@ -2213,7 +2243,7 @@ enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *
 			goto out;
 		}
 	}
-	if (!walk(&v, v.dirfd, "", 0)) {
+	if (!walk(&v, v.dirfd, "", 0) || v.extra_lost) {
 		rc = v_fail(&v, "%s: cannot read the directory tree", dir);
 		goto out;
 	}

@@ -1357,6 +1357,9 @@ void t_bundle_args(void)
 			  "(not shown: not a string of at most 511 octets)" },
 			{ "\"incomplete\":{\"x\":[1,2]}",
 			  "(not shown: not a string of at most 511 octets)" },
+			/* present is incomplete, whatever it says */
+			{ "\"incomplete\":\"\"", "(present, empty)" },
+			{ "\"incomplete\":\"\\u0000 lost 5 calls\"", "? lost 5 calls" },
 		};
 		struct ho_verify_info vi;
 		char why[256];
@@ -1387,6 +1390,63 @@ void t_bundle_args(void)
 			CHECK(n == 511 ? strlen(vi.incomplete) == 511 && vi.incomplete[0] == 'y'
 				       : vi.incomplete[0] == '(');
 		}
+	}
+	/* a top-level key twice (the writer never makes one: only a forger, whose tools may read
+	 * the other one) is refused; so are more top-level keys than any writer's */
+	{
+		static const char *const twice[] = {
+			"{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[],\"incomplete\":\"x\","
+			"\"incomplete\":\"\"}",
+			"{\"a\":1,\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[],\"a\":2}",
+			"{\"\\u0061\":1,\"format\":\"" HO_BUNDLE_FORMAT
+			"\",\"outputs\":[],\"a\":2}",
+		};
+		char inc[HO_BUNDLE_INCOMPLETE_MAX + 1], why[256], *big;
+		size_t n, l = 0;
+		for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
+			CHECK(ho_manifest_parse((const uint8_t *)twice[i], strlen(twice[i]), &n,
+						inc, why, sizeof why) == LIM_E_PARSE);
+			CHECK(strstr(why, "a top-level key twice") != NULL);
+		}
+		CHECK(ho_manifest_parse((const uint8_t *)twice[1] + 8, strlen(twice[1]) - 8 - 8, &n,
+					inc, why, sizeof why) == LIM_E_PARSE); /* (malformed) */
+		big = malloc(64 * 1024);
+		CHECK(big != NULL);
+		if (big) {
+			l = (size_t)sprintf(big,
+					    "{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[]");
+			for (unsigned q = 0; q < 1024 + 64; q++)
+				l += (size_t)sprintf(big + l, ",\"k%u\":0", q);
+			memcpy(big + l, "}", 2);
+			CHECK(ho_manifest_parse((const uint8_t *)big, l + 1, &n, inc, why,
+						sizeof why) == LIM_E_PARSE &&
+			      strstr(why, "too many top-level keys") != NULL);
+			/* as many as a writer may have: read */
+			l = (size_t)sprintf(big,
+					    "{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[]");
+			for (unsigned q = 0; q < 1024 + 60; q++)
+				l += (size_t)sprintf(big + l, ",\"k%u\":0", q);
+			memcpy(big + l, "}", 2);
+			CHECK(ho_manifest_parse((const uint8_t *)big, l + 1, &n, inc, why,
+						sizeof why) == LIM_OK);
+		}
+		free(big);
+	}
+	/* paths: at most 16 components (the verifier's walk goes no deeper; before, a deeper
+	 * file was written and the bundle never verified) */
+	{
+		char p16[64] = "", p17[64];
+		for (int q = 0; q < 15; q++)
+			strcat(p16, "d/");
+		strcat(p16, "f");
+		snprintf(p17, sizeof p17, "d/%s", p16);
+		join(dir, sizeof dir, root, "deep");
+		rm_rf(dir);
+		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
+		CHECK(ho_bundle_file(b, p17, &f) == LIM_E_ARG);
+		CHECK(ho_bundle_file(b, p16, &f) == LIM_OK && ho_bfile_write(f, "x", 1) == LIM_OK);
+		CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
+		expect_ok(dir, NULL);
 	}
 	/* a large case: "calls" of 30,000 calls (~22 MiB, over the old 16 MiB cap, which lost
 	 * such a bundle's manifest at the very end) is signed and verifies; over the cap:
