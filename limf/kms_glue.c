@@ -18,6 +18,8 @@ _Static_assert(WR_KMS_ID_MAX >= MIKEY_UID_LEN, "identifier buffer");
 /* see kms_glue.h */
 int64_t limf_ntp_to_wr(uint64_t ntp)
 {
+	if (ntp > LIMF_NTP_UNIX + (uint64_t)(INT64_MAX / 1000000))
+		return INT64_MAX; /* (no KMS certificate or T payload of ours gets here) */
 	return ((int64_t)ntp - (int64_t)LIMF_NTP_UNIX) * 1000000;
 }
 

@@ -22,7 +22,7 @@
 
 #define LIMF_NTP_UNIX 2208988800ULL /* seconds from 1900-01-01 to 1970-01-01 */
 
-/* wr time (microseconds since 1970) of NTP seconds. */
+/* wr time (microseconds since 1970) of NTP seconds; INT64_MAX past what it can hold. */
 int64_t limf_ntp_to_wr(uint64_t ntp);
 
 /* wr_kms_crypto.ident: the identifier of uri at t_us under c's scheme, with its key period

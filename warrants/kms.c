@@ -14,6 +14,8 @@
 #include "warrants/internal.h"
 #include "warrants/kms.h"
 
+#define KMS_PERIOD_MAX  (UINT64_C(1) << 32)
+#define KMS_OFFSET_MAX  (UINT64_C(1) << 40)
 #define KMS_DECIDE_MAX  WR_KMS_DECIDE_MAX
 #define KMS_PARTIES_MAX 16   /* parties kept in a decision */
 #define KMS_TEXT_MAX    1024 /* an element's text (hex of Z is 514 characters) */
@@ -971,6 +973,13 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 		return kms_fail(k, LIM_E_PARSE,
 				"KmsCertificate lacks exactly one UserKeyPeriod and UserKeyOffset, "
 				"each a decimal below 2^64");
+	/* periods of more than 2^32 s (136 years) or offsets past 2^40 s are no KMS's: bounded,
+	 * so that a period's start and end in microseconds cannot overflow (kms_glue.c) */
+	if (c->user_key_period == 0 || c->user_key_period > KMS_PERIOD_MAX ||
+	    c->user_key_offset > KMS_OFFSET_MAX)
+		return kms_fail(k, LIM_E_PARSE,
+				"KmsCertificate UserKeyPeriod (1..2^32 s) or UserKeyOffset "
+				"(at most 2^40 s) out of range");
 	if (!text_u64(child(kc, "ParameterSet"), &ps))
 		return kms_fail(k, LIM_E_PARSE,
 				"KmsCertificate lacks exactly one ParameterSet "

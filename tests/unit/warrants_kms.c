@@ -312,6 +312,13 @@ static struct wr_kms_decision *decide(struct wr_db *db, const char *a, const cha
 
 static void t_kms_cert(void)
 {
+	/* NTP seconds to wr time: exact where it can be, saturated past it (no overflow) */
+	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX) == 0);
+	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX + 1) == 1000000);
+	CHECK(limf_ntp_to_wr(0) == -(int64_t)LIMF_NTP_UNIX * 1000000);
+	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX + INT64_MAX / 1000000) == INT64_MAX / 1000000 * 1000000);
+	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX + INT64_MAX / 1000000 + 1) == INT64_MAX);
+	CHECK(limf_ntp_to_wr(UINT64_MAX) == INT64_MAX);
 	struct tkms *t = kms_up("3gpp-uid");
 	struct wr_db *db = t_db(T_SERVICE);
 	struct wr_kms *k = client(t, NULL, 5000);
@@ -1734,6 +1741,21 @@ static void t_kms_parse(void)
 			  "KmsCertificate lacks exactly one UserKeyPeriod and UserKeyOffset, each "
 			  "a "
 			  "decimal below 2^64",
+			  LIM_E_PARSE },
+			{ "set", "UserKeyPeriod", "10000000000000",
+			  "KmsCertificate UserKeyPeriod (1..2^32 s) or UserKeyOffset (at most 2^40 "
+			  "s) "
+			  "out of range",
+			  LIM_E_PARSE },
+			{ "set", "UserKeyPeriod", "0",
+			  "KmsCertificate UserKeyPeriod (1..2^32 s) or UserKeyOffset (at most 2^40 "
+			  "s) "
+			  "out of range",
+			  LIM_E_PARSE },
+			{ "set", "UserKeyOffset", "1099511627777",
+			  "KmsCertificate UserKeyPeriod (1..2^32 s) or UserKeyOffset (at most 2^40 "
+			  "s) "
+			  "out of range",
 			  LIM_E_PARSE },
 			{ "set", "ParameterSet", "2", "SAKKE parameter set 2", LIM_E_UNSUPP },
 			{ "set", "PubEncKey", "04zz",
