@@ -154,13 +154,16 @@ enum lim_err mikey_group_add_gmk(struct mikey_group *g, const struct mikey_group
 	if (e && (e->key_len != in->gmk_len || CRYPTO_memcmp(e->key, in->gmk, in->gmk_len) != 0 ||
 		  e->rand_len != in->rand_len || memcmp(e->rand, in->rand, in->rand_len) != 0 ||
 		  e->prf != in->prf || e->profile != in->profile || e->rcc_mode != in->rcc_mode ||
-		  e->rcc_rate != in->rcc_rate)) {
-		/* same ID, other key material. A GMK-ID names one GMK (TS 33.180: the GMS makes a
-		 * new ID for a new GMK), and an ECCSI signature only proves which community member
-		 * signed, not that it was the group's GMS: any member could otherwise send a target
-		 * a GMK under the ID of a real group's (it travels in clear in every MKI) and turn
-		 * off the decryption of that group's media. So the GMK in use stays, unless its
-		 * validity ended before the new one's begins. */
+		  e->rcc_rate != in->rcc_rate || strncmp(e->group, in->group, glen + 1) != 0)) {
+		/* same ID, other key material or another group. A GMK-ID names one GMK of one
+		 * group (TS 33.180: the GMS makes a new ID for a new GMK), and an ECCSI signature
+		 * only proves which community member signed, not that it was the group's GMS: any
+		 * member could otherwise send a target a GMK under the ID of a real group's (it
+		 * travels in clear in every MKI) and turn off the decryption of that group's media;
+		 * or, knowing the group's GMK, send it again naming another group, which moved it
+		 * there (the group's media undecrypted, the other group intercepted as the
+		 * target's). So the GMK in use stays, unless its validity ended before the new
+		 * one's begins. */
 		if (e->not_after == 0 || in->not_before_ns < e->not_after)
 			return LIM_E_STATE;
 		drop_talkers_of(g, (size_t)(e - g->gmks));

@@ -372,10 +372,20 @@ static void t_group_rollover(void)
 	rand3[0] ^= 1;
 	gb3.rand = rand3;
 	CHECK(mikey_group_add_gmk(g, &gb3) == LIM_E_STATE); /* another RAND: other keys too */
+	/* B itself, sent again naming another group (any member of grp knows B): refused; B
+	 * stays grp's (before, it was moved: grp's packets failed, "evil" was B's group) */
+	struct mikey_group_key gb4 = gb;
+	gb4.group = "evil";
+	CHECK(mikey_group_add_gmk(g, &gb4) == LIM_E_STATE);
+	make(txb, 5, 5, "B still", pkt, sizeof pkt, &len, clear, &cl);
+	{
+		uint32_t id = 0;
+		CHECK(mikey_group_which(g, pkt, len, false, 5, "grp", &id) && id == tv[1].gmk_id);
+		CHECK(!mikey_group_which(g, pkt, len, false, 5, "evil", &id));
+	}
 	struct mikey_group_stats st;
 	mikey_group_stats(g, &st);
 	CHECK(st.gmks == 1 && st.talkers == 1);
-	make(txb, 5, 5, "B still", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK && who.gmk_id == tv[1].gmk_id);
 	/* once B's validity has ended, a new GMK under its ID replaces it and B's session goes */
 	gb.not_after_ns = 1000;
