@@ -44,6 +44,11 @@ struct stream {
 	uint32_t syn_next; /* tuple is taken once data comes at its ISN + 1 (syn_next) */
 	uint8_t *buf;      /* in-order octets not yet framed */
 	size_t len, cap;
+	/* what frame() learnt of the message at the start of buf, so that each segment costs
+	 * its own octets, not a scan of all held (one-octet segments made it quadratic): no
+	 * header end in buf[0..hscan), or the message's total length (0: not known yet).
+	 * Cleared whenever buf's start moves (consume) */
+	size_t hscan, total;
 	struct seg *ooo; /* sorted by seq, non-overlapping, all after next_seq */
 	size_t n_ooo, ooo_bytes;
 	uint64_t last_ns;
@@ -451,6 +456,8 @@ static void consume(struct stream *s, size_t n)
 	if (n < s->len)
 		memmove(s->buf, s->buf + n, s->len - n);
 	s->len -= n;
+	s->hscan = 0;
+	s->total = 0;
 }
 
 /* Gives back a large buffer once it is empty (idle SIP connections hold nothing). */
@@ -464,10 +471,11 @@ static void shrink(struct cap_tcp *t, struct stream *s)
 	s->cap = 0;
 }
 
-/* Index just past the CRLFCRLF (or LFLF) ending the header block, or 0 when absent. */
-static size_t header_end(const uint8_t *b, size_t len)
+/* Index just past the CRLFCRLF (or LFLF) ending the header block, or 0 when absent; from
+ * index from on (none ends before it). */
+static size_t header_end(const uint8_t *b, size_t len, size_t from)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
+	for (size_t i = from; i + 1 < len; i++) {
 		if (b[i] != '\n')
 			continue;
 		if (b[i + 1] == '\n')
@@ -500,6 +508,14 @@ static int content_length(const uint8_t *b, size_t len, uint64_t *v)
 			;
 		if (c == le)
 			continue;
+		/* the value goes on over continuation lines (RFC 3261 s7.3.1 folding), as
+		 * cap_sip_parse reads it over UDP */
+		while (le + 1 < len && (b[le + 1] == ' ' || b[le + 1] == '\t')) {
+			for (pos = le + 1; pos < len && b[pos] != '\n'; pos++)
+				;
+			le = pos;
+		}
+		pos = le;
 		name.p = (const char *)b + ls;
 		name.len = c - ls;
 		name = cap_str_trim(name);
@@ -570,8 +586,12 @@ static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, 
 		}
 		if (s->resync && !resync(t, s))
 			return true;
-		h = header_end(s->buf, s->len);
+		if (s->total && s->len < s->total)
+			return true; /* (the body is still coming) */
+		/* a terminator of up to 3 octets may begin in the last 2 scanned */
+		h = header_end(s->buf, s->len, s->hscan > 2 ? s->hscan - 2 : 0);
 		if (h == 0) {
+			s->hscan = s->len;
 			if (s->len > CAP_SIP_MAX_MSG)
 				reject(t, s, CAP_DROP_SIP_SIZE, s->len);
 			else if (!s->sip_seen && memchr(s->buf, '\n', s->len) &&
@@ -595,8 +615,10 @@ static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, 
 			continue;
 		}
 		total = h + (size_t)clen;
-		if (s->len < total)
+		if (s->len < total) {
+			s->total = total;
 			return true;
+		}
 		{
 			struct cap_tcp_msg m = { p, s->buf, total, now };
 			if (!s->sip_seen) {
@@ -664,11 +686,17 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	if (p->tcp_flags & TCP_SYN) {
 		if (s && (s->have_seq && seq_diff(seq + 1, s->next_seq) == 0 && !s->len && !s->ooo))
 			goto touch; /* retransmitted SYN */
-		if (s && s->have_seq && holds_partial(s) && !seq_in_window(seq + 1, s->next_seq)) {
-			/* it would cut the message held: refused until data comes at its ISN + 1 */
+		if (s && s->have_seq) {
+			/* a SYN on a stream in progress, idle or not (RFC 5961 s4): refused, or
+			 * anyone could reset the stream to an ISN of theirs, after which the real
+			 * segments looked like retransmissions and every later message was lost.
+			 * Outside the window it may be a new connection on the tuple: taken when
+			 * its data comes at its ISN + 1 (below) */
 			t->st->tcp_bad_seq++;
-			s->syn_pend = true;
-			s->syn_next = seq + 1;
+			if (!seq_in_window(seq + 1, s->next_seq)) {
+				s->syn_pend = true;
+				s->syn_next = seq + 1;
+			}
 			return;
 		}
 		if (s)
@@ -706,8 +734,15 @@ touch:
 		s->next_seq = seq;
 	}
 	if (p->tcp_flags & TCP_FIN) {
-		s->have_fin = true;
-		s->fin_seq = seq + (uint32_t)n;
+		/* a FIN ends the stream only at or past what is expected next, within the window:
+		 * a stale or forged one (RFC 5961 s5's check, as RST and SYN have) must not drop
+		 * a message in the middle */
+		if (seq_in_window(seq + (uint32_t)n, s->next_seq)) {
+			s->have_fin = true;
+			s->fin_seq = seq + (uint32_t)n;
+		} else {
+			t->st->tcp_bad_seq++;
+		}
 	}
 	if (n) {
 		int32_t off = seq_diff(seq, s->next_seq);

@@ -269,6 +269,43 @@ static void t_tcp_split(void)
 		seg((uint32_t)n, m1 + 40, l1 - 40);
 		CHECK(n_msgs == 4 && msg_len[3] == l1);
 	}
+	/* messages with a body and one with LF line ends, in segments of 1, 2, 3 and 7 octets:
+	 * the header end (CRLFCRLF or LFLF across segments) and the body's end found where they
+	 * are (frame() now carries on from where the last segment's scan stopped) */
+	{
+		static char cat[8192];
+		static const char lf[] = "OPTIONS sip:b@x SIP/2.0\nCall-ID: lf\nCSeq: 9 OPTIONS\n"
+					 "Content-Length: 4\n\nbody";
+		static const size_t step[] = { 1, 2, 3, 7 };
+		size_t n = 0;
+		memcpy(cat, m1, l1);
+		n += l1;
+		memcpy(cat + n, lf, sizeof lf - 1);
+		n += sizeof lf - 1;
+		memcpy(cat + n, m3, l3);
+		n += l3;
+		for (size_t k = 0; k < sizeof step / sizeof step[0]; k++) {
+			reset(NULL);
+			syn(ISN);
+			for (size_t i = 0; i < n; i += step[k])
+				seg((uint32_t)i, cat + i, n - i < step[k] ? n - i : step[k]);
+			CHECK(n_msgs == 3 && msg_len[0] == l1 && msg_len[1] == sizeof lf - 1 &&
+			      msg_len[2] == l3 && got_is(m1, l1, lf, sizeof lf - 1, m3, l3));
+		}
+	}
+	/* a folded Content-Length (RFC 3261 s7.3.1), as cap_sip_parse takes it over UDP */
+	{
+		static const char fold[] = "OPTIONS sip:b@x SIP/2.0\r\nCall-ID: fold\r\n"
+					   "CSeq: 9 OPTIONS\r\nContent-Length:\r\n  \t3\r\n\r\nabc";
+		static const char bad[] = "OPTIONS sip:b@x SIP/2.0\r\nCall-ID: fold\r\n"
+					  "CSeq: 9 OPTIONS\r\nContent-Length: 1\r\n 2\r\n\r\nab";
+		reset(NULL);
+		syn(ISN);
+		seg(0, fold, sizeof fold - 1);
+		CHECK(n_msgs == 1 && got_is(fold, sizeof fold - 1, NULL, 0, NULL, 0));
+		seg(sizeof fold - 1, bad, sizeof bad - 1); /* "1 2" is no number */
+		CHECK(n_msgs == 1 && st.drop[CAP_DROP_SIP_CLEN] == 1);
+	}
 	cap_tcp_free(tcp);
 	tcp = NULL;
 }
@@ -407,12 +444,15 @@ static void t_tcp_caps(void)
 	seg(300, m1 + 300, l1 - 300);
 	seg_k(0, 4, ISN, (uint32_t)l1, 0x01, NULL, 0);
 	CHECK(cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_GAP] == 1);
-	/* SYN reuse of a 4-tuple with a partial message: counted, started over */
+	/* a SYN in the window while a message is held (RFC 5961 s4: the connection stays):
+	 * refused, nothing cut, the message completes */
 	reset(NULL);
 	syn(ISN);
 	seg(0, m1, 100);
 	syn(ISN + 5000);
-	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && cap_tcp_streams(tcp) == 1);
+	CHECK(st.tcp_bad_seq == 1 && st.drop[CAP_DROP_TCP_CUT] == 0 && cap_tcp_streams(tcp) == 1);
+	seg(100, m1 + 100, l1 - 100);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
 	CHECK(cap_tcp_expire(tcp, UINT64_MAX) == 1);
 	cap_tcp_free(tcp);
 	tcp = NULL;
@@ -478,11 +518,39 @@ static void t_tcp_rst_window(void)
 	CHECK(st.tcp_bad_seq == 2 && st.drop[CAP_DROP_TCP_CUT] == 0);
 	seg_k(0, 4, ISN + 0x40000000u, 0, 0x08, m3, l3);
 	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0));
-	/* between messages (nothing to cut) a SYN starts over at once, as before */
+	/* between messages (nothing to cut) a SYN is refused as well; a new connection's data
+	 * at its ISN + 1 takes the tuple over (nothing held: nothing cut) */
 	syn(ISN + 0x70000000u);
-	CHECK(st.tcp_bad_seq == 2 && cap_tcp_streams(tcp) == 1);
+	CHECK(st.tcp_bad_seq == 3 && cap_tcp_streams(tcp) == 1);
 	seg_k(0, 4, ISN + 0x70000000u, 0, 0x08, m2, l2);
-	CHECK(n_msgs == 3 && st.drop[CAP_DROP_TCP_CUT] == 1);
+	CHECK(n_msgs == 3 && got_is(m1, l1, m3, l3, m2, l2) && st.drop[CAP_DROP_TCP_CUT] == 1);
+
+	/* a forged SYN on an idle stream (audit): before, the stream started over at the
+	 * forger's ISN and every real segment after looked like a retransmission, so the next
+	 * INVITE was lost. Refused: the real segments go on at their place */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	CHECK(n_msgs == 1);
+	syn(ISN + 0x40000000u);
+	syn(ISN + (uint32_t)l1 + 100u); /* in the window too */
+	CHECK(st.tcp_bad_seq == 2 && cap_tcp_streams(tcp) == 1);
+	seg((uint32_t)l1, m2, 40);
+	seg((uint32_t)l1 + 40u, m2 + 40, l2 - 40);
+	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && st.tcp_retrans == 0);
+
+	/* a FIN before what is expected next (stale or forged) or past the window: ignored, the
+	 * message in the middle completes; a FIN at its place ends the stream */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	seg_k(0, 4, ISN, 100, 0x01 | 0x10, NULL, 0);
+	seg_k(0, 4, ISN, 200 + 65537, 0x01 | 0x10, NULL, 0);
+	CHECK(st.tcp_bad_seq == 2 && cap_tcp_streams(tcp) == 1 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	seg(200, m1 + 200, l1 - 200);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	seg_k(0, 4, ISN, (uint32_t)l1, 0x01 | 0x10, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 0 && st.tcp_bad_seq == 2);
 	cap_tcp_free(tcp);
 	tcp = NULL;
 }
