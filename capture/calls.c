@@ -402,20 +402,32 @@ static bool claims(const struct bind *b, const struct cap_call *x)
 	return false;
 }
 
+static struct cap_call_ssrc *ssrc_find(struct cap_call *x, uint32_t ssrc);
+
 /* The claim a media packet goes to, among those on its destination (bd) and source (bs)
  * endpoints: first a call that claims both (the packet runs between two endpoints of that
- * one dialog), then the call's rank, then the destination over the source, then the newest
- * claim. *by_src tells which endpoint matched. NULL when neither endpoint is bound. */
-static const struct owner *media_owner(const struct bind *bd, const struct bind *bs, bool *by_src)
+ * one dialog), then a call in progress that has seen the packet's SSRC (ssrc, when has_ssrc:
+ * the stream it continues), then the call's rank, then the destination over the source, then
+ * the newest claim. *by_src tells which endpoint matched. NULL when neither endpoint is
+ * bound. The SSRC comes before the newest claim so that a dialog forged with another Call-ID
+ * and the target's endpoints (an INVITE and a 200 OK anyone on the path can send) cannot
+ * take a stream that is flowing: before, the newest claim took every later packet. A new
+ * call on the endpoints of one whose end was missed still gets its media: its SSRC is new. */
+static const struct owner *media_owner(const struct bind *bd, const struct bind *bs, bool has_ssrc,
+				       uint32_t ssrc, bool *by_src)
 {
 	const struct owner *best = NULL;
 	int best_score = -1;
+	if ((bd ? bd->n : 0) + (bs ? bs->n : 0) < 2)
+		has_ssrc = false; /* one claim: nothing to choose */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct bind *b = pass ? bs : bd, *other = pass ? bd : bs;
 		for (size_t i = 0; b && i < b->n; i++) {
 			const struct owner *o = &b->o[i];
 			int score = call_rank(o->call) * 2 + (pass == 0 ? 1 : 0);
 			if (claims(other, o->call))
+				score += 16;
+			if (has_ssrc && call_rank(o->call) > 0 && ssrc_find(o->call, ssrc))
 				score += 8;
 			if (score >= best_score) { /* equal: the newer claim */
 				best = o;
@@ -1325,7 +1337,20 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 		hs = cap_ep_hash(&c->hkey, p->ip_ver, a, p->sport);
 		bs = bfind_h(c, hs, p->ip_ver, a, p->sport);
 	}
-	b = media_owner(bd, bs, &by_src);
+	{
+		/* the sender's SSRC, to choose among several claims: RTP's at 8, an RTCP
+		 * packet's (RFC 5761 s4 types) at 4 */
+		const uint8_t *q = p->payload.p;
+		size_t n = p->payload.len;
+		bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223, has = n >= (rtcp ? 8u : 12u);
+		uint32_t ssrc = 0;
+		if (has) {
+			const uint8_t *v = q + (rtcp ? 4 : 8);
+			ssrc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 |
+			       v[3];
+		}
+		b = media_owner(bd, bs, has, ssrc, &by_src);
+	}
 	if (!b) {
 		/* (bd NULL: the source was looked up too) to or from an endpoint whose binding
 		 * was evicted (bevict): lost to the limit */

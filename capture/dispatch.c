@@ -49,6 +49,16 @@ struct ep {
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
+	/* the SSRC of the last media packet routed by it (has_ssrc); and when a registration for
+	 * another worker moved it while that stream flowed (within MEDIA_FRESH_NS), the stream
+	 * kept on its worker: packets of keep_ssrc go to keep_worker while they come (each
+	 * within MEDIA_FRESH_NS of the last, keep_ns), the rest to worker. So an SDP forged with
+	 * another Call-ID (another worker) cannot take a talking call's stream, while a new call
+	 * on the endpoints of one whose end was missed, whose SSRC is new, gets its media */
+	uint32_t last_ssrc, keep_ssrc;
+	bool has_ssrc;
+	uint8_t keep_worker;
+	uint64_t keep_ns; /* 0: nothing kept */
 };
 
 struct cap_disp {
@@ -274,9 +284,20 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	d->info.registered++;
 	i = find_h(d, h, ver, a, port);
 	if (i != NIL) {
-		d->ep[i].worker = (uint8_t)w;
-		d->ep[i].pin_h = pin_h;
-		d->ep[i].tag = tag;
+		struct ep *x = &d->ep[i];
+		if (x->worker != w && x->media && x->has_ssrc && ts >= x->seen_ns &&
+		    ts - x->seen_ns < MEDIA_FRESH_NS &&
+		    (!x->keep_ns || ts < x->keep_ns || ts - x->keep_ns >= MEDIA_FRESH_NS)) {
+			/* moved while a stream flows: that stream stays where it is (struct
+			 * ep); one kept already stays the one kept while it flows */
+			x->keep_ssrc = x->last_ssrc;
+			x->keep_worker = x->worker;
+			x->keep_ns = x->seen_ns;
+			d->info.kept++;
+		}
+		x->worker = (uint8_t)w;
+		x->pin_h = pin_h;
+		x->tag = tag;
 		touch(d, i, ts, false);
 		return;
 	}
@@ -314,6 +335,8 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->tag = tag;
 	e->seen_ns = ts;
 	e->media = 0;
+	e->has_ssrc = false;
+	e->keep_ns = 0;
 	s = (size_t)h & (d->nb - 1);
 	e->hnext = d->bucket[s];
 	d->bucket[s] = i;
@@ -636,6 +659,27 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		return -1;
 	touch(d, i, ts, true);
 	d->route_tag = d->ep[i].tag;
+	{
+		/* the sender's SSRC: RTP's at 8, an RTCP packet's (RFC 5761 s4 types) at 4 */
+		const uint8_t *q = p->payload.p;
+		size_t n = p->payload.len;
+		bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223;
+		struct ep *e = &d->ep[i];
+		if (n >= (rtcp ? 8u : 12u)) {
+			const uint8_t *v = q + (rtcp ? 4 : 8);
+			uint32_t ssrc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+					(uint32_t)v[2] << 8 | v[3];
+			e->last_ssrc = ssrc;
+			e->has_ssrc = true;
+			if (e->keep_ns && (ts < e->keep_ns || ts - e->keep_ns >= MEDIA_FRESH_NS))
+				e->keep_ns = 0; /* the kept stream has stopped */
+			if (e->keep_ns && ssrc == e->keep_ssrc && e->keep_worker != e->worker) {
+				e->keep_ns = ts > e->keep_ns ? ts : e->keep_ns;
+				d->info.units_kept++;
+				return e->keep_worker;
+			}
+		}
+	}
 	if (d->ep[i].pin_h) {
 		/* a group call's media keeps its dialog's pin (a long call may have no SIP), and
 		 * now and then the other dispatchers' copies (SIP may come on another source) */

@@ -215,6 +215,9 @@ struct cap_disp_info {
 	uint64_t notes_applied; /* other dispatchers' notes applied (cap_disp_apply) */
 	uint64_t pins_ended;    /* pinned dialogs whose BYE was answered */
 	uint64_t pins_evicted;  /* live pins replaced because their probe run was full */
+	uint64_t kept;          /* endpoints moved to another worker while a stream flowed to
+				 * them: that stream kept on its worker (dispatch.c struct ep) */
+	uint64_t units_kept;    /* media units routed so (of units_media) */
 };
 void cap_disp_info(const struct cap_disp *d, struct cap_disp_info *out);
 

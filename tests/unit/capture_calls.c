@@ -981,6 +981,34 @@ static void t_calls_contested(void)
 	CHECK(count(m, CAP_EV_MEDIA) == 3 && ev[m].call == 1 && ev[m + 1].call == 2 &&
 	      ev[m + 2].call == 2);
 	finish_calls();
+
+	/* an answered dialog forged with another Call-ID that names both endpoints of a call
+	 * whose media flows (audit): the streams it continues (their SSRCs) stay the call's;
+	 * before, the newer claim took every packet. A stream new to both goes to the newest,
+	 * as for a new call on the endpoints of one whose end was missed */
+	start(NULL);
+	req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("tc", "b2", 1, "ACK", NULL);
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "evil", "e1", NULL, 1, "INVITE", steal));
+	udp(4, X4, X4, 5060, 5060, msgbuf,
+	    sip("SIP/2.0 200 OK", "evil", "e1", "e2", 1, "INVITE", steal));
+	CHECK(last_call[2] && last_call[2]->state >= CAP_CALL_ACCEPTED);
+	m = n_ev;
+	for (uint16_t q = 2; q < 12; q++) {
+		rtp(4, A4, B4, 49170, 3456, 0, q, 0x1111);
+		rtp(4, B4, A4, 3456, 49170, 0, q, 0x2222);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 20);
+	for (size_t k = m; k < n_ev; k++)
+		CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x3333); /* new to both: the newest claim */
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 2);
+	finish_calls();
 }
 
 /* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must

@@ -700,6 +700,7 @@ static void other_worker(struct cap_disp *d, const char *cid1, char *cid2, size_
 }
 
 static const uint8_t rtp[20] = { 0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9 };
+static const uint8_t rtp_b[20] = { 0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x0b }; /* another SSRC */
 
 static void t_disp_route(void)
 {
@@ -738,7 +739,9 @@ static void t_disp_route(void)
 	n0 = got.n;
 	udp(d, B, A, 5000, 4100, rtp, sizeof rtp);
 	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1 && cap_disp_endpoints(d) == 5);
-	/* a later call on another worker reuses 192.0.2.1:4000: the newest registration wins */
+	/* a later call on another worker reuses 192.0.2.1:4000: the newest registration wins
+	 * for its streams (their SSRC is new); the stream flowing to the endpoint stays on the
+	 * first worker while it flows (a forged SDP cannot take it) */
 	other_worker(d, "call-1@example.org", cid2, sizeof cid2);
 	w2 = got.u[got.n - 1].worker;
 	CHECK(w2 != w1);
@@ -746,12 +749,30 @@ static void t_disp_route(void)
 	udp(d, A, B, 5060, 5060, m, l);
 	CHECK(got.u[got.n - 1].worker == w2);
 	n0 = got.n;
-	udp(d, C, A, 7000, 4000, rtp, sizeof rtp);
-	udp(d, C, A, 7001, 4001, rtp, sizeof rtp);
+	udp(d, C, A, 7000, 4000, rtp_b, sizeof rtp_b);
+	udp(d, C, A, 7001, 4001, rtp_b, sizeof rtp_b);
 	CHECK(got.n == n0 + 2 && got.u[n0].worker == w2 && got.u[n0 + 1].worker == w2);
+	{
+		struct cap_disp_info in;
+		cap_disp_info(d, &in);
+		CHECK(in.kept == 2 && in.units_kept == 0); /* (RTP and RTCP endpoints) */
+	}
+	n0 = got.n;
+	udp(d, B, A, 4002, 4000, rtp, sizeof rtp); /* the first call's stream */
+	udp(d, B, A, 4003, 4001, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 2 && got.u[n0].worker == w1 && got.u[n0 + 1].worker == w1);
 	/* by source: the reused endpoint now belongs to the second worker */
-	udp(d, A, C, 4000, 9, rtp, sizeof rtp);
+	udp(d, A, C, 4000, 9, rtp_b, sizeof rtp_b);
 	CHECK(got.u[got.n - 1].worker == w2);
+	/* the kept stream stops for 5 s: forgotten; its SSRC now goes to the newest */
+	now += 5ull * 1000000000ull;
+	udp(d, B, A, 4002, 4000, rtp, sizeof rtp);
+	CHECK(got.u[got.n - 1].worker == w2);
+	{
+		struct cap_disp_info in;
+		cap_disp_info(d, &in);
+		CHECK(in.units_kept == 2);
+	}
 	/* the first call's answer endpoint still goes to the first worker (destination first) */
 	udp(d, A, B, 4000, 5000, rtp, sizeof rtp);
 	CHECK(got.u[got.n - 1].worker == w1);
@@ -774,7 +795,7 @@ static void t_disp_route(void)
 		struct cap_disp_info in;
 		cap_disp_info(d, &in);
 		CHECK(in.endpoints == 0 && in.registered == 7 && in.evicted == 0 &&
-		      in.units_media >= 9);
+		      in.units_media >= 12);
 	}
 	cap_disp_free(d);
 }
@@ -1651,22 +1672,26 @@ static void t_disp_sdp_methods(void)
 			fprintf(stderr, "  %s %d moved the media\n", bad[i].meth, bad[i].status);
 	}
 	/* the offer/answer of an INVITE dialog still moves it: an UPDATE in a dialog, the
-	 * answer to a PRACK, a re-INVITE */
+	 * answer to a PRACK, a re-INVITE; a stream new to the endpoint goes to the newest, the
+	 * stream flowing to it stays where it flows (dispatch.c struct ep) */
 	l = sip_any(m, sizeof m, "UPDATE", 0, cid2, "t", "192.0.2.1", 4000);
 	udp(d, N9, N9, 5060, 5060, m, l);
 	n0 = got.n;
+	udp(d, B, A, 5000, 4000, rtp_b, sizeof rtp_b);
 	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
-	CHECK(got.n == n0 + 1 && got.u[n0].worker == w2);
+	CHECK(got.n == n0 + 2 && got.u[n0].worker == w2 && got.u[n0 + 1].worker == w1);
 	l = sip_any(m, sizeof m, "PRACK", 200, "target@example.org", "t", "192.0.2.1", 4000);
 	udp(d, N9, N9, 5060, 5060, m, l);
 	n0 = got.n;
 	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
-	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1);
+	udp(d, B, A, 5000, 4000, rtp_b, sizeof rtp_b);
+	CHECK(got.n == n0 + 2 && got.u[n0].worker == w1 && got.u[n0 + 1].worker == w1);
 	l = sip_any(m, sizeof m, "INVITE", 0, cid2, "t", "192.0.2.1", 4000);
 	udp(d, N9, N9, 5060, 5060, m, l);
 	n0 = got.n;
+	udp(d, B, A, 5000, 4000, rtp_b, sizeof rtp_b);
 	udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
-	CHECK(got.n == n0 + 1 && got.u[n0].worker == w2);
+	CHECK(got.n == n0 + 2 && got.u[n0].worker == w2 && got.u[n0 + 1].worker == w1);
 	cap_disp_free(d);
 }
 
