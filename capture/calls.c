@@ -277,10 +277,14 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 	}
 }
 
+static struct cap_call *oldest_unheld(const struct cap_calls *c, const struct cap_call *keep,
+				      bool claimed);
+
 /* The binding table is full: the claims of the call that became weak first (an early call,
  * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
  * unanswered INVITEs with SDP would otherwise fill the table and leave every new call,
- * a target's among them, unbound (finding 8 of the capture review). Only a call not ended
+ * a target's among them, unbound (finding 8 of the capture review); with none, those of the
+ * oldest established call not held (answered floods: an audit). Only a call not ended
  * counts as evicted (an ended call's claims only wait for trailing RTP); its endpoints become
  * victims, whose media is then counted as lost until they are bound again (an early call
  * binds again when it is answered). */
@@ -289,6 +293,8 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 	struct cap_call *v = c->bhead;
 	if (v && v == keep)
 		v = v->bnext;
+	if (!v) /* no weak claim: an established call's the caller does not hold (an audit) */
+		v = oldest_unheld(c, keep, true);
 	if (!v)
 		return false;
 	if (call_rank(v) > 0) {
@@ -638,6 +644,29 @@ static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
 	return o;
 }
 
+/* The least recently active established call that the caller does not hold (struct cap_call
+ * held), other than keep, and with claims when claimed: what a full table gives up when it
+ * has no early or ended call to give (the caller's interceptions never go). Each list is
+ * looked at from its head past at most UNHELD_SCAN held calls, so that a table of held calls
+ * costs a bounded look, not a walk. */
+#define UNHELD_SCAN 64
+static struct cap_call *oldest_unheld(const struct cap_calls *c, const struct cap_call *keep,
+				      bool claimed)
+{
+	struct cap_call *o = NULL;
+	for (int l = L_EST; l < L_EST + EST_TIERS; l++) {
+		struct cap_call *h = c->head[l];
+		for (int k = 0; h && k < UNHELD_SCAN; h = h->lnext, k++) {
+			if (h == keep || h->held || (claimed && !h->n_claims))
+				continue;
+			if (!o || h->lseq < o->lseq)
+				o = h;
+			break;
+		}
+	}
+	return o;
+}
+
 static void sdp_clear(struct cap_call_sdp *s)
 {
 	free(s->imsg);
@@ -711,10 +740,11 @@ static void session_expires(const struct cap_sip_msg *m, struct cap_call *x)
 }
 
 /* Creates a call for m. When the table is full, the oldest ended call makes room, else the
- * oldest call without any response, else the oldest ringing one (CAP_END_EVICTED, stats
- * calls_evicted): a flood of unanswered INVITEs must not keep new calls, a target's among
- * them, out for the whole idle time (finding 8 of the capture review). keep (may be NULL)
- * is never the one to go: the caller still uses it. */
+ * oldest call without any response, else the oldest ringing one, else the oldest established
+ * one not held (CAP_END_EVICTED, stats calls_evicted): a flood of unanswered INVITEs (finding
+ * 8 of the capture review), or of answered ones (an audit: anyone can send the 200 OK too),
+ * must not keep new calls, a target's among them, out for the whole idle time. keep (may be
+ * NULL) is never the one to go: the caller still uses it. */
 static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts,
 				 const struct cap_call *keep)
 {
@@ -724,7 +754,8 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 		call_free(c, x, true, ts);
 	if (c->n_calls >= c->lim.max_calls &&
 	    ((x = oldest(c, L_INVITED, L_INVITED, keep, 0)) ||
-	     (x = oldest(c, L_PROCEEDING, L_PROCEEDING, keep, 0)))) {
+	     (x = oldest(c, L_PROCEEDING, L_PROCEEDING, keep, 0)) ||
+	     (x = oldest_unheld(c, keep, false)))) {
 		call_end(c, x, CAP_END_EVICTED, NULL, ts);
 		call_free(c, x, true, ts);
 		c->st->calls_evicted++;

@@ -610,12 +610,16 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls calls
  * are held, a new call takes the place of the oldest ended (lingering) call, else of
  * the least recently active call without any response, else of the least recently active
- * ringing one (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every
- * call held is answered is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
+ * ringing one, else of the least recently active established call the caller does not hold
+ * (struct cap_call held: a call of nobody under a warrant; anyone can answer a forged INVITE,
+ * and 16384 such dialogs kept every new call, a target's among them, out for the idle time)
+ * (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every call is held
+ * or under way is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
  * endpoints are bound, the claims of the call that first became weak (early, ended, or a
- * pick-up not yet answered; see "Media") all go to make room (stats media_evicted, for a call
- * not ended; an early call binds again when it is answered; media that comes to the
- * endpoints it alone claimed before they are bound again is counted media_lost). A CANCEL
+ * pick-up not yet answered; see "Media") all go to make room, else those of the least
+ * recently active established call not held (stats media_evicted, for a call not ended; an
+ * early call binds again when it is answered; media that comes to the endpoints it alone
+ * claimed before they are bound again is counted media_lost). A CANCEL
  * alone ends nothing:
  * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late
  * 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
@@ -743,6 +747,9 @@ struct cap_call {
 	struct cap_call_ssrc ssrc[CAP_CALL_MAX_SSRC];
 	uint64_t sip_msgs, rtp[2], rtcp[2]; /* per enum cap_dir */
 	void *user;                         /* the caller's; never touched by capture/ */
+	/* the caller's: set when the call is (or is to be) intercepted. An established call
+	 * not held may go to make room when the table is full (see Eviction) */
+	bool held;
 	/* private to capture/ */
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */

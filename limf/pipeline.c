@@ -3929,6 +3929,10 @@ static void on_event(void *ctx, const struct cap_event *ev)
 		call->user = NULL;
 		return;
 	}
+	/* a call intercepted, or with a warrant (or a decision) to come, never goes to make room
+	 * in a full call or binding table (capture.h struct cap_call held) */
+	if (pc && (pc->intercept || pc->join_at || pc->late_at))
+		call->held = true;
 	/* new keys (a re-key at its 2xx, keys got on a retry): the packets held for them */
 	if (pc && pc->n_held && pc->held_gen != pc->ks_gen)
 		held_retry(p, pc, ev);

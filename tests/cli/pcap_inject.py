@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """pcap_inject.py IN OUT AFTER KIND ARG: copies a limf-gen capture (classic pcap, Ethernet,
-IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based; "ack": the first ACK,
+IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based, 0: before the first
+frame, with its timestamp; "ack": the first ACK,
 "ack+N": N frames after it; "t+S": the last frame less than S seconds after the first;
 "re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey), with its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
@@ -34,6 +35,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   inviteflood N   N copies of the call's offer INVITE (the same From: the target's), each of a
                   Call-ID and From tag of its own and without a body, never answered: N calls
                   of the target in progress at once (anyone can send them: From is any text)
+  answerflood N   N calls of other parties (distinct Call-IDs, no SDP), each an INVITE and its
+                  200 OK: N answered dialogs held open (anyone can send both), more than a
+                  call table holds (16384) when N is larger
   late2xx S       (AFTER unused) the 200 OK to the call's re-INVITE (limf-gen --rekey) and the
                   ACK after it moved S seconds later: after the last frame less than S seconds
                   after that ACK, with its timestamp (the answerer's and then the offerer's
@@ -177,6 +181,17 @@ def main():
             h = re.sub(rb"(\r\nVia: *[^\r]*;branch=)[^;\r]*",
                        lambda c: c.group(1) + b"z9hG4bKivf%d" % k, h)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], with_body(h, b"")))
+    elif kind == "answerflood":
+        src, dst = ip4(b"10.97.0.1"), ip4(b"10.97.0.2")
+        for k in range(int(arg)):
+            common = (b"Via: SIP/2.0/UDP 10.97.0.1:5060;branch=z9hG4bKaf%d\r\n"
+                      b"From: <sip:flood@flood.example>;tag=a%d\r\n"
+                      b"To: <sip:nobody@flood.example>%s\r\nCall-ID: af-%d@flood.example\r\n"
+                      b"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n")
+            extra.append(udp_frame(src, dst, 5060, 5060, b"INVITE sip:nobody@flood.example "
+                                   b"SIP/2.0\r\n" + common % (k, k, b"", k)))
+            extra.append(udp_frame(dst, src, 5060, 5060, b"SIP/2.0 200 OK\r\n"
+                                   + common % (k, k, b";tag=b%d" % k, k)))
     elif kind == "rekeys":
         inv, ok = invite[4], answer[4]
         body = inv[inv.index(b"\r\n\r\n") + 4:]
@@ -222,6 +237,9 @@ def main():
     elif kind not in REWRITES:
         sys.exit("unknown kind " + kind)
     out, n = bytearray(d[:24]), 0
+    if after == 0:  # before the first frame, with its timestamp
+        for x in extra:
+            out += record(fl[0][0], fl[0][1], x)
     for i, (ts, tu, p) in enumerate(fl, 1):
         u = udp_payload(p) if kind in REWRITES or kind == "gmkjoin" else None
         if kind == "gmkjoin":

@@ -403,6 +403,21 @@ done
 sumcheck cf30 "[j['summary'][k] for k in ('decrypted','auth_failed','replayed','srtp_carry_tries')]==[400,30,30,30]"
 sumcheck cf100 "[j['summary'][k] for k in ('decrypted','auth_failed','replayed','srtp_carry_tries','srtp_trials_skipped')]==[400,100,100,64,0]"
 sumcheck rk0.13 "j['summary']['srtp_carry_tries']==0"
+# 17000 answered dialogs of others (an INVITE and its 200 OK each: anyone can send both).
+# Before the target's call (af0), they filled the call table (16384) and the call was never
+# seen (not intercepted); now the oldest established calls not intercepted go to make room
+# (617: traffic lost at a limit, so the evidence says it is incomplete, exit 3). After its
+# ACK (afack), the call, intercepted (held), is never one to go
+for w in 0 ack; do
+	expect 0 "inject-af$w" python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/af$w.pcap" $w answerflood 17000
+	# shellcheck disable=SC2046
+	expect 3 "replay-af$w" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+		$(kopts g) --json --out "$tmp/ev-af$w" "$tmp/af$w.pcap"
+	has "replay-af$w" "ALARM: the evidence is INCOMPLETE: traffic lost to capacity limits (calls_evicted 617)"
+	cp "$tmp/out" "$tmp/sum-af$w.json"
+	check "af$w" "E$sfx" rk targets
+	sumcheck "af$w" "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1 and j['summary']['calls']==17001 and j['summary']['evicted']['calls_evicted']==617"
+done
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"

@@ -1312,6 +1312,9 @@ static void t_calls_claims_stress(void)
 	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
 	resp("y", "b", 1, "INVITE", 200, NULL);
 	CHECK(n_free == 4 && cap_calls_bindings(calls) == 2);
+	CHECK(last_call[6] != NULL);
+	if (last_call[6])
+		last_call[6]->held = true; /* intercepted: its claims never go for room */
 	resp("x", "b", 1, "INVITE", 200, NULL);
 	CHECK(last_call[1] && !last_call[1]->offer.media[0].bound &&
 	      st.drop[CAP_DROP_CALL_MEDIA] == 1 && cap_calls_bindings(calls) == 1);
@@ -1319,6 +1322,28 @@ static void t_calls_claims_stress(void)
 	now += 6ull * 1000000000ull;
 	rtp(4, B4, A4, 5000, 4001, 0, 1, 1);
 	CHECK(n_free == 5 && st.media_unbound == 1 && cap_calls_bindings(calls) == 1);
+	finish_calls();
+
+	/* a table full of the claims of answered calls nobody holds (dialogs anyone can forge,
+	 * INVITE and 200 OK: an audit): the oldest's go for a new call's; the held one's stay */
+	l.max_bindings = 3;
+	start(&l);
+	req("f1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("f1", "b", 1, "INVITE", 200, NULL);
+	req("f2", NULL, 1, "INVITE", sdp(4, "192.0.2.2", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("f2", "b", 1, "INVITE", 200, NULL);
+	req("h", NULL, 1, "INVITE", sdp(4, "192.0.2.4", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("h", "b", 1, "INVITE", 200, NULL);
+	CHECK(cap_calls_bindings(calls) == 3 && last_call[3]);
+	if (last_call[3])
+		last_call[3]->held = true;
+	req("t", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	CHECK(last_call[4] && last_call[4]->offer.media[0].bound && last_call[1] &&
+	      !last_call[1]->offer.media[0].bound && last_call[2] &&
+	      last_call[2]->offer.media[0].bound && last_call[3] &&
+	      last_call[3]->offer.media[0].bound);
+	CHECK(st.media_evicted == 1 && st.drop[CAP_DROP_CALL_MEDIA] == 0 &&
+	      cap_calls_bindings(calls) == 3);
 	finish_calls();
 }
 
@@ -1365,7 +1390,8 @@ static void t_calls_expiry_caps(void)
 	finish_calls();
 
 	/* call cap: 2 calls. An ended call makes room, else the oldest call without a final
-	 * answer (CAP_END_EVICTED); an answered call is never evicted */
+	 * answer (CAP_END_EVICTED), else the oldest answered one the caller does not hold; a
+	 * held one is never evicted */
 	cap_calls_limits_default(&l);
 	l.max_calls = 2;
 	l.max_bindings = 3;
@@ -1381,6 +1407,9 @@ static void t_calls_expiry_caps(void)
 	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->call == 1 &&
 	      find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED && cap_calls_bindings(calls) == 0);
 	resp("p3", "y", 1, "INVITE", 200, NULL);
+	CHECK(last_call[2] && last_call[3]);
+	if (last_call[2] && last_call[3])
+		last_call[2]->held = last_call[3]->held = true;
 	req("p4", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
@@ -1388,8 +1417,13 @@ static void t_calls_expiry_caps(void)
 	req("p5", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 2 &&
 	      st.calls_evicted == 1);
+	/* p5 answered, not held (a dialog anyone can forge): it goes for p6; p3 (held) stays */
+	resp("p5", "z", 1, "INVITE", 200, NULL);
+	req("p6", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 3 &&
+	      st.calls_evicted == 2 && last_call[3] && last_call[4] == NULL && last_call[5]);
 	finish_calls();
-	CHECK(n_free == 4);
+	CHECK(n_free == 5);
 	/* bad limits */
 	l.max_calls = 0;
 	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
