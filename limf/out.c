@@ -254,7 +254,12 @@ struct limf_out {
 	struct wavs wav[MAX_WAV];
 	char (*wpath)[128]; /* every WAV of the run, in order (limf_out_wav) */
 	size_t n_wpath, cap_wpath;
-	uint64_t wav_refused; /* G.711 packets with no WAV: MAX_WAV open at once */
+	/* G.711 packets of the CC that no WAV has (cc.pcap and hi3.pdu have them all): given none
+	 * by the pipeline's thread (MAX_WAV open at once, the bundle's WAVs all made, another
+	 * payload type in the stream's WAV, no RTP payload), and left out by the writer on the
+	 * recording thread (before the WAV's segment start, past its length cap; read when
+	 * drained). The manifest's audio.packets_without_wav is their sum */
+	uint64_t wav_refused, wav_dropped;
 	bool wav_warned;
 	struct stream_hint hint[HINT_N]; /* pipeline's thread */
 	struct limf_mcalls calls;        /* the manifest's "calls" (with a bundle) */
@@ -999,7 +1004,6 @@ static struct wavs *wav_of(struct limf_out *r, const struct liid_out *o, uint32_
 				 r->n_wpath < WAV_FILES ? "G.711 streams at once"
 							: "WAVs, as many as it can");
 		r->wav_warned = true;
-		r->wav_refused++;
 		return NULL;
 	}
 	if (r->n_wpath == r->cap_wpath) {
@@ -1150,11 +1154,15 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 			fail(r, LIM_E_IO, w->path);
 	}
 	if (w->w && rtp_payload(it->rtp, it->len, &pl, &pln)) {
+		struct ho_wav_stats b, a;
+		ho_wav_stats(w->w, &b);
 		e = ho_wav_write(w->w, it->rtp_ts, pl, pln);
+		ho_wav_stats(w->w, &a);
 		if (e == LIM_E_IO)
 			fail(r, e, w->path);
-		/* other refusals (a packet before its segment, past the cap) are counted by the
-		 * writer and leave the file valid */
+		else if (a.dropped != b.dropped)
+			r->wav_dropped++; /* a packet before its segment, past the cap: the file
+					   * stays valid, the manifest counts it */
 	}
 }
 
@@ -1375,8 +1383,12 @@ static void on_cc(void *ctx, const struct limf_cc *cc)
 	}
 	/* the WAV first: finding a free slot may drain the ring */
 	w = NULL;
-	if (rec(r) && (cc->pt == 0 || cc->pt == 8) && rtp_payload(cc->rtp, cc->len, &pl, &pln))
-		w = wav_of(r, o, cc->cin, cc->ssrc, cc->pt, open_w);
+	if (rec(r) && (cc->pt == 0 || cc->pt == 8)) {
+		if (rtp_payload(cc->rtp, cc->len, &pl, &pln))
+			w = wav_of(r, o, cc->cin, cc->ssrc, cc->pt, open_w);
+		if (!w)
+			r->wav_refused++; /* (the manifest says how many) */
+	}
 	queued = cc->len <= Q_DATA && start(r);
 	if (queued) {
 		it = q_slot(&r->q, cc->len);
@@ -1903,7 +1915,7 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	lim_json_key(&j, "wavs");
 	lim_json_u64(&j, r->n_wpath);
 	lim_json_key(&j, "packets_without_wav");
-	lim_json_u64(&j, r->wav_refused);
+	lim_json_u64(&j, r->wav_refused + r->wav_dropped);
 	lim_json_obj_close(&j);
 	/* CC packets in hi3.pdu that cc.pcap could not hold */
 	lim_json_key(&j, "cc");
@@ -2126,7 +2138,7 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->dlv_refused = o->dlv_err;
 	st->n_liids = atomic_load(&o->n_rec);
 	st->n_wavs = o->n_wpath;
-	st->wav_refused = o->wav_refused;
+	st->wav_refused = o->wav_refused + o->wav_dropped;
 	st->pcap_refused = o->pcap_refused;
 }
 

@@ -55,7 +55,7 @@ struct limf_out_cfg {
 struct limf_out_stats {
 	uint64_t dlv_iri, dlv_cc, dlv_refused; /* PDUs spooled / refused by a full spool */
 	size_t n_liids, n_wavs;                /* LIIDs and WAVs written */
-	uint64_t wav_refused;  /* G.711 packets in no WAV: too many WAVs open at once */
+	uint64_t wav_refused;  /* G.711 CC packets in no WAV (out.c struct limf_out) */
 	uint64_t pcap_refused; /* CC packets cc.pcap cannot hold, in hi3.pdu only */
 };
 

@@ -42,6 +42,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   ACK after it moved S seconds later: after the last frame less than S seconds
                   after that ACK, with its timestamp (the answerer's and then the offerer's
                   media under the new keys reach the capture point before the answer does)
+  firstlate N     (AFTER unused) the first RTP packet from the offer's endpoint moved after the
+                  N-th one after it, with that one's timestamp (delayed on its way): it comes
+                  after packets later in its stream (its RTP time before the stream's start)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -132,6 +135,8 @@ def main():
         after = int(sys.argv[3])
     if kind == "late2xx":
         return late_2xx(d, fl, sip, float(arg))
+    if kind == "firstlate":
+        return first_late(d, fl, sip, int(arg))
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
@@ -287,6 +292,24 @@ def late_2xx(d, fl, sip, s):
         if i == last:
             for m in (ok, ack):
                 out += record(ts, tu, fl[m][2])
+    open(sys.argv[2], "wb").write(out)
+
+
+def first_late(d, fl, sip, n):
+    """firstlate: writes sys.argv[2]."""
+    invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
+    oa, op = endpoint(invite[4])
+    media = [i for i, (f, u) in enumerate(sip) if u and u[0] == oa and u[2] == op
+             and len(u[4]) >= 12 and u[4][0] >> 6 == 2 and not 192 <= u[4][1] <= 223]
+    if len(media) <= n:
+        sys.exit("fewer than %d media packets from the offerer" % (n + 1))
+    first, last = media[0], media[n]
+    out = bytearray(d[:24])
+    for i, (ts, tu, p) in enumerate(fl):
+        if i != first:
+            out += record(ts, tu, p)
+        if i == last:
+            out += record(ts, tu, fl[first][2])
     open(sys.argv[2], "wb").write(out)
 
 

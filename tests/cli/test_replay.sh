@@ -418,6 +418,14 @@ for w in 0 ack; do
 	check "af$w" "E$sfx" rk targets
 	sumcheck "af$w" "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1 and j['summary']['calls']==17001 and j['summary']['evicted']['calls_evicted']==617"
 done
+# the caller's first packet comes after its next 3: decrypted and in cc.pcap, but before its
+# WAV's start, so not in the WAV; counted (before, the manifest said 0 packets without a WAV)
+expect 0 inject-fl python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/fl.pcap" 0 firstlate 3
+replay fl g "$tmp/fl.pcap"
+check fl "E$sfx" rk targets --no-wav
+sumcheck fl "j['summary']['decrypted']==400 and j['audio']=={'wavs': 2, 'packets_without_wav': 1}"
+python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["audio"] == {"wavs": 2, "packets_without_wav": 1}, m["audio"]' \
+	"$tmp/ev-fl/manifest.json" && ok || bad "fl: the manifest does not count the packet left out of the WAV"
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"
