@@ -687,7 +687,8 @@ int limf_cmd_replay(int argc, char **argv)
 			       s->cin_errors);
 		if (ost.wav_refused)
 			printf("WARNING: %" PRIu64 " G.711 packets are in no WAV (too many streams "
-			       "at once, or more WAVs than a bundle holds); cc.pcap and hi3.pdu "
+			       "at once, more WAVs than a bundle holds, a packet before its "
+			       "stream's start or a payload type change); cc.pcap and hi3.pdu "
 			       "hold them\n",
 			       ost.wav_refused);
 		if (ost.pcap_refused)
