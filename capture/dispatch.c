@@ -67,7 +67,8 @@ struct cap_disp {
 	struct cap_stats *st;
 	cap_unit_fn fn;
 	void *ctx;
-	struct cap_hkey hkey;
+	struct cap_hkey hkey; /* Call-IDs and groups: routing */
+	struct cap_hkey tkey; /* endpoints: the table (limits table_seed) */
 	struct cap_defrag *defrag;
 	struct cap_tcp *tcp;
 	struct cap_sip_msg *msg;  /* scratch */
@@ -101,6 +102,7 @@ void cap_disp_limits_default(struct cap_disp_limits *l)
 	l->max_endpoints = 131072;
 	l->endpoint_idle_ns = 600ull * 1000000000ull;
 	l->hash_seed = 0;
+	l->table_seed = 0;
 	cap_defrag_limits_default(&l->defrag);
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -133,6 +135,7 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	d->fn = fn;
 	d->ctx = ctx;
 	cap_hkey_init(&d->hkey, l->hash_seed);
+	cap_hkey_init(&d->tkey, l->table_seed ? l->table_seed : l->hash_seed);
 	d->nb = 16;
 	while (d->nb < l->max_endpoints)
 		d->nb <<= 1;
@@ -155,7 +158,7 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 		/* the stream table keyed too, from this table's seed (a value of its own) */
 		struct cap_tcp_limits tl = l->tcp;
 		if (!tl.hash_seed)
-			tl.hash_seed = l->hash_seed ^ 0x7cb5c3a1u;
+			tl.hash_seed = (l->table_seed ? l->table_seed : l->hash_seed) ^ 0x7cb5c3a1u;
 		rc = cap_tcp_new(&tl, st, tcp_msg, d, &d->tcp);
 	}
 	if (rc != LIM_OK)
@@ -189,7 +192,7 @@ void cap_disp_free(struct cap_disp *d)
 
 static size_t slot(const struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port)
 {
-	return (size_t)cap_ep_hash(&d->hkey, ver, a, port) & (d->nb - 1);
+	return (size_t)cap_ep_hash(&d->tkey, ver, a, port) & (d->nb - 1);
 }
 
 /* The table's form of an address: IPv4 in the first 4 octets, zeros after. */
@@ -276,7 +279,7 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
 		   uint64_t pin_h, uint64_t tag, uint64_t ts)
 {
-	uint64_t h = cap_ep_hash(&d->hkey, ver, a, port);
+	uint64_t h = cap_ep_hash(&d->tkey, ver, a, port);
 	uint32_t i;
 	size_t s;
 	struct ep *e;
@@ -315,7 +318,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 				vi = v1;
 		}
 		const struct ep *v = &d->ep[vi];
-		cap_victims_add(&d->ep_victims, cap_ep_hash(&d->hkey, v->ver, v->a, v->port));
+		cap_victims_add(&d->ep_victims, cap_ep_hash(&d->tkey, v->ver, v->a, v->port));
 		ep_remove(d, vi);
 		d->info.evicted++;
 	}
@@ -648,11 +651,11 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	uint32_t i;
 	d->route_tag = 0;
 	norm(p->ip_ver, p->dst.a, a);
-	h[0] = cap_ep_hash(&d->hkey, p->ip_ver, a, p->dport);
+	h[0] = cap_ep_hash(&d->tkey, p->ip_ver, a, p->dport);
 	i = find_h(d, h[0], p->ip_ver, a, p->dport);
 	if (i == NIL) {
 		norm(p->ip_ver, p->src.a, a);
-		h[1] = cap_ep_hash(&d->hkey, p->ip_ver, a, p->sport);
+		h[1] = cap_ep_hash(&d->tkey, p->ip_ver, a, p->sport);
 		i = find_h(d, h[1], p->ip_ver, a, p->sport);
 	}
 	if (i == NIL)

@@ -93,6 +93,11 @@ struct cap_disp_limits {
 	size_t max_endpoints;      /* media endpoints remembered, <= 2^24 (default 131072) */
 	uint64_t endpoint_idle_ns; /* an endpoint not seen for this long is forgotten (600 s) */
 	uint32_t hash_seed;        /* seed of the Call-ID and endpoint hashes (live: random) */
+	/* seed of the endpoint and TCP stream tables' hashes instead (0: hash_seed's). Which
+	 * worker gets what depends on hash_seed alone (the Call-IDs' hashes), so a replay keeps
+	 * hash_seed 0 for a bundle that is the same at every run and sets this one at random:
+	 * a crafted capture cannot aim its endpoints at one bucket */
+	uint32_t table_seed;
 	struct cap_defrag_limits defrag;
 	struct cap_tcp_limits tcp;
 };

@@ -1069,6 +1069,7 @@ static enum lim_err lane_new(struct limf_pool *p, unsigned k, size_t cap)
 	}
 	cap_disp_limits_default(&dl);
 	dl.hash_seed = p->cfg.hash_seed;
+	dl.table_seed = p->cfg.table_seed; /* (replay: random; routing stays on hash_seed) */
 	e = cap_disp_new(&dl, p->n, &l->dst, on_unit, l, &l->disp);
 	if (e == LIM_OK && p->notes)
 		cap_disp_set_note_fn(l->disp, on_note, l);

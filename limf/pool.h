@@ -90,11 +90,12 @@ struct limf_pool_cfg {
 	size_t queue_bytes; /* per worker; 0 = 16 MiB */
 	bool lossy;         /* a full queue drops (live), else the caller waits (replay) */
 	uint32_t hash_seed; /* of the dispatcher's hashes (live: a random one) */
-	/* of the workers' call tables when hash_seed is 0 (replay: a random one per run, so a
-	 * crafted capture cannot aim at a bucket and make the replay quadratic; a table's layout
-	 * never reaches the outputs: calls end in LRU order). The dispatch, which decides which
-	 * worker takes a call and so the order calls open at the end of the input end in, stays
-	 * on hash_seed: replay's bundle is the same at every run with the same N. */
+	/* of the workers' call tables, and of the dispatchers' endpoint and TCP stream tables,
+	 * when hash_seed is 0 (replay: a random one per run, so a crafted capture cannot aim at
+	 * a bucket and make the replay quadratic; a table's layout never reaches the outputs:
+	 * calls end in LRU order). The routing, which decides which worker takes a call and so
+	 * the order calls open at the end of the input end in, stays on hash_seed (Call-ID
+	 * hashes): replay's bundle is the same at every run with the same N. */
 	uint32_t table_seed;
 	bool defer_start;   /* the threads start at limf_pool_start (after a privilege drop:
 			     * capabilities are per thread) */

@@ -1695,7 +1695,46 @@ static void t_disp_sdp_methods(void)
 	cap_disp_free(d);
 }
 
+/* The endpoint and stream tables' seed (table_seed, random in a replay) changes no routing:
+ * the same traffic gives the same units to the same workers whatever it is; hash_seed does
+ * change the Call-IDs' workers. */
+static void t_disp_table_seed(void)
+{
+	static const uint32_t seeds[] = { 0, 1, 0xdeadbeefu, 0x12345678u };
+	unsigned ref[48], nref = 0;
+	bool moved = false;
+	for (size_t k = 0; k <= sizeof seeds / sizeof seeds[0]; k++) {
+		struct cap_disp_limits l;
+		struct cap_disp *d;
+		char m[2000], cid[32];
+		cap_disp_limits_default(&l);
+		l.hash_seed = k < sizeof seeds / sizeof seeds[0] ? 77 : 78;
+		l.table_seed = k < sizeof seeds / sizeof seeds[0] ? seeds[k] : 0;
+		d = dnew(7, &l);
+		for (int i = 0; i < 12; i++) {
+			size_t n;
+			snprintf(cid, sizeof cid, "seed-%d@example.org", i);
+			n = sip(m, sizeof m, cid, 0, 1, "192.0.2.1", 4000 + 2 * i, false);
+			udp(d, A, B, 5060, 5060, m, n);
+			udp(d, B, A, 7000, (uint16_t)(4000 + 2 * i), rtp, sizeof rtp);
+			udp(d, B, A, 7001, (uint16_t)(4001 + 2 * i), rtp, sizeof rtp);
+		}
+		CHECK(got.n == 36);
+		for (size_t i = 0; i < got.n && i < 48; i++) {
+			if (k == 0)
+				ref[nref++] = got.u[i].worker;
+			else if (k < sizeof seeds / sizeof seeds[0])
+				CHECK(got.u[i].worker == ref[i]);
+			else
+				moved = moved || got.u[i].worker != ref[i];
+		}
+		cap_disp_free(d);
+	}
+	CHECK(nref == 36 && moved);
+}
+
 const struct lim_suite t_disp_suites[] = {
+	{ "disp_table_seed", t_disp_table_seed },
 	{ "disp_sdp_methods", t_disp_sdp_methods },
 	{ "disp_route", t_disp_route },
 	{ "disp_tcp", t_disp_tcp },
