@@ -48,7 +48,8 @@ struct conn {
 	bool src_v6;
 	size_t poi; /* index in stats.poi, or SIZE_MAX */
 	char peer[64];
-	bool again; /* work left (TLS-buffered octets, PDUs not yet delivered) */
+	bool again;    /* work left (TLS-buffered octets, PDUs not yet delivered) */
+	bool hs_write; /* the handshake waits to write (a flight bigger than the socket takes) */
 	uint8_t out[OUT_MAX];
 	size_t out_len;   /* keep-alive acks waiting to be written */
 	size_t out_retry; /* octets of an SSL_write to retry as it was (0: none) */
@@ -524,8 +525,14 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
 		if (c->st == C_FREE)
 			continue;
 		pfd[n].fd = c->fd;
-		/* POLLOUT: acks to write, or work left (a writable socket wakes poll at once) */
-		pfd[n].events = (short)(POLLIN | (c->out_len || c->again ? POLLOUT : 0));
+		/* POLLOUT: acks to write, or work left (a writable socket wakes poll at once), or a
+		 * handshake that waits to write: the POI reads its flight and sends nothing
+		 * until it has all of it, so waiting for input stalled it to its timeout */
+		pfd[n].events =
+			(short)(POLLIN |
+				(c->out_len || c->again || (c->st == C_HANDSHAKE && c->hs_write)
+					 ? POLLOUT
+					 : 0));
 		pfd[n++].revents = 0;
 	}
 	return n;
@@ -717,9 +724,11 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 			 (unsigned long long)c->id);
 		return;
 	}
-	switch (SSL_get_error(c->ssl, r)) {
+	r = SSL_get_error(c->ssl, r);
+	switch (r) {
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
+		c->hs_write = r == SSL_ERROR_WANT_WRITE;
 		if (now_ms < c->hs_deadline)
 			return;
 		s->st.tls_failed++;

@@ -1077,6 +1077,79 @@ out:
 	t_env_free(&env);
 }
 
+/* A server flight bigger than the sockets take (a long certificate chain: 400 certificates):
+ * the listener's handshake waits to write, and must go on as the POI reads it. The POI sends
+ * nothing until it has the whole flight, so a listener that polled only for input stalled until
+ * the handshake's timeout (60 s here; the POI gives up after 600 turns of 5 ms). */
+static void t_x2x3_bigflight(void)
+{
+	struct t_env e;
+	struct cap_x2x3_srv_cfg cfg;
+	struct sockaddr_in a;
+	SSL_CTX *cctx;
+	SSL *c;
+	FILE *f;
+	char why[256] = "";
+	int fd, rcv = 4096, done = 0, turns = 0;
+	if (!t_env_open(&e, "bigflight", 0, 60000))
+		return;
+	f = fopen(e.mf_pem, "w");
+	CHECK(f && PEM_write_X509(f, e.mf.crt) == 1);
+	for (int i = 0; f && i < 400; i++)
+		CHECK(PEM_write_X509(f, e.ca.crt) == 1);
+	if (f)
+		fclose(f);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = e.ca_pem;
+	cfg.cert = e.mf_pem;
+	cfg.key = e.mf_key;
+	cfg.hs_ms = 60000;
+	CHECK(cap_x2x3_srv_reload(e.s, &cfg, why, sizeof why) == LIM_OK);
+	{
+		/* small socket buffers on the listener (its connections inherit them), else
+		 * loopback's take the whole flight at once */
+		struct pollfd pfd[1 + CAP_X2X3_MAX_SLOTS];
+		int snd = 4096;
+		CHECK(cap_x2x3_srv_pollfds(e.s, pfd, 1) == 1 &&
+		      setsockopt(pfd[0].fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd) == 0);
+	}
+	cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_use_certificate(cctx, e.poi.crt);
+	SSL_CTX_use_PrivateKey(cctx, e.poi.key);
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_max_cert_list(cctx, 1L << 20);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv) == 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons(cap_x2x3_srv_port(e.s));
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	c = SSL_new(cctx);
+	SSL_set_fd(c, fd);
+	for (; turns < 600 && !done; turns++) {
+		int r = SSL_connect(c);
+		if (r == 1)
+			done = 1;
+		else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ &&
+			 SSL_get_error(c, r) != SSL_ERROR_WANT_WRITE)
+			break;
+		t_pump(e.s, 5);
+	}
+	CHECK(done);
+	for (int k = 0; k < 20 && cap_x2x3_srv_stats(e.s)->active == 0; k++)
+		t_pump(e.s, 5);
+	CHECK(cap_x2x3_srv_stats(e.s)->active == 1 && cap_x2x3_srv_stats(e.s)->tls_failed == 0);
+	if (!done)
+		fprintf(stderr, "  bigflight: no handshake after %d turns\n", turns);
+	SSL_free(c);
+	close(fd);
+	SSL_CTX_free(cctx);
+	t_env_free(&e);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
@@ -1086,5 +1159,6 @@ const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_reload", t_x2x3_reload },
 	{ "x2x3_resume", t_x2x3_resume },
 	{ "x2x3_evict", t_x2x3_evict },
+	{ "x2x3_bigflight", t_x2x3_bigflight },
 	{ NULL, NULL },
 };
