@@ -443,6 +443,7 @@ static void skip_gap(struct cap_tcp *t, struct stream *s)
 		return;
 	t->st->drop[CAP_DROP_TCP_GAP]++;
 	s->len = 0;
+	s->hscan = s->total = 0; /* (of the message lost: as consume does) */
 	s->next_seq = s->ooo->seq;
 	s->resync = true;
 	s->resync_counted = false;
