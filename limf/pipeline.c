@@ -152,6 +152,7 @@ struct liid_state {
 	 * moved later): join_start takes it back if the call's own clock agrees */
 	bool back;
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
+	bool from_denied; /* iri+cc, but IRI only: from_only (said once) */
 	/* the decrypt.keys rows of an audit_fresh that stopped partway: key-management records
 	 * (pc->km[0..km_audited)) and GMKs (pc->gmk_audited[0..gmk_audited)) on its log already;
 	 * the retry goes on from there instead of writing them twice (0 when none is pending) */
@@ -230,6 +231,10 @@ struct pcall {
 	 * and the call is decided again at its first event at or after it (late_start) */
 	int64_t late_at;
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
+	/* the offer's I_MESSAGE names an initiator that is not the SIP From (its signature, checked
+	 * before any key is used, says who calls): a LIID whose target only the From names gets no
+	 * content (from_denied) */
+	bool from_contradicted;
 	/* keys got during the call (late_start, or join_start turning content on): its streams
 	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
 	bool late_keys;
@@ -891,6 +896,18 @@ static size_t sip_side(const struct cap_call *call, bool caller,
 static bool same_text(const struct cap_text *a, const struct cap_text *b)
 {
 	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Whether l is a LIID whose target the call names only in its SIP From, while the offer's
+ * I_MESSAGE names another initiator (pc->from_contradicted). The From is whatever the caller
+ * writes: a non-target's call whose From names a target (forged, or a captured call sent
+ * again) was decrypted for that target's warrant, though its I_MESSAGE, signed by the real
+ * caller, said otherwise (an audit). Such a LIID gets the call's IRI (its SIP names the
+ * target) and no content. A target the I_MESSAGE names (initiator, responder), or the
+ * network asserts (P-Asserted-Identity, the answering party's included), is not from_only. */
+static bool from_only(const struct pcall *pc, const struct liid_state *l)
+{
+	return pc->from_contradicted && l->matched == 1u << LIMF_MATCH_SIP_FROM;
 }
 
 /* Whether the answer's asserted identity i (cap_call.apai) is one the call's SIP does not
@@ -1889,6 +1906,42 @@ static void keys_due(struct limf_pipe *p, struct pcall *pc, const struct cap_cal
 		pc->keys_at = at;
 }
 
+/* The offer's I_MESSAGE m names its initiator (checked against its signature before any key
+ * is used): when that is not the call's SIP From, the LIIDs whose target only the From names
+ * (from_only) lose their content for this call, and the record km says so. A message without
+ * an initiator, or no KMS certificate to tell a UID by, contradicts nothing. */
+static void from_check(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call,
+		       const struct mikey_msg *m, struct km_rec *km)
+{
+	const struct mikey_idr *r = mikey_initiator(m);
+	size_t n = 0;
+	bool any_cc = false;
+	pc->from_contradicted =
+		r && r->len && p->have_cert &&
+		!(km->initiator_sip[0] && strlen(km->initiator_sip) == call->from_uri.len &&
+		  memcmp(km->initiator_sip, call->from_uri.s, call->from_uri.len) == 0);
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		struct liid_state *l = &pc->liid[i];
+		if (l->scope == WR_SCOPE_IRI_CC && from_only(pc, l)) {
+			l->scope = WR_SCOPE_IRI;
+			l->from_denied = true;
+			n++;
+			lim_warn("call %.*s: LIID %s gets no content: only the SIP From names its "
+				 "target, and the I_MESSAGE's initiator is another party",
+				 (int)call->call_id.len, call->call_id.s, l->liid);
+		}
+		any_cc = any_cc || (l->scope == WR_SCOPE_IRI_CC && !l->out_of_force);
+	}
+	if (n) {
+		snprintf(km->detail, sizeof km->detail,
+			 "content withheld from %zu LIID(s): only the SIP From names their target, "
+			 "and the signed initiator is another party",
+			 n);
+		if (!any_cc)
+			pc->cc = false;
+	}
+}
+
 static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call *call, bool answer,
 		    uint64_t ts_ns, bool again);
 
@@ -2005,6 +2058,8 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		id_text(km->responder, sizeof km->responder, mikey_responder(m));
 		(void)initiator_sip(p, pc, call, m, answer, km->initiator_sip,
 				    sizeof km->initiator_sip);
+		if (!answer)
+			from_check(p, pc, call, m, km);
 		km->view.csb_id = m->csb_id;
 		if (m->has_t && mikey_ts_iso8601(m->ts_type, m->ts, km->t) != LIM_OK)
 			km->t[0] = '\0';
@@ -3621,6 +3676,10 @@ static void liid_join(struct pcall *pc, struct liid_state *l, const struct wr_ma
 			l->target_side |= pc->parties->side[k];
 			l->matched |= 1u << pc->parties->src[k];
 		}
+	if (l->scope == WR_SCOPE_IRI_CC && from_only(pc, l)) {
+		l->scope = WR_SCOPE_IRI;
+		l->from_denied = true;
+	}
 }
 
 /* A warrant came into force during a call intercepted already (pc->join_at, 3b in pipeline.h):
@@ -3698,7 +3757,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		}
 		if (l) {
 			/* held; one whose scope was widened to content gets it from now on */
-			if (l->scope == WR_SCOPE_IRI && mt[i].scope == WR_SCOPE_IRI_CC) {
+			if (l->scope == WR_SCOPE_IRI && mt[i].scope == WR_SCOPE_IRI_CC &&
+			    !from_only(pc, l)) {
 				l->scope = WR_SCOPE_IRI_CC;
 				fresh |= UINT32_C(1) << (l - pc->liid);
 				widened++;

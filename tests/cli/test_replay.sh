@@ -681,6 +681,28 @@ assert len(b) == 1 and b[0]["matched_by"] == ["mikey-initiator"], b
 km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
 assert len(km) == 1 and km[0]["initiator_sip"] == "" and km[0]["signature"] == "valid", km
 print("ok")' "$tmp/ev-hs-from/E$sfx/iri.jsonl"
+# the reverse: a call of two others whose From names the target E (forged, or another's call
+# sent again): E's warrant gets its IRI (its SIP names E) but no content and no key request,
+# since the I_MESSAGE's initiator (signed) is another party. Before, the callee's key was
+# fetched under E's warrant and the two others' call decrypted for it (an audit)
+expect 0 gen-nt "$gen" --community "$tmp/g/community.json" --out "$tmp/nt-0.pcap" --calls 1 \
+	--duration 1 --caller "sip:ulla$sfx@example.org" --callee "sip:vera$sfx@example.org" \
+	--start "$AT" --seed 41
+expect 0 inject-nt python3 "$here/pcap_inject.py" "$tmp/nt-0.pcap" "$tmp/nt.pcap" 0 fromspoof "$E"
+nt0=$(nreq g)
+replay nt g "$tmp/nt.pcap"
+[ "$(nreq g)" -eq "$nt0" ] && ok || bad "forged From: a key request ($nt0 -> $(nreq g))"
+sumcheck nt "j['summary']['calls_intercepted']==1 and j['summary']['decrypted']==0 and j['summary']['media_packets_intercepted']==0"
+[ -e "$tmp/ev-nt/E$sfx/cc.pcap" ] && bad "forged From: content written" || ok
+expect 0 nt-iri python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+b = [r for r in recs if r["type"] == "begin"]
+assert len(b) == 1 and b[0]["matched_by"] == ["sip-from"], b
+km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
+assert len(km) == 1 and km[0]["outcome"] == "iri-only" and km[0]["initiator_sip"] == "", km
+assert km[0]["detail"].startswith("content withheld from 1 LIID(s): only the SIP From"), km
+print("ok")' "$tmp/ev-nt/E$sfx/iri.jsonl"
 # before the media starts (no key set proven yet) and in the middle of it
 for at in ack ack+60; do
 	expect 0 "inject-rekeys-$at" python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-rk.pcap" \
