@@ -16,6 +16,7 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
 #define EST_TIERS 6
 enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
+#define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
 
 /* One call's claim on an endpoint. */
 struct owner {
@@ -277,8 +278,8 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 	}
 }
 
-static struct cap_call *oldest_unheld(const struct cap_calls *c, const struct cap_call *keep,
-				      bool claimed);
+static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int last,
+				      const struct cap_call *keep, bool claimed);
 
 /* The binding table is full: the claims of the call that became weak first (an early call,
  * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
@@ -291,10 +292,13 @@ static struct cap_call *oldest_unheld(const struct cap_calls *c, const struct ca
 static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 {
 	struct cap_call *v = c->bhead;
-	if (v && v == keep)
+	/* the weak claims of a call the caller holds stay (a target's call still ringing) */
+	for (int k = 0; v && (v == keep || v->held) && k < UNHELD_SCAN; k++)
 		v = v->bnext;
+	if (v && (v == keep || v->held))
+		v = NULL;
 	if (!v) /* no weak claim: an established call's the caller does not hold (an audit) */
-		v = oldest_unheld(c, keep, true);
+		v = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, true);
 	if (!v)
 		return false;
 	if (call_rank(v) > 0) {
@@ -410,6 +414,17 @@ static bool claims(const struct bind *b, const struct cap_call *x)
 
 static struct cap_call_ssrc *ssrc_find(struct cap_call *x, uint32_t ssrc);
 
+/* Whether the packet of ssrc continues a stream of o's call on o's own media line: its SSRC
+ * first seen there (or named to the call by its user, cap_calls_add_ssrc). Seen on another
+ * line of the call does not count: a forged dialog that adds a line of its own and sends it
+ * one packet of the target's SSRC (in clear in every packet) must not tie with the call whose
+ * stream it is (a review). */
+static bool continues(const struct owner *o, uint32_t ssrc)
+{
+	const struct cap_call_ssrc *e = ssrc_find(o->call, ssrc);
+	return e && (e->from_user || (e->side == o->side && e->stream == o->stream));
+}
+
 /* The claim a media packet goes to, among those on its destination (bd) and source (bs)
  * endpoints: first a call that claims both (the packet runs between two endpoints of that
  * one dialog), then a call in progress that has seen the packet's SSRC (ssrc, when has_ssrc:
@@ -433,7 +448,7 @@ static const struct owner *media_owner(const struct bind *bd, const struct bind 
 			int score = call_rank(o->call) * 2 + (pass == 0 ? 1 : 0);
 			if (claims(other, o->call))
 				score += 16;
-			if (has_ssrc && call_rank(o->call) > 0 && ssrc_find(o->call, ssrc))
+			if (has_ssrc && call_rank(o->call) > 0 && continues(o, ssrc))
 				score += 8;
 			if (score >= best_score) { /* equal: the newer claim */
 				best = o;
@@ -644,17 +659,16 @@ static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
 	return o;
 }
 
-/* The least recently active established call that the caller does not hold (struct cap_call
- * held), other than keep, and with claims when claimed: what a full table gives up when it
- * has no early or ended call to give (the caller's interceptions never go). Each list is
- * looked at from its head past at most UNHELD_SCAN held calls, so that a table of held calls
- * costs a bounded look, not a walk. */
-#define UNHELD_SCAN 64
-static struct cap_call *oldest_unheld(const struct cap_calls *c, const struct cap_call *keep,
-				      bool claimed)
+/* The least recently active call of lists first..last that the caller does not hold (struct
+ * cap_call held), other than keep, and with claims when claimed: what a full table gives up
+ * (the caller's interceptions never go, ringing or established). Each list is looked at from
+ * its head past at most UNHELD_SCAN held calls, so that a table of held calls costs a bounded
+ * look, not a walk. */
+static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int last,
+				      const struct cap_call *keep, bool claimed)
 {
 	struct cap_call *o = NULL;
-	for (int l = L_EST; l < L_EST + EST_TIERS; l++) {
+	for (int l = first; l <= last; l++) {
 		struct cap_call *h = c->head[l];
 		for (int k = 0; h && k < UNHELD_SCAN; h = h->lnext, k++) {
 			if (h == keep || h->held || (claimed && !h->n_claims))
@@ -753,9 +767,9 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
 		call_free(c, x, true, ts);
 	if (c->n_calls >= c->lim.max_calls &&
-	    ((x = oldest(c, L_INVITED, L_INVITED, keep, 0)) ||
-	     (x = oldest(c, L_PROCEEDING, L_PROCEEDING, keep, 0)) ||
-	     (x = oldest_unheld(c, keep, false)))) {
+	    ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, false)) ||
+	     (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, false)) ||
+	     (x = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, false)))) {
 		call_end(c, x, CAP_END_EVICTED, NULL, ts);
 		call_free(c, x, true, ts);
 		c->st->calls_evicted++;
@@ -1434,6 +1448,8 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 			memset(s, 0, sizeof *s);
 			s->ssrc = e->ssrc;
 			s->dir = e->dir;
+			s->side = b->side;
+			s->stream = b->stream;
 			e->ssrc_new = true;
 		} else if (!s) {
 			c->st->drop[CAP_DROP_CALL_SSRC]++;

@@ -714,6 +714,9 @@ struct cap_call_ssrc {
 	uint32_t ssrc;
 	uint8_t dir;    /* enum cap_dir */
 	bool from_user; /* added by cap_calls_add_ssrc */
+	/* the media line it was first seen on (the claim that took its first packet: the SDP
+	 * side, the m= index): a stream the call continues is the one on that line */
+	uint8_t side, stream;
 	uint64_t packets;
 };
 

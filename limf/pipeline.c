@@ -3991,8 +3991,9 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	}
 	/* a call intercepted, or with a warrant (or a decision) to come, never goes to make room
 	 * in a full call or binding table (capture.h struct cap_call held) */
-	if (pc && (pc->intercept || pc->join_at || pc->late_at))
-		call->held = true;
+	if (pc) /* (as it stands now: a call once due for a decision that found no target is
+		 * not held for ever, which a flood of answers asserting new parties would use) */
+		call->held = pc->intercept || pc->join_at || pc->late_at;
 	/* new keys (a re-key at its 2xx, keys got on a retry): the packets held for them */
 	if (pc && pc->n_held && pc->held_gen != pc->ks_gen)
 		held_retry(p, pc, ev);

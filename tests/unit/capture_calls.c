@@ -1009,6 +1009,40 @@ static void t_calls_contested(void)
 	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x3333); /* new to both: the newest claim */
 	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 2);
 	finish_calls();
+
+	/* the forged dialog adds a line of its own and sends it one packet of each of the
+	 * target's SSRCs (in clear in every packet): seen on another line, they do not tie it
+	 * with the call whose streams they are (a review: before, the newer claim won again) */
+	{
+		static const char steal3[] =
+			"v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nt=0 0\r\n"
+			"m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+			"m=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n"
+			"m=audio 7000 RTP/SAVP 0\r\nc=IN IP4 198.51.100.9\r\n";
+		start(NULL);
+		req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+		resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+		req("tc", "b2", 1, "ACK", NULL);
+		rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+		rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+		snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+		udp(4, X4, X4, 5060, 5060, msgbuf,
+		    sip(start_l, "evil", "e1", NULL, 1, "INVITE", steal3));
+		udp(4, X4, X4, 5060, 5060, msgbuf,
+		    sip("SIP/2.0 200 OK", "evil", "e1", "e2", 1, "INVITE", steal3));
+		rtp(4, C4, X4, 9, 7000, 0, 1, 0x1111);
+		rtp(4, C4, X4, 9, 7000, 0, 2, 0x2222);
+		CHECK(last_call[2] && last_call[2]->n_ssrc == 2);
+		m = n_ev;
+		for (uint16_t q = 2; q < 12; q++) {
+			rtp(4, A4, B4, 49170, 3456, 0, q, 0x1111);
+			rtp(4, B4, A4, 3456, 49170, 0, q, 0x2222);
+		}
+		CHECK(count(m, CAP_EV_MEDIA) == 20);
+		for (size_t k = m; k < n_ev; k++)
+			CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
+		finish_calls();
+	}
 }
 
 /* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must
@@ -1422,6 +1456,14 @@ static void t_calls_expiry_caps(void)
 	req("p6", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 3 &&
 	      st.calls_evicted == 2 && last_call[3] && last_call[4] == NULL && last_call[5]);
+	/* p6 still ringing, but held (a target's call): p7 is refused rather than take its place
+	 * (before, any call without a final answer went first) */
+	resp("p6", NULL, 1, "INVITE", 180, NULL);
+	if (last_call[5])
+		last_call[5]->held = true;
+	req("p7", NULL, 1, "INVITE", NULL);
+	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 2 &&
+	      st.calls_evicted == 2 && last_call[5] && last_call[3]);
 	finish_calls();
 	CHECK(n_free == 5);
 	/* bad limits */
