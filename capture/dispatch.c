@@ -26,6 +26,7 @@
  * with the rest */
 #define MEDIA_FRESH_NS (5ull * 1000000000ull)
 #define PEND_MAX       (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
+#define EP_SSRCS       4 /* SSRCs remembered per endpoint (struct ep rs) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
@@ -49,16 +50,22 @@ struct ep {
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
-	/* the SSRC of the last media packet routed by it (has_ssrc); and when a registration for
-	 * another worker moved it while that stream flowed (within MEDIA_FRESH_NS), the stream
-	 * kept on its worker: packets of keep_ssrc go to keep_worker while they come (each
-	 * within MEDIA_FRESH_NS of the last, keep_ns), the rest to worker. So an SDP forged with
-	 * another Call-ID (another worker) cannot take a talking call's stream, while a new call
-	 * on the endpoints of one whose end was missed, whose SSRC is new, gets its media */
-	uint32_t last_ssrc, keep_ssrc;
-	bool has_ssrc;
+	/* the SSRCs of the media routed by it, with their packets and last time (the least used
+	 * replaced by a new one). A registration for another worker while some of them flowed
+	 * (within MEDIA_FRESH_NS) keeps those on their worker (kept; keep_worker, keep_tag)
+	 * while they flow, each within MEDIA_FRESH_NS of its last packet; other SSRCs go to the
+	 * new worker. So an SDP forged with another Call-ID (another worker) cannot take a
+	 * talking call's streams, and a few packets of other SSRCs sent just before it cannot
+	 * push a stream out of the slots (it has far more packets); a new call on the endpoints
+	 * of one whose end was missed, whose SSRCs are new, gets its media. While a kept stream
+	 * flows, a later move keeps it where it is */
+	struct {
+		uint32_t ssrc, n;
+		uint64_t ns;
+		bool kept;
+	} rs[EP_SSRCS];
 	uint8_t keep_worker;
-	uint64_t keep_ns; /* 0: nothing kept */
+	uint64_t keep_tag;
 };
 
 struct cap_disp {
@@ -288,15 +295,23 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	i = find_h(d, h, ver, a, port);
 	if (i != NIL) {
 		struct ep *x = &d->ep[i];
-		if (x->worker != w && x->media && x->has_ssrc && ts >= x->seen_ns &&
-		    ts - x->seen_ns < MEDIA_FRESH_NS &&
-		    (!x->keep_ns || ts < x->keep_ns || ts - x->keep_ns >= MEDIA_FRESH_NS)) {
-			/* moved while a stream flows: that stream stays where it is (struct
-			 * ep); one kept already stays the one kept while it flows */
-			x->keep_ssrc = x->last_ssrc;
-			x->keep_worker = x->worker;
-			x->keep_ns = x->seen_ns;
-			d->info.kept++;
+		if (x->worker != w && x->media) {
+			/* moved: the streams flowing stay where they are (struct ep), unless some
+			 * kept by an earlier move still flow (those stay kept, where they were) */
+			bool kept = false, any = false;
+			for (int k = 0; k < EP_SSRCS; k++)
+				kept = kept || (x->rs[k].kept && ts >= x->rs[k].ns &&
+						ts - x->rs[k].ns < MEDIA_FRESH_NS);
+			for (int k = 0; !kept && k < EP_SSRCS; k++) {
+				x->rs[k].kept = x->rs[k].n && ts >= x->rs[k].ns &&
+						ts - x->rs[k].ns < MEDIA_FRESH_NS;
+				any = any || x->rs[k].kept;
+			}
+			if (any) {
+				x->keep_worker = x->worker;
+				x->keep_tag = x->tag;
+				d->info.kept++;
+			}
 		}
 		x->worker = (uint8_t)w;
 		x->pin_h = pin_h;
@@ -338,8 +353,7 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->tag = tag;
 	e->seen_ns = ts;
 	e->media = 0;
-	e->has_ssrc = false;
-	e->keep_ns = 0;
+	memset(e->rs, 0, sizeof e->rs);
 	s = (size_t)h & (d->nb - 1);
 	e->hnext = d->bucket[s];
 	d->bucket[s] = i;
@@ -672,12 +686,29 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 			const uint8_t *v = q + (rtcp ? 4 : 8);
 			uint32_t ssrc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
 					(uint32_t)v[2] << 8 | v[3];
-			e->last_ssrc = ssrc;
-			e->has_ssrc = true;
-			if (e->keep_ns && (ts < e->keep_ns || ts - e->keep_ns >= MEDIA_FRESH_NS))
-				e->keep_ns = 0; /* the kept stream has stopped */
-			if (e->keep_ns && ssrc == e->keep_ssrc && e->keep_worker != e->worker) {
-				e->keep_ns = ts > e->keep_ns ? ts : e->keep_ns;
+			int k = 0, low = 0;
+			while (k < EP_SSRCS && !(e->rs[k].n && e->rs[k].ssrc == ssrc))
+				k++;
+			if (k == EP_SSRCS) { /* new: in the least used slot (the older of equals) */
+				for (int j = 1; j < EP_SSRCS; j++)
+					if (e->rs[j].n < e->rs[low].n ||
+					    (e->rs[j].n == e->rs[low].n &&
+					     e->rs[j].ns < e->rs[low].ns))
+						low = j;
+				k = low;
+				e->rs[k].ssrc = ssrc;
+				e->rs[k].n = 0;
+				e->rs[k].kept = false;
+			}
+			if (e->rs[k].kept &&
+			    (ts < e->rs[k].ns || ts - e->rs[k].ns >= MEDIA_FRESH_NS))
+				e->rs[k].kept = false; /* the kept stream had stopped */
+			if (e->rs[k].n < UINT32_MAX)
+				e->rs[k].n++;
+			if (ts > e->rs[k].ns)
+				e->rs[k].ns = ts;
+			if (e->rs[k].kept && e->keep_worker != e->worker) {
+				d->route_tag = e->keep_tag;
 				d->info.units_kept++;
 				return e->keep_worker;
 			}

@@ -1733,7 +1733,46 @@ static void t_disp_table_seed(void)
 	CHECK(nref == 36 && moved);
 }
 
+/* A talking call's stream stays on its worker when a forged SDP (another Call-ID, another
+ * worker) names its endpoint, even after packets of other SSRCs sent to the endpoint just
+ * before (a review: the last SSRC alone was kept, so one such packet made the target's stream
+ * move); a new SSRC goes to the newest registration. */
+static void t_disp_keep(void)
+{
+	static const uint8_t rtp_c[20] = { 0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x0c };
+	char m[2000], cid2[64];
+	struct cap_disp *d = dnew(2, NULL);
+	size_t l, n0;
+	unsigned w1, w2;
+	l = sip(m, sizeof m, "talk@example.org", 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	w1 = got.u[0].worker;
+	for (int i = 0; i < 30; i++)
+		udp(d, B, A, 5000, 4000, rtp, sizeof rtp); /* the call's stream */
+	got.n = 0;
+	udp(d, C, A, 9, 4000, rtp_b, sizeof rtp_b); /* strangers' packets just before */
+	udp(d, C, A, 9, 4000, rtp_c, sizeof rtp_c);
+	udp(d, C, A, 9, 4000, rtp_b, sizeof rtp_b);
+	other_worker(d, "talk@example.org", cid2, sizeof cid2);
+	w2 = got.u[got.n - 1].worker;
+	CHECK(w2 != w1);
+	l = sip(m, sizeof m, cid2, 0, 1, "192.0.2.1", 4000, false);
+	udp(d, A, B, 5060, 5060, m, l);
+	n0 = got.n;
+	for (int i = 0; i < 10; i++)
+		udp(d, B, A, 5000, 4000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 10);
+	for (size_t i = n0; i < got.n; i++)
+		CHECK(got.u[i].worker == w1);
+	udp(d, C, A, 9, 4000, rtp_c, sizeof rtp_c); /* a stream new since: the newest's */
+	udp(d, B, A, 5000, 4000, (const uint8_t[20]){ 0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x0d },
+	    20);
+	CHECK(got.u[got.n - 1].worker == w2);
+	cap_disp_free(d);
+}
+
 const struct lim_suite t_disp_suites[] = {
+	{ "disp_keep", t_disp_keep },
 	{ "disp_table_seed", t_disp_table_seed },
 	{ "disp_sdp_methods", t_disp_sdp_methods },
 	{ "disp_route", t_disp_route },
