@@ -59,6 +59,9 @@ struct cap_x2x3_srv {
 	int lfd;
 	uint16_t port;
 	SSL_CTX *ctx; /* for new connections; each SSL holds a reference to its own */
+	/* the CRLs of the context in force (NULL: none): a handshake begun under an older
+	 * context is checked against them when it completes (a reload's CRL revokes it too) */
+	STACK_OF(X509_CRL) *crls;
 	cap_x2x3_fn fn;
 	void *fnctx;
 	size_t max_conns, max_pdu;
@@ -324,7 +327,6 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 			       struct cap_x2x3_srv **out, char *why, size_t whylen)
 {
 	struct cap_x2x3_srv *s = NULL;
-	STACK_OF(X509_CRL) *crls = NULL;
 	struct addrinfo hints, *ai = NULL;
 	char host[256], port[16];
 	enum lim_err rc = LIM_E_ARG;
@@ -357,8 +359,7 @@ enum lim_err cap_x2x3_srv_open(const struct cap_x2x3_srv_cfg *cfg, cap_x2x3_fn f
 	}
 	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS; i++)
 		s->c[i].fd = -1;
-	rc = new_ctx(cfg, &s->ctx, &crls, why, whylen);
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	rc = new_ctx(cfg, &s->ctx, &s->crls, why, whylen);
 	if (rc != LIM_OK)
 		goto out;
 	/* the socket */
@@ -433,6 +434,8 @@ enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_s
 	 * (a new CA is for new connections), unless a CRL now revokes a certificate of theirs */
 	SSL_CTX_free(s->ctx);
 	s->ctx = ctx;
+	sk_X509_CRL_pop_free(s->crls, X509_CRL_free);
+	s->crls = crls;
 	for (size_t i = 0; crls && i < CAP_X2X3_MAX_SLOTS; i++)
 		if (s->c[i].st == C_OPEN && revoked_chain(s->c[i].ssl, crls)) {
 			lim_warn("x2x3: %s (connection %llu): a reloaded CRL revokes its "
@@ -441,7 +444,6 @@ enum lim_err cap_x2x3_srv_reload(struct cap_x2x3_srv *s, const struct cap_x2x3_s
 			s->st.revoked++;
 			conn_close(s, &s->c[i], "its certificate is revoked (a CRL of the reload)");
 		}
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	s->max_conns = cfg->max_conns ? cfg->max_conns : 16;
 	s->hs_ms = cfg->hs_ms ? cfg->hs_ms : 10000;
 	s->st.max_conns = s->max_conns;
@@ -508,6 +510,7 @@ void cap_x2x3_srv_free(struct cap_x2x3_srv *s)
 	if (s->lfd >= 0)
 		close(s->lfd);
 	SSL_CTX_free(s->ctx);
+	sk_X509_CRL_pop_free(s->crls, X509_CRL_free);
 	free(s);
 }
 
@@ -702,6 +705,16 @@ static void handshake(struct cap_x2x3_srv *s, struct conn *c, uint64_t now_ms)
 {
 	int r = SSL_accept(c->ssl);
 	if (r == 1) {
+		if (s->crls && SSL_get_SSL_CTX(c->ssl) != s->ctx &&
+		    revoked_chain(c->ssl, s->crls)) {
+			/* begun before a reload whose CRLs revoke it */
+			s->st.tls_failed++;
+			s->st.hs_bad_cert++;
+			lim_warn("x2x3: %s: client certificate refused: a reloaded CRL revokes it",
+				 c->peer);
+			conn_close(s, c, "handshake");
+			return;
+		}
 		if (s->st.active >= s->max_conns) {
 			s->st.refused_full++;
 			lim_warn("x2x3: %s: %zu connections open: a new one is refused", c->peer,

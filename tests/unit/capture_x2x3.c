@@ -1150,7 +1150,104 @@ static void t_x2x3_bigflight(void)
 	t_env_free(&e);
 }
 
+/* A CRL of ca into path (PEM), valid from a minute ago for an hour, revoking serial (0: none). */
+static void t_crl(const struct t_pki *ca, long serial, const char *path)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t0 = X509_gmtime_adj(NULL, -60), *t1 = X509_gmtime_adj(NULL, 3600);
+	FILE *f;
+	CHECK(crl && t0 && t1);
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->crt));
+	X509_CRL_set1_lastUpdate(crl, t0);
+	X509_CRL_set1_nextUpdate(crl, t1);
+	if (serial) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+		ASN1_INTEGER_set(sn, serial);
+		X509_REVOKED_set_serialNumber(r, sn);
+		X509_REVOKED_set_revocationDate(r, t0);
+		CHECK(X509_CRL_add0_revoked(crl, r) == 1);
+		ASN1_INTEGER_free(sn);
+	}
+	X509_CRL_sort(crl);
+	CHECK(X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0);
+	f = fopen(path, "w");
+	CHECK(f && PEM_write_X509_CRL(f, crl) == 1);
+	if (f)
+		fclose(f);
+	ASN1_TIME_free(t0);
+	ASN1_TIME_free(t1);
+	X509_CRL_free(crl);
+}
+
+/* A POI whose handshake is under way when a reload brings a CRL that revokes it: refused when
+ * the handshake completes (it began under the old context, which had no CRL: a review); a POI
+ * not revoked gets in after the reload. */
+static void t_x2x3_crl_midway(void)
+{
+	struct t_env e;
+	struct cap_x2x3_srv_cfg cfg;
+	SSL_CTX *cctx = NULL, *cctx2 = NULL;
+	SSL *c, *c2;
+	char crl[600], why[256] = "";
+	int fd, fd2, r = 0, done = 0;
+	struct t_pki other;
+	if (!t_env_open(&e, "crlmid", 0, 60000))
+		return;
+	t_issue(&other, "poi-other", &e.ca, 5);
+	/* the POI's ClientHello, the listener's flight: the handshake waits for the POI's end */
+	cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_use_certificate(cctx, e.poi.crt);
+	SSL_CTX_use_PrivateKey(cctx, e.poi.key);
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+	fd = t_connect(cap_x2x3_srv_port(e.s));
+	c = SSL_new(cctx);
+	SSL_set_fd(c, fd);
+	r = SSL_connect(c);
+	CHECK(r != 1);
+	for (int i = 0; i < 20; i++)
+		t_pump(e.s, 5); /* accepted, its flight written */
+	CHECK(cap_x2x3_srv_stats(e.s)->handshaking == 1);
+	/* the reload: a CRL revoking the POI (serial 4) */
+	snprintf(crl, sizeof crl, "%s/x2x3_crlmid.crl", t_outdir());
+	t_crl(&e.ca, 4, crl);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.ca = e.ca_pem;
+	cfg.cert = e.mf_pem;
+	cfg.key = e.mf_key;
+	cfg.crl = crl;
+	cfg.hs_ms = 60000;
+	CHECK(cap_x2x3_srv_reload(e.s, &cfg, why, sizeof why) == LIM_OK);
+	for (int i = 0; i < 100 && !done; i++) {
+		r = SSL_connect(c);
+		if (r == 1 || (SSL_get_error(c, r) != SSL_ERROR_WANT_READ &&
+			       SSL_get_error(c, r) != SSL_ERROR_WANT_WRITE))
+			done = 1;
+		t_pump(e.s, 5);
+	}
+	for (int i = 0; i < 20; i++)
+		t_pump(e.s, 5);
+	CHECK(cap_x2x3_srv_stats(e.s)->active == 0 && cap_x2x3_srv_stats(e.s)->hs_bad_cert == 1);
+	CHECK(t_closed(fd));
+	/* another POI of the CA, not revoked: in */
+	c2 = t_client(e.s, &cctx2, &other, &fd2);
+	CHECK(c2 != NULL && cap_x2x3_srv_stats(e.s)->active == 1);
+	if (c2) {
+		SSL_free(c2);
+		close(fd2);
+		SSL_CTX_free(cctx2);
+	}
+	SSL_free(c);
+	close(fd);
+	SSL_CTX_free(cctx);
+	t_free(&other);
+	t_env_free(&e);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
+	{ "x2x3_crl_midway", t_x2x3_crl_midway },
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
 	{ "x2x3_layout", t_x2x3_layout },
 	{ "x2x3_reject", t_x2x3_reject },
