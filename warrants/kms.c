@@ -76,6 +76,15 @@ struct kms_buf {
 	bool toobig;
 };
 
+/* Periods of more than 2^32 s (136 years) or offsets past 2^40 s are no KMS's: bounded, so that
+ * a period's start and end in microseconds cannot overflow (kms_glue.c); a certificate from the
+ * KMS and one from the store alike (one stored before the bound came). A period of 0 is the
+ * scheme's to judge (3GPP: refused; RFC 6509 periods are months). */
+static bool period_ok(const struct wr_kms_cert *c)
+{
+	return c->user_key_period <= KMS_PERIOD_MAX && c->user_key_offset <= KMS_OFFSET_MAX;
+}
+
 static enum lim_err kms_fail(struct wr_kms *k, enum lim_err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static enum lim_err kms_fail(struct wr_kms *k, enum lim_err e, const char *fmt, ...)
@@ -973,12 +982,9 @@ static enum lim_err parse_cert(struct wr_kms *k, const xmlNode *init, struct wr_
 		return kms_fail(k, LIM_E_PARSE,
 				"KmsCertificate lacks exactly one UserKeyPeriod and UserKeyOffset, "
 				"each a decimal below 2^64");
-	/* periods of more than 2^32 s (136 years) or offsets past 2^40 s are no KMS's: bounded,
-	 * so that a period's start and end in microseconds cannot overflow (kms_glue.c) */
-	if (c->user_key_period == 0 || c->user_key_period > KMS_PERIOD_MAX ||
-	    c->user_key_offset > KMS_OFFSET_MAX)
+	if (!period_ok(c))
 		return kms_fail(k, LIM_E_PARSE,
-				"KmsCertificate UserKeyPeriod (1..2^32 s) or UserKeyOffset "
+				"KmsCertificate UserKeyPeriod (at most 2^32 s) or UserKeyOffset "
 				"(at most 2^40 s) out of range");
 	if (!text_u64(child(kc, "ParameterSet"), &ps))
 		return kms_fail(k, LIM_E_PARSE,
@@ -1246,7 +1252,7 @@ static bool store_row(const PGresult *r, int i, struct wr_kms_cert *c)
 	if (!wr_get_i64(r, i, 9, &c->valid_from) || !wr_get_i64(r, i, 10, &c->valid_to) ||
 	    !wr_get_i64(r, i, 11, &c->first_seen) || c->valid_from >= c->valid_to)
 		return false;
-	if (c->scheme == WR_KMS_ID_3GPP && c->user_key_period == 0)
+	if ((c->scheme == WR_KMS_ID_3GPP && c->user_key_period == 0) || !period_ok(c))
 		return false;
 	c->source = WR_KMS_SRC_DB;
 	return true;
