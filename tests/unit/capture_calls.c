@@ -910,6 +910,40 @@ static void t_calls_media(void)
 	finish_calls();
 }
 
+/* A call (192.0.2.1:49170 <-> 192.0.2.2:3456) whose two streams flow, then an answered dialog
+ * forged with another Call-ID and SDP forged (naming the call's endpoints); when own_line, the
+ * forger sends one packet of each of the call's SSRCs to a line of its own (198.51.100.9:7000).
+ * The call's next 20 packets must all go to it. The table is left open. */
+static void steal_case(const char *forged, bool own_line)
+{
+	char start_l[64];
+	size_t m;
+	start(NULL);
+	req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("tc", "b2", 1, "ACK", NULL);
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
+	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "evil", "e1", NULL, 1, "INVITE", forged));
+	udp(4, X4, X4, 5060, 5060, msgbuf,
+	    sip("SIP/2.0 200 OK", "evil", "e1", "e2", 1, "INVITE", forged));
+	CHECK(last_call[2] && last_call[2]->state >= CAP_CALL_ACCEPTED);
+	if (own_line) {
+		rtp(4, C4, X4, 9, 7000, 0, 1, 0x1111);
+		rtp(4, C4, X4, 9, 7000, 0, 2, 0x2222);
+		CHECK(last_call[2] && last_call[2]->n_ssrc == 2);
+	}
+	m = n_ev;
+	for (uint16_t q = 2; q < 12; q++) {
+		rtp(4, A4, B4, 49170, 3456, 0, q, 0x1111);
+		rtp(4, B4, A4, 3456, 49170, 0, q, 0x2222);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 20);
+	for (size_t k = m; k < n_ev; k++)
+		CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
+}
+
 /* Finding 4 of the capture review: a third party's SDP that names a live call's endpoints
  * (a dummy INVITE, or an INVITE with the call's Call-ID and From tag and another To tag) must
  * neither take the call's media nor, once its own call is freed, leave the endpoints unbound. */
@@ -986,63 +1020,20 @@ static void t_calls_contested(void)
 	 * whose media flows (audit): the streams it continues (their SSRCs) stay the call's;
 	 * before, the newer claim took every packet. A stream new to both goes to the newest,
 	 * as for a new call on the endpoints of one whose end was missed */
-	start(NULL);
-	req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-	resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-	req("tc", "b2", 1, "ACK", NULL);
-	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
-	snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
-	udp(4, X4, X4, 5060, 5060, msgbuf, sip(start_l, "evil", "e1", NULL, 1, "INVITE", steal));
-	udp(4, X4, X4, 5060, 5060, msgbuf,
-	    sip("SIP/2.0 200 OK", "evil", "e1", "e2", 1, "INVITE", steal));
-	CHECK(last_call[2] && last_call[2]->state >= CAP_CALL_ACCEPTED);
-	m = n_ev;
-	for (uint16_t q = 2; q < 12; q++) {
-		rtp(4, A4, B4, 49170, 3456, 0, q, 0x1111);
-		rtp(4, B4, A4, 3456, 49170, 0, q, 0x2222);
-	}
-	CHECK(count(m, CAP_EV_MEDIA) == 20);
-	for (size_t k = m; k < n_ev; k++)
-		CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
+	steal_case(steal, false);
 	m = n_ev;
 	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x3333); /* new to both: the newest claim */
 	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 2);
 	finish_calls();
-
 	/* the forged dialog adds a line of its own and sends it one packet of each of the
 	 * target's SSRCs (in clear in every packet): seen on another line, they do not tie it
 	 * with the call whose streams they are (a review: before, the newer claim won again) */
-	{
-		static const char steal3[] =
-			"v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nt=0 0\r\n"
-			"m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
-			"m=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n"
-			"m=audio 7000 RTP/SAVP 0\r\nc=IN IP4 198.51.100.9\r\n";
-		start(NULL);
-		req("tc", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-		resp("tc", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-		req("tc", "b2", 1, "ACK", NULL);
-		rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-		rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
-		snprintf(start_l, sizeof start_l, "INVITE sip:bob@example.org SIP/2.0");
-		udp(4, X4, X4, 5060, 5060, msgbuf,
-		    sip(start_l, "evil", "e1", NULL, 1, "INVITE", steal3));
-		udp(4, X4, X4, 5060, 5060, msgbuf,
-		    sip("SIP/2.0 200 OK", "evil", "e1", "e2", 1, "INVITE", steal3));
-		rtp(4, C4, X4, 9, 7000, 0, 1, 0x1111);
-		rtp(4, C4, X4, 9, 7000, 0, 2, 0x2222);
-		CHECK(last_call[2] && last_call[2]->n_ssrc == 2);
-		m = n_ev;
-		for (uint16_t q = 2; q < 12; q++) {
-			rtp(4, A4, B4, 49170, 3456, 0, q, 0x1111);
-			rtp(4, B4, A4, 3456, 49170, 0, q, 0x2222);
-		}
-		CHECK(count(m, CAP_EV_MEDIA) == 20);
-		for (size_t k = m; k < n_ev; k++)
-			CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
-		finish_calls();
-	}
+	steal_case("v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nt=0 0\r\n"
+		   "m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+		   "m=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n"
+		   "m=audio 7000 RTP/SAVP 0\r\nc=IN IP4 198.51.100.9\r\n",
+		   true);
+	finish_calls();
 }
 
 /* The target INVITE (A -> B, media at 192.0.2.1:4000, over UDP or TCP) after a flood: it must

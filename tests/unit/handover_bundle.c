@@ -1150,6 +1150,16 @@ void t_bundle_verify(void)
 
 /* ---- argument and state errors ---- */
 
+/* A manifest of no outputs and n more top-level keys into big (64 KiB); its length. */
+static size_t many_keys(char *big, unsigned n)
+{
+	size_t l = (size_t)sprintf(big, "{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[]");
+	for (unsigned q = 0; q < n; q++)
+		l += (size_t)sprintf(big + l, ",\"k%u\":0", q);
+	memcpy(big + l, "}", 2);
+	return l + 1;
+}
+
 void t_bundle_args(void)
 {
 	char root[256], dir[300], key[300], path[400];
@@ -1413,21 +1423,13 @@ void t_bundle_args(void)
 		big = malloc(64 * 1024);
 		CHECK(big != NULL);
 		if (big) {
-			l = (size_t)sprintf(big,
-					    "{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[]");
-			for (unsigned q = 0; q < 1024 + 64; q++)
-				l += (size_t)sprintf(big + l, ",\"k%u\":0", q);
-			memcpy(big + l, "}", 2);
-			CHECK(ho_manifest_parse((const uint8_t *)big, l + 1, &n, inc, why,
+			l = many_keys(big, 1024 + 64);
+			CHECK(ho_manifest_parse((const uint8_t *)big, l, &n, inc, why,
 						sizeof why) == LIM_E_PARSE &&
 			      strstr(why, "too many top-level keys") != NULL);
 			/* as many as a writer may have: read */
-			l = (size_t)sprintf(big,
-					    "{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[]");
-			for (unsigned q = 0; q < 1024 + 60; q++)
-				l += (size_t)sprintf(big + l, ",\"k%u\":0", q);
-			memcpy(big + l, "}", 2);
-			CHECK(ho_manifest_parse((const uint8_t *)big, l + 1, &n, inc, why,
+			l = many_keys(big, 1024 + 60);
+			CHECK(ho_manifest_parse((const uint8_t *)big, l, &n, inc, why,
 						sizeof why) == LIM_OK);
 		}
 		free(big);
