@@ -133,7 +133,11 @@ struct liid_state {
 	char liid[WR_LIID_MAX + 1];
 	char delivery[WR_DELIVERY_MAX + 1];
 	enum wr_scope scope;
-	int64_t valid_to;    /* the warrant's end (wr time), from the decision or the recheck */
+	int64_t valid_to; /* the warrant's end (wr time), from the decision or the recheck */
+	/* the start of the stretch in force it was decided (or joined) on (wr time): nothing
+	 * of the call stamped before it is its own, though it may come after (reordered or
+	 * merged inputs, a POI's timestamps that go back) */
+	int64_t valid_from;
 	uint8_t target_side; /* bit 0: the caller (offerer) is a target, bit 1: the callee */
 	uint32_t matched;    /* limf_iri.matched of its BEGIN record */
 	uint64_t parties;    /* the decision's: bit k, party k of the set decided on is a target */
@@ -482,6 +486,8 @@ static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *
 		struct liid_state *l = &pc->liid[i];
 		if (l->ended || (mask && !(mask & (UINT32_C(1) << i))))
 			continue;
+		if (iri->kind == LIMF_IRI_SIP && (int64_t)(iri->ts_ns / 1000) < l->valid_from)
+			continue; /* (a message stamped before its stretch, come late) */
 		iri->km = km;
 		if (km && iri->kind == LIMF_IRI_KEYMGMT && l->scope != WR_SCOPE_IRI_CC &&
 		    km_iri_only(km, &masked))
@@ -1113,6 +1119,7 @@ static void decide_parties(struct limf_pipe *p, struct pcall *pc, const struct c
 		memcpy(l->delivery, mt[i].delivery, sizeof l->delivery);
 		l->scope = mt[i].scope;
 		l->valid_to = mt[i].valid_to;
+		l->valid_from = mt[i].valid_from;
 		if (l->scope == WR_SCOPE_IRI_CC)
 			pc->cc = true;
 	}
@@ -2843,7 +2850,8 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		struct liid_state *l = &pc->liid[i];
 		struct limf_cc cc;
 		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
-		if (l->scope != WR_SCOPE_IRI_CC || l->out_of_force)
+		if (l->scope != WR_SCOPE_IRI_CC || l->out_of_force ||
+		    (int64_t)(ev->ts_ns / 1000) < l->valid_from)
 			continue;
 		memset(&cc, 0, sizeof cc);
 		cc.liid = l->liid;
@@ -3096,6 +3104,19 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 				    size_t *lenp, bool *skipped);
 static void held_add(struct pcall *pc, const struct cap_event *ev);
 
+/* Whether some LIID of pc takes content stamped ts_ns (in force with content, its stretch
+ * begun by then: liid_state valid_from). */
+static bool cc_wanted_at(const struct pcall *pc, uint64_t ts_ns)
+{
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		const struct liid_state *l = &pc->liid[i];
+		if (l->scope == WR_SCOPE_IRI_CC && !l->out_of_force &&
+		    (int64_t)(ts_ns / 1000) >= l->valid_from)
+			return true;
+	}
+	return false;
+}
+
 static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
@@ -3114,6 +3135,8 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	}
 	if (mp->rtcp)
 		return; /* SRTCP is not handed over (RTP only, TS 102 232-5 IPMMCC rtpFrame) */
+	if (!cc_wanted_at(pc, ev->ts_ns))
+		return; /* stamped before every LIID's stretch: nobody's content, not decrypted */
 	p->st.media_target++;
 	if (pc->group[0] && pc->n_ks == 0) {
 		on_group_media(p, pc, ev);
@@ -3666,6 +3689,7 @@ static void liid_join(struct pcall *pc, struct liid_state *l, const struct wr_ma
 	memcpy(l->delivery, m->delivery, sizeof l->delivery);
 	l->scope = m->scope;
 	l->valid_to = m->valid_to;
+	l->valid_from = m->valid_from;
 	l->joined = true;
 	l->began = l->ended = l->out_of_force = l->checked_out = l->back = false;
 	l->km_audited = l->gmk_audited = 0; /* (a LIID back: its decryption audited again) */

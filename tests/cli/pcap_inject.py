@@ -45,6 +45,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   firstlate N     (AFTER unused) the first RTP packet from the offer's endpoint moved after the
                   N-th one after it, with that one's timestamp (delayed on its way): it comes
                   after packets later in its stream (its RTP time before the stream's start)
+  backfrom T,N    (AFTER unused) the last N media packets (RTP, either direction) stamped
+                  before T (epoch seconds) moved after the first frame at or after T, with
+                  their own timestamps (merged or reordered inputs: time goes back)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -137,6 +140,8 @@ def main():
         return late_2xx(d, fl, sip, float(arg))
     if kind == "firstlate":
         return first_late(d, fl, sip, int(arg))
+    if kind == "backfrom":
+        return back_from(d, fl, sip, arg)
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
@@ -292,6 +297,25 @@ def late_2xx(d, fl, sip, s):
         if i == last:
             for m in (ok, ack):
                 out += record(ts, tu, fl[m][2])
+    open(sys.argv[2], "wb").write(out)
+
+
+def back_from(d, fl, sip, arg):
+    """backfrom: writes sys.argv[2]."""
+    t, n = float(arg.split(",")[0]), int(arg.split(",")[1])
+    at = next(i for i, (ts, tu, _) in enumerate(fl) if ts + tu / 1e6 >= t)
+    media = [i for i, (f, u) in enumerate(sip[:at]) if u and len(u[4]) >= 12 and u[4][0] >> 6 == 2
+             and not 192 <= u[4][1] <= 223 and not re.match(rb"[A-Z]+ |SIP/2.0 ", u[4])]
+    if len(media) < n:
+        sys.exit("fewer than %d media packets before %s" % (n, arg))
+    moved = set(media[-n:])
+    out = bytearray(d[:24])
+    for i, (ts, tu, p) in enumerate(fl):
+        if i not in moved:
+            out += record(ts, tu, p)
+        if i == at:
+            for m in sorted(moved):
+                out += record(fl[m][0], fl[m][1], fl[m][2])
     open(sys.argv[2], "wb").write(out)
 
 

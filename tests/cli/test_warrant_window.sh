@@ -312,9 +312,18 @@ for w in 1 3; do
 	expect 0 "iri-late-w$w" python3 "$tmp/iri_late.py" "$tmp/ev-late-w$w/$L5/iri.jsonl" "$(epoch "$T5")"
 	expect 0 "verify-late-w$w" "$limf" verify "$tmp/ev-late-w$w"
 done
+# 6 media packets stamped just before the warrant's start come after its first frame (merged or
+# reordered inputs): not decrypted, not handed to it (before: decrypted and in its cc.pcap,
+# stamped before its start; an audit)
+expect 0 inject-back python3 "$here/pcap_inject.py" "$tmp/c5.pcap" "$tmp/c5b.pcap" 0 backfrom "$(epoch "$T5"),6"
+replay late-back "$tmp/c5b.pcap"
+sumcheck late-back "j['summary']['decrypted']==$n_after and j['summary']['cc_packets']==$n_after"
+expect 0 cc-late-back python3 "$here/replay_check.py" "$tmp/ev-late-back" "$L5" \
+	"$tmp/c5.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c5.pcap"
+expect 0 iri-late-back python3 "$tmp/iri_late.py" "$tmp/ev-late-back/$L5/iri.jsonl" "$(epoch "$T5")"
 # the audit log ties the decryption to the warrant (one keys and one done row per run)
 n=$("$limf" audit list --liid "$L5" | grep -c "decrypt.done")
-[ "$n" -eq 2 ] && ok || bad "$L5: $n decrypt.done rows, want 2"
+[ "$n" -eq 3 ] && ok || bad "$L5: $n decrypt.done rows, want 3"
 # streams that wrapped their sequence numbers before the warrant's start (the first at 65500:
 # ROC 1 from the 36th packet, 0.7 s in; no packet carries it): found, every packet from the
 # start decrypted
