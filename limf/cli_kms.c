@@ -107,12 +107,17 @@ static int open_db(const char *connstr, struct wr_db **db)
 static int open_kms(const struct k_opts *o, struct wr_kms **k)
 {
 	struct wr_kms_config cfg;
+	const char *why;
 	enum lim_err rc;
 	*k = NULL;
 	if (!o->url || !o->ca || !o->cert || !o->key) {
 		fprintf(stderr, "limf: kms: the KMS URL, CA, client certificate and key are "
 				"required (--kms --ca --cert --key or LIMF_KMS_URL, LIMF_KMS_CA, "
 				"LIMF_KMS_CERT, LIMF_KMS_KEY)\n");
+		return 1;
+	}
+	if (!wr_kms_url_ok(o->url, &why)) {
+		fprintf(stderr, "limf: kms: %s\n", why);
 		return 1;
 	}
 	memset(&cfg, 0, sizeof cfg);

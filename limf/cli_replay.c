@@ -412,6 +412,14 @@ int limf_cmd_replay(int argc, char **argv)
 	cert_f = limf_setting(o.cert, conf.kms_cert, "LIMF_KMS_CERT");
 	key_f = limf_setting(o.key, conf.kms_key, "LIMF_KMS_KEY");
 	limf_secure_heap_warn();
+	{
+		/* before anything is made (the bundle's directory) */
+		const char *uwhy;
+		if (url && !wr_kms_url_ok(url, &uwhy)) {
+			fprintf(stderr, "limf: KMS URL: %s\n", uwhy);
+			return 1;
+		}
+	}
 	sign_key = limf_setting(o.sign_key, conf.sign_key, "LIMF_SIGN_KEY");
 	if (!sign_key) {
 		fprintf(stderr, "limf: no evidence signing key (--sign-key, [evidence] sign_key in "

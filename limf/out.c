@@ -2200,6 +2200,7 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 {
 	struct wr_kms_config kc;
 	long refresh_s = 0;
+	const char *why;
 	*out = NULL;
 	if (refresh && refresh[0] && !limf_num_opt(refresh, 1, 86400, &refresh_s)) {
 		fprintf(stderr, "limf: [kms] cert_refresh: 1..86400 seconds\n");
@@ -2208,6 +2209,10 @@ int limf_kms_open(const char *url, const char *ca, const char *cert, const char 
 	if (!url) {
 		fprintf(stderr, "limf: no KMS configured: intercepted calls get IRI only\n");
 		return 0;
+	}
+	if (!wr_kms_url_ok(url, &why)) {
+		fprintf(stderr, "limf: KMS URL: %s\n", why);
+		return 1;
 	}
 	memset(&kc, 0, sizeof kc);
 	kc.base_url = url;

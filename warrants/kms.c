@@ -232,14 +232,33 @@ size_t wr_kms_cached(struct wr_kms *k)
 /* ---- client lifetime ------------------------------------------------------------------ */
 
 /* see kms.h */
+bool wr_kms_url_ok(const char *url, const char **why)
+{
+	const char *h, *end;
+	if (!url || strncmp(url, "https://", 8) != 0) {
+		*why = "not an https:// URL";
+		return false;
+	}
+	h = url + 8;
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h))) {
+		*why = "credentials in the URL (user@host): limf authenticates to the KMS with its "
+		       "client certificate, and the URL is written into the evidence and the logs";
+		return false;
+	}
+	return true;
+}
+
+/* see kms.h */
 enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out)
 {
 	struct wr_kms *k;
+	const char *why;
 	*out = NULL;
 	if (!cfg || !cfg->base_url || !cfg->ca_file || !cfg->cert_file || !cfg->key_file ||
 	    !cfg->crypto.ident || !cfg->crypto.rsk_validate || !cfg->crypto.ssk_validate)
 		return LIM_E_ARG;
-	if (strncmp(cfg->base_url, "https://", 8) != 0)
+	if (!wr_kms_url_ok(cfg->base_url, &why))
 		return LIM_E_ARG;
 	k = calloc(1, sizeof *k);
 	if (!k)

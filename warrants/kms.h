@@ -185,12 +185,18 @@ struct wr_kms_keys {
 struct wr_kms;          /* opaque: configuration, curl handle, certificate, key cache */
 struct wr_kms_decision; /* opaque: proof of a positive wr_decide (see top) */
 
+/* Whether url can be a KMS's: https://, and no credentials in it (user@host: limf authenticates
+ * with its client certificate, and the URL goes into the evidence's manifest and the logs).
+ * false with *why (static text) otherwise. */
+bool wr_kms_url_ok(const char *url, const char **why);
+
 /* Creates a client (config copied; crypto.ctx and now_ctx borrowed). LIM_E_ARG for a missing
- * field, LIM_E_NOMEM, LIM_E_IO. The first call installs, process-wide, allocators for libxml2
- * and libcurl that wipe every block freed (the response's key text passes through their own
- * buffers) and initialises both libraries (curl_global_init_mem): it must precede any other
- * libcurl use in the process. Transfers set SSL_OP_CLEANSE_PLAINTEXT (OpenSSL back end only;
- * another one fails the request with LIM_E_UNSUPP). */
+ * field or a URL wr_kms_url_ok refuses, LIM_E_NOMEM, LIM_E_IO. The first call installs,
+ * process-wide, allocators for libxml2 and libcurl that wipe every block freed (the response's
+ * key text passes through their own buffers) and initialises both libraries
+ * (curl_global_init_mem): it must precede any other libcurl use in the process. Transfers set
+ * SSL_OP_CLEANSE_PLAINTEXT (OpenSSL back end only; another one fails the request with
+ * LIM_E_UNSUPP). */
 enum lim_err wr_kms_new(const struct wr_kms_config *cfg, struct wr_kms **out) LIM_WUR;
 /* Wipes the cache and frees; NULL is a no-op. */
 void wr_kms_free(struct wr_kms *k);

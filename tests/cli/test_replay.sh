@@ -359,6 +359,12 @@ has bad-conf2 "bad2.conf:1: malformed section header"
 expect 1 missing-conf "$limf" replay --config "$tmp/none.conf" --out "$tmp/ev-badconf" "$tmp/g2.pcap"
 has missing-conf "cannot be read"
 [ -e "$tmp/ev-badconf" ] && bad "a bad config still created the bundle directory" || ok
+# a KMS URL with credentials in it (they would be copied into the manifest and the logs):
+# refused, nothing written
+sed "s|^url  = https://|url  = https://user:secret@|" "$tmp/limf.conf" >"$tmp/cred.conf"
+expect 1 cred-conf "$limf" replay --config "$tmp/cred.conf" --out "$tmp/ev-cred" "$tmp/g2.pcap"
+has cred-conf "KMS URL: credentials in the URL"
+[ -e "$tmp/ev-cred" ] && bad "a KMS URL with credentials: bundle directory created" || ok
 
 # ---- hostile and damaged calls (RFC 6509): loss and reordering, re-key, SSRC change,
 # corrupted packets, a forged signature, a call keyed by a KMS we do not know

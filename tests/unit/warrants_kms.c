@@ -312,6 +312,21 @@ static struct wr_kms_decision *decide(struct wr_db *db, const char *a, const cha
 
 static void t_kms_cert(void)
 {
+	/* KMS URLs: https only; no credentials (they would be copied into the evidence) */
+	{
+		static const char *const good[] = { "https://kms.example", "https://k:8443/p?x=a@b",
+						    "https://[::1]:8443/" };
+		static const char *const bad[] = { "http://kms.example", "https://u:p@kms.example",
+						   "https://u@kms.example/x", "", "https:" };
+		const char *why = NULL;
+		for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+			CHECK(wr_kms_url_ok(good[i], &why));
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			CHECK(!wr_kms_url_ok(bad[i], &why) && why);
+		CHECK(!wr_kms_url_ok(NULL, &why));
+		CHECK(wr_kms_url_ok("https://u:p@k", &why) == false &&
+		      strstr(why, "credentials") != NULL);
+	}
 	/* NTP seconds to wr time: exact where it can be, saturated past it (no overflow) */
 	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX) == 0);
 	CHECK(limf_ntp_to_wr(LIMF_NTP_UNIX + 1) == 1000000);
