@@ -448,7 +448,11 @@ static const struct owner *media_owner(const struct bind *bd, const struct bind 
 			int score = call_rank(o->call) * 2 + (pass == 0 ? 1 : 0);
 			if (claims(other, o->call))
 				score += 16;
-			if (has_ssrc && call_rank(o->call) > 0 && continues(o, ssrc))
+			/* (not for a claim on the source alone: an established claim on the
+			 * destination, alone there, still wins, which handle_media's one lookup
+			 * relies on) */
+			if (has_ssrc && (pass == 0 || claims(other, o->call)) &&
+			    call_rank(o->call) > 0 && continues(o, ssrc))
 				score += 8;
 			if (score >= best_score) { /* equal: the newer claim */
 				best = o;
