@@ -1387,17 +1387,9 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 		bs = bfind_h(c, hs, p->ip_ver, a, p->sport);
 	}
 	{
-		/* the sender's SSRC, to choose among several claims: RTP's at 8, an RTCP
-		 * packet's (RFC 5761 s4 types) at 4 */
-		const uint8_t *q = p->payload.p;
-		size_t n = p->payload.len;
-		bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223, has = n >= (rtcp ? 8u : 12u);
-		uint32_t ssrc = 0;
-		if (has) {
-			const uint8_t *v = q + (rtcp ? 4 : 8);
-			ssrc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 |
-			       v[3];
-		}
+		/* the sender's SSRC, to choose among several claims */
+		uint32_t ssrc;
+		bool has = cap_media_ssrc(p->payload.p, p->payload.len, &ssrc);
 		b = media_owner(bd, bs, has, ssrc, &by_src);
 	}
 	if (!b) {

@@ -677,15 +677,10 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	touch(d, i, ts, true);
 	d->route_tag = d->ep[i].tag;
 	{
-		/* the sender's SSRC: RTP's at 8, an RTCP packet's (RFC 5761 s4 types) at 4 */
-		const uint8_t *q = p->payload.p;
-		size_t n = p->payload.len;
-		bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223;
+		/* the sender's SSRC */
 		struct ep *e = &d->ep[i];
-		if (n >= (rtcp ? 8u : 12u)) {
-			const uint8_t *v = q + (rtcp ? 4 : 8);
-			uint32_t ssrc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
-					(uint32_t)v[2] << 8 | v[3];
+		uint32_t ssrc;
+		if (cap_media_ssrc(p->payload.p, p->payload.len, &ssrc)) {
 			int k = 0, low = 0;
 			while (k < EP_SSRCS && !(e->rs[k].n && e->rs[k].ssrc == ssrc))
 				k++;

@@ -42,6 +42,17 @@ bool cap_victims_has(const struct cap_victims *v, uint64_t h);
 void cap_victims_take(struct cap_victims *v, uint64_t h);
 void cap_victims_free(struct cap_victims *v);
 
+/* The sender's SSRC of a media payload q[0..n), to choose among claims and keep streams: an
+ * RTCP packet's (RFC 5761 s4 payload types 192..223) at offset 4, else RTP's at 8. False (and
+ * *ssrc 0) when the payload is too short to hold one. */
+static inline bool cap_media_ssrc(const uint8_t *q, size_t n, uint32_t *ssrc)
+{
+	bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223;
+	struct lim_rd r = lim_rd_make(q, n);
+	*ssrc = 0;
+	return lim_rd_skip(&r, rtcp ? 4 : 8) && lim_rd_u32be(&r, ssrc);
+}
+
 /* Decodes one frame with defragmenter df, counting into st: cap_dec_frame's body, shared with
  * the dispatcher (capture/dispatch.c), which counts into the caller's cap_stats. */
 enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
