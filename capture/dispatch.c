@@ -123,12 +123,14 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	struct cap_disp *d;
 	struct cap_disp_limits def;
 	enum lim_err rc = LIM_E_NOMEM;
+	uint32_t tseed;
 
 	*out = NULL;
 	if (!l) {
 		cap_disp_limits_default(&def);
 		l = &def;
 	}
+	tseed = l->table_seed ? l->table_seed : l->hash_seed; /* the tables' (not routing's) */
 	if (n_workers == 0 || n_workers > CAP_DISP_MAX_WORKERS || !st || !fn ||
 	    l->max_endpoints == 0 || l->max_endpoints > ((size_t)1 << 24) ||
 	    l->endpoint_idle_ns == 0)
@@ -142,7 +144,7 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	d->fn = fn;
 	d->ctx = ctx;
 	cap_hkey_init(&d->hkey, l->hash_seed);
-	cap_hkey_init(&d->tkey, l->table_seed ? l->table_seed : l->hash_seed);
+	cap_hkey_init(&d->tkey, tseed);
 	d->nb = 16;
 	while (d->nb < l->max_endpoints)
 		d->nb <<= 1;
@@ -165,7 +167,7 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 		/* the stream table keyed too, from this table's seed (a value of its own) */
 		struct cap_tcp_limits tl = l->tcp;
 		if (!tl.hash_seed)
-			tl.hash_seed = (l->table_seed ? l->table_seed : l->hash_seed) ^ 0x7cb5c3a1u;
+			tl.hash_seed = tseed ^ 0x7cb5c3a1u;
 		rc = cap_tcp_new(&tl, st, tcp_msg, d, &d->tcp);
 	}
 	if (rc != LIM_OK)
