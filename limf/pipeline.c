@@ -156,7 +156,6 @@ struct liid_state {
 	 * moved later): join_start takes it back if the call's own clock agrees */
 	bool back;
 	bool joined; /* its warrant came into force while the call was intercepted (join_start) */
-	bool from_denied; /* iri+cc, but IRI only: from_only (said once) */
 	/* the decrypt.keys rows of an audit_fresh that stopped partway: key-management records
 	 * (pc->km[0..km_audited)) and GMKs (pc->gmk_audited[0..gmk_audited)) on its log already;
 	 * the retry goes on from there instead of writing them twice (0 when none is pending) */
@@ -237,7 +236,7 @@ struct pcall {
 	bool late; /* intercepted from late_start: BEGIN records say "in progress" */
 	/* the offer's I_MESSAGE names an initiator that is not the SIP From (its signature, checked
 	 * before any key is used, says who calls): a LIID whose target only the From names gets no
-	 * content (from_denied) */
+	 * content (deny_from) */
 	bool from_contradicted;
 	/* keys got during the call (late_start, or join_start turning content on): its streams
 	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
@@ -914,6 +913,23 @@ static bool same_text(const struct cap_text *a, const struct cap_text *b)
 static bool from_only(const struct pcall *pc, const struct liid_state *l)
 {
 	return pc->from_contradicted && l->matched == 1u << LIMF_MATCH_SIP_FROM;
+}
+
+/* Withholds content from l when it is from_only: its iri+cc scope becomes IRI. Whether it did. */
+static bool deny_from(const struct pcall *pc, struct liid_state *l)
+{
+	if (l->scope != WR_SCOPE_IRI_CC || !from_only(pc, l))
+		return false;
+	l->scope = WR_SCOPE_IRI;
+	return true;
+}
+
+/* Whether LIID l takes content stamped ts_ns: in force with content, its stretch begun by then
+ * (liid_state valid_from). */
+static bool takes_cc(const struct liid_state *l, uint64_t ts_ns)
+{
+	return l->scope == WR_SCOPE_IRI_CC && !l->out_of_force &&
+	       (int64_t)(ts_ns / 1000) >= l->valid_from;
 }
 
 /* Whether the answer's asserted identity i (cap_call.apai) is one the call's SIP does not
@@ -1929,9 +1945,7 @@ static void from_check(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		  memcmp(km->initiator_sip, call->from_uri.s, call->from_uri.len) == 0);
 	for (size_t i = 0; i < pc->n_liids; i++) {
 		struct liid_state *l = &pc->liid[i];
-		if (l->scope == WR_SCOPE_IRI_CC && from_only(pc, l)) {
-			l->scope = WR_SCOPE_IRI;
-			l->from_denied = true;
+		if (deny_from(pc, l)) {
 			n++;
 			lim_warn("call %.*s: LIID %s gets no content: only the SIP From names its "
 				 "target, and the I_MESSAGE's initiator is another party",
@@ -2850,8 +2864,7 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		struct liid_state *l = &pc->liid[i];
 		struct limf_cc cc;
 		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
-		if (l->scope != WR_SCOPE_IRI_CC || l->out_of_force ||
-		    (int64_t)(ev->ts_ns / 1000) < l->valid_from)
+		if (!takes_cc(l, ev->ts_ns))
 			continue;
 		memset(&cc, 0, sizeof cc);
 		cc.liid = l->liid;
@@ -3104,16 +3117,12 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 				    size_t *lenp, bool *skipped);
 static void held_add(struct pcall *pc, const struct cap_event *ev);
 
-/* Whether some LIID of pc takes content stamped ts_ns (in force with content, its stretch
- * begun by then: liid_state valid_from). */
+/* Whether some LIID of pc takes content stamped ts_ns (takes_cc). */
 static bool cc_wanted_at(const struct pcall *pc, uint64_t ts_ns)
 {
-	for (size_t i = 0; i < pc->n_liids; i++) {
-		const struct liid_state *l = &pc->liid[i];
-		if (l->scope == WR_SCOPE_IRI_CC && !l->out_of_force &&
-		    (int64_t)(ts_ns / 1000) >= l->valid_from)
+	for (size_t i = 0; i < pc->n_liids; i++)
+		if (takes_cc(&pc->liid[i], ts_ns))
 			return true;
-	}
 	return false;
 }
 
@@ -3700,10 +3709,7 @@ static void liid_join(struct pcall *pc, struct liid_state *l, const struct wr_ma
 			l->target_side |= pc->parties->side[k];
 			l->matched |= 1u << pc->parties->src[k];
 		}
-	if (l->scope == WR_SCOPE_IRI_CC && from_only(pc, l)) {
-		l->scope = WR_SCOPE_IRI;
-		l->from_denied = true;
-	}
+	deny_from(pc, l);
 }
 
 /* A warrant came into force during a call intercepted already (pc->join_at, 3b in pipeline.h):
