@@ -17,6 +17,9 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
 enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 #define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
+/* What oldest_unheld looks for: any call, one with claims (bindings to give up), one holding
+ * I_MESSAGE text (memory to give up) */
+enum want { W_ANY = 0, W_CLAIMS, W_IMSG };
 
 /* One call's claim on an endpoint. */
 struct owner {
@@ -61,6 +64,7 @@ struct cap_calls {
 	struct cap_sip_msg *msg; /* scratch */
 	struct cap_sdp *sdp;     /* scratch */
 	uint64_t sip_ts;         /* the capture time of the SIP message being handled */
+	size_t imsg_bytes;       /* I_MESSAGE text held by the calls (imsg_len + 1 each) */
 };
 
 /* see capture.h */
@@ -73,6 +77,7 @@ void cap_calls_limits_default(struct cap_calls_limits *l)
 	l->early_idle_ns = 32ull * 1000000000ull;
 	l->ringing_idle_ns = 180ull * 1000000000ull;
 	l->session_max_ns = 7200ull * 1000000000ull;
+	l->max_imsg_bytes = (size_t)64 << 20;
 	l->hash_seed = 0;
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -117,7 +122,8 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 	}
 	if (!st || !fn || l->max_calls == 0 || l->max_bindings == 0 || l->idle_ns == 0 ||
 	    l->early_idle_ns == 0 || l->ringing_idle_ns == 0 || l->max_calls > ((size_t)1 << 24) ||
-	    l->max_bindings > ((size_t)1 << 24))
+	    l->max_bindings > ((size_t)1 << 24) || l->max_imsg_bytes == 0 ||
+	    l->max_imsg_bytes > ((size_t)1 << 40))
 		return LIM_E_ARG;
 	c = calloc(1, sizeof *c);
 	if (!c)
@@ -279,7 +285,7 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 }
 
 static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int last,
-				      const struct cap_call *keep, bool claimed);
+				      const struct cap_call *keep, enum want w);
 
 /* The binding table is full: the claims of the call that became weak first (an early call,
  * ended one or unanswered pick-up), other than keep, go. false when there is none. A flood of
@@ -298,7 +304,7 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 	if (v && (v == keep || v->held))
 		v = NULL;
 	if (!v) /* no weak claim: an established call's the caller does not hold (an audit) */
-		v = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, true);
+		v = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_CLAIMS);
 	if (!v)
 		return false;
 	if (call_rank(v) > 0) {
@@ -663,19 +669,25 @@ static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
 	return o;
 }
 
+static bool has_imsg(const struct cap_call *x)
+{
+	return x->offer.imsg || x->answer.imsg || x->pend[0].imsg || x->pend[1].imsg;
+}
+
 /* The least recently active call of lists first..last that the caller does not hold (struct
- * cap_call held), other than keep, and with claims when claimed: what a full table gives up
- * (the caller's interceptions never go, ringing or established). Each list is looked at from
- * its head past at most UNHELD_SCAN held calls, so that a table of held calls costs a bounded
- * look, not a walk. */
+ * cap_call held), other than keep, and with what w wants: what a full table gives up (the
+ * caller's interceptions never go, ringing or established). Each list is looked at from its
+ * head past at most UNHELD_SCAN calls held or without what w wants, so that a table of held
+ * calls costs a bounded look, not a walk. */
 static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int last,
-				      const struct cap_call *keep, bool claimed)
+				      const struct cap_call *keep, enum want w)
 {
 	struct cap_call *o = NULL;
 	for (int l = first; l <= last; l++) {
 		struct cap_call *h = c->head[l];
 		for (int k = 0; h && k < UNHELD_SCAN; h = h->lnext, k++) {
-			if (h == keep || h->held || (claimed && !h->n_claims))
+			if (h == keep || h->held || (w == W_CLAIMS && !h->n_claims) ||
+			    (w == W_IMSG && !has_imsg(h)))
 				continue;
 			if (!o || h->lseq < o->lseq)
 				o = h;
@@ -685,9 +697,39 @@ static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int 
 	return o;
 }
 
-static void sdp_clear(struct cap_call_sdp *s)
+/* I_MESSAGE text of len octets (+ NUL) for a call, counted in c->imsg_bytes; NULL when it would
+ * pass the hard cap (max_imsg_bytes + IMSG_SLACK: every call held, so imsg_trim could not
+ * make room; CAP_DROP_CALL_IMSG) or on no memory (CAP_DROP_CALL_NOMEM). */
+#define IMSG_SLACK (4 * (CAP_CALL_MAX_IMSG + 1)) /* one call's four SDPs' worth */
+static char *imsg_alloc(struct cap_calls *c, size_t len)
 {
-	free(s->imsg);
+	char *s;
+	if (c->imsg_bytes > c->lim.max_imsg_bytes + IMSG_SLACK ||
+	    len + 1 > c->lim.max_imsg_bytes + IMSG_SLACK - c->imsg_bytes) {
+		c->st->drop[CAP_DROP_CALL_IMSG]++;
+		return NULL;
+	}
+	s = malloc(len + 1);
+	if (!s) {
+		c->st->drop[CAP_DROP_CALL_NOMEM]++;
+		return NULL;
+	}
+	c->imsg_bytes += len + 1;
+	return s;
+}
+
+/* Frees imsg text of len octets that imsg_alloc gave. */
+static void imsg_free(struct cap_calls *c, char *s, size_t len)
+{
+	if (!s)
+		return;
+	c->imsg_bytes -= len + 1;
+	free(s);
+}
+
+static void sdp_clear(struct cap_calls *c, struct cap_call_sdp *s)
+{
+	imsg_free(c, s->imsg, s->imsg_len);
 	memset(s, 0, sizeof *s);
 }
 
@@ -707,10 +749,10 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 	c->n_calls--;
 	if (events)
 		emit_call(c, CAP_EV_CALL_FREE, x, NULL, ts, 0);
-	sdp_clear(&x->offer);
-	sdp_clear(&x->answer);
-	sdp_clear(&x->pend[0]);
-	sdp_clear(&x->pend[1]);
+	sdp_clear(c, &x->offer);
+	sdp_clear(c, &x->answer);
+	sdp_clear(c, &x->pend[0]);
+	sdp_clear(c, &x->pend[1]);
 	free(x);
 }
 
@@ -757,6 +799,44 @@ static void session_expires(const struct cap_sip_msg *m, struct cap_call *x)
 	x->session_expires = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+/* The call a full table gives up, other than keep: the oldest call without any response, else
+ * the oldest ringing one, else the oldest established one, not held and with what w wants. */
+static struct cap_call *unheld_victim(const struct cap_calls *c, const struct cap_call *keep,
+				      enum want w)
+{
+	struct cap_call *x;
+	if ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, w)) ||
+	    (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, w)))
+		return x;
+	return oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, w);
+}
+
+static void call_evict(struct cap_calls *c, struct cap_call *x, uint64_t ts)
+{
+	call_end(c, x, CAP_END_EVICTED, NULL, ts);
+	call_free(c, x, true, ts);
+	c->st->calls_evicted++;
+}
+
+/* Brings the I_MESSAGE text held back within max_imsg_bytes once a SIP message is handled
+ * (not during it: its handling holds pointers to calls): the ended calls holding some go
+ * first, oldest first, then those unheld_victim gives. A flood of calls (or re-INVITEs) with
+ * I_MESSAGEs of the largest size kept (CAP_CALL_MAX_IMSG, four per call) held some 64 KiB
+ * per call, 1 GiB per table of 16384 calls (an audit). Held calls never go: past
+ * max_imsg_bytes + IMSG_SLACK, imsg_alloc refuses new text. */
+static void imsg_trim(struct cap_calls *c, uint64_t ts)
+{
+	struct cap_call *x;
+	while (c->imsg_bytes > c->lim.max_imsg_bytes) {
+		if ((x = oldest_unheld(c, L_LINGER, L_LINGER, NULL, W_IMSG)))
+			call_free(c, x, true, ts);
+		else if ((x = unheld_victim(c, NULL, W_IMSG)))
+			call_evict(c, x, ts);
+		else
+			break;
+	}
+}
+
 /* Creates a call for m. When the table is full, the oldest ended call makes room, else the
  * oldest call without any response, else the oldest ringing one, else the oldest established
  * one not held (CAP_END_EVICTED, stats calls_evicted): a flood of unanswered INVITEs (finding
@@ -770,14 +850,8 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 	size_t s;
 	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
 		call_free(c, x, true, ts);
-	if (c->n_calls >= c->lim.max_calls &&
-	    ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, false)) ||
-	     (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, false)) ||
-	     (x = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, false)))) {
-		call_end(c, x, CAP_END_EVICTED, NULL, ts);
-		call_free(c, x, true, ts);
-		c->st->calls_evicted++;
-	}
+	if (c->n_calls >= c->lim.max_calls && (x = unheld_victim(c, keep, W_ANY)))
+		call_evict(c, x, ts);
 	if (c->n_calls >= c->lim.max_calls) {
 		c->st->drop[CAP_DROP_CALL_TABLE]++;
 		return NULL;
@@ -834,7 +908,7 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 		f->offer.media[i].packets = f->offer.media[i].rtcp = 0;
 	}
 	if (x->offer.imsg) {
-		f->offer.imsg = malloc(x->offer.imsg_len + 1);
+		f->offer.imsg = imsg_alloc(c, x->offer.imsg_len);
 		if (f->offer.imsg)
 			memcpy(f->offer.imsg, x->offer.imsg, x->offer.imsg_len + 1);
 		else
@@ -900,14 +974,12 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 			k = sm->key_mgmt;
 	}
 	if (k.len && k.len <= CAP_CALL_MAX_IMSG) {
-		n->imsg = malloc(k.len + 1);
+		n->imsg = imsg_alloc(c, k.len);
 		if (n->imsg) {
 			memcpy(n->imsg, k.p, k.len);
 			n->imsg[k.len] = '\0';
 			n->imsg_len = k.len;
 			n->imsg_ts_ns = c->sip_ts;
-		} else {
-			c->st->drop[CAP_DROP_CALL_NOMEM]++;
 		}
 	}
 }
@@ -937,7 +1009,7 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 			       memcmp(cur->imsg, n.imsg, n.imsg_len) == 0);
 	media_new = !cur->present || !media_same(cur, &n);
 	if (!imsg_new && !media_new) {
-		free(n.imsg);
+		imsg_free(c, n.imsg, n.imsg_len);
 		return 0;
 	}
 	if (media_new) {
@@ -949,14 +1021,14 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	}
 	if (!imsg_new && cur->imsg) {
 		/* no I_MESSAGE in the new SDP: the previous one stays in force */
-		free(n.imsg);
+		imsg_free(c, n.imsg, n.imsg_len);
 		n.imsg = cur->imsg;
 		n.imsg_len = cur->imsg_len;
 		n.imsg_ts_ns = cur->imsg_ts_ns;
 		cur->imsg = NULL;
 	}
 	n.version = cur->version + 1;
-	sdp_clear(cur);
+	sdp_clear(c, cur);
 	*cur = n;
 	if (media_new)
 		bind_side(c, x, side);
@@ -1069,7 +1141,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		if (m->status < 300 && x->state != CAP_CALL_ENDED)
 			ch |= sdp_apply_built(c, x, req_side, n);
 		else
-			sdp_clear(&n);
+			sdp_clear(c, &n);
 	}
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
 		uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
@@ -1079,7 +1151,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			sdp_build(c, &n);
 			if (n.imsg && h->imsg && strcmp(n.imsg, h->imsg) == 0)
 				n.imsg_ts_ns = h->imsg_ts_ns; /* carried first by the original */
-			sdp_clear(h);
+			sdp_clear(c, h);
 			*h = n;
 			x->pend_cseq[side] = m->cseq;
 		} else {
@@ -1149,8 +1221,8 @@ static bool fork_parent_before(const struct cap_call *a, const struct cap_call *
 	return ae != be ? !ae : a->id < b->id;
 }
 
-static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, const struct cap_pkt *p,
-		       uint64_t ts, bool tcp)
+static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
+			   const struct cap_pkt *p, uint64_t ts, bool tcp)
 {
 	struct cap_sip_msg *m = c->msg;
 	struct cap_call *x, *exact = NULL, *untagged = NULL, *same_from = NULL, *early = NULL,
@@ -1285,6 +1357,13 @@ static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, cons
 	if (target)
 		(void)apply(c, target, m, have_sdp, p, ts);
 	sip_event(c, target ? target : passive, raw, len, p, ts, tcp);
+}
+
+static void handle_sip(struct cap_calls *c, const uint8_t *raw, size_t len, const struct cap_pkt *p,
+		       uint64_t ts, bool tcp)
+{
+	handle_sip_msg(c, raw, len, p, ts, tcp);
+	imsg_trim(c, ts);
 }
 
 static void tcp_msg(void *ctx, const struct cap_tcp_msg *m)
@@ -1543,4 +1622,10 @@ size_t cap_calls_count(const struct cap_calls *c)
 size_t cap_calls_bindings(const struct cap_calls *c)
 {
 	return c->n_bind;
+}
+
+/* see capture.h */
+size_t cap_calls_imsg_bytes(const struct cap_calls *c)
+{
+	return c->imsg_bytes;
 }

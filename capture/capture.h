@@ -86,6 +86,7 @@ enum cap_drop {
 	CAP_DROP_CALL_MEDIA, /* max_bindings endpoints held, no weak claim to evict: not bound */
 	CAP_DROP_CALL_SSRC,  /* CAP_CALL_MAX_SSRC SSRCs already learned for a call */
 	CAP_DROP_CALL_NOMEM, /* allocation failed */
+	CAP_DROP_CALL_IMSG,  /* max_imsg_bytes of I_MESSAGE text held by held calls: not kept */
 	/* limf/pool.h */
 	CAP_DROP_QUEUE_FULL, /* a worker's queue was full (live capture): packet dropped */
 	CAP_DROP__COUNT
@@ -839,11 +840,18 @@ struct cap_calls_limits {
 	 * not above idle_ns: no extension) */
 	uint64_t session_max_ns;
 	uint64_t linger_ns; /* an ended call stays matchable this long, then is freed */
+	/* I_MESSAGE text the calls hold (each SDP's imsg, up to CAP_CALL_MAX_IMSG): past it, once
+	 * a SIP message is handled, the ended calls holding some are freed, then the calls a
+	 * full table gives up are evicted (CAP_END_EVICTED, calls_evicted) until it fits; held
+	 * calls never go, and past it by four I_MESSAGEs of the largest size new text is not
+	 * kept (CAP_DROP_CALL_IMSG) */
+	size_t max_imsg_bytes;
 	uint32_t hash_seed; /* seed of the table hashes (set a random one on live capture) */
 	struct cap_tcp_limits tcp;
 };
 /* 16384 calls, 65536 bindings, 300 s idle (32 s without a response, 180 s ringing, up to
- * 2 h for a Session-Expires), 5 s linger, seed 0, TCP defaults. */
+ * 2 h for a Session-Expires), 5 s linger, 64 MiB of I_MESSAGE text (some 16 KiB per call
+ * when full: about 8 I_MESSAGEs of a usual 2 KiB), seed 0, TCP defaults. */
 void cap_calls_limits_default(struct cap_calls_limits *l);
 
 struct cap_calls; /* opaque */
@@ -874,8 +882,9 @@ void cap_calls_flush(struct cap_calls *c, uint64_t now_ns);
  * already known: then marked from_user), LIM_E_LIMIT (CAP_DROP_CALL_SSRC counted). */
 enum lim_err cap_calls_add_ssrc(struct cap_calls *c, struct cap_call *call, uint32_t ssrc,
 				enum cap_dir dir) LIM_WUR;
-/* Calls and media bindings currently held. */
+/* Calls, media bindings and octets of I_MESSAGE text (max_imsg_bytes) currently held. */
 size_t cap_calls_count(const struct cap_calls *c);
 size_t cap_calls_bindings(const struct cap_calls *c);
+size_t cap_calls_imsg_bytes(const struct cap_calls *c);
 
 #endif

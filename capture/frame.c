@@ -57,6 +57,7 @@ static const char *const drop_names[CAP_DROP__COUNT] = {
 	[CAP_DROP_CALL_MEDIA] = "media_table_full",
 	[CAP_DROP_CALL_SSRC] = "ssrc_table_full",
 	[CAP_DROP_CALL_NOMEM] = "call_nomem",
+	[CAP_DROP_CALL_IMSG] = "call_imsg_full",
 	[CAP_DROP_QUEUE_FULL] = "queue_full",
 };
 

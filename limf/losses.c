@@ -19,6 +19,7 @@ bool limf_limit_drop(enum cap_drop d)
 	case CAP_DROP_CALL_TABLE:
 	case CAP_DROP_CALL_MEDIA:
 	case CAP_DROP_CALL_NOMEM:
+	case CAP_DROP_CALL_IMSG:
 	case CAP_DROP_QUEUE_FULL: return true;
 	default: return false;
 	}

@@ -25,6 +25,7 @@ static struct cap_stats st;
 static struct cap_calls *calls;
 static struct cap_call *last_call[16]; /* by id, valid until its FREE */
 static size_t n_free;
+static bool hold_new; /* mark each new call held at its start, as limf/ does a target's */
 
 static void on_ev(void *ctx, const struct cap_event *e)
 {
@@ -34,6 +35,8 @@ static void on_ev(void *ctx, const struct cap_event *e)
 		last_call[e->call->id] = e->type == CAP_EV_CALL_FREE ? NULL : e->call;
 	if (e->type == CAP_EV_CALL_FREE)
 		n_free++;
+	if (e->type == CAP_EV_CALL_START && hold_new)
+		((struct cap_call *)e->call)->held = true;
 	if (n_ev >= sizeof ev / sizeof ev[0])
 		return;
 	r = &ev[n_ev++];
@@ -67,13 +70,15 @@ static void start(const struct cap_calls_limits *l)
 	memset(&st, 0, sizeof st);
 	memset(last_call, 0, sizeof last_call);
 	n_ev = n_free = 0;
+	hold_new = false;
 	CHECK(cap_calls_new(l, &st, on_ev, NULL, &calls) == LIM_OK);
 }
 
 static void finish_calls(void)
 {
 	cap_calls_flush(calls, UINT64_MAX - 1);
-	CHECK(cap_calls_count(calls) == 0 && cap_calls_bindings(calls) == 0);
+	CHECK(cap_calls_count(calls) == 0 && cap_calls_bindings(calls) == 0 &&
+	      cap_calls_imsg_bytes(calls) == 0);
 	cap_calls_free(calls);
 	calls = NULL;
 }
@@ -1466,6 +1471,61 @@ static void t_calls_expiry_caps(void)
 	      strcmp(cap_drop_name(CAP_DROP_CALL_TABLE), "call_table_full") == 0);
 }
 
+/* The I_MESSAGE text the calls hold is capped (max_imsg_bytes): calls with the largest
+ * I_MESSAGEs kept (16 KiB, four per call) held some 64 KiB each, 1 GiB per table of 16384
+ * (an audit). Past the cap the oldest calls nobody holds that hold some give theirs up, a
+ * call without one stays, held calls stay, and past the cap and its slack (four of the
+ * largest) new text is not kept. */
+static void t_calls_imsg_cap(void)
+{
+	static char im[2001];
+	const size_t u = sizeof im; /* one I_MESSAGE: 2000 octets + NUL */
+	struct cap_calls_limits l;
+	size_t held = 0;
+	memset(im, 'A', sizeof im - 1);
+	cap_calls_limits_default(&l);
+	l.max_imsg_bytes = 3 * u;
+	start(&l);
+	req("n1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, NULL));
+	req("i1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4002, 0, im, NULL));
+	req("i2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4004, 0, im, NULL));
+	resp("i2", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 4004, 0, im, NULL));
+	CHECK(cap_calls_imsg_bytes(calls) == 3 * u && st.calls_evicted == 0);
+	/* a fourth: the oldest unheld call holding one (i1, unanswered) goes, not n1 */
+	req("i3", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4006, 0, im, NULL));
+	CHECK(cap_calls_imsg_bytes(calls) == 3 * u && st.calls_evicted == 1 && last_call[1] &&
+	      last_call[2] == NULL && last_call[3] && last_call[4]);
+	CHECK(find(0, CAP_EV_CALL_END) && find(0, CAP_EV_CALL_END)->call == 2 &&
+	      find(0, CAP_EV_CALL_END)->end == CAP_END_EVICTED);
+	/* i2 held (intercepted): a re-INVITE's offer makes i3 go, never i2 */
+	if (last_call[3])
+		last_call[3]->held = true;
+	req("i2", "b", 2, "INVITE", sdp(4, "192.0.2.1", 4004, 0, im, NULL));
+	CHECK(cap_calls_imsg_bytes(calls) == 3 * u && st.calls_evicted == 2 && last_call[3] &&
+	      last_call[4] == NULL && last_call[1]);
+	resp("i2", "b", 2, "INVITE", 200, NULL);
+	CHECK(cap_calls_imsg_bytes(calls) == 2 * u && last_call[3] && last_call[3]->offer.imsg &&
+	      last_call[3]->answer.imsg && st.drop[CAP_DROP_CALL_IMSG] == 0);
+	/* every new call held: nothing can go, and past the slack the text is not kept */
+	hold_new = true;
+	for (int i = 0; i < 40; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "h%d", i);
+		req(cid, NULL, 1, "INVITE",
+		    sdp(4, "192.0.2.3", 5000 + 2 * (unsigned)i, 0, im, NULL));
+	}
+	held = (3 * u + 4 * (CAP_CALL_MAX_IMSG + 1)) / u - 2;
+	CHECK(st.calls_evicted == 2 && cap_calls_count(calls) == 42 &&
+	      st.drop[CAP_DROP_CALL_IMSG] == 40 - held &&
+	      cap_calls_imsg_bytes(calls) == (2 + held) * u);
+	/* the calls end: their text is freed (finish_calls: none left) */
+	finish_calls();
+	CHECK(strcmp(cap_drop_name(CAP_DROP_CALL_IMSG), "call_imsg_full") == 0);
+	/* a zero cap is refused */
+	l.max_imsg_bytes = 0;
+	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
+}
+
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_udp", t_calls_udp },
 	{ "calls_tcp", t_calls_tcp },
@@ -1477,6 +1537,7 @@ const struct lim_suite t_calls_suites[] = {
 	{ "calls_reinvite_rejected", t_calls_reinvite_rejected },
 	{ "calls_fork", t_calls_fork },
 	{ "calls_pai", t_calls_pai },
+	{ "calls_imsg_cap", t_calls_imsg_cap },
 	{ "calls_media", t_calls_media },
 	{ "calls_expiry_caps", t_calls_expiry_caps },
 	{ "calls_contested", t_calls_contested },
