@@ -73,10 +73,15 @@ static enum lim_err session_setup(struct wr_db *db)
 	 * it waited only under READ COMMITTED: a server or role whose default is REPEATABLE
 	 * READ or SERIALIZABLE would fail every contended append (fail closed, but no
 	 * interception); limf's sessions use READ COMMITTED whatever the default (a snapshot
-	 * asks for its own level, wr_snapshot_begin). */
+	 * asks for its own level, wr_snapshot_begin). An audit row must be on disk before the
+	 * key request or decryption it records goes ahead: a database, role (the service role
+	 * may set its own) or server whose default is synchronous_commit = off would return
+	 * before the WAL is flushed, and a crash would cut the newest rows off the chain's end,
+	 * which verify cannot see (an audit): every limf session commits synchronously. */
 	return result(db,
 		      PQexec(db->conn,
 			     "SET client_min_messages = warning;"
+			     " SET synchronous_commit = on;"
 			     " SET default_transaction_isolation = 'read committed';"
 			     " SET lock_timeout = '" WR_LOCK_TIMEOUT "';"
 			     " SET idle_in_transaction_session_timeout = '" WR_IDLE_TX_TIMEOUT "'"),
