@@ -96,7 +96,11 @@
  * that checks but does not decode, gaps between segments, an unreadable ack file.
  * A full disk is a full spool: a record or a new segment's header that cannot be written is
  * undone (truncated, or the half-made segment removed) and the append refused (LIM_E_LIMIT,
- * alarm); the next append tries again, so appends and reads resume once there is room.
+ * alarm); the next append tries again, so appends and reads resume once there is room. A
+ * confirmation whose deletion of the segments it covers fails (their seq file rewrite, on a
+ * full disk) keeps them until a later confirmation, or an append refused for room (at most
+ * once a second), deletes them; an open does the same. A segment written under a larger
+ * max_bytes opens under a smaller one.
  *
  * ---- Delivery guarantee (exactly once, precisely) ----
  * TS 102 232-1 gives no per-PDU acknowledgement over HI2/HI3; a TCP send only says the bytes

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/owner.h"
@@ -141,6 +142,11 @@ struct ho_spool {
 	size_t max_keys;      /* new counters are made below this many (cfg.max_keys) */
 	uint64_t seq_pos;     /* the seq file covers records below this */
 	bool seq_dirty;       /* counters forgotten since the seq file was written */
+	/* confirmed segments not deleted yet: trim failed (a full disk while it rewrote the
+	 * seq file); tried again at the next confirmation or refused append (trim_again) */
+	bool trim_due;
+	uint64_t trim_ms;  /* when an append last tried it (trim_retry) */
+	uint64_t seg_want; /* the segment size asked for (cfg.segment_bytes before clamping) */
 	uint64_t appended, refused, torn_bytes;
 	uint64_t damaged; /* files in quarantine/ (see deliver.h) */
 	uint64_t *bad;    /* damaged indices quarantined by this handle, sorted (at most BAD_MAX) */
@@ -1087,7 +1093,12 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		err = LIM_E_IO;
 		goto out;
 	}
-	if ((uint64_t)st.st_size > s->cfg.max_bytes + HO_PDU_MAX + SEG_HDR + REC_HDR) {
+	/* a segment of an earlier run under a larger spool_max_mb is as large as its segment
+	 * size then (at most the one asked for): it is delivered under a smaller one (an audit:
+	 * it was refused, and the spool with it) */
+	if ((uint64_t)st.st_size >
+	    (s->cfg.max_bytes > s->seg_want ? s->cfg.max_bytes : s->seg_want) + HO_PDU_MAX +
+		    SEG_HDR + REC_HDR) {
 		err = LIM_E_LIMIT;
 		goto out;
 	}
@@ -1141,8 +1152,12 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		if (n == 0 || n > HO_PDU_MAX) {
 			/* zeros from here to the end: a tail the file system never got to write (a
 			 * power loss after the size grew, before the data was synced), whatever its
-			 * length; those records were never synced, so never sent */
-			if (tearable && (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
+			 * length; those records were never synced, so never sent. A length above
+			 * HO_PDU_MAX is never written, nor made by a torn write (its octets are
+			 * the length's own or zeros): damage, whose records after it are
+			 * quarantined, not cut (an audit) */
+			if (n == 0 && tearable &&
+			    (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
 				goto torn;
 			goto lost; /* a damaged length: the framing is lost */
 		}
@@ -1243,6 +1258,7 @@ out:
 static enum lim_err trim(struct ho_spool *s)
 {
 	size_t k = 0;
+	bool err_unlink = false;
 	while (k + 1 < s->nsegs && s->segs[k].first + s->segs[k].count <= s->confirmed)
 		k++;
 	if (k == 0)
@@ -1263,8 +1279,11 @@ static enum lim_err trim(struct ho_spool *s)
 	for (size_t i = 0; i < k; i++) {
 		char name[NAME_LEN];
 		seg_name(name, s->segs[i].first);
-		if (unlinkat(s->dirfd, name, 0) != 0 && errno != ENOENT)
-			return LIM_E_IO;
+		if (unlinkat(s->dirfd, name, 0) != 0 && errno != ENOENT) {
+			k = i; /* those deleted go from the list; the rest stay for a retry */
+			err_unlink = true;
+			break;
+		}
 		s->bytes -= s->segs[i].size;
 	}
 	memmove(s->segs, s->segs + k, (s->nsegs - k) * sizeof *s->segs);
@@ -1278,7 +1297,39 @@ static enum lim_err trim(struct ho_spool *s)
 			s->rseg -= k;
 		}
 	}
+	return err_unlink ? LIM_E_IO : LIM_OK;
+}
+
+/* trim, whose failure is not the spool's: the confirmed index is on disk, and the segments it
+ * covers stay until a later try deletes them (trim_due; said once). A full disk is when a
+ * confirmation has most to free, and failing the spool there stopped all delivery until a
+ * restart, which failed too while the disk was full (an audit). A sync that failed is
+ * sticky as always (ho_spool_sync). */
+static enum lim_err trim_again(struct ho_spool *s)
+{
+	enum lim_err err = trim(s);
+	if (err == LIM_OK) {
+		s->trim_due = false;
+		return LIM_OK;
+	}
+	if (s->err != LIM_OK)
+		return s->err;
+	if (!s->trim_due)
+		lim_err_log("spool %s: confirmed records not deleted yet (%s): tried again later",
+			    s->dir, lim_strerror(err));
+	s->trim_due = true;
 	return LIM_OK;
+}
+
+/* trim_again for an append refused for room (a full spool or disk), at most once a second: a
+ * refused append per packet must not rewrite the seq file per packet. */
+static void trim_retry(struct ho_spool *s)
+{
+	uint64_t now = lim_mono_ms();
+	if (!s->trim_due || (s->trim_ms && now - s->trim_ms < 1000))
+		return;
+	s->trim_ms = now;
+	(void)trim_again(s); /* (sticky only when a sync failed: s->err) */
 }
 
 /* The owner lock: an open file description lock (F_OFD_SETLK) on "lock", held until the handle
@@ -1344,6 +1395,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	s->max_keys = cfg->max_keys ? cfg->max_keys : HO_SEQ_KEYS_MAX;
 	if (!s->cfg.segment_bytes)
 		s->cfg.segment_bytes = HO_SPOOL_SEG_DEFAULT;
+	s->seg_want = s->cfg.segment_bytes;
 	/* only whole, older segments are deleted: keep the active one a small part of the bound */
 	if (s->cfg.segment_bytes > s->cfg.max_bytes / 4)
 		s->cfg.segment_bytes = s->cfg.max_bytes / 4;
@@ -1443,7 +1495,7 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		if (err != LIM_OK)
 			goto out;
 	}
-	err = trim(s);
+	err = trim_again(s); /* (a full disk: opened all the same, trimmed later) */
 out:
 	if (err != LIM_OK) {
 		release(s);
@@ -1459,9 +1511,9 @@ enum lim_err ho_spool_set_max_bytes(struct ho_spool *s, uint64_t max_bytes)
 	if (!s || max_bytes < SEG_HDR + REC_HDR + 1)
 		return LIM_E_ARG;
 	s->cfg.max_bytes = max_bytes;
-	/* as at open: the active segment a small part of the bound (applies from the next one) */
-	if (s->cfg.segment_bytes > max_bytes / 4)
-		s->cfg.segment_bytes = max_bytes / 4;
+	/* as at open: the active segment a small part of the bound (applies from the next one),
+	 * and the size asked for again under a larger one */
+	s->cfg.segment_bytes = s->seg_want > max_bytes / 4 ? max_bytes / 4 : s->seg_want;
 	return LIM_OK;
 }
 
@@ -1594,6 +1646,10 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 		 s->segs[s->nsegs - 1].good < s->segs[s->nsegs - 1].count;
 	need = REC_HDR + (uint64_t)n + (rotate ? SEG_HDR : 0);
 	if (s->bytes + need > s->cfg.max_bytes)
+		trim_retry(s);
+	if (s->err != LIM_OK)
+		return s->err;
+	if (s->bytes + need > s->cfg.max_bytes)
 		return refuse(s, cc, &d);
 	if (d.hdr.seqno == 0 && s->seq.live >= s->max_keys) {
 		/* a new call while the counter table is full (ho_spool_seq_forget not called for
@@ -1604,8 +1660,10 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 	}
 	if (rotate) {
 		err = new_seg(s);
-		if (err == LIM_E_LIMIT) /* no room for a new segment on the disk: a full spool */
+		if (err == LIM_E_LIMIT) { /* no room for a new segment on the disk: a full spool */
+			trim_retry(s);
 			return refuse(s, cc, &d);
+		}
 		if (err != LIM_OK)
 			return fail(s, err);
 	}
@@ -1624,8 +1682,10 @@ enum lim_err ho_spool_append(struct ho_spool *s, const uint8_t *pdu, size_t n)
 		bool nospace = w >= 0 || errno == ENOSPC || errno == EDQUOT;
 		if (ftruncate(s->wfd, (off_t)g->size) != 0)
 			return fail(s, LIM_E_IO);
-		if (nospace)
+		if (nospace) {
+			trim_retry(s); /* room for the next one */
 			return refuse(s, cc, &d);
+		}
 		return fail(s, LIM_E_IO);
 	}
 	err = seq_set(s, cc, d.hdr.cin, d.hdr.liid, d.hdr.seqno + 1);
@@ -1889,13 +1949,12 @@ enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx)
 	if (idx < s->confirmed || idx > s->synced)
 		return LIM_E_ARG;
 	if (idx == s->confirmed)
-		return LIM_OK;
+		return s->trim_due ? trim_again(s) : LIM_OK;
 	err = ack_save(s, idx);
 	if (err != LIM_OK)
 		return err; /* not sticky: see deliver.h (the older slot still holds the index) */
 	s->confirmed = idx;
-	err = trim(s);
-	return err == LIM_OK ? LIM_OK : fail(s, err);
+	return trim_again(s);
 }
 
 /* see deliver.h */

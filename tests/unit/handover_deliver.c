@@ -2278,6 +2278,105 @@ static void t_ho_spool_ended_empty(void)
 	free(d);
 }
 
+/* An audit of the spool (session 27):
+ * - a confirmation whose trim fails (the seq file cannot be rewritten: a full disk, here a
+ *   directory in the way of its temporary file) no longer fails the spool: appends, reads
+ *   and later confirmations go on, and the segments go once the rewrite works; an open
+ *   whose trim fails the same way opens;
+ * - a segment of a run under a larger bound opens under a smaller one;
+ * - a record length above HO_PDU_MAX near the end of the last segment is damage (the
+ *   records after it quarantined, the alarm raised), not a torn tail silently cut. */
+static void t_ho_spool_trim_fail(void)
+{
+	char *d = mkdir_tmp(), tmpdir[600], seg[600];
+	struct ho_spool *s = open_sp(d, 1u << 30, 8192);
+	struct ho_spool_stats st;
+	uint8_t buf[HO_PDU_MAX];
+	size_t n, nseg;
+	unsigned i;
+	for (i = 0; i < 400; i++)
+		CHECK(put_iri(s, "E1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	nseg = count_segs(d);
+	CHECK(nseg > 4);
+	snprintf(tmpdir, sizeof tmpdir, "%s/seq.tmp", d);
+	CHECK(mkdir(tmpdir, 0700) == 0);
+	CHECK(ho_spool_confirm(s, 200) == LIM_OK);
+	CHECK(count_segs(d) == nseg); /* nothing deleted before the seq file is rewritten */
+	CHECK(put_iri(s, "E1", 1, 400) == LIM_OK && ho_spool_sync(s) == LIM_OK);
+	CHECK(rec_is(s, 400, 400, 400) && rec_is(s, 250, 250, 250));
+	CHECK(ho_spool_confirm(s, 200) == LIM_OK && count_segs(d) == nseg);
+	CHECK(rmdir(tmpdir) == 0);
+	CHECK(ho_spool_confirm(s, 200) == LIM_OK); /* the same index: the trim due is done */
+	CHECK(count_segs(d) < nseg);
+	nseg = count_segs(d);
+	CHECK(ho_spool_read(s, 300, buf, sizeof buf, &n) == LIM_OK && n > 0);
+	/* confirmed while the rewrite fails, then closed (its seq file not written either):
+	 * the open's trim fails the same way, and the spool opens all the same */
+	for (i = 401; i < 600; i++)
+		CHECK(put_iri(s, "E1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	nseg = count_segs(d);
+	CHECK(mkdir(tmpdir, 0700) == 0);
+	CHECK(ho_spool_confirm(s, 550) == LIM_OK && count_segs(d) == nseg);
+	ho_spool_free(s);
+	s = open_sp(d, 1u << 30, 8192);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 600 && st.confirmed == 550 && count_segs(d) == nseg);
+	CHECK(put_iri(s, "E1", 1, 600) == LIM_OK && ho_spool_sync(s) == LIM_OK);
+	CHECK(rmdir(tmpdir) == 0);
+	CHECK(ho_spool_confirm(s, 601) == LIM_OK && count_segs(d) == 1);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+
+	/* written under 1 MiB (segments of 256 KiB), opened under 64 KiB: refused before */
+	d = mkdir_tmp();
+	s = open_sp(d, 1u << 20, 0);
+	for (i = 0; i < 240; i++)
+		CHECK(put_cc(s, "B1", 2, 1000) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK && count_segs(d) == 1);
+	ho_spool_free(s);
+	s = open_sp(d, 64u << 10, 0);
+	ho_spool_get_stats(s, &st);
+	CHECK(st.head == 240 && st.bytes > (64u << 10));
+	CHECK(ho_spool_read(s, 239, buf, sizeof buf, &n) == LIM_OK && n > 1000);
+	CHECK(put_cc(s, "B1", 2, 1000) == LIM_E_LIMIT); /* over the new bound: a full spool */
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+
+	/* record 5 of 20's length made 0x40...: damage, not a torn tail */
+	d = mkdir_tmp();
+	s = open_sp(d, 1u << 20, 1u << 20);
+	for (i = 0; i < 20; i++)
+		CHECK(put_iri(s, "L1", 1, i) == LIM_OK);
+	CHECK(ho_spool_sync(s) == LIM_OK);
+	ho_spool_free(s);
+	last_seg_path(d, seg, sizeof seg);
+	{
+		int fd = open(seg, O_RDWR);
+		off_t off = 16;
+		uint8_t h[4], top = 0x40;
+		CHECK(fd >= 0);
+		for (int r = 0; r < 5; r++) {
+			CHECK(pread(fd, h, 4, off) == 4);
+			off += 8 + (off_t)((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+					   (uint32_t)h[2] << 8 | h[3]);
+		}
+		CHECK(pwrite(fd, &top, 1, off) == 1);
+		close(fd);
+	}
+	s = open_sp(d, 1u << 20, 1u << 20);
+	ho_spool_get_stats(s, &st);
+	/* (the records from 5 on are one quarantined stretch: index 5; the next is 6) */
+	CHECK(st.torn_bytes == 0 && st.alarm && st.damaged == 1 && st.head == 6);
+	CHECK(rec_is(s, 4, 4, 4));
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
 /* see test_handover.c */
 void t_ho_deliver(void)
 {
@@ -2291,6 +2390,7 @@ void t_ho_deliver(void)
 	t_ho_seqtab();
 	t_ho_spool_keys();
 	t_ho_spool_enospc();
+	t_ho_spool_trim_fail();
 	t_ho_spool_lock();
 	t_ho_spool_zeros();
 	t_ho_spool_ended_empty();
