@@ -1436,8 +1436,19 @@ int limf_cmd_capture(int argc, char **argv)
 	for (size_t i = 0; i < ns; i++)
 		src_fill(&s[i], &fin[i]);
 	if (r->b) {
-		char *extra = limf_out_manifest(r->out, p, url, kms, fin, ns, 0);
+		/* the audit chain's head after the run's rows, as replay's bundle has it (an
+		 * audit: README promises it of every bundle, and --record's had none) */
+		char *extra =
+			limf_out_manifest(r->out, p, url, kms, fin, ns, LIMF_AUDIT_MEMBER_MAX);
 		enum lim_err e = limf_out_error(r->out) ? LIM_E_IO : LIM_OK;
+		if (extra) {
+			struct limf_audit_mark am;
+			char *x;
+			limf_audit_mark_read(db, &am);
+			x = limf_with_audit(extra, &am);
+			free(extra);
+			extra = x;
+		}
 		if (!extra)
 			e = LIM_E_NOMEM;
 		/* the file's octets as its source read them (sources_stop joined its thread) */

@@ -26,7 +26,7 @@
  * key management without key values, streams with packet counts and their WAV),
  * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
  * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason);
- * "audit": the audit chain's head after this replay's rows (see struct audit_mark). */
+ * "audit": the audit chain's head after this replay's rows (see struct limf_audit_mark). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -137,72 +137,29 @@ static void put_cuts(struct lim_json *j, const struct cut *c, size_t n)
 	lim_json_arr_close(j);
 }
 
-/* The audit chain's head once this replay's own rows are in (wr_audit_head after the pool has
- * finished): the manifest's "audit" member, {"rows": N, "head": hex} or {"unavailable": why}.
- * Signed with the bundle, it anchors the chain up to every key request and decryption that
- * made the bundle, outside the database: `limf audit verify --expect-head HEAD --min-rows N`
- * shows later whether any of those rows was deleted or the chain rewritten. Rows of other
- * clients written meanwhile may come before the head too: N is an upper bound of this
- * replay's rows, never below them. */
-struct audit_mark {
-	bool ok;
-	int64_t rows;
-	uint8_t head[WR_HASH_LEN];
-	char why[256];
-};
-
-static void audit_mark_read(struct wr_db *db, struct audit_mark *a)
-{
-	memset(a, 0, sizeof *a);
-	enum lim_err e = wr_audit_head(db, &a->rows, a->head);
-	a->ok = e == LIM_OK && a->rows >= 0;
-	if (!a->ok) {
-		snprintf(a->why, sizeof a->why, "the audit head could not be read: %s",
-			 e == LIM_OK ? "bad row id" : wr_db_msg(db));
-		fprintf(stderr, "limf: WARNING: %s; the manifest records no audit anchor\n",
-			a->why);
-	}
-}
-
-static void put_audit(struct lim_json *j, const struct audit_mark *a)
-{
-	lim_json_obj_open(j);
-	if (a->ok) {
-		lim_json_key(j, "rows");
-		lim_json_u64(j, (uint64_t)a->rows);
-		lim_json_key(j, "head");
-		lim_json_hex(j, a->head, sizeof a->head);
-	} else {
-		lim_json_key(j, "unavailable");
-		lim_json_str(j, a->why);
-	}
-	lim_json_obj_close(j);
-}
-
-/* extra (object members) with ,"audit":{...} and, for n > 0, ,"truncated_inputs":[...] after
- * them; malloc'd, NULL on failure. */
-static char *with_members(const char *extra, const struct audit_mark *a, const struct cut *c,
+/* extra (object members) with ,"audit":{...} (limf_with_audit) and, for n > 0,
+ * ,"truncated_inputs":[...] after them; malloc'd, NULL on failure. */
+static char *with_members(const char *extra, const struct limf_audit_mark *a, const struct cut *c,
 			  size_t n)
 {
 	struct lim_json j;
-	char *txt = NULL;
+	char *txt = NULL, *withaud = limf_with_audit(extra, a);
 	size_t len = 0;
-	FILE *f = open_memstream(&txt, &len);
-	if (!f)
+	FILE *f;
+	bool ok;
+	if (!withaud || !n)
+		return withaud;
+	f = open_memstream(&txt, &len);
+	if (!f) {
+		free(withaud);
 		return NULL;
-	fputs(extra, f);
-	if (extra[strspn(extra, " \t\r\n")])
-		fputc(',', f);
-	fputs("\"audit\":", f);
-	lim_json_init(&j, f);
-	put_audit(&j, a);
-	bool ok = lim_json_end(&j) == LIM_OK;
-	if (ok && n) {
-		fputs(",\"truncated_inputs\":", f);
-		lim_json_init(&j, f);
-		put_cuts(&j, c, n);
-		ok = lim_json_end(&j) == LIM_OK;
 	}
+	fputs(withaud, f);
+	free(withaud);
+	fputs(",\"truncated_inputs\":", f);
+	lim_json_init(&j, f);
+	put_cuts(&j, c, n);
+	ok = lim_json_end(&j) == LIM_OK;
 	if (fclose(f) != 0 || !ok) {
 		free(txt);
 		return NULL;
@@ -213,7 +170,7 @@ static char *with_members(const char *extra, const struct audit_mark *a, const s
 /* The most octets with_members adds (JSON escapes a character in 6 at most). */
 static size_t members_max(const struct cut *c, size_t n)
 {
-	size_t m = 64 + 6 * sizeof((struct audit_mark *)0)->why + 2 * WR_HASH_LEN + 64;
+	size_t m = LIMF_AUDIT_MEMBER_MAX;
 	for (size_t i = 0; i < n; i++)
 		m += 96 + 6 * (strlen(c[i].path) + sizeof c[i].why);
 	return m;
@@ -354,7 +311,7 @@ int limf_cmd_replay(int argc, char **argv)
 	const char *url, *ca, *cert_f, *key_f, *sign_key, *dbs;
 	uint64_t total = 0, done = 0, last_ts = 0;
 	struct cut cuts[MAX_PCAPS];
-	struct audit_mark amark;
+	struct limf_audit_mark amark;
 	struct in_digest dgs[MAX_PCAPS];
 	size_t n_cut = 0;
 	int rc = 1;
@@ -524,7 +481,7 @@ int limf_cmd_replay(int argc, char **argv)
 		char *extra =
 			limf_out_manifest(out, p, url, kms, NULL, 0, members_max(cuts, n_cut));
 		enum lim_err e;
-		audit_mark_read(db, &amark);
+		limf_audit_mark_read(db, &amark);
 		if (extra) {
 			char *x = with_members(extra, &amark, cuts, n_cut);
 			free(extra);
@@ -613,7 +570,7 @@ int limf_cmd_replay(int argc, char **argv)
 			put_cuts(&j, cuts, n_cut);
 		}
 		lim_json_key(&j, "audit");
-		put_audit(&j, &amark);
+		limf_json_audit(&j, &amark);
 		if (limf_pool_workers(p) > 1) {
 			lim_json_key(&j, "pool");
 			lim_json_obj_open(&j);

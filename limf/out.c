@@ -2288,3 +2288,58 @@ void limf_out_reconfigure(struct limf_out *o, const struct limf_conf *conf, stru
 		psheader_init(o, o->out[i]);
 	}
 }
+
+/* see out.h */
+void limf_audit_mark_read(struct wr_db *db, struct limf_audit_mark *a)
+{
+	enum lim_err e;
+	memset(a, 0, sizeof *a);
+	e = wr_audit_head(db, &a->rows, a->head);
+	a->ok = e == LIM_OK && a->rows >= 0;
+	if (!a->ok) {
+		snprintf(a->why, sizeof a->why, "the audit head could not be read: %s",
+			 e == LIM_OK ? "bad row id" : wr_db_msg(db));
+		fprintf(stderr, "limf: WARNING: %s; the manifest records no audit anchor\n",
+			a->why);
+	}
+}
+
+/* see out.h */
+void limf_json_audit(struct lim_json *j, const struct limf_audit_mark *a)
+{
+	lim_json_obj_open(j);
+	if (a->ok) {
+		lim_json_key(j, "rows");
+		lim_json_u64(j, (uint64_t)a->rows);
+		lim_json_key(j, "head");
+		lim_json_hex(j, a->head, sizeof a->head);
+	} else {
+		lim_json_key(j, "unavailable");
+		lim_json_str(j, a->why);
+	}
+	lim_json_obj_close(j);
+}
+
+/* see out.h */
+char *limf_with_audit(const char *extra, const struct limf_audit_mark *a)
+{
+	struct lim_json j;
+	char *txt = NULL;
+	size_t len = 0;
+	bool ok;
+	FILE *f = open_memstream(&txt, &len);
+	if (!f)
+		return NULL;
+	fputs(extra, f);
+	if (extra[strspn(extra, " \t\r\n")])
+		fputc(',', f);
+	fputs("\"audit\":", f);
+	lim_json_init(&j, f);
+	limf_json_audit(&j, a);
+	ok = lim_json_end(&j) == LIM_OK;
+	if (fclose(f) != 0 || !ok) {
+		free(txt);
+		return NULL;
+	}
+	return txt;
+}

@@ -102,6 +102,30 @@ char *limf_out_manifest(struct limf_out *o, struct limf_pool *p, const char *kms
 			size_t reserve);
 void limf_out_free(struct limf_out *o); /* NULL is a no-op */
 
+/* The audit chain's head once a run's own rows are in (wr_audit_head after the pool has
+ * finished): the manifest's "audit" member, {"rows": N, "head": hex} or {"unavailable": why},
+ * of a replay's bundle and of limf capture --record's. Signed with the bundle, it anchors the
+ * chain up to every key request and decryption that made the bundle, outside the database:
+ * `limf audit verify --expect-head HEAD --min-rows N` shows later whether any of those rows
+ * was deleted or the chain rewritten. Rows of other clients written meanwhile may come
+ * before the head too: N is an upper bound of the run's rows, never below them. */
+struct lim_json;
+struct limf_audit_mark {
+	bool ok;
+	int64_t rows;
+	uint8_t head[WR_HASH_LEN];
+	char why[256];
+};
+/* Reads the head from db (a warning on stderr when it cannot: no anchor). */
+void limf_audit_mark_read(struct wr_db *db, struct limf_audit_mark *a);
+/* The member's value into j. */
+void limf_json_audit(struct lim_json *j, const struct limf_audit_mark *a);
+/* extra (object members, as limf_out_manifest gives) with ,"audit":{...} after them; malloc'd,
+ * NULL on failure. At most LIMF_AUDIT_MEMBER_MAX octets longer (a reserve for
+ * limf_out_manifest). */
+char *limf_with_audit(const char *extra, const struct limf_audit_mark *a);
+#define LIMF_AUDIT_MEMBER_MAX (64 + 6 * 256 + 2 * WR_HASH_LEN + 64)
+
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
 
 /* flag, else the config's value, else the environment variable env; NULL when none. */

@@ -58,6 +58,17 @@ assert [(x["name"], x["live"], x["kernel_received"], x["kernel_dropped"]) for x 
 assert m["sources"][0]["frames"] == m["summary"]["frames"] > 0, m["sources"]
 assert m["summary"]["lost_at_limits"] == 0, m["summary"]
 print("ok")' "$tmp/ev1" "$tmp/c1.pcap"
+# the recorded manifest anchors the audit chain after the run's rows, as replay's does (it had
+# no "audit" member: README promises one in every bundle)
+expect 0 anchor1 python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1] + "/manifest.json"))["audit"]
+assert isinstance(a["rows"], int) and a["rows"] > 0, a
+assert len(a["head"]) == 64 and int(a["head"], 16) != 0, a
+print(a["rows"], a["head"])' "$tmp/ev1"
+read -r arows1 ahead1 <"$tmp/out"
+expect 0 anchor-verify1 "$limf" audit verify --expect-head "$ahead1" --min-rows "$arows1"
+has anchor-verify1 "holds the recorded head"
 # traffic lost at limf's limits (300 fragments of datagrams never completed: reassembly holds
 # 256, the 44 oldest go for room): the target's calls are intercepted as before, but the run
 # says the interception is incomplete and exits 3, and the recorded manifest says why
