@@ -17,9 +17,8 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
 enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 #define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
-/* What oldest_unheld looks for: any call, one with claims (bindings to give up), one holding
- * I_MESSAGE text (memory to give up) */
-enum want { W_ANY = 0, W_CLAIMS, W_IMSG };
+/* What oldest_unheld looks for: any call, one with claims (bindings to give up) */
+enum want { W_ANY = 0, W_CLAIMS };
 
 /* One call's claim on an endpoint. */
 struct owner {
@@ -61,10 +60,11 @@ struct cap_calls {
 	size_t nbb, n_bind;
 	struct cap_victims victims; /* endpoints whose bindings were evicted (stats media_lost) */
 	struct cap_tcp *tcp;
-	struct cap_sip_msg *msg; /* scratch */
-	struct cap_sdp *sdp;     /* scratch */
-	uint64_t sip_ts;         /* the capture time of the SIP message being handled */
-	size_t imsg_bytes;       /* I_MESSAGE text held by the calls (imsg_len + 1 each) */
+	struct cap_sip_msg *msg;        /* scratch */
+	struct cap_sdp *sdp;            /* scratch */
+	uint64_t sip_ts;                /* the capture time of the SIP message being handled */
+	size_t imsg_bytes;              /* I_MESSAGE text held by the calls (imsg_len + 1 each) */
+	struct cap_call *thead, *ttail; /* calls holding text (in_tlist), oldest first */
 };
 
 /* see capture.h */
@@ -669,11 +669,6 @@ static struct cap_call *oldest(const struct cap_calls *c, int first, int last,
 	return o;
 }
 
-static bool has_imsg(const struct cap_call *x)
-{
-	return x->offer.imsg || x->answer.imsg || x->pend[0].imsg || x->pend[1].imsg;
-}
-
 /* The least recently active call of lists first..last that the caller does not hold (struct
  * cap_call held), other than keep, and with what w wants: what a full table gives up (the
  * caller's interceptions never go, ringing or established). Each list is looked at from its
@@ -686,8 +681,7 @@ static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int 
 	for (int l = first; l <= last; l++) {
 		struct cap_call *h = c->head[l];
 		for (int k = 0; h && k < UNHELD_SCAN; h = h->lnext, k++) {
-			if (h == keep || h->held || (w == W_CLAIMS && !h->n_claims) ||
-			    (w == W_IMSG && !has_imsg(h)))
+			if (h == keep || h->held || (w == W_CLAIMS && !h->n_claims))
 				continue;
 			if (!o || h->lseq < o->lseq)
 				o = h;
@@ -695,6 +689,35 @@ static struct cap_call *oldest_unheld(const struct cap_calls *c, int first, int 
 		}
 	}
 	return o;
+}
+
+/* Puts x in the text list when it holds I_MESSAGE text and is not in it, takes it out when it
+ * holds none (after each change to its SDPs' text). */
+static void tlist_sync(struct cap_calls *c, struct cap_call *x)
+{
+	bool has = x->offer.imsg || x->answer.imsg || x->pend[0].imsg || x->pend[1].imsg;
+	if (has == x->in_tlist)
+		return;
+	if (has) {
+		x->tprev = c->ttail;
+		x->tnext = NULL;
+		if (c->ttail)
+			c->ttail->tnext = x;
+		else
+			c->thead = x;
+		c->ttail = x;
+	} else {
+		if (x->tprev)
+			x->tprev->tnext = x->tnext;
+		else
+			c->thead = x->tnext;
+		if (x->tnext)
+			x->tnext->tprev = x->tprev;
+		else
+			c->ttail = x->tprev;
+		x->tprev = x->tnext = NULL;
+	}
+	x->in_tlist = has;
 }
 
 /* I_MESSAGE text of len octets (+ NUL) for a call, counted in c->imsg_bytes; NULL when it would
@@ -753,6 +776,7 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 	sdp_clear(c, &x->answer);
 	sdp_clear(c, &x->pend[0]);
 	sdp_clear(c, &x->pend[1]);
+	tlist_sync(c, x);
 	free(x);
 }
 
@@ -819,21 +843,27 @@ static void call_evict(struct cap_calls *c, struct cap_call *x, uint64_t ts)
 }
 
 /* Brings the I_MESSAGE text held back within max_imsg_bytes once a SIP message is handled
- * (not during it: its handling holds pointers to calls): the ended calls holding some go
- * first, oldest first, then those unheld_victim gives. A flood of calls (or re-INVITEs) with
- * I_MESSAGEs of the largest size kept (CAP_CALL_MAX_IMSG, four per call) held some 64 KiB
- * per call, 1 GiB per table of 16384 calls (an audit). Held calls never go: past
- * max_imsg_bytes + IMSG_SLACK, imsg_alloc refuses new text. */
+ * (not during it: its handling holds pointers to calls): the calls holding text go in the
+ * order they came to hold it (the text list), those the caller holds passed over (at most
+ * UNHELD_SCAN of them: a bounded look), an ended one freed, another evicted. A flood of calls
+ * (or re-INVITEs) with I_MESSAGEs of the largest size kept (CAP_CALL_MAX_IMSG, four per
+ * call) held some 64 KiB per call, 1 GiB per table of 16384 calls (an audit). A list of its
+ * own: looking through the state lists for calls with text, 64 INVITEs without SDP ahead of
+ * the flood hid it (a review). Held calls never go: past max_imsg_bytes + IMSG_SLACK,
+ * imsg_alloc refuses new text. */
 static void imsg_trim(struct cap_calls *c, uint64_t ts)
 {
-	struct cap_call *x;
 	while (c->imsg_bytes > c->lim.max_imsg_bytes) {
-		if ((x = oldest_unheld(c, L_LINGER, L_LINGER, NULL, W_IMSG)))
-			call_free(c, x, true, ts);
-		else if ((x = unheld_victim(c, NULL, W_IMSG)))
-			call_evict(c, x, ts);
-		else
+		struct cap_call *x = c->thead;
+		for (int k = 0; x && x->held && k < UNHELD_SCAN; k++)
+			x = x->tnext;
+		if (!x || x->held)
 			break;
+		if (x->state == CAP_CALL_ENDED) {
+			call_free(c, x, true, ts);
+		} else {
+			call_evict(c, x, ts);
+		}
 	}
 }
 
@@ -914,6 +944,7 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 		else
 			f->offer.imsg_len = 0;
 	}
+	tlist_sync(c, f);
 	c->st->forks++;
 	return f;
 }
@@ -1030,6 +1061,7 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	n.version = cur->version + 1;
 	sdp_clear(c, cur);
 	*cur = n;
+	tlist_sync(c, x);
 	if (media_new)
 		bind_side(c, x, side);
 	ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_SDP : CAP_UPD_ANSWER_SDP;
@@ -1142,6 +1174,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			ch |= sdp_apply_built(c, x, req_side, n);
 		else
 			sdp_clear(c, &n);
+		tlist_sync(c, x);
 	}
 	if (have_sdp && x->state != CAP_CALL_ENDED) {
 		uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
@@ -1154,6 +1187,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			sdp_clear(c, h);
 			*h = n;
 			x->pend_cseq[side] = m->cseq;
+			tlist_sync(c, x);
 		} else {
 			ch |= sdp_apply(c, x, side);
 		}

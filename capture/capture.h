@@ -765,6 +765,10 @@ struct cap_call {
 	uint32_t n_claims; /* claims on media endpoints it holds */
 	bool in_blist;     /* in the list of weak claims (evicted first when the table is full) */
 	struct cap_call *bprev, *bnext;
+	/* in the list of calls holding I_MESSAGE text, in the order they came to hold some (the
+	 * first given up when the text passes max_imsg_bytes) */
+	bool in_tlist;
+	struct cap_call *tprev, *tnext;
 	/* the offer of a pending re-INVITE from the caller [0] / callee [1] (present: one is
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];

@@ -1520,6 +1520,26 @@ static void t_calls_imsg_cap(void)
 	      cap_calls_imsg_bytes(calls) == (2 + held) * u);
 	/* the calls end: their text is freed (finish_calls: none left) */
 	finish_calls();
+	/* 70 calls without SDP ahead of those with text (more than the 64 calls a look goes
+	 * past): each new one with text makes the oldest with text go, none of the others; the
+	 * text stays within the cap, none refused (a look through the state lists gave up, and
+	 * the text grew to the hard cap: a review) */
+	start(&l);
+	for (int i = 0; i < 70; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "e%d", i);
+		req(cid, NULL, 1, "INVITE", NULL);
+	}
+	for (int i = 0; i < 10; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "t%d", i);
+		req(cid, NULL, 1, "INVITE",
+		    sdp(4, "192.0.2.5", 6000 + 2 * (unsigned)i, 0, im, NULL));
+		CHECK(cap_calls_imsg_bytes(calls) <= 3 * u);
+	}
+	CHECK(st.drop[CAP_DROP_CALL_IMSG] == 0 && cap_calls_imsg_bytes(calls) == 3 * u &&
+	      st.calls_evicted == 7 && cap_calls_count(calls) == 73);
+	finish_calls();
 	CHECK(strcmp(cap_drop_name(CAP_DROP_CALL_IMSG), "call_imsg_full") == 0);
 	/* a zero cap is refused */
 	l.max_imsg_bytes = 0;
