@@ -254,8 +254,9 @@ LIM_WUR enum lim_err ho_spool_read(struct ho_spool *s, uint64_t idx, uint8_t *bu
  * idx must lie in [confirmed, synced] (LIM_E_ARG). A failed write of the ack slot returns
  * LIM_E_IO and is not sticky: that confirmation is simply not recorded (confirmed unchanged;
  * the other slot still holds the previous index, and the torn one is written again next
- * time), so the records are sent again later - duplicates, never a loss. Failures after it
- * (the seq file, the ack fdatasync, deleting a segment) are sticky. */
+ * time), so the records are sent again later - duplicates, never a loss. A failed ack
+ * fdatasync after it is sticky; the seq file's rewrite or a segment's deletion that fails
+ * leaves the segments for a later try (see "A full disk" above), not sticky. */
 LIM_WUR enum lim_err ho_spool_confirm(struct ho_spool *s, uint64_t idx);
 
 /* CRC32C (Castagnoli) of p[0..n) continuing from crc (0 to start); "123456789" -> e3069283. */

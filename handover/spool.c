@@ -1254,6 +1254,8 @@ out:
 	return err;
 }
 
+static enum lim_err fail(struct ho_spool *s, enum lim_err err);
+
 /* Deletes leading segments whose records are all confirmed (never the last one). */
 static enum lim_err trim(struct ho_spool *s)
 {
@@ -1271,10 +1273,13 @@ static enum lim_err trim(struct ho_spool *s)
 			return err;
 	}
 	{
-		/* the confirmed index must be durable before the records it covers go */
+		/* the confirmed index must be durable before the records it covers go; a failed
+		 * fdatasync is sticky (fail): a second one may say 0 for the page it lost (Linux
+		 * marks it clean), and the segments would go while the disk holds an older index,
+		 * which the next open refuses (a review) */
 		enum lim_err err = ack_flush(s);
 		if (err != LIM_OK)
-			return err;
+			return fail(s, err);
 	}
 	for (size_t i = 0; i < k; i++) {
 		char name[NAME_LEN];
