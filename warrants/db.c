@@ -78,6 +78,18 @@ static enum lim_err session_setup(struct wr_db *db)
 	 * may set its own) or server whose default is synchronous_commit = off would return
 	 * before the WAL is flushed, and a crash would cut the newest rows off the chain's end,
 	 * which verify cannot see (an audit): every limf session commits synchronously. */
+	{
+		/* the OS user the audit rows name (os_user), for the rows the database writes
+		 * itself (schema version 11: row.<table>.<op>) */
+		const char *p[] = { db->actor };
+		enum lim_err e =
+			result(db,
+			       PQexecParams(db->conn, "SELECT set_config('limf.actor', $1, false)",
+					    1, NULL, p, NULL, NULL, 0),
+			       NULL);
+		if (e != LIM_OK)
+			return e;
+	}
 	return result(db,
 		      PQexec(db->conn,
 			     "SET client_min_messages = warning;"

@@ -765,6 +765,83 @@ static const char *const m10[] = {
 	NULL
 };
 
+/* Schema version 11: every change to the warrant tables is on the audit chain as the database
+ * made it. require_audit asked only for some audit row of the LIID in the transaction, and the
+ * operator role writes that row's action and detail itself: raw SQL that added a target,
+ * moved a warrant's start back years, or renamed its LIID committed with a row of its
+ * choosing ("warrant.show", empty), and the chain verified (an audit). An AFTER trigger on
+ * warrants, targets and warrant_xids now appends, for each row changed, "row.<table>.<op>"
+ * under the warrant's LIID with the row inserted or deleted, or the columns an UPDATE
+ * changed (old and new), as JSON; its db_role is the changing session's (audit_chain), so
+ * whoever sends the SQL, the log says what changed. SECURITY DEFINER (owned by limf_admin):
+ * the changing role needs no more than its INSERT on limf.audit. A detail over the column's
+ * bound fails the change (fail closed). */
+static const char *const m11[] = {
+	"CREATE FUNCTION limf.audit_row_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text; d jsonb; o jsonb; n jsonb;"
+	" BEGIN"
+	"  IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD); END IF;"
+	"  IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW); END IF;"
+	"  IF TG_TABLE_NAME = 'warrants' THEN"
+	"   l := coalesce(n, o) ->> 'liid';"
+	"  ELSE"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = (coalesce(n, o) ->> 'warrant_id')::bigint;"
+	"  END IF;"
+	"  IF TG_OP = 'UPDATE' THEN"
+	"   SELECT coalesce(jsonb_object_agg(x.key, jsonb_build_array(x.value, y.value)), '{}')"
+	"    INTO d FROM jsonb_each(o) x JOIN jsonb_each(n) y ON y.key = x.key"
+	"    WHERE x.value IS DISTINCT FROM y.value;"
+	"   IF d = '{}' THEN RETURN NULL; END IF;"
+	"   d := jsonb_build_object('id', o -> 'id', 'changed', d);"
+	"  ELSIF TG_OP = 'INSERT' THEN d := jsonb_build_object('new', n);"
+	"  ELSE d := jsonb_build_object('old', o); END IF;"
+	"  INSERT INTO limf.audit (os_user, liid, action, detail) VALUES ("
+	"   left(coalesce(current_setting('limf.actor', true), ''), 64), coalesce(l, ''),"
+	"   'row.' || TG_TABLE_NAME || '.' || lower(TG_OP), d::text);"
+	"  RETURN NULL;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.audit_row_change() FROM PUBLIC",
+	/* "row." rows are the database's own: an INSERT of one by a client is refused (a row
+	 * from audit_row_change is inserted at trigger depth 2) */
+	"CREATE FUNCTION limf.audit_db_reserved() RETURNS trigger LANGUAGE plpgsql"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  IF NEW.action LIKE 'row.%' AND pg_trigger_depth() < 2 THEN"
+	"   RAISE EXCEPTION 'limf.audit: actions row.* are written by the database only'"
+	"    USING ERRCODE = 'insufficient_privilege';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.audit_db_reserved() FROM PUBLIC",
+	"CREATE TRIGGER audit_db_reserved BEFORE INSERT ON limf.audit"
+	" FOR EACH ROW EXECUTE FUNCTION limf.audit_db_reserved()",
+	/* the client's own row is still required (who and why), beside the database's */
+	"CREATE OR REPLACE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE l text;"
+	" BEGIN"
+	"  IF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"
+	"   SELECT w.liid INTO l FROM limf.warrants w"
+	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"
+	"  ELSE l := NEW.liid; END IF;"
+	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"
+	"    WHERE a.txid = txid_current() AND a.liid = l AND a.action NOT LIKE 'row.%') THEN"
+	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"
+	"    USING ERRCODE = 'integrity_constraint_violation';"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER warrants_audit_row AFTER INSERT OR UPDATE OR DELETE ON limf.warrants"
+	" FOR EACH ROW EXECUTE FUNCTION limf.audit_row_change()",
+	"CREATE TRIGGER targets_audit_row AFTER INSERT OR UPDATE OR DELETE ON limf.targets"
+	" FOR EACH ROW EXECUTE FUNCTION limf.audit_row_change()",
+	"CREATE TRIGGER warrant_xids_audit_row AFTER INSERT OR UPDATE OR DELETE"
+	" ON limf.warrant_xids FOR EACH ROW EXECUTE FUNCTION limf.audit_row_change()",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -776,6 +853,8 @@ const struct wr_migration wr_migrations[] = {
 	{ 8, "warrant suspension periods (not in force during them)", m8, NULL },
 	{ 9, "audit details up to 16384 octets (a warrant's targets all recorded)", m9, NULL },
 	{ 10, "revoked warrants final; the audit chain serialised on a row lock", m10, NULL },
+	{ 11, "every change to the warrant tables on the audit chain as the database made it", m11,
+	  NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -196,6 +196,9 @@ static void t_norm(void)
 struct audit_cnt {
 	int n;
 	char actions[8][64];
+	int rows; /* the database's own rows (row.<table>.<op>, schema version 11) */
+	char row_actions[8][64];
+	char row_last[64];
 };
 
 /* audit-list callback of t_api (collects actions, checks the actor fields) */
@@ -203,6 +206,14 @@ static int audit_collect(void *ctx, const struct wr_audit_row *r)
 {
 	struct audit_cnt *c = ctx;
 	CHECK(strcmp(r->os_user, "test") == 0 && strcmp(r->db_role, "limf_operator") == 0);
+	if (strncmp(r->action, "row.", 4) == 0) {
+		if (c->rows < 8)
+			snprintf(c->row_actions[c->rows], sizeof c->row_actions[0], "%s",
+				 r->action);
+		snprintf(c->row_last, sizeof c->row_last, "%s", r->action);
+		c->rows++;
+		return 0;
+	}
 	if (c->n < 8)
 		snprintf(c->actions[c->n], sizeof c->actions[0], "%s", r->action);
 	c->n++;
@@ -352,6 +363,11 @@ static void t_api(void)
 		CHECK(strcmp(c.actions[2], "warrant.suspend") == 0);
 		CHECK(strcmp(c.actions[3], "warrant.resume") == 0);
 		CHECK(strcmp(c.actions[4], "warrant.revoke") == 0);
+		/* and what the database changed: the row and its target inserted, then updates
+		 * (the modify, the three status changes), under the same OS user and role */
+		CHECK(c.rows >= 6 && strcmp(c.row_actions[0], "row.warrants.insert") == 0 &&
+		      strcmp(c.row_actions[1], "row.targets.insert") == 0 &&
+		      strcmp(c.row_last, "row.warrants.update") == 0);
 	}
 	wr_db_close(db);
 }
@@ -365,6 +381,8 @@ struct audit_details {
 static int audit_details(void *ctx, const struct wr_audit_row *r)
 {
 	struct audit_details *c = ctx;
+	if (strncmp(r->action, "row.", 4) == 0)
+		return 0; /* (the database's own rows) */
 	if (c->n < 4) {
 		snprintf(c->action[c->n], sizeof c->action[0], "%s", r->action);
 		c->detail[c->n] = strdup(r->detail);

@@ -69,6 +69,22 @@ static void t_migrate(void)
 	PQfinish(su);
 }
 
+/* The last audit row of an action (wr_audit_list callback): its detail and role. */
+struct row_find {
+	const char *action;
+	char detail[WR_DETAIL_MAX + 1];
+	char db_role[65];
+};
+static int row_find_cb(void *ctx, const struct wr_audit_row *r)
+{
+	struct row_find *f = ctx;
+	if (strcmp(r->action, f->action) == 0) {
+		snprintf(f->detail, sizeof f->detail, "%s", r->detail);
+		snprintf(f->db_role, sizeof f->db_role, "%s", r->db_role);
+	}
+	return 0;
+}
+
 static void expect_denied(PGconn *c, const char *sql, const char *want)
 {
 	char st[6];
@@ -179,8 +195,26 @@ static void t_roles(void)
 		struct wr_warrant g;
 		CHECK(wr_warrant_get(odb, t_liid_api, &g) == LIM_OK);
 		CHECK(strcmp(g.delivery, "by hand") == 0);
+		/* whatever the hand-written row says, the chain holds what the database changed
+		 * (schema version 11): the columns, old and new, under the operator's role */
+		{
+			struct row_find f = { "row.warrants.update", "", "" };
+			CHECK(wr_audit_list(odb, t_liid_api, row_find_cb, &f) == LIM_OK);
+			CHECK(strstr(f.detail, "\"delivery\": [") &&
+			      strstr(f.detail, "\"by hand\"]") &&
+			      strcmp(f.db_role, "limf_operator") == 0);
+			if (!strstr(f.detail, "by hand"))
+				fprintf(stderr, "  row.warrants.update: '%s'\n", f.detail);
+		}
 		wr_db_close(odb);
 	}
+	/* nobody writes the database's own rows */
+	expect_denied(op,
+		      "INSERT INTO limf.audit (liid, action) VALUES ('', 'row.warrants.update')",
+		      "42501");
+	expect_denied(svc,
+		      "INSERT INTO limf.audit (liid, action) VALUES ('', 'row.targets.insert')",
+		      "42501");
 	/* the service's own append works and is chained */
 	CHECK(wr_audit_append(sdb, liid, "kms.request", "test append by the service") == LIM_OK);
 	{
