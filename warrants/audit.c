@@ -149,6 +149,33 @@ bool wr_audit_text(const char *in, size_t len, char *out, size_t cap)
 	return whole;
 }
 
+/* An append that waited out the lock timeout (55P03): the sessions holding the chain's lock
+ * (a transaction that appended and has not ended: any role that may append can keep one open)
+ * named in db->msg, so that whoever stops every key request and decryption that way is on
+ * limf's log (the audit chain cannot record it: the blocker's row is never committed; an
+ * audit). Only outside a transaction (one that failed takes no more statements), and never
+ * at the cost of the message already there. */
+static void name_lock_holders(struct wr_db *db)
+{
+	PGresult *r;
+	size_t n = strlen(db->msg);
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return;
+	r = PQexec(db->conn,
+		   "SELECT string_agg(format('pid %s, role %s, %s, in a transaction since %s',"
+		   " a.pid, a.usename, coalesce(nullif(a.application_name, ''), 'no application'),"
+		   " coalesce(to_char(a.xact_start AT TIME ZONE 'UTC',"
+		   " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'a time not shown to this role')), '; ')"
+		   " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+		   " WHERE l.relation = to_regclass('limf.audit_lock') AND l.granted"
+		   " AND l.pid <> pg_backend_pid()");
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    !PQgetisnull(r, 0, 0) && n + 1 < sizeof db->msg)
+		snprintf(db->msg + n, sizeof db->msg - n, " (the audit chain's lock is held by %s)",
+			 PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
 /* see warrants.h */
 enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *action,
 			     const char *detail)
@@ -156,11 +183,15 @@ enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *act
 	char text[WR_DETAIL_MAX + 1];
 	const char *d = detail ? detail : "";
 	const char *p[] = { db->actor, liid ? liid : "", action, text };
+	enum lim_err rc;
 	(void)wr_audit_text(d, strlen(d), text, sizeof text);
-	return wr_exec_stmt(db, WR_STMT_AUDIT,
-			    "INSERT INTO limf.audit (os_user, liid, action, detail)"
-			    " VALUES ($1, $2, $3, $4)",
-			    4, p, NULL);
+	rc = wr_exec_stmt(db, WR_STMT_AUDIT,
+			  "INSERT INTO limf.audit (os_user, liid, action, detail)"
+			  " VALUES ($1, $2, $3, $4)",
+			  4, p, NULL);
+	if (rc == LIM_E_DB && strcmp(db->sqlstate, "55P03") == 0)
+		name_lock_holders(db);
+	return rc;
 }
 
 /* Fills r from row i of res (AUDIT_COLS). False when a value is malformed or too long. */
