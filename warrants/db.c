@@ -195,7 +195,14 @@ enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **o
 		return LIM_E_NOMEM;
 	*out = db;
 	snprintf(db->actor, sizeof db->actor, "%s", actor ? actor : "");
-	db->conn = PQconnectdb(connstr ? connstr : "");
+	{
+		/* connect_timeout first: the connection string's own, if it sets one, comes
+		 * after it and wins (libpq: a later keyword, or one from the expanded dbname,
+		 * overrides an earlier one) */
+		const char *const kw[] = { "connect_timeout", "dbname", NULL };
+		const char *const val[] = { WR_CONNECT_TIMEOUT_S, connstr ? connstr : "", NULL };
+		db->conn = PQconnectdbParams(kw, val, 1);
+	}
 	if (!db->conn)
 		return wr_fail(db, LIM_E_NOMEM, "out of memory connecting to the database");
 	if (PQstatus(db->conn) != CONNECTION_OK) {

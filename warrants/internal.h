@@ -80,6 +80,11 @@ void wr_i64_str(int64_t v, char out[24]);
  * longest a session may sit idle inside a transaction before the server ends it. */
 #define WR_LOCK_TIMEOUT    "5s"
 #define WR_IDLE_TX_TIMEOUT "60s"
+/* Seconds a connection may take to open (libpq connect_timeout, where the connection string
+ * sets none): without it, a server that accepts and never answers (stopped, or a host that
+ * takes the TCP connection and hangs) held wr_db_open for ever, and limf capture's service
+ * loop with it when it reopened its LISTEN or health connection (an audit). */
+#define WR_CONNECT_TIMEOUT_S "5"
 
 #define WR_SQL_TS(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
 /* The same for a time read from a row and written back unchanged: WR_TIME_INFINITY and

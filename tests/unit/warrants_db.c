@@ -1,9 +1,12 @@
 /* test_warrants: migrations, role privileges, the audit chain under tampering, concurrent
  * appends, and the CLI against the same cluster. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -755,6 +758,40 @@ static void t_session_timeouts(void)
 	wr_db_close(svc);
 }
 
+/* A server that takes the connection and never answers (a stopped postmaster, a host that
+ * hangs): wr_db_open gives up after WR_CONNECT_TIMEOUT_S (it waited for ever, and limf
+ * capture's service loop with it: an audit); a connection string's own connect_timeout wins. */
+static void t_connect_timeout(void)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char cs[128];
+	struct wr_db *db = NULL;
+	uint64_t t0, ms;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 8) == 0 &&
+	      getsockname(fd, (struct sockaddr *)&a, &al) == 0);
+	snprintf(cs, sizeof cs, "host=127.0.0.1 port=%u dbname=limf", (unsigned)ntohs(a.sin_port));
+	t0 = lim_mono_ms();
+	CHECK(wr_db_open(cs, "test", &db) == LIM_E_DB);
+	ms = lim_mono_ms() - t0;
+	CHECK(ms >= 4000 && ms < 9000);
+	if (!(ms >= 4000 && ms < 9000))
+		fprintf(stderr, "  wr_db_open gave up after %llu ms\n", (unsigned long long)ms);
+	wr_db_close(db);
+	snprintf(cs, sizeof cs, "host=127.0.0.1 port=%u dbname=limf connect_timeout=2",
+		 (unsigned)ntohs(a.sin_port));
+	t0 = lim_mono_ms();
+	CHECK(wr_db_open(cs, "test", &db) == LIM_E_DB);
+	ms = lim_mono_ms() - t0;
+	CHECK(ms >= 1500 && ms < 4000);
+	wr_db_close(db);
+	close(fd);
+}
+
 /* Saves rows a and b, runs the tampering statements as the superuser (triggers off), checks
  * that verify reports want_bad, restores the rows and checks that verify passes again. */
 static void tamper(const char *const *sqls, int64_t a, int64_t b, int64_t want_bad)
@@ -1190,5 +1227,6 @@ const struct lim_suite t_wr_db_suites[] = {
 	{ "migrate_v8", t_migrate_v8 },
 	{ "audit_anchor", t_audit_anchor },
 	{ "session_timeouts", t_session_timeouts },
+	{ "connect_timeout", t_connect_timeout },
 	{ NULL, NULL },
 };
