@@ -4,10 +4,13 @@
  *                [--immediate] [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
  *                [--duration SECONDS]
  *
- * Sources: live interfaces (libpcap: promiscuous, non-blocking, BPF) and/or
+ * Sources: live interfaces (libpcap: promiscuous, non-blocking, BPF) and X2/X3 input, or
  * one pcap file fed at its recorded speed (each frame is due at the wall time of the first
  * frame plus its offset from it; --speed max: as fast as possible). The frames keep their
- * capture timestamps (the warrant gate and the handover use them).
+ * capture timestamps (the warrant gate and the handover use them). A file does not run beside
+ * live input: the loop ticks the call tables at the wall clock for live input, and a
+ * recording's calls, on their recorded times, ended as idle within 32-300 s of it (an audit:
+ * content lost with no alarm).
  *
  * Live sources and stalls: the loop stalls while a new target call is set up (KMS request,
  * SAKKE, ECCSI, audit rows, all synchronous: tens to hundreds of ms), and the kernel ring
@@ -863,7 +866,8 @@ static void capture_usage(FILE *f)
 	      "                    [--duration SECONDS] [--instance NAME] [--workers N]\n"
 	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
 	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
-	      "and/or plays a pcap file at its recorded speed, intercepts the calls of\n"
+	      "(and X2/X3 input), or plays a pcap file at its recorded speed, intercepts the calls "
+	      "of\n"
 	      "targets under a warrant in force (keys from the config's KMS) and hands their\n"
 	      "IRI and CC over to the authority each warrant's delivery names ([authority NAME]),\n"
 	      "through the durable spool. --record DIR also writes an evidence bundle. Warrant\n"
@@ -1224,6 +1228,16 @@ int limf_cmd_capture(int argc, char **argv)
 		o.x2x3 = conf.x2x3_listen;
 	if (o.n_if == 0 && !o.pcap && !o.x2x3) {
 		capture_usage(stderr);
+		return 2;
+	}
+	if (o.pcap && (o.n_if || o.x2x3)) {
+		fprintf(stderr,
+			"limf: --pcap does not run beside %s: a file's frames keep their "
+			"recorded times and live input the wall clock, which one call table "
+			"cannot age together (the file's calls would end early)\n",
+			o.n_if        ? "-i"
+			: o.x2x3_flag ? "--x2x3"
+				      : "[x2x3] listen");
 		return 2;
 	}
 	if (!limf_num_opt(conf.recheck_grace[0] ? conf.recheck_grace : NULL, 1, 3600, &grace_s)) {

@@ -40,6 +40,13 @@ expect 0 gen1 "$gen" --community "$tmp/k/community.json" --out "$tmp/c1.pcap" --
 	--background 2 --duration 4 --caller "$A" --callee "$B" --start "$(iso "$NOW")" --seed 51
 span1=$(pcap_span "$tmp/c1.pcap")
 t0=$(date +%s.%N)
+# a file beside live input is refused: the call table would age the file's calls on the wall
+# clock (an audit: a 2 h old recording's calls ended early, content lost, no alarm)
+expect 2 pcap-live "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c1.pcap" -i lo
+has pcap-live "does not run beside -i"
+expect 2 pcap-x2x3 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c1.pcap" \
+	--x2x3 127.0.0.1:0
+has pcap-x2x3 "does not run beside --x2x3"
 capture run1 --pcap "$tmp/c1.pcap" --record "$tmp/ev1"
 reap run1 0
 el1=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b-a}')

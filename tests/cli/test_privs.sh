@@ -254,7 +254,7 @@ hasnt conf-600 "running ("
 openssl req -x509 -newkey ed25519 -nodes -subj /CN=mf.test -days 2 -keyout "$tmp/priv/x.key" \
 	-out "$tmp/x.pem" 2>/dev/null && ok || bad "x2x3 certificate"
 chmod 644 "$tmp/x.pem"
-expect 1 x2x3-key "$limf" capture --config "$tmp/user.conf" --pcap "$tmp/two.pcap" \
+expect 1 x2x3-key "$limf" capture --config "$tmp/user.conf" \
 	--duration 5 --x2x3 127.0.0.1:0 --x2x3-ca "$tmp/x.pem" --x2x3-cert "$tmp/x.pem" \
 	--x2x3-key "$tmp/priv/x.key"
 has x2x3-key "x.key: not readable by user $U"
