@@ -286,6 +286,13 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
  * away. pfd/n: what cap_x2x3_srv_pollfds filled (revents from poll). now_ms: monotonic. */
 void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms);
 const struct cap_x2x3_stats *cap_x2x3_srv_stats(const struct cap_x2x3_srv *s);
+/* The service stops: closes the listener and every connection without a TLS close_notify
+ * (a POI that kept sending sees the connection cut, not ended in order: what it sent after
+ * the last step was not read), keeps the counters; pollfds gives nothing after it, and step
+ * does nothing. Before, the listener and connections stayed open, their PDUs acknowledged by
+ * TCP and never read, while the service finished (up to the 10 s handover flush), then closed
+ * in order: the POI could not tell (an audit). NULL, or stopped already: a no-op. */
+void cap_x2x3_srv_stop(struct cap_x2x3_srv *s);
 void cap_x2x3_srv_free(struct cap_x2x3_srv *s); /* NULL is a no-op; closes everything */
 
 #endif

@@ -71,6 +71,7 @@ struct cap_x2x3_srv {
 	/* CAP_X2X3_MAX_SLOTS slots whatever the cap, so that a reload can raise it */
 	struct conn *c;
 	uint64_t evict_said_ms; /* when an eviction was last logged (once per 10 s) */
+	bool stopped;           /* cap_x2x3_srv_stop: nothing open, nothing more read */
 	struct cap_x2x3_stats st;
 };
 
@@ -488,7 +489,7 @@ static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why)
 		}
 		lim_info("x2x3: %s (connection %llu): closed: %s%s", c->peer,
 			 (unsigned long long)c->id, why, held ? " (in the middle of a PDU)" : "");
-		if (c->ssl)
+		if (c->ssl && !s->stopped) /* (stopping: no close_notify, see cap_x2x3_srv_stop) */
 			(void)SSL_shutdown(c->ssl);
 	}
 	SSL_free(c->ssl);
@@ -497,6 +498,19 @@ static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why)
 	cap_x2x3_stream_free(c->rx);
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
+}
+
+/* see x2x3.h */
+void cap_x2x3_srv_stop(struct cap_x2x3_srv *s)
+{
+	if (!s || s->stopped)
+		return;
+	s->stopped = true;
+	if (s->lfd >= 0)
+		close(s->lfd);
+	s->lfd = -1;
+	for (size_t i = 0; s->c && i < CAP_X2X3_MAX_SLOTS; i++)
+		conn_close(s, &s->c[i], "the service stops");
 }
 
 /* see x2x3.h */
@@ -518,7 +532,7 @@ void cap_x2x3_srv_free(struct cap_x2x3_srv *s)
 size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, size_t max)
 {
 	size_t n = 0;
-	if (max == 0)
+	if (max == 0 || s->stopped)
 		return 0;
 	pfd[n].fd = s->lfd;
 	pfd[n].events = POLLIN;
@@ -928,6 +942,8 @@ static void serve(struct cap_x2x3_srv *s, struct conn *c)
 void cap_x2x3_srv_step(struct cap_x2x3_srv *s, const struct pollfd *pfd, size_t n, uint64_t now_ms)
 {
 	struct timespec ts;
+	if (s->stopped)
+		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->wall_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	for (size_t k = 0; k < n; k++)

@@ -836,6 +836,25 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 	return rc;
 }
 
+/* The end of X2/X3 input: what the POIs' connections hold is read for up to TAIL_NS (as the
+ * live sources' kernel rings are drained), then the listener and connections close without
+ * a close_notify (limf_x23_stop), before the calls are finished and the handover flushed: they
+ * stayed open through both, up to 10 s, their PDUs acknowledged by TCP and never read, then
+ * closed in order (an audit: 9800 PDUs after a SIGTERM lost, the POI none the wiser). */
+static void x23_tail(struct limf_x23 *x)
+{
+	uint64_t end = lim_mono_ns() + TAIL_NS;
+	while (x && lim_mono_ns() < end) {
+		struct pollfd pfd[LIMF_X23_MAX_FDS];
+		size_t n = limf_x23_pollfds(x, pfd, LIMF_X23_MAX_FDS);
+		if (n == 0)
+			break;
+		(void)poll(pfd, (nfds_t)n, TURN_MS);
+		limf_x23_step(x, pfd, n, lim_mono_ns() / 1000000u);
+	}
+	limf_x23_stop(x);
+}
+
 static void sink_lock(void *p)
 {
 	limf_pool_sink_lock(p);
@@ -1436,6 +1455,7 @@ int limf_cmd_capture(int argc, char **argv)
 		limf_dlv_count(r->dlv), limf_dlv_count(r->dlv) == 1 ? "y" : "ies");
 	src_rc = loop(r, p, s, ns, o.speed && strcmp(o.speed, "max") == 0,
 		      (uint64_t)duration * 1000000000ull);
+	x23_tail(r->x23);
 	if (sources_stop(s, ns))
 		src_rc = 1;
 	for (size_t i = 0; i < ns; i++)

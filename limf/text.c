@@ -1,4 +1,5 @@
 #include "limf/text.h"
+#include "limf/x2x3_in.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -92,4 +93,18 @@ void limf_json_period(struct lim_json *j, int64_t from, int64_t to)
 		limf_json_wr_time(j, "to", to);
 	}
 	lim_json_obj_close(j);
+}
+
+/* see x2x3_in.h (defined here: status.c renders XIDs, and its unit test links no X2/X3 input) */
+void limf_x23_xid_str(const uint8_t x[16], char out[37])
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hx[x[i] >> 4];
+		out[o++] = hx[x[i] & 15];
+	}
+	out[o] = '\0';
 }

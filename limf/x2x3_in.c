@@ -31,20 +31,6 @@ struct limf_x23 {
 	uint8_t frame[40 + 8 + FRAME_MAX];
 };
 
-/* see x2x3_in.h */
-void limf_x23_xid_str(const uint8_t x[16], char out[37])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hx[x[i] >> 4];
-		out[o++] = hx[x[i] & 15];
-	}
-	out[o] = '\0';
-}
-
 /* The slot a new XID takes in a full table: the least recently seen XID no warrant owned at
  * its last check, else the least recently seen of all (x2x3_in.h). */
 static struct limf_x23_xid *victim(struct limf_x23 *x)
@@ -416,6 +402,13 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 			"\n",
 			id, x->st.xid[i].x2, x->st.xid[i].x3, x->st.xid[i].refused);
 	}
+}
+
+/* see x2x3_in.h */
+void limf_x23_stop(struct limf_x23 *x)
+{
+	if (x)
+		cap_x2x3_srv_stop(x->srv);
 }
 
 /* see x2x3_in.h */

@@ -1246,6 +1246,51 @@ static void t_x2x3_crl_midway(void)
 	t_env_free(&e);
 }
 
+/* cap_x2x3_srv_stop (the service stops): the listener and an open POI connection close at
+ * once, without a close_notify, so the POI sees its connection cut, not ended in order (it
+ * stayed open and acknowledged PDUs it never read through the service's end: an audit); no
+ * descriptor is polled after it, a step does nothing, the counters stay. */
+static void t_x2x3_stop(void)
+{
+	struct t_env env;
+	struct cap_x2x3_srv *s = t_env_open(&env, "poi-s", 0, 0) ? env.s : NULL;
+	SSL_CTX *cctx = NULL;
+	SSL *c = NULL;
+	struct pollfd pfd[4];
+	uint8_t b[16];
+	int fd = -1, r = 1, e = SSL_ERROR_NONE;
+	if (s)
+		c = t_client(s, &cctx, &env.poi, &fd);
+	CHECK(c && t_keepalive(s, c, 7));
+	if (s && c) {
+		uint64_t closed = cap_x2x3_srv_stats(s)->closed;
+		cap_x2x3_srv_stop(s);
+		CHECK(cap_x2x3_srv_stats(s)->active == 0 &&
+		      cap_x2x3_srv_stats(s)->closed == closed + 1);
+		CHECK(cap_x2x3_srv_pollfds(s, pfd, 4) == 0);
+		cap_x2x3_srv_step(s, pfd, 0, 0);
+		cap_x2x3_srv_stop(s);           /* (twice: a no-op) */
+		for (int i = 0; i < 200; i++) { /* (the client's socket does not block) */
+			ERR_clear_error();
+			r = SSL_read(c, b, sizeof b);
+			e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(c, r);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_NONE)
+				break;
+			usleep(5000);
+		}
+		/* cut (EOF without close_notify: SSL_ERROR_SSL or _SYSCALL), not ZERO_RETURN */
+		CHECK(e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL);
+		CHECK(t_connect(cap_x2x3_srv_port(s)) < 0); /* the listener is closed */
+	}
+	SSL_free(c);
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(cctx);
+	if (s)
+		t_env_free(&env);
+	cap_x2x3_srv_stop(NULL);
+}
+
 const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_crl_midway", t_x2x3_crl_midway },
 	{ "x2x3_roundtrip", t_x2x3_roundtrip },
@@ -1257,5 +1302,6 @@ const struct lim_suite t_x2x3_suites[] = {
 	{ "x2x3_resume", t_x2x3_resume },
 	{ "x2x3_evict", t_x2x3_evict },
 	{ "x2x3_bigflight", t_x2x3_bigflight },
+	{ "x2x3_stop", t_x2x3_stop },
 	{ NULL, NULL },
 };
