@@ -421,8 +421,10 @@ static void src_fill(struct src *s, struct limf_status_src *x)
 	x->live = !s->file;
 	x->frames = atomic_load(&s->frames);
 	x->bytes = atomic_load(&s->bytes);
-	if (x->live)
+	if (x->live) {
 		x->have_kernel = src_kstats(s, &x->kernel_received, &x->kernel_dropped);
+		x->failed = atomic_load(&s->failed);
+	}
 }
 
 static void health_fill(void *ctx, struct limf_status *st)

@@ -298,16 +298,30 @@ uint64_t limf_status_kernel_dropped(const struct limf_status_src *src, size_t n)
 	return k;
 }
 
+/* Live sources whose capture failed. */
+static size_t failed_sources(const struct limf_status *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_src; i++)
+		n += st->src[i].failed;
+	return n;
+}
+
 /* The alarm line: a full spool, damaged records quarantined, a link stopped by a spool error,
  * the warrant gate failing, the last reload refused, the KMS certificate store, traffic lost
- * to capacity limits, LIIDs the evidence bundle cannot record. */
+ * to capacity limits, LIIDs the evidence bundle cannot record, a live source that failed. */
 static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool damaged,
 		       bool link_err)
 {
 	const char *sep = "";
 	bool gate = st->gate_alarm, rl = reload_alarm(st), cs = st->cert_store_alarm;
 	bool lost = st->loss_alarm, bun = st->bundle_alarm;
+	size_t nf = failed_sources(st);
 	fputs("alarm: ", f);
+	if (nf) {
+		fprintf(f, "%zu source(s) failed: capture ended (see sources)", nf);
+		sep = ", ";
+	}
 	if (gate) {
 		fputs("warrant gate failing (decision or audit errors)", f);
 		sep = ", ";
@@ -346,8 +360,9 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost && !bun ? "none\n"
-										     : "\n",
+	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost && !bun && !nf
+		      ? "none\n"
+		      : "\n",
 	      f);
 }
 
@@ -363,6 +378,8 @@ static void text(FILE *f, const struct limf_status *st)
 		if (s->have_kernel)
 			fprintf(f, " kernel_received %" PRIu64 " kernel_dropped %" PRIu64,
 				s->kernel_received, s->kernel_dropped);
+		if (s->failed)
+			fputs(" FAILED (capture ended)", f);
 		fputc('\n', f);
 	}
 	if (st->cap) {
@@ -504,6 +521,8 @@ static void json(FILE *f, const struct limf_status *st)
 			lim_json_key(&j, "kernel_dropped");
 			lim_json_u64(&j, s->kernel_dropped);
 		}
+		lim_json_key(&j, "failed");
+		lim_json_bool(&j, s->failed);
 		lim_json_obj_close(&j);
 	}
 	lim_json_arr_close(&j);
@@ -682,7 +701,7 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
 	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm ||
-				  st->loss_alarm || st->bundle_alarm);
+				  st->loss_alarm || st->bundle_alarm || failed_sources(st));
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -901,6 +920,9 @@ static void prom(FILE *f, const struct limf_status *st)
 	prom_head(f, "limf_uptime_seconds", "gauge", "Seconds since limf capture started.");
 	fprintf(f, "limf_uptime_seconds %" PRIu64 ".%03" PRIu64 "\n", st->uptime_ms / 1000u,
 		st->uptime_ms % 1000u);
+	prom_one(f, "limf_sources_failed", "gauge",
+		 "Live sources whose capture failed (ended while the service runs): an alarm.",
+		 failed_sources(st));
 	prom_src(f, st, "limf_source_frames_total", "Frames read from the source.", 0);
 	prom_src(f, st, "limf_source_bytes_total", "Captured octets read from the source.", 1);
 	prom_src(f, st, "limf_source_kernel_received_total",

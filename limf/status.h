@@ -44,6 +44,10 @@ struct limf_status_src {
 	uint64_t frames, bytes; /* handed to the pipeline (bytes: captured octets) */
 	bool have_kernel;       /* live, and the kernel counters could be read */
 	uint64_t kernel_received, kernel_dropped;
+	/* live, and its capture failed (the interface went away, libpcap gave up): it reads
+	 * nothing more while the service goes on, an alarm (the only sign was one stderr line
+	 * and the exit status at the end: an audit) */
+	bool failed;
 };
 
 /* What the kernel or the interfaces dropped, summed over src[0..n) (those with kernel

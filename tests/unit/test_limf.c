@@ -9,6 +9,7 @@ void t_bg_digest(void);
 void t_losses(void);
 void t_utf8_fix(void);
 void t_mcalls(void);
+void t_status_sources(void);
 
 int main(int argc, char **argv)
 {
@@ -16,7 +17,7 @@ int main(int argc, char **argv)
 		{ "held_copy", t_held_copy }, { "held_sizes", t_held_sizes },
 		{ "held_emit", t_held_emit }, { "bg_digest", t_bg_digest },
 		{ "losses", t_losses },       { "utf8_fix", t_utf8_fix },
-		{ "mcalls", t_mcalls },
+		{ "mcalls", t_mcalls },       { "status_sources", t_status_sources },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
