@@ -493,6 +493,7 @@ static void health_fill(void *ctx, struct limf_status *st)
 	st->have_bundle = limf_out_bundle_liids(h->r->out, &st->bundle_liids, &st->bundle_max_liids,
 						&st->bundle_unrecorded);
 	st->bundle_alarm = st->bundle_unrecorded > 0;
+	st->undelivered = limf_out_undelivered(h->r->out);
 	st->reload.last = h->r->reload_last;
 	st->reload.at_ms = h->r->reload_at_ms;
 	st->reload.why = h->r->reload_why;
@@ -1514,7 +1515,8 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr,
 			"limf capture: not all PDUs were confirmed: they stay spooled in %s "
 			"(delivered by the next run or `limf handover flush --config %s`)\n",
-			conf.spool_dir, o.config);
+			r->conf->spool_dir, o.config);
+	/* (r->conf: the spool of the configuration in force, which a reload may have moved) */
 	limf_health_close(r->hl); /* the last report: stopped */
 	r->hl = NULL;
 	summary(stderr, r, p, s, ns, (double)(lim_mono_ns() - t_start) / 1e9);
@@ -1534,6 +1536,15 @@ int limf_cmd_capture(int argc, char **argv)
 		}
 		if (ost.dlv_refused && rc == 0)
 			rc = 3;
+		if (ost.undelivered) {
+			fprintf(stderr,
+				"limf capture: ALARM: %" PRIu64
+				" record(s) of LIIDs whose delivery "
+				"names no [authority] were not handed over\n",
+				ost.undelivered);
+			if (rc == 0)
+				rc = 3;
+		}
 	}
 out:
 	if (r)

@@ -48,7 +48,7 @@ void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
 	 * reload (the running configuration is not the file's), the KMS certificate store and
 	 * traffic lost to capacity limits, and LIIDs the evidence bundle cannot record */
 	in->alarm = st->gate_alarm || st->reload.last == LIMF_RELOAD_REFUSED ||
-		    st->cert_store_alarm || st->loss_alarm || st->bundle_alarm;
+		    st->cert_store_alarm || st->loss_alarm || st->bundle_alarm || st->undelivered;
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);

@@ -246,6 +246,7 @@ struct limf_out {
 	 * first such LIID below): the pipeline's thread writes them, limf status reads them */
 	_Atomic size_t n_rec;
 	_Atomic uint64_t unrec_iri, unrec_cc;
+	_Atomic uint64_t undelivered; /* records of LIIDs with no [authority] (dlv_wanted) */
 	char unrec_first[WR_LIID_MAX + 1];
 	/* CC packets cc.pcap cannot hold (longer than an IPv4 record, dated after 2106): in
 	 * hi3.pdu only (recording thread; read when drained) */
@@ -742,6 +743,8 @@ static bool dlv_wanted(struct limf_out *r, struct liid_out *o, const char *deliv
 		return false;
 	if (limf_dlv_known(r->dlv, delivery))
 		return true;
+	if (limf_dlv_count(r->dlv)) /* (none at all: recorded only, by choice) */
+		atomic_fetch_add_explicit(&r->undelivered, 1, memory_order_relaxed);
 	if (!o->dlv_warned)
 		fprintf(stderr,
 			"limf: warrant %s: delivery '%s' is no [authority] of the config: evidence "
@@ -2140,6 +2143,13 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st)
 	st->n_wavs = o->n_wpath;
 	st->wav_refused = o->wav_refused + o->wav_dropped;
 	st->pcap_refused = o->pcap_refused;
+	st->undelivered = atomic_load(&o->undelivered);
+}
+
+/* see out.h */
+uint64_t limf_out_undelivered(const struct limf_out *o)
+{
+	return o ? atomic_load_explicit(&o->undelivered, memory_order_relaxed) : 0;
 }
 
 /* see out.h */

@@ -57,6 +57,9 @@ struct limf_out_stats {
 	size_t n_liids, n_wavs;                /* LIIDs and WAVs written */
 	uint64_t wav_refused;  /* G.711 CC packets in no WAV (out.c struct limf_out) */
 	uint64_t pcap_refused; /* CC packets cc.pcap cannot hold, in hi3.pdu only */
+	/* records (IRI, CC) of LIIDs whose delivery names no [authority] of the network
+	 * handover's configuration: not handed over (limf_out_undelivered) */
+	uint64_t undelivered;
 };
 
 /* LIM_E_NOMEM. */
@@ -79,6 +82,11 @@ void limf_out_stats(struct limf_out *o, struct limf_out_stats *st);
  * went on); false (all 0) without a bundle. */
 bool limf_out_bundle_liids(struct limf_out *o, uint64_t *recorded, uint64_t *max,
 			   uint64_t *unrecorded);
+/* While the run goes on, from any thread (limf status): the records of LIIDs whose warrant's
+ * delivery names no [authority] of the network handover (one is configured), not handed over
+ * (said once per LIID on stderr; before, that was all: no counter, alarm or exit status, an
+ * audit). 0 with no network handover (no [authority] at all: recorded only, by choice). */
+uint64_t limf_out_undelivered(const struct limf_out *o);
 /* Whether the evidence of a run whose pipeline has finished is incomplete, the reason in
  * why[0..cap) (the manifest's "incomplete", the ALARM of replay and capture):
  * limf_pipe_incomplete of p's counts (kernel_dropped: see there), or records of LIIDs the

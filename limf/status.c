@@ -318,6 +318,13 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	bool lost = st->loss_alarm, bun = st->bundle_alarm;
 	size_t nf = failed_sources(st);
 	fputs("alarm: ", f);
+	if (st->undelivered) {
+		fprintf(f,
+			"%" PRIu64 " record(s) of LIIDs whose delivery names no [authority] not "
+			"handed over",
+			st->undelivered);
+		sep = ", ";
+	}
 	if (nf) {
 		fprintf(f, "%zu source(s) failed: capture ended (see sources)", nf);
 		sep = ", ";
@@ -360,7 +367,8 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	}
 	if (link_err)
 		fprintf(f, "%sspool error", sep);
-	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost && !bun && !nf
+	fputs(!full && !damaged && !link_err && !gate && !rl && !cs && !lost && !bun && !nf &&
+			      !st->undelivered
 		      ? "none\n"
 		      : "\n",
 	      f);
@@ -584,6 +592,8 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_bool(&j, st->bundle_alarm);
 		lim_json_obj_close(&j);
 	}
+	lim_json_key(&j, "undelivered_records");
+	lim_json_u64(&j, st->undelivered);
 	if (st->pipe) {
 		const struct limf_pipe_stats *p = st->pipe;
 		lim_json_key(&j, "pipeline");
@@ -701,7 +711,8 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
 	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm ||
-				  st->loss_alarm || st->bundle_alarm || failed_sources(st));
+				  st->loss_alarm || st->bundle_alarm || failed_sources(st) ||
+				  st->undelivered);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -920,6 +931,10 @@ static void prom(FILE *f, const struct limf_status *st)
 	prom_head(f, "limf_uptime_seconds", "gauge", "Seconds since limf capture started.");
 	fprintf(f, "limf_uptime_seconds %" PRIu64 ".%03" PRIu64 "\n", st->uptime_ms / 1000u,
 		st->uptime_ms % 1000u);
+	prom_one(f, "limf_records_undelivered_total", "counter",
+		 "Records of LIIDs whose warrant's delivery names no [authority]: decrypted, not "
+		 "handed over (an alarm).",
+		 st->undelivered);
 	prom_one(f, "limf_sources_failed", "gauge",
 		 "Live sources whose capture failed (ended while the service runs): an alarm.",
 		 failed_sources(st));

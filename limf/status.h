@@ -102,6 +102,9 @@ struct limf_status {
 	bool have_bundle;
 	uint64_t bundle_liids, bundle_max_liids, bundle_unrecorded;
 	bool bundle_alarm;
+	/* records of LIIDs whose warrant's delivery names no [authority] (limf/out.h
+	 * limf_out_undelivered): decrypted, not handed over; the alarm once there is one */
+	uint64_t undelivered;
 	struct limf_status_reload reload; /* all zero: no reload (and none rendered as such) */
 };
 

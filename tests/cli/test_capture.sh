@@ -504,7 +504,10 @@ many_warrants add "M$sfx" 33
 	bad "warrant add M$sfx-9-nd"
 many_calls "$tmp/m9.pcap" $((NOW + 10)) 10 1,1 $(seq 33) 9
 capture run9 --pcap "$tmp/m9.pcap" --speed max
-reap run9 0
+# (its records went to no authority: an alarm, exit 3; before, exit 0 and one line)
+reap run9 3
+grep -q "limf capture: ALARM: [1-9][0-9]* record(s) of LIIDs whose delivery names no \[authority\] were not handed over" \
+	"$tmp/run9.err" && ok || bad "run9: no alarm for the records not handed over"
 grep -q "limf capture: .* intercepted 34 " "$tmp/run9.err" && ok ||
 	{ bad "run9: summary"; grep "limf capture:" "$tmp/run9.err" >&2; }
 grep -q "pending 0 links" "$tmp/run9.err" && ok || bad "run9: not all confirmed"

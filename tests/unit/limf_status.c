@@ -1,5 +1,6 @@
-/* limf/status.c: a live source whose capture failed is an alarm in every rendering (text,
- * JSON, Prometheus); before, status said "alarm: none" while an interface read nothing (an
+/* limf/status.c: a live source whose capture failed, and records not handed over for want of
+ * an [authority], are alarms in every rendering (text, JSON, Prometheus); before, status said
+ * "alarm: none" while an interface read nothing, or a LIID's content went nowhere (an
  * audit). */
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,19 @@ void t_status_sources(void)
 	CHECK(strstr(j, "\"alarm\":true") && strstr(j, "\"name\":\"eth2\"") &&
 	      strstr(j, "\"failed\":true"));
 	CHECK(strstr(p, "\nlimf_sources_failed 1\n"));
+	free(t);
+	free(j);
+	free(p);
+	/* records of a LIID whose delivery names no [authority]: not handed over, an alarm */
+	src[1].failed = false;
+	st.undelivered = 5;
+	t = render(&st, LIMF_STATUS_TEXT);
+	j = render(&st, LIMF_STATUS_JSON);
+	p = render(&st, LIMF_STATUS_PROM);
+	CHECK(strstr(t, "alarm: 5 record(s) of LIIDs whose delivery names no [authority] not "
+			"handed over\n"));
+	CHECK(strstr(j, "\"alarm\":true") && strstr(j, "\"undelivered_records\":5"));
+	CHECK(strstr(p, "\nlimf_records_undelivered_total 5\n"));
 	free(t);
 	free(j);
 	free(p);
