@@ -46,9 +46,11 @@ void limf_health_summary(const struct limf_status *st, struct wr_instance *in)
 	in->links = in->links_up = in->spool_pending = 0;
 	/* the warrant gate failing is an alarm of the instance too, and so are a refused last
 	 * reload (the running configuration is not the file's), the KMS certificate store and
-	 * traffic lost to capacity limits, and LIIDs the evidence bundle cannot record */
+	 * traffic lost to capacity limits, LIIDs the evidence bundle cannot record, records handed
+	 * to no authority and live sources whose capture failed */
 	in->alarm = st->gate_alarm || st->reload.last == LIMF_RELOAD_REFUSED ||
-		    st->cert_store_alarm || st->loss_alarm || st->bundle_alarm || st->undelivered;
+		    st->cert_store_alarm || st->loss_alarm || st->bundle_alarm || st->undelivered ||
+		    limf_status_failed_sources(st);
 	for (size_t i = 0; st->dlv && i < limf_dlv_count(st->dlv); i++) {
 		struct limf_dlv_stats ds;
 		limf_dlv_stats(st->dlv, i, &ds);

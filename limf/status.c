@@ -298,8 +298,8 @@ uint64_t limf_status_kernel_dropped(const struct limf_status_src *src, size_t n)
 	return k;
 }
 
-/* Live sources whose capture failed. */
-static size_t failed_sources(const struct limf_status *st)
+/* see status.h */
+size_t limf_status_failed_sources(const struct limf_status *st)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < st->n_src; i++)
@@ -316,7 +316,7 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 	const char *sep = "";
 	bool gate = st->gate_alarm, rl = reload_alarm(st), cs = st->cert_store_alarm;
 	bool lost = st->loss_alarm, bun = st->bundle_alarm;
-	size_t nf = failed_sources(st);
+	size_t nf = limf_status_failed_sources(st);
 	fputs("alarm: ", f);
 	if (st->undelivered) {
 		fprintf(f,
@@ -326,11 +326,11 @@ static void alarm_line(FILE *f, const struct limf_status *st, bool full, bool da
 		sep = ", ";
 	}
 	if (nf) {
-		fprintf(f, "%zu source(s) failed: capture ended (see sources)", nf);
+		fprintf(f, "%s%zu source(s) failed: capture ended (see sources)", sep, nf);
 		sep = ", ";
 	}
 	if (gate) {
-		fputs("warrant gate failing (decision or audit errors)", f);
+		fprintf(f, "%swarrant gate failing (decision or audit errors)", sep);
 		sep = ", ";
 	}
 	if (lost) {
@@ -711,8 +711,8 @@ static void json(FILE *f, const struct limf_status *st)
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "alarm");
 	lim_json_bool(&j, alarm || st->gate_alarm || reload_alarm(st) || st->cert_store_alarm ||
-				  st->loss_alarm || st->bundle_alarm || failed_sources(st) ||
-				  st->undelivered);
+				  st->loss_alarm || st->bundle_alarm ||
+				  limf_status_failed_sources(st) || st->undelivered);
 	lim_json_obj_close(&j);
 	(void)!lim_json_end(&j); /* balanced by construction; a write error shows in the stream */
 }
@@ -937,7 +937,7 @@ static void prom(FILE *f, const struct limf_status *st)
 		 st->undelivered);
 	prom_one(f, "limf_sources_failed", "gauge",
 		 "Live sources whose capture failed (ended while the service runs): an alarm.",
-		 failed_sources(st));
+		 limf_status_failed_sources(st));
 	prom_src(f, st, "limf_source_frames_total", "Frames read from the source.", 0);
 	prom_src(f, st, "limf_source_bytes_total", "Captured octets read from the source.", 1);
 	prom_src(f, st, "limf_source_kernel_received_total",

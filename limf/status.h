@@ -108,6 +108,9 @@ struct limf_status {
 	struct limf_status_reload reload; /* all zero: no reload (and none rendered as such) */
 };
 
+/* Live sources of st whose capture failed (struct limf_status_src failed): an alarm. */
+size_t limf_status_failed_sources(const struct limf_status *st);
+
 /* How long `limf capture` keeps the gate alarm (and the KMS certificate store's and the loss
  * alarm) raised after its counters last grew. */
 #define LIMF_GATE_ALARM_MS 300000u

@@ -69,4 +69,13 @@ void t_status_sources(void)
 	free(t);
 	free(j);
 	free(p);
+	/* several at once: each said, apart (a review found them run together) */
+	src[0].failed = true;
+	st.gate_alarm = true;
+	t = render(&st, LIMF_STATUS_TEXT);
+	CHECK(strstr(t,
+		     "alarm: 5 record(s) of LIIDs whose delivery names no [authority] not "
+		     "handed over, 1 source(s) failed: capture ended (see sources), warrant gate "
+		     "failing (decision or audit errors)\n"));
+	free(t);
 }
