@@ -161,14 +161,19 @@ static void name_lock_holders(struct wr_db *db)
 	size_t n = strlen(db->msg);
 	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return;
+	/* a session that waits for the row holds locks on the relation too (RowShareLock, the
+	 * tuple's): those that wait for any lock are left out, each session named once (a review
+	 * saw limf's own waiting workers named, twice each); names without control characters */
 	r = PQexec(db->conn,
-		   "SELECT string_agg(format('pid %s, role %s, %s, in a transaction since %s',"
-		   " a.pid, a.usename, coalesce(nullif(a.application_name, ''), 'no application'),"
-		   " coalesce(to_char(a.xact_start AT TIME ZONE 'UTC',"
-		   " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'a time not shown to this role')), '; ')"
-		   " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-		   " WHERE l.relation = to_regclass('limf.audit_lock') AND l.granted"
-		   " AND l.pid <> pg_backend_pid()");
+		   "SELECT string_agg(regexp_replace(format('pid %s, role %s, %s, in a transaction"
+		   " since %s', a.pid, a.usename, coalesce(nullif(a.application_name, ''),"
+		   " 'no application'), coalesce(to_char(a.xact_start AT TIME ZONE 'UTC',"
+		   " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'a time not shown to this role')),"
+		   " '[[:cntrl:]]', '?', 'g'), '; ' ORDER BY a.pid)"
+		   " FROM pg_stat_activity a WHERE a.pid IN (SELECT l.pid FROM pg_locks l"
+		   "  WHERE l.relation = to_regclass('limf.audit_lock') AND l.granted"
+		   "  AND l.pid <> pg_backend_pid() AND NOT EXISTS (SELECT 1 FROM pg_locks w"
+		   "   WHERE w.pid = l.pid AND NOT w.granted))");
 	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 	    !PQgetisnull(r, 0, 0) && n + 1 < sizeof db->msg)
 		snprintf(db->msg + n, sizeof db->msg - n, " (the audit chain's lock is held by %s)",

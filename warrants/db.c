@@ -186,6 +186,26 @@ static bool idle_now(const struct wr_db *db)
 	return !db->in_tx && t != PQTRANS_INTRANS && t != PQTRANS_INERROR;
 }
 
+/* Whether WR_CONNECT_TIMEOUT_S may stand in for a connect_timeout connstr does not set: not
+ * when PGCONNECT_TIMEOUT says one, nor when a service is named (PGSERVICE, or service= in the
+ * string: its file may say one), nor when the string sets one itself (it would win anyway). */
+static bool default_timeout_ok(const char *connstr)
+{
+	PQconninfoOption *o;
+	bool ok = true;
+	const char *e = getenv("PGCONNECT_TIMEOUT"), *sv = getenv("PGSERVICE");
+	if ((e && e[0]) || (sv && sv[0]))
+		return false;
+	o = PQconninfoParse(connstr, NULL);
+	for (PQconninfoOption *p = o; p && p->keyword; p++)
+		if ((strcmp(p->keyword, "service") == 0 ||
+		     strcmp(p->keyword, "connect_timeout") == 0) &&
+		    p->val && p->val[0])
+			ok = false;
+	PQconninfoFree(o);
+	return ok;
+}
+
 /* see warrants.h */
 enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **out)
 {
@@ -198,9 +218,13 @@ enum lim_err wr_db_open(const char *connstr, const char *actor, struct wr_db **o
 	{
 		/* connect_timeout first: the connection string's own, if it sets one, comes
 		 * after it and wins (libpq: a later keyword, or one from the expanded dbname,
-		 * overrides an earlier one) */
+		 * overrides an earlier one). A value in the array takes the place of libpq's
+		 * other sources (PGCONNECT_TIMEOUT, a service file: a review), so it is given only
+		 * when none of them can say: no PGCONNECT_TIMEOUT, and no service named. */
 		const char *const kw[] = { "connect_timeout", "dbname", NULL };
-		const char *const val[] = { WR_CONNECT_TIMEOUT_S, connstr ? connstr : "", NULL };
+		const char *val[] = { WR_CONNECT_TIMEOUT_S, connstr ? connstr : "", NULL };
+		if (!default_timeout_ok(val[1]))
+			val[0] = NULL; /* (NULL or "": ignored by libpq) */
 		db->conn = PQconnectdbParams(kw, val, 1);
 	}
 	if (!db->conn)

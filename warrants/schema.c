@@ -842,6 +842,27 @@ static const char *const m11[] = {
 	NULL
 };
 
+/* Schema version 12: the row.* rows are the database's own, whatever the client builds. Version
+ * 11 refused a client's row.* insert unless it came from a trigger (pg_trigger_depth() >= 2):
+ * a role that may create a trigger (CREATE on schema public is PUBLIC's by default before
+ * PostgreSQL 15) could write one from its own trigger, indistinguishable from the database's
+ * (a review). The insert must now run as the owner of audit_row_change (its SECURITY DEFINER
+ * context, which no client can enter: EXECUTE on it is revoked), and the prefix is matched in
+ * any case (a client's "Row.targets.insert" looked alike). */
+static const char *const m12[] = {
+	"CREATE OR REPLACE FUNCTION limf.audit_db_reserved() RETURNS trigger LANGUAGE plpgsql"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  IF NEW.action ILIKE 'row.%' AND current_user <> (SELECT pg_get_userbyid(p.proowner)"
+	"    FROM pg_proc p WHERE p.oid = 'limf.audit_row_change()'::regprocedure) THEN"
+	"   RAISE EXCEPTION 'limf.audit: actions row.* are written by the database only'"
+	"    USING ERRCODE = 'insufficient_privilege';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -855,6 +876,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 10, "revoked warrants final; the audit chain serialised on a row lock", m10, NULL },
 	{ 11, "every change to the warrant tables on the audit chain as the database made it", m11,
 	  NULL },
+	{ 12, "row.* audit rows written by the database only (its trigger's owner)", m12, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 
