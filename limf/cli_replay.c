@@ -534,6 +534,13 @@ int limf_cmd_replay(int argc, char **argv)
 				conf.spool_dir, o.config);
 			dlv_rc = 3;
 		}
+		/* (in the bundle, not on the network: said, the exit unchanged) */
+		if (ost.undelivered)
+			fprintf(stderr,
+				"limf: handover: %" PRIu64 " record(s) of LIIDs whose delivery "
+				"names no [authority] were not handed over (they are in the "
+				"bundle)\n",
+				ost.undelivered);
 	}
 	/* A bundle of a run whose gate failed is signed and verifies, but is not the whole
 	 * evidence: warranted calls may be missing (a decision or CIN that failed is no
@@ -603,6 +610,8 @@ int limf_cmd_replay(int argc, char **argv)
 			lim_json_u64(&j, ost.dlv_cc);
 			lim_json_key(&j, "refused");
 			lim_json_u64(&j, ost.dlv_refused);
+			lim_json_key(&j, "undelivered");
+			lim_json_u64(&j, ost.undelivered);
 			lim_json_key(&j, "all_confirmed");
 			lim_json_bool(&j, dlv_rc == 0);
 			lim_json_obj_close(&j);

@@ -67,7 +67,7 @@ lemf_up "$tmp/l1.jsonl" 127.0.0.1:0 127.0.0.1:0 "${lemf_tls[@]}"
 [ "$p2" != 0 ] && ok || bad "limf-lemf did not start"
 conf
 expect 0 replay1 "$limf" replay --config "$tmp/limf.conf" --deliver --json --out "$tmp/ev1" "$tmp/c1.pcap"
-pyjson replay1 "j['handover']['all_confirmed'] and j['handover']['refused']==0 and j['handover']['cc_spooled']>0"
+pyjson replay1 "j['handover']['all_confirmed'] and j['handover']['refused']==0 and j['handover']['cc_spooled']>0 and j['handover']['undelivered']>0"
 pyjson replay1 "sorted(j['liids'])==sorted(['$L','$L2']) and j['summary']['calls_intercepted']==2"
 # every call ended: the spools hold no sequence counter for them any more (the seq file is
 # its header line only), while their records were delivered with their numbers (compare1)
@@ -76,6 +76,7 @@ for k in hi2 hi3; do
 		bad "replay1: $k seq file keeps counters of ended calls: $(head -3 "$tmp/spool/lemf1/$k/seq")"
 done
 has replay1 "warrant $L2: delivery 'nowhere' is no \[authority\]"
+has replay1 "handover: [1-9][0-9]* record(s) of LIIDs whose delivery names no \[authority\] were not handed over (they are in the bundle)"
 stop_lemf
 cat >"$tmp/compare1.py" <<'PY'
 import json, struct, sys
