@@ -293,6 +293,10 @@ const struct cap_x2x3_stats *cap_x2x3_srv_stats(const struct cap_x2x3_srv *s);
  * TCP and never read, while the service finished (up to the 10 s handover flush), then closed
  * in order: the POI could not tell (an audit). NULL, or stopped already: a no-op. */
 void cap_x2x3_srv_stop(struct cap_x2x3_srv *s);
+/* The first half of it: the listener closes (no new POI connection, a connect is refused),
+ * the open connections go on; a drain between the two reads what they hold without taking
+ * connections it would only cut. NULL, or closed already: a no-op. */
+void cap_x2x3_srv_stop_accepting(struct cap_x2x3_srv *s);
 void cap_x2x3_srv_free(struct cap_x2x3_srv *s); /* NULL is a no-op; closes everything */
 
 #endif

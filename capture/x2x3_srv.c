@@ -501,14 +501,21 @@ static void conn_close(struct cap_x2x3_srv *s, struct conn *c, const char *why)
 }
 
 /* see x2x3.h */
+void cap_x2x3_srv_stop_accepting(struct cap_x2x3_srv *s)
+{
+	if (!s || s->lfd < 0)
+		return;
+	close(s->lfd);
+	s->lfd = -1;
+}
+
+/* see x2x3.h */
 void cap_x2x3_srv_stop(struct cap_x2x3_srv *s)
 {
 	if (!s || s->stopped)
 		return;
 	s->stopped = true;
-	if (s->lfd >= 0)
-		close(s->lfd);
-	s->lfd = -1;
+	cap_x2x3_srv_stop_accepting(s);
 	for (size_t i = 0; s->c && i < CAP_X2X3_MAX_SLOTS; i++)
 		conn_close(s, &s->c[i], "the service stops");
 }
@@ -534,9 +541,11 @@ size_t cap_x2x3_srv_pollfds(const struct cap_x2x3_srv *s, struct pollfd *pfd, si
 	size_t n = 0;
 	if (max == 0 || s->stopped)
 		return 0;
-	pfd[n].fd = s->lfd;
-	pfd[n].events = POLLIN;
-	pfd[n++].revents = 0;
+	if (s->lfd >= 0) { /* (none once it stops accepting) */
+		pfd[n].fd = s->lfd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
 	for (size_t i = 0; i < CAP_X2X3_MAX_SLOTS && n < max; i++) {
 		const struct conn *c = &s->c[i];
 		if (c->st == C_FREE)

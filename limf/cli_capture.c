@@ -847,6 +847,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 static void x23_tail(struct limf_x23 *x)
 {
 	uint64_t end = lim_mono_ns() + TAIL_NS;
+	limf_x23_stop_accepting(x); /* (a connection made now would only be cut: a review) */
 	while (x && lim_mono_ns() < end) {
 		struct pollfd pfd[LIMF_X23_MAX_FDS];
 		size_t n = limf_x23_pollfds(x, pfd, LIMF_X23_MAX_FDS);

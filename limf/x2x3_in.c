@@ -412,6 +412,13 @@ void limf_x23_stop(struct limf_x23 *x)
 }
 
 /* see x2x3_in.h */
+void limf_x23_stop_accepting(struct limf_x23 *x)
+{
+	if (x)
+		cap_x2x3_srv_stop_accepting(x->srv);
+}
+
+/* see x2x3_in.h */
 void limf_x23_free(struct limf_x23 *x)
 {
 	if (!x)

@@ -102,6 +102,8 @@ void limf_x23_warrants_changed(struct limf_x23 *x);
 void limf_x23_xid_str(const uint8_t xid[16], char out[37]);
 /* The service stops: no more X2/X3 read (cap_x2x3_srv_stop); the counters stay. */
 void limf_x23_stop(struct limf_x23 *x);
+/* No new POI connection from now on (cap_x2x3_srv_stop_accepting); the open ones go on. */
+void limf_x23_stop_accepting(struct limf_x23 *x);
 void limf_x23_free(struct limf_x23 *x); /* NULL is a no-op */
 
 #endif

@@ -1246,10 +1246,11 @@ static void t_x2x3_crl_midway(void)
 	t_env_free(&e);
 }
 
-/* cap_x2x3_srv_stop (the service stops): the listener and an open POI connection close at
- * once, without a close_notify, so the POI sees its connection cut, not ended in order (it
- * stayed open and acknowledged PDUs it never read through the service's end: an audit); no
- * descriptor is polled after it, a step does nothing, the counters stay. */
+/* cap_x2x3_srv_stop_accepting, then cap_x2x3_srv_stop (the service stops): the listener closes
+ * first while the open connection is still read, then that closes too, at once, without a
+ * close_notify, so the POI sees its connection cut, not ended in order (it stayed open and
+ * acknowledged PDUs it never read through the service's end: an audit); no descriptor is
+ * polled after it, a step does nothing, the counters stay. */
 static void t_x2x3_stop(void)
 {
 	struct t_env env;
@@ -1264,6 +1265,11 @@ static void t_x2x3_stop(void)
 	CHECK(c && t_keepalive(s, c, 7));
 	if (s && c) {
 		uint64_t closed = cap_x2x3_srv_stats(s)->closed;
+		/* first no new connection; the open one goes on (and is all that is polled) */
+		cap_x2x3_srv_stop_accepting(s);
+		CHECK(t_connect(cap_x2x3_srv_port(s)) < 0);
+		CHECK(cap_x2x3_srv_pollfds(s, pfd, 4) == 1 && t_keepalive(s, c, 8));
+		cap_x2x3_srv_stop_accepting(s); /* (twice: a no-op) */
 		cap_x2x3_srv_stop(s);
 		CHECK(cap_x2x3_srv_stats(s)->active == 0 &&
 		      cap_x2x3_srv_stats(s)->closed == closed + 1);
