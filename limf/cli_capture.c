@@ -1483,7 +1483,7 @@ int limf_cmd_capture(int argc, char **argv)
 			struct limf_audit_mark am;
 			char *x;
 			limf_audit_mark_read(db, &am);
-			x = limf_with_audit(extra, &am);
+			x = limf_with_audit(extra, &am, NULL, NULL);
 			free(extra);
 			extra = x;
 		}

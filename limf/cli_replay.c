@@ -137,37 +137,26 @@ static void put_cuts(struct lim_json *j, const struct cut *c, size_t n)
 	lim_json_arr_close(j);
 }
 
-/* extra (object members) with ,"audit":{...} (limf_with_audit) and, for n > 0,
- * ,"truncated_inputs":[...] after them; malloc'd, NULL on failure. */
-static char *with_members(const char *extra, const struct limf_audit_mark *a, const struct cut *c,
-			  size_t n)
+/* The cut inputs, for limf_with_audit: ,"truncated_inputs":[...] when there are any. */
+struct cuts {
+	const struct cut *c;
+	size_t n;
+};
+
+static bool put_truncated(FILE *f, void *ctx)
 {
+	const struct cuts *k = ctx;
 	struct lim_json j;
-	char *txt = NULL, *withaud = limf_with_audit(extra, a);
-	size_t len = 0;
-	FILE *f;
-	bool ok;
-	if (!withaud || !n)
-		return withaud;
-	f = open_memstream(&txt, &len);
-	if (!f) {
-		free(withaud);
-		return NULL;
-	}
-	fputs(withaud, f);
-	free(withaud);
+	if (!k->n)
+		return true;
 	fputs(",\"truncated_inputs\":", f);
 	lim_json_init(&j, f);
-	put_cuts(&j, c, n);
-	ok = lim_json_end(&j) == LIM_OK;
-	if (fclose(f) != 0 || !ok) {
-		free(txt);
-		return NULL;
-	}
-	return txt;
+	put_cuts(&j, k->c, k->n);
+	return lim_json_end(&j) == LIM_OK;
 }
 
-/* The most octets with_members adds (JSON escapes a character in 6 at most). */
+/* The most octets the audit and truncated_inputs members add (JSON escapes a character in 6
+ * at most). */
 static size_t members_max(const struct cut *c, size_t n)
 {
 	size_t m = LIMF_AUDIT_MEMBER_MAX;
@@ -483,7 +472,8 @@ int limf_cmd_replay(int argc, char **argv)
 		enum lim_err e;
 		limf_audit_mark_read(db, &amark);
 		if (extra) {
-			char *x = with_members(extra, &amark, cuts, n_cut);
+			struct cuts k = { cuts, n_cut };
+			char *x = limf_with_audit(extra, &amark, put_truncated, &k);
 			free(extra);
 			extra = x;
 		}

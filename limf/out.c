@@ -2331,7 +2331,8 @@ void limf_json_audit(struct lim_json *j, const struct limf_audit_mark *a)
 }
 
 /* see out.h */
-char *limf_with_audit(const char *extra, const struct limf_audit_mark *a)
+char *limf_with_audit(const char *extra, const struct limf_audit_mark *a, limf_members_fn more,
+		      void *ctx)
 {
 	struct lim_json j;
 	char *txt = NULL;
@@ -2346,7 +2347,7 @@ char *limf_with_audit(const char *extra, const struct limf_audit_mark *a)
 	fputs("\"audit\":", f);
 	lim_json_init(&j, f);
 	limf_json_audit(&j, a);
-	ok = lim_json_end(&j) == LIM_OK;
+	ok = lim_json_end(&j) == LIM_OK && (!more || more(f, ctx));
 	if (fclose(f) != 0 || !ok) {
 		free(txt);
 		return NULL;

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/err.h"
 #include "handover/bundle.h"
@@ -128,11 +129,17 @@ struct limf_audit_mark {
 void limf_audit_mark_read(struct wr_db *db, struct limf_audit_mark *a);
 /* The member's value into j. */
 void limf_json_audit(struct lim_json *j, const struct limf_audit_mark *a);
-/* extra (object members, as limf_out_manifest gives) with ,"audit":{...} after them; malloc'd,
- * NULL on failure. At most LIMF_AUDIT_MEMBER_MAX octets longer (a reserve for
- * limf_out_manifest). */
-char *limf_with_audit(const char *extra, const struct limf_audit_mark *a);
-#define LIMF_AUDIT_MEMBER_MAX (64 + 6 * 256 + 2 * WR_HASH_LEN + 64)
+/* Further members for limf_with_audit: writes each, with its leading ',', into f; false on
+ * failure. */
+typedef bool (*limf_members_fn)(FILE *f, void *ctx);
+/* extra (object members, as limf_out_manifest gives) with ,"audit":{...} and what more (NULL:
+ * nothing) writes after them, built once; malloc'd, NULL on failure. The audit member is at
+ * most LIMF_AUDIT_MEMBER_MAX octets (a reserve for limf_out_manifest; JSON escapes a character
+ * of why in 6 at most). */
+char *limf_with_audit(const char *extra, const struct limf_audit_mark *a, limf_members_fn more,
+		      void *ctx);
+#define LIMF_AUDIT_MEMBER_MAX                                                                      \
+	(64 + 6 * sizeof(((struct limf_audit_mark *)0)->why) + 2 * WR_HASH_LEN + 64)
 
 /* ---- set-up shared by replay and capture (messages on stderr; 0 ok, 1 failed) ---- */
 
