@@ -824,15 +824,14 @@ static void session_expires(const struct cap_sip_msg *m, struct cap_call *x)
 }
 
 /* The call a full table gives up, other than keep: the oldest call without any response, else
- * the oldest ringing one, else the oldest established one, not held and with what w wants. */
-static struct cap_call *unheld_victim(const struct cap_calls *c, const struct cap_call *keep,
-				      enum want w)
+ * the oldest ringing one, else the oldest established one, not held. */
+static struct cap_call *unheld_victim(const struct cap_calls *c, const struct cap_call *keep)
 {
 	struct cap_call *x;
-	if ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, w)) ||
-	    (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, w)))
+	if ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, W_ANY)) ||
+	    (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, W_ANY)))
 		return x;
-	return oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, w);
+	return oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_ANY);
 }
 
 static void call_evict(struct cap_calls *c, struct cap_call *x, uint64_t ts)
@@ -880,7 +879,7 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 	size_t s;
 	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
 		call_free(c, x, true, ts);
-	if (c->n_calls >= c->lim.max_calls && (x = unheld_victim(c, keep, W_ANY)))
+	if (c->n_calls >= c->lim.max_calls && (x = unheld_victim(c, keep)))
 		call_evict(c, x, ts);
 	if (c->n_calls >= c->lim.max_calls) {
 		c->st->drop[CAP_DROP_CALL_TABLE]++;
