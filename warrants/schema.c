@@ -53,6 +53,26 @@
 	       "  RETURN NEW;"                                                                     \
 	       " END $$"
 
+/* The require_audit of versions 3 and 11 (m3, m11; m1 has the first): a change to a warrant,
+ * its targets or its XIDs needs an audit row of its LIID in the transaction, and such a row is
+ * one that matches row (versions 11 on: the client's own, not the database's row.*). */
+#define REQUIRE_AUDIT(row)                                                                         \
+	"CREATE OR REPLACE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql"         \
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"                            \
+	" DECLARE l text;"                                                                         \
+	" BEGIN"                                                                                   \
+	"  IF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"                                   \
+	"   SELECT w.liid INTO l FROM limf.warrants w"                                             \
+	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"                               \
+	"  ELSE l := NEW.liid; END IF;"                                                            \
+	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"                            \
+	"    WHERE a.txid = txid_current() AND a.liid = l" row ") THEN"                            \
+	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"                        \
+	"    USING ERRCODE = 'integrity_constraint_violation';"                                    \
+	"  END IF;"                                                                                \
+	"  RETURN NULL;"                                                                           \
+	" END $$"
+
 static const char *const m1[] = {
 	"GRANT USAGE ON SCHEMA limf TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
 	"GRANT SELECT ON limf.schema_version TO " WR_ROLE_OPERATOR ", " WR_ROLE_SERVICE,
@@ -211,21 +231,7 @@ static const char *const m3[] = {
 	" added_at timestamptz NOT NULL DEFAULT now())",
 	"CREATE INDEX warrant_xids_warrant ON limf.warrant_xids (warrant_id)",
 
-	"CREATE OR REPLACE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql"
-	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
-	" DECLARE l text;"
-	" BEGIN"
-	"  IF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"
-	"   SELECT w.liid INTO l FROM limf.warrants w"
-	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"
-	"  ELSE l := NEW.liid; END IF;"
-	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"
-	"    WHERE a.txid = txid_current() AND a.liid = l) THEN"
-	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"
-	"    USING ERRCODE = 'integrity_constraint_violation';"
-	"  END IF;"
-	"  RETURN NULL;"
-	" END $$",
+	REQUIRE_AUDIT(""),
 	"CREATE CONSTRAINT TRIGGER warrant_xids_audited AFTER INSERT OR DELETE"
 	" ON limf.warrant_xids DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
 	" EXECUTE FUNCTION limf.require_audit()",
@@ -818,21 +824,7 @@ static const char *const m11[] = {
 	"CREATE TRIGGER audit_db_reserved BEFORE INSERT ON limf.audit"
 	" FOR EACH ROW EXECUTE FUNCTION limf.audit_db_reserved()",
 	/* the client's own row is still required (who and why), beside the database's */
-	"CREATE OR REPLACE FUNCTION limf.require_audit() RETURNS trigger LANGUAGE plpgsql"
-	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
-	" DECLARE l text;"
-	" BEGIN"
-	"  IF TG_TABLE_NAME IN ('targets', 'warrant_xids') THEN"
-	"   SELECT w.liid INTO l FROM limf.warrants w"
-	"    WHERE w.id = coalesce(NEW.warrant_id, OLD.warrant_id);"
-	"  ELSE l := NEW.liid; END IF;"
-	"  IF l IS NOT NULL AND NOT EXISTS (SELECT 1 FROM limf.audit a"
-	"    WHERE a.txid = txid_current() AND a.liid = l AND a.action NOT LIKE 'row.%') THEN"
-	"   RAISE EXCEPTION 'change to warrant % without its audit row', l"
-	"    USING ERRCODE = 'integrity_constraint_violation';"
-	"  END IF;"
-	"  RETURN NULL;"
-	" END $$",
+	REQUIRE_AUDIT(" AND a.action NOT LIKE 'row.%'"),
 	"CREATE TRIGGER warrants_audit_row AFTER INSERT OR UPDATE OR DELETE ON limf.warrants"
 	" FOR EACH ROW EXECUTE FUNCTION limf.audit_row_change()",
 	"CREATE TRIGGER targets_audit_row AFTER INSERT OR UPDATE OR DELETE ON limf.targets"
