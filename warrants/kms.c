@@ -1591,14 +1591,23 @@ enum lim_err wr_kms_parse_keyprov(struct wr_kms *k, const char *resp, size_t len
 	return e;
 }
 
+/* One row of action per LIID of d, all or none: in a transaction of their own when there are
+ * several and none is open. Appended one by one, a row that failed for one LIID left those of
+ * the others: kms.request rows of a request never sent, with no kms.result (an audit). The
+ * first error into *first. */
 static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, const char *action,
 		      const char *detail, enum lim_err *first)
 {
-	for (size_t i = 0; i < d->n_matches; i++) {
-		enum lim_err e = wr_audit_append(db, d->matches[i].liid, action, detail);
-		if (e != LIM_OK && *first == LIM_OK)
-			*first = e;
-	}
+	bool tx = d->n_matches > 1 && !db->in_tx && !wr_in_tx(db);
+	enum lim_err e = tx ? wr_begin(db) : LIM_OK;
+	for (size_t i = 0; i < d->n_matches && e == LIM_OK; i++)
+		e = wr_audit_append(db, d->matches[i].liid, action, detail);
+	if (tx && e == LIM_OK)
+		e = wr_commit(db);
+	else if (tx)
+		wr_rollback(db);
+	if (e != LIM_OK && *first == LIM_OK)
+		*first = e;
 }
 
 /* see kms.h */

@@ -51,8 +51,10 @@
  * Audit (wr_audit_append on the caller's db): "kms.init" (LIID "") for each certificate
  * fetch, first or re-fetch alike; for a key fetch, before any byte is sent, one "kms.request" row
  * per matched LIID (user URI, key period, call time) and after it one "kms.result" row per LIID
- * with the outcome ("ok ..." or "error ..."). A request whose audit row cannot be written is not
- * sent. A URI refused by the decision binding is audited as "kms.refused".
+ * with the outcome ("ok ..." or "error ..."); each action's rows for all the LIIDs or for none
+ * (one transaction, when the caller has none open). A request whose audit rows cannot be
+ * written is not sent; keys whose result rows cannot be are dropped. A URI refused by the
+ * decision binding is audited as "kms.refused".
  *
  * Validation and cache: received keys are checked against the KMS certificate they name
  * (UserUri, UserID equal to the identifier computed locally, KeyPeriodNo, KmsUri; a key set

@@ -1522,6 +1522,83 @@ out:
 	wr_db_close(db);
 }
 
+/* Makes the test's trigger on limf.audit refuse l's rows of action ("": none). */
+static void refuse_rows(PGconn *adm, const char *l, const char *action)
+{
+	char sql[512], st[6];
+	snprintf(sql, sizeof sql,
+		 "CREATE OR REPLACE FUNCTION limf.t_refuse_%ld() RETURNS trigger LANGUAGE plpgsql"
+		 " AS $$ BEGIN IF NEW.liid = '%s' AND NEW.action = '%s' THEN"
+		 " RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$",
+		 (long)getpid(), l, action);
+	t_sql(adm, sql, st);
+	CHECK(st[0] == '\0');
+}
+
+/* A key request under two warrants writes its kms.request rows, and its kms.result rows, for
+ * both LIIDs or for neither: a row that failed for one left the other's (an audit). The
+ * failure is made by a trigger that refuses one LIID's rows of one action. */
+static void t_kms_audit_all(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = NULL;
+	struct wr_kms_decision *d = NULL;
+	PGconn *adm = t_pg(T_ADMIN);
+	char l1[WR_LIID_MAX + 1], l2[WR_LIID_MAX + 1], alice[96], sql[256], st[6];
+	int64_t now = real_us();
+	int lines;
+	t_liid(l1, sizeof l1, "kaa1");
+	t_liid(l2, sizeof l2, "kaa2");
+	snprintf(alice, sizeof alice, "sip:alice-aa-%ld@example.org", (long)getpid());
+	add_warrant(l1, now - 3600000000LL, now + 3600000000LL, alice);
+	add_warrant(l2, now - 3600000000LL, now + 3600000000LL, alice);
+	d = decide(db, alice, NULL, now);
+	CHECK(d != NULL && wr_kms_decision_total(d) == 2);
+	refuse_rows(adm, l2, "kms.request");
+	snprintf(sql, sizeof sql,
+		 "CREATE TRIGGER zz_t_refuse_%ld BEFORE INSERT ON limf.audit FOR EACH ROW"
+		 " EXECUTE FUNCTION limf.t_refuse_%ld()",
+		 (long)getpid(), (long)getpid());
+	t_sql(adm, sql, st);
+	CHECK(st[0] == '\0');
+	if (!d || st[0])
+		goto out;
+	/* the request's rows: neither, and nothing asked */
+	lines = log_count(t, PROV, alice);
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) != LIM_OK && keys == NULL);
+	CHECK(log_count(t, PROV, alice) == lines);
+	CHECK(audit_count(db, l1, "kms.request", alice) == 0);
+	CHECK(audit_count(db, l2, "kms.request", alice) == 0);
+	/* the result's rows: neither, and the keys dropped */
+	refuse_rows(adm, l2, "kms.result");
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) != LIM_OK && keys == NULL);
+	CHECK(log_count(t, PROV, alice) == lines + 1);
+	CHECK(audit_count(db, l1, "kms.request", alice) == 1);
+	CHECK(audit_count(db, l2, "kms.request", alice) == 1);
+	CHECK(audit_count(db, l1, "kms.result", alice) == 0);
+	CHECK(audit_count(db, l2, "kms.result", alice) == 0);
+	CHECK(wr_kms_cached(k) == 0);
+	/* nothing refused: both LIIDs' rows, on the same connection */
+	refuse_rows(adm, l2, "");
+	CHECK(wr_kms_keys(k, db, d, alice, &keys) == LIM_OK && keys != NULL);
+	CHECK(audit_count(db, l1, "kms.request", alice) == 2);
+	CHECK(audit_count(db, l2, "kms.request", alice) == 2);
+	CHECK(audit_count(db, l1, "kms.result", alice) == 1);
+	CHECK(audit_count(db, l2, "kms.result", alice) == 1);
+out:
+	snprintf(sql, sizeof sql, "DROP TRIGGER IF EXISTS zz_t_refuse_%ld ON limf.audit",
+		 (long)getpid());
+	t_sql(adm, sql, st);
+	snprintf(sql, sizeof sql, "DROP FUNCTION IF EXISTS limf.t_refuse_%ld()", (long)getpid());
+	t_sql(adm, sql, st);
+	PQfinish(adm);
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(db);
+}
+
 /* ---- the response parsers on their own (wr_kms_parse_init, wr_kms_parse_keyprov) ---------- */
 
 struct tbody {
@@ -1892,21 +1969,13 @@ static void t_kms_parse(void)
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },
-	{ "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },
-	{ "kms_uri_xml", t_kms_uri_xml },
-	{ "kms_rfc6509", t_kms_rfc6509 },
-	{ "kms_faults", t_kms_faults },
-	{ "kms_wipe", t_kms_wipe },
-	{ "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry },
-	{ "kms_many", t_kms_many },
-	{ "kms_forget", t_kms_forget },
-	{ "kms_validity", t_kms_validity },
-	{ "kms_rollover", t_kms_rollover },
-	{ "kms_store", t_kms_store },
-	{ "kms_upcoming", t_kms_upcoming },
-	{ "kms_parse", t_kms_parse },
-	{ NULL, NULL },
+	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },       { "kms_uri_xml", t_kms_uri_xml },
+	{ "kms_rfc6509", t_kms_rfc6509 },   { "kms_faults", t_kms_faults },
+	{ "kms_wipe", t_kms_wipe },         { "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },     { "kms_many", t_kms_many },
+	{ "kms_forget", t_kms_forget },     { "kms_audit_all", t_kms_audit_all },
+	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },       { "kms_upcoming", t_kms_upcoming },
+	{ "kms_parse", t_kms_parse },       { NULL, NULL },
 };
