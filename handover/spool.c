@@ -128,6 +128,7 @@ struct ho_spool {
 	int ackfd;
 	uint32_t ack_gen; /* generation of the newest ack slot */
 	bool ack_dirty;   /* an ack slot was written since the last fdatasync */
+	bool ack_zero;    /* at open: the ack file held only zeros (ack_load) */
 	struct seg *segs;
 	size_t nsegs, segcap;
 	int wfd;        /* the last segment, open for appending (-1: none) */
@@ -963,6 +964,14 @@ static bool ack_pick(struct ho_spool *s, const uint8_t *b, size_t r)
 	return found;
 }
 
+static bool all_zero(const uint8_t *p, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* Opens (creating) the ack file and reads the confirmed index. */
 static enum lim_err ack_load(struct ho_spool *s, bool *created)
 {
@@ -983,6 +992,18 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 		return LIM_OK;
 	}
 	found = ack_pick(s, b, (size_t)r);
+	if (!found && all_zero(b, (size_t)r)) {
+		/* its first slot lost (a power loss after the size reached the disk but not
+		 * the data): taken as created when no segment exists (ho_spool_open), since
+		 * the first slot is synced before any record is appended */
+		s->ack_zero = true;
+		*created = true;
+		return LIM_OK;
+	}
+	if (!found)
+		lim_err_log("spool %s: the ack file has no valid slot (damaged): what was "
+			    "confirmed delivered is not known",
+			    s->dir);
 	return found ? LIM_OK : LIM_E_PARSE;
 }
 
@@ -1046,14 +1067,6 @@ static enum lim_err list_segs(struct ho_spool *s, bool tidy)
 	if (s->nsegs)
 		qsort(s->segs, s->nsegs, sizeof *s->segs, seg_sort);
 	return LIM_OK;
-}
-
-static bool all_zero(const uint8_t *p, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 /* Whether buf[off..size) starts with a whole record that checks (its length and CRC). */
@@ -1430,6 +1443,13 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		err = list_segs(s, true);
 	if (err != LIM_OK)
 		goto out;
+	if (s->ack_zero && s->nsegs) {
+		lim_err_log("spool %s: the ack file holds only zeros, and records are spooled: "
+			    "what was confirmed delivered is not known",
+			    s->dir);
+		err = LIM_E_PARSE;
+		goto out;
+	}
 	s->damaged = quarantine_count(s->dirfd); /* what earlier runs quarantined */
 	err = LIM_E_PARSE;
 	if (s->nsegs && s->segs[0].first > s->seq_pos) {
@@ -2072,8 +2092,11 @@ static enum lim_err peek_once(const char *dir, int dirfd, const struct lim_owner
 		if (r < 0)
 			goto out;
 		if (r > 0 && !ack_pick(s, b, (size_t)r)) {
-			err = LIM_E_PARSE;
-			goto out;
+			if (!all_zero(b, (size_t)r)) {
+				err = LIM_E_PARSE;
+				goto out;
+			}
+			s->ack_zero = true; /* (as ho_spool_open takes it) */
 		}
 	} else if (errno != ENOENT) {
 		goto out;
@@ -2094,6 +2117,8 @@ static enum lim_err peek_once(const char *dir, int dirfd, const struct lim_owner
 		goto out;
 	}
 	err = list_segs(s, false);
+	if (err == LIM_OK && s->ack_zero && s->nsegs)
+		err = LIM_E_PARSE;
 	for (size_t i = 0; err == LIM_OK && i < s->nsegs; i++) {
 		err = peek_seg(s, i);
 		s->bytes += s->segs[i].size;
