@@ -855,6 +855,31 @@ static const char *const m12[] = {
 	NULL
 };
 
+/* Schema version 13: no change to the warrant tables escapes the chain. TRUNCATE fires no row
+ * trigger, so the owner's TRUNCATE of warrants, targets, XIDs or suspension periods left no
+ * audit row (session 27's note): it is refused, for everyone (rows are changed one by one,
+ * each on the chain). The suspension periods the gate counts (m8) get their row.* rows too:
+ * written by the database as a status changes, they were the one table whose direct change
+ * (a period deleted by the owner: the content of a suspension then in force for a replay)
+ * left no trace. */
+static const char *const m13[] = {
+	"CREATE FUNCTION limf.refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN RAISE EXCEPTION 'TRUNCATE of limf.% is refused: its rows change one by one, each"
+	" on the audit chain', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
+	"REVOKE ALL ON FUNCTION limf.refuse_truncate() FROM PUBLIC",
+	"CREATE TRIGGER warrants_no_truncate BEFORE TRUNCATE ON limf.warrants"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.refuse_truncate()",
+	"CREATE TRIGGER targets_no_truncate BEFORE TRUNCATE ON limf.targets"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.refuse_truncate()",
+	"CREATE TRIGGER warrant_xids_no_truncate BEFORE TRUNCATE ON limf.warrant_xids"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.refuse_truncate()",
+	"CREATE TRIGGER warrant_suspensions_no_truncate BEFORE TRUNCATE"
+	" ON limf.warrant_suspensions FOR EACH STATEMENT EXECUTE FUNCTION limf.refuse_truncate()",
+	"CREATE TRIGGER warrant_suspensions_audit_row AFTER INSERT OR UPDATE OR DELETE"
+	" ON limf.warrant_suspensions FOR EACH ROW EXECUTE FUNCTION limf.audit_row_change()",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -869,6 +894,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 11, "every change to the warrant tables on the audit chain as the database made it", m11,
 	  NULL },
 	{ 12, "row.* audit rows written by the database only (its trigger's owner)", m12, NULL },
+	{ 13, "warrant tables never truncated; suspension periods on the audit chain", m13, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -197,7 +197,7 @@ struct audit_cnt {
 	int n;
 	char actions[8][64];
 	int rows; /* the database's own rows (row.<table>.<op>, schema version 11) */
-	char row_actions[8][64];
+	char row_actions[16][64];
 	char row_last[64];
 };
 
@@ -207,7 +207,7 @@ static int audit_collect(void *ctx, const struct wr_audit_row *r)
 	struct audit_cnt *c = ctx;
 	CHECK(strcmp(r->os_user, "test") == 0 && strcmp(r->db_role, "limf_operator") == 0);
 	if (strncmp(r->action, "row.", 4) == 0) {
-		if (c->rows < 8)
+		if (c->rows < 16)
 			snprintf(c->row_actions[c->rows], sizeof c->row_actions[0], "%s",
 				 r->action);
 		snprintf(c->row_last, sizeof c->row_last, "%s", r->action);
@@ -368,6 +368,13 @@ static void t_api(void)
 		CHECK(c.rows >= 6 && strcmp(c.row_actions[0], "row.warrants.insert") == 0 &&
 		      strcmp(c.row_actions[1], "row.targets.insert") == 0 &&
 		      strcmp(c.row_last, "row.warrants.update") == 0);
+		/* the suspension period the gate counts, opened and closed (schema version 13) */
+		int per_ins = 0, per_upd = 0;
+		for (int i = 0; i < c.rows && i < 16; i++) {
+			per_ins += strcmp(c.row_actions[i], "row.warrant_suspensions.insert") == 0;
+			per_upd += strcmp(c.row_actions[i], "row.warrant_suspensions.update") == 0;
+		}
+		CHECK(c.rows <= 16 && per_ins == 1 && per_upd == 1);
 	}
 	wr_db_close(db);
 }

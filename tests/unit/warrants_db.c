@@ -175,6 +175,11 @@ static void t_roles(void)
 	expect_denied(adm, "UPDATE limf.audit SET detail = 'x'", "P0001");
 	expect_denied(adm, "DELETE FROM limf.audit WHERE id = 1", "P0001");
 	expect_denied(adm, "TRUNCATE limf.audit", "P0001");
+	/* nor may the owner empty a warrant table past the chain (schema version 13) */
+	expect_denied(adm, "TRUNCATE limf.targets", "42501");
+	expect_denied(adm, "TRUNCATE limf.warrant_xids", "42501");
+	expect_denied(adm, "TRUNCATE limf.warrant_suspensions", "42501");
+	expect_denied(adm, "TRUNCATE limf.warrants CASCADE", "42501");
 	t_snapshot(snap2);
 	CHECK(strcmp(snap, snap2) == 0);
 	/* by hand, with its audit row in the same transaction: accepted */
