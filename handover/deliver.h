@@ -175,7 +175,8 @@ struct ho_spool_stats {
 	/* damaged records quarantined: the files in quarantine/ (counted at open, so earlier
 	 * runs' too, plus each new one); a damaged region (a lost framing) counts once */
 	uint64_t damaged;
-	uint64_t seq_keys; /* sequence counters held */
+	uint64_t seq_keys;  /* sequence counters held */
+	uint64_t max_bytes; /* the bound in force (ho_spool_set_max_bytes) */
 	/* latched when an append was refused or a record quarantined, and at open when
 	 * quarantine/ holds files; see clear_alarm */
 	bool alarm;

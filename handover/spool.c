@@ -1995,6 +1995,7 @@ void ho_spool_get_stats(const struct ho_spool *s, struct ho_spool_stats *st)
 	st->torn_bytes = s->torn_bytes;
 	st->damaged = s->damaged;
 	st->seq_keys = s->seq.live;
+	st->max_bytes = s->cfg.max_bytes;
 	st->alarm = s->alarm;
 }
 

@@ -223,7 +223,15 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 	}
 out:
 	if (e != LIM_OK) {
-		dlv_free(d); /* the kept spools stay old's */
+		/* the kept spools stay old's, under old's bound (the refused configuration's
+		 * was set on those kept before the failure) */
+		for (size_t i = 0; i < d->n; i++)
+			for (int k = 0; k < 2; k++)
+				if (d->a[i].kept[k] &&
+				    ho_spool_set_max_bytes(d->a[i].sp[k], spool_bytes(old->conf)) !=
+					    LIM_OK) /* (cannot fail: old's bound was taken) */
+					fprintf(stderr, "limf: a spool's bound not restored\n");
+		dlv_free(d);
 		return e;
 	}
 	*out = d;

@@ -10,14 +10,20 @@ void t_losses(void);
 void t_utf8_fix(void);
 void t_mcalls(void);
 void t_status_sources(void);
+void t_dlv_refused_reload(void);
 
 int main(int argc, char **argv)
 {
 	static const struct lim_suite suites[] = {
-		{ "held_copy", t_held_copy }, { "held_sizes", t_held_sizes },
-		{ "held_emit", t_held_emit }, { "bg_digest", t_bg_digest },
-		{ "losses", t_losses },       { "utf8_fix", t_utf8_fix },
-		{ "mcalls", t_mcalls },       { "status_sources", t_status_sources },
+		{ "held_copy", t_held_copy },
+		{ "held_sizes", t_held_sizes },
+		{ "held_emit", t_held_emit },
+		{ "bg_digest", t_bg_digest },
+		{ "losses", t_losses },
+		{ "utf8_fix", t_utf8_fix },
+		{ "mcalls", t_mcalls },
+		{ "status_sources", t_status_sources },
+		{ "dlv_refused_reload", t_dlv_refused_reload },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
