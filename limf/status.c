@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/json.h"
 #include "handover/deliver.h"
 
@@ -1407,12 +1408,70 @@ void limf_ctl_close(struct limf_ctl *c)
 
 /* ---- metrics endpoint (libmicrohttpd, external poll) ----------------------------------------- */
 
+/* A connection's slot: when its request began to be due (its start, or its last response). */
+struct mconn {
+	struct MHD_Connection *c; /* NULL: free */
+	int fd;
+	bool cut;          /* shut down by the sweep: MHD closes it at its next run */
+	uint64_t since_ms; /* lim_mono_ns() / 1e6 */
+};
+
 struct limf_metrics {
 	struct MHD_Daemon *d;
 	int epfd;
 	limf_status_fn fn;
 	void *ctx;
+	struct mconn conns[LIMF_METRICS_CLIENTS];
+	uint64_t deadline_ms; /* LIMF_METRICS_DEADLINE_MS, or the environment's */
 };
+
+static uint64_t now_ms(void)
+{
+	return lim_mono_ns() / 1000000u;
+}
+
+static struct mconn *mconn_of(struct limf_metrics *m, const struct MHD_Connection *c)
+{
+	for (size_t i = 0; i < LIMF_METRICS_CLIENTS; i++)
+		if (m->conns[i].c == c)
+			return &m->conns[i];
+	return NULL;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection takes a slot when it starts, frees it when it
+ * closes (MHD accepts no more than LIMF_METRICS_CLIENTS: a slot is always free). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct limf_metrics *m = cls;
+	struct mconn *s;
+	(void)socket_ctx;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if ((s = mconn_of(m, c)))
+			s->c = NULL;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED || !(s = mconn_of(m, NULL)))
+		return;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	s->c = c;
+	s->fd = ci ? ci->connect_fd : -1;
+	s->cut = false;
+	s->since_ms = now_ms();
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: a request was answered (or failed); the next one is due from
+ * now. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct mconn *s = mconn_of(cls, c);
+	(void)req;
+	(void)toe;
+	if (s)
+		s->since_ms = now_ms();
+}
 
 /* HOST:PORT with HOST a loopback literal; fills sa. */
 static bool parse_addr(const char *addr, struct sockaddr_storage *sa, socklen_t *salen)
@@ -1523,6 +1582,7 @@ enum lim_err limf_metrics_open(const char *addr, limf_status_fn fn, void *ctx,
 	struct limf_metrics *m;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const char *dl = getenv("LIMF_METRICS_DEADLINE_MS");
 	*out = NULL;
 	if (!parse_addr(addr, &sa, &salen)) {
 		snprintf(why, whycap,
@@ -1538,6 +1598,20 @@ enum lim_err limf_metrics_open(const char *addr, limf_status_fn fn, void *ctx,
 	}
 	m->fn = fn;
 	m->ctx = ctx;
+	m->deadline_ms = LIMF_METRICS_DEADLINE_MS;
+	if (dl && *dl) {
+		char *end = NULL;
+		unsigned long v;
+		errno = 0;
+		v = strtoul(dl, &end, 10);
+		if (errno || !end || *end || v < 100 || v > 600000) {
+			snprintf(why, whycap, "LIMF_METRICS_DEADLINE_MS=%s: 100..600000 expected",
+				 dl);
+			free(m);
+			return LIM_E_ARG;
+		}
+		m->deadline_ms = v;
+	}
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* no internal thread: the capture loop polls the epoll descriptor and calls MHD_run */
@@ -1546,7 +1620,8 @@ enum lim_err limf_metrics_open(const char *addr, limf_status_fn fn, void *ctx,
 				(unsigned)LIMF_METRICS_CLIENTS, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)LIMF_METRICS_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				(size_t)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)8,
-				MHD_OPTION_END);
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_END);
 	if (!m->d) {
 		snprintf(why, whycap, "metrics: cannot listen on %s", addr);
 		free(m);
@@ -1576,6 +1651,17 @@ void limf_metrics_pollfd(const struct limf_metrics *m, struct pollfd *pfd)
 int limf_metrics_timeout_ms(struct limf_metrics *m, int cap)
 {
 	MHD_UNSIGNED_LONG_LONG t = 0;
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < LIMF_METRICS_CLIENTS; i++) {
+		const struct mconn *s = &m->conns[i];
+		uint64_t due = s->since_ms + m->deadline_ms;
+		if (!s->c || s->cut)
+			continue;
+		if (due <= now)
+			return 0;
+		if (due - now < (uint64_t)cap)
+			cap = (int)(due - now);
+	}
 	if (MHD_get_timeout(m->d, &t) != MHD_YES || t >= (MHD_UNSIGNED_LONG_LONG)cap)
 		return cap;
 	return (int)t;
@@ -1584,7 +1670,18 @@ int limf_metrics_timeout_ms(struct limf_metrics *m, int cap)
 /* see status.h */
 void limf_metrics_step(struct limf_metrics *m)
 {
+	uint64_t now;
 	(void)MHD_run(m->d);
+	/* a request not whole by its deadline: the connection is shut down, and MHD, finding
+	 * it at an end, closes it at its next run (the socket is readable: the poll wakes) */
+	now = now_ms();
+	for (size_t i = 0; i < LIMF_METRICS_CLIENTS; i++) {
+		struct mconn *s = &m->conns[i];
+		if (s->c && !s->cut && s->fd >= 0 && s->since_ms + m->deadline_ms <= now) {
+			(void)shutdown(s->fd, SHUT_RDWR);
+			s->cut = true;
+		}
+	}
 }
 
 /* see status.h */

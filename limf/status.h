@@ -34,6 +34,10 @@
 #define LIMF_CTL_TIMEOUT_MS  2000 /* a connection's whole life */
 #define LIMF_METRICS_CLIENTS 4    /* HTTP connections at once */
 #define LIMF_METRICS_TIMEOUT 5    /* HTTP idle timeout, seconds */
+/* A request must arrive whole within this of its connection's start or of the response before
+ * it (limf_metrics_step cuts the connection): the idle timeout alone let four clients that each
+ * sent a header line every few seconds keep every slot for good. */
+#define LIMF_METRICS_DEADLINE_MS 10000 /* (the environment's LIMF_METRICS_DEADLINE_MS wins) */
 /* pollfds limf_ctl_pollfds + limf_metrics_pollfd can add */
 #define LIMF_STATUS_MAX_FDS (LIMF_CTL_CLIENTS + 2)
 

@@ -73,7 +73,8 @@ t0=$(date +%s.%N)
 # checks mid-run take their own time on a loaded machine: two lanes of make test, or more, share
 # the cores; 12 s of call was not always enough); 30 s of call leaves them room
 (
-	LIMF_HEALTH_INTERVAL_MS=500 "$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" \
+	LIMF_HEALTH_INTERVAL_MS=500 LIMF_METRICS_DEADLINE_MS=2000 \
+		"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/c.pcap" \
 		--speed recorded --instance "st-$sfx"
 	rc=$?
 	date +%s.%N >"$tmp/cap.end"
@@ -163,6 +164,47 @@ curl -s -m 5 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$mport/other" >"
 has metrics_404 "^404"
 curl -s -m 5 -o /dev/null -w '%{http_code}\n' -X POST -d x "http://127.0.0.1:$mport/metrics" >"$tmp/out" 2>"$tmp/err"
 has metrics_post "^405"
+# slow clients: four that each send a header line every 0.4 s (the idle timeout never fires)
+# are cut at the deadline (2 s here), and GET /metrics is answered meanwhile; before, they held
+# every slot for as long as they kept sending
+python3 - "$mport" >"$tmp/out" 2>"$tmp/err" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+for c in cs:
+    c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+    c.setblocking(False)
+t0 = time.time(); cut = [None] * 4; got = None
+while time.time() - t0 < 8 and (None in cut or got is None):
+    for i, c in enumerate(cs):
+        if cut[i] is not None:
+            continue
+        try:
+            if c.recv(4096) == b"":
+                cut[i] = time.time() - t0
+                continue
+        except BlockingIOError:
+            pass
+        except OSError:
+            cut[i] = time.time() - t0
+            continue
+        try:
+            c.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            cut[i] = time.time() - t0
+    if got is None and time.time() - t0 > 3:
+        try:
+            g = socket.create_connection(("127.0.0.1", port), timeout=2)
+            g.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+            got = g.recv(64).split(b"\r\n")[0].decode()
+        except OSError as e:
+            got = "error " + str(e)
+    time.sleep(0.4)
+print("cut", sum(x is not None for x in cut), "latest %.1f" % max(x or 99 for x in cut))
+print("get:", got)
+PY
+has metrics_slow "^cut 4 latest [0-3]\."
+has metrics_slow "^get: HTTP/1.[01] 200"
 python3 - "$sock" >"$tmp/out" 2>"$tmp/err" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"shutdown\n")

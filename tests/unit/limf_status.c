@@ -2,13 +2,21 @@
  * an [authority], are alarms in every rendering (text, JSON, Prometheus); before, status said
  * "alarm: none" while an interface read nothing, or a LIID's content went nowhere (an
  * audit). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "common/clock.h"
 #include "limf/status.h"
 #include "tests/unit/check.h"
 
 void t_status_sources(void);
+void t_metrics_slow(void);
 
 static char *render(const struct limf_status *st, enum limf_status_fmt fmt)
 {
@@ -78,4 +86,74 @@ void t_status_sources(void)
 		     "handed over, 1 source(s) failed: capture ended (see sources), warrant gate "
 		     "failing (decision or audit errors)\n"));
 	free(t);
+}
+
+/* ---- /metrics: slow clients are cut at the deadline ------------------------------------------ */
+
+static void no_status(void *ctx, struct limf_status *st)
+{
+	(void)ctx;
+	(void)st;
+}
+
+/* Runs m's loop (poll, step) for ms milliseconds. */
+static void metrics_run(struct limf_metrics *m, int ms)
+{
+	uint64_t end = lim_mono_ns() / 1000000u + (uint64_t)ms;
+	for (uint64_t now = lim_mono_ns() / 1000000u; now < end; now = lim_mono_ns() / 1000000u) {
+		struct pollfd pfd;
+		int tmo = limf_metrics_timeout_ms(m, (int)(end - now));
+		limf_metrics_pollfd(m, &pfd);
+		(void)poll(&pfd, 1, tmo);
+		limf_metrics_step(m);
+	}
+}
+
+void t_metrics_slow(void)
+{
+	struct limf_metrics *m = NULL;
+	struct sockaddr_in sa;
+	char why[256], addr[32];
+	int fd[LIMF_METRICS_CLIENTS], port = 0;
+	bool cut[LIMF_METRICS_CLIENTS] = { false };
+	setenv("LIMF_METRICS_DEADLINE_MS", "600", 1);
+	for (int p = 39000 + (int)(getpid() % 2000), k = 0; k < 50 && !m; p++, k++) {
+		snprintf(addr, sizeof addr, "127.0.0.1:%d", p);
+		if (limf_metrics_open(addr, no_status, NULL, &m, why, sizeof why) == LIM_OK)
+			port = p;
+	}
+	unsetenv("LIMF_METRICS_DEADLINE_MS");
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < LIMF_METRICS_CLIENTS; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		(void)connect(fd[i], (struct sockaddr *)&sa, sizeof sa);
+	}
+	metrics_run(m, 100);
+	/* a header line every 100 ms: never idle, never whole */
+	for (int round = 0; round < 12; round++) {
+		for (int i = 0; i < LIMF_METRICS_CLIENTS; i++) {
+			char b[64];
+			ssize_t r;
+			if (cut[i])
+				continue;
+			if (round == 0)
+				(void)!write(fd[i], "GET /metrics HTTP/1.1\r\n", 23);
+			else
+				(void)!write(fd[i], "X-Slow: 1\r\n", 11);
+			r = read(fd[i], b, sizeof b);
+			cut[i] = r == 0 || (r < 0 && errno != EAGAIN);
+		}
+		metrics_run(m, 100);
+	}
+	for (int i = 0; i < LIMF_METRICS_CLIENTS; i++) {
+		CHECK(cut[i]);
+		close(fd[i]);
+	}
+	limf_metrics_close(m);
 }

@@ -11,6 +11,7 @@ void t_utf8_fix(void);
 void t_mcalls(void);
 void t_status_sources(void);
 void t_dlv_refused_reload(void);
+void t_metrics_slow(void);
 
 int main(int argc, char **argv)
 {
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
 		{ "mcalls", t_mcalls },
 		{ "status_sources", t_status_sources },
 		{ "dlv_refused_reload", t_dlv_refused_reload },
+		{ "metrics_slow", t_metrics_slow },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
