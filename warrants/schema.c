@@ -880,6 +880,19 @@ static const char *const m13[] = {
 	NULL
 };
 
+/* Schema version 14: a transaction left open in the database is ended after 60 s idle, by
+ * default for every session, not only limf's own (db.c sets the same for those). Any role that
+ * appends to the audit log holds the chain's lock (audit_lock, m10) until it commits: an
+ * operator's psql left in a transaction after an INSERT into limf.audit made every append of
+ * the service fail (lock_timeout) for as long as it stayed open, so no key request or
+ * decryption could be audited, and none was made (session 27's note). A session may still set
+ * its own value: this ends the forgotten transaction, not a deliberate hold. */
+static const char *const m14[] = {
+	"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_in_transaction_session_timeout"
+	" = ''60s''', pg_catalog.current_database()); END $$",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -895,6 +908,7 @@ const struct wr_migration wr_migrations[] = {
 	  NULL },
 	{ 12, "row.* audit rows written by the database only (its trigger's owner)", m12, NULL },
 	{ 13, "warrant tables never truncated; suspension periods on the audit chain", m13, NULL },
+	{ 14, "transactions left idle end after 60 s (the audit chain's lock freed)", m14, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

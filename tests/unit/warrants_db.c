@@ -175,6 +175,15 @@ static void t_roles(void)
 	expect_denied(adm, "UPDATE limf.audit SET detail = 'x'", "P0001");
 	expect_denied(adm, "DELETE FROM limf.audit WHERE id = 1", "P0001");
 	expect_denied(adm, "TRUNCATE limf.audit", "P0001");
+	/* a raw session (not limf's, which sets its own) gets the database's limit on a
+	 * transaction left idle, which would otherwise hold the chain's lock (schema version 14) */
+	{
+		char v[32];
+		t_sql_val(op, "SHOW idle_in_transaction_session_timeout", v, sizeof v);
+		CHECK(strcmp(v, "1min") == 0);
+		t_sql_val(svc, "SHOW idle_in_transaction_session_timeout", v, sizeof v);
+		CHECK(strcmp(v, "1min") == 0);
+	}
 	/* nor may the owner empty a warrant table past the chain (schema version 13) */
 	expect_denied(adm, "TRUNCATE limf.targets", "42501");
 	expect_denied(adm, "TRUNCATE limf.warrant_xids", "42501");
