@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/pkey.h"
 
 #define READS_PER_STEP 64  /* SSL_read calls per connection per step */
 #define PDUS_PER_STEP  256 /* PDUs delivered per connection per step */
@@ -277,10 +278,20 @@ static enum lim_err new_ctx(const struct cap_x2x3_srv_cfg *cfg, SSL_CTX **out,
 		set_why(why, whylen, "x2x3: certificate %s: %s", cfg->cert, ssl_err());
 		goto out;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		set_why(why, whylen, "x2x3: key %s: %s", cfg->key, ssl_err());
-		goto out;
+	{
+		char kwhy[256];
+		EVP_PKEY *pk = lim_pkey_load(cfg->key, kwhy, sizeof kwhy); /* (its text wiped) */
+		bool ok = pk && SSL_CTX_use_PrivateKey(ctx, pk) == 1 &&
+			  SSL_CTX_check_private_key(ctx) == 1;
+		EVP_PKEY_free(pk);
+		if (!pk) {
+			set_why(why, whylen, "x2x3: key %s", kwhy);
+			goto out;
+		}
+		if (!ok) {
+			set_why(why, whylen, "x2x3: key %s: %s", cfg->key, ssl_err());
+			goto out;
+		}
 	}
 	if (SSL_CTX_load_verify_locations(ctx, cfg->ca, NULL) != 1) {
 		set_why(why, whylen, "x2x3: CA %s: %s", cfg->ca, ssl_err());

@@ -23,6 +23,7 @@
 
 #include "common/codec.h"
 #include "common/json.h"
+#include "common/pkey.h"
 #include "common/wipe.h"
 
 #define IO_CHUNK     16384
@@ -1434,9 +1435,8 @@ struct ho_sign_key {
  * refused), or NULL. */
 static EVP_PKEY *load_sign_key(const char *path)
 {
-	BIO *bio = path ? BIO_new_file(path, "r") : NULL;
-	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL) : NULL;
-	BIO_free(bio);
+	char why[256];
+	EVP_PKEY *key = lim_pkey_load(path, why, sizeof why); /* (its text wiped) */
 	if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(key);
 		key = NULL;

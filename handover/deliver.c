@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/err.h"
+#include "common/pkey.h"
 #include "handover/ber.h"
 #include "handover/deliver.h"
 #include "handover/handover.h"
@@ -229,11 +230,17 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 			err = LIM_E_ARG;
 			goto out;
 		}
-		if (cfg->tls_cert &&
-		    (SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) != 1 ||
-		     SSL_CTX_use_PrivateKey_file(l->ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
-		     SSL_CTX_check_private_key(l->ctx) != 1))
-			goto out;
+		if (cfg->tls_cert) {
+			char why[256];
+			EVP_PKEY *pk = lim_pkey_load(cfg->tls_key, why, sizeof why); /* (wiped) */
+			bool ok = pk &&
+				  SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) == 1 &&
+				  SSL_CTX_use_PrivateKey(l->ctx, pk) == 1 &&
+				  SSL_CTX_check_private_key(l->ctx) == 1;
+			EVP_PKEY_free(pk);
+			if (!ok)
+				goto out;
+		}
 		SSL_CTX_set_verify(l->ctx, SSL_VERIFY_PEER, NULL);
 		SSL_CTX_set_mode(l->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 						 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

@@ -3,6 +3,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "common/codec.h"
+#include "common/pkey.h"
 #include "common/wipe.h"
 #include "warrants/internal.h"
 #include "warrants/kms.h"
@@ -49,6 +52,10 @@ struct kms_entry {
 
 struct wr_kms {
 	char *base_url, *ca_file, *cert_file, *key_file;
+	/* the client key, read once (lim_pkey_load: its text wiped) and handed to each request's
+	 * TLS context (client_tls): curl's CURLOPT_SSLKEY read the file through stdio at every
+	 * request and left its text in freed memory (an audit) */
+	EVP_PKEY *pkey;
 	long connect_ms, total_ms;
 	unsigned retries;
 	bool keep_ended;
@@ -304,6 +311,7 @@ void wr_kms_free(struct wr_kms *k)
 	free(k->ca_file);
 	free(k->cert_file);
 	free(k->key_file);
+	EVP_PKEY_free(k->pkey);
 	lim_wipe(k, sizeof *k);
 	free(k);
 }
@@ -594,6 +602,24 @@ static bool retryable(CURLcode c)
 	       c == CURLE_PARTIAL_FILE;
 }
 
+/* CURLOPT_SSL_CTX_FUNCTION: what wr_mem_ssl_ctx does, and the client's certificate chain and
+ * key (k->pkey) on the context: not through CURLOPT_SSLCERT/SSLKEY, which read the key file
+ * again at each request. */
+static CURLcode client_tls(CURL *c, void *ssl_ctx, void *ud)
+{
+	const struct wr_kms *k = ud;
+	SSL_CTX *ctx = ssl_ctx;
+	CURLcode rc = wr_mem_ssl_ctx(c, ssl_ctx, NULL);
+	if (rc != CURLE_OK)
+		return rc;
+	if (SSL_CTX_use_certificate_chain_file(ctx, k->cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, k->pkey) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		return CURLE_SSL_CERTPROBLEM;
+	}
+	return CURLE_OK;
+}
+
 /* POSTs body to base_url + path; the response body lands in b (secure heap, wiped by the
  * caller). LIM_E_IO on transport failure or a status other than 200. */
 static enum lim_err http_post(struct wr_kms *k, const char *path, const char *body,
@@ -605,6 +631,11 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 	enum lim_err e = LIM_E_IO;
 	if ((size_t)snprintf(url, sizeof url, "%s%s", k->base_url, path) >= sizeof url)
 		return kms_fail(k, LIM_E_LIMIT, "KMS URL too long");
+	if (!k->pkey) {
+		char why[256];
+		if (!(k->pkey = lim_pkey_load(k->key_file, why, sizeof why)))
+			return kms_fail(k, LIM_E_CRYPTO, "client key: %s", why);
+	}
 	hdr = curl_slist_append(NULL, "Content-Type: application/xml; charset=utf-8");
 	c = curl_easy_init();
 	if (!c || !hdr) {
@@ -630,10 +661,6 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 		curl_easy_setopt(c, CURLOPT_CAINFO, k->ca_file);
 		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-		curl_easy_setopt(c, CURLOPT_SSLCERT, k->cert_file);
-		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(c, CURLOPT_SSLKEY, k->key_file);
-		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, k->connect_ms);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, k->total_ms);
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->cap);
@@ -644,7 +671,8 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 		/* keys in the response must not stay in OpenSSL's record buffers: a TLS back end
 		 * that cannot be told so is not used */
-		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, wr_mem_ssl_ctx) != CURLE_OK) {
+		if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, client_tls) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, k) != CURLE_OK) {
 			e = kms_fail(k, LIM_E_UNSUPP,
 				     "curl's TLS back end cannot cleanse plaintext (not OpenSSL)");
 			break;

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+void t_pkey(void); /* common_pkey.c */
+
 static void t_rd(void)
 {
 	static const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
@@ -456,6 +458,7 @@ int main(int argc, char **argv)
 		{ "thread", t_thread },
 		{ "clock", t_clock },
 		{ "owner", t_owner },
+		{ "pkey", t_pkey },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
