@@ -27,7 +27,13 @@
 
 /* The audit chain's trigger function (see m1), serialised by the statement lock: version 1
  * took an advisory lock, version 10 a row lock (m10). */
-#define AUDIT_CHAIN(create, lock)                                                                  \
+/* version 10's statement lock (m10, m15) */
+#define AUDIT_ROW_LOCK                                                                             \
+	"PERFORM 1 FROM limf.audit_lock WHERE id = 1 FOR UPDATE;"                                  \
+	"  IF NOT FOUND THEN RAISE EXCEPTION 'limf.audit_lock has no row: the audit"               \
+	" chain cannot be serialised'; END IF;"
+#define AUDIT_CHAIN(create, lock) AUDIT_CHAIN_OS(create, lock, "coalesce(NEW.os_user, '')")
+#define AUDIT_CHAIN_OS(create, lock, os_user)                                                      \
 	create " FUNCTION limf.audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"    \
 	       " SET search_path = pg_catalog, pg_temp AS $$"                                      \
 	       " DECLARE last_id bigint; last_hash bytea;"                                         \
@@ -38,7 +44,7 @@
 	       "  NEW.id := last_id + 1;"                                                          \
 	       "  NEW.at := clock_timestamp();"                                                    \
 	       "  NEW.db_role := session_user;"                                                    \
-	       "  NEW.os_user := coalesce(NEW.os_user, '');"                                       \
+	       "  NEW.os_user := " os_user ";"                                                     \
 	       "  NEW.liid := coalesce(NEW.liid, '');"                                             \
 	       "  NEW.detail := coalesce(NEW.detail, '');"                                         \
 	       "  NEW.txid := txid_current();"                                                     \
@@ -764,11 +770,7 @@ static const char *const m10[] = {
 	"DO $$ BEGIN EXECUTE format('ALTER TABLE limf.audit_lock OWNER TO %I',"
 	" (SELECT pg_get_userbyid(p.proowner) FROM pg_proc p"
 	"  WHERE p.oid = 'limf.audit_chain()'::regprocedure)); END $$",
-	AUDIT_CHAIN("CREATE OR REPLACE",
-		    "PERFORM 1 FROM limf.audit_lock WHERE id = 1 FOR UPDATE;"
-		    "  IF NOT FOUND THEN RAISE EXCEPTION 'limf.audit_lock has no row: the audit"
-		    " chain cannot be serialised'; END IF;"),
-	NULL
+	AUDIT_CHAIN("CREATE OR REPLACE", AUDIT_ROW_LOCK), NULL
 };
 
 /* Schema version 11: every change to the warrant tables is on the audit chain as the database
@@ -893,6 +895,19 @@ static const char *const m14[] = {
 	NULL
 };
 
+/* Schema version 15: an audit row written without an OS user (none given, so the column's
+ * default '', or an empty one) takes the session's limf.actor (db.c sets it per session), as
+ * the client's own rows give it. The rows the database's functions write for a client
+ * (kms.cert.record, .amend, .conflict, .revoked: SECURITY DEFINER functions that name no
+ * os_user) had an empty one, the only rows of a run not saying which OS user ran it (an
+ * audit). Like every os_user, it is what the client says: db_role is the one the server
+ * vouches for. */
+static const char *const m15[] = { AUDIT_CHAIN_OS(
+					   "CREATE OR REPLACE", AUDIT_ROW_LOCK,
+					   "coalesce(nullif(NEW.os_user, ''), "
+					   "left(current_setting('limf.actor', true), 64), '')"),
+				   NULL };
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -909,6 +924,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 12, "row.* audit rows written by the database only (its trigger's owner)", m12, NULL },
 	{ 13, "warrant tables never truncated; suspension periods on the audit chain", m13, NULL },
 	{ 14, "transactions left idle end after 60 s (the audit chain's lock freed)", m14, NULL },
+	{ 15, "audit rows without an OS user take the session's (limf.actor)", m15, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 14 (was 14)"
+has migrate "schema at version 15 (was 15)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 # the migration lock is an advisory lock, which any role that can connect may take (here the
 # service's, and a role of a name with a terminal escape): migrate waits for it up to --wait
@@ -68,7 +68,7 @@ end_holder migrate-held2
 psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "REVOKE CONNECT ON DATABASE limf FROM \"$esc\"" \
 	-c "DROP ROLE \"$esc\"" >/dev/null && ok || bad "drop role $esc"
 expect 0 migrate-after "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 0
-has migrate-after "schema at version 14 (was 14)"
+has migrate-after "schema at version 15 (was 15)"
 expect 2 migrate-wait-bad "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1.5
 expect 2 migrate-wait-neg "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait -1
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"

@@ -191,6 +191,24 @@ static void t_roles(void)
 	expect_denied(adm, "TRUNCATE limf.warrants CASCADE", "42501");
 	t_snapshot(snap2);
 	CHECK(strcmp(snap, snap2) == 0);
+	/* a row the database's own function writes (no os_user given) names the session's
+	 * limf.actor, as the client's rows do (schema version 15; before, an empty one) */
+	{
+		char sql[256], v[64];
+		snprintf(sql, sizeof sql,
+			 "SELECT set_config('limf.actor', 'actor-%ld', false),"
+			 " limf.kms_cert_revoked('kms.os.test', 'cert-%ld')",
+			 (long)getpid(), (long)getpid());
+		t_sql(op, sql, st);
+		CHECK(st[0] == '\0');
+		snprintf(sql, sizeof sql,
+			 "SELECT os_user FROM limf.audit WHERE action = 'kms.cert.revoked'"
+			 " AND detail LIKE '%%cert_uri=cert-%ld:%%'",
+			 (long)getpid());
+		t_sql_val(op, sql, v, sizeof v);
+		snprintf(sql, sizeof sql, "actor-%ld", (long)getpid());
+		CHECK(strcmp(v, sql) == 0);
+	}
 	/* by hand, with its audit row in the same transaction: accepted */
 	{
 		char sql[256];
