@@ -696,8 +696,16 @@ out:
 	limf_pool_free(p);
 	limf_out_free(out);
 	limf_dlv_free(dlv);
-	if (b)
+	if (b) {
+		/* (what it wrote stays for a look, bundle.h; the operator is told it is no
+		 * evidence, and why the next replay into it is refused) */
 		ho_bundle_abort(b);
+		fprintf(stderr,
+			"limf: %s: the bundle was not finished (no signed manifest): its files are "
+			"not evidence; remove them, or give another --out, before replaying "
+			"again\n",
+			o.out);
+	}
 	wr_kms_free(kms);
 	wr_db_close(db);
 	return rc;

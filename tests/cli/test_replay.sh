@@ -875,6 +875,7 @@ expect 1 replay-qcut-refused env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sig
 	$(kopts g) --out "$tmp/ev-qcut0" "$tmp/qcut.pcap"
 has replay-qcut-refused "qcut.pcap: cut short after $qk whole frames"
 has replay-qcut-refused "--accept-truncated"
+has replay-qcut-refused "ev-qcut0: the bundle was not finished (no signed manifest)"
 replay qcut g "$tmp/qcut.pcap" --accept-truncated --workers 1
 sumcheck qcut "j['summary']['frames']==$qk and j['truncated_inputs'][0]['frames']==$qk"
 sumcheck qcut "j['truncated_inputs'][0]['name']=='qcut.pcap' and 'truncated' in j['truncated_inputs'][0]['reason']"
