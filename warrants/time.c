@@ -111,6 +111,11 @@ enum lim_err wr_time_parse(const char *s, int64_t *t_us)
 		return LIM_E_PARSE;
 	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	secs -= sign * (oh * 3600 + om * 60);
+	/* the instant itself in 1970..9999 UTC, not only its local date: 1970-01-01T00:00+14 was
+	 * 1969 (printed by wr_time_format, then refused by this parser), 9999-12-31T23:59-01 was
+	 * year 10000 (a fuzzing audit) */
+	if (secs < 0 || secs >= days_from_civil(10000, 1, 1) * 86400)
+		return LIM_E_PARSE;
 	*t_us = secs * 1000000 + us;
 	return LIM_OK;
 }

@@ -25,6 +25,11 @@ static void t_times(void)
 	wr_time_format(t, s);
 	CHECK(strcmp(s, "2026-03-01T12:30:15.000001Z") == 0);
 	CHECK(wr_time_parse("2026-03-01T12:30:15.5Z", &t) == LIM_OK && t == 1772368215500000LL);
+	/* the range's ends, as instants */
+	CHECK(wr_time_parse("1970-01-01T01:00+01:00", &t) == LIM_OK && t == 0);
+	CHECK(wr_time_parse("9999-12-31T23:59:59.999999Z", &t) == LIM_OK);
+	wr_time_format(t, s);
+	CHECK(strcmp(s, "9999-12-31T23:59:59.999999Z") == 0);
 	/* leap day */
 	CHECK(wr_time_parse("2028-02-29T00:00:00Z", &t) == LIM_OK);
 	wr_time_format(t, s);
@@ -40,6 +45,8 @@ static void t_times(void)
 					   "2026-03-01T12:30:15+25:00",
 					   "2026-03-01T12:30:15Zjunk",
 					   "1969-12-31T23:59:59Z",
+					   "1970-01-01T00:00+14",
+					   "9999-12-31T23:59:59.999999-0100",
 					   "yesterday",
 					   "" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
