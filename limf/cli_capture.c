@@ -810,22 +810,7 @@ static int loop(struct run *r, struct limf_pool *p, struct src *s, size_t ns, bo
 			}
 		}
 		if (now >= next_recheck) {
-			/* files alone (--pcap is never beside a live source or X2/X3): on the
-			 * packets' clock, as replay judges a warrant; at the wall clock, a
-			 * recording of last spring found its warrants ended and stopped its calls
-			 * with a false warrant-not-in-force REPORT (an audit). None before a
-			 * packet. */
-			bool live = r->x23 != NULL;
-			uint64_t rt = 0;
-			for (size_t i = 0; i < ns; i++) {
-				uint64_t ts = atomic_load(&s[i].last_ts);
-				live = live || !s[i].file;
-				if (ts > rt)
-					rt = ts;
-			}
-			if (live)
-				rt = wall_ns();
-			size_t n = rt ? limf_pool_recheck(p, (int64_t)(rt / 1000u)) : 0;
+			size_t n = limf_pool_recheck(p, (int64_t)(wall_ns() / 1000u));
 			if (n)
 				fprintf(stderr,
 					"limf: %zu LIID(s) of ongoing calls no longer under a "
@@ -902,8 +887,7 @@ static void capture_usage(FILE *f)
 	      "                    [--buffer-mb N] [--immediate] [--pcap FILE]\n"
 	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
 	      "                    [--duration SECONDS] [--instance NAME] [--workers N]\n"
-	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]\n"
-	      "                     [--x2x3-crl F]]\n"
+	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
 	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
 	      "(and X2/X3 input), or plays a pcap file at its recorded speed, intercepts the calls "
 	      "of\n"
