@@ -43,18 +43,18 @@ void t_pkey(void)
 	CHECK(sh(d, "head -c 70000 /dev/zero > big.pem && : > empty.pem && mkdir dir.pem") == 0);
 	CHECK(sh(d, "head -c 100 ed.pem > cut.pem") == 0);
 	/* the kinds an operator has */
-	k = load(d, "ed.pem", why, sizeof why);
-	CHECK(k && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519);
-	EVP_PKEY_free(k);
-	k = load(d, "ec.pem", why, sizeof why);
-	CHECK(k && EVP_PKEY_get_id(k) == EVP_PKEY_EC);
-	EVP_PKEY_free(k);
-	k = load(d, "rsa.pem", why, sizeof why);
-	CHECK(k && EVP_PKEY_get_id(k) == EVP_PKEY_RSA);
-	EVP_PKEY_free(k);
-	k = load(d, "rsa8.pem", why, sizeof why);
-	CHECK(k && EVP_PKEY_get_id(k) == EVP_PKEY_RSA);
-	EVP_PKEY_free(k);
+	static const struct {
+		const char *file;
+		int type;
+	} good[] = { { "ed.pem", EVP_PKEY_ED25519 },
+		     { "ec.pem", EVP_PKEY_EC },
+		     { "rsa.pem", EVP_PKEY_RSA },
+		     { "rsa8.pem", EVP_PKEY_RSA } };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		k = load(d, good[i].file, why, sizeof why);
+		CHECK(k && EVP_PKEY_get_id(k) == good[i].type);
+		EVP_PKEY_free(k);
+	}
 	/* refused, with the reason */
 	CHECK(!load(d, "enc.pem", why, sizeof why) && strstr(why, "encrypted"));
 	CHECK(!load(d, "pub.pem", why, sizeof why) && strstr(why, "no PEM private key"));
