@@ -128,6 +128,9 @@ static void on_hup(int sig)
 	g_hup = 1;
 }
 
+/* A file's first frame this far behind the wall clock is said (a recording, not live) */
+#define FAR_BEHIND_NS (3600ull * 1000000000u)
+
 static uint64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -554,6 +557,19 @@ static int feed_file(struct limf_pool *p, struct src *s, bool max_speed, uint64_
 					s->name, *t0_ts / 1000000000u, *t0_ts % 1000000000u,
 					w / 1000000000u, w % 1000000000u,
 					max_speed ? "max" : "recorded");
+				/* the service judges warrants at the wall clock as well: one not in
+				 * force now stops a recording's calls (an audit took that for a
+				 * bug); a recording is replay's */
+				if (*t0_ts + FAR_BEHIND_NS < w)
+					fprintf(stderr,
+						"limf capture: WARNING: %s is %" PRIu64
+						" h behind the wall clock: limf capture re-checks "
+						"warrants at the wall clock, as a live service, so "
+						"a "
+						"warrant not in force now stops its calls; "
+						"evidence "
+						"from a recording comes from `limf replay`\n",
+						s->name, (w - *t0_ts) / 3600000000000u);
 			}
 			s->due_ns = max_speed || s->f.ts_ns <= *t0_ts
 					    ? 0
@@ -887,7 +903,8 @@ static void capture_usage(FILE *f)
 	      "                    [--buffer-mb N] [--immediate] [--pcap FILE]\n"
 	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
 	      "                    [--duration SECONDS] [--instance NAME] [--workers N]\n"
-	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]]\n"
+	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]\n"
+	      "                     [--x2x3-crl F]]\n"
 	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
 	      "(and X2/X3 input), or plays a pcap file at its recorded speed, intercepts the calls "
 	      "of\n"

@@ -517,6 +517,17 @@ many_lemf lemf9 "$tmp/lemf.jsonl" "M$sfx" 264 9
 many_warrants revoke "M$sfx" 33
 "$limf" warrant revoke "M$sfx-9-nd" --reason "test: done" >/dev/null || bad "revoke M$sfx-9-nd"
 
+# ---- 10. a recording of past traffic: limf capture, a live service, re-checks warrants at the
+# wall clock (test_warrant_window 3, 6e), so it says that evidence from a recording comes from
+# limf replay; a file of now says nothing
+expect 0 gen10 "$gen" --community "$tmp/k/community.json" --out "$tmp/c10.pcap" --calls 1 \
+	--duration 1 --caller "$A" --callee "$B" --start "$(iso $((NOW - 2 * 86400)))" --seed 57
+capture run10 --pcap "$tmp/c10.pcap" --speed max
+reap run10 0
+grep -q "WARNING: .*c10.pcap is 4[78] h behind the wall clock: .*limf replay" "$tmp/run10.err" &&
+	ok || bad "run10: no warning of a recording 2 days old"
+grep -q "behind the wall clock" "$tmp/run1.err" && bad "run1: a file of now said behind" || ok
+
 lemf_down
 live_kms_down
 finish
