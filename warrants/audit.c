@@ -155,7 +155,8 @@ bool wr_audit_text(const char *in, size_t len, char *out, size_t cap)
  * limf's log (the audit chain cannot record it: the blocker's row is never committed; an
  * audit). Only outside a transaction (one that failed takes no more statements), and never
  * at the cost of the message already there. */
-static void name_lock_holders(struct wr_db *db)
+/* see internal.h */
+void wr_name_lock_holders(struct wr_db *db)
 {
 	PGresult *r;
 	size_t n = strlen(db->msg);
@@ -195,7 +196,7 @@ enum lim_err wr_audit_append(struct wr_db *db, const char *liid, const char *act
 			  " VALUES ($1, $2, $3, $4)",
 			  4, p, NULL);
 	if (rc == LIM_E_DB && strcmp(db->sqlstate, "55P03") == 0)
-		name_lock_holders(db);
+		wr_name_lock_holders(db);
 	return rc;
 }
 

@@ -64,6 +64,9 @@ enum lim_err wr_exec_stmt(struct wr_db *db, enum wr_stmt id, const char *sql, in
 enum lim_err wr_begin(struct wr_db *db) LIM_WUR;
 enum lim_err wr_commit(struct wr_db *db) LIM_WUR;
 void wr_rollback(struct wr_db *db); /* keeps db->msg */
+/* After a 55P03 on an audit append: the sessions holding the audit chain's lock added to
+ * db->msg (audit.c; only outside a transaction). */
+void wr_name_lock_holders(struct wr_db *db);
 /* Whether a transaction is open on db. */
 bool wr_in_tx(const struct wr_db *db);
 

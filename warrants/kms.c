@@ -52,9 +52,9 @@ struct kms_entry {
 
 struct wr_kms {
 	char *base_url, *ca_file, *cert_file, *key_file;
-	/* the client key, read once (lim_pkey_load: its text wiped) and handed to each request's
-	 * TLS context (client_tls): curl's CURLOPT_SSLKEY read the file through stdio at every
-	 * request and left its text in freed memory (an audit) */
+	/* the client key of the request under way (lim_pkey_load: its text wiped), handed to its
+	 * TLS context (client_tls): curl's CURLOPT_SSLKEY read the file through stdio and left
+	 * its text in freed memory (an audit) */
 	EVP_PKEY *pkey;
 	long connect_ms, total_ms;
 	unsigned retries;
@@ -603,8 +603,8 @@ static bool retryable(CURLcode c)
 }
 
 /* CURLOPT_SSL_CTX_FUNCTION: what wr_mem_ssl_ctx does, and the client's certificate chain and
- * key (k->pkey) on the context: not through CURLOPT_SSLCERT/SSLKEY, which read the key file
- * again at each request. */
+ * key (k->pkey) on the context: not through CURLOPT_SSLCERT/SSLKEY, whose key read left the
+ * key's text in freed memory. */
 static CURLcode client_tls(CURL *c, void *ssl_ctx, void *ud)
 {
 	const struct wr_kms *k = ud;
@@ -631,8 +631,11 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 	enum lim_err e = LIM_E_IO;
 	if ((size_t)snprintf(url, sizeof url, "%s%s", k->base_url, path) >= sizeof url)
 		return kms_fail(k, LIM_E_LIMIT, "KMS URL too long");
-	if (!k->pkey) {
+	{
+		/* read again at each request, with the certificate (client_tls), as curl read
+		 * both: a key and certificate renewed in place take effect while running */
 		char why[256];
+		EVP_PKEY_free(k->pkey);
 		if (!(k->pkey = lim_pkey_load(k->key_file, why, sizeof why)))
 			return kms_fail(k, LIM_E_CRYPTO, "client key: %s", why);
 	}
@@ -1630,10 +1633,14 @@ static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, const c
 	enum lim_err e = tx ? wr_begin(db) : LIM_OK;
 	for (size_t i = 0; i < d->n_matches && e == LIM_OK; i++)
 		e = wr_audit_append(db, d->matches[i].liid, action, detail);
-	if (tx && e == LIM_OK)
+	if (tx && e == LIM_OK) {
 		e = wr_commit(db);
-	else if (tx)
+	} else if (tx) {
 		wr_rollback(db);
+		/* (wr_audit_append could not name them inside the failed transaction) */
+		if (strcmp(db->sqlstate, "55P03") == 0)
+			wr_name_lock_holders(db);
+	}
 	if (e != LIM_OK && *first == LIM_OK)
 		*first = e;
 }
