@@ -888,10 +888,17 @@ static const char *const m13[] = {
  * operator's psql left in a transaction after an INSERT into limf.audit made every append of
  * the service fail (lock_timeout) for as long as it stayed open, so no key request or
  * decryption could be audited, and none was made (session 27's note). A session may still set
- * its own value: this ends the forgotten transaction, not a deliberate hold. */
+ * its own value: this ends the forgotten transaction, not a deliberate hold. Only the
+ * database's owner (`limf db provision` makes the admin role its owner) or a superuser may
+ * set it: migrating as another role warns and goes on (a review: it failed the migration). */
 static const char *const m14[] = {
 	"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_in_transaction_session_timeout"
-	" = ''60s''', pg_catalog.current_database()); END $$",
+	" = ''60s''', pg_catalog.current_database());"
+	" EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING 'limf: the database''s"
+	" idle_in_transaction_session_timeout was not set (only its owner or a superuser may):"
+	" a session left in a transaction can hold the audit chain''s lock; set it as the owner"
+	" (ALTER DATABASE % SET idle_in_transaction_session_timeout = ''60s'')',"
+	" pg_catalog.current_database(); END $$",
 	NULL
 };
 
