@@ -560,7 +560,7 @@ static int feed_file(struct limf_pool *p, struct src *s, bool max_speed, uint64_
 				/* the service judges warrants at the wall clock as well: one not in
 				 * force now stops a recording's calls (an audit took that for a
 				 * bug); a recording is replay's */
-				if (*t0_ts + FAR_BEHIND_NS < w)
+				if (w > FAR_BEHIND_NS && *t0_ts < w - FAR_BEHIND_NS)
 					fprintf(stderr,
 						"limf capture: WARNING: %s is %" PRIu64
 						" h behind the wall clock: limf capture re-checks "

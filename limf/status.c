@@ -1655,7 +1655,7 @@ int limf_metrics_timeout_ms(struct limf_metrics *m, int cap)
 	for (size_t i = 0; i < LIMF_METRICS_CLIENTS; i++) {
 		const struct mconn *s = &m->conns[i];
 		uint64_t due = s->since_ms + m->deadline_ms;
-		if (!s->c || s->cut)
+		if (!s->c || s->cut || s->fd < 0)
 			continue;
 		if (due <= now)
 			return 0;
