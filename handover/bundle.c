@@ -1432,20 +1432,25 @@ struct ho_sign_key {
 };
 
 /* The Ed25519 private key in the PEM file path (never a passphrase prompt: an encrypted key is
- * refused), or NULL. */
-static EVP_PKEY *load_sign_key(const char *path)
+ * refused), or NULL with why set (may be NULL). */
+static EVP_PKEY *load_sign_key(const char *path, char *why, size_t whycap)
 {
-	char why[256];
-	EVP_PKEY *key = lim_pkey_load(path, why, sizeof why); /* (its text wiped) */
+	char r[256];
+	EVP_PKEY *key = lim_pkey_load(path, r, sizeof r); /* (its text wiped) */
 	if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		snprintf(r, sizeof r, "%s: the key is %s, not Ed25519", path,
+			 EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key)
+						      : "another type");
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
+	if (!key && why && whycap)
+		snprintf(why, whycap, "%s", r);
 	return key;
 }
 
 /* see bundle.h */
-enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out, char *why, size_t whycap)
 {
 	static const char probe[] = "limf: can this key sign?";
 	struct ho_sign_key *k;
@@ -1454,10 +1459,12 @@ enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
 	size_t siglen = sizeof sig;
 	enum lim_err rc = LIM_E_CRYPTO;
 	*out = NULL;
+	if (why && whycap)
+		why[0] = 0;
 	k = calloc(1, sizeof *k);
 	if (!k)
 		return LIM_E_NOMEM;
-	k->key = load_sign_key(path);
+	k->key = load_sign_key(path, why, whycap);
 	if (!k->key) {
 		free(k);
 		return LIM_E_ARG;
@@ -1469,6 +1476,8 @@ enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out)
 		rc = LIM_OK;
 	EVP_MD_CTX_free(mctx);
 	if (rc != LIM_OK) {
+		if (why && whycap)
+			snprintf(why, whycap, "%s: the key makes no signature", path);
 		ho_sign_key_free(k);
 		return rc;
 	}
@@ -1510,7 +1519,7 @@ static enum lim_err close_with(struct ho_bundle *b, const char *tool_version,
 enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, const char *extra_json,
 			     const char *sign_key)
 {
-	EVP_PKEY *key = b ? load_sign_key(sign_key) : NULL;
+	EVP_PKEY *key = b ? load_sign_key(sign_key, NULL, 0) : NULL;
 	enum lim_err rc = close_with(b, tool_version, extra_json, key);
 	EVP_PKEY_free(key);
 	return rc;

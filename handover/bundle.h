@@ -187,11 +187,14 @@ enum lim_err ho_bundle_close(struct ho_bundle *b, const char *tool_version, cons
  * writes decrypted content, not at ho_bundle_close. ho_sign_key_load reads the Ed25519 private
  * key in the PEM file path (never prompts for a passphrase) and makes one test signature:
  * LIM_E_ARG (unreadable or not an unencrypted Ed25519 PEM key), LIM_E_CRYPTO (cannot sign),
- * LIM_E_NOMEM; *out is NULL on failure. ho_sign_key_free frees it (OpenSSL cleanses the
- * private key; NULL: no-op). ho_bundle_close_key is ho_bundle_close with that key (borrowed)
- * instead of a path: the same errors, LIM_E_ARG for a NULL key; frees b in every case. */
+ * LIM_E_NOMEM; *out is NULL on failure, and why (may be NULL) says what is wrong with the file,
+ * naming it (unreadable, encrypted, no key, a key of another type, ...). ho_sign_key_free frees
+ * it (OpenSSL cleanses the private key; NULL: no-op). ho_bundle_close_key is ho_bundle_close
+ * with that key (borrowed) instead of a path: the same errors, LIM_E_ARG for a NULL key; frees
+ * b in every case. */
 struct ho_sign_key;
-enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out) LIM_WUR;
+enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out, char *why,
+			      size_t whycap) LIM_WUR;
 void ho_sign_key_free(struct ho_sign_key *k);
 /* The SHA-256 fingerprint of k's public key, as ho_verify_info.fpr (what limf verify prints):
  * LIM_OK, LIM_E_CRYPTO. */

@@ -160,11 +160,14 @@ static bool is_ip_literal(const char *h)
 
 /* see deliver.h */
 enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
-			 struct ho_link **out)
+			 struct ho_link **out, char *why, size_t whycap)
 {
 	struct ho_link *l;
 	enum lim_err err = LIM_E_ARG;
+	char r[256] = "";
 	*out = NULL;
+	if (why && whycap)
+		why[0] = 0;
 	if (!cfg || !cfg->addr || !spool)
 		return LIM_E_ARG;
 	l = calloc(1, sizeof *l);
@@ -174,8 +177,10 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 	l->cfg = *cfg;
 	l->cfg.addr = NULL;
 	l->sp = spool;
-	if (!split_addr(cfg->addr, l->host, sizeof l->host, l->port, sizeof l->port))
+	if (!split_addr(cfg->addr, l->host, sizeof l->host, l->port, sizeof l->port)) {
+		snprintf(r, sizeof r, "%s: not HOST:PORT or [IPv6]:PORT", cfg->addr);
 		goto out;
+	}
 	if (!l->cfg.connect_timeout_ms)
 		l->cfg.connect_timeout_ms = 5000;
 	if (!l->cfg.backoff_min_ms)
@@ -203,13 +208,17 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 		/* the keep-alive header must encode */
 		uint8_t ka[KA_CAP];
 		size_t n;
-		if (ho_encode_keepalive(&l->cfg.ka_hdr, ka, sizeof ka, &n) != LIM_OK)
+		if (ho_encode_keepalive(&l->cfg.ka_hdr, ka, sizeof ka, &n) != LIM_OK) {
+			snprintf(r, sizeof r, "the keep-alive's PS header does not encode");
 			goto out;
+		}
 	}
 	/* a client certificate without a CA to check the server against would be silently
 	 * ignored (plain TCP): refused, so that a half-written TLS setup never goes out in clear */
-	if (!cfg->tls_ca && (cfg->tls_cert || cfg->tls_key || cfg->tls_name))
+	if (!cfg->tls_ca && (cfg->tls_cert || cfg->tls_key || cfg->tls_name)) {
+		snprintf(r, sizeof r, "a client certificate, key or server name without a CA");
 		goto out;
+	}
 	err = LIM_E_NOMEM;
 	l->out = malloc(OUT_CAP);
 	if (!l->out)
@@ -217,26 +226,45 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 	if (cfg->tls_ca) {
 		const char *nm = cfg->tls_name ? cfg->tls_name : l->host;
 		err = LIM_E_ARG;
-		if (strlen(nm) >= sizeof l->name)
+		if (strlen(nm) >= sizeof l->name) {
+			snprintf(r, sizeof r, "the server name is too long");
 			goto out;
+		}
 		memcpy(l->name, nm, strlen(nm) + 1);
 		l->name_is_ip = is_ip_literal(l->name);
 		err = LIM_E_CRYPTO;
 		l->ctx = SSL_CTX_new(TLS_client_method());
-		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION) ||
-		    SSL_CTX_load_verify_locations(l->ctx, cfg->tls_ca, NULL) != 1)
+		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION))
 			goto out;
+		if (SSL_CTX_load_verify_locations(l->ctx, cfg->tls_ca, NULL) != 1) {
+			snprintf(r, sizeof r, "%s: no CA certificate could be read (PEM)",
+				 cfg->tls_ca);
+			goto out;
+		}
 		if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
 			err = LIM_E_ARG;
+			snprintf(r, sizeof r,
+				 "a client certificate without its key, or a key "
+				 "without its certificate");
 			goto out;
 		}
 		if (cfg->tls_cert) {
-			char why[256];
-			EVP_PKEY *pk = lim_pkey_load(cfg->tls_key, why, sizeof why); /* (wiped) */
-			bool ok = pk &&
-				  SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) == 1 &&
-				  SSL_CTX_use_PrivateKey(l->ctx, pk) == 1 &&
-				  SSL_CTX_check_private_key(l->ctx) == 1;
+			char kwhy[200];
+			EVP_PKEY *pk = lim_pkey_load(cfg->tls_key, kwhy, sizeof kwhy); /* (wiped) */
+			bool ok = false;
+			if (!pk)
+				snprintf(r, sizeof r, "%s", kwhy);
+			else if (SSL_CTX_use_certificate_chain_file(l->ctx, cfg->tls_cert) != 1)
+				snprintf(r, sizeof r,
+					 "%s: no client certificate could be read (PEM)",
+					 cfg->tls_cert);
+			else if (SSL_CTX_use_PrivateKey(l->ctx, pk) != 1 ||
+				 SSL_CTX_check_private_key(l->ctx) != 1)
+				snprintf(r, sizeof r,
+					 "%s: the key does not match the certificate %s",
+					 cfg->tls_key, cfg->tls_cert);
+			else
+				ok = true;
 			EVP_PKEY_free(pk);
 			if (!ok)
 				goto out;
@@ -251,6 +279,8 @@ out:
 	if (err != LIM_OK) {
 		ERR_clear_error();
 		ho_link_free(l);
+		if (why && whycap)
+			snprintf(why, whycap, "%s", r[0] ? r : lim_strerror(err));
 		return err;
 	}
 	*out = l;

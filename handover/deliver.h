@@ -348,9 +348,11 @@ struct ho_link;
  * server that refuses it does so after the client's handshake completes, so such a connection
  * counts as established and then lost (disconnects), never confirming anything.
  * spool is borrowed and must outlive the link. Errors: LIM_E_ARG (bad addr / cfg), LIM_E_CRYPTO
- * (TLS files unreadable or unusable), LIM_E_NOMEM. No connection is made yet. */
+ * (TLS files unreadable or unusable), LIM_E_NOMEM; why (may be NULL) then says which, e.g. the
+ * key file's reason (common/pkey.h) or a key that does not match its certificate, naming the
+ * file. No connection is made yet. */
 LIM_WUR enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
-				 struct ho_link **out);
+				 struct ho_link **out, char *why, size_t whycap);
 void ho_link_free(struct ho_link *l);
 
 /* Fills at most cap pollfds (1 is enough) for the current state and returns how many; *timeout_ms

@@ -1308,11 +1308,12 @@ int limf_cmd_capture(int argc, char **argv)
 		 * content, is signed at its end by this key, whatever became of the file (read
 		 * again then, a file replaced meanwhile signed it with another key, one removed
 		 * left it unsigned), and the user the service drops to need not read it */
-		if (ho_sign_key_load(sign_key, &skey) != LIM_OK) {
+		char kwhy[300];
+		if (ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy) != LIM_OK) {
 			fprintf(stderr,
-				"limf: %s: the evidence signing key cannot be used: it must be a "
-				"readable, unencrypted Ed25519 private key in PEM\n",
-				sign_key);
+				"limf: the evidence signing key cannot be used: %s (it must be a "
+				"readable, unencrypted Ed25519 private key in PEM)\n",
+				kwhy);
 			return 1;
 		}
 	}

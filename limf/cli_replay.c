@@ -375,17 +375,18 @@ int limf_cmd_replay(int argc, char **argv)
 	/* the key is loaded and made to sign now, before any key is fetched or anything is
 	 * decrypted: a key found unusable at the end left an unsigned bundle of clear content */
 	{
-		enum lim_err ke = ho_sign_key_load(sign_key, &skey);
+		char kwhy[300];
+		enum lim_err ke = ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy);
 		if (ke == LIM_E_NOMEM) {
 			fprintf(stderr, "limf: out of memory\n");
 			return 1;
 		}
 		if (ke != LIM_OK) {
 			fprintf(stderr,
-				"limf: %s: the evidence signing key cannot be used: it must be a "
-				"readable, unencrypted Ed25519 private key in PEM (openssl genpkey "
+				"limf: the evidence signing key cannot be used: %s (it must be a "
+				"readable, unencrypted Ed25519 private key in PEM: openssl genpkey "
 				"-algorithm ed25519)\n",
-				sign_key);
+				kwhy);
 			return 1;
 		}
 	}

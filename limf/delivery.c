@@ -213,12 +213,15 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 			snprintf(lc.ka_hdr.ne_id, sizeof lc.ka_hdr.ne_id, "%s", c->ne_id);
 			memcpy(lc.ka_hdr.deliv_cc, c->country, sizeof lc.ka_hdr.deliv_cc);
 			lc.ka_hdr.tsq = HO_TSQ_MEDIATION;
-			e = ho_link_new(&lc, a->sp[k], &a->ln[k]);
-			if (e != LIM_OK)
-				snprintf(why, whycap, "authority %s %s: %s", ac->name,
-					 k ? "hi3" : "hi2",
-					 e == LIM_E_CRYPTO ? "TLS files unusable"
-							   : lim_strerror(e));
+			{
+				char lwhy[256];
+				e = ho_link_new(&lc, a->sp[k], &a->ln[k], lwhy, sizeof lwhy);
+				if (e != LIM_OK)
+					snprintf(why, whycap, "authority %s %s: %s%s", ac->name,
+						 k ? "hi3" : "hi2",
+						 e == LIM_E_CRYPTO ? "TLS files unusable: " : "",
+						 lwhy);
+			}
 		}
 	}
 out:

@@ -259,7 +259,7 @@ openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret -out "$tmp/enc
 sed "s|^sign_key = .*|sign_key = $tmp/enc.pem|" "$tmp/limf.conf" >"$tmp/enc.conf"
 expect 1 enckey timeout 60 "$limf" capture --config "$tmp/enc.conf" --pcap "$tmp/c1.pcap" \
 	--record "$tmp/ev-enc"
-has enckey "enc.pem: the evidence signing key cannot be used"
+has enckey "the evidence signing key cannot be used: .*enc.pem: an encrypted private key"
 [ -e "$tmp/ev-enc" ] && bad "enckey: the bundle directory was made" || ok
 
 # ---- 5. live capture on lo (root only)

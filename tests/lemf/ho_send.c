@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		lcfg.ka_hdr.version = HO_PS_VERSION_DEFAULT;
 		memcpy(lcfg.ka_hdr.liid, "-", 2);
 		memcpy(lcfg.ka_hdr.op_id, "limf-op", 8);
-		e = ho_link_new(&lcfg, sp, &lk);
+		e = ho_link_new(&lcfg, sp, &lk, NULL, 0);
 		if (e != LIM_OK)
 			die("link", e);
 		for (;;) {

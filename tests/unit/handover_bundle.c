@@ -1315,11 +1315,21 @@ void t_bundle_args(void)
 			fclose(fp);
 		EVP_PKEY_free(ed);
 		join(ec, sizeof ec, root, "ec.pem");
-		CHECK(ho_sign_key_load("/nonexistent/key.pem", &sk) == LIM_E_ARG && sk == NULL);
-		CHECK(ho_sign_key_load(root, &sk) == LIM_E_ARG && sk == NULL);
-		CHECK(ho_sign_key_load(ec, &sk) == LIM_E_ARG && sk == NULL);
-		CHECK(ho_sign_key_load(enc, &sk) == LIM_E_ARG && sk == NULL);
-		CHECK(ho_sign_key_load(key, &sk) == LIM_OK && sk != NULL);
+		/* each refusal says why, naming the file */
+		{
+			char w[300];
+			CHECK(ho_sign_key_load("/nonexistent/key.pem", &sk, w, sizeof w) ==
+				      LIM_E_ARG &&
+			      sk == NULL && strstr(w, "/nonexistent/key.pem: No such file"));
+			CHECK(ho_sign_key_load(root, &sk, w, sizeof w) == LIM_E_ARG && sk == NULL &&
+			      strstr(w, "not a regular file"));
+			CHECK(ho_sign_key_load(ec, &sk, w, sizeof w) == LIM_E_ARG && sk == NULL &&
+			      strstr(w, "ec.pem: the key is EC, not Ed25519"));
+			CHECK(ho_sign_key_load(enc, &sk, w, sizeof w) == LIM_E_ARG && sk == NULL &&
+			      strstr(w, "enc.pem: an encrypted private key"));
+			CHECK(ho_sign_key_load(key, &sk, w, sizeof w) == LIM_OK && sk != NULL &&
+			      w[0] == 0);
+		}
 		join(dir, sizeof dir, root, "bykey");
 		CHECK(ho_bundle_open(dir, &b) == LIM_OK);
 		CHECK(ho_bundle_file(b, "L1/x", &f) == LIM_OK &&

@@ -22,6 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "common/clock.h"
 #include "common/err.h"
 #include "handover/deliver.h"
@@ -1438,7 +1442,7 @@ static void t_ho_link(void)
 	cfg.rng = seq_rng;
 	cfg.rng_ctx = &rngv;
 	hdr_init(&cfg.ka_hdr, "-", 0);
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK);
 	if (!l)
 		return;
 	/* bad configurations */
@@ -1446,15 +1450,15 @@ static void t_ho_link(void)
 		struct ho_link *x = NULL;
 		struct ho_link_cfg b = cfg;
 		b.addr = "nocolon";
-		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG && !x);
+		CHECK(ho_link_new(&b, s, &x, NULL, 0) == LIM_E_ARG && !x);
 		b.addr = "[::1]:";
-		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG);
+		CHECK(ho_link_new(&b, s, &x, NULL, 0) == LIM_E_ARG);
 		b.addr = addr;
 		b.tls_ca = "/nonexistent/ca.pem";
-		CHECK(ho_link_new(&b, s, &x) == LIM_E_CRYPTO);
+		CHECK(ho_link_new(&b, s, &x, NULL, 0) == LIM_E_CRYPTO);
 		b.tls_ca = NULL;
 		b.ka_hdr.liid[0] = '\0';
-		CHECK(ho_link_new(&b, s, &x) == LIM_E_ARG);
+		CHECK(ho_link_new(&b, s, &x, NULL, 0) == LIM_E_ARG);
 	}
 	fake_now = 1000;
 	/* LEMF drops the connection after 300 PDUs: the link reconnects and resumes at the
@@ -1580,7 +1584,7 @@ static void t_ho_link(void)
 	if (m.cfd >= 0)
 		close(m.cfd);
 	CHECK(put_iri(s, "L", 3, 1002) == LIM_OK);
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK);
 	{
 		uint32_t seen[8];
 		unsigned k = 0;
@@ -1759,7 +1763,7 @@ static void t_ho_link_spool_error(void)
 	CHECK(ho_spool_sync(s) == LIM_OK);
 	flip_record(d, 5); /* bit rot in a synced record */
 	link_cfg(&cfg, addr, &rngv);
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK);
 	if (!l)
 		return;
 	fake_now = 1000;
@@ -1982,7 +1986,7 @@ static void t_ho_spool_lost(void)
 	/* the link: every record that is left is delivered and all 61 are confirmed */
 	mini_listen(&m, 0, addr, sizeof addr);
 	link_cfg(&cfg, addr, &rngv);
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK);
 	if (!l)
 		exit(1);
 	fake_now = 1000;
@@ -2034,7 +2038,7 @@ static void ka_setup(struct ka_env *k, struct mini_lemf *m)
 	k->s = open_sp(k->dir, 32u << 20, 8u << 20);
 	link_cfg(&cfg, k->addr, &k->rngv);
 	cfg.keepalive_idle_ms = 100000; /* no idle keep-alive in the way */
-	CHECK(ho_link_new(&cfg, k->s, &k->l) == LIM_OK);
+	CHECK(ho_link_new(&cfg, k->s, &k->l, NULL, 0) == LIM_OK);
 	if (!k->l)
 		exit(1);
 	RUN(k->l, m, (ho_link_get_stats(k->l, &ls), ls.state == HO_LINK_UP && m->cfd >= 0), 1000);
@@ -2125,13 +2129,106 @@ static void t_ho_link_tls_args(void)
 	link_cfg(&cfg, "127.0.0.1:9", &rngv);
 	cfg.tls_cert = "/nonexistent/client.pem";
 	cfg.tls_key = "/nonexistent/client.key";
-	CHECK(ho_link_new(&cfg, s, &x) == LIM_E_ARG && !x);
+	CHECK(ho_link_new(&cfg, s, &x, NULL, 0) == LIM_E_ARG && !x);
 	cfg.tls_cert = cfg.tls_key = NULL;
 	cfg.tls_name = "lemf.example.org";
-	CHECK(ho_link_new(&cfg, s, &x) == LIM_E_ARG && !x);
+	CHECK(ho_link_new(&cfg, s, &x, NULL, 0) == LIM_E_ARG && !x);
 	cfg.tls_name = NULL;
-	CHECK(ho_link_new(&cfg, s, &x) == LIM_OK && x); /* plain TCP is the caller's choice */
+	CHECK(ho_link_new(&cfg, s, &x, NULL, 0) == LIM_OK &&
+	      x); /* plain TCP is the caller's choice */
 	ho_link_free(x);
+	ho_spool_free(s);
+	rm_rf(d);
+	free(d);
+}
+
+/* Writes a self-signed P-256 certificate (a CA) to crt and its key to key, and another key,
+ * not the certificate's, to other. */
+static void tls_files(const char *crt, const char *key, const char *other)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *o = EVP_EC_gen("P-256");
+	X509 *c = X509_new();
+	X509_NAME *n;
+	FILE *f;
+	CHECK(k && o && c);
+	if (!k || !o || !c)
+		goto out;
+	X509_set_version(c, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(c), 1);
+	X509_gmtime_adj(X509_getm_notBefore(c), -60);
+	X509_gmtime_adj(X509_getm_notAfter(c), 3600);
+	X509_set_pubkey(c, k);
+	n = X509_get_subject_name(c);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"lemf", -1, -1, 0);
+	X509_set_issuer_name(c, n);
+	CHECK(X509_sign(c, k, EVP_sha256()) > 0);
+	CHECK((f = fopen(crt, "w")) && PEM_write_X509(f, c) == 1);
+	if (f)
+		fclose(f);
+	CHECK((f = fopen(key, "w")) && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1);
+	if (f)
+		fclose(f);
+	CHECK((f = fopen(other, "w")) &&
+	      PEM_write_PrivateKey(f, o, NULL, NULL, 0, NULL, NULL) == 1);
+	if (f)
+		fclose(f);
+out:
+	X509_free(c);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(o);
+}
+
+/* A link that cannot be made says why, naming the file or the setting: the operator's
+ * message for a refused configuration or reload (limf/delivery.c) is this reason. */
+static void t_ho_link_why(void)
+{
+	char *d = mkdir_tmp();
+	struct ho_spool *s = open_sp(d, 1u << 20, 1u << 20);
+	struct ho_link *x = NULL;
+	struct ho_link_cfg cfg;
+	uint64_t rngv = 0;
+	char crt[300], key[300], other[300], bad[300], w[256];
+	FILE *f;
+	snprintf(crt, sizeof crt, "%s/c.pem", d);
+	snprintf(key, sizeof key, "%s/c.key", d);
+	snprintf(other, sizeof other, "%s/other.key", d);
+	snprintf(bad, sizeof bad, "%s/bad.key", d);
+	tls_files(crt, key, other);
+	CHECK((f = fopen(bad, "w")) && fputs("not a key\n", f) >= 0);
+	if (f)
+		fclose(f);
+	link_cfg(&cfg, "127.0.0.1:9", &rngv);
+	cfg.tls_ca = crt;
+	cfg.tls_cert = crt;
+	cfg.tls_key = key;
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_OK && x && w[0] == 0);
+	ho_link_free(x);
+	x = NULL;
+	cfg.tls_key = other;
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_CRYPTO && !x &&
+	      strstr(w, "other.key: the key does not match the certificate") && strstr(w, crt));
+	cfg.tls_key = bad;
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_CRYPTO && !x &&
+	      strstr(w, "bad.key: no PEM private key"));
+	cfg.tls_key = "/nonexistent/c.key";
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_CRYPTO && !x &&
+	      strstr(w, "/nonexistent/c.key: No such file"));
+	cfg.tls_key = key;
+	cfg.tls_cert = bad;
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_CRYPTO && !x &&
+	      strstr(w, "bad.key: no client certificate could be read"));
+	cfg.tls_cert = crt;
+	cfg.tls_ca = "/nonexistent/ca.pem";
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_CRYPTO && !x &&
+	      strstr(w, "/nonexistent/ca.pem: no CA certificate could be read"));
+	cfg.tls_ca = crt;
+	cfg.tls_key = NULL;
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_ARG && !x &&
+	      strstr(w, "a client certificate without its key"));
+	cfg.tls_key = key;
+	cfg.addr = "nocolon";
+	CHECK(ho_link_new(&cfg, s, &x, w, sizeof w) == LIM_E_ARG && !x &&
+	      strstr(w, "nocolon: not HOST:PORT"));
 	ho_spool_free(s);
 	rm_rf(d);
 	free(d);
@@ -2213,7 +2310,7 @@ static void t_ho_link_names(void)
 		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
 	link_cfg(&cfg, name, &rngv);
 	cfg.connect_timeout_ms = 8000;
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK && l);
 	if (!l)
 		return;
 	fake_now = 1000;
@@ -2238,7 +2335,7 @@ static void t_ho_link_names(void)
 		CHECK(put_iri(s, "L", 3, i) == LIM_OK);
 	gai_two_addrs = true;
 	cfg.addr = addr;
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK && l);
 	if (!l)
 		return;
 	RUN_PACED(l, mp, (ho_spool_get_stats(s, &ss), ss.confirmed == 20), 10000);
@@ -2253,7 +2350,7 @@ static void t_ho_link_names(void)
 	/* a name that does not resolve: failed attempts, never up */
 	cfg.addr = "lemf.invalid:1";
 	cfg.connect_timeout_ms = 200;
-	CHECK(ho_link_new(&cfg, s, &l) == LIM_OK && l);
+	CHECK(ho_link_new(&cfg, s, &l, NULL, 0) == LIM_OK && l);
 	if (!l)
 		return;
 	/* (until it backs off: its last resolution collected or cancelled, not left running) */
@@ -2273,6 +2370,7 @@ void t_ho_link_errors(void)
 {
 	t_ho_link_names();
 	t_ho_link_tls_args();
+	t_ho_link_why();
 	t_ho_link_spool_error();
 	t_ho_spool_lost();
 	t_ho_link_ka_written();
