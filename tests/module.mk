@@ -29,6 +29,12 @@ REPLAY_BINS := $(foreach e,$(FUZZ_ENTRIES),$(BUILD)/tests/replay_$(e))
 # FUZZ_EXTRA_<entry>: further sources a target links before the libraries, in the replay binary
 # and in `make fuzz` alike (fuzz_kmsresp validates keys with limf/'s production KMS glue).
 FUZZ_EXTRA_kmsresp := limf/kms_glue.c
+# limf/ for the targets that run its commands: all but main.c and the two commands that need
+# main's process set-up (its secure heap, the build's version)
+LIMF_LIB_SRCS := $(filter-out limf/main.c limf/cli_capture.c limf/cli_replay.c,$(wildcard limf/*.c))
+FUZZ_EXTRA_misc := $(LIMF_LIB_SRCS)
+FUZZ_EXTRA_conf := $(LIMF_LIB_SRCS)
+FUZZ_EXTRA_cli := $(LIMF_LIB_SRCS)
 # the same as a shell case for `make fuzz`'s loop: sets $extra for entry $e
 fuzz_rp := )
 FUZZ_EXTRA_CASE = $(foreach x,$(FUZZ_ENTRIES),$(x)$(fuzz_rp) extra="$(FUZZ_EXTRA_$(x))";;)

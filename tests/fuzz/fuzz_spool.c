@@ -6,7 +6,7 @@
  * head) and reads that are LIM_OK or an error. Input: four length-prefixed parts (u16 big-
  * endian length, then the octets): seq, ended, ack, then the rest is the segment
  * seg-0000000000000000.spool. A part of length 0xffff is left out (no such file). I/O: a
- * private directory under /tmp, emptied before each input. */
+ * private directory (fuzz_dir.h), emptied before each input. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -18,48 +18,9 @@
 
 #include "handover/deliver.h"
 #include "handover/handover.h"
+#include "tests/fuzz/fuzz_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char dir[64];
-
-static void empty_dir(const char *d)
-{
-	DIR *dp = opendir(d);
-	struct dirent *e;
-	char p[512];
-	if (!dp)
-		return;
-	while ((e = readdir(dp)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-		if (unlink(p) != 0) {
-			empty_dir(p);
-			(void)rmdir(p);
-		}
-	}
-	closedir(dp);
-}
-
-static void put_file(const char *name, const uint8_t *p, size_t n)
-{
-	char path[128];
-	int fd;
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		abort();
-	if (n && write(fd, p, n) != (ssize_t)n)
-		abort();
-	close(fd);
-}
-
-static void cleanup(void)
-{
-	empty_dir(dir);
-	(void)rmdir(dir);
-}
 
 /* The next length-prefixed part; false when the input ends first. */
 static bool part(const uint8_t **d, size_t *size, const uint8_t **p, size_t *n, bool *absent)
@@ -90,13 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ho_spool_stats st;
 	static uint8_t buf[HO_PDU_MAX];
 	bool in_use = false;
-	if (!dir[0]) {
-		snprintf(dir, sizeof dir, "/tmp/limf-fuzz-spool-%ld", (long)getpid());
-		if (mkdir(dir, 0700) != 0)
-			abort();
-		atexit(cleanup);
-	}
-	empty_dir(dir);
+	const char *dir = fuzz_dir("spool");
+	fuzz_empty();
 	for (int i = 0; i < 3; i++) {
 		const uint8_t *p;
 		size_t n;
@@ -104,9 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!part(&data, &size, &p, &n, &absent))
 			return 0;
 		if (!absent)
-			put_file(names[i], p, n);
+			fuzz_put(names[i], p, n);
 	}
-	put_file("seg-0000000000000000.spool", data, size);
+	fuzz_put("seg-0000000000000000.spool", data, size);
 	if (ho_spool_peek(dir, 0, &st, &in_use) == LIM_OK && in_use)
 		abort(); /* nobody holds it */
 	cfg.dir = dir;
