@@ -154,6 +154,16 @@ static int status_all(const char *conn, bool as_json)
 		       "LINKS", "PENDING", "ALARM");
 	}
 	rc = wr_instance_list(db, all_one, &a);
+	if (rc != LIM_OK && strcmp(wr_db_sqlstate(db), "42501") == 0) {
+		/* the service's own role writes its row and reads none: an operator's does */
+		fprintf(stderr,
+			"limf: instances: this role may not read them (%s): `status --all` needs "
+			"an operator's connection (a member of " WR_ROLE_OPERATOR
+			"), e.g. --db or LIMF_DB, not the service's\n",
+			wr_db_msg(db));
+		wr_db_close(db);
+		return 1;
+	}
 	if (rc != LIM_OK) {
 		fprintf(stderr, "limf: instances: %s\n", wr_db_msg(db));
 		wr_db_close(db);
