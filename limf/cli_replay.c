@@ -403,9 +403,24 @@ int limf_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "limf: out of memory\n");
 		goto out;
 	}
-	if (limf_bundle_open(o.out, &b) != 0)
-		goto out;
 	if (limf_open_db(dbs, &db) != 0)
+		goto out;
+	/* --liid of no warrant would replay into an empty bundle: said before anything is made */
+	if (o.liid) {
+		struct wr_warrant *w = calloc(1, sizeof *w);
+		enum lim_err le = w ? wr_warrant_get(db, o.liid, w) : LIM_E_NOMEM;
+		free(w);
+		if (le == LIM_E_ARG) {
+			fprintf(stderr, "limf: --liid %s: no such warrant\n", o.liid);
+			goto out;
+		}
+		if (le != LIM_OK) {
+			fprintf(stderr, "limf: --liid %s: the warrant cannot be read: %s\n", o.liid,
+				le == LIM_E_NOMEM ? "out of memory" : wr_db_msg(db));
+			goto out;
+		}
+	}
+	if (limf_bundle_open(o.out, &b) != 0)
 		goto out;
 	if (o.deliver) {
 		if (!o.config || conf.n_auth == 0) {

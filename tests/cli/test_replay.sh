@@ -308,6 +308,15 @@ replay g2l g "$tmp/g2.pcap" --liid "Y$sfx"
 [ "$(nx "Y$sfx")" -gt "$ny0" ] && ok || bad "--liid Y: the key request not audited under Y"
 sumcheck g2l "j['liids']==['Y$sfx']"
 check g2l "Y$sfx" g2 targets
+# --liid of no warrant: refused before a key is fetched or a directory made (it used to give an
+# empty bundle and exit 0)
+n2=$(nreq g)
+# shellcheck disable=SC2046
+expect 1 liid-none env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+	$(kopts g) --out "$tmp/ev-nope" --liid "NOPE$sfx" "$tmp/g2.pcap"
+has liid-none "^limf: --liid NOPE$sfx: no such warrant$"
+[ -e "$tmp/ev-nope" ] && bad "liid-none: the bundle directory was made" || ok
+[ "$(nreq g)" -eq "$n2" ] && ok || bad "liid-none: a KMS request"
 expect 1 refuse-nonempty2 env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
 	--out "$tmp/ev-g2" "$tmp/g2.pcap"
 has refuse-nonempty2 "not empty"
@@ -325,7 +334,7 @@ for k in enc ec; do
 	# shellcheck disable=SC2046
 	expect 1 "sign-key-$k" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/$k.pem" \
 		$(kopts g) --out "$tmp/ev-key$k" "$tmp/g2.pcap"
-	has "sign-key-$k" "$k.pem: the evidence signing key cannot be used"
+	has "sign-key-$k" "the evidence signing key cannot be used: .*$k.pem: "
 	[ -e "$tmp/ev-key$k" ] && bad "sign-key-$k: the bundle directory was made" || ok
 	[ "$(nreq g)" -eq "$n2" ] && ok || bad "sign-key-$k: a KMS request with an unusable signing key"
 done
