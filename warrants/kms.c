@@ -703,6 +703,10 @@ static enum lim_err http_post(struct wr_kms *k, const char *path, const char *bo
 out:
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdr);
+	/* the key is not kept between requests (OpenSSL cleanses it when the last reference,
+	 * the TLS context's, is gone with the handle) */
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
 	return e;
 }
 
