@@ -32,6 +32,7 @@
 #include "decrypt/mikey.h"
 #include "limf/cli.h"
 #include "limf/input.h"
+#include "limf/opts.h"
 #include "limf/text.h"
 
 #define SCAN_MAX_CALLS  (1u << 20) /* call records kept (the table itself caps live calls) */
@@ -874,6 +875,12 @@ int limf_cmd_scan(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (limf_is_help(argv[i])) {
+			printf("usage: limf scan [--json] PCAP...\n"
+			       "Lists the calls, I_MESSAGEs and media streams in capture files "
+			       "(pcap,\n"
+			       "pcapng); needs no warrant, decrypts nothing, fetches no key.\n");
+			return 0;
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

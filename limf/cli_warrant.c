@@ -273,8 +273,29 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 		return 1;
 	if (!o->liid || !o->authority || !o->ref || !o->country || !o->from || !o->to ||
 	    !o->scope || !o->delivery || o->n_add == 0 || o->pos || o->n_del || o->n_del_xid) {
+		/* what is missing or out of place, then the usage */
+		const struct {
+			bool bad;
+			const char *what;
+		} why[] = {
+			{ !o->liid, "--liid is missing" },
+			{ !o->authority, "--authority is missing" },
+			{ !o->ref, "--ref is missing" },
+			{ !o->country, "--country is missing" },
+			{ !o->from, "--from is missing" },
+			{ !o->to, "--to is missing" },
+			{ !o->scope, "--scope is missing" },
+			{ !o->delivery, "--delivery is missing" },
+			{ o->n_add == 0, "no --target" },
+			{ o->pos != NULL, "a LIID goes in --liid, not alone" },
+			{ o->n_del || o->n_del_xid, "--remove-target/--remove-xid are for modify" },
+		};
+		fprintf(stderr, "limf warrant add:");
+		for (size_t i = 0, n = 0; i < sizeof why / sizeof why[0]; i++)
+			if (why[i].bad)
+				fprintf(stderr, "%s %s", n++ ? ";" : "", why[i].what);
 		fprintf(stderr,
-			"usage: limf warrant add --liid L --authority A --ref R --country CC"
+			"\nusage: limf warrant add --liid L --authority A --ref R --country CC"
 			" --from T --to T --scope iri|iri+cc --delivery D --target URI..."
 			" [--xid UUID]... [--json]\n");
 		ret = 2;
@@ -518,9 +539,9 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 	return ret;
 }
 
-static void warrant_usage(void)
+static void warrant_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: limf warrant [--db CONNSTR | --config FILE] "
 		"add|list|show|modify|suspend|resume|revoke "
 		"...\n"
@@ -546,18 +567,23 @@ int limf_cmd_warrant(int argc, char **argv)
 	struct wr_db *db = NULL;
 	int bad, ret;
 	const char *cmd;
-	const char *conn = take_db(&argc, argv, &bad);
+	const char *conn;
+	if (argc >= 1 && limf_is_help(argv[0])) {
+		warrant_usage(stdout);
+		return 0;
+	}
+	conn = take_db(&argc, argv, &bad);
 	if (bad == 2)
 		return 1;
 	if (bad || argc < 1 || parse_w_opts(argc - 1, argv + 1, &o) != 0) {
-		warrant_usage();
+		warrant_usage(stderr);
 		return 2;
 	}
 	cmd = argv[0];
 	if (strcmp(cmd, "add") && strcmp(cmd, "list") && strcmp(cmd, "show") &&
 	    strcmp(cmd, "modify") && strcmp(cmd, "suspend") && strcmp(cmd, "resume") &&
 	    strcmp(cmd, "revoke")) {
-		warrant_usage();
+		warrant_usage(stderr);
 		return 2;
 	}
 	if (open_db(conn, &db))
@@ -750,18 +776,28 @@ static int audit_verify(struct wr_db *db, int argc, char **argv)
 }
 
 /* see cli.h */
+static void audit_usage(FILE *f)
+{
+	fprintf(f, "usage: limf audit [--db CONNSTR | --config FILE] list [--liid L] [--json] | "
+		   "head [--json] | verify [--expect-head HASH] [--min-rows N]\n");
+}
+
+/* see cli.h */
 int limf_cmd_audit(int argc, char **argv)
 {
 	struct wr_db *db = NULL;
 	int bad, ret;
-	const char *conn = take_db(&argc, argv, &bad);
+	const char *conn;
+	if (argc >= 1 && limf_is_help(argv[0])) {
+		audit_usage(stdout);
+		return 0;
+	}
+	conn = take_db(&argc, argv, &bad);
 	if (bad == 2)
 		return 1;
 	if (bad || argc < 1 ||
 	    (strcmp(argv[0], "list") && strcmp(argv[0], "verify") && strcmp(argv[0], "head"))) {
-		fprintf(stderr, "usage: limf audit [--db CONNSTR | --config FILE] list [--liid L] "
-				"[--json] | head [--json] | verify [--expect-head HASH] "
-				"[--min-rows N]\n");
+		audit_usage(stderr);
 		return 2;
 	}
 	if (open_db(conn, &db))
@@ -1092,12 +1128,23 @@ static int db_local(int argc, char **argv)
 	return 0;
 }
 
+static void db_usage(FILE *f)
+{
+	fprintf(f, "usage: limf db [--db CONNSTR | --config FILE] migrate [--wait SECONDS] | "
+		   "provision\n"
+		   "       limf db local start|stop|status DIR\n");
+}
+
 /* see cli.h */
 int limf_cmd_db(int argc, char **argv)
 {
 	struct wr_db *db = NULL;
 	enum lim_err rc;
 	int bad, from = 0, to = 0, wait_ms = WR_MIGRATE_WAIT_MS;
+	if (argc >= 1 && limf_is_help(argv[0])) {
+		db_usage(stdout);
+		return 0;
+	}
 	if (argc >= 1 && strcmp(argv[0], "local") == 0)
 		return db_local(argc - 1, argv + 1);
 	const char *conn = take_db(&argc, argv, &bad);
@@ -1116,10 +1163,7 @@ int limf_cmd_db(int argc, char **argv)
 		argc = 1;
 	}
 	if (bad || argc != 1 || (strcmp(argv[0], "migrate") && strcmp(argv[0], "provision"))) {
-		fprintf(stderr,
-			"usage: limf db [--db CONNSTR | --config FILE] migrate [--wait SECONDS] | "
-			"provision\n"
-			"       limf db local start|stop|status DIR\n");
+		db_usage(stderr);
 		return 2;
 	}
 	if (open_db(conn, &db))

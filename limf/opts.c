@@ -87,3 +87,9 @@ bool limf_num_opt(const char *s, long lo, long hi, long *out)
 	*out = v;
 	return true;
 }
+
+/* see opts.h */
+bool limf_is_help(const char *a)
+{
+	return a && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0);
+}

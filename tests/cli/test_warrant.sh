@@ -116,6 +116,19 @@ expect 1 bad-scope "$limf" warrant add --liid "$L-B" --authority A --ref R --cou
 expect 1 bad-country "$limf" warrant add --liid "$L-B" --authority A --ref R --country France \
 	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
 expect 2 add-usage "$limf" warrant add --liid "$L-B"
+has add-usage "^limf warrant add: --authority is missing; --ref is missing; --country is missing; --from is missing; --to is missing; --scope is missing; --delivery is missing; no --target$"
+expect 2 add-usage-ref "$limf" warrant add --liid "$L-B" --authority A --country FR \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
+has add-usage-ref "^limf warrant add: --ref is missing$"
+has add-usage-ref "^usage: limf warrant add "
+# every command's --help: its usage on stdout, exit 0 (scan, mikey, warrant, audit and db
+# printed it on stderr with exit 2, or took --help for an unknown option)
+for c in scan mikey "mikey inspect" "mikey unwrap" "mikey verify" warrant audit db kms replay \
+	handover capture status verify; do
+	# shellcheck disable=SC2086
+	expect 0 "help-$c" "$limf" $c --help
+	grep -q "^usage: limf ${c%% *}" "$tmp/out" && ok || bad "help-$c: no usage on stdout"
+done
 expect 1 unknown-show "$limf" warrant show "$L-nope"
 has unknown-show "unknown LIID"
 expect 1 unknown-suspend "$limf" warrant suspend "$L-nope"
