@@ -71,6 +71,8 @@
  * ho_spool_stats.torn_bytes, and so is a tail of zero octets from a record header (or from the end
  * of a record that fails its CRC) to the end of the last segment, whatever its length: what a file
  * system returns for data that was never synced after a power loss - never synced, so never sent.
+ * Each cut is also a warning on stderr (file, offset, octets): a synced last record damaged on
+ * disk looks the same (no synced mark is kept) and is cut alike, its content not handed over.
  * Below the ack file's index a record was confirmed delivered, hence synced: whatever is wrong
  * there is damage (below), not a tear.
  * ---- Damaged records (a bit flip on disk) ----

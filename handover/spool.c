@@ -1133,6 +1133,10 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		}
 		uint8_t hdr[SEG_HDR];
 		s->torn_bytes += (uint64_t)st.st_size;
+		if (st.st_size)
+			lim_warn("spool %s: %s: torn inside its header (%llu octets; a crash or "
+				 "power loss as it was made): written again, empty",
+				 s->dir, name, (unsigned long long)st.st_size);
 		memcpy(hdr, SEG_MAGIC, 8);
 		put64(hdr + 8, g->first);
 		if (ftruncate(fd, 0) != 0 ||
@@ -1249,6 +1253,14 @@ torn:
 	if (!tearable)
 		goto lost; /* cut short in the middle of the spool, or below the ack's index */
 	s->torn_bytes += (uint64_t)st.st_size - off;
+	/* said, not only counted: the octets held a record that was never synced, so never sent,
+	 * or a last record damaged on disk (the two look alike: no synced mark is kept); either
+	 * way what they held does not reach the authority */
+	lim_warn("spool %s: %s: %llu octets at the end (offset %llu) are not a whole record and "
+		 "are cut off: a write torn by a crash or power loss, or a damaged last record; "
+		 "what they held is not handed over",
+		 s->dir, name, (unsigned long long)((uint64_t)st.st_size - off),
+		 (unsigned long long)off);
 	if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0)
 		goto io;
 	g->size = off;
