@@ -13,7 +13,6 @@
 void limf_conf_init(struct limf_conf *c)
 {
 	memset(c, 0, sizeof *c);
-	memcpy(c->op_id, "limf", 5);
 }
 
 struct conf_key {

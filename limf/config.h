@@ -96,7 +96,8 @@ struct limf_conf {
 /* The authority called name, or NULL. */
 const struct limf_conf_auth *limf_conf_authority(const struct limf_conf *c, const char *name);
 
-/* Defaults: everything empty, operator_id "limf". */
+/* Defaults: everything empty. An empty operator_id names the operator "limf" in the PS headers
+ * (limf/delivery.c warns when they go to an authority). */
 void limf_conf_init(struct limf_conf *c);
 /* Reads path into c (keys present override what c holds). LIM_OK; LIM_E_IO (unreadable),
  * LIM_E_LIMIT (too big), LIM_E_PARSE (why names the line and the problem, or the [authority]

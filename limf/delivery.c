@@ -123,6 +123,11 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 	snprintf(d->dir, sizeof d->dir, "%s", c->spool_dir);
 	snprintf(d->cin_src, sizeof d->cin_src, "the spool directory's counter (%s/%s)", d->dir,
 		 CIN_FILE);
+	if (c->n_auth && !c->op_id[0])
+		/* the authority files what it receives under this identifier */
+		fprintf(stderr, "limf: WARNING: [handover] operator_id is not set: the PS-PDUs name "
+				"the operator \"limf\" to every authority (set it to the operator's "
+				"ETSI operatorIdentifier)\n");
 	if (c->n_auth && mkdir_private(d->dir) != LIM_OK) {
 		snprintf(why, whycap, "%s: cannot create the spool directory", d->dir);
 		e = LIM_E_IO;

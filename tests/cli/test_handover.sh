@@ -402,6 +402,11 @@ auth_conf plain "insecure_plaintext = yes"
 expect 0 plain "$limf" handover --config "$tmp/plain.conf" flush --timeout 1
 has plain "WARNING: authority lemf1 hi2: insecure_plaintext = yes: IRI and CC go to 127.0.0.1:1 in CLEAR"
 has plain "WARNING: authority lemf1 hi3: insecure_plaintext = yes"
+# no operator_id: the authority would file everything under "limf"; said where links are made
+has plain "WARNING: \[handover\] operator_id is not set: the PS-PDUs name the operator \"limf\""
+sed 's/^\[handover\]$/[handover]\noperator_id = OP-HO/' "$tmp/plain.conf" >"$tmp/plainop.conf"
+expect 0 plainop "$limf" handover --config "$tmp/plainop.conf" flush --timeout 1
+hasnt plainop "operator_id"
 auth_conf tls "ca = $tmp/k/ca.pem" "cert = $tmp/k/client.pem" "key = $tmp/k/client.key"
 expect 0 tls "$limf" handover --config "$tmp/tls.conf" status
 hasnt tls "WARNING"
