@@ -172,8 +172,18 @@ enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, si
 		}
 		if (line[0] == '[') {
 			const char *s = line + 1;
-			size_t sn = n - 1;
+			size_t sn;
 			bool known = false;
+			/* a trailing "; comment" after blanks, as after a value (README's example
+			 * config has them) */
+			for (size_t i = 1; i < n; i++)
+				if ((line[i] == ';' || line[i] == '#') &&
+				    (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+					n = i;
+					trim(&line, &n);
+					break;
+				}
+			sn = n - 1;
 			if (sn == 0 || s[sn - 1] != ']') {
 				snprintf(why, whycap, "%s:%zu: malformed section header", path,
 					 lineno);

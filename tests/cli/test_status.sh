@@ -257,6 +257,12 @@ spids=''
 expect 1 status_none "$limf" status --socket "$sock"
 has status_none "no limf capture is listening on"
 expect 1 status_none_conf "$limf" status --config "$tmp/limf.conf" --json
+# README's example limf.conf loads as printed (its "[authority lemf-a]   ; comment" line was
+# refused as a malformed section header): refused here only for its socket, which is not there
+awk '/^```ini$/{f=1;next} f&&/^```$/{exit} f' "$(dirname "$0")/../../README.md" >"$tmp/readme.conf"
+grep -q '^\[authority [^]]*\] *;' "$tmp/readme.conf" && ok || bad "README's config: no commented section header"
+expect 1 readme_conf "$limf" status --config "$tmp/readme.conf"
+has readme_conf "no limf capture is listening on /run/limf/limf.sock"
 expect 2 status_usage "$limf" status
 expect 2 status_usage2 "$limf" status --socket "$sock" --config "$tmp/limf.conf"
 expect 0 status_help "$limf" status --help
