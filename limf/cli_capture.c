@@ -1241,7 +1241,7 @@ int limf_cmd_capture(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(s, 0, sizeof s);
 	signals_early(); /* before anything that takes time (signals_mask) */
-	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+	if (limf_wants_help(argc, argv)) {
 		capture_usage(stdout);
 		return 0;
 	}

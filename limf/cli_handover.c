@@ -164,7 +164,7 @@ int limf_cmd_handover(int argc, char **argv)
 		{ "--timeout", &timeout, NULL, NULL, NULL, 0 },
 		{ "--json", NULL, &json, NULL, NULL, 0 },
 	};
-	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+	if (limf_wants_help(argc, argv)) {
 		ho_usage(stdout);
 		return 0;
 	}

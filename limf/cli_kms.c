@@ -324,11 +324,9 @@ int limf_cmd_kms(int argc, char **argv)
 	struct k_opts o;
 	struct wr_db *db = NULL;
 	int ret;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			kms_usage(stdout);
-			return 0;
-		}
+	if (limf_wants_help(argc, argv)) {
+		kms_usage(stdout);
+		return 0;
 	}
 	int po = parse_k_opts(argc, argv, &o);
 	if (po == -2)

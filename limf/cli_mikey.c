@@ -324,13 +324,14 @@ static int cmd_inspect(int argc, char **argv)
 	uint8_t *buf;
 	int rc;
 
+	if (limf_wants_help(argc, argv)) {
+		printf("usage: limf mikey inspect [--json] FILE|-\n");
+		return 0;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (limf_is_help(argv[i])) {
-			printf("usage: limf mikey inspect [--json] FILE|-\n");
-			return 0;
-		} else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+		else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
 			path = argv[i];
 		else
 			goto usage;
@@ -504,7 +505,7 @@ static int cmd_unwrap(int argc, char **argv)
 	int ret = 1;
 	enum lim_err rc;
 
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		printf("usage: limf mikey unwrap --z HEX|@FILE --rsk HEX|@FILE [--id URI | "
 		       "--uid HEX] [--kms-uri URI --key-period S --key-offset S] "
 		       "[--kpak HEX|@FILE] [--show-keys] FILE|-\n");
@@ -588,7 +589,7 @@ static int cmd_verify(int argc, char **argv)
 	uint8_t *buf = NULL;
 	int ret;
 
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		printf("usage: limf mikey verify --kpak HEX|@FILE [--id URI | --uid HEX] "
 		       "[--kms-uri URI --key-period S --key-offset S] FILE|-\n");
 		return 0;
@@ -616,7 +617,7 @@ int limf_cmd_mikey(int argc, char **argv)
 		return cmd_unwrap(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		printf("usage: limf mikey inspect|unwrap|verify ...  (each with --help)\n");
 		return 0;
 	}

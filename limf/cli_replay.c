@@ -324,7 +324,7 @@ int limf_cmd_replay(int argc, char **argv)
 	};
 	memset(&o, 0, sizeof o);
 	const char *pos[MAX_PCAPS + 1] = { 0 };
-	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+	if (limf_wants_help(argc, argv)) {
 		replay_usage(stdout);
 		return 0;
 	}

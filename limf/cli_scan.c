@@ -872,15 +872,15 @@ int limf_cmd_scan(int argc, char **argv)
 	bool json = false;
 	int i = 0, rc = 0;
 
+	if (limf_wants_help(argc, argv)) {
+		printf("usage: limf scan [--json] PCAP...\n"
+		       "Lists the calls, I_MESSAGEs and media streams in capture files\n"
+		       "(pcap, pcapng); needs no warrant, decrypts nothing, fetches no key.\n");
+		return 0;
+	}
 	while (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
-		} else if (limf_is_help(argv[i])) {
-			printf("usage: limf scan [--json] PCAP...\n"
-			       "Lists the calls, I_MESSAGEs and media streams in capture files "
-			       "(pcap,\n"
-			       "pcapng); needs no warrant, decrypts nothing, fetches no key.\n");
-			return 0;
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

@@ -34,24 +34,22 @@ static void verify_usage(FILE *f)
 int limf_cmd_verify(int argc, char **argv)
 {
 	const char *key = NULL, *dir = NULL;
-	bool json = false, help = false;
+	bool json = false;
 	const struct limf_opt opts[] = {
 		{ "--key", &key, NULL, NULL, NULL, 0 },
 		{ "--json", NULL, &json, NULL, NULL, 0 },
-		{ "--help", NULL, &help, NULL, NULL, 0 },
 	};
 	struct ho_verify_info info;
 	char why[512], fpr[65];
 	enum lim_err rc;
 
-	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &dir, 1) != 0 ||
-	    (!dir && !help)) {
-		verify_usage(stderr);
-		return 2;
-	}
-	if (help) {
+	if (limf_wants_help(argc, argv)) {
 		verify_usage(stdout);
 		return 0;
+	}
+	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &dir, 1) != 0 || !dir) {
+		verify_usage(stderr);
+		return 2;
 	}
 	memset(&info, 0, sizeof info);
 	rc = ho_bundle_verify_ex(dir, key, why, sizeof why, &info);

@@ -287,17 +287,22 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 			{ !o->scope, "--scope is missing" },
 			{ !o->delivery, "--delivery is missing" },
 			{ o->n_add == 0, "no --target" },
-			{ o->pos != NULL, "a LIID goes in --liid, not alone" },
 			{ o->n_del || o->n_del_xid, "--remove-target/--remove-xid are for modify" },
 		};
+		size_t n = 0;
 		fprintf(stderr, "limf warrant add:");
-		for (size_t i = 0, n = 0; i < sizeof why / sizeof why[0]; i++)
+		for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
 			if (why[i].bad)
 				fprintf(stderr, "%s %s", n++ ? ";" : "", why[i].what);
+		if (o->pos)
+			fprintf(stderr,
+				"%s '%s' is no option's value (each target takes a --target of its "
+				"own; the LIID goes in --liid)",
+				n ? ";" : "", o->pos);
 		fprintf(stderr,
 			"\nusage: limf warrant add --liid L --authority A --ref R --country CC"
-			" --from T --to T --scope iri|iri+cc --delivery D --target URI..."
-			" [--xid UUID]... [--json]\n");
+			" --from T --to T --scope iri|iri+cc --delivery D --target URI"
+			" [--target URI]... [--xid UUID]... [--json]\n");
 		ret = 2;
 		goto out;
 	}
@@ -568,7 +573,7 @@ int limf_cmd_warrant(int argc, char **argv)
 	int bad, ret;
 	const char *cmd;
 	const char *conn;
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		warrant_usage(stdout);
 		return 0;
 	}
@@ -788,7 +793,7 @@ int limf_cmd_audit(int argc, char **argv)
 	struct wr_db *db = NULL;
 	int bad, ret;
 	const char *conn;
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		audit_usage(stdout);
 		return 0;
 	}
@@ -1141,7 +1146,7 @@ int limf_cmd_db(int argc, char **argv)
 	struct wr_db *db = NULL;
 	enum lim_err rc;
 	int bad, from = 0, to = 0, wait_ms = WR_MIGRATE_WAIT_MS;
-	if (argc >= 1 && limf_is_help(argv[0])) {
+	if (limf_wants_help(argc, argv)) {
 		db_usage(stdout);
 		return 0;
 	}

@@ -89,7 +89,10 @@ bool limf_num_opt(const char *s, long lo, long hi, long *out)
 }
 
 /* see opts.h */
-bool limf_is_help(const char *a)
+bool limf_wants_help(int argc, char **argv)
 {
-	return a && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0);
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
 }

@@ -31,8 +31,9 @@ int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t n
  * of range). */
 bool limf_num_opt(const char *s, long lo, long hi, long *out);
 
-/* Whether a is "-h" or "--help": a command given it prints its usage on stdout and exits 0. */
-bool limf_is_help(const char *a);
+/* Whether an argument (before a "--") is "-h" or "--help": a command given one anywhere prints
+ * its usage on stdout and exits 0, whatever else it was given (nothing is opened or checked). */
+bool limf_wants_help(int argc, char **argv);
 
 /* Opens the warrant database (connstr, else $LIMF_DB, else libpq's PG* environment) with the
  * OS user name as the audit actor. Prints the reason and returns 1 on failure, else 0. */

@@ -121,12 +121,23 @@ expect 2 add-usage-ref "$limf" warrant add --liid "$L-B" --authority A --country
 	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331
 has add-usage-ref "^limf warrant add: --ref is missing$"
 has add-usage-ref "^usage: limf warrant add "
+expect 2 add-usage-stray "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331 tel:+332
+has add-usage-stray "^limf warrant add: 'tel:+332' is no option's value (each target takes a --target of its own"
 # every command's --help: its usage on stdout, exit 0 (scan, mikey, warrant, audit and db
 # printed it on stderr with exit 2, or took --help for an unknown option)
 for c in scan mikey "mikey inspect" "mikey unwrap" "mikey verify" warrant audit db kms replay \
 	handover capture status verify; do
 	# shellcheck disable=SC2086
 	expect 0 "help-$c" "$limf" $c --help
+	grep -q "^usage: limf ${c%% *}" "$tmp/out" && ok || bad "help-$c: no usage on stdout"
+done
+# anywhere among the arguments, before anything is opened (no database here)
+for c in "audit list --help" "warrant add --liid X --help" "db migrate --help" \
+	"replay --out /nonexistent/x -h" "scan x.pcap --help" "status --all --help" \
+	"verify DIR --help" "mikey inspect x --help"; do
+	# shellcheck disable=SC2086
+	expect 0 "help-$c" env LIMF_DB="host=/nonexistent dbname=x" "$limf" $c
 	grep -q "^usage: limf ${c%% *}" "$tmp/out" && ok || bad "help-$c: no usage on stdout"
 done
 expect 1 unknown-show "$limf" warrant show "$L-nope"
