@@ -45,9 +45,26 @@ static void status_usage(FILE *f)
 
 struct all_ctx {
 	struct lim_json j;
-	bool json;
+	bool json, begun;
 	size_t n, stale;
 };
+
+/* The table's header, or the JSON array's opening: at the first row, or once the rows are read
+ * (nothing on stdout when they cannot be). */
+static void all_begin(struct all_ctx *a)
+{
+	if (a->begun)
+		return;
+	a->begun = true;
+	if (a->json) {
+		lim_json_init(&a->j, stdout);
+		lim_json_arr_open(&a->j);
+	} else {
+		printf("%-24s %-7s %7s %7s %10s %6s %6s %6s %10s %7s %7s %s\n", "INSTANCE", "STATE",
+		       "SEEN", "UPTIME", "FRAMES", "DROPS", "CALLS", "INTCPT", "KMS_OK/FAIL",
+		       "LINKS", "PENDING", "ALARM");
+	}
+}
 
 static void age_text(int64_t ms, char *out, size_t cap)
 {
@@ -65,6 +82,7 @@ static int all_one(void *ctx, const struct wr_instance *in)
 	struct all_ctx *a = ctx;
 	const char *state = in->stale ? "STALE" : in->running ? "running" : "stopped";
 	char t[WR_TIME_STRLEN];
+	all_begin(a);
 	a->n++;
 	a->stale += in->stale;
 	if (!a->json) {
@@ -135,8 +153,8 @@ static int all_one(void *ctx, const struct wr_instance *in)
 	return 0;
 }
 
-/* limf status --all: the instances' rows. */
-static int status_all(const char *conn, bool as_json)
+/* limf status --all: the instances' rows. from_config: conn is the config's [database]. */
+static int status_all(const char *conn, bool from_config, bool as_json)
 {
 	struct wr_db *db = NULL;
 	struct all_ctx a;
@@ -145,22 +163,16 @@ static int status_all(const char *conn, bool as_json)
 	if (limf_open_db(conn, &db) != 0)
 		return 1;
 	a.json = as_json;
-	if (as_json) {
-		lim_json_init(&a.j, stdout);
-		lim_json_arr_open(&a.j);
-	} else {
-		printf("%-24s %-7s %7s %7s %10s %6s %6s %6s %10s %7s %7s %s\n", "INSTANCE", "STATE",
-		       "SEEN", "UPTIME", "FRAMES", "DROPS", "CALLS", "INTCPT", "KMS_OK/FAIL",
-		       "LINKS", "PENDING", "ALARM");
-	}
 	rc = wr_instance_list(db, all_one, &a);
 	if (rc != LIM_OK && strcmp(wr_db_sqlstate(db), "42501") == 0) {
-		/* the service's own role writes its row and reads none: an operator's does */
+		/* the service's own role writes its row and reads none: an operator's does (the
+		 * config's database comes before LIMF_DB, and --db goes without --config) */
 		fprintf(stderr,
 			"limf: instances: this role may not read them (%s): `status --all` needs "
-			"an operator's connection (a member of " WR_ROLE_OPERATOR
-			"), e.g. --db or LIMF_DB, not the service's\n",
-			wr_db_msg(db));
+			"an operator's connection (a member of " WR_ROLE_OPERATOR "): %s\n",
+			wr_db_msg(db),
+			from_config ? "leave out --config and give --db or LIMF_DB"
+				    : "give it with --db or LIMF_DB");
 		wr_db_close(db);
 		return 1;
 	}
@@ -170,6 +182,7 @@ static int status_all(const char *conn, bool as_json)
 		return 1;
 	}
 	wr_db_close(db);
+	all_begin(&a);
 	if (as_json) {
 		lim_json_arr_close(&a.j);
 		if (lim_json_end(&a.j) != LIM_OK)
@@ -201,7 +214,7 @@ int limf_cmd_status(int argc, char **argv)
 		{ "--all", NULL, &all, NULL, NULL, 0 },
 		{ "--db", &dbconn, NULL, NULL, NULL, 0 },
 	};
-	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+	if (limf_wants_help(argc, argv)) {
 		status_usage(stdout);
 		return 0;
 	}
@@ -212,18 +225,21 @@ int limf_cmd_status(int argc, char **argv)
 		return 2;
 	}
 	if (all) {
+		bool from_config = false;
 		if (!dbconn && config) {
 			limf_conf_init(&conf);
 			if (limf_conf_load(config, &conf, why, sizeof why) != LIM_OK) {
 				fprintf(stderr, "limf: %s\n", why);
 				return 1;
 			}
-			if (conf.db[0])
+			if (conf.db[0]) {
 				dbconn = conf.db;
+				from_config = true;
+			}
 		}
 		if (!dbconn)
 			dbconn = getenv("LIMF_DB");
-		return status_all(dbconn ? dbconn : "", as_json);
+		return status_all(dbconn ? dbconn : "", from_config, as_json);
 	}
 	if (config) {
 		limf_conf_init(&conf);

@@ -275,7 +275,11 @@ expect 2 all_usage2 "$limf" status --db "$LIMF_DB_OPERATOR"
 expect 1 all_unreachable "$limf" status --all --db "host=$tmp/nowhere dbname=limf user=limf_operator"
 # the service's role (its config's conninfo) may not read the rows: told to use an operator's
 expect 1 all_service "$limf" status --all --db "$LIMF_DB_SERVICE"
-has all_service "^limf: instances: this role may not read them (.*permission denied.*): .status --all. needs an operator's connection"
+has all_service "^limf: instances: this role may not read them (.*permission denied.*): .status --all. needs an operator's connection (a member of limf_operator): give it with --db or LIMF_DB$"
+[ -s "$tmp/out" ] && bad "all_service: a table header on stdout before the refusal" || ok
+expect 1 all_service_conf "$limf" status --all --config "$tmp/limf.conf" --json
+has all_service_conf "needs an operator's connection (a member of limf_operator): leave out --config and give --db or LIMF_DB$"
+[ -s "$tmp/out" ] && bad "all_service_conf: JSON on stdout before the refusal" || ok
 
 # ---- 4. start-up refusals
 for addr in "0.0.0.0:$mport" "10.1.2.3:$mport" "example.org:$mport" "127.0.0.1:0" "127.0.0.1"; do
