@@ -1435,7 +1435,7 @@ struct ho_sign_key {
  * refused), or NULL with why set (may be NULL). */
 static EVP_PKEY *load_sign_key(const char *path, char *why, size_t whycap)
 {
-	char r[256];
+	char r[400];
 	EVP_PKEY *key = lim_pkey_load(path, r, sizeof r); /* (its text wiped) */
 	if (key && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
 		snprintf(r, sizeof r, "%s: the key is %s, not Ed25519", path,
@@ -1462,8 +1462,11 @@ enum lim_err ho_sign_key_load(const char *path, struct ho_sign_key **out, char *
 	if (why && whycap)
 		why[0] = 0;
 	k = calloc(1, sizeof *k);
-	if (!k)
+	if (!k) {
+		if (why && whycap)
+			snprintf(why, whycap, "%s", lim_strerror(LIM_E_NOMEM));
 		return LIM_E_NOMEM;
+	}
 	k->key = load_sign_key(path, why, whycap);
 	if (!k->key) {
 		free(k);

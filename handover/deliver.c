@@ -164,15 +164,21 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 {
 	struct ho_link *l;
 	enum lim_err err = LIM_E_ARG;
-	char r[256] = "";
+	char r[600] = "";
 	*out = NULL;
 	if (why && whycap)
 		why[0] = 0;
-	if (!cfg || !cfg->addr || !spool)
+	if (!cfg || !cfg->addr || !spool) {
+		if (why && whycap)
+			snprintf(why, whycap, "no address or no spool");
 		return LIM_E_ARG;
+	}
 	l = calloc(1, sizeof *l);
-	if (!l)
+	if (!l) {
+		if (why && whycap)
+			snprintf(why, whycap, "%s", lim_strerror(LIM_E_NOMEM));
 		return LIM_E_NOMEM;
+	}
 	l->fd = -1;
 	l->cfg = *cfg;
 	l->cfg.addr = NULL;
@@ -234,8 +240,10 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 		l->name_is_ip = is_ip_literal(l->name);
 		err = LIM_E_CRYPTO;
 		l->ctx = SSL_CTX_new(TLS_client_method());
-		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION))
+		if (!l->ctx || !SSL_CTX_set_min_proto_version(l->ctx, TLS1_2_VERSION)) {
+			snprintf(r, sizeof r, "OpenSSL could not make a TLS context");
 			goto out;
+		}
 		if (SSL_CTX_load_verify_locations(l->ctx, cfg->tls_ca, NULL) != 1) {
 			snprintf(r, sizeof r, "%s: no CA certificate could be read (PEM)",
 				 cfg->tls_ca);
@@ -249,7 +257,7 @@ enum lim_err ho_link_new(const struct ho_link_cfg *cfg, struct ho_spool *spool,
 			goto out;
 		}
 		if (cfg->tls_cert) {
-			char kwhy[200];
+			char kwhy[400];
 			EVP_PKEY *pk = lim_pkey_load(cfg->tls_key, kwhy, sizeof kwhy); /* (wiped) */
 			bool ok = false;
 			if (!pk)

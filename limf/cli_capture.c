@@ -1308,8 +1308,13 @@ int limf_cmd_capture(int argc, char **argv)
 		 * content, is signed at its end by this key, whatever became of the file (read
 		 * again then, a file replaced meanwhile signed it with another key, one removed
 		 * left it unsigned), and the user the service drops to need not read it */
-		char kwhy[300];
-		if (ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy) != LIM_OK) {
+		char kwhy[512];
+		enum lim_err ke = ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy);
+		if (ke == LIM_E_NOMEM) {
+			fprintf(stderr, "limf: out of memory\n");
+			return 1;
+		}
+		if (ke != LIM_OK) {
 			fprintf(stderr,
 				"limf: the evidence signing key cannot be used: %s (it must be a "
 				"readable, unencrypted Ed25519 private key in PEM)\n",

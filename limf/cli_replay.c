@@ -375,7 +375,7 @@ int limf_cmd_replay(int argc, char **argv)
 	/* the key is loaded and made to sign now, before any key is fetched or anything is
 	 * decrypted: a key found unusable at the end left an unsigned bundle of clear content */
 	{
-		char kwhy[300];
+		char kwhy[512];
 		enum lim_err ke = ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy);
 		if (ke == LIM_E_NOMEM) {
 			fprintf(stderr, "limf: out of memory\n");

@@ -125,9 +125,10 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 		 CIN_FILE);
 	if (c->n_auth && !c->op_id[0])
 		/* the authority files what it receives under this identifier */
-		fprintf(stderr, "limf: WARNING: [handover] operator_id is not set: the PS-PDUs name "
-				"the operator \"limf\" to every authority (set it to the operator's "
-				"ETSI operatorIdentifier)\n");
+		fprintf(stderr,
+			"limf: WARNING: [handover] operator_id is not set: the PS-PDUs name "
+			"the operator \"limf\" to every authority (set it to the operator's "
+			"ETSI operatorIdentifier)\n");
 	if (c->n_auth && mkdir_private(d->dir) != LIM_OK) {
 		snprintf(why, whycap, "%s: cannot create the spool directory", d->dir);
 		e = LIM_E_IO;
@@ -219,13 +220,12 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 			memcpy(lc.ka_hdr.deliv_cc, c->country, sizeof lc.ka_hdr.deliv_cc);
 			lc.ka_hdr.tsq = HO_TSQ_MEDIATION;
 			{
-				char lwhy[256];
+				char lwhy[512];
 				e = ho_link_new(&lc, a->sp[k], &a->ln[k], lwhy, sizeof lwhy);
 				if (e != LIM_OK)
 					snprintf(why, whycap, "authority %s %s: %s%s", ac->name,
 						 k ? "hi3" : "hi2",
-						 e == LIM_E_CRYPTO ? "TLS files unusable: " : "",
-						 lwhy);
+						 e == LIM_E_CRYPTO ? "TLS: " : "", lwhy);
 			}
 		}
 	}

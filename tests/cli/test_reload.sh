@@ -185,12 +185,12 @@ for _ in $(seq 100); do [ "$(nrel)" -ge 5 ] && break; sleep 0.1; done
 [ "$(nrel)" = 5 ] && ok || { bad "TLS authority not reloaded"; tail -3 "$tmp/run.err" >&2; }
 echo "not a key" >"$tmp/a.key"
 kill -HUP "$cpid"
-wait_for "$tmp/run.err" "SIGHUP: handover: authority lemf1 hi2: TLS files unusable: $tmp/a.key: no PEM private key: keeping the running configuration" &&
+wait_for "$tmp/run.err" "SIGHUP: handover: authority lemf1 hi2: TLS: $tmp/a.key: no PEM private key: keeping the running configuration" &&
 	ok || { bad "unusable key: not refused"; tail -3 "$tmp/run.err" >&2; }
 grep -q "NOTHING IS HANDED OVER" "$tmp/run.err" && bad "the handover was closed by a failed reload" || ok
 expect 0 st-text2 "$limf" status --socket "$sock"
 has st-text2 "^authority lemf1 hi3: link "
-has st-reload-tls "^reload: ALARM refused at [0-9T:.Z-]*: handover: authority lemf1 hi2: TLS files unusable: $tmp/a.key: no PEM private key: the running configuration is NOT the file's (applied 5 refused 3)$"
+has st-reload-tls "^reload: ALARM refused at [0-9T:.Z-]*: handover: authority lemf1 hi2: TLS: $tmp/a.key: no PEM private key: the running configuration is NOT the file's (applied 5 refused 3)$"
 has st-reload-tls-alarm "^alarm: last reload refused"
 
 # ---- 6. a configuration that does not load: refused, in status with the alarm; the file
