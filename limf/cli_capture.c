@@ -90,6 +90,7 @@
 #include "limf/config.h"
 #include "limf/delivery.h"
 #include "limf/health.h"
+#include "limf/input.h"
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
@@ -1308,19 +1309,8 @@ int limf_cmd_capture(int argc, char **argv)
 		 * content, is signed at its end by this key, whatever became of the file (read
 		 * again then, a file replaced meanwhile signed it with another key, one removed
 		 * left it unsigned), and the user the service drops to need not read it */
-		char kwhy[512];
-		enum lim_err ke = ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy);
-		if (ke == LIM_E_NOMEM) {
-			fprintf(stderr, "limf: out of memory\n");
+		if (limf_sign_key(sign_key, &skey) != 0)
 			return 1;
-		}
-		if (ke != LIM_OK) {
-			fprintf(stderr,
-				"limf: the evidence signing key cannot be used: %s (it must be a "
-				"readable, unencrypted Ed25519 private key in PEM)\n",
-				kwhy);
-			return 1;
-		}
 	}
 	if (limf_privs_init(&pv, conf.svc_user, conf.svc_group, why, sizeof why) != LIM_OK) {
 		fprintf(stderr, "limf: %s: refusing to start\n", why);

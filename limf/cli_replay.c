@@ -374,22 +374,8 @@ int limf_cmd_replay(int argc, char **argv)
 	}
 	/* the key is loaded and made to sign now, before any key is fetched or anything is
 	 * decrypted: a key found unusable at the end left an unsigned bundle of clear content */
-	{
-		char kwhy[512];
-		enum lim_err ke = ho_sign_key_load(sign_key, &skey, kwhy, sizeof kwhy);
-		if (ke == LIM_E_NOMEM) {
-			fprintf(stderr, "limf: out of memory\n");
-			return 1;
-		}
-		if (ke != LIM_OK) {
-			fprintf(stderr,
-				"limf: the evidence signing key cannot be used: %s (it must be a "
-				"readable, unencrypted Ed25519 private key in PEM: openssl genpkey "
-				"-algorithm ed25519)\n",
-				kwhy);
-			return 1;
-		}
-	}
+	if (limf_sign_key(sign_key, &skey) != 0)
+		return 1;
 	for (size_t i = 0; i < o.n_pcap; i++) {
 		struct stat sb;
 		if (stat(o.pcap[i], &sb) != 0 || !S_ISREG(sb.st_mode)) {

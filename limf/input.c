@@ -104,6 +104,22 @@ enum lim_err limf_key_arg(const char *arg, int secret, uint8_t *out, size_t cap,
 	return rc;
 }
 
+/* see input.h */
+int limf_sign_key(const char *path, struct ho_sign_key **out)
+{
+	char why[512];
+	enum lim_err e = ho_sign_key_load(path, out, why, sizeof why);
+	if (e == LIM_E_NOMEM)
+		fprintf(stderr, "limf: out of memory\n");
+	else if (e != LIM_OK)
+		fprintf(stderr,
+			"limf: the evidence signing key cannot be used: %s (it must be a readable, "
+			"unencrypted Ed25519 private key in PEM: openssl genpkey -algorithm "
+			"ed25519)\n",
+			why);
+	return e == LIM_OK ? 0 : 1;
+}
+
 static int is_b64_char(uint8_t c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -21,6 +21,11 @@ enum lim_err limf_read_all(const char *path, size_t cap, uint8_t **buf, size_t *
 enum lim_err limf_key_arg(const char *arg, int secret, uint8_t *out, size_t cap,
 			  size_t *outlen) LIM_WUR;
 
+/* The evidence signing key at path, loaded and made to sign (ho_sign_key_load), for a command
+ * that will sign a bundle with it: 0, or 1 with the reason on stderr (out of memory, or what is
+ * wrong with the file and what it must be). */
+int limf_sign_key(const char *path, struct ho_sign_key **out);
+
 /* Decodes a MIKEY message given as binary, base64, or "mikey <base64>" (RFC 4567 key-mgmt
  * value), surrounding whitespace allowed. out is malloc'd; caller frees. */
 enum lim_err limf_decode_imsg(const uint8_t *in, size_t inlen, uint8_t **out,
