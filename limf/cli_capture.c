@@ -23,7 +23,7 @@
  * few hundred frames in 32 MiB on an interface with offloads (veth, most NICs);
  * scripts/bench-live.sh measured drops from 17 kpps with it, none at 140 kpps without.
  *
- * Threads: with --workers N >= 2 (the default: one per CPU, at least 2) each source has a
+ * Threads: with --workers N >= 2 (the default: one per CPU, 2..16) each source has a
  * capture thread of its own (src_run: the same reading as below, into its lane of the pool,
  * limf/pool.h) and the loop keeps the rest; with --workers 1 everything runs in the loop:
  *
@@ -922,7 +922,7 @@ static void capture_usage(FILE *f)
 	      "--x2x3 ADDR:PORT (or [x2x3] listen): a TLS listener for points of interception\n"
 	      "(ETSI TS 103 221-2; client certificates signed by --x2x3-ca / [x2x3] ca); their\n"
 	      "X2 SIP and X3 RTP enter the same pipeline.\n"
-	      "--workers N (else LIMF_WORKERS, else one per CPU, at least 2): N pipeline threads\n"
+	      "--workers N (else LIMF_WORKERS, else one per CPU, 2..16): N pipeline threads\n"
 	      "and a capture thread per source, which dispatches each call's SIP and media to\n"
 	      "one of them (a worker's full queue drops the packet, counted as queue_full);\n"
 	      "--workers 1: one thread for everything.\n",
