@@ -26,7 +26,6 @@
 /* The proof of a positive decision: only wr_kms_decide creates one (see kms.h). */
 struct wr_kms_decision {
 	int64_t t_us;
-	int64_t warrant_end;       /* latest valid_to of the matched warrants */
 	size_t n_matches, n_total; /* kept; in force (n_total > n_matches: some left out) */
 	struct wr_match matches[KMS_DECIDE_MAX];
 	size_t n_parties;
@@ -166,6 +165,8 @@ static void entry_justify(struct kms_entry *e, const struct wr_kms_decision *d)
 {
 	for (size_t i = 0; i < d->n_matches; i++) {
 		bool have = false;
+		if (d->matches[i].scope != WR_SCOPE_IRI_CC)
+			continue; /* an IRI-only warrant justifies no keys */
 		for (size_t j = 0; j < e->n_liids && !have; j++)
 			have = strcmp(e->liids[j], d->matches[i].liid) == 0;
 		if (!have && e->n_liids < KMS_DECIDE_MAX)
@@ -382,12 +383,6 @@ static enum lim_err decide(struct wr_db *db, const struct wr_party *parties, siz
 	memcpy(d->matches, all + first, n * sizeof *all);
 	d->n_matches = n;
 	d->t_us = t_us;
-	d->warrant_end = INT64_MIN;
-	for (size_t i = 0; i < n; i++) {
-		/* valid_to was read with the match: the same row, the same snapshot */
-		if (d->matches[i].valid_to > d->warrant_end)
-			d->warrant_end = d->matches[i].valid_to;
-	}
 	d->n_parties = n_parties;
 	for (size_t i = 0; i < n_parties; i++) {
 		enum wr_kind kind;
@@ -476,7 +471,6 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid)
 	if ((k = match_of(d, liid)) == KMS_DECIDE_MAX)
 		return LIM_E_AUTH;
 	d->matches[0] = d->matches[k];
-	d->warrant_end = d->matches[0].valid_to;
 	d->n_matches = 1;
 	d->n_total = 1;
 	return LIM_OK;
@@ -494,10 +488,6 @@ enum lim_err wr_kms_decision_drop(struct wr_kms_decision *d, const char *liid)
 	d->n_matches--;
 	if (d->n_total > 0)
 		d->n_total--;
-	d->warrant_end = INT64_MIN;
-	for (size_t i = 0; i < d->n_matches; i++)
-		if (d->matches[i].valid_to > d->warrant_end)
-			d->warrant_end = d->matches[i].valid_to;
 	return LIM_OK;
 }
 
@@ -522,8 +512,6 @@ enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms
 			continue;
 		}
 		d->matches[d->n_matches++] = more->matches[i];
-		if (more->matches[i].valid_to > d->warrant_end)
-			d->warrant_end = more->matches[i].valid_to;
 		n++;
 	}
 	if (d->n_total < d->n_matches)
@@ -1626,17 +1614,29 @@ enum lim_err wr_kms_parse_keyprov(struct wr_kms *k, const char *resp, size_t len
 	return e;
 }
 
-/* One row of action per LIID of d, all or none: in a transaction of their own when there are
- * several and none is open. Appended one by one, a row that failed for one LIID left those of
- * the others: kms.request rows of a request never sent, with no kms.result (an audit). The
- * first error into *first. */
-static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, const char *action,
-		      const char *detail, enum lim_err *first)
+/* How many of d's warrants have scope iri+cc: the ones keys may be fetched under. */
+static size_t n_content(const struct wr_kms_decision *d)
 {
-	bool tx = d->n_matches > 1 && !db->in_tx && !wr_in_tx(db);
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_matches; i++)
+		n += d->matches[i].scope == WR_SCOPE_IRI_CC;
+	return n;
+}
+
+/* One row of action per LIID of d (content_only: per LIID of scope iri+cc, the warrants a key
+ * request is made under; an IRI-only warrant's log shows none), all or none: in a transaction
+ * of their own when there are several and none is open. Appended one by one, a row that failed
+ * for one LIID left those of the others: kms.request rows of a request never sent, with no
+ * kms.result (an audit). The first error into *first. */
+static void audit_all(struct wr_db *db, const struct wr_kms_decision *d, bool content_only,
+		      const char *action, const char *detail, enum lim_err *first)
+{
+	size_t n = content_only ? n_content(d) : d->n_matches;
+	bool tx = n > 1 && !db->in_tx && !wr_in_tx(db);
 	enum lim_err e = tx ? wr_begin(db) : LIM_OK;
 	for (size_t i = 0; i < d->n_matches && e == LIM_OK; i++)
-		e = wr_audit_append(db, d->matches[i].liid, action, detail);
+		if (!content_only || d->matches[i].scope == WR_SCOPE_IRI_CC)
+			e = wr_audit_append(db, d->matches[i].liid, action, detail);
 	if (tx && e == LIM_OK) {
 		e = wr_commit(db);
 	} else if (tx) {
@@ -1754,8 +1754,18 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		return kms_fail(k, LIM_E_LIMIT, "user URI too long");
 	if (!decision_binds(d, user_uri)) {
 		snprintf(detail, sizeof detail, "uri=%s not a party of the decided call", user_uri);
-		audit_all(db, d, "kms.refused", detail, &ea);
+		audit_all(db, d, false, "kms.refused", detail, &ea);
 		return kms_fail(k, LIM_E_AUTH, "%s is not a party of the decided call", user_uri);
+	}
+	/* keys serve content: a warrant of scope iri gives none, and keys expire with the
+	 * warrants that justify them (DESIGN.md s5, invariants 1 and 3) */
+	if (n_content(d) == 0) {
+		snprintf(detail, sizeof detail, "uri=%s no warrant of scope iri+cc", user_uri);
+		audit_all(db, d, false, "kms.refused", detail, &ea);
+		return kms_fail(k, LIM_E_AUTH,
+				"no warrant in force for %s has scope iri+cc: a warrant of scope "
+				"iri gives no keys",
+				user_uri);
 	}
 	if (!k->n_certs) {
 		e = wr_kms_fetch_cert(k, db, NULL);
@@ -1800,7 +1810,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	wr_time_format(t_req, ts);
 	snprintf(detail, sizeof detail, "keyprov uri=%s period=%llu t=%s kms=%s cert=%s", user_uri,
 		 (unsigned long long)ent->keys.ident.period_no, ts, cert.kms_uri, cert.cert_uri);
-	audit_all(db, d, "kms.request", detail, &ea);
+	audit_all(db, d, true, "kms.request", detail, &ea);
 	if (ea != LIM_OK) {
 		e = kms_fail(k, ea, "audit: %s (nothing requested)", wr_db_msg(db));
 		goto out;
@@ -1813,9 +1823,14 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 	if (e == LIM_OK)
 		e = keyset_under(k, db, prov, user_uri, &cert, t_req, &ent->keys);
 	if (e == LIM_OK) {
-		int64_t end = ent->keys.ident.valid_to;
-		if (d->warrant_end < end)
-			end = d->warrant_end;
+		/* kept until the key period or the last content warrant ends, whichever first
+		 * (valid_to was read with each match: the same row, the same snapshot) */
+		int64_t end = ent->keys.ident.valid_to, wend = INT64_MIN;
+		for (size_t i = 0; i < d->n_matches; i++)
+			if (d->matches[i].scope == WR_SCOPE_IRI_CC && d->matches[i].valid_to > wend)
+				wend = d->matches[i].valid_to;
+		if (wend < end)
+			end = wend;
 		ent->keys.expires = end;
 		snprintf(detail, sizeof detail, "ok uri=%s period=%llu cert=%s", user_uri,
 			 (unsigned long long)ent->keys.ident.period_no, ent->keys.cert_uri);
@@ -1823,7 +1838,7 @@ enum lim_err wr_kms_keys_at(struct wr_kms *k, struct wr_db *db, const struct wr_
 		snprintf(detail, sizeof detail, "error uri=%s period=%llu %s: %s", user_uri,
 			 (unsigned long long)ent->keys.ident.period_no, lim_strerror(e), k->msg);
 	}
-	audit_all(db, d, "kms.result", detail, &ea);
+	audit_all(db, d, true, "kms.result", detail, &ea);
 	if (e == LIM_OK && ea != LIM_OK)
 		e = kms_fail(k, ea, "audit: %s (keys dropped)", wr_db_msg(db));
 	if (e == LIM_OK) {

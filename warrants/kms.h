@@ -322,9 +322,13 @@ size_t wr_kms_decision_total(const struct wr_kms_decision *d);
  * one re-fetch as wr_kms_refresh_cert, then LIM_E_STATE) and validated against the
  * certificate the key set names (KmsKeySet/CertUri; one it does not name: the one asked
  * under); a CertUri not held, or keys that fail validation, cause one re-fetch (rate-limited)
- * and one more try when the certificates changed. Cached per certificate. *out is
- * borrowed from k until the next call on k. Errors: LIM_E_ARG (d NULL), LIM_E_AUTH (URI not a
- * party of d, keys that fail validation or do not match the request), LIM_E_IO, LIM_E_PARSE,
+ * and one more try when the certificates changed. Cached per certificate. Keys serve content:
+ * only d's warrants of scope iri+cc justify them. The request and its result are audited under
+ * those LIIDs alone, the keys are cached for them alone (until the key period or the last of
+ * them ends), and a decision with none is refused (LIM_E_AUTH, audited as kms.refused; nothing
+ * sent). *out is borrowed from k until the next call on k. Errors: LIM_E_ARG (d NULL),
+ * LIM_E_AUTH (URI not a party of d, no warrant of scope iri+cc, keys that fail validation or
+ * do not match the request), LIM_E_IO, LIM_E_PARSE,
  * LIM_E_UNSUPP, LIM_E_DB (audit; nothing requested), LIM_E_LIMIT; *out is NULL then. A full
  * cache is no error: the key set that expires first is wiped to make room. */
 enum lim_err wr_kms_keys(struct wr_kms *k, struct wr_db *db, const struct wr_kms_decision *d,

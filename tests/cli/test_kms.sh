@@ -190,6 +190,14 @@ has fetch-nowarrant "refused: no warrant in force"
 hasnt fetch-nowarrant "UserID"
 [ "$(nlog)" -eq "$n0" ] && ok || bad "fetch without a warrant reached the KMS"
 
+# a warrant of scope iri alone: no keys, nothing sent to the KMS (it fetched the key set)
+expect 0 kms-warrant-iri "$limf" warrant add --liid "$L-iri" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00:00Z --to 2099-01-01T00:00:00Z --scope iri --delivery d --target "$U"
+expect 1 fetch-iri "$limf" kms fetch --user "$U" --at "$AT" "${kopts[@]}"
+has fetch-iri "refused: the warrants in force at .* for $U are of scope iri, which gives no keys"
+[ "$(nlog)" -eq "$n0" ] && ok || bad "fetch under an iri warrant reached the KMS"
+expect 0 kms-warrant-iri-revoke "$limf" warrant revoke "$L-iri" --reason "test: iri only"
+
 # with a warrant: the key set's public facts, never the secret keys
 expect 0 kms-warrant "$limf" warrant add --liid "$L" --authority A --ref R --country FR \
 	--from 2026-01-01T00:00:00Z --to 2099-01-01T00:00:00Z --scope iri+cc --delivery d \

@@ -1599,6 +1599,57 @@ out:
 	wr_db_close(db);
 }
 
+/* Keys serve content: a decision whose warrants are all of scope iri is refused (nothing sent,
+ * audited as kms.refused); with an iri and an iri+cc warrant on the call the request, its
+ * result and the cached keys are the iri+cc warrant's alone, so its end wipes them although
+ * the iri warrant goes on (before: rows under both LIIDs, and keys the iri warrant kept). */
+static void t_kms_scope(void)
+{
+	struct tkms *t = kms_up("3gpp-uid");
+	struct wr_db *db = t_db(T_SERVICE);
+	struct wr_kms *k = client(t, NULL, 5000);
+	const struct wr_kms_keys *keys = NULL;
+	struct wr_kms_decision *d = NULL;
+	struct wr_db *op = t_db(T_OPERATOR);
+	struct wr_warrant w;
+	char li[WR_LIID_MAX + 1], lc[WR_LIID_MAX + 1], bob[96];
+	int64_t now = real_us();
+	int lines;
+	t_liid(li, sizeof li, "ksi");
+	t_liid(lc, sizeof lc, "ksc");
+	snprintf(bob, sizeof bob, "sip:bob-scope-%ld@example.org", (long)getpid());
+	t_fill(&w, li, now - 3600000000LL, now + 3600000000LL, bob);
+	w.scope = WR_SCOPE_IRI;
+	CHECK(wr_warrant_add(op, &w) == LIM_OK);
+	/* the iri warrant alone: refused, nothing sent */
+	d = decide(db, bob, NULL, now);
+	CHECK(d != NULL);
+	lines = log_count(t, PROV, bob);
+	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_E_AUTH && keys == NULL &&
+	      strstr(wr_kms_msg(k), "scope iri+cc"));
+	CHECK(log_count(t, PROV, bob) == lines);
+	CHECK(audit_count(db, li, "kms.refused", bob) == 1);
+	CHECK(audit_count(db, li, "kms.request", bob) == 0);
+	wr_kms_decision_free(d);
+	/* with an iri+cc warrant beside it: its rows alone, and its keys */
+	add_warrant(lc, now - 3600000000LL, now + 3600000000LL, bob);
+	d = decide(db, bob, NULL, now);
+	CHECK(d != NULL && wr_kms_decision_total(d) == 2);
+	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && keys != NULL);
+	CHECK(log_count(t, PROV, bob) == lines + 1);
+	CHECK(audit_count(db, lc, "kms.request", bob) == 1);
+	CHECK(audit_count(db, lc, "kms.result", bob) == 1);
+	CHECK(audit_count(db, li, "kms.request", bob) == 0);
+	CHECK(audit_count(db, li, "kms.result", bob) == 0);
+	CHECK(wr_kms_cached(k) == 1);
+	/* the iri+cc warrant stops: its keys go, whatever the iri warrant does */
+	CHECK(wr_kms_forget_liid(k, lc) == 1 && wr_kms_cached(k) == 0);
+	wr_kms_decision_free(d);
+	wr_kms_free(k);
+	wr_db_close(op);
+	wr_db_close(db);
+}
+
 /* ---- the response parsers on their own (wr_kms_parse_init, wr_kms_parse_keyprov) ---------- */
 
 struct tbody {
@@ -1969,13 +2020,23 @@ static void t_kms_parse(void)
 }
 
 const struct lim_suite t_wr_kms_suites[] = {
-	{ "kms_cert", t_kms_cert },         { "kms_gate", t_kms_gate },
-	{ "kms_fetch", t_kms_fetch },       { "kms_uri_xml", t_kms_uri_xml },
-	{ "kms_rfc6509", t_kms_rfc6509 },   { "kms_faults", t_kms_faults },
-	{ "kms_wipe", t_kms_wipe },         { "kms_mtls", t_kms_mtls },
-	{ "kms_expiry", t_kms_expiry },     { "kms_many", t_kms_many },
-	{ "kms_forget", t_kms_forget },     { "kms_audit_all", t_kms_audit_all },
-	{ "kms_validity", t_kms_validity }, { "kms_rollover", t_kms_rollover },
-	{ "kms_store", t_kms_store },       { "kms_upcoming", t_kms_upcoming },
-	{ "kms_parse", t_kms_parse },       { NULL, NULL },
+	{ "kms_cert", t_kms_cert },
+	{ "kms_gate", t_kms_gate },
+	{ "kms_fetch", t_kms_fetch },
+	{ "kms_uri_xml", t_kms_uri_xml },
+	{ "kms_rfc6509", t_kms_rfc6509 },
+	{ "kms_faults", t_kms_faults },
+	{ "kms_wipe", t_kms_wipe },
+	{ "kms_mtls", t_kms_mtls },
+	{ "kms_expiry", t_kms_expiry },
+	{ "kms_many", t_kms_many },
+	{ "kms_forget", t_kms_forget },
+	{ "kms_audit_all", t_kms_audit_all },
+	{ "kms_scope", t_kms_scope },
+	{ "kms_validity", t_kms_validity },
+	{ "kms_rollover", t_kms_rollover },
+	{ "kms_store", t_kms_store },
+	{ "kms_upcoming", t_kms_upcoming },
+	{ "kms_parse", t_kms_parse },
+	{ NULL, NULL },
 };
