@@ -1763,6 +1763,14 @@ static bool unwrap_signed(struct limf_pipe *p, struct pcall *pc, const struct mi
 		return false;
 	}
 	copy_text(km->sig, sizeof km->sig, "valid", 5);
+	/* the gate goes by the decision's scopes: each LIID's as the call has it now (widened or
+	 * narrowed by a re-check, content withheld from a From-only match, out of force), so
+	 * that the request is audited, and its keys cached, under the LIIDs with content alone */
+	for (size_t i = 0; i < pc->n_liids; i++) {
+		const struct liid_state *l = &pc->liid[i];
+		bool cc = l->scope == WR_SCOPE_IRI_CC && !l->out_of_force;
+		(void)!wr_kms_decision_scope(pc->d, l->liid, cc ? WR_SCOPE_IRI_CC : WR_SCOPE_IRI);
+	}
 	/* the shared client under its lock, then the contexts under theirs; the RSK copied out
 	 * (wiped below) so that decapsulating runs beside the other pipelines */
 	pthread_mutex_lock(&ks->kms_mu);

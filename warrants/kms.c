@@ -492,6 +492,18 @@ enum lim_err wr_kms_decision_drop(struct wr_kms_decision *d, const char *liid)
 }
 
 /* see kms.h */
+enum lim_err wr_kms_decision_scope(struct wr_kms_decision *d, const char *liid, enum wr_scope scope)
+{
+	size_t k;
+	if (!d || !liid || (scope != WR_SCOPE_IRI && scope != WR_SCOPE_IRI_CC))
+		return LIM_E_ARG;
+	if ((k = match_of(d, liid)) == KMS_DECIDE_MAX)
+		return LIM_E_AUTH;
+	d->matches[k].scope = scope;
+	return LIM_OK;
+}
+
+/* see kms.h */
 enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms_decision *more,
 				  size_t *added)
 {

@@ -1645,6 +1645,21 @@ static void t_kms_scope(void)
 	/* the iri+cc warrant stops: its keys go, whatever the iri warrant does */
 	CHECK(wr_kms_forget_liid(k, lc) == 1 && wr_kms_cached(k) == 0);
 	wr_kms_decision_free(d);
+	/* the caller's view of the scopes (a re-check widened one, withheld another): the gate
+	 * goes by it; a join keeps what it holds (the pipeline sets them before each request) */
+	d = decide(db, bob, NULL, now);
+	CHECK(d && wr_kms_decision_scope(d, lc, WR_SCOPE_IRI) == LIM_OK);
+	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_E_AUTH);
+	CHECK(log_count(t, PROV, bob) == lines + 1);
+	CHECK(d && wr_kms_decision_scope(d, li, WR_SCOPE_IRI_CC) == LIM_OK);
+	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && keys != NULL);
+	CHECK(log_count(t, PROV, bob) == lines + 2);
+	CHECK(audit_count(db, li, "kms.request", bob) == 1);
+	CHECK(audit_count(db, lc, "kms.request", bob) == 1);
+	CHECK(d && wr_kms_decision_scope(d, "no-such-liid", WR_SCOPE_IRI) == LIM_E_AUTH);
+	CHECK(d && wr_kms_decision_scope(d, li, (enum wr_scope)7) == LIM_E_ARG);
+	CHECK(wr_kms_decision_scope(NULL, li, WR_SCOPE_IRI) == LIM_E_ARG);
+	wr_kms_decision_free(d);
 	wr_kms_free(k);
 	wr_db_close(op);
 	wr_db_close(db);
