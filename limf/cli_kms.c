@@ -312,8 +312,7 @@ static int kms_fetch(const struct k_opts *o, struct wr_db *db)
 		if (!content) {
 			fprintf(stderr,
 				"limf: kms: refused: the warrants in force at %s for %s are of "
-				"scope "
-				"iri, which gives no keys; nothing was sent to the KMS\n",
+				"scope iri, which gives no keys; nothing was sent to the KMS\n",
 				ts, o->user);
 			goto out;
 		}
