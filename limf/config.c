@@ -102,6 +102,19 @@ static void trim(const char **p, size_t *n)
 		(*n)--;
 }
 
+/* Cuts a trailing "; comment" or "# comment" that follows a blank, as after a value or a section
+ * header (README's example config has both), and the blanks before it. */
+static void cut_comment(const char **p, size_t *n)
+{
+	for (size_t i = 1; i < *n; i++)
+		if (((*p)[i] == ';' || (*p)[i] == '#') &&
+		    ((*p)[i - 1] == ' ' || (*p)[i - 1] == '\t')) {
+			*n = i;
+			trim(p, n);
+			return;
+		}
+}
+
 static bool eq(const char *p, size_t n, const char *lit)
 {
 	return strlen(lit) == n && memcmp(p, lit, n) == 0;
@@ -174,15 +187,7 @@ enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, si
 			const char *s = line + 1;
 			size_t sn;
 			bool known = false;
-			/* a trailing "; comment" after blanks, as after a value (README's example
-			 * config has them) */
-			for (size_t i = 1; i < n; i++)
-				if ((line[i] == ';' || line[i] == '#') &&
-				    (line[i - 1] == ' ' || line[i - 1] == '\t')) {
-					n = i;
-					trim(&line, &n);
-					break;
-				}
+			cut_comment(&line, &n);
 			sn = n - 1;
 			if (sn == 0 || s[sn - 1] != ']') {
 				snprintf(why, whycap, "%s:%zu: malformed section header", path,
@@ -245,13 +250,7 @@ enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, si
 		vn = n - kn - 1;
 		trim(&k, &kn);
 		trim(&v, &vn);
-		/* a trailing "; comment" after blanks */
-		for (size_t i = 1; i < vn; i++)
-			if ((v[i] == ';' || v[i] == '#') && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
-				vn = i;
-				trim(&v, &vn);
-				break;
-			}
+		cut_comment(&v, &vn);
 		const struct conf_key *ck = NULL;
 		char *base = (char *)c;
 		if (auth) {
