@@ -301,21 +301,14 @@ static int kms_fetch(const struct k_opts *o, struct wr_db *db)
 			ts, o->user);
 		goto out;
 	}
-	{
-		/* keys serve content: an iri warrant gives none (wr_kms_keys refuses it too; said
-		 * here before the KMS is contacted at all) */
-		size_t nm = 0;
-		bool content = false;
-		const struct wr_match *mm = wr_kms_decision_matches(d, &nm);
-		for (size_t i = 0; i < nm; i++)
-			content = content || mm[i].scope == WR_SCOPE_IRI_CC;
-		if (!content) {
-			fprintf(stderr,
-				"limf: kms: refused: the warrants in force at %s for %s are of "
-				"scope iri, which gives no keys; nothing was sent to the KMS\n",
-				ts, o->user);
-			goto out;
-		}
+	/* keys serve content: an iri warrant gives none (wr_kms_keys refuses it too; said here
+	 * before the KMS is contacted at all) */
+	if (!wr_kms_decision_has_content(d)) {
+		fprintf(stderr,
+			"limf: kms: refused: the warrants in force at %s for %s are of scope iri, "
+			"which gives no keys; nothing was sent to the KMS\n",
+			ts, o->user);
+		goto out;
 	}
 	if (open_kms(o, &k))
 		goto out;

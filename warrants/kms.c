@@ -1635,6 +1635,12 @@ static size_t n_content(const struct wr_kms_decision *d)
 	return n;
 }
 
+/* see kms.h */
+bool wr_kms_decision_has_content(const struct wr_kms_decision *d)
+{
+	return d && n_content(d) > 0;
+}
+
 /* One row of action per LIID of d (content_only: per LIID of scope iri+cc, the warrants a key
  * request is made under; an IRI-only warrant's log shows none), all or none: in a transaction
  * of their own when there are several and none is open. Appended one by one, a row that failed

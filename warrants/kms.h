@@ -378,6 +378,10 @@ enum lim_err wr_kms_decision_scope(struct wr_kms_decision *d, const char *liid,
 /* The call time the decision was made for (wr time). */
 int64_t wr_kms_decision_time(const struct wr_kms_decision *d);
 
+/* Whether d holds a warrant of scope iri+cc: the only kind keys are fetched under (wr_kms_keys
+ * refuses a decision without one). false for NULL. */
+bool wr_kms_decision_has_content(const struct wr_kms_decision *d);
+
 /* Number of key sets cached now (expired ones are wiped first). */
 size_t wr_kms_cached(struct wr_kms *k);
 /* Wipes every cached key set. */

@@ -1624,6 +1624,7 @@ static void t_kms_scope(void)
 	/* the iri warrant alone: refused, nothing sent */
 	d = decide(db, bob, NULL, now);
 	CHECK(d != NULL);
+	CHECK(d && !wr_kms_decision_has_content(d));
 	lines = log_count(t, PROV, bob);
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_E_AUTH && keys == NULL &&
 	      strstr(wr_kms_msg(k), "scope iri+cc"));
@@ -1635,6 +1636,7 @@ static void t_kms_scope(void)
 	add_warrant(lc, now - 3600000000LL, now + 3600000000LL, bob);
 	d = decide(db, bob, NULL, now);
 	CHECK(d != NULL && wr_kms_decision_total(d) == 2);
+	CHECK(d && wr_kms_decision_has_content(d));
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && keys != NULL);
 	CHECK(log_count(t, PROV, bob) == lines + 1);
 	CHECK(audit_count(db, lc, "kms.request", bob) == 1);
@@ -1649,9 +1651,11 @@ static void t_kms_scope(void)
 	 * goes by it; a join keeps what it holds (the pipeline sets them before each request) */
 	d = decide(db, bob, NULL, now);
 	CHECK(d && wr_kms_decision_scope(d, lc, WR_SCOPE_IRI) == LIM_OK);
+	CHECK(d && !wr_kms_decision_has_content(d));
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_E_AUTH);
 	CHECK(log_count(t, PROV, bob) == lines + 1);
 	CHECK(d && wr_kms_decision_scope(d, li, WR_SCOPE_IRI_CC) == LIM_OK);
+	CHECK(d && wr_kms_decision_has_content(d));
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && keys != NULL);
 	CHECK(log_count(t, PROV, bob) == lines + 2);
 	CHECK(audit_count(db, li, "kms.request", bob) == 1);
@@ -1659,6 +1663,7 @@ static void t_kms_scope(void)
 	CHECK(d && wr_kms_decision_scope(d, "no-such-liid", WR_SCOPE_IRI) == LIM_E_AUTH);
 	CHECK(d && wr_kms_decision_scope(d, li, (enum wr_scope)7) == LIM_E_ARG);
 	CHECK(wr_kms_decision_scope(NULL, li, WR_SCOPE_IRI) == LIM_E_ARG);
+	CHECK(!wr_kms_decision_has_content(NULL));
 	wr_kms_decision_free(d);
 	wr_kms_free(k);
 	wr_db_close(op);
