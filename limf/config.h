@@ -97,8 +97,13 @@ struct limf_conf {
 const struct limf_conf_auth *limf_conf_authority(const struct limf_conf *c, const char *name);
 
 /* Defaults: everything empty. An empty operator_id names the operator "limf" in the PS headers
- * (limf/delivery.c warns when they go to an authority). */
+ * (limf_conf_op_id; limf/delivery.c warns when they go to an authority). */
 void limf_conf_init(struct limf_conf *c);
+/* The operator identifier the PS headers carry: [handover] operator_id, "limf" when empty. */
+static inline const char *limf_conf_op_id(const struct limf_conf *c)
+{
+	return c->op_id[0] ? c->op_id : "limf";
+}
 /* Reads path into c (keys present override what c holds). LIM_OK; LIM_E_IO (unreadable),
  * LIM_E_LIMIT (too big), LIM_E_PARSE (why names the line and the problem, or the [authority]
  * section that is not mutual TLS: without all of ca, cert and key and without

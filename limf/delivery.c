@@ -214,8 +214,7 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 			lc.tls_key = ac->key[0] ? ac->key : NULL;
 			lc.ka_hdr.version = a->version;
 			snprintf(lc.ka_hdr.liid, sizeof lc.ka_hdr.liid, "%.25s", ac->name);
-			snprintf(lc.ka_hdr.op_id, sizeof lc.ka_hdr.op_id, "%s",
-				 c->op_id[0] ? c->op_id : "limf");
+			snprintf(lc.ka_hdr.op_id, sizeof lc.ka_hdr.op_id, "%s", limf_conf_op_id(c));
 			snprintf(lc.ka_hdr.ne_id, sizeof lc.ka_hdr.ne_id, "%s", c->ne_id);
 			memcpy(lc.ka_hdr.deliv_cc, c->country, sizeof lc.ka_hdr.deliv_cc);
 			lc.ka_hdr.tsq = HO_TSQ_MEDIATION;

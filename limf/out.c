@@ -306,7 +306,7 @@ static void psheader_init(const struct limf_out *r, struct liid_out *o)
 	h->version = HO_PS_VERSION_DEFAULT;
 	snprintf(h->liid, sizeof h->liid, "%s", o->liid);
 	memcpy(h->auth_cc, o->first.country, sizeof h->auth_cc);
-	snprintf(h->op_id, sizeof h->op_id, "%s", r->conf->op_id[0] ? r->conf->op_id : "limf");
+	snprintf(h->op_id, sizeof h->op_id, "%s", limf_conf_op_id(r->conf));
 	snprintf(h->ne_id, sizeof h->ne_id, "%s", r->conf->ne_id);
 	memcpy(h->deliv_cc, r->conf->country, sizeof h->deliv_cc);
 	h->tsq = HO_TSQ_INTERCEPTION;
