@@ -780,7 +780,6 @@ static int audit_verify(struct wr_db *db, int argc, char **argv)
 	return 0;
 }
 
-/* see cli.h */
 static void audit_usage(FILE *f)
 {
 	fprintf(f, "usage: limf audit [--db CONNSTR | --config FILE] list [--liid L] [--json] | "
