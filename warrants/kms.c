@@ -516,7 +516,12 @@ enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms
 	for (size_t i = 0; i < more->n_matches; i++) {
 		bool held = false;
 		for (size_t j = 0; j < d->n_matches && !held; j++)
-			held = strcmp(d->matches[j].liid, more->matches[i].liid) == 0;
+			if (strcmp(d->matches[j].liid, more->matches[i].liid) == 0) {
+				/* its end as read now (a warrant extended or cut short since
+				 * d was made): what the cache keeps keys until */
+				d->matches[j].valid_to = more->matches[i].valid_to;
+				held = true;
+			}
 		if (held)
 			continue;
 		if (d->n_matches == KMS_DECIDE_MAX) {

@@ -353,8 +353,9 @@ enum lim_err wr_kms_decision_keep(struct wr_kms_decision *d, const char *liid) L
  * with more's parties d does not bind (ones the call named since: the answering party of a
  * diverted call), up to its party limit; d keeps its call time, so later key requests through
  * it are audited under those LIIDs too (those of scope iri+cc) and cached until the latest end
- * of those, and may be for those parties. A match d holds is kept as it was: its scope is set
- * with wr_kms_decision_scope. A party's uid_ctx must outlive d. *added: how many matches were
+ * of those, and may be for those parties. A match d holds is kept, with more's end (a warrant
+ * extended or cut short since; key sets cached from then on are kept until it): its scope is
+ * set with wr_kms_decision_scope. A party's uid_ctx must outlive d. *added: how many matches were
  * added (may be NULL). LIM_E_ARG for NULLs; LIM_E_LIMIT when some did not fit (those that did
  * are added). */
 enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms_decision *more,

@@ -529,6 +529,27 @@ static void t_kms_upcoming(void)
 		CHECK(n == 2 && strcmp(mt[0].liid, l1) == 0 && strcmp(mt[1].liid, l2) == 0);
 		CHECK(wr_kms_decision_total(d) == 2 && wr_kms_decision_time(d) == now + 10 * S);
 		CHECK(wr_kms_decision_join(d, d2, &added) == LIM_OK && added == 0);
+		wr_kms_decision_free(d2);
+		/* a held warrant extended since: joined, d has its new end (the cache's) */
+		{
+			struct wr_db *op = t_db(T_OPERATOR);
+			struct wr_change ch;
+			memset(&ch, 0, sizeof ch);
+			ch.set_to = true;
+			ch.valid_to = now + 7200 * S;
+			CHECK(wr_warrant_modify(op, l1, &ch) == LIM_OK);
+			wr_db_close(op);
+		}
+		mt = wr_kms_decision_matches(d, &n);
+		CHECK(n == 2 && mt[0].valid_to == now + 3600 * S);
+		d2 = NULL;
+		CHECK(wr_kms_decide_next(db, &p, 1, now + 21 * S, NULL, &d2, &next) == LIM_OK &&
+		      d2);
+		CHECK(wr_kms_decision_join(d, d2, &added) == LIM_OK && added == 0);
+		mt = wr_kms_decision_matches(d, &n);
+		CHECK(n == 2 && strcmp(mt[0].liid, l1) == 0 && mt[0].valid_to == now + 7200 * S &&
+		      mt[1].valid_to == now + 3600 * S);
+		CHECK(wr_kms_decision_time(d) == now + 10 * S);
 		CHECK(wr_kms_decision_join(d, NULL, &added) == LIM_E_ARG && added == 0);
 		CHECK(wr_kms_decision_join(NULL, d2, NULL) == LIM_E_ARG);
 		wr_kms_decision_free(d2);
