@@ -45,24 +45,25 @@ static void status_usage(FILE *f)
 
 struct all_ctx {
 	struct lim_json j;
+	FILE *out; /* the whole answer, written to stdout once every row is read */
 	bool json, begun;
 	size_t n, stale;
 };
 
 /* The table's header, or the JSON array's opening: at the first row, or once the rows are read
- * (nothing on stdout when they cannot be). */
+ * (into a->out: nothing on stdout when they cannot all be). */
 static void all_begin(struct all_ctx *a)
 {
 	if (a->begun)
 		return;
 	a->begun = true;
 	if (a->json) {
-		lim_json_init(&a->j, stdout);
+		lim_json_init(&a->j, a->out);
 		lim_json_arr_open(&a->j);
 	} else {
-		printf("%-24s %-7s %7s %7s %10s %6s %6s %6s %10s %7s %7s %s\n", "INSTANCE", "STATE",
-		       "SEEN", "UPTIME", "FRAMES", "DROPS", "CALLS", "INTCPT", "KMS_OK/FAIL",
-		       "LINKS", "PENDING", "ALARM");
+		fprintf(a->out, "%-24s %-7s %7s %7s %10s %6s %6s %6s %10s %7s %7s %s\n", "INSTANCE",
+			"STATE", "SEEN", "UPTIME", "FRAMES", "DROPS", "CALLS", "INTCPT",
+			"KMS_OK/FAIL", "LINKS", "PENDING", "ALARM");
 	}
 }
 
@@ -89,14 +90,15 @@ static int all_one(void *ctx, const struct wr_instance *in)
 		char seen[24], up[24];
 		age_text(in->age_ms, seen, sizeof seen);
 		age_text((int64_t)in->uptime_ms, up, sizeof up);
-		printf("%-24s %-7s %7s %7s %10llu %6llu %6llu %6llu %5llu/%-4llu %3llu/%-3llu "
-		       "%7llu %s\n",
-		       in->name, state, seen, up, (unsigned long long)in->frames,
-		       (unsigned long long)in->drops, (unsigned long long)in->calls,
-		       (unsigned long long)in->intercepted, (unsigned long long)in->kms_ok,
-		       (unsigned long long)in->kms_failed, (unsigned long long)in->links_up,
-		       (unsigned long long)in->links, (unsigned long long)in->spool_pending,
-		       in->alarm ? "ALARM" : "-");
+		fprintf(a->out,
+			"%-24s %-7s %7s %7s %10llu %6llu %6llu %6llu %5llu/%-4llu %3llu/%-3llu "
+			"%7llu %s\n",
+			in->name, state, seen, up, (unsigned long long)in->frames,
+			(unsigned long long)in->drops, (unsigned long long)in->calls,
+			(unsigned long long)in->intercepted, (unsigned long long)in->kms_ok,
+			(unsigned long long)in->kms_failed, (unsigned long long)in->links_up,
+			(unsigned long long)in->links, (unsigned long long)in->spool_pending,
+			in->alarm ? "ALARM" : "-");
 		return 0;
 	}
 	struct lim_json *j = &a->j;
@@ -159,10 +161,19 @@ static int status_all(const char *conn, bool from_config, bool as_json)
 	struct wr_db *db = NULL;
 	struct all_ctx a;
 	enum lim_err rc;
+	char *mem = NULL;
+	size_t memlen = 0;
+	int ret = 1;
 	memset(&a, 0, sizeof a);
 	if (limf_open_db(conn, &db) != 0)
 		return 1;
 	a.json = as_json;
+	a.out = open_memstream(&mem, &memlen);
+	if (!a.out) {
+		fprintf(stderr, "limf: instances: %s\n", strerror(errno));
+		wr_db_close(db);
+		return 1;
+	}
 	rc = wr_instance_list(db, all_one, &a);
 	if (rc != LIM_OK && strcmp(wr_db_sqlstate(db), "42501") == 0) {
 		/* the service's own role writes its row and reads none: an operator's does (the
@@ -173,27 +184,39 @@ static int status_all(const char *conn, bool from_config, bool as_json)
 			wr_db_msg(db),
 			from_config ? "leave out --config and give --db or LIMF_DB"
 				    : "give it with --db or LIMF_DB");
-		wr_db_close(db);
-		return 1;
+		goto out;
 	}
 	if (rc != LIM_OK) {
+		/* a row that cannot be read (one written by hand): no table at all, not the rows
+		 * before it */
 		fprintf(stderr, "limf: instances: %s\n", wr_db_msg(db));
-		wr_db_close(db);
-		return 1;
+		goto out;
 	}
-	wr_db_close(db);
 	all_begin(&a);
 	if (as_json) {
 		lim_json_arr_close(&a.j);
 		if (lim_json_end(&a.j) != LIM_OK)
-			return 1;
+			goto out;
 	} else if (a.n == 0) {
-		printf("no instance has reported into this database\n");
+		fprintf(a.out, "no instance has reported into this database\n");
 	} else if (a.stale) {
-		printf("%zu of %zu instance(s) STALE: not seen for over 3 report intervals\n",
-		       a.stale, a.n);
+		fprintf(a.out,
+			"%zu of %zu instance(s) STALE: not seen for over 3 report intervals\n",
+			a.stale, a.n);
 	}
-	return fflush(stdout) == 0 ? 0 : 1;
+	if (fclose(a.out) != 0) {
+		a.out = NULL;
+		fprintf(stderr, "limf: instances: %s\n", strerror(errno));
+		goto out;
+	}
+	a.out = NULL;
+	ret = fwrite(mem, 1, memlen, stdout) == memlen && fflush(stdout) == 0 ? 0 : 1;
+out:
+	if (a.out)
+		fclose(a.out);
+	free(mem);
+	wr_db_close(db);
+	return ret;
 }
 
 /* see cli.h */

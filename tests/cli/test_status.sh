@@ -270,6 +270,16 @@ expect 0 status_help "$limf" status --help
 # ---- 5. the instance's last row: stopped, with its final counters
 expect 0 all_after "$limf" status --all --json
 pyjson all_after "[(i['state'],i['stale'],i['calls_intercepted'],i['spool_pending'],i['kms_ok']>=1) for i in j if i['name']=='st-$sfx']==[('stopped',False,1,0,True)]"
+# a row that cannot be read (negative counters, written by hand) after a good one: refused, and
+# no table at all on stdout, not the rows before it
+sql "INSERT INTO limf.instances (name, state, interval_ms, started_at, seen_at, frames)
+     VALUES ('zz-bad-$sfx', 'running', 500, now(), now(), -1)"
+for f in "" --json; do
+	expect 1 "all_bad_row$f" "$limf" status --all ${f:+"$f"}
+	has "all_bad_row$f" "^limf: instances: instance zz-bad-$sfx: malformed row$"
+	[ -s "$tmp/out" ] && bad "all_bad_row$f: a partial table on stdout" || ok
+done
+sql "DELETE FROM limf.instances WHERE name = 'zz-bad-$sfx'"
 expect 2 all_usage "$limf" status --all --socket "$sock"
 expect 2 all_usage2 "$limf" status --db "$LIMF_DB_OPERATOR"
 expect 1 all_unreachable "$limf" status --all --db "host=$tmp/nowhere dbname=limf user=limf_operator"
