@@ -249,8 +249,9 @@ enum lim_err limf_conf_load(const char *path, struct limf_conf *c, char *why, si
 		v = eqs + 1;
 		vn = n - kn - 1;
 		trim(&k, &kn);
-		trim(&v, &vn);
+		/* before the value is trimmed: "key = ; comment" is an empty value */
 		cut_comment(&v, &vn);
+		trim(&v, &vn);
 		const struct conf_key *ck = NULL;
 		char *base = (char *)c;
 		if (auth) {

@@ -1,7 +1,8 @@
 /* limf.conf: the one configuration file (DESIGN.md s6). Flags override it; it overrides the
  * LIMF_* environment. Secrets are named by file path, never written in it.
  *
- *   # comment (also ';')
+ *   # comment (also ';'; after a blank, one also ends a value or a section header line:
+ *   # "key = ; comment" is an empty value, "a;b" and "a#b" are kept whole)
  *   [database]
  *   conninfo = host=/var/lib/limf/pg dbname=limf user=limf_service
  *   recheck_grace = 60           ; seconds ongoing interceptions are kept while the warrant

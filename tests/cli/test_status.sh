@@ -263,6 +263,10 @@ awk '/^```ini$/{f=1;next} f&&/^```$/{exit} f' "$(dirname "$0")/../../README.md" 
 grep -q '^\[authority [^]]*\] *;' "$tmp/readme.conf" && ok || bad "README's config: no commented section header"
 expect 1 readme_conf "$limf" status --config "$tmp/readme.conf"
 has readme_conf "no limf capture is listening on /run/limf/limf.sock"
+# a value that is only a comment is empty
+printf '[service]\ncontrol_socket =   ; none here\n' >"$tmp/nosock.conf"
+expect 1 conf_comment_value "$limf" status --config "$tmp/nosock.conf"
+has conf_comment_value "sets no \[service\] control_socket"
 expect 2 status_usage "$limf" status
 expect 2 status_usage2 "$limf" status --socket "$sock" --config "$tmp/limf.conf"
 expect 0 status_help "$limf" status --help
