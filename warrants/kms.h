@@ -369,8 +369,8 @@ enum lim_err wr_kms_decision_join(struct wr_kms_decision *d, const struct wr_kms
 enum lim_err wr_kms_decision_drop(struct wr_kms_decision *d, const char *liid) LIM_WUR;
 
 /* Sets the scope of liid's match in d to what the warrant gives the call now, as the caller
- * sees it: a scope widened or narrowed since d was made (wr_kms_decision_join keeps a match it
- * holds as it was), or content withheld. wr_kms_keys goes by d's scopes: keys only under
+ * sees it: a scope widened or narrowed since d was made (wr_kms_decision_join keeps the scope of
+ * a match it holds), or content withheld. wr_kms_keys goes by d's scopes: keys only under
  * matches of scope iri+cc. LIM_E_AUTH (d unchanged) when liid is not one of d's matches,
  * LIM_E_ARG for NULLs or another scope value. */
 enum lim_err wr_kms_decision_scope(struct wr_kms_decision *d, const char *liid,
