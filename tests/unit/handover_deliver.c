@@ -2399,10 +2399,28 @@ static void t_ho_link_names(void)
 	free(d);
 }
 
+/* ThreadSanitizer's builds (SAN=thread) */
+#if defined(__SANITIZE_THREAD__)
+#define T_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define T_TSAN 1
+#endif
+#endif
+#ifndef T_TSAN
+#define T_TSAN 0
+#endif
+
 /* see test_handover.c */
 void t_ho_link_errors(void)
 {
-	t_ho_link_names();
+	if (T_TSAN)
+		/* glibc starts getaddrinfo_a's resolver thread itself, unseen by ThreadSanitizer,
+		 * whose malloc then crashes in that thread: host names are tested in the other
+		 * builds */
+		fprintf(stderr, "note: link_names skipped under ThreadSanitizer (getaddrinfo_a)\n");
+	else
+		t_ho_link_names();
 	t_ho_link_tls_args();
 	t_ho_link_why();
 	t_ho_link_spool_error();
