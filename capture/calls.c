@@ -79,6 +79,7 @@ void cap_calls_limits_default(struct cap_calls_limits *l)
 	l->session_max_ns = 7200ull * 1000000000ull;
 	l->max_imsg_bytes = (size_t)64 << 20;
 	l->hash_seed = 0;
+	l->verify_csum = false;
 	cap_tcp_limits_default(&l->tcp);
 }
 
@@ -1592,14 +1593,22 @@ void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_n
 {
 	(void)cap_calls_expire(c, now_ns);
 	if (p->proto == CAP_PROTO_TCP) {
+		if (c->lim.verify_csum && !cap_l4_csum_ok(p)) {
+			c->st->drop[CAP_DROP_L4_CSUM]++;
+			return;
+		}
 		cap_tcp_feed(c->tcp, p, now_ns);
 		return;
 	}
 	if (p->proto != CAP_PROTO_UDP)
 		return;
-	if (cap_sip_looks_like(p->payload.p, p->payload.len))
+	if (cap_sip_looks_like(p->payload.p, p->payload.len)) {
+		if (c->lim.verify_csum && !cap_l4_csum_ok(p)) {
+			c->st->drop[CAP_DROP_L4_CSUM]++;
+			return;
+		}
 		handle_sip(c, p->payload.p, p->payload.len, p, now_ns, false);
-	else
+	} else
 		handle_media(c, p, now_ns);
 }
 

@@ -51,6 +51,8 @@ enum cap_drop {
 	CAP_DROP_UDP_LEN,       /* UDP length < 8 or past the IP payload */
 	CAP_DROP_TCP_TRUNC,     /* fewer than 20 bytes */
 	CAP_DROP_TCP_OFF,       /* data offset < 5 or past the IP payload */
+	CAP_DROP_L4_CSUM,       /* SIP datagram or TCP segment with a wrong UDP/TCP checksum,
+				 * when checksums are verified (cap_l4_csum_ok) */
 	CAP_DROP_OTHER_L4,      /* ICMP, SCTP, ESP...: not decoded further */
 	CAP_DROP_FRAG_BAD,      /* fragment with a length not a multiple of 8 (more-fragments set),
 			       * or ending past 65535 */
@@ -227,6 +229,20 @@ enum cap_drop cap_decode(uint32_t linktype, const uint8_t *frame, size_t len,
 /* Decodes the UDP/TCP header of a packet whose ip_payload holds a whole datagram (used after
  * reassembly). Fills sport/dport/payload/tcp_*; returns CAP_OK or the reason. */
 enum cap_drop cap_decode_l4(struct cap_pkt *p) LIM_WUR;
+/* Whether p's UDP or TCP checksum is right (RFC 768, RFC 793 s3.1, RFC 8200 s8.1: the one's
+ * complement sum over the pseudo header of p's addresses and the whole segment): what the
+ * receiving host checks before it accepts the segment. A UDP checksum of zero is "none" over
+ * IPv4 (true) and invalid over IPv6 (false: RFC 8200 s8.1 has receivers discard it). The
+ * pseudo header takes the IPv6 header's destination (a Routing header's final one is not
+ * looked for). p must be a decoded whole UDP or TCP packet (cap_decode CAP_OK, or
+ * reassembled and cap_decode_l4'd); false for any other. Off by default where it is used
+ * (cap_calls_limits, cap_disp_limits verify_csum): a capture on the sending host itself sees
+ * its outgoing packets before the network card sums them (checksum offload). */
+bool cap_l4_csum_ok(const struct cap_pkt *p);
+/* The UDP or TCP checksum to write into seg (n octets, its checksum field zero) sent from src
+ * to dst (4 octets each for ip_ver 4, else 16) with protocol proto: never zero. */
+uint16_t cap_l4_csum(uint8_t ip_ver, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+		     const uint8_t *seg, size_t n);
 
 /* ---------------------------------------------------------------- defragmentation */
 
@@ -851,11 +867,16 @@ struct cap_calls_limits {
 	 * kept (CAP_DROP_CALL_IMSG) */
 	size_t max_imsg_bytes;
 	uint32_t hash_seed; /* seed of the table hashes (set a random one on live capture) */
+	/* SIP datagrams and TCP segments whose UDP/TCP checksum is wrong (cap_l4_csum_ok) are
+	 * dropped unread (CAP_DROP_L4_CSUM): what the receiver discards cannot end, move or
+	 * re-key a call here. Media is not checked (SRTP authenticates it). Default off */
+	bool verify_csum;
 	struct cap_tcp_limits tcp;
 };
 /* 16384 calls, 65536 bindings, 300 s idle (32 s without a response, 180 s ringing, up to
  * 2 h for a Session-Expires), 5 s linger, 64 MiB of I_MESSAGE text (some 16 KiB per call
- * when full: about 8 I_MESSAGEs of a usual 2 KiB), seed 0, TCP defaults. */
+ * when full: about 8 I_MESSAGEs of a usual 2 KiB), seed 0, checksums not verified, TCP
+ * defaults. */
 void cap_calls_limits_default(struct cap_calls_limits *l);
 
 struct cap_calls; /* opaque */

@@ -110,6 +110,7 @@ void cap_disp_limits_default(struct cap_disp_limits *l)
 	l->endpoint_idle_ns = 600ull * 1000000000ull;
 	l->hash_seed = 0;
 	l->table_seed = 0;
+	l->verify_csum = false;
 	cap_defrag_limits_default(&l->defrag);
 	cap_tcp_limits_default(&l->tcp);
 }
@@ -740,10 +741,18 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
 		return;
 	if (p.proto == CAP_PROTO_TCP) {
+		if (d->lim.verify_csum && !cap_l4_csum_ok(&p)) {
+			d->st->drop[CAP_DROP_L4_CSUM]++;
+			return;
+		}
 		cap_tcp_feed(d->tcp, &p, f->ts_ns);
 		return;
 	}
 	if (cap_sip_looks_like(p.payload.p, p.payload.len)) {
+		if (d->lim.verify_csum && !cap_l4_csum_ok(&p)) {
+			d->st->drop[CAP_DROP_L4_CSUM]++;
+			return;
+		}
 		if (!route_sip(d, p.payload.p, p.payload.len, f->ts_ns, &w))
 			return;
 	} else {

@@ -98,6 +98,9 @@ struct cap_disp_limits {
 	 * hash_seed 0 for a bundle that is the same at every run and sets this one at random:
 	 * a crafted capture cannot aim its endpoints at one bucket */
 	uint32_t table_seed;
+	/* as cap_calls_limits verify_csum: SIP datagrams and TCP segments with a wrong checksum
+	 * are dropped here, before they route anything (default off) */
+	bool verify_csum;
 	struct cap_defrag_limits defrag;
 	struct cap_tcp_limits tcp;
 };

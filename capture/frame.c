@@ -25,6 +25,7 @@ static const char *const drop_names[CAP_DROP__COUNT] = {
 	[CAP_DROP_UDP_LEN] = "udp_len",
 	[CAP_DROP_TCP_TRUNC] = "tcp_truncated",
 	[CAP_DROP_TCP_OFF] = "tcp_offset",
+	[CAP_DROP_L4_CSUM] = "l4_checksum",
 	[CAP_DROP_OTHER_L4] = "other_l4",
 	[CAP_DROP_FRAG_BAD] = "frag_bad",
 	[CAP_DROP_FRAG_OVERLAP] = "frag_overlap",
@@ -344,6 +345,61 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p)
 		return CAP_OK;
 	}
 	return CAP_DROP_OTHER_L4;
+}
+
+/* The 16-bit one's complement sum of n octets (big-endian words, an odd last octet padded
+ * with zero) added to sum, not yet folded. */
+static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		sum += (uint64_t)b[i] << 8 | b[i + 1];
+	if (i < n)
+		sum += (uint64_t)b[i] << 8;
+	return sum;
+}
+
+/* see capture.h */
+bool cap_l4_csum_ok(const struct cap_pkt *p)
+{
+	const uint8_t *seg = p->ip_payload.p;
+	size_t n = p->ip_payload.len, alen = p->ip_ver == 6 ? 16 : 4;
+	uint64_t sum = 0;
+	if ((p->ip_ver != 4 && p->ip_ver != 6) || p->is_frag || !seg)
+		return false;
+	if (p->proto == CAP_PROTO_UDP) {
+		if (n < 8)
+			return false;
+		/* the UDP length (cap_decode_l4 checked it against the IP payload) */
+		n = (size_t)seg[4] << 8 | seg[5];
+		if (n < 8 || n > p->ip_payload.len)
+			return false;
+		if (seg[6] == 0 && seg[7] == 0)
+			return p->ip_ver == 4;
+	} else if (p->proto != CAP_PROTO_TCP || n < 20) {
+		return false;
+	}
+	sum = csum_add(sum, p->src.a, alen);
+	sum = csum_add(sum, p->dst.a, alen);
+	sum += p->proto;
+	sum += (uint64_t)n; /* (IPv6: the upper-layer length as 32 bits, the same sum) */
+	sum = csum_add(sum, seg, n);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* see capture.h */
+uint16_t cap_l4_csum(uint8_t ip_ver, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+		     const uint8_t *seg, size_t n)
+{
+	size_t alen = ip_ver == 6 ? 16 : 4;
+	uint64_t sum = csum_add(csum_add(0, src, alen), dst, alen) + proto + (uint64_t)n;
+	sum = csum_add(sum, seg, n);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	return sum ? (uint16_t)sum : 0xffff; /* (UDP: a sum of zero is sent as all ones) */
 }
 
 /* see capture.h */

@@ -2,7 +2,7 @@
  *
  *   limf capture --config FILE [-i IFACE]... [--bpf FILTER] [--snaplen N] [--buffer-mb N]
  *                [--immediate] [--pcap FILE [--speed recorded|max]] [--liid L] [--record DIR]
- *                [--duration SECONDS]
+ *                [--duration SECONDS] [--verify-checksums]
  *
  * Sources: live interfaces (libpcap: promiscuous, non-blocking, BPF) and X2/X3 input, or
  * one pcap file fed at its recorded speed (each frame is due at the wall time of the first
@@ -895,7 +895,7 @@ struct c_opts {
 	const char *x2x3_flag; /* --x2x3 as given (x2x3 may come from [x2x3] listen) */
 	size_t n_if;
 	const char *ifs[MAX_IFACES];
-	bool immediate;
+	bool immediate, verify_csum;
 };
 
 static void capture_usage(FILE *f)
@@ -905,7 +905,7 @@ static void capture_usage(FILE *f)
 	      "                    [--speed recorded|max] [--liid L] [--record DIR]\n"
 	      "                    [--duration SECONDS] [--instance NAME] [--workers N]\n"
 	      "                    [--x2x3 ADDR:PORT [--x2x3-ca F --x2x3-cert F --x2x3-key F]\n"
-	      "                     [--x2x3-crl F]]\n"
+	      "                     [--x2x3-crl F]] [--verify-checksums]\n"
 	      "The live service: captures calls on the interfaces (promiscuous; up to 8 -i)\n"
 	      "(and X2/X3 input), or plays a pcap file at its recorded speed, intercepts the calls "
 	      "of\n"
@@ -925,7 +925,11 @@ static void capture_usage(FILE *f)
 	      "--workers N (else LIMF_WORKERS, else one per CPU, 2..16): N pipeline threads\n"
 	      "and a capture thread per source, which dispatches each call's SIP and media to\n"
 	      "one of them (a worker's full queue drops the packet, counted as queue_full);\n"
-	      "--workers 1: one thread for everything.\n",
+	      "--workers 1: one thread for everything.\n"
+	      "--verify-checksums drops SIP datagrams and TCP segments whose UDP/TCP checksum\n"
+	      "is wrong, as their receiver does (counted as l4_checksum drops), so that such a\n"
+	      "packet can neither end nor change a call. For a tap or mirror port, not for a\n"
+	      "party's own host (checksum offload leaves its outgoing packets unsummed).\n",
 	      f);
 }
 
@@ -1218,6 +1222,7 @@ int limf_cmd_capture(int argc, char **argv)
 	struct limf_status_src fin[MAX_SOURCES]; /* the sources at the end (the manifest's) */
 	struct health health;
 	struct limf_privs pv;
+	struct cap_calls_limits climits;
 	int rc = 1, src_rc;
 	const struct limf_opt opts[] = {
 		{ "--config", &o.config, NULL, NULL, NULL, 0 },
@@ -1226,6 +1231,7 @@ int limf_cmd_capture(int argc, char **argv)
 		{ "--snaplen", &o.snaplen, NULL, NULL, NULL, 0 },
 		{ "--buffer-mb", &o.buffer_mb, NULL, NULL, NULL, 0 },
 		{ "--immediate", NULL, &o.immediate, NULL, NULL, 0 },
+		{ "--verify-checksums", NULL, &o.verify_csum, NULL, NULL, 0 },
 		{ "--pcap", &o.pcap, NULL, NULL, NULL, 0 },
 		{ "--speed", &o.speed, NULL, NULL, NULL, 0 },
 		{ "--liid", &o.liid, NULL, NULL, NULL, 0 },
@@ -1369,10 +1375,13 @@ int limf_cmd_capture(int argc, char **argv)
 		fprintf(stderr, "limf: cannot return to root to open the sources\n");
 		goto out;
 	}
+	cap_calls_limits_default(&climits);
+	climits.verify_csum = o.verify_csum;
 	{
 		struct limf_pool_cfg pc;
 		memset(&pc, 0, sizeof pc);
 		pc.workers = workers;
+		pc.pipe.limits = &climits;
 		pc.pipe.db = db;
 		pc.pipe.kms = kms;
 		pc.pipe.only_liid = o.liid;
@@ -1496,7 +1505,8 @@ int limf_cmd_capture(int argc, char **argv)
 			struct limf_audit_mark am;
 			char *x;
 			limf_audit_mark_read(db, &am);
-			x = limf_with_audit(extra, &am, NULL, NULL);
+			x = limf_with_audit(extra, &am, o.verify_csum ? limf_put_verify_csum : NULL,
+					    NULL);
 			free(extra);
 			extra = x;
 		}

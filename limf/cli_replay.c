@@ -2,8 +2,8 @@
  * evidence bundle (handover/bundle.h).
  *
  *   limf replay [--liid L] [--db CONNSTR] [--config FILE] [--kms URL --ca F --cert F --key F]
- *               [--sign-key PEM] [--workers N [--queue MIB]] [--accept-truncated] [--json]
- *               [--quiet] --out DIR PCAP...
+ *               [--sign-key PEM] [--workers N [--queue MIB]] [--accept-truncated]
+ *               [--verify-checksums] [--json] [--quiet] --out DIR PCAP...
  *
  * Settings: flags, else limf.conf (--config), else the LIMF_DB / LIMF_KMS_URL / LIMF_KMS_CA /
  * LIMF_KMS_CERT / LIMF_KMS_KEY / LIMF_SIGN_KEY environment. The Ed25519 signing key is required
@@ -26,7 +26,8 @@
  * key management without key values, streams with packet counts and their WAV),
  * "kms" (the KMS and its certificate's public facts), "summary" (counters) and, when
  * --accept-truncated replayed a file cut short, "truncated_inputs" (name, frames, reason);
- * "audit": the audit chain's head after this replay's rows (see struct limf_audit_mark). */
+ * "verify_checksums": true with --verify-checksums (cap_calls_limits verify_csum); "audit":
+ * the audit chain's head after this replay's rows (see struct limf_audit_mark). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,7 +60,7 @@
 struct r_opts {
 	const char *liid, *db, *config, *url, *ca, *cert, *key, *sign_key, *out, *dlv_timeout;
 	const char *workers, *queue;
-	bool json, quiet, deliver, accept_trunc;
+	bool json, quiet, deliver, accept_trunc, verify_csum;
 	size_t n_pcap;
 	const char *pcap[MAX_PCAPS];
 };
@@ -69,8 +70,8 @@ static void replay_usage(FILE *f)
 	fputs("usage: limf replay [--liid L] [--db CONNSTR] [--config FILE]\n"
 	      "                   [--kms URL --ca FILE --cert FILE --key FILE] [--sign-key PEM]\n"
 	      "                   [--deliver [--deliver-timeout SECONDS]]\n"
-	      "                   [--workers N [--queue MIB]] [--accept-truncated] [--json]\n"
-	      "                   [--quiet] --out DIR PCAP...\n"
+	      "                   [--workers N [--queue MIB]] [--accept-truncated]\n"
+	      "                   [--verify-checksums] [--json] [--quiet] --out DIR PCAP...\n"
 	      "Replays captures through the warrant gate: calls of targets under a warrant in\n"
 	      "force at the call's time are decrypted (keys from the KMS, audited) into an\n"
 	      "evidence bundle in DIR (must not exist, or be empty), signed with the Ed25519\n"
@@ -91,7 +92,12 @@ static void replay_usage(FILE *f)
 	      "adds \"pool\": the deepest a queue was and how often the reader waited for one.\n"
 	      "A capture file that ends inside a record (cut short) is refused; with\n"
 	      "--accept-truncated its whole records are replayed and the cut is recorded in the\n"
-	      "manifest and the summary (\"truncated_inputs\": name, frames read, reason).\n",
+	      "manifest and the summary (\"truncated_inputs\": name, frames read, reason).\n"
+	      "--verify-checksums drops SIP datagrams and TCP segments whose UDP/TCP checksum\n"
+	      "is wrong, as their receiver does (counted as l4_checksum drops): such a packet\n"
+	      "can then neither end nor change a call. Not for captures made on a party's own\n"
+	      "host (checksum offload leaves its outgoing packets unsummed). The manifest\n"
+	      "records it (\"verify_checksums\": true).\n",
 	      f);
 }
 
@@ -137,16 +143,20 @@ static void put_cuts(struct lim_json *j, const struct cut *c, size_t n)
 	lim_json_arr_close(j);
 }
 
-/* The cut inputs, for limf_with_audit: ,"truncated_inputs":[...] when there are any. */
+/* The replay's own manifest members, for limf_with_audit: ,"verify_checksums":true when
+ * checksums were verified, ,"truncated_inputs":[...] when inputs were cut short. */
 struct cuts {
 	const struct cut *c;
 	size_t n;
+	bool verify_csum;
 };
 
 static bool put_truncated(FILE *f, void *ctx)
 {
 	const struct cuts *k = ctx;
 	struct lim_json j;
+	if (k->verify_csum && !limf_put_verify_csum(f, NULL))
+		return false;
 	if (!k->n)
 		return true;
 	fputs(",\"truncated_inputs\":", f);
@@ -155,11 +165,11 @@ static bool put_truncated(FILE *f, void *ctx)
 	return lim_json_end(&j) == LIM_OK;
 }
 
-/* The most octets the audit and truncated_inputs members add (JSON escapes a character in 6
- * at most). */
+/* The most octets the audit, verify_checksums and truncated_inputs members add (JSON escapes
+ * a character in 6 at most). */
 static size_t members_max(const struct cut *c, size_t n)
 {
-	size_t m = LIMF_AUDIT_MEMBER_MAX;
+	size_t m = LIMF_AUDIT_MEMBER_MAX + 32;
 	for (size_t i = 0; i < n; i++)
 		m += 96 + 6 * (strlen(c[i].path) + sizeof c[i].why);
 	return m;
@@ -302,6 +312,7 @@ int limf_cmd_replay(int argc, char **argv)
 	struct cut cuts[MAX_PCAPS];
 	struct limf_audit_mark amark;
 	struct in_digest dgs[MAX_PCAPS];
+	struct cap_calls_limits climits;
 	size_t n_cut = 0;
 	int rc = 1;
 	const struct limf_opt opts[] = {
@@ -321,6 +332,7 @@ int limf_cmd_replay(int argc, char **argv)
 		{ "--workers", &o.workers, NULL, NULL, NULL, 0 },
 		{ "--queue", &o.queue, NULL, NULL, NULL, 0 },
 		{ "--accept-truncated", NULL, &o.accept_trunc, NULL, NULL, 0 },
+		{ "--verify-checksums", NULL, &o.verify_csum, NULL, NULL, 0 },
 	};
 	memset(&o, 0, sizeof o);
 	const char *pos[MAX_PCAPS + 1] = { 0 };
@@ -437,12 +449,15 @@ int limf_cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
+	cap_calls_limits_default(&climits);
+	climits.verify_csum = o.verify_csum;
 	{
 		struct limf_pool_cfg pc;
 		memset(&pc, 0, sizeof pc);
 		pc.workers = workers;
 		pc.queue_bytes = queue_bytes;
 		pc.ordered = true; /* the same bundle at every run */
+		pc.pipe.limits = &climits;
 		if (getrandom(&pc.table_seed, sizeof pc.table_seed, 0) != sizeof pc.table_seed)
 			pc.table_seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8;
 		pc.pipe.db = db;
@@ -474,7 +489,7 @@ int limf_cmd_replay(int argc, char **argv)
 		enum lim_err e;
 		limf_audit_mark_read(db, &amark);
 		if (extra) {
-			struct cuts k = { cuts, n_cut };
+			struct cuts k = { cuts, n_cut, o.verify_csum };
 			char *x = limf_with_audit(extra, &amark, put_truncated, &k);
 			free(extra);
 			extra = x;

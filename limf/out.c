@@ -2331,6 +2331,13 @@ void limf_json_audit(struct lim_json *j, const struct limf_audit_mark *a)
 }
 
 /* see out.h */
+bool limf_put_verify_csum(FILE *f, void *ctx)
+{
+	(void)ctx;
+	return fputs(",\"verify_checksums\":true", f) >= 0;
+}
+
+/* see out.h */
 char *limf_with_audit(const char *extra, const struct limf_audit_mark *a, limf_members_fn more,
 		      void *ctx)
 {

@@ -138,6 +138,9 @@ typedef bool (*limf_members_fn)(FILE *f, void *ctx);
  * of why in 6 at most). */
 char *limf_with_audit(const char *extra, const struct limf_audit_mark *a, limf_members_fn more,
 		      void *ctx);
+/* limf_members_fn writing ,"verify_checksums":true (ctx unused): a bundle of a replay or
+ * capture run with --verify-checksums says so (cap_calls_limits verify_csum). */
+bool limf_put_verify_csum(FILE *f, void *ctx);
 #define LIMF_AUDIT_MEMBER_MAX                                                                      \
 	(64 + 6 * sizeof(((struct limf_audit_mark *)0)->why) + 2 * WR_HASH_LEN + 64)
 

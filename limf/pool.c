@@ -1070,6 +1070,8 @@ static enum lim_err lane_new(struct limf_pool *p, unsigned k, size_t cap)
 	cap_disp_limits_default(&dl);
 	dl.hash_seed = p->cfg.hash_seed;
 	dl.table_seed = p->cfg.table_seed; /* (replay: random; routing stays on hash_seed) */
+	/* what the workers' call tables drop, dropped before it routes anything */
+	dl.verify_csum = p->cfg.pipe.limits && p->cfg.pipe.limits->verify_csum;
 	e = cap_disp_new(&dl, p->n, &l->dst, on_unit, l, &l->disp);
 	if (e == LIM_OK && p->notes)
 		cap_disp_set_note_fn(l->disp, on_note, l);
@@ -1191,6 +1193,9 @@ enum lim_err limf_pool_new(const struct limf_pool_cfg *cfg, struct limf_pool **o
 		pc.kms = NULL;
 		pc.keys = p->keys;
 		seeded(&w->lim, cfg, i);
+		/* the dispatchers verify checksums (lane_new); a unit reaches the worker as its
+		 * payload, its headers not copied into the queue */
+		w->lim.verify_csum = false;
 		pc.limits = &w->lim;
 		pc.groups = p->groups;
 		pc.sink.iri = p->sink.iri ? s_iri : NULL;

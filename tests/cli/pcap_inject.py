@@ -48,6 +48,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   backfrom T,N    (AFTER unused) the last N media packets (RTP, either direction) stamped
                   before T (epoch seconds) moved after the first frame at or after T, with
                   their own timestamps (merged or reordered inputs: time goes back)
+  badbye X        a BYE in the first call's dialog from the caller, its UDP checksum wrong
+                  (X "csum"; "ok": right): one the callee's host discards, so the call goes on
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -80,10 +82,12 @@ def ip4(a):
     return bytes(int(x) for x in a.split(b"."))
 
 
-def udp_frame(src, dst, sport, dport, payload):
+def udp_frame(src, dst, sport, dport, payload, bad_csum=False):
     u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     pseudo = src + dst + struct.pack("!BBH", 0, 17, len(u))
     c = csum(pseudo + u) or 0xFFFF
+    if bad_csum:
+        c ^= 0x0101
     u = u[:6] + struct.pack("!H", c) + u[8:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, src, dst)
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
@@ -226,6 +230,16 @@ def main():
                     % len(ans_body) + ans_body)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
+    elif kind == "badbye":
+        inv, ok = invite[4], answer[4]
+        ruri = re.search(rb"\r\nContact: <([^>]+)>", ok).group(1)
+        req = (b"BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bKbye\r\n"
+               b"Max-Forwards: 70\r\nCall-ID: %s\r\nFrom: %s\r\nTo: %s\r\nCSeq: 90 BYE\r\n"
+               b"Content-Length: 0\r\n\r\n"
+               % (ruri, ".".join(map(str, invite[0])).encode(), header(inv, b"Call-ID"),
+                  header(inv, b"From"), header(ok, b"To")))
+        extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req,
+                               bad_csum=arg == "csum"))
     elif kind == "gmkjoin":
         theirs = {}
         for f in frames(open(arg, "rb").read()):

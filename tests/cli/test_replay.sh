@@ -442,6 +442,26 @@ check fl "E$sfx" rk targets --no-wav
 sumcheck fl "j['summary']['decrypted']==400 and j['audio']=={'wavs': 2, 'packets_without_wav': 1}"
 python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["audio"] == {"wavs": 2, "packets_without_wav": 1}, m["audio"]' \
 	"$tmp/ev-fl/manifest.json" && ok || bad "fl: the manifest does not count the packet left out of the WAV"
+# a BYE 2 s into the 4 s call, from the caller's address: with a right UDP checksum it ends the
+# call (the rest of its media is not content of it); with a wrong one the callee's host
+# discards it and the call goes on, which --verify-checksums follows (an l4_checksum drop, in
+# the summary; the manifest says the checksums were verified); without it, a stranger's
+# corrupt BYE would blind the interception
+for x in ok csum; do
+	expect 0 "inject-bb$x" python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/bb$x.pcap" t+2 badbye $x
+	replay "bb$x" g "$tmp/bb$x.pcap"
+	replay "bb$x-v" g "$tmp/bb$x.pcap" --verify-checksums
+done
+for r in bbok bbcsum bbok-v; do
+	sumcheck "$r" "100 < j['summary']['decrypted'] < 300 and j['summary']['drops'].get('l4_checksum', 0)==0"
+done
+sumcheck bbcsum-v "j['summary']['decrypted']==400 and j['summary']['drops']['l4_checksum']==1"
+check bbcsum-v "E$sfx" rk targets
+verify bbcsum-v
+python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["verify_checksums"] is True
+assert "verify_checksums" not in json.load(open(sys.argv[2]))' \
+	"$tmp/ev-bbcsum-v/manifest.json" "$tmp/ev-bbcsum/manifest.json" && ok ||
+	bad "bbcsum-v: the manifest does not say the checksums were verified"
 expect 0 gen-cor "$gen" --community "$tmp/g/community.json" --out "$tmp/cor.pcap" --calls 1 \
 	--duration 2 --caller "$E" --callee "$F" --start "$AT" --seed 14 --corrupt 3
 replay cor g "$tmp/cor.pcap"

@@ -4,6 +4,7 @@
  *   sel bits 0-1: workers - 1; bit 2: a tiny endpoint table (4 entries, 2 s idle); bit 3:
  *   Ethernet frames (else raw IP); bit 4: two dispatchers (two capture threads: step bit 7
  *   picks the one a frame goes to; each one's routing notes applied to the other at once);
+ *   bit 5: checksums verified (verify_csum, in (a) and (b));
  *   step bits 0-1: time advance (1 ms, 1 s, 100 s, 1000 s).
  * The same frames go (a) through cap_dec + cap_calls and (b) through cap_disp + N cap_calls fed
  * its units, every worker expiring at each decoded frame's time. Checks: units well-formed and
@@ -158,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct evs ref_ev = { 0, 0 }, pool_ev = { 0, 0 };
 	uint64_t now = 1700000000ull * 1000000000ull;
 	uint8_t sel;
-	bool tiny, ether, full, split;
+	bool tiny, ether, full, split, verify;
 
 	if (!lim_rd_u8(&r, &sel))
 		return 0;
@@ -169,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ether = (sel & 8) != 0;
 	split = (sel & 16) != 0;
 	full = pool.n == 1 && !tiny && !split;
+	verify = (sel & 32) != 0;
 	memset(&ref_st, 0, sizeof ref_st);
 	memset(&dst, 0, sizeof dst);
 	memset(&dst2, 0, sizeof dst2);
@@ -186,7 +188,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dl.tcp.max_stream = CAP_SIP_MAX_MSG + CAP_SIP_MAX_MSG / 4;
 	dl.tcp.max_total = dl.tcp.max_stream * 2;
 	dl.hash_seed = 7;
+	dl.verify_csum = verify;
 	cap_calls_limits_default(&cl);
+	cl.verify_csum = verify;
 	cl.idle_ns = 200000000000ull;
 	cl.max_calls =
 		256; /* small tables: fast runs (caps are the same for (a) and each worker) */

@@ -116,11 +116,26 @@ static void feed_ip(const uint8_t *ip, size_t il)
 	cap_calls_feed(calls, &p, now += 1000000);
 }
 
+/* the UDP checksum udp() writes: 0 zero ("none"), 1 the right one, 2 a wrong one */
+static int udp_csum;
+
 static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
 		const void *pl, size_t n)
 {
 	static uint8_t ip[70000];
-	feed_ip(ip, t_build_ip(ip, sizeof ip, ver, CAP_PROTO_UDP, sport, dport, src, dst, pl, n));
+	size_t il = t_build_ip(ip, sizeof ip, ver, CAP_PROTO_UDP, sport, dport, src, dst, pl, n);
+	size_t hl = ver == 4 ? 20 : 40;
+	if (udp_csum && il > hl + 8) {
+		struct cap_pkt p;
+		uint16_t c;
+		CHECK(cap_decode(CAP_LINK_RAW, ip, il, &p) == CAP_OK);
+		c = cap_l4_csum((uint8_t)ver, p.src.a, p.dst.a, CAP_PROTO_UDP, ip + hl, il - hl);
+		if (udp_csum == 2)
+			c ^= 0x0101;
+		ip[hl + 6] = (uint8_t)(c >> 8);
+		ip[hl + 7] = (uint8_t)c;
+	}
+	feed_ip(ip, il);
 }
 
 static void rtp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
@@ -1546,7 +1561,69 @@ static void t_calls_imsg_cap(void)
 	CHECK(cap_calls_new(&l, &st, on_ev, NULL, &calls) == LIM_E_ARG && calls == NULL);
 }
 
+/* verify_csum: a BYE with a wrong UDP checksum, which its receiver discards, neither ends the
+ * call nor is read (l4_checksum drop); without verify_csum it ends the call as before. UDP's
+ * zero is "none" over IPv4 (taken) and invalid over IPv6; a TCP segment with a wrong checksum
+ * opens no stream. */
+static void t_calls_csum(void)
+{
+	static const uint8_t A6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+			     B6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct cap_calls_limits l;
+	struct cap_call *c;
+	cap_calls_limits_default(&l);
+	CHECK(!l.verify_csum);
+	for (int verify = 0; verify < 2; verify++) {
+		l.verify_csum = verify;
+		start(&l);
+		udp_csum = 1;
+		req("k1", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+		resp("k1", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+		req("k1", "b2", 1, "ACK", NULL);
+		c = last_call[1];
+		CHECK(c && c->state == CAP_CALL_CONFIRMED && st.drop[CAP_DROP_L4_CSUM] == 0);
+		udp_csum = 2;
+		req("k1", "b2", 2, "BYE", NULL);
+		CHECK((find(0, CAP_EV_CALL_END) != NULL) == !verify);
+		CHECK(st.drop[CAP_DROP_L4_CSUM] == (uint64_t)verify && st.sip == 3u + !verify);
+		if (verify) {
+			/* the media goes on, not checked (SRTP authenticates it); the BYE with
+			 * no checksum (IPv4) ends the call */
+			rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+			CHECK(find(0, CAP_EV_MEDIA) && c->state == CAP_CALL_CONFIRMED);
+			udp_csum = 0;
+			req("k1", "b2", 2, "BYE", NULL);
+			CHECK(find(0, CAP_EV_CALL_END) && c->state == CAP_CALL_ENDED);
+			CHECK(st.drop[CAP_DROP_L4_CSUM] == 1);
+		}
+		udp_csum = 0;
+		finish_calls();
+	}
+	/* IPv6: zero is no checksum there */
+	l.verify_csum = true;
+	start(&l);
+	{
+		size_t n = sip("INVITE sip:bob@example.org SIP/2.0", "k6", "a1", NULL, 1, "INVITE",
+			       NULL);
+		udp(6, A6, B6, 5060, 5060, msgbuf, n);
+		CHECK(st.drop[CAP_DROP_L4_CSUM] == 1 && cap_calls_count(calls) == 0);
+		udp_csum = 1;
+		udp(6, A6, B6, 5060, 5060, msgbuf, n);
+		CHECK(st.drop[CAP_DROP_L4_CSUM] == 1 && cap_calls_count(calls) == 1);
+		udp_csum = 0;
+	}
+	/* TCP: t_build_tcp writes a zero checksum, wrong for TCP */
+	{
+		uint8_t pkt[400];
+		feed_ip(pkt,
+			t_build_tcp(pkt, sizeof pkt, 6, NULL, NULL, 5555, 5060, 1, 0x02, NULL, 0));
+		CHECK(st.drop[CAP_DROP_L4_CSUM] == 2 && st.tcp_streams == 0);
+	}
+	finish_calls();
+}
+
 const struct lim_suite t_calls_suites[] = {
+	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },

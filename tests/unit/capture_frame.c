@@ -689,7 +689,70 @@ static void t_dec_counters(void)
 	cap_dec_clear(&dec);
 }
 
+/* UDP/TCP checksums (cap_l4_csum_ok, cap_l4_csum): known answers computed apart from limf
+ * (Python, the RFC 768/793/8200 sums over the same octets), over IPv4 and IPv6; one octet
+ * changed anywhere it is summed (addresses, length, payload) is wrong; UDP's zero is "none"
+ * over IPv4 only; what is not a whole UDP/TCP packet is never right. */
+static void t_l4_csum(void)
+{
+	static const char pl[] = "BYE sip:bob@example.org SIP/2.0\r\n";
+	static const uint8_t a4[4] = { 192, 0, 2, 1 }, b4[4] = { 192, 0, 2, 2 };
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+			     b6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const struct {
+		int ver;
+		uint8_t proto;
+		uint16_t want;
+	} kat[] = {
+		{ 4, CAP_PROTO_UDP, 0xa17a },
+		{ 6, CAP_PROTO_UDP, 0xca09 },
+		{ 4, CAP_PROTO_TCP, 0x2e16 },
+		{ 6, CAP_PROTO_TCP, 0x56a5 },
+	};
+	uint8_t ip[200];
+	struct cap_pkt p;
+	for (size_t k = 0; k < sizeof kat / sizeof kat[0]; k++) {
+		int v = kat[k].ver;
+		size_t hl = v == 4 ? 20 : 40, off = kat[k].proto == CAP_PROTO_UDP ? 6 : 16;
+		size_t n = t_build_ip(ip, sizeof ip, v, kat[k].proto, 5060, 5061, v == 4 ? a4 : a6,
+				      v == 4 ? b4 : b6, pl, strlen(pl));
+		uint16_t c;
+		CHECK(n > hl + off + 2 && cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK);
+		c = cap_l4_csum((uint8_t)v, p.src.a, p.dst.a, kat[k].proto, p.ip_payload.p,
+				p.ip_payload.len);
+		CHECK(c == kat[k].want);
+		ip[hl + off] = (uint8_t)(c >> 8);
+		ip[hl + off + 1] = (uint8_t)c;
+		CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && cap_l4_csum_ok(&p));
+		/* one octet changed: payload, source address, a port */
+		for (size_t at = 0; at < 3; at++) {
+			size_t i = at == 0 ? n - 3 : at == 1 ? (v == 4 ? 12 : 8) + 3 : hl + 1;
+			ip[i] ^= 0x40;
+			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && !cap_l4_csum_ok(&p));
+			ip[i] ^= 0x40;
+		}
+		/* a checksum of zero */
+		ip[hl + off] = ip[hl + off + 1] = 0;
+		CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK);
+		CHECK(cap_l4_csum_ok(&p) == (kat[k].proto == CAP_PROTO_UDP && v == 4));
+	}
+	/* not a whole UDP/TCP packet */
+	{
+		uint8_t f[2][1600];
+		size_t lens[2];
+		uint8_t big[1000];
+		memset(big, 'x', sizeof big);
+		CHECK(t_build_ip(ip, sizeof ip, 4, 1, 0, 0, a4, b4, pl, 8) > 0);
+		CHECK(cap_decode(CAP_LINK_RAW, ip, 28 + 4, &p) == CAP_DROP_OTHER_L4 &&
+		      !cap_l4_csum_ok(&p));
+		CHECK(t_frag4(4, 5060, 5061, 7, big, sizeof big, 512, f, lens, 2) == 2);
+		CHECK(cap_decode(CAP_LINK_RAW, f[0], lens[0], &p) == CAP_PENDING && p.is_frag &&
+		      !cap_l4_csum_ok(&p));
+	}
+}
+
 const struct lim_suite t_frame_suites[] = {
+	{ "l4_csum", t_l4_csum },
 	{ "links", t_links },
 	{ "truncated", t_truncated },
 	{ "bad_ip", t_bad_ip },
