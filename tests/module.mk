@@ -56,13 +56,15 @@ test: test-bins
 check-asan asan:
 	$(MAKE) BUILD=build-asan SAN=1 test
 
-# ThreadSanitizer over the whole suite (not in CI: several times slower). Every process's
+# ThreadSanitizer over the whole suite (not in CI: several times slower; LIMF_T_TSAN=1 tells
+# the suites, which then leave out what checks speed). Every process's
 # reports go to build-tsan/tsan/race.PID, so a race fails the target even in a helper process
 # whose exit status no test looks at (a test that checks it fails too: exit 66).
 TSAN_DIR := $(abspath build-tsan/tsan)
 check-tsan tsan:
 	rm -rf $(TSAN_DIR) && mkdir -p $(TSAN_DIR)
-	TSAN_OPTIONS="log_path=$(TSAN_DIR)/race $${TSAN_OPTIONS:-}" $(MAKE) BUILD=build-tsan SAN=thread test; \
+	LIMF_T_TSAN=1 TSAN_OPTIONS="log_path=$(TSAN_DIR)/race $${TSAN_OPTIONS:-}" \
+	  $(MAKE) BUILD=build-tsan SAN=thread test; \
 	rc=$$?; if ls $(TSAN_DIR)/race.* >/dev/null 2>&1; then \
 	  echo "check-tsan: data races reported (first 60 lines of each of $(TSAN_DIR)/race.*):"; \
 	  for f in $(TSAN_DIR)/race.*; do echo "== $$f"; head -60 "$$f"; done; exit 1; fi; exit $$rc

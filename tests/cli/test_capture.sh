@@ -96,9 +96,10 @@ capture run1max --pcap "$tmp/c1.pcap" --speed max --record "$tmp/ev1max"
 reap run1max 0
 elmax=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b-a}')
 echo "capture span $span1 s: recorded speed took $el1 s, --speed max $elmax s" >&2
-# recorded speed: about the capture's span (start-up and the final flush on top)
-python3 -c "import sys; s,e,m=map(float,sys.argv[1:]); sys.exit(not (s-0.3 <= e <= s+3 and m < s/3))" \
-	"$span1" "$el1" "$elmax" && ok || bad "timing: span $span1, recorded $el1, max $elmax"
+# recorded speed: about the capture's span (start-up and the final flush on top); --speed max
+# well under it (not under ThreadSanitizer, make check-tsan: it runs limf several times slower)
+python3 -c "import sys; s,e,m=map(float,sys.argv[1:4]); sys.exit(not (s-0.3 <= e <= s+3 and (m < s/3 or sys.argv[4])))" \
+	"$span1" "$el1" "$elmax" "${LIMF_T_TSAN:-}" && ok || bad "timing: span $span1, recorded $el1, max $elmax"
 cat >"$tmp/same.py" <<'PY'
 import json, sys
 # PDUs of the runs whose CINs are given: each call's IRI and CC streams, in order, must be
