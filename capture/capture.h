@@ -205,10 +205,12 @@ struct cap_pkt {
 	uint8_t proto; /* upper-layer protocol after all IPv6 extension headers */
 	/* fragment information (is_frag: the packet is one fragment of a larger datagram) */
 	bool is_frag;
-	bool frag_more;           /* MF / M flag */
-	uint32_t frag_id;         /* IPv4 identification or IPv6 fragment ID */
-	uint32_t frag_off;        /* offset of this fragment's data, in octets */
-	bool reassembled;         /* delivered by cap_defrag from fragments */
+	bool frag_more;    /* MF / M flag */
+	uint32_t frag_id;  /* IPv4 identification or IPv6 fragment ID */
+	uint32_t frag_off; /* offset of this fragment's data, in octets */
+	bool reassembled;  /* delivered by cap_defrag from fragments */
+	bool ip_hdr_bad;   /* IPv4 header checksum wrong (RFC 791: the receiver discards it); for a
+			  * reassembled datagram, any of its fragments' (cap_l4_csum_ok) */
 	struct lim_rd ip_payload; /* upper-layer bytes (after extension headers); for a fragment,
 				   * the fragment data */
 	/* transport (valid when proto is UDP or TCP and the packet is not a fragment) */
@@ -222,8 +224,9 @@ struct cap_pkt {
  * allocation. Returns CAP_OK (out complete), CAP_PENDING when the packet is a fragment (out
  * holds the IP fields and the fragment data, hand it to cap_defrag_add), or the rejection
  * reason; CAP_DROP_OTHER_L4 leaves the IP fields and ip_payload filled. IPv4 options are
- * validated but not interpreted; checksums are not verified (offloaded captures carry
- * zeros). Trailing link padding past the IP total length is ignored. */
+ * validated but not interpreted; the IPv4 header checksum is only noted (ip_hdr_bad) and the
+ * UDP/TCP ones not looked at (cap_l4_csum_ok: offloaded captures carry zeros or partial
+ * sums). Trailing link padding past the IP total length is ignored. */
 enum cap_drop cap_decode(uint32_t linktype, const uint8_t *frame, size_t len,
 			 struct cap_pkt *out) LIM_WUR;
 /* Decodes the UDP/TCP header of a packet whose ip_payload holds a whole datagram (used after
@@ -232,7 +235,9 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p) LIM_WUR;
 /* Whether p's UDP or TCP checksum is right (RFC 768, RFC 793 s3.1, RFC 8200 s8.1: the one's
  * complement sum over the pseudo header of p's addresses and the whole segment): what the
  * receiving host checks before it accepts the segment. A UDP checksum of zero is "none" over
- * IPv4 (true) and invalid over IPv6 (false: RFC 8200 s8.1 has receivers discard it). The
+ * IPv4 (true) and invalid over IPv6 (false: RFC 8200 s8.1 has receivers discard it). An IPv4
+ * packet whose header checksum is wrong (ip_hdr_bad: dropped by the IP layer before) is
+ * false whatever its UDP/TCP sum. The
  * pseudo header takes the IPv6 header's destination (a Routing header's final one is not
  * looked for). p must be a decoded whole UDP or TCP packet (cap_decode CAP_OK, or
  * reassembled and cap_decode_l4'd); false for any other. Off by default where it is used

@@ -15,6 +15,7 @@ struct dg {
 	bool used;
 	bool have_first; /* the offset-0 fragment arrived: hdr holds its fields */
 	bool have_last;
+	bool ip_hdr_bad; /* some fragment's IPv4 header checksum was wrong */
 	uint8_t ver, proto;
 	struct cap_addr src, dst;
 	uint32_t id;
@@ -266,6 +267,7 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 	g->pieces[g->n_pieces].len = len;
 	g->n_pieces++;
 	g->got += len;
+	g->ip_hdr_bad = g->ip_hdr_bad || f->ip_hdr_bad;
 	if (off == 0) {
 		g->have_first = true;
 		g->hdr = *f;
@@ -278,6 +280,7 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 	*out = g->hdr;
 	out->is_frag = false;
 	out->frag_more = false;
+	out->ip_hdr_bad = g->ip_hdr_bad;
 	out->frag_off = 0;
 	out->reassembled = true;
 	out->sport = out->dport = 0;

@@ -94,6 +94,26 @@ static bool ip4_options_ok(struct lim_rd o)
 	return true;
 }
 
+/* The 16-bit one's complement sum of n octets (big-endian words, an odd last octet padded
+ * with zero) added to sum, not yet folded. */
+static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		sum += (uint64_t)b[i] << 8 | b[i + 1];
+	if (i < n)
+		sum += (uint64_t)b[i] << 8;
+	return sum;
+}
+
+/* sum folded to 16 bits */
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 static enum cap_drop decode_ip4(struct lim_rd r, struct cap_pkt *out)
 {
 	uint8_t vihl, tos, ttl, proto;
@@ -127,6 +147,8 @@ static enum cap_drop decode_ip4(struct lim_rd r, struct cap_pkt *out)
 		return CAP_DROP_IP4_TOTLEN;
 	if (!ip4_options_ok(opts))
 		return CAP_DROP_IP4_OPT;
+	out->ip_hdr_bad =
+		csum_fold(csum_add(0, body.p, ihl)) != 0xffff; /* (body: from the header) */
 	(void)lim_rd_skip(&body, ihl);
 	out->ip_ver = 4;
 	out->ttl = ttl;
@@ -347,25 +369,13 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p)
 	return CAP_DROP_OTHER_L4;
 }
 
-/* The 16-bit one's complement sum of n octets (big-endian words, an odd last octet padded
- * with zero) added to sum, not yet folded. */
-static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
-{
-	size_t i = 0;
-	for (; i + 1 < n; i += 2)
-		sum += (uint64_t)b[i] << 8 | b[i + 1];
-	if (i < n)
-		sum += (uint64_t)b[i] << 8;
-	return sum;
-}
-
 /* see capture.h */
 bool cap_l4_csum_ok(const struct cap_pkt *p)
 {
 	const uint8_t *seg = p->ip_payload.p;
 	size_t n = p->ip_payload.len, alen = p->ip_ver == 6 ? 16 : 4;
 	uint64_t sum = 0;
-	if ((p->ip_ver != 4 && p->ip_ver != 6) || p->is_frag || !seg)
+	if ((p->ip_ver != 4 && p->ip_ver != 6) || p->is_frag || !seg || p->ip_hdr_bad)
 		return false;
 	if (p->proto == CAP_PROTO_UDP) {
 		if (n < 8)
@@ -384,9 +394,7 @@ bool cap_l4_csum_ok(const struct cap_pkt *p)
 	sum += p->proto;
 	sum += (uint64_t)n; /* (IPv6: the upper-layer length as 32 bits, the same sum) */
 	sum = csum_add(sum, seg, n);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return csum_fold(sum) == 0xffff;
 }
 
 /* see capture.h */
@@ -395,11 +403,8 @@ uint16_t cap_l4_csum(uint8_t ip_ver, const uint8_t *src, const uint8_t *dst, uin
 {
 	size_t alen = ip_ver == 6 ? 16 : 4;
 	uint64_t sum = csum_add(csum_add(0, src, alen), dst, alen) + proto + (uint64_t)n;
-	sum = csum_add(sum, seg, n);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	return sum ? (uint16_t)sum : 0xffff; /* (UDP: a sum of zero is sent as all ones) */
+	uint16_t c = (uint16_t)~csum_fold(csum_add(sum, seg, n));
+	return c ? c : 0xffff; /* (UDP: a sum of zero is sent as all ones) */
 }
 
 /* see capture.h */

@@ -116,7 +116,9 @@ static void feed_ip(const uint8_t *ip, size_t il)
 	cap_calls_feed(calls, &p, now += 1000000);
 }
 
-/* the UDP checksum udp() writes: 0 zero ("none"), 1 the right one, 2 a wrong one */
+/* the checksums udp() writes: 0 zero UDP and IPv4 header checksums (as built); else a right
+ * IPv4 header checksum and 1 the right UDP one, 2 a wrong one, 3 the right one but then the
+ * IPv4 header's made wrong, 4 zero (UDP's "none") */
 static int udp_csum;
 
 static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
@@ -125,7 +127,16 @@ static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 	static uint8_t ip[70000];
 	size_t il = t_build_ip(ip, sizeof ip, ver, CAP_PROTO_UDP, sport, dport, src, dst, pl, n);
 	size_t hl = ver == 4 ? 20 : 40;
-	if (udp_csum && il > hl + 8) {
+	if (udp_csum && ver == 4 && il > hl) { /* and the IPv4 header's, right */
+		uint32_t s = 0;
+		for (size_t i = 0; i < 20; i += 2)
+			s += (uint32_t)ip[i] << 8 | ip[i + 1];
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		ip[10] = (uint8_t)(~s >> 8);
+		ip[11] = (uint8_t)~s;
+	}
+	if (udp_csum && udp_csum != 4 && il > hl + 8) {
 		struct cap_pkt p;
 		uint16_t c;
 		CHECK(cap_decode(CAP_LINK_RAW, ip, il, &p) == CAP_OK);
@@ -134,6 +145,8 @@ static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 			c ^= 0x0101;
 		ip[hl + 6] = (uint8_t)(c >> 8);
 		ip[hl + 7] = (uint8_t)c;
+		if (udp_csum == 3 && ver == 4)
+			ip[11] ^= 1;
 	}
 	feed_ip(ip, il);
 }
@@ -1587,14 +1600,18 @@ static void t_calls_csum(void)
 		CHECK((find(0, CAP_EV_CALL_END) != NULL) == !verify);
 		CHECK(st.drop[CAP_DROP_L4_CSUM] == (uint64_t)verify && st.sip == 3u + !verify);
 		if (verify) {
-			/* the media goes on, not checked (SRTP authenticates it); the BYE with
-			 * no checksum (IPv4) ends the call */
+			/* the media goes on, not checked (SRTP authenticates it); a BYE whose
+			 * IPv4 header checksum is wrong is dropped too; the BYE with no UDP
+			 * checksum (IPv4) ends the call */
 			rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
 			CHECK(find(0, CAP_EV_MEDIA) && c->state == CAP_CALL_CONFIRMED);
-			udp_csum = 0;
+			udp_csum = 3;
+			req("k1", "b2", 2, "BYE", NULL);
+			CHECK(!find(0, CAP_EV_CALL_END) && st.drop[CAP_DROP_L4_CSUM] == 2);
+			udp_csum = 4;
 			req("k1", "b2", 2, "BYE", NULL);
 			CHECK(find(0, CAP_EV_CALL_END) && c->state == CAP_CALL_ENDED);
-			CHECK(st.drop[CAP_DROP_L4_CSUM] == 1);
+			CHECK(st.drop[CAP_DROP_L4_CSUM] == 2);
 		}
 		udp_csum = 0;
 		finish_calls();

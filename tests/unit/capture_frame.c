@@ -689,10 +689,26 @@ static void t_dec_counters(void)
 	cap_dec_clear(&dec);
 }
 
+/* Writes the right header checksum into the IPv4 packet ip (RFC 791). */
+static void ip4_sum(uint8_t *ip)
+{
+	uint32_t s = 0;
+	size_t ihl = (size_t)(ip[0] & 15) * 4;
+	ip[10] = ip[11] = 0;
+	for (size_t i = 0; i < ihl; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8);
+	ip[11] = (uint8_t)~s;
+}
+
 /* UDP/TCP checksums (cap_l4_csum_ok, cap_l4_csum): known answers computed apart from limf
  * (Python, the RFC 768/793/8200 sums over the same octets), over IPv4 and IPv6; one octet
  * changed anywhere it is summed (addresses, length, payload) is wrong; UDP's zero is "none"
- * over IPv4 only; what is not a whole UDP/TCP packet is never right. */
+ * over IPv4 only; an IPv4 header checksum that is wrong (which its receiver drops first) makes
+ * it wrong too, also in any fragment of a reassembled datagram; what is not a whole UDP/TCP
+ * packet is never right. */
 static void t_l4_csum(void)
 {
 	static const char pl[] = "BYE sip:bob@example.org SIP/2.0\r\n";
@@ -717,13 +733,23 @@ static void t_l4_csum(void)
 		size_t n = t_build_ip(ip, sizeof ip, v, kat[k].proto, 5060, 5061, v == 4 ? a4 : a6,
 				      v == 4 ? b4 : b6, pl, strlen(pl));
 		uint16_t c;
+		if (v == 4)
+			ip4_sum(ip);
 		CHECK(n > hl + off + 2 && cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK);
+		CHECK(!p.ip_hdr_bad);
 		c = cap_l4_csum((uint8_t)v, p.src.a, p.dst.a, kat[k].proto, p.ip_payload.p,
 				p.ip_payload.len);
 		CHECK(c == kat[k].want);
 		ip[hl + off] = (uint8_t)(c >> 8);
 		ip[hl + off + 1] = (uint8_t)c;
 		CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && cap_l4_csum_ok(&p));
+		if (v == 4) {
+			/* the IP header's checksum wrong, the UDP/TCP one right */
+			ip[10] ^= 0x10;
+			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && p.ip_hdr_bad &&
+			      !cap_l4_csum_ok(&p));
+			ip[10] ^= 0x10;
+		}
 		/* one octet changed: payload, source address, a port */
 		for (size_t at = 0; at < 3; at++) {
 			size_t i = at == 0 ? n - 3 : at == 1 ? (v == 4 ? 12 : 8) + 3 : hl + 1;
@@ -748,6 +774,28 @@ static void t_l4_csum(void)
 		CHECK(t_frag4(4, 5060, 5061, 7, big, sizeof big, 512, f, lens, 2) == 2);
 		CHECK(cap_decode(CAP_LINK_RAW, f[0], lens[0], &p) == CAP_PENDING && p.is_frag &&
 		      !cap_l4_csum_ok(&p));
+		/* reassembled: right when every fragment's header is (UDP zero: none), wrong when
+		 * one's is not, whichever comes first */
+		for (int bad = -1; bad < 2; bad++)
+			for (int order = 0; order < 2; order++) {
+				struct cap_defrag *df = NULL;
+				struct cap_pkt q, out;
+				enum cap_drop e = CAP_PENDING;
+				CHECK(cap_defrag_new(NULL, &df) == LIM_OK);
+				for (int k = 0; k < 2; k++) {
+					int i = order ? 1 - k : k;
+					ip4_sum(f[i]);
+					if (i == bad)
+						f[i][11] ^= 1;
+					CHECK(cap_decode(CAP_LINK_RAW, f[i], lens[i], &q) ==
+					      CAP_PENDING);
+					e = cap_defrag_add(df, &q, 1000, &out);
+				}
+				CHECK(e == CAP_OK && cap_decode_l4(&out) == CAP_OK &&
+				      out.payload.len == sizeof big);
+				CHECK(cap_l4_csum_ok(&out) == (bad < 0));
+				cap_defrag_free(df);
+			}
 	}
 }
 
