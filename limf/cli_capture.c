@@ -929,7 +929,8 @@ static void capture_usage(FILE *f)
 	      "--verify-checksums drops SIP datagrams and TCP segments whose UDP/TCP checksum\n"
 	      "is wrong, as their receiver does (counted as l4_checksum drops), so that such a\n"
 	      "packet can neither end nor change a call. For a tap or mirror port, not for a\n"
-	      "party's own host (checksum offload leaves its outgoing packets unsummed).\n",
+	      "party's own host (checksum offload leaves its outgoing packets unsummed); it\n"
+	      "applies to X2 PDUs that carry whole IP packets too.\n",
 	      f);
 }
 

@@ -197,7 +197,8 @@ static size_t wrap_udp(struct limf_x23 *x, const struct cap_x2x3_pdu *pdu, bool 
 	memcpy(f + hl + 8, pdu->payload.p, dl);
 	if (cap_sip_looks_like(pdu->payload.p, dl)) {
 		/* SIP's checksum is right, so that verify_csum (--verify-checksums) keeps what
-		 * the POI sent; media's stays 0, "none" (not checked: cap_calls_limits) */
+		 * the POI sent as SIP alone; media's stays 0, "none" (not checked:
+		 * cap_calls_limits). A PDU of a whole IP packet is checked as it came */
 		uint16_t c = cap_l4_csum(v6 ? 6 : 4, f + (v6 ? 8 : 12), f + (v6 ? 24 : 16),
 					 CAP_PROTO_UDP, f + hl, ul);
 		f[hl + 6] = (uint8_t)(c >> 8), f[hl + 7] = (uint8_t)c;

@@ -173,7 +173,9 @@ x23_up() {
 	if [ -n "$port" ]; then ok; else bad "limf capture --x2x3 ($name) did not listen"; cat "$tmp/$name.err" >&2; fi
 }
 # ---- b/c. limf capture --x2x3 with POIs
-x23_up cap --record "$tmp/ev"
+# (--verify-checksums: poi1's X2 SIP that limf wraps in IPv6/UDP, and poi2's X2/X3 PDUs of
+# whole IPv6 packets, pass it; the bundle says it was on)
+x23_up cap --record "$tmp/ev" --verify-checksums
 # c. a POI with a certificate of another CA: refused (the generator gets no acknowledgement)
 expect 1 rogue "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 72 --out "$tmp/r.pcap" \
 	--x2x3 "127.0.0.1:$port" --x2x3-ca "$tmp/ca1/ca.pem" --x2x3-cert "$tmp/rogue.pem" \
@@ -186,9 +188,10 @@ expect 0 garbage "$gen" "${GENARGS[@]}" --caller "$C" --callee "$E" --seed 73 --
 	"${POI2[@]}" --x2x3-misbehave cut --x2x3-hold 3 >"$tmp/hold.out" 2>"$tmp/hold.err" &
 hpid=$!
 sleep 0.5
-# b. the good POI: its calls go through the pipeline to the LEMF
+# b. the good POI: its calls go through the pipeline to the LEMF (IPv6: the SIP limf wraps in
+# UDP needs the checksum limf computes, with --verify-checksums)
 expect 0 poi1 "$gen" "${GENARGS[@]}" --caller "$A" --callee "$B" --seed 71 --out "$tmp/b.pcap" \
-	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1"
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1" --ipv6
 has poi1 "xid $XID1 pdus [1-9][0-9]* .* acknowledged"
 kill -0 "$hpid" 2>/dev/null && ok || bad "the cut POI was not still connected during poi1"
 wait "$hpid" && ok || bad "cut POI: exit status"
@@ -233,6 +236,9 @@ kill "$hpid" 2>/dev/null
 wait "$hpid" 2>/dev/null
 hpid=''
 grep -q "limf capture: .* intercepted 2 " "$tmp/cap.err" && ok || bad "not 2 calls intercepted"
+grep -q "l4_checksum" "$tmp/cap.err" && bad "X2/X3 SIP dropped for its checksum" || ok
+python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["verify_checksums"] is True' \
+	"$tmp/ev/manifest.json" && ok || bad "the --record manifest does not say checksums were verified"
 grep -Eq "x2x3: connections 16 tls_failed 3 refused_full 0 " "$tmp/cap.err" && ok || bad "connections"
 grep -Eq "x2x3: handshake_timeout 0 .* handshake_evicted 2 revoked 0$" "$tmp/cap.err" && ok || bad "evicted"
 grep -Eq "x2x3: connections [0-9]+ tls_failed [1-9]" "$tmp/cap.err" && ok || bad "rogue POI not counted"
