@@ -159,6 +159,22 @@ has grptext '^  group sip:group-3@example.org$'
 has grptext '^  talker gmk-id [0-9a-f]\{8\} guk-id [0-9a-f]\{8\} ssrc [0-9a-f]\{8\} packets [1-9][0-9]* member sip:alice@example.org$'
 has grptext ' member unknown$'
 
+# checksums: a generated call has none wrong; a BYE added with a wrong UDP checksum (one its
+# receiver discards, which replay --verify-checksums drops) is counted, not dropped
+expect 0 gencs "$BUILD/limf-gen" --community "$tmp/kg/community.json" --out "$tmp/cs.pcap" \
+	--calls 1 --duration 1 --seed 5
+expect 0 injectcs python3 "$(dirname "$0")/pcap_inject.py" "$tmp/cs.pcap" "$tmp/csb.pcap" t+0.5 \
+	badbye csum
+expect 0 cs0 "$limf" scan --json "$tmp/cs.pcap"
+cp "$tmp/out" "$tmp/cs0.json"
+pyjson cs0 'j["checksums_wrong"] == {"sip_udp": 0, "tcp": 0}'
+expect 0 cs0text "$limf" scan "$tmp/cs.pcap"
+hasnt cs0text '^checksums wrong'
+expect 0 cs1 "$limf" scan --json "$tmp/csb.pcap"
+pyjson cs1 'j["checksums_wrong"] == {"sip_udp": 1, "tcp": 0} and j["counts"]["sip"] == json.load(open("'"$tmp"'/cs0.json"))["counts"]["sip"] + 1'
+expect 0 cs1text "$limf" scan "$tmp/csb.pcap"
+has cs1text '^checksums wrong: sip over udp 1, tcp segments 0 (what replay --verify-checksums drops)$'
+
 # the earlier captures carry no GMK distribution
 expect 0 nogmk "$limf" scan --json "$data2"
 pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'
