@@ -1592,23 +1592,17 @@ size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_ns)
 {
 	(void)cap_calls_expire(c, now_ns);
+	if (cap_csum_drop(c->lim.verify_csum, p, c->st))
+		return;
 	if (p->proto == CAP_PROTO_TCP) {
-		if (c->lim.verify_csum && !cap_l4_csum_ok(p)) {
-			c->st->drop[CAP_DROP_L4_CSUM]++;
-			return;
-		}
 		cap_tcp_feed(c->tcp, p, now_ns);
 		return;
 	}
 	if (p->proto != CAP_PROTO_UDP)
 		return;
-	if (cap_sip_looks_like(p->payload.p, p->payload.len)) {
-		if (c->lim.verify_csum && !cap_l4_csum_ok(p)) {
-			c->st->drop[CAP_DROP_L4_CSUM]++;
-			return;
-		}
+	if (cap_sip_looks_like(p->payload.p, p->payload.len))
 		handle_sip(c, p->payload.p, p->payload.len, p, now_ns, false);
-	} else
+	else
 		handle_media(c, p, now_ns);
 }
 

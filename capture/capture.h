@@ -244,6 +244,11 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p) LIM_WUR;
  * (cap_calls_limits, cap_disp_limits verify_csum): a capture on the sending host itself sees
  * its outgoing packets before the network card sums them (checksum offload). */
 bool cap_l4_csum_ok(const struct cap_pkt *p);
+/* Whether p is one whose checksum verification looks at (cap_l4_csum_ok): a TCP segment, or a
+ * UDP datagram that looks like SIP (cap_sip_looks_like). Media is left to SRTP's own
+ * authentication. The one rule of cap_calls_feed's and cap_disp_frame's drop and of
+ * `limf scan`'s count. */
+bool cap_l4_csum_checked(const struct cap_pkt *p);
 /* The UDP or TCP checksum to write into seg (n octets, its checksum field zero) sent from src
  * to dst (4 octets each for ip_ver 4, else 16) with protocol proto: never zero. */
 uint16_t cap_l4_csum(uint8_t ip_ver, const uint8_t *src, const uint8_t *dst, uint8_t proto,

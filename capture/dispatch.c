@@ -740,19 +740,13 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 	(void)expire_endpoints(d, f->ts_ns);
 	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
 		return;
+	if (cap_csum_drop(d->lim.verify_csum, &p, d->st))
+		return;
 	if (p.proto == CAP_PROTO_TCP) {
-		if (d->lim.verify_csum && !cap_l4_csum_ok(&p)) {
-			d->st->drop[CAP_DROP_L4_CSUM]++;
-			return;
-		}
 		cap_tcp_feed(d->tcp, &p, f->ts_ns);
 		return;
 	}
 	if (cap_sip_looks_like(p.payload.p, p.payload.len)) {
-		if (d->lim.verify_csum && !cap_l4_csum_ok(&p)) {
-			d->st->drop[CAP_DROP_L4_CSUM]++;
-			return;
-		}
 		if (!route_sip(d, p.payload.p, p.payload.len, f->ts_ns, &w))
 			return;
 	} else {

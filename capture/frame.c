@@ -370,6 +370,13 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p)
 }
 
 /* see capture.h */
+bool cap_l4_csum_checked(const struct cap_pkt *p)
+{
+	return p->proto == CAP_PROTO_TCP ||
+	       (p->proto == CAP_PROTO_UDP && cap_sip_looks_like(p->payload.p, p->payload.len));
+}
+
+/* see capture.h */
 bool cap_l4_csum_ok(const struct cap_pkt *p)
 {
 	const uint8_t *seg = p->ip_payload.p;

@@ -42,6 +42,17 @@ bool cap_victims_has(const struct cap_victims *v, uint64_t h);
 void cap_victims_take(struct cap_victims *v, uint64_t h);
 void cap_victims_free(struct cap_victims *v);
 
+/* The drop of checksum verification (cap_calls_limits, cap_disp_limits verify_csum): true, and
+ * counted as CAP_DROP_L4_CSUM, when verify is on and p is a packet it looks at
+ * (cap_l4_csum_checked) whose checksum is wrong. */
+static inline bool cap_csum_drop(bool verify, const struct cap_pkt *p, struct cap_stats *st)
+{
+	if (!verify || !cap_l4_csum_checked(p) || cap_l4_csum_ok(p))
+		return false;
+	st->drop[CAP_DROP_L4_CSUM]++;
+	return true;
+}
+
 /* The sender's SSRC of a media payload q[0..n), to choose among claims and keep streams: an
  * RTCP packet's (RFC 5761 s4 payload types 192..223) at offset 4, else RTP's at 8. False (and
  * *ssrc 0) when the payload is too short to hold one. */

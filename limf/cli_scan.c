@@ -500,10 +500,12 @@ static int scan_file(struct scan *sc, const char *path)
 			sc->last_ts = f.ts_ns;
 		if (cap_dec_frame(&sc->dec, &f, &p) != CAP_OK)
 			continue;
-		if (p.proto == CAP_PROTO_TCP)
-			sc->csum_tcp += !cap_l4_csum_ok(&p);
-		else if (p.proto == CAP_PROTO_UDP && cap_sip_looks_like(p.payload.p, p.payload.len))
-			sc->csum_sip_udp += !cap_l4_csum_ok(&p);
+		if (cap_l4_csum_checked(&p) && !cap_l4_csum_ok(&p)) {
+			if (p.proto == CAP_PROTO_TCP)
+				sc->csum_tcp++;
+			else
+				sc->csum_sip_udp++;
+		}
 		cap_calls_feed(sc->calls, &p, f.ts_ns);
 	}
 	if (rc == LIM_E_TRUNC)

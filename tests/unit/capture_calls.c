@@ -127,15 +127,8 @@ static void udp(int ver, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 	static uint8_t ip[70000];
 	size_t il = t_build_ip(ip, sizeof ip, ver, CAP_PROTO_UDP, sport, dport, src, dst, pl, n);
 	size_t hl = ver == 4 ? 20 : 40;
-	if (udp_csum && ver == 4 && il > hl) { /* and the IPv4 header's, right */
-		uint32_t s = 0;
-		for (size_t i = 0; i < 20; i += 2)
-			s += (uint32_t)ip[i] << 8 | ip[i + 1];
-		while (s >> 16)
-			s = (s & 0xffff) + (s >> 16);
-		ip[10] = (uint8_t)(~s >> 8);
-		ip[11] = (uint8_t)~s;
-	}
+	if (udp_csum && ver == 4 && il > hl) /* and the IPv4 header's, right */
+		t_ip4_sum(ip);
 	if (udp_csum && udp_csum != 4 && il > hl + 8) {
 		struct cap_pkt p;
 		uint16_t c;

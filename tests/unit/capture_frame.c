@@ -689,8 +689,8 @@ static void t_dec_counters(void)
 	cap_dec_clear(&dec);
 }
 
-/* Writes the right header checksum into the IPv4 packet ip (RFC 791). */
-static void ip4_sum(uint8_t *ip)
+/* see capture_suites.h */
+void t_ip4_sum(uint8_t *ip)
 {
 	uint32_t s = 0;
 	size_t ihl = (size_t)(ip[0] & 15) * 4;
@@ -734,7 +734,7 @@ static void t_l4_csum(void)
 				      v == 4 ? b4 : b6, pl, strlen(pl));
 		uint16_t c;
 		if (v == 4)
-			ip4_sum(ip);
+			t_ip4_sum(ip);
 		CHECK(n > hl + off + 2 && cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK);
 		CHECK(!p.ip_hdr_bad);
 		c = cap_l4_csum((uint8_t)v, p.src.a, p.dst.a, kat[k].proto, p.ip_payload.p,
@@ -784,7 +784,7 @@ static void t_l4_csum(void)
 				CHECK(cap_defrag_new(NULL, &df) == LIM_OK);
 				for (int k = 0; k < 2; k++) {
 					int i = order ? 1 - k : k;
-					ip4_sum(f[i]);
+					t_ip4_sum(f[i]);
 					if (i == bad)
 						f[i][11] ^= 1;
 					CHECK(cap_decode(CAP_LINK_RAW, f[i], lens[i], &q) ==

@@ -47,6 +47,8 @@ extern const uint8_t t_ip4_src[4], t_ip4_dst[4], t_ip6_src[16], t_ip6_dst[16];
  * src/dst NULL = the defaults above. */
 size_t t_build_ip(uint8_t *buf, size_t cap, int ver, uint8_t proto, uint16_t sport, uint16_t dport,
 		  const uint8_t *src, const uint8_t *dst, const void *payload, size_t plen);
+/* Writes the right header checksum into the IPv4 packet ip (RFC 791). */
+void t_ip4_sum(uint8_t *ip);
 /* Wraps an IP packet in a link header; returns the frame length; *dlt gets the link type. */
 size_t t_wrap_link(enum t_link l, int ver, const uint8_t *ip, size_t iplen, uint8_t *out,
 		   size_t cap, uint32_t *dlt);
