@@ -17,6 +17,7 @@
 #include "limf/config.h"
 #include "limf/delivery.h"
 #include "limf/opts.h"
+#include "limf/text.h"
 
 static void ho_usage(FILE *f)
 {
@@ -97,8 +98,7 @@ static void print_stats(const struct limf_dlv *d, bool json)
 	}
 	if (json) {
 		lim_json_arr_close(&j);
-		if (lim_json_end(&j) != LIM_OK)
-			fprintf(stderr, "limf: output error\n");
+		(void)limf_json_end(&j);
 	}
 }
 
@@ -144,8 +144,7 @@ static int print_status(const struct limf_conf *c, bool json)
 	}
 	if (json) {
 		lim_json_arr_close(&j);
-		if (lim_json_end(&j) != LIM_OK)
-			fprintf(stderr, "limf: output error\n");
+		(void)limf_json_end(&j);
 	}
 	return rc;
 }

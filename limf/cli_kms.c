@@ -174,7 +174,7 @@ static int print_cert(const struct wr_kms_cert *c, bool json)
 		lim_json_key(&j, "pub_auth_key");
 		lim_json_hex(&j, c->kpak, sizeof c->kpak);
 		lim_json_obj_close(&j);
-		return lim_json_end(&j) == LIM_OK ? 0 : 1;
+		return limf_json_end(&j);
 	}
 	char z[2 * WR_KMS_Z_LEN + 1], kpak[2 * WR_KMS_KPAK_LEN + 1];
 	char a[WR_TIME_STRLEN], b[WR_TIME_STRLEN];
@@ -224,7 +224,7 @@ static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *key
 			lim_json_str(&j, m[i].liid);
 		lim_json_arr_close(&j);
 		lim_json_obj_close(&j);
-		return lim_json_end(&j) == LIM_OK ? 0 : 1;
+		return limf_json_end(&j);
 	}
 	wr_time_format(keys->ident.valid_from, a);
 	wr_time_format(keys->ident.valid_to, b);

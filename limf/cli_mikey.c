@@ -313,7 +313,7 @@ static int inspect_json(const struct mikey_msg *m)
 		lim_json_obj_close(&j);
 	}
 	lim_json_obj_close(&j);
-	return lim_json_end(&j) == LIM_OK ? 0 : 1;
+	return limf_json_end(&j);
 }
 
 static int cmd_inspect(int argc, char **argv)

@@ -50,6 +50,7 @@
 #include "limf/opts.h"
 #include "limf/out.h"
 #include "limf/pipeline.h"
+#include "limf/text.h"
 #include "warrants/kms.h"
 #include "warrants/warrants.h"
 
@@ -624,7 +625,7 @@ int limf_cmd_replay(int argc, char **argv)
 			lim_json_obj_close(&j);
 		}
 		lim_json_obj_close(&j);
-		if (lim_json_end(&j) != LIM_OK)
+		if (limf_json_end(&j) != 0)
 			goto out;
 	} else {
 		struct limf_pipe_stats ps;

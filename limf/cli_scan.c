@@ -885,7 +885,7 @@ static int print_json(const struct scan *sc)
 	}
 	lim_json_arr_close(&j);
 	lim_json_obj_close(&j);
-	return lim_json_end(&j) == LIM_OK ? 0 : 1;
+	return limf_json_end(&j);
 }
 
 /* see cli.h */

@@ -24,6 +24,7 @@
 #include "limf/cli.h"
 #include "limf/config.h"
 #include "limf/opts.h"
+#include "limf/text.h"
 #include "warrants/warrants.h"
 
 #define ANSWER_MS  5000
@@ -195,7 +196,7 @@ static int status_all(const char *conn, bool from_config, bool as_json)
 	all_begin(&a);
 	if (as_json) {
 		lim_json_arr_close(&a.j);
-		if (lim_json_end(&a.j) != LIM_OK)
+		if (limf_json_end(&a.j) != 0)
 			goto out;
 	} else if (a.n == 0) {
 		fprintf(a.out, "no instance has reported into this database\n");

@@ -77,7 +77,7 @@ int limf_cmd_verify(int argc, char **argv)
 			lim_json_str(&j, info.incomplete);
 		}
 		lim_json_obj_close(&j);
-		if (lim_json_end(&j) != LIM_OK)
+		if (limf_json_end(&j) != 0)
 			return 1;
 	} else if (rc == LIM_OK) {
 		printf("verified: %zu files, key SHA-256 fingerprint %s (%s)\n", info.files, fpr,

@@ -355,7 +355,7 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 		struct lim_json j;
 		lim_json_init(&j, stdout);
 		json_warrant(&j, w, NULL);
-		if (lim_json_end(&j) != LIM_OK)
+		if (limf_json_end(&j) != 0)
 			goto out;
 	} else {
 		printf("added warrant %s\n", w->liid);
@@ -489,7 +489,7 @@ static int w_list(struct wr_db *db, const struct w_opts *o)
 	rc = wr_warrant_list(db, o->all, list_one, &l);
 	if (l.json) {
 		lim_json_arr_close(&l.j);
-		if (lim_json_end(&l.j) != LIM_OK && rc == LIM_OK)
+		if (limf_json_end(&l.j) != 0 && rc == LIM_OK)
 			return 1;
 	} else if (rc == LIM_OK && l.n == 0) {
 		printf("no warrants%s\n", o->all ? "" : " in force or pending (--all lists all)");
@@ -534,7 +534,7 @@ static int w_show(struct wr_db *db, const struct w_opts *o)
 		struct lim_json j;
 		lim_json_init(&j, stdout);
 		json_warrant(&j, w, &sp);
-		ret = lim_json_end(&j) == LIM_OK ? 0 : 1;
+		ret = limf_json_end(&j);
 	} else {
 		text_warrant(w, &sp);
 		ret = 0;
@@ -700,7 +700,7 @@ static int audit_list(struct wr_db *db, int argc, char **argv)
 	rc = wr_audit_list(db, liid, audit_one, &a);
 	if (a.json) {
 		lim_json_arr_close(&a.j);
-		if (lim_json_end(&a.j) != LIM_OK && rc == LIM_OK)
+		if (limf_json_end(&a.j) != 0 && rc == LIM_OK)
 			return 1;
 	}
 	return rc == LIM_OK ? 0 : db_error(db, rc);

@@ -1,4 +1,5 @@
 /* limf: the command-line program. Dispatches to the subcommands. */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,35 +79,22 @@ void limf_secure_heap_warn(void)
 		LIMF_SECURE_HEAP_MB + 1);
 }
 
-int main(int argc, char **argv)
+/* What a command printed is written only when standard output is flushed: a full disk, a
+ * closed file or a failed write would otherwise lose a listing, a summary or --json output
+ * unseen, with exit 0. Reported once, here, for every command; the command's own failure
+ * status is kept, a success becomes 1. */
+static int finish_stdout(int rc)
 {
-	int i = 1;
-	harden_process();
-	raise_nofile();
-	/* Secure heap (mlock'd, excluded from dumps) for RSKs, SSVs and keys. A SAKKE receiver
-	 * context with its precomputed Miller-loop lines takes about 1.3 MiB: 16 MiB holds a
-	 * dozen. Failure leaves OpenSSL on the normal heap (secrets are still wiped); a heap that
-	 * could not be locked (2: mlock refused, over RLIMIT_MEMLOCK without CAP_IPC_LOCK) is not
-	 * dumped but may be swapped out. The commands that handle keys say so. */
-	secure_heap = CRYPTO_secure_malloc_init((size_t)LIMF_SECURE_HEAP_MB << 20, 64);
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-v") == 0) {
-			lim_log_set_level(lim_log_get_level() < LIM_LOG_DEBUG
-						  ? (enum lim_log_level)(lim_log_get_level() + 1)
-						  : LIM_LOG_DEBUG);
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-		i++;
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	int e = fflush(stdout) != 0 ? errno : 0;
+	if (!e && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "limf: could not write standard output%s%s\n", e ? ": " : "",
+		e ? strerror(e) : "");
+	return rc == 0 ? 1 : rc;
+}
+
+static int dispatch(int argc, char **argv, int i)
+{
 	if (strcmp(argv[i], "mikey") == 0)
 		return limf_cmd_mikey(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "scan") == 0)
@@ -140,4 +128,36 @@ int main(int argc, char **argv)
 	fprintf(stderr, "limf: unknown command '%s'\n", argv[i]);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	harden_process();
+	raise_nofile();
+	/* Secure heap (mlock'd, excluded from dumps) for RSKs, SSVs and keys. A SAKKE receiver
+	 * context with its precomputed Miller-loop lines takes about 1.3 MiB: 16 MiB holds a
+	 * dozen. Failure leaves OpenSSL on the normal heap (secrets are still wiped); a heap that
+	 * could not be locked (2: mlock refused, over RLIMIT_MEMLOCK without CAP_IPC_LOCK) is not
+	 * dumped but may be swapped out. The commands that handle keys say so. */
+	secure_heap = CRYPTO_secure_malloc_init((size_t)LIMF_SECURE_HEAP_MB << 20, 64);
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-v") == 0) {
+			lim_log_set_level(lim_log_get_level() < LIM_LOG_DEBUG
+						  ? (enum lim_log_level)(lim_log_get_level() + 1)
+						  : LIM_LOG_DEBUG);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return finish_stdout(0);
+		} else {
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	return finish_stdout(dispatch(argc, argv, i));
 }

@@ -95,6 +95,16 @@ void limf_json_period(struct lim_json *j, int64_t from, int64_t to)
 	lim_json_obj_close(j);
 }
 
+/* see text.h */
+int limf_json_end(struct lim_json *j)
+{
+	if (lim_json_end(j) == LIM_OK)
+		return 0;
+	if (!ferror(j->f))
+		fputs("limf: internal error: the JSON output is incomplete\n", stderr);
+	return 1;
+}
+
 /* see x2x3_in.h (defined here: status.c renders XIDs, and its unit test links no X2/X3 input) */
 void limf_x23_xid_str(const uint8_t x[16], char out[37])
 {

@@ -100,6 +100,19 @@ has truncated 'cut.pcap: cut short after [0-9]* whole frames (truncated dump fil
 expect 2 usage "$limf" scan
 expect 2 badopt "$limf" scan --bogus "$data"
 
+# standard output that cannot be written (a full disk): exit 1 with a word, never a silent 0
+# (limf/main.c finish_stdout); text, --json, and a command that prints one line
+if [ -w /dev/full ]; then
+	for a in "scan $data" "scan --json $data" "version"; do
+		# shellcheck disable=SC2086 # the words of $a are the arguments
+		"$limf" $a >/dev/full 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" = 1 ]; then ok; else bad "full ($a): exit $rc, want 1"; fi
+		if grep -q '^limf: could not write standard output: No space left on device$' "$tmp/err"
+		then ok; else bad "full ($a): no message"; cat "$tmp/err" >&2; fi
+	done
+fi
+
 # GMK distributions (issue 9): a group-document NOTIFY carrying the Streamwide GMK I_MESSAGE
 # (tests/corpus/mcbody/notify_group_doc.txt), a SIP MESSAGE with the CSK I_MESSAGE as an
 # application/mikey part (a type-26 message that is not a GMK one: counted, not listed), and

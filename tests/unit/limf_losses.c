@@ -1,8 +1,10 @@
 /* limf/losses.c: which counters make a run's evidence incomplete, and the reason it gives; and
- * limf/text.c's UTF-8 repair of text built from captured octets. */
+ * limf/text.c's UTF-8 repair of text built from captured octets and end of JSON output. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "limf/pipeline.h"
@@ -125,4 +127,68 @@ void t_utf8_fix(void)
 		}
 	}
 	CHECK(r != 12345);
+}
+
+/* limf_json_end on j, with what it wrote to stderr into err (cap octets) */
+static int json_end_err(struct lim_json *j, char *err, size_t cap)
+{
+	FILE *t = tmpfile();
+	int save, rc;
+	size_t n = 0;
+	err[0] = '\0';
+	if (!t) {
+		CHECK(!"tmpfile");
+		return -1;
+	}
+	fflush(stderr);
+	save = dup(2);
+	CHECK(save >= 0 && dup2(fileno(t), 2) == 2);
+	rc = limf_json_end(j);
+	fflush(stderr);
+	CHECK(dup2(save, 2) == 2);
+	close(save);
+	rewind(t);
+	n = fread(err, 1, cap - 1, t);
+	err[n] = '\0';
+	fclose(t);
+	return rc;
+}
+
+/* limf/text.c limf_json_end: 0 when the output is whole; 1 when not, with a word on stderr
+ * unless the stream itself failed (main's check of standard output reports that once). */
+void t_json_end(void);
+void t_json_end(void)
+{
+	struct lim_json j;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len), *full;
+	if (!m) {
+		CHECK(!"open_memstream");
+		return;
+	}
+	lim_json_init(&j, m);
+	lim_json_obj_open(&j);
+	lim_json_key(&j, "n");
+	lim_json_u64(&j, 1);
+	lim_json_obj_close(&j);
+	CHECK(json_end_err(&j, err, sizeof err) == 0 && err[0] == '\0');
+	/* unbalanced: limf's own fault, said */
+	lim_json_init(&j, m);
+	lim_json_arr_open(&j);
+	CHECK(json_end_err(&j, err, sizeof err) == 1);
+	CHECK(strstr(err, "internal error: the JSON output is incomplete") != NULL);
+	fclose(m);
+	CHECK(buf && strcmp(buf, "{\"n\":1}\n[\n") == 0);
+	free(buf);
+	/* a stream that cannot be written: 1, left to main to report */
+	full = fopen("/dev/full", "w");
+	if (full) {
+		setvbuf(full, NULL, _IONBF, 0);
+		lim_json_init(&j, full);
+		lim_json_obj_open(&j);
+		lim_json_obj_close(&j);
+		CHECK(json_end_err(&j, err, sizeof err) == 1 && err[0] == '\0');
+		fclose(full);
+	}
 }

@@ -8,6 +8,7 @@ void t_held_emit(void);
 void t_bg_digest(void);
 void t_losses(void);
 void t_utf8_fix(void);
+void t_json_end(void);
 void t_mcalls(void);
 void t_status_sources(void);
 void t_dlv_refused_reload(void);
@@ -22,6 +23,7 @@ int main(int argc, char **argv)
 		{ "bg_digest", t_bg_digest },
 		{ "losses", t_losses },
 		{ "utf8_fix", t_utf8_fix },
+		{ "json_end", t_json_end },
 		{ "mcalls", t_mcalls },
 		{ "status_sources", t_status_sources },
 		{ "dlv_refused_reload", t_dlv_refused_reload },
