@@ -29,6 +29,19 @@ static void ho_usage(FILE *f)
 	      f);
 }
 
+/* How full a spool is, in percent of its bound: 100 only at the bound, where appends are
+ * refused; below it rounded down, but 1 at least while the spool holds any octet. */
+static unsigned full_pct(const struct ho_spool_stats *sp)
+{
+	uint64_t p;
+	if (!sp->max_bytes || !sp->bytes)
+		return 0;
+	if (sp->bytes >= sp->max_bytes)
+		return 100;
+	p = sp->bytes * 100 / sp->max_bytes; /* bytes < max_bytes <= 2^40: no overflow */
+	return p ? (unsigned)p : 1u;
+}
+
 /* One stream's line or JSON object. in_use: status only (NULL for flush, whose links are ours). */
 static void print_stream(struct lim_json *j, bool json, const char *name, int k,
 			 const struct ho_spool_stats *sp, const struct ho_link_stats *ln,
@@ -37,9 +50,10 @@ static void print_stream(struct lim_json *j, bool json, const char *name, int k,
 	const char *link = in_use ? (*in_use ? "in-use" : "down") : ho_link_state_name(ln->state);
 	if (!json) {
 		printf("%-16s %s  spooled %" PRIu64 "  confirmed %" PRIu64 "  pending %" PRIu64
-		       "  bytes %" PRIu64 "  damaged %" PRIu64 "  link %s%s%s%s%s\n",
+		       "  bytes %" PRIu64 " of %" PRIu64 " (%u%%)  damaged %" PRIu64
+		       "  link %s%s%s%s%s\n",
 		       name, k ? "hi3" : "hi2", sp->head, sp->confirmed, sp->head - sp->confirmed,
-		       sp->bytes, sp->damaged, link,
+		       sp->bytes, sp->max_bytes, full_pct(sp), sp->damaged, link,
 		       sp->alarm && sp->refused ? "  ALARM: appends refused" : "",
 		       sp->alarm && sp->damaged ? "  ALARM: damaged records quarantined" : "",
 		       ln->error[0] ? "  ALARM: spool error: " : "", ln->error);
@@ -55,6 +69,9 @@ static void print_stream(struct lim_json *j, bool json, const char *name, int k,
 	lim_json_u64(j, sp->head - sp->confirmed);
 	lim_json_key(j, "bytes");
 	lim_json_u64(j, sp->bytes);
+	/* the bound (spool_max_mb): a spool that reaches it refuses PDUs (alarm) */
+	lim_json_key(j, "max_bytes");
+	lim_json_u64(j, sp->max_bytes);
 	/* damaged records skipped and kept in the spool's quarantine/ (deliver.h) */
 	lim_json_key(j, "damaged");
 	lim_json_u64(j, sp->damaged);
@@ -111,6 +128,11 @@ static int print_status(const struct limf_conf *c, bool json)
 {
 	struct lim_json j;
 	int rc = 0;
+	uint64_t max = limf_dlv_spool_max(c);
+	if (!max) {
+		fprintf(stderr, "limf: handover: spool_max_mb: not a number of MiB\n");
+		return 1;
+	}
 	if (json) {
 		lim_json_init(&j, stdout);
 		lim_json_arr_open(&j);
@@ -132,6 +154,7 @@ static int print_status(const struct limf_conf *c, bool json)
 				 k ? "hi3" : "hi2");
 			memset(&ln, 0, sizeof ln);
 			e = ho_spool_peek(path, strlen(c->spool_dir), &sp, &in_use);
+			sp.max_bytes = max; /* the file's (an owner may run under another) */
 			if (e != LIM_OK) {
 				fprintf(stderr, "limf: handover: %s: spool: %s\n", path,
 					lim_strerror(e));

@@ -48,7 +48,8 @@ static enum lim_err mkdir_private(const char *path)
 	return lim_mkdir_owned(path, 0700) == 0 ? LIM_OK : LIM_E_IO;
 }
 
-static uint64_t spool_bytes(const struct limf_conf *c)
+/* see delivery.h */
+uint64_t limf_dlv_spool_max(const struct limf_conf *c)
 {
 	unsigned long long mb = SPOOL_MB;
 	if (c->spool_max_mb[0]) {
@@ -104,7 +105,7 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 {
 	struct limf_dlv *d;
 	enum lim_err e = LIM_OK;
-	uint64_t max = spool_bytes(c);
+	uint64_t max = limf_dlv_spool_max(c);
 	*out = NULL;
 	why[0] = '\0';
 	if (max == 0) {
@@ -235,7 +236,8 @@ out:
 		for (size_t i = 0; i < d->n; i++)
 			for (int k = 0; k < 2; k++)
 				if (d->a[i].kept[k] &&
-				    ho_spool_set_max_bytes(d->a[i].sp[k], spool_bytes(old->conf)) !=
+				    ho_spool_set_max_bytes(d->a[i].sp[k],
+							   limf_dlv_spool_max(old->conf)) !=
 					    LIM_OK) /* (cannot fail: old's bound was taken) */
 					fprintf(stderr, "limf: a spool's bound not restored\n");
 		dlv_free(d);

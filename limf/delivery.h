@@ -44,6 +44,9 @@ struct limf_dlv_stats {
 enum lim_err limf_dlv_new(const struct limf_conf *c, size_t seq_keys, struct limf_dlv **out,
 			  char *why, size_t whycap) LIM_WUR;
 void limf_dlv_free(struct limf_dlv *d);
+/* The bound in octets of each spool ([handover] spool_max_mb, 1024 MiB when unset); 0 when the
+ * value is not a number of MiB (1..1048576), which limf_dlv_new refuses. */
+uint64_t limf_dlv_spool_max(const struct limf_conf *c);
 
 /* SIGHUP: replaces the running delivery *dp with c's. A spool c still uses (same spool_dir and
  * authority name) is taken over as it is: not closed, not re-read (a large backlog costs

@@ -479,12 +479,12 @@ static void text(FILE *f, const struct limf_status *st)
 		for (int k = 0; k < 2; k++) {
 			fprintf(f,
 				"authority %s %s: link %s spooled %" PRIu64 " confirmed %" PRIu64
-				" pending %" PRIu64 " refused %" PRIu64 " damaged %" PRIu64
-				"%s%s%s%s\n",
+				" pending %" PRIu64 " bytes %" PRIu64 " of %" PRIu64
+				" refused %" PRIu64 " damaged %" PRIu64 "%s%s%s%s\n",
 				ds.name, stream_name[k], ho_link_state_name(ds.link[k].state),
 				ds.spool[k].appended, ds.spool[k].confirmed,
-				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].refused,
-				ds.spool[k].damaged,
+				ds.spool[k].head - ds.spool[k].confirmed, ds.spool[k].bytes,
+				ds.spool[k].max_bytes, ds.spool[k].refused, ds.spool[k].damaged,
 				ds.spool[k].alarm && ds.spool[k].refused
 					? " ALARM appends refused (spool, disk or counters full)"
 					: "",
@@ -670,6 +670,11 @@ static void json(FILE *f, const struct limf_status *st)
 			lim_json_u64(&j, sp->confirmed);
 			lim_json_key(&j, "pending");
 			lim_json_u64(&j, sp->head - sp->confirmed);
+			/* octets in the spool, and its bound (spool_max_mb): PDUs refused there */
+			lim_json_key(&j, "bytes");
+			lim_json_u64(&j, sp->bytes);
+			lim_json_key(&j, "max_bytes");
+			lim_json_u64(&j, sp->max_bytes);
 			lim_json_key(&j, "refused");
 			lim_json_u64(&j, sp->refused);
 			lim_json_key(&j, "spool_full");
@@ -771,6 +776,8 @@ enum link_metric {
 	LM_SPOOLED,
 	LM_CONFIRMED,
 	LM_PENDING,
+	LM_BYTES,
+	LM_MAX_BYTES,
 	LM_REFUSED,
 	LM_ALARM,
 	LM_DAMAGED,
@@ -795,6 +802,8 @@ static void prom_links(FILE *f, const struct limf_status *st, enum link_metric m
 			case LM_SPOOLED: v = sp->appended; break;
 			case LM_CONFIRMED: v = sp->confirmed; break;
 			case LM_PENDING: v = sp->head - sp->confirmed; break;
+			case LM_BYTES: v = sp->bytes; break;
+			case LM_MAX_BYTES: v = sp->max_bytes; break;
 			case LM_REFUSED: v = sp->refused; break;
 			case LM_ALARM: v = sp->alarm && sp->refused; break;
 			case LM_DAMAGED: v = sp->damaged; break;
@@ -1077,6 +1086,10 @@ static void prom(FILE *f, const struct limf_status *st)
 		   "PDUs the authority confirmed (spool index).");
 	prom_links(f, st, LM_PENDING, "limf_spool_pending", "gauge",
 		   "PDUs spooled and not yet confirmed.");
+	prom_links(f, st, LM_BYTES, "limf_spool_bytes", "gauge",
+		   "Octets in the spool's live segments.");
+	prom_links(f, st, LM_MAX_BYTES, "limf_spool_max_bytes", "gauge",
+		   "The spool's bound (spool_max_mb): PDUs are refused when it is reached.");
 	prom_links(f, st, LM_REFUSED, "limf_spool_refused_total", "counter",
 		   "PDUs refused because the spool was full.");
 	prom_links(f, st, LM_ALARM, "limf_spool_full_alarm", "gauge",

@@ -225,6 +225,14 @@ expect 3 replay2 "$limf" replay --config "$tmp/limf.conf" --deliver --deliver-ti
 has replay2 "stays spooled"
 expect 0 status2 "$limf" handover --config "$tmp/limf.conf" status --json
 pyjson status2 "j[0]['hi2']['pending']>0 and j[0]['hi3']['pending']>0"
+# the bound (spool_max_mb, 1024 MiB unset) beside what is used
+pyjson status2 "all(0 < j[0][k]['bytes'] < j[0][k]['max_bytes'] == 1024 << 20 for k in ('hi2', 'hi3'))"
+sed 's|^spool_dir = .*|&\nspool_max_mb = 1|' "$tmp/limf.conf" >"$tmp/mb1.conf"
+expect 0 status2m "$limf" handover --config "$tmp/mb1.conf" status
+has status2m "hi3 .*  bytes [0-9]* of 1048576 ([1-9][0-9]*%)  damaged"
+sed 's|^spool_dir = .*|&\nspool_max_mb = 0|' "$tmp/limf.conf" >"$tmp/mb0.conf"
+expect 1 status2z "$limf" handover --config "$tmp/mb0.conf" status
+has status2z "spool_max_mb: not a number of MiB"
 expect 0 verify2 "$limf" verify "$tmp/ev2"
 # ---- as root, into the service user's spool: whatever limf creates there (the authority's and
 # the streams' directories, segments, seq, ack, ended, lock, the CIN counter) is that user's,
@@ -331,6 +339,7 @@ pyjson status4j "j[0]['hi3']['pending']>=2 and j[0]['hi3']['damaged']==0 and not
 expect 0 flip python3 "$tmp/flip.py" "$tmp/spool/lemf1/hi3" "$tmp/flipped.bin"
 lemf_up "$tmp/l2.jsonl" "127.0.0.1:$p2" "127.0.0.1:$p3" "${lemf_tls[@]}"
 expect 0 flush "$limf" handover --config "$tmp/limf.conf" flush --timeout 20 --json
+pyjson flush "j[0]['hi3']['max_bytes'] == 1024 << 20"
 pyjson flush "j[0]['hi2']['pending']==0 and j[0]['hi3']['pending']==0 and j[0]['hi3']['damaged']==1 and j[0]['hi3']['alarm'] and j[0]['hi2']['damaged']==0 and j[0]['hi3']['error']==''"
 has flush "quarantined in .*/hi3/quarantine/"
 stop_lemf

@@ -145,6 +145,8 @@ has st-reload-prom2 '^limf_reload_refused 0$'
 spooled_hi3() { "$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])'; }
 sp0=$(spooled_hi3)
 conf "$tmp/spool/" lemf1 "$dead" "$dead" no0
+# and a new bound: the spools taken over get it (shown in limf status)
+sed -i 's|^spool_dir = .*|&\nspool_max_mb = 2048|' "$tmp/limf.conf"
 kill -HUP "$cpid"
 for _ in $(seq 100); do
 	[ "$(nrel)" -ge 3 ] || [ "$(grep -c "keeping the running configuration" "$tmp/run.err")" -ge 3 ] && break
@@ -156,6 +158,13 @@ p1=$(pending hi3)
 [ "${p1:-0}" -ge "$backlog" ] && ok || bad "trailing /: pending now '$p1'"
 sp1=$(spooled_hi3)
 [ "${sp1:-0}" -ge "$sp0" ] && ok || bad "trailing /: spooled since open went from $sp0 to $sp1: the spool was re-opened"
+ctl "status json" >"$tmp/out"
+pyjson st-max "all(0 < a[k]['bytes'] < a[k]['max_bytes'] == 2048 << 20 for a in j['authorities'] for k in ('hi2', 'hi3'))"
+expect 0 st-max-text "$limf" status --socket "$sock"
+has st-max-text "^authority lemf1 hi3: .* pending [1-9][0-9]* bytes [1-9][0-9]* of 2147483648 refused 0 "
+ctl metrics >"$tmp/out"
+has st-max-prom '^limf_spool_max_bytes{authority="lemf1",stream="hi3"} 2147483648$'
+has st-max-prom-b '^limf_spool_bytes{authority="lemf1",stream="hi3"} [1-9][0-9]*$'
 
 # ---- 4. the spool is taken over, not re-read; delivered once the LEMF is there
 spooled2=$("$limf" status --socket "$sock" --json | python3 -c 'import json,sys; print([a for a in json.load(sys.stdin)["authorities"] if a["name"]=="lemf1"][0]["hi3"]["spooled"])')

@@ -143,6 +143,8 @@ assert samples['limf_kms_requests_total{result="ok"}'] >= 1
 assert samples['limf_kms_cert_fetches_total{result="sent"}'] == 1 and samples['limf_kms_cert_fetches_total{result="refused"}'] == 0
 assert samples['limf_imsg_outside_certificates_total'] == 0
 assert 'limf_spool_pending{authority="lemf1",stream="hi3"}' in samples
+assert samples['limf_spool_max_bytes{authority="lemf1",stream="hi3"}'] == 1024 << 20
+assert 0 <= samples['limf_spool_bytes{authority="lemf1",stream="hi3"}'] < 1024 << 20
 assert samples['limf_link_up{authority="lemf1",stream="hi3"}'] == 1
 assert samples['limf_spool_spooled_total{authority="lemf1",stream="hi3"}'] > 0
 assert samples['limf_spool_damaged_records{authority="lemf1",stream="hi3"}'] == 0
