@@ -162,6 +162,24 @@ static enum cap_drop decode_ip4(struct lim_rd r, struct cap_pkt *out)
 }
 
 /* see internal.h */
+/* The final destination of the Routing header h[0..n) (n >= 8), into out->rh_dst while it
+ * has segments left (RFC 8200 s8.1): type 0 (RFC 5095, deprecated) its last address, type 2
+ * (RFC 6275) its one address, type 4 (RFC 8754) Segment List[0]. Other types are not read. */
+static void rh_final(const uint8_t *h, size_t n, struct cap_pkt *out)
+{
+	size_t naddr = (n - 8) / 16, at;
+	if (h[3] == 0 || naddr == 0)
+		return;
+	if (h[2] == 0 || h[2] == 2)
+		at = 8 + (naddr - 1) * 16;
+	else if (h[2] == 4)
+		at = 8;
+	else
+		return;
+	memcpy(out->rh_dst, h + at, 16);
+	out->has_rh_dst = true;
+}
+
 enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_pkt *out)
 {
 	for (int n = 0;; n++) {
@@ -210,6 +228,8 @@ enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_
 			*r = save;
 			if (!lim_rd_sub(r, elen, &ext))
 				return CAP_DROP_IP6_EXT;
+			if (nh == 43)
+				rh_final(ext.p, ext.len, out);
 		}
 		nh = next;
 	}
@@ -397,7 +417,7 @@ bool cap_l4_csum_ok(const struct cap_pkt *p)
 		return false;
 	}
 	sum = csum_add(sum, p->src.a, alen);
-	sum = csum_add(sum, p->dst.a, alen);
+	sum = csum_add(sum, p->ip_ver == 6 && p->has_rh_dst ? p->rh_dst : p->dst.a, alen);
 	sum += p->proto;
 	sum += (uint64_t)n; /* (IPv6: the upper-layer length as 32 bits, the same sum) */
 	sum = csum_add(sum, seg, n);

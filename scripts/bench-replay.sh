@@ -14,6 +14,7 @@
 #   2. The same kind of capture with 1 % of calls targets: packets/s, MB/s and Gbit/s of capture
 #      (DESIGN.md s8: non-target traffic dropped at >= 1 Gbit/s per core).
 #   3. Peak RSS of limf replay on that capture and on one 10x larger (still 1 % targets).
+#   2b. The 1 % capture replayed with --verify-checksums too, interleaved: its cost.
 # Starts its own PostgreSQL cluster ($BUILD/bench-pg, scripts/pg-test.sh) and test KMSs, writes
 # everything under $BUILD/bench-replay/, cleans up on exit.
 # Sizes (environment): BENCH_ALL_CALLS=40 BENCH_ALL_DUR=60 (all-target captures),
@@ -115,13 +116,14 @@ gen() {
 		"$(echo "$t1 - $t0" | bc -l)" "$3" "$4" "$5" "$6"
 }
 
-# replay NAME KMS RUN [TAG]: one limf replay (--workers $WORKERS) under /usr/bin/time; leaves
-# $W/NAME$TAG.rRUN.{json,time}
+# replay NAME KMS RUN [TAG [OPTION...]]: one limf replay (--workers $WORKERS, and the OPTIONs)
+# under /usr/bin/time; leaves $W/NAME$TAG.rRUN.{json,time}
 replay_once() {
 	local out=$W/ev-$1${4:-}.r$3 base=$W/$1${4:-}.r$3
 	# shellcheck disable=SC2046
 	env LIMF_DB="$LIMF_DB_SERVICE" /usr/bin/time -v -o "$base.time" "$limf" replay \
-		--workers "$WORKERS" --sign-key "$W/sign.pem" $(kopts "$2") --json --quiet --out "$out" "$W/$1.pcap" \
+		--workers "$WORKERS" --sign-key "$W/sign.pem" $(kopts "$2") --json --quiet "${@:5}" \
+		--out "$out" "$W/$1.pcap" \
 		>"$base.json" 2>"$base.err" || {
 		cat "$base.err" >&2
 		die "limf replay $1 failed"
@@ -298,7 +300,22 @@ done
 # ---- 2./3. 1 % targets, and 10x that
 rows2=()
 for n in pc1 pc1x10; do
-	if [ "$n" = pc1x10 ]; then replay "$n" g 1; else replay "$n" g; fi
+	if [ "$n" = pc1x10 ]; then
+		replay "$n" g 1
+	else
+		# interleaved with the same replays under --verify-checksums (its peer: row 2b)
+		rm -f "$W/$n".r*.time "$W/$n".vc.r*.time
+		for r in $(seq "$RUNS"); do
+			replay_once "$n" g "$r"
+			replay_once "$n" g "$r" .vc --verify-checksums
+		done
+		best_runs "$n" .vc
+		vc_wall=$best_wall vc_cpu=$best_cpu
+		vc_drop=$(jget "$W/$n.json" "j['summary']['drops'].get('l4_checksum', 0)")
+		best_runs "$n"
+		pc1_wall=$best_wall pc1_cpu=$best_cpu
+		pc1_sip=$(jget "$W/$n.json" "j['summary']['sip_messages']")
+	fi
 	sz=$(stat -c %s "$W/$n.pcap")
 	frames=$(jget "$W/$n.json" "j['summary']['frames']")
 	calls=$(jget "$W/$n.json" "j['summary']['calls']")
@@ -344,6 +361,11 @@ printf '%-7s %5s %4s %8s %6s %6s | %8s %6s %6s %6s %6s %8s | %9s\n' capture call
 	frames/s MB/s Gbit/s wall_s cpu_s Gb/cpu-s maxRSS_KB
 for r in "${rows2[@]}"; do echo "$r"; done
 echo "   Gbit/s = capture octets x 8 / wall time; Gb/cpu-s per CPU second (DESIGN.md s8: >= 1 Gbit/s per core)"
+echo "-- 2b. the cost of --verify-checksums (SIP and TCP checksums summed), pc1 with it, interleaved with"
+echo "   the row above (best of $RUNS each): time with / time without"
+printf '   pc1 --verify-checksums | %s SIP messages | wall %s s cpu %s s | x%s wall x%s cpu | dropped %s\n' \
+	"$pc1_sip" "$(f2 "$vc_wall")" "$(f2 "$vc_cpu")" "$(f2 "$(calc "$vc_wall / $pc1_wall")")" \
+	"$(f2 "$(calc "$vc_cpu / $pc1_cpu")")" "$vc_drop"
 
 if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 	for n in all-g all-m; do
