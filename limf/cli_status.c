@@ -315,10 +315,12 @@ int limf_cmd_status(int argc, char **argv)
 		if (r == 0)
 			break;
 		total += (size_t)r;
-		if (total > ANSWER_MAX || fwrite(buf, 1, (size_t)r, stdout) != (size_t)r) {
-			fprintf(stderr, "limf: %s: answer too long or stdout failed\n", sock);
+		if (total > ANSWER_MAX) {
+			fprintf(stderr, "limf: %s: answer too long\n", sock);
 			goto out;
 		}
+		if (fwrite(buf, 1, (size_t)r, stdout) != (size_t)r)
+			goto out; /* (main's check of stdout says so) */
 	}
 	if (total == 0) {
 		fprintf(stderr, "limf: %s: empty answer (busy: too many status clients?)\n", sock);

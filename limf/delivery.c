@@ -232,13 +232,13 @@ static enum lim_err build(const struct limf_conf *c, size_t seq_keys, const stru
 out:
 	if (e != LIM_OK) {
 		/* the kept spools stay old's, under old's bound (the refused configuration's
-		 * was set on those kept before the failure) */
+		 * was set on those kept before the failure; old's cannot be refused: it was
+		 * taken) */
+		uint64_t old_max = old ? limf_dlv_spool_max(old->conf) : 0;
 		for (size_t i = 0; i < d->n; i++)
 			for (int k = 0; k < 2; k++)
 				if (d->a[i].kept[k] &&
-				    ho_spool_set_max_bytes(d->a[i].sp[k],
-							   limf_dlv_spool_max(old->conf)) !=
-					    LIM_OK) /* (cannot fail: old's bound was taken) */
+				    ho_spool_set_max_bytes(d->a[i].sp[k], old_max) != LIM_OK)
 					fprintf(stderr, "limf: a spool's bound not restored\n");
 		dlv_free(d);
 		return e;

@@ -1026,6 +1026,21 @@ expect 0 replay-many2 nofile 1100 env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay 
 	--sign-key "$tmp/sign.pem" $(kopts g) --out "$tmp/ev-many2" "$tmp"/many[1-9].pcap
 pyjson replay-many2 "j['complete'] and len(j['liids'])==72"
 hasnt replay-many2 "LIIDs under the open-file limit"
+# the --json summary into a full disk: the bundle is written and signed all the same; the
+# incomplete run stays 3, the complete one becomes 1, both saying why (before: 1 and 0)
+if [ -w /dev/full ]; then
+	for n in 1024:3 1100:1; do
+		# shellcheck disable=SC2046
+		nofile "${n%:*}" env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --json \
+			--sign-key "$tmp/sign.pem" $(kopts g) --out "$tmp/ev-full${n%:*}" \
+			"$tmp"/many[1-9].pcap >/dev/full 2>"$tmp/err"
+		rc=$?
+		[ "$rc" = "${n#*:}" ] && ok || bad "replay --json >/dev/full (nofile ${n%:*}): exit $rc, want ${n#*:}"
+		grep -q '^limf: could not write standard output: No space left on device$' "$tmp/err" &&
+			ok || bad "replay --json >/dev/full: no message"
+		expect 0 "verify-full${n%:*}" "$limf" verify "$tmp/ev-full${n%:*}"
+	done
+fi
 for t in 1 2 3 4 5 6 7 8 9; do
 	for i in $(seq 8); do
 		"$limf" warrant revoke "N$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke N$t-$i"

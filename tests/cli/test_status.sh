@@ -116,6 +116,16 @@ has status_text "^authority lemf1 hi3: .* refused 0 damaged 0$"
 has status_text "^pipeline: calls_seen [1-9][0-9]* intercepted 1 "
 has status_text "^kms certificate: fetches 1 refetches_refused 0 imsg_outside_validity 0$"
 has status_text "^alarm: none"
+# the answer into a full disk: exit 1 and one line saying so (before: nothing, or a vague line;
+# the reason is known only when the last flush is what failed)
+if [ -w /dev/full ]; then
+	"$limf" status --socket "$sock" --json >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && ok || bad "status >/dev/full: exit $rc, want 1"
+	[ "$(grep -c . "$tmp/err")" = 1 ] &&
+		grep -qE '^limf: could not write standard output(: No space left on device)?$' "$tmp/err" &&
+		ok || { bad "status >/dev/full: stderr"; cat "$tmp/err" >&2; }
+fi
 hasnt status_text "^x2x3"
 [ "$(stat -c %a "$sock")" = 600 ] && ok || bad "socket mode $(stat -c %a "$sock"), want 600"
 [ -S "$sock" ] && ok || bad "$sock is not a socket"
