@@ -211,10 +211,13 @@ struct cap_pkt {
 	bool reassembled;  /* delivered by cap_defrag from fragments */
 	bool ip_hdr_bad;   /* IPv4 header checksum wrong (RFC 791: the receiver discards it); for a
 			  * reassembled datagram, any of its fragments' (cap_l4_csum_ok) */
-	/* IPv6: the final destination a Routing header with segments left names (RFC 8200 s8.1:
-	 * the UDP/TCP pseudo header's; types 0, 2 and 4), when has_rh_dst; dst is the next hop */
-	bool has_rh_dst;
-	uint8_t rh_dst[16];
+	/* IPv6, for the UDP/TCP pseudo header (cap_l4_csum_ok): the final destination a Routing
+	 * header with segments left names (RFC 8200 s8.1; types 2 and 4), when has_rh_dst (dst
+	 * stays the next hop); the home address of a Home Address option (RFC 6275 s6.3), when
+	 * has_hao_src (src stays the care-of address); ext_bad: a Routing header its receiver
+	 * discards (type 0, an unknown type, or one out of its type's rules) */
+	bool has_rh_dst, has_hao_src, ext_bad;
+	uint8_t rh_dst[16], hao_src[16];
 	struct lim_rd ip_payload; /* upper-layer bytes (after extension headers); for a fragment,
 				   * the fragment data */
 	/* transport (valid when proto is UDP or TCP and the packet is not a fragment) */
@@ -242,12 +245,14 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p) LIM_WUR;
  * IPv4 (true) and invalid over IPv6 (false: RFC 8200 s8.1 has receivers discard it). An IPv4
  * packet whose header checksum is wrong (ip_hdr_bad: dropped by the IP layer before) is
  * false whatever its UDP/TCP sum. Over IPv6 the pseudo header takes the final destination:
- * a Routing header's while it has segments left (rh_dst: types 0, 2 (Mobile IPv6) and 4
+ * a Routing header's while it has segments left (rh_dst: types 2 (Mobile IPv6) and 4
  * (segment routing); the compressed RPL type 3 is not read, so such a packet is taken as
- * wrong), else the IPv6 header's. p must be a decoded whole UDP or TCP packet (cap_decode
- * CAP_OK, or reassembled and cap_decode_l4'd); false for any other. Off by default where it is used
- * (cap_calls_limits, cap_disp_limits verify_csum): a capture on the sending host itself sees
- * its outgoing packets before the network card sums them (checksum offload). */
+ * wrong), else the IPv6 header's; and the source a Home Address option names (hao_src),
+ * else the IPv6 header's. A Routing header the receiver discards (ext_bad) is false. p must
+ * be a decoded whole UDP or TCP packet (cap_decode CAP_OK, or reassembled and
+ * cap_decode_l4'd); false for any other. Off by default where it is used (cap_calls_limits,
+ * cap_disp_limits verify_csum): a capture on the sending host itself sees its outgoing
+ * packets before the network card sums them (checksum offload). */
 bool cap_l4_csum_ok(const struct cap_pkt *p);
 /* Whether p is one whose checksum verification looks at (cap_l4_csum_ok): a TCP segment, or a
  * UDP datagram that looks like SIP (cap_sip_looks_like). Media is left to SRTP's own

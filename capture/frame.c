@@ -161,25 +161,53 @@ static enum cap_drop decode_ip4(struct lim_rd r, struct cap_pkt *out)
 	return out->is_frag ? CAP_PENDING : CAP_OK;
 }
 
-/* see internal.h */
-/* The final destination of the Routing header h[0..n) (n >= 8), into out->rh_dst while it
- * has segments left (RFC 8200 s8.1): type 0 (RFC 5095, deprecated) its last address, type 2
- * (RFC 6275) its one address, type 4 (RFC 8754) Segment List[0]. Other types are not read. */
+/* The Routing header h[0..n) (n >= 8, a multiple of 8) with segments left, for the
+ * checksum's pseudo header (RFC 8200 s8.1: the final destination): type 2 (RFC 6275 s6.4: one
+ * address, segments left 1) its address, type 4 (RFC 8754: Segment List[0]) its first segment
+ * into out->rh_dst. One its receiver discards sets out->ext_bad: type 0 (RFC 5095: no node
+ * routes by it), an unknown type (RFC 8200 s4.4), a type 2 or 4 out of its rules (RFC 8754
+ * s4.3.1.1: more segments left than Last Entry + 1, or a list past the header). Type 3 (RPL,
+ * RFC 6554: its addresses compressed) is not read. With no segments left the IPv6 header's
+ * destination is final. */
 static void rh_final(const uint8_t *h, size_t n, struct cap_pkt *out)
 {
-	size_t naddr = (n - 8) / 16, at;
-	if (h[3] == 0 || naddr == 0)
+	uint8_t hlen = h[1], type = h[2], left = h[3];
+	if (left == 0 || type == 3)
 		return;
-	if (h[2] == 0 || h[2] == 2)
-		at = 8 + (naddr - 1) * 16;
-	else if (h[2] == 4)
-		at = 8;
-	else
-		return;
-	memcpy(out->rh_dst, h + at, 16);
-	out->has_rh_dst = true;
+	if (type == 2 && hlen == 2 && left == 1) {
+		memcpy(out->rh_dst, h + 8, 16);
+		out->has_rh_dst = true;
+	} else if (type == 4 && n >= 24 && (size_t)h[4] + 1 <= (n - 8) / 16 &&
+		   (size_t)left <= (size_t)h[4] + 1) {
+		memcpy(out->rh_dst, h + 8, 16);
+		out->has_rh_dst = true;
+	} else {
+		out->ext_bad = true;
+	}
 }
 
+/* The Home Address option (RFC 6275 s6.3: type 201, 16 octets) of the Destination Options
+ * header h[0..n) into out->hao_src: a mobile node away from home sends from its care-of address
+ * and sums over its home address, which the receiver swaps in (s9.3.1). Options are walked as
+ * RFC 8200 s4.2 lays them out; a malformed list is left alone. */
+static void dst_opts(const uint8_t *h, size_t n, struct cap_pkt *out)
+{
+	for (size_t i = 2; i < n;) {
+		if (h[i] == 0) { /* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 2 > n || i + 2 + h[i + 1] > n)
+			return;
+		if (h[i] == 201 && h[i + 1] == 16) {
+			memcpy(out->hao_src, h + i + 2, 16);
+			out->has_hao_src = true;
+		}
+		i += 2 + (size_t)h[i + 1];
+	}
+}
+
+/* see internal.h */
 enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_pkt *out)
 {
 	for (int n = 0;; n++) {
@@ -230,6 +258,8 @@ enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_
 				return CAP_DROP_IP6_EXT;
 			if (nh == 43)
 				rh_final(ext.p, ext.len, out);
+			else if (nh == 60)
+				dst_opts(ext.p, ext.len, out);
 		}
 		nh = next;
 	}
@@ -402,7 +432,8 @@ bool cap_l4_csum_ok(const struct cap_pkt *p)
 	const uint8_t *seg = p->ip_payload.p;
 	size_t n = p->ip_payload.len, alen = p->ip_ver == 6 ? 16 : 4;
 	uint64_t sum = 0;
-	if ((p->ip_ver != 4 && p->ip_ver != 6) || p->is_frag || !seg || p->ip_hdr_bad)
+	if ((p->ip_ver != 4 && p->ip_ver != 6) || p->is_frag || !seg || p->ip_hdr_bad ||
+	    (p->ip_ver == 6 && p->ext_bad))
 		return false;
 	if (p->proto == CAP_PROTO_UDP) {
 		if (n < 8)
@@ -416,7 +447,7 @@ bool cap_l4_csum_ok(const struct cap_pkt *p)
 	} else if (p->proto != CAP_PROTO_TCP || n < 20) {
 		return false;
 	}
-	sum = csum_add(sum, p->src.a, alen);
+	sum = csum_add(sum, p->ip_ver == 6 && p->has_hao_src ? p->hao_src : p->src.a, alen);
 	sum = csum_add(sum, p->ip_ver == 6 && p->has_rh_dst ? p->rh_dst : p->dst.a, alen);
 	sum += p->proto;
 	sum += (uint64_t)n; /* (IPv6: the upper-layer length as 32 bits, the same sum) */

@@ -7,7 +7,9 @@
 /* Walks IPv6 extension headers starting with next-header nh over *r (consumed up to the
  * upper-layer data). first: r starts right after the fixed header (hop-by-hop allowed).
  * Sets out->proto; on a fragment header with offset or M set, fills out->frag_* and
- * is_frag and returns CAP_PENDING with *r at the fragment data. */
+ * is_frag and returns CAP_PENDING with *r at the fragment data. Notes what the UDP/TCP
+ * checksum depends on (cap_l4_csum_ok): a Routing header's final destination or its fault
+ * (rh_dst, ext_bad) and a Home Address option (hao_src). */
 enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_pkt *out);
 
 /* Seeded hash of the capture tables (capture/hash.c): SipHash-1-3 keyed from a 32-bit seed, so

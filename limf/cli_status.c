@@ -196,8 +196,11 @@ static int status_all(const char *conn, bool from_config, bool as_json)
 	all_begin(&a);
 	if (as_json) {
 		lim_json_arr_close(&a.j);
-		if (limf_json_end(&a.j) != 0)
+		if (limf_json_end(&a.j) != 0) {
+			if (ferror(a.out)) /* (a memory stream: only its allocation fails) */
+				fprintf(stderr, "limf: instances: out of memory\n");
 			goto out;
+		}
 	} else if (a.n == 0) {
 		fprintf(a.out, "no instance has reported into this database\n");
 	} else if (a.stale) {

@@ -102,8 +102,6 @@ int limf_json_end(struct lim_json *j)
 		return 0;
 	if (!ferror(j->f))
 		fputs("limf: internal error: the JSON output is incomplete\n", stderr);
-	else if (j->f != stdout) /* a memory stream the output is built in first */
-		fputs("limf: could not build the output (out of memory)\n", stderr);
 	return 1;
 }
 

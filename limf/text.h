@@ -36,11 +36,10 @@ void limf_json_wr_time(struct lim_json *j, const char *key, int64_t t);
 /* {"from": FROM, "to": TO}: a warrant's suspension period, wr times, to null while it lasts
  * (WR_TIME_INFINITY). */
 void limf_json_period(struct lim_json *j, int64_t from, int64_t to);
-/* Ends a command's JSON output (lim_json_end): 0, or 1 when it failed. A failure of stdout
- * itself (a full disk, a closed pipe) is left to main's check of standard output, which
- * reports every write error once; any other (unbalanced, too deep: a fault of limf's; a
- * memory stream the output is built in that failed) is reported here, so that no command
- * exits 1 without a word. */
+/* Ends a command's JSON output (lim_json_end): 0, or 1 when it failed. A failure of the
+ * stream itself is the caller's to report: stdout's (a full disk, a closed pipe) main's check
+ * of standard output reports, once. Any other (unbalanced, too deep: a fault of limf's) is
+ * reported here, so that no command exits 1 without a word. */
 int limf_json_end(struct lim_json *j);
 
 #endif

@@ -800,32 +800,52 @@ static void t_l4_csum(void)
 }
 
 /* An IPv6 UDP datagram (2001:db8::1:5060 -> 2001:db8::2:5061, pl) with a Routing header of
- * type, segments left and the addresses 2001:db8::A for each A of addr[0..n); its UDP
- * checksum set to csum. Returns the length. */
-static size_t ip6_rh(uint8_t *ip, uint8_t type, uint8_t left, const uint8_t *addr, size_t n,
-		     const char *pl, uint16_t csum)
+ * type (none when type < 0), segments left and the addresses 2001:db8::A for each A of
+ * addr[0..n), then, when hao, a Destination Options header with a Home Address option of
+ * 2001:db8::HAO (after a PadN, at its 8n+6 alignment, RFC 6275 s6.3); its UDP checksum set to
+ * csum. Returns the length. */
+static size_t ip6_csum_pkt(uint8_t *ip, int type, uint8_t left, const uint8_t *addr, size_t n,
+			   uint8_t hao, const char *pl, uint16_t csum)
 {
-	size_t pn = strlen(pl), rl = 8 + 16 * n, ul = 8 + pn, o;
-	memset(ip, 0, 40 + rl);
+	static const uint8_t pre[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	size_t pn = strlen(pl), ul = 8 + pn, o = 40;
+	uint8_t *nh = ip + 6;
+	memset(ip, 0, 40);
 	ip[0] = 0x60;
-	ip[4] = (uint8_t)((rl + ul) >> 8);
-	ip[5] = (uint8_t)(rl + ul);
-	ip[6] = 43;
 	ip[7] = 64;
 	memcpy(ip + 8, t_ip6_src, 16);
 	memcpy(ip + 24, t_ip6_dst, 16);
-	ip[40] = CAP_PROTO_UDP;
-	ip[41] = (uint8_t)(2 * n);
-	ip[42] = type;
-	ip[43] = left;
-	if (type == 4)
-		ip[44] = (uint8_t)(n - 1); /* Last Entry */
-	for (size_t i = 0; i < n; i++) {
-		static const uint8_t pre[4] = { 0x20, 0x01, 0x0d, 0xb8 };
-		memcpy(ip + 48 + 16 * i, pre, 4);
-		ip[48 + 16 * i + 15] = addr[i];
+	if (type >= 0) {
+		*nh = 43;
+		memset(ip + o, 0, 8 + 16 * n);
+		nh = ip + o;
+		ip[o + 1] = (uint8_t)(2 * n);
+		ip[o + 2] = (uint8_t)type;
+		ip[o + 3] = left;
+		if (type == 4)
+			ip[o + 4] = (uint8_t)(n - 1); /* Last Entry */
+		for (size_t i = 0; i < n; i++) {
+			memcpy(ip + o + 8 + 16 * i, pre, 4);
+			ip[o + 8 + 16 * i + 15] = addr[i];
+		}
+		o += 8 + 16 * n;
 	}
-	o = 40 + rl;
+	if (hao) {
+		*nh = 60;
+		memset(ip + o, 0, 24);
+		nh = ip + o;
+		ip[o + 1] = 2;
+		ip[o + 2] = 1; /* PadN of 4 */
+		ip[o + 3] = 2;
+		ip[o + 6] = 201;
+		ip[o + 7] = 16;
+		memcpy(ip + o + 8, pre, 4);
+		ip[o + 8 + 15] = hao;
+		o += 24;
+	}
+	*nh = CAP_PROTO_UDP;
+	ip[4] = (uint8_t)((o - 40 + ul) >> 8);
+	ip[5] = (uint8_t)(o - 40 + ul);
 	ip[o] = 5060 >> 8;
 	ip[o + 1] = 5060 & 0xff;
 	ip[o + 2] = 5061 >> 8;
@@ -838,36 +858,60 @@ static size_t ip6_rh(uint8_t *ip, uint8_t type, uint8_t left, const uint8_t *add
 	return o + ul;
 }
 
-/* IPv6 with a Routing header: the pseudo header's destination is the final one (RFC 8200
- * s8.1). Known answers computed in Python apart from limf over the same datagram with the
- * pseudo header's destination 2001:db8::2 (the IPv6 header's), ::99, ::55. */
+/* IPv6 extension headers the UDP/TCP checksum depends on (RFC 8200 s8.1): a Routing header's
+ * final destination, one its receiver discards, a Home Address option's source. Known
+ * answers computed in Python apart from limf over the same datagram with the pseudo header's
+ * source and destination 2001:db8::1 and ::2 (the IPv6 header's), ::1 and ::99, ::1 and ::55,
+ * ::aa and ::2, ::aa and ::99. */
 static void t_l4_csum_rh(void)
 {
 	static const char pl[] = "BYE sip:bob@example.org SIP/2.0\r\n";
-	enum { HDR = 0xca09, D99 = 0xc972, D55 = 0xc9b6 };
+	enum { HDR = 0xca09, D99 = 0xc972, D55 = 0xc9b6, HAO = 0xc960, BOTH = 0xc8c9, DROP = 0 };
 	static const uint8_t one[1] = { 0x99 }, two[2] = { 0x77, 0x99 }, srh[2] = { 0x55, 0x77 };
 	static const struct {
-		uint8_t type, left;
+		int type;
+		uint8_t left;
 		const uint8_t *a;
 		size_t n;
-		uint16_t right, wrong;
+		uint8_t hao;
+		uint16_t right, wrong; /* right DROP: the receiver discards it, whatever its sum */
 	} v[] = {
-		{ 2, 1, one, 1, D99, HDR }, /* Mobile IPv6 on its way to the care-of address */
-		{ 2, 0, one, 1, HDR, D99 }, /* arrived: the header's destination is final */
-		{ 0, 2, two, 2, D99, HDR }, /* type 0: its last address */
-		{ 0, 0, two, 2, HDR, D99 },
-		{ 4, 1, srh, 2, D55, HDR }, /* segment routing: Segment List[0] */
-		{ 3, 1, one, 1, HDR, D99 }, /* RPL (compressed): not read, the header's */
+		{ 2, 1, one, 1, 0, D99, HDR },  /* Mobile IPv6 on its way to the care-of address */
+		{ 2, 0, one, 1, 0, HDR, D99 },  /* no segments left: the header's destination */
+		{ 2, 2, one, 1, 0, DROP, D99 }, /* type 2 with 2 segments left (RFC 6275 s6.4) */
+		{ 2, 1, two, 2, 0, DROP, D99 }, /* type 2 with two addresses */
+		{ 0, 2, two, 2, 0, DROP, D99 }, /* type 0: no node routes by it (RFC 5095) */
+		{ 0, 0, two, 2, 0, HDR, D99 },  /* ... with none left it is passed over */
+		{ 4, 1, srh, 2, 0, D55, HDR },  /* segment routing: Segment List[0] */
+		{ 4, 3, srh, 2, 0, DROP, D55 }, /* more segments left than Last Entry + 1 */
+		{ 3, 1, one, 1, 0, HDR, D99 },  /* RPL (compressed): not read, the header's */
+		{ 9, 1, one, 1, 0, DROP, HDR }, /* an unknown type with segments left */
+		{ 9, 0, one, 1, 0, HDR, D99 },
+		{ -1, 0, NULL, 0, 0xaa, HAO, HDR }, /* from a mobile node: its home address */
+		{ 2, 1, one, 1, 0xaa, BOTH, D99 },  /* from one mobile node to another */
 	};
 	uint8_t ip[300];
 	struct cap_pkt p;
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-		size_t n = ip6_rh(ip, v[i].type, v[i].left, v[i].a, v[i].n, pl, v[i].right);
-		CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && p.proto == CAP_PROTO_UDP);
-		CHECK(p.payload.len == strlen(pl) && cap_l4_csum_ok(&p));
-		CHECK(memcmp(p.dst.a, t_ip6_dst, 16) == 0); /* the next hop stays dst */
-		n = ip6_rh(ip, v[i].type, v[i].left, v[i].a, v[i].n, pl, v[i].wrong);
+		size_t n;
+		if (v[i].right != DROP) {
+			n = ip6_csum_pkt(ip, v[i].type, v[i].left, v[i].a, v[i].n, v[i].hao, pl,
+					 v[i].right);
+			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK &&
+			      p.proto == CAP_PROTO_UDP);
+			CHECK(p.payload.len == strlen(pl) && cap_l4_csum_ok(&p));
+			/* the next hop and the care-of address stay dst and src */
+			CHECK(memcmp(p.dst.a, t_ip6_dst, 16) == 0 &&
+			      memcmp(p.src.a, t_ip6_src, 16) == 0);
+		}
+		n = ip6_csum_pkt(ip, v[i].type, v[i].left, v[i].a, v[i].n, v[i].hao, pl,
+				 v[i].wrong);
 		CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && !cap_l4_csum_ok(&p));
+		if (v[i].right == DROP) { /* nor with the header's addresses */
+			n = ip6_csum_pkt(ip, v[i].type, v[i].left, v[i].a, v[i].n, v[i].hao, pl,
+					 HDR);
+			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && !cap_l4_csum_ok(&p));
+		}
 	}
 }
 
