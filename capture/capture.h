@@ -214,8 +214,10 @@ struct cap_pkt {
 	/* IPv6, for the UDP/TCP pseudo header (cap_l4_csum_ok): the final destination a Routing
 	 * header with segments left names (RFC 8200 s8.1; types 2 and 4), when has_rh_dst (dst
 	 * stays the next hop); the home address of a Home Address option (RFC 6275 s6.3), when
-	 * has_hao_src (src stays the care-of address); ext_bad: a Routing header its receiver
-	 * discards (type 0, an unknown type, or one out of its type's rules) */
+	 * has_hao_src (src stays the care-of address); ext_bad: extension headers their receiver
+	 * discards (a Routing header of type 0, 3 or unknown, or out of its type's rules, with
+	 * segments left; an option list that is malformed or holds an option to discard when
+	 * unknown; a Home Address option out of its rules), in any fragment */
 	bool has_rh_dst, has_hao_src, ext_bad;
 	uint8_t rh_dst[16], hao_src[16];
 	struct lim_rd ip_payload; /* upper-layer bytes (after extension headers); for a fragment,
@@ -248,7 +250,9 @@ enum cap_drop cap_decode_l4(struct cap_pkt *p) LIM_WUR;
  * a Routing header's while it has segments left (rh_dst: types 2 (Mobile IPv6) and 4
  * (segment routing); the compressed RPL type 3 is not read, so such a packet is taken as
  * wrong), else the IPv6 header's; and the source a Home Address option names (hao_src),
- * else the IPv6 header's. A Routing header the receiver discards (ext_bad) is false. p must
+ * else the IPv6 header's. Extension headers the receiver discards (ext_bad) make it false.
+ * Other ways a packet can die on its way (a hop limit that runs out before the host) a tap
+ * cannot see. p must
  * be a decoded whole UDP or TCP packet (cap_decode CAP_OK, or reassembled and
  * cap_decode_l4'd); false for any other. Off by default where it is used (cap_calls_limits,
  * cap_disp_limits verify_csum): a capture on the sending host itself sees its outgoing

@@ -16,6 +16,7 @@ struct dg {
 	bool have_first; /* the offset-0 fragment arrived: hdr holds its fields */
 	bool have_last;
 	bool ip_hdr_bad; /* some fragment's IPv4 header checksum was wrong */
+	bool ext_bad;    /* some fragment's IPv6 headers were ones its receiver discards */
 	uint8_t ver, proto;
 	struct cap_addr src, dst;
 	uint32_t id;
@@ -268,6 +269,10 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 	g->n_pieces++;
 	g->got += len;
 	g->ip_hdr_bad = g->ip_hdr_bad || f->ip_hdr_bad;
+	/* a receiver processes the headers before the Fragment header in every fragment (RFC
+	 * 8200 s4.5): one it discards never completes the datagram; their addresses are taken
+	 * from the first fragment alone */
+	g->ext_bad = g->ext_bad || f->ext_bad;
 	if (off == 0) {
 		g->have_first = true;
 		g->hdr = *f;
@@ -281,6 +286,7 @@ enum cap_drop cap_defrag_add(struct cap_defrag *d, const struct cap_pkt *f, uint
 	out->is_frag = false;
 	out->frag_more = false;
 	out->ip_hdr_bad = g->ip_hdr_bad;
+	out->ext_bad = g->ext_bad;
 	out->frag_off = 0;
 	out->reassembled = true;
 	out->sport = out->dport = 0;

@@ -166,13 +166,14 @@ static enum cap_drop decode_ip4(struct lim_rd r, struct cap_pkt *out)
  * address, segments left 1) its address, type 4 (RFC 8754: Segment List[0]) its first segment
  * into out->rh_dst. One its receiver discards sets out->ext_bad: type 0 (RFC 5095: no node
  * routes by it), an unknown type (RFC 8200 s4.4), a type 2 or 4 out of its rules (RFC 8754
- * s4.3.1.1: more segments left than Last Entry + 1, or a list past the header). Type 3 (RPL,
- * RFC 6554: its addresses compressed) is not read. With no segments left the IPv6 header's
- * destination is final. */
+ * s4.3.1.1: more segments left than Last Entry + 1, or a list past the header), and type 3
+ * (RPL, RFC 6554: its addresses compressed, not read here; a host outside an RPL network
+ * discards it as an unknown type, and a forged one must not pass). With no segments left the
+ * IPv6 header's destination is final (RFC 8200 s4.4). */
 static void rh_final(const uint8_t *h, size_t n, struct cap_pkt *out)
 {
 	uint8_t hlen = h[1], type = h[2], left = h[3];
-	if (left == 0 || type == 3)
+	if (left == 0)
 		return;
 	if (type == 2 && hlen == 2 && left == 1) {
 		memcpy(out->rh_dst, h + 8, 16);
@@ -186,22 +187,36 @@ static void rh_final(const uint8_t *h, size_t n, struct cap_pkt *out)
 	}
 }
 
-/* The Home Address option (RFC 6275 s6.3: type 201, 16 octets) of the Destination Options
- * header h[0..n) into out->hao_src: a mobile node away from home sends from its care-of address
- * and sums over its home address, which the receiver swaps in (s9.3.1). Options are walked as
- * RFC 8200 s4.2 lays them out; a malformed list is left alone. */
-static void dst_opts(const uint8_t *h, size_t n, struct cap_pkt *out)
+/* The options of the Hop-by-Hop (dst false) or Destination Options (dst true) header h[0..n)
+ * (RFC 8200 s4.2). The Home Address option (RFC 6275 s6.3: type 201, 16 octets, once, in a
+ * Destination Options header) goes into out->hao_src: a mobile node away from home sends from
+ * its care-of address and sums over its home address, which the receiver swaps in (s9.3.1).
+ * What a receiver discards sets out->ext_bad: a list that runs past its header, an option its
+ * type says to discard when unknown (the two high bits not 00) that is not one of the few a
+ * host knows (Jumbo Payload, RPL and MPL in Hop-by-Hop; the Home Address option), and a Home
+ * Address option of another length, a second one, or one in Hop-by-Hop. */
+static void ext_opts(const uint8_t *h, size_t n, bool dst, struct cap_pkt *out)
 {
 	for (size_t i = 2; i < n;) {
-		if (h[i] == 0) { /* Pad1 */
+		uint8_t t = h[i];
+		if (t == 0) { /* Pad1 */
 			i++;
 			continue;
 		}
-		if (i + 2 > n || i + 2 + h[i + 1] > n)
+		if (i + 2 > n || i + 2 + h[i + 1] > n) {
+			out->ext_bad = true;
 			return;
-		if (h[i] == 201 && h[i + 1] == 16) {
+		}
+		if (dst && t == 201) {
+			if (h[i + 1] != 16 || out->has_hao_src) {
+				out->ext_bad = true;
+				return;
+			}
 			memcpy(out->hao_src, h + i + 2, 16);
 			out->has_hao_src = true;
+		} else if ((t >> 6) != 0 && (dst || (t != 0xc2 && t != 0x63 && t != 0x6d))) {
+			out->ext_bad = true;
+			return;
 		}
 		i += 2 + (size_t)h[i + 1];
 	}
@@ -258,8 +273,8 @@ enum cap_drop cap_ip6_walk(uint8_t nh, struct lim_rd *r, bool first, struct cap_
 				return CAP_DROP_IP6_EXT;
 			if (nh == 43)
 				rh_final(ext.p, ext.len, out);
-			else if (nh == 60)
-				dst_opts(ext.p, ext.len, out);
+			else if (nh == 60 || nh == 0)
+				ext_opts(ext.p, ext.len, nh == 60, out);
 		}
 		nh = next;
 	}

@@ -884,7 +884,8 @@ static void t_l4_csum_rh(void)
 		{ 0, 0, two, 2, 0, HDR, D99 },  /* ... with none left it is passed over */
 		{ 4, 1, srh, 2, 0, D55, HDR },  /* segment routing: Segment List[0] */
 		{ 4, 3, srh, 2, 0, DROP, D55 }, /* more segments left than Last Entry + 1 */
-		{ 3, 1, one, 1, 0, HDR, D99 },  /* RPL (compressed): not read, the header's */
+		{ 3, 1, one, 1, 0, DROP, D99 }, /* RPL (compressed): not read; elsewhere unknown */
+		{ 3, 0, one, 1, 0, HDR, D99 },
 		{ 9, 1, one, 1, 0, DROP, HDR }, /* an unknown type with segments left */
 		{ 9, 0, one, 1, 0, HDR, D99 },
 		{ -1, 0, NULL, 0, 0xaa, HAO, HDR }, /* from a mobile node: its home address */
@@ -912,6 +913,83 @@ static void t_l4_csum_rh(void)
 					 HDR);
 			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && !cap_l4_csum_ok(&p));
 		}
+	}
+	/* the options around the Home Address option (its Destination Options header at 40: a
+	 * PadN of 4 at 42, the option at 46): what a receiver discards, and what it passes */
+	{
+		static const struct {
+			size_t at;
+			uint8_t val;
+			uint16_t right; /* DROP: discarded, with the home or the header's source */
+		} m[] = {
+			{ 0, 0, HAO },      /* as built */
+			{ 43, 30, DROP },   /* the PadN runs past the header */
+			{ 42, 0x81, DROP }, /* an unknown option to discard (high bits 10) */
+			{ 42, 0x41, DROP }, /* ... (01) */
+			{ 42, 0x21, HAO },  /* an unknown option to skip (00) */
+			{ 6, 0, DROP },     /* the header as Hop-by-Hop: type 201 unknown there */
+		};
+		for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+			for (int k = 0; k < 3; k++) {
+				uint16_t c = k == 0 ? m[i].right : k == 1 ? HAO : HDR;
+				size_t n;
+				if (k == 0 && m[i].right == DROP)
+					continue;
+				n = ip6_csum_pkt(ip, -1, 0, NULL, 0, 0xaa, pl, c);
+				if (m[i].at)
+					ip[m[i].at] = m[i].val;
+				CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK);
+				CHECK(cap_l4_csum_ok(&p) ==
+				      (k == 0 || (k == 1 && m[i].right == HAO)));
+			}
+		/* Pad1s before the option: the same */
+		{
+			size_t n = ip6_csum_pkt(ip, -1, 0, NULL, 0, 0xaa, pl, HAO);
+			memset(ip + 42, 0, 4);
+			CHECK(cap_decode(CAP_LINK_RAW, ip, n, &p) == CAP_OK && cap_l4_csum_ok(&p));
+		}
+	}
+	/* fragments: a Routing header a receiver discards in the second fragment only (its
+	 * unfragmentable part) keeps the datagram from completing there; reassembled, it is
+	 * wrong, and right without that header */
+	for (int bad = 0; bad < 2; bad++) {
+		uint8_t f1[100], f2[200], dg[100];
+		size_t dl = ip6_csum_pkt(dg, -1, 0, NULL, 0, 0, pl, HDR) - 40, o2 = 40;
+		struct cap_defrag *df = NULL;
+		struct cap_pkt q, out;
+		memset(f1, 0, sizeof f1);
+		memcpy(f1, dg, 40);
+		f1[4] = 0;
+		f1[5] = 8 + 16;
+		f1[6] = 44;
+		f1[40] = CAP_PROTO_UDP; /* Fragment: offset 0, M, id 9 */
+		f1[43] = 1;
+		f1[47] = 9;
+		memcpy(f1 + 48, dg + 40, 16);
+		memcpy(f2, dg, 40);
+		if (bad) { /* type 0 with 2 segments left */
+			memset(f2 + 40, 0, 40);
+			f2[40] = 44;
+			f2[41] = 4;
+			f2[43] = 2;
+			o2 += 40;
+		}
+		f2[6] = bad ? 43 : 44;
+		memset(f2 + o2, 0, 8);
+		f2[o2] = CAP_PROTO_UDP;
+		f2[o2 + 3] = 16; /* offset 16 (2 units of 8 in the top 13 bits), no M */
+		f2[o2 + 7] = 9;
+		memcpy(f2 + o2 + 8, dg + 40 + 16, dl - 16);
+		f2[4] = (uint8_t)((o2 - 40 + 8 + dl - 16) >> 8);
+		f2[5] = (uint8_t)(o2 - 40 + 8 + dl - 16);
+		CHECK(cap_defrag_new(NULL, &df) == LIM_OK);
+		CHECK(cap_decode(CAP_LINK_RAW, f1, 64, &q) == CAP_PENDING &&
+		      cap_defrag_add(df, &q, 1000, &out) == CAP_PENDING);
+		CHECK(cap_decode(CAP_LINK_RAW, f2, o2 + 8 + dl - 16, &q) == CAP_PENDING);
+		CHECK(cap_defrag_add(df, &q, 1000, &out) == CAP_OK &&
+		      cap_decode_l4(&out) == CAP_OK && out.payload.len == strlen(pl));
+		CHECK(cap_l4_csum_ok(&out) == !bad);
+		cap_defrag_free(df);
 	}
 }
 
