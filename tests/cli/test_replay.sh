@@ -285,12 +285,16 @@ verify g3m
 "$limf" warrant revoke manifest.pub --reason "test: done" >/dev/null || bad "revoke manifest.pub"
 # a warrant suspended and resumed 300 times just before the replay (its periods from a minute
 # before the bundle first had output of it are listed): the first 256 periods are listed and
-# the rest counted, so that no warrant can make the manifest too large to be signed
+# the rest counted, so that no warrant can make the manifest too large to be signed. Each
+# period lasts a few microseconds (pg_sleep): the schema allows a period that starts and ends
+# in the same microsecond, and without the pause a fast machine wrote some, which the check
+# that no period is listed with its ends swapped (from < to) could not tell from a bug
 warrant "SU$sfx" iri "$F"
 psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "DO \$\$ BEGIN
 	INSERT INTO limf.audit (liid, action, detail) VALUES ('SU$sfx', 'test', 'suspended 300 x');
 	FOR i IN 1..300 LOOP
 	UPDATE limf.warrants SET status = 'suspended' WHERE liid = 'SU$sfx';
+	PERFORM pg_sleep(0.00002);
 	UPDATE limf.warrants SET status = 'active' WHERE liid = 'SU$sfx'; END LOOP; END \$\$" \
 	>/dev/null && ok || bad "suspend/resume SU$sfx"
 replay g3s g "$tmp/g3.pcap"
