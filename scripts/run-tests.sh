@@ -2,16 +2,18 @@
 # Runs every test binary and every fuzz corpus replay, then prints the grand total as the last
 # line: "N passed, N failed". Usage: run-tests.sh TEST_BIN... -- FUZZ_ENTRY...
 #
-# The suites run in TEST_JOBS lanes at once (default: the number of cores, at least 2; 1 runs
-# them one after the other): most end-to-end suites spend their time waiting (captures played
-# at recorded speed, a PostgreSQL restart, timers), not computing. Lane 1 uses the cluster this
+# The suites run in TEST_JOBS lanes at once (default: one more than the cores, at least 3; 1
+# runs them one after the other): most end-to-end suites spend their time waiting (captures
+# played at recorded speed, a PostgreSQL restart, timers), not computing. On a 2-core machine
+# make test kept 1.0 core busy with 2 lanes (12m52s) and 1.3 with 3 (10m59s); check-asan with
+# 3 lanes 1.6 (14m33s, 18 min with 2 in ci-fresh). Lane 1 uses the cluster this
 # script was started with (scripts/pg-test.sh run exports LIMF_DB_*); every further lane runs
 # this script again (--lane K) inside a private cluster of its own under $BUILD/pg-laneK, so no
 # two suites ever share a database, and test_gate's restart of its cluster stops no one else's.
-# Lanes take the next chain of suites not taken yet; the suites that capture on the loopback
-# interface and count what they see there (test_capture, test_privs) are one chain, run one
-# after the other. One line per suite as it ends ("ok"/"FAIL", counts, seconds, lane); the last
-# 40 lines of each failed suite follow, then the total.
+# Lanes take the next chain of suites not taken yet, the longest first; the suites that
+# capture on the loopback interface and count what they see there (test_capture, test_privs)
+# are one chain, run one after the other. One line per suite as it ends ("ok"/"FAIL", counts,
+# seconds, lane); the last 40 lines of each failed suite follow, then the total.
 set -u
 BUILD=${BUILD:-build}
 self=$(readlink -f "$0")
@@ -29,8 +31,6 @@ add() { # NAME CMD...
 	cmds+=("$(printf '%q ' "${@:2}")")
 }
 last() { echo $((${#names[@]} - 1)); }
-# longest first: the end-to-end suites, then the unit binaries and the corpus replays
-lo=()
 for s in tests/cli/test_*.sh; do
 	[ -e "$s" ] || continue
 	n=$(basename "$s" .sh)
@@ -73,6 +73,29 @@ for e in "$@"; do
 	chains+=("$(last)")
 done
 
+# ---- the chains, longest first: a lane that is free takes the next one, so the longest go
+# first and the short fill in at the end (a chain started last that runs for minutes keeps
+# the others waiting for it: the capture chain, last, made make test 2 minutes longer).
+# Seconds each suite took in ci-fresh's make test (2 lanes, build/), only their order used;
+# a suite not listed counts 1 s (the unit binaries and corpus replays take seconds).
+declare -A secs=(
+	[test_warrant_window]=217 [test_capture]=134 [test_capture/workers1]=119 [test_gate]=104
+	[test_replay/workers3]=99 [test_replay]=99 [test_status]=96 [test_group/workers3]=73
+	[test_group]=62 [test_gen]=57 [test_reload]=57 [test_warrants]=41 [test_live/workers1]=40
+	[test_live]=37 [test_x2x3]=30 [test_scale]=28 [test_resume]=27 [test_resume/workers1]=27
+	[test_lemf]=23 [test_privs]=18 [test_warrant]=17 [test_handover]=9 [test_kms]=7
+	[test_verify]=6 [test_scan]=5
+)
+sorted=()
+while read -r _ k; do sorted+=("${chains[$k]}"); done < <(
+	for k in "${!chains[@]}"; do
+		w=0
+		for i in ${chains[$k]}; do w=$((w + ${secs[${names[$i]}]:-1})); done
+		echo "$w $k"
+	done | sort -s -k1,1nr -k2,2n
+)
+chains=("${sorted[@]}")
+
 # ---- one job: its output to $res/I.out, "passed failed exit" to $res/I.sum, a line to stdout
 run_job() { # I
 	local i=$1 rc lastl p f t0 t1
@@ -109,8 +132,8 @@ fi
 
 lanes=${TEST_JOBS:-}
 if ! [[ $lanes =~ ^[1-9][0-9]*$ ]]; then
-	lanes=$(nproc 2>/dev/null || echo 2)
-	[ "$lanes" -ge 2 ] || lanes=2
+	lanes=$(($(nproc 2>/dev/null || echo 2) + 1))
+	[ "$lanes" -ge 3 ] || lanes=3
 fi
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
