@@ -2,14 +2,15 @@
 # Runs every test binary and every fuzz corpus replay, then prints the grand total as the last
 # line: "N passed, N failed". Usage: run-tests.sh TEST_BIN... -- FUZZ_ENTRY...
 #
-# The suites run in TEST_JOBS lanes at once (default: one more than the cores, at least 3; 1
-# runs them one after the other): most end-to-end suites spend their time waiting (captures
-# played at recorded speed, a PostgreSQL restart, timers), not computing. On a 2-core machine
-# make test kept 1.0 core busy with 2 lanes (12m52s) and 1.3 with 3 (10m59s); check-asan with
-# 3 lanes 1.6 (14m33s, 18 min with 2 in ci-fresh). Lane 1 uses the cluster this
-# script was started with (scripts/pg-test.sh run exports LIMF_DB_*); every further lane runs
-# this script again (--lane K) inside a private cluster of its own under $BUILD/pg-laneK, so no
-# two suites ever share a database, and test_gate's restart of its cluster stops no one else's.
+# The suites run in TEST_JOBS lanes at once (default: one more than the cores; 1 runs them
+# one after the other): most end-to-end suites spend their time waiting (captures played at
+# recorded speed, a PostgreSQL restart, timers), not computing. On a 2-core machine make test
+# kept 1.0 core busy with 2 lanes (12m52s) and 1.3 with 3 (10m59s), check-asan 1.6 with 3
+# (14m33s); ci-fresh took 2069 s with 2 lanes in file order, 1625 s with 3 longest first.
+# Lane 1 uses the cluster this script was started with (scripts/pg-test.sh run exports
+# LIMF_DB_*); every further lane runs this script again (--lane K) inside a private cluster of
+# its own under $BUILD/pg-laneK, so no two suites ever share a database, and test_gate's
+# restart of its cluster stops no one else's.
 # Lanes take the next chain of suites not taken yet, the longest first; the suites that
 # capture on the loopback interface and count what they see there (test_capture, test_privs)
 # are one chain, run one after the other. One line per suite as it ends ("ok"/"FAIL", counts,
@@ -24,11 +25,13 @@ if [ "${1:-}" = --lane ]; then
 fi
 argv=("$@")
 
-# ---- the jobs (names[i], cmds[i]: the words quoted with %q) and the chains (indexes)
-names=() cmds=() chains=()
+# ---- the jobs (names[i], cmds[i]: the words quoted with %q; keys[i]: the name, unit/NAME for
+# a test binary, for the seconds below) and the chains (indexes)
+names=() cmds=() keys=() chains=()
 add() { # NAME CMD...
 	names+=("$1")
 	cmds+=("$(printf '%q ' "${@:2}")")
+	keys+=("${kind:-}$1")
 }
 last() { echo $((${#names[@]} - 1)); }
 for s in tests/cli/test_*.sh; do
@@ -63,7 +66,7 @@ if [ -e tests/cli/test_capture.sh ]; then
 fi
 [ ${#c[@]} -gt 0 ] && chains+=("${c[*]}")
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-	add "$(basename "$1")" "$1"
+	kind=unit/ add "$(basename "$1")" "$1"
 	chains+=("$(last)")
 	shift
 done
@@ -76,21 +79,29 @@ done
 # ---- the chains, longest first: a lane that is free takes the next one, so the longest go
 # first and the short fill in at the end (a chain started last that runs for minutes keeps
 # the others waiting for it: the capture chain, last, made make test 2 minutes longer).
-# Seconds each suite took in ci-fresh's make test (2 lanes, build/), only their order used;
-# a suite not listed counts 1 s (the unit binaries and corpus replays take seconds).
+# Seconds each suite took in ci-fresh's make test (3 lanes, build/), only their order used;
+# a suite not listed counts 30 s (a new end-to-end suite is not left to the end; the corpus
+# replays and the rest take a second or less, and come last).
 declare -A secs=(
-	[test_warrant_window]=217 [test_capture]=134 [test_capture/workers1]=119 [test_gate]=104
-	[test_replay/workers3]=99 [test_replay]=99 [test_status]=96 [test_group/workers3]=73
-	[test_group]=62 [test_gen]=57 [test_reload]=57 [test_warrants]=41 [test_live/workers1]=40
-	[test_live]=37 [test_x2x3]=30 [test_scale]=28 [test_resume]=27 [test_resume/workers1]=27
-	[test_lemf]=23 [test_privs]=18 [test_warrant]=17 [test_handover]=9 [test_kms]=7
-	[test_verify]=6 [test_scan]=5
+	[test_warrant_window]=246 [test_capture/workers1]=188 [test_capture]=165
+	[test_replay/workers3]=163 [test_replay]=129 [test_status]=117 [test_gate]=110
+	[test_group/workers3]=102 [test_group]=99 [test_gen]=83 [test_reload]=72
+	[unit/test_warrants]=49 [test_live/workers1]=47 [test_live]=43 [test_handover]=41
+	[test_x2x3]=37 [test_scale]=28 [test_lemf]=27 [test_warrant]=25 [test_resume]=25
+	[test_resume/workers1]=24 [test_privs]=21 [test_kms]=11 [unit/test_handover]=11
+	[test_verify]=9 [test_scan]=7 [unit/test_capture]=6 [test_mikey]=5 [unit/test_decrypt]=3
+	[unit/test_limf]=1 [unit/test_common]=1
 )
 sorted=()
 while read -r _ k; do sorted+=("${chains[$k]}"); done < <(
 	for k in "${!chains[@]}"; do
 		w=0
-		for i in ${chains[$k]}; do w=$((w + ${secs[${names[$i]}]:-1})); done
+		for i in ${chains[$k]}; do
+			case ${keys[$i]} in
+			corpus/*) w=$((w + ${secs[${keys[$i]}]:-1})) ;;
+			*) w=$((w + ${secs[${keys[$i]}]:-30})) ;;
+			esac
+		done
 		echo "$w $k"
 	done | sort -s -k1,1nr -k2,2n
 )
@@ -132,8 +143,7 @@ fi
 
 lanes=${TEST_JOBS:-}
 if ! [[ $lanes =~ ^[1-9][0-9]*$ ]]; then
-	lanes=$(($(nproc 2>/dev/null || echo 2) + 1))
-	[ "$lanes" -ge 3 ] || lanes=3
+	lanes=$(($(nproc 2>/dev/null || echo 1) + 1))
 fi
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
