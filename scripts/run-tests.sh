@@ -27,7 +27,7 @@ argv=("$@")
 
 # ---- the jobs (names[i], cmds[i]: the words quoted with %q; keys[i]: the name, unit/NAME for
 # a test binary, for the seconds below) and the chains (indexes)
-names=() cmds=() keys=() chains=()
+names=() cmds=() keys=() chains=() kind=
 add() { # NAME CMD...
 	names+=("$1")
 	cmds+=("$(printf '%q ' "${@:2}")")
@@ -80,8 +80,8 @@ done
 # first and the short fill in at the end (a chain started last that runs for minutes keeps
 # the others waiting for it: the capture chain, last, made make test 2 minutes longer).
 # Seconds each suite took in ci-fresh's make test (3 lanes, build/), only their order used;
-# a suite not listed counts 30 s (a new end-to-end suite is not left to the end; the corpus
-# replays and the rest take a second or less, and come last).
+# a job not listed counts 30 s (a new end-to-end suite is not left to the end), a corpus
+# replay 1 s (they take a second or less, and come last).
 declare -A secs=(
 	[test_warrant_window]=246 [test_capture/workers1]=188 [test_capture]=165
 	[test_replay/workers3]=163 [test_replay]=129 [test_status]=117 [test_gate]=110

@@ -308,8 +308,8 @@ wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 3 ] && ok || bad "capture 6 exit $rc" # (the gate failed: incomplete)
 pyjson_file() { cp "$1" "$tmp/out"; pyjson "$2" "$3"; }
-pyjson_file "$tmp/ev6/manifest.json" manifest6 "[(w['authority_ref'], w['status'], w['at_end']['authority_ref'], w['at_end']['as_of'] > w['as_of']) for w in j['warrants'] if w['liid']=='$L4']==[('R', 'active', 'R-CHANGED', True)]"
-pyjson_file "$tmp/ev6/manifest.json" manifest6s "[(len(w['suspended_during_run']), w['suspended_during_run'][0]['from'] < w['suspended_during_run'][0]['to']) for w in j['warrants'] if w['liid']=='$L4']==[(1, True)]"
+pyjson_file "$tmp/ev6/manifest.json" manifest6 "[(w['authority_ref'], w['status'], w['at_end']['authority_ref'], ts(w['at_end']['as_of']) > ts(w['as_of'])) for w in j['warrants'] if w['liid']=='$L4']==[('R', 'active', 'R-CHANGED', True)]"
+pyjson_file "$tmp/ev6/manifest.json" manifest6s "[(len(w['suspended_during_run']), ts(w['suspended_during_run'][0]['from']) < ts(w['suspended_during_run'][0]['to'])) for w in j['warrants'] if w['liid']=='$L4']==[(1, True)]"
 grep -q "calls 3 intercepted 1 " "$tmp/cap6.err" && ok ||
 	{ bad "capture 6: the target's call not intercepted"; grep "limf capture:" "$tmp/cap6.err" >&2; }
 grep -qF "the warrant gate answers again (a call under no warrant)" "$tmp/cap6.err" && ok ||

@@ -286,9 +286,10 @@ verify g3m
 # a warrant suspended and resumed 300 times just before the replay (its periods from a minute
 # before the bundle first had output of it are listed): the first 256 periods are listed and
 # the rest counted, so that no warrant can make the manifest too large to be signed. Each
-# period lasts a few microseconds (pg_sleep): the schema allows a period that starts and ends
-# in the same microsecond, and without the pause a fast machine wrote some, which the check
-# that no period is listed with its ends swapped (from < to) could not tell from a bug
+# period lasts about a millisecond (pg_sleep: at least the 20 us asked): the schema allows a
+# period that starts and ends in the same microsecond, and without the pause a fast machine
+# wrote some, which the check that no period is listed with its ends swapped (from < to) could
+# not tell from a bug
 warrant "SU$sfx" iri "$F"
 psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" -c "DO \$\$ BEGIN
 	INSERT INTO limf.audit (liid, action, detail) VALUES ('SU$sfx', 'test', 'suspended 300 x');
@@ -301,7 +302,7 @@ replay g3s g "$tmp/g3.pcap"
 sumcheck g3s "j['liids']==['SU$sfx'] and j['complete']"
 cp "$tmp/ev-g3s/manifest.json" "$tmp/out"
 pyjson manifest-g3s "[(len(w['suspended_during_run']), w['suspended_periods_not_listed']) for w in j['warrants']]==[(256, 44)]"
-pyjson manifest-g3s "all(p['from'] < p['to'] for p in j['warrants'][0]['suspended_during_run'])"
+pyjson manifest-g3s "all(ts(p['from']) < ts(p['to']) for p in j['warrants'][0]['suspended_during_run'])"
 verify g3s
 "$limf" warrant revoke "SU$sfx" --reason "test: done" >/dev/null || bad "revoke SU$sfx"
 # only --liid: the other LIIDs are not written, and the key requests are audited under it alone

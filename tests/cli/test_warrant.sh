@@ -172,7 +172,7 @@ expect 0 suspended-text "$limf" warrant show "$L-A"
 has suspended-text "^suspended  *20[0-9-]*T[0-9:.]*Z \.\. (not resumed)$"
 expect 0 resume "$limf" warrant resume "$L-A"
 expect 0 resumed "$limf" warrant show "$L-A" --json
-pyjson resumed "j['status']=='active' and len(j['suspensions'])==1 and j['suspensions'][0]['to'] is not None and j['suspensions'][0]['from'] <= j['suspensions'][0]['to']"
+pyjson resumed "j['status']=='active' and len(j['suspensions'])==1 and j['suspensions'][0]['to'] is not None and ts(j['suspensions'][0]['from']) <= ts(j['suspensions'][0]['to'])"
 expect 0 resumed-text "$limf" warrant show "$L-A"
 has resumed-text "^suspended  *20[0-9-]*T[0-9:.]*Z \.\. 20[0-9-]*T[0-9:.]*Z$"
 # on a database whose schema predates the periods (the table hidden for the check), show
