@@ -875,6 +875,12 @@ static enum lim_err end_load(struct ho_spool *s, bool fix)
 		err = LIM_E_IO;
 		goto out;
 	}
+	/* forgets a process that died wrote and never synced: durable before the records the
+	 * segments hold after them are (scan_seg), as ho_spool_sync orders them */
+	if (fix && fdatasync(fd) != 0) {
+		err = LIM_E_IO;
+		goto out;
+	}
 	if (fix && whole == 0) {
 		/* no magic on disk (the file was created and lost its data in a power loss, or
 		 * is not ours): it is started again by end_write, magic first, like a new one */
@@ -955,7 +961,9 @@ static bool ack_pick(struct ho_spool *s, const uint8_t *b, size_t r)
 		const uint8_t *p = b + k;
 		if (memcmp(p, ACK_MAGIC, 8) != 0 || get32(p + 20) != ho_crc32c(0, p, 20))
 			continue;
-		if (!found || get32(p + 16) > s->ack_gen) {
+		/* serial-number order (RFC 1982): the generation counts every confirmation of
+		 * the spool's life and wraps; the two slots are one apart */
+		if (!found || (int32_t)(get32(p + 16) - s->ack_gen) > 0) {
 			s->ack_gen = get32(p + 16);
 			s->confirmed = get64(p + 8);
 			found = true;
@@ -1274,6 +1282,12 @@ out:
 		lim_err_log("spool %s: %s: damaged at offset %llu (%s): the spool is not opened, "
 			    "and left as it is for the operator",
 			    s->dir, name, (unsigned long long)off, why);
+	/* the last segment may hold records a process that died wrote and never synced (in the
+	 * page cache, they read back whole): they count as synced from here on (ho_spool_open),
+	 * so they are made durable first - else the link could send records that a later power
+	 * loss takes away, and give their indices and sequence numbers again */
+	if (err == LIM_OK && last && fdatasync(fd) != 0)
+		err = LIM_E_IO;
 	free(buf);
 	close(fd);
 	return err;
@@ -1483,6 +1497,12 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		if (err != LIM_OK)
 			goto out;
 		s->bytes += s->segs[i].size;
+	}
+	/* the directory entries of segments (and of the journal) that a process that died made
+	 * and never synced: durable before their records count as synced */
+	if (s->nsegs && fsync(s->dirfd) != 0) {
+		err = LIM_E_IO;
+		goto out;
 	}
 	free(s->ends); /* the replay is over: only the journal's line count is needed now */
 	s->ends = NULL;
