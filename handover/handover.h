@@ -112,8 +112,10 @@ LIM_WUR enum lim_err ho_encode_keepalive(const struct ho_psheader *h, uint8_t *b
  *             (a GMK refused: another is in use under its GMK-ID)
  *   sig       "valid" | "invalid" | "not-checked"
  *   t         "" or the T payload as mikey_ts_iso8601() writes it, YYYY-MM-DDTHH:MM:SS[.f]Z
- *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z with the
- *             fraction digits as given (so the text round-trips exactly)
+ *             with 1..6 fraction digits; carried as GeneralizedTime YYYYMMDDHHMMSS[.f]Z in DER
+ *             form (X.690 11.7.3: no trailing zero in the fraction, no fraction when it is
+ *             zero), and decoded in that form (a BER time with trailing zeros too): the same
+ *             instant as the text given, "...:05.120000Z" coming back as "...:05.12Z"
  * countryCode is the header's authorizationCountryCode, else its deliveryCountryCode, else
  * "XX" (an ISO 3166-1 user-assigned code). Decoded views (struct ho_pdu) point side, outcome
  * and sig at static strings and the others into struct ho_pdu's own km_text. Errors as above:

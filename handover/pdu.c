@@ -448,8 +448,18 @@ static bool digits_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The length of a fraction "." f (n octets with the point) as DER writes it (X.690 11.7.3:
+ * trailing zeros omitted, and the point too when nothing is left). */
+static size_t frac_der(const char *f, size_t n)
+{
+	while (n > 1 && f[n - 1] == '0')
+		n--;
+	return n > 1 ? n : 0;
+}
+
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" -> GeneralizedTime "YYYYMMDDHHMMSS[.f]Z" in out
- * (at least 23 octets); returns its length, 0 when t has another form. */
+ * (at least 23 octets), in DER's form (frac_der: "...00.500000Z" is written "...00.5Z");
+ * returns its length, 0 when t has another form. */
 static size_t iso_to_gt(const char *t, char *out)
 {
 	static const char sep[] = "--T::";
@@ -473,6 +483,7 @@ static size_t iso_to_gt(const char *t, char *out)
 	if (f) {
 		if (t[19] != '.' || f < 2 || f > 7 || !digits_ok(t + 20, f - 1))
 			return 0;
+		f = frac_der(t + 19, f);
 		memcpy(out + o, t + 19, f);
 		o += f;
 	}
@@ -912,6 +923,7 @@ static enum lim_err km_get_time(const struct ho_ber_tlv *t, struct ho_pdu *out, 
 	f = n - 15;
 	if (f && (f < 2 || g[14] != '.' || !digits_ok(g + 15, f - 1)))
 		return LIM_E_PARSE;
+	f = frac_der(g + 14, f); /* BER may carry trailing zeros: the time as DER has it */
 	o = out->km_text + *used;
 	*dst = o;
 	memcpy(o, g, 4);

@@ -94,7 +94,7 @@
  *       responder     [3] UTF8String (SIZE (1..1024)) OPTIONAL,
  *       kmsURI        [4] UTF8String (SIZE (1..1024)) OPTIONAL,   -- of the KMS certificate used
  *       keyPeriod     [5] INTEGER (0..18446744073709551615),     -- key period number
- *       t             [6] GeneralizedTime OPTIONAL,   -- MIKEY T payload, UTC, fraction as given
+ *       t             [6] GeneralizedTime OPTIONAL,   -- MIKEY T payload, UTC, DER form
  *       outcome       [7] ENUMERATED { keys(0), iri-only(1), kms-error(2), unwrap-failed(3),
  *                                      parse-error(4), bad-signature(5), no-responder(6),
  *                                      audit-error(7), gmk(8), no-group(9),

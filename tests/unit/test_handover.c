@@ -2001,6 +2001,19 @@ static void t_pdu_km_roundtrip(void)
 		km.n_keys = (unsigned)rndmag(32);
 		CHECK(ho_encode_iri_keymgmt(&h, &km, buf, sizeof buf, &len) == LIM_OK);
 		CHECK(ho_decode_pdu(buf, len, &p) == LIM_OK && p.kind == HO_PAYLOAD_IRI_KEYMGMT);
+		/* the time comes back in DER's form: trailing zeros of the fraction dropped, and
+		 * the point with them when nothing is left */
+		if (km.t && km.t[0]) {
+			static char dt[40];
+			size_t e = strlen(km.t) - 1, f = e;
+			memcpy(dt, km.t, e);
+			while (f > 19 && dt[f - 1] == '0')
+				f--;
+			if (f == 20)
+				f = 19;
+			memcpy(dt + f, "Z", 2);
+			km.t = dt;
+		}
 		CHECK(hdr_eq(&p.hdr, &h) && km_eq(&p.km, &km));
 		CHECK(strcmp(p.km_cc, h.auth_cc[0]    ? h.auth_cc
 				      : h.deliv_cc[0] ? h.deliv_cc
@@ -2164,18 +2177,27 @@ static void t_pdu_km_dec(void)
 	/* side offer, keyPeriod 0, outcome iri-only, signature not-checked, csbId 0, 0 sessions */
 	static const uint8_t req[] = { 0x81, 0x01, 0x00, 0x85, 0x01, 0x00, 0x87, 0x01, 0x01,
 				       0x88, 0x01, 0x02, 0x89, 0x01, 0x00, 0x8a, 0x01, 0x00 };
+	/* as req, with a time [6] of a fraction that DER would write shorter ("...59.5Z")  */
+	static const uint8_t req_t5[] = "\x81\x01\x00\x85\x01\x00\x86\x13"
+					"20240229235959.500Z"
+					"\x87\x01\x01\x88\x01\x02\x89\x01\x00\x8a\x01\x00";
+	/* and one of a zero fraction: DER writes none ("...59Z") */
+	static const uint8_t req_t0[] = "\x81\x01\x00\x85\x01\x00\x86\x14"
+					"20240229235959.0000Z"
+					"\x87\x01\x01\x88\x01\x02\x89\x01\x00\x8a\x01\x00";
 	static uint8_t nat[512], pdu[1024];
 	static struct ho_pdu p;
 	size_t n, k;
-#define NAT(extra_km, extra_nat, want)                                                             \
+#define NAT(extra_km, extra_nat, want) NATR(req, sizeof req, extra_km, extra_nat, want)
+#define NATR(rq, rqlen, extra_km, extra_nat, want)                                                 \
 	do {                                                                                       \
 		k = 0;                                                                             \
 		memcpy(nat, "\x80\x02GB\xbf\x64", 6);                                              \
 		k = 7; /* [100] header bf 64, short length at nat[6] */                            \
 		memcpy(nat + k, oid, sizeof oid);                                                  \
 		k += sizeof oid;                                                                   \
-		memcpy(nat + k, req, sizeof req);                                                  \
-		k += sizeof req;                                                                   \
+		memcpy(nat + k, rq, rqlen);                                                        \
+		k += rqlen;                                                                        \
 		memcpy(nat + k, extra_km, sizeof extra_km - 1);                                    \
 		k += sizeof extra_km - 1;                                                          \
 		nat[6] = (uint8_t)(k - 7);                                                         \
@@ -2197,6 +2219,36 @@ static void t_pdu_km_dec(void)
 	    "\xbf\x65\x1b\x80\x16\x69\x82\x97\xc4\xad\xb5\xb5\xaf\xf2\x9c\xd5\x99\xca\xf9"
 	    "\xbb\x85\xd1\xaf\xe9\x24\x02\x01\x81\x01\x04",
 	    LIM_E_PARSE);
+	/* a BER time with trailing zeros in its fraction: decoded as DER has it; and a time
+	 * given with them is encoded so (X.690 11.7.3) */
+	NATR(req_t5, sizeof req_t5 - 1, "", "", LIM_OK);
+	CHECK(strcmp(p.km.t, "2024-02-29T23:59:59.5Z") == 0);
+	NATR(req_t0, sizeof req_t0 - 1, "", "", LIM_OK);
+	CHECK(strcmp(p.km.t, "2024-02-29T23:59:59Z") == 0);
+	{
+		static const char *const given[] = { "2024-02-29T23:59:59.500000Z",
+						     "2024-02-29T23:59:59.000000Z",
+						     "2024-02-29T23:59:59.0Z",
+						     "2024-02-29T23:59:59.000010Z" };
+		static const char *const der[] = { "\x86\x11"
+						   "20240229235959.5Z",
+						   "\x86\x0f"
+						   "20240229235959Z",
+						   "\x86\x0f"
+						   "20240229235959Z",
+						   "\x86\x15"
+						   "20240229235959.00001Z" };
+		struct ho_psheader h;
+		struct ho_iri_keymgmt km;
+		for (size_t i = 0; i < sizeof given / sizeof given[0]; i++) {
+			fixed_header(&h, 303);
+			fixed_km(&km);
+			km.t = given[i];
+			CHECK(ho_encode_iri_keymgmt(&h, &km, pdu, sizeof pdu, &n) == LIM_OK);
+			CHECK(find_bytes(pdu, n, der[i], strlen(der[i])) != SIZE_MAX);
+			CHECK(find_bytes(pdu, n, "0Z", 2) == SIZE_MAX);
+		}
+	}
 	/* a GeneralizedTime [6] after srtpSessions [10]: out of order */
 	NAT("\x86\x0f"
 	    "20251201120000Z",
@@ -2272,6 +2324,7 @@ static void t_pdu_km_dec(void)
 		CHECK(ho_decode_pdu(pdu, len, &p) == LIM_E_UNSUPP);
 	}
 #undef NAT
+#undef NATR
 }
 
 int main(int argc, char **argv)
