@@ -241,10 +241,18 @@ static unsigned sp_param(const struct mikey_msg *m, uint8_t policy_no, uint8_t t
 	return def;
 }
 
-static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
-			       uint8_t policy_no, struct mikey_srtp_key *k)
+/* see unwrap.h */
+enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m)
 {
-	unsigned alg = sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG, MIKEY_SRTP_AES_CM);
+	return m->map_type == MIKEY_MAP_SRTP_ID ? MIKEY_SRTP_DEF_RFC3830 : MIKEY_SRTP_DEF_MCX_PCK;
+}
+
+static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
+			       uint8_t policy_no, enum mikey_srtp_def def, struct mikey_srtp_key *k)
+{
+	unsigned alg =
+		sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG,
+			 def == MIKEY_SRTP_DEF_RFC3830 ? MIKEY_SRTP_AES_CM : MIKEY_SRTP_AES_GCM);
 	unsigned klen = sp_param(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16);
 	unsigned slen = sp_param(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN,
 				 alg == MIKEY_SRTP_AES_GCM ? 12 : 14);
@@ -254,9 +262,16 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 		return LIM_E_UNSUPP;
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
 		return LIM_E_UNSUPP;
+	/* RFC 3830 s6.10.1: encryption and authentication on and a rate of 0 unless said */
+	if (sp_param(m, policy_no, MIKEY_SRTP_SRTP_ENC, 1) != 1 ||
+	    sp_param(m, policy_no, MIKEY_SRTP_SRTP_AUTH, 1) != 1 ||
+	    sp_param(m, policy_no, MIKEY_SRTP_KDR, 0) != 0)
+		return LIM_E_UNSUPP;
 	k->enc_alg = (uint8_t)alg;
 	k->auth_alg = (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_ALG,
-					alg == MIKEY_SRTP_AES_GCM ? 0 : 1);
+					alg != MIKEY_SRTP_AES_GCM       ? 1
+					: def == MIKEY_SRTP_DEF_MCX_GMK ? 4
+									: 0);
 	k->auth_tag_len = alg == MIKEY_SRTP_AES_GCM
 				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
 				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
@@ -303,7 +318,8 @@ out:
 
 /* see unwrap.h */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
-			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n)
+			     enum mikey_srtp_def def, struct mikey_srtp_key out[MIKEY_MAX_KEYS],
+			     size_t *n)
 {
 	enum lim_err rc = LIM_OK;
 	size_t cnt = 0;
@@ -320,7 +336,7 @@ enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size
 			out[cnt].has_ssrc = true;
 			out[cnt].ssrc = m->cs[i].ssrc;
 			out[cnt].roc = m->cs[i].roc;
-			rc = derive_one(m, tgk, tgklen, m->cs[i].policy_no, &out[cnt]);
+			rc = derive_one(m, tgk, tgklen, m->cs[i].policy_no, def, &out[cnt]);
 		}
 		break;
 	case MIKEY_MAP_EMPTY:
@@ -333,7 +349,7 @@ enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size
 			out[cnt].mki[2] = (uint8_t)(m->csb_id >> 8);
 			out[cnt].mki[3] = (uint8_t)m->csb_id;
 			out[cnt].mki_len = 4;
-			rc = derive_one(m, tgk, tgklen, m->n_sp ? m->sp[0].policy_no : 0,
+			rc = derive_one(m, tgk, tgklen, m->n_sp ? m->sp[0].policy_no : 0, def,
 					&out[cnt]);
 		}
 		break;
@@ -348,7 +364,7 @@ enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size
 			if (cs->spi_len)
 				memcpy(out[cnt].mki, cs->spi, cs->spi_len);
 			out[cnt].mki_len = cs->spi_len;
-			rc = derive_one(m, tgk, tgklen, cs->n_ps ? cs->ps[0] : 0, &out[cnt]);
+			rc = derive_one(m, tgk, tgklen, cs->n_ps ? cs->ps[0] : 0, def, &out[cnt]);
 		}
 		break;
 	default: rc = LIM_E_PARSE;

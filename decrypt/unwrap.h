@@ -97,7 +97,7 @@ struct mikey_srtp_key {
 	uint8_t cs_id;
 	bool has_ssrc; /* SRTP-ID map: the stream's SSRC and ROC */
 	uint32_t ssrc, roc;
-	uint8_t enc_alg;      /* enum mikey_srtp_alg (SP param 0; AES-CM when no SP) */
+	uint8_t enc_alg;      /* enum mikey_srtp_alg (SP param 0, else enum mikey_srtp_def's) */
 	uint8_t auth_alg;     /* SP param 2 as sent: 0 none, 1 HMAC-SHA-1, 2-4 RCCm1-3 (RFC 4771:
 				 the ROC travels in the packet; handled where SRTP is opened) */
 	uint8_t auth_tag_len; /* octets: SP param 11 (HMAC) or 20 (AEAD) or the default */
@@ -111,6 +111,27 @@ struct mikey_srtp_key {
 
 #define MIKEY_MAX_KEYS (MIKEY_MAX_CS + 2)
 
+/* The SRTP policy a crypto session gets for each parameter its SP payload does not give (with
+ * no SP payload: for all of them): the defaults of the message's kind. */
+enum mikey_srtp_def {
+	/* RFC 3830 s6.10.1: AES-CM, 16-octet key, 14-octet salt, HMAC-SHA-1 with a 10-octet
+	 * tag (RFC 6509's messages, SRTP-ID map) */
+	MIKEY_SRTP_DEF_RFC3830,
+	/* TS 33.180 E.3.1-E.3.2 (TS 33.179 Table E.3-1), a PCK: "Where no crypto sessions are
+	 * included in the payload, (CS# is 0), the default security profile defined in Annex
+	 * E.3.2 shall be used, and no Security Properties payload (SP) is required":
+	 * AEAD_AES_128_GCM (AES-GCM, key 16, salt 12, AEAD tag 16), no ROC in the packet */
+	MIKEY_SRTP_DEF_MCX_PCK,
+	/* TS 33.179 Table E.2-1, a GMK: the PCK's, with RCCm3 (the RFC 4771 ROC in every
+	 * packet) */
+	MIKEY_SRTP_DEF_MCX_GMK
+};
+
+/* The defaults of m's kind as far as the message tells: the empty map (TS 33.180's private
+ * call) and GENERIC-ID (TS 33.180's PCK, GMK, CSK) MCX_PCK, the SRTP-ID map RFC3830. That a
+ * message carries a GMK only its caller knows (it then gives MCX_GMK). */
+enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m);
+
 /* Derives the SRTP master key and salt of every crypto session of m from the TGK (the SSV:
  * PCK, GMK, CSK...): RFC 3830 s4.1.3 with m's PRF, label = const || CS ID || CSB ID || RAND.
  * CS IDs: SRTP-ID map 1..#CS; empty map (TS 33.180 private call) 0 and 1; GENERIC-ID as sent.
@@ -118,10 +139,15 @@ struct mikey_srtp_key {
  * that member's own transmissions; the media of other talkers is keyed with their GUK-IDs
  * (TS 33.180: CSB ID = the sender's GUK-ID, MKI = GMK-ID || GUK-ID), derived per sender by the
  * group-call code with mikey_guk_id and kdf_derive.
- * Lengths and algorithm from the CS's SP payload. LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP
- * for key/salt lengths out of range. */
+ * Lengths and algorithm from the CS's SP payload, each parameter it leaves out from def.
+ * LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP for key/salt lengths out of range, another
+ * cipher, and a policy limf would decrypt wrongly or without integrity: SRTP encryption off
+ * (SP param 7 = 0: the clear payload would come out XORed with a keystream), SRTP
+ * authentication off (param 10 = 0), or a key derivation rate other than 0 (param 6: session
+ * keys that change during the stream). */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
-			     struct mikey_srtp_key out[MIKEY_MAX_KEYS], size_t *n) LIM_WUR;
+			     enum mikey_srtp_def def, struct mikey_srtp_key out[MIKEY_MAX_KEYS],
+			     size_t *n) LIM_WUR;
 
 /* TS 33.180 group media (issue 9): the SRTP master key and salt of one talker of a group,
  * keyed by the group's GMK. The talker's GUK-ID (mikey_guk_id of gmk, gmk_id and the talker's

@@ -551,7 +551,7 @@ static int cmd_unwrap(int argc, char **argv)
 	limf_print_hex(stdout, ssv, sizeof ssv);
 	printf("\n");
 	if (o.show_keys) {
-		rc = mikey_srtp_keys(&m, ssv, sizeof ssv, keys, &nkeys);
+		rc = mikey_srtp_keys(&m, ssv, sizeof ssv, mikey_srtp_def_of(&m), keys, &nkeys);
 		if (rc != LIM_OK) {
 			fprintf(stderr, "limf: SRTP key derivation: %s\n", lim_strerror(rc));
 			goto out;

@@ -1856,7 +1856,7 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	nc = sip_side(call, !answer, cand);
 	if (!unwrap_signed(p, pc, m, cand, nc, true, "initiator", km, ssv))
 		goto out;
-	e = mikey_srtp_keys(m, ssv, sizeof ssv, sk, &nk);
+	e = mikey_srtp_keys(m, ssv, sizeof ssv, mikey_srtp_def_of(m), sk, &nk);
 	if (e == LIM_OK &&
 	    !audit_cc(p, pc, call, "decrypt.keys", km, nk, &pc->keys_written[side])) {
 		km_outcome(km, "audit-error");
@@ -2420,8 +2420,9 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct party_s
 					      .rcc_mode = LIM_SRTP_RCCM3,
 					      .rcc_rate = roc_rate(m),
 					      .group = group };
-		if (mikey_srtp_keys(m, gf.gmk, gf.gmk_len, sk, &nk) == LIM_OK && nk > 0 &&
-		    srtp_profile(&sk[0], &gk.profile))
+		if (mikey_srtp_keys(m, gf.gmk, gf.gmk_len, MIKEY_SRTP_DEF_MCX_GMK, sk, &nk) ==
+			    LIM_OK &&
+		    nk > 0 && srtp_profile(&sk[0], &gk.profile))
 			gk.rcc_mode = sk[0].auth_alg >= 2 && sk[0].auth_alg <= 4
 					      ? sk[0].auth_alg - 1u
 					      : (gk.profile == LIM_SRTP_AEAD_AES_128_GCM

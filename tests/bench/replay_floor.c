@@ -212,7 +212,8 @@ static bool key_call(struct floor *fl, const struct cap_call *call, struct fcall
 			fl->last_rsk = i;
 		}
 	}
-	if (!unwrapped || mikey_srtp_keys(&m, ssv, sizeof ssv, k, &nk) != LIM_OK || nk < 2)
+	if (!unwrapped ||
+	    mikey_srtp_keys(&m, ssv, sizeof ssv, mikey_srtp_def_of(&m), k, &nk) != LIM_OK || nk < 2)
 		goto out;
 	if (fl->n_st + 2 > MAX_STREAMS)
 		goto out;

@@ -83,9 +83,13 @@ static void imessage(uint8_t sel, const uint8_t *data, size_t size)
 	else
 		(void)!mikey_sakke_unwrap(&m, Z, rsk, &cfg, ssv, &used);
 	(void)!mikey_sakke_verify(&m, kpak, &cfg, &used);
-	if (mikey_srtp_keys(&m, tgk, sizeof tgk, keys, &n) == LIM_OK && n > MIKEY_MAX_KEYS)
-		abort();
-	mikey_srtp_keys_wipe(keys, MIKEY_MAX_KEYS);
+	for (int d = MIKEY_SRTP_DEF_RFC3830; d <= MIKEY_SRTP_DEF_MCX_GMK; d++) {
+		if (mikey_srtp_keys(&m, tgk, sizeof tgk, (enum mikey_srtp_def)d, keys, &n) ==
+			    LIM_OK &&
+		    n > MIKEY_MAX_KEYS)
+			abort();
+		mikey_srtp_keys_wipe(keys, MIKEY_MAX_KEYS);
+	}
 	if (mikey_gmk_check(&m, &why) == LIM_OK &&
 	    mikey_gmk_facts(&m, tgk, sizeof tgk, (sel & 1) ? "sip:a@b" : NULL, (sel & 1) ? 7 : 0,
 			    &g) == LIM_OK)

@@ -102,7 +102,7 @@ int gen_decrypt_main(int argc, char **argv)
 					lim_strerror(e));
 				return 1;
 			}
-			e = mikey_srtp_keys(&m, ssv, sizeof ssv, k, &nk);
+			e = mikey_srtp_keys(&m, ssv, sizeof ssv, mikey_srtp_def_of(&m), k, &nk);
 			LIM_WIPE(ssv);
 			if (e != LIM_OK || nk < 2)
 				gen_die("decrypt: no SRTP keys: %s", lim_strerror(e));

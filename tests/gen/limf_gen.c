@@ -766,7 +766,7 @@ static void open_tx(struct call *c, const uint8_t *msg, size_t len, const uint8_
 	size_t n = 0;
 	enum lim_err e = mikey_parse(msg, len, &m);
 	if (e == LIM_OK)
-		e = mikey_srtp_keys(&m, ssv, SAKKE_SSV_LEN, k, &n);
+		e = mikey_srtp_keys(&m, ssv, SAKKE_SSV_LEN, mikey_srtp_def_of(&m), k, &n);
 	if (e != LIM_OK || n != 2)
 		gen_die("cannot derive the SRTP keys of the generated I_MESSAGE: %s",
 			lim_strerror(e));

@@ -221,38 +221,145 @@ static void t_keys(void)
 
 	/* PCK: empty map, CS 0 and 1, MKI = PCK-ID */
 	CHECK(load(0, &im) == 0);
-	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 2);
 	CHECK(k[0].cs_id == 0 && k[1].cs_id == 1);
 	check_key(&k[0], "pck_cs0");
 	check_key(&k[1], "pck_cs1");
 	CHECK(k[0].mki_len == 4 && memcmp(k[0].mki, pck_id, 4) == 0);
 	/* a different TGK gives different keys (the KAT is not a constant) */
 	im.ssv[0] ^= 1;
-	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 2);
 	{
 		uint8_t want[16];
 		CHECK(get("pck_cs0_key", want, 16) == 0 && memcmp(k[0].key, want, 16) != 0);
 	}
 	/* GMK: GENERIC-ID CS 4, MKI = GMK-ID || GUK-ID */
 	CHECK(load(1, &im) == 0);
-	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 1);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 1);
 	CHECK(k[0].cs_id == 4);
 	check_key(&k[0], "gmk_cs4");
 	CHECK(k[0].mki_len == 8 && memcmp(k[0].mki, gmk_mki, 8) == 0);
 	/* CSK: GENERIC-ID CS 6 */
 	CHECK(load(2, &im) == 0);
-	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 1);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 1);
 	CHECK(k[0].cs_id == 6);
 	check_key(&k[0], "csk_cs6");
 	CHECK(k[0].mki_len == 4 && memcmp(k[0].mki, csk_mki, 4) == 0);
 	/* legacy IWF format: SRTP-ID map, two streams, CS IDs 1 and 2, SSRCs as sent */
 	CHECK(load(3, &im) == 0);
-	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 2);
 	CHECK(k[0].cs_id == 1 && k[1].cs_id == 2 && k[0].has_ssrc && k[0].ssrc == 0xcafebabe);
 	CHECK(memcmp(k[0].key, k[1].key, 16) != 0);
 	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
 	for (size_t i = 0; i < sizeof k; i++)
 		CHECK(((const uint8_t *)k)[i] == 0);
+	LIM_WIPE(im.rsk);
+}
+
+/* The SRTP policy where the SP payload says nothing. TS 33.180 E.3.1: with no crypto session
+ * (CS# 0) "the default security profile defined in Annex E.3.2 shall be used, and no Security
+ * Properties payload (SP) is required" - AEAD_AES_128_GCM, 12-octet salt (TS 33.179 Table
+ * E.3-1); a GMK's (Table E.2-1) adds RCCm3; RFC 6509's SRTP-ID messages keep RFC 3830's AES-CM
+ * and HMAC-SHA-1-80. Softil's PCK messages carry no SP (mcx_interop_vectors.txt s8): the
+ * interop PCK with its SP taken out must still give the keys that decrypt the s7 fixture packet
+ * (before: AES-CM and a 14-octet salt, and the packet failed authentication). And a policy limf
+ * would decrypt wrongly or without integrity is refused: SRTP encryption off (RFC 3830 SP
+ * param 7 = 0: the payload is clear, and a keystream XORed over it would be handed over as
+ * content), authentication off (10 = 0), a key derivation rate (6) other than 0. */
+static void t_keys_default(void)
+{
+	static const uint8_t zero = 0, one = 1;
+	struct imsg im;
+	struct mikey_srtp_key k[MIKEY_MAX_KEYS];
+	struct lim_srtp *s = NULL;
+	uint8_t pkt[64], plain[64];
+	size_t n = 0, len = 0, plen = 0;
+
+	CHECK(load(0, &im) == 0);
+	im.m.n_sp = 0;
+	CHECK(mikey_srtp_def_of(&im.m) == MIKEY_SRTP_DEF_MCX_PCK);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 2);
+	check_key(&k[0], "pck_cs0");
+	check_key(&k[1], "pck_cs1");
+	CHECK(k[0].auth_alg == 0 && k[0].mki_len == 4);
+	CHECK(lim_srtp_new(LIM_SRTP_AEAD_AES_128_GCM, k[0].key, k[0].key_len, k[0].salt,
+			   k[0].salt_len, k[0].mki, k[0].mki_len, &s) == LIM_OK);
+	CHECK(lim_t_vec_hex(vec, "srtp1_prot", pkt, sizeof pkt, &len) == 0);
+	CHECK(lim_t_vec_hex(vec, "srtp1_plain", plain, sizeof plain, &plen) == 0);
+	if (s) {
+		CHECK(lim_srtp_unprotect(s, pkt, &len) == LIM_OK);
+		CHECK(len == plen && memcmp(pkt, plain, plen) == 0);
+	}
+	lim_srtp_free(s);
+	/* RFC 3830's defaults on the same message: another cipher, another salt length */
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_RFC3830, k, &n) ==
+		      LIM_OK &&
+	      n == 2);
+	CHECK(k[0].enc_alg == MIKEY_SRTP_AES_CM && k[0].salt_len == 14 && k[0].auth_alg == 1 &&
+	      k[0].auth_tag_len == 10);
+	/* a GMK without SP: GCM with the ROC in every packet (RCCm3) */
+	CHECK(load(1, &im) == 0);
+	im.m.n_sp = 0;
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_GMK, k, &n) ==
+		      LIM_OK &&
+	      n == 1);
+	check_key(&k[0], "gmk_cs4");
+	CHECK(k[0].auth_alg == 4);
+	/* the SRTP-ID map (RFC 6509's form) without SP: RFC 3830's */
+	CHECK(load(3, &im) == 0);
+	im.m.n_sp = 0;
+	CHECK(mikey_srtp_def_of(&im.m) == MIKEY_SRTP_DEF_RFC3830);
+	CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, mikey_srtp_def_of(&im.m), k, &n) ==
+		      LIM_OK &&
+	      n == 2);
+	CHECK(k[0].enc_alg == MIKEY_SRTP_AES_CM && k[0].salt_len == 14 && k[0].auth_tag_len == 10);
+	/* the PCK's SP with one more parameter: refused, or (said on: 1) as before */
+	{
+		static const struct {
+			uint8_t type;
+			const uint8_t *val;
+			enum lim_err want;
+		} extra[] = {
+			{ MIKEY_SRTP_SRTP_ENC, &zero, LIM_E_UNSUPP },
+			{ MIKEY_SRTP_SRTP_AUTH, &zero, LIM_E_UNSUPP },
+			{ MIKEY_SRTP_KDR, &one, LIM_E_UNSUPP },
+			{ MIKEY_SRTP_SRTP_ENC, &one, LIM_OK },
+			{ MIKEY_SRTP_SRTP_AUTH, &one, LIM_OK },
+		};
+		for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+			struct mikey_sp *sp;
+			CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
+			sp = &im.m.sp[0];
+			CHECK(sp->n_params < MIKEY_MAX_SP_PARAMS);
+			if (sp->n_params >= MIKEY_MAX_SP_PARAMS)
+				continue;
+			/* the parameter the message gave (KDR 0) goes, the new one is added */
+			for (size_t j = 0; j < sp->n_params; j++)
+				if (sp->params[j].type == extra[i].type)
+					sp->params[j].type = 0xff;
+			sp->params[sp->n_params++] =
+				(struct mikey_sp_param){ extra[i].type, 1, extra[i].val };
+			CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv,
+					      mikey_srtp_def_of(&im.m), k, &n) == extra[i].want);
+			if (extra[i].want == LIM_OK)
+				check_key(&k[0], "pck_cs0");
+			else
+				CHECK(n == 0);
+		}
+	}
+	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
 	LIM_WIPE(im.rsk);
 }
 
@@ -269,7 +376,8 @@ static void t_srtp(void)
 	CHECK(load(0, &im) == 0);
 	memset(&cfg, 0, sizeof cfg);
 	CHECK(mikey_sakke_unwrap(&im.m, Z, im.rsk, &cfg, ssv, NULL) == LIM_OK);
-	CHECK(mikey_srtp_keys(&im.m, ssv, sizeof ssv, k, &n) == LIM_OK && n == 2);
+	CHECK(mikey_srtp_keys(&im.m, ssv, sizeof ssv, mikey_srtp_def_of(&im.m), k, &n) == LIM_OK &&
+	      n == 2);
 	CHECK(lim_srtp_new(LIM_SRTP_AEAD_AES_128_GCM, k[0].key, k[0].key_len, k[0].salt,
 			   k[0].salt_len, k[0].mki, k[0].mki_len, &s) == LIM_OK);
 	CHECK(lim_t_vec_hex(vec, "srtp1_prot", pkt, sizeof pkt, &len) == 0);
@@ -607,8 +715,13 @@ static void t_done(void)
 }
 
 const struct lim_suite t_interop_suites[] = {
-	{ "interop_unwrap", t_unwrap }, { "interop_keys", t_keys },
-	{ "interop_srtp", t_srtp },     { "roundtrip_imsg", t_roundtrip },
-	{ "ntp_era", t_ntp_era },       { "clear_uri_verify", t_clear_uri_verify },
-	{ "interop_done", t_done },     { NULL, NULL },
+	{ "interop_unwrap", t_unwrap },
+	{ "interop_keys", t_keys },
+	{ "interop_keys_default", t_keys_default },
+	{ "interop_srtp", t_srtp },
+	{ "roundtrip_imsg", t_roundtrip },
+	{ "ntp_era", t_ntp_era },
+	{ "clear_uri_verify", t_clear_uri_verify },
+	{ "interop_done", t_done },
+	{ NULL, NULL },
 };
