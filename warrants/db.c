@@ -77,27 +77,39 @@ static enum lim_err session_setup(struct wr_db *db)
 	 * key request or decryption it records goes ahead: a database, role (the service role
 	 * may set its own) or server whose default is synchronous_commit = off would return
 	 * before the WAL is flushed, and a crash would cut the newest rows off the chain's end,
-	 * which verify cannot see (an audit): every limf session commits synchronously. */
+	 * which verify cannot see (an audit): every limf session commits synchronously. The
+	 * names in limf's SQL are resolved in pg_catalog alone (then pg_temp, for relations
+	 * only): with the default search path ("$user", public) a role that may create in
+	 * schema public (PUBLIC may, before PostgreSQL 15, and after pg_upgrade from one) could
+	 * put there a function or operator that matches an argument type better than the
+	 * built-in one - a *(bigint, interval) (WR_SQL_TS) - and change what the service's
+	 * gate computes (a warrant that has ended in force again, or none at all), with no
+	 * audit row. limf's own objects are named with their schema (limf.) everywhere. */
+	{
+		/* first: the settings (the search path before any other name is looked up) */
+		enum lim_err e = result(
+			db,
+			PQexec(db->conn,
+			       "SET search_path = pg_catalog, pg_temp;"
+			       " SET client_min_messages = warning;"
+			       " SET synchronous_commit = on;"
+			       " SET default_transaction_isolation = 'read committed';"
+			       " SET lock_timeout = '" WR_LOCK_TIMEOUT "';"
+			       " SET idle_in_transaction_session_timeout = '" WR_IDLE_TX_TIMEOUT
+			       "'"),
+			NULL);
+		if (e != LIM_OK)
+			return e;
+	}
 	{
 		/* the OS user the audit rows name (os_user), for the rows the database writes
 		 * itself (schema version 11: row.<table>.<op>) */
 		const char *p[] = { db->actor };
-		enum lim_err e =
-			result(db,
-			       PQexecParams(db->conn, "SELECT set_config('limf.actor', $1, false)",
-					    1, NULL, p, NULL, NULL, 0),
-			       NULL);
-		if (e != LIM_OK)
-			return e;
+		return result(db,
+			      PQexecParams(db->conn, "SELECT set_config('limf.actor', $1, false)",
+					   1, NULL, p, NULL, NULL, 0),
+			      NULL);
 	}
-	return result(db,
-		      PQexec(db->conn,
-			     "SET client_min_messages = warning;"
-			     " SET synchronous_commit = on;"
-			     " SET default_transaction_isolation = 'read committed';"
-			     " SET lock_timeout = '" WR_LOCK_TIMEOUT "';"
-			     " SET idle_in_transaction_session_timeout = '" WR_IDLE_TX_TIMEOUT "'"),
-		      NULL);
 }
 
 /* PQreset bounded in time (PQreset waits as long as the connection string's connect_timeout,

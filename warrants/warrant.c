@@ -1002,6 +1002,8 @@ static enum lim_err decide_rows(struct wr_db *db, const struct wr_party *parties
 			continue; /* not in force yet */
 		if (from >= to)
 			continue; /* suspended until its end */
+		if (to <= t_us)
+			continue; /* ended: the query's own test, again here (not only in SQL) */
 		uint64_t mask = any_uid ? uid_hits(r, j, parties, n_parties) : 0;
 		for (size_t i = 0; i < n_parties; i++)
 			if (norm[i][0] && strcmp(norm[i], tn) == 0)

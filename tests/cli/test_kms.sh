@@ -190,6 +190,33 @@ has fetch-nowarrant "refused: no warrant in force"
 hasnt fetch-nowarrant "UserID"
 [ "$(nlog)" -eq "$n0" ] && ok || bad "fetch without a warrant reached the KMS"
 
+# The service's gate computes with operators the database looks up by its search path. Where any
+# role may create in schema public (every PostgreSQL before 15, and kept by pg_upgrade), the
+# operator could put a *(bigint, interval) there that matches WR_SQL_TS's types more exactly
+# than the built-in one, and move every time the gate decides at: a warrant that has ended
+# passes again (or, moved to 1970, every warrant stops) - with no audit row. limf's sessions
+# search pg_catalog only (before: "$user", public; this passed the gate and reached the KMS).
+U3="sip:kms.ended$$@example.org"
+expect 0 kms-warrant-ended "$limf" warrant add --liid "$L-ended" --authority A --ref R \
+	--country FR --from 2026-01-01T00:00:00Z --to 2026-02-01T00:00:00Z --scope iri+cc \
+	--delivery d --target "$U3"
+expect 0 sp-grant psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" \
+	-c "GRANT CREATE ON SCHEMA public TO PUBLIC"
+expect 0 sp-operator psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_OPERATOR" \
+	-c "CREATE FUNCTION public.ts_mul(bigint, interval) RETURNS interval LANGUAGE sql
+	    IMMUTABLE AS \$\$ SELECT interval '1768435200 seconds' \$\$" \
+	-c "CREATE OPERATOR public.* (leftarg = bigint, rightarg = interval,
+	    function = public.ts_mul)"
+for db in "$LIMF_DB_SERVICE" "$LIMF_DB_OPERATOR"; do
+	expect 1 fetch-ended "$limf" kms --db "$db" fetch --user "$U3" --at "$AT" "${kopts[@]}"
+	has fetch-ended "refused: no warrant in force"
+	[ "$(nlog)" -eq "$n0" ] && ok || bad "fetch under an ended warrant reached the KMS ($db)"
+done
+expect 0 sp-undo psql -X -q -v ON_ERROR_STOP=1 "$LIMF_DB_SUPER dbname=limf" \
+	-c "DROP OPERATOR public.* (bigint, interval)" -c "DROP FUNCTION public.ts_mul" \
+	-c "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+expect 0 kms-warrant-ended-revoke "$limf" warrant revoke "$L-ended" --reason "test: ended"
+
 # a warrant of scope iri alone: no keys, nothing sent to the KMS (it fetched the key set)
 expect 0 kms-warrant-iri "$limf" warrant add --liid "$L-iri" --authority A --ref R --country FR \
 	--from 2026-01-01T00:00:00Z --to 2099-01-01T00:00:00Z --scope iri --delivery d --target "$U"
