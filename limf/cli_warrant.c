@@ -320,6 +320,14 @@ static int w_add(struct wr_db *db, const struct w_opts *o)
 	}
 	for (size_t i = 0; i < o->n_add; i++) {
 		rc = wr_warrant_add_target(w, o->add[i]);
+		if (rc == LIM_E_UNSUPP) {
+			/* (not echoed: the escape would reach the terminal) */
+			fprintf(stderr,
+				"limf: --target number %zu holds a control character (C0, DEL or "
+				"C1): refused, as it would be shown to other operators\n",
+				i + 1);
+			goto out;
+		}
 		if (rc != LIM_OK) {
 			fprintf(stderr, "limf: target '%s': %s\n", o->add[i],
 				rc == LIM_E_ARG

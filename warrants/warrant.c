@@ -148,6 +148,10 @@ enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri)
 	memset(&t, 0, sizeof t);
 	if (strlen(uri) > WR_URI_MAX)
 		return LIM_E_LIMIT;
+	/* kept as entered and shown to operators (`warrant show`): printable, as the other
+	 * texts (normalising ignores a display name, and tel: parameters it does not know) */
+	if (!text_ok(uri, WR_URI_MAX, false))
+		return LIM_E_UNSUPP;
 	rc = wr_target_normalise(uri, strlen(uri), &t.kind, t.norm, sizeof t.norm);
 	if (rc != LIM_OK)
 		return rc;

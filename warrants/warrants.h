@@ -170,8 +170,9 @@ struct wr_warrant {
 	char xids[WR_MAX_XIDS][WR_XID_STRLEN];
 };
 
-/* Adds target text to w (normalised; a duplicate of an existing target is LIM_E_ARG).
- * Does not touch the database. */
+/* Adds target text to w (normalised; a duplicate of an existing target is LIM_E_ARG; a
+ * control character anywhere in it, C0, DEL or C1, LIM_E_UNSUPP: the text is kept as entered
+ * and printed to operators). Does not touch the database. */
 enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri) LIM_WUR;
 
 /* XIDs (schema version 3). An XID is the UUID (RFC 4122 text form) that ETSI TS 103 221-1

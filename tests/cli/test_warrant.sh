@@ -379,6 +379,17 @@ has c1-authority "authority must be 1..200 printable characters"
 expect 0 c1-latin "$limf" warrant add --liid "$L-L1" --authority "$(printf 'Cour d\303\251appel')" \
 	--ref R --country FR --from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri \
 	--delivery d --target tel:+4475
+# and the target as entered, shown by `warrant show` too: its display name and the tel:
+# parameters normalising ignores could carry them (before: stored and printed raw)
+for t in "$(printf '"\033[2J\033]0;x\007" <sip:esc@example.org>')" "$(printf 'tel:+4474;x=\302\233m')"; do
+	expect 1 ctl-target "$limf" warrant add --liid "$L-CT" --authority A --ref R --country GB \
+		--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target "$t"
+	has ctl-target "target number 1 holds a control character"
+	if cat "$tmp/out" "$tmp/err" | LC_ALL=C grep -q "$(printf '\033\|\302\233')"; then
+		bad "ctl-target: the control character was echoed"
+	else ok; fi
+done
+expect 1 ctl-target-none "$limf" warrant show "$L-CT"
 
 # a warrant holding infinity / -infinity (written by hand before schema version 4, which now
 # refuses new ones): simulated as the superuser with triggers off; every command still works

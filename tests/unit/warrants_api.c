@@ -240,6 +240,21 @@ static void t_api(void)
 	CHECK(wr_warrant_add_target(&w, "tel:+44 20 7946 0001") == LIM_OK);
 	CHECK(wr_warrant_add_target(&w, "tel:+44-20-7946-0001") == LIM_E_ARG); /* same */
 	CHECK(wr_warrant_add_target(&w, "tel:bogus") == LIM_E_PARSE);
+	/* control characters where normalising does not look (a display name, a tel: parameter
+	 * it does not know): the text entered is shown to operators, so refused (C0 ESC, BEL,
+	 * DEL, C1 CSI as UTF-8); a printable display name is kept */
+	CHECK(wr_warrant_add_target(&w, "\"\x1b[2J\x1b]0;x\x07\" <sip:esc@example.org>") ==
+	      LIM_E_UNSUPP);
+	CHECK(wr_warrant_add_target(&w, "tel:+441234;foo=\x1b[31mRED") == LIM_E_UNSUPP);
+	CHECK(wr_warrant_add_target(&w, "tel:+441234;foo=\x7f") == LIM_E_UNSUPP);
+	CHECK(wr_warrant_add_target(&w, "tel:+441234;foo=\xc2\x9b"
+					"31m") == LIM_E_UNSUPP);
+	{
+		static struct wr_warrant w1;
+		memset(&w1, 0, sizeof w1);
+		CHECK(wr_warrant_add_target(&w1, "\"Esc \xc3\xa9\" <sip:esc@example.org>") ==
+		      LIM_OK);
+	}
 	CHECK(wr_warrant_add(db, &w) == LIM_OK);
 	/* round trip */
 	CHECK(wr_warrant_get(db, liid, &g) == LIM_OK);
