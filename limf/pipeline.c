@@ -2787,29 +2787,33 @@ static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const s
  * the ROC its I_MESSAGE gave (RFC 3711 s3.3.1: no packet says; at 50 packets a second a
  * stream wraps at least every 22 min, and its first wrap may come at any packet), so an SSRC
  * no session authenticates yet is tried with the ROCs 1..LATE_ROC_MAX (a call some hours
- * old). A session that authenticates it under one binds it; when none does, each session
- * is set back to ROC 0 for that SSRC (what an unseen stream starts with). */
+ * old). A session that authenticates it under one binds it. Each try starts the estimate at
+ * that ROC and the packet's own sequence number (lim_srtp_unprotect_from), which leaves the
+ * session as it was when the packet fails: an SSRC no session authenticates stays in none of
+ * their ROC tables. (Before, each try pinned the SSRC's ROC in every session, and junk SSRCs
+ * sent to the media port filled the tables, LIM_SRTP_STREAMS_MAX each, for the life of the
+ * keys: a real stream's late try then found no room and was never decrypted.) */
 #define LATE_ROC_MAX 8
 
-static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b, uint32_t ssrc,
+static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b,
 		     const struct lim_rd *pkt, size_t *len)
 {
+	uint16_t seq;
+	if (pkt->len < 4)
+		return false;
+	seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
 	for (uint32_t r = 1; r <= LATE_ROC_MAX; r++)
 		for (size_t k = 0; k < pc->n_ks; k++)
 			for (size_t i = 0; i < pc->ks[k].n; i++) {
-				struct lim_srtp *s = pc->ks[k].s[i];
-				if (lim_srtp_set_roc(s, ssrc, r) != LIM_OK)
-					continue;
-				if (try_session(p, s, pkt, len) == LIM_OK) {
+				memcpy(p->buf, pkt->p, pkt->len);
+				*len = pkt->len;
+				if (lim_srtp_unprotect_from(pc->ks[k].s[i], p->buf, len, r, seq) ==
+				    LIM_OK) {
 					b->set = (int)k;
 					b->idx = (int)i;
 					return true;
 				}
 			}
-	/* none: back to ROC 0 (a session with no room to track the SSRC never had it set) */
-	for (size_t k = 0; k < pc->n_ks; k++)
-		for (size_t i = 0; i < pc->ks[k].n; i++)
-			(void)!lim_srtp_set_roc(pc->ks[k].s[i], ssrc, 0);
 	return false;
 }
 
@@ -3230,7 +3234,7 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 			b->carries++;
 	}
 	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
-	    late_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
+	    late_roc(p, pc, b, &mp->packet, &len))
 		e = LIM_OK;
 	*lenp = len;
 	return e;

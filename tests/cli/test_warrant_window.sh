@@ -336,6 +336,29 @@ replay late-wrap "$tmp/c9.pcap"
 sumcheck late-wrap "j['summary']['calls_intercepted_in_progress']==1 and j['summary']['decrypted']==$n9 and j['summary']['auth_failed']==0"
 expect 0 cc-late-wrap python3 "$here/replay_check.py" "$tmp/ev-late-wrap" "$L9" \
 	"$tmp/c9.pcap.json" targets --from="$(epoch "$T5")" --input="$tmp/c9.pcap"
+# and with 80 junk RTP packets of distinct SSRCs (no valid tag) to the call's media port right
+# after its first packet from the warrant's start, before the other stream's: each junk SSRC
+# is tried with the ROCs 1..8 like a stream that wrapped, and nothing of a try that fails may
+# stay. Before, every try left its SSRC pinned in each session's ROC table (64 entries): the
+# other stream's late try found the tables full, and none of its packets was decrypted.
+off=$(python3 - "$tmp/c9.pcap" "$(epoch "$T5")" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+o, first = 24, None
+while o + 16 <= len(d):
+    s, u, n, _ = struct.unpack_from("<IIII", d, o)
+    t = s + u / 1e6
+    first = t if first is None else first
+    if t >= float(sys.argv[2]):
+        print("%.6f" % (t - first + 1e-6))
+        break
+    o += 16 + n
+PY
+)
+expect 0 inject-wrapjunk python3 "$here/pcap_inject.py" "$tmp/c9.pcap" "$tmp/c9j.pcap" "t+$off" \
+	ssrcfill 80
+replay late-wrapjunk "$tmp/c9j.pcap"
+sumcheck late-wrapjunk "j['summary']['decrypted']==$n9 and j['summary']['auth_failed']==80"
 # --liid: the warrant asked for alone, also when it starts during the call; another LIID
 # in force from the start for the callee does not make it begin earlier
 warrant "$L7" iri "$B" 2026-03-01T00:00:00Z 2026-04-01T00:00:00Z

@@ -490,6 +490,19 @@ static void t_srtp_carry(void)
 	n = kn;
 	CHECK(lim_srtp_unprotect(nw.rx, pkt, &n) == LIM_OK && n == 32);
 
+	/* SSRCs no packet authenticates take no room (limf/pipeline.c late_roc tries junk SSRCs
+	 * with several ROCs): twice the table's size of them, then a new stream still fits */
+	for (uint32_t i = 0; i < 2 * LIM_SRTP_STREAMS_MAX; i++) {
+		memcpy(pkt, keep, kn);
+		pkt[8] = 0xee;
+		pkt[11] = (uint8_t)i;
+		pkt[10] = (uint8_t)(i >> 8);
+		n = kn;
+		CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 1 + i % 8, 7) == LIM_E_AUTH);
+	}
+	n = sealed(nw.tx, 1, ssrc + 4, pkt, keep);
+	CHECK(lim_srtp_unprotect_from(nw.rx, pkt, &n, 0, 1) == LIM_OK && n == 32);
+
 	/* no room for one more SSRC; a send session; no session */
 	for (uint32_t i = 0; i < LIM_SRTP_STREAMS_MAX; i++)
 		CHECK(lim_srtp_set_roc(full.rx, i, 1) == LIM_OK);
