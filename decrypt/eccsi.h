@@ -62,9 +62,10 @@ enum lim_err eccsi_sign(const uint8_t kpak[ECCSI_KPAK_LEN], const uint8_t *id, s
 			uint8_t sig[ECCSI_SIG_LEN]) LIM_WUR;
 
 /* Verify sig over msg for identity id (RFC 6507 s5.2.2): siglen == ECCSI_SIG_LEN,
- * 0 < r < q and 0 < s < q, KPAK and PVT valid uncompressed points on the curve,
- * HS = hash(G || KPAK || ID || PVT), HE = hash(HS || r || M), Y = [HS]PVT + KPAK,
- * J = [s]([HE]G + [r]Y) not at infinity, and Jx == r (Jx < p, r < q < p: compared as integers).
+ * 0 < r < p (r is an x-coordinate: RFC 6507 s5.2.1 r = Jx) and 0 < s < q, KPAK and PVT valid
+ * uncompressed points on the curve, HS = hash(G || KPAK || ID || PVT), HE = hash(HS || r || M),
+ * Y = [HS]PVT + KPAK, J = [s]([HE]G + [r]Y) not at infinity, and Jx == r (both below p:
+ * compared as integers).
  * Returns LIM_OK or LIM_E_AUTH only: every malformed input and every internal failure is
  * LIM_E_AUTH (no reason oracle, fail closed). */
 enum lim_err eccsi_verify(const uint8_t kpak[ECCSI_KPAK_LEN], const uint8_t *id, size_t idlen,
