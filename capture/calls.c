@@ -991,19 +991,31 @@ size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2])
 	return 2;
 }
 
-/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). */
+/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). The I_MESSAGE is the one that
+ * applies to the first stream in use that has one: its media-level a=key-mgmt, else the
+ * session-level one (RFC 4567 s3.1: media level overrides session level; cap_sdp_key_mgmt); a
+ * stream of port 0 is not used (RFC 3264 s5.1), so its attribute is not taken. Only when no
+ * stream is in use, the session-level one. (Before: the session-level one first, else the
+ * first media-level one even of a port-0 stream - an SDP could carry a decoy there, and limf
+ * decided and keyed the call by it.) */
 static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 {
 	const struct cap_sdp *s = c->sdp;
-	struct cap_str k = s->key_mgmt;
+	struct cap_str k = { 0 };
+	bool in_use = false;
 	memset(n, 0, sizeof *n);
 	n->present = true;
 	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
 		const struct cap_sdp_media *sm = &s->media[i];
 		cap_media_of_sdp(sm, &n->media[n->n_media++]);
-		if (k.len == 0 && sm->key_mgmt.len)
-			k = sm->key_mgmt;
+		if (sm->port == 0)
+			continue;
+		in_use = true;
+		if (k.len == 0)
+			k = cap_sdp_key_mgmt(s, i);
 	}
+	if (!in_use)
+		k = s->key_mgmt;
 	if (k.len && k.len <= CAP_CALL_MAX_IMSG) {
 		n->imsg = imsg_alloc(c, k.len);
 		if (n->imsg) {

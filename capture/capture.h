@@ -734,8 +734,9 @@ struct cap_call_media {
 /* One side's SDP. "offer" is the caller's side (the INVITE's sender), "answer" the callee's,
  * whichever message carried it: a re-INVITE from the callee updates the answer side from its
  * request, a delayed offer (SDP in the 2xx) fills the answer side first. imsg is the I_MESSAGE
- * base64 text that applies (session level, else the first media level one), malloc'd,
- * NUL-terminated, NULL when none. */
+ * base64 text that applies to the first stream in use (port not 0) that has one - its media
+ * level a=key-mgmt, else the session level one (RFC 4567 s3.1) - or, with no stream in use,
+ * the session level one; malloc'd, NUL-terminated, NULL when none. */
 struct cap_call_sdp {
 	bool present;
 	size_t n_media;

@@ -1632,9 +1632,48 @@ static void t_calls_csum(void)
 	finish_calls();
 }
 
+/* Which a=key-mgmt an SDP's I_MESSAGE is: a media-level one overrides the session-level one
+ * (RFC 4567 s3.1), and a stream of port 0 is not used (RFC 3264 s5.1), so neither a
+ * session-level decoy beside the stream's own, nor one on a disabled stream, is taken. */
+static void t_calls_keymgmt_choice(void)
+{
+	static const char *const sdps[] = {
+		/* session level DDDD, the stream's own RRRR */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"a=key-mgmt:mikey DDDD\r\nm=audio 49170 RTP/SAVP 0\r\na=key-mgmt:mikey RRRR\r\n",
+		/* a disabled stream's DDDD before the stream in use's RRRR */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 0 RTP/SAVP 0\r\na=key-mgmt:mikey DDDD\r\n"
+		"m=audio 49170 RTP/SAVP 0\r\na=key-mgmt:mikey RRRR\r\n",
+		/* the stream in use has none: the session level's RRRR applies to it, not the
+		 * disabled stream's DDDD */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"a=key-mgmt:mikey RRRR\r\nm=audio 0 RTP/SAVP 0\r\na=key-mgmt:mikey DDDD\r\n"
+		"m=audio 49170 RTP/SAVP 0\r\n",
+		/* the first stream in use has none, the second has RRRR */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 49170 RTP/SAVP 0\r\nm=video 49172 RTP/SAVP 96\r\n"
+		"a=key-mgmt:mikey RRRR\r\n",
+		/* no stream in use: the session level's */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"a=key-mgmt:mikey RRRR\r\nm=audio 0 RTP/SAVP 0\r\na=key-mgmt:mikey DDDD\r\n",
+	};
+	for (size_t i = 0; i < sizeof sdps / sizeof sdps[0]; i++) {
+		char cid[16];
+		struct cap_call *c;
+		start(NULL);
+		snprintf(cid, sizeof cid, "km%zu", i);
+		req(cid, NULL, 1, "INVITE", sdps[i]);
+		c = last_call[1];
+		CHECK(c && c->offer.present && c->offer.imsg && strcmp(c->offer.imsg, "RRRR") == 0);
+		finish_calls();
+	}
+}
+
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
+	{ "calls_keymgmt_choice", t_calls_keymgmt_choice },
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },
 	{ "calls_reinvite", t_calls_reinvite },
