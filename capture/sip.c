@@ -42,6 +42,12 @@ bool cap_str_u64(struct cap_str s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	*out = 0;
+	/* leading zeros change no value, however many (a SIP stack reads "Content-Length:
+	 * 000...0NNN" as NNN: refused, a TCP stream was framed from inside the body) */
+	while (s.len > 1 && s.p[0] == '0') {
+		s.p++;
+		s.len--;
+	}
 	if (s.len == 0 || s.len > 20)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
@@ -209,12 +215,24 @@ static enum cap_sip_hid header_id(struct cap_str n)
 	return CAP_H_OTHER;
 }
 
+/* p[0..7) is the SIP-Version "SIP/2.0", in any case (RFC 3261 s7.1) */
+static bool version_is(const char *p)
+{
+	return cap_str_ieq((struct cap_str){ p, 7 }, "SIP/2.0");
+}
+
 /* see capture.h */
 bool cap_sip_looks_like(const uint8_t *buf, size_t len)
 {
 	const char *s = (const char *)buf;
 	size_t i = 0, eol;
-	if (len >= 8 && memcmp(s, "SIP/2.0 ", 8) == 0)
+	/* RFC 3261 s7.5: CRLFs before the start line are ignored; s7.1: the version is
+	 * case-insensitive */
+	while (len && (*s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	if (len >= 8 && version_is(s) && s[7] == ' ')
 		return true;
 	while (i < len && is_token_char(s[i]))
 		i++;
@@ -224,7 +242,9 @@ bool cap_sip_looks_like(const uint8_t *buf, size_t len)
 		;
 	if (eol < len && eol > 0 && s[eol] == '\n' && s[eol - 1] == '\r')
 		eol--;
-	return eol >= i + 8 && memcmp(s + eol - 8, " SIP/2.0", 8) == 0;
+	while (eol > i && cap_is_blank(s[eol - 1]))
+		eol--; /* (whitespace after the version: a stack trims it) */
+	return eol >= i + 8 && s[eol - 8] == ' ' && version_is(s + eol - 7);
 }
 
 static enum lim_err fail(struct cap_sip_msg *m, enum cap_drop why, size_t off)
@@ -270,7 +290,7 @@ static enum cap_drop next_line(const char *s, size_t len, size_t *pos, struct ca
 
 static bool parse_start(struct cap_str l, struct cap_sip_msg *m)
 {
-	if (l.len >= 8 && memcmp(l.p, "SIP/2.0 ", 8) == 0) {
+	if (l.len >= 8 && version_is(l.p) && l.p[7] == ' ') {
 		uint64_t st;
 		if (l.len < 11 || !cap_str_u64(cap_str_sub(l, 8, 11), 699, &st) || st < 100 ||
 		    (l.len > 11 && l.p[11] != ' '))
@@ -292,23 +312,29 @@ static bool parse_start(struct cap_str l, struct cap_sip_msg *m)
 		if (i == u || i >= l.len)
 			return false;
 		m->ruri = cap_str_sub(l, u, i);
-		if (!cap_str_eq(cap_str_sub(l, i, l.len), " SIP/2.0"))
-			return false;
+		{
+			/* one SP, the version, and any whitespace a stack trims after it */
+			struct cap_str v = cap_str_sub(l, i + 1, l.len);
+			while (v.len && cap_is_blank(v.p[v.len - 1]))
+				v.len--;
+			if (l.p[i] != ' ' || v.len != 7 || !version_is(v.p))
+				return false;
+		}
 		m->is_request = true;
 		return true;
 	}
 }
 
-/* PAI: comma-separated name-addrs; up to CAP_SIP_MAX_PAI kept. */
+/* PAI: comma-separated name-addrs; up to CAP_SIP_MAX_PAI kept. One that does not parse is
+ * left out, not the message (RFC 3261 s16.3: components "well-formed or not" a proxy passes
+ * on; before, the whole INVITE was dropped, so a malformed PAI hid its call). */
 static bool parse_pai(struct cap_str v, struct cap_sip_msg *m)
 {
 	while (v.len) {
 		size_t c = find_top(v, ',');
-		if (m->n_pai < CAP_SIP_MAX_PAI) {
-			if (cap_sip_party_parse(v.p, c, &m->pai[m->n_pai]) != LIM_OK)
-				return false;
+		if (m->n_pai < CAP_SIP_MAX_PAI &&
+		    cap_sip_party_parse(v.p, c, &m->pai[m->n_pai]) == LIM_OK)
 			m->n_pai++;
-		}
 		if (c == v.len)
 			break;
 		v = cap_str_sub(v, c + 1, v.len);
@@ -331,8 +357,11 @@ static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 		case CAP_H_TO:
 		case CAP_H_CONTENT_LENGTH:
 		case CAP_H_CONTENT_TYPE:
+			/* one of these given twice: the first one counts, as in the SIP stacks
+			 * a call's messages pass (Kamailio's parser keeps the first); before,
+			 * the message was dropped (an INVITE the network accepted, not seen) */
 			if (seen[h->id])
-				return CAP_DROP_SIP_HEADER;
+				continue;
 			seen[h->id] = true;
 			break;
 		default: break;
@@ -400,8 +429,8 @@ enum lim_err cap_sip_parse(const uint8_t *buf, size_t len, struct cap_sip_msg *m
 	memset(m, 0, sizeof *m);
 	if (len > CAP_SIP_MAX_MSG)
 		return fail(m, CAP_DROP_SIP_SIZE, CAP_SIP_MAX_MSG);
-	/* RFC 3261 s7.5: CRLFs before the start line are ignored (keep-alives) */
-	while (pos < len && (s[pos] == '\r' || s[pos] == '\n') && pos < 4)
+	/* RFC 3261 s7.5: CRLFs before the start line are ignored (keep-alives), however many */
+	while (pos < len && (s[pos] == '\r' || s[pos] == '\n'))
 		pos++;
 	d = next_line(s, len, &pos, &line);
 	if (d != CAP_OK)

@@ -487,7 +487,10 @@ static size_t header_end(const uint8_t *b, size_t len, size_t from)
 	return 0;
 }
 
-/* Content-Length of the header block b[0..len): 1 found (*v set), 0 absent, -1 bad. */
+/* Content-Length of the header block b[0..len): 1 found (*v set), 0 absent, -1 bad. Given
+ * twice, the first one counts, and leading zeros are read as a SIP stack reads them (before,
+ * either was "bad", and the stream was framed again from the next line that looked like a
+ * start line - inside the body: a message hidden there was taken for the real one). */
 static int content_length(const uint8_t *b, size_t len, uint64_t *v)
 {
 	size_t pos = 0;
@@ -525,7 +528,9 @@ static int content_length(const uint8_t *b, size_t len, uint64_t *v)
 		val.p = (const char *)b + c + 1;
 		val.len = le - c - 1;
 		val = cap_str_trim(val);
-		if (found || !cap_str_u64(val, UINT64_MAX, v))
+		if (found)
+			continue; /* given twice: the first counts, as in cap_sip_parse */
+		if (!cap_str_u64(val, UINT64_MAX, v))
 			return -1;
 		found = 1;
 	}
