@@ -466,7 +466,8 @@ enum lim_err cap_sip_party_parse(const char *p, size_t len, struct cap_sip_party
  * (or another multipart/ subtype; MCPTT puts SDP beside XML), nested multiparts included
  * (RFC 5621 s3.1). The multipart walk is the one of capture/internal.h (RFC 2046 s5.1: boundary
  * rules, transport padding, folded part headers, CAP_SIP_MAX_DEPTH levels, CAP_SIP_MAX_PARTS
- * parts). The walk stops at the SDP part: what follows it is not examined.
+ * parts). A part of disposition early-session (RFC 3959: early media, not the session) is
+ * passed over. The walk stops at the SDP part: what follows it is not examined.
  * LIM_OK with *sdp set (len 0, p NULL when the message carries no SDP; an empty SDP part gives
  * len 0 too); LIM_E_PARSE for a malformed multipart body before the SDP part (no or bad
  * boundary, no delimiter, junk after a boundary, a bad part header, no close delimiter) or an

@@ -165,6 +165,8 @@ struct cap_mime_part {
 	struct cap_str type;    /* Content-Type value, trimmed (a folded value keeps its CRLF and
 				 * blanks inside); len 0 when absent (RFC 2045: text/plain) */
 	struct cap_str cte;     /* Content-Transfer-Encoding value, trimmed; len 0 when absent */
+	struct cap_str disp;    /* Content-Disposition value (the first), trimmed; len 0 when
+				 * absent */
 	struct cap_str content; /* the octets after the part headers, still encoded */
 	size_t depth;           /* multipart levels around it: 0 = the whole (non-multipart) body */
 };

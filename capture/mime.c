@@ -143,11 +143,11 @@ static bool open_level(struct cap_mime *it, struct cap_str ctype, struct cap_str
 	return true;
 }
 
-/* Part headers of part (see internal.h) into p->type, p->cte, p->content. */
+/* Part headers of part (see internal.h) into p->type, p->cte, p->disp, p->content. */
 static bool part_headers(struct cap_mime *it, struct cap_str part, struct cap_mime_part *p)
 {
 	struct cap_str other = { NULL, 0 }, *last = NULL;
-	bool have_type = false, have_cte = false;
+	bool have_type = false, have_cte = false, have_disp = false;
 	size_t i = 0, n_hdr = 0;
 	p->content = cap_str_sub(part, part.len, part.len); /* headers only, unless a blank line */
 	while (i < part.len) {
@@ -212,6 +212,11 @@ static bool part_headers(struct cap_mime *it, struct cap_str part, struct cap_mi
 				have_cte = true;
 				p->cte = v;
 				last = &p->cte;
+			} else if (!have_disp &&
+				   cap_str_ieq(cap_str_sub(l, 0, k), "content-disposition")) {
+				have_disp = true;
+				p->disp = v;
+				last = &p->disp;
 			} else {
 				last = &other; /* its continuation lines are skipped */
 			}
@@ -222,6 +227,7 @@ static bool part_headers(struct cap_mime *it, struct cap_str part, struct cap_mi
 	}
 	p->type = cap_str_trim(p->type);
 	p->cte = cap_str_trim(p->cte);
+	p->disp = cap_str_trim(p->disp);
 	return true;
 }
 

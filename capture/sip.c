@@ -524,6 +524,11 @@ enum lim_err cap_sip_sdp_body(const struct cap_sip_msg *m, struct cap_str *sdp)
 	while (cap_mime_next(&it, &part)) {
 		if (!cap_str_ieq(cap_media_type(part.type), "application/sdp"))
 			continue;
+		/* RFC 3959: a part of disposition early-session describes early media, not the
+		 * session (the session's SDP is another part, of disposition session): before,
+		 * such a part put first was taken, a decoy I_MESSAGE and addresses with it */
+		if (part.depth > 0 && cap_str_ieq(cap_media_type(part.disp), "early-session"))
+			continue;
 		if (!cap_mime_identity(part.cte))
 			return LIM_E_PARSE; /* base64/quoted-printable SDP: not decoded here */
 		*sdp = part.content;

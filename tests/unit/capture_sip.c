@@ -201,6 +201,21 @@ static void t_multipart(void)
 	CHECK(cap_sdp_parse((const uint8_t *)body.p, body.len, sdp) == LIM_OK);
 	CHECK(sdp->n_media == 1 && sdp->media[0].port == 30000 && sdp->media[0].conn.family == 6);
 	CHECK(streq(cap_sdp_key_mgmt(sdp, 0), "AQID"));
+	/* RFC 3959: an early-session SDP part (a decoy put first) is not the session's; the
+	 * part of disposition session is (Content-Disposition folded, in any case) */
+	{
+		char buf[2048];
+		int n = snprintf(buf, sizeof buf,
+				 "INVITE sip:x@y SIP/2.0\r\nCall-ID: c\r\nFrom: <sip:a@b>;tag=1\r\n"
+				 "To: <sip:c@d>\r\nCSeq: 2 INVITE\r\n"
+				 "Content-Type: multipart/mixed;boundary=b\r\n\r\n"
+				 "--b\r\nContent-Type: application/sdp\r\nContent-Disposition:\r\n"
+				 " Early-Session;handling=optional\r\n\r\nv=0\r\ns=decoy\r\n"
+				 "--b\r\nContent-Type: application/sdp\r\n"
+				 "Content-Disposition: session\r\n\r\nv=0\r\ns=real\r\n--b--\r\n");
+		CHECK(cap_sip_parse((const uint8_t *)buf, (size_t)n, m) == LIM_OK);
+		CHECK(cap_sip_sdp_body(m, &body) == LIM_OK && streq(body, "v=0\r\ns=real"));
+	}
 	/* no SDP part; no boundary; no closing delimiter; too many parts */
 	{
 		char buf[8192];
