@@ -528,20 +528,28 @@ static void purge_claims(struct cap_calls *c, struct cap_call *x)
 
 /* ------------------------------------------------------------------ calls */
 
-static void text_set(struct cap_text *t, struct cap_str s)
+static void text_set(const struct cap_calls *c, struct cap_text *t, struct cap_str s)
 {
 	t->cut = s.len >= sizeof t->s;
 	t->len = t->cut ? sizeof t->s - 1 : s.len;
+	/* a value longer than kept: its length and keyed hash, so that one that differs only
+	 * after the kept prefix is another (text_eq) */
+	t->wire_len = s.len;
+	t->wire_sum = t->cut ? cap_hash(&c->hkey, s.p, s.len) : 0;
 	if (t->len)
 		memcpy(t->s, s.p, t->len);
 	t->s[t->len] = '\0';
 }
 
-/* A wire value equals a kept text (compared on the kept prefix when it was cut). */
-static bool text_eq(const struct cap_text *t, struct cap_str s)
+/* A wire value equals a kept text: octet for octet (RFC 3261 s20.8: Call-IDs "are compared
+ * byte-by-byte"; tags alike), and beyond the kept prefix of one that was cut by its length
+ * and keyed hash. (Before, only the prefix: a BYE whose Call-ID differed after octet 255
+ * ended the call, which its peer answered with 481 and went on.) */
+static bool text_eq(const struct cap_calls *c, const struct cap_text *t, struct cap_str s)
 {
 	if (t->cut)
-		return s.len >= t->len && memcmp(t->s, s.p, t->len) == 0;
+		return s.len == t->wire_len && memcmp(t->s, s.p, t->len) == 0 &&
+		       cap_hash(&c->hkey, s.p, s.len) == t->wire_sum;
 	return s.len == t->len && (t->len == 0 || memcmp(t->s, s.p, t->len) == 0);
 }
 
@@ -892,17 +900,20 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 		return NULL;
 	}
 	x->id = ++c->next_id;
-	text_set(&x->call_id, m->call_id);
-	text_set(&x->from_uri, m->from.uri);
-	text_set(&x->to_uri, m->to.uri);
-	text_set(&x->from_tag, m->from.tag);
-	text_set(&x->to_tag, m->to.tag);
+	text_set(c, &x->call_id, m->call_id);
+	text_set(c, &x->from_uri, m->from.uri);
+	text_set(c, &x->to_uri, m->to.uri);
+	text_set(c, &x->from_tag, m->from.tag);
+	text_set(c, &x->to_tag, m->to.tag);
 	for (x->n_pai = 0; x->n_pai < m->n_pai && x->n_pai < CAP_SIP_MAX_PAI; x->n_pai++)
-		text_set(&x->pai[x->n_pai], m->pai[x->n_pai].uri);
+		text_set(c, &x->pai[x->n_pai], m->pai[x->n_pai].uri);
 	x->first_ns = x->last_ns = ts;
 	x->invite_cseq = m->cseq;
-	if (m->is_request)
+	if (m->is_request) {
 		session_expires(m, x); /* the INVITE's; its 2xx may change it */
+		x->req_cseq[0] = m->cseq;
+		x->req_cseq_seen[0] = true;
+	}
 	s = cslot(c, m->call_id);
 	x->hnext = c->cbucket[s];
 	c->cbucket[s] = x;
@@ -927,10 +938,12 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	memcpy(f->pai, x->pai, sizeof f->pai);
 	f->first_ns = x->first_ns;
 	f->invite_cseq = x->invite_cseq;
+	memcpy(f->req_cseq, x->req_cseq, sizeof f->req_cseq);
+	memcpy(f->req_cseq_seen, x->req_cseq_seen, sizeof f->req_cseq_seen);
 	f->session_expires = x->session_expires;
 	f->over_tcp = x->over_tcp;
 	f->forked = true;
-	text_set(&f->to_tag, m->to.tag);
+	text_set(c, &f->to_tag, m->to.tag);
 	f->offer = x->offer;
 	f->offer.imsg = NULL;
 	for (size_t i = 0; i < f->offer.n_media; i++) {
@@ -1134,16 +1147,29 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 {
 	unsigned ch = 0;
 	enum cap_call_state old = x->state;
-	bool from_caller = m->is_request == text_eq(&x->from_tag, m->from.tag);
+	bool from_caller = m->is_request == text_eq(c, &x->from_tag, m->from.tag);
 	bool invite = is_method(m, "INVITE");
 	/* the side of the INVITE a response answers: the sender of that request */
-	uint8_t req_side = text_eq(&x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
+	uint8_t req_side = text_eq(c, &x->from_tag, m->from.tag) ? SIDE_OFFER : SIDE_ANSWER;
 	bool update = is_method(m, "UPDATE");
 	/* an offer that takes effect on its 2xx only: a re-INVITE's, and an UPDATE's (RFC 3311
 	 * s5.1: after an error the session is as if the UPDATE had not been sent; in an early
 	 * dialog too) */
 	bool held = m->is_request && m->to.tag.len && x->state != CAP_CALL_ENDED &&
 		    ((invite && x->state >= CAP_CALL_ACCEPTED) || update);
+
+	/* RFC 3261 s12.2.2: a request whose CSeq is lower than the last one from its sender in
+	 * the dialog "is out of order and MUST be rejected with a 500" */
+	bool stale = false;
+	if (m->is_request && !is_method(m, "ACK") && !is_method(m, "CANCEL")) {
+		unsigned d = from_caller ? 0 : 1;
+		if (x->req_cseq_seen[d] && m->cseq < x->req_cseq[d]) {
+			stale = true;
+		} else {
+			x->req_cseq[d] = m->cseq;
+			x->req_cseq_seen[d] = true;
+		}
+	}
 
 	x->sip_msgs++;
 	touch(c, x, ts);
@@ -1173,7 +1199,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			x->state = CAP_CALL_ACCEPTED;
 			for (x->n_apai = 0; x->n_apai < m->n_pai && x->n_apai < CAP_SIP_MAX_PAI;
 			     x->n_apai++)
-				text_set(&x->apai[x->n_apai], m->pai[x->n_apai].uri);
+				text_set(c, &x->apai[x->n_apai], m->pai[x->n_apai].uri);
 		}
 	}
 	if (!m->is_request && (invite || update) && m->status >= 200 && x->pend[req_side].present &&
@@ -1214,8 +1240,9 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		ch |= CAP_UPD_STATE;
 	if (ch)
 		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
-	/* endings */
-	if (m->is_request && cap_str_eq(m->method, "BYE"))
+	/* endings (a BYE its peer must refuse as out of order ends nothing: before, it ended
+	 * the call, whose media went on unbound) */
+	if (m->is_request && cap_str_eq(m->method, "BYE") && !stale)
 		call_end(c, x, CAP_END_BYE, p, ts);
 	else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
 		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes
@@ -1289,16 +1316,16 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 	invite = is_method(m, "INVITE");
 
 	for (x = c->cbucket[cslot(c, m->call_id)]; x; x = x->hnext) {
-		if (!text_eq(&x->call_id, m->call_id))
+		if (!text_eq(c, &x->call_id, m->call_id))
 			continue;
-		if ((text_eq(&x->from_tag, m->from.tag) && x->to_tag.len &&
-		     text_eq(&x->to_tag, m->to.tag)) ||
-		    (x->to_tag.len && text_eq(&x->to_tag, m->from.tag) &&
-		     text_eq(&x->from_tag, m->to.tag))) {
+		if ((text_eq(c, &x->from_tag, m->from.tag) && x->to_tag.len &&
+		     text_eq(c, &x->to_tag, m->to.tag)) ||
+		    (x->to_tag.len && text_eq(c, &x->to_tag, m->from.tag) &&
+		     text_eq(c, &x->from_tag, m->to.tag))) {
 			exact = x;
 			break;
 		}
-		if (text_eq(&x->from_tag, m->from.tag)) {
+		if (text_eq(c, &x->from_tag, m->from.tag)) {
 			if (!same_from || x->id < same_from->id)
 				same_from = x;
 			if (x->state < CAP_CALL_ACCEPTED && (!early || x->id < early->id))
@@ -1329,8 +1356,8 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 			struct cap_call *y, *nx;
 			for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
 				nx = y->hnext;
-				if (text_eq(&y->call_id, m->call_id) &&
-				    text_eq(&y->from_tag, m->from.tag) && y != early &&
+				if (text_eq(c, &y->call_id, m->call_id) &&
+				    text_eq(c, &y->from_tag, m->from.tag) && y != early &&
 				    y->state < CAP_CALL_ACCEPTED)
 					(void)apply(c, y, m, false, p, ts);
 			}
@@ -1352,7 +1379,7 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 		}
 	} else if (untagged) {
 		/* the first To tag names the dialog */
-		text_set(&untagged->to_tag, m->to.tag);
+		text_set(c, &untagged->to_tag, m->to.tag);
 		target = untagged;
 	} else if (same_from && !m->is_request && invite && m->status > 100 && m->status < 300) {
 		/* a fork of the INVITE this answers (RFC 3261 s13.2.2.4), not of one before it */
@@ -1365,8 +1392,8 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 		struct cap_call *y, *nx;
 		for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
 			nx = y->hnext;
-			if (text_eq(&y->call_id, m->call_id) &&
-			    text_eq(&y->from_tag, m->from.tag) && y != same_from)
+			if (text_eq(c, &y->call_id, m->call_id) &&
+			    text_eq(c, &y->from_tag, m->from.tag) && y != same_from)
 				(void)apply(c, y, m, false, p, ts);
 		}
 		target = same_from; /* (each dialog's end checks its own INVITE's CSeq) */
@@ -1394,8 +1421,8 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 		struct cap_call *y, *nx;
 		for (y = c->cbucket[cslot(c, m->call_id)]; y; y = nx) {
 			nx = y->hnext;
-			if (y != target && text_eq(&y->call_id, m->call_id) &&
-			    text_eq(&y->from_tag, m->from.tag) && y->state < CAP_CALL_ACCEPTED &&
+			if (y != target && text_eq(c, &y->call_id, m->call_id) &&
+			    text_eq(c, &y->from_tag, m->from.tag) && y->state < CAP_CALL_ACCEPTED &&
 			    y->invite_cseq == m->cseq)
 				(void)apply(c, y, m, false, p, ts);
 		}

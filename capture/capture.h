@@ -719,6 +719,10 @@ struct cap_text {
 	char s[CAP_CALL_MAX_TEXT];
 	size_t len;
 	bool cut; /* longer on the wire than kept */
+	/* the call table's, for one cut: the wire value's length and keyed hash (a value that
+	 * differs only after the kept prefix is another) */
+	size_t wire_len;
+	uint64_t wire_sum;
 };
 
 /* One SDP media stream of an offer or answer. */
@@ -799,6 +803,8 @@ struct cap_call {
 	/* private to capture/ */
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
+	uint32_t req_cseq[2];   /* highest request CSeq from the caller [0] / callee [1] */
+	bool req_cseq_seen[2];  /* (ACK and CANCEL, which reuse the INVITE's, not counted) */
 	bool linger;
 	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
 	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */

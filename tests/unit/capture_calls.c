@@ -1670,9 +1670,51 @@ static void t_calls_keymgmt_choice(void)
 	}
 }
 
+/* What a BYE ends. A BYE whose CSeq is lower than the caller's last request's must be refused
+ * with a 500 (RFC 3261 s12.2.2): the call goes on, and so does its interception; before, limf
+ * ended it and its media went unbound. And a Call-ID is compared octet for octet (s20.8) also
+ * past the 255 octets a call keeps: a BYE of a Call-ID that differs only there is another
+ * dialog's (its peer answers 481), not this call's end. */
+static void t_calls_bye_checked(void)
+{
+	char cid[320], other[320];
+	struct cap_call *c;
+	start(NULL);
+	req("b1", NULL, 5, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b1", "t1", 5, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b1", "t1", 5, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	req("b1", "t1", 0, "BYE", NULL);
+	resp("b1", "t1", 0, "BYE", 500, NULL);
+	CHECK(c && c->state == CAP_CALL_CONFIRMED && count(0, CAP_EV_CALL_END) == 0);
+	req("b1", "t1", 6, "BYE", NULL);
+	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE &&
+	      count(0, CAP_EV_CALL_END) == 1);
+	finish_calls();
+
+	memset(cid, 'L', 300);
+	cid[300] = '\0';
+	memcpy(other, cid, sizeof cid);
+	other[299] = 'M';
+	start(NULL);
+	req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp(cid, "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req(cid, "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED && c->call_id.cut);
+	req(other, "t1", 2, "BYE", NULL);
+	resp(other, "t1", 2, "BYE", 481, NULL);
+	CHECK(c && c->state == CAP_CALL_CONFIRMED && count(0, CAP_EV_CALL_END) == 0);
+	req(cid, "t1", 3, "BYE", NULL);
+	CHECK(c && c->state == CAP_CALL_ENDED && count(0, CAP_EV_CALL_END) == 1);
+	finish_calls();
+}
+
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
+	{ "calls_bye_checked", t_calls_bye_checked },
 	{ "calls_keymgmt_choice", t_calls_keymgmt_choice },
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },
