@@ -73,6 +73,7 @@ struct ho_wav {
 	uint32_t seg_ts;    /* RTP timestamp of the current segment's first sample */
 	uint64_t seg_start; /* its sample index in the file */
 	uint64_t end;       /* samples in the file (furthest written + 1) */
+	uint64_t t0_ns;     /* capture time of the first packet (sample 0) */
 	/* The window: samples [win_base, win_base + WAV_WIN) live in win (2 octets each, the
 	 * file's encoding) and nothing at or after win_base has reached the file yet, so the
 	 * window's unwritten samples are zeros = the file's silence. Between calls win_base <=
@@ -1249,7 +1250,8 @@ static enum lim_err wav_flush(struct ho_wav *w)
 }
 
 /* see bundle.h */
-enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payload, size_t len)
+enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, uint64_t ts_ns, const uint8_t *payload,
+			  size_t len)
 {
 	int64_t pos;
 	uint64_t q;
@@ -1265,16 +1267,24 @@ enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payl
 		w->started = true;
 		w->seg_ts = rtp_ts;
 		w->seg_start = 0;
+		w->t0_ns = ts_ns;
 		w->st.segments = 1;
 	}
 	/* signed distance modulo 2^32 from the segment's origin */
 	pos = (int64_t)w->seg_start + (int64_t)(int32_t)(rtp_ts - w->seg_ts);
 	if (pos > (int64_t)(w->end + HO_WAV_JUMP_FWD) ||
 	    pos + (int64_t)HO_WAV_JUMP_BACK < (int64_t)w->end) {
-		w->seg_start = w->end;
+		/* where the capture time puts it, never before the end */
+		uint64_t at =
+			ts_ns > w->t0_ns ? (ts_ns - w->t0_ns) / (1000000000u / HO_WAV_RATE) : 0;
+		if (at < w->end)
+			at = w->end;
+		if (at > HO_WAV_MAX_SAMPLES)
+			at = HO_WAV_MAX_SAMPLES; /* (the packet is then refused below) */
+		w->seg_start = at;
 		w->seg_ts = rtp_ts;
 		w->st.segments++;
-		pos = (int64_t)w->end;
+		pos = (int64_t)at;
 	}
 	if (pos < (int64_t)w->seg_start) {
 		w->st.dropped++;

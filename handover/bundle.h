@@ -149,15 +149,21 @@ enum lim_err ho_ccw_close(struct ho_ccw *w) LIM_WUR;
  * timestamp), modulo 2^32 as a signed distance, so gaps (lost packets) read as silence (zeros)
  * and late (reordered) packets are written at their place. A packet starting more than
  * HO_WAV_JUMP_FWD samples after the furthest sample written so far, or more than
- * HO_WAV_JUMP_BACK before it, starts a new segment appended at the end of the file (SSRC
- * change, timestamp reset, clock jump): its timestamp becomes that segment's origin. A packet
+ * HO_WAV_JUMP_BACK before it, starts a new segment (timestamp reset or jump, a B2BUA's new
+ * base): its timestamp becomes that segment's origin, placed where its capture time says -
+ * ts_ns less the first packet's, at 8000 samples a second - or at the end of the file when
+ * that is later (a capture clock that stepped back). So a pause the timestamps do not tell
+ * (a hold whose packets' timestamps jumped) reads as silence as long as it was, and the audio
+ * after it keeps its time; before, segments were put end to end, the audio after a 90 s pause
+ * 90 s early. A packet
  * that would start before its segment's first sample (within HO_WAV_JUMP_BACK) is dropped and
  * counted (ho_wav_stats). Audio longer than HO_WAV_MAX_SAMPLES: LIM_E_LIMIT for that packet,
  * nothing written, not sticky (the file stays valid up to the cap). */
 enum lim_err ho_bundle_wav(struct ho_bundle *b, const char *relpath, uint8_t pt,
 			   struct ho_wav **out) LIM_WUR;
-/* payload[0..len) (borrowed) is the RTP payload (no header, no padding). */
-enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, const uint8_t *payload,
+/* payload[0..len) (borrowed) is the RTP payload (no header, no padding); ts_ns the packet's
+ * capture time. */
+enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, uint64_t ts_ns, const uint8_t *payload,
 			  size_t len) LIM_WUR;
 struct ho_wav_stats {
 	uint64_t packets;  /* written */

@@ -1159,7 +1159,7 @@ static void cc_record(struct limf_out *r, const struct cc_item *it, uint8_t *pdu
 	if (w->w && rtp_payload(it->rtp, it->len, &pl, &pln)) {
 		struct ho_wav_stats b, a;
 		ho_wav_stats(w->w, &b);
-		e = ho_wav_write(w->w, it->rtp_ts, pl, pln);
+		e = ho_wav_write(w->w, it->rtp_ts, it->ts_ns, pl, pln);
 		ho_wav_stats(w->w, &a);
 		if (e == LIM_E_IO)
 			fail(r, e, w->path);

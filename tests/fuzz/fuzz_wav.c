@@ -4,7 +4,9 @@
  * model of the placement rule bundle.h documents for ho_wav_write, and a closed bundle must
  * verify. Input: payload type (1; bit 0: PCMA, else PCMU), extra_json length (2, big-endian)
  * and extra_json, then up to 48 records: op (1; bit 0: a CC packet, else WAV samples; bit 1:
- * IPv6), RTP timestamp (4), length (2), payload. I/O: a private directory. */
+ * IPv6; bits 2-7: the capture clock runs on by that many 100 ms before this record, or, all
+ * six set, steps back 10 s), RTP timestamp (4), length (2), payload. I/O: a private
+ * directory. */
 #include "handover/bundle.h"
 #include "tests/fuzz/fuzz_dir.h"
 #include <dirent.h>
@@ -44,7 +46,7 @@ static void setup(void)
 /* the sample values the writer uses, read back from a WAV of all 256 octets */
 struct model {
 	int16_t *s;
-	uint64_t cap, end, seg_start;
+	uint64_t cap, end, seg_start, t0;
 	uint32_t seg_ts;
 	int started;
 };
@@ -64,7 +66,7 @@ static void m_put(struct model *m, uint64_t pos, const uint8_t *p, size_t n, int
 		m->end = pos + n;
 }
 /* returns 1 when the packet is written */
-static int m_write(struct model *m, uint32_t ts, const uint8_t *p, size_t n, int pt)
+static int m_write(struct model *m, uint32_t ts, uint64_t t_ns, const uint8_t *p, size_t n, int pt)
 {
 	int64_t pos;
 	if (!n)
@@ -73,13 +75,21 @@ static int m_write(struct model *m, uint32_t ts, const uint8_t *p, size_t n, int
 		m->started = 1;
 		m->seg_ts = ts;
 		m->seg_start = 0;
+		m->t0 = t_ns;
 	}
 	pos = (int64_t)m->seg_start + (int64_t)(int32_t)(ts - m->seg_ts);
 	if (pos > (int64_t)(m->end + HO_WAV_JUMP_FWD) ||
 	    pos + (int64_t)HO_WAV_JUMP_BACK < (int64_t)m->end) {
-		m->seg_start = m->end;
+		/* a new segment where the capture time puts it (8000 samples a second after
+		 * the first packet), never before the end */
+		uint64_t at = t_ns > m->t0 ? (t_ns - m->t0) * 8000 / 1000000000 : 0;
+		if (at < m->end)
+			at = m->end;
+		if (at > HO_WAV_MAX_SAMPLES)
+			at = HO_WAV_MAX_SAMPLES;
+		m->seg_start = at;
 		m->seg_ts = ts;
-		pos = (int64_t)m->end;
+		pos = (int64_t)at;
 	}
 	if (pos < (int64_t)m->seg_start)
 		return 2; /* dropped, LIM_OK */
@@ -141,8 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ho_bundle_wav(b, "L1/audio/1-1.wav", pt ? 8 : 0, &w) != LIM_OK ||
 	    ho_bundle_ccw(b, "L1/cc.pcap", &c) != LIM_OK)
 		abort();
+	uint64_t clock = 1700000000ull * 1000000000ull;
 	for (int i = 0; i < 48 && size >= 7; i++) {
 		uint8_t op = data[0];
+		clock = (op >> 2) == 63 ? clock - 10000000000ull
+					: clock + (uint64_t)(op >> 2) * 100000000ull;
 		uint32_t ts = (uint32_t)data[1] << 24 | (uint32_t)data[2] << 16 |
 			      (uint32_t)data[3] << 8 | data[4];
 		size_t n = (size_t)data[5] << 8 | data[6];
@@ -161,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc != LIM_OK && rc != LIM_E_ARG)
 				abort();
 		} else {
-			int mw = m_write(&m, ts, data, n, pt);
-			rc = ho_wav_write(w, ts, data, n);
+			int mw = m_write(&m, ts, clock, data, n, pt);
+			rc = ho_wav_write(w, ts, clock, data, n);
 			if ((rc == LIM_OK) != (mw != 0)) {
 				fprintf(stderr, "wav_write rc %d model %d\n", rc, mw);
 				abort();

@@ -382,7 +382,7 @@ void t_bundle_wav(void)
 {
 	char root[256], dir[300], key[300], path[400];
 	struct ho_bundle *b = NULL;
-	struct ho_wav *u = NULL, *a = NULL, *t = NULL, *w2 = NULL;
+	struct ho_wav *u = NULL, *a = NULL, *t = NULL, *w2 = NULL, *hw = NULL;
 	struct ho_wav_stats st;
 	uint8_t p[256], *f;
 	size_t flen;
@@ -402,50 +402,70 @@ void t_bundle_wav(void)
 
 	/* PCMU: A at 0, C at 320 (B missing for now), B late, D after a gap */
 	memset(p, 0x00, 160);
-	CHECK(ho_wav_write(u, 1000, p, 160) == LIM_OK); /* A: 0..159 */
+	CHECK(ho_wav_write(u, 1000, 0, p, 160) == LIM_OK); /* A: 0..159 */
 	memset(p, 0x80, 160);
-	CHECK(ho_wav_write(u, 1320, p, 160) == LIM_OK); /* C: 320..479 */
+	CHECK(ho_wav_write(u, 1320, 0, p, 160) == LIM_OK); /* C: 320..479 */
 	memset(p, 0x10, 160);
-	CHECK(ho_wav_write(u, 1160, p, 160) == LIM_OK); /* B (late): 160..319 */
+	CHECK(ho_wav_write(u, 1160, 0, p, 160) == LIM_OK); /* B (late): 160..319 */
 	memset(p, 0x9a, 160);
-	CHECK(ho_wav_write(u, 1800, p, 160) == LIM_OK); /* D: 800..959, 480..799 silence */
+	CHECK(ho_wav_write(u, 1800, 0, p, 160) == LIM_OK); /* D: 800..959, 480..799 silence */
 	/* E: more than 60 s ahead of the furthest sample: a new segment at 960 */
 	e_ts = 1000 + 960 + HO_WAV_JUMP_FWD + 1;
 	memset(p, 0x20, 160);
-	CHECK(ho_wav_write(u, e_ts, p, 160) == LIM_OK); /* E: 960..1119 */
+	CHECK(ho_wav_write(u, e_ts, 0, p, 160) == LIM_OK); /* E: 960..1119 */
 	memset(p, 0x21, 160);
-	CHECK(ho_wav_write(u, e_ts + 160, p, 160) == LIM_OK); /* F: 1120..1279 */
+	CHECK(ho_wav_write(u, e_ts + 160, 0, p, 160) == LIM_OK); /* F: 1120..1279 */
 	/* G: 3 s back: a new segment at 1280; H just before G's start: dropped */
 	g_ts = e_ts - 3 * 8000;
 	memset(p, 0x30, 160);
-	CHECK(ho_wav_write(u, g_ts, p, 160) == LIM_OK); /* G: 1280..1439 */
+	CHECK(ho_wav_write(u, g_ts, 0, p, 160) == LIM_OK); /* G: 1280..1439 */
 	memset(p, 0x31, 160);
-	CHECK(ho_wav_write(u, g_ts - 160, p, 160) == LIM_OK); /* H: dropped */
-	CHECK(ho_wav_write(u, g_ts, p, 0) == LIM_OK);         /* empty: nothing */
-	CHECK(ho_wav_write(u, g_ts, NULL, 3) == LIM_E_ARG);
+	CHECK(ho_wav_write(u, g_ts - 160, 0, p, 160) == LIM_OK); /* H: dropped */
+	CHECK(ho_wav_write(u, g_ts, 0, p, 0) == LIM_OK);         /* empty: nothing */
+	CHECK(ho_wav_write(u, g_ts, 0, NULL, 3) == LIM_E_ARG);
 	/* exactly 2 s back from the end (1440): not a new segment, lands at 1440 - 16000 < 1280
 	 * i.e. before G's start: dropped too */
-	CHECK(ho_wav_write(u, g_ts + 160 - HO_WAV_JUMP_BACK, p, 160) == LIM_OK);
+	CHECK(ho_wav_write(u, g_ts + 160 - HO_WAV_JUMP_BACK, 0, p, 160) == LIM_OK);
 	ho_wav_stats(u, &st);
 	CHECK(st.packets == 7 && st.dropped == 2 && st.segments == 3 && st.samples == 1440);
 
 	/* PCMA across the RTP timestamp wrap; the whole code table in one packet */
 	memset(p, 0xd5, 160);
-	CHECK(ho_wav_write(a, 0xffffff60u, p, 160) == LIM_OK); /* 0..159 */
+	CHECK(ho_wav_write(a, 0xffffff60u, 0, p, 160) == LIM_OK); /* 0..159 */
 	memset(p, 0x55, 160);
-	CHECK(ho_wav_write(a, 0, p, 160) == LIM_OK); /* 160..319 */
+	CHECK(ho_wav_write(a, 0, 0, p, 160) == LIM_OK); /* 160..319 */
 	for (int i = 0; i < 256; i++)
 		p[i] = (uint8_t)i;
-	CHECK(ho_wav_write(a, 160, p, 256) == LIM_OK); /* 320..575 */
+	CHECK(ho_wav_write(a, 160, 0, p, 256) == LIM_OK); /* 320..575 */
 	/* exactly 60 s past the end: the same segment (sparse silence) */
-	CHECK(ho_wav_write(a, 576 - 160 + HO_WAV_JUMP_FWD, p, 1) == LIM_OK);
+	CHECK(ho_wav_write(a, 576 - 160 + HO_WAV_JUMP_FWD, 0, p, 1) == LIM_OK);
 	ho_wav_stats(a, &st);
 	CHECK(st.packets == 4 && st.segments == 1 && st.samples == 576 + HO_WAV_JUMP_FWD + 1);
 	CHECK(ho_wav_close(a) == LIM_OK);
-	CHECK(ho_wav_write(a, 0, p, 1) == LIM_E_STATE);
+	CHECK(ho_wav_write(a, 0, 0, p, 1) == LIM_E_STATE);
 
 	/* PCMU code table */
-	CHECK(ho_wav_write(t, 5, p, 256) == LIM_OK);
+	CHECK(ho_wav_write(t, 5, 0, p, 256) == LIM_OK);
+
+	/* a new segment is placed by capture time: 2 s of audio, a hold of 90 s after which
+	 * the timestamps have a new base, 2 s more: those at 92 s (before: at 2 s, the pause
+	 * gone); then a timestamp reset whose capture time lies before the end (a clock that
+	 * stepped back): at the end */
+	{
+		const uint64_t t0 = 1700000000ull * 1000000000ull, ms = 1000000ull;
+		CHECK(ho_bundle_wav(b, "x/h.wav", 0, &hw) == LIM_OK);
+		memset(p, 0x40, 160);
+		for (uint32_t i = 0; i < 100; i++)
+			CHECK(ho_wav_write(hw, 5000 + 160 * i, t0 + 20 * ms * i, p, 160) == LIM_OK);
+		memset(p, 0x41, 160);
+		for (uint32_t i = 0; i < 100; i++)
+			CHECK(ho_wav_write(hw, 0x80000000u + 160 * i, t0 + 92000 * ms + 20 * ms * i,
+					   p, 160) == LIM_OK);
+		memset(p, 0x42, 160);
+		CHECK(ho_wav_write(hw, 7, t0, p, 160) == LIM_OK);
+		ho_wav_stats(hw, &st);
+		CHECK(st.packets == 201 && st.segments == 3 && st.samples == 752160);
+	}
 
 	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
 
@@ -486,6 +506,17 @@ void t_bundle_wav(void)
 		for (int i = 0; i < 256; i++)
 			CHECK(sample(f, (size_t)i) == ref_ulaw[i]);
 	free(f);
+	join(path, sizeof path, dir, "x/h.wav");
+	f = get_file(path, &flen);
+	CHECK(f != NULL && flen >= 44);
+	if (f && flen >= 44) {
+		check_wav_header(f, flen, 752160);
+		CHECK(run_is(f, flen, 0, 16000, ref_ulaw[0x40]));
+		CHECK(run_is(f, flen, 16000, 720000, 0));
+		CHECK(run_is(f, flen, 736000, 16000, ref_ulaw[0x41]));
+		CHECK(run_is(f, flen, 752000, 160, ref_ulaw[0x42]));
+	}
+	free(f);
 	join(path, sizeof path, dir, "x/u2.wav"); /* no packets: a valid empty WAV */
 	f = get_file(path, &flen);
 	CHECK(f != NULL && flen == 44);
@@ -507,15 +538,15 @@ void t_bundle_wav(void)
 		CHECK(ho_bundle_open(d2, &b2) == LIM_OK);
 		CHECK(ho_bundle_wav(b2, "c.wav", 8, &c) == LIM_OK);
 		memset(p, 0xd5, 160);
-		while (n < 1000 && (e = ho_wav_write(c, ts, p, 160)) == LIM_OK) {
+		while (n < 1000 && (e = ho_wav_write(c, ts, 0, p, 160)) == LIM_OK) {
 			ts += 59 * 8000;
 			n++;
 		}
 		CHECK(e == LIM_E_LIMIT && n == (int)((HO_WAV_MAX_SAMPLES - 160) / (59 * 8000)) + 1);
 		ho_wav_stats(c, &st);
 		CHECK(st.segments == 1 && st.dropped == 1 && st.samples <= HO_WAV_MAX_SAMPLES);
-		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 160, p, 160) == LIM_OK);
-		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 159, p, 160) == LIM_E_LIMIT);
+		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 160, 0, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 159, 0, p, 160) == LIM_E_LIMIT);
 		ho_wav_stats(c, &st);
 		CHECK(st.samples == HO_WAV_MAX_SAMPLES && st.segments == 1);
 		ho_bundle_abort(b2);
@@ -654,49 +685,49 @@ static void buf_wav(const char *root, const char *key)
 		if (k == 125 || k == 152 || k == 200)
 			continue;
 		ref_put(&r, 160u * k, 160, p, k);
-		CHECK(ho_wav_write(w, 1000 + 160u * k, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 160u * k, 0, p, 160) == LIM_OK);
 		npk++;
 		if (k == 210) {
 			static const unsigned late[] = { 125, 152, 200 };
 			for (size_t j = 0; j < 3; j++) {
 				ref_put(&r, 160u * late[j], 160, p, late[j]);
-				CHECK(ho_wav_write(w, 1000 + 160u * late[j], p, 160) == LIM_OK);
+				CHECK(ho_wav_write(w, 1000 + 160u * late[j], 0, p, 160) == LIM_OK);
 				npk++;
 			}
 		}
 	}
 	/* a late packet over packets 160..161 (inside the window): overwrites in place */
 	ref_put(&r, 25600, 320, p, 1000);
-	CHECK(ho_wav_write(w, 1000 + 25600, p, 320) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 25600, 0, p, 320) == LIM_OK);
 	npk++;
 	/* one packet of 30000 samples over the last 1600 in the window (40000..69999: it wins),
 	 * then 20 ms packets again after a gap, then a late 160 over the large packet (before the
 	 * window, which restarted after it) */
 	ref_put(&r, 40000, 30000, p, 2000);
-	CHECK(ho_wav_write(w, 1000 + 40000, p, 30000) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 40000, 0, p, 30000) == LIM_OK);
 	npk++;
 	for (k = 0; k < 10; k++) {
 		ref_put(&r, 71600 + 160u * k, 160, p, 3000 + k);
-		CHECK(ho_wav_write(w, 1000 + 71600 + 160u * k, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 71600 + 160u * k, 0, p, 160) == LIM_OK);
 		npk++;
 	}
 	ref_put(&r, 68000, 160, p, 4000);
-	CHECK(ho_wav_write(w, 1000 + 68000, p, 160) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 68000, 0, p, 160) == LIM_OK);
 	npk++;
 	/* a 50000-sample gap (silence, longer than the window), then more packets */
 	for (k = 0; k < 30; k++) {
 		ref_put(&r, 123200 + 160u * k, 160, p, 5000 + k);
-		CHECK(ho_wav_write(w, 1000 + 123200 + 160u * k, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 123200 + 160u * k, 0, p, 160) == LIM_OK);
 		npk++;
 	}
 	/* a timestamp reset: a new segment at the end (128000) */
 	for (k = 0; k < 40; k++) {
 		ref_put(&r, 128000 + 160u * k, 160, p, 6000 + k);
-		CHECK(ho_wav_write(w, 77 + 160u * k, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 77 + 160u * k, 0, p, 160) == LIM_OK);
 		npk++;
 	}
 	/* a late packet before the new segment's start: dropped, as without buffering */
-	CHECK(ho_wav_write(w, 77u - 160u, p, 160) == LIM_OK);
+	CHECK(ho_wav_write(w, 77u - 160u, 0, p, 160) == LIM_OK);
 	ho_wav_stats(w, &st);
 	CHECK(st.packets == npk && st.dropped == 1 && st.segments == 2 && st.samples == r.n);
 	/* the same audio written in order, in 20 ms packets */
@@ -713,13 +744,13 @@ static void buf_wav(const char *root, const char *key)
 			p[i] = (uint8_t)c;
 			ro.s[pos + i] = r.s[pos + i];
 		}
-		CHECK(ho_wav_write(o, 5 + (uint32_t)pos, p, len) == LIM_OK);
+		CHECK(ho_wav_write(o, 5 + (uint32_t)pos, 0, p, len) == LIM_OK);
 	}
 	ro.n = r.n;
 	CHECK(ho_wav_close(w) == LIM_OK);
 	join(path, sizeof path, dir, "late.wav");
 	check_wav_ref(path, &r);
-	CHECK(ho_wav_write(w, 0, p, 1) == LIM_E_STATE);
+	CHECK(ho_wav_write(w, 0, 0, p, 1) == LIM_E_STATE);
 	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
 	CHECK(ho_bundle_verify(dir, NULL, NULL, 0) == LIM_OK);
 	join(path, sizeof path, dir, "inorder.wav");
@@ -806,8 +837,8 @@ static void buf_err(const char *root, const char *key)
 	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
 	join(dir, sizeof dir, root, "err4");
 	CHECK(ho_bundle_open(dir, &b) == LIM_OK);
-	CHECK(ho_bundle_wav(b, "w.wav", 8, &w) == LIM_OK); /* the 44-octet header fits */
-	CHECK(ho_wav_write(w, 0, p, sizeof p) == LIM_OK);  /* 2000 octets, in memory */
+	CHECK(ho_bundle_wav(b, "w.wav", 8, &w) == LIM_OK);   /* the 44-octet header fits */
+	CHECK(ho_wav_write(w, 0, 0, p, sizeof p) == LIM_OK); /* 2000 octets, in memory */
 	CHECK(ho_wav_close(w) == LIM_E_IO);
 	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_E_IO);
 
@@ -864,7 +895,7 @@ static void make_bundle(const char *root, const char *dir, const char *key)
 			rtp[s] = (uint8_t)(0x80 | ((s + i) & 0x7f)); /* a loud-ish ramp */
 		pk.ts_ns = 1759448872000000000ull + i * 20000000ull;
 		CHECK(ho_ccw_write(w, &pk) == LIM_OK);
-		CHECK(ho_wav_write(wav, 160 * i, rtp + 12, 160) == LIM_OK);
+		CHECK(ho_wav_write(wav, 160 * i, 0, rtp + 12, 160) == LIM_OK);
 	}
 	CHECK(ho_bundle_close(b, "9.9.9-test", EXTRA, key) == LIM_OK);
 }
