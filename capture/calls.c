@@ -1004,31 +1004,29 @@ size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2])
 	return 2;
 }
 
-/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). The I_MESSAGE is the one that
- * applies to the first stream in use that has one: its media-level a=key-mgmt, else the
- * session-level one (RFC 4567 s3.1: media level overrides session level; cap_sdp_key_mgmt); a
- * stream of port 0 is not used (RFC 3264 s5.1), so its attribute is not taken. Only when no
- * stream is in use, the session-level one. (Before: the session-level one first, else the
- * first media-level one even of a port-0 stream - an SDP could carry a decoy there, and limf
- * decided and keyed the call by it.) */
+/* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). A call keeps one I_MESSAGE:
+ * the media-level a=key-mgmt of the first stream in use that has one (RFC 4567 s3.1: it
+ * overrides the session-level one for that stream), else the session-level one. A stream of
+ * port 0 is not used (RFC 3264 s5.1): its attribute is not taken. (Before: the session-level
+ * one first, else the first media-level one even of a port-0 stream - a decoy at session level
+ * or on a disabled stream, and limf decided and keyed the call by it.) Limits: an SDP whose
+ * streams in use carry different I_MESSAGEs is keyed by the first; a stream the answer
+ * rejects (port 0 there) is not looked at. */
 static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 {
 	const struct cap_sdp *s = c->sdp;
-	struct cap_str k = { 0 };
-	bool in_use = false;
+	struct cap_str k = s->key_mgmt;
+	bool own = false;
 	memset(n, 0, sizeof *n);
 	n->present = true;
 	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
 		const struct cap_sdp_media *sm = &s->media[i];
 		cap_media_of_sdp(sm, &n->media[n->n_media++]);
-		if (sm->port == 0)
-			continue;
-		in_use = true;
-		if (k.len == 0)
-			k = cap_sdp_key_mgmt(s, i);
+		if (sm->port != 0 && !own && sm->key_mgmt.len) {
+			k = sm->key_mgmt;
+			own = true;
+		}
 	}
-	if (!in_use)
-		k = s->key_mgmt;
 	if (k.len && k.len <= CAP_CALL_MAX_IMSG) {
 		n->imsg = imsg_alloc(c, k.len);
 		if (n->imsg) {
@@ -1240,11 +1238,19 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		ch |= CAP_UPD_STATE;
 	if (ch)
 		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
-	/* endings (a BYE its peer must refuse as out of order ends nothing: before, it ended
-	 * the call, whose media went on unbound) */
-	if (m->is_request && cap_str_eq(m->method, "BYE") && !stale)
+	/* endings (a BYE its peer must refuse as out of order ends the call only at its 2xx:
+	 * before, at once, and the call's media went on unbound) */
+	if (m->is_request && cap_str_eq(m->method, "BYE") && !stale) {
 		call_end(c, x, CAP_END_BYE, p, ts);
-	else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
+	} else if (m->is_request && cap_str_eq(m->method, "BYE")) {
+		/* (a CSeq limf saw may be of a request that never reached the peer: its 2xx
+		 * says the peer took this BYE) */
+		x->stale_bye = true;
+		x->stale_bye_cseq = m->cseq;
+	} else if (!m->is_request && x->stale_bye && is_method(m, "BYE") &&
+		   m->cseq == x->stale_bye_cseq && m->status >= 200 && m->status < 300) {
+		call_end(c, x, CAP_END_BYE, p, ts);
+	} else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
 		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes
 		 * the call. Its effect is the final error (487) to the INVITE, which ends it. */
 		x->cancelled = true;

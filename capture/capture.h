@@ -645,8 +645,11 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
  *
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
- * comes from BYE, a final error (300-699) to the initial INVITE (CAP_END_CANCEL when a CANCEL
- * came before it, else CAP_END_REJECTED; it also ends the INVITE's other early dialogs), the
+ * comes from BYE (one whose CSeq is below its sender's highest request CSeq seen in the
+ * dialog - which its peer must refuse with a 500, RFC 3261 s12.2.2 - only at its 2xx: a
+ * request limf saw may never have reached the peer), a final error (300-699) to the initial
+ * INVITE (CAP_END_CANCEL when a CANCEL came before it, else CAP_END_REJECTED; it also ends
+ * the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
  * only; longer for an established dialog with a Session-Expires, up to session_max_ns),
  * cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls calls
@@ -739,9 +742,9 @@ struct cap_call_media {
 /* One side's SDP. "offer" is the caller's side (the INVITE's sender), "answer" the callee's,
  * whichever message carried it: a re-INVITE from the callee updates the answer side from its
  * request, a delayed offer (SDP in the 2xx) fills the answer side first. imsg is the I_MESSAGE
- * base64 text that applies to the first stream in use (port not 0) that has one - its media
- * level a=key-mgmt, else the session level one (RFC 4567 s3.1) - or, with no stream in use,
- * the session level one; malloc'd, NUL-terminated, NULL when none. */
+ * base64 text: the media level a=key-mgmt of the first stream in use (port not 0) that has
+ * one, else the session level one (RFC 4567 s3.1); malloc'd, NUL-terminated, NULL when
+ * none. */
 struct cap_call_sdp {
 	bool present;
 	size_t n_media;
@@ -805,6 +808,8 @@ struct cap_call {
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	uint32_t req_cseq[2];   /* highest request CSeq from the caller [0] / callee [1] */
 	bool req_cseq_seen[2];  /* (ACK and CANCEL, which reuse the INVITE's, not counted) */
+	bool stale_bye;         /* a BYE below req_cseq came: it ends the call on its 2xx */
+	uint32_t stale_bye_cseq;
 	bool linger;
 	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
 	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */

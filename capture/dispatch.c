@@ -565,7 +565,8 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 
 /* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
  * (group call, GMK distribution), else its Call-ID's. *pin_h: the pinned dialog's Call-ID
- * hash, else 0. A final response to a BYE ends the pin (PIN_LINGER_NS later). */
+ * hash, else 0. A 2xx to a BYE ends the pin (PIN_LINGER_NS later); a BYE its peer refused
+ * (out of order, another dialog's) ends neither the call (calls.c) nor its pin. */
 static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
 			  uint64_t *pin_h)
 {
@@ -577,7 +578,7 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 	if (x) {
 		x->seen_ns = ts;
 		d->route_tag = x->tag;
-		if (!m->is_request && m->status >= 200 && !x->until_ns &&
+		if (!m->is_request && m->status >= 200 && m->status < 300 && !x->until_ns &&
 		    cap_str_eq(m->cseq_method, "BYE")) {
 			x->until_ns = ts + PIN_LINGER_NS;
 			d->info.pins_ended++;

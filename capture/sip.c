@@ -345,6 +345,7 @@ static bool parse_pai(struct cap_str v, struct cap_sip_msg *m)
 static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 {
 	bool seen[CAP_H_MAX_FORWARDS + 1] = { false };
+	struct cap_str first[CAP_H_MAX_FORWARDS + 1];
 	for (size_t i = 0; i < m->n_hdr; i++) {
 		const struct cap_sip_hdr *h = &m->hdr[i];
 		struct cap_str v = cap_str_trim(h->value);
@@ -357,12 +358,20 @@ static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 		case CAP_H_TO:
 		case CAP_H_CONTENT_LENGTH:
 		case CAP_H_CONTENT_TYPE:
-			/* one of these given twice: the first one counts, as in the SIP stacks
-			 * a call's messages pass (Kamailio's parser keeps the first); before,
-			 * the message was dropped (an INVITE the network accepted, not seen) */
-			if (seen[h->id])
+			/* one of these given twice: the same value again is passed over (before,
+			 * the message was dropped: an INVITE the network accepted, not seen);
+			 * another value is refused as before, as stacks differ on which copy
+			 * counts (Kamailio keeps the first Call-ID, PJSIP the last), so limf could
+			 * follow another dialog than the UA's. Over TCP the first Content-Length
+			 * frames the message (tcp.c), which both keep. */
+			if (seen[h->id]) {
+				if (first[h->id].len != v.len ||
+				    memcmp(first[h->id].p, v.p, v.len) != 0)
+					return CAP_DROP_SIP_HEADER;
 				continue;
+			}
 			seen[h->id] = true;
+			first[h->id] = v;
 			break;
 		default: break;
 		}

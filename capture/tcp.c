@@ -488,9 +488,11 @@ static size_t header_end(const uint8_t *b, size_t len, size_t from)
 }
 
 /* Content-Length of the header block b[0..len): 1 found (*v set), 0 absent, -1 bad. Given
- * twice, the first one counts, and leading zeros are read as a SIP stack reads them (before,
- * either was "bad", and the stream was framed again from the next line that looked like a
- * start line - inside the body: a message hidden there was taken for the real one). */
+ * twice, the first one frames the message (Kamailio and PJSIP both take it; cap_sip_parse
+ * then refuses a message whose copies differ), and leading zeros are read as a SIP stack
+ * reads them (before, either was "bad", and the stream was framed again from the next line
+ * that looked like a start line - inside the body: a message hidden there was taken for the
+ * real one). */
 static int content_length(const uint8_t *b, size_t len, uint64_t *v)
 {
 	size_t pos = 0;

@@ -1654,6 +1654,11 @@ static void t_calls_keymgmt_choice(void)
 		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 		"m=audio 49170 RTP/SAVP 0\r\nm=video 49172 RTP/SAVP 96\r\n"
 		"a=key-mgmt:mikey RRRR\r\n",
+		/* a stream in use without one, then one with its own RRRR: not the session level's
+		 * DDDD (it is the first stream's, not the second's) */
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"a=key-mgmt:mikey DDDD\r\nm=video 49172 RTP/SAVP 96\r\n"
+		"m=audio 49170 RTP/SAVP 0\r\na=key-mgmt:mikey RRRR\r\n",
 		/* no stream in use: the session level's */
 		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 		"a=key-mgmt:mikey RRRR\r\nm=audio 0 RTP/SAVP 0\r\na=key-mgmt:mikey DDDD\r\n",
@@ -1691,6 +1696,19 @@ static void t_calls_bye_checked(void)
 	req("b1", "t1", 6, "BYE", NULL);
 	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE &&
 	      count(0, CAP_EV_CALL_END) == 1);
+	finish_calls();
+	/* a request limf saw may never have reached the peer (a proxy refused it): a BYE below
+	 * its CSeq still ends the call when the peer takes it (its 2xx) */
+	start(NULL);
+	req("b2", NULL, 5, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b2", "t1", 5, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b2", "t1", 5, "ACK", NULL);
+	req("b2", "t1", 2147483647, "INFO", NULL);
+	req("b2", "t1", 6, "BYE", NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_CONFIRMED);
+	resp("b2", "t1", 6, "BYE", 200, NULL);
+	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE);
 	finish_calls();
 
 	memset(cid, 'L', 300);
