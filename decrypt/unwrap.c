@@ -227,6 +227,34 @@ enum lim_err mikey_sakke_verify(const struct mikey_msg *m, const uint8_t kpak[65
 	return LIM_E_AUTH;
 }
 
+/* Parameter `type` of SRTP policy policy_no: 1 with *v its value (one octet), 0 when absent (*v
+ * untouched), -1 when present with another length. */
+static int sp_get(const struct mikey_msg *m, uint8_t policy_no, uint8_t type, unsigned *v)
+{
+	for (size_t i = 0; i < m->n_sp; i++) {
+		const struct mikey_sp *sp = &m->sp[i];
+		if (sp->policy_no != policy_no || sp->prot_type != MIKEY_PROT_SRTP)
+			continue;
+		for (size_t k = 0; k < sp->n_params; k++)
+			if (sp->params[k].type == type) {
+				if (sp->params[k].len != 1)
+					return -1;
+				*v = sp->params[k].val[0];
+				return 1;
+			}
+	}
+	return 0;
+}
+
+/* Whether the message has an SRTP policy policy_no (an SP payload for it). */
+static bool sp_has(const struct mikey_msg *m, uint8_t policy_no)
+{
+	for (size_t i = 0; i < m->n_sp; i++)
+		if (m->sp[i].policy_no == policy_no && m->sp[i].prot_type == MIKEY_PROT_SRTP)
+			return true;
+	return false;
+}
+
 /* Value of SRTP policy parameter `type` in SP payload policy_no (single octet), or def. */
 static unsigned sp_param(const struct mikey_msg *m, uint8_t policy_no, uint8_t type, unsigned def)
 {
@@ -250,22 +278,26 @@ enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m)
 static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			       uint8_t policy_no, enum mikey_srtp_def def, struct mikey_srtp_key *k)
 {
-	unsigned alg =
-		sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG,
-			 def == MIKEY_SRTP_DEF_RFC3830 ? MIKEY_SRTP_AES_CM : MIKEY_SRTP_AES_GCM);
-	unsigned klen = sp_param(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16);
-	unsigned slen = sp_param(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN,
-				 alg == MIKEY_SRTP_AES_GCM ? 12 : 14);
+	unsigned alg, klen, slen, enc = 1, auth = 1, kdr = 0;
 	enum lim_err rc;
 
+	/* TS 33.180's profile is the one "where no security profile is provided" (no SP): the
+	 * parameters an SP leaves out are RFC 3830's (RFC 7714's for GCM's salt and tag) */
+	if (sp_has(m, policy_no))
+		def = MIKEY_SRTP_DEF_RFC3830;
+	alg = sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG,
+		       def == MIKEY_SRTP_DEF_RFC3830 ? MIKEY_SRTP_AES_CM : MIKEY_SRTP_AES_GCM);
+	klen = sp_param(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16);
+	slen = sp_param(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN, alg == MIKEY_SRTP_AES_GCM ? 12 : 14);
 	if (alg != MIKEY_SRTP_AES_CM && alg != MIKEY_SRTP_AES_GCM)
 		return LIM_E_UNSUPP;
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
 		return LIM_E_UNSUPP;
-	/* RFC 3830 s6.10.1: encryption and authentication on and a rate of 0 unless said */
-	if (sp_param(m, policy_no, MIKEY_SRTP_SRTP_ENC, 1) != 1 ||
-	    sp_param(m, policy_no, MIKEY_SRTP_SRTP_AUTH, 1) != 1 ||
-	    sp_param(m, policy_no, MIKEY_SRTP_KDR, 0) != 0)
+	/* RFC 3830 s6.10.1: encryption and authentication on and a rate of 0 unless said (a
+	 * value of another length than one octet: not understood, refused too) */
+	if (sp_get(m, policy_no, MIKEY_SRTP_SRTP_ENC, &enc) < 0 ||
+	    sp_get(m, policy_no, MIKEY_SRTP_SRTP_AUTH, &auth) < 0 ||
+	    sp_get(m, policy_no, MIKEY_SRTP_KDR, &kdr) < 0 || enc != 1 || auth != 1 || kdr != 0)
 		return LIM_E_UNSUPP;
 	k->enc_alg = (uint8_t)alg;
 	k->auth_alg = (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_ALG,

@@ -111,8 +111,9 @@ struct mikey_srtp_key {
 
 #define MIKEY_MAX_KEYS (MIKEY_MAX_CS + 2)
 
-/* The SRTP policy a crypto session gets for each parameter its SP payload does not give (with
- * no SP payload: for all of them): the defaults of the message's kind. */
+/* The SRTP policy a crypto session gets when the message has no SP payload for its policy
+ * (TS 33.180: "where no security profile is provided"): the defaults of the message's kind.
+ * The parameters an SP payload leaves out take RFC 3830's whatever the kind. */
 enum mikey_srtp_def {
 	/* RFC 3830 s6.10.1: AES-CM, 16-octet key, 14-octet salt, HMAC-SHA-1 with a 10-octet
 	 * tag (RFC 6509's messages, SRTP-ID map) */
@@ -139,12 +140,14 @@ enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m);
  * that member's own transmissions; the media of other talkers is keyed with their GUK-IDs
  * (TS 33.180: CSB ID = the sender's GUK-ID, MKI = GMK-ID || GUK-ID), derived per sender by the
  * group-call code with mikey_guk_id and kdf_derive.
- * Lengths and algorithm from the CS's SP payload, each parameter it leaves out from def.
- * LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP for key/salt lengths out of range, another
- * cipher, and a policy limf would decrypt wrongly or without integrity: SRTP encryption off
- * (SP param 7 = 0: the clear payload would come out XORed with a keystream), SRTP
- * authentication off (param 10 = 0), or a key derivation rate other than 0 (param 6: session
- * keys that change during the stream). */
+ * Lengths and algorithm from the CS's SP payload; with no SP payload for its policy, def's
+ * profile; a parameter an SP payload leaves out, RFC 3830's default (RFC 7714's for GCM's
+ * salt and tag). LIM_E_PARSE when m lacks RAND; LIM_E_UNSUPP for key/salt lengths out of
+ * range, another cipher, and a policy limf would decrypt wrongly or without integrity: SRTP
+ * encryption off (SP param 7 = 0: the clear payload would come out XORed with a keystream),
+ * SRTP authentication off (param 10 = 0), a key derivation rate other than 0 (param 6:
+ * session keys that change during the stream), or one of those three of another length than
+ * one octet. */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			     enum mikey_srtp_def def, struct mikey_srtp_key out[MIKEY_MAX_KEYS],
 			     size_t *n) LIM_WUR;

@@ -359,6 +359,28 @@ static void t_keys_default(void)
 				CHECK(n == 0);
 		}
 	}
+	/* an SP payload that leaves the cipher out: RFC 3830's AES-CM, not TS 33.180's profile
+	 * (that is for no SP at all); a KDR of two octets: not understood, refused */
+	{
+		static const uint8_t kdr2[2] = { 0, 0 };
+		struct mikey_sp *sp;
+		CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
+		sp = &im.m.sp[0];
+		for (size_t j = 0; j < sp->n_params; j++)
+			if (sp->params[j].type == MIKEY_SRTP_ENC_ALG)
+				sp->params[j].type = 0xff;
+		CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK, k,
+				      &n) == LIM_OK &&
+		      n == 2 && k[0].enc_alg == MIKEY_SRTP_AES_CM);
+		CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
+		sp = &im.m.sp[0];
+		for (size_t j = 0; j < sp->n_params; j++)
+			if (sp->params[j].type == MIKEY_SRTP_KDR)
+				sp->params[j] = (struct mikey_sp_param){ MIKEY_SRTP_KDR, 2, kdr2 };
+		CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK, k,
+				      &n) == LIM_E_UNSUPP &&
+		      n == 0);
+	}
 	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
 	LIM_WIPE(im.rsk);
 }
