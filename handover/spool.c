@@ -1000,6 +1000,10 @@ static enum lim_err ack_load(struct ho_spool *s, bool *created)
 		return LIM_OK;
 	}
 	found = ack_pick(s, b, (size_t)r);
+	/* a slot a process that died wrote and never synced (ack_flush runs before a trim, not
+	 * at each confirmation): durable before this open trims by it (trim_again) */
+	if (found && fdatasync(s->ackfd) != 0)
+		return LIM_E_IO;
 	if (!found && all_zero(b, (size_t)r)) {
 		/* its first slot lost (a power loss after the size reached the disk but not
 		 * the data): taken as created when no segment exists (ho_spool_open), since

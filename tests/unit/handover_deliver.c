@@ -2502,7 +2502,8 @@ static bool synced(const char *path)
 /* Records a process wrote and died without syncing (still in the page cache: they read back
  * whole) count as synced once a spool is opened again, and the link may send them: the open
  * makes them durable first - the last segment, the ended journal (its forgets, before the
- * records), and the directory that holds segments made since its last sync. Before, the open
+ * records), the ack file (a confirmation's slot, which the open trims by), and the directory
+ * that holds segments made since its last sync. Before, the open
  * synced nothing, and a power loss after the authority got those records took them away and
  * gave their indices and sequence numbers again. */
 static void t_ho_spool_open_syncs(void)
@@ -2520,7 +2521,12 @@ static void t_ho_spool_open_syncs(void)
 				_exit(2);
 		if (ho_spool_seq_forget(c, "L1", 7) != LIM_OK)
 			_exit(3);
-		_exit(0); /* a crash before any sync */
+		/* and a confirmation, whose ack slot is written, not synced (no trim) */
+		if (ho_spool_sync(c) != LIM_OK || ho_spool_confirm(c, 1) != LIM_OK)
+			_exit(4);
+		if (put_iri(c, "L1", 8, 0) != LIM_OK)
+			_exit(5);
+		_exit(0); /* a crash before the next sync */
 	}
 	CHECK(pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
 	sync_n = 0;
@@ -2528,10 +2534,12 @@ static void t_ho_spool_open_syncs(void)
 	s = open_sp(d, 8u << 20, 1u << 20);
 	sync_rec = false;
 	ho_spool_get_stats(s, &st);
-	CHECK(st.head == 3 && st.synced == 3);
+	CHECK(st.head == 4 && st.synced == 4 && st.confirmed == 1);
 	snprintf(path, sizeof path, "%s/seg-0000000000000000.spool", d);
 	CHECK(synced(path));
 	snprintf(path, sizeof path, "%s/ended", d);
+	CHECK(synced(path));
+	snprintf(path, sizeof path, "%s/ack", d);
 	CHECK(synced(path));
 	CHECK(synced(d));
 	ho_spool_free(s);
