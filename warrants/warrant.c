@@ -1179,7 +1179,11 @@ enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, stru
 	if (rc == LIM_OK && PQntuples(r) > 1)
 		rc = wr_fail(db, LIM_E_DB, "XID %s: several warrants", x);
 	if (rc == LIM_OK && PQntuples(r) == 1) {
-		rc = add_match(r, 0, 0, out, 1, n);
+		int64_t from, to;
+		if (!wr_get_i64(r, 0, 6, &from) || !wr_get_i64(r, 0, 3, &to))
+			rc = LIM_E_DB;
+		else if (from <= t_us && t_us < to) /* in force: the query's test, again here */
+			rc = add_match(r, 0, 0, out, 1, n);
 		if (rc != LIM_OK)
 			rc = wr_fail(db, LIM_E_DB, "malformed warrant row");
 	}
