@@ -973,25 +973,26 @@ ta, tb = cc_times(p + "/cc.pcap"), cc_times(q + "/cc.pcap")
 assert len(ta) == int(sys.argv[3]) and min(ta) < min(tb) - 1.5, (len(ta), sys.argv[3], min(tb) - min(ta))' \
 	"$tmp/ev-added/$LP" "$tmp/ev-added/$LQ" "$(sent "$tmp/c6j.pcap" from 0)"
 
-# 6b. at recorded speed: a warrant that takes over a second after one ending 9 s into a call
-# (added 2 s in, in force from 10 s): the call goes on under it (same CIN, its BEGIN "in
+# 6b. at recorded speed: a warrant that takes over a second after one ending 11 s into a call
+# (added 2 s in, in force from 12 s): the call goes on under it (same CIN, its BEGIN "in
 # progress", its content from exactly that instant on the capture's clock); and a warrant's
 # scope widened from iri to iri+cc 3 s into a call: its content from then on, its keys audited
 # first (the audit log not writable at that instant: content only once it is)
 # (The widened call's keys are $B's, cached under $LR1, so that only their use, its
 # "decrypt.keys" rows, meets the audit log that cannot be written. $LR1 ends on the wall clock
 # too, and its cached keys with it, and the capture's clock runs behind the wall clock by the
-# time the capture took to start: $LR1 ends 9 s in, not 6, so that a start of up to 5 s (4 s
-# seen on a loaded CI machine) still leaves them cached 3 s in. Before, $LR1 had ended there
+# time the capture took to start: $LR1 ends 11 s in, not 6, so that a start of up to 7 s (4 s
+# seen on a loaded CI machine, where the steps to the widening took 2 s more than their
+# sleeps: 9 s was too short once) still leaves them cached 3 s in. Before, $LR1 had ended there
 # and the widened call's key request was what could not be audited: kms-error, asked again,
 # no alarm, as test_gate 7 wants.)
 AR="sip:renew$sfx@example.org" LR1="WS$sfx" LR2="WT$sfx" AW="sip:widen$sfx@example.org" LW="WU$sfx"
 s6=$(date +%s)
-t_end=$((s6 + 9))
+t_end=$((s6 + 11))
 expect 0 gen6r "$gen" --community "$tmp/g/community.json" --out "$tmp/c6r.pcap" --calls 1 \
-	--duration 13 --caller "$AR" --callee "$B" --start "$(iso "$s6")" --seed 68
+	--duration 15 --caller "$AR" --callee "$B" --start "$(iso "$s6")" --seed 68
 expect 0 gen6w "$gen" --community "$tmp/g/community.json" --out "$tmp/c6w.pcap" --calls 1 \
-	--duration 13 --caller "$AW" --callee "$B" --start "$(iso "$s6")" --seed 62 --ipv6
+	--duration 15 --caller "$AW" --callee "$B" --start "$(iso "$s6")" --seed 62 --ipv6
 pcap_merge "$tmp/c6b.pcap" "$tmp/c6r.pcap" "$tmp/c6w.pcap"
 warrant "$LR1" iri+cc "$AR" "$(iso $((NOW - 3600)))" "$(iso "$t_end")"
 warrant "$LW" iri "$AW" "$(iso $((NOW - 3600)))" "$(iso $((NOW + 86400)))"
