@@ -1240,13 +1240,15 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
 	/* endings (a BYE its peer must refuse as out of order ends the call only at its 2xx:
 	 * before, at once, and the call's media went on unbound) */
-	if (m->is_request && cap_str_eq(m->method, "BYE") && !stale) {
-		call_end(c, x, CAP_END_BYE, p, ts);
-	} else if (m->is_request && cap_str_eq(m->method, "BYE")) {
-		/* (a CSeq limf saw may be of a request that never reached the peer: its 2xx
-		 * says the peer took this BYE) */
-		x->stale_bye = true;
-		x->stale_bye_cseq = m->cseq;
+	if (m->is_request && cap_str_eq(m->method, "BYE")) {
+		if (!stale) {
+			call_end(c, x, CAP_END_BYE, p, ts);
+		} else {
+			/* (a CSeq limf saw may be of a request that never reached the peer: its
+			 * 2xx says the peer took this BYE) */
+			x->stale_bye = true;
+			x->stale_bye_cseq = m->cseq;
+		}
 	} else if (!m->is_request && x->stale_bye && is_method(m, "BYE") &&
 		   m->cseq == x->stale_bye_cseq && m->status >= 200 && m->status < 300) {
 		call_end(c, x, CAP_END_BYE, p, ts);

@@ -2781,6 +2781,17 @@ static enum lim_err try_session(struct limf_pipe *p, struct lim_srtp *s, const s
 	return lim_srtp_unprotect(s, p->buf, len);
 }
 
+/* try_session with the packet's ROC estimated as if its stream's highest index were roc || seq
+ * (lim_srtp_unprotect_from: a failed try leaves the session as it was). */
+static enum lim_err try_session_from(struct limf_pipe *p, struct lim_srtp *s,
+				     const struct lim_rd *pkt, size_t *len, uint32_t roc,
+				     uint16_t seq)
+{
+	memcpy(p->buf, pkt->p, pkt->len);
+	*len = pkt->len;
+	return lim_srtp_unprotect_from(s, p->buf, len, roc, seq);
+}
+
 /* Counts an unprotect that failed (replayed, failed authentication, other) on stream b; true
  * when e is LIM_OK. */
 /* A call intercepted in progress (3a): its streams' sequence numbers may have wrapped since
@@ -2805,9 +2816,7 @@ static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b,
 	for (uint32_t r = 1; r <= LATE_ROC_MAX; r++)
 		for (size_t k = 0; k < pc->n_ks; k++)
 			for (size_t i = 0; i < pc->ks[k].n; i++) {
-				memcpy(p->buf, pkt->p, pkt->len);
-				*len = pkt->len;
-				if (lim_srtp_unprotect_from(pc->ks[k].s[i], p->buf, len, r, seq) ==
+				if (try_session_from(p, pc->ks[k].s[i], pkt, len, r, seq) ==
 				    LIM_OK) {
 					b->set = (int)k;
 					b->idx = (int)i;
@@ -2835,10 +2844,7 @@ static bool carry_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b
 		return false;
 	for (size_t k = 0; k < (size_t)b->set; k++) /* the newer sets, newest first */
 		for (size_t i = 0; i < pc->ks[k].n; i++) {
-			memcpy(p->buf, pkt->p, pkt->len);
-			*len = pkt->len;
-			if (lim_srtp_unprotect_from(pc->ks[k].s[i], p->buf, len, roc, seq) ==
-			    LIM_OK) {
+			if (try_session_from(p, pc->ks[k].s[i], pkt, len, roc, seq) == LIM_OK) {
 				b->set = (int)k;
 				b->idx = (int)i;
 				return true;
