@@ -1,7 +1,8 @@
 /* libFuzzer target for the SIP parser (STYLE.md rule 22): cap_sip_parse, then on success the
  * SDP body lookup (multipart included), the SDP parser on it, and the party parser on every
  * header; the MIME walk under the SDP lookup (capture/internal.h) must keep its leaves inside
- * the body and within its caps, and the SDP returned must be its first application/sdp leaf.
+ * the body and within its caps, and the SDP returned must be its first application/sdp leaf
+ * that is not an early-session part (RFC 3959).
  * Every view must lie inside the input: abort() otherwise. Deterministic, no I/O. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (cap_mime_next(&it, &part)) {
 			in(part.type);
 			in(part.cte);
+			in(part.disp);
 			in(part.content);
 			if (part.depth > CAP_SIP_MAX_DEPTH || ++n > CAP_SIP_MAX_PARTS + 1)
 				abort();
@@ -79,7 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (part.content.p < m->body.p ||
 			     (size_t)(part.content.p - m->body.p) > m->body.len - part.content.len))
 				abort();
-			if (!first.p && cap_str_ieq(cap_media_type(part.type), "application/sdp"))
+			if (!first.p && cap_str_ieq(cap_media_type(part.type), "application/sdp") &&
+			    !(part.depth > 0 &&
+			      cap_str_ieq(cap_media_type(part.disp), "early-session")))
 				first = part.content;
 		}
 		if (cap_mime_err(&it, &why, &at) != LIM_OK &&
