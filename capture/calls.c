@@ -14,7 +14,8 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
  * dialogs whose Session-Expires asks for more: see est_tier), ended calls (linger_ns, from
  * their end). One idle time per list keeps each list sorted by its deadline. */
 #define EST_TIERS 6
-enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
+/* (L_CLOSING: a BYE without its final answer yet) */
+enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_CLOSING = L_EST + EST_TIERS, L_LINGER, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 #define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
 /* What oldest_unheld looks for: any call, one with claims (bindings to give up) */
@@ -143,6 +144,8 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 			v = l->session_max_ns;
 		c->idle[L_EST + k] = v > l->idle_ns ? v : l->idle_ns;
 	}
+	/* a BYE's answer comes within Timer F (64*T1, 32 s), as an early call's first one */
+	c->idle[L_CLOSING] = c->idle[L_INVITED];
 	c->idle[L_LINGER] = l->linger_ns;
 	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
@@ -305,7 +308,7 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 	if (v && (v == keep || v->held))
 		v = NULL;
 	if (!v) /* no weak claim: an established call's the caller does not hold (an audit) */
-		v = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_CLAIMS);
+		v = oldest_unheld(c, L_EST, L_CLOSING, keep, W_CLAIMS);
 	if (!v)
 		return false;
 	if (call_rank(v) > 0) {
@@ -624,6 +627,8 @@ static uint8_t list_of(const struct cap_call *x)
 {
 	if (x->linger)
 		return L_LINGER;
+	if (x->bye_pending[0] || x->bye_pending[1])
+		return L_CLOSING;
 	if (x->state == CAP_CALL_INVITED)
 		return L_INVITED;
 	if (x->state == CAP_CALL_PROCEEDING)
@@ -840,7 +845,7 @@ static struct cap_call *unheld_victim(const struct cap_calls *c, const struct ca
 	if ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, W_ANY)) ||
 	    (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, W_ANY)))
 		return x;
-	return oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_ANY);
+	return oldest_unheld(c, L_EST, L_CLOSING, keep, W_ANY);
 }
 
 static void call_evict(struct cap_calls *c, struct cap_call *x, uint64_t ts)
@@ -909,11 +914,8 @@ static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *
 		text_set(c, &x->pai[x->n_pai], m->pai[x->n_pai].uri);
 	x->first_ns = x->last_ns = ts;
 	x->invite_cseq = m->cseq;
-	if (m->is_request) {
+	if (m->is_request)
 		session_expires(m, x); /* the INVITE's; its 2xx may change it */
-		x->req_cseq[0] = m->cseq;
-		x->req_cseq_seen[0] = true;
-	}
 	s = cslot(c, m->call_id);
 	x->hnext = c->cbucket[s];
 	c->cbucket[s] = x;
@@ -938,8 +940,6 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	memcpy(f->pai, x->pai, sizeof f->pai);
 	f->first_ns = x->first_ns;
 	f->invite_cseq = x->invite_cseq;
-	memcpy(f->req_cseq, x->req_cseq, sizeof f->req_cseq);
-	memcpy(f->req_cseq_seen, x->req_cseq_seen, sizeof f->req_cseq_seen);
 	f->session_expires = x->session_expires;
 	f->over_tcp = x->over_tcp;
 	f->forked = true;
@@ -1156,19 +1156,6 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	bool held = m->is_request && m->to.tag.len && x->state != CAP_CALL_ENDED &&
 		    ((invite && x->state >= CAP_CALL_ACCEPTED) || update);
 
-	/* RFC 3261 s12.2.2: a request whose CSeq is lower than the last one from its sender in
-	 * the dialog "is out of order and MUST be rejected with a 500" */
-	bool stale = false;
-	if (m->is_request && !is_method(m, "ACK") && !is_method(m, "CANCEL")) {
-		unsigned d = from_caller ? 0 : 1;
-		if (x->req_cseq_seen[d] && m->cseq < x->req_cseq[d]) {
-			stale = true;
-		} else {
-			x->req_cseq[d] = m->cseq;
-			x->req_cseq_seen[d] = true;
-		}
-	}
-
 	x->sip_msgs++;
 	touch(c, x, ts);
 	if ((m->is_request
@@ -1238,20 +1225,26 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		ch |= CAP_UPD_STATE;
 	if (ch)
 		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
-	/* endings (a BYE its peer must refuse as out of order ends the call only at its 2xx:
-	 * before, at once, and the call's media went on unbound) */
+	/* endings. A BYE ends the call at its final answer, not at once: one its peer refuses
+	 * (out of order, RFC 3261 s12.2.2; sent to a Request-URI that a proxy answers 404) ends
+	 * nothing, and a party that sent one (before, an end) had the rest of its media go
+	 * unbound, not decrypted. (A CSeq limf saw may be of a request that never reached the
+	 * peer: a stale BYE waits for its answer too.) */
 	if (m->is_request && cap_str_eq(m->method, "BYE")) {
-		if (!stale) {
-			call_end(c, x, CAP_END_BYE, p, ts);
-		} else {
-			/* (a CSeq limf saw may be of a request that never reached the peer: its
-			 * 2xx says the peer took this BYE) */
-			x->stale_bye = true;
-			x->stale_bye_cseq = m->cseq;
+		unsigned d = from_caller ? 0 : 1;
+		if (x->state != CAP_CALL_ENDED) {
+			x->bye_pending[d] = true;
+			x->bye_cseq[d] = m->cseq;
+			relist(c, x);
 		}
-	} else if (!m->is_request && x->stale_bye && is_method(m, "BYE") &&
-		   m->cseq == x->stale_bye_cseq && m->status >= 200 && m->status < 300) {
-		call_end(c, x, CAP_END_BYE, p, ts);
+	} else if (!m->is_request && is_method(m, "BYE") && m->status >= 200) {
+		unsigned d = req_side == SIDE_OFFER ? 0 : 1;
+		if (m->status < 300 || m->status == 481 || m->status == 408) {
+			call_end(c, x, CAP_END_BYE, p, ts); /* (also when the BYE was not seen) */
+		} else if (x->bye_pending[d] && m->cseq == x->bye_cseq[d]) {
+			x->bye_pending[d] = false;
+			relist(c, x);
+		}
 	} else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
 		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes
 		 * the call. Its effect is the final error (487) to the INVITE, which ends it. */
@@ -1627,7 +1620,8 @@ size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 	if (now_ns == 0)
 		return 0;
 	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, now_ns))) {
-		call_end(c, x, CAP_END_TIMEOUT, NULL, now_ns);
+		/* (a BYE whose final answer never came: its call ended with it) */
+		call_end(c, x, x->lst == L_CLOSING ? CAP_END_BYE : CAP_END_TIMEOUT, NULL, now_ns);
 		n++;
 	}
 	while ((x = oldest(c, L_LINGER, L_LINGER, NULL, now_ns)))

@@ -645,9 +645,11 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
  *
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
- * comes from BYE (one whose CSeq is below its sender's highest request CSeq seen in the
- * dialog - which its peer must refuse with a 500, RFC 3261 s12.2.2 - only at its 2xx: a
- * request limf saw may never have reached the peer), a final error (300-699) to the initial
+ * comes from a BYE at its final answer: a 2xx, or a 481 or 408 (RFC 3261 s12.2.1.2: the
+ * dialog is gone); an error other than those leaves the call as it was (a BYE limf saw may
+ * never have reached the peer, or be one it must refuse: out of order, s12.2.2), and when no
+ * final answer comes the call ends (CAP_END_BYE) early_idle_ns after its last packet (a BYE
+ * whose media goes on is no end); also from a final error (300-699) to the initial
  * INVITE (CAP_END_CANCEL when a CANCEL came before it, else CAP_END_REJECTED; it also ends
  * the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
@@ -806,10 +808,8 @@ struct cap_call {
 	/* private to capture/ */
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
-	uint32_t req_cseq[2];   /* highest request CSeq from the caller [0] / callee [1] */
-	bool req_cseq_seen[2];  /* (ACK and CANCEL, which reuse the INVITE's, not counted) */
-	bool stale_bye;         /* a BYE below req_cseq came: it ends the call on its 2xx */
-	uint32_t stale_bye_cseq;
+	bool bye_pending[2];    /* a BYE from the caller [0] / callee [1] without a final answer */
+	uint32_t bye_cseq[2];   /* (its CSeq: an error to it leaves the call as it was) */
 	bool linger;
 	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
 	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
@@ -864,8 +864,11 @@ struct cap_media_pkt {
 struct cap_event {
 	enum cap_ev_type type;
 	uint64_t ts_ns;
-	struct cap_call *call;     /* NULL only for SIP outside any INVITE dialog */
-	const struct cap_pkt *pkt; /* the packet (SIP: the datagram or last TCP segment) */
+	struct cap_call *call; /* NULL only for SIP outside any INVITE dialog */
+	/* the packet (SIP: the datagram or last TCP segment). CAP_EV_CALL_END: the one of the
+	 * SIP message that ended the call (its CAP_EV_SIP follows), NULL when none did (idle,
+	 * flush, eviction, a BYE whose answer never came) */
+	const struct cap_pkt *pkt;
 	/* CAP_EV_SIP */
 	const struct cap_sip_msg *sip;
 	struct lim_rd raw; /* the whole SIP message (BORROWED) */

@@ -3401,8 +3401,8 @@ static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	pc->ended = true;
 	if (!pc->intercept)
 		return;
-	if (why == CAP_END_BYE) {
-		pc->end_pending = true;
+	if (why == CAP_END_BYE && ev->pkt) {
+		pc->end_pending = true; /* the BYE's answer, that ended it, follows */
 		return;
 	}
 	if (why == CAP_END_REJECTED || why == CAP_END_CANCEL)

@@ -49,7 +49,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   before T (epoch seconds) moved after the first frame at or after T, with
                   their own timestamps (merged or reordered inputs: time goes back)
   badbye X        a BYE in the first call's dialog from the caller, its UDP checksum wrong
-                  (X "csum"; "ok": right): one the callee's host discards, so the call goes on
+                  (X "csum"; "ok": right): one the callee's host discards, so the call goes on;
+                  X a status (200, 404...): the BYE right, and the callee's answer to it
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -233,13 +234,17 @@ def main():
     elif kind == "badbye":
         inv, ok = invite[4], answer[4]
         ruri = re.search(rb"\r\nContact: <([^>]+)>", ok).group(1)
-        req = (b"BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bKbye\r\n"
-               b"Max-Forwards: 70\r\nCall-ID: %s\r\nFrom: %s\r\nTo: %s\r\nCSeq: 90 BYE\r\n"
-               b"Content-Length: 0\r\n\r\n"
-               % (ruri, ".".join(map(str, invite[0])).encode(), header(inv, b"Call-ID"),
-                  header(inv, b"From"), header(ok, b"To")))
+        via = b"Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKbye\r\n" % ".".join(
+            map(str, invite[0])).encode()
+        common = (b"Call-ID: %s\r\nFrom: %s\r\nTo: %s\r\nCSeq: 90 BYE\r\n"
+                  b"Content-Length: 0\r\n\r\n"
+                  % (header(inv, b"Call-ID"), header(inv, b"From"), header(ok, b"To")))
+        req = b"BYE %s SIP/2.0\r\n%sMax-Forwards: 70\r\n%s" % (ruri, via, common)
         extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req,
                                bad_csum=arg == "csum"))
+        if arg.isdigit():
+            extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2],
+                                   b"SIP/2.0 %s Whatever\r\n%s%s" % (arg.encode(), via, common)))
     elif kind == "gmkjoin":
         theirs = {}
         for f in frames(open(arg, "rb").read()):

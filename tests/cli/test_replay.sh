@@ -447,21 +447,27 @@ check fl "E$sfx" rk targets --no-wav
 sumcheck fl "j['summary']['decrypted']==400 and j['audio']=={'wavs': 2, 'packets_without_wav': 1}"
 python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["audio"] == {"wavs": 2, "packets_without_wav": 1}, m["audio"]' \
 	"$tmp/ev-fl/manifest.json" && ok || bad "fl: the manifest does not count the packet left out of the WAV"
-# a BYE 2 s into the 4 s call, from the caller's address: with a right UDP checksum it ends the
-# call (the rest of its media is not content of it); with a wrong one the callee's host
-# discards it and the call goes on, which --verify-checksums follows (an l4_checksum drop, in
-# the summary; the manifest says the checksums were verified); without it, a stranger's
-# corrupt BYE would blind the interception
-for x in ok csum; do
+# a BYE 2 s into the 4 s call, from the caller's address, ends the call at its answer: a 200
+# (the rest of its media is not content of it) or a 481; an error other than those (a 404 from
+# a proxy that knows no such Contact), or no answer while the media goes on, ends nothing
+# (before, the BYE itself ended the call: the caller could blind the interception with a BYE
+# its peer never took). With a wrong UDP checksum the callee's host discards it, which
+# --verify-checksums follows (an l4_checksum drop, in the summary; the manifest says the
+# checksums were verified)
+for x in ok csum 200 481 404; do
 	expect 0 "inject-bb$x" python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/bb$x.pcap" t+2 badbye $x
 	replay "bb$x" g "$tmp/bb$x.pcap"
-	replay "bb$x-v" g "$tmp/bb$x.pcap" --verify-checksums
 done
-for r in bbok bbcsum bbok-v; do
+replay bbcsum-v g "$tmp/bbcsum.pcap" --verify-checksums
+for r in bb200 bb481; do
 	sumcheck "$r" "100 < j['summary']['decrypted'] < 300 and j['summary']['drops'].get('l4_checksum', 0)==0"
+done
+for r in bbok bbcsum bb404; do
+	sumcheck "$r" "j['summary']['decrypted']==400 and j['summary']['drops'].get('l4_checksum', 0)==0"
 done
 sumcheck bbcsum-v "j['summary']['decrypted']==400 and j['summary']['drops']['l4_checksum']==1"
 check bbcsum-v "E$sfx" rk targets
+check bb404 "E$sfx" rk targets
 verify bbcsum-v
 python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["verify_checksums"] is True
 assert "verify_checksums" not in json.load(open(sys.argv[2]))' \

@@ -17,6 +17,7 @@ struct rec {
 	uint16_t status;
 	struct cap_media_pkt media;
 	bool tcp;
+	bool pkt; /* e->pkt != NULL */
 };
 
 static struct rec ev[512];
@@ -45,6 +46,7 @@ static void on_ev(void *ctx, const struct cap_event *e)
 	r->call = e->call ? e->call->id : 0;
 	r->changed = e->changed;
 	r->tcp = e->over_tcp;
+	r->pkt = e->pkt != NULL;
 	if (e->call) {
 		r->state = e->call->state;
 		r->end = e->call->end;
@@ -281,13 +283,19 @@ static void t_calls_udp(void)
 	CHECK(c->answer.media[0].packets == 2 && c->answer.media[0].rtcp == 1 &&
 	      c->offer.media[0].packets == 1);
 	CHECK(st.media_bound == 5 && st.media_rtcp == 2);
-	/* BYE ends; its 200 still belongs to the call; media still bound while lingering */
+	/* a BYE ends the call at its 2xx, not before (the media between the two still its):
+	 * the END first, with the 2xx's packet, then the 2xx's SIP event */
 	req("c1", "b2", 2, "BYE", NULL);
-	r = find(0, CAP_EV_CALL_END);
-	CHECK(r && r->end == CAP_END_BYE && c->state == CAP_CALL_ENDED);
+	CHECK(!find(0, CAP_EV_CALL_END) && c->state == CAP_CALL_CONFIRMED && c->bye_pending[0]);
+	m = n_ev;
+	rtp(4, B4, A4, 3456, 49170, 0, 3, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 1);
+	m = n_ev;
 	resp("c1", "b2", 2, "BYE", 200, NULL);
-	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 1 &&
-	      ev[n_ev - 1].status == 200);
+	r = find(0, CAP_EV_CALL_END);
+	CHECK(r && r->end == CAP_END_BYE && r->pkt && c->state == CAP_CALL_ENDED);
+	CHECK(n_ev == m + 2 && ev[m].type == CAP_EV_CALL_END && ev[n_ev - 1].type == CAP_EV_SIP &&
+	      ev[n_ev - 1].call == 1 && ev[n_ev - 1].status == 200);
 	/* linger over: freed, bindings gone; later media unbound */
 	now += 6ull * 1000000000ull;
 	rtp(4, A4, B4, 49170, 3456, 0, 3, 0x1111);
@@ -366,7 +374,7 @@ static void t_calls_tcp(void)
 		feed_ip(pkt, t_build_tcp(pkt, sizeof pkt, 6, t_ip6_dst, t_ip6_src, 5060, 5555, sb,
 					 0x08, msgbuf, (size_t)n));
 	}
-	CHECK(c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE);
+	CHECK(c->state == CAP_CALL_CONFIRMED && c->bye_pending[1]); /* (ends at its 2xx) */
 	CHECK(st.sip_tcp == 6 && st.tcp_streams == 2 && st.tcp_ooo == 1);
 	finish_calls();
 #undef FROM_A
@@ -679,6 +687,7 @@ static void t_calls_reinvite_rejected(void)
 	/* a re-INVITE pending when the call ends is dropped with it */
 	req("j1", "b", 6, "INVITE", sdp(4, "192.0.2.1", 5010, 0, "SEhI", NULL));
 	req("j1", "b", 7, "BYE", NULL);
+	resp("j1", "b", 7, "BYE", 200, NULL);
 	resp("j1", "b", 6, "INVITE", 200, NULL);
 	CHECK(c->state == CAP_CALL_ENDED && c->offer.media[0].port == 5008);
 	finish_calls();
@@ -1019,6 +1028,7 @@ static void t_calls_contested(void)
 	CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].call == 1 && ev[m + 1].call == 1);
 	/* the target ends and is freed: the endpoints fall back to the claim left */
 	req("tc", "b2", 2, "BYE", NULL);
+	resp("tc", "b2", 2, "BYE", 200, NULL);
 	now += 6ull * 1000000000ull;
 	m = n_ev;
 	rtp(4, A4, B4, 49170, 3456, 0, 4, 0x1111);
@@ -1370,6 +1380,7 @@ static void t_calls_claims_stress(void)
 	CHECK(last_call[1] && !last_call[1]->offer.media[0].bound &&
 	      st.drop[CAP_DROP_CALL_MEDIA] == 1 && cap_calls_bindings(calls) == 1);
 	req("x", "b", 2, "BYE", NULL);
+	resp("x", "b", 2, "BYE", 200, NULL);
 	now += 6ull * 1000000000ull;
 	rtp(4, B4, A4, 5000, 4001, 0, 1, 1);
 	CHECK(n_free == 5 && st.media_unbound == 1 && cap_calls_bindings(calls) == 1);
@@ -1465,6 +1476,7 @@ static void t_calls_expiry_caps(void)
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1);
 	CHECK(ev[n_ev - 1].type == CAP_EV_SIP && ev[n_ev - 1].call == 0);
 	req("p2", "x", 2, "BYE", NULL);
+	resp("p2", "x", 2, "BYE", 200, NULL);
 	req("p5", NULL, 1, "INVITE", NULL);
 	CHECK(cap_calls_count(calls) == 2 && st.drop[CAP_DROP_CALL_TABLE] == 1 && n_free == 2 &&
 	      st.calls_evicted == 1);
@@ -1590,7 +1602,7 @@ static void t_calls_csum(void)
 		CHECK(c && c->state == CAP_CALL_CONFIRMED && st.drop[CAP_DROP_L4_CSUM] == 0);
 		udp_csum = 2;
 		req("k1", "b2", 2, "BYE", NULL);
-		CHECK((find(0, CAP_EV_CALL_END) != NULL) == !verify);
+		CHECK(c->bye_pending[0] == !verify); /* (the BYE taken: its call ends at its 2xx) */
 		CHECK(st.drop[CAP_DROP_L4_CSUM] == (uint64_t)verify && st.sip == 3u + !verify);
 		if (verify) {
 			/* the media goes on, not checked (SRTP authenticates it); a BYE whose
@@ -1600,10 +1612,10 @@ static void t_calls_csum(void)
 			CHECK(find(0, CAP_EV_MEDIA) && c->state == CAP_CALL_CONFIRMED);
 			udp_csum = 3;
 			req("k1", "b2", 2, "BYE", NULL);
-			CHECK(!find(0, CAP_EV_CALL_END) && st.drop[CAP_DROP_L4_CSUM] == 2);
+			CHECK(!c->bye_pending[0] && st.drop[CAP_DROP_L4_CSUM] == 2);
 			udp_csum = 4;
 			req("k1", "b2", 2, "BYE", NULL);
-			CHECK(find(0, CAP_EV_CALL_END) && c->state == CAP_CALL_ENDED);
+			CHECK(c->bye_pending[0] && c->state == CAP_CALL_CONFIRMED);
 			CHECK(st.drop[CAP_DROP_L4_CSUM] == 2);
 		}
 		udp_csum = 0;
@@ -1675,15 +1687,83 @@ static void t_calls_keymgmt_choice(void)
 	}
 }
 
-/* What a BYE ends. A BYE whose CSeq is lower than the caller's last request's must be refused
- * with a 500 (RFC 3261 s12.2.2): the call goes on, and so does its interception; before, limf
- * ended it and its media went unbound. And a Call-ID is compared octet for octet (s20.8) also
- * past the 255 octets a call keeps: a BYE of a Call-ID that differs only there is another
- * dialog's (its peer answers 481), not this call's end. */
+/* What a BYE ends: the call, at its final answer (a 2xx, a 481 or a 408), not before. A BYE
+ * refused (one whose CSeq is lower than the caller's last request's must be, with a 500:
+ * RFC 3261 s12.2.2; a proxy answers 404 to one sent where no one is) ends nothing: the call goes
+ * on, and so does its interception; before, limf ended it at the BYE and its media went
+ * unbound. One whose answer never comes ends the call early_idle_ns after its last packet.
+ * And a Call-ID is compared octet for octet (s20.8) also past the 255 octets a call keeps: a
+ * BYE of a Call-ID that differs only there is another dialog's (its peer answers 481), not
+ * this call's end. */
 static void t_calls_bye_checked(void)
 {
 	char cid[320], other[320];
 	struct cap_call *c;
+	const struct rec *r;
+	size_t m;
+	start(NULL);
+	req("b0", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b0", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b0", "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	if (!c)
+		return;
+	/* the caller's BYE to a Request-URI a proxy does not know: the media goes on, the call's */
+	req("b0", "t1", 2, "BYE", NULL);
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 1 && c->bye_pending[0]);
+	resp("b0", "t1", 2, "BYE", 404, NULL);
+	m = n_ev;
+	now += 40ull * 1000000000ull; /* (past early_idle_ns: it is established again) */
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 1 && !c->bye_pending[0]);
+	CHECK(count(0, CAP_EV_CALL_END) == 0 && c->state == CAP_CALL_CONFIRMED);
+	/* the callee's BYE, answered 481 (the dialog is gone at the caller, s12.2.1.2) */
+	{
+		char b[512];
+		int n = snprintf(b, sizeof b,
+				 "BYE sip:alice@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP x\r\n"
+				 "From: <sip:bob@example.org>;tag=t1\r\n"
+				 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: b0\r\n"
+				 "CSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n");
+		udp(4, B4, A4, 5060, 5060, b, (size_t)n);
+		CHECK(c->bye_pending[1] && !c->bye_pending[0] && c->state == CAP_CALL_CONFIRMED);
+		n = snprintf(b, sizeof b,
+			     "SIP/2.0 481 Call Does Not Exist\r\nVia: SIP/2.0/UDP x\r\n"
+			     "From: <sip:bob@example.org>;tag=t1\r\n"
+			     "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: b0\r\n"
+			     "CSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n");
+		udp(4, A4, B4, 5060, 5060, b, (size_t)n);
+		r = find(0, CAP_EV_CALL_END);
+		CHECK(r && r->end == CAP_END_BYE && r->pkt && c->state == CAP_CALL_ENDED);
+	}
+	finish_calls();
+	/* a BYE whose answer never comes: the call ends early_idle_ns (32 s) after its last
+	 * packet, at that time (no packet: pkt NULL), as a BYE's end, not a timeout; while its
+	 * media goes on, it is no end */
+	start(NULL);
+	req("b9", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b9", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b9", "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	if (!c)
+		return;
+	req("b9", "t1", 2, "BYE", NULL);
+	for (int i = 0; i < 5; i++) {
+		now += 20ull * 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)(1 + i), 0x1111);
+	}
+	CHECK(count(0, CAP_EV_CALL_END) == 0 && ev[n_ev - 1].type == CAP_EV_MEDIA &&
+	      ev[n_ev - 1].call == 1);
+	now += 31ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && c->state == CAP_CALL_CONFIRMED);
+	now += 2ull * 1000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 1 && c->state == CAP_CALL_ENDED);
+	r = find(0, CAP_EV_CALL_END);
+	CHECK(r && r->end == CAP_END_BYE && !r->pkt && c->end_ns == now);
+	CHECK(st.calls_timeout == 0 && st.calls_ended == 1);
+	finish_calls();
 	start(NULL);
 	req("b1", NULL, 5, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
 	resp("b1", "t1", 5, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
@@ -1694,6 +1774,7 @@ static void t_calls_bye_checked(void)
 	resp("b1", "t1", 0, "BYE", 500, NULL);
 	CHECK(c && c->state == CAP_CALL_CONFIRMED && count(0, CAP_EV_CALL_END) == 0);
 	req("b1", "t1", 6, "BYE", NULL);
+	resp("b1", "t1", 6, "BYE", 200, NULL);
 	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE &&
 	      count(0, CAP_EV_CALL_END) == 1);
 	finish_calls();
@@ -1725,6 +1806,7 @@ static void t_calls_bye_checked(void)
 	resp(other, "t1", 2, "BYE", 481, NULL);
 	CHECK(c && c->state == CAP_CALL_CONFIRMED && count(0, CAP_EV_CALL_END) == 0);
 	req(cid, "t1", 3, "BYE", NULL);
+	resp(cid, "t1", 3, "BYE", 200, NULL);
 	CHECK(c && c->state == CAP_CALL_ENDED && count(0, CAP_EV_CALL_END) == 1);
 	finish_calls();
 }
