@@ -1121,6 +1121,11 @@ static bool parse_sdp(struct cap_calls *c)
 
 /* ------------------------------------------------------------------ SIP */
 
+static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, a->family == 6 ? sizeof a->a : 4) == 0;
+}
+
 static bool is_method(const struct cap_sip_msg *m, const char *name)
 {
 	return m->is_request ? cap_str_eq(m->method, name) : cap_str_eq(m->cseq_method, name);
@@ -1226,24 +1231,31 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	if (ch)
 		emit_call(c, CAP_EV_CALL_UPDATE, x, p, ts, ch);
 	/* endings. A BYE ends the call at its final answer, not at once: one its peer refuses
-	 * (out of order, RFC 3261 s12.2.2; sent to a Request-URI that a proxy answers 404) ends
-	 * nothing, and a party that sent one (before, an end) had the rest of its media go
-	 * unbound, not decrypted. (A CSeq limf saw may be of a request that never reached the
-	 * peer: a stale BYE waits for its answer too.) */
+	 * (out of order, RFC 3261 s12.2.2; sent to a Request-URI that a proxy answers 404 or,
+	 * after Timer F, 408) ends nothing, and a party that sent one (before, an end) had the
+	 * rest of its media go unbound, not decrypted. The answer is the one to the BYE seen
+	 * (its sender, CSeq, and the address it went to as the response's source: at one point
+	 * on the path a response comes back the way its request went), so that a response the
+	 * peer's stack discards (a 200 OK to no BYE, sent by a party) ends nothing either. */
 	if (m->is_request && cap_str_eq(m->method, "BYE")) {
 		unsigned d = from_caller ? 0 : 1;
 		if (x->state != CAP_CALL_ENDED) {
 			x->bye_pending[d] = true;
 			x->bye_cseq[d] = m->cseq;
+			if (p)
+				x->bye_dst[d] = p->dst;
 			relist(c, x);
 		}
 	} else if (!m->is_request && is_method(m, "BYE") && m->status >= 200) {
 		unsigned d = req_side == SIDE_OFFER ? 0 : 1;
-		if (m->status < 300 || m->status == 481 || m->status == 408) {
-			call_end(c, x, CAP_END_BYE, p, ts); /* (also when the BYE was not seen) */
-		} else if (x->bye_pending[d] && m->cseq == x->bye_cseq[d]) {
-			x->bye_pending[d] = false;
-			relist(c, x);
+		if (x->bye_pending[d] && m->cseq == x->bye_cseq[d] &&
+		    (!p || addr_eq(&p->src, &x->bye_dst[d]))) {
+			if (m->status < 300 || m->status == 481) {
+				call_end(c, x, CAP_END_BYE, p, ts);
+			} else {
+				x->bye_pending[d] = false;
+				relist(c, x);
+			}
 		}
 	} else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
 		/* RFC 3261 s9.1: a CANCEL only asks; a 2xx that crosses it still establishes

@@ -645,11 +645,13 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * Non-INVITE dialogs (REGISTER, OPTIONS, MESSAGE...) give SIP events with no call.
  *
  * State: INVITE -> PROCEEDING (1xx) -> ACCEPTED (2xx) -> CONFIRMED (ACK) -> ENDED. ENDED
- * comes from a BYE at its final answer: a 2xx, or a 481 or 408 (RFC 3261 s12.2.1.2: the
- * dialog is gone); an error other than those leaves the call as it was (a BYE limf saw may
- * never have reached the peer, or be one it must refuse: out of order, s12.2.2), and when no
- * final answer comes the call ends (CAP_END_BYE) early_idle_ns after its last packet (a BYE
- * whose media goes on is no end); also from a final error (300-699) to the initial
+ * comes from a BYE at its final answer (the response to that BYE: its sender's From tag,
+ * its CSeq, from the address the BYE went to): a 2xx, or a 481 (the dialog is gone); an
+ * error other than those (a 408 too: after Timer F, the peer never got it) leaves the call as
+ * it was (a BYE limf saw may never reach the peer, or be one it must refuse: out of order,
+ * RFC 3261 s12.2.2), and a response to no BYE seen ends nothing. When no answer comes, the
+ * call ends (CAP_END_BYE, at that time) min(early_idle_ns, idle_ns) after its last packet: a
+ * BYE whose media goes on is no end. ENDED also comes from a final error (300-699) to the initial
  * INVITE (CAP_END_CANCEL when a CANCEL came before it, else CAP_END_REJECTED; it also ends
  * the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
@@ -666,14 +668,14 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * pick-up not yet answered; see "Media") all go to make room, else those of the least
  * recently active established call not held (stats media_evicted, for a call not ended; an
  * early call binds again when it is answered; media that comes to the endpoints it alone
- * claimed before they are bound again is counted media_lost). A CANCEL
- * alone ends nothing:
- * a 2xx that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (late
- * 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in an established
- * dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC 3261 s14.1: a
- * rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE replace the
- * previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a final error
- * (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound as before. One
+ * claimed before they are bound again is counted media_lost). A CANCEL alone ends nothing: a 2xx
+ * that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (a
+ * retransmitted 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in
+ * an established dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC
+ * 3261 s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
+ * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
+ * final error (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound as
+ * before. One
  * re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
@@ -809,11 +811,12 @@ struct cap_call {
 	struct cap_call *hnext, *lprev, *lnext;
 	uint32_t reinv_cseq[2]; /* last re-INVITE CSeq from the caller [0] / callee [1] */
 	bool bye_pending[2];    /* a BYE from the caller [0] / callee [1] without a final answer */
-	uint32_t bye_cseq[2];   /* (its CSeq: an error to it leaves the call as it was) */
+	uint32_t bye_cseq[2];   /* (its CSeq, and the address it was sent to: its answer's */
+	struct cap_addr bye_dst[2]; /* source) */
 	bool linger;
-	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
-	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
-	uint8_t lst;       /* the list it is in (by state: early, ringing, established, ended) */
+	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool pickup;    /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
+	uint8_t lst; /* the list it is in (by state: early, ringing, established, closing, ended) */
 	uint64_t lseq;     /* when it was last appended to its list (the order across lists) */
 	uint32_t n_claims; /* claims on media endpoints it holds */
 	bool in_blist;     /* in the list of weak claims (evicted first when the table is full) */

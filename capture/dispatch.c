@@ -565,8 +565,10 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 
 /* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
  * (group call, GMK distribution), else its Call-ID's. *pin_h: the pinned dialog's Call-ID
- * hash, else 0. A 2xx to a BYE ends the pin (PIN_LINGER_NS later); a BYE its peer refused
- * (out of order, another dialog's) ends neither the call (calls.c) nor its pin. */
+ * hash, else 0. A 2xx to a BYE ends the pin (PIN_LINGER_NS later); a BYE alone ends neither
+ * the call (calls.c: it waits for the BYE's answer) nor its pin. (A 481, which ends the call,
+ * leaves the pin to PIN_IDLE_NS: a pin ended early would send the rest of a call that goes
+ * on to another worker.) */
 static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
 			  uint64_t *pin_h)
 {

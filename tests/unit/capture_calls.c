@@ -1739,6 +1739,32 @@ static void t_calls_bye_checked(void)
 		CHECK(r && r->end == CAP_END_BYE && r->pkt && c->state == CAP_CALL_ENDED);
 	}
 	finish_calls();
+	/* only the answer to the BYE seen ends the call: not a 200 OK to no BYE (one a party
+	 * sends, that the peer's stack discards), nor one of another CSeq, nor one from another
+	 * address than the BYE went to (a response comes back the way its request went); a 408
+	 * (a proxy's, after Timer F: the peer never got the BYE) leaves the call as it was */
+	start(NULL);
+	req("b8", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b8", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b8", "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	if (!c)
+		return;
+	resp("b8", "t1", 5, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && !c->bye_pending[0]);
+	req("b8", "t1", 6, "BYE", NULL);
+	resp("b8", "t1", 5, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && c->bye_pending[0]);
+	udp(4, C4, A4, 5060, 5060, msgbuf, sip("SIP/2.0 200 OK", "b8", "a1", "t1", 6, "BYE", NULL));
+	CHECK(c->state == CAP_CALL_CONFIRMED && c->bye_pending[0]);
+	resp("b8", "t1", 6, "BYE", 408, NULL);
+	CHECK(c->state == CAP_CALL_CONFIRMED && !c->bye_pending[0] &&
+	      count(0, CAP_EV_CALL_END) == 0);
+	req("b8", "t1", 7, "BYE", NULL);
+	resp("b8", "t1", 7, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE &&
+	      count(0, CAP_EV_CALL_END) == 1);
+	finish_calls();
 	/* a BYE whose answer never comes: the call ends early_idle_ns (32 s) after its last
 	 * packet, at that time (no packet: pkt NULL), as a BYE's end, not a timeout; while its
 	 * media goes on, it is no end */
