@@ -51,8 +51,9 @@ test-bins: $(TEST_BINS) $(REPLAY_BINS) $(BUILD)/limf
 # The tests run against a private PostgreSQL cluster under $(BUILD)/pg (STYLE.md rule 23),
 # started fresh before and stopped after, also when a test fails.
 test: test-bins
-	BUILD=$(BUILD) scripts/pg-test.sh run $(BUILD)/pg scripts/run-tests.sh $(TEST_BINS) -- $(FUZZ_ENTRIES)
+	BUILD=$(BUILD) LIMF_T_SAN=$(SAN) scripts/pg-test.sh run $(BUILD)/pg scripts/run-tests.sh $(TEST_BINS) -- $(FUZZ_ENTRIES)
 
+# (the suites' one-thread reruns, /workers1, are left to make test: see run-tests.sh)
 check-asan asan:
 	$(MAKE) BUILD=build-asan SAN=1 test
 
