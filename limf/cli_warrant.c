@@ -202,6 +202,9 @@ static void text_warrant(const struct wr_warrant *w, const struct susp_list *sp)
 	}
 }
 
+/* LIIDs one suspend, resume or revoke takes: a case's warrants at once, in one connection */
+#define W_MAX_LIIDS 1024
+
 /* Options of add and modify. */
 struct w_opts {
 	const char *liid, *authority, *ref, *country, *from, *to, *scope, *delivery, *reason;
@@ -210,7 +213,9 @@ struct w_opts {
 	const char *xid[WR_MAX_XIDS], *del_xid[WR_MAX_XIDS];
 	size_t n_xid, n_del_xid;
 	bool json, all;
-	const char *pos; /* the positional LIID */
+	const char *pos; /* the positional LIID (the first, for suspend, resume and revoke) */
+	const char *lids[W_MAX_LIIDS]; /* every positional LIID, pos the first */
+	size_t n_lids;
 };
 
 static int parse_w_opts(int argc, char **argv, struct w_opts *o)
@@ -238,7 +243,12 @@ static int parse_w_opts(int argc, char **argv, struct w_opts *o)
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-") == 0)
 			return -1;
-	return limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], &o->pos, 1);
+	if (limf_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], o->lids, W_MAX_LIIDS))
+		return -1;
+	while (o->n_lids < W_MAX_LIIDS && o->lids[o->n_lids])
+		o->n_lids++;
+	o->pos = o->lids[0];
+	return 0;
 }
 
 static int parse_time_opt(const char *name, const char *s, int64_t *t)
@@ -438,18 +448,27 @@ static int w_status(struct wr_db *db, const struct w_opts *o, enum wr_status to)
 	if (!o->pos || o->liid || o->n_add || o->n_del || o->authority || o->ref || o->country ||
 	    o->from || o->to || o->scope || o->delivery || o->n_xid || o->n_del_xid || o->json ||
 	    o->all) {
-		fprintf(stderr, "usage: limf warrant suspend|resume LIID [--reason R]\n"
-				"       limf warrant revoke LIID --reason R\n");
+		fprintf(stderr, "usage: limf warrant suspend|resume LIID... [--reason R]\n"
+				"       limf warrant revoke LIID... --reason R\n");
 		return 2;
 	}
 	if (to == WR_REVOKED && (!o->reason || !o->reason[0])) {
 		fprintf(stderr, "limf: revoke needs --reason\n");
 		return 2;
 	}
-	enum lim_err rc = wr_warrant_set_status(db, o->pos, to, o->reason);
-	if (rc != LIM_OK)
-		return db_error(db, rc);
-	printf("%s warrant %s\n", verbs[to], o->pos);
+	/* several: each in turn, each with its own audit row; the first that fails stops the
+	 * rest, and the message names it (those before it are done, as printed) */
+	for (size_t i = 0; i < o->n_lids; i++) {
+		enum lim_err rc = wr_warrant_set_status(db, o->lids[i], to, o->reason);
+		if (rc != LIM_OK) {
+			if (o->n_lids > 1)
+				fprintf(stderr, "limf: warrant %s (%zu of %zu): not %s%s\n",
+					o->lids[i], i + 1, o->n_lids, verbs[to],
+					i + 1 < o->n_lids ? ", nor any after it" : "");
+			return db_error(db, rc);
+		}
+		printf("%s warrant %s\n", verbs[to], o->lids[i]);
+	}
 	return 0;
 }
 
@@ -567,7 +586,7 @@ static void warrant_usage(FILE *f)
 		"      [--xid UUID]... [--remove-xid UUID]...\n"
 		"XID: the X1/X2/X3 task identifier (ETSI TS 103 221), a UUID unique among "
 		"warrants.\n"
-		"  suspend LIID [--reason R]    resume LIID    revoke LIID --reason R\n"
+		"  suspend LIID... [--reason R]   resume LIID...   revoke LIID... --reason R\n"
 		"Times are ISO 8601 with a zone; validity is [from, to). list and show print UTC;\n"
 		"a time stored as infinity/-infinity (by hand, before schema version 4) prints as\n"
 		"the string infinity (open-ended) or -infinity (since always), in --json too.\n");
@@ -597,6 +616,11 @@ int limf_cmd_warrant(int argc, char **argv)
 	    strcmp(cmd, "modify") && strcmp(cmd, "suspend") && strcmp(cmd, "resume") &&
 	    strcmp(cmd, "revoke")) {
 		warrant_usage(stderr);
+		return 2;
+	}
+	if (o.n_lids > 1 && strcmp(cmd, "suspend") && strcmp(cmd, "resume") &&
+	    strcmp(cmd, "revoke")) {
+		warrant_usage(stderr); /* (one LIID: show, modify) */
 		return 2;
 	}
 	if (open_db(conn, &db))

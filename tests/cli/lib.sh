@@ -223,19 +223,21 @@ warrant() {
 }
 # many_warrants add|revoke PREFIX N: 8 warrants (warrant) on each of N targets, target T
 # sip:many<T>-$sfx@example.org, LIIDs PREFIX-T-1..8 (a call carries 8 LIIDs at most); or
-# their revocation
+# their revocation (one `limf warrant revoke` of them all)
 many_warrants() {
-	local t i
+	local t i l=()
 	for t in $(seq "$3"); do
 		for i in $(seq 8); do
 			if [ "$1" = add ]; then
 				warrant "$2-$t-$i" "sip:many$t-$sfx@example.org" || bad "warrant add $2-$t-$i"
 			else
-				"$limf" warrant revoke "$2-$t-$i" --reason "test: done" >/dev/null ||
-					bad "revoke $2-$t-$i"
+				l+=("$2-$t-$i")
 			fi
 		done
 	done
+	if [ "$1" != add ]; then
+		"$limf" warrant revoke "${l[@]}" --reason "test: done" >/dev/null || bad "revoke $2-*"
+	fi
 }
 # many_calls OUT T0 STEP DUR TARGET...: a 1-call capture of each many_warrants TARGET (the
 # caller; callee sip:mo$sfx@example.org) starting STEP s after the one before (the first at

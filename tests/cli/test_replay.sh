@@ -1052,11 +1052,11 @@ if [ -w /dev/full ]; then
 		expect 0 "verify-full${n%:*}" "$limf" verify "$tmp/ev-full${n%:*}"
 	done
 fi
+revoke=()
 for t in 1 2 3 4 5 6 7 8 9; do
-	for i in $(seq 8); do
-		"$limf" warrant revoke "N$sfx-$t-$i" --reason "test: done" >/dev/null || bad "revoke N$t-$i"
-	done
+	for i in $(seq 8); do revoke+=("N$sfx-$t-$i"); done
 done
+"$limf" warrant revoke "${revoke[@]}" --reason "test: done" >/dev/null || bad "revoke N$sfx-*"
 
 # ---- the largest packets. An SRTP datagram as large as IPv4 carries (65535 octets with the
 # IP header) is reassembled from its fragments, decrypted whole, and written to cc.pcap as a

@@ -370,6 +370,34 @@ for o in "--scope iri" "--delivery d9" "--ref R9" "--country FR" "--json"; do
 done
 expect 0 status-opt-none "$limf" warrant show "$L-X" --json
 pyjson status-opt-none "j['status']=='active'"
+# several LIIDs at once (a case's warrants, in one connection): each in turn with its own audit
+# row; the first that fails stops the rest and is named; show and modify take one
+for k in 1 2 3 4; do
+	expect 0 "multi-add-$k" "$limf" warrant add --liid "$L-M$k" --authority A --ref R \
+		--country FR --from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri \
+		--delivery d --target "tel:+3370000000$k"
+done
+expect 2 multi-show "$limf" warrant show "$L-M1" "$L-M2"
+expect 2 multi-modify "$limf" warrant modify "$L-M1" "$L-M2" --scope iri+cc
+expect 0 multi-suspend "$limf" warrant suspend "$L-M3" "$L-M4" --reason "both paused"
+has multi-suspend "^suspended warrant $L-M4$"
+expect 0 multi-resume "$limf" warrant resume "$L-M3" "$L-M4"
+expect 1 multi-revoke "$limf" warrant revoke "$L-M1" "$L-M2" "$L-nope" "$L-M3" --reason "case closed"
+has multi-revoke "^revoked warrant $L-M2$"
+has multi-revoke "warrant $L-nope (3 of 4): not revoked, nor any after it"
+hasnt multi-revoke "revoked warrant $L-M3"
+for k in 1 2 3 4; do
+	expect 0 "multi-show-$k" "$limf" warrant show "$L-M$k" --json
+	if [ $k -le 2 ]; then
+		pyjson "multi-revoked-$k" "j['status']=='revoked' and j['reason']=='case closed'"
+	else
+		pyjson "multi-active-$k" "j['status']=='active' and len(j['suspensions'])==1"
+	fi
+done
+expect 0 multi-audit "$limf" audit list --json
+pyjson multi-audit "sorted(r['liid'] for r in j if r['action']=='warrant.revoke' and r['liid'].startswith('$L-M'))==['$L-M1','$L-M2']"
+pyjson multi-audit "sorted(r['liid'] for r in j if r['action']=='warrant.suspend' and r['liid'].startswith('$L-M'))==['$L-M3','$L-M4']"
+expect 0 multi-revoke-rest "$limf" warrant revoke "$L-M3" "$L-M4" --reason "case closed"
 # C1 control characters (U+0080..U+009F as UTF-8: CSI is U+009B) are not printable text: a
 # terminal could take them for escapes when another operator's `warrant show` prints them
 expect 1 c1-authority "$limf" warrant add --liid "$L-C1" --authority "$(printf 'A\302\2332J')" \
