@@ -794,9 +794,10 @@ static void call_free(struct cap_calls *c, struct cap_call *x, bool events, uint
 	free(x);
 }
 
-/* Ends an open call (event) and moves it to the linger list. */
-static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end why,
-		     const struct cap_pkt *p, uint64_t ts)
+/* Ends an open call at ts (event) and moves it to the linger list, its linger_ns counted from
+ * now (>= ts: the list stays in the order of its deadlines). */
+static void call_end_at(struct cap_calls *c, struct cap_call *x, enum cap_call_end why,
+			const struct cap_pkt *p, uint64_t ts, uint64_t now)
 {
 	if (x->state == CAP_CALL_ENDED)
 		return;
@@ -809,10 +810,17 @@ static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end 
 	lru_unlink(c, x);
 	x->linger = true;
 	x->lst = L_LINGER;
-	x->last_ns = ts;
+	x->last_ns = now;
 	lru_append(c, x);
 	bsync(c, x);
 	emit_call(c, CAP_EV_CALL_END, x, p, ts, 0);
+}
+
+/* Ends an open call at ts, the time of what ended it. */
+static void call_end(struct cap_calls *c, struct cap_call *x, enum cap_call_end why,
+		     const struct cap_pkt *p, uint64_t ts)
+{
+	call_end_at(c, x, why, p, ts, ts);
 }
 
 /* RFC 4028 s4: "Session-Expires" (compact "x") = delta-seconds *(";" se-params). An INVITE or
@@ -1632,8 +1640,13 @@ size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 	if (now_ns == 0)
 		return 0;
 	while ((x = oldest(c, L_INVITED, L_LINGER - 1, NULL, now_ns))) {
-		/* (a BYE whose final answer never came: its call ended with it) */
-		call_end(c, x, x->lst == L_CLOSING ? CAP_END_BYE : CAP_END_TIMEOUT, NULL, now_ns);
+		/* ended at its deadline (its last packet and its list's idle time), not at now_ns:
+		 * a replay expires calls at the next packet's time, which in a sparse capture
+		 * came hours later, and the call's end (its IRI END, the manifest's "end") said
+		 * so. (A BYE whose final answer never came: its call ended with it.) */
+		uint64_t at = x->last_ns + c->idle[x->lst];
+		call_end_at(c, x, x->lst == L_CLOSING ? CAP_END_BYE : CAP_END_TIMEOUT, NULL,
+			    at < now_ns ? at : now_ns, now_ns);
 		n++;
 	}
 	while ((x = oldest(c, L_LINGER, L_LINGER, NULL, now_ns)))

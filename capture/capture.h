@@ -941,7 +941,8 @@ void cap_calls_feed(struct cap_calls *c, const struct cap_pkt *p, uint64_t now_n
 void cap_calls_feed_sip(struct cap_calls *c, const struct cap_pkt *p, const uint8_t *msg,
 			size_t len, uint64_t now_ns);
 /* Ends calls idle since before now_ns - idle_ns and frees lingering ones past linger_ns;
- * returns how many calls ended. */
+ * returns how many calls ended. A call ends at its deadline (its last packet's time and its
+ * idle time: end_ns, CAP_EV_CALL_END's ts_ns), not at now_ns. */
 size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns);
 /* End of input: every open call ends (CAP_END_FLUSH), every call is freed (with events), every
  * TCP stream dropped. */

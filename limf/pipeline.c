@@ -205,7 +205,7 @@ struct pcall {
 	size_t n_km;
 	struct km_rec *km;
 	uint64_t media_undecrypted;
-	bool end_pending; /* ended by BYE: END IRI on its final response */
+	bool end_pending; /* ended by a BYE's answer: END IRI on it (the next event) */
 	/* the parties of its positive decision (its SIP headers' and those of the I_MESSAGEs it
 	 * carried then), and those its I_MESSAGEs named since (more_parties):
 	 * limf_pipe_recheck's and join_start's */
@@ -3382,7 +3382,7 @@ static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	if (!pc->intercept)
 		return;
 	if (pc->end_pending && !m->is_request && m->status >= 200 &&
-	    (cap_str_eq(m->cseq_method, "BYE") || cap_str_eq(m->cseq_method, "CANCEL")))
+	    cap_str_eq(m->cseq_method, "BYE"))
 		end = true;
 	if ((ev->call->end == CAP_END_REJECTED || ev->call->end == CAP_END_CANCEL) &&
 	    !m->is_request && m->status >= 300 && cap_str_eq(m->cseq_method, "INVITE"))
@@ -3454,7 +3454,9 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 	if (pc->intercept) {
 		struct limf_iri iri;
 		emit_pending_km(p, pc, ev->call);
-		/* a BYE whose final response never came */
+		/* (each end writes its END in on_end, or on_sip at the BYE's answer that ended
+		 * the call, which follows at once: this one, once per LIID like those, is for
+		 * a call freed otherwise) */
 		memset(&iri, 0, sizeof iri);
 		iri.kind = LIMF_IRI_CALLEND;
 		iri.ts_ns = ev->ts_ns;

@@ -18,6 +18,7 @@ struct rec {
 	struct cap_media_pkt media;
 	bool tcp;
 	bool pkt; /* e->pkt != NULL */
+	uint64_t ts;
 };
 
 static struct rec ev[512];
@@ -47,6 +48,7 @@ static void on_ev(void *ctx, const struct cap_event *e)
 	r->changed = e->changed;
 	r->tcp = e->over_tcp;
 	r->pkt = e->pkt != NULL;
+	r->ts = e->ts_ns;
 	if (e->call) {
 		r->state = e->call->state;
 		r->end = e->call->end;
@@ -1766,7 +1768,7 @@ static void t_calls_bye_checked(void)
 	      count(0, CAP_EV_CALL_END) == 1);
 	finish_calls();
 	/* a BYE whose answer never comes: the call ends early_idle_ns (32 s) after its last
-	 * packet, at that time (no packet: pkt NULL), as a BYE's end, not a timeout; while its
+	 * packet (no packet: pkt NULL), as a BYE's end, not a timeout; while its
 	 * media goes on, it is no end */
 	start(NULL);
 	req("b9", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
@@ -1787,8 +1789,24 @@ static void t_calls_bye_checked(void)
 	now += 2ull * 1000000000ull;
 	CHECK(cap_calls_expire(calls, now) == 1 && c->state == CAP_CALL_ENDED);
 	r = find(0, CAP_EV_CALL_END);
-	CHECK(r && r->end == CAP_END_BYE && !r->pkt && c->end_ns == now);
+	/* (at its deadline, the last packet and 32 s, not when the expiry ran) */
+	CHECK(r && r->end == CAP_END_BYE && !r->pkt && c->end_ns == now - 1000000000ull);
 	CHECK(st.calls_timeout == 0 && st.calls_ended == 1);
+	finish_calls();
+	/* an idle call's end is its deadline too when the expiry runs hours later (a replay
+	 * expires at the next packet's time): last packet + idle_ns (300 s), not that time */
+	start(NULL);
+	req("b7", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("b7", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("b7", "t1", 1, "ACK", NULL);
+	{
+		uint64_t ack = now; /* (the ACK's capture time: feed_ip's) */
+		now += 7200ull * 1000000000ull;
+		CHECK(cap_calls_expire(calls, now) == 1);
+		r = find(0, CAP_EV_CALL_END);
+		CHECK(r && r->end == CAP_END_TIMEOUT && st.calls_timeout == 1 &&
+		      r->ts == ack + 300ull * 1000000000ull);
+	}
 	finish_calls();
 	start(NULL);
 	req("b1", NULL, 5, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
