@@ -1689,6 +1689,30 @@ static void t_calls_keymgmt_choice(void)
 	}
 }
 
+/* A new table holding one answered call (INVITE, 200 OK, ACK; caller A4, callee B4, To tag t1)
+ * of Call-ID cid; NULL when it failed (checked). */
+static struct cap_call *answered(const char *cid)
+{
+	start(NULL);
+	req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp(cid, "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req(cid, "t1", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_CONFIRMED);
+	return last_call[1];
+}
+
+/* In msgbuf: the callee's BYE (CSeq 9, its tag t1) of call cid, or a response to it, with start
+ * line start; returns its length. */
+static size_t callee_bye(const char *start, const char *cid)
+{
+	int n = snprintf(msgbuf, sizeof msgbuf,
+			 "%s\r\nVia: SIP/2.0/UDP x\r\nFrom: <sip:bob@example.org>;tag=t1\r\n"
+			 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: %s\r\n"
+			 "CSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n",
+			 start, cid);
+	return (size_t)n;
+}
+
 /* What a BYE ends: the call, at its final answer (a 2xx, a 481 or a 408), not before. A BYE
  * refused (one whose CSeq is lower than the caller's last request's must be, with a 500:
  * RFC 3261 s12.2.2; a proxy answers 404 to one sent where no one is) ends nothing: the call goes
@@ -1703,11 +1727,7 @@ static void t_calls_bye_checked(void)
 	struct cap_call *c;
 	const struct rec *r;
 	size_t m;
-	start(NULL);
-	req("b0", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-	resp("b0", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-	req("b0", "t1", 1, "ACK", NULL);
-	c = last_call[1];
+	c = answered("b0");
 	if (!c)
 		return;
 	/* the caller's BYE to a Request-URI a proxy does not know: the media goes on, the call's */
@@ -1722,34 +1742,17 @@ static void t_calls_bye_checked(void)
 	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 1 && !c->bye_pending[0]);
 	CHECK(count(0, CAP_EV_CALL_END) == 0 && c->state == CAP_CALL_CONFIRMED);
 	/* the callee's BYE, answered 481 (the dialog is gone at the caller, s12.2.1.2) */
-	{
-		char b[512];
-		int n = snprintf(b, sizeof b,
-				 "BYE sip:alice@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP x\r\n"
-				 "From: <sip:bob@example.org>;tag=t1\r\n"
-				 "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: b0\r\n"
-				 "CSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n");
-		udp(4, B4, A4, 5060, 5060, b, (size_t)n);
-		CHECK(c->bye_pending[1] && !c->bye_pending[0] && c->state == CAP_CALL_CONFIRMED);
-		n = snprintf(b, sizeof b,
-			     "SIP/2.0 481 Call Does Not Exist\r\nVia: SIP/2.0/UDP x\r\n"
-			     "From: <sip:bob@example.org>;tag=t1\r\n"
-			     "To: <sip:alice@example.org>;tag=a1\r\nCall-ID: b0\r\n"
-			     "CSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n");
-		udp(4, A4, B4, 5060, 5060, b, (size_t)n);
-		r = find(0, CAP_EV_CALL_END);
-		CHECK(r && r->end == CAP_END_BYE && r->pkt && c->state == CAP_CALL_ENDED);
-	}
+	udp(4, B4, A4, 5060, 5060, msgbuf, callee_bye("BYE sip:alice@192.0.2.1 SIP/2.0", "b0"));
+	CHECK(c->bye_pending[1] && !c->bye_pending[0] && c->state == CAP_CALL_CONFIRMED);
+	udp(4, A4, B4, 5060, 5060, msgbuf, callee_bye("SIP/2.0 481 Call Does Not Exist", "b0"));
+	r = find(0, CAP_EV_CALL_END);
+	CHECK(r && r->end == CAP_END_BYE && r->pkt && c->state == CAP_CALL_ENDED);
 	finish_calls();
 	/* only the answer to the BYE seen ends the call: not a 200 OK to no BYE (one a party
 	 * sends, that the peer's stack discards), nor one of another CSeq, nor one from another
 	 * address than the BYE went to (a response comes back the way its request went); a 408
 	 * (a proxy's, after Timer F: the peer never got the BYE) leaves the call as it was */
-	start(NULL);
-	req("b8", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-	resp("b8", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-	req("b8", "t1", 1, "ACK", NULL);
-	c = last_call[1];
+	c = answered("b8");
 	if (!c)
 		return;
 	resp("b8", "t1", 5, "BYE", 200, NULL);
@@ -1770,11 +1773,7 @@ static void t_calls_bye_checked(void)
 	/* a BYE whose answer never comes: the call ends early_idle_ns (32 s) after its last
 	 * packet (no packet: pkt NULL), as a BYE's end, not a timeout; while its
 	 * media goes on, it is no end */
-	start(NULL);
-	req("b9", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-	resp("b9", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-	req("b9", "t1", 1, "ACK", NULL);
-	c = last_call[1];
+	c = answered("b9");
 	if (!c)
 		return;
 	req("b9", "t1", 2, "BYE", NULL);
@@ -1795,10 +1794,7 @@ static void t_calls_bye_checked(void)
 	finish_calls();
 	/* an idle call's end is its deadline too when the expiry runs hours later (a replay
 	 * expires at the next packet's time): last packet + idle_ns (300 s), not that time */
-	start(NULL);
-	req("b7", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
-	resp("b7", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
-	req("b7", "t1", 1, "ACK", NULL);
+	(void)answered("b7");
 	{
 		uint64_t ack = now; /* (the ACK's capture time: feed_ip's) */
 		now += 7200ull * 1000000000ull;
