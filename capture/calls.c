@@ -14,8 +14,7 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
  * dialogs whose Session-Expires asks for more: see est_tier), ended calls (linger_ns, from
  * their end). One idle time per list keeps each list sorted by its deadline. */
 #define EST_TIERS 6
-/* (L_CLOSING: a BYE without its final answer yet) */
-enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_CLOSING = L_EST + EST_TIERS, L_LINGER, NLISTS };
+enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
 enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 #define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
 /* What oldest_unheld looks for: any call, one with claims (bindings to give up) */
@@ -144,8 +143,6 @@ enum lim_err cap_calls_new(const struct cap_calls_limits *l, struct cap_stats *s
 			v = l->session_max_ns;
 		c->idle[L_EST + k] = v > l->idle_ns ? v : l->idle_ns;
 	}
-	/* a BYE's answer comes within Timer F (64*T1, 32 s), as an early call's first one */
-	c->idle[L_CLOSING] = c->idle[L_INVITED];
 	c->idle[L_LINGER] = l->linger_ns;
 	cap_hkey_init(&c->hkey, l->hash_seed);
 	c->st = st;
@@ -308,7 +305,7 @@ static bool bevict(struct cap_calls *c, const struct cap_call *keep)
 	if (v && (v == keep || v->held))
 		v = NULL;
 	if (!v) /* no weak claim: an established call's the caller does not hold (an audit) */
-		v = oldest_unheld(c, L_EST, L_CLOSING, keep, W_CLAIMS);
+		v = oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_CLAIMS);
 	if (!v)
 		return false;
 	if (call_rank(v) > 0) {
@@ -627,8 +624,6 @@ static uint8_t list_of(const struct cap_call *x)
 {
 	if (x->linger)
 		return L_LINGER;
-	if (x->bye_pending[0] || x->bye_pending[1])
-		return L_CLOSING;
 	if (x->state == CAP_CALL_INVITED)
 		return L_INVITED;
 	if (x->state == CAP_CALL_PROCEEDING)
@@ -853,7 +848,7 @@ static struct cap_call *unheld_victim(const struct cap_calls *c, const struct ca
 	if ((x = oldest_unheld(c, L_INVITED, L_INVITED, keep, W_ANY)) ||
 	    (x = oldest_unheld(c, L_PROCEEDING, L_PROCEEDING, keep, W_ANY)))
 		return x;
-	return oldest_unheld(c, L_EST, L_CLOSING, keep, W_ANY);
+	return oldest_unheld(c, L_EST, L_EST + EST_TIERS - 1, keep, W_ANY);
 }
 
 static void call_evict(struct cap_calls *c, struct cap_call *x, uint64_t ts)
@@ -1252,7 +1247,6 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			x->bye_cseq[d] = m->cseq;
 			if (p)
 				x->bye_dst[d] = p->dst;
-			relist(c, x);
 		}
 	} else if (!m->is_request && is_method(m, "BYE") && m->status >= 200) {
 		unsigned d = req_side == SIDE_OFFER ? 0 : 1;
@@ -1262,7 +1256,6 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 				call_end(c, x, CAP_END_BYE, p, ts);
 			} else {
 				x->bye_pending[d] = false;
-				relist(c, x);
 			}
 		}
 	} else if (m->is_request && cap_str_eq(m->method, "CANCEL") && x->state < CAP_CALL_ACCEPTED)
@@ -1643,9 +1636,11 @@ size_t cap_calls_expire(struct cap_calls *c, uint64_t now_ns)
 		/* ended at its deadline (its last packet and its list's idle time), not at now_ns:
 		 * a replay expires calls at the next packet's time, which in a sparse capture
 		 * came hours later, and the call's end (its IRI END, the manifest's "end") said
-		 * so. (A BYE whose final answer never came: its call ended with it.) */
+		 * so. (A BYE whose final answer never came: its call ended with it, but no
+		 * sooner than it would have without it, which a BYE to nowhere would use.) */
 		uint64_t at = x->last_ns + c->idle[x->lst];
-		call_end_at(c, x, x->lst == L_CLOSING ? CAP_END_BYE : CAP_END_TIMEOUT, NULL,
+		bool bye = x->bye_pending[0] || x->bye_pending[1];
+		call_end_at(c, x, bye ? CAP_END_BYE : CAP_END_TIMEOUT, NULL,
 			    at < now_ns ? at : now_ns, now_ns);
 		n++;
 	}

@@ -650,8 +650,9 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * error other than those (a 408 too: after Timer F, the peer never got it) leaves the call as
  * it was (a BYE limf saw may never reach the peer, or be one it must refuse: out of order,
  * RFC 3261 s12.2.2), and a response to no BYE seen ends nothing. When no answer comes, the
- * call ends (CAP_END_BYE, at that time) min(early_idle_ns, idle_ns) after its last packet: a
- * BYE whose media goes on is no end. ENDED also comes from a final error (300-699) to the initial
+ * call ends as it would have without the BYE, at its idle time, but as CAP_END_BYE: a BYE
+ * never shortens a call's life (one to nowhere, on a call on hold, would end it before a
+ * proxy's 408 came). ENDED also comes from a final error (300-699) to the initial
  * INVITE (CAP_END_CANCEL when a CANCEL came before it, else CAP_END_REJECTED; it also ends
  * the INVITE's other early dialogs), the
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
@@ -814,9 +815,9 @@ struct cap_call {
 	uint32_t bye_cseq[2];   /* (its CSeq, and the address it was sent to: its answer's */
 	struct cap_addr bye_dst[2]; /* source) */
 	bool linger;
-	bool cancelled; /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
-	bool pickup;    /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
-	uint8_t lst; /* the list it is in (by state: early, ringing, established, closing, ended) */
+	bool cancelled;    /* CANCEL seen while early: the INVITE's final error ends it as CANCEL */
+	bool pickup;       /* picked up from a re-INVITE of an unseen dialog, no 2xx seen yet */
+	uint8_t lst;       /* the list it is in (by state: early, ringing, established, ended) */
 	uint64_t lseq;     /* when it was last appended to its list (the order across lists) */
 	uint32_t n_claims; /* claims on media endpoints it holds */
 	bool in_blist;     /* in the list of weak claims (evicted first when the table is full) */

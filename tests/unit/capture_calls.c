@@ -1717,7 +1717,8 @@ static size_t callee_bye(const char *start, const char *cid)
  * refused (one whose CSeq is lower than the caller's last request's must be, with a 500:
  * RFC 3261 s12.2.2; a proxy answers 404 to one sent where no one is) ends nothing: the call goes
  * on, and so does its interception; before, limf ended it at the BYE and its media went
- * unbound. One whose answer never comes ends the call early_idle_ns after its last packet.
+ * unbound. One whose answer never comes ends the call no sooner than it would have ended
+ * without it.
  * And a Call-ID is compared octet for octet (s20.8) also past the 255 octets a call keeps: a
  * BYE of a Call-ID that differs only there is another dialog's (its peer answers 481), not
  * this call's end. */
@@ -1770,9 +1771,10 @@ static void t_calls_bye_checked(void)
 	CHECK(c->state == CAP_CALL_ENDED && c->end == CAP_END_BYE &&
 	      count(0, CAP_EV_CALL_END) == 1);
 	finish_calls();
-	/* a BYE whose answer never comes: the call ends early_idle_ns (32 s) after its last
-	 * packet (no packet: pkt NULL), as a BYE's end, not a timeout; while its
-	 * media goes on, it is no end */
+	/* a BYE whose answer never comes: the call ends idle_ns (300 s) after its last packet,
+	 * as it would have without the BYE (no sooner: a BYE to nowhere, on a call on hold,
+	 * would end it before a proxy's 408 came), as a BYE's end (no packet: pkt NULL), not a
+	 * timeout; while its media goes on, it is no end */
 	c = answered("b9");
 	if (!c)
 		return;
@@ -1783,12 +1785,12 @@ static void t_calls_bye_checked(void)
 	}
 	CHECK(count(0, CAP_EV_CALL_END) == 0 && ev[n_ev - 1].type == CAP_EV_MEDIA &&
 	      ev[n_ev - 1].call == 1);
-	now += 31ull * 1000000000ull;
+	now += 299ull * 1000000000ull;
 	CHECK(cap_calls_expire(calls, now) == 0 && c->state == CAP_CALL_CONFIRMED);
 	now += 2ull * 1000000000ull;
 	CHECK(cap_calls_expire(calls, now) == 1 && c->state == CAP_CALL_ENDED);
 	r = find(0, CAP_EV_CALL_END);
-	/* (at its deadline, the last packet and 32 s, not when the expiry ran) */
+	/* (at its deadline, the last packet and 300 s, not when the expiry ran) */
 	CHECK(r && r->end == CAP_END_BYE && !r->pkt && c->end_ns == now - 1000000000ull);
 	CHECK(st.calls_timeout == 0 && st.calls_ended == 1);
 	finish_calls();
