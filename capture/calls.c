@@ -1041,6 +1041,12 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 	}
 }
 
+/* (an IPv4 address is zero past its 4 octets, as cap_decode and the SDP parser leave it) */
+static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
+}
+
 static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *b)
 {
 	if (a->n_media != b->n_media)
@@ -1048,8 +1054,7 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	for (size_t i = 0; i < a->n_media; i++) {
 		const struct cap_call_media *x = &a->media[i], *y = &b->media[i];
 		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
-		    x->addr.family != y->addr.family || memcmp(x->addr.a, y->addr.a, 16) != 0 ||
-		    strcmp(x->media, y->media) != 0)
+		    !addr_eq(&x->addr, &y->addr) || strcmp(x->media, y->media) != 0)
 			return false;
 	}
 	return true;
@@ -1123,11 +1128,6 @@ static bool parse_sdp(struct cap_calls *c)
 }
 
 /* ------------------------------------------------------------------ SIP */
-
-static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
-{
-	return a->family == b->family && memcmp(a->a, b->a, a->family == 6 ? sizeof a->a : 4) == 0;
-}
 
 static bool is_method(const struct cap_sip_msg *m, const char *name)
 {

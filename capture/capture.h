@@ -676,8 +676,7 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * 3261 s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
  * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
  * final error (3xx-6xx) it is dropped and the call goes on unchanged, its media still bound as
- * before. One
- * re-INVITE per side is held (a newer one replaces it).
+ * before. One re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
