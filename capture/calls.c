@@ -429,7 +429,8 @@ static struct cap_call_ssrc *ssrc_find(struct cap_call *x, uint32_t ssrc);
 static bool continues(const struct owner *o, uint32_t ssrc)
 {
 	const struct cap_call_ssrc *e = ssrc_find(o->call, ssrc);
-	return e && (e->from_user || (e->side == o->side && e->stream == o->stream));
+	return e && (e->from_user || (e->side == o->side && e->stream == o->stream)) &&
+	       (!e->after_end || o->call->went_on);
 }
 
 /* The claim a media packet goes to, among those on its destination (bd) and source (bs)
@@ -459,7 +460,7 @@ static const struct owner *media_owner(const struct bind *bd, const struct bind 
 			 * destination, alone there, still wins, which handle_media's one lookup
 			 * relies on) */
 			if (has_ssrc && (pass == 0 || claims(other, o->call)) &&
-			    call_rank(o->call) > 0 && continues(o, ssrc))
+			    (call_rank(o->call) > 0 || o->call->linger) && continues(o, ssrc))
 				score += 8;
 			if (score >= best_score) { /* equal: the newer claim */
 				best = o;
@@ -617,6 +618,24 @@ static void touch(struct cap_calls *c, struct cap_call *x, uint64_t ts)
 	}
 	lru_unlink(c, x);
 	lru_append(c, x);
+}
+
+/* An ended call whose own stream goes on (RTP of an SSRC it had on that media line before its
+ * end; any RTP once its dialog went on, x->went_on) lingers linger_ns past that packet, at ts,
+ * and so on while its media flows: a call the signalling says ended (a BYE that a party's
+ * second UA answered 200 from the address the BYE went to, a forged 481) but whose media goes
+ * on between the same endpoints is still followed, its content still the call's (a party could
+ * otherwise blind its own interception with a dialog's end the peer never saw). The list stays
+ * in deadline order: ts is the clock. */
+static void linger_on(struct cap_calls *c, struct cap_call *x, uint64_t ts)
+{
+	if (ts <= x->last_ns)
+		return;
+	x->last_ns = ts;
+	if (c->tail[x->lst] != x) {
+		lru_unlink(c, x);
+		lru_append(c, x);
+	}
 }
 
 /* The list an open call belongs in (by its state). */
@@ -883,21 +902,27 @@ static void imsg_trim(struct cap_calls *c, uint64_t ts)
 	}
 }
 
-/* Creates a call for m. When the table is full, the oldest ended call makes room, else the
- * oldest call without any response, else the oldest ringing one, else the oldest established
- * one not held (CAP_END_EVICTED, stats calls_evicted): a flood of unanswered INVITEs (finding
- * 8 of the capture review), or of answered ones (an audit: anyone can send the 200 OK too),
- * must not keep new calls, a target's among them, out for the whole idle time. keep (may be
- * NULL) is never the one to go: the caller still uses it. */
+/* Creates a call for m. When the table is full, the oldest ended call not held makes room, else
+ * the oldest call without any response, else the oldest ringing one, else the oldest
+ * established one not held (CAP_END_EVICTED, stats calls_evicted), else the oldest ended one
+ * held: a flood of unanswered INVITEs (finding 8 of the capture review), or of answered ones
+ * (an audit: anyone can send the 200 OK too), must not keep new calls, a target's among them,
+ * out for the whole idle time, nor take an interception whose media goes on after its end.
+ * keep (may be NULL) is never the one to go: the caller still uses it. */
 static struct cap_call *call_new(struct cap_calls *c, const struct cap_sip_msg *m, uint64_t ts,
 				 const struct cap_call *keep)
 {
 	struct cap_call *x;
 	size_t s;
-	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
+	if (c->n_calls >= c->lim.max_calls &&
+	    (x = oldest_unheld(c, L_LINGER, L_LINGER, keep, W_ANY)))
 		call_free(c, x, true, ts);
 	if (c->n_calls >= c->lim.max_calls && (x = unheld_victim(c, keep)))
 		call_evict(c, x, ts);
+	/* an ended call held (an interception whose media may go on after its end) only then,
+	 * so that a flood of calls does not take it */
+	if (c->n_calls >= c->lim.max_calls && (x = oldest(c, L_LINGER, L_LINGER, keep, 0)))
+		call_free(c, x, true, ts);
 	if (c->n_calls >= c->lim.max_calls) {
 		c->st->drop[CAP_DROP_CALL_TABLE]++;
 		return NULL;
@@ -1160,12 +1185,32 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	bool update = is_method(m, "UPDATE");
 	/* an offer that takes effect on its 2xx only: a re-INVITE's, and an UPDATE's (RFC 3311
 	 * s5.1: after an error the session is as if the UPDATE had not been sent; in an early
-	 * dialog too) */
-	bool held = m->is_request && m->to.tag.len && x->state != CAP_CALL_ENDED &&
+	 * dialog too); also in an ended call while it lingers, where its 2xx shows the dialog
+	 * went on (see went_on) */
+	bool held = m->is_request && m->to.tag.len &&
 		    ((invite && x->state >= CAP_CALL_ACCEPTED) || update);
 
 	x->sip_msgs++;
 	touch(c, x, ts);
+	if (x->state == CAP_CALL_ENDED && (invite || update)) {
+		/* A re-INVITE or UPDATE that the peer answers 2xx after the call's end, sent since
+		 * or pending at it: the dialog went on (its peer, had it taken the end, answers
+		 * 481, or 487 to one pending, RFC 3261 s12.2.2, s15.1.2), and the call is followed
+		 * while it does: its offer and answer applied (a re-key at once after a BYE to a
+		 * party's second UA must not take its media away), its RTP and SIP keeping it
+		 * (linger_on). Not a 2xx to one answered before the end (a retransmission). */
+		if (m->is_request && m->to.tag.len) {
+			x->post_req[from_caller ? 0 : 1] = true;
+			x->post_cseq[from_caller ? 0 : 1] = m->cseq;
+		} else if (!m->is_request && m->status >= 200 && m->status < 300 && !x->went_on &&
+			   ((x->pend[req_side].present && m->cseq == x->pend_cseq[req_side]) ||
+			    (x->post_req[req_side] && m->cseq == x->post_cseq[req_side]))) {
+			x->went_on = true;
+			ch |= CAP_UPD_WENT_ON;
+		}
+	}
+	if (x->went_on)
+		linger_on(c, x, ts);
 	if ((m->is_request
 		     ? is_method(m, "INVITE") || is_method(m, "UPDATE")
 		     : m->status >= 200 && m->status < 300 && (invite || is_method(m, "UPDATE"))))
@@ -1201,13 +1246,13 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		 * error */
 		struct cap_call_sdp n = x->pend[req_side];
 		memset(&x->pend[req_side], 0, sizeof x->pend[req_side]);
-		if (m->status < 300 && x->state != CAP_CALL_ENDED)
+		if (m->status < 300)
 			ch |= sdp_apply_built(c, x, req_side, n);
 		else
 			sdp_clear(c, &n);
 		tlist_sync(c, x);
 	}
-	if (have_sdp && x->state != CAP_CALL_ENDED) {
+	if (have_sdp && (x->state != CAP_CALL_ENDED || held || x->went_on)) {
 		uint8_t side = from_caller ? SIDE_OFFER : SIDE_ANSWER;
 		if (held) {
 			/* hold the offer until the final response (a retransmission replaces it) */
@@ -1488,6 +1533,7 @@ enum lim_err cap_calls_add_ssrc(struct cap_calls *c, struct cap_call *call, uint
 	s->ssrc = ssrc;
 	s->dir = (uint8_t)dir;
 	s->from_user = true;
+	s->after_end = call->linger;
 	return LIM_OK;
 }
 
@@ -1612,12 +1658,18 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 			s->dir = e->dir;
 			s->side = b->side;
 			s->stream = b->stream;
+			s->after_end = x->linger;
 			e->ssrc_new = true;
 		} else if (!s) {
 			c->st->drop[CAP_DROP_CALL_SSRC]++;
 		}
 		if (s)
 			s->packets++;
+		if (x->linger) {
+			x->rtp_after_end++;
+			if (x->went_on || (s && continues(b, e->ssrc)))
+				linger_on(c, x, ts);
+		}
 	}
 	c->st->media_bound++;
 	emit(c, &ev);

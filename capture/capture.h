@@ -658,20 +658,33 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * idle timeout (idle_ns; early_idle_ns before any response, ringing_idle_ns after a 1xx
  * only; longer for an established dialog with a Session-Expires, up to session_max_ns),
  * cap_calls_flush, or eviction; CAP_EV_CALL_END says which. Eviction: when max_calls calls
- * are held, a new call takes the place of the oldest ended (lingering) call, else of
+ * are held, a new call takes the place of the oldest ended (lingering) call not held, else of
  * the least recently active call without any response, else of the least recently active
  * ringing one, else of the least recently active established call the caller does not hold
  * (struct cap_call held: a call of nobody under a warrant; anyone can answer a forged INVITE,
  * and 16384 such dialogs kept every new call, a target's among them, out for the idle time)
- * (CAP_END_EVICTED, stats calls_evicted; then freed at once); only when every call is held
- * or under way is the new one refused (CAP_DROP_CALL_TABLE). When max_bindings
+ * (CAP_END_EVICTED, stats calls_evicted; then freed at once), else of the oldest ended call
+ * held (an interception whose media may go on after its end: a flood does not take it); only
+ * when every call is held and open is the new one refused (CAP_DROP_CALL_TABLE). When
+ * max_bindings
  * endpoints are bound, the claims of the call that first became weak (early, ended, or a
  * pick-up not yet answered; see "Media") all go to make room, else those of the least
  * recently active established call not held (stats media_evicted, for a call not ended; an
  * early call binds again when it is answered; media that comes to the endpoints it alone
  * claimed before they are bound again is counted media_lost). A CANCEL alone ends nothing: a 2xx
  * that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (a
- * retransmitted 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE). A re-INVITE in
+ * retransmitted 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE); while RTP of a
+ * stream it had before its end (an SSRC first seen on that media line) still reaches it, it
+ * lingers linger_ns past the latest such packet, so media that goes on after an end the peer
+ * never saw (a BYE a party's second UA answered) is still the call's (rtp_after_end counts the
+ * RTP that reached it once ended; a call that claims its endpoints since takes their media,
+ * but not the packets of a stream the ended call had, whose SSRC keeps them with it as with
+ * an open call's, see "Media"). A re-INVITE or UPDATE
+ * sent since the end, or pending at it, that is answered 2xx while the call lingers shows its
+ * dialog went on (the peer of a dialog that is gone answers 481, or 487 to one pending): its
+ * offer and answer are applied as in an open call (a re-key too: CAP_EV_CALL_UPDATE with
+ * CAP_UPD_WENT_ON the first time), and from then on any RTP or SIP that reaches the call keeps
+ * it (went_on). A re-INVITE in
  * an established dialog carries a new offer. It is held until its final response (RFC 3264 s8, RFC
  * 3261 s14.1: a rejected re-INVITE leaves the session as it was): on its 2xx its SDP and I_MESSAGE
  * replace the previous ones (re-key) and give CAP_EV_CALL_UPDATE, with the 2xx's answer; on a
@@ -688,7 +701,10 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * endpoint another open call holds; when 4 are held, the weakest claim, as ranked below, the
  * oldest of those, makes room). A UDP packet that is not SIP goes to one claim on its
  * destination or its source endpoint, chosen in this order: a call that claims both endpoints
- * of the packet; then an established call (ACCEPTED or CONFIRMED, answered in our sight: a
+ * of the packet; then a call whose stream it continues (its SSRC first seen on that media
+ * line, of a call in progress, or of an ended one before its end or once its dialog went on:
+ * a dialog forged on a flowing stream's endpoints does not take it); then an established
+ * call (ACCEPTED or CONFIRMED, answered in our sight: a
  * call picked up from a re-INVITE counts once a 2xx answered it) over an early one, over an
  * ended one; then the destination endpoint over the source; then the newest claim. RTP vs
  * RTCP: the RTCP port, or on a shared port the payload type octet 192..223 (RFC 5761 s4).
@@ -771,6 +787,7 @@ struct cap_call_ssrc {
 	/* the media line it was first seen on (the claim that took its first packet: the SDP
 	 * side, the m= index): a stream the call continues is the one on that line */
 	uint8_t side, stream;
+	bool after_end; /* first seen after the call's end (it keeps no ended call alive) */
 	uint64_t packets;
 };
 
@@ -803,7 +820,12 @@ struct cap_call {
 	size_t n_ssrc;
 	struct cap_call_ssrc ssrc[CAP_CALL_MAX_SSRC];
 	uint64_t sip_msgs, rtp[2], rtcp[2]; /* per enum cap_dir */
-	void *user;                         /* the caller's; never touched by capture/ */
+	/* RTP packets that reached it once ended */
+	uint64_t rtp_after_end;
+	/* ended, its dialog went on: a re-INVITE or UPDATE in it answered 2xx while it lingered
+	 * (its offer and answer applied, a re-key among them; see "Media") */
+	bool went_on;
+	void *user; /* the caller's; never touched by capture/ */
 	/* the caller's: set when the call is (or is to be) intercepted. An established call
 	 * not held may go to make room when the table is full (see Eviction) */
 	bool held;
@@ -829,6 +851,10 @@ struct cap_call {
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];
 	uint32_t pend_cseq[2];
+	/* a re-INVITE or UPDATE from the caller [0] / callee [1] seen since the call ended, and
+	 * its CSeq (its 2xx: the dialog went on) */
+	bool post_req[2];
+	uint32_t post_cseq[2];
 };
 
 enum cap_ev_type {
@@ -846,6 +872,7 @@ enum cap_ev_type {
 #define CAP_UPD_ANSWER_SDP  0x04u
 #define CAP_UPD_OFFER_IMSG  0x08u /* a new (different) I_MESSAGE in the offer: re-key */
 #define CAP_UPD_ANSWER_IMSG 0x10u /* the answer carries a new I_MESSAGE */
+#define CAP_UPD_WENT_ON     0x20u /* an ended call's dialog went on (cap_call went_on) */
 
 /* CAP_EV_MEDIA: the RTP header fields are set when rtcp is false. */
 struct cap_media_pkt {

@@ -623,6 +623,8 @@ static void json_km(struct lim_json *j, const struct limf_keymgmt *km)
  *          "warrant-not-in-force" / "warrant-not-confirmed" (type report: the LIID's warrant
  *          ended, was revoked or suspended, or was not confirmed, during the call; its last
  *          record unless the warrant comes back in force),
+ *    type report on sip and key-management too: a record of a call whose dialog went on
+ *          after its end (cap_call went_on), to a LIID that had its END,
  *    group: "group":{event talker|..., group, talker ("" unknown), gmk_id, guk_id (hex),
  *          ssrc, detail}}
  *  call_id/from/to are absent for SIP outside an INVITE dialog (a GMK NOTIFY). */
@@ -1464,6 +1466,14 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	lim_json_str(&j, buf);
 	lim_json_key(&j, "end_reason");
 	lim_json_str(&j, cap_call_end_name(c->end));
+	/* media that reached the call after that end: trailing packets, or a call whose media
+	 * went on past an end its peer never saw (capture.h: it is followed while it flows) */
+	lim_json_key(&j, "rtp_after_end");
+	lim_json_u64(&j, c->rtp_after_end);
+	/* its dialog went on after that end (a re-INVITE or UPDATE answered 2xx): the end was
+	 * not the call's, and its records since are REPORTs */
+	lim_json_key(&j, "went_on_after_end");
+	lim_json_bool(&j, c->went_on);
 	lim_json_key(&j, "liids");
 	lim_json_arr_open(&j);
 	for (size_t i = 0; i < s->n_liids; i++)

@@ -206,6 +206,9 @@ struct pcall {
 	struct km_rec *km;
 	uint64_t media_undecrypted;
 	bool end_pending; /* ended by a BYE's answer: END IRI on it (the next event) */
+	/* its dialog went on after its end (cap_call went_on): its later SIP and key-management
+	 * records go to the LIIDs that had its END as REPORT records */
+	bool went_on;
 	/* the parties of its positive decision (its SIP headers' and those of the I_MESSAGEs it
 	 * carried then), and those its I_MESSAGEs named since (more_parties):
 	 * limf_pipe_recheck's and join_start's */
@@ -483,7 +486,11 @@ static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *
 	struct limf_keymgmt masked;
 	for (size_t i = 0; i < pc->n_liids; i++) {
 		struct liid_state *l = &pc->liid[i];
-		if (l->ended || (mask && !(mask & (UINT32_C(1) << i))))
+		/* (after the call's END: none, unless its dialog went on, to a LIID still in
+		 * force, as a REPORT; no second call-end record) */
+		bool after = l->ended && pc->went_on && !l->out_of_force &&
+			     iri->kind != LIMF_IRI_CALLEND;
+		if ((l->ended && !after) || (mask && !(mask & (UINT32_C(1) << i))))
 			continue;
 		if (iri->kind == LIMF_IRI_SIP && (int64_t)(iri->ts_ns / 1000) < l->valid_from)
 			continue; /* (a message stamped before its stretch, come late) */
@@ -499,6 +506,8 @@ static void emit_iri_to(struct limf_pipe *p, struct pcall *pc, struct limf_iri *
 		iri->in_progress = !l->began && (pc->late || l->joined);
 		if (!l->began && end) /* a call that begins and ends in one record */
 			iri->type = LIMF_IRI_END;
+		if (after)
+			iri->type = LIMF_IRI_REPORT;
 		l->began = true;
 		if (end)
 			l->ended = true;
@@ -2008,7 +2017,7 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 	 * warrant with content is on the call */
 	for (size_t i = 0; i < pc->n_liids; i++)
 		if (pc->liid[i].scope == WR_SCOPE_IRI_CC && !pc->liid[i].out_of_force &&
-		    !pc->liid[i].ended)
+		    (!pc->liid[i].ended || pc->went_on))
 			to |= UINT32_C(1) << i;
 	for (size_t k = k0; k < pc->n_km; k++) {
 		if (!keys_may_pass(&pc->km[k]) && to) {
@@ -3299,7 +3308,8 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 {
 	size_t w = 0, n = pc->n_held;
 	pc->held_gen = pc->ks_gen;
-	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0] || pc->ended) {
+	if (pc->held_stale || !pc->intercept || !pc->cc || pc->group[0] ||
+	    (pc->ended && !pc->went_on)) {
 		pc->held_stale = false;
 		pc->n_held = 0;
 		return;
@@ -3382,8 +3392,11 @@ static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	if (!pc->intercept)
 		return;
 	if (pc->end_pending && !m->is_request && m->status >= 200 &&
-	    cap_str_eq(m->cseq_method, "BYE"))
+	    cap_str_eq(m->cseq_method, "BYE")) {
 		end = true;
+		pc->end_pending = false; /* (a later BYE's answer, in a dialog that went on, is no
+					  * end of the call's records) */
+	}
 	if ((ev->call->end == CAP_END_REJECTED || ev->call->end == CAP_END_CANCEL) &&
 	    !m->is_request && m->status >= 300 && cap_str_eq(m->cseq_method, "INVITE"))
 		end = true;
@@ -4007,6 +4020,14 @@ static void on_event(void *ctx, const struct cap_event *ev)
 	case CAP_EV_CALL_UPDATE:
 		if (!pc)
 			return;
+		if ((ev->changed & CAP_UPD_WENT_ON) && !pc->went_on) {
+			pc->went_on = true;
+			if (pc->intercept)
+				lim_warn("call %.*s (CIN %" PRIu32 "): its dialog went on "
+					 "after its end (a re-INVITE or UPDATE answered 2xx): "
+					 "followed, its records since as REPORTs",
+					 (int)call->call_id.len, call->call_id.s, pc->cin);
+		}
 		if (ev->changed & CAP_UPD_OFFER_IMSG)
 			on_imsg(p, pc, call, false, ev->ts_ns, false);
 		if (ev->changed & CAP_UPD_ANSWER_IMSG)

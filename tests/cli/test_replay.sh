@@ -448,10 +448,14 @@ sumcheck fl "j['summary']['decrypted']==400 and j['audio']=={'wavs': 2, 'packets
 python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["audio"] == {"wavs": 2, "packets_without_wav": 1}, m["audio"]' \
 	"$tmp/ev-fl/manifest.json" && ok || bad "fl: the manifest does not count the packet left out of the WAV"
 # a BYE 2 s into the 4 s call, from the caller's address, ends the call at its answer: a 200
-# (the rest of its media is not content of it) or a 481; an error other than those (a 404 from
-# a proxy that knows no such Contact), or no answer while the media goes on, ends nothing
-# (before, the BYE itself ended the call: the caller could blind the interception with a BYE
-# its peer never took). With a wrong UDP checksum the callee's host discards it, which
+# or a 481; an error other than those (a 404 from a proxy that knows no such Contact), or no
+# answer while the media goes on, ends nothing (before, the BYE itself ended the call: the
+# caller could blind the interception with a BYE its peer never took). Its media that goes on
+# after the 200 or 481 (an end the peer never saw: the BYE went to a second UA of the caller's)
+# is still decrypted, byte for byte, and counted in the manifest (before, it went unbound once
+# the call had lingered 5 s). The call's re-key comes at 2 s, just after the injected answer: a
+# re-INVITE answered 200, so the dialog went on; its keys are used and its records are REPORTs
+# after the END (before, an ended call took no offer: 102 packets of 200 per stream). With a wrong UDP checksum the callee's host discards it, which
 # --verify-checksums follows (an l4_checksum drop, in the summary; the manifest says the
 # checksums were verified)
 for x in ok csum 200 481 404; do
@@ -459,12 +463,49 @@ for x in ok csum 200 481 404; do
 	replay "bb$x" g "$tmp/bb$x.pcap"
 done
 replay bbcsum-v g "$tmp/bbcsum.pcap" --verify-checksums
-for r in bb200 bb481; do
-	sumcheck "$r" "100 < j['summary']['decrypted'] < 300 and j['summary']['drops'].get('l4_checksum', 0)==0"
-done
-for r in bbok bbcsum bb404; do
+for r in bbok bbcsum bb404 bb200 bb481; do
 	sumcheck "$r" "j['summary']['decrypted']==400 and j['summary']['drops'].get('l4_checksum', 0)==0"
 done
+# (the RTP frames of the capture after the injected answer; none after a 404, which ends nothing)
+for r in bb200 bb481 bb404; do
+	python3 -c 'import json, struct, sys
+c = json.load(open(sys.argv[1]))["calls"]
+d = open(sys.argv[2], "rb").read()
+off, n, seen = 24, 0, False
+while off + 16 <= len(d):
+    incl = struct.unpack_from("<I", d, off + 8)[0]
+    u = d[off + 16 + 42:off + 16 + incl]
+    off += 16 + incl
+    if u.startswith(b"SIP/2.0 " + sys.argv[3].encode() + b" Whatever"):
+        seen = True
+    elif seen and u[:1] and u[0] >> 6 == 2:
+        n += 1
+want = n if sys.argv[3] != "404" else 0
+assert seen and len(c) == 1 and c[0]["rtp_after_end"] == want and want < 300, (want, c)
+assert c[0]["went_on_after_end"] is (sys.argv[3] != "404"), c
+iri = [json.loads(l) for l in open(sys.argv[4])]
+types = [r["type"] for r in iri]
+if sys.argv[3] == "404":
+    assert "report" not in types and types[-1] == "end", types
+else:
+    e = types.index("end")
+    after = iri[e + 1:]
+    assert e > 0 and iri[e - 1]["kind"] == "sip" and iri[e]["kind"] == "sip", iri[e - 1:e + 1]
+    assert after and all(r["type"] == "report" for r in after), types
+    assert any(r["kind"] == "key-management" and r["key_management"]["outcome"] == "keys"
+               for r in after), after' \
+		"$tmp/ev-$r/manifest.json" "$tmp/$r.pcap" "${r#bb}" "$tmp/ev-$r/E$sfx/iri.jsonl" && ok ||
+		bad "$r: the manifest or the IRI does not tell the RTP and the dialog after the BYE's answer"
+done
+check bb200 "E$sfx" rk targets
+# the same in a 9 s call without a re-key: 7 s of its media after the 200, past the 5 s an ended
+# call lingers; its streams keep it, so all of it is decrypted (before: 5 s of it)
+expect 0 gen-bl "$gen" --community "$tmp/g/community.json" --out "$tmp/bl.pcap" --calls 1 \
+	--duration 9 --caller "$E" --callee "$F" --start "$AT" --seed 23
+expect 0 inject-bl python3 "$here/pcap_inject.py" "$tmp/bl.pcap" "$tmp/bbl.pcap" t+2 badbye 200
+replay bbl g "$tmp/bbl.pcap"
+sumcheck bbl "j['summary']['decrypted']==900 and j['summary']['calls_intercepted']==1"
+check bbl "E$sfx" bl targets
 sumcheck bbcsum-v "j['summary']['decrypted']==400 and j['summary']['drops']['l4_checksum']==1"
 check bbcsum-v "E$sfx" rk targets
 check bb404 "E$sfx" rk targets

@@ -686,12 +686,29 @@ static void t_calls_reinvite_rejected(void)
 	resp("j1", "b", 5, "INVITE", 200, NULL);
 	CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && c->offer.media[0].port == 5008 &&
 	      strcmp(c->offer.imsg, "R0dH") == 0);
-	/* a re-INVITE pending when the call ends is dropped with it */
+	/* a re-INVITE pending when the call ends, answered 2xx after the end: the peer took it,
+	 * not the end (had it taken the BYE, it would answer 487): the dialog went on, and its
+	 * offer is in force (before, it was dropped with the call: a re-key just before a BYE to
+	 * a party's second UA took the media's keys away); answered 487, nothing changes */
 	req("j1", "b", 6, "INVITE", sdp(4, "192.0.2.1", 5010, 0, "SEhI", NULL));
 	req("j1", "b", 7, "BYE", NULL);
 	resp("j1", "b", 7, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && !c->went_on);
 	resp("j1", "b", 6, "INVITE", 200, NULL);
-	CHECK(c->state == CAP_CALL_ENDED && c->offer.media[0].port == 5008);
+	CHECK(c->state == CAP_CALL_ENDED && c->went_on && c->offer.media[0].port == 5010 &&
+	      strcmp(c->offer.imsg, "SEhI") == 0);
+	finish_calls();
+	start(NULL);
+	req("j2", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("j2", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("j2", "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	req("j2", "t1", 6, "INVITE", sdp(4, "192.0.2.1", 5010, 0, "SEhI", NULL));
+	req("j2", "t1", 7, "BYE", NULL);
+	resp("j2", "t1", 7, "BYE", 200, NULL);
+	resp("j2", "t1", 6, "INVITE", 487, NULL);
+	CHECK(c && !c->went_on && c->offer.media[0].port == 49170 &&
+	      strcmp(c->offer.imsg, "AAAA") == 0);
 	finish_calls();
 }
 
@@ -1853,10 +1870,220 @@ static void t_calls_bye_checked(void)
 	finish_calls();
 }
 
+/* Media that goes on after the call's end (a BYE a party's second UA answered 200 from the
+ * address the BYE went to; the peer never saw it): while a stream the call had before its end
+ * (an SSRC first seen on that line) still reaches it, the call lingers 5 s past the latest such
+ * packet, its content still the call's; before, it was freed 5 s after the end and the rest of
+ * the media went unbound (not decrypted). An SSRC first seen after the end keeps nothing alive
+ * (unless the dialog went on, below), and a call that claims the endpoints since takes their
+ * media. */
+static void t_calls_media_after_end(void)
+{
+	struct cap_call *c = answered("ae");
+	size_t m;
+	if (!c)
+		return;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	req("ae", "t1", 2, "BYE", NULL);
+	resp("ae", "t1", 2, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && c->rtp_after_end == 0);
+	m = n_ev;
+	for (int i = 0; i < 60; i++) { /* a minute, a packet a second each way */
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)(2 + i), 0x1111);
+		rtp(4, B4, A4, 3456, 49170, 0, (uint16_t)(2 + i), 0x2222);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 120 && n_free == 0 && cap_calls_count(calls) == 1);
+	CHECK(c->rtp_after_end == 120 && st.media_unbound == 0);
+	/* a stream first seen after the end reaches the call while it lingers, but does not keep
+	 * it: freed 5 s after the last packet of its own streams */
+	for (int i = 0; i < 4; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)i, 0x3333);
+	}
+	CHECK(n_free == 0 && c->rtp_after_end == 124);
+	now += 2000000000ull;
+	rtp(4, A4, B4, 49170, 3456, 0, 9, 0x3333);
+	CHECK(n_free == 1 && cap_calls_count(calls) == 0 && st.media_unbound == 1);
+	finish_calls();
+	/* a call that claims the endpoints since takes their new streams, not the ended call's
+	 * own (its SSRC keeps it, as an open call's: a dialog forged on the endpoints of a
+	 * stream that goes on, an unanswered INVITE will do, does not take it; before, the new
+	 * claim took every packet); once that stream stops, the ended call goes 5 s after its
+	 * last packet */
+	c = answered("af");
+	if (!c)
+		return;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req("af", "t1", 2, "BYE", NULL);
+	resp("af", "t1", 2, "BYE", 200, NULL);
+	now += 1000000000ull;
+	req("ag", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("ag", "t2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("ag", "t2", 1, "ACK", NULL);
+	m = n_ev;
+	for (int i = 0; i < 10; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)(2 + i), 0x1111);
+		CHECK(ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 1);
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)(2 + i), 0x6666);
+		CHECK(ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 2);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 20 && n_free == 0 && c->rtp_after_end == 10);
+	for (int i = 0; i < 6; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)(20 + i), 0x6666);
+	}
+	CHECK(n_free == 1 && !last_call[1] && last_call[2]);
+	finish_calls();
+	/* one unanswered INVITE on both endpoints (two m= lines) ranks no higher */
+	c = answered("ah");
+	if (!c)
+		return;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req("ah", "t1", 2, "BYE", NULL);
+	resp("ah", "t1", 2, "BYE", 200, NULL);
+	req("ai", NULL, 1, "INVITE",
+	    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	    "m=audio 49170 RTP/SAVP 0\r\nm=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n");
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[n_ev - 1].call == 1);
+	finish_calls();
+	/* the dialog goes on after its end: a re-INVITE sent since, answered 2xx (the peer of a
+	 * dialog that is gone answers 481), is applied, a re-key with it (CAP_UPD_WENT_ON), and
+	 * from then on any RTP keeps the call, a new SSRC's too; before, the ended call took no
+	 * offer, and the media under the new keys was not decrypted */
+	c = answered("wo");
+	if (!c)
+		return;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req("wo", "t1", 2, "BYE", NULL);
+	resp("wo", "t1", 2, "BYE", 200, NULL);
+	now += 1000000000ull;
+	m = n_ev;
+	req("wo", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "TkVX", NULL));
+	CHECK(count(m, CAP_EV_CALL_UPDATE) == 0 && !c->went_on);
+	resp("wo", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	{
+		const struct rec *u = find(m, CAP_EV_CALL_UPDATE);
+		CHECK(count(m, CAP_EV_CALL_UPDATE) == 1 && u &&
+		      u->changed == (CAP_UPD_WENT_ON | CAP_UPD_OFFER_SDP | CAP_UPD_OFFER_IMSG));
+	}
+	CHECK(c->went_on && c->state == CAP_CALL_ENDED && strcmp(c->offer.imsg, "TkVX") == 0);
+	m = n_ev;
+	for (int i = 0; i < 30; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)i, 0x5555);
+	}
+	CHECK(count(m, CAP_EV_MEDIA) == 30 && n_free == 0 && c->rtp_after_end == 30);
+	now += 6000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1);
+	finish_calls();
+	/* one answered 481 is no sign of it: the call goes 5 s after its end */
+	c = answered("wp");
+	if (!c)
+		return;
+	req("wp", "t1", 2, "BYE", NULL);
+	resp("wp", "t1", 2, "BYE", 200, NULL);
+	req("wp", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "TkVX", NULL));
+	resp("wp", "t1", 3, "INVITE", 481, NULL);
+	CHECK(!c->went_on && strcmp(c->offer.imsg, "AAAA") == 0);
+	for (int i = 0; i < 6; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)i, 0x5555);
+	}
+	CHECK(n_free == 1);
+	finish_calls();
+	/* a re-INVITE without SDP after the end: the offer in its 2xx, the answer in the ACK */
+	c = answered("wq");
+	if (!c)
+		return;
+	req("wq", "t1", 2, "BYE", NULL);
+	resp("wq", "t1", 2, "BYE", 200, NULL);
+	req("wq", "t1", 3, "INVITE", NULL);
+	resp("wq", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3458, 0, "T0ZG", NULL));
+	CHECK(c->went_on && c->answer.media[0].port == 3458 && c->answer.imsg &&
+	      strcmp(c->answer.imsg, "T0ZG") == 0);
+	req("wq", "t1", 3, "ACK", sdp(4, "192.0.2.1", 49172, 0, "QU5T", NULL));
+	CHECK(c->offer.media[0].port == 49172 && strcmp(c->offer.imsg, "QU5T") == 0);
+	finish_calls();
+	/* the 2xx of a re-INVITE answered before the end, sent again after it (its ACK lost) is
+	 * no sign of it */
+	c = answered("wr");
+	if (!c)
+		return;
+	req("wr", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "UkVL", NULL));
+	resp("wr", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("wr", "t1", 4, "BYE", NULL);
+	resp("wr", "t1", 4, "BYE", 200, NULL);
+	resp("wr", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	CHECK(c->state == CAP_CALL_ENDED && !c->went_on);
+	finish_calls();
+	/* ended calls that linger in turn: one kept by its media moves past the others, which
+	 * still go 5 s after their end (the list stays in deadline order) */
+	start(NULL);
+	for (int i = 0; i < 3; i++) {
+		char id[8];
+		snprintf(id, sizeof id, "l%d", i);
+		req(id, NULL, 1, "INVITE",
+		    sdp(4, "192.0.2.1", (uint16_t)(40000 + 2 * i), 0, "AAAA", NULL));
+		resp(id, "t1", 1, "INVITE", 200,
+		     sdp(4, "192.0.2.2", (uint16_t)(30000 + 2 * i), 0, NULL, NULL));
+		req(id, "t1", 1, "ACK", NULL);
+		rtp(4, A4, B4, (uint16_t)(40000 + 2 * i), (uint16_t)(30000 + 2 * i), 0, 1,
+		    0x7000u + (uint32_t)i);
+	}
+	for (int i = 0; i < 3; i++) {
+		char id[8];
+		snprintf(id, sizeof id, "l%d", i);
+		req(id, "t1", 2, "BYE", NULL);
+		resp(id, "t1", 2, "BYE", 200, NULL);
+		now += 1000000000ull;
+	}
+	CHECK(count(0, CAP_EV_CALL_END) == 3 && n_free == 0);
+	for (int k = 0; k < 8; k++) { /* the first call's stream goes on */
+		now += 1000000000ull;
+		rtp(4, A4, B4, 40000, 30000, 0, (uint16_t)(2 + k), 0x7000);
+	}
+	/* 10 s after the first end, 8 s after the last: those two gone, the first kept */
+	CHECK(n_free == 2 && last_call[1] && !last_call[2] && !last_call[3]);
+	now += 6000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 3);
+	finish_calls();
+	/* a full table makes room with an ended call not held: an interception whose media
+	 * goes on (held) stays, and the oldest call not held goes instead */
+	{
+		struct cap_calls_limits l;
+		cap_calls_limits_default(&l);
+		l.max_calls = 2;
+		start(&l);
+	}
+	req("wh", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("wh", "t1", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("wh", "t1", 1, "ACK", NULL);
+	c = last_call[1];
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	c->held = true;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req("wh", "t1", 2, "BYE", NULL);
+	resp("wh", "t1", 2, "BYE", 200, NULL);
+	req("wi", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 50000, 0, NULL, NULL));
+	req("wj", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 50002, 0, NULL, NULL));
+	CHECK(last_call[1] && !last_call[2] && last_call[3] && st.calls_evicted == 1);
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111);
+	CHECK(ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 1);
+	finish_calls();
+}
+
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
 	{ "calls_bye_checked", t_calls_bye_checked },
+	{ "calls_media_after_end", t_calls_media_after_end },
 	{ "calls_keymgmt_choice", t_calls_keymgmt_choice },
 	{ "calls_tcp", t_calls_tcp },
 	{ "calls_cancel_reject", t_calls_cancel_reject },
