@@ -398,6 +398,14 @@ expect 0 multi-audit "$limf" audit list --json
 pyjson multi-audit "sorted(r['liid'] for r in j if r['action']=='warrant.revoke' and r['liid'].startswith('$L-M'))==['$L-M1','$L-M2']"
 pyjson multi-audit "sorted(r['liid'] for r in j if r['action']=='warrant.suspend' and r['liid'].startswith('$L-M'))==['$L-M3','$L-M4']"
 expect 0 multi-revoke-rest "$limf" warrant revoke "$L-M3" "$L-M4" --reason "case closed"
+# up to 1024 LIIDs in one command (limf/cli_warrant.c W_MAX_LIIDS): 1024 are taken (the first,
+# unknown, stops them), 1025 are a usage error, before any is looked at
+mapfile -t many < <(seq -f "$L-none%g" 1 1025)
+expect 1 multi-1024 "$limf" warrant revoke "${many[@]:0:1024}" --reason "too many"
+has multi-1024 "warrant $L-none1 (1 of 1024): not revoked, nor any after it"
+expect 2 multi-1025 "$limf" warrant revoke "${many[@]}" --reason "too many"
+has multi-1025 "usage: limf warrant"
+hasnt multi-1025 "not revoked"
 # C1 control characters (U+0080..U+009F as UTF-8: CSI is U+009B) are not printable text: a
 # terminal could take them for escapes when another operator's `warrant show` prints them
 expect 1 c1-authority "$limf" warrant add --liid "$L-C1" --authority "$(printf 'A\302\2332J')" \
