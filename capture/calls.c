@@ -621,7 +621,8 @@ static void touch(struct cap_calls *c, struct cap_call *x, uint64_t ts)
 }
 
 /* An ended call whose own stream goes on (RTP of an SSRC it had on that media line before its
- * end; any RTP once its dialog went on, x->went_on) lingers linger_ns past that packet, at ts,
+ * end; any RTP once its dialog went on, x->went_on, or that the caller found the call's own,
+ * x->media_ok: a new SSRC under the same keys) lingers linger_ns past that packet, at ts,
  * and so on while its media flows: a call the signalling says ended (a BYE that a party's
  * second UA answered 200 from the address the BYE went to, a forged 481) but whose media goes
  * on between the same endpoints is still followed, its content still the call's (a party could
@@ -1192,21 +1193,31 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 
 	x->sip_msgs++;
 	touch(c, x, ts);
-	if (x->state == CAP_CALL_ENDED && (invite || update)) {
-		/* A re-INVITE or UPDATE that the peer answers 2xx after the call's end, sent since
-		 * or pending at it: the dialog went on (its peer, had it taken the end, answers
-		 * 481, or 487 to one pending, RFC 3261 s12.2.2, s15.1.2), and the call is followed
-		 * while it does: its offer and answer applied (a re-key at once after a BYE to a
-		 * party's second UA must not take its media away), its RTP and SIP keeping it
-		 * (linger_on). Not a 2xx to one answered before the end (a retransmission). */
+	if (invite || update) {
+		/* A re-INVITE or UPDATE of the dialog (To tag) that the peer answers 2xx after the
+		 * call's end, sent since or still unanswered at it: the dialog went on (its peer,
+		 * had it taken the end, answers 481, or 487 to one pending, RFC 3261 s12.2.2,
+		 * s15.1.2), and the call is followed while it does: its offer and answer applied,
+		 * with or without SDP in the request (a re-key at once after a BYE to a party's
+		 * second UA must not take its media away), its RTP and SIP keeping it (linger_on).
+		 * Not one answered before the end, sent again (its request or its 2xx), nor after
+		 * an end that no dialog had (a CANCEL's, a rejection's: an early UPDATE's 2xx). */
+		unsigned s = m->is_request ? (from_caller ? 0u : 1u) : req_side;
 		if (m->is_request && m->to.tag.len) {
-			x->post_req[from_caller ? 0 : 1] = true;
-			x->post_cseq[from_caller ? 0 : 1] = m->cseq;
-		} else if (!m->is_request && m->status >= 200 && m->status < 300 && !x->went_on &&
-			   ((x->pend[req_side].present && m->cseq == x->pend_cseq[req_side]) ||
-			    (x->post_req[req_side] && m->cseq == x->post_cseq[req_side]))) {
-			x->went_on = true;
-			ch |= CAP_UPD_WENT_ON;
+			if (!(x->fin[s] && x->fin_cseq[s] == m->cseq)) {
+				x->oreq[s] = true;
+				x->oreq_cseq[s] = m->cseq;
+			}
+		} else if (!m->is_request && m->status >= 200 && x->oreq[s] &&
+			   m->cseq == x->oreq_cseq[s]) {
+			x->oreq[s] = false;
+			x->fin[s] = true;
+			x->fin_cseq[s] = m->cseq;
+			if (x->state == CAP_CALL_ENDED && m->status < 300 && !x->went_on &&
+			    (x->end == CAP_END_BYE || x->end == CAP_END_TIMEOUT)) {
+				x->went_on = true;
+				ch |= CAP_UPD_WENT_ON;
+			}
 		}
 	}
 	if (x->went_on)
@@ -1246,7 +1257,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		 * error */
 		struct cap_call_sdp n = x->pend[req_side];
 		memset(&x->pend[req_side], 0, sizeof x->pend[req_side]);
-		if (m->status < 300)
+		if (m->status < 300 && (x->state != CAP_CALL_ENDED || x->went_on))
 			ch |= sdp_apply_built(c, x, req_side, n);
 		else
 			sdp_clear(c, &n);
@@ -1581,7 +1592,7 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	struct cap_event ev;
 	struct cap_media_pkt *e = &ev.media;
 	struct cap_call *x;
-	bool by_src = false, ok;
+	bool by_src = false, ok, keep = false;
 
 	uint64_t hd, hs = 0;
 	memset(a, 0, sizeof a);
@@ -1667,12 +1678,15 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 			s->packets++;
 		if (x->linger) {
 			x->rtp_after_end++;
-			if (x->went_on || (s && continues(b, e->ssrc)))
-				linger_on(c, x, ts);
+			keep = x->went_on || (s && continues(b, e->ssrc));
 		}
 	}
 	c->st->media_bound++;
+	x->media_ok = false;
 	emit(c, &ev);
+	/* (after the event: the caller may have found it the call's own, media_ok) */
+	if (x->linger && !e->rtcp && (keep || x->media_ok))
+		linger_on(c, x, ts);
 }
 
 /* ------------------------------------------------------------------ driving */

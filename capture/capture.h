@@ -675,13 +675,15 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * that crosses it establishes the call (RFC 3261 s9.1). An ended call lingers linger_ns (a
  * retransmitted 200 OK to BYE, trailing RTP) and is then freed (CAP_EV_CALL_FREE); while RTP of a
  * stream it had before its end (an SSRC first seen on that media line) still reaches it, it
- * lingers linger_ns past the latest such packet, so media that goes on after an end the peer
+ * lingers linger_ns past the latest such packet (or one the caller found the call's own,
+ * media_ok), so media that goes on after an end the peer
  * never saw (a BYE a party's second UA answered) is still the call's (rtp_after_end counts the
  * RTP that reached it once ended; a call that claims its endpoints since takes their media,
  * but not the packets of a stream the ended call had, whose SSRC keeps them with it as with
  * an open call's, see "Media"). A re-INVITE or UPDATE
- * sent since the end, or pending at it, that is answered 2xx while the call lingers shows its
- * dialog went on (the peer of a dialog that is gone answers 481, or 487 to one pending): its
+ * sent since the end, or unanswered at it, that is answered 2xx while the call lingers shows
+ * its dialog went on, after a BYE's end or a timeout (the peer of a dialog that is gone
+ * answers 481, or 487 to one pending): its
  * offer and answer are applied as in an open call (a re-key too: CAP_EV_CALL_UPDATE with
  * CAP_UPD_WENT_ON the first time), and from then on any RTP or SIP that reaches the call keeps
  * it (went_on). A re-INVITE in
@@ -791,8 +793,8 @@ struct cap_call_ssrc {
 	uint64_t packets;
 };
 
-/* A call, owned by the table. Read-only for the caller except user. Valid from its
- * CAP_EV_CALL_START until its CAP_EV_CALL_FREE event returns. */
+/* A call, owned by the table. Read-only for the caller except user, held and media_ok. Valid
+ * from its CAP_EV_CALL_START until its CAP_EV_CALL_FREE event returns. */
 struct cap_call {
 	uint64_t id; /* 1, 2, ... in creation order */
 	struct cap_text call_id, from_uri, to_uri, from_tag, to_tag;
@@ -826,6 +828,11 @@ struct cap_call {
 	 * (its offer and answer applied, a re-key among them; see "Media") */
 	bool went_on;
 	void *user; /* the caller's; never touched by capture/ */
+	/* the caller's, in a CAP_EV_MEDIA callback: the packet is the call's own (SRTP
+	 * authenticated it under the call's keys), and an ended call lingers on for it whatever
+	 * its SSRC (a stream that changed SSRC after an end the peer never saw); false before
+	 * each media event */
+	bool media_ok;
 	/* the caller's: set when the call is (or is to be) intercepted. An established call
 	 * not held may go to make room when the table is full (see Eviction) */
 	bool held;
@@ -851,10 +858,10 @@ struct cap_call {
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];
 	uint32_t pend_cseq[2];
-	/* a re-INVITE or UPDATE from the caller [0] / callee [1] seen since the call ended, and
-	 * its CSeq (its 2xx: the dialog went on) */
-	bool post_req[2];
-	uint32_t post_cseq[2];
+	/* the latest re-INVITE or UPDATE from the caller [0] / callee [1] still without a final
+	 * answer (its 2xx after the end: the dialog went on), and the last one answered */
+	bool oreq[2], fin[2];
+	uint32_t oreq_cseq[2], fin_cseq[2];
 };
 
 enum cap_ev_type {

@@ -565,8 +565,10 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 
 /* The worker of the message in d->msg (raw: its octets): its dialog's pin, else its group's
  * (group call, GMK distribution), else its Call-ID's. *pin_h: the pinned dialog's Call-ID
- * hash, else 0. A 2xx to a BYE ends the pin (PIN_LINGER_NS later); a BYE alone ends neither
- * the call (calls.c: it waits for the BYE's answer) nor its pin. (A 481, which ends the call,
+ * hash, else 0. A 2xx to a BYE ends the pin (PIN_LINGER_NS later, or after its media's last
+ * packet, which keeps the call too: calls.c linger_on); a BYE alone ends neither the call
+ * (calls.c: it waits for the BYE's answer) nor its pin, and a 2xx to a re-INVITE or UPDATE
+ * after the end opens the pin again (the dialog went on). (A 481, which ends the call,
  * leaves the pin to PIN_IDLE_NS: a pin ended early would send the rest of a call that goes
  * on to another worker.) */
 static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
@@ -584,6 +586,13 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 		    cap_str_eq(m->cseq_method, "BYE")) {
 			x->until_ns = ts + PIN_LINGER_NS;
 			d->info.pins_ended++;
+			note_pin(d, x, ts);
+		} else if (!m->is_request && m->status >= 200 && m->status < 300 && x->until_ns &&
+			   (cap_str_eq(m->cseq_method, "INVITE") ||
+			    cap_str_eq(m->cseq_method, "UPDATE"))) {
+			/* a re-INVITE or UPDATE taken after the BYE's 2xx: the dialog went on
+			 * (calls.c went_on), and so does its pin */
+			x->until_ns = 0;
 			note_pin(d, x, ts);
 		}
 		*pin_h = h;
@@ -721,6 +730,10 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
 		if (x && ts > x->seen_ns)
 			x->seen_ns = ts;
+		/* (media after its dialog's end: the call lingers on while it flows, calls.c
+		 * linger_on, and so does the pin, here) */
+		if (x && x->until_ns && ts + PIN_LINGER_NS > x->until_ns)
+			x->until_ns = ts + PIN_LINGER_NS;
 		if (x && ts > x->told_ns && ts - x->told_ns >= PIN_TELL_NS) {
 			x->told_ns = ts;
 			note_pin(d, x, ts);

@@ -209,6 +209,10 @@ struct pcall {
 	/* its dialog went on after its end (cap_call went_on): its later SIP and key-management
 	 * records go to the LIIDs that had its END as REPORT records */
 	bool went_on;
+	/* until then, the latest re-INVITE or UPDATE of the ended dialog (its record, a copy of
+	 * the message): the first of those REPORTs if its 2xx shows the dialog went on */
+	struct limf_iri post_iri;
+	uint8_t *post_sip;
 	/* the parties of its positive decision (its SIP headers' and those of the I_MESSAGEs it
 	 * carried then), and those its I_MESSAGEs named since (more_parties):
 	 * limf_pipe_recheck's and join_start's */
@@ -3104,6 +3108,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	}
 	if (!counted(p, b, e))
 		return;
+	ev->call->media_ok = true;
 	/* a LIID with content that has had no record yet (it joined the call, or came back)
 	 * learns of the talker before its first packet: its BEGIN */
 	uint32_t unbegun = 0;
@@ -3197,6 +3202,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		held_add(pc, ev); /* (counted failed all the same: it was, when it came) */
 	if (!counted(p, b, e))
 		return;
+	ev->call->media_ok = true; /* (an ended call lingers on for it: capture.h) */
 	pc->ks[b->set].proven = true;
 	hand_cc(p, pc, ev, b, len, NULL, 0);
 }
@@ -3380,6 +3386,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	free(pc->km);
 	free(pc->left);
 	free(pc->held);
+	free(pc->post_sip);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
@@ -3404,6 +3411,18 @@ static void on_sip(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	emit_iri(p, pc, &iri, end);
 	if (!end)
 		emit_pending_km(p, pc, ev->call);
+	if (!pc->went_on && ev->call->state == CAP_CALL_ENDED && m->is_request && m->to.tag.len &&
+	    (cap_str_eq(m->method, "INVITE") || cap_str_eq(m->method, "UPDATE"))) {
+		uint8_t *c = malloc(iri.sip_len ? iri.sip_len : 1);
+		free(pc->post_sip);
+		pc->post_sip = c;
+		if (c) {
+			if (iri.sip_len)
+				memcpy(c, iri.sip, iri.sip_len);
+			pc->post_iri = iri;
+			pc->post_iri.sip = c;
+		}
+	}
 }
 
 static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -4022,6 +4041,10 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			return;
 		if ((ev->changed & CAP_UPD_WENT_ON) && !pc->went_on) {
 			pc->went_on = true;
+			if (pc->intercept && pc->post_sip)
+				emit_iri(p, pc, &pc->post_iri, false); /* (the request, first) */
+			free(pc->post_sip);
+			pc->post_sip = NULL;
 			if (pc->intercept)
 				lim_warn("call %.*s (CIN %" PRIu32 "): its dialog went on "
 					 "after its end (a re-INVITE or UPDATE answered 2xx): "

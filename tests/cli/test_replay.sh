@@ -454,8 +454,9 @@ python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["audio"
 # after the 200 or 481 (an end the peer never saw: the BYE went to a second UA of the caller's)
 # is still decrypted, byte for byte, and counted in the manifest (before, it went unbound once
 # the call had lingered 5 s). The call's re-key comes at 2 s, just after the injected answer: a
-# re-INVITE answered 200, so the dialog went on; its keys are used and its records are REPORTs
-# after the END (before, an ended call took no offer: 102 packets of 200 per stream). With a wrong UDP checksum the callee's host discards it, which
+# re-INVITE answered 200, so the dialog went on; its keys are used and its records, the
+# re-INVITE's first, are REPORTs after the END (before, an ended call took no offer: 102
+# packets of 200 per stream). With a wrong UDP checksum the callee's host discards it, which
 # --verify-checksums follows (an l4_checksum drop, in the summary; the manifest says the
 # checksums were verified)
 for x in ok csum 200 481 404; do
@@ -492,6 +493,7 @@ else:
     after = iri[e + 1:]
     assert e > 0 and iri[e - 1]["kind"] == "sip" and iri[e]["kind"] == "sip", iri[e - 1:e + 1]
     assert after and all(r["type"] == "report" for r in after), types
+    assert after[0]["kind"] == "sip" and after[0]["sip"].startswith("INVITE "), after[0]
     assert any(r["kind"] == "key-management" and r["key_management"]["outcome"] == "keys"
                for r in after), after' \
 		"$tmp/ev-$r/manifest.json" "$tmp/$r.pcap" "${r#bb}" "$tmp/ev-$r/E$sfx/iri.jsonl" && ok ||

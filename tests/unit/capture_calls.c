@@ -27,7 +27,8 @@ static struct cap_stats st;
 static struct cap_calls *calls;
 static struct cap_call *last_call[16]; /* by id, valid until its FREE */
 static size_t n_free;
-static bool hold_new; /* mark each new call held at its start, as limf/ does a target's */
+static bool hold_new;    /* mark each new call held at its start, as limf/ does a target's */
+static uint32_t ok_ssrc; /* media of this SSRC is the call's own (media_ok), as limf/ says */
 
 static void on_ev(void *ctx, const struct cap_event *e)
 {
@@ -39,6 +40,8 @@ static void on_ev(void *ctx, const struct cap_event *e)
 		n_free++;
 	if (e->type == CAP_EV_CALL_START && hold_new)
 		((struct cap_call *)e->call)->held = true;
+	if (e->type == CAP_EV_MEDIA && ok_ssrc && e->media.ssrc == ok_ssrc)
+		((struct cap_call *)e->call)->media_ok = true;
 	if (n_ev >= sizeof ev / sizeof ev[0])
 		return;
 	r = &ev[n_ev++];
@@ -75,6 +78,7 @@ static void start(const struct cap_calls_limits *l)
 	memset(last_call, 0, sizeof last_call);
 	n_ev = n_free = 0;
 	hold_new = false;
+	ok_ssrc = 0;
 	CHECK(cap_calls_new(l, &st, on_ev, NULL, &calls) == LIM_OK);
 }
 
@@ -1907,6 +1911,23 @@ static void t_calls_media_after_end(void)
 	rtp(4, A4, B4, 49170, 3456, 0, 9, 0x3333);
 	CHECK(n_free == 1 && cap_calls_count(calls) == 0 && st.media_unbound == 1);
 	finish_calls();
+	/* unless the caller finds it the call's own (media_ok: SRTP authenticated it under the
+	 * call's keys): a stream that changed SSRC after an end the peer never saw */
+	c = answered("ak");
+	if (!c)
+		return;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req("ak", "t1", 2, "BYE", NULL);
+	resp("ak", "t1", 2, "BYE", 200, NULL);
+	ok_ssrc = 0x8888;
+	for (int i = 0; i < 20; i++) {
+		now += 1000000000ull;
+		rtp(4, A4, B4, 49170, 3456, 0, (uint16_t)i, 0x8888);
+	}
+	CHECK(n_free == 0 && c->rtp_after_end == 20);
+	now += 6000000000ull;
+	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1);
+	finish_calls();
 	/* a call that claims the endpoints since takes their new streams, not the ended call's
 	 * own (its SSRC keeps it, as an open call's: a dialog forged on the endpoints of a
 	 * stream that goes on, an unanswered INVITE will do, does not take it; before, the new
@@ -2020,6 +2041,37 @@ static void t_calls_media_after_end(void)
 	resp("wr", "t1", 4, "BYE", 200, NULL);
 	resp("wr", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
 	CHECK(c->state == CAP_CALL_ENDED && !c->went_on);
+	/* (its request and its 2xx both sent again) */
+	req("wr", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "UkVL", NULL));
+	resp("wr", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	CHECK(c->state == CAP_CALL_ENDED && !c->went_on);
+	finish_calls();
+	/* a re-INVITE without SDP unanswered at the end, answered 2xx after it (the offer in
+	 * the 2xx, the answer in the ACK): the dialog went on */
+	c = answered("ws");
+	if (!c)
+		return;
+	req("ws", "t1", 3, "INVITE", NULL);
+	req("ws", "t1", 4, "BYE", NULL);
+	resp("ws", "t1", 4, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED && !c->went_on);
+	resp("ws", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3460, 0, "V1NX", NULL));
+	req("ws", "t1", 3, "ACK", sdp(4, "192.0.2.1", 49174, 0, NULL, NULL));
+	CHECK(c->went_on && c->answer.media[0].port == 3460 &&
+	      strcmp(c->answer.imsg, "V1NX") == 0 && c->offer.media[0].port == 49174);
+	finish_calls();
+	/* an end no dialog had (a CANCEL's): an early UPDATE answered 2xx after the 487 is no
+	 * dialog going on */
+	start(NULL);
+	req("wt", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("wt", "t1", 1, "INVITE", 183, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	req("wt", "t1", 2, "UPDATE", sdp(4, "192.0.2.1", 49176, 0, NULL, NULL));
+	req("wt", NULL, 1, "CANCEL", NULL);
+	resp("wt", "t1", 1, "INVITE", 487, NULL);
+	c = last_call[1];
+	CHECK(c && c->state == CAP_CALL_ENDED && c->end == CAP_END_CANCEL);
+	resp("wt", "t1", 2, "UPDATE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
+	CHECK(c && !c->went_on && c->offer.media[0].port == 49170);
 	finish_calls();
 	/* ended calls that linger in turn: one kept by its media moves past the others, which
 	 * still go 5 s after their end (the list stays in deadline order) */
@@ -2047,7 +2099,7 @@ static void t_calls_media_after_end(void)
 		now += 1000000000ull;
 		rtp(4, A4, B4, 40000, 30000, 0, (uint16_t)(2 + k), 0x7000);
 	}
-	/* 10 s after the first end, 8 s after the last: those two gone, the first kept */
+	/* 11 s after the first end, 9 s after the last: those two gone, the first kept */
 	CHECK(n_free == 2 && last_call[1] && !last_call[2] && !last_call[3]);
 	now += 6000000000ull;
 	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 3);

@@ -1377,6 +1377,30 @@ static void t_disp_pins(void)
 	udp(d, B, A, 5060, 5060, m, l);
 	udp(d2, B, A, 5060, 5060, m, l);
 	CHECK(got.n == 2 && got.u[0].worker == wn && got.u[1].worker == wn);
+	/* a call whose media goes on after its end (one the peer never saw) keeps its pin while
+	 * it flows (as calls.c keeps the call), and a re-INVITE's 2xx opens it again */
+	{
+		unsigned wn2 = 0, wg2;
+		char cid2[64];
+		wg2 = pin_other(d, "goes-on", 4800, cid2, sizeof cid2, &wn2);
+		l = bye(m, sizeof m, cid2, 200);
+		udp(d, B, A, 5060, 5060, m, l);
+		for (int i = 0; i < 12; i++) { /* two minutes */
+			now += 10 * S;
+			udp(d, C, A, 7000, 4800, rtp, sizeof rtp);
+		}
+		now += 20 * S;
+		memset(&got, 0, sizeof got);
+		udp(d, B, A, 5060, 5060, m, l);
+		CHECK(got.n == 1 && got.u[0].worker == wg2 && wg2 != wn2);
+		l = sip(m, sizeof m, cid2, 200, 3, NULL, 0, false);
+		udp(d, B, A, 5060, 5060, m, l);
+		now += 3600 * S; /* (no media, no SIP: open, it is kept 6 h) */
+		memset(&got, 0, sizeof got);
+		l = bye(m, sizeof m, cid2, 0);
+		udp(d, A, B, 5060, 5060, m, l);
+		CHECK(got.n == 1 && got.u[0].worker == wg2);
+	}
 	/* a dialog never ended and never seen again: its pin is freed after 6 hours */
 	{
 		unsigned wnl = 0, wl;
