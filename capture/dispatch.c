@@ -36,6 +36,11 @@ struct pin {
 	uint64_t tag;      /* another dispatcher's note's tag (dispatch.h), else 0 */
 	uint64_t until_ns; /* its dialog ended: free from then on; 0 = open */
 	uint8_t worker;
+	/* the latest re-INVITE or UPDATE of the dialog (To tag) still without a final answer,
+	 * and the last one answered (their CSeq): a 2xx to the former after the end opens the
+	 * pin again (calls.c went_on) */
+	bool oreq, fin;
+	uint32_t oreq_cseq, fin_cseq;
 };
 
 struct ep {
@@ -488,10 +493,12 @@ static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t 
 	best->told_ns = ts;
 	best->until_ns = 0;
 	best->tag = 0;
+	best->oreq = best->fin = false;
 	return best;
 }
 
-static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
+/* (reopened: the note tells the others that the dialog went on after its end) */
+static void note_pin_as(struct cap_disp *d, const struct pin *x, uint64_t ts, bool reopened)
 {
 	struct cap_disp_note n;
 	if (!d->note_fn)
@@ -500,9 +507,14 @@ static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
 	n.kind = CAP_DISP_NOTE_PIN;
 	n.worker = x->worker;
 	n.h = x->h;
-	n.ended = x->until_ns != 0;
+	n.ended = reopened ? 2 : x->until_ns != 0;
 	n.ts_ns = ts;
 	emit(d, &n);
+}
+
+static void note_pin(struct cap_disp *d, const struct pin *x, uint64_t ts)
+{
+	note_pin_as(d, x, ts, false);
 }
 
 static bool has(struct cap_str s, const char *lit)
@@ -587,13 +599,26 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 			x->until_ns = ts + PIN_LINGER_NS;
 			d->info.pins_ended++;
 			note_pin(d, x, ts);
-		} else if (!m->is_request && m->status >= 200 && m->status < 300 && x->until_ns &&
-			   (cap_str_eq(m->cseq_method, "INVITE") ||
-			    cap_str_eq(m->cseq_method, "UPDATE"))) {
-			/* a re-INVITE or UPDATE taken after the BYE's 2xx: the dialog went on
-			 * (calls.c went_on), and so does its pin */
-			x->until_ns = 0;
-			note_pin(d, x, ts);
+		} else if (cap_str_eq(m->cseq_method, "INVITE") ||
+			   cap_str_eq(m->cseq_method, "UPDATE")) {
+			/* a re-INVITE or UPDATE unanswered at the BYE's 2xx or sent since, taken
+			 * (2xx) after it: the dialog went on (calls.c went_on), and so does its
+			 * pin; not one answered before, sent again, nor the initial INVITE's */
+			if (m->is_request && m->to.tag.len) {
+				if (!(x->fin && x->fin_cseq == m->cseq)) {
+					x->oreq = true;
+					x->oreq_cseq = m->cseq;
+				}
+			} else if (!m->is_request && m->status >= 200 && x->oreq &&
+				   m->cseq == x->oreq_cseq) {
+				x->oreq = false;
+				x->fin = true;
+				x->fin_cseq = m->cseq;
+				if (m->status < 300 && x->until_ns) {
+					x->until_ns = 0;
+					note_pin_as(d, x, ts, true);
+				}
+			}
 		}
 		*pin_h = h;
 		return x->worker;
@@ -730,9 +755,12 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		struct pin *x = pin_find(d, d->ep[i].pin_h, ts);
 		if (x && ts > x->seen_ns)
 			x->seen_ns = ts;
-		/* (media after its dialog's end: the call lingers on while it flows, calls.c
-		 * linger_on, and so does the pin, here) */
-		if (x && x->until_ns && ts + PIN_LINGER_NS > x->until_ns)
+		/* (RTP after its dialog's end: the call lingers on while it flows, calls.c
+		 * linger_on, and so does the pin, here; the other dispatchers' copies end
+		 * PIN_LINGER_NS after the end unless its dialog is seen to go on) */
+		const struct lim_rd pl = p->payload;
+		if (x && x->until_ns && ts + PIN_LINGER_NS > x->until_ns && pl.len >= 12 &&
+		    (pl.p[0] >> 6) == 2 && !(pl.p[1] >= 192 && pl.p[1] <= 223))
 			x->until_ns = ts + PIN_LINGER_NS;
 		if (x && ts > x->told_ns && ts - x->told_ns >= PIN_TELL_NS) {
 			x->told_ns = ts;
@@ -864,7 +892,9 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		x->tag = n->tag;
 		x->seen_ns = ts > x->seen_ns ? ts : x->seen_ns;
 		x->told_ns = x->seen_ns; /* the sender tells the others itself */
-		if (n->ended && !x->until_ns)
+		if (n->ended == 2)
+			x->until_ns = 0; /* (its dialog went on after its end) */
+		else if (n->ended && !x->until_ns)
 			x->until_ns = ts + PIN_LINGER_NS;
 		break;
 	}

@@ -190,7 +190,8 @@ struct cap_disp_note {
 	uint8_t kind; /* enum cap_disp_note_kind */
 	uint8_t ver;  /* EP: 4 or 6 */
 	uint8_t worker;
-	uint8_t ended;  /* PIN: its dialog ended (a final response to its BYE) */
+	uint8_t ended;  /* PIN: 1 its dialog ended (a final response to its BYE); 2 it went on
+			 * after that (a 2xx to a re-INVITE or UPDATE: open again) */
 	uint16_t port;  /* EP */
 	uint8_t a[16];  /* EP: IPv4 in a[0..4), zeros after */
 	uint64_t h;     /* PIN: the Call-ID hash; EP: that of the pinned dialog that registered

@@ -1377,8 +1377,9 @@ static void t_disp_pins(void)
 	udp(d, B, A, 5060, 5060, m, l);
 	udp(d2, B, A, 5060, 5060, m, l);
 	CHECK(got.n == 2 && got.u[0].worker == wn && got.u[1].worker == wn);
-	/* a call whose media goes on after its end (one the peer never saw) keeps its pin while
-	 * it flows (as calls.c keeps the call), and a re-INVITE's 2xx opens it again */
+	/* a call whose RTP goes on after its end (one the peer never saw) keeps its pin while
+	 * it flows (as calls.c keeps the call); a 2xx to a re-INVITE sent since opens it again,
+	 * in the other dispatchers too; a 2xx that answers no request seen does not */
 	{
 		unsigned wn2 = 0, wg2;
 		char cid2[64];
@@ -1393,13 +1394,67 @@ static void t_disp_pins(void)
 		memset(&got, 0, sizeof got);
 		udp(d, B, A, 5060, 5060, m, l);
 		CHECK(got.n == 1 && got.u[0].worker == wg2 && wg2 != wn2);
+		l = sip(m, sizeof m, cid2, 200, 1, NULL, 0, false); /* (the INVITE's 200 again) */
+		udp(d, B, A, 5060, 5060, m, l);
+		l = (size_t)snprintf(m, sizeof m,
+				     "INVITE sip:a@example.org SIP/2.0\r\n"
+				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKr\r\n"
+				     "From: <sip:a@example.org>;tag=1\r\n"
+				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
+				     "CSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n",
+				     cid2);
+		udp(d, A, B, 5060, 5060, m, l);
 		l = sip(m, sizeof m, cid2, 200, 3, NULL, 0, false);
 		udp(d, B, A, 5060, 5060, m, l);
+		CHECK(nd_pin.ended == 2 && worker_for(d2, cid2) == wg2);
 		now += 3600 * S; /* (no media, no SIP: open, it is kept 6 h) */
 		memset(&got, 0, sizeof got);
 		l = bye(m, sizeof m, cid2, 0);
 		udp(d, A, B, 5060, 5060, m, l);
 		CHECK(got.n == 1 && got.u[0].worker == wg2);
+	}
+	/* the same within the 32 s of the end: the other dispatcher's copy, ended, opens too */
+	{
+		unsigned wn4 = 0, wg4;
+		char cid4[64];
+		wg4 = pin_other(d, "goes-on-soon", 5000, cid4, sizeof cid4, &wn4);
+		l = bye(m, sizeof m, cid4, 200);
+		udp(d, B, A, 5060, 5060, m, l);
+		now += 5 * S;
+		l = (size_t)snprintf(m, sizeof m,
+				     "UPDATE sip:a@example.org SIP/2.0\r\n"
+				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu\r\n"
+				     "From: <sip:a@example.org>;tag=1\r\n"
+				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
+				     "CSeq: 4 UPDATE\r\nContent-Length: 0\r\n\r\n",
+				     cid4);
+		udp(d, A, B, 5060, 5060, m, l);
+		l = (size_t)snprintf(m, sizeof m,
+				     "SIP/2.0 200 OK\r\n"
+				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu\r\n"
+				     "From: <sip:a@example.org>;tag=1\r\n"
+				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
+				     "CSeq: 4 UPDATE\r\nContent-Length: 0\r\n\r\n",
+				     cid4);
+		udp(d, B, A, 5060, 5060, m, l);
+		now += 60 * S;
+		CHECK(worker_for(d2, cid4) == wg4 && wg4 != wn4);
+	}
+	/* the initial INVITE's 200 sent again after the BYE's opens nothing: gone after 32 s */
+	{
+		unsigned wn3 = 0, wg3;
+		char cid3[64];
+		wg3 = pin_other(d, "retrans", 4900, cid3, sizeof cid3, &wn3);
+		l = bye(m, sizeof m, cid3, 200);
+		udp(d, B, A, 5060, 5060, m, l);
+		now += 2 * S;
+		l = sip(m, sizeof m, cid3, 200, 1, NULL, 0, false);
+		udp(d, B, A, 5060, 5060, m, l);
+		now += 40 * S;
+		memset(&got, 0, sizeof got);
+		l = bye(m, sizeof m, cid3, 0);
+		udp(d, A, B, 5060, 5060, m, l);
+		CHECK(got.n == 1 && got.u[0].worker == wn3 && wg3 != wn3);
 	}
 	/* a dialog never ended and never seen again: its pin is freed after 6 hours */
 	{
