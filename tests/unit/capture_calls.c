@@ -1874,6 +1874,20 @@ static void t_calls_bye_checked(void)
 	finish_calls();
 }
 
+/* answered(cid), a packet of SSRC 0x1111 from the caller, then the caller's BYE (CSeq 2) and
+ * its 200: an ended call, lingering; NULL when it failed (checked). */
+static struct cap_call *ended(const char *cid)
+{
+	struct cap_call *c = answered(cid);
+	if (!c)
+		return NULL;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	req(cid, "t1", 2, "BYE", NULL);
+	resp(cid, "t1", 2, "BYE", 200, NULL);
+	CHECK(c->state == CAP_CALL_ENDED);
+	return c;
+}
+
 /* Media that goes on after the call's end (a BYE a party's second UA answered 200 from the
  * address the BYE went to; the peer never saw it): while a stream the call had before its end
  * (an SSRC first seen on that line) still reaches it, the call lingers 5 s past the latest such
@@ -1913,12 +1927,9 @@ static void t_calls_media_after_end(void)
 	finish_calls();
 	/* unless the caller finds it the call's own (media_ok: SRTP authenticated it under the
 	 * call's keys): a stream that changed SSRC after an end the peer never saw */
-	c = answered("ak");
+	c = ended("ak");
 	if (!c)
 		return;
-	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-	req("ak", "t1", 2, "BYE", NULL);
-	resp("ak", "t1", 2, "BYE", 200, NULL);
 	ok_ssrc = 0x8888;
 	for (int i = 0; i < 20; i++) {
 		now += 1000000000ull;
@@ -1933,12 +1944,9 @@ static void t_calls_media_after_end(void)
 	 * stream that goes on, an unanswered INVITE will do, does not take it; before, the new
 	 * claim took every packet); once that stream stops, the ended call goes 5 s after its
 	 * last packet */
-	c = answered("af");
+	c = ended("af");
 	if (!c)
 		return;
-	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-	req("af", "t1", 2, "BYE", NULL);
-	resp("af", "t1", 2, "BYE", 200, NULL);
 	now += 1000000000ull;
 	req("ag", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
 	resp("ag", "t2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, NULL, NULL));
@@ -1959,12 +1967,9 @@ static void t_calls_media_after_end(void)
 	CHECK(n_free == 1 && !last_call[1] && last_call[2]);
 	finish_calls();
 	/* one unanswered INVITE on both endpoints (two m= lines) ranks no higher */
-	c = answered("ah");
+	c = ended("ah");
 	if (!c)
 		return;
-	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-	req("ah", "t1", 2, "BYE", NULL);
-	resp("ah", "t1", 2, "BYE", 200, NULL);
 	req("ai", NULL, 1, "INVITE",
 	    "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 	    "m=audio 49170 RTP/SAVP 0\r\nm=audio 3456 RTP/SAVP 0\r\nc=IN IP4 192.0.2.2\r\n");
@@ -1976,12 +1981,9 @@ static void t_calls_media_after_end(void)
 	 * dialog that is gone answers 481), is applied, a re-key with it (CAP_UPD_WENT_ON), and
 	 * from then on any RTP keeps the call, a new SSRC's too; before, the ended call took no
 	 * offer, and the media under the new keys was not decrypted */
-	c = answered("wo");
+	c = ended("wo");
 	if (!c)
 		return;
-	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
-	req("wo", "t1", 2, "BYE", NULL);
-	resp("wo", "t1", 2, "BYE", 200, NULL);
 	now += 1000000000ull;
 	m = n_ev;
 	req("wo", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "TkVX", NULL));
@@ -2003,11 +2005,9 @@ static void t_calls_media_after_end(void)
 	CHECK(cap_calls_expire(calls, now) == 0 && n_free == 1);
 	finish_calls();
 	/* one answered 481 is no sign of it: the call goes 5 s after its end */
-	c = answered("wp");
+	c = ended("wp");
 	if (!c)
 		return;
-	req("wp", "t1", 2, "BYE", NULL);
-	resp("wp", "t1", 2, "BYE", 200, NULL);
 	req("wp", "t1", 3, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "TkVX", NULL));
 	resp("wp", "t1", 3, "INVITE", 481, NULL);
 	CHECK(!c->went_on && strcmp(c->offer.imsg, "AAAA") == 0);
@@ -2018,11 +2018,9 @@ static void t_calls_media_after_end(void)
 	CHECK(n_free == 1);
 	finish_calls();
 	/* a re-INVITE without SDP after the end: the offer in its 2xx, the answer in the ACK */
-	c = answered("wq");
+	c = ended("wq");
 	if (!c)
 		return;
-	req("wq", "t1", 2, "BYE", NULL);
-	resp("wq", "t1", 2, "BYE", 200, NULL);
 	req("wq", "t1", 3, "INVITE", NULL);
 	resp("wq", "t1", 3, "INVITE", 200, sdp(4, "192.0.2.2", 3458, 0, "T0ZG", NULL));
 	CHECK(c->went_on && c->answer.media[0].port == 3458 && c->answer.imsg &&

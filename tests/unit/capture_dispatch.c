@@ -1179,6 +1179,19 @@ static size_t bye(char *m, size_t cap, const char *cid, int status)
 	return (size_t)n;
 }
 
+/* A message of the group dialog cid (From tag 1, To tag 2) without a body: start line start,
+ * CSeq cseq method; its length. */
+static size_t in_dialog(char *m, size_t cap, const char *start, const char *cid, int cseq,
+			const char *method)
+{
+	int n = snprintf(m, cap,
+			 "%s\r\nVia: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKd%d\r\n"
+			 "From: <sip:a@example.org>;tag=1\r\nTo: <sip:grp@example.org>;tag=2\r\n"
+			 "Call-ID: %s\r\nCSeq: %d %s\r\nContent-Length: 0\r\n\r\n",
+			 start, cseq, cid, cseq, method);
+	return (size_t)n;
+}
+
 /* Pins a group call's dialog on d to another worker than its Call-ID's own: tries fresh
  * Call-IDs BASE-0@..., BASE-1@... (never pinned before), the INVITE naming group grp-I with
  * SDP audio on port, until the group's worker differs. cid gets the Call-ID, *wc its own
@@ -1396,13 +1409,7 @@ static void t_disp_pins(void)
 		CHECK(got.n == 1 && got.u[0].worker == wg2 && wg2 != wn2);
 		l = sip(m, sizeof m, cid2, 200, 1, NULL, 0, false); /* (the INVITE's 200 again) */
 		udp(d, B, A, 5060, 5060, m, l);
-		l = (size_t)snprintf(m, sizeof m,
-				     "INVITE sip:a@example.org SIP/2.0\r\n"
-				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKr\r\n"
-				     "From: <sip:a@example.org>;tag=1\r\n"
-				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
-				     "CSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n",
-				     cid2);
+		l = in_dialog(m, sizeof m, "INVITE sip:a@example.org SIP/2.0", cid2, 3, "INVITE");
 		udp(d, A, B, 5060, 5060, m, l);
 		l = sip(m, sizeof m, cid2, 200, 3, NULL, 0, false);
 		udp(d, B, A, 5060, 5060, m, l);
@@ -1421,21 +1428,9 @@ static void t_disp_pins(void)
 		l = bye(m, sizeof m, cid4, 200);
 		udp(d, B, A, 5060, 5060, m, l);
 		now += 5 * S;
-		l = (size_t)snprintf(m, sizeof m,
-				     "UPDATE sip:a@example.org SIP/2.0\r\n"
-				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu\r\n"
-				     "From: <sip:a@example.org>;tag=1\r\n"
-				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
-				     "CSeq: 4 UPDATE\r\nContent-Length: 0\r\n\r\n",
-				     cid4);
+		l = in_dialog(m, sizeof m, "UPDATE sip:a@example.org SIP/2.0", cid4, 4, "UPDATE");
 		udp(d, A, B, 5060, 5060, m, l);
-		l = (size_t)snprintf(m, sizeof m,
-				     "SIP/2.0 200 OK\r\n"
-				     "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKu\r\n"
-				     "From: <sip:a@example.org>;tag=1\r\n"
-				     "To: <sip:grp@example.org>;tag=2\r\nCall-ID: %s\r\n"
-				     "CSeq: 4 UPDATE\r\nContent-Length: 0\r\n\r\n",
-				     cid4);
+		l = in_dialog(m, sizeof m, "SIP/2.0 200 OK", cid4, 4, "UPDATE");
 		udp(d, B, A, 5060, 5060, m, l);
 		now += 60 * S;
 		CHECK(worker_for(d2, cid4) == wg4 && wg4 != wn4);
