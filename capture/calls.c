@@ -433,6 +433,18 @@ static bool continues(const struct owner *o, uint32_t ssrc)
 	       (!e->after_end || o->call->went_on);
 }
 
+/* Whether the packet of ssrc continues a stream of call x on one of x's claims in b (its
+ * other endpoint): the bonus is the call's, not one claim's, so that of two claims of one
+ * call the destination still wins (a stream whose SSRC was first seen the other way, the
+ * same SSRC both ways, went by its source). */
+static bool continues_on(const struct bind *b, const struct cap_call *x, uint32_t ssrc)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->o[i].call == x && continues(&b->o[i], ssrc))
+			return true;
+	return false;
+}
+
 /* The claim a media packet goes to, among those on its destination (bd) and source (bs)
  * endpoints: first a call that claims both (the packet runs between two endpoints of that
  * one dialog), then a call in progress that has seen the packet's SSRC (ssrc, when has_ssrc:
@@ -460,7 +472,8 @@ static const struct owner *media_owner(const struct bind *bd, const struct bind 
 			 * destination, alone there, still wins, which handle_media's one lookup
 			 * relies on) */
 			if (has_ssrc && (pass == 0 || claims(other, o->call)) &&
-			    (call_rank(o->call) > 0 || o->call->linger) && continues(o, ssrc))
+			    (call_rank(o->call) > 0 || o->call->linger) &&
+			    (continues(o, ssrc) || continues_on(other, o->call, ssrc)))
 				score += 8;
 			if (score >= best_score) { /* equal: the newer claim */
 				best = o;

@@ -1966,6 +1966,19 @@ static void t_calls_media_after_end(void)
 	}
 	CHECK(n_free == 1 && !last_call[1] && last_call[2]);
 	finish_calls();
+	/* the same SSRC both ways (first seen towards the answerer): a packet to the offerer's
+	 * endpoint is still by its destination, as in an open call (the bonus is the call's,
+	 * not one claim's; before, it went by its source) */
+	c = ended("aj");
+	if (!c)
+		return;
+	{
+		uint64_t o0 = c->offer.media[0].packets;
+		rtp(4, B4, A4, 3456, 49170, 0, 2, 0x1111);
+		CHECK(ev[n_ev - 1].type == CAP_EV_MEDIA && ev[n_ev - 1].call == 1 &&
+		      !ev[n_ev - 1].media.by_source && c->offer.media[0].packets == o0 + 1);
+	}
+	finish_calls();
 	/* one unanswered INVITE on both endpoints (two m= lines) ranks no higher */
 	c = ended("ah");
 	if (!c)
