@@ -1216,21 +1216,10 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		 * Not one answered before the end, sent again (its request or its 2xx), nor after
 		 * an end that no dialog had (a CANCEL's, a rejection's: an early UPDATE's 2xx). */
 		unsigned s = m->is_request ? (from_caller ? 0u : 1u) : req_side;
-		if (m->is_request && m->to.tag.len) {
-			if (!(x->fin[s] && x->fin_cseq[s] == m->cseq)) {
-				x->oreq[s] = true;
-				x->oreq_cseq[s] = m->cseq;
-			}
-		} else if (!m->is_request && m->status >= 200 && x->oreq[s] &&
-			   m->cseq == x->oreq_cseq[s]) {
-			x->oreq[s] = false;
-			x->fin[s] = true;
-			x->fin_cseq[s] = m->cseq;
-			if (x->state == CAP_CALL_ENDED && m->status < 300 && !x->went_on &&
-			    (x->end == CAP_END_BYE || x->end == CAP_END_TIMEOUT)) {
-				x->went_on = true;
-				ch |= CAP_UPD_WENT_ON;
-			}
+		if (cap_dlg_req_feed(&x->dreq[s], m) && x->state == CAP_CALL_ENDED && !x->went_on &&
+		    (x->end == CAP_END_BYE || x->end == CAP_END_TIMEOUT)) {
+			x->went_on = true;
+			ch |= CAP_UPD_WENT_ON;
 		}
 	}
 	if (x->went_on)

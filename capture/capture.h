@@ -793,6 +793,13 @@ struct cap_call_ssrc {
 	uint64_t packets;
 };
 
+/* capture/'s own (internal.h cap_dlg_req_feed): one side's latest re-INVITE or UPDATE of a
+ * dialog (To tag) still without a final answer, and the last one answered (their CSeq). */
+struct cap_dlg_req {
+	bool open, fin;
+	uint32_t open_cseq, fin_cseq;
+};
+
 /* A call, owned by the table. Read-only for the caller except user, held and media_ok. Valid
  * from its CAP_EV_CALL_START until its CAP_EV_CALL_FREE event returns. */
 struct cap_call {
@@ -858,10 +865,9 @@ struct cap_call {
 	 * pending) and its CSeq: applied on its 2xx, dropped on its final error */
 	struct cap_call_sdp pend[2];
 	uint32_t pend_cseq[2];
-	/* the latest re-INVITE or UPDATE from the caller [0] / callee [1] still without a final
-	 * answer (its 2xx after the end: the dialog went on), and the last one answered */
-	bool oreq[2], fin[2];
-	uint32_t oreq_cseq[2], fin_cseq[2];
+	/* the re-INVITEs and UPDATEs from the caller [0] / callee [1] (a 2xx to one after the
+	 * end: the dialog went on) */
+	struct cap_dlg_req dreq[2];
 };
 
 enum cap_ev_type {

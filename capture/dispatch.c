@@ -36,11 +36,9 @@ struct pin {
 	uint64_t tag;      /* another dispatcher's note's tag (dispatch.h), else 0 */
 	uint64_t until_ns; /* its dialog ended: free from then on; 0 = open */
 	uint8_t worker;
-	/* the latest re-INVITE or UPDATE of the dialog (To tag) still without a final answer,
-	 * and the last one answered (their CSeq): a 2xx to the former after the end opens the
-	 * pin again (calls.c went_on) */
-	bool oreq, fin;
-	uint32_t oreq_cseq, fin_cseq;
+	/* its dialog's re-INVITEs and UPDATEs (either side's): a 2xx to one after the end opens
+	 * the pin again (calls.c went_on) */
+	struct cap_dlg_req dreq;
 };
 
 struct ep {
@@ -493,7 +491,7 @@ static struct pin *pin_add(struct cap_disp *d, uint64_t h, unsigned w, uint64_t 
 	best->told_ns = ts;
 	best->until_ns = 0;
 	best->tag = 0;
-	best->oreq = best->fin = false;
+	memset(&best->dreq, 0, sizeof best->dreq);
 	return best;
 }
 
@@ -603,21 +601,10 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 			   cap_str_eq(m->cseq_method, "UPDATE")) {
 			/* a re-INVITE or UPDATE unanswered at the BYE's 2xx or sent since, taken
 			 * (2xx) after it: the dialog went on (calls.c went_on), and so does its
-			 * pin; not one answered before, sent again, nor the initial INVITE's */
-			if (m->is_request && m->to.tag.len) {
-				if (!(x->fin && x->fin_cseq == m->cseq)) {
-					x->oreq = true;
-					x->oreq_cseq = m->cseq;
-				}
-			} else if (!m->is_request && m->status >= 200 && x->oreq &&
-				   m->cseq == x->oreq_cseq) {
-				x->oreq = false;
-				x->fin = true;
-				x->fin_cseq = m->cseq;
-				if (m->status < 300 && x->until_ns) {
-					x->until_ns = 0;
-					note_pin_as(d, x, ts, true);
-				}
+			 * pin */
+			if (cap_dlg_req_feed(&x->dreq, m) && x->until_ns) {
+				x->until_ns = 0;
+				note_pin_as(d, x, ts, true);
 			}
 		}
 		*pin_h = h;

@@ -66,6 +66,28 @@ static inline bool cap_media_ssrc(const uint8_t *q, size_t n, uint32_t *ssrc)
 	return lim_rd_skip(&r, rtcp ? 4 : 8) && lim_rd_u32be(&r, ssrc);
 }
 
+/* Feeds m, an INVITE or UPDATE of a dialog or a response to one, into r (that side's); true
+ * when m is a 2xx answering r's open request: after the dialog's end, a sign it went on (the
+ * peer of a dialog that is gone answers 481, or 487 to one pending). A request answered
+ * before, sent again, opens nothing; the initial INVITE (no To tag) is none. calls.c
+ * (went_on) and dispatch.c (a pin opened again) follow the same way. */
+static inline bool cap_dlg_req_feed(struct cap_dlg_req *r, const struct cap_sip_msg *m)
+{
+	if (m->is_request) {
+		if (m->to.tag.len && !(r->fin && r->fin_cseq == m->cseq)) {
+			r->open = true;
+			r->open_cseq = m->cseq;
+		}
+		return false;
+	}
+	if (m->status < 200 || !r->open || m->cseq != r->open_cseq)
+		return false;
+	r->open = false;
+	r->fin = true;
+	r->fin_cseq = m->cseq;
+	return m->status < 300;
+}
+
 /* Decodes one frame with defragmenter df, counting into st: cap_dec_frame's body, shared with
  * the dispatcher (capture/dispatch.c), which counts into the caller's cap_stats. */
 enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
