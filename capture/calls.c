@@ -1640,8 +1640,7 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 							     : CAP_DIR_TO_ANSWERER);
 	if (b->kind == KIND_RTCP)
 		e->rtcp = true;
-	else if (b->kind == KIND_MUX && p->payload.len >= 2 && p->payload.p[1] >= 192 &&
-		 p->payload.p[1] <= 223)
+	else if (b->kind == KIND_MUX && cap_media_is_rtcp(p->payload.p, p->payload.len))
 		e->rtcp = true; /* RFC 5761 s4 */
 	ok = e->rtcp ? rtcp_parse(p->payload, e) : rtp_parse(p->payload, e);
 	if (!ok) {

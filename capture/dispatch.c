@@ -747,7 +747,7 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		 * PIN_LINGER_NS after the end unless its dialog is seen to go on) */
 		const struct lim_rd pl = p->payload;
 		if (x && x->until_ns && ts + PIN_LINGER_NS > x->until_ns && pl.len >= 12 &&
-		    (pl.p[0] >> 6) == 2 && !(pl.p[1] >= 192 && pl.p[1] <= 223))
+		    (pl.p[0] >> 6) == 2 && !cap_media_is_rtcp(pl.p, pl.len))
 			x->until_ns = ts + PIN_LINGER_NS;
 		if (x && ts > x->told_ns && ts - x->told_ns >= PIN_TELL_NS) {
 			x->told_ns = ts;

@@ -55,12 +55,19 @@ static inline bool cap_csum_drop(bool verify, const struct cap_pkt *p, struct ca
 	return true;
 }
 
+/* Whether a media payload q[0..n) on a shared port is RTCP: its second octet (RTP's marker
+ * and payload type) in 192..223 (RFC 5761 s4). */
+static inline bool cap_media_is_rtcp(const uint8_t *q, size_t n)
+{
+	return n >= 2 && q[1] >= 192 && q[1] <= 223;
+}
+
 /* The sender's SSRC of a media payload q[0..n), to choose among claims and keep streams: an
- * RTCP packet's (RFC 5761 s4 payload types 192..223) at offset 4, else RTP's at 8. False (and
- * *ssrc 0) when the payload is too short to hold one. */
+ * RTCP packet's (cap_media_is_rtcp) at offset 4, else RTP's at 8. False (and *ssrc 0) when
+ * the payload is too short to hold one. */
 static inline bool cap_media_ssrc(const uint8_t *q, size_t n, uint32_t *ssrc)
 {
-	bool rtcp = n >= 8 && q[1] >= 192 && q[1] <= 223;
+	bool rtcp = n >= 8 && cap_media_is_rtcp(q, n);
 	struct lim_rd r = lim_rd_make(q, n);
 	*ssrc = 0;
 	return lim_rd_skip(&r, rtcp ? 4 : 8) && lim_rd_u32be(&r, ssrc);
