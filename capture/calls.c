@@ -15,7 +15,6 @@ enum { SIDE_OFFER = 0, SIDE_ANSWER = 1 };
  * their end). One idle time per list keeps each list sorted by its deadline. */
 #define EST_TIERS 6
 enum { L_INVITED = 0, L_PROCEEDING, L_EST, L_LINGER = L_EST + EST_TIERS, NLISTS };
-enum { KIND_RTP = 1, KIND_RTCP = 2, KIND_MUX = 3 };
 #define UNHELD_SCAN 64 /* held calls looked past, per list, for one to give up (oldest_unheld) */
 /* What oldest_unheld looks for: any call, one with claims (bindings to give up) */
 enum want { W_ANY = 0, W_CLAIMS };
@@ -23,7 +22,7 @@ enum want { W_ANY = 0, W_CLAIMS };
 /* One call's claim on an endpoint. */
 struct owner {
 	struct cap_call *call;
-	uint8_t side, kind;
+	uint8_t side, kind; /* kind: CAP_EP_* */
 	uint8_t stream;
 };
 
@@ -270,11 +269,12 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 {
 	for (size_t i = 0; i < sd->n_media; i++) {
 		const struct cap_call_media *m = &sd->media[i];
-		uint16_t ports[2];
-		size_t n = m->bound ? cap_media_endpoints(m, ports) : 0;
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t n = m->bound ? cap_media_eps(m, ep) : 0;
 		for (size_t k = 0; k < n; k++) {
-			uint64_t h = cap_ep_hash(&c->hkey, m->addr.family, m->addr.a, ports[k]);
-			const struct bind *b = bfind_h(c, h, m->addr.family, m->addr.a, ports[k]);
+			const struct cap_addr *a = &ep[k].addr;
+			uint64_t h = cap_ep_hash(&c->hkey, a->family, a->a, ep[k].port);
+			const struct bind *b = bfind_h(c, h, a->family, a->a, ep[k].port);
 			bool alone = b != NULL;
 			for (size_t j = 0; b && j < b->n; j++)
 				alone = alone &&
@@ -489,35 +489,38 @@ static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_c
 {
 	for (size_t i = 0; i < sd->n_media; i++) {
 		struct cap_call_media *m = &sd->media[i];
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t n;
 		if (!m->bound)
 			continue;
-		bdel(c, call, &m->addr, m->port);
-		if (m->rtcp_port != m->port)
-			bdel(c, call, &m->addr, m->rtcp_port);
+		n = cap_media_eps(m, ep);
+		for (size_t k = 0; k < n; k++)
+			bdel(c, call, &ep[k].addr, ep[k].port);
 		m->bound = false;
 	}
 }
 
+/* A media line is bound when its first endpoint is (c= and m=, else its first candidate); its
+ * other endpoints follow that one. */
 static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 {
 	struct cap_call_sdp *sd = side == SIDE_OFFER ? &call->offer : &call->answer;
 	for (size_t i = 0; i < sd->n_media; i++) {
 		struct cap_call_media *m = &sd->media[i];
-		uint16_t ports[2];
-		size_t n = cap_media_endpoints(m, ports);
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t n = cap_media_eps(m, ep);
 		if (n == 0)
 			continue;
 		bool was = m->bound;
-		m->bound = bset(c, call, side, i, &m->addr, ports[0],
-				m->rtcp_mux ? KIND_MUX : KIND_RTP);
-		if (m->bound && n == 2) {
-			(void)bset(c, call, side, i, &m->addr, ports[1], KIND_RTCP);
-		} else if (!m->bound && was) {
-			/* its RTP claim went (the weakest of a full endpoint) and could not come
-			 * back: no claim of it may stay behind on the RTCP port either */
-			bdel(c, call, &m->addr, ports[0]);
-			if (n == 2)
-				bdel(c, call, &m->addr, ports[1]);
+		m->bound = bset(c, call, side, i, &ep[0].addr, ep[0].port, ep[0].kind);
+		if (m->bound) {
+			for (size_t k = 1; k < n; k++)
+				(void)bset(c, call, side, i, &ep[k].addr, ep[k].port, ep[k].kind);
+		} else if (was) {
+			/* its first claim went (the weakest of a full endpoint) and could not come
+			 * back: no claim of it may stay behind on its other endpoints either */
+			for (size_t k = 0; k < n; k++)
+				bdel(c, call, &ep[k].addr, ep[k].port);
 		}
 	}
 }
@@ -1012,10 +1015,17 @@ static bool floor_line(const struct cap_sdp_media *sm)
 	return cap_str_ieq(sm->media, "application") && cap_str_ieq(sm->proto, "udp");
 }
 
+/* (an IPv4 address is zero past its 4 octets, as cap_decode and the SDP parser leave it) */
+static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
+}
+
 /* see internal.h */
-void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m)
+size_t cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m)
 {
 	size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
+	size_t over = 0;
 	memset(m, 0, sizeof *m);
 	if (l)
 		memcpy(m->media, sm->media.p, l);
@@ -1026,24 +1036,60 @@ void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m)
 	 * control, RTCP APP packets and nothing else: demultiplexed as RFC 5761 does, so
 	 * that they are RTCP whatever their first octet says as RTP */
 	m->rtcp_mux = sm->rtcp_mux || floor_line(sm);
-	if (m->rtcp_mux)
+	m->rtcp_addr = m->addr;
+	if (m->rtcp_mux) {
 		m->rtcp_port = sm->port;
-	else if (sm->rtcp_port)
+	} else if (sm->rtcp_port) {
 		m->rtcp_port = sm->rtcp_port;
-	else if (sm->port && sm->port < 65535)
+		if (sm->rtcp_addr.family)
+			m->rtcp_addr = sm->rtcp_addr;
+	} else if (sm->port && sm->port < 65535) {
 		m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
+	}
+	if (m->port == 0) /* not in use: nor are its candidates */
+		return 0;
+	for (size_t i = 0; i < sm->n_cand; i++) {
+		const struct cap_sdp_cand *cd = &sm->cand[i];
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t n = cap_media_eps(m, ep), k = 0;
+		while (k < n && !(ep[k].port == cd->port && addr_eq(&ep[k].addr, &cd->addr)))
+			k++;
+		if (k < n) /* an endpoint it has already (the default candidate is c= and m=) */
+			continue;
+		if (m->n_cand == CAP_CALL_MAX_CAND) {
+			over++;
+			continue;
+		}
+		m->cand[m->n_cand++] = *cd;
+	}
+	return over + sm->n_cand_over;
 }
 
 /* see internal.h */
-size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2])
+size_t cap_media_eps(const struct cap_call_media *m, struct cap_media_ep ep[CAP_MEDIA_MAX_EP])
 {
-	if (m->port == 0 || m->addr.family == 0)
+	size_t n = 0;
+	if (m->port == 0)
 		return 0;
-	ports[0] = m->port;
-	if (m->rtcp_mux || m->rtcp_port == 0 || m->rtcp_port == m->port)
-		return 1;
-	ports[1] = m->rtcp_port;
-	return 2;
+	if (m->addr.family) {
+		ep[n].addr = m->addr;
+		ep[n].port = m->port;
+		ep[n++].kind = m->rtcp_mux ? CAP_EP_MUX : CAP_EP_RTP;
+		if (!m->rtcp_mux && m->rtcp_port && m->rtcp_addr.family &&
+		    !(m->rtcp_port == m->port && addr_eq(&m->rtcp_addr, &m->addr))) {
+			ep[n].addr = m->rtcp_addr;
+			ep[n].port = m->rtcp_port;
+			ep[n++].kind = CAP_EP_RTCP;
+		}
+	}
+	for (size_t i = 0; i < m->n_cand && n < CAP_MEDIA_MAX_EP; i++) {
+		ep[n].addr = m->cand[i].addr;
+		ep[n].port = m->cand[i].port;
+		ep[n++].kind = m->cand[i].component == 2 ? CAP_EP_RTCP
+			       : m->rtcp_mux             ? CAP_EP_MUX
+							 : CAP_EP_RTP;
+	}
+	return n;
 }
 
 /* Builds the side's new SDP from c->sdp into *n (imsg malloc'd). A call keeps one I_MESSAGE:
@@ -1063,7 +1109,7 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 	n->present = true;
 	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
 		const struct cap_sdp_media *sm = &s->media[i];
-		cap_media_of_sdp(sm, &n->media[n->n_media++]);
+		c->st->media_cand_over += cap_media_of_sdp(sm, &n->media[n->n_media++]);
 		if (sm->port != 0 && !own && sm->key_mgmt.len) {
 			k = sm->key_mgmt;
 			own = true;
@@ -1080,12 +1126,6 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 	}
 }
 
-/* (an IPv4 address is zero past its 4 octets, as cap_decode and the SDP parser leave it) */
-static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
-{
-	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
-}
-
 static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *b)
 {
 	if (a->n_media != b->n_media)
@@ -1093,8 +1133,14 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	for (size_t i = 0; i < a->n_media; i++) {
 		const struct cap_call_media *x = &a->media[i], *y = &b->media[i];
 		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
-		    !addr_eq(&x->addr, &y->addr) || strcmp(x->media, y->media) != 0)
+		    !addr_eq(&x->addr, &y->addr) || !addr_eq(&x->rtcp_addr, &y->rtcp_addr) ||
+		    x->n_cand != y->n_cand || strcmp(x->media, y->media) != 0)
 			return false;
+		for (size_t k = 0; k < x->n_cand; k++)
+			if (x->cand[k].port != y->cand[k].port ||
+			    x->cand[k].component != y->cand[k].component ||
+			    !addr_eq(&x->cand[k].addr, &y->cand[k].addr))
+				return false;
 	}
 	return true;
 }
@@ -1638,9 +1684,9 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	/* to the offer's endpoint = towards the offerer; from it = towards the answerer */
 	e->dir = (uint8_t)((b->side == SIDE_OFFER) != by_src ? CAP_DIR_TO_OFFERER
 							     : CAP_DIR_TO_ANSWERER);
-	if (b->kind == KIND_RTCP)
+	if (b->kind == CAP_EP_RTCP)
 		e->rtcp = true;
-	else if (b->kind == KIND_MUX && cap_media_is_rtcp(p->payload.p, p->payload.len))
+	else if (b->kind == CAP_EP_MUX && cap_media_is_rtcp(p->payload.p, p->payload.len))
 		e->rtcp = true; /* RFC 5761 s4 */
 	ok = e->rtcp ? rtcp_parse(p->payload, e) : rtp_parse(p->payload, e);
 	if (!ok) {

@@ -348,6 +348,10 @@ struct cap_stats {
 	uint64_t media_bad;       /* bound, but not RTP/RTCP version 2 or truncated (no event) */
 	uint64_t media_contested; /* an SDP claimed an endpoint another open call claims (both
 				   * claims kept; see "Media" in the call table) */
+	/* ICE candidates the table does not follow, in the SDPs it took up (a retransmitted
+	 * one counts again): distinct endpoints past CAP_CALL_MAX_CAND (or CAP_SDP_MAX_CAND)
+	 * of a media line; media that flows between them is not seen as the call's */
+	uint64_t media_cand_over;
 };
 
 /* A decoder: cap_decode + cap_defrag + counters. Caller-allocated; init/clear. */
@@ -487,12 +491,21 @@ bool cap_str_ieq(struct cap_str s, const char *lit);
 #define CAP_SDP_MAX_MEDIA  16
 #define CAP_SDP_MAX_FMT    32 /* payload types kept per m= line */
 #define CAP_SDP_MAX_RTPMAP 32 /* a=rtpmap kept per m= line */
+#define CAP_SDP_MAX_CAND   16 /* ICE candidates kept per m= line (a=candidate, RFC 8839) */
 
 struct cap_sdp_rtpmap {
 	uint8_t pt;
 	struct cap_str encoding; /* "PCMU", "AMR-WB"... */
 	uint32_t clock;
 	struct cap_str params; /* channels etc.; len 0 when absent */
+};
+
+/* An ICE candidate (RFC 8839 s5.1) of a media line: where its RTP (component 1) or RTCP
+ * (component 2) may flow instead of c= and m= (RFC 8445: the pair the agents select). */
+struct cap_sdp_cand {
+	struct cap_addr addr;
+	uint16_t port;
+	uint8_t component; /* 1 or 2 */
 };
 
 struct cap_sdp_media {
@@ -502,13 +515,20 @@ struct cap_sdp_media {
 	struct cap_str proto; /* "RTP/AVP", "RTP/SAVP", "RTP/SAVPF", "UDP"... */
 	size_t n_fmt;         /* numeric formats (payload types) kept, <= CAP_SDP_MAX_FMT */
 	uint8_t fmt[CAP_SDP_MAX_FMT];
-	struct cap_addr conn;    /* media-level c=, else the session-level one (family 0: none) */
-	struct cap_str key_mgmt; /* media-level a=key-mgmt:mikey base64 data; len 0 if absent */
-	bool has_crypto;         /* an a=crypto line was present (SDES; ignored) */
-	uint16_t rtcp_port;      /* a=rtcp:<port> (RFC 3605); 0 = absent (RTCP on port + 1) */
-	bool rtcp_mux;           /* a=rtcp-mux (RFC 5761): RTCP shares the RTP port */
+	struct cap_addr conn;      /* media-level c=, else the session-level one (family 0: none) */
+	struct cap_str key_mgmt;   /* media-level a=key-mgmt:mikey base64 data; len 0 if absent */
+	bool has_crypto;           /* an a=crypto line was present (SDES; ignored) */
+	uint16_t rtcp_port;        /* a=rtcp:<port> (RFC 3605); 0 = absent (RTCP on port + 1) */
+	struct cap_addr rtcp_addr; /* a=rtcp:<port> IN IP4|IP6 <address>; family 0: absent */
+	bool rtcp_mux;             /* a=rtcp-mux (RFC 5761): RTCP shares the RTP port */
 	size_t n_rtpmap;
 	struct cap_sdp_rtpmap rtpmap[CAP_SDP_MAX_RTPMAP];
+	/* a=candidate lines kept: UDP, component 1 or 2, an IPv4 or IPv6 literal address (an
+	 * FQDN, such as a WebRTC mDNS name, names no endpoint a tap can bind), port not 0; in
+	 * SDP order. Others are passed over, as is a line that does not parse (not the SDP) */
+	size_t n_cand;
+	struct cap_sdp_cand cand[CAP_SDP_MAX_CAND];
+	size_t n_cand_over; /* candidates that would have been kept, past CAP_SDP_MAX_CAND */
 };
 
 struct cap_sdp {
@@ -522,7 +542,8 @@ struct cap_sdp {
 };
 
 /* Parses an SDP body: lines "x=value" ending in CRLF or LF (last line may lack it). v= first.
- * Unknown lines and attributes are skipped; a=crypto is noted and ignored. Connection
+ * Unknown lines and attributes are skipped; a=crypto is noted and ignored; a=rtcp (RFC 3605)
+ * and a=candidate (RFC 8839) give media endpoints besides c= and m=. Connection
  * addresses: "IN IP4 a.b.c.d[/ttl[/n]]", "IN IP6 addr[/n]" (FQDNs leave family 0). Key
  * management: "a=key-mgmt:mikey <base64>" kept as the base64 view (charset checked, not
  * decoded); other protocol ids are ignored. LIM_OK, LIM_E_PARSE (no v=, a line without '=',
@@ -694,7 +715,9 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * before. One re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
- * unless a=rtcp gives the port, or on the same port with a=rtcp-mux) are bound in a hash
+ * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux; and each
+ * ICE candidate's, RFC 8839, up to CAP_CALL_MAX_CAND per media line: component 1 as the RTP
+ * endpoint, 2 as the RTCP one, for the pair the ICE agents select) are bound in a hash
  * table. An endpoint may be claimed by several calls at once (a port reused while the old
  * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
  * a live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
@@ -750,13 +773,20 @@ struct cap_text {
 	uint64_t wire_sum;
 };
 
+/* ICE candidates of a media line the call table follows: its distinct endpoints besides c=
+ * and m= (and a=rtcp), the first in SDP order (the others: stats media_cand_over). */
+#define CAP_CALL_MAX_CAND 8
+
 /* One SDP media stream of an offer or answer. */
 struct cap_call_media {
-	char media[16];       /* "audio", "video"... (truncated) */
-	struct cap_addr addr; /* c= (family 0: none) */
-	uint16_t port;        /* m= port; 0: disabled */
-	uint16_t rtcp_port;   /* port + 1, a=rtcp, or port with a=rtcp-mux */
+	char media[16];            /* "audio", "video"... (truncated) */
+	struct cap_addr addr;      /* c= (family 0: none) */
+	uint16_t port;             /* m= port; 0: disabled */
+	uint16_t rtcp_port;        /* port + 1, a=rtcp, or port with a=rtcp-mux */
+	struct cap_addr rtcp_addr; /* a=rtcp's address, else addr */
 	bool rtcp_mux;
+	uint8_t n_cand;
+	struct cap_sdp_cand cand[CAP_CALL_MAX_CAND];
 	bool bound;             /* held in the media table (at the time it was applied) */
 	uint64_t packets, rtcp; /* RTP / RTCP datagrams sent to this endpoint */
 };

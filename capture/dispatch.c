@@ -25,8 +25,9 @@
  * take a talking call's routes); one idle longer (a call ended, or on hold) is evicted by age
  * with the rest */
 #define MEDIA_FRESH_NS (5ull * 1000000000ull)
-#define PEND_MAX       (2 * CAP_CALL_MAX_MEDIA + 2) /* notes of one message: endpoints and a pin */
-#define EP_SSRCS       4 /* SSRCs remembered per endpoint (struct ep rs) */
+/* notes of one message: endpoints and a pin */
+#define PEND_MAX (CAP_MEDIA_MAX_EP * CAP_CALL_MAX_MEDIA + 2)
+#define EP_SSRCS 4 /* SSRCs remembered per endpoint (struct ep rs) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
@@ -639,12 +640,12 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 		return;
 	for (size_t i = 0; i < s->n_media && i < CAP_CALL_MAX_MEDIA; i++) {
 		struct cap_call_media m;
-		uint16_t ports[2];
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
 		size_t n;
-		cap_media_of_sdp(&s->media[i], &m);
-		n = cap_media_endpoints(&m, ports);
+		(void)cap_media_of_sdp(&s->media[i], &m);
+		n = cap_media_eps(&m, ep);
 		for (size_t k = 0; k < n; k++)
-			reg(d, &m.addr, ports[k], w, pin_h, ts);
+			reg(d, &ep[k].addr, ep[k].port, w, pin_h, ts);
 	}
 }
 

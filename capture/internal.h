@@ -101,12 +101,27 @@ enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
 			       const struct cap_frame *f, struct cap_pkt *out);
 
 /* The call table's view of one SDP m= line (calls.c): media name, c= address, port, RTCP port
- * (a=rtcp, else port + 1; the RTP port with a=rtcp-mux or on an MCPTT floor-control line). */
-void cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m);
-/* The ports of m the call table binds, into ports[]: none (port 0 or no c= address), the RTP
- * port alone (rtcp-mux, or no RTCP port), or the RTP port then the RTCP port. Returns 0..2. The
- * dispatcher registers exactly these, from the first CAP_CALL_MAX_MEDIA m= lines. */
-size_t cap_media_endpoints(const struct cap_call_media *m, uint16_t ports[2]);
+ * and address (a=rtcp, else port + 1 on c=; the RTP port with a=rtcp-mux or on an MCPTT
+ * floor-control line), and its ICE candidates that are other endpoints than those, the first
+ * CAP_CALL_MAX_CAND in SDP order. Returns how many others it had to leave out (stats
+ * media_cand_over). */
+size_t cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m);
+
+/* A media endpoint of an m= line and what arrives there: RTP, RTCP, or both (rtcp-mux, told
+ * apart by payload type). */
+enum { CAP_EP_RTP = 1, CAP_EP_RTCP = 2, CAP_EP_MUX = 3 };
+struct cap_media_ep {
+	struct cap_addr addr;
+	uint16_t port;
+	uint8_t kind; /* CAP_EP_* */
+};
+#define CAP_MEDIA_MAX_EP (2 + CAP_CALL_MAX_CAND)
+/* The endpoints of m the call table binds, each once, into ep[]: none when the line is
+ * disabled (port 0); else c= and m= (when c= has an address: RTP, then RTCP unless muxed),
+ * then the ICE candidates (component 1 as the RTP endpoint, 2 as the RTCP one). Returns
+ * 0..CAP_MEDIA_MAX_EP. The dispatcher registers exactly these, from the first
+ * CAP_CALL_MAX_MEDIA m= lines. */
+size_t cap_media_eps(const struct cap_call_media *m, struct cap_media_ep ep[CAP_MEDIA_MAX_EP]);
 /* Whether the call table applies the SDP of message m (calls.c) to a call: the offer/answer
  * exchanges of an INVITE dialog (RFC 3261 s13, RFC 3262 PRACK, RFC 3311 UPDATE): INVITE,
  * UPDATE, PRACK and ACK requests and the responses to them; outside an INVITE (UPDATE, PRACK,

@@ -49,6 +49,17 @@ static bool parse_ip4(struct cap_str s, uint8_t out[4])
 	return i == s.len;
 }
 
+/* An IPv6 address literal; false for anything else (an FQDN). */
+static bool parse_ip6(struct cap_str s, uint8_t out[16])
+{
+	char tmp[64];
+	if (s.len == 0 || s.len >= sizeof tmp)
+		return false;
+	memcpy(tmp, s.p, s.len);
+	tmp[s.len] = '\0';
+	return inet_pton(AF_INET6, tmp, out) == 1;
+}
+
 /* "IN IP4 addr[/ttl[/n]]" or "IN IP6 addr[/n]". FQDNs leave family 0 (not an error). */
 static bool parse_conn(struct cap_str v, struct cap_addr *a)
 {
@@ -63,19 +74,66 @@ static bool parse_conn(struct cap_str v, struct cap_addr *a)
 	if (cap_str_eq(at, "IP4")) {
 		if (parse_ip4(addr, a->a))
 			a->family = 4;
+		else
+			memset(a->a, 0, sizeof a->a);
 		return true;
 	}
 	if (cap_str_eq(at, "IP6")) {
-		char tmp[64];
-		if (addr.len < sizeof tmp) {
-			memcpy(tmp, addr.p, addr.len);
-			tmp[addr.len] = '\0';
-			if (inet_pton(AF_INET6, tmp, a->a) == 1)
-				a->family = 6;
-		}
+		if (parse_ip6(addr, a->a))
+			a->family = 6;
+		else
+			memset(a->a, 0, sizeof a->a);
 		return true;
 	}
 	return false;
+}
+
+/* RFC 3605: "<port> [IN IP4|IP6 <address>]". A bad port leaves the line unused; an address
+ * that does not parse (or an FQDN) leaves the port alone, on c=. */
+static void parse_rtcp(struct cap_str v, struct cap_sdp_media *m)
+{
+	struct cap_str pv = token(&v);
+	struct cap_addr a = { 0 };
+	uint64_t port;
+	if (!cap_str_u64(pv, 65535, &port) || port == 0)
+		return;
+	m->rtcp_port = (uint16_t)port;
+	if (cap_str_trim(v).len && parse_conn(v, &a))
+		m->rtcp_addr = a;
+}
+
+/* RFC 8839 s5.1: "<foundation> <component-id> <transport> <priority> <connection-address>
+ * <port> typ <cand-type> [raddr <a> rport <p>] *(<name> <value>)". Kept (see capture.h): UDP,
+ * component 1 or 2, an address literal, port not 0. Anything else, a line that does not parse
+ * among them, is passed over. */
+static void parse_cand(struct cap_str v, struct cap_sdp_media *m)
+{
+	struct cap_str fnd = token(&v), comp = token(&v), tr = token(&v), prio = token(&v);
+	struct cap_str addr = token(&v), port = token(&v), typ = token(&v), type = token(&v);
+	struct cap_sdp_cand c;
+	uint64_t n, p, pri;
+	memset(&c, 0, sizeof c);
+	if (fnd.len == 0 || fnd.len > 32 || !cap_str_u64(comp, 256, &n) || n == 0 ||
+	    !cap_str_ieq(tr, "UDP") || !cap_str_u64(prio, 0xffffffffu, &pri) ||
+	    !cap_str_u64(port, 65535, &p) || p == 0 || !cap_str_ieq(typ, "typ") || type.len == 0)
+		return;
+	if (n > 2) /* not RTP or RTCP */
+		return;
+	if (parse_ip4(addr, c.addr.a)) {
+		c.addr.family = 4;
+	} else {
+		memset(c.addr.a, 0, sizeof c.addr.a);
+		if (!parse_ip6(addr, c.addr.a))
+			return;
+		c.addr.family = 6;
+	}
+	c.port = (uint16_t)p;
+	c.component = (uint8_t)n;
+	if (m->n_cand == CAP_SDP_MAX_CAND) {
+		m->n_cand_over++;
+		return;
+	}
+	m->cand[m->n_cand++] = c;
 }
 
 static bool parse_media(struct cap_str v, struct cap_sdp_media *m)
@@ -240,13 +298,10 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 				cur->has_crypto = true;
 			else if (cur && cap_str_eq(name, "rtcp-mux"))
 				cur->rtcp_mux = true;
-			else if (cur && cap_str_eq(name, "rtcp")) {
-				/* RFC 3605: a=rtcp:<port> [nettype addrtype address] */
-				struct cap_str pv = token(&val);
-				uint64_t port;
-				if (cap_str_u64(pv, 65535, &port) && port != 0)
-					cur->rtcp_port = (uint16_t)port;
-			}
+			else if (cur && cap_str_eq(name, "rtcp"))
+				parse_rtcp(val, cur);
+			else if (cur && cap_str_eq(name, "candidate"))
+				parse_cand(val, cur);
 			break;
 		}
 		default: break;

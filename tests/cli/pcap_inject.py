@@ -51,6 +51,12 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   badbye X        a BYE in the first call's dialog from the caller, its UDP checksum wrong
                   (X "csum"; "ok": right): one the callee's host discards, so the call goes on;
                   X a status (200, 404...): the BYE right, and the callee's answer to it
+  ice ADDR        (AFTER unused) every SDP put behind an ICE relay (RFC 8839): each c= made
+                  ADDR (a TURN server's address; the m= ports kept), each stream's endpoint
+                  (its c= and port) given as its host candidates (component 1, and 2 on port
+                  + 1 without a=rtcp-mux), beside a relay candidate on ADDR: the media, as
+                  captured, flows between the candidates the agents selected, not to c=;
+                  ADDR+N: and N host candidates more per stream, on 10.77.0.1.. (none used)
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -392,8 +398,47 @@ def no_keymgmt(msg, _arg):
     return with_body(head, re.sub(rb"a=key-mgmt:[^\r]*\r\n", b"", body))
 
 
+def ice(msg, relay):
+    """msg with its SDP behind the ICE relay address relay (see "ice" above), else msg."""
+    relay, _, more = relay.partition(b"+")
+    if b"\r\n\r\n" not in msg:
+        return msg
+    head, body = msg.split(b"\r\n\r\n", 1)
+    if not body.startswith(b"v=0"):
+        return msg
+    lines = body.split(b"\r\n")
+    tail = lines.pop() if lines[-1] == b"" else None
+    blocks, cur = [[]], None
+    for ln in lines:
+        if ln.startswith(b"m="):
+            blocks.append([])
+        blocks[-1].append(ln)
+    sess_c = next((ln[len(b"c=IN IP4 "):] for ln in blocks[0] if ln.startswith(b"c=IN IP4 ")),
+                  None)
+    out = [b"c=IN IP4 " + relay if ln.startswith(b"c=IN IP4 ") else ln for ln in blocks[0]]
+    for blk in blocks[1:]:
+        conn = next((ln[len(b"c=IN IP4 "):] for ln in blk if ln.startswith(b"c=IN IP4 ")), sess_c)
+        port = int(blk[0].split()[1].split(b"/")[0])
+        out += [b"c=IN IP4 " + relay if ln.startswith(b"c=IN IP4 ") else ln for ln in blk]
+        if port == 0 or conn is None:
+            continue
+        cur = [(1, port)] + ([] if b"a=rtcp-mux" in blk else [(2, port + 1)])
+        for comp, p in cur:
+            out.append(b"a=candidate:1 %d UDP %d %s %d typ host" % (comp, 2130706432 - comp,
+                                                                    conn, p))
+            out.append(b"a=candidate:2 %d UDP %d %s %d typ relay raddr %s rport %d"
+                       % (comp, 16777216 - comp, relay, p, conn, p))
+        for k in range(int(more or 0)):
+            out.append(b"a=candidate:%d 1 UDP %d 10.77.0.%d %d typ host" % (3 + k, 1000 - k, k + 1,
+                                                                            9000 + k))
+    if tail is not None:
+        out.append(tail)
+    return with_body(head, b"\r\n".join(out))
+
+
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
 REWRITES = {
+    "ice": ice,
     # the URI of the From header (<...>) replaced by arg
     "fromspoof": lambda msg, arg: re.sub(rb"(\r\nFrom: *<)[^>]*>",
                                          lambda m: m.group(1) + arg + b">", msg),

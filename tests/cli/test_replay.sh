@@ -508,6 +508,15 @@ expect 0 inject-bl python3 "$here/pcap_inject.py" "$tmp/bl.pcap" "$tmp/bbl.pcap"
 replay bbl g "$tmp/bbl.pcap"
 sumcheck bbl "j['summary']['decrypted']==900 and j['summary']['calls_intercepted']==1"
 check bbl "E$sfx" bl targets
+# ICE (RFC 8839): c= and m= name a TURN relay, and the media flows between the parties' host
+# candidates, re-key included: all of it decrypted, byte for byte, by one pipeline and by two
+# (whose dispatcher routes the candidates to the call's worker). Before, none of it was bound
+expect 0 inject-ice python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/ice.pcap" 0 ice 203.0.113.77
+for w in 1 2; do
+	replay "ice$w" g "$tmp/ice.pcap" --workers "$w"
+	sumcheck "ice$w" "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1"
+	check "ice$w" "E$sfx" rk targets
+done
 sumcheck bbcsum-v "j['summary']['decrypted']==400 and j['summary']['drops']['l4_checksum']==1"
 check bbcsum-v "E$sfx" rk targets
 check bb404 "E$sfx" rk targets

@@ -2142,7 +2142,108 @@ static void t_calls_media_after_end(void)
 	finish_calls();
 }
 
+/* ICE (RFC 8839): c= and m= name a relay, the media flows between the parties' host
+ * candidates; a=rtcp with an address (RFC 3605); the limits on candidates. */
+static void t_calls_ice(void)
+{
+	static const uint8_t R4[4] = { 198, 51, 100, 7 };
+	size_t m, b0;
+	char big[2048];
+	int n;
+	start(NULL);
+	req("ice", NULL, 1, "INVITE",
+	    sdp(4, "203.0.113.50", 40000, 0, "AAAA",
+		"a=candidate:1 1 UDP 2130706431 192.0.2.1 49170 typ host\r\n"
+		"a=candidate:1 2 UDP 2130706430 192.0.2.1 49171 typ host\r\n"
+		/* the default candidate: c= and m= again (bound once) */
+		"a=candidate:3 1 udp 16777215 203.0.113.50 40000 typ relay raddr 192.0.2.1 "
+		"rport 49170\r\n"
+		/* passed over: TCP, an mDNS name, component 3, port 0, no typ */
+		"a=candidate:4 1 TCP 2105524479 192.0.2.1 9 typ host tcptype active\r\n"
+		"a=candidate:5 1 UDP 2122260223 4f5e.local 50000 typ host\r\n"
+		"a=candidate:6 3 UDP 2122260223 192.0.2.1 50002 typ host\r\n"
+		"a=candidate:7 1 UDP 2122260223 192.0.2.1 0 typ host\r\n"
+		"a=candidate:8 1 UDP 2122260223 192.0.2.1 50004 host\r\n"));
+	resp("ice", "b", 1, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL,
+		 "a=candidate:1 1 UDP 2130706431 192.0.2.2 3456 typ host\r\n"
+		 "a=candidate:1 2 UDP 2130706430 192.0.2.2 3457 typ host\r\n"));
+	req("ice", "b", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->offer.media[0].n_cand == 2 &&
+	      last_call[1]->answer.media[0].n_cand == 2 &&
+	      last_call[1]->offer.media[0].cand[1].component == 2);
+	CHECK(cap_calls_bindings(calls) == 8 && st.media_cand_over == 0);
+	/* the selected pair: host to host, RTP and RTCP, both ways */
+	m = n_ev;
+	rtp(4, A4, B4, 49170, 3456, 0, 1, 0x1111);
+	rtp(4, B4, A4, 3456, 49170, 0, 1, 0x2222);
+	rtcp(4, A4, B4, 49171, 3457, 200, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 3 && st.media_unbound == 0);
+	CHECK(ev[m].call == 1 && !ev[m].media.rtcp && !ev[m].media.by_source &&
+	      ev[m].media.dir == CAP_DIR_TO_ANSWERER && ev[m].media.side == 1);
+	CHECK(ev[m + 1].media.dir == CAP_DIR_TO_OFFERER && ev[m + 1].media.side == 0);
+	CHECK(ev[m + 2].media.rtcp && ev[m + 2].media.dir == CAP_DIR_TO_ANSWERER);
+	/* a re-INVITE without candidates: the offer's go, the answer's stay */
+	req("ice", "b", 2, "INVITE", sdp(4, "203.0.113.50", 40000, 0, "AAAA", NULL));
+	resp("ice", "b", 2, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL,
+		 "a=candidate:1 1 UDP 2130706431 192.0.2.2 3456 typ host\r\n"
+		 "a=candidate:1 2 UDP 2130706430 192.0.2.2 3457 typ host\r\n"));
+	CHECK(last_call[1] && last_call[1]->offer.media[0].n_cand == 0 &&
+	      cap_calls_bindings(calls) == 6);
+	m = n_ev;
+	rtp(4, X4, A4, 7, 49170, 0, 1, 0x3333); /* to the offer's old candidate */
+	CHECK(count(m, CAP_EV_MEDIA) == 0 && st.media_unbound == 1);
+	rtp(4, A4, B4, 49170, 3456, 0, 2, 0x1111); /* to the answer's candidate still */
+	CHECK(count(m, CAP_EV_MEDIA) == 1);
+
+	/* more candidates than kept; a disabled line's; a session-level one (no line) */
+	b0 = cap_calls_bindings(calls);
+	n = snprintf(big, sizeof big, "a=rtcp-mux\r\n");
+	for (int i = 0; i < 12; i++)
+		n += snprintf(big + n, sizeof big - (size_t)n,
+			      "a=candidate:%d 1 UDP %d 10.0.0.%d %d typ host\r\n", i, 100 + i,
+			      i + 1, 6000 + i);
+	n += snprintf(big + n, sizeof big - (size_t)n,
+		      "m=audio 0 RTP/SAVP 0\r\na=candidate:1 1 UDP 1 10.9.9.9 9 typ host\r\n");
+	CHECK(n > 0 && (size_t)n < sizeof big);
+	{
+		const char *s = sdp(4, "203.0.113.51", 41000, 0, NULL, big);
+		static char withsess[4096];
+		const char *mline = strstr(s, "m=audio");
+		CHECK(mline != NULL);
+		/* a candidate before the first m= line names no stream */
+		snprintf(withsess, sizeof withsess,
+			 "%.*sa=candidate:1 1 UDP 1 10.8.8.8 8 typ host\r\n%s", (int)(mline - s), s,
+			 mline);
+		req("ice2", NULL, 1, "INVITE", withsess);
+	}
+	CHECK(last_call[2] && last_call[2]->offer.n_media == 2 &&
+	      last_call[2]->offer.media[0].n_cand == CAP_CALL_MAX_CAND &&
+	      last_call[2]->offer.media[0].cand[7].port == 6007 &&
+	      last_call[2]->offer.media[1].n_cand == 0 && st.media_cand_over == 12 - 8);
+	/* mux: one endpoint per candidate, c= and m= one */
+	CHECK(cap_calls_bindings(calls) == b0 + 1 + CAP_CALL_MAX_CAND);
+	{
+		static const uint8_t T4[4] = { 10, 0, 0, 3 };
+		m = n_ev;
+		rtcp(4, X4, T4, 7, 6002, 200, 0x4444); /* RTCP on a muxed candidate */
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 2 && ev[m].media.rtcp);
+	}
+
+	/* a=rtcp with an address */
+	req("ice3", NULL, 1, "INVITE",
+	    sdp(4, "203.0.113.52", 42000, 0, NULL, "a=rtcp:41000 IN IP4 198.51.100.7\r\n"));
+	CHECK(last_call[3] && last_call[3]->offer.media[0].rtcp_port == 41000 &&
+	      last_call[3]->offer.media[0].rtcp_addr.a[0] == 198);
+	m = n_ev;
+	rtcp(4, B4, R4, 5, 41000, 200, 0x5555);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 3 && ev[m].media.rtcp);
+	finish_calls();
+}
+
 const struct lim_suite t_calls_suites[] = {
+	{ "calls_ice", t_calls_ice },
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
 	{ "calls_bye_checked", t_calls_bye_checked },

@@ -800,6 +800,47 @@ static void t_disp_route(void)
 	cap_disp_free(d);
 }
 
+/* ICE candidates (RFC 8839) and a=rtcp's address (RFC 3605) are registered with c= and m=:
+ * media between the candidates goes to the call's worker. */
+static void t_disp_ice(void)
+{
+	static const char body[] = "v=0\r\no=- 1 1 IN IP4 203.0.113.5\r\ns=-\r\n"
+				   "c=IN IP4 203.0.113.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+				   "a=rtcp:4001 IN IP4 203.0.113.6\r\n"
+				   "a=candidate:1 1 UDP 2130706431 192.0.2.1 6000 typ host\r\n"
+				   "a=candidate:1 2 UDP 2130706430 192.0.2.1 6001 typ host\r\n"
+				   "a=candidate:2 1 UDP 1 203.0.113.5 4000 typ relay\r\n";
+	static const uint8_t R6[4] = { 203, 0, 113, 6 };
+	char m[2000], cid2[64];
+	struct cap_disp *d = dnew(7, NULL);
+	int l;
+	unsigned w1;
+	other_worker(d, "ice-1@example.org", cid2, sizeof cid2);
+	l = snprintf(
+		m, sizeof m,
+		"INVITE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKi\r\n"
+		"From: <sip:a@example.org>;tag=f\r\nTo: <sip:b@example.org>\r\n"
+		"Call-ID: ice-1@example.org\r\nCSeq: 1 INVITE\r\n"
+		"Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		strlen(body), body);
+	CHECK(l > 0 && (size_t)l < sizeof m);
+	udp(d, A, B, 5060, 5060, m, (size_t)l);
+	w1 = got.u[got.n - 1].worker;
+	/* c= and m=, a=rtcp's address, two candidates (the relay one is c= and m= again) */
+	CHECK(cap_disp_endpoints(d) == 4);
+	{
+		size_t n0 = got.n;
+		udp(d, B, A, 7000, 6000, rtp, sizeof rtp);  /* to the host candidate */
+		udp(d, B, A, 7001, 6001, rtp, sizeof rtp);  /* its RTCP */
+		udp(d, B, R6, 7001, 4001, rtp, sizeof rtp); /* a=rtcp's address */
+		CHECK(got.n == n0 + 3 && dst.media_unbound == 0);
+		for (size_t i = n0; i < got.n; i++)
+			CHECK(got.u[i].worker == w1);
+		CHECK(worker_for(d, cid2) != w1);
+	}
+	cap_disp_free(d);
+}
+
 static void t_disp_tcp(void)
 {
 	static char buf[8000];
@@ -1850,6 +1891,7 @@ const struct lim_suite t_disp_suites[] = {
 	{ "disp_table_seed", t_disp_table_seed },
 	{ "disp_sdp_methods", t_disp_sdp_methods },
 	{ "disp_route", t_disp_route },
+	{ "disp_ice", t_disp_ice },
 	{ "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile },
 	{ "disp_caps", t_disp_caps },

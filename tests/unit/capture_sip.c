@@ -429,6 +429,58 @@ static void t_hostile_sdp(void)
 	      s->media[0].n_rtpmap == 0);
 	CHECK(cap_sdp_parse(S("v=0\r\na=key-mgmt:mikey\r\n"), s) == LIM_OK &&
 	      s->n_bad_key_mgmt == 1);
+	/* a=rtcp (RFC 3605): the port, and an address when it parses */
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtcp:9 IN IP6 2001:db8::7\r\n"), s) ==
+		      LIM_OK &&
+	      s->media[0].rtcp_port == 9 && s->media[0].rtcp_addr.family == 6 &&
+	      s->media[0].rtcp_addr.a[15] == 7);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtcp:9 IN IP4 10.1.2.3\r\n"), s) ==
+		      LIM_OK &&
+	      s->media[0].rtcp_addr.family == 4 && s->media[0].rtcp_addr.a[3] == 3 &&
+	      s->media[0].rtcp_addr.a[4] == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtcp:9 IN IP4 10.1.2\r\n"), s) ==
+		      LIM_OK &&
+	      s->media[0].rtcp_port == 9 && s->media[0].rtcp_addr.family == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtcp:9 XX\r\n"), s) == LIM_OK &&
+	      s->media[0].rtcp_port == 9 && s->media[0].rtcp_addr.family == 0);
+	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtcp:0 IN IP4 10.1.2.3\r\n"), s) ==
+		      LIM_OK &&
+	      s->media[0].rtcp_port == 0 && s->media[0].rtcp_addr.family == 0);
+	/* a=candidate (RFC 8839 s5.1): kept, and each way of not being kept */
+	CHECK(cap_sdp_parse(
+		      S("v=0\r\na=candidate:0 1 UDP 1 10.0.0.1 5 typ host\r\n"
+			"m=a 1 RTP/AVP 0\r\n"
+			"a=candidate:1 1 UDP 2130706431 10.0.0.2 5000 typ host\r\n"
+			"a=candidate:2 2 udp 1 2001:db8::5 5001 typ srflx raddr :: rport 9\r\n"
+			"a=candidate:3 1 TCP 1 10.0.0.3 5002 typ host\r\n"
+			"a=candidate:4 1 UDP 1 x.local 5003 typ host\r\n"
+			"a=candidate:5 0 UDP 1 10.0.0.5 5004 typ host\r\n"
+			"a=candidate:6 3 UDP 1 10.0.0.6 5005 typ host\r\n"
+			"a=candidate:7 1 UDP 1 10.0.0.7 0 typ host\r\n"
+			"a=candidate:8 1 UDP 1 10.0.0.8 5007 host\r\n"
+			"a=candidate:9 1 UDP 1 10.0.0.9 5008 typ\r\n"
+			"a=candidate:10 1 UDP 4294967296 10.0.0.10 5009 typ host\r\n"
+			"a=candidate:11 1 UDP 1 10.0.0.11 65536 typ host\r\n"
+			"a=candidate:123456789012345678901234567890123 1 UDP 1 10.0.0.12 5 typ "
+			"host\r\n"
+			"a=candidate: 1 UDP 1 10.0.0.13 5 typ host\r\n"
+			"a=candidate\r\n"
+			"a=candidate:1 1 UDP 1 10.0.0.256 5 typ host\r\n"
+			"a=candidate:1 1 UDP 1 [2001:db8::1] 5 typ host\r\n"),
+		      s) == LIM_OK &&
+	      s->n_media == 1 && s->media[0].n_cand == 2 && s->media[0].n_cand_over == 0 &&
+	      s->media[0].cand[0].component == 1 && s->media[0].cand[0].port == 5000 &&
+	      s->media[0].cand[0].addr.family == 4 && s->media[0].cand[0].addr.a[3] == 2 &&
+	      s->media[0].cand[1].component == 2 && s->media[0].cand[1].addr.family == 6 &&
+	      s->media[0].cand[1].addr.a[15] == 5 && s->media[0].cand[1].port == 5001);
+	n = (size_t)snprintf(big, 100000, "v=0\r\nm=a 1 RTP/AVP 0\r\n");
+	for (int i = 0; i < CAP_SDP_MAX_CAND + 3; i++)
+		n += (size_t)snprintf(big + n, 100000 - n,
+				      "a=candidate:%d 1 UDP 1 10.0.1.%d %d typ host\r\n", i, i,
+				      7000 + i);
+	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_OK &&
+	      s->media[0].n_cand == CAP_SDP_MAX_CAND && s->media[0].n_cand_over == 3 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 1].port == 7000 + CAP_SDP_MAX_CAND - 1);
 	/* too many m= lines, too many lines, a line over the cap, over the size cap */
 	n = (size_t)snprintf(big, 100000, "v=0\r\n");
 	for (int i = 0; i < 17; i++)
