@@ -41,7 +41,7 @@
 #include "limf/text.h"
 
 #define SCAN_MAX_CALLS  (1u << 20) /* call records kept (the table itself caps live calls) */
-#define SCAN_MAX_MEDIA  8          /* media endpoints per call */
+#define SCAN_MAX_MEDIA  16         /* media endpoints per call (ICE candidates among them) */
 #define SCAN_MAX_PAI    2
 #define SCAN_TEXT       256    /* octets kept of a Call-ID, URI or identity */
 #define SCAN_MAX_GMK    65536u /* GMK distribution records kept */
@@ -58,6 +58,7 @@ struct scan_media {
 	struct cap_addr addr;
 	uint16_t port, rtcp_port;
 	char media[16];
+	bool candidate; /* an ICE candidate's (RFC 8839), not c= and m= */
 	uint64_t packets, rtcp;
 };
 
@@ -178,32 +179,52 @@ static void imsg_ids(struct scan_call *c, const char *b64, size_t len)
 	free(bin);
 }
 
-/* Keeps every endpoint a call's SDP named (re-INVITEs add to the list). */
+/* Keeps one RTP endpoint of a media line (rtcp_port: its RTCP port on the same address, 0
+ * none) unless the call has it already. */
+static void media_ep_add(struct scan *sc, struct scan_call *c, const struct cap_call_media *m,
+			 const struct cap_addr *addr, uint16_t port, uint16_t rtcp_port, bool cand)
+{
+	struct scan_media *e;
+	for (size_t k = 0; k < c->n_media; k++)
+		if (c->media[k].port == port && c->media[k].addr.family == addr->family &&
+		    memcmp(c->media[k].addr.a, addr->a, 16) == 0)
+			return;
+	if (c->n_media >= SCAN_MAX_MEDIA) {
+		sc->media_dropped++;
+		return;
+	}
+	e = &c->media[c->n_media++];
+	memset(e, 0, sizeof *e);
+	e->addr = *addr;
+	e->port = port;
+	e->rtcp_port = rtcp_port;
+	e->candidate = cand;
+	memcpy(e->media, m->media, sizeof e->media);
+}
+
+/* Keeps every endpoint a call's SDP named (re-INVITEs add to the list): c= and m=, and the
+ * RTP (component 1) ICE candidates the call table follows, each with the RTCP candidate on
+ * its address (component 2), or its own port with a=rtcp-mux. */
 static void media_add(struct scan *sc, struct scan_call *c, const struct cap_call_sdp *sd)
 {
 	for (size_t i = 0; i < sd->n_media; i++) {
 		const struct cap_call_media *m = &sd->media[i];
-		struct scan_media *e;
-		bool dup = false;
-		if (m->port == 0 || m->addr.family == 0)
+		if (m->port == 0)
 			continue;
-		for (size_t k = 0; k < c->n_media; k++)
-			if (c->media[k].port == m->port &&
-			    c->media[k].addr.family == m->addr.family &&
-			    memcmp(c->media[k].addr.a, m->addr.a, 16) == 0)
-				dup = true;
-		if (dup)
-			continue;
-		if (c->n_media >= SCAN_MAX_MEDIA) {
-			sc->media_dropped++;
-			continue;
+		if (m->addr.family)
+			media_ep_add(sc, c, m, &m->addr, m->port, m->rtcp_port, false);
+		for (size_t k = 0; k < m->n_cand; k++) {
+			const struct cap_sdp_cand *r = &m->cand[k];
+			uint16_t rp = m->rtcp_mux ? r->port : 0;
+			if (r->component != 1)
+				continue;
+			for (size_t q = 0; q < m->n_cand && !rp; q++)
+				if (m->cand[q].component == 2 &&
+				    m->cand[q].addr.family == r->addr.family &&
+				    memcmp(m->cand[q].addr.a, r->addr.a, 16) == 0)
+					rp = m->cand[q].port;
+			media_ep_add(sc, c, m, &r->addr, r->port, rp, true);
 		}
-		e = &c->media[c->n_media++];
-		memset(e, 0, sizeof *e);
-		e->addr = m->addr;
-		e->port = m->port;
-		e->rtcp_port = m->rtcp_port;
-		memcpy(e->media, m->media, sizeof e->media);
 	}
 }
 
@@ -335,7 +356,8 @@ static void on_media(struct scan *sc, struct scan_call *c, const struct cap_even
 		if (e->addr.family != p->ip_ver ||
 		    memcmp(e->addr.a, p->dst.a, p->ip_ver == 4 ? 4 : 16) != 0)
 			continue;
-		if (ev->media.rtcp && (p->dport == e->rtcp_port || p->dport == e->port)) {
+		if (ev->media.rtcp &&
+		    ((e->rtcp_port && p->dport == e->rtcp_port) || p->dport == e->port)) {
 			e->rtcp++;
 			return;
 		}
@@ -552,6 +574,8 @@ static void print_text(const struct scan *sc)
 		printf("rejected %-22s %" PRIu64 "\n", "call_records_full", sc->calls_dropped);
 	if (sc->media_dropped)
 		printf("rejected %-22s %" PRIu64 "\n", "call_media_full", sc->media_dropped);
+	if (st->media_cand_over) /* (capture.h: endpoints a call's media may use, not followed) */
+		printf("rejected %-22s %" PRIu64 "\n", "ice_candidates_over", st->media_cand_over);
 	if (sc->csum_sip_udp || sc->csum_tcp)
 		printf("checksums wrong: sip over udp %" PRIu64 ", tcp segments %" PRIu64
 		       " (what replay --verify-checksums drops)\n",
@@ -594,9 +618,10 @@ static void print_text(const struct scan *sc)
 		for (size_t k = 0; k < c->n_media; k++) {
 			const struct scan_media *e = &c->media[k];
 			cap_addr_str(&e->addr, a, sizeof a);
-			printf("  media %s %s%s%s:%u packets %" PRIu64 " rtcp %" PRIu64 "\n",
+			printf("  media %s %s%s%s:%u%s packets %" PRIu64 " rtcp %" PRIu64 "\n",
 			       e->media, e->addr.family == 6 ? "[" : "", a,
-			       e->addr.family == 6 ? "]" : "", e->port, e->packets, e->rtcp);
+			       e->addr.family == 6 ? "]" : "", e->port,
+			       e->candidate ? " (ice candidate)" : "", e->packets, e->rtcp);
 		}
 		if (c->group.len) {
 			printf("  group ");
@@ -731,6 +756,10 @@ static int print_json(const struct scan *sc)
 		lim_json_key(&j, "call_media_full");
 		lim_json_u64(&j, sc->media_dropped);
 	}
+	if (st->media_cand_over) {
+		lim_json_key(&j, "ice_candidates_over");
+		lim_json_u64(&j, st->media_cand_over);
+	}
 	lim_json_obj_close(&j);
 	lim_json_key(&j, "checksums_wrong");
 	lim_json_obj_open(&j);
@@ -803,6 +832,8 @@ static int print_json(const struct scan *sc)
 			lim_json_str(&j, a);
 			lim_json_key(&j, "port");
 			lim_json_u64(&j, e->port);
+			lim_json_key(&j, "candidate");
+			lim_json_bool(&j, e->candidate);
 			lim_json_key(&j, "packets");
 			lim_json_u64(&j, e->packets);
 			lim_json_key(&j, "rtcp");

@@ -394,8 +394,9 @@ static void text(FILE *f, const struct limf_status *st)
 	if (st->cap) {
 		fprintf(f,
 			"capture: frames %" PRIu64 " bytes %" PRIu64 " sip %" PRIu64
-			" calls %" PRIu64 "\n",
-			st->cap->frames, st->cap->bytes, st->cap->sip, st->cap->calls);
+			" calls %" PRIu64 " ice_candidates_over %" PRIu64 "\n",
+			st->cap->frames, st->cap->bytes, st->cap->sip, st->cap->calls,
+			st->cap->media_cand_over);
 		fputs("drops:", f);
 		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
 			if (st->cap->drop[d]) {
@@ -546,6 +547,9 @@ static void json(FILE *f, const struct limf_status *st)
 		lim_json_u64(&j, st->cap->sip);
 		lim_json_key(&j, "calls");
 		lim_json_u64(&j, st->cap->calls);
+		/* ICE candidates not followed (capture.h media_cand_over) */
+		lim_json_key(&j, "ice_candidates_over");
+		lim_json_u64(&j, st->cap->media_cand_over);
 		lim_json_key(&j, "drops");
 		lim_json_obj_open(&j);
 		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)

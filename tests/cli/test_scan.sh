@@ -188,6 +188,35 @@ pyjson cs1 'j["checksums_wrong"] == {"sip_udp": 1, "tcp": 0} and j["counts"]["si
 expect 0 cs1text "$limf" scan "$tmp/csb.pcap"
 has cs1text '^checksums wrong: sip over udp 1, tcp segments 0 (what replay --verify-checksums drops)$'
 
+# ICE (RFC 8839): the same call's SDP behind a relay (c= and m= on 203.0.113.77), its media
+# between the host candidates: they are listed, each with the packets sent to it (the RTCP
+# candidate on its address), and no candidate goes past the call table's limit
+expect 0 injectice python3 "$(dirname "$0")/pcap_inject.py" "$tmp/cs.pcap" "$tmp/ice.pcap" 0 \
+	ice 203.0.113.77
+expect 0 ice0 "$limf" scan --json "$tmp/cs.pcap"
+cp "$tmp/out" "$tmp/ice0.json"
+expect 0 ice1 "$limf" scan --json "$tmp/ice.pcap"
+python3 -c 'import json, sys
+m0 = json.load(open(sys.argv[1]))["calls"][0]["media"]
+j = json.load(open(sys.argv[2]))
+m1 = j["calls"][0]["media"]
+assert len(m0) == 2 and all(m["packets"] > 0 and not m["candidate"] for m in m0), m0
+want = [x for e in m0 for x in (("203.0.113.77", e["port"], 0, False),
+                                 (e["addr"], e["port"], e["packets"], True))]
+assert [(m["addr"], m["port"], m["packets"], m["candidate"]) for m in m1] == want, m1
+assert "ice_candidates_over" not in j["rejected"], j["rejected"]' "$tmp/ice0.json" "$tmp/out" &&
+	ok || bad "ice1: the candidates and their packets are not listed"
+expect 0 ice1text "$limf" scan "$tmp/ice.pcap"
+has ice1text '^  media audio [0-9.]*:[0-9]* (ice candidate) packets [1-9][0-9]* rtcp 0$'
+hasnt ice1text 'ice_candidates_over'
+# 10 host candidates more per stream: 12 distinct, 8 followed, 4 not, in each of the 2 SDPs
+expect 0 injectice12 python3 "$(dirname "$0")/pcap_inject.py" "$tmp/cs.pcap" "$tmp/ice12.pcap" 0 \
+	ice 203.0.113.77+10
+expect 0 ice12 "$limf" scan --json "$tmp/ice12.pcap"
+pyjson ice12 'j["rejected"]["ice_candidates_over"] == 8 and "call_media_full" not in j["rejected"]'
+expect 0 ice12text "$limf" scan "$tmp/ice12.pcap"
+has ice12text '^rejected ice_candidates_over *8$'
+
 # the earlier captures carry no GMK distribution
 expect 0 nogmk "$limf" scan --json "$data2"
 pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'

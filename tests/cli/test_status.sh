@@ -107,8 +107,10 @@ pyjson status_json "j['pipeline']['kms_cert_fetches'] == 1 and j['pipeline']['km
 pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/test_x2x3.sh has one)
 pyjson status_json "j['capture']['lost'] == 0 and j['capture']['loss_alarm'] is False"
 pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0, 'fragments': 0} and j['capture']['lost_to_evictions'] == {'media': 0, 'sip_pin': 0} and j['capture']['contested_endpoints'] == 0"
+pyjson status_json "j['capture']['ice_candidates_over'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
+has status_text "^capture: frames [1-9][0-9]* bytes [0-9]* sip [0-9]* calls [0-9]* ice_candidates_over 0$"
 has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 fragments 0 contested_endpoints 0$"
 has status_text_lost "^lost_to_evictions: media 0 sip_pin 0$"
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
