@@ -525,6 +525,23 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 	}
 }
 
+/* A call holds one claim per endpoint, whichever of its lines named it: when one side's
+ * lines are unbound (its SDP changed), an endpoint the other side names too (a candidate
+ * both list, or the same c= and m=) lost the claim that side still needs. It is claimed
+ * again here, for that side. */
+static void rebind_other(struct cap_calls *c, struct cap_call *call, uint8_t side)
+{
+	struct cap_call_sdp *sd = side == SIDE_OFFER ? &call->offer : &call->answer;
+	for (size_t i = 0; i < sd->n_media; i++) {
+		const struct cap_call_media *m = &sd->media[i];
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t n = m->bound ? cap_media_eps(m, ep) : 0;
+		for (size_t k = 0; k < n; k++)
+			if (!claims(bfind(c, ep[k].addr.family, ep[k].addr.a, ep[k].port), call))
+				(void)bset(c, call, side, i, &ep[k].addr, ep[k].port, ep[k].kind);
+	}
+}
+
 /* Claims of x left after unbinding its sides: none, by construction (every claim belongs to
  * a bound media line). Should that ever fail, the table is searched so that no claim outlives
  * its call (a dangling one would be followed by the next media packet). */
@@ -1180,6 +1197,8 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	tlist_sync(c, x);
 	if (media_new)
 		bind_side(c, x, side);
+	if (media_new)
+		rebind_other(c, x, side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER);
 	ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_SDP : CAP_UPD_ANSWER_SDP;
 	if (imsg_new)
 		ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_IMSG : CAP_UPD_ANSWER_IMSG;

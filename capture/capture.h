@@ -503,9 +503,9 @@ struct cap_sdp_rtpmap {
 /* An ICE candidate (RFC 8839 s5.1) of a media line: where its RTP (component 1) or RTCP
  * (component 2) may flow instead of c= and m= (RFC 8445: the pair the agents select). */
 struct cap_sdp_cand {
-	struct cap_addr addr;
 	uint16_t port;
 	uint8_t component; /* 1 or 2 */
+	struct cap_addr addr;
 };
 
 struct cap_sdp_media {
@@ -525,7 +525,8 @@ struct cap_sdp_media {
 	struct cap_sdp_rtpmap rtpmap[CAP_SDP_MAX_RTPMAP];
 	/* a=candidate lines kept: UDP, component 1 or 2, an IPv4 or IPv6 literal address (an
 	 * FQDN, such as a WebRTC mDNS name, names no endpoint a tap can bind), port not 0; in
-	 * SDP order. Others are passed over, as is a line that does not parse (not the SDP) */
+	 * SDP order, each endpoint once. Others are passed over, as is a line that does not
+	 * parse (not the SDP) */
 	size_t n_cand;
 	struct cap_sdp_cand cand[CAP_SDP_MAX_CAND];
 	size_t n_cand_over; /* candidates that would have been kept, past CAP_SDP_MAX_CAND */
@@ -775,7 +776,7 @@ struct cap_text {
 
 /* ICE candidates of a media line the call table follows: its distinct endpoints besides c=
  * and m= (and a=rtcp), the first in SDP order (the others: stats media_cand_over). */
-#define CAP_CALL_MAX_CAND 8
+#define CAP_CALL_MAX_CAND 6
 
 /* One SDP media stream of an offer or answer. */
 struct cap_call_media {

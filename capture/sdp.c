@@ -129,6 +129,10 @@ static void parse_cand(struct cap_str v, struct cap_sdp_media *m)
 	}
 	c.port = (uint16_t)p;
 	c.component = (uint8_t)n;
+	for (size_t i = 0; i < m->n_cand; i++) /* (copies must not fill the list) */
+		if (m->cand[i].port == c.port && m->cand[i].addr.family == c.addr.family &&
+		    memcmp(m->cand[i].addr.a, c.addr.a, sizeof c.addr.a) == 0)
+			return;
 	if (m->n_cand == CAP_SDP_MAX_CAND) {
 		m->n_cand_over++;
 		return;

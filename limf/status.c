@@ -996,6 +996,10 @@ static void prom(FILE *f, const struct limf_status *st)
 		prom_one(f, "limf_media_contested_total", "counter",
 			 "SDPs that claimed a media endpoint another open call holds.",
 			 c->media_contested);
+		prom_one(f, "limf_ice_candidates_over_total", "counter",
+			 "ICE candidates of SDPs taken up that the call table does not follow "
+			 "(past its limit per media line).",
+			 c->media_cand_over);
 	}
 	if (st->have_bundle) {
 		prom_one(f, "limf_bundle_liids", "gauge",

@@ -167,6 +167,7 @@ assert samples['limf_evicted_total{table="fragments"}'] == 0
 assert samples['limf_lost_to_evictions_total{kind="media"}'] == 0
 assert samples['limf_lost_to_evictions_total{kind="sip_pin"}'] == 0
 assert samples['limf_media_contested_total'] == 0
+assert samples['limf_ice_candidates_over_total'] == 0
 assert samples['limf_traffic_lost_total'] == 0 and samples['limf_traffic_lost_alarm'] == 0
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"

@@ -5,7 +5,17 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/internal.h"
 #include "tests/fuzz/fuzz_views.h"
+
+static void addr_ok(const struct cap_addr *a)
+{
+	if (a->family != 0 && a->family != 4 && a->family != 6)
+		abort();
+	for (size_t k = a->family == 6 ? 16 : 4; k < 16; k++)
+		if (a->a[k] != 0 && a->family != 0)
+			abort(); /* IPv4 zero past its 4 octets (the call table compares all 16) */
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +56,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t k = 0; k < m->n_fmt; k++)
 			if (m->fmt[k] > 127)
 				abort();
+		addr_ok(&m->conn);
+		addr_ok(&m->rtcp_addr);
+		if (m->n_cand > CAP_SDP_MAX_CAND ||
+		    (m->n_cand_over && m->n_cand < CAP_SDP_MAX_CAND))
+			abort();
+		for (size_t k = 0; k < m->n_cand; k++) {
+			addr_ok(&m->cand[k].addr);
+			if (m->cand[k].addr.family == 0 || m->cand[k].port == 0 ||
+			    m->cand[k].component < 1 || m->cand[k].component > 2)
+				abort();
+		}
+		/* the call table's view: each endpoint once, within its caps */
+		{
+			struct cap_call_media cm;
+			struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+			size_t over = cap_media_of_sdp(m, &cm), n = cap_media_eps(&cm, ep);
+			if (cm.n_cand > CAP_CALL_MAX_CAND || n > CAP_MEDIA_MAX_EP ||
+			    (m->port && over < m->n_cand_over) ||
+			    (m->port == 0 && (n || cm.n_cand || over)))
+				abort();
+			for (size_t k = 0; k < n; k++) {
+				if (ep[k].addr.family == 0 || ep[k].port == 0 ||
+				    ep[k].kind < CAP_EP_RTP || ep[k].kind > CAP_EP_MUX)
+					abort();
+				for (size_t q = 0; q < k; q++)
+					if (ep[q].port == ep[k].port &&
+					    memcmp(&ep[q].addr, &ep[k].addr, sizeof ep[k].addr) ==
+						    0)
+						abort();
+			}
+		}
 	}
 out:
 	free(s);

@@ -2202,8 +2202,10 @@ static void t_calls_ice(void)
 	n = snprintf(big, sizeof big, "a=rtcp-mux\r\n");
 	for (int i = 0; i < 12; i++)
 		n += snprintf(big + n, sizeof big - (size_t)n,
-			      "a=candidate:%d 1 UDP %d 10.0.0.%d %d typ host\r\n", i, 100 + i,
-			      i + 1, 6000 + i);
+			      "a=candidate:%d 1 UDP %d 10.0.0.%d %d typ host\r\n"
+			      "a=candidate:%d 1 UDP %d 203.0.113.51 41000 typ relay\r\n"
+			      "a=candidate:%d 1 UDP %d 10.0.0.%d %d typ host\r\n",
+			      i, 100 + i, i + 1, 6000 + i, i, 50 + i, i, 100 + i, i + 1, 6000 + i);
 	n += snprintf(big + n, sizeof big - (size_t)n,
 		      "m=audio 0 RTP/SAVP 0\r\na=candidate:1 1 UDP 1 10.9.9.9 9 typ host\r\n");
 	CHECK(n > 0 && (size_t)n < sizeof big);
@@ -2220,9 +2222,12 @@ static void t_calls_ice(void)
 	}
 	CHECK(last_call[2] && last_call[2]->offer.n_media == 2 &&
 	      last_call[2]->offer.media[0].n_cand == CAP_CALL_MAX_CAND &&
-	      last_call[2]->offer.media[0].cand[7].port == 6007 &&
-	      last_call[2]->offer.media[1].n_cand == 0 && st.media_cand_over == 12 - 8);
-	/* mux: one endpoint per candidate, c= and m= one */
+	      last_call[2]->offer.media[0].cand[CAP_CALL_MAX_CAND - 1].port ==
+		      6000 + CAP_CALL_MAX_CAND - 1 &&
+	      last_call[2]->offer.media[1].n_cand == 0 &&
+	      st.media_cand_over == 12 - CAP_CALL_MAX_CAND);
+	/* mux: one endpoint per candidate, c= and m= one; a candidate given twice (or a
+	 * copy of c= and m=) is one, and fills nothing */
 	CHECK(cap_calls_bindings(calls) == b0 + 1 + CAP_CALL_MAX_CAND);
 	{
 		static const uint8_t T4[4] = { 10, 0, 0, 3 };
@@ -2239,6 +2244,38 @@ static void t_calls_ice(void)
 	m = n_ev;
 	rtcp(4, B4, R4, 5, 41000, 200, 0x5555);
 	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 3 && ev[m].media.rtcp);
+	{
+		/* (not on c=: its port 41000 there is no endpoint of the call) */
+		static const uint8_t C52[4] = { 203, 0, 113, 52 };
+		size_t u = st.media_unbound;
+		rtcp(4, X4, C52, 5, 41000, 200, 0x5555);
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && st.media_unbound == u + 1);
+	}
+	finish_calls();
+
+	/* an endpoint both sides name (here a candidate): the call's one claim on it stays when
+	 * one side's SDP changes without it, for the side that still names it (before, a
+	 * re-INVITE dropping it left it unbound for the rest of the call) */
+	start(NULL);
+	req("both", NULL, 1, "INVITE",
+	    sdp(4, "203.0.113.50", 40000, 0, "AAAA",
+		"a=candidate:1 1 UDP 1 192.0.2.9 5000 typ host\r\n"));
+	resp("both", "b", 1, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL,
+		 "a=candidate:1 1 UDP 1 192.0.2.9 5000 typ host\r\n"));
+	req("both", "b", 1, "ACK", NULL);
+	CHECK(cap_calls_bindings(calls) == 5);
+	req("both", "b", 2, "INVITE", sdp(4, "203.0.113.50", 40000, 0, "AAAA", NULL));
+	resp("both", "b", 2, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL,
+		 "a=candidate:1 1 UDP 1 192.0.2.9 5000 typ host\r\n"));
+	CHECK(cap_calls_bindings(calls) == 5);
+	{
+		static const uint8_t N9[4] = { 192, 0, 2, 9 };
+		m = n_ev;
+		rtp(4, X4, N9, 7, 5000, 0, 1, 0x6666);
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && ev[m].media.side == 1);
+	}
 	finish_calls();
 }
 

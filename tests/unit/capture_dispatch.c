@@ -836,7 +836,6 @@ static void t_disp_ice(void)
 		CHECK(got.n == n0 + 3 && dst.media_unbound == 0);
 		for (size_t i = n0; i < got.n; i++)
 			CHECK(got.u[i].worker == w1);
-		CHECK(worker_for(d, cid2) != w1);
 	}
 	cap_disp_free(d);
 }

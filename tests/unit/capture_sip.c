@@ -474,12 +474,14 @@ static void t_hostile_sdp(void)
 	      s->media[0].cand[1].component == 2 && s->media[0].cand[1].addr.family == 6 &&
 	      s->media[0].cand[1].addr.a[15] == 5 && s->media[0].cand[1].port == 5001);
 	n = (size_t)snprintf(big, 100000, "v=0\r\nm=a 1 RTP/AVP 0\r\n");
+	/* each given twice: kept once (past the cap both copies count: only the kept are known) */
 	for (int i = 0; i < CAP_SDP_MAX_CAND + 3; i++)
 		n += (size_t)snprintf(big + n, 100000 - n,
-				      "a=candidate:%d 1 UDP 1 10.0.1.%d %d typ host\r\n", i, i,
-				      7000 + i);
+				      "a=candidate:%d 1 UDP 1 10.0.1.%d %d typ host\r\n"
+				      "a=candidate:%d 2 UDP 1 10.0.1.%d %d typ host\r\n",
+				      i, i, 7000 + i, i, i, 7000 + i);
 	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_OK &&
-	      s->media[0].n_cand == CAP_SDP_MAX_CAND && s->media[0].n_cand_over == 3 &&
+	      s->media[0].n_cand == CAP_SDP_MAX_CAND && s->media[0].n_cand_over == 6 &&
 	      s->media[0].cand[CAP_SDP_MAX_CAND - 1].port == 7000 + CAP_SDP_MAX_CAND - 1);
 	/* too many m= lines, too many lines, a line over the cap, over the size cap */
 	n = (size_t)snprintf(big, 100000, "v=0\r\n");
