@@ -270,7 +270,7 @@ static void note_victims(struct cap_calls *c, const struct cap_call *v,
 	for (size_t i = 0; i < sd->n_media; i++) {
 		const struct cap_call_media *m = &sd->media[i];
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t n = m->bound ? cap_media_eps(m, ep) : 0;
+		size_t n = m->bound ? cap_media_eps(sd, i, ep) : 0;
 		for (size_t k = 0; k < n; k++) {
 			const struct cap_addr *a = &ep[k].addr;
 			uint64_t h = cap_ep_hash(&c->hkey, a->family, a->a, ep[k].port);
@@ -493,7 +493,7 @@ static void unbind_side(struct cap_calls *c, struct cap_call *call, struct cap_c
 		size_t n;
 		if (!m->bound)
 			continue;
-		n = cap_media_eps(m, ep);
+		n = cap_media_eps(sd, i, ep);
 		for (size_t k = 0; k < n; k++)
 			bdel(c, call, &ep[k].addr, ep[k].port);
 		m->bound = false;
@@ -508,7 +508,7 @@ static void bind_side(struct cap_calls *c, struct cap_call *call, uint8_t side)
 	for (size_t i = 0; i < sd->n_media; i++) {
 		struct cap_call_media *m = &sd->media[i];
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t n = cap_media_eps(m, ep);
+		size_t n = cap_media_eps(sd, i, ep);
 		if (n == 0)
 			continue;
 		bool was = m->bound;
@@ -535,7 +535,7 @@ static void rebind_other(struct cap_calls *c, struct cap_call *call, uint8_t sid
 	for (size_t i = 0; i < sd->n_media; i++) {
 		const struct cap_call_media *m = &sd->media[i];
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t n = m->bound ? cap_media_eps(m, ep) : 0;
+		size_t n = m->bound ? cap_media_eps(sd, i, ep) : 0;
 		for (size_t k = 0; k < n; k++)
 			if (!claims(bfind(c, ep[k].addr.family, ep[k].addr.a, ep[k].port), call))
 				(void)bset(c, call, side, i, &ep[k].addr, ep[k].port, ep[k].kind);
@@ -1038,11 +1038,13 @@ static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
 	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
 }
 
-/* see internal.h */
-size_t cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m)
+/* Appends line sm to n (its media, and its ICE candidates to n->cand: those that are other
+ * endpoints than the line's own, while there is room); returns the candidates it left out. */
+static size_t media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *n)
 {
+	size_t line = n->n_media++, over = 0;
+	struct cap_call_media *m = &n->media[line];
 	size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
-	size_t over = 0;
 	memset(m, 0, sizeof *m);
 	if (l)
 		memcpy(m->media, sm->media.p, l);
@@ -1063,28 +1065,41 @@ size_t cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m
 	} else if (sm->port && sm->port < 65535) {
 		m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
 	}
+	m->cand_at = n->n_cand;
 	if (m->port == 0) /* not in use: nor are its candidates */
 		return 0;
 	for (size_t i = 0; i < sm->n_cand; i++) {
 		const struct cap_sdp_cand *cd = &sm->cand[i];
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t n = cap_media_eps(m, ep), k = 0;
-		while (k < n && !(ep[k].port == cd->port && addr_eq(&ep[k].addr, &cd->addr)))
+		size_t ne = cap_media_eps(n, line, ep), k = 0;
+		while (k < ne && !(ep[k].port == cd->port && addr_eq(&ep[k].addr, &cd->addr)))
 			k++;
-		if (k < n) /* an endpoint it has already (the default candidate is c= and m=) */
+		if (k < ne) /* an endpoint it has already (the default candidate is c= and m=) */
 			continue;
-		if (m->n_cand == CAP_CALL_MAX_CAND) {
+		if (n->n_cand == CAP_CALL_MAX_CAND) {
 			over++;
 			continue;
 		}
-		m->cand[m->n_cand++] = *cd;
+		n->cand[n->n_cand++] = *cd;
+		m->n_cand++;
 	}
 	return over + sm->n_cand_over;
 }
 
 /* see internal.h */
-size_t cap_media_eps(const struct cap_call_media *m, struct cap_media_ep ep[CAP_MEDIA_MAX_EP])
+size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
 {
+	size_t over = 0;
+	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++)
+		over += media_of_sdp(&s->media[i], n);
+	return over;
+}
+
+/* see internal.h */
+size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
+		     struct cap_media_ep ep[CAP_MEDIA_MAX_EP])
+{
+	const struct cap_call_media *m = &sd->media[line];
 	size_t n = 0;
 	if (m->port == 0)
 		return 0;
@@ -1099,12 +1114,14 @@ size_t cap_media_eps(const struct cap_call_media *m, struct cap_media_ep ep[CAP_
 			ep[n++].kind = CAP_EP_RTCP;
 		}
 	}
-	for (size_t i = 0; i < m->n_cand && n < CAP_MEDIA_MAX_EP; i++) {
-		ep[n].addr = m->cand[i].addr;
-		ep[n].port = m->cand[i].port;
-		ep[n++].kind = m->cand[i].component == 2 ? CAP_EP_RTCP
-			       : m->rtcp_mux             ? CAP_EP_MUX
-							 : CAP_EP_RTP;
+	for (size_t i = m->cand_at;
+	     i < (size_t)m->cand_at + m->n_cand && i < CAP_CALL_MAX_CAND && n < CAP_MEDIA_MAX_EP;
+	     i++) {
+		ep[n].addr = sd->cand[i].addr;
+		ep[n].port = sd->cand[i].port;
+		ep[n++].kind = sd->cand[i].component == 2 ? CAP_EP_RTCP
+			       : m->rtcp_mux              ? CAP_EP_MUX
+							  : CAP_EP_RTP;
 	}
 	return n;
 }
@@ -1124,9 +1141,9 @@ static void sdp_build(struct cap_calls *c, struct cap_call_sdp *n)
 	bool own = false;
 	memset(n, 0, sizeof *n);
 	n->present = true;
-	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++) {
+	c->st->media_cand_over += cap_sdp_media_build(s, n);
+	for (size_t i = 0; i < s->n_media && i < CAP_CALL_MAX_MEDIA; i++) {
 		const struct cap_sdp_media *sm = &s->media[i];
-		c->st->media_cand_over += cap_media_of_sdp(sm, &n->media[n->n_media++]);
 		if (sm->port != 0 && !own && sm->key_mgmt.len) {
 			k = sm->key_mgmt;
 			own = true;
@@ -1153,11 +1170,13 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 		    !addr_eq(&x->addr, &y->addr) || !addr_eq(&x->rtcp_addr, &y->rtcp_addr) ||
 		    x->n_cand != y->n_cand || strcmp(x->media, y->media) != 0)
 			return false;
-		for (size_t k = 0; k < x->n_cand; k++)
-			if (x->cand[k].port != y->cand[k].port ||
-			    x->cand[k].component != y->cand[k].component ||
-			    !addr_eq(&x->cand[k].addr, &y->cand[k].addr))
+		for (size_t k = 0; k < x->n_cand; k++) {
+			const struct cap_sdp_cand *p = &a->cand[x->cand_at + k],
+						  *q = &b->cand[y->cand_at + k];
+			if (p->port != q->port || p->component != q->component ||
+			    !addr_eq(&p->addr, &q->addr))
 				return false;
+		}
 	}
 	return true;
 }

@@ -349,8 +349,8 @@ struct cap_stats {
 	uint64_t media_contested; /* an SDP claimed an endpoint another open call claims (both
 				   * claims kept; see "Media" in the call table) */
 	/* ICE candidates the table does not follow, in the SDPs it took up (a retransmitted
-	 * one counts again): distinct endpoints past CAP_CALL_MAX_CAND (or CAP_SDP_MAX_CAND)
-	 * of a media line; media that flows between them is not seen as the call's */
+	 * one counts again): distinct endpoints past CAP_CALL_MAX_CAND of an SDP (or
+	 * CAP_SDP_MAX_CAND of a line); media that flows between them is not seen as the call's */
 	uint64_t media_cand_over;
 };
 
@@ -717,7 +717,7 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux; and each
- * ICE candidate's, RFC 8839, up to CAP_CALL_MAX_CAND per media line: component 1 as the RTP
+ * ICE candidate's, RFC 8839, up to CAP_CALL_MAX_CAND per SDP: component 1 as the RTP
  * endpoint, 2 as the RTCP one, for the pair the ICE agents select) are bound in a hash
  * table. An endpoint may be claimed by several calls at once (a port reused while the old
  * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
@@ -774,9 +774,11 @@ struct cap_text {
 	uint64_t wire_sum;
 };
 
-/* ICE candidates of a media line the call table follows: its distinct endpoints besides c=
- * and m= (and a=rtcp), the first in SDP order (the others: stats media_cand_over). */
-#define CAP_CALL_MAX_CAND 6
+/* ICE candidates the call table follows per SDP, all its media lines' together: each line's
+ * endpoints besides its c= and m= (and a=rtcp), each once, the first in SDP order (the
+ * others: stats media_cand_over). Kept per SDP, not per line: a call holds four SDPs (offer,
+ * answer and a held re-offer of each side), most of one line. */
+#define CAP_CALL_MAX_CAND 12
 
 /* One SDP media stream of an offer or answer. */
 struct cap_call_media {
@@ -786,10 +788,9 @@ struct cap_call_media {
 	uint16_t rtcp_port;        /* port + 1, a=rtcp, or port with a=rtcp-mux */
 	struct cap_addr rtcp_addr; /* a=rtcp's address, else addr */
 	bool rtcp_mux;
-	uint8_t n_cand;
-	struct cap_sdp_cand cand[CAP_CALL_MAX_CAND];
-	bool bound;             /* held in the media table (at the time it was applied) */
-	uint64_t packets, rtcp; /* RTP / RTCP datagrams sent to this endpoint */
+	uint8_t cand_at, n_cand; /* its ICE candidates: cand[cand_at, + n_cand) of its SDP */
+	bool bound;              /* held in the media table (at the time it was applied) */
+	uint64_t packets, rtcp;  /* RTP / RTCP datagrams sent to this endpoint */
 };
 
 /* One side's SDP. "offer" is the caller's side (the INVITE's sender), "answer" the callee's,
@@ -802,6 +803,8 @@ struct cap_call_sdp {
 	bool present;
 	size_t n_media;
 	struct cap_call_media media[CAP_CALL_MAX_MEDIA];
+	uint8_t n_cand;
+	struct cap_sdp_cand cand[CAP_CALL_MAX_CAND]; /* the lines' ICE candidates, in line order */
 	char *imsg;
 	size_t imsg_len;
 	uint64_t imsg_ts_ns; /* the capture time of the SIP message that carried imsg */

@@ -25,8 +25,8 @@
  * take a talking call's routes); one idle longer (a call ended, or on hold) is evicted by age
  * with the rest */
 #define MEDIA_FRESH_NS (5ull * 1000000000ull)
-/* notes of one message: endpoints and a pin */
-#define PEND_MAX (CAP_MEDIA_MAX_EP * CAP_CALL_MAX_MEDIA + 2)
+/* notes of one message: endpoints (c= and m= of each line, the SDP's candidates) and a pin */
+#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + CAP_CALL_MAX_CAND + 2)
 #define EP_SSRCS 4 /* SSRCs remembered per endpoint (struct ep rs) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
@@ -84,6 +84,7 @@ struct cap_disp {
 	struct cap_tcp *tcp;
 	struct cap_sip_msg *msg;  /* scratch */
 	struct cap_sdp *sdp;      /* scratch */
+	struct cap_call_sdp csdp; /* scratch: the call table's view of *sdp (no imsg) */
 	struct cap_mc_result *mc; /* scratch */
 	struct pin *pin;          /* PINS entries */
 	struct ep *ep;            /* max_endpoints entries */
@@ -638,12 +639,11 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 	if (cap_sip_sdp_body(d->msg, &body) != LIM_OK || body.len == 0 ||
 	    cap_sdp_parse((const uint8_t *)body.p, body.len, d->sdp) != LIM_OK)
 		return;
-	for (size_t i = 0; i < s->n_media && i < CAP_CALL_MAX_MEDIA; i++) {
-		struct cap_call_media m;
+	memset(&d->csdp, 0, sizeof d->csdp);
+	(void)cap_sdp_media_build(s, &d->csdp);
+	for (size_t i = 0; i < d->csdp.n_media; i++) {
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t n;
-		(void)cap_media_of_sdp(&s->media[i], &m);
-		n = cap_media_eps(&m, ep);
+		size_t n = cap_media_eps(&d->csdp, i, ep);
 		for (size_t k = 0; k < n; k++)
 			reg(d, &ep[k].addr, ep[k].port, w, pin_h, ts);
 	}

@@ -100,12 +100,13 @@ static inline bool cap_dlg_req_feed(struct cap_dlg_req *r, const struct cap_sip_
 enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
 			       const struct cap_frame *f, struct cap_pkt *out);
 
-/* The call table's view of one SDP m= line (calls.c): media name, c= address, port, RTCP port
- * and address (a=rtcp, else port + 1 on c=; the RTP port with a=rtcp-mux or on an MCPTT
- * floor-control line), and its ICE candidates that are other endpoints than those, the first
- * CAP_CALL_MAX_CAND in SDP order. Returns how many others it had to leave out (stats
- * media_cand_over). */
-size_t cap_media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_media *m);
+/* The call table's view of the first CAP_CALL_MAX_MEDIA m= lines of s (calls.c), appended to
+ * n (zeroed by the caller; neither present nor imsg set): per line media name, c= address,
+ * port, RTCP port and address (a=rtcp, else port + 1 on c=; the RTP port with a=rtcp-mux or
+ * on an MCPTT floor-control line), and its ICE candidates that are other endpoints than
+ * those, into n->cand while there is room (CAP_CALL_MAX_CAND). Returns how many candidates
+ * it left out (stats media_cand_over). */
+size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n);
 
 /* A media endpoint of an m= line and what arrives there: RTP, RTCP, or both (rtcp-mux, told
  * apart by payload type). */
@@ -116,12 +117,13 @@ struct cap_media_ep {
 	uint8_t kind; /* CAP_EP_* */
 };
 #define CAP_MEDIA_MAX_EP (2 + CAP_CALL_MAX_CAND)
-/* The endpoints of m the call table binds, each once, into ep[]: none when the line is
- * disabled (port 0); else c= and m= (when c= has an address: RTP, then RTCP unless muxed),
- * then the ICE candidates (component 1 as the RTP endpoint, 2 as the RTCP one). Returns
- * 0..CAP_MEDIA_MAX_EP. The dispatcher registers exactly these, from the first
+/* The endpoints of media line `line` of sd the call table binds, each once, into ep[]: none
+ * when the line is disabled (port 0); else c= and m= (when c= has an address: RTP, then RTCP
+ * unless muxed), then its ICE candidates (component 1 as the RTP endpoint, 2 as the RTCP
+ * one). Returns 0..CAP_MEDIA_MAX_EP. The dispatcher registers exactly these, from the first
  * CAP_CALL_MAX_MEDIA m= lines. */
-size_t cap_media_eps(const struct cap_call_media *m, struct cap_media_ep ep[CAP_MEDIA_MAX_EP]);
+size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
+		     struct cap_media_ep ep[CAP_MEDIA_MAX_EP]);
 /* Whether the call table applies the SDP of message m (calls.c) to a call: the offer/answer
  * exchanges of an INVITE dialog (RFC 3261 s13, RFC 3262 PRACK, RFC 3311 UPDATE): INVITE,
  * UPDATE, PRACK and ACK requests and the responses to them; outside an INVITE (UPDATE, PRACK,

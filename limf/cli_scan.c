@@ -55,7 +55,7 @@ struct scan_text {
 };
 
 struct scan_media {
-	struct cap_addr addr;
+	struct cap_addr addr, rtcp_addr; /* rtcp_addr: a=rtcp's (RFC 3605), else addr */
 	uint16_t port, rtcp_port;
 	char media[16];
 	bool candidate; /* an ICE candidate's (RFC 8839), not c= and m= */
@@ -182,7 +182,8 @@ static void imsg_ids(struct scan_call *c, const char *b64, size_t len)
 /* Keeps one RTP endpoint of a media line (rtcp_port: its RTCP port on the same address, 0
  * none) unless the call has it already. */
 static void media_ep_add(struct scan *sc, struct scan_call *c, const struct cap_call_media *m,
-			 const struct cap_addr *addr, uint16_t port, uint16_t rtcp_port, bool cand)
+			 const struct cap_addr *addr, uint16_t port,
+			 const struct cap_addr *rtcp_addr, uint16_t rtcp_port, bool cand)
 {
 	struct scan_media *e;
 	for (size_t k = 0; k < c->n_media; k++)
@@ -196,6 +197,7 @@ static void media_ep_add(struct scan *sc, struct scan_call *c, const struct cap_
 	e = &c->media[c->n_media++];
 	memset(e, 0, sizeof *e);
 	e->addr = *addr;
+	e->rtcp_addr = *rtcp_addr;
 	e->port = port;
 	e->rtcp_port = rtcp_port;
 	e->candidate = cand;
@@ -212,18 +214,19 @@ static void media_add(struct scan *sc, struct scan_call *c, const struct cap_cal
 		if (m->port == 0)
 			continue;
 		if (m->addr.family)
-			media_ep_add(sc, c, m, &m->addr, m->port, m->rtcp_port, false);
+			media_ep_add(sc, c, m, &m->addr, m->port, &m->rtcp_addr, m->rtcp_port,
+				     false);
+		const struct cap_sdp_cand *cd = &sd->cand[m->cand_at];
 		for (size_t k = 0; k < m->n_cand; k++) {
-			const struct cap_sdp_cand *r = &m->cand[k];
+			const struct cap_sdp_cand *r = &cd[k];
 			uint16_t rp = m->rtcp_mux ? r->port : 0;
 			if (r->component != 1)
 				continue;
 			for (size_t q = 0; q < m->n_cand && !rp; q++)
-				if (m->cand[q].component == 2 &&
-				    m->cand[q].addr.family == r->addr.family &&
-				    memcmp(m->cand[q].addr.a, r->addr.a, 16) == 0)
-					rp = m->cand[q].port;
-			media_ep_add(sc, c, m, &r->addr, r->port, rp, true);
+				if (cd[q].component == 2 && cd[q].addr.family == r->addr.family &&
+				    memcmp(cd[q].addr.a, r->addr.a, 16) == 0)
+					rp = cd[q].port;
+			media_ep_add(sc, c, m, &r->addr, r->port, &r->addr, rp, true);
 		}
 	}
 }
@@ -345,6 +348,12 @@ static const struct scan_gmk *member_of(const struct scan *sc, uint32_t gmk_id, 
 	return NULL;
 }
 
+/* Whether p went to address a. */
+static bool to_addr(const struct cap_addr *a, const struct cap_pkt *p)
+{
+	return a->family == p->ip_ver && memcmp(a->a, p->dst.a, p->ip_ver == 4 ? 4 : 16) == 0;
+}
+
 static void on_media(struct scan *sc, struct scan_call *c, const struct cap_event *ev)
 {
 	const struct cap_pkt *p = ev->pkt;
@@ -353,15 +362,13 @@ static void on_media(struct scan *sc, struct scan_call *c, const struct cap_even
 		return;
 	for (size_t k = 0; k < c->n_media; k++) {
 		struct scan_media *e = &c->media[k];
-		if (e->addr.family != p->ip_ver ||
-		    memcmp(e->addr.a, p->dst.a, p->ip_ver == 4 ? 4 : 16) != 0)
-			continue;
 		if (ev->media.rtcp &&
-		    ((e->rtcp_port && p->dport == e->rtcp_port) || p->dport == e->port)) {
+		    ((e->rtcp_port && p->dport == e->rtcp_port && to_addr(&e->rtcp_addr, p)) ||
+		     (p->dport == e->port && to_addr(&e->addr, p)))) {
 			e->rtcp++;
 			return;
 		}
-		if (!ev->media.rtcp && p->dport == e->port) {
+		if (!ev->media.rtcp && p->dport == e->port && to_addr(&e->addr, p)) {
 			e->packets++;
 			return;
 		}

@@ -67,15 +67,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    m->cand[k].component < 1 || m->cand[k].component > 2)
 				abort();
 		}
-		/* the call table's view: each endpoint once, within its caps */
-		{
-			struct cap_call_media cm;
+	}
+	/* the call table's view: each endpoint of a line once, within the caps */
+	{
+		struct cap_call_sdp *cs = calloc(1, sizeof *cs);
+		size_t over, in_use = 0, sum = 0;
+		if (!cs)
+			goto out;
+		over = cap_sdp_media_build(s, cs);
+		for (size_t i = 0; i < s->n_media && i < CAP_CALL_MAX_MEDIA; i++)
+			if (s->media[i].port)
+				in_use += s->media[i].n_cand_over;
+		if (cs->n_media > CAP_CALL_MAX_MEDIA || cs->n_cand > CAP_CALL_MAX_CAND ||
+		    over < in_use)
+			abort();
+		for (size_t i = 0; i < cs->n_media; i++) {
+			const struct cap_call_media *cm = &cs->media[i];
 			struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-			size_t over = cap_media_of_sdp(m, &cm), n = cap_media_eps(&cm, ep);
-			if (cm.n_cand > CAP_CALL_MAX_CAND || n > CAP_MEDIA_MAX_EP ||
-			    (m->port && over < m->n_cand_over) ||
-			    (m->port == 0 && (n || cm.n_cand || over)))
+			size_t n = cap_media_eps(cs, i, ep);
+			if (cm->cand_at != sum || n > CAP_MEDIA_MAX_EP ||
+			    (cm->port == 0 && (n || cm->n_cand)))
 				abort();
+			sum += cm->n_cand;
 			for (size_t k = 0; k < n; k++) {
 				if (ep[k].addr.family == 0 || ep[k].port == 0 ||
 				    ep[k].kind < CAP_EP_RTP || ep[k].kind > CAP_EP_MUX)
@@ -87,6 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						abort();
 			}
 		}
+		if (sum != cs->n_cand)
+			abort();
+		free(cs);
 	}
 out:
 	free(s);
