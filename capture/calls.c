@@ -1038,8 +1038,24 @@ static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
 	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
 }
 
+/* Whether a line of n names the endpoint already (its c= and m=, a=rtcp, a candidate): the
+ * default candidate is c= and m= again, and one line's endpoint given again by another would
+ * move the call's claim (and its media) to that line. */
+static bool sdp_has_ep(const struct cap_call_sdp *n, const struct cap_addr *a, uint16_t port)
+{
+	for (size_t j = 0; j < n->n_media; j++) {
+		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+		size_t ne = cap_media_eps(n, j, ep);
+		for (size_t k = 0; k < ne; k++)
+			if (ep[k].port == port && addr_eq(&ep[k].addr, a))
+				return true;
+	}
+	return false;
+}
+
 /* Appends line sm to n (its media, and its ICE candidates to n->cand: those that are other
- * endpoints than the line's own, while there is room); returns the candidates it left out. */
+ * endpoints than any line's so far, while there is room); returns the candidates it left
+ * out. */
 static size_t media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *n)
 {
 	size_t line = n->n_media++, over = 0;
@@ -1070,11 +1086,7 @@ static size_t media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *
 		return 0;
 	for (size_t i = 0; i < sm->n_cand; i++) {
 		const struct cap_sdp_cand *cd = &sm->cand[i];
-		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-		size_t ne = cap_media_eps(n, line, ep), k = 0;
-		while (k < ne && !(ep[k].port == cd->port && addr_eq(&ep[k].addr, &cd->addr)))
-			k++;
-		if (k < ne) /* an endpoint it has already (the default candidate is c= and m=) */
+		if (sdp_has_ep(n, &cd->addr, cd->port))
 			continue;
 		if (n->n_cand == CAP_CALL_MAX_CAND) {
 			over++;
@@ -1167,8 +1179,9 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	for (size_t i = 0; i < a->n_media; i++) {
 		const struct cap_call_media *x = &a->media[i], *y = &b->media[i];
 		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
-		    !addr_eq(&x->addr, &y->addr) || !addr_eq(&x->rtcp_addr, &y->rtcp_addr) ||
-		    x->n_cand != y->n_cand || strcmp(x->media, y->media) != 0)
+		    x->rtcp_mux != y->rtcp_mux || !addr_eq(&x->addr, &y->addr) ||
+		    !addr_eq(&x->rtcp_addr, &y->rtcp_addr) || x->n_cand != y->n_cand ||
+		    strcmp(x->media, y->media) != 0)
 			return false;
 		for (size_t k = 0; k < x->n_cand; k++) {
 			const struct cap_sdp_cand *p = &a->cand[x->cand_at + k],

@@ -998,7 +998,7 @@ static void prom(FILE *f, const struct limf_status *st)
 			 c->media_contested);
 		prom_one(f, "limf_ice_candidates_over_total", "counter",
 			 "ICE candidates of SDPs taken up that the call table does not follow "
-			 "(past its limit per media line).",
+			 "(past its limit per SDP).",
 			 c->media_cand_over);
 	}
 	if (st->have_bundle) {

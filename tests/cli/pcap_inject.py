@@ -57,6 +57,9 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   + 1 without a=rtcp-mux), beside a relay candidate on ADDR: the media, as
                   captured, flows between the candidates the agents selected, not to c=;
                   ADDR+N: and N host candidates more per stream, on 10.77.0.1.. (none used)
+  rtcpaddr ADDR   every INVITE's SDP given "a=rtcp:<port + 1> IN IP4 ADDR" on its audio line
+                  (RFC 3605: the offerer's RTCP on another address), and 3 RTCP sender
+                  reports from the answer's endpoint (port + 1) to it, after AFTER
   gmkjoin F       IN and F group captures (limf-gen --profile group) of two groups: every GMK
                   NOTIFY of IN moved after AFTER, its body two group documents, first F's
                   NOTIFY's to the same member, then its own (one distribution of two groups'
@@ -251,6 +254,11 @@ def main():
         if arg.isdigit():
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2],
                                    b"SIP/2.0 %s Whatever\r\n%s%s" % (arg.encode(), via, common)))
+    elif kind == "rtcpaddr":
+        (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        for k in range(3):
+            sr = struct.pack("!BBHI", 0x80, 200, 6, 0x5EED0000 + k) + bytes(20)
+            extra.append(udp_frame(aa, ip4(arg.encode()), ap + 1, op + 1, sr))
     elif kind == "gmkjoin":
         theirs = {}
         for f in frames(open(arg, "rb").read()):
@@ -436,6 +444,17 @@ def ice(msg, relay):
     return with_body(head, b"\r\n".join(out))
 
 
+def rtcp_addr(msg, addr):
+    """msg with "a=rtcp:<port + 1> IN IP4 addr" after its audio m= line if it is an INVITE
+    with SDP (its Content-Length made right), else msg."""
+    if not msg.startswith(b"INVITE ") or b"m=audio" not in msg:
+        return msg
+    head, body = msg.split(b"\r\n\r\n", 1)
+    return with_body(head, re.sub(rb"(m=audio (\d+)[^\r]*\r\n)",
+                                  lambda m: m.group(1) + b"a=rtcp:%d IN IP4 %s\r\n"
+                                  % (int(m.group(2)) + 1, addr), body))
+
+
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
 REWRITES = {
     "ice": ice,
@@ -446,6 +465,7 @@ REWRITES = {
     "callidff": lambda msg, arg: re.sub(rb"(\r\nCall-ID: [^\r]*)[^\r](\r\n)",
                                         lambda m: m.group(1) + b"\xff" + m.group(2), msg, count=1),
     "answerimsg": answer_imsg,
+    "rtcpaddr": rtcp_addr,
     "nokeymgmt": no_keymgmt,
     # a P-Asserted-Identity added to every 200 OK to an INVITE
     "answerpai": lambda msg, arg: re.sub(rb"(\r\nCSeq: *\d+ INVITE\r\n)",

@@ -219,6 +219,12 @@ pyjson ice15 'j["rejected"] == {"ice_candidates_over": 6} and len(j["calls"][0][
 expect 0 ice15text "$limf" scan "$tmp/ice15.pcap"
 has ice15text '^rejected ice_candidates_over *6$'
 
+# RTCP to the address a=rtcp gives (RFC 3605), not c=: counted on its line
+expect 0 injectrtcp python3 "$(dirname "$0")/pcap_inject.py" "$tmp/cs.pcap" "$tmp/rtcpaddr.pcap" \
+	ack rtcpaddr 198.51.100.77
+expect 0 rtcpaddr "$limf" scan --json "$tmp/rtcpaddr.pcap"
+pyjson rtcpaddr '[m["rtcp"] for m in j["calls"][0]["media"]] == [3, 0] and j["calls"][0]["media"][0]["packets"] > 0'
+
 # the earlier captures carry no GMK distribution
 expect 0 nogmk "$limf" scan --json "$data2"
 pyjson nogmk 'j["gmk_distributions"] == [] and j["gmk_counts"]["i_messages_in_bodies"] == 0'

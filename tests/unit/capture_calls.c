@@ -2275,7 +2275,70 @@ static void t_calls_ice(void)
 		m = n_ev;
 		rtp(4, X4, N9, 7, 5000, 0, 1, 0x6666);
 		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && ev[m].media.side == 1);
+		/* and the other way: the answer drops it, the offer still names it */
+		req("both", "b", 3, "INVITE",
+		    sdp(4, "203.0.113.50", 40000, 0, "AAAA",
+			"a=candidate:1 1 UDP 1 192.0.2.9 5000 typ host\r\n"));
+		resp("both", "b", 3, "INVITE", 200, sdp(4, "198.51.100.60", 3000, 0, NULL, NULL));
+		CHECK(cap_calls_bindings(calls) == 5);
+		m = n_ev;
+		rtp(4, X4, N9, 7, 5000, 0, 2, 0x6666);
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && ev[m].media.side == 0);
 	}
+	finish_calls();
+
+	/* two lines in use, each with candidates of its own (the second's slice after the
+	 * first's), the second repeating the first's (followed once, for the first line) */
+	start(NULL);
+	{
+		static const char two[] =
+			"v=0\r\no=- 1 1 IN IP4 203.0.113.50\r\ns=-\r\nc=IN IP4 203.0.113.50\r\n"
+			"t=0 0\r\nm=audio 40000 RTP/SAVP 0\r\n"
+			"a=candidate:1 1 UDP 9 192.0.2.1 49170 typ host\r\n"
+			"m=video 40010 RTP/SAVP 97\r\n"
+			"a=candidate:1 1 UDP 9 192.0.2.1 49170 typ host\r\n"
+			"a=candidate:2 1 UDP 9 192.0.2.1 %u typ host\r\n";
+		static char body[512];
+		const struct cap_call *x;
+		snprintf(body, sizeof body, two, 49180u);
+		req("two", NULL, 1, "INVITE", body);
+		resp("two", "b", 1, "INVITE", 200, sdp(4, "198.51.100.60", 3000, 3010, NULL, NULL));
+		req("two", "b", 1, "ACK", NULL);
+		x = last_call[1];
+		CHECK(x && x->offer.n_cand == 2 && x->offer.media[0].n_cand == 1 &&
+		      x->offer.media[1].cand_at == 1 && x->offer.media[1].n_cand == 1 &&
+		      x->offer.cand[1].port == 49180);
+		m = n_ev;
+		rtp(4, X4, A4, 7, 49170, 0, 1, 0x7001);
+		rtp(4, X4, A4, 7, 49180, 97, 1, 0x7002);
+		CHECK(count(m, CAP_EV_MEDIA) == 2 && ev[m].media.stream == 0 &&
+		      ev[m + 1].media.stream == 1 && ev[m + 1].media.side == 0);
+		/* a re-offer moving only the video candidate */
+		snprintf(body, sizeof body, two, 49190u);
+		req("two", "b", 2, "INVITE", body);
+		resp("two", "b", 2, "INVITE", 200, sdp(4, "198.51.100.60", 3000, 3010, NULL, NULL));
+		m = n_ev;
+		rtp(4, X4, A4, 7, 49180, 97, 2, 0x7003);
+		rtp(4, X4, A4, 7, 49190, 97, 2, 0x7002);
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].media.stream == 1 &&
+		      ev[m].media.ssrc == 0x7002);
+	}
+	finish_calls();
+
+	/* a re-offer turning a=rtcp on the RTP port into a=rtcp-mux (the same ports): RTCP there
+	 * is told apart from RTP from then on (before, the line was kept as it was) */
+	start(NULL);
+	req("mux", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 40000, 0, "AAAA", "a=rtcp:40000\r\n"));
+	resp("mux", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3000, 0, NULL, "a=rtcp-mux\r\n"));
+	req("mux", "b", 1, "ACK", NULL);
+	m = n_ev;
+	rtcp(4, B4, A4, 3000, 40000, 200, 0x8001);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && !ev[m].media.rtcp);
+	req("mux", "b", 2, "INVITE", sdp(4, "192.0.2.1", 40000, 0, "AAAA", "a=rtcp-mux\r\n"));
+	resp("mux", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 3000, 0, NULL, "a=rtcp-mux\r\n"));
+	m = n_ev;
+	rtcp(4, B4, A4, 3000, 40000, 200, 0x8001);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].media.rtcp);
 	finish_calls();
 }
 
