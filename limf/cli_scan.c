@@ -179,8 +179,8 @@ static void imsg_ids(struct scan_call *c, const char *b64, size_t len)
 	free(bin);
 }
 
-/* Keeps one RTP endpoint of a media line (rtcp_port: its RTCP port on the same address, 0
- * none) unless the call has it already. */
+/* Keeps one RTP endpoint of a media line, with where its RTCP goes (rtcp_addr, rtcp_port; port
+ * 0: nowhere known), unless the call has it already. */
 static void media_ep_add(struct scan *sc, struct scan_call *c, const struct cap_call_media *m,
 			 const struct cap_addr *addr, uint16_t port,
 			 const struct cap_addr *rtcp_addr, uint16_t rtcp_port, bool cand)
