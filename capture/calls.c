@@ -1032,12 +1032,6 @@ static bool floor_line(const struct cap_sdp_media *sm)
 	return cap_str_ieq(sm->media, "application") && cap_str_ieq(sm->proto, "udp");
 }
 
-/* (an IPv4 address is zero past its 4 octets, as cap_decode and the SDP parser leave it) */
-static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
-{
-	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
-}
-
 /* Whether a line of n names the endpoint already (its c= and m=, a=rtcp, a candidate): the
  * default candidate is c= and m= again, and one line's endpoint given again by another would
  * move the call's claim (and its media) to that line. */
@@ -1047,7 +1041,7 @@ static bool sdp_has_ep(const struct cap_call_sdp *n, const struct cap_addr *a, u
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
 		size_t ne = cap_media_eps(n, j, ep);
 		for (size_t k = 0; k < ne; k++)
-			if (ep[k].port == port && addr_eq(&ep[k].addr, a))
+			if (ep[k].port == port && cap_addr_eq(&ep[k].addr, a))
 				return true;
 	}
 	return false;
@@ -1120,7 +1114,7 @@ size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 		ep[n].port = m->port;
 		ep[n++].kind = m->rtcp_mux ? CAP_EP_MUX : CAP_EP_RTP;
 		if (!m->rtcp_mux && m->rtcp_port && m->rtcp_addr.family &&
-		    !(m->rtcp_port == m->port && addr_eq(&m->rtcp_addr, &m->addr))) {
+		    !(m->rtcp_port == m->port && cap_addr_eq(&m->rtcp_addr, &m->addr))) {
 			ep[n].addr = m->rtcp_addr;
 			ep[n].port = m->rtcp_port;
 			ep[n++].kind = CAP_EP_RTCP;
@@ -1179,15 +1173,15 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	for (size_t i = 0; i < a->n_media; i++) {
 		const struct cap_call_media *x = &a->media[i], *y = &b->media[i];
 		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
-		    x->rtcp_mux != y->rtcp_mux || !addr_eq(&x->addr, &y->addr) ||
-		    !addr_eq(&x->rtcp_addr, &y->rtcp_addr) || x->n_cand != y->n_cand ||
+		    x->rtcp_mux != y->rtcp_mux || !cap_addr_eq(&x->addr, &y->addr) ||
+		    !cap_addr_eq(&x->rtcp_addr, &y->rtcp_addr) || x->n_cand != y->n_cand ||
 		    strcmp(x->media, y->media) != 0)
 			return false;
 		for (size_t k = 0; k < x->n_cand; k++) {
 			const struct cap_sdp_cand *p = &a->cand[x->cand_at + k],
 						  *q = &b->cand[y->cand_at + k];
 			if (p->port != q->port || p->component != q->component ||
-			    !addr_eq(&p->addr, &q->addr))
+			    !cap_addr_eq(&p->addr, &q->addr))
 				return false;
 		}
 	}
@@ -1227,10 +1221,10 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	sdp_clear(c, cur);
 	*cur = n;
 	tlist_sync(c, x);
-	if (media_new)
+	if (media_new) {
 		bind_side(c, x, side);
-	if (media_new)
 		rebind_other(c, x, side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER);
+	}
 	ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_SDP : CAP_UPD_ANSWER_SDP;
 	if (imsg_new)
 		ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_IMSG : CAP_UPD_ANSWER_IMSG;
@@ -1406,7 +1400,7 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 	} else if (!m->is_request && is_method(m, "BYE") && m->status >= 200) {
 		unsigned d = req_side == SIDE_OFFER ? 0 : 1;
 		if (x->bye_pending[d] && m->cseq == x->bye_cseq[d] &&
-		    (!p || addr_eq(&p->src, &x->bye_dst[d]))) {
+		    (!p || cap_addr_eq(&p->src, &x->bye_dst[d]))) {
 			if (m->status < 300 || m->status == 481) {
 				call_end(c, x, CAP_END_BYE, p, ts);
 			} else {

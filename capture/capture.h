@@ -557,6 +557,10 @@ struct cap_str cap_sdp_key_mgmt(const struct cap_sdp *s, size_t i);
 /* Writes an address as text ("192.0.2.1", "2001:db8::1") into buf (>= 46 octets). */
 void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
 
+/* Whether two addresses are the same: family and all 16 octets (an IPv4 address is zero past
+ * its 4, as cap_decode and the SDP parser leave it). */
+bool cap_addr_eq(const struct cap_addr *a, const struct cap_addr *b);
+
 /* ---------------------------------------------------------------- TCP reassembly (SIP) */
 
 /* SIP over TCP (RFC 3261 s18.3): each direction of a connection is one stream keyed by

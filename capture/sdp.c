@@ -130,8 +130,7 @@ static void parse_cand(struct cap_str v, struct cap_sdp_media *m)
 	c.port = (uint16_t)p;
 	c.component = (uint8_t)n;
 	for (size_t i = 0; i < m->n_cand; i++) /* (copies must not fill the list) */
-		if (m->cand[i].port == c.port && m->cand[i].addr.family == c.addr.family &&
-		    memcmp(m->cand[i].addr.a, c.addr.a, sizeof c.addr.a) == 0)
+		if (m->cand[i].port == c.port && cap_addr_eq(&m->cand[i].addr, &c.addr))
 			return;
 	if (m->n_cand == CAP_SDP_MAX_CAND) {
 		m->n_cand_over++;
@@ -325,6 +324,12 @@ struct cap_str cap_sdp_key_mgmt(const struct cap_sdp *s, size_t i)
 	if (i < s->n_media && s->media[i].key_mgmt.len)
 		return s->media[i].key_mgmt;
 	return s->key_mgmt;
+}
+
+/* see capture.h */
+bool cap_addr_eq(const struct cap_addr *a, const struct cap_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof a->a) == 0;
 }
 
 /* see capture.h */

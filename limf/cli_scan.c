@@ -187,8 +187,7 @@ static void media_ep_add(struct scan *sc, struct scan_call *c, const struct cap_
 {
 	struct scan_media *e;
 	for (size_t k = 0; k < c->n_media; k++)
-		if (c->media[k].port == port && c->media[k].addr.family == addr->family &&
-		    memcmp(c->media[k].addr.a, addr->a, 16) == 0)
+		if (c->media[k].port == port && cap_addr_eq(&c->media[k].addr, addr))
 			return;
 	if (c->n_media >= SCAN_MAX_MEDIA) {
 		sc->media_dropped++;
@@ -223,8 +222,7 @@ static void media_add(struct scan *sc, struct scan_call *c, const struct cap_cal
 			if (r->component != 1)
 				continue;
 			for (size_t q = 0; q < m->n_cand && !rp; q++)
-				if (cd[q].component == 2 && cd[q].addr.family == r->addr.family &&
-				    memcmp(cd[q].addr.a, r->addr.a, 16) == 0)
+				if (cd[q].component == 2 && cap_addr_eq(&cd[q].addr, &r->addr))
 					rp = cd[q].port;
 			media_ep_add(sc, c, m, &r->addr, r->port, &r->addr, rp, true);
 		}
