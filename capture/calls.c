@@ -1373,9 +1373,13 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 		}
 	}
 	if (x->state == CAP_CALL_ACCEPTED && old < CAP_CALL_ACCEPTED) {
-		/* the answered dialog (of several forks) owns the endpoints */
+		/* the answered dialog (of several forks) owns the endpoints. A line of the
+		 * answer that could not be bound again dropped its claims, those on endpoints
+		 * the offer names too: claimed again for the offer (the answer's bind_side
+		 * repairs the offer's the same way) */
 		bind_side(c, x, SIDE_OFFER);
 		bind_side(c, x, SIDE_ANSWER);
+		rebind_other(c, x, SIDE_OFFER);
 	}
 	relist(c, x);
 	if (x->state != old)

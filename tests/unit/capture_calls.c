@@ -1322,6 +1322,7 @@ static void t_calls_claims_stress(void)
 	static const uint8_t *const ips[] = { A4, B4, C4 };
 	struct cap_calls_limits l;
 	uint32_t r = 12345;
+	size_t m;
 	cap_calls_limits_default(&l);
 	l.max_calls = 12;
 	l.max_bindings = 10;
@@ -1407,6 +1408,44 @@ static void t_calls_claims_stress(void)
 	now += 6ull * 1000000000ull;
 	rtp(4, B4, A4, 5000, 4001, 0, 1, 1);
 	CHECK(n_free == 5 && st.media_unbound == 1 && cap_calls_bindings(calls) == 1);
+	finish_calls();
+
+	/* the same, on the answer's line, whose ICE candidate is the offer's endpoint: dropping
+	 * the line's claims must not take the one the offer still names (before, its RTP went
+	 * unbound for the rest of the call) */
+	l.max_bindings = 2;
+	l.max_calls = 16;
+	start(&l);
+	req("x", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("x", "b", 1, "INVITE", 183,
+	     sdp(4, "192.0.2.2", 5000, 0, NULL,
+		 "a=rtcp-mux\r\na=candidate:1 1 UDP 1 192.0.2.1 4000 typ host\r\n"));
+	CHECK(last_call[1] && last_call[1]->answer.media[0].bound &&
+	      cap_calls_bindings(calls) == 2);
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.2", 5000, 0, NULL, "a=rtcp-mux\r\n"));
+	}
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		req(cid, NULL, 1, "CANCEL", NULL);
+		resp(cid, "b", 1, "INVITE", 487, NULL);
+	}
+	now += 6ull * 1000000000ull;
+	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
+	resp("y", "b", 1, "INVITE", 200, NULL);
+	CHECK(n_free == 4 && cap_calls_bindings(calls) == 2 && last_call[6] != NULL);
+	if (last_call[6])
+		last_call[6]->held = true;
+	resp("x", "b", 1, "INVITE", 200, NULL);
+	CHECK(last_call[1] && last_call[1]->offer.media[0].bound &&
+	      !last_call[1]->answer.media[0].bound && st.drop[CAP_DROP_CALL_MEDIA] == 1 &&
+	      cap_calls_bindings(calls) == 2);
+	m = n_ev;
+	rtp(4, B4, A4, 5000, 4000, 0, 1, 1);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1 && st.media_unbound == 0);
 	finish_calls();
 
 	/* a table full of the claims of answered calls nobody holds (dialogs anyone can forge,
