@@ -1047,12 +1047,10 @@ static bool sdp_has_ep(const struct cap_call_sdp *n, const struct cap_addr *a, u
 	return false;
 }
 
-/* Appends line sm to n (its media, and its ICE candidates to n->cand: those that are other
- * endpoints than any line's so far, while there is room); returns the candidates it left
- * out. */
-static size_t media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *n)
+/* Appends line sm to n: its media, without candidates (cap_sdp_media_build adds them). */
+static void media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *n)
 {
-	size_t line = n->n_media++, over = 0;
+	size_t line = n->n_media++;
 	struct cap_call_media *m = &n->media[line];
 	size_t l = sm->media.len < sizeof m->media ? sm->media.len : sizeof m->media - 1;
 	memset(m, 0, sizeof *m);
@@ -1075,29 +1073,71 @@ static size_t media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *
 	} else if (sm->port && sm->port < 65535) {
 		m->rtcp_port = (uint16_t)(sm->port + 1); /* RFC 3550 s11 */
 	}
-	m->cand_at = n->n_cand;
-	if (m->port == 0) /* not in use: nor are its candidates */
-		return 0;
-	for (size_t i = 0; i < sm->n_cand; i++) {
-		const struct cap_sdp_cand *cd = &sm->cand[i];
-		if (sdp_has_ep(n, &cd->addr, cd->port))
+}
+
+/* see internal.h. The candidates: the lines' own endpoints first (c= and m=, a=rtcp: the
+ * default candidate is c= and m= again, and a line's endpoint given again by another line
+ * would move the call's claim, and its media, to that line); of the others, of the lines in
+ * use, each endpoint once, the CAP_CALL_MAX_CAND of highest priority (equals in SDP order:
+ * the pair the agents select is the highest-priority one that works, so a client with many
+ * interfaces keeps its host and server-reflexive candidates before the relays); each line's
+ * then laid out in SDP order. */
+size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
+{
+	struct pick {
+		uint8_t line, k;
+	} pk[CAP_CALL_MAX_MEDIA * CAP_SDP_MAX_CAND];
+	bool take[CAP_CALL_MAX_MEDIA][CAP_SDP_MAX_CAND];
+	size_t np = 0, over = 0, taken = 0;
+	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++)
+		media_of_sdp(&s->media[i], n);
+	memset(take, 0, sizeof take);
+	for (size_t j = 0; j < n->n_media; j++) {
+		const struct cap_sdp_media *sm = &s->media[j];
+		if (n->media[j].port == 0) /* not in use: nor are its candidates */
 			continue;
-		if (n->n_cand == CAP_CALL_MAX_CAND) {
+		over += sm->n_cand_over;
+		for (size_t k = 0; k < sm->n_cand && k < CAP_SDP_MAX_CAND; k++) {
+			size_t at = np++;
+			if (sdp_has_ep(n, &sm->cand[k].addr, sm->cand[k].port)) {
+				np--;
+				continue;
+			}
+			/* insertion, stable: after every one of at least its priority */
+			while (at > 0 && s->media[pk[at - 1].line].cand[pk[at - 1].k].priority <
+						 sm->cand[k].priority) {
+				pk[at] = pk[at - 1];
+				at--;
+			}
+			pk[at].line = (uint8_t)j;
+			pk[at].k = (uint8_t)k;
+		}
+	}
+	for (size_t i = 0; i < np; i++) {
+		const struct cap_sdp_cand *cd = &s->media[pk[i].line].cand[pk[i].k];
+		bool dup = false;
+		for (size_t q = 0; q < i && !dup; q++) {
+			const struct cap_sdp_cand *o = &s->media[pk[q].line].cand[pk[q].k];
+			dup = o->port == cd->port && cap_addr_eq(&o->addr, &cd->addr);
+		}
+		if (dup)
+			continue;
+		if (taken == CAP_CALL_MAX_CAND) {
 			over++;
 			continue;
 		}
-		n->cand[n->n_cand++] = *cd;
-		m->n_cand++;
+		take[pk[i].line][pk[i].k] = true;
+		taken++;
 	}
-	return over + sm->n_cand_over;
-}
-
-/* see internal.h */
-size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
-{
-	size_t over = 0;
-	for (size_t i = 0; i < s->n_media && n->n_media < CAP_CALL_MAX_MEDIA; i++)
-		over += media_of_sdp(&s->media[i], n);
+	for (size_t j = 0; j < n->n_media; j++) {
+		struct cap_call_media *m = &n->media[j];
+		m->cand_at = (uint8_t)n->n_cand;
+		for (size_t k = 0; k < CAP_SDP_MAX_CAND; k++)
+			if (take[j][k]) {
+				n->cand[n->n_cand++] = s->media[j].cand[k];
+				m->n_cand++;
+			}
+	}
 	return over;
 }
 

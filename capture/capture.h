@@ -503,6 +503,7 @@ struct cap_sdp_rtpmap {
 /* An ICE candidate (RFC 8839 s5.1) of a media line: where its RTP (component 1) or RTCP
  * (component 2) may flow instead of c= and m= (RFC 8445: the pair the agents select). */
 struct cap_sdp_cand {
+	uint32_t priority; /* RFC 8445 s5.1.2: the higher, the likelier the agents select it */
 	uint16_t port;
 	uint8_t component; /* 1 or 2 */
 	struct cap_addr addr;
@@ -526,7 +527,11 @@ struct cap_sdp_media {
 	/* a=candidate lines kept: UDP, component 1 or 2, an IPv4 or IPv6 literal address (an
 	 * FQDN, such as a WebRTC mDNS name, names no endpoint a tap can bind), port not 0; in
 	 * SDP order, each endpoint once. Others are passed over, as is a line that does not
-	 * parse (not the SDP) */
+	 * parse (not the SDP). Past CAP_SDP_MAX_CAND, a candidate of higher priority than
+	 * the lowest kept takes its place (the pair the agents select is the highest-priority
+	 * one that works, RFC 8445 s8.1.1, so a client with many interfaces has its host and
+	 * server-reflexive candidates kept before the relays); the kept ones stay in SDP
+	 * order */
 	size_t n_cand;
 	struct cap_sdp_cand cand[CAP_SDP_MAX_CAND];
 	size_t n_cand_over; /* candidates that would have been kept, past CAP_SDP_MAX_CAND */
@@ -721,7 +726,7 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux; and each
- * ICE candidate's, RFC 8839, up to CAP_CALL_MAX_CAND per SDP: component 1 as the RTP
+ * ICE candidate's, RFC 8839, the CAP_CALL_MAX_CAND of highest priority per SDP: component 1 as the RTP
  * endpoint, 2 as the RTCP one, for the pair the ICE agents select) are bound in a hash
  * table. An endpoint may be claimed by several calls at once (a port reused while the old
  * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
@@ -779,8 +784,8 @@ struct cap_text {
 };
 
 /* ICE candidates the call table follows per SDP, all its media lines' together: each line's
- * endpoints besides its c= and m= (and a=rtcp), each once, the first in SDP order (the
- * others: stats media_cand_over). Kept per SDP, not per line: a call holds four SDPs (offer,
+ * endpoints besides any line's c= and m= (and a=rtcp), each once, those of highest priority
+ * (RFC 8445 s5.1.2; equals in SDP order; the others: stats media_cand_over). Kept per SDP, not per line: a call holds four SDPs (offer,
  * answer and a held re-offer of each side), most of one line. */
 #define CAP_CALL_MAX_CAND 12
 

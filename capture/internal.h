@@ -103,9 +103,10 @@ enum cap_drop cap_dec_frame_st(struct cap_defrag *df, struct cap_stats *st,
 /* The call table's view of the first CAP_CALL_MAX_MEDIA m= lines of s (calls.c), appended to
  * n (zeroed by the caller; neither present nor imsg set): per line media name, c= address,
  * port, RTCP port and address (a=rtcp, else port + 1 on c=; the RTP port with a=rtcp-mux or
- * on an MCPTT floor-control line), and its ICE candidates that are other endpoints than
- * those, into n->cand while there is room (CAP_CALL_MAX_CAND). Returns how many candidates
- * it left out (stats media_cand_over). */
+ * on an MCPTT floor-control line), and the ICE candidates of the lines in use that are
+ * other endpoints than any line's own: the CAP_CALL_MAX_CAND of highest priority, into
+ * n->cand, each line's in SDP order. Returns how many candidates it left out (stats
+ * media_cand_over). */
 size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n);
 
 /* A media endpoint of an m= line and what arrives there: RTP, RTCP, or both (rtcp-mux, told

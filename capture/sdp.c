@@ -129,11 +129,21 @@ static void parse_cand(struct cap_str v, struct cap_sdp_media *m)
 	}
 	c.port = (uint16_t)p;
 	c.component = (uint8_t)n;
+	c.priority = (uint32_t)pri;
 	for (size_t i = 0; i < m->n_cand; i++) /* (copies must not fill the list) */
 		if (m->cand[i].port == c.port && cap_addr_eq(&m->cand[i].addr, &c.addr))
 			return;
 	if (m->n_cand == CAP_SDP_MAX_CAND) {
+		/* full: one goes, the lowest priority (the later of equals) if below c's */
+		size_t lo = 0;
 		m->n_cand_over++;
+		for (size_t i = 1; i < m->n_cand; i++)
+			if (m->cand[i].priority <= m->cand[lo].priority)
+				lo = i;
+		if (m->cand[lo].priority >= c.priority)
+			return;
+		memmove(&m->cand[lo], &m->cand[lo + 1], (m->n_cand - lo - 1) * sizeof m->cand[0]);
+		m->cand[m->n_cand - 1] = c;
 		return;
 	}
 	m->cand[m->n_cand++] = c;

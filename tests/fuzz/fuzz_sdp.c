@@ -102,6 +102,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (sum != cs->n_cand)
 			abort();
+		/* left out at the SDP's cap only when it is full; a candidate is no other
+		 * endpoint of any line (nor another candidate) */
+		if (over > in_use && cs->n_cand != CAP_CALL_MAX_CAND)
+			abort();
+		for (size_t k = 0; k < cs->n_cand; k++)
+			for (size_t i = 0; i < cs->n_media; i++) {
+				struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
+				size_t n = cap_media_eps(cs, i, ep), self = SIZE_MAX;
+				if (k >= cs->media[i].cand_at &&
+				    k < (size_t)cs->media[i].cand_at + cs->media[i].n_cand)
+					self = n - cs->media[i].n_cand + (k - cs->media[i].cand_at);
+				for (size_t q = 0; q < n; q++)
+					if (q != self && ep[q].port == cs->cand[k].port &&
+					    memcmp(&ep[q].addr, &cs->cand[k].addr,
+						   sizeof ep[q].addr) == 0)
+						abort();
+			}
 		free(cs);
 	}
 out:

@@ -2259,30 +2259,66 @@ static void t_calls_ice(void)
 			 mline);
 		req("ice2", NULL, 1, "INVITE", withsess);
 	}
+	/* the highest priorities are kept (3 .. 14), in SDP order */
 	CHECK(last_call[2] && last_call[2]->offer.n_media == 2 &&
 	      last_call[2]->offer.media[0].n_cand == CAP_CALL_MAX_CAND &&
+	      last_call[2]->offer.cand[0].port == 6003 &&
 	      last_call[2]->offer.cand[CAP_CALL_MAX_CAND - 1].port ==
-		      6000 + CAP_CALL_MAX_CAND - 1 &&
+		      6000 + CAP_CALL_MAX_CAND + 2 &&
 	      last_call[2]->offer.media[1].n_cand == 0 &&
 	      last_call[2]->offer.media[1].cand_at == CAP_CALL_MAX_CAND && st.media_cand_over == 3);
 	/* mux: one endpoint per candidate, c= and m= one; a candidate given twice (or a
 	 * copy of c= and m=) is one, and fills nothing */
 	CHECK(cap_calls_bindings(calls) == b0 + 1 + CAP_CALL_MAX_CAND);
 	{
-		static const uint8_t T4[4] = { 10, 0, 0, 3 };
+		static const uint8_t T4[4] = { 10, 0, 0, 4 }, L4[4] = { 10, 0, 0, 3 };
+		size_t u = st.media_unbound;
 		m = n_ev;
-		rtcp(4, X4, T4, 7, 6002, 200, 0x4444); /* RTCP on a muxed candidate */
+		rtcp(4, X4, T4, 7, 6003, 200, 0x4444); /* RTCP on a muxed candidate */
 		CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 2 && ev[m].media.rtcp);
+		rtp(4, X4, L4, 7, 6002, 0, 1, 0x4444); /* one of the three lowest: left out */
+		CHECK(count(m, CAP_EV_MEDIA) == 1 && st.media_unbound == u + 1);
+	}
+
+	/* the SDP's twelve go by priority across its lines: the video line's ten host
+	 * candidates before the audio line's ten relays (before, the audio line took ten in
+	 * SDP order and the video line two); an audio candidate that is the video line's c=
+	 * and m= is that line's, not audio's */
+	{
+		static char two[4096];
+		const struct cap_call *x;
+		int k = snprintf(two, sizeof two,
+				 "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+				 "t=0 0\r\nm=audio 43000 RTP/SAVP 0\r\na=rtcp-mux\r\n"
+				 "a=candidate:v 1 UDP 2130706431 192.0.2.1 43100 typ host\r\n");
+		for (int i = 0; i < 10; i++)
+			k += snprintf(two + k, sizeof two - (size_t)k,
+				      "a=candidate:r%d 1 UDP %d 203.0.113.%d 43000 typ relay\r\n",
+				      i, 16777215 - i, 60 + i);
+		k += snprintf(two + k, sizeof two - (size_t)k,
+			      "m=video 43100 RTP/SAVP 97\r\na=rtcp-mux\r\n");
+		for (int i = 0; i < 10; i++)
+			k += snprintf(two + k, sizeof two - (size_t)k,
+				      "a=candidate:h%d 1 UDP %d 10.1.0.%d 43100 typ host\r\n", i,
+				      2130706431 - i, i + 1);
+		CHECK(k > 0 && (size_t)k < sizeof two);
+		m = st.media_cand_over;
+		req("ice4", NULL, 1, "INVITE", two);
+		x = last_call[3];
+		CHECK(x && x->offer.n_media == 2 && x->offer.media[0].n_cand == 2 &&
+		      x->offer.media[1].n_cand == 10 && x->offer.media[1].cand_at == 2 &&
+		      x->offer.cand[0].addr.a[3] == 60 && x->offer.cand[1].addr.a[3] == 61 &&
+		      x->offer.cand[2].addr.a[3] == 1 && st.media_cand_over == m + 8);
 	}
 
 	/* a=rtcp with an address */
 	req("ice3", NULL, 1, "INVITE",
 	    sdp(4, "203.0.113.52", 42000, 0, NULL, "a=rtcp:41000 IN IP4 198.51.100.7\r\n"));
-	CHECK(last_call[3] && last_call[3]->offer.media[0].rtcp_port == 41000 &&
-	      last_call[3]->offer.media[0].rtcp_addr.a[0] == 198);
+	CHECK(last_call[4] && last_call[4]->offer.media[0].rtcp_port == 41000 &&
+	      last_call[4]->offer.media[0].rtcp_addr.a[0] == 198);
 	m = n_ev;
 	rtcp(4, B4, R4, 5, 41000, 200, 0x5555);
-	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 3 && ev[m].media.rtcp);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 4 && ev[m].media.rtcp);
 	{
 		/* (not on c=: its port 41000 there is no endpoint of the call) */
 		static const uint8_t C52[4] = { 203, 0, 113, 52 };

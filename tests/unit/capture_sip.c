@@ -483,6 +483,28 @@ static void t_hostile_sdp(void)
 	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_OK &&
 	      s->media[0].n_cand == CAP_SDP_MAX_CAND && s->media[0].n_cand_over == 6 &&
 	      s->media[0].cand[CAP_SDP_MAX_CAND - 1].port == 7000 + CAP_SDP_MAX_CAND - 1);
+	/* past the cap the highest priorities stay, in SDP order: relays (low) first, then
+	 * host candidates (high), then one of a priority equal to the lowest kept (left out) */
+	n = (size_t)snprintf(big, 100000, "v=0\r\nm=a 1 RTP/AVP 0\r\n");
+	for (int i = 0; i < CAP_SDP_MAX_CAND; i++)
+		n += (size_t)snprintf(big + n, 100000 - n,
+				      "a=candidate:%d 1 UDP %d 10.0.2.%d 8000 typ relay\r\n", i,
+				      16777215 - i, i);
+	for (int i = 0; i < 4; i++)
+		n += (size_t)snprintf(big + n, 100000 - n,
+				      "a=candidate:h%d 1 UDP %u 10.0.3.%d 9000 typ host\r\n", i,
+				      2130706431u - (unsigned)i, i);
+	n += (size_t)snprintf(big + n, 100000 - n,
+			      "a=candidate:e 1 UDP %d 10.0.4.1 9000 typ relay\r\n",
+			      16777215 - CAP_SDP_MAX_CAND + 5);
+	CHECK(cap_sdp_parse((const uint8_t *)big, n, s) == LIM_OK &&
+	      s->media[0].n_cand == CAP_SDP_MAX_CAND && s->media[0].n_cand_over == 5 &&
+	      s->media[0].cand[0].addr.a[2] == 2 && s->media[0].cand[0].addr.a[3] == 0 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 5].addr.a[3] == CAP_SDP_MAX_CAND - 5 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 4].addr.a[2] == 3 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 4].addr.a[3] == 0 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 1].addr.a[3] == 3 &&
+	      s->media[0].cand[CAP_SDP_MAX_CAND - 1].priority == 2130706428u);
 	/* too many m= lines, too many lines, a line over the cap, over the size cap */
 	n = (size_t)snprintf(big, 100000, "v=0\r\n");
 	for (int i = 0; i < 17; i++)
