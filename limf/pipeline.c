@@ -400,6 +400,9 @@ struct limf_pipe {
 	/* the gate answered again after failing: the next re-check sends the calls stopped
 	 * meanwhile ("warrant-not-confirmed" after the grace) to the gate again (recheck_new) */
 	bool gate_back;
+	/* the warrants changed since the KMS client's cached keys were last checked against
+	 * them (kms_recheck: until a check is answered) */
+	bool kms_recheck;
 	/* group communications (issue 9) */
 	struct limf_groups *g; /* cfg.groups, else own_g */
 	struct limf_groups *own_g;
@@ -4184,6 +4187,8 @@ static void recheck_new(struct limf_pipe *p)
 	if (wr_warrants_mark(p->cfg.db, mk) != LIM_OK)
 		return; /* (the re-check's own query says the gate is failing) */
 	bool moved = p->wmark[0] && strcmp(mk, p->wmark) != 0;
+	if (moved)
+		p->kms_recheck = true;
 	/* the warrants changed; or the gate answers again after an outage (gate_back), or may
 	 * (gate_down, and this query answered: also when every call is stopped, so that none
 	 * would ask): the calls stopped then go to the re-check again ("warrant-not-confirmed"
@@ -4206,6 +4211,45 @@ static void recheck_new(struct limf_pipe *p)
 		p->mark_epoch++;
 	memcpy(p->wmark, mk, sizeof mk);
 	p->gate_back = false;
+}
+
+/* Invariant 3 (DESIGN.md s5: keys expire with the warrant) for the keys no call in progress
+ * holds: limf_pipe_recheck ends the LIIDs of its calls in progress, and their keys go with
+ * them, but a warrant revoked, suspended, cut short or narrowed to iri after its calls ended
+ * kept the key sets it had justified cached until their key period ended (a month, say). So
+ * when the warrants change, every warrant that justifies cached keys is asked again, at the
+ * wall clock now_us: those that no longer give content stop justifying them (keyshare_sweep;
+ * a set left with none is wiped, with its receiver contexts). Not answered: asked again at the
+ * next re-check. */
+static void kms_recheck(struct limf_pipe *p, int64_t now_us)
+{
+	struct limf_keyshare *ks = p->ks;
+	char(*l)[WR_LIID_MAX + 1] = NULL;
+	bool *in = NULL;
+	size_t n = 0, m = 0;
+	if (ks && ks->kms) {
+		pthread_mutex_lock(&ks->kms_mu);
+		n = wr_kms_liids(ks->kms, NULL, 0);
+		l = n ? calloc(n, sizeof *l) : NULL;
+		if (l)
+			(void)wr_kms_liids(ks->kms, l, n);
+		pthread_mutex_unlock(&ks->kms_mu);
+	}
+	if (n == 0) {
+		p->kms_recheck = false;
+		return;
+	}
+	in = calloc(n, sizeof *in);
+	if (l && in && wr_liids_content(p->cfg.db, l, n, now_us, in) == LIM_OK) {
+		for (size_t i = 0; i < n; i++)
+			if (!in[i])
+				memmove(l[m++], l[i], sizeof l[0]);
+		if (m)
+			keyshare_sweep(ks, l, m, true);
+		p->kms_recheck = false;
+	}
+	free(in);
+	free(l);
 }
 
 /* The time of a record a re-check at the wall clock now_us makes for call pc: on the
@@ -4380,6 +4424,8 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 	/* the stopped warrants' keys at once; else the keys expired since (trying only: a key
 	 * request of another pipeline holds the client, and the next second comes) */
 	keyshare_sweep(p->ks, gone, n_gone, n_gone > 0);
+	if (p->kms_recheck)
+		kms_recheck(p, now_us);
 	return dropped;
 }
 

@@ -197,6 +197,28 @@ size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid)
 }
 
 /* see kms.h */
+size_t wr_kms_liids(const struct wr_kms *k, char (*out)[WR_LIID_MAX + 1], size_t max)
+{
+	size_t n = 0;
+	for (const struct kms_entry *e = k->cache; e; e = e->next)
+		for (size_t j = 0; j < e->n_liids; j++) {
+			bool seen = false;
+			/* (once each: an earlier entry's, or this one's, the same LIID) */
+			for (const struct kms_entry *f = k->cache; f != e && !seen; f = f->next)
+				for (size_t q = 0; q < f->n_liids && !seen; q++)
+					seen = strcmp(f->liids[q], e->liids[j]) == 0;
+			for (size_t q = 0; q < j && !seen; q++)
+				seen = strcmp(e->liids[q], e->liids[j]) == 0;
+			if (seen)
+				continue;
+			if (n < max)
+				memcpy(out[n], e->liids[j], sizeof out[0]);
+			n++;
+		}
+	return n;
+}
+
+/* see kms.h */
 bool wr_kms_holds(struct wr_kms *k, const uint8_t z[WR_KMS_Z_LEN], const uint8_t *id, size_t idlen)
 {
 	cache_sweep(k);

@@ -392,6 +392,10 @@ void wr_kms_purge(struct wr_kms *k);
  * set, and the sets left with none are wiped. Another warrant that still needs them gets them
  * again by a new (audited) request. Returns how many sets were wiped. */
 size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid);
+/* The warrants (LIIDs) that justify cached key sets now, each once: the first max into out
+ * (NULL when max is 0); returns how many there are. For wr_liids_content: a warrant that
+ * stopped giving content after its calls ended must not keep keys cached (invariant 3). */
+size_t wr_kms_liids(const struct wr_kms *k, char (*out)[WR_LIID_MAX + 1], size_t max);
 /* Whether a key set for the identifier id (wr_kms_ident.id: the user and key period) under
  * the certificate whose PubEncKey is z is cached now (expired ones are wiped first): whether
  * keys derived from it (a SAKKE receiver context) may be kept. */

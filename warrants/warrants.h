@@ -403,6 +403,15 @@ enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties
  * role. */
 enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
 
+/* Which of the warrants liids[0..n) give content at t_us: content[i] true when LIID i is in
+ * force then (as wr_decide reads it: active, valid_from <= t < valid_to, in no suspension) with
+ * scope iri+cc; false for one that is not, or is unknown. For the KMS client's cached keys,
+ * which expire with the warrants that justify them (DESIGN.md s5, invariant 3): a warrant
+ * revoked, suspended, cut short or narrowed to iri after its calls ended no longer holds them.
+ * Any error: content untouched. Service role. */
+enum lim_err wr_liids_content(struct wr_db *db, char (*liids)[WR_LIID_MAX + 1], size_t n,
+			      int64_t t_us, bool *content) LIM_WUR;
+
 /* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed
  * LIM_E_ARG) when it is in force at t_us (active, valid_from <= t < valid_to). *n gets 1 with
  * out filled, or 0 (unknown XID, or its warrant not in force: nothing may be delivered). Any

@@ -18,6 +18,9 @@
 #   5. keys go with the warrant (review finding 8): mid-call `limf status` counts the keys held
 #      (keys_cached); after `limf warrant revoke` and the re-check, none is left while the
 #      capture runs on
+#   5b. and after the call: a warrant revoked once its call has ended (the capture running on)
+#      has its cached keys wiped at the re-check (before, they stayed until their key period
+#      ended: only the LIIDs of calls in progress were looked at)
 #   6. a call whose INVITE comes while the cluster is stopped is asked again while it goes on, after 1, 2, 4, 8, then every 16 s:
 #      intercepted from the restart on (BEGIN "in_progress", no INVITE, part of its media),
 #      the failed decision said once, counted in decision_errors
@@ -262,6 +265,33 @@ kill -0 "$cpid" 2>/dev/null && ok || bad "the capture ended before the check (ke
 wait "$cpid"
 rc=$? cpid=''
 [ "$rc" -eq 0 ] && ok || bad "capture 3 exit $rc"
+
+# ---- 5b. revoked after its call ended: the keys it justified go all the same
+NOW=$(date +%s)
+G="sip:gg$sfx@example.org" L5="R$sfx"
+wadd add5 "$L5" "$G"
+call_of "$tmp/g1.pcap" "$G" 3 68
+# others' call keeps the capture running well past the target's
+"$gen" --community "$tmp/k/community.json" --out "$tmp/g0.pcap" --calls 1 --duration 60 \
+	--caller "sip:other3$sfx@example.org" --callee "$B" --start "$(iso "$NOW")" --seed 69 \
+	--ipv6 >/dev/null || bad "gen g0"
+pcap_merge "$tmp/g.pcap" "$tmp/g0.pcap" "$tmp/g1.pcap"
+"$limf" capture --config "$tmp/limf.conf" --pcap "$tmp/g.pcap" >"$tmp/cap5.out" 2>"$tmp/cap5.err" </dev/null &
+cpid=$!
+if wait_for "\"$limf\" audit list --liid $L5" " decrypt.done " 250; then ok; else bad "no decrypt.done for call 5b"; fi
+expect 0 keys-after-call "$limf" status --socket "$sock" --json
+pyjson keys-after-call "j['pipeline']['keys_cached']>=1"
+expect 0 revoke5 "$limf" warrant revoke "$L5" --reason "after its call"
+for _ in $(seq 1 40); do
+	"$limf" status --socket "$sock" --json 2>/dev/null | grep -Eq '"keys_cached": *0[,} ]' && break
+	sleep 0.25
+done
+expect 0 keys-gone-after "$limf" status --socket "$sock" --json
+pyjson keys-gone-after "j['pipeline']['keys_cached']==0"
+kill -0 "$cpid" 2>/dev/null && ok || bad "the capture ended before the check (keys-gone-after proves nothing)"
+kill -INT "$cpid" 2>/dev/null
+wait "$cpid"
+cpid=''
 
 # ---- 6. a call that begins while the gate cannot answer is asked again while it goes on, after 1, 2, 4, 8, then every 16 s: it is
 # intercepted from the gate's first answer on (not lost whole for an outage at its start)

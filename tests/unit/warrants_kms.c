@@ -1665,6 +1665,24 @@ static void t_kms_scope(void)
 	CHECK(audit_count(db, li, "kms.request", bob) == 0);
 	CHECK(audit_count(db, li, "kms.result", bob) == 0);
 	CHECK(wr_kms_cached(k) == 1);
+	{
+		/* the cached keys' re-check (DESIGN.md s5 invariant 3): the LIIDs that justify
+		 * them (lc alone), and which of some warrants give content now, 64 a query */
+		static char ls[70][WR_LIID_MAX + 1];
+		bool c[70];
+		memset(c, 1, sizeof c);
+		CHECK(wr_kms_liids(k, NULL, 0) == 1 && wr_kms_liids(k, ls, 70) == 1 &&
+		      strcmp(ls[0], lc) == 0);
+		snprintf(ls[1], sizeof ls[1], "%s", li);
+		for (int i = 2; i < 69; i++)
+			snprintf(ls[i], sizeof ls[i], "no-such-%d", i);
+		snprintf(ls[69], sizeof ls[69], "%s", lc);
+		CHECK(wr_liids_content(db, ls, 70, now, c) == LIM_OK && c[0] && !c[1] && !c[2] &&
+		      !c[68] && c[69]);
+		CHECK(wr_liids_content(db, ls, 70, now + 7200000000LL, c) == LIM_OK && !c[0] &&
+		      !c[69]);
+		CHECK(wr_liids_content(db, ls, 0, now, c) == LIM_OK);
+	}
 	/* the iri+cc warrant stops: its keys go, whatever the iri warrant does */
 	CHECK(wr_kms_forget_liid(k, lc) == 1 && wr_kms_cached(k) == 0);
 	wr_kms_decision_free(d);
@@ -1681,6 +1699,18 @@ static void t_kms_scope(void)
 	CHECK(log_count(t, PROV, bob) == lines + 2);
 	CHECK(audit_count(db, li, "kms.request", bob) == 1);
 	CHECK(audit_count(db, lc, "kms.request", bob) == 1);
+	{
+		/* li alone justifies the keys now, as the caller's view had it; in the database it
+		 * is iri: no content. lc, suspended, gives none either */
+		char ls[3][WR_LIID_MAX + 1];
+		bool c[3] = { true, true, true };
+		CHECK(wr_kms_liids(k, ls, 3) == 1 && strcmp(ls[0], li) == 0);
+		snprintf(ls[1], sizeof ls[1], "%s", lc);
+		CHECK(wr_liids_content(db, ls, 2, real_us(), c) == LIM_OK && !c[0] && c[1]);
+		CHECK(wr_warrant_set_status(op, lc, WR_SUSPENDED, "test") == LIM_OK);
+		CHECK(wr_liids_content(db, ls, 2, real_us(), c) == LIM_OK && !c[0] && !c[1]);
+		CHECK(wr_warrant_set_status(op, lc, WR_ACTIVE, "") == LIM_OK);
+	}
 	CHECK(d && wr_kms_decision_scope(d, "no-such-liid", WR_SCOPE_IRI) == LIM_E_AUTH);
 	CHECK(d && wr_kms_decision_scope(d, li, (enum wr_scope)7) == LIM_E_ARG);
 	CHECK(wr_kms_decision_scope(NULL, li, WR_SCOPE_IRI) == LIM_E_ARG);
