@@ -50,6 +50,10 @@ struct mikey_group {
 	struct member *members; /* entries never move: talkers keep views of their URIs */
 	size_t n_members;
 	struct mikey_group_stats st;
+	/* the packet as given, while its candidates are tried (group_unprotect): a try that fails
+	 * may have changed it (GCM decrypts in place before the tag is checked) */
+	uint8_t *orig;
+	size_t orig_cap;
 };
 
 static uint64_t hash64(uint64_t k)
@@ -313,24 +317,30 @@ static bool usable(const struct gmk_ent *e, uint64_t ts)
 	       (e->not_after == 0 || ts < e->not_after);
 }
 
-/* Finds a GMK named by an MKI candidate of pkt: *gi, *guk. */
+/* Finds the next GMK named by an MKI candidate of pkt: *gi, *guk. *after (0 at first) is where
+ * the search goes on: past the (GMK, offset) pair found last, so that every GMK's every
+ * offset is looked at once. (Before, one offset index for all GMKs: a GMK whose ID matched at
+ * a later offset, say a GMK-ID equal to a talker's GUK-ID, in a slot before the talker's GMK,
+ * made the search skip that GMK's real offset, and its talker's packets were never
+ * decrypted: an insider who sent a target such a GMK could turn a group's interception off.) */
 static bool claim(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
 		  size_t *gi, uint32_t *guk, size_t *after)
 {
-	for (size_t i = 0; i < MIKEY_GROUP_GMKS_MAX; i++) {
+	enum { STRIDE = 4 }; /* > the offsets mki_offsets gives */
+	for (size_t i = *after / STRIDE; i < MIKEY_GROUP_GMKS_MAX; i++) {
 		const struct gmk_ent *e = &g->gmks[i];
 		size_t off[3];
 		if (!e->used)
 			continue;
 		size_t n = mki_offsets(e, len, rtcp, off);
 		for (size_t k = 0; k < n; k++) {
-			if (k < *after)
+			if (i * STRIDE + k < *after)
 				continue;
 			uint32_t id = be32(pkt + off[k]), gk = be32(pkt + off[k] + 4);
 			if (id == e->gmk_id && PURPOSE(gk) == PURPOSE(id)) {
 				*gi = i;
 				*guk = gk;
-				*after = k + 1;
+				*after = i * STRIDE + k + 1;
 				return true;
 			}
 		}
@@ -423,14 +433,21 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 				    const char *grp, const uint32_t *only, size_t n_only)
 {
 	enum lim_err rc = LIM_E_AUTH;
-	size_t gi = 0, after = 0;
+	size_t gi = 0, after = 0, len0;
 	uint32_t guk = 0;
-	bool tried = false;
+	bool tried = false, saved = false;
 
 	memset(who, 0, sizeof *who);
 	if (!g || !pkt || !len)
 		return LIM_E_ARG;
-	while (claim(g, pkt, *len, rtcp, &gi, &guk, &after)) {
+	len0 = *len;
+	for (;;) {
+		if (saved) { /* the packet as given, for the next candidate (or the caller) */
+			memcpy(pkt, g->orig, len0);
+			*len = len0;
+		}
+		if (!claim(g, pkt, *len, rtcp, &gi, &guk, &after))
+			break;
 		struct gmk_ent *e = &g->gmks[gi];
 		if (!usable(e, ts_ns) || !allowed(e, grp, only, n_only))
 			continue;
@@ -453,6 +470,22 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 			};
 			g->n_talkers++;
 		}
+		if (!saved) {
+			/* every try sees the packet as given: one that fails may have changed it */
+			if (g->orig_cap < len0) {
+				uint8_t *b = realloc(g->orig, len0);
+				if (!b) {
+					if (fresh)
+						talker_remove(g, find_slot(g, mki));
+					rc = LIM_E_NOMEM;
+					break;
+				}
+				g->orig = b;
+				g->orig_cap = len0;
+			}
+			memcpy(g->orig, pkt, len0);
+			saved = true;
+		}
 		rc = rtcp ? lim_srtp_unprotect_rtcp(g->talkers[slot].s, pkt, len)
 			  : lim_srtp_unprotect(g->talkers[slot].s, pkt, len);
 		if (rc == LIM_OK) {
@@ -474,6 +507,10 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 			talker_remove(g, find_slot(g, mki));
 		if (rc != LIM_E_AUTH)
 			break;
+	}
+	if (saved && rc != LIM_OK) { /* (a break: the packet as given too) */
+		memcpy(pkt, g->orig, len0);
+		*len = len0;
 	}
 	if (!tried)
 		g->st.no_gmk++;
@@ -543,6 +580,7 @@ void mikey_group_free(struct mikey_group *g)
 			free(g->members[i].uri);
 	free(g->members);
 	free(g->talkers);
+	free(g->orig);
 	lim_wipe(g, sizeof *g);
 	free(g);
 }

@@ -321,6 +321,68 @@ static void t_group_hostile(void)
 	mikey_group_free(NULL);
 }
 
+/* A decoy GMK (an audit): a GMK whose ID is a talker's GUK-ID, in a slot before the talker's
+ * GMK (a hole a dropped GMK left), of another group. Its ID matches the packet at the GUK||ROC
+ * offset, which came before the real GMK's offsets. Before, one offset cursor for all GMKs made
+ * the search skip the real GMK's offset, and a failed try left the GCM packet decrypted in
+ * place under the wrong key: the talker's packets were never decrypted, nor named to the group
+ * (mikey_group_which). Also: a packet no GMK authenticates is left as given. */
+static void t_group_decoy(void)
+{
+	struct tv tv[8];
+	CHECK(load(tv, 8) == 4);
+	struct mikey_group *g = NULL;
+	CHECK(mikey_group_new(&g) == LIM_OK);
+	uint8_t gmk_a[16], gmk_d[16];
+	memset(gmk_a, 0x22, sizeof gmk_a);
+	memset(gmk_d, 0x44, sizeof gmk_d);
+	struct mikey_group_key real = gmk_of(&tv[1], "grp"), d = real, a = real;
+	d.gmk_id = 0x0aaaaaaau;
+	d.gmk = gmk_d;
+	d.group = "old";
+	a.gmk_id = tv[1].guk_id; /* the decoy: the talker's GUK-ID as its GMK-ID */
+	a.gmk = gmk_a;
+	a.group = "decoy";
+	CHECK(mikey_group_add_gmk(g, &d) == LIM_OK);    /* slot 0 */
+	CHECK(mikey_group_add_gmk(g, &real) == LIM_OK); /* slot 1 */
+	CHECK(mikey_group_drop_gmk(g, d.gmk_id) == LIM_OK);
+	CHECK(mikey_group_add_gmk(g, &a) == LIM_OK); /* into slot 0 */
+	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
+				     tv[1].guk_id, LIM_SRTP_RCCM3);
+	uint8_t pkt[256], clear[256], keep[256];
+	size_t len = 0, cl = 0, kl;
+	uint32_t id = 0;
+	struct mikey_group_talker who;
+	make(tx, 9, 42, "through the decoy", pkt, sizeof pkt, &len, clear, &cl);
+	memcpy(keep, pkt, len);
+	kl = len;
+	CHECK(mikey_group_which(g, pkt, len, false, 1, "grp", &id) && id == tv[1].gmk_id);
+	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK && len == cl &&
+	      memcmp(pkt, clear, cl) == 0 && who.gmk_id == tv[1].gmk_id &&
+	      who.guk_id == tv[1].guk_id);
+	make(tx, 10, 42, "restricted", pkt, sizeof pkt, &len, clear, &cl);
+	{
+		const uint32_t only = tv[1].gmk_id;
+		CHECK(mikey_group_unprotect_with(g, "grp", &only, 1, pkt, &len, 1, &who) ==
+			      LIM_OK &&
+		      len == cl && memcmp(pkt, clear, cl) == 0);
+	}
+	/* the first packet again (a replay): refused, and left as it came */
+	len = kl;
+	memcpy(pkt, keep, kl);
+	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) != LIM_OK && len == kl &&
+	      memcmp(pkt, keep, kl) == 0);
+	/* a forged tag: both candidates fail, the packet is left as it came */
+	make(tx, 11, 42, "forged", pkt, sizeof pkt, &len, clear, &cl);
+	pkt[len - 13] ^= 0x01; /* the GCM tag's last octet, before MKI || ROC */
+	memcpy(keep, pkt, len);
+	kl = len;
+	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH && len == kl &&
+	      memcmp(pkt, keep, kl) == 0);
+	lim_srtp_free(tx);
+	mikey_group_free(g);
+}
+
 /* GMK rollover mid-call: a new GMK-ID beside the old one (both decrypt), then the old one
  * dropped (its packets refused); a GMK-ID reused with another key is refused while the GMK
  * under it is valid, replaces it after. */
@@ -576,10 +638,9 @@ static void t_group_noauth(void)
 	}
 }
 
-const struct lim_suite t_group_suites[] = { { "group-talkers", t_group_talkers },
-					    { "group-hostile", t_group_hostile },
-					    { "group-rollover", t_group_rollover },
-					    { "group-profiles", t_group_profiles },
-					    { "group-rtcp", t_group_rtcp },
-					    { "group-noauth", t_group_noauth },
-					    { NULL, NULL } };
+const struct lim_suite t_group_suites[] = {
+	{ "group-talkers", t_group_talkers },   { "group-hostile", t_group_hostile },
+	{ "group-rollover", t_group_rollover }, { "group-profiles", t_group_profiles },
+	{ "group-rtcp", t_group_rtcp },         { "group-noauth", t_group_noauth },
+	{ "group-decoy", t_group_decoy },       { NULL, NULL }
+};
