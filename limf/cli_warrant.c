@@ -939,6 +939,17 @@ static int local_setup(const char *dir, bool create, struct local *l)
 				"or set LIMF_PG_BINDIR)\n");
 		return 1;
 	}
+	{
+		/* (said once here; run_pg refuses it at each run, a link put there since) */
+		struct stat st;
+		if (lstat(l->ctl, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_nlink > 1)) {
+			fprintf(stderr,
+				"limf: %s is not a regular file of its own (a link?): refused; "
+				"remove it\n",
+				l->ctl);
+			return 1;
+		}
+	}
 	l->root = geteuid() == 0;
 	l->uid = geteuid();
 	l->gid = getegid();
@@ -953,6 +964,25 @@ static int local_setup(const char *dir, bool create, struct local *l)
 		l->gid = pw->pw_gid;
 	}
 	return 0;
+}
+
+/* Opens a file of the cluster's directory, which the postgres account owns (root chowns it
+ * to postgres): that account may have put a symbolic or hard link there to a file of root's
+ * (/etc/cron.d/x), which root, appending pg_ctl's output (partly the account's text), must not
+ * write. So: the file itself (O_NOFOLLOW), a regular file of one link (O_NONBLOCK: a FIFO does
+ * not hang the open). -1 with errno EPERM for another kind. */
+static int open_own(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? (errno = EPERM, -1) : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 /* Runs bindir/prog args... (as postgres when root), output appended to ctl.log. Returns the
@@ -980,8 +1010,13 @@ static int run_pg(const struct local *l, const char *prog, const char *const *ar
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int fd = open(l->ctl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int fd = open_own(l->ctl, O_WRONLY | O_CREAT | O_APPEND);
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno == EPERM) {
+			fprintf(stderr, "limf: %s is not a regular file of its own: refused\n",
+				l->ctl);
+			_exit(126);
+		}
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -1006,10 +1041,14 @@ static int run_pg(const struct local *l, const char *prog, const char *const *ar
 
 static void tail_ctl(const struct local *l)
 {
-	FILE *f = fopen(l->ctl, "r");
+	int fd = open_own(l->ctl, O_RDONLY);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char line[512];
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	fprintf(stderr, "limf: last lines of %s:\n", l->ctl);
 	long pos = 0;
 	if (fseek(f, 0, SEEK_END) == 0 && (pos = ftell(f)) > 2000)
@@ -1074,9 +1113,13 @@ static int local_init(const struct local *l)
 	}
 	char conf[PATH_MAX + 32];
 	snprintf(conf, sizeof conf, "%s/postgresql.conf", l->data);
-	FILE *f = fopen(conf, "a");
+	int cfd = open_own(conf, O_WRONLY | O_APPEND);
+	FILE *f = cfd >= 0 ? fdopen(cfd, "a") : NULL;
 	if (!f) {
-		fprintf(stderr, "limf: %s: %s\n", conf, strerror(errno));
+		fprintf(stderr, "limf: %s: %s\n", conf,
+			errno == EPERM ? "not a regular file of its own" : strerror(errno));
+		if (cfd >= 0)
+			close(cfd);
 		return 1;
 	}
 	fprintf(f,

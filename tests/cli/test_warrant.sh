@@ -73,6 +73,28 @@ expect 2 migrate-wait-bad "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1.5
 expect 2 migrate-wait-neg "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait -1
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
 has local-status "export LIMF_DB="
+# the cluster's directory is the postgres account's: a link it put in place of ctl.log is not
+# followed (root would append pg_ctl's output to the file it names)
+cd_=$(pg_cluster_dir)
+if [ -f "$cd_/ctl.log" ]; then
+	mv "$cd_/ctl.log" "$tmp/ctl.keep"
+	echo victim >"$tmp/victim"
+	ln -s "$tmp/victim" "$cd_/ctl.log"
+	expect 1 local-link "$limf" db local status "$cd_"
+	has local-link "ctl.log is not a regular file of its own"
+	[ "$(cat "$tmp/victim")" = victim ] && ok || bad "local-link: the link was followed"
+	rm -f "$cd_/ctl.log"
+	# (a hard link: where both are on one file system)
+	if ln "$tmp/victim" "$cd_/ctl.log" 2>/dev/null; then
+		expect 1 local-hardlink "$limf" db local status "$cd_"
+		[ "$(cat "$tmp/victim")" = victim ] && ok || bad "local-hardlink: written"
+	fi
+	rm -f "$cd_/ctl.log"
+	mv "$tmp/ctl.keep" "$cd_/ctl.log"
+	expect 0 local-status2 "$limf" db local status "$cd_"
+else
+	bad "no ctl.log under $cd_"
+fi
 expect 2 db-usage "$limf" db frobnicate
 expect 1 db-unreachable "$limf" warrant list --db "host=$tmp/nowhere dbname=limf user=limf_operator"
 has db-unreachable "database"
