@@ -516,7 +516,10 @@ struct cap_sdp_media {
 	struct cap_str proto; /* "RTP/AVP", "RTP/SAVP", "RTP/SAVPF", "UDP"... */
 	size_t n_fmt;         /* numeric formats (payload types) kept, <= CAP_SDP_MAX_FMT */
 	uint8_t fmt[CAP_SDP_MAX_FMT];
-	struct cap_addr conn;      /* media-level c=, else the session-level one (family 0: none) */
+	struct cap_addr conn;      /* media-level c=, else the session-level one (family 0: none,
+				    * or an FQDN: a media-level FQDN is not replaced by the
+				    * session's address) */
+	bool has_conn;             /* the line has a c= of its own */
 	struct cap_str key_mgmt;   /* media-level a=key-mgmt:mikey base64 data; len 0 if absent */
 	bool has_crypto;           /* an a=crypto line was present (SDES; ignored) */
 	uint16_t rtcp_port;        /* a=rtcp:<port> (RFC 3605); 0 = absent (RTCP on port + 1) */

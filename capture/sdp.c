@@ -283,6 +283,8 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 				out->err_offset = at;
 				return LIM_E_PARSE;
 			}
+			if (cur)
+				cur->has_conn = true;
 			break;
 		case 'm':
 			if (out->n_media >= CAP_SDP_MAX_MEDIA) {
@@ -322,8 +324,11 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 	}
 	if (!seen_v)
 		return LIM_E_PARSE;
+	/* a line's own c= overrides the session's (RFC 8866 s5.7), an FQDN too: its media are at
+	 * an address a tap cannot bind, not at the session's (which another stream or call may
+	 * use: claiming it for this line would contest theirs) */
 	for (size_t i = 0; i < out->n_media; i++)
-		if (out->media[i].conn.family == 0)
+		if (!out->media[i].has_conn)
 			out->media[i].conn = out->conn;
 	return LIM_OK;
 }

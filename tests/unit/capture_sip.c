@@ -423,6 +423,15 @@ static void t_hostile_sdp(void)
 	      s->conn.family == 0);
 	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 224.2.1.1/127/3\r\n"), s) == LIM_OK &&
 	      s->conn.family == 4 && s->conn.a[0] == 224);
+	/* a line's own c= overrides the session's, an FQDN too (RFC 8866 s5.7): no address,
+	 * not the session's; a line without one takes the session's */
+	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 5000 RTP/AVP 0\r\n"
+			      "c=IN IP4 media.example.com\r\nm=video 5002 RTP/AVP 96\r\n"
+			      "m=audio 5004 RTP/AVP 0\r\nc=IN IP4 192.0.2.9\r\n"),
+			    s) == LIM_OK &&
+	      s->n_media == 3 && s->media[0].has_conn && s->media[0].conn.family == 0 &&
+	      !s->media[1].has_conn && s->media[1].conn.family == 4 && s->media[1].conn.a[3] == 1 &&
+	      s->media[2].conn.a[3] == 9);
 	CHECK(cap_sdp_parse(S("v=0\r\nm=a 1 RTP/AVP 0\r\na=rtpmap:0\r\na=rtpmap:x y/1\r\n"
 			      "a=rtpmap:0 PCMU/\r\na=rtpmap:0 /8000\r\n"),
 			    s) == LIM_OK &&
