@@ -434,7 +434,7 @@ static size_t find_lit(struct cap_str x, size_t from, const char *lit)
 }
 
 /* Scans one XML document (see mcbody.h: no DTD, bounded). */
-static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
+static enum lim_err xml_doc(struct mc_ctx *c, struct cap_str x)
 {
 	size_t i = 0, depth = 0, elems = 0, first_imsg = c->out->n_imsg;
 	uint32_t next_id = 1;
@@ -548,6 +548,23 @@ static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 			if (c->gid[g].parent == c->imsg_parent[k])
 				add_group(&c->out->imsg[k], c->gid[g].text, true);
 	return LIM_OK;
+}
+
+/* xml_doc; on error the document's I_MESSAGEs go (mcbody.h: those of the parts examined whole
+ * stay). They would lack their group IDs, which are attached once the whole document is read,
+ * and a distribution's group is what a warrant on the group and the dispatcher's routing go
+ * by (before, a document that failed after its I_MESSAGE, a second root say, gave the
+ * I_MESSAGE without its group). */
+static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
+{
+	size_t first = c->out->n_imsg;
+	enum lim_err rc = xml_doc(c, x);
+	if (rc != LIM_OK) {
+		for (size_t k = first; k < c->out->n_imsg; k++)
+			memset(&c->out->imsg[k], 0, sizeof c->out->imsg[k]);
+		c->out->n_imsg = first;
+	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- body entities */

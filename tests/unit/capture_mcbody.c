@@ -308,6 +308,22 @@ static void t_hostile(void)
 	expect(LIM_E_PARSE, "application/xml", "<a><b></a></b>", "does not match");
 	expect(LIM_E_PARSE, "application/xml", "<a><b>", "not closed");
 	expect(LIM_E_PARSE, "application/xml", "<a/><b/>", "second root");
+	/* a document that fails after its I_MESSAGE gives none of it (the group ID beside it is
+	 * known only once the document is read: before, the I_MESSAGE came without it); a part
+	 * read whole before it stays, with its group */
+	snprintf(b, sizeof b, "<r><g><b>%s</b><mc-group-id>grp1</mc-group-id></g></r><x/>", b64);
+	CHECK(body("application/xml", b, r) == LIM_E_PARSE && r->n_imsg == 0);
+	snprintf(b, sizeof b, "<r><g><b>%s</b><mc-group-id>grp1</mc-group-id></g></r>", b64);
+	CHECK(body("application/xml", b, r) == LIM_OK && r->n_imsg == 1 &&
+	      has_group(&r->imsg[0], "grp1"));
+	snprintf(b, sizeof b,
+		 "--m\r\nContent-Type: application/xml\r\n\r\n"
+		 "<r><g><b>%s</b><mc-group-id>grp1</mc-group-id></g></r>\r\n"
+		 "--m\r\nContent-Type: application/xml\r\n\r\n"
+		 "<r><g><b>%s</b><mc-group-id>grp2</mc-group-id></g>\r\n--m--\r\n",
+		 b64, b64);
+	CHECK(body("multipart/mixed;boundary=m", b, r) == LIM_E_PARSE && r->n_imsg == 1 &&
+	      has_group(&r->imsg[0], "grp1") && !has_group(&r->imsg[0], "grp2"));
 	expect(LIM_E_PARSE, "application/xml", "</a>", "without start");
 	expect(LIM_E_PARSE, "application/xml", "<a><!-- x </a>", "comment");
 	expect(LIM_E_PARSE, "application/xml", "<a b=c/>", "quoted");
