@@ -307,6 +307,17 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 	k->auth_tag_len = alg == MIKEY_SRTP_AES_GCM
 				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
 				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
+	/* the profiles limf decrypts, and no other (unwrap.h: a caller must never be handed a
+	 * policy without integrity to open a session with): AES-CM with HMAC-SHA1 (auth
+	 * algorithm 1, or an RFC 4771 RCC mode 2..4), a 14-octet salt and a 10- or 4-octet tag;
+	 * AES-GCM (RFC 7714: its own tag; auth algorithm NULL or an RCC mode), a 12-octet salt
+	 * and a 16-octet tag. (Before, a NULL auth algorithm with AES-CM, other salt and tag
+	 * lengths passed here and were refused only by the session set-up.) */
+	if (alg == MIKEY_SRTP_AES_CM
+		    ? k->auth_alg < 1 || k->auth_alg > 4 || slen != 14 ||
+			      (k->auth_tag_len != 10 && k->auth_tag_len != 4)
+		    : k->auth_alg == 1 || k->auth_alg > 4 || slen != 12 || k->auth_tag_len != 16)
+		return LIM_E_UNSUPP;
 	k->key_len = (uint8_t)klen;
 	k->salt_len = (uint8_t)slen;
 	rc = kdf_derive((enum mikey_prf)m->prf, tgk, tgklen, KDF_CONST_TEK, k->cs_id, m->csb_id,

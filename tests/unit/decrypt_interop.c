@@ -367,11 +367,12 @@ static void t_keys_default(void)
 		CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
 		sp = &im.m.sp[0];
 		for (size_t j = 0; j < sp->n_params; j++)
-			if (sp->params[j].type == MIKEY_SRTP_ENC_ALG)
+			if (sp->params[j].type == MIKEY_SRTP_ENC_ALG ||
+			    sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN)
 				sp->params[j].type = 0xff;
 		CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK, k,
 				      &n) == LIM_OK &&
-		      n == 2 && k[0].enc_alg == MIKEY_SRTP_AES_CM);
+		      n == 2 && k[0].enc_alg == MIKEY_SRTP_AES_CM && k[0].salt_len == 14);
 		CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
 		sp = &im.m.sp[0];
 		for (size_t j = 0; j < sp->n_params; j++)
@@ -380,6 +381,54 @@ static void t_keys_default(void)
 		CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK, k,
 				      &n) == LIM_E_UNSUPP &&
 		      n == 0);
+	}
+	/* a profile limf does not decrypt: refused here, not only when a session is set up (an
+	 * audit: AES-CM with a NULL auth algorithm, say, is SRTP without integrity). The PCK's SP
+	 * is GCM's, RFC 3830's AES-CM without ENC_ALG, each with one parameter set */
+	{
+		static const uint8_t v0 = 0, v1 = 1, v4 = 4, v5 = 5, v8 = 8, v12 = 12, v14 = 14,
+				     v16 = 16;
+		static const struct {
+			bool cm;
+			uint8_t type;
+			const uint8_t *val;
+			enum lim_err want;
+		} pol[] = {
+			{ true, MIKEY_SRTP_AUTH_ALG, &v0, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_AUTH_ALG, &v5, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_AUTH_ALG, &v4, LIM_OK },
+			{ true, MIKEY_SRTP_SALT_KEY_LEN, &v12, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_AUTH_TAG_LEN, &v8, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_AUTH_TAG_LEN, &v4, LIM_OK },
+			{ false, MIKEY_SRTP_AUTH_ALG, &v1, LIM_E_UNSUPP },
+			{ false, MIKEY_SRTP_AUTH_ALG, &v4, LIM_OK },
+			{ false, MIKEY_SRTP_SALT_KEY_LEN, &v14, LIM_E_UNSUPP },
+			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v8, LIM_E_UNSUPP },
+			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v16, LIM_OK },
+		};
+		for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
+			struct mikey_sp *sp;
+			CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
+			sp = &im.m.sp[0];
+			for (size_t j = 0; j < sp->n_params; j++)
+				if (sp->params[j].type == pol[i].type ||
+				    (pol[i].cm && (sp->params[j].type == MIKEY_SRTP_ENC_ALG ||
+						   sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN)))
+					sp->params[j].type = 0xff;
+			CHECK(sp->n_params < MIKEY_MAX_SP_PARAMS);
+			if (sp->n_params >= MIKEY_MAX_SP_PARAMS)
+				continue;
+			sp->params[sp->n_params++] =
+				(struct mikey_sp_param){ pol[i].type, 1, pol[i].val };
+			n = 9;
+			CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK,
+					      k, &n) == pol[i].want);
+			if (pol[i].want == LIM_OK)
+				CHECK(n == 2 && k[0].enc_alg == (pol[i].cm ? MIKEY_SRTP_AES_CM
+									   : MIKEY_SRTP_AES_GCM));
+			else
+				CHECK(n == 0);
+		}
 	}
 	mikey_srtp_keys_wipe(k, MIKEY_MAX_KEYS);
 	LIM_WIPE(im.rsk);
