@@ -76,6 +76,15 @@ static void mem_init(void)
 	 * global initialisation of the process picks the allocator (see wr_mem_init). */
 	curl_status = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wr_mem_free, wr_mem_realloc,
 					   mem_strdup, calloc);
+	/* wr_mem_ssl_ctx and the KMS client's TLS callback take curl's context for OpenSSL's
+	 * SSL_CTX: curl accepts CURLOPT_SSL_CTX_FUNCTION with other back ends too (wolfSSL,
+	 * mbedTLS), whose contexts those calls would corrupt. Debian's libcurl4-openssl is
+	 * OpenSSL; another is refused here */
+	if (curl_status == CURLE_OK) {
+		const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+		if (!v || !v->ssl_version || strncmp(v->ssl_version, "OpenSSL/", 8) != 0)
+			curl_status = CURLE_NOT_BUILT_IN;
+	}
 }
 
 /* see internal.h */
