@@ -207,6 +207,8 @@ static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *key
 		lim_json_obj_open(&j);
 		lim_json_key(&j, "kms_uri");
 		lim_json_str(&j, c->kms_uri);
+		lim_json_key(&j, "cert_uri");
+		lim_json_str(&j, keys->cert_uri);
 		lim_json_key(&j, "user_uri");
 		lim_json_str(&j, keys->user_uri);
 		lim_json_key(&j, "id_scheme");
@@ -230,6 +232,7 @@ static int print_keys(const struct wr_kms_cert *c, const struct wr_kms_keys *key
 	wr_time_format(keys->ident.valid_to, b);
 	wr_time_format(keys->expires, e);
 	printf("KMS URI       %s\n", c->kms_uri);
+	printf("certificate   %s\n", keys->cert_uri);
 	printf("user URI      %s\n", keys->user_uri);
 	printf("UserID        %s (%s)\n", id, scheme_name(c->scheme));
 	printf("key period    %llu\n", (unsigned long long)keys->ident.period_no);
@@ -318,6 +321,15 @@ static int kms_fetch(const struct k_opts *o, struct wr_db *db)
 	if (rc != LIM_OK) {
 		ret = kms_error(k, rc);
 		goto out;
+	}
+	{
+		/* the keys are named by the certificate they were validated under (a roll-over,
+		 * or --at in another certificate's time: not always the one just fetched) */
+		struct wr_kms_cert all[WR_KMS_CERTS];
+		size_t nc = wr_kms_certs(k, all, WR_KMS_CERTS);
+		for (size_t i = 0; i < nc && i < WR_KMS_CERTS; i++)
+			if (strcmp(all[i].cert_uri, keys->cert_uri) == 0)
+				c = all[i];
 	}
 	m = wr_kms_decision_matches(d, &n);
 	ret = print_keys(&c, keys, m, n, o->json);
