@@ -1062,11 +1062,11 @@ static void media_of_sdp(const struct cap_sdp_media *sm, struct cap_call_sdp *n)
 	/* TS 24.380 s12 / TS 24.379: "m=application PORT udp MCPTT" carries MCPTT floor
 	 * control, RTCP APP packets and nothing else: demultiplexed as RFC 5761 does, so
 	 * that they are RTCP whatever their first octet says as RTP */
-	m->rtcp_mux = sm->rtcp_mux || floor_line(sm);
+	m->mux_forced = floor_line(sm);
+	m->rtcp_mux = sm->rtcp_mux || m->mux_forced;
 	m->rtcp_addr = m->addr;
-	if (m->rtcp_mux) {
-		m->rtcp_port = sm->port;
-	} else if (sm->rtcp_port) {
+	/* (with a=rtcp-mux too: where RTCP goes if the peer does not take mux up) */
+	if (sm->rtcp_port) {
 		m->rtcp_port = sm->rtcp_port;
 		if (sm->rtcp_addr.family)
 			m->rtcp_addr = sm->rtcp_addr;
@@ -1141,6 +1141,15 @@ size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
 	return over;
 }
 
+/* 0.0.0.0 or :: (JSEP's "a=rtcp:9 IN IP4 0.0.0.0" beside a=rtcp-mux: no endpoint) */
+static bool addr_unspec(const struct cap_addr *a)
+{
+	for (size_t i = 0; i < sizeof a->a; i++)
+		if (a->a[i])
+			return false;
+	return true;
+}
+
 /* see internal.h */
 size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 		     struct cap_media_ep ep[CAP_MEDIA_MAX_EP])
@@ -1149,12 +1158,17 @@ size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 	size_t n = 0;
 	if (m->port == 0)
 		return 0;
+	bool mux = m->rtcp_mux && !m->mux_refused;
 	if (m->addr.family) {
+		/* a line that says a=rtcp-mux takes RTCP on its RTP endpoint (told apart by
+		 * payload type, RFC 5761 s4) even when its peer did not take mux up: it sends
+		 * it there, and a peer may mux all the same */
+		bool same = m->rtcp_port == m->port && cap_addr_eq(&m->rtcp_addr, &m->addr);
 		ep[n].addr = m->addr;
 		ep[n].port = m->port;
 		ep[n++].kind = m->rtcp_mux ? CAP_EP_MUX : CAP_EP_RTP;
-		if (!m->rtcp_mux && m->rtcp_port && m->rtcp_addr.family &&
-		    !(m->rtcp_port == m->port && cap_addr_eq(&m->rtcp_addr, &m->addr))) {
+		if (!mux && m->rtcp_port && m->rtcp_addr.family && !same &&
+		    !(m->rtcp_mux && addr_unspec(&m->rtcp_addr))) {
 			ep[n].addr = m->rtcp_addr;
 			ep[n].port = m->rtcp_port;
 			ep[n++].kind = CAP_EP_RTCP;
@@ -1228,6 +1242,23 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 	return true;
 }
 
+/* RFC 5761 s5.1.1: RTCP shares the RTP port only when both sides say a=rtcp-mux. Sets the
+ * mux_refused of sd's lines from the peer's SDP o (a line o has in use without it); returns
+ * whether one changed. (Before, a line whose peer answered without mux kept its RTCP on the
+ * RTP port alone, and the RTCP the peer sent to its port + 1 or a=rtcp port went unbound.) */
+static bool mux_refused_set(struct cap_call_sdp *sd, const struct cap_call_sdp *o)
+{
+	bool changed = false;
+	for (size_t i = 0; i < sd->n_media; i++) {
+		struct cap_call_media *m = &sd->media[i];
+		bool r = m->rtcp_mux && !m->mux_forced && o->present && i < o->n_media &&
+			 o->media[i].port != 0 && !o->media[i].rtcp_mux;
+		changed |= r != m->mux_refused;
+		m->mux_refused = r;
+	}
+	return changed;
+}
+
 /* Applies a built SDP n (its imsg taken) to a side; returns the CAP_UPD_* bits. */
 static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t side,
 				struct cap_call_sdp n)
@@ -1262,8 +1293,29 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	*cur = n;
 	tlist_sync(c, x);
 	if (media_new) {
+		uint8_t oside = side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER;
+		struct cap_call_sdp *other = side == SIDE_OFFER ? &x->answer : &x->offer;
+		(void)mux_refused_set(cur, other); /* (cur's lines not bound yet) */
 		bind_side(c, x, side);
-		rebind_other(c, x, side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER);
+		/* the peer's lines as this SDP answers their mux: bound again when that changed */
+		bool was = false, old[CAP_CALL_MAX_MEDIA], now[CAP_CALL_MAX_MEDIA];
+		for (size_t i = 0; i < other->n_media; i++) {
+			was |= other->media[i].bound;
+			old[i] = other->media[i].mux_refused;
+		}
+		if (mux_refused_set(other, cur) && was) {
+			/* (unbound by the endpoints they were bound with) */
+			for (size_t i = 0; i < other->n_media; i++) {
+				now[i] = other->media[i].mux_refused;
+				other->media[i].mux_refused = old[i];
+			}
+			unbind_side(c, x, other);
+			for (size_t i = 0; i < other->n_media; i++)
+				other->media[i].mux_refused = now[i];
+			bind_side(c, x, oside);
+			rebind_other(c, x, side);
+		}
+		rebind_other(c, x, oside);
 	}
 	ch |= side == SIDE_OFFER ? CAP_UPD_OFFER_SDP : CAP_UPD_ANSWER_SDP;
 	if (imsg_new)

@@ -728,7 +728,9 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * before. One re-INVITE per side is held (a newer one replaces it).
  *
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
- * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux; and each
+ * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux (RFC 5761:
+ * when the peer's SDP has it too; a line whose peer has the line in use without it has its
+ * RTCP at its a=rtcp port or port + 1 as well, mux_refused); and each
  * ICE candidate's, RFC 8839, the CAP_CALL_MAX_CAND of highest priority per SDP: component 1 as the RTP
  * endpoint, 2 as the RTCP one, for the pair the ICE agents select) are bound in a hash
  * table. An endpoint may be claimed by several calls at once (a port reused while the old
@@ -794,12 +796,18 @@ struct cap_text {
 
 /* One SDP media stream of an offer or answer. */
 struct cap_call_media {
-	char media[16];            /* "audio", "video"... (truncated) */
-	struct cap_addr addr;      /* c= (family 0: none) */
-	uint16_t port;             /* m= port; 0: disabled */
-	uint16_t rtcp_port;        /* port + 1, a=rtcp, or port with a=rtcp-mux */
-	struct cap_addr rtcp_addr; /* a=rtcp's address, else addr */
+	char media[16];       /* "audio", "video"... (truncated) */
+	struct cap_addr addr; /* c= (family 0: none) */
+	uint16_t port;        /* m= port; 0: disabled */
+	/* a=rtcp's port (and address), else port + 1 (on addr); with a=rtcp-mux, where RTCP
+	 * goes when the peer does not take it up (mux_refused) */
+	uint16_t rtcp_port;
+	struct cap_addr rtcp_addr;
 	bool rtcp_mux;
+	bool mux_forced; /* an MCPTT floor-control line: RTCP on its port whatever is said */
+	/* RFC 5761 s5.1.1: a=rtcp-mux here but not on the peer's line (its SDP has it in use):
+	 * not multiplexed after all, RTCP at rtcp_port */
+	bool mux_refused;
 	uint8_t cand_at, n_cand; /* its ICE candidates: cand[cand_at, + n_cand) of its SDP */
 	bool bound;              /* held in the media table (at the time it was applied) */
 	uint64_t packets, rtcp;  /* RTP / RTCP datagrams sent to this endpoint */

@@ -912,10 +912,12 @@ static void t_calls_media(void)
 		udp(6, t_ip6_dst, t_ip6_src, 5060, 5060, msgbuf, n);
 	}
 	c = last_call[1];
+	/* (an answer's mux the offer did not ask for, RFC 5761 s5.1.1: not in use, its RTCP
+	 * port bound too; RTCP on its RTP port is still told apart) */
 	CHECK(c && c->offer.media[0].rtcp_port == 40009 && c->answer.media[0].rtcp_mux &&
-	      c->answer.media[0].rtcp_port == 50000 && c->answer.n_media == 2 &&
-	      c->answer.media[1].port == 50010);
-	CHECK(cap_calls_bindings(calls) == 2 + 1 + 2);
+	      c->answer.media[0].mux_refused && c->answer.media[0].rtcp_port == 50001 &&
+	      c->answer.n_media == 2 && c->answer.media[1].port == 50010);
+	CHECK(cap_calls_bindings(calls) == 2 + 2 + 2);
 	m = n_ev;
 	rtp(6, t_ip6_dst, t_ip6_src, 50000, 40000, 96, 1, 77); /* RTP to offerer */
 	rtcp(6, t_ip6_dst, t_ip6_src, 50000, 40009, 200, 77);  /* RTCP on a=rtcp port */
@@ -929,6 +931,10 @@ static void t_calls_media(void)
 	      ev[m + 2].media.pt == 96);
 	CHECK(ev[m + 3].media.rtcp && ev[m + 3].media.dir == CAP_DIR_TO_ANSWERER);
 	CHECK(ev[m + 4].media.stream == 1 && ev[m + 4].media.ssrc == 79);
+	m = n_ev;
+	rtcp(6, t_ip6_src, t_ip6_dst, 40009, 50001, 200, 78); /* RTCP at port + 1 after all */
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].media.rtcp &&
+	      ev[m].media.dir == CAP_DIR_TO_ANSWERER);
 	/* bound by source: from the offer's endpoint to an address nobody announced */
 	m = n_ev;
 	{
@@ -1000,6 +1006,55 @@ static void steal_case(const char *forged, bool own_line)
 	CHECK(count(m, CAP_EV_MEDIA) == 20);
 	for (size_t k = m; k < n_ev; k++)
 		CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
+}
+
+/* RFC 5761 s5.1.1 (an audit): RTCP shares the RTP port only when both sides say a=rtcp-mux.
+ * An offer with mux answered without: the offerer's RTCP port (port + 1, or the a=rtcp one)
+ * is bound after all, and unbound again when a re-INVITE's answer takes mux up; JSEP's
+ * "a=rtcp:9 IN IP4 0.0.0.0" beside mux binds no 0.0.0.0. (Before, the RTCP the answerer sent
+ * to port + 1 went unbound.) */
+static void t_calls_mux(void)
+{
+	size_t m, u;
+	start(NULL);
+	req("mx", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 6000, 0, "AAAA", "a=rtcp-mux\r\n"));
+	CHECK(cap_calls_bindings(calls) == 1);
+	resp("mx", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 7000, 0, NULL, NULL));
+	req("mx", "b", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->offer.media[0].mux_refused &&
+	      !last_call[1]->answer.media[0].mux_refused && cap_calls_bindings(calls) == 4);
+	m = n_ev;
+	rtcp(4, B4, A4, 7001, 6001, 200, 0x2222); /* the answerer's RTCP to port + 1 */
+	rtcp(4, A4, B4, 6000, 7001, 201, 0x1111); /* the offerer's, from its RTP port */
+	rtp(4, B4, A4, 7000, 6000, 0, 1, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 3 && ev[m].call == 1 && ev[m].media.rtcp &&
+	      ev[m].media.dir == CAP_DIR_TO_OFFERER && ev[m + 1].media.rtcp &&
+	      !ev[m + 2].media.rtcp);
+	/* a re-INVITE whose answer takes mux up: port + 1 is no endpoint of the call any more */
+	req("mx", "b", 2, "INVITE", sdp(4, "192.0.2.1", 6000, 0, "AAAA", "a=rtcp-mux\r\n"));
+	resp("mx", "b", 2, "INVITE", 200, sdp(4, "192.0.2.2", 7000, 0, NULL, "a=rtcp-mux\r\n"));
+	CHECK(last_call[1] && !last_call[1]->offer.media[0].mux_refused &&
+	      cap_calls_bindings(calls) == 2);
+	m = n_ev;
+	u = st.media_unbound;
+	rtcp(4, B4, A4, 7001, 6001, 200, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 0 && st.media_unbound == u + 1);
+	finish_calls();
+
+	/* a=rtcp beside mux: where RTCP goes when mux is refused; 0.0.0.0 (JSEP): nowhere */
+	start(NULL);
+	req("ma", NULL, 1, "INVITE",
+	    sdp(4, "192.0.2.1", 6000, 0, NULL, "a=rtcp-mux\r\na=rtcp:6100\r\n"));
+	resp("ma", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 7000, 0, NULL, NULL));
+	m = n_ev;
+	rtcp(4, B4, A4, 7001, 6100, 200, 0x2222);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].media.rtcp);
+	req("mj", NULL, 1, "INVITE",
+	    sdp(4, "192.0.2.1", 6200, 0, NULL, "a=rtcp-mux\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"));
+	resp("mj", "b", 1, "INVITE", 200, sdp(4, "192.0.2.2", 7200, 0, NULL, NULL));
+	CHECK(last_call[2] && last_call[2]->offer.media[0].mux_refused &&
+	      cap_calls_bindings(calls) == 4 + 3);
+	finish_calls();
 }
 
 /* Finding 4 of the capture review: a third party's SDP that names a live call's endpoints
@@ -2419,6 +2474,7 @@ static void t_calls_ice(void)
 
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_ice", t_calls_ice },
+	{ "calls_mux", t_calls_mux },
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
 	{ "calls_bye_checked", t_calls_bye_checked },
