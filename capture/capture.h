@@ -730,12 +730,12 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * Media: the offer's and the answer's SDP endpoints (c= address + m= port; RTCP at port + 1
  * unless a=rtcp gives the port (and address), or on the same port with a=rtcp-mux (RFC 5761:
  * when the peer's SDP has it too; a line whose peer has the line in use without it has its
- * RTCP at its a=rtcp port or port + 1 as well, mux_refused); and each
- * ICE candidate's, RFC 8839, the CAP_CALL_MAX_CAND of highest priority per SDP: component 1 as the RTP
- * endpoint, 2 as the RTCP one, for the pair the ICE agents select) are bound in a hash
- * table. An endpoint may be claimed by several calls at once (a port reused while the old
- * call lingers, two UEs behind NAT offering one private address, a third party's SDP copying
- * a live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
+ * RTCP at its a=rtcp port or port + 1 as well, mux_refused); and each ICE candidate's, RFC
+ * 8839, the CAP_CALL_MAX_CAND of highest priority per SDP: component 1 as the RTP endpoint, 2
+ * as the RTCP one, for the pair the ICE agents select) are bound in a hash table. An
+ * endpoint may be claimed by several calls at once (a port reused while the old call
+ * lingers, two UEs behind NAT offering one private address, a third party's SDP copying a
+ * live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
  * only when that call unbinds it (a re-INVITE moves its media, it is freed), so the endpoint
  * falls back to the claims left (stats media_contested counts the SDPs that claimed an
  * endpoint another open call holds; when 4 are held, the weakest claim, as ranked below, the
@@ -790,8 +790,9 @@ struct cap_text {
 
 /* ICE candidates the call table follows per SDP, all its media lines' together: each line's
  * endpoints besides any line's c= and m= (and a=rtcp), each once, those of highest priority
- * (RFC 8445 s5.1.2; equals in SDP order; the others: stats media_cand_over). Kept per SDP, not per line: a call holds four SDPs (offer,
- * answer and a held re-offer of each side), most of one line. */
+ * (RFC 8445 s5.1.2; equals in SDP order; the others: stats media_cand_over). Kept per SDP,
+ * not per line: a call holds four SDPs (offer, answer and a held re-offer of each side), most
+ * of one line. */
 #define CAP_CALL_MAX_CAND 12
 
 /* One SDP media stream of an offer or answer. */
