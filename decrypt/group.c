@@ -426,13 +426,36 @@ bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t l
 	return false;
 }
 
+/* see group.h */
+bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
+			   uint64_t ts_ns, const char *group, const uint32_t *known, size_t n_known,
+			   uint32_t *gmk_id)
+{
+	size_t gi = 0, after = 0;
+	uint32_t guk = 0;
+	if (!g || !pkt || !group || (!known && n_known))
+		return false;
+	while (claim(g, pkt, len, rtcp, &gi, &guk, &after)) {
+		bool seen = false;
+		if (!usable(&g->gmks[gi], ts_ns) || strcmp(g->gmks[gi].group, group) != 0)
+			continue;
+		for (size_t i = 0; i < n_known && !seen; i++)
+			seen = known[i] == g->gmks[gi].gmk_id;
+		if (seen)
+			continue;
+		*gmk_id = g->gmks[gi].gmk_id;
+		return true;
+	}
+	return false;
+}
+
 /* One SRTP (rtcp false) or SRTCP packet of group media (group.h); grp, only: the GMKs it may
  * use (only NULL: any; see mikey_group_unprotect_with). */
 static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len,
 				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp,
 				    const char *grp, const uint32_t *only, size_t n_only)
 {
-	enum lim_err rc = LIM_E_AUTH;
+	enum lim_err rc = LIM_E_AUTH, best = LIM_E_AUTH;
 	size_t gi = 0, after = 0, len0;
 	uint32_t guk = 0;
 	bool tried = false, saved = false;
@@ -458,13 +481,16 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 		if (fresh) {
 			if (g->n_talkers >= MIKEY_GROUP_TALKERS_MAX) {
 				g->st.talkers_refused++;
-				rc = LIM_E_LIMIT;
+				best = best == LIM_E_AUTH ? LIM_E_LIMIT : best;
 				continue;
 			}
 			struct lim_srtp *s = NULL;
 			rc = talker_new(g, gi, guk, &s);
-			if (rc != LIM_OK)
-				break;
+			if (rc != LIM_OK) {
+				/* (a GMK whose policy cannot be set up: the next candidate) */
+				best = best == LIM_E_AUTH ? rc : best;
+				continue;
+			}
 			g->talkers[slot] = (struct talker){
 				.mki = mki, .used = true, .gmk = (uint16_t)gi, .s = s
 			};
@@ -505,9 +531,14 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 		/* a session that never authenticated anything is not kept (group.h) */
 		if (fresh)
 			talker_remove(g, find_slot(g, mki));
-		if (rc != LIM_E_AUTH)
-			break;
+		/* the next candidate, whatever this one said: libsrtp2 refuses a replay before it
+		 * checks the tag, so a decoy GMK's session that took one forged packet far ahead
+		 * says LIM_E_STATE for the talker's real packets. Said at the end: a replay over
+		 * a failed authentication over the rest */
+		if (rc == LIM_E_STATE || (rc != LIM_E_AUTH && best == LIM_E_AUTH))
+			best = rc;
 	}
+	rc = rc == LIM_E_NOMEM ? rc : best;
 	if (saved && rc != LIM_OK) { /* (a break: the packet as given too) */
 		memcpy(pkt, g->orig, len0);
 		*len = len0;

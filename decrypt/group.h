@@ -132,6 +132,14 @@ enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, siz
  * (any other as if not held; n 0 or group NULL: none, LIM_E_AUTH). */
 bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
 		       uint64_t ts_ns, const char *group, uint32_t *gmk_id);
+/* The first GMK as mikey_group_which names it that is not one of known[0..n_known): a caller
+ * that audits each GMK before its use audits every GMK an MKI of the packet names for the group,
+ * not only the first, and then decrypts with all of them (_with): a GMK whose ID another's
+ * MKI holds at another offset (a decoy an insider distributed for the group: a GMK-ID equal to
+ * a talker's GUK-ID) must not stand in for the talker's own GMK. */
+bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
+			   uint64_t ts_ns, const char *group, const uint32_t *known, size_t n_known,
+			   uint32_t *gmk_id);
 enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
 					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					size_t *len, uint64_t ts_ns,

@@ -3063,13 +3063,18 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	 * over an audit row; who's strings live in the table, so the talker's URI is copied out
 	 * (the group is this call's) before the hand-over. A GMK not yet used for this call is
 	 * audited first (invariant 2): till then nothing is decrypted with it */
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0;; pass++) {
 		uint32_t gmk_id = 0;
 		bool audit = false;
 		pthread_mutex_lock(&p->g->mu);
+		/* every GMK of the group the packet's MKIs name is audited before the first try
+		 * (mikey_group_which_new: not the first alone, which a decoy GMK distributed for
+		 * the group could be), then all of them are tried */
 		if (!mikey_group_which(p->g->t, p->buf, len, false, ev->ts_ns, pc->group, &gmk_id))
 			e = LIM_E_AUTH; /* no GMK of this call's group: not its media */
-		else if (pass == 0 && !gmk_audited(pc, gmk_id))
+		else if (pass <= GMK_AUDITED_MAX &&
+			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
+					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id))
 			audit = true;
 		else
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,

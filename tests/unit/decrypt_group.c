@@ -340,9 +340,9 @@ static void t_group_decoy(void)
 	d.gmk_id = 0x0aaaaaaau;
 	d.gmk = gmk_d;
 	d.group = "old";
-	a.gmk_id = tv[1].guk_id; /* the decoy: the talker's GUK-ID as its GMK-ID */
+	a.gmk_id = tv[1].guk_id; /* the decoy: the talker's GUK-ID as its GMK-ID, of its group */
 	a.gmk = gmk_a;
-	a.group = "decoy";
+	a.group = "grp";
 	CHECK(mikey_group_add_gmk(g, &d) == LIM_OK);    /* slot 0 */
 	CHECK(mikey_group_add_gmk(g, &real) == LIM_OK); /* slot 1 */
 	CHECK(mikey_group_drop_gmk(g, d.gmk_id) == LIM_OK);
@@ -356,7 +356,25 @@ static void t_group_decoy(void)
 	make(tx, 9, 42, "through the decoy", pkt, sizeof pkt, &len, clear, &cl);
 	memcpy(keep, pkt, len);
 	kl = len;
-	CHECK(mikey_group_which(g, pkt, len, false, 1, "grp", &id) && id == tv[1].gmk_id);
+	/* which names the decoy first; which_new, told of it, the talker's GMK (a caller that
+	 * audits each GMK it uses audits both, then decrypts with both) */
+	CHECK(mikey_group_which(g, pkt, len, false, 1, "grp", &id) && id == a.gmk_id);
+	{
+		const uint32_t known[2] = { a.gmk_id, tv[1].gmk_id };
+		CHECK(mikey_group_which_new(g, pkt, len, false, 1, "grp", NULL, 0, &id) &&
+		      id == a.gmk_id);
+		CHECK(mikey_group_which_new(g, pkt, len, false, 1, "grp", known, 1, &id) &&
+		      id == tv[1].gmk_id);
+		CHECK(!mikey_group_which_new(g, pkt, len, false, 1, "grp", known, 2, &id));
+		CHECK(!mikey_group_which_new(g, pkt, len, false, 1, "other", NULL, 0, &id));
+		CHECK(mikey_group_unprotect_with(g, "grp", known, 1, pkt, &len, 1, &who) ==
+			      LIM_E_AUTH &&
+		      len == kl && memcmp(pkt, keep, kl) == 0);
+		CHECK(mikey_group_unprotect_with(g, "grp", known, 2, pkt, &len, 1, &who) ==
+			      LIM_OK &&
+		      len == cl && memcmp(pkt, clear, cl) == 0 && who.gmk_id == tv[1].gmk_id);
+	}
+	make(tx, 12, 42, "through the decoy", pkt, sizeof pkt, &len, clear, &cl);
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_OK && len == cl &&
 	      memcmp(pkt, clear, cl) == 0 && who.gmk_id == tv[1].gmk_id &&
 	      who.guk_id == tv[1].guk_id);
@@ -379,6 +397,20 @@ static void t_group_decoy(void)
 	kl = len;
 	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_AUTH && len == kl &&
 	      memcmp(pkt, keep, kl) == 0);
+	/* a decoy whose policy cannot be set up (GCM with RCCm1): the next candidate is tried
+	 * (before, the search stopped there) */
+	{
+		struct mikey_group *g2 = NULL;
+		struct mikey_group_key a2 = a;
+		a2.rcc_mode = LIM_SRTP_RCCM1;
+		CHECK(mikey_group_new(&g2) == LIM_OK);
+		CHECK(mikey_group_add_gmk(g2, &a2) == LIM_OK &&
+		      mikey_group_add_gmk(g2, &real) == LIM_OK);
+		make(tx, 13, 42, "past a bad decoy", pkt, sizeof pkt, &len, clear, &cl);
+		CHECK(mikey_group_unprotect(g2, pkt, &len, 1, &who) == LIM_OK && len == cl &&
+		      memcmp(pkt, clear, cl) == 0);
+		mikey_group_free(g2);
+	}
 	lim_srtp_free(tx);
 	mikey_group_free(g);
 }
