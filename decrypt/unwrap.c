@@ -308,15 +308,18 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
 				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
 	/* the profiles limf decrypts, and no other (unwrap.h: a caller must never be handed a
-	 * policy without integrity to open a session with): AES-CM with HMAC-SHA1 (auth
-	 * algorithm 1, or an RFC 4771 RCC mode 2..4), a 14-octet salt and a 10- or 4-octet tag;
-	 * AES-GCM (RFC 7714: its own tag; auth algorithm NULL or an RCC mode), a 12-octet salt
+	 * policy without integrity to open a session with), all of 16-octet keys: AES-CM with
+	 * HMAC-SHA1 (auth algorithm 1, or RFC 4771 RCCm2, 3: the RCC mode limf's SRTP wrapper
+	 * receives with AES-CM, decrypt/srtp.h; RCCm3 leaves the packets that carry the ROC
+	 * without a MAC), a 14-octet salt and a 10- or 4-octet tag; AES-GCM (RFC 7714: its own
+	 * tag; auth algorithm NULL, or RCCm3, 4: the ROC beside the AEAD tag), a 12-octet salt
 	 * and a 16-octet tag. (Before, a NULL auth algorithm with AES-CM, other salt and tag
-	 * lengths passed here and were refused only by the session set-up.) */
-	if (alg == MIKEY_SRTP_AES_CM
-		    ? k->auth_alg < 1 || k->auth_alg > 4 || slen != 14 ||
-			      (k->auth_tag_len != 10 && k->auth_tag_len != 4)
-		    : k->auth_alg == 1 || k->auth_alg > 4 || slen != 12 || k->auth_tag_len != 16)
+	 * lengths passed here and were refused only by the session set-up, or not at all.) */
+	if (klen != 16 ||
+	    (alg == MIKEY_SRTP_AES_CM ? (k->auth_alg != 1 && k->auth_alg != 3) || slen != 14 ||
+						(k->auth_tag_len != 10 && k->auth_tag_len != 4)
+				      : (k->auth_alg != 0 && k->auth_alg != 4) || slen != 12 ||
+						k->auth_tag_len != 16))
 		return LIM_E_UNSUPP;
 	k->key_len = (uint8_t)klen;
 	k->salt_len = (uint8_t)slen;

@@ -147,10 +147,10 @@ enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m);
  * encryption off (SP param 7 = 0: the clear payload would come out XORed with a keystream),
  * SRTP authentication off (param 10 = 0), a key derivation rate other than 0 (param 6:
  * session keys that change during the stream), or one of those three of another length than
- * one octet; and a profile limf does not decrypt: AES-CM other than with HMAC-SHA1 (SP auth
- * algorithm 1, or an RFC 4771 RCC mode 2..4: not NULL), a 14-octet salt and a 10- or 4-octet
- * tag; AES-GCM other than with auth algorithm NULL or an RCC mode, a 12-octet salt and a
- * 16-octet tag. */
+ * one octet; and a profile limf does not decrypt (keys of 16 octets): AES-CM other than with
+ * HMAC-SHA1 (SP auth algorithm 1, or RFC 4771 RCCm2, 3: not NULL, nor the RCC modes that
+ * leave packets without a MAC), a 14-octet salt and a 10- or 4-octet tag; AES-GCM other than
+ * with auth algorithm NULL or RCCm3 (4), a 12-octet salt and a 16-octet tag. */
 enum lim_err mikey_srtp_keys(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			     enum mikey_srtp_def def, struct mikey_srtp_key out[MIKEY_MAX_KEYS],
 			     size_t *n) LIM_WUR;

@@ -2436,9 +2436,20 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct party_s
 					      .rcc_mode = LIM_SRTP_RCCM3,
 					      .rcc_rate = roc_rate(m),
 					      .group = group };
-		if (mikey_srtp_keys(m, gf.gmk, gf.gmk_len, MIKEY_SRTP_DEF_MCX_GMK, sk, &nk) ==
-			    LIM_OK &&
-		    nk > 0 && srtp_profile(&sk[0], &gk.profile))
+		enum lim_err ek =
+			mikey_srtp_keys(m, gf.gmk, gf.gmk_len, MIKEY_SRTP_DEF_MCX_GMK, sk, &nk);
+		if (ek == LIM_E_UNSUPP) {
+			/* (not the default profile instead: its sessions would fail on every
+			 * packet, unexplained) */
+			mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
+			km_outcome(km, "unwrap-failed");
+			snprintf(km->detail, sizeof km->detail,
+				 "GMK %08" PRIx32 ": its SRTP policy has no integrity or is not "
+				 "one limf decrypts: not used",
+				 gf.gmk_id);
+			goto out;
+		}
+		if (ek == LIM_OK && nk > 0 && srtp_profile(&sk[0], &gk.profile))
 			gk.rcc_mode = sk[0].auth_alg >= 2 && sk[0].auth_alg <= 4
 					      ? sk[0].auth_alg - 1u
 					      : (gk.profile == LIM_SRTP_AEAD_AES_128_GCM

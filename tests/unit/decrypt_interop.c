@@ -368,7 +368,8 @@ static void t_keys_default(void)
 		sp = &im.m.sp[0];
 		for (size_t j = 0; j < sp->n_params; j++)
 			if (sp->params[j].type == MIKEY_SRTP_ENC_ALG ||
-			    sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN)
+			    sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN ||
+			    sp->params[j].type == MIKEY_SRTP_AUTH_ALG)
 				sp->params[j].type = 0xff;
 		CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK, k,
 				      &n) == LIM_OK &&
@@ -386,8 +387,8 @@ static void t_keys_default(void)
 	 * audit: AES-CM with a NULL auth algorithm, say, is SRTP without integrity). The PCK's SP
 	 * is GCM's, RFC 3830's AES-CM without ENC_ALG, each with one parameter set */
 	{
-		static const uint8_t v0 = 0, v1 = 1, v4 = 4, v5 = 5, v8 = 8, v12 = 12, v14 = 14,
-				     v16 = 16;
+		static const uint8_t v0 = 0, v1 = 1, v2 = 2, v3 = 3, v4 = 4, v5 = 5, v8 = 8,
+				     v12 = 12, v14 = 14, v16 = 16, v32 = 32;
 		static const struct {
 			bool cm;
 			uint8_t type;
@@ -396,12 +397,16 @@ static void t_keys_default(void)
 		} pol[] = {
 			{ true, MIKEY_SRTP_AUTH_ALG, &v0, LIM_E_UNSUPP },
 			{ true, MIKEY_SRTP_AUTH_ALG, &v5, LIM_E_UNSUPP },
-			{ true, MIKEY_SRTP_AUTH_ALG, &v4, LIM_OK },
+			{ true, MIKEY_SRTP_AUTH_ALG, &v4, LIM_E_UNSUPP }, /* RCCm3: no MAC */
+			{ true, MIKEY_SRTP_AUTH_ALG, &v2, LIM_E_UNSUPP }, /* RCCm1 */
+			{ true, MIKEY_SRTP_AUTH_ALG, &v3, LIM_OK },       /* RCCm2 */
+			{ true, MIKEY_SRTP_ENC_KEY_LEN, &v32, LIM_E_UNSUPP },
 			{ true, MIKEY_SRTP_SALT_KEY_LEN, &v12, LIM_E_UNSUPP },
 			{ true, MIKEY_SRTP_AUTH_TAG_LEN, &v8, LIM_E_UNSUPP },
 			{ true, MIKEY_SRTP_AUTH_TAG_LEN, &v4, LIM_OK },
 			{ false, MIKEY_SRTP_AUTH_ALG, &v1, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_AUTH_ALG, &v4, LIM_OK },
+			{ false, MIKEY_SRTP_AUTH_ALG, &v2, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_SALT_KEY_LEN, &v14, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v8, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v16, LIM_OK },
@@ -413,7 +418,8 @@ static void t_keys_default(void)
 			for (size_t j = 0; j < sp->n_params; j++)
 				if (sp->params[j].type == pol[i].type ||
 				    (pol[i].cm && (sp->params[j].type == MIKEY_SRTP_ENC_ALG ||
-						   sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN)))
+						   sp->params[j].type == MIKEY_SRTP_SALT_KEY_LEN ||
+						   sp->params[j].type == MIKEY_SRTP_AUTH_ALG)))
 					sp->params[j].type = 0xff;
 			CHECK(sp->n_params < MIKEY_MAX_SP_PARAMS);
 			if (sp->n_params >= MIKEY_MAX_SP_PARAMS)
