@@ -971,17 +971,36 @@ static int local_setup(const char *dir, bool create, struct local *l)
  * (/etc/cron.d/x), which root, appending pg_ctl's output (partly the account's text), must not
  * write. So: the file itself (O_NOFOLLOW), a regular file of one link (O_NONBLOCK: a FIFO does
  * not hang the open). -1 with errno EPERM for another kind. */
-static int open_own(const char *path, int flags)
+static int open_own_at(int dfd, const char *path, int flags)
 {
 	struct stat st;
-	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	int fd = openat(dfd, path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return errno == ELOOP ? (errno = EPERM, -1) : -1;
+		return errno == ELOOP || errno == ENXIO ? (errno = EPERM, -1) : -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
 		close(fd);
 		errno = EPERM;
 		return -1;
 	}
+	return fd;
+}
+
+static int open_own(const char *path, int flags)
+{
+	return open_own_at(AT_FDCWD, path, flags);
+}
+
+/* A directory of the cluster's, name under dir, which postgres owns or may replace: the
+ * directory itself, never a link's target (O_NOFOLLOW; ENOTDIR for a link or a file). */
+static int open_own_dir(const char *dir, const char *name)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		errno = ENOTDIR;
+	close(dfd);
 	return fd;
 }
 
@@ -1097,9 +1116,18 @@ static int local_init(const struct local *l)
 		fprintf(stderr, "limf: mkdir %s: %s\n", l->run, strerror(errno));
 		return 1;
 	}
-	if (l->root && chown(l->run, l->uid, l->gid) != 0) {
-		fprintf(stderr, "limf: chown %s: %s\n", l->run, strerror(errno));
-		return 1;
+	{
+		/* (one postgres put there, a link to /etc/cron.d say, is not what root chowns) */
+		int rfd = open_own_dir(l->dir, "run");
+		if (rfd < 0 || (l->root && fchown(rfd, l->uid, l->gid) != 0)) {
+			fprintf(stderr, "limf: %s: %s\n", l->run,
+				errno == ENOTDIR ? "not a directory of its own (a link?): refused"
+						 : strerror(errno));
+			if (rfd >= 0)
+				close(rfd);
+			return 1;
+		}
+		close(rfd);
 	}
 	const char *nosync = getenv("LIMF_PG_NOSYNC");
 	bool fast = nosync && strcmp(nosync, "1") == 0;
@@ -1113,7 +1141,10 @@ static int local_init(const struct local *l)
 	}
 	char conf[PATH_MAX + 32];
 	snprintf(conf, sizeof conf, "%s/postgresql.conf", l->data);
-	int cfd = open_own(conf, O_WRONLY | O_APPEND);
+	int dfd = open_own_dir(l->dir, "data");
+	int cfd = dfd >= 0 ? open_own_at(dfd, "postgresql.conf", O_WRONLY | O_APPEND) : -1;
+	if (dfd >= 0)
+		close(dfd);
 	FILE *f = cfd >= 0 ? fdopen(cfd, "a") : NULL;
 	if (!f) {
 		fprintf(stderr, "limf: %s: %s\n", conf,

@@ -95,6 +95,16 @@ if [ -f "$cd_/ctl.log" ]; then
 else
 	bad "no ctl.log under $cd_"
 fi
+# nor a link in place of DIR/run, which root would chown to postgres (to /etc/cron.d, say)
+lpg=$(mktemp -d /tmp/limfpg.XXXXXX)
+mkdir "$lpg/c" "$lpg/victim"
+ln -s "$lpg/victim" "$lpg/c/run"
+own0=$(stat -c %u "$lpg/victim")
+expect 1 local-run-link "$limf" db local start "$lpg/c"
+has local-run-link "run: not a directory of its own (a link?): refused"
+[ "$(stat -c %u "$lpg/victim")" = "$own0" ] && ok || bad "local-run-link: the link's target was chowned"
+[ ! -e "$lpg/c/data/PG_VERSION" ] && ok || bad "local-run-link: initdb ran"
+rm -rf "$lpg"
 expect 2 db-usage "$limf" db frobnicate
 expect 1 db-unreachable "$limf" warrant list --db "host=$tmp/nowhere dbname=limf user=limf_operator"
 has db-unreachable "database"
