@@ -4242,6 +4242,7 @@ static void kms_recheck(struct limf_pipe *p, int64_t now_us)
 	struct limf_keyshare *ks = p->ks;
 	char(*l)[WR_LIID_MAX + 1] = NULL;
 	bool *in = NULL;
+	int64_t *end = NULL;
 	size_t n = 0, m = 0;
 	if (ks && ks->kms) {
 		pthread_mutex_lock(&ks->kms_mu);
@@ -4256,7 +4257,13 @@ static void kms_recheck(struct limf_pipe *p, int64_t now_us)
 		return;
 	}
 	in = calloc(n, sizeof *in);
-	if (l && in && wr_liids_content(p->cfg.db, l, n, now_us, in) == LIM_OK) {
+	end = calloc(n, sizeof *end);
+	if (l && in && end && wr_liids_content(p->cfg.db, l, n, now_us, in, end) == LIM_OK) {
+		/* those in force: kept until their ends as they stand now (a warrant cut short to
+		 * a later time); the others go */
+		pthread_mutex_lock(&ks->kms_mu);
+		wr_kms_limit_ends(ks->kms, l, end, n);
+		pthread_mutex_unlock(&ks->kms_mu);
 		for (size_t i = 0; i < n; i++)
 			if (!in[i])
 				memmove(l[m++], l[i], sizeof l[0]);
@@ -4264,6 +4271,7 @@ static void kms_recheck(struct limf_pipe *p, int64_t now_us)
 			keyshare_sweep(ks, l, m, true);
 		p->kms_recheck = false;
 	}
+	free(end);
 	free(in);
 	free(l);
 }

@@ -219,6 +219,25 @@ size_t wr_kms_liids(const struct wr_kms *k, char (*out)[WR_LIID_MAX + 1], size_t
 }
 
 /* see kms.h */
+void wr_kms_limit_ends(struct wr_kms *k, char (*liids)[WR_LIID_MAX + 1], const int64_t *ends,
+		       size_t n)
+{
+	for (struct kms_entry *e = k->cache; e; e = e->next) {
+		int64_t latest = INT64_MIN;
+		for (size_t j = 0; j < e->n_liids && latest != INT64_MAX; j++) {
+			size_t i = 0;
+			while (i < n && strcmp(liids[i], e->liids[j]) != 0)
+				i++;
+			/* (a warrant not among them: its end is not known here) */
+			if (i == n || ends[i] > latest)
+				latest = i == n ? INT64_MAX : ends[i];
+		}
+		if (e->n_liids && latest < e->keys.expires)
+			e->keys.expires = latest;
+	}
+}
+
+/* see kms.h */
 bool wr_kms_holds(struct wr_kms *k, const uint8_t z[WR_KMS_Z_LEN], const uint8_t *id, size_t idlen)
 {
 	cache_sweep(k);

@@ -396,6 +396,11 @@ size_t wr_kms_forget_liid(struct wr_kms *k, const char *liid);
  * (NULL when max is 0); returns how many there are. For wr_liids_content: a warrant that
  * stopped giving content after its calls ended must not keep keys cached (invariant 3). */
 size_t wr_kms_liids(const struct wr_kms *k, char (*out)[WR_LIID_MAX + 1], size_t max);
+/* The warrants liids[0..n) end at ends[i] now (wr_liids_content): every cached key set whose
+ * warrants are all among them is kept until the latest of their ends at most (its expiry is
+ * lowered, never raised): a warrant cut short to a later time. */
+void wr_kms_limit_ends(struct wr_kms *k, char (*liids)[WR_LIID_MAX + 1], const int64_t *ends,
+		       size_t n);
 /* Whether a key set for the identifier id (wr_kms_ident.id: the user and key period) under
  * the certificate whose PubEncKey is z is cached now (expired ones are wiped first): whether
  * keys derived from it (a SAKKE receiver context) may be kept. */

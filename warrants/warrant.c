@@ -1047,21 +1047,25 @@ enum lim_err wr_decide_upcoming(struct wr_db *db, const struct wr_party *parties
 
 /* see warrants.h */
 enum lim_err wr_liids_content(struct wr_db *db, char (*liids)[WR_LIID_MAX + 1], size_t n,
-			      int64_t t_us, bool *content)
+			      int64_t t_us, bool *content, int64_t *ends)
 {
 	/* asked 64 at a time: the array literal of 64 LIIDs, each escaped, fits */
 	enum { CHUNK = 64 };
 	char arr[CHUNK * (2 * WR_LIID_MAX + 3) + 3], t[24];
 	bool *got = n ? calloc(n, sizeof *got) : NULL;
+	int64_t *end = n ? calloc(n, sizeof *end) : NULL;
 	enum lim_err rc = LIM_OK;
-	if (n && !got)
+	if (n && (!got || !end)) {
+		free(got);
+		free(end);
 		return wr_fail(db, LIM_E_NOMEM, "out of memory");
+	}
 	wr_i64_str(t_us, t);
 	for (size_t at = 0; at < n && rc == LIM_OK; at += CHUNK) {
-		size_t len = 1, end = n - at < CHUNK ? n : at + CHUNK;
+		size_t len = 1, stop = n - at < CHUNK ? n : at + CHUNK;
 		PGresult *r = NULL;
 		arr[0] = '{';
-		for (size_t i = at; i < end && rc == LIM_OK; i++)
+		for (size_t i = at; i < stop && rc == LIM_OK; i++)
 			if (!array_add(arr, sizeof arr - 2, &len, liids[i]))
 				rc = wr_fail(db, LIM_E_ARG, "LIID too long");
 		if (rc != LIM_OK)
@@ -1069,24 +1073,36 @@ enum lim_err wr_liids_content(struct wr_db *db, char (*liids)[WR_LIID_MAX + 1], 
 		arr[len++] = '}';
 		arr[len] = '\0';
 		const char *prm[] = { arr, t };
+		/* clang-format off */
 		rc = wr_exec(db,
-			     "SELECT w.liid FROM limf.warrants w" SUSP_JOIN(
-				     2) " WHERE w.liid ="
-					" ANY($1::text[]) AND w.scope = 'iri+cc' AND " IN_FORCE,
+			     "SELECT w.liid, " DECIDE_VALID_TO " FROM limf.warrants w" SUSP_JOIN(2)
+			     " WHERE w.liid = ANY($1::text[]) AND w.scope = 'iri+cc' AND " IN_FORCE,
 			     2, prm, &r);
+		/* clang-format on */
 		rc = schema_too_old(db, rc);
 		for (int j = 0; r && rc == LIM_OK && j < PQntuples(r); j++) {
 			const char *l = PQgetvalue(r, j, 0);
-			for (size_t i = at; i < end; i++)
-				if (strcmp(liids[i], l) == 0)
+			int64_t to;
+			if (!wr_get_i64(r, j, 1, &to)) {
+				rc = wr_fail(db, LIM_E_DB, "malformed warrant row");
+				break;
+			}
+			for (size_t i = at; i < stop; i++)
+				if (strcmp(liids[i], l) == 0) {
 					got[i] = true;
+					end[i] = to;
+				}
 		}
 		PQclear(r);
 	}
 	if (rc == LIM_OK)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			content[i] = got[i];
+			if (ends && got[i])
+				ends[i] = end[i];
+		}
 	free(got);
+	free(end);
 	return rc;
 }
 

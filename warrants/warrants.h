@@ -408,9 +408,11 @@ enum lim_err wr_warrants_mark(struct wr_db *db, char out[WR_MARK_LEN]) LIM_WUR;
  * scope iri+cc; false for one that is not, or is unknown. For the KMS client's cached keys,
  * which expire with the warrants that justify them (DESIGN.md s5, invariant 3): a warrant
  * revoked, suspended, cut short or narrowed to iri after its calls ended no longer holds them.
- * Any error: content untouched. Service role. */
+ * ends (NULL: not wanted) gets each one in force its stretch's end (valid_to, or a suspension
+ * to come), for keys kept until then: a warrant cut short to a later time. Any error: content
+ * and ends untouched. Service role. */
 enum lim_err wr_liids_content(struct wr_db *db, char (*liids)[WR_LIID_MAX + 1], size_t n,
-			      int64_t t_us, bool *content) LIM_WUR;
+			      int64_t t_us, bool *content, int64_t *ends) LIM_WUR;
 
 /* The gate for X2/X3 input (schema version 3): the warrant owning xid (any case; malformed
  * LIM_E_ARG) when it is in force at t_us (active, valid_from <= t < valid_to). *n gets 1 with

@@ -1670,20 +1670,33 @@ static void t_kms_scope(void)
 		 * them (lc alone), and which of some warrants give content now, 64 a query */
 		static char ls[70][WR_LIID_MAX + 1];
 		bool c[70];
+		int64_t e[70];
 		memset(c, 1, sizeof c);
+		memset(e, 0, sizeof e);
 		CHECK(wr_kms_liids(k, NULL, 0) == 1 && wr_kms_liids(k, ls, 70) == 1 &&
 		      strcmp(ls[0], lc) == 0);
 		snprintf(ls[1], sizeof ls[1], "%s", li);
 		for (int i = 2; i < 69; i++)
 			snprintf(ls[i], sizeof ls[i], "no-such-%d", i);
 		snprintf(ls[69], sizeof ls[69], "%s", lc);
-		CHECK(wr_liids_content(db, ls, 70, now, c) == LIM_OK && c[0] && !c[1] && !c[2] &&
+		CHECK(wr_liids_content(db, ls, 70, now, c, e) == LIM_OK && c[0] && !c[1] && !c[2] &&
 		      !c[68] && c[69]);
-		CHECK(wr_liids_content(db, ls, 70, now + 7200000000LL, c) == LIM_OK && !c[0] &&
-		      !c[69]);
-		CHECK(wr_liids_content(db, ls, 0, now, c) == LIM_OK);
+		/* the end of its stretch: valid_to (t_fill's now + 1 h) */
+		CHECK(e[0] == now + 3600000000LL && e[69] == e[0] && e[1] == 0);
+		CHECK(wr_liids_content(db, ls, 70, now + 7200000000LL, c, NULL) == LIM_OK &&
+		      !c[0] && !c[69]);
+		CHECK(wr_liids_content(db, ls, 0, now, c, NULL) == LIM_OK);
+		/* a warrant cut short to a later time: its keys kept until then, not the key
+		 * period's end (wr_kms_limit_ends lowers, never raises) */
+		e[0] = now + 7200000000LL;
+		wr_kms_limit_ends(k, ls, e, 1);
+		CHECK(wr_kms_cached(k) == 1);
+		e[0] = real_us() - 1;
+		wr_kms_limit_ends(k, ls, e, 1);
+		CHECK(wr_kms_cached(k) == 0);
 	}
 	/* the iri+cc warrant stops: its keys go, whatever the iri warrant does */
+	CHECK(wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && wr_kms_cached(k) == 1);
 	CHECK(wr_kms_forget_liid(k, lc) == 1 && wr_kms_cached(k) == 0);
 	wr_kms_decision_free(d);
 	/* the caller's view of the scopes (a re-check widened one, withheld another): the gate
@@ -1692,13 +1705,13 @@ static void t_kms_scope(void)
 	CHECK(d && wr_kms_decision_scope(d, lc, WR_SCOPE_IRI) == LIM_OK);
 	CHECK(d && !wr_kms_decision_has_content(d));
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_E_AUTH);
-	CHECK(log_count(t, PROV, bob) == lines + 1);
+	CHECK(log_count(t, PROV, bob) == lines + 2);
 	CHECK(d && wr_kms_decision_scope(d, li, WR_SCOPE_IRI_CC) == LIM_OK);
 	CHECK(d && wr_kms_decision_has_content(d));
 	CHECK(d && wr_kms_keys(k, db, d, bob, &keys) == LIM_OK && keys != NULL);
-	CHECK(log_count(t, PROV, bob) == lines + 2);
+	CHECK(log_count(t, PROV, bob) == lines + 3);
 	CHECK(audit_count(db, li, "kms.request", bob) == 1);
-	CHECK(audit_count(db, lc, "kms.request", bob) == 1);
+	CHECK(audit_count(db, lc, "kms.request", bob) == 2);
 	{
 		/* li alone justifies the keys now, as the caller's view had it; in the database it
 		 * is iri: no content. lc, suspended, gives none either */
@@ -1706,9 +1719,9 @@ static void t_kms_scope(void)
 		bool c[3] = { true, true, true };
 		CHECK(wr_kms_liids(k, ls, 3) == 1 && strcmp(ls[0], li) == 0);
 		snprintf(ls[1], sizeof ls[1], "%s", lc);
-		CHECK(wr_liids_content(db, ls, 2, real_us(), c) == LIM_OK && !c[0] && c[1]);
+		CHECK(wr_liids_content(db, ls, 2, real_us(), c, NULL) == LIM_OK && !c[0] && c[1]);
 		CHECK(wr_warrant_set_status(op, lc, WR_SUSPENDED, "test") == LIM_OK);
-		CHECK(wr_liids_content(db, ls, 2, real_us(), c) == LIM_OK && !c[0] && !c[1]);
+		CHECK(wr_liids_content(db, ls, 2, real_us(), c, NULL) == LIM_OK && !c[0] && !c[1]);
 		CHECK(wr_warrant_set_status(op, lc, WR_ACTIVE, "") == LIM_OK);
 	}
 	CHECK(d && wr_kms_decision_scope(d, "no-such-liid", WR_SCOPE_IRI) == LIM_E_AUTH);
