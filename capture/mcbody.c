@@ -558,11 +558,18 @@ static enum lim_err xml_doc(struct mc_ctx *c, struct cap_str x)
 static enum lim_err xml_scan(struct mc_ctx *c, struct cap_str x)
 {
 	size_t first = c->out->n_imsg;
+	/* (and what its mcptt-info gave: the group and target named as they are read) */
+	struct cap_mc_text group = c->out->mc_group;
+	struct cap_mc_text target = c->out->mc_target;
+	bool cut = c->out->imsg_cut;
 	enum lim_err rc = xml_doc(c, x);
 	if (rc != LIM_OK) {
 		for (size_t k = first; k < c->out->n_imsg; k++)
 			memset(&c->out->imsg[k], 0, sizeof c->out->imsg[k]);
 		c->out->n_imsg = first;
+		c->out->mc_group = group;
+		c->out->mc_target = target;
+		c->out->imsg_cut = cut;
 	}
 	return rc;
 }

@@ -324,6 +324,17 @@ static void t_hostile(void)
 		 b64, b64);
 	CHECK(body("multipart/mixed;boundary=m", b, r) == LIM_E_PARSE && r->n_imsg == 1 &&
 	      has_group(&r->imsg[0], "grp1") && !has_group(&r->imsg[0], "grp2"));
+	/* nor the calling group or request URI of an mcptt-info document that fails */
+	snprintf(b, sizeof b,
+		 "<mcpttinfo><mcptt-Params><mcptt-calling-group-id><mcpttURI>sip:g@x</mcpttURI>"
+		 "</mcptt-calling-group-id><mcptt-request-uri><mcpttURI>sip:t@x</mcpttURI>"
+		 "</mcptt-request-uri></mcptt-Params></mcpttinfo>%s",
+		 "");
+	CHECK(body("application/vnd.3gpp.mcptt-info+xml", b, r) == LIM_OK && r->mc_group.len == 7 &&
+	      r->mc_target.len == 7);
+	strcat(b, "<x/>");
+	CHECK(body("application/vnd.3gpp.mcptt-info+xml", b, r) == LIM_E_PARSE &&
+	      r->mc_group.len == 0 && r->mc_target.len == 0);
 	expect(LIM_E_PARSE, "application/xml", "</a>", "without start");
 	expect(LIM_E_PARSE, "application/xml", "<a><!-- x </a>", "comment");
 	expect(LIM_E_PARSE, "application/xml", "<a b=c/>", "quoted");
