@@ -942,6 +942,18 @@ static enum lim_err flush_file(struct ho_bfile *f)
 	return rc;
 }
 
+/* The clear content an output's buffers held (cc.pcap records, hi3.pdu, WAV samples of
+ * target calls), wiped before they are freed (STYLE.md rule 16, as limf/pool.c's queues). */
+static void bfile_wipe(struct ho_bfile *f)
+{
+	if (f->buf)
+		lim_wipe(f->buf, OUT_BUF);
+	if (f->ccw && f->ccw->rec)
+		lim_wipe(f->ccw->rec, REC_MAX);
+	if (f->wav && f->wav->win)
+		lim_wipe(f->wav->win, 2 * (size_t)WAV_WIN);
+}
+
 /* early: closed before ho_bundle_close (a call's WAV): its write-back is started and the
  * fsync left to ho_bundle_close, which syncs every output before it signs (one wait for the
  * disk at the end instead of one per call on the recording thread). */
@@ -974,6 +986,7 @@ static enum lim_err finish_file(struct ho_bfile *f, bool early)
 		EVP_MD_CTX_free(f->md);
 		f->md = NULL;
 	}
+	bfile_wipe(f);
 	free(f->buf);
 	f->buf = NULL;
 	if (f->ccw) {
@@ -1357,6 +1370,7 @@ static void bundle_free(struct ho_bundle *b)
 			close(f->fd);
 		}
 		EVP_MD_CTX_free(f->md);
+		bfile_wipe(f);
 		free(f->buf);
 		if (f->ccw)
 			free(f->ccw->rec);

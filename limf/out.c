@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/thread.h"
+#include "common/wipe.h"
 #include "handover/handover.h"
 #include "limf/kms_glue.h"
 #include "limf/mcalls.h"
@@ -1937,9 +1938,13 @@ char *limf_out_manifest(struct limf_out *r, struct limf_pool *p, const char *url
 	lim_json_u64(&j, r->pcap_refused);
 	lim_json_obj_close(&j);
 	lim_json_obj_close(&j);
-	if (lim_json_end(&j) != LIM_OK || fclose(f) != 0) {
-		free(txt);
-		return NULL;
+	{
+		/* (the stream closed whatever the JSON says: it holds the text so far) */
+		bool ok = lim_json_end(&j) == LIM_OK;
+		if (fclose(f) != 0 || !ok) {
+			free(txt);
+			return NULL;
+		}
 	}
 	/* "{members}\n" -> "members" + ,"calls":[...] (+ ,"calls_not_listed":N) */
 	{
@@ -2185,6 +2190,13 @@ void limf_out_free(struct limf_out *o)
 	if (!o)
 		return;
 	stop(o);
+	/* (clear content of target calls: wiped, as the pool's queues are) */
+	if (o->q.items)
+		lim_wipe(o->q.items, Q_SLOTS * sizeof *o->q.items);
+	if (o->q.data)
+		lim_wipe(o->q.data, Q_BYTES);
+	if (o->q.pdu)
+		lim_wipe(o->q.pdu, PDU_BUF);
 	free(o->q.items);
 	free(o->q.data);
 	free(o->q.pdu);
