@@ -327,9 +327,19 @@ static int kms_fetch(const struct k_opts *o, struct wr_db *db)
 		 * or --at in another certificate's time: not always the one just fetched) */
 		struct wr_kms_cert all[WR_KMS_CERTS];
 		size_t nc = wr_kms_certs(k, all, WR_KMS_CERTS);
-		for (size_t i = 0; i < nc && i < WR_KMS_CERTS; i++)
-			if (strcmp(all[i].cert_uri, keys->cert_uri) == 0)
+		bool found = false;
+		for (size_t i = 0; i < nc && i < WR_KMS_CERTS && !found; i++)
+			if (strcmp(all[i].cert_uri, keys->cert_uri) == 0) {
 				c = all[i];
+				found = true;
+			}
+		if (!found) { /* (cannot happen: keys are validated under a certificate held) */
+			fprintf(stderr,
+				"limf: kms: the keys' certificate %s is not among the client's: "
+				"not printed\n",
+				keys->cert_uri);
+			goto out;
+		}
 	}
 	m = wr_kms_decision_matches(d, &n);
 	ret = print_keys(&c, keys, m, n, o->json);
