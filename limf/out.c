@@ -1487,6 +1487,10 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	for (size_t i = 0; i < s->n_km; i++)
 		json_km(&j, s->km[i]);
 	lim_json_arr_close(&j);
+	if (s->km_not_listed) { /* (the oldest, in the call's IRI: pipeline.h) */
+		lim_json_key(&j, "key_management_not_listed");
+		lim_json_u64(&j, s->km_not_listed);
+	}
 	lim_json_key(&j, "streams");
 	lim_json_arr_open(&j);
 	for (size_t i = 0; i < s->n_streams; i++) {

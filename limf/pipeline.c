@@ -27,12 +27,13 @@
 #include "limf/text.h"
 
 #define KEYSETS 4 /* key sets (I_MESSAGEs) kept per call, newest first */
-/* An SSRC whose packets failed every session of the call this many times in a row is not
- * tried again until the call's keys change: junk sent to a target's media port would else
- * cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per packet (live capture then drops
- * the target's own packets for want of time). Its packets are counted as failed. carry_roc's
- * tries (each may add a libsrtp stream and take it away again: several times the cost of an
- * unprotect that fails) have a budget of their own of as many per key change. */
+/* An SSRC whose packets failed every session of the call this many times in a row is tried
+ * with its bound session and the newest key set's alone until the call's keys change: junk sent
+ * to a target's media port would else cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per
+ * packet (live capture then drops the target's own packets for want of time). Its packets are
+ * counted as failed. carry_roc's tries (each may add a libsrtp stream and take it away again:
+ * several times the cost of an unprotect that fails) have a budget of their own of as many
+ * per key change. */
 #define SSRC_TRIALS_MAX 64
 /* Packets that no key set of the call authenticated are held a moment (HELD_MAX a call, up to
  * HELD_LEN octets, for HELD_NS of the call's clock) and tried again when new keys come: a
@@ -248,7 +249,9 @@ struct pcall {
 	/* keys got during the call (late_start, or join_start turning content on): its streams
 	 * may have wrapped their sequence numbers since the I_MESSAGE (late_roc) */
 	bool late_keys;
-	bool km_full;    /* said that the key-management table is full */
+	bool km_full; /* said that the key-management table is full */
+	/* key-management records made, and those that made room for later ones (km_new) */
+	uint64_t km_made, km_not_listed;
 	bool counted_cc; /* in calls_cc (once, however often its content stops and resumes) */
 	/* intercepted: a warrant of a party not among its LIIDs comes into force then (wr time;
 	 * 0: none known; 1: at the next event, the re-check saw one in force, or a LIID ended at
@@ -1244,9 +1247,24 @@ static void km_t_offset(struct km_rec *km, const struct mikey_msg *m, uint64_t c
 static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 {
 	struct km_rec *k;
-	if (pc->n_km >= LIMF_CALL_MAX_IMSG ||
-	    (!pc->km && !(pc->km = calloc(LIMF_CALL_MAX_IMSG, sizeof *pc->km))))
+	if (!pc->km && !(pc->km = calloc(LIMF_CALL_MAX_IMSG, sizeof *pc->km)))
 		return NULL;
+	if (pc->n_km >= LIMF_CALL_MAX_IMSG) {
+		/* full (a call re-keyed often, or I_MESSAGEs that do not parse, which anyone on
+		 * the path can send): the oldest record already delivered as IRI makes room, and
+		 * the call's summary says how many it does not list. Before, every later
+		 * I_MESSAGE went unhandled, its keys too: eight junk ones stopped a call's
+		 * decryption for good */
+		size_t i = 0;
+		while (i < pc->n_km && !pc->km[i].emitted)
+			i++;
+		if (i == pc->n_km)
+			return NULL;
+		memmove(&pc->km[i], &pc->km[i + 1], (pc->n_km - i - 1) * sizeof pc->km[0]);
+		pc->n_km--;
+		pc->km_not_listed++;
+	}
+	pc->km_made++;
 	k = &pc->km[pc->n_km++];
 	memset(k, 0, sizeof *k);
 	copy_text(k->side, sizeof k->side, answer ? "answer" : "offer", answer ? 6 : 5);
@@ -2000,7 +2018,8 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		       uint64_t ts_ns)
 {
 	uint8_t sides = pc->keys_side;
-	size_t k0 = pc->n_km, w = k0;
+	size_t k0, w;
+	uint64_t made0 = pc->km_made;
 	uint32_t gen0 = pc->ks_gen, to = 0;
 	int64_t failed = atomic_load(&p->ks->kms_io_failed);
 	pc->keys_at = 0;
@@ -2019,6 +2038,9 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		pc->seen_side[side] = false;
 		on_imsg(p, pc, call, side == 1, ts_ns, true);
 	}
+	/* this attempt's records: the last ones (km_new may have dropped older ones for room) */
+	k0 = pc->n_km - (size_t)(pc->km_made - made0 < pc->n_km ? pc->km_made - made0 : pc->n_km);
+	w = k0;
 	/* the records of keys got now go to the LIIDs with content alone: one with IRI only
 	 * had the first attempt's (as for any call), and a second one would tell it that a
 	 * warrant with content is on the call */
@@ -2088,8 +2110,9 @@ static void on_imsg(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 	if (!km) {
 		/* (a call re-keyed more than LIMF_CALL_MAX_IMSG times): said once per call */
 		if (!pc->km_full)
-			lim_warn("call %.*s: more than %d key-management records: a further "
-				 "I_MESSAGE is not handled (no IRI record, no keys from it)",
+			lim_warn("call %.*s: more than %d key-management records not yet "
+				 "delivered: a further I_MESSAGE is not handled (no IRI record, no "
+				 "keys from it)",
 				 (int)call->call_id.len, call->call_id.s, LIMF_CALL_MAX_IMSG);
 		pc->km_full = true;
 		goto out;
@@ -3247,9 +3270,26 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 		b->carries = 0;
 	}
 	if (!done && b->misses >= SSRC_TRIALS_MAX) {
-		done = true; /* (e: the bound session's failure, or LIM_E_AUTH) */
-		p->st.trials_skipped++;
-		*skipped = true;
+		/* over the cap: the newest key set's sessions still (as many tries as a packet
+		 * costs anyway), the sweep of the older sets, carry_roc and late_roc not. A flood
+		 * of forged packets with a target stream's SSRC (in clear in every packet) keeps
+		 * its count at the cap: before, every packet of the stream was then skipped, its
+		 * first under a re-key's keys, or all of one not bound yet, until the next keys */
+		for (size_t i = 0; !done && pc->n_ks > 0 && i < pc->ks[0].n; i++) {
+			if (b->set == 0 && (int)i == b->idx)
+				continue;
+			if (try_session(p, pc->ks[0].s[i], &mp->packet, &len) == LIM_OK) {
+				b->set = 0;
+				b->idx = (int)i;
+				e = LIM_OK;
+				done = true;
+			}
+		}
+		if (!done) {
+			done = true; /* (e: the bound session's failure, or LIM_E_AUTH) */
+			p->st.trials_skipped++;
+			*skipped = true;
+		}
 	}
 	/* newest key set first: a re-key, a new SSRC or a late stream binds here */
 	for (size_t k = 0; !done && k < pc->n_ks; k++)
@@ -3522,6 +3562,7 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		s.cc = pc->cc;
 		for (size_t i = 0; i < pc->n_km; i++)
 			s.km[s.n_km++] = &pc->km[i].view;
+		s.km_not_listed = pc->km_not_listed;
 		for (size_t i = 0; i < pc->n_ssrc; i++)
 			s.streams[s.n_streams++] = pc->ssrc[i].st;
 		s.media_undecrypted = pc->media_undecrypted;

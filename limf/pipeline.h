@@ -269,6 +269,9 @@ struct limf_call_summary {
 	bool cc; /* at least one LIID with scope IRI+CC */
 	size_t n_km;
 	const struct limf_keymgmt *km[LIMF_CALL_MAX_IMSG];
+	/* key-management records of the call not listed in km: more than LIMF_CALL_MAX_IMSG, the
+	 * oldest (each delivered as IRI when it was made) made room for later ones */
+	uint64_t km_not_listed;
 	size_t n_streams;
 	struct limf_call_stream streams[LIMF_CALL_MAX_STREAMS];
 	/* media packets of the call seen with no key to try (none yet, or a group call's GMK

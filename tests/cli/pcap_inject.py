@@ -9,6 +9,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
                   call's offer media endpoint to its answer endpoint
   ssrcjunk N      the same with one SSRC
+  ssrcforge N     the same with the SSRC of the offerer's first RTP packet after AFTER (junk in
+                  the target's own stream: anyone on the path reads its SSRC)
   carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
                   before (a replay), then a packet of its SSRC whose tag fails (forged)
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
@@ -159,10 +161,15 @@ def main():
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
-    if kind in ("ssrcfill", "ssrcjunk"):
+    if kind in ("ssrcfill", "ssrcjunk", "ssrcforge"):
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        own = None
+        if kind == "ssrcforge":
+            own = next(struct.unpack_from("!I", u[4], 8)[0] for f, u in sip[after:]
+                       if u and u[0] == oa and u[2] == op and len(u[4]) >= 12
+                       and u[4][0] >> 6 == 2)
         for k in range(int(arg)):
-            ssrc = 0x5EED0000 + (k if kind == "ssrcfill" else 0)
+            ssrc = own if own is not None else 0x5EED0000 + (k if kind == "ssrcfill" else 0)
             rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
     elif kind == "carryflood":

@@ -689,6 +689,12 @@ expect 0 inject-junk1 python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-j1.
 replay hs-j1 g "$tmp/hs-j1.pcap"
 sumcheck hs-j1 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==100 and j['summary']['srtp_trials_skipped']==36"
 sumcheck hs "j['summary']['srtp_trials_skipped']==0"
+# the same junk with the target stream's own SSRC (in clear in every packet) before its first
+# packet: its count reaches the cap, yet its packets are still tried with the newest keys and
+# all decrypted (before, every one was skipped until the call's keys changed)
+expect 0 inject-forge python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-f1.pcap" ack ssrcforge 100
+replay hs-f1 g "$tmp/hs-f1.pcap"
+sumcheck hs-f1 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==100"
 sumcheck hs "j['complete'] and j['summary']['drops']=={} and j['summary']['lost_at_limits']==0"
 # traffic lost at limf's limits: 300 first fragments of datagrams never completed, more than
 # reassembly holds at once (256), so the 44 oldest are evicted for room. The target's media is
@@ -821,6 +827,22 @@ assert len(km) == 5 and all(k["outcome"] == "keys" for k in km), [k["outcome"] f
 # (their calls started up to 2 s before the re-INVITEs: limf-gen spreads start times)
 assert abs(km[0]["t_offset_s"]) <= 1 and all(k["t_offset_s"] <= 0 for k in km), [k["t_offset_s"] for k in km]
 print("ok")' "$tmp/ev-hs-rk/E$sfx/iri.jsonl"
+# more re-keys than a call's summary lists (8 key-management records): each still handled, its
+# record in the IRI and its keys (before, the 9th I_MESSAGE on was not, keys included: junk
+# I_MESSAGEs anyone can send stopped a call's decryption); the oldest records made room in the
+# manifest's summary, which says how many it does not list
+o=$tmp/hs-o
+expect 0 inject-rekeys9 python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-rk9.pcap" ack+60 \
+	rekeys "$o"1.pcap,"$o"2.pcap,"$o"3.pcap,"$o"4.pcap,"$o"1.pcap,"$o"2.pcap,"$o"3.pcap,"$o"4.pcap,"$o"1.pcap
+replay hs-rk9 g "$tmp/hs-rk9.pcap"
+sumcheck hs-rk9 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==0"
+expect 0 rekeys9-km python3 -c '
+import json, sys
+km = [json.loads(l)["key_management"] for l in open(sys.argv[1] + "/E" + sys.argv[2] + "/iri.jsonl") if "key_management" in l]
+assert len(km) == 10 and all(k["outcome"] == "keys" for k in km), [k["outcome"] for k in km]
+c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
+assert len(c) == 1 and len(c[0]["key_management"]) == 8 and c[0]["key_management_not_listed"] == 2, c
+print("ok")' "$tmp/ev-hs-rk9" "$sfx"
 
 # ---- 3GPP MCX private call: UIDs, PCK, AEAD_AES_128_GCM with MKI and the ROC trailer; the
 # target known only by URI, matched to the UIDs in the I_MESSAGE
