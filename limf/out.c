@@ -1493,8 +1493,11 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	}
 	lim_json_key(&j, "streams");
 	lim_json_arr_open(&j);
-	for (size_t i = 0; i < s->n_streams; i++) {
-		const struct limf_call_stream *st = &s->streams[i];
+	/* (those whose slots went to later SSRCs first: pipeline.h) */
+	for (size_t i = 0; i < s->n_old_streams + s->n_streams; i++) {
+		const struct limf_call_stream *st = i < s->n_old_streams
+							    ? &s->old_streams[i]
+							    : &s->streams[i - s->n_old_streams];
 		lim_json_obj_open(&j);
 		snprintf(buf, sizeof buf, "%08" PRIx32, st->ssrc);
 		lim_json_key(&j, "ssrc");
@@ -1519,6 +1522,10 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 		lim_json_obj_close(&j);
 	}
 	lim_json_arr_close(&j);
+	if (s->streams_not_listed) {
+		lim_json_key(&j, "streams_not_listed");
+		lim_json_u64(&j, s->streams_not_listed);
+	}
 	lim_json_key(&j, "media_without_key");
 	lim_json_u64(&j, s->media_undecrypted);
 	lim_json_key(&j, "streams_unauthenticated");

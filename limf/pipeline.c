@@ -35,6 +35,11 @@
  * several times the cost of an unprotect that fails) have a budget of their own of as many
  * per key change. */
 #define SSRC_TRIALS_MAX 64
+/* A stream slot that authenticated is taken for a new SSRC, all slots being taken, once this
+ * many packets of the call came since its last one (a talker whose turn ended); the streams it
+ * held are listed in the call's summary (up to STREAMS_OLD_MAX a call, the others counted) */
+#define SSRC_IDLE       256
+#define STREAMS_OLD_MAX 240
 /* Packets that no key set of the call authenticated are held a moment (HELD_MAX a call, up to
  * HELD_LEN octets, for HELD_NS of the call's clock) and tried again when new keys come: a
  * re-INVITE's keys are taken at its 2xx (RFC 3264 s8: a rejected one changes nothing), and
@@ -196,6 +201,12 @@ struct pcall {
 	uint64_t last_ns;    /* the latest time of an event of the call (recheck_stamp) */
 	uint32_t ks_gen;     /* key sets added so far (ssrc_bind.misses) */
 	uint64_t streams_unauth, packets_unauth; /* slots taken back (limf_call_summary) */
+	/* streams whose slot went to a newer SSRC after they had authenticated and fallen idle
+	 * (ssrc_of: a group call's talkers come and go), as they stood then, for the summary;
+	 * past STREAMS_OLD_MAX counted in streams_not_listed */
+	struct limf_call_stream *old_st;
+	size_t n_old_st;
+	uint64_t streams_not_listed;
 	/* packets no key set authenticated, held for keys to come: a ring of HELD_MAX (allocated
 	 * at the first), n_held of them from held_head on, oldest first (held_at); held_gen:
 	 * ks_gen when they were last tried */
@@ -2809,10 +2820,27 @@ static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
 		for (size_t i = 0; i < pc->n_ssrc; i++)
 			if (!ssrc_proven(&pc->ssrc[i]) && (!b || pc->ssrc[i].seen < b->seen))
 				b = &pc->ssrc[i];
-		if (!b)
-			return NULL;
-		pc->streams_unauth++;
-		pc->packets_unauth += b->st.auth_failed + b->st.other_failed;
+		if (b) {
+			pc->streams_unauth++;
+			pc->packets_unauth += b->st.auth_failed + b->st.other_failed;
+		} else {
+			/* every slot authenticated: the least recently seen of those idle for
+			 * SSRC_IDLE packets of the call goes, its counters kept for the summary
+			 * (before, a group call's 17th talker, or a 9th SSRC change each way, was
+			 * not decrypted for the rest of the call) */
+			for (size_t i = 0; i < pc->n_ssrc; i++)
+				if (pc->ssrc_clock - pc->ssrc[i].seen >= SSRC_IDLE &&
+				    (!b || pc->ssrc[i].seen < b->seen))
+					b = &pc->ssrc[i];
+			if (!b)
+				return NULL;
+			if (pc->n_old_st < STREAMS_OLD_MAX &&
+			    (pc->old_st ||
+			     (pc->old_st = calloc(STREAMS_OLD_MAX, sizeof *pc->old_st))))
+				pc->old_st[pc->n_old_st++] = b->st;
+			else
+				pc->streams_not_listed++;
+		}
 	}
 	memset(b, 0, sizeof *b);
 	b->seen = ++pc->ssrc_clock;
@@ -3443,6 +3471,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	wr_kms_decision_free(pc->d);
 	free(pc->liid);
 	free(pc->km);
+	free(pc->old_st);
 	free(pc->left);
 	free(pc->held);
 	free(pc->post_sip);
@@ -3513,9 +3542,12 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 {
 	char detail[WR_DETAIL_MAX + 1];
 	uint64_t dec = 0, bad = 0;
-	for (size_t i = 0; i < s->n_streams; i++) {
-		dec += s->streams[i].decrypted;
-		bad += s->streams[i].auth_failed + s->streams[i].other_failed;
+	for (size_t i = 0; i < s->n_old_streams + s->n_streams; i++) {
+		const struct limf_call_stream *st = i < s->n_old_streams
+							    ? &s->old_streams[i]
+							    : &s->streams[i - s->n_old_streams];
+		dec += st->decrypted;
+		bad += st->auth_failed + st->other_failed;
 	}
 	for (size_t i = 0; i < pc->n_liids; i++) {
 		/* (a scope narrowed to IRI during the call: the content it had is accounted) */
@@ -3526,8 +3558,9 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		snprintf(detail, sizeof detail,
 			 "cin=%" PRIu32 " call-id=%.*s streams=%zu decrypted=%" PRIu64
 			 " failed-authentication=%" PRIu64 " delivered=%" PRIu64 " end=%s",
-			 pc->cin, (int)s->call->call_id.len, s->call->call_id.s, s->n_streams, dec,
-			 bad, pc->liid[i].delivered, cap_call_end_name(s->call->end));
+			 pc->cin, (int)s->call->call_id.len, s->call->call_id.s,
+			 s->n_old_streams + s->n_streams, dec, bad, pc->liid[i].delivered,
+			 cap_call_end_name(s->call->end));
 		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
 		    LIM_OK) {
 			/* the decryption is over: the row cannot gate anything any more; it is
@@ -3567,6 +3600,9 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 			s.streams[s.n_streams++] = pc->ssrc[i].st;
 		s.media_undecrypted = pc->media_undecrypted;
 		s.streams_unauthenticated = pc->streams_unauth;
+		s.old_streams = pc->old_st;
+		s.n_old_streams = pc->n_old_st;
+		s.streams_not_listed = pc->streams_not_listed;
 		s.packets_unauthenticated = pc->packets_unauth;
 		if (pc->n_keysets)
 			audit_done(p, pc, &s);

@@ -274,6 +274,11 @@ struct limf_call_summary {
 	uint64_t km_not_listed;
 	size_t n_streams;
 	struct limf_call_stream streams[LIMF_CALL_MAX_STREAMS];
+	/* streams before those (their slots went to newer SSRCs once they fell idle: a group
+	 * call's talkers), as they stood then; streams_not_listed past the ones kept */
+	const struct limf_call_stream *old_streams;
+	size_t n_old_streams;
+	uint64_t streams_not_listed;
 	/* media packets of the call seen with no key to try (none yet, or a group call's GMK
 	 * whose use could not be audited yet) */
 	uint64_t media_undecrypted;

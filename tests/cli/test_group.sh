@@ -228,6 +228,20 @@ replay r "$tmp/r.pcap"
 gcheck r "R$sfx" "$tmp/r.pcap.json" --gmks 2
 sumcheck r "j['summary']['decrypted']==$(unique_pkts "$tmp/r.pcap.json") and j['summary']['auth_failed']==0"
 
+# ---- 3b. more talkers than a call has stream slots (16): a talker whose turn is over gives its
+# slot up, its stream still listed; every talker decrypted on every leg (before, the 17th
+# talker's media on went undecrypted for the rest of the call)
+G many 22 77 --members 18 --talkers 18 --turn 1
+warrant "TK$sfx" "$(truth "$tmp/many.pcap.json" 'j["group"]["id"]')" 22
+replay many "$tmp/many.pcap"
+sumcheck many "j['summary']['decrypted']==$(unique_pkts "$tmp/many.pcap.json") and j['summary']['auth_failed']==0"
+expect 0 many-streams python3 -c '
+import json, sys
+calls = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
+talker = [c for c in calls if len(c["streams"]) > 16]
+assert talker and all(c.get("streams_not_listed", 0) == 0 for c in calls), [len(c["streams"]) for c in calls]
+print("ok")' "$tmp/ev-many"
+
 # ---- 4. the group ID is the target
 G t 08 54
 warrant "T$sfx" "$(truth "$tmp/t.pcap.json" 'j["group"]["id"]')" 08

@@ -159,7 +159,7 @@ void gen_audio_init(struct gen_audio *a, enum gen_audio_kind k, unsigned freq, u
 #define SWEEP_LO   200.0
 #define SWEEP_HI   3400.0
 #define SWEEP_SECS 4
-#define TONE_TABS  4
+#define TONE_TABS  64 /* (a group call of as many talkers: test_group 3b) */
 
 /* Tone and sweep are periodic (an integer frequency repeats within 8000 samples; the sweep's
  * phase integral over SWEEP_SECS is a whole number of cycles), so each is G.711-encoded once
