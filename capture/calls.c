@@ -1138,6 +1138,22 @@ size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
 				m->n_cand++;
 			}
 	}
+	/* the lines' ICE ufrags (a session-level one is every line's), for the connectivity
+	 * checks that name them (learn_check) */
+	for (size_t j = 0; j < n->n_media; j++) {
+		uint8_t id[CAP_UFRAG_ID_LEN];
+		size_t k = 0;
+		if (n->media[j].port == 0 || s->media[j].ice_ufrag.len == 0)
+			continue;
+		cap_ufrag_id(s->media[j].ice_ufrag, id);
+		while (k < n->n_ufrag && memcmp(n->ufrag[k], id, sizeof id) != 0)
+			k++;
+		if (k == CAP_CALL_MAX_UFRAG)
+			continue;
+		if (k == n->n_ufrag)
+			memcpy(n->ufrag[n->n_ufrag++], id, sizeof id);
+		n->media[j].ufrag_ix = (uint8_t)(k + 1);
+	}
 	return over;
 }
 
@@ -1183,6 +1199,27 @@ size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 			       : m->rtcp_mux              ? CAP_EP_MUX
 							  : CAP_EP_RTP;
 	}
+	if (m->ufrag_ix && m->ufrag_ix <= sd->n_ufrag && n < CAP_MEDIA_MAX_EP) {
+		/* its ufrag's pseudo endpoint, on the first line in use that has it */
+		bool first = true;
+		for (size_t j = 0; j < line && first; j++)
+			first = !(sd->media[j].port && sd->media[j].ufrag_ix == m->ufrag_ix);
+		if (first) {
+			memset(&ep[n].addr, 0, sizeof ep[n].addr);
+			ep[n].addr.family = CAP_FAM_UFRAG;
+			memcpy(ep[n].addr.a, sd->ufrag[m->ufrag_ix - 1], CAP_UFRAG_ID_LEN);
+			ep[n].port = 0;
+			ep[n++].kind = CAP_EP_UFRAG;
+		}
+	}
+	for (size_t k = 0; k < sd->n_learn && k < CAP_CALL_MAX_LEARN && n < CAP_MEDIA_MAX_EP; k++)
+		if (sd->learn[k].line == line) {
+			ep[n].addr = sd->learn[k].addr;
+			ep[n].port = sd->learn[k].port;
+			ep[n++].kind = sd->learn[k].component == 2 ? CAP_EP_RTCP
+				       : m->rtcp_mux               ? CAP_EP_MUX
+								   : CAP_EP_RTP;
+		}
 	return n;
 }
 
@@ -1229,7 +1266,9 @@ static bool media_same(const struct cap_call_sdp *a, const struct cap_call_sdp *
 		if (x->port != y->port || x->rtcp_port != y->rtcp_port ||
 		    x->rtcp_mux != y->rtcp_mux || !cap_addr_eq(&x->addr, &y->addr) ||
 		    !cap_addr_eq(&x->rtcp_addr, &y->rtcp_addr) || x->n_cand != y->n_cand ||
-		    strcmp(x->media, y->media) != 0)
+		    strcmp(x->media, y->media) != 0 || !x->ufrag_ix != !y->ufrag_ix ||
+		    (x->ufrag_ix && memcmp(a->ufrag[x->ufrag_ix - 1], b->ufrag[y->ufrag_ix - 1],
+					   CAP_UFRAG_ID_LEN) != 0))
 			return false;
 		for (size_t k = 0; k < x->n_cand; k++) {
 			const struct cap_sdp_cand *p = &a->cand[x->cand_at + k],
@@ -1276,9 +1315,11 @@ static unsigned sdp_apply_built(struct cap_calls *c, struct cap_call *x, uint8_t
 	if (media_new) {
 		unbind_side(c, x, cur);
 	} else {
-		/* keep the endpoint state (bindings, counters) */
+		/* keep the endpoint state (bindings, counters; the endpoints checks taught) */
 		for (size_t i = 0; i < n.n_media; i++)
 			n.media[i] = cur->media[i];
+		n.n_learn = cur->n_learn;
+		memcpy(n.learn, cur->learn, sizeof n.learn);
 	}
 	if (!imsg_new && cur->imsg) {
 		/* no I_MESSAGE in the new SDP: the previous one stays in force */
@@ -1773,6 +1814,75 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 	return true;
 }
 
+/* Binds an endpoint a connectivity check named to line `line` of side `side` of call x, unless
+ * a call claims it already (an SDP's claim is never taken: a forged check can add endpoints
+ * to a call, not move another's), or the SDP has learned CAP_CALL_MAX_LEARN (counted). */
+static void learn_ep(struct cap_calls *c, struct cap_call *x, uint8_t side, size_t line,
+		     uint8_t ver, const uint8_t *addr, uint16_t port, uint8_t component)
+{
+	struct cap_call_sdp *sd = side == SIDE_OFFER ? &x->offer : &x->answer;
+	struct cap_addr a;
+	memset(&a, 0, sizeof a);
+	a.family = ver;
+	memcpy(a.a, addr, ver == 4 ? 4 : 16);
+	if (line >= sd->n_media || !sd->media[line].bound || bfind(c, a.family, a.a, port))
+		return;
+	if (sd->n_learn >= CAP_CALL_MAX_LEARN) {
+		c->st->media_ice_learn_over++;
+		return;
+	}
+	if (!bset(c, x, side, line, &a, port,
+		  component == 2             ? CAP_EP_RTCP
+		  : sd->media[line].rtcp_mux ? CAP_EP_MUX
+					     : CAP_EP_RTP))
+		return;
+	sd->learn[sd->n_learn++] = (struct cap_call_learn){
+		.addr = a, .port = port, .line = (uint8_t)line, .component = component
+	};
+	c->st->media_ice_learned++;
+}
+
+/* An ICE connectivity check (cap_stun_check) between endpoints no call claims: the call one of
+ * whose sides has the ufrag the check is sent to (its pseudo endpoint, CAP_EP_UFRAG) and whose
+ * other side has the sender's learns the check's destination for the first side and its source
+ * for the other, on the lines that have those ufrags, RTP or RTCP by the check's component
+ * (RFC 8445 s5.1.2.1: PRIORITY's low octet is 256 - component; none: RTP). The pair the agents
+ * select is one they checked, so its media is then the call's: candidates the SDP did not
+ * carry (peer-reflexive ones, RFC 8445 s7.2.5.3.1; trickled ones, RFC 8838), or left past
+ * CAP_CALL_MAX_CAND. true when p is such a check (learned or not). */
+static bool learn_check(struct cap_calls *c, const struct cap_pkt *p)
+{
+	struct cap_stun_check k;
+	uint8_t to[CAP_UFRAG_ID_LEN], from[CAP_UFRAG_ID_LEN];
+	const struct bind *b;
+	if (!cap_stun_check(p->payload.p, p->payload.len, &k))
+		return false;
+	cap_ufrag_id(k.to_ufrag, to);
+	cap_ufrag_id(k.from_ufrag, from);
+	b = bfind(c, CAP_FAM_UFRAG, to, 0);
+	for (size_t i = b ? b->n : 0; i-- > 0;) { /* the newest claim first */
+		struct cap_call *x = b->o[i].call;
+		uint8_t side = b->o[i].side, oside = side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER;
+		const struct cap_call_sdp *os = side == SIDE_OFFER ? &x->answer : &x->offer;
+		size_t line = b->o[i].stream, oline = os->n_media;
+		unsigned comp = k.has_priority ? 256u - (k.priority & 0xffu) : 1u;
+		if (x->state == CAP_CALL_ENDED || b->o[i].kind != CAP_EP_UFRAG)
+			continue;
+		for (size_t j = 0; j < os->n_media && oline == os->n_media; j++)
+			if (os->media[j].port && os->media[j].ufrag_ix &&
+			    os->media[j].ufrag_ix <= os->n_ufrag &&
+			    memcmp(os->ufrag[os->media[j].ufrag_ix - 1], from, sizeof from) == 0)
+				oline = j;
+		if (oline == os->n_media)
+			continue;
+		learn_ep(c, x, side, line, p->ip_ver, p->dst.a, p->dport, comp == 2 ? 2 : 1);
+		learn_ep(c, x, oside, oline, p->ip_ver, p->src.a, p->sport, comp == 2 ? 2 : 1);
+		break;
+	}
+	c->st->media_stun++;
+	return true;
+}
+
 static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t ts)
 {
 	uint8_t a[16];
@@ -1804,6 +1914,8 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 		bool has = cap_media_ssrc(p->payload.p, p->payload.len, &ssrc);
 		b = media_owner(bd, bs, has, ssrc, &by_src);
 	}
+	if (!b && bd == NULL && learn_check(c, p))
+		return;
 	if (!b) {
 		/* (bd NULL: the source was looked up too) to or from an endpoint whose binding
 		 * was evicted (bevict): lost to the limit */
@@ -1825,6 +1937,12 @@ static void handle_media(struct cap_calls *c, const struct cap_pkt *p, uint64_t 
 	/* to the offer's endpoint = towards the offerer; from it = towards the answerer */
 	e->dir = (uint8_t)((b->side == SIDE_OFFER) != by_src ? CAP_DIR_TO_OFFERER
 							     : CAP_DIR_TO_ANSWERER);
+	if (cap_stun_like(p->payload.p, p->payload.len)) {
+		/* STUN between bound endpoints (RFC 7983): checks of a pair the call has, consent
+		 * freshness (RFC 7675); no media */
+		c->st->media_stun++;
+		return;
+	}
 	if (b->kind == CAP_EP_RTCP)
 		e->rtcp = true;
 	else if (b->kind == CAP_EP_MUX && cap_media_is_rtcp(p->payload.p, p->payload.len))

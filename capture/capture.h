@@ -352,6 +352,12 @@ struct cap_stats {
 	 * one counts again): distinct endpoints past CAP_CALL_MAX_CAND of an SDP (or
 	 * CAP_SDP_MAX_CAND of a line); media that flows between them is not seen as the call's */
 	uint64_t media_cand_over;
+	/* ICE connectivity checks (STUN Binding requests, RFC 8445 s7.2.2) between endpoints no
+	 * call claims whose USERNAME names the ICE ufrags of a call's two sides: their endpoints
+	 * bound to the call (media_ice_learned, one per endpoint), or not, the call's SDP having
+	 * CAP_CALL_MAX_LEARN already (media_ice_learn_over); STUN to or from a bound endpoint
+	 * (checks, consent freshness) is counted media_stun, not media_bad */
+	uint64_t media_ice_learned, media_ice_learn_over, media_stun;
 };
 
 /* A decoder: cap_decode + cap_defrag + counters. Caller-allocated; init/clear. */
@@ -538,13 +544,17 @@ struct cap_sdp_media {
 	size_t n_cand;
 	struct cap_sdp_cand cand[CAP_SDP_MAX_CAND];
 	size_t n_cand_over; /* candidates that would have been kept, past CAP_SDP_MAX_CAND */
+	/* a=ice-ufrag (RFC 8839 s5.4) of the line, else the session's; len 0: none, or not
+	 * 4..256 ice-chars (ALPHA / DIGIT / "+" / "/") */
+	struct cap_str ice_ufrag;
 };
 
 struct cap_sdp {
-	struct cap_str origin;   /* o= value */
-	struct cap_addr conn;    /* session-level c= (family 0: none) */
-	struct cap_str key_mgmt; /* session-level a=key-mgmt:mikey base64 data (RFC 4567 s3.1) */
-	size_t n_bad_key_mgmt;   /* key-mgmt:mikey attributes ignored: empty or not base64 text */
+	struct cap_str origin;    /* o= value */
+	struct cap_str ice_ufrag; /* session-level a=ice-ufrag (see cap_sdp_media) */
+	struct cap_addr conn;     /* session-level c= (family 0: none) */
+	struct cap_str key_mgmt;  /* session-level a=key-mgmt:mikey base64 data (RFC 4567 s3.1) */
+	size_t n_bad_key_mgmt;    /* key-mgmt:mikey attributes ignored: empty or not base64 text */
 	size_t n_media;
 	struct cap_sdp_media media[CAP_SDP_MAX_MEDIA];
 	size_t err_offset;
@@ -568,6 +578,20 @@ void cap_addr_str(const struct cap_addr *a, char *buf, size_t cap);
 /* Whether two addresses are the same: family and all 16 octets (an IPv4 address is zero past
  * its 4, as cap_decode and the SDP parser leave it). */
 bool cap_addr_eq(const struct cap_addr *a, const struct cap_addr *b);
+
+/* An ICE connectivity check (RFC 8445 s7.2.2): a STUN Binding request (RFC 8489: type 0x0001,
+ * the magic cookie, a length that is the datagram's, attributes within it) with a USERNAME
+ * "RFRAG:LFRAG", RFRAG the ufrag of the agent it is sent to, LFRAG the sender's. Views into
+ * the datagram. */
+struct cap_stun_check {
+	struct cap_str to_ufrag, from_ufrag; /* both non-empty */
+	uint32_t priority;                   /* PRIORITY, when has_priority */
+	bool has_priority, use_candidate;
+};
+/* Whether p[0..n) is such a request: out filled; else false (out zeroed). Never reads past n. */
+bool cap_stun_check(const uint8_t *p, size_t n, struct cap_stun_check *out);
+/* Whether p[0..n) may be STUN (RFC 7983 s7: first octet 0..3), not RTP or RTCP (128..191). */
+bool cap_stun_like(const uint8_t *p, size_t n);
 
 /* ---------------------------------------------------------------- TCP reassembly (SIP) */
 
@@ -732,7 +756,12 @@ size_t cap_tcp_bytes(const struct cap_tcp *t);
  * when the peer's SDP has it too; a line whose peer has the line in use without it has its
  * RTCP at its a=rtcp port or port + 1 as well, mux_refused); and each ICE candidate's, RFC
  * 8839, the CAP_CALL_MAX_CAND of highest priority per SDP: component 1 as the RTP endpoint, 2
- * as the RTCP one, for the pair the ICE agents select) are bound in a hash table. An
+ * as the RTCP one, for the pair the ICE agents select) are bound in a hash table; so are the
+ * endpoints of an ICE connectivity check (a STUN Binding request, RFC 8445 s7.2.2) between
+ * endpoints no call claims whose USERNAME names the a=ice-ufrag of one side (the receiver)
+ * and of the other (the sender): peer-reflexive candidates, trickled ones, those past the
+ * limit, up to CAP_CALL_MAX_LEARN a side, dropped with the SDP they were learned for (an ICE
+ * restart changes the ufrags). An endpoint a call claims is never taken by a check. An
  * endpoint may be claimed by several calls at once (a port reused while the old call
  * lingers, two UEs behind NAT offering one private address, a third party's SDP copying a
  * live call's endpoints): up to 4 claims are kept per endpoint, and each call's claim goes
@@ -794,6 +823,20 @@ struct cap_text {
  * not per line: a call holds four SDPs (offer, answer and a held re-offer of each side), most
  * of one line. */
 #define CAP_CALL_MAX_CAND 12
+/* ICE ufrags an SDP's lines use (a session-level one, or per line), kept as cap_ufrag_id */
+#define CAP_CALL_MAX_UFRAG 2
+#define CAP_UFRAG_ID_LEN   16
+/* Endpoints an SDP's side of a call learned from ICE connectivity checks (see "Media") */
+#define CAP_CALL_MAX_LEARN 4
+
+/* An endpoint a connectivity check named (cap_call_sdp.learn): of media line `line`, RTP or
+ * RTCP by the check's component (PRIORITY's low octet, RFC 8445 s5.1.2.1). */
+struct cap_call_learn {
+	struct cap_addr addr;
+	uint16_t port;
+	uint8_t line;
+	uint8_t component; /* 1 or 2 */
+};
 
 /* One SDP media stream of an offer or answer. */
 struct cap_call_media {
@@ -809,6 +852,7 @@ struct cap_call_media {
 	/* RFC 5761 s5.1.1: a=rtcp-mux here but not on the peer's line (its SDP has it in use):
 	 * not multiplexed after all, RTCP at rtcp_port */
 	bool mux_refused;
+	uint8_t ufrag_ix;        /* its ICE ufrag: ufrag[ufrag_ix - 1] of its SDP; 0: none */
 	uint8_t cand_at, n_cand; /* its ICE candidates: cand[cand_at, + n_cand) of its SDP */
 	bool bound;              /* held in the media table (at the time it was applied) */
 	uint64_t packets, rtcp;  /* RTP / RTCP datagrams sent to this endpoint */
@@ -826,6 +870,9 @@ struct cap_call_sdp {
 	struct cap_call_media media[CAP_CALL_MAX_MEDIA];
 	uint8_t n_cand;
 	struct cap_sdp_cand cand[CAP_CALL_MAX_CAND]; /* the lines' ICE candidates, in line order */
+	uint8_t n_ufrag, n_learn;
+	uint8_t ufrag[CAP_CALL_MAX_UFRAG][CAP_UFRAG_ID_LEN];
+	struct cap_call_learn learn[CAP_CALL_MAX_LEARN];
 	char *imsg;
 	size_t imsg_len;
 	uint64_t imsg_ts_ns; /* the capture time of the SIP message that carried imsg */

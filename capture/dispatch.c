@@ -25,8 +25,9 @@
  * take a talking call's routes); one idle longer (a call ended, or on hold) is evicted by age
  * with the rest */
 #define MEDIA_FRESH_NS (5ull * 1000000000ull)
-/* notes of one message: endpoints (c= and m= of each line, the SDP's candidates) and a pin */
-#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + CAP_CALL_MAX_CAND + 2)
+/* notes of one message: endpoints (c= and m= of each line, the SDP's candidates, its ICE
+ * ufrags' pseudo endpoints) and a pin; of a connectivity check, its two endpoints */
+#define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + CAP_CALL_MAX_CAND + CAP_CALL_MAX_UFRAG + 2)
 #define EP_SSRCS 4 /* SSRCs remembered per endpoint (struct ep rs) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
@@ -761,6 +762,40 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	return d->ep[i].worker;
 }
 
+/* An ICE connectivity check (cap_stun_check) between endpoints not registered: the worker of
+ * the call whose SDP has the ufrag it is sent to (that SDP registered the ufrag's pseudo
+ * endpoint, cap_media_eps), or -1. The check's two endpoints are registered to that worker
+ * (and told to the other dispatchers): the pair the agents select is one they checked, and its
+ * media must reach the worker whose call table learns it from this check (calls.c). */
+static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts)
+{
+	struct cap_stun_check k;
+	uint8_t id[CAP_UFRAG_ID_LEN];
+	struct cap_addr a;
+	uint32_t i;
+	unsigned w;
+	uint64_t pin_h, tag;
+	if (!cap_stun_check(p->payload.p, p->payload.len, &k))
+		return -1;
+	cap_ufrag_id(k.to_ufrag, id);
+	i = find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
+	if (i == NIL)
+		return -1;
+	w = d->ep[i].worker;
+	pin_h = d->ep[i].pin_h;
+	tag = d->ep[i].tag;
+	memset(&a, 0, sizeof a);
+	a.family = p->ip_ver;
+	memcpy(a.a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
+	reg(d, &a, p->dport, w, pin_h, ts);
+	memset(&a, 0, sizeof a);
+	a.family = p->ip_ver;
+	memcpy(a.a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+	reg(d, &a, p->sport, w, pin_h, ts);
+	d->route_tag = tag; /* (after the SIP that registered the ufrag) */
+	return (int)w;
+}
+
 /* see dispatch.h */
 void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 {
@@ -786,6 +821,8 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 			return;
 	} else {
 		mw = media_worker(d, &p, f->ts_ns, h);
+		if (mw < 0)
+			mw = check_worker(d, &p, f->ts_ns);
 		if (mw < 0) {
 			/* to or from an endpoint evicted for room: lost to the limit */
 			d->st->media_unbound++;
@@ -865,7 +902,7 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 	switch (n->kind) {
 	case CAP_DISP_NOTE_EP: {
 		uint8_t a[16];
-		if (n->ver != 4 && n->ver != 6)
+		if (n->ver != 4 && n->ver != 6 && n->ver != CAP_FAM_UFRAG)
 			return false;
 		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
 		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->tag, ts);

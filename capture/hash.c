@@ -136,3 +136,19 @@ void cap_victims_free(struct cap_victims *v)
 	free(v->h);
 	v->h = NULL;
 }
+
+/* ---- ICE ufrag digests (see internal.h) ---- */
+
+void cap_ufrag_id(struct cap_str ufrag, uint8_t out[CAP_UFRAG_ID_LEN])
+{
+	struct cap_hkey k1, k2;
+	uint64_t a, b;
+	cap_hkey_init(&k1, 0x1ce0f7a9u);
+	cap_hkey_init(&k2, 0x5d3a61c4u);
+	a = cap_hash(&k1, ufrag.p, ufrag.len);
+	b = cap_hash(&k2, ufrag.p, ufrag.len);
+	for (int i = 0; i < 8; i++) {
+		out[i] = (uint8_t)(a >> (56 - 8 * i));
+		out[8 + i] = (uint8_t)(b >> (56 - 8 * i));
+	}
+}

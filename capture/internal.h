@@ -111,17 +111,26 @@ size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n);
 
 /* A media endpoint of an m= line and what arrives there: RTP, RTCP, or both (rtcp-mux, told
  * apart by payload type). */
-enum { CAP_EP_RTP = 1, CAP_EP_RTCP = 2, CAP_EP_MUX = 3 };
+enum { CAP_EP_RTP = 1, CAP_EP_RTCP = 2, CAP_EP_MUX = 3, CAP_EP_UFRAG = 4 };
+/* The address family of an ICE ufrag's pseudo endpoint (CAP_EP_UFRAG): a = its cap_ufrag_id,
+ * port 0. No packet has it (4 or 6), so the tables that hold media endpoints hold these too: the
+ * call table finds a check's call by it, the dispatcher its worker. */
+#define CAP_FAM_UFRAG 0x75
+/* A 128-bit digest of an ICE ufrag (SipHash-2-4 under two fixed keys: the same in every table,
+ * dispatcher and process; a ufrag is no secret, the SDP carries it in clear). */
+void cap_ufrag_id(struct cap_str ufrag, uint8_t out[CAP_UFRAG_ID_LEN]);
 struct cap_media_ep {
 	struct cap_addr addr;
 	uint16_t port;
 	uint8_t kind; /* CAP_EP_* */
 };
-#define CAP_MEDIA_MAX_EP (2 + CAP_CALL_MAX_CAND)
+#define CAP_MEDIA_MAX_EP (2 + CAP_CALL_MAX_CAND + 1 + CAP_CALL_MAX_LEARN)
 /* The endpoints of media line `line` of sd the call table binds, each once, into ep[]: none
  * when the line is disabled (port 0); else c= and m= (when c= has an address: RTP, then RTCP
  * unless muxed), then its ICE candidates (component 1 as the RTP endpoint, 2 as the RTCP
- * one). Returns 0..CAP_MEDIA_MAX_EP. The dispatcher registers exactly these, from the first
+ * one), then its ICE ufrag's pseudo endpoint (CAP_EP_UFRAG, on the first line that uses the
+ * ufrag), then the endpoints connectivity checks taught it (sd->learn). Returns
+ * 0..CAP_MEDIA_MAX_EP. The dispatcher registers exactly these, from the first
  * CAP_CALL_MAX_MEDIA m= lines. */
 size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 		     struct cap_media_ep ep[CAP_MEDIA_MAX_EP]);

@@ -149,6 +149,22 @@ static void parse_cand(struct cap_str v, struct cap_sdp_media *m)
 	m->cand[m->n_cand++] = c;
 }
 
+/* RFC 8839 s5.4: "a=ice-ufrag:" 4*256ice-char, ice-char = ALPHA / DIGIT / "+" / "/". Another
+ * value is passed over (the line's ufrag then the session's). */
+static void parse_ufrag(struct cap_str v, struct cap_str *out)
+{
+	v = cap_str_trim(v);
+	if (v.len < 4 || v.len > 256)
+		return;
+	for (size_t i = 0; i < v.len; i++) {
+		char ch = v.p[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+			return;
+	}
+	*out = v;
+}
+
 static bool parse_media(struct cap_str v, struct cap_sdp_media *m)
 {
 	struct cap_str port = token(&v), pn;
@@ -317,6 +333,8 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 				parse_rtcp(val, cur);
 			else if (cur && cap_str_eq(name, "candidate"))
 				parse_cand(val, cur);
+			else if (cap_str_eq(name, "ice-ufrag"))
+				parse_ufrag(val, cur ? &cur->ice_ufrag : &out->ice_ufrag);
 			break;
 		}
 		default: break;
@@ -327,9 +345,12 @@ enum lim_err cap_sdp_parse(const uint8_t *buf, size_t len, struct cap_sdp *out)
 	/* a line's own c= overrides the session's (RFC 8866 s5.7), an FQDN too: its media are at
 	 * an address a tap cannot bind, not at the session's (which another stream or call may
 	 * use: claiming it for this line would contest theirs) */
-	for (size_t i = 0; i < out->n_media; i++)
+	for (size_t i = 0; i < out->n_media; i++) {
 		if (!out->media[i].has_conn)
 			out->media[i].conn = out->conn;
+		if (out->media[i].ice_ufrag.len == 0) /* RFC 8839 s5.4: session level */
+			out->media[i].ice_ufrag = out->ice_ufrag;
+	}
 	return LIM_OK;
 }
 

@@ -394,9 +394,11 @@ static void text(FILE *f, const struct limf_status *st)
 	if (st->cap) {
 		fprintf(f,
 			"capture: frames %" PRIu64 " bytes %" PRIu64 " sip %" PRIu64
-			" calls %" PRIu64 " ice_candidates_over %" PRIu64 "\n",
+			" calls %" PRIu64 " ice_candidates_over %" PRIu64
+			" ice_endpoints_learned %" PRIu64 " ice_learn_over %" PRIu64 "\n",
 			st->cap->frames, st->cap->bytes, st->cap->sip, st->cap->calls,
-			st->cap->media_cand_over);
+			st->cap->media_cand_over, st->cap->media_ice_learned,
+			st->cap->media_ice_learn_over);
 		fputs("drops:", f);
 		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
 			if (st->cap->drop[d]) {
@@ -550,6 +552,11 @@ static void json(FILE *f, const struct limf_status *st)
 		/* ICE candidates not followed (capture.h media_cand_over) */
 		lim_json_key(&j, "ice_candidates_over");
 		lim_json_u64(&j, st->cap->media_cand_over);
+		/* endpoints ICE connectivity checks bound to calls, and those past the limit */
+		lim_json_key(&j, "ice_endpoints_learned");
+		lim_json_u64(&j, st->cap->media_ice_learned);
+		lim_json_key(&j, "ice_learn_over");
+		lim_json_u64(&j, st->cap->media_ice_learn_over);
 		lim_json_key(&j, "drops");
 		lim_json_obj_open(&j);
 		for (int d = CAP_DROP_LINK_UNSUPP; d < CAP_DROP__COUNT; d++)
@@ -1000,6 +1007,13 @@ static void prom(FILE *f, const struct limf_status *st)
 			 "ICE candidates of SDPs taken up that the call table does not follow "
 			 "(past its limit per SDP).",
 			 c->media_cand_over);
+		prom_one(f, "limf_ice_endpoints_learned_total", "counter",
+			 "Media endpoints ICE connectivity checks bound to calls (peer-reflexive "
+			 "and other candidates no SDP named).",
+			 c->media_ice_learned);
+		prom_one(f, "limf_ice_learn_over_total", "counter",
+			 "Endpoints ICE checks named past a call's limit (not followed).",
+			 c->media_ice_learn_over);
 	}
 	if (st->have_bundle) {
 		prom_one(f, "limf_bundle_liids", "gauge",

@@ -59,6 +59,11 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   + 1 without a=rtcp-mux), beside a relay candidate on ADDR: the media, as
                   captured, flows between the candidates the agents selected, not to c=;
                   ADDR+N: and N host candidates more per stream, on 10.77.0.1.. (none used)
+  iceprflx ADDR   (AFTER unused) as ice, but the streams' endpoints are in no SDP (peer-reflexive
+                  candidates, RFC 8445 s7.2.5.3.1: the agents learn them from their checks),
+                  each SDP an a=ice-ufrag (OffR the INVITEs', AnsW the responses'), and after
+                  the call's 200 OK a connectivity check each way between those endpoints
+                  (STUN Binding requests, USERNAME "AnsW:OffR" and "OffR:AnsW")
   rtcpaddr ADDR   every INVITE's SDP given "a=rtcp:<port + 1> IN IP4 ADDR" on its audio line
                   (RFC 3605: the offerer's RTCP on another address), and 3 RTCP sender
                   reports from the answer's endpoint (port + 1) to it, after AFTER
@@ -161,7 +166,16 @@ def main():
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
-    if kind in ("ssrcfill", "ssrcjunk", "ssrcforge"):
+    if kind == "iceprflx":
+        (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4] is answer[4])
+        for src, dst, sp, dp, user in ((oa, aa, op, ap, b"AnsW:OffR"),
+                                       (aa, oa, ap, op, b"OffR:AnsW")):
+            attrs = struct.pack("!HH", 6, len(user)) + user + bytes((4 - len(user) % 4) % 4)
+            attrs += struct.pack("!HHI", 0x24, 4, (126 << 24) | (65535 << 8) | 255)
+            stun = struct.pack("!HHI", 1, len(attrs), 0x2112A442) + bytes(range(12)) + attrs
+            extra.append(udp_frame(src, dst, sp, dp, stun))
+    elif kind in ("ssrcfill", "ssrcjunk", "ssrcforge"):
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
         own = None
         if kind == "ssrcforge":
@@ -413,8 +427,9 @@ def no_keymgmt(msg, _arg):
     return with_body(head, re.sub(rb"a=key-mgmt:[^\r]*\r\n", b"", body))
 
 
-def ice(msg, relay):
-    """msg with its SDP behind the ICE relay address relay (see "ice" above), else msg."""
+def ice(msg, relay, host=True):
+    """msg with its SDP behind the ICE relay address relay (see "ice" above), else msg;
+    without host candidates and with a=ice-ufrag when not host (see "iceprflx")."""
     relay, _, more = relay.partition(b"+")
     if b"\r\n\r\n" not in msg:
         return msg
@@ -431,6 +446,8 @@ def ice(msg, relay):
     sess_c = next((ln[len(b"c=IN IP4 "):] for ln in blocks[0] if ln.startswith(b"c=IN IP4 ")),
                   None)
     out = [b"c=IN IP4 " + relay if ln.startswith(b"c=IN IP4 ") else ln for ln in blocks[0]]
+    if not host:
+        out.append(b"a=ice-ufrag:" + (b"OffR" if msg.startswith(b"INVITE ") else b"AnsW"))
     for blk in blocks[1:]:
         conn = next((ln[len(b"c=IN IP4 "):] for ln in blk if ln.startswith(b"c=IN IP4 ")), sess_c)
         port = int(blk[0].split()[1].split(b"/")[0])
@@ -439,8 +456,9 @@ def ice(msg, relay):
             continue
         cur = [(1, port)] + ([] if b"a=rtcp-mux" in blk else [(2, port + 1)])
         for comp, p in cur:
-            out.append(b"a=candidate:1 %d UDP %d %s %d typ host" % (comp, 2130706432 - comp,
-                                                                    conn, p))
+            if host:
+                out.append(b"a=candidate:1 %d UDP %d %s %d typ host" % (comp, 2130706432 - comp,
+                                                                        conn, p))
             out.append(b"a=candidate:2 %d UDP %d %s %d typ relay raddr %s rport %d"
                        % (comp, 16777216 - comp, relay, p, conn, p))
         for k in range(int(more or 0)):
@@ -465,6 +483,7 @@ def rtcp_addr(msg, addr):
 # SIP messages rewritten in place (IPv4/UDP; the datagram is rebuilt with its checksum)
 REWRITES = {
     "ice": ice,
+    "iceprflx": lambda msg, arg: ice(msg, arg, host=False),
     # the URI of the From header (<...>) replaced by arg
     "fromspoof": lambda msg, arg: re.sub(rb"(\r\nFrom: *<)[^>]*>",
                                          lambda m: m.group(1) + arg + b">", msg),

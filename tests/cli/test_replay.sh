@@ -517,6 +517,17 @@ for w in 1 2; do
 	sumcheck "ice$w" "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1"
 	check "ice$w" "E$sfx" rk targets
 done
+# the same with the media's endpoints in no SDP (peer-reflexive candidates: the agents learn
+# them from their checks), each SDP its a=ice-ufrag: the connectivity checks after the 200 OK,
+# whose USERNAMEs name the two sides' ufrags, bind the pair to the call (and route it to the
+# call's worker). Before, none of the media was bound
+expect 0 inject-prflx python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/prflx.pcap" 0 iceprflx \
+	203.0.113.77
+for w in 1 2; do
+	replay "prflx$w" g "$tmp/prflx.pcap" --workers "$w"
+	sumcheck "prflx$w" "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1"
+	check "prflx$w" "E$sfx" rk targets
+done
 sumcheck bbcsum-v "j['summary']['decrypted']==400 and j['summary']['drops']['l4_checksum']==1"
 check bbcsum-v "E$sfx" rk targets
 check bb404 "E$sfx" rk targets

@@ -108,9 +108,10 @@ pyjson status_json "'x2x3' not in j" # no --x2x3: no X2/X3 section (tests/cli/te
 pyjson status_json "j['capture']['lost'] == 0 and j['capture']['loss_alarm'] is False"
 pyjson status_json "j['capture']['evicted'] == {'calls': 0, 'media_claims': 0, 'tcp_streams': 0, 'fragments': 0} and j['capture']['lost_to_evictions'] == {'media': 0, 'sip_pin': 0} and j['capture']['contested_endpoints'] == 0"
 pyjson status_json "j['capture']['ice_candidates_over'] == 0"
+pyjson status_json "j['capture']['ice_endpoints_learned'] == 0 and j['capture']['ice_learn_over'] == 0"
 expect 0 status_text "$limf" status --socket "$sock"
 has status_text "^limf capture: up "
-has status_text "^capture: frames [1-9][0-9]* bytes [0-9]* sip [0-9]* calls [0-9]* ice_candidates_over 0$"
+has status_text "^capture: frames [1-9][0-9]* bytes [0-9]* sip [0-9]* calls [0-9]* ice_candidates_over 0 ice_endpoints_learned 0 ice_learn_over 0$"
 has status_text "^evicted: calls 0 media_claims 0 tcp_streams 0 fragments 0 contested_endpoints 0$"
 has status_text_lost "^lost_to_evictions: media 0 sip_pin 0$"
 has status_text "^authority lemf1 hi3: link up spooled [1-9]"
@@ -168,6 +169,7 @@ assert samples['limf_lost_to_evictions_total{kind="media"}'] == 0
 assert samples['limf_lost_to_evictions_total{kind="sip_pin"}'] == 0
 assert samples['limf_media_contested_total'] == 0
 assert samples['limf_ice_candidates_over_total'] == 0
+assert samples['limf_ice_endpoints_learned_total'] == 0 and samples['limf_ice_learn_over_total'] == 0
 assert samples['limf_traffic_lost_total'] == 0 and samples['limf_traffic_lost_alarm'] == 0
 assert any(k.startswith('limf_source_frames_total{source="') for k in samples)
 assert not any(k.startswith("limf_x2x3_") for k in samples), "X2/X3 metrics without --x2x3"

@@ -90,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			sum += cm->n_cand;
 			for (size_t k = 0; k < n; k++) {
-				if (ep[k].addr.family == 0 || ep[k].port == 0 ||
-				    ep[k].kind < CAP_EP_RTP || ep[k].kind > CAP_EP_MUX)
+				/* (an ICE ufrag's pseudo endpoint: its own family, port 0) */
+				bool uf = ep[k].kind == CAP_EP_UFRAG;
+				if (ep[k].addr.family == 0 || (ep[k].port == 0) != uf ||
+				    (ep[k].addr.family == CAP_FAM_UFRAG) != uf ||
+				    ep[k].kind < CAP_EP_RTP || ep[k].kind > CAP_EP_UFRAG)
 					abort();
 				for (size_t q = 0; q < k; q++)
 					if (ep[q].port == ep[k].port &&
@@ -106,19 +109,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * endpoint of any line (nor another candidate) */
 		if (over > in_use && cs->n_cand != CAP_CALL_MAX_CAND)
 			abort();
-		for (size_t k = 0; k < cs->n_cand; k++)
+		for (size_t k = 0; k < cs->n_cand; k++) {
+			size_t seen = 0; /* (itself, once) */
 			for (size_t i = 0; i < cs->n_media; i++) {
 				struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
-				size_t n = cap_media_eps(cs, i, ep), self = SIZE_MAX;
-				if (k >= cs->media[i].cand_at &&
-				    k < (size_t)cs->media[i].cand_at + cs->media[i].n_cand)
-					self = n - cs->media[i].n_cand + (k - cs->media[i].cand_at);
+				size_t n = cap_media_eps(cs, i, ep);
 				for (size_t q = 0; q < n; q++)
-					if (q != self && ep[q].port == cs->cand[k].port &&
+					if (ep[q].port == cs->cand[k].port &&
 					    memcmp(&ep[q].addr, &cs->cand[k].addr,
 						   sizeof ep[q].addr) == 0)
-						abort();
+						seen++;
 			}
+			if (seen != 1)
+				abort();
+		}
+		/* a line's ufrag is one of its SDP's; one pseudo endpoint per ufrag in use */
+		for (size_t i = 0; i < cs->n_media; i++)
+			if (cs->media[i].ufrag_ix > cs->n_ufrag)
+				abort();
 		free(cs);
 	}
 out:

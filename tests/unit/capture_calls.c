@@ -1008,6 +1008,153 @@ static void steal_case(const char *forged, bool own_line)
 		CHECK(ev[k].type != CAP_EV_MEDIA || ev[k].call == 1);
 }
 
+/* A STUN Binding request (RFC 8489) with USERNAME user, PRIORITY of component comp (0: none);
+ * into b, its length. */
+static size_t stun_req(uint8_t *b, const char *user, unsigned comp)
+{
+	size_t ul = strlen(user), n = 20;
+	memset(b, 0, 128);
+	b[1] = 0x01;
+	b[4] = 0x21;
+	b[5] = 0x12;
+	b[6] = 0xa4;
+	b[7] = 0x42;
+	b[8] = 0x77; /* transaction ID */
+	b[n + 1] = 0x06;
+	b[n + 3] = (uint8_t)ul;
+	memcpy(b + n + 4, user, ul);
+	n += 4 + ((ul + 3) & ~(size_t)3);
+	if (comp) {
+		uint32_t pr = (126u << 24) | (65535u << 8) | (256u - comp);
+		b[n + 1] = 0x24;
+		b[n + 3] = 4;
+		b[n + 4] = (uint8_t)(pr >> 24);
+		b[n + 5] = (uint8_t)(pr >> 16);
+		b[n + 6] = (uint8_t)(pr >> 8);
+		b[n + 7] = (uint8_t)pr;
+		n += 8;
+	}
+	b[2] = (uint8_t)((n - 20) >> 8);
+	b[3] = (uint8_t)(n - 20);
+	return n;
+}
+
+/* cap_stun_check on good, truncated and hostile datagrams */
+static void t_stun_parse(void)
+{
+	uint8_t b[128];
+	struct cap_stun_check k;
+	size_t n = stun_req(b, "bRem:aLoc", 2);
+	CHECK(cap_stun_check(b, n, &k) && k.to_ufrag.len == 4 &&
+	      memcmp(k.to_ufrag.p, "bRem", 4) == 0 && k.from_ufrag.len == 4 &&
+	      memcmp(k.from_ufrag.p, "aLoc", 4) == 0 && k.has_priority &&
+	      (k.priority & 0xff) == 254 && cap_stun_like(b, n));
+	for (size_t l = 0; l < n; l++) /* every truncation: refused (the length says more) */
+		CHECK(!cap_stun_check(b, l, &k) && k.to_ufrag.p == NULL);
+	n = stun_req(b, "x:y", 0);
+	CHECK(cap_stun_check(b, n, &k) && !k.has_priority && k.to_ufrag.len == 1);
+	{
+		static const char *const bad[] = { ":aLoc", "bRem:", "noColon", ":" };
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			n = stun_req(b, bad[i], 1);
+			CHECK(!cap_stun_check(b, n, &k));
+		}
+	}
+	n = stun_req(b, "bRem:aLoc", 1);
+	b[1] = 0x11; /* an indication, not a request */
+	CHECK(!cap_stun_check(b, n, &k));
+	b[1] = 0x01;
+	b[4] ^= 1; /* the magic cookie */
+	CHECK(!cap_stun_check(b, n, &k));
+	b[4] ^= 1;
+	b[23] = 0xff; /* USERNAME's length past the datagram */
+	CHECK(!cap_stun_check(b, n, &k));
+	n = stun_req(b, "bRem:aLoc", 1);
+	b[3] += 4; /* a message length that is not the datagram's */
+	CHECK(!cap_stun_check(b, n, &k));
+	CHECK(!cap_stun_check(NULL, 0, &k) && !cap_stun_like(b, 0));
+	b[0] = 0x80; /* RTP */
+	CHECK(!cap_stun_like(b, n));
+}
+
+/* ICE connectivity checks (an audit of session 36's work): endpoints no SDP named (a
+ * peer-reflexive candidate, one past the twelve followed, a trickled one) are bound to the call
+ * whose two sides' a=ice-ufrag the check's USERNAME names, RTP or RTCP by its component; media
+ * between them is then the call's. A check naming unknown ufrags, or the ufrags of one side
+ * only, binds nothing; an endpoint another call claims is never taken; past
+ * CAP_CALL_MAX_LEARN they are counted; an ICE restart (new ufrags) drops them; STUN between
+ * bound endpoints is media_stun, not media_bad. */
+static void t_calls_stun(void)
+{
+	static const uint8_t P1[4] = { 10, 0, 0, 5 }, P2[4] = { 10, 0, 0, 6 },
+			     P3[4] = { 10, 0, 0, 7 };
+	uint8_t b[128];
+	size_t m, n, bound0;
+	start(NULL);
+	req("st", NULL, 1, "INVITE",
+	    sdp(4, "203.0.113.50", 40000, 0, "AAAA", "a=rtcp-mux\r\na=ice-ufrag:OffR\r\n"));
+	resp("st", "b", 1, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL, "a=rtcp-mux\r\na=ice-ufrag:AnsW\r\n"));
+	req("st", "b", 1, "ACK", NULL);
+	bound0 = cap_calls_bindings(calls);
+	CHECK(last_call[1] && last_call[1]->offer.n_ufrag == 1 &&
+	      last_call[1]->offer.media[0].ufrag_ix == 1 && bound0 == 2 + 2);
+	/* unknown ufrags, one side's only, the receiver's alone: nothing */
+	m = n_ev;
+	n = stun_req(b, "Nope:OffR", 1);
+	udp(4, P1, P2, 7000, 8000, b, n);
+	n = stun_req(b, "AnsW:Nope", 1);
+	udp(4, P1, P2, 7000, 8000, b, n);
+	n = stun_req(b, "AnsW:AnsW", 1);
+	udp(4, P1, P2, 7000, 8000, b, n);
+	CHECK(cap_calls_bindings(calls) == bound0 && st.media_ice_learned == 0 &&
+	      st.media_stun == 3 && count(m, CAP_EV_MEDIA) == 0);
+	/* the offerer checks the pair (its prflx 10.0.0.5:7000 -> the answerer's 10.0.0.6:8000):
+	 * both learned, RTP (component 1, muxed) */
+	n = stun_req(b, "AnsW:OffR", 1);
+	udp(4, P1, P2, 7000, 8000, b, n);
+	CHECK(st.media_ice_learned == 2 && cap_calls_bindings(calls) == bound0 + 2 &&
+	      last_call[1]->offer.n_learn == 1 && last_call[1]->answer.n_learn == 1 &&
+	      last_call[1]->offer.learn[0].port == 7000);
+	rtp(4, P1, P2, 7000, 8000, 0, 1, 0x1111);
+	rtp(4, P2, P1, 8000, 7000, 0, 1, 0x2222);
+	rtcp(4, P1, P2, 7000, 8000, 200, 0x1111); /* muxed */
+	CHECK(count(m, CAP_EV_MEDIA) == 3 && ev[n_ev - 3].call == 1 &&
+	      ev[n_ev - 3].media.dir == CAP_DIR_TO_ANSWERER &&
+	      ev[n_ev - 2].media.dir == CAP_DIR_TO_OFFERER && ev[n_ev - 1].media.rtcp);
+	/* the answerer's own check back, and consent freshness: STUN between bound endpoints */
+	n = stun_req(b, "OffR:AnsW", 1);
+	udp(4, P2, P1, 8000, 7000, b, n);
+	CHECK(st.media_stun == 5 && st.media_bad == 0 && st.media_ice_learned == 2);
+	/* a check to an endpoint another call's SDP claims: that claim is not taken (the
+	 * check is that call's STUN, nothing learned) */
+	req("other", NULL, 1, "INVITE", sdp(4, "10.0.0.7", 9000, 0, NULL, "a=rtcp-mux\r\n"));
+	n = stun_req(b, "AnsW:OffR", 2);
+	udp(4, P1, P3, 7001, 9000, b, n);
+	CHECK(st.media_ice_learned == 2 && last_call[2] && last_call[1]->answer.n_learn == 1);
+	m = n_ev;
+	rtp(4, P1, P3, 7001, 9000, 0, 1, 0x3333);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 2);
+	/* past CAP_CALL_MAX_LEARN a side: counted */
+	for (uint16_t i = 0; i < 4; i++) {
+		n = stun_req(b, "AnsW:OffR", 1);
+		udp(4, P1, P2, (uint16_t)(7100 + i), (uint16_t)(8100 + i), b, n);
+	}
+	CHECK(last_call[1]->offer.n_learn == CAP_CALL_MAX_LEARN &&
+	      last_call[1]->answer.n_learn == CAP_CALL_MAX_LEARN && st.media_ice_learn_over > 0);
+	/* an ICE restart (a re-INVITE with new ufrags): the learned endpoints go */
+	req("st", "b", 2, "INVITE",
+	    sdp(4, "203.0.113.50", 40000, 0, "AAAA", "a=rtcp-mux\r\na=ice-ufrag:OffX\r\n"));
+	resp("st", "b", 2, "INVITE", 200,
+	     sdp(4, "198.51.100.60", 3000, 0, NULL, "a=rtcp-mux\r\na=ice-ufrag:AnsX\r\n"));
+	CHECK(last_call[1]->offer.n_learn == 0 && last_call[1]->answer.n_learn == 0);
+	m = n_ev;
+	n = st.media_unbound;
+	rtp(4, P1, P2, 7000, 8000, 0, 2, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 0 && st.media_unbound == n + 1);
+	finish_calls();
+}
+
 /* RFC 5761 s5.1.1 (an audit): RTCP shares the RTP port only when both sides say a=rtcp-mux.
  * An offer with mux answered without: the offerer's RTCP port (port + 1, or the a=rtcp one)
  * is bound after all, and unbound again when a re-INVITE's answer takes mux up; JSEP's
@@ -2475,6 +2622,8 @@ static void t_calls_ice(void)
 const struct lim_suite t_calls_suites[] = {
 	{ "calls_ice", t_calls_ice },
 	{ "calls_mux", t_calls_mux },
+	{ "stun_parse", t_stun_parse },
+	{ "calls_stun", t_calls_stun },
 	{ "calls_csum", t_calls_csum },
 	{ "calls_udp", t_calls_udp },
 	{ "calls_bye_checked", t_calls_bye_checked },

@@ -809,8 +809,10 @@ static void t_disp_ice(void)
 				   "a=rtcp:4001 IN IP4 203.0.113.6\r\n"
 				   "a=candidate:1 1 UDP 2130706431 192.0.2.1 6000 typ host\r\n"
 				   "a=candidate:1 2 UDP 2130706430 192.0.2.1 6001 typ host\r\n"
-				   "a=candidate:2 1 UDP 1 203.0.113.5 4000 typ relay\r\n";
-	static const uint8_t R6[4] = { 203, 0, 113, 6 };
+				   "a=candidate:2 1 UDP 1 203.0.113.5 4000 typ relay\r\n"
+				   "a=ice-ufrag:OffR\r\n";
+	static const uint8_t R6[4] = { 203, 0, 113, 6 }, P1[4] = { 10, 0, 0, 5 },
+			     P2[4] = { 10, 0, 0, 6 };
 	char m[2000], cid2[64];
 	struct cap_disp *d = dnew(7, NULL);
 	int l;
@@ -826,8 +828,9 @@ static void t_disp_ice(void)
 	CHECK(l > 0 && (size_t)l < sizeof m);
 	udp(d, A, B, 5060, 5060, m, (size_t)l);
 	w1 = got.u[got.n - 1].worker;
-	/* c= and m=, a=rtcp's address, two candidates (the relay one is c= and m= again) */
-	CHECK(cap_disp_endpoints(d) == 4);
+	/* c= and m=, a=rtcp's address, two candidates (the relay one is c= and m= again), the
+	 * ufrag's pseudo endpoint */
+	CHECK(cap_disp_endpoints(d) == 5);
 	{
 		size_t n0 = got.n;
 		udp(d, B, A, 7000, 6000, rtp, sizeof rtp);  /* to the host candidate */
@@ -836,6 +839,26 @@ static void t_disp_ice(void)
 		CHECK(got.n == n0 + 3 && dst.media_unbound == 0);
 		for (size_t i = n0; i < got.n; i++)
 			CHECK(got.u[i].worker == w1);
+	}
+	{
+		/* an ICE check between endpoints nobody named, to the ufrag of this SDP: to the
+		 * call's worker, and its two endpoints with it (the media the agents send there
+		 * next); one to another ufrag: unbound, dropped */
+		static const uint8_t chk[] = { 0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42,
+					       1,    2,    3,    4,    5,    6,    7,    8,
+					       9,    10,   11,   12,   0x00, 0x06, 0x00, 0x08,
+					       'O',  'f',  'f',  'R',  ':',  'A',  'n',  's' };
+		uint8_t bad[sizeof chk];
+		size_t n0 = got.n, u0 = dst.media_unbound;
+		memcpy(bad, chk, sizeof bad);
+		bad[24] = 'X';
+		udp(d, P2, P1, 8000, 7000, bad, sizeof bad);
+		CHECK(got.n == n0 && dst.media_unbound == u0 + 1);
+		udp(d, P2, P1, 8000, 7000, chk, sizeof chk);
+		CHECK(got.n == n0 + 1 && got.u[n0].worker == w1 && cap_disp_endpoints(d) == 7);
+		udp(d, P1, P2, 7000, 8000, rtp, sizeof rtp);
+		udp(d, P2, P1, 8000, 7000, rtp, sizeof rtp);
+		CHECK(got.n == n0 + 3 && got.u[n0 + 1].worker == w1 && got.u[n0 + 2].worker == w1);
 	}
 	cap_disp_free(d);
 }

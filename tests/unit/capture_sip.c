@@ -423,6 +423,16 @@ static void t_hostile_sdp(void)
 	      s->conn.family == 0);
 	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 224.2.1.1/127/3\r\n"), s) == LIM_OK &&
 	      s->conn.family == 4 && s->conn.a[0] == 224);
+	/* a=ice-ufrag (RFC 8839 s5.4): the line's, else the session's; 4..256 ice-chars */
+	CHECK(cap_sdp_parse(S("v=0\r\na=ice-ufrag:Sess\r\nm=audio 5000 RTP/AVP 0\r\n"
+			      "m=video 5002 RTP/AVP 96\r\na=ice-ufrag:Li+/ne\r\n"
+			      "m=audio 5004 RTP/AVP 0\r\na=ice-ufrag:abc\r\n"
+			      "m=audio 5006 RTP/AVP 0\r\na=ice-ufrag:ab-cd\r\n"),
+			    s) == LIM_OK &&
+	      s->n_media == 4 && cap_str_eq(s->media[0].ice_ufrag, "Sess") &&
+	      cap_str_eq(s->media[1].ice_ufrag, "Li+/ne") &&
+	      cap_str_eq(s->media[2].ice_ufrag, "Sess") &&
+	      cap_str_eq(s->media[3].ice_ufrag, "Sess"));
 	/* a line's own c= overrides the session's, an FQDN too (RFC 8866 s5.7): no address,
 	 * not the session's; a line without one takes the session's */
 	CHECK(cap_sdp_parse(S("v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 5000 RTP/AVP 0\r\n"
