@@ -72,6 +72,7 @@ struct ho_wav {
 	bool started;
 	uint32_t seg_ts;    /* RTP timestamp of the current segment's first sample */
 	uint64_t seg_start; /* its sample index in the file */
+	uint64_t seg_cap;   /* its first packet's capture time, in samples after t0_ns */
 	uint64_t end;       /* samples in the file (furthest written + 1) */
 	uint64_t t0_ns;     /* capture time of the first packet (sample 0) */
 	/* The window: samples [win_base, win_base + WAV_WIN) live in win (2 octets each, the
@@ -1280,22 +1281,28 @@ enum lim_err ho_wav_write(struct ho_wav *w, uint32_t rtp_ts, uint64_t ts_ns, con
 		w->started = true;
 		w->seg_ts = rtp_ts;
 		w->seg_start = 0;
+		w->seg_cap = 0;
 		w->t0_ns = ts_ns;
 		w->st.segments = 1;
 	}
-	/* signed distance modulo 2^32 from the segment's origin */
-	pos = (int64_t)w->seg_start + (int64_t)(int32_t)(rtp_ts - w->seg_ts);
-	if (pos > (int64_t)(w->end + HO_WAV_JUMP_FWD) ||
-	    pos + (int64_t)HO_WAV_JUMP_BACK < (int64_t)w->end) {
-		/* where the capture time puts it, never before the end */
-		uint64_t at =
-			ts_ns > w->t0_ns ? (ts_ns - w->t0_ns) / (1000000000u / HO_WAV_RATE) : 0;
+	/* where the capture time puts it, in samples after the first packet */
+	uint64_t cpos = ts_ns > w->t0_ns ? (ts_ns - w->t0_ns) / (1000000000u / HO_WAV_RATE) : 0;
+	/* signed distance modulo 2^32 from the segment's origin, and how far that is from the
+	 * capture time's */
+	int64_t dts = (int64_t)(int32_t)(rtp_ts - w->seg_ts);
+	int64_t skew = dts - ((int64_t)cpos - (int64_t)w->seg_cap);
+	pos = (int64_t)w->seg_start + dts;
+	if (skew > (int64_t)HO_WAV_JUMP_BACK || skew < -(int64_t)HO_WAV_JUMP_BACK) {
+		/* the timestamp disagrees with the capture time: a new segment where the capture
+		 * time puts it, never before the end */
+		uint64_t at = cpos;
 		if (at < w->end)
 			at = w->end;
 		if (at > HO_WAV_MAX_SAMPLES)
 			at = HO_WAV_MAX_SAMPLES; /* (the packet is then refused below) */
 		w->seg_start = at;
 		w->seg_ts = rtp_ts;
+		w->seg_cap = cpos;
 		w->st.segments++;
 		pos = (int64_t)at;
 	}

@@ -64,8 +64,9 @@
 #define HO_BUNDLE_INCOMPLETE_MAX 511u         /* "incomplete" octets ho_verify_info keeps */
 #define HO_WAV_RATE              8000u
 #define HO_WAV_MAX_SAMPLES       (4u * 3600u * HO_WAV_RATE) /* 4 h of audio per WAV */
-#define HO_WAV_JUMP_FWD          (60u * HO_WAV_RATE) /* samples: a longer gap starts a segment */
-#define HO_WAV_JUMP_BACK         (2u * HO_WAV_RATE)  /* samples: an older packet starts one */
+#define HO_WAV_JUMP_FWD          (60u * HO_WAV_RATE)        /* samples (tests: a gap of a minute) */
+/* samples: a timestamp this far from its capture time's place starts a segment */
+#define HO_WAV_JUMP_BACK (2u * HO_WAV_RATE)
 
 struct ho_bundle;
 struct ho_bfile;
@@ -147,15 +148,17 @@ enum lim_err ho_ccw_close(struct ho_ccw *w) LIM_WUR;
  * Placement by RTP timestamp (one sample per payload octet, RFC 3551 s4.5.14): the first
  * packet's timestamp is sample 0 of segment 1; a packet lands at (timestamp - segment's first
  * timestamp), modulo 2^32 as a signed distance, so gaps (lost packets) read as silence (zeros)
- * and late (reordered) packets are written at their place. A packet starting more than
- * HO_WAV_JUMP_FWD samples after the furthest sample written so far, or more than
- * HO_WAV_JUMP_BACK before it, starts a new segment (timestamp reset or jump, a B2BUA's new
- * base): its timestamp becomes that segment's origin, placed where its capture time says -
- * ts_ns less the first packet's, at 8000 samples a second - or at the end of the file when
- * that is later (a capture clock that stepped back). So a pause the timestamps do not tell
- * (a hold whose packets' timestamps jumped) reads as silence as long as it was, and the audio
- * after it keeps its time; before, segments were put end to end, the audio after a 90 s pause
- * 90 s early. A packet
+ * and late (reordered) packets are written at their place. A packet whose timestamp disagrees
+ * with its capture time (ts_ns less the first packet's, at 8000 samples a second) by more than
+ * HO_WAV_JUMP_BACK samples, measured from its segment's first packet, starts a new segment
+ * (timestamp reset or jump, a B2BUA's new base, one packet's timestamp off): its timestamp
+ * becomes that segment's origin, placed where its capture time says, or at the end of the
+ * file when that is later (a capture clock that stepped back). So a pause the timestamps do
+ * not tell (a hold whose packets' timestamps jumped) reads as silence as long as it was, and
+ * the audio after it keeps its time; one packet's stray timestamp moves nothing after it, and
+ * timestamps that run ahead of the capture (sent so) cannot stretch the audio towards
+ * HO_WAV_MAX_SAMPLES (before, the test was against the furthest sample written: one packet
+ * stamped 50 s ahead put all later audio 50 s late). A packet
  * that would start before its segment's first sample (within HO_WAV_JUMP_BACK) is dropped and
  * counted (ho_wav_stats). Audio longer than HO_WAV_MAX_SAMPLES: LIM_E_LIMIT for that packet,
  * nothing written, not sticky (the file stays valid up to the cap). */

@@ -46,7 +46,7 @@ static void setup(void)
 /* the sample values the writer uses, read back from a WAV of all 256 octets */
 struct model {
 	int16_t *s;
-	uint64_t cap, end, seg_start, t0;
+	uint64_t cap, end, seg_start, t0, seg_cap;
 	uint32_t seg_ts;
 	int started;
 };
@@ -75,20 +75,24 @@ static int m_write(struct model *m, uint32_t ts, uint64_t t_ns, const uint8_t *p
 		m->started = 1;
 		m->seg_ts = ts;
 		m->seg_start = 0;
+		m->seg_cap = 0;
 		m->t0 = t_ns;
 	}
-	pos = (int64_t)m->seg_start + (int64_t)(int32_t)(ts - m->seg_ts);
-	if (pos > (int64_t)(m->end + HO_WAV_JUMP_FWD) ||
-	    pos + (int64_t)HO_WAV_JUMP_BACK < (int64_t)m->end) {
-		/* a new segment where the capture time puts it (8000 samples a second after
-		 * the first packet), never before the end */
-		uint64_t at = t_ns > m->t0 ? (t_ns - m->t0) * 8000 / 1000000000 : 0;
+	/* the capture time's position: 8000 samples a second after the first packet */
+	uint64_t cpos = t_ns > m->t0 ? (t_ns - m->t0) * 8000 / 1000000000 : 0;
+	int64_t d = (int64_t)(int32_t)(ts - m->seg_ts);
+	int64_t skew = d - ((int64_t)cpos - (int64_t)m->seg_cap);
+	pos = (int64_t)m->seg_start + d;
+	if (skew > (int64_t)HO_WAV_JUMP_BACK || skew < -(int64_t)HO_WAV_JUMP_BACK) {
+		/* a new segment where the capture time puts it, never before the end */
+		uint64_t at = cpos;
 		if (at < m->end)
 			at = m->end;
 		if (at > HO_WAV_MAX_SAMPLES)
 			at = HO_WAV_MAX_SAMPLES;
 		m->seg_start = at;
 		m->seg_ts = ts;
+		m->seg_cap = cpos;
 		pos = (int64_t)at;
 	}
 	if (pos < (int64_t)m->seg_start)

@@ -40,6 +40,9 @@ void t_bundle_wav(void);
 void t_bundle_verify(void);
 void t_bundle_args(void);
 void t_bundle_cli(void);
+/* the capture time (ns) of a packet at sample x of a WAV: 8000 samples a second */
+#define CT(x) ((uint64_t)(x)*125000u)
+
 static void digest_pieces(void);
 
 /* ITU-T G.711 decoded values of every code, generated with Python 3.12's audioop (an
@@ -437,8 +440,8 @@ void t_bundle_wav(void)
 	for (int i = 0; i < 256; i++)
 		p[i] = (uint8_t)i;
 	CHECK(ho_wav_write(a, 160, 0, p, 256) == LIM_OK); /* 320..575 */
-	/* exactly 60 s past the end: the same segment (sparse silence) */
-	CHECK(ho_wav_write(a, 576 - 160 + HO_WAV_JUMP_FWD, 0, p, 1) == LIM_OK);
+	/* 60 s past the end, the capture time 60 s on too: the same segment (sparse silence) */
+	CHECK(ho_wav_write(a, 576 - 160 + HO_WAV_JUMP_FWD, 60000000000ull, p, 1) == LIM_OK);
 	ho_wav_stats(a, &st);
 	CHECK(st.packets == 4 && st.segments == 1 && st.samples == 576 + HO_WAV_JUMP_FWD + 1);
 	CHECK(ho_wav_close(a) == LIM_OK);
@@ -465,6 +468,31 @@ void t_bundle_wav(void)
 		CHECK(ho_wav_write(hw, 7, t0, p, 160) == LIM_OK);
 		ho_wav_stats(hw, &st);
 		CHECK(st.packets == 201 && st.segments == 3 && st.samples == 752160);
+	}
+	/* one packet whose timestamp is off by 50 s, ahead or behind (a glitch, or sent so): it
+	 * and the audio after it keep their capture-time places (an audit: before, everything
+	 * after came 50 s later, a 30 s stream, the outlier and 10 s more made 90 s); a stream
+	 * whose every timestamp jumps 59 s (sent so) stays as long as it was captured (before, it
+	 * filled the 4-hour cap in seconds) */
+	for (int way = -1; way <= 2; way++) {
+		const uint64_t t0 = 1700000000ull * 1000000000ull, ms = 1000000ull;
+		struct ho_wav *ow = NULL;
+		char name[32];
+		snprintf(name, sizeof name, "x/o%d.wav", way + 1);
+		CHECK(ho_bundle_wav(b, name, 0, &ow) == LIM_OK);
+		memset(p, 0x50, 160);
+		for (uint32_t i = 0; i < 2000; i++) {
+			uint32_t ts = way == 2 ? 472000u * i : 1000u + 160u * i;
+			if (i == 1500 && way != 2)
+				ts += (uint32_t)(way * 400000);
+			CHECK(ho_wav_write(ow, ts, t0 + 20 * ms * i, p, 160) == LIM_OK);
+		}
+		ho_wav_stats(ow, &st);
+		CHECK(st.packets == 2000 && st.samples == 320000 &&
+		      st.segments == (way == 0   ? 1u
+				      : way == 2 ? 2000u
+						 : 3u));
+		CHECK(ho_wav_close(ow) == LIM_OK);
 	}
 
 	CHECK(ho_bundle_close(b, "t", NULL, key) == LIM_OK);
@@ -538,15 +566,21 @@ void t_bundle_wav(void)
 		CHECK(ho_bundle_open(d2, &b2) == LIM_OK);
 		CHECK(ho_bundle_wav(b2, "c.wav", 8, &c) == LIM_OK);
 		memset(p, 0xd5, 160);
-		while (n < 1000 && (e = ho_wav_write(c, ts, 0, p, 160)) == LIM_OK) {
+		/* (each packet's capture time agreeing with its timestamp: one segment) */
+		while (n < 1000 &&
+		       (e = ho_wav_write(c, ts, (uint64_t)ts * 125000u, p, 160)) == LIM_OK) {
 			ts += 59 * 8000;
 			n++;
 		}
 		CHECK(e == LIM_E_LIMIT && n == (int)((HO_WAV_MAX_SAMPLES - 160) / (59 * 8000)) + 1);
 		ho_wav_stats(c, &st);
 		CHECK(st.segments == 1 && st.dropped == 1 && st.samples <= HO_WAV_MAX_SAMPLES);
-		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 160, 0, p, 160) == LIM_OK);
-		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 159, 0, p, 160) == LIM_E_LIMIT);
+		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 160,
+				   (uint64_t)(HO_WAV_MAX_SAMPLES - 160) * 125000u, p,
+				   160) == LIM_OK);
+		CHECK(ho_wav_write(c, HO_WAV_MAX_SAMPLES - 159,
+				   (uint64_t)(HO_WAV_MAX_SAMPLES - 159) * 125000u, p,
+				   160) == LIM_E_LIMIT);
 		ho_wav_stats(c, &st);
 		CHECK(st.samples == HO_WAV_MAX_SAMPLES && st.segments == 1);
 		ho_bundle_abort(b2);
@@ -685,49 +719,52 @@ static void buf_wav(const char *root, const char *key)
 		if (k == 125 || k == 152 || k == 200)
 			continue;
 		ref_put(&r, 160u * k, 160, p, k);
-		CHECK(ho_wav_write(w, 1000 + 160u * k, 0, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 160u * k, CT(160u * k), p, 160) == LIM_OK);
 		npk++;
 		if (k == 210) {
 			static const unsigned late[] = { 125, 152, 200 };
 			for (size_t j = 0; j < 3; j++) {
 				ref_put(&r, 160u * late[j], 160, p, late[j]);
-				CHECK(ho_wav_write(w, 1000 + 160u * late[j], 0, p, 160) == LIM_OK);
+				CHECK(ho_wav_write(w, 1000 + 160u * late[j], CT(160u * late[j]), p,
+						   160) == LIM_OK);
 				npk++;
 			}
 		}
 	}
 	/* a late packet over packets 160..161 (inside the window): overwrites in place */
 	ref_put(&r, 25600, 320, p, 1000);
-	CHECK(ho_wav_write(w, 1000 + 25600, 0, p, 320) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 25600, CT(25600), p, 320) == LIM_OK);
 	npk++;
 	/* one packet of 30000 samples over the last 1600 in the window (40000..69999: it wins),
 	 * then 20 ms packets again after a gap, then a late 160 over the large packet (before the
 	 * window, which restarted after it) */
 	ref_put(&r, 40000, 30000, p, 2000);
-	CHECK(ho_wav_write(w, 1000 + 40000, 0, p, 30000) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 40000, CT(40000), p, 30000) == LIM_OK);
 	npk++;
 	for (k = 0; k < 10; k++) {
 		ref_put(&r, 71600 + 160u * k, 160, p, 3000 + k);
-		CHECK(ho_wav_write(w, 1000 + 71600 + 160u * k, 0, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 71600 + 160u * k, CT(71600 + 160u * k), p, 160) ==
+		      LIM_OK);
 		npk++;
 	}
 	ref_put(&r, 68000, 160, p, 4000);
-	CHECK(ho_wav_write(w, 1000 + 68000, 0, p, 160) == LIM_OK);
+	CHECK(ho_wav_write(w, 1000 + 68000, CT(68000), p, 160) == LIM_OK);
 	npk++;
 	/* a 50000-sample gap (silence, longer than the window), then more packets */
 	for (k = 0; k < 30; k++) {
 		ref_put(&r, 123200 + 160u * k, 160, p, 5000 + k);
-		CHECK(ho_wav_write(w, 1000 + 123200 + 160u * k, 0, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 1000 + 123200 + 160u * k, CT(123200 + 160u * k), p, 160) ==
+		      LIM_OK);
 		npk++;
 	}
 	/* a timestamp reset: a new segment at the end (128000) */
 	for (k = 0; k < 40; k++) {
 		ref_put(&r, 128000 + 160u * k, 160, p, 6000 + k);
-		CHECK(ho_wav_write(w, 77 + 160u * k, 0, p, 160) == LIM_OK);
+		CHECK(ho_wav_write(w, 77 + 160u * k, CT(128000 + 160u * k), p, 160) == LIM_OK);
 		npk++;
 	}
 	/* a late packet before the new segment's start: dropped, as without buffering */
-	CHECK(ho_wav_write(w, 77u - 160u, 0, p, 160) == LIM_OK);
+	CHECK(ho_wav_write(w, 77u - 160u, CT(128000 - 160), p, 160) == LIM_OK);
 	ho_wav_stats(w, &st);
 	CHECK(st.packets == npk && st.dropped == 1 && st.segments == 2 && st.samples == r.n);
 	/* the same audio written in order, in 20 ms packets */
@@ -744,7 +781,7 @@ static void buf_wav(const char *root, const char *key)
 			p[i] = (uint8_t)c;
 			ro.s[pos + i] = r.s[pos + i];
 		}
-		CHECK(ho_wav_write(o, 5 + (uint32_t)pos, 0, p, len) == LIM_OK);
+		CHECK(ho_wav_write(o, 5 + (uint32_t)pos, CT(pos), p, len) == LIM_OK);
 	}
 	ro.n = r.n;
 	CHECK(ho_wav_close(w) == LIM_OK);
