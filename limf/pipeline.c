@@ -1255,6 +1255,8 @@ static void km_t_offset(struct km_rec *km, const struct mikey_msg *m, uint64_t c
 			      (int64_t)((carried_ns ? carried_ns : km->ts_ns) / 1000000000u);
 }
 
+static void km_finish(struct km_rec *k);
+
 static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 {
 	struct km_rec *k;
@@ -1274,6 +1276,13 @@ static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 		memmove(&pc->km[i], &pc->km[i + 1], (pc->n_km - i - 1) * sizeof pc->km[0]);
 		pc->n_km--;
 		pc->km_not_listed++;
+		/* the records moved: their views point into their own storage (km_finish), and
+		 * a LIID's audit progress is an index into the table */
+		for (size_t j = i; j < pc->n_km; j++)
+			km_finish(&pc->km[j]);
+		for (size_t l = 0; l < pc->n_liids; l++)
+			if (pc->liid[l].km_audited > i)
+				pc->liid[l].km_audited--;
 	}
 	pc->km_made++;
 	k = &pc->km[pc->n_km++];
@@ -2805,7 +2814,9 @@ static bool ssrc_proven(const struct ssrc_bind *b)
  * LIMF_CALL_MAX_STREAMS are taken, the least recently seen slot that never authenticated is
  * taken back (counted in the call's streams/packets_unauthenticated): otherwise 16 junk SSRCs
  * sent to the call's ports would leave no slot for the target's real streams, which start,
- * change SSRC or join late after them. NULL only when every slot has authenticated. */
+ * change SSRC or join late after them. With none such, the least recently seen slot idle for
+ * SSRC_IDLE packets of the call is taken (its stream kept for the summary). NULL when every
+ * slot has authenticated and none is idle. */
 static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
 {
 	struct ssrc_bind *b = NULL;
@@ -4007,7 +4018,8 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		/* no LIID had content: the keys now, from the I_MESSAGEs the call carries
 		 * (do_keys audits them under these LIIDs, the only ones with content); their
 		 * records go to these LIIDs alone */
-		size_t k0 = pc->n_km;
+		size_t k0;
+		uint64_t made0 = pc->km_made;
 		pc->cc = true;
 		pc->late_keys = true;
 		if (pc->group[0])
@@ -4020,6 +4032,12 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			on_imsg(p, pc, call, false, ts_ns, true);
 		if (call->answer.imsg)
 			on_imsg(p, pc, call, true, ts_ns, true);
+		/* this attempt's records: the last ones (km_new may have dropped older ones for
+		 * room, which moves the earlier records down) */
+		k0 = pc->n_km -
+		     (size_t)(pc->km_made - made0 < pc->n_km ? pc->km_made - made0 : pc->n_km);
+		if (n_km > k0)
+			n_km = k0;
 		if (!pc->group[0] && pc->n_ks == 0 && (call->offer.imsg || call->answer.imsg)) {
 			/* no keys (their audit row, the KMS or the table failed: said where it
 			 * failed): IRI only for these LIIDs for now, tried again later; this
