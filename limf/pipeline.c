@@ -2451,6 +2451,23 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct party_s
 			 gf.gmk_id);
 		goto out;
 	}
+	{
+		/* an SRTP policy limf does not decrypt: said, and not audited as a use (not the
+		 * default profile instead: its sessions would fail on every packet, unexplained) */
+		struct mikey_srtp_key sk[MIKEY_MAX_KEYS];
+		size_t nk = 0;
+		enum lim_err ek =
+			mikey_srtp_keys(m, gf.gmk, gf.gmk_len, MIKEY_SRTP_DEF_MCX_GMK, sk, &nk);
+		mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
+		if (ek == LIM_E_UNSUPP) {
+			km_outcome(km, "unwrap-failed");
+			snprintf(km->detail, sizeof km->detail,
+				 "GMK %08" PRIx32 ": its SRTP policy has no integrity or is not "
+				 "one limf decrypts: not used",
+				 gf.gmk_id);
+			goto out;
+		}
+	}
 	snprintf(detail, sizeof detail,
 		 "gmk-id=%08" PRIx32 " guk-id=%08" PRIx32 " group=%s member=%s period=%" PRIu64
 		 " signature=valid",
@@ -2481,17 +2498,6 @@ static void gmk_keys(struct limf_pipe *p, struct pcall *pc, const struct party_s
 					      .group = group };
 		enum lim_err ek =
 			mikey_srtp_keys(m, gf.gmk, gf.gmk_len, MIKEY_SRTP_DEF_MCX_GMK, sk, &nk);
-		if (ek == LIM_E_UNSUPP) {
-			/* (not the default profile instead: its sessions would fail on every
-			 * packet, unexplained) */
-			mikey_srtp_keys_wipe(sk, MIKEY_MAX_KEYS);
-			km_outcome(km, "unwrap-failed");
-			snprintf(km->detail, sizeof km->detail,
-				 "GMK %08" PRIx32 ": its SRTP policy has no integrity or is not "
-				 "one limf decrypts: not used",
-				 gf.gmk_id);
-			goto out;
-		}
 		if (ek == LIM_OK && nk > 0 && srtp_profile(&sk[0], &gk.profile))
 			gk.rcc_mode = sk[0].auth_alg >= 2 && sk[0].auth_alg <= 4
 					      ? sk[0].auth_alg - 1u
@@ -3145,11 +3151,22 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		 * the group could be), then all of them are tried */
 		if (!mikey_group_which(p->g->t, p->buf, len, false, ev->ts_ns, pc->group, &gmk_id))
 			e = LIM_E_AUTH; /* no GMK of this call's group: not its media */
-		else if (pass <= GMK_AUDITED_MAX &&
+		else if (pass <= GMK_AUDITED_MAX && pc->n_gmk_audited < GMK_AUDITED_MAX &&
 			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
 					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id))
 			audit = true;
-		else
+		else if (pc->n_gmk_audited == GMK_AUDITED_MAX && !pc->said_gmk_full &&
+			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
+					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id)) {
+			/* (said once; the GMKs audited are still tried) */
+			pc->said_gmk_full = true;
+			lim_warn("group call of %s: more than %d GMKs in use: the media of a "
+				 "further one is not decrypted",
+				 pc->group, GMK_AUDITED_MAX);
+			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
+						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
+						       &who);
+		} else
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
 						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
 						       &who);
@@ -3164,12 +3181,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		pthread_mutex_unlock(&p->g->mu);
 		if (!audit)
 			break;
-		if (pc->n_gmk_audited == GMK_AUDITED_MAX) {
-			if (!pc->said_gmk_full)
-				lim_warn("group call of %s: more than %d GMKs in use: the media "
-					 "of a further one is not decrypted",
-					 pc->group, GMK_AUDITED_MAX);
-			pc->said_gmk_full = true;
+		if (pc->n_gmk_audited == GMK_AUDITED_MAX) { /* (cannot: which_new not asked then) */
 			pc->media_undecrypted++;
 			return;
 		}
