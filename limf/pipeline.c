@@ -65,6 +65,9 @@ struct keyset {
 	size_t n;
 	struct lim_srtp *s[MIKEY_MAX_KEYS];
 	bool proven; /* a packet of the call authenticated under it */
+	/* SHA-256 of its keys (master key, salt, MKI, SSRC and ROC of each crypto session):
+	 * the same keys again are this set, not a new one (keyset_add) */
+	uint8_t id[32];
 };
 
 /* A media SSRC of the call and the session that authenticated it. */
@@ -1483,6 +1486,53 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 	struct keyset ks;
 	enum lim_err e = LIM_OK;
 	memset(&ks, 0, sizeof ks);
+	{
+		/* the same keys as a set the call has (an I_MESSAGE sent again in a re-INVITE,
+		 * or one of an earlier offer/answer replayed, A B A): that set, made the newest,
+		 * not a second one. A second set's sessions would start with empty replay
+		 * windows, so packets the first had already authenticated (replayed, anyone can
+		 * send them) would authenticate again under it and be handed over twice */
+		uint8_t buf[MIKEY_MAX_KEYS *
+			    (sizeof keys[0].key + sizeof keys[0].salt + sizeof keys[0].mki + 13)];
+		size_t bl = 0;
+		for (size_t i = 0; i < n && i < MIKEY_MAX_KEYS; i++) {
+			buf[bl++] = keys[i].key_len;
+			memcpy(buf + bl, keys[i].key, keys[i].key_len);
+			bl += keys[i].key_len;
+			buf[bl++] = keys[i].salt_len;
+			memcpy(buf + bl, keys[i].salt, keys[i].salt_len);
+			bl += keys[i].salt_len;
+			buf[bl++] = keys[i].mki_len;
+			memcpy(buf + bl, keys[i].mki, keys[i].mki_len);
+			bl += keys[i].mki_len;
+			memcpy(buf + bl, &keys[i].ssrc, 4);
+			memcpy(buf + bl + 4, &keys[i].roc, 4);
+			buf[bl + 8] = keys[i].has_ssrc;
+			buf[bl + 9] = keys[i].auth_alg;
+			bl += 10;
+		}
+		SHA256(buf, bl, ks.id);
+		lim_wipe(buf, sizeof buf);
+		for (size_t j = 0; j < pc->n_ks; j++) {
+			struct keyset same;
+			if (memcmp(pc->ks[j].id, ks.id, sizeof ks.id) != 0)
+				continue;
+			same = pc->ks[j];
+			memmove(&pc->ks[1], &pc->ks[0], j * sizeof pc->ks[0]);
+			pc->ks[0] = same;
+			lim_wipe(&same, sizeof same);
+			for (size_t i = 0; i < pc->n_ssrc; i++) {
+				int *set = &pc->ssrc[i].set;
+				if (*set == (int)j)
+					*set = 0;
+				else if (*set >= 0 && *set < (int)j)
+					(*set)++;
+			}
+			lim_wipe(&ks, sizeof ks);
+			pc->ks_gen++;
+			return LIM_OK;
+		}
+	}
 	for (size_t i = 0; i < n && e == LIM_OK; i++) {
 		enum lim_srtp_profile pr;
 		struct lim_srtp *s = NULL;

@@ -9,6 +9,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
                   call's offer media endpoint to its answer endpoint
   ssrcjunk N      the same with one SSRC
+  replayold N     copies of the offerer's first N RTP packets (a replay of media the call
+                  had: anyone on the path can send them again)
   ssrcforge N     the same with the SSRC of the offerer's first RTP packet after AFTER (junk in
                   the target's own stream: anyone on the path reads its SSRC)
   carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
@@ -166,7 +168,11 @@ def main():
     invite = next(u for f, u in sip if u and u[4].startswith(b"INVITE ") and b"m=audio" in u[4])
     answer = next(u for f, u in sip if u and u[4].startswith(b"SIP/2.0 200 ") and b"m=audio" in u[4])
     extra = []
-    if kind == "iceprflx":
+    if kind == "replayold":
+        (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
+        extra = [f[2] for f, u in sip if u and u[0] == oa and u[2] == op and u[1] == aa
+                 and len(u[4]) >= 12 and u[4][0] >> 6 == 2][:int(arg)]
+    elif kind == "iceprflx":
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
         after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4] is answer[4])
         for src, dst, sp, dp, user in ((oa, aa, op, ap, b"AnsW:OffR"),

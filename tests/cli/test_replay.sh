@@ -508,6 +508,15 @@ expect 0 inject-bl python3 "$here/pcap_inject.py" "$tmp/bl.pcap" "$tmp/bbl.pcap"
 replay bbl g "$tmp/bbl.pcap"
 sumcheck bbl "j['summary']['decrypted']==900 and j['summary']['calls_intercepted']==1"
 check bbl "E$sfx" bl targets
+# a re-INVITE after the re-key carrying the call's first I_MESSAGE again (A B A: valid, and
+# public), then 20 of the first keys' packets sent again: the same keys are the same key set
+# (moved to the newest), whose replay window refuses them; before, a second set of them with
+# an empty window decrypted the 20 and handed them over a second time
+expect 0 inject-aba python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/aba0.pcap" t+3 rekeys \
+	"$tmp/rk.pcap"
+expect 0 inject-aba2 python3 "$here/pcap_inject.py" "$tmp/aba0.pcap" "$tmp/aba.pcap" t+3 replayold 20
+replay aba g "$tmp/aba.pcap"
+sumcheck aba "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1"
 # ICE (RFC 8839): c= and m= name a TURN relay, and the media flows between the parties' host
 # candidates, re-key included: all of it decrypted, byte for byte, by one pipeline and by two
 # (whose dispatcher routes the candidates to the call's worker). Before, none of it was bound
