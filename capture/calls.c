@@ -1008,6 +1008,7 @@ static struct cap_call *call_fork(struct cap_calls *c, struct cap_call *x,
 	text_set(c, &f->to_tag, m->to.tag);
 	f->offer = x->offer;
 	f->offer.imsg = NULL;
+	f->offer.n_learn = 0; /* (learned by the dialog's own checks: not the fork's) */
 	for (size_t i = 0; i < f->offer.n_media; i++) {
 		f->offer.media[i].bound = false;
 		f->offer.media[i].packets = f->offer.media[i].rtcp = 0;
@@ -1814,22 +1815,32 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
 	return true;
 }
 
-/* Binds an endpoint a connectivity check named to line `line` of side `side` of call x, unless
- * a call claims it already (an SDP's claim is never taken: a forged check can add endpoints
- * to a call, not move another's), or the SDP has learned CAP_CALL_MAX_LEARN (counted). */
+/* Binds an endpoint a connectivity check named to line `line` of side `side` of call x, as
+ * one more claim on it (learn_check binds only endpoints no SDP claimed: several calls whose
+ * SDPs carry the same ufrags, a dialog forged with a target's, each claim, and media_owner
+ * chooses among them as among SDPs' claims; none is taken when the endpoint has BIND_OWNERS).
+ * An SDP side keeps CAP_CALL_MAX_LEARN: past that, its oldest learned endpoint goes (counted):
+ * checks of pairs that failed, or forged ones, do not keep the selected pair out for good, and
+ * a pair in use is learned again from its agents' consent checks (RFC 7675). */
 static void learn_ep(struct cap_calls *c, struct cap_call *x, uint8_t side, size_t line,
 		     uint8_t ver, const uint8_t *addr, uint16_t port, uint8_t component)
 {
 	struct cap_call_sdp *sd = side == SIDE_OFFER ? &x->offer : &x->answer;
 	struct cap_addr a;
+	const struct bind *b;
 	memset(&a, 0, sizeof a);
 	a.family = ver;
 	memcpy(a.a, addr, ver == 4 ? 4 : 16);
-	if (line >= sd->n_media || !sd->media[line].bound || bfind(c, a.family, a.a, port))
+	b = bfind(c, a.family, a.a, port);
+	if (line >= sd->n_media || !sd->media[line].bound || claims(b, x) ||
+	    (b && b->n >= BIND_OWNERS))
 		return;
 	if (sd->n_learn >= CAP_CALL_MAX_LEARN) {
+		const struct cap_call_learn *o = &sd->learn[0];
 		c->st->media_ice_learn_over++;
-		return;
+		bdel(c, x, &o->addr, o->port);
+		memmove(&sd->learn[0], &sd->learn[1], (sd->n_learn - 1) * sizeof sd->learn[0]);
+		sd->n_learn--;
 	}
 	if (!bset(c, x, side, line, &a, port,
 		  component == 2             ? CAP_EP_RTCP
@@ -1877,7 +1888,9 @@ static bool learn_check(struct cap_calls *c, const struct cap_pkt *p)
 			continue;
 		learn_ep(c, x, side, line, p->ip_ver, p->dst.a, p->dport, comp == 2 ? 2 : 1);
 		learn_ep(c, x, oside, oline, p->ip_ver, p->src.a, p->sport, comp == 2 ? 2 : 1);
-		break;
+		b = bfind(c, CAP_FAM_UFRAG, to, 0); /* (learn_ep may have made room: b again) */
+		if (!b || i > b->n)
+			break;
 	}
 	c->st->media_stun++;
 	return true;

@@ -354,9 +354,11 @@ struct cap_stats {
 	uint64_t media_cand_over;
 	/* ICE connectivity checks (STUN Binding requests, RFC 8445 s7.2.2) between endpoints no
 	 * call claims whose USERNAME names the ICE ufrags of a call's two sides: their endpoints
-	 * bound to the call (media_ice_learned, one per endpoint), or not, the call's SDP having
-	 * CAP_CALL_MAX_LEARN already (media_ice_learn_over); STUN to or from a bound endpoint
-	 * (checks, consent freshness) is counted media_stun, not media_bad */
+	 * bound to the call (media_ice_learned, one per endpoint and call), and older ones that
+	 * made room past CAP_CALL_MAX_LEARN a side (media_ice_learn_over); media_stun counts
+	 * STUN between bound endpoints (checks, consent freshness: not media_bad) and every
+	 * such check between endpoints no call claims, whether its ufrags were known or not
+	 * (not media_unbound) */
 	uint64_t media_ice_learned, media_ice_learn_over, media_stun;
 };
 

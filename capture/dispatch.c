@@ -28,7 +28,9 @@
 /* notes of one message: endpoints (c= and m= of each line, the SDP's candidates, its ICE
  * ufrags' pseudo endpoints) and a pin; of a connectivity check, its two endpoints */
 #define PEND_MAX (2 * CAP_CALL_MAX_MEDIA + CAP_CALL_MAX_CAND + CAP_CALL_MAX_UFRAG + 2)
-#define EP_SSRCS 4 /* SSRCs remembered per endpoint (struct ep rs) */
+/* ICE connectivity checks that register their endpoints, per second of capture time */
+#define CHECKS_PER_S 256
+#define EP_SSRCS     4 /* SSRCs remembered per endpoint (struct ep rs) */
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
@@ -104,6 +106,7 @@ struct cap_disp {
 	void *note_ctx;
 	/* the notes of the unit being routed, given to note_fn once it has been handed on */
 	struct cap_disp_note pend[PEND_MAX];
+	uint64_t chk_sec, chk_n; /* check_worker's registrations in capture second chk_sec */
 	size_t n_pend;
 	uint64_t route_tag; /* of the note whose endpoint or pin routed the unit */
 	uint64_t now;       /* the latest capture time this dispatcher has seen (its own clock) */
@@ -775,12 +778,29 @@ static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	uint32_t i;
 	unsigned w;
 	uint64_t pin_h, tag;
+	uint32_t j;
 	if (!cap_stun_check(p->payload.p, p->payload.len, &k))
+		return -1;
+	/* (at most CHECKS_PER_S a second of capture time register endpoints: a flood of checks
+	 * to known ufrags must not evict the routes of calls whose media has not begun) */
+	if (ts / 1000000000u != d->chk_sec) {
+		d->chk_sec = ts / 1000000000u;
+		d->chk_n = 0;
+	}
+	if (d->chk_n >= CHECKS_PER_S)
 		return -1;
 	cap_ufrag_id(k.to_ufrag, id);
 	i = find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
 	if (i == NIL)
 		return -1;
+	/* the sender's ufrag too, on the same worker: a check between the two sides of one call */
+	cap_ufrag_id(k.from_ufrag, id);
+	j = find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
+	if (j == NIL || d->ep[j].worker != d->ep[i].worker)
+		return -1;
+	d->chk_n++;
+	touch(d, i, ts, false);
+	touch(d, j, ts, false);
 	w = d->ep[i].worker;
 	pin_h = d->ep[i].pin_h;
 	tag = d->ep[i].tag;

@@ -1135,13 +1135,35 @@ static void t_calls_stun(void)
 	m = n_ev;
 	rtp(4, P1, P3, 7001, 9000, 0, 1, 0x3333);
 	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 2);
-	/* past CAP_CALL_MAX_LEARN a side: counted */
+	/* past CAP_CALL_MAX_LEARN a side, the oldest goes (counted): checks of failed or forged
+	 * pairs do not keep the selected one out; the newest pair is the call's */
 	for (uint16_t i = 0; i < 4; i++) {
 		n = stun_req(b, "AnsW:OffR", 1);
 		udp(4, P1, P2, (uint16_t)(7100 + i), (uint16_t)(8100 + i), b, n);
 	}
 	CHECK(last_call[1]->offer.n_learn == CAP_CALL_MAX_LEARN &&
-	      last_call[1]->answer.n_learn == CAP_CALL_MAX_LEARN && st.media_ice_learn_over > 0);
+	      last_call[1]->answer.n_learn == CAP_CALL_MAX_LEARN && st.media_ice_learn_over == 2 &&
+	      last_call[1]->offer.learn[0].port == 7100);
+	m = n_ev;
+	rtp(4, P1, P2, 7103, 8103, 0, 1, 0x1111);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1);
+	n = st.media_unbound;
+	rtp(4, P1, P2, 7000, 8000, 0, 3, 0x1111); /* the first pair: replaced */
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && st.media_unbound == n + 1);
+	/* a dialog forged with the call's ufrags (its SDPs copied): both calls learn a pair both
+	 * are checked on, and the media goes to the call whose claim is the newest, the older
+	 * dialog's (learned last), as with SDP claims (before, the newest dialog alone learned) */
+	req("forged", NULL, 1, "INVITE",
+	    sdp(4, "203.0.113.90", 40000, 0, NULL, "a=rtcp-mux\r\na=ice-ufrag:OffR\r\n"));
+	resp("forged", "b", 1, "INVITE", 200,
+	     sdp(4, "198.51.100.90", 3000, 0, NULL, "a=rtcp-mux\r\na=ice-ufrag:AnsW\r\n"));
+	n = stun_req(b, "AnsW:OffR", 1);
+	udp(4, P1, P2, 7200, 8200, b, n);
+	CHECK(last_call[3] && last_call[3]->offer.n_learn == 1 &&
+	      last_call[1]->offer.learn[CAP_CALL_MAX_LEARN - 1].port == 7200);
+	m = n_ev;
+	rtp(4, P1, P2, 7200, 8200, 0, 1, 0x7777);
+	CHECK(count(m, CAP_EV_MEDIA) == 1 && ev[m].call == 1);
 	/* an ICE restart (a re-INVITE with new ufrags): the learned endpoints go */
 	req("st", "b", 2, "INVITE",
 	    sdp(4, "203.0.113.50", 40000, 0, "AAAA", "a=rtcp-mux\r\na=ice-ufrag:OffX\r\n"));

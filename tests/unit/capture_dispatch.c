@@ -844,18 +844,35 @@ static void t_disp_ice(void)
 		/* an ICE check between endpoints nobody named, to the ufrag of this SDP: to the
 		 * call's worker, and its two endpoints with it (the media the agents send there
 		 * next); one to another ufrag: unbound, dropped */
-		static const uint8_t chk[] = { 0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42,
-					       1,    2,    3,    4,    5,    6,    7,    8,
-					       9,    10,   11,   12,   0x00, 0x06, 0x00, 0x08,
-					       'O',  'f',  'f',  'R',  ':',  'A',  'n',  's' };
+		static const uint8_t chk[] = { 0x00, 0x01, 0x00, 0x10, 0x21, 0x12, 0xa4, 0x42, 1,
+					       2,    3,    4,    5,    6,    7,    8,    9,    10,
+					       11,   12,   0x00, 0x06, 0x00, 0x09, 'O',  'f',  'f',
+					       'R',  ':',  'A',  'n',  's',  'W',  0,    0,    0 };
+		static const char ans[] =
+			"v=0\r\no=- 1 1 IN IP4 203.0.113.9\r\ns=-\r\n"
+			"c=IN IP4 203.0.113.9\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
+			"a=ice-ufrag:AnsW\r\n";
 		uint8_t bad[sizeof chk];
-		size_t n0 = got.n, u0 = dst.media_unbound;
+		size_t n0, u0 = dst.media_unbound;
 		memcpy(bad, chk, sizeof bad);
+		/* before the answer: the sender's ufrag unknown, not routed */
+		udp(d, P2, P1, 8000, 7000, chk, sizeof chk);
+		CHECK(dst.media_unbound == u0 + 1);
+		l = snprintf(m, sizeof m,
+			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKi\r\n"
+			     "From: <sip:a@example.org>;tag=f\r\nTo: <sip:b@example.org>;tag=t\r\n"
+			     "Call-ID: ice-1@example.org\r\nCSeq: 1 INVITE\r\n"
+			     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+			     strlen(ans), ans);
+		CHECK(l > 0 && (size_t)l < sizeof m);
+		udp(d, B, A, 5060, 5060, m, (size_t)l);
+		CHECK(cap_disp_endpoints(d) == 8); /* (its c= and m=, RTCP, its ufrag) */
+		n0 = got.n;
 		bad[24] = 'X';
 		udp(d, P2, P1, 8000, 7000, bad, sizeof bad);
-		CHECK(got.n == n0 && dst.media_unbound == u0 + 1);
+		CHECK(got.n == n0 && dst.media_unbound == u0 + 2);
 		udp(d, P2, P1, 8000, 7000, chk, sizeof chk);
-		CHECK(got.n == n0 + 1 && got.u[n0].worker == w1 && cap_disp_endpoints(d) == 7);
+		CHECK(got.n == n0 + 1 && got.u[n0].worker == w1 && cap_disp_endpoints(d) == 10);
 		udp(d, P1, P2, 7000, 8000, rtp, sizeof rtp);
 		udp(d, P2, P1, 8000, 7000, rtp, sizeof rtp);
 		CHECK(got.n == n0 + 3 && got.u[n0 + 1].worker == w1 && got.u[n0 + 2].worker == w1);
