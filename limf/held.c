@@ -139,6 +139,18 @@ static void copy(struct cur *c, const struct limf_held *in)
 				i < in->u.done.n_liids ? str(c, in->u.done.liids[i]) : NULL;
 		for (size_t i = 0; i < LIMF_CALL_MAX_IMSG; i++)
 			h.u.done.km[i] = i < in->u.done.n_km ? keymgmt(c, in->u.done.km[i]) : NULL;
+		/* (the streams whose slots went to later SSRCs: the call's memory, freed with
+		 * it, while the summary waits in a queue) */
+		if (in->u.done.n_old_streams && in->u.done.old_streams) {
+			size_t m = in->u.done.n_old_streams * sizeof *in->u.done.old_streams;
+			struct limf_call_stream *os = take(c, m, _Alignof(struct limf_call_stream));
+			if (os)
+				memcpy(os, in->u.done.old_streams, m);
+			h.u.done.old_streams = os;
+		} else {
+			h.u.done.old_streams = NULL;
+			h.u.done.n_old_streams = 0;
+		}
 		break;
 	case LIMF_HELD_CIN_END: break;
 	}

@@ -244,8 +244,20 @@ void t_held_copy(void)
 	in.u.done.streams[0].ssrc = 0x55;
 	in.u.done.streams[0].decrypted = 1000;
 	in.u.done.media_undecrypted = 4;
-	h = copy_of(&in, &n);
+	{
+		/* the streams whose slots went to later SSRCs: copied too (the call's memory is
+		 * freed while the summary waits; ASan found the queue reading it) */
+		static struct limf_call_stream old[3];
+		old[2].ssrc = 0x77;
+		old[2].decrypted = 9;
+		in.u.done.old_streams = old;
+		in.u.done.n_old_streams = 3;
+		h = copy_of(&in, &n);
+		old[2].ssrc = 0;
+	}
 	trash();
+	CHECK(h->u.done.n_old_streams == 3 && inside(h->u.done.old_streams, h, n) &&
+	      h->u.done.old_streams[2].ssrc == 0x77 && h->u.done.old_streams[2].decrypted == 9);
 	CHECK(h->u.done.cin == 5 && inside(h->u.done.call, h, n) && same_call(h->u.done.call));
 	CHECK(h->u.done.n_liids == 2 && strcmp(h->u.done.liids[0], "LIID-1") == 0 &&
 	      strcmp(h->u.done.liids[1], "lemf:court-1") == 0 && h->u.done.liids[2] == NULL);
