@@ -3194,7 +3194,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	 * audited first (invariant 2): till then nothing is decrypted with it */
 	for (int pass = 0;; pass++) {
 		uint32_t gmk_id = 0;
-		bool audit = false;
+		bool audit = false, full = false;
 		pthread_mutex_lock(&p->g->mu);
 		/* every GMK of the group the packet's MKIs name is audited before the first try
 		 * (mikey_group_which_new: not the first alone, which a decoy GMK distributed for
@@ -3205,17 +3205,16 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
 					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id))
 			audit = true;
-		else if (pc->n_gmk_audited == GMK_AUDITED_MAX && !pc->said_gmk_full &&
+		else if (pc->n_gmk_audited == GMK_AUDITED_MAX &&
 			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
 					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id)) {
-			/* (said once; the GMKs audited are still tried) */
-			pc->said_gmk_full = true;
-			lim_warn("group call of %s: more than %d GMKs in use: the media of a "
-				 "further one is not decrypted",
-				 pc->group, GMK_AUDITED_MAX);
+			/* a GMK past those the call audits: the audited ones are still tried (one of
+			 * them may be the packet's, beside a decoy); not decrypted by them, the
+			 * packet counts as media without a key, not as failed */
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
 						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
 						       &who);
+			full = e != LIM_OK;
 		} else
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
 						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
@@ -3229,6 +3228,16 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 			who.group = pc->group;
 		}
 		pthread_mutex_unlock(&p->g->mu);
+		if (full) {
+			if (!pc->said_gmk_full)
+				lim_warn("group call of %s: more than %d GMKs in use: the media of "
+					 "a "
+					 "further one is not decrypted",
+					 pc->group, GMK_AUDITED_MAX);
+			pc->said_gmk_full = true;
+			pc->media_undecrypted++;
+			return;
+		}
 		if (!audit)
 			break;
 		if (pc->n_gmk_audited == GMK_AUDITED_MAX) { /* (cannot: which_new not asked then) */
