@@ -3208,8 +3208,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		else if (pc->n_gmk_audited == GMK_AUDITED_MAX &&
 			 mikey_group_which_new(p->g->t, p->buf, len, false, ev->ts_ns, pc->group,
 					       pc->gmk_audited, pc->n_gmk_audited, &gmk_id)) {
-			/* a GMK past those the call audits: the audited ones are still tried (one of
-			 * them may be the packet's, beside a decoy); not decrypted by them, the
+			/* a GMK past those the call audits: the audited ones are still tried (one
+			 * of them may be the packet's, beside a decoy); not decrypted by them, the
 			 * packet counts as media without a key, not as failed */
 			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
 						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
