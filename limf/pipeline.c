@@ -4256,8 +4256,18 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			on_sip(p, pc, ev);
 		break;
 	case CAP_EV_MEDIA:
-		if (pc && pc->intercept && pc->cc)
+		if (pc && pc->intercept && pc->cc) {
 			on_media(p, pc, ev);
+		} else if (pc && pc->intercept && pc->group[0] && ev->media.rtcp) {
+			/* floor control (clear RTCP APP on the floor-control line) is IRI: a group
+			 * call intercepted with IRI only, or whose content stopped (drop_keys),
+			 * has its floor records too (before, only calls with content had them) */
+			const struct cap_call_sdp *sd =
+				ev->media.side == 0 ? &call->offer : &call->answer;
+			if (ev->media.stream < sd->n_media &&
+			    strcmp(sd->media[ev->media.stream].media, "audio") != 0)
+				on_floor(p, pc, ev);
+		}
 		break;
 	case CAP_EV_CALL_END:
 		if (pc)

@@ -242,6 +242,25 @@ talker = [c for c in calls if len(c["streams"]) > 16]
 assert talker and all(c.get("streams_not_listed", 0) == 0 for c in calls), [len(c["streams"]) for c in calls]
 print("ok")' "$tmp/ev-many"
 
+# ---- 3c. a warrant of scope iri on a member: no keys, no content, but the floor control of
+# the member's group calls (clear RTCP APP) is IRI: its floor records (before, only a call with
+# content had them)
+G fl 23 79
+LF=FL$sfx
+made+=("$LF")
+"$limf" warrant add --liid "$LF" --authority "Court $LF" --ref "REF-$LF" --country GB \
+	--from 2026-01-23T00:00:00Z --to 2026-01-23T23:59:59Z --scope iri --delivery "lemf:$LF" \
+	--target "$(truth "$tmp/fl.pcap.json" 'j["group"]["members"][1]["uri"]')" >/dev/null ||
+	bad "warrant add $LF"
+replay fl "$tmp/fl.pcap"
+sumcheck fl "j['summary']['decrypted']==0 and j['summary']['calls_intercepted']>=1"
+expect 0 fl-floor python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+fl = [r for r in recs if r["kind"] == "group" and r["group"]["event"].startswith("floor-")]
+assert fl and all(r["group"]["authenticated"] is False for r in fl), len(fl)
+print(len(fl), "floor records")' "$tmp/ev-fl/$LF/iri.jsonl"
+
 # ---- 4. the group ID is the target
 G t 08 54
 warrant "T$sfx" "$(truth "$tmp/t.pcap.json" 'j["group"]["id"]')" 08
