@@ -1158,6 +1158,13 @@ size_t cap_sdp_media_build(const struct cap_sdp *s, struct cap_call_sdp *n)
 	return over;
 }
 
+/* What arrives at an ICE endpoint of line m (a candidate, or one a check taught) of component
+ * 1 or 2: RTCP for 2, else RTP, or both with a=rtcp-mux. */
+static uint8_t comp_kind(const struct cap_call_media *m, unsigned component)
+{
+	return component == 2 ? CAP_EP_RTCP : m->rtcp_mux ? CAP_EP_MUX : CAP_EP_RTP;
+}
+
 /* 0.0.0.0 or :: (JSEP's "a=rtcp:9 IN IP4 0.0.0.0" beside a=rtcp-mux: no endpoint) */
 static bool addr_unspec(const struct cap_addr *a)
 {
@@ -1196,9 +1203,7 @@ size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 	     i++) {
 		ep[n].addr = sd->cand[i].addr;
 		ep[n].port = sd->cand[i].port;
-		ep[n++].kind = sd->cand[i].component == 2 ? CAP_EP_RTCP
-			       : m->rtcp_mux              ? CAP_EP_MUX
-							  : CAP_EP_RTP;
+		ep[n++].kind = comp_kind(m, sd->cand[i].component);
 	}
 	if (m->ufrag_ix && m->ufrag_ix <= sd->n_ufrag && n < CAP_MEDIA_MAX_EP) {
 		/* its ufrag's pseudo endpoint, on the first line in use that has it */
@@ -1217,9 +1222,7 @@ size_t cap_media_eps(const struct cap_call_sdp *sd, size_t line,
 		if (sd->learn[k].line == line) {
 			ep[n].addr = sd->learn[k].addr;
 			ep[n].port = sd->learn[k].port;
-			ep[n++].kind = sd->learn[k].component == 2 ? CAP_EP_RTCP
-				       : m->rtcp_mux               ? CAP_EP_MUX
-								   : CAP_EP_RTP;
+			ep[n++].kind = comp_kind(m, sd->learn[k].component);
 		}
 	return n;
 }
@@ -1823,15 +1826,10 @@ static bool rtcp_parse(struct lim_rd r, struct cap_media_pkt *e)
  * checks of pairs that failed, or forged ones, do not keep the selected pair out for good, and
  * a pair in use is learned again from its agents' consent checks (RFC 7675). */
 static void learn_ep(struct cap_calls *c, struct cap_call *x, uint8_t side, size_t line,
-		     uint8_t ver, const uint8_t *addr, uint16_t port, uint8_t component)
+		     const struct cap_addr *a, uint16_t port, uint8_t component)
 {
 	struct cap_call_sdp *sd = side == SIDE_OFFER ? &x->offer : &x->answer;
-	struct cap_addr a;
-	const struct bind *b;
-	memset(&a, 0, sizeof a);
-	a.family = ver;
-	memcpy(a.a, addr, ver == 4 ? 4 : 16);
-	b = bfind(c, a.family, a.a, port);
+	const struct bind *b = bfind(c, a->family, a->a, port);
 	if (line >= sd->n_media || !sd->media[line].bound || claims(b, x) ||
 	    (b && b->n >= BIND_OWNERS))
 		return;
@@ -1842,13 +1840,10 @@ static void learn_ep(struct cap_calls *c, struct cap_call *x, uint8_t side, size
 		memmove(&sd->learn[0], &sd->learn[1], (sd->n_learn - 1) * sizeof sd->learn[0]);
 		sd->n_learn--;
 	}
-	if (!bset(c, x, side, line, &a, port,
-		  component == 2             ? CAP_EP_RTCP
-		  : sd->media[line].rtcp_mux ? CAP_EP_MUX
-					     : CAP_EP_RTP))
+	if (!bset(c, x, side, line, a, port, comp_kind(&sd->media[line], component)))
 		return;
 	sd->learn[sd->n_learn++] = (struct cap_call_learn){
-		.addr = a, .port = port, .line = (uint8_t)line, .component = component
+		.addr = *a, .port = port, .line = (uint8_t)line, .component = component
 	};
 	c->st->media_ice_learned++;
 }
@@ -1876,7 +1871,7 @@ static bool learn_check(struct cap_calls *c, const struct cap_pkt *p)
 		uint8_t side = b->o[i].side, oside = side == SIDE_OFFER ? SIDE_ANSWER : SIDE_OFFER;
 		const struct cap_call_sdp *os = side == SIDE_OFFER ? &x->answer : &x->offer;
 		size_t line = b->o[i].stream, oline = os->n_media;
-		unsigned comp = k.has_priority ? 256u - (k.priority & 0xffu) : 1u;
+		uint8_t comp = k.has_priority && 256u - (k.priority & 0xffu) == 2 ? 2 : 1;
 		if (x->state == CAP_CALL_ENDED || b->o[i].kind != CAP_EP_UFRAG)
 			continue;
 		for (size_t j = 0; j < os->n_media && oline == os->n_media; j++)
@@ -1886,8 +1881,8 @@ static bool learn_check(struct cap_calls *c, const struct cap_pkt *p)
 				oline = j;
 		if (oline == os->n_media)
 			continue;
-		learn_ep(c, x, side, line, p->ip_ver, p->dst.a, p->dport, comp == 2 ? 2 : 1);
-		learn_ep(c, x, oside, oline, p->ip_ver, p->src.a, p->sport, comp == 2 ? 2 : 1);
+		learn_ep(c, x, side, line, &p->dst, p->dport, comp);
+		learn_ep(c, x, oside, oline, &p->src, p->sport, comp);
 		b = bfind(c, CAP_FAM_UFRAG, to, 0); /* (learn_ep may have made room: b again) */
 		if (!b || i > b->n)
 			break;

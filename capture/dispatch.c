@@ -770,15 +770,20 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
  * endpoint, cap_media_eps), or -1. The check's two endpoints are registered to that worker
  * (and told to the other dispatchers): the pair the agents select is one they checked, and its
  * media must reach the worker whose call table learns it from this check (calls.c). */
+/* The entry of ufrag's pseudo endpoint (registered with its SDP), or NIL. */
+static uint32_t ufrag_entry(const struct cap_disp *d, struct cap_str ufrag)
+{
+	uint8_t id[CAP_UFRAG_ID_LEN];
+	cap_ufrag_id(ufrag, id);
+	return find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
+}
+
 static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts)
 {
 	struct cap_stun_check k;
-	uint8_t id[CAP_UFRAG_ID_LEN];
-	struct cap_addr a;
-	uint32_t i;
+	uint32_t i, j;
 	unsigned w;
 	uint64_t pin_h, tag;
-	uint32_t j;
 	if (!cap_stun_check(p->payload.p, p->payload.len, &k))
 		return -1;
 	/* (at most CHECKS_PER_S a second of capture time register endpoints: a flood of checks
@@ -789,13 +794,11 @@ static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	}
 	if (d->chk_n >= CHECKS_PER_S)
 		return -1;
-	cap_ufrag_id(k.to_ufrag, id);
-	i = find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
+	i = ufrag_entry(d, k.to_ufrag);
 	if (i == NIL)
 		return -1;
 	/* the sender's ufrag too, on the same worker: a check between the two sides of one call */
-	cap_ufrag_id(k.from_ufrag, id);
-	j = find_h(d, cap_ep_hash(&d->tkey, CAP_FAM_UFRAG, id, 0), CAP_FAM_UFRAG, id, 0);
+	j = ufrag_entry(d, k.from_ufrag);
 	if (j == NIL || d->ep[j].worker != d->ep[i].worker)
 		return -1;
 	d->chk_n++;
@@ -804,14 +807,8 @@ static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	w = d->ep[i].worker;
 	pin_h = d->ep[i].pin_h;
 	tag = d->ep[i].tag;
-	memset(&a, 0, sizeof a);
-	a.family = p->ip_ver;
-	memcpy(a.a, p->dst.a, p->ip_ver == 4 ? 4 : 16);
-	reg(d, &a, p->dport, w, pin_h, ts);
-	memset(&a, 0, sizeof a);
-	a.family = p->ip_ver;
-	memcpy(a.a, p->src.a, p->ip_ver == 4 ? 4 : 16);
-	reg(d, &a, p->sport, w, pin_h, ts);
+	reg(d, &p->dst, p->dport, w, pin_h, ts); /* (reg keeps its table's form: norm) */
+	reg(d, &p->src, p->sport, w, pin_h, ts);
 	d->route_tag = tag; /* (after the SIP that registered the ufrag) */
 	return (int)w;
 }
