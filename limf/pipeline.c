@@ -1296,6 +1296,14 @@ static struct km_rec *km_new(struct pcall *pc, bool answer, uint64_t ts_ns)
 	return k;
 }
 
+/* The index of the first record km_new made since pc->km_made was made0: the records made since
+ * are the last ones (km_new may have dropped older ones for room, which moves those down). */
+static size_t km_since(const struct pcall *pc, uint64_t made0)
+{
+	uint64_t made = pc->km_made - made0;
+	return pc->n_km - (size_t)(made < pc->n_km ? made : pc->n_km);
+}
+
 static void km_finish(struct km_rec *k)
 {
 	/* the detail may quote captured octets (a group ID, cut to fit): the record must stay
@@ -2109,7 +2117,7 @@ static void keys_again(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 		on_imsg(p, pc, call, side == 1, ts_ns, true);
 	}
 	/* this attempt's records: the last ones (km_new may have dropped older ones for room) */
-	k0 = pc->n_km - (size_t)(pc->km_made - made0 < pc->n_km ? pc->km_made - made0 : pc->n_km);
+	k0 = km_since(pc, made0);
 	w = k0;
 	/* the records of keys got now go to the LIIDs with content alone: one with IRI only
 	 * had the first attempt's (as for any call), and a second one would tell it that a
@@ -4105,8 +4113,7 @@ static void join_start(struct limf_pipe *p, struct pcall *pc, const struct cap_c
 			on_imsg(p, pc, call, true, ts_ns, true);
 		/* this attempt's records: the last ones (km_new may have dropped older ones for
 		 * room, which moves the earlier records down) */
-		k0 = pc->n_km -
-		     (size_t)(pc->km_made - made0 < pc->n_km ? pc->km_made - made0 : pc->n_km);
+		k0 = km_since(pc, made0);
 		if (n_km > k0)
 			n_km = k0;
 		if (!pc->group[0] && pc->n_ks == 0 && (call->offer.imsg || call->answer.imsg)) {
