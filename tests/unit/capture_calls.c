@@ -1536,6 +1536,22 @@ static void t_calls_session_expires(void)
 	finish_calls();
 }
 
+/* Calls "o2".."o5" (claims_stress): their INVITEs, ringing, each claiming addr:port (muxed),
+ * when invite; else each CANCELled and answered 487 (ended). */
+static void ringing_o(bool invite, const char *addr, unsigned port)
+{
+	for (int i = 2; i <= 5; i++) {
+		char cid[8];
+		snprintf(cid, sizeof cid, "o%d", i);
+		if (invite) {
+			req(cid, NULL, 1, "INVITE", sdp(4, addr, port, 0, NULL, "a=rtcp-mux\r\n"));
+		} else {
+			req(cid, NULL, 1, "CANCEL", NULL);
+			resp(cid, "b", 1, "INVITE", 487, NULL);
+		}
+	}
+}
+
 /* Calls that share endpoints in every way (a few addresses and ports for many calls), in
  * small tables that are always full: answers, re-INVITEs, CANCELs, BYEs, timeouts and media
  * in a pseudo-random order. Every claim must go with its call (run under ASan: a claim left
@@ -1605,18 +1621,9 @@ static void t_calls_claims_stress(void)
 	l.max_calls = 16;
 	start(&l);
 	req("x", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, NULL));
-	for (int i = 2; i <= 5; i++) {
-		char cid[8];
-		snprintf(cid, sizeof cid, "o%d", i);
-		req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.1", 4000, 0, NULL, "a=rtcp-mux\r\n"));
-	}
+	ringing_o(true, "192.0.2.1", 4000);
 	CHECK(cap_calls_bindings(calls) == 2 && st.media_contested == 4);
-	for (int i = 2; i <= 5; i++) {
-		char cid[8];
-		snprintf(cid, sizeof cid, "o%d", i);
-		req(cid, NULL, 1, "CANCEL", NULL);
-		resp(cid, "b", 1, "INVITE", 487, NULL);
-	}
+	ringing_o(false, NULL, 0);
 	now += 6ull * 1000000000ull;
 	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
 	resp("y", "b", 1, "INVITE", 200, NULL);
@@ -1646,17 +1653,8 @@ static void t_calls_claims_stress(void)
 		 "a=rtcp-mux\r\na=candidate:1 1 UDP 1 192.0.2.1 4000 typ host\r\n"));
 	CHECK(last_call[1] && last_call[1]->answer.media[0].bound &&
 	      cap_calls_bindings(calls) == 2);
-	for (int i = 2; i <= 5; i++) {
-		char cid[8];
-		snprintf(cid, sizeof cid, "o%d", i);
-		req(cid, NULL, 1, "INVITE", sdp(4, "192.0.2.2", 5000, 0, NULL, "a=rtcp-mux\r\n"));
-	}
-	for (int i = 2; i <= 5; i++) {
-		char cid[8];
-		snprintf(cid, sizeof cid, "o%d", i);
-		req(cid, NULL, 1, "CANCEL", NULL);
-		resp(cid, "b", 1, "INVITE", 487, NULL);
-	}
+	ringing_o(true, "192.0.2.2", 5000);
+	ringing_o(false, NULL, 0);
 	now += 6ull * 1000000000ull;
 	req("y", NULL, 1, "INVITE", sdp(4, "192.0.2.3", 6000, 0, NULL, "a=rtcp-mux\r\n"));
 	resp("y", "b", 1, "INVITE", 200, NULL);

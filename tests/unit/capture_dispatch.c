@@ -800,6 +800,18 @@ static void t_disp_route(void)
 	cap_disp_free(d);
 }
 
+/* The INVITE (first line) or its 200 OK of dialog ice-1 with SDP body, To tag to_tag ("" or
+ * ";tag=..."), into m; its length (snprintf's). */
+static int ice_msg(char *m, size_t cap, const char *first, const char *to_tag, const char *body)
+{
+	return snprintf(m, cap,
+			"%s\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKi\r\n"
+			"From: <sip:a@example.org>;tag=f\r\nTo: <sip:b@example.org>%s\r\n"
+			"Call-ID: ice-1@example.org\r\nCSeq: 1 INVITE\r\n"
+			"Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+			first, to_tag, strlen(body), body);
+}
+
 /* ICE candidates (RFC 8839) and a=rtcp's address (RFC 3605) are registered with c= and m=:
  * media between the candidates goes to the call's worker. */
 static void t_disp_ice(void)
@@ -818,13 +830,7 @@ static void t_disp_ice(void)
 	int l;
 	unsigned w1;
 	other_worker(d, "ice-1@example.org", cid2, sizeof cid2);
-	l = snprintf(
-		m, sizeof m,
-		"INVITE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKi\r\n"
-		"From: <sip:a@example.org>;tag=f\r\nTo: <sip:b@example.org>\r\n"
-		"Call-ID: ice-1@example.org\r\nCSeq: 1 INVITE\r\n"
-		"Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-		strlen(body), body);
+	l = ice_msg(m, sizeof m, "INVITE sip:b@example.org SIP/2.0", "", body);
 	CHECK(l > 0 && (size_t)l < sizeof m);
 	udp(d, A, B, 5060, 5060, m, (size_t)l);
 	w1 = got.u[got.n - 1].worker;
@@ -858,12 +864,7 @@ static void t_disp_ice(void)
 		/* before the answer: the sender's ufrag unknown, not routed */
 		udp(d, P2, P1, 8000, 7000, chk, sizeof chk);
 		CHECK(dst.media_unbound == u0 + 1);
-		l = snprintf(m, sizeof m,
-			     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKi\r\n"
-			     "From: <sip:a@example.org>;tag=f\r\nTo: <sip:b@example.org>;tag=t\r\n"
-			     "Call-ID: ice-1@example.org\r\nCSeq: 1 INVITE\r\n"
-			     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-			     strlen(ans), ans);
+		l = ice_msg(m, sizeof m, "SIP/2.0 200 OK", ";tag=t", ans);
 		CHECK(l > 0 && (size_t)l < sizeof m);
 		udp(d, B, A, 5060, 5060, m, (size_t)l);
 		CHECK(cap_disp_endpoints(d) == 8); /* (its c= and m=, RTCP, its ufrag) */
