@@ -35,6 +35,7 @@ struct member {
 
 struct talker {
 	uint64_t mki; /* GMK-ID || GUK-ID */
+	uint64_t leg; /* whose replay window (group.h): 0 for the calls without one */
 	bool used;
 	uint16_t gmk; /* index into gmks */
 	struct lim_srtp *s;
@@ -64,12 +65,12 @@ static uint64_t hash64(uint64_t k)
 	return k;
 }
 
-/* The slot of mki, or the free slot where it would go (linear probing; deletion below keeps
- * probe chains intact by backward shifting). */
-static size_t find_slot(const struct mikey_group *g, uint64_t mki)
+/* The slot of (mki, leg), or the free slot where it would go (linear probing; deletion below
+ * keeps probe chains intact by backward shifting). */
+static size_t find_slot(const struct mikey_group *g, uint64_t mki, uint64_t leg)
 {
-	size_t i = (size_t)(hash64(mki) % TALKER_SLOTS);
-	while (g->talkers[i].used && g->talkers[i].mki != mki)
+	size_t i = (size_t)(hash64(mki ^ hash64(leg + 0x9e3779b97f4a7c15ULL)) % TALKER_SLOTS);
+	while (g->talkers[i].used && (g->talkers[i].mki != mki || g->talkers[i].leg != leg))
 		i = (i + 1) % TALKER_SLOTS;
 	return i;
 }
@@ -84,24 +85,41 @@ static void talker_remove(struct mikey_group *g, size_t i)
 	while (g->talkers[j].used) {
 		struct talker t = g->talkers[j];
 		memset(&g->talkers[j], 0, sizeof g->talkers[j]);
-		size_t k = find_slot(g, t.mki);
+		size_t k = find_slot(g, t.mki, t.leg);
 		g->talkers[k] = t;
 		j = (j + 1) % TALKER_SLOTS;
 	}
 }
 
-static void drop_talkers_of(struct mikey_group *g, size_t gi)
+/* Removes the talker sessions of GMK gi (by_leg false) or of leg gi (by_leg true); returns how
+ * many. */
+static size_t drop_talkers(struct mikey_group *g, uint64_t gi, bool by_leg)
 {
 	bool again = true;
+	size_t n = 0;
 	/* removal shifts entries backwards: rescan until a pass removes nothing */
 	while (again) {
 		again = false;
 		for (size_t i = 0; i < TALKER_SLOTS; i++)
-			if (g->talkers[i].used && g->talkers[i].gmk == gi) {
+			if (g->talkers[i].used &&
+			    (by_leg ? g->talkers[i].leg : g->talkers[i].gmk) == gi) {
 				talker_remove(g, i);
 				again = true;
+				n++;
 			}
 	}
+	return n;
+}
+
+static void drop_talkers_of(struct mikey_group *g, size_t gi)
+{
+	(void)drop_talkers(g, gi, false);
+}
+
+/* see group.h */
+size_t mikey_group_drop_leg(struct mikey_group *g, uint64_t leg)
+{
+	return g && leg ? drop_talkers(g, leg, true) : 0;
 }
 
 static struct gmk_ent *gmk_find(struct mikey_group *g, uint32_t gmk_id)
@@ -451,7 +469,7 @@ bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size
 
 /* One SRTP (rtcp false) or SRTCP packet of group media (group.h); grp, only: the GMKs it may
  * use (only NULL: any; see mikey_group_unprotect_with). */
-static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len,
+static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t *pkt, size_t *len,
 				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp,
 				    const char *grp, const uint32_t *only, size_t n_only)
 {
@@ -476,7 +494,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 			continue;
 		tried = true;
 		uint64_t mki = MKI64(e->gmk_id, guk);
-		size_t slot = find_slot(g, mki);
+		size_t slot = find_slot(g, mki, leg);
 		bool fresh = !g->talkers[slot].used;
 		if (fresh) {
 			if (g->n_talkers >= MIKEY_GROUP_TALKERS_MAX) {
@@ -492,7 +510,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 				continue;
 			}
 			g->talkers[slot] = (struct talker){
-				.mki = mki, .used = true, .gmk = (uint16_t)gi, .s = s
+				.mki = mki, .leg = leg, .used = true, .gmk = (uint16_t)gi, .s = s
 			};
 			g->n_talkers++;
 		}
@@ -502,7 +520,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 				uint8_t *b = realloc(g->orig, len0);
 				if (!b) {
 					if (fresh)
-						talker_remove(g, find_slot(g, mki));
+						talker_remove(g, find_slot(g, mki, leg));
 					rc = LIM_E_NOMEM;
 					break;
 				}
@@ -530,7 +548,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 		}
 		/* a session that never authenticated anything is not kept (group.h) */
 		if (fresh)
-			talker_remove(g, find_slot(g, mki));
+			talker_remove(g, find_slot(g, mki, leg));
 		/* the next candidate, whatever this one said: libsrtp2 refuses a replay before it
 		 * checks the tag, so a decoy GMK's session that took one forged packet far ahead
 		 * says LIM_E_STATE for the talker's real packets. Said at the end: a replay over
@@ -554,27 +572,27 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t 
 enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
 				   struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, false, NULL, NULL, 0);
+	return group_unprotect(g, 0, pkt, len, ts_ns, who, false, NULL, NULL, 0);
 }
 
 /* see group.h */
-enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
+enum lim_err mikey_group_unprotect_with(struct mikey_group *g, uint64_t leg, const char *group,
 					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					size_t *len, uint64_t ts_ns, struct mikey_group_talker *who)
 {
 	static const uint32_t none;
-	return group_unprotect(g, pkt, len, ts_ns, who, false, group, gmk_ids ? gmk_ids : &none,
-			       gmk_ids ? n : 0);
+	return group_unprotect(g, leg, pkt, len, ts_ns, who, false, group,
+			       gmk_ids ? gmk_ids : &none, gmk_ids ? n : 0);
 }
 
 /* see group.h */
-enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const char *group,
+enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, uint64_t leg, const char *group,
 					     const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					     size_t *len, uint64_t ts_ns,
 					     struct mikey_group_talker *who)
 {
 	static const uint32_t none;
-	return group_unprotect(g, pkt, len, ts_ns, who, true, group, gmk_ids ? gmk_ids : &none,
+	return group_unprotect(g, leg, pkt, len, ts_ns, who, true, group, gmk_ids ? gmk_ids : &none,
 			       gmk_ids ? n : 0);
 }
 
@@ -582,7 +600,7 @@ enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const char *
 enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, size_t *len,
 					uint64_t ts_ns, struct mikey_group_talker *who)
 {
-	return group_unprotect(g, pkt, len, ts_ns, who, true, NULL, NULL, 0);
+	return group_unprotect(g, 0, pkt, len, ts_ns, who, true, NULL, NULL, 0);
 }
 
 /* see group.h */

@@ -22,10 +22,19 @@
  * (the top 4 bits: TS 33.180 E.? keeps them in the GUK-ID); the packet then authenticates or it
  * does not.
  *
+ * Legs (the copies of one packet): a group server relays each talker's packet unchanged to
+ * every member, one SIP call (leg) each, and an interception point may see several legs. A
+ * talker session's replay window would refuse every copy after the first, and a leg whose
+ * copies are all refused (one intercepted under a warrant the first leg's is not) would get no
+ * content at all. So the _with functions keep a talker's sessions per leg: a caller-chosen
+ * non-zero ID (the call), each with its own replay window and ROC; mikey_group_drop_leg frees
+ * a leg's sessions when its call ends. Leg 0 is the forms without a leg. Which LIID has
+ * already had which copy is the caller's to tell (limf/pipeline.c).
+ *
  * Hostile input: a packet with a known GMK-ID and an unknown GUK-ID costs one key derivation
  * and one session set-up; a talker session that has never authenticated a packet is freed at
  * once, so forged MKIs cannot fill the table. Caps: MIKEY_GROUP_GMKS_MAX GMKs,
- * MIKEY_GROUP_TALKERS_MAX talker sessions (then LIM_E_LIMIT for new talkers), and
+ * MIKEY_GROUP_TALKERS_MAX talker sessions, all legs together (then LIM_E_LIMIT for new ones), and
  * MIKEY_GROUP_MEMBERS_MAX member URIs.
  *
  * Secrets: GMKs live in OPENSSL_secure_malloc memory, the derived master keys only inside
@@ -129,7 +138,8 @@ enum lim_err mikey_group_unprotect_rtcp(struct mikey_group *g, uint8_t *pkt, siz
  * pkt (SRTCP when rtcp) names and that is usable at ts_ns, in mikey_group_unprotect's order;
  * false when there is none (no crypto: a forged MKI is named too). The _with
  * forms are mikey_group_unprotect and _rtcp using only the GMKs gmk_ids[0..n) that key group
- * (any other as if not held; n 0 or group NULL: none, LIM_E_AUTH). */
+ * (any other as if not held; n 0 or group NULL: none, LIM_E_AUTH), and the talker sessions of
+ * leg (see the top). */
 bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
 		       uint64_t ts_ns, const char *group, uint32_t *gmk_id);
 /* The first GMK as mikey_group_which names it that is not one of known[0..n_known): a caller
@@ -140,14 +150,17 @@ bool mikey_group_which(const struct mikey_group *g, const uint8_t *pkt, size_t l
 bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size_t len, bool rtcp,
 			   uint64_t ts_ns, const char *group, const uint32_t *known, size_t n_known,
 			   uint32_t *gmk_id);
-enum lim_err mikey_group_unprotect_with(struct mikey_group *g, const char *group,
+enum lim_err mikey_group_unprotect_with(struct mikey_group *g, uint64_t leg, const char *group,
 					const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					size_t *len, uint64_t ts_ns,
 					struct mikey_group_talker *who) LIM_WUR;
-enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, const char *group,
+enum lim_err mikey_group_unprotect_rtcp_with(struct mikey_group *g, uint64_t leg, const char *group,
 					     const uint32_t *gmk_ids, size_t n, uint8_t *pkt,
 					     size_t *len, uint64_t ts_ns,
 					     struct mikey_group_talker *who) LIM_WUR;
+
+/* Wipes and frees the talker sessions of leg (not 0; see the top); returns how many. */
+size_t mikey_group_drop_leg(struct mikey_group *g, uint64_t leg);
 
 /* Counters of the table. */
 struct mikey_group_stats {

@@ -399,9 +399,10 @@ static void summary(FILE *f, const struct run *r, struct limf_pool *p, struct sr
 			"limf capture: groups: gmk distributions %" PRIu64 " intercepted %" PRIu64
 			" gmks recovered %" PRIu64 " wiped %" PRIu64 " group calls %" PRIu64
 			" floor messages %" PRIu64 " distributions given up %" PRIu64
-			" media decrypted %" PRIu64 "\n",
+			" media copies %" PRIu64 " media decrypted %" PRIu64 "\n",
 			ps->gmk_seen, ps->gmk_intercepted, ps->gmk_keys, ps->gmk_dropped,
-			ps->group_calls, ps->floor_msgs, ps->gmk_given_up, ps->group_decrypted);
+			ps->group_calls, ps->floor_msgs, ps->gmk_given_up, ps->group_copies,
+			ps->group_decrypted);
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t recv = 0, drop = 0;
 		if (s[i].file)

@@ -22,6 +22,7 @@
 #include "decrypt/srtp.h"
 #include "decrypt/uid.h"
 #include "decrypt/unwrap.h"
+#include "limf/had.h"
 #include "limf/input.h"
 #include "limf/kms_glue.h"
 #include "limf/text.h"
@@ -122,6 +123,8 @@ struct limf_groups {
 	 * worker of its first group, the calls of its other groups may be on other workers. */
 	_Atomic uint64_t due_n;
 	char due[DUE_MAX][CAP_MC_TEXT];
+	uint64_t next_leg;    /* the last leg ID given (pcall.group_leg) */
+	struct limf_had *had; /* which LIID has had which packet (limf/had.h) */
 };
 
 /* Stored key-management facts (the strings limf_keymgmt points at). */
@@ -241,6 +244,8 @@ struct pcall {
 	size_t n_gmk_audited;
 	uint32_t gmk_audited[GMK_AUDITED_MAX];
 	bool said_gmk_full;
+	/* group media: the leg of its talker sessions (decrypt/group.h; 0: none yet) */
+	uint64_t group_leg;
 	/* group media: the first use of a GMK could not be audited, so nothing is decrypted before
 	 * this instant (wr time; 0: none), when the row is tried again (1, 2, 4, 8, then every
 	 * 16 s on) */
@@ -3021,10 +3026,12 @@ static bool counted(struct limf_pipe *p, struct ssrc_bind *b, enum lim_err e)
 	return e == LIM_OK;
 }
 
-/* The clear RTP packet in p->buf[0..len) of stream b goes to every LIID with content.
+/* The clear RTP packet in p->buf[0..len) of stream b goes to every LIID with content but those
+ * of had (bit i: pc->liid[i] has had it, from another leg of a group call: group_had).
  * talker/guk_id: group media's talker (NULL/0 otherwise). */
 static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev,
-		    struct ssrc_bind *b, size_t len, const char *talker, uint32_t guk_id)
+		    struct ssrc_bind *b, size_t len, const char *talker, uint32_t guk_id,
+		    uint32_t had)
 {
 	const struct cap_media_pkt *mp = &ev->media;
 	b->st.decrypted++;
@@ -3036,7 +3043,7 @@ static void hand_cc(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		struct liid_state *l = &pc->liid[i];
 		struct limf_cc cc;
 		uint8_t sender = mp->dir == CAP_DIR_TO_ANSWERER ? 1 : 2;
-		if (!takes_cc(l, ev->ts_ns))
+		if (!takes_cc(l, ev->ts_ns) || (had & (UINT32_C(1) << i)))
 			continue;
 		memset(&cc, 0, sizeof cc);
 		cc.liid = l->liid;
@@ -3147,6 +3154,34 @@ static void on_floor(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 	free(fm);
 }
 
+/* The leg of pc's talker sessions in the group table (decrypt/group.h), given at first use.
+ * Under g->mu. */
+static uint64_t group_leg(struct limf_pipe *p, struct pcall *pc)
+{
+	if (!pc->group_leg)
+		pc->group_leg = ++p->g->next_leg;
+	return pc->group_leg;
+}
+
+/* The LIIDs of pc (bit i: pc->liid[i]) taking content at ts_ns that have had the clear group
+ * packet p->buf[0..len) of talker who already, from another leg; the others are marked as
+ * having had it. Under g->mu. A LIID whose entry cannot be made counts as not having had it. */
+static uint32_t group_had(struct limf_pipe *p, struct pcall *pc,
+			  const struct mikey_group_talker *who, uint32_t ssrc, size_t len,
+			  uint64_t ts_ns)
+{
+	uint32_t had = 0;
+	if (len < 12)
+		return 0;
+	uint16_t seq = (uint16_t)(p->buf[2] << 8 | p->buf[3]);
+	for (size_t i = 0; i < pc->n_liids && i < 32; i++)
+		if (takes_cc(&pc->liid[i], ts_ns) &&
+		    limf_had_mark(p->g->had, pc->liid[i].liid, who->gmk_id, who->guk_id, ssrc, seq,
+				  ts_ns))
+			had |= UINT32_C(1) << i;
+	return had;
+}
+
 /* A talker's SRTCP on a group call's media (its key, the MKI before the tag): verified and
  * counted like the SRTCP of private calls, not handed over (TS 102 232-5 IPMMCC carries RTP). */
 static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct cap_event *ev)
@@ -3159,8 +3194,9 @@ static void on_group_rtcp(struct limf_pipe *p, struct pcall *pc, const struct ca
 	memcpy(p->buf, mp->packet.p, len);
 	pthread_mutex_lock(&p->g->mu);
 	/* with the GMKs whose use for this call is audited only (on_group_media) */
-	if (mikey_group_unprotect_rtcp_with(p->g->t, pc->group, pc->gmk_audited, pc->n_gmk_audited,
-					    p->buf, &len, ev->ts_ns, &who) == LIM_OK)
+	if (mikey_group_unprotect_rtcp_with(p->g->t, group_leg(p, pc), pc->group, pc->gmk_audited,
+					    pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
+					    &who) == LIM_OK)
 		p->st.group_srtcp++;
 	else
 		p->st.group_srtcp_failed++;
@@ -3179,6 +3215,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	size_t len = mp->packet.len;
 	enum lim_err e = LIM_E_AUTH;
 	char talker[MIKEY_GROUP_ID_MAX];
+	uint32_t had = 0;
 	int64_t t_us = (int64_t)(ev->ts_ns / 1000);
 	if (len > sizeof p->buf || (pc->group_audit_at && t_us < pc->group_audit_at)) {
 		pc->media_undecrypted++;
@@ -3219,16 +3256,16 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 			/* a GMK past those the call audits: the audited ones are still tried (one
 			 * of them may be the packet's, beside a decoy); not decrypted by them, the
 			 * packet counts as media without a key, not as failed */
-			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
-						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
-						       &who);
+			e = mikey_group_unprotect_with(p->g->t, group_leg(p, pc), pc->group,
+						       pc->gmk_audited, pc->n_gmk_audited, p->buf,
+						       &len, ev->ts_ns, &who);
 			full = e != LIM_OK;
 		} else
-			e = mikey_group_unprotect_with(p->g->t, pc->group, pc->gmk_audited,
-						       pc->n_gmk_audited, p->buf, &len, ev->ts_ns,
-						       &who);
-		if (e == LIM_OK)
-			p->st.group_decrypted++; /* (with this group's GMKs alone: _with) */
+			e = mikey_group_unprotect_with(p->g->t, group_leg(p, pc), pc->group,
+						       pc->gmk_audited, pc->n_gmk_audited, p->buf,
+						       &len, ev->ts_ns, &who);
+		if (e == LIM_OK) /* (with this group's GMKs alone: _with) */
+			had = group_had(p, pc, &who, mp->ssrc, len, ev->ts_ns);
 		if (e == LIM_OK) {
 			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
 				  who.uri ? strlen(who.uri) : 0);
@@ -3269,6 +3306,18 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	if (!counted(p, b, e))
 		return;
 	ev->call->media_ok = true;
+	uint32_t takes = 0;
+	for (size_t i = 0; i < pc->n_liids && i < 32; i++)
+		if (takes_cc(&pc->liid[i], ev->ts_ns))
+			takes |= UINT32_C(1) << i;
+	if (!(takes & ~had)) {
+		/* a copy every LIID here has had from another leg: as a replay */
+		b->st.replayed++;
+		p->st.replayed++;
+		p->st.group_copies++;
+		return;
+	}
+	p->st.group_decrypted++;
 	/* a LIID with content that has had no record yet (it joined the call, or came back)
 	 * learns of the talker before its first packet: its BEGIN */
 	uint32_t unbegun = 0;
@@ -3302,7 +3351,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 		iri.grp = &g;
 		emit_iri_to(p, pc, &iri, false, told ? unbegun : 0);
 	}
-	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id);
+	hand_cc(p, pc, ev, b, len, who.uri ? who.uri : "", who.guk_id, had);
 }
 
 static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
@@ -3364,7 +3413,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		return;
 	ev->call->media_ok = true; /* (an ended call lingers on for it: capture.h) */
 	pc->ks[b->set].proven = true;
-	hand_cc(p, pc, ev, b, len, NULL, 0);
+	hand_cc(p, pc, ev, b, len, NULL, 0, 0);
 }
 
 /* Packet mp of stream b through the call's key sets (the bound session, the others newest
@@ -3525,7 +3574,7 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 			b->misses = 0;
 			pc->ks[b->set].proven = true;
 			p->st.held_decrypted++;
-			hand_cc(p, pc, &e2, b, len, NULL, 0);
+			hand_cc(p, pc, &e2, b, len, NULL, 0, 0);
 		} else if (e != LIM_E_STATE && !skipped) { /* (a replay: its copy went on) */
 			if (w != i)
 				*held_at(pc, w) = *h; /* (w < i: a slot already read) */
@@ -3555,6 +3604,11 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 		p->wcalls = pc->wnext;
 	if (pc->wnext)
 		pc->wnext->wprev = pc->wprev;
+	if (pc->group_leg) {
+		pthread_mutex_lock(&p->g->mu);
+		(void)mikey_group_drop_leg(p->g->t, pc->group_leg);
+		pthread_mutex_unlock(&p->g->mu);
+	}
 	free(pc->parties);
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
@@ -4727,7 +4781,8 @@ enum lim_err limf_groups_new(struct limf_groups **out)
 	*out = NULL;
 	if (!g)
 		return LIM_E_NOMEM;
-	if (mikey_group_new(&g->t) != LIM_OK) {
+	if (mikey_group_new(&g->t) != LIM_OK || limf_had_new(&g->had) != LIM_OK) {
+		mikey_group_free(g->t);
 		free(g);
 		return LIM_E_NOMEM;
 	}
@@ -4780,6 +4835,7 @@ void limf_groups_free(struct limf_groups *g)
 	if (!g)
 		return;
 	mikey_group_free(g->t);
+	limf_had_free(g->had);
 	pthread_mutex_destroy(&g->mu);
 	lim_wipe(g, sizeof *g);
 	free(g);

@@ -384,8 +384,10 @@ struct limf_pipe_stats {
 	/* talkers' SRTCP verified / not (failed, or under a GMK not yet in use for the call) */
 	uint64_t group_srtcp, group_srtcp_failed;
 	/* group media packets decrypted, each with a GMK whose use for the call is audited first
-	 * (a packet of a GMK whose row could not be written is not decrypted) */
-	uint64_t group_decrypted;
+	 * (a packet of a GMK whose row could not be written is not decrypted), and handed over;
+	 * copies: decrypted on one leg of a group call, not handed over, every LIID of the leg
+	 * having had it from another leg (counted in replayed too) */
+	uint64_t group_decrypted, group_copies;
 	/* media packets of an intercepted call not tried against the call's other sessions: their
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
 	 * call's keys last changed (counted in auth_failed too) */

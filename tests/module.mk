@@ -9,7 +9,7 @@ TEST_BINS := $(foreach m,$(TEST_MODS),$(BUILD)/tests/test_$(m))
 # limf/'s production KMS glue).
 T_EXTRA_warrants := limf/kms_glue.c
 # test_limf: the parts of limf/ that run alone
-T_EXTRA_limf := limf/held.c limf/input.c limf/losses.c limf/mcalls.c limf/text.c limf/status.c limf/delivery.c
+T_EXTRA_limf := limf/had.c limf/held.c limf/input.c limf/losses.c limf/mcalls.c limf/text.c limf/status.c limf/delivery.c
 
 define test_bin
 $(BUILD)/tests/test_$(1): $$(call obj,tests/unit/test_$(1).c $$(wildcard tests/unit/$(1)_*.c) $(T_HARNESS) $$(T_EXTRA_$(1))) $(LIBS)

@@ -7,6 +7,8 @@
 #      every talker's media decrypted byte-exact (once, the relayed copies are replays) and
 #      attributed to the right talker in IRI, every floor-control message an IRI record;
 #      audited; the bundle verifies
+#  1c. a second member's warrant on her own leg alone: every talker's relayed packets from her
+#      leg, each once, beside the first warrant's (each leg decrypts its own copies)
 #   2. a talker outside the members known from signalling: reported by GUK-ID only
 #   3. GMK rollover mid-call: both GMKs recovered, every packet decrypted under its own
 #   4. a warrant on the group ID itself: the same, without any member under warrant; 4b. one
@@ -81,8 +83,10 @@ sumcheck d "j['summary']['calls']==3 and j['summary']['calls_intercepted']==3"
 sumcheck d "j['summary']['gmk_distributions']==3 and j['summary']['gmk_distributions_intercepted']==1"
 sumcheck d "j['summary']['gmks_recovered']==1 and j['summary']['group_calls_intercepted']==3"
 sumcheck d "j['summary']['decrypted']==$(unique_pkts "$tmp/d.pcap.json") and j['summary']['auth_failed']==0"
-# each packet is relayed to every other member: the copies after the first are replays
+# each packet is relayed to every other member: each leg decrypts its copy, and the LIID, which
+# had it from the first, does not get the others (counted as replayed, and as copies)
 sumcheck d "j['summary']['replayed']==j['summary']['decrypted']*($(truth "$tmp/d.pcap.json" 'len(j["group"]["members"])')-1)"
+sumcheck d "j['summary']['group_media_copies']==j['summary']['replayed'] and j['summary']['group_media_decrypted']==j['summary']['decrypted']"
 gcheck d "$L1" "$tmp/d.pcap.json" --gmks 1 --floor
 sumcheck d "j['summary']['floor_messages']==$(truth "$tmp/d.pcap.json" 'len(j["group"]["floor"])')"
 [ $(($(nreq) - n0)) -eq 1 ] && ok || bad "KMS requests: $(($(nreq) - n0)), want 1 (the member's keys)"
@@ -209,6 +213,51 @@ assert [strip(l) for l in net] == [strip(l) for l in pdu], (len(net), len(pdu))
 assert any(l["kind"] == "iri_group" for l in net) and any(
     l["kind"] == "iri_keymgmt" and l["side"] == "gmk" for l in net)
 print(len(net), "IRI PDUs on the network as in hi2.pdu")' "$tmp/ld.jsonl" "$tmp/hi2-dd.jsonl"
+
+# ---- 1c. legs under different warrants: one on bob covers every leg (his GMK distribution);
+# one on carol comes into force after her distribution (10:00:01), so only her own leg is
+# hers. The server relays each packet to every leg: carol's LIID gets every talker's packets
+# from her leg from then on, each once (before, each leg's copies after the first were
+# refused as replays, and her LIID got her own talk alone: the others' came first on alice's
+# leg, for bob's LIID); bob's LIID still gets each packet once. With one worker and with three
+# (the legs on different workers)
+G lg 24 81
+LB=LB$sfx LC=LC$sfx
+warrant "$LB" "$(truth "$tmp/lg.pcap.json" 'j["group"]["members"][1]["uri"]')" 24
+warrant "$LC" "$(truth "$tmp/lg.pcap.json" 'j["group"]["members"][2]["uri"]')" 24 \
+	2026-01-24T10:00:01Z 2026-01-24T23:59:59Z
+for w in 1 3; do
+	replay "lg$w" "$tmp/lg.pcap" --workers "$w"
+	gcheck "lg$w" "$LB" "$tmp/lg.pcap.json" --gmks 1
+	sumcheck "lg$w" "j['summary']['decrypted']+j['summary']['auth_failed']+j['summary']['replayed']==j['summary']['media_packets_intercepted']"
+	expect 0 "legs-lg$w" env PYTHONPATH="$(readlink -f "$here")" python3 -c '
+import json, struct, sys
+from datetime import datetime, timezone
+from replay_check import read_pcap
+ev, lb, lc, truth = sys.argv[1:5]
+t0 = datetime(2026, 1, 24, 10, 0, 1, tzinfo=timezone.utc).timestamp()
+def cc(liid):
+    raw = open("%s/%s/cc.pcap" % (ev, liid), "rb").read(4)
+    div = 1e9 if struct.unpack("<I", raw)[0] == 0xA1B23C4D else 1e6
+    out = {}
+    for r in read_pcap("%s/%s/cc.pcap" % (ev, liid)):
+        key = struct.unpack_from(">IH", r[6], 8)[0], struct.unpack_from(">H", r[6], 2)[0]
+        assert key not in out, ("handed over twice", liid, key)
+        out[key] = (r[0] + r[1] / div, r[6])
+    return out
+b, c = cc(lb), cc(lc)
+assert all(b[k][1] == c[k][1] for k in c if k in b), "carol differs from bob"
+assert set(c) <= set(b), "carol has packets bob has not"
+want = {k for k in b if b[k][0] >= t0 + 0.1}
+assert want <= set(c), ("carol misses %d of %d" % (len(want - set(c)), len(want)))
+assert min(v[0] for v in c.values()) >= t0, "carol has content from before her warrant"
+talkers = {int(t["ssrc"], 16) for t in json.load(open(truth))["group"]["talkers"]}
+assert {k[0] for k in c} == talkers, "carol does not hear every talker"
+recs = [json.loads(l) for l in open("%s/%s/iri.jsonl" % (ev, lc))]
+assert len({r["cin"] for r in recs}) == 1, "carol on more than her leg"
+print("carol: %d packets of %d talkers on her leg, bob: %d" % (len(c), len(talkers), len(b)))' \
+		"$tmp/ev-lg$w" "$LB" "$LC" "$tmp/lg.pcap.json"
+done
 
 # ---- 2. a stranger talks (a GUK-ID no known member has), 3. GMK rollover
 G s 06 52 --stranger
@@ -453,7 +502,7 @@ print("%d CC packets of %d, the first %.3f s after the audit row could be writte
 has group-retry "CC packets of"
 sed 's/^/    /' "$tmp/out" >&2
 # nothing decrypted while its GMK's use could not be audited: every packet decrypted is one
-# handed over (the target's leg alone is intercepted: one LIID)
+# handed over (the copies the other legs decrypt are counted apart, as media copies)
 ndec=$(sed -n 's/^limf capture: groups: .* media decrypted \([0-9]*\)$/\1/p' "$tmp/a.err")
 ncc=$(python3 -c 'import sys; sys.path.insert(0, "tests/cli"); from replay_check import read_pcap; print(len(read_pcap(sys.argv[1])))' "$tmp/ev-a/A$sfx/cc.pcap")
 [ -n "$ndec" ] && [ "$ndec" -eq "$ncc" ] && ok ||

@@ -65,8 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		named = mikey_group_which(g, pkt, len, rtcp, 1, grp, &gid);
 		if (named && (gid != 0x09bf9d37 || (data[0] & 8)))
 			abort();
-		rc = rtcp ? mikey_group_unprotect_rtcp_with(g, grp, &gid, named, pkt, &len, 1, &who)
-			  : mikey_group_unprotect_with(g, grp, &gid, named, pkt, &len, 1, &who);
+		/* fifth and sixth bits: the leg (decrypt/group.h), 0 being the forms without one */
+		uint64_t leg = (uint64_t)(data[0] >> 4 & 3);
+		rc = rtcp ? mikey_group_unprotect_rtcp_with(g, leg, grp, &gid, named, pkt, &len, 1,
+							    &who)
+			  : mikey_group_unprotect_with(g, leg, grp, &gid, named, pkt, &len, 1,
+						       &who);
 		if (rc == LIM_OK && (!named || who.gmk_id != gid))
 			abort();
 	} else {
@@ -74,6 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  : mikey_group_unprotect(g, pkt, &len, 1, &who);
 	}
 	mikey_group_stats(g, &after);
+	/* seventh bit: the leg's sessions dropped afterwards (a call that ended) */
+	if ((data[0] & 64) && mikey_group_drop_leg(g, (uint64_t)(data[0] >> 4 & 3)) > after.talkers)
+		abort();
 	if (rc == LIM_OK) {
 		if (len > size - 1 || who.gmk_id != 0x09bf9d37 || !who.group)
 			abort();

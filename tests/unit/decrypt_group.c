@@ -177,18 +177,19 @@ static void t_group_talkers(void)
 				uint8_t cp[256];
 				size_t l2 = len;
 				memcpy(cp, pkt, len);
-				CHECK(mikey_group_unprotect_with(g, ge.group, NULL, 0, cp, &l2, 1,
-								 &who) == LIM_E_AUTH &&
+				CHECK(mikey_group_unprotect_with(g, 0, ge.group, NULL, 0, cp, &l2,
+								 1, &who) == LIM_E_AUTH &&
 				      l2 == len && memcmp(cp, pkt, len) == 0);
-				CHECK(mikey_group_unprotect_with(g, "another-group", &wid, 1, cp,
+				CHECK(mikey_group_unprotect_with(g, 0, "another-group", &wid, 1, cp,
 								 &l2, 1, &who) == LIM_E_AUTH &&
 				      l2 == len && memcmp(cp, pkt, len) == 0);
-				CHECK(mikey_group_unprotect_with(g, ge.group, &other, 1, cp, &l2, 1,
-								 &who) == LIM_E_AUTH &&
+				CHECK(mikey_group_unprotect_with(g, 0, ge.group, &other, 1, cp, &l2,
+								 1, &who) == LIM_E_AUTH &&
 				      l2 == len && memcmp(cp, pkt, len) == 0);
 				if (round == 1)
-					CHECK(mikey_group_unprotect_with(g, ge.group, &wid, 1, pkt,
-									 &len, 1, &who) == LIM_OK);
+					CHECK(mikey_group_unprotect_with(g, 0, ge.group, &wid, 1,
+									 pkt, &len, 1,
+									 &who) == LIM_OK);
 				else
 					CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) ==
 					      LIM_OK);
@@ -367,10 +368,10 @@ static void t_group_decoy(void)
 		      id == tv[1].gmk_id);
 		CHECK(!mikey_group_which_new(g, pkt, len, false, 1, "grp", known, 2, &id));
 		CHECK(!mikey_group_which_new(g, pkt, len, false, 1, "other", NULL, 0, &id));
-		CHECK(mikey_group_unprotect_with(g, "grp", known, 1, pkt, &len, 1, &who) ==
+		CHECK(mikey_group_unprotect_with(g, 0, "grp", known, 1, pkt, &len, 1, &who) ==
 			      LIM_E_AUTH &&
 		      len == kl && memcmp(pkt, keep, kl) == 0);
-		CHECK(mikey_group_unprotect_with(g, "grp", known, 2, pkt, &len, 1, &who) ==
+		CHECK(mikey_group_unprotect_with(g, 0, "grp", known, 2, pkt, &len, 1, &who) ==
 			      LIM_OK &&
 		      len == cl && memcmp(pkt, clear, cl) == 0 && who.gmk_id == tv[1].gmk_id);
 	}
@@ -381,7 +382,7 @@ static void t_group_decoy(void)
 	make(tx, 10, 42, "restricted", pkt, sizeof pkt, &len, clear, &cl);
 	{
 		const uint32_t only = tv[1].gmk_id;
-		CHECK(mikey_group_unprotect_with(g, "grp", &only, 1, pkt, &len, 1, &who) ==
+		CHECK(mikey_group_unprotect_with(g, 0, "grp", &only, 1, pkt, &len, 1, &who) ==
 			      LIM_OK &&
 		      len == cl && memcmp(pkt, clear, cl) == 0);
 	}
@@ -591,12 +592,12 @@ static void t_group_rtcp(void)
 			CHECK(mikey_group_which(g, pkt, n, true, 1, gm.group, &wid) &&
 			      wid == tv[1].gmk_id);
 			cn = n;
-			CHECK(mikey_group_unprotect_rtcp_with(g, gm.group, NULL, 0, cp, &cn, 1,
+			CHECK(mikey_group_unprotect_rtcp_with(g, 0, gm.group, NULL, 0, cp, &cn, 1,
 							      &who) == LIM_E_AUTH &&
 			      cn == n);
 			if (k == 2)
-				CHECK(mikey_group_unprotect_rtcp_with(g, gm.group, &wid, 1, pkt, &n,
-								      1, &who) == LIM_OK);
+				CHECK(mikey_group_unprotect_rtcp_with(g, 0, gm.group, &wid, 1, pkt,
+								      &n, 1, &who) == LIM_OK);
 			else
 				CHECK(mikey_group_unprotect_rtcp(g, pkt, &n, 1, &who) == LIM_OK);
 			CHECK(n == cl && memcmp(pkt, clear, cl) == 0);
@@ -670,9 +671,100 @@ static void t_group_noauth(void)
 	}
 }
 
-const struct lim_suite t_group_suites[] = {
-	{ "group-talkers", t_group_talkers },   { "group-hostile", t_group_hostile },
-	{ "group-rollover", t_group_rollover }, { "group-profiles", t_group_profiles },
-	{ "group-rtcp", t_group_rtcp },         { "group-noauth", t_group_noauth },
-	{ "group-decoy", t_group_decoy },       { NULL, NULL }
-};
+/* Legs: the copies of one packet relayed on several calls each decrypt on their own leg, each
+ * leg refuses its own replays; a leg's sessions go with mikey_group_drop_leg (and a GMK's with
+ * it, on every leg); the talker cap counts every leg's sessions and a dropped leg makes room. */
+static void t_group_legs(void)
+{
+	struct tv tv[8];
+	CHECK(load(tv, 8) == 4);
+	struct mikey_group *g = NULL;
+	CHECK(mikey_group_new(&g) == LIM_OK);
+	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
+	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
+	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
+				     tv[1].guk_id, LIM_SRTP_RCCM3);
+	const uint32_t only = tv[1].gmk_id;
+	uint8_t pkt[256], clear[256], keep[256];
+	size_t len = 0, cl = 0, kl;
+	struct mikey_group_talker who;
+	struct mikey_group_stats st;
+	make(tx, 7, 42, "one packet, many legs", pkt, sizeof pkt, &len, clear, &cl);
+	memcpy(keep, pkt, len);
+	kl = len;
+	/* (legs 1, 2 and 0, each twice: each leg's first copy decrypts, its second is a replay) */
+	const uint64_t legs[] = { 1, 2, 0, 2, 1, 0 };
+	for (size_t i = 0; i < sizeof legs / sizeof legs[0]; i++) {
+		len = kl;
+		memcpy(pkt, keep, kl);
+		enum lim_err want = i < 3 ? LIM_OK : LIM_E_STATE;
+		CHECK(mikey_group_unprotect_with(g, legs[i], "grp", &only, 1, pkt, &len, 1, &who) ==
+		      want);
+		if (want == LIM_OK)
+			CHECK(len == cl && memcmp(pkt, clear, cl) == 0 &&
+			      who.guk_id == tv[1].guk_id);
+		else
+			CHECK(len == kl && memcmp(pkt, keep, kl) == 0);
+	}
+	/* the forms without a leg are leg 0 */
+	len = kl;
+	memcpy(pkt, keep, kl);
+	CHECK(mikey_group_unprotect(g, pkt, &len, 1, &who) == LIM_E_STATE);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == 3 && st.decrypted == 3);
+	/* leg 2's call ended: its session goes, and a new one starts afresh */
+	CHECK(mikey_group_drop_leg(g, 2) == 1);
+	CHECK(mikey_group_drop_leg(g, 2) == 0);
+	CHECK(mikey_group_drop_leg(g, 0) == 0); /* (leg 0 is no call's) */
+	CHECK(mikey_group_drop_leg(NULL, 1) == 0);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == 2);
+	len = kl;
+	memcpy(pkt, keep, kl);
+	CHECK(mikey_group_unprotect_with(g, 2, "grp", &only, 1, pkt, &len, 1, &who) == LIM_OK);
+	/* forged on a leg: refused, nothing kept for it */
+	len = kl;
+	memcpy(pkt, keep, kl);
+	pkt[14] ^= 1;
+	CHECK(mikey_group_unprotect_with(g, 9, "grp", &only, 1, pkt, &len, 1, &who) == LIM_E_AUTH);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == 3);
+	/* the cap counts every leg: full, a new leg is refused, until a leg goes */
+	uint64_t leg = 100;
+	enum lim_err rc = LIM_OK;
+	while (rc == LIM_OK && leg < 100 + MIKEY_GROUP_TALKERS_MAX) {
+		len = kl;
+		memcpy(pkt, keep, kl);
+		rc = mikey_group_unprotect_with(g, leg++, "grp", &only, 1, pkt, &len, 1, &who);
+	}
+	CHECK(rc == LIM_E_LIMIT);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == MIKEY_GROUP_TALKERS_MAX && st.talkers_refused == 1);
+	CHECK(mikey_group_drop_leg(g, 100) == 1);
+	len = kl;
+	memcpy(pkt, keep, kl);
+	CHECK(mikey_group_unprotect_with(g, leg, "grp", &only, 1, pkt, &len, 1, &who) == LIM_OK);
+	/* every leg still finds its own session after the removals shifted the table */
+	for (uint64_t l = 101; l < leg; l += 97) {
+		len = kl;
+		memcpy(pkt, keep, kl);
+		CHECK(mikey_group_unprotect_with(g, l, "grp", &only, 1, pkt, &len, 1, &who) ==
+		      LIM_E_STATE);
+	}
+	/* the GMK dropped: every leg's session of it goes */
+	CHECK(mikey_group_drop_gmk(g, tv[1].gmk_id) == LIM_OK);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == 0);
+	lim_srtp_free(tx);
+	mikey_group_free(g);
+}
+
+const struct lim_suite t_group_suites[] = { { "group-talkers", t_group_talkers },
+					    { "group-hostile", t_group_hostile },
+					    { "group-rollover", t_group_rollover },
+					    { "group-profiles", t_group_profiles },
+					    { "group-rtcp", t_group_rtcp },
+					    { "group-noauth", t_group_noauth },
+					    { "group-decoy", t_group_decoy },
+					    { "group-legs", t_group_legs },
+					    { NULL, NULL } };

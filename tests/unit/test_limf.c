@@ -13,6 +13,7 @@ void t_mcalls(void);
 void t_status_sources(void);
 void t_dlv_refused_reload(void);
 void t_metrics_slow(void);
+void t_had(void);
 
 int main(int argc, char **argv)
 {
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
 		{ "status_sources", t_status_sources },
 		{ "dlv_refused_reload", t_dlv_refused_reload },
 		{ "metrics_slow", t_metrics_slow },
+		{ "had", t_had },
 	};
 	return lim_t_main(suites, sizeof suites / sizeof suites[0], argc, argv);
 }
