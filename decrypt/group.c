@@ -9,9 +9,13 @@
 #include "decrypt/uid.h"
 #include "decrypt/unwrap.h"
 
-#define GMK_MAX        32
-#define RAND_MAX_LEN   255
-#define TALKER_SLOTS   (2 * MIKEY_GROUP_TALKERS_MAX) /* open addressing, load <= 1/2 */
+#define GMK_MAX      32
+#define RAND_MAX_LEN 255
+/* open addressing, load <= 1/2: talker sessions and as many references */
+#define TALKER_SLOTS   (4 * MIKEY_GROUP_TALKERS_MAX)
+#define REF_LEG        UINT64_MAX /* the leg of a talker's reference entry (struct talker) */
+#define REF_SSRCS      4          /* SSRCs a talker's reference follows, the oldest making room */
+#define REF_WIN        1024       /* = a session's replay window (srtp.h) */
 #define PURPOSE(id)    ((id) >> 28)
 #define MKI64(gmk, gk) (((uint64_t)(gmk) << 32) | (gk))
 
@@ -33,6 +37,18 @@ struct member {
 	char *uri; /* "group\0uri\0": the group ID, then the member's URI */
 };
 
+/* A talker's session on one leg, or (leg REF_LEG, s NULL) the talker's reference: for each of
+ * its recent SSRCs the highest index any leg authenticated, so that a leg's new session starts
+ * from the stream's ROC (a late leg of a long call) and no leg takes a packet more than REF_WIN
+ * behind it (an old packet sent again on a new leg: the shared window that refused it once is
+ * per leg now). */
+struct ref_ssrc {
+	uint32_t ssrc;
+	bool used;
+	uint64_t top; /* ROC || SEQ */
+	uint64_t at;  /* capture time it last moved */
+};
+
 struct talker {
 	uint64_t mki; /* GMK-ID || GUK-ID */
 	uint64_t leg; /* whose replay window (group.h): 0 for the calls without one */
@@ -41,13 +57,15 @@ struct talker {
 	struct lim_srtp *s;
 	const char *uri;    /* the member with this GUK-ID (a view of members[]), NULL if none */
 	size_t resolved_at; /* n_members when uri was looked up */
+	uint64_t at;        /* capture time of its last packet (eviction: the least recent) */
+	struct ref_ssrc ref[REF_SSRCS]; /* (the reference entry only) */
 };
 
 struct mikey_group {
 	struct gmk_ent gmks[MIKEY_GROUP_GMKS_MAX];
 	size_t n_gmks;
 	struct talker *talkers; /* TALKER_SLOTS */
-	size_t n_talkers;
+	size_t n_talkers, n_refs;
 	struct member *members; /* entries never move: talkers keep views of their URIs */
 	size_t n_members;
 	struct mikey_group_stats st;
@@ -78,8 +96,11 @@ static size_t find_slot(const struct mikey_group *g, uint64_t mki, uint64_t leg)
 static void talker_remove(struct mikey_group *g, size_t i)
 {
 	lim_srtp_free(g->talkers[i].s);
+	if (g->talkers[i].leg == REF_LEG)
+		g->n_refs--;
+	else
+		g->n_talkers--;
 	memset(&g->talkers[i], 0, sizeof g->talkers[i]);
-	g->n_talkers--;
 	/* backward-shift deletion: re-place the entries of the cluster after i */
 	size_t j = (i + 1) % TALKER_SLOTS;
 	while (g->talkers[j].used) {
@@ -119,7 +140,65 @@ static void drop_talkers_of(struct mikey_group *g, size_t gi)
 /* see group.h */
 size_t mikey_group_drop_leg(struct mikey_group *g, uint64_t leg)
 {
-	return g && leg ? drop_talkers(g, leg, true) : 0;
+	return g && leg && leg != REF_LEG ? drop_talkers(g, leg, true) : 0;
+}
+
+/* The least recently used entry of the kind (references or sessions), to make room. */
+static void evict_lru(struct mikey_group *g, bool ref)
+{
+	size_t pick = TALKER_SLOTS;
+	for (size_t i = 0; i < TALKER_SLOTS; i++) {
+		const struct talker *t = &g->talkers[i];
+		if (t->used && (t->leg == REF_LEG) == ref &&
+		    (pick == TALKER_SLOTS || t->at < g->talkers[pick].at))
+			pick = i;
+	}
+	if (pick < TALKER_SLOTS)
+		talker_remove(g, pick);
+}
+
+/* The reference entry of mki, NULL when none. */
+static struct talker *ref_find(struct mikey_group *g, uint64_t mki)
+{
+	size_t i = find_slot(g, mki, REF_LEG);
+	return g->talkers[i].used ? &g->talkers[i] : NULL;
+}
+
+static struct ref_ssrc *ref_ssrc(struct talker *r, uint32_t ssrc)
+{
+	for (size_t i = 0; r && i < REF_SSRCS; i++)
+		if (r->ref[i].used && r->ref[i].ssrc == ssrc)
+			return &r->ref[i];
+	return NULL;
+}
+
+/* Records that a leg authenticated index idx of ssrc under mki (GMK gi) at ts. */
+static void ref_note(struct mikey_group *g, uint64_t mki, size_t gi, uint32_t ssrc, uint64_t idx,
+		     uint64_t ts)
+{
+	struct talker *r = ref_find(g, mki);
+	if (!r) {
+		if (g->n_refs >= MIKEY_GROUP_TALKERS_MAX)
+			evict_lru(g, true);
+		size_t i = find_slot(g, mki, REF_LEG);
+		g->talkers[i] = (struct talker){
+			.mki = mki, .leg = REF_LEG, .used = true, .gmk = (uint16_t)gi
+		};
+		g->n_refs++;
+		r = &g->talkers[i];
+	}
+	r->at = ts;
+	struct ref_ssrc *e = ref_ssrc(r, ssrc);
+	if (!e) {
+		e = &r->ref[0];
+		for (size_t i = 0; i < REF_SSRCS; i++)
+			if (!r->ref[i].used || r->ref[i].at < e->at)
+				e = &r->ref[i];
+		*e = (struct ref_ssrc){ .ssrc = ssrc, .used = true, .top = idx };
+	}
+	if (idx > e->top)
+		e->top = idx;
+	e->at = ts;
 }
 
 static struct gmk_ent *gmk_find(struct mikey_group *g, uint32_t gmk_id)
@@ -467,8 +546,38 @@ bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size
 	return false;
 }
 
-/* One SRTP (rtcp false) or SRTCP packet of group media (group.h); grp, only: the GMKs it may
- * use (only NULL: any; see mikey_group_unprotect_with). */
+/* The index (ROC || SEQ) of the RTP packet of sequence number seq that session s just
+ * authenticated for ssrc: its highest index is the packet's or within 2^15 after it. */
+static uint64_t packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq)
+{
+	uint32_t roc = 0;
+	uint16_t hs = 0;
+	if (lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
+		return seq;
+	uint64_t h = (uint64_t)roc << 16 | hs, idx = (h & ~UINT64_C(0xffff)) | seq;
+	if (idx > h)
+		idx = idx >= 0x10000 ? idx - 0x10000 : h;
+	return idx;
+}
+
+/* lim_srtp_unprotect of an RTP packet by talker session s, from the talker's reference when s
+ * has no index of the packet's SSRC yet (a leg's first packets: the ROC other legs reached). */
+static enum lim_err leg_unprotect(struct mikey_group *g, uint64_t mki, struct lim_srtp *s,
+				  uint32_t ssrc, uint8_t *pkt, size_t *len)
+{
+	uint32_t roc;
+	uint16_t seq;
+	const struct ref_ssrc *r = ref_ssrc(ref_find(g, mki), ssrc);
+	if (r && lim_srtp_get_roc(s, ssrc, &roc, &seq) != LIM_OK)
+		return lim_srtp_unprotect_from(s, pkt, len, (uint32_t)(r->top >> 16),
+					       (uint16_t)r->top);
+	return lim_srtp_unprotect(s, pkt, len);
+}
+
+/* One SRTP (rtcp false) or SRTCP packet of group media (group.h) on leg; grp, only: the GMKs it
+ * may use (only NULL: any; see mikey_group_unprotect_with). A talker's session on the leg is
+ * made for a packet and kept only once it authenticates one (forged MKIs leave nothing
+ * behind); with MIKEY_GROUP_TALKERS_MAX sessions, the least recently used goes for it. */
 static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t *pkt, size_t *len,
 				    uint64_t ts_ns, struct mikey_group_talker *who, bool rtcp,
 				    const char *grp, const uint32_t *only, size_t n_only)
@@ -479,7 +588,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 	bool tried = false, saved = false;
 
 	memset(who, 0, sizeof *who);
-	if (!g || !pkt || !len)
+	if (!g || !pkt || !len || leg == REF_LEG)
 		return LIM_E_ARG;
 	len0 = *len;
 	for (;;) {
@@ -493,26 +602,14 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 		if (!usable(e, ts_ns) || !allowed(e, grp, only, n_only))
 			continue;
 		tried = true;
-		uint64_t mki = MKI64(e->gmk_id, guk);
+		uint64_t mki = MKI64(e->gmk_id, guk), idx = 0;
 		size_t slot = find_slot(g, mki, leg);
 		bool fresh = !g->talkers[slot].used;
-		if (fresh) {
-			if (g->n_talkers >= MIKEY_GROUP_TALKERS_MAX) {
-				g->st.talkers_refused++;
-				best = best == LIM_E_AUTH ? LIM_E_LIMIT : best;
-				continue;
-			}
-			struct lim_srtp *s = NULL;
-			rc = talker_new(g, gi, guk, &s);
-			if (rc != LIM_OK) {
-				/* (a GMK whose policy cannot be set up: the next candidate) */
-				best = best == LIM_E_AUTH ? rc : best;
-				continue;
-			}
-			g->talkers[slot] = (struct talker){
-				.mki = mki, .leg = leg, .used = true, .gmk = (uint16_t)gi, .s = s
-			};
-			g->n_talkers++;
+		struct lim_srtp *s = fresh ? NULL : g->talkers[slot].s;
+		if (fresh && (rc = talker_new(g, gi, guk, &s)) != LIM_OK) {
+			/* (a GMK whose policy cannot be set up: the next candidate) */
+			best = best == LIM_E_AUTH ? rc : best;
+			continue;
 		}
 		if (!saved) {
 			/* every try sees the packet as given: one that fails may have changed it */
@@ -520,7 +617,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 				uint8_t *b = realloc(g->orig, len0);
 				if (!b) {
 					if (fresh)
-						talker_remove(g, find_slot(g, mki, leg));
+						lim_srtp_free(s);
 					rc = LIM_E_NOMEM;
 					break;
 				}
@@ -530,13 +627,40 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 			memcpy(g->orig, pkt, len0);
 			saved = true;
 		}
-		rc = rtcp ? lim_srtp_unprotect_rtcp(g->talkers[slot].s, pkt, len)
-			  : lim_srtp_unprotect(g->talkers[slot].s, pkt, len);
+		/* (a parsable packet: claim found an MKI past the 12-octet header) */
+		uint32_t ssrc = be32(pkt + (rtcp ? 4 : 8));
+		uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+		rc = rtcp ? lim_srtp_unprotect_rtcp(s, pkt, len)
+			  : leg_unprotect(g, mki, s, ssrc, pkt, len);
+		if (rc == LIM_OK && !rtcp) {
+			const struct ref_ssrc *r = ref_ssrc(ref_find(g, mki), ssrc);
+			idx = packet_index(s, ssrc, seq);
+			if (r && r->top >= idx + REF_WIN)
+				rc = LIM_E_STATE; /* older than any leg's window: sent again */
+		}
 		if (rc == LIM_OK) {
+			if (fresh) {
+				if (g->n_talkers >= MIKEY_GROUP_TALKERS_MAX) {
+					evict_lru(g, false);
+					g->st.talkers_evicted++;
+				}
+				slot = find_slot(g, mki, leg); /* (the eviction moves entries) */
+				g->talkers[slot] = (struct talker){ .mki = mki,
+								    .leg = leg,
+								    .used = true,
+								    .gmk = (uint16_t)gi,
+								    .s = s };
+				g->n_talkers++;
+			}
+			if (!rtcp)
+				ref_note(g, mki, gi, ssrc, idx, ts_ns);
+			slot = find_slot(g, mki, leg); /* (ref_note's eviction moves entries) */
+			struct talker *t = &g->talkers[slot];
+			t->at = ts_ns;
 			who->gmk_id = e->gmk_id;
 			who->guk_id = guk;
 			who->group = e->group;
-			struct talker *t = &g->talkers[slot];
+			who->index = idx;
 			if (fresh || t->resolved_at != g->n_members) {
 				/* an HMAC per member: only when a talker or a member is new */
 				t->uri = mikey_group_member_of(g, e->gmk_id, guk);
@@ -548,7 +672,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 		}
 		/* a session that never authenticated anything is not kept (group.h) */
 		if (fresh)
-			talker_remove(g, find_slot(g, mki, leg));
+			lim_srtp_free(s);
 		/* the next candidate, whatever this one said: libsrtp2 refuses a replay before it
 		 * checks the tag, so a decoy GMK's session that took one forged packet far ahead
 		 * says LIM_E_STATE for the talker's real packets. Said at the end: a replay over

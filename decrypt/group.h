@@ -28,14 +28,20 @@
  * copies are all refused (one intercepted under a warrant the first leg's is not) would get no
  * content at all. So the _with functions keep a talker's sessions per leg: a caller-chosen
  * non-zero ID (the call), each with its own replay window and ROC; mikey_group_drop_leg frees
- * a leg's sessions when its call ends. Leg 0 is the forms without a leg. Which LIID has
- * already had which copy is the caller's to tell (limf/pipeline.c).
+ * a leg's sessions when its call ends. Leg 0 is the forms without a leg. What the shared
+ * window gave is kept by a reference per talker: for each of its recent SSRCs the highest index
+ * any leg authenticated. A leg's first packet of a stream starts from that index's ROC (a leg
+ * that joins a long call late), and no leg takes a packet more than the replay window (1024)
+ * behind it (LIM_E_STATE: an old packet sent again on a new leg). Which LIID has already had
+ * which copy is the caller's to tell (limf/pipeline.c, by mikey_group_talker.index).
  *
  * Hostile input: a packet with a known GMK-ID and an unknown GUK-ID costs one key derivation
- * and one session set-up; a talker session that has never authenticated a packet is freed at
- * once, so forged MKIs cannot fill the table. Caps: MIKEY_GROUP_GMKS_MAX GMKs,
- * MIKEY_GROUP_TALKERS_MAX talker sessions, all legs together (then LIM_E_LIMIT for new ones), and
- * MIKEY_GROUP_MEMBERS_MAX member URIs.
+ * and one session set-up (about 10 us); a talker session is kept only once it authenticated a
+ * packet, so forged MKIs cannot fill the table (a member holding the GMK can make talkers, one
+ * session per leg each). Caps: MIKEY_GROUP_GMKS_MAX GMKs; MIKEY_GROUP_TALKERS_MAX talker
+ * sessions, all legs together, and as many references: then the least recently used goes for a
+ * new one that authenticated (a session gone is made again at its talker's next packet, from
+ * the reference); MIKEY_GROUP_MEMBERS_MAX member URIs.
  *
  * Secrets: GMKs live in OPENSSL_secure_malloc memory, the derived master keys only inside
  * decrypt/srtp sessions; everything is wiped by mikey_group_drop_gmk / mikey_group_free.
@@ -79,6 +85,7 @@ struct mikey_group_talker {
 	uint32_t gmk_id, guk_id;
 	const char *group; /* of the GMK */
 	const char *uri; /* the member whose GUK-ID it is, NULL when no registered member has it */
+	uint64_t index;  /* the RTP packet's index, ROC || SEQ (RFC 3711 s3.3.1); 0 for SRTCP */
 };
 
 /* Creates an empty table; *out is the caller's (mikey_group_free). LIM_E_NOMEM. */
@@ -121,9 +128,9 @@ bool mikey_group_claims(const struct mikey_group *g, const uint8_t *pkt, size_t 
 /* Verifies and decrypts one SRTP packet of group media in place, at capture time ts_ns (a GMK
  * outside its validity at ts_ns is not used). On LIM_OK pkt[0..*len) is the clear RTP packet
  * and *who says which GMK and talker. Errors: LIM_E_AUTH: no MKI names a usable GMK, or the
- * packet does not authenticate under the talker's key; LIM_E_STATE: replayed; LIM_E_LIMIT: a
- * new talker with the talker table full; LIM_E_PARSE: not SRTP; LIM_E_NOMEM, LIM_E_CRYPTO. On
- * failure *len is unchanged and *who zeroed. */
+ * packet does not authenticate under the talker's key; LIM_E_STATE: replayed (also on another
+ * leg, more than the window behind: see the top); LIM_E_PARSE: not SRTP; LIM_E_ARG; LIM_E_NOMEM,
+ * LIM_E_CRYPTO. On failure *len is unchanged and *who zeroed. */
 enum lim_err mikey_group_unprotect(struct mikey_group *g, uint8_t *pkt, size_t *len, uint64_t ts_ns,
 				   struct mikey_group_talker *who) LIM_WUR;
 
@@ -165,7 +172,8 @@ size_t mikey_group_drop_leg(struct mikey_group *g, uint64_t leg);
 /* Counters of the table. */
 struct mikey_group_stats {
 	size_t gmks, talkers, members;
-	uint64_t decrypted, auth_failed, no_gmk, talkers_refused;
+	/* talkers_evicted: sessions that went for a new one, the table full */
+	uint64_t decrypted, auth_failed, no_gmk, talkers_evicted;
 };
 void mikey_group_stats(const struct mikey_group *g, struct mikey_group_stats *out);
 

@@ -9,7 +9,7 @@
 struct had_ent {
 	uint64_t last_ns; /* capture time of its newest mark; 0: free */
 	uint32_t gmk_id, guk_id, ssrc;
-	uint32_t top;                     /* the newest extended sequence number */
+	uint64_t top;                     /* the newest index */
 	uint64_t bits[LIMF_HAD_WIN / 64]; /* bit d: top - d had */
 	char liid[WR_LIID_MAX + 1];
 };
@@ -93,7 +93,7 @@ static void shift(uint64_t *w, uint32_t d)
 
 /* see had.h */
 bool limf_had_mark(struct limf_had *h, const char *liid, uint32_t gmk_id, uint32_t guk_id,
-		   uint32_t ssrc, uint16_t seq, uint64_t ts_ns)
+		   uint32_t ssrc, uint64_t idx, uint64_t ts_ns)
 {
 	struct had_ent *e = h && liid ? entry(h, liid, gmk_id, guk_id, ssrc, ts_ns) : NULL;
 	if (!e)
@@ -101,27 +101,21 @@ bool limf_had_mark(struct limf_had *h, const char *liid, uint32_t gmk_id, uint32
 	bool fresh = !e->last_ns;
 	e->last_ns = ts_ns ? ts_ns : 1;
 	if (fresh) {
-		e->top = UINT32_C(0x10000) | seq; /* (room for a packet from before a wrap) */
+		e->top = idx;
 		e->bits[0] = 1;
 		return false;
 	}
-	/* the extension of seq nearest the newest */
-	uint32_t ext = (e->top & ~UINT32_C(0xffff)) | seq;
-	if (ext > e->top && ext - e->top > 0x8000 && ext >= 0x10000)
-		ext -= 0x10000;
-	else if (ext < e->top && e->top - ext > 0x8000 && ext <= UINT32_MAX - 0x10000)
-		ext += 0x10000;
-	if (ext > e->top) {
-		uint32_t d = ext - e->top;
+	if (idx > e->top) {
+		uint64_t d = idx - e->top;
 		if (d >= LIMF_HAD_WIN)
 			memset(e->bits, 0, sizeof e->bits);
 		else
-			shift(e->bits, d);
-		e->top = ext;
+			shift(e->bits, (uint32_t)d);
+		e->top = idx;
 		e->bits[0] |= 1;
 		return false;
 	}
-	uint32_t d = e->top - ext;
+	uint64_t d = e->top - idx;
 	if (d >= LIMF_HAD_WIN)
 		return false; /* older than the window: cannot tell */
 	if (e->bits[d / 64] >> (d % 64) & 1)

@@ -1789,6 +1789,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->group_decrypted);
 	lim_json_key(j, "group_media_copies");
 	lim_json_u64(j, s->group_copies);
+	lim_json_key(j, "group_copy_streams_forgotten");
+	lim_json_u64(j, s->group_had_evicted);
 	/* drops, by reason (capture/capture.h: the ones counted, by name), and what was evicted
 	 * for room; those at limf's own limits and the evictions are also summed
 	 * (limf_limit_drops): they make the evidence incomplete */

@@ -3163,22 +3163,20 @@ static uint64_t group_leg(struct limf_pipe *p, struct pcall *pc)
 	return pc->group_leg;
 }
 
-/* The LIIDs of pc (bit i: pc->liid[i]) taking content at ts_ns that have had the clear group
- * packet p->buf[0..len) of talker who already, from another leg; the others are marked as
- * having had it. Under g->mu. A LIID whose entry cannot be made counts as not having had it. */
+/* The LIIDs of pc (bit i: pc->liid[i]) taking content at ts_ns that have had the group packet
+ * of talker who already, from another leg; the others are marked as having had it. Under
+ * g->mu. A LIID whose entry cannot be made counts as not having had it. */
 static uint32_t group_had(struct limf_pipe *p, struct pcall *pc,
-			  const struct mikey_group_talker *who, uint32_t ssrc, size_t len,
-			  uint64_t ts_ns)
+			  const struct mikey_group_talker *who, uint32_t ssrc, uint64_t ts_ns)
 {
 	uint32_t had = 0;
-	if (len < 12)
-		return 0;
-	uint16_t seq = (uint16_t)(p->buf[2] << 8 | p->buf[3]);
+	uint64_t ev0 = limf_had_evicted(p->g->had);
 	for (size_t i = 0; i < pc->n_liids && i < 32; i++)
 		if (takes_cc(&pc->liid[i], ts_ns) &&
-		    limf_had_mark(p->g->had, pc->liid[i].liid, who->gmk_id, who->guk_id, ssrc, seq,
-				  ts_ns))
+		    limf_had_mark(p->g->had, pc->liid[i].liid, who->gmk_id, who->guk_id, ssrc,
+				  who->index, ts_ns))
 			had |= UINT32_C(1) << i;
+	p->st.group_had_evicted += limf_had_evicted(p->g->had) - ev0;
 	return had;
 }
 
@@ -3265,7 +3263,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 						       pc->gmk_audited, pc->n_gmk_audited, p->buf,
 						       &len, ev->ts_ns, &who);
 		if (e == LIM_OK) /* (with this group's GMKs alone: _with) */
-			had = group_had(p, pc, &who, mp->ssrc, len, ev->ts_ns);
+			had = group_had(p, pc, &who, mp->ssrc, ev->ts_ns);
 		if (e == LIM_OK) {
 			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
 				  who.uri ? strlen(who.uri) : 0);
@@ -3800,10 +3798,17 @@ static void group_members(struct limf_pipe *p, struct pcall *pc, const struct ca
 	pthread_mutex_unlock(&p->g->mu);
 }
 
-/* No LIID may receive content any more: the call's SRTP sessions go (keys wiped) and its
- * media is no longer decrypted. */
-static void drop_keys(struct pcall *pc)
+/* No LIID may receive content any more: the call's SRTP sessions go (keys wiped), also its
+ * talker sessions of group media (a leg of its own if content comes back), and its media is no
+ * longer decrypted. Not under g->mu. */
+static void drop_keys(struct limf_pipe *p, struct pcall *pc)
 {
+	if (pc->group_leg) {
+		pthread_mutex_lock(&p->g->mu);
+		(void)mikey_group_drop_leg(p->g->t, pc->group_leg);
+		pthread_mutex_unlock(&p->g->mu);
+		pc->group_leg = 0;
+	}
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
 	pc->n_ks = 0;
@@ -3878,7 +3883,7 @@ static void window_check(struct limf_pipe *p, struct pcall *pc, uint64_t ts_ns)
 			cc = true;
 	}
 	if (ended && pc->cc && !cc)
-		drop_keys(pc);
+		drop_keys(p, pc);
 	/* a valid_to may be the start of a suspension period, not the warrant's end: the call is
 	 * decided again at its next event, on its clock, and so learns when the warrant is in
 	 * force again (join_at), where that LIID comes back (join_start), as `limf replay` must
@@ -4673,7 +4678,8 @@ size_t limf_pipe_recheck(struct limf_pipe *p, int64_t now_us)
 		free(m);
 		free(mc);
 		if (pc->cc && !cc)
-			drop_keys(pc); /* no LIID may receive content any more: the keys go now */
+			drop_keys(p,
+				  pc); /* no LIID may receive content any more: the keys go now */
 		if (keep == 0 && !unheld && !pc->join_at) {
 			/* no LIID in force any more, and none known to come (join_at: a start, or
 			 * a retry): not re-checked or decided again until the warrants change

@@ -388,6 +388,9 @@ struct limf_pipe_stats {
 	 * copies: decrypted on one leg of a group call, not handed over, every LIID of the leg
 	 * having had it from another leg (counted in replayed too) */
 	uint64_t group_decrypted, group_copies;
+	/* LIIDs' streams of group media whose copies had were forgotten for room (limf/had.h):
+	 * their next copies may be handed over twice */
+	uint64_t group_had_evicted;
 	/* media packets of an intercepted call not tried against the call's other sessions: their
 	 * SSRC had failed every session SSRC_TRIALS_MAX times in a row (pipeline.c) since the
 	 * call's keys last changed (counted in auth_failed too) */

@@ -79,8 +79,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mikey_group_stats(g, &after);
 	/* seventh bit: the leg's sessions dropped afterwards (a call that ended) */
-	if ((data[0] & 64) && mikey_group_drop_leg(g, (uint64_t)(data[0] >> 4 & 3)) > after.talkers)
-		abort();
+	if (data[0] & 64) {
+		uint64_t leg = (uint64_t)(data[0] >> 4 & 3);
+		size_t n = mikey_group_drop_leg(g, leg);
+		struct mikey_group_stats left;
+		mikey_group_stats(g, &left);
+		if (n > after.talkers || left.talkers != after.talkers - n ||
+		    mikey_group_drop_leg(g, leg) != 0 || (leg == 0 && n != 0))
+			abort();
+	}
 	if (rc == LIM_OK) {
 		if (len > size - 1 || who.gmk_id != 0x09bf9d37 || !who.group)
 			abort();

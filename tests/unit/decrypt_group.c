@@ -729,26 +729,38 @@ static void t_group_legs(void)
 	CHECK(mikey_group_unprotect_with(g, 9, "grp", &only, 1, pkt, &len, 1, &who) == LIM_E_AUTH);
 	mikey_group_stats(g, &st);
 	CHECK(st.talkers == 3);
-	/* the cap counts every leg: full, a new leg is refused, until a leg goes */
+	/* the cap counts every leg: full, a new leg's session that authenticates takes the place
+	 * of the least recently used; forged packets take none */
 	uint64_t leg = 100;
 	enum lim_err rc = LIM_OK;
-	while (rc == LIM_OK && leg < 100 + MIKEY_GROUP_TALKERS_MAX) {
+	for (; rc == LIM_OK && leg < 100 + MIKEY_GROUP_TALKERS_MAX - 3; leg++) {
 		len = kl;
 		memcpy(pkt, keep, kl);
-		rc = mikey_group_unprotect_with(g, leg++, "grp", &only, 1, pkt, &len, 1, &who);
+		rc = mikey_group_unprotect_with(g, leg, "grp", &only, 1, pkt, &len, 2, &who);
 	}
-	CHECK(rc == LIM_E_LIMIT);
+	CHECK(rc == LIM_OK);
 	mikey_group_stats(g, &st);
-	CHECK(st.talkers == MIKEY_GROUP_TALKERS_MAX && st.talkers_refused == 1);
-	CHECK(mikey_group_drop_leg(g, 100) == 1);
+	CHECK(st.talkers == MIKEY_GROUP_TALKERS_MAX && st.talkers_evicted == 0);
+	for (int k = 0; k < 20; k++) {
+		len = kl;
+		memcpy(pkt, keep, kl);
+		pkt[14] ^= 1;
+		CHECK(mikey_group_unprotect_with(g, leg + 1 + (uint64_t)k, "grp", &only, 1, pkt,
+						 &len, 3, &who) == LIM_E_AUTH);
+	}
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == MIKEY_GROUP_TALKERS_MAX && st.talkers_evicted == 0);
+	/* (legs 1, 2 and 9 were used at time 1, the others at 2: one of the three goes) */
 	len = kl;
 	memcpy(pkt, keep, kl);
-	CHECK(mikey_group_unprotect_with(g, leg, "grp", &only, 1, pkt, &len, 1, &who) == LIM_OK);
+	CHECK(mikey_group_unprotect_with(g, leg, "grp", &only, 1, pkt, &len, 3, &who) == LIM_OK);
+	mikey_group_stats(g, &st);
+	CHECK(st.talkers == MIKEY_GROUP_TALKERS_MAX && st.talkers_evicted == 1);
 	/* every leg still finds its own session after the removals shifted the table */
-	for (uint64_t l = 101; l < leg; l += 97) {
+	for (uint64_t l = 100; l <= leg; l += 97) {
 		len = kl;
 		memcpy(pkt, keep, kl);
-		CHECK(mikey_group_unprotect_with(g, l, "grp", &only, 1, pkt, &len, 1, &who) ==
+		CHECK(mikey_group_unprotect_with(g, l, "grp", &only, 1, pkt, &len, 3, &who) ==
 		      LIM_E_STATE);
 	}
 	/* the GMK dropped: every leg's session of it goes */
@@ -759,12 +771,80 @@ static void t_group_legs(void)
 	mikey_group_free(g);
 }
 
-const struct lim_suite t_group_suites[] = { { "group-talkers", t_group_talkers },
-					    { "group-hostile", t_group_hostile },
-					    { "group-rollover", t_group_rollover },
-					    { "group-profiles", t_group_profiles },
-					    { "group-rtcp", t_group_rtcp },
-					    { "group-noauth", t_group_noauth },
-					    { "group-decoy", t_group_decoy },
-					    { "group-legs", t_group_legs },
-					    { NULL, NULL } };
+/* Decrypts pkt[0..*len) on leg at time 1, only the one GMK of "grp". */
+static enum lim_err on_leg(struct mikey_group *g, uint64_t leg, uint32_t gmk_id, uint8_t *pkt,
+			   size_t *len, struct mikey_group_talker *who)
+{
+	return mikey_group_unprotect_with(g, leg, "grp", &gmk_id, 1, pkt, len, 1, who);
+}
+
+/* What one session for every leg gave, kept with a session per leg: a leg that joins a stream
+ * after its sequence numbers wrapped starts from the ROC other legs reached (no ROC in the
+ * packets: before, a new leg's session guessed ROC 0 and nothing authenticated), and no leg
+ * takes a packet more than the replay window behind the newest any leg had (an old packet sent
+ * again on a new leg: before the reference, a new leg's empty window took it). Each packet's
+ * index is told (who.index). */
+static void t_group_legs_ref(void)
+{
+	struct tv tv[8];
+	CHECK(load(tv, 8) == 4);
+	struct mikey_group *g = NULL;
+	CHECK(mikey_group_new(&g) == LIM_OK);
+	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
+	ge.rcc_mode = LIM_SRTP_RCC_NONE;
+	ge.rcc_rate = 0;
+	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
+	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
+				     tv[1].guk_id, LIM_SRTP_RCC_NONE);
+	uint8_t pkt[256], clear[256], old[256], old2[256];
+	size_t len = 0, cl = 0, ol = 0, ol2 = 0;
+	struct mikey_group_talker who;
+	/* leg 1 follows the stream across the wrap: 65530 .. 65535, 0 .. 5 */
+	for (uint32_t i = 0; i < 12; i++) {
+		uint16_t seq = (uint16_t)(65530 + i);
+		make(tx, seq, 42, "around the wrap", pkt, sizeof pkt, &len, clear, &cl);
+		if (i == 0) {
+			memcpy(old, pkt, len);
+			ol = len;
+		}
+		CHECK(on_leg(g, 1, tv[1].gmk_id, pkt, &len, &who) == LIM_OK);
+		CHECK(who.index == 65530 + i);
+	}
+	/* leg 2 joins at seq 6 of ROC 1 */
+	make(tx, 6, 42, "late leg", pkt, sizeof pkt, &len, clear, &cl);
+	memcpy(old2, pkt, len);
+	ol2 = len;
+	CHECK(on_leg(g, 2, tv[1].gmk_id, pkt, &len, &who) == LIM_OK && len == cl &&
+	      memcmp(pkt, clear, cl) == 0 && who.index == 65536 + 6);
+	memcpy(pkt, old2, ol2);
+	len = ol2;
+	CHECK(on_leg(g, 1, tv[1].gmk_id, pkt, &len, &who) == LIM_OK && who.index == 65536 + 6);
+	/* the stream goes on, 2000 packets later */
+	make(tx, 2006, 42, "later", pkt, sizeof pkt, &len, clear, &cl);
+	CHECK(on_leg(g, 1, tv[1].gmk_id, pkt, &len, &who) == LIM_OK && who.index == 65536 + 2006);
+	/* old packets sent again on a new leg (and on the late one): refused as replays, left as
+	 * they came */
+	memcpy(pkt, old, ol);
+	len = ol;
+	CHECK(on_leg(g, 3, tv[1].gmk_id, pkt, &len, &who) == LIM_E_STATE && len == ol &&
+	      memcmp(pkt, old, ol) == 0);
+	memcpy(pkt, old2, ol2);
+	len = ol2;
+	CHECK(on_leg(g, 4, tv[1].gmk_id, pkt, &len, &who) == LIM_E_STATE);
+	/* one within the window of the newest still goes on a new leg */
+	make(tx, 1500, 42, "reordered", pkt, sizeof pkt, &len, clear, &cl);
+	CHECK(on_leg(g, 5, tv[1].gmk_id, pkt, &len, &who) == LIM_OK && who.index == 65536 + 1500);
+	/* another SSRC of the talker is followed apart */
+	make(tx, 9, 43, "second ssrc", pkt, sizeof pkt, &len, clear, &cl);
+	CHECK(on_leg(g, 3, tv[1].gmk_id, pkt, &len, &who) == LIM_OK && who.index == 9);
+	lim_srtp_free(tx);
+	mikey_group_free(g);
+}
+
+const struct lim_suite t_group_suites[] = {
+	{ "group-talkers", t_group_talkers },   { "group-hostile", t_group_hostile },
+	{ "group-rollover", t_group_rollover }, { "group-profiles", t_group_profiles },
+	{ "group-rtcp", t_group_rtcp },         { "group-noauth", t_group_noauth },
+	{ "group-decoy", t_group_decoy },       { "group-legs", t_group_legs },
+	{ "group-legs-ref", t_group_legs_ref }, { NULL, NULL }
+};

@@ -10,9 +10,9 @@ void t_had(void);
 
 #define S UINT64_C(1000000000)
 
-static bool mark(struct limf_had *h, const char *liid, uint32_t ssrc, uint16_t seq, uint64_t t)
+static bool mark(struct limf_had *h, const char *liid, uint32_t ssrc, uint64_t idx, uint64_t t)
 {
-	return limf_had_mark(h, liid, 0x0fb615fe, 0x068f98ee, ssrc, seq, t);
+	return limf_had_mark(h, liid, 0x0fb615fe, 0x068f98ee, ssrc, idx, t);
 }
 
 void t_had(void)
@@ -35,33 +35,36 @@ void t_had(void)
 	CHECK(mark(h, "L1", 7, 105, 1 * S));
 	CHECK(!mark(h, "L1", 7, 101, 1 * S));
 	CHECK(mark(h, "L1", 7, 100, 1 * S));
-	/* the sequence number wraps: 65530 .. 65535, 0 .. 9, then the copies again */
-	for (uint32_t i = 0; i < 16; i++)
-		CHECK(!mark(h, "W", 9, (uint16_t)(65530 + i), 2 * S));
-	for (uint32_t i = 0; i < 16; i++)
-		CHECK(mark(h, "W", 9, (uint16_t)(65530 + i), 2 * S));
-	/* a packet from before the wrap, arriving after it (reordered): not mixed up with one
-	 * 64K ahead */
+	/* indexes across the sequence number's wrap (ROC || SEQ), then the copies again; one
+	 * 64K ahead is another packet */
+	for (uint64_t i = 0; i < 16; i++)
+		CHECK(!mark(h, "W", 9, 65530 + i, 2 * S));
+	for (uint64_t i = 0; i < 16; i++)
+		CHECK(mark(h, "W", 9, 65530 + i, 2 * S));
 	CHECK(!mark(h, "W", 9, 65529, 2 * S));
 	CHECK(mark(h, "W", 9, 65529, 2 * S));
+	CHECK(!mark(h, "W", 9, 65536 + 65533, 2 * S));
+	CHECK(!mark(h, "W", 9, 65536 + 65533 - 1000, 2 * S));
+	CHECK(mark(h, "W", 9, 65536 + 65533, 2 * S));
 	/* the window's edge: LIMF_HAD_WIN - 1 behind the newest is told, LIMF_HAD_WIN is not
 	 * (handed over again rather than never) */
 	CHECK(!mark(h, "E", 3, 0, 3 * S));
-	for (uint32_t i = 1; i < LIMF_HAD_WIN + 200; i++)
-		CHECK(!mark(h, "E", 3, (uint16_t)i, 3 * S));
-	CHECK(mark(h, "E", 3, (uint16_t)(LIMF_HAD_WIN + 200 - LIMF_HAD_WIN), 3 * S));
-	CHECK(!mark(h, "E", 3, (uint16_t)(199), 3 * S));
+	for (uint64_t i = 1; i < LIMF_HAD_WIN + 200; i++)
+		CHECK(!mark(h, "E", 3, i, 3 * S));
+	CHECK(mark(h, "E", 3, LIMF_HAD_WIN + 200 - LIMF_HAD_WIN, 3 * S));
+	CHECK(!mark(h, "E", 3, 199, 3 * S));
 	/* jumps: by 63, 64, 65 and 700 (the window moves by bits and by words) */
-	uint16_t at = 5000;
+	uint64_t at = 5000;
 	CHECK(!mark(h, "J", 4, at, 4 * S));
-	const uint16_t jumps[] = { 63, 64, 65, 700, 1, 129 };
+	const uint64_t jumps[] = { 63, 64, 65, 700, 1, 129, UINT64_C(1) << 40 };
 	for (size_t j = 0; j < sizeof jumps / sizeof jumps[0]; j++) {
-		uint16_t prev = at;
-		at = (uint16_t)(at + jumps[j]);
+		uint64_t prev = at;
+		at += jumps[j];
 		CHECK(!mark(h, "J", 4, at, 4 * S));
-		CHECK(mark(h, "J", 4, prev, 4 * S)); /* still had after the move */
+		if (jumps[j] < LIMF_HAD_WIN)
+			CHECK(mark(h, "J", 4, prev, 4 * S)); /* still had after the move */
 		if (jumps[j] > 1)
-			CHECK(!mark(h, "J", 4, (uint16_t)(at - 1), 4 * S)); /* a gap, not had */
+			CHECK(!mark(h, "J", 4, at - 1, 4 * S)); /* a gap, not had */
 	}
 	/* idle for longer than LIMF_HAD_IDLE_NS: begun afresh (a later call of the same talker
 	 * whose numbers start over) */
