@@ -36,6 +36,7 @@
  * several times the cost of an unprotect that fails) have a budget of their own of as many
  * per key change. */
 #define SSRC_TRIALS_MAX 64
+#define KEYSET_T_SKEW_S 300 /* s: a T further than this from its packet is stale (struct keyset) */
 /* A stream slot that authenticated is taken for a new SSRC, all slots being taken, once this
  * many packets of the call came since its last one (a talker whose turn ended); the streams it
  * held are listed in the call's summary (up to STREAMS_OLD_MAX a call, the others counted) */
@@ -66,6 +67,11 @@ struct keyset {
 	size_t n;
 	struct lim_srtp *s[MIKEY_MAX_KEYS];
 	bool proven; /* a packet of the call authenticated under it */
+	bool answer; /* of the answer's I_MESSAGE (else the offer's) */
+	uint64_t t;  /* its I_MESSAGE's T (NTP; COUNTER as it is; 0: none): a side's latest */
+	/* its I_MESSAGE's T more than KEYSET_T_SKEW_S from the packet that carried it: an old
+	 * I_MESSAGE sent again (RFC 3830 s5.4: the responder refuses such a T) */
+	bool stale;
 	/* SHA-256 of its keys (master key, salt, MKI, SSRC and ROC of each crypto session):
 	 * the same keys again are this set, not a new one (keyset_add) */
 	uint8_t id[32];
@@ -1494,7 +1500,7 @@ static void keyset_clear(struct keyset *ks)
 
 /* Opens the sessions of keys[0..n) as the newest key set of pc. */
 static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
-			       const struct mikey_srtp_key *keys, size_t n)
+			       const struct mikey_srtp_key *keys, size_t n, bool answer, bool stale)
 {
 	struct keyset ks;
 	enum lim_err e = LIM_OK;
@@ -1571,27 +1577,57 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		return e != LIM_OK ? e : LIM_E_PARSE;
 	}
 	pc->n_keysets++;
+	ks.answer = answer;
+	ks.stale = stale;
+	ks.t = m->has_t ? m->ts : 0;
 	/* full: which set goes. Not simply the oldest: valid I_MESSAGEs of the same two parties
 	 * are public (any earlier call carries them), so a few re-INVITEs replaying them would
 	 * push out the set the call's media uses and turn decryption off for the rest of the
-	 * call. So, in this order: the oldest set that authenticated packets but has no stream
-	 * bound to it any more (superseded by a re-key); else the newest set that never
-	 * authenticated anything (the call's first keys, older, stay: they are the offer/answer
-	 * the media most likely uses); else (every set bound) the oldest. */
+	 * call. Nor the newest that never authenticated anything: that may be the keys of a
+	 * re-key whose media has not begun, pushed out by an answer's keys or by one replayed
+	 * I_MESSAGE after it. Each side's latest keys are those of its I_MESSAGE of the latest
+	 * T (a replay's T is older: the signature covers it), which are kept unless the new set
+	 * is that side's and later still. So, in this order: the oldest set that authenticated
+	 * packets but has no stream bound to it any more (superseded by a re-key); else, of the
+	 * sets that never authenticated anything and have no stream, the newest stale one (an
+	 * old I_MESSAGE: a replay), else the newest but a side's latest (the call's first keys,
+	 * older, stay: they are the offer/answer the media most likely uses); else the oldest
+	 * but a side's latest. */
 	size_t v = pc->n_ks; /* the slot that goes (n_ks: none) */
 	if (pc->n_ks == KEYSETS) {
-		bool bound[KEYSETS] = { false };
-		size_t sup = KEYSETS, unproven = KEYSETS;
+		bool bound[KEYSETS] = { false }, latest[KEYSETS] = { false };
+		size_t sup = KEYSETS, old = KEYSETS, unproven = KEYSETS, oldest = KEYSETS;
 		for (size_t i = 0; i < pc->n_ssrc; i++)
 			if (pc->ssrc[i].set >= 0 && pc->ssrc[i].set < KEYSETS)
 				bound[pc->ssrc[i].set] = true;
+		for (int side = 0; side < 2; side++) {
+			size_t l = KEYSETS;
+			for (size_t k = 0; k < KEYSETS;
+			     k++) /* (newest first: the newest of a tie) */
+				if (pc->ks[k].answer == (side == 1) &&
+				    (l == KEYSETS || pc->ks[k].t > pc->ks[l].t))
+					l = k;
+			if (l < KEYSETS && !(answer == (side == 1) && ks.t > pc->ks[l].t))
+				latest[l] = true;
+		}
 		for (size_t k = KEYSETS; k-- > 0 && sup == KEYSETS;) /* oldest first */
 			if (pc->ks[k].proven && !bound[k])
 				sup = k;
-		for (size_t k = 0; k < KEYSETS && unproven == KEYSETS; k++) /* newest first */
-			if (!pc->ks[k].proven && !bound[k])
-				unproven = k;
-		v = sup < KEYSETS ? sup : unproven < KEYSETS ? unproven : KEYSETS - 1;
+		for (size_t k = 0; k < KEYSETS; k++) /* newest first */
+			if (!pc->ks[k].proven && !bound[k]) {
+				if (pc->ks[k].stale && !latest[k] && old == KEYSETS)
+					old = k;
+				if (!latest[k] && unproven == KEYSETS)
+					unproven = k;
+			}
+		for (size_t k = KEYSETS; k-- > 0 && oldest == KEYSETS;)
+			if (!latest[k])
+				oldest = k;
+		v = sup < KEYSETS        ? sup
+		    : old < KEYSETS      ? old
+		    : unproven < KEYSETS ? unproven
+		    : oldest < KEYSETS   ? oldest
+					 : KEYSETS - 1;
 		keyset_clear(&pc->ks[v]);
 		pc->n_ks--;
 	}
@@ -1984,7 +2020,9 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		goto out;
 	}
 	if (e == LIM_OK)
-		e = keyset_add(p, pc, m, sk, nk);
+		e = keyset_add(p, pc, m, sk, nk, answer,
+			       km->view.has_t_offset && (km->view.t_offset_s > KEYSET_T_SKEW_S ||
+							 km->view.t_offset_s < -KEYSET_T_SKEW_S));
 	if (e == LIM_E_UNSUPP) {
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail,

@@ -20,7 +20,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   Call-ID that is not UTF-8: a UA may choose any octets)
   rekeys F1,F2..  for each capture F, a re-INVITE in the first call's dialog carrying F's offer
                   I_MESSAGE (a valid I_MESSAGE of the same two parties from another call),
-                  answered by a 200 OK with the call's own answer SDP
+                  answered by a 200 OK with the call's own answer SDP; F1,F2..@B: their CSeqs
+                  and branches numbered from B (else 50), for a second injection
   answerimsg F    (AFTER unused) every 200 OK with SDP made to carry F's offer I_MESSAGE (an
                   answer keyed by the callee, RFC 4567; F a capture of other parties, say)
   answerpai URI   (AFTER unused) every 200 OK to an INVITE made to assert URI as the party that
@@ -248,7 +249,8 @@ def main():
         body = inv[inv.index(b"\r\n\r\n") + 4:]
         ans_body = ok[ok.index(b"\r\n\r\n") + 4:]
         ruri = re.search(rb"\r\nContact: <([^>]+)>", ok).group(1)
-        for k, f in enumerate(arg.split(",")):
+        files, _, base = arg.partition("@")
+        for k, f in enumerate(files.split(","), int(base or 0)):
             m = re.search(rb"a=key-mgmt:mikey ([A-Za-z0-9+/=]+)", open(f, "rb").read())
             if not m:
                 sys.exit("%s: no I_MESSAGE" % f)

@@ -517,6 +517,31 @@ expect 0 inject-aba python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/aba0.pca
 expect 0 inject-aba2 python3 "$here/pcap_inject.py" "$tmp/aba0.pcap" "$tmp/aba.pcap" t+3 replayold 20
 replay aba g "$tmp/aba.pcap"
 sumcheck aba "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1"
+# the call's re-key, with re-INVITEs replaying valid I_MESSAGEs of the same two parties from
+# calls an hour before: two before the re-key, one between its 200 OK and its ACK. The four key
+# sets are then full, and the re-key's (its media not begun) is the latest of the offer's (its
+# T), kept; the replay's set goes instead, the oldest T first. Before, the newest set that had
+# authenticated nothing went: the re-key's, and its 200 packets with it
+for k in 1 2 3; do
+	"$gen" --community "$tmp/g/community.json" --out "$tmp/rko$k.pcap" --calls 1 --duration 1 \
+		--caller "$E" --callee "$F" --start 2026-03-15T11:00:00Z --seed $((40 + k)) \
+		>/dev/null || bad "gen rko$k"
+done
+expect 0 inject-rkr0 python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/rkr0.pcap" re2xx rekeys \
+	"$tmp/rko3.pcap@10"
+expect 0 inject-rkr python3 "$here/pcap_inject.py" "$tmp/rkr0.pcap" "$tmp/rkr.pcap" ack rekeys \
+	"$tmp/rko1.pcap,$tmp/rko2.pcap"
+replay rkr g "$tmp/rkr.pcap"
+sumcheck rkr "j['summary']['decrypted']==400 and j['summary']['calls_intercepted']==1 and j['summary']['auth_failed']==0"
+check rkr "E$sfx" rk targets
+cp "$tmp/ev-rkr/E$sfx/iri.jsonl" "$tmp/out"
+expect 0 rkr-km python3 -c '
+import json, sys
+km = [json.loads(l)["key_management"] for l in open(sys.argv[1]) if "key_management" in l]
+assert [k["outcome"] for k in km] == ["keys"] * 5, [k["outcome"] for k in km]
+off = sorted(k["t_offset_s"] for k in km)
+assert off[0] < -3000 and off[2] < -3000 and abs(off[3]) <= 1 and abs(off[4]) <= 1, off
+print("ok")' "$tmp/ev-rkr/E$sfx/iri.jsonl"
 # ICE (RFC 8839): c= and m= name a TURN relay, and the media flows between the parties' host
 # candidates, re-key included: all of it decrypted, byte for byte, by one pipeline and by two
 # (whose dispatcher routes the candidates to the call's worker). Before, none of it was bound
