@@ -87,14 +87,15 @@ enum lim_err lim_srtp_new(enum lim_srtp_profile profile, const uint8_t *key, siz
 
 /* Verifies and decrypts one SRTP packet in place (receive sessions only, else LIM_E_STATE): on
  * LIM_OK pkt[0..*len) is the RTP packet (ROC trailer, MKI and tag removed). LIM_E_AUTH: bad tag or
- * unknown MKI; LIM_E_STATE: replayed or too old (replay window); LIM_E_PARSE: not a parsable SRTP
- * packet; LIM_E_ARG: NULL or *len > INT_MAX; LIM_E_CRYPTO: other libsrtp failure; LIM_E_NOMEM: see
- * below. On failure *len is unchanged; pkt content is then unspecified (libsrtp may have decrypted
- * part of it in place). Cost: no allocation per packet; a GCM RCC packet is copied (for the
- * no-trailer retry) only when it has no MKI or its last MKI-length octets equal the MKI, into a
- * session buffer grown on first use (to at most 64 KiB; larger packets use a temporary copy). The
- * libsrtp stream's ROC is set only when libsrtp would not derive the packet's ROC by itself (late
- * join, jump, lim_srtp_set_roc). */
+ * unknown MKI (a packet without the session's MKI is refused before the replay window is read:
+ * another key's packet is never called a replay); LIM_E_STATE: replayed or too old (replay
+ * window); LIM_E_PARSE: not a parsable SRTP packet; LIM_E_ARG: NULL or *len > INT_MAX;
+ * LIM_E_CRYPTO: other libsrtp failure; LIM_E_NOMEM: see below. On failure *len is unchanged; pkt
+ * content is then unspecified (libsrtp may have decrypted part of it in place). Cost: no
+ * allocation per packet; a GCM RCC packet is copied (for the no-trailer retry) only when it has no
+ * MKI or its last MKI-length octets equal the MKI, into a session buffer grown on first use (to at
+ * most 64 KiB; larger packets use a temporary copy). The libsrtp stream's ROC is set only when
+ * libsrtp would not derive the packet's ROC by itself (late join, jump, lim_srtp_set_roc). */
 enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len) LIM_WUR;
 
 /* The library's one-time initialisation (srtp_init: its cipher self-tests and crypto

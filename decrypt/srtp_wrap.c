@@ -571,6 +571,23 @@ static enum lim_err keep_copy(struct lim_srtp *s, const uint8_t *pkt, size_t l, 
 	return LIM_OK;
 }
 
+/* Whether the RTP packet pkt[0..l) carries s's MKI where its layout puts it (top of srtp.h):
+ * GCM: last, or before the ROC trailer of a ROC packet (or, the vendor tolerance, without it);
+ * HMAC-SHA1: before the tag field (which holds ROC || MAC_tr in an RCCm2 ROC packet). */
+static bool mki_at(const struct lim_srtp *s, const uint8_t *pkt, size_t l, bool roc_pkt)
+{
+	size_t m = s->mkilen, hlen = 0;
+	bool gcm = s->profile == LIM_SRTP_AEAD_AES_128_GCM;
+	/* (too short to hold the MKI and the tag: yes, and refused as such, LIM_E_PARSE) */
+	if (!rtp_full_hdr(pkt, l, &hlen) || l < hlen + m + s->taglen)
+		return true;
+	if (gcm)
+		return memcmp(pkt + l - m, s->mki, m) == 0 ||
+		       (roc_pkt && l >= hlen + m + s->taglen + ROC_LEN &&
+			memcmp(pkt + l - ROC_LEN - m, s->mki, m) == 0);
+	return memcmp(pkt + l - s->taglen - m, s->mki, m) == 0;
+}
+
 /* see srtp.h */
 enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 {
@@ -597,6 +614,12 @@ enum lim_err lim_srtp_unprotect(struct lim_srtp *s, uint8_t *pkt, size_t *len)
 		goto out;
 	s->used = true;
 	roc_pkt = carries_roc(s, seq);
+	/* another key's packet (its MKI) is not this session's, whatever its index: libsrtp2
+	 * checks the replay window before the MKI, and called a re-key's packets numbered far
+	 * behind this stream's replays (LIM_E_STATE), which ended a caller's search for keys */
+	rc = LIM_E_AUTH;
+	if (s->mkilen && !mki_at(s, pkt, l, roc_pkt))
+		goto out;
 	kind = pick_ctx(s, roc_pkt);
 	e = ent_find(s, ssrc);
 	v = roc_estimate(e, seq);

@@ -3461,11 +3461,19 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 {
 	enum lim_err e = LIM_E_AUTH;
 	bool done = false;
-	size_t len = 0;
+	size_t len = 0, sets = pc->n_ks; /* the key sets searched below */
 	*skipped = false;
 	if (b->set >= 0 && (size_t)b->set < pc->n_ks) {
 		e = try_session(p, pc->ks[b->set].s[b->idx], &mp->packet, &len);
-		done = e == LIM_OK || e == LIM_E_STATE;
+		done = e == LIM_OK;
+		/* a replay to the bound session, or a packet behind its window: libsrtp2 reads
+		 * the window before the tag (and, without an MKI, cannot tell another key's
+		 * packet), so it may be a packet of newer keys numbered behind the old ones (a
+		 * sender that numbers again with a re-key): those are tried, no other set. A
+		 * replayed packet fails them all and stays a replay */
+		if (e == LIM_E_STATE)
+			sets = (size_t)b->set;
+		done = done || (e == LIM_E_STATE && sets == 0);
 	}
 	if (b->ks_gen != pc->ks_gen) { /* new keys: a stream that failed gets tried again */
 		b->ks_gen = pc->ks_gen;
@@ -3495,7 +3503,7 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 		}
 	}
 	/* newest key set first: a re-key, a new SSRC or a late stream binds here */
-	for (size_t k = 0; !done && k < pc->n_ks; k++)
+	for (size_t k = 0; !done && k < sets; k++)
 		for (size_t i = 0; !done && i < pc->ks[k].n; i++) {
 			if ((int)k == b->set && (int)i == b->idx)
 				continue;

@@ -542,6 +542,16 @@ assert [k["outcome"] for k in km] == ["keys"] * 5, [k["outcome"] for k in km]
 off = sorted(k["t_offset_s"] for k in km)
 assert off[0] < -3000 and off[2] < -3000 and abs(off[3]) <= 1 and abs(off[4]) <= 1, off
 print("ok")' "$tmp/ev-rkr/E$sfx/iri.jsonl"
+# a re-key whose sender numbers its packets again 5000 lower, the SSRC kept: every packet under
+# the new keys is far behind the old keys' window, and the old keys' session, to which the
+# stream is bound, calls it a replay (libsrtp2 checks the window before the tag). It is tried
+# under the call's newer keys all the same: all 400 decrypted (before, the 200 after the re-key
+# were counted as replayed)
+expect 0 gen-rkb "$gen" --community "$tmp/g/community.json" --out "$tmp/rkb.pcap" --calls 1 \
+	--duration 4 --caller "$E" --callee "$F" --start "$AT" --seed 25 --rekey --first-seq 20000 \
+	--rekey-back 5000
+replay rkb g "$tmp/rkb.pcap"
+sumcheck rkb "j['summary']['decrypted']==400 and j['summary']['replayed']==0 and j['summary']['auth_failed']==0"
 # ICE (RFC 8839): c= and m= name a TURN relay, and the media flows between the parties' host
 # candidates, re-key included: all of it decrypted, byte for byte, by one pipeline and by two
 # (whose dispatcher routes the candidates to the call's worker). Before, none of it was bound
@@ -958,6 +968,14 @@ p = (int(pk) + 2208988800 - off) // per
 assert km[0]["key_period"] == p + 1, (km[0]["key_period"], p)
 assert abs(km[0]["t_offset_s"] - 2592000) <= 1, km[0]["t_offset_s"]  # T 30 days after the packet
 print("key period", p + 1)' "$tmp/ev-mt/M$sfx/iri.jsonl" "$tmp/mt.pcap.json"
+# the same numbering again 5000 lower after a re-key, in the MC profile (MKI = PCK-ID, ROC in
+# every packet): the old keys' session tells the new PCK-ID apart before its window (before,
+# the 200 packets under the new keys were counted as replayed)
+expect 0 gen-mkb "$gen" --community "$tmp/m/community.json" --profile mcx --out "$tmp/mkb.pcap" \
+	--calls 1 --duration 4 --caller "$G" --callee "$H" --start "$AT" --seed 26 --rekey \
+	--first-seq 20000 --rekey-back 5000
+replay mkb m "$tmp/mkb.pcap"
+sumcheck mkb "j['summary']['decrypted']==400 and j['summary']['replayed']==0 and j['summary']['auth_failed']==0"
 
 # ---- --workers 2 with 1 MiB queues: the reader is far ahead of the workers (it only copies
 # packets), so it waits on a full queue for most of the input; it is woken once an eighth of

@@ -114,6 +114,7 @@ struct opts {
 		empty_idrr;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
+	uint32_t rekey_back; /* --rekey-back: the re-key's packets numbered that much lower */
 	uint16_t vlan;
 	struct gen_group_opts grp; /* --profile group (gen_group.c) */
 };
@@ -245,6 +246,9 @@ static void usage(FILE *f)
 		"period);",
 		"--first-seq N: every stream's first RTP sequence number (else random): N near",
 		"65535 makes the streams wrap (their ROC 1) within seconds;",
+		"--rekey-back N (with --rekey and --first-seq above N): the packets under the",
+		"re-key's keys numbered N lower, the SSRC kept (a sender that numbers again with",
+		"new keys); the .raw files stay in sending order;",
 		"--jumbo N: the caller's last packet of every target call carries N octets of",
 		"G.711 (fragments of a 1500-octet MTU); one IPv4 cannot carry is sent all the",
 		"same and is \"lost\" in the truth;",
@@ -585,7 +589,7 @@ static size_t produce(struct call *c, int d, uint64_t k, uint8_t *buf, size_t ca
 	}
 	r = &x->rec[x->cur];
 	i = k - x->base;
-	seq = (uint16_t)(x->seq0 + i);
+	seq = (uint16_t)(x->seq0 + i - (key ? o.rekey_back : 0));
 	ts = (uint32_t)(x->ts0 + i * 160);
 	if (jumbo_slot(c, d, k)) {
 		pl = big;
@@ -1301,6 +1305,11 @@ static void parse_opts(int argc, char **argv)
 			if (fs != (double)(int32_t)fs)
 				gen_die("--first-seq: a whole number in 0..65535");
 			o.first_seq = (int32_t)fs;
+		} else if (ARG("--rekey-back")) {
+			double rb = real_arg(a, v, 1, 65535);
+			if (rb != (double)(uint32_t)rb)
+				gen_die("--rekey-back: a whole number in 1..65535");
+			o.rekey_back = (uint32_t)rb;
 		} else if (ARG("--jumbo")) {
 			/* room for the RTP header and a 10-octet tag in a UDP datagram (a 16-octet
 			 * tag, --profile mcx, leaves 6 fewer: gen_udp says so) */
@@ -1382,6 +1391,11 @@ int main(int argc, char **argv)
 		gen_die("--clear-ids: --profile mcx only (rfc6509 always has clear URIs)");
 	if (o.no_rcc && o.profile != GEN_PROFILE_MCX)
 		gen_die("--no-rcc: --profile mcx only (rfc6509 never carries the ROC in packets)");
+	if (o.rekey_back && (!o.rekey || o.ssrc_change || o.first_seq < (int32_t)o.rekey_back ||
+			     o.first_seq > 32768))
+		gen_die("--rekey-back N: with --rekey, not --ssrc-change, and --first-seq in "
+			"N..32768 "
+			"(the numbers neither below 0 nor wrapping)");
 	if (o.profile == GEN_PROFILE_GROUP) {
 		if (o.tcp || o.frag || o.rekey || o.ssrc_change || o.forge || o.foreign || o.rtcp ||
 		    o.corrupt || o.background || o.t_skew_us || o.no_idri)

@@ -879,6 +879,63 @@ static void t_srtp_crypto(void)
 	CHECK(lim_srtp_set_crypto(LIM_SRTP_CRYPTO_OPENSSL) == LIM_OK);
 }
 
+/* Another key's packet, numbered far behind the session's stream (a sender that numbers again
+ * with a re-key, the SSRC kept): LIM_E_AUTH, not a replay (LIM_E_STATE, which libsrtp2 says
+ * first as it reads the window before the MKI, and which ended a caller's search for the new
+ * keys); the session's own old packet is still a replay. Every profile and RCC layout that
+ * carries an MKI; the packet is left as it came. */
+static void t_srtp_mki_first(void)
+{
+	static const struct {
+		enum lim_srtp_profile prof;
+		unsigned mode;
+	} c[] = { { LIM_SRTP_AES128_CM_SHA1_80, 0 },
+		  { LIM_SRTP_AES128_CM_SHA1_32, 0 },
+		  { LIM_SRTP_AES128_CM_SHA1_80, LIM_SRTP_RCCM2 },
+		  { LIM_SRTP_AEAD_AES_128_GCM, 0 },
+		  { LIM_SRTP_AEAD_AES_128_GCM, LIM_SRTP_RCCM3 } };
+	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+		struct pair pp;
+		struct lim_srtp *other = NULL;
+		uint8_t pkt[128], keep[128], key[16] = { 9 }, salt[14] = { 8 },
+					     id[4] = { 0x16, 0x99, 0x26, 0x39 };
+		size_t kl, sl, tl, n, old;
+		CHECK(mkpair(&pp, c[k].prof, true, c[k].mode, 1));
+		CHECK(lim_srtp_profile_params(c[k].prof, &kl, &sl, &tl) == LIM_OK);
+		CHECK(lim_srtp_new_tx(c[k].prof, key, kl, salt, sl, id, sizeof id, &other) ==
+		      LIM_OK);
+		if (c[k].mode)
+			CHECK(lim_srtp_set_rcc(other, c[k].mode, 1) == LIM_OK);
+		/* the stream at 20000 .. 20009 under the session's keys, 18000 kept */
+		old = sealed(pp.tx, 18000, 0x5151, pkt, keep);
+		uint8_t first[128];
+		memcpy(first, keep, old);
+		n = old;
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+		for (uint16_t q = 20000; q < 20010; q++) {
+			n = sealed(pp.tx, q, 0x5151, pkt, keep);
+			CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+		}
+		/* another key's packet at 15000: not this session's */
+		n = sealed(other, 15000, 0x5151, pkt, keep);
+		size_t n0 = n;
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_E_AUTH);
+		CHECK(n == n0 && memcmp(pkt, keep, n0) == 0);
+		/* and at 20005, inside the window, already seen: not this session's either */
+		n = sealed(other, 20005, 0x5151, pkt, keep);
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_E_AUTH);
+		/* the session's own packet 18000 again: a replay (too old) */
+		memcpy(pkt, first, old);
+		n = old;
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_E_STATE);
+		/* the stream goes on */
+		n = sealed(pp.tx, 20010, 0x5151, pkt, keep);
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+		lim_srtp_free(other);
+		freepair(&pp);
+	}
+}
+
 const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_nss", t_srtp_nss },
 	{ "srtp_threads", t_srtp_threads },
@@ -889,6 +946,7 @@ const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_rcc_noauth", t_srtp_rcc_noauth },
 	{ "srtp_late_join", t_srtp_late_join },
 	{ "srtp_carry", t_srtp_carry },
+	{ "srtp_mki_first", t_srtp_mki_first },
 	{ "srtp_neg", t_srtp_neg },
 	{ "srtp_rtcp", t_srtp_rtcp },
 	{ "srtp_trunc", t_srtp_trunc },
