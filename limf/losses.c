@@ -60,6 +60,7 @@ bool limf_pipe_incomplete(const struct limf_pipe_stats *s, const struct cap_stat
 {
 	bool gate = s->decision_errors || s->cin_errors || s->audit_errors;
 	bool lost = limf_lost(c, kernel_dropped, notes_lost) != 0;
+	bool keys = s->kms_fail != 0;
 	size_t n = 0;
 	if (cap)
 		why[0] = '\0';
@@ -75,8 +76,12 @@ bool limf_pipe_incomplete(const struct limf_pipe_stats *s, const struct cap_stat
 		    " call(s) under a warrant got no CIN (not intercepted), %" PRIu64
 		    " audit row(s) not written",
 		    s->decision_errors, s->cin_errors, s->audit_errors);
+	if (keys)
+		PUT("%s%" PRIu64 " key request(s) failed (the KMS, its certificate, or none "
+		    "configured): content of calls under warrant may be missing",
+		    gate ? "; " : "", s->kms_fail);
 	if (lost) {
-		PUT("%straffic lost to capacity limits (", gate ? "; " : "");
+		PUT("%straffic lost to capacity limits (", gate || keys ? "; " : "");
 		const char *sep = "";
 		if (kernel_dropped) {
 			PUT("kernel_dropped %" PRIu64, kernel_dropped);
@@ -101,5 +106,5 @@ bool limf_pipe_incomplete(const struct limf_pipe_stats *s, const struct cap_stat
 #undef PUT
 	if (n >= cap && cap > 4) /* cut: say so (the summary's counters have it all) */
 		memcpy(why + cap - 4, "...", 4);
-	return gate || lost;
+	return gate || keys || lost;
 }

@@ -445,6 +445,8 @@ size_t limf_evictions(const struct cap_stats *c, struct limf_eviction ev[LIMF_EV
  * manifest's "incomplete", limf replay's ALARM):
  * - the gate failed (a warrant decision, a CIN, an audit row): warranted calls may be
  *   missing, or decryptions not on the audit log;
+ * - a key request failed (kms_fail: the KMS, its certificate, or no KMS configured): a call
+ *   under a warrant with content has none, or none until a later request succeeded;
  * - traffic was lost to capacity limits: at limf's limits (c, may be NULL), by
  *   the kernel or the interface (kernel_dropped, live sources), or routing notes between
  *   source threads were lost (notes_lost: the media they would have routed went unbound).

@@ -570,12 +570,16 @@ print("GMK recovered %.3f s after its NOTIFY, %d CC packets from %.3f s" % (t(gm
 	[ "$n" -eq 1 ] && ok || bad "$l: $n GMK decrypt.keys rows, want 1"
 done
 expect 0 verify-q "$limf" verify "$tmp/ev-q"
-# no KMS to ask (replay without --kms: IRI only): no retry, one key-management record
+# no KMS to ask (replay without --kms: IRI only): no retry, one key-management record; the
+# bundle says it is incomplete (a warrant with content got none), exit 3
 # shellcheck disable=SC2046
-expect 0 replay-qn env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
+expect 3 replay-qn env LIMF_DB="$LIMF_DB_SERVICE" "$limf" replay --sign-key "$tmp/sign.pem" \
 	--json --out "$tmp/ev-qn" "$tmp/q.pcap"
 hasnt replay-qn "handled again"
 cp "$tmp/out" "$tmp/sum-qn.json"
+sumcheck qn "not j['complete']"
+grep -q '"incomplete":"[^"]*key request(s) failed' "$tmp/ev-qn/manifest.json" && ok ||
+	bad "replay-qn: the manifest does not say the key requests failed"
 sumcheck qn "j['summary']['gmk_distributions_intercepted']==1 and j['summary']['gmks_recovered']==0 and j['summary']['gmk_distributions_given_up']==0"
 n=$(grep -c '"side":"gmk"' "$tmp/ev-qn/$L9/iri.jsonl")
 [ "$n" -eq 1 ] && ok || bad "replay-qn: $n GMK key-management records, want 1"

@@ -76,6 +76,18 @@ void t_losses(void)
 	      strncmp(small, "0 warrant decision(s) failed, 1 cal", 35) == 0);
 	/* no room at all: still the verdict */
 	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, small, 0));
+	/* a key request failed: content of a call under warrant may be missing; between the gate
+	 * and the losses */
+	s.cin_errors = 0;
+	s.kms_fail = 2;
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why));
+	CHECK(strcmp(why, "2 key request(s) failed (the KMS, its certificate, or none configured): "
+			  "content of calls under warrant may be missing") == 0);
+	s.audit_errors = 1;
+	c.media_lost = 1;
+	CHECK(limf_pipe_incomplete(&s, &c, 0, 0, why, sizeof why));
+	CHECK(strstr(why, "not written; 2 key request(s) failed") &&
+	      strstr(why, "may be missing; traffic lost to capacity limits (media_lost 1)"));
 }
 
 /* limf/text.c limf_utf8_fix: text quoting captured octets made valid one-line UTF-8. */
