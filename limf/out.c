@@ -1766,6 +1766,8 @@ void limf_json_pipe_summary(struct lim_json *j, struct limf_pool *p)
 	lim_json_u64(j, s->held_decrypted);
 	lim_json_key(j, "srtp_carry_tries");
 	lim_json_u64(j, s->carry_tries);
+	lim_json_key(j, "srtp_gap_tries");
+	lim_json_u64(j, s->gap_tries);
 	lim_json_key(j, "iri_records");
 	lim_json_u64(j, s->iri_out);
 	lim_json_key(j, "cc_packets");

@@ -36,6 +36,7 @@
  * several times the cost of an unprotect that fails) have a budget of their own of as many
  * per key change. */
 #define SSRC_TRIALS_MAX 64
+#define GAP_RETRY_NS    UINT64_C(1000000000) /* gap_roc: one try a second a stream */
 #define KEYSET_T_SKEW_S 300 /* s: a T further than this from its packet is stale (struct keyset) */
 /* A stream slot that authenticated is taken for a new SSRC, all slots being taken, once this
  * many packets of the call came since its last one (a talker whose turn ended); the streams it
@@ -88,6 +89,7 @@ struct ssrc_bind {
 	/* carry_roc tries that failed while pcall.ks_gen was ks_gen: at most SSRC_TRIALS_MAX,
 	 * whatever comes between (a replayed packet resets misses, not these) */
 	uint32_t carries;
+	uint64_t gap_at_ns; /* capture time of its last gap_roc try (0: none) */
 	/* group media: the talker last seen on this SSRC (GMK-ID, GUK-ID), told in IRI */
 	uint32_t gmk_id, guk_id;
 	bool talker_told;
@@ -2988,8 +2990,6 @@ static enum lim_err try_session_from(struct limf_pipe *p, struct lim_srtp *s,
 	return lim_srtp_unprotect_from(s, p->buf, len, roc, seq);
 }
 
-/* Counts an unprotect that failed (replayed, failed authentication, other) on stream b; true
- * when e is LIM_OK. */
 /* A call intercepted in progress (3a): its streams' sequence numbers may have wrapped since
  * the ROC its I_MESSAGE gave (RFC 3711 s3.3.1: no packet says; at 50 packets a second a
  * stream wraps at least every 22 min, and its first wrap may come at any packet), so an SSRC
@@ -3049,6 +3049,32 @@ static bool carry_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b
 	return false;
 }
 
+/* A gap in the capture (an outage at the interception point) longer than half the sequence
+ * numbers of a bound stream with no ROC in its packets: the RFC 3711 Appendix A estimate from
+ * the last packet seen is then a ROC or more short, and the bound session calls every later
+ * packet too old (LIM_E_STATE) or forged, for good. So a bound stream's packet that its
+ * session refused is tried there with the next ROCs, 1..LATE_ROC_MAX past the highest it
+ * reached, the packet's own sequence number (lim_srtp_unprotect_from: a failed try leaves the
+ * session as it was; only the right ROC authenticates). At most once every GAP_RETRY_NS of a
+ * stream's capture time: a flood of forged or replayed packets with its SSRC costs little, and
+ * a real stream after an outage is back within about a second. */
+static bool gap_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b, uint32_t ssrc,
+		    const struct lim_rd *pkt, size_t *len)
+{
+	struct lim_srtp *s = pc->ks[b->set].s[b->idx];
+	uint32_t roc = 0;
+	uint16_t hs = 0, seq;
+	if (pkt->len < 4 || lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
+		return false;
+	seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+	for (uint32_t r = 1; r <= LATE_ROC_MAX && roc + r > roc; r++)
+		if (try_session_from(p, s, pkt, len, roc + r, seq) == LIM_OK)
+			return true;
+	return false;
+}
+
+/* Counts an unprotect that failed (replayed, failed authentication, other) on stream b; true
+ * when e is LIM_OK. */
 static bool counted(struct limf_pipe *p, struct ssrc_bind *b, enum lim_err e)
 {
 	if (e == LIM_E_STATE) {
@@ -3391,8 +3417,8 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 }
 
 static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
-				    const struct cap_media_pkt *mp, struct ssrc_bind *b,
-				    size_t *lenp, bool *skipped);
+				    const struct cap_media_pkt *mp, uint64_t ts_ns,
+				    struct ssrc_bind *b, size_t *lenp, bool *skipped);
 static void held_add(struct pcall *pc, const struct cap_event *ev);
 
 /* Whether some LIID of pc takes content stamped ts_ns (takes_cc). */
@@ -3438,7 +3464,7 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
 		pc->media_undecrypted++;
 		return;
 	}
-	e = media_unprotect(p, pc, mp, b, &len, &skipped);
+	e = media_unprotect(p, pc, mp, ev->ts_ns, b, &len, &skipped);
 	if (e == LIM_OK || e == LIM_E_STATE)
 		b->misses = 0;
 	else if (b->misses < SSRC_TRIALS_MAX)
@@ -3456,8 +3482,8 @@ static void on_media(struct limf_pipe *p, struct pcall *pc, const struct cap_eve
  * first, carry_roc, late_roc); the clear RTP in p->buf[0..*len) on LIM_OK, which binds b.
  * *skipped: not tried, b having failed SSRC_TRIALS_MAX times under these keys. */
 static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
-				    const struct cap_media_pkt *mp, struct ssrc_bind *b,
-				    size_t *lenp, bool *skipped)
+				    const struct cap_media_pkt *mp, uint64_t ts_ns,
+				    struct ssrc_bind *b, size_t *lenp, bool *skipped)
 {
 	enum lim_err e = LIM_E_AUTH;
 	bool done = false;
@@ -3527,6 +3553,14 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 	if (!done && (pc->late || pc->late_keys) && b->set < 0 && b->misses < SSRC_TRIALS_MAX &&
 	    late_roc(p, pc, b, &mp->packet, &len))
 		e = LIM_OK;
+	/* (also a packet the bound session called a replay with no newer set to try: done) */
+	if ((e == LIM_E_AUTH || e == LIM_E_STATE) && b->set >= 0 && (size_t)b->set < pc->n_ks &&
+	    (!b->gap_at_ns || ts_ns >= b->gap_at_ns + GAP_RETRY_NS || ts_ns < b->gap_at_ns)) {
+		b->gap_at_ns = ts_ns ? ts_ns : 1;
+		p->st.gap_tries++;
+		if (gap_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
+			e = LIM_OK;
+	}
 	*lenp = len;
 	return e;
 }
@@ -3613,7 +3647,7 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 		e2.media.dir = h->dir;
 		e2.media.ssrc = h->ssrc;
 		e2.media.packet = (struct lim_rd){ h->data, h->len };
-		e = media_unprotect(p, pc, &e2.media, b, &len, &skipped);
+		e = media_unprotect(p, pc, &e2.media, e2.ts_ns, b, &len, &skipped);
 		if (e == LIM_OK) {
 			b->misses = 0;
 			pc->ks[b->set].proven = true;

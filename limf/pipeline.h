@@ -403,6 +403,10 @@ struct limf_pipe_stats {
 	 * forged by its session, tried under the newer sets from the ROC that session reached;
 	 * at most SSRC_TRIALS_MAX failed ones per stream per key change, whatever comes between */
 	uint64_t carry_tries;
+	/* tries of gap_roc (pipeline.c): a bound stream's packet its session refused, tried there
+	 * with the next ROCs (a capture gap of more than half the sequence numbers); at most one a
+	 * second per stream */
+	uint64_t gap_tries;
 	/* KMS certificates (warrants/kms.h): KMSInit requests this pipe's KMS uses made (the
 	 * first and the re-fetches after a roll-over), re-fetches the client's rate limit refused,
 	 * and I_MESSAGEs of calls at a time no certificate held is valid at (outcome

@@ -114,7 +114,8 @@ struct opts {
 		empty_idrr;
 	int64_t t_skew_us; /* --t-skew: the T payload's time minus the packet time */
 	int32_t first_seq; /* --first-seq: every stream's first RTP sequence number (-1: random) */
-	uint32_t rekey_back; /* --rekey-back: the re-key's packets numbered that much lower */
+	uint32_t rekey_back;   /* --rekey-back: the re-key's packets numbered that much lower */
+	double gap_s, gap_len; /* --gap S,D: the SRTP packets sent from S s for D s not captured */
 	uint16_t vlan;
 	struct gen_group_opts grp; /* --profile group (gen_group.c) */
 };
@@ -217,7 +218,7 @@ static void usage(FILE *f)
 		"         [--tcp] [--frag] [--loss PCT] [--reorder PCT] [--seed N] [--rekey]",
 		"         [--ssrc-change] [--corrupt N] [--forge-sig] [--foreign-kms] [--rtcp]",
 		"         [--clear-ids] [--no-idri] [--empty-idrr] [--t-skew SECS] [--first-seq N]",
-		"         [--jumbo N] [--no-rcc]",
+		"         [--jumbo N] [--no-rcc] [--gap S,D] [--rekey-back N]",
 		"         [--dump-keys DIR] [--x2x3 HOST:PORT --x2x3-ca F --x2x3-cert F",
 		"         --x2x3-key F] [--x2x3-xid UUID] [--x2x3-pcap FILE] [--x2x3-ip]",
 		"       limf-gen --profile group [--members N] [--talkers K] [--turn SECS]",
@@ -246,6 +247,8 @@ static void usage(FILE *f)
 		"period);",
 		"--first-seq N: every stream's first RTP sequence number (else random): N near",
 		"65535 makes the streams wrap (their ROC 1) within seconds;",
+		"--gap S,D: the SRTP packets of every call sent from S s into its media for D s",
+		"are not in the capture (an outage at the interception point; lost in the truth);",
 		"--rekey-back N (with --rekey and --first-seq above N): the packets under the",
 		"re-key's keys numbered N lower, the SSRC kept (a sender that numbers again with",
 		"new keys); the .raw files stay in sending order;",
@@ -862,6 +865,9 @@ static void assign_fates(struct call *c)
 			if (o.loss > 0 &&
 			    gen_rng_below(&c->rng, 1000000) < (uint32_t)(o.loss * 10000))
 				x->fate[k] = F_LOST;
+		for (uint64_t k = 0; k < x->n && o.gap_len > 0; k++)
+			if ((double)k * 0.02 >= o.gap_s && (double)k * 0.02 < o.gap_s + o.gap_len)
+				x->fate[k] = F_LOST;
 		for (uint64_t k = 0; k + 1 < x->n; k++) {
 			/* no swap across the SSRC change (two streams) */
 			if (o.ssrc_change && d == 0 && k + 1 == x->n / 2)
@@ -1305,6 +1311,14 @@ static void parse_opts(int argc, char **argv)
 			if (fs != (double)(int32_t)fs)
 				gen_die("--first-seq: a whole number in 0..65535");
 			o.first_seq = (int32_t)fs;
+		} else if (ARG("--gap")) {
+			char *end = NULL;
+			o.gap_s = strtod(v, &end);
+			if (!end || *end != ',' || o.gap_s < 0)
+				gen_die("--gap: S,D (seconds into the media, and how long)");
+			o.gap_len = strtod(end + 1, &end);
+			if (!end || *end || o.gap_len <= 0)
+				gen_die("--gap: S,D (seconds into the media, and how long)");
 		} else if (ARG("--rekey-back")) {
 			double rb = real_arg(a, v, 1, 65535);
 			if (rb != (double)(uint32_t)rb)
