@@ -578,6 +578,17 @@ int limf_cmd_replay(int argc, char **argv)
 		lim_json_arr_close(&j);
 		lim_json_key(&j, "complete");
 		lim_json_bool(&j, complete);
+		{
+			/* the signing key's fingerprint, for the authority to pin (limf verify
+			 * --fingerprint), as the text says it */
+			uint8_t fb[32];
+			char fx[65];
+			if (ho_sign_key_fpr(skey, fb) == LIM_OK) {
+				lim_hex_encode(fb, sizeof fb, fx);
+				lim_json_key(&j, "key_sha256");
+				lim_json_str(&j, fx);
+			}
+		}
 		lim_json_key(&j, "summary");
 		limf_json_pipe_summary(&j, p);
 		if (n_cut) {

@@ -1,6 +1,7 @@
-/* limf verify [--key PUB.pem] [--json] DIR (DESIGN.md s6, s7): checks an evidence bundle with
- * handover/'s verifier: the Ed25519 signature over manifest.json (with the bundle's own
- * manifest.pub, or with the authority's pinned key --key, which manifest.pub must then equal),
+/* limf verify [--key PUB.pem | --fingerprint HEX] [--json] DIR (DESIGN.md s6, s7): checks an
+ * evidence bundle with handover/'s verifier: the Ed25519 signature over manifest.json (with the
+ * bundle's own manifest.pub, or with the authority's pinned key --key, which manifest.pub must
+ * then equal, or --fingerprint, the SHA-256 fingerprint the producer gave, which it must have),
  * every listed output's size and SHA-256, nothing missing, nothing added. Prints
  * "verified: N files, key SHA-256 fingerprint HEX" and whose key that is (exit 0), or
  * "FAILED: WHY" naming the first difference (exit 1); 2 for a usage error. The fingerprint is
@@ -23,9 +24,10 @@
 
 static void verify_usage(FILE *f)
 {
-	fputs("usage: limf verify [--key PUB.pem] [--json] DIR\n"
-	      "Checks the evidence bundle DIR: manifest signature (with --key: made by that key),\n"
-	      "every output's size and SHA-256, no file missing or added. Exit 0 verified,\n"
+	fputs("usage: limf verify [--key PUB.pem | --fingerprint HEX] [--json] DIR\n"
+	      "Checks the evidence bundle DIR: manifest signature (with --key: made by that key;\n"
+	      "with --fingerprint: by the key of that SHA-256 fingerprint, as limf replay prints\n"
+	      "it), every output's size and SHA-256, no file missing or added. Exit 0 verified,\n"
 	      "1 not verified, 2 usage.\n",
 	      f);
 }
@@ -33,12 +35,14 @@ static void verify_usage(FILE *f)
 /* see cli.h */
 int limf_cmd_verify(int argc, char **argv)
 {
-	const char *key = NULL, *dir = NULL;
+	const char *key = NULL, *dir = NULL, *pin = NULL;
 	bool json = false;
 	const struct limf_opt opts[] = {
 		{ "--key", &key, NULL, NULL, NULL, 0 },
+		{ "--fingerprint", &pin, NULL, NULL, NULL, 0 },
 		{ "--json", NULL, &json, NULL, NULL, 0 },
 	};
+	uint8_t want[32];
 	struct ho_verify_info info;
 	char why[512], fpr[65];
 	enum lim_err rc;
@@ -51,10 +55,24 @@ int limf_cmd_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return 2;
 	}
+	size_t wl = 0;
+	if (pin && (key || strlen(pin) != 2 * sizeof want ||
+		    lim_hex_decode(pin, strlen(pin), want, sizeof want, &wl) != LIM_OK ||
+		    wl != sizeof want)) {
+		fputs(key ? "limf verify: --key or --fingerprint, not both\n"
+			  : "limf verify: --fingerprint: 64 hexadecimal digits (SHA-256)\n",
+		      stderr);
+		return 2;
+	}
 	memset(&info, 0, sizeof info);
 	rc = ho_bundle_verify_ex(dir, key, why, sizeof why, &info);
 	if (rc == LIM_OK)
 		lim_hex_encode(info.fpr, sizeof info.fpr, fpr);
+	if (rc == LIM_OK && pin && memcmp(info.fpr, want, sizeof want) != 0) {
+		snprintf(why, sizeof why,
+			 "manifest.pub: not the key of the pinned fingerprint (it is %s)", fpr);
+		rc = LIM_E_AUTH;
+	}
 	if (json) {
 		struct lim_json j;
 		lim_json_init(&j, stdout);
@@ -71,7 +89,7 @@ int limf_cmd_verify(int argc, char **argv)
 			lim_json_str(&j, why);
 		}
 		lim_json_key(&j, "pinned");
-		lim_json_bool(&j, key != NULL);
+		lim_json_bool(&j, key != NULL || pin != NULL);
 		if (rc == LIM_OK && info.incomplete[0]) {
 			lim_json_key(&j, "incomplete");
 			lim_json_str(&j, info.incomplete);
@@ -81,12 +99,14 @@ int limf_cmd_verify(int argc, char **argv)
 			return 1;
 	} else if (rc == LIM_OK) {
 		printf("verified: %zu files, key SHA-256 fingerprint %s (%s)\n", info.files, fpr,
-		       key ? "the pinned key" : "the bundle's own key, NOT PINNED");
-		if (!key)
+		       key   ? "the pinned key"
+		       : pin ? "the pinned fingerprint"
+			     : "the bundle's own key, NOT PINNED");
+		if (!key && !pin)
 			printf("  the bundle is as that key signed it; whose key it is, only its "
 			       "fingerprint can tell: compare it with the producer's, or check "
 			       "with "
-			       "--key PRODUCER.pub\n");
+			       "--key PRODUCER.pub or --fingerprint HEX\n");
 		if (info.incomplete[0]) {
 			fputs("WARNING: its producer stated the evidence is INCOMPLETE: ", stdout);
 			limf_print_safe(stdout, info.incomplete);

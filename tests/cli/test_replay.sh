@@ -77,6 +77,12 @@ km = [r["key_management"] for r in recs if r["kind"] == "key-management"]
 assert len(km) == 2 and all(k["initiator_sip"] == k["initiator"] for k in km), km
 print("ok")' "$tmp/ev-g1/$LG/iri.jsonl"
 verify g1
+# the signing key's fingerprint in the --json summary, for the authority to pin with
+# (limf verify --fingerprint)
+fpr=$(openssl pkey -in "$tmp/sign.pem" -pubout -outform DER | sha256sum | cut -c1-64)
+sumcheck g1 "j['key_sha256']=='$fpr'"
+expect 0 verify-g1-fpr "$limf" verify --fingerprint "$fpr" "$tmp/ev-g1"
+has verify-g1-fpr "(the pinned fingerprint)"
 # the KMS was asked for the callee's keys (the SAKKE payload is encrypted to it) and for no
 # one else; the background users never reached it
 [ $(($(nreq g) - n0)) -ge 1 ] && ok || bad "no KMS request for the target calls"

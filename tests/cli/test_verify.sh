@@ -33,6 +33,19 @@ expect 1 otherkey "$limf" verify --key "$tmp/other.pub" "$b"
 has otherkey '^FAILED: manifest.pub: not the pinned key$'
 expect 1 otherkeyjson "$limf" verify --json --key "$tmp/other.pub" "$b"
 pyjson otherkeyjson "j['verified'] is False and j['reason'] == 'manifest.pub: not the pinned key'"
+# pinned by the fingerprint the producer gave (limf replay prints it): the bundle's key must
+# have it; upper case as well; not with --key too; a malformed one is a usage error
+expect 0 fpin "$limf" verify --fingerprint "$fpr" "$b"
+has fpin "^verified: 4 files, key SHA-256 fingerprint $fpr (the pinned fingerprint)\$"
+hasnt fpin "NOT PINNED"
+expect 0 fpinuc "$limf" verify --json --fingerprint "$(echo "$fpr" | tr a-f A-F)" "$b"
+pyjson fpinuc "j == {'verified': True, 'files': 4, 'key_sha256': '$fpr', 'pinned': True}"
+ofpr=$(openssl pkey -pubin -in "$tmp/other.pub" -outform DER | sha256sum | cut -c1-64)
+expect 1 fpinother "$limf" verify --fingerprint "$ofpr" "$b"
+has fpinother "^FAILED: manifest.pub: not the key of the pinned fingerprint (it is $fpr)\$"
+expect 2 fpinboth "$limf" verify --fingerprint "$fpr" --key "$tmp/sign.pub" "$b"
+expect 2 fpinshort "$limf" verify --fingerprint "${fpr:0:63}" "$b"
+expect 2 fpinhex "$limf" verify --fingerprint "${fpr:0:63}g" "$b"
 
 # independent checks: the signature (openssl), the manifest (JSON), hashes (sha256sum)
 expect 0 opensslsig openssl pkeyutl -verify -pubin -inkey "$b/manifest.pub" -rawin \
