@@ -215,17 +215,31 @@ static void t_group_talkers(void)
 	mikey_group_free(g);
 }
 
+/* A table holding the Etherstack vectors' GMK tv[1] for group "grp" (AEAD_AES_128_GCM; ROC in
+ * every packet when rcc, none otherwise) and *tx, a sender for its talker tv[1]. */
+static struct mikey_group *one_gmk(struct tv *tv, bool rcc, struct lim_srtp **tx)
+{
+	struct mikey_group *g = NULL;
+	CHECK(load(tv, 8) == 4);
+	CHECK(mikey_group_new(&g) == LIM_OK);
+	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
+	if (!rcc) {
+		ge.rcc_mode = LIM_SRTP_RCC_NONE;
+		ge.rcc_rate = 0;
+	}
+	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
+	*tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id, tv[1].guk_id,
+		     rcc ? LIM_SRTP_RCCM3 : LIM_SRTP_RCC_NONE);
+	return g;
+}
+
 /* Forged MKIs, unknown GMK-IDs, corrupted and replayed packets, validity, bad arguments. */
 static void t_group_hostile(void)
 {
 	struct tv tv[8];
-	CHECK(load(tv, 8) == 4);
-	struct mikey_group *g = NULL;
-	CHECK(mikey_group_new(&g) == LIM_OK);
+	struct lim_srtp *tx = NULL;
+	struct mikey_group *g = one_gmk(tv, true, &tx);
 	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
-	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
-	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
-				     tv[1].guk_id, LIM_SRTP_RCCM3);
 	uint8_t pkt[256], clear[256], keep[256];
 	size_t len = 0, cl = 0, kl;
 	struct mikey_group_talker who;
@@ -677,13 +691,8 @@ static void t_group_noauth(void)
 static void t_group_legs(void)
 {
 	struct tv tv[8];
-	CHECK(load(tv, 8) == 4);
-	struct mikey_group *g = NULL;
-	CHECK(mikey_group_new(&g) == LIM_OK);
-	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
-	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
-	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
-				     tv[1].guk_id, LIM_SRTP_RCCM3);
+	struct lim_srtp *tx = NULL;
+	struct mikey_group *g = one_gmk(tv, true, &tx);
 	const uint32_t only = tv[1].gmk_id;
 	uint8_t pkt[256], clear[256], keep[256];
 	size_t len = 0, cl = 0, kl;
@@ -787,15 +796,8 @@ static enum lim_err on_leg(struct mikey_group *g, uint64_t leg, uint32_t gmk_id,
 static void t_group_legs_ref(void)
 {
 	struct tv tv[8];
-	CHECK(load(tv, 8) == 4);
-	struct mikey_group *g = NULL;
-	CHECK(mikey_group_new(&g) == LIM_OK);
-	struct mikey_group_key ge = gmk_of(&tv[1], "grp");
-	ge.rcc_mode = LIM_SRTP_RCC_NONE;
-	ge.rcc_rate = 0;
-	CHECK(mikey_group_add_gmk(g, &ge) == LIM_OK);
-	struct lim_srtp *tx = sender(LIM_SRTP_AEAD_AES_128_GCM, tv[1].key, tv[1].salt, tv[1].gmk_id,
-				     tv[1].guk_id, LIM_SRTP_RCC_NONE);
+	struct lim_srtp *tx = NULL;
+	struct mikey_group *g = one_gmk(tv, false, &tx);
 	uint8_t pkt[256], clear[256], old[256], old2[256];
 	size_t len = 0, cl = 0, ol = 0, ol2 = 0;
 	struct mikey_group_talker who;
