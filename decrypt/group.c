@@ -560,14 +560,14 @@ static uint64_t packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq)
 	return idx;
 }
 
-/* lim_srtp_unprotect of an RTP packet by talker session s, from the talker's reference when s
- * has no index of the packet's SSRC yet (a leg's first packets: the ROC other legs reached). */
-static enum lim_err leg_unprotect(struct mikey_group *g, uint64_t mki, struct lim_srtp *s,
-				  uint32_t ssrc, uint8_t *pkt, size_t *len)
+/* lim_srtp_unprotect of an RTP packet of ssrc by talker session s, from r, the talker's
+ * reference of ssrc (NULL: none), when s has no index of ssrc yet (a leg's first packets: the
+ * ROC other legs reached). */
+static enum lim_err leg_unprotect(const struct ref_ssrc *r, struct lim_srtp *s, uint32_t ssrc,
+				  uint8_t *pkt, size_t *len)
 {
 	uint32_t roc;
 	uint16_t seq;
-	const struct ref_ssrc *r = ref_ssrc(ref_find(g, mki), ssrc);
 	if (r && lim_srtp_get_roc(s, ssrc, &roc, &seq) != LIM_OK)
 		return lim_srtp_unprotect_from(s, pkt, len, (uint32_t)(r->top >> 16),
 					       (uint16_t)r->top);
@@ -630,10 +630,11 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 		/* (a parsable packet: claim found an MKI past the 12-octet header) */
 		uint32_t ssrc = be32(pkt + (rtcp ? 4 : 8));
 		uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+		/* (the table does not change until the checks below are made) */
+		const struct ref_ssrc *r = rtcp ? NULL : ref_ssrc(ref_find(g, mki), ssrc);
 		rc = rtcp ? lim_srtp_unprotect_rtcp(s, pkt, len)
-			  : leg_unprotect(g, mki, s, ssrc, pkt, len);
+			  : leg_unprotect(r, s, ssrc, pkt, len);
 		if (rc == LIM_OK && !rtcp) {
-			const struct ref_ssrc *r = ref_ssrc(ref_find(g, mki), ssrc);
 			idx = packet_index(s, ssrc, seq);
 			if (r && r->top >= idx + REF_WIN)
 				rc = LIM_E_STATE; /* older than any leg's window: sent again */

@@ -1604,8 +1604,8 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 				bound[pc->ssrc[i].set] = true;
 		for (int side = 0; side < 2; side++) {
 			size_t l = KEYSETS;
-			for (size_t k = 0; k < KEYSETS;
-			     k++) /* (newest first: the newest of a tie) */
+			/* (newest first: the newest of a tie) */
+			for (size_t k = 0; k < KEYSETS; k++)
 				if (pc->ks[k].answer == (side == 1) &&
 				    (l == KEYSETS || pc->ks[k].t > pc->ks[l].t))
 					l = k;
@@ -3227,19 +3227,37 @@ static uint64_t group_leg(struct limf_pipe *p, struct pcall *pc)
 	return pc->group_leg;
 }
 
-/* The LIIDs of pc (bit i: pc->liid[i]) taking content at ts_ns that have had the group packet
- * of talker who already, from another leg; the others are marked as having had it. Under
- * g->mu. A LIID whose entry cannot be made counts as not having had it. */
+/* pc's talker sessions in the group table wiped and freed (a leg of its own if it has group
+ * media again). Not under g->mu. */
+static void group_leg_drop(struct limf_pipe *p, struct pcall *pc)
+{
+	if (!pc->group_leg)
+		return;
+	pthread_mutex_lock(&p->g->mu);
+	(void)mikey_group_drop_leg(p->g->t, pc->group_leg);
+	pthread_mutex_unlock(&p->g->mu);
+	pc->group_leg = 0;
+}
+
+/* The LIIDs of pc (bit i: pc->liid[i]) taking content at ts_ns (*takes), and of those the ones
+ * that have had the group packet of talker who already, from another leg (returned); the
+ * others are marked as having had it. Under g->mu. A LIID whose entry cannot be made counts as
+ * not having had it. */
 static uint32_t group_had(struct limf_pipe *p, struct pcall *pc,
-			  const struct mikey_group_talker *who, uint32_t ssrc, uint64_t ts_ns)
+			  const struct mikey_group_talker *who, uint32_t ssrc, uint64_t ts_ns,
+			  uint32_t *takes)
 {
 	uint32_t had = 0;
 	uint64_t ev0 = limf_had_evicted(p->g->had);
-	for (size_t i = 0; i < pc->n_liids && i < 32; i++)
-		if (takes_cc(&pc->liid[i], ts_ns) &&
-		    limf_had_mark(p->g->had, pc->liid[i].liid, who->gmk_id, who->guk_id, ssrc,
+	*takes = 0;
+	for (size_t i = 0; i < pc->n_liids && i < 32; i++) {
+		if (!takes_cc(&pc->liid[i], ts_ns))
+			continue;
+		*takes |= UINT32_C(1) << i;
+		if (limf_had_mark(p->g->had, pc->liid[i].liid, who->gmk_id, who->guk_id, ssrc,
 				  who->index, ts_ns))
 			had |= UINT32_C(1) << i;
+	}
 	p->st.group_had_evicted += limf_had_evicted(p->g->had) - ev0;
 	return had;
 }
@@ -3277,7 +3295,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	size_t len = mp->packet.len;
 	enum lim_err e = LIM_E_AUTH;
 	char talker[MIKEY_GROUP_ID_MAX];
-	uint32_t had = 0;
+	uint32_t had = 0, takes = 0; /* (group_had) */
 	int64_t t_us = (int64_t)(ev->ts_ns / 1000);
 	if (len > sizeof p->buf || (pc->group_audit_at && t_us < pc->group_audit_at)) {
 		pc->media_undecrypted++;
@@ -3327,7 +3345,7 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 						       pc->gmk_audited, pc->n_gmk_audited, p->buf,
 						       &len, ev->ts_ns, &who);
 		if (e == LIM_OK) /* (with this group's GMKs alone: _with) */
-			had = group_had(p, pc, &who, mp->ssrc, ev->ts_ns);
+			had = group_had(p, pc, &who, mp->ssrc, ev->ts_ns, &takes);
 		if (e == LIM_OK) {
 			copy_text(talker, sizeof talker, who.uri ? who.uri : "",
 				  who.uri ? strlen(who.uri) : 0);
@@ -3368,10 +3386,6 @@ static void on_group_media(struct limf_pipe *p, struct pcall *pc, const struct c
 	if (!counted(p, b, e))
 		return;
 	ev->call->media_ok = true;
-	uint32_t takes = 0;
-	for (size_t i = 0; i < pc->n_liids && i < 32; i++)
-		if (takes_cc(&pc->liid[i], ev->ts_ns))
-			takes |= UINT32_C(1) << i;
 	if (!(takes & ~had)) {
 		/* a copy every LIID here has had from another leg: as a replay */
 		b->st.replayed++;
@@ -3682,11 +3696,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 		p->wcalls = pc->wnext;
 	if (pc->wnext)
 		pc->wnext->wprev = pc->wprev;
-	if (pc->group_leg) {
-		pthread_mutex_lock(&p->g->mu);
-		(void)mikey_group_drop_leg(p->g->t, pc->group_leg);
-		pthread_mutex_unlock(&p->g->mu);
-	}
+	group_leg_drop(p, pc);
 	free(pc->parties);
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
@@ -3883,12 +3893,7 @@ static void group_members(struct limf_pipe *p, struct pcall *pc, const struct ca
  * longer decrypted. Not under g->mu. */
 static void drop_keys(struct limf_pipe *p, struct pcall *pc)
 {
-	if (pc->group_leg) {
-		pthread_mutex_lock(&p->g->mu);
-		(void)mikey_group_drop_leg(p->g->t, pc->group_leg);
-		pthread_mutex_unlock(&p->g->mu);
-		pc->group_leg = 0;
-	}
+	group_leg_drop(p, pc);
 	for (size_t i = 0; i < pc->n_ks; i++)
 		keyset_clear(&pc->ks[i]);
 	pc->n_ks = 0;
