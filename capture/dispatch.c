@@ -31,6 +31,18 @@
 /* ICE connectivity checks that register their endpoints, per second of capture time */
 #define CHECKS_PER_S 256
 #define EP_SSRCS     4 /* SSRCs remembered per endpoint (struct ep rs) */
+#define DLG_PROBE    8
+
+/* A dialog that registered endpoints, and when it was last seen: its SIP, or media to or from
+ * one of those endpoints. An idle endpoint whose dialog was seen since is kept (expire_endpoints):
+ * a call's RTCP keeps its RTP routes through a pause of the RTP, its SIP (a refresh without
+ * SDP) keeps its routes while it is held. max_endpoints / 2 entries (a power of two), in probe
+ * runs of DLG_PROBE; a new dialog whose run is full replaces the least recently seen of it (its
+ * endpoints then expire by their own time). */
+struct dlg {
+	uint64_t h; /* the Call-ID's hash (cid_hash); 0 = free */
+	uint64_t seen_ns;
+};
 
 /* A dialog routed by its MC group, not by its Call-ID (see dispatch.h "Group calls"). */
 struct pin {
@@ -54,6 +66,8 @@ struct ep {
 	uint64_t pin_h; /* registered by a pinned dialog: its Call-ID hash (media keeps the pin
 			 * alive), else 0 */
 	uint64_t tag;   /* another dispatcher's note's tag (dispatch.h), else 0 */
+	uint64_t dlg_h; /* the dialog that registered it (struct dlg): its Call-ID hash, else 0 */
+	uint32_t dlg_i; /* its entry in d->dlg (valid while that entry's h is dlg_h) */
 	uint32_t hnext; /* bucket chain, or free list */
 	uint32_t lprev, lnext;
 	uint64_t seen_ns;
@@ -90,6 +104,8 @@ struct cap_disp {
 	struct cap_call_sdp csdp; /* scratch: the call table's view of *sdp (no imsg) */
 	struct cap_mc_result *mc; /* scratch */
 	struct pin *pin;          /* PINS entries */
+	struct dlg *dlg;          /* n_dlg entries */
+	size_t n_dlg;             /* a power of two */
 	struct ep *ep;            /* max_endpoints entries */
 	uint32_t *bucket;
 	size_t nb; /* power of two */
@@ -166,7 +182,11 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 	d->bucket = malloc(d->nb * sizeof *d->bucket);
 	d->mc = malloc(sizeof *d->mc);
 	d->pin = calloc(PINS, sizeof *d->pin);
-	if (!d->msg || !d->sdp || !d->ep || !d->bucket || !d->mc || !d->pin)
+	d->n_dlg = DLG_PROBE;
+	while (d->n_dlg < l->max_endpoints / 2)
+		d->n_dlg <<= 1;
+	d->dlg = calloc(d->n_dlg, sizeof *d->dlg);
+	if (!d->msg || !d->sdp || !d->ep || !d->bucket || !d->mc || !d->pin || !d->dlg)
 		goto fail;
 	for (size_t i = 0; i < d->nb; i++)
 		d->bucket[i] = NIL;
@@ -202,6 +222,7 @@ void cap_disp_free(struct cap_disp *d)
 	free(d->bucket);
 	free(d->mc);
 	free(d->pin);
+	free(d->dlg);
 	cap_victims_free(&d->ep_victims);
 	cap_victims_free(&d->pin_victims);
 	free(d);
@@ -293,11 +314,41 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 	d->n_ep--;
 }
 
-/* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
- * wins), for the dialog pinned as pin_h (0: none). */
-static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
-		   uint64_t pin_h, uint64_t tag, uint64_t ts)
+/* Dialog h seen at ts: its entry (a new one in a free slot of its probe run, else in place of
+ * the least recently seen there). */
+static uint32_t dlg_seen(struct cap_disp *d, uint64_t h, uint64_t ts)
 {
+	size_t best = SIZE_MAX;
+	for (size_t k = 0; k < DLG_PROBE; k++) {
+		size_t i = (size_t)(h + k) & (d->n_dlg - 1);
+		struct dlg *x = &d->dlg[i];
+		if (x->h == h) {
+			if (ts > x->seen_ns)
+				x->seen_ns = ts;
+			return (uint32_t)i;
+		}
+		if (best == SIZE_MAX ||
+		    (d->dlg[best].h != 0 && (x->h == 0 || x->seen_ns < d->dlg[best].seen_ns)))
+			best = i;
+	}
+	d->dlg[best].h = h;
+	d->dlg[best].seen_ns = ts;
+	return (uint32_t)best;
+}
+
+/* The dialog of endpoint e, if its entry is still its own, else NULL. */
+static struct dlg *dlg_of(struct cap_disp *d, const struct ep *e)
+{
+	struct dlg *x = e->dlg_h ? &d->dlg[e->dlg_i] : NULL;
+	return x && x->h == e->dlg_h ? x : NULL;
+}
+
+/* Registers the endpoint (ver, a normalised, port) to worker w at ts (newest registration
+ * wins), for dialog dlg_h (0: none), pinned as pin_h (0: not pinned). */
+static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
+		   uint64_t pin_h, uint64_t dlg_h, uint64_t tag, uint64_t ts)
+{
+	uint32_t dlg_i = dlg_h ? dlg_seen(d, dlg_h, ts) : 0;
 	uint64_t h = cap_ep_hash(&d->tkey, ver, a, port);
 	uint32_t i;
 	size_t s;
@@ -327,6 +378,8 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 		}
 		x->worker = (uint8_t)w;
 		x->pin_h = pin_h;
+		x->dlg_h = dlg_h;
+		x->dlg_i = dlg_i;
 		x->tag = tag;
 		touch(d, i, ts, false);
 		return;
@@ -362,6 +415,8 @@ static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_
 	e->port = port;
 	e->worker = (uint8_t)w;
 	e->pin_h = pin_h;
+	e->dlg_h = dlg_h;
+	e->dlg_i = dlg_i;
 	e->tag = tag;
 	e->seen_ns = ts;
 	e->media = 0;
@@ -395,11 +450,11 @@ static void flush_notes(struct cap_disp *d)
 
 /* Registers addr/port to worker w at ts, and tells the other dispatchers. */
 static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, unsigned w,
-		uint64_t pin_h, uint64_t ts)
+		uint64_t pin_h, uint64_t dlg_h, uint64_t ts)
 {
 	uint8_t a[16];
 	norm(addr->family, addr->a, a);
-	reg_ep(d, addr->family, a, port, w, pin_h, 0, ts);
+	reg_ep(d, addr->family, a, port, w, pin_h, dlg_h, 0, ts);
 	if (d->note_fn) {
 		struct cap_disp_note n;
 		memset(&n, 0, sizeof n);
@@ -409,20 +464,40 @@ static void reg(struct cap_disp *d, const struct cap_addr *addr, uint16_t port, 
 		n.port = port;
 		memcpy(n.a, a, 16);
 		n.h = pin_h;
+		n.dlg = dlg_h;
 		n.ts_ns = ts;
 		emit(d, &n);
 	}
 }
 
+static bool idle(const struct cap_disp *d, uint64_t seen, uint64_t now)
+{
+	return now > seen && now - seen > d->lim.endpoint_idle_ns;
+}
+
+/* Forgets the endpoints idle at now, except those whose dialog was seen since (struct dlg):
+ * each of those is seen again when its dialog was (or when the last of its list was, if later:
+ * the list stays in order), last in its list. */
 static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
 {
 	size_t n = 0;
 	for (int k = 0; k < 2; k++)
 		while (d->lru_head[k] != NIL) {
-			const struct ep *e = &d->ep[d->lru_head[k]];
-			if (!(now > e->seen_ns && now - e->seen_ns > d->lim.endpoint_idle_ns))
+			uint32_t i = d->lru_head[k];
+			struct ep *e = &d->ep[i];
+			const struct dlg *g;
+			if (!idle(d, e->seen_ns, now))
 				break;
-			ep_remove(d, d->lru_head[k]);
+			g = dlg_of(d, e);
+			if (g && g->seen_ns > e->seen_ns && !idle(d, g->seen_ns, now)) {
+				uint64_t t = d->ep[d->lru_tail[k]].seen_ns;
+				e->seen_ns = g->seen_ns > t ? g->seen_ns : t;
+				lru_unlink(d, i);
+				lru_append(d, i);
+				d->info.dialog_kept++;
+				continue;
+			}
+			ep_remove(d, i);
 			n++;
 		}
 	d->info.expired += n;
@@ -633,9 +708,9 @@ static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, ui
 	return scale(d, h);
 }
 
-/* Registers the endpoints of d->msg's SDP to w (for the dialog pinned as pin_h, or 0); nothing
- * is counted (the worker parses the same body and counts it). */
-static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
+/* Registers the endpoints of d->msg's SDP to w, for dialog dlg_h (pinned as pin_h, or 0);
+ * nothing is counted (the worker parses the same body and counts it). */
+static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t dlg_h, uint64_t ts)
 {
 	struct cap_str body;
 	const struct cap_sdp *s = d->sdp;
@@ -652,7 +727,7 @@ static void reg_sdp(struct cap_disp *d, unsigned w, uint64_t pin_h, uint64_t ts)
 		struct cap_media_ep ep[CAP_MEDIA_MAX_EP];
 		size_t n = cap_media_eps(&d->csdp, i, ep);
 		for (size_t k = 0; k < n; k++)
-			reg(d, &ep[k].addr, ep[k].port, w, pin_h, ts);
+			reg(d, &ep[k].addr, ep[k].port, w, pin_h, dlg_h, ts);
 	}
 }
 
@@ -666,9 +741,11 @@ static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	uint64_t pin_h;
+	uint64_t pin_h, dlg_h = cid_hash(d, d->msg->call_id);
 	*w = worker_of(d, raw, len, ts, &pin_h);
-	reg_sdp(d, *w, pin_h, ts);
+	/* (the dialog seen: the endpoints it registered are kept while it goes on) */
+	(void)dlg_seen(d, dlg_h, ts);
+	reg_sdp(d, *w, pin_h, dlg_h, ts);
 	d->info.units_sip++;
 	return true;
 }
@@ -711,6 +788,12 @@ static int media_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 		return -1;
 	touch(d, i, ts, true);
 	d->route_tag = d->ep[i].tag;
+	{
+		/* media keeps its dialog's other endpoints (RTCP while RTP pauses, and back) */
+		struct dlg *g = dlg_of(d, &d->ep[i]);
+		if (g && ts > g->seen_ns)
+			g->seen_ns = ts;
+	}
 	{
 		/* the sender's SSRC */
 		struct ep *e = &d->ep[i];
@@ -783,7 +866,7 @@ static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	struct cap_stun_check k;
 	uint32_t i, j;
 	unsigned w;
-	uint64_t pin_h, tag;
+	uint64_t pin_h, dlg_h, tag;
 	if (!cap_stun_check(p->payload.p, p->payload.len, &k))
 		return -1;
 	/* (at most CHECKS_PER_S a second of capture time register endpoints: a flood of checks
@@ -806,9 +889,10 @@ static int check_worker(struct cap_disp *d, const struct cap_pkt *p, uint64_t ts
 	touch(d, j, ts, false);
 	w = d->ep[i].worker;
 	pin_h = d->ep[i].pin_h;
+	dlg_h = d->ep[i].dlg_h;
 	tag = d->ep[i].tag;
-	reg(d, &p->dst, p->dport, w, pin_h, ts); /* (reg keeps its table's form: norm) */
-	reg(d, &p->src, p->sport, w, pin_h, ts);
+	reg(d, &p->dst, p->dport, w, pin_h, dlg_h, ts); /* (reg keeps its table's form: norm) */
+	reg(d, &p->src, p->sport, w, pin_h, dlg_h, ts);
 	d->route_tag = tag; /* (after the SIP that registered the ufrag) */
 	return (int)w;
 }
@@ -824,20 +908,26 @@ void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f)
 
 	if (f->ts_ns > d->now)
 		d->now = f->ts_ns;
-	(void)expire_endpoints(d, f->ts_ns);
-	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK)
+	if (cap_dec_frame_st(d->defrag, d->st, f, &p) != CAP_OK ||
+	    cap_csum_drop(d->lim.verify_csum, &p, d->st)) {
+		(void)expire_endpoints(d, f->ts_ns);
 		return;
-	if (cap_csum_drop(d->lim.verify_csum, &p, d->st))
-		return;
+	}
 	if (p.proto == CAP_PROTO_TCP) {
+		(void)expire_endpoints(d, f->ts_ns);
 		cap_tcp_feed(d->tcp, &p, f->ts_ns);
 		return;
 	}
 	if (cap_sip_looks_like(p.payload.p, p.payload.len)) {
+		(void)expire_endpoints(d, f->ts_ns);
 		if (!route_sip(d, p.payload.p, p.payload.len, f->ts_ns, &w))
 			return;
 	} else {
+		/* looked up before the idle endpoints go: a stream back after a pause longer than
+		 * endpoint_idle_ns (a capture outage) still reaches the worker whose table has
+		 * its call, which decides, as one table does (calls.c linger_on) */
 		mw = media_worker(d, &p, f->ts_ns, h);
+		(void)expire_endpoints(d, f->ts_ns);
 		if (mw < 0)
 			mw = check_worker(d, &p, f->ts_ns);
 		if (mw < 0) {
@@ -922,7 +1012,7 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		if (n->ver != 4 && n->ver != 6 && n->ver != CAP_FAM_UFRAG)
 			return false;
 		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
-		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->tag, ts);
+		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->dlg, n->tag, ts);
 		d->info.registered--; /* counted as applied, not as this dispatcher's own */
 		break;
 	}

@@ -40,8 +40,13 @@
  * of calls whose media flows, and memory never grows. Media that later comes to or from a
  * replaced endpoint is counted media_lost as well as media_unbound, until the endpoint is
  * registered again (capture/internal.h cap_victims: a lower bound). An entry not seen
- * (registered or hit by media) for endpoint_idle_ns is forgotten. Hashes are SipHash-1-3 keyed
- * from hash_seed.
+ * (registered or hit by media) for endpoint_idle_ns is forgotten, unless the dialog that
+ * registered it (its Call-ID) was seen since: a SIP message of it, or media to or from another
+ * endpoint it registered. So a call whose RTP pauses while its RTCP goes on (a capture outage of
+ * one stream, a hold), or whose hold is refreshed by SIP without SDP, keeps its routes; the
+ * dialogs are remembered in a table of max_endpoints / 2 entries (probe runs of 8, the least
+ * recently seen replaced: a dialog pushed out leaves its endpoints to their own idle time).
+ * Hashes are SipHash-1-3 keyed from hash_seed.
  *
  * COUNTERS. The dispatcher and the workers count into separate cap_stats; summed field by field
  * they give what one cap_dec + cap_calls counts over the same input (see "exactness" below).
@@ -78,8 +83,10 @@
  *     call, or the source endpoint's binding;
  *   - caps are per table: max_calls and max_bindings of each worker against the single
  *     table's, max_endpoints here (and so are the evictions they make: calls_evicted,
- *     media_evicted, media_contested); and an endpoint idle for endpoint_idle_ns is forgotten here
- *     while its call may still live (a held call kept alive by SIP without SDP);
+ *     media_evicted, media_contested); and an endpoint idle for endpoint_idle_ns whose dialog
+ *     was not seen either is forgotten here while its call may still live (a call kept for
+ *     its Session-Expires, up to cap_calls_limits session_max_ns, with neither SIP nor
+ *     media);
  *   - cap_disp_expire at a time past the last frame counts reassembly and TCP timeouts that
  *     the single decoder counts only at its next frame. */
 #ifndef CAP_DISPATCH_H
@@ -141,7 +148,9 @@ enum lim_err cap_disp_new(const struct cap_disp_limits *l, unsigned n_workers, s
 			  cap_unit_fn fn, void *ctx, struct cap_disp **out) LIM_WUR;
 void cap_disp_free(struct cap_disp *d); /* NULL is a no-op */
 
-/* Decodes one frame (cap_dec_frame: link, IP, reassembly; idle endpoints expire first) and
+/* Decodes one frame (cap_dec_frame: link, IP, reassembly; idle endpoints expire first, but
+ * after a media datagram's endpoint is looked up, so one idle since its last packet is still
+ * found: a single call table keeps such a call for the packet too, calls.c linger_on) and
  * hands on its unit(s): a UDP datagram gives at most one unit, a TCP segment one per SIP
  * message it completes. Refused input is counted, never handed on (see above). */
 void cap_disp_frame(struct cap_disp *d, const struct cap_frame *f);
@@ -196,6 +205,8 @@ struct cap_disp_note {
 	uint8_t a[16];  /* EP: IPv4 in a[0..4), zeros after */
 	uint64_t h;     /* PIN: the Call-ID hash; EP: that of the pinned dialog that registered
 			 * it, else 0 */
+	uint64_t dlg;   /* EP: the Call-ID hash of the dialog that registered it (pinned or not),
+			 * else 0: the receiver keeps it while that dialog is seen there */
 	uint64_t ts_ns; /* capture time of the SIP message that caused it */
 	uint64_t tag;   /* the owner's (see above); 0 from the dispatcher */
 };
@@ -218,6 +229,7 @@ struct cap_disp_info {
 	uint64_t registered;    /* registrations (SDP endpoints, new or renewed) */
 	uint64_t evicted;       /* replaced because the table was full */
 	uint64_t expired;       /* forgotten after endpoint_idle_ns */
+	uint64_t dialog_kept;   /* idle endpoints kept, their dialog seen since (each time) */
 	uint64_t units_sip;     /* SIP units handed on (UDP and TCP) */
 	uint64_t units_media;   /* media units handed on */
 	uint64_t pinned;        /* group-call dialogs routed by their group (see Group calls) */

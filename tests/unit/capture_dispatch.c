@@ -1032,6 +1032,77 @@ static void ep_flood(struct cap_disp *d)
 	}
 }
 
+/* An endpoint idle for endpoint_idle_ns is kept while its dialog is seen: media to another of
+ * its endpoints (RTCP while the RTP pauses), or SIP of the dialog without SDP (a held call's
+ * refreshes). Before, both were forgotten, and the rest of the call was unbound. */
+static void t_disp_dialog(void)
+{
+	static const uint8_t rtcp[28] = { 0x80, 200, 0, 6, 0, 0, 0, 9 };
+	const uint64_t s = 1000000000ull;
+	struct cap_disp_limits l;
+	struct cap_disp *d;
+	struct cap_disp_info in;
+	char m[2000];
+	size_t len;
+
+	cap_disp_limits_default(&l);
+	l.endpoint_idle_ns = 10 * s;
+	d = dnew(2, &l);
+	len = sip(m, sizeof m, "talk", 0, 1, "192.0.2.1", 40000, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	len = sip(m, sizeof m, "held", 0, 1, "192.0.2.1", 42000, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	len = sip(m, sizeof m, "gone", 0, 1, "192.0.2.1", 44000, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	CHECK(cap_disp_endpoints(d) == 6);
+	udp(d, B, A, 9, 40000, rtp, sizeof rtp);
+	/* 30 s: talk's RTP pauses, its RTCP goes on every 5 s; held's dialog sends SIP without
+	 * SDP every 5 s; nothing of gone's */
+	for (int i = 0; i < 6; i++) {
+		now += 5 * s;
+		udp(d, B, A, 9, 40001, rtcp, sizeof rtcp);
+		len = sip(m, sizeof m, "held", 200, 2 + i, NULL, 0, false);
+		udp(d, B, A, 5060, 5060, m, len);
+	}
+	got.n = 0;
+	udp(d, B, A, 9, 40000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 42000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 42001, rtcp, sizeof rtcp);
+	udp(d, B, A, 9, 44000, rtp, sizeof rtp);
+	udp(d, B, A, 9, 44001, rtcp, sizeof rtcp);
+	CHECK(got.n == 3 && dst.media_unbound == 2 && dst.media_lost == 0);
+	cap_disp_info(d, &in);
+	CHECK(in.expired == 2 && in.dialog_kept >= 3 && in.endpoints == 4);
+	/* and once the dialogs too are quiet for longer than endpoint_idle_ns, all go */
+	CHECK(cap_disp_expire(d, now + 11 * s) == 4 && cap_disp_endpoints(d) == 0);
+	cap_disp_free(d);
+
+	/* a dialog's entry taken by others (probe runs of 8 in a table of max_endpoints / 2):
+	 * its endpoints expire by their own time, as without the table */
+	l.max_endpoints = 16;
+	d = dnew(2, &l);
+	len = sip(m, sizeof m, "talk", 0, 1, "192.0.2.1", 40000, false);
+	udp(d, A, B, 5060, 5060, m, len);
+	for (int i = 0; i < 64; i++) {
+		char cid[32];
+		now += s / 8;
+		snprintf(cid, sizeof cid, "other-%d", i);
+		len = sip(m, sizeof m, cid, 0, 1, NULL, 0, false);
+		udp(d, A, B, 5060, 5060, m, len);
+		if (i % 16 == 0)
+			udp(d, B, A, 9, 40001, rtcp, sizeof rtcp);
+	}
+	for (int i = 0; i < 4; i++) {
+		now += 5 * s;
+		udp(d, B, A, 9, 40001, rtcp, sizeof rtcp);
+	}
+	got.n = 0;
+	udp(d, B, A, 9, 40000, rtp, sizeof rtp);
+	cap_disp_info(d, &in);
+	CHECK(got.n == 0 && in.expired == 1 && in.dialog_kept == 0 && in.endpoints == 1);
+	cap_disp_free(d);
+}
+
 static void t_disp_caps(void)
 {
 	struct cap_disp_limits l;
@@ -1095,8 +1166,14 @@ static void t_disp_caps(void)
 	CHECK(cap_disp_expire(d, now + 6ull * 1000000000ull) == 3);
 	CHECK(cap_disp_endpoints(d) == 1);
 	now += 11ull * 1000000000ull;
-	udp(d, B, A, 9, 10000, rtp, sizeof rtp); /* expired first, on the frame's time */
-	CHECK(cap_disp_endpoints(d) == 0 && got.n == 1 && dst.media_unbound == 1 &&
+	/* its own media, idle since its last packet: found before the frame's time expires it
+	 * (a stream back after an outage) */
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	CHECK(cap_disp_endpoints(d) == 1 && got.n == 2 && dst.media_unbound == 0);
+	now += 11ull * 1000000000ull;
+	CHECK(cap_disp_expire(d, now) == 1 && cap_disp_endpoints(d) == 0);
+	udp(d, B, A, 9, 10000, rtp, sizeof rtp);
+	CHECK(cap_disp_endpoints(d) == 0 && got.n == 2 && dst.media_unbound == 1 &&
 	      dst.media_lost == 0);
 	cap_disp_free(d);
 
@@ -1319,6 +1396,7 @@ static void t_disp_notes(void)
 	struct cap_disp_note bad;
 	size_t l, n0;
 	unsigned w1;
+	uint64_t dlg1;
 
 	memset(&st2, 0, sizeof st2);
 	CHECK(cap_disp_new(NULL, 7, &st2, on_unit2, NULL, &d2) == LIM_OK && d2);
@@ -1334,6 +1412,8 @@ static void t_disp_notes(void)
 	w1 = got.u[0].worker;
 	CHECK(nd_last.kind == CAP_DISP_NOTE_EP && nd_last.ver == 4 && nd_last.worker == w1 &&
 	      nd_last.port == 4001 && memcmp(nd_last.a, A, 4) == 0 && nd_last.a[4] == 0);
+	dlg1 = nd_last.dlg; /* its dialog (not pinned) */
+	CHECK(dlg1 != 0 && nd_last.h == 0);
 	CHECK(cap_disp_endpoints(d2) == 2);
 	/* media to and from it on source 2: to the INVITE's worker */
 	udp(d2, B, A, 4002, 4000, rtp, sizeof rtp);
@@ -1356,7 +1436,7 @@ static void t_disp_notes(void)
 	cap_disp_set_note_fn(d2, nd_note, NULL);
 	cap_disp_set_note_fn(d1, NULL, NULL);
 	udp(d2, B, A, 5060, 5060, m, l);
-	CHECK(nd_count == 3 && nd_last.port == 5000);
+	CHECK(nd_count == 3 && nd_last.port == 5000 && nd_last.dlg == dlg1);
 	udp(d1, C, B, 6000, 5000, rtp, sizeof rtp);
 	CHECK(got.n == n0 + 3 && got.u[n0 + 2].worker == w1 && dst.media_unbound == 1);
 	/* applying does not note again (no echo between dispatchers) */
@@ -1419,6 +1499,15 @@ static void t_disp_notes(void)
 		CHECK(cap_disp_apply(d2, &pn));
 		CHECK(worker_for(d2, cid) == wp); /* a BYE on source 2 follows */
 	}
+	/* the first call's RTP endpoint, learnt by a note on source 2, is kept there by the
+	 * RTCP of its dialog there: 800 s, past the 600 s of idle expiry */
+	for (int i = 0; i < 8; i++) {
+		now += 100ull * 1000000000ull;
+		udp(d2, B, A, 4003, 4001, rtp, sizeof rtp);
+	}
+	n0 = got.n;
+	udp(d2, B, A, 4002, 4000, rtp, sizeof rtp);
+	CHECK(got.n == n0 + 1 && got.u[n0].worker == w1);
 	cap_disp_free(d2);
 	cap_disp_free(d1);
 }
@@ -1935,6 +2024,7 @@ const struct lim_suite t_disp_suites[] = {
 	{ "disp_tcp", t_disp_tcp },
 	{ "disp_hostile", t_disp_hostile },
 	{ "disp_caps", t_disp_caps },
+	{ "disp_dialog", t_disp_dialog },
 	{ "disp_equiv", t_disp_equiv },
 	{ "disp_group", t_disp_group },
 	{ "disp_notes", t_disp_notes },
