@@ -8,11 +8,13 @@
  * SHA-256 over the key's DER SubjectPublicKeyInfo, so an authority can compare it with one it
  * received out of band. Without --key the signature shows only that the bundle is as the key
  * it carries signed it: anyone who rewrites a bundle can sign it again with a key of their own.
- * So that a reader cannot take that for the producer's word, the text says NOT PINNED. A
+ * So that a reader cannot take that for the producer's word, the text says NOT PINNED (and a
+ * --key inside DIR, links resolved, is refused as a usage error: it would pin nothing). A
  * bundle whose producer stated that it is incomplete (the manifest's "incomplete", handover/
  * bundle.h) verifies, and the statement is printed beside it. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/codec.h"
@@ -33,6 +35,21 @@ static void verify_usage(FILE *f)
 }
 
 /* see cli.h */
+/* Whether key, its links resolved, lies inside dir (a manifest.pub given as the pin, or a link
+ * to it): false when either does not resolve (the check of the bundle then says why). */
+static bool key_in_bundle(const char *key, const char *dir)
+{
+	char *k = realpath(key, NULL), *d = realpath(dir, NULL);
+	bool in = false;
+	if (k && d) {
+		size_t n = strlen(d);
+		in = strncmp(k, d, n) == 0 && (k[n] == '/' || (n == 1 && d[0] == '/'));
+	}
+	free(k);
+	free(d);
+	return in;
+}
+
 int limf_cmd_verify(int argc, char **argv)
 {
 	const char *key = NULL, *dir = NULL, *pin = NULL;
@@ -61,6 +78,13 @@ int limf_cmd_verify(int argc, char **argv)
 		    wl != sizeof want)) {
 		fputs(key ? "limf verify: --key or --fingerprint, not both\n"
 			  : "limf verify: --fingerprint: 64 hexadecimal digits (SHA-256)\n",
+		      stderr);
+		return 2;
+	}
+	if (key && key_in_bundle(key, dir)) {
+		fputs("limf verify: --key: that file is inside the bundle: a bundle's own key "
+		      "pins nothing (whoever made it put it there); give the producer's key as "
+		      "received, or --fingerprint\n",
 		      stderr);
 		return 2;
 	}

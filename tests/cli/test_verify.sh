@@ -33,6 +33,11 @@ expect 1 otherkey "$limf" verify --key "$tmp/other.pub" "$b"
 has otherkey '^FAILED: manifest.pub: not the pinned key$'
 expect 1 otherkeyjson "$limf" verify --json --key "$tmp/other.pub" "$b"
 pyjson otherkeyjson "j['verified'] is False and j['reason'] == 'manifest.pub: not the pinned key'"
+# the bundle's own key is no pin: refused as --key, also through a link from outside
+expect 2 ownkey "$limf" verify --key "$b/manifest.pub" "$b"
+has ownkey "^limf verify: --key: that file is inside the bundle"
+ln -s "$b/manifest.pub" "$tmp/own-link.pub"
+expect 2 ownkeylink "$limf" verify --key "$tmp/own-link.pub" "$b/"
 # pinned by the fingerprint the producer gave (limf replay prints it): the bundle's key must
 # have it; upper case as well; not with --key too; a malformed one is a usage error
 expect 0 fpin "$limf" verify --fingerprint "$fpr" "$b"
