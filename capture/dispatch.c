@@ -34,11 +34,13 @@
 #define DLG_PROBE    8
 
 /* A dialog that registered endpoints, and when it was last seen: its SIP, or media to or from
- * one of those endpoints. An idle endpoint whose dialog was seen since is kept (expire_endpoints):
- * a call's RTCP keeps its RTP routes through a pause of the RTP, its SIP (a refresh without
- * SDP) keeps its routes while it is held. max_endpoints / 2 entries (a power of two), in probe
- * runs of DLG_PROBE; a new dialog whose run is full replaces the least recently seen of it (its
- * endpoints then expire by their own time). */
+ * one of those endpoints. An idle endpoint media has reached whose dialog was seen since is kept
+ * (expire_endpoints): a call's RTCP keeps its RTP routes through a pause of the RTP, its SIP (a
+ * refresh without SDP) keeps its routes while it is held. max_endpoints / 2 entries (a power of
+ * two), in probe runs of DLG_PROBE placed by the table key (tkey: a capture cannot aim Call-IDs
+ * at a run); only a registration adds one (SIP alone refreshes one there), in place of the least
+ * recently seen of its run when it is full (that dialog's endpoints then expire by their own
+ * time). */
 struct dlg {
 	uint64_t h; /* the Call-ID's hash (cid_hash); 0 = free */
 	uint64_t seen_ns;
@@ -314,13 +316,14 @@ static void ep_remove(struct cap_disp *d, uint32_t i)
 	d->n_ep--;
 }
 
-/* Dialog h seen at ts: its entry (a new one in a free slot of its probe run, else in place of
- * the least recently seen there). */
-static uint32_t dlg_seen(struct cap_disp *d, uint64_t h, uint64_t ts)
+/* Dialog h seen at ts: its entry, or when it has none, with add a new one (in a free slot of
+ * its probe run, else in place of the least recently seen there), else NIL. */
+static uint32_t dlg_seen(struct cap_disp *d, uint64_t h, uint64_t ts, bool add)
 {
 	size_t best = SIZE_MAX;
+	uint64_t base = cap_hash(&d->tkey, &h, sizeof h);
 	for (size_t k = 0; k < DLG_PROBE; k++) {
-		size_t i = (size_t)(h + k) & (d->n_dlg - 1);
+		size_t i = (size_t)(base + k) & (d->n_dlg - 1);
 		struct dlg *x = &d->dlg[i];
 		if (x->h == h) {
 			if (ts > x->seen_ns)
@@ -331,6 +334,8 @@ static uint32_t dlg_seen(struct cap_disp *d, uint64_t h, uint64_t ts)
 		    (d->dlg[best].h != 0 && (x->h == 0 || x->seen_ns < d->dlg[best].seen_ns)))
 			best = i;
 	}
+	if (!add)
+		return NIL;
 	d->dlg[best].h = h;
 	d->dlg[best].seen_ns = ts;
 	return (uint32_t)best;
@@ -348,7 +353,7 @@ static struct dlg *dlg_of(struct cap_disp *d, const struct ep *e)
 static void reg_ep(struct cap_disp *d, uint8_t ver, const uint8_t a[16], uint16_t port, unsigned w,
 		   uint64_t pin_h, uint64_t dlg_h, uint64_t tag, uint64_t ts)
 {
-	uint32_t dlg_i = dlg_h ? dlg_seen(d, dlg_h, ts) : 0;
+	uint32_t dlg_i = dlg_h ? dlg_seen(d, dlg_h, ts, true) : 0;
 	uint64_t h = cap_ep_hash(&d->tkey, ver, a, port);
 	uint32_t i;
 	size_t s;
@@ -475,9 +480,10 @@ static bool idle(const struct cap_disp *d, uint64_t seen, uint64_t now)
 	return now > seen && now - seen > d->lim.endpoint_idle_ns;
 }
 
-/* Forgets the endpoints idle at now, except those whose dialog was seen since (struct dlg):
- * each of those is seen again when its dialog was (or when the last of its list was, if later:
- * the list stays in order), last in its list. */
+/* Forgets the endpoints idle at now, except those media has reached whose dialog was seen since
+ * (struct dlg): each of those is seen again when its dialog was, or when the last of its list
+ * was if that is later (the list stays in order: so a kept endpoint may outlive its dialog's
+ * last sign by up to endpoint_idle_ns more), last in its list. */
 static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
 {
 	size_t n = 0;
@@ -488,7 +494,7 @@ static size_t expire_endpoints(struct cap_disp *d, uint64_t now)
 			const struct dlg *g;
 			if (!idle(d, e->seen_ns, now))
 				break;
-			g = dlg_of(d, e);
+			g = e->media ? dlg_of(d, e) : NULL;
 			if (g && g->seen_ns > e->seen_ns && !idle(d, g->seen_ns, now)) {
 				uint64_t t = d->ep[d->lru_tail[k]].seen_ns;
 				e->seen_ns = g->seen_ns > t ? g->seen_ns : t;
@@ -666,10 +672,11 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
  * leaves the pin to PIN_IDLE_NS: a pin ended early would send the rest of a call that goes
  * on to another worker.) */
 static unsigned worker_of(struct cap_disp *d, const uint8_t *raw, size_t len, uint64_t ts,
-			  uint64_t *pin_h)
+			  uint64_t *pin_h, uint64_t *cid_h)
 {
 	const struct cap_sip_msg *m = d->msg;
 	uint64_t h = cid_hash(d, m->call_id);
+	*cid_h = h;
 	struct pin *x = pin_find(d, h, ts);
 	struct cap_str g;
 	*pin_h = 0;
@@ -741,10 +748,11 @@ static bool route_sip(struct cap_disp *d, const uint8_t *raw, size_t len, uint64
 			d->st->drop[d->msg->reject]++;
 		return false;
 	}
-	uint64_t pin_h, dlg_h = cid_hash(d, d->msg->call_id);
-	*w = worker_of(d, raw, len, ts, &pin_h);
-	/* (the dialog seen: the endpoints it registered are kept while it goes on) */
-	(void)dlg_seen(d, dlg_h, ts);
+	uint64_t pin_h, dlg_h;
+	*w = worker_of(d, raw, len, ts, &pin_h, &dlg_h);
+	/* (a dialog that registered endpoints seen: they are kept while it goes on; one that
+	 * registered none takes no room) */
+	(void)dlg_seen(d, dlg_h, ts, false);
 	reg_sdp(d, *w, pin_h, dlg_h, ts);
 	d->info.units_sip++;
 	return true;
@@ -1011,6 +1019,9 @@ bool cap_disp_apply(struct cap_disp *d, const struct cap_disp_note *n)
 		uint8_t a[16];
 		if (n->ver != 4 && n->ver != 6 && n->ver != CAP_FAM_UFRAG)
 			return false;
+		/* (the idle go first, as before a frame's registrations: those their dialog
+		 * keeps are not taken for room) */
+		(void)expire_endpoints(d, ts);
 		norm(n->ver, n->a, a); /* whatever a sender left past an IPv4 address */
 		reg_ep(d, n->ver, a, n->port, n->worker, n->h, n->dlg, n->tag, ts);
 		d->info.registered--; /* counted as applied, not as this dispatcher's own */

@@ -15,8 +15,9 @@
  *     handed on, so media that follows at once goes to the right worker. The newest
  *     registration of an endpoint wins (ports are reused, as in cap_calls).
  *   - other UDP (media): looked up by destination address/port, then by source address/port
- *     (cap_calls' order); found: to that worker, and the endpoint's last-seen time refreshed;
- *     not found: counted (media_unbound) and dropped. One or two hash lookups, no allocation.
+ *     (cap_calls' order); found: to that worker, and the endpoint's last-seen time refreshed,
+ *     and its dialog's (see below); not found: counted (media_unbound) and dropped. One or two
+ *     hash lookups, no allocation.
  *
  * Group calls: the legs of an MCPTT group call (one dialog per member, each its own Call-ID)
  *   carry copies of the same talkers' media, which a worker deduplicates in input order, and
@@ -40,13 +41,24 @@
  * of calls whose media flows, and memory never grows. Media that later comes to or from a
  * replaced endpoint is counted media_lost as well as media_unbound, until the endpoint is
  * registered again (capture/internal.h cap_victims: a lower bound). An entry not seen
- * (registered or hit by media) for endpoint_idle_ns is forgotten, unless the dialog that
- * registered it (its Call-ID) was seen since: a SIP message of it, or media to or from another
- * endpoint it registered. So a call whose RTP pauses while its RTCP goes on (a capture outage of
- * one stream, a hold), or whose hold is refreshed by SIP without SDP, keeps its routes; the
- * dialogs are remembered in a table of max_endpoints / 2 entries (probe runs of 8, the least
- * recently seen replaced: a dialog pushed out leaves its endpoints to their own idle time).
- * Hashes are SipHash-1-3 keyed from hash_seed.
+ * (registered or hit by media) for endpoint_idle_ns is forgotten, except:
+ *   - one media has reached whose dialog (the Call-ID that registered it last) was seen since,
+ *     by a SIP message of it or by media to or from another endpoint it registered: so a call
+ *     whose RTP pauses while its RTCP goes on (a capture outage of one stream, a hold), or whose
+ *     hold is refreshed by SIP without SDP, keeps its routes. It is seen again at its dialog's
+ *     time, or at the latest of its list's if later (the list stays in order): it may outlive
+ *     its dialog's last sign by up to endpoint_idle_ns more, and goes for room after entries
+ *     seen since that dialog. The dialogs are remembered in a table of max_endpoints / 2 entries
+ *     (probe runs of 8 placed by the table key; a registration adds one in place of the least
+ *     recently seen of its run, SIP alone only refreshes one there): a dialog pushed out leaves
+ *     its endpoints to their own idle time, and so does one whose SIP is seen only by another
+ *     dispatcher (SIP without SDP makes no note);
+ *   - the endpoint a media datagram is found by: cap_disp_frame looks it up before the frame's
+ *     time expires the idle ones, so a stream back after a pause longer than endpoint_idle_ns
+ *     (a capture outage) still reaches the worker whose table has its call, as a single table
+ *     keeps the call for that packet (calls.c linger_on). A live source's idle ticks
+ *     (cap_disp_expire) forget it during the pause all the same.
+ * Hashes are SipHash-1-3 keyed from hash_seed (routing) and table_seed (the tables).
  *
  * COUNTERS. The dispatcher and the workers count into separate cap_stats; summed field by field
  * they give what one cap_dec + cap_calls counts over the same input (see "exactness" below).
@@ -83,10 +95,11 @@
  *     call, or the source endpoint's binding;
  *   - caps are per table: max_calls and max_bindings of each worker against the single
  *     table's, max_endpoints here (and so are the evictions they make: calls_evicted,
- *     media_evicted, media_contested); and an endpoint idle for endpoint_idle_ns whose dialog
- *     was not seen either is forgotten here while its call may still live (a call kept for
- *     its Session-Expires, up to cap_calls_limits session_max_ns, with neither SIP nor
- *     media);
+ *     media_evicted, media_contested); and an endpoint idle for endpoint_idle_ns that its
+ *     dialog does not keep (see Endpoint table) is forgotten here while its call may still
+ *     live (a call kept for its Session-Expires, up to cap_calls_limits session_max_ns, with
+ *     neither SIP nor media; a dialog pushed out of the dialog table; its SIP seen only on
+ *     another source);
  *   - cap_disp_expire at a time past the last frame counts reassembly and TCP timeouts that
  *     the single decoder counts only at its next frame. */
 #ifndef CAP_DISPATCH_H

@@ -563,13 +563,21 @@ sumcheck rkb "j['summary']['decrypted']==400 and j['summary']['replayed']==0 and
 # RFC 3711 estimate from the last packet seen is a ROC short, and the stream's session calls
 # every packet too old; the bound session is tried with the next ROCs (at most once a second):
 # all 4000 captured packets decrypted (before, the 2000 after the outage were replays). With a
-# pool too: its dispatcher keeps the RTP endpoints idle for 600 s while the call's RTCP goes on
-# (capture/dispatch.h; before, the 2000 after the outage were unbound there)
+# pool too: nothing at all is captured for 660 s, and the dispatcher finds the stream's endpoint
+# before the first frame after the outage expires it (capture/dispatch.h; before, the 2000
+# after the outage were unbound there). gapr: the same with the call's SRTCP going on through
+# the outage (every 5 s), whose frames expire idle endpoints: the RTP endpoints, idle 660 s, are
+# kept by their dialog, which the RTCP keeps seen (before, the 2000 were unbound there too)
 expect 0 gen-gap "$gen" --community "$tmp/g/community.json" --out "$tmp/gap.pcap" --calls 1 \
 	--duration 700 --caller "$E" --callee "$F" --start "$AT" --seed 27 --first-seq 60000 \
 	--gap 20,660
 replay gap g "$tmp/gap.pcap"
 sumcheck gap "j['summary']['decrypted']==4000 and j['summary']['replayed']==0 and j['summary']['auth_failed']==0"
+expect 0 gen-gapr "$gen" --community "$tmp/g/community.json" --out "$tmp/gapr.pcap" --calls 1 \
+	--duration 700 --caller "$E" --callee "$F" --start "$AT" --seed 27 --first-seq 60000 \
+	--gap 20,660 --rtcp
+replay gapr g "$tmp/gapr.pcap"
+sumcheck gapr "j['summary']['decrypted']==4000 and j['summary']['replayed']==0 and j['summary']['auth_failed']==0"
 # ICE (RFC 8839): c= and m= name a TURN relay, and the media flows between the parties' host
 # candidates, re-key included: all of it decrypted, byte for byte, by one pipeline and by two
 # (whose dispatcher routes the candidates to the call's worker). Before, none of it was bound
