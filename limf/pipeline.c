@@ -3768,7 +3768,10 @@ static void on_end(struct limf_pipe *p, struct pcall *pc, const struct cap_event
 	emit_iri(p, pc, &iri, true);
 }
 
-/* The end of a call's decryption, with what was decrypted (audit, per CC LIID). */
+/* The end of a call's decryption, with what was decrypted (audit, per CC LIID): of its
+ * streams, the packets decrypted and those that failed authentication; and the packets of
+ * streams that never authenticated, taken back (the manifest's packets_unauthenticated), so
+ * that the row accounts for every failure the summary counts. */
 static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		       const struct limf_call_summary *s)
 {
@@ -3789,10 +3792,11 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		 * the call or ended during it: the part while it was in force) */
 		snprintf(detail, sizeof detail,
 			 "cin=%" PRIu32 " call-id=%.*s streams=%zu decrypted=%" PRIu64
-			 " failed-authentication=%" PRIu64 " delivered=%" PRIu64 " end=%s",
+			 " failed-authentication=%" PRIu64 " unauthenticated-packets=%" PRIu64
+			 " delivered=%" PRIu64 " end=%s",
 			 pc->cin, (int)s->call->call_id.len, s->call->call_id.s,
-			 s->n_old_streams + s->n_streams, dec, bad, pc->liid[i].delivered,
-			 cap_call_end_name(s->call->end));
+			 s->n_old_streams + s->n_streams, dec, bad, s->packets_unauthenticated,
+			 pc->liid[i].delivered, cap_call_end_name(s->call->end));
 		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
 		    LIM_OK) {
 			/* the decryption is over: the row cannot gate anything any more; it is

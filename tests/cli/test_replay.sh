@@ -764,6 +764,9 @@ c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
 assert len(c) == 1 and c[0]["streams_unauthenticated"] == 2 and c[0]["packets_unauthenticated"] == 2, c
 assert sum(s["auth_failed"] for s in c[0]["streams"]) == 14, c[0]["streams"]
 print("ok")' "$tmp/ev-hs-junk"
+# its decrypt.done row accounts for them too (before, the 2 were missing from it)
+expect 0 audit-hs-junk "$limf" audit list --liid "E$sfx" --json
+pyjson audit-hs-junk "len([r for r in j if r['action']=='decrypt.done' and ' failed-authentication=14 unauthenticated-packets=2 ' in r['detail']])==1"
 # 100 junk packets of one SSRC: tried against every session 64 times, then no more (each try
 # of a junk SSRC costs up to every session of every key set); the call's media as before
 expect 0 inject-junk1 python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-j1.pcap" ack ssrcjunk 100
