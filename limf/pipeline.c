@@ -28,6 +28,9 @@
 #include "limf/text.h"
 
 #define KEYSETS 4 /* key sets (I_MESSAGEs) kept per call, newest first */
+/* key sets a call retired after they had authenticated packets, remembered (their ids) so that
+ * their I_MESSAGE sent again is not used again (keyset_add) */
+#define RETIRED_MAX 16
 /* An SSRC whose packets failed every session of the call this many times in a row is tried
  * with its bound session and the newest key set's alone until the call's keys change: junk sent
  * to a target's media port would else cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per
@@ -209,6 +212,9 @@ struct pcall {
 	size_t n_ks;
 	struct keyset ks[KEYSETS];
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
+	/* the ids (struct keyset id) of the proven sets evicted, a ring of RETIRED_MAX */
+	uint8_t retired[RETIRED_MAX][32];
+	uint32_t n_retired; /* every one so far */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
 	uint64_t ssrc_clock; /* ssrc_of's recency */
@@ -1500,7 +1506,9 @@ static void keyset_clear(struct keyset *ks)
 	memset(ks, 0, sizeof *ks);
 }
 
-/* Opens the sessions of keys[0..n) as the newest key set of pc. */
+/* Opens the sessions of keys[0..n) as the newest key set of pc (the same keys as a set it has:
+ * that set made the newest). LIM_E_STATE: the keys of a set pc retired (RETIRED_MAX), not
+ * used again. */
 static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
 			       const struct mikey_srtp_key *keys, size_t n, bool answer, bool stale)
 {
@@ -1534,6 +1542,15 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		}
 		SHA256(buf, bl, ks.id);
 		lim_wipe(buf, sizeof buf);
+		/* the keys of a set the call retired after it had authenticated packets: an old
+		 * I_MESSAGE sent again (RFC 3830 s5.4: a replay, which a responder refuses). A new
+		 * set of them would start with empty replay windows, and the packets handed over
+		 * under them could be handed over again */
+		for (uint32_t j = 0; j < pc->n_retired && j < RETIRED_MAX; j++)
+			if (memcmp(pc->retired[j], ks.id, sizeof ks.id) == 0) {
+				lim_wipe(&ks, sizeof ks);
+				return LIM_E_STATE;
+			}
 		for (size_t j = 0; j < pc->n_ks; j++) {
 			struct keyset same;
 			if (memcmp(pc->ks[j].id, ks.id, sizeof ks.id) != 0)
@@ -1630,6 +1647,9 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		    : unproven < KEYSETS ? unproven
 		    : oldest < KEYSETS   ? oldest
 					 : KEYSETS - 1;
+		if (pc->ks[v].proven)
+			memcpy(pc->retired[pc->n_retired++ % RETIRED_MAX], pc->ks[v].id,
+			       sizeof pc->ks[v].id);
 		keyset_clear(&pc->ks[v]);
 		pc->n_ks--;
 	}
@@ -2025,6 +2045,13 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		e = keyset_add(p, pc, m, sk, nk, answer,
 			       km->view.has_t_offset && (km->view.t_offset_s > KEYSET_T_SKEW_S ||
 							 km->view.t_offset_s < -KEYSET_T_SKEW_S));
+	if (e == LIM_E_STATE) {
+		km_outcome(km, "unwrap-failed");
+		snprintf(km->detail, sizeof km->detail,
+			 "SRTP keys: those of an I_MESSAGE this call used and retired for newer "
+			 "ones (sent again: a replay, RFC 3830 s5.4): not used again");
+		goto out;
+	}
 	if (e == LIM_E_UNSUPP) {
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail,
