@@ -12,10 +12,12 @@
  * --key inside DIR, links resolved, is refused as a usage error: it would pin nothing). A
  * bundle whose producer stated that it is incomplete (the manifest's "incomplete", handover/
  * bundle.h) verifies, and the statement is printed beside it. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/codec.h"
 #include "common/json.h"
@@ -34,21 +36,30 @@ static void verify_usage(FILE *f)
 	      f);
 }
 
-/* see cli.h */
-/* Whether key, its links resolved, lies inside dir (a manifest.pub given as the pin, or a link
- * to it): false when either does not resolve (the check of the bundle then says why). */
+/* Whether key is the bundle's own: inside dir, its symbolic links resolved (a manifest.pub given
+ * as the pin, or a link to it), or the very file dir/manifest.pub under another name (a hard
+ * link, a bind mount). False when they do not resolve (the check of the bundle then says why). */
 static bool key_in_bundle(const char *key, const char *dir)
 {
 	char *k = realpath(key, NULL), *d = realpath(dir, NULL);
 	bool in = false;
+	struct stat ks, ms;
 	if (k && d) {
 		size_t n = strlen(d);
 		in = strncmp(k, d, n) == 0 && (k[n] == '/' || (n == 1 && d[0] == '/'));
+	}
+	if (!in && d) {
+		char mp[PATH_MAX];
+		int w = snprintf(mp, sizeof mp, "%s/manifest.pub", d);
+		in = w > 0 && (size_t)w < sizeof mp && stat(key, &ks) == 0 && stat(mp, &ms) == 0 &&
+		     ks.st_dev == ms.st_dev && ks.st_ino == ms.st_ino;
 	}
 	free(k);
 	free(d);
 	return in;
 }
+
+/* see cli.h */
 
 int limf_cmd_verify(int argc, char **argv)
 {

@@ -38,6 +38,10 @@ expect 2 ownkey "$limf" verify --key "$b/manifest.pub" "$b"
 has ownkey "^limf verify: --key: that file is inside the bundle"
 ln -s "$b/manifest.pub" "$tmp/own-link.pub"
 expect 2 ownkeylink "$limf" verify --key "$tmp/own-link.pub" "$b/"
+has ownkeylink "^limf verify: --key: that file is inside the bundle"
+ln "$b/manifest.pub" "$tmp/own-hard.pub"
+expect 2 ownkeyhard "$limf" verify --key "$tmp/own-hard.pub" "$b"
+has ownkeyhard "^limf verify: --key: that file is inside the bundle"
 # pinned by the fingerprint the producer gave (limf replay prints it): the bundle's key must
 # have it; upper case as well; not with --key too; a malformed one is a usage error
 expect 0 fpin "$limf" verify --fingerprint "$fpr" "$b"
