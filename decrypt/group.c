@@ -546,20 +546,6 @@ bool mikey_group_which_new(const struct mikey_group *g, const uint8_t *pkt, size
 	return false;
 }
 
-/* The index (ROC || SEQ) of the RTP packet of sequence number seq that session s just
- * authenticated for ssrc: its highest index is the packet's or within 2^15 after it. */
-static uint64_t packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq)
-{
-	uint32_t roc = 0;
-	uint16_t hs = 0;
-	if (lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
-		return seq;
-	uint64_t h = (uint64_t)roc << 16 | hs, idx = (h & ~UINT64_C(0xffff)) | seq;
-	if (idx > h)
-		idx = idx >= 0x10000 ? idx - 0x10000 : h;
-	return idx;
-}
-
 /* lim_srtp_unprotect of an RTP packet of ssrc by talker session s, from r, the talker's
  * reference of ssrc (NULL: none), when s has no index of ssrc yet (a leg's first packets: the
  * ROC other legs reached). */
@@ -635,7 +621,7 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 		rc = rtcp ? lim_srtp_unprotect_rtcp(s, pkt, len)
 			  : leg_unprotect(r, s, ssrc, pkt, len);
 		if (rc == LIM_OK && !rtcp) {
-			idx = packet_index(s, ssrc, seq);
+			idx = lim_srtp_packet_index(s, ssrc, seq);
 			if (r && r->top >= idx + REF_WIN)
 				rc = LIM_E_STATE; /* older than any leg's window: sent again */
 		}

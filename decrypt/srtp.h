@@ -161,6 +161,16 @@ enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc) L
 enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc,
 			      uint16_t *seq) LIM_WUR;
 
+/* The index (ROC || SEQ, RFC 3711 s3.3.1) of the RTP packet of ssrc with sequence number seq
+ * that s has just authenticated: the stream's highest index is that packet's or within 2^15 after
+ * it. seq itself when s holds no index of ssrc. */
+uint64_t lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq);
+
+/* The streams s holds an index of (not those with only a ROC set by lim_srtp_set_roc): up to cap
+ * of them, each its SSRC in ssrc[i] and its highest index (ROC || SEQ) in top[i]; returns how
+ * many were written. */
+size_t lim_srtp_tops(const struct lim_srtp *s, uint32_t *ssrc, uint64_t *top, size_t cap);
+
 /* lim_srtp_unprotect, the packet's ROC estimated (RFC 3711 Appendix A) as if the highest index
  * of its SSRC's stream were roc || seq, whatever s holds for that SSRC: for a stream that went on
  * from another session's state, as a re-key does (RFC 3711 s3.3.1: the ROC is not reset when the

@@ -706,6 +706,31 @@ enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc, 
 }
 
 /* see srtp.h */
+uint64_t lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq)
+{
+	uint32_t roc = 0;
+	uint16_t hs = 0;
+	if (lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
+		return seq;
+	uint64_t h = (uint64_t)roc << 16 | hs, idx = (h & ~UINT64_C(0xffff)) | seq;
+	if (idx > h)
+		idx = idx >= 0x10000 ? idx - 0x10000 : h;
+	return idx;
+}
+
+/* see srtp.h */
+size_t lim_srtp_tops(const struct lim_srtp *s, uint32_t *ssrc, uint64_t *top, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; s && i < s->nent && n < cap; i++)
+		if (!s->ent[i].pinned) {
+			ssrc[n] = s->ent[i].ssrc;
+			top[n++] = (uint64_t)s->ent[i].roc << 16 | s->ent[i].s_l;
+		}
+	return n;
+}
+
+/* see srtp.h */
 enum lim_err lim_srtp_unprotect_from(struct lim_srtp *s, uint8_t *pkt, size_t *len, uint32_t roc,
 				     uint16_t seq)
 {

@@ -28,9 +28,11 @@
 #include "limf/text.h"
 
 #define KEYSETS 4 /* key sets (I_MESSAGEs) kept per call, newest first */
-/* key sets a call retired after they had authenticated packets, remembered (their ids) so that
- * their I_MESSAGE sent again is not used again (keyset_add) */
+/* key sets a call retired after they had authenticated packets, remembered with their replay
+ * state (struct retired): the last RETIRED_MAX of them (one retired before those comes back
+ * with empty replay windows), and FLOORS_MAX streams of each */
 #define RETIRED_MAX 16
+#define FLOORS_MAX  32
 /* An SSRC whose packets failed every session of the call this many times in a row is tried
  * with its bound session and the newest key set's alone until the call's keys change: junk sent
  * to a target's media port would else cost up to KEYSETS x MIKEY_MAX_KEYS unprotect attempts per
@@ -66,6 +68,20 @@
 #define DUE_MAX         64  /* groups a recovered GMK covered, kept for the other pipelines */
 #define GMK_AUDITED_MAX 16  /* GMKs a group call's media is decrypted with (one per key period) */
 
+/* A key set the call retired (evicted for room, or dropped when its content stopped) after it
+ * had authenticated packets: its id, and per stream (SSRC) the highest index its sessions
+ * authenticated. When its I_MESSAGE comes again (in a re-INVITE: valid, and public) the keys are
+ * used again, and the new sessions, whose replay windows start empty, refuse the packets at or
+ * below those indexes as replays: the packets handed over under the old set, sent again, are
+ * not handed over twice. (A packet behind such an index that had not come before, delayed
+ * past the set's retirement, is refused with them.) */
+struct retired {
+	uint8_t id[32];
+	size_t n;
+	uint32_t ssrc[FLOORS_MAX];
+	uint64_t top[FLOORS_MAX];
+};
+
 /* The SRTP sessions of one I_MESSAGE. */
 struct keyset {
 	size_t n;
@@ -79,6 +95,8 @@ struct keyset {
 	/* SHA-256 of its keys (master key, salt, MKI, SSRC and ROC of each crypto session):
 	 * the same keys again are this set, not a new one (keyset_add) */
 	uint8_t id[32];
+	/* the keys of a set the call retired: its replay state then (NULL: a set never retired) */
+	struct retired *floors;
 };
 
 /* A media SSRC of the call and the session that authenticated it. */
@@ -212,9 +230,9 @@ struct pcall {
 	size_t n_ks;
 	struct keyset ks[KEYSETS];
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
-	/* the ids (struct keyset id) of the proven sets evicted, a ring of RETIRED_MAX */
-	uint8_t retired[RETIRED_MAX][32];
-	uint32_t n_retired; /* every one so far */
+	/* the proven sets retired, a ring of RETIRED_MAX (allocated at the first) */
+	struct retired *retired;
+	uint64_t n_retired; /* every one so far */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
 	uint64_t ssrc_clock; /* ssrc_of's recency */
@@ -1503,12 +1521,79 @@ static void keyset_clear(struct keyset *ks)
 {
 	for (size_t i = 0; i < ks->n; i++)
 		lim_srtp_free(ks->s[i]);
+	free(ks->floors);
 	memset(ks, 0, sizeof *ks);
 }
 
+/* The retired set of id, or NULL. */
+static struct retired *retired_of(struct pcall *pc, const uint8_t id[32])
+{
+	for (uint64_t j = 0; pc->retired && j < pc->n_retired && j < RETIRED_MAX; j++)
+		if (memcmp(pc->retired[j].id, id, 32) == 0)
+			return &pc->retired[j];
+	return NULL;
+}
+
+/* Set ks of pc goes: when it authenticated packets, its replay state is kept (struct retired):
+ * the highest index of each stream its sessions hold, and the floors it had itself (a set
+ * retired before), in its entry of the ring (a new one, or its own from before). Without
+ * memory for the ring nothing is kept (its packets could then be handed over twice). */
+static void keyset_retire(struct pcall *pc, struct keyset *ks)
+{
+	struct retired *r, old;
+	if (!ks->proven ||
+	    (!pc->retired && !(pc->retired = calloc(RETIRED_MAX, sizeof *pc->retired))))
+		return;
+	r = retired_of(pc, ks->id);
+	if (!r)
+		r = &pc->retired[pc->n_retired++ % RETIRED_MAX];
+	memset(&old, 0, sizeof old);
+	if (ks->floors)
+		old = *ks->floors;
+	memset(r, 0, sizeof *r);
+	memcpy(r->id, ks->id, sizeof r->id);
+	for (size_t i = 0; i <= ks->n; i++) {
+		uint32_t ss[FLOORS_MAX];
+		uint64_t tt[FLOORS_MAX];
+		/* (i == ks->n: the floors it had) */
+		size_t n = i < ks->n ? lim_srtp_tops(ks->s[i], ss, tt, FLOORS_MAX) : old.n;
+		for (size_t k = 0; k < n; k++) {
+			uint32_t ssrc = i < ks->n ? ss[k] : old.ssrc[k];
+			uint64_t top = i < ks->n ? tt[k] : old.top[k];
+			size_t j = 0;
+			while (j < r->n && r->ssrc[j] != ssrc)
+				j++;
+			if (j == r->n) {
+				if (r->n == FLOORS_MAX)
+					continue;
+				r->n++;
+				r->ssrc[j] = ssrc;
+				r->top[j] = top;
+			} else if (top > r->top[j]) {
+				r->top[j] = top;
+			}
+		}
+	}
+}
+
+/* Whether the packet of stream b that session idx of set ks has just authenticated (pkt: the
+ * SRTP packet as it came) is at or below the index its stream had reached when the set was
+ * retired: handed over then, now a replay. */
+static bool below_floor(struct keyset *ks, int idx, uint32_t ssrc, const struct lim_rd *pkt)
+{
+	const struct retired *r = ks->floors;
+	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4)
+		return false;
+	for (size_t j = 0; j < r->n; j++)
+		if (r->ssrc[j] == ssrc) {
+			uint16_t seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+			return lim_srtp_packet_index(ks->s[idx], ssrc, seq) <= r->top[j];
+		}
+	return false;
+}
+
 /* Opens the sessions of keys[0..n) as the newest key set of pc (the same keys as a set it has:
- * that set made the newest). LIM_E_STATE: the keys of a set pc retired (RETIRED_MAX), not
- * used again. */
+ * that set made the newest; those of a set it retired: with that set's replay state). */
 static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const struct mikey_msg *m,
 			       const struct mikey_srtp_key *keys, size_t n, bool answer, bool stale)
 {
@@ -1542,15 +1627,6 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		}
 		SHA256(buf, bl, ks.id);
 		lim_wipe(buf, sizeof buf);
-		/* the keys of a set the call retired after it had authenticated packets: an old
-		 * I_MESSAGE sent again (RFC 3830 s5.4: a replay, which a responder refuses). A new
-		 * set of them would start with empty replay windows, and the packets handed over
-		 * under them could be handed over again */
-		for (uint32_t j = 0; j < pc->n_retired && j < RETIRED_MAX; j++)
-			if (memcmp(pc->retired[j], ks.id, sizeof ks.id) == 0) {
-				lim_wipe(&ks, sizeof ks);
-				return LIM_E_STATE;
-			}
 		for (size_t j = 0; j < pc->n_ks; j++) {
 			struct keyset same;
 			if (memcmp(pc->ks[j].id, ks.id, sizeof ks.id) != 0)
@@ -1594,6 +1670,16 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 	if (e != LIM_OK || ks.n == 0) {
 		keyset_clear(&ks);
 		return e != LIM_OK ? e : LIM_E_PARSE;
+	}
+	{
+		/* the keys of a set the call retired: used again, with its replay state */
+		const struct retired *r = retired_of(pc, ks.id);
+		if (r && !(ks.floors = malloc(sizeof *ks.floors))) {
+			keyset_clear(&ks);
+			return LIM_E_NOMEM;
+		}
+		if (r)
+			*ks.floors = *r;
 	}
 	pc->n_keysets++;
 	ks.answer = answer;
@@ -1647,9 +1733,7 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		    : unproven < KEYSETS ? unproven
 		    : oldest < KEYSETS   ? oldest
 					 : KEYSETS - 1;
-		if (pc->ks[v].proven)
-			memcpy(pc->retired[pc->n_retired++ % RETIRED_MAX], pc->ks[v].id,
-			       sizeof pc->ks[v].id);
+		keyset_retire(pc, &pc->ks[v]);
 		keyset_clear(&pc->ks[v]);
 		pc->n_ks--;
 	}
@@ -2045,13 +2129,6 @@ static void do_keys(struct limf_pipe *p, struct pcall *pc, const struct cap_call
 		e = keyset_add(p, pc, m, sk, nk, answer,
 			       km->view.has_t_offset && (km->view.t_offset_s > KEYSET_T_SKEW_S ||
 							 km->view.t_offset_s < -KEYSET_T_SKEW_S));
-	if (e == LIM_E_STATE) {
-		km_outcome(km, "unwrap-failed");
-		snprintf(km->detail, sizeof km->detail,
-			 "SRTP keys: those of an I_MESSAGE this call used and retired for newer "
-			 "ones (sent again: a replay, RFC 3830 s5.4): not used again");
-		goto out;
-	}
 	if (e == LIM_E_UNSUPP) {
 		km_outcome(km, "unwrap-failed");
 		snprintf(km->detail, sizeof km->detail,
@@ -3529,6 +3606,7 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 	enum lim_err e = LIM_E_AUTH;
 	bool done = false;
 	size_t len = 0, sets = pc->n_ks; /* the key sets searched below */
+	int set0 = b->set, idx0 = b->idx;
 	*skipped = false;
 	if (b->set >= 0 && (size_t)b->set < pc->n_ks) {
 		e = try_session(p, pc->ks[b->set].s[b->idx], &mp->packet, &len);
@@ -3601,6 +3679,13 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 		p->st.gap_tries++;
 		if (gap_roc(p, pc, b, mp->ssrc, &mp->packet, &len))
 			e = LIM_OK;
+	}
+	/* (a set used again after it was retired: what it had handed over is a replay now) */
+	if (e == LIM_OK && b->set >= 0 && (size_t)b->set < pc->n_ks &&
+	    below_floor(&pc->ks[b->set], b->idx, mp->ssrc, &mp->packet)) {
+		e = LIM_E_STATE;
+		b->set = set0; /* (the stream stays where it was) */
+		b->idx = idx0;
 	}
 	*lenp = len;
 	return e;
@@ -3734,6 +3819,7 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	free(pc->left);
 	free(pc->held);
 	free(pc->post_sip);
+	free(pc->retired);
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
@@ -3925,8 +4011,10 @@ static void group_members(struct limf_pipe *p, struct pcall *pc, const struct ca
 static void drop_keys(struct limf_pipe *p, struct pcall *pc)
 {
 	group_leg_drop(p, pc);
-	for (size_t i = 0; i < pc->n_ks; i++)
+	for (size_t i = 0; i < pc->n_ks; i++) {
+		keyset_retire(pc, &pc->ks[i]); /* (its I_MESSAGE may come again: join_start) */
 		keyset_clear(&pc->ks[i]);
+	}
 	pc->n_ks = 0;
 	for (size_t i = 0; i < pc->n_ssrc; i++)
 		pc->ssrc[i].set = -1;

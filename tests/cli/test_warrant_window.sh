@@ -833,6 +833,15 @@ import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 assert [x["type"] for x in r if x["type"] != "continue"] == ["begin", "report", "begin", "end"], r
 PY
+# the same call with the caller's first 20 packets (handed over before the period) sent again 3 s
+# after it: the call's keys, dropped at the period's start and got again at its end, keep the
+# replay state they had, so the 20 are replays, not handed over a second time (before, the new
+# sessions' empty windows took them)
+expect 0 inject-prep python3 "$here/pcap_inject.py" "$tmp/pacross.pcap" "$tmp/prep.pcap" \
+	"t+$((r1 + 3 - s0))" replayold 20
+cp "$tmp/pacross.pcap.json" "$tmp/prep.pcap.json"
+replay prep "$tmp/prep.pcap"
+sumcheck prep "j['summary']['decrypted']==$((nb + na)) and j['summary']['replayed']==20"
 "$limf" warrant revoke "$LW" --reason "test done" >/dev/null 2>&1 || bad "revoke $LW"
 
 # ---- 3 and 4: limf capture (times of now: it re-checks warrants against the wall clock)

@@ -414,6 +414,39 @@ static size_t sealed(struct lim_srtp *tx, uint16_t seq, uint32_t ssrc, uint8_t *
 	return n;
 }
 
+/* The index of the packet just authenticated (lim_srtp_packet_index) and the streams' highest
+ * indexes (lim_srtp_tops): in order, over a wrap, and for a packet behind the highest; a stream
+ * with only a ROC set is not listed. */
+static void t_srtp_tops(void)
+{
+	struct pair pp;
+	uint8_t pkt[128], keep[128];
+	uint32_t ss[4];
+	uint64_t tt[4];
+	size_t n;
+	const uint32_t a = 0xa0a0a0a0, b = 0xb0b0b0b0;
+	if (!mkpair(&pp, LIM_SRTP_AES128_CM_SHA1_80, false, 0, 0))
+		goto out;
+	CHECK(lim_srtp_tops(pp.rx, ss, tt, 4) == 0);
+	CHECK(lim_srtp_packet_index(pp.rx, a, 7) == 7); /* (no index of a: seq) */
+	for (uint32_t i = 0; i < 4; i++) {
+		uint16_t seq = (uint16_t)(0xfffe + i);
+		n = sealed(pp.tx, seq, a, pkt, keep);
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+		CHECK(lim_srtp_packet_index(pp.rx, a, seq) == 0xfffeu + i);
+	}
+	n = sealed(pp.tx, 100, b, pkt, keep);
+	CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+	CHECK(lim_srtp_set_roc(pp.rx, 0xc0c0c0c0, 3) == LIM_OK);
+	/* a's packet before the wrap, sent late: its index, not the highest */
+	CHECK(lim_srtp_packet_index(pp.rx, a, 0xfff0) == 0xfff0);
+	CHECK(lim_srtp_tops(pp.rx, ss, tt, 4) == 2);
+	CHECK(ss[0] == a && tt[0] == 0x10001 && ss[1] == b && tt[1] == 100);
+	CHECK(lim_srtp_tops(pp.rx, ss, tt, 1) == 1 && ss[0] == a);
+out:
+	freepair(&pp);
+}
+
 /* A re-key (RFC 3711 s3.3.1: the ROC goes on under the new keys): the new keys' receive
  * session, which has not seen the SSRC, goes on from the ROC and sequence number the old one
  * reached (lim_srtp_get_roc, lim_srtp_unprotect_from); a failed try leaves it as it was. */
@@ -946,6 +979,7 @@ const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_rcc_noauth", t_srtp_rcc_noauth },
 	{ "srtp_late_join", t_srtp_late_join },
 	{ "srtp_carry", t_srtp_carry },
+	{ "srtp_tops", t_srtp_tops },
 	{ "srtp_mki_first", t_srtp_mki_first },
 	{ "srtp_neg", t_srtp_neg },
 	{ "srtp_rtcp", t_srtp_rtcp },
