@@ -78,6 +78,7 @@
 struct retired {
 	uint8_t id[32];
 	size_t n;
+	uint8_t sess[FLOORS_MAX]; /* the session of the set (its index) */
 	uint32_t ssrc[FLOORS_MAX];
 	uint64_t top[FLOORS_MAX];
 };
@@ -1521,7 +1522,10 @@ static void keyset_clear(struct keyset *ks)
 {
 	for (size_t i = 0; i < ks->n; i++)
 		lim_srtp_free(ks->s[i]);
-	free(ks->floors);
+	if (ks->floors) {
+		lim_wipe(ks->floors, sizeof *ks->floors); /* (ids: hashes of keys) */
+		free(ks->floors);
+	}
 	memset(ks, 0, sizeof *ks);
 }
 
@@ -1534,23 +1538,24 @@ static struct retired *retired_of(struct pcall *pc, const uint8_t id[32])
 	return NULL;
 }
 
-/* Set ks of pc goes: when it authenticated packets, its replay state is kept (struct retired):
- * the highest index of each stream its sessions hold, and the floors it had itself (a set
- * retired before), in its entry of the ring (a new one, or its own from before). Without
- * memory for the ring nothing is kept (its packets could then be handed over twice). */
+/* Set ks of pc goes: when it authenticated packets, or was itself a retired set's keys used
+ * again, its replay state is kept (struct retired): the highest index of each stream its
+ * sessions hold, merged with the floors it had, in a new entry of the ring (its entry from
+ * before, if any, given up: the ring holds the latest retirements). Without memory for the ring
+ * nothing is kept (its packets could then be handed over twice). */
 static void keyset_retire(struct pcall *pc, struct keyset *ks)
 {
-	struct retired *r, old;
-	if (!ks->proven ||
+	struct retired *r, *was, old;
+	if ((!ks->proven && !ks->floors) ||
 	    (!pc->retired && !(pc->retired = calloc(RETIRED_MAX, sizeof *pc->retired))))
 		return;
-	r = retired_of(pc, ks->id);
-	if (!r)
-		r = &pc->retired[pc->n_retired++ % RETIRED_MAX];
 	memset(&old, 0, sizeof old);
 	if (ks->floors)
 		old = *ks->floors;
-	memset(r, 0, sizeof *r);
+	if ((was = retired_of(pc, ks->id)) != NULL)
+		lim_wipe(was, sizeof *was);
+	r = &pc->retired[pc->n_retired++ % RETIRED_MAX];
+	lim_wipe(r, sizeof *r);
 	memcpy(r->id, ks->id, sizeof r->id);
 	for (size_t i = 0; i <= ks->n; i++) {
 		uint32_t ss[FLOORS_MAX];
@@ -1558,15 +1563,17 @@ static void keyset_retire(struct pcall *pc, struct keyset *ks)
 		/* (i == ks->n: the floors it had) */
 		size_t n = i < ks->n ? lim_srtp_tops(ks->s[i], ss, tt, FLOORS_MAX) : old.n;
 		for (size_t k = 0; k < n; k++) {
+			uint8_t sess = i < ks->n ? (uint8_t)i : old.sess[k];
 			uint32_t ssrc = i < ks->n ? ss[k] : old.ssrc[k];
 			uint64_t top = i < ks->n ? tt[k] : old.top[k];
 			size_t j = 0;
-			while (j < r->n && r->ssrc[j] != ssrc)
+			while (j < r->n && !(r->ssrc[j] == ssrc && r->sess[j] == sess))
 				j++;
 			if (j == r->n) {
 				if (r->n == FLOORS_MAX)
 					continue;
 				r->n++;
+				r->sess[j] = sess;
 				r->ssrc[j] = ssrc;
 				r->top[j] = top;
 			} else if (top > r->top[j]) {
@@ -1574,18 +1581,22 @@ static void keyset_retire(struct pcall *pc, struct keyset *ks)
 			}
 		}
 	}
+	lim_wipe(&old, sizeof old);
 }
 
-/* Whether the packet of stream b that session idx of set ks has just authenticated (pkt: the
- * SRTP packet as it came) is at or below the index its stream had reached when the set was
- * retired: handed over then, now a replay. */
+/* Whether the packet of ssrc that session idx of set ks has just authenticated (pkt: the SRTP
+ * packet as it came) is at or below the index that session's stream of ssrc had reached when
+ * the set was retired: handed over then, now a replay. */
 static bool below_floor(struct keyset *ks, int idx, uint32_t ssrc, const struct lim_rd *pkt)
 {
 	const struct retired *r = ks->floors;
-	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4)
+	uint32_t roc;
+	uint16_t hs;
+	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4 ||
+	    lim_srtp_get_roc(ks->s[idx], ssrc, &roc, &hs) != LIM_OK)
 		return false;
 	for (size_t j = 0; j < r->n; j++)
-		if (r->ssrc[j] == ssrc) {
+		if (r->ssrc[j] == ssrc && r->sess[j] == (uint8_t)idx) {
 			uint16_t seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
 			return lim_srtp_packet_index(ks->s[idx], ssrc, seq) <= r->top[j];
 		}
@@ -1677,6 +1688,16 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 		if (r && !(ks.floors = malloc(sizeof *ks.floors))) {
 			keyset_clear(&ks);
 			return LIM_E_NOMEM;
+		}
+		/* its streams go on from the ROC they had reached (a stream held and resumed
+		 * under its I_MESSAGE sent again: RFC 3711 s3.3.1, the ROC is not reset; a
+		 * session that has not seen the SSRC would take it for ROC 0) */
+		for (size_t j = 0; r && j < r->n; j++) {
+			enum lim_err re = LIM_OK;
+			if (r->sess[j] < ks.n)
+				re = lim_srtp_set_roc(ks.s[r->sess[j]], r->ssrc[j],
+						      (uint32_t)(r->top[j] >> 16));
+			(void)re; /* (LIM_SRTP_STREAMS_MAX tracked: that one from ROC 0) */
 		}
 		if (r)
 			*ks.floors = *r;
@@ -3819,7 +3840,10 @@ static void pcall_free(struct limf_pipe *p, struct pcall *pc)
 	free(pc->left);
 	free(pc->held);
 	free(pc->post_sip);
-	free(pc->retired);
+	if (pc->retired) {
+		lim_wipe(pc->retired, RETIRED_MAX * sizeof *pc->retired);
+		free(pc->retired);
+	}
 	lim_wipe(pc, sizeof *pc);
 	free(pc);
 }
