@@ -1525,6 +1525,16 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 	if (s->streams_not_listed) {
 		lim_json_key(&j, "streams_not_listed");
 		lim_json_u64(&j, s->streams_not_listed);
+		/* (their counters summed: the call's sums account for every packet) */
+		lim_json_key(&j, "not_listed");
+		lim_json_obj_open(&j);
+		lim_json_key(&j, "decrypted");
+		lim_json_u64(&j, s->not_listed.decrypted);
+		lim_json_key(&j, "auth_failed");
+		lim_json_u64(&j, s->not_listed.auth_failed);
+		lim_json_key(&j, "replayed");
+		lim_json_u64(&j, s->not_listed.replayed);
+		lim_json_obj_close(&j);
 	}
 	lim_json_key(&j, "media_without_key");
 	lim_json_u64(&j, s->media_undecrypted);

@@ -246,6 +246,7 @@ struct pcall {
 	struct limf_call_stream *old_st;
 	size_t n_old_st;
 	uint64_t streams_not_listed;
+	struct limf_call_stream not_listed; /* those streams' counters, summed */
 	/* packets no key set authenticated, held for keys to come: a ring of HELD_MAX (allocated
 	 * at the first), n_held of them from held_head on, oldest first (held_at); held_gen:
 	 * ks_gen when they were last tried */
@@ -3083,8 +3084,13 @@ static struct ssrc_bind *ssrc_of(struct pcall *pc, uint32_t ssrc, uint8_t dir)
 			    (pc->old_st ||
 			     (pc->old_st = calloc(STREAMS_OLD_MAX, sizeof *pc->old_st))))
 				pc->old_st[pc->n_old_st++] = b->st;
-			else
+			else {
 				pc->streams_not_listed++;
+				pc->not_listed.decrypted += b->st.decrypted;
+				pc->not_listed.auth_failed += b->st.auth_failed;
+				pc->not_listed.replayed += b->st.replayed;
+				pc->not_listed.other_failed += b->st.other_failed;
+			}
 		}
 	}
 	memset(b, 0, sizeof *b);
@@ -3913,7 +3919,8 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 		       const struct limf_call_summary *s)
 {
 	char detail[WR_DETAIL_MAX + 1];
-	uint64_t dec = 0, bad = 0;
+	uint64_t dec = s->not_listed.decrypted,
+		 bad = s->not_listed.auth_failed + s->not_listed.other_failed;
 	for (size_t i = 0; i < s->n_old_streams + s->n_streams; i++) {
 		const struct limf_call_stream *st = i < s->n_old_streams
 							    ? &s->old_streams[i]
@@ -3976,6 +3983,7 @@ static void on_free(struct limf_pipe *p, struct pcall *pc, const struct cap_even
 		s.old_streams = pc->old_st;
 		s.n_old_streams = pc->n_old_st;
 		s.streams_not_listed = pc->streams_not_listed;
+		s.not_listed = pc->not_listed;
 		s.packets_unauthenticated = pc->packets_unauth;
 		if (pc->n_keysets)
 			audit_done(p, pc, &s);

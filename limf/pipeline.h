@@ -279,6 +279,9 @@ struct limf_call_summary {
 	const struct limf_call_stream *old_streams;
 	size_t n_old_streams;
 	uint64_t streams_not_listed;
+	/* those streams' counters summed (decrypted, auth_failed, replayed, other_failed; the
+	 * other fields 0), so that the call's sums still account for every packet */
+	struct limf_call_stream not_listed;
 	/* media packets of the call seen with no key to try (none yet, or a group call's GMK
 	 * whose use could not be audited yet) */
 	uint64_t media_undecrypted;

@@ -290,6 +290,24 @@ calls = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
 talker = [c for c in calls if len(c["streams"]) > 16]
 assert talker and all(c.get("streams_not_listed", 0) == 0 for c in calls), [len(c["streams"]) for c in calls]
 print("ok")' "$tmp/ev-many"
+# ...and more slot changes than a call lists streams (240 after the 16 slots): 17 talkers in
+# turns of 0.4 s for 110 s on 16 slots, 275 turns on every leg (the member's warrant covers the
+# group). The streams past the list are counted, and their counters summed in "not_listed", so
+# that the calls' streams account for every packet handed over (before, those past the list
+# were missing from the sums)
+G ol 25 83 --members 18 --talkers 17 --turn 0.4 --duration 110
+warrant "OL$sfx" "$(truth "$tmp/ol.pcap.json" 'j["group"]["members"][17]["uri"]')" 25
+replay ol "$tmp/ol.pcap"
+sumcheck ol "j['summary']['decrypted']==$(unique_pkts "$tmp/ol.pcap.json") and j['summary']['auth_failed']==0"
+expect 0 ol-streams python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+calls = m["calls"]
+assert calls and all(len(c["streams"]) == 256 and c["streams_not_listed"] > 0 for c in calls)
+listed = sum(s["decrypted"] for c in calls for s in c["streams"])
+dec = listed + sum(c["not_listed"]["decrypted"] for c in calls)
+assert dec == int(sys.argv[2]) and listed < dec, (dec, listed, sys.argv[2])
+print("ok")' "$tmp/ev-ol" "$(unique_pkts "$tmp/ol.pcap.json")"
 
 # ---- 3c. a warrant of scope iri on a member: no keys, no content, but the floor control of
 # the member's group calls (clear RTCP APP) is IRI: its floor records (before, only a call with
