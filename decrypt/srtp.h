@@ -154,6 +154,15 @@ enum lim_err lim_srtp_set_rcc(struct lim_srtp *s, unsigned mode, unsigned rate) 
  * refused by the replay check of the next packet (LIM_E_STATE). */
 enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc) LIM_WUR;
 
+/* Sets the highest index of one SSRC's stream to roc || seq, as if a packet of that index had
+ * been authenticated: later packets are estimated from it (RFC 3711 Appendix A: one behind it by
+ * less than 2^15 keeps its ROC, one past a wrap takes the next), and a packet that authenticates
+ * below it does not move it back. For a stream that goes on in a new session from where an
+ * earlier one had reached (its keys used again). Only on a session that has not processed a
+ * packet of that SSRC: LIM_E_STATE otherwise; LIM_E_LIMIT as lim_srtp_set_roc. */
+enum lim_err lim_srtp_set_top(struct lim_srtp *s, uint32_t ssrc, uint32_t roc,
+			      uint16_t seq) LIM_WUR;
+
 /* The ROC state of one SSRC's stream (RFC 3711 s3.3.1): *roc and *seq, the ROC and sequence
  * number of the highest index authenticated (send sessions: protected) for it. LIM_E_STATE,
  * outputs zero, when the session holds no such index: no packet of that SSRC yet, only a ROC

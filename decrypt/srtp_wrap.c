@@ -353,6 +353,27 @@ enum lim_err lim_srtp_set_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t roc)
 	return LIM_OK;
 }
 
+/* see srtp.h */
+enum lim_err lim_srtp_set_top(struct lim_srtp *s, uint32_t ssrc, uint32_t roc, uint16_t seq)
+{
+	struct roc_ent *e;
+
+	if (!s)
+		return LIM_E_ARG;
+	e = ent_find(s, ssrc);
+	for (int k = 0; e && k < CTX_N; k++)
+		if (e->idx[k])
+			return LIM_E_STATE; /* (a packet of it was processed) */
+	if (e && !e->pinned)
+		return LIM_E_STATE;
+	if (!e && !(e = ent_add(s, ssrc)))
+		return LIM_E_LIMIT;
+	e->roc = roc;
+	e->s_l = seq;
+	e->pinned = false;
+	return LIM_OK;
+}
+
 /* RFC 3711 Appendix A: the ROC v of a packet with sequence number seq */
 static uint32_t roc_estimate(const struct roc_ent *e, uint16_t seq)
 {

@@ -29,7 +29,7 @@
 
 #define KEYSETS 4 /* key sets (I_MESSAGEs) kept per call, newest first */
 /* key sets a call retired after they had authenticated packets, remembered with their replay
- * state (struct retired): the last RETIRED_MAX of them (one retired before those comes back
+ * state (struct retired): the RETIRED_MAX retired last (one retired before those comes back
  * with empty replay windows), and FLOORS_MAX streams of each */
 #define RETIRED_MAX 16
 #define FLOORS_MAX  32
@@ -231,9 +231,9 @@ struct pcall {
 	size_t n_ks;
 	struct keyset ks[KEYSETS];
 	uint32_t n_keysets; /* key sets opened during the call (some may have been evicted) */
-	/* the proven sets retired, a ring of RETIRED_MAX (allocated at the first) */
+	/* the proven sets retired, up to RETIRED_MAX (allocated at the first) */
 	struct retired *retired;
-	uint64_t n_retired; /* every one so far */
+	size_t n_retired; /* held, oldest first: retired[0..n_retired) */
 	size_t n_ssrc;
 	struct ssrc_bind ssrc[LIMF_CALL_MAX_STREAMS];
 	uint64_t ssrc_clock; /* ssrc_of's recency */
@@ -1533,7 +1533,7 @@ static void keyset_clear(struct keyset *ks)
 /* The retired set of id, or NULL. */
 static struct retired *retired_of(struct pcall *pc, const uint8_t id[32])
 {
-	for (uint64_t j = 0; pc->retired && j < pc->n_retired && j < RETIRED_MAX; j++)
+	for (size_t j = 0; pc->retired && j < pc->n_retired; j++)
 		if (memcmp(pc->retired[j].id, id, 32) == 0)
 			return &pc->retired[j];
 	return NULL;
@@ -1541,9 +1541,10 @@ static struct retired *retired_of(struct pcall *pc, const uint8_t id[32])
 
 /* Set ks of pc goes: when it authenticated packets, or was itself a retired set's keys used
  * again, its replay state is kept (struct retired): the highest index of each stream its
- * sessions hold, merged with the floors it had, in a new entry of the ring (its entry from
- * before, if any, given up: the ring holds the latest retirements). Without memory for the ring
- * nothing is kept (its packets could then be handed over twice). */
+ * sessions hold, merged with the floors it had, as the newest entry of the list (its entry from
+ * before, if any, taken out; the oldest goes when RETIRED_MAX sets are held: one set retired
+ * again and again takes one entry). Without memory for the list nothing is kept (its packets
+ * could then be handed over twice). */
 static void keyset_retire(struct pcall *pc, struct keyset *ks)
 {
 	struct retired *r, *was, old;
@@ -1553,9 +1554,15 @@ static void keyset_retire(struct pcall *pc, struct keyset *ks)
 	memset(&old, 0, sizeof old);
 	if (ks->floors)
 		old = *ks->floors;
-	if ((was = retired_of(pc, ks->id)) != NULL)
-		lim_wipe(was, sizeof *was);
-	r = &pc->retired[pc->n_retired++ % RETIRED_MAX];
+	was = retired_of(pc, ks->id);
+	if (!was && pc->n_retired == RETIRED_MAX)
+		was = &pc->retired[0]; /* (full: the oldest goes) */
+	if (was) {
+		size_t k = (size_t)(was - pc->retired);
+		memmove(was, was + 1, (pc->n_retired - k - 1) * sizeof *was);
+		pc->n_retired--;
+	}
+	r = &pc->retired[pc->n_retired++];
 	lim_wipe(r, sizeof *r);
 	memcpy(r->id, ks->id, sizeof r->id);
 	for (size_t i = 0; i <= ks->n; i++) {
@@ -1593,13 +1600,15 @@ static bool below_floor(struct keyset *ks, int idx, uint32_t ssrc, const struct 
 	const struct retired *r = ks->floors;
 	uint32_t roc;
 	uint16_t hs;
-	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4 ||
-	    lim_srtp_get_roc(ks->s[idx], ssrc, &roc, &hs) != LIM_OK)
+	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4)
 		return false;
 	for (size_t j = 0; j < r->n; j++)
 		if (r->ssrc[j] == ssrc && r->sess[j] == (uint8_t)idx) {
 			uint16_t seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
-			return lim_srtp_packet_index(ks->s[idx], ssrc, seq) <= r->top[j];
+			/* (no index of it in the session: it tracks LIM_SRTP_STREAMS_MAX others,
+			 * and the packet's cannot be told: refused) */
+			return lim_srtp_get_roc(ks->s[idx], ssrc, &roc, &hs) != LIM_OK ||
+			       lim_srtp_packet_index(ks->s[idx], ssrc, seq) <= r->top[j];
 		}
 	return false;
 }
@@ -1690,15 +1699,18 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 			keyset_clear(&ks);
 			return LIM_E_NOMEM;
 		}
-		/* its streams go on from the ROC they had reached (a stream held and resumed
-		 * under its I_MESSAGE sent again: RFC 3711 s3.3.1, the ROC is not reset; a
-		 * session that has not seen the SSRC would take it for ROC 0) */
+		/* its streams go on from the index they had reached (a stream held and
+		 * resumed under its I_MESSAGE sent again: RFC 3711 s3.3.1, the ROC is not
+		 * reset; a session that has not seen the SSRC would take it for ROC 0), estimated
+		 * from there (a wrap since is followed), which a replay cannot move back */
 		for (size_t j = 0; r && j < r->n; j++) {
 			enum lim_err re = LIM_OK;
 			if (r->sess[j] < ks.n)
-				re = lim_srtp_set_roc(ks.s[r->sess[j]], r->ssrc[j],
-						      (uint32_t)(r->top[j] >> 16));
-			(void)re; /* (LIM_SRTP_STREAMS_MAX tracked: that one from ROC 0) */
+				re = lim_srtp_set_top(ks.s[r->sess[j]], r->ssrc[j],
+						      (uint32_t)(r->top[j] >> 16),
+						      (uint16_t)r->top[j]);
+			(void)re; /* (LIM_SRTP_STREAMS_MAX tracked: that one from ROC 0; and
+				   * below_floor refuses its packets) */
 		}
 		if (r)
 			*ks.floors = *r;

@@ -447,6 +447,55 @@ out:
 	freepair(&pp);
 }
 
+/* lim_srtp_set_top: a stream that goes on in a fresh session from the index an earlier one had
+ * reached (ROC 3, 60000): a replay from behind it authenticates (the fresh session's window is
+ * empty: the caller refuses it) without moving the state back, and the stream goes on over the
+ * next wrap. With the ROC pinned instead (lim_srtp_set_roc), a replay moved the state back to
+ * its own index, and the packets after it were taken for the wrong ROC. */
+static void t_srtp_top(void)
+{
+	struct pair pp, old, old2;
+	uint8_t pkt[128], keep[128];
+	uint32_t roc = 0;
+	uint16_t seq = 0;
+	size_t n;
+	const uint32_t a = 0x0d0d0d0d;
+	const enum lim_srtp_profile pr = LIM_SRTP_AES128_CM_SHA1_80;
+	bool ok = mkpair(&pp, pr, false, 0, 0);
+	ok = mkpair(&old, pr, false, 0, 0) && ok; /* (the same keys) */
+	ok = mkpair(&old2, pr, false, 0, 0) && ok;
+	if (!ok)
+		goto out;
+	CHECK(lim_srtp_set_top(pp.rx, a, 3, 60000) == LIM_OK);
+	CHECK(lim_srtp_get_roc(pp.rx, a, &roc, &seq) == LIM_OK && roc == 3 && seq == 60000);
+	/* replays, sent by a session of the same keys: (3, 59000) authenticates, its index told,
+	 * the state kept; (3, 100), more than 2^15 behind, is taken for ROC 4 and fails */
+	CHECK(lim_srtp_set_roc(old.tx, a, 3) == LIM_OK);
+	n = sealed(old.tx, 59000, a, pkt, keep);
+	CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK);
+	CHECK(lim_srtp_packet_index(pp.rx, a, 59000) == (3u << 16 | 59000u));
+	CHECK(lim_srtp_get_roc(pp.rx, a, &roc, &seq) == LIM_OK && roc == 3 && seq == 60000);
+	CHECK(lim_srtp_set_roc(old2.tx, a, 3) == LIM_OK);
+	n = sealed(old2.tx, 100, a, pkt, keep);
+	CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_E_AUTH);
+	CHECK(lim_srtp_get_roc(pp.rx, a, &roc, &seq) == LIM_OK && roc == 3 && seq == 60000);
+	/* the stream: (3, 60001), (3, 65535), then over the wrap (4, 20) */
+	CHECK(lim_srtp_set_roc(pp.tx, a, 3) == LIM_OK);
+	for (int i = 0; i < 3; i++) {
+		static const uint16_t sq[3] = { 60001, 65535, 20 };
+		n = sealed(pp.tx, sq[i], a, pkt, keep);
+		CHECK(lim_srtp_unprotect(pp.rx, pkt, &n) == LIM_OK && n == 32);
+	}
+	CHECK(lim_srtp_get_roc(pp.rx, a, &roc, &seq) == LIM_OK && roc == 4 && seq == 20);
+	/* only before any packet of the SSRC; a tracked limit as set_roc's */
+	CHECK(lim_srtp_set_top(pp.rx, a, 9, 9) == LIM_E_STATE);
+	CHECK(lim_srtp_set_top(NULL, a, 9, 9) == LIM_E_ARG);
+out:
+	freepair(&pp);
+	freepair(&old);
+	freepair(&old2);
+}
+
 /* A re-key (RFC 3711 s3.3.1: the ROC goes on under the new keys): the new keys' receive
  * session, which has not seen the SSRC, goes on from the ROC and sequence number the old one
  * reached (lim_srtp_get_roc, lim_srtp_unprotect_from); a failed try leaves it as it was. */
@@ -980,6 +1029,7 @@ const struct lim_suite t_srtp_suites[] = {
 	{ "srtp_late_join", t_srtp_late_join },
 	{ "srtp_carry", t_srtp_carry },
 	{ "srtp_tops", t_srtp_tops },
+	{ "srtp_top", t_srtp_top },
 	{ "srtp_mki_first", t_srtp_mki_first },
 	{ "srtp_neg", t_srtp_neg },
 	{ "srtp_rtcp", t_srtp_rtcp },
