@@ -3951,8 +3951,9 @@ static void audit_done(struct limf_pipe *p, const struct pcall *pc,
 			 " failed-authentication=%" PRIu64 " unauthenticated-packets=%" PRIu64
 			 " delivered=%" PRIu64 " end=%s",
 			 pc->cin, (int)s->call->call_id.len, s->call->call_id.s,
-			 s->n_old_streams + s->n_streams, dec, bad, s->packets_unauthenticated,
-			 pc->liid[i].delivered, cap_call_end_name(s->call->end));
+			 s->n_old_streams + s->n_streams + (size_t)s->streams_not_listed, dec, bad,
+			 s->packets_unauthenticated, pc->liid[i].delivered,
+			 cap_call_end_name(s->call->end));
 		if (wr_audit_append(p->cfg.db, pc->liid[i].liid, "decrypt.done", detail) !=
 		    LIM_OK) {
 			/* the decryption is over: the row cannot gate anything any more; it is

@@ -308,6 +308,9 @@ listed = sum(s["decrypted"] for c in calls for s in c["streams"])
 dec = listed + sum(c["not_listed"]["decrypted"] for c in calls)
 assert dec == int(sys.argv[2]) and listed < dec, (dec, listed, sys.argv[2])
 print("ok")' "$tmp/ev-ol" "$(unique_pkts "$tmp/ol.pcap.json")"
+# and so do the calls' decrypt.done audit rows
+expect 0 audit-ol "$limf" audit list --liid "OL$sfx" --json
+pyjson audit-ol "sum(int(r['detail'].split(' decrypted=')[1].split()[0]) for r in j if r['action']=='decrypt.done')==$(unique_pkts "$tmp/ol.pcap.json")"
 
 # ---- 3c. a warrant of scope iri on a member: no keys, no content, but the floor control of
 # the member's group calls (clear RTCP APP) is IRI: its floor records (before, only a call with
