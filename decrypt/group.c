@@ -621,7 +621,9 @@ static enum lim_err group_unprotect(struct mikey_group *g, uint64_t leg, uint8_t
 		rc = rtcp ? lim_srtp_unprotect_rtcp(s, pkt, len)
 			  : leg_unprotect(r, s, ssrc, pkt, len);
 		if (rc == LIM_OK && !rtcp) {
-			idx = lim_srtp_packet_index(s, ssrc, seq);
+			/* (no index of ssrc in s, 64 others tracked: idx is seq) */
+			if (lim_srtp_packet_index(s, ssrc, seq, &idx) != LIM_OK)
+				idx = seq;
 			if (r && r->top >= idx + REF_WIN)
 				rc = LIM_E_STATE; /* older than any leg's window: sent again */
 		}

@@ -170,10 +170,11 @@ enum lim_err lim_srtp_set_top(struct lim_srtp *s, uint32_t ssrc, uint32_t roc,
 enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc,
 			      uint16_t *seq) LIM_WUR;
 
-/* The index (ROC || SEQ, RFC 3711 s3.3.1) of the RTP packet of ssrc with sequence number seq
- * that s has just authenticated: the stream's highest index is that packet's or within 2^15 after
- * it. seq itself when s holds no index of ssrc. */
-uint64_t lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq);
+/* The index (ROC || SEQ, RFC 3711 s3.3.1) in *idx of the RTP packet of ssrc with sequence number
+ * seq that s has just authenticated: the stream's highest index is that packet's or within 2^15
+ * after it. LIM_E_STATE (*idx = seq) when s holds no index of ssrc (lim_srtp_get_roc). */
+enum lim_err lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq,
+				   uint64_t *idx) LIM_WUR;
 
 /* The streams s holds an index of (not those with only a ROC set by lim_srtp_set_roc): up to cap
  * of them, each its SSRC in ssrc[i] and its highest index (ROC || SEQ) in top[i]; returns how

@@ -727,16 +727,18 @@ enum lim_err lim_srtp_get_roc(struct lim_srtp *s, uint32_t ssrc, uint32_t *roc, 
 }
 
 /* see srtp.h */
-uint64_t lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq)
+enum lim_err lim_srtp_packet_index(struct lim_srtp *s, uint32_t ssrc, uint16_t seq, uint64_t *idx)
 {
 	uint32_t roc = 0;
 	uint16_t hs = 0;
+	*idx = seq;
 	if (lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
-		return seq;
-	uint64_t h = (uint64_t)roc << 16 | hs, idx = (h & ~UINT64_C(0xffff)) | seq;
-	if (idx > h)
-		idx = idx >= 0x10000 ? idx - 0x10000 : h;
-	return idx;
+		return LIM_E_STATE;
+	uint64_t h = (uint64_t)roc << 16 | hs, i = (h & ~UINT64_C(0xffff)) | seq;
+	if (i > h)
+		i = i >= 0x10000 ? i - 0x10000 : h;
+	*idx = i;
+	return LIM_OK;
 }
 
 /* see srtp.h */

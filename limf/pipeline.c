@@ -1530,6 +1530,12 @@ static void keyset_clear(struct keyset *ks)
 	memset(ks, 0, sizeof *ks);
 }
 
+/* The sequence number of an RTP packet of at least 4 octets. */
+static uint16_t rtp_seq(const struct lim_rd *pkt)
+{
+	return (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+}
+
 /* The retired set of id, or NULL. */
 static struct retired *retired_of(struct pcall *pc, const uint8_t id[32])
 {
@@ -1598,18 +1604,16 @@ static void keyset_retire(struct pcall *pc, struct keyset *ks)
 static bool below_floor(struct keyset *ks, int idx, uint32_t ssrc, const struct lim_rd *pkt)
 {
 	const struct retired *r = ks->floors;
-	uint32_t roc;
-	uint16_t hs;
+	uint64_t i;
 	if (!r || idx < 0 || (size_t)idx >= ks->n || pkt->len < 4)
 		return false;
 	for (size_t j = 0; j < r->n; j++)
-		if (r->ssrc[j] == ssrc && r->sess[j] == (uint8_t)idx) {
-			uint16_t seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+		if (r->ssrc[j] == ssrc && r->sess[j] == (uint8_t)idx)
 			/* (no index of it in the session: it tracks LIM_SRTP_STREAMS_MAX others,
 			 * and the packet's cannot be told: refused) */
-			return lim_srtp_get_roc(ks->s[idx], ssrc, &roc, &hs) != LIM_OK ||
-			       lim_srtp_packet_index(ks->s[idx], ssrc, seq) <= r->top[j];
-		}
+			return lim_srtp_packet_index(ks->s[idx], ssrc, rtp_seq(pkt), &i) !=
+				       LIM_OK ||
+			       i <= r->top[j];
 	return false;
 }
 
@@ -3151,7 +3155,7 @@ static bool late_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b,
 	uint16_t seq;
 	if (pkt->len < 4)
 		return false;
-	seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+	seq = rtp_seq(pkt);
 	for (uint32_t r = 1; r <= LATE_ROC_MAX; r++)
 		for (size_t k = 0; k < pc->n_ks; k++)
 			for (size_t i = 0; i < pc->ks[k].n; i++) {
@@ -3209,7 +3213,7 @@ static bool gap_roc(struct limf_pipe *p, struct pcall *pc, struct ssrc_bind *b, 
 	uint16_t hs = 0, seq;
 	if (pkt->len < 4 || lim_srtp_get_roc(s, ssrc, &roc, &hs) != LIM_OK)
 		return false;
-	seq = (uint16_t)(pkt->p[2] << 8 | pkt->p[3]);
+	seq = rtp_seq(pkt);
 	for (uint32_t r = 1; r <= LATE_ROC_MAX && roc + r > roc; r++)
 		if (try_session_from(p, s, pkt, len, roc + r, seq) == LIM_OK)
 			return true;
