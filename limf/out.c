@@ -1513,6 +1513,10 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 		lim_json_u64(&j, st->auth_failed);
 		lim_json_key(&j, "replayed");
 		lim_json_u64(&j, st->replayed);
+		/* (refused for another reason than the tag: too short to hold it, say; the
+		 * summary's auth_failed counts these too) */
+		lim_json_key(&j, "other_failed");
+		lim_json_u64(&j, st->other_failed);
 		lim_json_key(&j, "wav");
 		lim_json_arr_open(&j);
 		for (size_t k = 0; k < r->n_wav; k++)
@@ -1534,6 +1538,8 @@ static void on_call_done(void *ctx, const struct limf_call_summary *s)
 		lim_json_u64(&j, s->not_listed.auth_failed);
 		lim_json_key(&j, "replayed");
 		lim_json_u64(&j, s->not_listed.replayed);
+		lim_json_key(&j, "other_failed");
+		lim_json_u64(&j, s->not_listed.other_failed);
 		lim_json_obj_close(&j);
 	}
 	lim_json_key(&j, "media_without_key");

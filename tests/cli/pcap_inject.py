@@ -13,6 +13,7 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   had: anyone on the path can send them again)
   ssrcforge N     the same with the SSRC of the offerer's first RTP packet after AFTER (junk in
                   the target's own stream: anyone on the path reads its SSRC)
+  ssrcshort N     the same, each packet 4 octets of payload: too short to hold an SRTP tag
   carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
                   before (a replay), then a packet of its SSRC whose tag fails (forged)
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
@@ -182,16 +183,16 @@ def main():
             attrs += struct.pack("!HHI", 0x24, 4, (126 << 24) | (65535 << 8) | 255)
             stun = struct.pack("!HHI", 1, len(attrs), 0x2112A442) + bytes(range(12)) + attrs
             extra.append(udp_frame(src, dst, sp, dp, stun))
-    elif kind in ("ssrcfill", "ssrcjunk", "ssrcforge"):
+    elif kind in ("ssrcfill", "ssrcjunk", "ssrcforge", "ssrcshort"):
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
         own = None
-        if kind == "ssrcforge":
+        if kind in ("ssrcforge", "ssrcshort"):
             own = next(struct.unpack_from("!I", u[4], 8)[0] for f, u in sip[after:]
                        if u and u[0] == oa and u[2] == op and len(u[4]) >= 12
                        and u[4][0] >> 6 == 2)
         for k in range(int(arg)):
             ssrc = own if own is not None else 0x5EED0000 + (k if kind == "ssrcfill" else 0)
-            rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(40)
+            rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(4 if kind == "ssrcshort" else 40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
     elif kind == "carryflood":
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])

@@ -798,6 +798,19 @@ sumcheck hs "j['summary']['srtp_trials_skipped']==0"
 expect 0 inject-forge python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-f1.pcap" ack ssrcforge 100
 replay hs-f1 g "$tmp/hs-f1.pcap"
 sumcheck hs-f1 "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==100"
+# the same too short to hold a tag, once the stream is bound: refused as such (other_failed), not
+# as a forged tag. The manifest's stream row counts them, so that the rows add up to the
+# summary's failures
+expect 0 inject-short python3 "$here/pcap_inject.py" "$tmp/hs.pcap" "$tmp/hs-sh.pcap" ack+50 ssrcshort 30
+replay hs-sh g "$tmp/hs-sh.pcap"
+sumcheck hs-sh "j['summary']['decrypted']==$dec_hs and j['summary']['auth_failed']==30"
+expect 0 short-manifest python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1] + "/manifest.json"))["calls"]
+st = c[0]["streams"]
+assert len(c) == 1 and sorted(s["other_failed"] for s in st) == [0, 30], st
+assert sum(s["auth_failed"] for s in st) == 0, st
+print("ok")' "$tmp/ev-hs-sh"
 sumcheck hs "j['complete'] and j['summary']['drops']=={} and j['summary']['lost_at_limits']==0"
 # traffic lost at limf's limits: 300 first fragments of datagrams never completed, more than
 # reassembly holds at once (256), so the 44 oldest are evicted for room. The target's media is
