@@ -57,6 +57,8 @@
 #define HELD_MAX 32 /* (0.64 s of one stream at 20 ms a packet; 50 KiB a call, at its first) */
 #define HELD_LEN 1500
 #define HELD_NS  UINT64_C(2000000000)
+/* one stream's share (SSRC and direction): the two of a call fill HELD_MAX */
+#define HELD_STREAM_MAX (HELD_MAX / 2)
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
@@ -247,11 +249,12 @@ struct pcall {
 	size_t n_old_st;
 	uint64_t streams_not_listed;
 	struct limf_call_stream not_listed; /* those streams' counters, summed */
-	/* packets no key set authenticated, held for keys to come: a ring of HELD_MAX (allocated
-	 * at the first), n_held of them from held_head on, oldest first (held_at); held_gen:
-	 * ks_gen when they were last tried */
+	/* packets no key set authenticated, held for keys to come: HELD_MAX slots (allocated at
+	 * the first), n_held of them in use, oldest first: held_ord[0..n_held) (the slots in
+	 * use in order, then the free ones: held_at); held_gen: ks_gen when they were last tried */
 	struct held *held;
-	size_t held_head, n_held;
+	uint8_t held_ord[HELD_MAX];
+	size_t n_held;
 	uint32_t held_gen;
 	bool held_stale; /* the LIIDs with content changed, or the keys went: none is tried again */
 	size_t n_km;
@@ -3734,37 +3737,85 @@ static enum lim_err media_unprotect(struct limf_pipe *p, struct pcall *pc,
 	return e;
 }
 
-/* The i-th held packet of pc, oldest first (i < HELD_MAX). */
+/* The i-th held packet of pc, oldest first (i < HELD_MAX: from n_held on, free slots). */
 static struct held *held_at(struct pcall *pc, size_t i)
 {
-	return &pc->held[(pc->held_head + i) % HELD_MAX];
+	return &pc->held[pc->held_ord[i]];
 }
 
-/* The oldest held packet goes (never decrypted). */
-static void held_pop(struct pcall *pc)
+/* The i-th held packet goes (never decrypted); the later ones move up. */
+static void held_cut(struct pcall *pc, size_t i)
 {
-	pc->held_head = (pc->held_head + 1) % HELD_MAX;
+	uint8_t slot = pc->held_ord[i];
+	memmove(pc->held_ord + i, pc->held_ord + i + 1, HELD_MAX - 1 - i);
+	pc->held_ord[HELD_MAX - 1] = slot;
 	pc->n_held--;
 }
 
+static bool held_same(const struct held *h, uint32_t ssrc, uint8_t dir)
+{
+	return h->ssrc == ssrc && h->dir == dir;
+}
+
+/* Which held packet must go for one of stream (ssrc, dir) (SIZE_MAX: none; HELD_MAX: the new
+ * one is not held). A stream holds at most HELD_STREAM_MAX: its oldest goes. When all are in
+ * use, the oldest of the stream that holds the fewest goes, or the new packet when its stream
+ * would still hold fewer. So junk of many SSRCs, one packet each, takes only what the call's
+ * streams leave, and one SSRC's flood only its share: neither pushes their packets out (before,
+ * the oldest packet went, whoever's it was). */
+static size_t held_victim(struct pcall *pc, uint32_t ssrc, uint8_t dir)
+{
+	size_t mine = 0, first = SIZE_MAX, least = SIZE_MAX, cut = SIZE_MAX;
+	for (size_t i = 0; i < pc->n_held; i++)
+		if (held_same(held_at(pc, i), ssrc, dir) && mine++ == 0)
+			first = i;
+	if (mine >= HELD_STREAM_MAX)
+		return first;
+	if (pc->n_held < HELD_MAX)
+		return SIZE_MAX;
+	for (size_t i = 0; i < pc->n_held; i++) {
+		const struct held *h = held_at(pc, i);
+		size_t n = 0, j;
+		for (j = 0; j < i && !held_same(held_at(pc, j), h->ssrc, h->dir); j++)
+			;
+		if (j < i)
+			continue; /* (that stream counted at its oldest) */
+		for (j = i; j < pc->n_held; j++)
+			n += held_same(held_at(pc, j), h->ssrc, h->dir);
+		if (n < least) {
+			least = n;
+			cut = i;
+		}
+	}
+	return mine + 1 < least ? HELD_MAX : cut;
+}
+
 /* Holds media packet ev that no key set authenticated (HELD_MAX; not one too long, or with no
- * memory for it). Those held before the call's LIIDs or keys changed, beyond HELD_NS before
- * it, or the oldest when full, go. */
+ * memory for it). Those held before the call's LIIDs or keys changed, or beyond HELD_NS before
+ * it, go, and one for room as held_victim says. */
 static void held_add(struct pcall *pc, const struct cap_event *ev)
 {
 	const struct cap_media_pkt *mp = &ev->media;
 	struct held *h;
+	size_t cut;
 	if (mp->packet.len > HELD_LEN)
 		return;
-	if (!pc->held && !(pc->held = calloc(HELD_MAX, sizeof *pc->held)))
-		return;
+	if (!pc->held) {
+		if (!(pc->held = calloc(HELD_MAX, sizeof *pc->held)))
+			return;
+		for (size_t i = 0; i < HELD_MAX; i++)
+			pc->held_ord[i] = (uint8_t)i;
+	}
 	if (pc->held_stale)
 		pc->n_held = 0;
 	pc->held_stale = false;
 	while (pc->n_held > 0 && held_at(pc, 0)->ts_ns + HELD_NS < ev->ts_ns)
-		held_pop(pc);
-	if (pc->n_held == HELD_MAX)
-		held_pop(pc);
+		held_cut(pc, 0);
+	cut = held_victim(pc, mp->ssrc, mp->dir);
+	if (cut == HELD_MAX)
+		return;
+	if (cut != SIZE_MAX)
+		held_cut(pc, cut);
 	if (pc->n_held == 0)
 		pc->held_gen = pc->ks_gen; /* (not later: keys that came since the first are new) */
 	h = held_at(pc, pc->n_held++);
@@ -3823,9 +3874,9 @@ static void held_retry(struct limf_pipe *p, struct pcall *pc, const struct cap_e
 			p->st.held_decrypted++;
 			hand_cc(p, pc, &e2, b, len, NULL, 0, 0);
 		} else if (e != LIM_E_STATE && !skipped) { /* (a replay: its copy went on) */
-			if (w != i)
-				*held_at(pc, w) = *h; /* (w < i: a slot already read) */
-			w++;
+			uint8_t slot = pc->held_ord[w]; /* (w <= i: a slot already read, or i's) */
+			pc->held_ord[w++] = pc->held_ord[i];
+			pc->held_ord[i] = slot;
 		}
 	}
 	pc->n_held = w;

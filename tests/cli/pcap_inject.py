@@ -3,7 +3,8 @@
 IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based, 0: before the first
 frame, with its timestamp; "ack": the first ACK,
 "ack+N": N frames after it; "t+S": the last frame less than S seconds after the first;
-"re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey), with its timestamp.
+"re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey; "pre2xx": the frame before
+it), with its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
@@ -156,6 +157,8 @@ def main():
         after = sum(1 for ts, tu, _ in fl if ts + tu / 1e6 - t0 < float(sys.argv[3][2:]))
     elif sys.argv[3] == "re2xx":
         after = reinvite_2xx(sip)[0] + 1
+    elif sys.argv[3] == "pre2xx":
+        after = reinvite_2xx(sip)[0]
     elif sys.argv[3].startswith("ack"):
         after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"ACK "))
         after += int(sys.argv[3][3:] or 0)

@@ -417,6 +417,15 @@ check rk0.13 "E$sfx" rk targets --input="$tmp/rk0.13.pcap" --times
 sumcheck rk0.13 "j['summary']['decrypted']==400 and j['summary']['auth_failed']==14 and j['summary']['decrypted_when_keys_came']==14"
 check rk0.4 "E$sfx" rk targets --input="$tmp/rk0.4.pcap" --times --lost=8
 sumcheck rk0.4 "j['summary']['decrypted']==392 and j['summary']['auth_failed']==40 and j['summary']['decrypted_when_keys_came']==32"
+# 0.13 s late again, with 40 junk packets to the call's media endpoint just before the 200 OK,
+# of as many SSRCs or of one: they take only the held slots the call's streams leave, or one
+# stream's share, so its 14 packets still go on when the keys come (before, the junk pushed
+# them all out: 0 went on)
+for k in ssrcfill ssrcjunk; do
+	expect 0 "inject-rkj-$k" python3 "$here/pcap_inject.py" "$tmp/rk0.13.pcap" "$tmp/rkj-$k.pcap" pre2xx "$k" 40
+	replay "rkj-$k" g "$tmp/rkj-$k.pcap"
+	sumcheck "rkj-$k" "j['summary']['decrypted']==400 and j['summary']['decrypted_when_keys_came']==14"
+done
 # after the re-key's 200 OK, the caller's stream (bound to the old keys) gets 100 pairs: a
 # replay of its last packet, then a forged one. Each forged one is tried from its ROC under
 # the new keys (carry_roc, costly), but at most 64 times (SSRC_TRIALS_MAX) under these keys,
