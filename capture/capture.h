@@ -326,9 +326,9 @@ struct cap_stats {
 	uint64_t tcp_overlap; /* segments partly overlapping held data (first copy kept) */
 	uint64_t tcp_ooo;     /* segments that arrived ahead of a hole */
 	uint64_t tcp_sip;     /* SIP messages framed on streams */
-	uint64_t tcp_evicted; /* streams that never framed SIP dropped for room (table full) */
-	uint64_t tcp_bad_seq; /* RSTs, and SYNs that would cut a held message, ignored: sequence
-			       * number outside [next expected, + 64 KiB] (RFC 5961 style) */
+	uint64_t tcp_evicted; /* streams dropped for room (table full, or max_total): cap_tcp */
+	uint64_t tcp_bad_seq; /* RSTs, SYNs, FINs and data segments ignored for their sequence
+			       * numbers (outside the window: cap_tcp, RFC 5961 style) */
 	/* call table (cap_calls) */
 	uint64_t sip, sip_tcp; /* SIP messages parsed (all / over TCP) */
 	uint64_t sdp;          /* SDP bodies parsed */
@@ -487,7 +487,8 @@ enum lim_err cap_sip_party_parse(const char *p, size_t len, struct cap_sip_party
  * LIM_E_LIMIT past CAP_SIP_MAX_PARTS parts or CAP_SIP_MAX_DEPTH levels. */
 enum lim_err cap_sip_sdp_body(const struct cap_sip_msg *m, struct cap_str *sdp) LIM_WUR;
 
-/* Case-insensitive comparisons of a view with a NUL-terminated literal. */
+/* Comparisons of a view with a NUL-terminated literal: exact (SDP's tokens, "IN", "IP4",
+ * attribute names: RFC 8866 s5 makes them case-sensitive), and ASCII case-insensitive. */
 bool cap_str_eq(struct cap_str s, const char *lit);
 bool cap_str_ieq(struct cap_str s, const char *lit);
 
@@ -603,23 +604,36 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  *
  * Streams: a stream is created by a SYN, or by a data segment whose payload starts like a SIP
  * message (cap_sip_looks_like; pick-up in mid-connection). A stream whose first line is not a
- * SIP start line is forgotten (stats tcp_not_sip) and its connection ignored until a new SYN.
- * Other TCP (no stream, payload not SIP) is counted in tcp_other and never buffered.
- * A stream that has not framed a SIP message yet (a bare SYN, a scan, a connection that
- * never spoke) is forgotten after idle_nosip_ns without a segment; when max_streams are
- * tracked, the one of those seen least recently is dropped to make room for a new stream
- * (stats tcp_evicted). Only when every stream tracked has carried SIP is a new one refused
- * (CAP_DROP_TCP_TABLE).
+ * SIP start line is forgotten (stats tcp_not_sip); its connection is ignored until a segment
+ * of it starts like a SIP message again. Other TCP (no stream, payload not SIP) is counted in
+ * tcp_other and never buffered. A stream that has not framed a SIP message yet (a bare SYN, a
+ * scan, a connection that never spoke) is forgotten after idle_nosip_ns without a segment.
+ * When max_streams are tracked, a new stream takes the place (stats tcp_evicted) of the least
+ * recently seen of those, else of one of the 64 least recently seen SIP streams that holds no
+ * part of a message (its connection is picked up again at its next message); when none is
+ * either, it is refused (CAP_DROP_TCP_TABLE). When max_total octets are held, the octets a
+ * stream needs are made the same way: from streams that never framed SIP, then from SIP
+ * streams whose partial message made no progress for 5 s; else refused (CAP_DROP_TCP_MEM).
  *
  * Overlap policy, first copy wins: octets already delivered in order are never replaced; an
  * out-of-order segment is stored only for the ranges no earlier segment holds, so a later
  * retransmission with different bytes never changes what was kept (stats tcp_retrans counts
  * wholly duplicate segments, tcp_overlap partly overlapping ones).
  *
- * Gaps: out-of-order pieces are held up to max_segs pieces and max_stream octets per stream;
- * when a cap is hit, or when a FIN arrives and the hole before it is still open, the stream
- * skips to the first held piece: the partial message is lost (CAP_DROP_TCP_GAP) and framing
- * resynchronises.
+ * Window: a data segment ending more than max_stream octets past what the stream expects
+ * next, or starting more than that behind it, is outside any window a SIP receiver keeps and
+ * is ignored (stats tcp_bad_seq), unless it starts like a SIP message and the stream holds no
+ * part of a message, or a part that made no progress for 5 s: the stream is then taken up at
+ * it (a capture that lost more than a window, a new connection on the tuple).
+ *
+ * Gaps: out-of-order pieces are held up to max_segs pieces and max_stream octets per stream.
+ * The hole before them is given up, the stream skipping to the first held piece (its partial
+ * message lost, CAP_DROP_TCP_GAP, framing resynchronising), when the other direction
+ * acknowledges octets at or past that piece (its receiver has the hole's octets: nobody sends
+ * them again; an acknowledgement past the farthest octet seen is ignored), when the hole has
+ * been open 5 s of capture time at a segment of the stream, when a cap is hit, or when a FIN
+ * arrives with the hole before it open and no acknowledgement of the other direction has been
+ * seen (with one seen, the FIN waits for the hole like any segment).
  *
  * Framing: CR/LF octets between messages (RFC 5626 s4.4.1 keep-alives) are skipped. A message
  * is its header block up to the first CRLFCRLF plus Content-Length octets. Rejections and
@@ -631,14 +645,15 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  * once per episode as CAP_DROP_SIP_RESYNC) until a line that starts like a SIP message.
  *
  * End: RST drops both directions' streams; FIN closes the stream once all octets before it
- * arrived; a SYN on a tracked 4-tuple starts over. A RST is taken only when its sequence
- * number is in [next expected, + 64 KiB] of its sender's stream (or, when that direction is not
- * tracked, of the last ACK number the other direction sent); else it is ignored and counted
- * (stats tcp_bad_seq), so that a blind forged RST cannot cut a message (RFC 5961 s3). A SYN
- * outside that window while its stream holds part of a message is ignored the same way
- * (RFC 5961 s4); its connection is taken up only if data then comes at its ISN + 1 (a real new
- * connection on the tuple). A partial message lost this way, or to the idle timeout, is
- * CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
+ * arrived. A RST is taken only when its sequence number is in [next expected, + 64 KiB] of its
+ * sender's stream (or, when that direction is not tracked, of the last ACK number the other
+ * direction sent); else it is ignored and counted (stats tcp_bad_seq), so that a blind forged
+ * RST cannot cut a message (RFC 5961 s3). A SYN on a tracked 4-tuple (but one sent again, its
+ * data at ISN + 1) is ignored the same way (RFC 5961 s4); outside that window, its connection
+ * is taken up if
+ * data then comes at its ISN + 1 (a real new connection on the tuple) and the stream holds no
+ * part of a message, or a part that made no progress for 5 s. A partial message lost this
+ * way, or to the idle timeout, is CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
 	size_t max_streams;     /* streams tracked at once */
 	size_t max_stream;      /* octets held per stream (partial message + out-of-order data);

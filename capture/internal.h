@@ -169,8 +169,8 @@ static inline struct cap_str cap_str_sub(struct cap_str s, size_t from, size_t t
 
 /* Trims LWS at both ends. */
 struct cap_str cap_str_trim(struct cap_str s);
-/* Parses a decimal number of at most max_digits digits and value <= max over the whole view.
- * false on anything else (empty, sign, overflow). */
+/* Parses a decimal number (leading zeros skipped, however many; at most 20 digits after them)
+ * of value <= max over the whole view. false on anything else (empty, sign, overflow). */
 bool cap_str_u64(struct cap_str s, uint64_t max, uint64_t *out);
 /* Does s start with lit (ASCII case-insensitive)? */
 bool cap_str_prefix_ieq(struct cap_str s, const char *lit);

@@ -18,6 +18,14 @@
  * forger (who does not see the connection) misses that window. */
 #define SEQ_WINDOW 65536u
 
+/* A hole that neither its receiver's acknowledgement nor its retransmission closed in this
+ * long (of capture time) is given up when a segment of its stream comes (RFC 6298's RTO
+ * starts at 1 s and doubles: most retransmissions come well within it). */
+#define HOLE_NS (5ull * 1000000000ull)
+
+/* Streams that carried SIP looked at for one to make room when the table is full of them */
+#define EVICT_SCAN 64
+
 /* one out-of-order piece: [seq, seq + len) */
 struct seg {
 	struct seg *next;
@@ -42,7 +50,18 @@ struct stream {
 	uint32_t ack;
 	bool syn_pend;     /* a SYN outside the window was refused: a new connection on the */
 	uint32_t syn_next; /* tuple is taken once data comes at its ISN + 1 (syn_next) */
-	uint8_t *buf;      /* in-order octets not yet framed */
+	/* peer_ack: the last ACK number the other direction sent, its receiver's next expected
+	 * octet of this stream (tracked or not, that direction) */
+	bool have_peer_ack;
+	uint32_t peer_ack;
+	uint32_t max_end; /* past the farthest octet taken, in order or held */
+	uint64_t hole_ns; /* when the hole before the held pieces (at hole_seq) opened; 0: none */
+	uint32_t hole_seq;
+	uint64_t moved_ns; /* when next_seq last moved (or the stream began) */
+	/* the headers of its last segment (views empty): the segment a message completed by
+	 * the other direction's acknowledgement (a hole given up) is delivered with */
+	struct cap_pkt last;
+	uint8_t *buf; /* in-order octets not yet framed */
 	size_t len, cap;
 	/* what frame() learnt of the message at the start of buf, so that each segment costs
 	 * its own octets, not a scan of all held (one-octet segments made it quadratic): no
@@ -63,6 +82,7 @@ struct cap_tcp {
 	size_t nbucket;       /* power of two */
 	struct cap_hkey hkey; /* keyed: traffic cannot aim its streams at one bucket */
 	size_t n, bytes;
+	uint64_t now; /* of the segment being fed */
 	/* [0] streams that never framed a SIP message (idle_nosip_ns), [1] the others (idle_ns);
 	 * oldest first */
 	struct stream *lru_head[2], *lru_tail[2];
@@ -278,13 +298,51 @@ static struct stream *lookup(struct cap_tcp *t, const struct cap_pkt *p, bool re
 	return NULL;
 }
 
+/* Whether s's partial message made no progress for HOLE_NS: stuck behind a hole, or cut off */
+static bool stalled(const struct cap_tcp *t, const struct stream *s)
+{
+	return t->now > s->moved_ns && t->now - s->moved_ns > HOLE_NS;
+}
+
+/* A stream to drop for room, not keep: the least recent that never framed SIP; else, for the
+ * table (!mem), one of the EVICT_SCAN least recent SIP streams holding no partial message (its
+ * connection is picked up again at its next message: a SIP start line at a segment's start),
+ * or, for memory, a SIP stream whose partial message is stalled. NULL: none. */
+static struct stream *victim(const struct cap_tcp *t, const struct stream *keep, bool mem)
+{
+	struct stream *v = t->lru_head[0];
+	size_t k = 0;
+	if (v && v == keep)
+		v = v->lnext;
+	if (v)
+		return v;
+	for (v = t->lru_head[1]; v && (mem || k < EVICT_SCAN); v = v->lnext, k++)
+		if (v != keep && (mem ? (v->ooo || v->len) && stalled(t, v) : !holds_partial(v)))
+			return v;
+	return NULL;
+}
+
+/* Frees other streams (victim) until need more octets fit in max_total; false when they
+ * cannot. A flood of streams holding out-of-order junk must not keep a target's message out. */
+static bool make_room(struct cap_tcp *t, const struct stream *keep, size_t need)
+{
+	struct stream *v;
+	while (need > t->lim.max_total - t->bytes && (v = victim(t, keep, true))) {
+		stream_drop(t, v, true);
+		t->st->tcp_evicted++;
+	}
+	return need <= t->lim.max_total - t->bytes;
+}
+
 static struct stream *create(struct cap_tcp *t, const struct cap_pkt *p)
 {
-	struct stream *s, **pp;
-	if (t->n >= t->lim.max_streams && t->lru_head[0]) {
-		/* full: the oldest stream that never framed SIP makes room; a scan or a SYN flood
-		 * must not keep a target's SIP connection out (finding 8 of the capture review) */
-		stream_drop(t, t->lru_head[0], true);
+	struct stream *s, **pp, *v;
+	if (t->n >= t->lim.max_streams && (v = victim(t, NULL, false))) {
+		/* full: a stream that never framed SIP makes room (finding 8 of the capture
+		 * review: a scan or a SYN flood must not keep a target's SIP connection out), else
+		 * a SIP stream idle between messages (one forged OPTIONS per stream made streams
+		 * that kept every new connection out for idle_ns) */
+		stream_drop(t, v, true);
 		t->st->tcp_evicted++;
 	}
 	if (t->n >= t->lim.max_streams) {
@@ -297,6 +355,7 @@ static struct stream *create(struct cap_tcp *t, const struct cap_pkt *p)
 		return NULL;
 	}
 	s->ver = p->ip_ver;
+	s->moved_ns = t->now;
 	key_of(p, false, s->src, s->dst, &s->sport, &s->dport, &s->vlan);
 	pp = slot_of(t, s);
 	s->hnext = *pp;
@@ -319,7 +378,7 @@ static bool reserve(struct cap_tcp *t, struct stream *s, size_t need)
 		nc *= 2;
 	if (nc > t->lim.max_stream)
 		nc = t->lim.max_stream;
-	if (t->bytes - s->cap + nc > t->lim.max_total) {
+	if (!make_room(t, s, nc - s->cap)) {
 		t->st->drop[CAP_DROP_TCP_MEM]++;
 		return false;
 	}
@@ -348,6 +407,9 @@ static bool append(struct cap_tcp *t, struct stream *s, const uint8_t *d, size_t
 	memcpy(s->buf + s->len, d, n);
 	s->len += n;
 	s->next_seq += (uint32_t)n;
+	s->moved_ns = t->now;
+	if (seq_diff(s->next_seq, s->max_end) > 0)
+		s->max_end = s->next_seq;
 	return true;
 }
 
@@ -360,7 +422,7 @@ static bool store_piece(struct cap_tcp *t, struct stream *s, struct seg **at, ui
 		t->st->drop[CAP_DROP_TCP_STREAM]++;
 		return false;
 	}
-	if (n > t->lim.max_total - t->bytes) {
+	if (!make_room(t, s, n)) {
 		t->st->drop[CAP_DROP_TCP_MEM]++;
 		return false;
 	}
@@ -377,6 +439,8 @@ static bool store_piece(struct cap_tcp *t, struct stream *s, struct seg **at, ui
 	s->n_ooo++;
 	s->ooo_bytes += n;
 	t->bytes += n;
+	if (seq_diff(seq + (uint32_t)n, s->max_end) > 0)
+		s->max_end = seq + (uint32_t)n;
 	return true;
 }
 
@@ -445,9 +509,47 @@ static void skip_gap(struct cap_tcp *t, struct stream *s)
 	s->len = 0;
 	s->hscan = s->total = 0; /* (of the message lost: as consume does) */
 	s->next_seq = s->ooo->seq;
+	s->moved_ns = t->now;
 	s->resync = true;
 	s->resync_counted = false;
 	drain(t, s);
+}
+
+/* Notes when the hole before the held pieces opened (hole_ns). */
+static void hole_mark(struct cap_tcp *t, struct stream *s)
+{
+	if (!s->ooo) {
+		s->hole_ns = 0;
+	} else if (!s->hole_ns || s->hole_seq != s->next_seq) {
+		s->hole_ns = t->now ? t->now : 1;
+		s->hole_seq = s->next_seq;
+	}
+}
+
+/* Whether the hole before s's first held piece will not be filled: its receiver acknowledged
+ * past it (it has those octets: nobody sends them again), or it has been open HOLE_NS. Before,
+ * a hole (one segment the capture missed) held every message after it until a cap was hit. */
+static bool hole_dead(const struct cap_tcp *t, const struct stream *s)
+{
+	if (!s->ooo)
+		return false;
+	if (s->have_peer_ack && seq_diff(s->peer_ack, s->ooo->seq) >= 0 &&
+	    seq_diff(s->peer_ack, s->max_end) <= 0)
+		return true;
+	return s->hole_ns && t->now > s->hole_ns && t->now - s->hole_ns > HOLE_NS;
+}
+
+/* Gives up the holes hole_dead says will not be filled; true when one was. */
+static bool give_up_holes(struct cap_tcp *t, struct stream *s)
+{
+	bool any = false;
+	hole_mark(t, s);
+	while (hole_dead(t, s)) {
+		skip_gap(t, s);
+		hole_mark(t, s);
+		any = true;
+	}
+	return any;
 }
 
 static void consume(struct stream *s, size_t n)
@@ -663,6 +765,108 @@ static bool rst_in_window(const struct stream *s, const struct stream *r, uint32
 	return false;
 }
 
+/* Whether s may take up a segment far from where it is (take): it holds no partial
+ * message, or its partial message is stalled */
+static bool may_pick_up(const struct cap_tcp *t, const struct stream *s)
+{
+	return !holds_partial(s) || stalled(t, s);
+}
+
+/* Starts s's octets at seq (what it held goes: a partial message counted cut). */
+static void start_at(struct cap_tcp *t, struct stream *s, uint32_t seq)
+{
+	if (s->have_seq && holds_partial(s))
+		t->st->drop[CAP_DROP_TCP_CUT]++;
+	free_ooo(t, s);
+	consume(s, s->len);
+	s->have_seq = true;
+	s->next_seq = s->max_end = seq;
+	s->moved_ns = t->now;
+	s->resync = false;
+	s->resync_counted = false;
+}
+
+/* Takes octets [seq, seq + n) (n > 0) of s's sender. In order, they are appended, and a hole
+ * they fill lets the held pieces after it in; what held pieces cover is theirs and what lies
+ * past them is taken in turn (first copy wins). Ahead of a hole, within max_stream of what is
+ * expected next, they are held; farther, or farther behind, they are refused (stats
+ * tcp_bad_seq: a receiver discards what is outside its window, and a segment a billion octets
+ * ahead made the stream skip to it once a cap was hit), but for a segment that starts like a
+ * SIP message when the stream may take it up (may_pick_up): the capture lost more than a
+ * window, or the connection was taken up at a message of another (a new one on the tuple). */
+static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_t *d, size_t n)
+{
+	int32_t off = seq_diff(seq, s->next_seq);
+	uint64_t far = off > 0 ? (uint64_t)(uint32_t)off + n : (uint64_t)(-(int64_t)off);
+	if (far > t->lim.max_stream) {
+		if (!cap_sip_looks_like(d, n) || !may_pick_up(t, s)) {
+			t->st->tcp_bad_seq++;
+			return;
+		}
+		start_at(t, s, seq);
+		off = 0;
+	}
+	if (off > 0) {
+		t->st->tcp_ooo++;
+		if (!insert_ooo(t, s, seq, d, n))
+			skip_gap(t, s);
+		return;
+	}
+	if ((size_t)(-(int64_t)off) >= n) {
+		t->st->tcp_retrans++;
+		return;
+	}
+	if (off < 0)
+		t->st->tcp_overlap++;
+	for (;;) {
+		size_t skip = (size_t)(-(int64_t)off), k;
+		seq += (uint32_t)skip;
+		d += skip;
+		n -= skip;
+		if (!s->ooo) {
+			if (!append(t, s, d, n)) {
+				/* over the per-stream cap: what is buffered cannot complete */
+				consume(s, s->len);
+				s->next_seq = seq + (uint32_t)n;
+				s->moved_ns = t->now;
+				s->resync = true;
+				s->resync_counted = false;
+			}
+			return;
+		}
+		/* fill the hole, let the held pieces after it in, then the rest (before, the rest
+		 * was held first, and a cap that refused it gave up the buffer the hole had just
+		 * completed: whole messages in it were lost) */
+		k = (size_t)(uint32_t)seq_diff(s->ooo->seq, s->next_seq);
+		k = n < k ? n : k;
+		if (!append(t, s, d, k)) {
+			skip_gap(t, s);
+			return;
+		}
+		seq += (uint32_t)k;
+		d += k;
+		n -= k;
+		drain(t, s);
+		off = seq_diff(seq,
+			       s->next_seq); /* (<= 0: the pieces drained, or the hole's end) */
+		if (n == 0 || (size_t)(-(int64_t)off) >= n)
+			return;
+	}
+}
+
+/* The other direction of the segment p acknowledged octets of s up to ack: a hole of s the
+ * receiver has got past is given up now and the messages after it delivered (with the headers
+ * of s's last segment) */
+static void peer_acked(struct cap_tcp *t, struct stream *s, uint32_t ack)
+{
+	s->have_peer_ack = true;
+	s->peer_ack = ack;
+	if (!s->ooo || !give_up_holes(t, s) || !frame(t, s, &s->last, t->now))
+		return;
+	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
+		stream_drop(t, s, true);
+}
+
 /* see capture.h */
 void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 {
@@ -670,9 +874,11 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	const uint8_t *d = p->payload.p;
 	size_t n = p->payload.len;
 	uint32_t seq = p->tcp_seq;
+	bool skipped;
 
 	if (p->proto != CAP_PROTO_TCP || (p->ip_ver != 4 && p->ip_ver != 6))
 		return;
+	t->now = now_ns;
 	(void)cap_tcp_expire(t, now_ns);
 	s = lookup(t, p, false);
 	if (p->tcp_flags & TCP_RST) {
@@ -683,17 +889,28 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 		}
 		if (s)
 			stream_drop(t, s, true);
-		if (r)
+		if (r && r != s) /* (a connection to itself: one stream, dropped once) */
 			stream_drop(t, r, true);
 		return;
 	}
-	if (s && (p->tcp_flags & TCP_ACK)) {
-		s->have_ack = true;
-		s->ack = p->tcp_ack;
+	if (p->tcp_flags & TCP_ACK) {
+		struct stream *r = lookup(t, p, true);
+		if (s) {
+			s->have_ack = true;
+			s->ack = p->tcp_ack;
+		}
+		if (r && r != s && r->have_seq) {
+			peer_acked(t, r, p->tcp_ack);
+			/* (r's octets may have needed memory another stream held: make_room) */
+			s = lookup(t, p, false);
+		}
 	}
 	if (p->tcp_flags & TCP_SYN) {
-		if (s && (s->have_seq && seq_diff(seq + 1, s->next_seq) == 0 && !s->len && !s->ooo))
-			goto touch; /* retransmitted SYN */
+		if (s &&
+		    (s->have_seq && seq_diff(seq + 1, s->next_seq) == 0 && !s->len && !s->ooo)) {
+			seq++; /* retransmitted SYN: its data (if any) at ISN + 1, not ISN */
+			goto touch;
+		}
 		if (s && s->have_seq) {
 			/* a SYN on a stream in progress, idle or not (RFC 5961 s4): refused, or
 			 * anyone could reset the stream to an ISN of theirs, after which the real
@@ -712,18 +929,18 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 		s = create(t, p);
 		if (!s)
 			return;
-		s->have_seq = true;
-		s->next_seq = seq + 1;
+		start_at(t, s, seq + 1);
 		seq++;
 	} else if (s && s->syn_pend && n && seq == s->syn_next &&
-		   !seq_in_window(seq, s->next_seq)) {
-		/* the refused SYN's connection sends its data: a new connection on the tuple */
+		   !seq_in_window(seq, s->next_seq) && may_pick_up(t, s)) {
+		/* the refused SYN's connection sends its data: a new connection on the tuple,
+		 * taken unless the stream holds part of a message still moving (before, a forged
+		 * SYN and two octets at its ISN + 1 cut a held half INVITE) */
 		stream_drop(t, s, true);
 		s = create(t, p);
 		if (!s)
 			return;
-		s->have_seq = true;
-		s->next_seq = seq;
+		start_at(t, s, seq);
 	} else if (!s) {
 		if (n == 0 || !cap_sip_looks_like(d, n)) {
 			t->st->tcp_other++;
@@ -735,12 +952,13 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	}
 touch:
 	s->last_ns = now_ns;
+	s->last = *p;
+	memset(&s->last.payload, 0, sizeof s->last.payload);
+	memset(&s->last.ip_payload, 0, sizeof s->last.ip_payload);
 	lru_unlink(t, s);
 	lru_append(t, s);
-	if (!s->have_seq) {
-		s->have_seq = true;
-		s->next_seq = seq;
-	}
+	if (!s->have_seq)
+		start_at(t, s, seq);
 	if (p->tcp_flags & TCP_FIN) {
 		/* a FIN ends the stream only at or past what is expected next, within the window:
 		 * a stale or forged one (RFC 5961 s5's check, as RST and SYN have) must not drop
@@ -752,46 +970,17 @@ touch:
 			t->st->tcp_bad_seq++;
 		}
 	}
-	if (n) {
-		int32_t off = seq_diff(seq, s->next_seq);
-		if (off <= 0 && (size_t)(-(int64_t)off) >= n) {
-			t->st->tcp_retrans++;
-		} else if (off <= 0) {
-			size_t skip = (size_t)(-(int64_t)off);
-			if (skip)
-				t->st->tcp_overlap++;
-			if (s->ooo) {
-				/* fill the hole first, then store what lies past held pieces */
-				size_t hole = (size_t)(uint32_t)seq_diff(s->ooo->seq, s->next_seq);
-				size_t k = n - skip < hole ? n - skip : hole;
-				uint32_t at = s->next_seq + (uint32_t)k;
-				if (!append(t, s, d + skip, k) ||
-				    (k < n - skip &&
-				     !insert_ooo(t, s, at, d + skip + k, n - skip - k)))
-					skip_gap(t, s);
-				drain(t, s);
-			} else if (!append(t, s, d + skip, n - skip)) {
-				/* over the per-stream cap: what is buffered cannot complete */
-				consume(s, s->len);
-				s->next_seq = seq + (uint32_t)n;
-				s->resync = true;
-				s->resync_counted = false;
-			}
-		} else {
-			t->st->tcp_ooo++;
-			if (!insert_ooo(t, s, seq, d, n))
-				skip_gap(t, s);
-		}
-		if (!frame(t, s, p, now_ns))
-			return;
+	if (n)
+		take(t, s, seq, d, n);
+	skipped = give_up_holes(t, s);
+	/* a FIN with a hole before it: given up now when the other direction's acknowledgements
+	 * are not seen (none will tell that the receiver got past it), else when one does */
+	if (s->have_fin && s->ooo && !s->have_peer_ack && seq_diff(s->fin_seq, s->next_seq) > 0) {
+		skip_gap(t, s);
+		skipped = true;
 	}
-	if (s->have_fin) {
-		if (s->ooo && seq_diff(s->fin_seq, s->next_seq) > 0) {
-			skip_gap(t, s);
-			if (!frame(t, s, p, now_ns))
-				return;
-		}
-		if (seq_diff(s->fin_seq, s->next_seq) <= 0)
-			stream_drop(t, s, true);
-	}
+	if ((n || skipped) && !frame(t, s, p, now_ns))
+		return;
+	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
+		stream_drop(t, s, true);
 }

@@ -2,7 +2,11 @@
  * (STYLE.md rule 22): the input is a script of packets fed to cap_calls_feed. Each record is
  * op(1) seq(4) sport(2) dport(2) len(2) then len payload octets (cut at the end of input):
  *   op bit 0: direction (192.0.2.1 -> 192.0.2.2, or back); bit 1: IPv6; bit 2: UDP (else TCP);
- *   bits 3-5: TCP flags FIN, SYN, RST; bits 6-7: time step (1 ms, 1 s, 100 s, 1000 s).
+ *   bits 3-5: TCP flags FIN, SYN, RST (all three: a segment of a connection to itself, from
+ *   and to the source address and port: data, or without payload a RST); bits 6-7: time
+ *   step (1 ms, 1 s, 100 s, 1000 s).
+ * Every TCP segment has ACK set; a bare one (no payload, no other flag) acknowledges seq (the
+ * seq field is its acknowledgement number: the other direction's holes), others 0.
  * Small caps so that every limit is reached. Checks: events are well-formed, the tables are
  * empty after cap_calls_flush, memory stays within the TCP cap. Deterministic, no I/O. */
 #include <stdint.h>
@@ -105,6 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p.proto = (op & 4) ? CAP_PROTO_UDP : CAP_PROTO_TCP;
 		p.tcp_flags = (uint8_t)(((op >> 3) & 7) | 0x10);
+		if (((op >> 3) & 7) == 7) {
+			memcpy(&p.dst, &p.src, sizeof p.dst);
+			p.dport = p.sport;
+			p.tcp_flags = (uint8_t)(pl.len ? 0x10 : 0x04 | 0x10);
+		} else if (((op >> 3) & 7) == 0 && pl.len == 0) {
+			p.tcp_ack = p.tcp_seq;
+		}
 		p.payload = pl;
 		p.ip_payload = pl;
 		now += steps[op >> 6];

@@ -433,19 +433,38 @@ static void t_tcp_caps(void)
 		seg(i * 100, m1 + i * 100, 50);
 	CHECK(st.drop[CAP_DROP_TCP_STREAM] >= 1 && st.drop[CAP_DROP_TCP_GAP] >= 1);
 	seg(2000, m2, l2);
-	/* total memory: two streams, max_total = max_stream */
+	/* total memory: two streams, max_total = max_stream. A stream that never framed SIP
+	 * makes room (before, the second stream's message was refused); two SIP streams whose
+	 * partial messages are moving: refused */
 	cap_tcp_limits_default(&l);
 	l.max_total = l.max_stream;
 	reset(&l);
 	{
 		static char big[60000];
+		uint64_t mem;
 		memset(big, 'h', sizeof big);
 		memcpy(big, "INVITE sip:x SIP/2.0\r\n", 22);
 		seg_k(0, 4, ISN, 0, 0x08, big, sizeof big);
 		seg_k(1, 4, ISN, 0, 0x08, big, sizeof big);
-		CHECK(st.drop[CAP_DROP_TCP_MEM] >= 1 && cap_tcp_bytes(tcp) <= l.max_total);
+		CHECK(st.drop[CAP_DROP_TCP_MEM] == 0 && st.tcp_evicted == 1 &&
+		      cap_tcp_streams(tcp) == 1 && cap_tcp_bytes(tcp) <= l.max_total);
+		l.max_total = l.max_stream + 4096;
+		reset(&l);
+		seg_k(0, 4, ISN, 0, 0x08, m2, l2);
+		seg_k(1, 4, ISN, 0, 0x08, m2, l2);
+		seg_k(0, 4, ISN, (uint32_t)l2, 0x08, big, sizeof big);
+		seg_k(1, 4, ISN, (uint32_t)l2, 0x08, big, sizeof big);
+		mem = st.drop[CAP_DROP_TCP_MEM];
+		CHECK(n_msgs == 2 && mem >= 1 && st.tcp_evicted == 0 &&
+		      cap_tcp_bytes(tcp) <= l.max_total);
+		/* the first's stalled HOLE_NS: it goes for the second's next */
+		now += 6ull * 1000000000ull;
+		seg_k(1, 4, ISN, (uint32_t)(l2 + sizeof big), 0x08, big, sizeof big);
+		CHECK(st.drop[CAP_DROP_TCP_MEM] == mem && st.tcp_evicted == 1 &&
+		      cap_tcp_streams(tcp) == 1 && cap_tcp_bytes(tcp) <= l.max_total);
 	}
-	/* out-of-order bytes per stream over max_stream */
+	/* out-of-order bytes per stream over max_stream: held up to it, past it refused as
+	 * outside the window */
 	cap_tcp_limits_default(&l);
 	reset(&l);
 	syn(ISN);
@@ -454,7 +473,12 @@ static void t_tcp_caps(void)
 		memset(big, 'h', sizeof big);
 		seg(100, big, sizeof big);
 		seg((uint32_t)(100 + sizeof big), big, sizeof big);
-		CHECK(st.drop[CAP_DROP_TCP_STREAM] + st.drop[CAP_DROP_TCP_GAP] >= 1);
+		CHECK(st.tcp_bad_seq == 1 && st.drop[CAP_DROP_TCP_GAP] == 0);
+		reset(&l);
+		syn(ISN);
+		seg(0, big, 50000);
+		seg(50100, big, sizeof big);
+		CHECK(st.drop[CAP_DROP_TCP_STREAM] == 1 && st.drop[CAP_DROP_TCP_GAP] == 0);
 		CHECK(cap_tcp_bytes(tcp) <= l.max_stream);
 	}
 	/* FIN with a hole before it: the gap is given up and the stream closed */
@@ -531,16 +555,20 @@ static void t_tcp_rst_window(void)
 	seg(200, m1 + 200, l1 - 200);
 	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
 	/* a real new connection on the tuple (the old one died mid-message): its SYN is refused,
-	 * its data at ISN + 1 takes the tuple over */
+	 * its data at ISN + 1 takes the tuple over once the held part stalled (HOLE_NS): a forged
+	 * SYN and data right after it cut no message still moving */
 	seg((uint32_t)l1, m2, 50);
 	syn(ISN + 0x40000000u);
 	CHECK(st.tcp_bad_seq == 2 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	seg_k(0, 4, ISN + 0x40000000u, 0, 0x08, m3, 2);
+	CHECK(st.tcp_bad_seq == 3 && st.drop[CAP_DROP_TCP_CUT] == 0 && n_msgs == 1);
+	now += 6ull * 1000000000ull;
 	seg_k(0, 4, ISN + 0x40000000u, 0, 0x08, m3, l3);
 	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0));
 	/* between messages (nothing to cut) a SYN is refused as well; a new connection's data
 	 * at its ISN + 1 takes the tuple over (nothing held: nothing cut) */
 	syn(ISN + 0x70000000u);
-	CHECK(st.tcp_bad_seq == 3 && cap_tcp_streams(tcp) == 1);
+	CHECK(st.tcp_bad_seq == 4 && cap_tcp_streams(tcp) == 1);
 	seg_k(0, 4, ISN + 0x70000000u, 0, 0x08, m2, l2);
 	CHECK(n_msgs == 3 && got_is(m1, l1, m3, l3, m2, l2) && st.drop[CAP_DROP_TCP_CUT] == 1);
 
@@ -597,10 +625,22 @@ static void t_tcp_evict(void)
 	for (int k = 0; k < 3; k++)
 		seg_k(k, 4, ISN, (uint32_t)l1, 0x08, m3, l3);
 	CHECK(n_msgs == 7);
-	/* every stream carried SIP: a new one is refused */
+	/* every stream carried SIP and is between messages: the least recent (40) makes room
+	 * (before, a new one was refused: forged OPTIONS, one per stream, kept every new
+	 * connection out for idle_ns); its connection is picked up again at its next message */
 	seg_k(50, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 0 &&
+	      st.tcp_evicted == 21);
+	seg_k(40, 4, ISN, (uint32_t)l2, 0x08, m3, l3);
+	CHECK(n_msgs == 8 && st.tcp_evicted == 22 && got_len >= l3 &&
+	      memcmp(got + got_len - l3, m3, l3) == 0);
+	/* every stream holds part of a message: a new one is refused */
+	for (int k = 0; k < 3; k++)
+		seg_k(k, 4, ISN, (uint32_t)(l1 + l3), 0x08, m1, 100);
+	seg_k(40, 4, ISN, (uint32_t)(l2 + l3), 0x08, m1, 100);
+	seg_k(60, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
 	CHECK(cap_tcp_streams(tcp) == 4 && st.drop[CAP_DROP_TCP_TABLE] == 1 &&
-	      st.tcp_evicted == 20);
+	      st.tcp_evicted == 22 && st.drop[CAP_DROP_TCP_CUT] == 0);
 	/* a stream that never framed SIP goes after idle_nosip_ns, a SIP stream after idle_ns */
 	reset(NULL);
 	seg_k(0, 4, ISN, 0, 0x08, m1, l1);
@@ -615,6 +655,139 @@ static void t_tcp_evict(void)
 	CHECK(cap_tcp_new(&l, &st, on_msg, NULL, &tcp) == LIM_E_ARG && tcp == NULL);
 }
 
+/* a bare ACK from the server back to stream 0's client, acknowledging ack (raw) */
+static void back_ack(uint32_t ack)
+{
+	static uint8_t pkt[100];
+	struct cap_pkt p;
+	size_t l = t_build_tcp(pkt, sizeof pkt, 4, t_ip4_dst, t_ip4_src, 5060, 40000, 7, 0x10, NULL,
+			       0);
+	CHECK(l == 40);
+	pkt[28] = (uint8_t)(ack >> 24); /* (the builder acknowledges 0) */
+	pkt[29] = (uint8_t)(ack >> 16);
+	pkt[30] = (uint8_t)(ack >> 8);
+	pkt[31] = (uint8_t)ack;
+	CHECK(cap_decode(CAP_LINK_RAW, pkt, l, &p) == CAP_OK && p.tcp_ack == ack);
+	cap_tcp_feed(tcp, &p, now += 1000);
+}
+
+/* Findings of the second capture review: holes, windows and corner cases of reassembly. */
+static void t_tcp_holes(void)
+{
+	struct cap_tcp_limits l;
+	static char big[49152];
+	msgs();
+	memset(big, 'j', sizeof big);
+
+	/* a connection to itself (same address and port both ways): a RST drops its one stream
+	 * once (before, it was freed twice: a use after free) */
+	reset(NULL);
+	{
+		static uint8_t pkt[4000];
+		struct cap_pkt p;
+		size_t n = t_build_tcp(pkt, sizeof pkt, 4, t_ip4_src, t_ip4_src, 5060, 5060,
+				       ISN + 1, 0x08, m2, l2);
+		CHECK(cap_decode(CAP_LINK_RAW, pkt, n, &p) == CAP_OK);
+		cap_tcp_feed(tcp, &p, now += 1000);
+		CHECK(n_msgs == 1 && cap_tcp_streams(tcp) == 1);
+		n = t_build_tcp(pkt, sizeof pkt, 4, t_ip4_src, t_ip4_src, 5060, 5060,
+				ISN + 1 + (uint32_t)l2, 0x04, NULL, 0);
+		CHECK(cap_decode(CAP_LINK_RAW, pkt, n, &p) == CAP_OK);
+		cap_tcp_feed(tcp, &p, now += 1000);
+		CHECK(cap_tcp_streams(tcp) == 0 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	}
+
+	/* data a billion octets ahead (outside any receiver's window): refused; before, two
+	 * such pieces filled the stream's cap, it skipped to them, and every real segment after
+	 * was taken for a retransmission */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	seg(1000000000u, big, sizeof big);
+	seg(1000000000u + (uint32_t)sizeof big, big, sizeof big);
+	CHECK(st.tcp_bad_seq == 2 && cap_tcp_bytes(tcp) < 8192);
+	seg(200, m1 + 200, l1 - 200);
+	seg((uint32_t)l1, m2, l2);
+	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && st.tcp_retrans == 0);
+	/* far away but a SIP message, with nothing partial held: taken up there (a capture that
+	 * lost more than a window); so is one far behind, and the stream goes on from it */
+	seg(500000000u, m3, l3);
+	seg((uint32_t)(l1 + l2), m3, l3);
+	seg((uint32_t)(l1 + l2 + l3), m2, l2);
+	CHECK(n_msgs == 5 && st.tcp_bad_seq == 2);
+	/* with part of a message held and moving: refused */
+	seg((uint32_t)(l1 + l2 + l3 + l2), m1, 100);
+	seg(700000000u, m3, l3);
+	CHECK(n_msgs == 5 && st.tcp_bad_seq == 3);
+	seg((uint32_t)(l1 + l2 + l3 + l2 + 100), m1 + 100, l1 - 100);
+	CHECK(n_msgs == 6 && st.drop[CAP_DROP_TCP_CUT] == 0);
+
+	/* a segment the capture missed (m2): m3 after it is held until the receiver acknowledges
+	 * past the hole, then delivered at once (before, every message after a hole waited for
+	 * a cap). An acknowledgement of octets never seen tells nothing */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	seg((uint32_t)(l1 + l2), m3, l3);
+	back_ack(ISN + 1 + (uint32_t)l1);
+	back_ack(ISN + 1 + 5000000u);
+	CHECK(n_msgs == 1 && st.drop[CAP_DROP_TCP_GAP] == 0);
+	back_ack(ISN + 1 + (uint32_t)(l1 + l2 + l3));
+	CHECK(n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0) && st.drop[CAP_DROP_TCP_GAP] == 1);
+	/* without acknowledgements seen, a hole open HOLE_NS is given up at the next segment */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	seg((uint32_t)(l1 + l2), m3, l3);
+	now += 4ull * 1000000000ull;
+	seg((uint32_t)(l1 + l2 + l3), m2, 10);
+	CHECK(n_msgs == 1);
+	now += 2ull * 1000000000ull;
+	seg((uint32_t)(l1 + l2 + l3 + 10), m2 + 10, l2 - 10);
+	CHECK(n_msgs == 3 && got_is(m1, l1, m3, l3, m2, l2) && st.drop[CAP_DROP_TCP_GAP] == 1);
+
+	/* the last segment, with the FIN, overtakes the one before it: with the receiver's
+	 * acknowledgements seen, the hole waits for its segment (before, it was given up at once
+	 * and the message lost) */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	back_ack(ISN + 1 + (uint32_t)l1);
+	seg_k(0, 4, ISN, (uint32_t)l1 + 100, 0x01 | 0x08, m2 + 100, l2 - 100);
+	CHECK(n_msgs == 1 && cap_tcp_streams(tcp) == 1 && st.drop[CAP_DROP_TCP_GAP] == 0);
+	seg((uint32_t)l1, m2, 100);
+	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && cap_tcp_streams(tcp) == 0 &&
+	      st.drop[CAP_DROP_TCP_GAP] == 0 && st.drop[CAP_DROP_TCP_CUT] == 0);
+
+	/* a retransmission that fills the hole and goes on past the held pieces, with max_segs
+	 * held: the pieces go in and the rest after them (before, storing the rest hit the cap
+	 * and the stream gave up the message the hole had just completed) */
+	cap_tcp_limits_default(&l);
+	l.max_segs = 4;
+	reset(&l);
+	syn(ISN);
+	seg(0, m1, 100);
+	for (uint32_t i = 2; i <= 5; i++)
+		seg(i * 100, m1 + i * 100, 10);
+	{
+		static char both[4096];
+		memcpy(both, m1 + 100, l1 - 100);
+		memcpy(both + l1 - 100, m2, l2);
+		seg(100, both, l1 - 100 + l2);
+	}
+	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && st.drop[CAP_DROP_TCP_GAP] == 0 &&
+	      st.drop[CAP_DROP_TCP_STREAM] == 0);
+
+	/* a SYN sent again with the INVITE in it: its data starts at ISN + 1 (before, at ISN:
+	 * "NVITE ...", the call missed) */
+	reset(NULL);
+	syn(ISN);
+	seg_k(0, 4, ISN, (uint32_t)-1, 0x02, m1, l1);
+	CHECK(n_msgs == 1 && got_is(m1, l1, NULL, 0, NULL, 0));
+	cap_tcp_free(tcp);
+	tcp = NULL;
+}
+
 const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_in_order", t_tcp_in_order },
 	{ "tcp_out_of_order", t_tcp_out_of_order },
@@ -624,5 +797,6 @@ const struct lim_suite t_tcp_suites[] = {
 	{ "tcp_caps", t_tcp_caps },
 	{ "tcp_rst_window", t_tcp_rst_window },
 	{ "tcp_evict", t_tcp_evict },
+	{ "tcp_holes", t_tcp_holes },
 	{ NULL, NULL },
 };
