@@ -242,6 +242,20 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 		m->n_ext++;
 		return true;
 	}
+	case MIKEY_PT_CERT: { /* RFC 3830 s6.7: next(8) | cert type(8) | length(16) | data */
+		struct mikey_cert *x;
+		if (m->n_cert == MIKEY_MAX_CERT)
+			return fail_at(c, r, LIM_E_LIMIT, "too many CERT payloads");
+		x = &m->cert[m->n_cert];
+		if (!GET8(c, r, next, "CERT payload truncated") ||
+		    !GET8(c, r, &x->type, "CERT payload truncated") ||
+		    !GET16(c, r, &x->len, "CERT payload truncated") ||
+		    !SUB(c, r, x->len, &s, "CERT length exceeds message"))
+			return false;
+		x->data = view(&s);
+		m->n_cert++;
+		return true;
+	}
 	case MIKEY_PT_SIGN: /* RFC 3830 s6.5: S type(4) | length(12), no next payload */
 		if (!GET16(c, r, &len16, "SIGN payload truncated"))
 			return false;
@@ -262,7 +276,6 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 	case MIKEY_PT_KEMAC:
 	case MIKEY_PT_PKE:
 	case MIKEY_PT_DH:
-	case MIKEY_PT_CERT:
 	case MIKEY_PT_CHASH:
 	case MIKEY_PT_V:
 	case MIKEY_PT_ERR:
@@ -451,8 +464,11 @@ static enum lim_err check_msg(const struct mikey_msg *m)
 	if (m->has_rand && (m->rand_len == 0 || !m->rand))
 		return LIM_E_ARG;
 	if (m->n_idr > MIKEY_MAX_IDR || m->n_sp > MIKEY_MAX_SP || m->n_ext > MIKEY_MAX_EXT ||
-	    m->n_pl > MIKEY_MAX_PAYLOADS)
+	    m->n_cert > MIKEY_MAX_CERT || m->n_pl > MIKEY_MAX_PAYLOADS)
 		return LIM_E_ARG;
+	for (size_t i = 0; i < m->n_cert; i++)
+		if (!bytes_ok(m->cert[i].data, m->cert[i].len))
+			return LIM_E_ARG;
 	for (size_t i = 0; i < m->n_idr; i++) {
 		const struct mikey_idr *id = &m->idr[i];
 		if (id->role > MIKEY_ROLE_IDRUIDR || id->type > MIKEY_IDT_BYTES ||
@@ -481,8 +497,9 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 {
 	size_t k = 0;
 	if (m->n_pl == 0) {
-		size_t total = (m->has_t ? 1u : 0u) + (m->has_rand ? 1u : 0u) + m->n_idr + m->n_sp +
-			       (m->has_sakke ? 1u : 0u) + m->n_ext + (m->has_sign ? 1u : 0u);
+		size_t total = (m->has_t ? 1u : 0u) + (m->has_rand ? 1u : 0u) + m->n_idr +
+			       m->n_cert + m->n_sp + (m->has_sakke ? 1u : 0u) + m->n_ext +
+			       (m->has_sign ? 1u : 0u);
 		if (total > MIKEY_MAX_PAYLOADS)
 			return LIM_E_ARG;
 		if (m->has_t)
@@ -491,6 +508,8 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 			seq[k++] = MIKEY_PT_RAND;
 		for (size_t i = 0; i < m->n_idr; i++)
 			seq[k++] = m->idr[i].role ? MIKEY_PT_IDR : MIKEY_PT_ID;
+		for (size_t i = 0; i < m->n_cert; i++)
+			seq[k++] = MIKEY_PT_CERT;
 		for (size_t i = 0; i < m->n_sp; i++)
 			seq[k++] = MIKEY_PT_SP;
 		if (m->has_sakke)
@@ -502,7 +521,7 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 		*n = k;
 		return LIM_OK;
 	}
-	size_t nt = 0, nr = 0, ni = 0, ns = 0, nk = 0, ne = 0, ng = 0;
+	size_t nt = 0, nr = 0, ni = 0, nc = 0, ns = 0, nk = 0, ne = 0, ng = 0;
 	for (k = 0; k < m->n_pl; k++) {
 		uint8_t t = m->pl[k].type;
 		switch (t) {
@@ -515,6 +534,7 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 				return LIM_E_ARG;
 			ni++;
 			break;
+		case MIKEY_PT_CERT: nc++; break;
 		case MIKEY_PT_SP: ns++; break;
 		case MIKEY_PT_SAKKE: nk++; break;
 		case MIKEY_PT_GENEXT: ne++; break;
@@ -528,7 +548,7 @@ static enum lim_err payload_seq(const struct mikey_msg *m, uint8_t *seq, size_t 
 		seq[k] = t;
 	}
 	if (nt != (m->has_t ? 1u : 0u) || nr != (m->has_rand ? 1u : 0u) || ni != m->n_idr ||
-	    ns != m->n_sp || nk != (m->has_sakke ? 1u : 0u) || ne != m->n_ext ||
+	    nc != m->n_cert || ns != m->n_sp || nk != (m->has_sakke ? 1u : 0u) || ne != m->n_ext ||
 	    ng != (m->has_sign ? 1u : 0u))
 		return LIM_E_ARG;
 	*n = m->n_pl;
@@ -586,7 +606,7 @@ static enum lim_err build_sp(const struct mikey_sp *sp, uint8_t next, struct lim
 enum lim_err mikey_build(const struct mikey_msg *m, uint8_t *out, size_t cap, size_t *outlen)
 {
 	uint8_t seq[MIKEY_MAX_PAYLOADS];
-	size_t nseq = 0, ii = 0, is = 0, ie = 0;
+	size_t nseq = 0, ii = 0, ic = 0, is = 0, ie = 0;
 	struct lim_wr w;
 	enum lim_err err;
 
@@ -620,6 +640,14 @@ enum lim_err mikey_build(const struct mikey_msg *m, uint8_t *out, size_t cap, si
 			lim_wr_u8(&w, id->type);
 			lim_wr_u16be(&w, id->len);
 			lim_wr_bytes(&w, id->data, id->len);
+			break;
+		}
+		case MIKEY_PT_CERT: {
+			const struct mikey_cert *x = &m->cert[ic++];
+			lim_wr_u8(&w, next);
+			lim_wr_u8(&w, x->type);
+			lim_wr_u16be(&w, x->len);
+			lim_wr_bytes(&w, x->data, x->len);
 			break;
 		}
 		case MIKEY_PT_SP:

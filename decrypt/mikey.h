@@ -14,9 +14,10 @@
  *   - CS ID map type 0 SRTP-ID (RFC 3830 s6.1.1), 1 empty map (RFC 4738, TS 33.180: #CS is kept
  *     as sent, cs[] stays empty), 2 GENERIC-ID (RFC 6043 s6.1.2); other map types cannot be
  *     skipped (no length field) and are LIM_E_PARSE;
- *   - payloads T (5), RAND (11), ID (6), IDR (14, RFC 6043 s6.6), SP (10), SAKKE (26, RFC 6509
- *     s4.2), general extension (21) and SIGN (4), in any order (vendors differ);
- *     KEMAC/PKE/DH/CERT/CHASH/V/ERR (1,2,3,7,8,9,12) are LIM_E_UNSUPP (not used by MIKEY-SAKKE);
+ *   - payloads T (5), RAND (11), ID (6), IDR (14, RFC 6043 s6.6), CERT (7, RFC 3830 s6.7: RFC
+ *     6509 s2.1 allows [CERT] in an I_MESSAGE; kept as a view, not used), SP (10), SAKKE (26,
+ *     RFC 6509 s4.2), general extension (21) and SIGN (4), in any order (vendors differ);
+ *     KEMAC/PKE/DH/CHASH/V/ERR (1,2,3,8,9,12) are LIM_E_UNSUPP (not used by MIKEY-SAKKE);
  *     any other next-payload value is LIM_E_PARSE (RFC 3830 payloads carry no uniform length, so
  *     an unknown payload cannot be skipped);
  *   - ID/IDR roles 1..9 (IDRi, IDRr, IDRkms, IDRpsk, IDRapp, IDRkmsi, IDRkmsr, IDRuidi, IDRuidr),
@@ -48,6 +49,7 @@
 #define MIKEY_MAX_SP        4  /* SP payloads */
 #define MIKEY_MAX_SP_PARAMS 32 /* policy parameters in one SP payload */
 #define MIKEY_MAX_EXT       8  /* general extension payloads */
+#define MIKEY_MAX_CERT      4  /* CERT payloads */
 #define MIKEY_MAX_PAYLOADS  32 /* payloads after the common header, SIGN included */
 
 #define MIKEY_VERSION 1
@@ -184,6 +186,13 @@ struct mikey_ext {
 	uint16_t len;
 };
 
+/* A certificate payload (RFC 3830 s6.7): in a MIKEY-SAKKE I_MESSAGE, optional and unused */
+struct mikey_cert {
+	uint8_t type;        /* RFC 3830 s6.7 cert type (0 X.509v3...) */
+	const uint8_t *data; /* borrowed (NULL when len is 0) */
+	uint16_t len;
+};
+
 /* Position of one payload in the message (filled by mikey_parse; read by mikey_build). */
 struct mikey_pl {
 	uint8_t type;  /* enum mikey_pt of the payload (never MIKEY_PT_HDR) */
@@ -222,6 +231,10 @@ struct mikey_msg {
 	size_t n_idr;
 	struct mikey_idr idr[MIKEY_MAX_IDR];
 
+	/* CERT payloads, in message order */
+	size_t n_cert;
+	struct mikey_cert cert[MIKEY_MAX_CERT];
+
 	/* SP payloads, in message order */
 	size_t n_sp;
 	struct mikey_sp sp[MIKEY_MAX_SP];
@@ -245,7 +258,8 @@ struct mikey_msg {
 	size_t sign_offset; /* offset of the SIGN payload's first octet in raw */
 
 	/* payload order after the header (SIGN included). mikey_build follows it when n_pl > 0,
-	 * otherwise uses the canonical order T, RAND, ID/IDR..., SP..., SAKKE, GENEXT..., SIGN. */
+	 * otherwise uses the canonical order T, RAND, ID/IDR..., CERT..., SP..., SAKKE, GENEXT...,
+	 * SIGN (RFC 6509 s2.1's). */
 	size_t n_pl;
 	struct mikey_pl pl[MIKEY_MAX_PAYLOADS];
 

@@ -86,7 +86,7 @@ static void inspect_text(const struct mikey_msg *m)
 			printf("\n");
 		}
 	}
-	size_t idr = 0, sp = 0, ext = 0;
+	size_t idr = 0, sp = 0, ext = 0, cert = 0;
 	for (size_t p = 0; p < m->n_pl; p++) {
 		const struct mikey_pl *pl = &m->pl[p];
 		printf("%-5s ", pl->type == MIKEY_PT_IDR ? "IDR" : mikey_pt_name(pl->type));
@@ -140,6 +140,12 @@ static void inspect_text(const struct mikey_msg *m)
 			       mikey_sakke_id_scheme_name(m->sakke_id_scheme), m->sed_len);
 			limf_print_hex(stdout, m->sed, m->sed_len);
 			break;
+		case MIKEY_PT_CERT: {
+			const struct mikey_cert *c = &m->cert[cert++];
+			printf("type %u, %u octets: ", c->type, c->len);
+			limf_print_hex(stdout, c->data, c->len);
+			break;
+		}
 		case MIKEY_PT_GENEXT: {
 			const struct mikey_ext *e = &m->ext[ext++];
 			printf("type %u (%s), %u octets: ", e->type, mikey_ext_type_name(e->type),
@@ -301,6 +307,19 @@ static int inspect_json(const struct mikey_msg *m)
 		lim_json_obj_close(&j);
 	}
 	lim_json_arr_close(&j);
+	if (m->n_cert) { /* (RFC 6509 s2.1's optional CERT: unused) */
+		lim_json_key(&j, "cert");
+		lim_json_arr_open(&j);
+		for (size_t i = 0; i < m->n_cert; i++) {
+			lim_json_obj_open(&j);
+			lim_json_key(&j, "type");
+			lim_json_u64(&j, m->cert[i].type);
+			lim_json_key(&j, "data");
+			lim_json_hex(&j, m->cert[i].data, m->cert[i].len);
+			lim_json_obj_close(&j);
+		}
+		lim_json_arr_close(&j);
+	}
 	if (m->has_sign) {
 		lim_json_key(&j, "sign");
 		lim_json_obj_open(&j);

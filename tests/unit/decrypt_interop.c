@@ -485,8 +485,9 @@ static void t_srtp(void)
 /* Builds, signs and opens an I_MESSAGE with a fresh random community: the RFC 6509 generic
  * profile (IDRi/IDRr clear tel: URIs, identifiers "YYYY-MM\0uri\0" from T, SRTP-ID map, PRF 0)
  * or the 3GPP one (UIDs in IDR 8/9, empty map, PRF 1), under either signature coverage. */
-static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover)
+static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover, bool cert)
 {
+	static const uint8_t certdata[] = "-- a certificate the sender chose to add --";
 	static const char ini[] = "tel:+447700900123", res[] = "tel:+447700900456";
 	static const uint8_t rnd[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	static const char kms[] = "kms.example.org";
@@ -529,6 +530,10 @@ static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover)
 				       sizeof kms - 1 };
 	m.idr[3] = (struct mikey_idr){ MIKEY_ROLE_IDRKMSR, MIKEY_IDT_URI, (const uint8_t *)kms,
 				       sizeof kms - 1 };
+	if (cert) { /* RFC 6509 s2.1: HDR, T, RAND, [IDRi], [IDRr], [IDRkmsi], [IDRkmsr], [CERT] */
+		m.n_cert = 1;
+		m.cert[0] = (struct mikey_cert){ 0, certdata, sizeof certdata };
+	}
 	m.has_sakke = true;
 	m.sakke_params = 1;
 	m.sakke_id_scheme = uid_profile ? 2 : 1;
@@ -571,6 +576,8 @@ static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover)
 	CHECK(eccsi_sign(kp, ii[0].id, ii[0].len, ssk, pvt, sp, splen, NULL, sig) == LIM_OK);
 	memcpy(buf + len - ECCSI_SIG_LEN, sig, sizeof sig);
 	CHECK(mikey_parse(buf, len, &p) == LIM_OK);
+	CHECK(p.n_cert == (cert ? 1u : 0u) &&
+	      (!cert || (p.pl[6].type == MIKEY_PT_CERT && p.cert[0].len == sizeof certdata)));
 	/* open it as limf would: identities from the message */
 	memset(&cfg, 0, sizeof cfg);
 	CHECK(mikey_sakke_unwrap(&p, Zr, rsk, &cfg, got, &used) == LIM_OK);
@@ -601,10 +608,13 @@ static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover)
 
 static void t_roundtrip(void)
 {
-	roundtrip_one(false, MIKEY_SIGN_COVER_HDR);
-	roundtrip_one(false, MIKEY_SIGN_COVER_NOHDR);
-	roundtrip_one(true, MIKEY_SIGN_COVER_HDR);
-	roundtrip_one(true, MIKEY_SIGN_COVER_NOHDR);
+	roundtrip_one(false, MIKEY_SIGN_COVER_HDR, false);
+	roundtrip_one(false, MIKEY_SIGN_COVER_NOHDR, false);
+	roundtrip_one(true, MIKEY_SIGN_COVER_HDR, false);
+	roundtrip_one(true, MIKEY_SIGN_COVER_NOHDR, false);
+	/* with the CERT payload RFC 6509 s2.1 allows (before, refused: nothing decrypted) */
+	roundtrip_one(false, MIKEY_SIGN_COVER_HDR, true);
+	roundtrip_one(true, MIKEY_SIGN_COVER_NOHDR, true);
 }
 
 /* T in NTP era 1 (top bit of the seconds clear: 2036-02-07 on, RFC 4330 s3): the month of the

@@ -674,9 +674,35 @@ static void t_neg(void)
 		expect(b, n, LIM_E_PARSE, "unknown payload 200");
 		b[2] = MIKEY_PT_KEMAC;
 		expect(b, n, LIM_E_UNSUPP, "KEMAC");
-		b[2] = MIKEY_PT_CERT;
-		expect(b, n, LIM_E_UNSUPP, "CERT");
+		b[2] = MIKEY_PT_DH;
+		expect(b, n, LIM_E_UNSUPP, "DH");
 		write_seed("bad_unknown_pt.bin", b, n);
+	}
+	{ /* CERT (RFC 6509 s2.1 allows one): kept; truncated, too long, too many refused */
+		static const uint8_t c1[] = { MIKEY_PT_LAST, 0, 0, 3, 'a', 'b', 'c' };
+		uint8_t many[5 * 5];
+		n = mk(b, MIKEY_PT_CERT, c1, sizeof c1);
+		expect(b, n, LIM_OK, "CERT");
+		CHECK(mikey_parse(b, n, m) == LIM_OK && m->n_cert == 1 && m->cert[0].len == 3 &&
+		      memcmp(m->cert[0].data, "abc", 3) == 0 && m->n_pl == 1 &&
+		      m->pl[0].type == MIKEY_PT_CERT && m->pl[0].len == sizeof c1);
+		expect(b, n - 1, LIM_E_TRUNC, "CERT data cut");
+		expect(b, 13, LIM_E_TRUNC, "CERT header cut");
+		b[13] = 4;
+		expect(b, n, LIM_E_TRUNC, "CERT length past the end");
+		for (size_t i = 0; i < 5; i++) {
+			many[i * 5] = i < 4 ? MIKEY_PT_CERT : MIKEY_PT_LAST;
+			many[i * 5 + 1] = 0;
+			many[i * 5 + 2] = 0;
+			many[i * 5 + 3] = 1;
+			many[i * 5 + 4] = 'x';
+		}
+		n = mk(b, MIKEY_PT_CERT, many, 4 * 5);
+		b[n - 5] = MIKEY_PT_LAST;
+		expect(b, n, LIM_OK, "4 CERTs");
+		n = mk(b, MIKEY_PT_CERT, many, sizeof many);
+		expect(b, n, LIM_E_LIMIT, "5 CERTs");
+		write_seed("cert.bin", b, n);
 	}
 	{ /* header fields */
 		memcpy(b, HDR_SAKKE, sizeof HDR_SAKKE);
