@@ -255,18 +255,15 @@ static bool sp_has(const struct mikey_msg *m, uint8_t policy_no)
 	return false;
 }
 
-/* Value of SRTP policy parameter `type` in SP payload policy_no (single octet), or def. */
-static unsigned sp_param(const struct mikey_msg *m, uint8_t policy_no, uint8_t type, unsigned def)
+/* *v: parameter `type` of SRTP policy policy_no, or def when absent. false when it is present
+ * with another length than one octet: not understood, so refused (before, such a value was
+ * passed over for the default: a NULL cipher sent in two octets was taken for AES-CM, and the
+ * clear payload XORed with a key stream was handed over as content) */
+static bool sp_val(const struct mikey_msg *m, uint8_t policy_no, uint8_t type, unsigned def,
+		   unsigned *v)
 {
-	for (size_t i = 0; i < m->n_sp; i++) {
-		const struct mikey_sp *sp = &m->sp[i];
-		if (sp->policy_no != policy_no || sp->prot_type != MIKEY_PROT_SRTP)
-			continue;
-		for (size_t k = 0; k < sp->n_params; k++)
-			if (sp->params[k].type == type && sp->params[k].len == 1)
-				return sp->params[k].val[0];
-	}
-	return def;
+	*v = def;
+	return sp_get(m, policy_no, type, v) >= 0;
 }
 
 /* see unwrap.h */
@@ -278,17 +275,27 @@ enum mikey_srtp_def mikey_srtp_def_of(const struct mikey_msg *m)
 static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, size_t tgklen,
 			       uint8_t policy_no, enum mikey_srtp_def def, struct mikey_srtp_key *k)
 {
-	unsigned alg, klen, slen, enc = 1, auth = 1, kdr = 0;
+	unsigned alg, klen, slen, enc = 1, auth = 1, kdr = 0, aalg, tag;
 	enum lim_err rc;
 
 	/* TS 33.180's profile is the one "where no security profile is provided" (no SP): the
 	 * parameters an SP leaves out are RFC 3830's (RFC 7714's for GCM's salt and tag) */
 	if (sp_has(m, policy_no))
 		def = MIKEY_SRTP_DEF_RFC3830;
-	alg = sp_param(m, policy_no, MIKEY_SRTP_ENC_ALG,
-		       def == MIKEY_SRTP_DEF_RFC3830 ? MIKEY_SRTP_AES_CM : MIKEY_SRTP_AES_GCM);
-	klen = sp_param(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16);
-	slen = sp_param(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN, alg == MIKEY_SRTP_AES_GCM ? 12 : 14);
+	if (!sp_val(m, policy_no, MIKEY_SRTP_ENC_ALG,
+		    def == MIKEY_SRTP_DEF_RFC3830 ? MIKEY_SRTP_AES_CM : MIKEY_SRTP_AES_GCM, &alg) ||
+	    !sp_val(m, policy_no, MIKEY_SRTP_ENC_KEY_LEN, 16, &klen) ||
+	    !sp_val(m, policy_no, MIKEY_SRTP_SALT_KEY_LEN, alg == MIKEY_SRTP_AES_GCM ? 12 : 14,
+		    &slen) ||
+	    !sp_val(m, policy_no, MIKEY_SRTP_AUTH_ALG,
+		    alg != MIKEY_SRTP_AES_GCM       ? 1
+		    : def == MIKEY_SRTP_DEF_MCX_GMK ? 4
+						    : 0,
+		    &aalg) ||
+	    !sp_val(m, policy_no,
+		    alg == MIKEY_SRTP_AES_GCM ? MIKEY_SRTP_AEAD_TAG_LEN : MIKEY_SRTP_AUTH_TAG_LEN,
+		    alg == MIKEY_SRTP_AES_GCM ? 16 : 10, &tag))
+		return LIM_E_UNSUPP;
 	if (alg != MIKEY_SRTP_AES_CM && alg != MIKEY_SRTP_AES_GCM)
 		return LIM_E_UNSUPP;
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
@@ -300,13 +307,8 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 	    sp_get(m, policy_no, MIKEY_SRTP_KDR, &kdr) < 0 || enc != 1 || auth != 1 || kdr != 0)
 		return LIM_E_UNSUPP;
 	k->enc_alg = (uint8_t)alg;
-	k->auth_alg = (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_ALG,
-					alg != MIKEY_SRTP_AES_GCM       ? 1
-					: def == MIKEY_SRTP_DEF_MCX_GMK ? 4
-									: 0);
-	k->auth_tag_len = alg == MIKEY_SRTP_AES_GCM
-				  ? (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AEAD_TAG_LEN, 16)
-				  : (uint8_t)sp_param(m, policy_no, MIKEY_SRTP_AUTH_TAG_LEN, 10);
+	k->auth_alg = (uint8_t)aalg;
+	k->auth_tag_len = (uint8_t)tag;
 	/* the profiles limf decrypts, and no other (unwrap.h: a caller must never be handed a
 	 * policy without integrity to open a session with), all of 16-octet keys: AES-CM with
 	 * HMAC-SHA1 (auth algorithm 1, or RFC 4771 RCCm2, 3: the RCC mode limf's SRTP wrapper

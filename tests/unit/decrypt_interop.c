@@ -383,6 +383,30 @@ static void t_keys_default(void)
 				      &n) == LIM_E_UNSUPP &&
 		      n == 0);
 	}
+	/* so is every parameter the keys are made from, in two octets (before, such a value was
+	 * passed over for the default: a NULL cipher as 00 00 was taken for AES-CM). The PCK's
+	 * policy is GCM's: its tag length is the AEAD one */
+	{
+		static const uint8_t two[2] = { 0, 0 };
+		static const uint8_t types[] = { MIKEY_SRTP_ENC_ALG, MIKEY_SRTP_ENC_KEY_LEN,
+						 MIKEY_SRTP_SALT_KEY_LEN, MIKEY_SRTP_AUTH_ALG,
+						 MIKEY_SRTP_AEAD_TAG_LEN };
+		for (size_t t = 0; t < sizeof types; t++) {
+			struct mikey_sp *sp;
+			CHECK(load(0, &im) == 0 && im.m.n_sp == 1);
+			sp = &im.m.sp[0];
+			for (size_t j = 0; j < sp->n_params; j++)
+				if (sp->params[j].type == types[t])
+					sp->params[j].type = 0xff;
+			CHECK(sp->n_params < MIKEY_MAX_SP_PARAMS);
+			if (sp->n_params >= MIKEY_MAX_SP_PARAMS)
+				continue;
+			sp->params[sp->n_params++] = (struct mikey_sp_param){ types[t], 2, two };
+			CHECK(mikey_srtp_keys(&im.m, im.ssv, sizeof im.ssv, MIKEY_SRTP_DEF_MCX_PCK,
+					      k, &n) == LIM_E_UNSUPP &&
+			      n == 0);
+		}
+	}
 	/* a profile limf does not decrypt: refused here, not only when a session is set up (an
 	 * audit: AES-CM with a NULL auth algorithm, say, is SRTP without integrity). The PCK's SP
 	 * is GCM's, RFC 3830's AES-CM without ENC_ALG, each with one parameter set */
