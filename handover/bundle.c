@@ -499,9 +499,73 @@ static bool jp_lit(struct jp *j, const char *w)
 
 static bool jp_value(struct jp *j);
 
+/* The keys of one object, as FNV-1a hashes of their decoded octets: a key twice is refused in
+ * every object, not only at the top (the signed text must say one thing: before, a warrant's
+ * "status" given twice verified, and readers that take the last copy read another manifest
+ * than those that take the first). Two keys of one hash are refused as well: it fails closed. */
+struct jkeys {
+	uint64_t st[32];
+	uint64_t *h;
+	size_t n, cap;
+};
+
+static void jkeys_init(struct jkeys *k)
+{
+	k->h = k->st;
+	k->n = 0;
+	k->cap = sizeof k->st / sizeof k->st[0];
+}
+
+static void jkeys_free(struct jkeys *k)
+{
+	if (k->h != k->st)
+		free(k->h);
+	jkeys_init(k);
+}
+
+static bool jkeys_add(struct jkeys *k, const uint8_t *key, size_t kl)
+{
+	uint64_t h = 14695981039346656037u;
+	for (size_t i = 0; i < kl; i++)
+		h = (h ^ key[i]) * 1099511628211u;
+	if (k->n == k->cap) {
+		uint64_t *nh;
+		if (k->cap > SIZE_MAX / 2 / sizeof *nh)
+			return false;
+		nh = malloc(2 * k->cap * sizeof *nh);
+		if (!nh)
+			return false;
+		memcpy(nh, k->h, k->n * sizeof *nh);
+		if (k->h != k->st)
+			free(k->h);
+		k->h = nh;
+		k->cap *= 2;
+	}
+	k->h[k->n++] = h;
+	return true;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Whether no key was given twice (sorted: many keys cost n log n, not n^2) */
+static bool jkeys_unique(struct jkeys *k)
+{
+	qsort(k->h, k->n, sizeof *k->h, u64_cmp);
+	for (size_t i = 1; i < k->n; i++)
+		if (k->h[i] == k->h[i - 1])
+			return false;
+	return true;
+}
+
 static bool jp_container(struct jp *j, char close, bool obj)
 {
 	bool ok = false;
+	struct jkeys keys;
+	jkeys_init(&keys);
 	if (++j->depth > JSON_DEPTH)
 		goto out;
 	if (jp_eat(j, close)) {
@@ -509,13 +573,19 @@ static bool jp_container(struct jp *j, char close, bool obj)
 		goto out;
 	}
 	do {
-		if (obj && (!jp_string(j, NULL, 0, NULL) || !jp_eat(j, ':')))
-			goto out;
+		if (obj) {
+			uint8_t k[KEY_MAX];
+			size_t kl = 0;
+			if (!jp_string(j, k, sizeof k, &kl) || !jp_eat(j, ':') ||
+			    !jkeys_add(&keys, k, kl))
+				goto out;
+		}
 		if (!jp_value(j))
 			goto out;
 	} while (jp_eat(j, ','));
-	ok = jp_eat(j, close);
+	ok = jp_eat(j, close) && jkeys_unique(&keys);
 out:
+	jkeys_free(&keys);
 	j->depth--;
 	return ok;
 }
@@ -1910,22 +1980,24 @@ static bool sha_hex(const uint8_t *s, size_t n, uint8_t out[32])
 /* One outputs[] element: {"path":..,"size":..,"sha256":..}, other members ignored. */
 static bool parse_entry(struct jp *j, struct v_entry *e)
 {
-	bool hp = false, hsz = false, hsh = false;
+	bool hp = false, hsz = false, hsh = false, ok;
+	struct jkeys keys;
 	if (!jp_eat(j, '{'))
 		return false;
 	if (++j->depth > JSON_DEPTH)
 		return false;
+	jkeys_init(&keys);
 	do {
 		uint8_t k[KEY_MAX], val[HO_BUNDLE_PATH_MAX + 1];
 		size_t kl = 0, vl = 0;
-		if (!jp_string(j, k, sizeof k, &kl) || !jp_eat(j, ':'))
-			return false;
+		if (!jp_string(j, k, sizeof k, &kl) || !jp_eat(j, ':') || !jkeys_add(&keys, k, kl))
+			goto fail;
 		if (kl == 4 && memcmp(k, "path", 4) == 0) {
 			if (hp || !jp_string(j, val, HO_BUNDLE_PATH_MAX, &vl) || memchr(val, 0, vl))
-				return false;
+				goto fail;
 			val[vl] = '\0';
 			if (!relpath_ok((char *)val) || !(e->path = strdup((char *)val)))
-				return false;
+				goto fail;
 			hp = true;
 		} else if (kl == 4 && memcmp(k, "size", 4) == 0) {
 			uint64_t v = 0;
@@ -1934,21 +2006,26 @@ static bool parse_entry(struct jp *j, struct v_entry *e)
 			st = j->i;
 			if (hsz || !jp_digits(j) || (j->s[st] == '0' && j->i - st > 1) ||
 			    j->i - st > 19)
-				return false;
+				goto fail;
 			for (size_t i = st; i < j->i; i++)
 				v = v * 10 + (uint64_t)(j->s[i] - '0');
 			e->size = v;
 			hsz = true;
 		} else if (kl == 6 && memcmp(k, "sha256", 6) == 0) {
 			if (hsh || !jp_string(j, val, 64, &vl) || !sha_hex(val, vl, e->sha))
-				return false;
+				goto fail;
 			hsh = true;
 		} else if (!jp_value(j)) {
-			return false;
+			goto fail;
 		}
 	} while (jp_eat(j, ','));
 	j->depth--;
-	return jp_eat(j, '}') && hp && hsz && hsh;
+	ok = jp_eat(j, '}') && hp && hsz && hsh && jkeys_unique(&keys);
+	jkeys_free(&keys);
+	return ok;
+fail:
+	jkeys_free(&keys);
+	return false;
 }
 
 /* The signed manifest: format, the sorted outputs and the producer's "incomplete" (into
@@ -2104,8 +2181,20 @@ static void note_extra(struct v_state *v, const char *rel)
 	}
 }
 
+/* Whether some listed path lies under directory rel (a bundle has no directory but those its
+ * outputs are in). */
+static bool dir_listed(const struct v_state *v, const char *rel)
+{
+	size_t l = strlen(rel);
+	for (size_t i = 0; i < v->ne; i++)
+		if (strncmp(v->e[i].path, rel, l) == 0 && v->e[i].path[l] == '/')
+			return true;
+	return false;
+}
+
 /* Walks the tree under fd (prefix = its path, "" at the top): every non-directory must be
- * listed. Returns false on an unreadable directory. */
+ * listed, and every directory hold a listed path (before, added directories, empty or named
+ * like evidence, verified). Returns false on an unreadable directory. */
 static bool walk(struct v_state *v, int fd, const char *prefix, unsigned depth)
 {
 	DIR *d;
@@ -2142,6 +2231,11 @@ static bool walk(struct v_state *v, int fd, const char *prefix, unsigned depth)
 			if (depth >= WALK_DEPTH || strlen(rel) > HO_BUNDLE_PATH_MAX) {
 				note_extra(v, rel);
 				continue;
+			}
+			if (!dir_listed(v, rel)) {
+				char dn[sizeof rel + 1];
+				snprintf(dn, sizeof dn, "%s/", rel); /* (named as a directory) */
+				note_extra(v, dn);
 			}
 			sub = openat(fd, de->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -227,9 +227,11 @@ struct ho_verify_info {
  * an Ed25519 key) or, when pinned_pub (a PEM public key file) is non-NULL, with that key, and
  * then manifest.pub must hold the same key; the format; every output's size and SHA-256, in
  * manifest order; no listed file missing or not a regular file; no file (any non-directory) in
- * DIR that is not listed, other than the three manifest files. Returns LIM_OK, or LIM_E_AUTH
- * for every failure (also I/O) with the FIRST difference in why[0..whycap) (may be NULL/0):
- * "cc.pcap: SHA-256 differs", "L1/audio/x.wav: missing", "extra file: foo",
+ * DIR that is not listed, other than the three manifest files, and no directory that holds no
+ * listed file; no key twice in any object of the manifest. Returns LIM_OK, or LIM_E_AUTH for
+ * every failure (also I/O) with the FIRST difference in why[0..whycap) (may be NULL/0):
+ * "cc.pcap: SHA-256 differs", "L1/audio/x.wav: missing", "extra file: foo" (a directory:
+ * "extra file: foo/"),
  * "manifest.sig: signature does not verify", "manifest.pub: not the pinned key", ...
  * info (may be NULL) is filled on LIM_OK. */
 enum lim_err ho_bundle_verify_ex(const char *dir, const char *pinned_pub, char *why, size_t whycap,

@@ -35,6 +35,8 @@
 #include "handover/bundle.h"
 #include "tests/unit/check.h"
 
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
 void t_bundle_pcap(void);
 void t_bundle_wav(void);
 void t_bundle_verify(void);
@@ -1112,10 +1114,17 @@ void t_bundle_verify(void)
 		char d[400];
 		join(d, sizeof d, dir, "L1/audio/more");
 		CHECK(mkdir(d, 0750) == 0);
-		expect_ok(dir, NULL); /* an empty directory is no file */
+		/* a directory no output is in, empty or not (before, an empty one verified: its
+		 * name could read like evidence) */
+		expect_fail(dir, NULL, "extra file: L1/audio/more/");
 		put_file(path, "RIFF", 4);
-		expect_fail(dir, NULL, "extra file: L1/audio/more/x.wav");
+		expect_fail(dir, NULL, "extra file: L1/audio/more/");
 		CHECK(remove(path) == 0 && rmdir(d) == 0);
+		join(d, sizeof d, dir, "L1/iri.jsonl.d");
+		CHECK(mkdir(d, 0750) == 0);
+		expect_fail(dir, NULL, "extra file: L1/iri.jsonl.d/");
+		CHECK(rmdir(d) == 0);
+		expect_ok(dir, NULL);
 	}
 	join(path, sizeof path, dir, "L1/link");
 	CHECK(symlink("iri.jsonl", path) == 0);
@@ -1498,6 +1507,30 @@ void t_bundle_args(void)
 		}
 		CHECK(ho_manifest_parse((const uint8_t *)twice[1] + 8, strlen(twice[1]) - 8 - 8, &n,
 					inc, why, sizeof why) == LIM_E_PARSE); /* (malformed) */
+		/* in any object below too (before, only the top was checked: a warrant's status
+		 * given twice verified), an output's included */
+		{
+			static const char *const deep[] = {
+				"{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[],\"warrants\":"
+				"[{\"status\":\"active\",\"status\":\"revoked\"}]}",
+				"{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[],\"x\":{\"y\":"
+				"{\"\\u006c\":1,\"l\":2}}}",
+				"{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[{\"path\":\"a\","
+				"\"size\":0,\"sha256\":\"" ZERO64 "\",\"n\":1,\"n\":1}]}",
+			};
+			for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++)
+				CHECK(ho_manifest_parse((const uint8_t *)deep[i], strlen(deep[i]),
+							&n, inc, why, sizeof why) == LIM_E_PARSE);
+			/* the same keys once each: read */
+			static const char once[] =
+				"{\"format\":\"" HO_BUNDLE_FORMAT "\",\"outputs\":[{\"path\":\"a\","
+				"\"size\":0,\"sha256\":\"" ZERO64
+				"\",\"n\":1}],\"warrants\":[{\"s\":"
+				"1,\"status\":\"active\"},{\"status\":\"active\"}]}";
+			CHECK(ho_manifest_parse((const uint8_t *)once, strlen(once), &n, inc, why,
+						sizeof why) == LIM_OK &&
+			      n == 1);
+		}
 		big = malloc(64 * 1024);
 		CHECK(big != NULL);
 		if (big) {
