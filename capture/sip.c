@@ -342,6 +342,33 @@ static bool parse_pai(struct cap_str v, struct cap_sip_msg *m)
 	return true;
 }
 
+/* Whether a header's copy b says what its first copy a says: a Content-Length the same number
+ * (05 is 5), a Content-Type the same media type in any case (RFC 2045 s5.1) with the same
+ * parameters; others the same octets. Before, a copy in another spelling dropped the message,
+ * which the UA's stack took. */
+static bool same_value(int id, struct cap_str a, struct cap_str b)
+{
+	uint64_t x, y;
+	if (id == CAP_H_CONTENT_LENGTH)
+		return cap_str_u64(a, UINT64_MAX, &x) && cap_str_u64(b, UINT64_MAX, &y) && x == y;
+	if (id == CAP_H_CONTENT_TYPE) {
+		const char *sa = memchr(a.p, ';', a.len), *sb = memchr(b.p, ';', b.len);
+		struct cap_str ta = { a.p, sa ? (size_t)(sa - a.p) : a.len };
+		struct cap_str tb = { b.p, sb ? (size_t)(sb - b.p) : b.len };
+		struct cap_str pa = cap_str_trim(cap_str_sub(a, ta.len, a.len));
+		struct cap_str pb = cap_str_trim(cap_str_sub(b, tb.len, b.len));
+		ta = cap_str_trim(ta);
+		tb = cap_str_trim(tb);
+		if (ta.len != tb.len || pa.len != pb.len || (pa.len && memcmp(pa.p, pb.p, pa.len)))
+			return false;
+		for (size_t i = 0; i < ta.len; i++)
+			if (cap_lower(ta.p[i]) != cap_lower(tb.p[i]))
+				return false;
+		return true;
+	}
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
 static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 {
 	bool seen[CAP_H_MAX_FORWARDS + 1] = { false };
@@ -365,8 +392,7 @@ static enum cap_drop parse_fields(struct cap_sip_msg *m, size_t *bad)
 			 * follow another dialog than the UA's. Over TCP the first Content-Length
 			 * frames the message (tcp.c), which both keep. */
 			if (seen[h->id]) {
-				if (first[h->id].len != v.len ||
-				    memcmp(first[h->id].p, v.p, v.len) != 0)
+				if (!same_value(h->id, first[h->id], v))
 					return CAP_DROP_SIP_HEADER;
 				continue;
 			}
