@@ -693,13 +693,25 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 		return LIM_E_NOMEM;
 	}
 	cap_mime_init(&it, ctype, body, CAP_MC_MAX_PARTS);
-	while (rc == LIM_OK && cap_mime_next(&it, &part))
-		rc = leaf(c, &part);
-	if (rc == LIM_OK) {
+	/* a part refused (bad XML, bad base64: its own I_MESSAGEs rolled back) does not stop the
+	 * walk: the first refusal is reported, the parts after it examined all the same (before,
+	 * an unrelated XML part with &nbsp; first hid the GKTP part after it). Framing errors stop
+	 * it: what follows cannot be delimited */
+	while (cap_mime_next(&it, &part)) {
+		enum lim_err e = leaf(c, &part);
+		if (e != LIM_OK && rc == LIM_OK)
+			rc = e;
+		if (e == LIM_E_NOMEM)
+			break;
+	}
+	if (rc != LIM_E_NOMEM) {
 		const char *why, *at;
-		rc = cap_mime_err(&it, &why, &at);
-		if (rc != LIM_OK)
-			(void)fail(c, rc, why, at);
+		enum lim_err e = cap_mime_err(&it, &why, &at);
+		if (e != LIM_OK) {
+			(void)fail(c, e, why, at);
+			if (rc == LIM_OK)
+				rc = e;
+		}
 	}
 	if (out->mc_group.len)
 		for (size_t k = 0; k < out->n_imsg; k++)

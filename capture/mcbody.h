@@ -139,8 +139,10 @@ struct cap_mc_result {
 /* Finds the GMK I_MESSAGE candidates of a parsed SIP message m (see the top of this file).
  * out (large: allocate it) is zeroed first. Returns LIM_OK (n_imsg may be 0: nothing there),
  * LIM_E_PARSE (bad multipart framing, bad or hostile XML: DOCTYPE, unknown entity, tags not
- * nested, bad base64 in an application/mikey part), LIM_E_LIMIT (a cap above). On error the
- * I_MESSAGEs of the parts fully examined before the failure stay in out; err_detail says why.
+ * nested, bad base64 in an application/mikey part), LIM_E_LIMIT (a cap above). A part refused
+ * does not stop the walk: the other parts are examined and their I_MESSAGEs kept in out, and
+ * the first refusal is returned (err_detail says why); a framing error stops it, the
+ * I_MESSAGEs of the parts before staying in out.
  * LIM_E_NOMEM when the scratch buffer (body size) cannot be allocated; LIM_E_ARG for NULL. */
 enum lim_err cap_mc_extract(const struct cap_sip_msg *m, struct cap_mc_result *out) LIM_WUR;
 

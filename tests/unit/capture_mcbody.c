@@ -324,6 +324,17 @@ static void t_hostile(void)
 		 b64, b64);
 	CHECK(body("multipart/mixed;boundary=m", b, r) == LIM_E_PARSE && r->n_imsg == 1 &&
 	      has_group(&r->imsg[0], "grp1") && !has_group(&r->imsg[0], "grp2"));
+	/* a part refused first does not hide the parts after it (before, an unrelated XML part
+	 * with an entity XML does not define stopped the walk): the refusal is still reported */
+	snprintf(b, sizeof b,
+		 "--m\r\nContent-Type: application/xml\r\n\r\n<p>a&nbsp;b</p>\r\n"
+		 "--m\r\nContent-Type: application/mikey\r\n\r\n%s\r\n"
+		 "--m\r\nContent-Type: application/xml\r\n\r\n"
+		 "<r><g><b>%s</b><mc-group-id>grp3</mc-group-id></g></r>\r\n--m--\r\n",
+		 "not base64 of a MIKEY message", b64);
+	CHECK(body("multipart/mixed;boundary=m", b, r) == LIM_E_PARSE && r->n_imsg == 1 &&
+	      is_vec(&r->imsg[0]) && has_group(&r->imsg[0], "grp3") &&
+	      strstr(r->err_detail, "entity") && r->n_parts == 3);
 	/* nor the calling group or request URI of an mcptt-info document that fails */
 	snprintf(b, sizeof b,
 		 "<mcpttinfo><mcptt-Params><mcptt-calling-group-id><mcpttURI>sip:g@x</mcpttURI>"
