@@ -7,10 +7,8 @@
 #include "decrypt/kdf.h"
 #include "decrypt/uid.h"
 
-/* Seconds since 1900 of the T payload (NTP-UTC and NTP: the upper 32 bits), era-extended as
- * RFC 4330 s3 says (and mikey_ts_iso8601 does): with the top bit clear the time is in era 1,
- * from 2036-02-07 on. */
-static bool msg_ntp_secs(const struct mikey_msg *m, uint64_t *secs)
+/* see unwrap.h (as mikey_ts_iso8601 reads T) */
+bool mikey_t_ntp_secs(const struct mikey_msg *m, uint64_t *secs)
 {
 	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
 		return false;
@@ -24,7 +22,7 @@ static enum lim_err add_rfc6509(const struct mikey_msg *m, const char *uri, size
 				struct mikey_ident *c)
 {
 	uint64_t secs;
-	if (!msg_ntp_secs(m, &secs))
+	if (!mikey_t_ntp_secs(m, &secs))
 		return LIM_E_ARG;
 	c->kind = MIKEY_IDENT_RFC6509;
 	c->period_no = 0;
@@ -48,7 +46,7 @@ static enum lim_err add_uids(const struct mikey_msg *m, const struct mikey_idr *
 		kuri = (const char *)kms->data;
 		klen = mikey_id_textlen(kms);
 	}
-	if (urilen == 0 || klen == 0 || !msg_ntp_secs(m, &secs))
+	if (urilen == 0 || klen == 0 || !mikey_t_ntp_secs(m, &secs))
 		return LIM_E_ARG;
 	rc = mikey_key_period_no(secs, cfg->period, cfg->offset, &no);
 	if (rc != LIM_OK)

@@ -19,6 +19,12 @@
 #define MIKEY_IDENT_MAX        512 /* octets of one identifier (RFC 6509 form: "YYYY-MM\0uri\0") */
 #define MIKEY_IDENT_CANDIDATES 3
 
+/* *secs: the seconds since 1900 of m's T payload (NTP-UTC or NTP: its upper 32 bits),
+ * era-extended as RFC 4330 s3 says: with the top bit clear, from 2036-02-07 on. false when m
+ * has no T of those types (a COUNTER names no time). The time every identifier and key period
+ * of the message is formed from. */
+bool mikey_t_ntp_secs(const struct mikey_msg *m, uint64_t *secs);
+
 /* How to form one party's identifier. Everything optional; zero it for "from the message". */
 struct mikey_ident_cfg {
 	const uint8_t *id; /* borrowed: explicit identifier octets (a UID), used as is */

@@ -691,15 +691,15 @@ static bool uid_context(const struct limf_pipe *p, const struct mikey_msg *m,
 			struct limf_uid_ctx *c, char *kms)
 {
 	const struct mikey_idr *k = mikey_kms_initiator(m);
-	uint64_t pno;
-	if (!p->have_cert || p->cert.scheme != WR_KMS_ID_3GPP || !m->has_t)
+	uint64_t pno, secs;
+	if (!p->have_cert || p->cert.scheme != WR_KMS_ID_3GPP || !mikey_t_ntp_secs(m, &secs))
 		return false;
 	if (k && k->len && limf_printable(k->data, mikey_id_textlen(k)))
 		copy_text(kms, WR_KMS_URI_MAX + 1, (const char *)k->data, mikey_id_textlen(k));
 	else
 		copy_text(kms, WR_KMS_URI_MAX + 1, p->cert.kms_uri, strlen(p->cert.kms_uri));
-	if (mikey_key_period_no(m->ts >> 32, p->cert.user_key_period, p->cert.user_key_offset,
-				&pno) != LIM_OK)
+	if (mikey_key_period_no(secs, p->cert.user_key_period, p->cert.user_key_offset, &pno) !=
+	    LIM_OK)
 		return false;
 	c->kms_uri = kms;
 	c->period = p->cert.user_key_period;
@@ -1293,10 +1293,11 @@ out:
  * for that). 0: not known, the record's time. */
 static void km_t_offset(struct km_rec *km, const struct mikey_msg *m, uint64_t carried_ns)
 {
-	if (!m->has_t || (m->ts_type != MIKEY_TS_NTP_UTC && m->ts_type != MIKEY_TS_NTP))
+	uint64_t secs;
+	if (!mikey_t_ntp_secs(m, &secs))
 		return;
 	km->view.has_t_offset = true;
-	km->view.t_offset_s = (int64_t)(m->ts >> 32) - (int64_t)LIMF_NTP_UNIX -
+	km->view.t_offset_s = (int64_t)secs - (int64_t)LIMF_NTP_UNIX -
 			      (int64_t)((carried_ns ? carried_ns : km->ts_ns) / 1000000000u);
 }
 
@@ -1380,6 +1381,10 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 	const struct mikey_idr *r = mikey_responder(m);
 	uint8_t want[WR_KMS_ID_MAX];
 	size_t wantlen = 0;
+	uint64_t secs = 0;
+	/* (era-extended as the unwrap reads it: from 2036 on, m->ts >> 32 alone named a period
+	 * 136 years back, and no neighbour was ever asked) */
+	bool has_t = mikey_t_ntp_secs(m, &secs);
 	if (is_uid(r)) {
 		memcpy(want, r->data, MIKEY_UID_LEN);
 		wantlen = MIKEY_UID_LEN;
@@ -1387,9 +1392,9 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 		/* a clear URI under a 3GPP KMS: T names the key period (TS 33.180 F.2.1); the
 		 * RFC 6509 form below would never match a UID, so no neighbour was ever asked */
 		uint64_t want_no;
-		if (!m->has_t ||
-		    mikey_key_period_no(m->ts >> 32, p->cert.user_key_period,
-					p->cert.user_key_offset, &want_no) != LIM_OK ||
+		if (!has_t ||
+		    mikey_key_period_no(secs, p->cert.user_key_period, p->cert.user_key_offset,
+					&want_no) != LIM_OK ||
 		    limf_kms_ident(NULL, &p->cert, uri, t, &id) != LIM_OK)
 			return 0;
 		if (want_no == id.period_no + 1)
@@ -1397,8 +1402,8 @@ static int period_delta(struct limf_pipe *p, const struct pcall *pc, const struc
 		if (id.period_no > 0 && want_no == id.period_no - 1)
 			return -1;
 		return 0;
-	} else if (m->has_t && mikey_rfc6509_id(m->ts >> 32, uri, strlen(uri), want, sizeof want,
-						&wantlen) != LIM_OK) {
+	} else if (has_t && mikey_rfc6509_id(secs, uri, strlen(uri), want, sizeof want, &wantlen) !=
+				    LIM_OK) {
 		wantlen = 0;
 	}
 	if (wantlen == 0 || limf_kms_ident(NULL, &p->cert, uri, t, &id) != LIM_OK)
@@ -1982,7 +1987,8 @@ static bool sig_verifies(struct limf_pipe *p, const struct mikey_msg *m,
  * message's T as a second choice. */
 static int64_t imsg_t(const struct mikey_msg *m, int64_t call_t)
 {
-	return m->has_t ? limf_ntp_to_wr(m->ts >> 32) : call_t;
+	uint64_t secs;
+	return mikey_t_ntp_secs(m, &secs) ? limf_ntp_to_wr(secs) : call_t;
 }
 
 /* Makes p->cert the certificate of m's time (cert_pick: the call's, else T's), with one

@@ -672,6 +672,19 @@ static void t_ntp_era(void)
 	m.ts = 0xec898da800000000ull;
 	cfg.period = 16777215;
 	CHECK(mikey_ident_candidates(&m, true, &cfg, c, &n) == LIM_OK && c[0].period_no == 236);
+	/* the seconds the pipeline forms key periods and certificate times from, the same way
+	 * (before, it read T's upper 32 bits as they are: 2036 on, 136 years back) */
+	{
+		uint64_t secs = 0;
+		CHECK(mikey_t_ntp_secs(&m, &secs) && secs == 0xec898da8u);
+		m.ts = (uint64_t)0x10 << 32;
+		CHECK(mikey_t_ntp_secs(&m, &secs) && secs == ((uint64_t)1 << 32) + 0x10);
+		m.ts_type = MIKEY_TS_COUNTER;
+		CHECK(!mikey_t_ntp_secs(&m, &secs));
+		m.ts_type = MIKEY_TS_NTP;
+		m.has_t = false;
+		CHECK(!mikey_t_ntp_secs(&m, &secs));
+	}
 }
 
 /* Builds a signed 3GPP I_MESSAGE (SAKKE ID scheme 2, empty map) whose IDRi carries the clear
