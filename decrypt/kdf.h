@@ -13,7 +13,9 @@
 /* The MIKEY HDR PRF field (RFC 3830 s6.1, RFC 6043 s6.1). */
 enum mikey_prf { MIKEY_PRF_MIKEY1 = 0, MIKEY_PRF_HMAC_SHA256 = 1 };
 
-/* RFC 3830 s4.1.3 / s4.1.4 constants */
+/* RFC 3830 s4.1.3 constants: keys derived from a TGK (the SRTP master key, TEK, and salt
+ * limf uses). MIKEY's own keys (s4.1.4, from an envelope or pre-shared key) have constants of
+ * their own, not these, and limf never derives them. */
 #define KDF_CONST_TEK  0x2AD01C64u
 #define KDF_CONST_AUTH 0x1B5C7973u
 #define KDF_CONST_ENCR 0x15798CEFu
@@ -36,9 +38,8 @@ enum lim_err kdf_prf(enum mikey_prf prf, const uint8_t *key, size_t keylen, cons
 
 /* out = PRF(tgk, label) with label = constant(4) || cs_id(1) || csb_id(4) || rand
  * (RFC 3830 s4.1.3 / s4.1.4; all integers big-endian). constant is one of KDF_CONST_*
- * (TEK for the SRTP master key from a TGK, SALT for the master salt). For MIKEY's own
- * encryption/authentication keys (ENCR/AUTH, s4.1.4) RFC 3830 puts 0xFF where the CS ID goes:
- * pass cs_id 0xFF. Errors as kdf_prf; LIM_E_LIMIT if randlen > KDF_LABEL_MAX - 9. */
+ * (TEK for the SRTP master key from a TGK, SALT for the master salt). Errors as kdf_prf;
+ * LIM_E_LIMIT if randlen > KDF_LABEL_MAX - 9. */
 enum lim_err kdf_derive(enum mikey_prf prf, const uint8_t *tgk, size_t tgklen, uint32_t constant,
 			uint8_t cs_id, uint32_t csb_id, const uint8_t *rand, size_t randlen,
 			uint8_t *out, size_t outlen) LIM_WUR;

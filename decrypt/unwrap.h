@@ -63,10 +63,10 @@ bool mikey_idr_is_uid(const struct mikey_idr *id);
  * Where they come from, in order: cfg->id as is; cfg->uri (a UID with cfg->has_period, else the
  * RFC 6509 form); else the message's IDR of the party: a carried UID (mikey_idr_is_uid) as is;
  * a clear URI as TS 33.180 UIDs (Annex F) with cfg->has_period (KMS URI: cfg->kms_uri, else
- * the message's KMS IDR of that party), in the RFC 6509 form without a key period and under
- * SAKKE ID scheme 1. LIM_E_ARG when cfg cannot be satisfied (no URI/UID in the message, an IDR
- * of role 8/9 that is not 32 octets, no KMS URI, no T, a clear URI under ID scheme 2 with no
- * key period). */
+ * the message's KMS IDR of that party), in the RFC 6509 form without a key period under any
+ * SAKKE ID scheme but 2 (1, RFC 6509's, or one the message does not carry). LIM_E_ARG when
+ * cfg cannot be satisfied (no URI/UID in the message, an IDR of role 8/9 that is not 32
+ * octets, no KMS URI, no T, a clear URI under ID scheme 2 with no key period). */
 enum lim_err mikey_ident_candidates(const struct mikey_msg *m, bool responder,
 				    const struct mikey_ident_cfg *cfg,
 				    struct mikey_ident out[MIKEY_IDENT_CANDIDATES],
