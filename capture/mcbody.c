@@ -13,6 +13,7 @@
 struct mc_gid {
 	uint32_t parent; /* id of the parent element */
 	struct cap_str text;
+	bool cdata; /* text is a CDATA section's inside: no references in it */
 };
 
 struct mc_frame {
@@ -185,12 +186,30 @@ static void text_xml(struct cap_mc_text *t, struct cap_str s)
 	t->cut = k < total;
 }
 
-/* If s (trimmed) is one CDATA section, its inside; otherwise s. *mixed is set when s holds
- * markup other than that (comments, processing instructions, several sections). */
-static struct cap_str leaf_text(struct cap_str s, bool *mixed)
+/* A leaf's text into t: a CDATA section's inside as it is (trimmed), else text_xml. */
+static void text_leaf(struct cap_mc_text *t, struct cap_str s, bool cdata)
+{
+	if (!cdata) {
+		text_xml(t, s);
+		return;
+	}
+	while (s.len && is_xml_ws(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && is_xml_ws(s.p[s.len - 1]))
+		s.len--;
+	text_set(t, s.p, s.len);
+}
+
+/* If s (trimmed) is one CDATA section, its inside (*cdata set: its octets are the text, an &
+ * in it no reference, XML 1.0 s2.7); otherwise s. *mixed is set when s holds markup other than
+ * that (comments, processing instructions, several sections). */
+static struct cap_str leaf_text(struct cap_str s, bool *mixed, bool *cdata)
 {
 	struct cap_str t = s;
 	*mixed = false;
+	*cdata = false;
 	while (t.len && is_xml_ws(t.p[0])) {
 		t.p++;
 		t.len--;
@@ -203,6 +222,7 @@ static struct cap_str leaf_text(struct cap_str s, bool *mixed)
 		for (size_t i = 0; i + 2 < in.len; i++)
 			if (in.p[i] == ']' && in.p[i + 1] == ']' && in.p[i + 2] == '>')
 				*mixed = true;
+		*cdata = true;
 		return in;
 	}
 	for (size_t i = 0; i < t.len; i++)
@@ -261,12 +281,14 @@ static struct cap_mc_imsg *next_imsg(struct mc_ctx *c)
 	return &o->imsg[o->n_imsg];
 }
 
-static void add_group(struct cap_mc_imsg *im, struct cap_str s, bool xml)
+/* xml: s is a leaf's character data (text_leaf: a CDATA section's inside when cdata); else
+ * s is the text itself */
+static void add_group(struct cap_mc_imsg *im, struct cap_str s, bool xml, bool cdata)
 {
 	struct cap_mc_text t;
 	memset(&t, 0, sizeof t);
 	if (xml)
-		text_xml(&t, s);
+		text_leaf(&t, s, cdata);
 	else
 		text_set(&t, s.p, s.len);
 	if (t.len == 0)
@@ -286,36 +308,39 @@ static void on_leaf(struct mc_ctx *c, size_t depth, struct cap_str content)
 {
 	struct mc_frame *f = &c->st[depth];
 	struct cap_str ln = local_name(f->name), text;
-	bool mixed;
+	bool mixed, cdata;
 	struct cap_mc_imsg *im;
 
-	text = leaf_text(content, &mixed);
-	if (mixed || !refs_ok(text))
+	/* (before, a CDATA section's inside was read as character data: an & in it made the
+	 * leaf ignored, an &amp; in it was decoded) */
+	text = leaf_text(content, &mixed, &cdata);
+	if (mixed || (!cdata && !refs_ok(text)))
 		return;
 	/* TS 24.379 F.1 mcpttinfo: <mcptt-request-uri><mcpttURI>, <mcptt-calling-group-id>... */
 	if (cap_str_ieq(ln, "mcpttURI") && depth > 0) {
 		struct cap_str pn = local_name(c->st[depth - 1].name);
 		if (cap_str_ieq(pn, "mcptt-request-uri") && c->out->mc_target.len == 0)
-			text_xml(&c->out->mc_target, text);
+			text_leaf(&c->out->mc_target, text, cdata);
 		else if (cap_str_ieq(pn, "mcptt-calling-group-id") && c->out->mc_group.len == 0)
-			text_xml(&c->out->mc_group, text);
+			text_leaf(&c->out->mc_group, text, cdata);
 		return;
 	}
 	/* some implementations put the URI directly in the element */
 	if (cap_str_ieq(ln, "mcptt-request-uri")) {
 		if (c->out->mc_target.len == 0)
-			text_xml(&c->out->mc_target, text);
+			text_leaf(&c->out->mc_target, text, cdata);
 		return;
 	}
 	if (cap_str_ieq(ln, "mcptt-calling-group-id")) {
 		if (c->out->mc_group.len == 0)
-			text_xml(&c->out->mc_group, text);
+			text_leaf(&c->out->mc_group, text, cdata);
 		return;
 	}
 	if (suffix_ieq(ln, "group-id") || suffix_ieq(ln, "groupid")) {
 		if (c->n_gid < MC_MAX_GID_REC) {
 			c->gid[c->n_gid].parent = f->parent;
 			c->gid[c->n_gid].text = text;
+			c->gid[c->n_gid].cdata = cdata;
 			c->n_gid++;
 		}
 		return;
@@ -339,12 +364,12 @@ static void on_leaf(struct mc_ctx *c, size_t depth, struct cap_str content)
 	/* TS 24.481: GKTPs of a temporary (regrouped) group name it */
 	for (size_t d = depth; d-- > 0;)
 		if (c->st[d].tmp_gid.len) {
-			add_group(im, c->st[d].tmp_gid, true);
+			add_group(im, c->st[d].tmp_gid, true, false);
 			break;
 		}
 	for (size_t d = depth; d-- > 0;)
 		if (c->st[d].is_ls) {
-			add_group(im, c->st[d].ls_uri, true);
+			add_group(im, c->st[d].ls_uri, true, false);
 			break;
 		}
 	c->imsg_parent[c->out->n_imsg] = f->parent;
@@ -546,7 +571,7 @@ static enum lim_err xml_doc(struct mc_ctx *c, struct cap_str x)
 	for (size_t k = first_imsg; k < c->out->n_imsg; k++)
 		for (size_t g = 0; g < c->n_gid; g++)
 			if (c->gid[g].parent == c->imsg_parent[k])
-				add_group(&c->out->imsg[k], c->gid[g].text, true);
+				add_group(&c->out->imsg[k], c->gid[g].text, true, c->gid[g].cdata);
 	return LIM_OK;
 }
 
@@ -716,7 +741,8 @@ enum lim_err cap_mc_extract_body(struct cap_str ctype, struct cap_str body,
 	if (out->mc_group.len)
 		for (size_t k = 0; k < out->n_imsg; k++)
 			add_group(&out->imsg[k],
-				  (struct cap_str){ out->mc_group.s, out->mc_group.len }, false);
+				  (struct cap_str){ out->mc_group.s, out->mc_group.len }, false,
+				  false);
 	free(c->scratch);
 	free(c);
 	return rc;

@@ -167,6 +167,21 @@ static void t_variants(void)
 	CHECK(r->n_imsg == 1 && is_vec(&r->imsg[0]));
 	CHECK(has_group(&r->imsg[0], "sip:g1@ex.org;a=1&b=2"));
 	CHECK(has_group(&r->imsg[0], "sip:g2@ex.org"));
+	/* a group ID in a CDATA section: its octets as they are, an & in it no reference
+	 * (before, the & made the element ignored, and an &amp; in it was decoded) */
+	snprintf(b, sizeof b,
+		 "<doc><k><mcptt-group-id><![CDATA[ sip:g3@ex.org;a=1&b=2 ]]></mcptt-group-id>"
+		 "<other-group-id><![CDATA[sip:g4@ex.org;x=&amp;]]></other-group-id>"
+		 "<key>%s</key></k></doc>",
+		 b64);
+	CHECK(body("application/xml", b, r) == LIM_OK && r->n_imsg == 1 && is_vec(&r->imsg[0]));
+	CHECK(has_group(&r->imsg[0], "sip:g3@ex.org;a=1&b=2"));
+	CHECK(has_group(&r->imsg[0], "sip:g4@ex.org;x=&amp;"));
+	snprintf(b, sizeof b,
+		 "<mcpttinfo><mcptt-Params><mcptt-calling-group-id><mcpttURI><![CDATA[sip:g&5@x]]>"
+		 "</mcpttURI></mcptt-calling-group-id></mcptt-Params></mcpttinfo>");
+	CHECK(body("application/vnd.3gpp.mcptt-info+xml", b, r) == LIM_OK &&
+	      strcmp(r->mc_group.s, "sip:g&5@x") == 0);
 
 	/* nested multipart (depth 2) with an application/mikey part, binary then base64 CTE */
 	{
