@@ -57,8 +57,7 @@
 #define HELD_MAX 32 /* (0.64 s of one stream at 20 ms a packet; 50 KiB a call, at its first) */
 #define HELD_LEN 1500
 #define HELD_NS  UINT64_C(2000000000)
-/* one stream's share (SSRC and direction): the two of a call fill HELD_MAX */
-#define HELD_STREAM_MAX (HELD_MAX / 2)
+_Static_assert(HELD_MAX <= 256, "held_ord holds slot numbers in octets");
 /* parties handed to the gate: From, up to 4 PAIs, To, up to 4 of the answer's PAIs (those
  * other than these), 2 IDRs, the group, and the group's covering members and the other
  * I_MESSAGE's IDRs in what is left */
@@ -3763,20 +3762,16 @@ static bool held_same(const struct held *h, uint32_t ssrc, uint8_t dir)
 	return h->ssrc == ssrc && h->dir == dir;
 }
 
-/* Which held packet must go for one of stream (ssrc, dir) (SIZE_MAX: none; HELD_MAX: the new
- * one is not held). A stream holds at most HELD_STREAM_MAX: its oldest goes. When all are in
- * use, the oldest of the stream that holds the fewest goes, or the new packet when its stream
- * would still hold fewer. So junk of many SSRCs, one packet each, takes only what the call's
- * streams leave, and one SSRC's flood only its share: neither pushes their packets out (before,
- * the oldest packet went, whoever's it was). */
-static size_t held_victim(struct pcall *pc, uint32_t ssrc, uint8_t dir)
+/* Which held packet must go for a new one (SIZE_MAX: none, there is room). When all slots are
+ * in use, the oldest packet of the stream holding the most goes, the streams holding one packet
+ * each counted together as one (and taken first on a tie): the slots go in about equal shares
+ * between the call's streams, a few streams of junk kept fresh among them, and junk of many
+ * SSRCs, one packet each, takes one share (a real stream's first packet among it). A lone
+ * stream has them all. Before, the oldest packet went, whoever's it was: junk pushed the
+ * call's own out. */
+static size_t held_victim(struct pcall *pc)
 {
-	size_t mine = 0, first = SIZE_MAX, least = SIZE_MAX, cut = SIZE_MAX;
-	for (size_t i = 0; i < pc->n_held; i++)
-		if (held_same(held_at(pc, i), ssrc, dir) && mine++ == 0)
-			first = i;
-	if (mine >= HELD_STREAM_MAX)
-		return first;
+	size_t singles = 0, single = SIZE_MAX, most = 0, cut = SIZE_MAX;
 	if (pc->n_held < HELD_MAX)
 		return SIZE_MAX;
 	for (size_t i = 0; i < pc->n_held; i++) {
@@ -3788,12 +3783,15 @@ static size_t held_victim(struct pcall *pc, uint32_t ssrc, uint8_t dir)
 			continue; /* (that stream counted at its oldest) */
 		for (j = i; j < pc->n_held; j++)
 			n += held_same(held_at(pc, j), h->ssrc, h->dir);
-		if (n < least) {
-			least = n;
+		if (n == 1) {
+			if (singles++ == 0)
+				single = i;
+		} else if (n > most) {
+			most = n;
 			cut = i;
 		}
 	}
-	return mine + 1 < least ? HELD_MAX : cut;
+	return singles >= most ? single : cut;
 }
 
 /* Holds media packet ev that no key set authenticated (HELD_MAX; not one too long, or with no
@@ -3817,9 +3815,7 @@ static void held_add(struct pcall *pc, const struct cap_event *ev)
 	pc->held_stale = false;
 	while (pc->n_held > 0 && held_at(pc, 0)->ts_ns + HELD_NS < ev->ts_ns)
 		held_cut(pc, 0);
-	cut = held_victim(pc, mp->ssrc, mp->dir);
-	if (cut == HELD_MAX)
-		return;
+	cut = held_victim(pc);
 	if (cut != SIZE_MAX)
 		held_cut(pc, cut);
 	if (pc->n_held == 0)

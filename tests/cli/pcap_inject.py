@@ -4,7 +4,7 @@ IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based, 0: before 
 frame, with its timestamp; "ack": the first ACK,
 "ack+N": N frames after it; "t+S": the last frame less than S seconds after the first;
 "re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey; "pre2xx": the frame before
-it), with its timestamp.
+it; "reinv": the re-INVITE), with its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
@@ -15,6 +15,7 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
   ssrcforge N     the same with the SSRC of the offerer's first RTP packet after AFTER (junk in
                   the target's own stream: anyone on the path reads its SSRC)
   ssrcshort N     the same, each packet 4 octets of payload: too short to hold an SRTP tag
+  ssrcpair N      N junk packets as ssrcfill's, of two SSRCs in turn
   carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
                   before (a replay), then a packet of its SSRC whose tag fails (forged)
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
@@ -159,6 +160,9 @@ def main():
         after = reinvite_2xx(sip)[0] + 1
     elif sys.argv[3] == "pre2xx":
         after = reinvite_2xx(sip)[0]
+    elif sys.argv[3] == "reinv":
+        after = [i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"INVITE ")
+                 and b"m=audio" in u[4]][1]
     elif sys.argv[3].startswith("ack"):
         after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"ACK "))
         after += int(sys.argv[3][3:] or 0)
@@ -186,7 +190,7 @@ def main():
             attrs += struct.pack("!HHI", 0x24, 4, (126 << 24) | (65535 << 8) | 255)
             stun = struct.pack("!HHI", 1, len(attrs), 0x2112A442) + bytes(range(12)) + attrs
             extra.append(udp_frame(src, dst, sp, dp, stun))
-    elif kind in ("ssrcfill", "ssrcjunk", "ssrcforge", "ssrcshort"):
+    elif kind in ("ssrcfill", "ssrcjunk", "ssrcforge", "ssrcshort", "ssrcpair"):
         (oa, op), (aa, ap) = endpoint(invite[4]), endpoint(answer[4])
         own = None
         if kind in ("ssrcforge", "ssrcshort"):
@@ -194,7 +198,8 @@ def main():
                        if u and u[0] == oa and u[2] == op and len(u[4]) >= 12
                        and u[4][0] >> 6 == 2)
         for k in range(int(arg)):
-            ssrc = own if own is not None else 0x5EED0000 + (k if kind == "ssrcfill" else 0)
+            ssrc = own if own is not None else 0x5EED0000 + (
+                k if kind == "ssrcfill" else k % 2 if kind == "ssrcpair" else 0)
             rtp = struct.pack("!BBHII", 0x80, 0, k, 0, ssrc) + bytes(4 if kind == "ssrcshort" else 40)
             extra.append(udp_frame(oa, aa, op, ap, rtp))
     elif kind == "carryflood":

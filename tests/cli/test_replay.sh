@@ -426,6 +426,12 @@ for k in ssrcfill ssrcjunk; do
 	replay "rkj-$k" g "$tmp/rkj-$k.pcap"
 	sumcheck "rkj-$k" "j['summary']['decrypted']==400 and j['summary']['decrypted_when_keys_came']==14"
 done
+# the same junk first, at the re-INVITE, 32 packets of two SSRCs (16 each, kept fresh): the
+# call's 14 still get their share of the slots (an earlier version let such junk hold out
+# every packet of the call's streams)
+expect 0 "inject-rkj-first" python3 "$here/pcap_inject.py" "$tmp/rk0.13.pcap" "$tmp/rkj-first.pcap" reinv ssrcpair 32
+replay rkj-first g "$tmp/rkj-first.pcap"
+sumcheck rkj-first "j['summary']['decrypted']==400 and j['summary']['decrypted_when_keys_came']==14"
 # after the re-key's 200 OK, the caller's stream (bound to the old keys) gets 100 pairs: a
 # replay of its last packet, then a forged one. Each forged one is tried from its ROC under
 # the new keys (carry_roc, costly), but at most 64 times (SSRC_TRIALS_MAX) under these keys,
