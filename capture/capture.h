@@ -610,10 +610,11 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  * scan, a connection that never spoke) is forgotten after idle_nosip_ns without a segment.
  * When max_streams are tracked, a new stream takes the place (stats tcp_evicted) of the least
  * recently seen of those, else of one of the 64 least recently seen SIP streams that holds no
- * part of a message (its connection is picked up again at its next message); when none is
- * either, it is refused (CAP_DROP_TCP_TABLE). When max_total octets are held, the octets a
- * stream needs are made the same way: from streams that never framed SIP, then from SIP
- * streams whose partial message made no progress for 5 s; else refused (CAP_DROP_TCP_MEM).
+ * part of a message, or one that made no progress for 5 s (its connection is picked up again
+ * at its next message); when none is either, it is refused (CAP_DROP_TCP_TABLE). When
+ * max_total octets are held, the octets a stream needs are made the same way, from streams
+ * that hold octets (never from the one that needs them), and only when those can free enough;
+ * else refused (CAP_DROP_TCP_MEM), nothing dropped.
  *
  * Overlap policy, first copy wins: octets already delivered in order are never replaced; an
  * out-of-order segment is stored only for the ranges no earlier segment holds, so a later
@@ -622,18 +623,25 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  *
  * Window: a data segment ending more than max_stream octets past what the stream expects
  * next, or starting more than that behind it, is outside any window a SIP receiver keeps and
- * is ignored (stats tcp_bad_seq), unless it starts like a SIP message and the stream holds no
- * part of a message, or a part that made no progress for 5 s: the stream is then taken up at
- * it (a capture that lost more than a window, a new connection on the tuple).
+ * is ignored (stats tcp_bad_seq). But the stream is taken up at a segment ahead that starts
+ * like a SIP message (a capture that lost more than a window, a new connection on the tuple)
+ * when no data segment came within its window for 5 s and it holds no part of a message, or a
+ * part that made no progress for 5 s; the place it left is kept, and a segment there takes it
+ * back at once (a forged segment far away cannot hold a real connection off). A segment far
+ * behind is never taken up (an old retransmission). Acknowledgement numbers are taken only
+ * from segments within their own stream's window, when that stream is tracked.
  *
  * Gaps: out-of-order pieces are held up to max_segs pieces and max_stream octets per stream.
  * The hole before them is given up, the stream skipping to the first held piece (its partial
  * message lost, CAP_DROP_TCP_GAP, framing resynchronising), when the other direction
  * acknowledges octets at or past that piece (its receiver has the hole's octets: nobody sends
- * them again; an acknowledgement past the farthest octet seen is ignored), when the hole has
- * been open 5 s of capture time at a segment of the stream, when a cap is hit, or when a FIN
- * arrives with the hole before it open and no acknowledgement of the other direction has been
- * seen (with one seen, the FIN waits for the hole like any segment).
+ * them again; an acknowledgement past the farthest octet seen, or one past a FIN's sequence
+ * number, is ignored), when the hole has been open 5 s of capture time at a segment or an
+ * acknowledgement of the stream, when a cap is hit, or when a FIN arrives with holes before it
+ * and no acknowledgement of the other direction has been seen (every hole then; with one
+ * seen, the FIN waits for the acknowledgement of it). What each hole given up makes complete
+ * is framed before the next is given up. A stream dropped for idleness first gives up its
+ * holes and delivers what is complete after them (not at the end of the input).
  *
  * Framing: CR/LF octets between messages (RFC 5626 s4.4.1 keep-alives) are skipped. A message
  * is its header block up to the first CRLFCRLF plus Content-Length octets. Rejections and

@@ -58,6 +58,11 @@ struct stream {
 	uint64_t hole_ns; /* when the hole before the held pieces (at hole_seq) opened; 0: none */
 	uint32_t hole_seq;
 	uint64_t moved_ns; /* when next_seq last moved (or the stream began) */
+	uint64_t win_ns;   /* when a data segment last came within the window (take) */
+	/* where the stream was before it was taken up far away (take): a segment there takes it
+	 * back (a forged segment far away cannot hold a real connection off) */
+	bool have_alt;
+	uint32_t alt_seq;
 	/* the headers of its last segment (views empty): the segment a message completed by
 	 * the other direction's acknowledgement (a hole given up) is delivered with */
 	struct cap_pkt last;
@@ -242,6 +247,8 @@ void cap_tcp_free(struct cap_tcp *t)
 	free(t);
 }
 
+static bool deliver_rest(struct cap_tcp *t, struct stream *s);
+
 /* see capture.h */
 size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns)
 {
@@ -252,6 +259,12 @@ size_t cap_tcp_expire(struct cap_tcp *t, uint64_t now_ns)
 		while ((h = t->lru_head[l]) &&
 		       (now_ns == UINT64_MAX ||
 			(now_ns > h->last_ns && now_ns - h->last_ns > idle))) {
+			/* gone idle with messages complete after a hole: they are delivered first
+			 * (not at the end of the input: the call table is flushed before) */
+			if (now_ns != UINT64_MAX && h->ooo && !deliver_rest(t, h)) {
+				n++;
+				continue; /* (framing dropped it: not SIP) */
+			}
 			stream_drop(t, h, true);
 			n++;
 		}
@@ -304,29 +317,54 @@ static bool stalled(const struct cap_tcp *t, const struct stream *s)
 	return t->now > s->moved_ns && t->now - s->moved_ns > HOLE_NS;
 }
 
-/* A stream to drop for room, not keep: the least recent that never framed SIP; else, for the
- * table (!mem), one of the EVICT_SCAN least recent SIP streams holding no partial message (its
- * connection is picked up again at its next message: a SIP start line at a segment's start),
- * or, for memory, a SIP stream whose partial message is stalled. NULL: none. */
+/* Octets s holds (its buffer and held pieces) */
+static size_t held_octets(const struct stream *s)
+{
+	return s->cap + s->ooo_bytes;
+}
+
+/* Whether v may go for room, not keep. For the table (!mem): a stream that never framed SIP;
+ * a SIP stream holding no partial message (its connection is picked up again at its next
+ * message: a SIP start line at a segment's start), or a stalled one. For memory: the same, of
+ * those that hold octets (dropping a bare handshake frees nothing). */
+static bool evictable(const struct cap_tcp *t, const struct stream *v, const struct stream *keep,
+		      bool mem)
+{
+	if (v == keep || (mem && held_octets(v) == 0))
+		return false;
+	if (!v->sip_seen)
+		return true;
+	return mem ? (v->ooo || v->len) && stalled(t, v) : !holds_partial(v) || stalled(t, v);
+}
+
+/* A stream to drop for room (evictable): the least recent that never framed SIP, else one of
+ * the least recent SIP streams (EVICT_SCAN of them for the table). NULL: none. */
 static struct stream *victim(const struct cap_tcp *t, const struct stream *keep, bool mem)
 {
-	struct stream *v = t->lru_head[0];
 	size_t k = 0;
-	if (v && v == keep)
-		v = v->lnext;
-	if (v)
-		return v;
-	for (v = t->lru_head[1]; v && (mem || k < EVICT_SCAN); v = v->lnext, k++)
-		if (v != keep && (mem ? (v->ooo || v->len) && stalled(t, v) : !holds_partial(v)))
-			return v;
+	for (int l = 0; l < 2; l++)
+		for (struct stream *v = t->lru_head[l]; v && (mem || l == 0 || k < EVICT_SCAN);
+		     v = v->lnext, k += (size_t)l)
+			if (evictable(t, v, keep, mem))
+				return v;
 	return NULL;
 }
 
 /* Frees other streams (victim) until need more octets fit in max_total; false when they
- * cannot. A flood of streams holding out-of-order junk must not keep a target's message out. */
+ * cannot, and then none is dropped. A flood of streams holding out-of-order junk must not keep
+ * a target's message out. */
 static bool make_room(struct cap_tcp *t, const struct stream *keep, size_t need)
 {
 	struct stream *v;
+	size_t could = t->lim.max_total - t->bytes;
+	if (need <= could)
+		return true;
+	for (int l = 0; l < 2 && need > could; l++)
+		for (v = t->lru_head[l]; v && need > could; v = v->lnext)
+			if (evictable(t, v, keep, true))
+				could += held_octets(v);
+	if (need > could)
+		return false; /* (before, streams were dropped for nothing) */
 	while (need > t->lim.max_total - t->bytes && (v = victim(t, keep, true))) {
 		stream_drop(t, v, true);
 		t->st->tcp_evicted++;
@@ -533,23 +571,30 @@ static bool hole_dead(const struct cap_tcp *t, const struct stream *s)
 {
 	if (!s->ooo)
 		return false;
+	/* (a FIN takes a sequence number: its acknowledgement is one past the last octet) */
 	if (s->have_peer_ack && seq_diff(s->peer_ack, s->ooo->seq) >= 0 &&
-	    seq_diff(s->peer_ack, s->max_end) <= 0)
+	    seq_diff(s->peer_ack, s->max_end) <= (s->have_fin ? 1 : 0))
 		return true;
 	return s->hole_ns && t->now > s->hole_ns && t->now - s->hole_ns > HOLE_NS;
 }
 
-/* Gives up the holes hole_dead says will not be filled; true when one was. */
-static bool give_up_holes(struct cap_tcp *t, struct stream *s)
+static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, uint64_t now);
+
+/* Gives up the holes hole_dead says will not be filled (every hole: all), framing what each
+ * makes complete (as frame, with p and now) before the next is given up (which drops a
+ * partial message: before, a second hole given up at once dropped the messages the first had
+ * let in). false when framing dropped s (not SIP). */
+static bool give_up_holes(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p,
+			  uint64_t now, bool all)
 {
-	bool any = false;
 	hole_mark(t, s);
-	while (hole_dead(t, s)) {
+	while (s->ooo && (all || hole_dead(t, s))) {
 		skip_gap(t, s);
+		if (!frame(t, s, p, now))
+			return false;
 		hole_mark(t, s);
-		any = true;
 	}
-	return any;
+	return true;
 }
 
 static void consume(struct stream *s, size_t n)
@@ -765,11 +810,14 @@ static bool rst_in_window(const struct stream *s, const struct stream *r, uint32
 	return false;
 }
 
-/* Whether s may take up a segment far from where it is (take): it holds no partial
- * message, or its partial message is stalled */
+/* Whether s may be taken up far from where it is (take, a new connection on the tuple): no
+ * data segment came within its window for HOLE_NS (a connection still sending keeps its
+ * place: before, one forged segment far away took an idle stream, and its forger then held
+ * it), and it holds no partial message, or a stalled one */
 static bool may_pick_up(const struct cap_tcp *t, const struct stream *s)
 {
-	return !holds_partial(s) || stalled(t, s);
+	return t->now > s->win_ns && t->now - s->win_ns > HOLE_NS &&
+	       (!holds_partial(s) || stalled(t, s));
 }
 
 /* Starts s's octets at seq (what it held goes: a partial message counted cut). */
@@ -781,9 +829,21 @@ static void start_at(struct cap_tcp *t, struct stream *s, uint32_t seq)
 	consume(s, s->len);
 	s->have_seq = true;
 	s->next_seq = s->max_end = seq;
-	s->moved_ns = t->now;
+	s->moved_ns = s->win_ns = t->now;
 	s->resync = false;
 	s->resync_counted = false;
+	/* (what was known of the old octets says nothing of these) */
+	s->have_fin = s->have_peer_ack = s->have_ack = s->syn_pend = false;
+	s->hole_ns = 0;
+}
+
+/* Takes s up at seq, far from where it was: that place is kept (alt_seq) */
+static void move_to(struct cap_tcp *t, struct stream *s, uint32_t seq)
+{
+	uint32_t was = s->next_seq;
+	start_at(t, s, seq);
+	s->have_alt = true;
+	s->alt_seq = was;
 }
 
 /* Takes octets [seq, seq + n) (n > 0) of s's sender. In order, they are appended, and a hole
@@ -791,21 +851,28 @@ static void start_at(struct cap_tcp *t, struct stream *s, uint32_t seq)
  * past them is taken in turn (first copy wins). Ahead of a hole, within max_stream of what is
  * expected next, they are held; farther, or farther behind, they are refused (stats
  * tcp_bad_seq: a receiver discards what is outside its window, and a segment a billion octets
- * ahead made the stream skip to it once a cap was hit), but for a segment that starts like a
- * SIP message when the stream may take it up (may_pick_up): the capture lost more than a
- * window, or the connection was taken up at a message of another (a new one on the tuple). */
+ * ahead made the stream skip to it once a cap was hit), but for a segment ahead that starts
+ * like a SIP message when the stream may be taken up (may_pick_up: the capture lost more than
+ * a window, a new connection on the tuple), and one at the place it was taken up from. */
 static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_t *d, size_t n)
 {
 	int32_t off = seq_diff(seq, s->next_seq);
 	uint64_t far = off > 0 ? (uint64_t)(uint32_t)off + n : (uint64_t)(-(int64_t)off);
 	if (far > t->lim.max_stream) {
-		if (!cap_sip_looks_like(d, n) || !may_pick_up(t, s)) {
+		if (s->have_alt && seq == s->alt_seq) {
+			/* the place it was taken up from, continued: back there (a blind forger
+			 * cannot know it) */
+			start_at(t, s, seq);
+			s->have_alt = false;
+		} else if (off > 0 && cap_sip_looks_like(d, n) && may_pick_up(t, s)) {
+			move_to(t, s, seq); /* (never behind: a retransmission, however old) */
+		} else {
 			t->st->tcp_bad_seq++;
 			return;
 		}
-		start_at(t, s, seq);
 		off = 0;
 	}
+	s->win_ns = t->now;
 	if (off > 0) {
 		t->st->tcp_ooo++;
 		if (!insert_ooo(t, s, seq, d, n))
@@ -854,6 +921,18 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 	}
 }
 
+/* Gives up s's holes and frames what is complete after them, stamped with its last segment
+ * (its headers and time); false when framing dropped s (not SIP). */
+static bool deliver_rest(struct cap_tcp *t, struct stream *s)
+{
+	uint64_t now = t->now;
+	bool ok;
+	t->now = s->last_ns; /* (the time the octets came, for the caps' and holes' clocks too) */
+	ok = give_up_holes(t, s, &s->last, s->last_ns, true);
+	t->now = now;
+	return ok;
+}
+
 /* The other direction of the segment p acknowledged octets of s up to ack: a hole of s the
  * receiver has got past is given up now and the messages after it delivered (with the headers
  * of s's last segment) */
@@ -861,7 +940,7 @@ static void peer_acked(struct cap_tcp *t, struct stream *s, uint32_t ack)
 {
 	s->have_peer_ack = true;
 	s->peer_ack = ack;
-	if (!s->ooo || !give_up_holes(t, s) || !frame(t, s, &s->last, t->now))
+	if (!s->ooo || !give_up_holes(t, s, &s->last, t->now, false))
 		return;
 	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
 		stream_drop(t, s, true);
@@ -874,7 +953,6 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	const uint8_t *d = p->payload.p;
 	size_t n = p->payload.len;
 	uint32_t seq = p->tcp_seq;
-	bool skipped;
 
 	if (p->proto != CAP_PROTO_TCP || (p->ip_ver != 4 && p->ip_ver != 6))
 		return;
@@ -893,7 +971,11 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 			stream_drop(t, r, true);
 		return;
 	}
-	if (p->tcp_flags & TCP_ACK) {
+	/* an acknowledgement is taken from a segment within its own stream's window, when that
+	 * is tracked: a forged pure ACK at any sequence number must not set what a RST is then
+	 * checked against, nor give up a hole */
+	if ((p->tcp_flags & TCP_ACK) &&
+	    (!s || !s->have_seq || seq_in_window(seq + (uint32_t)n, s->next_seq))) {
 		struct stream *r = lookup(t, p, true);
 		if (s) {
 			s->have_ack = true;
@@ -934,13 +1016,9 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 	} else if (s && s->syn_pend && n && seq == s->syn_next &&
 		   !seq_in_window(seq, s->next_seq) && may_pick_up(t, s)) {
 		/* the refused SYN's connection sends its data: a new connection on the tuple,
-		 * taken unless the stream holds part of a message still moving (before, a forged
-		 * SYN and two octets at its ISN + 1 cut a held half INVITE) */
-		stream_drop(t, s, true);
-		s = create(t, p);
-		if (!s)
-			return;
-		start_at(t, s, seq);
+		 * taken when the old one is quiet (may_pick_up: before, a forged SYN and two
+		 * octets at its ISN + 1 cut a held half INVITE), its place kept (take) */
+		move_to(t, s, seq);
 	} else if (!s) {
 		if (n == 0 || !cap_sip_looks_like(d, n)) {
 			t->st->tcp_other++;
@@ -970,16 +1048,18 @@ touch:
 			t->st->tcp_bad_seq++;
 		}
 	}
-	if (n)
+	if (n) {
 		take(t, s, seq, d, n);
-	skipped = give_up_holes(t, s);
-	/* a FIN with a hole before it: given up now when the other direction's acknowledgements
-	 * are not seen (none will tell that the receiver got past it), else when one does */
-	if (s->have_fin && s->ooo && !s->have_peer_ack && seq_diff(s->fin_seq, s->next_seq) > 0) {
-		skip_gap(t, s);
-		skipped = true;
+		if (!frame(t, s, p, now_ns))
+			return;
 	}
-	if ((n || skipped) && !frame(t, s, p, now_ns))
+	if (!give_up_holes(t, s, p, now_ns, false))
+		return;
+	/* a FIN with holes before it: given up now (every one: before, the first only) when the
+	 * other direction's acknowledgements are not seen (none will tell that the receiver got
+	 * past them), else when one does */
+	if (s->have_fin && s->ooo && !s->have_peer_ack && seq_diff(s->fin_seq, s->next_seq) > 0 &&
+	    !give_up_holes(t, s, p, now_ns, true))
 		return;
 	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
 		stream_drop(t, s, true);

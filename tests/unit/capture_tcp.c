@@ -566,9 +566,11 @@ static void t_tcp_rst_window(void)
 	seg_k(0, 4, ISN + 0x40000000u, 0, 0x08, m3, l3);
 	CHECK(st.drop[CAP_DROP_TCP_CUT] == 1 && n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0));
 	/* between messages (nothing to cut) a SYN is refused as well; a new connection's data
-	 * at its ISN + 1 takes the tuple over (nothing held: nothing cut) */
+	 * at its ISN + 1 takes the tuple over once the old one is quiet HOLE_NS (nothing held:
+	 * nothing cut) */
 	syn(ISN + 0x70000000u);
 	CHECK(st.tcp_bad_seq == 4 && cap_tcp_streams(tcp) == 1);
+	now += 6ull * 1000000000ull;
 	seg_k(0, 4, ISN + 0x70000000u, 0, 0x08, m2, l2);
 	CHECK(n_msgs == 3 && got_is(m1, l1, m3, l3, m2, l2) && st.drop[CAP_DROP_TCP_CUT] == 1);
 
@@ -709,18 +711,33 @@ static void t_tcp_holes(void)
 	seg(200, m1 + 200, l1 - 200);
 	seg((uint32_t)l1, m2, l2);
 	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && st.tcp_retrans == 0);
-	/* far away but a SIP message, with nothing partial held: taken up there (a capture that
-	 * lost more than a window); so is one far behind, and the stream goes on from it */
+	/* far ahead and a SIP message, while the stream sends: refused (one forged segment took
+	 * an idle stream, and its forger held it); far behind, a SIP message: refused (an old
+	 * retransmission rewound the stream) */
 	seg(500000000u, m3, l3);
+	seg((uint32_t)-300000, m3, l3);
+	CHECK(n_msgs == 2 && st.tcp_bad_seq == 4);
+	/* the stream quiet HOLE_NS with nothing held: taken up there (a capture that lost more
+	 * than a window, a forger) */
+	now += 6ull * 1000000000ull;
+	seg(500000000u, m3, 40);
+	CHECK(n_msgs == 2 && st.tcp_bad_seq == 4);
+	/* the place it was taken from, continued: back there at once (the forger's part cut; a
+	 * blind forger cannot know that place) */
 	seg((uint32_t)(l1 + l2), m3, l3);
+	CHECK(n_msgs == 3 && got_len >= l3 && memcmp(got + got_len - l3, m3, l3) == 0 &&
+	      st.drop[CAP_DROP_TCP_CUT] == 1);
 	seg((uint32_t)(l1 + l2 + l3), m2, l2);
-	CHECK(n_msgs == 5 && st.tcp_bad_seq == 2);
-	/* with part of a message held and moving: refused */
+	seg(500000040u, m3 + 40, l3 - 40); /* (the forger's again: far, the stream active) */
+	CHECK(n_msgs == 4 && st.tcp_bad_seq == 5);
+	/* part of a message held and moving, the stream quiet: refused; stalled: taken, cut */
 	seg((uint32_t)(l1 + l2 + l3 + l2), m1, 100);
+	now += 3ull * 1000000000ull;
 	seg(700000000u, m3, l3);
-	CHECK(n_msgs == 5 && st.tcp_bad_seq == 3);
-	seg((uint32_t)(l1 + l2 + l3 + l2 + 100), m1 + 100, l1 - 100);
-	CHECK(n_msgs == 6 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	CHECK(n_msgs == 4 && st.tcp_bad_seq == 6);
+	now += 3ull * 1000000000ull;
+	seg(700000000u, m3, l3);
+	CHECK(n_msgs == 5 && st.drop[CAP_DROP_TCP_CUT] == 2);
 
 	/* a segment the capture missed (m2): m3 after it is held until the receiver acknowledges
 	 * past the hole, then delivered at once (before, every message after a hole waited for
@@ -777,6 +794,72 @@ static void t_tcp_holes(void)
 	}
 	CHECK(n_msgs == 2 && got_is(m1, l1, m2, l2, NULL, 0) && st.drop[CAP_DROP_TCP_GAP] == 0 &&
 	      st.drop[CAP_DROP_TCP_STREAM] == 0);
+
+	/* an ordinary close with a hole: the FIN|ACK acknowledges one past the last octet (the
+	 * FIN's sequence number): the hole is given up then, not cut at the idle time */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	back_ack(ISN + 1 + (uint32_t)l1);
+	seg_k(0, 4, ISN, (uint32_t)(l1 + l2), 0x01 | 0x08, m3, l3);
+	CHECK(n_msgs == 1 && cap_tcp_streams(tcp) == 1);
+	back_ack(ISN + 1 + (uint32_t)(l1 + l2 + l3) + 1);
+	CHECK(n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0) && cap_tcp_streams(tcp) == 0 &&
+	      st.drop[CAP_DROP_TCP_GAP] == 1 && st.drop[CAP_DROP_TCP_CUT] == 0);
+	/* a FIN after two holes, no acknowledgement seen: both given up (before, the first) */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	seg((uint32_t)(l1 + l2), m3, l3);
+	seg_k(0, 4, ISN, (uint32_t)(l1 + l2 + l3 + 10), 0x01 | 0x08, m2, l2);
+	CHECK(n_msgs == 3 && got_is(m1, l1, m3, l3, m2, l2) && cap_tcp_streams(tcp) == 0);
+	/* a hole, then silence: at the idle time the messages after it are delivered, then the
+	 * stream goes (before, they were cut with it) */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, l1);
+	seg((uint32_t)(l1 + l2), m3, l3);
+	now += 301ull * 1000000000ull;
+	CHECK(cap_tcp_expire(tcp, now) == 1 && n_msgs == 2 && got_is(m1, l1, m3, l3, NULL, 0) &&
+	      st.drop[CAP_DROP_TCP_CUT] == 0);
+	/* a forged pure ACK outside its stream's window does not set what a RST of the other
+	 * direction is checked against (before, a blind forger cut a held half INVITE so) */
+	reset(NULL);
+	syn(ISN);
+	seg(0, m1, 200);
+	{
+		static uint8_t pkt[100];
+		struct cap_pkt p;
+		size_t pl = t_build_tcp(pkt, sizeof pkt, 4, NULL, NULL, 40000, 5060,
+					ISN + 1 + 1000000u, 0x10, NULL, 0);
+		pkt[28] = 0x12, pkt[29] = 0x34, pkt[30] = 0x56, pkt[31] = 0x78;
+		CHECK(cap_decode(CAP_LINK_RAW, pkt, pl, &p) == CAP_OK && p.tcp_ack == 0x12345678u);
+		cap_tcp_feed(tcp, &p, now += 1000);
+	}
+	back(0x12345678u, 0x04, NULL, 0);
+	CHECK(cap_tcp_streams(tcp) == 1 && st.drop[CAP_DROP_TCP_CUT] == 0 && st.tcp_bad_seq == 1);
+	seg(200, m1 + 200, l1 - 200);
+	CHECK(n_msgs == 1);
+	/* memory short, only bare handshakes (holding nothing) and moving streams to take it
+	 * from: none is dropped for nothing (before, every handshake was) */
+	cap_tcp_limits_default(&l);
+	l.max_total = 2 * l.max_stream;
+	reset(&l);
+	{
+		static char junk[60000];
+		memset(junk, 'j', sizeof junk);
+		for (int k = 1; k <= 2; k++) {
+			seg_k(k, 4, ISN, 0, 0x08, m2, l2);
+			seg_k(k, 4, ISN, (uint32_t)l2 + 100, 0x08, junk, sizeof junk);
+		}
+		for (int k = 3; k < 8; k++)
+			seg_k(k, 4, ISN, (uint32_t)-1, 0x02, NULL, 0);
+		seg_k(8, 4, ISN, 0, 0x08, m1, 100);
+		seg_k(8, 4, ISN, 100, 0x08, junk, sizeof junk);
+		seg_k(8, 4, ISN, 100 + (uint32_t)sizeof junk, 0x08, junk, 30000);
+		CHECK(st.drop[CAP_DROP_TCP_MEM] >= 1 && st.tcp_evicted == 0 &&
+		      cap_tcp_streams(tcp) == 8 && cap_tcp_bytes(tcp) <= l.max_total);
+	}
 
 	/* a SYN sent again with the INVITE in it: its data starts at ISN + 1 (before, at ISN:
 	 * "NVITE ...", the call missed) */
