@@ -642,16 +642,17 @@ static struct cap_str mc_group(struct cap_disp *d, const uint8_t *raw, size_t le
 	if (!m->is_request || m->body.len == 0)
 		return none;
 	if (!cap_str_eq(m->method, "INVITE")) {
-		/* (an error in a later part keeps the I_MESSAGEs of the parts before it, as
-		 * limf/pipeline.c takes them: routed by their group as there) */
+		/* (a part refused keeps the I_MESSAGEs of the other parts, as limf/pipeline.c
+		 * takes them: routed by their group as there) */
 		if (!cap_sip_may_carry_gmk(raw, len) ||
 		    (cap_mc_extract(m, d->mc) != LIM_OK && d->mc->n_imsg == 0) ||
 		    d->mc->n_imsg == 0 || d->mc->imsg[0].n_group == 0)
 			return none;
 		return (struct cap_str){ d->mc->imsg[0].group[0].s, d->mc->imsg[0].group[0].len };
 	}
+	/* (a part refused leaves what the others said: the pipeline takes it so, group_of) */
 	if (!cap_str_prefix_ieq(m->content_type, "multipart/") ||
-	    cap_mc_extract(m, d->mc) != LIM_OK)
+	    (cap_mc_extract(m, d->mc) != LIM_OK && !d->mc->mc_group.len && !d->mc->mc_target.len))
 		return none;
 	if (d->mc->mc_group.len)
 		return (struct cap_str){ d->mc->mc_group.s, d->mc->mc_group.len };

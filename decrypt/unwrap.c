@@ -296,6 +296,17 @@ static enum lim_err derive_one(const struct mikey_msg *m, const uint8_t *tgk, si
 		return LIM_E_UNSUPP;
 	if (alg != MIKEY_SRTP_AES_CM && alg != MIKEY_SRTP_AES_GCM)
 		return LIM_E_UNSUPP;
+	/* the rest of what the sessions are made with, as the sessions make them: the AES-CM
+	 * PRF, no SRTP prefix (RFC 3711 s4.1.1: a prefix shifts the key stream, and its packets
+	 * still authenticate: the payload would go on garbled), HMAC-SHA1's 20-octet key */
+	{
+		unsigned prf, prefix, aklen;
+		if (!sp_val(m, policy_no, MIKEY_SRTP_PRF, 0, &prf) ||
+		    !sp_val(m, policy_no, MIKEY_SRTP_PREFIX_LEN, 0, &prefix) ||
+		    !sp_val(m, policy_no, MIKEY_SRTP_AUTH_KEY_LEN, 20, &aklen) || prf != 0 ||
+		    prefix != 0 || (alg == MIKEY_SRTP_AES_CM && aklen != 20))
+			return LIM_E_UNSUPP;
+	}
 	if ((klen != 16 && klen != 32) || slen < 12 || slen > sizeof k->salt)
 		return LIM_E_UNSUPP;
 	/* RFC 3830 s6.10.1: encryption and authentication on and a rate of 0 unless said (a

@@ -90,7 +90,7 @@ struct keyset {
 	struct lim_srtp *s[MIKEY_MAX_KEYS];
 	bool proven; /* a packet of the call authenticated under it */
 	bool answer; /* of the answer's I_MESSAGE (else the offer's) */
-	uint64_t t;  /* its I_MESSAGE's T (NTP; COUNTER as it is; 0: none): a side's latest */
+	uint64_t t;  /* its I_MESSAGE's T (NTP era-extended, 33.31; 0: none, or a COUNTER) */
 	/* its I_MESSAGE's T more than KEYSET_T_SKEW_S from the packet that carried it: an old
 	 * I_MESSAGE sent again (RFC 3830 s5.4: the responder refuses such a T) */
 	bool stale;
@@ -1729,7 +1729,12 @@ static enum lim_err keyset_add(struct limf_pipe *p, struct pcall *pc, const stru
 	pc->n_keysets++;
 	ks.answer = answer;
 	ks.stale = stale;
-	ks.t = m->has_t ? m->ts : 0;
+	{
+		/* (era-extended: an I_MESSAGE from after 2036-02-07 is later than one from
+		 * before; a COUNTER names no time) */
+		uint64_t secs;
+		ks.t = mikey_t_ntp_secs(m, &secs) ? (secs << 31) | ((m->ts & 0xffffffffu) >> 1) : 0;
+	}
 	/* full: which set goes. Not simply the oldest: valid I_MESSAGEs of the same two parties
 	 * are public (any earlier call carries them), so a few re-INVITEs replaying them would
 	 * push out the set the call's media uses and turn decryption off for the rest of the
@@ -4078,7 +4083,8 @@ static void group_of_invite(struct limf_pipe *p, struct pcall *pc, const struct 
 	 * originator's INVITE to its server in <mcptt-request-uri> (TS 24.379 s10.2.1: a call
 	 * with no I_MESSAGE and an MCPTT request URI is a group call, a private call carries its
 	 * PCK I_MESSAGE in the SDP) */
-	if (cap_mc_extract(sm, res) == LIM_OK) {
+	/* (a part refused leaves what the others said, as the dispatcher routes it) */
+	if (cap_mc_extract(sm, res) == LIM_OK || res->mc_group.len || res->mc_target.len) {
 		if (res->mc_group.len)
 			copy_text(pc->group, sizeof pc->group, res->mc_group.s, res->mc_group.len);
 		else if (res->mc_target.len)

@@ -1350,6 +1350,55 @@ static size_t grp_invite(char *m, size_t cap, const char *cid, int g, int port)
 	return (size_t)snprintf(m, cap, grp, cid, bl, b2);
 }
 
+/* Review of 47c77b9: a group call's INVITE whose body has a part refused before its
+ * mcptt-info (an XML part with an entity XML does not define) is routed by its calling group
+ * all the same, as the pipeline takes the group (before, by its Call-ID: a private call). */
+static void t_disp_grp_bad_part(void)
+{
+	struct cap_disp *clean = dnew(7, NULL), *bad = dnew(7, NULL), *plain = dnew(7, NULL);
+	char m[2500], m2[2600], cid[64];
+	int differ = 0;
+	for (int i = 0; i < 32; i++) {
+		size_t l;
+		unsigned wg, wb;
+		const char *at;
+		snprintf(cid, sizeof cid, "gbp-%d@example.org", i);
+		memset(&got, 0, sizeof got);
+		l = grp_invite(m, sizeof m, cid, i, 41000 + 2 * i);
+		udp(clean, A, B, 5060, 5060, m, l);
+		CHECK(got.n == 1);
+		wg = got.u[0].worker;
+		/* the same INVITE with a refused part first (Content-Length grown to match) */
+		at = strstr(m, "\r\n\r\n--bb\r\n");
+		CHECK(at != NULL);
+		if (!at)
+			break;
+		{
+			static const char part[] =
+				"--bb\r\nContent-Type: application/xml\r\n\r\n<p>a&nbsp;b</p>\r\n";
+			size_t head = (size_t)(at - m) + 4, body = l - head;
+			int n = snprintf(m2, sizeof m2, "%.*s", (int)head, m);
+			char *cl = strstr(m2, "Content-Length: ");
+			CHECK(cl != NULL);
+			if (!cl)
+				break;
+			n = snprintf(cl, sizeof m2 - (size_t)(cl - m2),
+				     "Content-Length: %zu\r\n\r\n%s%s", body + sizeof part - 1,
+				     part, m + head);
+			memset(&got, 0, sizeof got);
+			udp(bad, A, B, 5060, 5060, m2, (size_t)(cl - m2) + (size_t)n);
+		}
+		CHECK(got.n == 1);
+		wb = got.n ? got.u[0].worker : 99;
+		CHECK(wb == wg);
+		differ += worker_for(plain, cid) != wg; /* (its Call-ID's own worker) */
+	}
+	CHECK(differ > 0); /* (by Call-ID, some would have gone elsewhere) */
+	cap_disp_free(clean);
+	cap_disp_free(bad);
+	cap_disp_free(plain);
+}
+
 /* A BYE (status 0) or a response to one, for Call-ID cid. */
 static size_t bye(char *m, size_t cap, const char *cid, int status)
 {
@@ -2055,6 +2104,7 @@ const struct lim_suite t_disp_suites[] = {
 	{ "disp_equiv", t_disp_equiv },
 	{ "disp_group", t_disp_group },
 	{ "disp_notes", t_disp_notes },
+	{ "disp_grp_bad_part", t_disp_grp_bad_part },
 	{ "disp_pins", t_disp_pins },
 	{ "disp_pin_evict", t_disp_pin_evict },
 	{ "disp_busy", t_disp_busy },

@@ -412,7 +412,7 @@ static void t_keys_default(void)
 	 * is GCM's, RFC 3830's AES-CM without ENC_ALG, each with one parameter set */
 	{
 		static const uint8_t v0 = 0, v1 = 1, v2 = 2, v3 = 3, v4 = 4, v5 = 5, v8 = 8,
-				     v12 = 12, v14 = 14, v16 = 16, v32 = 32;
+				     v12 = 12, v14 = 14, v16 = 16, v20 = 20, v32 = 32;
 		static const struct {
 			bool cm;
 			uint8_t type;
@@ -434,6 +434,16 @@ static void t_keys_default(void)
 			{ false, MIKEY_SRTP_SALT_KEY_LEN, &v14, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v8, LIM_E_UNSUPP },
 			{ false, MIKEY_SRTP_AEAD_TAG_LEN, &v16, LIM_OK },
+			/* what the sessions are made with besides (a review: a prefix shifts the
+			 * key stream while the packets authenticate; it was not looked at) */
+			{ false, MIKEY_SRTP_PREFIX_LEN, &v4, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_PREFIX_LEN, &v4, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_PREFIX_LEN, &v0, LIM_OK },
+			{ true, MIKEY_SRTP_PRF, &v1, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_PRF, &v0, LIM_OK },
+			{ true, MIKEY_SRTP_AUTH_KEY_LEN, &v16, LIM_E_UNSUPP },
+			{ true, MIKEY_SRTP_AUTH_KEY_LEN, &v20, LIM_OK },
+			{ false, MIKEY_SRTP_AUTH_KEY_LEN, &v16, LIM_OK }, /* (GCM: no such key) */
 		};
 		for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
 			struct mikey_sp *sp;
