@@ -2185,11 +2185,18 @@ static void note_extra(struct v_state *v, const char *rel)
  * outputs are in). */
 static bool dir_listed(const struct v_state *v, const char *rel)
 {
-	size_t l = strlen(rel);
-	for (size_t i = 0; i < v->ne; i++)
-		if (strncmp(v->e[i].path, rel, l) == 0 && v->e[i].path[l] == '/')
-			return true;
-	return false;
+	size_t l = strlen(rel), lo = 0, hi = v->ne;
+	/* the first path not below rel + "/" in strcmp order (the entries are sorted): paths
+	 * under rel + "/" follow it at once ('/' sorts before every other path octet but NUL) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(v->e[mid].path, rel, l);
+		if (c < 0 || (c == 0 && (unsigned char)v->e[mid].path[l] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->ne && strncmp(v->e[lo].path, rel, l) == 0 && v->e[lo].path[l] == '/';
 }
 
 /* Walks the tree under fd (prefix = its path, "" at the top): every non-directory must be

@@ -228,7 +228,8 @@ struct ho_verify_info {
  * then manifest.pub must hold the same key; the format; every output's size and SHA-256, in
  * manifest order; no listed file missing or not a regular file; no file (any non-directory) in
  * DIR that is not listed, other than the three manifest files, and no directory that holds no
- * listed file; no key twice in any object of the manifest. Returns LIM_OK, or LIM_E_AUTH for
+ * listed file; no key twice in any object of the manifest, nor one of more than 256 octets
+ * (decoded: the writer refuses such extra_json keys too). Returns LIM_OK, or LIM_E_AUTH for
  * every failure (also I/O) with the FIRST difference in why[0..whycap) (may be NULL/0):
  * "cc.pcap: SHA-256 differs", "L1/audio/x.wav: missing", "extra file: foo" (a directory:
  * "extra file: foo/"),
