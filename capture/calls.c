@@ -1450,6 +1450,17 @@ static unsigned apply(struct cap_calls *c, struct cap_call *x, const struct cap_
 			ch |= CAP_UPD_WENT_ON;
 		}
 	}
+	if (!m->is_request && invite && m->status >= 200 && m->status < 300 &&
+	    x->state == CAP_CALL_ENDED && !x->went_on &&
+	    (x->end == CAP_END_REJECTED || x->end == CAP_END_CANCEL) && m->cseq == x->invite_cseq) {
+		/* the INVITE answered 2xx, in this dialog, after the final error that ended the
+		 * call: a client transaction takes one final response (RFC 3261 s17.1.1), so the
+		 * error was not the UAS's but anyone's (before, one forged 486 ended a ringing
+		 * call for good, the real 200 was passed over, its media went unbound): the
+		 * dialog goes on */
+		x->went_on = true;
+		ch |= CAP_UPD_WENT_ON;
+	}
 	if (x->went_on)
 		linger_on(c, x, ts);
 	if ((m->is_request
@@ -1666,8 +1677,16 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 					(void)apply(c, y, m, false, p, ts);
 			}
 			target = early;
+		} else if (early && !bye && m->is_request && invite &&
+			   m->cseq != early->invite_cseq) {
+			/* an INVITE of another CSeq without To tag while the call rings: no
+			 * retransmission (before, anyone's replaced the ringing call's offer and
+			 * its I_MESSAGE); shown with the call, changing nothing */
+			passive = early;
 		} else if (early && !bye) {
 			target = early; /* retransmission, 100 Trying */
+			if (m->is_request && invite)
+				have_sdp = false; /* (a retransmission changes nothing) */
 		} else if (same_from && m->is_request && invite && !live && !same_cseq && !early) {
 			/* every earlier INVITE of this Call-ID and From tag has ended unanswered:
 			 * a new INVITE (a retry after 401/407, RFC 3261 s22.2) starts a call */

@@ -4609,10 +4609,13 @@ static void on_event(void *ctx, const struct cap_event *ev)
 			free(pc->post_sip);
 			pc->post_sip = NULL;
 			if (pc->intercept)
-				lim_warn("call %.*s (CIN %" PRIu32 "): its dialog went on "
-					 "after its end (a re-INVITE or UPDATE answered 2xx): "
-					 "followed, its records since as REPORTs",
-					 (int)call->call_id.len, call->call_id.s, pc->cin);
+				lim_warn(
+					"call %.*s (CIN %" PRIu32 "): its dialog went on "
+					"after its end (a request of it answered 2xx: a re-INVITE, "
+					"an UPDATE, or its INVITE after an error not the "
+					"callee's): "
+					"followed, its records since as REPORTs",
+					(int)call->call_id.len, call->call_id.s, pc->cin);
 		}
 		if (ev->changed & CAP_UPD_OFFER_IMSG)
 			on_imsg(p, pc, call, false, ev->ts_ns, false);

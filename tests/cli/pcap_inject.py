@@ -4,7 +4,7 @@ IPv4/UDP SIP) and inserts crafted packets after frame AFTER (1-based, 0: before 
 frame, with its timestamp; "ack": the first ACK,
 "ack+N": N frames after it; "t+S": the last frame less than S seconds after the first;
 "re2xx": the 200 OK to the call's re-INVITE, limf-gen --rekey; "pre2xx": the frame before
-it; "reinv": the re-INVITE), with its timestamp.
+it; "inv": the call's INVITE; "reinv": the re-INVITE), with its timestamp.
 Hostile traffic an interception point sees, for the tests of limf's media path:
 
   ssrcfill N      N RTP packets with distinct SSRCs (junk payload, no valid SRTP tag) from the
@@ -16,6 +16,8 @@ Hostile traffic an interception point sees, for the tests of limf's media path:
                   the target's own stream: anyone on the path reads its SSRC)
   ssrcshort N     the same, each packet 4 octets of payload: too short to hold an SRTP tag
   ssrcpair N      N junk packets as ssrcfill's, of two SSRCs in turn
+  err486 -        a 486 to the call's INVITE, in the dialog its 200 OK makes (its To tag), from a
+                  stranger (10.96.0.1) to the caller: anyone can send one
   carryflood N    N pairs from the offerer's media endpoint: a copy of its last SRTP packet
                   before (a replay), then a packet of its SSRC whose tag fails (forged)
   fromspoof URI   (AFTER unused) the From URI of every SIP message replaced by URI
@@ -160,6 +162,9 @@ def main():
         after = reinvite_2xx(sip)[0] + 1
     elif sys.argv[3] == "pre2xx":
         after = reinvite_2xx(sip)[0]
+    elif sys.argv[3] == "inv":
+        after = next(i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"INVITE ")
+                     and b"m=audio" in u[4])
     elif sys.argv[3] == "reinv":
         after = [i for i, (f, u) in enumerate(sip, 1) if u and u[4].startswith(b"INVITE ")
                  and b"m=audio" in u[4]][1]
@@ -278,6 +283,13 @@ def main():
                     % len(ans_body) + ans_body)
             extra.append(udp_frame(invite[0], invite[1], invite[2], invite[3], req))
             extra.append(udp_frame(invite[1], invite[0], invite[3], invite[2], resp))
+    elif kind == "err486":
+        inv, ok = invite[4], answer[4]
+        msg = (b"SIP/2.0 486 Busy Here\r\nVia: %s\r\nCall-ID: %s\r\nFrom: %s\r\nTo: %s\r\n"
+               b"CSeq: %s\r\nContent-Length: 0\r\n\r\n"
+               % (header(inv, b"Via"), header(inv, b"Call-ID"), header(inv, b"From"),
+                  header(ok, b"To"), header(inv, b"CSeq")))
+        extra.append(udp_frame(ip4(b"10.96.0.1"), invite[0], 5060, invite[2], msg))
     elif kind == "badbye":
         inv, ok = invite[4], answer[4]
         ruri = re.search(rb"\r\nContact: <([^>]+)>", ok).group(1)

@@ -432,6 +432,12 @@ done
 expect 0 "inject-rkj-first" python3 "$here/pcap_inject.py" "$tmp/rk0.13.pcap" "$tmp/rkj-first.pcap" reinv ssrcpair 32
 replay rkj-first g "$tmp/rkj-first.pcap"
 sumcheck rkj-first "j['summary']['decrypted']==400 and j['summary']['decrypted_when_keys_came']==14"
+# a stranger's 486 to the call's INVITE, in the dialog its 200 OK makes, before that 200: the
+# 200 shows the error was not the callee's, and the call goes on (before, it ended rejected,
+# its answer's keys were never taken and its media were lost)
+expect 0 inject-e486 python3 "$here/pcap_inject.py" "$tmp/rk.pcap" "$tmp/e486.pcap" inv err486 -
+replay e486 g "$tmp/e486.pcap"
+sumcheck e486 "j['summary']['decrypted']==400 and j['summary']['auth_failed']==0"
 # after the re-key's 200 OK, the caller's stream (bound to the old keys) gets 100 pairs: a
 # replay of its last packet, then a forged one. Each forged one is tried from its ROC under
 # the new keys (carry_roc, costly), but at most 64 times (SSRC_TRIALS_MAX) under these keys,

@@ -2639,7 +2639,61 @@ static void t_calls_ice(void)
 	finish_calls();
 }
 
+/* A review of the call table: a stranger's messages end or rewrite a target's call.
+ * - a forged final error (486 from anyone) ended a ringing call for good: the real 200 after it
+ *   was passed over, the answer never known, the media unbound once the call lingered out;
+ * - an INVITE of another CSeq without To tag while the call rang replaced its offer and its
+ *   I_MESSAGE. */
+static void t_calls_forged_end(void)
+{
+	static const char evil[] = "v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\n"
+				   "c=IN IP4 198.51.100.9\r\nt=0 0\r\na=key-mgmt:mikey EVIL\r\n"
+				   "m=audio 7000 RTP/SAVP 0\r\n";
+	size_t m;
+	uint64_t unbound;
+	start(NULL);
+	hold_new = true;
+	req("fe", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("fe", "b2", 1, "INVITE", 180, NULL);
+	udp(4, X4, C4, 5060, 5060, msgbuf,
+	    sip("SIP/2.0 486 Busy Here", "fe", "a1", "b2", 1, "INVITE", NULL));
+	CHECK(last_call[1] && last_call[1]->state == CAP_CALL_ENDED &&
+	      last_call[1]->end == CAP_END_REJECTED && !last_call[1]->went_on);
+	m = n_ev;
+	resp("fe", "b2", 1, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, "BBBB", NULL));
+	req("fe", "b2", 1, "ACK", NULL);
+	CHECK(last_call[1] && last_call[1]->went_on && last_call[1]->answer.present &&
+	      last_call[1]->answer.imsg && strcmp(last_call[1]->answer.imsg, "BBBB") == 0);
+	CHECK(count(m, CAP_EV_CALL_UPDATE) >= 1);
+	unbound = st.media_unbound;
+	for (uint16_t i = 1; i <= 10; i++) {
+		now += 1000000000ull;
+		m = n_ev;
+		rtp(4, A4, B4, 49170, 3456, 0, i, 0x1111);
+		rtp(4, B4, A4, 3456, 49170, 0, i, 0x2222);
+		CHECK(count(m, CAP_EV_MEDIA) == 2);
+	}
+	CHECK(last_call[1] != NULL && st.media_unbound == unbound);
+	hold_new = false;
+	finish_calls();
+
+	start(NULL);
+	req("ni", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	resp("ni", "b2", 1, "INVITE", 180, NULL);
+	udp(4, X4, C4, 5060, 5060, msgbuf,
+	    sip("INVITE sip:bob@example.org SIP/2.0", "ni", "a1", NULL, 7, "INVITE", evil));
+	CHECK(last_call[1] && last_call[1]->offer.media[0].port == 49170 &&
+	      last_call[1]->offer.imsg && strcmp(last_call[1]->offer.imsg, "AAAA") == 0);
+	/* the same CSeq (a retransmission) with other SDP: changes nothing either */
+	udp(4, X4, C4, 5060, 5060, msgbuf,
+	    sip("INVITE sip:bob@example.org SIP/2.0", "ni", "a1", NULL, 1, "INVITE", evil));
+	CHECK(last_call[1] && last_call[1]->offer.media[0].port == 49170 &&
+	      strcmp(last_call[1]->offer.imsg, "AAAA") == 0 && cap_calls_count(calls) == 1);
+	finish_calls();
+}
+
 const struct lim_suite t_calls_suites[] = {
+	{ "calls_forged_end", t_calls_forged_end },
 	{ "calls_ice", t_calls_ice },
 	{ "calls_mux", t_calls_mux },
 	{ "stun_parse", t_stun_parse },
