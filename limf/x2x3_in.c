@@ -227,9 +227,18 @@ static void on_pdu(void *ctx, const struct cap_x2x3_in *in)
 	struct limf_x23_xid *e = note_xid(x, in, now, &fresh);
 	memset(&fr, 0, sizeof fr);
 	fr.linktype = CAP_LINK_RAW;
-	fr.ts_ns = (pdu->present & (1u << CAP_X2X3_A_TS))
-			   ? (uint64_t)pdu->ts_sec * 1000000000ull + pdu->ts_nsec
-			   : wall_ns();
+	/* the PDU's Timestamp is the capture time within LIMF_X23_TS_SKEW_NS of the wall clock,
+	 * else the wall clock is (counted: ts_skewed). Before, a POI's clock an hour ahead moved
+	 * the call table's clock there and ended every call of the worker at its next step, and
+	 * a POI's PDUs dated into a warrant's days were let through by it */
+	fr.ts_ns = wall_ns();
+	if (pdu->present & (1u << CAP_X2X3_A_TS)) {
+		uint64_t t = (uint64_t)pdu->ts_sec * 1000000000ull + pdu->ts_nsec;
+		if (t + LIMF_X23_TS_SKEW_NS >= fr.ts_ns && t <= fr.ts_ns + LIMF_X23_TS_SKEW_NS)
+			fr.ts_ns = t;
+		else
+			x->st.ts_skewed++;
+	}
 	allowed = xid_allowed(x, e, fr.ts_ns, now);
 	if (fresh && (allowed || !x->st.xid_evicted)) {
 		char s[37];
@@ -379,11 +388,12 @@ void limf_x23_summary(const struct limf_x23 *x, FILE *f)
 	fprintf(f,
 		"limf capture: x2x3: pdus %" PRIu64 " bytes %" PRIu64 " x2 %" PRIu64 " x3 %" PRIu64
 		" keepalive %" PRIu64 " answered %" PRIu64 " fed %" PRIu64 " no_addr %" PRIu64
-		" too_big %" PRIu64 " bad_format %" PRIu64 " xid_queries %" PRIu64
-		" xid_lists %" PRIu64 " xid_refused %" PRIu64 " xids_evicted %" PRIu64 "\n",
+		" too_big %" PRIu64 " bad_format %" PRIu64 " ts_skewed %" PRIu64
+		" xid_queries %" PRIu64 " xid_lists %" PRIu64 " xid_refused %" PRIu64
+		" xids_evicted %" PRIu64 "\n",
 		s->pdus, s->bytes, s->x2, s->x3, s->ka, s->ka_answered, x->st.fed, x->st.no_addr,
-		x->st.too_big, x->st.bad_format, x->st.xid_queries, x->st.xid_lists,
-		x->st.xid_refused, x->st.xid_evicted);
+		x->st.too_big, x->st.bad_format, x->st.ts_skewed, x->st.xid_queries,
+		x->st.xid_lists, x->st.xid_refused, x->st.xid_evicted);
 	fprintf(f,
 		"limf capture: x2x3: handshake_timeout %" PRIu64 " no_certificate %" PRIu64
 		" bad_certificate %" PRIu64 " server_certificate_refused %" PRIu64

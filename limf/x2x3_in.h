@@ -5,7 +5,9 @@
  * pipeline as a captured frame would: it is wrapped in an IPv4/IPv6 + UDP datagram
  * (CAP_LINK_RAW) built from the PDU's conditional attributes (source/destination address and
  * port; the call table binds media to calls by these), with the PDU's Timestamp attribute as
- * the capture time (the wall clock when absent). Payload formats "IPv4 packet" and "IPv6
+ * the capture time when it is within LIMF_X23_TS_SKEW_NS of the wall clock, else (and when
+ * absent) the wall clock: a POI's clock does not move the call table's, nor the time warrants
+ * are checked at. Payload formats "IPv4 packet" and "IPv6
  * packet" are fed as they are. Other formats, X3 RTP without addresses and ports, and SIP too
  * big for one datagram are counted and dropped (the POI keeps its connection).
  *
@@ -34,8 +36,9 @@
 #include "capture/x2x3.h"
 #include "limf/pool.h"
 
-#define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_SLOTS)
-#define LIMF_X23_MAX_XIDS 64
+#define LIMF_X23_MAX_FDS    (1 + CAP_X2X3_MAX_SLOTS)
+#define LIMF_X23_MAX_XIDS   64
+#define LIMF_X23_TS_SKEW_NS (60ull * 1000000000ull) /* a PDU Timestamp's most from the clock */
 
 struct wr_db;
 
@@ -62,6 +65,7 @@ struct limf_x23_stats {
 	uint64_t no_addr;        /* X3 RTP without addresses/ports: not fed */
 	uint64_t too_big;        /* payload too big for one UDP datagram / IP packet */
 	uint64_t bad_format;     /* payload format not SIP / RTP / IPv4 / IPv6 for its type */
+	uint64_t ts_skewed;      /* PDUs whose Timestamp was not taken (LIMF_X23_TS_SKEW_NS) */
 	size_t n_xid;
 	/* XIDs forgotten to make room for a new one (the table full: see above); their per-XID
 	 * counters go with them, the totals stay */

@@ -761,6 +761,23 @@ cpid=''
 grep -q "limf capture: x2x3: handshake_timeout 0 no_certificate 0 bad_certificate 2 .* reloads 1 reload_failed 1 handshake_evicted 0 revoked 1$" \
 	"$tmp/caph.err" && ok || { bad "h: summary counters"; grep "limf capture: x2x3: handshake" "$tmp/caph.err" >&2; }
 
+# a POI whose clock is two days ahead: its Timestamps are not the capture time (counted,
+# ts_skewed), the wall clock is. Before, they were: the call table's clock jumped with them
+# (a PDU an hour ahead ended every call of the worker), and the XID was checked at that time
+# (here after the warrant's end: the call was refused)
+x23_up skew
+expect 0 skew_poi "$gen" --community "$tmp/k/community.json" --background 1 --duration 3 \
+	--start "$(iso $((NOW + 172800)))" --caller "$A" --callee "$B" --seed 77 --out "$tmp/sk.pcap" \
+	--x2x3 "127.0.0.1:$port" "${POI1[@]}" --x2x3-xid "$XID1"
+has skew_poi "acknowledged"
+kill -TERM "$cpid"
+wait "$cpid" && ok || bad "limf capture (skew): exit status"
+cpid=''
+cp "$tmp/skew.err" "$tmp/err"
+: >"$tmp/out"
+has skew_summary "limf capture: .* intercepted 1 "
+has skew_summary "x2x3: pdus .* ts_skewed [1-9][0-9]* xid_queries .* xid_refused 0 "
+
 # usage: --x2x3 without TLS files
 sed '/^\[x2x3\]/,$d' "$tmp/limf.conf" >"$tmp/plain.conf"
 expect 1 no_tls "$limf" capture --config "$tmp/plain.conf" --x2x3 127.0.0.1:0 --duration 1
