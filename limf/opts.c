@@ -13,8 +13,9 @@
 int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t nopts,
 		    const char **pos, size_t npos)
 {
-	size_t np = 0;
-	bool words = false; /* after "--": every argument is a word */
+	size_t np = 0, nseen = 0;
+	bool words = false;     /* after "--": every argument is a word */
+	const char **seen[128]; /* the values given (an option's aliases share theirs) */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const struct limf_opt *o = NULL;
@@ -44,6 +45,15 @@ int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t n
 				return -1;
 			o->list[(*o->n)++] = argv[++i];
 		} else {
+			/* given twice: refused (before, the last counted: a warrant's --to or
+			 * --scope pasted twice widened it without a word) */
+			for (size_t k = 0; k < nseen; k++)
+				if (seen[k] == o->val) {
+					fprintf(stderr, "limf: %s given twice\n", a);
+					return -1;
+				}
+			if (nseen < sizeof seen / sizeof seen[0])
+				seen[nseen++] = o->val;
 			*o->val = argv[++i];
 		}
 	}

@@ -21,8 +21,9 @@ struct limf_opt {
 
 /* Parses argv[0..argc) against opts[0..nopts). Words that are not options ("-" counts as a
  * word, and so does every argument after a "--") fill pos[0..npos) in order. Returns 0, or -1
- * for an unknown option, a missing value, a full list or one word too many. Outputs not named
- * on the command line are left as they are. */
+ * for an unknown option, a missing value, a full list, one word too many, or an option with a
+ * value given twice (or two of its aliases: said on stderr). Outputs not named on the command
+ * line are left as they are. */
 int limf_parse_opts(int argc, char **argv, const struct limf_opt *opts, size_t nopts,
 		    const char **pos, size_t npos);
 

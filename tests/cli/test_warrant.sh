@@ -156,6 +156,13 @@ has add-usage-ref "^usage: limf warrant add "
 expect 2 add-usage-stray "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
 	--from 2026-01-01T00:00Z --to 2027-01-01T00:00Z --scope iri --delivery d --target tel:+331 tel:+332
 has add-usage-stray "^limf warrant add: 'tel:+332' is no option's value (each target takes a --target of its own"
+# an option with a value given twice: refused, naming it (before, the last counted: a --to and
+# a --scope pasted twice widened the warrant without a word); a list option may repeat
+expect 2 add-twice "$limf" warrant add --liid "$L-B" --authority A --ref R --country FR \
+	--from 2026-01-01T00:00Z --to 2026-02-01T00:00Z --scope iri --delivery d --target tel:+331 \
+	--to 2035-01-01T00:00Z
+has add-twice "^limf: --to given twice$"
+expect 1 show-twice-none "$limf" warrant show "$L-B"
 # every command's --help: its usage on stdout, exit 0 (scan, mikey, warrant, audit and db
 # printed it on stderr with exit 2, or took --help for an unknown option)
 for c in scan mikey "mikey inspect" "mikey unwrap" "mikey verify" warrant audit db kms replay \
