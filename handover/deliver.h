@@ -73,6 +73,9 @@
  * system returns for data that was never synced after a power loss - never synced, so never sent.
  * Each cut is also a warning on stderr (file, offset, octets): a synced last record damaged on
  * disk looks the same (no synced mark is kept) and is cut alike, its content not handed over.
+ * But a record whose length does not frame (0 with non-zero octets after it, or past the end)
+ * followed by a record that checks is damage, not a tear (what a crash leaves unwritten
+ * holds nothing that checks): quarantined as below, never cut.
  * Below the ack file's index a record was confirmed delivered, hence synced: whatever is wrong
  * there is damage (below), not a tear.
  * ---- Damaged records (a bit flip on disk) ----

@@ -1094,6 +1094,22 @@ static bool rec_checks(const uint8_t *buf, uint64_t off, uint64_t size)
 		       get32(buf + off + 4);
 }
 
+/* Whether a record that checks starts anywhere in buf[from..size). After a length that does not
+ * frame (0, or past the end), one does only if octets after the bad one were written whole:
+ * then the bad one is damage of a synced record, not the torn tail of a crash (the octets the
+ * crash left unwritten hold nothing that checks), and what follows must not be cut. (Offsets
+ * whose length frames are few in any octets: the CRC runs on those alone.) */
+static bool any_record_after(const uint8_t *buf, uint64_t from, uint64_t size)
+{
+	for (uint64_t o = from; o + REC_HDR < size; o++) {
+		uint32_t n = get32(buf + o);
+		if (n != 0 && n <= HO_PDU_MAX && REC_HDR + (uint64_t)n <= size - o &&
+		    rec_checks(buf, o, size))
+			return true;
+	}
+	return false;
+}
+
 /* Scans segment i: validates every record, counts them, replays sequence numbers of records at
  * or after seq_pos, truncates a torn tail of the last segment. A synced record damaged on disk
  * is quarantined and skipped (see deliver.h "Recovery at open"); what cannot be handled fails
@@ -1181,17 +1197,22 @@ static enum lim_err scan_seg(struct ho_spool *s, size_t i)
 		if (n == 0 || n > HO_PDU_MAX) {
 			/* zeros from here to the end: a tail the file system never got to write (a
 			 * power loss after the size grew, before the data was synced), whatever its
-			 * length; those records were never synced, so never sent. A length above
-			 * HO_PDU_MAX is never written, nor made by a torn write (its octets are
-			 * the length's own or zeros): damage, whose records after it are
-			 * quarantined, not cut (an audit) */
+			 * length, or up to a record's size of octets of which none checks (blocks
+			 * written out of order); those records were never synced, so never sent.
+			 * A length above HO_PDU_MAX is never written, nor made by a torn write
+			 * (its octets are the length's own or zeros): damage, whose records after
+			 * it are quarantined, not cut (an audit) */
 			if (n == 0 && tearable &&
-			    (rest <= REC_HDR + HO_PDU_MAX || all_zero(buf + off, rest)))
+			    (all_zero(buf + off, rest) ||
+			     (rest <= REC_HDR + HO_PDU_MAX &&
+			      !any_record_after(buf, off + REC_HDR, (uint64_t)st.st_size))))
 				goto torn;
 			goto lost; /* a damaged length: the framing is lost */
 		}
+		/* (a length past the end with a record that checks after it: damage, not a tear;
+		 * before, one bit of a synced record's length cut it and every record after it) */
 		if (REC_HDR + (uint64_t)n > rest)
-			goto torn;
+			goto torn_or_lost;
 		{
 			uint32_t c = ho_crc32c(0, buf + off, 4);
 			c = ho_crc32c(c, buf + off + REC_HDR, n);
@@ -1261,6 +1282,9 @@ lost:
 	g->count += nk - k;
 	err = LIM_OK;
 	goto out;
+torn_or_lost:
+	if (any_record_after(buf, off + REC_HDR, (uint64_t)st.st_size))
+		goto lost;
 torn:
 	if (!tearable)
 		goto lost; /* cut short in the middle of the spool, or below the ack's index */

@@ -1296,6 +1296,57 @@ static void t_ho_spool_zeros(void)
 	free(d);
 }
 
+/* A review: one bit of a synced record's length in the last segment (0, or a length past the
+ * end) was taken for a torn tail: that record and every one after it were cut, counted as
+ * torn octets, no alarm, nothing quarantined. With records that check after it, it is damage:
+ * quarantined (the octets kept), alarmed, none cut. */
+static void t_ho_spool_len_damage(void)
+{
+	for (int how = 0; how < 2; how++) {
+		char *d = mkdir_tmp(), seg[600], q[700];
+		struct ho_spool *s;
+		struct ho_spool_stats st;
+		struct stat sb;
+		uint8_t *buf;
+		uint64_t off = 16, size; /* (past the segment header) */
+		int fd;
+		s = open_sp(d, 1u << 24, 1u << 22);
+		for (unsigned i = 0; i < 10; i++)
+			CHECK(put_iri(s, "Z2", 1, i) == LIM_OK);
+		ho_spool_free(s);
+		last_seg_path(d, seg, sizeof seg);
+		CHECK(stat(seg, &sb) == 0);
+		size = (uint64_t)sb.st_size;
+		buf = malloc(size);
+		fd = open(seg, O_RDWR);
+		CHECK(buf && fd >= 0 && pread(fd, buf, size, 0) == (ssize_t)size);
+		if (!buf || fd < 0) {
+			free(buf);
+			return;
+		}
+		for (int r = 0; r < 5; r++) /* (the length: 4 octets, big-endian) */
+			off += 8u + ((uint32_t)buf[off] << 24 | (uint32_t)buf[off + 1] << 16 |
+				     (uint32_t)buf[off + 2] << 8 | buf[off + 3]);
+		if (how == 0)
+			memset(buf + off, 0, 4); /* record 5's length made 0 */
+		else
+			buf[off] ^= 0x01; /* past the end */
+		CHECK(pwrite(fd, buf + off, 4, (off_t)off) == 4);
+		close(fd);
+		s = open_sp(d, 1u << 24, 1u << 22);
+		ho_spool_get_stats(s, &st);
+		CHECK(st.torn_bytes == 0 && st.damaged == 1 && st.alarm && st.head >= 6);
+		CHECK(rec_is(s, 4, 4, 4));
+		snprintf(q, sizeof q, "%s/quarantine/0000000000000000-5.bad", d);
+		CHECK(stat(q, &sb) == 0 && (uint64_t)sb.st_size == size - off);
+		CHECK(stat(seg, &sb) == 0 && (uint64_t)sb.st_size == size); /* (left in place) */
+		ho_spool_free(s);
+		free(buf);
+		rm_rf(d);
+		free(d);
+	}
+}
+
 /* ---- link against an in-process LEMF ---- */
 
 struct mini_lemf {
@@ -2712,6 +2763,7 @@ void t_ho_deliver(void)
 	t_ho_spool_trim_fail();
 	t_ho_spool_lock();
 	t_ho_spool_zeros();
+	t_ho_spool_len_damage();
 	t_ho_spool_ended_empty();
 	t_ho_spool_open_syncs();
 	t_ho_spool_ack_wrap();
