@@ -98,7 +98,10 @@
  * Still refused at open (LIM_E_PARSE, the directory left as it is, a log line naming the file
  * and offset): a segment header that does not match its name, a non-last segment shorter than
  * its header or whose undelimitable octets leave no index before the next segment, a record
- * that checks but does not decode, gaps between segments, an unreadable ack file.
+ * that checks but does not decode, gaps between segments, an unreadable ack file. A damaged
+ * seq file, or none once segments were deleted, is not refused: the alarm is raised, a log line
+ * says so, and the counters are made again from every record held (those of a call whose
+ * records were all delivered and deleted are lost: its numbers may be given again).
  * A full disk is a full spool: a record or a new segment's header that cannot be written is
  * undone (truncated, or the half-made segment removed) and the append refused (LIM_E_LIMIT,
  * alarm); the next append tries again, so appends and reads resume once there is room. A

@@ -129,6 +129,7 @@ struct ho_spool {
 	uint32_t ack_gen; /* generation of the newest ack slot */
 	bool ack_dirty;   /* an ack slot was written since the last fdatasync */
 	bool ack_zero;    /* at open: the ack file held only zeros (ack_load) */
+	bool seq_none;    /* at open: the seq file missing or damaged (seq_load) */
 	struct seg *segs;
 	size_t nsegs, segcap;
 	int wfd;        /* the last segment, open for appending (-1: none) */
@@ -736,7 +737,8 @@ static enum lim_err read_small(int fd, uint64_t max, char **buf, size_t *len)
 	return LIM_OK;
 }
 
-/* Reads the seq file (missing: no counters, seq_pos 0). */
+/* Reads the seq file (missing: no counters, seq_pos 0, seq_none). LIM_E_PARSE: damaged (the
+ * counters of the lines before the damage kept). */
 static enum lim_err seq_load(struct ho_spool *s)
 {
 	enum lim_err err = LIM_E_PARSE;
@@ -745,8 +747,10 @@ static enum lim_err seq_load(struct ho_spool *s)
 	size_t len;
 	uint64_t v;
 	int fd = open_file(s, "seq", O_RDONLY);
-	if (fd < 0)
+	if (fd < 0) {
+		s->seq_none = errno == ENOENT;
 		return errno == ENOENT ? LIM_OK : LIM_E_IO;
+	}
 	err = read_small(fd, 64 + (uint64_t)SEQ_HARD_MAX * SEQ_LINE, &buf, &len);
 	if (err != LIM_OK)
 		goto out;
@@ -1489,8 +1493,20 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 	err = lock_take(s);
 	if (err == LIM_OK)
 		err = ack_load(s, &new_ack);
-	if (err == LIM_OK)
-		err = seq_load(s);
+	if (err == LIM_OK && (err = seq_load(s)) == LIM_E_PARSE) {
+		/* a damaged seq file must not stop the authority's delivery (before, the spool was
+		 * not opened, for counters limf resets at each run anyway): its counters are made
+		 * again from every record held (below), loudly */
+		s->seq_none = true;
+		s->seq_pos = 0;
+		s->alarm = true;
+		lim_err_log(
+			"spool %s: the seq file is damaged: sequence counters are rebuilt from "
+			"the records held (a call whose records were all delivered and removed may "
+			"have numbers given again)",
+			s->dir);
+		err = LIM_OK;
+	}
 	if (err == LIM_OK)
 		err = end_load(s, true);
 	if (err == LIM_OK)
@@ -1505,6 +1521,17 @@ enum lim_err ho_spool_open(const struct ho_spool_cfg *cfg, struct ho_spool **out
 		goto out;
 	}
 	s->damaged = quarantine_count(s->dirfd); /* what earlier runs quarantined */
+	if (s->seq_none && s->nsegs && s->segs[0].first > s->seq_pos) {
+		/* no seq file (or a damaged one) while segments were deleted: every record held
+		 * replays its counter (before, the spool was not opened) */
+		if (!s->alarm)
+			lim_err_log(
+				"spool %s: no seq file, and the first segment is %llu: sequence "
+				"counters are rebuilt from the records held",
+				s->dir, (unsigned long long)s->segs[0].first);
+		s->alarm = true;
+		s->seq_pos = s->segs[0].first;
+	}
 	err = LIM_E_PARSE;
 	if (s->nsegs && s->segs[0].first > s->seq_pos) {
 		lim_err_log("spool %s: records between the seq file (%llu) and the first segment "
