@@ -1102,12 +1102,36 @@ static int conn_as(const struct local *l, const char *db, const char *user, char
 	return n < 0 || (size_t)n >= cap;
 }
 
+/* Whether dir holds nothing but what a cluster start leaves there (data, run, server.log) */
+static bool local_dir_ours(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool ok = d != NULL;
+	while (ok && (de = readdir(d)) != NULL)
+		ok = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		     !strcmp(de->d_name, "data") || !strcmp(de->d_name, "run") ||
+		     !strcmp(de->d_name, "server.log");
+	if (d)
+		closedir(d);
+	return ok;
+}
+
 static int local_init(const struct local *l)
 {
 	char pv[PATH_MAX + 16];
 	snprintf(pv, sizeof pv, "%s/PG_VERSION", l->data);
 	if (access(pv, F_OK) == 0)
 		return 0;
+	/* a new cluster: as root the directory goes to the server's user, so it must be one
+	 * made for it (before, any directory was taken: `start /var` gave /var to postgres) */
+	if (l->root && !local_dir_ours(l->dir)) {
+		fprintf(stderr,
+			"limf: %s: holds other files: a new cluster needs an empty directory (or a "
+			"new one, which limf makes)\n",
+			l->dir);
+		return 1;
+	}
 	if (l->root && chown(l->dir, l->uid, l->gid) != 0) {
 		fprintf(stderr, "limf: chown %s: %s\n", l->dir, strerror(errno));
 		return 1;

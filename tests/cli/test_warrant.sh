@@ -105,6 +105,17 @@ has local-run-link "run: not a directory of its own (a link?): refused"
 [ "$(stat -c %u "$lpg/victim")" = "$own0" ] && ok || bad "local-run-link: the link's target was chowned"
 [ ! -e "$lpg/c/data/PG_VERSION" ] && ok || bad "local-run-link: initdb ran"
 rm -rf "$lpg"
+# nor, as root, a directory holding other files, which it would give to postgres (before,
+# `limf db local start /var` did)
+if [ "$(id -u)" -eq 0 ]; then
+	lpg=$(mktemp -d /tmp/limfpg.XXXXXX)
+	mkdir "$lpg/c"
+	: >"$lpg/c/mine"
+	expect 1 local-notempty "$limf" db local start "$lpg/c"
+	has local-notempty "holds other files: a new cluster needs an empty directory"
+	[ "$(stat -c %u "$lpg/c")" = 0 ] && ok || bad "local-notempty: the directory was chowned"
+	rm -rf "$lpg"
+fi
 expect 2 db-usage "$limf" db frobnicate
 expect 1 db-unreachable "$limf" warrant list --db "host=$tmp/nowhere dbname=limf user=limf_operator"
 has db-unreachable "database"
