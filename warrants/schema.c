@@ -915,6 +915,45 @@ static const char *const m15[] = { AUDIT_CHAIN_OS(
 					   "left(current_setting('limf.actor', true), 64), '')"),
 				   NULL };
 
+/* Schema version 16: an XID taken off its warrant (limf warrant modify --remove-xid, or a row
+ * deleted by hand) is never given to another warrant (warrants.h "XIDs": for ever). Before,
+ * the row went and the XID was free: PDUs of the old warrant's POI task were then let in for
+ * the new warrant (a review). Each deleted row leaves a tombstone (xids_retired, written by
+ * the database only: no role but the owner can change it); an XID is refused (unique_violation,
+ * as a held one) to any warrant but the one it was taken from. XIDs removed before this
+ * version are not known. */
+static const char *const m16[] = {
+	"CREATE TABLE limf.xids_retired ("
+	" xid uuid PRIMARY KEY,"
+	" warrant_id bigint NOT NULL REFERENCES limf.warrants (id),"
+	" retired_at timestamptz NOT NULL DEFAULT now())",
+	"REVOKE ALL ON limf.xids_retired FROM PUBLIC",
+	"GRANT SELECT ON limf.xids_retired TO " WR_ROLE_OPERATOR,
+	"CREATE FUNCTION limf.xid_retire() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN INSERT INTO limf.xids_retired (xid, warrant_id) VALUES (OLD.xid, OLD.warrant_id)"
+	" ON CONFLICT (xid) DO NOTHING; RETURN OLD; END $$",
+	"REVOKE ALL ON FUNCTION limf.xid_retire() FROM PUBLIC",
+	"CREATE TRIGGER warrant_xids_retire AFTER DELETE ON limf.warrant_xids"
+	" FOR EACH ROW EXECUTE FUNCTION limf.xid_retire()",
+	"CREATE FUNCTION limf.xid_not_retired() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  IF EXISTS (SELECT 1 FROM limf.xids_retired r"
+	"             WHERE r.xid = NEW.xid AND r.warrant_id <> NEW.warrant_id) THEN"
+	"   RAISE EXCEPTION 'XID % was taken off another warrant: never given again', NEW.xid"
+	"    USING ERRCODE = 'unique_violation';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$",
+	"REVOKE ALL ON FUNCTION limf.xid_not_retired() FROM PUBLIC",
+	"CREATE TRIGGER warrant_xids_not_retired BEFORE INSERT ON limf.warrant_xids"
+	" FOR EACH ROW EXECUTE FUNCTION limf.xid_not_retired()",
+	"CREATE TRIGGER xids_retired_no_truncate BEFORE TRUNCATE ON limf.xids_retired"
+	" FOR EACH STATEMENT EXECUTE FUNCTION limf.refuse_truncate()",
+	NULL
+};
+
 const struct wr_migration wr_migrations[] = {
 	{ 1, "warrants, targets, hash-chained audit, role grants", m1, NULL },
 	{ 2, "NOTIFY " WR_NOTIFY_CHANNEL " on warrant and target changes", m2, NULL },
@@ -932,6 +971,7 @@ const struct wr_migration wr_migrations[] = {
 	{ 13, "warrant tables never truncated; suspension periods on the audit chain", m13, NULL },
 	{ 14, "transactions left idle end after 60 s (the audit chain's lock freed)", m14, NULL },
 	{ 15, "audit rows without an OS user take the session's (limf.actor)", m15, NULL },
+	{ 16, "an XID taken off a warrant never given to another", m16, NULL },
 };
 const size_t wr_n_migrations = sizeof wr_migrations / sizeof wr_migrations[0];
 

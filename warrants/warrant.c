@@ -281,7 +281,9 @@ static enum lim_err write_xids(struct wr_db *db, const char *id, const struct wr
 		rc = wr_exec(db, "INSERT INTO limf.warrant_xids (xid, warrant_id) VALUES ($1, $2)",
 			     2, p, NULL);
 		if (rc != LIM_OK && strcmp(db->sqlstate, "23505") == 0)
-			rc = wr_fail(db, LIM_E_ARG, "XID %s belongs to another warrant",
+			rc = wr_fail(db, LIM_E_ARG,
+				     "XID %s belongs to another warrant, or was taken off one (an "
+				     "XID is never given to another warrant)",
 				     w->xids[i]);
 	}
 	return rc;

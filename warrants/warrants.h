@@ -180,7 +180,9 @@ enum lim_err wr_warrant_add_target(struct wr_warrant *w, const char *uri) LIM_WU
  * header: it ties a PDU to the warrant it serves. A warrant has 0..WR_MAX_XIDS of them (X1
  * provisions one task per POI and per target identity: several XIDs for one warrant), each
  * XID belongs to one warrant only, for ever (table limf.warrant_xids, primary key xid; a
- * revoked warrant keeps its XIDs, so a stale PDU can never be attributed to a newer warrant).
+ * revoked warrant keeps its XIDs, and one taken off a warrant is kept in limf.xids_retired,
+ * schema version 16, and refused to any other: a stale PDU can never be attributed to a newer
+ * warrant).
  * Parses s as 8-4-4-4-12 hexadecimal digits (either case, nothing around it; any version
  * and variant: X1 mandates v4 but the XID is opaque to limf) into its canonical lower-case
  * form. false when malformed. */
@@ -421,7 +423,7 @@ enum lim_err wr_liids_content(struct wr_db *db, char (*liids)[WR_LIID_MAX + 1], 
 enum lim_err wr_xid_decide(struct wr_db *db, const char *xid, int64_t t_us, struct wr_match *out,
 			   size_t *n) LIM_WUR;
 
-/* Every XID a warrant has or had (limf.warrant_xids, revoked warrants' too: a superset of those
+/* Every XID a warrant has (limf.warrant_xids, revoked warrants' too: a superset of those
  * wr_xid_decide may find in force), as 16 octets each, sorted by memcmp, in *out (malloc'd, the
  * caller frees it; NULL when *n is 0). An X2/X3 input asks the database per XID only for
  * these: a POI's random XIDs cost no query. More than WR_XIDS_KNOWN_MAX is LIM_E_LIMIT;

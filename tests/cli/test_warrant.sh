@@ -23,7 +23,7 @@ me=$(id -un)
 
 # db: migrations are idempotent; the local cluster reports itself
 expect 0 migrate "$limf" db migrate --db "$LIMF_DB_ADMIN"
-has migrate "schema at version 15 (was 15)"
+has migrate "schema at version 16 (was 16)"
 expect 0 migrate-again "$limf" db migrate --db "$LIMF_DB_ADMIN"
 # the migration lock is an advisory lock, which any role that can connect may take (here the
 # service's, and a role of a name with a terminal escape): migrate waits for it up to --wait
@@ -68,7 +68,7 @@ end_holder migrate-held2
 psql -X -q "$LIMF_DB_SUPER dbname=limf" -c "REVOKE CONNECT ON DATABASE limf FROM \"$esc\"" \
 	-c "DROP ROLE \"$esc\"" >/dev/null && ok || bad "drop role $esc"
 expect 0 migrate-after "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 0
-has migrate-after "schema at version 15 (was 15)"
+has migrate-after "schema at version 16 (was 16)"
 expect 2 migrate-wait-bad "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait 1.5
 expect 2 migrate-wait-neg "$limf" db migrate --db "$LIMF_DB_ADMIN" --wait -1
 expect 0 local-status "$limf" db local status "$(pg_cluster_dir)"
@@ -411,6 +411,17 @@ pyjson xid-audit "[r['action'] for r in j if not r['action'].startswith('row.')]
 pyjson xid-audit "[r['detail'] for r in j if r['action'].startswith('warrant.')][0].count('xids=$X1,$X2')==1 and 'xids=$X2,$X3' in [r['detail'] for r in j if r['action'].startswith('warrant.')][1]"
 # (a modify replaces the warrant's XID set: both old rows deleted, both new ones inserted)
 pyjson xid-audit-rows "sorted(r['action'] for r in j if r['action'].startswith('row.warrant_xids.'))==['row.warrant_xids.delete']*2+['row.warrant_xids.insert']*4"
+# the XID taken off L-X is never given to another warrant (schema 16; before, it was free: the
+# old task's PDUs were let in for the new warrant); L-X may take it back
+expect 1 xid-retired "$limf" warrant add --liid "$L-Y" --authority A --ref R --country GB \
+	--from 2026-01-01T00:00Z --to 2099-01-01T00:00Z --scope iri --delivery d --target tel:+4478 \
+	--xid "$X1"
+has xid-retired "XID $X1 belongs to another warrant, or was taken off one"
+expect 1 xid-retired-none "$limf" warrant show "$L-Y"
+expect 0 xid-back "$limf" warrant modify "$L-X" --xid "$X1" --remove-xid "$X3"
+expect 0 xid-back-show "$limf" warrant show "$L-X" --json
+pyjson xid-back-show "j['xids']==['$X2','$X1'] or sorted(j['xids'])==sorted(['$X1','$X2'])"
+expect 0 xid-back2 "$limf" warrant modify "$L-X" --xid "$X3" --remove-xid "$X1"
 expect 2 xid-status-usage "$limf" warrant suspend "$L-X" --xid "$X1"
 # an option a status change does not take is refused, not ignored (before, `suspend L --scope
 # iri` suspended it and left the scope as it was, silently)
