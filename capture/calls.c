@@ -1654,7 +1654,8 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 				if (!same_inv || fork_parent_before(x, same_inv))
 					same_inv = x;
 			}
-			if (x->to_tag.len == 0)
+			/* (the one of the response's INVITE first: a retry's, a retry's earlier) */
+			if (x->to_tag.len == 0 && (!untagged || x->invite_cseq == m->cseq))
 				untagged = x;
 		}
 	}
@@ -1677,6 +1678,13 @@ static void handle_sip_msg(struct cap_calls *c, const uint8_t *raw, size_t len,
 					(void)apply(c, y, m, false, p, ts);
 			}
 			target = early;
+		} else if (early && !bye && m->is_request && invite &&
+			   m->cseq > early->invite_cseq && !early->to_tag.len && !live &&
+			   !same_cseq) {
+			/* a retry whose challenge (401/407) the capture missed: a new call, as one
+			 * after a challenge seen (the earlier one never answered: it times out) */
+			if (start_call(c, m, raw, len, p, ts, tcp, have_sdp))
+				return;
 		} else if (early && !bye && m->is_request && invite &&
 			   m->cseq != early->invite_cseq) {
 			/* an INVITE of another CSeq without To tag while the call rings: no

@@ -627,9 +627,10 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  * like a SIP message (a capture that lost more than a window, a new connection on the tuple)
  * when no data segment came within its window for 5 s and it holds no part of a message, or a
  * part that made no progress for 5 s; the place it left is kept, and a segment there takes it
- * back at once (a forged segment far away cannot hold a real connection off). A segment far
- * behind is never taken up (an old retransmission). Acknowledgement numbers are taken only
- * from segments within their own stream's window, when that stream is tracked.
+ * back at once (a forged segment far away cannot hold a real connection off); ahead or
+ * behind alike (a new connection on the tuple whose RST was missed). A segment refused so does
+ * not keep the stream from its idle time. Acknowledgement numbers are taken only from segments
+ * within their own stream's window, when that stream is tracked.
  *
  * Gaps: out-of-order pieces are held up to max_segs pieces and max_stream octets per stream.
  * The hole before them is given up, the stream skipping to the first held piece (its partial
@@ -658,9 +659,9 @@ bool cap_stun_like(const uint8_t *p, size_t n);
  * direction sent); else it is ignored and counted (stats tcp_bad_seq), so that a blind forged
  * RST cannot cut a message (RFC 5961 s3). A SYN on a tracked 4-tuple (but one sent again, its
  * data at ISN + 1) is ignored the same way (RFC 5961 s4); outside that window, its connection
- * is taken up if
- * data then comes at its ISN + 1 (a real new connection on the tuple) and the stream holds no
- * part of a message, or a part that made no progress for 5 s. A partial message lost this
+ * is taken up if data then comes within 64 KiB of its ISN + 1 (a real new connection on the
+ * tuple) and the stream holds no part of a message, or a part that made no progress for 5 s
+ * (the old place kept, as above). A partial message lost this
  * way, or to the idle timeout, is CAP_DROP_TCP_CUT. Segments are not checksum-verified. */
 struct cap_tcp_limits {
 	size_t max_streams;     /* streams tracked at once */

@@ -854,7 +854,7 @@ static void move_to(struct cap_tcp *t, struct stream *s, uint32_t seq)
  * ahead made the stream skip to it once a cap was hit), but for a segment ahead that starts
  * like a SIP message when the stream may be taken up (may_pick_up: the capture lost more than
  * a window, a new connection on the tuple), and one at the place it was taken up from. */
-static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_t *d, size_t n)
+static bool take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_t *d, size_t n)
 {
 	int32_t off = seq_diff(seq, s->next_seq);
 	uint64_t far = off > 0 ? (uint64_t)(uint32_t)off + n : (uint64_t)(-(int64_t)off);
@@ -864,11 +864,14 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 			 * cannot know it) */
 			start_at(t, s, seq);
 			s->have_alt = false;
-		} else if (off > 0 && cap_sip_looks_like(d, n) && may_pick_up(t, s)) {
-			move_to(t, s, seq); /* (never behind: a retransmission, however old) */
+		} else if (cap_sip_looks_like(d, n) && may_pick_up(t, s)) {
+			/* (ahead or behind: a new connection on the tuple whose RST the capture
+			 * missed may start anywhere; an old retransmission after 5 s of quiet
+			 * costs a message shown again, and the place is kept) */
+			move_to(t, s, seq);
 		} else {
 			t->st->tcp_bad_seq++;
-			return;
+			return false;
 		}
 		off = 0;
 	}
@@ -877,11 +880,11 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 		t->st->tcp_ooo++;
 		if (!insert_ooo(t, s, seq, d, n))
 			skip_gap(t, s);
-		return;
+		return true;
 	}
 	if ((size_t)(-(int64_t)off) >= n) {
 		t->st->tcp_retrans++;
-		return;
+		return true;
 	}
 	if (off < 0)
 		t->st->tcp_overlap++;
@@ -899,7 +902,7 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 				s->resync = true;
 				s->resync_counted = false;
 			}
-			return;
+			return true;
 		}
 		/* fill the hole, let the held pieces after it in, then the rest (before, the rest
 		 * was held first, and a cap that refused it gave up the buffer the hole had just
@@ -908,7 +911,7 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 		k = n < k ? n : k;
 		if (!append(t, s, d, k)) {
 			skip_gap(t, s);
-			return;
+			return true;
 		}
 		seq += (uint32_t)k;
 		d += k;
@@ -917,7 +920,7 @@ static void take(struct cap_tcp *t, struct stream *s, uint32_t seq, const uint8_
 		off = seq_diff(seq,
 			       s->next_seq); /* (<= 0: the pieces drained, or the hole's end) */
 		if (n == 0 || (size_t)(-(int64_t)off) >= n)
-			return;
+			return true;
 	}
 }
 
@@ -1013,11 +1016,13 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 			return;
 		start_at(t, s, seq + 1);
 		seq++;
-	} else if (s && s->syn_pend && n && seq == s->syn_next &&
-		   !seq_in_window(seq, s->next_seq) && may_pick_up(t, s)) {
-		/* the refused SYN's connection sends its data: a new connection on the tuple,
-		 * taken when the old one is quiet (may_pick_up: before, a forged SYN and two
-		 * octets at its ISN + 1 cut a held half INVITE), its place kept (take) */
+	} else if (s && s->syn_pend && n && seq_in_window(seq, s->syn_next) &&
+		   !seq_in_window(seq, s->next_seq) && (!holds_partial(s) || stalled(t, s))) {
+		/* the refused SYN's connection sends its data (its first segment, or one after
+		 * it the capture missed): a new connection on the tuple, taken unless the old one
+		 * holds part of a message still moving (before, a forged SYN and two octets at
+		 * its ISN + 1 cut a held half INVITE); the old place is kept (take), so the old
+		 * connection's next segment takes it back */
 		move_to(t, s, seq);
 	} else if (!s) {
 		if (n == 0 || !cap_sip_looks_like(d, n)) {
@@ -1029,12 +1034,9 @@ void cap_tcp_feed(struct cap_tcp *t, const struct cap_pkt *p, uint64_t now_ns)
 			return;
 	}
 touch:
-	s->last_ns = now_ns;
 	s->last = *p;
 	memset(&s->last.payload, 0, sizeof s->last.payload);
 	memset(&s->last.ip_payload, 0, sizeof s->last.ip_payload);
-	lru_unlink(t, s);
-	lru_append(t, s);
 	if (!s->have_seq)
 		start_at(t, s, seq);
 	if (p->tcp_flags & TCP_FIN) {
@@ -1048,11 +1050,15 @@ touch:
 			t->st->tcp_bad_seq++;
 		}
 	}
-	if (n) {
-		take(t, s, seq, d, n);
-		if (!frame(t, s, p, now_ns))
-			return;
+	if (!n || take(t, s, seq, d, n)) {
+		/* (a segment refused for its sequence number does not keep the stream: one stuck
+		 * on a connection gone goes at its idle time, not never) */
+		s->last_ns = now_ns;
+		lru_unlink(t, s);
+		lru_append(t, s);
 	}
+	if (n && !frame(t, s, p, now_ns))
+		return;
 	if (!give_up_holes(t, s, p, now_ns, false))
 		return;
 	/* a FIN with holes before it: given up now (every one: before, the first only) when the

@@ -1105,10 +1105,17 @@ static bool rec_checks(const uint8_t *buf, uint64_t off, uint64_t size)
  * whose length frames are few in any octets: the CRC runs on those alone.) */
 static bool any_record_after(const uint8_t *buf, uint64_t from, uint64_t size)
 {
+	/* the CRC work is bounded (octets of some patterns frame at most offsets: a review made
+	 * an open take 16 s): past it, damage is assumed, the safe side (quarantined, not cut) */
+	uint64_t budget = 4 * (size - from) + 4 * (uint64_t)HO_PDU_MAX;
 	for (uint64_t o = from; o + REC_HDR < size; o++) {
 		uint32_t n = get32(buf + o);
-		if (n != 0 && n <= HO_PDU_MAX && REC_HDR + (uint64_t)n <= size - o &&
-		    rec_checks(buf, o, size))
+		if (n == 0 || n > HO_PDU_MAX || REC_HDR + (uint64_t)n > size - o)
+			continue;
+		if (n > budget)
+			return true;
+		budget -= n;
+		if (rec_checks(buf, o, size))
 			return true;
 	}
 	return false;

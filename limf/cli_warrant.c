@@ -1102,16 +1102,22 @@ static int conn_as(const struct local *l, const char *db, const char *user, char
 	return n < 0 || (size_t)n >= cap;
 }
 
-/* Whether dir holds nothing but what a cluster start leaves there (data, run, server.log) */
+/* Whether dir holds nothing but what a cluster start leaves there (data, run, server.log,
+ * ctl.log: a start that failed is tried again), none of them a link */
 static bool local_dir_ours(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	bool ok = d != NULL;
-	while (ok && (de = readdir(d)) != NULL)
-		ok = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		     !strcmp(de->d_name, "data") || !strcmp(de->d_name, "run") ||
-		     !strcmp(de->d_name, "server.log");
+	while (ok && (de = readdir(d)) != NULL) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ok = (!strcmp(de->d_name, "data") || !strcmp(de->d_name, "run") ||
+		      !strcmp(de->d_name, "server.log") || !strcmp(de->d_name, "ctl.log")) &&
+		     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     !S_ISLNK(st.st_mode) && (S_ISDIR(st.st_mode) || st.st_nlink == 1);
+	}
 	if (d)
 		closedir(d);
 	return ok;

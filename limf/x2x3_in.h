@@ -36,9 +36,11 @@
 #include "capture/x2x3.h"
 #include "limf/pool.h"
 
-#define LIMF_X23_MAX_FDS    (1 + CAP_X2X3_MAX_SLOTS)
-#define LIMF_X23_MAX_XIDS   64
-#define LIMF_X23_TS_SKEW_NS (60ull * 1000000000ull) /* a PDU Timestamp's most from the clock */
+#define LIMF_X23_MAX_FDS  (1 + CAP_X2X3_MAX_SLOTS)
+#define LIMF_X23_MAX_XIDS 64
+/* a PDU Timestamp's most from the clock: below the call table's shortest timer (a call's
+ * linger, 5 s), so that a POI's clock moves no call's end */
+#define LIMF_X23_TS_SKEW_NS (3ull * 1000000000ull)
 
 struct wr_db;
 

@@ -931,14 +931,18 @@ static const char *const m16[] = {
 	"GRANT SELECT ON limf.xids_retired TO " WR_ROLE_OPERATOR,
 	"CREATE FUNCTION limf.xid_retire() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
 	" SET search_path = pg_catalog, pg_temp AS $$"
-	" BEGIN INSERT INTO limf.xids_retired (xid, warrant_id) VALUES (OLD.xid, OLD.warrant_id)"
-	" ON CONFLICT (xid) DO NOTHING; RETURN OLD; END $$",
+	" BEGIN PERFORM pg_advisory_xact_lock(hashtext('limf.xids_retired'));"
+	"  INSERT INTO limf.xids_retired (xid, warrant_id) VALUES (OLD.xid, OLD.warrant_id)"
+	"  ON CONFLICT (xid) DO NOTHING; RETURN OLD; END $$",
 	"REVOKE ALL ON FUNCTION limf.xid_retire() FROM PUBLIC",
 	"CREATE TRIGGER warrant_xids_retire AFTER DELETE ON limf.warrant_xids"
 	" FOR EACH ROW EXECUTE FUNCTION limf.xid_retire()",
 	"CREATE FUNCTION limf.xid_not_retired() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
 	" SET search_path = pg_catalog, pg_temp AS $$"
 	" BEGIN"
+	/* (a removal not yet committed is waited for: its tombstone is then seen, each
+	 * statement here taking a snapshot of its own) */
+	"  PERFORM pg_advisory_xact_lock(hashtext('limf.xids_retired'));"
 	"  IF EXISTS (SELECT 1 FROM limf.xids_retired r"
 	"             WHERE r.xid = NEW.xid AND r.warrant_id <> NEW.warrant_id) THEN"
 	"   RAISE EXCEPTION 'XID % was taken off another warrant: never given again', NEW.xid"

@@ -2690,6 +2690,20 @@ static void t_calls_forged_end(void)
 	CHECK(last_call[1] && last_call[1]->offer.media[0].port == 49170 &&
 	      strcmp(last_call[1]->offer.imsg, "AAAA") == 0 && cap_calls_count(calls) == 1);
 	finish_calls();
+
+	/* a retry (CSeq 2, a fresh I_MESSAGE) whose 407 the capture missed, before any answer: a
+	 * call of its own, which its 200 answers (a review of the change above: it was shown
+	 * and dropped, its keys never taken) */
+	start(NULL);
+	req("rt", NULL, 1, "INVITE", sdp(4, "192.0.2.1", 49170, 0, "AAAA", NULL));
+	req("rt", NULL, 2, "INVITE", sdp(4, "192.0.2.1", 49172, 0, "CCCC", NULL));
+	CHECK(cap_calls_count(calls) == 2 && last_call[2] && last_call[2]->offer.imsg &&
+	      strcmp(last_call[2]->offer.imsg, "CCCC") == 0 &&
+	      strcmp(last_call[1]->offer.imsg, "AAAA") == 0);
+	resp("rt", "b2", 2, "INVITE", 200, sdp(4, "192.0.2.2", 3456, 0, "BBBB", NULL));
+	CHECK(last_call[2] && last_call[2]->answer.present &&
+	      last_call[2]->state == CAP_CALL_ACCEPTED && !last_call[1]->answer.present);
+	finish_calls();
 }
 
 const struct lim_suite t_calls_suites[] = {
