@@ -312,9 +312,15 @@ static struct stream *lookup(struct cap_tcp *t, const struct cap_pkt *p, bool re
 }
 
 /* Whether s's partial message made no progress for HOLE_NS: stuck behind a hole, or cut off */
+/* Whether the time ns is more than HOLE_NS before the segment being fed */
+static bool older(const struct cap_tcp *t, uint64_t ns)
+{
+	return t->now > ns && t->now - ns > HOLE_NS;
+}
+
 static bool stalled(const struct cap_tcp *t, const struct stream *s)
 {
-	return t->now > s->moved_ns && t->now - s->moved_ns > HOLE_NS;
+	return older(t, s->moved_ns);
 }
 
 /* Octets s holds (its buffer and held pieces) */
@@ -575,7 +581,7 @@ static bool hole_dead(const struct cap_tcp *t, const struct stream *s)
 	if (s->have_peer_ack && seq_diff(s->peer_ack, s->ooo->seq) >= 0 &&
 	    seq_diff(s->peer_ack, s->max_end) <= (s->have_fin ? 1 : 0))
 		return true;
-	return s->hole_ns && t->now > s->hole_ns && t->now - s->hole_ns > HOLE_NS;
+	return s->hole_ns && older(t, s->hole_ns);
 }
 
 static bool frame(struct cap_tcp *t, struct stream *s, const struct cap_pkt *p, uint64_t now);
@@ -816,8 +822,7 @@ static bool rst_in_window(const struct stream *s, const struct stream *r, uint32
  * it), and it holds no partial message, or a stalled one */
 static bool may_pick_up(const struct cap_tcp *t, const struct stream *s)
 {
-	return t->now > s->win_ns && t->now - s->win_ns > HOLE_NS &&
-	       (!holds_partial(s) || stalled(t, s));
+	return older(t, s->win_ns) && (!holds_partial(s) || stalled(t, s));
 }
 
 /* Starts s's octets at seq (what it held goes: a partial message counted cut). */
@@ -939,14 +944,19 @@ static bool deliver_rest(struct cap_tcp *t, struct stream *s)
 /* The other direction of the segment p acknowledged octets of s up to ack: a hole of s the
  * receiver has got past is given up now and the messages after it delivered (with the headers
  * of s's last segment) */
+/* A FIN whose octets before it have all come ends the stream. */
+static void fin_close(struct cap_tcp *t, struct stream *s)
+{
+	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
+		stream_drop(t, s, true);
+}
+
 static void peer_acked(struct cap_tcp *t, struct stream *s, uint32_t ack)
 {
 	s->have_peer_ack = true;
 	s->peer_ack = ack;
-	if (!s->ooo || !give_up_holes(t, s, &s->last, t->now, false))
-		return;
-	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
-		stream_drop(t, s, true);
+	if (s->ooo && give_up_holes(t, s, &s->last, t->now, false))
+		fin_close(t, s);
 }
 
 /* see capture.h */
@@ -1067,6 +1077,5 @@ touch:
 	if (s->have_fin && s->ooo && !s->have_peer_ack && seq_diff(s->fin_seq, s->next_seq) > 0 &&
 	    !give_up_holes(t, s, p, now_ns, true))
 		return;
-	if (s->have_fin && seq_diff(s->fin_seq, s->next_seq) <= 0)
-		stream_drop(t, s, true);
+	fin_close(t, s);
 }

@@ -141,6 +141,19 @@ static bool parse_sp(struct pctx *c, struct lim_rd *r, struct mikey_sp *sp)
 }
 
 /* Decodes the payload of type pt at r into m; sets *next (0 after SIGN). */
+/* A payload of next(8) | type(8) | length(16) | data (general extension, CERT) into *x;
+ * cut: the text for one truncated, over: for a length past the message. */
+static bool tlv_payload(struct pctx *c, struct lim_rd *r, uint8_t *next, struct mikey_ext *x,
+			const char *cut, const char *over)
+{
+	struct lim_rd s;
+	if (!GET8(c, r, next, cut) || !GET8(c, r, &x->type, cut) || !GET16(c, r, &x->len, cut) ||
+	    !SUB(c, r, x->len, &s, over))
+		return false;
+	x->data = view(&s);
+	return true;
+}
+
 static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m, uint8_t pt,
 			  uint8_t *next)
 {
@@ -228,34 +241,23 @@ static bool parse_payload(struct pctx *c, struct lim_rd *r, struct mikey_msg *m,
 		m->sed = view(&s);
 		m->has_sakke = true;
 		return true;
-	case MIKEY_PT_GENEXT: { /* RFC 3830 s6.15 */
-		struct mikey_ext *x;
+	case MIKEY_PT_GENEXT: /* RFC 3830 s6.15 */
 		if (m->n_ext == MIKEY_MAX_EXT)
 			return fail_at(c, r, LIM_E_LIMIT, "too many general extension payloads");
-		x = &m->ext[m->n_ext];
-		if (!GET8(c, r, next, "general extension payload truncated") ||
-		    !GET8(c, r, &x->type, "general extension payload truncated") ||
-		    !GET16(c, r, &x->len, "general extension payload truncated") ||
-		    !SUB(c, r, x->len, &s, "general extension length exceeds message"))
+		if (!tlv_payload(c, r, next, &m->ext[m->n_ext],
+				 "general extension payload truncated",
+				 "general extension length exceeds message"))
 			return false;
-		x->data = view(&s);
 		m->n_ext++;
 		return true;
-	}
-	case MIKEY_PT_CERT: { /* RFC 3830 s6.7: next(8) | cert type(8) | length(16) | data */
-		struct mikey_cert *x;
+	case MIKEY_PT_CERT: /* RFC 3830 s6.7: next(8) | cert type(8) | length(16) | data */
 		if (m->n_cert == MIKEY_MAX_CERT)
 			return fail_at(c, r, LIM_E_LIMIT, "too many CERT payloads");
-		x = &m->cert[m->n_cert];
-		if (!GET8(c, r, next, "CERT payload truncated") ||
-		    !GET8(c, r, &x->type, "CERT payload truncated") ||
-		    !GET16(c, r, &x->len, "CERT payload truncated") ||
-		    !SUB(c, r, x->len, &s, "CERT length exceeds message"))
+		if (!tlv_payload(c, r, next, &m->cert[m->n_cert], "CERT payload truncated",
+				 "CERT length exceeds message"))
 			return false;
-		x->data = view(&s);
 		m->n_cert++;
 		return true;
-	}
 	case MIKEY_PT_SIGN: /* RFC 3830 s6.5: S type(4) | length(12), no next payload */
 		if (!GET16(c, r, &len16, "SIGN payload truncated"))
 			return false;
@@ -583,6 +585,15 @@ static void build_hdr(const struct mikey_msg *m, uint8_t first, struct lim_wr *w
 	}
 }
 
+/* A general extension or CERT payload: next(8) | type(8) | length(16) | data */
+static void build_tlv(const struct mikey_ext *x, uint8_t next, struct lim_wr *w)
+{
+	lim_wr_u8(w, next);
+	lim_wr_u8(w, x->type);
+	lim_wr_u16be(w, x->len);
+	lim_wr_bytes(w, x->data, x->len);
+}
+
 static enum lim_err build_sp(const struct mikey_sp *sp, uint8_t next, struct lim_wr *w)
 {
 	size_t plen = 0;
@@ -642,14 +653,7 @@ enum lim_err mikey_build(const struct mikey_msg *m, uint8_t *out, size_t cap, si
 			lim_wr_bytes(&w, id->data, id->len);
 			break;
 		}
-		case MIKEY_PT_CERT: {
-			const struct mikey_cert *x = &m->cert[ic++];
-			lim_wr_u8(&w, next);
-			lim_wr_u8(&w, x->type);
-			lim_wr_u16be(&w, x->len);
-			lim_wr_bytes(&w, x->data, x->len);
-			break;
-		}
+		case MIKEY_PT_CERT: build_tlv(&m->cert[ic++], next, &w); break;
 		case MIKEY_PT_SP:
 			if ((err = build_sp(&m->sp[is++], next, &w)) != LIM_OK)
 				return err;
@@ -661,14 +665,7 @@ enum lim_err mikey_build(const struct mikey_msg *m, uint8_t *out, size_t cap, si
 			lim_wr_u16be(&w, m->sed_len);
 			lim_wr_bytes(&w, m->sed, m->sed_len);
 			break;
-		case MIKEY_PT_GENEXT: {
-			const struct mikey_ext *x = &m->ext[ie++];
-			lim_wr_u8(&w, next);
-			lim_wr_u8(&w, x->type);
-			lim_wr_u16be(&w, x->len);
-			lim_wr_bytes(&w, x->data, x->len);
-			break;
-		}
+		case MIKEY_PT_GENEXT: build_tlv(&m->ext[ie++], next, &w); break;
 		case MIKEY_PT_SIGN: {
 			uint8_t *q;
 			lim_wr_u16be(&w, (uint16_t)((m->sign_type << 12) | m->sig_len));

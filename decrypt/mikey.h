@@ -186,13 +186,6 @@ struct mikey_ext {
 	uint16_t len;
 };
 
-/* A certificate payload (RFC 3830 s6.7): in a MIKEY-SAKKE I_MESSAGE, optional and unused */
-struct mikey_cert {
-	uint8_t type;        /* RFC 3830 s6.7 cert type (0 X.509v3...) */
-	const uint8_t *data; /* borrowed (NULL when len is 0) */
-	uint16_t len;
-};
-
 /* Position of one payload in the message (filled by mikey_parse; read by mikey_build). */
 struct mikey_pl {
 	uint8_t type;  /* enum mikey_pt of the payload (never MIKEY_PT_HDR) */
@@ -231,9 +224,10 @@ struct mikey_msg {
 	size_t n_idr;
 	struct mikey_idr idr[MIKEY_MAX_IDR];
 
-	/* CERT payloads, in message order */
+	/* CERT payloads (RFC 3830 s6.7: in a MIKEY-SAKKE I_MESSAGE optional and unused), in
+	 * message order: the shape of a general extension's, type the cert type (0 X.509v3...) */
 	size_t n_cert;
-	struct mikey_cert cert[MIKEY_MAX_CERT];
+	struct mikey_ext cert[MIKEY_MAX_CERT];
 
 	/* SP payloads, in message order */
 	size_t n_sp;

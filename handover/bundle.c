@@ -523,11 +523,18 @@ static void jkeys_free(struct jkeys *k)
 	jkeys_init(k);
 }
 
-static bool jkeys_add(struct jkeys *k, const uint8_t *key, size_t kl)
+/* FNV-1a of a key's decoded octets */
+static uint64_t key_hash(const uint8_t *key, size_t kl)
 {
 	uint64_t h = 14695981039346656037u;
 	for (size_t i = 0; i < kl; i++)
 		h = (h ^ key[i]) * 1099511628211u;
+	return h;
+}
+
+static bool jkeys_add(struct jkeys *k, const uint8_t *key, size_t kl)
+{
+	uint64_t h = key_hash(key, kl);
 	if (k->n == k->cap) {
 		uint64_t *nh;
 		if (k->cap > SIZE_MAX / 2 / sizeof *nh)
@@ -2044,13 +2051,12 @@ static const char *parse_manifest(struct v_state *v, const uint8_t *s, size_t n)
 		do {
 			uint8_t k[KEY_MAX], val[32];
 			size_t kl = 0, vl = 0;
-			uint64_t kh = 14695981039346656037u;
+			uint64_t kh;
 			if (!jp_string(&j, k, sizeof k, &kl) || !jp_eat(&j, ':'))
 				return "malformed";
 			/* a key twice is read one way here and maybe another by the authority's
 			 * tools: the signed text must say one thing */
-			for (size_t i = 0; i < kl; i++)
-				kh = (kh ^ k[i]) * 1099511628211u;
+			kh = key_hash(k, kl);
 			for (size_t i = 0; i < nkeys; i++)
 				if (keys[i] == kh)
 					return "a top-level key twice";

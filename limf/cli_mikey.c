@@ -141,7 +141,7 @@ static void inspect_text(const struct mikey_msg *m)
 			limf_print_hex(stdout, m->sed, m->sed_len);
 			break;
 		case MIKEY_PT_CERT: {
-			const struct mikey_cert *c = &m->cert[cert++];
+			const struct mikey_ext *c = &m->cert[cert++];
 			printf("type %u, %u octets: ", c->type, c->len);
 			limf_print_hex(stdout, c->data, c->len);
 			break;
@@ -163,6 +163,22 @@ static void inspect_text(const struct mikey_msg *m)
 		printf("\n");
 	}
 	printf("total %zu octets\n", m->raw_len);
+}
+
+/* key: [{"type","data"}...] of n general extension or CERT payloads */
+static void json_tlvs(struct lim_json *j, const char *key, const struct mikey_ext *x, size_t n)
+{
+	lim_json_key(j, key);
+	lim_json_arr_open(j);
+	for (size_t i = 0; i < n; i++) {
+		lim_json_obj_open(j);
+		lim_json_key(j, "type");
+		lim_json_u64(j, x[i].type);
+		lim_json_key(j, "data");
+		lim_json_hex(j, x[i].data, x[i].len);
+		lim_json_obj_close(j);
+	}
+	lim_json_arr_close(j);
 }
 
 static void json_id(struct lim_json *j, const struct mikey_idr *id)
@@ -296,30 +312,9 @@ static int inspect_json(const struct mikey_msg *m)
 		lim_json_hex(&j, m->sed, m->sed_len);
 		lim_json_obj_close(&j);
 	}
-	lim_json_key(&j, "ext");
-	lim_json_arr_open(&j);
-	for (size_t i = 0; i < m->n_ext; i++) {
-		lim_json_obj_open(&j);
-		lim_json_key(&j, "type");
-		lim_json_u64(&j, m->ext[i].type);
-		lim_json_key(&j, "data");
-		lim_json_hex(&j, m->ext[i].data, m->ext[i].len);
-		lim_json_obj_close(&j);
-	}
-	lim_json_arr_close(&j);
-	if (m->n_cert) { /* (RFC 6509 s2.1's optional CERT: unused) */
-		lim_json_key(&j, "cert");
-		lim_json_arr_open(&j);
-		for (size_t i = 0; i < m->n_cert; i++) {
-			lim_json_obj_open(&j);
-			lim_json_key(&j, "type");
-			lim_json_u64(&j, m->cert[i].type);
-			lim_json_key(&j, "data");
-			lim_json_hex(&j, m->cert[i].data, m->cert[i].len);
-			lim_json_obj_close(&j);
-		}
-		lim_json_arr_close(&j);
-	}
+	json_tlvs(&j, "ext", m->ext, m->n_ext);
+	if (m->n_cert) /* (RFC 6509 s2.1's optional CERT: unused) */
+		json_tlvs(&j, "cert", m->cert, m->n_cert);
 	if (m->has_sign) {
 		lim_json_key(&j, "sign");
 		lim_json_obj_open(&j);

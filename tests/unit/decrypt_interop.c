@@ -566,7 +566,7 @@ static void roundtrip_one(bool uid_profile, enum mikey_sign_cover cover, bool ce
 				       sizeof kms - 1 };
 	if (cert) { /* RFC 6509 s2.1: HDR, T, RAND, [IDRi], [IDRr], [IDRkmsi], [IDRkmsr], [CERT] */
 		m.n_cert = 1;
-		m.cert[0] = (struct mikey_cert){ 0, certdata, sizeof certdata };
+		m.cert[0] = (struct mikey_ext){ 0, certdata, sizeof certdata };
 	}
 	m.has_sakke = true;
 	m.sakke_params = 1;
